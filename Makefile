@@ -1,0 +1,34 @@
+# dxsim: two set-up commands.  `make demo` then `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export DXSIM_RAW_DATA ?= $(abspath ../shared/geodata)
+
+.PHONY: demo test install data bench clean lint
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	@touch $@
+
+install: $(BIN)/.installed
+
+data: install
+	$(BIN)/dxsim data --build
+
+demo: data
+	$(BIN)/dxsim run scenarios/baseline.toml
+
+test: install
+	$(BIN)/python -m pytest -n 2 tests
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+lint: install
+	$(BIN)/ruff check dxsim tests bench
+
+clean:
+	rm -rf outputs/*/ geodata/cache

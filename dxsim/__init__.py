@@ -1,0 +1,7 @@
+"""dxsim: planning simulator for Vietnam's national digital infrastructure.
+
+The model core (scenario, geo, radio, sim, results) never imports the CLI,
+maps or report; those read result tables only.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,103 @@
+"""The loaded geodata of Vietnam: provinces, population cells, communes, from the build cache.
+
+Loading reads only Parquet + a manifest (well under a second); it never imports
+geopandas/rasterio. The cache is (re)built on demand by :func:`dxsim.geo.build.build_cache`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from dxsim.errors import RawDataError
+from dxsim.geo.build import TABLES, build_cache
+
+
+@dataclass(frozen=True, eq=False)
+class Country:
+    """Model inputs for the whole country. Tables are polars; numpy views are cached properties."""
+
+    provinces: pl.DataFrame  # sorted by gso34
+    cells: pl.DataFrame  # sorted by cell_id (= row, col)
+    communes: pl.DataFrame
+    province_mapping: pl.DataFrame
+    manifest: dict
+    country_wkb: bytes = b""
+    cache_path: Path | None = field(default=None)
+
+    @cached_property
+    def province_codes(self) -> list[str]:
+        """gso34 codes in province-table order (sorted)."""
+        return self.provinces["gso34"].to_list()
+
+    @cached_property
+    def cell_xy_m(self) -> np.ndarray:
+        """(n, 2) float64 VN-2000 / UTM 48N coordinates of cell centres, metres."""
+        return np.ascontiguousarray(self.cells.select("x_m", "y_m").to_numpy(), dtype=np.float64)
+
+    @cached_property
+    def cell_pop(self) -> np.ndarray:
+        """Population per cell (base year, scaled to the national total), float64."""
+        return self.cells["pop"].cast(pl.Float64).to_numpy()
+
+    @cached_property
+    def cell_province_idx(self) -> np.ndarray:
+        """int16 index of each cell's province into :attr:`province_codes`."""
+        codes = np.asarray(self.province_codes)
+        cell_codes = self.cells["gso34"].to_numpy().astype(codes.dtype)
+        idx = np.searchsorted(codes, cell_codes)
+        return idx.astype(np.int16)
+
+    @property
+    def population_total(self) -> float:
+        """National population of the base year (sum of cell pop)."""
+        return float(self.cell_pop.sum())
+
+
+def _read_cache(path: Path) -> Country:
+    try:
+        manifest = json.loads((path / "manifest.json").read_text())
+        t = {name: pl.read_parquet(path / f"{name}.parquet") for name in TABLES}
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        raise RawDataError(f"geodata cache {path} is unreadable ({exc}); delete it and rebuild") from None
+    return Country(
+        provinces=t["provinces"].sort("gso34"),
+        cells=t["cells"],
+        communes=t["communes"],
+        province_mapping=t["province_mapping"],
+        manifest=manifest,
+        country_wkb=t["country"]["geometry_wkb"][0],
+        cache_path=path,
+    )
+
+
+def load_country(
+    raw_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    build_if_missing: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> Country:
+    """Load the country from the cache, building it first if missing or stale.
+
+    Staleness is checked by hashing the raw inputs (~10 MB, a few ms). With
+    ``build_if_missing=False`` a missing or stale cache raises RawDataError instead.
+    """
+    if build_if_missing:
+        return _read_cache(build_cache(raw_dir, cache_dir, progress=progress))
+    from dxsim.geo.build import CACHE_PREFIX, input_hashes
+    from dxsim.paths import cache_dir as default_cache_dir
+    from dxsim.paths import raw_data_dir
+
+    raw = Path(raw_dir) if raw_dir is not None else raw_data_dir()
+    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    digest = input_hashes(raw)["digest"]
+    path = root / f"{CACHE_PREFIX}{digest[:16]}"
+    if not (path / "manifest.json").is_file():
+        raise RawDataError(f"no up-to-date geodata cache in {root}; run the build (dxsim.geo.build_cache)")
+    return _read_cache(path)

@@ -1,0 +1,78 @@
+"""Tidy long metrics table: date, replication, area, metric, value.
+
+`area` is "VN" or a 2-digit gso34 province code. Metric names are stable and documented in
+the README (METRICS below is the single list; tests check that runs emit exactly these).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+
+METRICS: dict[str, str] = {
+    "stations_5g": "5G stations on air at month end (stations; VN and province)",
+    "stations_5g_added": "5G stations brought on air during the month (stations; VN and province)",
+    "stations_5g_upgrades_cum": "5G stations on existing 4G sites, cumulative (stations; VN)",
+    "stations_5g_new_sites_cum": "5G stations on newly built sites, cumulative (stations; VN)",
+    "stations_5g_viettel": "Viettel 5G stations on air (stations; VN)",
+    "stations_5g_vnpt": "VNPT 5G stations on air (stations; VN)",
+    "stations_5g_mobifone": "MobiFone 5G stations on air (stations; VN)",
+    "stations_4g": "4G stations on air (stations; VN and province)",
+    "pop_covered_5g": "people within 5G coverage (persons; VN and province)",
+    "pop_covered_5g_pct": "share of population within 5G coverage (%; VN and province)",
+    "pop_covered_4g": "people within 4G coverage (persons; VN and province)",
+    "pop_covered_4g_pct": "share of population within 4G coverage (%; VN and province)",
+    "capex_vnd_bn": "5G capex recognised when sites come on air, in the month (VND bn; VN and province)",
+    "capex_cum_vnd_bn": "cumulative 5G capex since the start (VND bn; VN)",
+    "subsidy_paid_vnd_bn": "Resolution 193/2025/QH15 support paid in the month (VND bn; VN)",
+    "sites_in_permitting": "ordered sites still waiting for permits / site acquisition (sites; VN)",
+    "sites_awaiting_equipment": "permitted sites waiting for equipment (sites; VN)",
+    "sites_awaiting_crew": "sites with permit and equipment waiting for a crew (sites; VN)",
+    "crew_utilization_pct_north": "share of northern crew capacity used in the month (%; VN)",
+    "crew_utilization_pct_central": "share of central crew capacity used in the month (%; VN)",
+    "crew_utilization_pct_south": "share of southern crew capacity used in the month (%; VN)",
+}
+
+
+class MetricsRecorder:
+    """Collects metric values as arrays and builds one polars frame at the end."""
+
+    def __init__(self, replication: int, province_codes: list[str]) -> None:
+        self.replication = replication
+        self.province_codes = np.array(province_codes)
+        self._dates: list[np.ndarray] = []
+        self._areas: list[np.ndarray] = []
+        self._metrics: list[np.ndarray] = []
+        self._values: list[np.ndarray] = []
+
+    def national(self, date: dt.date, values: dict[str, float]) -> None:
+        n = len(values)
+        self._dates.append(np.full(n, date, dtype="datetime64[D]"))
+        self._areas.append(np.full(n, "VN", dtype=object))
+        self._metrics.append(np.array(list(values), dtype=object))
+        self._values.append(np.array(list(values.values()), dtype=np.float64))
+
+    def by_province(self, date: dt.date, metric: str, values: np.ndarray) -> None:
+        n = self.province_codes.size
+        self._dates.append(np.full(n, date, dtype="datetime64[D]"))
+        self._areas.append(self.province_codes.astype(object))
+        self._metrics.append(np.full(n, metric, dtype=object))
+        self._values.append(np.asarray(values, dtype=np.float64))
+
+    def frame(self) -> pl.DataFrame:
+        if not self._values:
+            return empty_metrics()
+        return pl.DataFrame({
+            "date": np.concatenate(self._dates),
+            "replication": np.full(sum(v.size for v in self._values), self.replication, dtype=np.int32),
+            "area": np.concatenate(self._areas).astype(str),
+            "metric": np.concatenate(self._metrics).astype(str),
+            "value": np.concatenate(self._values),
+        }).with_columns(pl.col("date").cast(pl.Date))
+
+
+def empty_metrics() -> pl.DataFrame:
+    return pl.DataFrame(schema={"date": pl.Date, "replication": pl.Int32, "area": pl.Utf8,
+                                "metric": pl.Utf8, "value": pl.Float64})

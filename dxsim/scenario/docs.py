@@ -1,0 +1,411 @@
+"""Scenario schema introspection: the JSON Schema and the README parameter table.
+
+Both are generated from the pydantic models in :mod:`dxsim.scenario.schema`, so the
+documentation cannot drift from what the loader enforces. The same walk over the models
+(:func:`shape_at`, :func:`leaf_fields`) gives the loader the unit and range of a field
+when it explains an error to a planner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
+
+SCHEMA_ID = "https://dxsim.local/schema/scenario.json"
+
+# Placeholder names for the keys of dict-valued fields (shown as `operators.<operator>.…`).
+_KEY_NAMES: dict[tuple[Any, ...], str] = {tuple(OPERATORS): "operator", tuple(REGIONS): "region"}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a value at one place in a scenario file must look like."""
+
+    kind: str  # "model" | "dict" | "list" | "scalar"
+    py_type: Any = None  # scalar type (int, float, str, dt.date, bool) or the model class
+    key: "Shape | None" = None  # dict keys
+    item: "Shape | None" = None  # dict values / list items
+    options: tuple[Any, ...] = ()  # Literal / enum choices
+    ge: float | None = None
+    le: float | None = None
+    gt: float | None = None
+    lt: float | None = None
+    pattern: str | None = None
+    max_length: int | None = None
+    nullable: bool = False
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind == "scalar" and self.py_type in (int, float)
+
+    @property
+    def model_fields(self) -> dict[str, FieldInfo]:
+        return self.py_type.model_fields if self.kind == "model" else {}
+
+
+@dataclass(frozen=True)
+class Located:
+    """A field found by path: its shape plus the unit/source/description that apply to it."""
+
+    shape: Shape
+    unit: str | None = None
+    source: str | None = None
+    description: str = ""
+    key_name: str = "key"  # placeholder name when this is a dict key
+
+
+@dataclass(frozen=True)
+class LeafDoc:
+    """One documented leaf parameter (a row of the README table)."""
+
+    path: str  # dotted, with <placeholders> for dict keys
+    shape: Shape
+    unit: str | None
+    source: str | None
+    description: str
+    default: str
+    required: bool = False
+    key_shapes: tuple[tuple[str, Shape], ...] = field(default=())
+
+
+def _constraints(metadata: typing.Iterable[Any]) -> dict[str, Any]:
+    """Collect ge/le/gt/lt/pattern/max_length from pydantic or annotated-types metadata."""
+    out: dict[str, Any] = {}
+    for m in metadata:
+        if isinstance(m, FieldInfo):
+            out.update(_constraints(m.metadata))
+            continue
+        for attr in ("ge", "le", "gt", "lt", "pattern", "max_length"):
+            v = getattr(m, attr, None)
+            if v is not None:
+                out[attr] = v
+    return out
+
+
+def shape_of(annotation: Any, metadata: typing.Iterable[Any] = (), extra: dict | None = None) -> Shape:
+    """Reduce a type annotation (plus Field metadata) to a :class:`Shape`."""
+    cons = _constraints(metadata)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        base, *meta = typing.get_args(annotation)
+        inner = shape_of(base, meta, extra)
+        return _with(inner, cons)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        inner = shape_of(args[0], metadata, extra) if len(args) == 1 else Shape("scalar", object)
+        return _with(inner, {"nullable": True})
+    if origin is typing.Literal:
+        opts = typing.get_args(annotation)
+        return Shape("scalar", type(opts[0]), options=tuple(opts), **cons)
+    if origin is dict:
+        k, v = typing.get_args(annotation)
+        return Shape("dict", dict, key=shape_of(k), item=shape_of(v))
+    if origin is list:
+        (v,) = typing.get_args(annotation)
+        return Shape("list", list, item=shape_of(v), **cons)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return Shape("model", annotation)
+    opts = tuple((extra or {}).get("enum", ()))
+    return Shape("scalar", annotation, options=opts, **cons)
+
+
+def _with(shape: Shape, changes: dict[str, Any]) -> Shape:
+    if not changes:
+        return shape
+    d = {k: getattr(shape, k) for k in shape.__dataclass_fields__}
+    d.update(changes)
+    return Shape(**d)
+
+
+def _field_shape(info: FieldInfo) -> Shape:
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    return shape_of(info.annotation, info.metadata, extra)
+
+
+def _field_extra(info: FieldInfo) -> dict[str, Any]:
+    return info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+
+
+def key_name(shape: Shape) -> str:
+    """Placeholder for a dict's keys: operator, region, year, key."""
+    if shape.options in _KEY_NAMES:
+        return _KEY_NAMES[shape.options]
+    if shape.py_type is int and shape.ge is not None and shape.ge >= 1900:
+        return "year"
+    return "key"
+
+
+ROOT = Located(Shape("model", Scenario))
+
+
+def shape_at(loc: typing.Sequence[Any]) -> tuple[Located | None, Located | None]:
+    """Follow a pydantic error location from the root: (parent, target); None where it leaves the schema.
+
+    Unit and source are inherited from the nearest enclosing field that declares them
+    (e.g. `works.upgrade_permit.p50_days` is in days, `works.upgrade_team_days.p50_days`
+    in team-days).
+    """
+    parent: Located | None = None
+    cur: Located | None = ROOT
+    for part in loc:
+        if cur is None:
+            return parent, None
+        parent, cur = cur, step(cur, part)
+    return parent, cur
+
+
+def step(cur: Located, part: Any) -> Located | None:
+    s = cur.shape
+    if s.kind == "model":
+        info = s.model_fields.get(part) if isinstance(part, str) else None
+        if info is None:
+            return None
+        ex = _field_extra(info)
+        return Located(
+            _field_shape(info),
+            unit=ex.get("x-unit", cur.unit),
+            source=ex.get("x-source", cur.source),
+            description=info.description or "",
+        )
+    if s.kind == "dict":
+        if part == "[key]":
+            return Located(s.key, description=cur.description, key_name=key_name(s.key))  # type: ignore[arg-type]
+        return Located(s.item, unit=cur.unit, source=cur.source, description=cur.description)  # type: ignore[arg-type]
+    if s.kind == "list" and isinstance(part, int):
+        return Located(s.item, unit=cur.unit, source=cur.source, description=cur.description)  # type: ignore[arg-type]
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def defaults_json() -> dict[str, Any]:
+    """Defaults of every field, JSON-style (str keys, ISO dates); `name` is left out (required)."""
+    d = Scenario.model_validate({"name": "defaults"}).model_dump(mode="json")
+    d.pop("name")
+    return d
+
+
+# --------------------------------------------------------------------------- leaves
+
+
+def leaf_fields() -> list[LeafDoc]:
+    """Every leaf parameter of the scenario, in model order."""
+    out: list[LeafDoc] = []
+    _walk(ROOT, (), (), out)
+    return out
+
+
+def _walk(cur: Located, path: tuple[str, ...], keys: tuple[tuple[str, Shape], ...], out: list[LeafDoc]) -> None:
+    s = cur.shape
+    if s.kind == "model":
+        for name, info in s.model_fields.items():
+            child = step(cur, name)
+            assert child is not None
+            if "x-unit" not in _field_extra(info) and cur.unit and cur.description:
+                # a part of a documented composite (e.g. p50 of a delay): say what it is part of
+                desc = f"{cur.description} {child.description}".strip()
+                child = Located(child.shape, child.unit, child.source, desc)
+            if child.shape.kind in ("model", "dict"):
+                _walk(child, path + (name,), keys, out)
+            else:
+                out.append(_leaf(child, path + (name,), keys))
+        return
+    if s.kind == "dict":
+        assert s.key is not None and s.item is not None
+        kname = key_name(s.key)
+        item = Located(s.item, cur.unit, cur.source, cur.description)
+        p = path + (f"<{kname}>",)
+        k = keys + ((kname, s.key),)
+        if s.item.kind in ("model", "dict"):
+            _walk(item, p, k, out)
+        else:
+            out.append(_leaf(item, p, k))
+        return
+    out.append(_leaf(cur, path, keys))
+
+
+def _leaf(cur: Located, path: tuple[str, ...], keys: tuple[tuple[str, Shape], ...]) -> LeafDoc:
+    return LeafDoc(
+        path=".".join(path),
+        shape=cur.shape,
+        unit=cur.unit,
+        source=cur.source,
+        description=cur.description,
+        default=_default_text(path) or "(required)",
+        required=not _matches(defaults_json(), path, ()),
+        key_shapes=keys,
+    )
+
+
+def _default_text(path: tuple[str, ...]) -> str:
+    """Render the default of a (possibly templated) path from the defaults dump."""
+    if path and path[-1].startswith("<"):
+        # a per-key table: show each table, labelled by the outer keys
+        tables = _matches(defaults_json(), path[:-1], ())
+        parts = []
+        for label, table in tables:
+            body = ", ".join(f"{k}: {_fmt(v)}" for k, v in table.items()) if isinstance(table, dict) else _fmt(table)
+            parts.append(f"{label}: {{{body}}}" if label else f"{{{body}}}")
+        return "; ".join(parts)
+    found = _matches(defaults_json(), path, ())
+    if not found:
+        return ""
+    values = {_fmt(v) for _, v in found}
+    if len(values) == 1:
+        return values.pop()
+    return "; ".join(f"{label}: {_fmt(v)}" for label, v in found)
+
+
+def _matches(d: Any, path: tuple[str, ...], label: tuple[str, ...]) -> list[tuple[str, Any]]:
+    if not path:
+        return [("/".join(label), d)]
+    head, rest = path[0], path[1:]
+    if not isinstance(d, dict):
+        return []
+    if head.startswith("<"):
+        out: list[tuple[str, Any]] = []
+        for k, v in d.items():
+            out.extend(_matches(v, rest, label + (str(k),)))
+        return out
+    return _matches(d[head], rest, label) if head in d else []
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "none"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
+    if isinstance(v, str):
+        return v if v else '""'
+    return str(v)
+
+
+# --------------------------------------------------------------------------- wording
+
+
+def number(x: float) -> str:
+    """A bound as a planner would write it (no trailing .0)."""
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+def type_text(shape: Shape, article: bool = True) -> str:
+    """'an integer', 'a number', 'an ISO date like 2026-01-31', ..."""
+    if shape.kind == "model":
+        return "a table" if article else "table"
+    if shape.kind == "dict":
+        return "a table" if article else "table"
+    if shape.kind == "list":
+        inner = type_text(shape.item, article=False) if shape.item else "value"
+        return f"a list of {inner}s" if article else f"list of {inner}s"
+    t = shape.py_type
+    if t is int:
+        return "an integer" if article else "integer"
+    if t is float:
+        return "a number" if article else "number"
+    if t is dt.date:
+        return "an ISO date like 2026-01-31" if article else "date"
+    if t is bool:
+        return "true or false" if article else "true/false"
+    if t is str:
+        return "text" if article else "text"
+    return "a value" if article else "value"
+
+
+def range_text(shape: Shape) -> str:
+    """The allowed range/choices of a scalar: 'between 0 and 100', 'one of 700, 900', ''."""
+    if shape.kind == "list" and shape.item is not None:
+        return range_text(shape.item)
+    if shape.options:
+        return "one of " + ", ".join(number(o) if isinstance(o, (int, float)) else str(o) for o in shape.options)
+    lo = shape.ge if shape.ge is not None else shape.gt
+    hi = shape.le if shape.le is not None else shape.lt
+    if lo is not None and hi is not None:
+        if shape.gt is None and shape.lt is None:
+            return f"between {number(lo)} and {number(hi)}"
+        lo_w = f"more than {number(lo)}" if shape.gt is not None else f"at least {number(lo)}"
+        hi_w = f"less than {number(hi)}" if shape.lt is not None else f"at most {number(hi)}"
+        return f"{lo_w} and {hi_w}"
+    if lo is not None:
+        return f"more than {number(lo)}" if shape.gt is not None else f"at least {number(lo)}"
+    if hi is not None:
+        return f"less than {number(hi)}" if shape.lt is not None else f"at most {number(hi)}"
+    if shape.max_length is not None:
+        return f"at most {shape.max_length} characters"
+    if shape.pattern is not None:
+        return f"matching {shape.pattern}"
+    return ""
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def json_schema() -> dict[str, Any]:
+    """The scenario file's JSON Schema (for `dxsim schema` and editor validation)."""
+    schema = Scenario.model_json_schema()
+    out: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+    }
+    out.update(schema)
+    out["title"] = "dxsim scenario"
+    out["description"] = (
+        "A dxsim planning scenario (TOML). Omitted fields take the defaults shown; "
+        "`extends` names a parent scenario file whose values this file overrides."
+    )
+    props = dict(out.get("properties", {}))
+    props["extends"] = {
+        "type": "string",
+        "title": "Extends",
+        "description": "Parent scenario file, relative to this file's folder; tables merge key by key, other values replace.",
+    }
+    out["properties"] = props
+    return out
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def schema_markdown() -> str:
+    """A Markdown table of every leaf parameter: path, type, unit, default, range, description, source."""
+    rows = [
+        "| Field | Type | Unit | Default | Range | Description | Source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for leaf in leaf_fields():
+        rng = range_text(leaf.shape)
+        for kname, kshape in leaf.key_shapes:
+            krange = range_text(kshape)
+            if krange and kshape.py_type is int:
+                rng = f"{kname} {krange}" + (f"; value {rng}" if rng else "")
+        rows.append(
+            "| "
+            + " | ".join(
+                _cell(x)
+                for x in (
+                    f"`{leaf.path}`",
+                    type_text(leaf.shape, article=False),
+                    leaf.unit or "",
+                    leaf.default,
+                    rng,
+                    leaf.description,
+                    leaf.source or "",
+                )
+            )
+            + " |"
+        )
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,444 @@
+"""The scenario schema: every lever a planner can pull, with unit, range and cited default.
+
+A scenario file (TOML) is validated into :class:`Scenario`. Defaults describe current
+policy ("baseline"); option files are small diffs that `extends` it. Where no public
+Vietnamese figure exists the default is a documented assumption and its source says so.
+
+Citations use the seed short-ids of ../shared/seed_facts.md (e.g. "000:56" = MoST report
+000, line 56).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from dxsim.scenario.fields import StrictModel, param
+
+OPERATORS = ("viettel", "vnpt", "mobifone")
+REGIONS = ("north", "central", "south")
+ENVIRONMENTS = ("urban", "suburban", "rural")
+SUPPORTED_BANDS_MHZ = (700, 900, 1800, 2100, 2600, 3500)
+
+SEED_000_56 = "MoST report on the National DT Programme, Oct 2025 (seed 000:56)"
+ASSUMPTION = "dxsim assumption (no public Vietnamese figure; seed_facts.md open question {q})"
+
+# Keys and values of the per-year tables (ranges enforced by pydantic and shown in the docs).
+Year = Annotated[int, Field(ge=2020, le=2100)]
+SitesPerYear = Annotated[int, Field(ge=0, le=500_000)]
+VndBnPerYear = Annotated[float, Field(ge=0, le=1_000_000)]
+Month = Annotated[int, Field(ge=1, le=12)]
+
+
+class DelayDays(StrictModel):
+    """A positive, right-skewed delay given as median and 90th percentile (log-normal).
+
+    Planners quote delays as "usually X, one in ten takes Y"; the log-normal is fixed by
+    those two numbers: mu = ln(p50), sigma = ln(p90/p50) / 1.2816.
+    """
+
+    p50_days: float = Field(description="Median delay (days).", ge=0, le=3650)
+    p90_days: float = Field(description="90th-percentile delay (days), >= p50_days.", ge=0, le=3650)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "DelayDays":
+        if self.p90_days < self.p50_days:
+            raise ValueError(
+                f"p90_days ({self.p90_days}) must be >= p50_days ({self.p50_days})"
+            )
+        return self
+
+    @property
+    def mu(self) -> float:
+        return math.log(max(self.p50_days, 1e-9))
+
+    @property
+    def sigma(self) -> float:
+        if self.p50_days <= 0:
+            return 0.0
+        return math.log(max(self.p90_days, 1e-9) / self.p50_days) / 1.2815515655446004
+
+
+class Horizon(StrictModel):
+    """Simulated period. The start is the date of the latest reported facts."""
+
+    start_date: dt.date = param(
+        dt.date(2025, 10, 31),
+        unit="ISO date",
+        description="First simulated day; the start state holds on this date.",
+        source=SEED_000_56 + ": 16,737 5G stations 'by October 2025'",
+    )
+    end_date: dt.date = param(
+        dt.date(2030, 12, 31),
+        unit="ISO date",
+        description="Last simulated day (metrics are reported at each month end up to it).",
+        source="National DT Programme horizon 2030 (Decision 749/QĐ-TTg, seed 002:1-9)",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Horizon":
+        if self.end_date <= self.start_date:
+            raise ValueError(
+                f"end_date ({self.end_date}) must be after start_date ({self.start_date})"
+            )
+        if (self.end_date - self.start_date).days > 366 * 30:
+            raise ValueError("horizon longer than 30 years is not supported")
+        return self
+
+
+class StartState(StrictModel):
+    """Network on the start date (used to size the synthetic site layer)."""
+
+    stations_5g: int = param(
+        16_737, unit="stations", ge=0, le=500_000,
+        description="5G stations on air at the start date.",
+        source=SEED_000_56,
+    )
+    stations_4g: int = param(
+        119_550, unit="stations", ge=1_000, le=500_000,
+        description="4G stations on air at the start date (16,737 / 14%).",
+        source=SEED_000_56 + ": 5G = 14% of 4G stations; a 2025-05 news figure implies ~150k "
+        "(infra/vn_telecom_dc_stats.csv)",
+    )
+    start_sites_in_window_pct: float = param(
+        60.0, unit="% of start 5G stations", ge=0, le=100,
+        description="Share of the start-date 5G stations accepted on or after subsidy.window_start (they count toward the 20,000-station threshold).",
+        source="assumption: commercial 5G launched Oct 2024; 11,591 stations by 2025-05 and 16,737 by 2025-10 (seed 000:56; infra/vn_telecom_dc_stats.csv)",
+    )
+
+
+class EnvBands(StrictModel):
+    """Carrier frequency used for coverage in each environment."""
+
+    urban: int = Field(description="Band in urban cells (MHz).", json_schema_extra={"enum": list(SUPPORTED_BANDS_MHZ)})
+    suburban: int = Field(description="Band in suburban cells (MHz).", json_schema_extra={"enum": list(SUPPORTED_BANDS_MHZ)})
+    rural: int = Field(description="Band in rural cells (MHz).", json_schema_extra={"enum": list(SUPPORTED_BANDS_MHZ)})
+
+    @field_validator("urban", "suburban", "rural")
+    @classmethod
+    def _supported(cls, v: int) -> int:
+        if v not in SUPPORTED_BANDS_MHZ:
+            raise ValueError(f"band {v} MHz not supported; choose one of {SUPPORTED_BANDS_MHZ}")
+        return v
+
+
+class Radio(StrictModel):
+    """Coverage engine settings: which band covers which environment."""
+
+    band_5g_mhz: EnvBands = Field(
+        default_factory=lambda: EnvBands(urban=3500, suburban=3500, rural=3500),
+        description="5G coverage band per environment (MHz). 3.5 GHz (n78) is Vietnam's "
+        "5G band (2024 auction C2/C3 blocks, seed 003:38); 700 MHz is a rural option.",
+        json_schema_extra={"x-unit": "MHz", "x-source": "seed 003:38 (C2 3700-3800, C3 3800-3900 MHz)"},
+    )
+    band_4g_mhz: EnvBands = Field(
+        default_factory=lambda: EnvBands(urban=1800, suburban=1800, rural=900),
+        description="4G coverage band per environment (MHz).",
+        json_schema_extra={"x-unit": "MHz", "x-source": "LTE B3 1800 MHz capacity layer, B8 900 MHz rural coverage layer (operator practice; assumption)"},
+    )
+    coverage_definition: Literal["outdoor", "indoor"] = param(
+        "outdoor", unit="-",
+        description="'outdoor': a person is covered when the outdoor signal at their location meets the edge budget (ITU population-coverage convention); 'indoor' adds the 38.901 O2I building penetration loss.",
+        source="ITU ICT Indicators Handbook: population covered by a mobile network = inhabitants within range of an (outdoor) signal",
+    )
+    coverage_subsamples_per_axis: int = param(
+        4, unit="points per cell axis", ge=1, le=8,
+        description="Each 1 km population cell is tested at n x n points; covered share = share of points within a site's radius.",
+        source="dxsim numerical setting (tests/test_coverage.py bounds the quadrature error)",
+    )
+
+
+    @model_validator(mode="after")
+    def _bands_have_budgets(self) -> "Radio":
+        from dxsim.radio.radii import supported_bands
+
+        for tech, bands in (("5g", self.band_5g_mhz), ("4g", self.band_4g_mhz)):
+            ok = supported_bands(tech)
+            for env in ENVIRONMENTS:
+                if getattr(bands, env) not in ok:
+                    raise ValueError(
+                        f"band_{tech}_mhz.{env} = {getattr(bands, env)}: no {tech.upper()} link budget for this band; choose one of {ok}"
+                    )
+        return self
+
+
+class Operator(StrictModel):
+    """A mobile network operator: its 5G build targets and budget."""
+
+    start_share_5g_pct: float = param(
+        33.3, unit="% of start 5G stations", ge=0, le=100,
+        description="Share of the start-date 5G stations owned by this operator.",
+        source=ASSUMPTION.format(q=5),
+    )
+    annual_new_5g_sites: dict[Year, SitesPerYear] = param(
+        {}, unit="stations per calendar year",
+        description="New 5G stations the operator plans to bring on air each year (years after the last listed repeat its value; the start year counts from start_date).",
+        source=ASSUMPTION.format(q=17),
+    )
+    capex_budget_vnd_bn: dict[Year, VndBnPerYear] = param(
+        {}, unit="VND bn per calendar year",
+        description="5G radio-access capex the operator can commit each year (years after the last listed repeat its value).",
+        source=ASSUMPTION.format(q=6),
+    )
+
+    @field_validator("annual_new_5g_sites", "capex_budget_vnd_bn")
+    @classmethod
+    def _years(cls, v: dict) -> dict:
+        for year, value in v.items():
+            if not 2020 <= year <= 2100:
+                raise ValueError(f"year {year} out of range 2020..2100")
+            if value < 0:
+                raise ValueError(f"value for {year} must be >= 0, got {value}")
+        return dict(sorted(v.items()))
+
+    def value_for_year(self, table: dict[int, float], year: int) -> float:
+        """Value for a year: listed, else the last listed earlier year, else 0."""
+        if year in table:
+            return table[year]
+        earlier = [y for y in table if y <= year]
+        return table[max(earlier)] if earlier else 0.0
+
+
+def _default_operators() -> dict[str, Operator]:
+    # Viettel's own 2026 plan is +15,000 5G sites (infra/vn_telecom_dc_stats.csv, vietnamnet 2025-12);
+    # VNPT and MobiFone are scaled by mobile-subscriber share (assumption: ~55/30/15).
+    return {
+        "viettel": Operator(
+            start_share_5g_pct=55.0,
+            annual_new_5g_sites={2025: 6000, 2026: 15000, 2027: 12000, 2028: 10000, 2029: 8000, 2030: 6000},
+            capex_budget_vnd_bn={2025: 9000, 2026: 22000, 2027: 20000},
+        ),
+        "vnpt": Operator(
+            start_share_5g_pct=30.0,
+            annual_new_5g_sites={2025: 4000, 2026: 8000, 2027: 6500, 2028: 5500, 2029: 4500, 2030: 3500},
+            capex_budget_vnd_bn={2025: 6000, 2026: 12000, 2027: 11000},
+        ),
+        "mobifone": Operator(
+            start_share_5g_pct=15.0,
+            annual_new_5g_sites={2025: 1000, 2026: 4000, 2027: 3500, 2028: 3000, 2029: 2500, 2030: 2000},
+            capex_budget_vnd_bn={2025: 1500, 2026: 6000, 2027: 5500},
+        ),
+    }
+
+
+class Crews(StrictModel):
+    """Installation teams in one operator region (shared by the operators as contractors)."""
+
+    teams: int = param(
+        500, unit="teams", ge=0, le=20_000,
+        description="Installation teams working in parallel in the region.",
+        source=ASSUMPTION.format(q=5) + "; Viettel's 2017 4G build of ~36,000 sites in ~6 months implies >1,000 teams nationally",
+    )
+
+
+def _default_crews() -> dict[str, Crews]:
+    # split roughly by population: north 37%, central 26%, south 37% (cells.parquet, 2024)
+    return {"north": Crews(teams=450), "central": Crews(teams=300), "south": Crews(teams=450)}
+
+
+class Season(StrictModel):
+    """Rainy-season slowdown in one region."""
+
+    rainy_months: list[Month] = param(
+        [5, 6, 7, 8, 9, 10], unit="calendar months (1-12)",
+        description="Months of the rainy season, when crews work slower.",
+        source="World Bank Climate Change Knowledge Portal, Vietnam climatology: north and south rainy May-Oct; central coast Sep-Dec",
+    )
+    rainy_productivity_pct: float = param(
+        70.0, unit="% of dry-season output", ge=1, le=100,
+        description="Crew output in rainy months as a share of dry-season output.",
+        source=ASSUMPTION.format(q=5),
+    )
+
+    @field_validator("rainy_months")
+    @classmethod
+    def _months(cls, v: list[int]) -> list[int]:
+        bad = [m for m in v if not 1 <= m <= 12]
+        if bad:
+            raise ValueError(f"months must be 1..12, got {bad}")
+        return sorted(set(v))
+
+
+def _default_seasons() -> dict[str, Season]:
+    return {
+        "north": Season(rainy_months=[5, 6, 7, 8, 9, 10], rainy_productivity_pct=70.0),
+        "central": Season(rainy_months=[9, 10, 11, 12], rainy_productivity_pct=60.0),
+        "south": Season(rainy_months=[5, 6, 7, 8, 9, 10, 11], rainy_productivity_pct=75.0),
+    }
+
+
+class Works(StrictModel):
+    """Time each kind of 5G site takes: permits / site acquisition, and crew work on site."""
+
+    upgrade_permit: DelayDays = Field(
+        default_factory=lambda: DelayDays(p50_days=14, p90_days=45),
+        description="Approval delay for adding 5G to an existing 4G site (days).",
+        json_schema_extra={"x-unit": "days", "x-source": ASSUMPTION.format(q=5)},
+    )
+    new_site_permit: DelayDays = Field(
+        default_factory=lambda: DelayDays(p50_days=120, p90_days=300),
+        description="Site acquisition + construction permit delay for a new site (days).",
+        json_schema_extra={"x-unit": "days", "x-source": ASSUMPTION.format(q=5)},
+    )
+    upgrade_team_days: DelayDays = Field(
+        default_factory=lambda: DelayDays(p50_days=2, p90_days=4),
+        description="Crew-days on site to install and commission 5G on an existing site.",
+        json_schema_extra={"x-unit": "team-days", "x-source": ASSUMPTION.format(q=5)},
+    )
+    new_site_team_days: DelayDays = Field(
+        default_factory=lambda: DelayDays(p50_days=12, p90_days=25),
+        description="Crew-days to build a new site (foundation, tower, power, radio).",
+        json_schema_extra={"x-unit": "team-days", "x-source": ASSUMPTION.format(q=5)},
+    )
+
+
+class Supply(StrictModel):
+    """5G radio equipment (AAU + baseband) supply to all operators."""
+
+    deliveries_per_month: int = param(
+        12_000, unit="site kits per month", ge=0, le=1_000_000,
+        description="Site equipment kits the vendors can deliver nationally per month.",
+        source=ASSUMPTION.format(q=5) + "; must allow the ~20,000 sites/operator push of 2025 (seed 004:269-281)",
+    )
+    lead_time: DelayDays = Field(
+        default_factory=lambda: DelayDays(p50_days=45, p90_days=90),
+        description="Order-to-delivery lead time of a site kit (days).",
+        json_schema_extra={"x-unit": "days", "x-source": ASSUMPTION.format(q=5)},
+    )
+
+
+class Costs(StrictModel):
+    """Capex per 5G site. No Vietnamese figure is public (seed_facts open question 6)."""
+
+    upgrade_equipment_vnd_bn: float = param(
+        1.0, unit="VND bn per site", ge=0, le=50,
+        description="Radio equipment (64T64R AAU + baseband) to add 5G to a site.",
+        source="~USD 40k per 3-sector massive-MIMO site (Oughton et al. 2019, pysim5g cost table), at 25,520 VND/USD (seed 003:68)",
+    )
+    upgrade_works_vnd_bn: float = param(
+        0.3, unit="VND bn per site", ge=0, le=50,
+        description="Installation, power and transmission upgrades at an existing site.",
+        source="Oughton et al. 2019 (pysim5g) site upgrade works, converted at 25,520 VND/USD",
+    )
+    new_site_equipment_vnd_bn: float = param(
+        1.0, unit="VND bn per site", ge=0, le=50,
+        description="Radio equipment for a new 5G site.",
+        source="as upgrade_equipment_vnd_bn",
+    )
+    new_site_civil_vnd_bn: float = param(
+        2.3, unit="VND bn per site", ge=0, le=100,
+        description="Tower/rooftop, land, power, backhaul and civil works for a new site.",
+        source="~USD 90k new macro build (Oughton et al. 2019, pysim5g), at 25,520 VND/USD",
+    )
+
+    def capex_vnd_bn(self, is_new: bool) -> float:
+        if is_new:
+            return self.new_site_equipment_vnd_bn + self.new_site_civil_vnd_bn
+        return self.upgrade_equipment_vnd_bn + self.upgrade_works_vnd_bn
+
+    def equipment_vnd_bn(self, is_new: bool) -> float:
+        return self.new_site_equipment_vnd_bn if is_new else self.upgrade_equipment_vnd_bn
+
+
+class Subsidy(StrictModel):
+    """State support for fast 5G build-out (Resolution 193/2025/QH15 Art. 11; Decree 88/2025/NĐ-CP)."""
+
+    equipment_share_pct: float = param(
+        15.0, unit="% of equipment cost per station", ge=0, le=100,
+        description="Support per eligible station as a share of its equipment cost.",
+        source="Decree 88/2025/NĐ-CP (13/4/2025) detailing Resolution 193/2025/QH15 Art. 11: 15% of average 5G equipment cost per station",
+    )
+    window_start: dt.date = param(
+        dt.date(2025, 2, 19), unit="ISO date",
+        description="Stations accepted on or after this date count.",
+        source="Decree 88/2025/NĐ-CP: stations accepted 19/2/2025 - 31/12/2025",
+    )
+    window_end: dt.date = param(
+        dt.date(2025, 12, 31), unit="ISO date",
+        description="Stations accepted after this date do not count; support is paid after it.",
+        source="Decree 88/2025/NĐ-CP",
+    )
+    min_stations_per_operator: int = param(
+        20_000, unit="stations", ge=0, le=500_000,
+        description="An operator qualifies only if it has at least this many 5G stations on air at window_end.",
+        source="Decree 88/2025/NĐ-CP: at least 20,000 5G stations nationwide (seed 004:269-281)",
+    )
+    fund_vnd_bn: float = param(
+        12_697.0, unit="VND bn", ge=0, le=1_000_000,
+        description="Cap on total support (the 2024 spectrum auction proceeds).",
+        source="Decree 88/2025/NĐ-CP cap; auction proceeds 12,697 bn VND (seed 003:34)",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Subsidy":
+        if self.window_end < self.window_start:
+            raise ValueError(
+                f"window_end ({self.window_end}) must not be before window_start ({self.window_start})"
+            )
+        return self
+
+
+class Sites(StrictModel):
+    """Where the site layer comes from."""
+
+    file: str | None = param(
+        None, unit="path (relative to the scenario file)",
+        description="A planner's site CSV (columns lon, lat, operator, technology, band_mhz, on_air_date) replacing the synthetic layer.",
+        source="planner data; default is the seeded synthetic layer (dxsim/geo/sites.py)",
+    )
+    synthetic_seed: int = param(
+        20251031, unit="integer seed", ge=0, le=2**32 - 1,
+        description="Seed of the synthetic site placement (the layer, not the run).",
+        source="dxsim convention",
+    )
+
+
+class Scenario(StrictModel):
+    """A planning scenario: current policy (baseline) or an investment option."""
+
+    name: str = Field(
+        description="Short name; outputs go to outputs/<name>/.",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+    )
+    description: str = Field("", description="What this option changes and why.", max_length=4000)
+    seed: int = param(
+        20251031, unit="integer seed", ge=0, le=2**32 - 1,
+        description="Root of the run's random-number tree (same seed, same results).",
+        source="dxsim convention",
+    )
+    replications: int = param(
+        1, unit="runs", ge=1, le=100_000,
+        description="Independent replications (CLI --reps overrides).",
+        source="dxsim convention",
+    )
+    horizon: Horizon = Field(default_factory=Horizon, description="Simulated period.")
+    start_state: StartState = Field(default_factory=StartState, description="Network at the start date.")
+    radio: Radio = Field(default_factory=Radio, description="Coverage bands and settings.")
+    sites: Sites = Field(default_factory=Sites, description="Site layer source.")
+    operators: dict[Literal["viettel", "vnpt", "mobifone"], Operator] = Field(
+        default_factory=_default_operators, description="Operators' targets and budgets."
+    )
+    crews: dict[Literal["north", "central", "south"], Crews] = Field(
+        default_factory=_default_crews, description="Installation teams per region."
+    )
+    seasons: dict[Literal["north", "central", "south"], Season] = Field(
+        default_factory=_default_seasons, description="Rainy seasons per region."
+    )
+    works: Works = Field(default_factory=Works, description="Permit and on-site work times.")
+    supply: Supply = Field(default_factory=Supply, description="Equipment supply.")
+    costs: Costs = Field(default_factory=Costs, description="Capex per site.")
+    subsidy: Subsidy = Field(default_factory=Subsidy, description="Resolution 193/2025/QH15 support.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Scenario":
+        shares = sum(op.start_share_5g_pct for op in self.operators.values())
+        if self.operators and abs(shares - 100.0) > 0.5:
+            raise ValueError(
+                f"operators.*.start_share_5g_pct must sum to 100, got {shares:g}"
+            )
+        if self.start_state.stations_5g > 3 * self.start_state.stations_4g:
+            raise ValueError("start_state.stations_5g cannot exceed 3x stations_4g")
+        return self

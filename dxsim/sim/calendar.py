@@ -1,0 +1,49 @@
+"""Simulation clock: day 0 is the scenario start date; metrics are taken at month ends."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+import numpy as np
+
+
+def month_end(d: dt.date) -> dt.date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Month-end dates from the start's month end to the end date's month end (inclusive)."""
+    out = []
+    d = month_end(start)
+    while d <= month_end(end):
+        out.append(d)
+        nxt = d + dt.timedelta(days=1)
+        d = month_end(nxt)
+    return out
+
+
+class Clock:
+    """Converts between simulation days (float, day 0 = start date) and calendar dates."""
+
+    def __init__(self, start: dt.date, end: dt.date) -> None:
+        self.start = start
+        self.end = end
+        self.horizon_days = float((end - start).days)
+
+    def day(self, d: dt.date) -> float:
+        return float((d - self.start).days)
+
+    def date(self, day: float) -> dt.date:
+        return self.start + dt.timedelta(days=int(np.floor(day)))
+
+    def month_of(self, day: float) -> int:
+        return self.date(day).month
+
+    def year_of(self, day: float) -> int:
+        return self.date(day).year
+
+    def next_month_start(self, day: float) -> float:
+        d = self.date(day)
+        nxt = month_end(d) + dt.timedelta(days=1)
+        return self.day(nxt)

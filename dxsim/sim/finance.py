@@ -1,0 +1,32 @@
+"""One ledger for budgets, commitments, spending and subsidies.
+
+Budgets are per programme owner (an operator) and calendar year; orders commit money when
+placed, spending is recognised when the asset comes on air. Subsidies received are added to
+the owner's budget in the year they are paid, so state support buys more sites.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Callable
+
+
+class Ledger:
+    """Budgets and commitments by (owner, year)."""
+
+    def __init__(self, budget_for: Callable[[str, int], float]) -> None:
+        self._budget_for = budget_for
+        self.committed: dict[tuple[str, int], float] = defaultdict(float)
+        self.received: dict[tuple[str, int], float] = defaultdict(float)
+
+    def available(self, owner: str, year: int) -> float:
+        """Money the owner can still commit this year (VND bn)."""
+        return self._budget_for(owner, year) + self.received[(owner, year)] - self.committed[(owner, year)]
+
+    def commit(self, owner: str, year: int, amount_vnd_bn: float) -> None:
+        if amount_vnd_bn < 0:
+            raise ValueError("commitments are non-negative")
+        self.committed[(owner, year)] += amount_vnd_bn
+
+    def receive(self, owner: str, year: int, amount_vnd_bn: float) -> None:
+        self.received[(owner, year)] += amount_vnd_bn

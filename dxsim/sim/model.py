@@ -1,0 +1,238 @@
+"""Assemble and run the model: scenario + country -> world -> replications -> metrics.
+
+`prepare_world` does the static work once (site layer, start-state coverage); each
+replication copies the start coverage and runs a fresh SimPy environment with its own
+random streams.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import polars as pl
+import simpy
+
+from dxsim.geo.country import Country
+from dxsim.geo.sites import ENV_NAMES, CellArrays, SiteLayer, build_synthetic_layer
+from dxsim.radio.coverage import CoverageGrid
+from dxsim.radio.radii import radii_m
+from dxsim.results.metrics import MetricsRecorder
+from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
+from dxsim.sim.calendar import Clock, month_ends
+from dxsim.sim.finance import Ledger
+from dxsim.sim.rollout import PlanArrays, Rollout
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class World:
+    """Static inputs shared by all replications of one scenario."""
+
+    scenario: Scenario
+    country: Country
+    cells: CellArrays
+    layer: SiteLayer
+    plan: PlanArrays
+    plan_row: np.ndarray
+    plan_col: np.ndarray
+    plan_x: np.ndarray
+    plan_y: np.ndarray
+    plan_radius_m: np.ndarray
+    cov5g_start: CoverageGrid
+    cov4g: CoverageGrid
+    radius_4g_m: dict[str, float]
+    radius_5g_m: dict[str, float]
+    province_codes: list[str]
+    province_pop: np.ndarray
+
+
+def cell_arrays(country: Country) -> CellArrays:
+    c = country.cells
+    return CellArrays(
+        rows=c["row"].to_numpy().astype(np.int64), cols=c["col"].to_numpy().astype(np.int64),
+        lon=c["lon"].to_numpy(), lat=c["lat"].to_numpy(),
+        x_m=c["x_m"].to_numpy(), y_m=c["y_m"].to_numpy(),
+        width_m=c["width_m"].to_numpy().astype(np.float64), height_m=c["height_m"].to_numpy().astype(np.float64),
+        pop=country.cell_pop, env=c["density_class"].to_numpy().astype(np.int8),
+        province_idx=country.cell_province_idx.astype(np.int64), n_provinces=len(country.province_codes),
+    )
+
+
+def region_of_province(country: Country) -> np.ndarray:
+    names = country.provinces["region3"].to_list()
+    return np.array([REGIONS.index(n) for n in names], dtype=np.int8)
+
+
+def load_site_layer(scenario: Scenario, country: Country, cells: CellArrays,
+                    radius_4g_m: dict[str, float], radius_5g_m: dict[str, float],
+                    scenario_dir: Path | None = None) -> SiteLayer:
+    """The scenario's site layer: a planner's CSV if given, else the seeded synthetic one."""
+    if scenario.sites.file:
+        from dxsim.geo.site_file import load_site_file
+
+        path = Path(scenario.sites.file)
+        if not path.is_absolute() and scenario_dir is not None:
+            path = scenario_dir / path
+        return load_site_file(path, scenario, cells, region_of_province(country), radius_4g_m, radius_5g_m)
+    cache = country.cache_path
+    return build_synthetic_layer(
+        cells, region_of_province(country), n_4g=scenario.start_state.stations_4g,
+        n_5g_start=scenario.start_state.stations_5g, radius_4g_m=radius_4g_m, radius_5g_m=radius_5g_m,
+        capex_upgrade_vnd_bn=scenario.costs.capex_vnd_bn(False), capex_new_vnd_bn=scenario.costs.capex_vnd_bn(True),
+        seed=scenario.sites.synthetic_seed, cache_dir=cache,
+        cells_hash=str(country.manifest.get("inputs_sha256", country.manifest.get("input_hashes", ""))),
+    )
+
+
+def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | None = None,
+                  progress: Progress | None = None) -> World:
+    say = progress or (lambda _m: None)
+    cells = cell_arrays(country)
+    cdef = scenario.radio.coverage_definition
+    r4 = radii_m("4g", scenario.radio.band_4g_mhz, cdef)
+    r5 = radii_m("5g", scenario.radio.band_5g_mhz, cdef)
+    say("site layer")
+    layer = load_site_layer(scenario, country, cells, r4, r5, scenario_dir)
+    plan = layer.plan_5g
+    env_idx = plan["env"].to_numpy().astype(np.int64)
+    radius = np.array([r5[n] for n in ENV_NAMES])[env_idx]
+    pa = PlanArrays(is_new=(plan["kind"] == "new").to_numpy(), region_idx=plan["region_idx"].to_numpy().astype(np.int64),
+                    province_idx=plan["province_idx"].to_numpy().astype(np.int64))
+    row, col = plan["row"].to_numpy(), plan["col"].to_numpy()
+    x, y = plan["x_m"].to_numpy(), plan["y_m"].to_numpy()
+    sub = scenario.radio.coverage_subsamples_per_axis
+    say("start coverage")
+    cov5 = cells.coverage_grid(sub)
+    n0 = min(layer.n_5g_start, pa.n)
+    cov5.add_sites(row[:n0], col[:n0], x[:n0], y[:n0], radius[:n0])
+    s4 = layer.sites_4g
+    r4_site = np.array([r4[n] for n in ENV_NAMES])[s4["env"].to_numpy().astype(np.int64)]
+    cov4 = cells.coverage_grid(sub)
+    cov4.add_sites(s4["row"].to_numpy(), s4["col"].to_numpy(), s4["x_m"].to_numpy(), s4["y_m"].to_numpy(), r4_site)
+    prov_pop = np.bincount(cells.province_idx, weights=cells.pop, minlength=cells.n_provinces)
+    return World(scenario, country, cells, layer, pa, row, col, x, y, radius, cov5, cov4, r4, r5,
+                 list(country.province_codes), prov_pop)
+
+
+@dataclass
+class ReplicationResult:
+    metrics: pl.DataFrame
+    on_air_day: np.ndarray
+    operator: np.ndarray
+    subsidy_paid_vnd_bn: float
+
+
+def run_replication(world: World, replication: int, seed: int | None = None) -> ReplicationResult:
+    """One replication of the whole horizon; deterministic for (seed, replication)."""
+    sc = world.scenario
+    seed = sc.seed if seed is None else seed
+    clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
+    env = simpy.Environment()
+
+    def budget_for(owner: str, year: int) -> float:
+        op = sc.operators.get(owner)
+        return op.value_for_year(op.capex_budget_vnd_bn, year) if op else 0.0
+
+    ledger = Ledger(budget_for)
+    rollout = Rollout(env, sc, world.plan, world.layer.n_5g_start, clock, seed, replication, ledger)
+    rollout.start()
+    rec = MetricsRecorder(replication, world.province_codes)
+    monitor = Monitor(world, rollout, clock, rec)
+    env.process(monitor.run(env))
+    env.run(until=clock.horizon_days + 1)
+    st = rollout.state
+    return ReplicationResult(rec.frame(), st.on_air_day.copy(), st.operator.copy(), rollout.subsidy_paid_vnd_bn)
+
+
+class Monitor:
+    """At each month end: switch on the month's new sites in the coverage grid and record metrics."""
+
+    def __init__(self, world: World, rollout: Rollout, clock: Clock, rec: MetricsRecorder) -> None:
+        self.w = world
+        self.r = rollout
+        self.clock = clock
+        self.rec = rec
+        self.cov5 = world.cov5g_start.copy()
+        self.applied = np.zeros(world.plan.n, dtype=bool)
+        self.applied[: rollout.n_start] = True
+        self.capex_cum = 0.0
+        self.subsidy_reported = 0.0
+        self.last_work = np.zeros(len(REGIONS))
+        self.last_cap = np.zeros(len(REGIONS))
+        n_prov = len(world.province_codes)
+        self.stations_4g_prov = np.bincount(world.layer.sites_4g["province_idx"].to_numpy().astype(np.int64),
+                                            minlength=n_prov).astype(float)
+
+    def run(self, env: simpy.Environment):
+        for me in month_ends(self.clock.start, self.clock.end):
+            day = self.clock.day(me)
+            if day > env.now:
+                yield env.timeout(day - env.now)
+            self.record(me, day)
+
+    def record(self, date: dt.date, day: float) -> None:
+        w, st = self.w, self.r.state
+        on = st.on_air_day
+        hi = st.next_rank
+        new = np.flatnonzero((~self.applied[:hi]) & (on[:hi] <= day))
+        if new.size:
+            self.cov5.add_sites(w.plan_row[new], w.plan_col[new], w.plan_x[new], w.plan_y[new], w.plan_radius_m[new])
+            self.applied[new] = True
+        n_prov = len(w.province_codes)
+        on_mask = self.applied[:hi]
+        prov = w.plan.province_idx[:hi]
+        stations_prov = np.bincount(prov[on_mask], minlength=n_prov).astype(float)
+        added_prov = np.bincount(w.plan.province_idx[new], minlength=n_prov).astype(float)
+        capex_prov = np.bincount(w.plan.province_idx[new], weights=st.capex_vnd_bn[new], minlength=n_prov)
+        self.capex_cum += float(capex_prov.sum())
+        pop5_prov = self.cov5.covered_pop_group
+        pop4_prov = w.cov4.covered_pop_group
+        total_pop = float(w.province_pop.sum())
+        ordered = np.arange(hi) >= self.r.n_start
+        waiting = ordered & np.isnan(on[:hi])
+        permit_wait = waiting & (st.permit_done_day[:hi] > day)
+        equip_wait = waiting & ~permit_wait & ~(st.delivered_day[:hi] <= day)
+        crew_wait = waiting & ~permit_wait & ~equip_wait
+        is_new = w.plan.is_new[:hi]
+        subsidy_now = self.r.subsidy_paid_vnd_bn - self.subsidy_reported
+        self.subsidy_reported = self.r.subsidy_paid_vnd_bn
+        values = {
+            "stations_5g": float(on_mask.sum()),
+            "stations_5g_added": float(new.size),
+            "stations_5g_upgrades_cum": float((on_mask & ~is_new).sum()),
+            "stations_5g_new_sites_cum": float((on_mask & is_new).sum()),
+        }
+        for k, name in enumerate(OPERATORS):
+            values[f"stations_5g_{name}"] = float((on_mask & (st.operator[:hi] == k)).sum())
+        values.update({
+            "stations_4g": float(w.layer.sites_4g.height),
+            "pop_covered_5g": float(pop5_prov.sum()),
+            "pop_covered_5g_pct": 100.0 * float(pop5_prov.sum()) / total_pop,
+            "pop_covered_4g": float(pop4_prov.sum()),
+            "pop_covered_4g_pct": 100.0 * float(pop4_prov.sum()) / total_pop,
+            "capex_vnd_bn": float(capex_prov.sum()),
+            "capex_cum_vnd_bn": self.capex_cum,
+            "subsidy_paid_vnd_bn": subsidy_now,
+            "sites_in_permitting": float(permit_wait.sum()),
+            "sites_awaiting_equipment": float(equip_wait.sum()),
+            "sites_awaiting_crew": float(crew_wait.sum()),
+        })
+        work = st.crew_work_done - self.last_work
+        cap = st.crew_capacity - self.last_cap
+        self.last_work, self.last_cap = st.crew_work_done.copy(), st.crew_capacity.copy()
+        for k, region in enumerate(REGIONS):
+            values[f"crew_utilization_pct_{region}"] = 100.0 * float(work[k] / cap[k]) if cap[k] > 0 else 0.0
+        self.rec.national(date, values)
+        self.rec.by_province(date, "stations_5g", stations_prov)
+        self.rec.by_province(date, "stations_5g_added", added_prov)
+        self.rec.by_province(date, "stations_4g", self.stations_4g_prov)
+        self.rec.by_province(date, "pop_covered_5g", pop5_prov)
+        self.rec.by_province(date, "pop_covered_5g_pct", 100.0 * pop5_prov / np.maximum(w.province_pop, 1.0))
+        self.rec.by_province(date, "pop_covered_4g", pop4_prov)
+        self.rec.by_province(date, "pop_covered_4g_pct", 100.0 * pop4_prov / np.maximum(w.province_pop, 1.0))
+        self.rec.by_province(date, "capex_vnd_bn", capex_prov)

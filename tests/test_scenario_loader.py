@@ -1,0 +1,505 @@
+"""Scenario loader: every planner mistake is one clear DxsimInputError line; extends deep-merges."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomli_w
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from dxsim.errors import DxsimInputError
+from dxsim.scenario import (
+    Scenario,
+    json_schema,
+    load_scenario,
+    load_scenario_dict,
+    scenario_sha256,
+)
+from dxsim.scenario.docs import Shape, leaf_fields, shape_at
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(path: Path) -> DxsimInputError:
+    with pytest.raises(DxsimInputError) as info:
+        load_scenario(path)
+    err = info.value
+    msg = str(err)
+    assert msg.splitlines() == [msg], msg
+    return err
+
+
+def assert_names(err: DxsimInputError, *parts: str) -> None:
+    msg = str(err)
+    for part in parts:
+        assert part in msg, f"{part!r} not in {msg!r}"
+
+
+# --------------------------------------------------------------------------- bad input classes
+
+
+def test_missing_file_names_path(tmp_path: Path) -> None:
+    err = error_of(tmp_path / "nope.toml")
+    assert_names(err, "nope.toml", "not found")
+
+
+def test_malformed_toml_gives_line_and_column(tmp_path: Path) -> None:
+    p = write(tmp_path, "bad.toml", 'name = "x"\nseed = 5\ncrews = {north = {teams = }}\n')
+    err = error_of(p)
+    assert_names(err, str(p), "malformed TOML", "line 3", "column", "Invalid value")
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    p = tmp_path / "latin1.toml"
+    p.write_bytes('name = "Đà Nẵng"'.encode("utf-16"))
+    assert_names(error_of(p), str(p), "UTF-8")
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[crews.north]\nteams = "many"\n')
+    err = error_of(p)
+    assert_names(err, str(p), "crews.north.teams", "'many'", "an integer between 0 and 20000 teams")
+    assert err.field == "crews.north.teams"
+
+
+def test_quoted_number_is_rejected(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[supply]\ndeliveries_per_month = "500"\n')
+    assert_names(error_of(p), "supply.deliveries_per_month", "'500'", "without quotes", "site kits per month")
+
+
+def test_wrong_type_date(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[horizon]\nend_date = "next year"\n')
+    assert_names(error_of(p), str(p), "horizon.end_date", "'next year'", "an ISO date like 2026-01-31")
+
+
+def test_negative_value(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[crews.north]\nteams = -5\n')
+    err = error_of(p)
+    assert_names(err, str(p), "crews.north.teams = -5", "too small", "between 0 and 20000 teams")
+    assert err.value == -5
+
+
+def test_out_of_range_value(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[costs]\nupgrade_works_vnd_bn = 500\n')
+    assert_names(error_of(p), str(p), "costs.upgrade_works_vnd_bn = 500", "too large", "between 0 and 50 VND bn per site")
+
+
+def test_out_of_range_per_year_value(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[operators.viettel.capex_budget_vnd_bn]\n2026 = -3\n')
+    err = error_of(p)
+    assert err.field == "operators.viettel.capex_budget_vnd_bn.2026"
+    assert_names(err, str(p), "= -3", "between 0 and 1000000 VND bn per calendar year")
+
+
+def test_bad_year_key(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[operators.vnpt.annual_new_5g_sites]\n1999 = 3\n')
+    assert_names(error_of(p), str(p), "operators.vnpt.annual_new_5g_sites.1999", "not a valid year", "between 2020 and 2100")
+
+
+def test_unknown_key_did_you_mean(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[crewz.north]\nteams = 5\n')
+    err = error_of(p)
+    assert_names(err, str(p), "crewz", "unknown key 'crewz'; did you mean 'crews'?", "seasons")
+    p = write(tmp_path, "t.toml", 'name = "x"\n[crews.north]\nteamz = 5\n')
+    err = error_of(p)
+    assert err.field == "crews.north.teamz"
+    assert_names(err, "= 5", "did you mean 'teams'?", "allowed: teams")
+
+
+def test_unknown_key_without_close_match_lists_keys(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[horizon]\nbananas = 1\n')
+    err = error_of(p)
+    assert "did you mean" not in str(err)
+    assert_names(err, "horizon.bananas", "unknown key 'bananas'", "allowed: start_date, end_date")
+
+
+def test_unknown_operator(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[operators.viettell]\nstart_share_5g_pct = 55\n')
+    err = error_of(p)
+    assert_names(err, str(p), "operators.viettell", "unknown operator 'viettell'; did you mean 'viettel'?", "viettel, vnpt, mobifone")
+
+
+def test_unsupported_band(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[radio.band_5g_mhz]\nrural = 800\n')
+    assert_names(error_of(p), "radio.band_5g_mhz.rural = 800", "one of 700, 900, 1800, 2100, 2600, 3500 MHz")
+
+
+def test_extends_cycle_two_files(tmp_path: Path) -> None:
+    a = write(tmp_path, "a.toml", 'extends = "b.toml"\nname = "a"\n')
+    write(tmp_path, "b.toml", 'extends = "a.toml"\nname = "b"\n')
+    err = error_of(a)
+    assert_names(err, "b.toml", "extends = 'a.toml'", "a.toml -> b.toml -> a.toml", "cycle")
+    assert err.field == "extends"
+
+
+def test_extends_cycle_self(tmp_path: Path) -> None:
+    a = write(tmp_path, "a.toml", 'extends = "a.toml"\nname = "a"\n')
+    assert_names(error_of(a), str(a), "a.toml -> a.toml", "cycle")
+
+
+def test_extends_missing_parent(tmp_path: Path) -> None:
+    c = write(tmp_path, "opts/c.toml", 'extends = "../base/baseline.toml"\nname = "c"\n')
+    err = error_of(c)
+    looked = (tmp_path / "base" / "baseline.toml").resolve()
+    assert_names(err, str(c), "extends = '../base/baseline.toml'", "not found", str(looked))
+
+
+def test_extends_must_be_string(tmp_path: Path) -> None:
+    c = write(tmp_path, "c.toml", 'extends = ["a.toml"]\nname = "c"\n')
+    assert_names(error_of(c), str(c), "extends = ['a.toml']", "baseline.toml")
+
+
+def test_dates_out_of_order(tmp_path: Path) -> None:
+    write(tmp_path, "base.toml", 'name = "base"\n[horizon]\nstart_date = 2025-10-31\n')
+    c = write(tmp_path, "c.toml", 'extends = "base.toml"\nname = "c"\n[horizon]\nend_date = 2025-01-01\n')
+    err = error_of(c)
+    assert err.field == "horizon.end_date"
+    assert_names(err, str(c), "horizon.end_date = '2025-01-01'", "must be after start_date (2025-10-31)")
+
+
+def test_p90_below_p50(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[works.new_site_permit]\np50_days = 100\np90_days = 50\n')
+    assert_names(error_of(p), str(p), "works.new_site_permit.p90_days = 50", "must be >= p50_days (100.0)")
+
+
+def test_shares_must_sum_to_100(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[operators.viettel]\nstart_share_5g_pct = 50\n')
+    assert_names(error_of(p), str(p), "operators.*.start_share_5g_pct", "must sum to 100, got 95")
+
+
+@pytest.mark.parametrize(
+    "section,key,allowed",
+    [("crews.south", "teams", "an integer between 0 and 20000 teams"), ("costs", "new_site_civil_vnd_bn", "a number between 0 and 100")],
+)
+def test_bool_for_number(tmp_path: Path, section: str, key: str, allowed: str) -> None:
+    p = write(tmp_path, "s.toml", f'name = "x"\n[{section}]\n{key} = true\n')
+    err = error_of(p)
+    assert_names(err, str(p), f"{section}.{key} = True", "true/false is not a number", allowed)
+
+
+def test_nan_rejected(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[operators.vnpt.capex_budget_vnd_bn]\n2026 = nan\n')
+    assert_names(error_of(p), "operators.vnpt.capex_budget_vnd_bn.2026", "not a finite number")
+
+
+def test_missing_name(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", "seed = 3\n")
+    assert_names(error_of(p), str(p), "name: field required")
+
+
+def test_name_not_inherited(tmp_path: Path) -> None:
+    write(tmp_path, "base.toml", 'name = "baseline"\n')
+    c = write(tmp_path, "c.toml", 'extends = "base.toml"\nseed = 3\n')
+    assert_names(error_of(c), str(c), "name: field required")
+
+
+def test_error_names_the_file_that_set_the_value(tmp_path: Path) -> None:
+    base = write(tmp_path, "base.toml", 'name = "base"\n[crews.north]\nteams = -1\n')
+    c = write(tmp_path, "c.toml", 'extends = "base.toml"\nname = "c"\n[crews.south]\nteams = 10\n')
+    err = error_of(c)
+    assert err.file == str(base)
+    assert_names(err, "crews.north.teams = -1")
+
+
+# --------------------------------------------------------------------------- extends + defaults
+
+
+def test_child_year_override_keeps_other_years_and_operators(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[operators.viettel.annual_new_5g_sites]\n2026 = 20000\n')
+    sc = load_scenario(p)
+    default = Scenario(name="d")
+    assert sc.operators["viettel"].annual_new_5g_sites == {**default.operators["viettel"].annual_new_5g_sites, 2026: 20000}
+    assert sc.operators["vnpt"] == default.operators["vnpt"]
+    assert set(sc.operators) == {"viettel", "vnpt", "mobifone"}
+    raw = load_scenario_dict(p)
+    table = raw["operators"]["viettel"]["annual_new_5g_sites"]
+    assert sorted(table) == ["2025", "2026", "2027", "2028", "2029", "2030"]  # no duplicate 2026
+    assert table["2026"] == 20000
+
+
+def test_year_keys_spelled_differently_do_not_duplicate(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[operators.viettel.annual_new_5g_sites]\n"02026" = 1\n')
+    sc = load_scenario(p)
+    assert sc.operators["viettel"].annual_new_5g_sites[2026] == 1
+    assert list(load_scenario_dict(p)["operators"]["viettel"]["annual_new_5g_sites"]).count("2026") == 1
+
+
+def test_child_overrides_one_nested_value_siblings_kept(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "base.toml",
+        'name = "base"\nseed = 7\n[crews.north]\nteams = 100\n[crews.south]\nteams = 200\n'
+        "[seasons.north]\nrainy_months = [6, 7]\nrainy_productivity_pct = 50\n",
+    )
+    c = write(tmp_path, "c.toml", 'extends = "base.toml"\nname = "c"\n[crews.north]\nteams = 150\n[seasons.north]\nrainy_months = [8]\n')
+    sc = load_scenario(c)
+    assert sc.name == "c" and sc.seed == 7
+    assert sc.crews["north"].teams == 150 and sc.crews["south"].teams == 200
+    assert sc.crews["central"].teams == Scenario(name="d").crews["central"].teams
+    assert sc.seasons["north"].rainy_months == [8]  # lists replace
+    assert sc.seasons["north"].rainy_productivity_pct == 50
+    assert "extends" not in load_scenario_dict(c)
+    assert load_scenario_dict(c, with_defaults=False) == {
+        "name": "c", "seed": 7, "crews": {"north": {"teams": 150}, "south": {"teams": 200}},
+        "seasons": {"north": {"rainy_months": [8], "rainy_productivity_pct": 50}},
+    }
+
+
+def test_three_level_chain(tmp_path: Path) -> None:
+    write(tmp_path, "common/root.toml", 'name = "root"\nseed = 1\nreplications = 5\n[costs]\nupgrade_works_vnd_bn = 0.5\n')
+    write(tmp_path, "mid/mid.toml", 'extends = "../common/root.toml"\nname = "mid"\nseed = 2\n[costs]\nnew_site_civil_vnd_bn = 3.0\n')
+    leaf = write(tmp_path, "leaf.toml", 'extends = "mid/mid.toml"\nname = "leaf"\n[costs]\nupgrade_works_vnd_bn = 0.4\n')
+    sc = load_scenario(leaf)
+    assert (sc.name, sc.seed, sc.replications) == ("leaf", 2, 5)
+    assert sc.costs.upgrade_works_vnd_bn == 0.4
+    assert sc.costs.new_site_civil_vnd_bn == 3.0
+    assert sc.costs.upgrade_equipment_vnd_bn == Scenario(name="d").costs.upgrade_equipment_vnd_bn
+
+
+def test_dates_native_or_iso_string(tmp_path: Path) -> None:
+    a = write(tmp_path, "a.toml", 'name = "x"\n[horizon]\nend_date = 2029-06-30\n')
+    b = write(tmp_path, "b.toml", 'name = "x"\n[horizon]\nend_date = "2029-06-30"\n')
+    assert load_scenario(a).horizon.end_date == load_scenario(b).horizon.end_date == dt.date(2029, 6, 30)
+    assert scenario_sha256(a) == scenario_sha256(b)
+
+
+def test_hash_same_meaning_same_hash(tmp_path: Path) -> None:
+    write(tmp_path, "base.toml", 'name = "opt"\n[crews.north]\nteams = 100\n')
+    a = write(tmp_path, "a.toml", 'extends = "base.toml"\nname = "opt"\n[costs]\nupgrade_works_vnd_bn = 0.3\n')
+    b = write(tmp_path, "b.toml", 'name = "opt"  # same, flat\n[costs]\nupgrade_works_vnd_bn = 3e-1\n[crews]\nnorth.teams = 100.0\n')
+    c = write(tmp_path, "c.toml", 'name = "opt"\n[crews.north]\nteams = 101\n')
+    assert scenario_sha256(a) == scenario_sha256(b)
+    assert scenario_sha256(a) != scenario_sha256(c)
+    assert len(scenario_sha256(a)) == 64
+
+
+def test_json_schema_has_id_and_extends() -> None:
+    schema = json_schema()
+    assert schema["$id"] and schema["title"]
+    assert "extends" in schema["properties"] and "name" in schema["required"]
+
+
+# --------------------------------------------------------------------------- property tests
+
+NUMERIC_LEAVES = [leaf for leaf in leaf_fields() if leaf.shape.is_number or (leaf.shape.kind == "list" and leaf.shape.item.is_number)]
+_SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_KEY = st.from_regex(r"[a-z][a-z0-9_]{0,14}", fullmatch=True)
+
+
+def _key_strategy(shape: Shape) -> st.SearchStrategy[str]:
+    if shape.options:
+        return st.sampled_from([str(o) for o in shape.options])
+    return st.integers(int(shape.ge), int(shape.le)).map(str)
+
+
+@st.composite
+def concrete_leaf(draw: Any, leaves: list = NUMERIC_LEAVES) -> tuple[Any, tuple[str, ...]]:
+    leaf = draw(st.sampled_from(leaves))
+    keys = iter(leaf.key_shapes)
+    path = []
+    for part in leaf.path.split("."):
+        if part.startswith("<"):
+            _, shape = next(keys)
+            path.append(draw(_key_strategy(shape)))
+        else:
+            path.append(part)
+    return leaf, tuple(path)
+
+
+def _in_range(shape: Shape, path: tuple[str, ...] = ()) -> st.SearchStrategy[Any]:
+    if len(path) == 3 and path[:2] in (("radio", "band_5g_mhz"), ("radio", "band_4g_mhz")):
+        from dxsim.radio.radii import supported_bands  # bands with a link budget for the technology
+
+        return st.sampled_from(supported_bands(path[1][5:7]))
+    if shape.options:
+        return st.sampled_from(list(shape.options))
+    if shape.py_type is int:
+        return st.integers(int(shape.ge), int(shape.le))
+    return st.floats(shape.ge, shape.le, allow_nan=False, allow_infinity=False)
+
+
+def _out_of_range(shape: Shape) -> st.SearchStrategy[Any]:
+    if shape.options:
+        return st.integers(-10, 10_000).filter(lambda v: v not in shape.options)
+    lo, hi = shape.ge, shape.le
+    if shape.py_type is int:
+        return st.integers(max_value=int(lo) - 1) | st.integers(min_value=int(hi) + 1)
+    return st.floats(max_value=lo, exclude_max=True, allow_nan=False, allow_infinity=False) | st.floats(
+        min_value=hi, exclude_min=True, allow_nan=False, allow_infinity=False
+    )
+
+
+def _nest(path: tuple[str, ...], value: Any, doc: dict | None = None) -> dict:
+    doc = {} if doc is None else doc
+    node = doc
+    for p in path[:-1]:
+        node = node.setdefault(p, {})
+    node[path[-1]] = value
+    return doc
+
+
+def _get(obj: Any, path: tuple[str, ...]) -> Any:
+    for p in path:
+        if isinstance(obj, dict):
+            obj = obj[int(p)] if p.isdigit() and int(p) in obj else obj[p]
+        else:
+            obj = getattr(obj, p)
+    return obj
+
+
+def _write_doc(tmp_path: Path, doc: dict) -> Path:
+    path = tmp_path / f"h{uuid.uuid4().hex[:8]}.toml"
+    path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    return path
+
+
+def _keep_consistent(doc: dict, path: tuple[str, ...], value: Any) -> None:
+    """Cross-field rules (shares sum to 100, p90 >= p50, 5G <= 3 x 4G) around the drawn value."""
+    last = path[-1]
+    if last == "start_share_5g_pct":
+        for other in ("viettel", "vnpt", "mobifone"):
+            if other != path[1]:
+                _nest(("operators", other, last), (100 - value) / 2, doc)
+    elif last == "p50_days":
+        _nest(path[:-1] + ("p90_days",), 3650, doc)
+    elif last == "p90_days":
+        _nest(path[:-1] + ("p50_days",), 0, doc)
+    elif last == "stations_5g":
+        _nest(("start_state", "stations_4g"), 500_000, doc)
+    elif last == "stations_4g":
+        _nest(("start_state", "stations_5g"), 0, doc)
+
+
+@_SETTINGS
+@given(data=st.data())
+def test_property_valid_numeric_overrides_round_trip(tmp_path: Path, data: Any) -> None:
+    leaf, path = data.draw(concrete_leaf())
+    if leaf.shape.kind == "list":
+        value = data.draw(st.lists(_in_range(leaf.shape.item), max_size=12))
+        expected: Any = sorted(set(value))
+    else:
+        value = data.draw(_in_range(leaf.shape, path))
+        expected = value
+    doc = _nest(path, value, {"name": "prop"})
+    _keep_consistent(doc, path, value)
+    sc = load_scenario(_write_doc(tmp_path, doc))
+    got = _get(sc, path)
+    assert got == expected and (not isinstance(expected, float) or math.copysign(1, got) == math.copysign(1, expected) or got == 0)
+
+
+def _bad_value(data: Any, leaf: Any) -> Any:
+    """Out of range, or of the wrong type (text, true/false, a date, a table, NaN, inf)."""
+    shape = leaf.shape.item if leaf.shape.kind == "list" else leaf.shape
+    wrong_type = st.one_of(
+        st.text(max_size=10),
+        st.booleans(),
+        st.dates(),
+        st.dictionaries(_KEY, st.integers(), min_size=1, max_size=2),
+        st.just(math.nan),
+        st.just(math.inf),
+    )
+    bad = data.draw(st.one_of(_out_of_range(shape), wrong_type))
+    if leaf.shape.kind == "list":  # a bad item, or a non-list
+        return data.draw(st.sampled_from([[bad], [1, bad], bad]))
+    return bad
+
+
+@_SETTINGS
+@given(data=st.data())
+def test_property_bad_values_give_one_line_naming_the_field(tmp_path: Path, data: Any) -> None:
+    leaf, path = data.draw(concrete_leaf())
+    bad = _bad_value(data, leaf)
+    doc = _nest(path, bad, {"name": "prop"})
+    with pytest.raises(DxsimInputError) as info:
+        load_scenario(_write_doc(tmp_path, doc))
+    msg = str(info.value)
+    assert msg.splitlines() == [msg]
+    assert ".".join(path) in msg, (msg, path)
+
+
+def _model_locations() -> list[tuple[str, ...]]:
+    """Template paths of every table that has fixed keys (root, horizon, crews.<region>, ...)."""
+    seen: dict[tuple[str, ...], None] = {(): None}
+    for leaf in leaf_fields():
+        parts = tuple(leaf.path.split("."))
+        for i in range(1, len(parts)):
+            seen.setdefault(parts[:i], None)
+    return list(seen)
+
+
+_SAMPLE_KEY = {"<operator>": "vnpt", "<region>": "central", "<year>": "2027"}
+
+
+@_SETTINGS
+@given(loc=st.sampled_from(_model_locations()), key=_KEY, value=st.integers(0, 5) | st.text(max_size=5))
+def test_property_unknown_keys_are_named(tmp_path: Path, loc: tuple[str, ...], key: str, value: Any) -> None:
+    concrete = tuple(_SAMPLE_KEY.get(p, p) for p in loc)
+    _, target = shape_at(concrete)
+    assume(target is not None and target.shape.kind == "model")
+    assume(key not in target.shape.model_fields and key != "extends")
+    doc = _nest(concrete + (key,), value, {"name": "prop"})
+    with pytest.raises(DxsimInputError) as info:
+        load_scenario(_write_doc(tmp_path, doc))
+    msg = str(info.value)
+    assert msg.splitlines() == [msg]
+    assert info.value.field == ".".join(concrete + (key,))
+    assert f"unknown key {key!r}" in msg
+
+
+def _load_or_input_error(path: Path) -> None:
+    try:
+        load_scenario(path)
+    except DxsimInputError as err:
+        msg = str(err)
+        assert msg.splitlines() == [msg]
+
+
+@_SETTINGS
+@given(blob=st.binary(max_size=300) | st.text(max_size=300).map(lambda t: t.encode("utf-8", "surrogatepass")))
+def test_property_random_files_only_raise_input_errors(tmp_path: Path, blob: bytes) -> None:
+    path = tmp_path / "fuzz.toml"
+    path.write_bytes(blob)
+    _load_or_input_error(path)
+
+
+_VOCAB = sorted({p for leaf in leaf_fields() for p in leaf.path.split(".") if not p.startswith("<")}
+                | {"viettel", "vnpt", "mobifone", "north", "central", "south", "2026", "1999", "extends"})
+_SCALARS = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.text(max_size=8),
+    st.dates(),
+    st.datetimes(),
+    st.times(),
+)
+_TOML_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(_VOCAB) | _KEY, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@_SETTINGS
+@given(doc=st.dictionaries(st.sampled_from(_VOCAB), _TOML_VALUES, max_size=5), name=st.booleans())
+def test_property_random_toml_documents_only_raise_input_errors(tmp_path: Path, doc: dict, name: bool) -> None:
+    if name:
+        doc["name"] = "fuzz"
+    try:
+        text = tomli_w.dumps(doc)
+    except (TypeError, ValueError):
+        assume(False)
+    path = tmp_path / "doc.toml"
+    path.write_text(text, encoding="utf-8")
+    _load_or_input_error(path)
