@@ -320,11 +320,12 @@ def layer_key(params: dict) -> str:
 def build_synthetic_layer(cells: CellArrays, region_of_province: np.ndarray, *, n_4g: int,
                           n_5g_start: int, radius_4g_m: dict[str, float], radius_5g_m: dict[str, float],
                           capex_upgrade_vnd_bn: float, capex_new_vnd_bn: float, seed: int,
-                          cache_dir: Path | None = None, cells_hash: str = "") -> SiteLayer:
+                          people_per_site: float, cache_dir: Path | None = None,
+                          cells_hash: str = "") -> SiteLayer:
     """Generate (or load from cache) the synthetic layer."""
     params = dict(n_4g=n_4g, radius_4g_m=radius_4g_m, radius_5g_m=radius_5g_m,
                   capex_upgrade_vnd_bn=capex_upgrade_vnd_bn, capex_new_vnd_bn=capex_new_vnd_bn,
-                  seed=seed, cells=cells_hash)
+                  seed=seed, people_per_site=people_per_site, cells=cells_hash)
     key = layer_key(params)
     if cache_dir is not None:
         p4, p5 = cache_dir / f"sites4g-{key}.parquet", cache_dir / f"plan5g-{key}.parquet"
@@ -332,7 +333,8 @@ def build_synthetic_layer(cells: CellArrays, region_of_province: np.ndarray, *, 
             return SiteLayer(pl.read_parquet(p4), pl.read_parquet(p5), n_5g_start, True, params)
     s4 = attach_cells(cells, generate_4g(cells, n_4g, radius_4g_m, seed), region_of_province)
     cand = candidates_5g(cells, s4, radius_5g_m, seed)
-    plan = rank_5g(cells, cand, radius_5g_m, capex_upgrade_vnd_bn, capex_new_vnd_bn)
+    plan = rank_5g(cells, cand, radius_5g_m, capex_upgrade_vnd_bn, capex_new_vnd_bn,
+                   people_per_site=people_per_site)
     plan = attach_cells(cells, plan, region_of_province).with_columns(pl.lit(True).alias("synthetic"))
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)

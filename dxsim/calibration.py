@@ -1,0 +1,110 @@
+"""Model vs reported figures (DESIGN section 5), each with its tolerance.
+
+Coverage rows switch on the first N sites of the scenario's ranked plan (the order in which
+the rollout model builds them) and compare the covered population share with the report.
+Rows with no tolerance are forecasts or context, shown for judgement, never pass/fail.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dxsim.paths import GEODATA_DIR
+from dxsim.sim.model import World
+
+
+@dataclass
+class CalibrationRow:
+    figure: str
+    reported: float
+    model: float
+    tolerance: float | None  # absolute, in the figure's unit; None = informative only
+    unit: str
+    source: str
+
+    @property
+    def status(self) -> str:
+        if self.tolerance is None:
+            return "info"
+        return "pass" if abs(self.model - self.reported) <= self.tolerance else "FAIL"
+
+
+def national_facts() -> dict[str, dict]:
+    with open(GEODATA_DIR / "national_facts.csv", encoding="utf-8") as f:
+        return {r["key"]: r for r in csv.DictReader(f)}
+
+
+def coverage_after(world: World, n_sites: int) -> float:
+    """% of population covered by the first n ranked 5G sites."""
+    g = world.cells.coverage_grid(world.scenario.radio.coverage_subsamples_per_axis)
+    n = min(n_sites, world.plan.n)
+    g.add_sites(world.plan_row[:n], world.plan_col[:n], world.plan_x[:n], world.plan_y[:n], world.plan_radius_m[:n])
+    return 100.0 * g.covered_pop_total() / float(world.cells.pop.sum())
+
+
+def sites_for_coverage(world: World, pct: float) -> int:
+    """Smallest number of ranked sites whose coverage reaches pct (bisection over the plan)."""
+    lo, hi = 0, world.plan.n
+    if coverage_after(world, hi) < pct:
+        return -1
+    while hi - lo > 50:
+        mid = (lo + hi) // 2
+        if coverage_after(world, mid) >= pct:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def capitals_coverage(world: World, n_sites: int, radius_km: float = 5.0) -> float:
+    """% of people within radius_km of the 34 provincial administrative centres covered by 5G."""
+    g = world.cells.coverage_grid(world.scenario.radio.coverage_subsamples_per_axis)
+    n = min(n_sites, world.plan.n)
+    g.add_sites(world.plan_row[:n], world.plan_col[:n], world.plan_x[:n], world.plan_y[:n], world.plan_radius_m[:n])
+    prov = world.country.provinces
+    cx, cy = prov["capital_x_m"].to_numpy(), prov["capital_y_m"].to_numpy()
+    from scipy.spatial import cKDTree
+
+    d, _ = cKDTree(np.c_[cx, cy]).query(np.c_[world.cells.x_m, world.cells.y_m])
+    near = d <= radius_km * 1000
+    return 100.0 * float(g.covered_pop_cell[near].sum() / world.cells.pop[near].sum())
+
+
+def calibration_rows(world: World) -> list[CalibrationRow]:
+    f = national_facts()
+
+    def val(key: str) -> float:
+        return float(f[key]["value"])
+
+    def src(key: str) -> str:
+        return f[key]["source"]
+
+    n_oct = int(val("stations_5g_2025_10"))
+    n_may = int(val("stations_5g_2025_05"))
+    n_plan = int(val("stations_5g_plan_2025_12"))
+    n_2024 = sites_for_coverage(world, val("pop_covered_5g_pct_2024"))
+    rows = [
+        CalibrationRow(f"5G population coverage with {n_oct:,} stations (2025-10)", val("pop_covered_5g_pct_2025_10"),
+                       coverage_after(world, n_oct), 1.5, "% of population", src("pop_covered_5g_pct_2025_10")),
+        CalibrationRow(f"5G population coverage with {n_may:,} stations (2025-05)", val("pop_covered_5g_pct_2025_05"),
+                       coverage_after(world, n_may), 3.0, "% of population", src("pop_covered_5g_pct_2025_05")),
+        CalibrationRow("4G population coverage (existing 4G layer)", val("pop_covered_4g_pct"),
+                       100.0 * world.cov4g.covered_pop_total() / float(world.cells.pop.sum()), 0.5,
+                       "% of population", src("pop_covered_4g_pct")),
+        CalibrationRow(f"5G coverage with {n_plan:,} stations (end-2025 plan; a forecast)",
+                       val("pop_covered_5g_pct_plan_2025_12"), coverage_after(world, n_plan), None,
+                       "% of population", src("pop_covered_5g_pct_plan_2025_12")),
+        CalibrationRow("5G stations at which national coverage reaches 25.5% (2024 figure; count not reported)",
+                       float("nan"), float(n_2024), None, "stations", src("pop_covered_5g_pct_2024")),
+        CalibrationRow("5G coverage within 5 km of provincial administrative centres at that point (2024)",
+                       val("pop_covered_5g_capitals_pct_2024"), capitals_coverage(world, max(n_2024, 0)), None,
+                       "% of population", src("pop_covered_5g_capitals_pct_2024")),
+        CalibrationRow("5G stations as a share of 4G stations (2025-10)", val("stations_5g_share_of_4g_2025_10"),
+                       100.0 * world.scenario.start_state.stations_5g / world.layer.sites_4g.height, 0.5,
+                       "%", src("stations_5g_share_of_4g_2025_10")),
+    ]
+    return rows

@@ -1,0 +1,243 @@
+"""`dxsim` command line: a thin face over the model core.
+
+Exit codes: 0 ok; 1 model/target failure (e.g. calibration outside tolerance); 2 bad input,
+reported as one line naming file, field, value and what is allowed. Never a traceback for
+a user's mistake.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dxsim.errors import DxsimInputError, ModelFailure
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="dxsim: plan Vietnam's 5G rollout, remote villages and compute from scenario files.")
+out = Console()
+err = Console(stderr=True)
+
+
+def _guard(fn: Callable[[], int | None]) -> None:
+    """Run a command body; user errors become one line + exit 2, model failures exit 1."""
+    try:
+        code = fn() or 0
+    except DxsimInputError as e:
+        err.print(f"[bold red]error:[/] {e.one_line()}", highlight=False, markup=True, soft_wrap=True)
+        raise typer.Exit(2)
+    except ModelFailure as e:
+        err.print(f"[bold red]failed:[/] {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written")
+        raise typer.Exit(130)
+    raise typer.Exit(code)
+
+
+def _fmt(v, key: str = "") -> str:
+    """Numbers as a planner reads them: counts without decimals, decimal years as YYYY-MM."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "not reached" if key.startswith("year_") else "-"
+    if key.startswith("year_"):
+        year = int(v)
+        month = min(12, int((v - year) * 12) + 1)
+        return f"{year}-{month:02d}"
+    if isinstance(v, float) and (v.is_integer() or abs(v) >= 1e4):
+        return f"{v:,.0f}"
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    return str(v)
+
+
+KPI_ROWS = [
+    ("5G stations, end of horizon", "stations_5g_{end}"),
+    ("5G population coverage, end (%)", "pop_covered_5g_pct_{end}"),
+    ("4G population coverage (%)", "pop_covered_4g_pct"),
+    ("Year 5G reaches 90% of population", "year_5g_pop_90pct"),
+    ("Year 5G reaches 99% of population", "year_5g_pop_99pct"),
+    ("5G capex over the horizon (VND bn)", "capex_total_vnd_bn"),
+    ("Res. 193 support paid (VND bn)", "subsidy_paid_total_vnd_bn"),
+    ("Capex per added person covered (VND m)", "capex_per_added_person_covered_vnd_m"),
+    ("New-build share of added sites (%)", "new_sites_share_of_added_pct"),
+]
+
+
+def kpi_table(summary: dict) -> Table:
+    k = summary["kpis"]
+    end = summary["horizon"]["end_date"][:7].replace("-", "_")
+    t = Table(title=f"{summary['scenario']}: KPIs (seed {summary['seed']}, {summary['reps']} replication(s))")
+    t.add_column("KPI")
+    t.add_column("P50", justify="right")
+    if summary["reps"] > 1:
+        t.add_column("P10", justify="right")
+        t.add_column("P90", justify="right")
+    for label, key in KPI_ROWS:
+        key = key.format(end=end)
+        row = [label, _fmt(k.get(key), key)]
+        if summary["reps"] > 1:
+            row += [_fmt(k.get(f"{key}_p10"), key), _fmt(k.get(f"{key}_p90"), key)]
+        t.add_row(*row)
+    # yearly trajectory
+    years = sorted({key.split("_")[-2] for key in k if key.startswith("stations_5g_") and key.endswith("_12")})
+    for y in years:
+        t.add_row(f"  {y}-12: 5G stations / coverage %",
+                  f"{_fmt(k.get(f'stations_5g_{y}_12'))} / {_fmt(k.get(f'pop_covered_5g_pct_{y}_12'))}",
+                  *([""] * (2 if summary["reps"] > 1 else 0)))
+    return t
+
+
+@app.command()
+def run(
+    scenario: List[Path] = typer.Argument(..., help="Scenario TOML file(s)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (default outputs/<name>/; with several scenarios, a parent directory)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Override the scenario's seed."),
+    reps: Optional[int] = typer.Option(None, "--reps", min=1, help="Number of replications."),
+    no_map: bool = typer.Option(False, "--no-map", help="Skip map.html (maps arrive in a later release)."),
+) -> None:
+    """Run scenario(s) and write outputs/<name>/ (summary.json, metrics.parquet/.csv, sites_5g.parquet)."""
+
+    def body() -> int:
+        from dxsim.runner import run_scenario
+
+        for path in scenario:
+            target = None
+            if out_dir is not None:
+                target = out_dir if len(scenario) == 1 else out_dir / path.stem
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                          TimeElapsedColumn(), console=err, transient=True) as prog:
+                task = prog.add_task(f"{path.name}: preparing", total=None)
+
+                def say(msg: str) -> None:
+                    prog.update(task, description=f"{path.name}: {msg}")
+
+                def on_rep(done: int, total: int) -> None:
+                    prog.update(task, description=f"{path.name}: replications", completed=done, total=total)
+
+                res = run_scenario(path, out_dir=target, seed=seed, reps=reps, progress=say, on_replication=on_rep)
+            out.print(kpi_table(res.summary))
+            out.print(f"wrote {res.out_dir}/")
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def validate(scenario: List[Path] = typer.Argument(..., help="Scenario TOML file(s).")) -> None:
+    """Check scenario files without running them."""
+
+    def body() -> int:
+        from dxsim.scenario import load_scenario
+
+        for path in scenario:
+            sc = load_scenario(path)
+            out.print(f"{path}: ok ({sc.name})")
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def schema(markdown: bool = typer.Option(False, "--markdown", help="A Markdown table of every field instead of JSON Schema.")) -> None:
+    """Print the scenario JSON Schema (for editors) or the field table."""
+
+    def body() -> int:
+        from dxsim.scenario import json_schema, schema_markdown
+
+        if markdown:
+            sys.stdout.write(schema_markdown())
+        else:
+            sys.stdout.write(json.dumps(json_schema(), indent=2, ensure_ascii=False, default=str) + "\n")
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def data(build: bool = typer.Option(False, "--build", help="Build (or refresh) the geodata cache first.")) -> None:
+    """Show the geodata in use: sources, licences, synthetic parts, cache."""
+
+    def body() -> int:
+        from dxsim.geo import load_country
+        from dxsim.geo.info import cache_summary, data_sources
+        from dxsim.paths import raw_data_dir
+
+        if build:
+            with err.status("building geodata cache"):
+                load_country(progress=lambda m: None)
+        t = Table(title=f"Geodata (raw directory: {raw_data_dir()})")
+        for c in ("name", "file", "licence", "synthetic", "present"):
+            t.add_column(c)
+        for d in data_sources():
+            t.add_row(d["name"], str(d.get("file", "")), d["licence"], "yes" if d["synthetic"] else "no",
+                      "yes" if d.get("present", True) else "MISSING")
+        out.print(t)
+        try:
+            cs = cache_summary()
+            out.print({k: v for k, v in cs.items()})
+        except DxsimInputError as e:
+            out.print(f"cache: not built ({e.message}); run `dxsim data --build`")
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def calibration(
+    scenario: Path = typer.Argument(Path("scenarios/baseline.toml"), help="Scenario whose site layer and radio settings are checked."),
+    out_dir: Path = typer.Option(Path("outputs/calibration"), "--out", help="Where calibration.csv/.md are written."),
+) -> None:
+    """Model beside every reported figure, with tolerance; exit 1 if any point is outside it."""
+
+    def body() -> int:
+        import polars as pl
+
+        from dxsim.calibration import calibration_rows
+        from dxsim.geo import load_country
+        from dxsim.results.writer import atomic_dir
+        from dxsim.scenario import load_scenario
+        from dxsim.sim.model import prepare_world
+
+        sc = load_scenario(scenario)
+        with err.status("calibrating"):
+            world = prepare_world(sc, load_country(), scenario_dir=scenario.parent)
+            rows = calibration_rows(world)
+        t = Table(title=f"Calibration: model vs reported ({sc.name})")
+        for c in ("figure", "reported", "model", "tolerance", "status", "source"):
+            t.add_column(c, overflow="fold")
+        for r in rows:
+            t.add_row(r.figure, _fmt(r.reported), _fmt(r.model), "±" + _fmt(r.tolerance) if r.tolerance is not None else "-",
+                      r.status, r.source)
+        out.print(t)
+        df = pl.DataFrame([{**r.__dict__, "status": r.status} for r in rows])
+
+        def fill(tmp: Path) -> None:
+            df.write_csv(tmp / "calibration.csv")
+            lines = ["| figure | reported | model | tolerance | status | source |", "|---|---|---|---|---|---|"]
+            for r in rows:
+                tol = f"±{r.tolerance:g}" if r.tolerance is not None else "-"
+                lines.append(f"| {r.figure} | {_fmt(r.reported)} | {_fmt(r.model)} | {tol} | {r.status} | {r.source} |")
+            (tmp / "calibration.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+        atomic_dir(out_dir, fill)
+        failed = [r for r in rows if r.status == "FAIL"]
+        if failed:
+            raise ModelFailure(f"{len(failed)} calibration point(s) outside tolerance: " + "; ".join(r.figure for r in failed))
+        return 0
+
+    _guard(body)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

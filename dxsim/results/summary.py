@@ -1,0 +1,93 @@
+"""Headline KPIs from the metrics table (P50, and P10/P90 with replications).
+
+KPIs are a flat dict of named numbers with the unit in the name, so a planner's script can
+read `summary.json["kpis"]["pop_covered_5g_pct_2030_12"]` without guessing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import polars as pl
+
+
+def _decimal_year(d: dt.date) -> float:
+    start = dt.date(d.year, 1, 1)
+    return d.year + (d - start).days / (dt.date(d.year + 1, 1, 1) - start).days
+
+
+def first_date_reaching(national: pl.DataFrame, metric: str, threshold: float) -> dict[int, float]:
+    """Per replication: decimal year of the first month end with metric >= threshold (NaN if never)."""
+    out = {}
+    for rep, grp in national.filter(pl.col("metric") == metric).sort("date").group_by("replication"):
+        hit = grp.filter(pl.col("value") >= threshold)
+        out[int(rep[0])] = _decimal_year(hit["date"][0]) if hit.height else math.nan
+    return out
+
+
+def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
+    """KPI name -> {replication: value}."""
+    nat = metrics.filter(pl.col("area") == "VN")
+    reps = sorted(nat["replication"].unique().to_list())
+    kpis: dict[str, dict[int, float]] = {}
+    dates = sorted(nat["date"].unique().to_list())
+    year_ends = [d for d in dates if d.month == 12] + ([dates[-1]] if dates and dates[-1].month != 12 else [])
+    wide = nat.filter(pl.col("date").is_in(year_ends)).select("date", "replication", "metric", "value")
+    for d in year_ends:
+        tag = f"{d.year}_{d.month:02d}"
+        for m in ("stations_5g", "pop_covered_5g_pct", "capex_cum_vnd_bn"):
+            sub = wide.filter((pl.col("date") == d) & (pl.col("metric") == m))
+            kpis[f"{m}_{tag}"] = dict(zip(sub["replication"].to_list(), sub["value"].to_list()))
+    first, last = dates[0], dates[-1]
+
+    def at(metric: str, d: dt.date) -> dict[int, float]:
+        sub = nat.filter((pl.col("date") == d) & (pl.col("metric") == metric))
+        return dict(zip(sub["replication"].to_list(), sub["value"].to_list()))
+
+    kpis["pop_covered_4g_pct"] = at("pop_covered_4g_pct", first)
+    start5 = at("pop_covered_5g", first)
+    end5 = at("pop_covered_5g", last)
+    capex = at("capex_cum_vnd_bn", last)
+    for pct in (90, 99):
+        kpis[f"year_5g_pop_{pct}pct"] = first_date_reaching(nat, "pop_covered_5g_pct", pct)
+    subsidy = nat.filter(pl.col("metric") == "subsidy_paid_vnd_bn").group_by("replication").agg(pl.col("value").sum())
+    kpis["subsidy_paid_total_vnd_bn"] = dict(zip(subsidy["replication"].to_list(), subsidy["value"].to_list()))
+    kpis["capex_total_vnd_bn"] = capex
+    kpis["capex_per_added_person_covered_vnd_m"] = {
+        r: (capex[r] * 1e3 / (end5[r] - start5[r]) if end5[r] > start5[r] else math.nan) for r in reps
+    }
+    new_cum = at("stations_5g_new_sites_cum", last)
+    tot = at("stations_5g", last)
+    up_start = at("stations_5g", first)
+    kpis["new_sites_share_of_added_pct"] = {
+        r: (100.0 * new_cum[r] / (tot[r] - up_start[r]) if tot[r] > up_start[r] else 0.0) for r in reps
+    }
+    return kpis
+
+
+def summarise(metrics: pl.DataFrame) -> dict[str, float | None]:
+    """P50 of every KPI; with more than one replication also `<kpi>_p10` and `<kpi>_p90`."""
+    per = per_replication_kpis(metrics)
+    n_reps = metrics["replication"].n_unique()
+    out: dict[str, float | None] = {}
+    for name, by_rep in per.items():
+        vals = np.array(list(by_rep.values()), dtype=float)
+        if n_reps > 1:
+            finite = vals[~np.isnan(vals)]
+            # a date never reached in some replications: percentiles over all, NaN ranked last
+            srt = np.sort(np.where(np.isnan(vals), np.inf, vals))
+            q = lambda p: float(np.quantile(srt, p, method="inverted_cdf")) if srt.size else math.nan  # noqa: E731
+            out[name] = _clean(q(0.5))
+            out[f"{name}_p10"] = _clean(q(0.1))
+            out[f"{name}_p90"] = _clean(q(0.9))
+            del finite
+        else:
+            out[name] = _clean(float(vals[0])) if vals.size else None
+    return out
+
+
+def _clean(v: float) -> float | None:
+    """JSON-safe: NaN / inf (never reached) become null."""
+    return None if (v is None or not math.isfinite(v)) else round(v, 6)

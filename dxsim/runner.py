@@ -1,0 +1,118 @@
+"""Run a scenario end to end: load, prepare, replicate, summarise, write outputs.
+
+This is the model core's public entry point; the CLI is a thin face over it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import polars as pl
+
+import dxsim
+from dxsim.geo import load_country
+from dxsim.geo.info import data_sources
+from dxsim.results.metrics import empty_metrics
+from dxsim.results.summary import summarise
+from dxsim.results.writer import atomic_dir, write_json, write_table
+from dxsim.scenario import load_scenario, scenario_sha256
+from dxsim.scenario.schema import OPERATORS, Scenario
+from dxsim.sim.model import World, prepare_world, run_replication
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunOutput:
+    scenario: Scenario
+    summary: dict
+    metrics: pl.DataFrame
+    sites: pl.DataFrame
+    out_dir: Path | None
+
+
+def provenance_sources(world: World) -> list[dict]:
+    """`data_sources` for summary.json: name, licence, synthetic flag."""
+    rows = [{"name": d["name"], "licence": d["licence"], "synthetic": bool(d["synthetic"])}
+            for d in data_sources() if d.get("present", True)]
+    if not world.layer.synthetic:
+        rows = [r for r in rows if "site layer" not in r["name"]]
+        rows.append({"name": f"site layer from {world.scenario.sites.file}", "licence": "planner's data",
+                     "synthetic": False})
+    return rows
+
+
+def sites_table(world: World, on_air_day: np.ndarray, operator: np.ndarray) -> pl.DataFrame:
+    """5G sites on air by the end of the horizon (replication 0), one row per site."""
+    plan = world.layer.plan_5g
+    n = min(on_air_day.size, plan.height)
+    on = ~np.isnan(on_air_day[:n])
+    start = world.scenario.horizon.start_date
+    days = np.where(on_air_day[:n] < 0, 0, np.nan_to_num(on_air_day[:n]))
+    dates = np.datetime64(start) + days.astype("timedelta64[D]")
+    ops = np.array(("unknown",) + OPERATORS)[operator[:n].astype(int) + 1]
+    codes = np.array(world.province_codes)[plan["province_idx"].to_numpy()[:n]]
+    df = pl.DataFrame({
+        "rank": plan["rank"].to_numpy()[:n], "kind": plan["kind"].to_numpy()[:n],
+        "lon": plan["lon"].to_numpy()[:n], "lat": plan["lat"].to_numpy()[:n],
+        "gso34": codes, "operator": ops, "on_air_date": dates,
+        "existing_at_start": on_air_day[:n] < 0, "radius_m": world.plan_radius_m[:n],
+        "synthetic": np.full(n, world.layer.synthetic),
+    })
+    return df.filter(pl.Series(on)).with_columns(pl.col("on_air_date").cast(pl.Date))
+
+
+def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = None,
+                 reps: int | None = None, progress: Progress | None = None,
+                 on_replication: Callable[[int, int], None] | None = None, write: bool = True) -> RunOutput:
+    """Validate, run all replications and (optionally) write `out_dir` atomically."""
+    say = progress or (lambda _m: None)
+    path = Path(path)
+    scenario = load_scenario(path)
+    sha = scenario_sha256(path)
+    seed = scenario.seed if seed is None else int(seed)
+    reps = scenario.replications if reps is None else int(reps)
+    say("geodata")
+    country = load_country(progress=say)
+    world = prepare_world(scenario, country, scenario_dir=path.parent, progress=say)
+    frames = []
+    first = None
+    for rep in range(reps):
+        res = run_replication(world, rep, seed=seed)
+        frames.append(res.metrics)
+        if rep == 0:
+            first = res
+        if on_replication:
+            on_replication(rep + 1, reps)
+    metrics = pl.concat(frames) if frames else empty_metrics()
+    kpis = summarise(metrics)
+    summary = {
+        "scenario": scenario.name,
+        "scenario_file": str(path),
+        "scenario_sha256": sha,
+        "seed": seed,
+        "reps": reps,
+        "dxsim_version": dxsim.__version__,
+        "horizon": {"start_date": scenario.horizon.start_date.isoformat(),
+                    "end_date": scenario.horizon.end_date.isoformat()},
+        "data_sources": provenance_sources(world),
+        "kpis": kpis,
+    }
+    sites = sites_table(world, first.on_air_day, first.operator)
+    if write:
+        out_dir = Path(out_dir) if out_dir else Path("outputs") / scenario.name
+
+        def fill(tmp: Path) -> None:
+            write_json(tmp / "summary.json", summary)
+            write_table(tmp, "metrics", metrics)
+            write_table(tmp, "sites_5g", sites, csv=False)
+
+        say("writing outputs")
+        atomic_dir(out_dir, fill)
+    return RunOutput(scenario, summary, metrics, sites, out_dir if write else None)
+
+
