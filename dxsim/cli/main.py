@@ -210,12 +210,13 @@ def calibration(
             world = prepare_world(sc, load_country(), scenario_dir=scenario.parent)
             rows = calibration_rows(world)
         t = Table(title=f"Calibration: model vs reported ({sc.name})")
-        for c in ("figure", "reported", "model", "tolerance", "status", "source"):
+        for c in ("figure", "reported", "model", "tolerance", "status"):
             t.add_column(c, overflow="fold")
         for r in rows:
             t.add_row(r.figure, _fmt(r.reported), _fmt(r.model), "±" + _fmt(r.tolerance) if r.tolerance is not None else "-",
-                      r.status, r.source)
+                      r.status)
         out.print(t)
+        out.print(f"sources and full table: {out_dir}/calibration.md")
         df = pl.DataFrame([{**r.__dict__, "status": r.status} for r in rows])
 
         def fill(tmp: Path) -> None:

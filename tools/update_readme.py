@@ -1,0 +1,41 @@
+"""Regenerate the README sections that come from code: scenario fields and metric names.
+
+Usage: python tools/update_readme.py [--check]   (--check exits 1 if README.md is stale)
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from dxsim.results.metrics import METRICS
+from dxsim.scenario import schema_markdown
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def metrics_markdown() -> str:
+    rows = ["| metric | meaning (unit; areas) |", "|---|---|"]
+    rows += [f"| `{k}` | {v} |" for k, v in METRICS.items()]
+    return "\n".join(rows) + "\n"
+
+
+def render(text: str) -> str:
+    for tag, body in (("schema", schema_markdown()), ("metrics", metrics_markdown())):
+        pat = re.compile(rf"(<!-- BEGIN {tag} -->\n).*?(<!-- END {tag} -->)", re.S)
+        text = pat.sub(lambda m: m.group(1) + body.rstrip("\n") + "\n" + m.group(2), text)
+    return text
+
+
+def main() -> int:
+    old = README.read_text(encoding="utf-8")
+    new = render(old)
+    if "--check" in sys.argv:
+        return 0 if new == old else 1
+    README.write_text(new, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
