@@ -38,9 +38,10 @@ class RunOutput:
 def provenance_sources(world: World) -> list[dict]:
     """`data_sources` for summary.json: name, licence, synthetic flag."""
     rows = [{"name": d["name"], "licence": d["licence"], "synthetic": bool(d["synthetic"])}
-            for d in data_sources() if d.get("present", True)]
+            for d in data_sources() if d.get("in_cache") or (d["synthetic"] and world.layer.synthetic)]
     if not world.layer.synthetic:
-        rows = [r for r in rows if "site layer" not in r["name"]]
+        rows.append({"name": "5G candidate sites beyond the planner's list (dxsim.geo.sites, seeded)",
+                     "licence": "CC0 (generated)", "synthetic": True})
         rows.append({"name": f"site layer from {world.scenario.sites.file}", "licence": "planner's data",
                      "synthetic": False})
     return rows
@@ -61,7 +62,8 @@ def sites_table(world: World, on_air_day: np.ndarray, operator: np.ndarray) -> p
         "lon": plan["lon"].to_numpy()[:n], "lat": plan["lat"].to_numpy()[:n],
         "gso34": codes, "operator": ops, "on_air_date": dates,
         "existing_at_start": on_air_day[:n] < 0, "radius_m": world.plan_radius_m[:n],
-        "synthetic": np.full(n, world.layer.synthetic),
+        "synthetic": (plan["synthetic"].to_numpy()[:n] if "synthetic" in plan.columns
+                      else np.full(n, world.layer.synthetic)),
     })
     return df.filter(pl.Series(on)).with_columns(pl.col("on_air_date").cast(pl.Date))
 

@@ -36,7 +36,7 @@ from dxsim.radio.coverage import CoverageGrid, GridSpec
 
 ENV_NAMES = ("urban", "suburban", "rural")
 MIN_POP_PER_COVERAGE_SITE = 300.0  # people within reach for a rural coverage site (assumption)
-SITE_LAYER_VERSION = "1"
+SITE_LAYER_VERSION = "2"
 # Share of 4G sites by operator (tags only; assumption from subscriber shares ~55/30/15).
 OPERATOR_4G_SHARE = {"viettel": 0.55, "vnpt": 0.30, "mobifone": 0.15}
 GREEDY_ROUND_FRACTION = 0.8  # a round accepts candidates within 80% of the best gain
@@ -145,6 +145,8 @@ def generate_4g(cells: CellArrays, n_sites: int, radius_4g_m: dict[str, float], 
         "role": ["capacity"] * ci.size,
     })
     df = pl.concat([cov, cap], how="vertical_relaxed")
+    radius = np.array([radius_4g_m[n] for n in ENV_NAMES])[df["env"].to_numpy().astype(np.int64)]
+    df = df.with_columns(pl.Series("radius_m", radius))
     ops = list(OPERATOR_4G_SHARE)
     op = rng.choice(len(ops), size=df.height, p=list(OPERATOR_4G_SHARE.values()))
     return df.with_columns(
@@ -170,7 +172,8 @@ def candidates_5g(cells: CellArrays, sites_4g: pl.DataFrame, radius_5g_m: dict[s
     rng = np.random.default_rng([seed, 5])
     up = sites_4g.select("x_m", "y_m", "lon", "lat", "row", "col", "env",
                          pl.col("site_id").alias("host_site_id"))
-    up = up.with_columns(pl.lit("upgrade").alias("kind"))
+    r_up = np.array([radius_5g_m[n] for n in ENV_NAMES])[up["env"].to_numpy().astype(np.int64)]
+    up = up.with_columns(pl.lit("upgrade").alias("kind"), pl.Series("radius_m", r_up))
     parts = [up]
     from scipy.spatial import cKDTree
 
@@ -193,6 +196,7 @@ def candidates_5g(cells: CellArrays, sites_4g: pl.DataFrame, radius_5g_m: dict[s
             "row": row[far], "col": col[far], "env": np.full(int(far.sum()), e, dtype=np.int8),
             "host_site_id": np.full(int(far.sum()), -1, dtype=np.int64),
             "kind": ["new"] * int(far.sum()),
+            "radius_m": np.full(int(far.sum()), r),
         }))
     return pl.concat(parts, how="vertical_relaxed")
 
@@ -234,7 +238,7 @@ def rank_5g(cells: CellArrays, cand: pl.DataFrame, radius_5g_m: dict[str, float]
     in their given order. Then the capacity-driven demand phase, then the coverage greedy.
     """
     grid = cells.coverage_grid(subsamples)
-    radius = np.array([radius_5g_m[n] for n in ENV_NAMES])[cand["env"].to_numpy()]
+    radius = cand["radius_m"].to_numpy().astype(np.float64)
     row, col = cand["row"].to_numpy(), cand["col"].to_numpy()
     x, y = cand["x_m"].to_numpy(), cand["y_m"].to_numpy()
     cost = np.where(cand["kind"].to_numpy() == "new", capex_new_vnd_bn, capex_upgrade_vnd_bn)
@@ -285,7 +289,6 @@ def rank_5g(cells: CellArrays, cand: pl.DataFrame, radius_5g_m: dict[str, float]
     out = cand[ranked].with_columns(
         pl.Series("rank", np.arange(ranked.size, dtype=np.int64)),
         pl.Series("gain_pop_at_rank", gain_at_pick[ranked]),
-        pl.Series("radius_m", radius[ranked]),
     )
     return out
 

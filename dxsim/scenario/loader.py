@@ -121,9 +121,8 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
             f"malformed TOML{where}: {_clean(msg)}", file=shown, allowed="TOML syntax, see https://toml.io"
         ) from None
     except (ValueError, RecursionError, MemoryError) as exc:  # e.g. integers with >4300 digits, absurd nesting
-        raise DxsimInputError(
-            f"malformed TOML: {_clean(type(exc).__name__)} while parsing", file=shown, allowed="TOML syntax, see https://toml.io"
-        ) from None
+        what = "arrays or tables nested too deeply" if isinstance(exc, RecursionError) else "a value that cannot be read (e.g. a number with thousands of digits)"
+        raise DxsimInputError(f"malformed TOML: {what}", file=shown, allowed="TOML syntax, see https://toml.io") from None
 
 
 def _abs(path: Path) -> str:
@@ -399,6 +398,8 @@ def _translate(err: Any, merged: dict[str, Any], prov: dict[tuple[str, ...], str
             msg = "wrong type: not " + (type_text(target.shape) if target else "the expected type")
         else:
             msg = re.sub(r"^Input should be\s*", "should be ", err.get("msg", "invalid value"))
+    if kind == "float_type" and isinstance(inp, int) and not isinstance(inp, bool):
+        msg = "number too large"
     if kind == "string_too_long" and isinstance(inp, str):
         msg = f"too long ({len(inp)} characters)"
     return DxsimInputError(

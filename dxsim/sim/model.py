@@ -100,8 +100,7 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     say("site layer")
     layer = load_site_layer(scenario, country, cells, r4, r5, scenario_dir)
     plan = layer.plan_5g
-    env_idx = plan["env"].to_numpy().astype(np.int64)
-    radius = np.array([r5[n] for n in ENV_NAMES])[env_idx]
+    radius = plan["radius_m"].to_numpy().astype(np.float64)
     pa = PlanArrays(is_new=(plan["kind"] == "new").to_numpy(), region_idx=plan["region_idx"].to_numpy().astype(np.int64),
                     province_idx=plan["province_idx"].to_numpy().astype(np.int64))
     row, col = plan["row"].to_numpy(), plan["col"].to_numpy()
@@ -112,7 +111,7 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     n0 = min(layer.n_5g_start, pa.n)
     cov5.add_sites(row[:n0], col[:n0], x[:n0], y[:n0], radius[:n0])
     s4 = layer.sites_4g
-    r4_site = np.array([r4[n] for n in ENV_NAMES])[s4["env"].to_numpy().astype(np.int64)]
+    r4_site = s4["radius_m"].to_numpy().astype(np.float64)
     cov4 = cells.coverage_grid(sub)
     cov4.add_sites(s4["row"].to_numpy(), s4["col"].to_numpy(), s4["x_m"].to_numpy(), s4["y_m"].to_numpy(), r4_site)
     prov_pop = np.bincount(cells.province_idx, weights=cells.pop, minlength=cells.n_provinces)

@@ -239,13 +239,16 @@ class Rollout:
         t_finish = s + np.maximum.accumulate(ready - s_prev)
         t_begin = t_finish - work / rate
         commit = t_begin < week_end
+        own_ready = ready_day[idx][commit]
         sites, t_finish, work = sites[commit], t_finish[commit], work[commit]
         if sites.size == 0:
             return
         st.busy_until[r] = float(t_finish[-1])
-        # one team on site: a site's own duration (slowed by rain) is its latency
+        # one team on site: a site's own duration (slowed by rain) is its latency, counted from the
+        # site's own ready day (not from the crews' busy_until: that would stall every backlogged
+        # week's first sites by a whole site duration at each weekly dispatch)
         slow = self._rainy_factor[region] if self.clock.month_of(day) in self._rainy[region] else 1.0
-        st.on_air_day[sites] = np.maximum(t_finish, ready[commit] + work / slow)
+        st.on_air_day[sites] = np.maximum(t_finish, own_ready + work / slow)
         st.crew_work_done[r] += float(work.sum())
 
     def subsidy_payment(self, end_day: float):

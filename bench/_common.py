@@ -1,0 +1,216 @@
+"""Shared helpers of the dxsim benchmarks: environment, timing, profiling, RESULTS.md.
+
+Not a benchmark itself. Every `bench_*.py` imports it first (it also points
+DXSIM_RAW_DATA at ../shared/geodata when the variable is unset, as the Makefile does).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import datetime as dt
+import io
+import os
+import platform
+import pstats
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+RESULTS = BENCH_DIR / "RESULTS.md"
+BASELINE = REPO / "scenarios" / "baseline.toml"
+SECTION_ORDER = ("header", "replication", "coverage", "scaling")
+
+os.environ.setdefault("DXSIM_RAW_DATA", str((REPO.parent / "shared" / "geodata").resolve()))
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+# --------------------------------------------------------------------------- environment
+def pin_one_core(cpu: int = 0) -> str:
+    """Pin this process (and children it starts) to one core; returns a note for the report."""
+    try:
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to CPU {cpu} (os.sched_setaffinity)"
+    except (AttributeError, OSError) as exc:  # pragma: no cover - non-Linux
+        return f"NOT pinned ({exc})"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def nproc() -> str:
+    try:
+        return subprocess.run(["nproc", "--all"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return str(os.cpu_count())
+
+
+def git_commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "dxsim", "scenarios"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return head + (" + uncommitted changes in dxsim/ or scenarios/" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def mem_total_gb() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024**2:.1f} GB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def load_avg() -> str:
+    try:
+        return "/".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def now() -> str:
+    return dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def header_body() -> str:
+    import numpy
+    import polars
+    import simpy
+
+    return "\n".join([
+        "# dxsim benchmarks",
+        "",
+        "Produced by `make bench` (= `.venv/bin/python bench/run_all.py`); each benchmark rewrites",
+        "its own section below. Timings are wall-clock (`time.perf_counter`) medians; the",
+        "1-core numbers are taken with the process pinned to CPU 0. The host is shared, so the",
+        "load average at the start of each benchmark is recorded next to its numbers.",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| machine | `nproc` = {nproc()}, {mem_total_gb()} RAM |",
+        f"| CPU | {cpu_model()} |",
+        f"| Python | {platform.python_version()} ({sys.executable}) |",
+        f"| numpy / polars / simpy | {numpy.__version__} / {polars.__version__} / {simpy.__version__} |",
+        f"| dxsim commit | {git_commit()} |",
+        f"| header updated | {now()} |",
+    ])
+
+
+# --------------------------------------------------------------------------- timing
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def repeat(fn: Callable[[], object], n: int) -> tuple[list[float], object]:
+    """Run fn n times; returns the list of seconds and the last result."""
+    times, out = [], None
+    for _ in range(n):
+        t, out = timed(fn)
+        times.append(t)
+    return times, out
+
+
+def med(xs: list[float]) -> float:
+    return float(statistics.median(xs))
+
+
+def fmt_times(xs: list[float]) -> str:
+    return f"median {med(xs):.3f} s (min {min(xs):.3f}, max {max(xs):.3f}, n={len(xs)})"
+
+
+def verdict(ok: bool) -> str:
+    return "**PASS**" if ok else "**FAIL**"
+
+
+# --------------------------------------------------------------------------- profiling
+def _rel(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(REPO))
+    except ValueError:
+        if "site-packages" in path:
+            return path.split("site-packages/", 1)[1]
+        return path
+
+
+def profile_top(fn: Callable[[], object], n: int = 12) -> str:
+    """cProfile fn once; a markdown table of the top-n functions by own time (file:line)."""
+    pr = cProfile.Profile()
+    pr.enable()
+    fn()
+    pr.disable()
+    st = pstats.Stats(pr, stream=io.StringIO())
+    total = st.total_tt  # type: ignore[attr-defined]
+    rows = sorted(st.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:n]  # type: ignore[attr-defined]
+    lines = [f"cProfile of one call, {total:.2f} s under the profiler (top {n} by own time):", "",
+             "| own s | own % | cum s | calls | function (file:line) |", "|---:|---:|---:|---:|---|"]
+    for (file, line, func), (_cc, nc, tt, ct, _callers) in rows:
+        where = f"{func}" if file == "~" else f"`{_rel(file)}:{line}` {func}"
+        lines.append(f"| {tt:.3f} | {100 * tt / total:.0f}% | {ct:.3f} | {nc} | {where} |")
+    # the package's own functions by cumulative time show where the time goes structurally
+    own = [(k, v) for k, v in st.stats.items() if str(REPO / "dxsim") in k[0]]  # type: ignore[attr-defined]
+    own.sort(key=lambda kv: kv[1][3], reverse=True)
+    lines += ["", "dxsim functions by cumulative time:", "",
+              "| cum s | cum % | own s | calls | function (file:line) |", "|---:|---:|---:|---:|---|"]
+    for (file, line, func), (_cc, nc, tt, ct, _callers) in own[:8]:
+        lines.append(f"| {ct:.3f} | {100 * ct / total:.0f}% | {tt:.3f} | {nc} | `{_rel(file)}:{line}` {func} |")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- RESULTS.md
+def _split_sections(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key in SECTION_ORDER:
+        b, e = f"<!-- BEGIN {key} -->", f"<!-- END {key} -->"
+        i, j = text.find(b), text.find(e)
+        if i >= 0 and j > i:
+            out[key] = text[i + len(b):j].strip("\n")
+    return out
+
+
+def update_results(key: str, body: str) -> None:
+    """Replace (or add) one section of RESULTS.md and refresh the header; keeps the others."""
+    assert key in SECTION_ORDER and key != "header"
+    old = RESULTS.read_text() if RESULTS.exists() else ""
+    secs = _split_sections(old)
+    secs["header"] = header_body()
+    secs[key] = body.strip("\n")
+    parts = [f"<!-- BEGIN {k} -->\n{secs[k]}\n<!-- END {k} -->" for k in SECTION_ORDER if k in secs]
+    tmp = RESULTS.with_suffix(".md.tmp")
+    tmp.write_text("\n\n".join(parts) + "\n")
+    tmp.replace(RESULTS)
+
+
+def command_line() -> str:
+    script = Path(sys.argv[0]).resolve()
+    try:
+        script_s = str(script.relative_to(REPO))
+    except ValueError:
+        script_s = str(script)
+    return " ".join([f"DXSIM_RAW_DATA={os.environ['DXSIM_RAW_DATA']}", ".venv/bin/python", script_s, *sys.argv[1:]])
+
+
+def load_inputs(scenario_path: Path = BASELINE):
+    """(scenario, country) with the geodata cache built if needed (not timed)."""
+    from dxsim.geo import load_country
+    from dxsim.scenario import load_scenario
+
+    return load_scenario(scenario_path), load_country()

@@ -1,0 +1,137 @@
+"""Benchmark 1: one national replication of the baseline to 2030, after the cache is built.
+
+Budgets (design): run_replication <= 1 s on one core; a process that loads, prepares and
+runs one replication peaks at <= 1.5 GB RSS. The warm-cache data load and prepare_world
+are timed separately (no budget). On a failed budget the replication is profiled.
+
+    .venv/bin/python bench/bench_replication.py [--repeats 5] [--prepare-repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import _common as C
+
+BUDGET_S = 1.0
+BUDGET_RSS_GB = 1.5
+
+
+def child() -> None:
+    """Separate process: load, prepare, run one replication; report peak RSS per stage."""
+    t0 = time.perf_counter()
+    from dxsim.sim.model import prepare_world, run_replication
+
+    def peak_mb() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+    out = {"after_import_mb": peak_mb()}
+    scenario, country = C.load_inputs()
+    out["after_load_mb"] = peak_mb()
+    world = prepare_world(scenario, country)
+    out["after_prepare_mb"] = peak_mb()
+    run_replication(world, 0)
+    out["after_run_mb"] = peak_mb()
+    out["wall_s"] = time.perf_counter() - t0
+    print("CHILD " + json.dumps(out))
+
+
+def measure_rss() -> tuple[dict, str]:
+    """Run the child, under /usr/bin/time -v when available (its max RSS is the cross-check)."""
+    cmd = [sys.executable, __file__, "--child"]
+    timev = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
+    if timev:
+        cmd = [timev, "-v", *cmd]
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=C.REPO)
+    if p.returncode != 0:
+        raise RuntimeError(f"RSS child failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    line = next(ln for ln in p.stdout.splitlines() if ln.startswith("CHILD "))
+    data = json.loads(line[6:])
+    m = re.search(r"Maximum resident set size \(kbytes\):\s*(\d+)", p.stderr)
+    data["time_v_max_rss_mb"] = int(m.group(1)) / 1024.0 if m else None
+    return data, " ".join(cmd[:2]) if timev else "getrusage only"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=5, help="timed run_replication calls (median)")
+    ap.add_argument("--prepare-repeats", type=int, default=3, help="timed prepare_world / load calls")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child()
+        return 0
+
+    pin = C.pin_one_core(0)
+    load = C.load_avg()
+    t_import, _ = C.timed(lambda: __import__("dxsim.sim.model"))
+    from dxsim.geo import load_country
+    from dxsim.sim.model import prepare_world, run_replication
+
+    scenario, country = C.load_inputs()  # builds the geodata cache if missing (untimed)
+    t_load, _ = C.repeat(load_country, args.prepare_repeats)
+    prepare_world(scenario, country)  # untimed: builds the cached site layer if missing
+    t_prep, world = C.repeat(lambda: prepare_world(scenario, country), args.prepare_repeats)
+    run_replication(world, 0)  # warm-up
+    t_run, res = C.repeat(lambda: run_replication(world, 0), args.repeats)
+    import numpy as np
+
+    built = int((res.on_air_day >= 0).sum())
+    on_air_end = int((~np.isnan(res.on_air_day)).sum())
+    n_months = res.metrics["date"].n_unique() if "date" in res.metrics.columns else "?"
+
+    rss, rss_tool = measure_rss()
+    peak_mb = max(v for v in (rss["after_run_mb"], rss["time_v_max_rss_mb"]) if v is not None)
+    ok_t = C.med(t_run) <= BUDGET_S
+    ok_m = peak_mb / 1024.0 <= BUDGET_RSS_GB
+
+    print(f"warm-cache load_country: {C.fmt_times(t_load)}")
+    print(f"prepare_world:           {C.fmt_times(t_prep)}")
+    print(f"run_replication:         {C.fmt_times(t_run)}  budget {BUDGET_S} s -> {'PASS' if ok_t else 'FAIL'}")
+    print(f"peak RSS (load+prepare+run, separate process): {peak_mb:.0f} MB  budget {BUDGET_RSS_GB} GB -> "
+          f"{'PASS' if ok_m else 'FAIL'}")
+
+    lines = [
+        "## 1. One national replication (baseline, to 2030)",
+        "",
+        f"Command: `cd {C.REPO} && {C.command_line()}`  ",
+        f"Run {C.now()}; {pin}; load average at start {load}.",
+        "",
+        f"Workload: `scenarios/baseline.toml`, {world.plan.n:,} ranked 5G sites ({world.layer.n_5g_start:,} on air "
+        f"at start), {world.cells.rows.size:,} population cells, {n_months} month ends; one replication builds "
+        f"{built:,} sites ({on_air_end:,} on air at the end).",
+        "",
+        "| measure | result | budget | status |",
+        "|---|---|---|---|",
+        f"| `run_replication` (1 core, after `prepare_world`) | {C.fmt_times(t_run)} | <= {BUDGET_S:.1f} s | "
+        f"{C.verdict(ok_t)}{'' if ok_t else f' ({C.med(t_run) / BUDGET_S:.1f}x the budget, +{C.med(t_run) - BUDGET_S:.2f} s)'} |",
+        f"| peak RSS of a process that loads, prepares and runs one replication | {peak_mb:,.0f} MB "
+        f"({peak_mb / 1024:.2f} GB) | <= {BUDGET_RSS_GB} GB | {C.verdict(ok_m)} |",
+        f"| `prepare_world` (site layer from cache + start 5G and 4G coverage) | {C.fmt_times(t_prep)} | - | info |",
+        f"| warm-cache data load (`load_country`) | {C.fmt_times(t_load)} | - | info |",
+        f"| import `dxsim.sim.model` (first import in the process) | {t_import:.2f} s | - | info |",
+        "",
+        f"Peak RSS by stage in the child (`ru_maxrss`, MB): after imports {rss['after_import_mb']:.0f}, after load "
+        f"{rss['after_load_mb']:.0f}, after prepare {rss['after_prepare_mb']:.0f}, after the replication "
+        f"{rss['after_run_mb']:.0f}; `{rss_tool}` max RSS "
+        f"{rss['time_v_max_rss_mb']:.0f} MB; child wall time {rss['wall_s']:.1f} s." if rss["time_v_max_rss_mb"]
+        else f"Peak RSS by stage (MB): {rss}",
+    ]
+    if not (ok_t and ok_m):
+        lines += ["", "### Profile (budget failed)", "", C.profile_top(lambda: run_replication(world, 0))]
+    C.update_results("replication", "\n".join(lines))
+    status = "PASS" if ok_t and ok_m else "FAIL"
+    print(f"RESULT replication: {status} (run {C.med(t_run):.3f} s / {BUDGET_S} s, "
+          f"peak RSS {peak_mb / 1024:.2f} / {BUDGET_RSS_GB} GB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""A planner's own site list, replacing the synthetic layer.
+
+CSV columns (one row per station):
+
+| column | meaning |
+|---|---|
+| `lon`, `lat` | WGS84 degrees, inside Vietnam |
+| `operator` | viettel, vnpt or mobifone |
+| `technology` | 4g or 5g |
+| `band_mhz` | coverage band (a band with a link budget for that technology) |
+| `on_air_date` | ISO date; empty = planned |
+
+4G rows form the 4G layer. 5G rows on air by the scenario's start date are the start state;
+later or undated 5G rows are built first, in date order; after them the rollout continues
+with synthetic candidates (upgrades of the planner's 4G sites and new lattice sites), ranked
+the same way as the synthetic layer and flagged `synthetic`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from pyproj import Transformer
+
+from dxsim.errors import DxsimInputError
+from dxsim.geo.sites import ENV_NAMES, CellArrays, SiteLayer, attach_cells, candidates_5g, rank_5g
+from dxsim.radio.radii import radius_m, supported_bands
+from dxsim.scenario.schema import OPERATORS, Scenario
+
+REQUIRED_COLUMNS = ("lon", "lat", "operator", "technology", "band_mhz", "on_air_date")
+# Vietnam's mainland and near islands (degrees), generous by ~0.3 degrees
+LON_RANGE = (101.8, 109.8)
+LAT_RANGE = (8.2, 23.7)
+_TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:3405", always_xy=True)
+
+
+def read_site_csv(path: Path) -> pl.DataFrame:
+    """Read and validate a site CSV; every problem is a one-line DxsimInputError with the row."""
+    path = Path(path)
+    if not path.is_file():
+        raise DxsimInputError("site file not found", file=path, field="sites.file", allowed="an existing CSV file")
+    try:
+        df = pl.read_csv(path, infer_schema_length=0)  # all text; we parse ourselves
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        raise DxsimInputError(f"not a readable CSV ({str(exc).splitlines()[0]})", file=path) from None
+    cols = [c.strip().lower() for c in df.columns]
+    df.columns = cols
+    missing = [c for c in REQUIRED_COLUMNS if c not in cols]
+    if missing:
+        raise DxsimInputError(f"missing column(s) {', '.join(missing)}", file=path, field="header",
+                              allowed="columns " + ", ".join(REQUIRED_COLUMNS))
+    if df.height == 0:
+        raise DxsimInputError("no rows", file=path, allowed="at least one 4G site")
+
+    def bad(row: int, col: str, value, allowed: str) -> DxsimInputError:
+        return DxsimInputError("invalid value", file=path, field=f"row {row + 2}, column {col}", value=value,
+                               allowed=allowed)
+
+    out: dict[str, list] = {c: [] for c in REQUIRED_COLUMNS}
+    for i, rec in enumerate(df.select(REQUIRED_COLUMNS).iter_rows(named=True)):
+        for c in ("lon", "lat", "band_mhz"):
+            try:
+                v = float(rec[c])
+            except (TypeError, ValueError):
+                raise bad(i, c, rec[c], "a number") from None
+            if not np.isfinite(v):
+                raise bad(i, c, rec[c], "a finite number")
+            out[c].append(v)
+        if not LON_RANGE[0] <= out["lon"][-1] <= LON_RANGE[1]:
+            raise bad(i, "lon", rec["lon"], f"{LON_RANGE[0]}..{LON_RANGE[1]} (Vietnam)")
+        if not LAT_RANGE[0] <= out["lat"][-1] <= LAT_RANGE[1]:
+            raise bad(i, "lat", rec["lat"], f"{LAT_RANGE[0]}..{LAT_RANGE[1]} (Vietnam)")
+        op = (rec["operator"] or "").strip().lower()
+        if op not in OPERATORS:
+            raise bad(i, "operator", rec["operator"], ", ".join(OPERATORS))
+        out["operator"].append(op)
+        tech = (rec["technology"] or "").strip().lower()
+        if tech not in ("4g", "5g"):
+            raise bad(i, "technology", rec["technology"], "4g or 5g")
+        out["technology"].append(tech)
+        band = int(out["band_mhz"][-1])
+        if band not in supported_bands(tech):
+            raise bad(i, "band_mhz", rec["band_mhz"], f"for {tech}: {supported_bands(tech)}")
+        out["band_mhz"][-1] = band
+        raw_date = (rec["on_air_date"] or "").strip()
+        if raw_date:
+            try:
+                out["on_air_date"].append(dt.date.fromisoformat(raw_date))
+            except ValueError:
+                raise bad(i, "on_air_date", raw_date, "an ISO date like 2025-06-30, or empty for planned") from None
+        else:
+            out["on_air_date"].append(None)
+    res = pl.DataFrame(out, schema={"lon": pl.Float64, "lat": pl.Float64, "operator": pl.Utf8,
+                                    "technology": pl.Utf8, "band_mhz": pl.Int64, "on_air_date": pl.Date})
+    if res.filter(pl.col("technology") == "4g").height == 0:
+        raise DxsimInputError("no 4G rows", file=path, field="technology", allowed="at least one 4g site")
+    return res
+
+
+def _placed(cells: CellArrays, df: pl.DataFrame, region_of_province: np.ndarray, tech: str) -> pl.DataFrame:
+    """Add metric coordinates, raster indices, cell, province, environment and radius."""
+    lon, lat = df["lon"].to_numpy(), df["lat"].to_numpy()
+    x, y = _TO_UTM.transform(lon, lat)
+    row, col = cells.grid.rowcol(lon, lat)
+    base = pl.DataFrame({"x_m": np.asarray(x), "y_m": np.asarray(y), "lon": lon, "lat": lat, "row": row, "col": col,
+                         "env": np.zeros(df.height, dtype=np.int8)})
+    placed = attach_cells(cells, base, region_of_province)
+    cell = placed["cell_id"].to_numpy()
+    env = np.where(cell >= 0, cells.env[np.maximum(cell, 0)], 2).astype(np.int8)  # unpopulated pixel: rural
+    band = df["band_mhz"].to_numpy()
+    radius = np.array([radius_m(tech, int(b), ENV_NAMES[e]) for b, e in zip(band, env)])
+    return placed.with_columns(pl.Series("env", env), pl.Series("radius_m", radius),
+                               pl.Series("operator", df["operator"].to_numpy()),
+                               pl.Series("on_air_date", df["on_air_date"].to_list(), dtype=pl.Date))
+
+
+def load_site_file(path: Path, scenario: Scenario, cells: CellArrays, region_of_province: np.ndarray,
+                   radius_4g_m: dict[str, float], radius_5g_m: dict[str, float]) -> SiteLayer:
+    """Build the site layer from a planner's CSV (see module docstring)."""
+    df = read_site_csv(path)
+    start = scenario.horizon.start_date
+    s4 = _placed(cells, df.filter(pl.col("technology") == "4g"), region_of_province, "4g")
+    s4 = s4.with_columns(pl.Series("site_id", np.arange(s4.height, dtype=np.int64)),
+                         pl.lit("planner").alias("role"), pl.lit(False).alias("synthetic"))
+    five = df.filter(pl.col("technology") == "5g")
+    p5 = _placed(cells, five, region_of_province, "5g") if five.height else None
+    cand = candidates_5g(cells, s4, radius_5g_m, scenario.sites.synthetic_seed)
+    cand = cand.with_columns(pl.lit(True).alias("synthetic"))
+    n_start = 0
+    if p5 is not None:
+        existing = p5.filter(pl.col("on_air_date").is_not_null() & (pl.col("on_air_date") <= start))
+        planned = p5.filter(pl.col("on_air_date").is_null() | (pl.col("on_air_date") > start)).sort(
+            "on_air_date", nulls_last=True)
+        n_start = existing.height
+        mine = pl.concat([existing, planned], how="vertical_relaxed").select(
+            "x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m").with_columns(
+            pl.lit(-1, dtype=pl.Int64).alias("host_site_id"), pl.lit("planner").alias("kind"),
+            pl.lit(False).alias("synthetic"))
+        cand = pl.concat([mine, cand.select(mine.columns)], how="vertical_relaxed")
+    is_mine = np.zeros(cand.height, dtype=bool)
+    is_mine[: 0 if p5 is None else p5.height] = True
+    costs = scenario.costs
+    plan = rank_5g(cells, cand, radius_5g_m, costs.capex_vnd_bn(False), costs.capex_vnd_bn(True),
+                   existing=is_mine, people_per_site=scenario.sites.people_per_5g_site_dense)
+    # the planner's 5G rows keep their ranks 0..k-1 (existing first, then planned by date)
+    plan = attach_cells(cells, plan.drop("cell_id", "province_idx", "region_idx", strict=False), region_of_province)
+    # planner rows are built like upgrades (cost/time); synthetic new sites stay "new"
+    plan = plan.with_columns(pl.when(pl.col("kind") == "planner").then(pl.lit("upgrade")).otherwise(pl.col("kind"))
+                             .alias("kind"))
+    params = {"file": str(path), "n_4g": s4.height, "n_5g_rows": 0 if p5 is None else p5.height}
+    return SiteLayer(s4, plan, n_start, False, params)
