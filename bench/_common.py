@@ -175,6 +175,59 @@ def profile_top(fn: Callable[[], object], n: int = 12) -> str:
     return "\n".join(lines)
 
 
+def line_profile(fn: Callable[[], object], n: int = 10) -> str:
+    """Wall time per source line of the dxsim package while fn runs: a tiny sys.settrace line
+    profiler. Time is exclusive of other dxsim lines but includes the numpy/polars/simpy
+    calls a line makes (fine for numpy-heavy code, whose cost dwarfs the tracing overhead)."""
+    pkg = str(REPO / "dxsim") + os.sep
+    acc: dict[tuple[str, int], float] = {}
+    hits: dict[tuple[str, int], int] = {}
+    cur: list = [None, time.perf_counter()]  # current (file, line), time of the last event
+
+    def charge() -> None:
+        t = time.perf_counter()
+        if cur[0] is not None:
+            acc[cur[0]] = acc.get(cur[0], 0.0) + t - cur[1]
+            hits[cur[0]] = hits.get(cur[0], 0) + 1
+        cur[1] = t
+
+    def local(frame, event, arg):
+        charge()
+        if event == "line":
+            cur[0] = (frame.f_code.co_filename, frame.f_lineno)
+        elif event == "return":
+            back = frame.f_back
+            cur[0] = (back.f_code.co_filename, back.f_lineno) if back and back.f_code.co_filename.startswith(pkg) else None
+        cur[1] = time.perf_counter()
+        return local
+
+    def tracer(frame, event, arg):
+        if not frame.f_code.co_filename.startswith(pkg):
+            return None
+        charge()
+        cur[0] = (frame.f_code.co_filename, frame.f_lineno)
+        cur[1] = time.perf_counter()
+        return local
+
+    t0 = time.perf_counter()
+    sys.settrace(tracer)
+    try:
+        fn()
+    finally:
+        sys.settrace(None)
+    wall = time.perf_counter() - t0
+    top = sorted(acc.items(), key=lambda kv: kv[1], reverse=True)[:n]
+    import linecache
+
+    lines = [f"Line timing (sys.settrace over dxsim/; {wall:.2f} s traced; top {n} lines, exclusive of other "
+             "dxsim lines, inclusive of the library calls they make):", "",
+             "| s | % of call | file:line | code |", "|---:|---:|---|---|"]
+    for (file, line), t in top:
+        code = linecache.getline(file, line).strip().replace("|", "\\|")
+        lines.append(f"| {t:.3f} | {100 * t / wall:.0f}% | `{_rel(file)}:{line}` | `{code}` |")
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- RESULTS.md
 def _split_sections(text: str) -> dict[str, str]:
     out: dict[str, str] = {}

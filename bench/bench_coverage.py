@@ -113,7 +113,7 @@ def main() -> int:
     ]
     if not ok:
         lines += ["", f"### Profile (budget failed: {ratio:.1f}x < {BUDGET_RATIO:.0f}x or results differ)", "",
-                  C.profile_top(incremental)]
+                  C.profile_top(incremental), "", C.line_profile(incremental)]
     C.update_results("coverage", "\n".join(lines))
     print(f"RESULT coverage: {'PASS' if ok else 'FAIL'} (speed-up {ratio:.1f}x / {BUDGET_RATIO:.0f}x)")
     return 0

@@ -75,7 +75,14 @@ def main() -> int:
     from dxsim.geo import load_country
     from dxsim.sim.model import prepare_world, run_replication
 
-    scenario, country = C.load_inputs()  # builds the geodata cache if missing (untimed)
+    from dxsim.errors import RawDataError
+
+    try:  # first load in this process, cache already built (import + hashing + parquet)
+        t_load_first, _ = C.timed(lambda: load_country(build_if_missing=False))
+    except RawDataError:
+        load_country()  # build the geodata cache first (untimed)
+        t_load_first, _ = C.timed(lambda: load_country(build_if_missing=False))
+    scenario, country = C.load_inputs()
     t_load, _ = C.repeat(load_country, args.prepare_repeats)
     prepare_world(scenario, country)  # untimed: builds the cached site layer if missing
     t_prep, world = C.repeat(lambda: prepare_world(scenario, country), args.prepare_repeats)
@@ -92,7 +99,7 @@ def main() -> int:
     ok_t = C.med(t_run) <= BUDGET_S
     ok_m = peak_mb / 1024.0 <= BUDGET_RSS_GB
 
-    print(f"warm-cache load_country: {C.fmt_times(t_load)}")
+    print(f"warm-cache load_country: first {t_load_first:.3f} s, then {C.fmt_times(t_load)}")
     print(f"prepare_world:           {C.fmt_times(t_prep)}")
     print(f"run_replication:         {C.fmt_times(t_run)}  budget {BUDGET_S} s -> {'PASS' if ok_t else 'FAIL'}")
     print(f"peak RSS (load+prepare+run, separate process): {peak_mb:.0f} MB  budget {BUDGET_RSS_GB} GB -> "
@@ -115,7 +122,8 @@ def main() -> int:
         f"| peak RSS of a process that loads, prepares and runs one replication | {peak_mb:,.0f} MB "
         f"({peak_mb / 1024:.2f} GB) | <= {BUDGET_RSS_GB} GB | {C.verdict(ok_m)} |",
         f"| `prepare_world` (site layer from cache + start 5G and 4G coverage) | {C.fmt_times(t_prep)} | - | info |",
-        f"| warm-cache data load (`load_country`) | {C.fmt_times(t_load)} | - | info |",
+        f"| warm-cache data load (`load_country`), first call in the process | {t_load_first:.3f} s | - | info |",
+        f"| warm-cache data load (`load_country`), repeated | {C.fmt_times(t_load)} | - | info |",
         f"| import `dxsim.sim.model` (first import in the process) | {t_import:.2f} s | - | info |",
         "",
         f"Peak RSS by stage in the child (`ru_maxrss`, MB): after imports {rss['after_import_mb']:.0f}, after load "
@@ -125,7 +133,8 @@ def main() -> int:
         else f"Peak RSS by stage (MB): {rss}",
     ]
     if not (ok_t and ok_m):
-        lines += ["", "### Profile (budget failed)", "", C.profile_top(lambda: run_replication(world, 0))]
+        lines += ["", "### Profile (budget failed)", "", C.profile_top(lambda: run_replication(world, 0)), "",
+                  C.line_profile(lambda: run_replication(world, 0))]
     C.update_results("replication", "\n".join(lines))
     status = "PASS" if ok_t and ok_m else "FAIL"
     print(f"RESULT replication: {status} (run {C.med(t_run):.3f} s / {BUDGET_S} s, "

@@ -11,8 +11,6 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from dxsim.paths import GEODATA_DIR
 from dxsim.sim.model import World
 
@@ -60,18 +58,13 @@ def sites_for_coverage(world: World, pct: float) -> int:
     return hi
 
 
-def capitals_coverage(world: World, n_sites: int, radius_km: float = 5.0) -> float:
-    """% of people within radius_km of the 34 provincial administrative centres covered by 5G."""
+def capitals_coverage(world: World, n_sites: int) -> float:
+    """% of people in urban wards of pre-2025 provincial cities covered by the first n 5G sites."""
     g = world.cells.coverage_grid(world.scenario.radio.coverage_subsamples_per_axis)
     n = min(n_sites, world.plan.n)
     g.add_sites(world.plan_row[:n], world.plan_col[:n], world.plan_x[:n], world.plan_y[:n], world.plan_radius_m[:n])
-    prov = world.country.provinces
-    cx, cy = prov["capital_x_m"].to_numpy(), prov["capital_y_m"].to_numpy()
-    from scipy.spatial import cKDTree
-
-    d, _ = cKDTree(np.c_[cx, cy]).query(np.c_[world.cells.x_m, world.cells.y_m])
-    near = d <= radius_km * 1000
-    return 100.0 * float(g.covered_pop_cell[near].sum() / world.cells.pop[near].sum())
+    city = world.country.cells["city_ward"].to_numpy()
+    return 100.0 * float(g.covered_pop_cell[city].sum() / world.cells.pop[city].sum())
 
 
 def calibration_rows(world: World) -> list[CalibrationRow]:
@@ -100,7 +93,7 @@ def calibration_rows(world: World) -> list[CalibrationRow]:
                        "% of population", src("pop_covered_5g_pct_plan_2025_12")),
         CalibrationRow("5G stations at which national coverage reaches 25.5% (2024 figure; count not reported)",
                        float("nan"), float(n_2024), None, "stations", src("pop_covered_5g_pct_2024")),
-        CalibrationRow("5G coverage within 5 km of provincial administrative centres at that point (2024)",
+        CalibrationRow("5G coverage of urban wards of provincial cities at that point (2024 'provincial capital areas')",
                        val("pop_covered_5g_capitals_pct_2024"), capitals_coverage(world, max(n_2024, 0)), None,
                        "% of population", src("pop_covered_5g_capitals_pct_2024")),
         CalibrationRow("5G stations as a share of 4G stations (2025-10)", val("stations_5g_share_of_4g_2025_10"),

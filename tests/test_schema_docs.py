@@ -11,7 +11,8 @@ import json
 import re
 import types
 import typing
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -130,7 +131,9 @@ def test_json_schema_numbers_have_ranges_and_units_have_sources() -> None:
     assert schema["$id"] and schema["title"]
     for where, node in _schema_nodes(schema):
         if node.get("type") in ("integer", "number"):
-            assert "enum" in node or ("minimum" in node and "maximum" in node), f"{where}: number without a range"
+            assert "enum" in node or ("minimum" in node and "maximum" in node), (
+                f"{where}: number without a range"
+            )
         if "x-unit" in node or "x-source" in node:
             assert node.get("x-unit") and node.get("x-source"), f"{where}: unit without source or vice versa"
             assert node.get("description"), f"{where}: no description"

@@ -111,8 +111,10 @@ def run(
             target = None
             if out_dir is not None:
                 target = out_dir if len(scenario) == 1 else out_dir / path.stem
+            # no progress display when stderr is not a terminal: rich would leave a blank line there,
+            # and an error must stay the one line on stderr
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                          TimeElapsedColumn(), console=err, transient=True) as prog:
+                          TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as prog:
                 task = prog.add_task(f"{path.name}: preparing", total=None)
 
                 def say(msg: str) -> None:

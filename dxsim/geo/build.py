@@ -34,7 +34,7 @@ from dxsim.geo import raw
 from dxsim.paths import GEODATA_DIR, raw_data_dir
 from dxsim.paths import cache_dir as default_cache_dir
 
-PIPELINE_VERSION = "geo-1"  # bump when the build logic changes: it keys the cache
+PIPELINE_VERSION = "geo-2"  # bump when the build logic changes: it keys the cache
 
 NATIONAL_POPULATION_BASE = 101_300_000
 NATIONAL_POPULATION_BASE_YEAR = 2024
@@ -252,6 +252,26 @@ def _communes(raw_dir: Path) -> pl.DataFrame:
             .sort("ward_code"))
 
 
+def _city_wards(raw_dir: Path, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+    """True for cells whose nearest pre-2025 commune is an urban ward (Phường) of a city district.
+
+    "Provincial capital areas" (khu vực thủ phủ tỉnh, seed 003:34) are the urban wards of the
+    pre-2025 provincial cities (district type Thành phố) and of the centrally-run cities' urban
+    districts (Quận); this proxy also takes in the few non-capital provincial cities.
+    """
+    from scipy.spatial import cKDTree
+
+    leg = raw.read_vector("communes_legacy", raw_dir, read_geometry=False,
+                          required=["districtType", "wardType", "lon", "lat"])
+    lon = leg["lon"].to_numpy(dtype=float)
+    lat = leg["lat"].to_numpy(dtype=float)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    lx, ly = _project(lon[ok], lat[ok])
+    is_city = (leg["districtType"].isin(["Thành phố", "Quận"]) & (leg["wardType"] == "Phường")).to_numpy()[ok]
+    _, nn = cKDTree(np.c_[lx, ly]).query(np.c_[x_m, y_m])
+    return is_city[nn]
+
+
 def _simplify(geoms) -> np.ndarray:
     """Simplify to ~0.005°; coverage-aware when possible so province edges stay shared."""
     import shapely
@@ -292,6 +312,9 @@ def _build_tables(raw_dir: Path, progress: Callable[[str], None]) -> tuple[dict[
         max_out_km = float(d.max() * M_PER_DEG_LAT / 1000)
     else:
         max_out_km = 0.0
+
+    progress("marking urban wards of pre-2025 provincial cities")
+    cells = cells.with_columns(pl.Series("city_ward", _city_wards(raw_dir, cells["x_m"].to_numpy(), cells["y_m"].to_numpy())))
 
     progress("building province and commune tables")
     pops = cells.group_by("gso34").agg(pl.col("pop").cast(pl.Float64).sum().alias("pop"),

@@ -63,8 +63,8 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "provinces34_odv",
             "boundaries/vn_provinces34_odv_dissolved.geojson",
-            "34 post-merger province polygons (ODV 'Dia phan tinh' dissolved 63 -> 34); alternative "
-            "assignment boundaries, more accurate than geoBoundaries but ShareAlike",
+            "34 post-merger province polygons (ODV 'Dia phan tinh' dissolved 63 -> 34), used to assign "
+            "cells to provinces (99.94% of commune centroids fall in their own province)",
             "Open Development Vietnam 'Dia phan tinh' (via TaliaCao/Vietnam-Shape-Map @35f693a2), dissolved",
             ODV,
         ),
@@ -114,6 +114,14 @@ RAW_FILES: dict[str, RawFile] = {
             "Approximate commune Voronoi cells with WorldPop 2020 sums (not official boundaries)",
             "Derived from vietnamadminunits centroids, ODV province polygons and WorldPop 2020",
             f"{ODV} + {WORLDPOP} + MIT",
+            in_cache=True,
+        ),
+        RawFile(
+            "communes_legacy",
+            "population/vn_communes_legacy_10040_points.gpkg",
+            "10,035 pre-2025 communes with district type (marks cells in urban wards of provincial cities)",
+            "PyPI vietnamadminunits 1.0.4 dataset.db (admin_units_legacy); 2019 census ward population",
+            "MIT (vietnamadminunits) + census facts",
             in_cache=True,
         ),
         RawFile(

@@ -144,7 +144,8 @@ def load_site_file(path: Path, scenario: Scenario, cells: CellArrays, region_of_
     is_mine[: 0 if p5 is None else p5.height] = True
     costs = scenario.costs
     plan = rank_5g(cells, cand, radius_5g_m, costs.capex_vnd_bn(False), costs.capex_vnd_bn(True),
-                   existing=is_mine, people_per_site=scenario.sites.people_per_5g_site_dense)
+                   existing=is_mine, people_per_site=scenario.sites.people_per_5g_site_dense,
+                   province_balanced=scenario.sites.demand_phase_order == "province_balanced")
     # the planner's 5G rows keep their ranks 0..k-1 (existing first, then planned by date)
     plan = attach_cells(cells, plan.drop("cell_id", "province_idx", "region_idx", strict=False), region_of_province)
     # planner rows are built like upgrades (cost/time); synthetic new sites stay "new"

@@ -32,8 +32,8 @@ class Shape:
 
     kind: str  # "model" | "dict" | "list" | "scalar"
     py_type: Any = None  # scalar type (int, float, str, dt.date, bool) or the model class
-    key: "Shape | None" = None  # dict keys
-    item: "Shape | None" = None  # dict values / list items
+    key: Shape | None = None  # dict keys
+    item: Shape | None = None  # dict values / list items
     options: tuple[Any, ...] = ()  # Literal / enum choices
     ge: float | None = None
     le: float | None = None
@@ -203,7 +203,9 @@ def leaf_fields() -> list[LeafDoc]:
     return out
 
 
-def _walk(cur: Located, path: tuple[str, ...], keys: tuple[tuple[str, Shape], ...], out: list[LeafDoc]) -> None:
+def _walk(
+    cur: Located, path: tuple[str, ...], keys: tuple[tuple[str, Shape], ...], out: list[LeafDoc]
+) -> None:
     s = cur.shape
     if s.kind == "model":
         for name, info in s.model_fields.items():
@@ -252,7 +254,11 @@ def _default_text(path: tuple[str, ...]) -> str:
         tables = _matches(defaults_json(), path[:-1], ())
         parts = []
         for label, table in tables:
-            body = ", ".join(f"{k}: {_fmt(v)}" for k, v in table.items()) if isinstance(table, dict) else _fmt(table)
+            body = (
+                ", ".join(f"{k}: {_fmt(v)}" for k, v in table.items())
+                if isinstance(table, dict)
+                else _fmt(table)
+            )
             parts.append(f"{label}: {{{body}}}" if label else f"{{{body}}}")
         return "; ".join(parts)
     found = _matches(defaults_json(), path, ())
@@ -321,7 +327,7 @@ def type_text(shape: Shape, article: bool = True) -> str:
     if t is bool:
         return "true or false" if article else "true/false"
     if t is str:
-        return "text" if article else "text"
+        return "text"
     return "a value" if article else "value"
 
 
@@ -330,7 +336,9 @@ def range_text(shape: Shape) -> str:
     if shape.kind == "list" and shape.item is not None:
         return range_text(shape.item)
     if shape.options:
-        return "one of " + ", ".join(number(o) if isinstance(o, (int, float)) else str(o) for o in shape.options)
+        return "one of " + ", ".join(
+            number(o) if isinstance(o, (int, float)) else str(o) for o in shape.options
+        )
     lo = shape.ge if shape.ge is not None else shape.gt
     hi = shape.le if shape.le is not None else shape.lt
     if lo is not None and hi is not None:

@@ -27,11 +27,11 @@ from dxsim.errors import DxsimInputError
 from dxsim.scenario.docs import (
     ROOT,
     Located,
-    step,
     defaults_json,
     key_name,
     range_text,
     shape_at,
+    step,
     type_text,
 )
 from dxsim.scenario.schema import Scenario
@@ -96,17 +96,25 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
         data = path.read_bytes()
     except FileNotFoundError:
         raise DxsimInputError(
-            f"scenario file not found (looked for {_abs(path)})", file=shown, allowed="a path to an existing .toml file"
+            f"scenario file not found (looked for {_abs(path)})",
+            file=shown,
+            allowed="a path to an existing .toml file",
         ) from None
     except IsADirectoryError:
-        raise DxsimInputError("is a folder, not a scenario file", file=shown, allowed="a path to a .toml file") from None
+        raise DxsimInputError(
+            "is a folder, not a scenario file", file=shown, allowed="a path to a .toml file"
+        ) from None
     except (OSError, ValueError) as exc:
-        raise DxsimInputError(f"cannot read the file ({_clean(getattr(exc, 'strerror', None) or exc)})", file=shown) from None
+        raise DxsimInputError(
+            f"cannot read the file ({_clean(getattr(exc, 'strerror', None) or exc)})", file=shown
+        ) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DxsimInputError(
-            f"not UTF-8 text (bad byte at position {exc.start})", file=shown, allowed="a UTF-8 encoded TOML file"
+            f"not UTF-8 text (bad byte at position {exc.start})",
+            file=shown,
+            allowed="a UTF-8 encoded TOML file",
         ) from None
     try:
         return tomllib.loads(text)
@@ -120,9 +128,19 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
         raise DxsimInputError(
             f"malformed TOML{where}: {_clean(msg)}", file=shown, allowed="TOML syntax, see https://toml.io"
         ) from None
-    except (ValueError, RecursionError, MemoryError) as exc:  # e.g. integers with >4300 digits, absurd nesting
-        what = "arrays or tables nested too deeply" if isinstance(exc, RecursionError) else "a value that cannot be read (e.g. a number with thousands of digits)"
-        raise DxsimInputError(f"malformed TOML: {what}", file=shown, allowed="TOML syntax, see https://toml.io") from None
+    except (
+        ValueError,
+        RecursionError,
+        MemoryError,
+    ) as exc:  # e.g. integers with >4300 digits, absurd nesting
+        what = (
+            "arrays or tables nested too deeply"
+            if isinstance(exc, RecursionError)
+            else "a value that cannot be read (e.g. a number with thousands of digits)"
+        )
+        raise DxsimInputError(
+            f"malformed TOML: {what}", file=shown, allowed="TOML syntax, see https://toml.io"
+        ) from None
 
 
 def _abs(path: Path) -> str:
@@ -168,12 +186,15 @@ def _load(
             )
         if len(seen) >= MAX_CHAIN:
             raise DxsimInputError(
-                f"extends chain longer than {MAX_CHAIN} files", file=cur_shown, field=EXTENDS,
+                f"extends chain longer than {MAX_CHAIN} files",
+                file=cur_shown,
+                field=EXTENDS,
                 allowed=f"at most {MAX_CHAIN} files in a chain",
             )
         seen.append((real, cur_shown))
         raw = _read_toml(cur_path, cur_shown)
         raw = _prepare(raw, ROOT, (), cur_shown)
+        _resolve_site_file(raw, cur_path, cur_shown, top_path)
         parent = raw.pop(EXTENDS, None)
         chain.append((cur_shown, raw))
         if parent is None:
@@ -205,7 +226,8 @@ def _load(
             "field required",
             file=top_shown,
             field="name",
-            allowed=_FRIENDLY_ALLOWED["name"] + "; every scenario file needs its own, it is not inherited through extends",
+            allowed=_FRIENDLY_ALLOWED["name"]
+            + "; every scenario file needs its own, it is not inherited through extends",
         )
 
     merged: dict[str, Any] = copy.deepcopy(defaults_json()) if with_defaults else {}
@@ -213,6 +235,26 @@ def _load(
     for shown, raw in reversed(chain):  # root ancestor first, the loaded file last
         _merge(merged, raw, prov, shown, ())
     return merged, prov, top_shown
+
+
+def _resolve_site_file(raw: dict[str, Any], cur_path: Path, cur_shown: str, top_path: Path) -> None:
+    """`sites.file` is relative to the file that names it; store it relative to the loaded file.
+
+    Relative to the top file (not absolute) so that the scenario hash is the same in any clone.
+    """
+    sites = raw.get("sites")
+    if not isinstance(sites, dict) or not isinstance(sites.get("file"), str) or not sites["file"].strip():
+        return
+    target = cur_path.parent / sites["file"]
+    if not _is_file(target):
+        raise DxsimInputError(
+            f"site file not found (looked for {_abs(target)})",
+            file=cur_shown,
+            field="sites.file",
+            value=sites["file"],
+            allowed="a CSV file (lon, lat, operator, technology, band_mhz, on_air_date), relative to this scenario file's folder",
+        )
+    sites["file"] = os.path.relpath(os.path.realpath(target), os.path.dirname(_real(top_path)))
 
 
 def _is_file(path: Path) -> bool:
@@ -229,7 +271,13 @@ def _short(real: str, top_dir: str) -> str:
         return real
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any], prov: dict[tuple[str, ...], str], file: str, path: tuple[str, ...]) -> None:
+def _merge(
+    base: dict[str, Any],
+    over: dict[str, Any],
+    prov: dict[tuple[str, ...], str],
+    file: str,
+    path: tuple[str, ...],
+) -> None:
     """Deep merge `over` into `base`: tables merge key by key, other values replace."""
     for k, v in over.items():
         p = path + (k,)
@@ -298,7 +346,9 @@ def _prepare(node: Any, cur: Located, path: tuple[str, ...], file: str) -> Any:
     return node
 
 
-def _check_number(value: Any, cur: Located, path: tuple[str, ...], file: str, index: int | None = None) -> None:
+def _check_number(
+    value: Any, cur: Located, path: tuple[str, ...], file: str, index: int | None = None
+) -> None:
     if not cur.shape.is_number:
         return
     where = f" (item {index + 1} of the list)" if index is not None else ""
@@ -306,11 +356,15 @@ def _check_number(value: Any, cur: Located, path: tuple[str, ...], file: str, in
     if isinstance(value, bool):
         msg = "true/false is not a number"
     elif isinstance(value, str):
-        msg = "a number in quotes is text; write it without quotes" if _looks_numeric(value) else "not a number"
+        msg = (
+            "a number in quotes is text; write it without quotes" if _looks_numeric(value) else "not a number"
+        )
     elif isinstance(value, float) and not math.isfinite(value):
         msg = "not a finite number"
     if msg:
-        raise DxsimInputError(msg + where, file=file, field=_dotted(path), value=_show(value), allowed=_allowed(cur, path))
+        raise DxsimInputError(
+            msg + where, file=file, field=_dotted(path), value=_show(value), allowed=_allowed(cur, path)
+        )
 
 
 def _looks_numeric(text: str) -> bool:
@@ -334,7 +388,9 @@ def _validate(merged: dict[str, Any], prov: dict[tuple[str, ...], str], top: str
         raise first from None
 
 
-def _translate(err: Any, merged: dict[str, Any], prov: dict[tuple[str, ...], str], top: str) -> DxsimInputError:
+def _translate(
+    err: Any, merged: dict[str, Any], prov: dict[tuple[str, ...], str], top: str
+) -> DxsimInputError:
     """One pydantic error -> one planner-readable DxsimInputError."""
     loc = tuple(err.get("loc", ()))
     kind = err.get("type", "")

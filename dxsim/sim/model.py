@@ -85,6 +85,7 @@ def load_site_layer(scenario: Scenario, country: Country, cells: CellArrays,
         n_5g_start=scenario.start_state.stations_5g, radius_4g_m=radius_4g_m, radius_5g_m=radius_5g_m,
         capex_upgrade_vnd_bn=scenario.costs.capex_vnd_bn(False), capex_new_vnd_bn=scenario.costs.capex_vnd_bn(True),
         seed=scenario.sites.synthetic_seed, people_per_site=scenario.sites.people_per_5g_site_dense,
+        province_balanced=scenario.sites.demand_phase_order == "province_balanced",
         cache_dir=cache,
         cells_hash=str(country.manifest.get("inputs_sha256", country.manifest.get("input_hashes", ""))),
     )
@@ -190,8 +191,9 @@ class Monitor:
         added_prov = np.bincount(w.plan.province_idx[new], minlength=n_prov).astype(float)
         capex_prov = np.bincount(w.plan.province_idx[new], weights=st.capex_vnd_bn[new], minlength=n_prov)
         self.capex_cum += float(capex_prov.sum())
-        pop5_prov = self.cov5.covered_pop_group
-        pop4_prov = w.cov4g.covered_pop_group
+        # copies: the recorder keeps the arrays, and the grid updates covered_pop_group in place
+        pop5_prov = self.cov5.covered_pop_group.copy()
+        pop4_prov = w.cov4g.covered_pop_group.copy()
         total_pop = float(w.province_pop.sum())
         ordered = np.arange(hi) >= self.r.n_start
         waiting = ordered & np.isnan(on[:hi])

@@ -1,0 +1,289 @@
+"""End to end on the REAL data: the baseline scenario through `dxsim.runner.run_scenario`.
+
+One module-scoped run (2 replications) feeds most tests; the determinism tests add one run
+with the same seed and one with another seed. Outputs go to pytest temp directories.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from dxsim.geo import load_country
+from dxsim.results.metrics import METRICS
+from dxsim.runner import run_scenario
+from dxsim.scenario import load_scenario, scenario_sha256
+from dxsim.sim.calendar import month_end, month_ends
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
+OUTPUT_FILES = ("summary.json", "metrics.parquet", "metrics.csv", "sites_5g.parquet")
+# DESIGN section 3: summary.json keys
+DESIGN_KEYS = {"scenario", "scenario_sha256", "seed", "reps", "dxsim_version", "data_sources", "kpis"}
+# extra keys the runner adds, accepted explicitly (anything else is a schema change to review)
+EXTRA_KEYS = {"scenario_file", "horizon"}
+# metrics the model reports per province as well as nationally (others are VN only)
+SUMMED_BY_PROVINCE = ("stations_5g", "stations_5g_added", "pop_covered_5g", "pop_covered_4g", "capex_vnd_bn",
+                      "stations_4g")
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "baseline"
+    res = run_scenario(BASELINE, out_dir=out, reps=2)
+    return res, out
+
+
+@pytest.fixture(scope="module")
+def metrics(baseline) -> pl.DataFrame:
+    _, out = baseline
+    return pl.read_parquet(out / "metrics.parquet")
+
+
+@pytest.fixture(scope="module")
+def summary(baseline) -> dict:
+    _, out = baseline
+    return json.loads((out / "summary.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def province_codes() -> list[str]:
+    return list(load_country().province_codes)
+
+
+def national(metrics: pl.DataFrame, metric: str, rep: int = 0) -> np.ndarray:
+    return metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == metric) & (pl.col("replication") == rep)) \
+        .sort("date")["value"].to_numpy()
+
+
+# --------------------------------------------------------------------------- files and summary
+
+
+def test_output_files_exist(baseline):
+    res, out = baseline
+    assert res.out_dir == out
+    for name in OUTPUT_FILES:
+        assert (out / name).is_file(), name
+        assert (out / name).stat().st_size > 0, name
+    # the atomic writer leaves no temporary siblings behind
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+def test_summary_keys(summary):
+    keys = set(summary)
+    assert DESIGN_KEYS <= keys, DESIGN_KEYS - keys
+    assert keys - DESIGN_KEYS <= EXTRA_KEYS, keys - DESIGN_KEYS - EXTRA_KEYS
+
+
+def test_summary_values(summary):
+    sc = load_scenario(BASELINE)
+    assert summary["scenario"] == "baseline" == sc.name
+    assert re.fullmatch(r"[0-9a-f]{64}", summary["scenario_sha256"])
+    assert summary["scenario_sha256"] == scenario_sha256(BASELINE)
+    assert summary["seed"] == sc.seed
+    assert summary["reps"] == 2
+    import dxsim
+
+    assert summary["dxsim_version"] == dxsim.__version__
+    assert summary["horizon"] == {"start_date": "2025-10-31", "end_date": "2030-12-31"}
+    assert isinstance(summary["kpis"], dict) and summary["kpis"]
+    for k, v in summary["kpis"].items():
+        assert v is None or isinstance(v, (int, float)), k
+
+
+def test_summary_data_sources(summary):
+    src = summary["data_sources"]
+    assert isinstance(src, list) and src
+    for d in src:
+        assert set(d) == {"name", "licence", "synthetic"}, d
+        assert isinstance(d["name"], str) and d["name"]
+        assert isinstance(d["licence"], str) and d["licence"]
+        assert isinstance(d["synthetic"], bool)
+    assert any(d["synthetic"] for d in src), "the synthetic site layer must be declared"
+    assert any(not d["synthetic"] for d in src)
+    assert len({d["name"] for d in src}) == len(src)
+
+
+def test_kpi_percentiles_are_ordered(summary):
+    k = summary["kpis"]
+    with_pct = [name for name in k if f"{name}_p10" in k and f"{name}_p90" in k]
+    assert len(with_pct) >= 10
+    for name in with_pct:
+        lo, mid, hi = k[f"{name}_p10"], k[name], k[f"{name}_p90"]
+        if None in (lo, mid, hi):  # "never reached" ranks last
+            assert hi is None or (lo is not None and mid is not None), name
+            continue
+        assert lo <= mid <= hi, (name, lo, mid, hi)
+
+
+def test_kpis_match_metrics(summary, metrics):
+    k = summary["kpis"]
+    end = [national(metrics, "stations_5g", r)[-1] for r in (0, 1)]
+    assert min(end) <= k["stations_5g_2030_12"] <= max(end)
+    cov4 = national(metrics, "pop_covered_4g_pct")[0]
+    assert k["pop_covered_4g_pct"] == pytest.approx(cov4, abs=1e-5)
+
+
+# --------------------------------------------------------------------------- metrics table
+
+
+def test_metrics_columns_and_types(metrics):
+    assert metrics.columns == ["date", "replication", "area", "metric", "value"]
+    assert metrics.schema["date"] == pl.Date
+    assert metrics.schema["replication"].is_integer()
+    assert metrics.schema["area"] == pl.Utf8 and metrics.schema["metric"] == pl.Utf8
+    assert metrics.schema["value"] == pl.Float64
+    assert sorted(metrics["replication"].unique().to_list()) == [0, 1]
+    assert metrics["value"].is_finite().all()
+
+
+def test_metrics_dates_are_month_ends(metrics):
+    dates = sorted(metrics["date"].unique().to_list())
+    assert all(d == month_end(d) for d in dates)
+    assert dates == month_ends(dt.date(2025, 10, 31), dt.date(2030, 12, 31))
+    assert dates[0] == dt.date(2025, 10, 31) and dates[-1] == dt.date(2030, 12, 31)
+
+
+def test_metrics_areas(metrics, province_codes):
+    assert len(province_codes) == 34 == len(set(province_codes))
+    assert all(re.fullmatch(r"[0-9]{2}", c) for c in province_codes)
+    areas = set(metrics["area"].unique().to_list())
+    assert areas == {"VN", *province_codes}
+
+
+def test_metric_names_are_the_documented_ones(metrics):
+    assert set(metrics["metric"].unique().to_list()) == set(METRICS)
+    # every (date, replication, VN) carries every metric exactly once
+    nat = metrics.filter(pl.col("area") == "VN")
+    counts = nat.group_by("date", "replication", "metric").len()
+    assert counts["len"].max() == 1
+    assert counts.height == len(METRICS) * nat.select("date", "replication").unique().height
+
+
+def test_metrics_csv_matches_parquet(baseline, metrics):
+    _, out = baseline
+    csv = pl.read_csv(out / "metrics.csv", try_parse_dates=True, schema_overrides={"area": pl.Utf8})
+    assert csv.columns == metrics.columns
+    assert csv.height == metrics.height
+    assert csv["area"].to_list() == metrics["area"].to_list()  # "01" stays "01"
+    assert csv["date"].cast(pl.Date).to_list() == metrics["date"].to_list()
+    np.testing.assert_allclose(csv["value"].to_numpy(), metrics["value"].to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("metric", SUMMED_BY_PROVINCE)
+def test_province_sums_equal_national(metrics, metric):
+    m = metrics.filter(pl.col("metric") == metric)
+    prov = m.filter(pl.col("area") != "VN").group_by("date", "replication").agg(
+        pl.col("value").sum().alias("prov"), pl.len().alias("n"))
+    nat = m.filter(pl.col("area") == "VN").select("date", "replication", pl.col("value").alias("vn"))
+    j = nat.join(prov, on=["date", "replication"], how="full", coalesce=True)
+    assert j.height == nat.height == prov.height > 0
+    assert (j["n"] == 34).all()
+    np.testing.assert_allclose(j["prov"].to_numpy(), j["vn"].to_numpy(), rtol=1e-9, atol=1e-6)
+
+
+def test_percentages_consistent_with_counts(metrics, province_codes):
+    """pop_covered_5g_pct = 100 x pop_covered_5g / population, same population in every month."""
+    nat = metrics.filter(pl.col("area") == "VN")
+    for rep in (0, 1):
+        pop = national(metrics, "pop_covered_5g", rep)
+        pct = national(metrics, "pop_covered_5g_pct", rep)
+        total = pop / (pct / 100.0)
+        np.testing.assert_allclose(total, total[0], rtol=1e-9)
+        assert 90e6 < total[0] < 110e6  # Vietnam, ~100 million people
+        assert np.all((pct >= 0) & (pct <= 100))
+    assert nat.filter(pl.col("metric").str.ends_with("_pct") & ~pl.col("metric").str.starts_with("crew"))["value"].max() <= 100
+
+
+@pytest.mark.parametrize("rep", [0, 1])
+def test_coverage_never_decreases(metrics, rep):
+    pop = national(metrics, "pop_covered_5g", rep)
+    assert np.all(np.diff(pop) >= -1e-6)
+    prov = metrics.filter((pl.col("metric") == "pop_covered_5g") & (pl.col("area") != "VN")
+                          & (pl.col("replication") == rep)).sort("area", "date")
+    for _, grp in prov.group_by("area"):
+        assert np.all(np.diff(grp.sort("date")["value"].to_numpy()) >= -1e-6)
+    # and 4G stays put (no 4G build in this model)
+    cov4 = national(metrics, "pop_covered_4g", rep)
+    assert np.all(cov4 == cov4[0])
+
+
+@pytest.mark.parametrize("rep", [0, 1])
+def test_station_accounting(metrics, rep):
+    total = national(metrics, "stations_5g", rep)
+    added = national(metrics, "stations_5g_added", rep)
+    assert total[0] >= 16_737
+    assert np.all(np.diff(total) >= 0)
+    np.testing.assert_array_equal(np.diff(total), added[1:])
+    ops = sum(national(metrics, f"stations_5g_{o}", rep) for o in ("viettel", "vnpt", "mobifone"))
+    np.testing.assert_array_equal(ops, total)
+    kinds = national(metrics, "stations_5g_upgrades_cum", rep) + national(metrics, "stations_5g_new_sites_cum", rep)
+    np.testing.assert_array_equal(kinds, total)
+    capex = national(metrics, "capex_vnd_bn", rep)
+    np.testing.assert_allclose(np.cumsum(capex), national(metrics, "capex_cum_vnd_bn", rep), rtol=1e-9)
+    assert np.all(capex >= 0)
+    for m in ("sites_in_permitting", "sites_awaiting_equipment", "sites_awaiting_crew", "subsidy_paid_vnd_bn"):
+        assert np.all(national(metrics, m, rep) >= 0), m
+    for region in ("north", "central", "south"):
+        u = national(metrics, f"crew_utilization_pct_{region}", rep)
+        assert np.all(u >= 0), region
+
+
+def test_replications_differ(metrics):
+    assert not np.array_equal(national(metrics, "stations_5g", 0), national(metrics, "stations_5g", 1))
+
+
+# --------------------------------------------------------------------------- sites table
+
+
+def test_sites_table_is_replication_0_at_the_end(baseline, metrics):
+    res, out = baseline
+    sites = pl.read_parquet(out / "sites_5g.parquet")
+    final0 = national(metrics, "stations_5g", 0)[-1]
+    assert sites.height == int(final0)
+    assert sites.height == res.sites.height
+    assert sites["existing_at_start"].sum() == 16_737
+    assert sites["on_air_date"].min() >= dt.date(2025, 10, 31)
+    assert sites["on_air_date"].max() <= dt.date(2030, 12, 31)
+    assert sites["rank"].n_unique() == sites.height
+    # per-province counts agree with the province metric at the last month
+    last = metrics.filter((pl.col("metric") == "stations_5g") & (pl.col("replication") == 0)
+                          & (pl.col("area") != "VN") & (pl.col("date") == dt.date(2030, 12, 31)))
+    by_prov = dict(zip(last["area"].to_list(), last["value"].to_list()))
+    counts = dict(sites.group_by("gso34").len().iter_rows())
+    assert {k: v for k, v in by_prov.items() if v} == {k: float(v) for k, v in counts.items()}
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def test_same_seed_identical_metrics(baseline, metrics, tmp_path):
+    _, out = baseline
+    again = tmp_path / "again"
+    run_scenario(BASELINE, out_dir=again, reps=2)
+    other = pl.read_parquet(again / "metrics.parquet")
+    assert other.equals(metrics)
+    assert pl.read_parquet(again / "sites_5g.parquet").equals(pl.read_parquet(out / "sites_5g.parquet"))
+    a = json.loads((again / "summary.json").read_text())
+    b = json.loads((out / "summary.json").read_text())
+    a.pop("scenario_file", None), b.pop("scenario_file", None)
+    assert a == b
+
+
+def test_different_seed_different_metrics(metrics, tmp_path):
+    out = tmp_path / "seeded"
+    res = run_scenario(BASELINE, out_dir=out, reps=2, seed=12345)
+    other = pl.read_parquet(out / "metrics.parquet")
+    assert res.summary["seed"] == 12345
+    assert other.shape == metrics.shape
+    assert not other.equals(metrics)
+    # the start state is the same; only the rollout differs
+    first = dt.date(2025, 10, 31)
+    f = lambda df: df.filter((pl.col("date") == first) & (pl.col("metric") == "pop_covered_5g")).sort("replication", "area")  # noqa: E731
+    assert f(other).equals(f(metrics))
