@@ -51,8 +51,10 @@ def sites_table(world: World, on_air_day: np.ndarray, operator: np.ndarray) -> p
     """5G sites on air by the end of the horizon (replication 0), one row per site."""
     plan = world.layer.plan_5g
     n = min(on_air_day.size, plan.height)
-    on = ~np.isnan(on_air_day[:n])
     start = world.scenario.horizon.start_date
+    # on air by the end date: crews set a site's on-air day when they take it, which may be after the horizon
+    horizon_days = float((world.scenario.horizon.end_date - start).days)
+    on = ~np.isnan(on_air_day[:n]) & (np.nan_to_num(on_air_day[:n], nan=np.inf) <= horizon_days)
     days = np.where(on_air_day[:n] < 0, 0, np.nan_to_num(on_air_day[:n]))
     dates = np.datetime64(start) + days.astype("timedelta64[D]")
     ops = np.array(("unknown",) + OPERATORS)[operator[:n].astype(int) + 1]

@@ -1,0 +1,117 @@
+"""A planner's site CSV replaces the synthetic layer; bad files are clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from dxsim.errors import DxsimInputError
+from dxsim.geo import load_country
+from dxsim.geo.site_file import read_site_csv
+from dxsim.radio.radii import radius_m
+from dxsim.scenario import load_scenario
+from dxsim.sim.model import prepare_world, run_replication
+
+REPO = Path(__file__).resolve().parent.parent
+GOOD = [
+    "lon,lat,operator,technology,band_mhz,on_air_date",
+    "105.85,21.03,viettel,4g,1800,2019-01-01",
+    "106.70,10.78,vnpt,4g,1800,2019-01-01",
+    "105.85,21.03,viettel,5g,3500,2025-05-01",
+]
+
+
+def write(tmp: Path, lines: list[str], name: str = "sites.csv") -> Path:
+    p = tmp / name
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return p
+
+
+def test_reads_a_good_file(tmp_path):
+    df = read_site_csv(write(tmp_path, GOOD))
+    assert df.height == 3
+    assert df["technology"].to_list() == ["4g", "4g", "5g"]
+
+
+@pytest.mark.parametrize(
+    "lines, field, allowed",
+    [
+        (["lon,lat,operator,technology,band_mhz", "105,21,viettel,4g,1800"], "header", "on_air_date"),
+        ([GOOD[0], "95.0,21.0,viettel,4g,1800,2019-01-01"], "row 2, column lon", "Vietnam"),
+        ([GOOD[0], "105.8,35.0,viettel,4g,1800,2019-01-01"], "row 2, column lat", "Vietnam"),
+        ([GOOD[0], "105.8,21.0,gmobile,4g,1800,2019-01-01"], "row 2, column operator", "viettel"),
+        ([GOOD[0], "105.8,21.0,viettel,6g,1800,2019-01-01"], "row 2, column technology", "4g or 5g"),
+        ([GOOD[0], "105.8,21.0,viettel,4g,3500,2019-01-01"], "row 2, column band_mhz", "1800"),
+        ([GOOD[0], "105.8,21.0,viettel,4g,1800,31/12/2019"], "row 2, column on_air_date", "ISO date"),
+        ([GOOD[0], "abc,21.0,viettel,4g,1800,2019-01-01"], "row 2, column lon", "a number"),
+        ([GOOD[0], GOOD[3]], "technology", "at least one 4g"),
+    ],
+)
+def test_bad_files_name_file_row_column_and_allowed(tmp_path, lines, field, allowed):
+    p = write(tmp_path, lines)
+    with pytest.raises(DxsimInputError) as ei:
+        read_site_csv(p)
+    msg = ei.value.one_line()
+    assert str(p) in msg and field in msg and allowed in msg
+    assert "\n" not in msg
+
+
+def test_missing_file_is_an_input_error(tmp_path):
+    with pytest.raises(DxsimInputError, match="not found"):
+        read_site_csv(tmp_path / "nope.csv")
+
+
+@pytest.fixture(scope="module")
+def planner_world(tmp_path_factory):
+    """A planner file: 400 4G sites around Hà Nội, 30 5G on air, 20 planned 5G (undated)."""
+    tmp = tmp_path_factory.mktemp("planner")
+    rng = np.random.default_rng(1)
+    n4, n5, n5p = 400, 30, 20
+    lon = 105.85 + rng.uniform(-0.25, 0.25, n4)
+    lat = 21.03 + rng.uniform(-0.2, 0.2, n4)
+    rows = [GOOD[0]]
+    rows += [f"{a:.5f},{b:.5f},viettel,4g,1800,2018-06-01" for a, b in zip(lon, lat)]
+    rows += [f"{a:.5f},{b:.5f},vnpt,5g,3500,2025-03-01" for a, b in zip(lon[:n5], lat[:n5])]
+    rows += [f"{a:.5f},{b:.5f},mobifone,5g,3500," for a, b in zip(lon[n5:n5 + n5p], lat[n5:n5 + n5p])]
+    write(tmp, rows)
+    (tmp / "planner.toml").write_text(
+        f'extends = "{(REPO / "scenarios" / "baseline.toml").as_posix()}"\nname = "planner"\n'
+        '[sites]\nfile = "sites.csv"\n', encoding="utf-8")
+    sc = load_scenario(tmp / "planner.toml")
+    world = prepare_world(sc, load_country(), scenario_dir=tmp)
+    return world, (lon, lat, n4, n5, n5p)
+
+
+def test_planner_sites_replace_the_synthetic_layer(planner_world):
+    world, (lon, lat, n4, n5, n5p) = planner_world
+    assert world.layer.sites_4g.height == n4
+    assert not world.layer.sites_4g["synthetic"].any()
+    assert world.layer.n_5g_start == n5
+    plan = world.layer.plan_5g
+    # the planner's 5G rows come first (existing, then planned), then synthetic candidates
+    assert not plan["synthetic"][: n5 + n5p].any()
+    assert plan["synthetic"][n5 + n5p:].all()
+    np.testing.assert_allclose(plan["lon"][:n5 + n5p].to_numpy(), lon[:n5 + n5p], atol=1e-5)
+
+
+def test_planner_4g_coverage_matches_direct_computation(planner_world):
+    world, (lon, lat, n4, *_) = planner_world
+    s4 = world.layer.sites_4g
+    env = ("urban", "suburban", "rural")
+    r = np.array([radius_m("4g", 1800, env[e]) for e in s4["env"].to_numpy()])
+    g = world.cells.coverage_grid(world.scenario.radio.coverage_subsamples_per_axis)
+    g.add_sites(s4["row"].to_numpy(), s4["col"].to_numpy(), s4["x_m"].to_numpy(), s4["y_m"].to_numpy(), r)
+    assert world.cov4g.covered_pop_total() == pytest.approx(g.covered_pop_total(), rel=1e-12)
+    # 400 sites around one city cover far less than the national population
+    assert 0 < g.covered_pop_total() / world.cells.pop.sum() < 0.2
+
+
+def test_planner_run_starts_from_their_5g_sites(planner_world):
+    world, (_, _, _, n5, n5p) = planner_world
+    res = run_replication(world, 0)
+    first = res.metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == "stations_5g")).sort("date")
+    assert first["value"][0] >= n5
+    assert np.all(res.on_air_day[:n5] < 0)  # on air before the start
