@@ -54,7 +54,7 @@ def sites_table(world: World, on_air_day: np.ndarray, operator: np.ndarray) -> p
     start = world.scenario.horizon.start_date
     # on air by the end date: crews set a site's on-air day when they take it, which may be after the horizon
     horizon_days = float((world.scenario.horizon.end_date - start).days)
-    on = ~np.isnan(on_air_day[:n]) & (np.nan_to_num(on_air_day[:n], nan=np.inf) <= horizon_days)
+    on = on_air_day[:n] <= horizon_days  # NaN (never on air) compares False
     days = np.where(on_air_day[:n] < 0, 0, np.nan_to_num(on_air_day[:n]))
     dates = np.datetime64(start) + days.astype("timedelta64[D]")
     ops = np.array(("unknown",) + OPERATORS)[operator[:n].astype(int) + 1]

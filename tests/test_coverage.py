@@ -139,3 +139,16 @@ def test_adding_sites_never_reduces_coverage():
         assert now >= last
         last = now
     assert last <= g.pop.sum() + 1e-9
+
+
+def test_precomputed_footprints_give_the_same_coverage_as_direct_updates():
+    g1, rng = small_grid(seed=21)
+    row, col, sx, sy, r = random_sites(g1, rng, 40, 150, 2000)
+    g2 = g1.copy()
+    fp = g2.footprints(row, col, sx, sy, r)
+    for chunk in np.array_split(rng.permutation(40), 6):
+        g1.add_sites(row[chunk], col[chunk], sx[chunk], sy[chunk], r[chunk])
+        g2.add_footprints(fp, chunk)
+        np.testing.assert_array_equal(g1.mask, g2.mask)
+        np.testing.assert_allclose(g1.covered_pop_group, g2.covered_pop_group, rtol=1e-12)
+    assert g2.add_footprints(fp, np.arange(40)).size == 0  # nothing new the second time

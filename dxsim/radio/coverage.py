@@ -21,6 +21,19 @@ _CHUNK_PAIRS = 400_000  # bound temporary memory: pairs x points x 4 bytes
 
 
 @dataclass(frozen=True)
+class Footprints:
+    """Per-site covered points in CSR form: site i covers cells[indptr[i]:indptr[i+1]] with bits."""
+
+    indptr: np.ndarray
+    cells: np.ndarray
+    bits: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.indptr.nbytes + self.cells.nbytes + self.bits.nbytes)
+
+
+@dataclass(frozen=True)
 class GridSpec:
     """Regular lon/lat raster the cells live on (the WorldPop 30 arc-second grid)."""
 
@@ -116,14 +129,42 @@ class CoverageGrid:
     def add_sites(self, site_row: np.ndarray, site_col: np.ndarray, site_x_m: np.ndarray,
                   site_y_m: np.ndarray, radius_m: np.ndarray) -> np.ndarray:
         """Switch sites on; returns the indices of cells whose coverage changed."""
-        site_row = np.asarray(site_row, dtype=np.int64)
-        site_col = np.asarray(site_col, dtype=np.int64)
         sx = np.asarray(site_x_m, dtype=np.float64)
-        sy = np.asarray(site_y_m, dtype=np.float64)
-        r = np.broadcast_to(np.asarray(radius_m, dtype=np.float64), sx.shape)
         if sx.size == 0:
             return np.zeros(0, dtype=np.int64)
-        _, cells, bits = self.site_cell_bits(site_row, site_col, sx, sy, r)
+        _, cells, bits = self.site_cell_bits(site_row, site_col, sx, site_y_m, radius_m)
+        return self._or_bits(cells, bits)
+
+    def footprints(self, site_row: np.ndarray, site_col: np.ndarray, site_x_m: np.ndarray,
+                   site_y_m: np.ndarray, radius_m: np.ndarray) -> "Footprints":
+        """Precompute each site's (cell, bits) pairs once, for sites switched on later.
+
+        Site geometry never changes during a run, so a rollout that switches on sites month by
+        month only needs to gather and OR these pairs (see `add_footprints`).
+        """
+        sx = np.asarray(site_x_m, dtype=np.float64)
+        s, c, b = self.site_cell_bits(site_row, site_col, sx, site_y_m, radius_m)
+        order = np.argsort(s, kind="stable")
+        s, c, b = s[order], c[order], b[order]
+        indptr = np.zeros(sx.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(s, minlength=sx.size), out=indptr[1:])
+        return Footprints(indptr, c.astype(np.int32), b)
+
+    def add_footprints(self, fp: "Footprints", sites: np.ndarray) -> np.ndarray:
+        """Switch on the given sites (indices into `fp`); same result as `add_sites`."""
+        sites = np.asarray(sites, dtype=np.int64)
+        if sites.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        starts = fp.indptr[sites]
+        lens = fp.indptr[sites + 1] - starts
+        total = int(lens.sum())
+        if total == 0:
+            return np.zeros(0, dtype=np.int64)
+        offs = np.repeat(starts - np.r_[0, np.cumsum(lens)[:-1]], lens) + np.arange(total)
+        return self._or_bits(fp.cells[offs].astype(np.int64), fp.bits[offs])
+
+    def _or_bits(self, cells: np.ndarray, bits: np.ndarray) -> np.ndarray:
+        """OR point bits into cells and update covered population; returns changed cells."""
         if cells.size == 0:
             return cells
         order = np.argsort(cells, kind="stable")

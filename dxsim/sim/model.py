@@ -18,7 +18,7 @@ import simpy
 
 from dxsim.geo.country import Country
 from dxsim.geo.sites import ENV_NAMES, CellArrays, SiteLayer, build_synthetic_layer
-from dxsim.radio.coverage import CoverageGrid
+from dxsim.radio.coverage import CoverageGrid, Footprints
 from dxsim.radio.radii import radii_m
 from dxsim.results.metrics import MetricsRecorder
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
@@ -45,6 +45,7 @@ class World:
     plan_radius_m: np.ndarray
     cov5g_start: CoverageGrid
     cov4g: CoverageGrid
+    plan_footprints: Footprints
     radius_4g_m: dict[str, float]
     radius_5g_m: dict[str, float]
     province_codes: list[str]
@@ -110,13 +111,14 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     say("start coverage")
     cov5 = cells.coverage_grid(sub)
     n0 = min(layer.n_5g_start, pa.n)
-    cov5.add_sites(row[:n0], col[:n0], x[:n0], y[:n0], radius[:n0])
+    fp = cov5.footprints(row, col, x, y, radius)
+    cov5.add_footprints(fp, np.arange(n0))
     s4 = layer.sites_4g
     r4_site = s4["radius_m"].to_numpy().astype(np.float64)
     cov4 = cells.coverage_grid(sub)
     cov4.add_sites(s4["row"].to_numpy(), s4["col"].to_numpy(), s4["x_m"].to_numpy(), s4["y_m"].to_numpy(), r4_site)
     prov_pop = np.bincount(cells.province_idx, weights=cells.pop, minlength=cells.n_provinces)
-    return World(scenario, country, cells, layer, pa, row, col, x, y, radius, cov5, cov4, r4, r5,
+    return World(scenario, country, cells, layer, pa, row, col, x, y, radius, cov5, cov4, fp, r4, r5,
                  list(country.province_codes), prov_pop)
 
 
@@ -182,7 +184,7 @@ class Monitor:
         hi = st.next_rank
         new = np.flatnonzero((~self.applied[:hi]) & (on[:hi] <= day))
         if new.size:
-            self.cov5.add_sites(w.plan_row[new], w.plan_col[new], w.plan_x[new], w.plan_y[new], w.plan_radius_m[new])
+            self.cov5.add_footprints(w.plan_footprints, new)
             self.applied[new] = True
         n_prov = len(w.province_codes)
         on_mask = self.applied[:hi]

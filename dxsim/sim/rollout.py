@@ -11,7 +11,7 @@ plan rank and three kinds of processes move whole batches through the stages: th
 operators' monthly planner, a weekly supplier and one weekly dispatcher per region.
 
 Crew pools are modelled as a fluid server: a region's teams deliver `teams x productivity`
-team-days of work per day, sites are served in priority order as they become ready, and a
+team-days of work per day, sites are served in order of readiness (first ready, first served), and a
 site's own duration is its latency (one team on site). The completion time recurrence
 t_i = max(t_{i-1}, ready_i) + work_i / rate is evaluated in closed form with a running max.
 """
@@ -179,8 +179,7 @@ class Rollout:
         while True:
             day = self.env.now
             self._deliver(day, day + WEEK_DAYS)
-            for r in range(len(REGIONS)):
-                self._install(r, day, day + WEEK_DAYS)
+            self._install(day, day + WEEK_DAYS)
             if day + WEEK_DAYS > self.clock.horizon_days:
                 return
             yield self.env.timeout(WEEK_DAYS)
@@ -215,40 +214,46 @@ class Rollout:
         take = idx[order] + a.start
         st.delivered_day[take] = np.maximum(st.equipment_due_day[take], day)
 
-    def _install(self, r: int, day: float, week_end: float) -> None:
+    def _install(self, day: float, week_end: float) -> None:
+        """Crews of every region take the sites that are ready (permit + kit) this week."""
         st = self.state
         a = self._active()
-        region = REGIONS[r]
-        rate = self._teams[r] * (self._rainy_factor[region] if self.clock.month_of(day) in self._rainy[region] else 1.0)
-        st.crew_capacity[r] += rate * WEEK_DAYS
-        if rate <= 0:
-            return
         ready_day = np.fmax(st.permit_done_day[a], st.delivered_day[a])
         ready_day[np.isnan(st.delivered_day[a])] = np.nan
-        cand = (self.plan.region_idx[a] == r) & np.isnan(st.on_air_day[a]) & (ready_day < week_end)
-        idx = np.flatnonzero(cand)
-        if idx.size == 0:
-            st.busy_until[r] = max(st.busy_until[r], day)
-            return
-        idx = idx[np.argsort(ready_day[idx], kind="stable")]
-        sites = idx + a.start
-        ready = np.maximum(ready_day[idx], max(day, st.busy_until[r]))
+        idx = np.flatnonzero(np.isnan(st.on_air_day[a]) & (ready_day < week_end))
+        region_of = self.plan.region_idx[a][idx]
+        rainy_now = self.clock.month_of(day)
+        for r, region in enumerate(REGIONS):
+            slow = self._rainy_factor[region] if rainy_now in self._rainy[region] else 1.0
+            rate = self._teams[r] * slow
+            st.crew_capacity[r] += rate * WEEK_DAYS
+            mine = idx[region_of == r]
+            if rate <= 0:
+                continue
+            if mine.size == 0:
+                st.busy_until[r] = max(st.busy_until[r], day)
+                continue
+            self._serve(r, mine, ready_day[mine], a.start, day, week_end, rate, slow)
+
+    def _serve(self, r: int, idx: np.ndarray, ready_day: np.ndarray, offset: int, day: float,
+               week_end: float, rate: float, slow: float) -> None:
+        """Fluid crew pool: serve sites in order of readiness; commit those started this week."""
+        st = self.state
+        order = np.argsort(ready_day, kind="stable")
+        sites = idx[order] + offset
+        ready = np.maximum(ready_day[order], max(day, st.busy_until[r]))
         work = self.team_days[sites]
         s = np.cumsum(work / rate)
         s_prev = np.r_[0.0, s[:-1]]
         t_finish = s + np.maximum.accumulate(ready - s_prev)
         t_begin = t_finish - work / rate
         commit = t_begin < week_end
-        own_ready = ready_day[idx][commit]
-        sites, t_finish, work = sites[commit], t_finish[commit], work[commit]
+        sites, t_finish, work, ready = sites[commit], t_finish[commit], work[commit], ready[commit]
         if sites.size == 0:
             return
         st.busy_until[r] = float(t_finish[-1])
-        # one team on site: a site's own duration (slowed by rain) is its latency, counted from the
-        # site's own ready day (not from the crews' busy_until: that would stall every backlogged
-        # week's first sites by a whole site duration at each weekly dispatch)
-        slow = self._rainy_factor[region] if self.clock.month_of(day) in self._rainy[region] else 1.0
-        st.on_air_day[sites] = np.maximum(t_finish, own_ready + work / slow)
+        # one team on site: a site's own duration (slowed by rain) is its latency
+        st.on_air_day[sites] = np.maximum(t_finish, ready + work / slow)
         st.crew_work_done[r] += float(work.sum())
 
     def subsidy_payment(self, end_day: float):
