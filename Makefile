@@ -21,7 +21,7 @@ data: install
 demo: data
 	$(BIN)/dxsim run scenarios/baseline.toml
 
-test: install
+test: data
 	$(BIN)/python -m pytest -n 2 tests
 
 bench: install

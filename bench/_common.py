@@ -129,6 +129,18 @@ def repeat(fn: Callable[[], object], n: int) -> tuple[list[float], object]:
     return times, out
 
 
+def repeat_wc(fn: Callable[[], object], n: int) -> tuple[list[float], list[float], object]:
+    """Like repeat, also returning the process CPU seconds of each call (on a pinned core,
+    CPU time is what the wall time would be without other processes competing for it)."""
+    wall, cpu, out = [], [], None
+    for _ in range(n):
+        c0, t0 = time.process_time(), time.perf_counter()
+        out = fn()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return wall, cpu, out
+
+
 def med(xs: list[float]) -> float:
     return float(statistics.median(xs))
 

@@ -1,0 +1,134 @@
+"""Calibration logic on the REAL data, checked against independent code paths.
+
+`coverage_after` builds a fresh coverage grid from the first n ranked sites; the rollout's
+Monitor reports the start coverage from the world's start grid through the metrics table.
+Both must agree for the start network (16,737 stations), and the 4G row must equal the
+4G grid's covered population over the population.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from dxsim.calibration import calibration_rows, coverage_after, national_facts, sites_for_coverage
+from dxsim.geo import load_country
+from dxsim.scenario import load_scenario
+from dxsim.scenario.schema import Horizon
+from dxsim.sim.model import prepare_world, run_replication
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
+N_START = 16_737
+
+
+@pytest.fixture(scope="module")
+def world():
+    sc = load_scenario(BASELINE)
+    return prepare_world(sc, load_country(), scenario_dir=BASELINE.parent)
+
+
+@pytest.fixture(scope="module")
+def rows(world):
+    return calibration_rows(world)
+
+
+@pytest.fixture(scope="module")
+def month0(world) -> dict[str, float]:
+    """National metrics at the first month end (= the start date) from one short replication."""
+    sc = world.scenario
+    short = sc.model_copy(update={"horizon": Horizon(start_date=sc.horizon.start_date,
+                                                     end_date=dt.date(2025, 11, 30))})
+    res = run_replication(dataclasses.replace(world, scenario=short), 0)
+    m = res.metrics
+    first = m["date"].min()
+    assert first == dt.date(2025, 10, 31) == sc.horizon.start_date
+    nat = m.filter((pl.col("area") == "VN") & (pl.col("date") == first))
+    return dict(zip(nat["metric"].to_list(), nat["value"].to_list()))
+
+
+def row(rows, text: str):
+    found = [r for r in rows if text in r.figure]
+    assert len(found) == 1, [r.figure for r in rows]
+    return found[0]
+
+
+def test_world_start_state(world):
+    assert world.scenario.start_state.stations_5g == N_START
+    assert world.layer.n_5g_start == N_START
+    assert world.plan.n > 5 * N_START
+
+
+def test_coverage_after_is_non_decreasing(world):
+    ns = [0, 1, 500, 5_000, 11_591, N_START, 30_000, 68_457, world.plan.n]
+    cov = [coverage_after(world, n) for n in ns]
+    assert cov[0] == 0.0
+    assert all(0.0 <= c <= 100.0 for c in cov)
+    assert all(b >= a for a, b in zip(cov, cov[1:])), list(zip(ns, cov))
+    assert cov[-1] > cov[ns.index(N_START)] > cov[1]
+    # n beyond the plan is clamped to the whole plan
+    assert coverage_after(world, world.plan.n + 1_000) == cov[-1]
+
+
+def test_coverage_after_equals_monitor_at_start(world, month0):
+    """Two code paths: a fresh grid from the first 16,737 ranked sites vs the Monitor's month-0 metric."""
+    assert month0["stations_5g"] == N_START
+    assert coverage_after(world, N_START) == pytest.approx(month0["pop_covered_5g_pct"], rel=1e-9, abs=1e-9)
+    # and the start grid of the world itself
+    start = 100.0 * world.cov5g_start.covered_pop_total() / float(world.province_pop.sum())
+    assert start == pytest.approx(month0["pop_covered_5g_pct"], rel=1e-9)
+
+
+def test_coverage_rows_use_coverage_after(world, rows):
+    facts = national_facts()
+    r = row(rows, f"{N_START:,} stations (2025-10)")
+    assert r.reported == float(facts["pop_covered_5g_pct_2025_10"]["value"]) == 39.52
+    assert r.model == pytest.approx(coverage_after(world, N_START), rel=1e-12)
+    assert abs(r.model - 39.52) <= 1.5 and r.tolerance == 1.5 and r.status == "pass"
+    r = row(rows, "11,591 stations")
+    assert r.model == pytest.approx(coverage_after(world, 11_591), rel=1e-12)
+    assert r.model < row(rows, f"{N_START:,} stations (2025-10)").model
+
+
+def test_4g_row_equals_4g_grid(world, rows, month0):
+    r = row(rows, "4G population coverage")
+    pop = float(world.province_pop.sum())
+    assert pop == pytest.approx(float(world.cells.pop.sum()), rel=1e-12)
+    # per-cell covered population summed independently of the per-province running totals
+    by_cells = 100.0 * float(world.cov4g.covered_pop_cell.sum()) / pop
+    by_groups = 100.0 * float(world.cov4g.covered_pop_group.sum()) / pop
+    assert r.model == pytest.approx(by_cells, rel=1e-9)
+    assert r.model == pytest.approx(by_groups, rel=1e-9)
+    assert r.model == pytest.approx(month0["pop_covered_4g_pct"], rel=1e-9)
+    assert r.reported == 99.8 and r.status == "pass"
+
+
+def test_sites_for_coverage_is_the_smallest_count(world, rows):
+    r = row(rows, "national coverage reaches 25.5%")
+    n = int(r.model)
+    assert 0 < n < N_START
+    assert coverage_after(world, n) >= 25.5
+    assert coverage_after(world, n - 50) < 25.5  # bisection resolution is 50 sites
+    assert sites_for_coverage(world, 101.0) == -1
+
+
+def test_station_share_row(world, rows):
+    r = row(rows, "share of 4G stations")
+    assert r.model == pytest.approx(100.0 * N_START / world.layer.sites_4g.height)
+    assert world.layer.sites_4g.height == world.scenario.start_state.stations_4g
+
+
+def test_tolerance_rows_pass_and_info_rows_are_informative(rows):
+    for r in rows:
+        if r.tolerance is None:
+            assert r.status == "info"
+        else:
+            assert r.status == "pass", r
+            assert not math.isnan(r.model)
+    assert np.isnan(row(rows, "national coverage reaches 25.5%").reported)
