@@ -139,7 +139,7 @@ def main() -> int:
                   C.line_profile(lambda: run_replication(world, 0))]
     C.update_results("replication", "\n".join(lines))
     status = "PASS" if ok_t and ok_m else "FAIL"
-    print(f"RESULT replication: {status} (run {C.med(t_run):.3f} s / {BUDGET_S} s, "
+    print(f"RESULT replication: {status} (run {C.med(t_run):.3f} s [CPU {C.med(c_run):.3f} s] / {BUDGET_S} s, "
           f"peak RSS {peak_mb / 1024:.2f} / {BUDGET_RSS_GB} GB)")
     return 0
 

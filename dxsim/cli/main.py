@@ -175,10 +175,11 @@ def data(build: bool = typer.Option(False, "--build", help="Build (or refresh) t
             with err.status("building geodata cache"):
                 load_country(progress=lambda m: None)
         t = Table(title=f"Geodata (raw directory: {raw_data_dir()})")
-        for c in ("name", "file", "licence", "synthetic", "present"):
+        for c in ("name", "file", "licence", "synthetic", "used by the model", "present"):
             t.add_column(c)
         for d in data_sources():
-            t.add_row(d["name"], str(d.get("file", "")), d["licence"], "yes" if d["synthetic"] else "no",
+            used = "yes" if d.get("in_cache") or d["synthetic"] else "reference / later modules"
+            t.add_row(d["name"], str(d.get("file", "")), d["licence"], "yes" if d["synthetic"] else "no", used,
                       "yes" if d.get("present", True) else "MISSING")
         out.print(t)
         try:
