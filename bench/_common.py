@@ -16,8 +16,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -231,8 +231,8 @@ def line_profile(fn: Callable[[], object], n: int = 10) -> str:
     top = sorted(acc.items(), key=lambda kv: kv[1], reverse=True)[:n]
     import linecache
 
-    lines = [f"Line timing (sys.settrace over dxsim/; {wall:.2f} s traced; top {n} lines, exclusive of other "
-             "dxsim lines, inclusive of the library calls they make):", "",
+    lines = [(f"Line timing (sys.settrace over dxsim/; {wall:.2f} s traced; top {n} lines, exclusive of other "
+             "dxsim lines, inclusive of the library calls they make):"), "",
              "| s | % of call | file:line | code |", "|---:|---:|---|---|"]
     for (file, line), t in top:
         code = linecache.getline(file, line).strip().replace("|", "\\|")

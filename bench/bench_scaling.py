@@ -12,7 +12,7 @@ adds covered people. run_replication is timed on one core
 The synthetic layers for these sizes are cached in bench/.cache/ (git-ignored), not in
 the package's geodata cache.
 
-    .venv/bin/python bench/bench_scaling.py [--sizes 50000 100000 200000] [--repeats 3]
+    .venv/bin/python bench/bench_scaling.py [--sizes 50000 100000 200000] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 import _common as C
+import numpy as np
 
 LAYER_CACHE = C.BENCH_DIR / ".cache" / "layers"
 YEARS = range(2025, 2031)
@@ -34,7 +33,7 @@ YEARS = range(2025, 2031)
 
 def variant_toml(n_4g: int) -> str:
     """A scenario that builds the whole plan: no target, budget, crew or supply limit binds."""
-    years = lambda v: "{ " + ", ".join(f"{y} = {v}" for y in YEARS) + " }"  # noqa: E731
+    years = lambda v: "{ " + ", ".join(f"{y} = {v}" for y in YEARS) + " }"
     ops = "\n".join(
         f"[operators.{op}]\nannual_new_5g_sites = {years(500_000)}\ncapex_budget_vnd_bn = {years(1_000_000)}\n"
         for op in ("viettel", "vnpt", "mobifone"))
@@ -48,7 +47,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[50_000, 100_000, 200_000],
                     help="4G stations of the synthetic layer")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
 
     pin = C.pin_one_core(0)
@@ -70,19 +69,20 @@ def main() -> int:
             world = prepare_world(sc, country)
             t_first = time.perf_counter() - t0
             built_layer = set(LAYER_CACHE.iterdir()) != before
-            t_prep, _ = C.timed(lambda: prepare_world(sc, country)) if built_layer else (t_first, None)
+            t_prep, _ = C.timed(lambda sc=sc: prepare_world(sc, country)) if built_layer else (t_first, None)
             run_replication(world, 0)  # warm-up
-            t_run, c_run, res = C.repeat_wc(lambda: run_replication(world, 0), args.repeats)
+            t_run, c_run, res = C.repeat_wc(lambda world=world: run_replication(world, 0), args.repeats)
             on = res.on_air_day
-            row = dict(n_4g=world.layer.sites_4g.height, plan=world.plan.n,
-                       start=min(world.layer.n_5g_start, world.plan.n), built=int((on >= 0).sum()),
-                       unbuilt=int(np.isnan(on).sum()), t=C.med(t_run), ts=t_run, cpu=C.med(c_run), prep=t_prep,
-                       layer_s=t_first if built_layer else None,
-                       last_day=float(np.nanmax(on)) if (on >= 0).any() else float("nan"))
+            row = {
+                "n_4g": world.layer.sites_4g.height, "plan": world.plan.n,
+                "start": min(world.layer.n_5g_start, world.plan.n), "built": int((on >= 0).sum()),
+                "unbuilt": int(np.isnan(on).sum()), "t": C.med(t_run), "ts": t_run, "cpu": C.med(c_run),
+                "prep": t_prep, "layer_s": t_first if built_layer else None,
+                "last_day": float(np.nanmax(on)) if (on >= 0).any() else float("nan"),
+            }
             rows.append(row)
             print(f"4G {row['n_4g']:>7,}  plan {row['plan']:>7,}  built {row['built']:>7,}  unbuilt {row['unbuilt']:>5,}  "
                   f"run_replication {C.fmt_times(t_run)} (CPU {C.med(c_run):.3f} s)  prepare {t_prep:.1f} s", flush=True)
-            del world, res
 
     def slope(xkey: str, ykey: str) -> float:
         if len(rows) < 2:
@@ -93,8 +93,8 @@ def main() -> int:
     print(f"apparent exponent: t ~ N^{kp:.2f} in 5G plan sites (N^{kb:.2f} in sites built, N^{k4:.2f} in 4G "
           f"stations; CPU time ~ N^{kc:.2f} in plan sites)")
 
-    table = ["| 4G stations | 5G plan sites | on air at start | built in the run | never built | last on-air day "
-             "| `run_replication` (1 core, wall) | CPU s (median) | us per plan site | `prepare_world` |",
+    table = [("| 4G stations | 5G plan sites | on air at start | built in the run | never built | last on-air day "
+             "| `run_replication` (1 core, wall) | CPU s (median) | us per plan site | `prepare_world` |"),
              "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for r in rows:
         table.append(f"| {r['n_4g']:,} | {r['plan']:,} | {r['start']:,} | {r['built']:,} | {r['unbuilt']:,} | "
@@ -121,11 +121,11 @@ def main() -> int:
         "",
         *table,
         "",
-        f"Apparent exponent (least-squares fit of log wall time on log N): **t ~ N^{kp:.2f} in 5G plan "
-        f"sites** (N^{kb:.2f} in sites built, N^{k4:.2f} in 4G stations; CPU time ~ N^{kc:.2f} in plan sites).",
+        (f"Apparent exponent (least-squares fit of log wall time on log N): **t ~ N^{kp:.2f} in 5G plan "
+        f"sites** (N^{kb:.2f} in sites built, N^{k4:.2f} in 4G stations; CPU time ~ N^{kc:.2f} in plan sites)."),
         "",
-        "Budget: none stated for scaling (informational). For reference, the 1 s replication budget of "
-        "benchmark 1 applies to the baseline; an exponent near 1 means cost proportional to sites.",
+        ("Budget: none stated for scaling (informational). For reference, the 1 s replication budget of "
+        "benchmark 1 applies to the baseline; an exponent near 1 means cost proportional to sites."),
     ]
     C.update_results("scaling", "\n".join(lines))
     print(f"RESULT scaling: INFO (t ~ N^{kp:.2f} in plan sites, {rows[0]['plan']:,}..{rows[-1]['plan']:,} sites: "

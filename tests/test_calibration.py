@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import math
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def test_coverage_after_is_non_decreasing(world):
     cov = [coverage_after(world, n) for n in ns]
     assert cov[0] == 0.0
     assert all(0.0 <= c <= 100.0 for c in cov)
-    assert all(b >= a for a, b in zip(cov, cov[1:])), list(zip(ns, cov))
+    assert all(b >= a for a, b in itertools.pairwise(cov)), list(zip(ns, cov, strict=True))
     assert cov[-1] > cov[ns.index(N_START)] > cov[1]
     # n beyond the plan is clamped to the whole plan
     assert coverage_after(world, world.plan.n + 1_000) == cov[-1]

@@ -24,7 +24,8 @@ def dxsim(*args: str, env: dict | None = None, timeout: float = 300) -> subproce
     e.update({"COLUMNS": "200", "NO_COLOR": "1"})
     if env:
         e.update(env)
-    return subprocess.run([str(DXSIM), *args], cwd=REPO, env=e, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([str(DXSIM), *args], cwd=REPO, env=e, capture_output=True, text=True, timeout=timeout,
+                          check=False)
 
 
 def assert_one_line_error(res: subprocess.CompletedProcess, *parts: str) -> str:

@@ -94,7 +94,7 @@ def test_crew_throughput_is_a_fluid_server(teams, work):
     n = 4000
     sc = make_scenario(crews={"north": {"teams": teams}},
                        works={"upgrade_team_days": fixed(work), "new_site_team_days": fixed(work)})
-    ro, _, clock = run(sc, make_plan(n))
+    ro, _, _ = run(sc, make_plan(n))
     st = ro.state
     assert np.all(st.order_day == 0.0), "everything is ordered at day 0 (quota >> plan)"
     ready = np.fmax(st.permit_done_day, st.delivered_day)
@@ -335,7 +335,7 @@ def random_rollout():
 
 
 def test_no_site_on_air_before_order_plus_permit(random_rollout):
-    sc, is_new, ro = random_rollout
+    _, is_new, ro = random_rollout
     st = ro.state
     on = ~np.isnan(st.on_air_day)
     assert on.sum() > 20_000 and (on & is_new).sum() > 5_000
@@ -374,18 +374,18 @@ def _subsidy_scenario(fund: float, min_stations: int = 15, **over: Any) -> Scena
     the window is December 2026 (end = day 30); support is paid on day 31 (2027-01-01)."""
     targets = {"viettel": 30, "vnpt": 10, "mobifone": 20}
     shares = {"viettel": 100.0, "vnpt": 0.0, "mobifone": 0.0}
-    d = dict(
-        horizon={"start_date": dt.date(2026, 12, 1), "end_date": dt.date(2027, 1, 31)},
-        operators={o: {"start_share_5g_pct": shares[o], "annual_new_5g_sites": {2026: t},
-                       "capex_budget_vnd_bn": {2026: 1000.0, 2027: 50.0}} for o, t in targets.items()},
-        crews={"north": {"teams": 1000}},
-        works={"upgrade_permit": fixed(0), "new_site_permit": fixed(0),
-               "upgrade_team_days": fixed(1), "new_site_team_days": fixed(1)},
-        costs={"upgrade_equipment_vnd_bn": 2.0, "new_site_equipment_vnd_bn": 3.0},
-        subsidy={"equipment_share_pct": 15.0, "window_start": dt.date(2026, 12, 1),
-                 "window_end": dt.date(2026, 12, 31), "min_stations_per_operator": min_stations,
-                 "fund_vnd_bn": fund},
-    )
+    d: dict[str, Any] = {
+        "horizon": {"start_date": dt.date(2026, 12, 1), "end_date": dt.date(2027, 1, 31)},
+        "operators": {o: {"start_share_5g_pct": shares[o], "annual_new_5g_sites": {2026: t},
+                          "capex_budget_vnd_bn": {2026: 1000.0, 2027: 50.0}} for o, t in targets.items()},
+        "crews": {"north": {"teams": 1000}},
+        "works": {"upgrade_permit": fixed(0), "new_site_permit": fixed(0),
+                  "upgrade_team_days": fixed(1), "new_site_team_days": fixed(1)},
+        "costs": {"upgrade_equipment_vnd_bn": 2.0, "new_site_equipment_vnd_bn": 3.0},
+        "subsidy": {"equipment_share_pct": 15.0, "window_start": dt.date(2026, 12, 1),
+                    "window_end": dt.date(2026, 12, 31), "min_stations_per_operator": min_stations,
+                    "fund_vnd_bn": fund},
+    }
     d.update(over)
     return make_scenario(**d)
 
@@ -413,7 +413,8 @@ def test_subsidy_paid_only_to_operators_over_the_threshold_uncapped():
     assert ledger.received[("mobifone", 2027)] == pytest.approx(6.9)
     assert ledger.received[("vnpt", 2027)] == 0.0
     assert ledger.available("vnpt", 2027) == pytest.approx(50.0)
-    assert ledger.available("viettel", 2027) == pytest.approx(50.0 + 10.5 - ledger.committed[("viettel", 2027)])
+    committed = ledger.committed[("viettel", 2027)]
+    assert ledger.available("viettel", 2027) == pytest.approx(50.0 + 10.5 - committed)
 
 
 def test_subsidy_capped_pro_rata_by_the_fund():
@@ -434,7 +435,7 @@ def test_subsidy_threshold_counts_in_window_start_sites():
     """
     sc = _subsidy_scenario(fund=1000.0, min_stations=25, start_state={"start_sites_in_window_pct": 50.0})
     is_new = np.r_[np.zeros(20, bool), SUB_IS_NEW]
-    ro, ledger, _ = run(sc, make_plan(80, is_new), n_start=20)
+    ro, _, _ = run(sc, make_plan(80, is_new), n_start=20)
     assert np.all(ro.state.operator[:20] == 0)
     paid = {name: amt for _, name, amt in ro.subsidy_events}
     assert paid == pytest.approx({"viettel": 13.5})
@@ -476,8 +477,10 @@ def test_no_subsidy_when_share_is_zero():
 def random_scenario():
     return make_scenario(
         horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 12, 31)},
-        works={"upgrade_permit": {"p50_days": 14, "p90_days": 45}, "new_site_permit": {"p50_days": 120, "p90_days": 300},
-               "upgrade_team_days": {"p50_days": 2, "p90_days": 4}, "new_site_team_days": {"p50_days": 12, "p90_days": 25}},
+        works={"upgrade_permit": {"p50_days": 14, "p90_days": 45},
+               "new_site_permit": {"p50_days": 120, "p90_days": 300},
+               "upgrade_team_days": {"p50_days": 2, "p90_days": 4},
+               "new_site_team_days": {"p50_days": 12, "p90_days": 25}},
         supply={"deliveries_per_month": 800, "lead_time": {"p50_days": 45, "p90_days": 90}},
         crews={"north": {"teams": 200}},
         operators={o: {"start_share_5g_pct": s, "annual_new_5g_sites": {2026: 3000},
@@ -505,7 +508,8 @@ def test_different_seed_or_replication_different_timeline(random_scenario):
 
 def test_common_random_numbers_across_options(random_scenario):
     """Same seed, another option (more crews): the per-site draws are identical."""
-    other = random_scenario.model_copy(update={"crews": {"north": random_scenario.crews["north"].model_copy(update={"teams": 50})}})
+    crews = {"north": random_scenario.crews["north"].model_copy(update={"teams": 50})}
+    other = random_scenario.model_copy(update={"crews": crews})
     plan = make_plan(5000, np.arange(5000) % 4 == 0)
     a, _, _ = run(random_scenario, plan, seed=5)
     b, _, _ = run(other, plan, seed=5)

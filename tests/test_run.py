@@ -58,8 +58,8 @@ def province_codes() -> list[str]:
 
 
 def national(metrics: pl.DataFrame, metric: str, rep: int = 0) -> np.ndarray:
-    return metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == metric) & (pl.col("replication") == rep)) \
-        .sort("date")["value"].to_numpy()
+    sel = (pl.col("area") == "VN") & (pl.col("metric") == metric) & (pl.col("replication") == rep)
+    return metrics.filter(sel).sort("date")["value"].to_numpy()
 
 
 # --------------------------------------------------------------------------- files and summary
@@ -198,7 +198,8 @@ def test_percentages_consistent_with_counts(metrics, province_codes):
         np.testing.assert_allclose(total, total[0], rtol=1e-9)
         assert 90e6 < total[0] < 110e6  # Vietnam, ~100 million people
         assert np.all((pct >= 0) & (pct <= 100))
-    assert nat.filter(pl.col("metric").str.ends_with("_pct") & ~pl.col("metric").str.starts_with("crew"))["value"].max() <= 100
+    shares = pl.col("metric").str.ends_with("_pct") & ~pl.col("metric").str.starts_with("crew")
+    assert nat.filter(shares)["value"].max() <= 100
 
 
 @pytest.mark.parametrize("rep", [0, 1])
@@ -223,12 +224,14 @@ def test_station_accounting(metrics, rep):
     np.testing.assert_array_equal(np.diff(total), added[1:])
     ops = sum(national(metrics, f"stations_5g_{o}", rep) for o in ("viettel", "vnpt", "mobifone"))
     np.testing.assert_array_equal(ops, total)
-    kinds = national(metrics, "stations_5g_upgrades_cum", rep) + national(metrics, "stations_5g_new_sites_cum", rep)
+    kinds = (national(metrics, "stations_5g_upgrades_cum", rep)
+             + national(metrics, "stations_5g_new_sites_cum", rep))
     np.testing.assert_array_equal(kinds, total)
     capex = national(metrics, "capex_vnd_bn", rep)
     np.testing.assert_allclose(np.cumsum(capex), national(metrics, "capex_cum_vnd_bn", rep), rtol=1e-9)
     assert np.all(capex >= 0)
-    for m in ("sites_in_permitting", "sites_awaiting_equipment", "sites_awaiting_crew", "subsidy_paid_vnd_bn"):
+    for m in ("sites_in_permitting", "sites_awaiting_equipment", "sites_awaiting_crew",
+              "subsidy_paid_vnd_bn"):
         assert np.all(national(metrics, m, rep) >= 0), m
     for region in ("north", "central", "south"):
         u = national(metrics, f"crew_utilization_pct_{region}", rep)
@@ -285,5 +288,8 @@ def test_different_seed_different_metrics(metrics, tmp_path):
     assert not other.equals(metrics)
     # the start state is the same; only the rollout differs
     first = dt.date(2025, 10, 31)
-    f = lambda df: df.filter((pl.col("date") == first) & (pl.col("metric") == "pop_covered_5g")).sort("replication", "area")  # noqa: E731
-    assert f(other).equals(f(metrics))
+    def start(df: pl.DataFrame) -> pl.DataFrame:
+        sel = (pl.col("date") == first) & (pl.col("metric") == "pop_covered_5g")
+        return df.filter(sel).sort("replication", "area")
+
+    assert start(other).equals(start(metrics))

@@ -241,19 +241,22 @@ class Rollout:
         st = self.state
         order = np.argsort(ready_day, kind="stable")
         sites = idx[order] + offset
-        ready = np.maximum(ready_day[order], max(day, st.busy_until[r]))
+        own_ready = ready_day[order]
+        ready = np.maximum(own_ready, max(day, st.busy_until[r]))
         work = self.team_days[sites]
         s = np.cumsum(work / rate)
         s_prev = np.r_[0.0, s[:-1]]
         t_finish = s + np.maximum.accumulate(ready - s_prev)
         t_begin = t_finish - work / rate
         commit = t_begin < week_end
-        sites, t_finish, work, ready = sites[commit], t_finish[commit], work[commit], ready[commit]
+        sites, t_finish, work, own_ready = sites[commit], t_finish[commit], work[commit], own_ready[commit]
         if sites.size == 0:
             return
         st.busy_until[r] = float(t_finish[-1])
-        # one team on site: a site's own duration (slowed by rain) is its latency
-        st.on_air_day[sites] = np.maximum(t_finish, ready + work / slow)
+        # one team on site: a site's own duration (slowed by rain) is its latency, counted from the
+        # site's own ready day, not from the crews' busy_until (that would stall the first sites of
+        # every backlogged week by a whole site duration at each weekly dispatch)
+        st.on_air_day[sites] = np.maximum(t_finish, own_ready + work / slow)
         st.crew_work_done[r] += float(work.sum())
 
     def subsidy_payment(self, end_day: float):
