@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from pathlib import Path
 
 from dxsim.paths import GEODATA_DIR
 from dxsim.sim.model import World

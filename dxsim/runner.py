@@ -5,10 +5,9 @@ This is the model core's public entry point; the CLI is a thin face over it.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl

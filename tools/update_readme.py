@@ -23,8 +23,8 @@ def metrics_markdown() -> str:
 
 def render(text: str) -> str:
     for tag, body in (("schema", schema_markdown()), ("metrics", metrics_markdown())):
-        pat = re.compile(rf"(<!-- BEGIN {tag} -->\n).*?(<!-- END {tag} -->)", re.S)
-        text = pat.sub(lambda m: m.group(1) + body.rstrip("\n") + "\n" + m.group(2), text)
+        pat = re.compile(rf"(<!-- BEGIN {tag} -->\n).*?(<!-- END {tag} -->)", re.DOTALL)
+        text = pat.sub(lambda m, body=body: m.group(1) + body.rstrip("\n") + "\n" + m.group(2), text)
     return text
 
 

@@ -11,7 +11,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Callable, List, Optional
+from collections.abc import Callable
 
 import typer
 from rich.console import Console
@@ -32,13 +32,13 @@ def _guard(fn: Callable[[], int | None]) -> None:
         code = fn() or 0
     except DxsimInputError as e:
         err.print(f"[bold red]error:[/] {e.one_line()}", highlight=False, markup=True, soft_wrap=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except ModelFailure as e:
         err.print(f"[bold red]failed:[/] {e}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written")
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     raise typer.Exit(code)
 
 
@@ -96,10 +96,10 @@ def kpi_table(summary: dict) -> Table:
 
 @app.command()
 def run(
-    scenario: List[Path] = typer.Argument(..., help="Scenario TOML file(s)."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (default outputs/<name>/; with several scenarios, a parent directory)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Override the scenario's seed."),
-    reps: Optional[int] = typer.Option(None, "--reps", min=1, help="Number of replications."),
+    scenario: list[Path] = typer.Argument(..., help="Scenario TOML file(s)."),
+    out_dir: Path | None = typer.Option(None, "--out", help="Output directory (default outputs/<name>/; with several scenarios, a parent directory)."),
+    seed: int | None = typer.Option(None, "--seed", help="Override the scenario's seed."),
+    reps: int | None = typer.Option(None, "--reps", min=1, help="Number of replications."),
     no_map: bool = typer.Option(False, "--no-map", help="Skip map.html (maps arrive in a later release)."),
 ) -> None:
     """Run scenario(s) and write outputs/<name>/ (summary.json, metrics.parquet/.csv, sites_5g.parquet)."""
@@ -117,10 +117,10 @@ def run(
                           TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as prog:
                 task = prog.add_task(f"{path.name}: preparing", total=None)
 
-                def say(msg: str) -> None:
+                def say(msg: str, task=task, path=path) -> None:
                     prog.update(task, description=f"{path.name}: {msg}")
 
-                def on_rep(done: int, total: int) -> None:
+                def on_rep(done: int, total: int, task=task, path=path) -> None:
                     prog.update(task, description=f"{path.name}: replications", completed=done, total=total)
 
                 res = run_scenario(path, out_dir=target, seed=seed, reps=reps, progress=say, on_replication=on_rep)
@@ -132,7 +132,7 @@ def run(
 
 
 @app.command()
-def validate(scenario: List[Path] = typer.Argument(..., help="Scenario TOML file(s).")) -> None:
+def validate(scenario: list[Path] = typer.Argument(..., help="Scenario TOML file(s).")) -> None:
     """Check scenario files without running them."""
 
     def body() -> int:

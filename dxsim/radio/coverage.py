@@ -45,7 +45,7 @@ class GridSpec:
 
     @classmethod
     def from_cells(cls, rows: np.ndarray, cols: np.ndarray, lon: np.ndarray, lat: np.ndarray,
-                   res_deg: float = 1.0 / 120.0) -> "GridSpec":
+                   res_deg: float = 1.0 / 120.0) -> GridSpec:
         """Recover the raster origin from any cell's centre and indices."""
         lon0 = float(np.median(lon - (cols + 0.5) * res_deg))
         lat0 = float(np.median(lat + (rows + 0.5) * res_deg))
@@ -116,7 +116,7 @@ class CoverageGrid:
     def covered_pop_total(self) -> float:
         return float(self.covered_pop_group.sum())
 
-    def copy(self) -> "CoverageGrid":
+    def copy(self) -> CoverageGrid:
         """Independent copy sharing the static arrays (for replications from a common start)."""
         new = object.__new__(CoverageGrid)
         new.__dict__.update(self.__dict__)
@@ -136,7 +136,7 @@ class CoverageGrid:
         return self._or_bits(cells, bits)
 
     def footprints(self, site_row: np.ndarray, site_col: np.ndarray, site_x_m: np.ndarray,
-                   site_y_m: np.ndarray, radius_m: np.ndarray) -> "Footprints":
+                   site_y_m: np.ndarray, radius_m: np.ndarray) -> Footprints:
         """Precompute each site's (cell, bits) pairs once, for sites switched on later.
 
         Site geometry never changes during a run, so a rollout that switches on sites month by
@@ -150,7 +150,7 @@ class CoverageGrid:
         np.cumsum(np.bincount(s, minlength=sx.size), out=indptr[1:])
         return Footprints(indptr, c.astype(np.int32), b)
 
-    def add_footprints(self, fp: "Footprints", sites: np.ndarray) -> np.ndarray:
+    def add_footprints(self, fp: Footprints, sites: np.ndarray) -> np.ndarray:
         """Switch on the given sites (indices into `fp`); same result as `add_sites`."""
         sites = np.asarray(sites, dtype=np.int64)
         if sites.size == 0:

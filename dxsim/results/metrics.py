@@ -30,7 +30,8 @@ METRICS: dict[str, str] = {
     "sites_in_permitting": "ordered sites still waiting for permits / site acquisition (sites; VN)",
     "sites_awaiting_equipment": "permitted sites waiting for equipment (sites; VN)",
     "sites_awaiting_crew": "sites with permit and equipment waiting for a crew (sites; VN)",
-    "crew_utilization_pct_north": "share of northern crew capacity used in the month (%; VN)",
+    "sites_under_construction": "sites a crew has started that are not yet on air (sites; VN)",
+    "crew_utilization_pct_north": "share of northern crew capacity used in the month (%; VN; a site's work is booked in the week it starts, so a month can show slightly over 100)",
     "crew_utilization_pct_central": "share of central crew capacity used in the month (%; VN)",
     "crew_utilization_pct_south": "share of southern crew capacity used in the month (%; VN)",
 }

@@ -75,17 +75,19 @@ def summarise(metrics: pl.DataFrame) -> dict[str, float | None]:
     for name, by_rep in per.items():
         vals = np.array(list(by_rep.values()), dtype=float)
         if n_reps > 1:
-            finite = vals[~np.isnan(vals)]
             # a date never reached in some replications: percentiles over all, NaN ranked last
             srt = np.sort(np.where(np.isnan(vals), np.inf, vals))
-            q = lambda p: float(np.quantile(srt, p, method="inverted_cdf")) if srt.size else math.nan  # noqa: E731
-            out[name] = _clean(q(0.5))
-            out[f"{name}_p10"] = _clean(q(0.1))
-            out[f"{name}_p90"] = _clean(q(0.9))
-            del finite
+            out[name] = _clean(_quantile(srt, 0.5))
+            out[f"{name}_p10"] = _clean(_quantile(srt, 0.1))
+            out[f"{name}_p90"] = _clean(_quantile(srt, 0.9))
         else:
             out[name] = _clean(float(vals[0])) if vals.size else None
     return out
+
+
+def _quantile(sorted_vals: np.ndarray, p: float) -> float:
+    """Empirical quantile (an observed value, so a never-reached date stays 'never')."""
+    return float(np.quantile(sorted_vals, p, method="inverted_cdf")) if sorted_vals.size else math.nan
 
 
 def _clean(v: float) -> float | None:

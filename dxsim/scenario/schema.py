@@ -44,7 +44,7 @@ class DelayDays(StrictModel):
     p90_days: float = Field(description="90th-percentile delay (days), >= p50_days.", ge=0, le=3650)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "DelayDays":
+    def _ordered(self) -> DelayDays:
         if self.p90_days < self.p50_days:
             raise ValueError(
                 f"p90_days ({self.p90_days}) must be >= p50_days ({self.p50_days})"
@@ -79,7 +79,7 @@ class Horizon(StrictModel):
     )
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Horizon":
+    def _ordered(self) -> Horizon:
         if self.end_date <= self.start_date:
             raise ValueError(
                 f"end_date ({self.end_date}) must be after start_date ({self.start_date})"
@@ -152,7 +152,7 @@ class Radio(StrictModel):
 
 
     @model_validator(mode="after")
-    def _bands_have_budgets(self) -> "Radio":
+    def _bands_have_budgets(self) -> Radio:
         from dxsim.radio.radii import supported_bands
 
         for tech, bands in (("5g", self.band_5g_mhz), ("4g", self.band_4g_mhz)):
@@ -373,7 +373,7 @@ class Subsidy(StrictModel):
     )
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Subsidy":
+    def _ordered(self) -> Subsidy:
         if self.window_end < self.window_start:
             raise ValueError(
                 f"window_end ({self.window_end}) must not be before window_start ({self.window_start})"
@@ -443,7 +443,7 @@ class Scenario(StrictModel):
     subsidy: Subsidy = Field(default_factory=Subsidy, description="Resolution 193/2025/QH15 support.")
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Scenario":
+    def _consistent(self) -> Scenario:
         shares = sum(op.start_share_5g_pct for op in self.operators.values())
         if self.operators and abs(shares - 100.0) > 0.5:
             raise ValueError(

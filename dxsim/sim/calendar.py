@@ -13,13 +13,17 @@ def month_end(d: dt.date) -> dt.date:
 
 
 def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
-    """Month-end dates from the start's month end to the end date's month end (inclusive)."""
+    """Reporting dates: every month end from the start's up to `end`, and `end` itself last.
+
+    A horizon that stops mid-month reports its final partial month on the end date.
+    """
     out = []
     d = month_end(start)
-    while d <= month_end(end):
+    while d <= end:
         out.append(d)
-        nxt = d + dt.timedelta(days=1)
-        d = month_end(nxt)
+        d = month_end(d + dt.timedelta(days=1))
+    if not out or out[-1] != end:
+        out.append(end)
     return out
 
 

@@ -8,7 +8,7 @@ the owner's budget in the year they are paid, so state support buys more sites.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 
 class Ledger:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
 import simpy
 
 from dxsim.geo.country import Country
-from dxsim.geo.sites import ENV_NAMES, CellArrays, SiteLayer, build_synthetic_layer
+from dxsim.geo.sites import CellArrays, SiteLayer, build_synthetic_layer
 from dxsim.radio.coverage import CoverageGrid, Footprints
 from dxsim.radio.radii import radii_m
 from dxsim.results.metrics import MetricsRecorder
@@ -198,7 +198,8 @@ class Monitor:
         pop4_prov = w.cov4g.covered_pop_group.copy()
         total_pop = float(w.province_pop.sum())
         ordered = np.arange(hi) >= self.r.n_start
-        waiting = ordered & np.isnan(on[:hi])
+        waiting = ordered & np.isnan(on[:hi])  # not yet taken by a crew
+        building = ordered & (on[:hi] > day)  # taken by a crew, not yet on air
         permit_wait = waiting & (st.permit_done_day[:hi] > day)
         equip_wait = waiting & ~permit_wait & ~(st.delivered_day[:hi] <= day)
         crew_wait = waiting & ~permit_wait & ~equip_wait
@@ -225,6 +226,7 @@ class Monitor:
             "sites_in_permitting": float(permit_wait.sum()),
             "sites_awaiting_equipment": float(equip_wait.sum()),
             "sites_awaiting_crew": float(crew_wait.sum()),
+            "sites_under_construction": float(building.sum()),
         })
         work = st.crew_work_done - self.last_work
         cap = st.crew_capacity - self.last_cap

@@ -27,7 +27,7 @@ import simpy
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
 from dxsim.sim.calendar import Clock
 from dxsim.sim.finance import Ledger
-from dxsim.sim.rng import lognormal_days, stream
+from dxsim.sim.rng import stream
 
 WEEK_DAYS = 7.0
 
