@@ -99,4 +99,27 @@ def calibration_rows(world: World) -> list[CalibrationRow]:
                        100.0 * world.scenario.start_state.stations_5g / world.layer.sites_4g.height, 0.5,
                        "%", src("stations_5g_share_of_4g_2025_10")),
     ]
+    if world.villages is not None:
+        rows += village_rows(world, f)
     return rows
+
+
+def village_rows(world: World, f: dict[str, dict]) -> list[CalibrationRow]:
+    """The village count at the start and the pace of the 2022-2025 programme beside the model's."""
+    from dxsim.sim.model import run_replication
+
+    n_2022 = float(f["villages_no_signal_2022_09"]["value"])
+    n_2023 = float(f["villages_no_signal_2023_03"]["value"])
+    n_2025 = float(f["villages_no_signal_no_power_2025_10"]["value"])
+    years = 3.08  # 2022-09-30 -> 2025-10-31
+    connected = run_replication(world, 0).village_connected_day
+    first_year = float((connected <= 365).sum())
+    src = f"{f['villages_no_signal_2022_09']['source']}; {f['villages_no_signal_no_power_2025_10']['source']}"
+    return [
+        CalibrationRow("Villages without grid power and mobile signal at the start (2025-10)", n_2025,
+                       float(world.villages.table.height), 0.0, "villages",
+                       f["villages_no_signal_no_power_2025_10"]["source"]),
+        CalibrationRow(f"Villages without signal: {n_2022:.0f} (2022-09) -> ~{n_2023:.0f} (2023-03) -> {n_2025:.0f} "
+                       f"(2025-10): connected per year then, vs the model's first year", (n_2022 - n_2025) / years,
+                       first_year, None, "villages per year", src),
+    ]

@@ -17,6 +17,7 @@ from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
 from dxsim.results.metrics import empty_metrics
 from dxsim.results.summary import summarise
+from dxsim.results.villages import last_village_kpi, village_table, write_geojson
 from dxsim.results.writer import atomic_dir, write_json, write_table
 from dxsim.scenario import load_scenario, scenario_sha256
 from dxsim.scenario.schema import OPERATORS, Scenario
@@ -32,12 +33,18 @@ class RunOutput:
     metrics: pl.DataFrame
     sites: pl.DataFrame
     out_dir: Path | None
+    villages: pl.DataFrame | None = None
 
 
 def provenance_sources(world: World) -> list[dict]:
     """`data_sources` for summary.json: name, licence, synthetic flag."""
     rows = [{"name": d["name"], "licence": d["licence"], "synthetic": bool(d["synthetic"])}
-            for d in data_sources() if d.get("in_cache") or (d["synthetic"] and world.layer.synthetic)]
+            for d in data_sources()
+            if d.get("in_cache") or (d.get("used_by") and world.villages is not None)
+            or (d["synthetic"] and world.layer.synthetic)]
+    if world.villages is not None and world.villages.table["synthetic"].any():
+        rows.append({"name": "remote villages beyond the named ones (dxsim.geo.villages, seeded)",
+                     "licence": "CC0 (generated)", "synthetic": True})
     if not world.layer.synthetic:
         rows.append({"name": "5G candidate sites beyond the planner's list (dxsim.geo.sites, seeded)",
                      "licence": "CC0 (generated)", "synthetic": True})
@@ -84,15 +91,28 @@ def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = 
     world = prepare_world(scenario, country, scenario_dir=path.parent, progress=say)
     frames = []
     first = None
+    village_days: dict[int, np.ndarray] = {}
     for rep in range(reps):
         res = run_replication(world, rep, seed=seed)
         frames.append(res.metrics)
         if rep == 0:
             first = res
+        if res.village_connected_day is not None:
+            village_days[rep] = res.village_connected_day
         if on_replication:
             on_replication(rep + 1, reps)
     metrics = pl.concat(frames) if frames else empty_metrics()
-    kpis = summarise(metrics)
+    extra = {}
+    villages = None
+    if world.villages is not None:
+        h = scenario.horizon
+        feasible = world.villages.inputs.feasible
+        extra["year_last_village_connected"] = last_village_kpi(
+            feasible, village_days, h.start_date, float((h.end_date - h.start_date).days))
+        extra["villages_no_feasible_option"] = {r: float((~feasible).sum()) for r in village_days}
+        villages = village_table(world.villages.table, h.start_date, h.end_date, first.village_started_day,
+                                 first.village_power_day, first.village_connected_day, village_days)
+    kpis = summarise(metrics, extra)
     summary = {
         "scenario": scenario.name,
         "scenario_file": str(path),
@@ -113,9 +133,12 @@ def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = 
             write_json(tmp / "summary.json", summary)
             write_table(tmp, "metrics", metrics)
             write_table(tmp, "sites_5g", sites, csv=False)
+            if villages is not None:
+                write_table(tmp, "villages", villages, csv=False)
+                write_geojson(villages, tmp / "villages.geojson")
 
         say("writing outputs")
         atomic_dir(out_dir, fill)
-    return RunOutput(scenario, summary, metrics, sites, out_dir if write else None)
+    return RunOutput(scenario, summary, metrics, sites, out_dir if write else None, villages)
 
 

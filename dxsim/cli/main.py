@@ -70,6 +70,41 @@ KPI_ROWS = [
 ]
 
 
+VILLAGE_ROWS = [
+    ("Villages without power and signal at start", "villages_unconnected_start"),
+    ("Villages connected by the end", "villages_connected_end"),
+    ("Villages with no feasible option", "villages_no_feasible_option"),
+    ("Date the last feasible village is connected", "year_last_village_connected"),
+    ("People connected", "village_pop_connected_end"),
+    ("Village programme capex (VND bn)", "village_capex_total_vnd_bn"),
+    ("Cost per person connected (VND m)", "village_cost_per_person_connected_vnd_m"),
+]
+
+
+def _table(title: str, rows: list[tuple[str, str]], summary: dict) -> Table:
+    k = summary["kpis"]
+    reps = summary["reps"] > 1
+    t = Table(title=title)
+    t.add_column("KPI")
+    t.add_column("P50", justify="right")
+    if reps:
+        t.add_column("P10", justify="right")
+        t.add_column("P90", justify="right")
+    for label, key in rows:
+        row = [label, _fmt(k.get(key), key)]
+        if reps:
+            row += [_fmt(k.get(f"{key}_p10"), key), _fmt(k.get(f"{key}_p90"), key)]
+        t.add_row(*row)
+    return t
+
+
+def village_table(summary: dict) -> Table | None:
+    if "villages_connected_end" not in summary["kpis"]:
+        return None
+    return _table(f"{summary['scenario']}: remote villages (year_* as YYYY-MM; 'not reached' = not within the horizon)",
+                  VILLAGE_ROWS, summary)
+
+
 def kpi_table(summary: dict) -> Table:
     k = summary["kpis"]
     end = summary["horizon"]["end_date"][:7].replace("-", "_")
@@ -125,6 +160,9 @@ def run(
 
                 res = run_scenario(path, out_dir=target, seed=seed, reps=reps, progress=say, on_replication=on_rep)
             out.print(kpi_table(res.summary))
+            vt = village_table(res.summary)
+            if vt is not None:
+                out.print(vt)
             out.print(f"wrote {res.out_dir}/")
         return 0
 
@@ -178,7 +216,7 @@ def data(build: bool = typer.Option(False, "--build", help="Build (or refresh) t
         for c in ("name", "file", "licence", "synthetic", "used by the model", "present"):
             t.add_column(c)
         for d in data_sources():
-            used = "yes" if d.get("in_cache") or d["synthetic"] else "reference / later modules"
+            used = "yes" if d.get("in_cache") or d["synthetic"] or d.get("used_by") else "reference / later modules"
             t.add_row(d["name"], str(d.get("file", "")), d["licence"], "yes" if d["synthetic"] else "no", used,
                       "yes" if d.get("present", True) else "MISSING")
         out.print(t)

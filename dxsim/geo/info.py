@@ -24,6 +24,7 @@ def data_sources(raw_dir: Path | None = None) -> list[dict]:
             "synthetic": spec.synthetic,
             "present": (base / spec.path).is_file(),
             "in_cache": spec.key in used,
+            "used_by": getattr(spec, "used_by", "") or ("geodata cache" if spec.key in used else ""),
         }
         for spec in raw.RAW_FILES.values()
     ]

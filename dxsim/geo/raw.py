@@ -38,6 +38,7 @@ class RawFile:
     licence: str
     synthetic: bool = False
     in_cache: bool = False  # read by dxsim.geo.build (its sha256 keys the cache)
+    used_by: str = ""  # model module reading it directly at run time (not through the cache)
 
 
 RAW_FILES: dict[str, RawFile] = {
@@ -155,9 +156,11 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "deadzone_villages_sample",
             "villages/vn_named_deadzone_villages_sample.csv",
-            "25 named villages without signal, placed at their commune centroid",
+            "25 named villages without grid power and mobile signal (commune given; the village layer places "
+            "each in a remote cell of its commune)",
             "baotuyenquang.com.vn 2026-01-12; plo.vn 2025-12-08; vietnamadminunits centroids",
             "Facts + MIT (coordinates)",
+            used_by="dxsim.geo.villages",
         ),
     ]
 }

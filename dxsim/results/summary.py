@@ -67,9 +67,46 @@ def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     return kpis
 
 
-def summarise(metrics: pl.DataFrame) -> dict[str, float | None]:
-    """P50 of every KPI; with more than one replication also `<kpi>_p10` and `<kpi>_p90`."""
+def village_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
+    """Village programme KPIs per replication (empty when the run has no villages)."""
+    nat = metrics.filter(pl.col("area") == "VN")
+    if nat.filter(pl.col("metric") == "villages_connected").height == 0:
+        return {}
+    last = nat["date"].max()
+    first = nat["date"].min()
+
+    def at(metric: str, d) -> dict[int, float]:
+        sub = nat.filter((pl.col("date") == d) & (pl.col("metric") == metric))
+        return dict(zip(sub["replication"].to_list(), sub["value"].to_list(), strict=True))
+
+    total = nat.filter(pl.col("metric") == "village_capex_vnd_bn").group_by("replication").agg(pl.col("value").sum())
+    capex = dict(zip(total["replication"].to_list(), total["value"].to_list(), strict=True))
+    pop = at("village_pop_connected", last)
+    out = {
+        "villages_unconnected_start": at("villages_unconnected", first),
+        "villages_connected_end": at("villages_connected", last),
+        "villages_unconnected_end": at("villages_unconnected", last),
+        "village_pop_connected_end": pop,
+        "village_capex_total_vnd_bn": capex,
+        "village_cost_per_person_connected_vnd_m": {
+            r: (capex[r] * 1e3 / pop[r] if pop[r] > 0 else math.nan) for r in capex},
+    }
+    zero = nat.filter((pl.col("metric") == "villages_unconnected") & (pl.col("value") <= 0))
+    reps = sorted(nat["replication"].unique().to_list())
+    first_zero = zero.group_by("replication").agg(pl.col("date").min())
+    when = dict(zip(first_zero["replication"].to_list(), first_zero["date"].to_list(), strict=True))
+    out["year_all_villages_connected"] = {r: (_decimal_year(when[r]) if r in when else math.nan) for r in reps}
+    return out
+
+
+def summarise(metrics: pl.DataFrame, extra: dict[str, dict[int, float]] | None = None) -> dict[str, float | None]:
+    """P50 of every KPI; with more than one replication also `<kpi>_p10` and `<kpi>_p90`.
+
+    `extra` adds KPIs computed elsewhere (name -> {replication: value}).
+    """
     per = per_replication_kpis(metrics)
+    per.update(village_kpis(metrics))
+    per.update(extra or {})
     n_reps = metrics["replication"].n_unique()
     out: dict[str, float | None] = {}
     for name, by_rep in per.items():

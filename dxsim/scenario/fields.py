@@ -7,9 +7,15 @@ the README table are generated.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# Value types shared by scenario sections (ranges travel into the JSON Schema and the docs).
+Year = Annotated[int, Field(ge=2020, le=2100)]
+SitesPerYear = Annotated[int, Field(ge=0, le=500_000)]
+VndBnPerYear = Annotated[float, Field(ge=0, le=1_000_000)]
+Month = Annotated[int, Field(ge=1, le=12)]
 
 
 class StrictModel(BaseModel):

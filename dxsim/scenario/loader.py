@@ -237,24 +237,39 @@ def _load(
     return merged, prov, top_shown
 
 
+# Scenario fields naming a data file, relative to the scenario file that names them:
+# (dotted path, what it is, allowed text).
+_RELATIVE_FILES: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("sites", "file"), "site file",
+     "a CSV file (lon, lat, operator, technology, band_mhz, on_air_date), relative to this scenario file's folder"),
+    (("villages", "layer", "file"), "village file",
+     "a CSV or GeoJSON file (name, lon, lat, gso34, population), relative to this scenario file's folder"),
+)
+
+
 def _resolve_site_file(raw: dict[str, Any], cur_path: Path, cur_shown: str, top_path: Path) -> None:
-    """`sites.file` is relative to the file that names it; store it relative to the loaded file.
+    """`sites.file` and `villages.layer.file` are relative to the file that names them; store them
+    relative to the loaded file.
 
     Relative to the top file (not absolute) so that the scenario hash is the same in any clone.
     """
-    sites = raw.get("sites")
-    if not isinstance(sites, dict) or not isinstance(sites.get("file"), str) or not sites["file"].strip():
-        return
-    target = cur_path.parent / sites["file"]
-    if not _is_file(target):
-        raise DxsimInputError(
-            f"site file not found (looked for {_abs(target)})",
-            file=cur_shown,
-            field="sites.file",
-            value=sites["file"],
-            allowed="a CSV file (lon, lat, operator, technology, band_mhz, on_air_date), relative to this scenario file's folder",
-        )
-    sites["file"] = os.path.relpath(os.path.realpath(target), os.path.dirname(_real(top_path)))
+    for keys, what, allowed in _RELATIVE_FILES:
+        node: Any = raw
+        for k in keys[:-1]:
+            node = node.get(k) if isinstance(node, dict) else None
+        name = keys[-1]
+        if not isinstance(node, dict) or not isinstance(node.get(name), str) or not node[name].strip():
+            continue
+        target = cur_path.parent / node[name]
+        if not _is_file(target):
+            raise DxsimInputError(
+                f"{what} not found (looked for {_abs(target)})",
+                file=cur_shown,
+                field=".".join(keys),
+                value=node[name],
+                allowed=allowed,
+            )
+        node[name] = os.path.relpath(os.path.realpath(target), os.path.dirname(_real(top_path)))
 
 
 def _is_file(path: Path) -> bool:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from dxsim.scenario.fields import StrictModel, param
+from dxsim.scenario.fields import Month, SitesPerYear, StrictModel, VndBnPerYear, Year, param
 
 OPERATORS = ("viettel", "vnpt", "mobifone")
 REGIONS = ("north", "central", "south")
@@ -26,11 +26,7 @@ SUPPORTED_BANDS_MHZ = (700, 900, 1800, 2100, 2600, 3500)
 SEED_000_56 = "MoST report on the National DT Programme, Oct 2025 (seed 000:56)"
 ASSUMPTION = "dxsim assumption (no public Vietnamese figure; seed_facts.md open question {q})"
 
-# Keys and values of the per-year tables (ranges enforced by pydantic and shown in the docs).
-Year = Annotated[int, Field(ge=2020, le=2100)]
-SitesPerYear = Annotated[int, Field(ge=0, le=500_000)]
-VndBnPerYear = Annotated[float, Field(ge=0, le=1_000_000)]
-Month = Annotated[int, Field(ge=1, le=12)]
+
 
 
 class DelayDays(StrictModel):
@@ -406,6 +402,10 @@ class Sites(StrictModel):
     )
 
 
+# Imported here, after DelayDays and friends exist, so the section modules may reuse them.
+from dxsim.scenario.schema_villages import Villages  # noqa: E402
+
+
 class Scenario(StrictModel):
     """A planning scenario: current policy (baseline) or an investment option."""
 
@@ -441,6 +441,7 @@ class Scenario(StrictModel):
     supply: Supply = Field(default_factory=Supply, description="Equipment supply.")
     costs: Costs = Field(default_factory=Costs, description="Capex per site.")
     subsidy: Subsidy = Field(default_factory=Subsidy, description="Resolution 193/2025/QH15 support.")
+    villages: Villages = Field(default_factory=Villages, description="Remote villages without power and signal.")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

@@ -25,6 +25,8 @@ from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
 from dxsim.sim.calendar import Clock, month_ends
 from dxsim.sim.finance import Ledger
 from dxsim.sim.rollout import PlanArrays, Rollout
+from dxsim.sim.villages.process import OWNER as VILLAGES, VillageProgramme
+from dxsim.sim.villages.setup import VillageWorld, prepare_villages
 
 Progress = Callable[[str], None]
 
@@ -50,6 +52,7 @@ class World:
     radius_5g_m: dict[str, float]
     province_codes: list[str]
     province_pop: np.ndarray
+    villages: VillageWorld | None = None
 
 
 def cell_arrays(country: Country) -> CellArrays:
@@ -101,6 +104,8 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     r5 = radii_m("5g", scenario.radio.band_5g_mhz, cdef)
     say("site layer")
     layer = load_site_layer(scenario, country, cells, r4, r5, scenario_dir)
+    say("villages")
+    villages, layer = prepare_villages(scenario, country, cells, layer, r4, scenario_dir)
     plan = layer.plan_5g
     radius = plan["radius_m"].to_numpy().astype(np.float64)
     pa = PlanArrays(is_new=(plan["kind"] == "new").to_numpy(), region_idx=plan["region_idx"].to_numpy().astype(np.int64),
@@ -119,7 +124,7 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     cov4.add_sites(s4["row"].to_numpy(), s4["col"].to_numpy(), s4["x_m"].to_numpy(), s4["y_m"].to_numpy(), r4_site)
     prov_pop = np.bincount(cells.province_idx, weights=cells.pop, minlength=cells.n_provinces)
     return World(scenario, country, cells, layer, pa, row, col, x, y, radius, cov5, cov4, fp, r4, r5,
-                 list(country.province_codes), prov_pop)
+                 list(country.province_codes), prov_pop, villages)
 
 
 @dataclass
@@ -128,6 +133,9 @@ class ReplicationResult:
     on_air_day: np.ndarray
     operator: np.ndarray
     subsidy_paid_vnd_bn: float
+    village_started_day: np.ndarray | None = None
+    village_power_day: np.ndarray | None = None
+    village_connected_day: np.ndarray | None = None
 
 
 def run_replication(world: World, replication: int, seed: int | None = None) -> ReplicationResult:
@@ -138,26 +146,42 @@ def run_replication(world: World, replication: int, seed: int | None = None) -> 
     env = simpy.Environment()
 
     def budget_for(owner: str, year: int) -> float:
+        if owner == VILLAGES:
+            return sc.villages.programme.budget_for(year)
         op = sc.operators.get(owner)
         return op.value_for_year(op.capex_budget_vnd_bn, year) if op else 0.0
 
     ledger = Ledger(budget_for)
     rollout = Rollout(env, sc, world.plan, world.layer.n_5g_start, clock, seed, replication, ledger)
     rollout.start()
+    vp = None
+    if world.villages is not None:
+        vp = VillageProgramme(env, sc, world.villages.inputs, clock, seed, replication, ledger)
+        vp.start()
     rec = MetricsRecorder(replication, world.province_codes)
-    monitor = Monitor(world, rollout, clock, rec)
+    monitor = Monitor(world, rollout, clock, rec, vp)
     env.process(monitor.run(env))
     env.run(until=clock.horizon_days + 1)
     st = rollout.state
-    return ReplicationResult(rec.frame(), st.on_air_day.copy(), st.operator.copy(), rollout.subsidy_paid_vnd_bn)
+    res = ReplicationResult(rec.frame(), st.on_air_day.copy(), st.operator.copy(), rollout.subsidy_paid_vnd_bn)
+    if vp is not None:
+        res.village_started_day = vp.started_day.copy()
+        res.village_power_day = vp.power_day.copy()
+        res.village_connected_day = vp.connected_day.copy()
+    return res
 
 
 class Monitor:
     """At each month end: switch on the month's new sites in the coverage grid and record metrics."""
 
-    def __init__(self, world: World, rollout: Rollout, clock: Clock, rec: MetricsRecorder) -> None:
+    def __init__(self, world: World, rollout: Rollout, clock: Clock, rec: MetricsRecorder,
+                 villages: VillageProgramme | None = None) -> None:
         self.w = world
         self.r = rollout
+        self.vp = villages
+        # village sites add 4G coverage as they switch on: this replication's own copy
+        self.cov4 = world.cov4g.copy() if villages is not None else world.cov4g
+        self.village_on = np.zeros(world.villages.inputs.n if villages is not None else 0, dtype=bool)
         self.clock = clock
         self.rec = rec
         self.cov5 = world.cov5g_start.copy()
@@ -194,8 +218,10 @@ class Monitor:
         capex_prov = np.bincount(w.plan.province_idx[new], weights=st.capex_vnd_bn[new], minlength=n_prov)
         self.capex_cum += float(capex_prov.sum())
         # copies: the recorder keeps the arrays, and the grid updates covered_pop_group in place
+        if self.vp is not None:
+            self.record_villages(date, day)
         pop5_prov = self.cov5.covered_pop_group.copy()
-        pop4_prov = w.cov4g.covered_pop_group.copy()
+        pop4_prov = self.cov4.covered_pop_group.copy()
         total_pop = float(w.province_pop.sum())
         ordered = np.arange(hi) >= self.r.n_start
         waiting = ordered & np.isnan(on[:hi])  # not yet taken by a crew
@@ -242,3 +268,34 @@ class Monitor:
         self.rec.by_province(date, "pop_covered_4g", pop4_prov)
         self.rec.by_province(date, "pop_covered_4g_pct", 100.0 * pop4_prov / np.maximum(w.province_pop, 1.0))
         self.rec.by_province(date, "capex_vnd_bn", capex_prov)
+
+    def record_villages(self, date: dt.date, day: float) -> None:
+        """Village metrics by province; connected villages' sites add 4G coverage."""
+        vw, vp = self.w.villages, self.vp
+        n_prov = len(self.w.province_codes)
+        conn = vp.connected_day <= day
+        new = np.flatnonzero(conn & ~self.village_on)
+        if new.size:
+            self.cov4.add_sites(vw.row[new], vw.col[new], vw.x_m[new], vw.y_m[new], vw.radius_4g_m[new])
+            self.village_on[new] = True
+        pop = vw.inputs.population
+        capex = vw.inputs.capex_vnd_bn
+        is_new = np.zeros(conn.size, dtype=bool)
+        is_new[new] = True
+
+        def by_province(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+            w = None if weights is None else weights[mask]
+            return np.bincount(vw.province_idx[mask], weights=w, minlength=n_prov).astype(float)
+
+        self.rec.by_province(date, "villages_connected", by_province(conn))
+        self.rec.by_province(date, "villages_unconnected", by_province(~conn))
+        self.rec.by_province(date, "village_pop_connected", by_province(conn, pop))
+        self.rec.by_province(date, "village_capex_vnd_bn", by_province(is_new, capex))
+        self.rec.national(date, {
+            "villages_connected": float(conn.sum()),
+            "villages_unconnected": float((~conn).sum()),
+            "village_pop_connected": float(pop[conn].sum()),
+            "village_capex_vnd_bn": float(capex[new].sum()),
+            "villages_with_power": float((vp.power_day <= day).sum()),
+            "villages_started": float((vp.started_day <= day).sum()),
+        })

@@ -1,0 +1,72 @@
+"""Village entity table (one row per village) and its GeoJSON, from the run's results.
+
+Dates are replication 0's; with several replications the connected date's P10/P50/P90 across
+replications are added (empty = not connected within the horizon).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from dxsim.results.summary import _decimal_year
+
+
+def _dates(start: dt.date, days: np.ndarray) -> list[dt.date | None]:
+    return [None if (d is None or np.isnan(d)) else start + dt.timedelta(days=int(math.floor(d))) for d in days]
+
+
+def last_village_kpi(feasible: np.ndarray, connected_by_rep: dict[int, np.ndarray], start: dt.date,
+                     horizon_days: float) -> dict[int, float]:
+    """Per replication: decimal year the last feasible village is connected (NaN if one is not, in the horizon)."""
+    out = {}
+    for rep, days in connected_by_rep.items():
+        d = days[feasible]
+        if d.size == 0 or np.isnan(d).any() or d.max() > horizon_days:
+            out[rep] = math.nan
+        else:
+            out[rep] = _decimal_year(start + dt.timedelta(days=int(math.floor(d.max()))))
+    return out
+
+
+def village_table(table: pl.DataFrame, start: dt.date, end: dt.date, started: np.ndarray, power: np.ndarray,
+                  connected: np.ndarray, connected_by_rep: dict[int, np.ndarray]) -> pl.DataFrame:
+    """Layer + chosen option + dates + status for every village (none dropped)."""
+    horizon = float((end - start).days)
+    in_h = ~np.isnan(connected) & (connected <= horizon)
+    feasible = table["feasible"].fill_null(False).to_numpy()
+    status = np.where(~feasible, "no feasible option",
+                      np.where(in_h, "connected",
+                               np.where(~np.isnan(started) & (started <= horizon), "in works", "not started")))
+    out = table.with_columns(
+        pl.Series("started_date", _dates(start, started), dtype=pl.Date),
+        pl.Series("power_date", _dates(start, np.where(power <= horizon, power, np.nan)), dtype=pl.Date),
+        pl.Series("connected_date", _dates(start, np.where(in_h, connected, np.nan)), dtype=pl.Date),
+        pl.Series("status", status),
+        pl.Series("people_connected", np.where(in_h, table["population"].to_numpy(), 0)),
+        pl.Series("cost_vnd_bn", table["capex_vnd_bn"].fill_null(0.0).to_numpy()),
+    )
+    if len(connected_by_rep) > 1:
+        stack = np.vstack([np.where(d <= horizon, d, np.inf) for d in connected_by_rep.values()])
+        for p in (10, 50, 90):
+            q = np.quantile(stack, p / 100, axis=0, method="inverted_cdf")
+            out = out.with_columns(pl.Series(f"connected_date_p{p}", _dates(start, np.where(np.isinf(q), np.nan, q)),
+                                             dtype=pl.Date))
+    return out
+
+
+def write_geojson(df: pl.DataFrame, path: Path) -> None:
+    """Points with every column as properties (dates ISO); text is data, never markup."""
+    feats = []
+    for rec in df.iter_rows(named=True):
+        props = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in rec.items()
+                 if k not in ("x_m", "y_m", "row", "col", "cell_id")}
+        props = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in props.items()}
+        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]},
+                      "properties": props})
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False), encoding="utf-8")
