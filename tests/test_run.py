@@ -297,3 +297,61 @@ def test_different_seed_different_metrics(metrics, tmp_path):
         return df.filter(sel).sort("replication", "area")
 
     assert start(other).equals(start(metrics))
+
+
+# --------------------------------------------------------------------------- villages
+
+
+@pytest.fixture(scope="module")
+def villages(baseline) -> pl.DataFrame:
+    _, out = baseline
+    return pl.read_parquet(out / "villages.parquet")
+
+
+def test_one_row_per_village_none_dropped(villages, metrics):
+    assert villages.height == 117 and villages["village_id"].is_unique().all()
+    start = metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == "villages_unconnected")
+                           & (pl.col("replication") == 0)).sort("date")["value"][0]
+    assert start == villages.height
+    assert set(villages["status"].unique()) <= {"connected", "in works", "not started", "no feasible option"}
+    assert villages.filter(~pl.col("feasible"))["status"].eq("no feasible option").all()
+
+
+def test_people_connected_match_the_layer_and_the_metrics(villages, metrics):
+    end = metrics.filter((pl.col("replication") == 0) & (pl.col("metric") == "village_pop_connected"))
+    last = end["date"].max()
+    vn = end.filter((pl.col("area") == "VN") & (pl.col("date") == last))["value"][0]
+    provinces = end.filter((pl.col("area") != "VN") & (pl.col("date") == last))["value"].sum()
+    connected = villages.filter(pl.col("status") == "connected")
+    assert vn == pytest.approx(float(connected["population"].sum()))
+    assert provinces == pytest.approx(vn)
+    assert villages["people_connected"].sum() == connected["population"].sum()
+    assert villages["people_connected"].sum() <= villages["population"].sum()
+
+
+def test_village_dates_are_consistent(villages):
+    c = villages.filter(pl.col("status") == "connected")
+    assert (c["connected_date"] >= c["power_date"]).all()
+    assert (c["power_date"] >= c["started_date"]).all()
+    assert c["reason"].str.len_chars().min() > 10
+
+
+def test_villages_geojson_matches_the_table(baseline, villages):
+    _, out = baseline
+    gj = json.loads((out / "villages.geojson").read_text(encoding="utf-8"))
+    assert gj["type"] == "FeatureCollection" and len(gj["features"]) == villages.height
+    f0 = gj["features"][0]
+    assert f0["geometry"]["type"] == "Point"
+    ids = [f["properties"]["village_id"] for f in gj["features"]]
+    assert ids == villages["village_id"].to_list()
+    assert all(isinstance(f["properties"]["synthetic"], bool) for f in gj["features"])
+
+
+def test_village_kpis(summary, villages):
+    k = summary["kpis"]
+    assert k["villages_unconnected_start"] == 117
+    assert k["villages_no_feasible_option"] == float((~villages["feasible"]).sum())
+    for name in ("year_last_village_connected", "village_capex_total_vnd_bn"):
+        lo, mid, hi = k.get(f"{name}_p10"), k.get(name), k.get(f"{name}_p90")
+        if None not in (lo, mid, hi):
+            assert lo <= mid <= hi
