@@ -16,6 +16,7 @@ import dxsim
 from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
 from dxsim.results.metrics import empty_metrics
+from dxsim.results.datacentres import datacentre_table
 from dxsim.results.summary import summarise
 from dxsim.results.villages import last_village_kpi, village_table, write_geojson
 from dxsim.results.writer import atomic_dir, write_json, write_table
@@ -40,7 +41,9 @@ def provenance_sources(world: World) -> list[dict]:
     """`data_sources` for summary.json: name, licence, synthetic flag."""
     rows = [{"name": d["name"], "licence": d["licence"], "synthetic": bool(d["synthetic"])}
             for d in data_sources()
-            if d.get("in_cache") or (d.get("used_by") and world.villages is not None)
+            if d.get("in_cache")
+            or (d.get("used_by") == "dxsim.geo.villages" and world.villages is not None)
+            or (d.get("used_by") == "dxsim.geo.datacentres" and world.compute is not None)
             or (d["synthetic"] and world.layer.synthetic)]
     if world.villages is not None and world.villages.table["synthetic"].any():
         rows.append({"name": "remote villages beyond the named ones (dxsim.geo.villages, seeded)",
@@ -112,6 +115,9 @@ def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = 
         extra["villages_no_feasible_option"] = {r: float((~feasible).sum()) for r in village_days}
         villages = village_table(world.villages.table, h.start_date, h.end_date, first.village_started_day,
                                  first.village_power_day, first.village_connected_day, village_days)
+    dcs = None
+    if world.compute is not None and first.compute is not None:
+        dcs = datacentre_table(world.compute.dc_table, first.compute, scenario.horizon.start_date)
     kpis = summarise(metrics, extra)
     summary = {
         "scenario": scenario.name,
@@ -133,6 +139,8 @@ def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = 
             write_json(tmp / "summary.json", summary)
             write_table(tmp, "metrics", metrics)
             write_table(tmp, "sites_5g", sites, csv=False)
+            if dcs is not None:
+                write_table(tmp, "datacentres", dcs, csv=False)
             if villages is not None:
                 write_table(tmp, "villages", villages, csv=False)
                 write_geojson(villages, tmp / "villages.geojson")

@@ -131,7 +131,9 @@ def test_json_schema_numbers_have_ranges_and_units_have_sources() -> None:
     assert schema["$id"] and schema["title"]
     for where, node in _schema_nodes(schema):
         if node.get("type") in ("integer", "number"):
-            assert "enum" in node or ("minimum" in node and "maximum" in node), (
+            has_lo = "minimum" in node or "exclusiveMinimum" in node
+            has_hi = "maximum" in node or "exclusiveMaximum" in node
+            assert "enum" in node or (has_lo and has_hi), (
                 f"{where}: number without a range"
             )
         if "x-unit" in node or "x-source" in node:

@@ -81,6 +81,28 @@ VILLAGE_ROWS = [
 ]
 
 
+COMPUTE_ROWS = [
+    ("Data-centre IT capacity at start (MW)", "dc_it_capacity_mw_start"),
+    ("Data-centre IT capacity at end (MW)", "dc_it_capacity_mw_end"),
+    ("Facility power at end (MW)", "dc_facility_power_mw_end"),
+    ("Date DC capacity reaches 1 GW", "year_dc_1gw"),
+    ("Date it reaches Singapore's 1.4 GW", "year_dc_1_4gw_singapore"),
+    ("GPUs installed at start / end", "gpus_installed_start"),
+    ("", "gpus_installed_end"),
+    ("GPUs stranded (no power) at end", "gpus_stranded_end"),
+    ("Date GPUs reach 15x the start", "year_gpus_15x_start"),
+    ("Date a 25,000-A100-equivalent run fits", "year_gpt4_scale_run_fits"),
+    ("Dense BF16 PFLOPS at end", "gpu_pflops_bf16_end"),
+    ("Compute capex (VND bn)", "compute_capex_total_vnd_bn"),
+]
+
+
+def compute_table(summary: dict) -> Table | None:
+    if "dc_it_capacity_mw_end" not in summary["kpis"]:
+        return None
+    return _table(f"{summary['scenario']}: data centres and GPUs", COMPUTE_ROWS, summary)
+
+
 def _table(title: str, rows: list[tuple[str, str]], summary: dict) -> Table:
     k = summary["kpis"]
     reps = summary["reps"] > 1
@@ -160,9 +182,9 @@ def run(
 
                 res = run_scenario(path, out_dir=target, seed=seed, reps=reps, progress=say, on_replication=on_rep)
             out.print(kpi_table(res.summary))
-            vt = village_table(res.summary)
-            if vt is not None:
-                out.print(vt)
+            for extra in (village_table(res.summary), compute_table(res.summary)):
+                if extra is not None:
+                    out.print(extra)
             out.print(f"wrote {res.out_dir}/")
         return 0
 
@@ -254,8 +276,8 @@ def calibration(
         for c in ("figure", "reported", "model", "tolerance", "status"):
             t.add_column(c, overflow="fold")
         for r in rows:
-            t.add_row(r.figure, _fmt(r.reported), _fmt(r.model), "±" + _fmt(r.tolerance) if r.tolerance is not None else "-",
-                      r.status)
+            tol = "≤ reported" if r.upper_bound else ("±" + _fmt(r.tolerance) if r.tolerance is not None else "-")
+            t.add_row(r.figure, _fmt(r.reported), _fmt(r.model), tol, r.status)
         out.print(t)
         out.print(f"sources and full table: {out_dir}/calibration.md")
         df = pl.DataFrame([{**r.__dict__, "status": r.status} for r in rows])
@@ -264,7 +286,7 @@ def calibration(
             df.write_csv(tmp / "calibration.csv")
             lines = ["| figure | reported | model | tolerance | status | source |", "|---|---|---|---|---|---|"]
             for r in rows:
-                tol = f"±{r.tolerance:g}" if r.tolerance is not None else "-"
+                tol = "<= reported" if r.upper_bound else (f"±{r.tolerance:g}" if r.tolerance is not None else "-")
                 lines.append(f"| {r.figure} | {_fmt(r.reported)} | {_fmt(r.model)} | {tol} | {r.status} | {r.source} |")
             (tmp / "calibration.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -138,6 +138,7 @@ RAW_FILES: dict[str, RawFile] = {
             "10 data-centre sites curated from news pages (source URL per row)",
             "Curated news pages; coordinates from vietnamadminunits commune centroids",
             "Facts + MIT (coordinates)",
+            used_by="dxsim.geo.datacentres",
         ),
         RawFile(
             "telecom_dc_stats",

@@ -99,6 +99,43 @@ def village_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     return out
 
 
+def compute_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
+    """Data-centre and GPU KPIs per replication (empty when the run has no compute model)."""
+    nat = metrics.filter(pl.col("area") == "VN")
+    if nat.filter(pl.col("metric") == "dc_it_capacity_mw").height == 0:
+        return {}
+    first, last = nat["date"].min(), nat["date"].max()
+    reps = sorted(nat["replication"].unique().to_list())
+
+    def at(metric: str, d) -> dict[int, float]:
+        sub = nat.filter((pl.col("date") == d) & (pl.col("metric") == metric))
+        return dict(zip(sub["replication"].to_list(), sub["value"].to_list(), strict=True))
+
+    gpus0 = at("gpus_installed_high_performance", first)
+    out: dict[str, dict[int, float]] = {
+        "dc_it_capacity_mw_start": at("dc_it_capacity_mw", first),
+        "dc_it_capacity_mw_end": at("dc_it_capacity_mw", last),
+        "dc_facility_power_mw_end": at("dc_facility_power_mw", last),
+        "racks_end": at("racks", last),
+        "gpus_installed_start": gpus0,
+        "gpus_installed_end": at("gpus_installed_high_performance", last),
+        "gpus_stranded_end": at("gpus_stranded", last),
+        "gpu_pflops_bf16_end": at("gpu_pflops_bf16", last),
+        "year_dc_1gw": first_date_reaching(nat, "dc_it_capacity_mw", 1000.0),
+        "year_dc_1_4gw_singapore": first_date_reaching(nat, "dc_it_capacity_mw", 1400.0),
+        "year_gpt4_scale_run_fits": first_date_reaching(nat, "gpu_a100_equivalents", 25_000.0),
+    }
+    growth = nat.filter(pl.col("metric") == "gpus_installed_high_performance").join(
+        pl.DataFrame({"replication": list(gpus0), "g0": list(gpus0.values())},
+                     schema={"replication": pl.Int32, "g0": pl.Float64}), on="replication")
+    hit = growth.filter(pl.col("value") >= 15.0 * pl.col("g0")).group_by("replication").agg(pl.col("date").min())
+    when = dict(zip(hit["replication"].to_list(), hit["date"].to_list(), strict=True))
+    out["year_gpus_15x_start"] = {r: (_decimal_year(when[r]) if r in when else math.nan) for r in reps}
+    capex = nat.filter(pl.col("metric") == "compute_capex_vnd_bn").group_by("replication").agg(pl.col("value").sum())
+    out["compute_capex_total_vnd_bn"] = dict(zip(capex["replication"].to_list(), capex["value"].to_list(), strict=True))
+    return out
+
+
 def summarise(metrics: pl.DataFrame, extra: dict[str, dict[int, float]] | None = None) -> dict[str, float | None]:
     """P50 of every KPI; with more than one replication also `<kpi>_p10` and `<kpi>_p90`.
 
@@ -106,6 +143,7 @@ def summarise(metrics: pl.DataFrame, extra: dict[str, dict[int, float]] | None =
     """
     per = per_replication_kpis(metrics)
     per.update(village_kpis(metrics))
+    per.update(compute_kpis(metrics))
     per.update(extra or {})
     n_reps = metrics["replication"].n_unique()
     out: dict[str, float | None] = {}

@@ -403,6 +403,7 @@ class Sites(StrictModel):
 
 
 # Imported here, after DelayDays and friends exist, so the section modules may reuse them.
+from dxsim.scenario.schema_compute import Compute  # noqa: E402
 from dxsim.scenario.schema_villages import Villages  # noqa: E402
 
 
@@ -442,6 +443,7 @@ class Scenario(StrictModel):
     costs: Costs = Field(default_factory=Costs, description="Capex per site.")
     subsidy: Subsidy = Field(default_factory=Subsidy, description="Resolution 193/2025/QH15 support.")
     villages: Villages = Field(default_factory=Villages, description="Remote villages without power and signal.")
+    compute: Compute = Field(default_factory=Compute, description="Data centres, GPUs and AI demand.")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -452,4 +454,8 @@ class Scenario(StrictModel):
             )
         if self.start_state.stations_5g > 3 * self.start_state.stations_4g:
             raise ValueError("start_state.stations_5g cannot exceed 3x stations_4g")
+        problems = self.compute.gpus.validate_horizon(self.horizon.start_date, self.horizon.end_date)
+        if problems:
+            path, msg = problems[0]
+            raise ValueError(f"compute.gpus.{path}: {msg}")
         return self

@@ -25,6 +25,7 @@ from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
 from dxsim.sim.calendar import Clock, month_ends
 from dxsim.sim.finance import Ledger
 from dxsim.sim.rollout import PlanArrays, Rollout
+from dxsim.sim.compute.setup import ComputeRun, ComputeWorld, prepare_compute, start_compute
 from dxsim.sim.villages.process import OWNER as VILLAGES, VillageProgramme
 from dxsim.sim.villages.setup import VillageWorld, prepare_villages
 
@@ -53,6 +54,7 @@ class World:
     province_codes: list[str]
     province_pop: np.ndarray
     villages: VillageWorld | None = None
+    compute: ComputeWorld | None = None
 
 
 def cell_arrays(country: Country) -> CellArrays:
@@ -123,8 +125,10 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     cov4 = cells.coverage_grid(sub)
     cov4.add_sites(s4["row"].to_numpy(), s4["col"].to_numpy(), s4["x_m"].to_numpy(), s4["y_m"].to_numpy(), r4_site)
     prov_pop = np.bincount(cells.province_idx, weights=cells.pop, minlength=cells.n_provinces)
+    say("data centres and GPUs")
+    compute = prepare_compute(scenario, country)
     return World(scenario, country, cells, layer, pa, row, col, x, y, radius, cov5, cov4, fp, r4, r5,
-                 list(country.province_codes), prov_pop, villages)
+                 list(country.province_codes), prov_pop, villages, compute)
 
 
 @dataclass
@@ -136,6 +140,7 @@ class ReplicationResult:
     village_started_day: np.ndarray | None = None
     village_power_day: np.ndarray | None = None
     village_connected_day: np.ndarray | None = None
+    compute: ComputeRun | None = None
 
 
 def run_replication(world: World, replication: int, seed: int | None = None) -> ReplicationResult:
@@ -158,8 +163,9 @@ def run_replication(world: World, replication: int, seed: int | None = None) -> 
     if world.villages is not None:
         vp = VillageProgramme(env, sc, world.villages.inputs, clock, seed, replication, ledger)
         vp.start()
+    cr = start_compute(env, sc, world.compute, clock, seed, replication) if world.compute is not None else None
     rec = MetricsRecorder(replication, world.province_codes)
-    monitor = Monitor(world, rollout, clock, rec, vp)
+    monitor = Monitor(world, rollout, clock, rec, vp, cr)
     env.process(monitor.run(env))
     env.run(until=clock.horizon_days + 1)
     st = rollout.state
@@ -168,6 +174,7 @@ def run_replication(world: World, replication: int, seed: int | None = None) -> 
         res.village_started_day = vp.started_day.copy()
         res.village_power_day = vp.power_day.copy()
         res.village_connected_day = vp.connected_day.copy()
+    res.compute = cr
     return res
 
 
@@ -175,10 +182,16 @@ class Monitor:
     """At each month end: switch on the month's new sites in the coverage grid and record metrics."""
 
     def __init__(self, world: World, rollout: Rollout, clock: Clock, rec: MetricsRecorder,
-                 villages: VillageProgramme | None = None) -> None:
+                 villages: VillageProgramme | None = None, compute: ComputeRun | None = None) -> None:
         self.w = world
         self.r = rollout
         self.vp = villages
+        self.cr = compute
+        self._busy_last = 0.0
+        self._installed_last = None
+        self._last_day = None
+        self._wait_ptr = 0
+        self._compute_capex_last = 0.0
         # village sites add 4G coverage as they switch on: this replication's own copy
         self.cov4 = world.cov4g.copy() if villages is not None else world.cov4g
         self.village_on = np.zeros(world.villages.inputs.n if villages is not None else 0, dtype=bool)
@@ -220,6 +233,8 @@ class Monitor:
         # copies: the recorder keeps the arrays, and the grid updates covered_pop_group in place
         if self.vp is not None:
             self.record_villages(date, day)
+        if self.cr is not None:
+            self.record_compute(date, day)
         pop5_prov = self.cov5.covered_pop_group.copy()
         pop4_prov = self.cov4.covered_pop_group.copy()
         total_pop = float(w.province_pop.sum())
@@ -299,3 +314,42 @@ class Monitor:
             "villages_with_power": float((vp.power_day <= day).sum()),
             "villages_started": float((vp.started_day <= day).sum()),
         })
+
+    def record_compute(self, date: dt.date, day: float) -> None:
+        """Data-centre capacity, GPUs and AI demand at the month end."""
+        cr, f = self.cr, self.cr.fleet
+        n_prov = len(self.w.province_codes)
+
+        def by_province(values: np.ndarray) -> np.ndarray:
+            return np.bincount(f.province_idx, weights=values, minlength=n_prov)
+
+        installed_now = float(cr.pool.installed)
+        busy = cr.pool.busy_gpu_days
+        span = day - self._last_day if self._last_day is not None else 0.0
+        avg_installed = 0.5 * (installed_now + (self._installed_last if self._installed_last is not None else installed_now))
+        util = 100.0 * (busy - self._busy_last) / (avg_installed * span) if span > 0 and avg_installed > 0 else 0.0
+        self._busy_last, self._installed_last, self._last_day = busy, installed_now, day
+        waits = cr.demand.started_wait_days
+        fresh = [w for (_, w) in waits[self._wait_ptr:]]
+        self._wait_ptr = len(waits)
+        capex_cum = cr.dcs.capex_vnd_bn_cum + cr.gpus.capex_vnd_bn_cum
+        capex_month, self._compute_capex_last = capex_cum - self._compute_capex_last, capex_cum
+        self.rec.national(date, {
+            "dc_it_capacity_mw": float(f.it_mw.sum()),
+            "dc_facility_power_mw": float(f.facility_power_mw().sum()),
+            "racks": float(f.racks.sum()),
+            "gpus_installed": float(cr.gpus.installed_gpus),
+            "gpus_installed_high_performance": float(cr.gpus.high_performance_installed),
+            "gpus_stranded": float(cr.gpus.stranded_gpus),
+            "gpu_pflops_bf16": float(cr.gpus.pflops_bf16),
+            "gpu_a100_equivalents": float(cr.gpus.a100_equivalents),
+            "gpu_utilization_pct": float(min(util, 100.0)),
+            "ai_jobs_waiting": float(cr.demand.waiting_jobs),
+            "compute_capex_vnd_bn": float(capex_month),
+        })
+        if fresh:  # no row in a month when no job started (the median of nothing is not a number)
+            self.rec.national(date, {"ai_job_wait_days_p50": float(np.median(fresh))})
+        self.rec.by_province(date, "dc_it_capacity_mw", by_province(f.it_mw))
+        self.rec.by_province(date, "dc_facility_power_mw", by_province(f.facility_power_mw()))
+        self.rec.by_province(date, "racks", by_province(f.racks))
+        self.rec.by_province(date, "gpus_installed", by_province(f.gpus))

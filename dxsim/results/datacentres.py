@@ -1,0 +1,41 @@
+"""Data-centre entity table: every data centre and project, with its state at the horizon end.
+
+Replication 0's end state: commissioned IT MW and racks, GPUs hosted, facility power, the dates
+of its first and last commissioned phase in the run, and whether it went ahead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+
+
+def datacentre_table(dc_table: pl.DataFrame, run, start: dt.date) -> pl.DataFrame:
+    """`run` is the replication's ComputeRun (fleet + data-centre model)."""
+    f, dcs = run.fleet, run.dcs
+    first_day: dict[str, float] = {}
+    last_day: dict[str, float] = {}
+    phases: dict[str, int] = {}
+    for day, dc_id, _mw, _racks in dcs.phases_commissioned:
+        first_day.setdefault(dc_id, day)
+        last_day[dc_id] = day
+        phases[dc_id] = phases.get(dc_id, 0) + 1
+    ids = [str(d) for d in f.dc_id]
+
+    def to_date(d: float | None) -> dt.date | None:
+        return None if d is None else start + dt.timedelta(days=int(np.floor(d)))
+
+    not_go = set(dcs.not_go)
+    return dc_table.with_columns(
+        pl.Series("it_mw_end", f.it_mw),
+        pl.Series("racks_end", f.racks),
+        pl.Series("facility_power_mw_end", f.facility_power_mw()),
+        pl.Series("gpus_end", f.gpus),
+        pl.Series("gpu_it_mw_end", f.gpu_it_mw),
+        pl.Series("phases_commissioned", [phases.get(i, 0) for i in ids]),
+        pl.Series("first_phase_date", [to_date(first_day.get(i)) for i in ids], dtype=pl.Date),
+        pl.Series("last_phase_date", [to_date(last_day.get(i)) for i in ids], dtype=pl.Date),
+        pl.Series("went_ahead", [i not in not_go for i in ids]),
+    )

@@ -1,0 +1,93 @@
+"""Data-centre IT capacity that GPUs can be placed in: the link between the DC and GPU models.
+
+The DC model commissions capacity (IT MW and racks) phase by phase; the GPU model places GPU
+servers into it. A data centre's IT capacity is shared with the ordinary (non-AI) IT load it
+already carries; GPUs may only use what is left. GPUs that arrive when no data centre has
+enough free IT power are *stranded*: bought, delivered, not running.
+
+Power accounting: a GPU draws `it_kw_per_gpu` of IT power (its TDP times the server overhead:
+CPUs, memory, network, fans), and the facility draws that times the site's PUE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class DCFleet:
+    """Per-data-centre capacity state (arrays aligned with the data-centre table)."""
+
+    dc_id: np.ndarray  # str
+    province_idx: np.ndarray  # int
+    pue: np.ndarray  # facility power / IT power
+    it_mw: np.ndarray  # commissioned IT capacity (MW)
+    racks: np.ndarray  # commissioned racks
+    base_it_mw: np.ndarray  # non-GPU IT load (MW)
+    gpu_it_mw: np.ndarray = field(default=None)  # IT power used by GPUs (MW)
+    gpus: np.ndarray = field(default=None)  # GPUs placed per DC
+
+    def __post_init__(self) -> None:
+        n = self.dc_id.size
+        for name in ("pue", "it_mw", "racks", "base_it_mw"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=np.float64).copy())
+        if self.gpu_it_mw is None:
+            self.gpu_it_mw = np.zeros(n)
+        if self.gpus is None:
+            self.gpus = np.zeros(n)
+
+    @property
+    def n(self) -> int:
+        return int(self.dc_id.size)
+
+    def copy(self) -> DCFleet:
+        return DCFleet(self.dc_id, self.province_idx, self.pue.copy(), self.it_mw.copy(), self.racks.copy(),
+                       self.base_it_mw.copy(), self.gpu_it_mw.copy(), self.gpus.copy())
+
+    # ------------------------------------------------------------------ DC side
+    def commission(self, i: int, it_mw: float, racks: float) -> None:
+        """A phase of data centre i comes into service."""
+        if it_mw < 0 or racks < 0:
+            raise ValueError("commissioned capacity must be non-negative")
+        self.it_mw[i] += it_mw
+        self.racks[i] += racks
+
+    def grow_base_load(self, factor: float) -> None:
+        """Ordinary IT load grows (e.g. yearly), but never beyond what is not used by GPUs."""
+        self.base_it_mw = np.minimum(self.base_it_mw * factor, np.maximum(self.it_mw - self.gpu_it_mw, 0.0))
+
+    # ------------------------------------------------------------------ GPU side
+    def free_it_mw(self) -> np.ndarray:
+        return np.maximum(self.it_mw - self.base_it_mw - self.gpu_it_mw, 0.0)
+
+    def place_gpus(self, n_gpus: int, it_kw_per_gpu: float) -> np.ndarray:
+        """Place up to n GPUs where IT power is free, largest free capacity first.
+
+        Returns GPUs placed per data centre (integers); the caller strands the rest.
+        """
+        placed = np.zeros(self.n)
+        if n_gpus <= 0 or it_kw_per_gpu <= 0:
+            return placed
+        free_gpus = np.floor(self.free_it_mw() * 1000.0 / it_kw_per_gpu + 1e-9)
+        order = np.argsort(-free_gpus, kind="stable")
+        cum = np.cumsum(free_gpus[order])
+        take = np.minimum(free_gpus[order], np.maximum(n_gpus - (cum - free_gpus[order]), 0.0))
+        placed[order] = take
+        self.gpus += placed
+        self.gpu_it_mw += placed * it_kw_per_gpu / 1000.0
+        return placed
+
+    def remove_gpus(self, per_dc: np.ndarray, it_kw_per_gpu: float) -> None:
+        """Retire GPUs (end of life) and free their power."""
+        self.gpus -= per_dc
+        self.gpu_it_mw = np.maximum(self.gpu_it_mw - per_dc * it_kw_per_gpu / 1000.0, 0.0)
+
+    # ------------------------------------------------------------------ totals
+    def facility_power_mw(self) -> np.ndarray:
+        """Facility power at full IT load: commissioned IT MW x PUE (per DC)."""
+        return self.it_mw * self.pue
+
+    def it_load_mw(self) -> np.ndarray:
+        return self.base_it_mw + self.gpu_it_mw

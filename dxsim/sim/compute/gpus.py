@@ -1,0 +1,332 @@
+"""GPU fleet: start fleet, procurement orders, placement into data-centre power, stranding, retirement.
+
+One :class:`GpuModel` per replication. At time 0 it places the start fleet
+(`geodata/gpu_fleet_2025.csv`) into the shared :class:`DCFleet`; each purchase order of the
+scenario (`compute.gpus.orders`) is a SimPy process: a log-normal lead time (catalogue p50/p90
+of the model; x the supply-shock multiplier and + an export-licence delay when the order date
+falls in the shock window) -> delivery (paid: capex) -> placement where IT power is free. GPUs
+that do not fit are *stranded*: bought and delivered but not running. A monthly retry places
+stranded GPUs (first delivered, first placed) as the data-centre model commissions capacity
+or retirements free power. GPUs retire `life_years` after delivery (start fleet: after its
+`as_of` date) and free their power; stranded GPUs that reach that age without power are
+written off.
+
+Placement: a hint (an order's or a fleet row's `dc_hint`: a data-centre id, or a gso34 province
+code) is tried first, largest free capacity first; the rest goes anywhere (DCFleet.place_gpus).
+Powered GPUs join the AI pool (:class:`dxsim.sim.compute.demand.GpuPool`), retired ones leave
+it (idle first).
+
+Construct it after the data-centre model (so capacity in service at the start exists), and
+after the pool; the start fleet is placed by a process at time 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from dxsim.errors import DxsimInputError
+from dxsim.scenario.schema_compute_gpus import GpuOrder, Gpus
+from dxsim.sim.calendar import Clock
+from dxsim.sim.compute.capacity import DCFleet
+from dxsim.sim.compute.catalogue import FleetEntry, GpuCatalogue
+from dxsim.sim.rng import stream
+
+_Z90 = 1.2815515655446004
+DAYS_PER_YEAR = 365.25
+
+
+def lognormal_sigma(p50: float, p90: float) -> float:
+    return math.log(p90 / p50) / _Z90 if p50 > 0 and p90 > 0 else 0.0
+
+
+def place_in(fleet: DCFleet, n_gpus: int, it_kw_per_gpu: float, mask: np.ndarray) -> np.ndarray:
+    """Like DCFleet.place_gpus, but only in the data centres selected by `mask`."""
+    placed = np.zeros(fleet.n)
+    if n_gpus <= 0 or it_kw_per_gpu <= 0 or not mask.any():
+        return placed
+    free = np.where(mask, np.floor(fleet.free_it_mw() * 1000.0 / it_kw_per_gpu + 1e-9), 0.0)
+    order = np.argsort(-free, kind="stable")
+    cum = np.cumsum(free[order])
+    take = np.minimum(free[order], np.maximum(n_gpus - (cum - free[order]), 0.0))
+    placed[order] = take
+    fleet.gpus += placed
+    fleet.gpu_it_mw += placed * it_kw_per_gpu / 1000.0
+    return placed
+
+
+@dataclass
+class _Lot:
+    """GPUs of one model placed together; they retire together."""
+
+    organisation: str
+    model: str
+    per_dc: np.ndarray
+    in_service_day: float
+    retire_day: float
+
+    @property
+    def n(self) -> int:
+        return int(round(self.per_dc.sum()))
+
+
+@dataclass
+class _Stranded:
+    """Delivered GPUs waiting for power."""
+
+    organisation: str
+    model: str
+    n: int
+    hint: str
+    delivered_day: float
+    writeoff_day: float
+
+
+@dataclass
+class OrderDraw:
+    """The drawn timing of one order (days from the start)."""
+
+    order_day: float
+    lead_days: float
+    export_delay_days: float
+    shocked: bool
+    delivery_day: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.delivery_day = self.order_day + self.lead_days + self.export_delay_days
+
+
+def _section(scenario: object) -> Gpus:
+    if isinstance(scenario, Gpus):
+        return scenario
+    compute = getattr(scenario, "compute", None)
+    gpus = getattr(compute, "gpus", None) if compute is not None else None
+    if isinstance(gpus, Gpus):
+        return gpus
+    raise TypeError("GpuModel needs a Scenario with compute.gpus or a Gpus section")
+
+
+class GpuModel:
+    """GPUs of one replication: installed, stranded, ordered; placed into a DCFleet."""
+
+    FIELD = "compute.gpus"
+
+    def __init__(self, env: simpy.Environment, scenario: object, catalogue: GpuCatalogue,
+                 start_fleet: Sequence[FleetEntry], fleet: DCFleet, clock: Clock, seed: int, replication: int,
+                 *, pool=None, province_codes: Sequence[str] | None = None) -> None:
+        self.env, self.cat, self.fleet, self.clock = env, catalogue, fleet, clock
+        self.cfg = _section(scenario)
+        self.start_fleet = list(start_fleet)
+        self.pool = pool
+        self.province_codes = list(province_codes) if province_codes is not None else None
+        self.life_days = self.cfg.life_years * DAYS_PER_YEAR
+        self._check_inputs()
+
+        self.installed_by_model: dict[str, int] = dict.fromkeys(self.cat.models, 0)
+        self.stranded_by_model: dict[str, int] = dict.fromkeys(self.cat.models, 0)
+        self.delivered_by_model: dict[str, int] = dict.fromkeys(self.cat.models, 0)
+        self.retired_by_model: dict[str, int] = dict.fromkeys(self.cat.models, 0)
+        self.written_off_by_model: dict[str, int] = dict.fromkeys(self.cat.models, 0)
+        self.capex_vnd_bn_cum = 0.0
+        self.events: list[tuple[float, str, str, str, int, str]] = []  # (day, kind, organisation, model, gpus, detail)
+        self.lots: list[_Lot] = []
+        self.stranded: list[_Stranded] = []
+        self.order_draws = self._draw_orders(seed, replication)
+        if pool is not None:
+            pool.max_gpus_ever = sum(e.gpus for e in self.start_fleet) + sum(o.gpus for o in self.cfg.all_orders)
+
+        env.process(self._start())
+        for i, o in enumerate(self.cfg.all_orders):
+            env.process(self._order(o, self.order_draws[i]))
+        env.process(self._monthly_retry())
+
+    # ------------------------------------------------------------------ inputs
+    def _check_inputs(self) -> None:
+        for i, o in enumerate(self.cfg.all_orders):
+            self.cat.spec(o.model, field=f"{self.FIELD}.orders[{i}].model", file=self.cat.file)
+            if o.gpus <= 0:
+                raise DxsimInputError("must be > 0", field=f"{self.FIELD}.orders[{i}].gpus", value=o.gpus)
+            self._hint_mask(o.dc_hint or "", f"{self.FIELD}.orders[{i}].dc_hint")
+        for path, msg in self.cfg.validate_horizon(self.clock.start, self.clock.end):
+            raise DxsimInputError(msg, field=f"{self.FIELD}.{path}")
+        for j, e in enumerate(self.start_fleet):
+            self.cat.spec(e.model, field=f"start fleet row {j + 1}, column model")
+            if e.gpus <= 0:
+                raise DxsimInputError("must be > 0", field=f"start fleet row {j + 1}, column gpus", value=e.gpus)
+            self._hint_mask(e.dc_hint, f"start fleet row {j + 1}, column dc_hint")
+
+    def _hint_mask(self, hint: str, where: str = "dc_hint") -> np.ndarray | None:
+        """Data centres matching a hint (dc id, else province code); None for no hint."""
+        if not hint:
+            return None
+        ids = np.asarray(self.fleet.dc_id).astype(str)
+        mask = ids == hint
+        if mask.any():
+            return mask
+        if self.province_codes is not None:
+            if hint in self.province_codes:
+                code_of_dc = np.asarray(self.province_codes, dtype=object)[np.asarray(self.fleet.province_idx, dtype=int)]
+                return code_of_dc == hint
+            raise DxsimInputError("not a data-centre id or a province code", field=where, value=hint)
+        return np.zeros(self.fleet.n, dtype=bool)  # no province table given: the hint cannot be resolved
+
+    def _draw_orders(self, seed: int, replication: int) -> list[OrderDraw]:
+        n = len(self.cfg.all_orders)
+        z_lead = stream(seed, replication, "compute.gpus.lead_time").standard_normal(n)
+        z_lic = stream(seed, replication, "compute.gpus.export_licence").standard_normal(n)
+        shock = self.cfg.supply_shock
+        lic = shock.export_licence_delay
+        out = []
+        for i, o in enumerate(self.cfg.all_orders):
+            spec = self.cat[o.model]
+            lead = spec.lead_time_p50_days * math.exp(
+                lognormal_sigma(spec.lead_time_p50_days, spec.lead_time_p90_days) * z_lead[i])
+            shocked = shock.applies(o.order_date)
+            delay = 0.0
+            if shocked:
+                lead *= shock.lead_time_multiplier
+                delay = lic.p50_days * math.exp(lic.sigma * z_lic[i]) if lic.p50_days > 0 else 0.0
+            out.append(OrderDraw(self.clock.day(o.order_date), lead, delay, shocked))
+        return out
+
+    # ------------------------------------------------------------------ placement
+    def _place(self, model: str, n: int, hint: str) -> np.ndarray:
+        kw = self.cat[model].it_kw_per_gpu
+        mask = self._hint_mask(hint) if hint else None
+        placed = np.zeros(self.fleet.n)
+        if mask is not None and mask.any():
+            placed += place_in(self.fleet, n, kw, mask)
+        rest = n - int(round(placed.sum()))
+        if rest > 0:
+            placed += self.fleet.place_gpus(rest, kw)
+        return placed
+
+    def _power_on(self, organisation: str, model: str, per_dc: np.ndarray, in_service_day: float,
+                  retire_day: float, kind: str) -> int:
+        n = int(round(per_dc.sum()))
+        if n <= 0:
+            return 0
+        lot = _Lot(organisation, model, per_dc, in_service_day, retire_day)
+        self.lots.append(lot)
+        self.installed_by_model[model] += n
+        if self.pool is not None:
+            self.pool.add(n)
+        self.events.append((float(self.env.now), kind, organisation, model, n, ""))
+        self.env.process(self._retire(lot))
+        return n
+
+    def _strand(self, organisation: str, model: str, n: int, hint: str, delivered_day: float,
+                writeoff_day: float) -> None:
+        if n <= 0:
+            return
+        self.stranded.append(_Stranded(organisation, model, n, hint, delivered_day, writeoff_day))
+        self.stranded_by_model[model] += n
+        self.events.append((float(self.env.now), "stranded", organisation, model, n, hint))
+
+    # ------------------------------------------------------------------ processes
+    def _start(self):
+        now = float(self.env.now)
+        for e in self.start_fleet:
+            in_service = self.clock.day(e.as_of)
+            retire = in_service + self.life_days
+            if retire <= now:
+                self.retired_by_model[e.model] += e.gpus
+                self.events.append((now, "retired_before_start", e.organisation, e.model, e.gpus, ""))
+                continue
+            per_dc = self._place(e.model, e.gpus, e.dc_hint)
+            placed = self._power_on(e.organisation, e.model, per_dc, in_service, retire, "start_placed")
+            self._strand(e.organisation, e.model, e.gpus - placed, e.dc_hint, in_service, retire)
+        return
+        yield  # pragma: no cover  (a generator: runs at time 0 as a SimPy process)
+
+    def _order(self, o: GpuOrder, d: OrderDraw):
+        env = self.env
+        self.events.append((max(d.order_day, 0.0), "ordered", o.organisation, o.model, o.gpus,
+                            f"delivery day {d.delivery_day:.1f}" + (" (shock)" if d.shocked else "")))
+        wait = d.delivery_day - float(env.now)
+        if wait > 0:
+            yield env.timeout(wait)
+        spec = self.cat[o.model]
+        now = float(env.now)
+        self.delivered_by_model[o.model] += o.gpus
+        self.capex_vnd_bn_cum += o.gpus * spec.unit_price_usd * self.cfg.usd_vnd / 1e9
+        self.events.append((now, "delivered", o.organisation, o.model, o.gpus, ""))
+        hint = o.dc_hint or ""
+        per_dc = self._place(o.model, o.gpus, hint)
+        placed = self._power_on(o.organisation, o.model, per_dc, now, now + self.life_days, "placed")
+        self._strand(o.organisation, o.model, o.gpus - placed, hint, now, now + self.life_days)
+
+    def _retire(self, lot: _Lot):
+        wait = lot.retire_day - float(self.env.now)
+        if wait > 0:
+            yield self.env.timeout(wait)
+        n = lot.n
+        self.fleet.remove_gpus(lot.per_dc, self.cat[lot.model].it_kw_per_gpu)
+        self.installed_by_model[lot.model] -= n
+        self.retired_by_model[lot.model] += n
+        if self.pool is not None:
+            self.pool.retire(n)
+        self.events.append((float(self.env.now), "retired", lot.organisation, lot.model, n, ""))
+
+    def retry_stranded(self) -> int:
+        """Write off stranded GPUs past their life, then place the rest in delivery order. Returns GPUs placed."""
+        now = float(self.env.now)
+        total = 0
+        keep: list[_Stranded] = []
+        for s in self.stranded:
+            if s.writeoff_day <= now:
+                self.stranded_by_model[s.model] -= s.n
+                self.written_off_by_model[s.model] += s.n
+                self.events.append((now, "written_off", s.organisation, s.model, s.n, ""))
+                continue
+            per_dc = self._place(s.model, s.n, s.hint)
+            placed = self._power_on(s.organisation, s.model, per_dc, now, s.writeoff_day, "placed_from_stranded")
+            if placed:
+                self.stranded_by_model[s.model] -= placed
+                s.n -= placed
+                total += placed
+            if s.n > 0:
+                keep.append(s)
+        self.stranded = keep
+        return total
+
+    def _monthly_retry(self):
+        env = self.env
+        while True:
+            nxt = self.clock.next_month_start(float(env.now))
+            if nxt > self.clock.horizon_days:
+                return
+            yield env.timeout(nxt - float(env.now))
+            if self.stranded:
+                self.retry_stranded()
+
+    # ------------------------------------------------------------------ metrics (contract)
+    @property
+    def installed_gpus(self) -> int:
+        return sum(self.installed_by_model.values())
+
+    @property
+    def stranded_gpus(self) -> int:
+        return sum(self.stranded_by_model.values())
+
+    @property
+    def pflops_bf16(self) -> float:
+        """Installed dense BF16 PFLOPS."""
+        return self.cat.pflops_bf16(self.installed_by_model)
+
+    @property
+    def a100_equivalents(self) -> float:
+        """Installed dense BF16 throughput in A100s (312 TFLOPS each)."""
+        return self.cat.a100_equivalents(self.installed_by_model)
+
+    @property
+    def high_performance_installed(self) -> int:
+        return sum(n for m, n in self.installed_by_model.items() if self.cat[m].high_performance)
+
+    @property
+    def gpu_it_mw(self) -> float:
+        return self.cat.it_mw(self.installed_by_model)

@@ -1,0 +1,68 @@
+"""Static compute inputs of a scenario, and the per-replication compute processes.
+
+Once per scenario: the data-centre table (start fleet + project rows), the projects, the GPU
+catalogue and the start GPU fleet. Per replication: a fresh DCFleet, the data-centre pipeline,
+the GPU model and the AI-demand queue, in that order (GPUs need the fleet; demand needs the pool).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+import simpy
+
+from dxsim.geo.country import Country
+from dxsim.geo.datacentres import projects, start_fleet
+from dxsim.paths import raw_data_dir
+from dxsim.scenario.schema import Scenario
+from dxsim.sim.calendar import Clock
+from dxsim.sim.compute.capacity import DCFleet
+from dxsim.sim.compute.catalogue import GpuCatalogue, load_catalogue, load_start_fleet
+from dxsim.sim.compute.datacentres import DataCentreModel, make_fleet
+from dxsim.sim.compute.demand import AiDemand, GpuPool
+from dxsim.sim.compute.gpus import GpuModel
+
+
+@dataclass
+class ComputeWorld:
+    """What every replication of one scenario shares."""
+
+    dc_table: pl.DataFrame
+    projects: pl.DataFrame
+    catalogue: GpuCatalogue
+    start_gpus: list
+    province_codes: list[str]
+
+
+@dataclass
+class ComputeRun:
+    """The compute processes of one replication (read by the Monitor)."""
+
+    fleet: DCFleet
+    dcs: DataCentreModel
+    pool: GpuPool
+    gpus: GpuModel
+    demand: AiDemand
+
+
+def prepare_compute(scenario: Scenario, country: Country) -> ComputeWorld | None:
+    c = scenario.compute
+    if not c.enabled:
+        return None
+    dc = c.datacentres
+    table = start_fleet(raw_data_dir(), dc, scenario.seed, start_date=scenario.horizon.start_date, country=country)
+    cat = load_catalogue()
+    return ComputeWorld(table, projects(dc), cat, load_start_fleet(catalogue=cat), list(country.province_codes))
+
+
+def start_compute(env: simpy.Environment, scenario: Scenario, cw: ComputeWorld, clock: Clock, seed: int,
+                  replication: int) -> ComputeRun:
+    fleet = make_fleet(cw.dc_table, scenario.compute.datacentres, cw.province_codes)
+    dcs = DataCentreModel(env, scenario, cw.dc_table, cw.projects, fleet, clock, seed, replication)
+    dcs.start()
+    pool = GpuPool(env)
+    gpus = GpuModel(env, scenario, cw.catalogue, cw.start_gpus, fleet, clock, seed, replication, pool=pool,
+                    province_codes=cw.province_codes)
+    demand = AiDemand(env, scenario, pool, clock, seed, replication)
+    return ComputeRun(fleet, dcs, pool, gpus, demand)

@@ -1,0 +1,384 @@
+"""Data centres (issue 4): the start fleet on the real data, the project table, the SimPy pipeline
+against hand-computed timelines (permits, grid interconnect, regional headroom, phases), PUE
+arithmetic, determinism, go/no-go, public money and PPP, and the validation of planner projects."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pydantic
+import pytest
+import simpy
+
+from dxsim.geo import load_country
+from dxsim.geo.datacentres import (
+    COLUMNS,
+    PROJECTS_FILE,
+    STATE_DC_ID,
+    SYNTHETIC_SOURCE,
+    fleet_totals,
+    project_mw_by_year,
+    projects,
+    start_fleet,
+)
+from dxsim.paths import GEODATA_DIR
+from dxsim.scenario.schema_compute_dc import GSO34_CODES, DataCentres
+from dxsim.sim.calendar import Clock
+from dxsim.sim.compute.datacentres import DataCentreModel, make_fleet
+
+START = dt.date(2026, 1, 1)
+END = dt.date(2031, 12, 31)
+CSV_IDS = sorted(set(pl.read_csv(PROJECTS_FILE, infer_schema=False)["project_id"].to_list()))
+SEED = 20251031
+
+
+# --------------------------------------------------------------------------- the start fleet (real data)
+
+
+@pytest.fixture(scope="module")
+def country():
+    return load_country()
+
+
+@pytest.fixture(scope="module")
+def table(country):
+    return start_fleet(None, DataCentres(), SEED, start_date=dt.date(2025, 10, 31), country=country)
+
+
+def test_end_2024_fleet_is_exactly_the_reported_one(table):
+    # seed 000:67: 45 data centres (32 commercial + 13 internal), 182 MW, 27,370 racks at end-2024
+    tot = fleet_totals(table, dt.date(2024, 12, 31))
+    assert tot["sites"] == 45
+    assert tot["it_mw"] == pytest.approx(182.0, abs=1e-9)
+    assert tot["racks"] == 27_370
+    end24 = table.filter(pl.col("opened") <= dt.date(2024, 12, 31))
+    assert end24.filter(pl.col("kind") == "commercial").height == 32
+    assert end24.filter(pl.col("kind") == "internal").height == 13
+    assert table.columns[:17] == list(COLUMNS)[:17]  # the contract's columns first
+
+
+def test_2025_openings_are_in_service_at_the_start_but_not_in_end_2024(table):
+    ndc = table.filter(pl.col("dc_id") == "NDC1").row(0, named=True)
+    fpt = table.filter(pl.col("dc_id") == "FPT-HCM02").row(0, named=True)
+    assert ndc["opened"] == dt.date(2025, 8, 18) and ndc["racks_design"] == 1300
+    assert ndc["start_it_mw"] == pytest.approx(1300 * 6.65 / 1000)  # racks x national-average kW per rack
+    assert fpt["start_it_mw"] == 24 and fpt["start_racks"] == 3600 and fpt["opened"].year == 2025
+    at_start = fleet_totals(table, dt.date(2025, 10, 31))
+    assert at_start["sites"] == 47
+    assert at_start["it_mw"] == pytest.approx(182 + 8.645 + 24)
+    assert at_start["racks"] == 27_370 + 1300 + 3600
+
+
+def test_sourced_sites_keep_their_source(table):
+    sourced = {"NDC1": "baochinhphu.vn", "VT-HL": "einpresswire.com", "VNPT-HL": "vneconomy.vn",
+               "VT-AK": "znews.vn", "VT-TPT": "vietnamnews.vn", "CMC-TT": "vietnamplus.vn",
+               "VNG-TT": "vneconomy.vn", "FPT-HCM02": "nikkei.com", "IPTP-DN": "vnexpress.net",
+               "VDG-DN": "vcci.com.vn"}
+    for dc_id, host in sourced.items():
+        row = table.filter(pl.col("dc_id") == dc_id).row(0, named=True)
+        assert not row["synthetic"] and host in row["source"], dc_id
+    vt = table.filter(pl.col("dc_id") == "VT-HL").row(0, named=True)
+    assert (vt["it_mw_design"], vt["racks_design"], vt["gso34"]) == (30, 2500, "01")
+
+
+def test_synthetic_sites_fill_the_gap_in_urban_wards_of_the_dc_cities(table, country):
+    syn = table.filter(pl.col("synthetic"))
+    assert syn.height == 41 and (syn["source"] == SYNTHETIC_SOURCE).all()
+    assert set(syn["area"]) == {"hanoi", "hcmc", "binh_duong", "da_nang"}
+    assert set(syn["gso34"]) <= {"01", "79", "48"}
+    wards = country.communes.filter(pl.col("ward_type") == "Phường")["ward_code"].to_list()
+    assert set(syn["ward_code"]) <= set(wards)
+    # Viettel: 87 MW / 11,500 racks in 2024 of which Hòa Lạc is sourced (30 MW, 2,500 racks)
+    vt = syn.filter(pl.col("operator") == "Viettel")
+    assert vt.height == 14 and vt["it_mw_design"].sum() == pytest.approx(57.0)
+    assert vt["racks_design"].sum() == 9000 and set(vt["area"]) == {"hanoi", "hcmc", "binh_duong", "da_nang"}
+
+
+def test_start_fleet_is_deterministic_per_seed(table, country):
+    again = start_fleet(None, DataCentres(), SEED, start_date=dt.date(2025, 10, 31), country=country)
+    assert again.equals(table)
+    other = start_fleet(None, DataCentres(), SEED + 1, start_date=dt.date(2025, 10, 31), country=country)
+    assert not other.equals(table)
+    assert fleet_totals(other)["racks"] == 27_370 and fleet_totals(other)["it_mw"] == pytest.approx(182.0)
+
+
+def test_project_rows_exist_with_zero_mw_at_the_start(table):
+    proj = projects(DataCentres())
+    ids = set(proj["project_id"])
+    rows = table.filter(pl.col("dc_id").is_in(list(ids)))
+    assert rows.height == len(ids)
+    assert (rows["start_it_mw"] == 0).all() and rows["opened"].is_null().all()
+    design = proj.group_by("project_id").agg(pl.col("it_mw").sum())
+    for pid, mw in design.iter_rows():
+        assert rows.filter(pl.col("dc_id") == pid)["it_mw_design"][0] == pytest.approx(mw)
+    assert table.filter(pl.col("dc_id") == STATE_DC_ID).height == 1
+
+
+def test_project_table_is_sourced_and_sums_to_the_announced_plans():
+    proj = projects(DataCentres())
+    assert proj["source"].str.len_chars().min() > 5
+    mw = dict(proj.group_by("project_id").agg(pl.col("it_mw").sum()).iter_rows())
+    viettel = sum(v for k, v in mw.items() if k.startswith("VT-"))
+    assert 87 + viettel == pytest.approx(560)  # Viettel: 87 MW in 2024, 560 MW planned by 2030
+    assert sum(v for k, v in mw.items() if k.startswith("HS-")) == pytest.approx(220)  # seed 004:325
+    assert mw["VT-TPT"] == pytest.approx(140) and mw["VNPT-LG"] == 40 and mw["CMC-SHTP"] == 120
+    by_year = project_mw_by_year(proj)
+    assert by_year["it_mw"].sum() == pytest.approx(sum(mw.values()))
+    dropped = projects(DataCentres(exclude_projects=["HS-1", "HS-2", "HS-3", "HS-4"]))
+    assert not dropped["project_id"].str.starts_with("HS-").any()
+
+
+def test_full_pipeline_on_the_real_table_and_a_start_before_the_2025_openings(country):
+    # start 2025-06-01: FPT Fornix HCM02 (2025-07-01) and NDC No. 1 (2025-08-18) open during the run
+    p = DataCentres()
+    start = dt.date(2025, 6, 1)
+    t = start_fleet(None, p, SEED, start_date=start, country=country)
+    assert fleet_totals(t, start)["sites"] == 45
+    clock = Clock(start, dt.date(2030, 12, 31))
+    env = simpy.Environment()
+    fleet = make_fleet(t, p, country.province_codes)
+    m = DataCentreModel(env, p, t, projects(p), fleet, clock, SEED, 0)
+    m.start()
+    env.run(until=clock.horizon_days + 1)
+    opened = {d: day for day, d, _, _ in m.phases_commissioned if d in ("NDC1", "FPT-HCM02")}
+    assert opened == {"FPT-HCM02": 30.0, "NDC1": 78.0}
+    assert fleet.it_mw.sum() > 182 + 8.645 + 24 and m.capex_vnd_bn_cum > 0
+    assert set(m.not_go) <= {pid for pid in CSV_IDS}
+
+
+def test_gso34_codes_match_the_province_table():
+    codes = pl.read_csv(GEODATA_DIR / "province_regions.csv", infer_schema=False)["gso34"].to_list()
+    assert sorted(codes) == sorted(GSO34_CODES)
+
+
+# --------------------------------------------------------------------------- the pipeline (hand-computed)
+
+
+def params(projects_=(), **kw) -> DataCentres:
+    """Deterministic delays (p50 == p90): permits 60, interconnect 90, construction 300, commissioning 0."""
+    base = {
+        "exclude_projects": CSV_IDS,
+        "extra_projects": list(projects_),
+        "delays": {"permits": {"p50_days": 60, "p90_days": 60},
+                   "construction": {"p50_days": 300, "p90_days": 300},
+                   "commissioning": {"p50_days": 0, "p90_days": 0}},
+        "grid": {"interconnect": {"p50_days": 90, "p90_days": 90},
+                 "headroom_mw": {"north": 1000, "central": 1000, "south": 1000}, "reinforcements": []},
+        "go_probability_pct": {"announced": 100, "under_construction": 100},
+    }
+    for k, v in kw.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            base[k] = {**base[k], **v}
+        else:
+            base[k] = v
+    return DataCentres.model_validate(base)
+
+
+def proj(pid="P1", gso34="01", status="announced", cooling="liquid", phases=((40, START),), **kw):
+    return {"project_id": pid, "operator": "test", "gso34": gso34, "status": status, "cooling": cooling,
+            "phases": [{"it_mw": mw, "target_date": d} for mw, d in phases], **kw}
+
+
+def mini_table(p: DataCentres) -> pl.DataFrame:
+    """One existing DC (10 MW, Hà Nội) plus a 0-MW row per project and the state row."""
+    pr = projects(p)
+    rows = [{"dc_id": "OLD", "gso34": "01", "region3": "north", "cooling": "legacy_air", "start_it_mw": 10.0,
+             "start_racks": 1500.0}]
+    for (pid,), ph in pr.group_by("project_id", maintain_order=True):
+        r = ph.row(0, named=True)
+        rows.append({"dc_id": pid, "gso34": r["gso34"], "region3": r["region3"], "cooling": r["cooling"],
+                     "start_it_mw": 0.0, "start_racks": 0.0})
+    rows.append({"dc_id": STATE_DC_ID, "gso34": p.public_dc_gso34, "region3": "north",
+                 "cooling": p.public_dc_cooling, "start_it_mw": 0.0, "start_racks": 0.0})
+    t = pl.DataFrame(rows)
+    return t.with_columns(pl.col("cooling").map_elements(p.pue_for, return_dtype=pl.Float64).alias("pue"))
+
+
+def run(p: DataCentres, seed: int = 1, rep: int = 0):
+    env = simpy.Environment()
+    clock = Clock(START, END)
+    t = mini_table(p)
+    fleet = make_fleet(t, p)
+    m = DataCentreModel(env, p, t, projects(p), fleet, clock, seed, rep)
+    m.start()
+    env.run(until=clock.horizon_days + 1)
+    return m, fleet, t
+
+
+def commissioned(m, dc_id):
+    return [(day, mw) for day, d, mw, _ in m.phases_commissioned if d == dc_id]
+
+
+def test_phase_timing_permits_interconnect_construction_then_next_phase():
+    # targets in the past: nothing waits for them. Phase 1: 60 + 90 + 300 = 450; phase 2 after its own
+    # construction: 450 + 300 = 750.
+    p = params([proj(phases=((40, START), (20, START)))])
+    m, fleet, t = run(p)
+    assert commissioned(m, "P1") == [(450.0, 40.0), (750.0, 20.0)]
+    i = t["dc_id"].to_list().index("P1")
+    assert fleet.it_mw[i] == 60 and fleet.racks[i] == round(40_000 / 40) + round(20_000 / 40)  # AI racks, 40 kW
+
+
+def test_commissioning_delay_and_target_dates():
+    # commissioning 30 days; phase 2 planned for day 1000: construction starts at 1000 - 300 = 700.
+    p = params([proj(phases=((40, START), (20, START + dt.timedelta(days=1000))))],
+               delays={"commissioning": {"p50_days": 30, "p90_days": 30}})
+    m, _, _ = run(p)
+    assert commissioned(m, "P1") == [(480.0, 40.0), (1030.0, 20.0)]
+
+
+def test_under_construction_project_is_credited_the_time_already_spent():
+    # under construction, phase 1 due on day 100: on time with median construction; phase 2 due day 500.
+    p = params([proj(status="under_construction", cooling="modern_air",
+                     phases=((20, START + dt.timedelta(days=100)), (20, START + dt.timedelta(days=500))))])
+    m, _, _ = run(p)
+    assert commissioned(m, "P1") == [(100.0, 20.0), (500.0, 20.0)]
+
+
+def test_phase_waits_for_regional_headroom_until_a_reinforcement():
+    # north has 0 MW; +60 MW on day 400. Phase: 40 MW IT x PUE 1.25 (liquid 1.15 + 0.10) = 50 MW facility.
+    # Ready on day 150, waits to 400, construction 300 -> 700; 10 MW of headroom left.
+    p = params([proj()], grid={"headroom_mw": {"north": 0, "central": 1000, "south": 1000},
+                               "reinforcements": [{"region": "north", "mw": 60,
+                                                   "date": START + dt.timedelta(days=400)}]})
+    m, _, _ = run(p)
+    assert commissioned(m, "P1") == [(700.0, 40.0)]
+    assert m.headroom_mw()["north"] == pytest.approx(10.0)
+    # the other regions are untouched, and a southern project does not wait
+    p2 = params([proj(), proj("P2", gso34="79")], grid={"headroom_mw": {"north": 0, "central": 0, "south": 50},
+                                                       "reinforcements": []})
+    m2, _, _ = run(p2)
+    assert commissioned(m2, "P1") == [] and commissioned(m2, "P2") == [(450.0, 40.0)]
+    assert m2.waiting_for_grid == {("P1", 1): pytest.approx(50.0)}
+
+
+def test_first_fit_lets_a_smaller_phase_pass_a_blocked_one():
+    p = params([proj("BIG", phases=((100, START),)), proj("SMALL", phases=((10, START),))],
+               grid={"headroom_mw": {"north": 20, "central": 0, "south": 0}, "reinforcements": []})
+    m, _, _ = run(p)
+    assert commissioned(m, "BIG") == [] and commissioned(m, "SMALL") == [(450.0, 10.0)]
+
+
+def test_facility_power_is_it_times_pue():
+    p = params([proj(cooling="liquid"), proj("P2", cooling="modern_air", phases=((20, START),))])
+    m, fleet, t = run(p)
+    ids = t["dc_id"].to_list()
+    fac = fleet.facility_power_mw()
+    assert fac[ids.index("P1")] == pytest.approx(40 * (1.15 + 0.10))
+    assert fac[ids.index("P2")] == pytest.approx(20 * (1.35 + 0.10))
+    assert fac[ids.index("OLD")] == pytest.approx(10 * (1.56 + 0.10))
+    assert m.headroom_mw()["north"] == pytest.approx(1000 - 50 - 29)
+
+
+def test_capex_and_ppp_share():
+    per_mw = 7.8 * 25_520 / 1000  # liquid, USD 7.8 M per MW at 25,520 VND/USD -> VND bn
+    m, _, _ = run(params([proj()]))
+    assert m.capex_vnd_bn_cum == pytest.approx(40 * per_mw) and m.capex_state_vnd_bn_cum == 0
+    m, _, _ = run(params([proj()], ppp_share_pct=50))
+    assert m.capex_state_vnd_bn_cum == pytest.approx(20 * per_mw)
+
+
+def test_a_project_that_is_not_go_never_commissions():
+    p = params([proj("A"), proj("U", status="under_construction")],
+               go_probability_pct={"announced": 0, "under_construction": 100})
+    m, fleet, t = run(p)
+    assert m.not_go == ["A"] and commissioned(m, "A") == []
+    assert fleet.it_mw[t["dc_id"].to_list().index("A")] == 0
+    assert commissioned(m, "U")  # under construction: goes
+    # a PPP share of 100% removes the operator's hurdle: p = 0 + (1 - 0) x 1 = 1
+    m, _, _ = run(params([proj("A")], go_probability_pct={"announced": 0}, ppp_share_pct=100))
+    assert m.not_go == [] and commissioned(m, "A") == [(450.0, 40.0)]
+
+
+def test_public_investment_builds_a_state_phase():
+    # 2027 budget buys budget / capex-per-MW of liquid-cooled IT MW, started on 2027-01-01.
+    budget = 7_962.24  # = 40 MW x 199.056 bn VND
+    p = params([], public_investment_vnd_bn={2027: budget})
+    m, fleet, t = run(p)
+    day0 = (dt.date(2027, 1, 1) - START).days
+    [(day, mw)] = commissioned(m, STATE_DC_ID)
+    assert day == day0 + 450 and mw == pytest.approx(40.0)
+    assert m.capex_state_vnd_bn_cum == pytest.approx(budget)
+
+
+def test_determinism_per_seed_and_replication():
+    p = params([proj("A", phases=((40, START), (20, START))), proj("B", gso34="79")],
+               delays={"permits": {"p50_days": 60, "p90_days": 200},
+                       "construction": {"p50_days": 300, "p90_days": 500}},
+               go_probability_pct={"announced": 60})
+    a, fa, _ = run(p, seed=7, rep=0)
+    b, fb, _ = run(p, seed=7, rep=0)
+    c, _, _ = run(p, seed=7, rep=1)
+    assert a.phases_commissioned == b.phases_commissioned and a.not_go == b.not_go
+    assert a.capex_vnd_bn_cum == b.capex_vnd_bn_cum and np.array_equal(fa.it_mw, fb.it_mw)
+    assert (a.phases_commissioned, a.not_go) != (c.phases_commissioned, c.not_go)
+
+
+def test_base_load_grows_yearly_and_spills_to_free_capacity():
+    # OLD: 10 MW, 65% ordinary load = 6.5 MW; +15% each 1 January. A 40 MW DC comes in on day 450.
+    m, fleet, t = run(params([proj()]))
+    assert fleet.base_it_mw.sum() == pytest.approx(6.5 * 1.15 ** 5)  # 2027..2031: 5 Januaries
+    old = t["dc_id"].to_list().index("OLD")
+    assert fleet.base_it_mw[old] == pytest.approx(10.0)  # OLD is full; the rest moved to P1
+    assert m.base_unmet_mw == 0
+    assert m.opex_vnd_bn_cum > 0 and m.energy_mwh_cum > 0
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _errors(extra: list[dict]) -> list[dict]:
+    with pytest.raises(pydantic.ValidationError) as exc:
+        DataCentres.model_validate({"extra_projects": extra})
+    return exc.value.errors()
+
+
+def test_negative_mw_names_the_field():
+    [err] = _errors([proj(phases=((-5, START),))])
+    assert err["loc"] == ("extra_projects", 0, "phases", 0, "it_mw") and "greater than 0" in err["msg"]
+
+
+def test_unknown_province_names_the_field():
+    [err] = _errors([proj(gso34="99")])
+    assert err["loc"] == ("extra_projects", 0, "gso34") and "'99' is not one of the 34 province codes" in err["msg"]
+
+
+def test_phase_dates_out_of_order_are_an_error():
+    [err] = _errors([proj(phases=((10, dt.date(2028, 1, 1)), (10, dt.date(2027, 1, 1))))])
+    assert err["loc"] == ("extra_projects", 0) and "phases" in err["msg"] and "date order" in err["msg"]
+
+
+def test_dates_out_of_range_and_other_bad_values():
+    [err] = _errors([proj(phases=((10, dt.date(2200, 1, 1)),))])
+    assert err["loc"] == ("extra_projects", 0, "phases", 0, "target_date") and "out of range" in err["msg"]
+    [err] = _errors([proj(phases=())])
+    assert err["loc"] == ("extra_projects", 0, "phases")
+    with pytest.raises(pydantic.ValidationError, match="p90_days"):
+        DataCentres.model_validate({"delays": {"permits": {"p50_days": 100, "p90_days": 50}}})
+    with pytest.raises(pydantic.ValidationError, match="duplicate project_id"):
+        DataCentres.model_validate({"extra_projects": [proj(), proj()]})
+    with pytest.raises(pydantic.ValidationError, match="extra_forbidden|Extra inputs"):
+        DataCentres.model_validate({"pue": {"liquidd": 1.1}})
+
+
+def test_every_parameter_has_unit_range_and_source():
+    """Each scalar leaf of DataCentres documents its unit and source (as dxsim.scenario.fields.param does)."""
+    from pydantic import BaseModel
+
+    def leaves(model: type[BaseModel], path: str, unit=None, source=None):
+        for name, info in model.model_fields.items():
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            u, s = extra.get("x-unit", unit), extra.get("x-source", source)
+            ann = info.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                yield from leaves(ann, f"{path}.{name}", u, s)
+            else:
+                yield f"{path}.{name}", u, s
+
+    skip = ("extra_projects", "exclude_projects", "reinforcements")
+    for path, unit, source in leaves(DataCentres, "datacentres"):
+        if any(s in path for s in skip):
+            continue
+        assert unit and source, path

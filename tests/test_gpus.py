@@ -1,0 +1,317 @@
+"""GPU catalogue, start fleet, procurement, placement into data-centre power, stranding, retirement.
+
+Expected values are computed by hand in the comments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+import simpy
+from pydantic import ValidationError
+
+from dxsim.errors import DxsimInputError
+from dxsim.scenario.schema_compute_gpus import AiDemand as AiDemandSection
+from dxsim.scenario.schema_compute_gpus import Gpus
+from dxsim.sim.calendar import Clock
+from dxsim.sim.compute.capacity import DCFleet
+from dxsim.sim.compute.catalogue import (
+    CATALOGUE_COLUMNS,
+    FleetEntry,
+    GpuCatalogue,
+    GpuSpec,
+    high_performance_gpus,
+    load_catalogue,
+    load_start_fleet,
+)
+from dxsim.sim.compute.demand import GpuPool
+from dxsim.sim.compute.gpus import GpuModel
+
+START = dt.date(2026, 1, 1)  # a month start
+END = dt.date(2030, 12, 31)
+CODES = ["01", "48", "79"]  # province index -> gso34 code for the test fleets
+
+
+@pytest.fixture(scope="module")
+def cat() -> GpuCatalogue:
+    return load_catalogue()
+
+
+def test_catalogue(cat: GpuCatalogue) -> None:
+    assert {"A100", "H100", "H200", "B200", "A30"} <= set(cat.models)
+    for s in cat.values():
+        assert s.source and s.lead_time_p90_days >= s.lead_time_p50_days > 0 and s.server_overhead >= 1
+    assert not cat["A30"].high_performance and cat["H100"].high_performance
+
+
+def test_catalogue_arithmetic(cat: GpuCatalogue) -> None:
+    # IT kW per GPU = TDP x overhead: H100 0.700 x 1.8214 = 1.27498 kW; 8 of them ~ a DGX H100's 10.2 kW
+    assert cat["H100"].it_kw_per_gpu == pytest.approx(1.27498, abs=1e-9)
+    assert 8 * cat["H100"].it_kw_per_gpu == pytest.approx(10.2, abs=0.01)
+    assert 8 * cat["B200"].it_kw_per_gpu == pytest.approx(14.3, abs=0.01)  # 1.000 x 1.7875 x 8
+    assert 8 * cat["A100"].it_kw_per_gpu == pytest.approx(6.5, abs=0.01)  # 0.400 x 2.0313 x 8
+    # A100-equivalents: BF16 dense TFLOPS / 312
+    assert cat["A100"].a100_equivalent == 1.0
+    assert cat["B200"].a100_equivalent == pytest.approx(2250 / 312)  # 7.2115
+    counts = {"H100": 1000, "B200": 100, "A100": 10}
+    # PFLOPS = (1000 x 989 + 100 x 2250 + 10 x 312) / 1000 = 989 + 225 + 3.12
+    assert cat.pflops_bf16(counts) == pytest.approx(1217.12)
+    # A100-eq = 1000 x 989/312 + 100 x 2250/312 + 10 = 3169.872 + 721.154 + 10
+    assert cat.a100_equivalents(counts) == pytest.approx(3901.026, abs=1e-3)
+    # IT MW = (1000 x 1.27498 + 100 x 1.7875 + 10 x 0.81252) / 1000
+    assert cat.it_mw(counts) == pytest.approx((1274.98 + 178.75 + 8.1252) / 1000)
+
+
+def test_start_fleet_under_2000_high_performance(cat: GpuCatalogue) -> None:
+    fleet = load_start_fleet(catalogue=cat)
+    hp = high_performance_gpus(fleet, cat)
+    assert hp == 1656 and hp < 2000  # seed 000:81: "under 2,000"
+    by = lambda org, model: sum(e.gpus for e in fleet if e.organisation == org and e.model == model)
+    assert by("FPT", "H100") == 1056 and by("FPT", "A100") == 40 and by("FPT", "A30") == 170  # 000:122
+    assert by("VinAI", "A100") == 160  # 000:71: 20 DGX A100 x 8
+    assert not any("Viettel" == e.organisation for e in fleet)  # Viettel's ~6,000 are orders (000:75)
+    assert all(e.source for e in fleet)
+
+
+def test_baseline_orders_are_viettels_6000() -> None:
+    g = Gpus()
+    assert sum(o.gpus for o in g.orders) == 6000
+    assert {o.organisation for o in g.orders} == {"Viettel"}
+    assert all("000:75" in o.source for o in g.orders)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def spec(model: str = "H100", tdp_w: float = 700.0, overhead: float = 1.27 / 0.7, p50: float = 0.0,
+         p90: float = 0.0, price: float = 30_000.0, tflops: float = 989.0) -> GpuSpec:
+    return GpuSpec(model, tdp_w, tflops, price, p50, p90, overhead)
+
+
+def dcfleet(it_mw=(1.0,), base=None, provinces=None) -> DCFleet:
+    n = len(it_mw)
+    return DCFleet(np.array([f"dc{i}" for i in range(n)]), np.array(provinces or [0] * n),
+                   np.full(n, 1.4), np.array(it_mw, dtype=float), np.full(n, 100.0),
+                   np.array(base if base is not None else [0.0] * n, dtype=float))
+
+
+def gpus_cfg(orders=(), life_years=5.0, shock=None) -> Gpus:
+    d = {"orders": list(orders), "life_years": life_years}
+    if shock:
+        d["supply_shock"] = shock
+    return Gpus.model_validate(d)
+
+
+def order(n=1000, model="H100", when=START, hint=None, org="X") -> dict:
+    return {"organisation": org, "model": model, "gpus": n, "order_date": when, "dc_hint": hint}
+
+
+def model(cfg, catalogue, fleet, start_fleet=(), pool=None, seed=1, rep=0, env=None):
+    env = env or simpy.Environment()
+    gm = GpuModel(env, cfg, catalogue, list(start_fleet), fleet, Clock(START, END), seed, rep, pool=pool,
+                  province_codes=CODES)
+    return env, gm
+
+
+def entry(n=1000, model="H100", as_of=START, hint="") -> FleetEntry:
+    return FleetEntry("S", model, n, hint, as_of, "test")
+
+
+# ---------------------------------------------------------------------------- placement and stranding
+
+
+def test_stranded_when_power_is_short_then_placed_when_commissioned() -> None:
+    cat = GpuCatalogue([spec()])
+    fleet = dcfleet([1.0])
+    env, gm = model(gpus_cfg([order(1000)]), cat, fleet)
+    env.run(until=1.0)
+    # 1 MW free / 1.27 kW per GPU = 787.4 -> 787 placed, 213 stranded
+    assert gm.installed_by_model["H100"] == 787 and gm.stranded_by_model["H100"] == 213
+    assert fleet.gpus.sum() == 787 and fleet.gpu_it_mw[0] == pytest.approx(787 * 1.27 / 1000)
+    # +0.3 MW commissioned on day 40: free 1000 - 999.49 + 300 = 300.51 kW -> 236 fit >= 213
+    def commission():
+        yield env.timeout(40)
+        fleet.commission(0, 0.3, 10)
+    env.process(commission())
+    env.run(until=58.0)  # the retry runs at month starts: Feb 1 = day 31 (before), Mar 1 = day 59
+    assert gm.stranded_by_model["H100"] == 213
+    env.run(until=60.0)
+    assert gm.installed_by_model["H100"] == 1000 and gm.stranded_by_model["H100"] == 0
+    assert fleet.gpu_it_mw[0] == pytest.approx(1000 * 1.27 / 1000)
+    kinds = [e[1] for e in gm.events]
+    assert kinds.count("stranded") == 1 and "placed_from_stranded" in kinds
+
+
+def test_shipped_h100_at_1_275_kw(cat: GpuCatalogue) -> None:
+    fleet = dcfleet([1.0])
+    env, gm = model(gpus_cfg(), cat, fleet, start_fleet=[entry(1000)])
+    env.run(until=0.5)
+    # 1000 kW / 1.27498 kW = 784.3 -> 784 placed, 216 stranded (start fleet, time 0)
+    assert gm.installed_by_model["H100"] == 784 and gm.stranded_by_model["H100"] == 216
+    assert [e[1] for e in gm.events] == ["start_placed", "stranded"]
+
+
+def test_hint_first_then_anywhere() -> None:
+    cat = GpuCatalogue([spec()])
+    fleet = dcfleet([1.0, 0.5, 2.0], provinces=[0, 1, 2])  # dc0 in '01', dc1 in '48', dc2 in '79'
+    env, gm = model(gpus_cfg([order(600, hint="48")]), cat, fleet)
+    env.run(until=1.0)
+    # dc1 (0.5 MW) takes floor(500/1.27) = 393; the other 207 go to the largest free: dc2
+    assert fleet.gpus.tolist() == [0.0, 393.0, 207.0]
+    fleet2 = dcfleet([1.0, 0.5, 2.0], provinces=[0, 1, 2])
+    env, gm = model(gpus_cfg([order(100, hint="dc0")]), cat, fleet2)
+    env.run(until=1.0)
+    assert fleet2.gpus.tolist() == [100.0, 0.0, 0.0]
+
+
+def test_powered_gpus_join_the_pool_and_leave_on_retirement() -> None:
+    cat = GpuCatalogue([spec()])
+    env = simpy.Environment()
+    pool = GpuPool(env)
+    fleet = dcfleet([1.0])
+    # in service 4 years before the start with a 5-year life: retires on day -1461 + 1826.25 = 365.25
+    env, gm = model(gpus_cfg([order(500, when=START + dt.timedelta(days=100))]), cat, fleet,
+                    start_fleet=[entry(700, as_of=START - dt.timedelta(days=1461))], pool=pool, env=env)
+    assert pool.max_gpus_ever == 1200
+    env.run(until=0.5)
+    assert pool.installed == 700 and pool.idle == 700
+    env.run(until=101.0)
+    # 787 fit: 700 + 87 placed, 413 stranded
+    assert gm.installed_by_model["H100"] == 787 and gm.stranded_gpus == 413 and pool.installed == 787
+    env.run(until=365.0)
+    assert gm.installed_by_model["H100"] == 787
+    env.run(until=366.0)
+    # the 700 retire and free their power; the stranded 413 are placed at the next month start (day 396)
+    assert gm.installed_by_model["H100"] == 87 and gm.retired_by_model["H100"] == 700 and pool.installed == 87
+    assert fleet.gpu_it_mw[0] == pytest.approx(87 * 1.27 / 1000)
+    env.run(until=397.0)
+    assert gm.installed_by_model["H100"] == 500 and gm.stranded_gpus == 0 and pool.installed == 500
+
+
+def test_retirement_and_write_off() -> None:
+    cat = GpuCatalogue([spec()])
+    fleet = dcfleet([0.0])  # no power at all: everything is stranded
+    env, gm = model(gpus_cfg([order(10)], life_years=1.0), cat, fleet,
+                    start_fleet=[entry(5, as_of=START - dt.timedelta(days=400))])
+    env.run(until=1.0)
+    # the start entry is past its 1-year life (400 > 365.25 days): never placed
+    assert gm.retired_by_model["H100"] == 5 and gm.stranded_by_model["H100"] == 10
+    env.run(until=366.0)  # written off at the first month start after delivery + 365.25 days (day 365 = 2027-01-01: not yet)
+    assert gm.stranded_by_model["H100"] == 10
+    env.run(until=397.0)  # 2027-02-01 = day 396
+    assert gm.stranded_by_model["H100"] == 0 and gm.written_off_by_model["H100"] == 10
+
+
+# ---------------------------------------------------------------------------- orders, lead times, shocks
+
+
+def test_lead_time_shock_and_export_delay_arithmetic() -> None:
+    cat = GpuCatalogue([spec(p50=100.0, p90=100.0, price=30_000.0)])  # p90 = p50: deterministic lead time
+    shock = {"window_start": START + dt.timedelta(days=5), "window_end": START + dt.timedelta(days=60),
+             "lead_time_multiplier": 1.5, "export_licence_delay": {"p50_days": 30, "p90_days": 30}}
+    cfg = gpus_cfg([order(10, when=START + dt.timedelta(days=10)),  # in the window: 10 + 100 x 1.5 + 30 = 190
+                    order(20, when=START + dt.timedelta(days=2))],  # before it: 2 + 100 = 102
+                   shock=shock)
+    env, gm = model(cfg, cat, dcfleet([10.0]))
+    d0, d1 = gm.order_draws
+    assert (d0.shocked, d0.lead_days, d0.export_delay_days, d0.delivery_day) == (True, 150.0, 30.0, 190.0)
+    assert (d1.shocked, d1.lead_days, d1.export_delay_days, d1.delivery_day) == (False, 100.0, 0.0, 102.0)
+    env.run(until=101.9)
+    assert gm.installed_gpus == 0 and gm.capex_vnd_bn_cum == 0.0
+    env.run(until=102.1)
+    # 20 x USD 30,000 x 25,520 VND/USD = 15.312 bn VND
+    assert gm.installed_gpus == 20 and gm.capex_vnd_bn_cum == pytest.approx(15.312)
+    env.run(until=190.1)
+    assert gm.installed_gpus == 30 and gm.capex_vnd_bn_cum == pytest.approx(15.312 + 7.656)
+    delivered = [(e[0], e[4]) for e in gm.events if e[1] == "delivered"]
+    assert delivered == [(102.0, 20), (190.0, 10)]
+
+
+def test_lognormal_lead_time_median(cat: GpuCatalogue) -> None:
+    cfg = gpus_cfg([order(8, model="B200", when=START)] * 400)
+    _, gm = model(cfg, cat, dcfleet([1.0]))
+    leads = np.array([d.lead_days for d in gm.order_draws])
+    p50, p90 = cat["B200"].lead_time_p50_days, cat["B200"].lead_time_p90_days
+    assert np.median(leads) == pytest.approx(p50, rel=0.1)
+    assert np.quantile(leads, 0.9) == pytest.approx(p90, rel=0.15)
+
+
+def test_determinism(cat: GpuCatalogue) -> None:
+    def run(rep):
+        env, gm = model(Gpus(), cat, dcfleet([5.0, 30.0], provinces=[0, 2]),
+                        start_fleet=load_start_fleet(catalogue=cat), rep=rep)
+        env.run(until=900)
+        return [d.delivery_day for d in gm.order_draws], gm.events, gm.installed_by_model, gm.capex_vnd_bn_cum
+    a, b, c = run(0), run(0), run(1)
+    assert a == b
+    assert a[0] != c[0]
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+def test_bad_orders_raise_naming_the_field() -> None:
+    with pytest.raises(ValidationError, match="model") as e:
+        gpus_cfg([order(model="H900")])
+    assert "unknown GPU model 'H900'" in str(e.value)
+    with pytest.raises(ValidationError, match="gpus"):
+        gpus_cfg([order(n=0)])
+    with pytest.raises(ValidationError, match="order_date"):
+        gpus_cfg([order(when=dt.date(2019, 12, 31))])
+    with pytest.raises(ValidationError, match="dc_hint"):
+        gpus_cfg([order(hint="99")])
+    with pytest.raises(ValidationError, match="window_end"):
+        gpus_cfg(shock={"window_start": dt.date(2027, 1, 1), "window_end": dt.date(2026, 1, 1)})
+    cat = GpuCatalogue([spec()])
+    # an order after the horizon end is valid (a shortened horizon keeps the defaults valid); it just never delivers
+    env, late = model(gpus_cfg([order(model="H100", when=dt.date(2031, 1, 1))]), GpuCatalogue([spec()]), dcfleet())
+    env.run(until=Clock(START, END).horizon_days + 1)
+    assert late.installed_gpus == 0 and late.stranded_gpus == 0
+    with pytest.raises(DxsimInputError, match=r"compute\.gpus\.orders\[0\]\.order_date") as e:
+        model(gpus_cfg([order(model="H100", when=dt.date(2020, 1, 1))]), cat, dcfleet())
+    assert "\n" not in str(e.value)
+    with pytest.raises(DxsimInputError, match=r"orders\[0\]\.model"):  # valid in the shipped catalogue, not in this one
+        model(gpus_cfg([order(model="B200")]), cat, dcfleet())
+    with pytest.raises(DxsimInputError, match="not a data-centre id or a province code"):
+        model(gpus_cfg([order(hint="dc7")]), cat, dcfleet())
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    path.write_text("\n".join([",".join(header)] + [",".join(r) for r in rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_bad_catalogue_and_fleet_files(tmp_path: Path) -> None:
+    cols = list(CATALOGUE_COLUMNS)
+    good = ["H100", "700", "989", "30000", "90", "270", "1.82", "src"]
+    no_overhead = [c for c in cols if c != "server_overhead"]
+    with pytest.raises(DxsimInputError, match="missing column 'server_overhead'") as e:
+        load_catalogue(_write(tmp_path / "c1.csv", no_overhead, [good[:6] + good[7:]]))
+    assert "c1.csv" in str(e.value) and "\n" not in str(e.value)
+    bad = good.copy()
+    bad[1] = "seven hundred"
+    with pytest.raises(DxsimInputError, match="row 1, column tdp_w"):
+        load_catalogue(_write(tmp_path / "c2.csv", cols, [bad]))
+    bad = good.copy()
+    bad[5] = "30"
+    with pytest.raises(DxsimInputError, match="row 2, column lead_time_p90_days"):
+        load_catalogue(_write(tmp_path / "c3.csv", cols, [good, ["B200"] + bad[1:]]))
+    cat = load_catalogue(_write(tmp_path / "c4.csv", cols, [good]))
+    fcols = ["organisation", "model", "gpus", "dc_hint", "as_of", "source"]
+    with pytest.raises(DxsimInputError, match="row 1, column model.*unknown GPU model"):
+        load_start_fleet(_write(tmp_path / "f1.csv", fcols, [["X", "A100", "8", "", "2025-01-01", "s"]]), cat)
+    with pytest.raises(DxsimInputError, match="row 1, column gpus"):
+        load_start_fleet(_write(tmp_path / "f2.csv", fcols, [["X", "H100", "0", "", "2025-01-01", "s"]]), cat)
+    with pytest.raises(DxsimInputError, match="row 1, column as_of"):
+        load_start_fleet(_write(tmp_path / "f3.csv", fcols, [["X", "H100", "8", "", "2025", "s"]]), cat)
+    with pytest.raises(DxsimInputError, match="missing column 'as_of'"):
+        load_start_fleet(_write(tmp_path / "f4.csv", fcols[:4], [["X", "H100", "8", ""]]), cat)
+
+
+def test_demand_defaults_busy_but_not_saturated(cat: GpuCatalogue) -> None:
+    start_gpus = sum(e.gpus for e in load_start_fleet(catalogue=cat))
+    util = AiDemandSection().offered_gpus_at_start() / start_gpus
+    assert 0.45 < util < 0.75  # ~1,113 of 1,826 GPUs: ~61%
