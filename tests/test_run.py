@@ -359,3 +359,56 @@ def test_village_kpis(summary, villages):
         lo, mid, hi = k.get(f"{name}_p10"), k.get(name), k.get(f"{name}_p90")
         if None not in (lo, mid, hi):
             assert lo <= mid <= hi
+
+
+# --------------------------------------------------------------------------- compute
+
+
+def test_compute_province_sums_equal_national(metrics):
+    for name in ("dc_it_capacity_mw", "dc_facility_power_mw", "racks", "gpus_installed"):
+        sub = metrics.filter((pl.col("metric") == name) & (pl.col("replication") == 0))
+        vn = sub.filter(pl.col("area") == "VN").sort("date")["value"].to_numpy()
+        prov = sub.filter(pl.col("area") != "VN").group_by("date").agg(pl.col("value").sum()).sort("date")
+        np.testing.assert_allclose(prov["value"].to_numpy(), vn, rtol=1e-9, atol=1e-9)
+
+
+def test_facility_power_is_it_capacity_times_pue(baseline, metrics):
+    _, out = baseline
+    dcs = pl.read_parquet(out / "datacentres.parquet")
+    np.testing.assert_allclose(dcs["facility_power_mw_end"].to_numpy(), dcs["it_mw_end"].to_numpy() * dcs["pue"].to_numpy())
+    last = metrics.filter((pl.col("area") == "VN") & (pl.col("replication") == 0) & (pl.col("metric") == "dc_it_capacity_mw"))
+    assert dcs["it_mw_end"].sum() == pytest.approx(last.sort("date")["value"][-1])
+    assert (dcs["gpu_it_mw_end"] <= dcs["it_mw_end"] + 1e-9).all()  # GPUs only where there is power
+
+
+def test_compute_kpis_are_ordered(summary):
+    k = summary["kpis"]
+    assert k["gpus_installed_start"] <= 2000
+    for name in ("dc_it_capacity_mw_end", "gpus_installed_end", "compute_capex_total_vnd_bn"):
+        if f"{name}_p10" in k:
+            assert k[f"{name}_p10"] <= k[name] <= k[f"{name}_p90"]
+    assert k["dc_it_capacity_mw_end"] >= k["dc_it_capacity_mw_start"]
+
+
+def test_gpus_are_stranded_when_data_centres_have_no_free_power(tmp_path):
+    """No spare IT power anywhere (ordinary load fills every DC, no projects go ahead): delivered GPUs strand."""
+    from dxsim.geo import load_country
+    from dxsim.scenario import load_scenario
+    from dxsim.sim.model import prepare_world, run_replication
+
+    (tmp_path / "full.toml").write_text(
+        f'extends = "{BASELINE.resolve().as_posix()}"\nname = "full"\n'
+        '[horizon]\nend_date = 2027-06-30\n'
+        '[villages]\nenabled = false\n'
+        '[compute.datacentres]\nbase_utilisation_pct = 100\n[compute.datacentres.go_probability_pct]\nannounced = 0\nunder_construction = 0\n', encoding="utf-8")
+    sc = load_scenario(tmp_path / "full.toml")
+    world = prepare_world(sc, load_country())
+    res = run_replication(world, 0)
+    nat = res.metrics.filter(pl.col("area") == "VN")
+    stranded = nat.filter(pl.col("metric") == "gpus_stranded").sort("date")["value"].to_numpy()
+    installed = nat.filter(pl.col("metric") == "gpus_installed").sort("date")["value"].to_numpy()
+    start_fleet = sum(e.gpus for e in world.compute.start_gpus)
+    ordered = sum(o.gpus for o in sc.compute.gpus.all_orders if o.order_date <= sc.horizon.end_date)
+    assert np.all(installed == 0)  # no data centre has a free watt: nothing runs
+    assert stranded[0] > 0 and stranded.max() <= start_fleet + ordered
+    assert stranded[-1] > stranded[0]  # deliveries during the run strand too
