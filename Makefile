@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DXSIM_RAW_DATA ?= $(abspath ../shared/geodata)
 
-.PHONY: demo test install data bench clean lint
+.PHONY: demo test install data bench clean lint browser
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,11 @@ data: install
 demo: data
 	$(BIN)/dxsim run scenarios/baseline.toml
 
-test: data
+# Browser tests drive Debian's chromium (no browser download); install it when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: data browser
 	$(BIN)/python -m pytest -n 2 tests
 
 bench: install

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 
+import numpy as np
+
 from dxsim.paths import GEODATA_DIR
 from dxsim.sim.model import World
 
@@ -38,38 +40,39 @@ def national_facts() -> dict[str, dict]:
         return {r["key"]: r for r in csv.DictReader(f)}
 
 
+def _grid_after(world: World, n_sites: int):
+    """A fresh coverage grid with the first n ranked 5G sites on (precomputed footprints)."""
+    g = world.cells.coverage_grid(world.scenario.radio.coverage_subsamples_per_axis)
+    g.add_footprints(world.plan_footprints, np.arange(min(n_sites, world.plan.n)))
+    return g
+
+
 def coverage_after(world: World, n_sites: int) -> float:
     """% of population covered by the first n ranked 5G sites."""
+    return 100.0 * _grid_after(world, n_sites).covered_pop_total() / float(world.cells.pop.sum())
+
+
+def sites_for_coverage(world: World, pct: float, step: int = 50) -> int:
+    """Smallest multiple of `step` ranked sites whose coverage reaches pct (one incremental pass), or -1."""
     g = world.cells.coverage_grid(world.scenario.radio.coverage_subsamples_per_axis)
-    n = min(n_sites, world.plan.n)
-    g.add_sites(world.plan_row[:n], world.plan_col[:n], world.plan_x[:n], world.plan_y[:n], world.plan_radius_m[:n])
-    return 100.0 * g.covered_pop_total() / float(world.cells.pop.sum())
-
-
-def sites_for_coverage(world: World, pct: float) -> int:
-    """Smallest number of ranked sites whose coverage reaches pct (bisection over the plan)."""
-    lo, hi = 0, world.plan.n
-    if coverage_after(world, hi) < pct:
-        return -1
-    while hi - lo > 50:
-        mid = (lo + hi) // 2
-        if coverage_after(world, mid) >= pct:
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    total = float(world.cells.pop.sum())
+    for lo in range(0, world.plan.n, step):
+        hi = min(lo + step, world.plan.n)
+        g.add_footprints(world.plan_footprints, np.arange(lo, hi))
+        if 100.0 * g.covered_pop_total() / total >= pct:
+            return hi
+    return -1
 
 
 def capitals_coverage(world: World, n_sites: int) -> float:
     """% of people in urban wards of pre-2025 provincial cities covered by the first n 5G sites."""
-    g = world.cells.coverage_grid(world.scenario.radio.coverage_subsamples_per_axis)
-    n = min(n_sites, world.plan.n)
-    g.add_sites(world.plan_row[:n], world.plan_col[:n], world.plan_x[:n], world.plan_y[:n], world.plan_radius_m[:n])
+    g = _grid_after(world, n_sites)
     city = world.country.cells["city_ward"].to_numpy()
     return 100.0 * float(g.covered_pop_cell[city].sum() / world.cells.pop[city].sum())
 
 
-def calibration_rows(world: World) -> list[CalibrationRow]:
+def calibration_rows(world: World, replication=None) -> list[CalibrationRow]:
+    """All rows; `replication` (a ReplicationResult of the same world) saves running one."""
     f = national_facts()
 
     def val(key: str) -> float:
@@ -102,25 +105,27 @@ def calibration_rows(world: World) -> list[CalibrationRow]:
                        100.0 * world.scenario.start_state.stations_5g / world.layer.sites_4g.height, 0.5,
                        "%", src("stations_5g_share_of_4g_2025_10")),
     ]
+    if replication is None and (world.villages is not None or world.compute is not None):
+        from dxsim.sim.model import run_replication
+
+        replication = run_replication(world, 0)
     if world.villages is not None:
-        rows += village_rows(world, f)
+        rows += village_rows(world, f, replication)
     if world.compute is not None:
-        rows += compute_rows(world, f)
+        rows += compute_rows(world, f, replication)
     return rows
 
 
-def compute_rows(world: World, f: dict[str, dict]) -> list[CalibrationRow]:
+def compute_rows(world: World, f: dict[str, dict], replication) -> list[CalibrationRow]:
     """End-2024 data-centre fleet and the start GPU count beside the reports."""
     import datetime as dt
 
     import polars as pl
 
     from dxsim.geo.datacentres import fleet_totals
-    from dxsim.sim.model import run_replication
 
     tot = fleet_totals(world.compute.dc_table, dt.date(2024, 12, 31))
-    res = run_replication(world, 0)
-    nat = res.metrics.filter(pl.col("area") == "VN")
+    nat = replication.metrics.filter(pl.col("area") == "VN")
 
     def first(metric: str) -> float:
         return float(nat.filter(pl.col("metric") == metric).sort("date")["value"][0])
@@ -143,15 +148,13 @@ def compute_rows(world: World, f: dict[str, dict]) -> list[CalibrationRow]:
     ]
 
 
-def village_rows(world: World, f: dict[str, dict]) -> list[CalibrationRow]:
+def village_rows(world: World, f: dict[str, dict], replication) -> list[CalibrationRow]:
     """The village count at the start and the pace of the 2022-2025 programme beside the model's."""
-    from dxsim.sim.model import run_replication
-
     n_2022 = float(f["villages_no_signal_2022_09"]["value"])
     n_2023 = float(f["villages_no_signal_2023_03"]["value"])
     n_2025 = float(f["villages_no_signal_no_power_2025_10"]["value"])
     years = 3.08  # 2022-09-30 -> 2025-10-31
-    connected = run_replication(world, 0).village_connected_day
+    connected = replication.village_connected_day
     first_year = float((connected <= 365).sum())
     src = f"{f['villages_no_signal_2022_09']['source']}; {f['villages_no_signal_no_power_2025_10']['source']}"
     return [

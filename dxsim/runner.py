@@ -17,6 +17,7 @@ from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
 from dxsim.results.metrics import empty_metrics
 from dxsim.results.datacentres import datacentre_table
+from dxsim.results.geo_tables import grid_5km, provinces_geojson
 from dxsim.results.summary import summarise
 from dxsim.results.villages import last_village_kpi, village_table, write_geojson
 from dxsim.results.writer import atomic_dir, write_json, write_table
@@ -119,6 +120,19 @@ def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = 
     if world.compute is not None and first.compute is not None:
         dcs = datacentre_table(world.compute.dc_table, first.compute, scenario.horizon.start_date)
     kpis = summarise(metrics, extra)
+    say("calibration")
+    from dxsim.calibration import calibration_rows
+
+    calib = pl.DataFrame([{**r.__dict__, "status": r.status} for r in calibration_rows(world, first)])
+    w = world
+    s4 = w.layer.sites_4g
+    on_end = ~np.isnan(first.on_air_day) & (first.on_air_day <= float((scenario.horizon.end_date - scenario.horizon.start_date).days))
+    grid = grid_5km(w.cells.x_m, w.cells.y_m, w.cells.pop,
+                    {"pop_covered_5g_start": w.cov5g_start.covered_pop_cell,
+                     "pop_covered_5g_end": first.pop_covered_5g_cell_end,
+                     "pop_covered_4g_end": first.pop_covered_4g_cell_end},
+                    {"sites_4g": (s4["x_m"].to_numpy(), s4["y_m"].to_numpy()),
+                     "sites_5g_end": (w.plan_x[: on_end.size][on_end], w.plan_y[: on_end.size][on_end])})
     summary = {
         "scenario": scenario.name,
         "scenario_file": str(path),
@@ -139,6 +153,9 @@ def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = 
             write_json(tmp / "summary.json", summary)
             write_table(tmp, "metrics", metrics)
             write_table(tmp, "sites_5g", sites, csv=False)
+            write_table(tmp, "grid_5km", grid, csv=False)
+            calib.write_csv(tmp / "calibration.csv")
+            provinces_geojson(w.country.provinces, tmp / "provinces.geojson")
             if dcs is not None:
                 write_table(tmp, "datacentres", dcs, csv=False)
             if villages is not None:

@@ -141,6 +141,8 @@ class ReplicationResult:
     village_power_day: np.ndarray | None = None
     village_connected_day: np.ndarray | None = None
     compute: ComputeRun | None = None
+    pop_covered_5g_cell_end: np.ndarray | None = None  # per cell, at the horizon end
+    pop_covered_4g_cell_end: np.ndarray | None = None
 
 
 def run_replication(world: World, replication: int, seed: int | None = None) -> ReplicationResult:
@@ -175,6 +177,8 @@ def run_replication(world: World, replication: int, seed: int | None = None) -> 
         res.village_power_day = vp.power_day.copy()
         res.village_connected_day = vp.connected_day.copy()
     res.compute = cr
+    res.pop_covered_5g_cell_end = monitor.cov5.covered_pop_cell.copy()
+    res.pop_covered_4g_cell_end = monitor.cov4.covered_pop_cell.copy()
     return res
 
 
