@@ -104,6 +104,7 @@ class CoverageGrid:
         self._min_w = float(self.w.min())
         self._min_h = float(self.h.min())
         self.mask = np.zeros(self.rows.size, dtype=np.uint64)
+        self._touched = np.zeros(self.rows.size, dtype=bool)
         self.covered_pop_cell = np.zeros(self.rows.size, dtype=np.float64)
         self.covered_pop_group = np.zeros(self.n_groups, dtype=np.float64)
 
@@ -121,6 +122,7 @@ class CoverageGrid:
         new = object.__new__(CoverageGrid)
         new.__dict__.update(self.__dict__)
         new.mask = self.mask.copy()
+        new._touched = np.zeros(self.mask.size, dtype=bool)
         new.covered_pop_cell = self.covered_pop_cell.copy()
         new.covered_pop_group = self.covered_pop_group.copy()
         return new
@@ -167,15 +169,15 @@ class CoverageGrid:
         """OR point bits into cells and update covered population; returns changed cells."""
         if cells.size == 0:
             return cells
-        order = np.argsort(cells, kind="stable")
-        cells, bits = cells[order], bits[order]
-        starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
-        ucells = cells[starts]
-        ubits = np.bitwise_or.reduceat(bits, starts)
-        new_mask = self.mask[ucells] | ubits
-        changed = new_mask != self.mask[ucells]
+        # touched cells without sorting: a flag per cell (linear in pairs, no argsort)
+        self._touched[cells] = True
+        ucells = np.flatnonzero(self._touched)
+        self._touched[ucells] = False
+        old = self.mask[ucells]
+        np.bitwise_or.at(self.mask, cells, bits)
+        new_mask = self.mask[ucells]
+        changed = new_mask != old
         ucells, new_mask = ucells[changed], new_mask[changed]
-        self.mask[ucells] = new_mask
         new_pop = self.pop[ucells] * (np.bitwise_count(new_mask).astype(np.float64) / self.k)
         delta = new_pop - self.covered_pop_cell[ucells]
         self.covered_pop_cell[ucells] = new_pop
