@@ -82,7 +82,8 @@ def sites_table(world: World, on_air_day: np.ndarray, operator: np.ndarray) -> p
 
 def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = None,
                  reps: int | None = None, progress: Progress | None = None,
-                 on_replication: Callable[[int, int], None] | None = None, write: bool = True) -> RunOutput:
+                 on_replication: Callable[[int, int], None] | None = None, write: bool = True,
+                 with_map: bool = True, with_report: bool = True) -> RunOutput:
     """Validate, run all replications and (optionally) write `out_dir` atomically."""
     say = progress or (lambda _m: None)
     path = Path(path)
@@ -156,6 +157,18 @@ def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = 
             write_table(tmp, "grid_5km", grid, csv=False)
             calib.write_csv(tmp / "calibration.csv")
             provinces_geojson(w.country.provinces, tmp / "provinces.geojson")
+            write_json(tmp / "summary.json", summary)
+            # maps and reports read the result tables just written, never the model
+            if with_map:
+                say("map")
+                from dxsim.maps import build_map
+
+                build_map(tmp)
+            if with_report:
+                say("report")
+                from dxsim.report import build_report
+
+                build_report(tmp)
             if dcs is not None:
                 write_table(tmp, "datacentres", dcs, csv=False)
             if villages is not None:

@@ -157,9 +157,10 @@ def run(
     out_dir: Path | None = typer.Option(None, "--out", help="Output directory (default outputs/<name>/; with several scenarios, a parent directory)."),
     seed: int | None = typer.Option(None, "--seed", help="Override the scenario's seed."),
     reps: int | None = typer.Option(None, "--reps", min=1, help="Number of replications."),
-    no_map: bool = typer.Option(False, "--no-map", help="Skip map.html (maps arrive in a later release)."),
+    no_map: bool = typer.Option(False, "--no-map", help="Skip map.html (faster; `dxsim map` can build it later)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip report.html (`dxsim report` can build it later)."),
 ) -> None:
-    """Run scenario(s) and write outputs/<name>/ (summary.json, metrics.parquet/.csv, sites_5g.parquet)."""
+    """Run scenario(s) and write outputs/<name>/ (summary, metrics, entity tables, map.html, report.html)."""
 
     def body() -> int:
         from dxsim.runner import run_scenario
@@ -180,7 +181,8 @@ def run(
                 def on_rep(done: int, total: int, task=task, path=path) -> None:
                     prog.update(task, description=f"{path.name}: replications", completed=done, total=total)
 
-                res = run_scenario(path, out_dir=target, seed=seed, reps=reps, progress=say, on_replication=on_rep)
+                res = run_scenario(path, out_dir=target, seed=seed, reps=reps, progress=say, on_replication=on_rep,
+                                   with_map=not no_map, with_report=not no_report)
             out.print(kpi_table(res.summary))
             for extra in (village_table(res.summary), compute_table(res.summary)):
                 if extra is not None:
@@ -294,6 +296,44 @@ def calibration(
         failed = [r for r in rows if r.status == "FAIL"]
         if failed:
             raise ModelFailure(f"{len(failed)} calibration point(s) outside tolerance: " + "; ".join(r.figure for r in failed))
+        return 0
+
+    _guard(body)
+
+
+@app.command("map")
+def map_cmd(
+    result_dir: Path = typer.Argument(..., help="A run's output directory (outputs/<name>/)."),
+    layers: str | None = typer.Option(None, "--layers", help="Comma-separated layers (default: all); see --help of dxsim.maps.LAYERS."),
+    out_path: Path | None = typer.Option(None, "--out", help="Where to write (default RESULT_DIR/map.html)."),
+) -> None:
+    """(Re)build map.html from a results directory (offline: no CDN, no tile server)."""
+
+    def body() -> int:
+        from dxsim.maps import LAYERS, build_map
+
+        names = [s.strip() for s in layers.split(",") if s.strip()] if layers else None
+        unknown = [n for n in names or [] if n not in LAYERS]
+        if unknown:
+            raise DxsimInputError("unknown layer", field="--layers", value=",".join(unknown),
+                                  allowed=", ".join(LAYERS))
+        out.print(f"wrote {build_map(result_dir, names, out_path)}")
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def report(
+    result_dir: Path = typer.Argument(..., help="A run's output directory (outputs/<name>/)."),
+    out_path: Path | None = typer.Option(None, "--out", help="Where to write (default RESULT_DIR/report.html)."),
+) -> None:
+    """(Re)build report.html from a results directory (offline, self-contained)."""
+
+    def body() -> int:
+        from dxsim.report import build_report
+
+        out.print(f"wrote {build_report(result_dir, out_path)}")
         return 0
 
     _guard(body)

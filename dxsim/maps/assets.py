@@ -1,0 +1,246 @@
+"""Inlined Leaflet, the map's own JavaScript runtime, and the escaping helpers.
+
+Everything the page needs travels inside `map.html`: Leaflet's JS and CSS are read from the
+`xstatic-leaflet` package (no CDN), the layer-control images become `data:` URIs, and the default
+marker-icon rule is dropped (the map draws only vector markers, never Leaflet's PNG icons).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+
+# --------------------------------------------------------------------------- escaping
+def esc(value: Any) -> str:
+    """HTML-escape any text that comes from a file (names, operators, reasons) for a popup/tooltip."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+_JS_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def js_json(obj: Any) -> str:
+    """Compact JSON safe to place inside a `<script>` element.
+
+    `<` and `>` only occur inside JSON strings, where `\\u003c` / `\\u003e` mean the same characters,
+    so no `</script>` or `<!--` can ever end or confuse the script element whatever the data holds
+    (`&` is inert in a script element and stays, so escaped HTML such as `&lt;img` reads as is).
+    UTF-8 stays readable (ensure_ascii=False).
+    """
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return re.sub("[<>\u2028\u2029]", lambda m: _JS_UNSAFE[m.group(0)], text)
+
+
+# --------------------------------------------------------------------------- Leaflet
+def leaflet_dir() -> Path:
+    from xstatic.pkg import leaflet
+
+    return Path(leaflet.BASE_DIR)
+
+
+@lru_cache(maxsize=1)
+def leaflet_js() -> str:
+    """leaflet.js as shipped, minus its `sourceMappingURL` comment (nothing is fetched)."""
+    src = (leaflet_dir() / "leaflet.js").read_text(encoding="utf-8")
+    src = re.sub(r"^//# sourceMappingURL=.*$", "", src, flags=re.M).rstrip() + "\n"
+    if re.search(r"</script|<!--", src, flags=re.I):  # pragma: no cover - guards a future Leaflet
+        raise RuntimeError("leaflet.js cannot be inlined safely in a <script> element")
+    return src
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+@lru_cache(maxsize=1)
+def leaflet_css() -> str:
+    """leaflet.css with the layer-control images as data: URIs and no default marker-icon rule."""
+    d = leaflet_dir()
+    css = (d / "leaflet.css").read_text(encoding="utf-8")
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)  # comments (one holds a bug-tracker URL)
+    css = re.sub(r"\.leaflet-default-icon-path\s*\{[^}]*\}", "", css)
+    css = re.sub(r"behavior:\s*url\(#default#VML\);", "", css)  # old-IE VML only
+    css = re.sub(r"url\(images/([A-Za-z0-9_.-]+\.png)\)", lambda m: f"url({_data_uri(d / 'images' / m.group(1))})", css)
+    left = re.findall(r"url\(\s*['\"]?(?!data:)([^)'\"]*)", css)
+    if left:  # pragma: no cover - guards a future Leaflet
+        raise RuntimeError(f"leaflet.css still references {left}")
+    return css
+
+
+# --------------------------------------------------------------------------- page style and runtime
+PAGE_CSS = """
+html, body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; }
+.dx-header { position: absolute; top: 0; left: 0; right: 0; height: 34px; box-sizing: border-box;
+  padding: 4px 10px; font-size: 12.5px; line-height: 13px; background: #1f2d3d; color: #f4f4f4;
+  overflow: hidden; z-index: 1100; }
+.dx-header b { color: #fff; }
+.dx-header .dx-synth { color: #ffd479; }
+.leaflet-container { background: #dbe6ee; font-size: 12px; }
+.dx-legend { background: rgba(255,255,255,0.94); padding: 6px 8px; border-radius: 5px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 11px; line-height: 14px; max-width: 230px;
+  max-height: 60vh; overflow-y: auto; }
+.dx-legend h4 { margin: 5px 0 2px; font-size: 11.5px; }
+.dx-legend h4:first-child { margin-top: 0; }
+.dx-legend .dx-row { display: flex; align-items: center; gap: 5px; }
+.dx-legend .dx-sw { display: inline-block; width: 14px; height: 10px; border: 1px solid #777; flex: none; }
+.dx-legend .dx-dot { display: inline-block; border-radius: 50%; flex: none; box-sizing: border-box; }
+.dx-legend .dx-ramp { display: flex; margin-top: 2px; }
+.dx-legend .dx-rc { flex: 1; height: 11px; border-top: 1px solid #999; border-bottom: 1px solid #999; }
+.dx-legend .dx-ticks { display: flex; font-size: 10px; color: #333; }
+.dx-legend .dx-rt { flex: 1; text-align: center; }
+.dx-legend .dx-note { color: #555; font-size: 10.5px; }
+.leaflet-control-layers { font-size: 12px; max-height: 62vh; overflow-y: auto; }
+.leaflet-control-layers label { margin: 1px 0; }
+.dx-pop { font-size: 12px; line-height: 16px; max-width: 320px; }
+.dx-pop table { border-collapse: collapse; }
+.dx-pop td { padding: 0 6px 0 0; vertical-align: top; }
+.dx-pop td:first-child { color: #555; white-space: nowrap; }
+.dx-ascii { color: #666; }
+"""
+
+# The runtime is plain ES5 so any browser runs it; it holds no data (data come as JSON literals).
+RUNTIME_JS = r"""
+var DX = (function () {
+  var groups = [];
+  function fmt(n, d) {
+    if (n === null || n === undefined || isNaN(n)) return '\u2013';
+    d = d || 0;
+    return Number(n).toLocaleString('en-US', {minimumFractionDigits: d, maximumFractionDigits: d});
+  }
+  // bins are the lower bounds of classes 1..n; class 0 is below bins[0]
+  function cls(v, bins) { var k = 0; while (k < bins.length && v >= bins[k]) k++; return k; }
+  function group(g, family, label, exclusive) {
+    g._dxFamily = family; g._dxLabel = label; g._dxExclusive = exclusive || null; groups.push(g); return g;
+  }
+  // fill(): builds the group's layers once, the first time the group is on the map
+  function lazy(map, g, fill) {
+    var done = false;
+    function go() { if (!done) { done = true; fill(); } }
+    if (map.hasLayer(g)) go(); else g.once('add', go);
+  }
+  function pane(map, name, z) {
+    if (!map.getPane(name)) { map.createPane(name).style.zIndex = z; }
+    return name;
+  }
+  function init(map, legendHtml, bounds) {
+    var legend = L.control({position: 'bottomleft'});
+    legend.onAdd = function () {
+      var div = L.DomUtil.create('div', 'dx-legend');
+      div.innerHTML = legendHtml;
+      L.DomEvent.disableClickPropagation(div); L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    legend.addTo(map);
+    function update() {
+      var on = {}, title = {};
+      groups.forEach(function (g) {
+        if (map.hasLayer(g)) { on[g._dxFamily] = true; title[g._dxFamily] = g._dxLabel; }
+      });
+      var secs = legend.getContainer().querySelectorAll('[data-family]');
+      for (var i = 0; i < secs.length; i++) {
+        var f = secs[i].getAttribute('data-family');
+        secs[i].style.display = on[f] ? '' : 'none';
+        var t = secs[i].querySelector('.dx-active');
+        if (t) t.textContent = title[f] ? '(' + title[f] + ')' : '';
+      }
+    }
+    map.on('overlayadd', function (e) {
+      var x = e.layer._dxExclusive;
+      // deferred: the layer control ignores layer changes while it handles its own click
+      setTimeout(function () {
+        if (x) groups.forEach(function (g) {
+          if (g !== e.layer && g._dxExclusive === x && map.hasLayer(g)) map.removeLayer(g);
+        });
+        update();
+      }, 0);
+    });
+    map.on('overlayremove', function () { setTimeout(update, 0); });
+    update();
+    if (bounds) map.fitBounds(bounds, {padding: [4, 4]});
+  }
+  function base(map, prov) {
+    var p = pane(map, 'dxBase', 300);
+    return L.geoJSON(prov, {
+      pane: p,
+      style: {color: '#8d8d8d', weight: 0.7, fillColor: '#f6f3ec', fillOpacity: 1},
+      onEachFeature: function (f, l) { l.bindTooltip(f.properties.tip, {sticky: true}); }
+    }).addTo(map);
+  }
+  function choropleth(map, g, prov, d) {
+    L.geoJSON(prov, {
+      style: function (f) {
+        var c = d.c[f.properties.code];
+        return {color: '#a3a3a3', weight: 0.8, fillColor: c || '#cccccc', fillOpacity: c ? 0.85 : 0.4};
+      },
+      onEachFeature: function (f, l) {
+        var k = f.properties.code;
+        if (d.t[k]) l.bindTooltip(d.t[k], {sticky: true});
+        if (d.p[k]) l.bindPopup(d.p[k]);
+      }
+    }).addTo(g);
+  }
+  // 5 km squares: rows [lat0,lon0,lat1,lon1,lat2,lon2,lat3,lon3,pop,covered]; which = 'cov' | 'unc'
+  function squares(map, g, grid, which, bins, pal, area) {
+    var r = L.canvas({pane: pane(map, 'dxGrid', 410), padding: 0.3});
+    lazy(map, g, function () {
+      var rows = grid.rows;
+      for (var i = 0; i < rows.length; i++) {
+        var q = rows[i], v = which === 'cov' ? q[9] : q[8] - q[9];
+        if (!(v >= 0.5)) continue;
+        var c = pal[cls(v / area, bins)];
+        var poly = L.polygon([[q[0], q[1]], [q[2], q[3]], [q[4], q[5]], [q[6], q[7]]],
+          {renderer: r, stroke: false, fillColor: c, fillOpacity: 0.78});
+        poly._dx = q; g.addLayer(poly);
+      }
+      g.on('click', function (e) {
+        var q = e.layer._dx; if (!q) return;
+        var pct = q[8] > 0 ? 100 * q[9] / q[8] : 0;
+        L.popup().setLatLng(e.latlng).setContent(
+          '<div class="dx-pop"><b>' + grid.label + '</b><table>' +
+          '<tr><td>population</td><td>' + fmt(q[8]) + ' (' + fmt(q[8] / area) + ' per km\u00b2)</td></tr>' +
+          '<tr><td>covered by 5G (end)</td><td>' + fmt(q[9]) + ' (' + fmt(pct, 1) + '%)</td></tr>' +
+          '<tr><td>not covered</td><td>' + fmt(q[8] - q[9]) + ' (' + fmt((q[8] - q[9]) / area, 1) + ' per km\u00b2)</td></tr>' +
+          '</table></div>').openOn(map);
+      });
+    });
+  }
+  // sites per square: rows [lat,lon,n5,n4]; col = 2 (5G) or 3 (4G)
+  function counts(map, g, sites, col, color, k, what) {
+    var r = L.canvas({pane: pane(map, 'dxSites', 420), padding: 0.3});
+    lazy(map, g, function () {
+      var rows = sites.rows.filter(function (q) { return q[col] > 0; });
+      rows.sort(function (a, b) { return b[col] - a[col]; });
+      for (var i = 0; i < rows.length; i++) {
+        var q = rows[i];
+        var m = L.circleMarker([q[0], q[1]], {renderer: r, radius: 1.2 + k * Math.sqrt(q[col]),
+          stroke: true, weight: 0.5, color: '#ffffff', opacity: 0.6, fillColor: color, fillOpacity: 0.55});
+        m._dx = q; g.addLayer(m);
+      }
+      g.on('click', function (e) {
+        var q = e.layer._dx; if (!q) return;
+        L.popup().setLatLng(e.latlng).setContent('<div class="dx-pop"><b>' + sites.label + '</b><br>' +
+          fmt(q[2]) + ' 5G sites on air at the end<br>' + fmt(q[3]) + ' 4G sites</div>').openOn(map);
+      });
+    });
+  }
+  // points: rows {ll:[lat,lon], s:{style}, p: popup html, t: tooltip html}
+  function points(map, g, rows, paneName, z) {
+    var p = pane(map, paneName, z);
+    for (var i = 0; i < rows.length; i++) {
+      var o = rows[i], s = o.s; s.pane = p;
+      var m = L.circleMarker(o.ll, s);
+      if (o.p) m.bindPopup(o.p, {maxWidth: 340});
+      if (o.t) m.bindTooltip(o.t);
+      g.addLayer(m);
+    }
+  }
+  return {fmt: fmt, cls: cls, group: group, init: init, base: base, choropleth: choropleth,
+          squares: squares, counts: counts, points: points, groups: groups};
+})();
+"""

@@ -1,0 +1,211 @@
+"""Read a run's output directory for the map: nothing else (no model internals).
+
+Each table is read lazily, once, from the files `dxsim run` writes (see README "Outputs"):
+`summary.json`, `metrics.parquet`, `provinces.geojson`, `grid_5km.parquet`, `sites_5g.parquet`,
+`villages.parquet` (or `villages.geojson`), `datacentres.parquet`.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from dxsim.errors import DxsimInputError
+
+# --------------------------------------------------------------------------- the files
+FILES = {
+    "summary": "summary.json",
+    "metrics": "metrics.parquet",
+    "provinces": "provinces.geojson",
+    "grid": "grid_5km.parquet",
+    "sites": "sites_5g.parquet",
+    "villages": "villages.parquet",
+    "datacentres": "datacentres.parquet",
+}
+
+
+_FIT_DEGREE = 5
+
+
+def _round_coords(coords: Any, nd: int) -> Any:
+    if isinstance(coords, (int, float)):
+        return round(float(coords), nd)
+    return [_round_coords(c, nd) for c in coords]
+
+
+class RunOutputs:
+    """Lazy, read-only view of one result directory."""
+
+    def __init__(self, result_dir: Path) -> None:
+        self.dir = Path(result_dir)
+        if not self.dir.is_dir():
+            raise DxsimInputError("not a result directory (run `dxsim run` first)", file=self.dir)
+
+    def path(self, key: str) -> Path:
+        return self.dir / FILES[key]
+
+    def has(self, key: str) -> bool:
+        if key == "villages":
+            return self.path("villages").exists() or (self.dir / "villages.geojson").exists()
+        return self.path(key).exists()
+
+    def _need(self, key: str) -> Path:
+        p = self.path(key)
+        if not p.exists():
+            raise DxsimInputError(f"missing {FILES[key]} (written by `dxsim run`)", file=p)
+        return p
+
+    # ------------------------------------------------------------------ summary
+    @cached_property
+    def summary(self) -> dict:
+        p = self.path("summary")
+        if not p.exists():
+            return {}
+        try:
+            return json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise DxsimInputError(f"unreadable JSON ({exc})", file=p) from exc
+
+    # ------------------------------------------------------------------ provinces
+    @cached_property
+    def provinces(self) -> dict:
+        """FeatureCollection with coordinates rounded to 4 decimals (~11 m) and slim properties:
+        `code` (gso34), `name34`, `name_ascii`. Very detailed boundaries are simplified."""
+        p = self._need("provinces")
+        gj = json.loads(p.read_text(encoding="utf-8"))
+        if p.stat().st_size > 2_500_000:  # a planner's detailed boundaries: simplify (~200 m)
+            import shapely
+            from shapely.geometry import mapping, shape
+
+            for f in gj["features"]:
+                g = shapely.simplify(shape(f["geometry"]), 0.002, preserve_topology=True)
+                f["geometry"] = mapping(g)
+        feats = []
+        for f in gj.get("features", []):
+            props = f.get("properties") or {}
+            geom = f.get("geometry")
+            if not geom:
+                continue
+            feats.append({"type": "Feature",
+                          "geometry": {"type": geom["type"], "coordinates": _round_coords(geom["coordinates"], 4)},
+                          "properties": {"code": str(props.get("gso34", "")),
+                                         "name34": str(props.get("name34") or ""),
+                                         "name_ascii": str(props.get("name_ascii") or "")}})
+        return {"type": "FeatureCollection", "features": feats}
+
+    def bounds(self) -> list[list[float]] | None:
+        """[[south, west], [north, east]] of the provinces."""
+        xs: list[float] = []
+        ys: list[float] = []
+
+        def walk(c: Any) -> None:
+            if c and isinstance(c[0], (int, float)):
+                xs.append(c[0])
+                ys.append(c[1])
+            else:
+                for cc in c:
+                    walk(cc)
+
+        for f in self.provinces["features"]:
+            walk(f["geometry"]["coordinates"])
+        if not xs:
+            return None
+        return [[min(ys), min(xs)], [max(ys), max(xs)]]
+
+    # ------------------------------------------------------------------ metrics
+    @cached_property
+    def province_metrics(self) -> pl.DataFrame:
+        """Replication 0 (the lowest), provinces only: date, area, pop_covered_5g_pct, stations_5g."""
+        p = self._need("metrics")
+        m = pl.scan_parquet(p)
+        rep0 = m.select(pl.col("replication").min()).collect().item()
+        df = (m.filter((pl.col("replication") == rep0) & (pl.col("area") != "VN")
+                       & pl.col("metric").is_in(["pop_covered_5g_pct", "stations_5g"]))
+              .select("date", "area", "metric", "value").collect())
+        if df.is_empty():
+            return pl.DataFrame(schema={"date": pl.Date, "area": pl.Utf8, "pop_covered_5g_pct": pl.Float64,
+                                        "stations_5g": pl.Float64})
+        wide = df.pivot(on="metric", index=["date", "area"], values="value", aggregate_function="first")
+        for col in ("pop_covered_5g_pct", "stations_5g"):
+            if col not in wide.columns:
+                wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(col))
+        return wide.with_columns(pl.col("date").cast(pl.Date)).sort("date", "area")
+
+    # ------------------------------------------------------------------ 5 km grid
+    @cached_property
+    def grid(self) -> pl.DataFrame:
+        return pl.read_parquet(self._need("grid"))
+
+    def grid_corners(self) -> np.ndarray:
+        """(n, 4, 2) lat/lon of each square's corners (SW, SE, NE, NW in the metric grid).
+
+        The squares are square in the file's metric coordinates (x_m, y_m), not in lon/lat. The map
+        needs no CRS name: a degree-5 polynomial (x, y) -> (lon, lat) fitted on the squares' own centres
+        maps the corners (residual ~1 m over Vietnam), so neighbouring squares share corners and tile
+        without gaps. Too few squares or a poor fit fall back to lon/lat rectangles of the same size.
+        """
+        g = self.grid
+        lon, lat = g["lon"].to_numpy(), g["lat"].to_numpy()
+        size = g["size_km"].to_numpy() * 1000.0 if "size_km" in g.columns else np.full(g.height, 5000.0)
+        half = size / 2.0
+        dx = np.array([-1, 1, 1, -1])[None, :] * half[:, None]
+        dy = np.array([-1, -1, 1, 1])[None, :] * half[:, None]
+        out = np.empty((g.height, 4, 2))
+        if {"x_m", "y_m"} <= set(g.columns) and g.height >= 60:
+            x, y = g["x_m"].to_numpy(), g["y_m"].to_numpy()
+            x0, y0, s = x.mean(), y.mean(), max(float(np.ptp(x)), float(np.ptp(y)), 1.0)
+
+            def design(xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
+                u, v = (xx - x0) / s, (yy - y0) / s
+                return np.stack([u ** i * v ** j for i in range(_FIT_DEGREE + 1) for j in range(_FIT_DEGREE + 1 - i)],
+                                axis=-1)
+
+            a = design(x, y)
+            c_lon, *_ = np.linalg.lstsq(a, lon, rcond=None)
+            c_lat, *_ = np.linalg.lstsq(a, lat, rcond=None)
+            res_m = max(float(np.abs(a @ c_lon - lon).max()) * 111_320.0, float(np.abs(a @ c_lat - lat).max()) * 110_574.0)
+            if res_m < 50.0:
+                ac = design(x[:, None] + dx, y[:, None] + dy)
+                # corner = the square's own centre + the fitted offset (exact at the centre)
+                out[:, :, 1] = lon[:, None] + (ac @ c_lon - (a @ c_lon)[:, None])
+                out[:, :, 0] = lat[:, None] + (ac @ c_lat - (a @ c_lat)[:, None])
+                return out
+        out[:, :, 1] = lon[:, None] + dx / (111_320.0 * np.cos(np.radians(lat))[:, None])
+        out[:, :, 0] = lat[:, None] + dy / 110_574.0
+        return out
+
+    # ------------------------------------------------------------------ villages / data centres
+    @cached_property
+    def villages(self) -> pl.DataFrame:
+        p = self.path("villages")
+        if p.exists():
+            return pl.read_parquet(p)
+        gj_path = self.dir / "villages.geojson"
+        if not gj_path.exists():
+            raise DxsimInputError("missing villages.parquet (written by `dxsim run`)", file=p)
+        gj = json.loads(gj_path.read_text(encoding="utf-8"))
+        rows = [dict(f.get("properties") or {}) for f in gj.get("features", [])]
+        for r, f in zip(rows, gj.get("features", [])):
+            if "lon" not in r and f.get("geometry"):
+                r["lon"], r["lat"] = f["geometry"]["coordinates"][:2]
+        return pl.DataFrame(rows, infer_schema_length=None)
+
+    @cached_property
+    def datacentres(self) -> pl.DataFrame:
+        return pl.read_parquet(self._need("datacentres"))
+
+    @cached_property
+    def sites_synthetic(self) -> bool | None:
+        """Whether the 5G site layer is synthetic (None when sites_5g.parquet is absent)."""
+        p = self.path("sites")
+        if not p.exists():
+            return None
+        s = pl.scan_parquet(p)
+        if "synthetic" not in s.collect_schema().names():
+            return None
+        return bool(s.select(pl.col("synthetic").any()).collect().item())

@@ -1,0 +1,443 @@
+"""The map's layers: a registry of builders, each reading only the run's output files.
+
+A builder takes a :class:`MapContext` and returns a :class:`LayerOut`: one or more overlays
+(each becomes one entry of the layer control) and a legend section. Overlays carry a small JS
+body run with `map` (the Leaflet map) and `g` (the overlay's `L.featureGroup`) in scope; bulky
+data go in once as JSON (`ctx.share`) and are turned into Leaflet layers by the `DX` runtime
+(`assets.RUNTIME_JS`). Every text that comes from a file is escaped with :func:`assets.esc`
+before it reaches a popup, tooltip or legend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from dxsim.maps.assets import esc, js_json
+from dxsim.maps.data import RunOutputs
+
+
+# --------------------------------------------------------------------------- structures
+@dataclass
+class Overlay:
+    label: str            # text in the layer control (plain text, no user data)
+    family: str           # key of the legend section shown while this overlay is on
+    show: bool            # on when the page opens
+    js: str               # body run with `map`, `g` in scope
+    exclusive: str | None = None  # overlays sharing a key are mutually exclusive (a date selector)
+    legend_label: str | None = None  # shown in the legend title while on (default: none)
+
+
+@dataclass
+class LayerOut:
+    overlays: list[Overlay]
+    legend: str           # HTML of the legend section (escaped where it shows data)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MapContext:
+    out: RunOutputs
+    show: bool            # the layer's default visibility (or True when explicitly requested)
+    shared: dict[str, str] = field(default_factory=dict)  # JS variable -> JSON literal, emitted once
+
+    def share(self, name: str, obj: Any) -> str:
+        if name not in self.shared:
+            self.shared[name] = js_json(obj)
+        return name
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    name: str
+    title: str
+    default_on: bool
+    needs: tuple[str, ...]          # keys of data.FILES
+    build: Callable[[MapContext], LayerOut]
+
+
+# --------------------------------------------------------------------------- helpers
+def _num(v: Any, nd: int = 0, unit: str = "") -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    s = f"{float(v):,.{nd}f}"
+    return f"{s} {unit}".rstrip() if unit else s
+
+
+def _date(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()[:10]
+    return esc(v)
+
+
+def _yes(v: Any) -> str:
+    return "yes" if bool(v) else "no"
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    """rows of (label, value-HTML); values must already be escaped."""
+    return "<table>" + "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows) + "</table>"
+
+
+def _swatches(title: str, items: list[tuple[str, str]], family: str, active: bool = False) -> str:
+    rows = "".join(f'<div class="dx-row"><span class="dx-sw" style="background:{c}"></span>{esc(t)}</div>'
+                   for c, t in items)
+    act = ' <span class="dx-active"></span>' if active else ""
+    return f'<div data-family="{family}"><h4>{esc(title)}{act}</h4>{rows}</div>'
+
+
+def _ramp(title: str, colours: list[str], bins: list[float], family: str, active: bool = False) -> str:
+    """A compact horizontal colour ramp: boxes, with the class bounds between them."""
+    act = ' <span class="dx-active"></span>' if active else ""
+    boxes = "".join(f'<span class="dx-rc" style="background:{c}"></span>' for c in colours)
+    ticks = "".join(f'<span class="dx-rt">{b:,g}</span>' for b in bins)
+    return (f'<div data-family="{family}"><h4>{esc(title)}{act}</h4><div class="dx-ramp">{boxes}</div>'
+            f'<div class="dx-ticks" style="padding:0 {50 / len(colours):.2f}%">{ticks}</div></div>')
+
+
+def _bin_labels(bins: list[float], fmt: str = "{:,.0f}") -> list[str]:
+    out = [f"< {fmt.format(bins[0])}"]
+    out += [f"{fmt.format(a)} – {fmt.format(b)}" for a, b in zip(bins[:-1], bins[1:])]
+    out.append(f"≥ {fmt.format(bins[-1])}")
+    return out
+
+
+def _style(**kw: Any) -> dict:
+    return {k: v for k, v in kw.items() if v is not None}
+
+
+def _r(x: float, nd: int) -> float:
+    return round(float(x), nd)
+
+
+def _ll(r: dict) -> list[float] | None:
+    """[lat, lon] rounded to 5 decimals (~1 m), or None when missing / not a number."""
+    try:
+        lat, lon = float(r.get("lat")), float(r.get("lon"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
+    return [round(lat, 5), round(lon, 5)]
+
+
+# --------------------------------------------------------------------------- 1. 5G coverage by province
+COVERAGE_BINS = [10, 25, 40, 55, 70, 85, 95, 99]
+COVERAGE_COLOURS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494",
+                    "#081d58"]
+
+
+def coverage_dates(dates: list[dt.date]) -> list[tuple[dt.date, str]]:
+    """The start, each December month end, and the horizon end (deduplicated, in order)."""
+    if not dates:
+        return []
+    dates = sorted(set(dates))
+    start, end = dates[0], dates[-1]
+    chosen = {start: "start", end: "end"}
+    for d in dates:
+        if d.month == 12 and d not in chosen:
+            chosen[d] = ""
+    return [(d, chosen[d]) for d in sorted(chosen)]
+
+
+def build_coverage(ctx: MapContext) -> LayerOut:
+    out = ctx.out
+    prov = ctx.share("DX_PROV", out.provinces)
+    pm = out.province_metrics
+    names = {f["properties"]["code"]: (f["properties"]["name34"], f["properties"]["name_ascii"])
+             for f in out.provinces["features"]}
+    chosen = coverage_dates(pm["date"].to_list())
+    overlays = []
+    for i, (d, tag) in enumerate(chosen):
+        day = pm.filter(pl.col("date") == d)
+        colours, tips, pops = {}, {}, {}
+        for rec in day.iter_rows(named=True):
+            code = str(rec["area"])
+            pct, st = rec.get("pop_covered_5g_pct"), rec.get("stations_5g")
+            n34, nasc = names.get(code, (code, ""))
+            name_html = f"<b>{esc(n34)}</b>" + (f' <span class="dx-ascii">({esc(nasc)})</span>' if nasc else "")
+            if pct is not None and math.isfinite(pct):
+                colours[code] = COVERAGE_COLOURS[int(np.searchsorted(COVERAGE_BINS, pct, side="right"))]
+            tips[code] = f"{name_html}<br>5G coverage {_num(pct, 1)}%"
+            pops[code] = (f'<div class="dx-pop">{name_html}'
+                          + _table([("date", d.isoformat()),
+                                    ("5G population coverage", f"<b>{_num(pct, 1)}%</b>"),
+                                    ("5G stations", _num(st)),
+                                    ("province code", esc(code))])
+                          + '<div class="dx-ascii">replication 0 of the run</div></div>')
+        label = f"5G coverage {d.isoformat()}" + (f" ({tag})" if tag else "")
+        data = ctx.share(f"DX_COV{i}", {"c": colours, "t": tips, "p": pops})
+        overlays.append(Overlay(label=label, family="coverage_5g", show=ctx.show and i == len(chosen) - 1,
+                                js=f"DX.choropleth(map, g, {prov}, {data});", exclusive="coverage_5g",
+                                legend_label=d.isoformat()))
+    legend = _ramp("5G population coverage, %, by province,", COVERAGE_COLOURS, COVERAGE_BINS, "coverage_5g",
+                   active=True)
+    return LayerOut(overlays, legend)
+
+
+# --------------------------------------------------------------------------- 2. population density
+COVERED_BINS = [10, 50, 150, 500, 1500]
+COVERED_COLOURS = ["#f0f9e8", "#ccebc5", "#a8ddb5", "#7bccc4", "#43a2ca", "#0868ac"]
+UNCOVERED_BINS = [1, 5, 20, 50, 200]
+UNCOVERED_COLOURS = ["#fef0d9", "#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"]
+
+
+def _grid_rows(ctx: MapContext) -> str:
+    """Shared JSON of the populated 5 km squares: corners (4-decimal lat/lon), pop, covered at end."""
+    if "DX_GRID" in ctx.shared:
+        return "DX_GRID"
+    g = ctx.out.grid
+    corners = np.round(ctx.out.grid_corners(), 4)
+    pop = g["pop"].to_numpy()
+    pop = np.nan_to_num(pop)
+    cov = np.nan_to_num(g["pop_covered_5g_end"].to_numpy()) if "pop_covered_5g_end" in g.columns else np.zeros(g.height)
+    keep = np.flatnonzero((pop >= 0.5) & np.isfinite(corners).all(axis=(1, 2)))  # skip empty squares
+    rows = [[*corners[i].ravel().tolist(), round(float(pop[i])), round(float(np.clip(cov[i], 0, pop[i])))]
+            for i in keep]
+    size = float(g["size_km"][0]) if "size_km" in g.columns and g.height else 5.0
+    return ctx.share("DX_GRID", {"rows": rows, "area": size * size, "label": f"{size:g} km square"})
+
+
+def build_density(ctx: MapContext) -> LayerOut:
+    grid = _grid_rows(ctx)
+    overlays = [
+        Overlay("People not covered by 5G at the end (per km²)", "density_unc", ctx.show,
+                f"DX.squares(map, g, {grid}, 'unc', {js_json(UNCOVERED_BINS)}, {js_json(UNCOVERED_COLOURS)}, {grid}.area);"),
+        Overlay("People covered by 5G at the end (per km²)", "density_cov", False,
+                f"DX.squares(map, g, {grid}, 'cov', {js_json(COVERED_BINS)}, {js_json(COVERED_COLOURS)}, {grid}.area);"),
+    ]
+    legend = (
+        _ramp("People not covered by 5G per km² (5 km squares, end)", UNCOVERED_COLOURS, UNCOVERED_BINS,
+              "density_unc")
+        + _ramp("People covered by 5G per km² (5 km squares, end)", COVERED_COLOURS, COVERED_BINS, "density_cov")
+    )
+    return LayerOut(overlays, legend)
+
+
+# --------------------------------------------------------------------------- 3. sites per square
+SITE_COLOURS = {"5g": "#6a3d9a", "4g": "#1b9e77"}
+SITE_MAX_PX = 14.0
+
+
+def build_sites(ctx: MapContext) -> LayerOut:
+    g = ctx.out.grid
+    n5 = np.nan_to_num(g["sites_5g_end"].to_numpy()) if "sites_5g_end" in g.columns else np.zeros(g.height)
+    n4 = np.nan_to_num(g["sites_4g"].to_numpy()) if "sites_4g" in g.columns else np.zeros(g.height)
+    lat, lon = g["lat"].to_numpy(), g["lon"].to_numpy()
+    keep = np.flatnonzero(((n5 > 0) | (n4 > 0)) & np.isfinite(lat) & np.isfinite(lon))
+    rows = [[_r(lat[i], 4), _r(lon[i], 4), int(n5[i]), int(n4[i])] for i in keep]
+    size = float(g["size_km"][0]) if "size_km" in g.columns and g.height else 5.0
+    data = ctx.share("DX_SITES", {"rows": rows, "label": f"{size:g} km square"})
+    top = max(float(n5.max(initial=1)), float(n4.max(initial=1)), 1.0)
+    k = round((SITE_MAX_PX - 1.2) / math.sqrt(top), 4)
+    overlays = [
+        Overlay("5G sites per 5 km square (end)", "sites", ctx.show,
+                f"DX.counts(map, g, {data}, 2, {js_json(SITE_COLOURS['5g'])}, {k}, '5G');"),
+        Overlay("4G sites per 5 km square", "sites", False,
+                f"DX.counts(map, g, {data}, 3, {js_json(SITE_COLOURS['4g'])}, {k}, '4G');"),
+    ]
+    examples = [n for n in (1, 10, 100, 1000) if n <= top * 1.5] or [1]
+    dots = "".join(
+        f'<div class="dx-row"><span class="dx-dot" style="width:{2 * (1.2 + k * math.sqrt(n)):.0f}px;'
+        f'height:{2 * (1.2 + k * math.sqrt(n)):.0f}px;background:#999"></span>{n:,} site{"s" if n > 1 else ""}</div>'
+        for n in examples)
+    legend = (f'<div data-family="sites"><h4>Sites per {size:g} km square (area ∝ count)</h4>'
+              f'<div class="dx-row"><span class="dx-sw" style="background:{SITE_COLOURS["5g"]}"></span>5G (end)</div>'
+              f'<div class="dx-row"><span class="dx-sw" style="background:{SITE_COLOURS["4g"]}"></span>4G</div>'
+              f'{dots}<div class="dx-note">synthetic site layer unless a site file was used</div></div>')
+    return LayerOut(overlays, legend)
+
+
+# --------------------------------------------------------------------------- 4. villages
+VILLAGE_STATUS = {"connected": "#1a9850", "in works": "#fdae61", "not started": "#d73027",
+                  "no feasible option": "#7f7f7f"}
+VILLAGE_POWER = {
+    "grid_extension": ("grid extension (22 kV line)", {"color": "#08306b", "weight": 2.0}),
+    "offgrid_solar": ("off-grid solar", {"color": "#a63603", "weight": 2.5, "dashArray": "3 2"}),
+}
+POWER_OTHER = ("other / none", {"color": "#000000", "weight": 1.0, "dashArray": "1 2"})
+BACKHAUL_LABEL = {"fibre": "fibre", "microwave": "microwave", "leo": "LEO satellite"}
+
+
+def _village_rows(df: pl.DataFrame) -> list[dict]:
+    rows = []
+    for r in df.iter_rows(named=True):
+        ll = _ll(r)
+        if ll is None:
+            continue
+        vid, name = r.get("village_id") or "", (r.get("name") or "").strip()
+        title = (f"<b>{esc(name)}</b> <span class=\"dx-ascii\">({esc(vid)})</span>" if name
+                 else f"<b>{esc(vid)}</b> <span class=\"dx-ascii\">(synthetic id, no name)</span>")
+        status = r.get("status") or ""
+        power, backhaul = r.get("power"), r.get("backhaul")
+        p_label, p_style = VILLAGE_POWER.get(power, POWER_OTHER)
+        p_text = p_label if power in VILLAGE_POWER else esc(power or "–")
+        b_text = esc(BACKHAUL_LABEL.get(backhaul, backhaul or "–"))
+        conn = _date(r.get("connected_date"))
+        if r.get("connected_date_p50") is not None:
+            conn += (f" (P10–P50–P90 over replications: {_date(r.get('connected_date_p10'))} – "
+                     f"{_date(r.get('connected_date_p50'))} – {_date(r.get('connected_date_p90'))})")
+        pop, hh = r.get("population"), r.get("households")
+        cost = r.get("cost_vnd_bn") if r.get("cost_vnd_bn") is not None else r.get("capex_vnd_bn")
+        place = ", ".join(esc(x) for x in (r.get("commune"), r.get("province")) if x)
+        table = _table([
+            ("place", place or "–"),
+            ("population", _num(pop) + (f" ({_num(hh)} households)" if hh is not None else "")),
+            ("option", f"{p_text} + {b_text} backhaul"),
+            ("status", f'<b style="color:{VILLAGE_STATUS.get(status, "#333")}">{esc(status or "–")}</b>'),
+            ("power on", _date(r.get("power_date"))),
+            ("connected", conn),
+            ("cost", _num(cost, 2, "bn VND")),
+            ("reason", esc(r.get("reason") or "–")),
+            ("synthetic", _yes(r.get("synthetic")) + (" (generated village)" if r.get("synthetic") else "")),
+        ])
+        radius = 4.0 + math.sqrt(max(float(pop or 0), 0.0)) / 6.0
+        style = _style(radius=round(min(radius, 11.0), 1), fillColor=VILLAGE_STATUS.get(status, "#bbbbbb"),
+                       fillOpacity=0.9, opacity=1.0, className="dx-village", **p_style)
+        rows.append({"ll": ll, "s": style,
+                     "p": f'<div class="dx-pop">{title}{table}</div>',
+                     "t": esc(name or vid) + f" — {esc(status)}"})
+    return rows
+
+
+def build_villages(ctx: MapContext) -> LayerOut:
+    df = ctx.out.villages
+    rows = _village_rows(df)
+    data = ctx.share("DX_VILLAGES", rows)
+    n = len(rows)
+    n_syn = int(df["synthetic"].sum()) if "synthetic" in df.columns else 0
+    overlays = [Overlay(f"Villages without power and signal ({n})", "villages", ctx.show,
+                        f"DX.points(map, g, {data}, 'dxVillages', 640);")]
+    present = set(df["status"].drop_nulls().to_list()) if "status" in df.columns else set()
+    status_rows = "".join(
+        f'<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;background:{c};'
+        f'border:1px solid #555"></span>{esc(s)}{"" if s in present else " (none)"}</div>'
+        for s, c in VILLAGE_STATUS.items())
+    power_rows = "".join(
+        f'<div class="dx-row"><span class="dx-dot" style="width:12px;height:12px;background:#eee;'
+        f'border:2px {"dashed" if "dashArray" in st else "solid"} {st["color"]}"></span>{esc(lab)}</div>'
+        for lab, st in VILLAGE_POWER.values())
+    legend = (f'<div data-family="villages"><h4>Villages (fill: status; outline: power)</h4>{status_rows}'
+              f'{power_rows}<div class="dx-note">{n_syn} of {df.height} synthetic (generated)</div></div>')
+    return LayerOut(overlays, legend)
+
+
+# --------------------------------------------------------------------------- 5. data centres, 6. GPUs
+DC_STATUS = {"operational": "#2171b5", "under_construction": "#fd8d3c", "announced": "#9e9ac8"}
+DC_LABEL = {"operational": "operational", "under_construction": "under construction", "announced": "announced"}
+GPU_COLOUR = "#dd3497"
+
+
+def _dc_radius(mw: float) -> float:
+    return round(3.0 + 2.0 * math.sqrt(max(mw, 0.0)), 1)
+
+
+def _gpu_radius(n: float) -> float:
+    return round(3.0 + math.sqrt(max(n, 0.0)) / 5.0, 1)
+
+
+def _dc_popup(r: dict, extra: str = "") -> str:
+    went = r.get("went_ahead")
+    status = DC_LABEL.get(r.get("status"), r.get("status") or "–")
+    status_html = esc(status) + ("" if went is None else (" — went ahead" if went else " — did not go ahead (rep. 0)"))
+    return ('<div class="dx-pop">' + extra + f"<b>{esc(r.get('name') or r.get('dc_id') or '–')}</b>" + _table([
+        ("operator", esc(r.get("operator") or "–")),
+        ("province", esc(r.get("province") or r.get("gso34") or "–")),
+        ("status", status_html),
+        ("IT MW start → end", f"{_num(r.get('start_it_mw'), 1)} → <b>{_num(r.get('it_mw_end'), 1)}</b>"
+                              f" (design {_num(r.get('it_mw_design'), 1)})"),
+        ("racks start → end", f"{_num(r.get('start_racks'))} → {_num(r.get('racks_end'))}"),
+        ("GPUs (end)", _num(r.get("gpus_end"))),
+        ("PUE", _num(r.get("pue"), 2)),
+        ("facility MW (end)", _num(r.get("facility_power_mw_end"), 1)),
+        ("synthetic", _yes(r.get("synthetic")) + (" (generated to reach reported totals)" if r.get("synthetic") else "")),
+    ]) + "</div>")
+
+
+def _finite(v: Any) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return 0.0
+    return f if math.isfinite(f) else 0.0
+
+
+def build_datacentres(ctx: MapContext) -> LayerOut:
+    df = ctx.out.datacentres.sort("it_mw_end", descending=True, nulls_last=True) \
+        if "it_mw_end" in ctx.out.datacentres.columns else ctx.out.datacentres
+    rows = []
+    for r in df.iter_rows(named=True):
+        ll = _ll(r)
+        if ll is None:
+            continue
+        mw = _finite(r.get("it_mw_end"))
+        went = r.get("went_ahead")
+        colour = DC_STATUS.get(r.get("status"), "#636363")
+        hollow = mw <= 0 or went is False
+        style = _style(radius=_dc_radius(mw), color="#08306b" if not hollow else colour, weight=1.2,
+                       fillColor=colour, fillOpacity=0.15 if hollow else 0.75, opacity=0.9,
+                       dashArray="2 2" if hollow else None, className="dx-dc")
+        rows.append({"ll": ll, "s": style, "p": _dc_popup(r),
+                     "t": f"{esc(r.get('name') or r.get('dc_id'))} — {_num(mw, 1)} MW"})
+    data = ctx.share("DX_DCS", rows)
+    overlays = [Overlay(f"Data centres, IT MW at the end ({len(rows)})", "datacentres", ctx.show,
+                        f"DX.points(map, g, {data}, 'dxDcs', 620);")]
+    n_syn = int(df["synthetic"].sum()) if "synthetic" in df.columns else 0
+    status_rows = "".join(f'<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;background:{c};'
+                          f'border:1px solid #08306b"></span>{esc(DC_LABEL[s])}</div>' for s, c in DC_STATUS.items())
+    sizes = "".join(f'<div class="dx-row"><span class="dx-dot" style="width:{2 * _dc_radius(m):.0f}px;'
+                    f'height:{2 * _dc_radius(m):.0f}px;border:1px solid #08306b"></span>{m} MW</div>'
+                    for m in (10, 50))
+    legend = (f'<div data-family="datacentres"><h4>Data centres (size: IT MW at the end)</h4>{status_rows}'
+              '<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;border:1px dashed #888">'
+              '</span>no capacity at the end / did not go ahead</div>'
+              f'{sizes}<div class="dx-note">{n_syn} of {df.height} synthetic (generated)</div></div>')
+    return LayerOut(overlays, legend)
+
+
+def build_gpus(ctx: MapContext) -> LayerOut:
+    df = ctx.out.datacentres
+    if "gpus_end" not in df.columns:
+        df = df.with_columns(pl.lit(0.0).alias("gpus_end"))
+    df = df.filter(pl.col("gpus_end").fill_null(0) > 0).sort("gpus_end", descending=True)
+    rows = []
+    for r in df.iter_rows(named=True):
+        ll = _ll(r)
+        if ll is None:
+            continue
+        n = _finite(r.get("gpus_end"))
+        style = _style(radius=_gpu_radius(n), color="#49006a", weight=1.5, fillColor=GPU_COLOUR, fillOpacity=0.8,
+                       className="dx-gpu")
+        head = f'<div style="color:{GPU_COLOUR}"><b>GPU cluster: {_num(n)} GPUs</b> (end)</div>'
+        rows.append({"ll": ll, "s": style, "p": _dc_popup(r, head),
+                     "t": f"{esc(r.get('name') or r.get('dc_id'))} — {_num(n)} GPUs"})
+    data = ctx.share("DX_GPUS", rows)
+    overlays = [Overlay(f"GPU clusters, GPUs at the end ({len(rows)})", "gpus", ctx.show,
+                        f"DX.points(map, g, {data}, 'dxGpus', 660);")]
+    sizes = "".join(f'<div class="dx-row"><span class="dx-dot" style="width:{2 * _gpu_radius(n):.0f}px;'
+                    f'height:{2 * _gpu_radius(n):.0f}px;background:{GPU_COLOUR};border:1px solid #49006a"></span>'
+                    f'{n:,} GPUs</div>' for n in (1000, 5000))
+    legend = (f'<div data-family="gpus"><h4>GPU clusters (data centres with GPUs at the end)</h4>{sizes}'
+              + ('<div class="dx-note">none in this run</div>' if not rows else "") + "</div>")
+    return LayerOut(overlays, legend)
+
+
+# --------------------------------------------------------------------------- the registry
+LAYERS: dict[str, LayerSpec] = {s.name: s for s in (
+    LayerSpec("coverage_5g", "5G population coverage by province (one overlay per date)", True,
+              ("metrics", "provinces"), build_coverage),
+    LayerSpec("density", "Population covered / not covered by 5G per km² (5 km squares)", False,
+              ("grid",), build_density),
+    LayerSpec("sites", "5G and 4G sites per 5 km square", False, ("grid",), build_sites),
+    LayerSpec("villages", "The villages without grid power and mobile signal", True, ("villages",), build_villages),
+    LayerSpec("datacentres", "Data centres sized by IT MW", True, ("datacentres",), build_datacentres),
+    LayerSpec("gpus", "GPU clusters sized by GPUs", True, ("datacentres",), build_gpus),
+)}

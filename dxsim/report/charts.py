@@ -1,0 +1,206 @@
+"""Static charts for the report: matplotlib (Agg, no pyplot, no global state) -> PNG -> base64.
+
+Each chart shows the P50 across replications as a line and, with more than one replication, the
+P10–P90 band (quantiles across replications at each month end). Text is DejaVu Sans (matplotlib's
+bundled default), which has the Vietnamese glyphs used in province and site names.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+
+import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from dxsim.report.load import RunData, Series
+
+DPI = 100
+SIZE = (10.2, 3.7)  # inches -> 1020 x 370 px, the width of the page's content column
+BLUE, ORANGE, GREEN, RED, GREY, PURPLE = "#1f5fa8", "#d9730d", "#2e8540", "#b3261e", "#6b6b6b", "#6a3d9a"
+BAND_LABEL = "P10–P90"
+
+_RC = {
+    "font.family": "DejaVu Sans", "font.size": 9.5, "axes.titlesize": 11, "axes.titleweight": "bold",
+    "axes.labelsize": 9.5, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+    "grid.color": "#dddddd", "grid.linewidth": 0.6, "legend.fontsize": 8.5, "legend.framealpha": 0.9,
+    "text.usetex": False, "svg.hashsalt": "dxsim",
+}
+
+
+@dataclass
+class Chart:
+    """One rendered chart: a title, alt text and caption for the HTML, and the PNG bytes."""
+
+    key: str
+    section: str  # "5g", "villages", "compute"
+    title: str
+    alt: str
+    caption: str
+    png: bytes
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def mpl_text(s: str) -> str:
+    """Text from files for matplotlib: '$' would start mathtext, so escape it."""
+    return str(s).replace("$", r"\$")
+
+
+def _thousands(x, _pos=None) -> str:
+    return f"{x:,.0f}" if abs(x) >= 10 or x == 0 else f"{x:,.1f}"
+
+
+def _new_axes() -> tuple[Figure, object]:
+    fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    return fig, ax
+
+
+def _date_axis(ax) -> None:
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+    ax.set_xlabel("month end")
+    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+
+
+def _plot(ax, s: Series, color: str, label: str) -> None:
+    """P50 line, plus the P10–P90 band when there is more than one replication."""
+    if s.n_reps > 1:
+        ax.fill_between(s.dates, s.p10, s.p90, color=color, alpha=0.22, linewidth=0,
+                        label=f"{label}: {BAND_LABEL} ({s.n_reps} replications)")
+        ax.plot(s.dates, s.p50, color=color, linewidth=2, label=f"{label}: P50")
+    else:
+        ax.plot(s.dates, s.p50, color=color, linewidth=2, label=f"{label} (1 replication)")
+
+
+def _ref_line(ax, y: float, text: str, color: str = GREY) -> None:
+    ax.axhline(y, color=color, linestyle="--", linewidth=1.2, label=text)
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white")
+    return buf.getvalue()
+
+
+def _band_note(n_reps: int) -> str:
+    if n_reps > 1:
+        return (f"Line: P50; shaded: {BAND_LABEL} band across {n_reps} replications (empirical quantiles at each "
+                "month end, as in the KPI table: each is an observed replication).")
+    return "One replication: no uncertainty band (run with --reps > 1 for one)."
+
+
+def _time_chart(key: str, section: str, title: str, ylabel: str, lines: list[tuple[Series, str, str]],
+                refs: list[tuple[float, str, str]] = (), ylim: tuple[float | None, float | None] | None = None,
+                caption: str = "") -> Chart:
+    with matplotlib.rc_context(_RC):
+        fig, ax = _new_axes()
+        for s, color, label in lines:
+            _plot(ax, s, color, label)
+        for y, text, color in refs:
+            _ref_line(ax, y, text, color)
+        ax.set_title(title, loc="left")
+        ax.set_ylabel(ylabel)
+        _date_axis(ax)
+        if ylim:
+            ax.set_ylim(*ylim)
+        ax.legend(loc="best")
+        png = _png(fig)
+    n = max(s.n_reps for s, _, _ in lines)
+    alt = f"{title} ({ylabel}) by month end. " + _band_note(n)
+    return Chart(key, section, title, alt, (caption + " " + _band_note(n)).strip(), png)
+
+
+def _bar_dc_provinces(rows: list[tuple[str, float, float]]) -> Chart:
+    """Horizontal bars: IT MW at the start and at the end by province (replication 0)."""
+    title = "Data-centre IT capacity by province"
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(SIZE[0], max(2.2, 0.8 + 0.42 * len(rows))), dpi=DPI, layout="constrained")
+        ax = fig.add_subplot()
+        y = np.arange(len(rows))
+        names = [mpl_text(r[0]) for r in rows]
+        ax.barh(y + 0.2, [r[1] for r in rows], height=0.38, color="#9bb8da", label="start")
+        ax.barh(y - 0.2, [r[2] for r in rows], height=0.38, color=BLUE, label="end of horizon")
+        for yi, r in zip(y, rows):
+            ax.text(r[2], yi - 0.2, f" {r[2]:,.0f}", va="center", fontsize=8.5)
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.set_xlabel("IT capacity (MW)")
+        ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+        ax.grid(axis="y", visible=False)
+        ax.set_title(title + " (replication 0)", loc="left")
+        ax.legend(loc="lower right")
+        ax.set_xlim(0, max([r[2] for r in rows] + [r[1] for r in rows] + [1.0]) * 1.12)
+        png = _png(fig)
+    alt = title + " (MW of IT load) at the start and at the end of the horizon, replication 0: " + \
+        "; ".join(f"{r[0]} {r[1]:,.0f} → {r[2]:,.0f} MW" for r in rows) + "."
+    return Chart("dc_provinces", "compute", title, alt,
+                 "Commissioned IT capacity at the start and the end of replication 0, by province "
+                 "(datacentres.parquet).", png)
+
+
+def build_charts(run: RunData, dc_province_rows: list[tuple[str, float, float]] | None = None) -> list[Chart]:
+    """Every chart the run's files allow (a missing metric skips its chart)."""
+    s = run.series
+    charts: list[Chart] = []
+    if "stations_5g" in s:
+        charts.append(_time_chart(
+            "stations_5g", "5g", "5G stations on air", "stations", [(s["stations_5g"], BLUE, "5G stations")],
+            ylim=(0, None), caption="5G base stations on air at each month end, national (metric stations_5g)."))
+    if "pop_covered_5g_pct" in s:
+        charts.append(_time_chart(
+            "pop_covered_5g_pct", "5g", "5G population coverage", "% of population",
+            [(s["pop_covered_5g_pct"], GREEN, "5G coverage")],
+            refs=[(90.0, "90% of population", GREY)], ylim=(0, 100),
+            caption="Share of the population within outdoor 5G coverage (metric pop_covered_5g_pct)."))
+    vlines = [(s[m], c, lab) for m, c, lab in (("villages_connected", GREEN, "connected"),
+                                                 ("villages_unconnected", RED, "unconnected")) if m in s]
+    if vlines:
+        charts.append(_time_chart(
+            "villages", "villages", "Remote villages connected and unconnected", "villages", vlines,
+            ylim=(0, None),
+            caption="Villages without grid power and mobile signal at the start: connected (power and signal "
+                    "delivered) and still unconnected (metrics villages_connected, villages_unconnected)."))
+    if "dc_it_capacity_mw" in s:
+        charts.append(_time_chart(
+            "dc_it_capacity_mw", "compute", "Data-centre IT capacity", "IT capacity (MW)",
+            [(s["dc_it_capacity_mw"], BLUE, "commissioned IT capacity")],
+            refs=[(1000.0, "1 GW", ORANGE), (1400.0, "Singapore, 1.4 GW", PURPLE)], ylim=(0, None),
+            caption="Commissioned data-centre IT capacity, national (metric dc_it_capacity_mw), against the 1 GW "
+                    "mark and Singapore's ~1.4 GW."))
+    if "gpus_installed_high_performance" in s:
+        g = s["gpus_installed_high_performance"]
+        start = float(g.p50[0]) if len(g.p50) else float("nan")
+        lines = [(g, BLUE, "high-performance GPUs installed")]
+        if "gpus_stranded" in s and np.nanmax(s["gpus_stranded"].p90, initial=0.0) > 0:
+            lines.append((s["gpus_stranded"], RED, "GPUs stranded (no power)"))
+        refs = [(15.0 * start, f"15× start ({15.0 * start:,.0f} GPUs)", ORANGE)] if np.isfinite(start) else []
+        charts.append(_time_chart(
+            "gpus", "compute", "High-performance GPUs installed", "GPUs", lines, refs=refs, ylim=(0, None),
+            caption="GPUs of A100 class and above powered and running in a data centre "
+                    "(metric gpus_installed_high_performance), against 15 times the start fleet."))
+    if "gpu_utilization_pct" in s and len(s["gpu_utilization_pct"].dates) > 1:
+        # a monthly average: the start date closes no month (it reads 0), so the line starts at the first month end
+        u = s["gpu_utilization_pct"]
+        u = Series(u.dates[1:], u.p10[1:], u.p50[1:], u.p90[1:], u.n_reps)
+        charts.append(_time_chart(
+            "gpu_utilization_pct", "compute", "GPU utilisation", "% of GPU-days busy",
+            [(u, PURPLE, "GPU utilisation")], ylim=(0, 105),
+            caption="Busy GPU-days over GPU-days available in each month (metric gpu_utilization_pct; from the "
+                    "first month end: the start date closes no month)."))
+    if "ai_jobs_waiting" in s:
+        charts.append(_time_chart(
+            "ai_jobs_waiting", "compute", "AI jobs waiting for GPUs", "jobs queued at month end",
+            [(s["ai_jobs_waiting"], ORANGE, "AI jobs waiting")], ylim=(0, None),
+            caption="AI jobs queued for GPUs at each month end (metric ai_jobs_waiting)."))
+    if dc_province_rows:
+        charts.append(_bar_dc_provinces(dc_province_rows))
+    return charts

@@ -1,0 +1,183 @@
+"""Read a run's output directory (and only that) for the report.
+
+Inputs: `summary.json` (required), `metrics.parquet` (required), `calibration.csv`, `villages.parquet`,
+`datacentres.parquet`, `map.html` (optional). Nothing here imports the model (dxsim.sim / geo / radio):
+the report is a view of result files, so it also works on a directory copied from another machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from dxsim.errors import DxsimInputError
+
+# national time series the charts use
+CHART_METRICS = (
+    "stations_5g", "pop_covered_5g_pct", "villages_connected", "villages_unconnected", "dc_it_capacity_mw",
+    "gpus_installed_high_performance", "gpus_stranded", "gpu_utilization_pct", "ai_jobs_waiting",
+)
+INPUT_FILES = ("summary.json", "metrics.parquet", "calibration.csv", "villages.parquet", "datacentres.parquet",
+               "map.html")
+
+
+@dataclass
+class Series:
+    """One national metric over time: quantiles across replications at each month end."""
+
+    dates: list
+    p10: np.ndarray
+    p50: np.ndarray
+    p90: np.ndarray
+    n_reps: int
+
+
+@dataclass
+class RunData:
+    result_dir: Path
+    summary: dict
+    n_reps: int
+    series: dict[str, Series]
+    calibration: list[dict[str, str]] | None
+    villages: pl.DataFrame | None
+    datacentres: pl.DataFrame | None
+    has_map: bool
+    description: str | None = None
+    description_from: str | None = None
+    files: list[tuple[str, int, str]] = field(default_factory=list)  # (name, bytes, sha256[:12])
+
+
+def quantiles_by_date(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """P10 / P50 / P90 of each row (a date) over the columns (replications), ignoring NaN.
+
+    Uses the empirical 'inverted_cdf' quantile, as summary.json's KPIs do, so a chart's band at a year
+    end shows the same replications as the KPI table.
+    """
+    out = []
+    for p in (0.1, 0.5, 0.9):
+        with np.errstate(all="ignore"):
+            q = np.full(values.shape[0], np.nan)
+            ok = ~np.all(np.isnan(values), axis=1)
+            if ok.any():
+                q[ok] = np.nanquantile(values[ok], p, axis=1, method="inverted_cdf")
+        out.append(q)
+    return out[0], out[1], out[2]
+
+
+def _series(metrics: pl.DataFrame, reps: list[int]) -> dict[str, Series]:
+    out: dict[str, Series] = {}
+    for (metric,), grp in metrics.group_by("metric"):
+        wide = grp.pivot(on="replication", index="date", values="value", aggregate_function="first").sort("date")
+        cols = [str(r) for r in reps if str(r) in wide.columns]
+        if not cols or wide.height == 0:
+            continue
+        mat = wide.select(cols).to_numpy().astype(float)
+        p10, p50, p90 = quantiles_by_date(mat)
+        out[str(metric)] = Series(wide["date"].to_list(), p10, p50, p90, len(cols))
+    return out
+
+
+def _read_metrics(path: Path) -> tuple[dict[str, Series], int]:
+    try:
+        nat = (pl.scan_parquet(path)
+               .filter((pl.col("area") == "VN") & pl.col("metric").is_in(list(CHART_METRICS)))
+               .select("date", "replication", "metric", "value").collect())
+        reps = pl.scan_parquet(path).select(pl.col("replication").unique()).collect()["replication"].to_list()
+    except Exception as e:
+        raise DxsimInputError(f"cannot read metrics table: {e}", file=path) from e
+    reps = sorted(int(r) for r in reps)
+    return _series(nat, reps), len(reps)
+
+
+def _read_calibration(path: Path) -> list[dict[str, str]] | None:
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8", newline="") as f:
+        return [dict(row) for row in csv.DictReader(f)]
+
+
+def _read_table(path: Path) -> pl.DataFrame | None:
+    if not path.is_file():
+        return None
+    try:
+        return pl.read_parquet(path)
+    except Exception as e:
+        raise DxsimInputError(f"cannot read table: {e}", file=path) from e
+
+
+def _description(result_dir: Path, scenario_file: object) -> tuple[str | None, str | None]:
+    """The scenario file's `description`, if the file can still be found and has one (else None)."""
+    if not isinstance(scenario_file, str) or not scenario_file:
+        return None, None
+    p = Path(scenario_file)
+    candidates = [p] if p.is_absolute() else [Path.cwd() / p, result_dir / p, result_dir.parent / p,
+                                              result_dir.parent.parent / p]
+    for c in candidates:
+        try:
+            if not c.is_file():
+                continue
+            data = tomllib.loads(c.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        desc = data.get("description")
+        if isinstance(desc, str) and desc.strip():
+            return desc.strip(), scenario_file
+        return None, None
+    return None, None
+
+
+def _file_info(path: Path) -> tuple[str, int, str]:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return path.name, path.stat().st_size, h.hexdigest()[:12]
+
+
+def load_run(result_dir: Path) -> RunData:
+    result_dir = Path(result_dir)
+    if not result_dir.is_dir():
+        raise DxsimInputError("not a run output directory (run `dxsim run` first)", file=result_dir)
+    spath = result_dir / "summary.json"
+    if not spath.is_file():
+        raise DxsimInputError("summary.json is missing: not a run output directory", file=result_dir)
+    try:
+        summary = json.loads(spath.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DxsimInputError(f"cannot read summary: {e}", file=spath) from e
+    if not isinstance(summary, dict) or not isinstance(summary.get("kpis", {}), dict):
+        raise DxsimInputError("summary.json is not a dxsim summary (no 'kpis' table)", file=spath)
+    mpath = result_dir / "metrics.parquet"
+    if not mpath.is_file():
+        raise DxsimInputError("metrics.parquet is missing", file=result_dir)
+    series, n_reps = _read_metrics(mpath)
+    try:
+        n_reps = int(summary.get("reps", n_reps) or n_reps)
+    except (TypeError, ValueError):
+        pass
+    desc, desc_from = _description(result_dir, summary.get("scenario_file"))
+    files = [_file_info(result_dir / n) for n in INPUT_FILES if (result_dir / n).is_file()]
+    return RunData(
+        result_dir=result_dir, summary=summary, n_reps=n_reps, series=series,
+        calibration=_read_calibration(result_dir / "calibration.csv"),
+        villages=_read_table(result_dir / "villages.parquet"),
+        datacentres=_read_table(result_dir / "datacentres.parquet"),
+        has_map=(result_dir / "map.html").is_file(),
+        description=desc, description_from=desc_from, files=files,
+    )
+
+
+def as_float(v) -> float:
+    """A CSV cell as a float (NaN when empty or not a number)."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan

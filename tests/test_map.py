@@ -1,0 +1,473 @@
+"""The offline map (`dxsim.maps`): self-contained, escaped, layer subsets, size, and a real browser.
+
+The browser tests drive Debian's chromium (`/usr/bin/chromium`, installed by `make test`) through
+Playwright with every non-file request aborted; they are skipped only when that binary (or the
+playwright package) is missing.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from dxsim.errors import DxsimInputError
+from dxsim.maps import LAYERS, build_map
+from dxsim.maps.assets import leaflet_js
+from dxsim.maps.data import RunOutputs
+from dxsim.maps.layers import coverage_dates
+from dxsim.runner import run_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+BASELINE = REPO / "scenarios" / "baseline.toml"
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = REPO / "outputs" / "test-screenshots" / "map.png"
+MAX_BYTES = 10 * 1024 * 1024
+
+# names that would run script if any popup/tooltip/legend/header inserted them as HTML
+PROBES = {
+    "village0": "<img src=x onerror=alert(1)>",
+    "village1": '"><script>alert(2)</script>',
+    "village2": '<img src=x onerror="window.__pwned=1">',
+    "village3": "</script><script>window.__pwned=2</script>",
+    "reason": "<svg onload=\"window.__pwned=3\"></svg> reason",
+    "dc_name": "<iframe srcdoc=\"<script>parent.__pwned=4</script>\"></iframe>",
+    "dc_operator": "'\"><img src=x onerror=window.__pwned=5>",
+    "province": "<img src=x onerror=\"window.__pwned=6\">",
+    "scenario": "<script>window.__pwned=7</script>",
+}
+VIETNAMESE = "Bản Nà Nôm – thôn Đắk Ưởng"
+
+
+# --------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("maprun") / "baseline"
+    run_scenario(BASELINE, out_dir=out, reps=2)
+    return out
+
+
+@pytest.fixture(scope="module")
+def map_file(run_dir, tmp_path_factory) -> Path:
+    return build_map(run_dir, out=tmp_path_factory.mktemp("map") / "map.html")
+
+
+@pytest.fixture(scope="module")
+def map_html(map_file) -> str:
+    return map_file.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def crafted_dir(run_dir, tmp_path_factory) -> Path:
+    """A copy of the baseline output with hostile names in every user-text field the map shows."""
+    d = tmp_path_factory.mktemp("crafted") / "baseline"
+    shutil.copytree(run_dir, d)
+    (d / "map.html").unlink(missing_ok=True)
+    v = pl.read_parquet(d / "villages.parquet")
+    names = v["name"].to_list()
+    names[0], names[1], names[2], names[3] = (PROBES["village0"], PROBES["village1"], PROBES["village2"],
+                                              PROBES["village3"])
+    names[4] = VIETNAMESE
+    reasons = v["reason"].to_list()
+    reasons[0] = PROBES["reason"]
+    v.with_columns(pl.Series("name", names), pl.Series("reason", reasons)).write_parquet(d / "villages.parquet")
+    dc = pl.read_parquet(d / "datacentres.parquet")
+    # the first data centre with GPUs gets the probes: it shows in both the DC and the GPU layer
+    i = int(np.flatnonzero(dc["gpus_end"].fill_null(0).to_numpy() > 0)[0])
+    n, o = dc["name"].to_list(), dc["operator"].to_list()
+    n[i], o[i] = PROBES["dc_name"], PROBES["dc_operator"]
+    dc.with_columns(pl.Series("name", n), pl.Series("operator", o)).write_parquet(d / "datacentres.parquet")
+    gj = json.loads((d / "provinces.geojson").read_text(encoding="utf-8"))
+    gj["features"][0]["properties"]["name34"] = PROBES["province"]
+    (d / "provinces.geojson").write_text(json.dumps(gj, ensure_ascii=False), encoding="utf-8")
+    s = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+    s["scenario"] = PROBES["scenario"]
+    (d / "summary.json").write_text(json.dumps(s, ensure_ascii=False), encoding="utf-8")
+    return d
+
+
+@pytest.fixture(scope="module")
+def crafted_file(crafted_dir) -> Path:
+    return build_map(crafted_dir)
+
+
+# --------------------------------------------------------------------------- the external-URL check
+URL_ATTRS = {"src", "href", "srcset", "action", "formaction", "poster", "data", "xlink:href", "background",
+             "codebase", "cite", "longdesc", "manifest", "ping", "archive", "profile", "usemap", "icon"}
+EXTERNAL_TAGS = {"iframe", "frame", "img", "object", "embed", "base", "source", "video", "audio", "track",
+                 "link", "input", "image", "use"}
+REMOTE_TEXT = re.compile(r"(?i)\b(?:https?|ftp|wss?|file)://|(?:src|href)\s*=\s*[\"']?//|//cdn|url\(\s*[\"']?//")
+# the only URL-like strings in Leaflet 1.9.3 itself: its licence/attribution link and the SVG namespace
+LEAFLET_ALLOWED = {"https://leafletjs.com", "http://www.w3.org/2000/svg"}
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: list[str] = []
+        self.styles: list[str] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {k.lower(): (v or "") for k, v in attrs}))
+        if tag in ("script", "style"):
+            self._in = tag
+            (self.scripts if tag == "script" else self.styles).append("")
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "script":
+            self.scripts[-1] += data
+        elif self._in == "style":
+            self.styles[-1] += data
+
+
+def _local(url: str) -> bool:
+    u = url.strip().lower()
+    return u == "" or u.startswith(("data:", "#", "about:blank"))
+
+
+def external_references(html: str) -> list[str]:
+    """Every way `html` could reach the network, as a list of findings (empty = self-contained).
+
+    1. Markup: no element that loads by URL (script src, link, img, iframe, object, base, source...)
+       and every URL-bearing attribute (src, href, srcset, action, poster, data, xlink:href...) is
+       empty, `#fragment` or `data:`.
+    2. CSS: every `url(...)` in <style> elements and style="" attributes is `data:` or `#`; no @import.
+    3. Text: the inlined Leaflet source is located verbatim (it must be byte-identical to the package's
+       leaflet.js) and its own URL strings must be exactly the known licence link and SVG namespace
+       (strings, not requests). With it cut out, the rest of the file (markup, our scripts, the
+       embedded JSON, the CSS) must contain no `scheme://`, protocol-relative `//host` src/href,
+       `//cdn` or `url(//...)` at all.
+    The browser tests add the dynamic half: all non-file requests are aborted and any attempt
+    fails the test (requestfailed), and the DOM and performance entries are checked after drawing.
+    """
+    found: list[str] = []
+    p = _Collector()
+    p.feed(html)
+    for tag, attrs in p.tags:
+        if tag == "script" and "src" in attrs:
+            found.append(f"<script src={attrs['src']!r}>")
+        if tag in EXTERNAL_TAGS and any(attrs.get(a) for a in ("src", "href", "srcset", "data")):
+            found.append(f"<{tag} {attrs}>")
+        for a, v in attrs.items():
+            if a in URL_ATTRS and not _local(v):
+                found.append(f"<{tag} {a}={v!r}>")
+            if a == "style":
+                found += [f"style url({u})" for u in re.findall(r"url\(\s*['\"]?([^)'\"]*)", v) if not _local(u)]
+    for css in p.styles:
+        found += [f"css url({u})" for u in re.findall(r"url\(\s*['\"]?([^)'\"]*)", css) if not _local(u)]
+        found += [f"css {m}" for m in re.findall(r"@import[^;]*", css)]
+    lf = leaflet_js()
+    if html.count(lf) != 1:
+        found.append("the inlined Leaflet source is not the package's leaflet.js (verbatim, once)")
+    leaflet_urls = set(re.findall(r"https?://[^\s\"'<>)]+", lf))
+    if not leaflet_urls <= LEAFLET_ALLOWED:
+        found.append(f"Leaflet holds unexpected URLs {sorted(leaflet_urls - LEAFLET_ALLOWED)}")
+    rest = html.replace(lf, "")
+    found += [f"text {m.group(0)!r} at {m.start()}: ...{rest[max(0, m.start() - 60):m.end() + 60]!r}..."
+              for m in REMOTE_TEXT.finditer(rest)]
+    return found
+
+
+# --------------------------------------------------------------------------- static tests
+def test_no_external_reference(map_html):
+    assert external_references(map_html) == []
+    assert "<title>" in map_html and '<meta charset="utf-8">' in map_html
+    # Leaflet default marker icons are never referenced (vector markers only)
+    rest = map_html.replace(leaflet_js(), "")
+    assert not re.search(r"marker-(icon|shadow)(-2x)?\.png|leaflet-default-icon-path", rest)
+    assert "L.marker(" not in map_html and "L.icon(" not in map_html
+
+
+def test_check_catches_remote_references(map_html):
+    """The checker itself: each kind of external reference is reported."""
+    lf = leaflet_js()
+    bad = [
+        '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>',
+        '<link rel="stylesheet" href="//cdn.example.org/x.css"/>',
+        '<style>.a{background:url(https://tiles.example.org/1.png)}</style>',
+        '<div style="background-image:url(//example.org/a.png)"></div>',
+        '<img src="x.png">',
+        "<script>var t = 'https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png';</script>",
+    ]
+    for b in bad:
+        assert external_references(map_html.replace("</body>", b + "</body>")), b
+    assert external_references(map_html.replace(lf, lf + "fetch('https://x.org');"))  # Leaflet altered
+
+
+def test_header_title_and_synthetic_disclosure(map_html, run_dir):
+    s = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    title = re.search(r"<title>(.*?)</title>", map_html, re.S).group(1)
+    assert "baseline" in title and str(s["seed"]) in title
+    head = re.search(r'<div class="dx-header".*?</div>', map_html, re.S).group(0)
+    assert f"seed {s['seed']}" in head and "2 replications" in head and "synthetic" in head
+    assert "92 of 117 villages" in head and "site layer" in head
+
+
+def test_escaping(crafted_file, map_html):
+    html = crafted_file.read_text(encoding="utf-8")
+    decoded = html.replace("\\u003c", "<").replace("\\u003e", ">")  # as the JSON strings read in JS
+    for key, raw in PROBES.items():
+        assert raw not in html and raw not in decoded, key
+        # shown as text: the escaped form is in the page (inside JSON strings; `<` never appears raw)
+        assert raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") \
+            .replace("'", "&#x27;") in html, key
+    # no new elements: the crafted page has exactly as many <script>/<img>/<iframe>/<svg> tags as the normal one
+    for tag in ("<script", "<img", "<iframe", "<svg"):
+        assert html.lower().count(tag) == map_html.lower().count(tag), tag
+    assert external_references(html) == []
+    assert VIETNAMESE in html  # UTF-8 kept as is (ensure_ascii=False)
+
+
+def test_layer_subset(run_dir, tmp_path, map_html):
+    def overlays(html: str) -> list[str]:
+        block = re.search(r"_layers = \{\s*base_layers\s*:\s*\{.*?\},\s*overlays\s*:\s*\{(.*?)\}", html, re.S).group(1)
+        return re.findall(r'"([^"]+)"\s*:\s*feature_group_', block)
+
+    full = overlays(map_html)
+    assert len(full) == 14 and sum(x.startswith("5G coverage ") for x in full) == 7
+    out = build_map(run_dir, layers=["villages"], out=tmp_path / "v.html")
+    html = out.read_text(encoding="utf-8")
+    assert overlays(html) == ["Villages without power and signal (117)"]
+    for var in ("DX_COV0", "DX_GRID", "DX_SITES", "DX_DCS", "DX_GPUS"):
+        assert f"var {var} " not in html
+    assert "var DX_PROV " in html and "var DX_VILLAGES " in html  # the basemap is always drawn
+    out2 = build_map(run_dir, layers=["gpus", "density"], out=tmp_path / "g.html")
+    assert [x.split(" ")[0] for x in overlays(out2.read_text(encoding="utf-8"))] == ["People", "People", "GPU"]
+    with pytest.raises(DxsimInputError, match="unknown map layer 'vilages'"):
+        build_map(run_dir, layers=["vilages"], out=tmp_path / "x.html")
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_defaults_and_registry():
+    assert list(LAYERS) == ["coverage_5g", "density", "sites", "villages", "datacentres", "gpus"]
+    assert {k: s.default_on for k, s in LAYERS.items()} == {
+        "coverage_5g": True, "density": False, "sites": False, "villages": True, "datacentres": True, "gpus": True}
+
+
+def test_size_budget(map_file):
+    assert map_file.stat().st_size <= MAX_BYTES
+
+
+def test_atomic_write_and_default_location(run_dir, tmp_path):
+    d = tmp_path / "r"
+    shutil.copytree(run_dir, d)
+    (d / "map.html").write_text("old", encoding="utf-8")
+    p = build_map(d, layers=["datacentres"])
+    assert p == d / "map.html" and p.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert not list(d.glob(".map-*"))
+    (d / "datacentres.parquet").unlink()
+    with pytest.raises(DxsimInputError, match="datacentres.parquet"):
+        build_map(d, layers=["datacentres"])
+    assert p.read_text(encoding="utf-8").startswith("<!DOCTYPE html>") and not list(d.glob(".map-*"))
+    # with the default layer set a missing file only drops that layer, and the header says so
+    html = build_map(d).read_text(encoding="utf-8")
+    assert "Not drawn: datacentres (datacentres.parquet missing); gpus (datacentres.parquet missing)" in html
+
+
+def test_deterministic(run_dir, map_html, tmp_path):
+    assert build_map(run_dir, out=tmp_path / "again.html").read_text(encoding="utf-8") == map_html
+
+
+def test_coverage_dates():
+    months = [dt.date(2025, 10, 31), dt.date(2025, 11, 30), dt.date(2025, 12, 31), dt.date(2026, 6, 30),
+              dt.date(2026, 12, 31), dt.date(2027, 3, 31)]
+    assert coverage_dates(months) == [(months[0], "start"), (months[2], ""), (months[4], ""), (months[5], "end")]
+    assert coverage_dates([dt.date(2030, 12, 31)]) == [(dt.date(2030, 12, 31), "end")]
+
+
+def test_grid_squares_tile(run_dir):
+    """Squares are drawn with the metric grid's corners: neighbours share corners (no gaps)."""
+    out = RunOutputs(run_dir)
+    c = out.grid_corners()
+    g = out.grid
+    key = {(x, y): i for i, (x, y) in enumerate(zip(g["x_m"].to_list(), g["y_m"].to_list()))}
+    size = float(g["size_km"][0]) * 1000
+    gaps = [np.abs(c[i, 1] - c[j, 0]).max() for (x, y), i in key.items() if (j := key.get((x + size, y))) is not None]
+    assert len(gaps) > 10_000 and max(gaps) < 5e-5  # < ~5 m
+
+
+def test_maps_reads_outputs_only(run_dir, tmp_path):
+    """The rule: dxsim.maps never imports the model (checked in the source and at run time)."""
+    forbidden = ("dxsim.sim", "dxsim.geo", "dxsim.radio", "dxsim.runner", "dxsim.scenario")
+    for f in (REPO / "dxsim" / "maps").glob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            mods = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                    else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not [m for m in mods if m.startswith(forbidden)], f
+    code = ("import sys; from pathlib import Path; import dxsim.maps; "
+            "dxsim.maps.build_map(Path(sys.argv[1]), out=Path(sys.argv[2])); "
+            f"bad = [m for m in sys.modules if m.startswith({forbidden!r})]; assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code, str(run_dir), str(tmp_path / "m.html")], check=True, cwd=REPO)
+    assert (tmp_path / "m.html").exists()
+
+
+# --------------------------------------------------------------------------- real browser
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (make test installs Debian's chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A page with the network blocked and every console error, page error and failed request kept."""
+
+    def __init__(self, browser, path: Path) -> None:
+        self.page = browser.new_page(viewport={"width": 1400, "height": 950})
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.aborted: list[str] = []
+        pg = self.page
+        pg.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+        pg.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        pg.on("requestfailed", lambda r: self.failed.append(r.url))
+
+        def route(r):
+            url = r.request.url
+            if url.startswith("file:") or url.startswith("data:"):
+                r.continue_()
+            else:
+                self.aborted.append(url)
+                r.abort()
+
+        pg.route("**/*", route)
+        pg.goto(path.resolve().as_uri(), wait_until="load")
+        pg.wait_for_selector(".leaflet-overlay-pane path, path.dx-village", state="attached", timeout=15_000)
+
+    def labels(self) -> list[str]:
+        return [t.strip() for t in self.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+
+    def toggle(self, text: str) -> None:
+        self.page.locator(".leaflet-control-layers-overlays label", has_text=text).click()
+        self.page.wait_for_timeout(150)
+
+    def remote_in_dom(self) -> list[str]:
+        return self.page.evaluate("""() => {
+          const out = [];
+          for (const el of document.querySelectorAll('[src],[href],[srcset],[poster],[action],[data]')) {
+            for (const a of ['src', 'href', 'srcset', 'poster', 'action', 'data']) {
+              const v = el.getAttribute(a);
+              if (v && !/^(data:|#|about:blank)/i.test(v.trim())) out.push(el.tagName + ' ' + a + '=' + v);
+            }
+          }
+          for (const r of performance.getEntriesByType('resource'))
+            if (!/^(file|data):/.test(r.name)) out.push('resource ' + r.name);
+          return out;
+        }""")
+
+    def close(self) -> None:
+        self.page.close()
+
+
+def test_browser_draws_offline(browser, map_file):
+    pg = Page(browser, map_file)
+    page = pg.page
+    try:
+        assert page.locator("path.leaflet-interactive").count() >= 34
+        assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() >= 34  # choropleth
+        assert page.locator("path.dx-village").count() >= 117
+        assert page.locator("path.dx-dc").count() >= 40 and page.locator("path.dx-gpu").count() >= 1
+        labels = pg.labels()
+        cov = [x for x in labels if x.startswith("5G coverage ")]
+        assert cov[0].endswith("(start)") and cov[-1].endswith("(end)") and len(cov) == 7
+        assert [re.sub(r" \(\d+\)$", "", x) for x in labels[7:]] == [
+            "People not covered by 5G at the end (per km²)", "People covered by 5G at the end (per km²)",
+            "5G sites per 5 km square (end)", "4G sites per 5 km square", "Villages without power and signal",
+            "Data centres, IT MW at the end", "GPU clusters, GPUs at the end"]
+        assert "Villages without power and signal (117)" in labels
+        checked = page.eval_on_selector_all(".leaflet-control-layers-overlays input", "l => l.map(i => i.checked)")
+        assert checked == [False] * 6 + [True, False, False, False, False, True, True, True]
+        legend = page.locator(".dx-legend").inner_text()
+        assert "5G population coverage" in legend and "Villages" in legend and "Data centres" in legend
+        header = page.locator(".dx-header").inner_text()
+        assert "synthetic" in header and "seed" in header
+        # the screenshot of the default view (provinces, legend, layer control, villages)
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT))
+        # the date selector: ticking the start date unticks the end date (one coverage date at a time)
+        pg.toggle("2025-10-31 (start)")
+        page.wait_for_function("() => document.querySelectorAll('.leaflet-control-layers-overlays input')[6].checked === false")
+        checked = page.eval_on_selector_all(".leaflet-control-layers-overlays input", "l => l.map(i => i.checked)")
+        assert checked[:7] == [True] + [False] * 6
+        assert "(2025-10-31)" in page.locator(".dx-legend").inner_text()
+        # the canvas layers draw without errors; tooltips and popups open
+        for t in ("People not covered", "People covered", "5G sites per", "4G sites per"):
+            pg.toggle(t)
+        page.wait_for_timeout(300)
+        assert page.locator("canvas.leaflet-zoom-animated").count() >= 1
+        page.evaluate("() => { DX.groups.find(g => g._dxFamily === 'villages').getLayers()[0].openPopup(); }")
+        page.wait_for_selector(".leaflet-popup-content .dx-pop", timeout=5000)
+        assert "population" in page.locator(".leaflet-popup-content").inner_text()
+        assert pg.errors == [] and pg.failed == [] and pg.aborted == []
+        assert pg.remote_in_dom() == []
+    finally:
+        pg.close()
+
+
+def test_browser_escaping_probe(browser, crafted_file):
+    pg = Page(browser, crafted_file)
+    page = pg.page
+    try:
+        assert page.locator("path.dx-village").count() >= 117
+        # every popup's and tooltip's HTML is inserted into the document (as Leaflet does on click/hover)
+        shown = page.evaluate("""() => {
+          const out = [], box = document.createElement('div');
+          box.id = 'dx-probe';
+          document.body.appendChild(box);
+          for (const g of DX.groups) {
+            const m = g._map || null;
+            g.eachLayer(l => {
+              const layers = l.eachLayer ? (() => { const a = []; l.eachLayer(x => a.push(x)); return a; })() : [l];
+              for (const x of layers) {
+                for (const c of [x.getPopup && x.getPopup(), x.getTooltip && x.getTooltip()]) {
+                  if (!c) continue;
+                  const div = document.createElement('div');
+                  box.appendChild(div);
+                  div.innerHTML = typeof c.getContent() === 'function' ? '' : c.getContent();
+                  out.push(div.textContent);
+                }
+              }
+            });
+          }
+          return out;
+        }""")
+        page.wait_for_timeout(300)  # give any injected handler (img onerror, svg onload) time to run
+        page.evaluate("() => document.getElementById('dx-probe').remove()")
+        page.evaluate("() => { DX.groups.find(g => g._dxFamily === 'villages').getLayers()[0].openPopup(); }")
+        page.wait_for_selector(".leaflet-popup-content .dx-pop", timeout=5000)
+        assert PROBES["village0"] in page.locator(".leaflet-popup-content").inner_text()
+        page.wait_for_timeout(500)  # give any injected handler time to run
+        text = "\n".join(shown)
+        for key in ("village0", "village1", "village2", "village3", "reason", "dc_name", "dc_operator", "province"):
+            assert PROBES[key] in text, key  # shown as literal text
+        assert VIETNAMESE in text
+        assert PROBES["scenario"] in page.locator(".dx-header").inner_text()
+        assert page.evaluate("() => typeof window.__pwned") == "undefined"
+        assert page.locator("img, iframe, .leaflet-popup-content svg").count() == 0
+        assert pg.errors == [] and pg.failed == [] and pg.aborted == []
+    finally:
+        pg.close()

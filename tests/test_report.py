@@ -1,0 +1,378 @@
+"""The offline HTML report (`dxsim.report.build_report`) built from real run directories.
+
+Two module-scoped runs of the baseline (reps = 2 and reps = 1, ~15-20 s each) feed every test. The
+report must read only the run directory, be self-contained (no URL but data: and relative links), show
+every KPI and calibration row, draw bands only with replications, and escape every string from files.
+The browser tests open the report from disk in Debian's chromium through Playwright with all network
+blocked, and save a full-page screenshot to outputs/test-screenshots/report.png.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from dxsim.errors import DxsimInputError
+from dxsim.report import build_report
+from dxsim.runner import run_scenario
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = REPO / "outputs" / "test-screenshots"
+MAX_BYTES = 3_000_000
+# 5G stations, 5G coverage, villages, DC IT MW, GPUs, GPU utilisation, AI jobs waiting, DC MW by province
+EXPECTED_CHARTS = 8
+TIME_CHARTS = 7  # the ones with a P10-P90 band when reps > 1
+BAND = "P10–P90"
+PROBE = "<script>window.__pwned=1</script>"
+
+
+@pytest.fixture(scope="module")
+def run_dirs(tmp_path_factory) -> dict[int, Path]:
+    base = tmp_path_factory.mktemp("report")
+    out = {}
+    for reps in (2, 1):
+        out[reps] = base / f"baseline-r{reps}"
+        run_scenario(BASELINE, out_dir=out[reps], reps=reps)
+    return out
+
+
+@pytest.fixture(scope="module")
+def reports(run_dirs) -> dict[int, Path]:
+    out = {}
+    for reps, d in run_dirs.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out[reps] = build_report(d)
+        glyphs = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+        assert not glyphs, glyphs  # Vietnamese text in the charts has its glyphs (DejaVu Sans)
+    return out
+
+
+def read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def summary_of(d: Path) -> dict:
+    return json.loads((d / "summary.json").read_text(encoding="utf-8"))
+
+
+def kpi_element(page: str, key: str) -> str:
+    """The table row or cell carrying data-kpi="key"."""
+    m = re.search(rf'<tr data-kpi="{re.escape(key)}">(.*?)</tr>', page, re.S)
+    if m is None:
+        m = re.search(rf'<td[^>]*data-kpi="{re.escape(key)}"[^>]*>(.*?)</td>', page, re.S)
+    assert m is not None, f"KPI {key} not in the report"
+    return m.group(1)
+
+
+def year_month(v: float) -> str:
+    """Independent decoding of summary.json's decimal years (first day of year + fraction of its days)."""
+    y = int(v)
+    days = (dt.date(y + 1, 1, 1) - dt.date(y, 1, 1)).days
+    d = dt.date(y, 1, 1) + dt.timedelta(days=round((v - y) * days))
+    return f"{d.year}-{d.month:02d}"
+
+
+# ---------------------------------------------------------------- content
+
+
+@pytest.mark.parametrize("reps", [2, 1])
+def test_report_written_self_contained_and_small(run_dirs, reports, reps):
+    out = reports[reps]
+    assert out == run_dirs[reps] / "report.html"
+    page = read(out)
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<meta charset="utf-8">' in page
+    assert out.stat().st_size < MAX_BYTES
+    assert not [p.name for p in run_dirs[reps].iterdir() if p.name.startswith(".")]  # no temp file left
+    assert "<script" not in page.lower() and "<link" not in page.lower() and "@import" not in page
+    assert "<iframe" not in page.lower() and "@font-face" not in page
+    # Vietnamese text from the files, as UTF-8
+    assert "Hồ Chí Minh" in page and "Tuyên Quang" in page
+    # provenance
+    s = summary_of(run_dirs[reps])
+    for v in (s["scenario"], s["scenario_sha256"], str(s["seed"]), s["dxsim_version"], s["horizon"]["start_date"],
+              s["horizon"]["end_date"], s["scenario_file"]):
+        assert html.escape(v) in page
+    for src in s["data_sources"]:
+        assert html.escape(src["name"]) in page and html.escape(src["licence"]) in page
+    assert "Synthetic data" in page and "4G/5G site layer" in page
+    assert "Current policy: announced operator 5G plans" in page  # description read from the scenario file
+
+
+@pytest.mark.parametrize("reps", [2, 1])
+def test_no_external_urls(reports, reps):
+    page = read(reports[reps])
+    refs = re.findall(r'(?:src|href)\s*=\s*["\']([^"\']*)["\']', page, re.I)
+    refs += re.findall(r"url\(\s*['\"]?([^'\")]*)", page, re.I)
+    assert refs
+    for ref in refs:
+        if ref.startswith("data:"):
+            assert ref.startswith("data:image/png;base64,")
+            continue
+        assert not re.match(r"^[a-z][a-z0-9+.-]*:", ref, re.I) and not ref.startswith("//"), ref
+
+
+@pytest.mark.parametrize("reps", [2, 1])
+def test_every_kpi_appears_with_units(run_dirs, reports, reps):
+    page = read(reports[reps])
+    kpis = summary_of(run_dirs[reps])["kpis"]
+    base = [k for k in kpis if not re.search(r"_p(10|90)$", k)]
+    assert len(base) > 40
+    for key in base:
+        el = kpi_element(page, key)
+        v = kpis[key]
+        if key.startswith("year_"):
+            assert (year_month(v) if v is not None else "not reached") in el, (key, el)
+        elif v is not None and abs(v) >= 1000:
+            assert f"{v:,.0f}" in el, (key, el)
+        if reps > 1:
+            assert " – " in el, (key, el)  # the P10–P90 range
+            for q in ("_p10", "_p90"):
+                qv = kpis[key + q]
+                if key.startswith("year_"):
+                    assert (year_month(qv) if qv is not None else "not reached") in el, (key + q, el)
+        else:
+            assert " – " not in el, (key, el)
+    # decimal years as YYYY-MM (README: 90% coverage by the end of October 2026), never raw decimals
+    assert "2026-10" in kpi_element(page, "year_5g_pop_90pct")
+    assert "2026.83" not in page
+    # grouped 5G / villages / compute
+    for group in ("5G rollout", "Remote villages", "Data centres and GPUs"):
+        assert f'<tr class="group"><th colspan="{4 if reps > 1 else 3}">{group}</th></tr>' in page
+
+
+@pytest.mark.parametrize("reps", [2, 1])
+def test_calibration_rows_all_appear_with_status(run_dirs, reports, reps):
+    page = read(reports[reps])
+    rows = pl.read_csv(run_dirs[reps] / "calibration.csv", infer_schema=False).to_dicts()
+    assert rows
+    table = re.search(r'<table class="calibration">(.*?)</table>', page, re.S).group(1)
+    body = re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[1], re.S)
+    assert len(body) == len(rows)
+    for tr, row in zip(body, rows):
+        assert html.escape(row["figure"]) in tr
+        assert html.escape(row["source"]) in tr
+        assert f'class="status status-{row["status"]}">{row["status"]}</span>' in tr
+
+
+@pytest.mark.parametrize("reps", [2, 1])
+def test_chart_count_and_bands(reports, reps):
+    page = read(reports[reps])
+    imgs = re.findall(r"<img\b[^>]*>", page)
+    assert len(imgs) == EXPECTED_CHARTS
+    alts = [html.unescape(re.search(r'alt="([^"]*)"', i).group(1)) for i in imgs]
+    if reps > 1:
+        assert sum(f"{BAND} band across 2 replications" in a for a in alts) == TIME_CHARTS
+        assert BAND in page
+    else:
+        assert BAND not in page  # no band, no P10–P90 column, no band legend
+        assert sum("One replication: no uncertainty band" in a for a in alts) == TIME_CHARTS
+    for title in ("5G stations on air", "5G population coverage", "Remote villages connected and unconnected",
+                  "Data-centre IT capacity", "High-performance GPUs installed", "GPU utilisation",
+                  "AI jobs waiting for GPUs", "Data-centre IT capacity by province"):
+        assert any(a.startswith(title) for a in alts), title
+
+
+def test_villages_and_datacentre_summaries(run_dirs, reports):
+    page = read(reports[2])
+    v = pl.read_parquet(run_dirs[2] / "villages.parquet")
+    table = re.search(r'<table class="villages-summary">(.*?)</table>', page, re.S).group(1)
+    total = re.search(r"<tr><th>all villages</th><th class=\"num\">(\d+)</th>", table)
+    assert int(total.group(1)) == v.height
+    for status, n in v.group_by("status").len().iter_rows():
+        assert f"<th class=\"num\">{html.escape(status)}</th>" in table
+        assert f"<th class=\"num\">{n}</th>" in table
+    assert "grid extension + LEO satellite" in table
+    d = pl.read_parquet(run_dirs[2] / "datacentres.parquet")
+    dc = re.search(r'<table class="dc-provinces">(.*?)</table>', page, re.S).group(1)
+    for prov, mw in d.group_by("province").agg(pl.col("it_mw_end").sum()).iter_rows():
+        row = re.search(rf"<tr><td>{re.escape(html.escape(prov))}</td>(.*?)</tr>", dc, re.S).group(1)
+        assert (f"{mw:,.0f}" if mw >= 100 else f"{mw:,.1f}") in row
+
+
+def test_map_link_only_when_map_exists(run_dirs, reports, tmp_path):
+    assert 'href="map.html"' not in read(reports[2]) and "No map.html" in read(reports[2])
+    d = tmp_path / "withmap"
+    shutil.copytree(run_dirs[1], d)
+    (d / "map.html").write_text("<!DOCTYPE html><title>map</title>", encoding="utf-8")
+    page = read(build_report(d))
+    assert '<a href="map.html">' in page
+    # a report written elsewhere links back to the run's map by a relative path
+    other = build_report(d, tmp_path / "elsewhere" / "r.html")
+    assert '<a href="../withmap/map.html">' in read(other)
+
+
+def test_escaping_probe(run_dirs, tmp_path):
+    d = tmp_path / "probe"
+    shutil.copytree(run_dirs[2], d)
+    s = summary_of(d)
+    s["scenario"] = PROBE
+    s["scenario_file"] = "/nonexistent/" + PROBE + ".toml"  # description unavailable: no failure
+    s["data_sources"][0]["name"] = PROBE
+    (d / "summary.json").write_text(json.dumps(s), encoding="utf-8")
+    v = pl.read_parquet(d / "villages.parquet")
+    v = v.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(PROBE)).otherwise(pl.col("name"))
+                       .alias("name"))
+    v.write_parquet(d / "villages.parquet")
+    dcs = pl.read_parquet(d / "datacentres.parquet").with_columns(pl.lit(PROBE).alias("province"))
+    dcs.write_parquet(d / "datacentres.parquet")
+    cal = pl.read_csv(d / "calibration.csv", infer_schema=False)
+    cal.with_columns(pl.lit(PROBE).alias("figure")).write_csv(d / "calibration.csv")
+    page = read(build_report(d))
+    assert PROBE not in page and "<script" not in page.lower()
+    escaped = html.escape(PROBE)
+    assert f"<title>dxsim report: {escaped}</title>" in page
+    assert page.count(escaped) >= 5  # title, heading, provenance, village, data source, calibration, DC
+    assert f"<td>{escaped} " in page  # the village name
+
+
+def test_missing_optional_files_and_bad_dirs(run_dirs, tmp_path):
+    d = tmp_path / "bare"
+    shutil.copytree(run_dirs[1], d)
+    for name in ("calibration.csv", "villages.parquet", "datacentres.parquet"):
+        (d / name).unlink()
+    page = read(build_report(d))
+    assert "No calibration.csv" in page and "No villages.parquet" in page and "No datacentres.parquet" in page
+    assert len(re.findall(r"<img\b", page)) == EXPECTED_CHARTS - 1  # no DC-by-province bars
+    with pytest.raises(DxsimInputError, match="summary.json"):
+        build_report(tmp_path)
+    with pytest.raises(DxsimInputError):
+        build_report(tmp_path / "missing")
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_atomic_replace_and_custom_out(run_dirs, tmp_path):
+    d = tmp_path / "atomic"
+    shutil.copytree(run_dirs[1], d, ignore=shutil.ignore_patterns("report.html"))
+    out = tmp_path / "sub" / "my-report.html"
+    out.parent.mkdir()
+    out.write_text("old", encoding="utf-8")
+    assert build_report(d, out) == out
+    assert read(out).startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in out.parent.iterdir()) == ["my-report.html"]
+    assert not (d / "report.html").exists()
+
+
+def test_report_reads_no_model_internals(run_dirs):
+    code = ("import sys; from pathlib import Path; from dxsim.report import build_report; "
+            f"build_report(Path({str(run_dirs[1])!r})); "
+            "bad = sorted(m for m in sys.modules if m.split('.')[:2] in (['dxsim','sim'], ['dxsim','geo'], "
+            "['dxsim','radio'], ['dxsim','runner'])); print(bad); sys.exit(1 if bad else 0)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    for f in (REPO / "dxsim" / "report").glob("*.py"):
+        src = f.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import)\s+dxsim\.(sim|geo|radio|runner)\b", src, re.M), f
+
+
+# ---------------------------------------------------------------- real browser
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--no-first-run", "--disable-sync"]
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield b
+        b.close()
+
+
+def open_offline(browser, path: Path, viewport=(1200, 900)):
+    """Open a file with every non-file/data request blocked; returns (page, problems dict)."""
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    problems: dict[str, list] = {"console": [], "pageerror": [], "failed": [], "blocked": [], "requests": []}
+
+    def gate(route):
+        url = route.request.url
+        if url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            problems["blocked"].append(url)
+            route.abort()
+
+    page.route("**/*", gate)
+    page.on("console", lambda m: problems["console"].append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems["pageerror"].append(str(e)))
+    page.on("requestfailed", lambda r: problems["failed"].append(r.url))
+    page.on("request", lambda r: problems["requests"].append(r.url))
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    return page, problems
+
+
+def assert_clean(page, problems, n_images: int) -> None:
+    assert problems["console"] == [] and problems["pageerror"] == [], problems
+    assert problems["failed"] == [] and problems["blocked"] == [], problems
+    assert all(u.startswith(("file:", "data:")) for u in problems["requests"]), problems["requests"]
+    imgs = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+    assert len(imgs) == n_images
+    assert all(c and w > 0 and h > 0 for c, w, h in imgs), imgs
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+@needs_chromium
+@pytest.mark.parametrize("reps", [2, 1])
+def test_browser_renders_offline(browser, reports, reps):
+    page, problems = open_offline(browser, reports[reps])
+    try:
+        assert_clean(page, problems, EXPECTED_CHARTS)
+        assert page.title() == "dxsim report: baseline"
+        assert "Hồ Chí Minh" in page.inner_text("body")
+        if reps == 2:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "report.png"), full_page=True)
+            assert (SCREENSHOTS / "report.png").stat().st_size > 50_000
+    finally:
+        page.close()
+
+
+@needs_chromium
+def test_browser_escaping_probe(browser, run_dirs, tmp_path):
+    d = tmp_path / "probe-browser"
+    shutil.copytree(run_dirs[2], d)
+    s = summary_of(d)
+    s["scenario"] = PROBE
+    (d / "summary.json").write_text(json.dumps(s), encoding="utf-8")
+    v = pl.read_parquet(d / "villages.parquet").with_columns(pl.lit(PROBE).alias("name"))
+    v.write_parquet(d / "villages.parquet")
+    page, problems = open_offline(browser, build_report(d))
+    try:
+        assert_clean(page, problems, EXPECTED_CHARTS)
+        assert page.title() == f"dxsim report: {PROBE}"  # shown as text
+        assert page.evaluate("document.querySelectorAll('script').length") == 0
+    finally:
+        page.close()
+
+
+def test_quantile_band_matches_kpis(run_dirs, reports):
+    """The chart band uses the KPI quantile (inverted CDF): at the last year end, P10/P90 of stations_5g
+    across replications equal summary.json's stations_5g_<end>_p10/_p90."""
+    from dxsim.report.load import load_run
+
+    run = load_run(run_dirs[2])
+    s = run.series["stations_5g"]
+    kpis = summary_of(run_dirs[2])["kpis"]
+    end = run.summary["horizon"]["end_date"]
+    key = f"stations_5g_{end[:4]}_{end[5:7]}"
+    i = [d.isoformat() for d in s.dates].index(end)
+    assert math.isclose(s.p10[i], kpis[key + "_p10"]) and math.isclose(s.p90[i], kpis[key + "_p90"])
+    assert math.isclose(s.p50[i], kpis[key])
