@@ -36,8 +36,13 @@ def _guard(fn: Callable[[], int | None]) -> None:
     except ModelFailure as e:
         err.print(f"[bold red]failed:[/] {e}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        err.print("interrupted; nothing was written")
+    except KeyboardInterrupt as e:
+        from dxsim.sweep.execute import SweepInterrupted
+
+        if isinstance(e, SweepInterrupted):
+            err.print(f"interrupted: the finished runs are kept; run the same command again to resume ({e})")
+        else:
+            err.print("interrupted; nothing was written")
         raise typer.Exit(130) from None
     raise typer.Exit(code)
 
@@ -296,6 +301,62 @@ def calibration(
         failed = [r for r in rows if r.status == "FAIL"]
         if failed:
             raise ModelFailure(f"{len(failed)} calibration point(s) outside tolerance: " + "; ".join(r.figure for r in failed))
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def compare(
+    scenario: list[Path] = typer.Argument(..., help="Scenario TOML files (two or more)."),
+    reps: int | None = typer.Option(None, "--reps", min=1, help="Replications per scenario (default: the baseline's)."),
+    baseline: str | None = typer.Option(None, "--baseline", help="Baseline: a path, file stem or scenario name (default: the first)."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for every scenario (default: the baseline's); common random numbers."),
+    out_dir: Path | None = typer.Option(None, "--out", help="Also write compare.csv and compare.md here."),
+) -> None:
+    """Compare options side by side: KPIs (P50, P10-P90) and deltas against the baseline, common random numbers."""
+
+    def body() -> int:
+        from dxsim.compare import compare_scenarios, rich_table, write_compare
+
+        if len(scenario) < 2:
+            raise DxsimInputError("needs at least two scenario files", field="SCENARIO", value=len(scenario),
+                                  allowed="two or more .toml files")
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as prog:
+            task = prog.add_task("comparing", total=None)
+            res = compare_scenarios(scenario, reps=reps, baseline=baseline, seed=seed,
+                                    progress=lambda m: prog.update(task, description=m),
+                                    on_replication=lambda d, t: prog.update(task, completed=d, total=t))
+        out.print(rich_table(res))
+        if out_dir is not None:
+            for p in write_compare(res, out_dir):
+                out.print(f"wrote {p}")
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def sweep(
+    sweep_file: Path = typer.Argument(..., help="A sweep TOML file (base scenario, method, samples, parameters, KPIs)."),
+    out_dir: Path | None = typer.Option(None, "--out", help="Output directory (default outputs/sweeps/<name>/)."),
+    workers: int | None = typer.Option(None, "--workers", min=0, help="Local worker processes (default: CPU count; 0 = in this process)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (needs dxsim[cluster]); runs the same sweep on the cluster."),
+) -> None:
+    """Sensitivity sweep (Latin hypercube, Morris or Sobol via SALib); resumable: re-run to continue."""
+
+    def body() -> int:
+        from dxsim.sweep import drivers_table, run_sweep
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as prog:
+            task = prog.add_task("sweep", total=None)
+            res = run_sweep(sweep_file, out_dir=out_dir, workers=workers, scheduler=scheduler,
+                            progress=lambda m: prog.update(task, description=m),
+                            on_run=lambda rec, done, total: prog.update(task, completed=done, total=total))
+        out.print(drivers_table(res))
+        out.print(f"{res.executed} runs executed, {res.reused} reused from an earlier attempt; wrote {res.out_dir}/")
         return 0
 
     _guard(body)

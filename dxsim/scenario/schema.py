@@ -403,6 +403,7 @@ class Sites(StrictModel):
 
 
 # Imported here, after DelayDays and friends exist, so the section modules may reuse them.
+from dxsim.scenario.schema_budget import BudgetEnvelope  # noqa: E402
 from dxsim.scenario.schema_compute import Compute  # noqa: E402
 from dxsim.scenario.schema_villages import Villages  # noqa: E402
 
@@ -444,6 +445,8 @@ class Scenario(StrictModel):
     subsidy: Subsidy = Field(default_factory=Subsidy, description="Resolution 193/2025/QH15 support.")
     villages: Villages = Field(default_factory=Villages, description="Remote villages without power and signal.")
     compute: Compute = Field(default_factory=Compute, description="Data centres, GPUs and AI demand.")
+    budget: BudgetEnvelope = Field(default_factory=BudgetEnvelope,
+                                   description="Optional shared national envelope split across 5G support, villages and state DCs.")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

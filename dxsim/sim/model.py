@@ -100,6 +100,9 @@ def load_site_layer(scenario: Scenario, country: Country, cells: CellArrays,
 def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | None = None,
                   progress: Progress | None = None) -> World:
     say = progress or (lambda _m: None)
+    from dxsim.sim.finance_envelope import apply_envelope
+
+    scenario = apply_envelope(scenario)  # a shared budget envelope, if enabled, becomes programme budgets
     cells = cell_arrays(country)
     cdef = scenario.radio.coverage_definition
     r4 = radii_m("4g", scenario.radio.band_4g_mhz, cdef)

@@ -1,0 +1,427 @@
+"""Option comparison: several scenarios side by side, with deltas against a baseline.
+
+Every scenario is run with the SAME seed and the SAME replication indices 0..reps-1 (common
+random numbers, :mod:`dxsim.sim.rng`): replication r of every option sees the same permit
+delays, lead times and crew times for the same site rank, so a difference between options comes
+from the options, not the noise. A scenario identical to the baseline therefore shows exactly
+zero deltas. Scenarios whose world is the same (e.g. a renamed copy, or options that differ only
+in operators/crews/supply/subsidy/…) share one `prepare_world` (see :mod:`dxsim.sweep.execute`).
+
+Values: each scenario column is the P50 over replications (P10 and P90 with reps > 1, the same
+empirical quantiles as summary.json; a date never reached ranks last and shows as not reached).
+`delta_<option>` is the P50 over replications of the PAIRED difference option[r] - baseline[r]
+(same replication index r): with common random numbers this is the option's effect, and its
+P10-P90 is far narrower than the difference of two independent runs. For dates, both not
+reached counts as no difference; one reached and the other not gives no number (null).
+
+Cost-effectiveness rows: the average ones are each scenario's own ratio (VND per person newly
+covered by 5G since the start, per village connected, per PFLOPS added); the incremental ones
+("vs baseline") are P50 of the paired extra cost divided by P50 of the paired extra benefit,
+shown in the option's column (null when the option adds no benefit; empty for the baseline).
+
+Outputs (`write_compare`, each file written atomically): `compare.csv` (one row per KPI: kpi,
+label, unit, one column per scenario, one `delta_<option>` column per non-baseline scenario),
+`compare.md` (the same with P10-P90), `compare_quantiles.csv` (kpi, scenario, p10, p50, p90,
+delta_p10, delta_p50, delta_p90), `compare_replications.csv` (kpi, scenario, replication, value,
+delta) and `compare.json` (seed, reps, baseline, files and their scenario hashes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from dxsim.errors import DxsimInputError
+
+Progress = Callable[[str], None]
+
+# (kpi, label, unit, kind): kind "value" | "date" | "incremental"
+INCREMENTAL = {
+    # row -> (cost kpi, benefit kpi, scale): ratio = scale * P50(d cost) / P50(d benefit)
+    "incr_5g_vnd_m_per_additional_person": ("capex_total_vnd_bn", "pop_covered_5g_added_persons", 1e3),
+    "incr_village_vnd_bn_per_additional_village": ("village_capex_total_vnd_bn", "villages_connected_end", 1.0),
+    "incr_compute_vnd_bn_per_additional_pflops": ("compute_capex_total_vnd_bn", "gpu_pflops_bf16_added", 1.0),
+}
+
+
+def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, str, str]]:
+    """The comparison's rows, in display order, for the given year-end tags."""
+    rows = [(f"pop_covered_5g_pct_{t}", f"5G population coverage, {t[:4]}-{t[5:]} end", "%", "value") for t in tags]
+    rows += [
+        ("year_5g_pop_90pct", "Date 5G covers 90% of the population", "decimal year", "date"),
+        ("year_5g_pop_99pct", "Date 5G covers 99% of the population", "decimal year", "date"),
+        ("year_last_village_connected", "Date the last feasible village is connected", "decimal year", "date"),
+    ]
+    if dc_tag:
+        when = f"{dc_tag[:4]}-{dc_tag[5:]}"
+        rows += [
+            (f"dc_it_capacity_mw_{dc_tag}", f"Data-centre IT capacity, {when}", "MW", "value"),
+            (f"gpus_installed_{dc_tag}", f"High-performance GPUs powered, {when}", "GPUs", "value"),
+        ]
+    rows += [
+        ("year_dc_1gw", "Date data-centre IT capacity reaches 1 GW", "decimal year", "date"),
+        ("year_gpus_15x_start", "Date GPUs reach 15x the start fleet", "decimal year", "date"),
+        ("capex_total_vnd_bn", "5G capex over the horizon", "VND bn", "value"),
+        ("village_capex_total_vnd_bn", "Village programme capex", "VND bn", "value"),
+        ("compute_capex_total_vnd_bn", "Data-centre and GPU capex", "VND bn", "value"),
+        ("capex_all_programmes_total_vnd_bn", "Total capex (5G + villages + compute)", "VND bn", "value"),
+        ("subsidy_paid_total_vnd_bn", "Res. 193 5G support paid", "VND bn", "value"),
+        ("pop_covered_5g_added_persons", "People newly covered by 5G", "persons", "value"),
+        ("villages_connected_end", "Villages connected by the end", "villages", "value"),
+        ("gpu_pflops_bf16_added", "GPU compute added (dense BF16)", "PFLOPS", "value"),
+        ("capex_per_added_person_covered_vnd_m", "5G capex per person newly covered", "VND m per person", "value"),
+        ("village_capex_per_village_connected_vnd_bn", "Village capex per village connected", "VND bn per village",
+         "value"),
+        ("compute_capex_per_added_pflops_vnd_bn", "Compute capex per PFLOPS added", "VND bn per PFLOPS", "value"),
+        ("incr_5g_vnd_m_per_additional_person", "Extra 5G capex per additional person covered, vs baseline",
+         "VND m per person", "incremental"),
+        ("incr_village_vnd_bn_per_additional_village", "Extra village capex per additional village connected, "
+         "vs baseline", "VND bn per village", "incremental"),
+        ("incr_compute_vnd_bn_per_additional_pflops", "Extra compute capex per additional PFLOPS, vs baseline",
+         "VND bn per PFLOPS", "incremental"),
+    ]
+    return rows
+
+
+@dataclass
+class ScenarioRun:
+    name: str
+    path: Path
+    sha256: str
+    kpis: dict[int, dict[str, float]]  # replication -> kpi -> value
+    timing: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CompareResult:
+    """`table`: one row per KPI (kpi, label, unit, <scenario>..., delta_<option>...), P50 values.
+
+    `quantiles`: long (kpi, scenario, p10, p50, p90, delta_p10, delta_p50, delta_p90);
+    `replications`: long (kpi, scenario, replication, value, delta).
+    """
+
+    table: pl.DataFrame
+    quantiles: pl.DataFrame
+    replications: pl.DataFrame
+    scenarios: list[str]
+    baseline: str
+    seed: int
+    reps: int
+    runs: list[ScenarioRun]
+    kinds: dict[str, str] = field(default_factory=dict)  # kpi -> value | date | incremental
+
+    @property
+    def options(self) -> list[str]:
+        return [s for s in self.scenarios if s != self.baseline]
+
+    def row(self, kpi: str) -> dict[str, Any]:
+        hit = self.table.filter(pl.col("kpi") == kpi)
+        if hit.height == 0:
+            raise KeyError(kpi)
+        return hit.row(0, named=True)
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def _sorted_inf(vals: np.ndarray) -> np.ndarray:
+    return np.sort(np.where(np.isnan(vals), np.inf, vals))
+
+
+def quantile(vals: Sequence[float], p: float) -> float | None:
+    """Empirical quantile (an observed value; NaN = never reached ranks last); None if not finite."""
+    arr = np.asarray(list(vals), dtype=float)
+    if arr.size == 0:
+        return None
+    q = float(np.quantile(_sorted_inf(arr), p, method="inverted_cdf"))
+    return q if math.isfinite(q) else None
+
+
+def paired_deltas(option: dict[int, float], base: dict[int, float]) -> list[float]:
+    """option[r] - base[r] per replication; both NaN (never reached) -> 0; one NaN -> NaN."""
+    out = []
+    for r in sorted(base):
+        a, b = option.get(r, math.nan), base[r]
+        if math.isnan(a) and math.isnan(b):
+            out.append(0.0)
+        elif math.isnan(a) or math.isnan(b):
+            out.append(math.nan)
+        else:
+            out.append(a - b)
+    return out
+
+
+def _delta_quantile(deltas: Sequence[float], p: float) -> float | None:
+    arr = np.asarray(list(deltas), dtype=float)
+    if arr.size == 0 or np.isnan(arr).any():
+        return None  # one of the pair never reached the level in some replication
+    q = float(np.quantile(np.sort(arr), p, method="inverted_cdf"))
+    return q if math.isfinite(q) else None
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _resolve_baseline(baseline: str | os.PathLike[str] | None, paths: list[Path], names: list[str]) -> int:
+    if baseline is None:
+        return 0
+    text = str(baseline)
+    for i, (p, n) in enumerate(zip(paths, names)):
+        if text == n or text == p.stem or text == str(p):
+            return i
+        try:
+            if Path(text).resolve() == p.resolve():
+                return i
+        except OSError:
+            pass
+    raise DxsimInputError("not one of the compared scenarios", field="--baseline", value=text,
+                          allowed=", ".join(names))
+
+
+def compare_scenarios(paths: Sequence[str | os.PathLike[str]], reps: int | None = None,
+                      baseline: str | os.PathLike[str] | None = None, seed: int | None = None, *,
+                      progress: Progress | None = None,
+                      on_replication: Callable[[int, int], None] | None = None) -> CompareResult:
+    """Run every scenario with common random numbers and tabulate KPIs and deltas against the baseline.
+
+    `baseline`: a path, file stem or scenario name among `paths` (default: the first). `seed`: default
+    the baseline's seed, used for every scenario. `reps`: default the baseline's `replications`.
+    """
+    from dxsim.scenario import load_scenario, scenario_sha256
+    from dxsim.sweep.execute import run_scenario_kpis, year_end_tags
+
+    say = progress or (lambda _m: None)
+    paths = [Path(p) for p in paths]
+    if len(paths) < 1:
+        raise DxsimInputError("give at least one scenario file", field="SCENARIO")
+    scenarios = [load_scenario(p) for p in paths]
+    names = [s.name for s in scenarios]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        files = [str(p) for p, n in zip(paths, names) if n == dup[0]]
+        raise DxsimInputError(f"two scenarios are named {dup[0]!r} ({', '.join(files)}); columns need distinct names",
+                              file=files[-1], field="name", value=dup[0], allowed="a distinct name per compared scenario")
+    b = _resolve_baseline(baseline, paths, names)
+    base_sc = scenarios[b]
+    seed = int(base_sc.seed if seed is None else seed)
+    reps = int(base_sc.replications if reps is None else reps)
+    if reps < 1:
+        raise DxsimInputError("must be at least 1", field="--reps", value=reps, allowed="an integer >= 1")
+    total = reps * len(paths)
+    done = [0]
+    runs: list[ScenarioRun] = []
+    for path, sc in zip(paths, scenarios):
+        say(f"{path.name}: preparing")
+
+        def tick(_rep: int) -> None:
+            done[0] += 1
+            if on_replication:
+                on_replication(done[0], total)
+
+        kpis, timing = run_scenario_kpis(sc, path.parent, seed, reps, on_replication=tick)
+        runs.append(ScenarioRun(sc.name, path, scenario_sha256(path), kpis, timing))
+    h = base_sc.horizon
+    tags = year_end_tags(h.start_date, h.end_date)
+    dc_tag = "2030_12" if "2030_12" in tags else (tags[-1] if tags else None)
+    return _tabulate(runs, b, seed, reps, tags, dc_tag)
+
+
+def _tabulate(runs: list[ScenarioRun], b: int, seed: int, reps: int, tags: list[str],
+              dc_tag: str | None) -> CompareResult:
+    names = [r.name for r in runs]
+    base = runs[b]
+    rows = kpi_rows(tags, dc_tag)
+
+    def series(run: ScenarioRun, kpi: str) -> dict[int, float]:
+        return {r: float(v.get(kpi, math.nan)) if v.get(kpi) is not None else math.nan for r, v in run.kpis.items()}
+
+    table_rows, q_rows, rep_rows = [], [], []
+    for kpi, label, unit, kind in rows:
+        row: dict[str, Any] = {"kpi": kpi, "label": label, "unit": unit}
+        deltas_p50: dict[str, float | None] = {}
+        if kind == "incremental":
+            cost, benefit, scale = INCREMENTAL[kpi]
+            for run in runs:
+                val = None
+                if run is not base:
+                    dc = _delta_quantile(paired_deltas(series(run, cost), series(base, cost)), 0.5)
+                    db = _delta_quantile(paired_deltas(series(run, benefit), series(base, benefit)), 0.5)
+                    if dc is not None and db is not None and db > 0:
+                        val = scale * dc / db
+                row[run.name] = val
+                q_rows.append({"kpi": kpi, "scenario": run.name, "p10": None, "p50": val, "p90": None,
+                               "delta_p10": None, "delta_p50": None, "delta_p90": None})
+            for run in runs:
+                if run is not base:
+                    deltas_p50[run.name] = None
+        else:
+            bser = series(base, kpi)
+            for run in runs:
+                s = series(run, kpi)
+                vals = list(s.values())
+                p10, p50, p90 = quantile(vals, 0.1), quantile(vals, 0.5), quantile(vals, 0.9)
+                row[run.name] = p50
+                d = paired_deltas(s, bser) if run is not base else [0.0] * len(bser)
+                dq = [_delta_quantile(d, p) for p in (0.1, 0.5, 0.9)] if run is not base else [None] * 3
+                if run is not base:
+                    deltas_p50[run.name] = dq[1]
+                q_rows.append({"kpi": kpi, "scenario": run.name, "p10": p10, "p50": p50, "p90": p90,
+                               "delta_p10": dq[0], "delta_p50": dq[1], "delta_p90": dq[2]})
+                for (r, v), dv in zip(sorted(s.items()), d):
+                    rep_rows.append({"kpi": kpi, "scenario": run.name, "replication": r,
+                                     "value": v if math.isfinite(v) else None,
+                                     "delta": (dv if math.isfinite(dv) else None) if run is not base else None})
+        for run in runs:
+            if run is not base:
+                row[f"delta_{run.name}"] = deltas_p50.get(run.name)
+        table_rows.append(row)
+    cols = ["kpi", "label", "unit"] + names + [f"delta_{n}" for n in names if n != base.name]
+    schema = {c: (pl.Utf8 if c in ("kpi", "label", "unit") else pl.Float64) for c in cols}
+    table = pl.DataFrame(table_rows, schema=schema)
+    quant = pl.DataFrame(q_rows, schema={"kpi": pl.Utf8, "scenario": pl.Utf8, "p10": pl.Float64, "p50": pl.Float64,
+                                         "p90": pl.Float64, "delta_p10": pl.Float64, "delta_p50": pl.Float64,
+                                         "delta_p90": pl.Float64})
+    reps_df = pl.DataFrame(rep_rows, schema={"kpi": pl.Utf8, "scenario": pl.Utf8, "replication": pl.Int64,
+                                             "value": pl.Float64, "delta": pl.Float64})
+    return CompareResult(table, quant, reps_df, names, base.name, seed, reps, runs,
+                         {kpi: kind for kpi, _l, _u, kind in rows})
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def fmt_value(v: float | None, unit: str, *, signed: bool = False, missing: str = "-") -> str:
+    """Planner-readable: decimal years as YYYY-MM (deltas in months), counts without decimals."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return missing
+    sign = "+" if signed and v > 0 else ""
+    if unit == "decimal year":
+        if signed:
+            months = v * 12.0
+            return f"{sign}{months:,.1f} mo" if abs(months) >= 0.05 else "0 mo"
+        year = int(v)
+        month = min(12, int(round((v - year) * 12, 6)) + 1)
+        return f"{year}-{month:02d}"
+    a = abs(v)
+    if a >= 1e4 or (float(v).is_integer() and a >= 1):
+        return f"{sign}{v:,.0f}"
+    if a >= 10:
+        return f"{sign}{v:,.1f}"
+    return f"{sign}{v:,.2f}" if a >= 0.01 or v == 0 else f"{sign}{v:.3g}"
+
+
+def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, delta: bool) -> str:
+    q = result.quantiles.filter((pl.col("kpi") == kpi) & (pl.col("scenario") == scenario)).row(0, named=True)
+    missing = "not reached" if (unit == "decimal year" and not delta) else "-"
+    if delta:
+        if kind == "incremental":
+            return ""
+        mid = fmt_value(q["delta_p50"], unit, signed=True, missing="n/a")
+        if result.reps > 1 and q["delta_p10"] is not None and q["delta_p90"] is not None and q["delta_p10"] != q["delta_p90"]:
+            mid += f" ({fmt_value(q['delta_p10'], unit, signed=True)} to {fmt_value(q['delta_p90'], unit, signed=True)})"
+        return mid
+    if kind == "incremental":
+        return "" if scenario == result.baseline else fmt_value(q["p50"], unit)
+    mid = fmt_value(q["p50"], unit, missing=missing)
+    if result.reps > 1 and q["p10"] != q["p90"]:
+        mid += f" ({fmt_value(q['p10'], unit, missing=missing)}–{fmt_value(q['p90'], unit, missing=missing)})"
+    return mid
+
+
+def markdown(result: CompareResult) -> str:
+    """The comparison as a Markdown table (P50, with P10–P90 when reps > 1)."""
+    kinds = result.kinds
+    head = ["KPI", "unit"] + [f"{s} (baseline)" if s == result.baseline else s for s in result.scenarios]
+    head += [f"Δ {s}" for s in result.options]
+    lines = [
+        f"# Option comparison (baseline: {result.baseline})",
+        "",
+        f"Seed {result.seed}, {result.reps} replication(s) per scenario, common random numbers (same seed and "
+        "replication indices for every scenario). Values are P50" + (" (P10–P90)" if result.reps > 1 else "")
+        + "; Δ is the P50 of the paired difference option − baseline per replication (dates: months).",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join(["---", "---"] + ["---:"] * (len(head) - 2)) + "|",
+    ]
+    for r in result.table.iter_rows(named=True):
+        kind = kinds.get(r["kpi"], "value")
+        cells = [r["label"], r["unit"]]
+        cells += [_cell(result, r["kpi"], r["unit"], kind, s, False) for s in result.scenarios]
+        cells += [_cell(result, r["kpi"], r["unit"], kind, s, True) for s in result.options]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    files = ", ".join(f"`{run.path}`" for run in result.runs)
+    lines += ["", f"Scenario files: {files}.", ""]
+    return "\n".join(lines)
+
+
+def rich_table(result: CompareResult) -> Any:
+    """A `rich.table.Table` of the comparison (for the terminal)."""
+    from rich.table import Table
+
+    kinds = result.kinds
+    t = Table(title=f"Options vs {result.baseline} (seed {result.seed}, {result.reps} rep(s), common random numbers)"
+              + (": P50 (P10–P90)" if result.reps > 1 else ""))
+    t.add_column("KPI", overflow="fold")
+    for s in result.scenarios:
+        t.add_column(f"{s}\n(baseline)" if s == result.baseline else s, justify="right", overflow="fold")
+    for s in result.options:
+        t.add_column(f"Δ {s}", justify="right", overflow="fold", style="cyan")
+    for r in result.table.iter_rows(named=True):
+        kind = kinds.get(r["kpi"], "value")
+        unit = "" if r["unit"] in ("decimal year",) else f" ({r['unit']})"
+        cells = [r["label"] + unit]
+        cells += [_cell(result, r["kpi"], r["unit"], kind, s, False) for s in result.scenarios]
+        cells += [_cell(result, r["kpi"], r["unit"], kind, s, True) for s in result.options]
+        t.add_row(*cells)
+    return t
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_compare(result: CompareResult, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write compare.csv/.md, compare_quantiles.csv, compare_replications.csv, compare.json (each atomically)."""
+    import dxsim
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "baseline": result.baseline, "seed": result.seed, "reps": result.reps,
+        "common_random_numbers": "same seed and replication indices 0..reps-1 for every scenario",
+        "scenarios": [{"name": r.name, "file": str(r.path), "scenario_sha256": r.sha256,
+                       "prepare_s": round(float(r.timing.get("prepare_s", 0.0)), 3),
+                       "world_reused": bool(r.timing.get("world_cached", False))} for r in result.runs],
+        "dxsim_version": dxsim.__version__,
+        "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+    files = {
+        "compare.csv": lambda p: result.table.write_csv(p),
+        "compare_quantiles.csv": lambda p: result.quantiles.write_csv(p),
+        "compare_replications.csv": lambda p: result.replications.write_csv(p),
+        "compare.md": lambda p: p.write_text(markdown(result), encoding="utf-8"),
+        "compare.json": lambda p: p.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8"),
+    }
+    written = []
+    for name, fn in files.items():
+        _atomic_write(out / name, fn)
+        written.append(out / name)
+    return written

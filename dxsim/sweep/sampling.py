@@ -1,0 +1,86 @@
+"""Sample designs (SALib) and the run tasks built from them.
+
+- ``sobol``: Saltelli/Sobol' sequence (`SALib.sample.sobol`, scrambled, seeded), N x (D + 2) runs
+  (N x (2D + 2) with second-order indices); analysed by `SALib.analyze.sobol`.
+- ``morris``: N elementary-effect trajectories on a `morris_levels` grid (`SALib.sample.morris`),
+  N x (D + 1) runs; analysed by `SALib.analyze.morris`.
+- ``lhs``: N Latin-hypercube points (`SALib.sample.latin`); analysed by RBD-FAST first-order
+  indices (`SALib.analyze.rbd_fast`) and Spearman rank correlations.
+
+The design (the unrounded points, what SALib analyses) is a function of the spec alone (method,
+N, parameters, seed), so a re-run rebuilds exactly the same runs and finds their files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from dxsim.sweep.spec import SweepSpec
+
+
+@dataclass
+class Design:
+    X: np.ndarray  # (runs, D) design points as SALib produced them
+    values: list[dict[str, float | int]]  # per run: path -> value used (integers rounded)
+
+
+def sample(spec: SweepSpec) -> np.ndarray:
+    problem = spec.problem
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SALib warns when N is not a power of 2
+        if spec.method == "sobol":
+            from SALib.sample import sobol
+
+            return sobol.sample(problem, spec.samples, calc_second_order=spec.second_order, scramble=True,
+                                seed=spec.seed)
+        if spec.method == "morris":
+            from SALib.sample import morris
+
+            return morris.sample(problem, spec.samples, num_levels=spec.morris_levels, seed=spec.seed)
+        from SALib.sample import latin
+
+        return latin.sample(problem, spec.samples, seed=spec.seed)
+
+
+def n_runs(spec: SweepSpec) -> int:
+    d = len(spec.parameters)
+    if spec.method == "sobol":
+        return spec.samples * ((2 * d + 2) if spec.second_order else (d + 2))
+    if spec.method == "morris":
+        return spec.samples * (d + 1)
+    return spec.samples
+
+
+def design(spec: SweepSpec) -> Design:
+    X = np.asarray(sample(spec), dtype=float)
+    values = [{p.path: p.cast(float(x)) for p, x in zip(spec.parameters, row)} for row in X]
+    return Design(X, values)
+
+
+def build_tasks(spec: SweepSpec, des: Design | None = None) -> tuple[Design, list]:
+    """Validate every sampled scenario and make one RunTask per run.
+
+    run_id = "<run index, 5 digits>-<12 hex of sha256(scenario JSON, seed, reps, base folder)>": a file
+    left by another sweep (or an edited one) never matches a run it does not describe.
+    """
+    import dxsim
+    from dxsim.scenario.loader import canonical_json
+    from dxsim.sweep.execute import RunTask, effective_scenario, world_key
+    from dxsim.sweep.spec import validate_run
+
+    des = des or design(spec)
+    folder = str(spec.base.resolve().parent)
+    tasks = []
+    for i, vals in enumerate(des.values):
+        sc = validate_run(spec, i, vals)
+        text = canonical_json(sc)
+        h = hashlib.sha256(json.dumps([text, spec.seed, spec.reps_per_run, folder, dxsim.__version__]).encode())
+        tasks.append(RunTask(run_id=f"{i:05d}-{h.hexdigest()[:12]}", run=i, params=dict(vals),
+                             scenario=json.loads(text), scenario_dir=folder, seed=spec.seed, reps=spec.reps_per_run,
+                             world_key=world_key(effective_scenario(sc), folder)))
+    return des, tasks

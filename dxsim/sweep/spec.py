@@ -1,0 +1,327 @@
+"""SWEEP.toml: parameter ranges over a base scenario, validated against the scenario schema.
+
+Format (paths relative to the sweep file)::
+
+    base = "../baseline.toml"        # the scenario every run starts from (may itself `extends`)
+    name = "supply-and-crews"        # optional; default: the file's stem; outputs go to outputs/sweeps/<name>/
+    method = "sobol"                 # "sobol" | "morris" | "lhs"
+    samples = 16                     # N (see below for the number of runs)
+    seed = 20251031                  # sampling, bootstrap AND simulation seed of every run (common random numbers)
+    reps_per_run = 1                 # replications per run (KPI of a run = mean over its replications)
+    kpis = ["pop_covered_5g_pct_2027_12", "year_last_village_connected", "dc_it_capacity_mw_end"]
+
+    # optional analysis settings
+    second_order = false             # sobol: also second-order indices (runs N x (2D + 2) instead of N x (D + 2))
+    morris_levels = 4                # morris: grid levels (even)
+    bootstrap = 100                  # resamples for the confidence intervals
+    conf_level = 0.95                # of the confidence intervals
+    top = 3                          # drivers named per KPI
+
+    [[parameters]]
+    path = "supply.deliveries_per_month"   # dotted path into the scenario (dict keys too: crews.north.teams,
+    low = 4000                             #   operators.viettel.annual_new_5g_sites.2026)
+    high = 20000
+
+Runs: sobol N x (D + 2) (N x (2D + 2) with second_order; N a power of 2 is best), morris N
+trajectories x (D + 1), lhs N (D = number of parameters).
+
+Validation (each problem is ONE `DxsimInputError` line naming the sweep file, the key and what is
+allowed): unknown or missing keys, `method` not one of the three, `samples`/`reps_per_run` not a
+positive integer, an empty `kpis`/`parameters` list, a KPI the model does not report for the base
+scenario's horizon, a `path` that is not a numeric field of the scenario schema (unknown section,
+key or dict key, a table, a list, a date or text), `low >= high`, `low`/`high` outside the
+field's own range (from the schema, e.g. 0..1,000,000 kits per month), the same path twice. Each
+sampled scenario is then built as an override of the base's merged dict and validated through the
+same pydantic model as a scenario file, so cross-field rules (e.g. p90_days >= p50_days) are
+checked for every run before anything is simulated. Integer fields take the rounded sample.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dxsim.errors import DxsimInputError
+
+METHODS = ("sobol", "morris", "lhs")
+TOP_KEYS = ("base", "name", "method", "samples", "seed", "reps_per_run", "kpis", "parameters", "second_order",
+            "morris_levels", "bootstrap", "conf_level", "top")
+PARAM_KEYS = ("path", "low", "high")
+RESERVED_PATHS = {"seed": "the sweep's own `seed` sets it", "replications": "use `reps_per_run`"}
+MAX_RUNS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Parameter:
+    path: str
+    low: float
+    high: float
+    integer: bool
+    parts: tuple[str, ...]
+    unit: str | None = None
+
+    def cast(self, x: float) -> float | int:
+        return int(round(x)) if self.integer else float(x)
+
+
+@dataclass
+class SweepSpec:
+    file: Path
+    base: Path
+    name: str
+    method: str
+    samples: int
+    seed: int
+    reps_per_run: int
+    kpis: list[str]
+    parameters: list[Parameter]
+    second_order: bool = False
+    morris_levels: int = 4
+    bootstrap: int = 100
+    conf_level: float = 0.95
+    top: int = 3
+    base_merged: dict[str, Any] = field(default_factory=dict, repr=False)
+    base_scenario: Any = field(default=None, repr=False)
+
+    @property
+    def problem(self) -> dict[str, Any]:
+        """SALib problem definition."""
+        return {"num_vars": len(self.parameters), "names": [p.path for p in self.parameters],
+                "bounds": [[p.low, p.high] for p in self.parameters]}
+
+    def fingerprint(self) -> str:
+        d = {k: getattr(self, k) for k in ("method", "samples", "seed", "reps_per_run", "second_order",
+                                           "morris_levels")}
+        d["parameters"] = [(p.path, p.low, p.high) for p in self.parameters]
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _num(v: float) -> str:
+    return f"{int(v):d}" if float(v).is_integer() and abs(v) < 1e15 else f"{v:g}"
+
+
+def _err(file: Path | str, msg: str, key: str | None = None, value: Any = None, allowed: str | None = None
+         ) -> DxsimInputError:
+    return DxsimInputError(msg, file=str(file), field=key, value=value, allowed=allowed)
+
+
+def _int(file: Path, d: dict, key: str, default: int | None, lo: int, hi: int) -> int:
+    v = d.get(key, default)
+    if v is None:
+        raise _err(file, "field required", key, allowed=f"an integer between {lo} and {hi}")
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        raise _err(file, "not an integer in range", key, v, f"an integer between {lo} and {hi}")
+    return int(v)
+
+
+def _number(file: Path, v: Any, key: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
+        raise _err(file, "not a number", key, v, "a finite number")
+    return float(v)
+
+
+# --------------------------------------------------------------------------- parameter paths
+
+
+def resolve_path(file: Path, key: str, path: Any) -> tuple[tuple[str, ...], Any, bool, str | None]:
+    """Walk a dotted path through the scenario schema: (parts, Located leaf, is_integer, unit)."""
+    from dxsim.scenario.docs import ROOT, key_name, step
+
+    if not isinstance(path, str) or not path.strip():
+        raise _err(file, "not a dotted path", key, path, "a dotted path into the scenario, e.g. supply.deliveries_per_month")
+    parts = tuple(p.strip() for p in path.strip().split("."))
+    if parts[0] in RESERVED_PATHS and len(parts) == 1:
+        raise _err(file, f"cannot be swept ({RESERVED_PATHS[parts[0]]})", key, path)
+    cur = ROOT
+    for i, part in enumerate(parts):
+        s = cur.shape
+        here = ".".join(parts[:i]) or "the scenario"
+        if s.kind == "model":
+            if part not in s.model_fields:
+                close = difflib.get_close_matches(part, list(s.model_fields), n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise _err(file, f"unknown key {part!r} in {here}{hint}", key, path,
+                           "one of " + ", ".join(s.model_fields))
+        elif s.kind == "dict":
+            ks = s.key
+            kname = key_name(ks)
+            if ks.options:
+                if part not in [str(o) for o in ks.options]:
+                    raise _err(file, f"unknown {kname} {part!r} in {here}", key, path,
+                               ", ".join(str(o) for o in ks.options))
+            elif ks.py_type is int:
+                try:
+                    k = int(part)
+                except ValueError:
+                    k = None
+                lo, hi = ks.ge if ks.ge is not None else -math.inf, ks.le if ks.le is not None else math.inf
+                if k is None or not lo <= k <= hi:
+                    raise _err(file, f"{part!r} is not a valid {kname} in {here}", key, path,
+                               f"a {kname} between {lo:g} and {hi:g}")
+                parts = parts[:i] + (str(k),) + parts[i + 1:]
+        else:
+            what = "a list" if s.kind == "list" else "a single value"
+            raise _err(file, f"{here} is {what}; nothing below it can be swept", key, path,
+                       "a dotted path to a numeric field")
+        cur = step(cur, part)
+        if cur is None:  # pragma: no cover - step mirrors the checks above
+            raise _err(file, f"unknown key {part!r} in {here}", key, path)
+    s = cur.shape
+    if not s.is_number or s.options:
+        what = {"model": "a table", "dict": "a table", "list": "a list"}.get(s.kind, "not a number")
+        allowed = "a numeric field (integer or number); " + ("add a key below it" if s.kind in ("model", "dict") else
+                                                              "sweeps vary numbers only")
+        raise _err(file, f"{path} is {what}", key, path, allowed)
+    return parts, cur, s.py_type is int, cur.unit
+
+
+def _range_text(leaf: Any) -> str:
+    from dxsim.scenario.loader import _allowed  # the loader's own wording of a field's range
+
+    return _allowed(leaf) or "within the field's range"
+
+
+def _check_range(file: Path, key: str, path: str, low: float, high: float, leaf: Any) -> None:
+    s = leaf.shape
+    if low >= high:
+        raise _err(file, f"low ({_num(low)}) must be below high ({_num(high)})", key, path, "low < high")
+    for name, v in (("low", low), ("high", high)):
+        bad = ((s.ge is not None and v < s.ge) or (s.gt is not None and v <= s.gt)
+               or (s.le is not None and v > s.le) or (s.lt is not None and v >= s.lt))
+        if bad:
+            raise _err(file, f"{name} = {_num(v)} is outside the field's range", key, path, _range_text(leaf))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
+    """Read and validate a SWEEP.toml (including its base scenario and the KPI names)."""
+    from dxsim.scenario import load_scenario, load_scenario_dict
+    from dxsim.sweep.execute import kpi_names
+
+    file = Path(path)
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise _err(file, f"sweep file not found (looked for {os.path.abspath(file)})",
+                   allowed="a path to an existing .toml file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _err(file, f"cannot read the file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _err(file, f"malformed TOML: {exc}", allowed="TOML syntax, see https://toml.io") from None
+    for k in raw:
+        if k not in TOP_KEYS:
+            close = difflib.get_close_matches(k, TOP_KEYS, n=1, cutoff=0.6)
+            raise _err(file, f"unknown key {k!r}" + (f"; did you mean {close[0]!r}?" if close else ""), k,
+                       allowed=", ".join(TOP_KEYS))
+    base_v = raw.get("base")
+    if not isinstance(base_v, str) or not base_v:
+        raise _err(file, "field required" if base_v is None else "not a path", "base", base_v,
+                   "the path of the base scenario, relative to the sweep file")
+    base = (file.parent / base_v) if not os.path.isabs(base_v) else Path(base_v)
+    if not base.is_file():
+        raise _err(file, f"base scenario not found (looked for {os.path.abspath(base)})", "base", base_v,
+                   "a path to an existing scenario .toml, relative to the sweep file")
+    method = raw.get("method")
+    if method not in METHODS:
+        raise _err(file, "field required" if method is None else "unknown method", "method", method, ", ".join(METHODS))
+    name = raw.get("name", file.stem)
+    if not isinstance(name, str) or not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise _err(file, "not a short name", "name", name, "letters, digits, '_', '.' or '-'")
+    samples = _int(file, raw, "samples", None, 1, MAX_RUNS)
+    seed = _int(file, raw, "seed", 20251031, 0, 2**32 - 1)
+    reps = _int(file, raw, "reps_per_run", 1, 1, 100_000)
+    levels = _int(file, raw, "morris_levels", 4, 2, 100)
+    if levels % 2:
+        raise _err(file, "must be even", "morris_levels", levels, "an even integer >= 2")
+    bootstrap = _int(file, raw, "bootstrap", 100, 10, 100_000)
+    top = _int(file, raw, "top", 3, 1, 1000)
+    second = raw.get("second_order", False)
+    if not isinstance(second, bool):
+        raise _err(file, "not true/false", "second_order", second, "true or false")
+    conf = raw.get("conf_level", 0.95)
+    if isinstance(conf, bool) or not isinstance(conf, (int, float)) or not 0.5 <= conf < 1:
+        raise _err(file, "out of range", "conf_level", conf, "a number between 0.5 and 1 (exclusive)")
+
+    base_sc = load_scenario(base)  # base errors name the base file itself
+    merged = load_scenario_dict(base)
+    merged.pop("extends", None)
+
+    kpis = raw.get("kpis")
+    if not isinstance(kpis, list) or not kpis or not all(isinstance(k, str) for k in kpis):
+        raise _err(file, "field required" if kpis is None else "not a non-empty list of KPI names", "kpis",
+                   None if kpis is None else kpis, "a list of KPI names from summary.json, e.g. [\"capex_total_vnd_bn\"]")
+    known = kpi_names(base_sc)
+    for i, k in enumerate(kpis):
+        if k not in known:
+            close = difflib.get_close_matches(k, known, n=1, cutoff=0.6)
+            raise _err(file, f"unknown KPI {k!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+                       + f" (for the base's horizon {base_sc.horizon.start_date}..{base_sc.horizon.end_date})",
+                       f"kpis[{i}]", allowed="a KPI of summary.json; see dxsim.sweep.execute.kpi_names")
+    if len(set(kpis)) != len(kpis):
+        dup = next(k for k in kpis if kpis.count(k) > 1)
+        raise _err(file, f"KPI {dup!r} listed twice", "kpis", allowed="each KPI once")
+
+    plist = raw.get("parameters")
+    if not isinstance(plist, list) or not plist:
+        raise _err(file, "field required" if plist is None else "not a list of tables", "parameters",
+                   allowed="[[parameters]] tables with path, low, high")
+    params: list[Parameter] = []
+    for i, p in enumerate(plist):
+        key = f"parameters[{i}]"
+        if not isinstance(p, dict):
+            raise _err(file, "not a table", key, allowed="{ path = ..., low = ..., high = ... }")
+        for k in p:
+            if k not in PARAM_KEYS:
+                raise _err(file, f"unknown key {k!r}", f"{key}.{k}", allowed=", ".join(PARAM_KEYS))
+        for k in PARAM_KEYS:
+            if k not in p:
+                raise _err(file, "field required", f"{key}.{k}", allowed="path, low and high")
+        parts, leaf, integer, unit = resolve_path(file, f"{key}.path", p["path"])
+        low, high = _number(file, p["low"], f"{key}.low"), _number(file, p["high"], f"{key}.high")
+        _check_range(file, key, p["path"], low, high, leaf)
+        dotted = ".".join(parts)
+        if any(q.path == dotted for q in params):
+            raise _err(file, "the same path is swept twice", f"{key}.path", dotted, "each path once")
+        params.append(Parameter(dotted, low, high, integer, parts, unit))
+
+    return SweepSpec(file=file, base=base, name=name, method=method, samples=samples, seed=seed, reps_per_run=reps,
+                     kpis=list(kpis), parameters=params, second_order=second, morris_levels=levels,
+                     bootstrap=bootstrap, conf_level=float(conf), top=top, base_merged=merged, base_scenario=base_sc)
+
+
+# --------------------------------------------------------------------------- sampled scenarios
+
+
+def override(merged: dict[str, Any], values: dict[str, float | int], params: list[Parameter]) -> dict[str, Any]:
+    """A deep copy of the base's merged dict with each parameter's value set at its path."""
+    d = copy.deepcopy(merged)
+    for p in params:
+        node = d
+        for part in p.parts[:-1]:
+            nxt = node.get(part)
+            if not isinstance(nxt, dict):
+                nxt = {}
+                node[part] = nxt
+            node = nxt
+        node[p.parts[-1]] = values[p.path]
+    return d
+
+
+def validate_run(spec: SweepSpec, run: int, values: dict[str, float | int]) -> Any:
+    """The run's scenario, validated like a scenario file (one-line error naming the sweep file and run)."""
+    from dxsim.scenario.loader import _validate  # the loader's validation and error wording
+
+    d = override(spec.base_merged, values, spec.parameters)
+    d["seed"] = spec.seed
+    shown = ", ".join(f"{k}={_num(v)}" for k, v in values.items())
+    return _validate(d, {}, f"{spec.file} (run {run}: {shown})")

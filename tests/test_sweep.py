@@ -1,0 +1,235 @@
+"""Sensitivity sweeps (dxsim.sweep): SWEEP.toml validation, sampling, resume, local pool vs Dask.
+
+The base ends 2026-12-31 and the sweeps vary simulation-only parameters, so every worker
+prepares the world once; the Dask test starts a 2-process LocalCluster (~30-60 s).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from dxsim.errors import DxsimInputError
+from dxsim.sweep import SweepInterrupted, load_sweep, plan_sweep, run_sweep
+from dxsim.sweep.analysis import analyse
+from dxsim.sweep.execute import kpi_names, replication_kpis
+from dxsim.sweep.sampling import n_runs
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
+KPIS = '["pop_covered_5g_pct_2026_12", "capex_total_vnd_bn", "year_5g_pop_99pct", "villages_connected_end"]'
+PARAMS = """
+[[parameters]]
+path = "supply.deliveries_per_month"
+low = 500
+high = 3000
+
+[[parameters]]
+path = "crews.north.teams"
+low = 20
+high = 300
+"""
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("sweepbase")
+    p = d / "short.toml"
+    p.write_text(f'extends = "{BASELINE}"\nname = "short"\n[horizon]\nend_date = 2026-12-31\n', encoding="utf-8")
+    return p
+
+
+def sweep_file(dir_: Path, base: Path, name: str = "s.toml", *, method: str = "lhs", samples: int = 5,
+               kpis: str = KPIS, params: str = PARAMS, extra: str = "") -> Path:
+    p = dir_ / name
+    p.write_text(f'base = "{base}"\nmethod = "{method}"\nsamples = {samples}\nseed = 11\nkpis = {kpis}\n{extra}\n{params}',
+                 encoding="utf-8")
+    return p
+
+
+def one_line_error(path: Path) -> str:
+    with pytest.raises(DxsimInputError) as info:
+        plan_sweep(path)
+    msg = str(info.value)
+    assert msg.splitlines() == [msg], msg
+    assert str(path) in msg, msg  # names the sweep file
+    return msg
+
+
+# --------------------------------------------------------------------------- bad sweep files
+
+
+@pytest.mark.parametrize("case, change, expect", [
+    ("unknown path", ("supply.deliveries_per_month", "supply.deliveries_per_mnth"),
+     ["parameters[0].path", "unknown key 'deliveries_per_mnth'", "did you mean 'deliveries_per_month'"]),
+    ("unknown section", ("crews.north.teams", "crew.north.teams"), ["parameters[1].path", "unknown key 'crew'"]),
+    ("unknown dict key", ("crews.north.teams", "crews.west.teams"), ["unknown region 'west'", "north, central, south"]),
+    ("not a number", ("crews.north.teams", "horizon.end_date"), ["parameters[1]", "not a number"]),
+    ("a table", ("crews.north.teams", "supply.lead_time"), ["parameters[1]", "is a table"]),
+    ("low > high", ("low = 500\nhigh = 3000", "low = 3000\nhigh = 500"), ["parameters[0]", "low (3000) must be below high (500)"]),
+    ("out of range", ("low = 20\nhigh = 300", "low = 20\nhigh = 30000"),
+     ["parameters[1]", "high = 30000 is outside the field's range", "between 0 and 20000"]),
+    ("reserved", ("crews.north.teams", "seed"), ["cannot be swept"]),
+])
+def test_bad_parameters(tmp_path, base, case, change, expect):
+    old, new = change
+    assert old in PARAMS, case
+    msg = one_line_error(sweep_file(tmp_path, base, params=PARAMS.replace(old, new, 1)))
+    for part in expect:
+        assert part in msg, (case, msg)
+
+
+def test_bad_method_kpi_and_keys(tmp_path, base):
+    msg = one_line_error(sweep_file(tmp_path, base, method="sobel"))
+    assert "method = 'sobel'" in msg and "sobol, morris, lhs" in msg
+    msg = one_line_error(sweep_file(tmp_path, base, kpis='["pop_covered_5g_pct_2027_12"]'))  # beyond the horizon
+    assert "kpis[0]" in msg and "unknown KPI 'pop_covered_5g_pct_2027_12'" in msg
+    msg = one_line_error(sweep_file(tmp_path, base, kpis='["capex_totl_vnd_bn"]'))
+    assert "did you mean 'capex_total_vnd_bn'" in msg
+    msg = one_line_error(sweep_file(tmp_path, base, extra="sampels = 3"))
+    assert "unknown key 'sampels'" in msg
+    msg = one_line_error(sweep_file(tmp_path, base, samples=0))
+    assert "samples" in msg
+    dup = PARAMS + '\n[[parameters]]\npath = "supply.deliveries_per_month"\nlow = 1\nhigh = 2\n'
+    assert "swept twice" in one_line_error(sweep_file(tmp_path, base, params=dup))
+    missing = tmp_path / "nobase.toml"
+    missing.write_text(f'base = "nope.toml"\nmethod = "lhs"\nsamples = 2\nkpis = {KPIS}\n{PARAMS}', encoding="utf-8")
+    assert "base scenario not found" in one_line_error(missing)
+
+
+def test_sampled_scenario_validated_like_a_scenario_file(tmp_path, base):
+    # p50 above the base's p90 (300 days) in some runs: the cross-field rule of the schema applies per run
+    params = '[[parameters]]\npath = "works.new_site_permit.p50_days"\nlow = 100\nhigh = 600\n'
+    msg = one_line_error(sweep_file(tmp_path, base, params=params, samples=8))
+    assert "(run " in msg and "works.new_site_permit" in msg and "p90_days" in msg
+
+
+# --------------------------------------------------------------------------- design and analysis
+
+
+def test_design_sizes(tmp_path, base):
+    for method, samples, expected in (("sobol", 4, 4 * (2 + 2)), ("morris", 3, 3 * (2 + 1)), ("lhs", 7, 7)):
+        spec, des, tasks = plan_sweep(sweep_file(tmp_path, base, method=method, samples=samples))
+        assert len(tasks) == n_runs(spec) == expected == des.X.shape[0]
+        assert all(isinstance(t.params["crews.north.teams"], int) for t in tasks)  # integer field: rounded
+        assert len({t.run_id for t in tasks}) == len(tasks)
+    spec2, _, tasks2 = plan_sweep(sweep_file(tmp_path, base, method="lhs", samples=7))
+    assert [t.run_id for t in tasks2] == [t.run_id for t in tasks]  # same spec -> same runs (resume finds them)
+
+
+@pytest.mark.parametrize("method, index", [("sobol", "ST"), ("morris", "mu_star"), ("lhs", "rho")])
+def test_analysis_names_the_driver(tmp_path, base, method, index):
+    spec, des, _ = plan_sweep(sweep_file(tmp_path, base, method=method, samples=64 if method != "morris" else 20,
+                                         kpis='["capex_total_vnd_bn", "villages_connected_end"]'))
+    x = (des.X - des.X.min(axis=0)) / np.ptp(des.X, axis=0)
+    y = {"capex_total_vnd_bn": 5.0 * x[:, 0] + 0.2 * x[:, 1], "villages_connected_end": np.full(len(x), 60.0)}
+    an = analyse(spec, des.X, y)
+    top = an.drivers.filter(pl.col("kpi") == "capex_total_vnd_bn").sort("rank")
+    assert top["parameter"][0] == "supply.deliveries_per_month" and top["index"][0] == index
+    assert "constant" in an.notes["villages_connected_end"]
+    ix = an.indices.filter((pl.col("kpi") == "capex_total_vnd_bn") & (pl.col("index") == index))
+    assert ix.height == 2 and ix["conf"].null_count() == 0
+    assert (ix["ci_low"] <= ix["value"]).all() and (ix["value"] <= ix["ci_high"]).all()
+
+
+def test_kpi_names_match_what_a_replication_reports(base):
+    from dxsim.scenario import load_scenario
+    from dxsim.sim.model import run_replication
+    from dxsim.sweep.execute import effective_scenario, process_world_cache
+
+    sc = effective_scenario(load_scenario(base))
+    world, _, _ = process_world_cache().get(sc, base.parent)
+    k = replication_kpis(world, run_replication(world, 0), 0)
+    assert set(k) == set(kpi_names(sc))
+    summary_like = {"pop_covered_5g_pct_2026_12", "year_5g_pop_90pct", "year_last_village_connected",
+                    "dc_it_capacity_mw_end", "gpus_installed_end", "year_dc_1gw", "year_gpus_15x_start"}
+    assert summary_like <= set(k)
+
+
+# --------------------------------------------------------------------------- running, resume
+
+
+def test_resume_after_interruption(tmp_path, base):
+    sf = sweep_file(tmp_path, base, samples=5)
+    full = run_sweep(sf, out_dir=tmp_path / "full", workers=0)
+    assert full.executed == 5 and full.reused == 0
+
+    seen: list[int] = []
+
+    def stop_after_two(rec, done, total):
+        seen.append(rec["run"])
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(SweepInterrupted) as info:
+        run_sweep(sf, out_dir=tmp_path / "part", workers=0, on_run=stop_after_two)
+    assert info.value.done == 2 and info.value.total == 5
+    kept = sorted(p.name for p in (tmp_path / "part" / "runs").glob("*.json"))
+    assert len(kept) == 2
+    assert not (tmp_path / "part" / "runs.csv").exists()  # no final table from a partial sweep
+    assert not [p for p in (tmp_path / "part" / "runs").iterdir() if p.name.startswith(".")]
+
+    ran: list[int] = []
+    resumed = run_sweep(sf, out_dir=tmp_path / "part", workers=0, on_run=lambda r, d, t: ran.append(r["run"]))
+    assert resumed.reused == 2 and resumed.executed == 3
+    assert sorted(ran + seen[:2]) == [0, 1, 2, 3, 4] and not set(ran) & set(seen[:2])
+    assert resumed.runs.equals(full.runs)
+    assert pl.read_csv(tmp_path / "part" / "runs.csv").equals(pl.read_csv(tmp_path / "full" / "runs.csv"))
+    assert resumed.indices.equals(full.indices)
+
+    again = run_sweep(sf, out_dir=tmp_path / "part", workers=0)  # everything done: nothing runs
+    assert again.executed == 0 and again.reused == 5
+    meta = json.loads((tmp_path / "part" / "sweep.json").read_text())
+    assert meta["runs"] == 5 and meta["reused"] == 5
+
+
+def test_outputs(tmp_path, base):
+    res = run_sweep(sweep_file(tmp_path, base, samples=4), out_dir=tmp_path / "o", workers=0)
+    out = tmp_path / "o"
+    for name in ("runs.csv", "runs.parquet", "replications.parquet", "indices.csv", "drivers.csv", "drivers.md",
+                 "sweep.json"):
+        assert (out / name).is_file(), name
+    runs = pl.read_csv(out / "runs.csv")
+    assert runs.columns[:4] == ["run", "run_id", "supply.deliveries_per_month", "crews.north.teams"]
+    assert runs.height == 4 and runs["run"].to_list() == [0, 1, 2, 3]
+    reps = pl.read_parquet(out / "replications.parquet")
+    assert set(reps["replication"].to_list()) == {0}
+    assert "year_5g_pop_99pct" in res.notes  # never reached by 2026: no indices, said so
+    md = (out / "drivers.md").read_text()
+    assert "pop_covered_5g_pct_2026_12" in md and "supply.deliveries_per_month" in md
+
+
+def test_local_pool_and_dask_cluster_give_identical_results(tmp_path, base):
+    distributed = pytest.importorskip("distributed")
+    sf = sweep_file(tmp_path, base, samples=4)
+    inproc = run_sweep(sf, out_dir=tmp_path / "inproc", workers=0)
+    pool = run_sweep(sf, out_dir=tmp_path / "pool", workers=2)
+    assert pool.stats.executor == "process-pool" and pool.stats.workers == 2
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+        dask = run_sweep(sf, out_dir=tmp_path / "dask", scheduler=cluster.scheduler_address)
+    assert dask.stats.executor == "dask" and dask.executed == 4
+    assert pool.runs.equals(inproc.runs)
+    assert dask.runs.equals(pool.runs)
+    assert dask.replications.equals(pool.replications)
+    assert dask.indices.equals(pool.indices)
+    workers = {json.loads(p.read_text())["timing"]["worker"] for p in (tmp_path / "dask" / "runs").glob("*.json")}
+    assert len(workers) >= 1
+
+
+def test_unreachable_scheduler_is_an_input_error(tmp_path, base, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("dxsim.sweep.execute.DASK_CONNECT_TIMEOUT", "2s")
+    sf = sweep_file(tmp_path, base, samples=2)
+    with pytest.raises(DxsimInputError) as info:
+        run_sweep(sf, out_dir=tmp_path / "x", scheduler="tcp://127.0.0.1:1")
+    assert "--scheduler" in str(info.value)
+
+
+def test_example_sweep_file_is_valid():
+    spec = load_sweep(REPO / "scenarios" / "sweeps" / "example.toml")
+    assert spec.method == "sobol" and spec.base.name == "baseline.toml"
+    assert {"pop_covered_5g_pct_2027_12", "year_last_village_connected", "dc_it_capacity_mw_end"} <= set(spec.kpis)
