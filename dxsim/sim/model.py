@@ -207,6 +207,11 @@ class Monitor:
         self.cov5 = world.cov5g_start.copy()
         self.applied = np.zeros(world.plan.n, dtype=bool)
         self.applied[: rollout.n_start] = True
+        n0 = rollout.n_start
+        self._lo = n0
+        self._stations_prov = np.bincount(world.plan.province_idx[:n0], minlength=len(world.province_codes))
+        self._n_new_sites = int(world.plan.is_new[:n0].sum())
+        self._by_operator = np.bincount(rollout.state.operator[:n0].astype(np.int64) + 1, minlength=len(OPERATORS) + 1)
         self.capex_cum = 0.0
         self.subsidy_reported = 0.0
         self.last_work = np.zeros(len(REGIONS))
@@ -226,14 +231,20 @@ class Monitor:
         w, st = self.w, self.r.state
         on = st.on_air_day
         hi = st.next_rank
-        new = np.flatnonzero((~self.applied[:hi]) & (on[:hi] <= day))
+        # only the window of ranks not yet on air is scanned; running counters carry the rest
+        lo = self._lo
+        while lo < hi and self.applied[lo]:
+            lo += 1
+        self._lo = lo
+        new = lo + np.flatnonzero((~self.applied[lo:hi]) & (on[lo:hi] <= day))
+        n_prov = len(w.province_codes)
         if new.size:
             self.cov5.add_footprints(w.plan_footprints, new)
             self.applied[new] = True
-        n_prov = len(w.province_codes)
-        on_mask = self.applied[:hi]
-        prov = w.plan.province_idx[:hi]
-        stations_prov = np.bincount(prov[on_mask], minlength=n_prov).astype(float)
+            self._stations_prov += np.bincount(w.plan.province_idx[new], minlength=n_prov)
+            self._n_new_sites += int(w.plan.is_new[new].sum())
+            self._by_operator += np.bincount(st.operator[new].astype(np.int64) + 1, minlength=len(OPERATORS) + 1)
+        stations_prov = self._stations_prov.astype(float)
         added_prov = np.bincount(w.plan.province_idx[new], minlength=n_prov).astype(float)
         capex_prov = np.bincount(w.plan.province_idx[new], weights=st.capex_vnd_bn[new], minlength=n_prov)
         self.capex_cum += float(capex_prov.sum())
@@ -245,23 +256,24 @@ class Monitor:
         pop5_prov = self.cov5.covered_pop_group.copy()
         pop4_prov = self.cov4.covered_pop_group.copy()
         total_pop = float(w.province_pop.sum())
-        ordered = np.arange(hi) >= self.r.n_start
-        waiting = ordered & np.isnan(on[:hi])  # not yet taken by a crew
-        building = ordered & (on[:hi] > day)  # taken by a crew, not yet on air
-        permit_wait = waiting & (st.permit_done_day[:hi] > day)
-        equip_wait = waiting & ~permit_wait & ~(st.delivered_day[:hi] <= day)
+        win = slice(lo, hi)  # every rank below lo is on air; the start sites are never "ordered"
+        ordered = np.arange(lo, hi) >= self.r.n_start
+        waiting = ordered & np.isnan(on[win])  # not yet taken by a crew
+        building = ordered & (on[win] > day)  # taken by a crew, not yet on air
+        permit_wait = waiting & (st.permit_done_day[win] > day)
+        equip_wait = waiting & ~permit_wait & ~(st.delivered_day[win] <= day)
         crew_wait = waiting & ~permit_wait & ~equip_wait
-        is_new = w.plan.is_new[:hi]
         subsidy_now = self.r.subsidy_paid_vnd_bn - self.subsidy_reported
         self.subsidy_reported = self.r.subsidy_paid_vnd_bn
+        n_on = int(self._stations_prov.sum())
         values = {
-            "stations_5g": float(on_mask.sum()),
+            "stations_5g": float(n_on),
             "stations_5g_added": float(new.size),
-            "stations_5g_upgrades_cum": float((on_mask & ~is_new).sum()),
-            "stations_5g_new_sites_cum": float((on_mask & is_new).sum()),
+            "stations_5g_upgrades_cum": float(n_on - self._n_new_sites),
+            "stations_5g_new_sites_cum": float(self._n_new_sites),
         }
         for k, name in enumerate(OPERATORS):
-            values[f"stations_5g_{name}"] = float((on_mask & (st.operator[:hi] == k)).sum())
+            values[f"stations_5g_{name}"] = float(self._by_operator[k + 1])
         values.update({
             "stations_4g": float(w.layer.sites_4g.height),
             "pop_covered_5g": float(pop5_prov.sum()),
