@@ -106,7 +106,7 @@ def header_body() -> str:
         "|---|---|",
         f"| machine | `nproc` = {nproc()}, {mem_total_gb()} RAM |",
         f"| CPU | {cpu_model()} |",
-        f"| Python | {platform.python_version()} ({sys.executable}) |",
+        f"| Python | {platform.python_version()} (.venv) |",
         f"| numpy / polars / simpy | {numpy.__version__} / {polars.__version__} / {simpy.__version__} |",
         f"| dxsim commit | {git_commit()} |",
         f"| header updated | {now()} |",
@@ -270,7 +270,12 @@ def command_line() -> str:
         script_s = str(script.relative_to(REPO))
     except ValueError:
         script_s = str(script)
-    return " ".join([f"DXSIM_RAW_DATA={os.environ['DXSIM_RAW_DATA']}", ".venv/bin/python", script_s, *sys.argv[1:]])
+    raw = Path(os.environ["DXSIM_RAW_DATA"]).resolve()
+    try:  # relative to the repository root, so the command works in any clone
+        raw_s = os.path.relpath(raw, REPO)
+    except ValueError:
+        raw_s = str(raw)
+    return " ".join([f"DXSIM_RAW_DATA={raw_s}", ".venv/bin/python", script_s, *sys.argv[1:]])
 
 
 def load_inputs(scenario_path: Path = BASELINE):

@@ -123,7 +123,7 @@ def main() -> int:
     lines = [
         "## 2. Incremental coverage vs full recompute each month",
         "",
-        f"Command: `cd {C.REPO} && {C.command_line()}`  ",
+        f"Command (from the repository root): `{C.command_line()}`  ",
         f"Run {C.now()}; {pin}; load average at start {load}.",
         "",
         f"Workload: the baseline's replication 0 replayed month by month: {len(batches)} month ends, "

@@ -156,7 +156,7 @@ def main() -> int:
         lines = [
             "## 4. Offline map (`dxsim.maps.build_map`) of the national baseline",
             "",
-            f"Command: `cd {C.REPO} && {C.command_line()}`  ",
+            f"Command (from the repository root): `{C.command_line()}`  ",
             f"Run {C.now()}; not pinned (Chromium is multi-threaded); load average at start {load}.",
             "",
             (f"Workload: {workload}; `map.html` with all six layers (7 coverage dates × 34 provinces, "

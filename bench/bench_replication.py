@@ -109,7 +109,7 @@ def main() -> int:
     lines = [
         "## 1. One national replication (baseline, to 2030)",
         "",
-        f"Command: `cd {C.REPO} && {C.command_line()}`  ",
+        f"Command (from the repository root): `{C.command_line()}`  ",
         f"Run {C.now()}; {pin}; load average at start {load}.",
         "",
         (f"Workload: `scenarios/baseline.toml`, {world.plan.n:,} ranked 5G sites ({world.layer.n_5g_start:,} on air "

@@ -105,7 +105,7 @@ def main() -> int:
     lines = [
         "## 3. Scaling of `run_replication` with site count",
         "",
-        f"Command: `cd {C.REPO} && {C.command_line()}`  ",
+        f"Command (from the repository root): `{C.command_line()}`  ",
         f"Run {C.now()}; {pin}; load average at start {load}.",
         "",
         "Each size is a TOML variant `extends`-ing `scenarios/baseline.toml` (absolute path) with "

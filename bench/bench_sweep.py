@@ -203,7 +203,7 @@ def main() -> int:
     lines = [
         "## 5. Many replications and sweeps (`dxsim.sweep`, `dxsim.compare`)",
         "",
-        f"Command: `cd {C.REPO} && {C.command_line()}`  ",
+        f"Command (from the repository root): `{C.command_line()}`  ",
         f"Run {started}; sweep part unpinned (2 cores), load average at start {load0}; replication part {pin}, "
         f"load average at its start {load1}.",
         "",

@@ -7,9 +7,10 @@ the README table are generated.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Value types shared by scenario sections (ranges travel into the JSON Schema and the docs).
 Year = Annotated[int, Field(ge=2020, le=2100)]
@@ -49,3 +50,45 @@ def param(
         json_schema_extra=extra,
         **kwargs,
     )
+
+
+_Z90 = 1.2815515655446004  # standard-normal 90th percentile
+
+
+class DelayDays(StrictModel):
+    """A positive, right-skewed delay given as median and 90th percentile (log-normal).
+
+    Planners quote delays as "usually X, one in ten takes Y"; the log-normal is fixed by
+    those two numbers: mu = ln(p50), sigma = ln(p90/p50) / 1.2816. One model for every delay
+    in the scenario (permits, lead times, construction, crew work).
+    """
+
+    p50_days: float = Field(description="Median delay (days).", ge=0, le=3650)
+    p90_days: float = Field(description="90th-percentile delay (days), >= p50_days.", ge=0, le=3650)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DelayDays:
+        if self.p90_days < self.p50_days:
+            raise ValueError(f"p90_days ({self.p90_days}) must be >= p50_days ({self.p50_days})")
+        return self
+
+    @property
+    def mu(self) -> float:
+        return math.log(max(self.p50_days, 1e-9))
+
+    @property
+    def sigma(self) -> float:
+        """Log-space sigma: ln(p90/p50) / z90 (0 when p50 is 0)."""
+        if self.p50_days <= 0:
+            return 0.0
+        return math.log(max(self.p90_days, 1e-12) / self.p50_days) / _Z90
+
+    @property
+    def mean_days(self) -> float:
+        return self.p50_days * math.exp(self.sigma ** 2 / 2.0)
+
+    def draw(self, z: float) -> float:
+        """The delay for a standard-normal draw z (deterministic when p50 == p90)."""
+        if self.p50_days <= 0:
+            return 0.0
+        return float(self.p50_days * math.exp(self.sigma * z))

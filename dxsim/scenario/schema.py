@@ -11,12 +11,11 @@ Citations use the seed short-ids of ../shared/seed_facts.md (e.g. "000:56" = MoS
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from dxsim.scenario.fields import Month, SitesPerYear, StrictModel, VndBnPerYear, Year, param
+from dxsim.scenario.fields import DelayDays, Month, SitesPerYear, StrictModel, VndBnPerYear, Year, param
 
 OPERATORS = ("viettel", "vnpt", "mobifone")
 REGIONS = ("north", "central", "south")
@@ -29,35 +28,7 @@ ASSUMPTION = "dxsim assumption (no public Vietnamese figure; seed_facts.md open 
 
 
 
-class DelayDays(StrictModel):
-    """A positive, right-skewed delay given as median and 90th percentile (log-normal).
-
-    Planners quote delays as "usually X, one in ten takes Y"; the log-normal is fixed by
-    those two numbers: mu = ln(p50), sigma = ln(p90/p50) / 1.2816.
-    """
-
-    p50_days: float = Field(description="Median delay (days).", ge=0, le=3650)
-    p90_days: float = Field(description="90th-percentile delay (days), >= p50_days.", ge=0, le=3650)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> DelayDays:
-        if self.p90_days < self.p50_days:
-            raise ValueError(
-                f"p90_days ({self.p90_days}) must be >= p50_days ({self.p50_days})"
-            )
-        return self
-
-    @property
-    def mu(self) -> float:
-        return math.log(max(self.p50_days, 1e-9))
-
-    @property
-    def sigma(self) -> float:
-        if self.p50_days <= 0:
-            return 0.0
-        return math.log(max(self.p90_days, 1e-9) / self.p50_days) / 1.2815515655446004
-
-
+# DelayDays lives in fields.py (one delay model for every section); re-exported here.
 class Horizon(StrictModel):
     """Simulated period. The start is the date of the latest reported facts."""
 

@@ -33,12 +33,11 @@ override one key (`[compute.datacentres.pue] liquid = 1.1`).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from dxsim.scenario.fields import StrictModel, VndBnPerYear, Year, param
+from dxsim.scenario.fields import DelayDays, StrictModel, VndBnPerYear, Year, param
 
 DC_REGIONS = ("north", "central", "south")
 COOLING_CLASSES = ("legacy_air", "modern_air", "liquid")
@@ -65,32 +64,7 @@ CW_2025_COST = ("Cushman & Wakefield, Asia Pacific Data Centre Construction Cost
 SEED_000_67 = "MoST report 000:67 (end-2024: 45 DCs, 182 MW, 27,370 racks)"
 
 
-class Delay(StrictModel):
-    """A positive, right-skewed delay given as median and 90th percentile (log-normal)."""
-
-    p50_days: float = Field(description="Median delay (days).", ge=0, le=3650)
-    p90_days: float = Field(description="90th-percentile delay (days), >= p50_days.", ge=0, le=3650)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Delay:
-        if self.p90_days < self.p50_days:
-            raise ValueError(f"p90_days ({self.p90_days}) must be >= p50_days ({self.p50_days})")
-        return self
-
-    @property
-    def sigma(self) -> float:
-        """Log-space sigma: ln(p90/p50) / z90 (0 when p50 is 0 or p90 == p50)."""
-        if self.p50_days <= 0:
-            return 0.0
-        return math.log(max(self.p90_days, 1e-9) / self.p50_days) / 1.2815515655446004
-
-    def draw(self, z: float) -> float:
-        """The delay for a standard-normal draw z (deterministic when p50 == p90)."""
-        if self.p50_days <= 0:
-            return 0.0
-        return float(self.p50_days * math.exp(self.sigma * z))
-
-
+Delay = DelayDays  # the shared delay model (fields.py)
 def _delay(p50: float, p90: float, desc: str, source: str, unit: str = "days") -> object:
     return Field(default_factory=lambda: Delay(p50_days=p50, p90_days=p90), description=desc,
                  json_schema_extra={"x-unit": unit, "x-source": source})

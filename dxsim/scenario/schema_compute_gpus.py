@@ -16,12 +16,11 @@ Seed facts (../shared/seed_facts.md, 2g): fewer than 2,000 high-performance GPUs
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from dxsim.scenario.fields import StrictModel, param
+from dxsim.scenario.fields import DelayDays, StrictModel, param
 
 _ASSUME = "dxsim assumption (no public Vietnamese figure)"
 _DEMAND_ASSUME = ("dxsim assumption, sized so that the start pool (~1,800 powered GPUs) is busy but not saturated: "
@@ -33,33 +32,7 @@ _VIETTEL_SRC = ("MoST report 000:75 (seed G5): Viettel deploying 11 AI data cent
                 "with NVIDIA (planned / in progress: not in the <2,000 of 000:81)")
 
 
-class LogNormalDays(StrictModel):
-    """A positive, right-skewed delay: median and 90th percentile (log-normal)."""
-
-    p50_days: float = Field(description="Median (days).", ge=0, le=3650)
-    p90_days: float = Field(description="90th percentile (days), >= p50_days.", ge=0, le=3650)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> LogNormalDays:
-        if self.p90_days < self.p50_days:
-            raise ValueError(f"p90_days ({self.p90_days}) must be >= p50_days ({self.p50_days})")
-        return self
-
-    @property
-    def sigma(self) -> float:
-        """Log-space standard deviation: ln(p90/p50) / z90 (0 when p50 is 0)."""
-        if self.p50_days <= 0:
-            return 0.0
-        return math.log(max(self.p90_days, 1e-12) / self.p50_days) / _Z90
-
-    @property
-    def mean_days(self) -> float:
-        return self.p50_days * math.exp(self.sigma ** 2 / 2.0)
-
-
-# ---------------------------------------------------------------------------- GPU orders
-
-
+LogNormalDays = DelayDays  # the shared delay model (fields.py)
 class GpuOrder(StrictModel):
     """A purchase order of GPUs of one model by one organisation."""
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from dxsim.scenario.fields import StrictModel, VndBnPerYear, Year, param
+from dxsim.scenario.fields import DelayDays, StrictModel, VndBnPerYear, Year, param
 
 _ASSUME = "dxsim assumption (no public figure; seed_facts.md open question {q})"
 
@@ -43,19 +43,13 @@ def _default_village_crews() -> dict[str, VillageCrews]:
     }
 
 
-class PermitDays(StrictModel):
-    """Median and 90th-percentile permit / land-clearance delay (log-normal)."""
+class PermitDays(DelayDays):
+    """Median and 90th-percentile permit / land-clearance delay (log-normal; defaults for villages)."""
 
     p50_days: float = param(45.0, unit="days", ge=0, le=3650, description="Median delay.",
                             source=_ASSUME.format(q=3) + "; forest land conversion and right-of-way for lines in protected forest")
     p90_days: float = param(150.0, unit="days", ge=0, le=3650, description="90th-percentile delay (>= p50_days).",
                             source=_ASSUME.format(q=3))
-
-    @model_validator(mode="after")
-    def _ordered(self) -> PermitDays:
-        if self.p90_days < self.p50_days:
-            raise ValueError(f"p90_days ({self.p90_days}) must be >= p50_days ({self.p50_days})")
-        return self
 
 
 class VillageProgramme(StrictModel):
