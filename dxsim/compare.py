@@ -41,6 +41,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError
+from dxsim.results.writer import atomic_file
 
 Progress = Callable[[str], None]
 
@@ -388,14 +389,6 @@ def rich_table(result: CompareResult) -> Any:
 # --------------------------------------------------------------------------- writing
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def write_compare(result: CompareResult, out_dir: str | os.PathLike[str]) -> list[Path]:
@@ -422,6 +415,6 @@ def write_compare(result: CompareResult, out_dir: str | os.PathLike[str]) -> lis
     }
     written = []
     for name, fn in files.items():
-        _atomic_write(out / name, fn)
+        atomic_file(out / name, fn)
         written.append(out / name)
     return written

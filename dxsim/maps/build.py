@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import folium
@@ -11,6 +9,7 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from dxsim.errors import DxsimInputError
+from dxsim.results.writer import atomic_text
 from dxsim.maps.assets import PAGE_CSS, RUNTIME_JS, esc, js_json, leaflet_css, leaflet_js
 from dxsim.maps.data import FILES, RunOutputs
 from dxsim.maps.layers import LAYERS, LayerOut, MapContext, Overlay
@@ -195,17 +194,5 @@ def build_map(result_dir: Path, layers: list[str] | None = None, out: Path | Non
     result_dir = Path(result_dir)
     text = render_map(result_dir, layers)
     target = Path(out) if out is not None else result_dir / MAP_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".map-", suffix=".html.tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_text(target, text)
     return target

@@ -8,12 +8,12 @@ from __future__ import annotations
 import html
 import math
 import os
-import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
 import polars as pl
 
+from dxsim.results.writer import atomic_text
 from dxsim.report.charts import Chart, build_charts
 from dxsim.report.fmt import (GROUPS, YEAR_END_COLUMNS, YEAR_END_RE, fmt_date, fmt_number, fmt_range,
                               fmt_value, kpi_base_keys, kpi_group, kpi_label, option_label)
@@ -451,17 +451,5 @@ def build_report(result_dir: Path, out: Path | None = None) -> Path:
     out = Path(out) if out is not None else result_dir / "report.html"
     run = load_run(result_dir)
     text = render(run, out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_text(out, text)
     return out

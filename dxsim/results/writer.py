@@ -26,6 +26,26 @@ def write_table(dir_: Path, stem: str, df: pl.DataFrame, csv: bool = True) -> No
         df.write_csv(dir_ / f"{stem}.csv")
 
 
+def atomic_file(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call `write(tmp)` on a hidden sibling, then rename it over `path` (readers never see half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def atomic_text(path: Path, text: str) -> Path:
+    """Write UTF-8 text atomically."""
+    return atomic_file(path, lambda p: p.write_text(text, encoding="utf-8", newline="\n"))
+
+
 def atomic_dir(out_dir: Path, fill: Callable[[Path], None]) -> Path:
     """Call `fill(tmp_dir)` then atomically replace `out_dir` with it."""
     out_dir = Path(out_dir)

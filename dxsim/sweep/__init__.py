@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from dxsim.results.writer import atomic_file
 from dxsim.sweep.execute import ExecStats, RunTask, SweepInterrupted, run_tasks
 from dxsim.sweep.spec import SweepSpec, load_sweep
 
@@ -74,14 +75,6 @@ def plan_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Any, list[RunTa
     return spec, des, tasks
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _load_finished(runs_dir: Path, tasks: list[RunTask]) -> dict[str, dict]:
@@ -167,7 +160,7 @@ def run_sweep(path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str] |
 
     def on_result(rec: dict) -> None:
         f = runs_dir / f"{rec['run_id']}.json"
-        _atomic(f, lambda p: p.write_text(json.dumps(rec, allow_nan=False) + "\n", encoding="utf-8"))
+        atomic_file(f, lambda p: p.write_text(json.dumps(rec, allow_nan=False) + "\n", encoding="utf-8"))
         finished[rec["run_id"]] = rec
         say(f"run {rec['run']} done ({len(finished)}/{total})")
         if on_run:
@@ -209,12 +202,12 @@ def run_sweep(path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str] |
         "task_seconds_total": busy, "notes": an.notes, "dxsim_version": dxsim.__version__,
         "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
-    _atomic(out / "runs.csv", lambda p: runs.write_csv(p))
-    _atomic(out / "runs.parquet", lambda p: runs.write_parquet(p))
-    _atomic(out / "replications.parquet", lambda p: reps_df.write_parquet(p))
-    _atomic(out / "indices.csv", lambda p: an.indices.write_csv(p))
-    _atomic(out / "drivers.csv", lambda p: an.drivers.write_csv(p))
-    _atomic(out / "drivers.md", lambda p: p.write_text(drivers_markdown(spec, an, total), encoding="utf-8"))
-    _atomic(out / "sweep.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str) + "\n",
+    atomic_file(out / "runs.csv", lambda p: runs.write_csv(p))
+    atomic_file(out / "runs.parquet", lambda p: runs.write_parquet(p))
+    atomic_file(out / "replications.parquet", lambda p: reps_df.write_parquet(p))
+    atomic_file(out / "indices.csv", lambda p: an.indices.write_csv(p))
+    atomic_file(out / "drivers.csv", lambda p: an.drivers.write_csv(p))
+    atomic_file(out / "drivers.md", lambda p: p.write_text(drivers_markdown(spec, an, total), encoding="utf-8"))
+    atomic_file(out / "sweep.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str) + "\n",
                                                          encoding="utf-8"))
     return SweepResult(spec, runs, reps_df, an.indices, an.drivers, an.notes, out, len(todo), reused, stats)

@@ -62,15 +62,18 @@ class DCFleet:
     def free_it_mw(self) -> np.ndarray:
         return np.maximum(self.it_mw - self.base_it_mw - self.gpu_it_mw, 0.0)
 
-    def place_gpus(self, n_gpus: int, it_kw_per_gpu: float) -> np.ndarray:
+    def place_gpus(self, n_gpus: int, it_kw_per_gpu: float, mask: np.ndarray | None = None) -> np.ndarray:
         """Place up to n GPUs where IT power is free, largest free capacity first.
 
+        `mask` restricts placement to some data centres (e.g. an order's province hint).
         Returns GPUs placed per data centre (integers); the caller strands the rest.
         """
         placed = np.zeros(self.n)
-        if n_gpus <= 0 or it_kw_per_gpu <= 0:
+        if n_gpus <= 0 or it_kw_per_gpu <= 0 or (mask is not None and not mask.any()):
             return placed
         free_gpus = np.floor(self.free_it_mw() * 1000.0 / it_kw_per_gpu + 1e-9)
+        if mask is not None:
+            free_gpus = np.where(mask, free_gpus, 0.0)
         order = np.argsort(-free_gpus, kind="stable")
         cum = np.cumsum(free_gpus[order])
         take = np.minimum(free_gpus[order], np.maximum(n_gpus - (cum - free_gpus[order]), 0.0))

@@ -45,18 +45,8 @@ def lognormal_sigma(p50: float, p90: float) -> float:
 
 
 def place_in(fleet: DCFleet, n_gpus: int, it_kw_per_gpu: float, mask: np.ndarray) -> np.ndarray:
-    """Like DCFleet.place_gpus, but only in the data centres selected by `mask`."""
-    placed = np.zeros(fleet.n)
-    if n_gpus <= 0 or it_kw_per_gpu <= 0 or not mask.any():
-        return placed
-    free = np.where(mask, np.floor(fleet.free_it_mw() * 1000.0 / it_kw_per_gpu + 1e-9), 0.0)
-    order = np.argsort(-free, kind="stable")
-    cum = np.cumsum(free[order])
-    take = np.minimum(free[order], np.maximum(n_gpus - (cum - free[order]), 0.0))
-    placed[order] = take
-    fleet.gpus += placed
-    fleet.gpu_it_mw += placed * it_kw_per_gpu / 1000.0
-    return placed
+    """DCFleet.place_gpus restricted to the data centres selected by `mask`."""
+    return fleet.place_gpus(n_gpus, it_kw_per_gpu, mask)
 
 
 @dataclass
