@@ -191,3 +191,26 @@ def test_determinism() -> None:
         return dem.started_wait_days, dem.busy_gpu_days, dem.completed
     a, b, c = run(0), run(0), run(1)
     assert a == b and a != c
+
+
+def test_gpus_added_by_a_process_start_waiting_jobs_at_that_instant() -> None:
+    """The job queue is replayed lazily; a pool change made by another SimPy process must still see
+    (and act on) the queue exactly as of its own time."""
+    env = simpy.Environment()
+    pool = GpuPool(env, max_gpus_ever=3)  # else jobs bigger than the (empty) pool are rejected
+    dem = AiDemand(env, section({}, enabled=False), pool, Clock(START, START + dt.timedelta(days=30)), 1, 0)
+    dem.submit(2, 4.0)  # t=0, no GPUs: waits
+    dem.submit(1, 1.0)  # waits behind it
+
+    def powering():
+        yield env.timeout(3.0)
+        pool.add(2)  # the 2-GPU job starts at 3; the 1-GPU job still waits (none idle)
+        assert dem.waiting_jobs == 1 and pool.busy == 2
+        yield env.timeout(1.5)
+        pool.add(1)  # t=4.5: the 1-GPU job starts
+
+    env.process(powering())
+    env.run(until=20)
+    assert dem.started_wait_days == [(3.0, 3.0), (4.5, 4.5)]
+    assert dem.busy_gpu_days == pytest.approx(2 * 4.0 + 1 * 1.0)
+    assert dem.completed == 2 and pool.idle == 3

@@ -517,3 +517,36 @@ def test_common_random_numbers_across_options(random_scenario):
     np.testing.assert_array_equal(a.lead_days, b.lead_days)
     np.testing.assert_array_equal(a.team_days, b.team_days)
     assert not np.array_equal(a.state.on_air_day, b.state.on_air_day, equal_nan=True)
+
+
+# --------------------------------------------------------------------------- stage bookkeeping
+
+
+@pytest.mark.parametrize("until", [40.0, 95.0, 200.0])
+def test_waiting_lists_match_a_scan_of_the_site_timeline(until: float):
+    """The rollout keeps sites waiting for a kit and for a crew as short lists (speed); the stage
+    counts the Monitor reports must equal a brute-force scan of every ordered site's timeline."""
+    sc = make_scenario(
+        horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 12, 31)},
+        works={"upgrade_permit": {"p50_days": 30, "p90_days": 90}, "new_site_permit": {"p50_days": 60, "p90_days": 200},
+               "upgrade_team_days": {"p50_days": 2, "p90_days": 6}, "new_site_team_days": {"p50_days": 8, "p90_days": 20}},
+        supply={"deliveries_per_month": 300, "lead_time": {"p50_days": 20, "p90_days": 60}},
+        crews={"north": {"teams": 3}},
+    )
+    rng = np.random.default_rng(3)
+    ro, _, _ = run(sc, make_plan(4000, is_new=rng.random(4000) < 0.3), n_start=50, until=until)
+    st, day = ro.state, until
+    ordered = np.arange(st.on_air_day.size) >= 50
+    ordered &= ~np.isnan(st.order_day)
+    waiting = ordered & np.isnan(st.on_air_day)
+    permit = waiting & (st.permit_done_day > day)
+    equipment = waiting & ~permit & ~(st.delivered_day <= day)
+    crew = waiting & ~permit & ~equipment
+    assert ro.waiting_counts(day) == (int(permit.sum()), int(equipment.sum()), int(crew.sum()))
+    assert min(permit.sum(), equipment.sum(), crew.sum()) > 0  # every stage is exercised
+    building = ordered & (st.on_air_day > day)
+    on_air_built = ordered & (st.on_air_day <= day)
+    assert ro.committed - int(on_air_built.sum()) == int(building.sum())
+    # the lists hold exactly the undelivered and the delivered-but-not-taken sites, in rank order
+    assert np.array_equal(ro._kit_wait, np.flatnonzero(ordered & np.isnan(st.delivered_day)))
+    assert np.array_equal(ro._crew_wait, np.flatnonzero(waiting & ~np.isnan(st.delivered_day)))

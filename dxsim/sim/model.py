@@ -55,6 +55,7 @@ class World:
     province_pop: np.ndarray
     villages: VillageWorld | None = None
     compute: ComputeWorld | None = None
+    village_footprints: Footprints | None = None  # 4G footprints of the villages' new sites
 
 
 def cell_arrays(country: Country) -> CellArrays:
@@ -127,11 +128,13 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     r4_site = s4["radius_m"].to_numpy().astype(np.float64)
     cov4 = cells.coverage_grid(sub)
     cov4.add_sites(s4["row"].to_numpy(), s4["col"].to_numpy(), s4["x_m"].to_numpy(), s4["y_m"].to_numpy(), r4_site)
+    vfp = None if villages is None else cov4.footprints(villages.row, villages.col, villages.x_m, villages.y_m,
+                                                         villages.radius_4g_m)
     prov_pop = np.bincount(cells.province_idx, weights=cells.pop, minlength=cells.n_provinces)
     say("data centres and GPUs")
     compute = prepare_compute(scenario, country)
     return World(scenario, country, cells, layer, pa, row, col, x, y, radius, cov5, cov4, fp, r4, r5,
-                 list(country.province_codes), prov_pop, villages, compute)
+                 list(country.province_codes), prov_pop, villages, compute, vfp)
 
 
 @dataclass
@@ -233,8 +236,8 @@ class Monitor:
         hi = st.next_rank
         # only the window of ranks not yet on air is scanned; running counters carry the rest
         lo = self._lo
-        while lo < hi and self.applied[lo]:
-            lo += 1
+        not_on = np.flatnonzero(~self.applied[lo:hi])
+        lo = lo + int(not_on[0]) if not_on.size else hi
         self._lo = lo
         new = lo + np.flatnonzero((~self.applied[lo:hi]) & (on[lo:hi] <= day))
         n_prov = len(w.province_codes)
@@ -256,13 +259,7 @@ class Monitor:
         pop5_prov = self.cov5.covered_pop_group.copy()
         pop4_prov = self.cov4.covered_pop_group.copy()
         total_pop = float(w.province_pop.sum())
-        win = slice(lo, hi)  # every rank below lo is on air; the start sites are never "ordered"
-        ordered = np.arange(lo, hi) >= self.r.n_start
-        waiting = ordered & np.isnan(on[win])  # not yet taken by a crew
-        building = ordered & (on[win] > day)  # taken by a crew, not yet on air
-        permit_wait = waiting & (st.permit_done_day[win] > day)
-        equip_wait = waiting & ~permit_wait & ~(st.delivered_day[win] <= day)
-        crew_wait = waiting & ~permit_wait & ~equip_wait
+        n_permit, n_equipment, n_crew = self.r.waiting_counts(day)
         subsidy_now = self.r.subsidy_paid_vnd_bn - self.subsidy_reported
         self.subsidy_reported = self.r.subsidy_paid_vnd_bn
         n_on = int(self._stations_prov.sum())
@@ -283,10 +280,11 @@ class Monitor:
             "capex_vnd_bn": float(capex_prov.sum()),
             "capex_cum_vnd_bn": self.capex_cum,
             "subsidy_paid_vnd_bn": subsidy_now,
-            "sites_in_permitting": float(permit_wait.sum()),
-            "sites_awaiting_equipment": float(equip_wait.sum()),
-            "sites_awaiting_crew": float(crew_wait.sum()),
-            "sites_under_construction": float(building.sum()),
+            "sites_in_permitting": float(n_permit),
+            "sites_awaiting_equipment": float(n_equipment),
+            "sites_awaiting_crew": float(n_crew),
+            # taken by a crew, not yet on air: every committed site minus those on air by now
+            "sites_under_construction": float(self.r.committed - (n_on - self.r.n_start)),
         })
         work = st.crew_work_done - self.last_work
         cap = st.crew_capacity - self.last_cap
@@ -310,7 +308,7 @@ class Monitor:
         conn = vp.connected_day <= day
         new = np.flatnonzero(conn & ~self.village_on)
         if new.size:
-            self.cov4.add_sites(vw.row[new], vw.col[new], vw.x_m[new], vw.y_m[new], vw.radius_4g_m[new])
+            self.cov4.add_footprints(self.w.village_footprints, new)
             self.village_on[new] = True
         pop = vw.inputs.population
         capex = vw.inputs.capex_vnd_bn

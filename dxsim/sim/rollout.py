@@ -111,7 +111,11 @@ class Rollout:
             busy_until=np.zeros(len(REGIONS)),
         )
         self.n_start = n_start
-        self._active_lo = n_start  # all ranks below are on air
+        # Sites waiting for their kit, and delivered sites not yet taken by a crew (ranks, ascending):
+        # the weekly works scan only these (a few thousand), not every rank ordered so far.
+        self._kit_wait = np.zeros(0, dtype=np.int64)
+        self._crew_wait = np.zeros(0, dtype=np.int64)
+        self.committed = 0  # sites a crew has taken (on_air_day set), excluding the start sites
         self._supply_carry = 0.0
         self.subsidy_paid_vnd_bn = 0.0
         self.subsidy_events: list[tuple[float, str, float]] = []
@@ -172,6 +176,7 @@ class Rollout:
         self.ledger.commit(name, year, float(cum[n - 1]))
         st.ordered_by_op_year[(name, year)] = done + n
         st.next_rank = lo + n
+        self._kit_wait = np.concatenate([self._kit_wait, np.arange(lo, lo + n, dtype=np.int64)])
         return n
 
     def weekly_works(self):
@@ -184,63 +189,53 @@ class Rollout:
                 return
             yield self.env.timeout(WEEK_DAYS)
 
-    def _active(self) -> slice:
-        st = self.state
-        lo = self._active_lo
-        hi = st.next_rank
-        # advance the low-water mark past sites already on air
-        if lo < hi:
-            done = ~np.isnan(st.on_air_day[lo:hi])
-            if done.all():
-                lo = hi
-            else:
-                lo += int(np.argmin(done))
-        self._active_lo = lo
-        return slice(lo, hi)
-
     def _deliver(self, day: float, week_end: float) -> None:
+        """Vendors deliver the kits due this week, first due first served, up to the weekly capacity."""
         st = self.state
-        a = self._active()
-        due = st.equipment_due_day[a]
-        pending = np.isnan(st.delivered_day[a]) & (due <= week_end)
-        idx = np.flatnonzero(pending)
-        if idx.size == 0:
+        kw = self._kit_wait
+        due = st.equipment_due_day[kw]
+        pos = np.flatnonzero(due <= week_end)
+        if pos.size == 0:
             self._supply_carry = 0.0
             return
         cap = self.sc.supply.deliveries_per_month * 12.0 / 52.0 + self._supply_carry
-        k = int(min(idx.size, math.floor(cap)))
-        self._supply_carry = cap - k if idx.size > k else 0.0
-        order = np.argsort(due[idx], kind="stable")[:k]  # first due, first served
-        take = idx[order] + a.start
+        k = int(min(pos.size, math.floor(cap)))
+        self._supply_carry = cap - k if pos.size > k else 0.0
+        pos = pos[np.argsort(due[pos], kind="stable")[:k]]  # ties in rank order
+        take = kw[pos]
         st.delivered_day[take] = np.maximum(st.equipment_due_day[take], day)
+        self._kit_wait = np.delete(kw, pos)
+        take.sort()
+        self._crew_wait = np.insert(self._crew_wait, np.searchsorted(self._crew_wait, take), take)
 
     def _install(self, day: float, week_end: float) -> None:
         """Crews of every region take the sites that are ready (permit + kit) this week."""
         st = self.state
-        a = self._active()
-        ready_day = np.fmax(st.permit_done_day[a], st.delivered_day[a])
-        ready_day[np.isnan(st.delivered_day[a])] = np.nan
-        idx = np.flatnonzero(np.isnan(st.on_air_day[a]) & (ready_day < week_end))
-        region_of = self.plan.region_idx[a][idx]
+        cw = self._crew_wait  # delivered, not yet taken by a crew, in rank order
+        ready_day = np.fmax(st.permit_done_day[cw], st.delivered_day[cw])
+        pos = np.flatnonzero(ready_day < week_end)
+        region_of = self.plan.region_idx[cw[pos]]
         rainy_now = self.clock.month_of(day)
         for r, region in enumerate(REGIONS):
             slow = self._rainy_factor[region] if rainy_now in self._rainy[region] else 1.0
             rate = self._teams[r] * slow
             st.crew_capacity[r] += rate * WEEK_DAYS
-            mine = idx[region_of == r]
+            mine = pos[region_of == r]
             if rate <= 0:
                 continue
             if mine.size == 0:
                 st.busy_until[r] = max(st.busy_until[r], day)
                 continue
-            self._serve(r, mine, ready_day[mine], a.start, day, week_end, rate, slow)
+            self._serve(r, cw[mine], ready_day[mine], day, week_end, rate, slow)
+        if pos.size:
+            self._crew_wait = cw[np.isnan(st.on_air_day[cw])]
 
-    def _serve(self, r: int, idx: np.ndarray, ready_day: np.ndarray, offset: int, day: float,
+    def _serve(self, r: int, sites: np.ndarray, ready_day: np.ndarray, day: float,
                week_end: float, rate: float, slow: float) -> None:
-        """Fluid crew pool: serve sites in order of readiness; commit those started this week."""
+        """Fluid crew pool: serve sites (ranks, ascending) in order of readiness; commit those started this week."""
         st = self.state
         order = np.argsort(ready_day, kind="stable")
-        sites = idx[order] + offset
+        sites = sites[order]
         own_ready = ready_day[order]
         ready = np.maximum(own_ready, max(day, st.busy_until[r]))
         work = self.team_days[sites]
@@ -253,11 +248,21 @@ class Rollout:
         if sites.size == 0:
             return
         st.busy_until[r] = float(t_finish[-1])
+        self.committed += int(sites.size)
         # one team on site: a site's own duration (slowed by rain) is its latency, counted from the
         # site's own ready day, not from the crews' busy_until (that would stall the first sites of
         # every backlogged week by a whole site duration at each weekly dispatch)
         st.on_air_day[sites] = np.maximum(t_finish, own_ready + work / slow)
         st.crew_work_done[r] += float(work.sum())
+
+    def waiting_counts(self, day: float) -> tuple[int, int, int]:
+        """Ordered sites not yet taken by a crew on `day`: (in permitting, awaiting equipment, awaiting a crew)."""
+        st = self.state
+        waiting = np.concatenate([self._kit_wait, self._crew_wait])
+        permit = st.permit_done_day[waiting] > day
+        equipment = ~permit & ~(st.delivered_day[waiting] <= day)
+        n_permit, n_equipment = int(permit.sum()), int(equipment.sum())
+        return n_permit, n_equipment, waiting.size - n_permit - n_equipment
 
     def subsidy_payment(self, end_day: float):
         """Pay the Resolution 193 support once the acceptance window closes."""

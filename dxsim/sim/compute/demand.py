@@ -1,16 +1,16 @@
 """AI demand on the national GPU pool: jobs queued first come, first served on powered GPUs.
 
-The pool (:class:`GpuPool`) wraps a SimPy ``Container`` whose level is the number of *idle*
-powered GPUs. The GPU model ``add``s GPUs when they are powered and ``retire``s them at end of
-life; jobs ``get`` k GPUs, hold them for their run time and put them back.
+:class:`GpuPool` counts the powered GPUs (idle, busy, installed, retirement debt); the GPU model
+``add``s GPUs when they are powered and ``retire``s them at end of life. :class:`AiDemand` owns the
+jobs: pre-drawn arrivals, a FIFO queue of waiting jobs and a heap of running jobs' end times.
 
 Modelling choices (documented for planners):
 
 * **Units.** The pool counts physical GPUs of every model (an A30 counts like a B200); the
   compute difference is reported separately by the GPU model (PFLOPS, A100-equivalents).
-* **FIFO with head-of-line blocking.** SimPy serves a Container's get queue strictly in order
-  and stops at the first get that cannot be met, so a large job at the head waits until enough
-  GPUs are idle and holds back smaller jobs behind it (no backfilling). This is the
+* **FIFO with head-of-line blocking.** Waiting jobs are served strictly in arrival order and
+  service stops at the first job that cannot get its GPUs, so a large job at the head waits
+  until enough GPUs are idle and holds back smaller jobs behind it (no backfilling). This is the
   `queue_discipline = "fifo"` of the scenario.
 * **Retirement takes idle GPUs first.** A retirement of n GPUs removes min(n, idle) idle GPUs at
   once; the rest is a *debt* paid from the next GPUs that jobs hand back, so running jobs are
@@ -28,14 +28,24 @@ Modelling choices (documented for planners):
   durations) are submitted at time 0, so the pool is busy from day 0.
 * **Busy GPU-days** are integrated exactly: the busy count is piecewise constant and the
   integral is advanced at every change (and up to ``env.now`` when read).
-* **Speed.** A job is a chain of event callbacks, not a SimPy process, and takes idle GPUs
-  without an event when nobody is waiting: ~2-3 events per job; a 5-year national run with the
-  defaults (~11,000 jobs) costs ~0.15 s of CPU.
+* **Equal times.** When a job ends at the instant another arrives, the ending job hands its GPUs
+  back first. Job events at the instant the GPU model adds or retires GPUs come before it.
+
+Why the jobs are not SimPy events. A national 5-year run has ~11,000 jobs; as SimPy events
+(arrival timeout, request, start, end timeout) they cost ~0.27 s of a ~0.7 s replication, the
+largest single item, and 1,000 replications must fit in 10 minutes. Nothing else in the model
+waits on a job, so the queue is a small discrete-event loop of its own (two heaps and a deque),
+*advanced lazily*: whenever the GPU model changes the pool or anyone reads a job or pool count,
+the loop first replays every job event up to ``env.now`` in time order. The pool state seen by
+the rest of the model is therefore the same as with one SimPy event per job change, and the
+Erlang C test (tests/test_ai_demand.py) checks the queue against queueing theory.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,97 +56,104 @@ from dxsim.scenario.schema_compute_gpus import JobClass
 from dxsim.sim.calendar import Clock
 from dxsim.sim.rng import stream
 
-POOL_CAPACITY = 10**9  # Container capacity: effectively unbounded (the level is idle GPUs)
-
 
 class GpuPool:
-    """Powered GPUs available to AI jobs (a SimPy Container plus busy/installed accounting)."""
+    """Powered GPUs available to AI jobs: idle, busy and installed counts, retirement debt.
+
+    Every public read or change first lets the attached job queue (:class:`AiDemand`) replay its
+    events up to ``env.now``; the queue itself uses the underscored ``_take``/``_give_back``.
+    """
 
     def __init__(self, env: simpy.Environment, *, max_gpus_ever: int | None = None) -> None:
         self.env = env
-        self.container = simpy.Container(env, capacity=POOL_CAPACITY, init=0)
-        self.installed = 0  # powered GPUs in the pool (idle + busy), net of retirements
-        self.busy = 0  # GPUs held by running jobs
-        self.retire_debt = 0  # GPUs retired while busy: taken from the next releases
         self.max_gpus_ever = max_gpus_ever
-        self._busy_acc = 0.0
+        self._installed = 0  # powered GPUs in the pool (idle + busy), net of retirements
+        self._idle = 0
+        self._busy = 0  # GPUs held by running jobs
+        self._debt = 0  # GPUs retired while busy: taken from the next releases
+        self._busy_acc = 0.0  # busy GPU-days up to _t_last
         self._t_last = float(env.now)
+        self._queue: AiDemand | None = None  # set by AiDemand
 
-    # ------------------------------------------------------------------ accounting
-    def _advance(self) -> None:
+    # ------------------------------------------------------------------ reads (synced to now)
+    def sync(self) -> float:
+        """Replay the job events up to ``env.now``; returns now."""
         now = float(self.env.now)
-        self._busy_acc += self.busy * (now - self._t_last)
-        self._t_last = now
+        if self._queue is not None:
+            self._queue.advance_to(now)
+        return now
+
+    @property
+    def installed(self) -> int:
+        return self._installed  # only add/retire change it: no replay needed
+
+    @property
+    def idle(self) -> int:
+        self.sync()
+        return self._idle
+
+    @property
+    def busy(self) -> int:
+        self.sync()
+        return self._busy
+
+    @property
+    def retire_debt(self) -> int:
+        self.sync()
+        return self._debt
 
     @property
     def busy_gpu_days(self) -> float:
         """Integral of the busy count from the start up to now (GPU-days)."""
-        return self._busy_acc + self.busy * (float(self.env.now) - self._t_last)
-
-    @property
-    def idle(self) -> int:
-        return int(self.container.level)
+        now = self.sync()
+        return self._busy_acc + self._busy * (now - self._t_last)
 
     @property
     def capacity_limit(self) -> int:
         """The most GPUs the pool could ever hold (for rejecting jobs that can never run)."""
-        return self.installed if self.max_gpus_ever is None else max(self.max_gpus_ever, self.installed)
+        return self._installed if self.max_gpus_ever is None else max(self.max_gpus_ever, self._installed)
 
     # ------------------------------------------------------------------ GPU model side
     def add(self, n: int) -> None:
-        """n GPUs are powered and join the pool (idle)."""
+        """n GPUs are powered and join the pool (idle); waiting jobs that now fit start."""
         n = int(n)
         if n <= 0:
             return
-        self.installed += n
-        self.container.put(n)  # capacity is unbounded: succeeds at once and wakes waiting jobs
+        now = self.sync()
+        self._installed += n
+        self._idle += n
+        if self._queue is not None:
+            self._queue.serve(now)
 
     def retire(self, n: int) -> int:
         """n GPUs leave the pool: idle ones at once, busy ones when their job ends. Returns idle taken."""
         n = int(n)
         if n <= 0:
             return 0
-        n = min(n, self.installed)
-        self.installed -= n
-        take = min(n, int(self.container.level))
-        if take:
-            # Direct withdrawal: a Container.get would queue behind waiting jobs (FIFO).
-            self.container._level -= take  # the pool owns its container
-        self.retire_debt += n - take
+        self.sync()
+        n = min(n, self._installed)
+        self._installed -= n
+        take = min(n, self._idle)
+        self._idle -= take
+        self._debt += n - take
         return take
 
-    # ------------------------------------------------------------------ job side
-    def request(self, k: int) -> simpy.events.Event:
-        return self.container.get(k)
+    # ------------------------------------------------------------------ job side (at event time t)
+    def _take(self, k: int, t: float) -> None:
+        """A job starts at t on k idle GPUs."""
+        self._busy_acc += self._busy * (t - self._t_last)
+        self._t_last = t
+        self._idle -= k
+        self._busy += k
 
-    def try_take(self, k: int) -> bool:
-        """Take k idle GPUs at once if nobody is waiting and enough are idle (no event needed).
-
-        Equivalent to a get that would be served immediately; with jobs waiting it fails, so FIFO
-        order is kept.
-        """
-        c = self.container
-        if not c.get_queue and c._level >= k:
-            c._level -= k
-            return True
-        return False
-
-    def started(self, k: int) -> None:
-        """A job got its k GPUs (call when the request event has fired)."""
-        self._advance()
-        self.busy += k
-
-    def release(self, k: int) -> None:
-        """A job ends and hands back k GPUs (minus any retirement debt)."""
-        self._advance()
-        self.busy -= k
-        pay = min(self.retire_debt, k)
-        self.retire_debt -= pay
-        if k - pay > 0:
-            # Same as container.put(k - pay) (never blocks: capacity is unbounded) without creating
-            # a put event: raise the level and serve the waiting gets in FIFO order at once.
-            self.container._level += k - pay
-            self.container._trigger_get(None)
+    def _give_back(self, k: int, t: float) -> None:
+        """A job ends at t and hands back k GPUs (minus any retirement debt)."""
+        self._busy_acc += self._busy * (t - self._t_last)
+        self._t_last = t
+        self._busy -= k
+        pay = min(self._debt, k)
+        self._debt -= pay
+        self._idle += k - pay
 
 
 @dataclass
@@ -212,6 +229,7 @@ class AiDemand:
     Construct after the pool and the GPU model (which sets ``pool.max_gpus_ever``). With
     ``warm_start`` the jobs that would be running on the start date in steady state are
     submitted at time 0 (they are not counted as arrivals and their waits are not recorded).
+    Counts read from here (``waiting_jobs``, ``completed``, ...) are up to ``env.now``.
     """
 
     def __init__(self, env: simpy.Environment, scenario: object, pool: GpuPool, clock: Clock,
@@ -219,25 +237,27 @@ class AiDemand:
         self.env, self.pool, self.clock = env, pool, clock
         self.cfg = _section(scenario)
         self.class_names = [name for name, _ in self.cfg.classes.items()]
-        self.waiting_jobs = 0
-        self.running_jobs = 0
-        self.completed = 0
-        self.jobs_rejected_too_big = 0
-        self.arrived = 0
-        self.initial_jobs = 0
-        self.started_wait_days: list[tuple[float, float]] = []
-        self.arrived_by_class = dict.fromkeys(self.class_names, 0)
-        self.completed_by_class = dict.fromkeys(self.class_names, 0)
+        self._arrived = 0
+        self._completed = 0
+        self._rejected = 0
+        self._initial_jobs = 0
+        self._started_wait_days: list[tuple[float, float]] = []
+        self._arrived_by_class = [0] * len(self.class_names)
+        self._completed_by_class = [0] * len(self.class_names)
         self.arrivals, self.in_progress = self._draw(seed, replication)
-        self._arr: list[tuple[float, int, int, float]] = []
+        # Future arrivals (day, class, gpus, run days, counted): warm-start jobs first, at day 0.
+        self._arr: list[tuple[float, int, int, float, bool]] = []
         self._next = 0
+        self._ends: list[tuple[float, int, int, int]] = []  # heap of running jobs: (end day, seq, gpus, class)
+        self._seq = 0
+        self._waiting: deque[tuple[float, int, float, int, bool]] = deque()  # (arrive, gpus, run days, class, record)
+        self._t = float(env.now)  # job events are replayed up to here
         if self.cfg.enabled:
-            if self.in_progress:
-                env.timeout(0).callbacks.append(self._submit_initial)
-            if self.arrivals.day.size:
-                self._arr = list(zip(self.arrivals.day.tolist(), self.arrivals.cls.tolist(),
-                                     self.arrivals.gpus.tolist(), self.arrivals.duration.tolist()))
-                self._schedule_next()
+            self._arr = [(0.0, c, k, d, False) for c, k, d in self.in_progress]
+            self._arr += [(t, c, k, d, True) for t, c, k, d in zip(
+                self.arrivals.day.tolist(), self.arrivals.cls.tolist(), self.arrivals.gpus.tolist(),
+                self.arrivals.duration.tolist())]
+        pool._queue = self
 
     # ------------------------------------------------------------------ inputs
     def _draw(self, seed: int, replication: int) -> tuple[_Arrivals, list[tuple[int, int, float]]]:
@@ -258,76 +278,135 @@ class AiDemand:
                              np.concatenate([p[3] for p in parts])[order])
         return arrivals, initial
 
-    # ------------------------------------------------------------------ arrivals
-    # Arrivals are released by a chain of timeouts, and a job is a chain of event callbacks
-    # (request -> start -> timeout -> release) rather than a SimPy process: the same semantics
-    # with about half the events, which keeps a national 5-year run fast.
-    def _submit_initial(self, _ev: simpy.events.Event) -> None:
-        names = self.class_names
-        for c, k, d in self.in_progress:
-            if k > self.pool.capacity_limit:
-                self.jobs_rejected_too_big += 1
-                continue
-            self.initial_jobs += 1
-            self._submit(k, d, names[c], record=False)
+    # ------------------------------------------------------------------ the event loop
+    def advance_to(self, t: float) -> None:
+        """Replay every job event (arrival, end) at or before day t, in time order.
 
-    def _schedule_next(self) -> None:
-        if self._next >= len(self._arr):
+        The hot loop of the demand model (~11,000 jobs in a national run): a job that arrives to
+        enough idle GPUs and an empty queue starts here without further calls.
+        """
+        if t < self._t:
             return
-        delay = max(self._arr[self._next][0] - float(self.env.now), 0.0)
-        self.env.timeout(delay).callbacks.append(self._arrive)
-
-    def _arrive(self, _ev: simpy.events.Event) -> None:
-        now = float(self.env.now)
-        names, arr = self.class_names, self._arr
-        while self._next < len(arr) and arr[self._next][0] <= now:  # all arrivals due now
-            _t, c, k, d = arr[self._next]
-            self._next += 1
-            self.arrived += 1
-            self.arrived_by_class[names[c]] += 1
-            if k > self.pool.capacity_limit:
-                self.jobs_rejected_too_big += 1
+        pool, arr, ends, waiting = self.pool, self._arr, self._ends, self._waiting
+        limit = pool.capacity_limit  # installed GPUs change only outside the replay (add/retire)
+        i, n_arr, inf = self._next, len(arr), math.inf
+        ta = arr[i][0] if i < n_arr else inf
+        while True:
+            te = ends[0][0] if ends else inf
+            if te <= ta:  # an end before (or at the instant of) the next arrival
+                if te > t:
+                    break
+                _, _, k, c = heapq.heappop(ends)
+                pool._give_back(k, te)
+                self._completed += 1
+                self._completed_by_class[c] += 1
+                if waiting:
+                    self.serve(te)
+                continue
+            if ta > t:
+                break
+            _, c, k, d, counted = arr[i]
+            i += 1
+            if counted:
+                self._arrived += 1
+                self._arrived_by_class[c] += 1
+                if k <= limit and not waiting and pool._idle >= k:  # fast path: start at once
+                    pool._take(k, ta)
+                    self._started_wait_days.append((ta, 0.0))
+                    self._seq += 1
+                    heapq.heappush(ends, (ta + d, self._seq, k, c))
+                else:
+                    self._admit(ta, c, k, d, False, True)
             else:
-                self._submit(k, d, names[c])
-        self._schedule_next()
+                self._admit(ta, c, k, d, True, False)
+            ta = arr[i][0] if i < n_arr else inf
+        self._next = i
+        self._t = t
+
+    def _admit(self, t: float, c: int, k: int, d: float, initial: bool, record: bool) -> None:
+        """A job (already counted as an arrival, unless initial) is rejected, started or queued at t."""
+        if k > self.pool.capacity_limit:
+            self._rejected += 1
+            return
+        if initial:
+            self._initial_jobs += 1
+        if not self._waiting and self.pool._idle >= k:
+            self._start(t, t, k, d, c, record)
+        else:
+            self._waiting.append((t, k, d, c, record))
+
+    def serve(self, t: float) -> None:
+        """Start waiting jobs in arrival order while the head fits (head-of-line blocking)."""
+        w, pool = self._waiting, self.pool
+        while w and pool._idle >= w[0][1]:
+            arrive, k, d, c, record = w.popleft()
+            self._start(t, arrive, k, d, c, record)
+
+    def _start(self, t: float, arrive: float, k: int, d: float, c: int, record: bool) -> None:
+        self.pool._take(k, t)
+        if record:
+            self._started_wait_days.append((t, t - arrive))
+        self._seq += 1
+        heapq.heappush(self._ends, (t + d, self._seq, k, c))
 
     # ------------------------------------------------------------------ jobs
     def submit(self, gpus: int, duration_days: float, job_class: str = "inference") -> bool:
         """Submit one job now (outside the drawn arrivals; counted as an arrival). False if rejected."""
-        self.arrived += 1
-        self.arrived_by_class[job_class] += 1
-        if gpus > self.pool.capacity_limit:
-            self.jobs_rejected_too_big += 1
-            return False
-        self._submit(int(gpus), float(duration_days), job_class)
-        return True
+        now = self.pool.sync()
+        c = self.class_names.index(job_class)
+        self._arrived += 1
+        self._arrived_by_class[c] += 1
+        before = self._rejected
+        self._admit(now, c, int(gpus), float(duration_days), False, True)
+        return self._rejected == before
 
-    def _submit(self, k: int, duration: float, name: str, record: bool = True) -> None:
-        if self.pool.try_take(k):  # fast path: GPUs idle and nobody waiting
-            self._start(k, duration, name, float(self.env.now), False, record)
-            return
-        req = self.pool.request(k)
-        waited = not req.triggered
-        if waited:
-            self.waiting_jobs += 1
-        arrive = float(self.env.now)
-        req.callbacks.append(lambda _ev: self._start(k, duration, name, arrive, waited, record))
+    # ------------------------------------------------------------------ reads (up to env.now)
+    @property
+    def waiting_jobs(self) -> int:
+        self.pool.sync()
+        return len(self._waiting)
 
-    def _start(self, k: int, duration: float, name: str, arrive: float, waited: bool, record: bool) -> None:
-        if waited:
-            self.waiting_jobs -= 1
-        start = float(self.env.now)
-        self.pool.started(k)
-        self.running_jobs += 1
-        if record:
-            self.started_wait_days.append((start, start - arrive))
-        self.env.timeout(duration).callbacks.append(lambda _ev: self._end(k, name))
+    @property
+    def running_jobs(self) -> int:
+        self.pool.sync()
+        return len(self._ends)
 
-    def _end(self, k: int, name: str) -> None:
-        self.pool.release(k)
-        self.running_jobs -= 1
-        self.completed += 1
-        self.completed_by_class[name] += 1
+    @property
+    def completed(self) -> int:
+        self.pool.sync()
+        return self._completed
+
+    @property
+    def arrived(self) -> int:
+        self.pool.sync()
+        return self._arrived
+
+    @property
+    def initial_jobs(self) -> int:
+        """Warm-start jobs admitted at day 0 (not counted as arrivals)."""
+        self.pool.sync()
+        return self._initial_jobs
+
+    @property
+    def jobs_rejected_too_big(self) -> int:
+        self.pool.sync()
+        return self._rejected
+
+    @property
+    def started_wait_days(self) -> list[tuple[float, float]]:
+        """(start day, wait days) of every recorded job started so far, in start order."""
+        self.pool.sync()
+        return self._started_wait_days
+
+    @property
+    def arrived_by_class(self) -> dict[str, int]:
+        self.pool.sync()
+        return dict(zip(self.class_names, self._arrived_by_class))
+
+    @property
+    def completed_by_class(self) -> dict[str, int]:
+        self.pool.sync()
+        return dict(zip(self.class_names, self._completed_by_class))
 
     # ------------------------------------------------------------------ metrics
     @property
