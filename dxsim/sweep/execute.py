@@ -6,7 +6,7 @@ number of replications. A worker process
 - loads the geodata (`Country`) once,
 - prepares the world (`prepare_world`: site layer, villages, data-centre table, start coverage;
   ~4 s) once per distinct *world key* and keeps the last two worlds (LRU, ~0.4 GB each),
-- then only runs `run_replication` (~0.7 s for the national baseline to 2030) for each task.
+- then only runs `run_replication` (~0.5 s for the national baseline to 2030) for each task.
 
 The world key is the canonical JSON of the scenario without the sections that only steer the
 simulation (:data:`SIM_ONLY`: operators, crews, seasons, works, supply, subsidy,
@@ -23,10 +23,11 @@ Executors (`run_tasks`):
 - ``scheduler="tcp://host:8786"`` (or a ``dask.distributed.Client``): the same tasks on a Dask
   cluster (optional extra ``dxsim[cluster]``; dask is imported only then). Workers must be able
   to import dxsim, see the same ``DXSIM_RAW_DATA`` and any file a scenario names (shared disk).
-  Start them with one thread each (``--nthreads 1``) and ``POLARS_MAX_THREADS=1``; the Dask nanny's
-  default ``MALLOC_TRIM_THRESHOLD_=65536`` slows a replication by ~20% here (set it higher, e.g.
-  134217728). Measured on one 2-core host, a Dask worker runs the same task ~1.5x slower than a pool
-  worker (bench/RESULTS.md section 4): on one machine prefer the pool; Dask is for more machines.
+  Start them with one thread each (``--nthreads 1``) and ``POLARS_MAX_THREADS=1``, and drop
+  ``MALLOC_TRIM_THRESHOLD_`` from dask's ``distributed.nanny.pre-spawn-environ`` (its 65536 default
+  slowed a replication by ~20% here). Measured on one 2-core host (bench/RESULTS.md section 5), a
+  Dask worker still runs the same task ~1.2x slower than a pool worker and 2 workers give 1.66x in
+  steady state (pool: 1.82x): on one machine prefer the pool; Dask is for more machines.
 
 Results come back to the calling process, which writes each finished run as its own small JSON
 file, atomically (temp file + rename), before reporting it; an interrupt therefore keeps every
