@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from collections.abc import Callable
@@ -22,7 +23,10 @@ from dxsim.errors import DxsimInputError, ModelFailure
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dxsim: plan Vietnam's 5G rollout, remote villages and compute from scenario files.")
-out = Console()
+# Piped to a file or a log, rich would wrap tables at 80 columns (compare tables have a column per
+# scenario); use 160 there unless COLUMNS says otherwise. A terminal keeps its own width.
+_PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
+out = Console(width=_PIPE_WIDTH)
 err = Console(stderr=True)
 
 

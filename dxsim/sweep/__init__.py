@@ -108,6 +108,11 @@ def _group_by_world(tasks: list[RunTask]) -> list[RunTask]:
     return sorted(tasks, key=lambda t: (order[t.world_key], t.run))
 
 
+def _tidy(x: float) -> float:
+    """Round-off (|x| < 1e-9, e.g. 1.3e-27 from an estimator of an exactly-zero effect) shown as 0."""
+    return 0.0 if abs(x) < 1e-9 else x
+
+
 def drivers_table(result: SweepResult) -> Any:
     """A `rich.table.Table` of the top drivers per KPI (for the terminal)."""
     from rich.table import Table
@@ -128,9 +133,9 @@ def drivers_table(result: SweepResult) -> Any:
         sub = result.drivers.filter(pl.col("kpi") == kpi).sort("rank")
         cells = []
         for r in sub.iter_rows(named=True):
-            v, c = r["value"], r["conf"]
+            v, c = _tidy(r["value"]), None if r["conf"] is None else _tidy(r["conf"])
             txt = f"{r['parameter']}\n{main} {v:.3g}" + (f" ± {c:.2g}" if c is not None else "")
-            cells.append(txt + ("" if r["distinct_from_zero"] else " (n.s.)"))
+            cells.append(txt + ("" if r["distinct_from_zero"] and v != 0 else " (n.s.)"))
         t.add_row(kpi, *(cells + [""] * (spec.top - len(cells))))
     return t
 
