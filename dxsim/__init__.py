@@ -4,4 +4,6 @@ The model core (scenario, geo, radio, sim, results) never imports the CLI,
 maps or report; those read result tables only.
 """
 
-__version__ = "0.1.0"
+from dxsim._version import __version__
+
+__all__ = ["__version__"]

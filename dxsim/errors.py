@@ -56,3 +56,9 @@ class ModelFailure(Exception):
     """The model ran but a target or tolerance was not met (exit code 1)."""
 
     exit_code = 1
+
+
+class OutputError(Exception):
+    """Writing the outputs failed for a reason outside the user's input, e.g. a full disk (exit code 1)."""
+
+    exit_code = 1

@@ -5,6 +5,7 @@ This is the model core's public entry point; the CLI is a thin face over it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable
@@ -13,6 +14,9 @@ import numpy as np
 import polars as pl
 
 import dxsim
+from dxsim.calibration import calibration_rows
+from dxsim.maps import build_map
+from dxsim.report import build_report
 from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
 from dxsim.results.metrics import empty_metrics
@@ -20,8 +24,8 @@ from dxsim.results.datacentres import datacentre_table
 from dxsim.results.geo_tables import grid_5km, provinces_geojson
 from dxsim.results.summary import summarise
 from dxsim.results.villages import last_village_kpi, village_table, write_geojson
-from dxsim.results.writer import atomic_dir, write_json, write_table
-from dxsim.scenario import load_scenario, scenario_sha256
+from dxsim.results.writer import atomic_dir, check_output_dir, write_json, write_table
+from dxsim.scenario import canonical_json, load_scenario
 from dxsim.scenario.schema import OPERATORS, Scenario
 from dxsim.sim.model import World, prepare_world, run_replication
 
@@ -80,20 +84,32 @@ def sites_table(world: World, on_air_day: np.ndarray, operator: np.ndarray) -> p
     return df.filter(pl.Series(on)).with_columns(pl.col("on_air_date").cast(pl.Date))
 
 
-def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = None,
-                 reps: int | None = None, progress: Progress | None = None,
-                 on_replication: Callable[[int, int], None] | None = None, write: bool = True,
-                 with_map: bool = True, with_report: bool = True) -> RunOutput:
-    """Validate, run all replications and (optionally) write `out_dir` atomically."""
+@dataclass
+class Simulated:
+    """Everything a run produced, in memory: the tables `write_run` puts on disk."""
+
+    scenario: Scenario
+    scenario_dir: Path
+    summary: dict
+    metrics: pl.DataFrame
+    sites: pl.DataFrame
+    grid: pl.DataFrame
+    calibration: pl.DataFrame
+    provinces: object  # GeoDataFrame of the province polygons (the map's basemap)
+    villages: pl.DataFrame | None = None
+    datacentres: pl.DataFrame | None = None
+
+
+def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | None = None,
+             seed: int | None = None, reps: int | None = None, progress: Progress | None = None,
+             on_replication: Callable[[int, int], None] | None = None) -> Simulated:
+    """Prepare the world, run all replications and summarise; writes nothing."""
     say = progress or (lambda _m: None)
-    path = Path(path)
-    scenario = load_scenario(path)
-    sha = scenario_sha256(path)
     seed = scenario.seed if seed is None else int(seed)
     reps = scenario.replications if reps is None else int(reps)
     say("geodata")
     country = load_country(progress=say)
-    world = prepare_world(scenario, country, scenario_dir=path.parent, progress=say)
+    world = prepare_world(scenario, country, scenario_dir=scenario_dir, progress=say)
     frames = []
     first = None
     village_days: dict[int, np.ndarray] = {}
@@ -106,11 +122,12 @@ def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = 
             village_days[rep] = res.village_connected_day
         if on_replication:
             on_replication(rep + 1, reps)
+    assert first is not None  # reps >= 1 (schema and CLI)
     metrics = pl.concat(frames) if frames else empty_metrics()
     extra = {}
     villages = None
+    h = scenario.horizon
     if world.villages is not None:
-        h = scenario.horizon
         feasible = world.villages.inputs.feasible
         extra["year_last_village_connected"] = last_village_kpi(
             feasible, village_days, h.start_date, float((h.end_date - h.start_date).days))
@@ -119,64 +136,82 @@ def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = 
                                  first.village_power_day, first.village_connected_day, village_days)
     dcs = None
     if world.compute is not None and first.compute is not None:
-        dcs = datacentre_table(world.compute.dc_table, first.compute, scenario.horizon.start_date)
+        dcs = datacentre_table(world.compute.dc_table, first.compute, h.start_date)
     kpis = summarise(metrics, extra)
     say("calibration")
-    from dxsim.calibration import calibration_rows
-
     calib = pl.DataFrame([{**r.__dict__, "status": r.status} for r in calibration_rows(world, first)])
-    w = world
-    s4 = w.layer.sites_4g
-    on_end = ~np.isnan(first.on_air_day) & (first.on_air_day <= float((scenario.horizon.end_date - scenario.horizon.start_date).days))
-    grid = grid_5km(w.cells.x_m, w.cells.y_m, w.cells.pop,
-                    {"pop_covered_5g_start": w.cov5g_start.covered_pop_cell,
+    s4 = world.layer.sites_4g
+    on_end = ~np.isnan(first.on_air_day) & (first.on_air_day <= float((h.end_date - h.start_date).days))
+    grid = grid_5km(world.cells.x_m, world.cells.y_m, world.cells.pop,
+                    {"pop_covered_5g_start": world.cov5g_start.covered_pop_cell,
                      "pop_covered_5g_end": first.pop_covered_5g_cell_end,
                      "pop_covered_4g_end": first.pop_covered_4g_cell_end},
                     {"sites_4g": (s4["x_m"].to_numpy(), s4["y_m"].to_numpy()),
-                     "sites_5g_end": (w.plan_x[: on_end.size][on_end], w.plan_y[: on_end.size][on_end])})
+                     "sites_5g_end": (world.plan_x[: on_end.size][on_end], world.plan_y[: on_end.size][on_end])})
     summary = {
         "scenario": scenario.name,
-        "scenario_file": str(path),
-        "scenario_sha256": sha,
+        "scenario_file": str(scenario_file) if scenario_file is not None else None,
+        "scenario_sha256": hashlib.sha256(canonical_json(scenario).encode("utf-8")).hexdigest(),
         "seed": seed,
         "reps": reps,
         "dxsim_version": dxsim.__version__,
-        "horizon": {"start_date": scenario.horizon.start_date.isoformat(),
-                    "end_date": scenario.horizon.end_date.isoformat()},
+        "horizon": {"start_date": h.start_date.isoformat(), "end_date": h.end_date.isoformat()},
         "data_sources": provenance_sources(world),
         "kpis": kpis,
     }
     sites = sites_table(world, first.on_air_day, first.operator)
-    if write:
-        out_dir = Path(out_dir) if out_dir else Path("outputs") / scenario.name
-
-        def fill(tmp: Path) -> None:
-            write_json(tmp / "summary.json", summary)
-            write_table(tmp, "metrics", metrics)
-            write_table(tmp, "sites_5g", sites, csv=False)
-            write_table(tmp, "grid_5km", grid, csv=False)
-            calib.write_csv(tmp / "calibration.csv")
-            provinces_geojson(w.country.provinces, tmp / "provinces.geojson")
-            write_json(tmp / "summary.json", summary)
-            # maps and reports read the result tables just written, never the model
-            if with_map:
-                say("map")
-                from dxsim.maps import build_map
-
-                build_map(tmp)
-            if with_report:
-                say("report")
-                from dxsim.report import build_report
-
-                build_report(tmp)
-            if dcs is not None:
-                write_table(tmp, "datacentres", dcs, csv=False)
-            if villages is not None:
-                write_table(tmp, "villages", villages, csv=False)
-                write_geojson(villages, tmp / "villages.geojson")
-
-        say("writing outputs")
-        atomic_dir(out_dir, fill)
-    return RunOutput(scenario, summary, metrics, sites, out_dir if write else None, villages)
+    return Simulated(scenario, Path(scenario_dir), summary, metrics, sites, grid, calib, world.country.provinces,
+                     villages, dcs)
 
 
+def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = True, with_report: bool = True,
+              progress: Progress | None = None) -> Path:
+    """Write a run's folder atomically (default outputs/<name>/): tables first, then the pages that read them."""
+    say = progress or (lambda _m: None)
+    target = Path(out_dir) if out_dir is not None else Path("outputs") / sim.scenario.name
+    folder_name = check_output_dir(target).name
+
+    def fill(tmp: Path) -> None:
+        write_json(tmp / "summary.json", sim.summary)
+        write_table(tmp, "metrics", sim.metrics, csv=False)
+        write_table(tmp, "sites_5g", sim.sites, csv=False)
+        write_table(tmp, "grid_5km", sim.grid, csv=False)
+        sim.calibration.write_csv(tmp / "calibration.csv")
+        provinces_geojson(sim.provinces, tmp / "provinces.geojson")
+        if sim.datacentres is not None:
+            write_table(tmp, "datacentres", sim.datacentres, csv=False)
+        if sim.villages is not None:
+            write_table(tmp, "villages", sim.villages, csv=False)
+            write_geojson(sim.villages, tmp / "villages.geojson")
+        # everything below reads only the tables written above, never the model
+        say("tables for GIS and Excel")
+        write_derived_tables(tmp)
+        if with_map:
+            say("map")
+            build_map(tmp)
+        if with_report:
+            say("report")
+            build_report(tmp, folder_name=folder_name)
+
+    say("writing outputs")
+    return atomic_dir(target, fill)
+
+
+def write_derived_tables(result_dir: Path) -> None:
+    """metrics.csv, the GeoPackage/GeoParquet layers and the workbook, from the tables in `result_dir`."""
+    pl.read_parquet(result_dir / "metrics.parquet").write_csv(result_dir / "metrics.csv")
+
+
+def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = None,
+                 reps: int | None = None, progress: Progress | None = None,
+                 on_replication: Callable[[int, int], None] | None = None, write: bool = True,
+                 with_map: bool = True, with_report: bool = True) -> RunOutput:
+    """Validate a scenario file, run all replications and (optionally) write `out_dir` atomically."""
+    path = Path(path)
+    scenario = load_scenario(path)
+    if write and out_dir is not None:
+        check_output_dir(out_dir)  # refuse a bad --out before minutes of work
+    sim = simulate(scenario, scenario_dir=path.parent, scenario_file=path, seed=seed, reps=reps,
+                   progress=progress, on_replication=on_replication)
+    written = write_run(sim, out_dir, with_map=with_map, with_report=with_report, progress=progress) if write else None
+    return RunOutput(scenario, sim.summary, sim.metrics, sim.sites, written, sim.villages)

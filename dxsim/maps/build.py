@@ -9,7 +9,8 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from dxsim.errors import DxsimInputError
-from dxsim.results.writer import atomic_text
+from dxsim._version import __version__
+from dxsim.results.writer import GENERATOR_MARK, atomic_page
 from dxsim.maps.assets import PAGE_CSS, RUNTIME_JS, esc, js_json, leaflet_css, leaflet_js
 from dxsim.maps.data import FILES, RunOutputs
 from dxsim.maps.layers import LAYERS, LayerOut, MapContext, Overlay
@@ -146,6 +147,7 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
     mname = m.get_name()
     fig.header.add_child(_Raw(
         '<meta charset="utf-8">\n'
+        f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
         f"<style>{leaflet_css()}</style>\n<style>{PAGE_CSS}\n"
         f".folium-map {{ position: absolute !important; top: {HEADER_PX}px !important; bottom: 0; left: 0; right: 0;"
         " height: auto !important; width: 100% !important; }</style>\n"
@@ -194,5 +196,5 @@ def build_map(result_dir: Path, layers: list[str] | None = None, out: Path | Non
     result_dir = Path(result_dir)
     text = render_map(result_dir, layers)
     target = Path(out) if out is not None else result_dir / MAP_FILE
-    atomic_text(target, text)
+    atomic_page(target, text)
     return target

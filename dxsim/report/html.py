@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 import polars as pl
 
-from dxsim.results.writer import atomic_text
+from dxsim._version import __version__
+from dxsim.results.writer import GENERATOR_MARK, atomic_page
 from dxsim.report.charts import Chart, build_charts
 from dxsim.report.fmt import (GROUPS, YEAR_END_COLUMNS, YEAR_END_RE, fmt_date, fmt_number, fmt_range,
                               fmt_value, kpi_base_keys, kpi_group, kpi_label, option_label)
@@ -394,7 +395,7 @@ def map_section(run: RunData, out: Path) -> str:
 
 # ---------------------------------------------------------------- page
 
-def render(run: RunData, out: Path) -> str:
+def render(run: RunData, out: Path, folder_name: str | None = None) -> str:
     s = run.summary
     name = s.get("scenario") or run.result_dir.name
     prov = dc_province_rows(run)
@@ -428,7 +429,7 @@ dxsim {esc(s.get("dxsim_version"))}</p>
 <section id="calibration"><h2>Calibration</h2>{calibration_section(run)}</section>
 <section id="sources"><h2>Data sources and licences</h2>{sources_section(run)}</section>
 <section id="map"><h2>Map</h2>{map_section(run, out)}</section>
-<footer>Built by <code>dxsim.report</code> from the files of run directory <code>{esc(run.result_dir.name)}</code>
+<footer>Built by <code>dxsim.report</code> from the files of run directory <code>{esc(folder_name or run.result_dir.name)}</code>
 only: {", ".join(f"{esc(n)} ({b:,} bytes, sha256 {esc(h)}…)" for n, b, h in run.files)}.
 Self-contained: no scripts, fonts or network requests.</footer>
 </main>"""
@@ -436,20 +437,23 @@ Self-contained: no scripts, fonts or network requests.</footer>
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
             f"<title>dxsim report: {esc(name)}</title>\n<style>{CSS}</style>\n</head>\n<body>{body}\n</body>\n</html>\n")
 
 
-def build_report(result_dir: Path, out: Path | None = None) -> Path:
+def build_report(result_dir: Path, out: Path | None = None, folder_name: str | None = None) -> Path:
     """Write a self-contained `report.html` for a run's output directory; returns its path.
 
     Reads only the run's files (summary.json, metrics.parquet, calibration.csv, villages.parquet,
     datacentres.parquet, map.html). `out` defaults to `<result_dir>/report.html`; it is written to a
     temporary file in the same directory and renamed into place, so a reader never sees half a report.
-    Raises DxsimInputError when the directory is not a run output.
+    `folder_name` is the name the folder will have once it is in place (the runner builds the report
+    in a hidden temporary folder). Raises DxsimInputError when the directory is not a run output.
     """
     result_dir = Path(result_dir)
-    out = Path(out) if out is not None else result_dir / "report.html"
+    target = Path(out) if out is not None else result_dir / "report.html"
     run = load_run(result_dir)
-    text = render(run, out)
-    atomic_text(out, text)
+    text = render(run, target, folder_name)
+    atomic_page(target, text)
+    out = target
     return out

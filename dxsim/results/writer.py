@@ -1,19 +1,46 @@
-"""Atomic writing of a run's output directory.
+"""The one writer of dxsim's output files and folders: atomic, and never destroying what dxsim did not write.
 
-Everything is written into a hidden temporary sibling directory first and renamed into place
-at the end, so a failed or interrupted run never leaves a half-written `outputs/<name>/`.
+Rules (README "Outputs are safe"):
+
+- An output folder written by dxsim carries a manifest, :data:`MANIFEST` (what wrote it, when, which
+  files). dxsim replaces a folder only when it is absent, empty or carries that manifest; any other
+  target is refused with one line (exit 2) and nothing is touched.
+- A folder is filled in a hidden sibling ``.NAME.tmp-PID`` and swapped into place in one step
+  (Linux ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames with recovery, below). Readers see
+  the old folder or the new one, never half of one.
+- A kill (even SIGKILL) at any moment leaves the previous output intact. The hidden siblings a
+  killed process leaves behind are marked (:data:`TMP_MARK`) and removed, or restored when they
+  hold the only copy of the previous output, by the next write to the same place.
+- A single file (``map.html`` given ``--out``) is replaced only when it is absent, lies in a dxsim
+  output folder, or is itself a dxsim page (it carries :data:`GENERATOR_MARK`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import datetime as dt
+import errno
 import json
 import os
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 import polars as pl
+
+from dxsim._version import __version__
+from dxsim.errors import DxsimInputError, OutputError
+
+MANIFEST = ".dxsim-output.json"
+TMP_MARK = ".dxsim-partial"
+GENERATOR_MARK = 'name="generator" content="dxsim'
+_HIDDEN = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)$")
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
 
 
 def write_json(path: Path, obj: Any) -> None:
@@ -26,18 +53,250 @@ def write_table(dir_: Path, stem: str, df: pl.DataFrame, csv: bool = True) -> No
         df.write_csv(dir_ / f"{stem}.csv")
 
 
+# --------------------------------------------------------------------------- ownership
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest of a dxsim output folder, or None when the folder is not dxsim's."""
+    try:
+        obj = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return obj if isinstance(obj, dict) and obj.get("writer") == "dxsim" else None
+
+
+# What runs of dxsim 0.1 wrote (before manifests): such a folder is recognised as dxsim's own.
+_LEGACY_RUN_FILES = frozenset({
+    "summary.json", "metrics.parquet", "metrics.csv", "sites_5g.parquet", "grid_5km.parquet", "calibration.csv",
+    "provinces.geojson", "map.html", "report.html", "datacentres.parquet", "villages.parquet", "villages.geojson",
+    "calibration.md"})
+
+
+def _is_legacy_run(folder: Path) -> bool:
+    try:
+        names = {p.name for p in folder.iterdir()}
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(summary, dict) and "dxsim_version" in summary and names <= _LEGACY_RUN_FILES
+
+
+def is_dxsim_folder(folder: Path) -> bool:
+    """Written by dxsim: carries the manifest, or is a run folder of dxsim 0.1 holding only its files."""
+    return read_manifest(folder) is not None or _is_legacy_run(Path(folder))
+
+
+def _is_dxsim_file(path: Path) -> bool:
+    if is_dxsim_folder(path.parent):
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return GENERATOR_MARK.encode() in head
+
+
+def _refuse(target: Path, why: str, field: str, allowed: str) -> DxsimInputError:
+    return DxsimInputError(why, field=field, value=str(target), allowed=allowed)
+
+
+def check_output_dir(out_dir: Path, field: str = "--out") -> Path:
+    """Refuse a target dxsim may not replace; return it absolute. Touches nothing."""
+    target = Path(out_dir).expanduser().absolute()
+    allowed = "a new folder, an empty folder, or a folder dxsim wrote earlier"
+    cwd = Path.cwd().resolve()
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError) as e:
+        raise _refuse(target, f"cannot resolve the path ({e.strerror or e})", field, allowed) from None
+    if resolved == cwd or resolved in cwd.parents:
+        raise _refuse(target, "is the current folder or one of its parents; dxsim will not replace it",
+                      field, "a subfolder, e.g. --out outputs/NAME")
+    for parent in resolved.parents:
+        if parent.exists() and not parent.is_dir():
+            raise _refuse(target, f"{parent} is a file, not a folder", field, allowed)
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise _refuse(target, "exists and is not a folder; dxsim will not replace it", field, allowed)
+    if target.is_dir() and not is_dxsim_folder(target):
+        try:
+            nonempty = any(target.iterdir())
+        except OSError as e:
+            raise _refuse(target, f"cannot be read ({e.strerror})", field, allowed) from None
+        if nonempty:
+            raise _refuse(target, "holds files dxsim did not write; dxsim replaces only its own output folders",
+                          field, allowed + "; choose another --out")
+    return target
+
+
+def check_output_file(path: Path, field: str = "--out") -> Path:
+    """Refuse to overwrite a file that is not dxsim's (a user's own page or document)."""
+    target = Path(path).expanduser().absolute()
+    if target.is_dir():
+        raise _refuse(target, "is a folder; give a file name", field, "a new file or a file dxsim wrote")
+    if target.exists() and not _is_dxsim_file(target):
+        raise _refuse(target, "exists and was not written by dxsim; it will not be overwritten", field,
+                      "a new file, or a page dxsim wrote earlier")
+    return target
+
+
+def manifest(kind: str, folder_name: str, files: list[str] | None = None) -> dict[str, Any]:
+    return {"writer": "dxsim", "dxsim_version": __version__, "kind": kind, "folder": folder_name,
+            "written_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "files": files or []}
+
+
+# --------------------------------------------------------------------------- debris
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    """Remove a file or folder of dxsim's if present; never raises (it runs while handling errors)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def clean_debris(target: Path) -> None:
+    """Remove what killed dxsim processes left beside `target`; restore its previous folder if only a copy remains.
+
+    Only hidden siblings named ``.NAME.tmp-PID`` / ``.NAME.old-PID`` of a dead PID are touched, and of
+    folders only those dxsim marked (:data:`TMP_MARK`) or that carry its manifest.
+    """
+    parent = target.parent
+    if not parent.is_dir():
+        return
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return
+    for p in entries:
+        m = _HIDDEN.match(p.name)
+        if not m or m["name"] != target.name or _pid_alive(int(m["pid"])):
+            continue
+        if p.is_dir():
+            ours = (p / TMP_MARK).exists() or is_dxsim_folder(p)
+            if not ours:
+                continue
+            if m["kind"] == "old" and not target.exists() and is_dxsim_folder(p):
+                os.rename(p, target)  # killed between the two renames: the previous output comes back
+                continue
+        _remove(p)
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2); False where the system cannot."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    fn = getattr(libc, "renameat2", None)
+    if fn is None:
+        return False
+    rc = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _os_error(e: OSError, target: Path) -> Exception:
+    """A write failure as one line: bad location (exit 2) or a fault such as a full disk (exit 1)."""
+    where = e.filename or target
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return DxsimInputError(f"cannot write there ({e.strerror})", field="--out", value=str(target),
+                               allowed="a writable folder")
+    if e.errno in (errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG):
+        return DxsimInputError(f"not a usable output path ({e.strerror})", field="--out", value=str(where),
+                               allowed="a folder path whose parents are folders")
+    return OutputError(f"writing {where} failed ({e.strerror or e}); the previous output, if any, is intact")
+
+
+def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -> Path:
+    """Call `fill(tmp_dir)`, add the manifest, then swap the folder into `out_dir` in one step.
+
+    Refuses (before any work) a target dxsim may not replace; on any failure or interrupt the temporary
+    folder is removed and `out_dir` is left as it was.
+    """
+    out_dir = check_output_dir(out_dir)
+    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        clean_debris(out_dir)
+        _remove(tmp)
+        tmp.mkdir()
+        (tmp / TMP_MARK).touch()
+    except OSError as e:
+        _remove(tmp)
+        raise _os_error(e, out_dir) from None
+    try:
+        fill(tmp)
+        files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file() and p.name != TMP_MARK)
+        write_json(tmp / MANIFEST, manifest(kind, out_dir.name, files))
+        (tmp / TMP_MARK).unlink()
+        os.chmod(tmp, 0o755)
+        if not out_dir.exists():
+            os.rename(tmp, out_dir)
+        elif _exchange(tmp, out_dir):
+            _remove(tmp)  # now holds the previous output
+        else:
+            os.rename(out_dir, old)
+            os.rename(tmp, out_dir)
+            _remove(old)
+    except OSError as e:
+        _remove(tmp)
+        raise _os_error(e, out_dir) from None
+    except BaseException:
+        _remove(tmp)
+        if old.exists() and not out_dir.exists():
+            os.rename(old, out_dir)
+        raise
+    return out_dir
+
+
+def claim_output_dir(out_dir: Path, kind: str) -> Path:
+    """Create (or reuse) a folder that dxsim fills file by file (a resumable sweep), marked as dxsim's."""
+    out_dir = check_output_dir(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not is_dxsim_folder(out_dir):
+            atomic_text(out_dir / MANIFEST, json.dumps(manifest(kind, out_dir.name), indent=2) + "\n")
+    except OSError as e:
+        raise _os_error(e, out_dir) from None
+    return out_dir
+
+
 def atomic_file(path: Path, write: Callable[[Path], None]) -> Path:
     """Call `write(tmp)` on a hidden sibling, then rename it over `path` (readers never see half a file)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clean_debris(path)
         write(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as e:
+        raise _os_error(e, path) from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        _remove(tmp)
     return path
 
 
@@ -46,23 +305,6 @@ def atomic_text(path: Path, text: str) -> Path:
     return atomic_file(path, lambda p: p.write_text(text, encoding="utf-8", newline="\n"))
 
 
-def atomic_dir(out_dir: Path, fill: Callable[[Path], None]) -> Path:
-    """Call `fill(tmp_dir)` then atomically replace `out_dir` with it."""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
-        fill(tmp)
-        if out_dir.exists():
-            out_dir.rename(old)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out_dir.exists():
-            old.rename(out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-    return out_dir
+def atomic_page(path: Path, text: str) -> Path:
+    """Write a dxsim page (map/report) over nothing but an earlier dxsim file."""
+    return atomic_text(check_output_file(path), text)

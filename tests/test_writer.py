@@ -1,0 +1,305 @@
+"""The one writer: never destroys what dxsim did not write; atomic under exceptions, full disks and kills.
+
+Faults are injected for real: exceptions inside the fill, a tiny tmpfs (disk full) and a read-only
+mount (both need root, as CI has; skipped elsewhere), and SIGKILL / SIGTERM of real processes.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import BASELINE, REPO, dxsim_cmd
+from dxsim.errors import DxsimInputError, OutputError
+from dxsim.results import writer
+from dxsim.results.writer import MANIFEST, atomic_dir, check_output_dir, claim_output_dir, clean_debris
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under `folder` (hidden ones too) with the sha256 of its bytes."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def debris(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
+
+
+def fill_with(text: str):
+    def fill(tmp: Path) -> None:
+        (tmp / "a.txt").write_text(text)
+        (tmp / "sub").mkdir()
+        (tmp / "sub" / "b.txt").write_text(text * 2)
+    return fill
+
+
+@pytest.fixture
+def previous(tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    atomic_dir(out, fill_with("old"))
+    return out
+
+
+# --------------------------------------------------------------------------- ownership rules
+
+
+def test_a_users_folder_is_refused_and_untouched(tmp_path: Path) -> None:
+    user = tmp_path / "work"
+    user.mkdir()
+    (user / "budget-2026.xlsx").write_bytes(b"PK\x03\x04 not really excel")
+    (user / "notes.txt").write_text("mine")
+    (user / "sub").mkdir()
+    (user / "sub" / "deep.txt").write_text("also mine")
+    before = snapshot(user)
+    with pytest.raises(DxsimInputError, match="did not write"):
+        atomic_dir(user, fill_with("new"))
+    assert snapshot(user) == before
+    assert debris(tmp_path) == []
+
+
+def test_a_file_is_never_turned_into_a_folder(tmp_path: Path) -> None:
+    f = tmp_path / "a.txt"
+    f.write_text("precious")
+    with pytest.raises(DxsimInputError, match="not a folder"):
+        atomic_dir(f, fill_with("new"))
+    with pytest.raises(DxsimInputError, match="is a file"):
+        atomic_dir(f / "below", fill_with("new"))
+    assert f.read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_current_folder_and_its_parents_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inner = tmp_path / "x" / "y"
+    inner.mkdir(parents=True)
+    monkeypatch.chdir(inner)
+    for target in (Path("."), Path(".."), tmp_path):
+        with pytest.raises(DxsimInputError, match="current folder"):
+            check_output_dir(target)
+
+
+def test_empty_folder_and_own_folder_are_replaced(tmp_path: Path, previous: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    atomic_dir(empty, fill_with("x"))
+    assert (empty / "a.txt").read_text() == "x"
+    atomic_dir(previous, fill_with("new"))
+    assert (previous / "a.txt").read_text() == "new"
+    m = json.loads((previous / MANIFEST).read_text())
+    assert m["writer"] == "dxsim" and m["folder"] == "out" and m["files"] == ["a.txt", "sub/b.txt"]
+    assert debris(tmp_path) == []
+
+
+def test_a_stale_file_of_the_old_output_does_not_survive(previous: Path) -> None:
+    (previous / "stale.parquet").write_text("from an older run")
+    atomic_dir(previous, fill_with("new"))
+    assert not (previous / "stale.parquet").exists()
+
+
+def test_legacy_run_folder_is_recognised_but_not_with_a_user_file(tmp_path: Path) -> None:
+    legacy = tmp_path / "baseline"
+    legacy.mkdir()
+    (legacy / "summary.json").write_text(json.dumps({"dxsim_version": "0.1.0", "kpis": {}}))
+    (legacy / "metrics.csv").write_text("a\n1\n")
+    assert writer.is_dxsim_folder(legacy)
+    (legacy / "my-notes.txt").write_text("mine")
+    assert not writer.is_dxsim_folder(legacy)
+
+
+def test_pages_overwrite_only_dxsim_files(tmp_path: Path) -> None:
+    mine = tmp_path / "index.html"
+    mine.write_text("<html>my page</html>")
+    with pytest.raises(DxsimInputError, match="not written by dxsim"):
+        writer.atomic_page(mine, "<html>dxsim</html>")
+    assert mine.read_text() == "<html>my page</html>"
+    ours = tmp_path / "map.html"
+    writer.atomic_page(ours, f'<html><meta {writer.GENERATOR_MARK} 0.2.0"></html>')
+    writer.atomic_page(ours, f'<html><meta {writer.GENERATOR_MARK} 0.2.0">v2</html>')
+    assert "v2" in ours.read_text()
+
+
+def test_claimed_folder_is_marked_and_a_users_folder_is_not_claimed(tmp_path: Path) -> None:
+    sweep = claim_output_dir(tmp_path / "sweeps" / "s1", kind="sweep")
+    assert json.loads((sweep / MANIFEST).read_text())["kind"] == "sweep"
+    (sweep / "runs").mkdir()
+    assert claim_output_dir(sweep, kind="sweep") == sweep  # resuming: its own folder
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "x.txt").write_text("x")
+    with pytest.raises(DxsimInputError):
+        claim_output_dir(user, kind="sweep")
+    assert not (user / MANIFEST).exists()
+
+
+# --------------------------------------------------------------------------- injected failures
+
+
+def test_exception_mid_fill_leaves_previous_intact_and_no_debris(previous: Path) -> None:
+    before = snapshot(previous)
+
+    def boom(tmp: Path) -> None:
+        (tmp / "a.txt").write_text("half")
+        raise RuntimeError("injected")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        atomic_dir(previous, boom)
+    assert snapshot(previous) == before
+    assert debris(previous.parent) == []
+
+
+def test_disk_full_is_a_fault_with_previous_intact(previous: Path) -> None:
+    before = snapshot(previous)
+
+    def full(tmp: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp / "metrics.parquet"))
+
+    with pytest.raises(OutputError, match="No space left"):
+        atomic_dir(previous, full)
+    assert snapshot(previous) == before
+    assert debris(previous.parent) == []
+
+
+def test_swap_without_renameat2_still_atomic(previous: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "_exchange", lambda a, b: False)
+    atomic_dir(previous, fill_with("two renames"))
+    assert (previous / "a.txt").read_text() == "two renames"
+    assert debris(previous.parent) == []
+
+
+@pytest.fixture
+def tiny_mount(tmp_path: Path) -> Iterator[Path]:
+    """A real 300 KB tmpfs (needs root and mount rights; skipped without them)."""
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mnt)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_real_disk_full_previous_intact(tiny_mount: Path) -> None:
+    out = tiny_mount / "out"
+    atomic_dir(out, fill_with("old"))
+    before = snapshot(out)
+
+    def big(tmp: Path) -> None:
+        (tmp / "big.bin").write_bytes(os.urandom(1 << 20))
+
+    with pytest.raises(OutputError, match="No space left"):
+        atomic_dir(out, big)
+    assert snapshot(out) == before
+    assert debris(tiny_mount) == []
+
+
+def test_read_only_target_is_bad_input_via_cli(tiny_mount: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_mount)], check=True)
+    r = dxsim_cmd("calibration", str(BASELINE), "--out", str(tiny_mount / "cal"))
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert str(tiny_mount / "cal") in lines[0] and "writable" in lines[0]
+
+
+# --------------------------------------------------------------------------- kills
+
+KILL_SCRIPT = textwrap.dedent("""
+    import os, sys, time
+    from pathlib import Path
+    from dxsim.results import writer
+    out, mode = Path(sys.argv[1]), sys.argv[2]
+    def fill(tmp):
+        (tmp / "a.txt").write_text("new")
+        if mode == "fill":
+            print("ready", flush=True); time.sleep(60)
+    if mode == "between":  # the two-rename fallback, killed between its renames
+        writer._exchange = lambda a, b: False
+        real = os.rename
+        def rename(a, b):
+            real(a, b)
+            if str(b).endswith(f".old-{os.getpid()}"):
+                print("ready", flush=True); time.sleep(60)
+        writer.os.rename = rename
+    if mode == "after-swap":  # killed after the swap, before the old copy is removed
+        real_exchange = writer._exchange
+        def exchange(a, b):
+            done = real_exchange(a, b)
+            print("ready", flush=True); time.sleep(60)
+            return done
+        writer._exchange = exchange
+    writer.atomic_dir(out, fill)
+""")
+
+
+@pytest.mark.parametrize("mode", ["fill", "between", "after-swap"])
+def test_sigkill_at_any_moment_keeps_an_output_and_next_write_cleans(previous: Path, mode: str) -> None:
+    before = snapshot(previous)
+    p = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(previous), mode], stdout=subprocess.PIPE,
+                         text=True, cwd=REPO)
+    assert p.stdout is not None
+    assert p.stdout.readline().strip() == "ready"
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=30)
+    parent = previous.parent
+    if mode == "after-swap":
+        assert (previous / "a.txt").read_text() == "new"  # the swap happened: the new output is in place
+    elif mode == "fill":
+        assert snapshot(previous) == before
+    else:
+        assert not previous.exists()  # between the renames: only the hidden copy holds the old output
+    assert debris(parent)  # the kill left something behind ...
+    clean_debris(previous)  # ... which the next write to the same place clears first
+    assert debris(parent) == []
+    if mode != "after-swap":
+        assert snapshot(previous) == before  # the previous output, restored when needed
+    atomic_dir(previous, fill_with("later"))
+    assert (previous / "a.txt").read_text() == "later"
+
+
+def test_debris_of_a_live_process_or_a_user_is_left_alone(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    live = tmp_path / f".out.tmp-{os.getpid()}"
+    live.mkdir()
+    (live / writer.TMP_MARK).touch()
+    users = tmp_path / ".out.tmp-999999999"
+    users.mkdir()
+    (users / "thesis.tex").write_text("not dxsim's")
+    clean_debris(out)
+    assert live.exists() and (users / "thesis.tex").exists()
+
+
+def test_sigterm_during_a_cli_run_keeps_previous_byte_identical(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    r = dxsim_cmd("run", str(BASELINE), "--reps", "1", "--out", str(out), "--no-map", "--no-report")
+    assert r.returncode == 0, r.stderr
+    before = snapshot(out)
+    env = {**os.environ, "DXSIM_RAW_DATA": str((REPO.parent / "shared" / "geodata").resolve())}
+    for moment in ("simulating", "writing"):
+        p = subprocess.Popen([sys.executable, "-m", "dxsim.cli.main", "run", str(BASELINE), "--reps", "3",
+                              "--out", str(out)], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+        tmp = tmp_path / f".run.tmp-{p.pid}"
+        deadline = time.monotonic() + 120
+        if moment == "simulating":
+            time.sleep(6.0)
+        else:  # while the new folder is being filled
+            while not tmp.exists() and time.monotonic() < deadline and p.poll() is None:
+                time.sleep(0.02)
+            assert tmp.exists(), "the run never reached its writing stage"
+        p.send_signal(signal.SIGTERM)
+        _, stderr = p.communicate(timeout=120)
+        assert p.returncode == 130, stderr
+        assert "Traceback" not in stderr and "interrupted" in stderr
+        assert snapshot(out) == before
+        assert debris(tmp_path) == []
