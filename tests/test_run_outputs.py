@@ -1,0 +1,73 @@
+"""The folder `dxsim run` itself writes: complete, consistent, and its pages built from its final tables.
+
+Opens the files the command wrote (the session's `cli_baseline`), never a copy rebuilt afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+
+from dxsim.maps import LAYERS
+from dxsim.results.writer import MANIFEST
+
+
+def test_every_file_is_listed_in_the_manifest(cli_baseline: Path) -> None:
+    m = json.loads((cli_baseline / MANIFEST).read_text(encoding="utf-8"))
+    on_disk = sorted(str(p.relative_to(cli_baseline)) for p in cli_baseline.rglob("*")
+                     if p.is_file() and p.name != MANIFEST)
+    assert m["writer"] == "dxsim" and m["kind"] == "run" and m["folder"] == cli_baseline.name
+    assert m["files"] == on_disk
+    for name in ("summary.json", "metrics.parquet", "metrics.csv", "villages.parquet", "datacentres.parquet",
+                 "map.html", "report.html"):
+        assert name in on_disk
+
+
+def test_the_runs_own_map_draws_every_layer(cli_baseline: Path) -> None:
+    html = (cli_baseline / "map.html").read_text(encoding="utf-8")
+    assert "Not drawn" not in html
+    families = set(re.findall(r'DX\.group\(g, "([a-z_0-9]+)"', html))
+    for name in LAYERS:
+        # each layer has its overlay(s) (a missing input would have dropped the layer)
+        assert any(f == name or f.startswith(name + "_") for f in families), (name, families)
+    n_villages = pl.read_parquet(cli_baseline / "villages.parquet").height
+    assert n_villages > 0
+    # one marker per village in the villages overlay's data
+    first_name = pl.read_parquet(cli_baseline / "villages.parquet")["name"][0]
+    assert first_name.encode("ascii", "xmlcharrefreplace").decode() in html or first_name in html
+
+
+def test_the_runs_own_report_has_every_section_filled(cli_baseline: Path) -> None:
+    html = (cli_baseline / "report.html").read_text(encoding="utf-8")
+    assert "not modelled in this run" not in html
+    assert "No map.html" not in html
+    villages = pl.read_parquet(cli_baseline / "villages.parquet")
+    connected = int(villages["connected_date"].is_not_null().sum()) if "connected_date" in villages.columns else None
+    for section in ("provenance", "kpis", "rollout", "villages", "compute", "calibration", "sources"):
+        m = re.search(rf'<section id="{section}">(.*?)</section>', html, re.S)
+        assert m and len(m.group(1)) > 200, section
+    assert '<a href="map.html">Open the interactive map</a>' in html
+    assert connected is None or connected > 0
+    footer = re.search(r"<footer>(.*?)</footer>", html, re.S)
+    assert footer is not None
+    assert f"<code>{cli_baseline.name}</code>" in footer.group(1)
+    assert ".tmp-" not in html
+    # the footer lists the tables the report was built from, villages and data centres included
+    for name in ("villages.parquet", "datacentres.parquet", "summary.json"):
+        assert name in footer.group(1)
+
+
+def test_summary_matches_the_metrics_it_sits_beside(cli_baseline: Path) -> None:
+    summary = json.loads((cli_baseline / "summary.json").read_text(encoding="utf-8"))
+    metrics = pl.read_parquet(cli_baseline / "metrics.parquet")
+    end = summary["horizon"]["end_date"]
+    assert summary["reps"] == 2 and sorted(metrics["replication"].unique().to_list()) == [0, 1]
+    last = metrics.filter((pl.col("metric") == "stations_5g") & (pl.col("area") == "VN")
+                          & (pl.col("date") == pl.col("date").max()))
+    tag = end[:7].replace("-", "_")
+    # P50 is an observed value (the inverted-CDF quantile): with two replications, the lower one
+    assert summary["kpis"][f"stations_5g_{tag}"] == float(last["value"].min())
+    assert summary["kpis"][f"stations_5g_{tag}_p90"] == float(last["value"].max())
