@@ -280,26 +280,31 @@ def test_debris_of_a_live_process_or_a_user_is_left_alone(tmp_path: Path) -> Non
     assert live.exists() and (users / "thesis.tex").exists()
 
 
-def test_sigterm_during_a_cli_run_keeps_previous_byte_identical(tmp_path: Path) -> None:
+# (signal, moment): a fixed delay lands in world preparation or the replications; the others wait for
+# the hidden folder, its first table and its map to appear
+INTERRUPTS = [(signal.SIGINT, 5.0), (signal.SIGTERM, ""), (signal.SIGINT, "summary.json"), (signal.SIGTERM, "map.html")]
+
+
+def test_sigint_and_sigterm_during_a_cli_run_keep_previous_byte_identical(tmp_path: Path) -> None:
     out = tmp_path / "run"
     r = dxsim_cmd("run", str(BASELINE), "--reps", "1", "--out", str(out), "--no-map", "--no-report")
     assert r.returncode == 0, r.stderr
     before = snapshot(out)
     env = {**os.environ, "DXSIM_RAW_DATA": str((REPO.parent / "shared" / "geodata").resolve())}
-    for moment in ("simulating", "writing"):
+    for sig, moment in INTERRUPTS:
         p = subprocess.Popen([sys.executable, "-m", "dxsim.cli.main", "run", str(BASELINE), "--reps", "3",
                               "--out", str(out)], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
-        tmp = tmp_path / f".run.tmp-{p.pid}"
-        deadline = time.monotonic() + 120
-        if moment == "simulating":
-            time.sleep(6.0)
-        else:  # while the new folder is being filled
-            while not tmp.exists() and time.monotonic() < deadline and p.poll() is None:
-                time.sleep(0.02)
-            assert tmp.exists(), "the run never reached its writing stage"
-        p.send_signal(signal.SIGTERM)
+        if isinstance(moment, float):
+            time.sleep(moment)
+        else:
+            wait_for = tmp_path / f".run.tmp-{p.pid}" / moment
+            deadline = time.monotonic() + 180
+            while not wait_for.exists() and time.monotonic() < deadline and p.poll() is None:
+                time.sleep(0.01)
+            assert wait_for.exists(), f"the run never reached {moment}"
+        p.send_signal(sig)
         _, stderr = p.communicate(timeout=120)
-        assert p.returncode == 130, stderr
+        assert p.returncode == 130, (sig, moment, stderr)
         assert "Traceback" not in stderr and "interrupted" in stderr
-        assert snapshot(out) == before
-        assert debris(tmp_path) == []
+        assert snapshot(out) == before, (sig, moment)
+        assert debris(tmp_path) == [], (sig, moment)
