@@ -19,11 +19,20 @@ covered by 5G since the start, per village connected, per PFLOPS added); the inc
 ("vs baseline") are P50 of the paired extra cost divided by P50 of the paired extra benefit,
 shown in the option's column (null when the option adds no benefit; empty for the baseline).
 
+What each option changes: `CompareResult.differences` lists, per option, every field whose value
+differs from the baseline's (after `extends` and defaults, as the scenario files state them: a
+budget envelope is shown as the envelope, not as the programme budgets it becomes). The terminal
+table, compare.md and compare.json all print it from there, above the KPIs.
+
 Outputs (`write_compare`, each file written atomically): `compare.csv` (one row per KPI: kpi,
 label, unit, one column per scenario, one `delta_<option>` column per non-baseline scenario),
-`compare.md` (the same with P10-P90), `compare_quantiles.csv` (kpi, scenario, p10, p50, p90,
-delta_p10, delta_p50, delta_p90), `compare_replications.csv` (kpi, scenario, replication, value,
-delta) and `compare.json` (seed, reps, baseline, files and their scenario hashes).
+`compare.md` (what each option changes, then the KPIs with P10-P90), `compare_quantiles.csv` (kpi,
+scenario, p10, p50, p90, delta_p10, delta_p50, delta_p90), `compare_replications.csv` (kpi,
+scenario, replication, value, delta) and `compare.json` (seed, reps, baseline, files and their
+scenario hashes, what each option changes). In the CSV files a date KPI is an ISO date
+(YYYY-MM-DD) and its delta a number of days; every other cell is a plain number. In memory
+(`CompareResult` frames) dates stay decimal years (year + day of year / days in the year, as in
+summary.json) so the frames stay numeric.
 """
 
 from __future__ import annotations
@@ -41,9 +50,18 @@ import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError
-from dxsim.results.writer import atomic_file
+from dxsim._version import __version__
+from dxsim.results.summary import decimal_year_to_date
+from dxsim.results.writer import atomic_dir
+from dxsim.scenario.resolved import format_value as format_setting
+from dxsim.scenario.resolved import jsonable, scenario_diff
 
 Progress = Callable[[str], None]
+
+# Fields left out of "what each option changes": labels, and what compare sets for every scenario.
+NOT_OPTION_SETTINGS = ("name", "description", "seed", "replications")
+DATE_UNIT = "decimal year"  # unit of date KPIs in the CompareResult frames
+DATE_UNIT_CSV = "date (YYYY-MM-DD); delta in days"  # the same rows in the CSV files
 
 # (kpi, label, unit, kind): kind "value" | "date" | "incremental"
 INCREMENTAL = {
@@ -58,9 +76,9 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
     """The comparison's rows, in display order, for the given year-end tags."""
     rows = [(f"pop_covered_5g_pct_{t}", f"5G population coverage, {t[:4]}-{t[5:]} end", "%", "value") for t in tags]
     rows += [
-        ("year_5g_pop_90pct", "Date 5G covers 90% of the population", "decimal year", "date"),
-        ("year_5g_pop_99pct", "Date 5G covers 99% of the population", "decimal year", "date"),
-        ("year_last_village_connected", "Date the last feasible village is connected", "decimal year", "date"),
+        ("year_5g_pop_90pct", "Date 5G covers 90% of the population", DATE_UNIT, "date"),
+        ("year_5g_pop_99pct", "Date 5G covers 99% of the population", DATE_UNIT, "date"),
+        ("year_last_village_connected", "Date the last feasible village is connected", DATE_UNIT, "date"),
     ]
     if dc_tag:
         when = f"{dc_tag[:4]}-{dc_tag[5:]}"
@@ -69,8 +87,8 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             (f"gpus_installed_{dc_tag}", f"High-performance GPUs powered, {when}", "GPUs", "value"),
         ]
     rows += [
-        ("year_dc_1gw", "Date data-centre IT capacity reaches 1 GW", "decimal year", "date"),
-        ("year_gpus_15x_start", "Date GPUs reach 15x the start fleet", "decimal year", "date"),
+        ("year_dc_1gw", "Date data-centre IT capacity reaches 1 GW", DATE_UNIT, "date"),
+        ("year_gpus_15x_start", "Date GPUs reach 15x the start fleet", DATE_UNIT, "date"),
         ("capex_total_vnd_bn", "5G capex over the horizon", "VND bn", "value"),
         ("village_capex_total_vnd_bn", "Village programme capex", "VND bn", "value"),
         ("compute_capex_total_vnd_bn", "Data-centre and GPU capex", "VND bn", "value"),
@@ -119,6 +137,8 @@ class CompareResult:
     reps: int
     runs: list[ScenarioRun]
     kinds: dict[str, str] = field(default_factory=dict)  # kpi -> value | date | incremental
+    # option -> [(dotted field, baseline value, option value)], see NOT_OPTION_SETTINGS
+    differences: dict[str, list[tuple[str, Any, Any]]] = field(default_factory=dict)
 
     @property
     def options(self) -> list[str]:
@@ -233,7 +253,21 @@ def compare_scenarios(paths: Sequence[str | os.PathLike[str]], reps: int | None 
     h = base_sc.horizon
     tags = year_end_tags(h.start_date, h.end_date)
     dc_tag = "2030_12" if "2030_12" in tags else (tags[-1] if tags else None)
-    return _tabulate(runs, b, seed, reps, tags, dc_tag)
+    result = _tabulate(runs, b, seed, reps, tags, dc_tag)
+    result.differences = {sc.name: option_changes(base_sc, sc, paths[b].parent, path.parent)
+                          for i, (path, sc) in enumerate(zip(paths, scenarios)) if i != b}
+    return result
+
+
+def option_changes(baseline: Any, option: Any, baseline_dir: str | os.PathLike[str] | None = None,
+                   option_dir: str | os.PathLike[str] | None = None) -> list[tuple[str, Any, Any]]:
+    """What an option changes against the baseline: (dotted field, baseline value, option value).
+
+    Names, descriptions, seed and replications are left out: they are labels, or set by compare
+    for every scenario alike.
+    """
+    return [d for d in scenario_diff(baseline, option, a_dir=baseline_dir, b_dir=option_dir)
+            if d[0] not in NOT_OPTION_SETTINGS]
 
 
 def _tabulate(runs: list[ScenarioRun], b: int, seed: int, reps: int, tags: list[str],
@@ -297,6 +331,15 @@ def _tabulate(runs: list[ScenarioRun], b: int, seed: int, reps: int, tags: list[
                          {kpi: kind for kpi, _l, _u, kind in rows})
 
 
+# --------------------------------------------------------------------------- dates
+
+
+def _day_number(v: float) -> float:
+    """A decimal year as a day number (NaN if never reached), so that date deltas are whole days."""
+    d = decimal_year_to_date(v)
+    return float(d.toordinal()) if d is not None else math.nan
+
+
 # --------------------------------------------------------------------------- formatting
 
 
@@ -305,13 +348,12 @@ def fmt_value(v: float | None, unit: str, *, signed: bool = False, missing: str 
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return missing
     sign = "+" if signed and v > 0 else ""
-    if unit == "decimal year":
+    if unit == DATE_UNIT:
         if signed:
             months = v * 12.0
             return f"{sign}{months:,.1f} mo" if abs(months) >= 0.05 else "0 mo"
-        year = int(v)
-        month = min(12, int(round((v - year) * 12, 6)) + 1)
-        return f"{year}-{month:02d}"
+        d = decimal_year_to_date(v)
+        return f"{d.year}-{d.month:02d}" if d is not None else missing
     a = abs(v)
     if a >= 1e4 or (float(v).is_integer() and a >= 1):
         return f"{sign}{v:,.0f}"
@@ -322,7 +364,7 @@ def fmt_value(v: float | None, unit: str, *, signed: bool = False, missing: str 
 
 def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, delta: bool) -> str:
     q = result.quantiles.filter((pl.col("kpi") == kpi) & (pl.col("scenario") == scenario)).row(0, named=True)
-    missing = "not reached" if (unit == "decimal year" and not delta) else "-"
+    missing = "not reached" if (unit == DATE_UNIT and not delta) else "-"
     if delta:
         if kind == "incremental":
             return ""
@@ -338,8 +380,37 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
     return mid
 
 
+def _settings_note(result: CompareResult) -> str:
+    return (f"(Not listed: names and descriptions; seed and replications are compare's own, seed {result.seed} "
+            f"and {result.reps} replication(s) for every scenario.)")
+
+
+def differences_markdown(result: CompareResult) -> list[str]:
+    """Markdown lines: for each option, every field it changes (baseline value → option value)."""
+    lines = [f"## What each option changes against {result.baseline}", ""]
+    for opt in result.options:
+        run = next((r for r in result.runs if r.name == opt), None)
+        where = f" (`{run.path}`)" if run is not None else ""
+        diffs = result.differences.get(opt, [])
+        lines.append(f"**{opt}**{where}" + (":" if diffs else ": no field differs from the baseline."))
+        lines.append("")
+        for path, base, val in diffs:
+            lines.append(f"- `{path}`: {_md(format_setting(base))} → {_md(format_setting(val))}")
+        if diffs:
+            lines.append("")
+    lines += [_settings_note(result), ""]
+    return lines
+
+
+def _md(text: str) -> str:
+    """A value inside Markdown prose: in code spans, so brackets, stars and pipes stay literal."""
+    ticks = "``" if "`" in text else "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
 def markdown(result: CompareResult) -> str:
-    """The comparison as a Markdown table (P50, with P10–P90 when reps > 1)."""
+    """The comparison as Markdown: what each option changes, then the KPI table (P50, P10–P90)."""
     kinds = result.kinds
     head = ["KPI", "unit"] + [f"{s} (baseline)" if s == result.baseline else s for s in result.scenarios]
     head += [f"Δ {s}" for s in result.options]
@@ -349,6 +420,11 @@ def markdown(result: CompareResult) -> str:
         f"Seed {result.seed}, {result.reps} replication(s) per scenario, common random numbers (same seed and "
         "replication indices for every scenario). Values are P50" + (" (P10–P90)" if result.reps > 1 else "")
         + "; Δ is the P50 of the paired difference option − baseline per replication (dates: months).",
+        "",
+    ]
+    lines += differences_markdown(result)
+    lines += [
+        "## KPIs",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join(["---", "---"] + ["---:"] * (len(head) - 2)) + "|",
@@ -362,6 +438,23 @@ def markdown(result: CompareResult) -> str:
     files = ", ".join(f"`{run.path}`" for run in result.runs)
     lines += ["", f"Scenario files: {files}.", ""]
     return "\n".join(lines)
+
+
+def rich_differences(result: CompareResult) -> Any:
+    """A `rich` table of what each option changes against the baseline (printed above the KPIs)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(title=f"What each option changes against {result.baseline}", caption=_settings_note(result))
+    for c in ("option", "field", result.baseline, "option value"):
+        t.add_column(c, overflow="fold")
+    for opt in result.options:
+        diffs = result.differences.get(opt, [])
+        if not diffs:
+            t.add_row(Text(opt), Text("no field differs"), Text(""), Text(""))
+        for i, (path, base, val) in enumerate(diffs):
+            t.add_row(Text(opt if i == 0 else ""), Text(path), Text(format_setting(base)), Text(format_setting(val)))
+    return t
 
 
 def rich_table(result: CompareResult) -> Any:
@@ -378,7 +471,7 @@ def rich_table(result: CompareResult) -> Any:
         t.add_column(f"Δ {s}", justify="right", overflow="fold", style="cyan")
     for r in result.table.iter_rows(named=True):
         kind = kinds.get(r["kpi"], "value")
-        unit = "" if r["unit"] in ("decimal year",) else f" ({r['unit']})"
+        unit = "" if r["unit"] in (DATE_UNIT,) else f" ({r['unit']})"
         cells = [r["label"] + unit]
         cells += [_cell(result, r["kpi"], r["unit"], kind, s, False) for s in result.scenarios]
         cells += [_cell(result, r["kpi"], r["unit"], kind, s, True) for s in result.options]
@@ -386,35 +479,127 @@ def rich_table(result: CompareResult) -> Any:
     return t
 
 
+# --------------------------------------------------------------------------- the CSV files
+
+
+def _num(v: float | None) -> str | None:
+    """A number cell: full precision, empty when missing."""
+    if v is None or not math.isfinite(v):
+        return None
+    return repr(float(v))
+
+
+def _iso(v: float | None) -> str | None:
+    d = decimal_year_to_date(v)
+    return d.isoformat() if d is not None else None
+
+
+def _days(v: float | None) -> str | None:
+    if v is None or not math.isfinite(v):
+        return None
+    return str(round(v))
+
+
+class _DateDays:
+    """Paired date differences in whole days per (option, date KPI), from the per-replication KPIs."""
+
+    def __init__(self, result: CompareResult) -> None:
+        self.runs = {r.name: r for r in result.runs}
+        self.base = self.runs[result.baseline]
+
+    def _series(self, run: ScenarioRun, kpi: str) -> dict[int, float]:
+        return {r: _day_number(float(v[kpi])) if v.get(kpi) is not None else math.nan for r, v in run.kpis.items()}
+
+    def deltas(self, scenario: str, kpi: str) -> list[float]:
+        return paired_deltas(self._series(self.runs[scenario], kpi), self._series(self.base, kpi))
+
+    def quantile(self, scenario: str, kpi: str, p: float) -> float | None:
+        if scenario == self.base.name:
+            return None
+        return _delta_quantile(self.deltas(scenario, kpi), p)
+
+
+def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
+    """compare.csv, compare_quantiles.csv and compare_replications.csv as written.
+
+    Date KPIs become ISO dates (YYYY-MM-DD) and their deltas whole days (the P50/P10/P90 of the
+    paired day differences); every other cell keeps its number. A value column then mixes dates
+    and numbers, so the frames are text; the `replication` column stays an integer.
+    """
+    dates = {k for k, kind in result.kinds.items() if kind == "date"}
+    days = _DateDays(result)
+    t_rows = []
+    for r in result.table.iter_rows(named=True):
+        is_date = r["kpi"] in dates
+        row: dict[str, Any] = {"kpi": r["kpi"], "label": r["label"], "unit": DATE_UNIT_CSV if is_date else r["unit"]}
+        for s in result.scenarios:
+            row[s] = _iso(r[s]) if is_date else _num(r[s])
+        for s in result.options:
+            row[f"delta_{s}"] = _days(days.quantile(s, r["kpi"], 0.5)) if is_date else _num(r[f"delta_{s}"])
+        t_rows.append(row)
+    q_rows = []
+    for r in result.quantiles.iter_rows(named=True):
+        is_date = r["kpi"] in dates
+        row = {"kpi": r["kpi"], "scenario": r["scenario"]}
+        for c in ("p10", "p50", "p90"):
+            row[c] = _iso(r[c]) if is_date else _num(r[c])
+        for c, p in (("delta_p10", 0.1), ("delta_p50", 0.5), ("delta_p90", 0.9)):
+            row[c] = _days(days.quantile(r["scenario"], r["kpi"], p)) if is_date else _num(r[c])
+        q_rows.append(row)
+    rep_rows = []
+    paired: dict[tuple[str, str], dict[int, float]] = {}
+    for r in result.replications.iter_rows(named=True):
+        is_date = r["kpi"] in dates
+        delta = _num(r["delta"])
+        if is_date:
+            if r["scenario"] == result.baseline:
+                delta = None
+            else:
+                key = (r["scenario"], r["kpi"])
+                if key not in paired:
+                    reps = sorted(days.base.kpis)
+                    paired[key] = dict(zip(reps, days.deltas(*key)))
+                delta = _days(paired[key].get(r["replication"]))
+        rep_rows.append({"kpi": r["kpi"], "scenario": r["scenario"], "replication": r["replication"],
+                         "value": _iso(r["value"]) if is_date else _num(r["value"]), "delta": delta})
+    text = pl.Utf8
+    return {
+        "compare.csv": pl.DataFrame(t_rows, schema={c: text for c in result.table.columns}),
+        "compare_quantiles.csv": pl.DataFrame(q_rows, schema={c: text for c in result.quantiles.columns}),
+        "compare_replications.csv": pl.DataFrame(
+            rep_rows, schema={c: (pl.Int64 if c == "replication" else text) for c in result.replications.columns}),
+    }
+
+
 # --------------------------------------------------------------------------- writing
 
 
-
-
 def write_compare(result: CompareResult, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write compare.csv/.md, compare_quantiles.csv, compare_replications.csv, compare.json (each atomically)."""
-    import dxsim
+    """Write compare.csv/.md, compare_quantiles.csv, compare_replications.csv, compare.json as one folder, atomically.
 
+    The folder is replaced only when it is new, empty or an earlier dxsim output (see results.writer).
+    """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     meta = {
         "baseline": result.baseline, "seed": result.seed, "reps": result.reps,
         "common_random_numbers": "same seed and replication indices 0..reps-1 for every scenario",
         "scenarios": [{"name": r.name, "file": str(r.path), "scenario_sha256": r.sha256,
                        "prepare_s": round(float(r.timing.get("prepare_s", 0.0)), 3),
                        "world_reused": bool(r.timing.get("world_cached", False))} for r in result.runs],
-        "dxsim_version": dxsim.__version__,
+        "differences": {opt: [{"field": path, "baseline": jsonable(base), "option": jsonable(val)}
+                              for path, base, val in result.differences.get(opt, [])] for opt in result.options},
+        "dxsim_version": __version__,
         "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
+    frames = csv_frames(result)
     files = {
-        "compare.csv": lambda p: result.table.write_csv(p),
-        "compare_quantiles.csv": lambda p: result.quantiles.write_csv(p),
-        "compare_replications.csv": lambda p: result.replications.write_csv(p),
+        **{name: (lambda p, df=df: df.write_csv(p)) for name, df in frames.items()},
         "compare.md": lambda p: p.write_text(markdown(result), encoding="utf-8"),
-        "compare.json": lambda p: p.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8"),
+        "compare.json": lambda p: p.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"),
     }
-    written = []
-    for name, fn in files.items():
-        atomic_file(out / name, fn)
-        written.append(out / name)
-    return written
+    def fill(tmp: Path) -> None:
+        for name, fn in files.items():
+            fn(tmp / name)
+
+    atomic_dir(out, fill, kind="compare")
+    return [out / name for name in files]

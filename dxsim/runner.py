@@ -21,11 +21,15 @@ from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
 from dxsim.results.metrics import empty_metrics
 from dxsim.results.datacentres import datacentre_table
+from dxsim.results.excel import write_workbook
+from dxsim.results.gis import write_gis
+from dxsim.results.metrics_csv import write_metrics_csv
 from dxsim.results.geo_tables import grid_5km, provinces_geojson
 from dxsim.results.summary import summarise
 from dxsim.results.villages import last_village_kpi, village_table, write_geojson
 from dxsim.results.writer import atomic_dir, check_output_dir, write_json, write_table
 from dxsim.scenario import canonical_json, load_scenario
+from dxsim.scenario.resolved import RESOLVED_NAME, extends_chain, resolved_toml
 from dxsim.scenario.schema import OPERATORS, Scenario
 from dxsim.sim.model import World, prepare_world, run_replication
 
@@ -96,17 +100,24 @@ class Simulated:
     grid: pl.DataFrame
     calibration: pl.DataFrame
     provinces: object  # GeoDataFrame of the province polygons (the map's basemap)
+    resolved_toml: str
     villages: pl.DataFrame | None = None
     datacentres: pl.DataFrame | None = None
 
 
 def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | None = None,
-             seed: int | None = None, reps: int | None = None, progress: Progress | None = None,
+             chain: list[Path] | None = None, seed: int | None = None, reps: int | None = None,
+             progress: Progress | None = None,
              on_replication: Callable[[int, int], None] | None = None) -> Simulated:
-    """Prepare the world, run all replications and summarise; writes nothing."""
+    """Prepare the world, run all replications and summarise; writes nothing.
+
+    `chain`: the files the scenario came from, base first (recorded in scenario.resolved.toml).
+    """
     say = progress or (lambda _m: None)
     seed = scenario.seed if seed is None else int(seed)
     reps = scenario.replications if reps is None else int(reps)
+    used = scenario.model_copy(update={"seed": seed, "replications": reps})
+    resolved = resolved_toml(used, list(chain or []))
     say("geodata")
     country = load_country(progress=say)
     world = prepare_world(scenario, country, scenario_dir=scenario_dir, progress=say)
@@ -161,7 +172,7 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
     }
     sites = sites_table(world, first.on_air_day, first.operator)
     return Simulated(scenario, Path(scenario_dir), summary, metrics, sites, grid, calib, world.country.provinces,
-                     villages, dcs)
+                     resolved, villages, dcs)
 
 
 def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = True, with_report: bool = True,
@@ -173,6 +184,7 @@ def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = T
 
     def fill(tmp: Path) -> None:
         write_json(tmp / "summary.json", sim.summary)
+        (tmp / RESOLVED_NAME).write_text(sim.resolved_toml, encoding="utf-8")
         write_table(tmp, "metrics", sim.metrics, csv=False)
         write_table(tmp, "sites_5g", sim.sites, csv=False)
         write_table(tmp, "grid_5km", sim.grid, csv=False)
@@ -199,7 +211,9 @@ def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = T
 
 def write_derived_tables(result_dir: Path) -> None:
     """metrics.csv, the GeoPackage/GeoParquet layers and the workbook, from the tables in `result_dir`."""
-    pl.read_parquet(result_dir / "metrics.parquet").write_csv(result_dir / "metrics.csv")
+    write_metrics_csv(result_dir)
+    write_gis(result_dir)
+    write_workbook(result_dir)
 
 
 def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = None,
@@ -211,7 +225,7 @@ def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = 
     scenario = load_scenario(path)
     if write and out_dir is not None:
         check_output_dir(out_dir)  # refuse a bad --out before minutes of work
-    sim = simulate(scenario, scenario_dir=path.parent, scenario_file=path, seed=seed, reps=reps,
+    sim = simulate(scenario, scenario_dir=path.parent, scenario_file=path, chain=extends_chain(path), seed=seed, reps=reps,
                    progress=progress, on_replication=on_replication)
     written = write_run(sim, out_dir, with_map=with_map, with_report=with_report, progress=progress) if write else None
     return RunOutput(scenario, sim.summary, sim.metrics, sim.sites, written, sim.villages)

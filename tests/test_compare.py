@@ -7,7 +7,9 @@ world (a renamed copy and push-5g differ from the base only in simulation-only s
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +17,9 @@ import polars as pl
 import pytest
 from pydantic import Field, ValidationError
 
-from dxsim.compare import compare_scenarios, kpi_rows, markdown, rich_table, write_compare
+from dxsim.compare import compare_scenarios, fmt_value, kpi_rows, markdown, rich_table, write_compare
 from dxsim.errors import DxsimInputError
+from dxsim.results.writer import MANIFEST
 from dxsim.scenario import Scenario, load_scenario, load_scenario_dict
 from dxsim.scenario.schema_budget import BudgetEnvelope, EnvelopeShares
 from dxsim.sim.finance_envelope import apply_envelope, envelope_allocation
@@ -103,7 +106,15 @@ def test_csv_and_markdown_shape(result, tmp_path):
     written = write_compare(result, tmp_path / "out")
     names = {p.name for p in written}
     assert {"compare.csv", "compare.md", "compare_quantiles.csv", "compare_replications.csv", "compare.json"} <= names
-    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temp files left
+    # no temp files left, only dxsim's manifest marks the folder as its own
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == [MANIFEST]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "compare.csv").write_text("my own table")
+    with pytest.raises(DxsimInputError, match="did not write"):
+        write_compare(result, user)
+    assert (user / "compare.csv").read_text() == "my own table"
     csv = pl.read_csv(tmp_path / "out" / "compare.csv")
     assert csv.columns == ["kpi", "label", "unit", "short", "short-copy", "push", "delta_short-copy", "delta_push"]
     assert csv["kpi"].n_unique() == csv.height  # one row per KPI
@@ -122,6 +133,134 @@ def test_csv_and_markdown_shape(result, tmp_path):
     assert markdown(result) == md
     reps = pl.read_csv(tmp_path / "out" / "compare_replications.csv")
     assert reps.columns == ["kpi", "scenario", "replication", "value", "delta"]
+
+
+def _leaves(d, path=()):
+    if isinstance(d, dict):
+        for k, v in d.items():
+            yield from _leaves(v, path + (str(k),))
+    else:
+        yield path, d
+
+
+def _attr(obj, path):
+    for p in path:
+        obj = obj[int(p) if isinstance(obj, dict) and p.isdigit() else p] if isinstance(obj, dict) else getattr(obj, p)
+    return obj
+
+
+def _as_file_states(v) -> str:
+    """A value written as the option file writes it, computed here, not with dxsim's formatter."""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def test_markdown_lists_what_push_5g_changes(result, tmp_path):
+    """compare.md names every field push-5g.toml sets, with the baseline's value and push-5g's."""
+    raw = tomllib.loads((SCEN / "push-5g.toml").read_text(encoding="utf-8"))
+    base = load_scenario(SCEN / "baseline.toml")
+    stated = {p: v for p, v in _leaves(raw) if p[0] not in ("extends", "name", "description")}
+    assert len(stated) >= 10
+    expected = {".".join(p): f"- `{'.'.join(p)}`: `{_as_file_states(_attr(base, p))}` → `{_as_file_states(v)}`"
+                for p, v in stated.items() if _attr(base, p) != v}
+    assert "crews.north.teams" in expected and "subsidy.window_end" in expected
+    write_compare(result, tmp_path)
+    md = (tmp_path / "compare.md").read_text(encoding="utf-8")
+    head, _, _table = md.partition("## KPIs")
+    section = head.split("**push**", 1)[1]
+    bullets = [ln for ln in section.splitlines() if ln.startswith("- ")]
+    assert sorted(bullets) == sorted(expected.values())
+    assert "**short-copy**" in head and "no field differs" in head.split("**short-copy**", 1)[1].split("**push**")[0]
+    assert md.index("## What each option changes") < md.index("| KPI |")  # above the KPI table
+    # one source: the CompareResult carries them, compare.json repeats them
+    assert {p for p, _a, _b in result.differences["push"]} == set(expected)
+    meta = json.loads((tmp_path / "compare.json").read_text(encoding="utf-8"))
+    by_field = {d["field"]: d for d in meta["differences"]["push"]}
+    assert by_field["subsidy.window_end"] == {"field": "subsidy.window_end", "baseline": "2025-12-31",
+                                              "option": raw["subsidy"]["window_end"].isoformat()}
+    assert meta["differences"]["short-copy"] == []
+
+
+def test_csv_dates_are_iso_and_deltas_whole_days(result, tmp_path):
+    from dxsim.results.summary import _decimal_year
+
+    write_compare(result, tmp_path)
+    csv = pl.read_csv(tmp_path / "compare.csv", infer_schema_length=0)  # every cell as written
+    kinds = result.kinds
+    dates_seen = 0
+    reps = pl.read_csv(tmp_path / "compare_replications.csv", infer_schema_length=0)
+    for row in csv.iter_rows(named=True):
+        mem = result.row(row["kpi"])
+        for s in result.scenarios:
+            cell, v = row[s], mem[s]
+            if kinds[row["kpi"]] == "date":
+                assert row["unit"].startswith("date")
+                if v is None:
+                    assert cell is None
+                    continue
+                d = dt.date.fromisoformat(cell)
+                assert len(cell) == 10 and _decimal_year(d) == pytest.approx(v, abs=1e-9), (row["kpi"], s, cell, v)
+                dates_seen += 1
+            elif v is None:
+                assert cell is None
+            else:
+                assert float(cell) == v, (row["kpi"], s)  # other cells: the same number, full precision
+        if kinds[row["kpi"]] == "date":
+            # delta: P50 of the paired day differences, recomputed from the per-replication dates
+            rr = reps.filter(pl.col("kpi") == row["kpi"])
+            for opt in result.options:
+                o = dict(rr.filter(pl.col("scenario") == opt).select("replication", "value").iter_rows())
+                b = dict(rr.filter(pl.col("scenario") == result.baseline).select("replication", "value").iter_rows())
+                diffs = []
+                for r in sorted(b):
+                    if o[r] is None and b[r] is None:
+                        diffs.append(0)
+                    elif o[r] is None or b[r] is None:
+                        diffs = None
+                        break
+                    else:
+                        diffs.append((dt.date.fromisoformat(o[r]) - dt.date.fromisoformat(b[r])).days)
+                cell = row[f"delta_{opt}"]
+                if diffs is None:
+                    assert cell is None
+                else:
+                    assert int(cell) == sorted(diffs)[(len(diffs) - 1) // 2], (row["kpi"], opt)
+    assert dates_seen >= 3
+    q = pl.read_csv(tmp_path / "compare_quantiles.csv", infer_schema_length=0)
+    for r in q.filter(pl.col("kpi") == "year_5g_pop_90pct").iter_rows(named=True):
+        for c in ("p10", "p50", "p90"):
+            if r[c] is not None:
+                assert dt.date.fromisoformat(r[c]).year >= 2025
+    assert reps.filter(pl.col("kpi") == "year_5g_pop_90pct")["value"].drop_nulls().map_elements(
+        dt.date.fromisoformat, return_dtype=pl.Date).len() > 0
+
+
+def test_rich_differences_render(result):
+    from rich.console import Console
+
+    from dxsim.compare import rich_differences
+
+    con = Console(width=220, record=True)
+    con.print(rich_differences(result))
+    text = con.export_text()
+    assert "crews.north.teams" in text and "no field differs" in text
+
+
+def test_decimal_year_to_date_inverts_the_summary_convention():
+    from dxsim.results.summary import decimal_year_to_date
+    from dxsim.results.summary import _decimal_year
+
+    d = dt.date(2024, 1, 1)
+    while d < dt.date(2032, 1, 1):  # leap and common years, every day
+        assert decimal_year_to_date(_decimal_year(d)) == d
+        d += dt.timedelta(days=1)
+    assert decimal_year_to_date(math.nan) is None and decimal_year_to_date(None) is None
+    assert fmt_value(_decimal_year(dt.date(2028, 3, 1)), "decimal year") == "2028-03"  # not February
 
 
 def test_rich_table_renders(result):

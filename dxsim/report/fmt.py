@@ -10,6 +10,8 @@ import datetime as dt
 import math
 import re
 
+from dxsim.results.summary import decimal_year_to_date
+
 # KPI key -> (label with unit, kind). Kind picks the number format (see fmt_value).
 KPI_LABELS: dict[str, tuple[str, str]] = {
     # 5G
@@ -104,11 +106,8 @@ def kpi_label(key: str) -> tuple[str, str]:
 
 def decimal_year_to_month(v: float) -> str:
     """Decimal year (as in summary.json: year + day-of-year / days-in-year) -> 'YYYY-MM'."""
-    year = int(math.floor(v))
-    start = dt.date(year, 1, 1)
-    days = (dt.date(year + 1, 1, 1) - start).days
-    d = start + dt.timedelta(days=min(days - 1, max(0, round((v - year) * days))))
-    return f"{d.year}-{d.month:02d}"
+    d = decimal_year_to_date(v)
+    return f"{d.year}-{d.month:02d}" if d is not None else "not reached"
 
 
 def _is_missing(v) -> bool:

@@ -18,6 +18,23 @@ def _decimal_year(d: dt.date) -> float:
     return d.year + (d - start).days / (dt.date(d.year + 1, 1, 1) - start).days
 
 
+def decimal_year_to_date(v: float | None) -> dt.date | None:
+    """Decimal year (year + day of year / days in the year, as summary.json writes it) -> date.
+
+    The exact inverse of :func:`dxsim.results.summary._decimal_year`; None for a date never
+    reached (NaN/None) or out of the calendar.
+    """
+    if v is None or not math.isfinite(v):
+        return None
+    year = math.floor(v)
+    try:
+        start = dt.date(year, 1, 1)
+        days = (dt.date(year + 1, 1, 1) - start).days
+    except (ValueError, OverflowError):
+        return None
+    return start + dt.timedelta(days=min(days - 1, max(0, round((v - year) * days))))
+
+
 def first_date_reaching(national: pl.DataFrame, metric: str, threshold: float) -> dict[int, float]:
     """Per replication: decimal year of the first month end with metric >= threshold (NaN if never)."""
     out = {}

@@ -1,0 +1,255 @@
+"""Excel workbook of a run (`results.xlsx`), written with XlsxWriter through polars' `write_excel`.
+
+Read from the run's result files only (never the model). Sheets:
+
+- `About`: scenario, file, SHA-256, seed, replications, dxsim version, horizon; data sources with their
+  licence and synthetic flag (summary.json); what each sheet holds.
+- `KPIs`: every KPI of summary.json with its unit, P50, P10 and P90 (P10/P90 empty with one replication);
+  `year_*` KPIs (decimal years) also as dates.
+- `Provinces by year`: one row per province and year end: code (text), name, the year end (a date) and
+  the P50 over replications of each per-province metric (levels at the year end, flows summed over the
+  year, as in the GeoPackage; see dxsim.results.run_files).
+- `Villages` and `Data centres` (when the run models them): one row per village / data centre.
+
+Dates are real Excel dates, the header row is frozen, columns are sized to their contents, and text
+from the tables is always written as text (never turned into a formula or a link).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dxsim.results.run_files import (
+    metric_order, province_names, province_year_table, read_metrics, read_summary, read_table,
+)
+from dxsim.results.writer import atomic_file
+
+XLSX_NAME = "results.xlsx"
+SHEETS = ("About", "KPIs", "Provinces by year", "Villages", "Data centres")
+_MAX_WIDTH_PX = 420  # long texts (sources, reasons) wrap the view otherwise
+_WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+# per-province metric -> column header (metrics not listed keep their name)
+PROVINCE_LABELS = {
+    "stations_5g": "5G stations",
+    "stations_5g_added": "5G stations added in the year",
+    "stations_4g": "4G stations",
+    "pop_covered_5g": "People covered by 5G",
+    "pop_covered_5g_pct": "5G population coverage (%)",
+    "pop_covered_4g": "People covered by 4G",
+    "pop_covered_4g_pct": "4G population coverage (%)",
+    "capex_vnd_bn": "5G capex in the year (VND bn)",
+    "villages_connected": "Villages connected",
+    "villages_unconnected": "Villages not connected",
+    "village_pop_connected": "People in connected villages",
+    "village_capex_vnd_bn": "Village capex in the year (VND bn)",
+    "dc_it_capacity_mw": "Data-centre IT capacity (MW)",
+    "dc_facility_power_mw": "Data-centre facility power (MW)",
+    "racks": "Data-centre racks",
+    "gpus_installed": "GPUs installed",
+}
+
+# table column -> header; the first ones of each list are required, the rest written when present
+VILLAGE_REQUIRED = ("village_id", "name", "province", "power", "backhaul", "cost_vnd_bn", "connected_date",
+                    "synthetic")
+VILLAGE_LABELS = {
+    "village_id": "Village ID", "name": "Name", "gso34": "Province code", "province": "Province",
+    "commune": "Commune", "population": "Population", "terrain_class": "Terrain", "power": "Power option",
+    "backhaul": "Backhaul option", "feasible": "Feasible", "status": "Status", "cost_vnd_bn": "Cost (VND bn)",
+    "opex_vnd_bn_per_year": "Opex (VND bn per year)", "started_date": "Works started",
+    "power_date": "Power delivered", "connected_date": "Connected", "connected_date_p10": "Connected P10",
+    "connected_date_p50": "Connected P50", "connected_date_p90": "Connected P90",
+    "people_connected": "People connected", "synthetic": "Synthetic", "lon": "Longitude", "lat": "Latitude",
+    "reason": "Why this option",
+}
+DC_REQUIRED = ("dc_id", "name", "it_mw_end", "synthetic")
+DC_LABELS = {
+    "dc_id": "DC ID", "name": "Name", "operator": "Operator", "gso34": "Province code", "province": "Province",
+    "status": "Status at start", "kind": "Kind", "cooling": "Cooling", "pue": "PUE",
+    "it_mw_design": "Design IT capacity (MW)", "start_it_mw": "IT capacity at start (MW)",
+    "it_mw_end": "IT capacity at end (MW)", "racks_end": "Racks at end",
+    "facility_power_mw_end": "Facility power at end (MW)", "gpus_end": "GPUs at end",
+    "phases_commissioned": "Phases commissioned", "opened": "Opened", "first_phase_date": "First phase in run",
+    "last_phase_date": "Last phase in run", "went_ahead": "Went ahead", "synthetic": "Synthetic",
+    "lon": "Longitude", "lat": "Latitude", "source": "Source",
+}
+
+_UNIT_SUFFIXES = (("_pct", "%"), ("_vnd_bn", "VND bn"), ("_vnd_m", "VND m"), ("_mw", "MW"))
+_PERIOD = re.compile(r"_(\d{4}_\d{2}|start|end|total)$")
+_UNIT_FALLBACK = {"villages_no_feasible_option": "villages"}
+
+
+def kpi_unit(name: str) -> str:
+    """Unit of a summary.json KPI from its name (units are in the names) or the metric it reads; '' if unknown."""
+    if name.startswith("year_"):
+        return "decimal year"
+    base = _PERIOD.sub("", name)
+    for suffix, unit in _UNIT_SUFFIXES:
+        if base.endswith(suffix):
+            return unit
+    from dxsim.results.metrics import METRICS
+
+    if base in METRICS:
+        groups = re.findall(r"\(([^()]*)\)", METRICS[base])
+        if groups:
+            return groups[-1].split(";")[0].strip()
+    return _UNIT_FALLBACK.get(name, "")
+
+
+def decimal_year_date(value: float | None) -> dt.date | None:
+    """Inverse of summary.json's decimal year (2026.830137 -> 2026-10-31); None stays None."""
+    if value is None or not math.isfinite(value):
+        return None
+    year = int(math.floor(value))
+    start = dt.date(year, 1, 1)
+    days = (dt.date(year + 1, 1, 1) - start).days
+    return start + dt.timedelta(days=round((value - year) * days))
+
+
+def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
+    """One row per KPI (P10/P90 folded in from `<kpi>_p10` / `<kpi>_p90`)."""
+    names = [k for k in kpis if not (k.endswith(("_p10", "_p90")) and k[:-4] in kpis)]
+    rows = []
+    for k in names:
+        p50, p10, p90 = kpis[k], kpis.get(f"{k}_p10"), kpis.get(f"{k}_p90")
+        is_year = k.startswith("year_")
+        rows.append({"KPI": k, "Unit": kpi_unit(k), "P50": p50, "P10": p10, "P90": p90,
+                     "P50 date": decimal_year_date(p50) if is_year else None,
+                     "P10 date": decimal_year_date(p10) if is_year else None,
+                     "P90 date": decimal_year_date(p90) if is_year else None})
+    schema = {"KPI": pl.String, "Unit": pl.String, "P50": pl.Float64, "P10": pl.Float64, "P90": pl.Float64,
+              "P50 date": pl.Date, "P10 date": pl.Date, "P90 date": pl.Date}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def province_frame(metrics: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+    """One row per province and year end; metric columns labelled (PROVINCE_LABELS)."""
+    table = province_year_table(metrics)
+    order = metric_order(table["metric"].unique().to_list())
+    wide = table.pivot(on="metric", index=["area", "date"], values="value").sort("area", "date")
+    name_df = pl.DataFrame({"area": list(names), "_name": list(names.values())})
+    wide = wide.join(name_df, on="area", how="left").select(
+        pl.col("area").alias("Province code"), pl.col("_name").alias("Province"), pl.col("date").alias("Year end"),
+        *[pl.col(m).alias(PROVINCE_LABELS.get(m, m)) for m in order])
+    return wide
+
+
+def entity_frame(df: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
+    """Known columns in sheet order with readable headers."""
+    return df.select([pl.col(c).alias(h) for c, h in labels.items() if c in df.columns])
+
+
+def _clean(df: pl.DataFrame) -> pl.DataFrame:
+    """NaN/inf -> empty cells (XlsxWriter cannot store them)."""
+    return df.with_columns([pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c)
+                            for c, t in df.schema.items() if t.is_float()])
+
+
+def _number_formats(df: pl.DataFrame) -> dict[str, str]:
+    """Whole-number float columns as '#,##0', coordinates with 6 decimals (~0.1 m), others with two."""
+    out = {}
+    for c, t in df.schema.items():
+        if c in ("Longitude", "Latitude"):
+            out[c] = "0.000000"
+        elif t.is_float():
+            s = df[c].drop_nulls()
+            whole = s.len() > 0 and bool((s == s.round(0)).all())
+            out[c] = "#,##0" if whole else "#,##0.00"
+    return out
+
+
+def _table_sheet(wb: Any, name: str, df: pl.DataFrame, frozen_columns: int = 0,
+                 formats: dict[str, str] | None = None) -> None:
+    df = _clean(df)
+    df.write_excel(workbook=wb, worksheet=name, column_formats={**_number_formats(df), **(formats or {})},
+                   dtype_formats={pl.Date: "yyyy-mm-dd"}, freeze_panes=(1, frozen_columns),
+                   table_name=re.sub(r"\W", "_", name), autofit=False)
+    wb.get_worksheet_by_name(name).autofit(max_width=_MAX_WIDTH_PX)
+
+
+def _about_sheet(wb: Any, summary: dict[str, Any], sheets: dict[str, str]) -> None:
+    ws = wb.add_worksheet("About")
+    bold = wb.add_format({"bold": True})
+    date = wb.add_format({"num_format": "yyyy-mm-dd", "align": "left"})
+    ws.write_string(0, 0, "dxsim results", wb.add_format({"bold": True, "font_size": 14}))
+    horizon = summary.get("horizon") or {}
+    rows: list[tuple[str, Any]] = [
+        ("Scenario", summary.get("scenario")), ("Scenario file", summary.get("scenario_file")),
+        ("Scenario SHA-256", summary.get("scenario_sha256")), ("Seed", summary.get("seed")),
+        ("Replications", summary.get("reps")), ("dxsim version", summary.get("dxsim_version")),
+        ("Horizon start", horizon.get("start_date")), ("Horizon end", horizon.get("end_date")),
+    ]
+    r = 2
+    for key, value in rows:
+        ws.write_string(r, 0, key, bold)
+        if isinstance(value, bool) or value is None:
+            ws.write_string(r, 1, "" if value is None else str(value))
+        elif isinstance(value, (int, float)):
+            ws.write_number(r, 1, value)
+        elif key.startswith("Horizon") and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+            ws.write_datetime(r, 1, dt.datetime.fromisoformat(str(value)), date)
+        else:
+            ws.write_string(r, 1, str(value))
+        r += 1
+    r += 1
+    ws.write_string(r, 0, "Data sources", bold)
+    ws.write_string(r, 1, "Licence", bold)
+    ws.write_string(r, 2, "Synthetic", bold)
+    for src in summary.get("data_sources") or []:
+        r += 1
+        ws.write_string(r, 0, str(src.get("name", "")))
+        ws.write_string(r, 1, str(src.get("licence", "")))
+        ws.write_boolean(r, 2, bool(src.get("synthetic")))
+    r += 2
+    ws.write_string(r, 0, "Sheet", bold)
+    ws.write_string(r, 1, "What it holds", bold)
+    for sheet, what in sheets.items():
+        r += 1
+        ws.write_string(r, 0, sheet)
+        ws.write_string(r, 1, what)
+    ws.freeze_panes(1, 0)
+    ws.autofit(max_width=_MAX_WIDTH_PX)
+
+
+def write_workbook(result_dir: Path) -> Path:
+    """Write `results.xlsx` into `result_dir` from the run's summary.json and result tables."""
+    import xlsxwriter
+
+    result_dir = Path(result_dir)
+    summary = read_summary(result_dir)
+    kpis = kpi_frame(summary["kpis"])
+    provinces = province_frame(read_metrics(result_dir), province_names(result_dir))
+    villages = read_table(result_dir, "villages.parquet", VILLAGE_REQUIRED, required=False)
+    dcs = read_table(result_dir, "datacentres.parquet", DC_REQUIRED, required=False)
+    reps = "P50 over replications" if (summary.get("reps") or 1) > 1 else "one replication"
+    about = {
+        "KPIs": "summary.json KPIs: unit, P50, P10, P90 (P10/P90 with several replications); year_* also as dates",
+        "Provinces by year": f"per province and year end ({reps}): levels at the year end, flows "
+                             "(added, capex) summed over the year's months in the horizon",
+        "Villages": ("one row per village, replication 0's dates (villages.parquet)" if villages is not None
+                     else "not modelled in this run: no sheet"),
+        "Data centres": ("one row per data centre and project, replication 0's end state (datacentres.parquet)"
+                         if dcs is not None else "not modelled in this run: no sheet"),
+    }
+
+    def write(tmp: Path) -> None:
+        wb = xlsxwriter.Workbook(str(tmp), _WORKBOOK_OPTIONS)
+        try:
+            _about_sheet(wb, summary, about)
+            # one column holds counts, percentages and decimal years: Excel's General shows each as stored
+            _table_sheet(wb, "KPIs", kpis, 1, dict.fromkeys(("P50", "P10", "P90"), "General"))
+            _table_sheet(wb, "Provinces by year", provinces, 3)
+            if villages is not None:
+                _table_sheet(wb, "Villages", entity_frame(villages, VILLAGE_LABELS), 2)
+            if dcs is not None:
+                _table_sheet(wb, "Data centres", entity_frame(dcs, DC_LABELS), 2)
+        finally:
+            wb.close()
+
+    return atomic_file(result_dir / XLSX_NAME, write)

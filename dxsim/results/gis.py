@@ -1,0 +1,152 @@
+"""GIS-ready outputs of a run: one GeoPackage (`results.gpkg`) and GeoParquet copies of the spatial tables.
+
+Read from the run's own result tables only (never the model), written with geopandas/pyogrio:
+
+- `results.gpkg` layers, all in EPSG:4326:
+  `provinces` (boundaries from provinces.geojson plus, per year end, the P50 over replications of every
+  metric the run reports per province, as `<metric>_<year>`, e.g. `stations_5g_2026`,
+  `pop_covered_5g_pct_2026`; levels at the year end, flows such as `capex_vnd_bn` summed over the year,
+  see dxsim.results.run_files; a horizon ending mid-year adds `<metric>_<year>_<mm>`),
+  `villages` and `datacentres` (points, when the run models them), `sites_5g` (points, replication 0's
+  stations on air at the end), `grid_5km` (the 5 km squares as polygons: built in the metric CRS the grid
+  was aggregated in, EPSG:3405 VN-2000 / UTM 48N, then reprojected).
+- The same layers as GeoParquet (`<layer>.geo.parquet`, GeoParquet 1.1 `geo` metadata, WKB geometry), so
+  the plain `*.parquet` tables that the map and report read keep their schema.
+
+Distances in the tables (`radius_m`, `grid_distance_km`, ...) were computed by the model in the metric
+CRS; the exports only carry them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from dxsim.errors import DxsimInputError
+from dxsim.results.run_files import (
+    metric_order, period_tag, province_year_table, read_metrics, read_provinces, read_table,
+)
+from dxsim.results.writer import atomic_file
+
+GPKG_NAME = "results.gpkg"
+GPKG_VERSION = "1.3"  # GDAL < 3.7 (Debian 12's 3.6, older QGIS) warns that 1.4 "may only be partially supported"
+GEOPARQUET_SUFFIX = ".geo.parquet"
+CRS = "EPSG:4326"
+GRID_METRIC_CRS = "EPSG:3405"  # VN-2000 / UTM zone 48N: the CRS dxsim.results.geo_tables aggregates the grid in
+_GRID_CHECK_DEG = 1e-6  # grid centres' stored lon/lat must match x_m/y_m reprojected to this precision
+
+# point tables: file, required columns
+POINT_TABLES = {
+    "villages": ("villages.parquet", ("village_id", "lon", "lat")),
+    "sites_5g": ("sites_5g.parquet", ("lon", "lat", "gso34")),
+    "datacentres": ("datacentres.parquet", ("dc_id", "lon", "lat")),
+}
+GRID_COLUMNS = ("lon", "lat", "x_m", "y_m", "size_km")
+
+
+def _geoframe(df: pl.DataFrame, geometry: Any, crs: str) -> Any:
+    """GeoDataFrame keeping Arrow types (dates stay dates, nullable ints stay ints) for GPKG and Parquet."""
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(df.to_pandas(use_pyarrow_extension_array=True), geometry=geometry, crs=crs)
+
+
+def province_layer(result_dir: Path) -> Any:
+    """Province polygons with `<metric>_<period>` columns (P50 over replications) from metrics.parquet."""
+    from shapely.geometry import MultiPolygon
+
+    provinces = read_provinces(result_dir)
+    # one geometry type per layer (GIS tools expect it; the GPKG driver would promote anyway)
+    provinces = provinces.set_geometry(
+        [MultiPolygon([g]) if g is not None and g.geom_type == "Polygon" else g for g in provinces.geometry],
+        crs=provinces.crs)
+    table = province_year_table(read_metrics(result_dir))
+    if table.is_empty():
+        return provinces
+    order = {m: i for i, m in enumerate(metric_order(table["metric"].unique().to_list()))}
+    table = (table.with_columns(
+        (pl.col("metric") + "_" + pl.col("date").map_elements(period_tag, return_dtype=pl.String)).alias("column"),
+        pl.col("metric").replace_strict(order, return_dtype=pl.Int64).alias("_order"))
+        .sort("_order", "date"))
+    columns = list(dict.fromkeys(table["column"].to_list()))
+    wide = table.pivot(on="column", index="area", values="value").select("area", *columns)
+    unknown = sorted(set(wide["area"].to_list()) - set(provinces["gso34"]))
+    if unknown:
+        raise DxsimInputError("province code not in provinces.geojson", file=Path(result_dir) / "metrics.parquet",
+                              field="area", value=unknown[0], allowed="VN or a gso34 code of provinces.geojson")
+    kpis = wide.to_pandas(use_pyarrow_extension_array=True).rename(columns={"area": "gso34"})
+    geometry = provinces.geometry.name
+    merged = provinces.merge(kpis, on="gso34", how="left")
+    return merged[[c for c in merged.columns if c != geometry] + [geometry]]
+
+
+def point_layer(result_dir: Path, layer: str) -> Any | None:
+    """Points from a table's lon/lat (None when the run did not write the table)."""
+    import geopandas as gpd
+
+    name, cols = POINT_TABLES[layer]
+    df = read_table(result_dir, name, cols, required=(layer == "sites_5g"))
+    if df is None:
+        return None
+    return _geoframe(df, gpd.points_from_xy(df["lon"].to_numpy(), df["lat"].to_numpy()), CRS)
+
+
+def grid_layer(result_dir: Path) -> Any:
+    """5 km squares as polygons: corners in the metric CRS, reprojected to EPSG:4326."""
+    import shapely
+    from pyproj import Transformer
+
+    df = read_table(result_dir, "grid_5km.parquet", GRID_COLUMNS)
+    assert df is not None  # required
+    x, y = df["x_m"].to_numpy(), df["y_m"].to_numpy()
+    to_lonlat = Transformer.from_crs(GRID_METRIC_CRS, CRS, always_xy=True)
+    lon, lat = to_lonlat.transform(x, y)
+    err = max(float(np.max(np.abs(lon - df["lon"].to_numpy()), initial=0.0)),
+              float(np.max(np.abs(lat - df["lat"].to_numpy()), initial=0.0)))
+    if not err <= _GRID_CHECK_DEG:
+        raise DxsimInputError(f"grid centres do not match x_m/y_m in {GRID_METRIC_CRS} (off by {err:.3g} degrees)",
+                              file=Path(result_dir) / "grid_5km.parquet", field="lon",
+                              allowed=f"lon/lat = x_m/y_m reprojected from {GRID_METRIC_CRS}")
+    half = df["size_km"].to_numpy() * 500.0
+    boxes = shapely.box(x - half, y - half, x + half, y + half)
+    gdf = _geoframe(df, boxes, GRID_METRIC_CRS)
+    return gdf.to_crs(CRS)
+
+
+def gis_layers(result_dir: Path) -> dict[str, Any]:
+    """Layer name -> GeoDataFrame in EPSG:4326, in the order they are written (absent tables skipped)."""
+    result_dir = Path(result_dir)
+    if not result_dir.is_dir():
+        raise DxsimInputError("not a result directory (run `dxsim run` first)", file=result_dir)
+    layers: dict[str, Any] = {"provinces": province_layer(result_dir)}
+    for name in ("villages", "datacentres", "sites_5g"):
+        gdf = point_layer(result_dir, name)
+        if gdf is not None:
+            layers[name] = gdf
+    layers["grid_5km"] = grid_layer(result_dir)
+    return layers
+
+
+def _write_gpkg(layers: dict[str, Any], path: Path) -> None:
+    with warnings.catch_warnings():
+        # the hidden temporary name does not end in .gpkg; the final name does
+        warnings.filterwarnings("ignore", message=".*filename extension should be 'gpkg'", category=RuntimeWarning)
+        warnings.filterwarnings("ignore", message=".*non conformant file extension", category=RuntimeWarning)
+        for name, gdf in layers.items():
+            gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio", use_arrow=True,
+                        dataset_options={"VERSION": GPKG_VERSION})
+
+
+def write_gis(result_dir: Path) -> list[Path]:
+    """Write results.gpkg and one `<layer>.geo.parquet` per layer into `result_dir`; return their paths."""
+    result_dir = Path(result_dir)
+    layers = gis_layers(result_dir)
+    written = [atomic_file(result_dir / GPKG_NAME, lambda tmp: _write_gpkg(layers, tmp))]
+    for name, gdf in layers.items():
+        written.append(atomic_file(result_dir / f"{name}{GEOPARQUET_SUFFIX}",
+                                   lambda tmp, g=gdf: g.to_parquet(tmp, index=False, geometry_encoding="WKB")))
+    return written

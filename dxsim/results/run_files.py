@@ -1,0 +1,156 @@
+"""Read a run's result tables for the GIS, Excel and CSV exports, and derive the per-province year table.
+
+Like the map and the report, these exports are views of a result folder: they read only the files
+`dxsim run` wrote there (summary.json, metrics.parquet, provinces.geojson, the entity tables), so
+they also work on a folder copied from another machine, and never import the model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dxsim.errors import DxsimInputError
+
+NATIONAL_CODE = "VN"
+NATIONAL_NAME = "Việt Nam"
+
+# metrics that count something happening *in the month*: a year's value is the sum of its months;
+# every other metric is a level (stations on air, people covered, MW installed) read at the year end
+FLOW_METRICS = frozenset({
+    "stations_5g_added", "capex_vnd_bn", "subsidy_paid_vnd_bn", "village_capex_vnd_bn", "compute_capex_vnd_bn",
+})
+
+METRICS_COLUMNS = ("date", "replication", "area", "metric", "value")
+
+
+def need(result_dir: Path, name: str) -> Path:
+    """Path of a file the run must have written (one-line error naming it otherwise)."""
+    p = Path(result_dir) / name
+    if not p.is_file():
+        raise DxsimInputError(f"missing {name} (written by `dxsim run`)", file=p)
+    return p
+
+
+def read_table(result_dir: Path, name: str, columns: Iterable[str] = (), *,
+               required: bool = True) -> pl.DataFrame | None:
+    """A parquet table of the run; None when optional and absent. Checks the columns the caller relies on."""
+    p = Path(result_dir) / name
+    if not p.is_file():
+        if required:
+            need(result_dir, name)
+        return None
+    try:
+        df = pl.read_parquet(p)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise DxsimInputError(f"unreadable parquet table ({type(exc).__name__})", file=p) from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DxsimInputError("column missing", file=p, field=missing[0],
+                              allowed=f"a table written by `dxsim run` with columns {', '.join(columns)}")
+    return df
+
+
+def read_summary(result_dir: Path) -> dict[str, Any]:
+    """summary.json as a dict (scenario, seed, reps, version, horizon, data_sources, kpis)."""
+    p = need(result_dir, "summary.json")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DxsimInputError(f"unreadable JSON ({type(exc).__name__})", file=p) from None
+    if not isinstance(data, dict) or not isinstance(data.get("kpis"), dict):
+        raise DxsimInputError("not a dxsim summary", file=p, field="kpis", allowed="an object of KPI name -> number")
+    return data
+
+
+def read_metrics(result_dir: Path) -> pl.DataFrame:
+    """metrics.parquet: the tidy long table (date, replication, area, metric, value)."""
+    df = read_table(result_dir, "metrics.parquet", METRICS_COLUMNS)
+    assert df is not None  # required
+    if df.schema["date"] != pl.Date:
+        raise DxsimInputError("dates are not a date column", file=Path(result_dir) / "metrics.parquet",
+                              field="date", value=str(df.schema["date"]), allowed="Date")
+    return df
+
+
+def read_provinces(result_dir: Path) -> Any:
+    """provinces.geojson as a GeoDataFrame in EPSG:4326 (gso34, name34, name_ascii, region3, pop, geometry)."""
+    import geopandas as gpd
+
+    p = need(result_dir, "provinces.geojson")
+    try:
+        gdf = gpd.read_file(p, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises its own DataSourceError family
+        raise DxsimInputError(f"unreadable GeoJSON ({type(exc).__name__})", file=p) from None
+    for col in ("gso34", "name34"):
+        if col not in gdf.columns:
+            raise DxsimInputError("property missing", file=p, field=col, allowed="gso34, name34 per feature")
+    if gdf.crs is None or gdf.crs.to_epsg() != 4326:
+        raise DxsimInputError("unexpected CRS", file=p, field="crs", value=str(gdf.crs), allowed="EPSG:4326")
+    gdf["gso34"] = gdf["gso34"].astype(str)
+    return gdf
+
+
+def province_names(result_dir: Path) -> dict[str, str]:
+    """gso34 code -> province name (Vietnamese), from provinces.geojson; plus VN -> the country."""
+    p = need(result_dir, "provinces.geojson")
+    try:
+        feats = json.loads(p.read_text(encoding="utf-8"))["features"]
+        names = {str(f["properties"]["gso34"]): str(f["properties"]["name34"]) for f in feats}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise DxsimInputError(f"unreadable provinces ({type(exc).__name__})", file=p,
+                              allowed="a FeatureCollection with gso34 and name34 properties") from None
+    return {NATIONAL_CODE: NATIONAL_NAME, **names}
+
+
+def year_end_dates(dates: Iterable[dt.date]) -> list[dt.date]:
+    """Each December month end in the table, plus the horizon's last month end when it is not a December."""
+    ds = sorted(set(dates))
+    out = [d for d in ds if d.month == 12]
+    if ds and ds[-1].month != 12:
+        out.append(ds[-1])
+    return out
+
+
+def period_tag(d: dt.date) -> str:
+    """Column suffix of a year end: `2026` for December, `2030_06` for a horizon ending in June."""
+    return f"{d.year}" if d.month == 12 else f"{d.year}_{d.month:02d}"
+
+
+def province_year_table(metrics: pl.DataFrame) -> pl.DataFrame:
+    """Per province, metric and year end: the P50 over replications of the year's value (long form).
+
+    Levels are read at the year end; FLOW_METRICS are summed over that year's months. The P50 is the
+    lower median (an observed value, as in summary.json), taken per cell: two columns of one province
+    may come from different replications. Columns: area, date (the year end), metric, value.
+    """
+    prov = metrics.filter(pl.col("area") != NATIONAL_CODE)
+    ends = year_end_dates(prov["date"].to_list())
+    if not ends:
+        return pl.DataFrame(schema={"area": pl.String, "date": pl.Date, "metric": pl.String, "value": pl.Float64})
+    end_of = pl.DataFrame({"year": [d.year for d in ends], "end": ends}, schema={"year": pl.Int32, "end": pl.Date})
+    prov = prov.with_columns(pl.col("date").dt.year().cast(pl.Int32).alias("year")).join(end_of, on="year")
+    flows = pl.col("metric").is_in(list(FLOW_METRICS))
+    levels = prov.filter(~flows & (pl.col("date") == pl.col("end")))
+    sums = (prov.filter(flows & (pl.col("date") <= pl.col("end")))
+            .group_by("replication", "area", "metric", "end").agg(pl.col("value").sum()))
+    per_rep = pl.concat([levels.select("replication", "area", "metric", "end", "value"),
+                         sums.select("replication", "area", "metric", "end", "value")])
+    return (per_rep.group_by("area", "end", "metric")
+            .agg(pl.col("value").quantile(0.5, interpolation="lower"))
+            .rename({"end": "date"})
+            .sort("area", "date", "metric"))
+
+
+def metric_order(metrics: Iterable[str]) -> list[str]:
+    """Metrics in the documented order (dxsim.results.metrics.METRICS), unknown ones last, alphabetically."""
+    from dxsim.results.metrics import METRICS
+
+    known = list(METRICS)
+    present = set(metrics)
+    return [m for m in known if m in present] + sorted(present - set(known))

@@ -1,0 +1,244 @@
+"""The fully resolved scenario: every value a run used, and what differs between two scenarios.
+
+An option file states only what it changes; a colleague handed an output folder must still see
+that the run used 900 northern teams. :func:`resolved_toml` writes every field after `extends` and
+the defaults as TOML, headed by the chain of files it came from, and the text loads back with
+:func:`dxsim.scenario.load_scenario` to an equal scenario (file paths are written absolute so the
+file loads from any folder). :func:`scenario_diff` lists the leaves where two scenarios differ, for
+`dxsim show --vs` and `dxsim compare`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import math
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from dxsim._version import __version__
+from dxsim.scenario.loader import _RELATIVE_FILES, scenario_chain
+from dxsim.scenario.schema import Scenario
+
+RESOLVED_NAME = "scenario.resolved.toml"
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_DOTTED_KEY = re.compile(r"[A-Za-z0-9_*-]+")
+
+
+class _Missing:
+    """A key one side has and the other lacks (e.g. a year only one scenario's table names)."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+# --------------------------------------------------------------------------- chain
+
+
+def extends_chain(path: str | os.PathLike[str]) -> list[Path]:
+    """The files a scenario came from, base first: the loader's own `extends` walk, not a second one."""
+    return scenario_chain(path)
+
+
+# --------------------------------------------------------------------------- plain values
+
+
+def _plain(value: Any) -> Any:
+    """A model_dump value as TOML-ready Python: string keys, lists, dates kept as dates."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return _plain(value.value)
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
+def scenario_values(scenario: Scenario, scenario_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Every field of the scenario as plain Python; with `scenario_dir`, data-file paths made absolute.
+
+    The loader stores `sites.file` and `villages.layer.file` relative to the loaded file's folder,
+    which means nothing once the values leave that folder.
+    """
+    data = _plain(scenario.model_dump(mode="python"))
+    if scenario_dir is not None:
+        base = os.path.realpath(os.fspath(scenario_dir))
+        for keys, _what, _allowed in _RELATIVE_FILES:
+            node: Any = data
+            for k in keys[:-1]:
+                node = node.get(k) if isinstance(node, dict) else None
+            if isinstance(node, dict) and isinstance(node.get(keys[-1]), str):
+                node[keys[-1]] = os.path.normpath(os.path.join(base, node[keys[-1]]))
+    return data
+
+
+# --------------------------------------------------------------------------- TOML
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else json.dumps(key)
+
+
+def _toml_value(value: Any) -> str:
+    """One TOML value, lists inline (the scenario files write short lists on one line)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_key(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None) + " }"
+    return tomli_w.dumps({"x": value}).partition(" = ")[2].rstrip("\n")
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _emit(node: dict[str, Any], path: tuple[str, ...], lines: list[str]) -> None:
+    """Key/value lines of one table (unset fields as comments), then its sub-tables and table arrays."""
+    for k, v in node.items():
+        if v is None:
+            lines.append(f"# {_key(k)} = (not set)")
+        elif not isinstance(v, dict) and not _is_table_array(v):
+            lines.append(f"{_key(k)} = {_toml_value(v)}")
+    for k, v in node.items():
+        sub = path + (k,)
+        header = ".".join(_key(p) for p in sub)
+        if isinstance(v, dict):
+            lines += ["", f"[{header}]"]
+            _emit(v, sub, lines)
+        elif _is_table_array(v):
+            for item in v:
+                lines += ["", f"[[{header}]]"]
+                _emit(item, sub, lines)
+
+
+def _comment(text: str) -> str:
+    """Text safe inside a TOML comment (no line breaks or control characters)."""
+    return json.dumps(text)[1:-1]
+
+
+def resolved_toml(scenario: Scenario, chain: list[Path]) -> str:
+    """The fully resolved scenario as TOML: header (chain, dxsim version), then every field.
+
+    `chain`: the scenario's files, base first (:func:`extends_chain`); its last file's folder is
+    the one the scenario's data-file paths are relative to, and they are written absolute.
+    """
+    top_dir = Path(chain[-1]).parent if chain else Path.cwd()
+    data = scenario_values(scenario, top_dir)
+    lines = [
+        f"# Resolved scenario {_comment(scenario.name)}: every field after `extends` and the defaults,",
+        f"# written by dxsim {__version__}. It loads back as it is (data-file paths are absolute).",
+        "# Made from (base first):",
+    ]
+    lines += [f"#   {_comment(os.fspath(p))}" for p in chain] or ["#   (no file)"]
+    lines.append("")
+    _emit(data, (), lines)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+# --------------------------------------------------------------------------- differences
+
+
+def dotted(path: tuple[str, ...]) -> str:
+    """A dotted field path as the loader's errors write it (odd keys in quotes)."""
+    return ".".join(p if _DOTTED_KEY.fullmatch(p) else json.dumps(p) for p in path)
+
+
+def leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """(path, value) for every leaf: tables are walked, lists and scalars are leaves."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from leaves(v, path + (str(k),))
+    else:
+        yield path, value
+
+
+def _common(p: tuple[str, ...], q: tuple[str, ...]) -> int:
+    n = 0
+    for x, y in zip(p, q):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
+        return False
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
+
+
+def scenario_diff(
+    a: Scenario,
+    b: Scenario,
+    *,
+    a_dir: str | os.PathLike[str] | None = None,
+    b_dir: str | os.PathLike[str] | None = None,
+) -> list[tuple[str, Any, Any]]:
+    """(dotted path, value in a, value in b) for every leaf that differs, in schema order.
+
+    A key only one side has (a year in a per-year table) gives :data:`MISSING` on the other side.
+    With `a_dir`/`b_dir` (each scenario file's folder) data-file paths are compared as absolute
+    paths, so the same file named from two folders is not a difference.
+    """
+    la = dict(leaves(scenario_values(a, a_dir)))
+    lb = dict(leaves(scenario_values(b, b_dir)))
+    order = list(la)
+    for p in lb:
+        if p not in la:  # next to its nearest relative in a, so a table's entries stay together
+            depth = max((_common(p, q) for q in order), default=0)
+            at = max((i for i, q in enumerate(order) if _common(p, q) == depth), default=len(order) - 1)
+            order.insert(at + 1, p)
+    out = []
+    for p in order:
+        va, vb = la.get(p, MISSING), lb.get(p, MISSING)
+        if not _same(va, vb):
+            out.append((dotted(p), va, vb))
+    return out
+
+
+def format_value(value: Any) -> str:
+    """A value as a scenario file would state it (dates ISO, lists and tables inline)."""
+    if value is MISSING:
+        return "(no entry)"
+    if value is None:
+        return "(not set)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, (dt.date, int, float)):
+        return value.isoformat() if isinstance(value, dt.date) else repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_key(str(k))} = {format_value(v)}" for k, v in value.items()) + " }"
+    return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    """A diff value for JSON: dates ISO, an absent key or unset field as null."""
+    if value is MISSING or value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,421 @@
+"""GIS-ready and Excel-ready outputs of a run: results.gpkg, *.geo.parquet, results.xlsx, metrics.csv.
+
+The session's baseline run (2 replications). The tests open only files in the run folder; the
+fixture is the folder the `dxsim run` command wrote, so the tests check the run's own files. Expected values are recomputed
+here from metrics.parquet and the entity tables with polars/numpy, not with the exporters' helpers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import polars as pl
+import pyarrow.parquet as pq
+import pyogrio
+import pytest
+import shapely
+from pyproj import CRS, Transformer
+
+from dxsim.errors import DxsimInputError
+from dxsim.results.excel import write_workbook
+from dxsim.results.gis import write_gis
+from dxsim.results.metrics import METRICS
+from dxsim.results.metrics_csv import write_metrics_csv
+from dxsim.results.run_files import FLOW_METRICS
+from dxsim.results.summary import _decimal_year
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
+N_PROVINCES = 34
+LAYERS = ("provinces", "villages", "datacentres", "sites_5g", "grid_5km")
+# layer -> the run's table it is built from
+SOURCES = {"provinces": "provinces.geojson", "villages": "villages.parquet", "datacentres": "datacentres.parquet",
+           "sites_5g": "sites_5g.parquet", "grid_5km": "grid_5km.parquet"}
+SHEETS = ["About", "KPIs", "Provinces by year", "Villages", "Data centres"]
+GEOMETRY_TYPE = re.compile(r"^(GeometryCollection|(Multi)?(Point|LineString|Polygon))( Z)?$")  # GeoParquet spec
+GRID_METRIC_EPSG = 3405  # VN-2000 / UTM 48N, the CRS the 5 km grid is aggregated in
+
+
+@pytest.fixture(scope="module")
+def run_dir(cli_baseline: Path) -> Path:
+    """The folder `dxsim run` itself wrote (GeoPackage, GeoParquet, workbook and metrics.csv included)."""
+    return cli_baseline
+
+
+@pytest.fixture(scope="module")
+def metrics(run_dir: Path) -> pl.DataFrame:
+    return pl.read_parquet(run_dir / "metrics.parquet")
+
+
+@pytest.fixture(scope="module")
+def summary(run_dir: Path) -> dict:
+    return json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def province_props(run_dir: Path) -> dict[str, dict]:
+    gj = json.loads((run_dir / "provinces.geojson").read_text(encoding="utf-8"))
+    return {f["properties"]["gso34"]: f["properties"] for f in gj["features"]}
+
+
+def source_rows(run_dir: Path, layer: str) -> int:
+    if layer == "provinces":
+        return len(json.loads((run_dir / SOURCES[layer]).read_text(encoding="utf-8"))["features"])
+    return pl.read_parquet(run_dir / SOURCES[layer]).height
+
+
+def year_ends(metrics: pl.DataFrame) -> list[dt.date]:
+    dates = sorted(metrics["date"].unique().to_list())
+    return [d for d in dates if d.month == 12] + ([dates[-1]] if dates[-1].month != 12 else [])
+
+
+def expected_province_value(metrics: pl.DataFrame, metric: str, area: str, end: dt.date) -> float:
+    """P50 (inverted-CDF, as summary.json) over replications of the year's value, recomputed with numpy."""
+    m = metrics.filter((pl.col("metric") == metric) & (pl.col("area") == area))
+    per_rep = []
+    for rep in sorted(m["replication"].unique().to_list()):
+        r = m.filter(pl.col("replication") == rep)
+        if metric in FLOW_METRICS:
+            per_rep.append(float(r.filter(pl.col("date").dt.year() == end.year)["value"].sum()))
+        else:
+            per_rep.append(float(r.filter(pl.col("date") == end)["value"].item()))
+    return float(np.quantile(np.array(per_rep), 0.5, method="inverted_cdf"))
+
+
+# --------------------------------------------------------------------------- GeoPackage
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_gpkg_layer_opens_with_crs_and_rows(run_dir, layer):
+    gdf = gpd.read_file(run_dir / "results.gpkg", layer=layer)
+    assert gdf.crs is not None and gdf.crs.to_epsg() == 4326
+    assert len(gdf) == source_rows(run_dir, layer) > 0
+    assert gdf.geometry.notna().all() and gdf.geometry.is_valid.all()
+    if layer == "provinces":
+        assert len(gdf) == N_PROVINCES
+
+
+def test_ogrinfo_lists_the_layers(run_dir):
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is None:
+        pytest.skip("ogrinfo (Debian gdal-bin) is not installed")
+    r = subprocess.run([ogrinfo, "-ro", "-so", str(run_dir / "results.gpkg")], capture_output=True, text=True,
+                       timeout=120, check=False)
+    assert r.returncode == 0, r.stderr
+    listed = dict(re.findall(r"^\d+: (\w+) \(([\w ]+)\)$", r.stdout, flags=re.M))
+    assert set(listed) == set(LAYERS)
+    assert listed["villages"] == listed["sites_5g"] == listed["datacentres"] == "Point"
+    assert "Polygon" in listed["provinces"] and listed["grid_5km"] == "Polygon"
+    assert "Warning" not in r.stderr and "ERROR" not in r.stderr, r.stderr  # e.g. an unsupported GPKG version
+    one = subprocess.run([ogrinfo, "-ro", "-so", str(run_dir / "results.gpkg"), "villages"], capture_output=True,
+                         text=True, timeout=120, check=False)
+    assert f"Feature Count: {source_rows(run_dir, 'villages')}" in one.stdout
+    assert re.search(r"^connected_date: Date", one.stdout, flags=re.M), one.stdout  # a date, not text
+
+
+@pytest.mark.parametrize("layer,date_col", [("villages", "connected_date"), ("sites_5g", "on_air_date"),
+                                            ("datacentres", "first_phase_date")])
+def test_gpkg_points_and_dates_equal_the_tables(run_dir, layer, date_col):
+    gdf = gpd.read_file(run_dir / "results.gpkg", layer=layer)
+    src = pl.read_parquet(run_dir / SOURCES[layer])
+    np.testing.assert_allclose(gdf.geometry.x.to_numpy(), src["lon"].to_numpy(), atol=1e-9)
+    np.testing.assert_allclose(gdf.geometry.y.to_numpy(), src["lat"].to_numpy(), atol=1e-9)
+    got = [None if pd.isna(v) else pd.Timestamp(v).date() for v in gdf[date_col]]
+    assert got == src[date_col].to_list()
+    assert gdf["synthetic"].astype(bool).tolist() == src["synthetic"].to_list()
+
+
+def test_gpkg_grid_cells_are_5km_squares_of_the_metric_crs(run_dir):
+    gdf = gpd.read_file(run_dir / "results.gpkg", layer="grid_5km")
+    src = pl.read_parquet(run_dir / "grid_5km.parquet")
+    to_metric = Transformer.from_crs(4326, GRID_METRIC_EPSG, always_xy=True)
+    coords = shapely.get_coordinates(gdf.geometry.to_numpy())
+    x, y = to_metric.transform(coords[:, 0], coords[:, 1])
+    n = shapely.get_num_coordinates(gdf.geometry.to_numpy())
+    assert (n == 5).all()  # closed rings of 4 corners
+    x, y = x.reshape(-1, 5), y.reshape(-1, 5)
+    half = src["size_km"].to_numpy() * 500.0
+    cx, cy = src["x_m"].to_numpy(), src["y_m"].to_numpy()
+    np.testing.assert_allclose(x.min(axis=1), cx - half, atol=1e-3)
+    np.testing.assert_allclose(x.max(axis=1), cx + half, atol=1e-3)
+    np.testing.assert_allclose(y.min(axis=1), cy - half, atol=1e-3)
+    np.testing.assert_allclose(y.max(axis=1), cy + half, atol=1e-3)
+    np.testing.assert_allclose(gdf["pop"].to_numpy(), src["pop"].to_numpy())
+
+
+def test_province_kpi_columns_equal_the_metrics_table(run_dir, metrics, province_props):
+    gdf = gpd.read_file(run_dir / "results.gpkg", layer="provinces")
+    assert sorted(gdf["gso34"]) == sorted(province_props)
+    per_province = sorted(metrics.filter(pl.col("area") != "VN")["metric"].unique().to_list())
+    ends = year_ends(metrics)
+    expected_cols = {f"{m}_{d.year}" if d.month == 12 else f"{m}_{d.year}_{d.month:02d}"
+                     for m in per_province for d in ends}
+    kpi_cols = {c for c in gdf.columns if c not in ("gso34", "name34", "name_ascii", "region3", "pop", "geometry")}
+    assert kpi_cols == expected_cols
+    assert {"stations_5g_2026", "pop_covered_5g_pct_2026", "capex_vnd_bn_2030"} <= kpi_cols
+    rows = {r["gso34"]: r for _, r in gdf.iterrows()}
+    for metric in ("stations_5g", "pop_covered_5g_pct", "capex_vnd_bn", "villages_connected", "dc_it_capacity_mw"):
+        for end in ends:
+            col = f"{metric}_{end.year}"
+            for code in province_props:
+                assert rows[code][col] == pytest.approx(expected_province_value(metrics, metric, code, end),
+                                                        rel=1e-12, abs=1e-9), (col, code)
+    assert rows["01"]["name34"] == province_props["01"]["name34"]
+
+
+def test_flow_metrics_are_the_monthly_counts_and_money():
+    """Metrics described as happening in the month are summed over a year (rates and waits are not)."""
+    assert FLOW_METRICS <= set(METRICS)
+    for name, text in METRICS.items():
+        unit = re.findall(r"\(([^()]*)\)", text)[-1].split(";")[0].strip()
+        monthly = re.search(r"\b(in|during) the month\b", text) is not None
+        if monthly and unit not in ("%", "days"):
+            assert name in FLOW_METRICS, name
+        if name in FLOW_METRICS:
+            assert monthly, name
+
+
+# --------------------------------------------------------------------------- GeoParquet
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_geoparquet_metadata_follows_the_spec(run_dir, layer):
+    path = run_dir / f"{layer}.geo.parquet"
+    schema = pq.read_schema(path)
+    geo = json.loads(schema.metadata[b"geo"])
+    assert re.fullmatch(r"1\.\d+\.\d+", geo["version"])
+    primary = geo["primary_column"]
+    assert primary in geo["columns"] and primary in schema.names
+    meta = geo["columns"][primary]
+    assert meta["encoding"] == "WKB"
+    assert all(GEOMETRY_TYPE.match(t) for t in meta["geometry_types"])
+    geoms = shapely.from_wkb(pq.read_table(path, columns=[primary])[primary].to_numpy(zero_copy_only=False))
+    assert set(meta["geometry_types"]) == set(gpd.GeoSeries(geoms).geom_type)
+    assert CRS.from_json_dict(meta["crs"]).to_epsg() == 4326
+    np.testing.assert_allclose(meta["bbox"], shapely.total_bounds(geoms), atol=1e-9)
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_geoparquet_reads_back_like_the_gpkg_layer(run_dir, layer):
+    gp = gpd.read_parquet(run_dir / f"{layer}.geo.parquet")
+    gk = gpd.read_file(run_dir / "results.gpkg", layer=layer)
+    assert gp.crs.to_epsg() == 4326
+    assert len(gp) == len(gk) == source_rows(run_dir, layer)
+    assert shapely.equals_exact(gp.geometry.to_numpy(), gk.geometry.to_numpy(), tolerance=1e-9).all()
+
+
+def test_geoparquet_opens_with_gdal(run_dir):
+    if "Parquet" not in pyogrio.list_drivers():
+        pytest.skip(f"this GDAL ({pyogrio.__gdal_version_string__}, pyogrio's wheel) has no Parquet driver")
+    for layer in LAYERS:
+        info = pyogrio.read_info(run_dir / f"{layer}.geo.parquet")
+        assert info["features"] == source_rows(run_dir, layer)
+        assert CRS.from_user_input(info["crs"]).to_epsg() == 4326
+
+
+def test_plain_tables_keep_their_schema(run_dir):
+    """The map and report read the plain *.parquet tables: the exports must not turn them into other files."""
+    for name in ("sites_5g.parquet", "grid_5km.parquet", "villages.parquet", "datacentres.parquet"):
+        schema = pq.read_schema(run_dir / name)
+        assert b"geo" not in (schema.metadata or {}) and "geometry" not in schema.names
+
+
+# --------------------------------------------------------------------------- metrics.csv
+
+
+def test_metrics_csv_keeps_area_codes_as_text_in_pandas(run_dir, metrics):
+    csv = pd.read_csv(run_dir / "metrics.csv")
+    assert list(csv.columns) == ["date", "replication", "area", "area_name", "metric", "value"]
+    assert all(isinstance(a, str) for a in csv["area"])
+    assert csv["area"].value_counts().sort_index().to_dict() == dict(
+        sorted(metrics.group_by("area").len().iter_rows()))
+    assert "01" in set(csv["area"])
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in csv["date"].unique())
+
+
+def test_metrics_csv_matches_parquet_in_polars_defaults(run_dir, metrics, province_props):
+    csv = pl.read_csv(run_dir / "metrics.csv")
+    assert csv.schema["area"] == pl.String and csv.schema["date"] == pl.String
+    assert csv.height == metrics.height
+    keys = ["date", "replication", "area", "metric"]
+    j = metrics.join(csv.with_columns(pl.col("date").str.to_date("%Y-%m-%d")), on=keys, how="inner",
+                     suffix="_csv")
+    assert j.height == metrics.height
+    np.testing.assert_allclose(j["value_csv"].to_numpy(), j["value"].to_numpy(), rtol=1e-12)
+    names = dict(csv.select("area", "area_name").unique().iter_rows())
+    assert names == {"VN": "Việt Nam", **{c: p["name34"] for c, p in province_props.items()}}
+
+
+def test_metrics_csv_has_vn_within_every_inference_window(run_dir):
+    """polars guesses types from 100 rows and pandas per chunk: VN must show up well within each window."""
+    areas = pl.read_csv(run_dir / "metrics.csv", schema_overrides={"area": pl.String})["area"].to_list()
+    vn = np.flatnonzero(np.array(areas) == "VN")
+    assert vn[0] == 0
+    assert np.diff(np.append(vn, len(areas))).max() <= N_PROVINCES + 1
+
+
+# --------------------------------------------------------------------------- Excel
+
+
+def _sheets(run_dir: Path) -> dict[str, pl.DataFrame]:
+    return pl.read_excel(run_dir / "results.xlsx", sheet_id=0)
+
+
+def test_workbook_sheets_and_layout(run_dir):
+    wb = openpyxl.load_workbook(run_dir / "results.xlsx")
+    assert wb.sheetnames == SHEETS
+    for name in SHEETS:
+        ws = wb[name]
+        assert ws.freeze_panes is not None and ws.freeze_panes.endswith("2"), name  # header row frozen
+        widths = [d.width for d in ws.column_dimensions.values() if d.width]
+        assert widths and max(widths) <= 61, name
+    ws = wb["Villages"]
+    header = [c.value for c in ws[1]]
+    col = header.index("Connected") + 1
+    cells = [ws.cell(row=r, column=col) for r in range(2, ws.max_row + 1)]
+    assert any(c.value is not None for c in cells)
+    assert all(c.is_date for c in cells if c.value is not None)  # real dates, not text
+
+
+def test_workbook_kpis_equal_summary(run_dir, summary):
+    kpis = _sheets(run_dir)["KPIs"]
+    s = summary["kpis"]
+    base = [k for k in s if not re.search(r"_p(10|90)$", k)]
+    assert kpis["KPI"].to_list() == base
+    rows = {r["KPI"]: r for r in kpis.iter_rows(named=True)}
+    for k in base:
+        for col, key in (("P50", k), ("P10", f"{k}_p10"), ("P90", f"{k}_p90")):
+            want = s.get(key)
+            got = rows[k][col]
+            assert (got is None and want is None) or got == pytest.approx(want, rel=1e-12), (k, col)
+        assert rows[k]["Unit"], k
+    assert rows["pop_covered_5g_pct_2030_12"]["Unit"] == "%"
+    assert rows["capex_total_vnd_bn"]["Unit"] == "VND bn"
+    assert rows["stations_5g_2030_12"]["Unit"] == "stations"
+    for k in (k for k in base if k.startswith("year_") and s[k] is not None):
+        d = rows[k]["P50 date"]
+        assert _decimal_year(d) == pytest.approx(s[k], abs=1e-6), k  # the date is the decimal year
+
+
+def test_workbook_provinces_equal_metrics(run_dir, metrics, province_props):
+    prov = _sheets(run_dir)["Provinces by year"]
+    ends = year_ends(metrics)
+    assert prov.height == N_PROVINCES * len(ends)
+    assert prov.schema["Province code"] == pl.String
+    assert set(prov["Province code"]) == set(province_props)
+    assert sorted(set(prov["Year end"].to_list())) == ends
+    for r in prov.filter(pl.col("Province code").is_in(["01", "79", prov["Province code"][-1]])).iter_rows(named=True):
+        assert r["Province"] == province_props[r["Province code"]]["name34"]
+        for label, metric in (("5G stations", "stations_5g"), ("5G population coverage (%)", "pop_covered_5g_pct"),
+                              ("5G capex in the year (VND bn)", "capex_vnd_bn")):
+            want = expected_province_value(metrics, metric, r["Province code"], r["Year end"])
+            assert r[label] == pytest.approx(want, rel=1e-12, abs=1e-9), (label, r["Province code"])
+
+
+def test_workbook_villages_and_datacentres_equal_tables(run_dir):
+    sheets = _sheets(run_dir)
+    v = pl.read_parquet(run_dir / "villages.parquet")
+    xv = sheets["Villages"]
+    assert xv.height == v.height
+    assert xv["Village ID"].to_list() == v["village_id"].to_list()
+    assert xv["Power option"].to_list() == v["power"].to_list()
+    assert xv["Synthetic"].to_list() == v["synthetic"].to_list()
+    np.testing.assert_allclose(xv["Cost (VND bn)"].to_numpy(), v["cost_vnd_bn"].to_numpy(), rtol=1e-12)
+    got = [None if d is None else (d.date() if isinstance(d, dt.datetime) else d) for d in xv["Connected"].to_list()]
+    assert got == v["connected_date"].to_list()
+    d = pl.read_parquet(run_dir / "datacentres.parquet")
+    xd = sheets["Data centres"]
+    assert xd["DC ID"].to_list() == d["dc_id"].to_list()
+    np.testing.assert_allclose(xd["IT capacity at end (MW)"].to_numpy(), d["it_mw_end"].to_numpy(), rtol=1e-12)
+
+
+def test_workbook_about_carries_provenance(run_dir, summary):
+    ws = openpyxl.load_workbook(run_dir / "results.xlsx")["About"]
+    rows = [tuple(c.value for c in row[:3]) for row in ws.iter_rows()]
+    kv = {r[0]: r[1] for r in rows if r[0] is not None}
+    assert kv["Scenario"] == summary["scenario"]
+    assert kv["Seed"] == summary["seed"] and kv["Replications"] == summary["reps"] == 2
+    assert kv["dxsim version"] == summary["dxsim_version"]
+    assert kv["Horizon end"].date().isoformat() == summary["horizon"]["end_date"]
+    start = next(i for i, r in enumerate(rows) if r[0] == "Data sources")
+    sources = [{"name": r[0], "licence": r[1], "synthetic": r[2]}
+               for r in rows[start + 1:start + 1 + len(summary["data_sources"])]]
+    assert sources == summary["data_sources"]
+    assert any(s["synthetic"] for s in sources)
+
+
+# --------------------------------------------------------------------------- edge cases on copies
+
+
+def test_exports_without_villages_and_datacentres(run_dir, tmp_path):
+    out = tmp_path / "run"
+    shutil.copytree(run_dir, out, ignore=shutil.ignore_patterns("results.*", "*.geo.parquet", "villages.*",
+                                                                 "datacentres.*"))
+    paths = write_gis(out)
+    assert sorted(p.name for p in paths) == sorted(
+        ["results.gpkg", "provinces.geo.parquet", "sites_5g.geo.parquet", "grid_5km.geo.parquet"])
+    assert set(pyogrio.list_layers(out / "results.gpkg")[:, 0]) == {"provinces", "sites_5g", "grid_5km"}
+    write_workbook(out)
+    assert openpyxl.load_workbook(out / "results.xlsx").sheetnames == ["About", "KPIs", "Provinces by year"]
+    assert not [p for p in out.iterdir() if ".tmp-" in p.name]  # no temporary files left
+
+
+def test_workbook_writes_text_as_text(run_dir, tmp_path):
+    out = tmp_path / "run"
+    shutil.copytree(run_dir, out, ignore=shutil.ignore_patterns("results.*", "*.geo.parquet"))
+    v = pl.read_parquet(out / "villages.parquet")
+    evil = '=HYPERLINK("http://example.invalid","x")'
+    v.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(evil)).otherwise(pl.col("name"))
+                   .alias("name")).write_parquet(out / "villages.parquet")
+    write_workbook(out)
+    ws = openpyxl.load_workbook(out / "results.xlsx")["Villages"]
+    assert ws["B2"].value == evil and ws["B2"].data_type == "s"
+
+
+@pytest.mark.parametrize("writer", [write_gis, write_workbook, write_metrics_csv])
+def test_missing_metrics_is_one_line_naming_the_file(run_dir, tmp_path, writer):
+    out = tmp_path / "run"
+    shutil.copytree(run_dir, out, ignore=shutil.ignore_patterns("metrics.parquet", "results.*", "*.geo.parquet"))
+    with pytest.raises(DxsimInputError) as e:
+        writer(out)
+    msg = str(e.value)
+    assert "metrics.parquet" in msg and "\n" not in msg
+    assert not (out / "results.gpkg").exists() and not (out / "results.xlsx").exists()
+
+
+def test_decimal_year_round_trip():
+    from dxsim.results.excel import decimal_year_date
+
+    for d in (dt.date(2026, 10, 31), dt.date(2028, 2, 29), dt.date(2030, 12, 31), dt.date(2025, 1, 1)):
+        assert decimal_year_date(round(_decimal_year(d), 6)) == d
+    assert decimal_year_date(None) is None and decimal_year_date(math.nan) is None
+
+
+def test_province_year_table_with_a_horizon_ending_mid_year():
+    """Year ends are the Decembers plus a last month that is not one; flows sum that year's months only."""
+    from dxsim.results.run_files import period_tag, province_year_table
+
+    rng = np.random.default_rng(7)
+    dates = [dt.date(2025, 11, 30), dt.date(2025, 12, 31)] + [
+        (dt.date(2026, m + 1, 1) - dt.timedelta(days=1)) for m in range(1, 7)]
+    rows = [{"date": d, "replication": rep, "area": a, "metric": m, "value": float(rng.integers(0, 100))}
+            for d in dates for rep in range(3) for a in ("VN", "01", "02") for m in ("stations_5g", "capex_vnd_bn")]
+    metrics = pl.DataFrame(rows, schema={"date": pl.Date, "replication": pl.Int32, "area": pl.String,
+                                         "metric": pl.String, "value": pl.Float64})
+    table = province_year_table(metrics)
+    assert sorted(set(table["date"].to_list())) == [dt.date(2025, 12, 31), dt.date(2026, 6, 30)]
+    assert [period_tag(d) for d in sorted(set(table["date"].to_list()))] == ["2025", "2026_06"]
+    assert set(table["area"]) == {"01", "02"}
+    assert table.height == 2 * 2 * 2
+    for r in table.iter_rows(named=True):
+        assert r["value"] == expected_province_value(metrics, r["metric"], r["area"], r["date"]), r
