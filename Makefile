@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DXSIM_RAW_DATA ?= $(abspath ../shared/geodata)
 
-.PHONY: demo test install data bench clean lint browser
+.PHONY: demo test install data bench clean lint browser golden
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ browser:
 
 test: data browser
 	$(BIN)/python -m pytest -n 2 tests
+
+# Regenerate the golden baseline snapshot (tests/test_golden.py); review `git diff tests/golden/baseline.json`.
+golden: data
+	$(BIN)/python tools/update_golden.py
 
 bench: install
 	$(BIN)/python bench/run_all.py

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dxsim.paths import GEODATA_DIR
+from dxsim.paths import fact_table
 from dxsim.sim.model import World
 
 
@@ -36,7 +36,7 @@ class CalibrationRow:
 
 
 def national_facts() -> dict[str, dict]:
-    with open(GEODATA_DIR / "national_facts.csv", encoding="utf-8") as f:
+    with open(fact_table("national_facts.csv"), encoding="utf-8") as f:
         return {r["key"]: r for r in csv.DictReader(f)}
 
 

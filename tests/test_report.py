@@ -25,6 +25,7 @@ import pytest
 
 from dxsim.errors import DxsimInputError
 from dxsim.report import build_report
+from dxsim.results.writer import MANIFEST
 from dxsim.runner import run_scenario
 
 REPO = Path(__file__).resolve().parent.parent
@@ -97,7 +98,7 @@ def test_report_written_self_contained_and_small(run_dirs, reports, reps):
     assert page.startswith("<!DOCTYPE html>")
     assert '<meta charset="utf-8">' in page
     assert out.stat().st_size < MAX_BYTES
-    assert not [p.name for p in run_dirs[reps].iterdir() if p.name.startswith(".")]  # no temp file left
+    assert [p.name for p in run_dirs[reps].iterdir() if p.name.startswith(".")] == [MANIFEST]  # no temp file left
     assert "<script" not in page.lower() and "<link" not in page.lower() and "@import" not in page
     assert "<iframe" not in page.lower() and "@font-face" not in page
     # Vietnamese text from the files, as UTF-8
@@ -265,8 +266,15 @@ def test_atomic_replace_and_custom_out(run_dirs, tmp_path):
     out = tmp_path / "sub" / "my-report.html"
     out.parent.mkdir()
     out.write_text("old", encoding="utf-8")
+    with pytest.raises(DxsimInputError, match="not written by dxsim"):
+        build_report(d, out)  # a user's own file is never overwritten
+    assert read(out) == "old"
+    out.unlink()
     assert build_report(d, out) == out
-    assert read(out).startswith("<!DOCTYPE html>")
+    first = read(out)
+    assert first.startswith("<!DOCTYPE html>")
+    assert build_report(d, out) == out  # dxsim's own page is replaced
+    assert read(out) == first
     assert sorted(p.name for p in out.parent.iterdir()) == ["my-report.html"]
     assert not (d / "report.html").exists()
 

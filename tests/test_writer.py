@@ -308,3 +308,24 @@ def test_sigint_and_sigterm_during_a_cli_run_keep_previous_byte_identical(tmp_pa
         assert "Traceback" not in stderr and "interrupted" in stderr
         assert snapshot(out) == before, (sig, moment)
         assert debris(tmp_path) == [], (sig, moment)
+
+
+def test_legacy_sweep_folder_is_recognised(tmp_path: Path) -> None:
+    sweep = tmp_path / "s"
+    (sweep / "runs").mkdir(parents=True)
+    (sweep / "runs" / "r1.json").write_text("{}")
+    assert writer.is_dxsim_folder(sweep)  # an interrupted 0.1 sweep: runs/ only
+    (sweep / "sweep.json").write_text(json.dumps({"dxsim_version": "0.1.0"}))
+    assert writer.is_dxsim_folder(sweep)
+    (sweep / "thesis.docx").write_text("mine")
+    assert not writer.is_dxsim_folder(sweep)
+
+
+def test_sweep_refuses_a_users_folder_before_any_run(tmp_path: Path) -> None:
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "notes.txt").write_text("mine")
+    r = dxsim_cmd("sweep", str(REPO / "scenarios" / "sweeps" / "example.toml"), "--out", str(user), "--workers", "0")
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "did not write" in r.stderr
+    assert sorted(p.name for p in user.iterdir()) == ["notes.txt"]

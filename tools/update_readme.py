@@ -1,4 +1,4 @@
-"""Regenerate the README sections that come from code: scenario fields and metric names.
+"""Regenerate the README sections that come from code: scenario fields, metric names, raw-data files.
 
 Usage: python tools/update_readme.py [--check]   (--check exits 1 if README.md is stale)
 """
@@ -9,6 +9,7 @@ import re
 import sys
 from pathlib import Path
 
+from dxsim.geo.info import raw_data_markdown
 from dxsim.results.metrics import METRICS
 from dxsim.scenario import schema_markdown
 
@@ -22,7 +23,7 @@ def metrics_markdown() -> str:
 
 
 def render(text: str) -> str:
-    for tag, body in (("schema", schema_markdown()), ("metrics", metrics_markdown())):
+    for tag, body in (("schema", schema_markdown()), ("metrics", metrics_markdown()), ("rawdata", raw_data_markdown())):
         pat = re.compile(rf"(<!-- BEGIN {tag} -->\n).*?(<!-- END {tag} -->)", re.DOTALL)
         text = pat.sub(lambda m, body=body: m.group(1) + body.rstrip("\n") + "\n" + m.group(2), text)
     return text

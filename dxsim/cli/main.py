@@ -7,10 +7,13 @@ a user's mistake.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import signal
 import sys
+import traceback
 from pathlib import Path
 from collections.abc import Callable
 
@@ -19,7 +22,16 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from dxsim.errors import DxsimInputError, ModelFailure
+from rich.markup import escape as rich_escape
+
+# typer carries its own copy of click; its usage errors are these classes (typer.Abort is public)
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+from dxsim._version import __version__
+from dxsim.errors import DxsimInputError, ModelFailure, OutputError
+from dxsim.results.summary import decimal_year_to_date
+from dxsim.results.writer import check_output_dir, discard_partial
+from dxsim.sweep.execute import SweepInterrupted
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dxsim: plan Vietnam's 5G rollout, remote villages and compute from scenario files.")
@@ -30,25 +42,92 @@ out = Console(width=_PIPE_WIDTH)
 err = Console(stderr=True)
 
 
+_DEBUG = {"on": bool(os.environ.get("DXSIM_DEBUG"))}
+
+
+def _print_version(value: bool) -> None:
+    """`--version`: handled while the options are parsed (is_eager), so no command is needed."""
+    if value:
+        out.print(f"dxsim {__version__}", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    debug: bool = typer.Option(False, "--debug", help="On an error, show the Python traceback too (or set DXSIM_DEBUG=1)."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version, expose_value=False,
+                                 help="Print the dxsim version and exit."),
+) -> None:
+    """dxsim: plan Vietnam's 5G rollout, remote villages and compute from scenario files."""
+    _DEBUG["on"] = _DEBUG["on"] or debug
+
+
+def _say_error(prefix: str, text: str) -> None:
+    err.print(f"[bold red]{prefix}:[/] " + rich_escape(" ".join(str(text).split())), highlight=False, soft_wrap=True)
+
+
+def _fault_line(e: BaseException) -> str:
+    """An unexpected failure as one line: what failed and where, never a traceback."""
+    if isinstance(e, OSError):
+        where = f"{e.filename}: " if e.filename else ""
+        return f"{where}{e.strerror or e}" + (" (disk full: free space or choose another --out)"
+                                              if e.errno == errno.ENOSPC else "")
+    if isinstance(e, RecursionError):
+        return "input nested too deeply to process"
+    if isinstance(e, MemoryError):
+        return "out of memory (the job is too large for this machine; reduce --reps, the horizon or the input)"
+    return f"{type(e).__name__}: {e}"
+
+
 def _guard(fn: Callable[[], int | None]) -> None:
-    """Run a command body; user errors become one line + exit 2, model failures exit 1."""
+    """Run a command body. Bad input: one line + exit 2; any other failure: one line + exit 1; ^C/TERM: 130."""
     try:
         code = fn() or 0
-    except DxsimInputError as e:
-        err.print(f"[bold red]error:[/] {e.one_line()}", highlight=False, markup=True, soft_wrap=True)
-        raise typer.Exit(2) from None
-    except ModelFailure as e:
-        err.print(f"[bold red]failed:[/] {e}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+    except typer.Exit:
+        raise
     except KeyboardInterrupt as e:
-        from dxsim.sweep.execute import SweepInterrupted
-
-        if isinstance(e, SweepInterrupted):
-            err.print(f"interrupted: the finished runs are kept; run the same command again to resume ({e})")
-        else:
-            err.print("interrupted; nothing was written")
-        raise typer.Exit(130) from None
+        _finish_interrupted(e)
+    except Exception as e:
+        _finish_failed(e)
     raise typer.Exit(code)
+
+
+def _finish_interrupted(e: KeyboardInterrupt) -> None:
+    # a second ^C must not cut the clean-up short: undo the half-written folder first
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    discard_partial()
+    if isinstance(e, SweepInterrupted):
+        err.print(f"interrupted: the finished runs are kept; run the same command again to resume ({e})")
+    else:
+        err.print("interrupted; nothing was written, earlier outputs are unchanged")
+    _debug_traceback()
+    raise typer.Exit(130) from None
+
+
+def _finish_failed(e: Exception) -> None:
+    discard_partial()
+    if isinstance(e, DxsimInputError):
+        _say_error("error", e.one_line())
+        code = 2
+    elif isinstance(e, (ModelFailure, OutputError)):
+        _say_error("failed", str(e))
+        code = 1
+    else:  # the last line of defence: one line, never a traceback
+        _say_error("failed", _fault_line(e) + ("" if _DEBUG["on"] else " (run with --debug for details)"))
+        code = 1
+    _debug_traceback()
+    raise typer.Exit(code) from None
+
+
+def _debug_traceback() -> None:
+    if _DEBUG["on"]:
+        traceback.print_exc(file=sys.stderr)
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    """SIGTERM behaves like ^C: the same clean-up, the previous outputs left intact."""
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _fmt(v, key: str = "") -> str:
@@ -56,9 +135,8 @@ def _fmt(v, key: str = "") -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "not reached" if key.startswith("year_") else "-"
     if key.startswith("year_"):
-        year = int(v)
-        month = min(12, int((v - year) * 12) + 1)
-        return f"{year}-{month:02d}"
+        d = decimal_year_to_date(float(v))
+        return f"{d.year}-{d.month:02d}" if d is not None else "not reached"
     if isinstance(v, float) and (v.is_integer() or abs(v) >= 1e4):
         return f"{v:,.0f}"
     if isinstance(v, float):
@@ -168,11 +246,19 @@ def run(
     reps: int | None = typer.Option(None, "--reps", min=1, help="Number of replications."),
     no_map: bool = typer.Option(False, "--no-map", help="Skip map.html (faster; `dxsim map` can build it later)."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip report.html (`dxsim report` can build it later)."),
+    yes: bool = typer.Option(False, "--yes", help="Run even when the estimated time or memory is over the budget (the refusal states both)."),
 ) -> None:
     """Run scenario(s) and write outputs/<name>/ (summary, metrics, entity tables, map.html, report.html)."""
 
     def body() -> int:
         from dxsim.runner import run_scenario
+        from dxsim.runner_budget import check_run
+        from dxsim.scenario.loader import check_override
+
+        # overrides are held to the scenario schema's ranges, and a costly job is stated before it starts
+        run_seed = None if seed is None else check_override("seed", seed, option="--seed")
+        run_reps = None if reps is None else check_override("replications", reps, option="--reps")
+        check_run(scenario, run_reps, yes=yes)
 
         for path in scenario:
             target = None
@@ -190,7 +276,7 @@ def run(
                 def on_rep(done: int, total: int, task=task, path=path) -> None:
                     prog.update(task, description=f"{path.name}: replications", completed=done, total=total)
 
-                res = run_scenario(path, out_dir=target, seed=seed, reps=reps, progress=say, on_replication=on_rep,
+                res = run_scenario(path, out_dir=target, seed=run_seed, reps=run_reps, progress=say, on_replication=on_rep,
                                    with_map=not no_map, with_report=not no_report)
             out.print(kpi_table(res.summary))
             for extra in (village_table(res.summary), compute_table(res.summary)):
@@ -218,6 +304,39 @@ def validate(scenario: list[Path] = typer.Argument(..., help="Scenario TOML file
 
 
 @app.command()
+def show(
+    scenario: Path = typer.Argument(..., help="Scenario TOML file."),
+    vs: Path | None = typer.Option(None, "--vs", help="Another scenario: print only the fields that differ from it."),
+) -> None:
+    """Print every value a scenario resolves to (after extends and defaults), or its differences from another."""
+
+    def body() -> int:
+        from rich.text import Text
+
+        from dxsim.scenario import load_scenario
+        from dxsim.scenario.resolved import extends_chain, format_value, resolved_toml, scenario_diff
+
+        sc = load_scenario(scenario)
+        if vs is None:
+            sys.stdout.write(resolved_toml(sc, extends_chain(scenario)))
+            return 0
+        other = load_scenario(vs)
+        diffs = scenario_diff(other, sc, a_dir=vs.parent, b_dir=scenario.parent)
+        if not diffs:
+            out.print(Text(f"no differences between {scenario} and {vs}"))
+            return 0
+        t = Table(title=Text(f"{scenario} vs {vs}: {len(diffs)} field(s) differ"))
+        for c in ("field", str(vs), str(scenario)):
+            t.add_column(Text(c), overflow="fold")
+        for path, a, b in diffs:
+            t.add_row(Text(path), Text(format_value(a)), Text(format_value(b)))
+        out.print(t)
+        return 0
+
+    _guard(body)
+
+
+@app.command()
 def schema(markdown: bool = typer.Option(False, "--markdown", help="A Markdown table of every field instead of JSON Schema.")) -> None:
     """Print the scenario JSON Schema (for editors) or the field table."""
 
@@ -238,10 +357,25 @@ def data(build: bool = typer.Option(False, "--build", help="Build (or refresh) t
     """Show the geodata in use: sources, licences, synthetic parts, cache."""
 
     def body() -> int:
+        from dxsim.errors import RawDataError
         from dxsim.geo import load_country
-        from dxsim.geo.info import cache_summary, data_sources
+        from dxsim.geo.info import cache_summary, data_sources, missing_raw_files, raw_layout, raw_needed_for
+        from dxsim.geo.raw import RAW_FILES
         from dxsim.paths import raw_data_dir
 
+        missing = missing_raw_files()
+        if missing:  # say where to get each file before anything else fails on it; URLs kept whole
+            lines = [f"Raw geodata: {raw_data_dir()} lacks files a run needs (set DXSIM_RAW_DATA to the folder "
+                     "holding them). Each file, what needs it, its licence and where to get it:", ""]
+            for s in RAW_FILES.values():
+                state = "present" if (raw_data_dir() / s.path).is_file() else "MISSING"
+                lines += [f"{s.path}  [{state}; needed for: {raw_needed_for(s)}; licence: {s.licence}]",
+                          f"    {s.download}"]
+            lines += ["", "Folder layout:", raw_layout()]
+            out.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
+            raise RawDataError(f"{len(missing)} raw file(s) a run needs are missing from {raw_data_dir()} (first: "
+                               f"{missing[0]}); get them as listed above (README: Getting the raw geodata) "
+                               "or set DXSIM_RAW_DATA to the folder holding them")
         if build:
             with err.status("building geodata cache"):
                 load_country(progress=lambda m: None)
@@ -301,7 +435,7 @@ def calibration(
                 lines.append(f"| {r.figure} | {_fmt(r.reported)} | {_fmt(r.model)} | {tol} | {r.status} | {r.source} |")
             (tmp / "calibration.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-        atomic_dir(out_dir, fill)
+        atomic_dir(out_dir, fill, kind="calibration")
         failed = [r for r in rows if r.status == "FAIL"]
         if failed:
             raise ModelFailure(f"{len(failed)} calibration point(s) outside tolerance: " + "; ".join(r.figure for r in failed))
@@ -317,21 +451,30 @@ def compare(
     baseline: str | None = typer.Option(None, "--baseline", help="Baseline: a path, file stem or scenario name (default: the first)."),
     seed: int | None = typer.Option(None, "--seed", help="Seed for every scenario (default: the baseline's); common random numbers."),
     out_dir: Path | None = typer.Option(None, "--out", help="Also write compare.csv and compare.md here."),
+    yes: bool = typer.Option(False, "--yes", help="Run even when the estimated time or memory is over the budget (the refusal states both)."),
 ) -> None:
     """Compare options side by side: KPIs (P50, P10-P90) and deltas against the baseline, common random numbers."""
 
     def body() -> int:
-        from dxsim.compare import compare_scenarios, rich_table, write_compare
+        from dxsim.compare import compare_scenarios, rich_differences, rich_table, write_compare
+        from dxsim.runner_budget import check_compare
+        from dxsim.scenario.loader import check_override
 
         if len(scenario) < 2:
             raise DxsimInputError("needs at least two scenario files", field="SCENARIO", value=len(scenario),
                                   allowed="two or more .toml files")
+        cmp_seed = None if seed is None else check_override("seed", seed, option="--seed")
+        cmp_reps = None if reps is None else check_override("replications", reps, option="--reps")
+        check_compare(scenario, cmp_reps, baseline, yes=yes)
+        if out_dir is not None:
+            check_output_dir(out_dir)  # refuse a folder dxsim may not replace before minutes of work
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as prog:
             task = prog.add_task("comparing", total=None)
-            res = compare_scenarios(scenario, reps=reps, baseline=baseline, seed=seed,
+            res = compare_scenarios(scenario, reps=cmp_reps, baseline=baseline, seed=cmp_seed,
                                     progress=lambda m: prog.update(task, description=m),
                                     on_replication=lambda d, t: prog.update(task, completed=d, total=t))
+        out.print(rich_differences(res))
         out.print(rich_table(res))
         if out_dir is not None:
             for p in write_compare(res, out_dir):
@@ -347,6 +490,7 @@ def sweep(
     out_dir: Path | None = typer.Option(None, "--out", help="Output directory (default outputs/sweeps/<name>/)."),
     workers: int | None = typer.Option(None, "--workers", min=0, help="Local worker processes (default: CPU count; 0 = in this process)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (needs dxsim[cluster]); runs the same sweep on the cluster."),
+    yes: bool = typer.Option(False, "--yes", help="Start a sweep of more than 5,000 replications (refused otherwise, with its time estimate)."),
 ) -> None:
     """Sensitivity sweep (Latin hypercube, Morris or Sobol via SALib); resumable: re-run to continue."""
 
@@ -356,9 +500,10 @@ def sweep(
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as prog:
             task = prog.add_task("sweep", total=None)
-            res = run_sweep(sweep_file, out_dir=out_dir, workers=workers, scheduler=scheduler,
+            res = run_sweep(sweep_file, out_dir=out_dir, workers=workers, scheduler=scheduler, yes=yes,
                             progress=lambda m: prog.update(task, description=m),
-                            on_run=lambda rec, done, total: prog.update(task, completed=done, total=total))
+                            on_run=lambda rec, done, total: prog.update(task, completed=done, total=total),
+                            warn=lambda m: err.print(f"warning: {m}", highlight=False, markup=False, soft_wrap=True))
         out.print(drivers_table(res))
         out.print(f"{res.executed} runs executed, {res.reused} reused from an earlier attempt; wrote {res.out_dir}/")
         return 0
@@ -405,7 +550,24 @@ def report(
 
 
 def main() -> None:
-    app()
+    """Entry point: click's usage errors become one line too (exit 2), like every other bad input."""
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as e:
+        err.print(e.format_message())
+        sys.exit(0)
+    except UsageError as e:
+        cmd = e.ctx.command_path if e.ctx is not None else "dxsim"
+        _say_error("error", f"{cmd}: {e.format_message()} (see `{cmd} --help`)")
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("interrupted; nothing was written, earlier outputs are unchanged")
+        sys.exit(130)
+    except ClickException as e:
+        _say_error("error", e.format_message())
+        sys.exit(e.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

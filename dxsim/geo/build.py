@@ -31,7 +31,7 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo import raw
-from dxsim.paths import GEODATA_DIR, raw_data_dir
+from dxsim.paths import fact_table, raw_data_dir
 from dxsim.paths import cache_dir as default_cache_dir
 
 PIPELINE_VERSION = "geo-2"  # bump when the build logic changes: it keys the cache
@@ -85,9 +85,10 @@ def input_hashes(raw_dir: Path) -> dict:
         inputs[key] = {"path": raw.RAW_FILES[key].path, "sha256": _sha256(p), "bytes": p.stat().st_size}
     facts = {}
     for name in FACT_TABLES:
-        p = GEODATA_DIR / name
+        p = fact_table(name)
         if not p.is_file():
-            raise DxsimInputError("fact table missing from the repository", file=p)
+            raise DxsimInputError("fact table missing (restore geodata/ in the checkout or reinstall dxsim)",
+                                  file=p)
         facts[f"geodata/{name}"] = _sha256(p)
     blob = json.dumps({"v": PIPELINE_VERSION, "i": {k: v["sha256"] for k, v in inputs.items()}, "f": facts},
                       sort_keys=True)
@@ -118,7 +119,7 @@ def _project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_fact_regions() -> pl.DataFrame:
-    p = GEODATA_DIR / "province_regions.csv"
+    p = fact_table("province_regions.csv")
     df = pl.read_csv(p, infer_schema=False)
     need = {"gso34", "name34", "region6", "region3", "source"}
     if not need <= set(df.columns):
@@ -150,7 +151,7 @@ def _provinces_base(raw_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame, object]:
             raise RawDataError(f"raw file {path} does not hold the 34 gso34 codes of the 63->34 mapping; {raw.HINT}")
     if sorted(regions["gso34"].to_list()) != codes:
         raise DxsimInputError("fact table must list exactly the 34 gso34 codes of the mapping",
-                              file=GEODATA_DIR / "province_regions.csv")
+                              file=fact_table("province_regions.csv"))
 
     prov = (
         names.join(regions.select("gso34", "region6", "region3"), on="gso34", how="left")

@@ -60,12 +60,19 @@ class Country:
         return float(self.cell_pop.sum())
 
 
+class DamagedCache(RawDataError):
+    """A geodata cache directory that cannot be read (truncated Parquet, bad manifest, missing table)."""
+
+
 def _read_cache(path: Path) -> Country:
     try:
         manifest = json.loads((path / "manifest.json").read_text())
         t = {name: pl.read_parquet(path / f"{name}.parquet") for name in TABLES}
-    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
-        raise RawDataError(f"geodata cache {path} is unreadable ({exc}); delete it and rebuild") from None
+        if not isinstance(manifest, dict) or any(df.height == 0 for df in t.values()):
+            raise ValueError("a table is empty or the manifest is not a JSON object")
+    except Exception as exc:  # whatever a damaged file raises (polars, OSError, ValueError)
+        detail = " ".join(str(exc).split())[:200]
+        raise DamagedCache(f"geodata cache {path} is unreadable ({detail}); rebuild it with `dxsim data --build`") from None
     return Country(
         provinces=t["provinces"].sort("gso34"),
         cells=t["cells"],
@@ -89,7 +96,13 @@ def load_country(
     ``build_if_missing=False`` a missing or stale cache raises RawDataError instead.
     """
     if build_if_missing:
-        return _read_cache(build_cache(raw_dir, cache_dir, progress=progress))
+        path = build_cache(raw_dir, cache_dir, progress=progress)
+        try:
+            return _read_cache(path)
+        except DamagedCache:  # never trusted: rebuilt from the raw files (a few seconds)
+            if progress is not None:
+                progress(f"geodata cache {path} is damaged; rebuilding it")
+            return _read_cache(build_cache(raw_dir, cache_dir, force=True, progress=progress))
     from dxsim.geo.build import CACHE_PREFIX, input_hashes
     from dxsim.paths import cache_dir as default_cache_dir
     from dxsim.paths import raw_data_dir

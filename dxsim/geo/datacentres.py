@@ -53,15 +53,15 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo import raw
-from dxsim.paths import GEODATA_DIR
+from dxsim.paths import fact_table
 from dxsim.scenario.schema_compute_dc import DataCentres
 from dxsim.sim.rng import stream
 
 SAMPLE_KEY = "data_centres_sample"
-SITE_FACTS = GEODATA_DIR / "dc_sites.csv"
-FLEET_FACTS = GEODATA_DIR / "dc_fleet_facts.csv"
-PROJECTS_FILE = GEODATA_DIR / "dc_projects.csv"
-REGIONS_FILE = GEODATA_DIR / "province_regions.csv"
+SITE_FACTS = fact_table("dc_sites.csv")
+FLEET_FACTS = fact_table("dc_fleet_facts.csv")
+PROJECTS_FILE = fact_table("dc_projects.csv")
+REGIONS_FILE = fact_table("province_regions.csv")
 SYNTHETIC_SOURCE = "dxsim.geo.datacentres (seeded)"
 STATE_DC_ID = "STATE-PUBLIC"
 CALIBRATION_DATE = dt.date(2024, 12, 31)  # the end-2024 fleet (seed 000:67)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dxsim.geo import raw
 from dxsim.geo.build import FACT_TABLES, PIPELINE_VERSION, _find_cache, cache_input_keys
-from dxsim.paths import GEODATA_DIR, raw_data_dir
+from dxsim.paths import fact_table, raw_data_dir
 from dxsim.paths import cache_dir as default_cache_dir
 
 
@@ -35,7 +35,7 @@ def data_sources(raw_dir: Path | None = None) -> list[dict]:
             "source": "dxsim maintainers; each row cites its source",
             "licence": "CC0 (facts)",
             "synthetic": False,
-            "present": (GEODATA_DIR / name).is_file(),
+            "present": fact_table(name).is_file(),
             "in_cache": True,
         })
     rows.append({
@@ -72,3 +72,44 @@ def cache_summary(cache_dir: Path | None = None) -> dict:
         "population_source": m.get("national_population_source"),
         "input_hashes": {k: v["sha256"][:12] for k, v in m.get("inputs", {}).items()},
     }
+
+
+# ---------------------------------------------------------------- getting the raw data
+
+
+def raw_needed_for(spec: raw.RawFile) -> str:
+    """What needs a raw file: the cache build, a model module at run time, or nothing (reference)."""
+    if spec.key in cache_input_keys():
+        return "cache build"
+    if spec.used_by:
+        return f"runs ({spec.used_by})"
+    return "optional (reference, tests)"
+
+
+def missing_raw_files(raw_dir: Path | None = None) -> list[str]:
+    """Raw files a run needs that are not in the raw directory (paths relative to it)."""
+    base = Path(raw_dir).expanduser() if raw_dir is not None else raw_data_dir()
+    return [s.path for s in raw.RAW_FILES.values()
+            if not raw_needed_for(s).startswith("optional") and not (base / s.path).is_file()]
+
+
+def raw_layout() -> str:
+    """The folder tree `DXSIM_RAW_DATA` must hold, from the registry (dxsim/geo/raw.py)."""
+    by_dir: dict[str, list[str]] = {}
+    for s in raw.RAW_FILES.values():
+        folder, _, name = s.path.rpartition("/")
+        by_dir.setdefault(folder, []).append(name)
+    lines = ["$DXSIM_RAW_DATA/"]
+    for folder in sorted(by_dir):
+        lines.append(f"  {folder}/")
+        lines += [f"    {name}" for name in sorted(by_dir[folder])]
+    return "\n".join(lines) + "\n"
+
+
+def raw_data_markdown() -> str:
+    """README table "Getting the raw geodata": each raw file, what needs it, licence, where to get it."""
+    rows = ["| file (under `$DXSIM_RAW_DATA`) | needed for | licence | where to get it |", "|---|---|---|---|"]
+    for s in raw.RAW_FILES.values():
+        cells = (f"`{s.path}`", raw_needed_for(s), s.licence, s.download)
+        rows.append("| " + " | ".join(" ".join(c.split()).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(rows) + "\n\nThe folder layout (every file above):\n\n```\n" + raw_layout() + "```\n"

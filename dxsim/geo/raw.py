@@ -21,7 +21,8 @@ from dxsim.paths import raw_data_dir
 if TYPE_CHECKING:  # heavy imports stay lazy: loading the cache must not pay for them
     import geopandas as gpd
 
-HINT = "set DXSIM_RAW_DATA to the directory holding the raw geodata (see geodata/SOURCES.md)"
+HINT = ("set DXSIM_RAW_DATA to the folder holding the raw geodata; `dxsim data` lists each file, its licence "
+        "and where to get it")
 
 ODV = "CC BY-SA 4.0 (Open Development Vietnam)"
 WORLDPOP = "CC BY 4.0 (WorldPop, University of Southampton, DOI 10.5258/SOTON/WP00671)"
@@ -39,6 +40,7 @@ class RawFile:
     synthetic: bool = False
     in_cache: bool = False  # read by dxsim.geo.build (its sha256 keys the cache)
     used_by: str = ""  # model module reading it directly at run time (not through the cache)
+    download: str = ""  # where a person who has only the repository gets it (README "Getting the raw geodata")
 
 
 RAW_FILES: dict[str, RawFile] = {
@@ -52,6 +54,9 @@ RAW_FILES: dict[str, RawFile] = {
             "and PyPI vietnam-provinces 2025.10.1 GSO codes",
             "CC0 (facts)",
             in_cache=True,
+            download="built by hand from Resolution 202/2025/QH15 (official merger map: "
+            "https://sapnhap.bando.com.vn): columns gso63, name63, gso34, name34, one row per pre-2025 "
+            "province",
         ),
         RawFile(
             "provinces34_geoboundaries",
@@ -60,6 +65,8 @@ RAW_FILES: dict[str, RawFile] = {
             "geoBoundaries gbOpen VNM-ADM1 (build 2023-12-12), dissolved by the 63 -> 34 mapping",
             "Public domain (geoBoundaries)",
             in_cache=True,
+            download="geoBoundaries VNM ADM1, gbOpen (https://www.geoboundaries.org), dissolved 63 -> 34 with "
+            "the mapping above",
         ),
         RawFile(
             "provinces34_odv",
@@ -68,6 +75,9 @@ RAW_FILES: dict[str, RawFile] = {
             "cells to provinces (99.94% of commune centroids fall in their own province)",
             "Open Development Vietnam 'Dia phan tinh' (via TaliaCao/Vietnam-Shape-Map @35f693a2), dissolved",
             ODV,
+            download="Open Development Vietnam 'Dia phan tinh' KML from "
+            "https://github.com/TaliaCao/Vietnam-Shape-Map (Maps/KML/diaphantinhvn.kml), to GeoJSON "
+            "with a gso34 column, dissolved 63 -> 34 with the mapping above",
         ),
         RawFile(
             "country_ne10m",
@@ -76,6 +86,8 @@ RAW_FILES: dict[str, RawFile] = {
             "Natural Earth 10m via npm world-atlas@2.0.2",
             "Public domain (Natural Earth); world-atlas ISC",
             in_cache=True,
+            download="Natural Earth 10m admin-0 (https://www.naturalearthdata.com; here countries-10m.json of "
+            "the npm package world-atlas 2.0.2, feature 704) as GeoJSON",
         ),
         RawFile(
             "provinces34_area_pop",
@@ -84,6 +96,9 @@ RAW_FILES: dict[str, RawFile] = {
             "tranngocminhhieu/vietnamadminunits data/sapnhap.bando.com.vn_province.csv @484ab7e5",
             "MIT (repo); figures from bando.com.vn / MoHA",
             in_cache=True,
+            download="data/sapnhap.bando.com.vn_province.csv of "
+            "https://github.com/tranngocminhhieu/vietnamadminunits, numbers cleaned; columns gso34, "
+            "area_km2, centre_lon, centre_lat",
         ),
         RawFile(
             "worldpop_2020_1km",
@@ -92,6 +107,8 @@ RAW_FILES: dict[str, RawFile] = {
             "WorldPop Global 2000-2020 1km UN-adjusted (via kraemer-lab/geoglue @e83cf4e8)",
             WORLDPOP,
             in_cache=True,
+            download="https://data.worldpop.org/GIS/Population/Global_2000_2020_1km_UNadj/2020/VNM/vnm_ppp_2020_1km_Aggregated_UNadj.tif"
+            " (DOI https://doi.org/10.5258/SOTON/WP00671), as downloaded",
         ),
         RawFile(
             "etopo5",
@@ -100,6 +117,9 @@ RAW_FILES: dict[str, RawFile] = {
             "NOAA ETOPO5 via Debian ferret-datasets 7.6.0-5",
             "Public domain (NOAA / US government)",
             in_cache=True,
+            download="NOAA ETOPO5, etopo5.cdf of the Debian package ferret-datasets "
+            "(https://packages.debian.org/ferret-datasets), cropped to 101.5-118E, 6-24N, saved as an "
+            "int16 GeoTIFF in metres",
         ),
         RawFile(
             "communes_points",
@@ -108,6 +128,9 @@ RAW_FILES: dict[str, RawFile] = {
             "PyPI vietnamadminunits 1.0.4 dataset.db (admin_units)",
             "MIT (vietnamadminunits)",
             in_cache=True,
+            download="table admin_units of vietnamadminunits/data/dataset.db in "
+            "https://pypi.org/project/vietnamadminunits/1.0.4/, as points with gso34, ward_code, "
+            "wardType, area_km2",
         ),
         RawFile(
             "communes_voronoi",
@@ -116,6 +139,8 @@ RAW_FILES: dict[str, RawFile] = {
             "Derived from vietnamadminunits centroids, ODV province polygons and WorldPop 2020",
             f"{ODV} + {WORLDPOP} + MIT",
             in_cache=True,
+            download="derived: Voronoi cells of the commune points within each province polygon (ODV above), "
+            "with the WorldPop 2020 sum per cell (column worldpop2020)",
         ),
         RawFile(
             "communes_legacy",
@@ -124,6 +149,9 @@ RAW_FILES: dict[str, RawFile] = {
             "PyPI vietnamadminunits 1.0.4 dataset.db (admin_units_legacy); 2019 census ward population",
             "MIT (vietnamadminunits) + census facts",
             in_cache=True,
+            download="table admin_units_legacy of the same dataset.db "
+            "(https://pypi.org/project/vietnamadminunits/1.0.4/), as points with districtType and "
+            "wardType",
         ),
         RawFile(
             "provinces63_population",
@@ -131,6 +159,8 @@ RAW_FILES: dict[str, RawFile] = {
             "2019 census population per pre-merger province (reference check, not a model input)",
             "GSO 2019 Population and Housing Census, ward tables summed per province",
             "Facts (GSO census) + CC BY 4.0 (WorldPop zonal sums)",
+            download="GSO 2019 Population and Housing Census (https://www.gso.gov.vn), ward tables summed per "
+            "province",
         ),
         RawFile(
             "data_centres_sample",
@@ -139,6 +169,8 @@ RAW_FILES: dict[str, RawFile] = {
             "Curated news pages; coordinates from vietnamadminunits commune centroids",
             "Facts + MIT (coordinates)",
             used_by="dxsim.geo.datacentres",
+            download="curated by the dxsim maintainers from news pages (one source URL per row); not "
+            "downloadable elsewhere",
         ),
         RawFile(
             "telecom_dc_stats",
@@ -146,6 +178,7 @@ RAW_FILES: dict[str, RawFile] = {
             "5G/4G station counts and DC fleet totals (source URL per row)",
             "Curated news pages",
             "Facts (cite sources)",
+            download="curated by the dxsim maintainers from news pages (one source URL per row)",
         ),
         RawFile(
             "deadzone_timeline",
@@ -153,6 +186,7 @@ RAW_FILES: dict[str, RawFile] = {
             "National counts of villages without mobile signal over time",
             "Curated news pages",
             "Facts (cite sources)",
+            download="curated by the dxsim maintainers from news pages (one source URL per row)",
         ),
         RawFile(
             "deadzone_villages_sample",
@@ -162,6 +196,8 @@ RAW_FILES: dict[str, RawFile] = {
             "baotuyenquang.com.vn 2026-01-12; plo.vn 2025-12-08; vietnamadminunits centroids",
             "Facts + MIT (coordinates)",
             used_by="dxsim.geo.villages",
+            download="curated by the dxsim maintainers from baotuyenquang.com.vn and plo.vn (one source URL per "
+            "row); not downloadable elsewhere",
         ),
     ]
 }

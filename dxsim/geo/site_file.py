@@ -8,7 +8,13 @@ CSV columns (one row per station):
 | `operator` | viettel, vnpt or mobifone |
 | `technology` | 4g or 5g |
 | `band_mhz` | coverage band (a band with a link budget for that technology) |
-| `on_air_date` | ISO date; empty = planned |
+| `on_air_date` | ISO date from 1990-01-01 to the scenario's end date; empty = planned |
+
+Column names are case-insensitive and each may appear once (`lon,LON` is refused, naming both);
+other columns are ignored. `band_mhz` must be a whole number of MHz (1800.0 is read as 1800,
+1800.9 is refused). Two rows with the same lon, lat, operator, technology, band and date are
+refused (a station counted twice). A file holds at most :data:`MAX_SITE_ROWS` rows, counted
+before the file is loaded.
 
 4G rows form the 4G layer. 5G rows on air by the scenario's start date are the start state;
 later or undated 5G rows are built first, in date order; after them the rollout continues
@@ -18,6 +24,7 @@ the same way as the synthetic layer and flagged `synthetic`.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from pathlib import Path
 
@@ -35,64 +42,149 @@ REQUIRED_COLUMNS = ("lon", "lat", "operator", "technology", "band_mhz", "on_air_
 LON_RANGE = (101.8, 109.8)
 LAT_RANGE = (8.2, 23.7)
 _TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:3405", always_xy=True)
+# ~2x Vietnam's 4G + 5G stations of all operators (~136k at 2025-10): room for a national file
+MAX_SITE_ROWS = 300_000
+# no mobile network in Vietnam before 1993 (GSM); an earlier date is a typo (e.g. 0001-01-01)
+ON_AIR_EARLIEST = dt.date(1990, 1, 1)
+# without a scenario, the latest on-air date accepted (the schema's last year)
+ON_AIR_LATEST_DEFAULT = dt.date(2100, 12, 31)
 
 
-def read_site_csv(path: Path) -> pl.DataFrame:
-    """Read and validate a site CSV; every problem is a one-line DxsimInputError with the row."""
+def csv_header(path: Path, *, max_rows: int, what: str) -> list[str]:
+    """The header of a planner CSV, checked, after counting its rows without loading the file.
+
+    Streams the file once with the csv module and stops past `max_rows` data rows, so that a
+    file of millions of rows is refused in a fraction of a second instead of filling the memory.
+    Column names are compared stripped and case-insensitively: a name given twice (`name,name`,
+    `Lon,LON`) is refused naming both columns.
+    """
+    header: list[str] | None = None
+    rows = 0
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            for rec in reader:
+                if header is None:
+                    header = rec
+                    continue
+                if rec and any(v.strip() for v in rec):
+                    rows += 1
+                    if rows > max_rows:
+                        raise DxsimInputError(
+                            f"more than {max_rows:,} {what} rows (stopped counting at line {reader.line_num})",
+                            file=path, allowed=f"at most {max_rows:,} {what} rows per file; keep the {what}s "
+                            "the scenario needs")
+    except UnicodeDecodeError as exc:
+        raise DxsimInputError(f"not UTF-8 text (byte {exc.start} of a chunk: {exc.reason})", file=path,
+                              allowed="a UTF-8 CSV file") from None
+    except csv.Error as exc:
+        raise DxsimInputError(f"not a readable CSV ({exc})", file=path,
+                              allowed="a comma-separated file without NUL bytes or fields over 131,072 "
+                                      "characters") from None
+    except OSError as exc:
+        raise DxsimInputError(f"cannot read the file ({exc.strerror or exc})", file=path) from None
+    if header is None:
+        raise DxsimInputError("empty file", file=path, field="header", allowed=f"a header line and {what} rows")
+    check_columns(path, header)
+    return [normalise_column(c) for c in header]
+
+
+def normalise_column(name: str) -> str:
+    """A column name as matched: BOM and spaces stripped, lower case."""
+    return name.strip().lstrip("\ufeff").strip().lower()
+
+
+def check_columns(path: Path, names: list[str], where: str = "header") -> None:
+    """Refuse a column named twice, also when the two differ only by case or surrounding spaces."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        key = normalise_column(str(name))
+        if key in seen:
+            j = seen[key]
+            first = str(names[j])
+            how = "is given twice" if first.strip() == str(name).strip() else "differ only by case"
+            label = f"column {first!r}" if how == "is given twice" else f"columns {first!r} and {name!r}"
+            raise DxsimInputError(f"{label} {how} (columns {j + 1} and {i + 1})", file=path, field=where,
+                                  value=str(name), allowed="each column once; names are case-insensitive")
+        seen[key] = i
+
+
+def read_site_csv(path: Path, *, latest_on_air: dt.date | None = None) -> pl.DataFrame:
+    """Read and validate a site CSV; every problem is a one-line DxsimInputError with the row.
+
+    `latest_on_air`: the last on-air date accepted (the scenario's end date; default 2100-12-31).
+    """
     path = Path(path)
     if not path.is_file():
         raise DxsimInputError("site file not found", file=path, field="sites.file", allowed="an existing CSV file")
-    try:
-        df = pl.read_csv(path, infer_schema_length=0)  # all text; we parse ourselves
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
-        raise DxsimInputError(f"not a readable CSV ({str(exc).splitlines()[0]})", file=path) from None
-    cols = [c.strip().lower() for c in df.columns]
-    df.columns = cols
+    latest = latest_on_air or ON_AIR_LATEST_DEFAULT
+    cols = csv_header(path, max_rows=MAX_SITE_ROWS, what="site")
     missing = [c for c in REQUIRED_COLUMNS if c not in cols]
     if missing:
         raise DxsimInputError(f"missing column(s) {', '.join(missing)}", file=path, field="header",
                               allowed="columns " + ", ".join(REQUIRED_COLUMNS))
+    try:
+        df = pl.read_csv(path, infer_schema_length=0)  # all text; we parse ourselves
+        df.columns = [normalise_column(c) for c in df.columns]
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        raise DxsimInputError(f"not a readable CSV ({str(exc).splitlines()[0]})", file=path) from None
     if df.height == 0:
         raise DxsimInputError("no rows", file=path, allowed="at least one 4G site")
 
-    def bad(row: int, col: str, value, allowed: str) -> DxsimInputError:
+    def bad(row: int, col: str, value: object, allowed: str) -> DxsimInputError:
         return DxsimInputError("invalid value", file=path, field=f"row {row + 2}, column {col}", value=value,
                                allowed=allowed)
 
+    def number(i: int, rec: dict, c: str) -> float:
+        try:
+            v = float(rec[c])
+        except (TypeError, ValueError):
+            raise bad(i, c, rec[c], "a number") from None
+        if not np.isfinite(v):
+            raise bad(i, c, rec[c], "a finite number")
+        return v
+
     out: dict[str, list] = {c: [] for c in REQUIRED_COLUMNS}
+    first_row: dict[tuple, int] = {}
     for i, rec in enumerate(df.select(REQUIRED_COLUMNS).iter_rows(named=True)):
-        for c in ("lon", "lat", "band_mhz"):
-            try:
-                v = float(rec[c])
-            except (TypeError, ValueError):
-                raise bad(i, c, rec[c], "a number") from None
-            if not np.isfinite(v):
-                raise bad(i, c, rec[c], "a finite number")
-            out[c].append(v)
-        if not LON_RANGE[0] <= out["lon"][-1] <= LON_RANGE[1]:
+        lon, lat = number(i, rec, "lon"), number(i, rec, "lat")
+        if not LON_RANGE[0] <= lon <= LON_RANGE[1]:
             raise bad(i, "lon", rec["lon"], f"{LON_RANGE[0]}..{LON_RANGE[1]} (Vietnam)")
-        if not LAT_RANGE[0] <= out["lat"][-1] <= LAT_RANGE[1]:
+        if not LAT_RANGE[0] <= lat <= LAT_RANGE[1]:
             raise bad(i, "lat", rec["lat"], f"{LAT_RANGE[0]}..{LAT_RANGE[1]} (Vietnam)")
         op = (rec["operator"] or "").strip().lower()
         if op not in OPERATORS:
             raise bad(i, "operator", rec["operator"], ", ".join(OPERATORS))
-        out["operator"].append(op)
         tech = (rec["technology"] or "").strip().lower()
         if tech not in ("4g", "5g"):
             raise bad(i, "technology", rec["technology"], "4g or 5g")
-        out["technology"].append(tech)
-        band = int(out["band_mhz"][-1])
-        if band not in supported_bands(tech):
-            raise bad(i, "band_mhz", rec["band_mhz"], f"for {tech}: {supported_bands(tech)}")
-        out["band_mhz"][-1] = band
+        bands = supported_bands(tech)
+        band_f = number(i, rec, "band_mhz")
+        if not band_f.is_integer():
+            raise bad(i, "band_mhz", rec["band_mhz"], f"a whole number of MHz; for {tech}: {bands}")
+        band = int(band_f)
+        if band not in bands:
+            raise bad(i, "band_mhz", rec["band_mhz"], f"for {tech}: {bands}")
         raw_date = (rec["on_air_date"] or "").strip()
+        day = None
         if raw_date:
             try:
-                out["on_air_date"].append(dt.date.fromisoformat(raw_date))
+                day = dt.date.fromisoformat(raw_date)
             except ValueError:
                 raise bad(i, "on_air_date", raw_date, "an ISO date like 2025-06-30, or empty for planned") from None
-        else:
-            out["on_air_date"].append(None)
+            if not ON_AIR_EARLIEST <= day <= latest:
+                raise bad(i, "on_air_date", raw_date,
+                          f"{ON_AIR_EARLIEST.isoformat()}..{latest.isoformat()} (no mobile network before 1993; "
+                          "at latest the scenario's end date), or empty for planned")
+        key = (lon, lat, op, tech, band, day)
+        if key in first_row:
+            raise DxsimInputError(
+                f"row {i + 2} repeats row {first_row[key] + 2} (same lon, lat, operator, technology, band_mhz, "
+                "on_air_date): a station counted twice", file=path, field=f"rows {first_row[key] + 2} and {i + 2}",
+                allowed="each site once; delete one of the two rows")
+        first_row[key] = i
+        for c, v in zip(REQUIRED_COLUMNS, key):
+            out[c].append(v)
     res = pl.DataFrame(out, schema={"lon": pl.Float64, "lat": pl.Float64, "operator": pl.Utf8,
                                     "technology": pl.Utf8, "band_mhz": pl.Int64, "on_air_date": pl.Date})
     if res.filter(pl.col("technology") == "4g").height == 0:
@@ -120,7 +212,7 @@ def _placed(cells: CellArrays, df: pl.DataFrame, region_of_province: np.ndarray,
 def load_site_file(path: Path, scenario: Scenario, cells: CellArrays, region_of_province: np.ndarray,
                    radius_4g_m: dict[str, float], radius_5g_m: dict[str, float]) -> SiteLayer:
     """Build the site layer from a planner's CSV (see module docstring)."""
-    df = read_site_csv(path)
+    df = read_site_csv(path, latest_on_air=scenario.horizon.end_date)
     start = scenario.horizon.start_date
     s4 = _placed(cells, df.filter(pl.col("technology") == "4g"), region_of_province, "4g")
     s4 = s4.with_columns(pl.Series("site_id", np.arange(s4.height, dtype=np.int64)),

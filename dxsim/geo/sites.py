@@ -23,8 +23,11 @@ A planner's own CSV (`lon, lat, operator, technology, band_mhz, on_air_date`) re
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -348,17 +351,70 @@ def build_synthetic_layer(cells: CellArrays, region_of_province: np.ndarray, *, 
     key = layer_key(params)
     if cache_dir is not None:
         p4, p5 = cache_dir / f"sites4g-{key}.parquet", cache_dir / f"plan5g-{key}.parquet"
-        if p4.exists() and p5.exists():
-            return SiteLayer(pl.read_parquet(p4), pl.read_parquet(p5), n_5g_start, True, params)
+        cached = _read_cached_layer(p4, p5)
+        if cached is not None:
+            return SiteLayer(cached[0], cached[1], n_5g_start, True, params)
     s4 = attach_cells(cells, generate_4g(cells, n_4g, radius_4g_m, seed), region_of_province)
     cand = candidates_5g(cells, s4, radius_5g_m, seed)
     plan = rank_5g(cells, cand, radius_5g_m, capex_upgrade_vnd_bn, capex_new_vnd_bn,
                    people_per_site=people_per_site, province_balanced=province_balanced)
     plan = attach_cells(cells, plan, region_of_province).with_columns(pl.lit(True).alias("synthetic"))
     if cache_dir is not None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        for df, p in ((s4, p4), (plan, p5)):
-            tmp = p.with_suffix(".tmp")
-            df.write_parquet(tmp)
-            tmp.replace(p)
+        _write_cached_layer(cache_dir, ((s4, p4), (plan, p5)))
     return SiteLayer(s4, plan, n_5g_start, True, params)
+
+
+# Columns the model reads from a cached layer; a cached file without them is rebuilt.
+CACHED_4G_COLUMNS = ("x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m", "site_id", "operator",
+                     "cell_id", "province_idx", "region_idx")
+CACHED_PLAN_COLUMNS = ("rank", "kind", "x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m",
+                       "cell_id", "province_idx", "region_idx", "synthetic")
+
+
+def _read_cached_layer(p4: Path, p5: Path) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """The cached 4G layer and 5G plan, or None (then they are rebuilt) when missing or damaged.
+
+    A cache file is never trusted: a truncated or otherwise unreadable Parquet file, missing columns,
+    no rows or a plan whose ranks are not 0..n-1 in order all count as damaged; the files are removed
+    so the rebuilt layer replaces them.
+    """
+    if not (p4.is_file() and p5.is_file()):
+        return None
+    try:
+        s4 = pl.read_parquet(p4)
+        plan = pl.read_parquet(p5)
+        ok = (set(CACHED_4G_COLUMNS) <= set(s4.columns) and set(CACHED_PLAN_COLUMNS) <= set(plan.columns)
+              and s4.height > 0 and plan.height > 0
+              and bool((plan["rank"].to_numpy() == np.arange(plan.height)).all()))
+    except Exception:  # whatever a damaged file raises (polars, OSError, ValueError), rebuild
+        ok = False
+    if ok:
+        return s4, plan
+    for p in (p4, p5):
+        try:
+            p.unlink()
+        except OSError:
+            pass  # the rebuilt file replaces it
+    return None
+
+
+def _write_cached_layer(cache_dir: Path, items: tuple[tuple[pl.DataFrame, Path], ...]) -> None:
+    """Write each table to a hidden, process-unique sibling and rename it into place (atomic, race-safe).
+
+    The geo layer sits below dxsim.results, so this does not use results.writer.atomic_file; a cache
+    that cannot be written is only slower next time, never an error.
+    """
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    for df, p in items:
+        tmp = p.with_name(f".{p.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        try:
+            df.write_parquet(tmp)
+            os.replace(tmp, p)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)

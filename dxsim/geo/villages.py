@@ -71,7 +71,7 @@ from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo import raw
 from dxsim.geo.country import Country
 from dxsim.geo.sites import CellArrays, SiteLayer
-from dxsim.paths import GEODATA_DIR
+from dxsim.paths import fact_table
 
 # Column -> dtype of the village table (docs/villages_contract.md)
 COLUMNS: dict[str, Any] = {
@@ -83,7 +83,7 @@ COLUMNS: dict[str, Any] = {
     "synthetic": pl.Boolean, "location_precision": pl.Utf8, "source": pl.Utf8,
 }
 NAMED_KEY = "deadzone_villages_sample"
-COMMUNE_FACTS = GEODATA_DIR / "village_communes.csv"
+COMMUNE_FACTS = fact_table("village_communes.csv")
 SYNTHETIC_SOURCE = "dxsim.geo.villages (seeded)"
 REQUIRED_COLUMNS = ("name", "lon", "lat", "gso34", "population")
 OPTIONAL_COLUMNS = ("village_id", "households", "commune")
@@ -654,36 +654,85 @@ def _coverage_loss(cells: CellArrays, s4: pl.DataFrame, keep: np.ndarray, subsam
 # --------------------------------------------------------------------------- planner's file
 
 
+# Limits of a planner's village file (documented in read_village_file)
+MAX_VILLAGE_ROWS = 20_000  # ~170x the 117 villages without power and signal (seed 000:302)
+MAX_GEOJSON_BYTES = 64 * 1024 * 1024  # ~3 KB per feature at the row cap; parsed in memory
+VILLAGE_POPULATION_RANGE = (1, 100_000)  # persons; the largest rural commune has ~60,000
+_FEATURE_TOKEN = b'"Feature"'
+
+
 def _fail(path: Path, where: str, col: str, value: Any, allowed: str, message: str = "invalid value"):
     return DxsimInputError(message, file=path, field=f"{where}, column {col}", value=value, allowed=allowed)
 
 
+class _JsonObject(dict):
+    """A JSON object that remembers keys given more than once (json keeps only the last)."""
+
+    repeated: list[str]
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
+    obj = _JsonObject(pairs)
+    keys = [k for k, _ in pairs]
+    obj.repeated = [k for i, k in enumerate(keys) if k in keys[:i]]
+    return obj
+
+
+def _count_features(path: Path) -> int:
+    """Occurrences of the token "Feature" (one per GeoJSON feature), streamed: a cheap upper bound."""
+    n, tail = 0, b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            buf = tail + chunk
+            n += buf.count(_FEATURE_TOKEN)
+            tail = buf[-(len(_FEATURE_TOKEN) - 1):]
+    return n
+
+
+def _too_many(path: Path, found: str) -> DxsimInputError:
+    return DxsimInputError(f"{found}: too many villages", file=path,
+                           allowed=f"at most {MAX_VILLAGE_ROWS:,} villages per file; list the villages the "
+                                   "programme is about")
+
+
 def _read_records(path: Path) -> tuple[list[dict], list[str], str]:
-    """(records with lower-case keys, column names, 'row'/'feature' label kind)."""
+    """(records with lower-case keys, column names, 'csv'/'geojson'); size checked before loading."""
+    from dxsim.geo.site_file import check_columns, csv_header, normalise_column
+
     text_start = b""
     try:
         with open(path, "rb") as fh:
             text_start = fh.read(64).lstrip()
+        size = path.stat().st_size
     except OSError as exc:
         raise DxsimInputError(f"cannot read the file ({exc.strerror or exc})", file=path) from None
     is_json = path.suffix.lower() in (".geojson", ".json") or text_start.startswith(b"{")
     if not is_json:
+        csv_header(path, max_rows=MAX_VILLAGE_ROWS, what="village")
         try:
             df = pl.read_csv(path, infer_schema_length=0)
+            df.columns = [normalise_column(c) for c in df.columns]
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
             raise DxsimInputError(f"not a readable CSV ({str(exc).splitlines()[0] if str(exc) else exc})",
                                   file=path) from None
-        df.columns = [c.strip().lstrip("\ufeff").strip().lower() for c in df.columns]
         return df.to_dicts(), df.columns, "csv"
+    if size > MAX_GEOJSON_BYTES:
+        raise DxsimInputError(f"GeoJSON file of {size / 2**20:,.0f} MB", file=path,
+                              allowed=f"at most {MAX_GEOJSON_BYTES // 2**20} MB and {MAX_VILLAGE_ROWS:,} features")
+    n_tokens = _count_features(path)
+    if n_tokens > MAX_VILLAGE_ROWS:
+        raise _too_many(path, f"{n_tokens:,} \"Feature\" objects")
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise DxsimInputError(f"not readable GeoJSON ({str(exc).splitlines()[0]})", file=path,
-                              allowed="a GeoJSON FeatureCollection of Point features") from None
+        doc = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_json_object)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise DxsimInputError(f"not readable GeoJSON ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})",
+                              file=path, allowed="a GeoJSON FeatureCollection of Point features") from None
     feats = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(feats, list):
         raise DxsimInputError("not a GeoJSON FeatureCollection", file=path, field="features",
                               allowed="a GeoJSON FeatureCollection of Point features")
+    if len(feats) > MAX_VILLAGE_ROWS:
+        raise _too_many(path, f"{len(feats):,} features")
     recs: list[dict] = []
     cols: list[str] = ["lon", "lat"]
     for i, f in enumerate(feats):
@@ -694,8 +743,20 @@ def _read_records(path: Path) -> tuple[list[dict], list[str], str]:
             raise DxsimInputError("invalid value", file=path, field=f"feature {i + 1}, column geometry",
                                   value=(geom or {}).get("type") if isinstance(geom, dict) else geom,
                                   allowed="a Point geometry [lon, lat]")
-        props = f.get("properties") or {}
-        rec = {str(k).strip().lower(): (None if v is None else str(v)) for k, v in props.items()}
+        props = f.get("properties")
+        if props is None:
+            props = {}
+        if not isinstance(props, dict):
+            raise DxsimInputError(f"properties is a JSON {type(props).__name__}", file=path,
+                                  field=f"feature {i + 1}, properties",
+                                  allowed='a JSON object, e.g. {"name": "Bản A", "gso34": "08", "population": 150}')
+        where = f"feature {i + 1}, properties"
+        repeated = getattr(props, "repeated", [])
+        if repeated:
+            raise DxsimInputError(f"key {repeated[0]!r} is given twice", file=path, field=where, value=repeated[0],
+                                  allowed="each key once; names are case-insensitive")
+        check_columns(path, [str(k) for k in props], where)
+        rec = {normalise_column(str(k)): (None if v is None else str(v)) for k, v in props.items()}
         for k in rec:
             if k not in cols:
                 cols.append(k)
@@ -704,16 +765,34 @@ def _read_records(path: Path) -> tuple[list[dict], list[str], str]:
     return recs, cols, "geojson"
 
 
+def _whole(path: Path, w: str, col: str, raw_v: Any, lo: int, hi: int, unit: str, empty_ok: bool = False) -> int:
+    """A whole number in lo..hi (a float with nothing after the point, e.g. 150.0, is accepted)."""
+    tail = ", or empty to derive it" if empty_ok else ""
+    allowed = f"a whole number of {unit}, at least {lo:,} and at most {hi:,}{tail}"
+    try:
+        v = float(str(raw_v).strip())
+    except (TypeError, ValueError):
+        raise _fail(path, w, col, raw_v, allowed) from None
+    if not (math.isfinite(v) and v.is_integer() and lo <= v <= hi):
+        raise _fail(path, w, col, raw_v, allowed)
+    return int(v)
+
+
 def read_village_file(path: Path | str, country: Country | None = None, *,
                       tolerance_km: float = 2.0) -> pl.DataFrame:
     """Read and validate a planner's village CSV or GeoJSON (Point features).
 
     Required columns `name, lon, lat, gso34, population`; optional `village_id, households,
-    commune`. Every problem is a one-line DxsimInputError naming the file, the row (CSV: as
-    a spreadsheet counts, header = row 1; GeoJSON: feature number), the column, the value and
-    what is allowed. With `country`, each point must lie in its gso34 province (or within
-    `tolerance_km` of it). Returns village_id, name, lon, lat, gso34, population, households
-    (0 = derive), commune (None = derive).
+    commune`; column (GeoJSON: property) names are case-insensitive and each may appear once.
+    Ranges: lon/lat inside Vietnam (:data:`dxsim.geo.site_file.LON_RANGE`/`LAT_RANGE`),
+    population a whole number of persons in :data:`VILLAGE_POPULATION_RANGE` (1..100,000),
+    households a whole number from 1 to the population (empty = derive). Two identical rows are
+    refused. At most :data:`MAX_VILLAGE_ROWS` (20,000) villages, and a GeoJSON file at most
+    :data:`MAX_GEOJSON_BYTES` (64 MB), checked before the file is loaded. Every problem is a
+    one-line DxsimInputError naming the file, the row (CSV: as a spreadsheet counts, header =
+    row 1; GeoJSON: feature number), the column, the value and what is allowed. With `country`,
+    each point must lie in its gso34 province (or within `tolerance_km` of it). Returns
+    village_id, name, lon, lat, gso34, population, households (0 = derive), commune (None = derive).
     """
     from dxsim.geo.site_file import LAT_RANGE, LON_RANGE
 
@@ -734,10 +813,12 @@ def read_village_file(path: Path | str, country: Country | None = None, *,
     out: dict[str, list] = {c: [] for c in ("village_id", "name", "lon", "lat", "gso34", "population",
                                             "households", "commune", "_where")}
     seen: dict[str, str] = {}
+    first_row: dict[tuple, str] = {}
+    pop_lo, pop_hi = VILLAGE_POPULATION_RANGE
     for i, rec in enumerate(recs):
         w = where(i)
         vals = {}
-        for c in ("lon", "lat", "population"):
+        for c in ("lon", "lat"):
             raw_v = rec.get(c)
             try:
                 v = float(str(raw_v).strip())
@@ -750,37 +831,36 @@ def read_village_file(path: Path | str, country: Country | None = None, *,
             raise _fail(path, w, "lon", rec.get("lon"), f"{LON_RANGE[0]}..{LON_RANGE[1]} (Vietnam)")
         if not LAT_RANGE[0] <= vals["lat"] <= LAT_RANGE[1]:
             raise _fail(path, w, "lat", rec.get("lat"), f"{LAT_RANGE[0]}..{LAT_RANGE[1]} (Vietnam)")
-        if vals["population"] < 1:
-            raise _fail(path, w, "population", rec.get("population"), "at least 1 person")
+        pop = _whole(path, w, "population", rec.get("population"), pop_lo, pop_hi, "persons")
         hh_raw = (rec.get("households") or "").strip()
-        hh = 0
-        if hh_raw:
-            try:
-                hh_f = float(hh_raw)
-            except ValueError:
-                raise _fail(path, w, "households", hh_raw, "a number, or empty to derive it") from None
-            if not np.isfinite(hh_f) or hh_f < 1:
-                raise _fail(path, w, "households", hh_raw, "at least 1, or empty to derive it")
-            hh = int(round(hh_f))
+        hh = _whole(path, w, "households", hh_raw, 1, pop, "households (at most the population)", True) if hh_raw else 0
         g = (rec.get("gso34") or "").strip()
         if g.isdigit() and len(g) <= 2:
             g = g.zfill(2)
         if not (len(g) == 2 and g.isdigit()) or (codes is not None and g not in codes):
             allowed = "a 2-digit province code" + (f" ({', '.join(sorted(codes))})" if codes else "")
             raise _fail(path, w, "gso34", rec.get("gso34"), allowed)
-        vid = (rec.get("village_id") or "").strip() or f"P{i + 1:03d}"
+        vid_raw = (rec.get("village_id") or "").strip()
+        vid = vid_raw or f"P{i + 1:03d}"
         if vid in seen:
             raise _fail(path, w, "village_id", vid, f"a unique id (also used on {seen[vid]})",
                         message="duplicate village id")
         seen[vid] = w
+        name, commune = _nfc(rec.get("name") or ""), _nfc(rec.get("commune") or "") or None
+        key = (vid_raw, name, vals["lon"], vals["lat"], g, pop, hh, commune)
+        if key in first_row:
+            raise DxsimInputError(f"{w} repeats {first_row[key]} (same name, lon, lat, gso34, population, "
+                                  "households, commune): a village counted twice", file=path,
+                                  field=f"{first_row[key]} and {w}", allowed="each village once; delete one of them")
+        first_row[key] = w
         out["village_id"].append(vid)
-        out["name"].append(_nfc(rec.get("name") or ""))
+        out["name"].append(name)
         out["lon"].append(vals["lon"])
         out["lat"].append(vals["lat"])
         out["gso34"].append(g)
-        out["population"].append(int(round(vals["population"])))
+        out["population"].append(pop)
         out["households"].append(hh)
-        out["commune"].append(_nfc(rec.get("commune") or "") or None)
+        out["commune"].append(commune)
         out["_where"].append(w)
     df = pl.DataFrame(out, schema={"village_id": pl.Utf8, "name": pl.Utf8, "lon": pl.Float64, "lat": pl.Float64,
                                    "gso34": pl.Utf8, "population": pl.Int64, "households": pl.Int64,

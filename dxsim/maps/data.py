@@ -31,6 +31,25 @@ FILES = {
 
 _FIT_DEGREE = 5
 
+# Columns the map reads from a table; a table without them is damaged (other columns are optional).
+REQUIRED_COLUMNS = {
+    "metrics": ("date", "replication", "area", "metric", "value"),
+    "grid": ("lon", "lat", "pop"),
+}
+RERUN = "the result folder is damaged: run the scenario again (`dxsim run SCENARIO --out DIR`)"
+
+
+def short_reason(exc: BaseException) -> str:
+    """The first line of an exception's message, short enough for a one-line error."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = " ".join(text.split())
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def damaged(path: Path, what: str) -> DxsimInputError:
+    """One line naming the damaged file, what is wrong with it and what to do."""
+    return DxsimInputError(f"{what}; {RERUN}", file=path)
+
 
 def _round_coords(coords: Any, nd: int) -> Any:
     if isinstance(coords, (int, float)):
@@ -45,6 +64,12 @@ class RunOutputs:
         self.dir = Path(result_dir)
         if not self.dir.is_dir():
             raise DxsimInputError("not a result directory (run `dxsim run` first)", file=self.dir)
+        if not any(self.path(k).exists() for k in FILES) and not (self.dir / "villages.geojson").exists():
+            raise DxsimInputError(
+                "not a dxsim result folder: it holds none of " + ", ".join(FILES.values()),
+                file=self.dir,
+                allowed="a folder written by `dxsim run SCENARIO --out DIR` (default outputs/<name>/)",
+            )
 
     def path(self, key: str) -> Path:
         return self.dir / FILES[key]
@@ -58,7 +83,27 @@ class RunOutputs:
         p = self.path(key)
         if not p.exists():
             raise DxsimInputError(f"missing {FILES[key]} (written by `dxsim run`)", file=p)
+        if not p.is_file():
+            raise damaged(p, f"{p.name} is not a file")
         return p
+
+    def _table(self, key: str) -> pl.DataFrame:
+        """A Parquet table of the folder, read in full and checked for the columns the map uses."""
+        p = self._need(key)
+        try:
+            df = pl.read_parquet(p)
+        except Exception as exc:  # a truncated or foreign file raises polars/OS errors
+            raise damaged(p, f"cannot read {p.name} ({short_reason(exc)})") from None
+        missing = [c for c in REQUIRED_COLUMNS.get(key, ()) if c not in df.columns]
+        if missing:
+            raise damaged(p, f"{p.name} lacks the column(s) {', '.join(missing)}")
+        return df
+
+    def _json(self, p: Path) -> Any:
+        try:
+            return json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise damaged(p, f"cannot read {p.name} as JSON ({short_reason(exc)})") from None
 
     # ------------------------------------------------------------------ summary
     @cached_property
@@ -66,10 +111,10 @@ class RunOutputs:
         p = self.path("summary")
         if not p.exists():
             return {}
-        try:
-            return json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise DxsimInputError(f"unreadable JSON ({exc})", file=p) from exc
+        obj = self._json(p)
+        if not isinstance(obj, dict):
+            raise damaged(p, f"{p.name} is not a dxsim summary (not a JSON object)")
+        return obj
 
     # ------------------------------------------------------------------ provinces
     @cached_property
@@ -77,25 +122,31 @@ class RunOutputs:
         """FeatureCollection with coordinates rounded to 4 decimals (~11 m) and slim properties:
         `code` (gso34), `name34`, `name_ascii`. Very detailed boundaries are simplified."""
         p = self._need("provinces")
-        gj = json.loads(p.read_text(encoding="utf-8"))
-        if p.stat().st_size > 2_500_000:  # a planner's detailed boundaries: simplify (~200 m)
-            import shapely
-            from shapely.geometry import mapping, shape
+        gj = self._json(p)
+        features = gj.get("features") if isinstance(gj, dict) else None
+        if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
+            raise damaged(p, f"{p.name} is not a GeoJSON FeatureCollection")
+        try:
+            if p.stat().st_size > 2_500_000:  # a planner's detailed boundaries: simplify (~200 m)
+                import shapely
+                from shapely.geometry import mapping, shape
 
-            for f in gj["features"]:
-                g = shapely.simplify(shape(f["geometry"]), 0.002, preserve_topology=True)
-                f["geometry"] = mapping(g)
-        feats = []
-        for f in gj.get("features", []):
-            props = f.get("properties") or {}
-            geom = f.get("geometry")
-            if not geom:
-                continue
-            feats.append({"type": "Feature",
-                          "geometry": {"type": geom["type"], "coordinates": _round_coords(geom["coordinates"], 4)},
-                          "properties": {"code": str(props.get("gso34", "")),
-                                         "name34": str(props.get("name34") or ""),
-                                         "name_ascii": str(props.get("name_ascii") or "")}})
+                for f in features:
+                    g = shapely.simplify(shape(f["geometry"]), 0.002, preserve_topology=True)
+                    f["geometry"] = mapping(g)
+            feats = []
+            for f in features:
+                props = f.get("properties") or {}
+                geom = f.get("geometry")
+                if not geom:
+                    continue
+                feats.append({"type": "Feature",
+                              "geometry": {"type": geom["type"], "coordinates": _round_coords(geom["coordinates"], 4)},
+                              "properties": {"code": str(props.get("gso34", "")),
+                                             "name34": str(props.get("name34") or ""),
+                                             "name_ascii": str(props.get("name_ascii") or "")}})
+        except Exception as exc:  # malformed geometry of any kind
+            raise damaged(p, f"{p.name} holds a malformed feature ({short_reason(exc)})") from None
         return {"type": "FeatureCollection", "features": feats}
 
     def bounds(self) -> list[list[float]] | None:
@@ -122,24 +173,35 @@ class RunOutputs:
     def province_metrics(self) -> pl.DataFrame:
         """Replication 0 (the lowest), provinces only: date, area, pop_covered_5g_pct, stations_5g."""
         p = self._need("metrics")
-        m = pl.scan_parquet(p)
-        rep0 = m.select(pl.col("replication").min()).collect().item()
-        df = (m.filter((pl.col("replication") == rep0) & (pl.col("area") != "VN")
-                       & pl.col("metric").is_in(["pop_covered_5g_pct", "stations_5g"]))
-              .select("date", "area", "metric", "value").collect())
-        if df.is_empty():
-            return pl.DataFrame(schema={"date": pl.Date, "area": pl.Utf8, "pop_covered_5g_pct": pl.Float64,
-                                        "stations_5g": pl.Float64})
-        wide = df.pivot(on="metric", index=["date", "area"], values="value", aggregate_function="first")
-        for col in ("pop_covered_5g_pct", "stations_5g"):
-            if col not in wide.columns:
-                wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(col))
-        return wide.with_columns(pl.col("date").cast(pl.Date)).sort("date", "area")
+        empty = pl.DataFrame(schema={"date": pl.Date, "area": pl.Utf8, "pop_covered_5g_pct": pl.Float64,
+                                     "stations_5g": pl.Float64})
+        try:  # lazily: a run of many replications has a large table, the map needs replication 0 only
+            m = pl.scan_parquet(p)
+            missing = [c for c in REQUIRED_COLUMNS["metrics"] if c not in m.collect_schema().names()]
+            if missing:
+                raise damaged(p, f"{p.name} lacks the column(s) {', '.join(missing)}")
+            rep0 = m.select(pl.col("replication").min()).collect().item()
+            if rep0 is None:
+                return empty
+            df = (m.filter((pl.col("replication") == rep0) & (pl.col("area") != "VN")
+                           & pl.col("metric").is_in(["pop_covered_5g_pct", "stations_5g"]))
+                  .select("date", "area", "metric", "value").collect())
+            if df.is_empty():
+                return empty
+            wide = df.pivot(on="metric", index=["date", "area"], values="value", aggregate_function="first")
+            for col in ("pop_covered_5g_pct", "stations_5g"):
+                if col not in wide.columns:
+                    wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(col))
+            return wide.with_columns(pl.col("date").cast(pl.Date)).sort("date", "area")
+        except DxsimInputError:
+            raise
+        except Exception as exc:  # truncated file, wrong column types
+            raise damaged(p, f"cannot read {p.name} ({short_reason(exc)})") from None
 
     # ------------------------------------------------------------------ 5 km grid
     @cached_property
     def grid(self) -> pl.DataFrame:
-        return pl.read_parquet(self._need("grid"))
+        return self._table("grid")
 
     def grid_corners(self) -> np.ndarray:
         """(n, 4, 2) lat/lon of each square's corners (SW, SE, NE, NW in the metric grid).
@@ -184,20 +246,25 @@ class RunOutputs:
     def villages(self) -> pl.DataFrame:
         p = self.path("villages")
         if p.exists():
-            return pl.read_parquet(p)
+            return self._table("villages")
         gj_path = self.dir / "villages.geojson"
         if not gj_path.exists():
             raise DxsimInputError("missing villages.parquet (written by `dxsim run`)", file=p)
-        gj = json.loads(gj_path.read_text(encoding="utf-8"))
-        rows = [dict(f.get("properties") or {}) for f in gj.get("features", [])]
-        for r, f in zip(rows, gj.get("features", [])):
-            if "lon" not in r and f.get("geometry"):
-                r["lon"], r["lat"] = f["geometry"]["coordinates"][:2]
-        return pl.DataFrame(rows, infer_schema_length=None)
+        gj = self._json(gj_path)
+        try:
+            feats = gj["features"]
+            rows = [dict(f.get("properties") or {}) for f in feats]
+            for r, f in zip(rows, feats):
+                if "lon" not in r and f.get("geometry"):
+                    r["lon"], r["lat"] = f["geometry"]["coordinates"][:2]
+            return pl.DataFrame(rows, infer_schema_length=None)
+        except Exception as exc:  # not a FeatureCollection of points
+            raise damaged(gj_path, f"{gj_path.name} is not a GeoJSON FeatureCollection of villages "
+                                   f"({short_reason(exc)})") from None
 
     @cached_property
     def datacentres(self) -> pl.DataFrame:
-        return pl.read_parquet(self._need("datacentres"))
+        return self._table("datacentres")
 
     @cached_property
     def sites_synthetic(self) -> bool | None:
@@ -205,7 +272,10 @@ class RunOutputs:
         p = self.path("sites")
         if not p.exists():
             return None
-        s = pl.scan_parquet(p)
-        if "synthetic" not in s.collect_schema().names():
-            return None
-        return bool(s.select(pl.col("synthetic").any()).collect().item())
+        try:
+            s = pl.scan_parquet(p)
+            if "synthetic" not in s.collect_schema().names():
+                return None
+            return bool(s.select(pl.col("synthetic").any()).collect().item())
+        except Exception as exc:  # truncated file, wrong column type
+            raise damaged(p, f"cannot read {p.name} ({short_reason(exc)})") from None

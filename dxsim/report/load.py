@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError
+from dxsim.maps.data import short_reason, damaged
 
 # national time series the charts use
 CHART_METRICS = (
@@ -91,17 +92,23 @@ def _read_metrics(path: Path) -> tuple[dict[str, Series], int]:
                .filter((pl.col("area") == "VN") & pl.col("metric").is_in(list(CHART_METRICS)))
                .select("date", "replication", "metric", "value").collect())
         reps = pl.scan_parquet(path).select(pl.col("replication").unique()).collect()["replication"].to_list()
-    except Exception as e:
-        raise DxsimInputError(f"cannot read metrics table: {e}", file=path) from e
-    reps = sorted(int(r) for r in reps)
-    return _series(nat, reps), len(reps)
+    except Exception as e:  # truncated file, missing columns, foreign file
+        raise damaged(path, f"cannot read the metrics table ({short_reason(e)})") from None
+    try:
+        reps = sorted(int(r) for r in reps)
+        return _series(nat, reps), len(reps)
+    except Exception as e:  # readable, but not dxsim's columns/types (e.g. text values)
+        raise damaged(path, f"the metrics table has unexpected values ({short_reason(e)})") from None
 
 
 def _read_calibration(path: Path) -> list[dict[str, str]] | None:
     if not path.is_file():
         return None
-    with path.open(encoding="utf-8", newline="") as f:
-        return [dict(row) for row in csv.DictReader(f)]
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            return [dict(row) for row in csv.DictReader(f)]
+    except (OSError, ValueError, csv.Error) as e:  # UnicodeDecodeError is a ValueError
+        raise damaged(path, f"cannot read calibration.csv ({short_reason(e)})") from None
 
 
 def _read_table(path: Path) -> pl.DataFrame | None:
@@ -109,8 +116,8 @@ def _read_table(path: Path) -> pl.DataFrame | None:
         return None
     try:
         return pl.read_parquet(path)
-    except Exception as e:
-        raise DxsimInputError(f"cannot read table: {e}", file=path) from e
+    except Exception as e:  # truncated or foreign file
+        raise damaged(path, f"cannot read {path.name} ({short_reason(e)})") from None
 
 
 def _description(result_dir: Path, scenario_file: object) -> tuple[str | None, str | None]:
@@ -136,10 +143,20 @@ def _description(result_dir: Path, scenario_file: object) -> tuple[str | None, s
 
 def _file_info(path: Path) -> tuple[str, int, str]:
     h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return path.name, path.stat().st_size, h.hexdigest()[:12]
+    try:
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        return path.name, path.stat().st_size, h.hexdigest()[:12]
+    except OSError as e:
+        raise damaged(path, f"cannot read {path.name} ({e.strerror or e})") from None
+
+
+# Summary fields the report walks into (optional, may be null; another type is damage). Scalars such as
+# `scenario` or `seed` are only printed, so any JSON value will do for them.
+_SUMMARY_TYPES: dict[str, type | tuple[type, ...]] = {
+    "kpis": (dict, type(None)), "horizon": (dict, type(None)), "data_sources": (list, type(None)),
+}
 
 
 def load_run(result_dir: Path) -> RunData:
@@ -148,16 +165,20 @@ def load_run(result_dir: Path) -> RunData:
         raise DxsimInputError("not a run output directory (run `dxsim run` first)", file=result_dir)
     spath = result_dir / "summary.json"
     if not spath.is_file():
-        raise DxsimInputError("summary.json is missing: not a run output directory", file=result_dir)
+        raise DxsimInputError("summary.json is missing: not a run output directory (run `dxsim run SCENARIO "
+                              "--out DIR` to make one)", file=result_dir)
     try:
         summary = json.loads(spath.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DxsimInputError(f"cannot read summary: {e}", file=spath) from e
+    except (OSError, ValueError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise damaged(spath, f"cannot read summary.json as JSON ({short_reason(e)})") from None
     if not isinstance(summary, dict) or not isinstance(summary.get("kpis", {}), dict):
-        raise DxsimInputError("summary.json is not a dxsim summary (no 'kpis' table)", file=spath)
+        raise damaged(spath, "summary.json is not a dxsim summary (no 'kpis' table)")
+    bad = [k for k, kind in _SUMMARY_TYPES.items() if k in summary and not isinstance(summary[k], kind)]
+    if bad:
+        raise damaged(spath, f"summary.json has a malformed {bad[0]!r}")
     mpath = result_dir / "metrics.parquet"
     if not mpath.is_file():
-        raise DxsimInputError("metrics.parquet is missing", file=result_dir)
+        raise damaged(mpath, "metrics.parquet is missing")
     series, n_reps = _read_metrics(mpath)
     try:
         n_reps = int(summary.get("reps", n_reps) or n_reps)

@@ -72,18 +72,40 @@ _LEGACY_RUN_FILES = frozenset({
     "calibration.md"})
 
 
-def _is_legacy_run(folder: Path) -> bool:
+# ... and what its sweeps wrote (resumable: `runs/` holds one JSON file per finished run).
+_LEGACY_SWEEP_FILES = frozenset({"sweep.json", "runs", "runs.csv", "runs.parquet", "replications.parquet",
+                                 "indices.csv", "drivers.csv", "drivers.md"})
+
+
+def _is_legacy_output(folder: Path) -> bool:
+    """A folder of dxsim 0.1: its summary.json / sweep.json names a dxsim version and it holds nothing else."""
     try:
         names = {p.name for p in folder.iterdir()}
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except OSError:
         return False
-    return isinstance(summary, dict) and "dxsim_version" in summary and names <= _LEGACY_RUN_FILES
+    for meta, known in (("summary.json", _LEGACY_RUN_FILES), ("sweep.json", _LEGACY_SWEEP_FILES)):
+        if names and names <= known and (meta in names or (meta == "sweep.json" and names == {"runs"})):
+            if meta not in names:
+                return _only_run_records(folder / "runs")
+            try:
+                obj = json.loads((folder / meta).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return False
+            return isinstance(obj, dict) and "dxsim_version" in obj
+    return False
+
+
+def _only_run_records(runs: Path) -> bool:
+    """An interrupted 0.1 sweep: a `runs/` folder of run files only."""
+    try:
+        return runs.is_dir() and all(p.suffix == ".json" and p.is_file() for p in runs.iterdir())
+    except OSError:
+        return False
 
 
 def is_dxsim_folder(folder: Path) -> bool:
-    """Written by dxsim: carries the manifest, or is a run folder of dxsim 0.1 holding only its files."""
-    return read_manifest(folder) is not None or _is_legacy_run(Path(folder))
+    """Written by dxsim: carries the manifest, or is a run or sweep folder of dxsim 0.1 holding only its files."""
+    return read_manifest(folder) is not None or _is_legacy_output(Path(folder))
 
 
 def _is_dxsim_file(path: Path) -> bool:
@@ -228,6 +250,45 @@ def _os_error(e: OSError, target: Path) -> Exception:
     return OutputError(f"writing {where} failed ({e.strerror or e}); the previous output, if any, is intact")
 
 
+# (tmp, old, target) of every folder swap under way in this process: what `discard_partial` undoes
+_UNDER_WAY: set[tuple[Path, Path, Path]] = set()
+
+
+def discard_partial() -> None:
+    """Undo every folder write of this process still under way (called by the CLI after ^C/TERM/a failure).
+
+    The in-place clean-up of `atomic_dir` can itself be cut short by a second interrupt (native code
+    such as polars may deliver one signal twice); this runs once the interrupts have been raised.
+    """
+    for job in list(_UNDER_WAY):
+        _to_the_end(lambda job=job: _restore(*job))
+        _UNDER_WAY.discard(job)
+
+
+def _to_the_end(cleanup: Callable[[], None]) -> None:
+    """Run a clean-up to its end even if ^C / SIGTERM arrives meanwhile (it is re-raised afterwards).
+
+    A library busy in native code (polars writing parquet) can deliver one interrupt twice; the
+    second must not cut the removal of a temporary folder short.
+    """
+    pending: KeyboardInterrupt | None = None
+    while True:
+        try:
+            cleanup()
+            break
+        except KeyboardInterrupt as e:
+            pending = e
+    if pending is not None:
+        raise pending
+
+
+def _restore(tmp: Path, old: Path, out_dir: Path) -> None:
+    """After a failure: drop the new folder; put the previous one back if it was moved aside."""
+    _remove(tmp)
+    if old.exists() and not out_dir.exists():
+        os.rename(old, out_dir)
+
+
 def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -> Path:
     """Call `fill(tmp_dir)`, add the manifest, then swap the folder into `out_dir` in one step.
 
@@ -246,6 +307,8 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
     except OSError as e:
         _remove(tmp)
         raise _os_error(e, out_dir) from None
+    job = (tmp, old, out_dir)
+    _UNDER_WAY.add(job)
     try:
         fill(tmp)
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file() and p.name != TMP_MARK)
@@ -255,19 +318,21 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
         if not out_dir.exists():
             os.rename(tmp, out_dir)
         elif _exchange(tmp, out_dir):
-            _remove(tmp)  # now holds the previous output
+            _to_the_end(lambda: _remove(tmp))  # now holds the previous output
         else:
             os.rename(out_dir, old)
             os.rename(tmp, out_dir)
-            _remove(old)
+            _to_the_end(lambda: _remove(old))
     except OSError as e:
-        _remove(tmp)
+        _to_the_end(lambda: _restore(tmp, old, out_dir))
+        _UNDER_WAY.discard(job)
         raise _os_error(e, out_dir) from None
     except BaseException:
-        _remove(tmp)
-        if old.exists() and not out_dir.exists():
-            os.rename(old, out_dir)
+        # if a second interrupt cuts this short, the job stays listed for `discard_partial`
+        _to_the_end(lambda: _restore(tmp, old, out_dir))
+        _UNDER_WAY.discard(job)
         raise
+    _UNDER_WAY.discard(job)
     return out_dir
 
 

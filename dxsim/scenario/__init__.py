@@ -1,7 +1,13 @@
 """Scenario files: schema, loading (with `extends`), hashing and generated documentation."""
 
 from dxsim.scenario.docs import json_schema, schema_markdown
-from dxsim.scenario.loader import canonical_json, load_scenario, load_scenario_dict, scenario_sha256
+from dxsim.scenario.loader import (
+    canonical_json,
+    load_scenario,
+    load_scenario_data,
+    load_scenario_dict,
+    scenario_sha256,
+)
 from dxsim.scenario.schema import Scenario
 
 __all__ = [
@@ -9,6 +15,7 @@ __all__ = [
     "canonical_json",
     "json_schema",
     "load_scenario",
+    "load_scenario_data",
     "load_scenario_dict",
     "scenario_sha256",
     "schema_markdown",

@@ -368,11 +368,13 @@ def json_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
     }
-    out.update(schema)
+    out.update(_tables_may_be_partial(schema))
     out["title"] = "dxsim scenario"
     out["description"] = (
         "A dxsim planning scenario (TOML). Omitted fields take the defaults shown; "
-        "`extends` names a parent scenario file whose values this file overrides."
+        "`extends` names a parent scenario file whose values this file overrides. "
+        "A table may give only some of its keys (the rest come from the parent or the defaults); "
+        "only `name` and the items of lists (which replace whole) must be complete."
     )
     props = dict(out.get("properties", {}))
     props["extends"] = {
@@ -381,6 +383,80 @@ def json_schema() -> dict[str, Any]:
         "description": "Parent scenario file, relative to this file's folder; tables merge key by key, other values replace.",
     }
     out["properties"] = props
+    return out
+
+
+def _tables_may_be_partial(schema: dict[str, Any]) -> dict[str, Any]:
+    """The models' schema with `required` dropped wherever the loader merges a table.
+
+    The loader lays every file over its parent (`extends`) and the defaults, table by table, so
+    `[radio.band_5g_mhz] rural = 700` is a whole scenario although pydantic requires all three bands
+    of that model. Kept: the top-level `name` (never inherited) and the items of lists, which replace
+    whole. A model used in both places gets a second definition `<Model>Partial`; unused ones go.
+    """
+    defs: dict[str, Any] = schema.get("$defs", {})
+    out_defs = dict(defs)
+    partial_name: dict[str, str] = {}
+
+    def partial_ref(name: str) -> str:
+        if name not in partial_name:
+            partial_name[name] = name  # models do not nest recursively; this only guards a cycle
+            body = relax(defs[name])
+            if body != defs[name]:
+                partial_name[name] = f"{name}Partial"
+                out_defs[partial_name[name]] = body
+        return partial_name[name]
+
+    def relax(node: Any) -> Any:
+        if isinstance(node, list):
+            return [relax(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        res: dict[str, Any] = {}
+        for k, v in node.items():
+            if k == "required":
+                continue
+            if k == "$ref" and isinstance(v, str) and v.startswith("#/$defs/"):
+                res[k] = "#/$defs/" + partial_ref(v.rsplit("/", 1)[1])
+            elif k == "properties":
+                res[k] = {name: relax(sub) for name, sub in v.items()}
+            elif k in ("additionalProperties", "anyOf", "oneOf", "allOf"):
+                res[k] = relax(v)
+            else:  # items (lists replace whole), defaults, enums, ranges: unchanged
+                res[k] = v
+        return res
+
+    out = dict(schema)
+    out["properties"] = {name: relax(sub) for name, sub in schema.get("properties", {}).items()}
+    used: set[str] = set()
+    todo = [out["properties"]]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/") and ref.rsplit("/", 1)[1] not in used:
+                used.add(ref.rsplit("/", 1)[1])
+                todo.append(out_defs[ref.rsplit("/", 1)[1]])
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    # a model needed only in its partial form keeps its own name
+    rename = {f"{n}Partial": n for n in defs if f"{n}Partial" in used and n not in used}
+
+    def renamed(node: Any) -> Any:
+        if isinstance(node, list):
+            return [renamed(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        res = {k: renamed(v) for k, v in node.items()}
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and ref.rsplit("/", 1)[1] in rename:
+            res["$ref"] = "#/$defs/" + rename[ref.rsplit("/", 1)[1]]
+        return res
+
+    out["properties"] = renamed(out["properties"])
+    if out_defs:
+        out["$defs"] = {rename.get(n, n): renamed(body) for n, body in out_defs.items() if n in used}
     return out
 
 

@@ -17,11 +17,13 @@ import json
 import math
 import os
 import re
+import stat
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from dxsim.errors import DxsimInputError
 from dxsim.scenario.docs import (
@@ -38,6 +40,12 @@ from dxsim.scenario.schema import Scenario
 
 EXTENDS = "extends"
 MAX_CHAIN = 64
+# A scenario file is a few kB (the shipped ones are under 10 kB); 1 MB leaves room for long
+# descriptions and tables while refusing a data file, a log or /dev/zero given by mistake.
+MAX_SCENARIO_BYTES = 1_000_000
+# Tables and arrays nest at most 6 levels in a valid scenario (e.g. compute.gpus.orders[i].order_date);
+# anything deeper is a mistake, and 10,000 levels would exhaust the interpreter's recursion limit.
+MAX_NESTING = 16
 
 _INT_KEY = re.compile(r"[+-]?[0-9]{1,18}")
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_*-]+")
@@ -67,6 +75,74 @@ def load_scenario_dict(path: str | os.PathLike[str], *, with_defaults: bool = Tr
     return merged
 
 
+def scenario_chain(path: str | os.PathLike[str]) -> list[Path]:
+    """The files a scenario is made of (real paths, root ancestor first, the file itself last).
+
+    The same `extends` walk as :func:`load_scenario`, so the chain shown is the chain loaded.
+    """
+    chain: list[Path] = []
+    _load(path, with_defaults=False, chain_out=chain)
+    return chain
+
+
+def load_scenario_data(
+    data: Mapping[str, Any], *, base_dir: str | os.PathLike[str] = ".", shown: str = "<scenario dict>"
+) -> Scenario:
+    """Validate an in-memory scenario (e.g. a notebook's dict) exactly as a file in `base_dir` would be.
+
+    `extends` and the file fields (`sites.file`, `villages.layer.file`) are relative to `base_dir`;
+    mistakes come back as the same one-line errors, with `shown` in place of a file name.
+    """
+    if not isinstance(data, Mapping):
+        raise DxsimInputError(
+            "a scenario must be a table of fields",
+            file=shown,
+            value=_show(data),
+            allowed="a dict like {'name': 'my-option', 'extends': 'baseline.toml', 'crews': {...}}",
+        )
+    _check_nesting(data, shown)  # before any recursive walk: a cyclic or 10,000-deep dict is one line
+    here = Path(base_dir) / "scenario.toml"  # where a file holding `data` would be
+    raw = _prepare(_str_keys(data, shown, ()), ROOT, (), shown)
+    _resolve_site_file(raw, here, shown, here)
+    parent = raw.pop(EXTENDS, None)
+    if parent is None:
+        merged: dict[str, Any] = copy.deepcopy(defaults_json())
+        prov: dict[tuple[str, ...], str] = {}
+    else:
+        parent_path = _parent_file(parent, here.parent, shown)
+        merged, prov, _ = _load(parent_path)
+        # the chain's file fields are relative to the parent file; make them relative to base_dir
+        for keys, _what, _allowed in _RELATIVE_FILES:
+            node: Any = merged
+            for k in keys[:-1]:
+                node = node.get(k) if isinstance(node, dict) else None
+            if isinstance(node, dict) and isinstance(node.get(keys[-1]), str):
+                src = os.path.join(os.path.dirname(_real(parent_path)), node[keys[-1]])
+                node[keys[-1]] = os.path.relpath(src, os.path.dirname(_real(here)))
+    _require_name(raw, shown)
+    _merge(merged, raw, prov, shown, ())
+    return _validate(merged, prov, shown)
+
+
+def _str_keys(node: Any, shown: str, path: tuple[str, ...]) -> Any:
+    """A Python value as TOML would give it: str keys (years may be ints), lists for tuples."""
+    if isinstance(node, Mapping):
+        out: dict[str, Any] = {}
+        for k, v in node.items():
+            if isinstance(k, bool) or not isinstance(k, (str, int)):
+                raise DxsimInputError(
+                    "keys must be text", file=shown, field=_dotted(path) or None, value=_show(k),
+                    allowed="text keys like 'crews' (years may be integers)",
+                )
+            if str(k) in out:
+                raise DxsimInputError(f"key {str(k)!r} is given twice", file=shown, field=_dotted(path) or None)
+            out[str(k)] = _str_keys(v, shown, path + (str(k),))
+        return out
+    if isinstance(node, (list, tuple)):
+        return [_str_keys(v, shown, path) for v in node]
+    return node
+
+
 def canonical_json(scenario: Scenario) -> str:
     """Canonical JSON of a validated scenario: sorted keys, ISO dates, no whitespace."""
     return json.dumps(
@@ -88,12 +164,41 @@ def scenario_sha256(path: str | os.PathLike[str]) -> str:
     return hashlib.sha256(canonical_json(load_scenario(path)).encode("utf-8")).hexdigest()
 
 
+def check_override(field: str, value: Any, *, option: str) -> Any:
+    """A command-line value replacing a top-level scenario field (`--seed`, `--reps`), held to that field's range.
+
+    The range is the schema's own (not a copy), so an override cannot pass what a scenario file could
+    not, e.g. `--seed -1`, which numpy would only refuse deep inside the first replication.
+    """
+    info = Scenario.model_fields[field]
+    adapter: TypeAdapter[Any] = TypeAdapter(Annotated[(info.annotation, *info.metadata)])  # type: ignore[valid-type]
+    try:
+        return adapter.validate_python(value, strict=True)
+    except ValidationError as exc:
+        kind = exc.errors(include_url=False)[0].get("type", "")
+        _, target = shape_at((field,))
+        shown = value if isinstance(value, int) and abs(value) < 10**40 else _show(value)
+        raise DxsimInputError(
+            f"{_MESSAGES.get(kind, 'not allowed')} for the scenario's `{field}`",
+            field=option,
+            value=shown,
+            allowed=_allowed(target, (field,)),
+        ) from None
+
+
+def field_bounds(field: str) -> tuple[int, int]:
+    """(lowest, highest) value the schema allows for a top-level integer field such as `seed`."""
+    _, target = shape_at((field,))
+    assert target is not None and target.shape.ge is not None and target.shape.le is not None, field
+    return int(target.shape.ge), int(target.shape.le)
+
+
 # --------------------------------------------------------------------------- reading
 
 
 def _read_toml(path: Path, shown: str) -> dict[str, Any]:
     try:
-        data = path.read_bytes()
+        data = _read_capped(path, shown)
     except FileNotFoundError:
         raise DxsimInputError(
             f"scenario file not found (looked for {_abs(path)})",
@@ -117,7 +222,7 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
             allowed="a UTF-8 encoded TOML file",
         ) from None
     try:
-        return tomllib.loads(text)
+        parsed = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = _TOML_WHERE.search(msg)
@@ -141,6 +246,71 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
         raise DxsimInputError(
             f"malformed TOML: {what}", file=shown, allowed="TOML syntax, see https://toml.io"
         ) from None
+    _check_nesting(parsed, shown)
+    return parsed
+
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _read_capped(path: Path, shown: str) -> bytes:
+    """The bytes of a regular file of at most MAX_SCENARIO_BYTES.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO cannot hang the
+    loader and /dev/zero cannot fill the memory; OSError is left to the caller.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+            raise DxsimInputError(
+                f"is {kind}, not a scenario file", file=shown, allowed="a regular .toml file"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_SCENARIO_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_SCENARIO_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_SCENARIO_BYTES:
+            raise DxsimInputError(
+                f"file too large ({os.fstat(fd).st_size:,} bytes) for a scenario file",
+                file=shown,
+                allowed=f"a .toml scenario file of at most {MAX_SCENARIO_BYTES:,} bytes",
+            )
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _check_nesting(data: Any, shown: str) -> None:
+    """Refuse tables/arrays nested deeper than MAX_NESTING (walked without recursion)."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > MAX_NESTING:
+            shown_path = ".".join(str(p) for p in path[:4]) + "..."
+            raise DxsimInputError(
+                f"tables or arrays nested more than {MAX_NESTING} levels deep",
+                file=shown,
+                field=shown_path,
+                allowed=f"at most {MAX_NESTING} levels (a valid scenario nests at most 6)",
+            )
+        if isinstance(node, Mapping):
+            stack.extend((v, path + (k,)) for k, v in node.items() if isinstance(v, (Mapping, list, tuple)))
+        elif isinstance(node, (list, tuple)):
+            stack.extend((v, path + (i,)) for i, v in enumerate(node) if isinstance(v, (Mapping, list, tuple)))
 
 
 def _abs(path: Path) -> str:
@@ -158,11 +328,12 @@ def _real(path: Path) -> str:
 
 
 def _load(
-    path: str | os.PathLike[str], *, with_defaults: bool = True
+    path: str | os.PathLike[str], *, with_defaults: bool = True, chain_out: list[Path] | None = None
 ) -> tuple[dict[str, Any], dict[tuple[str, ...], str], str]:
     """Read the file chain, merge it, lay it over the defaults.
 
     Returns (merged dict, provenance: dotted path -> file that last set something there, top file).
+    `chain_out`, if given, receives the real paths of the chain's files, root ancestor first.
     """
     top_path = Path(path)
     top_shown = str(path)
@@ -192,6 +363,8 @@ def _load(
                 allowed=f"at most {MAX_CHAIN} files in a chain",
             )
         seen.append((real, cur_shown))
+        if chain_out is not None:
+            chain_out.insert(0, Path(real))
         raw = _read_toml(cur_path, cur_shown)
         raw = _prepare(raw, ROOT, (), cur_shown)
         _resolve_site_file(raw, cur_path, cur_shown, top_path)
@@ -199,36 +372,12 @@ def _load(
         chain.append((cur_shown, raw))
         if parent is None:
             break
-        if not isinstance(parent, str) or not parent.strip():
-            raise DxsimInputError(
-                "must be the path of a parent scenario file, in quotes",
-                file=cur_shown,
-                field=EXTENDS,
-                value=_show(parent),
-                allowed='a path like "baseline.toml", relative to this file\'s folder',
-            )
-        next_path = cur_path.parent / parent
-        if not _is_file(next_path):
-            raise DxsimInputError(
-                f"parent scenario not found (looked for {_abs(next_path)})",
-                file=cur_shown,
-                field=EXTENDS,
-                value=parent,
-                allowed="a path to an existing .toml file, relative to this file's folder",
-            )
+        next_path = _parent_file(parent, cur_path.parent, cur_shown)
         via = (cur_shown, parent)
         cur_shown = os.path.normpath(os.path.join(os.path.dirname(cur_shown), parent))
         cur_path = next_path
 
-    top_raw = chain[0][1]
-    if "name" not in top_raw:
-        raise DxsimInputError(
-            "field required",
-            file=top_shown,
-            field="name",
-            allowed=_FRIENDLY_ALLOWED["name"]
-            + "; every scenario file needs its own, it is not inherited through extends",
-        )
+    _require_name(chain[0][1], top_shown)
 
     merged: dict[str, Any] = copy.deepcopy(defaults_json()) if with_defaults else {}
     prov: dict[tuple[str, ...], str] = {}
@@ -245,6 +394,39 @@ _RELATIVE_FILES: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("villages", "layer", "file"), "village file",
      "a CSV or GeoJSON file (name, lon, lat, gso34, population), relative to this scenario file's folder"),
 )
+
+
+def _parent_file(parent: Any, folder: Path, shown: str) -> Path:
+    """The parent file an `extends` value names, relative to `folder`; errors name the file `shown`."""
+    if not isinstance(parent, str) or not parent.strip():
+        raise DxsimInputError(
+            "must be the path of a parent scenario file, in quotes",
+            file=shown,
+            field=EXTENDS,
+            value=_show(parent),
+            allowed='a path like "baseline.toml", relative to this file\'s folder',
+        )
+    path = folder / parent
+    if not _is_file(path):
+        raise DxsimInputError(
+            f"parent scenario not found (looked for {_abs(path)})",
+            file=shown,
+            field=EXTENDS,
+            value=parent,
+            allowed="a path to an existing .toml file, relative to this file's folder",
+        )
+    return path
+
+
+def _require_name(raw: dict[str, Any], shown: str) -> None:
+    if "name" not in raw:
+        raise DxsimInputError(
+            "field required",
+            file=shown,
+            field="name",
+            allowed=_FRIENDLY_ALLOWED["name"]
+            + "; every scenario file needs its own, it is not inherited through extends",
+        )
 
 
 def _resolve_site_file(raw: dict[str, Any], cur_path: Path, cur_shown: str, top_path: Path) -> None:

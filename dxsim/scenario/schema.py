@@ -28,6 +28,27 @@ ASSUMPTION = "dxsim assumption (no public Vietnamese figure; seed_facts.md open 
 
 
 
+# The start state (start_state.*, the villages without power and signal, the data-centre and GPU
+# fleets) is the state reported for October 2025: 16,737 5G stations and 39.52% of the population
+# covered "by October 2025" (seed 000:56) and 117 villages without power and signal (000:302, the
+# same report). The latest seed document (001, ~December 2025) still gives 16.7k stations as the
+# count (001:250-251). Earlier than October 2025 it would place stations that were not yet built, so
+# that is refused. A start in 2026 means "the network stays as reported for October 2025 until then":
+# a delayed-programme what-if (and what the hand-computed rollout tests use); it understates the
+# network the seeds forecast for end-2025 (68,457 stations, 000:56), so it is allowed only through
+# 2026. A backtest from an earlier reported state needs that state, not this one.
+START_STATE_REPORTED = "October 2025"
+START_DATE_EARLIEST = dt.date(2025, 10, 1)
+START_DATE_LATEST = dt.date(2026, 12, 31)
+# The latest end date. The plans in the seeds run to 2030 (Decision 749/QĐ-TTg, 002:1-9; the
+# 2026-2030 programmes, 001:55-63), with visions to 2045 (Resolution 57-NQ/TW of 22/12/2024, cited in
+# 004:14-16) and 2050 (ICT infrastructure master plan 2021-2030, 004:380-381). Every lever after 2030
+# is an extrapolation, and AI demand compounding at growth_pct_per_year (default 40%/yr) makes the job
+# queue grow ~1.4x a year: a run to 2055-10-30 drew ~58 million AI jobs and needed 15.9 GB for one
+# replication. 2045-12-31 keeps twenty years of look-ahead, to Resolution 57's vision year.
+END_DATE_LATEST = dt.date(2045, 12, 31)
+
+
 # DelayDays lives in fields.py (one delay model for every section); re-exported here.
 class Horizon(StrictModel):
     """Simulated period. The start is the date of the latest reported facts."""
@@ -35,14 +56,18 @@ class Horizon(StrictModel):
     start_date: dt.date = param(
         dt.date(2025, 10, 31),
         unit="ISO date",
-        description="First simulated day; the start state holds on this date.",
+        description=f"First simulated day; the start state holds on this date, so it must fall between "
+        f"{START_DATE_EARLIEST} and {START_DATE_LATEST} (the start state is the one reported for "
+        f"{START_STATE_REPORTED}; a later start keeps that network unchanged until then).",
         source=SEED_000_56 + ": 16,737 5G stations 'by October 2025'",
     )
     end_date: dt.date = param(
         dt.date(2030, 12, 31),
         unit="ISO date",
-        description="Last simulated day (metrics are reported at each month end up to it).",
-        source="National DT Programme horizon 2030 (Decision 749/QĐ-TTg, seed 002:1-9)",
+        description="Last simulated day (metrics are reported at each month end up to it); at most "
+        f"{END_DATE_LATEST}.",
+        source="National DT Programme horizon 2030 (Decision 749/QĐ-TTg, seed 002:1-9); latest end: "
+        "Resolution 57-NQ/TW vision 2045 (seed 004:14-16)",
     )
 
     @model_validator(mode="after")
@@ -51,8 +76,20 @@ class Horizon(StrictModel):
             raise ValueError(
                 f"end_date ({self.end_date}) must be after start_date ({self.start_date})"
             )
-        if (self.end_date - self.start_date).days > 366 * 30:
-            raise ValueError("horizon longer than 30 years is not supported")
+        if not START_DATE_EARLIEST <= self.start_date <= START_DATE_LATEST:
+            when = "before" if self.start_date < START_DATE_EARLIEST else "after"
+            raise ValueError(
+                f"start_date ({self.start_date}) is {when} the date of the start state: the network at the "
+                f"start (5G and 4G stations, coverage, villages without power and signal) is the one reported "
+                f"for {START_STATE_REPORTED} (seed 000:56), so start_date must be between {START_DATE_EARLIEST} "
+                f"and {START_DATE_LATEST}"
+            )
+        if self.end_date > END_DATE_LATEST:
+            raise ValueError(
+                f"end_date ({self.end_date}) is after {END_DATE_LATEST}, the latest supported end: plans run "
+                "to 2030 with a vision to 2045 (Resolution 57-NQ/TW), and the AI job queue grows ~1.4x a "
+                f"year beyond that (a run to 2055 needed 16 GB); choose an end_date up to {END_DATE_LATEST}"
+            )
         return self
 
 

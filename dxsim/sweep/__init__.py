@@ -14,7 +14,11 @@ Output directory (default ``outputs/sweeps/<name>/``):
   written atomically as soon as the run finishes. An interrupted sweep keeps them; running the
   same sweep again skips every run whose file is there and only executes the rest. A run id
   hashes the run's full scenario, seed, replications and dxsim version, so files of an edited
-  sweep are never mistaken for the current one (they are ignored, not deleted).
+  sweep are never mistaken for the current one (they are ignored, not deleted). Each record
+  carries ``sha256``, the hash of its own canonical JSON (:func:`record_sha256`); a file that is
+  damaged (not JSON, truncated, wrong shape) or edited (the hash no longer matches, e.g. a KPI
+  changed by hand) is not reused: that run is executed again and its file replaced, with a
+  warning naming the file. (The hash catches accidents and hand edits, not forgery.)
 - ``runs.csv`` / ``runs.parquet``: one row per run, in design order: run, run_id, one column per
   parameter path (the value used), one column per KPI (mean over the run's replications).
 - ``replications.parquet``: run, run_id, replication, kpi, value (every replication of every run).
@@ -28,9 +32,11 @@ The final tables are rebuilt from the run files on every (re-)run, each written 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,13 +45,15 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from dxsim.results.writer import atomic_file
+from dxsim.errors import DxsimInputError
+from dxsim.results.writer import atomic_file, claim_output_dir
 from dxsim.sweep.execute import ExecStats, RunTask, SweepInterrupted, run_tasks
-from dxsim.sweep.spec import SweepSpec, load_sweep
+from dxsim.sweep.spec import SweepSpec, check_size, estimate_text, load_sweep
 
 __all__ = ["SweepInterrupted", "SweepResult", "SweepSpec", "drivers_table", "load_sweep", "plan_sweep", "run_sweep"]
 
 OnRun = Callable[[dict[str, Any], int, int], None]
+HASH_KEY = "sha256"
 
 
 @dataclass
@@ -66,29 +74,72 @@ def default_out_dir(spec: SweepSpec) -> Path:
     return Path("outputs") / "sweeps" / spec.name
 
 
-def plan_sweep(path: str | os.PathLike[str]) -> tuple[SweepSpec, Any, list[RunTask]]:
-    """Validate the sweep file and every sampled scenario: (spec, design, tasks); nothing is run."""
+def plan_sweep(path: str | os.PathLike[str], *, yes: bool = True,
+               workers: int | None = None) -> tuple[SweepSpec, Any, list[RunTask]]:
+    """Validate the sweep file and every sampled scenario: (spec, design, tasks); nothing is run.
+
+    The size is checked before sampling (:func:`dxsim.sweep.spec.check_size`): `yes=False` refuses
+    a sweep above CONFIRM_REPLICATIONS with its time estimate (on `workers`), as `dxsim sweep` does.
+    """
     from dxsim.sweep.sampling import build_tasks
 
     spec = load_sweep(path)
+    check_size(spec, yes=yes, workers=workers)
     des, tasks = build_tasks(spec)
     return spec, des, tasks
 
 
+def record_sha256(rec: dict[str, Any]) -> str:
+    """sha256 of a run record's canonical JSON, without its own hash field (stored in the file)."""
+    body = {k: v for k, v in rec.items() if k != HASH_KEY}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _load_finished(runs_dir: Path, tasks: list[RunTask]) -> dict[str, dict]:
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _record_problem(rec: Any, task: RunTask) -> str | None:
+    """Why a run file cannot be reused for `task` (None: it can)."""
+    if not isinstance(rec, dict):
+        kind = {list: "an array", str: "a string", bool: "true/false", type(None): "null"}.get(type(rec), "a number")
+        return f"the file holds {kind}, not a run record"
+    if rec.get(HASH_KEY) is None:
+        return f"no {HASH_KEY} checksum (written by an older dxsim or by hand)"
+    if rec.get(HASH_KEY) != record_sha256(rec):
+        return f"its content does not match its {HASH_KEY} checksum (edited or damaged)"
+    if rec.get("run_id") != task.run_id or rec.get("run") != task.run:
+        return f"it describes run {rec.get('run')!r} ({rec.get('run_id')!r}), not this file's run"
+    kpis = rec.get("kpis")
+    if not (isinstance(kpis, dict) and sorted(kpis) == sorted(str(r) for r in range(task.reps))
+            and all(isinstance(d, dict) and all(v is None or _is_num(v) for v in d.values()) for d in kpis.values())):
+        return f"its kpis are not {task.reps} replication(s) of numbers"
+    timing = rec.get("timing")
+    if not (isinstance(timing, dict) and _is_num(timing.get("task_s")) and _is_num(timing.get("prepare_s"))):
+        return "its timing is missing"
+    return None
+
+
+def _load_finished(runs_dir: Path, tasks: list[RunTask], warn: Callable[[str], None]) -> dict[str, dict]:
+    """The reusable run records by run id; a damaged or edited file is reported and its run redone."""
     out = {}
     for t in tasks:
         f = runs_dir / f"{t.run_id}.json"
-        if not f.is_file():
+        if not os.path.lexists(f):
             continue
+        if not f.is_file():
+            raise DxsimInputError("not a regular file, so the run's result cannot be saved there", file=f,
+                                  allowed="delete or move it, then run the sweep again")
         try:
             rec = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # unreadable: run it again
-        if rec.get("run_id") == t.run_id and len(rec.get("kpis", {})) == t.reps:
+            problem = _record_problem(rec, t)
+        except (OSError, ValueError, RecursionError) as exc:
+            problem = f"unreadable ({(str(exc).splitlines() or [type(exc).__name__])[0]})"
+        if problem is None:
             out[t.run_id] = rec
+        else:
+            warn(f"{f}: {problem}; run {t.run} is executed again and the file replaced")
     return out
 
 
@@ -142,30 +193,46 @@ def drivers_table(result: SweepResult) -> Any:
 
 def run_sweep(path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str] | None = None,
               workers: int | None = None, scheduler: Any = None, progress: Callable[[str], None] | None = None,
-              on_run: OnRun | None = None) -> SweepResult:
+              on_run: OnRun | None = None, yes: bool = False,
+              warn: Callable[[str], None] | None = None) -> SweepResult:
     """Run (or resume) a sweep and write its tables; returns them.
 
     `workers`: local process-pool size (default: CPU count; 0 = in this process). `scheduler`: a Dask
     scheduler address or `distributed.Client` (then `workers` is ignored). `on_run(record, done, total)`
     is called after each finished run has been saved. Ctrl-C (or an exception from `on_run`) raises
-    :class:`SweepInterrupted` after the finished runs are saved; call again to resume.
+    :class:`SweepInterrupted` after the finished runs are saved; call again to resume. `yes`: start a
+    sweep above CONFIRM_REPLICATIONS (refused otherwise, with its time estimate). `warn(message)`:
+    damaged or edited run files that are run again (default: :func:`warnings.warn`).
     """
     from dxsim.sweep.analysis import analyse, drivers_markdown
 
     say = progress or (lambda _m: None)
-    spec, des, tasks = plan_sweep(path)
-    out = Path(out_dir) if out_dir is not None else default_out_dir(spec)
+    tell = warn or (lambda m: warnings.warn(m, stacklevel=3))
+    n_workers = None if scheduler is not None else ((os.cpu_count() or 1) if workers is None else max(1, workers))
+    spec, des, tasks = plan_sweep(path, yes=yes, workers=n_workers)
+    # a new, empty or earlier dxsim folder only: its finished runs are reused, a user's folder is refused
+    out = claim_output_dir(Path(out_dir) if out_dir is not None else default_out_dir(spec), kind="sweep")
     runs_dir = out / "runs"
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    finished = _load_finished(runs_dir, tasks)
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as exc:
+        raise DxsimInputError(f"cannot create the output folder ({getattr(exc, 'strerror', None) or exc})",
+                              file=runs_dir, field="--out", allowed="a writable folder") from None
+    finished = _load_finished(runs_dir, tasks, tell)
     reused = len(finished)
     todo = _group_by_world([t for t in tasks if t.run_id not in finished])
-    say(f"{len(tasks)} runs: {reused} already done, {len(todo)} to run")
+    say(f"{len(tasks)} runs: {reused} already done, {len(todo)} to run ({estimate_text(spec, len(todo), n_workers)})")
     total = len(tasks)
 
     def on_result(rec: dict) -> None:
         f = runs_dir / f"{rec['run_id']}.json"
-        atomic_file(f, lambda p: p.write_text(json.dumps(rec, allow_nan=False) + "\n", encoding="utf-8"))
+        rec[HASH_KEY] = record_sha256(rec)
+        try:
+            atomic_file(f, lambda p: p.write_text(json.dumps(rec, allow_nan=False) + "\n", encoding="utf-8"))
+        except OSError as exc:
+            raise DxsimInputError(f"cannot save run {rec['run']} ({exc.strerror or exc})", file=f, field="--out",
+                                  allowed="a writable folder with free space; finished runs are kept, run the "
+                                          "same command again to resume") from None
         finished[rec["run_id"]] = rec
         say(f"run {rec['run']} done ({len(finished)}/{total})")
         if on_run:

@@ -4,6 +4,7 @@ Format (paths relative to the sweep file)::
 
     base = "../baseline.toml"        # the scenario every run starts from (may itself `extends`)
     name = "supply-and-crews"        # optional; default: the file's stem; outputs go to outputs/sweeps/<name>/
+                                     # (a folder name: letters, digits, '_', '.', '-', at most 64, see NAME_PATTERN)
     method = "sobol"                 # "sobol" | "morris" | "lhs"
     samples = 16                     # N (see below for the number of runs)
     seed = 20251031                  # sampling, bootstrap AND simulation seed of every run (common random numbers)
@@ -23,7 +24,12 @@ Format (paths relative to the sweep file)::
     high = 20000
 
 Runs: sobol N x (D + 2) (N x (2D + 2) with second_order; N a power of 2 is best), morris N
-trajectories x (D + 1), lhs N (D = number of parameters).
+trajectories x (D + 1), lhs N (D = number of parameters). Size limits, checked before anything is
+sampled: at most :data:`MAX_RUNS` (20,000) runs (planning holds every run's validated scenario,
+~50 KB each); above :data:`CONFIRM_REPLICATIONS` (5,000) runs x reps_per_run replications (~40 min
+of compute at ~0.5 s each on one core) a sweep starts only when confirmed (`dxsim sweep --yes`,
+`run_sweep(..., yes=True)`); the refusal states the estimated time. The file itself is at most
+:data:`MAX_FILE_BYTES` (1 MB) and its integers at most 4,300 digits (Python's limit).
 
 Validation (each problem is ONE `DxsimInputError` line naming the sweep file, the key and what is
 allowed): unknown or missing keys, `method` not one of the three, `samples`/`reps_per_run` not a
@@ -44,6 +50,8 @@ import hashlib
 import json
 import math
 import os
+import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +64,14 @@ TOP_KEYS = ("base", "name", "method", "samples", "seed", "reps_per_run", "kpis",
             "morris_levels", "bootstrap", "conf_level", "top")
 PARAM_KEYS = ("path", "low", "high")
 RESERVED_PATHS = {"seed": "the sweep's own `seed` sets it", "replications": "use `reps_per_run`"}
-MAX_RUNS = 1_000_000
+MAX_SAMPLES = 1_000_000
+MAX_RUNS = 20_000  # runs of one sweep, whatever --yes says (~50 KB of validated scenario each while planning)
+CONFIRM_REPLICATIONS = 5_000  # runs x reps_per_run above which a sweep needs --yes (~40 min on one core)
+SECONDS_PER_REPLICATION = 0.5  # national baseline to 2030 on one core (bench/RESULTS.md: ~0.45 s)
+MAX_FILE_BYTES = 1_000_000  # a sweep file is a few hundred bytes; anything near this is not one
+# the sweep's name is a folder name (outputs/sweeps/<name>/): the scenario name's pattern
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+NAME_ALLOWED = "1-64 characters: letters, digits, '_', '.' or '-', starting with a letter or digit"
 
 
 @dataclass(frozen=True)
@@ -209,15 +224,7 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     from dxsim.sweep.execute import kpi_names
 
     file = Path(path)
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise _err(file, f"sweep file not found (looked for {os.path.abspath(file)})",
-                   allowed="a path to an existing .toml file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _err(file, f"cannot read the file ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise _err(file, f"malformed TOML: {exc}", allowed="TOML syntax, see https://toml.io") from None
+    raw = _read_toml(file)
     for k in raw:
         if k not in TOP_KEYS:
             close = difflib.get_close_matches(k, TOP_KEYS, n=1, cutoff=0.6)
@@ -228,18 +235,28 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
         raise _err(file, "field required" if base_v is None else "not a path", "base", base_v,
                    "the path of the base scenario, relative to the sweep file")
     base = (file.parent / base_v) if not os.path.isabs(base_v) else Path(base_v)
-    if not base.is_file():
+    try:
+        found = base.is_file()
+    except (OSError, ValueError) as exc:  # name too long, NUL byte
+        raise _err(file, f"not a usable path ({getattr(exc, 'strerror', None) or exc})", "base", base_v[:200],
+                   "a path to an existing scenario .toml, relative to the sweep file") from None
+    if not found:
         raise _err(file, f"base scenario not found (looked for {os.path.abspath(base)})", "base", base_v,
                    "a path to an existing scenario .toml, relative to the sweep file")
     method = raw.get("method")
     if method not in METHODS:
         raise _err(file, "field required" if method is None else "unknown method", "method", method, ", ".join(METHODS))
     name = raw.get("name", file.stem)
-    if not isinstance(name, str) or not name or any(c in name for c in "/\\") or name.startswith("."):
-        raise _err(file, "not a short name", "name", name, "letters, digits, '_', '.' or '-'")
-    samples = _int(file, raw, "samples", None, 1, MAX_RUNS)
-    seed = _int(file, raw, "seed", 20251031, 0, 2**32 - 1)
-    reps = _int(file, raw, "reps_per_run", 1, 1, 100_000)
+    if not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name):
+        shown = name[:80] + f"... ({len(name)} characters)" if isinstance(name, str) and len(name) > 80 else name
+        what = ("not a valid folder name" if "name" in raw else
+                "the file's name is the sweep's name by default, and it is not a valid folder name; add name = \"...\"")
+        raise _err(file, what, "name", shown, NAME_ALLOWED)
+    samples = _int(file, raw, "samples", None, 1, MAX_SAMPLES)
+    from dxsim.scenario.loader import field_bounds  # the scenario schema's own ranges, not copies
+
+    seed = _int(file, raw, "seed", 20251031, *field_bounds("seed"))
+    reps = _int(file, raw, "reps_per_run", 1, *field_bounds("replications"))
     levels = _int(file, raw, "morris_levels", 4, 2, 100)
     if levels % 2:
         raise _err(file, "must be even", "morris_levels", levels, "an even integer >= 2")
@@ -294,9 +311,83 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
             raise _err(file, "the same path is swept twice", f"{key}.path", dotted, "each path once")
         params.append(Parameter(dotted, low, high, integer, parts, unit))
 
-    return SweepSpec(file=file, base=base, name=name, method=method, samples=samples, seed=seed, reps_per_run=reps,
+    spec = SweepSpec(file=file, base=base, name=name, method=method, samples=samples, seed=seed, reps_per_run=reps,
                      kpis=list(kpis), parameters=params, second_order=second, morris_levels=levels,
                      bootstrap=bootstrap, conf_level=float(conf), top=top, base_merged=merged, base_scenario=base_sc)
+    check_size(spec, yes=True)  # the hard cap; the confirmation is the caller's (plan_sweep)
+    return spec
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    """The sweep file's TOML; every way it can be unreadable is one line naming the file."""
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _err(file, f"{size:,} bytes: not a sweep file", allowed=f"at most {MAX_FILE_BYTES:,} bytes")
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise _err(file, f"sweep file not found (looked for {os.path.abspath(file)})",
+                   allowed="a path to an existing .toml file") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise _err(file, f"cannot read the file ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _err(file, f"malformed TOML: {exc}", allowed="TOML syntax, see https://toml.io") from None
+    except ValueError:  # an integer beyond Python's int-string limit (not a TOMLDecodeError)
+        limit = sys.get_int_max_str_digits() or 4300  # Python's int-string limit (default 4,300 digits)
+        m = re.search(rf"[0-9][0-9_]{{{limit},}}", text)
+        line = text.count("\n", 0, m.start()) + 1 if m else None
+        digits = len(m.group().replace("_", "")) if m else None
+        where = f" at line {line} ({digits:,} digits)" if m else ""
+        raise _err(file, f"a number too long to read{where}",
+                   allowed=f"integers of at most {limit:,} digits (samples at most {MAX_SAMPLES:,})") from None
+    except RecursionError:
+        raise _err(file, "arrays or tables nested too deeply", allowed="TOML as in scenarios/sweeps/example.toml") from None
+
+
+def estimate_text(spec: SweepSpec, runs: int, workers: int | None = None) -> str:
+    """'N runs x R replication(s), about T of compute at ~0.5 s per replication (about U on W workers)'."""
+    reps = runs * spec.reps_per_run
+    cpu_s = reps * SECONDS_PER_REPLICATION
+    text = (f"{runs:,} runs x {spec.reps_per_run:,} replication(s) = {reps:,} replications, about "
+            f"{_duration(cpu_s)} of compute at ~{SECONDS_PER_REPLICATION:g} s per replication")
+    if workers and workers > 1:
+        text += f" (about {_duration(cpu_s / workers)} on {workers} workers)"
+    return text
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:,.0f} days"
+
+
+def check_size(spec: SweepSpec, *, yes: bool = False, workers: int | None = None) -> int:
+    """The number of runs, refused above MAX_RUNS, and above CONFIRM_REPLICATIONS unless `yes`.
+
+    Computed from the spec alone, before any sample is drawn or scenario built (a sweep of a
+    million samples used to fill 3 GB before its first run).
+    """
+    from dxsim.sweep.sampling import n_runs
+
+    runs = n_runs(spec)
+    d = len(spec.parameters)
+    per = {"lhs": "", "morris": f" x ({d} parameters + 1)",
+           "sobol": f" x (2 x {d} parameters + 2)" if spec.second_order else f" x ({d} parameters + 2)"}
+    what = f"{spec.method}: {spec.samples:,} samples{per[spec.method]}"
+    if runs > MAX_RUNS:
+        raise _err(spec.file, f"{estimate_text(spec, runs, workers)}: too many runs for one sweep ({what})",
+                   "samples", spec.samples, f"at most {MAX_RUNS:,} runs; lower samples or split the parameters")
+    if not yes and runs * spec.reps_per_run > CONFIRM_REPLICATIONS:
+        raise _err(spec.file, f"{estimate_text(spec, runs, workers)}; more than {CONFIRM_REPLICATIONS:,} "
+                   "replications needs confirmation", "samples", spec.samples,
+                   "add --yes to start it anyway, or lower samples / reps_per_run")
+    return runs
 
 
 # --------------------------------------------------------------------------- sampled scenarios

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dxsim.errors import DxsimInputError
-from dxsim.paths import GEODATA_DIR
+from dxsim.paths import fact_table
 
-CATALOGUE_FILE = GEODATA_DIR / "gpu_catalogue.csv"
-START_FLEET_FILE = GEODATA_DIR / "gpu_fleet_2025.csv"
+CATALOGUE_FILE = fact_table("gpu_catalogue.csv")
+START_FLEET_FILE = fact_table("gpu_fleet_2025.csv")
 
 CATALOGUE_COLUMNS = ("model", "tdp_w", "bf16_dense_tflops", "unit_price_usd", "lead_time_p50_days",
                      "lead_time_p90_days", "server_overhead", "source")
@@ -230,5 +230,5 @@ def catalogue_models() -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def province_codes() -> tuple[str, ...]:
     """gso34 codes of the 34 provinces (geodata/province_regions.csv)."""
-    with open(GEODATA_DIR / "province_regions.csv", encoding="utf-8", newline="") as f:
+    with open(fact_table("province_regions.csv"), encoding="utf-8", newline="") as f:
         return tuple(r["gso34"].strip() for r in csv.DictReader(f))

@@ -57,6 +57,9 @@ from dxsim.sim.calendar import Clock
 from dxsim.sim.rng import stream
 
 
+ARRIVAL_CHUNK = 16_384  # drawn arrivals held as Python tuples at a time (the rest stay in numpy)
+
+
 class GpuPool:
     """Powered GPUs available to AI jobs: idle, busy and installed counts, retirement debt.
 
@@ -245,19 +248,30 @@ class AiDemand:
         self._arrived_by_class = [0] * len(self.class_names)
         self._completed_by_class = [0] * len(self.class_names)
         self.arrivals, self.in_progress = self._draw(seed, replication)
-        # Future arrivals (day, class, gpus, run days, counted): warm-start jobs first, at day 0.
+        # Future arrivals (day, class, gpus, run days, counted): warm-start jobs first, at day 0, then
+        # the drawn arrivals ARRIVAL_CHUNK at a time (_refill): as tuples a job costs ~140 B, in the
+        # numpy arrays 32 B, and a long horizon draws millions of jobs.
         self._arr: list[tuple[float, int, int, float, bool]] = []
         self._next = 0
+        self._drawn_next = 0  # first drawn arrival not yet in _arr
+        self._drawn_end = self.arrivals.day.size if self.cfg.enabled else 0
         self._ends: list[tuple[float, int, int, int]] = []  # heap of running jobs: (end day, seq, gpus, class)
         self._seq = 0
         self._waiting: deque[tuple[float, int, float, int, bool]] = deque()  # (arrive, gpus, run days, class, record)
         self._t = float(env.now)  # job events are replayed up to here
         if self.cfg.enabled:
             self._arr = [(0.0, c, k, d, False) for c, k, d in self.in_progress]
-            self._arr += [(t, c, k, d, True) for t, c, k, d in zip(
-                self.arrivals.day.tolist(), self.arrivals.cls.tolist(), self.arrivals.gpus.tolist(),
-                self.arrivals.duration.tolist())]
         pool._queue = self
+
+    def _refill(self) -> list[tuple[float, int, int, float, bool]]:
+        """The next chunk of drawn arrivals as tuples (the hot loop reads tuples); resets _next."""
+        a, lo = self.arrivals, self._drawn_next
+        hi = min(lo + ARRIVAL_CHUNK, self._drawn_end)
+        self._drawn_next = hi
+        self._arr = [(t, c, k, d, True) for t, c, k, d in zip(
+            a.day[lo:hi].tolist(), a.cls[lo:hi].tolist(), a.gpus[lo:hi].tolist(), a.duration[lo:hi].tolist())]
+        self._next = 0
+        return self._arr
 
     # ------------------------------------------------------------------ inputs
     def _draw(self, seed: int, replication: int) -> tuple[_Arrivals, list[tuple[int, int, float]]]:
@@ -290,6 +304,9 @@ class AiDemand:
         pool, arr, ends, waiting = self.pool, self._arr, self._ends, self._waiting
         limit = pool.capacity_limit  # installed GPUs change only outside the replay (add/retire)
         i, n_arr, inf = self._next, len(arr), math.inf
+        if i >= n_arr and self._drawn_next < self._drawn_end:
+            arr, i = self._refill(), 0
+            n_arr = len(arr)
         ta = arr[i][0] if i < n_arr else inf
         while True:
             te = ends[0][0] if ends else inf
@@ -319,7 +336,14 @@ class AiDemand:
                     self._admit(ta, c, k, d, False, True)
             else:
                 self._admit(ta, c, k, d, True, False)
-            ta = arr[i][0] if i < n_arr else inf
+            if i < n_arr:
+                ta = arr[i][0]
+            elif self._drawn_next < self._drawn_end:
+                arr, i = self._refill(), 0
+                n_arr = len(arr)
+                ta = arr[0][0]
+            else:
+                ta = inf
         self._next = i
         self._t = t
 

@@ -1,0 +1,131 @@
+"""Python API for notebooks: run a scenario and get its tables as polars frames.
+
+    import dxsim
+    res = dxsim.run("scenarios/baseline.toml", reps=2, seed=1)
+    res.kpis["capex_total_vnd_bn"]           # P50 over replications (and _p10 / _p90)
+    res.metrics                              # polars DataFrame: replication x month end x area x metric
+    res.write("outputs/baseline-nb")         # the same folder `dxsim run --out` writes
+
+The same engine as `dxsim run` (:func:`dxsim.runner.simulate` and :func:`dxsim.runner.write_run`);
+bad input raises the CLI's one-line :class:`dxsim.errors.DxsimInputError`.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from dxsim.errors import DxsimInputError
+from dxsim.runner import Simulated, simulate, write_run
+from dxsim.scenario import Scenario, load_scenario, load_scenario_data
+from dxsim.scenario.docs import shape_at
+
+ScenarioInput = str | os.PathLike[str] | Mapping[str, Any] | Scenario
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One scenario run held in memory: the tables `dxsim run` writes, before anything is written."""
+
+    sim: Simulated = field(repr=False)
+
+    @property
+    def scenario(self) -> Scenario:
+        """The validated scenario that ran (after `extends` and defaults)."""
+        return self.sim.scenario
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """What summary.json holds: scenario, seed, reps, version, horizon, data sources, KPIs."""
+        return self.sim.summary
+
+    @property
+    def kpis(self) -> dict[str, float | None]:
+        """KPI name -> P50 over replications; with reps > 1 also `<name>_p10` / `<name>_p90`."""
+        return self.sim.summary["kpis"]
+
+    @property
+    def metrics(self) -> pl.DataFrame:
+        """Monthly metrics: one row per replication, month end, area and metric."""
+        return self.sim.metrics
+
+    @property
+    def sites(self) -> pl.DataFrame:
+        """5G sites on air by the end of the horizon (replication 0)."""
+        return self.sim.sites
+
+    @property
+    def villages(self) -> pl.DataFrame | None:
+        """Remote villages with their option and dates (replication 0), or None without a village layer."""
+        return self.sim.villages
+
+    @property
+    def datacentres(self) -> pl.DataFrame | None:
+        """Data centres at the end of the horizon (replication 0), or None without the compute module."""
+        return self.sim.datacentres
+
+    @property
+    def calibration(self) -> pl.DataFrame:
+        """Model beside each reported figure, with tolerance and status."""
+        return self.sim.calibration
+
+    def write(self, out_dir: str | os.PathLike[str], *, with_map: bool = True, with_report: bool = True) -> Path:
+        """Write the folder `dxsim run --out out_dir` writes (atomically); returns its path."""
+        return write_run(self.sim, Path(out_dir), with_map=with_map, with_report=with_report)
+
+    def __repr__(self) -> str:
+        s = self.sim.summary
+        return (f"RunResult(scenario={s['scenario']!r}, seed={s['seed']}, reps={s['reps']}, "
+                f"metrics={self.sim.metrics.height} rows, kpis={len(self.kpis)})")
+
+
+def run(scenario: ScenarioInput, *, reps: int | None = None, seed: int | None = None,
+        base_dir: str | os.PathLike[str] | None = None,
+        progress: Callable[[str], None] | None = None) -> RunResult:
+    """Run a scenario in memory, as `dxsim run` does, and return its tables.
+
+    `scenario` is a path to a .toml file, a dict with the fields of a scenario file (it may
+    `extends` a file) or a :class:`Scenario`. `reps` and `seed` override the scenario's. For a
+    dict or a Scenario, `extends` and file fields (`sites.file`, ...) are relative to `base_dir`
+    (default: the current folder); a file's are relative to its own folder.
+    """
+    sc, scenario_dir, scenario_file = _resolve(scenario, base_dir)
+    sim = simulate(sc, scenario_dir=scenario_dir, scenario_file=scenario_file,
+                   seed=_override("seed", seed, "seed"), reps=_override("reps", reps, "replications"),
+                   progress=progress)
+    return RunResult(sim)
+
+
+def _resolve(scenario: ScenarioInput, base_dir: str | os.PathLike[str] | None
+             ) -> tuple[Scenario, Path, Path | None]:
+    """(validated scenario, folder its relative file names start from, its file or None)."""
+    if isinstance(scenario, (str, os.PathLike)):
+        if base_dir is not None:
+            raise DxsimInputError("only for a dict or a Scenario: a file's names are relative to its own folder",
+                                  field="base_dir", value=str(base_dir), allowed="None with a scenario file")
+        path = Path(scenario)
+        return load_scenario(path), path.parent, path
+    folder = Path(base_dir) if base_dir is not None else Path.cwd()
+    if isinstance(scenario, Scenario):
+        return scenario, folder, None
+    if isinstance(scenario, Mapping):
+        return load_scenario_data(scenario, base_dir=folder), folder, None
+    raise DxsimInputError("not a scenario", field="scenario", value=type(scenario).__name__,
+                          allowed="a path to a .toml file, a dict of scenario fields or a dxsim.Scenario")
+
+
+def _override(name: str, value: int | None, scenario_field: str) -> int | None:
+    """`seed` / `reps` checked against the range of the scenario field they override (None: keep it)."""
+    if value is None:
+        return None
+    shape = shape_at((scenario_field,))[1].shape
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not shape.ge <= value <= shape.le:
+        raise DxsimInputError("not a whole number in range", field=name, value=value,
+                              allowed=f"an integer between {int(shape.ge)} and {int(shape.le)}")
+    return int(value)

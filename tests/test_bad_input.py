@@ -1,0 +1,421 @@
+"""What users did to break dxsim (issue 10): out-of-range seeds, a start state placed in 2015, a
+horizon to 2055, 100,000 replications, a FIFO or /dev/zero as the scenario file, 10,000-deep TOML,
+a truncated geodata cache and damaged result folders.
+
+Each must end cleanly: exit 2 (bad input) with ONE line on stderr naming the file or option, the
+value and what is allowed or what to do, no traceback and nothing written; a damaged cache is
+rebuilt and the run succeeds. The CLI is run as a user runs it (a subprocess of the installed
+`dxsim`); the allowed ranges are read from the schema, not repeated here, and the estimates are
+checked against the benchmark figures and the drawn AI jobs, not against the estimator's formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+import simpy
+
+from dxsim.errors import DxsimInputError
+from dxsim.scenario import json_schema, load_scenario
+from dxsim.scenario import schema as schema_mod
+from dxsim.scenario.docs import defaults_json
+from dxsim.scenario.loader import MAX_NESTING, MAX_SCENARIO_BYTES
+from dxsim.sim.calendar import Clock
+from dxsim.sim.compute import demand as demand_mod
+
+REPO = Path(__file__).resolve().parent.parent
+DXSIM = Path(sys.executable).parent / "dxsim"
+BASELINE = REPO / "scenarios" / "baseline.toml"
+PUSH = REPO / "scenarios" / "push-5g.toml"
+REPO_CACHE = REPO / "geodata" / "cache"
+
+
+def dxsim(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    e = dict(os.environ)
+    e.setdefault("DXSIM_RAW_DATA", str(REPO.parent / "shared" / "geodata"))
+    e.update({"COLUMNS": "200", "NO_COLOR": "1"})
+    e.update(env or {})
+    return subprocess.run([str(DXSIM), *args], cwd=REPO, env=e, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
+def one_line_error(res: subprocess.CompletedProcess[str], *parts: str) -> str:
+    """Exit 2, exactly one line on stderr, no traceback, and every part named in it."""
+    assert res.returncode == 2, (res.returncode, res.stdout[-2000:], res.stderr[-2000:])
+    assert "Traceback" not in res.stderr + res.stdout
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1, res.stderr
+    for part in parts:
+        assert part in lines[0], f"{part!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- 1. --seed / --reps
+
+
+SEED_MAX = json_schema()["properties"]["seed"]["maximum"]
+SEED_MIN = json_schema()["properties"]["seed"]["minimum"]
+REPS_MAX = json_schema()["properties"]["replications"]["maximum"]
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 2**64 + 1])
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_seed_outside_the_schema_range_is_refused(seed: int, command: str, tmp_path: Path) -> None:
+    assert (SEED_MIN, SEED_MAX) == (0, 2**32 - 1)  # the range a scenario file's `seed` is held to
+    files = [str(BASELINE)] + ([str(PUSH)] if command == "compare" else [])
+    out = tmp_path / "out"
+    res = dxsim(command, *files, "--seed", str(seed), "--out", str(out))
+    line = one_line_error(res, "--seed", str(seed), f"{SEED_MAX}")
+    assert ("too small" if seed < SEED_MIN else "too large") in line
+    assert not out.exists()
+
+
+def test_seed_at_the_top_of_the_range_passes_the_seed_check(tmp_path: Path) -> None:
+    # refused for its cost, not its seed: the seed check ran first and let 2^32 - 1 through
+    res = dxsim("run", str(BASELINE), "--seed", str(SEED_MAX), "--reps", str(REPS_MAX), "--out", str(tmp_path / "o"))
+    line = one_line_error(res, "--reps", "add --yes")
+    assert "--seed" not in line
+
+
+def test_reps_beyond_the_schema_is_refused(tmp_path: Path) -> None:
+    res = dxsim("run", str(BASELINE), "--reps", str(REPS_MAX + 1), "--out", str(tmp_path / "o"))
+    one_line_error(res, "--reps", str(REPS_MAX + 1), "too large", f"{REPS_MAX}")
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32])
+def test_sweep_seed_outside_the_schema_range_is_refused(seed: int, tmp_path: Path) -> None:
+    sweep = write(tmp_path / "sw.toml", f'base = "{BASELINE}"\nmethod = "lhs"\nsamples = 4\nseed = {seed}\n'
+                                        'kpis = ["capex_total_vnd_bn"]\n[[parameters]]\n'
+                                        'path = "crews.north.teams"\nlow = 200\nhigh = 700\n')
+    out = tmp_path / "out"
+    one_line_error(dxsim("sweep", str(sweep), "--out", str(out), "--workers", "0"), "sw.toml", "seed", str(seed),
+                   f"{SEED_MAX}")
+    assert not out.exists()
+
+
+# --------------------------------------------------------------------------- 4. costly jobs
+
+
+def _estimate_from(line: str) -> tuple[float, float]:
+    """(hours, GB) stated in a refusal line."""
+    m = re.search(r"estimated about ([\d.,]+) (s|min|h) and ([\d.,]+) (MB|GB)", line)
+    assert m, line
+    t = float(m.group(1).replace(",", "")) * {"s": 1 / 3600, "min": 1 / 60, "h": 1.0}[m.group(2)]
+    size = float(m.group(3).replace(",", "")) * (1.0 if m.group(4) == "GB" else 1e-3)
+    return t, size
+
+
+def test_100000_replications_are_estimated_and_refused(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    res = dxsim("run", str(BASELINE), "--reps", "100000", "--out", str(out))
+    line = one_line_error(res, "--reps", "100000", "add --yes to run it anyway", "over the budget")
+    hours, gb = _estimate_from(line)
+    # bench/RESULTS.md section 1: 0.489 s per replication to 2030 -> 13.6 h; within a factor of two
+    assert 0.5 * 13.6 < hours < 2 * 13.6
+    # metrics.csv of one replication to 2030 is ~1.5 MB on disk; 100,000 of them in memory are >100 GB
+    assert gb > 100
+    assert not out.exists()
+
+
+def test_replications_from_the_file_are_estimated_too(tmp_path: Path) -> None:
+    sc = write(tmp_path / "many.toml", f'extends = "{BASELINE}"\nname = "many"\nreplications = {REPS_MAX}\n')
+    res = dxsim("run", str(sc), "--out", str(tmp_path / "o"))
+    one_line_error(res, "many.toml", "replications", str(REPS_MAX), "add --yes")
+
+
+def test_compare_counts_reps_times_scenarios_and_yes_overrides(tmp_path: Path) -> None:
+    res = dxsim("compare", str(BASELINE), str(PUSH), "--reps", "5000")
+    line = one_line_error(res, "--reps", "5000", "10,000 replication(s)", "add --yes")
+    hours, _ = _estimate_from(line)
+    assert 0.5 * 10_000 * 0.489 / 3600 < hours < 2 * 10_000 * 0.489 / 3600
+    # with --yes the estimate no longer stops it: the next check (a folder dxsim did not write) does
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    write(foreign / "notes.txt", "my own file")
+    res = dxsim("compare", str(BASELINE), str(PUSH), "--reps", "5000", "--yes", "--out", str(foreign))
+    line = one_line_error(res, "--out")
+    assert "--yes" not in line and "estimated" not in line
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "my own file"
+
+
+def test_expected_ai_jobs_match_the_drawn_jobs() -> None:
+    """The estimator's job count against the jobs the demand model actually draws (independent)."""
+    from dxsim.runner_budget import expected_ai_jobs
+
+    base = load_scenario(BASELINE)
+    for end in (dt.date(2030, 12, 31), dt.date(2040, 12, 31)):
+        sc = base.model_copy(update={"horizon": schema_mod.Horizon(start_date=base.horizon.start_date, end_date=end)})
+        env = simpy.Environment()
+        pool = demand_mod.GpuPool(env)
+        dem = demand_mod.AiDemand(env, sc, pool, Clock(sc.horizon.start_date, end), sc.seed, 0)
+        drawn = dem.arrivals.day.size + len(dem.in_progress)
+        expected = expected_ai_jobs(sc)
+        # Poisson noise (4 sd) plus 1% for the monthly piecewise-constant rates the model uses
+        assert abs(drawn - expected) < 4 * math.sqrt(expected) + 0.01 * expected, (end, drawn, expected)
+    assert expected > 30 * 11_000  # 2040 draws over thirty times the jobs of 2030: what grows with the horizon
+
+
+def test_estimate_grows_with_reps_and_horizon_and_budget_edges() -> None:
+    from dxsim import runner_budget as rb
+
+    base = load_scenario(BASELINE)
+    longer = base.model_copy(update={"horizon": schema_mod.Horizon(start_date=base.horizon.start_date,
+                                                                    end_date=dt.date(2045, 12, 31))})
+    one, many = rb.estimate([base], [1]), rb.estimate([base], [1000])
+    assert many.seconds > one.seconds and many.peak_bytes > one.peak_bytes
+    assert rb.estimate([longer], [1]).seconds > one.seconds
+    # one replication to 2030: the bench's 0.489 s plus preparation, and the bench's 585 MB peak, within 2x
+    assert 0.489 < one.seconds < 2 * (0.489 + 2.4 + 3.6)
+    assert 0.5 * 585e6 < one.peak_bytes < 2 * 585e6
+    assert not one.over_budget
+    rb.refuse_over_budget(one, yes=False)  # within budget: no error
+    big = rb.estimate([base], [100_000])
+    assert big.over_budget
+    rb.refuse_over_budget(big, yes=True)  # confirmed: no error
+    with pytest.raises(DxsimInputError, match="add --yes"):
+        rb.refuse_over_budget(big, yes=False)
+
+
+# --------------------------------------------------------------------------- 2./3. horizon
+
+
+def test_start_date_before_the_start_state_is_refused(tmp_path: Path) -> None:
+    sc = write(tmp_path / "s2015.toml", 'name = "s2015"\n[horizon]\nstart_date = 2015-01-01\n')
+    line = one_line_error(dxsim("validate", str(sc)), "s2015.toml", "horizon.start_date", "2015-01-01",
+                          str(schema_mod.START_DATE_EARLIEST), str(schema_mod.START_DATE_LATEST))
+    assert "start state" in line and schema_mod.START_STATE_REPORTED in line
+
+
+def test_start_date_long_after_the_start_state_is_refused(tmp_path: Path) -> None:
+    late = schema_mod.START_DATE_LATEST + dt.timedelta(days=1)
+    sc = write(tmp_path / "late.toml", f'name = "late"\n[horizon]\nstart_date = {late}\n')
+    one_line_error(dxsim("validate", str(sc)), "late.toml", "horizon.start_date", str(late), "after")
+
+
+def test_end_date_2055_is_refused(tmp_path: Path) -> None:
+    sc = write(tmp_path / "y2055.toml", 'name = "y2055"\n[horizon]\nend_date = 2055-10-30\n')
+    one_line_error(dxsim("validate", str(sc)), "y2055.toml", "horizon.end_date", "2055-10-30",
+                   str(schema_mod.END_DATE_LATEST))
+
+
+def test_horizon_edges_are_allowed(tmp_path: Path) -> None:
+    # the default start lies in the window; the window's own edges and the latest end validate
+    assert schema_mod.START_DATE_EARLIEST <= defaults_start() <= schema_mod.START_DATE_LATEST
+    assert schema_mod.START_DATE_EARLIEST <= dt.date(2025, 10, 31)  # 16,737 stations "by October 2025" (000:56)
+    files = []
+    for i, (start, end) in enumerate([(schema_mod.START_DATE_EARLIEST, dt.date(2030, 12, 31)),
+                                      (schema_mod.START_DATE_LATEST, schema_mod.END_DATE_LATEST)]):
+        files.append(str(write(tmp_path / f"edge{i}.toml", f'name = "edge{i}"\n[horizon]\n'
+                                                          f"start_date = {start}\nend_date = {end}\n")))
+    res = dxsim("validate", *files)
+    assert res.returncode == 0, res.stderr
+    over = write(tmp_path / "over.toml", f'name = "over"\n[horizon]\n'
+                                         f"end_date = {schema_mod.END_DATE_LATEST + dt.timedelta(days=1)}\n")
+    one_line_error(dxsim("validate", str(over)), "over.toml", "horizon.end_date")
+
+
+def defaults_start() -> dt.date:
+    return dt.date.fromisoformat(defaults_json()["horizon"]["start_date"])
+
+
+def test_arrivals_in_chunks_replay_exactly_as_all_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drawn AI jobs are held as Python tuples a chunk at a time; the replay must not change."""
+    from dxsim.scenario.schema_compute_gpus import AiDemand as Section
+
+    sec = Section.model_validate({"classes": {"inference": {"gpus_per_job": 4, "arrivals_per_day_at_start": 3.0},
+                                              "finetune": {"gpus_per_job": 8, "arrivals_per_day_at_start": 2.0},
+                                              "training": {"gpus_per_job": 64, "arrivals_per_day_at_start": 0.05}},
+                                  "growth_pct_per_year": 60.0, "warm_start": True})
+    start = dt.date(2025, 10, 31)
+
+    def replay(chunk: int) -> tuple:
+        monkeypatch.setattr(demand_mod, "ARRIVAL_CHUNK", chunk)
+        env = simpy.Environment()
+        pool = demand_mod.GpuPool(env)
+        pool.add(200)
+        clock = Clock(start, dt.date(2028, 12, 31))
+        dem = demand_mod.AiDemand(env, sec, pool, clock, 7, 3)
+        longest = 0
+        for day in np.linspace(1.0, clock.horizon_days - 1.0, 50):  # read the pool as the Monitor does
+            env.run(until=float(day))
+            _ = pool.busy_gpu_days
+            longest = max(longest, len(dem._arr))
+        env.run(until=clock.horizon_days)
+        return (dem.started_wait_days.copy(), dem.completed, dem.waiting_jobs, pool.busy_gpu_days,
+                dem.arrived, longest, dem.arrivals.day.size, len(dem.in_progress))
+
+    small, whole = replay(97), replay(10**9)
+    assert small[:5] == whole[:5]
+    assert small[6] > 20 * 97  # enough jobs for many chunks
+    assert small[5] <= max(97, small[7])  # never more than a chunk (or the warm-start jobs) as tuples
+    assert whole[5] >= whole[6]  # all at once: every drawn job was a tuple
+
+
+# --------------------------------------------------------------------------- 5. the scenario file itself
+
+
+def test_fifo_as_scenario_file_does_not_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    one_line_error(dxsim("validate", str(fifo), timeout=60), "pipe.toml", "named pipe")
+    parent = write(tmp_path / "child.toml", 'extends = "pipe.toml"\nname = "child"\n')
+    one_line_error(dxsim("validate", str(parent), timeout=60), "child.toml", "extends", "pipe.toml")
+
+
+def test_dev_zero_as_scenario_file(tmp_path: Path) -> None:
+    one_line_error(dxsim("validate", "/dev/zero", timeout=60), "/dev/zero", "character device")
+
+
+def test_scenario_file_over_the_size_cap(tmp_path: Path) -> None:
+    big = tmp_path / "big.toml"
+    comment = "# " + "x" * 98 + "\n"
+    big.write_text('name = "big"\n' + comment * (MAX_SCENARIO_BYTES // len(comment) + 10), encoding="utf-8")
+    assert big.stat().st_size > MAX_SCENARIO_BYTES
+    one_line_error(dxsim("validate", str(big)), "big.toml", "too large", f"{MAX_SCENARIO_BYTES:,}")
+
+
+@pytest.mark.parametrize("shape", ["array", "inline", "header", "dotted"])
+def test_10000_deep_nesting_is_one_line(shape: str, tmp_path: Path) -> None:
+    n = 10_000
+    text = {
+        "array": 'name = "deep"\na = ' + "[" * n + "]" * n + "\n",
+        "inline": 'name = "deep"\na = ' + "{b = " * n + "1" + "}" * n + "\n",
+        "header": 'name = "deep"\n[compute.' + ".".join(["k"] * n) + "]\nv = 1\n",
+        "dotted": 'name = "deep"\nseasons.north.' + ".".join(["k"] * n) + " = 1\n",
+    }[shape]
+    one_line_error(dxsim("validate", str(write(tmp_path / "deep.toml", text))), "deep.toml", "nested")
+
+
+def test_nesting_cap_leaves_room_for_every_scenario_field() -> None:
+    def depth(node: object) -> int:
+        if isinstance(node, dict):
+            return 1 + max((depth(v) for v in node.values()), default=0)
+        if isinstance(node, list):
+            return 1 + max((depth(v) for v in node), default=0)
+        return 0
+
+    deepest = max(depth(defaults_json()), depth(load_scenario(REPO / "scenarios" / "ai-compute.toml")
+                                                .model_dump(mode="json")))
+    assert deepest < MAX_NESTING
+
+
+# --------------------------------------------------------------------------- 6. damaged geodata cache
+
+
+SHORT = 'extends = "{base}"\nname = "short"\n[horizon]\nend_date = 2025-12-31\n'
+
+
+@pytest.fixture(scope="module")
+def cache_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the geodata cache (built into it when the checkout has none)."""
+    root = tmp_path_factory.mktemp("cache")
+    src = sorted(REPO_CACHE.glob("geo-*/plan5g-*.parquet"))
+    if src:
+        shutil.copytree(src[0].parent, root / src[0].parent.name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def truncated_plan_run(cache_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, pl.DataFrame]:
+    """A short run on a cache whose plan5g file was cut in half: (cache dir, result folder, intact plan)."""
+    work = tmp_path_factory.mktemp("trunc")
+    sc = write(work / "short.toml", SHORT.format(base=BASELINE))
+    env = {"DXSIM_CACHE": str(cache_copy)}
+    plans = sorted(cache_copy.glob("geo-*/plan5g-*.parquet"))
+    if not plans:  # no cache to copy: build one first
+        first = dxsim("run", str(sc), "--no-map", "--no-report", "--out", str(work / "first"), env=env, timeout=900)
+        assert first.returncode == 0, first.stderr
+        plans = sorted(cache_copy.glob("geo-*/plan5g-*.parquet"))
+    plan = plans[0]
+    intact = pl.read_parquet(plan)
+    os.truncate(plan, plan.stat().st_size // 2)
+    with pytest.raises(Exception):  # noqa: B017 - really damaged: polars cannot read it
+        pl.read_parquet(plan)
+    out = work / "run"
+    res = dxsim("run", str(sc), "--no-map", "--no-report", "--out", str(out), env=env, timeout=900)
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr
+    return cache_copy, out, intact
+
+
+def test_truncated_plan5g_is_rebuilt(truncated_plan_run: tuple[Path, Path, pl.DataFrame]) -> None:
+    cache, out, intact = truncated_plan_run
+    plan = sorted(cache.glob("geo-*/plan5g-*.parquet"))[0]
+    rebuilt = pl.read_parquet(plan)  # readable again
+    assert rebuilt.equals(intact)  # and the same ranked plan as before the damage
+    assert (out / "summary.json").is_file() and (out / "metrics.parquet").is_file()
+    assert not list(plan.parent.glob(".*tmp*"))  # no temporary files left behind
+
+
+def test_truncated_geo_table_is_rebuilt(truncated_plan_run: tuple[Path, Path, pl.DataFrame],
+                                       tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(truncated_plan_run[0], cache)  # its own copy: the rebuild replaces the whole folder
+    cells = sorted(cache.glob("geo-*/cells.parquet"))[0]
+    intact = pl.read_parquet(cells)
+    os.truncate(cells, cells.stat().st_size // 3)
+    res = dxsim("data", "--build", env={"DXSIM_CACHE": str(cache)}, timeout=900)
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr
+    rebuilt = sorted(cache.glob("geo-*/cells.parquet"))
+    assert len(rebuilt) == 1 and pl.read_parquet(rebuilt[0]).equals(intact)
+
+
+# --------------------------------------------------------------------------- 7. damaged result folders
+
+
+def _truncate(p: Path) -> None:
+    os.truncate(p, p.stat().st_size // 2)
+
+
+DAMAGE = {
+    # name: (file, how, commands that must refuse it)
+    "truncated_metrics": ("metrics.parquet", _truncate, ("map", "report")),
+    "truncated_grid": ("grid_5km.parquet", _truncate, ("map",)),
+    "truncated_villages": ("villages.parquet", _truncate, ("map", "report")),
+    "invalid_summary": ("summary.json", lambda p: p.write_text('{"scenario": ', encoding="utf-8"), ("map", "report")),
+    "summary_not_an_object": ("summary.json", lambda p: p.write_text("[1, 2]", encoding="utf-8"), ("map", "report")),
+    "provinces_not_geojson": ("provinces.geojson", lambda p: p.write_text("[]", encoding="utf-8"), ("map",)),
+    "metrics_of_another_tool": ("metrics.parquet", lambda p: pl.DataFrame({"a": [1]}).write_parquet(p),
+                                ("map", "report")),
+    "calibration_not_text": ("calibration.csv", lambda p: p.write_bytes(b"\xff\xfe\x00garbage"), ("report",)),
+    "missing_metrics": ("metrics.parquet", lambda p: p.unlink(), ("report",)),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGE))
+def test_damaged_result_folder(case: str, truncated_plan_run: tuple[Path, Path, pl.DataFrame],
+                               tmp_path: Path) -> None:
+    name, damage, commands = DAMAGE[case]
+    folder = tmp_path / case
+    shutil.copytree(truncated_plan_run[1], folder)
+    assert (folder / name).is_file()
+    damage(folder / name)
+    for command in commands:
+        res = dxsim(command, str(folder))
+        one_line_error(res, f"{case}/{name}", "dxsim run")
+        assert not (folder / f"{command}.html").exists()
+
+
+@pytest.mark.parametrize("command", ["map", "report"])
+def test_folder_that_is_not_a_result_folder(command: str, tmp_path: Path) -> None:
+    folder = tmp_path / "holiday-photos"
+    folder.mkdir()
+    write(folder / "notes.txt", "not dxsim's")
+    one_line_error(dxsim(command, str(folder)), "holiday-photos", "dxsim run")
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]

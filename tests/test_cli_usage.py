@@ -1,0 +1,38 @@
+"""Usage mistakes on the real command line are one line and exit 2, like every other bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import dxsim_cmd
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["run", "scenarios/baseline.toml", "--reps", "0"], "--reps"),
+    (["run", "--bogus"], "--bogus"),
+    (["nope"], "nope"),
+    (["run"], "scenario"),
+    (["compare", "scenarios/baseline.toml", "--seed", "abc"], "--seed"),
+])
+def test_usage_error_is_one_line(args: list[str], needle: str) -> None:
+    r = dxsim_cmd(*args)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert needle in lines[0] and "--help" in lines[0]
+
+
+def test_version_and_help() -> None:
+    from dxsim import __version__
+
+    r = dxsim_cmd("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"dxsim {__version__}"
+    r = dxsim_cmd("run", "--help")
+    assert r.returncode == 0 and "--out" in r.stdout
+
+
+def test_debug_shows_the_traceback_only_when_asked() -> None:
+    r = dxsim_cmd("map", "/nonexistent-folder")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    r = dxsim_cmd("--debug", "map", "/nonexistent-folder")
+    assert r.returncode == 2 and "Traceback" in r.stderr

@@ -1,0 +1,310 @@
+"""Sweep files and sweep runs that users made to break dxsim (issue 10): unreadable numbers, names
+that cannot be folder names, sweeps too big to plan, damaged or edited run files, and pool workers
+left running after the main process is killed.
+
+Driven through the CLI (`dxsim sweep`, typer's CliRunner in this process; the orphan test starts
+the installed command as a real process). The base ends 2026-12-31 and sweeps vary a
+simulation-only parameter, so the world is prepared once per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+import psutil
+import pytest
+from typer.testing import CliRunner
+
+from dxsim.cli.main import app
+from dxsim.errors import DxsimInputError
+from dxsim.sweep import spec as spec_mod
+from dxsim.sweep.spec import load_sweep
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
+PARAM = '[[parameters]]\npath = "supply.deliveries_per_month"\nlow = 500\nhigh = 3000\n'
+KPIS = '["capex_total_vnd_bn", "pop_covered_5g_pct_2026_12"]'
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    p = tmp_path_factory.mktemp("faultbase") / "short.toml"
+    p.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "short"\n[horizon]\nend_date = 2026-12-31\n',
+                 encoding="utf-8")
+    return p
+
+
+def sweep_toml(dir_: Path, base: Path, *, name: str = "s.toml", samples: str = "3", seed: str = "11",
+               extra: str = "", low: str = "500", reps: int = 1, method: str = "lhs") -> Path:
+    p = dir_ / name
+    p.write_text(f'base = "{base.as_posix()}"\nmethod = "{method}"\nsamples = {samples}\nseed = {seed}\n'
+                 f'reps_per_run = {reps}\nkpis = {KPIS}\n{extra}\n'
+                 + PARAM.replace("low = 500", f"low = {low}"), encoding="utf-8")
+    return p
+
+
+def sweep_cli(*args: str):
+    return CliRunner().invoke(app, ["sweep", *args])
+
+
+def fails(res, *parts: str) -> str:
+    """Exit 2, one line on stderr naming every part, no traceback."""
+    assert res.exit_code == 2, (res.exit_code, res.stdout, res.stderr, res.exception)
+    assert "Traceback" not in res.stderr + res.stdout
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1, res.stderr
+    for part in parts:
+        assert part in lines[0], f"{part!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- bad sweep files
+
+BIG = "1" + "0" * 5000  # 5,001 digits: beyond Python's int-string limit (4,300)
+
+
+@pytest.mark.parametrize("where", ["samples", "seed", "low", "extra"])
+def test_a_5000_digit_integer_anywhere(tmp_path, base, where):
+    kw = {"extra": f"bootstrap = {BIG}"} if where == "extra" else {where: BIG}
+    f = sweep_toml(tmp_path, base, **kw)
+    line_no = next(i for i, ln in enumerate(f.read_text().splitlines(), 1) if BIG in ln)
+    out = tmp_path / "o"
+    fails(sweep_cli(str(f), "--workers", "0", "--out", str(out)), str(f), f"line {line_no}", "5,001 digits",
+          "at most 4,300 digits")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("a" * 300, "(300 characters)"),
+    ("a\\u0000b", "'a\\x00b'"),
+    ("../up", "'../up'"),
+    ("a" * 65, "a" * 65),
+    (".hidden", "'.hidden'"),
+])
+def test_names_must_be_folder_names(tmp_path, base, name, shown):
+    f = sweep_toml(tmp_path, base, extra=f'name = "{name}"')
+    out = tmp_path / "o"
+    fails(sweep_cli(str(f), "--workers", "0", "--out", str(out)), str(f), "name = ", shown, "1-64 characters")
+    assert not out.exists()
+
+
+def test_default_name_from_the_file_stem(tmp_path, base):
+    f = sweep_toml(tmp_path, base, name="my sweep.toml")
+    fails(sweep_cli(str(f), "--workers", "0", "--out", str(tmp_path / "o")), "name = 'my sweep'",
+          "add name = ")
+    ok = "a" * 64
+    assert load_sweep(sweep_toml(tmp_path, base, extra=f'name = "{ok}"')).name == ok
+    assert load_sweep(sweep_toml(tmp_path, base, name="plain-1.toml")).name == "plain-1"
+
+
+def test_a_million_samples_is_refused_before_sampling(tmp_path, base, monkeypatch):
+    def no_sampling(_spec):
+        raise AssertionError("sampled before the size was checked")
+
+    monkeypatch.setattr("dxsim.sweep.sampling.sample", no_sampling)
+    f = sweep_toml(tmp_path, base, samples="1000000")
+    out = tmp_path / "o"
+    for extra in ([], ["--yes"]):  # a hard cap: --yes does not lift it
+        line = fails(sweep_cli(str(f), "--workers", "2", "--out", str(out), *extra), str(f), "samples = 1000000",
+                     "1,000,000 runs", f"at most {spec_mod.MAX_RUNS:,} runs")
+        assert f"about {1_000_000 * 0.5 / 86400:,.0f} days" in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("method, samples, reps, runs", [("lhs", 6000, 1, 6000), ("lhs", 2000, 3, 2000),
+                                                         ("sobol", 2048, 1, 2048 * 3)])
+def test_a_long_sweep_needs_yes(tmp_path, base, monkeypatch, method, samples, reps, runs):
+    def sampled(_spec):
+        raise DxsimInputError("sampling reached (test stop)")
+
+    monkeypatch.setattr("dxsim.sweep.sampling.sample", sampled)
+    f = sweep_toml(tmp_path, base, samples=str(samples), reps=reps, method=method)
+    out = tmp_path / "o"
+    reps_total = runs * reps
+    assert reps_total > spec_mod.CONFIRM_REPLICATIONS
+    line = fails(sweep_cli(str(f), "--workers", "2", "--out", str(out)), str(f), f"{runs:,} runs",
+                 f"{reps_total:,} replications", "--yes")
+    minutes = reps_total * 0.5 / 60
+    assert f"about {minutes:.0f} min of compute" in line and f"about {minutes / 2:.0f} min on 2 workers" in line
+    assert not out.exists()
+    # confirmed, it goes on to sample (stopped here by the test)
+    fails(sweep_cli(str(f), "--workers", "2", "--out", str(out), "--yes"), "sampling reached (test stop)")
+
+
+def test_a_small_sweep_needs_no_confirmation(tmp_path, base):
+    ok = sweep_toml(tmp_path, base, samples=str(spec_mod.CONFIRM_REPLICATIONS))
+    spec = load_sweep(ok)
+    assert spec_mod.check_size(spec, yes=False) == spec_mod.CONFIRM_REPLICATIONS
+    over = load_sweep(sweep_toml(tmp_path, base, samples=str(spec_mod.CONFIRM_REPLICATIONS + 1)))
+    with pytest.raises(DxsimInputError, match="needs confirmation"):
+        spec_mod.check_size(over, yes=False)
+
+
+# --------------------------------------------------------------------------- run files
+
+
+def canonical_sha256(rec: dict) -> str:
+    body = {k: v for k, v in rec.items() if k != "sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory, base) -> tuple[Path, Path, bytes]:
+    """A finished 3-run sweep: (sweep file, output folder, runs.csv bytes)."""
+    d = tmp_path_factory.mktemp("finished")
+    f = sweep_toml(d, base)
+    out = d / "o"
+    res = sweep_cli(str(f), "--workers", "0", "--out", str(out))
+    assert res.exit_code == 0, (res.stderr, res.exception)
+    return f, out, (out / "runs.csv").read_bytes()
+
+
+def copy_out(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_each_run_file_carries_its_hash(finished):
+    _, out, _ = finished
+    files = sorted((out / "runs").glob("*.json"))
+    assert len(files) == 3
+    for p in files:
+        rec = json.loads(p.read_text(encoding="utf-8"))
+        assert rec["sha256"] == canonical_sha256(rec)
+
+
+@pytest.mark.parametrize("damage, expect", [
+    (lambda text: text[: len(text) // 2], "unreadable"),  # truncated JSON
+    (lambda text: "", "unreadable"),
+    (lambda text: "null\n", "the file holds null"),
+    (lambda text: '{"run_id": "x"}\n', "no sha256 checksum"),
+], ids=["truncated", "empty", "null", "foreign"])
+def test_a_damaged_run_file_is_run_again(tmp_path, finished, damage, expect):
+    f, src, table = finished
+    out = copy_out(src, tmp_path / "o")
+    victim = sorted((out / "runs").glob("*.json"))[1]
+    victim.write_text(damage(victim.read_text(encoding="utf-8")), encoding="utf-8")
+    res = sweep_cli(str(f), "--workers", "0", "--out", str(out))
+    assert res.exit_code == 0, (res.stderr, res.exception)
+    warnings = [ln for ln in res.stderr.splitlines() if ln.startswith("warning:")]
+    assert len(warnings) == 1 and str(victim) in warnings[0] and expect in warnings[0], res.stderr
+    assert "run 1 is executed again" in warnings[0]
+    assert "1 runs executed, 2 reused" in res.stdout
+    rec = json.loads(victim.read_text(encoding="utf-8"))  # replaced by a good record
+    assert rec["sha256"] == canonical_sha256(rec) and rec["run"] == 1
+    assert (out / "runs.csv").read_bytes() == table
+
+
+def test_an_edited_run_file_is_not_trusted(tmp_path, finished):
+    f, src, table = finished
+    out = copy_out(src, tmp_path / "o")
+    victim = sorted((out / "runs").glob("*.json"))[0]
+    rec = json.loads(victim.read_text(encoding="utf-8"))
+    true_capex = rec["kpis"]["0"]["capex_total_vnd_bn"]
+    rec["kpis"]["0"]["capex_total_vnd_bn"] = 2 * true_capex  # valid JSON, old hash
+    victim.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    res = sweep_cli(str(f), "--workers", "0", "--out", str(out))
+    assert res.exit_code == 0, (res.stderr, res.exception)
+    assert str(victim) in res.stderr and "does not match its sha256 checksum" in res.stderr
+    runs = pl.read_csv(out / "runs.csv")
+    assert runs.filter(pl.col("run") == 0)["capex_total_vnd_bn"][0] == pytest.approx(true_capex, rel=1e-12)
+    assert (out / "runs.csv").read_bytes() == table
+
+
+def test_a_run_file_that_is_a_folder(tmp_path, finished):
+    f, src, _ = finished
+    out = copy_out(src, tmp_path / "o")
+    victim = sorted((out / "runs").glob("*.json"))[2]
+    victim.unlink()
+    victim.mkdir()
+    fails(sweep_cli(str(f), "--workers", "0", "--out", str(out)), str(victim), "not a regular file",
+          "delete or move it")
+
+
+# --------------------------------------------------------------------------- orphan workers
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_pool_workers_die_with_their_parent():
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from dxsim.sweep.execute import _init_worker, parent_death_signal
+
+    assert parent_death_signal() == 0  # this process: none set
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"), initializer=_init_worker) as ex:
+        assert ex.submit(parent_death_signal).result(timeout=120) == int(signal.SIGKILL)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_no_child_outlives_a_killed_sweep(tmp_path, base):
+    """SIGKILL `dxsim sweep --workers 2` while its workers run: every descendant is gone within 10 s."""
+    f = sweep_toml(tmp_path, base, samples="40")
+    env = dict(os.environ)
+    env.setdefault("DXSIM_RAW_DATA", str(REPO.parent / "shared" / "geodata"))
+    log = (tmp_path / "stderr.txt").open("w+", encoding="utf-8")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "dxsim"), "sweep", str(f), "--workers", "2", "--out",
+                             str(tmp_path / "o")], env=env, stdout=subprocess.DEVNULL, stderr=log)
+    main = psutil.Process(proc.pid)
+    family: dict[int, psutil.Process] = {}
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"the sweep ended (exit {proc.returncode}) before its workers were seen: {log.read()}")
+            try:
+                for c in main.children(recursive=True):
+                    family.setdefault(c.pid, c)
+                workers = [c for c in family.values() if c.is_running() and "spawn_main" in " ".join(c.cmdline())
+                           and c.memory_info().rss > 150e6]  # past start-up: the initializer has run
+            except psutil.NoSuchProcess:
+                continue
+            if len(workers) >= 2:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the two pool workers did not start")
+        for c in main.children(recursive=True):  # everything alive at the moment of the kill
+            family.setdefault(c.pid, c)
+        commands = []
+        for c in family.values():
+            try:
+                commands.append(" ".join(c.cmdline()))
+            except psutil.NoSuchProcess:
+                pass
+        assert any("resource_tracker" in c for c in commands), commands  # it must go too
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        log.close()
+
+    def alive() -> list[psutil.Process]:
+        out = []
+        for c in family.values():
+            try:
+                if c.is_running() and c.status() != psutil.STATUS_ZOMBIE:
+                    out.append(c)
+            except psutil.NoSuchProcess:
+                pass
+        return out
+
+    deadline = time.monotonic() + 10
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = alive()
+    for c in left:  # do not leave them behind for the next test
+        c.kill()
+    assert not left, [(c.pid, c.cmdline()[-2:]) for c in left]
