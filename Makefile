@@ -21,9 +21,11 @@ data: install
 demo: data
 	$(BIN)/dxsim run scenarios/baseline.toml
 
-# Browser tests drive Debian's chromium (no browser download); install it when missing.
+# Browser tests drive Debian's chromium (no browser download) and the GIS tests Debian's ogrinfo
+# (gdal-bin); install them when missing.
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v ogrinfo >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq gdal-bin >/dev/null)
 
 test: data browser
 	$(BIN)/python -m pytest -n 2 tests
@@ -38,5 +40,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check dxsim tests bench
 
+# Removes only the output folders dxsim marked as its own (and the rebuildable cache).
 clean:
-	rm -rf outputs/*/ geodata/cache
+	@for d in outputs/*/; do if [ -f "$${d}.dxsim-output.json" ]; then echo "rm -rf $$d"; rm -rf "$$d"; fi; done
+	rm -rf geodata/cache
