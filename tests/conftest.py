@@ -16,6 +16,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
 DXSIM = [sys.executable, "-m", "dxsim.cli.main"]
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--no-first-run", "--disable-sync"]
 
 
 def dxsim_cmd(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
@@ -34,3 +37,25 @@ def cli_baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     r = dxsim_cmd("run", str(BASELINE), "--reps", "2", "--out", str(out))
     assert r.returncode == 0, r.stderr
     return out
+
+
+def one_line_error(stderr: str, stdout: str, *parts: str) -> str:
+    """The error is exactly one line on stderr, without a traceback, naming every part; returns it."""
+    assert "Traceback" not in stderr + stdout
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    for part in parts:
+        assert part in lines[0], f"{part!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's headless Chromium through Playwright (no browser download; `make test` installs it)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (make test installs Debian's chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield b
+        b.close()

@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+
+from conftest import one_line_error as conftest_one_line
 import simpy
 
 from dxsim.errors import DxsimInputError
@@ -52,12 +54,7 @@ def dxsim(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -
 def one_line_error(res: subprocess.CompletedProcess[str], *parts: str) -> str:
     """Exit 2, exactly one line on stderr, no traceback, and every part named in it."""
     assert res.returncode == 2, (res.returncode, res.stdout[-2000:], res.stderr[-2000:])
-    assert "Traceback" not in res.stderr + res.stdout
-    lines = res.stderr.splitlines()
-    assert len(lines) == 1, res.stderr
-    for part in parts:
-        assert part in lines[0], f"{part!r} not in {lines[0]!r}"
-    return lines[0]
+    return conftest_one_line(res.stderr, res.stdout, *parts)
 
 
 def write(path: Path, text: str) -> Path:

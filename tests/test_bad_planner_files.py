@@ -14,6 +14,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
+from conftest import one_line_error
 from typer.testing import CliRunner
 
 from dxsim.cli.main import app
@@ -60,14 +62,10 @@ def run_fails(tmp: Path, toml: Path, *parts: str) -> str:
     before = sorted(p.name for p in tmp.iterdir())
     res = CliRunner().invoke(app, ["run", str(toml), "--no-map", "--no-report", "--out", str(out)])
     assert res.exit_code == 2, (res.exit_code, res.stdout, res.stderr, res.exception)
-    assert "Traceback" not in res.stderr + res.stdout
-    lines = res.stderr.splitlines()
-    assert len(lines) == 1, res.stderr
-    for part in parts:
-        assert part in lines[0], f"{part!r} not in {lines[0]!r}"
+    line = one_line_error(res.stderr, res.stdout, *parts)
     assert not out.exists()
     assert sorted(p.name for p in tmp.iterdir()) == before  # no temporary folder left either
-    return lines[0]
+    return line
 
 
 # --------------------------------------------------------------------------- site files

@@ -23,15 +23,13 @@ from types import SimpleNamespace
 
 import polars as pl
 import pytest
+
 import tomli_w
 
 from dxsim.maps.layers import MapContext, _village_rows, build_gpus
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
-CHROMIUM = Path("/usr/bin/chromium")
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--disable-sync"]
 
 P_SCRIPT = "<script>window.__pwned=1</script>"
 P_IMG = '"><img src=x onerror="window.__pwned=1">'
@@ -126,15 +124,6 @@ def test_the_run_carries_the_probes(run_dir):
 
 
 # --------------------------------------------------------------------------- the browser
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (make test installs Debian's chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-        yield b
-        b.close()
 
 
 class Page:

@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+
 from dxsim.errors import DxsimInputError
 from dxsim.maps import LAYERS, build_map
 from dxsim.maps.assets import leaflet_js
@@ -30,7 +31,6 @@ from dxsim.runner import run_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = REPO / "outputs" / "test-screenshots" / "map.png"
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -318,19 +318,8 @@ def test_maps_reads_outputs_only(run_dir, tmp_path):
 
 
 # --------------------------------------------------------------------------- real browser
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--disable-sync"]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (make test installs Debian's chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-        yield b
-        b.close()
 
 
 class Page:

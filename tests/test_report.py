@@ -23,6 +23,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from conftest import CHROMIUM
+
 from dxsim.errors import DxsimInputError
 from dxsim.report import build_report
 from dxsim.results.writer import MANIFEST
@@ -30,7 +32,6 @@ from dxsim.runner import run_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = REPO / "outputs" / "test-screenshots"
 MAX_BYTES = 3_000_000
 # 5G stations, 5G coverage, villages, DC IT MW, GPUs, GPU utilisation, AI jobs waiting, DC MW by province
@@ -293,20 +294,9 @@ def test_report_reads_no_model_internals(run_dirs):
 
 # ---------------------------------------------------------------- real browser
 
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--disable-sync"]
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-        yield b
-        b.close()
 
 
 def open_offline(browser, path: Path, viewport=(1200, 900)):

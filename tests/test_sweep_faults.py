@@ -21,6 +21,8 @@ from pathlib import Path
 import polars as pl
 import psutil
 import pytest
+
+from conftest import one_line_error
 from typer.testing import CliRunner
 
 from dxsim.cli.main import app
@@ -58,12 +60,7 @@ def sweep_cli(*args: str):
 def fails(res, *parts: str) -> str:
     """Exit 2, one line on stderr naming every part, no traceback."""
     assert res.exit_code == 2, (res.exit_code, res.stdout, res.stderr, res.exception)
-    assert "Traceback" not in res.stderr + res.stdout
-    lines = res.stderr.splitlines()
-    assert len(lines) == 1, res.stderr
-    for part in parts:
-        assert part in lines[0], f"{part!r} not in {lines[0]!r}"
-    return lines[0]
+    return one_line_error(res.stderr, res.stdout, *parts)
 
 
 # --------------------------------------------------------------------------- bad sweep files
