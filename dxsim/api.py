@@ -23,6 +23,7 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError
 from dxsim.runner import Simulated, simulate, write_run
+from dxsim.runner_budget import estimate, refuse_over_budget
 from dxsim.scenario import Scenario, load_scenario, load_scenario_data
 from dxsim.scenario.docs import shape_at
 
@@ -87,18 +88,22 @@ class RunResult:
 
 def run(scenario: ScenarioInput, *, reps: int | None = None, seed: int | None = None,
         base_dir: str | os.PathLike[str] | None = None,
-        progress: Callable[[str], None] | None = None) -> RunResult:
+        progress: Callable[[str], None] | None = None, yes: bool = False) -> RunResult:
     """Run a scenario in memory, as `dxsim run` does, and return its tables.
 
     `scenario` is a path to a .toml file, a dict with the fields of a scenario file (it may
     `extends` a file) or a :class:`Scenario`. `reps` and `seed` override the scenario's. For a
     dict or a Scenario, `extends` and file fields (`sites.file`, ...) are relative to `base_dir`
-    (default: the current folder); a file's are relative to its own folder.
+    (default: the current folder); a file's are relative to its own folder. A job estimated over
+    the budget of `dxsim.runner_budget` raises DxsimInputError with the estimate unless `yes=True`.
     """
     sc, scenario_dir, scenario_file = _resolve(scenario, base_dir)
+    n_reps = _override("reps", reps, "replications")
+    # a costly job is stated before it starts, as on the command line (`yes=True` runs it anyway)
+    n = sc.replications if n_reps is None else n_reps
+    refuse_over_budget(estimate([sc], [n], keeps_metrics=True, replications_alive=2), yes=yes, option="reps", value=n)
     sim = simulate(sc, scenario_dir=scenario_dir, scenario_file=scenario_file,
-                   seed=_override("seed", seed, "seed"), reps=_override("reps", reps, "replications"),
-                   progress=progress)
+                   seed=_override("seed", seed, "seed"), reps=n_reps, progress=progress)
     return RunResult(sim)
 
 

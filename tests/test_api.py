@@ -126,3 +126,8 @@ def test_import_is_light_and_exports_the_api() -> None:
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == ["[]", "dxsim.api Scenario load_scenario"]
     assert {"run", "Scenario", "load_scenario", "__version__"} <= set(dxsim.__all__)
+
+
+def test_a_costly_job_is_refused_with_its_estimate_as_on_the_command_line() -> None:
+    with pytest.raises(DxsimInputError, match=r"estimated about .* h and .* GB"):
+        dxsim.run(REPO / "scenarios" / "baseline.toml", reps=100_000)

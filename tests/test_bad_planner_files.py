@@ -264,3 +264,25 @@ def test_installed_command_reports_a_bad_site_file(tmp_path):
     assert "Traceback" not in res.stderr and len(res.stderr.splitlines()) == 1, res.stderr
     assert str(tmp_path / "sites.csv") in res.stderr and "'lon' and 'LON'" in res.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("kind", "lines", "needle"), [
+    ("sites", [SITE_HEADER, *SITES[1:], SITES[1]], "repeats row 2"),
+    ("sites", [SITE_HEADER, "105.85,21.03,viettel,4g,1800.9,2019-01-01"], "1800.9"),
+    ("villages", [VILLAGE_HEADER, "Bản A,104.10,22.30,08,1e308"], "population"),
+])
+def test_validate_checks_the_planner_files_a_scenario_names(tmp_path: Path, kind: str, lines: list[str],
+                                                             needle: str) -> None:
+    f = write(tmp_path / ("bad.csv"), lines)
+    sc = scenario(tmp_path, **({"sites": f.name} if kind == "sites" else {"villages_file": f.name}))
+    res = CliRunner().invoke(app, ["validate", str(sc)])
+    assert res.exit_code == 2, (res.stdout, res.stderr)
+    one_line_error(res.stderr, res.stdout, "bad.csv", needle)
+
+
+def test_validate_passes_good_planner_files(tmp_path: Path) -> None:
+    sites = write(tmp_path / "sites.csv", SITES)
+    vill = write(tmp_path / "villages.csv", VILLAGES)
+    sc = scenario(tmp_path, sites=sites.name, villages_file=vill.name)
+    res = CliRunner().invoke(app, ["validate", str(sc)])
+    assert res.exit_code == 0, res.stderr

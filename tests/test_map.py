@@ -25,6 +25,7 @@ import pytest
 from dxsim.errors import DxsimInputError
 from dxsim.maps import LAYERS, build_map
 from dxsim.maps.assets import leaflet_js
+from dxsim.results.writer import GENERATOR_MARK
 from dxsim.maps.data import RunOutputs
 from dxsim.maps.layers import coverage_dates
 from dxsim.runner import run_scenario
@@ -267,7 +268,11 @@ def test_size_budget(map_file):
 def test_atomic_write_and_default_location(run_dir, tmp_path):
     d = tmp_path / "r"
     shutil.copytree(run_dir, d)
-    (d / "map.html").write_text("old", encoding="utf-8")
+    (d / "map.html").write_text("my own page", encoding="utf-8")
+    with pytest.raises(DxsimInputError, match="not written by dxsim"):
+        build_map(d, layers=["datacentres"])  # a user's file of that name is never overwritten
+    assert (d / "map.html").read_text(encoding="utf-8") == "my own page"
+    (d / "map.html").write_text(f'<meta {GENERATOR_MARK} 0.1">old', encoding="utf-8")  # an earlier dxsim page
     p = build_map(d, layers=["datacentres"])
     assert p == d / "map.html" and p.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert not list(d.glob(".map-*"))

@@ -100,10 +100,9 @@ def test_empty_folder_and_own_folder_are_replaced(tmp_path: Path, previous: Path
     assert debris(tmp_path) == []
 
 
-def test_a_stale_file_of_the_old_output_does_not_survive(previous: Path) -> None:
-    (previous / "stale.parquet").write_text("from an older run")
-    atomic_dir(previous, fill_with("new"))
-    assert not (previous / "stale.parquet").exists()
+def test_a_file_of_the_old_output_the_new_one_lacks_does_not_survive(previous: Path) -> None:
+    atomic_dir(previous, lambda tmp: (tmp / "a.txt").write_text("only this"))
+    assert sorted(p.name for p in previous.iterdir()) == [MANIFEST, "a.txt"]  # sub/b.txt of the old run is gone
 
 
 def test_legacy_run_folder_is_recognised_but_not_with_a_user_file(tmp_path: Path) -> None:
@@ -329,3 +328,57 @@ def test_sweep_refuses_a_users_folder_before_any_run(tmp_path: Path) -> None:
     assert r.returncode == 2, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "did not write" in r.stderr
     assert sorted(p.name for p in user.iterdir()) == ["notes.txt"]
+
+
+def test_a_file_added_to_a_dxsim_folder_makes_it_the_users(previous: Path) -> None:
+    (previous / "notes.txt").write_text("mine")
+    (previous / "mydir").mkdir()
+    before = snapshot(previous)
+    with pytest.raises(DxsimInputError, match="notes.txt"):
+        atomic_dir(previous, fill_with("new"))
+    assert snapshot(previous) == before
+
+
+def test_kinds_do_not_mix(previous: Path) -> None:
+    with pytest.raises(DxsimInputError, match="not a sweep folder"):
+        claim_output_dir(previous, kind="sweep")
+    with pytest.raises(DxsimInputError, match="not a compare folder"):
+        atomic_dir(previous, fill_with("x"), kind="compare")
+    assert not (previous / "runs").exists()
+
+
+def test_pages_never_replace_a_users_file_in_a_dxsim_folder(previous: Path, tmp_path: Path) -> None:
+    (previous / "notes.txt").write_text("mine")
+    with pytest.raises(DxsimInputError, match="not written by dxsim"):
+        writer.atomic_page(previous / "notes.txt", "<html>")
+    with pytest.raises(DxsimInputError, match="not written by dxsim"):
+        writer.atomic_page(previous / "a.txt", "<html>")  # dxsim's table, but not a page
+    assert (previous / "notes.txt").read_text() == "mine" and (previous / "a.txt").read_text() == "old"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(DxsimInputError, match="is a file, not a folder"):
+        writer.atomic_page(blocker / "map.html", "<html>")
+
+
+def test_a_page_added_later_is_listed_so_the_folder_stays_replaceable(previous: Path) -> None:
+    writer.atomic_page(previous / "map.html", f'<html><meta {writer.GENERATOR_MARK} 0.2.0"></html>')
+    assert "map.html" in json.loads((previous / MANIFEST).read_text())["files"]
+    atomic_dir(previous, fill_with("again"))
+    assert (previous / "a.txt").read_text() == "again" and not (previous / "map.html").exists()
+
+
+def test_a_full_disk_in_a_librarys_words_is_a_fault(previous: Path) -> None:
+    before = snapshot(previous)
+
+    def full(tmp: Path) -> None:
+        raise RuntimeError("parquet: underlying IO error: No space left on device (os error 28)")
+
+    with pytest.raises(OutputError, match="no space left"):
+        atomic_dir(previous, full)
+    assert snapshot(previous) == before and debris(previous.parent) == []
+
+
+def test_two_scenarios_of_one_name_are_refused_before_running(tmp_path: Path) -> None:
+    r = dxsim_cmd("run", str(BASELINE), str(BASELINE), "--out", str(tmp_path / "m"))
+    assert r.returncode == 2 and "same folder" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "m").exists()

@@ -253,6 +253,7 @@ def run(
     def body() -> int:
         from dxsim.runner import run_scenario
         from dxsim.runner_budget import check_run
+        from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import check_override
 
         # overrides are held to the scenario schema's ranges, and a costly job is stated before it starts
@@ -260,10 +261,19 @@ def run(
         run_reps = None if reps is None else check_override("replications", reps, option="--reps")
         check_run(scenario, run_reps, yes=yes)
 
+        # where each scenario goes, decided up front: two runs must never write the same folder
+        targets: dict[Path, Path] = {}
         for path in scenario:
-            target = None
-            if out_dir is not None:
-                target = out_dir if len(scenario) == 1 else out_dir / path.stem
+            target = (out_dir if len(scenario) == 1 else out_dir / path.stem) if out_dir is not None \
+                else Path("outputs") / load_scenario(path).name
+            if target in targets.values():
+                first = next(p for p, t in targets.items() if t == target)
+                raise DxsimInputError(f"would write the same folder {target} as {first}", file=path, field="name",
+                                      allowed="scenarios with different names (or file names with --out)")
+            targets[path] = target
+
+        for path in scenario:
+            target = targets[path]
             # no progress display when stderr is not a terminal: rich would leave a blank line there,
             # and an error must stay the one line on stderr
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -290,13 +300,23 @@ def run(
 
 @app.command()
 def validate(scenario: list[Path] = typer.Argument(..., help="Scenario TOML file(s).")) -> None:
-    """Check scenario files without running them."""
+    """Check scenario files, and the planner files they name, without running them."""
 
     def body() -> int:
+        from dxsim.geo.site_file import read_site_csv
+        from dxsim.geo.villages import read_village_file
         from dxsim.scenario import load_scenario
 
         for path in scenario:
             sc = load_scenario(path)
+
+            def named(f: str, path: Path = path) -> Path:  # relative names start at the scenario's folder
+                return Path(f) if Path(f).is_absolute() else path.parent / f
+
+            if sc.sites.file:
+                read_site_csv(named(sc.sites.file), latest_on_air=sc.horizon.end_date)
+            if sc.villages is not None and sc.villages.layer.file:
+                read_village_file(named(sc.villages.layer.file), None)
             out.print(f"{path}: ok ({sc.name})")
         return 0
 

@@ -40,6 +40,7 @@ TMP_MARK = ".dxsim-partial"
 GENERATOR_MARK = 'name="generator" content="dxsim'
 _HIDDEN = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)$")
 _RENAME_EXCHANGE = 2
+_DISK_FULL = re.compile(r"No space left on device|database or disk is full|os error 28", re.I)
 _AT_FDCWD = -100
 
 
@@ -108,9 +109,8 @@ def is_dxsim_folder(folder: Path) -> bool:
     return read_manifest(folder) is not None or _is_legacy_output(Path(folder))
 
 
-def _is_dxsim_file(path: Path) -> bool:
-    if is_dxsim_folder(path.parent):
-        return True
+def _is_dxsim_page(path: Path) -> bool:
+    """A page dxsim wrote: it carries the generator mark (a user's file beside it does not)."""
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
@@ -123,8 +123,30 @@ def _refuse(target: Path, why: str, field: str, allowed: str) -> DxsimInputError
     return DxsimInputError(why, field=field, value=str(target), allowed=allowed)
 
 
-def check_output_dir(out_dir: Path, field: str = "--out") -> Path:
-    """Refuse a target dxsim may not replace; return it absolute. Touches nothing."""
+def _foreign_entries(folder: Path, kind: str | None) -> list[str]:
+    """What a dxsim folder holds that dxsim did not put there (a user's notes), or a clash of kinds."""
+    m = read_manifest(folder)
+    if m is None:  # a 0.1 folder: recognised by holding only 0.1's files
+        return []
+    if kind is not None and m.get("kind") != kind:
+        return [f"(a {m.get('kind')} folder, not a {kind} folder)"]
+    if m.get("kind") == "sweep":
+        known = set(_LEGACY_SWEEP_FILES)
+    else:
+        known = {str(f).split("/", 1)[0] for f in m.get("files", [])}
+    try:
+        names = [p.name for p in folder.iterdir()]
+    except OSError:
+        return []
+    return sorted(n for n in names if n not in known and n != MANIFEST)
+
+
+def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = None) -> Path:
+    """Refuse a target dxsim may not replace; return it absolute. Touches nothing.
+
+    A dxsim folder is replaced only while it holds nothing but what its manifest lists (a file a
+    user added makes it theirs too), and only by output of the same kind (`kind`, when given).
+    """
     target = Path(out_dir).expanduser().absolute()
     allowed = "a new folder, an empty folder, or a folder dxsim wrote earlier"
     cwd = Path.cwd().resolve()
@@ -148,15 +170,24 @@ def check_output_dir(out_dir: Path, field: str = "--out") -> Path:
         if nonempty:
             raise _refuse(target, "holds files dxsim did not write; dxsim replaces only its own output folders",
                           field, allowed + "; choose another --out")
+    elif target.is_dir():
+        foreign = _foreign_entries(target, kind)
+        if foreign:
+            raise _refuse(target, "is a dxsim folder that now also holds " + ", ".join(foreign[:3])
+                          + (" ..." if len(foreign) > 3 else "") + "; dxsim will not replace it", field,
+                          "move those out of it, or choose another --out")
     return target
 
 
 def check_output_file(path: Path, field: str = "--out") -> Path:
     """Refuse to overwrite a file that is not dxsim's (a user's own page or document)."""
     target = Path(path).expanduser().absolute()
+    for parent in target.parents:
+        if parent.exists() and not parent.is_dir():
+            raise _refuse(target, f"{parent} is a file, not a folder", field, "a file path whose parents are folders")
     if target.is_dir():
         raise _refuse(target, "is a folder; give a file name", field, "a new file or a file dxsim wrote")
-    if target.exists() and not _is_dxsim_file(target):
+    if target.exists() and not _is_dxsim_page(target):
         raise _refuse(target, "exists and was not written by dxsim; it will not be overwritten", field,
                       "a new file, or a page dxsim wrote earlier")
     return target
@@ -295,7 +326,7 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
     Refuses (before any work) a target dxsim may not replace; on any failure or interrupt the temporary
     folder is removed and `out_dir` is left as it was.
     """
-    out_dir = check_output_dir(out_dir)
+    out_dir = check_output_dir(out_dir, kind=kind)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
     old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
     try:
@@ -327,6 +358,13 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
         _to_the_end(lambda: _restore(tmp, old, out_dir))
         _UNDER_WAY.discard(job)
         raise _os_error(e, out_dir) from None
+    except Exception as e:
+        _to_the_end(lambda: _restore(tmp, old, out_dir))
+        _UNDER_WAY.discard(job)
+        if _DISK_FULL.search(str(e)):  # polars / GDAL report a full disk in their own words
+            raise OutputError(f"writing {out_dir} failed (no space left on device); the previous output, "
+                              "if any, is intact") from None
+        raise
     except BaseException:
         # if a second interrupt cuts this short, the job stays listed for `discard_partial`
         _to_the_end(lambda: _restore(tmp, old, out_dir))
@@ -338,7 +376,7 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
 
 def claim_output_dir(out_dir: Path, kind: str) -> Path:
     """Create (or reuse) a folder that dxsim fills file by file (a resumable sweep), marked as dxsim's."""
-    out_dir = check_output_dir(out_dir)
+    out_dir = check_output_dir(out_dir, kind=kind)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         if not is_dxsim_folder(out_dir):
@@ -371,5 +409,10 @@ def atomic_text(path: Path, text: str) -> Path:
 
 
 def atomic_page(path: Path, text: str) -> Path:
-    """Write a dxsim page (map/report) over nothing but an earlier dxsim file."""
-    return atomic_text(check_output_file(path), text)
+    """Write a dxsim page (map/report) over nothing but an earlier dxsim page; list it in its folder's manifest."""
+    target = atomic_text(check_output_file(path), text)
+    m = read_manifest(target.parent)
+    if m is not None and target.name not in m.get("files", []):
+        m["files"] = sorted([*m.get("files", []), target.name])
+        atomic_text(target.parent / MANIFEST, json.dumps(m, indent=2, ensure_ascii=False) + "\n")
+    return target
