@@ -12,7 +12,6 @@ bad input raises the CLI's one-line :class:`dxsim.errors.DxsimInputError`.
 
 from __future__ import annotations
 
-import numbers
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from dxsim.errors import DxsimInputError
 from dxsim.runner import Simulated, simulate, write_run
 from dxsim.runner_budget import estimate, refuse_over_budget
 from dxsim.scenario import Scenario, load_scenario, load_scenario_data
-from dxsim.scenario.docs import shape_at
+from dxsim.scenario.loader import check_override
 
 ScenarioInput = str | os.PathLike[str] | Mapping[str, Any] | Scenario
 
@@ -98,12 +97,14 @@ def run(scenario: ScenarioInput, *, reps: int | None = None, seed: int | None = 
     the budget of `dxsim.runner_budget` raises DxsimInputError with the estimate unless `yes=True`.
     """
     sc, scenario_dir, scenario_file = _resolve(scenario, base_dir)
-    n_reps = _override("reps", reps, "replications")
+    # the same range checks as `--seed` / `--reps` on the command line
+    n_reps = None if reps is None else check_override("replications", reps, option="reps")
+    n_seed = None if seed is None else check_override("seed", seed, option="seed")
     # a costly job is stated before it starts, as on the command line (`yes=True` runs it anyway)
     n = sc.replications if n_reps is None else n_reps
     refuse_over_budget(estimate([sc], [n], keeps_metrics=True, replications_alive=2), yes=yes, option="reps", value=n)
     sim = simulate(sc, scenario_dir=scenario_dir, scenario_file=scenario_file,
-                   seed=_override("seed", seed, "seed"), reps=n_reps, progress=progress)
+                   seed=n_seed, reps=n_reps, progress=progress)
     return RunResult(sim)
 
 
@@ -123,14 +124,3 @@ def _resolve(scenario: ScenarioInput, base_dir: str | os.PathLike[str] | None
         return load_scenario_data(scenario, base_dir=folder), folder, None
     raise DxsimInputError("not a scenario", field="scenario", value=type(scenario).__name__,
                           allowed="a path to a .toml file, a dict of scenario fields or a dxsim.Scenario")
-
-
-def _override(name: str, value: int | None, scenario_field: str) -> int | None:
-    """`seed` / `reps` checked against the range of the scenario field they override (None: keep it)."""
-    if value is None:
-        return None
-    shape = shape_at((scenario_field,))[1].shape
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not shape.ge <= value <= shape.le:
-        raise DxsimInputError("not a whole number in range", field=name, value=value,
-                              allowed=f"an integer between {int(shape.ge)} and {int(shape.le)}")
-    return int(value)
