@@ -3,16 +3,26 @@
 Coverage rows switch on the first N sites of the scenario's ranked plan (the order in which
 the rollout model builds them) and compare the covered population share with the report.
 Rows with no tolerance are forecasts or context, shown for judgement, never pass/fail.
+
+`observation_rows` sets every figure of ``geodata/observations.csv`` beside one replication (for
+judgement: an observation's tolerance is the report's precision, not a model tolerance);
+`MODEL_COUNTERPART` says which model metric measures which reported one (also used by
+:mod:`dxsim.backtest`, which judges the figures dated after an earlier observed start).
 """
 
 from __future__ import annotations
 
+import calendar
 import csv
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
+from dxsim.geo.observations import read_observations
 from dxsim.paths import fact_table
+from dxsim.scenario.schema import OPERATORS
 from dxsim.sim.model import World
 
 
@@ -71,6 +81,40 @@ def capitals_coverage(world: World, n_sites: int) -> float:
     return 100.0 * float(g.covered_pop_cell[city].sum() / world.cells.pop[city].sum())
 
 
+def operator_coverage(world: World, n_sites: int, cells: np.ndarray | None = None) -> tuple[float, list[float]]:
+    """% of population (of `cells`, default all) covered by the first n sites: by at least one operator, and by
+    each operator's own network (the three overlap where people live)."""
+    sub = world.scenario.radio.coverage_subsamples_per_axis
+    n = min(n_sites, world.plan.n)
+    idx = np.arange(n)
+    sel = slice(None) if cells is None else cells
+    total = float(world.cells.pop[sel].sum())
+    union = _grid_after(world, n)
+    per_op = []
+    for k in range(len(OPERATORS)):
+        g = world.cells.coverage_grid(sub)
+        g.add_footprints(world.plan_footprints, idx[world.plan.operator[:n] == k])
+        per_op.append(100.0 * float(g.covered_pop_cell[sel].sum()) / total)
+    return 100.0 * float(union.covered_pop_cell[sel].sum()) / total, per_op
+
+
+def overlap_rows(world: World, n_plan: int, n_2024: int, f: dict[str, dict]) -> list[CalibrationRow]:
+    """What the operators' overlapping networks do to the two figures a single shared plan overstated."""
+    rows = []
+    city = np.flatnonzero(world.country.cells["city_ward"].to_numpy())
+    for label, n, cells, key in (
+            (f"5G coverage with {n_plan:,} stations", n_plan, None, "pop_covered_5g_pct_plan_2025_12"),
+            ("5G coverage of urban wards of provincial cities at 25.5% national", max(n_2024, 0), city,
+             "pop_covered_5g_capitals_pct_2024")):
+        union, per_op = operator_coverage(world, n, cells)
+        rows.append(CalibrationRow(
+            f"{label} if the three operators' networks did not overlap (sum of their own: "
+            + " + ".join(f"{p:.1f}" for p in per_op) + f"; the model's union is {union:.1f})",
+            float(f[key]["value"]), min(100.0, sum(per_op)), None, "% of population",
+            f[key]["source"] + "; each operator builds its own plan, overlapping in towns (dxsim/geo/sites.py)"))
+    return rows
+
+
 def calibration_rows(world: World, replication=None) -> list[CalibrationRow]:
     """All rows; `replication` (a ReplicationResult of the same world) saves running one."""
     f = national_facts()
@@ -101,6 +145,7 @@ def calibration_rows(world: World, replication=None) -> list[CalibrationRow]:
         CalibrationRow("5G coverage of urban wards of provincial cities at that point (2024 'provincial capital areas')",
                        val("pop_covered_5g_capitals_pct_2024"), capitals_coverage(world, max(n_2024, 0)), None,
                        "% of population", src("pop_covered_5g_capitals_pct_2024")),
+        *overlap_rows(world, n_plan, n_2024, f),
         CalibrationRow("5G stations as a share of 4G stations (2025-10)", val("stations_5g_share_of_4g_2025_10"),
                        100.0 * world.scenario.start_state.stations_5g / world.layer.sites_4g.height, 0.5,
                        "%", src("stations_5g_share_of_4g_2025_10")),
@@ -159,9 +204,86 @@ def village_rows(world: World, f: dict[str, dict], replication) -> list[Calibrat
     src = f"{f['villages_no_signal_2022_09']['source']}; {f['villages_no_signal_no_power_2025_10']['source']}"
     return [
         CalibrationRow("Villages without grid power and mobile signal at the start (2025-10)", n_2025,
-                       float(world.villages.table.height), 0.0, "villages",
+                       float((~world.villages.table["has_grid_power"]).sum()), 0.0, "villages",
                        f["villages_no_signal_no_power_2025_10"]["source"]),
         CalibrationRow(f"Villages without signal: {n_2022:.0f} (2022-09) -> ~{n_2023:.0f} (2023-03) -> {n_2025:.0f} "
                        f"(2025-10): connected per year then, vs the model's first year", (n_2022 - n_2025) / years,
                        first_year, None, "villages per year", src),
     ]
+
+
+# --------------------------------------------------------------------------- observations.csv beside the model
+
+# Reported metric (geodata/observations.csv) -> the model metric that measures the same thing. Most names
+# are the same; a metric absent here has no counterpart (speeds, fibre, spectrum, per-company figures, ...).
+# stations_5g_share_of_4g_pct is left out on purpose: the reports behind it use different 4G bases (7.72% of
+# ~150k in 2025-05, 14% of ~119.5k in 2025-10) while the model's 4G layer is one fixed count, so the model's
+# share is only its start-state input divided by that count, not a projection.
+MODEL_COUNTERPART: dict[str, str] = {
+    "stations_5g": "stations_5g",
+    "pop_covered_5g_pct": "pop_covered_5g_pct",
+    "pop_covered_4g_pct": "pop_covered_4g_pct",
+    "villages_unconnected": "villages_unconnected",
+    "villages_coverage_holes": "villages_coverage_holes",
+    "villages_without_signal": "villages_without_signal",
+    "dc_it_capacity_mw": "dc_it_capacity_mw",
+    "racks": "racks",
+    "gpus_installed_high_performance": "gpus_installed_high_performance",
+}
+NATIONAL = "VN"
+
+
+def model_counterpart(metric: str, area: str, province_codes: set[str] | list[str]) -> str | None:
+    """The model metric for a reported (metric, area), or None: national figures use the VN rows, a gso34 code
+    its province rows; named subsets (provincial capital areas) have no metric rows."""
+    if area != NATIONAL and area not in province_codes:
+        return None
+    return MODEL_COUNTERPART.get(metric)
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of the month of `day`: where the metrics table holds the model's value for it."""
+    return dt.date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
+def observation_rows(world: World, metrics: pl.DataFrame, observations: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Every row of observations.csv beside the model (one replication's `metrics` of `world`'s scenario).
+
+    `model` is the metric at the month end of the observation's date when that date lies within the
+    horizon. Status: ``info`` (shown for judgement: an observation's tolerance is the report's precision,
+    not a model tolerance, and figures dated before the start belong to `dxsim backtest`), ``before start``
+    / ``after end`` (no model value at that date), ``no counterpart`` (no model metric measures it).
+    `within_tolerance` says whether |model - reported| <= tolerance (for upper_bound rows: model <= reported
+    + tolerance).
+    """
+    obs = read_observations() if observations is None else observations
+    h = world.scenario.horizon
+    codes = set(world.province_codes)
+    present = set(metrics["metric"].unique().to_list())
+    rows = []
+    for o in obs.iter_rows(named=True):
+        m = model_counterpart(o["metric"], o["area"], codes)
+        at = month_end(o["date"])
+        model = None
+        if m is None or m not in present:
+            status = "no counterpart"
+        elif o["date"] < h.start_date:
+            status = "before start"
+        elif at > h.end_date:
+            status = "after end"
+        else:
+            vals = metrics.filter((pl.col("metric") == m) & (pl.col("area") == o["area"]) & (pl.col("date") == at))
+            model = float(vals["value"][0]) if vals.height else None
+            status = "info" if model is not None else "no counterpart"
+        within = None
+        if model is not None:
+            within = (model <= o["value"] + o["tolerance"]) if o["kind"] == "upper_bound" \
+                else abs(model - o["value"]) <= o["tolerance"]
+        rows.append({"date": o["date"], "area": o["area"], "metric": o["metric"], "kind": o["kind"],
+                     "reported": o["value"], "tolerance": o["tolerance"], "unit": o["unit"], "model_metric": m,
+                     "model_date": at if model is not None else None, "model": model,
+                     "within_tolerance": within, "status": status, "source": o["source"]})
+    return pl.DataFrame(rows, schema={
+        "date": pl.Date, "area": pl.Utf8, "metric": pl.Utf8, "kind": pl.Utf8, "reported": pl.Float64,
+        "tolerance": pl.Float64, "unit": pl.Utf8, "model_metric": pl.Utf8, "model_date": pl.Date,
+        "model": pl.Float64, "within_tolerance": pl.Boolean, "status": pl.Utf8, "source": pl.Utf8})

@@ -29,10 +29,18 @@ label, unit, one column per scenario, one `delta_<option>` column per non-baseli
 `compare.md` (what each option changes, then the KPIs with P10-P90), `compare_quantiles.csv` (kpi,
 scenario, p10, p50, p90, delta_p10, delta_p50, delta_p90), `compare_replications.csv` (kpi,
 scenario, replication, value, delta) and `compare.json` (seed, reps, baseline, files and their
-scenario hashes, what each option changes). In the CSV files a date KPI is an ISO date
+scenario hashes, what each option changes, the bottleneck lines and notes) and `bottlenecks.csv` (see
+below). In the CSV files a date KPI is an ISO date
 (YYYY-MM-DD) and its delta a number of days; every other cell is a plain number. In memory
 (`CompareResult` frames) dates stay decimal years (year + day of year / days in the year, as in
 summary.json) so the frames stay numeric.
+
+Say why (:mod:`dxsim.results.bottlenecks`): from each scenario's national held-back shares and crew
+utilisation over the whole horizon (all replications pooled), one line per scenario and region
+("north: crews idle 45%, permits bind"), and, for each option, one line per changed resource (crews,
+supply, permits, budgets, targets, village crews, data-centre grid ...) whose cause did not bind in
+the baseline run. `bottlenecks.csv`: scenario, kind ("region" or "note"), programme, region,
+binding, share_pct, binds_pct, held_months_pct, crew_idle_pct, text.
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError
 from dxsim._version import __version__
+from dxsim.results.bottlenecks import bottleneck_rows, option_notes, region_summary
 from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.writer import atomic_dir
 from dxsim.scenario.resolved import format_value as format_setting
@@ -118,6 +127,7 @@ class ScenarioRun:
     sha256: str
     kpis: dict[int, dict[str, float]]  # replication -> kpi -> value
     timing: dict[str, Any] = field(default_factory=dict)
+    held_metrics: pl.DataFrame | None = None  # national held-back shares and crew utilisation, all replications
 
 
 @dataclass
@@ -139,6 +149,9 @@ class CompareResult:
     kinds: dict[str, str] = field(default_factory=dict)  # kpi -> value | date | incremental
     # option -> [(dotted field, baseline value, option value)], see NOT_OPTION_SETTINGS
     differences: dict[str, list[tuple[str, Any, Any]]] = field(default_factory=dict)
+    # scenario, kind, programme, region, binding, ... (BOTTLENECK_COLUMNS); option -> non-binding notes
+    bottlenecks: pl.DataFrame | None = None
+    bottleneck_notes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def options(self) -> list[str]:
@@ -248,15 +261,60 @@ def compare_scenarios(paths: Sequence[str | os.PathLike[str]], reps: int | None 
             if on_replication:
                 on_replication(done[0], total)
 
-        kpis, timing = run_scenario_kpis(sc, path.parent, seed, reps, on_replication=tick)
-        runs.append(ScenarioRun(sc.name, path, scenario_sha256(path), kpis, timing))
+        kept: list[pl.DataFrame] = []
+        kpis, timing = run_scenario_kpis(sc, path.parent, seed, reps, on_replication=tick,
+                                         on_metrics=lambda _rep, m, kept=kept: kept.append(bottleneck_rows(m)))
+        runs.append(ScenarioRun(sc.name, path, scenario_sha256(path), kpis, timing,
+                                pl.concat(kept) if kept else None))
     h = base_sc.horizon
     tags = year_end_tags(h.start_date, h.end_date)
     dc_tag = "2030_12" if "2030_12" in tags else (tags[-1] if tags else None)
     result = _tabulate(runs, b, seed, reps, tags, dc_tag)
     result.differences = {sc.name: option_changes(base_sc, sc, paths[b].parent, path.parent)
                           for i, (path, sc) in enumerate(zip(paths, scenarios)) if i != b}
+    add_bottlenecks(result)
     return result
+
+
+BOTTLENECK_COLUMNS = {"scenario": pl.Utf8, "kind": pl.Utf8, "programme": pl.Utf8, "region": pl.Utf8,
+                      "binding": pl.Utf8, "share_pct": pl.Float64, "binds_pct": pl.Float64,
+                      "held_months_pct": pl.Float64, "crew_idle_pct": pl.Float64, "text": pl.Utf8}
+
+
+def add_bottlenecks(result: CompareResult) -> None:
+    """Fill `result.bottlenecks` and `result.bottleneck_notes` from each run's held-back metrics."""
+    frames, notes = [], {}
+    base = next(r for r in result.runs if r.name == result.baseline)
+    for run in result.runs:
+        if run.held_metrics is None:
+            continue
+        s = region_summary(run.held_metrics)
+        frames.append(s.select(pl.lit(run.name).alias("scenario"), pl.lit("region").alias("kind"),
+                               pl.all().exclude("line", "short_line"), pl.col("short_line").alias("text")))
+        if run.name != result.baseline and base.held_metrics is not None:
+            notes[run.name] = option_notes(base.held_metrics, result.baseline, result.differences.get(run.name, []),
+                                           fmt=format_setting)
+            frames += [pl.DataFrame([{"scenario": run.name, "kind": "note", "text": t}]) for t in notes[run.name]]
+    result.bottlenecks = (pl.concat([f.cast({c: t for c, t in BOTTLENECK_COLUMNS.items() if c in f.columns})
+                                     for f in frames], how="diagonal").select(list(BOTTLENECK_COLUMNS))
+                          if frames else pl.DataFrame(schema=BOTTLENECK_COLUMNS))
+    result.bottleneck_notes = notes
+
+
+def bottleneck_lines(result: CompareResult) -> list[str]:
+    """Plain text: per scenario, one line per region ("north: crews idle 45%, permits bind"), then its notes."""
+    b = result.bottlenecks
+    if b is None or b.height == 0:
+        return []
+    out = ["Why (what held each programme back over the horizon; binding = largest share of held work):"]
+    for name in result.scenarios:
+        rows = b.filter(pl.col("scenario") == name)
+        if rows.height == 0:
+            continue
+        out.append(f"{name}{' (baseline)' if name == result.baseline else ''}:")
+        out += [f"  {t}" for t in rows.filter(pl.col("kind") == "region")["text"].to_list()]
+        out += [f"  not binding: {t}" for t in rows.filter(pl.col("kind") == "note")["text"].to_list()]
+    return out
 
 
 def option_changes(baseline: Any, option: Any, baseline_dir: str | os.PathLike[str] | None = None,
@@ -437,6 +495,9 @@ def markdown(result: CompareResult) -> str:
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     files = ", ".join(f"`{run.path}`" for run in result.runs)
     lines += ["", f"Scenario files: {files}.", ""]
+    why = bottleneck_lines(result)
+    if why:  # after the KPI table, as indented text (no table rows or bullets)
+        lines += ["## Why", "", why[0], ""] + [f"    {t}" for t in why[1:]] + [""]
     return "\n".join(lines)
 
 
@@ -588,12 +649,16 @@ def write_compare(result: CompareResult, out_dir: str | os.PathLike[str]) -> lis
                        "world_reused": bool(r.timing.get("world_cached", False))} for r in result.runs],
         "differences": {opt: [{"field": path, "baseline": jsonable(base), "option": jsonable(val)}
                               for path, base, val in result.differences.get(opt, [])] for opt in result.options},
+        "bottlenecks": bottleneck_lines(result)[1:],
+        "not_binding": result.bottleneck_notes,
         "dxsim_version": __version__,
         "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
     frames = csv_frames(result)
     files = {
         **{name: (lambda p, df=df: df.write_csv(p)) for name, df in frames.items()},
+        "bottlenecks.csv": lambda p: (result.bottlenecks if result.bottlenecks is not None
+                                      else pl.DataFrame(schema=BOTTLENECK_COLUMNS)).write_csv(p),
         "compare.md": lambda p: p.write_text(markdown(result), encoding="utf-8"),
         "compare.json": lambda p: p.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"),
     }

@@ -26,7 +26,7 @@ from dxsim.results.gis import write_gis
 from dxsim.results.metrics_csv import write_metrics_csv
 from dxsim.results.geo_tables import grid_5km, provinces_geojson
 from dxsim.results.summary import summarise
-from dxsim.results.villages import last_village_kpi, village_table, write_geojson
+from dxsim.results.villages import campaign_kpis, last_village_kpi, village_table, write_geojson
 from dxsim.results.writer import atomic_dir, check_output_dir, write_json, write_table
 from dxsim.scenario import canonical_json, load_scenario
 from dxsim.scenario.resolved import RESOLVED_NAME, extends_chain, resolved_toml
@@ -145,6 +145,7 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
         extra["villages_no_feasible_option"] = {r: float((~feasible).sum()) for r in village_days}
         villages = village_table(world.villages.table, h.start_date, h.end_date, first.village_started_day,
                                  first.village_power_day, first.village_connected_day, village_days)
+        extra.update(campaign_kpis(metrics))
     dcs = None
     if world.compute is not None and first.compute is not None:
         dcs = datacentre_table(world.compute.dc_table, first.compute, h.start_date)

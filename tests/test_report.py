@@ -35,7 +35,8 @@ BASELINE = REPO / "scenarios" / "baseline.toml"
 SCREENSHOTS = REPO / "outputs" / "test-screenshots"
 MAX_BYTES = 3_000_000
 # 5G stations, 5G coverage, villages, DC IT MW, GPUs, GPU utilisation, AI jobs waiting, DC MW by province
-EXPECTED_CHARTS = 8
+BASE_CHARTS = 8
+HELD_PREFIXES = ("rollout_held_pct_", "villages_held_pct_", "dc_held_pct_")  # a "what held it back" chart each
 TIME_CHARTS = 7  # the ones with a P10-P90 band when reps > 1
 BAND = "P10–P90"
 PROBE = "<script>window.__pwned=1</script>"
@@ -61,6 +62,12 @@ def reports(run_dirs) -> dict[int, Path]:
         glyphs = [str(w.message) for w in caught if "missing from font" in str(w.message)]
         assert not glyphs, glyphs  # Vietnamese text in the charts has its glyphs (DejaVu Sans)
     return out
+
+
+def expected_charts(run_dir: Path) -> int:
+    """The base charts plus one bottleneck chart per programme whose held-back shares the run recorded."""
+    names = pl.read_parquet(run_dir / "metrics.parquet", columns=["metric"])["metric"].unique().to_list()
+    return BASE_CHARTS + sum(any(n.startswith(p) for n in names) for p in HELD_PREFIXES)
 
 
 def read(path: Path) -> str:
@@ -172,10 +179,10 @@ def test_calibration_rows_all_appear_with_status(run_dirs, reports, reps):
 
 
 @pytest.mark.parametrize("reps", [2, 1])
-def test_chart_count_and_bands(reports, reps):
+def test_chart_count_and_bands(run_dirs, reports, reps):
     page = read(reports[reps])
     imgs = re.findall(r"<img\b[^>]*>", page)
-    assert len(imgs) == EXPECTED_CHARTS
+    assert len(imgs) == expected_charts(run_dirs[reps])
     alts = [html.unescape(re.search(r'alt="([^"]*)"', i).group(1)) for i in imgs]
     if reps > 1:
         assert sum(f"{BAND} band across 2 replications" in a for a in alts) == TIME_CHARTS
@@ -253,7 +260,7 @@ def test_missing_optional_files_and_bad_dirs(run_dirs, tmp_path):
         (d / name).unlink()
     page = read(build_report(d))
     assert "No calibration.csv" in page and "No villages.parquet" in page and "No datacentres.parquet" in page
-    assert len(re.findall(r"<img\b", page)) == EXPECTED_CHARTS - 1  # no DC-by-province bars
+    assert len(re.findall(r"<img\b", page)) == expected_charts(d) - 1  # no DC-by-province bars
     with pytest.raises(DxsimInputError, match="summary.json"):
         build_report(tmp_path)
     with pytest.raises(DxsimInputError):
@@ -333,10 +340,10 @@ def assert_clean(page, problems, n_images: int) -> None:
 
 @needs_chromium
 @pytest.mark.parametrize("reps", [2, 1])
-def test_browser_renders_offline(browser, reports, reps):
+def test_browser_renders_offline(browser, run_dirs, reports, reps):
     page, problems = open_offline(browser, reports[reps])
     try:
-        assert_clean(page, problems, EXPECTED_CHARTS)
+        assert_clean(page, problems, expected_charts(run_dirs[reps]))
         assert page.title() == "dxsim report: baseline"
         assert "Hồ Chí Minh" in page.inner_text("body")
         if reps == 2:
@@ -358,7 +365,7 @@ def test_browser_escaping_probe(browser, run_dirs, tmp_path):
     v.write_parquet(d / "villages.parquet")
     page, problems = open_offline(browser, build_report(d))
     try:
-        assert_clean(page, problems, EXPECTED_CHARTS)
+        assert_clean(page, problems, expected_charts(d))
         assert page.title() == f"dxsim report: {PROBE}"  # shown as text
         assert page.evaluate("document.querySelectorAll('script').length") == 0
     finally:

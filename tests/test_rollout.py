@@ -52,16 +52,26 @@ def make_scenario(**over: Any) -> Scenario:
                   "upgrade_team_days": fixed(2), "new_site_team_days": fixed(2)},
         "supply": {"deliveries_per_month": 1_000_000, "lead_time": fixed(0)},
         "subsidy": {"equipment_share_pct": 0.0},
+        # no pipeline in flight at the start (warm start is tested in tests/test_operator_decision.py)
+        "start_state": {"pipeline_build_rate_5g_per_month": 0.0},
     }
     return Scenario.model_validate(deep_update(d, over))
 
 
-def make_plan(n: int, is_new: np.ndarray | None = None, region: int = 0) -> PlanArrays:
+def make_plan(n: int, is_new: np.ndarray | None = None, region: int = 0,
+              operator: np.ndarray | None = None) -> PlanArrays:
+    """A hand-made plan; `operator` (indices into OPERATORS) gives each operator its own sites."""
     return PlanArrays(
         is_new=np.zeros(n, bool) if is_new is None else np.asarray(is_new, bool),
         region_idx=np.full(n, region, dtype=np.int64),
         province_idx=np.zeros(n, dtype=np.int64),
+        operator=None if operator is None else np.asarray(operator, dtype=np.int8),
     )
+
+
+def n_ordered(ro: Rollout) -> int:
+    """Sites ordered so far (start sites included)."""
+    return int(ro.state.ordered.sum())
 
 
 def run(sc: Scenario, plan: PlanArrays, *, n_start: int = 0, seed: int = 1, replication: int = 0,
@@ -242,16 +252,17 @@ def test_yearly_target_is_ordered_exactly_and_spread_over_months():
 
 
 def test_start_year_counts_from_the_start_date():
-    """Start 31 Oct: the year's target is spread over Oct 31, Nov 1 and Dec 1 (3 months left)."""
+    """Start 31 Oct: only the rest of the year counts (62 of 365 days), spread over Oct 31, Nov 1, Dec 1."""
     sc = make_scenario(
         horizon={"start_date": dt.date(2025, 10, 31), "end_date": dt.date(2026, 1, 31)},
-        operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2025: 10, 2026: 24},
+        operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2025: 100, 2026: 24},
                                "capex_budget_vnd_bn": {2025: 1e5}}},
     )
     ro, _, clock = run(sc, make_plan(500))
     by_month = _orders_by_month(ro, clock)
-    # 10/3 -> 4, 6/2 -> 3, 3/1 -> 3; then January 2026: 24/12 -> 2
-    assert by_month == {(2025, 10): 4, (2025, 11): 3, (2025, 12): 3, (2026, 1): 2}
+    # 100 x 62/365 = 16.99: ceil(16.99/3) = 6, ceil(10.99/2) = 6, ceil(4.99/1) = 5; January 2026: 24/12 -> 2
+    assert 100 * 62 / 365 == pytest.approx(16.986, abs=1e-3)
+    assert by_month == {(2025, 10): 6, (2025, 11): 6, (2025, 12): 5, (2026, 1): 2}
 
 
 @pytest.mark.parametrize("targets", [(1200, 600, 0), (100, 250, 37)])
@@ -259,9 +270,11 @@ def test_each_operator_gets_its_own_target(targets):
     ops = {name: {"start_share_5g_pct": 100.0 if i == 0 else 0.0, "annual_new_5g_sites": {2026: t},
                   "capex_budget_vnd_bn": {2026: 1e5}} for i, (name, t) in enumerate(zip(OPERATORS, targets))}
     sc = make_scenario(horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 12, 31)}, operators=ops)
-    ro, _, _ = run(sc, make_plan(20_000))
+    # each operator has its own plan of 5,000 sites (its own block)
+    ro, _, _ = run(sc, make_plan(15_000, operator=np.repeat(np.arange(3), 5_000)))
     for k, (name, t) in enumerate(zip(OPERATORS, targets)):
-        assert int(np.sum(ro.state.operator == k)) == t, name
+        assert int(np.sum((ro.state.operator == k) & ro.state.ordered)) == t, name
+        assert not ro.state.ordered[k * 5_000 + t:(k + 1) * 5_000].any()  # from its own plan, in its order
         assert ro.state.ordered_by_op_year.get((name, 2026), 0) == t
 
 
@@ -269,38 +282,46 @@ def test_plan_exhaustion_stops_orders():
     sc = make_scenario(operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2026: 1200},
                                               "capex_budget_vnd_bn": {2026: 1e5}}})
     ro, _, _ = run(sc, make_plan(150))  # 100 a month wanted, 150 in the plan
-    assert ro.state.next_rank == 150
+    assert n_ordered(ro) == 150
     assert not np.isnan(ro.state.order_day).any()
 
 
 def test_budget_binds_upgrades():
-    """B = 100 bn, 1.3 bn per upgrade: floor(100 / 1.3) = 76 orders in the year, then none."""
+    """B = 100 bn phased evenly: each month may spend (B - spent) / months left, at 1.3 bn per upgrade;
+    December takes what is left, so the year buys floor(100 / 1.3) = 76 upgrades."""
     sc = make_scenario(
-        horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2027, 2, 28)},
+        horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2027, 12, 31)},
         operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2026: 1200},
                                "capex_budget_vnd_bn": {2026: 100.0, 2027: 13.0}}},
     )
     ro, ledger, clock = run(sc, make_plan(5000))
-    assert math.floor(100.0 / UP_CAPEX) == 76
     by_month = _orders_by_month(ro, clock)
-    assert by_month[(2026, 1)] == 76  # quota 100 in January, money for 76
-    assert sum(v for (y, _), v in by_month.items() if y == 2026) == 76
-    # 2027: a fresh budget of 13 bn buys exactly 10 upgrades (exactly, no rounding loss)
-    assert sum(v for (y, _), v in by_month.items() if y == 2027) == 10
+    spent, want = 0.0, []
+    for months_left in range(12, 0, -1):  # hand loop: the pace (100 a month) never binds first
+        n = math.floor((100.0 - spent) / months_left / UP_CAPEX + 1e-9)
+        want.append(n)
+        spent += n * UP_CAPEX
+    assert [by_month.get((2026, m), 0) for m in range(1, 13)] == want
+    assert want[0] == 6 and sum(want) == 76 == math.floor(100.0 / UP_CAPEX)
+    # 2027: 13 bn buys exactly 10 upgrades, one a month from March (13/10 = 1.3) to December
+    assert [by_month.get((2027, m), 0) for m in range(1, 13)] == [0, 0] + [1] * 10
     assert ledger.committed[("viettel", 2026)] == pytest.approx(76 * UP_CAPEX)
     assert ledger.available("viettel", 2026) == pytest.approx(100.0 - 76 * UP_CAPEX)
     assert ledger.available("viettel", 2026) < UP_CAPEX
 
 
 def test_budget_binds_mixed_plan():
-    """Plan new, up, up, new, new, ... with B = 10: 3.3 + 1.3 + 1.3 + 3.3 = 9.2 <= 10 < 12.5 -> 4 sites."""
+    """Plan new, up, up, new, new, ... with B = 10 phased over the year: 10/ml >= 3.3 (the first, new site)
+    only from October (ml = 3): Oct 3.33 -> new (3.3); Nov 6.7/2 = 3.35 -> up, up (2.6); Dec 4.1 -> new (3.3).
+    4 sites, 9.2 bn; the planner does not skip an expensive site to buy cheaper ones further down."""
     is_new = np.array([1, 0, 0, 1, 1, 0, 0, 0] * 50, bool)
-    sc = make_scenario(operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2026: 12000},
+    sc = make_scenario(horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 12, 31)},
+                       operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2026: 12000},
                                               "capex_budget_vnd_bn": {2026: 10.0}}})
-    ro, ledger, _ = run(sc, make_plan(is_new.size, is_new))
-    assert ro.state.next_rank == 4
+    ro, ledger, clock = run(sc, make_plan(is_new.size, is_new))
+    assert n_ordered(ro) == 4
+    assert _orders_by_month(ro, clock) == {(2026, 10): 1, (2026, 11): 2, (2026, 12): 1}
     assert ledger.committed[("viettel", 2026)] == pytest.approx(9.2)
-    # the planner does not skip an expensive site to buy cheaper ones further down the plan
     assert np.isnan(ro.state.order_day[4:]).all()
 
 
@@ -308,7 +329,7 @@ def test_zero_budget_orders_nothing():
     sc = make_scenario(operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2026: 1200},
                                               "capex_budget_vnd_bn": {}}})
     ro, _, _ = run(sc, make_plan(100))
-    assert ro.state.next_rank == 0
+    assert n_ordered(ro) == 0
 
 
 # --------------------------------------------------------------------------- permits and work times
@@ -372,7 +393,9 @@ def test_deterministic_delays_are_exact():
 def _subsidy_scenario(fund: float, min_stations: int = 15, **over: Any) -> Scenario:
     """Start 1 Dec 2026, every operator's 2026 target ordered at day 0 and on air within a day;
     the window is December 2026 (end = day 30); support is paid on day 31 (2027-01-01)."""
-    targets = {"viettel": 30, "vnpt": 10, "mobifone": 20}
+    # the start year counts pro rata (31 of 365 days): floor(t x 365 / 31) announced gives t in December
+    targets = {"viettel": 353, "vnpt": 117, "mobifone": 235}
+    assert [math.ceil(t * 31 / 365) for t in targets.values()] == [30, 10, 20]
     shares = {"viettel": 100.0, "vnpt": 0.0, "mobifone": 0.0}
     d: dict[str, Any] = {
         "horizon": {"start_date": dt.date(2026, 12, 1), "end_date": dt.date(2027, 1, 31)},
@@ -385,9 +408,16 @@ def _subsidy_scenario(fund: float, min_stations: int = 15, **over: Any) -> Scena
         "subsidy": {"equipment_share_pct": 15.0, "window_start": dt.date(2026, 12, 1),
                     "window_end": dt.date(2026, 12, 31), "min_stations_per_operator": min_stations,
                     "fund_vnd_bn": fund},
+        "surge": {"enabled": False},  # payment rules only (the surge: tests/test_operator_decision.py)
     }
     d.update(over)
     return make_scenario(**d)
+
+
+def sub_plan(n_start: int = 0, is_new: np.ndarray = None) -> PlanArrays:
+    """Start sites (viettel), then viettel's own 30 sites, vnpt's 10 and mobifone's 20."""
+    ops = np.r_[np.zeros(n_start, int), [0] * 30 + [1] * 10 + [2] * 20]
+    return make_plan(ops.size, SUB_IS_NEW if is_new is None else is_new, operator=ops)
 
 
 SUB_IS_NEW = np.arange(60) % 3 == 0  # ranks 0, 3, 6, ... are new sites
@@ -395,7 +425,7 @@ SUB_IS_NEW = np.arange(60) % 3 == 0  # ranks 0, 3, 6, ... are new sites
 
 def test_subsidy_paid_only_to_operators_over_the_threshold_uncapped():
     sc = _subsidy_scenario(fund=1000.0)
-    ro, ledger, clock = run(sc, make_plan(60, SUB_IS_NEW))
+    ro, ledger, clock = run(sc, sub_plan())
     st = ro.state
     # planner order on day 0: viettel ranks 0-29, vnpt 30-39, mobifone 40-59
     assert list(st.operator) == [0] * 30 + [1] * 10 + [2] * 20
@@ -419,7 +449,7 @@ def test_subsidy_paid_only_to_operators_over_the_threshold_uncapped():
 
 def test_subsidy_capped_pro_rata_by_the_fund():
     sc = _subsidy_scenario(fund=10.0)
-    ro, ledger, _ = run(sc, make_plan(60, SUB_IS_NEW))
+    ro, ledger, _ = run(sc, sub_plan())
     paid = {name: amt for _, name, amt in ro.subsidy_events}
     # 10.5 + 6.9 = 17.4 claimed > 10 in the fund: each gets claim x 10 / 17.4
     assert paid == pytest.approx({"viettel": 10.5 * 10 / 17.4, "mobifone": 6.9 * 10 / 17.4})
@@ -435,17 +465,17 @@ def test_subsidy_threshold_counts_in_window_start_sites():
     """
     sc = _subsidy_scenario(fund=1000.0, min_stations=25, start_state={"start_sites_in_window_pct": 50.0})
     is_new = np.r_[np.zeros(20, bool), SUB_IS_NEW]
-    ro, _, _ = run(sc, make_plan(80, is_new), n_start=20)
+    ro, _, _ = run(sc, sub_plan(20, is_new), n_start=20)
     assert np.all(ro.state.operator[:20] == 0)
     paid = {name: amt for _, name, amt in ro.subsidy_events}
     assert paid == pytest.approx({"viettel": 13.5})
     # with no start sites inside the window viettel still qualifies on its own 30 ...
     sc0 = _subsidy_scenario(fund=1000.0, min_stations=25, start_state={"start_sites_in_window_pct": 0.0})
-    ro0, _, _ = run(sc0, make_plan(80, is_new), n_start=20)
+    ro0, _, _ = run(sc0, sub_plan(20, is_new), n_start=20)
     assert {n: a for _, n, a in ro0.subsidy_events} == pytest.approx({"viettel": 10.5})
     # ... but not with a threshold of 35, which only the start sites push it over
     sc1 = _subsidy_scenario(fund=1000.0, min_stations=35, start_state={"start_sites_in_window_pct": 0.0})
-    ro1, ledger1, _ = run(sc1, make_plan(80, is_new), n_start=20)
+    ro1, ledger1, _ = run(sc1, sub_plan(20, is_new), n_start=20)
     assert ro1.subsidy_events == [] and ro1.subsidy_paid_vnd_bn == 0.0
     assert sum(ledger1.received.values()) == 0.0
 
@@ -456,7 +486,7 @@ def test_sites_on_air_after_the_window_do_not_count():
                            subsidy={"equipment_share_pct": 15.0, "window_start": dt.date(2026, 12, 1),
                                     "window_end": dt.date(2026, 12, 15), "min_stations_per_operator": 1,
                                     "fund_vnd_bn": 1000.0})
-    ro, _, _ = run(sc, make_plan(60, SUB_IS_NEW))
+    ro, _, _ = run(sc, sub_plan())
     st = ro.state
     # one site a day in rank order: site i (0-based) on air on day i + 1
     np.testing.assert_allclose(st.on_air_day, np.arange(1, 61), atol=1e-9)
@@ -466,7 +496,7 @@ def test_sites_on_air_after_the_window_do_not_count():
 
 def test_no_subsidy_when_share_is_zero():
     sc = _subsidy_scenario(fund=1000.0, subsidy={"equipment_share_pct": 0.0})
-    ro, ledger, _ = run(sc, make_plan(60, SUB_IS_NEW))
+    ro, ledger, _ = run(sc, sub_plan())
     assert ro.subsidy_events == [] and sum(ledger.received.values()) == 0.0
 
 

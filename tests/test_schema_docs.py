@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from dxsim.scenario import Scenario, json_schema, schema_markdown
 
 # How dict-valued fields are shown in the docs (see dxsim.scenario.docs).
-PLACEHOLDER = {"operators": "<operator>", "crews": "<region>", "seasons": "<region>"}
+PLACEHOLDER = {"operators": "<operator>", "crews": "<region>", "seasons": "<region>", "ranges": "<path>"}
 COLUMNS = ["Field", "Type", "Unit", "Default", "Range", "Description", "Source"]
 
 

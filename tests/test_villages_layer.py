@@ -22,7 +22,7 @@ from dxsim.scenario.schema_villages_layer import VillageLayer
 from dxsim.sim.model import cell_arrays, load_site_layer
 
 REPO = Path(__file__).resolve().parent.parent
-PARAMS = VillageLayer()
+PARAMS = VillageLayer(include_with_power=False)  # the no-power subset; the national layer: test_villages_national.py
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from pathlib import Path
 from dxsim.geo.info import raw_data_markdown
 from dxsim.results.metrics import METRICS
 from dxsim.scenario import schema_markdown
+from dxsim.scenario.docs import uncertainty_markdown
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -23,7 +24,8 @@ def metrics_markdown() -> str:
 
 
 def render(text: str) -> str:
-    for tag, body in (("schema", schema_markdown()), ("metrics", metrics_markdown()), ("rawdata", raw_data_markdown())):
+    for tag, body in (("schema", schema_markdown()), ("metrics", metrics_markdown()), ("rawdata", raw_data_markdown()),
+                      ("uncertainty", uncertainty_markdown())):
         pat = re.compile(rf"(<!-- BEGIN {tag} -->\n).*?(<!-- END {tag} -->)", re.DOTALL)
         text = pat.sub(lambda m, body=body: m.group(1) + body.rstrip("\n") + "\n" + m.group(2), text)
     return text

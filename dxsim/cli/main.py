@@ -417,6 +417,28 @@ def data(build: bool = typer.Option(False, "--build", help="Build (or refresh) t
     _guard(body)
 
 
+OBSERVATIONS_NOTE = ("Model = replication 0 at the month end of the figure's date. Shown for judgement (status "
+                     "info): a figure's tolerance is the report's precision, not a model tolerance; figures dated "
+                     "before the start are judged by `dxsim backtest --from DATE`.")
+
+
+def _observations_table(obs_rows, name: str) -> Table:
+    """The reported figures with a model counterpart beside the model; the others counted in the caption."""
+    shown = obs_rows.filter(obs_rows["status"] != "no counterpart")
+    n_none = obs_rows.height - shown.height
+    t = Table(title=f"Reported figures (geodata/observations.csv) beside the model ({name})",
+              caption=f"{n_none} of {obs_rows.height} reported figures have no model counterpart (speeds, fibre, "
+                      "spectrum, per-company figures, ...): listed in calibration_observations.csv. "
+                      + OBSERVATIONS_NOTE)
+    for c in ("date", "area", "metric", "kind", "reported ± tol", "model", "within", "status"):
+        t.add_column(c, overflow="fold")
+    for r in shown.iter_rows(named=True):
+        within = "" if r["within_tolerance"] is None else ("yes" if r["within_tolerance"] else "no")
+        t.add_row(str(r["date"]), r["area"], r["metric"], r["kind"], f"{_fmt(r['reported'])} ± {r['tolerance']:g}",
+                  _fmt(r["model"]), within, r["status"])
+    return t
+
+
 @app.command()
 def calibration(
     scenario: Path = typer.Argument(Path("scenarios/baseline.toml"), help="Scenario whose site layer and radio settings are checked."),
@@ -427,16 +449,18 @@ def calibration(
     def body() -> int:
         import polars as pl
 
-        from dxsim.calibration import calibration_rows
+        from dxsim.calibration import calibration_rows, observation_rows
         from dxsim.geo import load_country
         from dxsim.results.writer import atomic_dir
         from dxsim.scenario import load_scenario
-        from dxsim.sim.model import prepare_world
+        from dxsim.sim.model import prepare_world, run_replication
 
         sc = load_scenario(scenario)
         with err.status("calibrating"):
             world = prepare_world(sc, load_country(), scenario_dir=scenario.parent)
-            rows = calibration_rows(world)
+            first = run_replication(world, 0)
+            rows = calibration_rows(world, first)
+            obs_rows = observation_rows(world, first.metrics)
         t = Table(title=f"Calibration: model vs reported ({sc.name})")
         for c in ("figure", "reported", "model", "tolerance", "status"):
             t.add_column(c, overflow="fold")
@@ -444,6 +468,7 @@ def calibration(
             tol = "≤ reported" if r.upper_bound else ("±" + _fmt(r.tolerance) if r.tolerance is not None else "-")
             t.add_row(r.figure, _fmt(r.reported), _fmt(r.model), tol, r.status)
         out.print(t)
+        out.print(_observations_table(obs_rows, sc.name))
         out.print(f"sources and full table: {out_dir}/calibration.md")
         df = pl.DataFrame([{**r.__dict__, "status": r.status} for r in rows])
 
@@ -453,12 +478,79 @@ def calibration(
             for r in rows:
                 tol = "<= reported" if r.upper_bound else (f"±{r.tolerance:g}" if r.tolerance is not None else "-")
                 lines.append(f"| {r.figure} | {_fmt(r.reported)} | {_fmt(r.model)} | {tol} | {r.status} | {r.source} |")
+            lines += ["", "## Every reported figure of geodata/observations.csv beside the model (replication 0)", "",
+                      OBSERVATIONS_NOTE, "", "| date | area | metric | kind | reported ± tolerance | model | within | "
+                      "status | source |", "|---|---|---|---|---|---|---|---|---|"]
+            for r in obs_rows.iter_rows(named=True):
+                within = "" if r["within_tolerance"] is None else ("yes" if r["within_tolerance"] else "no")
+                lines.append(f"| {r['date']} | {r['area']} | {r['metric']} | {r['kind']} | {_fmt(r['reported'])} ± "
+                             f"{r['tolerance']:g} | {_fmt(r['model'])} | {within} | {r['status']} | "
+                             f"{r['source'].replace('|', '/')} |")
             (tmp / "calibration.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            obs_rows.write_csv(tmp / "calibration_observations.csv")
 
         atomic_dir(out_dir, fill, kind="calibration")
         failed = [r for r in rows if r.status == "FAIL"]
         if failed:
             raise ModelFailure(f"{len(failed)} calibration point(s) outside tolerance: " + "; ".join(r.figure for r in failed))
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def backtest(
+    scenario: Path = typer.Argument(..., help="Scenario TOML file run from the earlier observed state."),
+    from_date: str = typer.Option(..., "--from", help="Start date YYYY-MM-DD with an observed 5G station count (e.g. 2025-05-31)."),
+    reps: int = typer.Option(20, "--reps", min=1, help="Replications (the P10-P90 band)."),
+    seed: int | None = typer.Option(None, "--seed", help="Override the scenario's seed."),
+    out_dir: Path | None = typer.Option(None, "--out", help="Output directory (default outputs/backtest-<name>-<DATE>/)."),
+    yes: bool = typer.Option(False, "--yes", help="Run even when the estimated time or memory is over the budget (the refusal states both)."),
+) -> None:
+    """Start from an earlier observed state and score the projection against every later reported figure."""
+
+    def body() -> int:
+        from dxsim.backtest import backtest as run_backtest
+        from dxsim.backtest import default_out_dir, fmt, parse_from_date, write_backtest
+        from dxsim.scenario import load_scenario
+        from dxsim.scenario.loader import check_override
+
+        day = parse_from_date(from_date)
+        bt_reps = check_override("replications", reps, option="--reps")
+        bt_seed = None if seed is None else check_override("seed", seed, option="--seed")
+        target = out_dir if out_dir is not None else default_out_dir(load_scenario(scenario).name, day)
+        check_output_dir(target, kind="backtest")  # refuse a folder dxsim may not replace before the work
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as prog:
+            task = prog.add_task("backtest", total=None)
+            res = run_backtest(scenario, day, bt_reps, bt_seed, yes=yes,
+                               progress=lambda m: prog.update(task, description=f"backtest: {m}"),
+                               on_replication=lambda d, t: prog.update(task, completed=d, total=t))
+        st = Table(title=f"Start state at {day} (scenario {res.scenario})")
+        for c in ("field", "value", "how"):
+            st.add_column(c, overflow="fold")
+        for s in res.start:
+            st.add_row(s.field, str(s.value), rich_escape(s.how))
+        out.print(st)
+        for k in res.kept:
+            out.print(f"  - {k}", highlight=False, markup=False)
+        t = Table(title=f"Backtest from {day}: reported vs model ({res.reps} replication(s), seed {res.seed})")
+        for c in ("date", "area", "metric", "kind", "reported ± tol", "P10", "P50", "P90", "status"):
+            t.add_column(c, overflow="fold", justify="right" if c in ("P10", "P50", "P90") else "left")
+        for r in res.table.iter_rows(named=True):
+            t.add_row(str(r["date"]), r["area"], r["metric"], r["kind"], f"{fmt(r['observed'])} ± {fmt(r['tolerance'])}",
+                      fmt(r["p10"]), fmt(r["p50"]), fmt(r["p90"]), r["status"])
+        out.print(t)
+        share = res.share_inside
+        out.print(("inside the band: " + (f"{share:.0%} of {res.scored.height} pass/fail figures" if share is not None
+                                          else "no pass/fail figure") + f"; {res.later_without_counterpart} later "
+                   "figure(s) without a model counterpart not listed"), highlight=False)
+        written = write_backtest(res, target)
+        out.print(f"wrote {written}/")
+        if res.failures.height:
+            raise ModelFailure(f"{res.failures.height} reported figure(s) outside the model's band: " + "; ".join(
+                f"{r['date']} {r['area']} {r['metric']} {fmt(r['observed'])} (P10-P90 {fmt(r['p10'])}-{fmt(r['p90'])})"
+                for r in res.failures.iter_rows(named=True)))
         return 0
 
     _guard(body)
@@ -476,7 +568,7 @@ def compare(
     """Compare options side by side: KPIs (P50, P10-P90) and deltas against the baseline, common random numbers."""
 
     def body() -> int:
-        from dxsim.compare import compare_scenarios, rich_differences, rich_table, write_compare
+        from dxsim.compare import bottleneck_lines, compare_scenarios, rich_differences, rich_table, write_compare
         from dxsim.runner_budget import check_compare
         from dxsim.scenario.loader import check_override
 
@@ -496,6 +588,8 @@ def compare(
                                     on_replication=lambda d, t: prog.update(task, completed=d, total=t))
         out.print(rich_differences(res))
         out.print(rich_table(res))
+        for line in bottleneck_lines(res):
+            out.print(line, markup=False, highlight=False)
         if out_dir is not None:
             for p in write_compare(res, out_dir):
                 out.print(f"wrote {p}")

@@ -33,7 +33,7 @@ import polars as pl
 from pyproj import Transformer
 
 from dxsim.errors import DxsimInputError
-from dxsim.geo.sites import ENV_NAMES, CellArrays, SiteLayer, attach_cells, candidates_5g, rank_5g
+from dxsim.geo.sites import ENV_NAMES, CellArrays, SiteLayer, attach_cells, operator_candidates, rank_by_operator
 from dxsim.radio.radii import radius_m, supported_bands
 from dxsim.scenario.schema import OPERATORS, Scenario
 
@@ -219,7 +219,7 @@ def load_site_file(path: Path, scenario: Scenario, cells: CellArrays, region_of_
                          pl.lit("planner").alias("role"), pl.lit(False).alias("synthetic"))
     five = df.filter(pl.col("technology") == "5g")
     p5 = _placed(cells, five, region_of_province, "5g") if five.height else None
-    cand = candidates_5g(cells, s4, radius_5g_m, scenario.sites.synthetic_seed)
+    cand = operator_candidates(cells, s4, radius_5g_m, scenario.sites.synthetic_seed)
     cand = cand.with_columns(pl.lit(True).alias("synthetic"))
     n_start = 0
     if p5 is not None:
@@ -228,16 +228,20 @@ def load_site_file(path: Path, scenario: Scenario, cells: CellArrays, region_of_
             "on_air_date", nulls_last=True)
         n_start = existing.height
         mine = pl.concat([existing, planned], how="vertical_relaxed").select(
-            "x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m").with_columns(
+            "x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m", "operator").with_columns(
             pl.lit(-1, dtype=pl.Int64).alias("host_site_id"), pl.lit("planner").alias("kind"),
             pl.lit(False).alias("synthetic"))
         cand = pl.concat([mine, cand.select(mine.columns)], how="vertical_relaxed")
     is_mine = np.zeros(cand.height, dtype=bool)
     is_mine[: 0 if p5 is None else p5.height] = True
     costs = scenario.costs
-    plan = rank_5g(cells, cand, radius_5g_m, costs.capex_vnd_bn(False), costs.capex_vnd_bn(True),
-                   existing=is_mine, people_per_site=scenario.sites.people_per_5g_site_dense,
-                   province_balanced=scenario.sites.demand_phase_order == "province_balanced")
+    shares = {name: op.start_share_5g_pct / 100.0 for name, op in scenario.operators.items()}
+    for name in set(cand["operator"].to_list()) - set(shares):
+        shares[name] = 0.0  # an operator the scenario leaves out builds nothing new
+    plan = rank_by_operator(cells, cand, radius_5g_m, costs.capex_vnd_bn(False), costs.capex_vnd_bn(True),
+                            shares={k: v if v > 0 else 1e-9 for k, v in shares.items()}, existing=is_mine,
+                            people_per_site=scenario.sites.people_per_5g_site_dense,
+                            province_balanced=scenario.sites.demand_phase_order == "province_balanced")
     # the planner's 5G rows keep their ranks 0..k-1 (existing first, then planned by date)
     plan = attach_cells(cells, plan.drop("cell_id", "province_idx", "region_idx", strict=False), region_of_province)
     # planner rows are built like upgrades (cost/time); synthetic new sites stay "new"

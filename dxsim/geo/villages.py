@@ -1,4 +1,16 @@
-"""The village layer: villages (thôn, bản) without grid power and mobile signal (issue 3).
+"""The village layer: the national coverage holes, villages (thôn, bản) with no or patchy signal (issues 3, 11).
+
+Two subsets (column ``subset``, flag ``has_grid_power``): the villages without grid power and
+signal (``no_power``, 117 by default, below) and the villages that have grid power but no or
+patchy signal (``with_power``: signal track only). The with-power count at the start date comes
+from the reported national timeline (:func:`with_power_count`) unless ``n_with_power`` is set;
+each province of ``province_surveys`` (Tuyên Quang: 255 in 2026-01) gets exactly its surveyed
+count, and the national count is scaled by the placement weight outside the surveyed provinces
+(:func:`_with_power_villages`). All with-power villages are SYNTHETIC (seeded, flagged), placed
+like the synthetic villages below without the grid-distance and relief tests, weight
+``d_site_km^2 * relief_m``, ``with_power_min_spacing_km`` apart; their grid distance is 0.
+``signal_status`` (none / patchy) is the named villages' reported status, else a seeded draw
+(``patchy_share_pct``).
 
 Late 2025, 117 villages still had neither electricity nor mobile signal (MoST report, seed
 000:302). No open list of them exists, so by default the layer is 25 villages named in the news
@@ -55,6 +67,7 @@ Layer agreement ("carving")
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -81,15 +94,19 @@ COLUMNS: dict[str, Any] = {
     "elevation_m": pl.Float64, "relief_m": pl.Float64, "terrain_class": pl.Utf8,
     "grid_distance_km": pl.Float64, "site_distance_km": pl.Float64, "region3": pl.Utf8, "region6": pl.Utf8,
     "synthetic": pl.Boolean, "location_precision": pl.Utf8, "source": pl.Utf8,
+    "has_grid_power": pl.Boolean, "signal_status": pl.Utf8, "subset": pl.Utf8,
 }
+SUBSET_NO_POWER, SUBSET_WITH_POWER = "no_power", "with_power"
+SIGNAL_STATUSES = ("none", "patchy")
 NAMED_KEY = "deadzone_villages_sample"
 COMMUNE_FACTS = fact_table("village_communes.csv")
 SYNTHETIC_SOURCE = "dxsim.geo.villages (seeded)"
 REQUIRED_COLUMNS = ("name", "lon", "lat", "gso34", "population")
-OPTIONAL_COLUMNS = ("village_id", "households", "commune")
+OPTIONAL_COLUMNS = ("village_id", "households", "commune", "has_grid_power", "signal")
+_TRUE, _FALSE = ("true", "1", "yes", "y", "t"), ("false", "0", "no", "n", "f", "")
 SITE_DISTANCE_EXPONENT = 2.0  # weight ~ d_site^2: see module docstring
 _Z90 = 1.2815515655446004  # standard normal 90th percentile
-_STREAM = {"commune": 1, "named": 2, "synthetic": 3, "population": 4}
+_STREAM = {"commune": 1, "named": 2, "synthetic": 3, "population": 4, "with_power": 5, "signal": 6}
 _WARD_PREFIX = re.compile(r"^(Xã|Phường|Đặc khu|Thị trấn)\s+", re.IGNORECASE)
 
 
@@ -414,9 +431,20 @@ def _named_villages(geo: _Geo, params, seed: int, n_max: int, non_synthetic_site
             "lon": float(lon[j]), "lat": float(lat[j]), "x_m": float(x[j]), "y_m": float(y[j]),
             "commune": wards[ci], "ward_code": codes[ci], "synthetic": False,
             "location_precision": precision + ("; min spacing relaxed (commune full)" if relaxed else ""),
-            "source": (r["source"] or "").strip(),
+            "source": (r["source"] or "").strip(), "has_grid_power": False,
+            "signal_status": _signal_from_status(r.get("status")),
         })
     return out
+
+
+def _signal_from_status(status: str | None) -> str | None:
+    """'patchy' for lõm sóng, 'none' for trắng sóng, None (draw it) when the raw status says neither."""
+    text = _nfc(status or "").casefold()
+    if "lõm sóng" in text or "patchy" in text:
+        return "patchy"
+    if "trắng sóng" in text or "no mobile signal" in text:
+        return "none"
+    return None
 
 
 def _synthetic_villages(geo: _Geo, params, seed: int, n: int, placed_xy: np.ndarray,
@@ -424,21 +452,36 @@ def _synthetic_villages(geo: _Geo, params, seed: int, n: int, placed_xy: np.ndar
     """Draw n synthetic villages (module docstring). Returns rows and a small report."""
     if n <= 0:
         return [], {}
+    cand, d_grid, relief_thr = _candidates(geo, params, True)
+    rng = np.random.default_rng([seed, _STREAM["synthetic"]])
+    return _synthetic_body(geo, params, rng, n, cand, d_grid, relief_thr, placed_xy, non_synthetic_sites)
+
+
+def _candidates(geo: _Geo, params, need_far_from_grid: bool) -> tuple[np.ndarray, np.ndarray, float]:
+    """Candidate cells of generated villages (module docstring), their grid distance (m), the relief threshold.
+
+    Villages with grid power drop the grid-distance and relief tests (they are on the grid, in less
+    remote places; relief still weighs their draw)."""
     p6 = geo.region6_p[geo.prov_idx]
     base = np.isin(p6, list(params.candidate_regions6)) & (geo.elev >= params.candidate_min_elevation_m)
     if not base.any():
         raise DxsimInputError("no populated cell lies in the candidate regions above the minimum elevation",
                               field="villages.layer.candidate_min_elevation_m", value=params.candidate_min_elevation_m)
     relief_thr = float(np.percentile(geo.relief[base], params.candidate_min_relief_percentile))
-    mask = (base & (geo.relief >= relief_thr) & (geo.dens < params.candidate_max_density_per_km2)
-            & (geo.pop >= params.candidate_min_cell_pop))
+    rough = (geo.relief >= relief_thr) if need_far_from_grid else True
+    mask = base & rough & (geo.dens < params.candidate_max_density_per_km2) & (geo.pop >= params.candidate_min_cell_pop)
     cand = np.flatnonzero(mask)
     k = params.population_catchment_cells
     d_grid = geo.grid_distance_m(geo.x[cand], geo.y[cand], geo.cells.rows[cand], geo.cells.cols[cand], k,
                                  params.grid_density_per_km2, params.grid_commune_centres)
+    if not need_far_from_grid:
+        return cand, d_grid, relief_thr
     far = d_grid >= 1000.0 * params.candidate_min_grid_distance_km
-    cand, d_grid = cand[far], d_grid[far]
-    rng = np.random.default_rng([seed, _STREAM["synthetic"]])
+    return cand[far], d_grid[far], relief_thr
+
+
+def _synthetic_body(geo: _Geo, params, rng: np.random.Generator, n: int, cand: np.ndarray, d_grid: np.ndarray,
+                    relief_thr: float, placed_xy: np.ndarray, non_synthetic_sites: bool) -> tuple[list[dict], dict]:
     lon, lat, x, y = _cell_points(geo, cand, rng)
     d_site = geo.site_distance_m(x, y)
     w = (d_site / 1000.0) ** SITE_DISTANCE_EXPONENT * (d_grid / 1000.0) * np.maximum(geo.relief[cand], 1.0)
@@ -463,9 +506,103 @@ def _synthetic_villages(geo: _Geo, params, seed: int, n: int, placed_xy: np.ndar
             "cell": int(cand[j]), "lon": float(lon[j]), "lat": float(lat[j]), "x_m": float(x[j]),
             "y_m": float(y[j]), "commune": None, "ward_code": None, "synthetic": True,
             "location_precision": "synthetic: seeded point in a remote populated cell (dxsim.geo.villages)",
-            "source": SYNTHETIC_SOURCE,
+            "source": SYNTHETIC_SOURCE, "has_grid_power": False, "signal_status": None,
         })
     return rows, {"relief_threshold_m": relief_thr, "n_candidate_cells": int(cand.size)}
+
+
+# --------------------------------------------------------------------------- villages with grid power
+
+
+WITH_POWER_METRIC = "villages_coverage_holes_with_power"
+
+
+def with_power_count(start: dt.date | None, observations: pl.DataFrame | None = None) -> tuple[int, str]:
+    """National count of villages with grid power and no or patchy signal at `start`, and the rule used.
+
+    From the reported national timeline (observations metric ``villages_coverage_holes_with_power``,
+    area VN, kind observed; targets are not facts): linear between two reports around `start`,
+    the first report before it, the last report held after it (no later report says the holes
+    were closed). 637 (2024-10-31) -> 238 (2025-07-31): 238 at 2025-10-31, 327 at 2025-05-31.
+    """
+    from dxsim.geo.observations import read_observations
+
+    obs = read_observations() if observations is None else observations
+    pts = (obs.filter((pl.col("area") == "VN") & (pl.col("metric") == WITH_POWER_METRIC)
+                      & (pl.col("kind") == "observed")).sort("date"))
+    if pts.height == 0:
+        raise RawDataError(f"geodata/observations.csv has no observed {WITH_POWER_METRIC} row for VN: "
+                           "set villages.layer.n_with_power")
+    dates, values = pts["date"].to_list(), pts["value"].to_numpy().astype(float)
+    if start is None or start >= dates[-1]:
+        return int(round(values[-1])), f"last national report held ({dates[-1]}: {values[-1]:.0f})"
+    if start <= dates[0]:
+        return int(round(values[0])), f"first national report ({dates[0]}: {values[0]:.0f})"
+    k = int(np.searchsorted(np.array([d.toordinal() for d in dates]), start.toordinal(), side="right"))
+    d0, d1, v0, v1 = dates[k - 1], dates[k], values[k - 1], values[k]
+    v = v0 + (v1 - v0) * (start - d0).days / (d1 - d0).days
+    return int(round(v)), f"linear between {d0} ({v0:.0f}) and {d1} ({v1:.0f})"
+
+
+def _with_power_villages(geo: _Geo, params, seed: int, n_national: int, placed_xy: np.ndarray,
+                         non_synthetic_sites: bool) -> tuple[list[dict], dict]:
+    """Villages with grid power and no or patchy signal (all synthetic, flagged).
+
+    Candidates as the synthetic villages without the grid-distance test; weight
+    ``d_site_km^2 * relief_m`` (remote from the 4G layer, in rough terrain). Each province of
+    ``province_surveys`` gets exactly its surveyed count; the national count `n_national` is
+    scaled by the weight share outside the surveyed provinces (the survey replaces the national
+    list's share there) and drawn outside them. Spacing ``with_power_min_spacing_km`` from every
+    village placed before.
+    """
+    cand, _, _ = _candidates(geo, params, False)
+    rng = np.random.default_rng([seed, _STREAM["with_power"]])
+    lon, lat, x, y = _cell_points(geo, cand, rng)
+    w = (geo.site_distance_m(x, y) / 1000.0) ** SITE_DISTANCE_EXPONENT * np.maximum(geo.relief[cand], 1.0)
+    if non_synthetic_sites:
+        w = np.where(_covered_any(geo.site_tree, geo.site_r, x, y), 0.0, w)
+    prov = np.asarray(geo.codes)[geo.prov_idx[cand]].astype(str)
+    codes = set(np.asarray(geo.codes).astype(str).tolist())
+    surveys = sorted(params.province_surveys, key=lambda sv: sv.gso34)
+    for sv in surveys:
+        if sv.gso34 not in codes:
+            raise DxsimInputError("unknown province", field="villages.layer.province_surveys", value=sv.gso34,
+                                  allowed="a 2-digit gso34 code of the 34 provinces")
+    surveyed = np.isin(prov, [sv.gso34 for sv in surveys])
+    share_surveyed = float(w[surveyed].sum() / w.sum()) if w.sum() > 0 else 0.0
+    n_outside = int(round(n_national * (1.0 - share_surveyed)))
+    spacing = 1000.0 * params.with_power_min_spacing_km
+    placed = placed_xy.reshape(-1, 2)
+    picks: list[int] = []
+    report: dict[str, Any] = {"with_power_national_count": n_national,
+                              "with_power_share_of_weight_in_surveyed_provinces": share_surveyed,
+                              "with_power_outside_surveys": n_outside}
+    for sv, n_want, sel in [(sv, sv.villages_with_power, prov == sv.gso34) for sv in surveys] + \
+            [(None, n_outside, ~surveyed)]:
+        if n_want <= 0:
+            continue
+        idx = np.flatnonzero(sel)
+        got = idx[_pick_spaced(rng, w[idx], x[idx], y[idx], placed, spacing, n_want)]
+        if got.size < n_want:
+            where = f"province {sv.gso34}" if sv is not None else "outside the surveyed provinces"
+            raise DxsimInputError(
+                f"only {got.size} of {n_want} villages with grid power fit {where} ({idx.size} candidate cells, "
+                f"{params.with_power_min_spacing_km} km apart)", field="villages.layer",
+                allowed="a smaller with_power_min_spacing_km, n_with_power or survey count, looser candidate_* "
+                        "thresholds, or a village file")
+        picks += got.tolist()
+        placed = np.vstack([placed, np.c_[x[got], y[got]]])
+    rows = []
+    for m, j in enumerate(picks):  # one per village
+        rows.append({
+            "village_id": f"W{m + 1:04d}", "name": "", "gso34": prov[j], "cell": int(cand[j]),
+            "lon": float(lon[j]), "lat": float(lat[j]), "x_m": float(x[j]), "y_m": float(y[j]),
+            "commune": None, "ward_code": None, "synthetic": True,
+            "location_precision": "synthetic: seeded point in a remote populated cell; has grid power "
+                                  "(dxsim.geo.villages)",
+            "source": SYNTHETIC_SOURCE, "has_grid_power": True, "signal_status": None,
+        })
+    return rows, report
 
 
 # --------------------------------------------------------------------------- attributes
@@ -508,6 +645,13 @@ def _describe(geo: _Geo, params, rows: list[dict], seed: int, populations: np.nd
                        np.where(relief < params.terrain_hilly_max_relief_m, "hilly", "mountainous"))
     d_grid = geo.grid_distance_m(x, y, geo.cells.rows[near], geo.cells.cols[near], max(k, 0),
                                  params.grid_density_per_km2, params.grid_commune_centres)
+    has_power = np.array([bool(r.get("has_grid_power", False)) for r in rows], dtype=bool)
+    d_grid = np.where(has_power, 0.0, d_grid)  # on the grid already
+    signal = np.array([r.get("signal_status") or "" for r in rows], dtype=object)
+    todo = np.flatnonzero(signal == "")
+    if todo.size:  # generated villages: patchy with probability patchy_share_pct (seeded)
+        u = np.random.default_rng([seed, _STREAM["signal"]]).random(n)[todo]
+        signal[todo] = np.where(u < params.patchy_share_pct / 100.0, "patchy", "none")
     ci = geo.nearest_commune(x, y, p)
     com_names = np.asarray(geo.com["ward"].to_list() + [""], dtype=object)
     com_codes = np.asarray(geo.com["ward_code"].to_list() + [""], dtype=object)
@@ -524,6 +668,8 @@ def _describe(geo: _Geo, params, rows: list[dict], seed: int, populations: np.nd
         "region3": geo.region3_p[p].tolist(), "region6": region6.tolist(),
         "synthetic": [bool(r["synthetic"]) for r in rows],
         "location_precision": [r["location_precision"] for r in rows], "source": [r["source"] for r in rows],
+        "has_grid_power": has_power, "signal_status": signal.tolist(),
+        "subset": np.where(has_power, SUBSET_WITH_POWER, SUBSET_NO_POWER).tolist(),
     }
     return pl.DataFrame(data, schema=COLUMNS)
 
@@ -787,12 +933,14 @@ def read_village_file(path: Path | str, country: Country | None = None, *,
     Ranges: lon/lat inside Vietnam (:data:`dxsim.geo.site_file.LON_RANGE`/`LAT_RANGE`),
     population a whole number of persons in :data:`VILLAGE_POPULATION_RANGE` (1..100,000),
     households a whole number from 1 to the population (empty = derive). Two identical rows are
-    refused. At most :data:`MAX_VILLAGE_ROWS` (20,000) villages, and a GeoJSON file at most
+    refused. Optional `has_grid_power` (true/false/1/0/yes/no; empty = false) puts a village in the
+    with-power subset (signal track only), `signal` (none/patchy; empty = none). At most :data:`MAX_VILLAGE_ROWS` (20,000) villages, and a GeoJSON file at most
     :data:`MAX_GEOJSON_BYTES` (64 MB), checked before the file is loaded. Every problem is a
     one-line DxsimInputError naming the file, the row (CSV: as a spreadsheet counts, header =
     row 1; GeoJSON: feature number), the column, the value and what is allowed. With `country`,
     each point must lie in its gso34 province (or within `tolerance_km` of it). Returns
-    village_id, name, lon, lat, gso34, population, households (0 = derive), commune (None = derive).
+    village_id, name, lon, lat, gso34, population, households (0 = derive), commune (None = derive),
+    has_grid_power, signal.
     """
     from dxsim.geo.site_file import LAT_RANGE, LON_RANGE
 
@@ -811,7 +959,7 @@ def read_village_file(path: Path | str, country: Country | None = None, *,
     where = (lambda i: f"row {i + 2}") if kind == "csv" else (lambda i: f"feature {i + 1}")
     codes = set(country.province_codes) if country is not None else None
     out: dict[str, list] = {c: [] for c in ("village_id", "name", "lon", "lat", "gso34", "population",
-                                            "households", "commune", "_where")}
+                                            "households", "commune", "has_grid_power", "signal", "_where")}
     seen: dict[str, str] = {}
     first_row: dict[tuple, str] = {}
     pop_lo, pop_hi = VILLAGE_POPULATION_RANGE
@@ -853,6 +1001,14 @@ def read_village_file(path: Path | str, country: Country | None = None, *,
                                   "households, commune): a village counted twice", file=path,
                                   field=f"{first_row[key]} and {w}", allowed="each village once; delete one of them")
         first_row[key] = w
+        power_raw = (rec.get("has_grid_power") or "").strip()
+        if power_raw.casefold() not in _TRUE + _FALSE:
+            raise _fail(path, w, "has_grid_power", power_raw, "true or false (empty = false: no grid power)")
+        signal_raw = (rec.get("signal") or "").strip().casefold()
+        if signal_raw not in ("",) + SIGNAL_STATUSES:
+            raise _fail(path, w, "signal", rec.get("signal"), "none or patchy (empty = none)")
+        out["has_grid_power"].append(power_raw.casefold() in _TRUE)
+        out["signal"].append(signal_raw or "none")
         out["village_id"].append(vid)
         out["name"].append(name)
         out["lon"].append(vals["lon"])
@@ -864,7 +1020,8 @@ def read_village_file(path: Path | str, country: Country | None = None, *,
         out["_where"].append(w)
     df = pl.DataFrame(out, schema={"village_id": pl.Utf8, "name": pl.Utf8, "lon": pl.Float64, "lat": pl.Float64,
                                    "gso34": pl.Utf8, "population": pl.Int64, "households": pl.Int64,
-                                   "commune": pl.Utf8, "_where": pl.Utf8})
+                                   "commune": pl.Utf8, "has_grid_power": pl.Boolean, "signal": pl.Utf8,
+                                   "_where": pl.Utf8})
     if country is not None:
         _check_provinces(path, df, country, tolerance_km)
     return df
@@ -941,7 +1098,8 @@ def _planner_villages(geo: _Geo, params, path: Path) -> tuple[list[dict], np.nda
             "village_id": r["village_id"], "name": r["name"], "gso34": r["gso34"], "lon": float(lon[i]),
             "lat": float(lat[i]), "x_m": float(x[i]), "y_m": float(y[i]), "commune": commune,
             "ward_code": ward_code, "synthetic": False, "location_precision": "planner file",
-            "source": f"planner file {path.name}",
+            "source": f"planner file {path.name}", "has_grid_power": bool(r["has_grid_power"]),
+            "signal_status": r["signal"],
         })
     return rows, df["population"].to_numpy(), df["households"].to_numpy()
 
@@ -951,11 +1109,14 @@ def _planner_villages(geo: _Geo, params, path: Path) -> tuple[list[dict], np.nda
 
 def build_village_layer(country: Country, cells: CellArrays, site_layer: SiteLayer, params,
                         seed: int | None = None, *, scenario_dir: Path | None = None,
-                        raw_dir: Path | None = None) -> VillageLayerResult:
+                        raw_dir: Path | None = None, start_date: dt.date | None = None) -> VillageLayerResult:
     """The village layer of a scenario and the site layer made consistent with it.
 
     `params` is a :class:`dxsim.scenario.schema_villages_layer.VillageLayer`; `seed` defaults to
-    its `synthetic_seed`. Deterministic for the seed; ~1 s on the national grid.
+    its `synthetic_seed`. Without a file: the `n_villages` villages without grid power (named +
+    synthetic), then, with `include_with_power`, the villages with grid power and no or patchy
+    signal (:func:`with_power_count` at `start_date` unless `n_with_power` is set; province
+    surveys). Deterministic for the seed; ~1-2 s on the national grid.
     """
     seed = params.synthetic_seed if seed is None else int(seed)
     geo = _Geo(country, cells, site_layer)
@@ -973,7 +1134,17 @@ def build_village_layer(country: Country, cells: CellArrays, site_layer: SiteLay
         placed = np.array([[v["x_m"], v["y_m"]] for v in named]).reshape(-1, 2)
         synth, srep = _synthetic_villages(geo, params, seed, params.n_villages - len(named), placed, planner_sites)
         report.update(srep)
-        villages = _describe(geo, params, named + synth, seed, info=report)
+        with_power: list[dict] = []
+        if params.include_with_power:
+            if params.n_with_power is None:
+                n_nat, rule = with_power_count(start_date)
+            else:
+                n_nat, rule = params.n_with_power, "villages.layer.n_with_power"
+            report["with_power_count_rule"] = rule
+            placed = np.array([[v["x_m"], v["y_m"]] for v in named + synth]).reshape(-1, 2)
+            with_power, wrep = _with_power_villages(geo, params, seed, n_nat, placed, planner_sites)
+            report.update(wrep)
+        villages = _describe(geo, params, named + synth + with_power, seed, info=report)
         report["source"] = "named + synthetic"
     new_layer, carve = carve_site_layer(site_layer, villages, cells)
     report.update(carve)
@@ -987,6 +1158,8 @@ def build_village_layer(country: Country, cells: CellArrays, site_layer: SiteLay
     villages = villages.with_columns(pl.Series("site_distance_km", np.asarray(d_site) / 1000.0, dtype=pl.Float64))
     report["n_villages"] = villages.height
     report["n_named"] = int((~villages["synthetic"]).sum())
+    report["n_with_power"] = int(villages["has_grid_power"].sum())
+    report["n_no_power"] = villages.height - report["n_with_power"]
     report["population_total"] = int(villages["population"].sum())
     report["per_province"] = dict(villages.group_by("province").len().sort("len", descending=True).iter_rows())
     return VillageLayerResult(villages.select(list(COLUMNS)), new_layer, report)

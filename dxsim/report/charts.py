@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
+import polars as pl
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from dxsim.report.load import RunData, Series
+from dxsim.results.bottlenecks import NATIONAL, PROGRAMMES, cause_order, mean_shares_by_date, region_summary
 
 DPI = 100
 SIZE = (10.2, 3.7)  # inches -> 1020 x 370 px, the width of the page's content column
@@ -147,6 +149,77 @@ def _bar_dc_provinces(rows: list[tuple[str, float, float]]) -> Chart:
                  "(datacentres.parquet).", png)
 
 
+CAUSE_COLORS = {  # per programme, distinct within each chart
+    "5g": {"targets": GREY, "budget": ORANGE, "permits": PURPLE, "equipment": RED, "crews": BLUE, "plan": "#9bb8da"},
+    "villages": {"power": ORANGE, "backhaul": GREEN, "crews": BLUE, "budget": "#e3b23c", "season": "#9bb8da"},
+    "dc": {"grid": RED, "permits": PURPLE, "construction": GREY},
+}
+EXTRA_COLORS = ("#8c564b", "#e377c2", "#17becf", "#bcbd22")  # causes a model adds beyond the listed ones
+# programme -> (chart key, report section, title)
+HELD_CHARTS = {
+    "5g": ("held_5g", "5g", "What held the 5G rollout back, by region"),
+    "villages": ("held_villages", "villages", "What held the village programme back"),
+    "dc": ("held_dc", "compute", "What held data-centre capacity back"),
+}
+
+
+def _held_chart(programme: str, stacked: pl.DataFrame, lines: list[str]) -> Chart:
+    """Stacked shares (%) of held-back work by cause over time: one panel per region of the programme."""
+    prog = PROGRAMMES[programme]
+    key, section, title = HELD_CHARTS[programme]
+    regions = [r for r in prog.regions if r in set(stacked["region"].to_list())]
+    causes = cause_order(programme, stacked["cause"].unique().to_list())
+    extra = iter(EXTRA_COLORS * len(causes))
+    colors = {c: CAUSE_COLORS[programme].get(c) or next(extra) for c in causes}
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(SIZE[0], SIZE[1] + 0.4), dpi=DPI, layout="constrained")
+        axes = fig.subplots(1, len(regions), sharey=True, squeeze=False)[0]
+        for ax, region in zip(axes, regions):
+            df = stacked.filter(pl.col("region") == region)
+            dates = sorted(set(df["date"].to_list()))
+            ys = []
+            for cause in causes:
+                by_date = dict(zip(*df.filter(pl.col("cause") == cause).select("date", "share_pct")))
+                ys.append([float(by_date.get(d, 0.0)) for d in dates])
+            # a month end's shares describe the month that ends there: steps drawn back to the previous date
+            base = np.zeros(len(dates))
+            for cause, y in zip(causes, ys):
+                top = base + np.asarray(y)
+                ax.fill_between(dates, base, top, step="pre", color=colors[cause], alpha=0.85,
+                                linewidth=0, label=cause)
+                base = top
+            ax.set_ylim(0, 100)
+            ax.set_title(title if region == NATIONAL else region, loc="left")
+            _date_axis(ax)
+            ax.xaxis.set_major_locator(mdates.YearLocator(base=1 if len(regions) == 1 else 2))
+        axes[0].set_ylabel(f"% of {prog.unit}")
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside right upper")
+        if len(regions) > 1:
+            fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+        png = _png(fig)
+    why = "; ".join(lines)
+    caption = (f"Share of {prog.unit} by what held them back, each month (mean over the replications in which "
+               f"anything was held back that month; no colour = nothing held back). Over the horizon: {why}.")
+    alt = f"{title}: stacked shares (%) of {prog.unit} by cause ({', '.join(causes)}) by month end. {why}."
+    return Chart(key, section, title, alt, caption, png)
+
+
+def held_charts(run: RunData) -> list[Chart]:
+    """One stacked-shares chart per programme whose held-back metrics the run has (none for older runs)."""
+    if run.bottlenecks is None:
+        return []
+    stacked = mean_shares_by_date(run.bottlenecks)
+    summary = region_summary(run.bottlenecks)
+    out = []
+    for programme in HELD_CHARTS:
+        part = stacked.filter(pl.col("programme") == programme)
+        if part.height:
+            lines = summary.filter(pl.col("programme") == programme)["line"].to_list()
+            out.append(_held_chart(programme, part, lines))
+    return out
+
+
 def build_charts(run: RunData, dc_province_rows: list[tuple[str, float, float]] | None = None) -> list[Chart]:
     """Every chart the run's files allow (a missing metric skips its chart)."""
     s = run.series
@@ -203,4 +276,5 @@ def build_charts(run: RunData, dc_province_rows: list[tuple[str, float, float]] 
             caption="AI jobs queued for GPUs at each month end (metric ai_jobs_waiting)."))
     if dc_province_rows:
         charts.append(_bar_dc_provinces(dc_province_rows))
+    charts += held_charts(run)
     return charts

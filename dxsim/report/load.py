@@ -20,6 +20,7 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError
 from dxsim.maps.data import short_reason, damaged
+from dxsim.results.bottlenecks import bottleneck_filter
 
 # national time series the charts use
 CHART_METRICS = (
@@ -54,6 +55,8 @@ class RunData:
     description: str | None = None
     description_from: str | None = None
     files: list[tuple[str, int, str]] = field(default_factory=list)  # (name, bytes, sha256[:12])
+    # national held-back shares and crew utilisation (dxsim.results.bottlenecks); None when the run has none
+    bottlenecks: pl.DataFrame | None = None
 
 
 def quantiles_by_date(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -99,6 +102,16 @@ def _read_metrics(path: Path) -> tuple[dict[str, Series], int]:
         return _series(nat, reps), len(reps)
     except Exception as e:  # readable, but not dxsim's columns/types (e.g. text values)
         raise damaged(path, f"the metrics table has unexpected values ({short_reason(e)})") from None
+
+
+def _read_bottlenecks(path: Path) -> pl.DataFrame | None:
+    """The metrics table's bottleneck rows (older runs and switched-off programmes have none: None)."""
+    try:
+        df = pl.scan_parquet(path).filter(bottleneck_filter()).select(
+            "date", "replication", "area", "metric", "value").collect()
+    except Exception as e:  # truncated file, missing columns, foreign file
+        raise damaged(path, f"cannot read the metrics table ({short_reason(e)})") from None
+    return df if df.height else None
 
 
 def _read_calibration(path: Path) -> list[dict[str, str]] | None:
@@ -192,7 +205,7 @@ def load_run(result_dir: Path) -> RunData:
         villages=_read_table(result_dir / "villages.parquet"),
         datacentres=_read_table(result_dir / "datacentres.parquet"),
         has_map=(result_dir / "map.html").is_file(),
-        description=desc, description_from=desc_from, files=files,
+        description=desc, description_from=desc_from, files=files, bottlenecks=_read_bottlenecks(mpath),
     )
 
 

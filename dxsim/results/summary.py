@@ -81,6 +81,14 @@ def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     kpis["new_sites_share_of_added_pct"] = {
         r: (100.0 * new_cum[r] / (tot[r] - up_start[r]) if tot[r] > up_start[r] else 0.0) for r in reps
     }
+    present = set(nat["metric"].unique().to_list())
+    for name in ("viettel", "vnpt", "mobifone"):
+        if f"pop_covered_5g_pct_{name}" in present:  # each operator's own network at the end
+            kpis[f"pop_covered_5g_pct_{name}_end"] = at(f"pop_covered_5g_pct_{name}", last)
+        if f"surge_stations_{name}" in present:  # stations ordered in surges for support deadlines
+            surge = nat.filter(pl.col("metric") == f"surge_stations_{name}").group_by("replication").agg(
+                pl.col("value").sum())
+            kpis[f"surge_stations_{name}_total"] = dict(zip(surge["replication"].to_list(), surge["value"].to_list()))
     return kpis
 
 

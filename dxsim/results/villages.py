@@ -1,7 +1,8 @@
 """Village entity table (one row per village) and its GeoJSON, from the run's results.
 
 Dates are replication 0's; with several replications the connected date's P10/P50/P90 across
-replications are added (empty = not connected within the horizon).
+replications are added (empty = not connected within the horizon). :func:`campaign_kpis` turns the
+campaign metrics into KPIs (the runner adds them to summary.json).
 """
 
 from __future__ import annotations
@@ -70,3 +71,43 @@ def write_geojson(df: pl.DataFrame, path: Path) -> None:
         feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]},
                       "properties": props})
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False), encoding="utf-8")
+
+
+CAMPAIGN_ONCE = ("villages_in_scope", "villages_done_by_deadline", "villages_left_at_deadline", "deadline_met")
+
+
+def campaign_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
+    """Per replication, for every campaign in the metrics (dxsim.sim.villages.metrics):
+
+    ``campaign_<name>_villages_in_scope``, ``_villages_done_by_deadline``, ``_villages_left_at_deadline``
+    and ``_deadline_met`` (1/0; absent when the deadline lies beyond the horizon),
+    ``_surge_capex_total_vnd_bn`` (sum of the monthly surge capex), ``_villages_left_end`` and
+    ``_year_done`` (decimal year of the first month end with no village of the campaign left; NaN
+    if never within the horizon). Also ``villages_without_power_end`` and ``villages_without_signal_end``.
+    """
+    nat = metrics.filter((pl.col("area") == "VN") & pl.col("metric").str.starts_with("campaign_"))
+    out: dict[str, dict[int, float]] = {}
+    reps = sorted(metrics["replication"].unique().to_list())
+    for metric, grp in nat.group_by("metric"):
+        name = str(metric[0])
+        rows = grp.sort("date")
+        if name.endswith("_surge_capex_vnd_bn"):
+            tot = rows.group_by("replication").agg(pl.col("value").sum())
+            out[name.replace("_surge_capex_vnd_bn", "_surge_capex_total_vnd_bn")] = dict(
+                zip(tot["replication"].to_list(), tot["value"].to_list(), strict=True))
+        elif name.endswith("_villages_left"):
+            last = rows.group_by("replication").agg(pl.col("value").last())
+            out[name + "_end"] = dict(zip(last["replication"].to_list(), last["value"].to_list(), strict=True))
+            zero = rows.filter(pl.col("value") <= 0).group_by("replication").agg(pl.col("date").min())
+            when = dict(zip(zero["replication"].to_list(), zero["date"].to_list(), strict=True))
+            out[name.removesuffix("_villages_left") + "_year_done"] = {
+                r: (_decimal_year(when[r]) if r in when else math.nan) for r in reps}
+        elif name.endswith(CAMPAIGN_ONCE):
+            first = rows.group_by("replication").agg(pl.col("value").first())
+            out[name] = dict(zip(first["replication"].to_list(), first["value"].to_list(), strict=True))
+    last_date = metrics.filter(pl.col("area") == "VN")["date"].max()
+    for m in ("villages_without_power", "villages_without_signal"):
+        sub = metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == m) & (pl.col("date") == last_date))
+        if sub.height:
+            out[f"{m}_end"] = dict(zip(sub["replication"].to_list(), sub["value"].to_list(), strict=True))
+    return out

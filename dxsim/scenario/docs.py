@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
+from dxsim.scenario.schema_uncertainty import DEFAULT_RANGES, PATH_PATTERN
 
 SCHEMA_ID = "https://dxsim.local/schema/scenario.json"
 
@@ -141,6 +142,8 @@ def key_name(shape: Shape) -> str:
         return _KEY_NAMES[shape.options]
     if shape.py_type is int and shape.ge is not None and shape.ge >= 1900:
         return "year"
+    if shape.pattern == PATH_PATTERN:
+        return "path"
     return "key"
 
 
@@ -249,6 +252,8 @@ def _leaf(cur: Located, path: tuple[str, ...], keys: tuple[tuple[str, Shape], ..
 
 def _default_text(path: tuple[str, ...]) -> str:
     """Render the default of a (possibly templated) path from the defaults dump."""
+    if path[:2] == ("uncertainty", "ranges"):
+        return "per path: see Uncertain assumptions"  # one table of its own (uncertainty_markdown)
     if path and path[-1].startswith("<"):
         # a per-key table: show each table, labelled by the outer keys
         tables = _matches(defaults_json(), path[:-1], ())
@@ -492,4 +497,16 @@ def schema_markdown() -> str:
             )
             + " |"
         )
+    return "\n".join(rows) + "\n"
+
+
+def uncertainty_markdown() -> str:
+    """The built-in ranges of the uncertain assumptions: path, range, distribution, source."""
+    rows = [
+        "| Path | Range (x the scenario's value) | Distribution | Source |",
+        "|---|---|---|---|",
+    ]
+    for path, lo, hi, dist, source in sorted(DEFAULT_RANGES):
+        rows.append("| " + " | ".join(_cell(x) for x in (f"`{path}`", f"{number(lo)} - {number(hi)}", dist, source))
+                    + " |")
     return "\n".join(rows) + "\n"

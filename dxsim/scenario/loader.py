@@ -656,7 +656,8 @@ def _translate(
     if kind == "string_too_long" and isinstance(inp, str):
         msg = f"too long ({len(inp)} characters)"
     return DxsimInputError(
-        _clean(msg) + where, file=file, field=field or None, value=_show(inp), allowed=_allowed(target, path)
+        _clean(msg) + where, file=file, field=field or None, value=_show(inp),
+        allowed=ctx.get("allowed") or _allowed(target, path),  # a custom error may say what is allowed
     )
 
 

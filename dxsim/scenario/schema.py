@@ -29,17 +29,22 @@ ASSUMPTION = "dxsim assumption (no public Vietnamese figure; seed_facts.md open 
 
 
 # The start state (start_state.*, the villages without power and signal, the data-centre and GPU
-# fleets) is the state reported for October 2025: 16,737 5G stations and 39.52% of the population
-# covered "by October 2025" (seed 000:56) and 117 villages without power and signal (000:302, the
-# same report). The latest seed document (001, ~December 2025) still gives 16.7k stations as the
-# count (001:250-251). Earlier than October 2025 it would place stations that were not yet built, so
-# that is refused. A start in 2026 means "the network stays as reported for October 2025 until then":
-# a delayed-programme what-if (and what the hand-computed rollout tests use); it understates the
-# network the seeds forecast for end-2025 (68,457 stations, 000:56), so it is allowed only through
-# 2026. A backtest from an earlier reported state needs that state, not this one.
+# fleets) is by default the state reported for October 2025: 16,737 5G stations and 39.52% of the
+# population covered "by October 2025" (seed 000:56) and 117 villages without power and signal (000:302,
+# the same report). The latest seed document (001, ~December 2025) still gives 16.7k stations as the
+# count (001:250-251). A run starts on or shortly before the date its start state was observed
+# (`start_state.observed_on`): earlier than that it would place stations that were not yet built, so
+# that is refused. A start up to 14 months later means "the network stays as observed until then": a
+# delayed-programme what-if (and what the hand-computed rollout tests use). `dxsim backtest` starts
+# from an earlier observed state by setting observed_on and the figures observed then.
 START_STATE_REPORTED = "October 2025"
-START_DATE_EARLIEST = dt.date(2025, 10, 1)
+START_STATE_OBSERVED_ON = dt.date(2025, 10, 31)
+START_BEFORE_OBSERVED_DAYS = 30  # a month-precision report ("by October 2025") holds from the month's start
+START_AFTER_OBSERVED_MONTHS = 14
+START_DATE_EARLIEST = START_STATE_OBSERVED_ON - dt.timedelta(days=START_BEFORE_OBSERVED_DAYS)
 START_DATE_LATEST = dt.date(2026, 12, 31)
+# The earliest observed state a backtest can start from: commercial 5G launched in October 2024.
+OBSERVED_ON_EARLIEST = dt.date(2024, 10, 1)
 # The latest end date. The plans in the seeds run to 2030 (Decision 749/QĐ-TTg, 002:1-9; the
 # 2026-2030 programmes, 001:55-63), with visions to 2045 (Resolution 57-NQ/TW of 22/12/2024, cited in
 # 004:14-16) and 2050 (ICT infrastructure master plan 2021-2030, 004:380-381). Every lever after 2030
@@ -47,6 +52,14 @@ START_DATE_LATEST = dt.date(2026, 12, 31)
 # queue grow ~1.4x a year: a run to 2055-10-30 drew ~58 million AI jobs and needed 15.9 GB for one
 # replication. 2045-12-31 keeps twenty years of look-ahead, to Resolution 57's vision year.
 END_DATE_LATEST = dt.date(2045, 12, 31)
+
+
+def start_window(observed_on: dt.date) -> tuple[dt.date, dt.date]:
+    """The start dates allowed for a start state observed on `observed_on` (see above)."""
+    lo = observed_on - dt.timedelta(days=START_BEFORE_OBSERVED_DAYS)
+    m = observed_on.month - 1 + START_AFTER_OBSERVED_MONTHS + 1  # the first day of the month after +14
+    hi = dt.date(observed_on.year + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)
+    return lo, hi
 
 
 # DelayDays lives in fields.py (one delay model for every section); re-exported here.
@@ -57,8 +70,10 @@ class Horizon(StrictModel):
         dt.date(2025, 10, 31),
         unit="ISO date",
         description=f"First simulated day; the start state holds on this date, so it must fall between "
-        f"{START_DATE_EARLIEST} and {START_DATE_LATEST} (the start state is the one reported for "
-        f"{START_STATE_REPORTED}; a later start keeps that network unchanged until then).",
+        f"{START_BEFORE_OBSERVED_DAYS} days before start_state.observed_on and the end of the "
+        f"{START_AFTER_OBSERVED_MONTHS}th month after it (by default {START_DATE_EARLIEST} to "
+        f"{START_DATE_LATEST}: the start state reported for {START_STATE_REPORTED}; a later start keeps "
+        "that network unchanged until then).",
         source=SEED_000_56 + ": 16,737 5G stations 'by October 2025'",
     )
     end_date: dt.date = param(
@@ -76,14 +91,6 @@ class Horizon(StrictModel):
             raise ValueError(
                 f"end_date ({self.end_date}) must be after start_date ({self.start_date})"
             )
-        if not START_DATE_EARLIEST <= self.start_date <= START_DATE_LATEST:
-            when = "before" if self.start_date < START_DATE_EARLIEST else "after"
-            raise ValueError(
-                f"start_date ({self.start_date}) is {when} the date of the start state: the network at the "
-                f"start (5G and 4G stations, coverage, villages without power and signal) is the one reported "
-                f"for {START_STATE_REPORTED} (seed 000:56), so start_date must be between {START_DATE_EARLIEST} "
-                f"and {START_DATE_LATEST}"
-            )
         if self.end_date > END_DATE_LATEST:
             raise ValueError(
                 f"end_date ({self.end_date}) is after {END_DATE_LATEST}, the latest supported end: plans run "
@@ -94,7 +101,15 @@ class Horizon(StrictModel):
 
 
 class StartState(StrictModel):
-    """Network on the start date (used to size the synthetic site layer)."""
+    """Network on the start date (used to size the synthetic site layer), as observed on `observed_on`."""
+
+    observed_on: dt.date = param(
+        START_STATE_OBSERVED_ON, unit="ISO date",
+        description="Date the start-state figures were reported; horizon.start_date must lie from "
+        f"{START_BEFORE_OBSERVED_DAYS} days before it to the end of the {START_AFTER_OBSERVED_MONTHS}th month after "
+        f"it. `dxsim backtest --from DATE` sets it (with the figures observed then); earliest {OBSERVED_ON_EARLIEST}.",
+        source=SEED_000_56 + ": 16,737 5G stations 'by October 2025'",
+    )
 
     stations_5g: int = param(
         16_737, unit="stations", ge=0, le=500_000,
@@ -106,6 +121,15 @@ class StartState(StrictModel):
         description="4G stations on air at the start date (16,737 / 14%).",
         source=SEED_000_56 + ": 5G = 14% of 4G stations; a 2025-05 news figure implies ~150k "
         "(infra/vn_telecom_dc_stats.csv)",
+    )
+    pipeline_build_rate_5g_per_month: float = param(
+        1029.2, unit="stations per month", ge=0, le=100_000,
+        description="5G stations brought on air per month just before the start. It fills the pipeline at the "
+        "start (warm start): by Little's law the sites in flight (ordered, in permitting, awaiting kit or a crew, "
+        "under construction) are this rate times each site's own order-to-air time, each at a uniformly drawn "
+        "point of its way through the pipeline.",
+        source="(16,737 - 11,591) stations / 5 months, 2025-05-31 to 2025-10-31 (seed 000:56; "
+        "infra/vn_telecom_dc_stats.csv; geodata/observations.csv)",
     )
     start_sites_in_window_pct: float = param(
         60.0, unit="% of start 5G stations", ge=0, le=100,
@@ -174,12 +198,20 @@ class Operator(StrictModel):
 
     start_share_5g_pct: float = param(
         33.3, unit="% of start 5G stations", ge=0, le=100,
-        description="Share of the start-date 5G stations owned by this operator.",
+        description="Share of the start-date 5G stations owned by this operator (also how the operators' plans "
+        "interleave in the national order of the synthetic layer).",
         source=ASSUMPTION.format(q=5),
+    )
+    subscriber_share_pct: float = param(
+        33.3, unit="% of mobile subscribers", ge=0, le=100,
+        description="The operator's share of the people its sites cover who are its subscribers (business case).",
+        source=ASSUMPTION.format(q=5) + "; ~55/30/15 (Viettel/VNPT/MobiFone) subscriber shares",
     )
     annual_new_5g_sites: dict[Year, SitesPerYear] = param(
         {}, unit="stations per calendar year",
-        description="New 5G stations the operator plans to bring on air each year (years after the last listed repeat its value; the start year counts from start_date).",
+        description="New 5G stations the operator announces for each year: a soft target it paces its orders on (it "
+        "skips sites with a negative business case and may surge beyond it for support). Years after the last listed "
+        "repeat its value; in the start year only the part of the year after start_date counts (pro rata).",
         source=ASSUMPTION.format(q=17),
     )
     capex_budget_vnd_bn: dict[Year, VndBnPerYear] = param(
@@ -207,22 +239,24 @@ class Operator(StrictModel):
 
 
 def _default_operators() -> dict[str, Operator]:
-    # Viettel's own 2026 plan is +15,000 5G sites (infra/vn_telecom_dc_stats.csv, vietnamnet 2025-12);
-    # VNPT and MobiFone are scaled by mobile-subscriber share (assumption: ~55/30/15).
+    # 2025: Viettel and VNPT planned at least 20,000 5G BTS in 2025 (seed 004:269-281), split 55:30 by
+    # their shares (13,000 / 7,000); MobiFone scaled by share (15/85 x 20,000 ~ 3,500). 2026: Viettel's own
+    # plan is +15,000 5G sites (infra/vn_telecom_dc_stats.csv, vietnamnet 2025-12); VNPT and MobiFone are
+    # scaled by mobile-subscriber share (assumption: ~55/30/15). Later years: assumption (open question 17).
     return {
         "viettel": Operator(
-            start_share_5g_pct=55.0,
-            annual_new_5g_sites={2025: 6000, 2026: 15000, 2027: 12000, 2028: 10000, 2029: 8000, 2030: 6000},
+            start_share_5g_pct=55.0, subscriber_share_pct=55.0,
+            annual_new_5g_sites={2025: 13000, 2026: 15000, 2027: 12000, 2028: 10000, 2029: 8000, 2030: 6000},
             capex_budget_vnd_bn={2025: 9000, 2026: 22000, 2027: 20000},
         ),
         "vnpt": Operator(
-            start_share_5g_pct=30.0,
-            annual_new_5g_sites={2025: 4000, 2026: 8000, 2027: 6500, 2028: 5500, 2029: 4500, 2030: 3500},
+            start_share_5g_pct=30.0, subscriber_share_pct=30.0,
+            annual_new_5g_sites={2025: 7000, 2026: 8000, 2027: 6500, 2028: 5500, 2029: 4500, 2030: 3500},
             capex_budget_vnd_bn={2025: 6000, 2026: 12000, 2027: 11000},
         ),
         "mobifone": Operator(
-            start_share_5g_pct=15.0,
-            annual_new_5g_sites={2025: 1000, 2026: 4000, 2027: 3500, 2028: 3000, 2029: 2500, 2030: 2000},
+            start_share_5g_pct=15.0, subscriber_share_pct=15.0,
+            annual_new_5g_sites={2025: 3500, 2026: 4000, 2027: 3500, 2028: 3000, 2029: 2500, 2030: 2000},
             capex_budget_vnd_bn={2025: 1500, 2026: 6000, 2027: 5500},
         ),
     }
@@ -394,9 +428,9 @@ class Sites(StrictModel):
         source="planner data; default is the seeded synthetic layer (dxsim/geo/sites.py)",
     )
     people_per_5g_site_dense: float = param(
-        2150.0, unit="persons per 5G site", ge=0, le=100_000,
-        description="Synthetic layer: in cells dense enough, the first 5G sites are capacity-driven, one per this many people, densest cells first; then a coverage greedy takes over.",
-        source="fitted so the first 16,737 sites cover 39.52% (seed 000:56); checked out-of-sample on 11,591 -> ~26% (vietnamnews 2025-05); see `dxsim calibration`",
+        2080.0, unit="persons per 5G site", ge=0, le=100_000,
+        description="Synthetic layer: in cells dense enough, the first 5G sites are capacity-driven, one per this many people (network-wide, shared between the operators by the 4G sites each has there), densest cells first; then each operator's coverage greedy takes over.",
+        source="fitted so the first 16,737 sites of the operators' merged plans cover 39.52% (seed 000:56; 2,150 before operators had their own overlapping plans); checked out-of-sample on 11,591 -> ~26% (vietnamnews 2025-05); see `dxsim calibration`",
     )
     demand_phase_order: Literal["national_density", "province_balanced"] = param(
         "national_density", unit="-",
@@ -412,8 +446,10 @@ class Sites(StrictModel):
 
 # Imported here, after DelayDays and friends exist, so the section modules may reuse them.
 from dxsim.scenario.schema_budget import BudgetEnvelope  # noqa: E402
+from dxsim.scenario.schema_operators import BusinessCase, Support, Surge  # noqa: E402
 from dxsim.scenario.schema_compute import Compute  # noqa: E402
 from dxsim.scenario.schema_villages import Villages  # noqa: E402
+from dxsim.scenario.schema_uncertainty import Uncertainty, check_ranges  # noqa: E402
 
 
 class Scenario(StrictModel):
@@ -451,10 +487,23 @@ class Scenario(StrictModel):
     supply: Supply = Field(default_factory=Supply, description="Equipment supply.")
     costs: Costs = Field(default_factory=Costs, description="Capex per site.")
     subsidy: Subsidy = Field(default_factory=Subsidy, description="Resolution 193/2025/QH15 support.")
+    supports: list[Support] = Field(default_factory=list, max_length=20,
+                                    description="Further 5G support programmes (per site, per equipment cost or per "
+                                    "person covered; thresholds and windows), on top of `subsidy`.")
+    business_case: BusinessCase = Field(default_factory=BusinessCase,
+                                        description="How an operator values a 5G site.")
+    surge: Surge = Field(default_factory=Surge, description="How operators hurry toward a support deadline.")
     villages: Villages = Field(default_factory=Villages, description="Remote villages without power and signal.")
     compute: Compute = Field(default_factory=Compute, description="Data centres, GPUs and AI demand.")
     budget: BudgetEnvelope = Field(default_factory=BudgetEnvelope,
                                    description="Optional shared national envelope split across 5G support, villages and state DCs.")
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty,
+                                     description="Ranges of the uncertain assumptions, drawn per replication.")
+
+    @model_validator(mode="after")
+    def _uncertain_paths(self) -> Scenario:
+        check_ranges(self)  # every range names a value the model reads per replication
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -462,6 +511,23 @@ class Scenario(StrictModel):
         if self.operators and abs(shares - 100.0) > 0.5:
             raise ValueError(
                 f"operators.*.start_share_5g_pct must sum to 100, got {shares:g}"
+            )
+        obs = self.start_state.observed_on
+        lo, hi = start_window(obs)
+        start = self.horizon.start_date
+        if obs < OBSERVED_ON_EARLIEST or obs > START_DATE_LATEST:
+            raise ValueError(
+                f"start_state.observed_on ({obs}) must be between {OBSERVED_ON_EARLIEST} (commercial 5G launch) "
+                f"and {START_DATE_LATEST}"
+            )
+        if not lo <= start <= hi:
+            when = "before" if start < lo else "long after"
+            reported = START_STATE_REPORTED if obs == START_STATE_OBSERVED_ON else str(obs)
+            raise ValueError(
+                f"horizon.start_date ({start}) is {when} the date of the start state: the network at the start "
+                f"(5G and 4G stations, coverage, villages without power and signal) is the one reported for "
+                f"{reported} (start_state.observed_on = {obs}), so start_date must be between {lo} and {hi}; "
+                "to start from an earlier observed state use `dxsim backtest SCENARIO --from DATE`"
             )
         if self.start_state.stations_5g > 3 * self.start_state.stations_4g:
             raise ValueError("start_state.stations_5g cannot exceed 3x stations_4g")

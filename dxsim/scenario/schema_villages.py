@@ -1,14 +1,16 @@
 """Scenario section `villages`: the remote villages without power and signal (issue 3).
 
-Three parts, each in its own module: the village layer (where, who), the connection options
-(how, at what cost; the policy that chooses) and the programme (crews, seasons, budget, order).
+Four parts, each in its own module: the village layer (where, who), the connection options
+(how, at what cost; the policy that chooses), the programme (crews, seasons, budget, order) and
+the campaigns (deadlines and surge resources).
 """
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from dxsim.scenario.fields import StrictModel, param
+from dxsim.scenario.schema_villages_campaigns import Campaign, check_campaign_names, default_campaigns
 from dxsim.scenario.schema_villages_layer import VillageLayer
 from dxsim.scenario.schema_villages_options import VillageOptions
 from dxsim.scenario.schema_villages_programme import VillageProgramme
@@ -25,3 +27,16 @@ class Villages(StrictModel):
     layer: VillageLayer = Field(default_factory=VillageLayer, description="Where the villages are.")
     options: VillageOptions = Field(default_factory=VillageOptions, description="Connection options and the choice policy.")
     programme: VillageProgramme = Field(default_factory=VillageProgramme, description="Crews, seasons, budget, priorities.")
+    campaigns: list[Campaign] = Field(
+        default_factory=default_campaigns,
+        description="Campaigns with a deadline and surge resources, a list of {name, launched, deadline, villages, "
+                    "...} (see villages.campaigns[] fields); [] = no campaign. Default: the two 2025 campaigns "
+                    "(238 villages with power by 2025-09-30; the villages without power by 2025-11-30).",
+        json_schema_extra={"x-unit": "campaigns",
+                           "x-source": "villages/vn_deadzone_counts_timeline.csv row 2025-07 (news.daisan.vn)"},
+    )
+
+    @model_validator(mode="after")
+    def _campaign_names(self) -> Villages:
+        check_campaign_names(self.campaigns)
+        return self

@@ -8,9 +8,10 @@ Every threshold of that procedure is a field here, with its unit, range and sour
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from dxsim.scenario.fields import StrictModel, param
 
@@ -42,6 +43,36 @@ class HouseholdSizes(StrictModel):
     mekong_delta: float = _hh("Mekong River Delta")
 
 
+_TIMELINE = ("villages/vn_deadzone_counts_timeline.csv and geodata/observations.csv: 761 villages with no or patchy "
+             "signal in 2024-10 (637 with grid power, 124 without); 238 with power still uncovered in 2025-07 "
+             "(news.daisan.vn)")
+_TQ = ("baotuyenquang.com.vn 2026-01 (villages/vn_deadzone_counts_timeline.csv): Tuyên Quang has 273 villages with no "
+       "(91) or patchy (182) signal, 18 of them without grid power")
+
+
+class ProvinceSurvey(StrictModel):
+    """A province's own count of coverage holes with grid power (replaces the national list's share there)."""
+
+    gso34: str = param("08", unit="GSO code", description="Province (2-digit gso34 code).", source=_TQ)
+    villages_with_power: int = param(
+        255, unit="villages", ge=0, le=10_000,
+        description="Villages with grid power and no or patchy signal in the province.",
+        source=_TQ + ": 273 - 18 without power = 255",
+    )
+    as_of: dt.date = param(dt.date(2026, 1, 31), unit="ISO date", description="Date of the survey.", source=_TQ)
+    source: str = param(_TQ, unit="-", description="Where the figure comes from.", source="planner input")
+
+    @model_validator(mode="after")
+    def _code(self) -> ProvinceSurvey:
+        if not (len(self.gso34) == 2 and self.gso34.isdigit()):
+            raise ValueError(f"gso34 must be a 2-digit province code, got {self.gso34!r}")
+        return self
+
+
+def _default_surveys() -> list[ProvinceSurvey]:
+    return [ProvinceSurvey()]
+
+
 class VillageLayer(StrictModel):
     """The village layer: named villages, the seeded synthetic rest, or a planner's file."""
 
@@ -53,10 +84,45 @@ class VillageLayer(StrictModel):
         source="MoST report 000:302 (~Oct/Nov 2025): 117 villages without electricity and mobile signal; "
                "117 'dead-zone villages with no national-grid power' in 2025-07 (villages/vn_deadzone_counts_timeline.csv)",
     )
+    include_with_power: bool = param(
+        True, unit="-",
+        description="National coverage-hole layer: add the villages that have grid power but no or patchy signal "
+                    "(signal track only) to the villages without power. false = only the villages without power.",
+        source=_TIMELINE + "; eliminating coverage holes is a 2026 task (seed 001:664)",
+    )
+    n_with_power: int | None = param(
+        None, unit="villages", ge=0, le=20_000,
+        description="Villages with grid power and no or patchy signal at the start, outside the provinces of "
+                    "`province_surveys`. Empty = derived from the reported national timeline at the start date "
+                    "(geodata/observations.csv, metric villages_coverage_holes_with_power, kind observed: linear "
+                    "between reports, the last report held after it): 238 at 2025-10-31. Each province survey "
+                    "then replaces the share of this count the placement weights give its province.",
+        source=_TIMELINE + "; no national report after 2025-07 says the 238 were covered (the 2025-09 deadline was a "
+               "target), and Tuyên Quang alone still counted 255 such villages in 2026-01",
+    )
+    province_surveys: list[ProvinceSurvey] = Field(
+        default_factory=_default_surveys,
+        description="Provinces with their own count of villages with power and no or patchy signal: the province "
+                    "gets exactly that many with-power villages (a count dated after the start is a floor for the "
+                    "start: holes close, they do not open).",
+        json_schema_extra={"x-unit": "villages per province", "x-source": _TQ},
+    )
+    with_power_min_spacing_km: float = param(
+        2.0, unit="km", ge=0, le=50,
+        description="Minimum distance between a generated village with grid power and any village placed before it.",
+        source="dxsim assumption: Tuyên Quang's 273 holes among 3,802 villages on ~13,800 km2 (~3.6 km2 per village)",
+    )
+    patchy_share_pct: float = param(
+        66.7, unit="% of villages", ge=0, le=100,
+        description="Share of generated villages whose signal is patchy (lõm sóng) rather than absent (trắng "
+                    "sóng), drawn per village (seeded); named villages keep their reported status.",
+        source=_TQ + ": 182 / 273 = 66.7% patchy, the only split reported",
+    )
     file: str | None = param(
         None, unit="path (relative to the scenario file)",
         description="A planner's village CSV or GeoJSON (Point features) replacing the named + synthetic layer: "
-                    "columns name, lon, lat, gso34, population (optional village_id, households, commune).",
+                    "columns name, lon, lat, gso34, population (optional village_id, households, commune, has_grid_power "
+                    "true/false (default false), signal none/patchy (default none)).",
         source="planner data; default is the named + seeded synthetic layer (dxsim/geo/villages.py)",
     )
     synthetic_seed: int = param(
@@ -162,3 +228,11 @@ class VillageLayer(StrictModel):
                     "(province borders are approximate).",
         source="dxsim convention (ODV province polygons on a 1 km grid)",
     )
+
+    @model_validator(mode="after")
+    def _one_survey_per_province(self) -> VillageLayer:
+        codes = [s.gso34 for s in self.province_surveys]
+        dup = sorted({c for c in codes if codes.count(c) > 1})
+        if dup:
+            raise ValueError(f"province_surveys: province {dup[0]} is listed twice; give one survey per province")
+        return self

@@ -30,6 +30,14 @@ class VillageCrews(StrictModel):
         description="Operator remote-site teams (site, backhaul, off-grid power) assigned to villages in the region.",
         source=_ASSUME.format(q=3) + "; MoST ordered operators to build BTS for these villages by 2025-11-30 (same file)",
     )
+    with_power_teams: int = param(
+        12, unit="site teams", ge=0, le=1_000,
+        description="Operator site teams building the sites of villages that already have grid power (signal track "
+                    "only; the operators' ordinary rollout teams, not the remote-site teams above).",
+        source="derived from the reported pace: 637 (2024-10) -> 238 (2025-07) villages with power covered = ~44 "
+               "villages a month nationally, i.e. ~37 teams at ~25 team-days per site (site + backhaul); split "
+               "north 25 / central 10 / south 2 by where the holes are (dxsim assumption on the split)",
+    )
 
 
 def _default_village_crews() -> dict[str, VillageCrews]:
@@ -37,9 +45,9 @@ def _default_village_crews() -> dict[str, VillageCrews]:
         # EVN committed to power all 117 villages by 2025-11-30: it mobilised many line crews;
         # with ~20 crew-days per km in the mountains and dry-season-only works, 25/15 crews
         # finish the northern/central lines in ~2-3 dry seasons (assumption, see README).
-        "north": VillageCrews(utility_teams=25, operator_teams=6),
-        "central": VillageCrews(utility_teams=15, operator_teams=4),
-        "south": VillageCrews(utility_teams=2, operator_teams=1),
+        "north": VillageCrews(utility_teams=25, operator_teams=6, with_power_teams=25),
+        "central": VillageCrews(utility_teams=15, operator_teams=4, with_power_teams=10),
+        "south": VillageCrews(utility_teams=2, operator_teams=1, with_power_teams=2),
     }
 
 

@@ -51,3 +51,12 @@ class Clock:
         d = self.date(day)
         nxt = month_end(d) + dt.timedelta(days=1)
         return self.day(nxt)
+
+
+def year_share_left(start: dt.date, year: int) -> float:
+    """Share of `year` from `start` on (1 for later years, 0 for earlier ones): the start year's pro rata."""
+    if year != start.year:
+        return 1.0 if year > start.year else 0.0
+    first = dt.date(year, 1, 1)
+    days = (dt.date(year + 1, 1, 1) - first).days
+    return (days - (start - first).days) / days

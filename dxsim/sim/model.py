@@ -22,12 +22,14 @@ from dxsim.radio.coverage import CoverageGrid, Footprints
 from dxsim.radio.radii import radii_m
 from dxsim.results.metrics import MetricsRecorder
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
-from dxsim.sim.calendar import Clock, month_ends
+from dxsim.sim.calendar import Clock, month_ends, year_share_left
 from dxsim.sim.finance import Ledger
-from dxsim.sim.rollout import PlanArrays, Rollout
+from dxsim.sim.rollout import HELD_CAUSES, PlanArrays, Rollout
 from dxsim.sim.compute.setup import ComputeRun, ComputeWorld, prepare_compute, start_compute
 from dxsim.sim.villages.process import OWNER as VILLAGES, VillageProgramme
 from dxsim.sim.villages.setup import VillageWorld, prepare_villages
+from dxsim.sim.villages.metrics import village_month_metrics
+from dxsim.sim.uncertainty import draw_scenario, village_inputs
 
 Progress = Callable[[str], None]
 
@@ -56,6 +58,7 @@ class World:
     villages: VillageWorld | None = None
     compute: ComputeWorld | None = None
     village_footprints: Footprints | None = None  # 4G footprints of the villages' new sites
+    cov5g_start_by_operator: list[CoverageGrid] | None = None  # each operator's own 5G network at the start
 
 
 def cell_arrays(country: Country) -> CellArrays:
@@ -92,6 +95,7 @@ def load_site_layer(scenario: Scenario, country: Country, cells: CellArrays,
         n_5g_start=scenario.start_state.stations_5g, radius_4g_m=radius_4g_m, radius_5g_m=radius_5g_m,
         capex_upgrade_vnd_bn=scenario.costs.capex_vnd_bn(False), capex_new_vnd_bn=scenario.costs.capex_vnd_bn(True),
         seed=scenario.sites.synthetic_seed, people_per_site=scenario.sites.people_per_5g_site_dense,
+        shares={name: op.start_share_5g_pct / 100.0 for name, op in scenario.operators.items()},
         province_balanced=scenario.sites.demand_phase_order == "province_balanced",
         cache_dir=cache,
         cells_hash=str(country.manifest.get("inputs_sha256", country.manifest.get("input_hashes", ""))),
@@ -114,8 +118,11 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     villages, layer = prepare_villages(scenario, country, cells, layer, r4, scenario_dir)
     plan = layer.plan_5g
     radius = plan["radius_m"].to_numpy().astype(np.float64)
+    op_index = {name: k for k, name in enumerate(OPERATORS)}
     pa = PlanArrays(is_new=(plan["kind"] == "new").to_numpy(), region_idx=plan["region_idx"].to_numpy().astype(np.int64),
-                    province_idx=plan["province_idx"].to_numpy().astype(np.int64))
+                    province_idx=plan["province_idx"].to_numpy().astype(np.int64),
+                    operator=np.array([op_index[o] for o in plan["operator"].to_list()], dtype=np.int8),
+                    people_served=plan["people_served"].to_numpy().astype(np.float64))
     row, col = plan["row"].to_numpy(), plan["col"].to_numpy()
     x, y = plan["x_m"].to_numpy(), plan["y_m"].to_numpy()
     sub = scenario.radio.coverage_subsamples_per_axis
@@ -124,6 +131,11 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     n0 = min(layer.n_5g_start, pa.n)
     fp = cov5.footprints(row, col, x, y, radius)
     cov5.add_footprints(fp, np.arange(n0))
+    cov5_op = []
+    for k in range(len(OPERATORS)):
+        g = cells.coverage_grid(sub)
+        g.add_footprints(fp, np.flatnonzero(pa.operator[:n0] == k))
+        cov5_op.append(g)
     s4 = layer.sites_4g
     r4_site = s4["radius_m"].to_numpy().astype(np.float64)
     cov4 = cells.coverage_grid(sub)
@@ -134,7 +146,7 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     say("data centres and GPUs")
     compute = prepare_compute(scenario, country)
     return World(scenario, country, cells, layer, pa, row, col, x, y, radius, cov5, cov4, fp, r4, r5,
-                 list(country.province_codes), prov_pop, villages, compute, vfp)
+                 list(country.province_codes), prov_pop, villages, compute, vfp, cov5_op)
 
 
 @dataclass
@@ -153,7 +165,7 @@ class ReplicationResult:
 
 def run_replication(world: World, replication: int, seed: int | None = None) -> ReplicationResult:
     """One replication of the whole horizon; deterministic for (seed, replication)."""
-    sc = world.scenario
+    sc = draw_scenario(world.scenario, world.scenario.seed if seed is None else seed, replication)  # this replication's values
     seed = sc.seed if seed is None else seed
     clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
     env = simpy.Environment()
@@ -162,14 +174,17 @@ def run_replication(world: World, replication: int, seed: int | None = None) -> 
         if owner == VILLAGES:
             return sc.villages.programme.budget_for(year)
         op = sc.operators.get(owner)
-        return op.value_for_year(op.capex_budget_vnd_bn, year) if op else 0.0
+        if op is None:
+            return 0.0
+        # in the start year only the part of the year after the start is left to commit (pro rata)
+        return op.value_for_year(op.capex_budget_vnd_bn, year) * year_share_left(sc.horizon.start_date, year)
 
     ledger = Ledger(budget_for)
     rollout = Rollout(env, sc, world.plan, world.layer.n_5g_start, clock, seed, replication, ledger)
     rollout.start()
     vp = None
     if world.villages is not None:
-        vp = VillageProgramme(env, sc, world.villages.inputs, clock, seed, replication, ledger)
+        vp = VillageProgramme(env, sc, village_inputs(world.villages, world.scenario, sc), clock, seed, replication, ledger)
         vp.start()
     cr = start_compute(env, sc, world.compute, clock, seed, replication) if world.compute is not None else None
     rec = MetricsRecorder(replication, world.province_codes)
@@ -208,10 +223,12 @@ class Monitor:
         self.clock = clock
         self.rec = rec
         self.cov5 = world.cov5g_start.copy()
+        self.cov5_op = [g.copy() for g in world.cov5g_start_by_operator] if world.cov5g_start_by_operator else None
         self.applied = np.zeros(world.plan.n, dtype=bool)
         self.applied[: rollout.n_start] = True
         n0 = rollout.n_start
-        self._lo = n0
+        self._prev_day = 0.0
+        self._surge_seen = 0
         self._stations_prov = np.bincount(world.plan.province_idx[:n0], minlength=len(world.province_codes))
         self._n_new_sites = int(world.plan.is_new[:n0].sum())
         self._by_operator = np.bincount(rollout.state.operator[:n0].astype(np.int64) + 1, minlength=len(OPERATORS) + 1)
@@ -233,16 +250,14 @@ class Monitor:
     def record(self, date: dt.date, day: float) -> None:
         w, st = self.w, self.r.state
         on = st.on_air_day
-        hi = st.next_rank
-        # only the window of ranks not yet on air is scanned; running counters carry the rest
-        lo = self._lo
-        not_on = np.flatnonzero(~self.applied[lo:hi])
-        lo = lo + int(not_on[0]) if not_on.size else hi
-        self._lo = lo
-        new = lo + np.flatnonzero((~self.applied[lo:hi]) & (on[lo:hi] <= day))
+        # sites ordered and not yet switched on in the grid; running counters carry the rest
+        new = np.flatnonzero(st.ordered & ~self.applied & (on <= day))
         n_prov = len(w.province_codes)
         if new.size:
             self.cov5.add_footprints(w.plan_footprints, new)
+            if self.cov5_op is not None:
+                for k, g in enumerate(self.cov5_op):
+                    g.add_footprints(w.plan_footprints, new[st.operator[new] == k])
             self.applied[new] = True
             self._stations_prov += np.bincount(w.plan.province_idx[new], minlength=n_prov)
             self._n_new_sites += int(w.plan.is_new[new].sum())
@@ -291,6 +306,11 @@ class Monitor:
         self.last_work, self.last_cap = st.crew_work_done.copy(), st.crew_capacity.copy()
         for k, region in enumerate(REGIONS):
             values[f"crew_utilization_pct_{region}"] = 100.0 * float(work[k] / cap[k]) if cap[k] > 0 else 0.0
+        if self.cov5_op is not None:
+            for k, name in enumerate(OPERATORS):
+                values[f"pop_covered_5g_pct_{name}"] = 100.0 * self.cov5_op[k].covered_pop_total() / total_pop
+        values.update(self.held_metrics(day, cap - work))
+        values.update(self.surge_metrics())
         self.rec.national(date, values)
         self.rec.by_province(date, "stations_5g", stations_prov)
         self.rec.by_province(date, "stations_5g_added", added_prov)
@@ -301,36 +321,41 @@ class Monitor:
         self.rec.by_province(date, "pop_covered_4g_pct", 100.0 * pop4_prov / np.maximum(w.province_pop, 1.0))
         self.rec.by_province(date, "capex_vnd_bn", capex_prov)
 
+    def held_metrics(self, day: float, idle_team_days: np.ndarray) -> dict[str, float]:
+        """Shares (%) of the month's held-back site-days by cause, per region (they add up to 100)."""
+        held = self.r.held_site_days(self._prev_day, day, idle_team_days)
+        self._prev_day = day
+        out = {}
+        for r, region in enumerate(REGIONS):
+            total = float(held[:, r].sum())
+            for c, cause in enumerate(HELD_CAUSES):
+                out[f"rollout_held_pct_{cause}_{region}"] = 100.0 * float(held[c, r]) / total if total > 0 else 0.0
+        return out
+
+    def surge_metrics(self) -> dict[str, float]:
+        """Stations ordered in a surge this month, per operator, and the surge premium so far."""
+        st = self.r.state
+        out = {f"surge_stations_{name}": 0.0 for name in OPERATORS}
+        for e in self.r.surge_events[self._surge_seen:]:
+            if e["decision"] == "surge":
+                out[f"surge_stations_{e['operator']}"] += float(e["need"])
+        self._surge_seen = len(self.r.surge_events)
+        out["surge_premium_cum_vnd_bn"] = float(self.r.surge_premium_vnd_bn)
+        out["sites_in_flight"] = float((st.ordered & np.isnan(st.on_air_day)).sum())
+        return out
+
     def record_villages(self, date: dt.date, day: float) -> None:
-        """Village metrics by province; connected villages' sites add 4G coverage."""
+        """Village metrics (dxsim.sim.villages.metrics), nationally and by province; sites on air add 4G coverage."""
         vw, vp = self.w.villages, self.vp
-        n_prov = len(self.w.province_codes)
         conn = vp.connected_day <= day
         new = np.flatnonzero(conn & ~self.village_on)
         if new.size:
             self.cov4.add_footprints(self.w.village_footprints, new)
             self.village_on[new] = True
-        pop = vw.inputs.population
-        capex = vw.inputs.capex_vnd_bn
-        is_new = np.zeros(conn.size, dtype=bool)
-        is_new[new] = True
-
-        def by_province(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-            w = None if weights is None else weights[mask]
-            return np.bincount(vw.province_idx[mask], weights=w, minlength=n_prov).astype(float)
-
-        self.rec.by_province(date, "villages_connected", by_province(conn))
-        self.rec.by_province(date, "villages_unconnected", by_province(~conn))
-        self.rec.by_province(date, "village_pop_connected", by_province(conn, pop))
-        self.rec.by_province(date, "village_capex_vnd_bn", by_province(is_new, capex))
-        self.rec.national(date, {
-            "villages_connected": float(conn.sum()),
-            "villages_unconnected": float((~conn).sum()),
-            "village_pop_connected": float(pop[conn].sum()),
-            "village_capex_vnd_bn": float(capex[new].sum()),
-            "villages_with_power": float((vp.power_day <= day).sum()),
-            "villages_started": float((vp.started_day <= day).sum()),
-        })
+        national, provinces, _ = village_month_metrics(vp, len(self.w.province_codes), day)
+        for name, values in provinces.items():
+            self.rec.by_province(date, name, values)
+        self.rec.national(date, national)
 
     def record_compute(self, date: dt.date, day: float) -> None:
         """Data-centre capacity, GPUs and AI demand at the month end."""
@@ -345,6 +370,7 @@ class Monitor:
         span = day - self._last_day if self._last_day is not None else 0.0
         avg_installed = 0.5 * (installed_now + (self._installed_last if self._installed_last is not None else installed_now))
         util = 100.0 * (busy - self._busy_last) / (avg_installed * span) if span > 0 and avg_installed > 0 else 0.0
+        self.rec.national(date, cr.dcs.held_pct(self._last_day if self._last_day is not None else 0.0, day))
         self._busy_last, self._installed_last, self._last_day = busy, installed_now, day
         waits = cr.demand.started_wait_days
         fresh = [w for (_, w) in waits[self._wait_ptr:]]

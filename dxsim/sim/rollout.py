@@ -1,19 +1,27 @@
 """5G rollout as a discrete-event model (SimPy).
 
-Sites are taken from the ranked national plan (dxsim.geo.sites) in rank order. Each site
-passes through: order (operator, monthly, within its yearly target and budget) -> permit /
-site acquisition (log-normal delay, longer for new sites) and equipment delivery (lead time,
-then a national weekly delivery capacity) in parallel -> installation by the region's crew
-pool (weekly dispatcher; rainy months slow crews down) -> on air.
+Each operator (Viettel, VNPT, MobiFone) builds its own network from its own ranked plan
+(dxsim.geo.sites). At each month start it decides what to order (dxsim.sim.operators): it
+paces itself on its announced plan, skips sites whose business case is negative, stays within
+its capex budget phased evenly over the months left in the year and, at its last chance before a support deadline it can still reach, surges.
+An ordered site passes through: permit / site acquisition (log-normal delay, longer for new
+sites) and equipment delivery (lead time, then a national weekly delivery capacity; surge kits
+come from stock) in parallel -> installation by the region's crew pool (weekly dispatcher;
+rainy months slow crews down; a surge adds contract crews) -> on air.
 
 At 100k sites we avoid one SimPy process per site: sites live in numpy arrays indexed by
-plan rank and three kinds of processes move whole batches through the stages: the
+plan position and three kinds of processes move whole batches through the stages: the
 operators' monthly planner, a weekly supplier and one weekly dispatcher per region.
 
 Crew pools are modelled as a fluid server: a region's teams deliver `teams x productivity`
 team-days of work per day, sites are served in order of readiness (first ready, first served), and a
 site's own duration is its latency (one team on site). The completion time recurrence
 t_i = max(t_{i-1}, ready_i) + work_i / rate is evaluated in closed form with a running max.
+
+Warm start: at the start the pipeline is not empty. Sites were ordered before the start at the
+observed build rate (start_state.pipeline_build_rate_5g_per_month); the j-th site back in time
+was ordered (j + u_j) / rate days before the start and is still in flight if its own
+order-to-air time exceeds that (the others are on air already, i.e. among the start sites).
 """
 
 from __future__ import annotations
@@ -25,20 +33,34 @@ import numpy as np
 import simpy
 
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
-from dxsim.sim.calendar import Clock
+from dxsim.sim.calendar import Clock, year_share_left
 from dxsim.sim.finance import Ledger
+from dxsim.sim.operators import (
+    Orders, SurgeCase, choose_orders, monthly_pace, site_npv_vnd_bn, surge_decision,
+)
 from dxsim.sim.rng import stream
+from dxsim.sim.support import eligible_kind, per_station_vnd_bn, programmes, start_sites_counted, window_days
 
 WEEK_DAYS = 7.0
+AVG_MONTH_DAYS = 365.25 / 12.0
+# Causes of held-back rollout, in the order of the metrics (`rollout_held_pct_<cause>_<region>`).
+HELD_CAUSES = ("targets", "business_case", "budget", "permits", "equipment", "crews", "plan")
 
 
 @dataclass
 class PlanArrays:
-    """The ranked 5G plan as arrays (rank order)."""
+    """The ranked 5G plan as arrays (national order; each operator builds its own sites in `op_rank` order).
+
+    `operator` (index into OPERATORS) and `people_served` (for the business case) come from the
+    site layer; a hand-made plan may leave them out: sites are then dealt to the scenario's
+    operators by their start shares, and every site pays for itself.
+    """
 
     is_new: np.ndarray  # bool
     region_idx: np.ndarray  # int, index into REGIONS
     province_idx: np.ndarray  # int
+    operator: np.ndarray | None = None  # int, index into OPERATORS
+    people_served: np.ndarray | None = None  # people newly served (business case)
 
     @property
     def n(self) -> int:
@@ -54,13 +76,29 @@ class RolloutState:
     permit_done_day: np.ndarray
     equipment_due_day: np.ndarray
     delivered_day: np.ndarray
+    crew_start_day: np.ndarray
     on_air_day: np.ndarray
     capex_vnd_bn: np.ndarray
-    next_rank: int
+    ordered: np.ndarray  # bool
+    surge: np.ndarray  # bool: ordered in a surge (kit from stock, contract crews, premium)
     ordered_by_op_year: dict = field(default_factory=dict)
     crew_work_done: np.ndarray = None  # team-days done per region (cumulative)
     crew_capacity: np.ndarray = None  # team-days available per region (cumulative)
     busy_until: np.ndarray = None  # per region
+
+
+def _deal_to_operators(n: int, shares: np.ndarray) -> np.ndarray:
+    """Operator of each site of a hand-made plan: dealt in turn by share (k-th site of o at (k + 0.5) / share)."""
+    keys, labels = [], []
+    for o, sh in enumerate(shares):
+        if sh <= 0:
+            continue
+        k = np.arange(int(math.ceil(n * sh / shares.sum())) + 1, dtype=np.float64)
+        keys.append((k + 0.5) / sh)
+        labels.append(np.full(k.size, o, dtype=np.int8))
+    if not keys:
+        return np.zeros(n, dtype=np.int8)
+    return np.concatenate(labels)[np.argsort(np.concatenate(keys), kind="stable")[:n]]
 
 
 class Rollout:
@@ -75,7 +113,7 @@ class Rollout:
         self.ledger = ledger
         n = plan.n
         w = scenario.works
-        # Per-site draws made up front, indexed by plan rank: common random numbers across options.
+        # Per-site draws made up front, indexed by plan position: common random numbers across options.
         z_permit = stream(seed, replication, "rollout.permit").standard_normal(n)
         z_lead = stream(seed, replication, "rollout.lead_time").standard_normal(n)
         z_work = stream(seed, replication, "rollout.team_days").standard_normal(n)
@@ -94,91 +132,304 @@ class Rollout:
         costs = scenario.costs
         capex = np.where(plan.is_new, costs.capex_vnd_bn(True), costs.capex_vnd_bn(False))
         self.equipment_vnd_bn = np.where(plan.is_new, costs.equipment_vnd_bn(True), costs.equipment_vnd_bn(False))
+        shares = np.array([scenario.operators[o].start_share_5g_pct if o in scenario.operators else 0.0
+                           for o in OPERATORS])
+        op = plan.operator.astype(np.int8) if plan.operator is not None else _deal_to_operators(n, shares)
+        self.people_served = (plan.people_served if plan.people_served is not None
+                              else np.full(n, np.inf))
         nan = np.full(n, np.nan)
-        op = np.full(n, -1, dtype=np.int8)
         n_start = min(n_start, n)
-        if n_start:
-            shares = np.array([scenario.operators[o].start_share_5g_pct if o in scenario.operators else 0.0
-                               for o in OPERATORS])
-            rng = stream(seed, replication, "rollout.start_operator")
-            op[:n_start] = rng.choice(len(OPERATORS), size=n_start, p=shares / shares.sum())
         on_air = nan.copy()
         on_air[:n_start] = -1.0
+        ordered = np.zeros(n, dtype=bool)
+        ordered[:n_start] = True
         self.state = RolloutState(
             operator=op, order_day=nan.copy(), permit_done_day=nan.copy(), equipment_due_day=nan.copy(),
-            delivered_day=nan.copy(), on_air_day=on_air, capex_vnd_bn=capex, next_rank=n_start,
+            delivered_day=nan.copy(), crew_start_day=nan.copy(), on_air_day=on_air, capex_vnd_bn=capex,
+            ordered=ordered, surge=np.zeros(n, dtype=bool),
             crew_work_done=np.zeros(len(REGIONS)), crew_capacity=np.zeros(len(REGIONS)),
             busy_until=np.zeros(len(REGIONS)),
         )
         self.n_start = n_start
-        # Sites waiting for their kit, and delivered sites not yet taken by a crew (ranks, ascending):
-        # the weekly works scan only these (a few thousand), not every rank ordered so far.
+        self.n_start_by_op = np.bincount(op[:n_start].astype(np.int64), minlength=len(OPERATORS))
+        # each operator's own sites in its own order (the national order within an operator)
+        self.op_sites = [np.flatnonzero(op == k) for k in range(len(OPERATORS))]
+        self._op_next = [int(np.searchsorted(s, n_start)) for s in self.op_sites]
+        # Sites waiting for their kit, and delivered sites not yet taken by a crew (positions, ascending):
+        # the weekly works scan only these (a few thousand), not every site ordered so far.
         self._kit_wait = np.zeros(0, dtype=np.int64)
         self._crew_wait = np.zeros(0, dtype=np.int64)
         self.committed = 0  # sites a crew has taken (on_air_day set), excluding the start sites
         self._supply_carry = 0.0
+        self.stock_kits = int(scenario.supply.deliveries_per_month * scenario.surge.stock_months_of_supply)
+        self._contract: list[tuple[float, float, int, float]] = []  # (from, to, region, teams)
         self.subsidy_paid_vnd_bn = 0.0
         self.subsidy_events: list[tuple[float, str, float]] = []
+        self.surge_events: list[dict] = []
+        self.surge_premium_vnd_bn = 0.0
+        # order-side attribution of the current month, sites per (cause, region), and the spare profitable
+        # sites beyond the pace per region (held by targets when crews stand idle)
+        self.held_orders = np.zeros((len(HELD_CAUSES), len(REGIONS)))
+        self.spare_by_region = np.zeros(len(REGIONS))
         self._rainy = {r: set(scenario.seasons[r].rainy_months) if r in scenario.seasons else set() for r in REGIONS}
         self._rainy_factor = {
             r: (scenario.seasons[r].rainy_productivity_pct / 100.0 if r in scenario.seasons else 1.0) for r in REGIONS
         }
         self._teams = np.array([scenario.crews[r].teams if r in scenario.crews else 0 for r in REGIONS], float)
+        self.programmes = programmes(scenario)
+        # each site's business case without support, for its own operator (support is added per month)
+        sub_share = np.array([scenario.operators[o].subscriber_share_pct if o in scenario.operators else 0.0
+                              for o in OPERATORS])
+        self.base_npv_vnd_bn = np.empty(n)
+        for k in range(len(OPERATORS)):
+            mine = op == k
+            self.base_npv_vnd_bn[mine] = site_npv_vnd_bn(self.people_served[mine], capex[mine], float(sub_share[k]),
+                                                        scenario.business_case)
+        self._support_cache: dict[tuple[int, float], list] = {}
+        self.n_warm = 0  # sites in flight at the start (warm start)
+        self._warm_start(seed, replication)
+
+    # ----------------------------------------------------------------- warm start
+    def _warm_start(self, seed: int, replication: int) -> None:
+        """Fill the pipeline with the sites ordered before the start that are not on air yet."""
+        rate_per_day = self.sc.start_state.pipeline_build_rate_5g_per_month / AVG_MONTH_DAYS
+        st = self.state
+        lo = self.n_start
+        if rate_per_day <= 0 or lo >= self.plan.n:
+            return
+        w = self.sc.works
+        longest = 3.0 * max(w.new_site_permit.p90_days, self.sc.supply.lead_time.p90_days) + 3.0 * w.new_site_team_days.p90_days
+        m = min(self.plan.n - lo, int(math.ceil(rate_per_day * longest)) + 1)
+        cand = np.arange(lo, lo + m)
+        u = stream(seed, replication, "rollout.warm_start").random(m)
+        ago = (np.arange(m) + u) / rate_per_day  # days before the start each was ordered
+        total = np.maximum(self.permit_days[cand], self.lead_days[cand]) + self.team_days[cand]
+        flight = cand[total > ago]
+        ago = ago[total > ago]
+        if flight.size == 0:
+            return
+        st.ordered[flight] = True
+        st.order_day[flight] = -ago
+        st.permit_done_day[flight] = -ago + self.permit_days[flight]
+        st.equipment_due_day[flight] = -ago + self.lead_days[flight]
+        self._kit_wait = np.sort(flight)
+        self.n_warm = int(flight.size)
 
     # ----------------------------------------------------------------- processes
     def start(self) -> None:
         self.env.process(self.planner())
         self.env.process(self.weekly_works())
-        sub = self.sc.subsidy
-        if sub.equipment_share_pct > 0 and sub.fund_vnd_bn > 0:
-            end_day = self.clock.day(sub.window_end)
-            if 0 <= end_day <= self.clock.horizon_days:
-                self.env.process(self.subsidy_payment(end_day))
+        for p in self.programmes:
+            _, end = window_days(p, self.clock.start)
+            if 0 <= end - 1 <= self.clock.horizon_days:
+                self.env.process(self.support_payment(p))
 
     def planner(self):
-        """Operators order sites at each month start, within yearly targets and budgets."""
+        """Operators decide their orders at each month start."""
         month_i = 0
         while True:
             day = self.env.now
             d = self.clock.date(day)
             months_left = 12 - d.month + 1
+            nxt = self.clock.next_month_start(day)
             ops = [o for o in OPERATORS if o in self.sc.operators]
             if ops:
                 k = month_i % len(ops)
                 ops = ops[k:] + ops[:k]  # rotate who orders first each month
+            self.held_orders[:] = 0.0
+            self.spare_by_region[:] = 0.0
             for name in ops:
+                self._surge(name, day, nxt)
                 self._order(name, d.year, months_left, day)
             month_i += 1
-            nxt = self.clock.next_month_start(day)
             if nxt > self.clock.horizon_days:
                 return
             yield self.env.timeout(nxt - day)
 
+    def _remaining(self, k: int) -> np.ndarray:
+        """The operator's sites not yet ordered, in its own order."""
+        sites = self.op_sites[k]
+        i = self._op_next[k]
+        ordered = self.state.ordered
+        while i < sites.size and ordered[sites[i]]:
+            i += 1
+        self._op_next[k] = i
+        rest = sites[i:]
+        return rest[~ordered[rest]]
+
+    def _open_programmes(self, k: int, day: float) -> list:
+        """Programmes operator k can still join today whose threshold it expects to meet (once per month)."""
+        key = (k, day)
+        if key not in self._support_cache:
+            out = []
+            for p in self.programmes:
+                _, end = window_days(p, self.clock.start)
+                if day >= end:
+                    continue
+                if p.min_stations_per_operator > 0 and self._counted(k, p, end) < p.min_stations_per_operator:
+                    continue  # a threshold not (yet) met is weighed by the surge decision, not site by site
+                out.append(p)
+            self._support_cache = {key: out}
+        return self._support_cache[key]
+
+    def _support_now(self, k: int, sites: np.ndarray, day: float) -> np.ndarray:
+        """Support a site ordered today can expect: programmes it can join in time, thresholds expected to be met."""
+        progs = self._open_programmes(k, day)
+        if not progs:
+            return np.zeros(sites.size)
+        w = self.sc.works
+        eta = day + np.where(self.plan.is_new[sites],
+                             max(w.new_site_permit.p50_days, self.sc.supply.lead_time.p50_days) + w.new_site_team_days.p50_days,
+                             max(w.upgrade_permit.p50_days, self.sc.supply.lead_time.p50_days) + w.upgrade_team_days.p50_days)
+        total = np.zeros(sites.size)
+        for p in progs:
+            first, end = window_days(p, self.clock.start)
+            amount = per_station_vnd_bn(p, self.plan.is_new[sites], self.equipment_vnd_bn[sites],
+                                        self._finite_people(sites))
+            total += np.where((eta >= first) & (eta < end), amount, 0.0)
+        return total
+
+    def _finite_people(self, sites: np.ndarray) -> np.ndarray:
+        p = self.people_served[sites]
+        return np.where(np.isfinite(p), p, 0.0)
+
+    def _npv(self, name: str, k: int, sites: np.ndarray, day: float) -> np.ndarray:
+        """Each site's business case for its operator today (support it can expect included)."""
+        return self.base_npv_vnd_bn[sites] + self._support_now(k, sites, day)
+
     def _order(self, name: str, year: int, months_left: int, day: float) -> int:
         st = self.state
         op = self.sc.operators[name]
-        target = op.value_for_year(op.annual_new_5g_sites, year)
+        k = OPERATORS.index(name)
+        target = op.value_for_year(op.annual_new_5g_sites, year) * year_share_left(self.clock.start, year)
         done = st.ordered_by_op_year.get((name, year), 0)
-        quota = max(0, math.ceil((target - done) / months_left))
-        lo = st.next_rank
-        hi = min(self.plan.n, lo + quota)
-        if hi <= lo:
+        pace = monthly_pace(target, done, months_left)
+        rem = self._remaining(k)
+        loss = self.sc.business_case.accepted_loss_vnd_bn_per_site
+        window = rem[: max(4 * pace, 2048)]
+        npv = self._npv(name, k, window, day)
+        if int((npv >= -loss).sum()) < pace and window.size < rem.size:
+            window, npv = rem, self._npv(name, k, rem, day)
+        # capex is phased evenly over the months left in the year (an operator does not spend its year's budget
+        # in the first months and then stop)
+        month_budget = self.ledger.available(name, year) / max(months_left, 1)
+        orders = choose_orders(window, npv, st.capex_vnd_bn[window], pace, month_budget,
+                               spare_cap=max(pace, 256), accepted_loss_vnd_bn=loss)
+        self._attribute_orders(orders, window, pace)
+        picked = orders.picked
+        if picked.size == 0:
             return 0
-        cum = np.cumsum(st.capex_vnd_bn[lo:hi])
-        n = int(np.searchsorted(cum, self.ledger.available(name, year) + 1e-9, side="right"))
-        if n == 0:
-            return 0
-        idx = slice(lo, lo + n)
-        st.operator[idx] = OPERATORS.index(name)
-        st.order_day[idx] = day
-        st.permit_done_day[idx] = day + self.permit_days[idx]
-        st.equipment_due_day[idx] = day + self.lead_days[idx]
-        self.ledger.commit(name, year, float(cum[n - 1]))
-        st.ordered_by_op_year[(name, year)] = done + n
-        st.next_rank = lo + n
-        self._kit_wait = np.concatenate([self._kit_wait, np.arange(lo, lo + n, dtype=np.int64)])
-        return n
+        self._place(picked, day, name, year, lead=self.lead_days[picked])
+        st.ordered_by_op_year[(name, year)] = done + picked.size
+        return int(picked.size)
 
+    def _attribute_orders(self, orders: Orders, window: np.ndarray, pace: int) -> None:
+        """Sites held back on the order side this month, spread over regions like the sites asked for."""
+        regions = self.plan.region_idx
+        asked = window[:pace]
+        mix = (np.bincount(regions[asked], minlength=len(REGIONS)) / asked.size if asked.size
+               else np.full(len(REGIONS), 1.0 / len(REGIONS)))
+        for cause, n in (("business_case", orders.held_business_case), ("budget", orders.held_budget),
+                         ("plan", orders.held_plan)):
+            if n:
+                self.held_orders[HELD_CAUSES.index(cause)] += n * mix
+        if orders.spare.size:
+            self.spare_by_region += np.bincount(regions[orders.spare], minlength=len(REGIONS))
+
+    def _place(self, picked: np.ndarray, day: float, name: str, year: int, lead: np.ndarray) -> None:
+        st = self.state
+        st.ordered[picked] = True
+        st.operator[picked] = OPERATORS.index(name)
+        st.order_day[picked] = day
+        st.permit_done_day[picked] = day + self.permit_days[picked]
+        st.equipment_due_day[picked] = day + lead
+        self.ledger.commit(name, year, float(st.capex_vnd_bn[picked].sum()))
+        self._kit_wait = np.sort(np.concatenate([self._kit_wait, picked]))
+
+    # ----------------------------------------------------------------- surge
+    def _counted(self, k: int, p, end: float) -> float:
+        """Stations of operator k that count for programme p by its deadline: on air in the window, in
+        the start share, or ordered and projected on air before the deadline."""
+        st = self.state
+        first, _ = window_days(p, self.clock.start)
+        mine = self.op_sites[k]
+        mine = mine[st.ordered[mine]]
+        is_new = self.plan.is_new[mine]
+        mine = mine[eligible_kind(p, is_new)]
+        on = st.on_air_day[mine]
+        built = (on >= 0) & (on >= first) & (on < end)
+        pending = np.isnan(on)
+        ready = np.fmax(st.permit_done_day[mine], np.fmax(st.equipment_due_day[mine], st.delivered_day[mine]))
+        projected = pending & (ready + self.team_days[mine] < end)
+        start_n = start_sites_counted(p, int(self.n_start_by_op[k]), self.clock.start,
+                                      self.sc.start_state.start_sites_in_window_pct)
+        return float(built.sum() + projected.sum()) + start_n
+
+    def _surge(self, name: str, day: float, next_day: float) -> None:
+        sc = self.sc
+        if not sc.surge.enabled:
+            return
+        k = OPERATORS.index(name)
+        w, sg = sc.works, sc.surge
+        fast = (max(w.upgrade_permit.p90_days, sg.stock_dispatch_days, sg.contract_mobilisation_days)
+                + w.upgrade_team_days.p90_days / self._worst_rain())
+        for p in self.programmes:
+            if p.min_stations_per_operator <= 0 or p.site_kind == "new":
+                continue
+            first, end = window_days(p, self.clock.start)
+            if day >= end or any(e["operator"] == name and e["programme"] == p.name and e["decision"] == "surge"
+                                 for e in self.surge_events):
+                continue
+            rem = self._remaining(k)
+            ups = rem[~self.plan.is_new[rem]]
+            counted = self._counted(k, p, end)
+            need_guess = max(0, math.ceil(p.min_stations_per_operator - counted))
+            take = ups[:need_guess]
+            amount = per_station_vnd_bn(p, np.zeros(1, bool), self.equipment_vnd_bn[ups[:1]] if ups.size else
+                                        np.array([sc.costs.upgrade_equipment_vnd_bn]),
+                                        np.array([float(np.mean(self._finite_people(take))) if take.size else 0.0]))[0]
+            npv = self._npv(name, k, take, day) if take.size else np.zeros(0)
+            days_left = max(0.0, end - day - w.upgrade_permit.p50_days)
+            teams = self._teams * (1.0 + sg.contract_teams_pct / 100.0) * self._worst_rain()
+            waiting = self._kit_wait.size + self._crew_wait.size
+            crew_sites = float(teams.sum() * days_left / max(w.upgrade_team_days.mean_days, 1e-9)) - waiting
+            case = SurgeCase(
+                day=day, deadline_day=end, next_decision_day=next_day, fast_path_days=fast,
+                margin_days=sg.safety_margin_days, threshold=p.min_stations_per_operator, counted=counted,
+                candidates=int(ups.size), stock_kits=self.stock_kits, crew_sites=crew_sites,
+                budget_vnd_bn=self.ledger.available(name, self.clock.year_of(day)),
+                cost_per_site_vnd_bn=sc.costs.capex_vnd_bn(False) + sg.premium_vnd_bn_per_site,
+                support_per_station_vnd_bn=float(amount), premium_vnd_bn=sg.premium_vnd_bn_per_site,
+                loss_vnd_bn=float(np.clip(-npv - sc.business_case.accepted_loss_vnd_bn_per_site, 0, None).sum()),
+            )
+            decision, n = surge_decision(case)
+            if decision in ("wait", "too_late") and any(e["operator"] == name and e["programme"] == p.name
+                                                       and e["decision"] == decision for e in self.surge_events):
+                continue
+            self.surge_events.append({"day": day, "operator": name, "programme": p.name, "decision": decision,
+                                      "need": max(0, math.ceil(p.min_stations_per_operator - counted)),
+                                      "counted": counted, "support_per_station_vnd_bn": float(amount)})
+            if decision == "surge":
+                self._surge_order(name, ups[:n], day, end)
+
+    def _worst_rain(self) -> float:
+        return min(self._rainy_factor.values()) if self._rainy_factor else 1.0
+
+    def _surge_order(self, name: str, sites: np.ndarray, day: float, end: float) -> None:
+        """Order the surge: upgrades with kits from stock, contract crews, a premium per site."""
+        sg = self.sc.surge
+        st = self.state
+        st.capex_vnd_bn[sites] += sg.premium_vnd_bn_per_site
+        self.surge_premium_vnd_bn += sg.premium_vnd_bn_per_site * sites.size
+        st.surge[sites] = True
+        self.stock_kits -= int(sites.size)
+        self._place(sites, day, name, self.clock.year_of(day), lead=np.full(sites.size, sg.stock_dispatch_days))
+        by_region = np.bincount(self.plan.region_idx[sites], minlength=len(REGIONS))
+        for r in np.flatnonzero(by_region):
+            self._contract.append((day + sg.contract_mobilisation_days, end, int(r),
+                                   float(self._teams[r] * sg.contract_teams_pct / 100.0)))
+
+    # ----------------------------------------------------------------- works
     def weekly_works(self):
         """Each week: vendors deliver kits, then each region's crews install ready sites."""
         while True:
@@ -190,35 +441,54 @@ class Rollout:
             yield self.env.timeout(WEEK_DAYS)
 
     def _deliver(self, day: float, week_end: float) -> None:
-        """Vendors deliver the kits due this week, first due first served, up to the weekly capacity."""
+        """Vendors deliver the kits due this week, first due first served, up to the weekly capacity.
+
+        Kits from stock (surge) and kits due before the start (warm start: delivered before day 0)
+        do not use this week's factory capacity.
+        """
         st = self.state
         kw = self._kit_wait
         due = st.equipment_due_day[kw]
-        pos = np.flatnonzero(due <= week_end)
+        free = st.surge[kw] | (due < 0)
+        pos_free = np.flatnonzero(free & (due <= week_end))
+        pos = np.flatnonzero(~free & (due <= week_end))
         if pos.size == 0:
             self._supply_carry = 0.0
+        else:
+            cap = self.sc.supply.deliveries_per_month * 12.0 / 52.0 + self._supply_carry
+            k = int(min(pos.size, math.floor(cap)))
+            self._supply_carry = cap - k if pos.size > k else 0.0
+            pos = pos[np.argsort(due[pos], kind="stable")[:k]]  # ties in plan order
+        pos = np.concatenate([pos_free, pos])
+        if pos.size == 0:
             return
-        cap = self.sc.supply.deliveries_per_month * 12.0 / 52.0 + self._supply_carry
-        k = int(min(pos.size, math.floor(cap)))
-        self._supply_carry = cap - k if pos.size > k else 0.0
-        pos = pos[np.argsort(due[pos], kind="stable")[:k]]  # ties in rank order
         take = kw[pos]
-        st.delivered_day[take] = np.maximum(st.equipment_due_day[take], day)
+        st.delivered_day[take] = np.where(st.equipment_due_day[take] < 0, st.equipment_due_day[take],
+                                          np.maximum(st.equipment_due_day[take], day))
         self._kit_wait = np.delete(kw, pos)
         take.sort()
         self._crew_wait = np.insert(self._crew_wait, np.searchsorted(self._crew_wait, take), take)
 
+    def contract_teams(self, day: float) -> np.ndarray:
+        """Contract teams at work in each region on `day` (surges)."""
+        extra = np.zeros(len(REGIONS))
+        for t0, t1, r, teams in self._contract:
+            if t0 <= day < t1:
+                extra[r] += teams
+        return extra
+
     def _install(self, day: float, week_end: float) -> None:
         """Crews of every region take the sites that are ready (permit + kit) this week."""
         st = self.state
-        cw = self._crew_wait  # delivered, not yet taken by a crew, in rank order
+        cw = self._crew_wait  # delivered, not yet taken by a crew, in plan order
         ready_day = np.fmax(st.permit_done_day[cw], st.delivered_day[cw])
         pos = np.flatnonzero(ready_day < week_end)
         region_of = self.plan.region_idx[cw[pos]]
         rainy_now = self.clock.month_of(day)
+        teams = self._teams + self.contract_teams(day)
         for r, region in enumerate(REGIONS):
             slow = self._rainy_factor[region] if rainy_now in self._rainy[region] else 1.0
-            rate = self._teams[r] * slow
+            rate = teams[r] * slow
             st.crew_capacity[r] += rate * WEEK_DAYS
             mine = pos[region_of == r]
             if rate <= 0:
@@ -232,7 +502,7 @@ class Rollout:
 
     def _serve(self, r: int, sites: np.ndarray, ready_day: np.ndarray, day: float,
                week_end: float, rate: float, slow: float) -> None:
-        """Fluid crew pool: serve sites (ranks, ascending) in order of readiness; commit those started this week."""
+        """Fluid crew pool: serve sites (ascending) in order of readiness; commit those started this week."""
         st = self.state
         order = np.argsort(ready_day, kind="stable")
         sites = sites[order]
@@ -253,6 +523,9 @@ class Rollout:
         # site's own ready day, not from the crews' busy_until (that would stall the first sites of
         # every backlogged week by a whole site duration at each weekly dispatch)
         st.on_air_day[sites] = np.maximum(t_finish, own_ready + work / slow)
+        # a team is on site for the site's own (rain-slowed) duration before it goes on air: any time
+        # between ready and that start is time the site waited for a crew
+        st.crew_start_day[sites] = st.on_air_day[sites] - work / slow
         st.crew_work_done[r] += float(work.sum())
 
     def waiting_counts(self, day: float) -> tuple[int, int, int]:
@@ -264,31 +537,75 @@ class Rollout:
         n_permit, n_equipment = int(permit.sum()), int(equipment.sum())
         return n_permit, n_equipment, waiting.size - n_permit - n_equipment
 
-    def subsidy_payment(self, end_day: float):
-        """Pay the Resolution 193 support once the acceptance window closes."""
-        yield self.env.timeout(end_day - self.env.now)
-        sub = self.sc.subsidy
+    # ----------------------------------------------------------------- attribution
+    def held_site_days(self, a: float, b: float, idle_team_days: np.ndarray) -> np.ndarray:
+        """Site-days the rollout was held back in [a, b) by each cause (HELD_CAUSES x REGIONS).
+
+        Delays: a site between order and ready waits on whichever of permit and kit comes last
+        (the critical path: permits or equipment); between ready and a crew starting it waits on
+        crews. Orders: sites the operators' pace asked for but the business case refused
+        (business_case), the budget cut (budget) or the plan no longer had (plan), each held for the
+        month; and, when crews stood idle, the profitable sites the pace left unordered (targets),
+        up to what the idle team-days could have built. Business case: sites the pace asked for
+        whose business case was negative (not ordered).
+        """
         st = self.state
-        ws = self.clock.day(sub.window_start)
+        held = np.zeros((len(HELD_CAUSES), len(REGIONS)))
+        live = np.flatnonzero(st.ordered & ~(st.on_air_day < a) & ~(st.order_day >= b))
+        live = live[~np.isnan(st.order_day[live])]
+        if live.size:
+            reg = self.plan.region_idx[live]
+            order = st.order_day[live]
+            permit = st.permit_done_day[live]
+            kit = np.where(np.isnan(st.delivered_day[live]), np.maximum(b, st.equipment_due_day[live]),
+                           st.delivered_day[live])
+            ready = np.maximum(permit, kit)
+            crew = np.where(np.isnan(st.crew_start_day[live]), b, st.crew_start_day[live])
+
+            def overlap(t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
+                return np.clip(np.minimum(t1, b) - np.maximum(t0, a), 0.0, None)
+
+            wait_front = overlap(order, ready)
+            by_permit = permit >= kit
+            held[HELD_CAUSES.index("permits")] = np.bincount(reg, weights=np.where(by_permit, wait_front, 0.0),
+                                                             minlength=len(REGIONS))
+            held[HELD_CAUSES.index("equipment")] = np.bincount(reg, weights=np.where(by_permit, 0.0, wait_front),
+                                                               minlength=len(REGIONS))
+            held[HELD_CAUSES.index("crews")] = np.bincount(reg, weights=overlap(ready, crew), minlength=len(REGIONS))
+        month = b - a
+        held += self.held_orders * month
+        mean_work = np.array([self.sc.works.upgrade_team_days.mean_days] * len(REGIONS))
+        idle_sites = np.clip(idle_team_days, 0.0, None) / np.maximum(mean_work, 1e-9)
+        held[HELD_CAUSES.index("targets")] += np.minimum(idle_sites, self.spare_by_region) * month
+        return held
+
+    # ----------------------------------------------------------------- support
+    def support_payment(self, p):
+        """Pay a programme once its window closes (the day after window_end)."""
+        first, end = window_days(p, self.clock.start)
+        yield self.env.timeout(max(0.0, end - self.env.now))
+        st = self.state
         on = st.on_air_day
-        in_window = ~np.isnan(on) & (on <= end_day) & ((on >= ws) | (on < 0))
-        # start-state sites count only in the share built inside the window (assumption field)
         amounts = {}
         for k, name in enumerate(OPERATORS):
-            mine = in_window & (st.operator == k)
-            built_in_sim = mine & (on >= 0)
-            start_mine = int((mine & (on < 0)).sum())
-            n_eligible = int(built_in_sim.sum()) + round(start_mine * self.sc.start_state.start_sites_in_window_pct / 100)
-            if n_eligible < sub.min_stations_per_operator:
+            mine = (st.operator == k) & ~np.isnan(on) & (on >= 0) & (on >= first) & (on < end)
+            mine &= eligible_kind(p, self.plan.is_new)
+            start_n = start_sites_counted(p, int(self.n_start_by_op[k]), self.clock.start,
+                                          self.sc.start_state.start_sites_in_window_pct)
+            n_eligible = int(mine.sum()) + round(start_n)
+            if n_eligible < p.min_stations_per_operator or n_eligible == 0:
                 continue
-            equip = float(self.equipment_vnd_bn[built_in_sim].sum()) + start_mine * self.sc.start_state.start_sites_in_window_pct / 100 * self.sc.costs.upgrade_equipment_vnd_bn
-            amounts[name] = equip * sub.equipment_share_pct / 100.0
+            idx = np.flatnonzero(mine)
+            built = per_station_vnd_bn(p, self.plan.is_new[idx], self.equipment_vnd_bn[idx], self._finite_people(idx))
+            start_each = per_station_vnd_bn(p, np.zeros(1, bool), np.array([self.sc.costs.upgrade_equipment_vnd_bn]),
+                                            np.zeros(1))[0]
+            amounts[name] = float(built.sum()) + start_n * start_each
         total = sum(amounts.values())
-        scale = min(1.0, sub.fund_vnd_bn / total) if total > 0 else 0.0
-        pay_day = end_day + 1
-        year = self.clock.year_of(pay_day) if pay_day <= self.clock.horizon_days else self.clock.year_of(end_day)
+        scale = min(1.0, p.fund_vnd_bn / total) if total > 0 else 0.0
+        day = self.env.now
+        year = self.clock.year_of(day)
         for name, amt in amounts.items():
             paid = amt * scale
             self.ledger.receive(name, year, paid)
             self.subsidy_paid_vnd_bn += paid
-            self.subsidy_events.append((pay_day, name, paid))
+            self.subsidy_events.append((day, name, paid))

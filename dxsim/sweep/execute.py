@@ -9,7 +9,8 @@ number of replications. A worker process
 - then only runs `run_replication` (~0.5 s for the national baseline to 2030) for each task.
 
 The world key is the canonical JSON of the scenario without the sections that only steer the
-simulation (:data:`SIM_ONLY`: operators, crews, seasons, works, supply, subsidy,
+simulation (:data:`SIM_ONLY`: operators (except their start shares, which set how their plans
+interleave), crews, seasons, works, supply, subsidy, supports, business_case, surge,
 villages.programme, compute.gpus, compute.demand, budget, name, description, replications). A
 task whose key is cached reuses the world with its own scenario swapped in
 (`dataclasses.replace(world, scenario=...)`); everything else (radio, sites, start_state, costs,
@@ -59,7 +60,8 @@ from typing import Any
 
 SIM_ONLY: tuple[tuple[str, ...], ...] = (
     ("name",), ("description",), ("replications",), ("operators",), ("crews",), ("seasons",), ("works",),
-    ("supply",), ("subsidy",), ("villages", "programme"), ("compute", "gpus"), ("compute", "demand"), ("budget",),
+    ("supply",), ("subsidy",), ("supports",), ("business_case",), ("surge",), ("villages", "programme"),
+    ("compute", "gpus"), ("compute", "demand"), ("budget",),
 )
 WORLD_CACHE_SIZE = 2
 DASK_CONNECT_TIMEOUT = "10s"
@@ -90,6 +92,9 @@ def effective_scenario(scenario: Any, seed: int | None = None) -> Any:
 def world_key(scenario: Any, scenario_dir: str | os.PathLike[str] | None) -> str:
     """Hash of what `prepare_world` depends on (the scenario minus :data:`SIM_ONLY`, and its folder)."""
     data = scenario.model_dump(mode="json")
+    # the operators' start shares shape the world (how their plans interleave); the rest is simulation only
+    shares = {name: op.get("start_share_5g_pct") for name, op in (data.get("operators") or {}).items()}
+    data["_operator_start_shares"] = shares
     for path in SIM_ONLY:
         node = data
         for part in path[:-1]:
@@ -264,8 +269,12 @@ def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]
 
 def run_scenario_kpis(scenario: Any, scenario_dir: str | os.PathLike[str] | None, seed: int, reps: int | Sequence[int],
                       cache: WorldCache | None = None,
-                      on_replication: Callable[[int], None] | None = None) -> tuple[dict[int, dict[str, float]], dict]:
+                      on_replication: Callable[[int], None] | None = None,
+                      on_metrics: Callable[[int, Any], None] | None = None) -> tuple[dict[int, dict[str, float]], dict]:
     """KPIs of replications `range(reps)` (or the given indices) of one scenario, with the common `seed`.
+
+    `on_metrics(replication, metrics)` sees each replication's metrics table before it is dropped
+    (compare keeps the few rows it needs from it).
 
     Returns ({replication: {kpi: value}}, timing {prepare_s, replications_s, world_cached}).
     """
@@ -280,6 +289,8 @@ def run_scenario_kpis(scenario: Any, scenario_dir: str | os.PathLike[str] | None
     for rep in indices:
         res = run_replication(world, int(rep), seed=int(seed))
         out[int(rep)] = replication_kpis(world, res, int(rep))
+        if on_metrics:
+            on_metrics(int(rep), res.metrics)
         del res
         if on_replication:
             on_replication(int(rep))

@@ -26,6 +26,24 @@ what no longer fits where it is moves to data centres with free IT capacity, in 
 power price, accumulated month by month. Operational sites whose reported opening date falls
 after the start date (e.g. a start before 2025-08-18) open on that date (no capex, no grid wait).
 
+What held capacity back (metrics ``dc_held_pct_<cause>``, :meth:`DataCentreModel.held_pct`): a
+phase is *due* from its planned date onwards, i.e. its target date plus the median commissioning time
+(what the pipeline delivers when nothing slips; a phase with no target date, such as a state phase,
+is due from the moment its project starts). From then until it is in service, each day of the
+phase's IT MW is one MW-day *held back*, booked to the stage its project is in at that moment (the
+critical-path stage, the one the phase is waiting on):
+
+- ``permits``: the project's planning and permits;
+- ``grid``: the project's grid-interconnection lead time, or the phase waiting for its region's
+  grid headroom (own phase or an earlier phase of the same project);
+- ``construction``: an earlier phase still being built, or the phase itself being built or
+  commissioned.
+
+A phase waiting for its planned construction start is on schedule (not due yet); a project that is
+not "go" holds nothing (it is abandoned, not delayed). Per month, each cause's share is its MW-days
+over all MW-days held back in the month (in %; they add up to 100, or are all 0 when nothing was
+held back).
+
 Random numbers: per project and purpose, ``dxsim.sim.rng.stream(seed, replication,
 "dc.<purpose>.<project_id>")``, so adding a project does not move another's draws.
 """
@@ -47,6 +65,12 @@ from dxsim.sim.compute.capacity import DCFleet
 from dxsim.sim.rng import stream
 
 EPS = 1e-9
+HELD_CAUSES = ("grid", "permits", "construction")  # metrics dc_held_pct_<cause>
+# stage of a phase -> the cause it is booked to while the phase is due (None: not held back)
+STAGE_CAUSE: dict[str, str | None] = {
+    "permits": "permits", "interconnect": "grid", "headroom": "grid", "construction": "construction",
+    "commissioning": "construction", "scheduled": None, "in_service": None,
+}
 
 
 def dc_params(scenario: Any) -> DataCentres:
@@ -154,6 +178,10 @@ class DataCentreModel:
         self.not_go: list[str] = []
         self.waiting_for_grid: dict[tuple[str, int], float] = {}  # (dc_id, phase) -> facility MW
         self.events: list[tuple[float, str, str]] = []  # (day, dc_id, what)
+        # per phase (project_id, phase number): IT MW, day due, and its stage log [(from day, stage)]
+        self.phase_mw: dict[tuple[str, int], float] = {}
+        self.phase_due_day: dict[tuple[str, int], float] = {}
+        self.stage_log: dict[tuple[str, int], list[tuple[float, str]]] = {}
         self.plans = self._plans(projects)
         self._openings = self._scheduled_openings(dc_table)
 
@@ -239,9 +267,17 @@ class DataCentreModel:
                 self.not_go.append(pid)
                 self.events.append((env.now, plan.dc_id, f"{pid}: not go"))
                 return
+        commissioning_p50 = p.delays.commissioning.p50_days
+        for ph in plan.phases:
+            key = (pid, ph.number)
+            self.phase_mw[key] = ph.it_mw
+            self.phase_due_day[key] = env.now if ph.target_day is None else ph.target_day + commissioning_p50
+            self.stage_log[key] = []
         if plan.status != "under_construction":
+            self._stage(plan, 0, "permits")
             yield env.timeout(p.delays.permits.draw(float(self._z("permit", pid)[0])))
             self.events.append((env.now, plan.dc_id, f"{pid}: permits"))
+            self._stage(plan, 0, "interconnect")
             yield env.timeout(p.grid.interconnect.draw(float(self._z("interconnect", pid)[0])))
             self.events.append((env.now, plan.dc_id, f"{pid}: grid connection"))
         i = self.index[plan.dc_id]
@@ -254,12 +290,15 @@ class DataCentreModel:
             cons = p.delays.construction.draw(float(cons_z[k]))
             planned_start = (ph.target_day - p.delays.construction.p50_days) if ph.target_day is not None else -np.inf
             if planned_start > env.now:
+                self._stage(plan, k, "scheduled")
                 yield env.timeout(planned_start - env.now)
             need = ph.it_mw * pue
             key = (plan.dc_id, ph.number)
             self.waiting_for_grid[key] = need
+            self._stage(plan, k, "headroom")
             yield self.grid.request(region, need)
             del self.waiting_for_grid[key]
+            self._stage(plan, k, "construction")
             t = env.now
             if plan.status == "under_construction" and planned_start < 0 and t <= EPS:
                 end = max(planned_start + cons, t)  # already under way at the start
@@ -273,16 +312,24 @@ class DataCentreModel:
                              "facility_mw": need, "capex_vnd_bn": capex})
             self.events.append((t, plan.dc_id, f"{pid}: phase {ph.number} construction"))
             yield env.timeout(end - t)
+            self._stage(plan, k, "commissioning", only=True)
             env.process(self._commission(plan, i, ph, p.delays.commissioning.draw(float(comm_z[k]))))
 
     def _commission(self, plan: Plan, i: int, ph: Phase, days: float):
         yield self.env.timeout(days)
         self.fleet.commission(i, ph.it_mw, ph.racks)
+        self.stage_log[(plan.project_id, ph.number)].append((float(self.env.now), "in_service"))
         self.phases_commissioned.append((self.env.now, plan.dc_id, ph.it_mw, ph.racks))
         self.events.append((self.env.now, plan.dc_id, f"{plan.project_id}: phase {ph.number} commissioned"))
         for rec in plan.log:
             if rec["phase"] == ph.number:
                 rec["commissioned"] = self.env.now
+
+    def _stage(self, plan: Plan, k: int, stage: str, only: bool = False) -> None:
+        """Phase k (and, unless `only`, every later phase, which waits behind it) enters `stage` now."""
+        phases = plan.phases[k:k + 1] if only else plan.phases[k:]
+        for ph in phases:
+            self.stage_log[(plan.project_id, ph.number)].append((float(self.env.now), stage))
 
     def _reinforce(self, region: str, mw: float, day: float):
         if day > 0:
@@ -333,6 +380,28 @@ class DataCentreModel:
     def headroom_mw(self) -> dict[str, float]:
         """Spare grid capacity left per region (facility MW)."""
         return dict(self.grid.level)
+
+    def held_mw_days(self, t0: float, t1: float) -> dict[str, float]:
+        """MW-days held back in the window [t0, t1] (sim days), by cause (see the module docstring)."""
+        out = dict.fromkeys(HELD_CAUSES, 0.0)
+        for key, log in self.stage_log.items():
+            lo = max(t0, self.phase_due_day[key])
+            if lo >= t1 or not log:
+                continue
+            mw = self.phase_mw[key]
+            for j, (since, stage) in enumerate(log):
+                cause = STAGE_CAUSE[stage]
+                until = log[j + 1][0] if j + 1 < len(log) else np.inf
+                a, b = max(since, lo), min(until, t1)
+                if cause is not None and b > a:
+                    out[cause] += mw * (b - a)
+        return out
+
+    def held_pct(self, t0: float, t1: float) -> dict[str, float]:
+        """``dc_held_pct_<cause>``: each cause's share (%) of the MW-days held back in [t0, t1]; all 0 if none."""
+        mw_days = self.held_mw_days(t0, t1)
+        total = sum(mw_days.values())
+        return {f"dc_held_pct_{c}": (100.0 * v / total if total > EPS else 0.0) for c, v in mw_days.items()}
 
     def schedule(self) -> pl.DataFrame:
         """Per phase: construction start/end and commissioning day (phases that started)."""

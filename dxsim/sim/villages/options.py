@@ -574,3 +574,49 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
         .select(CHOICE_COLUMNS)
     )
     return out
+
+
+EXISTING_GRID = "existing_grid"
+POWER_LABEL[EXISTING_GRID] = "existing grid"
+
+
+def choose_signal_only(evaluated: pl.DataFrame, choice: pl.DataFrame, with_power_ids: Sequence[str]) -> pl.DataFrame:
+    """Replace the choice of villages that already have grid power: signal track only.
+
+    Such a village needs no line and no off-grid plant: power = 'existing_grid' (no power capex,
+    no utility team-days), and the backhaul with the least NPV among the grid rows of the
+    evaluation (evaluated with grid distance 0, so only the backhaul can make them infeasible);
+    capex and NPV drop the power capex (the site is connected to the village's low-voltage grid by
+    the site team). Patchy-signal villages get the same macro site (a simplification: a small
+    cell or repeater would be cheaper; dxsim assumption). Other villages keep their choice.
+    """
+    ids = list(with_power_ids)
+    if not ids:
+        return choice
+    rows = (
+        evaluated.filter(pl.col("village_id").is_in(ids) & (pl.col("power") == "grid_extension") & pl.col("feasible"))
+        .with_columns(_b=pl.col("backhaul").replace_strict({v: i for i, v in enumerate(BACKHAUL_OPTIONS)},
+                                                           return_dtype=pl.Int64))
+        .sort(["village_id", "npv_vnd_bn", "_b"])
+        .group_by("village_id", maintain_order=True).first()
+        .with_columns(
+            capex_vnd_bn=pl.col("capex_vnd_bn") - pl.col("power_capex_vnd_bn"),
+            npv_vnd_bn=pl.col("npv_vnd_bn") - pl.col("power_capex_vnd_bn"),
+            power_capex_vnd_bn=pl.lit(0.0), utility_team_days=pl.lit(0.0), grid_line_km=pl.lit(0.0),
+            power=pl.lit(EXISTING_GRID),
+        )
+        .with_columns(reason=pl.format("has grid power: signal only; {} backhaul (least NPV {})",
+                                       pl.col("backhaul").replace_strict(BACKHAUL_LABEL, return_dtype=pl.Utf8),
+                                       _bn_text("npv_vnd_bn")))
+    )
+    none = (pl.DataFrame({"village_id": ids}, schema={"village_id": pl.Utf8})
+            .join(rows.select("village_id"), on="village_id", how="anti"))
+    keep = choice.filter(~pl.col("village_id").is_in(ids))
+    fixed = rows.with_columns(rule=pl.lit("signal_only"), feasible=pl.lit(True)).select(CHOICE_COLUMNS)
+    failed = (choice.join(none, on="village_id", how="semi")
+              .with_columns(power=pl.lit(None, dtype=pl.Utf8), backhaul=pl.lit(None, dtype=pl.Utf8),
+                            feasible=pl.lit(False), rule=pl.lit("signal_only"),
+                            reason=pl.lit("has grid power, but no backhaul is feasible")))
+    order = choice.select("village_id").with_row_index("_o")
+    return (pl.concat([keep, fixed.cast(keep.schema), failed.cast(keep.schema)])
+            .join(order, on="village_id").sort("_o").drop("_o"))

@@ -1,23 +1,50 @@
-"""The village connection programme as a SimPy model.
+"""The village connection programme as a SimPy model (one process per village).
 
-Each month the programme office starts villages in priority order while the year's budget
-allows (first fit: a village that does not fit waits, cheaper ones behind it may start).
+The layer is national: villages without grid power (power + signal tracks) and villages with
+grid power but no or patchy signal (signal track only). At the start and at each month start (and
+on each campaign's launch day) the programme office starts villages in priority order: villages
+already in works first (most elapsed first), then campaign villages (earliest deadline first),
+then the rest by `villages.programme.priority`. A village funded by the programme budget starts
+while the year's budget allows (first fit: a village that does not fit waits, cheaper ones behind
+it may start); a village of a launched campaign that is not funded by the programme starts at once.
 A started village goes through permits, then two tracks in parallel:
 
-- power: a grid extension needs one of the region's utility line crews (a SimPy
-  PriorityResource; lower rank = served first) and, unless the scenario allows it, works only
-  in the dry months; an off-grid system is installed by the operator team with the site;
-- signal: the site kit's lead time, then one of the region's operator teams (PriorityResource;
-  rainy months slow the work down).
+- power (villages to be powered by a grid extension): one of the region's utility line crews (a
+  SimPy PriorityResource; lower rank = served first) or, for a campaign with surge line crews,
+  whichever frees first of the region's crews and the campaign's; unless the scenario allows it,
+  line works happen only in the dry months; an off-grid system is installed with the site;
+- signal: the site kit's lead time, then one of the region's operator teams (villages with grid
+  power: one of the operators' ordinary teams, `with_power_teams`), or a campaign surge team;
+  rainy months slow the work down.
 
-The village is connected when both are done: a grid-powered site goes on air when the line is
-energised. 117 villages make one process each perfectly affordable (unlike the 5G rollout).
+The site goes on air when it has power: when the line is energised, or, for a campaign with
+temporary power, as soon as the site (with a genset or solar + battery kit) is built; a campaign
+with portable BTS puts a portable satellite-backhauled unit with its own genset on air instead of
+the macro site. `connected_day` is the day the village has signal; `power_day` the day it first
+has power (grid, off-grid or temporary; day 0 for villages with grid power); `grid_day` the day
+a grid line is energised.
+
+Bottleneck attribution (:meth:`VillageProgramme.held_days`): every village-day of a feasible
+village without signal is held by exactly one cause:
+
+- ``budget``: not started because the year's programme budget is used up (first fit);
+- ``permits``: started, in permitting / land clearance;
+- ``crews``: waiting in the queue for a free utility line crew or operator site team;
+- ``power``: the grid line is under construction (a crew works on it);
+- ``season``: the line works are paused for the region's rainy season;
+- ``backhaul``: the site kit / backhaul lead time or the site and backhaul works (also the
+  install of a portable BTS or temporary-power kit).
+
+After permits, the village is held by the power track while its signal waits for a grid line that
+is not yet energised (grid villages without temporary power or portable BTS: the line is the usual
+critical path), otherwise by the signal track. Villages not yet reached because they have no
+feasible option, and villages with signal, are not held.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -29,6 +56,37 @@ from dxsim.sim.rng import stream
 
 OWNER = "villages"
 GRID = "grid_extension"
+CAUSES = ("budget", "permits", "crews", "power", "season", "backhaul")
+BUDGET, PERMITS, CREWS, POWER, SEASON, BACKHAUL = range(len(CAUSES))
+NOT_HELD = -1
+DAYS_PER_MONTH = 365.25 / 12.0
+_Z90 = 1.2815515655446004
+
+
+@dataclass
+class CampaignSpec:
+    """A campaign resolved against the village layer (days count from the start date)."""
+
+    name: str
+    launched_day: float
+    deadline_day: float
+    in_scope: np.ndarray  # bool per village (a village belongs to at most one campaign)
+    funded_by_programme_budget: bool = False
+    in_progress_at_start: bool = True
+    extra_utility_teams: dict[str, int] = field(default_factory=dict)
+    extra_operator_teams: dict[str, int] = field(default_factory=dict)
+    mobilisation_p50_days: float = 0.0
+    mobilisation_p90_days: float = 0.0
+    team_cost_vnd_bn_per_month: float = 0.0
+    temporary_power: str = "none"
+    temp_capex_vnd_bn: np.ndarray | None = None  # per village
+    temp_fuel_vnd_bn_per_day: float = 0.0
+    temp_team_days: float = 0.0
+    temp_lead_days: float = 0.0
+    portable_bts: bool = False
+    portable_capex_vnd_bn: float = 0.0
+    portable_lead_days: float = 0.0
+    portable_team_days: float = 0.0
 
 
 @dataclass
@@ -44,14 +102,32 @@ class VillageInputs:
     operator_team_days: np.ndarray
     equipment_lead_days: np.ndarray
     capex_vnd_bn: np.ndarray
+    has_power_at_start: np.ndarray | None = None  # bool: village already on the grid (signal track only)
+    province_idx: np.ndarray | None = None  # int, for metrics by province
+    campaigns: list[CampaignSpec] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        n = self.n
+        if self.has_power_at_start is None:
+            self.has_power_at_start = np.zeros(n, dtype=bool)
+        if self.province_idx is None:
+            self.province_idx = np.zeros(n, dtype=np.int64)
 
     @property
     def n(self) -> int:
         return int(self.village_id.size)
 
+    @property
+    def campaign_idx(self) -> np.ndarray:
+        """Index of each village's campaign (-1: none)."""
+        out = np.full(self.n, -1, dtype=np.int64)
+        for k in range(len(self.campaigns) - 1, -1, -1):  # the first listed campaign wins
+            out[self.campaigns[k].in_scope] = k
+        return out
+
 
 def priority_order(v: VillageInputs, rule: str, listed: list[str]) -> np.ndarray:
-    """Indices of feasible villages in the order the programme starts them."""
+    """Indices of feasible villages in the order the programme's rule starts them."""
     idx = np.flatnonzero(v.feasible)
     by_pop = idx[np.lexsort((v.village_id[idx], -v.population[idx]))]
     if rule == "population_first":
@@ -63,6 +139,13 @@ def priority_order(v: VillageInputs, rule: str, listed: list[str]) -> np.ndarray
     first = [i for i in sorted((i for i in idx if v.village_id[i] in pos), key=lambda i: pos[v.village_id[i]])]
     rest = [i for i in by_pop if v.village_id[i] not in pos]
     return np.array(first + rest, dtype=np.int64)
+
+
+def in_progress_share(launched_day: float, deadline_day: float) -> float:
+    """Share of a campaign's villages in works at the start (day 0): elapsed / window, in [0, 1]."""
+    if launched_day >= 0:
+        return 0.0
+    return float(min(1.0, -launched_day / max(deadline_day - launched_day, 1e-9)))
 
 
 class VillageProgramme:
@@ -78,92 +161,251 @@ class VillageProgramme:
         uz = stream(seed, replication, "villages.utility_work").standard_normal(n)
         oz = stream(seed, replication, "villages.operator_work").standard_normal(n)
         p = prog.permit
-        sig_p = math.log(p.p90_days / p.p50_days) / 1.2815515655446004 if p.p50_days > 0 else 0.0
+        sig_p = math.log(p.p90_days / p.p50_days) / _Z90 if p.p50_days > 0 else 0.0
         self.permit_days = p.p50_days * np.exp(sig_p * pz)
-        sig_w = math.log(prog.work_p90_over_p50) / 1.2815515655446004
+        sig_w = math.log(prog.work_p90_over_p50) / _Z90
         lt = scenario.supply.lead_time
-        self.lead_days = v.equipment_lead_days * np.exp(lt.sigma * lz)
+        self.lead_factor = np.exp(lt.sigma * lz)
+        self.work_factor = np.exp(sig_w * oz)
+        self.lead_days = v.equipment_lead_days * self.lead_factor
         self.utility_days = v.utility_team_days * np.exp(sig_w * uz)
-        self.operator_days = v.operator_team_days * np.exp(sig_w * oz)
-        self.order = priority_order(v, prog.priority, prog.priority_list)
+        self.operator_days = v.operator_team_days * self.work_factor
+        self.camp = v.campaign_idx
+        # villages in works at the start: per campaign, probability = elapsed share of its window
+        iz = stream(seed, replication, "villages.in_progress").random((2, n))
+        self.elapsed_days = np.zeros(n)
+        for k, c in enumerate(v.campaigns):
+            share = in_progress_share(c.launched_day, c.deadline_day) if c.in_progress_at_start else 0.0
+            hit = (self.camp == k) & v.feasible & (iz[0] < share)
+            self.elapsed_days[hit] = iz[1][hit] * (-c.launched_day)
+        self.order = self._order(prog.priority, prog.priority_list)
         self.rank = np.full(n, n, dtype=np.int64)
         self.rank[self.order] = np.arange(self.order.size)
         nan = np.full(n, np.nan)
-        self.started_day, self.power_day, self.signal_day = nan.copy(), nan.copy(), nan.copy()
+        self.started_day, self.power_day, self.signal_day, self.grid_day = nan.copy(), nan.copy(), nan.copy(), nan.copy()
+        self.power_day[v.has_power_at_start] = 0.0
+        self.temp_power = np.zeros(n, dtype=bool)  # site on air on temporary power (campaign)
+        self.portable = np.zeros(n, dtype=bool)  # served by a portable BTS (campaign)
+        self.surge_capex_vnd_bn = np.zeros(n)  # temporary-power kit / portable BTS, booked when on air
         self.utility = {r: self._pool(prog.crews[r].utility_teams if r in prog.crews else 0) for r in REGIONS}
         self.operator = {r: self._pool(prog.crews[r].operator_teams if r in prog.crews else 0) for r in REGIONS}
+        self.operator_wp = {r: self._pool(prog.crews[r].with_power_teams if r in prog.crews else 0) for r in REGIONS}
         self._rainy = {r: set(scenario.seasons[r].rainy_months) if r in scenario.seasons else set() for r in REGIONS}
         self._rain_rate = {r: scenario.seasons[r].rainy_productivity_pct / 100.0 if r in scenario.seasons else 1.0
                            for r in REGIONS}
+        # campaign surge teams: own pools, available from their arrival (mobilisation drawn per replication)
+        self.surge: list[dict[str, dict[str, simpy.PriorityResource]]] = []
+        self.arrival_day = np.zeros(len(v.campaigns))
+        for k, c in enumerate(v.campaigns):
+            mz = float(stream(seed, replication, f"villages.campaign.{c.name}.mobilisation").standard_normal())
+            sig_m = math.log(c.mobilisation_p90_days / c.mobilisation_p50_days) / _Z90 if c.mobilisation_p50_days > 0 else 0.0
+            self.arrival_day[k] = max(0.0, max(c.launched_day, 0.0) + c.mobilisation_p50_days * math.exp(sig_m * mz))
+            self.surge.append({
+                "utility": {r: self._pool(c.extra_utility_teams.get(r, 0)) for r in REGIONS},
+                "operator": {r: self._pool(c.extra_operator_teams.get(r, 0)) for r in REGIONS},
+            })
+        # bottleneck bookkeeping: village-level, power-track and signal-track states
+        self.vstate = np.full(n, NOT_HELD, dtype=np.int64)
+        self.vstate[v.feasible] = BUDGET
+        self.pstate = np.full(n, NOT_HELD, dtype=np.int64)
+        self.sstate = np.full(n, NOT_HELD, dtype=np.int64)
+        self.cause = self.vstate.copy()
+        self.since = np.zeros(n)
+        self.held = np.zeros(len(CAUSES))
+        self._waits_for_grid = v.grid_power & ~v.has_power_at_start
 
     def _pool(self, teams: int) -> simpy.PriorityResource | None:
         return simpy.PriorityResource(self.env, capacity=teams) if teams > 0 else None
 
+    def _order(self, rule: str, listed: list[str]) -> np.ndarray:
+        """In works first (most elapsed first), then campaign villages (earliest deadline), then the rule."""
+        base = priority_order(self.v, rule, listed)
+        pos = np.empty(self.v.n, dtype=np.int64)
+        pos[base] = np.arange(base.size)
+        deadline = np.array([c.deadline_day for c in self.v.campaigns] + [np.inf])[self.camp]
+        return base[np.lexsort((pos[base], deadline[base], -self.elapsed_days[base]))]
+
     @property
     def connected_day(self) -> np.ndarray:
-        """Power and signal both delivered: the site goes on air only once it has power."""
+        """The day the village has signal (its site, on any power, is on air)."""
         return self.signal_day
 
     def start(self) -> None:
+        for k in range(len(self.v.campaigns)):  # surge pools are blocked until the teams arrive
+            for kind in ("utility", "operator"):
+                for pool in self.surge[k][kind].values():
+                    if pool is not None:
+                        self.env.process(self._block(pool, self.arrival_day[k]))
         self.env.process(self.manager())
+
+    def _block(self, pool: simpy.PriorityResource, until: float):
+        reqs = [pool.request(priority=-(10 ** 9)) for _ in range(pool.capacity)]
+        yield self.env.all_of(reqs)
+        yield self.env.timeout(until)
+        for r in reqs:
+            pool.release(r)
+
+    # ------------------------------------------------------------------ bottleneck states
+    def _set(self, i: int, *, village: int | None = None, power: int | None = None, signal: int | None = None) -> None:
+        now = self.env.now
+        if self.cause[i] >= 0:
+            self.held[self.cause[i]] += now - self.since[i]
+        self.since[i] = now
+        if village is not None:
+            self.vstate[i] = village
+        if power is not None:
+            self.pstate[i] = power
+        if signal is not None:
+            self.sstate[i] = signal
+        if not np.isnan(self.signal_day[i]):
+            self.cause[i] = NOT_HELD
+        elif self.vstate[i] >= 0:
+            self.cause[i] = self.vstate[i]
+        elif self._waits_for_grid[i] and not (self.temp_power[i] or self.portable[i]) and self.pstate[i] >= 0:
+            self.cause[i] = self.pstate[i]
+        else:
+            self.cause[i] = self.sstate[i]
+
+    def held_days(self, day: float) -> np.ndarray:
+        """Village-days held by each cause (CAUSES order) from day 0 to `day`, cumulative."""
+        on = self.cause >= 0
+        if on.any():
+            self.held += np.bincount(self.cause[on], weights=day - self.since[on], minlength=len(CAUSES))
+            self.since[on] = day
+        return self.held.copy()
 
     # ------------------------------------------------------------------ processes
     def manager(self):
-        """Monthly: start villages in priority order while the year's budget allows (first fit)."""
+        """Start villages in priority order: in works, launched campaigns, then while the budget allows."""
         pending = list(self.order)
+        launches = sorted({c.launched_day for c in self.v.campaigns if c.launched_day > 0})
         while pending:
             day = self.env.now
             year = self.clock.year_of(day)
             still = []
             for i in pending:
+                k = int(self.camp[i])
+                c = self.v.campaigns[k] if k >= 0 else None
+                outside = c is not None and not c.funded_by_programme_budget and c.launched_day <= day + 1e-9
+                if self.elapsed_days[i] > 0 or outside:
+                    self._begin(i, day)
+                    continue
                 cost = float(self.v.capex_vnd_bn[i])
                 if self.ledger.available(OWNER, year) + 1e-9 >= cost:
                     self.ledger.commit(OWNER, year, cost)
-                    self.started_day[i] = day
-                    self.env.process(self.village(i))
+                    self._begin(i, day)
                 else:
                     still.append(i)
             pending = still
-            nxt = self.clock.next_month_start(day)
+            nxt = min([self.clock.next_month_start(day)] + [t for t in launches if t > day + 1e-9])
             if nxt > self.clock.horizon_days:
                 return
             yield self.env.timeout(nxt - day)
 
+    def _begin(self, i: int, day: float) -> None:
+        self.started_day[i] = day - self.elapsed_days[i]
+        self._set(i, village=PERMITS)
+        self.env.process(self.village(i))
+
     def village(self, i: int):
-        yield self.env.timeout(self.permit_days[i])
+        e = float(self.elapsed_days[i])
+        permit_left = max(0.0, self.permit_days[i] - e)
+        credit = max(0.0, e - self.permit_days[i])  # days of works already done on each track
+        yield self.env.timeout(permit_left)
+        self._set(i, village=NOT_HELD)
         region = REGIONS[int(self.v.region_idx[i])]
-        site = self.env.process(self.site(i, region))
-        if self.v.grid_power[i]:
-            power = self.env.process(self.grid(i, region))
-            yield power & site
-            self.signal_day[i] = max(self.power_day[i], site.value)
+        k = int(self.camp[i])
+        c = self.v.campaigns[k] if k >= 0 else None
+        needs_grid = bool(self._waits_for_grid[i])
+        portable = c is not None and c.portable_bts
+        temp = c is not None and c.temporary_power != "none" and needs_grid and not portable
+        self.portable[i], self.temp_power[i] = portable, temp
+        if portable:
+            lead = c.portable_lead_days * self.lead_factor[i]
+            work = c.portable_team_days * self.work_factor[i]
         else:
-            yield site
-            self.power_day[i] = site.value  # off-grid system installed with the site
-            self.signal_day[i] = site.value
+            lead = self.lead_days[i]
+            if temp:
+                lead = max(lead, c.temp_lead_days * self.lead_factor[i])
+            work = self.operator_days[i] + (c.temp_team_days * self.work_factor[i] if temp else 0.0)
+        site = self.env.process(self.site(i, region, max(0.0, lead - credit), work, k))
+        power = self.env.process(self.grid(i, region, credit, k)) if needs_grid else None
+        self._set(i)
+        on_air = yield site
+        if portable or temp:
+            self.signal_day[i] = on_air
+            self.power_day[i] = on_air if np.isnan(self.power_day[i]) else min(self.power_day[i], on_air)
+            self.surge_capex_vnd_bn[i] += c.portable_capex_vnd_bn if portable else float(c.temp_capex_vnd_bn[i])
+            self._set(i)
+            if power is not None:
+                yield power
+        elif power is not None:
+            yield power
+            self.signal_day[i] = max(self.grid_day[i], on_air)
+        else:
+            self.signal_day[i] = on_air
+            if np.isnan(self.power_day[i]):
+                self.power_day[i] = on_air  # off-grid system installed with the site
+        self._set(i, power=NOT_HELD, signal=NOT_HELD)
 
-    def grid(self, i: int, region: str):
-        pool = self.utility[region]
-        if pool is None:  # no line crews in this region: never powered
+    def _acquire(self, pools: list[simpy.PriorityResource], prio: int):
+        """Request every pool; keep the first that grants, withdraw the others. Returns (pool, request)."""
+        reqs = [p.request(priority=prio) for p in pools]
+        if len(reqs) == 1:
+            yield reqs[0]
+            return pools[0], reqs[0]
+        got = yield self.env.any_of(reqs)
+        win = next(j for j, r in enumerate(reqs) if r in got)
+        for j, r in enumerate(reqs):
+            if j == win:
+                continue
+            if r.triggered:
+                pools[j].release(r)
+            else:
+                r.cancel()
+        return pools[win], reqs[win]
+
+    def _pools(self, kind: str, region: str, k: int, i: int) -> list[simpy.PriorityResource]:
+        """The region's own teams (villages with grid power: the operators' ordinary teams) and the campaign's surge."""
+        if kind == "utility":
+            own = self.utility[region]
+        else:
+            own = (self.operator_wp if self.v.has_power_at_start[i] else self.operator)[region]
+        extra = self.surge[k][kind][region] if k >= 0 else None
+        return [p for p in (own, extra) if p is not None]
+
+    def grid(self, i: int, region: str, credit: float, k: int):
+        pools = self._pools("utility", region, k, i)
+        if not pools:  # no line crews in this region: never powered
+            self._set(i, power=CREWS)
             yield self.env.event()
             return
-        with pool.request(priority=int(self.rank[i])) as req:
-            yield req
-            yield from self.work(self.utility_days[i], region, in_rain=self.sc.villages.programme.grid_works_in_rainy_season)
-        self.power_day[i] = self.env.now
+        self._set(i, power=CREWS)
+        pool, req = yield from self._acquire(pools, int(self.rank[i]))
+        self._set(i, power=POWER)
+        left = max(0.0, float(self.utility_days[i]) - credit)
+        yield from self.work(left, region, in_rain=self.sc.villages.programme.grid_works_in_rainy_season, i=i)
+        pool.release(req)
+        self.grid_day[i] = self.env.now
+        if np.isnan(self.power_day[i]) or self.power_day[i] > self.env.now:
+            self.power_day[i] = self.env.now
+        self._set(i, power=NOT_HELD)
 
-    def site(self, i: int, region: str):
-        yield self.env.timeout(self.lead_days[i])
-        pool = self.operator[region]
-        if pool is None:  # no site teams in this region: never built
+    def site(self, i: int, region: str, lead: float, work: float, k: int):
+        self._set(i, signal=BACKHAUL)
+        yield self.env.timeout(lead)
+        pools = self._pools("operator", region, k, i)
+        self._set(i, signal=CREWS)
+        if not pools:  # no site teams in this region: never built
             yield self.env.event()
             return
-        with pool.request(priority=int(self.rank[i])) as req:
-            yield req
-            yield from self.work(self.operator_days[i], region, in_rain=True)
+        pool, req = yield from self._acquire(pools, int(self.rank[i]))
+        self._set(i, signal=BACKHAUL)
+        yield from self.work(work, region, in_rain=True)
+        pool.release(req)
         return self.env.now
 
-    def work(self, team_days: float, region: str, in_rain: bool):
+    def work(self, team_days: float, region: str, in_rain: bool, i: int | None = None):
         """Spend `team_days` of work, pausing (or slowing) in the region's rainy months."""
         remaining = float(team_days)
         while remaining > 1e-9:
@@ -171,9 +413,60 @@ class VillageProgramme:
             rainy = self.clock.month_of(now) in self._rainy[region]
             to_boundary = max(self.clock.next_month_start(now) - now, 1e-6)
             if rainy and not in_rain:
+                if i is not None:
+                    self._set(i, power=SEASON)
                 yield self.env.timeout(to_boundary)
                 continue
+            if i is not None and self.pstate[i] == SEASON:
+                self._set(i, power=POWER)
             rate = self._rain_rate[region] if rainy else 1.0
             step = min(remaining / rate, to_boundary)
             yield self.env.timeout(step)
             remaining -= step * rate
+
+    # ------------------------------------------------------------------ money of surge measures
+    def surge_team_release_day(self, k: int, kind: str) -> float:
+        """Day the campaign's surge teams of a kind go home: the campaign's last job of that kind is done
+        (inf while one is open; their arrival day if the campaign has no such job)."""
+        c = self.v.campaigns[k]
+        mine = c.in_scope & self.v.feasible
+        if kind == "utility":
+            mine = mine & self._waits_for_grid
+            done = self.grid_day[mine]
+        else:
+            done = self.signal_day[mine]
+        if done.size == 0:
+            return float(self.arrival_day[k])
+        if np.isnan(done).any():
+            return math.inf
+        return float(max(self.arrival_day[k], done.max()))
+
+    def surge_cost_between(self, k: int, prev_day: float, day: float) -> tuple[float, np.ndarray]:
+        """Surge cost of campaign k incurred in (prev_day, day]: national total and per village.
+
+        Teams: team-months deployed (arrival to release) x the premium, shared equally over the
+        campaign's feasible villages in the team's region. Kits: a temporary-power kit or a portable
+        BTS when its site goes on air; genset fuel for each day a site runs on it before the grid.
+        """
+        c = self.v.campaigns[k]
+        per = np.zeros(self.v.n)
+        for kind, teams in (("utility", c.extra_utility_teams), ("operator", c.extra_operator_teams)):
+            for region, n_teams in teams.items():
+                if n_teams <= 0:
+                    continue
+                lo, hi = max(prev_day, self.arrival_day[k]), min(day, self.surge_team_release_day(k, kind))
+                if hi <= lo:
+                    continue
+                cost = n_teams * (hi - lo) / DAYS_PER_MONTH * c.team_cost_vnd_bn_per_month
+                who = np.flatnonzero(c.in_scope & self.v.feasible & (self.v.region_idx == REGIONS.index(region)))
+                if who.size:
+                    per[who] += cost / who.size
+        mine = c.in_scope
+        on = mine & (self.signal_day > prev_day) & (self.signal_day <= day)
+        per[on] += self.surge_capex_vnd_bn[on]
+        if c.temporary_power == "genset" and c.temp_fuel_vnd_bn_per_day > 0:
+            run = np.flatnonzero(mine & self.temp_power & ~np.isnan(self.signal_day))
+            lo = np.maximum(prev_day, self.signal_day[run])
+            hi = np.minimum(day, np.where(np.isnan(self.grid_day[run]), np.inf, self.grid_day[run]))
+            per[run] += np.maximum(hi - lo, 0.0) * c.temp_fuel_vnd_bn_per_day
+        return float(per.sum()), per

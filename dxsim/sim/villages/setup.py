@@ -1,4 +1,4 @@
-"""Static village inputs of a scenario: the layer, the chosen options, the arrays the process needs."""
+"""Static village inputs of a scenario: the layer, the chosen options, the campaigns, the process arrays."""
 
 from __future__ import annotations
 
@@ -8,19 +8,22 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from dxsim.errors import DxsimInputError
 from dxsim.geo.country import Country
 from dxsim.geo.sites import CellArrays, SiteLayer
 from dxsim.geo.villages import build_village_layer
 from dxsim.scenario.schema import REGIONS, Scenario
-from dxsim.sim.villages.options import choose_options, evaluate_options
-from dxsim.sim.villages.process import GRID, VillageInputs
+from dxsim.scenario.schema_villages_campaigns import Campaign
+from dxsim.scenario.schema_villages_options import REGIONS6, VillageOptions
+from dxsim.sim.villages.options import _lookup, choose_options, choose_signal_only, evaluate_options, size_offgrid
+from dxsim.sim.villages.process import GRID, CampaignSpec, VillageInputs
 
 
 @dataclass
 class VillageWorld:
-    """The villages of one scenario, with their chosen connection option."""
+    """The villages of one scenario, with their chosen connection option and campaign."""
 
-    table: pl.DataFrame  # layer columns + chosen option columns (one row per village)
+    table: pl.DataFrame  # layer columns + chosen option columns + campaign (one row per village)
     options: pl.DataFrame  # every evaluated option (for reports)
     inputs: VillageInputs
     province_idx: np.ndarray
@@ -30,19 +33,101 @@ class VillageWorld:
     y_m: np.ndarray
     radius_4g_m: np.ndarray  # coverage of the village's new 4G site
 
+    @property
+    def campaigns(self) -> list[CampaignSpec]:
+        return self.inputs.campaigns
+
+
+def select_villages(c: Campaign, k: int, table: pl.DataFrame) -> np.ndarray:
+    """Villages a campaign selects (bool per row): a subset name, or ids and gso34 codes (unknown ones refused)."""
+    has_power = table["has_grid_power"].to_numpy()
+    if c.villages == "all":
+        return np.ones(table.height, dtype=bool)
+    if c.villages == "no_power":
+        return ~has_power
+    if c.villages == "with_power":
+        return has_power.copy()
+    ids = table["village_id"].to_numpy().astype(str)
+    gso = table["gso34"].to_numpy().astype(str)
+    known_ids, known_gso = set(ids.tolist()), set(gso.tolist())
+    out = np.zeros(table.height, dtype=bool)
+    for item in c.villages:
+        if item in known_ids:
+            out |= ids == item
+        elif item in known_gso:
+            out |= gso == item
+        else:
+            raise DxsimInputError("unknown village id or province without villages",
+                                  field=f"villages.campaigns[{k}].villages", value=item,
+                                  allowed="'no_power', 'with_power', 'all', or village ids (e.g. "
+                                          f"{', '.join(ids[:3].tolist())}) and 2-digit gso34 codes of provinces "
+                                          f"with villages ({', '.join(sorted(known_gso)[:6])}, ...)")
+    return out
+
+
+def temporary_power_costs(c: Campaign, table: pl.DataFrame, opts: VillageOptions) -> tuple[np.ndarray, float, float, float]:
+    """Per-village kit capex (VND bn), genset fuel (VND bn per day), install team-days and kit lead (days).
+
+    genset: offgrid.genset_capex_vnd_bn, fuel = site load x 24 h x diesel_l_per_kwh x diesel price.
+    solar_battery: the PV + battery of :func:`size_offgrid` without a genset (darkest month's GHI).
+    """
+    og, n = opts.offgrid, table.height
+    if c.temporary_power == "genset":
+        fuel = opts.site.load_kw * 24.0 * og.diesel_l_per_kwh * og.diesel_price_vnd_per_l / 1e9
+        return np.full(n, og.genset_capex_vnd_bn), fuel, og.team_days, og.kit_lead_p50_days
+    if c.temporary_power == "solar_battery":
+        region = table["region6"].to_numpy().astype(str)
+        ghi = _lookup(og.ghi_kwh_m2_day, region, "region6", REGIONS6)
+        worst = ghi * _lookup(og.worst_month_ghi_ratio, region, "region6", REGIONS6)
+        solar = opts.model_copy(update={"offgrid": og.model_copy(update={"diesel_enabled": False})})
+        kit = size_offgrid(np.full(n, opts.site.load_kw), ghi, solar, worst)
+        return np.asarray(kit["capex_vnd_bn"], dtype=np.float64), 0.0, og.team_days, og.kit_lead_p50_days
+    return np.zeros(n), 0.0, 0.0, 0.0
+
+
+def resolve_campaigns(scenario: Scenario, table: pl.DataFrame) -> list[CampaignSpec]:
+    """Campaigns as process specs; a village belongs to the first campaign that selects it."""
+    start = scenario.horizon.start_date
+    taken = np.zeros(table.height, dtype=bool)
+    out = []
+    for k, c in enumerate(scenario.villages.campaigns):
+        scope = select_villages(c, k, table) & ~taken
+        taken |= scope
+        capex, fuel, team_days, lead = temporary_power_costs(c, table, scenario.villages.options)
+        out.append(CampaignSpec(
+            name=c.name, launched_day=float((c.launched - start).days), deadline_day=float((c.deadline - start).days),
+            in_scope=scope, funded_by_programme_budget=c.funded_by_programme_budget,
+            in_progress_at_start=c.in_progress_at_start,
+            extra_utility_teams=dict(c.extra_utility_teams), extra_operator_teams=dict(c.extra_operator_teams),
+            mobilisation_p50_days=c.mobilisation.p50_days, mobilisation_p90_days=c.mobilisation.p90_days,
+            team_cost_vnd_bn_per_month=c.surge_team_cost_vnd_bn_per_month, temporary_power=c.temporary_power,
+            temp_capex_vnd_bn=capex, temp_fuel_vnd_bn_per_day=fuel, temp_team_days=team_days, temp_lead_days=lead,
+            portable_bts=c.portable_bts, portable_capex_vnd_bn=c.portable_bts_capex_vnd_bn,
+            portable_lead_days=c.portable_bts_lead_days, portable_team_days=c.portable_bts_team_days,
+        ))
+    return out
+
 
 def prepare_villages(scenario: Scenario, country: Country, cells: CellArrays, layer: SiteLayer,
                      radius_4g_m: dict[str, float], scenario_dir: Path | None = None
                      ) -> tuple[VillageWorld | None, SiteLayer]:
-    """Build the village layer (which may carve the site layer), evaluate and choose options."""
+    """Build the village layer (which may carve the site layer), choose options, resolve campaigns."""
     vs = scenario.villages
     if not vs.enabled:
         return None, layer
-    res = build_village_layer(country, cells, layer, vs.layer, scenario_dir=scenario_dir)
+    res = build_village_layer(country, cells, layer, vs.layer, scenario_dir=scenario_dir,
+                              start_date=scenario.horizon.start_date)
     villages = res.villages
     evaluated = evaluate_options(villages, vs.options)
     chosen = choose_options(evaluated, vs.options)
+    with_power = villages.filter(pl.col("has_grid_power"))["village_id"].to_list()
+    chosen = choose_signal_only(evaluated, chosen, with_power)
     table = villages.join(chosen, on="village_id", how="left")
+    campaigns = resolve_campaigns(scenario, table)
+    camp_name = np.full(table.height, None, dtype=object)
+    for c in reversed(campaigns):
+        camp_name[c.in_scope] = c.name
+    table = table.with_columns(pl.Series("campaign", camp_name.tolist(), dtype=pl.Utf8))
     codes = np.asarray(country.province_codes)
     prov = np.searchsorted(codes, table["gso34"].to_numpy().astype(codes.dtype))
     feasible = table["feasible"].fill_null(False).to_numpy()
@@ -60,6 +145,9 @@ def prepare_villages(scenario: Scenario, country: Country, cells: CellArrays, la
         operator_team_days=col("operator_team_days"),
         equipment_lead_days=col("equipment_lead_days"),
         capex_vnd_bn=col("capex_vnd_bn"),
+        has_power_at_start=table["has_grid_power"].to_numpy().astype(bool),
+        province_idx=prov.astype(np.int64),
+        campaigns=campaigns,
     )
     world = VillageWorld(
         table=table, options=evaluated, inputs=inputs, province_idx=prov.astype(np.int64),

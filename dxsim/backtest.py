@@ -1,0 +1,559 @@
+"""Judged against history: start the model from an earlier observed state and score it (issue 11).
+
+`dxsim backtest SCENARIO --from DATE` runs SCENARIO from the state reported at DATE and sets every
+projection beside each later reported figure of ``geodata/observations.csv``.
+
+**Start state.** DATE must be a date with an observed national 5G station count (kind ``observed``,
+metric ``stations_5g``, area ``VN``); the scenario is run with the override
+
+* ``horizon.start_date`` = ``start_state.observed_on`` = DATE;
+* ``horizon.end_date`` = the scenario's end date, or later: the month end of the last observation with a
+  model counterpart (capped at the schema's latest end);
+* ``start_state.stations_5g`` = the count observed at DATE (of several rows, the one with the smallest
+  tolerance, then the first in the file);
+* ``start_state.pipeline_build_rate_5g_per_month`` (the warm start) = the build rate observed before
+  DATE: (count at DATE - the latest earlier observed count) / months between them; with no earlier
+  count, the latest earlier observed national 5G coverage is inverted through the scenario's ranked
+  plan (:func:`dxsim.calibration.sites_for_coverage`: the sites whose coverage reaches that share, to
+  50 sites) and that site count takes the earlier count's place. Months between two dates are calendar
+  months plus the difference of their day-of-month fractions (month end to month end: whole months).
+
+Every other start-state field keeps the scenario's value, and the result says which and why
+(:attr:`BacktestResult.start`, ``backtest.json``). Modules whose start is a list rather than a field
+(the village layers: the lists reported up to :data:`VILLAGE_LAYERS_OBSERVED_ON`) cannot be rewound;
+their figures are shown as ``n/a`` from an earlier start (they would judge the list, not the projection).
+The data-centre fleet at the start follows its commissioning dates, so it is rewound by the table itself.
+
+**Scoring** (:func:`score`). Every observation dated on or after DATE whose (metric, area) has a model
+counterpart (:data:`dxsim.calibration.MODEL_COUNTERPART`; province codes use the province rows) gets
+the model's P10/P50/P90 across replications (empirical ``inverted_cdf`` quantiles, as the KPIs) at the
+month end of its date, and:
+
+* kind ``observed``: inside when P10 - tolerance <= observed <= P90 + tolerance (the model's band
+  widened by the report's own precision); status ``pass`` or ``FAIL``. A figure dated by year only
+  (``date_precision`` = year, "in 2025") is compared with the model's values at every month end of
+  that year after the start, pooled over replications;
+* kind ``upper_bound`` (the report gives a ceiling, "fewer than 2,000"): inside when
+  P50 <= observed + tolerance (the median projection respects the ceiling; part of the band above it is
+  uncertainty, not a contradiction); ``pass`` or ``FAIL``;
+* kinds ``forecast`` and ``target``: the band rule is computed but the status is ``info`` (a plan is
+  not history);
+* the observations used as start-state inputs: ``input``; other figures of the start date itself
+  (coverage, 4G): ``start`` (the start state is not a projection; `dxsim calibration` judges it); rows
+  the model cannot judge: ``n/a``, with the reason in ``note``.
+
+The headline is the share of pass/fail rows that pass.
+
+This module is a top-layer command (like :mod:`dxsim.compare`): it runs the model core, which never
+imports it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import polars as pl
+
+from dxsim._version import __version__
+from dxsim.calibration import NATIONAL, model_counterpart, month_end, sites_for_coverage
+from dxsim.errors import DxsimInputError
+from dxsim.geo import load_country
+from dxsim.geo.observations import province_codes, read_observations
+from dxsim.report.charts import (BLUE, GREEN, GREY, RED, _RC, _date_axis, _new_axes, _plot, _png, Chart,
+                                 mpl_text)
+from dxsim.report.html import CSS, esc
+from dxsim.report.load import Series, quantiles_by_date
+from dxsim.results.writer import GENERATOR_MARK, atomic_dir, write_json
+from dxsim.runner_budget import estimate, refuse_over_budget
+from dxsim.scenario import Scenario, load_scenario, load_scenario_data
+from dxsim.scenario.schema import END_DATE_LATEST, OBSERVED_ON_EARLIEST
+from dxsim.sim.model import prepare_world, run_replication
+
+Progress = Callable[[str], None]
+
+START_METRIC = "stations_5g"
+COVERAGE_METRIC = "pop_covered_5g_pct"
+SCORED_KINDS = ("observed", "upper_bound")
+VILLAGE_METRICS = frozenset({"villages_unconnected", "villages_coverage_holes", "villages_without_signal"})
+# The village layers are lists: the coverage holes of 2024-10 and the 117 villages without power and signal
+# of 2025-07 (villages/vn_deadzone_counts_timeline.csv; scenario field villages.layer). A start before the
+# later list cannot rewind them.
+VILLAGE_LAYERS_OBSERVED_ON = dt.date(2025, 7, 31)
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+STATUSES = ("pass", "FAIL", "info", "input", "n/a")
+
+TABLE_SCHEMA: dict[str, Any] = {
+    "row": pl.Int64, "date": pl.Date, "area": pl.Utf8, "metric": pl.Utf8, "kind": pl.Utf8, "observed": pl.Float64,
+    "tolerance": pl.Float64, "unit": pl.Utf8, "model_metric": pl.Utf8, "model_date": pl.Date, "p10": pl.Float64,
+    "p50": pl.Float64, "p90": pl.Float64, "band_low": pl.Float64, "band_high": pl.Float64, "inside": pl.Boolean,
+    "status": pl.Utf8, "note": pl.Utf8, "source": pl.Utf8,
+}
+CSV_COLUMNS_DOC = {
+    "row": "row of the observations file (1 = first data row)",
+    "date": "date the figure refers to (ISO)",
+    "area": "VN, a gso34 province code, or a named subset",
+    "metric": "reported metric name",
+    "kind": "observed, upper_bound, forecast or target",
+    "observed": "reported value",
+    "tolerance": "the report's precision, absolute, in its unit",
+    "unit": "unit of the reported value",
+    "model_metric": "the model metric compared with it",
+    "model_date": "month end at which the model is read",
+    "p10": "model P10 across replications", "p50": "model P50", "p90": "model P90",
+    "band_low": "P10 - tolerance", "band_high": "P90 + tolerance",
+    "inside": "meets its rule: band_low <= observed <= band_high; upper_bound: P50 <= observed + tolerance",
+    "status": "pass / FAIL (observed, upper_bound), info (forecast, target), input (used as the start state), "
+              "start (another figure of the start date: the start state, judged by dxsim calibration), "
+              "n/a (cannot be judged: see note)",
+    "note": "why a row is input or n/a",
+    "source": "the observation's source (seed line or shared geodata file)",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class StartValue:
+    """One start-state field of the backtest run and how its value was obtained."""
+
+    field: str
+    value: Any
+    how: str
+
+
+@dataclasses.dataclass
+class BacktestResult:
+    """A backtest: the start state used, the scored table and the model's series for the chart."""
+
+    scenario: str
+    scenario_file: str
+    from_date: dt.date
+    end_date: dt.date
+    seed: int
+    reps: int
+    start: list[StartValue]
+    kept: list[str]  # start-state facts the scenario keeps or that were not applied, and why
+    table: pl.DataFrame
+    series: dict[tuple[str, str], Series]  # (model metric, area) -> quantiles by month end
+    later_without_counterpart: int
+
+    @property
+    def scored(self) -> pl.DataFrame:
+        return self.table.filter(pl.col("status").is_in(["pass", "FAIL"]))
+
+    @property
+    def failures(self) -> pl.DataFrame:
+        return self.table.filter(pl.col("status") == "FAIL")
+
+    @property
+    def share_inside(self) -> float | None:
+        """Share of pass/fail rows that pass (None when nothing was scored)."""
+        n = self.scored.height
+        return None if n == 0 else float((self.scored["status"] == "pass").sum()) / n
+
+    def counts(self) -> dict[str, int]:
+        return {s: int((self.table["status"] == s).sum()) for s in STATUSES}
+
+    def summary(self) -> dict[str, Any]:
+        """What backtest.json holds."""
+        return {
+            "scenario": self.scenario, "scenario_file": self.scenario_file, "from": self.from_date.isoformat(),
+            "end_date": self.end_date.isoformat(), "seed": self.seed, "reps": self.reps,
+            "dxsim_version": __version__,
+            "share_inside_band": self.share_inside,
+            "scored": self.scored.height, "counts": self.counts(),
+            "later_observations_without_model_counterpart": self.later_without_counterpart,
+            "start_state": [{"field": s.field, "value": s.value, "how": s.how} for s in self.start],
+            "start_state_kept": self.kept,
+            "failures": [f"{r['date']} {r['area']} {r['metric']} = {r['observed']:g}"
+                         for r in self.failures.iter_rows(named=True)],
+            "rules": {
+                "observed": "pass when P10 - tolerance <= observed <= P90 + tolerance",
+                "upper_bound": "pass when P50 <= observed + tolerance",
+                "forecast, target": "info: shown for judgement, never pass/fail",
+                "quantiles": "empirical (inverted_cdf) across replications at the month end of the date",
+            },
+            "columns": CSV_COLUMNS_DOC,
+        }
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def parse_from_date(text: str) -> dt.date:
+    """`--from` as an ISO date (YYYY-MM-DD)."""
+    try:
+        if not ISO_DATE.match(text.strip()):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise DxsimInputError("not an ISO date", field="--from", value=text,
+                              allowed="a date YYYY-MM-DD with an observed 5G station count, e.g. 2025-05-31") from None
+
+
+def months_between(a: dt.date, b: dt.date) -> float:
+    """Calendar months from a to b, plus the difference of their day-of-month fractions (month ends: whole)."""
+    def frac(d: dt.date) -> float:
+        return d.day / calendar.monthrange(d.year, d.month)[1]
+
+    return (b.year - a.year) * 12 + (b.month - a.month) + frac(b) - frac(a)
+
+
+def _observed_counts(obs: pl.DataFrame) -> pl.DataFrame:
+    """National observed 5G station counts, the most precise row of each date first."""
+    return (obs.filter((pl.col("metric") == START_METRIC) & (pl.col("area") == NATIONAL)
+                       & (pl.col("kind") == "observed") & (pl.col("date") >= OBSERVED_ON_EARLIEST))
+            .sort(["date", "tolerance", "row"]))
+
+
+def start_dates(obs: pl.DataFrame) -> list[dt.date]:
+    """Dates a backtest can start from: those with an observed national 5G station count."""
+    return sorted(set(_observed_counts(obs)["date"].to_list()))
+
+
+# --------------------------------------------------------------------------- the start state
+
+
+@dataclasses.dataclass
+class _Start:
+    stations: dict[str, Any]  # the observations row of the count at DATE
+    previous: dict[str, Any] | None  # an earlier observed count
+    coverage: dict[str, Any] | None  # else: an earlier observed national coverage
+
+
+def observed_start(obs: pl.DataFrame, from_date: dt.date) -> _Start:
+    """The observations a start at `from_date` uses; a date with none is refused naming the dates there are."""
+    counts = _observed_counts(obs)
+    at = counts.filter(pl.col("date") == from_date)
+    if at.height == 0:
+        dates = ", ".join(d.isoformat() for d in start_dates(obs)) or "none"
+        raise DxsimInputError("no observed start state at this date (no observed national 5G station count)",
+                              field="--from", value=from_date.isoformat(), allowed=f"one of {dates}")
+    before = counts.filter(pl.col("date") < from_date)
+    previous = before.filter(pl.col("date") == before["date"].max()).row(0, named=True) if before.height else None
+    coverage = None
+    if previous is None:
+        cov = obs.filter((pl.col("metric") == COVERAGE_METRIC) & (pl.col("area") == NATIONAL)
+                         & (pl.col("kind") == "observed") & (pl.col("date") < from_date)).sort(["date", "tolerance", "row"])
+        if cov.height:
+            coverage = cov.filter(pl.col("date") == cov["date"].max()).row(0, named=True)
+    return _Start(at.row(0, named=True), previous, coverage)
+
+
+def _cite(r: dict[str, Any]) -> str:
+    return f"{r['value']:,.10g} {r['metric']} at {r['date']} (observations.csv row {r['row']}; {r['source'].split(' ')[0]})"
+
+
+def _override(path: Path, sc: Scenario, from_date: dt.date, end: dt.date, stations: int,
+              rate: float | None) -> Scenario:
+    """The scenario file with the backtest's start (validated as a file would be)."""
+    start: dict[str, Any] = {"observed_on": from_date, "stations_5g": stations}
+    if rate is not None:
+        start["pipeline_build_rate_5g_per_month"] = rate
+    data = {"extends": path.name, "name": sc.name, "horizon": {"start_date": from_date, "end_date": end},
+            "start_state": start}
+    return load_scenario_data(data, base_dir=path.parent, shown=f"{path} (backtest from {from_date})")
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _quantiles(values: np.ndarray) -> tuple[float, float, float]:
+    return tuple(float(np.quantile(values, p, method="inverted_cdf")) for p in (0.1, 0.5, 0.9))  # type: ignore[return-value]
+
+
+def score(obs: pl.DataFrame, metrics: pl.DataFrame, *, from_date: dt.date, end_date: dt.date,
+          provinces: set[str] | list[str], inputs: set[int] = frozenset()) -> tuple[pl.DataFrame, int]:
+    """The scored table (rules in the module docstring) and the number of later rows without a counterpart.
+
+    `obs`: observations with a `row` column; `metrics`: the tidy metrics table of every replication;
+    `provinces`: the gso34 codes whose rows the metrics table has; `inputs`: `row`s used as the start state.
+    """
+    present = set(metrics["metric"].unique().to_list()) if metrics.height else set()
+    later = obs.filter(pl.col("date") >= from_date).sort(["date", "metric", "area", "row"])
+    rows: list[dict[str, Any]] = []
+    without = 0
+    for o in later.iter_rows(named=True):
+        m = model_counterpart(o["metric"], o["area"], provinces)
+        if m is None:
+            without += 1
+            continue
+        at = month_end(o["date"])
+        row: dict[str, Any] = {"row": o["row"], "date": o["date"], "area": o["area"], "metric": o["metric"],
+                               "kind": o["kind"], "observed": o["value"], "tolerance": o["tolerance"],
+                               "unit": o["unit"], "model_metric": m, "model_date": at, "p10": None, "p50": None,
+                               "p90": None, "band_low": None, "band_high": None, "inside": None, "note": "",
+                               "source": o["source"]}
+        when = pl.col("date") == at
+        if o["date_precision"] == "year":
+            # "in 2025", no month given: the model may be anywhere on its path through that year
+            when = (pl.col("date").dt.year() == o["date"].year) & (pl.col("date") > from_date)
+            row["note"] = "dated by year only: the band pools the model's month ends of that year"
+        vals = (metrics.filter((pl.col("metric") == m) & (pl.col("area") == o["area"]) & when)
+                ["value"].to_numpy().astype(float)) if m in present else np.array([])
+        vals = vals[np.isfinite(vals)]
+        if o["row"] in inputs:
+            row.update(status="input", note="used as the start state")
+        elif o["date"] <= from_date:
+            # the start state (stations, the site layer's coverage, the 4G layer) is an input, not a projection:
+            # what it gives on the start date is `dxsim calibration`'s business
+            row.update(status="start", note="on the start date: the start state, judged by `dxsim calibration`")
+        elif m in VILLAGE_METRICS and from_date < VILLAGE_LAYERS_OBSERVED_ON:
+            row.update(status="n/a", note=f"the village layers are the lists reported up to "
+                                          f"{VILLAGE_LAYERS_OBSERVED_ON}; a start before that cannot rewind them")
+        elif at > end_date:
+            row.update(status="n/a", note=f"after the run's end ({end_date})")
+        elif m not in present:
+            row.update(status="n/a", note=f"this run has no {m} metric (module disabled?)")
+        elif vals.size == 0:
+            row.update(status="n/a", note=f"no model value at {at}")
+        else:
+            p10, p50, p90 = _quantiles(vals)
+            tol = float(o["tolerance"])
+            low, high = p10 - tol, p90 + tol
+            inside = (p50 <= o["value"] + tol) if o["kind"] == "upper_bound" else (low <= o["value"] <= high)
+            status = ("pass" if inside else "FAIL") if o["kind"] in SCORED_KINDS else "info"
+            row.update(p10=p10, p50=p50, p90=p90, band_low=low, band_high=high, inside=inside, status=status)
+        rows.append(row)
+    return pl.DataFrame(rows, schema=TABLE_SCHEMA), without
+
+
+def metric_series(metrics: pl.DataFrame, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Series]:
+    """P10/P50/P90 by month end of each (metric, area), for the chart."""
+    out: dict[tuple[str, str], Series] = {}
+    for metric, area in keys:
+        grp = metrics.filter((pl.col("metric") == metric) & (pl.col("area") == area))
+        if grp.height == 0:
+            continue
+        wide = grp.pivot(on="replication", index="date", values="value", aggregate_function="first").sort("date")
+        cols = [c for c in wide.columns if c != "date"]
+        p10, p50, p90 = quantiles_by_date(wide.select(cols).to_numpy().astype(float))
+        out[(metric, area)] = Series(wide["date"].to_list(), p10, p50, p90, len(cols))
+    return out
+
+
+# --------------------------------------------------------------------------- running
+
+
+def backtest(scenario_path: str | Path, from_date: dt.date | str, reps: int = 20, seed: int | None = None, *,
+             observations: str | Path | None = None, yes: bool = False, progress: Progress | None = None,
+             on_replication: Callable[[int, int], None] | None = None) -> BacktestResult:
+    """Run `scenario_path` from the state observed at `from_date` and score it against later observations."""
+    say = progress or (lambda _m: None)
+    path = Path(scenario_path)
+    day = parse_from_date(from_date) if isinstance(from_date, str) else from_date
+    sc = load_scenario(path)
+    obs = read_observations(observations).with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
+    st = observed_start(obs, day)
+    seed = int(sc.seed if seed is None else seed)
+    codes = province_codes()
+    later = obs.filter(pl.col("date") >= day)
+    with_model = [month_end(d) for d, m, a in zip(later["date"], later["metric"], later["area"])
+                  if model_counterpart(m, a, codes) is not None]
+    end = min(max([sc.horizon.end_date, *with_model]), END_DATE_LATEST)
+    n_start = int(round(st.stations["value"]))
+    start = [StartValue("horizon.start_date", day.isoformat(), "--from"),
+             StartValue("start_state.observed_on", day.isoformat(), "--from"),
+             StartValue("horizon.end_date", end.isoformat(),
+                        "the scenario's end date" if end == sc.horizon.end_date
+                        else "month end of the last observation with a model counterpart"),
+             StartValue("start_state.stations_5g", n_start, "observed: " + _cite(st.stations))]
+    inputs = {int(st.stations["row"])}
+    rate: float | None = None
+    if st.previous is not None:
+        months = months_between(st.previous["date"], day)
+        rate = (st.stations["value"] - st.previous["value"]) / months
+        start.append(StartValue("start_state.pipeline_build_rate_5g_per_month", round(rate, 1),
+                                f"({st.stations['value']:,.0f} - {st.previous['value']:,.0f}) stations / {months:g} "
+                                f"months; earlier count: {_cite(st.previous)}"))
+    # the scenario as run (the rate, when it must be derived from coverage, needs this scenario's ranked plan)
+    run_sc = _override(path, sc, day, end, n_start, rate)
+    refuse_over_budget(estimate([run_sc], [reps], keeps_metrics=True, replications_alive=2), yes=yes,
+                       option="--reps", value=reps)
+    say("geodata")
+    country = load_country(progress=say)
+    say("site layer")
+    world = prepare_world(run_sc, country, scenario_dir=path.parent, progress=say)
+    if rate is None:
+        if st.coverage is None:
+            raise DxsimInputError("no earlier observed 5G station count or national 5G coverage to derive the build "
+                                  "rate before this date from", field="--from", value=day.isoformat(),
+                                  allowed="a date after the first observed count: " + ", ".join(
+                                      d.isoformat() for d in start_dates(obs)[1:]))
+        n_prev = sites_for_coverage(world, float(st.coverage["value"]))
+        if n_prev < 0:
+            raise DxsimInputError("the scenario's ranked plan never reaches the earlier observed coverage",
+                                  file=path, field="start_state", value=st.coverage["value"],
+                                  allowed="a site layer whose plan covers that share")
+        months = months_between(st.coverage["date"], day)
+        rate = max(0.0, (n_start - n_prev) / months)
+        start.append(StartValue(
+            "start_state.pipeline_build_rate_5g_per_month", round(rate, 1),
+            f"({n_start:,} - {n_prev:,}) stations / {months:g} months: no earlier count is observed, so "
+            f"{_cite(st.coverage)} is inverted through the scenario's ranked plan (sites_for_coverage: the first "
+            f"{n_prev:,} ranked sites reach {st.coverage['value']:g}%, to 50 sites)"))
+        run_sc = _override(path, sc, day, end, n_start, round(rate, 1))
+        world = prepare_world(run_sc, country, scenario_dir=path.parent, progress=say)
+    kept = _kept_notes(sc, obs, day)
+    frames = []
+    wanted = sorted({m for m in (model_counterpart(r["metric"], r["area"], codes) for r in later.iter_rows(named=True))
+                     if m is not None})
+    for r in range(reps):
+        say("replications")
+        res = run_replication(world, r, seed=seed)
+        frames.append(res.metrics.filter(pl.col("metric").is_in(wanted)))
+        if on_replication:
+            on_replication(r + 1, reps)
+    metrics = pl.concat(frames)
+    table, without = score(obs, metrics, from_date=day, end_date=end, provinces=list(world.province_codes),
+                           inputs=inputs)
+    keys = sorted({(r["model_metric"], r["area"]) for r in table.iter_rows(named=True)
+                   if r["status"] in ("pass", "FAIL", "info")})
+    return BacktestResult(sc.name, str(path), day, end, seed, reps, start, kept, table,
+                          metric_series(metrics, keys), without)
+
+
+def _kept_notes(sc: Scenario, obs: pl.DataFrame, day: dt.date) -> list[str]:
+    """The start-state facts a backtest does not set, and why (printed and in backtest.json)."""
+    s = sc.start_state
+    notes = [
+        f"start_state.stations_4g = {s.stations_4g:,} kept from the scenario: the 4G layer is one fixed count; the "
+        "reported 5G/4G shares use different 4G bases (7.72% in 2025-05 implies ~150k, 14% in 2025-10 ~119.5k)",
+        f"start_state.start_sites_in_window_pct = {s.start_sites_in_window_pct:g} kept from the scenario (no "
+        "observation of the share of start stations accepted within the Resolution 193 window)",
+        "data centres: the fleet at the start is the table's sites commissioned by the start date "
+        "(compute.datacentres); GPUs: the start fleet of geodata/gpu_fleet_2025.csv",
+    ]
+    if day < VILLAGE_LAYERS_OBSERVED_ON:
+        notes.append(f"villages: the layers are the lists reported up to {VILLAGE_LAYERS_OBSERVED_ON}; from {day} "
+                     "they cannot be rewound, so village figures are shown as n/a")
+    at = obs.filter((pl.col("date") <= day) & (pl.col("date") >= OBSERVED_ON_EARLIEST)
+                    & ~pl.col("metric").is_in([START_METRIC]) & (pl.col("area") == NATIONAL)
+                    & (pl.col("kind") == "observed") & (pl.col("date") == day))
+    for r in at.iter_rows(named=True):
+        notes.append(f"{r['metric']} = {r['value']:g} at {r['date']} (row {r['row']}): not a scenario input; "
+                     + ("scored at the start" if r["metric"] in (COVERAGE_METRIC, "pop_covered_4g_pct")
+                        else "no scenario counterpart"))
+    return notes
+
+
+# --------------------------------------------------------------------------- output
+
+
+def default_out_dir(result_or_name: BacktestResult | str, from_date: dt.date | None = None) -> Path:
+    if isinstance(result_or_name, BacktestResult):
+        return Path("outputs") / f"backtest-{result_or_name.scenario}-{result_or_name.from_date.isoformat()}"
+    return Path("outputs") / f"backtest-{result_or_name}-{from_date.isoformat()}"  # type: ignore[union-attr]
+
+
+def fmt(v: float | None) -> str:
+    """A number as a planner reads it: counts without decimals, shares with two."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    if abs(v) >= 1000 or float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.2f}" if abs(v) >= 0.01 else f"{v:.3g}"
+
+
+STATUS_COLOR = {"pass": GREEN, "FAIL": RED, "info": GREY, "input": BLUE}
+
+
+def chart(result: BacktestResult, metric: str, area: str) -> Chart:
+    """Model P10-P90 band and P50 line with the observed points and their tolerance bars."""
+    s = result.series[(metric, area)]
+    pts = result.table.filter((pl.col("model_metric") == metric) & (pl.col("area") == area)
+                              & pl.col("status").is_in(["pass", "FAIL", "info", "input"]))
+    last = max(pts["date"].max(), result.from_date)
+    x_end = min(month_end(last + dt.timedelta(days=62)), result.end_date)
+    keep = [i for i, d in enumerate(s.dates) if d <= x_end]
+    cut = Series([s.dates[i] for i in keep], s.p10[keep], s.p50[keep], s.p90[keep], s.n_reps)
+    where = "national" if area == NATIONAL else f"province {area}"
+    title = f"{metric} ({where}): model from {result.from_date} vs reported"
+    with matplotlib.rc_context(_RC):
+        fig, ax = _new_axes()
+        _plot(ax, cut, BLUE, "model")
+        seen: set[str] = set()
+        for r in pts.iter_rows(named=True):
+            label = None if r["status"] in seen else f"reported ({r['status']})"
+            seen.add(r["status"])
+            marker = "v" if r["kind"] == "upper_bound" else ("s" if r["kind"] in ("forecast", "target") else "o")
+            ax.errorbar([r["date"]], [r["observed"]], yerr=[[r["tolerance"]], [r["tolerance"]]], fmt=marker,
+                        color=STATUS_COLOR.get(r["status"], GREY), markersize=7, capsize=4, label=label, zorder=5)
+        ax.set_title(mpl_text(title), loc="left")
+        ax.set_ylabel(mpl_text(str(pts["unit"][0]) if pts.height else metric))
+        _date_axis(ax)
+        if (x_end - result.from_date).days < 3 * 365:
+            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.legend(loc="best")
+        png = _png(fig)
+    alt = (f"{title}: model P50 line and P10-P90 band by month end; reported points: "
+           + "; ".join(f"{r['date']} {fmt(r['observed'])} ({r['status']})" for r in pts.iter_rows(named=True)))
+    cap = ("Line: model P50; shaded: P10–P90 across " + f"{s.n_reps} replications. Points: reported figures with "
+           "their tolerance as bars (circle: observed, triangle: upper bound, square: forecast/target), coloured "
+           "by status (green pass, red FAIL, grey info, blue start-state input).")
+    return Chart(f"{metric}-{area}", "backtest", title, alt, cap, png)
+
+
+def report_html(result: BacktestResult) -> str:
+    """The offline, self-contained report page: headline, start state, table and charts."""
+    share = result.share_inside
+    head = (f"{share:.0%} of {result.scored.height} pass/fail figures inside the band" if share is not None
+            else "no pass/fail figure could be scored")
+    charts = [chart(result, m, a) for (m, a) in result.series]
+    start_rows = "".join(f"<tr><td><code>{esc(s.field)}</code></td><td class='num'>{esc(s.value)}</td>"
+                         f"<td>{esc(s.how)}</td></tr>" for s in result.start)
+    kept = "".join(f"<li>{esc(k)}</li>" for k in result.kept)
+    rows = []
+    for r in result.table.iter_rows(named=True):
+        cls = {"pass": "status-pass", "FAIL": "status-fail"}.get(r["status"], "status-info")
+        rows.append(f"<tr><td>{esc(r['date'])}</td><td>{esc(r['area'])}</td><td><code>{esc(r['metric'])}</code></td>"
+                    f"<td>{esc(r['kind'])}</td><td class='num'>{esc(fmt(r['observed']))} ± {esc(fmt(r['tolerance']))}"
+                    f"</td><td class='num'>{esc(fmt(r['p10']))}</td><td class='num'>{esc(fmt(r['p50']))}</td>"
+                    f"<td class='num'>{esc(fmt(r['p90']))}</td><td><span class='status {cls}'>{esc(r['status'])}"
+                    f"</span></td><td class='small'>{esc(r['note'])} {esc(r['source'])}</td></tr>")
+    figs = "".join(f'<figure><img src="{c.data_uri}" alt="{esc(c.alt)}"><figcaption>{esc(c.caption)}</figcaption>'
+                   f"</figure>" for c in charts)
+    csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
+            f"<title>Backtest {esc(result.scenario)} from {esc(result.from_date)}</title>\n<style>{CSS}</style>\n"
+            f"</head>\n<body><main>\n<h1>Backtest: {esc(result.scenario)} from {esc(result.from_date)}</h1>\n"
+            f"<p class='lead'>{esc(head)}. Seed {result.seed}, {result.reps} replication(s), run to "
+            f"{esc(result.end_date)}; dxsim {esc(__version__)}.</p>\n"
+            "<p class='small'>Rules: observed figures pass when P10 − tolerance ≤ observed ≤ P90 + tolerance; upper "
+            "bounds pass when P50 ≤ observed + tolerance; forecasts and targets are shown for judgement (info); n/a "
+            "rows cannot be judged (see the note).</p>\n"
+            f"<h2>Start state used</h2><table><thead><tr><th>field</th><th class='num'>value</th><th>how</th></tr>"
+            f"</thead><tbody>{start_rows}</tbody></table><ul class='small'>{kept}</ul>\n"
+            "<h2>Reported beside the model</h2><table><thead><tr><th>date</th><th>area</th><th>metric</th>"
+            "<th>kind</th><th class='num'>reported</th><th class='num'>P10</th><th class='num'>P50</th>"
+            "<th class='num'>P90</th><th>status</th><th>note, source</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>\n"
+            f"<p class='small'>{result.later_without_counterpart} later observation(s) have no model counterpart "
+            "and are not listed.</p>\n"
+            f"<h2>Charts</h2>{figs}\n<footer>Written by dxsim {esc(__version__)} (dxsim backtest).</footer>\n"
+            "</main></body></html>\n")
+
+
+def write_backtest(result: BacktestResult, out_dir: str | Path | None = None) -> Path:
+    """backtest.csv, backtest.json and report.html as one folder, atomically (kind "backtest")."""
+    target = Path(out_dir) if out_dir is not None else default_out_dir(result)
+    page = report_html(result)
+
+    def fill(tmp: Path) -> None:
+        result.table.write_csv(tmp / "backtest.csv")
+        write_json(tmp / "backtest.json", result.summary())
+        (tmp / "report.html").write_text(page, encoding="utf-8")
+
+    return atomic_dir(target, fill, kind="backtest")

@@ -1,0 +1,390 @@
+"""Say why: which constraint held each programme back, read from the metrics table only.
+
+The model records, per month end (national area "VN"), what held each programme back, as shares
+(%) of the month's held-back work that add up to 100 within a group, or are all 0 when nothing was
+held back that month:
+
+- 5G rollout, per region: ``rollout_held_pct_<cause>_<region>``, cause in :data:`ROLLOUT_CAUSES`
+  (share of held site-days), and ``crew_utilization_pct_<region>``;
+- villages: ``villages_held_pct_<cause>`` (share of held village-days);
+- data centres: ``dc_held_pct_<cause>`` (share of held MW-days, see dxsim.sim.compute.datacentres).
+
+Definitions used everywhere below (report, ``dxsim compare``):
+
+- a *held month* is one (replication, month end) in which a group's shares are not all 0;
+- the *binding cause* of a held month is the cause with the largest share (a tie goes to the
+  cause listed first);
+- over a period, a cause's ``share_pct`` is its mean share over the held months (months weigh
+  equally: the shares carry no magnitudes), read as "% of held site-days"; ``binds_pct`` is the
+  share of held months in which it binds; the period's binding cause is the one with the largest
+  ``share_pct``;
+- crew idle % = 100 - mean ``crew_utilization_pct_<region>`` over (replication, month end),
+  leaving out the table's first date (the start date closes no month, or only part of one);
+- a cause *did not bind* (:func:`did_not_bind`) when it took under :data:`NON_BINDING_SHARE_PCT`
+  of held work and bound in under :data:`NON_BINDING_BINDS_PCT` of held months, or when nothing was
+  held back at all. With no held-back metrics for the 5G rollout (runs before they existed), 5G
+  crews did not bind when they stood idle at least :data:`NON_BINDING_CREW_IDLE_PCT` of the time.
+
+Everything here is a pure function of polars frames with the metrics table's columns (date,
+replication, area, metric, value).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+ROLLOUT_REGIONS = ("north", "central", "south")
+ROLLOUT_CAUSES = ("targets", "budget", "permits", "equipment", "crews", "plan")
+VILLAGE_CAUSES = ("power", "backhaul", "crews", "budget", "season")
+DC_CAUSES = ("grid", "permits", "construction")
+NATIONAL = "national"  # the region of programmes recorded for the whole country
+
+NON_BINDING_SHARE_PCT = 10.0  # a cause under this share of held work ...
+NON_BINDING_BINDS_PCT = 20.0  # ... that binds in under this share of held months did not bind
+NON_BINDING_CREW_IDLE_PCT = 25.0  # fallback for 5G crews without held-back metrics
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Programme:
+    """One programme's held-back metrics: names, causes, regions and the unit of held work."""
+
+    key: str  # "5g" | "villages" | "dc"
+    label: str
+    prefix: str
+    causes: tuple[str, ...]
+    regions: tuple[str, ...]
+    unit: str  # what the shares are shares of
+
+    def metric(self, cause: str, region: str) -> str:
+        return f"{self.prefix}{cause}" + ("" if region == NATIONAL else f"_{region}")
+
+
+PROGRAMMES: dict[str, Programme] = {
+    "5g": Programme("5g", "5G rollout", "rollout_held_pct_", ROLLOUT_CAUSES, ROLLOUT_REGIONS, "held site-days"),
+    "villages": Programme("villages", "villages", "villages_held_pct_", VILLAGE_CAUSES, (NATIONAL,),
+                          "held village-days"),
+    "dc": Programme("dc", "data centres", "dc_held_pct_", DC_CAUSES, (NATIONAL,), "held MW-days"),
+}
+CREW_METRIC = "crew_utilization_pct_"
+
+# how a line names a binding cause (plural nouns take "bind")
+CAUSE_PHRASE = {
+    "targets": "targets bind", "budget": "budget binds", "permits": "permits bind", "equipment": "equipment binds",
+    "crews": "crews bind", "plan": "site plan exhausted", "power": "power binds", "backhaul": "backhaul binds",
+    "season": "season binds", "grid": "grid binds", "construction": "construction binds",
+    "business_case": "business case binds",  # a cause the rollout model adds
+}
+
+
+
+def parse_metric(metric: str) -> tuple[str, str, str] | None:
+    """(programme, region, cause) of a held-back metric name, None for any other metric.
+
+    A cause the model records beyond the listed ones (a programme may add one) is kept, after them.
+    """
+    for prog in PROGRAMMES.values():
+        if not metric.startswith(prog.prefix):
+            continue
+        rest = metric[len(prog.prefix):]
+        if prog.regions == (NATIONAL,):
+            return (prog.key, NATIONAL, rest) if rest else None
+        cause, _, region = rest.rpartition("_")
+        return (prog.key, region, cause) if cause and region in prog.regions else None
+    return None
+
+
+def cause_order(programme: str, causes: Sequence[str]) -> list[str]:
+    """The listed causes first, in their order, then any other cause alphabetically."""
+    known = PROGRAMMES[programme].causes
+    return sorted(set(causes), key=lambda c: (known.index(c) if c in known else len(known), c))
+
+SHARES_SCHEMA = {"programme": pl.Utf8, "region": pl.Utf8, "date": pl.Date, "replication": pl.Int64,
+                 "cause": pl.Utf8, "share_pct": pl.Float64}
+
+
+# --------------------------------------------------------------------------- reading the table
+
+
+def bottleneck_filter() -> pl.Expr:
+    """Selects the national rows this module reads (also on a lazy scan of metrics.parquet)."""
+    named = pl.col("metric").str.starts_with(CREW_METRIC)
+    for prog in PROGRAMMES.values():
+        named = named | pl.col("metric").str.starts_with(prog.prefix)
+    return (pl.col("area") == "VN") & named
+
+
+def bottleneck_rows(metrics: pl.DataFrame) -> pl.DataFrame:
+    """The national rows this module reads (held-back shares and crew utilisation): small enough to keep."""
+    return metrics.filter(bottleneck_filter()).select("date", "replication", "area", "metric", "value")
+
+
+def held_shares(metrics: pl.DataFrame) -> pl.DataFrame:
+    """Long: programme, region, date, replication, cause, share_pct (national rows of known metrics only)."""
+    nat = metrics.filter(bottleneck_filter())
+    keys = [{"metric": m, "programme": k[0], "region": k[1], "cause": k[2]}
+            for m in nat["metric"].unique().to_list() if (k := parse_metric(m)) is not None]
+    if not keys:
+        return pl.DataFrame(schema=SHARES_SCHEMA)
+    return (nat.join(pl.DataFrame(keys), on="metric")
+            .select(pl.col("programme"), pl.col("region"), pl.col("date").cast(pl.Date),
+                    pl.col("replication").cast(pl.Int64), pl.col("cause"), pl.col("value").cast(pl.Float64)
+                    .alias("share_pct"))
+            .sort("programme", "region", "date", "replication", "cause"))
+
+
+def _cause_rank(shares: pl.DataFrame) -> pl.DataFrame:
+    """programme, cause, rank (cause_order) of the causes in `shares`."""
+    rows = []
+    for (programme,), g in shares.select("programme", "cause").unique().group_by("programme"):
+        rows += [{"programme": programme, "cause": c, "rank": i}
+                 for i, c in enumerate(cause_order(str(programme), g["cause"].to_list()))]
+    return pl.DataFrame(rows, schema={"programme": pl.Utf8, "cause": pl.Utf8, "rank": pl.Int64})
+
+
+def binding_by_month(shares: pl.DataFrame) -> pl.DataFrame:
+    """programme, region, date, replication, held (bool), binding (the largest share's cause; null if not held)."""
+    if shares.height == 0:
+        return pl.DataFrame(schema={"programme": pl.Utf8, "region": pl.Utf8, "date": pl.Date,
+                                    "replication": pl.Int64, "held": pl.Boolean, "binding": pl.Utf8})
+    ranked = shares.join(_cause_rank(shares), on=["programme", "cause"]).sort(
+        ["programme", "region", "date", "replication", "share_pct", "rank"], descending=[False] * 4 + [True, False])
+    g = ranked.group_by(["programme", "region", "date", "replication"], maintain_order=True).agg(
+        (pl.col("share_pct").sum() > EPS).alias("held"), pl.col("cause").first().alias("top"))
+    return (g.with_columns(pl.when(pl.col("held")).then(pl.col("top")).otherwise(None).alias("binding"))
+            .drop("top").sort("programme", "region", "date", "replication"))
+
+
+def _period(df: pl.DataFrame, start: Any = None, end: Any = None) -> pl.DataFrame:
+    if start is not None:
+        df = df.filter(pl.col("date") >= start)
+    if end is not None:
+        df = df.filter(pl.col("date") <= end)
+    return df
+
+
+def cause_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> pl.DataFrame:
+    """Per programme, region and cause over [start, end]: share_pct, binds_pct, held_months, months.
+
+    ``share_pct``: mean share over held months; ``binds_pct``: % of held months in which the cause binds.
+    Programmes without metrics in the table have no rows.
+    """
+    shares = _period(held_shares(metrics), start, end)
+    schema = {"programme": pl.Utf8, "region": pl.Utf8, "cause": pl.Utf8, "share_pct": pl.Float64,
+              "binds_pct": pl.Float64, "held_months": pl.Int64, "months": pl.Int64}
+    if shares.height == 0:
+        return pl.DataFrame(schema=schema)
+    months = binding_by_month(shares)
+    counts = months.group_by(["programme", "region"]).agg(
+        pl.col("held").sum().cast(pl.Int64).alias("held_months"), pl.len().cast(pl.Int64).alias("months"))
+    held = months.filter(pl.col("held")).select("programme", "region", "date", "replication", "binding")
+    mean = (shares.join(held, on=["programme", "region", "date", "replication"])
+            .group_by(["programme", "region", "cause"]).agg(pl.col("share_pct").mean()))
+    binds = held.group_by(["programme", "region", "binding"]).agg(pl.len().alias("n")).rename({"binding": "cause"})
+    causes = shares.select("programme", "region", "cause").unique()
+    out = (causes.join(counts, on=["programme", "region"])
+           .join(mean, on=["programme", "region", "cause"], how="left")
+           .join(binds, on=["programme", "region", "cause"], how="left")
+           .with_columns(pl.col("share_pct").fill_null(0.0),
+                         pl.when(pl.col("held_months") > 0)
+                         .then(100.0 * pl.col("n").fill_null(0) / pl.col("held_months")).otherwise(0.0)
+                         .alias("binds_pct"))
+           .join(_cause_rank(shares), on=["programme", "cause"])
+           .sort("programme", "region", "rank"))
+    return out.select(list(schema)).cast(schema)
+
+
+def crew_idle(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> pl.DataFrame:
+    """region, crew_idle_pct = max(0, 100 - mean crew utilisation), the table's first date left out."""
+    crews = metrics.filter((pl.col("area") == "VN") & pl.col("metric").str.starts_with(CREW_METRIC))
+    schema = {"region": pl.Utf8, "crew_idle_pct": pl.Float64}
+    if crews.height == 0:
+        return pl.DataFrame(schema=schema)
+    first = metrics["date"].min()
+    crews = _period(crews.filter(pl.col("date") > first), start, end)
+    if crews.height == 0:
+        return pl.DataFrame(schema=schema)
+    return (crews.group_by("metric").agg(pl.col("value").mean())
+            .select(pl.col("metric").str.strip_prefix(CREW_METRIC).alias("region"),
+                    (100.0 - pl.col("value")).clip(lower_bound=0.0).alias("crew_idle_pct"))
+            .sort("region").cast(schema))
+
+
+# --------------------------------------------------------------------------- per region
+
+
+def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> pl.DataFrame:
+    """One row per programme and region: binding cause, its share and binds %, held months %, crew idle %, line.
+
+    5G regions appear when either held-back shares or crew utilisation are in the table.
+    """
+    causes = cause_summary(metrics, start, end)
+    idle = {r: v for r, v in crew_idle(metrics, start, end).iter_rows()}
+    rows = []
+    for prog in PROGRAMMES.values():
+        for region in prog.regions:
+            c = causes.filter((pl.col("programme") == prog.key) & (pl.col("region") == region))
+            idle_pct = idle.get(region) if prog.key == "5g" else None
+            if c.height == 0 and idle_pct is None:
+                continue
+            row: dict[str, Any] = {"programme": prog.key, "region": region, "binding": None, "share_pct": None,
+                                   "binds_pct": None, "held_months_pct": None, "crew_idle_pct": idle_pct}
+            if c.height:
+                held, months = int(c["held_months"][0]), int(c["months"][0])
+                row["held_months_pct"] = 100.0 * held / months if months else 0.0
+                if held:
+                    top = c.sort("share_pct", descending=True, maintain_order=True).row(0, named=True)
+                    row.update(binding=top["cause"], share_pct=top["share_pct"], binds_pct=top["binds_pct"])
+            row["line"] = summary_line(prog.key, region, row, has_causes=c.height > 0)
+            row["short_line"] = summary_line(prog.key, region, row, has_causes=c.height > 0, detail=False)
+            rows.append(row)
+    schema = {"programme": pl.Utf8, "region": pl.Utf8, "binding": pl.Utf8, "share_pct": pl.Float64,
+              "binds_pct": pl.Float64, "held_months_pct": pl.Float64, "crew_idle_pct": pl.Float64,
+              "line": pl.Utf8, "short_line": pl.Utf8}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _where(programme: str, region: str) -> str:
+    return region if programme == "5g" else PROGRAMMES[programme].label
+
+
+def summary_line(programme: str, region: str, row: dict[str, Any], has_causes: bool = True,
+                 detail: bool = True) -> str:
+    """E.g. "north: crews idle 85%, targets bind (62% of held site-days)"; without detail, no parenthesis."""
+    parts = []
+    if row.get("crew_idle_pct") is not None:
+        parts.append(f"crews idle {row['crew_idle_pct']:.0f}%")
+    if has_causes:
+        if row.get("binding") is None:
+            parts.append("nothing held back")
+        else:
+            text = CAUSE_PHRASE.get(row["binding"], f"{row['binding']} binds")
+            if detail:
+                text += f" ({row['share_pct']:.0f}% of {PROGRAMMES[programme].unit})"
+            parts.append(text)
+    return f"{_where(programme, region)}: " + (", ".join(parts) if parts else "no bottleneck metrics")
+
+
+def summary_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None, detail: bool = True) -> list[str]:
+    """One line per programme and region, in programme order."""
+    return region_summary(metrics, start, end)["line" if detail else "short_line"].to_list()
+
+
+def mean_shares_by_date(metrics: pl.DataFrame) -> pl.DataFrame:
+    """programme, region, date, cause, share_pct, held_reps: each cause's mean share over the replications
+    in which something was held back that month (so the causes stack to 100, or to 0 when none did)."""
+    shares = held_shares(metrics)
+    if shares.height == 0:
+        return pl.DataFrame(schema={"programme": pl.Utf8, "region": pl.Utf8, "date": pl.Date, "cause": pl.Utf8,
+                                    "share_pct": pl.Float64, "held_reps": pl.Int64})
+    held = binding_by_month(shares).select("programme", "region", "date", "replication", "held")
+    j = shares.join(held, on=["programme", "region", "date", "replication"])
+    return (j.group_by(["programme", "region", "date", "cause"])
+            .agg(pl.when(pl.col("held").sum() > 0)
+                 .then(pl.col("share_pct").filter(pl.col("held")).mean()).otherwise(0.0).alias("share_pct"),
+                 pl.col("held").sum().cast(pl.Int64).alias("held_reps"))
+            .join(_cause_rank(shares), on=["programme", "cause"])
+            .sort("programme", "region", "date", "rank").drop("rank"))
+
+
+# --------------------------------------------------------------------------- did a changed resource bind?
+
+
+_RESOURCES: tuple[tuple[str, str, str], ...] = (
+    # (field pattern, programme, cause); a "(?P<region>...)" group names the 5G region, else every region
+    (r"^crews\.(?P<region>north|central|south)\.", "5g", "crews"),
+    (r"^seasons\.(?P<region>north|central|south)\.", "5g", "crews"),  # rainy-season crew productivity
+    (r"^works\.[^.]*team_days\.", "5g", "crews"),
+    (r"^works\.[^.]*permit", "5g", "permits"),
+    (r"^supply\.", "5g", "equipment"),
+    (r"^operators\.[^.]+\.capex_budget_vnd_bn", "5g", "budget"),
+    (r"^operators\.[^.]+\.annual_new_5g_sites", "5g", "targets"),
+    (r"^business_case\.", "5g", "business_case"),  # a cause the rollout model adds
+    (r"^villages\.programme\.crews\.", "villages", "crews"),
+    (r"^villages\.programme\.budget_vnd_bn", "villages", "budget"),
+    (r"^budget\.share_pct\.villages$", "villages", "budget"),
+    (r"^villages\.programme\.grid_works_in_rainy_season", "villages", "season"),
+    (r"^villages\.programme\.permit\.", "villages", "permits"),  # a cause the village model adds
+    (r"^compute\.datacentres\.grid\.", "dc", "grid"),
+    (r"^compute\.datacentres\.delays\.permits\.", "dc", "permits"),
+    (r"^compute\.datacentres\.delays\.(construction|commissioning)\.", "dc", "construction"),
+)
+
+
+def resource_causes(field: str) -> list[tuple[str, str, str]]:
+    """The (programme, region, cause) a scenario field is a resource of ([] if none)."""
+    for pattern, programme, cause in _RESOURCES:
+        m = re.match(pattern, field)
+        if m:
+            region = m.groupdict().get("region")
+            regions = (region,) if region else PROGRAMMES[programme].regions
+            return [(programme, r, cause) for r in regions]
+    return []
+
+
+def did_not_bind(causes: pl.DataFrame, idle: dict[str, float], programme: str, region: str,
+                 cause: str) -> bool | None:
+    """True / False as in the module docstring; None when the reference run has no metrics to tell."""
+    c = causes.filter((pl.col("programme") == programme) & (pl.col("region") == region))
+    if c.height == 0:
+        if programme == "5g" and cause == "crews" and region in idle:
+            return idle[region] >= NON_BINDING_CREW_IDLE_PCT
+        return None
+    if int(c["held_months"][0]) == 0:
+        return True
+    row = c.filter(pl.col("cause") == cause)
+    if row.height == 0:
+        return None
+    return float(row["share_pct"][0]) < NON_BINDING_SHARE_PCT and float(row["binds_pct"][0]) < NON_BINDING_BINDS_PCT
+
+
+def option_notes(reference: pl.DataFrame, reference_name: str, differences: Sequence[tuple[str, Any, Any]],
+                 fmt: Callable[[Any], str] = str, start: Any = None, end: Any = None) -> list[str]:
+    """One line per changed resource that did not bind in the reference run (metrics table `reference`).
+
+    E.g. "crews.north.teams 450 → 900: crews did not bind in north in baseline (crews idle 85%); the
+    binding constraint there is targets". Fields mapping to the same cause and regions are one line.
+    """
+    causes = cause_summary(reference, start, end)
+    idle = {r: v for r, v in crew_idle(reference, start, end).iter_rows()}
+    summary = {(r["programme"], r["region"]): r for r in region_summary(reference, start, end).iter_rows(named=True)}
+    groups: dict[tuple, list[tuple[str, Any, Any]]] = {}
+    for field, a, b in differences:
+        targets = resource_causes(field)
+        if targets:
+            groups.setdefault(tuple(targets), []).append((field, a, b))
+    lines = []
+    for targets, fields in groups.items():
+        programme, cause = targets[0][0], targets[0][2]
+        free = [r for _p, r, _c in targets if did_not_bind(causes, idle, programme, r, cause)]
+        if not free:
+            continue
+        field, a, b = fields[0]
+        what = f"{field} {fmt(a)} → {fmt(b)}" + (f" (and {len(fields) - 1} more fields)" if len(fields) > 1 else "")
+        where = {"villages": "the village programme", "dc": "data centres"}.get(programme) or _join(free)
+        idle_txt = ""
+        if programme == "5g" and cause == "crews":
+            known = [f"{idle[r]:.0f}%" for r in free if r in idle]
+            idle_txt = f" (crews idle {', '.join(known)})" if known else ""
+        binding: list[tuple[str, str]] = []
+        for r in free:
+            s = summary.get((programme, r))
+            if s is not None and s["held_months_pct"] is not None:  # held-back shares were recorded
+                binding.append((r, s["binding"] or "nothing (nothing was held back)"))
+        tail = ""
+        if binding and len({b for _r, b in binding}) == 1:
+            tail = f"; the binding constraint there is {binding[0][1]}"
+        elif binding:
+            tail = "; the binding constraints there are " + ", ".join(f"{b} ({r})" for r, b in binding)
+        lines.append(f"{what}: {cause} did not bind in {where} in {reference_name}{idle_txt}{tail}")
+    return lines
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]

@@ -1,0 +1,133 @@
+"""How an operator decides what to order: pace, business case, budget, and the surge for support.
+
+Pure functions over arrays, so every rule can be checked by hand (tests/test_operator_decision.py);
+dxsim.sim.rollout calls them each month for each operator.
+
+- **Pace (soft target).** The operator spreads what is left of its announced yearly plan over the
+  months left in the year. In the start year only the part of the year after the start counts.
+- **Business case.** A site pays when what it earns over the payback period covers its capex and
+  opex: people it newly serves x the operator's subscriber share x take-up x ARPU x 12 x years,
+  plus any support it would earn, against capex + opex x years. Toward its announced plan a
+  (state-owned) operator accepts a loss up to `accepted_loss_vnd_bn_per_site`; sites losing more
+  are skipped (they stay in the plan; support or a better case may bring them in later).
+- **Budget.** Capex is phased evenly: a month's orders stop where their capex exceeds what the
+  operator can still commit this year divided by the months left in it (unspent money rolls into
+  the next months of the year). A surge may draw on the whole of what is left.
+- **Surge.** A programme with a station threshold and a deadline: at its last chance to make the
+  deadline by the fast path (upgrading its own 4G sites with kits from stock and contract crews),
+  an operator short of the threshold surges if the threshold is within reach (enough sites to
+  upgrade, stock, crews and budget) and the support it would earn exceeds the cost of hurrying
+  (a premium per surge site plus the loss on surge sites with a negative business case).
+  Before its last chance it waits; past the deadline, or out of reach, it does not surge.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dxsim.scenario.schema_operators import BusinessCase
+
+VND_K_TO_BN = 1e3 / 1e9
+
+
+def revenue_vnd_bn(people_served: np.ndarray, subscriber_share_pct: float, bc: BusinessCase) -> np.ndarray:
+    """What a site earns its operator over the payback period (VND bn)."""
+    per_person = subscriber_share_pct / 100.0 * bc.take_up_pct / 100.0 * bc.arpu_vnd_k_per_month * VND_K_TO_BN
+    return people_served * per_person * 12.0 * bc.payback_years
+
+
+def site_npv_vnd_bn(people_served: np.ndarray, capex_vnd_bn: np.ndarray, subscriber_share_pct: float,
+                    bc: BusinessCase, support_vnd_bn: np.ndarray | float = 0.0) -> np.ndarray:
+    """Revenue + support - capex - opex over the payback period (undiscounted, VND bn)."""
+    return (revenue_vnd_bn(people_served, subscriber_share_pct, bc) + support_vnd_bn
+            - capex_vnd_bn - bc.opex_vnd_bn_per_site_year * bc.payback_years)
+
+
+def monthly_pace(target: float, ordered_this_year: int, months_left: int) -> int:
+    """Sites to order this month to keep pace with the year's plan."""
+    return max(0, math.ceil((target - ordered_this_year) / max(months_left, 1) - 1e-9))
+
+
+@dataclass
+class Orders:
+    """One operator's orders in one month, and what held them back (counts of sites)."""
+
+    picked: np.ndarray  # plan indices, in the operator's own order
+    held_business_case: int = 0  # the pace asked for sites whose business case is negative
+    held_budget: int = 0
+    held_plan: int = 0  # the pace asked for more sites than the plan has left
+    spare: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # profitable, affordable, beyond pace
+
+
+def choose_orders(remaining: np.ndarray, npv_vnd_bn: np.ndarray, capex_vnd_bn: np.ndarray, pace: int,
+                  available_vnd_bn: float, spare_cap: int = 0, accepted_loss_vnd_bn: float = 0.0) -> Orders:
+    """Pick this month's sites from the operator's remaining plan (in its own order).
+
+    `npv_vnd_bn` and `capex_vnd_bn` align with `remaining`. The first `pace` sites whose business
+    case loses no more than `accepted_loss_vnd_bn` are wanted; the budget cuts the tail. `spare` are
+    the next sites that pay (npv >= 0) the budget would still allow beyond the pace (at most
+    `spare_cap`): the rollout counts them as held back by the target when crews stand idle.
+    """
+    held_plan = max(0, pace - remaining.size)
+    ok = np.flatnonzero(npv_vnd_bn >= -accepted_loss_vnd_bn)
+    want = ok[:pace]
+    held_business_case = min(pace, remaining.size) - want.size
+    cum = np.cumsum(capex_vnd_bn[want])
+    n = int(np.searchsorted(cum, available_vnd_bn + 1e-9, side="right"))
+    held_budget = want.size - n
+    spent = float(cum[n - 1]) if n else 0.0
+    spare = np.zeros(0, dtype=np.int64)
+    if spare_cap > 0 and held_budget == 0:
+        beyond = ok[pace:]
+        beyond = beyond[npv_vnd_bn[beyond] >= 0][:spare_cap]
+        cum2 = np.cumsum(capex_vnd_bn[beyond])
+        spare = remaining[beyond[: int(np.searchsorted(cum2, available_vnd_bn - spent + 1e-9, side="right"))]]
+    return Orders(remaining[want[:n]], held_business_case, held_budget, held_plan, spare)
+
+
+@dataclass
+class SurgeCase:
+    """The facts an operator weighs for one threshold programme at one monthly decision."""
+
+    day: float
+    deadline_day: float  # first day after the window
+    next_decision_day: float
+    fast_path_days: float  # order to on air by the fast path, 90th percentile
+    margin_days: float
+    threshold: int
+    counted: float  # stations already counting or projected to count by the deadline
+    candidates: int  # its own 4G sites it could still upgrade (eligible kind)
+    stock_kits: int
+    crew_sites: float  # upgrades the crews (with contract crews) can finish before the deadline
+    budget_vnd_bn: float
+    cost_per_site_vnd_bn: float  # capex + surge premium of a surge site
+    support_per_station_vnd_bn: float
+    premium_vnd_bn: float
+    loss_vnd_bn: float  # sum of the negative business cases of the surge sites (>= 0)
+
+
+def surge_decision(c: SurgeCase) -> tuple[str, int]:
+    """('surge', n) or (reason, 0): wait, qualifies, too_late, out_of_reach_<what>, not_worth."""
+    latest = c.deadline_day - c.fast_path_days - c.margin_days
+    if c.day > latest:
+        return "too_late", 0
+    need = math.ceil(c.threshold - c.counted)
+    if need <= 0:
+        return "qualifies", 0
+    if c.next_decision_day <= latest:
+        return "wait", 0
+    if c.candidates < need:
+        return "out_of_reach_plan", 0
+    if c.stock_kits < need:
+        return "out_of_reach_equipment", 0
+    if c.crew_sites < need:
+        return "out_of_reach_crews", 0
+    if c.budget_vnd_bn < need * c.cost_per_site_vnd_bn:
+        return "out_of_reach_budget", 0
+    gain = c.support_per_station_vnd_bn * (c.counted + need)
+    if gain <= need * c.premium_vnd_bn + c.loss_vnd_bn:
+        return "not_worth", 0
+    return "surge", need

@@ -1,0 +1,59 @@
+"""Support programmes for 5G stations: what a station earns, who qualifies, what is paid.
+
+Resolution 193/2025/QH15 (the scenario's `subsidy`) and any further `supports` are one kind of
+thing here: a per-station amount (fixed, a share of equipment cost, or per person newly covered)
+for stations accepted within a window, paid after the window to operators with at least the
+threshold of such stations, capped by the fund.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from dxsim.scenario.schema import Scenario
+from dxsim.scenario.schema_operators import Support
+
+RES_193 = "resolution_193"
+
+
+def programmes(sc: Scenario) -> list[Support]:
+    """Every support programme of the scenario; Resolution 193 first (when it pays anything)."""
+    out: list[Support] = []
+    sub = sc.subsidy
+    if sub.equipment_share_pct > 0 and sub.fund_vnd_bn > 0:
+        out.append(Support(name=RES_193, equipment_share_pct=sub.equipment_share_pct,
+                           min_stations_per_operator=sub.min_stations_per_operator, window_start=sub.window_start,
+                           window_end=sub.window_end, fund_vnd_bn=sub.fund_vnd_bn))
+    out.extend(p for p in sc.supports if p.fund_vnd_bn > 0)
+    return out
+
+
+def eligible_kind(p: Support, is_new: np.ndarray) -> np.ndarray:
+    """Stations of the kind the programme supports."""
+    if p.site_kind == "new":
+        return is_new.copy()
+    if p.site_kind == "upgrade":
+        return ~is_new
+    return np.ones(is_new.size, dtype=bool)
+
+
+def per_station_vnd_bn(p: Support, is_new: np.ndarray, equipment_vnd_bn: np.ndarray,
+                       people_served: np.ndarray) -> np.ndarray:
+    """What each station would earn if its operator qualifies (0 for stations of another kind)."""
+    amount = (p.per_site_vnd_bn + p.equipment_share_pct / 100.0 * equipment_vnd_bn
+              + p.per_person_covered_vnd_k * 1e3 / 1e9 * people_served)
+    return np.where(eligible_kind(p, is_new), amount, 0.0)
+
+
+def window_days(p: Support, start: dt.date) -> tuple[float, float]:
+    """The window as simulation days [first, end): a station on air at any time of window_end counts."""
+    return float((p.window_start - start).days), float((p.window_end - start).days) + 1.0
+
+
+def start_sites_counted(p: Support, n_start_op: int, start: dt.date, in_window_pct: float) -> float:
+    """Start-state stations of an operator that count: the share accepted inside the window (assumption)."""
+    if p.window_start > start or p.window_end < start:
+        return 0.0
+    return n_start_op * in_window_pct / 100.0

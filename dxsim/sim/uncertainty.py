@@ -1,0 +1,139 @@
+"""Each replication draws its own values of the uncertain assumptions (scenario section `uncertainty`).
+
+For every concrete path of `scenario.uncertainty.ranges` (sorted), one uniform draw u from the
+stream `uncertainty.<path>` of (seed, replication) gives a factor through the range's
+distribution; the value at the path is multiplied by it (a delay: p50 and p90 together; an integer
+is rounded; the result is kept within the field's range). Streams are named per path, so two
+options see the same factor for the same (seed, replication, path) (common random numbers), and
+adding a range does not move any other draw. A range of zero width, or `enabled = false`, leaves
+the scenario object itself unchanged: the run is then exactly the single-value run.
+
+The villages' work and lead times are computed from `villages.options` once per scenario (with
+the option chosen per village); :func:`village_inputs` recomputes them per replication from the
+drawn options, keeping each village's chosen option and its costs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from dxsim.errors import DxsimInputError
+from dxsim.scenario.fields import DelayDays
+from dxsim.scenario.schema import Scenario
+from dxsim.scenario.schema_uncertainty import bounds_of, concrete_ranges
+from dxsim.sim.rng import stream
+from dxsim.sim.villages.options import evaluate_options
+from dxsim.sim.villages.process import VillageInputs
+from dxsim.sim.villages.setup import VillageWorld
+
+# What village_inputs recomputes per replication (costs stay those of the plan: the ledger and the
+# village table report them).
+_VILLAGE_WORK = ("utility_team_days", "operator_team_days", "equipment_lead_days")
+
+
+def draw_factors(scenario: Scenario, seed: int, replication: int) -> dict[str, float]:
+    """Factor per concrete path for this replication ({} when uncertainty is off; zero-width ranges skipped)."""
+    unc = scenario.uncertainty
+    if not unc.enabled:
+        return {}
+    out: dict[str, float] = {}
+    for path, (_key, r) in concrete_ranges(scenario, unc.ranges).items():
+        if r.low_factor == r.high_factor:
+            if r.low_factor != 1.0:  # pragma: no cover - the schema keeps low <= 1 <= high
+                out[path] = r.low_factor
+            continue
+        u = float(stream(seed, replication, f"uncertainty.{path}").random())
+        out[path] = r.factor(u)
+    return out
+
+
+def draw_scenario(scenario: Scenario, seed: int, replication: int) -> Scenario:
+    """The scenario with this replication's values of its uncertain assumptions (validated copy).
+
+    Returns `scenario` itself when nothing changes (uncertainty off, or every factor 1).
+    """
+    factors = {p: f for p, f in draw_factors(scenario, seed, replication).items() if f != 1.0}
+    if not factors:
+        return scenario
+    data = scenario.model_dump()
+    for path, f in factors.items():
+        _scale(scenario, data, path, f)
+    try:
+        return type(scenario).model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        drawn = ", ".join(f"{p} x{f:.3g}" for p, f in factors.items())
+        raise DxsimInputError(
+            f"the values drawn for replication {replication} are not a valid scenario ({err.get('msg', '')})",
+            field=where or "uncertainty.ranges", allowed=f"ranges whose values stay valid (drawn: {drawn})",
+        ) from None
+
+
+def _scale(scenario: BaseModel, data: dict[str, Any], path: str, f: float) -> None:
+    """Multiply the value at `path` in `data` (the scenario's dump) by f, within the field's range."""
+    parts = path.split(".")
+    node: Any = scenario
+    d: Any = data
+    ann: Any = None
+    meta: list[Any] = []
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, BaseModel):
+            info = type(node).model_fields[part]
+            ann, meta = info.annotation, list(info.metadata)
+            child = getattr(node, part)
+            key: Any = part
+        else:  # a dict: its value type is the dict annotation's second argument
+            key = next(k for k in node if str(k) == part)
+            child = node[key]
+            ann, meta = _dict_value(ann), []
+        if last:
+            d[key] = _scaled(child, ann, meta, f)
+            return
+        node, d = child, d[key]
+
+
+def _dict_value(ann: Any) -> Any:
+    while typing.get_origin(ann) in (typing.Annotated, typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(ann) if a is not type(None)]
+        ann = args[0]
+    args = typing.get_args(ann)
+    return args[1] if len(args) == 2 else None
+
+
+def _scaled(value: Any, ann: Any, meta: list[Any], f: float) -> Any:
+    if isinstance(value, DelayDays):
+        fields = type(value).model_fields
+        out = {}
+        for name in ("p50_days", "p90_days"):
+            lo, hi, _ = bounds_of(fields[name].annotation, fields[name].metadata)
+            out[name] = min(max(getattr(value, name) * f, lo), hi)
+        return {**value.model_dump(), **out}
+    lo, hi, is_int = bounds_of(ann, meta)
+    x = min(max(value * f, lo), hi)
+    if is_int or isinstance(value, int):
+        x = int(round(x))
+        x = int(min(max(x, np.ceil(lo) if np.isfinite(lo) else x), np.floor(hi) if np.isfinite(hi) else x))
+    return x
+
+
+def village_inputs(vw: VillageWorld, world_scenario: Scenario, scenario: Scenario) -> VillageInputs:
+    """The villages' work and lead times under this replication's `villages.options` (same chosen options)."""
+    if scenario.villages.options == world_scenario.villages.options:
+        return vw.inputs
+    table = vw.table
+    evaluated = evaluate_options(table, scenario.villages.options)
+    chosen = table.select("village_id", "power", "backhaul").with_row_index("_row")
+    got = chosen.join(evaluated.select("village_id", "power", "backhaul", *_VILLAGE_WORK),
+                      on=["village_id", "power", "backhaul"], how="left").sort("_row")
+    new = {c: np.where(got[c].is_null().to_numpy(), getattr(vw.inputs, c),
+                       got[c].fill_null(0.0).to_numpy().astype(np.float64)) for c in _VILLAGE_WORK}
+    return dataclasses.replace(vw.inputs, **new)
+

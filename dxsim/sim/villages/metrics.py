@@ -1,0 +1,91 @@
+"""Month-end village metrics of one replication (called by the model's Monitor).
+
+Metric meanings (documented in the README, section on metrics):
+
+- ``villages_connected``: villages of the layer whose site is on air (they have signal);
+- ``villages_without_signal``: villages of the layer still without signal (the rest);
+- ``villages_unconnected``: villages of the no-power subset still without signal (the reported
+  "villages without electricity and mobile signal", 117 at 2025-10-31);
+- ``villages_without_power``: villages of the no-power subset with neither grid nor off-grid or
+  temporary power yet;
+- ``villages_with_power``: villages of the layer with power of any kind (with-power villages from day 0);
+- ``villages_started``, ``village_pop_connected``;
+- ``village_capex_vnd_bn``: capex recognised in the month: a village's chosen option when its site
+  goes on air, plus the surge measures of campaigns incurred in the month (``village_surge_capex_vnd_bn``);
+- ``villages_held_pct_<cause>``: share of the month's village-days without signal held by each
+  cause (dxsim.sim.villages.process); they add up to 100 when a village waits, else all 0;
+- per campaign ``campaign_<name>_villages_left`` (in scope, no signal yet) and
+  ``campaign_<name>_surge_capex_vnd_bn`` monthly; once, at the month end on or after the deadline
+  (the first month end if the deadline precedes the start): ``campaign_<name>_villages_in_scope``,
+  ``_villages_done_by_deadline``, ``_villages_left_at_deadline`` and ``_deadline_met`` (1 or 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dxsim.sim.villages.process import CAUSES, VillageProgramme
+
+
+def _done(days: np.ndarray, day: float) -> np.ndarray:
+    return ~np.isnan(days) & (days <= day)
+
+
+def village_month_metrics(vp: VillageProgramme, n_prov: int, day: float
+                          ) -> tuple[dict[str, float], dict[str, np.ndarray], np.ndarray]:
+    """National values, by-province arrays and the villages whose site came on air this month."""
+    v = vp.v
+    prev = getattr(vp, "_last_month_day", -np.inf)
+    held_prev = getattr(vp, "_last_held", np.zeros(len(CAUSES)))
+    prov = v.province_idx
+    signal = _done(vp.signal_day, day)
+    new = signal & ~_done(vp.signal_day, prev) if np.isfinite(prev) else signal
+    powered = _done(vp.power_day, day)
+    no_power_subset = ~v.has_power_at_start
+    base_capex = np.where(new, v.capex_vnd_bn, 0.0)
+    surge = np.zeros(v.n)
+    national: dict[str, float] = {}
+    for k, c in enumerate(v.campaigns):
+        total, per = vp.surge_cost_between(k, prev if np.isfinite(prev) else -np.inf, day)
+        surge += per
+        national[f"campaign_{c.name}_villages_left"] = float((c.in_scope & ~signal).sum())
+        national[f"campaign_{c.name}_surge_capex_vnd_bn"] = total
+        if c.deadline_day <= day and (not np.isfinite(prev) or c.deadline_day > prev):
+            done = int((c.in_scope & _done(vp.signal_day, c.deadline_day)).sum())
+            scope = int(c.in_scope.sum())
+            national[f"campaign_{c.name}_villages_in_scope"] = float(scope)
+            national[f"campaign_{c.name}_villages_done_by_deadline"] = float(done)
+            national[f"campaign_{c.name}_villages_left_at_deadline"] = float(scope - done)
+            national[f"campaign_{c.name}_deadline_met"] = float(done == scope)
+    held = vp.held_days(day)
+    month = held - held_prev
+    tot = float(month.sum())
+    for j, cause in enumerate(CAUSES):
+        national[f"villages_held_pct_{cause}"] = 100.0 * float(month[j]) / tot if tot > 1e-9 else 0.0
+    vp._last_month_day, vp._last_held = day, held
+
+    def by(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        w = None if weights is None else weights[mask]
+        return np.bincount(prov[mask], weights=w, minlength=n_prov).astype(float)
+
+    capex = base_capex + surge
+    provinces = {
+        "villages_connected": by(signal),
+        "villages_unconnected": by(no_power_subset & ~signal),
+        "village_pop_connected": by(signal, v.population),
+        "village_capex_vnd_bn": np.bincount(prov, weights=capex, minlength=n_prov).astype(float),
+        "villages_without_power": by(no_power_subset & ~powered),
+        "villages_without_signal": by(~signal),
+    }
+    national.update({
+        "villages_connected": float(signal.sum()),
+        "villages_unconnected": float((no_power_subset & ~signal).sum()),
+        "village_pop_connected": float(v.population[signal].sum()),
+        "village_capex_vnd_bn": float(capex.sum()),
+        "village_surge_capex_vnd_bn": float(surge.sum()),
+        "villages_with_power": float(powered.sum()),
+        "villages_started": float(_done(vp.started_day, day).sum()),
+        "villages_without_power": float((no_power_subset & ~powered).sum()),
+        "villages_without_signal": float((~signal).sum()),
+    })
+    return national, provinces, np.flatnonzero(new)

@@ -1,0 +1,248 @@
+"""`dxsim backtest`: the band rule on hand-computed frames, the start state, and the command as a user runs it.
+
+The scoring cases use synthetic metrics frames whose quantiles are worked out by hand from the
+definition of the empirical (inverted_cdf) quantile: the smallest value v with ECDF(v) >= p. For the
+five values 10, 20, 30, 40, 50: ECDF = 0.2, 0.4, 0.6, 0.8, 1.0, so P10 = 10, P50 = 30, P90 = 50.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from types import SimpleNamespace
+
+import polars as pl
+import pytest
+
+from conftest import BASELINE, dxsim_cmd, one_line_error
+from dxsim.calibration import observation_rows
+from dxsim.backtest import months_between, observed_start, parse_from_date, score, start_dates
+from dxsim.errors import DxsimInputError
+from dxsim.geo.observations import read_observations
+from dxsim.results.writer import MANIFEST
+
+D = dt.date
+FROM = D(2025, 5, 31)
+END = D(2026, 12, 31)
+PROVINCES = ["01", "08"]
+
+
+def metrics(rows: list[tuple[dt.date, str, str, list[float]]]) -> pl.DataFrame:
+    """(month end, area, metric, one value per replication) -> the tidy metrics table."""
+    out = [{"date": d, "replication": r, "area": a, "metric": m, "value": float(v)}
+           for d, a, m, vals in rows for r, v in enumerate(vals)]
+    return pl.DataFrame(out, schema={"date": pl.Date, "replication": pl.Int64, "area": pl.Utf8, "metric": pl.Utf8,
+                                     "value": pl.Float64})
+
+
+def obs(rows: list[tuple]) -> pl.DataFrame:
+    """(date, area, metric, kind, value, tolerance[, date_precision]) -> observations with a row number."""
+    out = [{"row": i + 1, "date": r[0], "area": r[1], "metric": r[2], "kind": r[3], "value": float(r[4]),
+            "tolerance": float(r[5]), "date_precision": r[6] if len(r) > 6 else "month", "unit": "u",
+            "source": "000:1"} for i, r in enumerate(rows)]
+    return pl.DataFrame(out, schema={"row": pl.Int64, "date": pl.Date, "area": pl.Utf8, "metric": pl.Utf8,
+                                     "kind": pl.Utf8, "value": pl.Float64, "tolerance": pl.Float64,
+                                     "date_precision": pl.Utf8, "unit": pl.Utf8, "source": pl.Utf8})
+
+
+OCT = D(2025, 10, 31)
+FIVE = [10, 20, 30, 40, 50]  # P10 10, P50 30, P90 50 (module docstring)
+
+
+def scored(rows: list[tuple], m: pl.DataFrame | None = None, *, from_date: dt.date = FROM,
+           inputs: set[int] = frozenset()) -> tuple[list[dict], int]:
+    m = m if m is not None else metrics([(OCT, "VN", "stations_5g", FIVE), (OCT, "08", "villages_unconnected", FIVE)])
+    table, without = score(obs(rows), m, from_date=from_date, end_date=END, provinces=PROVINCES, inputs=inputs)
+    return table.sort("row").to_dicts(), without
+
+
+def test_band_rule_hand_computed() -> None:
+    rows, without = scored([
+        (OCT, "VN", "stations_5g", "observed", 55, 5),        # band [10-5, 50+5] = [5, 55]: on the edge -> pass
+        (OCT, "VN", "stations_5g", "observed", 55.01, 5),     # just above -> FAIL
+        (OCT, "VN", "stations_5g", "observed", 9.99, 0),      # below P10 with no tolerance -> FAIL
+        (OCT, "VN", "stations_5g", "observed", 30, 0),        # inside -> pass
+        (D(2025, 10, 15), "VN", "stations_5g", "observed", 10, 0),  # a day date is read at its month end -> pass
+        (OCT, "VN", "stations_5g", "upper_bound", 30, 0),     # P50 30 <= 30 -> pass
+        (OCT, "VN", "stations_5g", "upper_bound", 29.5, 0.4),  # P50 30 > 29.9 -> FAIL, though P10 is below
+        (OCT, "VN", "stations_5g", "forecast", 1000, 0),      # outside, but a forecast -> info
+        (OCT, "VN", "stations_5g", "target", 40, 0),          # inside, but a target -> info
+    ])
+    assert [r["status"] for r in rows] == ["pass", "FAIL", "FAIL", "pass", "pass", "pass", "FAIL", "info", "info"]
+    assert [r["inside"] for r in rows] == [True, False, False, True, True, True, False, False, True]
+    assert (rows[0]["p10"], rows[0]["p50"], rows[0]["p90"]) == (10.0, 30.0, 50.0)
+    assert (rows[0]["band_low"], rows[0]["band_high"]) == (5.0, 55.0)
+    assert rows[4]["model_date"] == OCT
+    assert without == 0
+
+
+def test_twenty_replications_quantiles() -> None:
+    """1..20: ECDF(k) = k/20, so P10 = 2 (2/20 >= 0.1), P50 = 10, P90 = 18."""
+    m = metrics([(OCT, "VN", "pop_covered_5g_pct", list(range(1, 21)))])
+    rows, _ = scored([(OCT, "VN", "pop_covered_5g_pct", "observed", 1.5, 0.49),   # 1.5 < 2 - 0.49 -> FAIL
+                      (OCT, "VN", "pop_covered_5g_pct", "observed", 1.5, 0.5),    # 1.5 = 2 - 0.5 -> pass
+                      (OCT, "VN", "pop_covered_5g_pct", "observed", 18.3, 0.2)], m)  # 18.3 > 18.2 -> FAIL
+    assert [(r["p10"], r["p50"], r["p90"]) for r in rows] == [(2.0, 10.0, 18.0)] * 3
+    assert [r["status"] for r in rows] == ["FAIL", "pass", "FAIL"]
+
+
+def test_what_is_left_out_or_not_judged() -> None:
+    rows, without = scored([
+        (D(2025, 4, 30), "VN", "stations_5g", "observed", 30, 0),       # before the start: not listed
+        (OCT, "VN", "internet_coverage_pct", "observed", 78, 0.5),     # no model metric: counted, not listed
+        (OCT, "provincial_capitals", "pop_covered_5g_pct", "observed", 93, 0),  # named area: counted
+        (OCT, "08", "villages_unconnected", "observed", 30, 0),        # village list not rewound to May -> n/a
+        (D(2027, 1, 31), "VN", "stations_5g", "observed", 30, 0),      # after the end -> n/a
+        (OCT, "VN", "racks", "observed", 30, 0),                       # not in this run's metrics -> n/a
+        (FROM, "VN", "stations_5g", "observed", 11591, 0),             # the start input
+        (D(2025, 11, 30), "VN", "stations_5g", "observed", 30, 0),     # no value at that month end -> n/a
+    ], inputs={7})
+    assert without == 2
+    assert [(r["row"], r["status"]) for r in rows] == [(4, "n/a"), (5, "n/a"), (6, "n/a"), (7, "input"), (8, "n/a")]
+    assert all(r["p50"] is None for r in rows)
+    assert "village" in rows[0]["note"] and "end" in rows[1]["note"] and "racks" in rows[2]["note"]
+
+
+def test_province_rows_are_read_for_a_province_figure() -> None:
+    """From a start after the village lists, a province figure is judged against that province's rows."""
+    m = metrics([(OCT, "VN", "villages_unconnected", [100, 100, 100]), (OCT, "08", "villages_unconnected", FIVE)])
+    rows, _ = scored([(OCT, "08", "villages_unconnected", "observed", 50, 0),
+                      (OCT, "08", "villages_unconnected", "observed", 51, 0)], m, from_date=D(2025, 7, 31))
+    assert [(r["p90"], r["status"]) for r in rows] == [(50.0, "pass"), (50.0, "FAIL")]
+
+
+def test_months_between() -> None:
+    assert months_between(D(2025, 5, 31), D(2025, 10, 31)) == 5
+    assert months_between(D(2024, 12, 31), D(2025, 5, 31)) == 5
+    assert months_between(D(2025, 1, 15), D(2025, 2, 28)) == pytest.approx(1 + 1.0 - 15 / 31)
+
+
+def test_start_state_from_the_observations_file() -> None:
+    o = read_observations().with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
+    assert start_dates(o) == [FROM, OCT]
+    late = observed_start(o, OCT)
+    # two counts at 2025-10-31 (16,737 +-0 and 16,700 +-50): the most precise is the start
+    assert late.stations["value"] == 16_737 and late.previous["value"] == 11_591
+    assert (late.stations["value"] - late.previous["value"]) / months_between(FROM, OCT) == pytest.approx(1029.2)
+    early = observed_start(o, FROM)
+    assert early.stations["value"] == 11_591 and early.previous is None
+    assert (early.coverage["date"], early.coverage["value"]) == (D(2024, 12, 31), 25.5)
+    with pytest.raises(DxsimInputError, match="2025-05-31, 2025-10-31"):
+        observed_start(o, D(2025, 6, 30))
+    with pytest.raises(DxsimInputError, match="ISO date"):
+        parse_from_date("31/05/2025")
+
+
+# --------------------------------------------------------------------------- the command
+
+
+@pytest.fixture(scope="module")
+def may(tmp_path_factory: pytest.TempPathFactory):
+    """`dxsim backtest scenarios/baseline.toml --from 2025-05-31 --reps 4`, once for this module."""
+    out = tmp_path_factory.mktemp("backtest") / "from-may"
+    res = dxsim_cmd("backtest", str(BASELINE), "--from", "2025-05-31", "--reps", "4", "--out", str(out))
+    return res, out
+
+
+def test_backtest_from_may_lands_on_october(may) -> None:
+    res, out = may
+    with open(out / "backtest.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    oct_rows = {(r["metric"], r["observed"]): r for r in rows if r["date"] == "2025-10-31"}
+    assert oct_rows[("stations_5g", "16737.0")]["status"] == "pass", oct_rows[("stations_5g", "16737.0")]
+    assert oct_rows[("pop_covered_5g_pct", "39.52")]["status"] == "pass", oct_rows[("pop_covered_5g_pct", "39.52")]
+    assert res.returncode == 0, res.stderr  # every pass/fail figure inside its band
+
+
+def test_backtest_folder(may) -> None:
+    """Whatever the verdict, the folder is written: table, summary, an offline report, the manifest."""
+    res, out = may
+    assert res.returncode in (0, 1), res.stderr
+    assert "Start state at 2025-05-31" in res.stdout and "pipeline_build_rate_5g_per_month" in res.stdout
+    summary = json.loads((out / "backtest.json").read_text(encoding="utf-8"))
+    assert summary["from"] == "2025-05-31" and summary["reps"] == 4 and summary["dxsim_version"]
+    fields = {s["field"]: s for s in summary["start_state"]}
+    assert fields["start_state.stations_5g"]["value"] == 11_591
+    assert "25.5" in fields["start_state.pipeline_build_rate_5g_per_month"]["how"]  # derived from 2024 coverage
+    with open(out / "backtest.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    counted = {s: sum(r["status"] == s for r in rows) for s in ("pass", "FAIL")}
+    assert summary["scored"] == counted["pass"] + counted["FAIL"] > 0
+    assert summary["share_inside_band"] == pytest.approx(counted["pass"] / summary["scored"])
+    assert (res.returncode == 1) == (counted["FAIL"] > 0)
+    if res.returncode == 1:
+        one_line_error(res.stderr, "", "outside the model's band")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'name="generator" content="dxsim' in page and "data:image/png;base64," in page
+    assert "http://" not in page and "https://" not in page.split("<h2>Reported")[0]
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["kind"] == "backtest"
+    assert set(manifest["files"]) == {"backtest.csv", "backtest.json", "report.html"}
+
+
+@pytest.mark.parametrize(("value", "parts"), [
+    ("2025/05/31", ("--from", "2025/05/31", "ISO date")),
+    ("2025-06-30", ("--from", "2025-06-30", "2025-05-31, 2025-10-31")),
+])
+def test_bad_from_is_one_line(tmp_path, value: str, parts: tuple[str, ...]) -> None:
+    out = tmp_path / "bt"
+    res = dxsim_cmd("backtest", str(BASELINE), "--from", value, "--reps", "1", "--out", str(out))
+    assert res.returncode == 2
+    one_line_error(res.stderr, res.stdout, *parts)
+    assert not out.exists()
+
+
+def test_refuses_a_user_folder(tmp_path) -> None:
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "notes.txt").write_text("mine", encoding="utf-8")
+    res = dxsim_cmd("backtest", str(BASELINE), "--from", "2025-05-31", "--reps", "1", "--out", str(user))
+    assert res.returncode == 2
+    one_line_error(res.stderr, res.stdout, "--out", str(user))
+    assert sorted(p.name for p in user.iterdir()) == ["notes.txt"]
+    assert (user / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+# --------------------------------------------------------------------------- calibration beside observations.csv
+
+
+def test_calibration_observation_rows() -> None:
+    """Every observation gets a row: model at the month end within the horizon, else why not."""
+    world = SimpleNamespace(scenario=SimpleNamespace(horizon=SimpleNamespace(start_date=OCT, end_date=END)),
+                            province_codes=PROVINCES)
+    m = metrics([(OCT, "VN", "stations_5g", [16_737]), (D(2025, 12, 31), "VN", "stations_5g", [20_000]),
+                 (OCT, "08", "villages_unconnected", [12])])
+    o = obs([
+        (OCT, "VN", "stations_5g", "observed", 16_700, 50),        # |16,737 - 16,700| = 37 <= 50
+        (D(2025, 12, 31), "VN", "stations_5g", "forecast", 68_457, 0),
+        (D(2025, 12, 31), "VN", "stations_5g", "upper_bound", 20_000, 0),  # 20,000 <= 20,000
+        (D(2025, 5, 31), "VN", "stations_5g", "observed", 11_591, 0),
+        (D(2027, 1, 31), "VN", "stations_5g", "observed", 1, 0),
+        (OCT, "VN", "internet_coverage_pct", "observed", 78, 0.5),
+        (OCT, "08", "villages_unconnected", "observed", 11, 0.5),  # 1 > 0.5
+        (OCT, "VN", "racks", "observed", 1, 0),                    # no racks metric in this run
+    ]).drop("row")
+    rows = observation_rows(world, m, o).to_dicts()
+    assert [r["status"] for r in rows] == ["info", "info", "info", "before start", "after end", "no counterpart",
+                                           "info", "no counterpart"]
+    assert [r["model"] for r in rows] == [16_737.0, 20_000.0, 20_000.0, None, None, None, 12.0, None]
+    assert [r["within_tolerance"] for r in rows] == [True, False, True, None, None, None, False, None]
+
+
+def test_a_figure_dated_by_year_only_is_judged_against_the_whole_year():
+    """"182 MW in 2025" (no month): the model at 182 in June and 214 in December may have been at 182
+    when it was reported; pooled over the year's month ends the band is [182, 214]. Dated 31 December
+    (month precision) the same figure fails."""
+    rows = []
+    for rep in range(5):
+        for d, v in ((D(2025, 6, 30), 182.0), (D(2025, 12, 31), 214.0)):
+            rows.append({"date": d, "replication": rep, "area": "VN", "metric": "dc_it_capacity_mw", "value": v})
+    m = pl.DataFrame(rows, schema={"date": pl.Date, "replication": pl.Int64, "area": pl.Utf8, "metric": pl.Utf8,
+                                   "value": pl.Float64})
+    by_year = obs([(D(2025, 12, 31), "VN", "dc_it_capacity_mw", "observed", 182, 0.5, "year")])
+    t, _ = score(by_year, m, from_date=D(2025, 5, 31), end_date=D(2026, 12, 31), provinces=[])
+    assert t["status"].to_list() == ["pass"] and t["p10"][0] == 182.0 and t["p90"][0] == 214.0
+    by_month = obs([(D(2025, 12, 31), "VN", "dc_it_capacity_mw", "observed", 182, 0.5, "month")])
+    t, _ = score(by_month, m, from_date=D(2025, 5, 31), end_date=D(2026, 12, 31), provinces=[])
+    assert t["status"].to_list() == ["FAIL"] and t["p10"][0] == 214.0

@@ -1,0 +1,274 @@
+"""Operators decide (dxsim.sim.operators, dxsim.sim.rollout): hand-computed cases.
+
+- with no incentive the operator follows its business case (skips sites that do not pay);
+- support per site turns those sites profitable;
+- a threshold within reach makes it surge at its last chance before the deadline, and the surge's
+  premium appears in capex; out of reach, not worth it, or past the deadline, it does not surge;
+- the warm start fills the pipeline by Little's law;
+- held-back shares add up to 100, and doubling crews that are not binding changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+import simpy
+
+from dxsim.scenario.schema import Scenario
+from dxsim.scenario.schema_operators import BusinessCase
+from dxsim.sim.calendar import Clock
+from dxsim.sim.finance import Ledger
+from dxsim.sim.operators import SurgeCase, choose_orders, monthly_pace, revenue_vnd_bn, site_npv_vnd_bn, surge_decision
+from dxsim.sim.rollout import HELD_CAUSES, PlanArrays, Rollout
+from test_rollout import deep_update, fixed
+
+UP_CAPEX = 1.3
+
+
+def scenario(**over: Any) -> Scenario:
+    d: dict[str, Any] = {
+        "name": "ops",
+        "horizon": {"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 8, 31)},
+        "operators": {"viettel": {"start_share_5g_pct": 100.0, "subscriber_share_pct": 100.0,
+                                  "annual_new_5g_sites": {2026: 120}, "capex_budget_vnd_bn": {2026: 1e5}}},
+        "crews": {"north": {"teams": 10}},
+        "seasons": {},
+        "works": {"upgrade_permit": fixed(10), "new_site_permit": fixed(10),
+                  "upgrade_team_days": fixed(2), "new_site_team_days": fixed(2)},
+        "supply": {"deliveries_per_month": 1_000_000, "lead_time": fixed(0)},
+        "subsidy": {"equipment_share_pct": 0.0},
+        "start_state": {"pipeline_build_rate_5g_per_month": 0.0},
+        "business_case": {"arpu_vnd_k_per_month": 100.0, "take_up_pct": 10.0, "payback_years": 5.0, "accepted_loss_vnd_bn_per_site": 0.0,
+                          "opex_vnd_bn_per_site_year": 0.12},
+    }
+    return Scenario.model_validate(deep_update(d, over))
+
+
+def plan(n: int, people: np.ndarray | float = np.inf, operator: np.ndarray | None = None) -> PlanArrays:
+    return PlanArrays(is_new=np.zeros(n, bool), region_idx=np.zeros(n, np.int64), province_idx=np.zeros(n, np.int64),
+                      operator=np.zeros(n, np.int8) if operator is None else operator,
+                      people_served=np.broadcast_to(np.asarray(people, float), (n,)).copy())
+
+
+def run(sc: Scenario, pa: PlanArrays, n_start: int = 0) -> tuple[Rollout, Ledger, Clock]:
+    clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
+    env = simpy.Environment()
+    ledger = Ledger(lambda o, y: sc.operators[o].value_for_year(sc.operators[o].capex_budget_vnd_bn, y))
+    ro = Rollout(env, sc, pa, n_start, clock, 1, 0, ledger)
+    ro.start()
+    env.run(until=clock.horizon_days + 1)
+    return ro, ledger, clock
+
+
+# --------------------------------------------------------------------------- business case by hand
+
+
+def test_business_case_by_hand():
+    bc = BusinessCase(arpu_vnd_k_per_month=100.0, take_up_pct=10.0, payback_years=5.0, opex_vnd_bn_per_site_year=0.12)
+    # 5,000 people x 100% x 10% x 100k VND x 12 x 5 = 3.0 bn VND
+    assert revenue_vnd_bn(np.array([5000.0]), 100.0, bc)[0] == pytest.approx(3.0)
+    # a 55% operator earns 55% of it
+    assert revenue_vnd_bn(np.array([5000.0]), 55.0, bc)[0] == pytest.approx(1.65)
+    # 3.0 - 1.3 capex - 0.6 opex = 1.1; 100 people: 0.06 - 1.9 = -1.84; support 2.0 makes it +0.16
+    npv = site_npv_vnd_bn(np.array([5000.0, 100.0]), np.array([UP_CAPEX, UP_CAPEX]), 100.0, bc)
+    np.testing.assert_allclose(npv, [1.1, -1.84])
+    assert site_npv_vnd_bn(np.array([100.0]), np.array([UP_CAPEX]), 100.0, bc, 2.0)[0] == pytest.approx(0.16)
+
+
+def test_pace_and_choice_by_hand():
+    assert monthly_pace(120, 0, 12) == 10 and monthly_pace(120, 115, 1) == 5 and monthly_pace(10, 12, 3) == 0
+    rem = np.arange(10, 20)
+    npv = np.array([1, -1, 1, 1, -1, 1, 1, 1, 1, 1], float)
+    o = choose_orders(rem, npv, np.full(10, UP_CAPEX), pace=4, available_vnd_bn=100.0, spare_cap=3)
+    # the first 4 profitable: positions 0, 2, 3, 5; spare: the next profitable 6, 7, 8
+    assert list(o.picked) == [10, 12, 13, 15] and list(o.spare) == [16, 17, 18]
+    assert (o.held_business_case, o.held_budget, o.held_plan) == (0, 0, 0)
+    # budget for 3 (3 x 1.3 = 3.9 <= 4 < 5.2): one held by the budget, no spare
+    o = choose_orders(rem, npv, np.full(10, UP_CAPEX), pace=4, available_vnd_bn=4.0, spare_cap=3)
+    assert list(o.picked) == [10, 12, 13] and o.held_budget == 1 and o.spare.size == 0
+    # 8 profitable of 10 for a pace of 12: 2 asked-for sites do not pay, 2 are beyond the plan
+    o = choose_orders(rem, npv, np.full(10, UP_CAPEX), pace=12, available_vnd_bn=100.0)
+    assert o.picked.size == 8 and o.held_business_case == 2 and o.held_plan == 2
+
+
+def test_no_incentive_the_operator_follows_its_business_case():
+    """Break-even at 1.9 / 0.0006 = 3,167 people: it orders the 5,000-people sites, never the 100-people ones."""
+    people = np.where(np.arange(40) % 2 == 0, 5000.0, 100.0)
+    ro, _, _ = run(scenario(), plan(40, people))
+    st = ro.state
+    assert st.ordered[::2].all() and not st.ordered[1::2].any()
+    # 10 a month from January: the 20 profitable sites go in January and February
+    assert np.all(st.order_day[::2][:10] == 0.0) and np.all(st.order_day[::2][10:] == 31.0)
+
+
+def test_support_per_site_makes_unprofitable_sites_pay():
+    """2.0 bn per site beats the -1.84 bn case: every site is ordered (a lever that moves the outcome)."""
+    people = np.where(np.arange(40) % 2 == 0, 5000.0, 100.0)
+    sc = scenario(supports=[{"name": "rural", "per_site_vnd_bn": 2.0, "window_start": dt.date(2026, 1, 1),
+                             "window_end": dt.date(2026, 12, 31)}])
+    ro, _, _ = run(sc, plan(40, people))
+    assert ro.state.ordered.all()
+    paid = sum(a for _, _, a in ro.subsidy_events)
+    assert paid == 0.0  # the window closes after the horizon: nothing paid yet
+    sc2 = scenario(supports=[{"name": "rural", "per_site_vnd_bn": 1.0, "window_start": dt.date(2026, 1, 1),
+                              "window_end": dt.date(2026, 12, 31)}])
+    ro2, _, _ = run(sc2, plan(40, people))
+    assert not ro2.state.ordered[1::2].any()  # 1.0 < 1.84: still not worth it
+
+
+# --------------------------------------------------------------------------- the surge
+
+
+def surge_scenario(threshold: int = 100, premium: float = 0.15, window_end: dt.date = dt.date(2026, 6, 30),
+                   **over: Any) -> Scenario:
+    return scenario(
+        operators={"viettel": {"start_share_5g_pct": 100.0, "subscriber_share_pct": 100.0,
+                               "annual_new_5g_sites": {2026: 12}, "capex_budget_vnd_bn": {2026: 1e5}}},
+        supports=[{"name": "push", "per_site_vnd_bn": 1.0, "min_stations_per_operator": threshold,
+                   "window_start": dt.date(2026, 1, 1), "window_end": window_end}],
+        surge={"premium_vnd_bn_per_site": premium, "stock_dispatch_days": 7.0, "contract_mobilisation_days": 14.0,
+               "contract_teams_pct": 50.0, "safety_margin_days": 0.0},
+        **over,
+    )
+
+
+def test_threshold_within_reach_surges_at_the_last_chance():
+    """Fast path = max(10 permit, 7 stock, 14 crews) + 2 work = 16 days; deadline day 181 (1 July):
+    latest start day 165. Decisions on 1 May (day 120: 1 June is still in time -> wait) and 1 June
+    (day 151: 1 July is too late -> surge). The surge is weighed before June's own order, so 1 a
+    month x 5 = 5 are ordered: need 95; June's order makes 101 by the deadline."""
+    ro, ledger, clock = run(surge_scenario(), plan(500))
+    ev = {e["decision"]: e for e in ro.surge_events}
+    assert ev["wait"]["day"] == 0.0 and ev["surge"]["day"] == 151.0 and ev["surge"]["need"] == 95
+    st = ro.state
+    assert int(st.surge.sum()) == 95 and np.all(st.order_day[st.surge] == 151.0)
+    # surge kits come from stock (7 days), so every surge site is on air before the deadline
+    assert np.nanmax(st.on_air_day[st.surge]) < 181.0
+    # the surge premium is in capex and in the operator's commitments
+    assert st.capex_vnd_bn[st.surge] == pytest.approx(np.full(95, UP_CAPEX + 0.15))
+    assert ro.surge_premium_vnd_bn == pytest.approx(95 * 0.15)
+    n_orders = int(st.ordered.sum())
+    assert ledger.committed[("viettel", 2026)] == pytest.approx(n_orders * UP_CAPEX + 95 * 0.15)
+    # and it pays: 101 stations >= 100 -> 101 x 1.0 bn, on day 181
+    assert int((st.on_air_day < 181.0).sum()) == 101
+    assert [(d, n, round(a, 6)) for d, n, a in ro.subsidy_events] == [(181.0, "viettel", 101.0)]
+
+
+def test_no_surge_without_the_incentive_or_when_it_is_not_worth_it():
+    ro, _, _ = run(scenario(operators={"viettel": {"start_share_5g_pct": 100.0, "subscriber_share_pct": 100.0,
+                                                   "annual_new_5g_sites": {2026: 12},
+                                                   "capex_budget_vnd_bn": {2026: 1e5}}}), plan(500))
+    assert not ro.state.surge.any() and ro.surge_events == []
+    # a premium of 2 bn a site: 95 x 2 = 190 > 100 bn of support -> not worth it
+    ro, _, _ = run(surge_scenario(premium=2.0), plan(500))
+    assert not ro.state.surge.any() and "not_worth" in {e["decision"] for e in ro.surge_events}
+    assert ro.subsidy_events == []
+
+
+def test_no_surge_when_out_of_reach_or_too_late():
+    # 1,000 stations needed, only 500 sites in the plan
+    ro, _, _ = run(surge_scenario(threshold=1000), plan(500))
+    assert not ro.state.surge.any()
+    assert "out_of_reach_plan" in {e["decision"] for e in ro.surge_events}
+    # deadline 10 January: 11 days left < 16 days of fast path
+    ro, _, _ = run(surge_scenario(window_end=dt.date(2026, 1, 10)), plan(500))
+    assert not ro.state.surge.any() and {e["decision"] for e in ro.surge_events} == {"too_late"}
+    # crews: 1 team can do (181 - 151 - 10) x 1.5 / 2 = 15 upgrades < 95
+    ro, _, _ = run(surge_scenario(crews={"north": {"teams": 1}}), plan(500))
+    assert not ro.state.surge.any() and "out_of_reach_crews" in {e["decision"] for e in ro.surge_events}
+
+
+def test_surge_decision_rules_by_hand():
+    base = dict(day=0.0, deadline_day=100.0, next_decision_day=31.0, fast_path_days=50.0, margin_days=0.0,
+                threshold=100, counted=40.0, candidates=500, stock_kits=1000, crew_sites=1000.0,
+                budget_vnd_bn=1e5, cost_per_site_vnd_bn=1.45, support_per_station_vnd_bn=1.0,
+                premium_vnd_bn=0.15, loss_vnd_bn=0.0)
+    assert surge_decision(SurgeCase(**base)) == ("wait", 0)  # 31 <= 50: next month is still in time
+    assert surge_decision(SurgeCase(**{**base, "next_decision_day": 60.0})) == ("surge", 60)
+    assert surge_decision(SurgeCase(**{**base, "day": 51.0})) == ("too_late", 0)
+    assert surge_decision(SurgeCase(**{**base, "counted": 100.0})) == ("qualifies", 0)
+    late = {**base, "next_decision_day": 60.0}
+    assert surge_decision(SurgeCase(**{**late, "stock_kits": 59}))[0] == "out_of_reach_equipment"
+    assert surge_decision(SurgeCase(**{**late, "budget_vnd_bn": 60 * 1.45 - 1}))[0] == "out_of_reach_budget"
+    # support 100 x 1.0 = 100 vs 60 x 0.15 + loss: worth it up to a loss of 91
+    assert surge_decision(SurgeCase(**{**late, "loss_vnd_bn": 90.9}))[0] == "surge"
+    assert surge_decision(SurgeCase(**{**late, "loss_vnd_bn": 91.0}))[0] == "not_worth"
+
+
+# --------------------------------------------------------------------------- warm start
+
+
+def test_warm_start_fills_the_pipeline_by_littles_law():
+    """Rate 300 a month (~9.86 a day), every site takes max(10, 0) + 2 = 12 days: sites ordered up to
+    12 days ago are in flight -> about 9.86 x 12 = 118 of them, and their order days spread over
+    the last 12 days."""
+    sc = scenario(start_state={"pipeline_build_rate_5g_per_month": 300.0})
+    clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
+    ro = Rollout(simpy.Environment(), sc, plan(2000), 0, clock, 1, 0, Ledger(lambda o, y: 1e5))
+    rate = 300.0 / (365.25 / 12)
+    assert abs(ro.n_warm - rate * 12.0) <= 1.0
+    od = ro.state.order_day[ro.state.ordered]
+    assert od.min() > -12.0 and od.max() < 0.0
+    # with 100 teams (118 x 2 / 100 = 2.36 days of work) they are all on air within 12 + 2.36 days
+    ro2, _, _ = run(scenario(start_state={"pipeline_build_rate_5g_per_month": 300.0},
+                             crews={"north": {"teams": 100}}), plan(2000))
+    warm = np.flatnonzero(ro2.state.order_day < 0)
+    assert warm.size == ro.n_warm and np.nanmax(ro2.state.on_air_day[warm]) <= 12.0 + ro.n_warm * 2 / 100 + 1e-9
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+def _held(sc: Scenario, n: int = 400) -> tuple[np.ndarray, Rollout]:
+    clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
+    env = simpy.Environment()
+    ro = Rollout(env, sc, plan(n), 0, clock, 1, 0, Ledger(lambda o, y: 1e5))
+    ro.start()
+    env.run(until=31.0)
+    idle = ro.state.crew_capacity - ro.state.crew_work_done
+    return ro.held_site_days(0.0, 31.0, idle), ro
+
+
+def test_held_shares_add_up_and_name_the_binding_stage():
+    # permits 10 days, kits at once, plenty of crews: January's 10 orders wait 10 days on permits
+    held, _ = _held(scenario())
+    assert held[HELD_CAUSES.index("permits"), 0] == pytest.approx(10 * 10.0)
+    assert held[HELD_CAUSES.index("equipment"), 0] == 0.0 and held[HELD_CAUSES.index("crews"), 0] == 0.0
+    # a 20-day kit lead time is now the critical path instead
+    held, _ = _held(scenario(supply={"deliveries_per_month": 1_000_000, "lead_time": fixed(20)}))
+    assert held[HELD_CAUSES.index("equipment"), 0] == pytest.approx(10 * 20.0)
+    assert held[HELD_CAUSES.index("permits"), 0] == 0.0
+    shares = 100 * held[:, 0] / held[:, 0].sum()
+    assert shares.sum() == pytest.approx(100.0)
+
+
+def test_doubling_crews_that_do_not_bind_changes_nothing():
+    """10 teams build 10 upgrades a month in 2 days: crews never hold anything, so 20 teams give the same timeline."""
+    a, ro_a = _held(scenario())
+    b, ro_b = _held(scenario(crews={"north": {"teams": 20}}))
+    assert a[HELD_CAUSES.index("crews")].sum() == 0.0 == b[HELD_CAUSES.index("crews")].sum()
+    ra, _, _ = run(scenario(), plan(400))
+    rb, _, _ = run(scenario(crews={"north": {"teams": 20}}), plan(400))
+    np.testing.assert_array_equal(ra.state.order_day, rb.state.order_day)
+    assert np.nansum(ra.state.on_air_day <= 200) == np.nansum(rb.state.on_air_day <= 200)
+    # and with a target the crews cannot keep up with (3,000 a month for 10 teams at 2 days: 155 a month),
+    # crews hold the rollout back
+    big = scenario(operators={"viettel": {"start_share_5g_pct": 100.0, "subscriber_share_pct": 100.0,
+                                          "annual_new_5g_sites": {2026: 36_000}, "capex_budget_vnd_bn": {2026: 1e5}}})
+    held, _ = _held(big, n=5000)
+    assert held[HELD_CAUSES.index("crews"), 0] > held[[HELD_CAUSES.index(c) for c in ("permits", "equipment")], 0].sum()
+    assert math.isclose(float((100 * held[:, 0] / held[:, 0].sum()).sum()), 100.0)
+
+
+def test_an_accepted_loss_builds_the_announced_plan_beyond_what_pays():
+    """Accepting a 2.0 bn loss per site toward the announced plan, the -1.84 bn sites are built too;
+    a 1.8 bn tolerance still skips them."""
+    people = np.where(np.arange(40) % 2 == 0, 5000.0, 100.0)
+    ro, _, _ = run(scenario(business_case={"accepted_loss_vnd_bn_per_site": 2.0}), plan(40, people))
+    assert ro.state.ordered.all()
+    ro, _, _ = run(scenario(business_case={"accepted_loss_vnd_bn_per_site": 1.8}), plan(40, people))
+    assert ro.state.ordered[::2].all() and not ro.state.ordered[1::2].any()

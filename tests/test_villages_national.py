@@ -1,0 +1,116 @@
+"""The national coverage-hole layer: the villages without power (117) plus the villages with grid
+power and no or patchy signal, counted from the reported timeline and the province surveys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from dxsim.errors import DxsimInputError
+from dxsim.geo import load_country
+from dxsim.geo.villages import build_village_layer, read_village_file, with_power_count
+from dxsim.radio.radii import radii_m
+from dxsim.scenario import load_scenario
+from dxsim.scenario.schema_villages_layer import VillageLayer
+from dxsim.sim.model import cell_arrays, load_site_layer
+
+REPO = Path(__file__).resolve().parent.parent
+START = dt.date(2025, 10, 31)
+
+
+@pytest.fixture(scope="module")
+def base():
+    country = load_country()
+    sc = load_scenario(REPO / "scenarios" / "baseline.toml")
+    cells = cell_arrays(country)
+    r4 = radii_m("4g", sc.radio.band_4g_mhz, sc.radio.coverage_definition)
+    r5 = radii_m("5g", sc.radio.band_5g_mhz, sc.radio.coverage_definition)
+    return country, cells, load_site_layer(sc, country, cells, r4, r5)
+
+
+@pytest.fixture(scope="module")
+def national(base):
+    country, cells, layer = base
+    return build_village_layer(country, cells, layer, VillageLayer(), start_date=START)
+
+
+def test_with_power_count_follows_the_reported_timeline():
+    obs = pl.DataFrame({"date": [dt.date(2024, 10, 31), dt.date(2025, 7, 31), dt.date(2025, 9, 30)],
+                        "area": ["VN"] * 3, "metric": ["villages_coverage_holes_with_power"] * 3,
+                        "kind": ["observed", "observed", "target"], "value": [637.0, 238.0, 0.0]})
+    assert with_power_count(dt.date(2025, 10, 31), obs)[0] == 238  # last report held; the target is no fact
+    # 2025-05-31 is 212 of the 273 days from 2024-10-31 to 2025-07-31: 637 - 399 x 212/273 = 327.15
+    assert with_power_count(dt.date(2025, 5, 31), obs)[0] == 327
+    assert with_power_count(dt.date(2024, 1, 1), obs)[0] == 637
+    # the shipped observations table gives the same
+    assert with_power_count(START)[0] == 238
+
+
+def test_national_layer_counts_and_subsets(national, base):
+    v, rep = national.villages, national.report
+    no_power = v.filter(~pl.col("has_grid_power"))
+    with_power = v.filter(pl.col("has_grid_power"))
+    assert no_power.height == 117
+    assert (no_power["subset"] == "no_power").all() and (with_power["subset"] == "with_power").all()
+    # Tuyên Quang (08) gets exactly its surveyed 255 villages with power; the national 238 is scaled by
+    # the weight share outside the surveyed provinces
+    assert with_power.filter(pl.col("gso34") == "08").height == 255
+    share = rep["with_power_share_of_weight_in_surveyed_provinces"]
+    assert 0.0 < share < 1.0
+    outside = with_power.filter(pl.col("gso34") != "08").height
+    assert outside == round(238 * (1.0 - share)) == rep["with_power_outside_surveys"]
+    assert v.height == 117 + 255 + outside
+    assert with_power["synthetic"].all() and with_power["village_id"].str.starts_with("W").all()
+    assert (with_power["grid_distance_km"] == 0.0).all()
+    assert set(v["signal_status"].unique()) == {"none", "patchy"}
+    # named Tuyên Quang villages keep their reported status: 4 trắng sóng, 14 lõm sóng
+    named_tq = v.filter(~pl.col("synthetic") & (pl.col("gso34") == "08"))
+    assert named_tq.group_by("signal_status").len().sort("signal_status").rows() == [("none", 4), ("patchy", 14)]
+
+
+def test_the_no_power_subset_is_unchanged_and_spacing_holds(national, base):
+    country, cells, layer = base
+    only = build_village_layer(country, cells, layer, VillageLayer(include_with_power=False))
+    cols = ["village_id", "lon", "lat", "population", "grid_distance_km"]
+    assert national.villages.head(117).select(cols).equals(only.villages.select(cols))
+    v = national.villages
+    x, y = v["x_m"].to_numpy(), v["y_m"].to_numpy()
+    wp = v["has_grid_power"].to_numpy()
+    d = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+    np.fill_diagonal(d, np.inf)
+    assert d[wp].min() >= 2000.0 - 1e-6  # with_power_min_spacing_km from every other village
+
+
+def test_no_remaining_site_covers_a_village_of_the_national_layer(national):
+    s4 = national.site_layer.sites_4g
+    sx, sy, sr = s4["x_m"].to_numpy(), s4["y_m"].to_numpy(), s4["radius_m"].to_numpy()
+    v = national.villages
+    for x, y in zip(v["x_m"].to_numpy(), v["y_m"].to_numpy()):
+        assert (np.hypot(sx - x, sy - y) - sr).min() > 0
+
+
+def test_explicit_count_and_bad_survey(base):
+    country, cells, layer = base
+    res = build_village_layer(country, cells, layer, VillageLayer(n_with_power=0, province_surveys=[]))
+    assert res.villages.height == 117 and not res.villages["has_grid_power"].any()
+    bad = VillageLayer(province_surveys=[{"gso34": "99", "villages_with_power": 5}])
+    with pytest.raises(DxsimInputError, match="province_surveys.*99"):
+        build_village_layer(country, cells, layer, bad)
+    with pytest.raises(ValueError, match="listed twice"):
+        VillageLayer(province_surveys=[{"gso34": "08"}, {"gso34": "08"}])
+
+
+def test_planner_file_marks_villages_with_power(tmp_path):
+    p = tmp_path / "v.csv"
+    p.write_text("name,lon,lat,gso34,population,has_grid_power,signal\n"
+                 "A,105.0,22.8,08,100,true,patchy\nB,105.1,22.9,08,120,,\n", encoding="utf-8")
+    df = read_village_file(p)
+    assert df["has_grid_power"].to_list() == [True, False]
+    assert df["signal"].to_list() == ["patchy", "none"]
+    p.write_text("name,lon,lat,gso34,population,has_grid_power\nA,105.0,22.8,08,100,maybe\n", encoding="utf-8")
+    with pytest.raises(DxsimInputError, match=r"row 2, column has_grid_power.*maybe.*true or false"):
+        read_village_file(p)
