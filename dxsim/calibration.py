@@ -81,36 +81,46 @@ def capitals_coverage(world: World, n_sites: int) -> float:
     return 100.0 * float(g.covered_pop_cell[city].sum() / world.cells.pop[city].sum())
 
 
-def operator_coverage(world: World, n_sites: int, cells: np.ndarray | None = None) -> tuple[float, list[float]]:
-    """% of population (of `cells`, default all) covered by the first n sites: by at least one operator, and by
-    each operator's own network (the three overlap where people live)."""
+def operator_coverage(world: World, n_sites: int,
+                      cells: np.ndarray | None = None) -> tuple[float, list[float], float]:
+    """% of population (of `cells`, default all) covered by the first n sites: by at least one operator, by each
+    operator's own network (the three overlap where people live), and by two or more of them."""
     sub = world.scenario.radio.coverage_subsamples_per_axis
     n = min(n_sites, world.plan.n)
     idx = np.arange(n)
-    sel = slice(None) if cells is None else cells
-    total = float(world.cells.pop[sel].sum())
-    union = _grid_after(world, n)
-    per_op = []
+    sel = np.arange(world.cells.pop.size) if cells is None else cells
+    pop = world.cells.pop[sel]
+    total = float(pop.sum())
+    grids = []
     for k in range(len(OPERATORS)):
         g = world.cells.coverage_grid(sub)
         g.add_footprints(world.plan_footprints, idx[world.plan.operator[:n] == k])
-        per_op.append(100.0 * float(g.covered_pop_cell[sel].sum()) / total)
-    return 100.0 * float(union.covered_pop_cell[sel].sum()) / total, per_op
+        grids.append(g)
+    masks = [g.mask[sel] for g in grids]
+    union = masks[0] | masks[1] | masks[2]
+    two_plus = (masks[0] & masks[1]) | (masks[0] & masks[2]) | (masks[1] & masks[2])
+    k = float(grids[0].k)
+
+    def share(m: np.ndarray) -> float:
+        return 100.0 * float((pop * np.bitwise_count(m) / k).sum()) / total
+
+    return share(union), [share(m) for m in masks], share(two_plus)
 
 
 def overlap_rows(world: World, n_plan: int, n_2024: int, f: dict[str, dict]) -> list[CalibrationRow]:
-    """What the operators' overlapping networks do to the two figures a single shared plan overstated."""
+    """What the operators' overlapping networks do to the two figures one shared national plan overstated
+    (97.5% at 68,457 stations and 73% of provincial-capital wards at 25.5% in dxsim 0.2's single plan)."""
     rows = []
     city = np.flatnonzero(world.country.cells["city_ward"].to_numpy())
     for label, n, cells, key in (
-            (f"5G coverage with {n_plan:,} stations", n_plan, None, "pop_covered_5g_pct_plan_2025_12"),
-            ("5G coverage of urban wards of provincial cities at 25.5% national", max(n_2024, 0), city,
+            (f"at {n_plan:,} stations (end-2025 plan)", n_plan, None, "pop_covered_5g_pct_plan_2025_12"),
+            ("in urban wards of provincial cities at 25.5% national (2024)", max(n_2024, 0), city,
              "pop_covered_5g_capitals_pct_2024")):
-        union, per_op = operator_coverage(world, n, cells)
+        union, per_op, two_plus = operator_coverage(world, n, cells)
         rows.append(CalibrationRow(
-            f"{label} if the three operators' networks did not overlap (sum of their own: "
-            + " + ".join(f"{p:.1f}" for p in per_op) + f"; the model's union is {union:.1f})",
-            float(f[key]["value"]), min(100.0, sum(per_op)), None, "% of population",
+            f"5G overlap {label}: people covered by two or more operators (own networks "
+            + " / ".join(f"{p:.1f}" for p in per_op) + f"%; by at least one {union:.1f}%)",
+            float("nan"), two_plus, None, "% of population",
             f[key]["source"] + "; each operator builds its own plan, overlapping in towns (dxsim/geo/sites.py)"))
     return rows
 
@@ -199,7 +209,9 @@ def village_rows(world: World, f: dict[str, dict], replication) -> list[Calibrat
     n_2023 = float(f["villages_no_signal_2023_03"]["value"])
     n_2025 = float(f["villages_no_signal_no_power_2025_10"]["value"])
     years = 3.08  # 2022-09-30 -> 2025-10-31
-    connected = replication.village_connected_day
+    # the reported pace is of villages without power and signal: the no-power subset of the layer
+    no_power = ~world.villages.table["has_grid_power"].to_numpy()
+    connected = replication.village_connected_day[no_power]
     first_year = float((connected <= 365).sum())
     src = f"{f['villages_no_signal_2022_09']['source']}; {f['villages_no_signal_no_power_2025_10']['source']}"
     return [
@@ -224,8 +236,9 @@ MODEL_COUNTERPART: dict[str, str] = {
     "pop_covered_5g_pct": "pop_covered_5g_pct",
     "pop_covered_4g_pct": "pop_covered_4g_pct",
     "villages_unconnected": "villages_unconnected",
-    "villages_coverage_holes": "villages_coverage_holes",
-    "villages_without_signal": "villages_without_signal",
+    # the model's villages_without_signal counts the coverage-hole layer (no *or patchy* signal); the reports'
+    # villages_without_signal is the no-signal part only (trắng sóng), which the model does not count apart
+    "villages_coverage_holes": "villages_without_signal",
     "dc_it_capacity_mw": "dc_it_capacity_mw",
     "racks": "racks",
     "gpus_installed_high_performance": "gpus_installed_high_performance",

@@ -139,9 +139,11 @@ def test_start_state_from_the_observations_file() -> None:
 
 @pytest.fixture(scope="module")
 def may(tmp_path_factory: pytest.TempPathFactory):
-    """`dxsim backtest scenarios/baseline.toml --from 2025-05-31 --reps 4`, once for this module."""
+    """`dxsim backtest scenarios/baseline.toml --from 2025-05-31 --reps 10`, once for this module (a wide terminal,
+    so the start-state table is not wrapped)."""
     out = tmp_path_factory.mktemp("backtest") / "from-may"
-    res = dxsim_cmd("backtest", str(BASELINE), "--from", "2025-05-31", "--reps", "4", "--out", str(out))
+    res = dxsim_cmd("backtest", str(BASELINE), "--from", "2025-05-31", "--reps", "10", "--out", str(out),
+                    env={"COLUMNS": "200"})
     return res, out
 
 
@@ -161,7 +163,7 @@ def test_backtest_folder(may) -> None:
     assert res.returncode in (0, 1), res.stderr
     assert "Start state at 2025-05-31" in res.stdout and "pipeline_build_rate_5g_per_month" in res.stdout
     summary = json.loads((out / "backtest.json").read_text(encoding="utf-8"))
-    assert summary["from"] == "2025-05-31" and summary["reps"] == 4 and summary["dxsim_version"]
+    assert summary["from"] == "2025-05-31" and summary["reps"] == 10 and summary["dxsim_version"]
     fields = {s["field"]: s for s in summary["start_state"]}
     assert fields["start_state.stations_5g"]["value"] == 11_591
     assert "25.5" in fields["start_state.pipeline_build_rate_5g_per_month"]["how"]  # derived from 2024 coverage

@@ -328,8 +328,9 @@ def cache_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def truncated_plan_run(cache_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, pl.DataFrame]:
-    """A short run on a cache whose plan5g file was cut in half: (cache dir, result folder, intact plan)."""
+def truncated_plan_run(cache_copy: Path,
+                       tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[Path, pl.DataFrame]]:
+    """A short run on a cache whose plan5g file was cut in half: (cache dir, result folder, intact plans by file)."""
     work = tmp_path_factory.mktemp("trunc")
     sc = write(work / "short.toml", SHORT.format(base=BASELINE))
     env = {"DXSIM_CACHE": str(cache_copy)}
@@ -338,11 +339,12 @@ def truncated_plan_run(cache_copy: Path, tmp_path_factory: pytest.TempPathFactor
         first = dxsim("run", str(sc), "--no-map", "--no-report", "--out", str(work / "first"), env=env, timeout=900)
         assert first.returncode == 0, first.stderr
         plans = sorted(cache_copy.glob("geo-*/plan5g-*.parquet"))
-    plan = plans[0]
-    intact = pl.read_parquet(plan)
-    os.truncate(plan, plan.stat().st_size // 2)
-    with pytest.raises(Exception):  # noqa: B017 - really damaged: polars cannot read it
-        pl.read_parquet(plan)
+    # damage every cached plan (the cache may hold plans of other settings too): the one the run needs is rebuilt
+    intact = {p: pl.read_parquet(p) for p in plans}
+    for plan in plans:
+        os.truncate(plan, plan.stat().st_size // 2)
+        with pytest.raises(Exception):  # noqa: B017 - really damaged: polars cannot read it
+            pl.read_parquet(plan)
     out = work / "run"
     res = dxsim("run", str(sc), "--no-map", "--no-report", "--out", str(out), env=env, timeout=900)
     assert res.returncode == 0, res.stderr
@@ -352,9 +354,15 @@ def truncated_plan_run(cache_copy: Path, tmp_path_factory: pytest.TempPathFactor
 
 def test_truncated_plan5g_is_rebuilt(truncated_plan_run: tuple[Path, Path, pl.DataFrame]) -> None:
     cache, out, intact = truncated_plan_run
-    plan = sorted(cache.glob("geo-*/plan5g-*.parquet"))[0]
-    rebuilt = pl.read_parquet(plan)  # readable again
-    assert rebuilt.equals(intact)  # and the same ranked plan as before the damage
+    readable = []
+    for plan in sorted(cache.glob("geo-*/plan5g-*.parquet")):
+        try:
+            readable.append((plan, pl.read_parquet(plan)))
+        except Exception:  # noqa: BLE001 - a damaged plan of other settings, not used by this run
+            continue
+    assert len(readable) == 1  # the run's own plan was rebuilt (readable again) ...
+    plan, rebuilt = readable[0]
+    assert rebuilt.equals(intact[plan])  # ... and is the same ranked plan as before the damage
     assert (out / "summary.json").is_file() and (out / "metrics.parquet").is_file()
     assert not list(plan.parent.glob(".*tmp*"))  # no temporary files left behind
 

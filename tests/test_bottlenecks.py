@@ -374,3 +374,22 @@ def test_compare_says_doubled_northern_crews_did_not_bind(doubled_crews, tmp_pat
     assert north["crew_idle_pct"] == pytest.approx(idle)
     md = markdown(res)
     assert md.index("## KPIs") < md.index("## Why") and f"not binding: {note}" in md
+
+
+def test_targets_and_budgets_bind_by_the_orders_they_stop():
+    """Targets limit how much is ordered: raising them is 'not binding' only when the operators' pace stopped
+    their orders in under 20% of operator-months (orders_pace_bound_pct), whatever the latency shares say."""
+    d1, d2 = dt.date(2026, 1, 31), dt.date(2026, 2, 28)
+    shares = [(d, 0, f"rollout_held_pct_{c}_north", v) for d in (d1, d2)
+              for c, v in (("targets", 5.0), ("equipment", 95.0))]
+    bound = frame(shares + [(d1, 0, "orders_pace_bound_pct", 100.0), (d2, 0, "orders_pace_bound_pct", 66.7),
+                            (d1, 0, "orders_budget_bound_pct", 0.0), (d2, 0, "orders_budget_bound_pct", 33.3)])
+    diff = [("operators.viettel.annual_new_5g_sites.2026", 15000, 22000),
+            ("operators.viettel.capex_budget_vnd_bn.2026", 22000, 32000)]
+    notes = option_notes(bound, "baseline", diff)
+    # the pace bound in 83% of operator-months: no note for the target; the budget (17%) did not bind
+    assert not any("annual_new_5g_sites" in n for n in notes)
+    assert any(n.startswith("operators.viettel.capex_budget_vnd_bn.2026") and "budget did not bind" in n
+               for n in notes)
+    free = frame(shares + [(d, 0, "orders_pace_bound_pct", 0.0) for d in (d1, d2)])
+    assert any("targets did not bind" in n for n in option_notes(free, "baseline", diff[:1]))

@@ -26,7 +26,7 @@ from dxsim.sim.finance_envelope import apply_envelope, envelope_allocation
 
 REPO = Path(__file__).resolve().parent.parent
 SCEN = REPO / "scenarios"
-END = "2026-12-31"
+END = "2027-12-31"  # 90% of the population is reached in 2027: date KPIs have values
 
 
 def _write(path: Path, text: str) -> Path:
@@ -118,10 +118,10 @@ def test_csv_and_markdown_shape(result, tmp_path):
     csv = pl.read_csv(tmp_path / "out" / "compare.csv")
     assert csv.columns == ["kpi", "label", "unit", "short", "short-copy", "push", "delta_short-copy", "delta_push"]
     assert csv["kpi"].n_unique() == csv.height  # one row per KPI
-    expected = [k for k, *_ in kpi_rows(["2025_12", "2026_12"], "2026_12")]
+    expected = [k for k, *_ in kpi_rows(["2025_12", "2026_12", "2027_12"], "2027_12")]
     assert csv["kpi"].to_list() == expected
     for kpi in ("pop_covered_5g_pct_2026_12", "year_5g_pop_90pct", "year_5g_pop_99pct", "year_last_village_connected",
-                "dc_it_capacity_mw_2026_12", "gpus_installed_2026_12", "year_dc_1gw", "year_gpus_15x_start",
+                "dc_it_capacity_mw_2027_12", "gpus_installed_2027_12", "year_dc_1gw", "year_gpus_15x_start",
                 "capex_all_programmes_total_vnd_bn", "capex_per_added_person_covered_vnd_m",
                 "village_capex_per_village_connected_vnd_bn", "compute_capex_per_added_pflops_vnd_bn"):
         assert kpi in expected, kpi

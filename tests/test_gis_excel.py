@@ -302,7 +302,16 @@ def test_workbook_kpis_equal_summary(run_dir, summary):
     assert rows["pop_covered_5g_pct_2030_12"]["Unit"] == "%"
     assert rows["capex_total_vnd_bn"]["Unit"] == "VND bn"
     assert rows["stations_5g_2030_12"]["Unit"] == "stations"
-    for k in (k for k in base if k.startswith("year_") and s[k] is not None):
+    # campaign KPIs (names built from villages.campaigns) take the unit of the metric pattern they read
+    camp = [k for k in base if k.startswith("campaign_")]
+    assert camp
+    for k in camp:
+        want_unit = ("decimal year" if k.endswith("_year_done") else "VND bn" if k.endswith("_vnd_bn")
+                     else "1 = met, 0 = missed" if k.endswith("_deadline_met") else "villages")
+        assert rows[k]["Unit"] == want_unit, k
+    years = [k for k in base if re.match(r"^(year_|campaign_.+_year_done$)", k) and s[k] is not None]
+    assert any(k.startswith("campaign_") for k in years)
+    for k in years:
         d = rows[k]["P50 date"]
         assert _decimal_year(d) == pytest.approx(s[k], abs=1e-6), k  # the date is the decimal year
 
@@ -329,6 +338,8 @@ def test_workbook_villages_and_datacentres_equal_tables(run_dir):
     assert xv.height == v.height
     assert xv["Village ID"].to_list() == v["village_id"].to_list()
     assert xv["Power option"].to_list() == v["power"].to_list()
+    assert xv["Subset"].to_list() == v["subset"].to_list() and xv["Campaign"].to_list() == v["campaign"].to_list()
+    assert xv["Grid power at start"].to_list() == v["has_grid_power"].to_list()
     assert xv["Synthetic"].to_list() == v["synthetic"].to_list()
     np.testing.assert_allclose(xv["Cost (VND bn)"].to_numpy(), v["cost_vnd_bn"].to_numpy(), rtol=1e-12)
     got = [None if d is None else (d.date() if isinstance(d, dt.datetime) else d) for d in xv["Connected"].to_list()]

@@ -217,7 +217,13 @@ def test_header_title_and_synthetic_disclosure(map_html, run_dir):
     assert "baseline" in title and str(s["seed"]) in title
     head = re.search(r'<div class="dx-header".*?</div>', map_html, re.S).group(0)
     assert f"seed {s['seed']}" in head and "2 replications" in head and "synthetic" in head
-    assert "92 of 117 villages" in head and "site layer" in head
+    # the disclosure's counts are the written village table's: all villages, and the no-power subset
+    v = pl.read_parquet(run_dir / "villages.parquet")
+    no_power = v.filter(~pl.col("has_grid_power"))
+    assert 0 < no_power.height < v.height
+    want = (f"{int(v['synthetic'].sum())} of {v.height} coverage-hole villages "
+            f"({int(no_power['synthetic'].sum())} of the {no_power.height} without grid power)")
+    assert want in head and "site layer" in head
 
 
 def test_escaping(crafted_file, map_html):
@@ -244,7 +250,12 @@ def test_layer_subset(run_dir, tmp_path, map_html):
     assert len(full) == 14 and sum(x.startswith("5G coverage ") for x in full) == 7
     out = build_map(run_dir, layers=["villages"], out=tmp_path / "v.html")
     html = out.read_text(encoding="utf-8")
-    assert overlays(html) == ["Villages without power and signal (117)"]
+    v = pl.read_parquet(run_dir / "villages.parquet")
+    assert overlays(html) == [f"Coverage-hole villages ({v.height})"]
+    # the no-power subset is marked (class dx-no-power) on exactly its villages; the legend gives both counts
+    n_np = int((~v["has_grid_power"]).sum())
+    assert html.count("dx-village dx-no-power") == n_np and html.count('"dx-village"') == v.height - n_np
+    assert f"{n_np} without grid power at the start" in html and f"{v.height - n_np} with grid power" in html
     for var in ("DX_COV0", "DX_GRID", "DX_SITES", "DX_DCS", "DX_GPUS"):
         assert f"var {var} " not in html
     assert "var DX_PROV " in html and "var DX_VILLAGES " in html  # the basemap is always drawn
@@ -377,26 +388,28 @@ class Page:
         self.page.close()
 
 
-def test_browser_draws_offline(browser, map_file):
+def test_browser_draws_offline(browser, map_file, run_dir):
+    v = pl.read_parquet(run_dir / "villages.parquet")
     pg = Page(browser, map_file)
     page = pg.page
     try:
         assert page.locator("path.leaflet-interactive").count() >= 34
         assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() >= 34  # choropleth
-        assert page.locator("path.dx-village").count() >= 117
+        assert page.locator("path.dx-village").count() == v.height
+        assert page.locator("path.dx-no-power").count() == int((~v["has_grid_power"]).sum())
         assert page.locator("path.dx-dc").count() >= 40 and page.locator("path.dx-gpu").count() >= 1
         labels = pg.labels()
         cov = [x for x in labels if x.startswith("5G coverage ")]
         assert cov[0].endswith("(start)") and cov[-1].endswith("(end)") and len(cov) == 7
         assert [re.sub(r" \(\d+\)$", "", x) for x in labels[7:]] == [
             "People not covered by 5G at the end (per km²)", "People covered by 5G at the end (per km²)",
-            "5G sites per 5 km square (end)", "4G sites per 5 km square", "Villages without power and signal",
+            "5G sites per 5 km square (end)", "4G sites per 5 km square", "Coverage-hole villages",
             "Data centres, IT MW at the end", "GPU clusters, GPUs at the end"]
-        assert "Villages without power and signal (117)" in labels
+        assert f"Coverage-hole villages ({v.height})" in labels
         checked = page.eval_on_selector_all(".leaflet-control-layers-overlays input", "l => l.map(i => i.checked)")
         assert checked == [False] * 6 + [True, False, False, False, False, True, True, True]
         legend = page.locator(".dx-legend").inner_text()
-        assert "5G population coverage" in legend and "Villages" in legend and "Data centres" in legend
+        assert "5G population coverage" in legend and "Coverage-hole villages" in legend and "Data centres" in legend
         header = page.locator(".dx-header").inner_text()
         assert "synthetic" in header and "seed" in header
         # the screenshot of the default view (provinces, legend, layer control, villages)
@@ -422,11 +435,11 @@ def test_browser_draws_offline(browser, map_file):
         pg.close()
 
 
-def test_browser_escaping_probe(browser, crafted_file):
+def test_browser_escaping_probe(browser, crafted_file, crafted_dir):
     pg = Page(browser, crafted_file)
     page = pg.page
     try:
-        assert page.locator("path.dx-village").count() >= 117
+        assert page.locator("path.dx-village").count() == pl.read_parquet(crafted_dir / "villages.parquet").height
         # every popup's and tooltip's HTML is inserted into the document (as Leaflet does on click/hover)
         shown = page.evaluate("""() => {
           const out = [], box = document.createElement('div');

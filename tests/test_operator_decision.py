@@ -226,11 +226,11 @@ def test_warm_start_fills_the_pipeline_by_littles_law():
 def _held(sc: Scenario, n: int = 400) -> tuple[np.ndarray, Rollout]:
     clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
     env = simpy.Environment()
-    ro = Rollout(env, sc, plan(n), 0, clock, 1, 0, Ledger(lambda o, y: 1e5))
+    ledger = Ledger(lambda o, y: sc.operators[o].value_for_year(sc.operators[o].capex_budget_vnd_bn, y))
+    ro = Rollout(env, sc, plan(n), 0, clock, 1, 0, ledger)
     ro.start()
     env.run(until=31.0)
-    idle = ro.state.crew_capacity - ro.state.crew_work_done
-    return ro.held_site_days(0.0, 31.0, idle), ro
+    return ro.held_site_days(0.0, 31.0), ro
 
 
 def test_held_shares_add_up_and_name_the_binding_stage():
@@ -272,3 +272,18 @@ def test_an_accepted_loss_builds_the_announced_plan_beyond_what_pays():
     assert ro.state.ordered.all()
     ro, _, _ = run(scenario(business_case={"accepted_loss_vnd_bn_per_site": 1.8}), plan(40, people))
     assert ro.state.ordered[::2].all() and not ro.state.ordered[1::2].any()
+
+
+def test_a_binding_pace_is_held_by_targets():
+    """Pace 10 a month, 400 sites that pay and budget for all: the pace binds; the next month of pace
+    (10 sites x 31 days) is held by the target. With a pace above what the plan holds it does not bind."""
+    held, ro = _held(scenario())
+    assert held[HELD_CAUSES.index("targets"), 0] == pytest.approx(10 * 31.0)
+    assert ro.orders_month == {"operators": 1, "pace_bound": 1, "budget_bound": 0}
+    held, ro = _held(scenario(operators={"viettel": {"start_share_5g_pct": 100.0, "subscriber_share_pct": 100.0,
+                                                     "annual_new_5g_sites": {2026: 120},
+                                                     "capex_budget_vnd_bn": {2026: 12 * 5 * UP_CAPEX}}}))
+    # budget for 5 a month: the budget cuts 5 of the 10, and the target does not bind
+    assert held[HELD_CAUSES.index("budget"), 0] == pytest.approx(5 * 31.0)
+    assert held[HELD_CAUSES.index("targets"), 0] == 0.0
+    assert ro.orders_month == {"operators": 1, "pace_bound": 0, "budget_bound": 1}

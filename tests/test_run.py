@@ -16,10 +16,11 @@ import polars as pl
 import pytest
 
 from dxsim.geo import load_country
-from dxsim.results.metrics import METRICS
+from dxsim.results.metrics import CAMPAIGN_METRICS, METRICS, campaign_metric_key
 from dxsim.runner import run_scenario
 from dxsim.scenario import load_scenario, scenario_sha256
 from dxsim.sim.calendar import month_end, month_ends
+from dxsim.sim.model import prepare_world
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -157,17 +158,40 @@ def test_metrics_areas(metrics, province_codes):
     assert areas == {"VN", *province_codes}
 
 
+CAMPAIGN_MONTHLY = ("villages_left", "surge_capex_vnd_bn")
+CAMPAIGN_ONCE = ("villages_in_scope", "villages_done_by_deadline", "villages_left_at_deadline", "deadline_met")
+
+
 def test_metric_names_are_the_documented_ones(metrics):
-    assert set(metrics["metric"].unique().to_list()) == set(METRICS)
+    campaigns = load_scenario(BASELINE).villages.campaigns
+    assert campaigns  # the two 2025 campaigns by default
+    names = set(metrics["metric"].unique().to_list())
+    fixed = {m for m in names if not m.startswith("campaign_")}
+    assert fixed == set(METRICS)
+    # per campaign: every documented pattern, with the campaign's name (the deadlines lie within the horizon)
+    assert set(CAMPAIGN_METRICS) == {f"campaign_<name>_{x}" for x in CAMPAIGN_MONTHLY + CAMPAIGN_ONCE}
+    assert names - fixed == {f"campaign_{c.name}_{x}" for c in campaigns for x in CAMPAIGN_MONTHLY + CAMPAIGN_ONCE}
+    assert all(campaign_metric_key(f"campaign_{c.name}_{x}") == f"campaign_<name>_{x}"
+               for c in campaigns for x in CAMPAIGN_MONTHLY + CAMPAIGN_ONCE)
     # every (date, replication, VN) carries every metric exactly once, except the median AI wait,
-    # which has no row in a month when no job started
+    # which has no row in a month when no job started, and the once-only campaign rows
     nat = metrics.filter(pl.col("area") == "VN")
     counts = nat.group_by("date", "replication", "metric").len()
     assert counts["len"].max() == 1
     periods = nat.select("date", "replication").unique().height
-    every_month = counts.filter(pl.col("metric") != "ai_job_wait_days_p50")
-    assert every_month.height == (len(METRICS) - 1) * periods
+    monthly = (set(METRICS) - {"ai_job_wait_days_p50"}) | {f"campaign_{c.name}_{x}" for c in campaigns
+                                                          for x in CAMPAIGN_MONTHLY}
+    every_month = counts.filter(pl.col("metric").is_in(list(monthly)))
+    assert every_month.height == len(monthly) * periods
     assert 0 < counts.filter(pl.col("metric") == "ai_job_wait_days_p50").height <= periods
+    # once-only rows: one per replication, at the first month end on or after the deadline (the start if earlier)
+    ends = sorted(nat["date"].unique().to_list())
+    reps = sorted(nat["replication"].unique().to_list())
+    for c in campaigns:
+        due = ends[0] if c.deadline < ends[0] else next(d for d in ends if d >= c.deadline)
+        for x in CAMPAIGN_ONCE:
+            rows = nat.filter(pl.col("metric") == f"campaign_{c.name}_{x}").sort("replication")
+            assert rows["replication"].to_list() == reps and set(rows["date"].to_list()) == {due}, (c.name, x)
 
 
 def test_metrics_csv_matches_parquet(baseline, metrics):
@@ -314,11 +338,30 @@ def villages(baseline) -> pl.DataFrame:
     return pl.read_parquet(out / "villages.parquet")
 
 
-def test_one_row_per_village_none_dropped(villages, metrics):
-    assert villages.height == 117 and villages["village_id"].is_unique().all()
-    start = metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == "villages_unconnected")
-                           & (pl.col("replication") == 0)).sort("date")["value"][0]
-    assert start == villages.height
+@pytest.fixture(scope="module")
+def layer() -> pl.DataFrame:
+    """The baseline world's own village layer (what the run must report, every row)."""
+    return prepare_world(load_scenario(BASELINE), load_country(), scenario_dir=BASELINE.parent).villages.table
+
+
+def test_one_row_per_village_none_dropped(villages, metrics, layer):
+    assert villages.height == layer.height and villages["village_id"].is_unique().all()
+    assert villages["village_id"].to_list() == layer["village_id"].to_list()
+    assert villages["has_grid_power"].to_list() == layer["has_grid_power"].to_list()
+    # the national coverage-hole layer: the no-power subset (the reported 117 without electricity and signal,
+    # seed 000:302, the scenario's n_villages) and the villages with grid power but no or patchy signal
+    no_power = ~villages["has_grid_power"]
+    assert int(no_power.sum()) == load_scenario(BASELINE).villages.layer.n_villages == 117
+    assert 0 < int((~no_power).sum()) == villages.height - 117
+    assert villages["subset"].to_list() == ["no_power" if n else "with_power" for n in no_power.to_list()]
+
+    def at_start(metric: str) -> float:
+        sel = (pl.col("area") == "VN") & (pl.col("metric") == metric) & (pl.col("replication") == 0)
+        return metrics.filter(sel).sort("date")["value"][0]
+
+    assert at_start("villages_unconnected") == int(no_power.sum())  # the no-power subset only
+    assert at_start("villages_without_signal") == villages.height  # the whole layer
+    assert at_start("villages_connected") == 0
     assert set(villages["status"].unique()) <= {"connected", "in works", "not started", "no feasible option"}
     assert villages.filter(~pl.col("feasible"))["status"].eq("no feasible option").all()
 

@@ -159,11 +159,11 @@ KPI_ROWS = [
 
 VILLAGE_ROWS = [
     ("Villages without power and signal at start", "villages_unconnected_start"),
-    ("Villages connected by the end", "villages_connected_end"),
+    ("Coverage-hole villages with signal by the end", "villages_connected_end"),
     ("Villages with no feasible option", "villages_no_feasible_option"),
     ("Date the last feasible village is connected", "year_last_village_connected"),
     ("People connected", "village_pop_connected_end"),
-    ("Village programme capex (VND bn)", "village_capex_total_vnd_bn"),
+    ("Village capex, all payers, with surge (VND bn)", "village_capex_total_vnd_bn"),
     ("Cost per person connected (VND m)", "village_cost_per_person_connected_vnd_m"),
 ]
 

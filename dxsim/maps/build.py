@@ -13,7 +13,7 @@ from dxsim._version import __version__
 from dxsim.results.writer import GENERATOR_MARK, atomic_page
 from dxsim.maps.assets import PAGE_CSS, RUNTIME_JS, esc, js_json, leaflet_css, leaflet_js
 from dxsim.maps.data import FILES, RunOutputs
-from dxsim.maps.layers import LAYERS, LayerOut, MapContext, Overlay
+from dxsim.maps.layers import LAYERS, LayerOut, MapContext, Overlay, no_power_subset
 
 MAP_FILE = "map.html"
 HEADER_PX = 34
@@ -66,7 +66,11 @@ def _header(out: RunOutputs, notes: list[str]) -> str:
     if out.has("villages"):
         v = out.villages
         if "synthetic" in v.columns:
-            counts.append(f"{int(v['synthetic'].sum())} of {v.height} villages")
+            no_power = [no_power_subset(r) for r in v.iter_rows(named=True)]
+            syn = v["synthetic"].to_list()
+            n_np, syn_np = sum(no_power), sum(1 for x, n in zip(syn, no_power, strict=True) if x and n)
+            counts.append(f"{sum(1 for x in syn if x)} of {v.height} coverage-hole villages "
+                          f"({syn_np} of the {n_np} without grid power)")
     if out.has("datacentres"):
         d = out.datacentres
         if "synthetic" in d.columns:

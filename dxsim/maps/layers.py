@@ -257,14 +257,32 @@ def build_sites(ctx: MapContext) -> LayerOut:
 
 
 # --------------------------------------------------------------------------- 4. villages
+# The layer is the national coverage holes (no or patchy signal): the no-power subset (no grid power at the
+# start; the reported "villages without electricity and signal") and the villages with grid power. The subset
+# shows as a thick outline (the power option) at full opacity, class `dx-no-power`; villages with grid power
+# have a thin outline and a lighter fill.
+VILLAGE_LABEL = "Coverage-hole villages"
+SUBSET_LABEL = {True: "no grid power at the start (no-power subset)",
+                False: "grid power at the start; no or patchy signal"}
 VILLAGE_STATUS = {"connected": "#1a9850", "in works": "#fdae61", "not started": "#d73027",
                   "no feasible option": "#7f7f7f"}
 VILLAGE_POWER = {
     "grid_extension": ("grid extension (22 kV line)", {"color": "#08306b", "weight": 2.0}),
     "offgrid_solar": ("off-grid solar", {"color": "#a63603", "weight": 2.5, "dashArray": "3 2"}),
+    "existing_grid": ("grid power already (signal only)", {"color": "#6baed6", "weight": 1.0}),
 }
 POWER_OTHER = ("other / none", {"color": "#000000", "weight": 1.0, "dashArray": "1 2"})
 BACKHAUL_LABEL = {"fibre": "fibre", "microwave": "microwave", "leo": "LEO satellite"}
+
+
+def no_power_subset(r: dict) -> bool:
+    """Whether a village row is in the no-power subset: `has_grid_power`, else `subset`; a table with neither
+    (a run before the national layer) held only villages without power."""
+    if r.get("has_grid_power") is not None:
+        return not bool(r["has_grid_power"])
+    if r.get("subset") is not None:
+        return r["subset"] == "no_power"
+    return True
 
 
 def _village_rows(df: pl.DataFrame) -> list[dict]:
@@ -288,8 +306,12 @@ def _village_rows(df: pl.DataFrame) -> list[dict]:
         pop, hh = r.get("population"), r.get("households")
         cost = r.get("cost_vnd_bn") if r.get("cost_vnd_bn") is not None else r.get("capex_vnd_bn")
         place = ", ".join(esc(x) for x in (r.get("commune"), r.get("province")) if x)
+        no_power = no_power_subset(r)
+        signal = r.get("signal_status")
         table = _table([
             ("place", place or "–"),
+            ("subset", esc(SUBSET_LABEL[no_power]) + (f"; signal: {esc(signal)}" if signal else "")),
+            ("campaign", esc(r.get("campaign") or "–")),
             ("population", _num(pop) + (f" ({_num(hh)} households)" if hh is not None else "")),
             ("option", f"{p_text} + {b_text} backhaul"),
             ("status", f'<b style="color:{VILLAGE_STATUS.get(status, "#333")}">{esc(status or "–")}</b>'),
@@ -301,7 +323,8 @@ def _village_rows(df: pl.DataFrame) -> list[dict]:
         ])
         radius = 4.0 + math.sqrt(max(float(pop or 0), 0.0)) / 6.0
         style = _style(radius=round(min(radius, 11.0), 1), fillColor=VILLAGE_STATUS.get(status, "#bbbbbb"),
-                       fillOpacity=0.9, opacity=1.0, className="dx-village", **p_style)
+                       fillOpacity=0.9 if no_power else 0.55, opacity=1.0,
+                       className="dx-village dx-no-power" if no_power else "dx-village", **p_style)
         rows.append({"ll": ll, "s": style,
                      "p": f'<div class="dx-pop">{title}{table}</div>',
                      "t": esc(name or vid) + f" — {esc(status)}"})
@@ -314,7 +337,8 @@ def build_villages(ctx: MapContext) -> LayerOut:
     data = ctx.share("DX_VILLAGES", rows)
     n = len(rows)
     n_syn = int(df["synthetic"].sum()) if "synthetic" in df.columns else 0
-    overlays = [Overlay(f"Villages without power and signal ({n})", "villages", ctx.show,
+    n_np = sum(no_power_subset(r) for r in df.iter_rows(named=True))
+    overlays = [Overlay(f"{VILLAGE_LABEL} ({n})", "villages", ctx.show,
                         f"DX.points(map, g, {data}, 'dxVillages', 640);")]
     present = set(df["status"].drop_nulls().to_list()) if "status" in df.columns else set()
     status_rows = "".join(
@@ -325,8 +349,10 @@ def build_villages(ctx: MapContext) -> LayerOut:
         f'<div class="dx-row"><span class="dx-dot" style="width:12px;height:12px;background:#eee;'
         f'border:2px {"dashed" if "dashArray" in st else "solid"} {st["color"]}"></span>{esc(lab)}</div>'
         for lab, st in VILLAGE_POWER.values())
-    legend = (f'<div data-family="villages"><h4>Villages (fill: status; outline: power)</h4>{status_rows}'
-              f'{power_rows}<div class="dx-note">{n_syn} of {df.height} synthetic (generated)</div></div>')
+    legend = (f'<div data-family="villages"><h4>{VILLAGE_LABEL} (fill: status; outline: power)</h4>{status_rows}'
+              f'{power_rows}<div class="dx-note">{df.height} villages with no or patchy signal: {n_np} without grid '
+              f'power at the start (thick outline), {df.height - n_np} with grid power (thin outline, lighter fill); '
+              f'{n_syn} synthetic (generated)</div></div>')
     return LayerOut(overlays, legend)
 
 
@@ -437,7 +463,8 @@ LAYERS: dict[str, LayerSpec] = {s.name: s for s in (
     LayerSpec("density", "Population covered / not covered by 5G per km² (5 km squares)", False,
               ("grid",), build_density),
     LayerSpec("sites", "5G and 4G sites per 5 km square", False, ("grid",), build_sites),
-    LayerSpec("villages", "The villages without grid power and mobile signal", True, ("villages",), build_villages),
+    LayerSpec("villages", "Coverage-hole villages (no or patchy signal), with and without grid power", True,
+              ("villages",), build_villages),
     LayerSpec("datacentres", "Data centres sized by IT MW", True, ("datacentres",), build_datacentres),
     LayerSpec("gpus", "GPU clusters sized by GPUs", True, ("datacentres",), build_gpus),
 )}

@@ -178,11 +178,30 @@ class CoverageGrid:
         new_mask = self.mask[ucells]
         changed = new_mask != old
         ucells, new_mask = ucells[changed], new_mask[changed]
+        self._update_pop(ucells, new_mask)
+        return ucells
+
+    def _update_pop(self, ucells: np.ndarray, new_mask: np.ndarray) -> None:
+        """Covered population of cells whose point masks are now `new_mask` (unique cells)."""
         new_pop = self.pop[ucells] * (np.bitwise_count(new_mask).astype(np.float64) / self.k)
         delta = new_pop - self.covered_pop_cell[ucells]
         self.covered_pop_cell[ucells] = new_pop
         self.covered_pop_group += np.bincount(self.group[ucells], weights=delta, minlength=self.n_groups)
-        return ucells
+
+    def union_of(self, grids: list[CoverageGrid], cells: np.ndarray) -> None:
+        """Make these cells' points the union of the same cells in `grids` (layers on the same cells), e.g.
+        the people covered by at least one operator from each operator's own grid; adding only ever sets bits."""
+        if len(cells) == 0:
+            return
+        self._touched[np.asarray(cells, dtype=np.int64)] = True  # unique without sorting, as _or_bits
+        cells = np.flatnonzero(self._touched)
+        self._touched[cells] = False
+        mask = grids[0].mask[cells].copy()
+        for g in grids[1:]:
+            mask |= g.mask[cells]
+        mask |= self.mask[cells]
+        self.mask[cells] = mask
+        self._update_pop(cells, mask)
 
     def marginal_pop(self, site_row: np.ndarray, site_col: np.ndarray, site_x_m: np.ndarray,
                      site_y_m: np.ndarray, radius_m: np.ndarray) -> np.ndarray:

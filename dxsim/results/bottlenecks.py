@@ -22,8 +22,11 @@ Definitions used everywhere below (report, ``dxsim compare``):
   leaving out the table's first date (the start date closes no month, or only part of one);
 - a cause *did not bind* (:func:`did_not_bind`) when it took under :data:`NON_BINDING_SHARE_PCT`
   of held work and bound in under :data:`NON_BINDING_BINDS_PCT` of held months, or when nothing was
-  held back at all. With no held-back metrics for the 5G rollout (runs before they existed), 5G
-  crews did not bind when they stood idle at least :data:`NON_BINDING_CREW_IDLE_PCT` of the time.
+  held back at all; the operators' targets and budgets, which limit how much is ordered rather than
+  how long a site waits, did not bind when they stopped or cut orders in under
+  :data:`NON_BINDING_BINDS_PCT` of operator-months. With no held-back metrics for the 5G rollout (runs
+  before they existed), 5G crews did not bind when they stood idle at least
+  :data:`NON_BINDING_CREW_IDLE_PCT` of the time.
 
 Everything here is a pure function of polars frames with the metrics table's columns (date,
 replication, area, metric, value).
@@ -39,7 +42,7 @@ from typing import Any
 import polars as pl
 
 ROLLOUT_REGIONS = ("north", "central", "south")
-ROLLOUT_CAUSES = ("targets", "budget", "permits", "equipment", "crews", "plan")
+ROLLOUT_CAUSES = ("targets", "business_case", "budget", "permits", "equipment", "crews", "plan")
 VILLAGE_CAUSES = ("power", "backhaul", "crews", "budget", "season")
 DC_CAUSES = ("grid", "permits", "construction")
 NATIONAL = "national"  # the region of programmes recorded for the whole country
@@ -327,9 +330,31 @@ def resource_causes(field: str) -> list[tuple[str, str, str]]:
     return []
 
 
+ORDER_BOUND_METRICS = {"targets": "orders_pace_bound_pct", "budget": "orders_budget_bound_pct"}
+
+
+def order_bound_pct(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> dict[str, float]:
+    """Mean share of operators whose orders the announced pace stopped (targets) or the budget cut (budget),
+    over (replication, month end); {} for runs without these metrics."""
+    nat = _period(metrics.filter(pl.col("area") == "VN"), start, end)
+    out = {}
+    for cause, name in ORDER_BOUND_METRICS.items():
+        vals = nat.filter(pl.col("metric") == name)["value"]
+        if vals.len():
+            out[cause] = float(vals.mean())
+    return out
+
+
 def did_not_bind(causes: pl.DataFrame, idle: dict[str, float], programme: str, region: str,
-                 cause: str) -> bool | None:
-    """True / False as in the module docstring; None when the reference run has no metrics to tell."""
+                 cause: str, order_bound: dict[str, float] | None = None) -> bool | None:
+    """True / False as in the module docstring; None when the reference run has no metrics to tell.
+
+    The operators' targets and budgets limit how much is ordered, not how long a site waits, so for them
+    the test is direct: they did not bind when they stopped or cut the operators' orders in under
+    NON_BINDING_BINDS_PCT of operator-months (`orders_pace_bound_pct`, `orders_budget_bound_pct`).
+    """
+    if programme == "5g" and order_bound and cause in order_bound:
+        return order_bound[cause] < NON_BINDING_BINDS_PCT
     c = causes.filter((pl.col("programme") == programme) & (pl.col("region") == region))
     if c.height == 0:
         if programme == "5g" and cause == "crews" and region in idle:
@@ -352,6 +377,7 @@ def option_notes(reference: pl.DataFrame, reference_name: str, differences: Sequ
     """
     causes = cause_summary(reference, start, end)
     idle = {r: v for r, v in crew_idle(reference, start, end).iter_rows()}
+    order_bound = order_bound_pct(reference, start, end)
     summary = {(r["programme"], r["region"]): r for r in region_summary(reference, start, end).iter_rows(named=True)}
     groups: dict[tuple, list[tuple[str, Any, Any]]] = {}
     for field, a, b in differences:
@@ -361,7 +387,7 @@ def option_notes(reference: pl.DataFrame, reference_name: str, differences: Sequ
     lines = []
     for targets, fields in groups.items():
         programme, cause = targets[0][0], targets[0][2]
-        free = [r for _p, r, _c in targets if did_not_bind(causes, idle, programme, r, cause)]
+        free = [r for _p, r, _c in targets if did_not_bind(causes, idle, programme, r, cause, order_bound)]
         if not free:
             continue
         field, a, b = fields[0]

@@ -25,6 +25,7 @@ from typing import Any
 
 import polars as pl
 
+from dxsim.results.metrics import metric_unit
 from dxsim.results.run_files import (
     metric_order, province_names, province_year_table, read_metrics, read_summary, read_table,
 )
@@ -60,7 +61,9 @@ VILLAGE_REQUIRED = ("village_id", "name", "province", "power", "backhaul", "cost
                     "synthetic")
 VILLAGE_LABELS = {
     "village_id": "Village ID", "name": "Name", "gso34": "Province code", "province": "Province",
-    "commune": "Commune", "population": "Population", "terrain_class": "Terrain", "power": "Power option",
+    "commune": "Commune", "subset": "Subset", "has_grid_power": "Grid power at start",
+    "signal_status": "Signal at start", "campaign": "Campaign",
+    "population": "Population", "terrain_class": "Terrain", "power": "Power option",
     "backhaul": "Backhaul option", "feasible": "Feasible", "status": "Status", "cost_vnd_bn": "Cost (VND bn)",
     "opex_vnd_bn_per_year": "Opex (VND bn per year)", "started_date": "Works started",
     "power_date": "Power delivered", "connected_date": "Connected", "connected_date_p10": "Connected P10",
@@ -83,23 +86,24 @@ DC_LABELS = {
 _UNIT_SUFFIXES = (("_pct", "%"), ("_vnd_bn", "VND bn"), ("_vnd_m", "VND m"), ("_mw", "MW"))
 _PERIOD = re.compile(r"_(\d{4}_\d{2}|start|end|total)$")
 _UNIT_FALLBACK = {"villages_no_feasible_option": "villages"}
+_CAMPAIGN_YEAR = re.compile(r"^campaign_[a-z][a-z0-9_]*_year_done$")  # dxsim.results.villages.campaign_kpis
+
+
+def is_year_kpi(name: str) -> bool:
+    """A KPI holding a decimal year (summary.json): `year_*` and a campaign's `_year_done`."""
+    return name.startswith("year_") or bool(_CAMPAIGN_YEAR.match(name))
 
 
 def kpi_unit(name: str) -> str:
-    """Unit of a summary.json KPI from its name (units are in the names) or the metric it reads; '' if unknown."""
-    if name.startswith("year_"):
+    """Unit of a summary.json KPI from its name (units are in the names) or the metric it reads (METRICS or a
+    CAMPAIGN_METRICS pattern); '' if unknown."""
+    if is_year_kpi(name):
         return "decimal year"
     base = _PERIOD.sub("", name)
     for suffix, unit in _UNIT_SUFFIXES:
         if base.endswith(suffix):
             return unit
-    from dxsim.results.metrics import METRICS
-
-    if base in METRICS:
-        groups = re.findall(r"\(([^()]*)\)", METRICS[base])
-        if groups:
-            return groups[-1].split(";")[0].strip()
-    return _UNIT_FALLBACK.get(name, "")
+    return metric_unit(base) or metric_unit(name) or _UNIT_FALLBACK.get(name, "")
 
 
 def decimal_year_date(value: float | None) -> dt.date | None:
@@ -118,7 +122,7 @@ def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
     rows = []
     for k in names:
         p50, p10, p90 = kpis[k], kpis.get(f"{k}_p10"), kpis.get(f"{k}_p90")
-        is_year = k.startswith("year_")
+        is_year = is_year_kpi(k)
         rows.append({"KPI": k, "Unit": kpi_unit(k), "P50": p50, "P10": p10, "P90": p90,
                      "P50 date": decimal_year_date(p50) if is_year else None,
                      "P10 date": decimal_year_date(p10) if is_year else None,

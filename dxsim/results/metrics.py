@@ -7,6 +7,7 @@ the README (METRICS below is the single list; tests check that runs emit exactly
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import polars as pl
@@ -70,23 +71,25 @@ METRICS: dict[str, str] = {
     "surge_stations_viettel": "5G stations Viettel ordered in a surge for a support deadline this month (kits from stock, contract crews, a premium per site) (stations; VN)",
     "surge_stations_vnpt": "5G stations VNPT ordered in a surge for a support deadline this month (kits from stock, contract crews, a premium per site) (stations; VN)",
     "surge_stations_mobifone": "5G stations MobiFone ordered in a surge for a support deadline this month (kits from stock, contract crews, a premium per site) (stations; VN)",
+    "orders_pace_bound_pct": "share of the operators whose orders this month stopped at their announced pace while they had more sites they would build and could pay for: the target binds (%; VN)",
+    "orders_budget_bound_pct": "share of the operators whose orders this month were cut by their capex budget (phased over the months left in the year) (%; VN)",
     "surge_premium_cum_vnd_bn": "cumulative surge premium (contract crews, express kits, stock) included in 5G capex (VND bn; VN)",
     "sites_in_flight": "5G sites ordered and not yet on air at month end, the warm-start pipeline included (sites; VN)",
-    "rollout_held_pct_targets_north": "share of the month's held-back 5G site-days in the northern region by the operators' announced pace while crews stood idle and more paying sites were left unordered (site-days of the sites the idle crews could have built) (%; VN; the seven rollout_held_pct_*_north add up to 100, or are all 0 when nothing was held back)",
+    "rollout_held_pct_targets_north": "share of the month's held-back 5G site-days in the northern region by the operators' announced pace: sites that pay, which their budgets allowed, left unordered (up to one more month of pace) (%; VN; the seven rollout_held_pct_*_north add up to 100, or are all 0 when nothing was held back)",
     "rollout_held_pct_business_case_north": "share of the month's held-back 5G site-days in the northern region by sites the announced pace asked for whose business case lost more than the operator accepts (not ordered) (%; VN)",
     "rollout_held_pct_budget_north": "share of the month's held-back 5G site-days in the northern region by sites the operators' capex budget could not pay for this year (%; VN)",
     "rollout_held_pct_permits_north": "share of the month's held-back 5G site-days in the northern region by sites waiting for permits / site acquisition when the permit came after the kit (the critical path) (%; VN)",
     "rollout_held_pct_equipment_north": "share of the month's held-back 5G site-days in the northern region by sites waiting for their equipment kit (lead time or the national delivery capacity) when it came after the permit (%; VN)",
     "rollout_held_pct_crews_north": "share of the month's held-back 5G site-days in the northern region by sites ready (permit and kit) waiting for an installation crew (%; VN)",
     "rollout_held_pct_plan_north": "share of the month's held-back 5G site-days in the northern region by the operators' plans having no sites left for the pace (%; VN)",
-    "rollout_held_pct_targets_central": "share of the month's held-back 5G site-days in the central region by the operators' announced pace while crews stood idle and more paying sites were left unordered (site-days of the sites the idle crews could have built) (%; VN; the seven rollout_held_pct_*_central add up to 100, or are all 0 when nothing was held back)",
+    "rollout_held_pct_targets_central": "share of the month's held-back 5G site-days in the central region by the operators' announced pace: sites that pay, which their budgets allowed, left unordered (up to one more month of pace) (%; VN; the seven rollout_held_pct_*_central add up to 100, or are all 0 when nothing was held back)",
     "rollout_held_pct_business_case_central": "share of the month's held-back 5G site-days in the central region by sites the announced pace asked for whose business case lost more than the operator accepts (not ordered) (%; VN)",
     "rollout_held_pct_budget_central": "share of the month's held-back 5G site-days in the central region by sites the operators' capex budget could not pay for this year (%; VN)",
     "rollout_held_pct_permits_central": "share of the month's held-back 5G site-days in the central region by sites waiting for permits / site acquisition when the permit came after the kit (the critical path) (%; VN)",
     "rollout_held_pct_equipment_central": "share of the month's held-back 5G site-days in the central region by sites waiting for their equipment kit (lead time or the national delivery capacity) when it came after the permit (%; VN)",
     "rollout_held_pct_crews_central": "share of the month's held-back 5G site-days in the central region by sites ready (permit and kit) waiting for an installation crew (%; VN)",
     "rollout_held_pct_plan_central": "share of the month's held-back 5G site-days in the central region by the operators' plans having no sites left for the pace (%; VN)",
-    "rollout_held_pct_targets_south": "share of the month's held-back 5G site-days in the southern region by the operators' announced pace while crews stood idle and more paying sites were left unordered (site-days of the sites the idle crews could have built) (%; VN; the seven rollout_held_pct_*_south add up to 100, or are all 0 when nothing was held back)",
+    "rollout_held_pct_targets_south": "share of the month's held-back 5G site-days in the southern region by the operators' announced pace: sites that pay, which their budgets allowed, left unordered (up to one more month of pace) (%; VN; the seven rollout_held_pct_*_south add up to 100, or are all 0 when nothing was held back)",
     "rollout_held_pct_business_case_south": "share of the month's held-back 5G site-days in the southern region by sites the announced pace asked for whose business case lost more than the operator accepts (not ordered) (%; VN)",
     "rollout_held_pct_budget_south": "share of the month's held-back 5G site-days in the southern region by sites the operators' capex budget could not pay for this year (%; VN)",
     "rollout_held_pct_permits_south": "share of the month's held-back 5G site-days in the southern region by sites waiting for permits / site acquisition when the permit came after the kit (the critical path) (%; VN)",
@@ -103,8 +106,39 @@ CAMPAIGN_METRICS: dict[str, str] = {
     "campaign_<name>_villages_in_scope": "villages in scope (villages; VN; one row, at the month end on or after the deadline, or the first month end if the deadline precedes the start)",
     "campaign_<name>_villages_done_by_deadline": "villages in scope with signal by the deadline (villages; VN; one row, as above)",
     "campaign_<name>_villages_left_at_deadline": "villages in scope without signal at the deadline (villages; VN; one row, as above)",
-    "campaign_<name>_deadline_met": "1 if every village in scope had signal by the deadline, else 0 (-; VN; one row, as above)",
+    "campaign_<name>_deadline_met": "1 if every village in scope had signal by the deadline, else 0 (1 = met, 0 = missed; VN; one row, as above)",
 }
+CAMPAIGN_PLACEHOLDER = "campaign_<name>"
+_CAMPAIGN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # as villages.campaigns[].name (dxsim.scenario)
+
+
+def campaign_metric_key(metric: str) -> str | None:
+    """The CAMPAIGN_METRICS key a concrete name matches ('campaign_x_villages_left' -> 'campaign_<name>_villages_left'),
+    or None. Campaign names may contain '_', so the longest matching tail wins."""
+    best: str | None = None
+    for key in CAMPAIGN_METRICS:
+        tail = key.removeprefix(CAMPAIGN_PLACEHOLDER)
+        head = "campaign_"
+        name = metric[len(head):len(metric) - len(tail)] if len(metric) > len(head) + len(tail) else ""
+        if (metric.startswith(head) and metric.endswith(tail) and _CAMPAIGN_NAME.match(name)
+                and (best is None or len(tail) > len(best.removeprefix(CAMPAIGN_PLACEHOLDER)))):
+            best = key
+    return best
+
+
+def metric_description(metric: str) -> str | None:
+    """The documented meaning of a metric name: METRICS, or the CAMPAIGN_METRICS pattern it matches; None if neither."""
+    if metric in METRICS:
+        return METRICS[metric]
+    key = campaign_metric_key(metric)
+    return None if key is None else CAMPAIGN_METRICS[key]
+
+
+def metric_unit(metric: str) -> str | None:
+    """The unit of a documented metric: the first item of the last parenthesis of its description."""
+    desc = metric_description(metric)
+    groups = re.findall(r"\(([^()]*)\)", desc or "")
+    return groups[-1].split(";")[0].strip() if groups else None
 
 
 class MetricsRecorder:

@@ -88,7 +88,7 @@ def campaign_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     nat = metrics.filter((pl.col("area") == "VN") & pl.col("metric").str.starts_with("campaign_"))
     out: dict[str, dict[int, float]] = {}
     reps = sorted(metrics["replication"].unique().to_list())
-    for metric, grp in nat.group_by("metric"):
+    for metric, grp in nat.group_by("metric", maintain_order=True):  # campaign order: stable KPI order
         name = str(metric[0])
         rows = grp.sort("date")
         if name.endswith("_surge_capex_vnd_bn"):

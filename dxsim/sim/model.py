@@ -254,10 +254,13 @@ class Monitor:
         new = np.flatnonzero(st.ordered & ~self.applied & (on <= day))
         n_prov = len(w.province_codes)
         if new.size:
-            self.cov5.add_footprints(w.plan_footprints, new)
             if self.cov5_op is not None:
-                for k, g in enumerate(self.cov5_op):
-                    g.add_footprints(w.plan_footprints, new[st.operator[new] == k])
+                # each operator's own network; the union (at least one operator) from the cells they changed
+                changed = [g.add_footprints(w.plan_footprints, new[st.operator[new] == k])
+                           for k, g in enumerate(self.cov5_op)]
+                self.cov5.union_of(self.cov5_op, np.concatenate(changed))
+            else:
+                self.cov5.add_footprints(w.plan_footprints, new)
             self.applied[new] = True
             self._stations_prov += np.bincount(w.plan.province_idx[new], minlength=n_prov)
             self._n_new_sites += int(w.plan.is_new[new].sum())
@@ -309,7 +312,7 @@ class Monitor:
         if self.cov5_op is not None:
             for k, name in enumerate(OPERATORS):
                 values[f"pop_covered_5g_pct_{name}"] = 100.0 * self.cov5_op[k].covered_pop_total() / total_pop
-        values.update(self.held_metrics(day, cap - work))
+        values.update(self.held_metrics(day))
         values.update(self.surge_metrics())
         self.rec.national(date, values)
         self.rec.by_province(date, "stations_5g", stations_prov)
@@ -321,11 +324,15 @@ class Monitor:
         self.rec.by_province(date, "pop_covered_4g_pct", 100.0 * pop4_prov / np.maximum(w.province_pop, 1.0))
         self.rec.by_province(date, "capex_vnd_bn", capex_prov)
 
-    def held_metrics(self, day: float, idle_team_days: np.ndarray) -> dict[str, float]:
-        """Shares (%) of the month's held-back site-days by cause, per region (they add up to 100)."""
-        held = self.r.held_site_days(self._prev_day, day, idle_team_days)
+    def held_metrics(self, day: float) -> dict[str, float]:
+        """Shares (%) of the month's held-back site-days by cause, per region (they add up to 100), and the share
+        of the operators whose orders this month were stopped by their announced pace or cut by their budget."""
+        held = self.r.held_site_days(self._prev_day, day)
         self._prev_day = day
-        out = {}
+        om = self.r.orders_month
+        n_ops = max(om["operators"], 1)
+        out = {"orders_pace_bound_pct": 100.0 * om["pace_bound"] / n_ops,
+               "orders_budget_bound_pct": 100.0 * om["budget_bound"] / n_ops}
         for r, region in enumerate(REGIONS):
             total = float(held[:, r].sum())
             for c, cause in enumerate(HELD_CAUSES):

@@ -22,6 +22,8 @@ Warm start: at the start the pipeline is not empty. Sites were ordered before th
 observed build rate (start_state.pipeline_build_rate_5g_per_month); the j-th site back in time
 was ordered (j + u_j) / rate days before the start and is still in flight if its own
 order-to-air time exceeds that (the others are on air already, i.e. among the start sites).
+Their capex was committed before the start, so it is not in the ledger; like any site's, it is
+recognised when they come on air (metrics capex_vnd_bn, capex_cum_vnd_bn).
 """
 
 from __future__ import annotations
@@ -171,6 +173,9 @@ class Rollout:
         # sites beyond the pace per region (held by targets when crews stand idle)
         self.held_orders = np.zeros((len(HELD_CAUSES), len(REGIONS)))
         self.spare_by_region = np.zeros(len(REGIONS))
+        # this month's operators: ordering, stopped by their pace with more sites they would build and could pay
+        # for (the target binds), or cut by their budget
+        self.orders_month = {"operators": 0, "pace_bound": 0, "budget_bound": 0}
         self._rainy = {r: set(scenario.seasons[r].rainy_months) if r in scenario.seasons else set() for r in REGIONS}
         self._rainy_factor = {
             r: (scenario.seasons[r].rainy_productivity_pct / 100.0 if r in scenario.seasons else 1.0) for r in REGIONS
@@ -238,6 +243,7 @@ class Rollout:
                 ops = ops[k:] + ops[:k]  # rotate who orders first each month
             self.held_orders[:] = 0.0
             self.spare_by_region[:] = 0.0
+            self.orders_month = {"operators": 0, "pace_bound": 0, "budget_bound": 0}
             for name in ops:
                 self._surge(name, day, nxt)
                 self._order(name, d.year, months_left, day)
@@ -314,8 +320,11 @@ class Rollout:
         # in the first months and then stop)
         month_budget = self.ledger.available(name, year) / max(months_left, 1)
         orders = choose_orders(window, npv, st.capex_vnd_bn[window], pace, month_budget,
-                               spare_cap=max(pace, 256), accepted_loss_vnd_bn=loss)
+                               spare_cap=pace, accepted_loss_vnd_bn=loss)
         self._attribute_orders(orders, window, pace)
+        self.orders_month["operators"] += 1
+        self.orders_month["pace_bound"] += int(pace > 0 and orders.picked.size == pace and orders.spare.size > 0)
+        self.orders_month["budget_bound"] += int(orders.held_budget > 0)
         picked = orders.picked
         if picked.size == 0:
             return 0
@@ -538,16 +547,17 @@ class Rollout:
         return n_permit, n_equipment, waiting.size - n_permit - n_equipment
 
     # ----------------------------------------------------------------- attribution
-    def held_site_days(self, a: float, b: float, idle_team_days: np.ndarray) -> np.ndarray:
+    def held_site_days(self, a: float, b: float) -> np.ndarray:
         """Site-days the rollout was held back in [a, b) by each cause (HELD_CAUSES x REGIONS).
 
         Delays: a site between order and ready waits on whichever of permit and kit comes last
         (the critical path: permits or equipment); between ready and a crew starting it waits on
         crews. Orders: sites the operators' pace asked for but the business case refused
         (business_case), the budget cut (budget) or the plan no longer had (plan), each held for the
-        month; and, when crews stood idle, the profitable sites the pace left unordered (targets),
-        up to what the idle team-days could have built. Business case: sites the pace asked for
-        whose business case was negative (not ordered).
+        month; and the sites that pay which the operators' budgets allowed but their announced pace
+        left unordered, up to one more month of pace (targets). Pipeline delays (permits, kit lead
+        times) are latency: they move output later; targets, budget, plan, kit delivery capacity and
+        crews limit how much flows.
         """
         st = self.state
         held = np.zeros((len(HELD_CAUSES), len(REGIONS)))
@@ -574,9 +584,7 @@ class Rollout:
             held[HELD_CAUSES.index("crews")] = np.bincount(reg, weights=overlap(ready, crew), minlength=len(REGIONS))
         month = b - a
         held += self.held_orders * month
-        mean_work = np.array([self.sc.works.upgrade_team_days.mean_days] * len(REGIONS))
-        idle_sites = np.clip(idle_team_days, 0.0, None) / np.maximum(mean_work, 1e-9)
-        held[HELD_CAUSES.index("targets")] += np.minimum(idle_sites, self.spare_by_region) * month
+        held[HELD_CAUSES.index("targets")] += self.spare_by_region * month
         return held
 
     # ----------------------------------------------------------------- support

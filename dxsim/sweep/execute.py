@@ -195,6 +195,8 @@ def kpi_names(scenario: Any) -> list[str]:
     Per year end T (e.g. 2027_12): stations_5g_T, pop_covered_5g_pct_T, capex_cum_vnd_bn_T and, with the
     compute model, dc_it_capacity_mw_T, gpus_installed_T (high-performance GPUs powered).
     """
+    from dxsim.scenario.schema import OPERATORS
+
     h = scenario.horizon
     names: list[str] = []
     for tag in year_end_tags(h.start_date, h.end_date):
@@ -202,6 +204,8 @@ def kpi_names(scenario: Any) -> list[str]:
         if scenario.compute.enabled:
             names += [f"dc_it_capacity_mw_{tag}", f"gpus_installed_{tag}"]
     names += list(CORE_KPIS)
+    for name in OPERATORS:  # each operator's own network at the end, and its surge stations (metrics for all three)
+        names += [f"pop_covered_5g_pct_{name}_end", f"surge_stations_{name}_total"]
     if scenario.villages.enabled:
         names += list(VILLAGE_KPIS)
     if scenario.compute.enabled:

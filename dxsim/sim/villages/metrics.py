@@ -11,7 +11,8 @@ Metric meanings (documented in the README, section on metrics):
 - ``villages_with_power``: villages of the layer with power of any kind (with-power villages from day 0);
 - ``villages_started``, ``village_pop_connected``;
 - ``village_capex_vnd_bn``: capex recognised in the month: a village's chosen option when its site
-  goes on air, plus the surge measures of campaigns incurred in the month (``village_surge_capex_vnd_bn``);
+  goes on air, plus the surge measures of campaigns incurred in the month (``village_surge_capex_vnd_bn``;
+  committed to the ledger as they are incurred, see dxsim.sim.villages.process), whoever pays;
 - ``villages_held_pct_<cause>``: share of the month's village-days without signal held by each
   cause (dxsim.sim.villages.process); they add up to 100 when a village waits, else all 0;
 - per campaign ``campaign_<name>_villages_left`` (in scope, no signal yet) and
@@ -43,11 +44,9 @@ def village_month_metrics(vp: VillageProgramme, n_prov: int, day: float
     powered = _done(vp.power_day, day)
     no_power_subset = ~v.has_power_at_start
     base_capex = np.where(new, v.capex_vnd_bn, 0.0)
-    surge = np.zeros(v.n)
+    totals, surge = vp.book_surge(prev if np.isfinite(prev) else -np.inf, day)  # also commits it to the ledger
     national: dict[str, float] = {}
-    for k, c in enumerate(v.campaigns):
-        total, per = vp.surge_cost_between(k, prev if np.isfinite(prev) else -np.inf, day)
-        surge += per
+    for c, total in zip(v.campaigns, totals, strict=True):
         national[f"campaign_{c.name}_villages_left"] = float((c.in_scope & ~signal).sum())
         national[f"campaign_{c.name}_surge_capex_vnd_bn"] = total
         if c.deadline_day <= day and (not np.isfinite(prev) or c.deadline_day > prev):

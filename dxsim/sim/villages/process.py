@@ -24,6 +24,19 @@ the macro site. `connected_day` is the day the village has signal; `power_day` t
 has power (grid, off-grid or temporary; day 0 for villages with grid power); `grid_day` the day
 a grid line is energised.
 
+Money (the ledger, dxsim.sim.finance): a village's chosen option is committed in the year its works
+start, to the ledger owner that pays for it. ``villages`` (:data:`OWNER`) is the programme budget
+(`villages.programme.budget_vnd_bn`): villages the programme starts (first fit), and villages of a
+campaign it funds that were already in works at the start (committed in the year their works began,
+without a budget check: the money was spent before the start). :data:`OUTSIDE_OWNER` holds the
+villages of a launched campaign that the programme does not fund (the utility and the operators
+pay from their own investment): committed in the same way, with no budget. A campaign's surge
+measures (team premiums, temporary-power kits and fuel, portable BTS) are committed in the month
+they are incurred (:meth:`VillageProgramme.book_surge`) to the campaign's payer; they are never held
+back, so a funded campaign's surge can take the programme past its year's budget and leaves less
+for the villages after it. Hence, summed over both owners, the commitments minus the options of the
+villages still in works equal the capex the metrics report (options on air + surge).
+
 Bottleneck attribution (:meth:`VillageProgramme.held_days`): every village-day of a feasible
 village without signal is held by exactly one cause:
 
@@ -54,7 +67,8 @@ from dxsim.sim.calendar import Clock
 from dxsim.sim.finance import Ledger
 from dxsim.sim.rng import stream
 
-OWNER = "villages"
+OWNER = "villages"  # ledger owner: the programme budget (villages.programme.budget_vnd_bn)
+OUTSIDE_OWNER = "villages_outside_programme"  # ledger owner: campaign works the utility / operators pay, no budget
 GRID = "grid_extension"
 CAUSES = ("budget", "permits", "crews", "power", "season", "backhaul")
 BUDGET, PERMITS, CREWS, POWER, SEASON, BACKHAUL = range(len(CAUSES))
@@ -187,6 +201,7 @@ class VillageProgramme:
         self.temp_power = np.zeros(n, dtype=bool)  # site on air on temporary power (campaign)
         self.portable = np.zeros(n, dtype=bool)  # served by a portable BTS (campaign)
         self.surge_capex_vnd_bn = np.zeros(n)  # temporary-power kit / portable BTS, booked when on air
+        self.paid_by: list[str | None] = [None] * n  # ledger owner of each started village's option
         self.utility = {r: self._pool(prog.crews[r].utility_teams if r in prog.crews else 0) for r in REGIONS}
         self.operator = {r: self._pool(prog.crews[r].operator_teams if r in prog.crews else 0) for r in REGIONS}
         self.operator_wp = {r: self._pool(prog.crews[r].with_power_teams if r in prog.crews else 0) for r in REGIONS}
@@ -287,12 +302,14 @@ class VillageProgramme:
                 k = int(self.camp[i])
                 c = self.v.campaigns[k] if k >= 0 else None
                 outside = c is not None and not c.funded_by_programme_budget and c.launched_day <= day + 1e-9
-                if self.elapsed_days[i] > 0 or outside:
+                cost = float(self.v.capex_vnd_bn[i])
+                if self.elapsed_days[i] > 0 or outside:  # never held back by the programme budget
+                    began = day - float(self.elapsed_days[i])
+                    self._commit(i, OUTSIDE_OWNER if outside else OWNER, self.clock.year_of(began), cost)
                     self._begin(i, day)
                     continue
-                cost = float(self.v.capex_vnd_bn[i])
                 if self.ledger.available(OWNER, year) + 1e-9 >= cost:
-                    self.ledger.commit(OWNER, year, cost)
+                    self._commit(i, OWNER, year, cost)
                     self._begin(i, day)
                 else:
                     still.append(i)
@@ -301,6 +318,10 @@ class VillageProgramme:
             if nxt > self.clock.horizon_days:
                 return
             yield self.env.timeout(nxt - day)
+
+    def _commit(self, i: int, owner: str, year: int, cost: float) -> None:
+        self.ledger.commit(owner, year, cost)
+        self.paid_by[i] = owner
 
     def _begin(self, i: int, day: float) -> None:
         self.started_day[i] = day - self.elapsed_days[i]
@@ -440,6 +461,25 @@ class VillageProgramme:
         if np.isnan(done).any():
             return math.inf
         return float(max(self.arrival_day[k], done.max()))
+
+    def campaign_owner(self, k: int) -> str:
+        """Ledger owner paying campaign k's surge measures (and its villages started after its launch)."""
+        return OWNER if self.v.campaigns[k].funded_by_programme_budget else OUTSIDE_OWNER
+
+    def book_surge(self, prev_day: float, day: float) -> tuple[list[float], np.ndarray]:
+        """Surge cost of every campaign incurred in (prev_day, day], committed to the campaign's payer in the
+        year of `day` (a month end: the interval lies in that month). Returns the totals per campaign and
+        the cost per village (all campaigns). Call once per interval: each call commits."""
+        per = np.zeros(self.v.n)
+        totals = []
+        year = self.clock.year_of(day)
+        for k in range(len(self.v.campaigns)):
+            total, mine = self.surge_cost_between(k, prev_day, day)
+            if total > 0:
+                self.ledger.commit(self.campaign_owner(k), year, total)
+            per += mine
+            totals.append(total)
+        return totals, per
 
     def surge_cost_between(self, k: int, prev_day: float, day: float) -> tuple[float, np.ndarray]:
         """Surge cost of campaign k incurred in (prev_day, day]: national total and per village.
