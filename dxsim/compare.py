@@ -59,7 +59,7 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError
 from dxsim._version import __version__
-from dxsim.results.bottlenecks import bottleneck_rows, option_notes, region_summary
+from dxsim.results.bottlenecks import bottleneck_rows, option_notes, region_summary, support_note
 from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.writer import atomic_dir
 from dxsim.scenario.resolved import format_value as format_setting
@@ -292,8 +292,11 @@ def add_bottlenecks(result: CompareResult) -> None:
         frames.append(s.select(pl.lit(run.name).alias("scenario"), pl.lit("region").alias("kind"),
                                pl.all().exclude("line", "short_line"), pl.col("short_line").alias("text")))
         if run.name != result.baseline and base.held_metrics is not None:
-            notes[run.name] = option_notes(base.held_metrics, result.baseline, result.differences.get(run.name, []),
-                                           fmt=format_setting)
+            diffs = result.differences.get(run.name, [])
+            notes[run.name] = option_notes(base.held_metrics, result.baseline, diffs, fmt=format_setting)
+            support = support_note(run.held_metrics, base.held_metrics, diffs)
+            if support:
+                notes[run.name].append(support)
             frames += [pl.DataFrame([{"scenario": run.name, "kind": "note", "text": t}]) for t in notes[run.name]]
     result.bottlenecks = (pl.concat([f.cast({c: t for c, t in BOTTLENECK_COLUMNS.items() if c in f.columns})
                                      for f in frames], how="diagonal").select(list(BOTTLENECK_COLUMNS))
@@ -313,7 +316,8 @@ def bottleneck_lines(result: CompareResult) -> list[str]:
             continue
         out.append(f"{name}{' (baseline)' if name == result.baseline else ''}:")
         out += [f"  {t}" for t in rows.filter(pl.col("kind") == "region")["text"].to_list()]
-        out += [f"  not binding: {t}" for t in rows.filter(pl.col("kind") == "note")["text"].to_list()]
+        out += [f"  {t}" if t.startswith("support:") else f"  not binding: {t}"
+                for t in rows.filter(pl.col("kind") == "note")["text"].to_list()]
     return out
 
 

@@ -13,7 +13,7 @@ import simpy
 from dxsim.geo.datacentres import STATE_DC_ID, projects
 from dxsim.results.bottlenecks import (binding_by_month, cause_summary, crew_idle, did_not_bind, held_shares,
                                        mean_shares_by_date, option_notes, region_summary, resource_causes,
-                                       summary_lines)
+                                       summary_lines, support_note)
 from dxsim.scenario.schema_compute_dc import DataCentres
 from dxsim.sim.calendar import Clock
 from dxsim.sim.compute.datacentres import DataCentreModel, make_fleet
@@ -393,3 +393,19 @@ def test_targets_and_budgets_bind_by_the_orders_they_stop():
                for n in notes)
     free = frame(shares + [(d, 0, "orders_pace_bound_pct", 0.0) for d in (d1, d2)])
     assert any("targets did not bind" in n for n in option_notes(free, "baseline", diff[:1]))
+
+
+def test_support_that_moves_no_station_is_called_a_windfall():
+    """An option that pays 100 bn of support but orders no station more than the reference is told so;
+    one whose support brings 30 stations (20 + a surge of 10) says +30."""
+    d = dt.date(2026, 1, 31)
+    ref = frame([(d, 0, "subsidy_paid_vnd_bn", 0.0), (d, 0, "stations_ordered_for_support_cum", 0.0)])
+    windfall = frame([(d, 0, "subsidy_paid_vnd_bn", 100.0), (d, 0, "stations_ordered_for_support_cum", 0.0)])
+    diff = [("subsidy.window_end", "2025-12-31", "2029-12-31")]
+    note = support_note(windfall, ref, diff)
+    assert note.startswith("support: 100 bn VND paid on average (reference 0); +0 stations") and "build anyway" in note
+    moved = frame([(d, 0, "subsidy_paid_vnd_bn", 100.0), (d, 0, "stations_ordered_for_support_cum", 20.0),
+                   (d, 0, "surge_stations_viettel", 10.0)])
+    note = support_note(moved, ref, diff)
+    assert "+30 stations ordered because of it (+10 in surges)" in note and "anyway" not in note
+    assert support_note(moved, ref, [("crews.north.teams", 450, 900)]) is None  # no support field changed

@@ -144,7 +144,8 @@ def test_every_kpi_appears_with_units(run_dirs, reports, reps):
     for key in base:
         el = kpi_element(page, key)
         v = kpis[key]
-        if key.startswith("year_"):
+        is_year = key.startswith("year_") or bool(re.match(r"^campaign_.+_year_done$", key))  # decimal years
+        if is_year:
             assert (year_month(v) if v is not None else "not reached") in el, (key, el)
         elif v is not None and abs(v) >= 1000:
             assert f"{v:,.0f}" in el, (key, el)
@@ -152,7 +153,7 @@ def test_every_kpi_appears_with_units(run_dirs, reports, reps):
             assert " – " in el, (key, el)  # the P10–P90 range
             for q in ("_p10", "_p90"):
                 qv = kpis[key + q]
-                if key.startswith("year_"):
+                if is_year:
                     assert (year_month(qv) if qv is not None else "not reached") in el, (key + q, el)
         else:
             assert " – " not in el, (key, el)

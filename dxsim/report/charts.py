@@ -234,14 +234,18 @@ def build_charts(run: RunData, dc_province_rows: list[tuple[str, float, float]] 
             [(s["pop_covered_5g_pct"], GREEN, "5G coverage")],
             refs=[(90.0, "90% of population", GREY)], ylim=(0, 100),
             caption="Share of the population within outdoor 5G coverage (metric pop_covered_5g_pct)."))
-    vlines = [(s[m], c, lab) for m, c, lab in (("villages_connected", GREEN, "connected"),
-                                                 ("villages_unconnected", RED, "unconnected")) if m in s]
+    vlines = [(s[m], c, lab) for m, c, lab in (
+        ("villages_connected", GREEN, "with signal (all coverage-hole villages)"),
+        ("villages_without_signal", ORANGE, "without signal (all coverage-hole villages)"),
+        ("villages_unconnected", RED, "without power and signal (no-power subset)")) if m in s]
     if vlines:
         charts.append(_time_chart(
             "villages", "villages", "Remote villages connected and unconnected", "villages", vlines,
             ylim=(0, None),
-            caption="Villages without grid power and mobile signal at the start: connected (power and signal "
-                    "delivered) and still unconnected (metrics villages_connected, villages_unconnected)."))
+            caption="The coverage-hole villages (no or patchy signal at the start, with and without grid power): "
+                    "those with signal and those still without (metrics villages_connected, "
+                    "villages_without_signal), and of the no-power subset - the reported 'villages without "
+                    "electricity and mobile signal' - those still without signal (metric villages_unconnected)."))
     if "dc_it_capacity_mw" in s:
         charts.append(_time_chart(
             "dc_it_capacity_mw", "compute", "Data-centre IT capacity", "IT capacity (MW)",

@@ -22,16 +22,18 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "subsidy_paid_total_vnd_bn": ("Resolution 193 support paid (VND bn)", "money"),
     "capex_per_added_person_covered_vnd_m": ("5G capex per added person covered (VND m)", "money"),
     "new_sites_share_of_added_pct": ("New-build share of the 5G stations added (%)", "pct"),
-    # villages
-    "villages_unconnected_start": ("Villages without power and signal at the start", "count"),
-    "villages_connected_end": ("Villages connected by the end", "count"),
-    "villages_unconnected_end": ("Villages still unconnected at the end", "count"),
+    # villages: the coverage-hole layer (no or patchy signal) and its no-power subset
+    "villages_unconnected_start": ("Villages without power and signal at the start (no-power subset)", "count"),
+    "villages_connected_end": ("Coverage-hole villages with signal by the end", "count"),
+    "villages_unconnected_end": ("Villages of the no-power subset still without signal at the end", "count"),
     "villages_no_feasible_option": ("Villages with no feasible option", "count"),
-    "year_last_village_connected": ("Month the last feasible village is connected", "year"),
-    "year_all_villages_connected": ("Month all villages are connected", "year"),
-    "village_pop_connected_end": ("People in connected villages at the end (persons)", "count"),
-    "village_capex_total_vnd_bn": ("Village programme capex (VND bn)", "money"),
+    "year_last_village_connected": ("Month the last feasible village has signal", "year"),
+    "year_all_villages_connected": ("Month every village of the no-power subset has signal", "year"),
+    "village_pop_connected_end": ("People in coverage-hole villages with signal at the end (persons)", "count"),
+    "village_capex_total_vnd_bn": ("Village capex, all payers: options on air + campaign surge (VND bn)", "money"),
     "village_cost_per_person_connected_vnd_m": ("Village cost per person connected (VND m)", "money"),
+    "villages_without_power_end": ("Villages of the no-power subset still without power at the end", "count"),
+    "villages_without_signal_end": ("Coverage-hole villages still without signal at the end", "count"),
     # compute
     "dc_it_capacity_mw_start": ("Data-centre IT capacity at the start (MW)", "mw"),
     "dc_it_capacity_mw_end": ("Data-centre IT capacity at the end (MW)", "mw"),
@@ -62,6 +64,19 @@ _KPI_GROUP = {
                               "year_gpt4_scale_run_fits", "gpu_pflops_bf16_end", "compute_capex_total_vnd_bn")},
 }
 
+# per campaign of villages.campaigns (dxsim.results.villages.campaign_kpis): campaign_<name>_<what>
+CAMPAIGN_RE = re.compile(r"^campaign_([a-z][a-z0-9_]*?)_(villages_in_scope|villages_done_by_deadline|"
+                         r"villages_left_at_deadline|deadline_met|villages_left_end|surge_capex_total_vnd_bn|year_done)$")
+CAMPAIGN_LABELS: dict[str, tuple[str, str]] = {
+    "villages_in_scope": ("villages in scope", "count"),
+    "villages_done_by_deadline": ("villages with signal by the deadline", "count"),
+    "villages_left_at_deadline": ("villages without signal at the deadline", "count"),
+    "deadline_met": ("deadline met (1 = yes, 0 = no)", "count"),
+    "villages_left_end": ("villages without signal at the end", "count"),
+    "surge_capex_total_vnd_bn": ("surge capex (VND bn)", "money"),
+    "year_done": ("month its last village has signal", "year"),
+}
+
 # year-end trajectory KPIs: <metric>_<YYYY>_<MM>
 YEAR_END_RE = re.compile(r"^(stations_5g|pop_covered_5g_pct|capex_cum_vnd_bn)_(\d{4})_(\d{2})$")
 YEAR_END_COLUMNS: dict[str, tuple[str, str]] = {
@@ -88,6 +103,8 @@ def kpi_base_keys(kpis: dict) -> list[str]:
 def kpi_group(key: str) -> str:
     if YEAR_END_RE.match(key):
         return "5g"
+    if CAMPAIGN_RE.match(key):
+        return "villages"
     return _KPI_GROUP.get(key, "other")
 
 
@@ -99,6 +116,10 @@ def kpi_label(key: str) -> tuple[str, str]:
     if m:
         label, kind = YEAR_END_COLUMNS[m.group(1)]
         return f"{label}, end of {m.group(2)}-{m.group(3)}", kind
+    m = CAMPAIGN_RE.match(key)
+    if m:
+        label, kind = CAMPAIGN_LABELS[m.group(2)]
+        return f"Campaign {m.group(1)}: {label}", kind
     if key.startswith("year_"):
         return key, "year"
     return key, "float"
@@ -161,7 +182,8 @@ def fmt_date(v) -> str:
     return str(v)
 
 
-POWER_LABELS = {"grid_extension": "grid extension", "offgrid_solar": "off-grid solar"}
+POWER_LABELS = {"grid_extension": "grid extension", "offgrid_solar": "off-grid solar",
+                "existing_grid": "grid power already (signal only)"}
 BACKHAUL_LABELS = {"leo": "LEO satellite", "fibre": "fibre", "microwave": "microwave"}
 
 

@@ -221,11 +221,21 @@ def villages_section(run: RunData) -> str:
         + "".join(f'<th class="num">{status.count(s)}</th>' for s in statuses)
         + f'<th class="num">{sum(pop):,.0f}</th><th class="num">{esc(fmt_value(sum(capex), "money"))}</th><th></th></tr>')
     synth = sum(1 for s in _col(v, "synthetic", False) if s)
-    parts = [f'<p class="small">{v.height} villages ({synth} synthetic). Status is replication 0 at the end of the '
-             'horizon; the option is the policy\'s choice per village (villages.parquet).</p>',
+    parts = [f'<p class="small">{v.height} villages ({synth} synthetic){_subset_note(v)}. Status is replication 0 '
+             'at the end of the horizon; the option is the policy\'s choice per village (villages.parquet).</p>',
              f'<table class="villages-summary"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>']
     parts.append(_named_villages(v))
     return "\n".join(parts)
+
+
+def _subset_note(v: pl.DataFrame) -> str:
+    """', the coverage holes: N without grid power at the start, M with grid power but no or patchy signal'
+    ('' for a table without the has_grid_power column: a run before the national layer)."""
+    if "has_grid_power" not in v.columns:
+        return ""
+    with_power = sum(1 for x in v["has_grid_power"].to_list() if x)
+    return (f": the coverage holes, {v.height - with_power} without grid power at the start (the no-power subset) "
+            f"and {with_power} with grid power but no or patchy signal")
 
 
 def _named_villages(v: pl.DataFrame) -> str:

@@ -114,9 +114,16 @@ SHARES_SCHEMA = {"programme": pl.Utf8, "region": pl.Utf8, "date": pl.Date, "repl
 # --------------------------------------------------------------------------- reading the table
 
 
+ORDER_BOUND_METRICS = {"targets": "orders_pace_bound_pct", "budget": "orders_budget_bound_pct"}
+SUPPORT_METRICS = ("subsidy_paid_vnd_bn", "stations_ordered_for_support_cum", "surge_stations_")
+SUPPORT_FIELDS = re.compile(r"^(subsidy\.|supports|budget\.)")
+
+
 def bottleneck_filter() -> pl.Expr:
     """Selects the national rows this module reads (also on a lazy scan of metrics.parquet)."""
     named = pl.col("metric").str.starts_with(CREW_METRIC)
+    for name in (*SUPPORT_METRICS, *ORDER_BOUND_METRICS.values()):
+        named = named | pl.col("metric").str.starts_with(name)
     for prog in PROGRAMMES.values():
         named = named | pl.col("metric").str.starts_with(prog.prefix)
     return (pl.col("area") == "VN") & named
@@ -330,9 +337,6 @@ def resource_causes(field: str) -> list[tuple[str, str, str]]:
     return []
 
 
-ORDER_BOUND_METRICS = {"targets": "orders_pace_bound_pct", "budget": "orders_budget_bound_pct"}
-
-
 def order_bound_pct(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> dict[str, float]:
     """Mean share of operators whose orders the announced pace stopped (targets) or the budget cut (budget),
     over (replication, month end); {} for runs without these metrics."""
@@ -409,6 +413,34 @@ def option_notes(reference: pl.DataFrame, reference_name: str, differences: Sequ
             tail = "; the binding constraints there are " + ", ".join(f"{b} ({r})" for r, b in binding)
         lines.append(f"{what}: {cause} did not bind in {where} in {reference_name}{idle_txt}{tail}")
     return lines
+
+
+def support_effect(metrics: pl.DataFrame) -> dict[str, float]:
+    """Mean over replications of: support paid (VND bn), stations ordered only because of support, and
+    stations ordered in surges for support deadlines."""
+    nat = metrics.filter(pl.col("area") == "VN")
+    reps = max(nat["replication"].n_unique(), 1)
+    paid = float(nat.filter(pl.col("metric") == "subsidy_paid_vnd_bn")["value"].sum()) / reps
+    last = nat.filter(pl.col("metric") == "stations_ordered_for_support_cum").group_by("replication").agg(
+        pl.col("value").sort_by(pl.col("date")).last())
+    moved = float(last["value"].mean()) if last.height else 0.0
+    surge = float(nat.filter(pl.col("metric").str.starts_with("surge_stations_"))["value"].sum()) / reps
+    return {"paid_vnd_bn": paid, "moved": moved, "surge": surge}
+
+
+def support_note(option: pl.DataFrame, reference: pl.DataFrame, differences: Sequence[tuple[str, Any, Any]],
+                 fmt: Callable[[Any], str] = str) -> str | None:
+    """One line when an option changes 5G support: what it paid and how many stations it moved."""
+    if not any(SUPPORT_FIELDS.match(f) for f, _a, _b in differences):
+        return None
+    o, r = support_effect(option), support_effect(reference)
+    moved = (o["moved"] + o["surge"]) - (r["moved"] + r["surge"])
+    text = (f"support: {o['paid_vnd_bn']:,.0f} bn VND paid on average (reference {r['paid_vnd_bn']:,.0f}); "
+            f"{moved:+,.0f} stations ordered because of it ({o['surge'] - r['surge']:+,.0f} in surges)")
+    if abs(moved) < 0.5 and o["paid_vnd_bn"] > r["paid_vnd_bn"]:
+        text += ": it pays for stations the operators build anyway (no surge within reach and worth it, and no " \
+                "site's business case crosses the line the operators accept)"
+    return text
 
 
 def _join(items: Sequence[str]) -> str:

@@ -348,12 +348,13 @@ class Monitor:
                 out[f"surge_stations_{e['operator']}"] += float(e["need"])
         self._surge_seen = len(self.r.surge_events)
         out["surge_premium_cum_vnd_bn"] = float(self.r.surge_premium_vnd_bn)
+        out["stations_ordered_for_support_cum"] = float(self.r.ordered_for_support)
         out["sites_in_flight"] = float((st.ordered & np.isnan(st.on_air_day)).sum())
         return out
 
     def record_villages(self, date: dt.date, day: float) -> None:
         """Village metrics (dxsim.sim.villages.metrics), nationally and by province; sites on air add 4G coverage."""
-        vw, vp = self.w.villages, self.vp
+        vp = self.vp
         conn = vp.connected_day <= day
         new = np.flatnonzero(conn & ~self.village_on)
         if new.size:

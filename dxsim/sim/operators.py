@@ -68,8 +68,8 @@ def choose_orders(remaining: np.ndarray, npv_vnd_bn: np.ndarray, capex_vnd_bn: n
 
     `npv_vnd_bn` and `capex_vnd_bn` align with `remaining`. The first `pace` sites whose business
     case loses no more than `accepted_loss_vnd_bn` are wanted; the budget cuts the tail. `spare` are
-    the next sites that pay (npv >= 0) the budget would still allow beyond the pace (at most
-    `spare_cap`): the rollout counts them as held back by the target when crews stand idle.
+    the next such sites the budget would still allow beyond the pace (at most `spare_cap`): a larger
+    announced plan would have ordered them, so the rollout counts them as held back by the target.
     """
     held_plan = max(0, pace - remaining.size)
     ok = np.flatnonzero(npv_vnd_bn >= -accepted_loss_vnd_bn)
@@ -81,8 +81,7 @@ def choose_orders(remaining: np.ndarray, npv_vnd_bn: np.ndarray, capex_vnd_bn: n
     spent = float(cum[n - 1]) if n else 0.0
     spare = np.zeros(0, dtype=np.int64)
     if spare_cap > 0 and held_budget == 0:
-        beyond = ok[pace:]
-        beyond = beyond[npv_vnd_bn[beyond] >= 0][:spare_cap]
+        beyond = ok[pace:pace + spare_cap]
         cum2 = np.cumsum(capex_vnd_bn[beyond])
         spare = remaining[beyond[: int(np.searchsorted(cum2, available_vnd_bn - spent + 1e-9, side="right"))]]
     return Orders(remaining[want[:n]], held_business_case, held_budget, held_plan, spare)

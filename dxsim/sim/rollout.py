@@ -192,6 +192,7 @@ class Rollout:
                                                         scenario.business_case)
         self._support_cache: dict[tuple[int, float], list] = {}
         self.n_warm = 0  # sites in flight at the start (warm start)
+        self.ordered_for_support = 0  # sites whose business case crossed the line only with support (cumulative)
         self._warm_start(seed, replication)
 
     # ----------------------------------------------------------------- warm start
@@ -252,16 +253,25 @@ class Rollout:
                 return
             yield self.env.timeout(nxt - day)
 
-    def _remaining(self, k: int) -> np.ndarray:
-        """The operator's sites not yet ordered, in its own order."""
+    def _remaining(self, k: int, limit: int | None = None) -> np.ndarray:
+        """The operator's sites not yet ordered, in its own order (the first `limit` of them, or all)."""
         sites = self.op_sites[k]
         i = self._op_next[k]
         ordered = self.state.ordered
         while i < sites.size and ordered[sites[i]]:
             i += 1
         self._op_next[k] = i
+        if limit is not None:  # most months need only the head of the plan: scan a growing prefix
+            span = 2 * limit
+            while i + span < sites.size:
+                head = sites[i:i + span]
+                head = head[~ordered[head]]
+                if head.size >= limit:
+                    return head[:limit]
+                span *= 4
         rest = sites[i:]
-        return rest[~ordered[rest]]
+        rest = rest[~ordered[rest]]
+        return rest if limit is None else rest[:limit]
 
     def _open_programmes(self, k: int, day: float) -> list:
         """Programmes operator k can still join today whose threshold it expects to meet (once per month)."""
@@ -310,12 +320,13 @@ class Rollout:
         target = op.value_for_year(op.annual_new_5g_sites, year) * year_share_left(self.clock.start, year)
         done = st.ordered_by_op_year.get((name, year), 0)
         pace = monthly_pace(target, done, months_left)
-        rem = self._remaining(k)
         loss = self.sc.business_case.accepted_loss_vnd_bn_per_site
-        window = rem[: max(4 * pace, 2048)]
+        size = max(4 * pace, 2048)
+        window = self._remaining(k, size)
         npv = self._npv(name, k, window, day)
-        if int((npv >= -loss).sum()) < pace and window.size < rem.size:
-            window, npv = rem, self._npv(name, k, rem, day)
+        if int((npv >= -loss).sum()) < 2 * pace and window.size == size:  # the pace and one more month (spare)
+            window = self._remaining(k)
+            npv = self._npv(name, k, window, day)
         # capex is phased evenly over the months left in the year (an operator does not spend its year's budget
         # in the first months and then stop)
         month_budget = self.ledger.available(name, year) / max(months_left, 1)
@@ -326,6 +337,8 @@ class Rollout:
         self.orders_month["pace_bound"] += int(pace > 0 and orders.picked.size == pace and orders.spare.size > 0)
         self.orders_month["budget_bound"] += int(orders.held_budget > 0)
         picked = orders.picked
+        # sites ordered only because of support: without it their business case loses more than accepted
+        self.ordered_for_support += int((self.base_npv_vnd_bn[picked] < -loss).sum())
         if picked.size == 0:
             return 0
         self._place(picked, day, name, year, lead=self.lead_days[picked])
@@ -554,8 +567,8 @@ class Rollout:
         (the critical path: permits or equipment); between ready and a crew starting it waits on
         crews. Orders: sites the operators' pace asked for but the business case refused
         (business_case), the budget cut (budget) or the plan no longer had (plan), each held for the
-        month; and the sites that pay which the operators' budgets allowed but their announced pace
-        left unordered, up to one more month of pace (targets). Pipeline delays (permits, kit lead
+        month; and the sites the operators would build (within the loss they accept) which their
+        budgets allowed but their announced pace left unordered, up to one more month of pace (targets). Pipeline delays (permits, kit lead
         times) are latency: they move output later; targets, budget, plan, kit delivery capacity and
         crews limit how much flows.
         """
