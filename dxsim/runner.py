@@ -26,6 +26,7 @@ from dxsim.results.gis import write_gis
 from dxsim.results.metrics_csv import write_metrics_csv
 from dxsim.results.geo_tables import grid_5km, provinces_geojson
 from dxsim.results.summary import summarise
+from dxsim.results.decisions import decisions_table
 from dxsim.results.villages import campaign_kpis, last_village_kpi, village_table, write_geojson
 from dxsim.results.writer import atomic_dir, check_output_dir, write_json, write_table
 from dxsim.scenario import canonical_json, load_scenario
@@ -103,6 +104,7 @@ class Simulated:
     resolved_toml: str
     villages: pl.DataFrame | None = None
     datacentres: pl.DataFrame | None = None
+    decisions: pl.DataFrame | None = None  # the operators' decisions on support deadlines, every replication
 
 
 def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | None = None,
@@ -124,6 +126,7 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
     frames = []
     first = None
     village_days: dict[int, np.ndarray] = {}
+    decisions: dict[int, list[dict]] = {}
     for rep in range(reps):
         res = run_replication(world, rep, seed=seed)
         frames.append(res.metrics)
@@ -131,6 +134,7 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
             first = res
         if res.village_connected_day is not None:
             village_days[rep] = res.village_connected_day
+        decisions[rep] = res.support_decisions or []
         if on_replication:
             on_replication(rep + 1, reps)
     assert first is not None  # reps >= 1 (schema and CLI)
@@ -173,7 +177,7 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
     }
     sites = sites_table(world, first.on_air_day, first.operator)
     return Simulated(scenario, Path(scenario_dir), summary, metrics, sites, grid, calib, world.country.provinces,
-                     resolved, villages, dcs)
+                     resolved, villages, dcs, decisions_table(decisions, h.start_date))
 
 
 def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = True, with_report: bool = True,
@@ -190,6 +194,8 @@ def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = T
         write_table(tmp, "sites_5g", sim.sites, csv=False)
         write_table(tmp, "grid_5km", sim.grid, csv=False)
         sim.calibration.write_csv(tmp / "calibration.csv")
+        if sim.decisions is not None:
+            sim.decisions.write_csv(tmp / "support_decisions.csv")
         provinces_geojson(sim.provinces, tmp / "provinces.geojson")
         if sim.datacentres is not None:
             write_table(tmp, "datacentres", sim.datacentres, csv=False)

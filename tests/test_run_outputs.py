@@ -71,3 +71,23 @@ def test_summary_matches_the_metrics_it_sits_beside(cli_baseline: Path) -> None:
     # P50 is an observed value (the inverted-CDF quantile): with two replications, the lower one
     assert summary["kpis"][f"stations_5g_{tag}"] == float(last["value"].min())
     assert summary["kpis"][f"stations_5g_{tag}_p90"] == float(last["value"].max())
+
+
+def test_support_decisions_say_why_support_bought_nothing(cli_baseline: Path) -> None:
+    """support_decisions.csv (the file `dxsim run` wrote): every operator's decisions on the Resolution 193
+    deadline, with the documented columns; none surged unless surge stations appear in the metrics."""
+    from dxsim.results.decisions import DECISION_COLUMNS
+
+    d = pl.read_csv(cli_baseline / "support_decisions.csv", try_parse_dates=True)
+    assert d.columns == list(DECISION_COLUMNS)
+    assert set(d["operator"]) == {"viettel", "vnpt", "mobifone"} and set(d["programme"]) == {"resolution_193"}
+    allowed = {"surge", "wait", "qualifies", "too_late", "not_worth", "out_of_reach_plan", "out_of_reach_equipment",
+               "out_of_reach_crews", "out_of_reach_budget"}
+    assert set(d["decision"]) <= allowed
+    # every operator-replication ends with a final verdict once the deadline is past
+    last = d.sort("date").group_by("replication", "operator").agg(pl.col("decision").last())
+    assert set(last["decision"]) <= allowed - {"wait"}
+    m = pl.read_parquet(cli_baseline / "metrics.parquet").filter(
+        (pl.col("area") == "VN") & pl.col("metric").str.starts_with("surge_stations_"))
+    surged = d.filter(pl.col("decision") == "surge")
+    assert float(m["value"].sum()) == float(surged["stations_needed"].sum())

@@ -24,7 +24,7 @@ NATIONAL_NAME = "Việt Nam"
 # every other metric is a level (stations on air, people covered, MW installed) read at the year end
 FLOW_METRICS = frozenset({
     "stations_5g_added", "capex_vnd_bn", "subsidy_paid_vnd_bn", "village_capex_vnd_bn", "compute_capex_vnd_bn",
-    "village_surge_capex_vnd_bn",
+    "village_surge_capex_vnd_bn", "surge_stations_viettel", "surge_stations_vnpt", "surge_stations_mobifone",
 })
 
 METRICS_COLUMNS = ("date", "replication", "area", "metric", "value")

@@ -63,7 +63,11 @@ class Support(StrictModel):
     """A support programme for 5G stations: per site, per equipment cost or per person covered.
 
     An operator receives it for its stations accepted within the window when it has at least
-    `min_stations_per_operator` of them there (0 = no threshold); the fund caps the total.
+    `min_stations_per_operator` of them there (0 = no threshold); the fund caps the total. Support
+    enters the business case of each site the operator can get on air within the window (for a
+    threshold programme, once the operator expects to reach the threshold); a threshold within reach
+    may trigger a surge (the fast path upgrades the operator's own 4G sites, so a programme for new
+    sites only never triggers one).
     """
 
     name: str = param(

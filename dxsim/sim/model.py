@@ -161,6 +161,7 @@ class ReplicationResult:
     compute: ComputeRun | None = None
     pop_covered_5g_cell_end: np.ndarray | None = None  # per cell, at the horizon end
     pop_covered_4g_cell_end: np.ndarray | None = None
+    support_decisions: list[dict] | None = None  # the operators' surge decisions (dxsim.results.decisions)
 
 
 def run_replication(world: World, replication: int, seed: int | None = None) -> ReplicationResult:
@@ -200,6 +201,7 @@ def run_replication(world: World, replication: int, seed: int | None = None) -> 
     res.compute = cr
     res.pop_covered_5g_cell_end = monitor.cov5.covered_pop_cell.copy()
     res.pop_covered_4g_cell_end = monitor.cov4.covered_pop_cell.copy()
+    res.support_decisions = list(rollout.surge_events)
     return res
 
 

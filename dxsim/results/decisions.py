@@ -1,0 +1,35 @@
+"""The operators' decisions on support deadlines, one row per decision: what they weighed and why.
+
+Each month an operator checks every support programme with a station threshold that is still open
+(dxsim.sim.operators.surge_decision). A decision is recorded when it first waits, when it surges,
+qualifies, finds the threshold out of reach or not worth it, or when the deadline has passed, so a
+planner can read why support did or did not buy stations (`support_decisions.csv` in a run folder).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+DECISION_COLUMNS: dict[str, tuple[type[pl.DataType], str]] = {
+    "replication": (pl.Int64, "replication index"),
+    "date": (pl.Date, "the monthly decision (ISO date)"),
+    "operator": (pl.Utf8, "viettel, vnpt or mobifone"),
+    "programme": (pl.Utf8, "support programme (resolution_193 or a [[supports]] name)"),
+    "decision": (pl.Utf8, "surge, wait (a later month is still in time), qualifies (reaches the threshold anyway), "
+                          "too_late (the fast path cannot make the deadline), out_of_reach_plan / _equipment / _crews "
+                          "/ _budget (what it lacks), not_worth (support < premium + loss on sites that do not pay)"),
+    "stations_needed": (pl.Float64, "stations short of the threshold by the deadline (stations)"),
+    "stations_counted": (pl.Float64, "stations already counting or projected to count by the deadline (stations)"),
+    "support_per_station_vnd_bn": (pl.Float64, "support each station would earn if the operator qualifies (VND bn)"),
+}
+
+
+def decisions_table(by_replication: dict[int, list[dict]], start: dt.date) -> pl.DataFrame:
+    """One row per recorded decision of every replication (`day` is days from `start`)."""
+    rows = [{"replication": rep, "date": start + dt.timedelta(days=int(e["day"])), "operator": e["operator"],
+             "programme": e["programme"], "decision": e["decision"], "stations_needed": float(e["need"]),
+             "stations_counted": float(e["counted"]), "support_per_station_vnd_bn": float(e["support_per_station_vnd_bn"])}
+            for rep, events in sorted(by_replication.items()) for e in events]
+    return pl.DataFrame(rows, schema={c: t for c, (t, _) in DECISION_COLUMNS.items()})
