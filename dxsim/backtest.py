@@ -36,8 +36,8 @@ month end of its date, and:
 * kind ``upper_bound`` (the report gives a ceiling, "fewer than 2,000"): inside when
   P50 <= observed + tolerance (the median projection respects the ceiling; part of the band above it is
   uncertainty, not a contradiction); ``pass`` or ``FAIL``;
-* kinds ``forecast`` and ``target``: the band rule is computed but the status is ``info`` (a plan is
-  not history);
+* kinds ``forecast``, ``target`` and ``restated``: the band rule is computed but the status is ``info``
+  (a plan is not history; a restated figure belongs to an earlier date);
 * the observations used as start-state inputs: ``input``; other figures of the start date itself
   (coverage, 4G): ``start`` (the start state is not a projection; `dxsim calibration` judges it); rows
   the model cannot judge: ``n/a``, with the reason in ``note``.
@@ -112,7 +112,8 @@ CSV_COLUMNS_DOC = {
     "p10": "model P10 across replications", "p50": "model P50", "p90": "model P90",
     "band_low": "P10 - tolerance", "band_high": "P90 + tolerance",
     "inside": "meets its rule: band_low <= observed <= band_high; upper_bound: P50 <= observed + tolerance",
-    "status": "pass / FAIL (observed, upper_bound), info (forecast, target), input (used as the start state), "
+    "status": "pass / FAIL (observed, upper_bound), info (forecast, target, restated), input (used as the start "
+              "state or the village layer), "
               "start (another figure of the start date: the start state, judged by dxsim calibration), "
               "n/a (cannot be judged: see note)",
     "note": "why a row is input or n/a",
@@ -271,7 +272,8 @@ def _quantiles(values: np.ndarray) -> tuple[float, float, float]:
 
 
 def score(obs: pl.DataFrame, metrics: pl.DataFrame, *, from_date: dt.date, end_date: dt.date,
-          provinces: set[str] | list[str], inputs: set[int] = frozenset()) -> tuple[pl.DataFrame, int]:
+          provinces: set[str] | list[str], inputs: set[int] = frozenset(),
+          surveys: dict[str, dt.date] | None = None) -> tuple[pl.DataFrame, int]:
     """The scored table (rules in the module docstring) and the number of later rows without a counterpart.
 
     `obs`: observations with a `row` column; `metrics`: the tidy metrics table of every replication;
@@ -302,6 +304,9 @@ def score(obs: pl.DataFrame, metrics: pl.DataFrame, *, from_date: dt.date, end_d
         vals = vals[np.isfinite(vals)]
         if o["row"] in inputs:
             row.update(status="input", note="used as the start state")
+        elif m in VILLAGE_METRICS and (surveys or {}).get(o["area"], dt.date.min) >= o["date"]:
+            # a province survey the village layer is built from (villages.layer.province_surveys)
+            row.update(status="input", note="the village layer's villages here are this province survey")
         elif o["date"] <= from_date:
             # the start state (stations, the site layer's coverage, the 4G layer) is an input, not a projection:
             # what it gives on the start date is `dxsim calibration`'s business
@@ -413,8 +418,9 @@ def backtest(scenario_path: str | Path, from_date: dt.date | str, reps: int = 20
         if on_replication:
             on_replication(r + 1, reps)
     metrics = pl.concat(frames)
+    surveys = {sv.gso34: sv.as_of for sv in getattr(sc.villages.layer, "province_surveys", [])}
     table, without = score(obs, metrics, from_date=day, end_date=end, provinces=list(world.province_codes),
-                           inputs=inputs)
+                           inputs=inputs, surveys=surveys)
     keys = sorted({(r["model_metric"], r["area"]) for r in table.iter_rows(named=True)
                    if r["status"] in ("pass", "FAIL", "info")})
     return BacktestResult(sc.name, str(path), day, end, seed, reps, start, kept, table,

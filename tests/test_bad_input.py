@@ -424,3 +424,12 @@ def test_folder_that_is_not_a_result_folder(command: str, tmp_path: Path) -> Non
     write(folder / "notes.txt", "not dxsim's")
     one_line_error(dxsim(command, str(folder)), "holiday-photos", "dxsim run")
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_a_rule_inside_a_list_item_names_the_field(tmp_path: Path) -> None:
+    """[[supports]] with its window backwards: one line naming supports.window_end, its value and the item."""
+    sc = write(tmp_path / "sup.toml", 'name = "sup"\n[[supports]]\nname = "rural"\nper_site_vnd_bn = 2.0\n'
+                                      "window_start = 2027-01-01\nwindow_end = 2026-12-31\n")
+    line = one_line_error(dxsim("validate", str(sc)), "sup.toml", "supports.window_end", "2026-12-31",
+                          "must not be before window_start", "item 1 of the list")
+    assert "{" not in line  # not the whole table's repr

@@ -76,7 +76,7 @@ def test_every_row_validates() -> None:
     assert df.height == len(raw) > 50
     assert df["area"].to_list() == [r["area"] for r in raw]  # codes stay text ("08", not 8)
     assert df["value"].to_list() == [float(r["value"]) for r in raw]
-    assert set(df["kind"]) <= {"observed", "target", "forecast", "upper_bound"}
+    assert set(df["kind"]) <= {"observed", "target", "forecast", "upper_bound", "restated"}
     assert (df["tolerance"] >= 0).all()
 
 
@@ -215,7 +215,7 @@ def test_planner_file_is_read(tmp_path: Path) -> None:
     ("value", "nan", "finite"),
     ("value", "16.737,5", "finite number"),
     ("tolerance", "-1", ">= 0"),
-    ("kind", "estimate", "observed, target, forecast, upper_bound"),
+    ("kind", "estimate", "observed, target, forecast, upper_bound, restated"),
     ("source", "https://example.org/news", "seed file id"),
     ("source", "0:56 report", "seed file id"),
     ("quote", "  ", "non-empty"),

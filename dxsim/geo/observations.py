@@ -12,8 +12,9 @@ Conventions checked here, so a planner's own file follows them too:
   ``day``; ``month`` (the date is the month's last day); ``year`` (the date is 31 December).
 * ``area`` is ``VN``, a gso34 province code of ``geodata/province_regions.csv`` (text, e.g. "08"),
   or a named subset of :data:`NAMED_AREAS`.
-* ``kind``: ``observed``, ``target`` (an official goal), ``forecast`` (an expected or planned value)
-  or ``upper_bound`` (the report gives a ceiling: "under 2,000", "up to 220 MW").
+* ``kind``: ``observed``, ``target`` (an official goal), ``forecast`` (an expected or planned value),
+  ``upper_bound`` (the report gives a ceiling: "under 2,000", "up to 220 MW") or ``restated`` (a
+  later document repeats an earlier figure under a later date; shown for judgement, never scored).
 * ``tolerance`` is absolute, in the row's unit, >= 0 (reporting precision, rounding or the report's
   own uncertainty, said in ``tolerance_basis``).
 
@@ -40,7 +41,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "source", "quote",
 )
 OPTIONAL_COLUMNS: tuple[str, ...] = ("note",)
-KINDS: tuple[str, ...] = ("observed", "target", "forecast", "upper_bound")
+KINDS: tuple[str, ...] = ("observed", "target", "forecast", "upper_bound", "restated")
 DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year")
 NATIONAL_AREA = "VN"
 # Areas that are neither the country nor a province: the subsets the reports speak of.

@@ -633,12 +633,13 @@ def _translate(
     if kind in ("value_error", "assertion_error"):
         text = str(ctx.get("error") or err.get("msg", ""))
         text = re.sub(r"^(Value error|Assertion failed),\s*", "", text)
-        if target is not None and target.shape.kind == "model" and not where:
-            found = _split_field(text, target, path, merged)
+        if target is not None and target.shape.kind == "model":
+            found = _split_field(text, target, path, merged) if not where else _split_item_field(
+                text, target, path, list_index, merged)
             if found is not None:
                 fpath, value, rest = found
                 return DxsimInputError(
-                    _clean(rest), file=_file_for(fpath, prov, top), field=_dotted(fpath), value=_show(value)
+                    _clean(rest) + where, file=_file_for(fpath, prov, top), field=_dotted(fpath), value=_show(value)
                 )
             return DxsimInputError(_clean(text), file=file, field=field or None)
         return DxsimInputError(
@@ -694,6 +695,22 @@ def _split_field(
         value = node
         rest = re.sub(r"^(\([^)]*\)|=\s*[^:]*:)\s*", "", rest)  # the value is shown separately
     return fpath, value, rest
+
+
+def _split_item_field(
+    text: str, target: Located, path: tuple[Any, ...], index: int | None, merged: dict[str, Any]
+) -> tuple[tuple[str, ...], Any, str] | None:
+    """A rule of one item of a list of tables ("window_end (…) must not be before …"): point at its field."""
+    token, _, rest = text.partition(" ")
+    if not rest or "." in token or token not in target.shape.model_fields or index is None:
+        return None
+    node: Any = merged
+    for p in path:
+        node = node.get(p) if isinstance(node, dict) else None
+    item = node[index] if isinstance(node, list) and index < len(node) else None
+    value = item.get(token) if isinstance(item, dict) else None
+    rest = re.sub(r"^(\([^)]*\)|=\s*[^:]*:)\s*", "", rest)
+    return tuple(path) + (token,), value, rest
 
 
 def _file_for(path: tuple[Any, ...], prov: dict[tuple[str, ...], str], top: str) -> str:
