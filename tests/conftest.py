@@ -34,8 +34,9 @@ def dxsim_cmd(*args: str, cwd: Path | None = None, env: dict[str, str] | None = 
 def cli_baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`dxsim run scenarios/baseline.toml --reps 2 --out DIR`: the folder exactly as the command wrote it."""
     out = tmp_path_factory.mktemp("cli-run") / "baseline"
-    r = dxsim_cmd("run", str(BASELINE), "--reps", "2", "--out", str(out))
+    r = dxsim_cmd("run", str(BASELINE), "--reps", "2", "--out", str(out), env={"COLUMNS": "200"})
     assert r.returncode == 0, r.stderr
+    (out.parent / "stdout.txt").write_text(r.stdout, encoding="utf-8")  # what the user saw, beside the folder
     return out
 
 

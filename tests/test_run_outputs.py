@@ -91,3 +91,13 @@ def test_support_decisions_say_why_support_bought_nothing(cli_baseline: Path) ->
         (pl.col("area") == "VN") & pl.col("metric").str.starts_with("surge_stations_"))
     surged = d.filter(pl.col("decision") == "surge")
     assert float(m["value"].sum()) == float(surged["stations_needed"].sum())
+
+
+def test_run_prints_what_held_each_programme_back(cli_baseline: Path) -> None:
+    """`dxsim run` ends with one line per region/programme, the same lines the written metrics give."""
+    from dxsim.results.bottlenecks import bottleneck_filter, summary_lines
+
+    shown = (cli_baseline.parent / "stdout.txt").read_text(encoding="utf-8")
+    lines = summary_lines(pl.read_parquet(cli_baseline / "metrics.parquet").filter(bottleneck_filter()))
+    assert len(lines) == 5 and lines[0].startswith("north: crews idle ")
+    assert "What held it back" in shown and all(f"  {line}" in shown for line in lines)

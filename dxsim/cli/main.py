@@ -292,6 +292,15 @@ def run(
             for extra in (village_table(res.summary), compute_table(res.summary)):
                 if extra is not None:
                     out.print(extra)
+            import polars as pl  # loaded when a run has finished, not for `dxsim --help`
+
+            from dxsim.results.bottlenecks import bottleneck_filter, summary_lines
+
+            why = summary_lines(pl.scan_parquet(res.out_dir / "metrics.parquet").filter(bottleneck_filter()).collect())
+            if why:  # read from the table the run wrote, like the report
+                out.print("What held it back (share of held work; `dxsim compare` says whether a changed resource binds):")
+                for line in why:
+                    out.print(f"  {line}")
             out.print(f"wrote {res.out_dir}/")
         return 0
 
