@@ -388,6 +388,8 @@ class Rollout:
         return float(built.sum() + projected.sum()) + start_n
 
     def _surge(self, name: str, day: float, next_day: float) -> None:
+        """Weigh every open threshold programme for this operator (dxsim.sim.operators.surge_decision) and
+        surge when it decides to; the decision and its reason are recorded (support_decisions.csv)."""
         sc = self.sc
         if not sc.surge.enabled:
             return
@@ -445,6 +447,7 @@ class Rollout:
         self.surge_premium_vnd_bn += sg.premium_vnd_bn_per_site * sites.size
         st.surge[sites] = True
         self.stock_kits -= int(sites.size)
+        self._support_cache = {}  # it now expects to reach the threshold: its support enters this month's orders
         self._place(sites, day, name, self.clock.year_of(day), lead=np.full(sites.size, sg.stock_dispatch_days))
         by_region = np.bincount(self.plan.region_idx[sites], minlength=len(REGIONS))
         for r in np.flatnonzero(by_region):
