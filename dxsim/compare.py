@@ -102,7 +102,7 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ("village_capex_total_vnd_bn", "Village programme capex", "VND bn", "value"),
         ("compute_capex_total_vnd_bn", "Data-centre and GPU capex", "VND bn", "value"),
         ("capex_all_programmes_total_vnd_bn", "Total capex (5G + villages + compute)", "VND bn", "value"),
-        ("subsidy_paid_total_vnd_bn", "Res. 193 5G support paid", "VND bn", "value"),
+        ("subsidy_paid_total_vnd_bn", "5G support paid (Res. 193 and other programmes)", "VND bn", "value"),
         ("pop_covered_5g_added_persons", "People newly covered by 5G", "persons", "value"),
         ("villages_connected_end", "Villages connected by the end", "villages", "value"),
         ("gpu_pflops_bf16_added", "GPU compute added (dense BF16)", "PFLOPS", "value"),

@@ -287,3 +287,19 @@ def test_a_binding_pace_is_held_by_targets():
     assert held[HELD_CAUSES.index("budget"), 0] == pytest.approx(5 * 31.0)
     assert held[HELD_CAUSES.index("targets"), 0] == 0.0
     assert ro.orders_month == {"operators": 1, "pace_bound": 0, "budget_bound": 1}
+
+
+def test_support_due_after_the_horizon_is_accrued_not_lost():
+    """A programme whose window closes after the horizon pays nothing within it; what its stations have
+    earned by the end is accrued: 1.0 bn a station on air by day 242 (31 August), capped by the fund."""
+    sc = scenario(supports=[{"name": "late", "per_site_vnd_bn": 1.0, "window_start": dt.date(2026, 1, 1),
+                             "window_end": dt.date(2030, 12, 31)}])
+    ro, ledger, clock = run(sc, plan(400))
+    assert ro.subsidy_events == [] and sum(ledger.received.values()) == 0.0
+    end = clock.horizon_days
+    on_by_end = int((ro.state.on_air_day <= end).sum())
+    assert on_by_end > 0 and ro.support_accrued(end) == pytest.approx(on_by_end * 1.0)
+    capped = scenario(supports=[{"name": "late", "per_site_vnd_bn": 1.0, "window_start": dt.date(2026, 1, 1),
+                                 "window_end": dt.date(2030, 12, 31), "fund_vnd_bn": 10.0}])
+    ro, _, clock = run(capped, plan(400))
+    assert ro.support_accrued(clock.horizon_days) == pytest.approx(10.0)

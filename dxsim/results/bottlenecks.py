@@ -77,6 +77,7 @@ PROGRAMMES: dict[str, Programme] = {
 CREW_METRIC = "crew_utilization_pct_"
 
 # how a line names a binding cause (plural nouns take "bind")
+SECOND_CAUSE_SHARE = 0.5  # a second cause with at least half the first's share is named too (detail lines)
 CAUSE_PHRASE = {
     "targets": "targets bind", "budget": "budget binds", "permits": "permits bind", "equipment": "equipment binds",
     "crews": "crews bind", "plan": "site plan exhausted", "power": "power binds", "backhaul": "backhaul binds",
@@ -115,7 +116,8 @@ SHARES_SCHEMA = {"programme": pl.Utf8, "region": pl.Utf8, "date": pl.Date, "repl
 
 
 ORDER_BOUND_METRICS = {"targets": "orders_pace_bound_pct", "budget": "orders_budget_bound_pct"}
-SUPPORT_METRICS = ("subsidy_paid_vnd_bn", "stations_ordered_for_support_cum", "surge_stations_")
+SUPPORT_METRICS = ("subsidy_paid_vnd_bn", "stations_ordered_for_support_cum", "surge_stations_",
+                   "support_accrued_unpaid_vnd_bn")
 SUPPORT_FIELDS = re.compile(r"^(subsidy\.|supports|budget\.)")
 
 
@@ -248,8 +250,12 @@ def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
                 held, months = int(c["held_months"][0]), int(c["months"][0])
                 row["held_months_pct"] = 100.0 * held / months if months else 0.0
                 if held:
-                    top = c.sort("share_pct", descending=True, maintain_order=True).row(0, named=True)
+                    ranked = c.sort("share_pct", descending=True, maintain_order=True)
+                    top = ranked.row(0, named=True)
                     row.update(binding=top["cause"], share_pct=top["share_pct"], binds_pct=top["binds_pct"])
+                    if ranked.height > 1:  # a close second is worth naming (the run line shows it)
+                        nxt = ranked.row(1, named=True)
+                        row.update(second=nxt["cause"], second_share_pct=nxt["share_pct"])
             row["line"] = summary_line(prog.key, region, row, has_causes=c.height > 0)
             row["short_line"] = summary_line(prog.key, region, row, has_causes=c.height > 0, detail=False)
             rows.append(row)
@@ -276,6 +282,9 @@ def summary_line(programme: str, region: str, row: dict[str, Any], has_causes: b
             text = CAUSE_PHRASE.get(row["binding"], f"{row['binding']} binds")
             if detail:
                 text += f" ({row['share_pct']:.0f}% of {PROGRAMMES[programme].unit})"
+                second = row.get("second")
+                if second and (row.get("second_share_pct") or 0.0) >= SECOND_CAUSE_SHARE * row["share_pct"]:
+                    text += f", then {second.replace('_', ' ')} ({row['second_share_pct']:.0f}%)"
             parts.append(text)
     return f"{_where(programme, region)}: " + (", ".join(parts) if parts else "no bottleneck metrics")
 
@@ -388,9 +397,14 @@ def option_notes(reference: pl.DataFrame, reference_name: str, differences: Sequ
         targets = resource_causes(field)
         if targets:
             groups.setdefault(tuple(targets), []).append((field, a, b))
+    # an option that raises targets which bound in the reference can make its budget bind: no verdict on budgets
+    raised_binding_targets = any(t[0][2] == "targets" and not did_not_bind(causes, idle, t[0][0], t[0][1], "targets",
+                                                                          order_bound) for t in groups)
     lines = []
     for targets, fields in groups.items():
         programme, cause = targets[0][0], targets[0][2]
+        if cause == "budget" and programme == "5g" and raised_binding_targets:
+            continue
         free = [r for _p, r, _c in targets if did_not_bind(causes, idle, programme, r, cause, order_bound)]
         if not free:
             continue
@@ -425,7 +439,8 @@ def support_effect(metrics: pl.DataFrame) -> dict[str, float]:
         pl.col("value").sort_by(pl.col("date")).last())
     moved = float(last["value"].mean()) if last.height else 0.0
     surge = float(nat.filter(pl.col("metric").str.starts_with("surge_stations_"))["value"].sum()) / reps
-    return {"paid_vnd_bn": paid, "moved": moved, "surge": surge}
+    accrued = float(nat.filter(pl.col("metric") == "support_accrued_unpaid_vnd_bn")["value"].sum()) / reps
+    return {"paid_vnd_bn": paid, "moved": moved, "surge": surge, "accrued_vnd_bn": accrued}
 
 
 def support_note(option: pl.DataFrame, reference: pl.DataFrame, differences: Sequence[tuple[str, Any, Any]],
@@ -435,8 +450,11 @@ def support_note(option: pl.DataFrame, reference: pl.DataFrame, differences: Seq
         return None
     o, r = support_effect(option), support_effect(reference)
     moved = (o["moved"] + o["surge"]) - (r["moved"] + r["surge"])
-    text = (f"support: {o['paid_vnd_bn']:,.0f} bn VND paid on average (reference {r['paid_vnd_bn']:,.0f}); "
-            f"{moved:+,.0f} stations ordered because of it ({o['surge'] - r['surge']:+,.0f} in surges)")
+    text = (f"support (mean over replications): {o['paid_vnd_bn']:,.0f} bn VND paid (reference "
+            f"{r['paid_vnd_bn']:,.0f})")
+    if o.get("accrued_vnd_bn", 0.0) > 0.5:
+        text += f" + {o['accrued_vnd_bn']:,.0f} bn earned but due after the horizon"
+    text += f"; {moved:+,.0f} stations ordered because of it ({o['surge'] - r['surge']:+,.0f} in surges)"
     if abs(moved) < 0.5 and o["paid_vnd_bn"] > r["paid_vnd_bn"]:
         text += ": it pays for stations the operators build anyway (no surge within reach and worth it, and no " \
                 "site's business case crosses the line the operators accept)"

@@ -82,6 +82,8 @@ def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
         r: (100.0 * new_cum[r] / (tot[r] - up_start[r]) if tot[r] > up_start[r] else 0.0) for r in reps
     }
     present = set(nat["metric"].unique().to_list())
+    if "support_accrued_unpaid_vnd_bn" in present:  # earned under programmes that pay after the horizon
+        kpis["support_accrued_unpaid_vnd_bn"] = at("support_accrued_unpaid_vnd_bn", last)
     for name in ("viettel", "vnpt", "mobifone"):
         if f"pop_covered_5g_pct_{name}" in present:  # each operator's own network at the end
             kpis[f"pop_covered_5g_pct_{name}_end"] = at(f"pop_covered_5g_pct_{name}", last)

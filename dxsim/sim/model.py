@@ -341,6 +341,11 @@ class Monitor:
                 out[f"rollout_held_pct_{cause}_{region}"] = 100.0 * float(held[c, r]) / total if total > 0 else 0.0
         return out
 
+    @property
+    def _surge_final(self) -> bool:
+        """The last month end of the horizon (support accrued but due after it is read only there)."""
+        return self._prev_day >= self.clock.horizon_days
+
     def surge_metrics(self) -> dict[str, float]:
         """Stations ordered in a surge this month, per operator, and the surge premium so far."""
         st = self.r.state
@@ -351,6 +356,8 @@ class Monitor:
         self._surge_seen = len(self.r.surge_events)
         out["surge_premium_cum_vnd_bn"] = float(self.r.surge_premium_vnd_bn)
         out["stations_ordered_for_support_cum"] = float(self.r.ordered_for_support)
+        out["support_accrued_unpaid_vnd_bn"] = self.r.support_accrued(self.clock.day(self.clock.end)) \
+            if self._surge_final else 0.0
         out["sites_in_flight"] = float((st.ordered & np.isnan(st.on_air_day)).sum())
         return out
 

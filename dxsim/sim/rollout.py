@@ -608,6 +608,32 @@ class Rollout:
         """Pay a programme once its window closes (the day after window_end)."""
         first, end = window_days(p, self.clock.start)
         yield self.env.timeout(max(0.0, end - self.env.now))
+        amounts = self._claims(p, first, end)
+        total = sum(amounts.values())
+        scale = min(1.0, p.fund_vnd_bn / total) if total > 0 else 0.0
+        day = self.env.now
+        year = self.clock.year_of(day)
+        for name, amt in amounts.items():
+            paid = amt * scale
+            self.ledger.receive(name, year, paid)
+            self.subsidy_paid_vnd_bn += paid
+            self.subsidy_events.append((day, name, paid))
+
+    def support_accrued(self, day: float) -> float:
+        """Support earned by `day` under programmes whose window closes after the horizon (paid after it):
+        what they would pay if their window closed now (thresholds and fund caps applied)."""
+        total = 0.0
+        for p in self.programmes:
+            first, end = window_days(p, self.clock.start)
+            if end - 1 <= self.clock.horizon_days:
+                continue  # paid within the horizon
+            claims = self._claims(p, first, min(end, day + 1.0))
+            claimed = sum(claims.values())
+            total += min(claimed, p.fund_vnd_bn)
+        return total
+
+    def _claims(self, p, first: float, end: float) -> dict[str, float]:
+        """What each qualifying operator claims from programme p for stations accepted in [first, end)."""
         st = self.state
         on = st.on_air_day
         amounts = {}
@@ -624,12 +650,4 @@ class Rollout:
             start_each = per_station_vnd_bn(p, np.zeros(1, bool), np.array([self.sc.costs.upgrade_equipment_vnd_bn]),
                                             np.zeros(1))[0]
             amounts[name] = float(built.sum()) + start_n * start_each
-        total = sum(amounts.values())
-        scale = min(1.0, p.fund_vnd_bn / total) if total > 0 else 0.0
-        day = self.env.now
-        year = self.clock.year_of(day)
-        for name, amt in amounts.items():
-            paid = amt * scale
-            self.ledger.receive(name, year, paid)
-            self.subsidy_paid_vnd_bn += paid
-            self.subsidy_events.append((day, name, paid))
+        return amounts

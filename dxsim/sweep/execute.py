@@ -174,7 +174,7 @@ def year_end_tags(start: dt.date, end: dt.date) -> list[str]:
 CORE_KPIS = (
     "pop_covered_4g_pct", "year_5g_pop_90pct", "year_5g_pop_99pct", "subsidy_paid_total_vnd_bn", "capex_total_vnd_bn",
     "capex_per_added_person_covered_vnd_m", "new_sites_share_of_added_pct", "pop_covered_5g_added_persons",
-    "capex_all_programmes_total_vnd_bn",
+    "capex_all_programmes_total_vnd_bn", "support_accrued_unpaid_vnd_bn",
 )
 VILLAGE_KPIS = (
     "villages_unconnected_start", "villages_connected_end", "villages_unconnected_end", "village_pop_connected_end",
