@@ -433,3 +433,9 @@ def test_a_rule_inside_a_list_item_names_the_field(tmp_path: Path) -> None:
     line = one_line_error(dxsim("validate", str(sc)), "sup.toml", "supports.window_end", "2026-12-31",
                           "must not be before window_start", "item 1 of the list")
     assert "{" not in line  # not the whole table's repr
+
+
+def test_two_support_programmes_with_one_name_are_refused(tmp_path: Path) -> None:
+    sc = write(tmp_path / "dup.toml", 'name = "dup"\n[[supports]]\nname = "rural"\nper_site_vnd_bn = 1.0\n'
+                                      '[[supports]]\nname = "rural"\nper_site_vnd_bn = 2.0\n')
+    one_line_error(dxsim("validate", str(sc)), "dup.toml", "supports", "'rural'", "used twice")

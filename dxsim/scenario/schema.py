@@ -512,6 +512,11 @@ class Scenario(StrictModel):
             raise ValueError(
                 f"operators.*.start_share_5g_pct must sum to 100, got {shares:g}"
             )
+        names = [p.name for p in self.supports]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"supports: the name {dup[0]!r} is used twice; give each support programme its own name "
+                             "(metrics and support_decisions.csv tell them apart by name)")
         obs = self.start_state.observed_on
         lo, hi = start_window(obs)
         start = self.horizon.start_date
