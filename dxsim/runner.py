@@ -19,6 +19,7 @@ from dxsim.maps import build_map
 from dxsim.report import build_report
 from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
+from dxsim.errors import DxsimInputError
 from dxsim.results.metrics import empty_metrics
 from dxsim.results.datacentres import datacentre_table
 from dxsim.results.excel import write_workbook
@@ -122,7 +123,12 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
     resolved = resolved_toml(used, list(chain or []))
     say("geodata")
     country = load_country(progress=say)
-    world = prepare_world(scenario, country, scenario_dir=scenario_dir, progress=say)
+    try:
+        world = prepare_world(scenario, country, scenario_dir=scenario_dir, progress=say)
+    except DxsimInputError as exc:  # a scenario value only the world can check (e.g. a campaign's village ids)
+        if exc.file is None and scenario_file is not None:
+            exc.file = str(scenario_file)
+        raise
     frames = []
     first = None
     village_days: dict[int, np.ndarray] = {}

@@ -439,3 +439,12 @@ def test_two_support_programmes_with_one_name_are_refused(tmp_path: Path) -> Non
     sc = write(tmp_path / "dup.toml", 'name = "dup"\n[[supports]]\nname = "rural"\nper_site_vnd_bn = 1.0\n'
                                       '[[supports]]\nname = "rural"\nper_site_vnd_bn = 2.0\n')
     one_line_error(dxsim("validate", str(sc)), "dup.toml", "supports", "'rural'", "used twice")
+
+
+def test_a_campaign_naming_an_unknown_village_names_the_file(tmp_path: Path) -> None:
+    """Village ids are known once the layer is built: `dxsim run` refuses them in one line, with the file."""
+    sc = write(tmp_path / "camp.toml", 'name = "camp"\n[horizon]\nend_date = 2026-03-31\n[[villages.campaigns]]\n'
+                                       'name = "mine"\ndeadline = 2026-06-30\nvillages = ["nonexistent-village"]\n')
+    res = dxsim("run", str(sc), "--out", str(tmp_path / "out"), "--no-map", "--no-report")
+    one_line_error(res, "camp.toml", "villages.campaigns", "nonexistent-village", "unknown village id")
+    assert not (tmp_path / "out").exists()
