@@ -17,30 +17,15 @@ from dxsim.results.bottlenecks import (binding_by_month, cause_summary, crew_idl
 from dxsim.scenario.schema_compute_dc import DataCentres
 from dxsim.sim.calendar import Clock
 from dxsim.sim.compute.datacentres import DataCentreModel, make_fleet
+from test_datacentres import params  # the same deterministic data-centre pipeline
 
 START = dt.date(2026, 1, 1)
 END = dt.date(2031, 12, 31)
-CSV_IDS = sorted(set(projects(DataCentres())["project_id"].to_list()))
 
 
 # --------------------------------------------------------------------------- data centres: what held MW back
 
 
-def params(projects_=(), **kw) -> DataCentres:
-    """Deterministic delays (p50 == p90): permits 60, interconnect 90, construction 300, commissioning 0."""
-    base = {
-        "exclude_projects": CSV_IDS,
-        "extra_projects": list(projects_),
-        "delays": {"permits": {"p50_days": 60, "p90_days": 60},
-                   "construction": {"p50_days": 300, "p90_days": 300},
-                   "commissioning": {"p50_days": 0, "p90_days": 0}},
-        "grid": {"interconnect": {"p50_days": 90, "p90_days": 90},
-                 "headroom_mw": {"north": 1000, "central": 1000, "south": 1000}, "reinforcements": []},
-        "go_probability_pct": {"announced": 100, "under_construction": 100},
-    }
-    for k, v in kw.items():
-        base[k] = {**base[k], **v} if isinstance(v, dict) and isinstance(base.get(k), dict) else v
-    return DataCentres.model_validate(base)
 
 
 def proj(pid="P1", phases=((40, START),), **kw) -> dict:
