@@ -186,7 +186,7 @@ def _held_chart(programme: str, stacked: pl.DataFrame, lines: list[str]) -> Char
             for cause, y in zip(causes, ys):
                 top = base + np.asarray(y)
                 ax.fill_between(dates, base, top, step="pre", color=colors[cause], alpha=0.85,
-                                linewidth=0, label=cause)
+                                linewidth=0, label=cause.replace("_", " "))
                 base = top
             ax.set_ylim(0, 100)
             ax.set_title(title if region == NATIONAL else region, loc="left")
