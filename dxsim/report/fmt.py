@@ -19,7 +19,7 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "year_5g_pop_90pct": ("Month 5G covers 90% of the population", "year"),
     "year_5g_pop_99pct": ("Month 5G covers 99% of the population", "year"),
     "capex_total_vnd_bn": ("5G capex over the horizon (VND bn)", "money"),
-    "subsidy_paid_total_vnd_bn": ("Resolution 193 support paid (VND bn)", "money"),
+    "subsidy_paid_total_vnd_bn": ("5G support paid, Res. 193 and other programmes (VND bn)", "money"),
     "capex_per_added_person_covered_vnd_m": ("5G capex per added person covered (VND m)", "money"),
     "new_sites_share_of_added_pct": ("New-build share of the 5G stations added (%)", "pct"),
     # villages: the coverage-hole layer (no or patchy signal) and its no-power subset
