@@ -22,6 +22,7 @@ import _common as C
 
 BUDGET_S = 1.0
 BUDGET_RSS_GB = 1.5
+CAPACITY_BUDGET_PCT = 30.0  # issue 12: the served/short model adds at most 30% to a replication
 
 
 def child() -> None:
@@ -88,6 +89,13 @@ def main() -> int:
     t_prep, world = C.repeat(lambda: prepare_world(scenario, country), args.prepare_repeats)
     run_replication(world, 0)  # warm-up
     t_run, c_run, res = C.repeat_wc(lambda: run_replication(world, 0), args.repeats)
+    # the same replication without the served/short model (issue 12: capacity adds at most 30%)
+    world_off = prepare_world(scenario.model_copy(update={"capacity": scenario.capacity.model_copy(
+        update={"enabled": False})}), country)
+    run_replication(world_off, 0)
+    t_off, _c_off, _ = C.repeat_wc(lambda: run_replication(world_off, 0), args.repeats)
+    extra_pct = 100.0 * (C.med(t_run) / C.med(t_off) - 1.0)
+    ok_cap = extra_pct <= CAPACITY_BUDGET_PCT
     import numpy as np
 
     built = int((res.on_air_day >= 0).sum())
@@ -103,6 +111,8 @@ def main() -> int:
     print(f"prepare_world:           {C.fmt_times(t_prep)}")
     print(f"run_replication CPU:     {C.fmt_times(c_run)}")
     print(f"run_replication:         {C.fmt_times(t_run)}  budget {BUDGET_S} s -> {'PASS' if ok_t else 'FAIL'}")
+    print(f"without capacity:        {C.fmt_times(t_off)}  capacity adds {extra_pct:.0f}% (budget "
+          f"{CAPACITY_BUDGET_PCT:.0f}%) -> {'PASS' if ok_cap else 'FAIL'}")
     print(f"peak RSS (load+prepare+run, separate process): {peak_mb:.0f} MB  budget {BUDGET_RSS_GB} GB -> "
           f"{'PASS' if ok_m else 'FAIL'}")
 
@@ -121,6 +131,9 @@ def main() -> int:
         (f"| `run_replication` (1 core, after `prepare_world`) | {C.fmt_times(t_run)} | <= {BUDGET_S:.1f} s | "
         f"{C.verdict(ok_t)}{'' if ok_t else f' ({C.med(t_run) / BUDGET_S:.1f}x the budget, +{C.med(t_run) - BUDGET_S:.2f} s)'} |"),
         f"| `run_replication` process CPU time (same calls) | {C.fmt_times(c_run)} | - | info |",
+        f"| the same without capacity (`[capacity] enabled = false`) | {C.fmt_times(t_off)} | - | info |",
+        (f"| time capacity adds to a replication (served/short model, issue 12) | +{extra_pct:.0f}% | "
+         f"<= {CAPACITY_BUDGET_PCT:.0f}% | {C.verdict(ok_cap)} |"),
         (f"| peak RSS of a process that loads, prepares and runs one replication | {peak_mb:,.0f} MB "
         f"({peak_mb / 1024:.2f} GB) | <= {BUDGET_RSS_GB} GB | {C.verdict(ok_m)} |"),
         f"| `prepare_world` (site layer from cache + start 5G and 4G coverage) | {C.fmt_times(t_prep)} | - | info |",

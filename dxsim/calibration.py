@@ -168,6 +168,39 @@ def calibration_rows(world: World, replication=None) -> list[CalibrationRow]:
         rows += village_rows(world, f, replication)
     if world.compute is not None:
         rows += compute_rows(world, f, replication)
+    if world.capacity is not None and replication is not None:
+        rows += throughput_rows(replication.metrics)
+    return rows
+
+
+# speed tests and the model measure different things (see throughput_rows)
+SPEED_TEST_NOTE = ("definitions differ: speed tests report the median of on-demand multi-connection tests (any hour, "
+                   "users who test, mostly on good signal); the model gives the busy-hour flow throughput of every data "
+                   "user, median rate x (1 - load) (dxsim.sim.capacity)")
+
+
+def throughput_rows(metrics: pl.DataFrame, observations: pl.DataFrame | None = None) -> list[CalibrationRow]:
+    """The reported median mobile download speeds (observations.csv) beside the model's busy-hour median and mean
+    user throughput at the first month end: informative only, because the two measure different things."""
+    obs = read_observations() if observations is None else observations
+    nat = metrics.filter(pl.col("area") == NATIONAL)
+    if nat.filter(pl.col("metric") == "user_throughput_mbps_p50").height == 0:
+        return []
+    first = nat["date"].min()
+
+    def model(metric: str) -> float:
+        v = nat.filter((pl.col("metric") == metric) & (pl.col("date") == first))["value"]
+        return float(v.median()) if v.len() else float("nan")
+
+    speeds = obs.filter((pl.col("metric") == "mobile_download_mbps_median") & (pl.col("area") == NATIONAL))
+    rows = []
+    for o in speeds.sort("date").iter_rows(named=True):
+        when = f"{o['date'].year}-{o['date'].month:02d}"
+        for metric, what in (("user_throughput_mbps_p50", "median"), ("user_throughput_mbps_mean", "mean")):
+            rows.append(CalibrationRow(
+                f"Median mobile download speed ({when}, speed tests) vs the model's busy-hour {what} user throughput "
+                f"at {first.isoformat()}; {SPEED_TEST_NOTE}", float(o["value"]), model(metric), None, "Mbps",
+                str(o["source"])))
     return rows
 
 

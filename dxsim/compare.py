@@ -76,6 +76,7 @@ DATE_UNIT_CSV = "date (YYYY-MM-DD); delta in days"  # the same rows in the CSV f
 INCREMENTAL = {
     # row -> (cost kpi, benefit kpi, scale): ratio = scale * P50(d cost) / P50(d benefit)
     "incr_5g_vnd_m_per_additional_person": ("capex_total_vnd_bn", "pop_covered_5g_added_persons", 1e3),
+    "incr_5g_vnd_m_per_additional_person_served": ("capex_total_vnd_bn", "pop_5g_served_added_persons", 1e3),
     "incr_village_vnd_bn_per_additional_village": ("village_capex_total_vnd_bn", "villages_connected_end", 1.0),
     "incr_compute_vnd_bn_per_additional_pflops": ("compute_capex_total_vnd_bn", "gpu_pflops_bf16_added", 1.0),
 }
@@ -84,6 +85,14 @@ INCREMENTAL = {
 def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, str, str]]:
     """The comparison's rows, in display order, for the given year-end tags."""
     rows = [(f"pop_covered_5g_pct_{t}", f"5G population coverage, {t[:4]}-{t[5:]} end", "%", "value") for t in tags]
+    rows += [(f"pop_5g_served_pct_{t}", f"Population served by 5G (enough capacity), {t[:4]}-{t[5:]} end", "%",
+              "value") for t in tags]
+    rows += [(f"pop_mbb_served_pct_{t}", f"Population served by 4G or better, {t[:4]}-{t[5:]} end", "%", "value")
+             for t in tags]
+    rows += [("pop_5g_capacity_short_pct_end", "Population in 5G coverage but capacity-short at the end", "%",
+              "value"),
+             ("user_throughput_mbps_p50_end", "Median busy-hour user throughput at the end", "Mbps", "value"),
+             ("year_5g_served_90pct", "Date 5G serves 90% of the population", DATE_UNIT, "date")]
     rows += [
         ("year_5g_pop_90pct", "Date 5G covers 90% of the population", DATE_UNIT, "date"),
         ("year_5g_pop_99pct", "Date 5G covers 99% of the population", DATE_UNIT, "date"),
@@ -104,14 +113,19 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ("capex_all_programmes_total_vnd_bn", "Total capex (5G + villages + compute)", "VND bn", "value"),
         ("subsidy_paid_total_vnd_bn", "5G support paid (Res. 193 and other programmes)", "VND bn", "value"),
         ("pop_covered_5g_added_persons", "People newly covered by 5G", "persons", "value"),
-        ("villages_connected_end", "Villages connected by the end", "villages", "value"),
+        ("villages_connected_end", "Villages connected (served) by the end", "villages", "value"),
+        ("villages_capacity_short_end", "Villages on air but capacity-short at the end", "villages", "value"),
         ("gpu_pflops_bf16_added", "GPU compute added (dense BF16)", "PFLOPS", "value"),
         ("capex_per_added_person_covered_vnd_m", "5G capex per person newly covered", "VND m per person", "value"),
+        ("capex_per_added_person_served_5g_vnd_m", "5G capex per person newly served by 5G", "VND m per person",
+         "value"),
         ("village_capex_per_village_connected_vnd_bn", "Village capex per village connected", "VND bn per village",
          "value"),
         ("compute_capex_per_added_pflops_vnd_bn", "Compute capex per PFLOPS added", "VND bn per PFLOPS", "value"),
         ("incr_5g_vnd_m_per_additional_person", "Extra 5G capex per additional person covered, vs baseline",
          "VND m per person", "incremental"),
+        ("incr_5g_vnd_m_per_additional_person_served", "Extra 5G capex per additional person served by 5G, "
+         "vs baseline", "VND m per person", "incremental"),
         ("incr_village_vnd_bn_per_additional_village", "Extra village capex per additional village connected, "
          "vs baseline", "VND bn per village", "incremental"),
         ("incr_compute_vnd_bn_per_additional_pflops", "Extra compute capex per additional PFLOPS, vs baseline",

@@ -164,10 +164,15 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
     calib = pl.DataFrame([{**r.__dict__, "status": r.status} for r in calibration_rows(world, first)])
     s4 = world.layer.sites_4g
     on_end = ~np.isnan(first.on_air_day) & (first.on_air_day <= float((h.end_date - h.start_date).days))
-    grid = grid_5km(world.cells.x_m, world.cells.y_m, world.cells.pop,
-                    {"pop_covered_5g_start": world.cov5g_start.covered_pop_cell,
-                     "pop_covered_5g_end": first.pop_covered_5g_cell_end,
-                     "pop_covered_4g_end": first.pop_covered_4g_cell_end},
+    cell_values = {"pop_covered_5g_start": world.cov5g_start.covered_pop_cell,
+                   "pop_covered_5g_end": first.pop_covered_5g_cell_end,
+                   "pop_covered_4g_end": first.pop_covered_4g_cell_end}
+    if first.service_cell_end is not None:  # served vs capacity-short people at the end (dxsim.sim.capacity)
+        sv = first.service_cell_end
+        cell_values.update({"pop_5g_served_end": sv["served5"], "pop_5g_capacity_short_end": sv["short5"],
+                            "pop_mbb_served_end": sv["mbb_served"],
+                            "pop_mbb_capacity_short_end": sv["mbb_cov"] - sv["mbb_served"]})
+    grid = grid_5km(world.cells.x_m, world.cells.y_m, world.cells.pop, cell_values,
                     {"sites_4g": (s4["x_m"].to_numpy(), s4["y_m"].to_numpy()),
                      "sites_5g_end": (world.plan_x[: on_end.size][on_end], world.plan_y[: on_end.size][on_end])})
     summary = {

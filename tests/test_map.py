@@ -247,7 +247,7 @@ def test_layer_subset(run_dir, tmp_path, map_html):
         return re.findall(r'"([^"]+)"\s*:\s*feature_group_', block)
 
     full = overlays(map_html)
-    assert len(full) == 14 and sum(x.startswith("5G coverage ") for x in full) == 7
+    assert len(full) == 16 and sum(x.startswith("5G coverage ") for x in full) == 7
     out = build_map(run_dir, layers=["villages"], out=tmp_path / "v.html")
     html = out.read_text(encoding="utf-8")
     v = pl.read_parquet(run_dir / "villages.parquet")
@@ -267,9 +267,10 @@ def test_layer_subset(run_dir, tmp_path, map_html):
 
 
 def test_defaults_and_registry():
-    assert list(LAYERS) == ["coverage_5g", "density", "sites", "villages", "datacentres", "gpus"]
+    assert list(LAYERS) == ["coverage_5g", "served_5g", "density", "sites", "villages", "datacentres", "gpus"]
     assert {k: s.default_on for k, s in LAYERS.items()} == {
-        "coverage_5g": True, "density": False, "sites": False, "villages": True, "datacentres": True, "gpus": True}
+        "coverage_5g": True, "served_5g": False, "density": False, "sites": False, "villages": True,
+        "datacentres": True, "gpus": True}
 
 
 def test_size_budget(map_file):
@@ -402,12 +403,13 @@ def test_browser_draws_offline(browser, map_file, run_dir):
         cov = [x for x in labels if x.startswith("5G coverage ")]
         assert cov[0].endswith("(start)") and cov[-1].endswith("(end)") and len(cov) == 7
         assert [re.sub(r" \(\d+\)$", "", x) for x in labels[7:]] == [
+            "5G served by province 2030-12-31 (end)", "Served vs covered (5G, end), 5 km squares",
             "People not covered by 5G at the end (per km²)", "People covered by 5G at the end (per km²)",
             "5G sites per 5 km square (end)", "4G sites per 5 km square", "Coverage-hole villages",
             "Data centres, IT MW at the end", "GPU clusters, GPUs at the end"]
         assert f"Coverage-hole villages ({v.height})" in labels
         checked = page.eval_on_selector_all(".leaflet-control-layers-overlays input", "l => l.map(i => i.checked)")
-        assert checked == [False] * 6 + [True, False, False, False, False, True, True, True]
+        assert checked == [False] * 6 + [True] + [False] * 6 + [True] * 3
         legend = page.locator(".dx-legend").inner_text()
         assert "5G population coverage" in legend and "Coverage-hole villages" in legend and "Data centres" in legend
         header = page.locator(".dx-header").inner_text()

@@ -37,7 +37,7 @@ MAX_BYTES = 3_000_000
 # 5G stations, 5G coverage, villages, DC IT MW, GPUs, GPU utilisation, AI jobs waiting, DC MW by province
 BASE_CHARTS = 8
 HELD_PREFIXES = ("rollout_held_pct_", "villages_held_pct_", "dc_held_pct_")  # a "what held it back" chart each
-TIME_CHARTS = 7  # the ones with a P10-P90 band when reps > 1
+TIME_CHARTS = 7  # the ones with a P10-P90 band when reps > 1 (+1, the throughput chart, with capacity metrics)
 BAND = "P10–P90"
 PROBE = "<script>window.__pwned=1</script>"
 
@@ -65,9 +65,11 @@ def reports(run_dirs) -> dict[int, Path]:
 
 
 def expected_charts(run_dir: Path) -> int:
-    """The base charts plus one bottleneck chart per programme whose held-back shares the run recorded."""
+    """The base charts, one bottleneck chart per programme whose held-back shares the run recorded, and the three
+    served-vs-covered charts (5G, 4G-or-better, throughput) when the run has capacity metrics."""
     names = pl.read_parquet(run_dir / "metrics.parquet", columns=["metric"])["metric"].unique().to_list()
-    return BASE_CHARTS + sum(any(n.startswith(p) for n in names) for p in HELD_PREFIXES)
+    served = 3 if "pop_5g_served_pct" in names else 0
+    return BASE_CHARTS + served + sum(any(n.startswith(p) for n in names) for p in HELD_PREFIXES)
 
 
 def read(path: Path) -> str:
@@ -186,12 +188,14 @@ def test_chart_count_and_bands(run_dirs, reports, reps):
     imgs = re.findall(r"<img\b[^>]*>", page)
     assert len(imgs) == expected_charts(run_dirs[reps])
     alts = [html.unescape(re.search(r'alt="([^"]*)"', i).group(1)) for i in imgs]
+    names = pl.read_parquet(run_dirs[reps] / "metrics.parquet", columns=["metric"])["metric"].unique().to_list()
+    time_charts = TIME_CHARTS + ("user_throughput_mbps_p50" in names)
     if reps > 1:
-        assert sum(f"{BAND} band across 2 replications" in a for a in alts) == TIME_CHARTS
+        assert sum(f"{BAND} band across 2 replications" in a for a in alts) == time_charts
         assert BAND in page
     else:
         assert BAND not in page  # no band, no P10–P90 column, no band legend
-        assert sum("One replication: no uncertainty band" in a for a in alts) == TIME_CHARTS
+        assert sum("One replication: no uncertainty band" in a for a in alts) == time_charts
     for title in ("5G stations on air", "5G population coverage", "Remote villages connected and unconnected",
                   "Data-centre IT capacity", "High-performance GPUs installed", "GPU utilisation",
                   "AI jobs waiting for GPUs", "Data-centre IT capacity by province"):

@@ -154,12 +154,18 @@ KPI_ROWS = [
     ("Res. 193 support paid (VND bn)", "subsidy_paid_total_vnd_bn"),
     ("Capex per added person covered (VND m)", "capex_per_added_person_covered_vnd_m"),
     ("New-build share of added sites (%)", "new_sites_share_of_added_pct"),
+    ("Served by 5G, end (%): covered with capacity", "pop_5g_served_pct_end"),
+    ("In 5G coverage but capacity-short, end (%)", "pop_5g_capacity_short_pct_end"),
+    ("Served by 4G or better, end (%)", "pop_mbb_served_pct_end"),
+    ("Median busy-hour user throughput, end (Mbps)", "user_throughput_mbps_p50_end"),
+    ("Capex per added person served by 5G (VND m)", "capex_per_added_person_served_5g_vnd_m"),
 ]
 
 
 VILLAGE_ROWS = [
     ("Villages without power and signal at start", "villages_unconnected_start"),
-    ("Coverage-hole villages with signal by the end", "villages_connected_end"),
+    ("Coverage-hole villages connected (served) by the end", "villages_connected_end"),
+    ("On air but capacity-short at the end", "villages_capacity_short_end"),
     ("Villages with no feasible option", "villages_no_feasible_option"),
     ("Date the last feasible village is connected", "year_last_village_connected"),
     ("People connected", "village_pop_connected_end"),
@@ -225,6 +231,8 @@ def kpi_table(summary: dict) -> Table:
         t.add_column("P90", justify="right")
     for label, key in KPI_ROWS:
         key = key.format(end=end)
+        if key not in k and ("served" in key or "capacity_short" in key or "throughput" in key):
+            continue  # capacity.enabled = false
         row = [label, _fmt(k.get(key), key)]
         if summary["reps"] > 1:
             row += [_fmt(k.get(f"{key}_p10"), key), _fmt(k.get(f"{key}_p90"), key)]

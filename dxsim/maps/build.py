@@ -132,6 +132,12 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
                                       file=out.dir, field="layers", value=name)
             notes.append(f"{name} ({', '.join(missing)} missing)")
             continue
+        why = spec.unavailable(out) if spec.unavailable is not None else None
+        if why:  # e.g. the served layer of a run without the capacity model: simply absent unless asked for
+            if explicit:
+                raise DxsimInputError(f"layer {name!r} cannot be drawn: {why}", file=out.dir, field="layers",
+                                      value=name)
+            continue
         ctx = MapContext(out=out, show=True if explicit else spec.default_on, shared=shared)
         built.append((name, spec.build(ctx)))
 

@@ -8,6 +8,8 @@ Each table is read lazily, once, from the files `dxsim run` writes (see README "
 from __future__ import annotations
 
 import json
+import math
+import tomllib
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,12 @@ REQUIRED_COLUMNS = {
     "metrics": ("date", "replication", "area", "metric", "value"),
     "grid": ("lon", "lat", "pop"),
 }
+# Per-province metrics the map reads (replication 0). The served shares exist only when the run modelled
+# capacity (issue 12: served + capacity-short + uncovered = 100).
+SERVED_5G_METRICS = ("pop_5g_served_pct", "pop_5g_capacity_short_pct", "pop_5g_uncovered_pct")
+PROVINCE_METRICS = ("pop_covered_5g_pct", "stations_5g", *SERVED_5G_METRICS)
+# 5 km grid columns of the served / capacity-short split at the horizon end (persons; absent without capacity)
+GRID_SERVED_5G = ("pop_5g_served_end", "pop_5g_capacity_short_end")
 RERUN = "the result folder is damaged: run the scenario again (`dxsim run SCENARIO --out DIR`)"
 
 
@@ -49,6 +57,20 @@ def short_reason(exc: BaseException) -> str:
 def damaged(path: Path, what: str) -> DxsimInputError:
     """One line naming the damaged file, what is wrong with it and what to do."""
     return DxsimInputError(f"{what}; {RERUN}", file=path)
+
+
+def served_rate_mbps(result_dir: Path) -> float | None:
+    """The run's `capacity.served_rate_mbps` from its scenario.resolved.toml, to name the served rate in legends
+    and captions; None when the file, the section or the value is missing or capacity was off (text only)."""
+    p = Path(result_dir) / "scenario.resolved.toml"
+    try:
+        cap = tomllib.loads(p.read_text(encoding="utf-8")).get("capacity")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    if not isinstance(cap, dict) or cap.get("enabled") is False:
+        return None
+    v = cap.get("served_rate_mbps")
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
 
 def _round_coords(coords: Any, nd: int) -> Any:
@@ -171,10 +193,11 @@ class RunOutputs:
     # ------------------------------------------------------------------ metrics
     @cached_property
     def province_metrics(self) -> pl.DataFrame:
-        """Replication 0 (the lowest), provinces only: date, area, pop_covered_5g_pct, stations_5g."""
+        """Replication 0 (the lowest), provinces only: date, area and one column per PROVINCE_METRICS (null when
+        the run has no such metric, e.g. the served shares of a run without the capacity model)."""
         p = self._need("metrics")
-        empty = pl.DataFrame(schema={"date": pl.Date, "area": pl.Utf8, "pop_covered_5g_pct": pl.Float64,
-                                     "stations_5g": pl.Float64})
+        empty = pl.DataFrame(schema={"date": pl.Date, "area": pl.Utf8,
+                                     **{c: pl.Float64 for c in PROVINCE_METRICS}})
         try:  # lazily: a run of many replications has a large table, the map needs replication 0 only
             m = pl.scan_parquet(p)
             missing = [c for c in REQUIRED_COLUMNS["metrics"] if c not in m.collect_schema().names()]
@@ -184,12 +207,12 @@ class RunOutputs:
             if rep0 is None:
                 return empty
             df = (m.filter((pl.col("replication") == rep0) & (pl.col("area") != "VN")
-                           & pl.col("metric").is_in(["pop_covered_5g_pct", "stations_5g"]))
+                           & pl.col("metric").is_in(list(PROVINCE_METRICS)))
                   .select("date", "area", "metric", "value").collect())
             if df.is_empty():
                 return empty
             wide = df.pivot(on="metric", index=["date", "area"], values="value", aggregate_function="first")
-            for col in ("pop_covered_5g_pct", "stations_5g"):
+            for col in PROVINCE_METRICS:
                 if col not in wide.columns:
                     wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(col))
             return wide.with_columns(pl.col("date").cast(pl.Date)).sort("date", "area")
@@ -203,7 +226,20 @@ class RunOutputs:
     def grid(self) -> pl.DataFrame:
         return self._table("grid")
 
+    def has_served_grid(self) -> bool:
+        """Whether the 5 km grid carries the 5G served / capacity-short split (runs with the capacity model)."""
+        return self.has("grid") and all(c in self.grid.columns for c in GRID_SERVED_5G)
+
+    @cached_property
+    def served_rate_mbps(self) -> float | None:
+        return served_rate_mbps(self.dir)
+
     def grid_corners(self) -> np.ndarray:
+        """(n, 4, 2) lat/lon of each square's corners (computed once; read-only, see _grid_corners)."""
+        return self._grid_corners
+
+    @cached_property
+    def _grid_corners(self) -> np.ndarray:
         """(n, 4, 2) lat/lon of each square's corners (SW, SE, NE, NW in the metric grid).
 
         The squares are square in the file's metric coordinates (x_m, y_m), not in lon/lat. The map

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.maps.assets import esc, js_json
-from dxsim.maps.data import RunOutputs
+from dxsim.maps.data import GRID_SERVED_5G, SERVED_5G_METRICS, RunOutputs
 
 
 # --------------------------------------------------------------------------- structures
@@ -60,6 +60,8 @@ class LayerSpec:
     default_on: bool
     needs: tuple[str, ...]          # keys of data.FILES
     build: Callable[[MapContext], LayerOut]
+    # why the run cannot have this layer although its files exist (None: it can), e.g. capacity not modelled
+    unavailable: Callable[[RunOutputs], str | None] | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -87,11 +89,13 @@ def _table(rows: list[tuple[str, str]]) -> str:
     return "<table>" + "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows) + "</table>"
 
 
-def _swatches(title: str, items: list[tuple[str, str]], family: str, active: bool = False) -> str:
+def _swatches(title: str, items: list[tuple[str, str]], family: str, active: bool = False, note: str = "") -> str:
+    """A legend section of colour boxes; `note` is plain text shown below them."""
     rows = "".join(f'<div class="dx-row"><span class="dx-sw" style="background:{c}"></span>{esc(t)}</div>'
                    for c, t in items)
     act = ' <span class="dx-active"></span>' if active else ""
-    return f'<div data-family="{family}"><h4>{esc(title)}{act}</h4>{rows}</div>'
+    tail = f'<div class="dx-note">{esc(note)}</div>' if note else ""
+    return f'<div data-family="{family}"><h4>{esc(title)}{act}</h4>{rows}{tail}</div>'
 
 
 def _ramp(title: str, colours: list[str], bins: list[float], family: str, active: bool = False) -> str:
@@ -148,6 +152,14 @@ def coverage_dates(dates: list[dt.date]) -> list[tuple[dt.date, str]]:
     return [(d, chosen[d]) for d in sorted(chosen)]
 
 
+def _served_lines(rec: dict) -> list[tuple[str, str]]:
+    """Popup rows of a province's 5G served / capacity-short / uncovered shares (none without capacity)."""
+    vals = [rec.get(m) for m in SERVED_5G_METRICS]
+    if any(v is None or not math.isfinite(v) for v in vals):
+        return []
+    return [(lab, f"{_num(v, 1)}%") for lab, v in zip(SERVED_STATE_LABELS, vals, strict=True)]
+
+
 def build_coverage(ctx: MapContext) -> LayerOut:
     out = ctx.out
     prov = ctx.share("DX_PROV", out.provinces)
@@ -170,6 +182,7 @@ def build_coverage(ctx: MapContext) -> LayerOut:
             pops[code] = (f'<div class="dx-pop">{name_html}'
                           + _table([("date", d.isoformat()),
                                     ("5G population coverage", f"<b>{_num(pct, 1)}%</b>"),
+                                    *_served_lines(rec),
                                     ("5G stations", _num(st)),
                                     ("province code", esc(code))])
                           + '<div class="dx-ascii">replication 0 of the run</div></div>')
@@ -190,8 +203,30 @@ UNCOVERED_BINS = [1, 5, 20, 50, 200]
 UNCOVERED_COLOURS = ["#fef0d9", "#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"]
 
 
+GRID_COLS = ["lat0", "lon0", "lat1", "lon1", "lat2", "lon2", "lat3", "lon3", "pop", "covered_5g"]
+GRID_SERVED_COLS = ["served_5g", "capacity_short_5g"]
+
+
+def grid_keep(ctx: MapContext) -> np.ndarray:
+    """Indices (into grid_5km.parquet) of the squares the map draws: populated (>= 0.5 persons), finite corners."""
+    pop = np.nan_to_num(ctx.out.grid["pop"].to_numpy())
+    return np.flatnonzero((pop >= 0.5) & np.isfinite(ctx.out.grid_corners()).all(axis=(1, 2)))
+
+
+def served_persons(pop: np.ndarray, served: np.ndarray, short: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                                        np.ndarray]:
+    """Whole persons (pop, served, capacity-short) as the map shows them: each rounded half-to-even, served
+    within [0, pop], capacity-short cut so that served + capacity-short never exceeds pop (the rest is
+    uncovered). NaN counts as 0."""
+    pop_r = np.rint(np.nan_to_num(pop))
+    served_r = np.minimum(np.rint(np.clip(np.nan_to_num(served), 0, None)), pop_r)
+    short_r = np.minimum(np.rint(np.clip(np.nan_to_num(short), 0, None)), pop_r - served_r)
+    return pop_r, served_r, short_r
+
+
 def _grid_rows(ctx: MapContext) -> str:
-    """Shared JSON of the populated 5 km squares: corners (4-decimal lat/lon), pop, covered at end."""
+    """Shared JSON of the populated 5 km squares: corners (4-decimal lat/lon), pop, covered at end, and, when the
+    run modelled capacity, the persons served by 5G and covered but capacity-short at the end (`cols`)."""
     if "DX_GRID" in ctx.shared:
         return "DX_GRID"
     g = ctx.out.grid
@@ -199,11 +234,17 @@ def _grid_rows(ctx: MapContext) -> str:
     pop = g["pop"].to_numpy()
     pop = np.nan_to_num(pop)
     cov = np.nan_to_num(g["pop_covered_5g_end"].to_numpy()) if "pop_covered_5g_end" in g.columns else np.zeros(g.height)
-    keep = np.flatnonzero((pop >= 0.5) & np.isfinite(corners).all(axis=(1, 2)))  # skip empty squares
+    keep = grid_keep(ctx)  # skip empty squares
     rows = [[*corners[i].ravel().tolist(), round(float(pop[i])), round(float(np.clip(cov[i], 0, pop[i])))]
             for i in keep]
+    cols = list(GRID_COLS)
+    if ctx.out.has_served_grid():
+        _, served, short = served_persons(pop, g[GRID_SERVED_5G[0]].to_numpy(), g[GRID_SERVED_5G[1]].to_numpy())
+        for row, i in zip(rows, keep, strict=True):
+            row += [int(served[i]), int(short[i])]
+        cols += GRID_SERVED_COLS
     size = float(g["size_km"][0]) if "size_km" in g.columns and g.height else 5.0
-    return ctx.share("DX_GRID", {"rows": rows, "area": size * size, "label": f"{size:g} km square"})
+    return ctx.share("DX_GRID", {"rows": rows, "cols": cols, "area": size * size, "label": f"{size:g} km square"})
 
 
 def build_density(ctx: MapContext) -> LayerOut:
@@ -219,6 +260,133 @@ def build_density(ctx: MapContext) -> LayerOut:
               "density_unc")
         + _ramp("People covered by 5G per km² (5 km squares, end)", COVERED_COLOURS, COVERED_BINS, "density_cov")
     )
+    return LayerOut(overlays, legend)
+
+
+# --------------------------------------------------------------------------- 2b. served vs covered (issue 12)
+# Three states of a person at the horizon end: served (5G covers them and an edge user still gets the scenario's
+# served rate at the busy hour), covered but capacity-short, uncovered. A square is grey when most of its people
+# are uncovered; otherwise its colour is the capacity-short share of its people (most squares are mostly served,
+# so the share shows where coverage is not service).
+SERVED_STATE_LABELS = ("served by 5G", "covered but capacity-short", "not covered by 5G (uncovered)")
+SERVED_CLASSES = [  # (legend words, colour); index = class of a square
+    ("mostly uncovered (most people outside 5G coverage)", "#a6a6a6"),
+    ("served (capacity-short < 1% of people)", "#1a9850"),
+    ("partly capacity-short (1–10% of people)", "#fee08b"),
+    ("capacity-short 10–50% of people", "#f46d43"),
+    ("mostly capacity-short (≥ 50% of people)", "#a50026"),
+]
+SHORT_SHARE_BINS = [0.01, 0.10, 0.50]  # lower bounds of classes 2, 3, 4 (share of the square's people)
+
+
+def served_classes(pop: np.ndarray, served: np.ndarray, short: np.ndarray) -> np.ndarray:
+    """Class (index of SERVED_CLASSES) of each square from its persons: 0 when uncovered people are at least as
+    many as the served and the capacity-short ones, else 1 + the capacity-short share's bin."""
+    pop = np.nan_to_num(pop)
+    served, short = np.clip(np.nan_to_num(served), 0, None), np.clip(np.nan_to_num(short), 0, None)
+    unc = np.clip(pop - served - short, 0, None)
+    share = np.divide(short, pop, out=np.zeros_like(pop, dtype=float), where=pop > 0)
+    k = 1 + np.searchsorted(SHORT_SHARE_BINS, share, side="right")
+    return np.where((unc >= served) & (unc >= short), 0, k).astype(int)
+
+
+def _rate_text(out: RunOutputs) -> str:
+    rate = out.served_rate_mbps
+    return f"{rate:g} Mbps" if rate is not None else "the scenario's served rate"
+
+
+def served_unavailable(out: RunOutputs) -> str | None:
+    """Why the run has no served layer: capacity not modelled (no split in the grid nor in the metrics)."""
+    if out.has_served_grid():
+        return None
+    pm = out.province_metrics
+    if pm.height and pm[SERVED_5G_METRICS[0]].drop_nulls().len():
+        return None
+    return ("the run has no served / capacity-short outputs (scenario [capacity] enabled = false, or a run "
+            "made before the capacity model)")
+
+
+# JS body of the squares overlay (runs with `map`, `g`, the shared grid and classes in scope); lazy like DX.squares
+_SERVED_SQUARES_JS = """
+var grid = %(grid)s, d = %(data)s, area = grid.area, fmt = DX.fmt;
+if (!map.getPane('dxServed')) { map.createPane('dxServed').style.zIndex = 411; }
+var r = L.canvas({pane: 'dxServed', padding: 0.3});
+function row(k, v) { return '<tr><td>' + k + '</td><td>' + v + '</td></tr>'; }
+function fill() {
+  for (var i = 0; i < grid.rows.length; i++) {
+    var q = grid.rows[i];
+    var poly = L.polygon([[q[0], q[1]], [q[2], q[3]], [q[4], q[5]], [q[6], q[7]]],
+      {renderer: r, stroke: false, fillColor: d.colours[d.k[i]], fillOpacity: 0.8});
+    poly._dx = q; poly._dxk = d.k[i]; g.addLayer(poly);
+  }
+  g.on('click', function (e) {
+    var q = e.layer._dx; if (!q) return;
+    var p = q[8], s = q[10], c = q[11], u = p - s - c;
+    function pct(x) { return fmt(p > 0 ? 100 * x / p : 0, 1) + '%%'; }
+    L.popup().setLatLng(e.latlng).setContent(
+      '<div class="dx-pop"><b>' + grid.label + ', 5G at the end</b><table>' +
+      row('population', fmt(p) + ' persons') +
+      row(d.labels[0], fmt(s) + ' (' + pct(s) + ')') +
+      row(d.labels[1], fmt(c) + ' (' + pct(c) + ')') +
+      row(d.labels[2], fmt(u) + ' (' + pct(u) + ')') +
+      row('class', d.names[e.layer._dxk]) +
+      '</table><div class="dx-ascii">' + d.note + '</div></div>').openOn(map);
+  });
+}
+if (map.hasLayer(g)) fill(); else g.once('add', fill);
+"""
+
+
+def build_served(ctx: MapContext) -> LayerOut:
+    out = ctx.out
+    rate = _rate_text(out)
+    definition = (f"served = covered by 5G and an edge user still gets {rate} at the busy hour; capacity-short = "
+                  "covered, but the cells cannot give that rate")
+    overlays: list[Overlay] = []
+    legend = ""
+    # per province, at the last date with the shares: a choropleth of the served share (the coverage ramp)
+    pm = out.province_metrics.filter(pl.col(SERVED_5G_METRICS[0]).is_not_null())
+    if pm.height:
+        last = pm["date"].max()
+        names = {f["properties"]["code"]: (f["properties"]["name34"], f["properties"]["name_ascii"])
+                 for f in out.provinces["features"]}
+        colours, tips, pops = {}, {}, {}
+        for rec in pm.filter(pl.col("date") == last).iter_rows(named=True):
+            code = str(rec["area"])
+            served, short, unc = (rec.get(m) for m in SERVED_5G_METRICS)
+            n34, nasc = names.get(code, (code, ""))
+            name_html = f"<b>{esc(n34)}</b>" + (f' <span class="dx-ascii">({esc(nasc)})</span>' if nasc else "")
+            if served is not None and math.isfinite(served):
+                colours[code] = COVERAGE_COLOURS[int(np.searchsorted(COVERAGE_BINS, served, side="right"))]
+            tips[code] = (f"{name_html}<br>5G served {_num(served, 1)}% · capacity-short {_num(short, 1)}% · "
+                          f"uncovered {_num(unc, 1)}%")
+            pops[code] = (f'<div class="dx-pop">{name_html}'
+                          + _table([("date", last.isoformat()), *_served_lines(rec),
+                                    ("5G population coverage", f"{_num(rec.get('pop_covered_5g_pct'), 1)}%"),
+                                    ("province code", esc(code))])
+                          + f'<div class="dx-ascii">{esc(definition)}; replication 0 of the run</div></div>')
+        prov = ctx.share("DX_PROV", out.provinces)
+        data = ctx.share("DX_SERVED_PROV", {"c": colours, "t": tips, "p": pops})
+        overlays.append(Overlay(f"5G served by province {last.isoformat()} (end)", "served_5g_prov", ctx.show,
+                                f"DX.choropleth(map, g, {prov}, {data});", exclusive="coverage_5g",
+                                legend_label=last.isoformat()))
+        legend += _ramp("Population served by 5G, %, by province", COVERAGE_COLOURS, COVERAGE_BINS,
+                        "served_5g_prov", active=True)
+    # per 5 km square at the end: the three states
+    if out.has_served_grid():
+        grid = _grid_rows(ctx)
+        g = out.grid
+        keep = grid_keep(ctx)
+        k = served_classes(g["pop"].to_numpy()[keep], g[GRID_SERVED_5G[0]].to_numpy()[keep],
+                           g[GRID_SERVED_5G[1]].to_numpy()[keep])
+        data = ctx.share("DX_SERVED5G", {
+            "k": k.tolist(), "colours": [c for _, c in SERVED_CLASSES], "names": [esc(t) for t, _ in SERVED_CLASSES],
+            "labels": [esc(t) for t in SERVED_STATE_LABELS], "note": esc(definition + "; replication 0 of the run")})
+        overlays.append(Overlay("Served vs covered (5G, end), 5 km squares", "served_5g", ctx.show,
+                                _SERVED_SQUARES_JS % {"grid": grid, "data": data}))
+        legend += _swatches("Served vs covered (5G, end), per 5 km square", [(c, t) for t, c in SERVED_CLASSES],
+                            "served_5g", note=f"{definition}; uncovered = outside 5G coverage. Click a square for "
+                                              "persons and % in each state.")
     return LayerOut(overlays, legend)
 
 
@@ -264,8 +432,10 @@ def build_sites(ctx: MapContext) -> LayerOut:
 VILLAGE_LABEL = "Coverage-hole villages"
 SUBSET_LABEL = {True: "no grid power at the start (no-power subset)",
                 False: "grid power at the start; no or patchy signal"}
-VILLAGE_STATUS = {"connected": "#1a9850", "in works": "#fdae61", "not started": "#d73027",
-                  "no feasible option": "#7f7f7f"}
+VILLAGE_STATUS = {"connected": "#1a9850", "capacity-short": "#c51b7d", "in works": "#fdae61",
+                  "not started": "#d73027", "no feasible option": "#7f7f7f"}
+# legend words beside a status (capacity-short: on air, but not counted as connected; issue 12)
+VILLAGE_STATUS_NOTE = {"capacity-short": "on air, but the link cannot carry the busy-hour demand"}
 VILLAGE_POWER = {
     "grid_extension": ("grid extension (22 kV line)", {"color": "#08306b", "weight": 2.0}),
     "offgrid_solar": ("off-grid solar", {"color": "#a63603", "weight": 2.5, "dashArray": "3 2"}),
@@ -308,6 +478,12 @@ def _village_rows(df: pl.DataFrame) -> list[dict]:
         place = ", ".join(esc(x) for x in (r.get("commune"), r.get("province")) if x)
         no_power = no_power_subset(r)
         signal = r.get("signal_status")
+        served_row = []
+        if r.get("served") is not None:
+            per_user, cap = r.get("busy_hour_mbps_per_user"), r.get("backhaul_capacity_mbps")
+            link = (f" ({_num(cap, 0, 'Mbps')} link, {_num(per_user, 1, 'Mbps')} per busy-hour user)"
+                    if per_user is not None or cap is not None else "")
+            served_row = [("served", _yes(r.get("served")) + link)]
         table = _table([
             ("place", place or "–"),
             ("subset", esc(SUBSET_LABEL[no_power]) + (f"; signal: {esc(signal)}" if signal else "")),
@@ -315,6 +491,7 @@ def _village_rows(df: pl.DataFrame) -> list[dict]:
             ("population", _num(pop) + (f" ({_num(hh)} households)" if hh is not None else "")),
             ("option", f"{p_text} + {b_text} backhaul"),
             ("status", f'<b style="color:{VILLAGE_STATUS.get(status, "#333")}">{esc(status or "–")}</b>'),
+            *served_row,
             ("power on", _date(r.get("power_date"))),
             ("connected", conn),
             ("cost", _num(cost, 2, "bn VND")),
@@ -341,10 +518,14 @@ def build_villages(ctx: MapContext) -> LayerOut:
     overlays = [Overlay(f"{VILLAGE_LABEL} ({n})", "villages", ctx.show,
                         f"DX.points(map, g, {data}, 'dxVillages', 640);")]
     present = set(df["status"].drop_nulls().to_list()) if "status" in df.columns else set()
+    # capacity-short exists only where the run held village links against demand (a `served` column)
+    shown = [s for s in VILLAGE_STATUS if s != "capacity-short" or "served" in df.columns or s in present]
     status_rows = "".join(
-        f'<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;background:{c};'
-        f'border:1px solid #555"></span>{esc(s)}{"" if s in present else " (none)"}</div>'
-        for s, c in VILLAGE_STATUS.items())
+        f'<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;background:{VILLAGE_STATUS[s]};'
+        f'border:1px solid #555"></span>{esc(s)}'
+        + (f" ({esc(VILLAGE_STATUS_NOTE[s])})" if s in VILLAGE_STATUS_NOTE else "")
+        + f'{"" if s in present else " (none)"}</div>'
+        for s in shown)
     power_rows = "".join(
         f'<div class="dx-row"><span class="dx-dot" style="width:12px;height:12px;background:#eee;'
         f'border:2px {"dashed" if "dashArray" in st else "solid"} {st["color"]}"></span>{esc(lab)}</div>'
@@ -460,6 +641,8 @@ def build_gpus(ctx: MapContext) -> LayerOut:
 LAYERS: dict[str, LayerSpec] = {s.name: s for s in (
     LayerSpec("coverage_5g", "5G population coverage by province (one overlay per date)", True,
               ("metrics", "provinces"), build_coverage),
+    LayerSpec("served_5g", "Served vs covered (5G, end): served / capacity-short / uncovered per 5 km square "
+              "and per province", False, ("metrics", "provinces", "grid"), build_served, served_unavailable),
     LayerSpec("density", "Population covered / not covered by 5G per km² (5 km squares)", False,
               ("grid",), build_density),
     LayerSpec("sites", "5G and 4G sites per 5 km square", False, ("grid",), build_sites),

@@ -114,6 +114,14 @@ class CoverageGrid:
         """Share (0..1) of each cell's area that is covered."""
         return np.bitwise_count(self.mask).astype(np.float64) / self.k
 
+    def cell_index(self, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+        """Index of the populated cell at each raster (row, col); -1 outside the raster or where no one lives."""
+        row, col = np.asarray(row, dtype=np.int64), np.asarray(col, dtype=np.int64)
+        inside = (row >= 0) & (row < self.grid.n_rows) & (col >= 0) & (col < self.grid.n_cols)
+        out = np.full(row.shape, -1, dtype=np.int64)
+        out[inside] = self._lookup[row[inside], col[inside]]
+        return out
+
     def covered_pop_total(self) -> float:
         return float(self.covered_pop_group.sum())
 

@@ -121,6 +121,82 @@ def _time_chart(key: str, section: str, title: str, ylabel: str, lines: list[tup
     return Chart(key, section, title, alt, (caption + " " + _band_note(n)).strip(), png)
 
 
+# served / capacity-short / uncovered (issue 12): metric suffixes, legend words and colours, bottom to top
+SERVED_STATES = (("served_pct", "served", GREEN), ("capacity_short_pct", "covered but capacity-short", ORANGE),
+                 ("uncovered_pct", "uncovered", "#b8b8b8"))
+
+
+def served_definition(rate_mbps: float | None) -> str:
+    """One sentence: what 'served' means in this run."""
+    rate = f"{rate_mbps:g} Mbps" if rate_mbps is not None else "the scenario's served rate (capacity.served_rate_mbps)"
+    return (f"Served = covered, and an edge user still gets {rate} at the busy hour; capacity-short = covered, but "
+            "the cells cannot give that rate at the busy hour; uncovered = outside coverage.")
+
+
+def _stacked_states(key: str, title: str, prefix: str, series: dict[str, Series], caption: str) -> Chart:
+    """Stacked areas of the three national shares (P50 over replications at each month end)."""
+    parts = [(series[f"{prefix}_{suffix}"], label, color) for suffix, label, color in SERVED_STATES]
+    n = max(s.n_reps for s, _, _ in parts)
+    dates = parts[0][0].dates
+    with matplotlib.rc_context(_RC):
+        fig, ax = _new_axes()
+        ys = []
+        for s, _label, _c in parts:  # align on the first series' dates (the three are written together)
+            by_date = dict(zip(s.dates, s.p50))
+            ys.append(np.array([float(by_date.get(d, np.nan)) for d in dates]))
+        base = np.zeros(len(dates))
+        for (_s, label, color), y in zip(parts, ys):
+            top = base + np.nan_to_num(y)
+            ax.fill_between(dates, base, top, color=color, alpha=0.9, linewidth=0,
+                            label=label + (" (P50)" if n > 1 else ""))
+            base = top
+        ax.set_ylim(0, 100)
+        ax.set_title(title, loc="left")
+        ax.set_ylabel("% of population")
+        _date_axis(ax)
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles[::-1], labels[::-1], loc="outside right upper")  # top to bottom, as stacked
+        png = _png(fig)
+    last = "; ".join(f"{label} {float(y[-1]):.1f}%" for (_, label, _), y in zip(parts, ys) if len(y)) \
+        if len(dates) else "no dates"
+    end = dates[-1].isoformat() if len(dates) and hasattr(dates[-1], "isoformat") else "the end"
+    alt = f"{title}: stacked shares of the population by month end; at {end}: {last}."
+    band = ("Each band is the P50 over the replications of its own share, so with several replications the stack "
+            f"can differ slightly from 100% ({n} replications)." if n > 1 else "One replication: the three add up to "
+            "100%.")
+    return Chart(key, "5g", title, alt, f"{caption} At {end}: {last}. {band}", png)
+
+
+def served_charts(run: RunData) -> list[Chart]:
+    """The served / capacity-short / uncovered charts and the busy-hour throughput (none without capacity)."""
+    s = run.series
+    out: list[Chart] = []
+    definition = served_definition(run.served_rate_mbps)
+    if all(f"pop_5g_{suffix}" in s for suffix, _, _ in SERVED_STATES):
+        out.append(_stacked_states(
+            "served_5g", "Served, capacity-short, uncovered (5G)", "pop_5g", s,
+            f"{definition} Shares of the national population by 5G (metrics pop_5g_served_pct, "
+            "pop_5g_capacity_short_pct, pop_5g_uncovered_pct)."))
+    if all(f"pop_mbb_{suffix}" in s for suffix, _, _ in SERVED_STATES):
+        out.append(_stacked_states(
+            "served_mbb", "Served, capacity-short, uncovered (4G or better)", "pop_mbb", s,
+            "The same three states for mobile broadband on 4G or 5G: a 5G user outside 5G capacity falls back to "
+            "4G where 4G has room (metrics pop_mbb_served_pct, pop_mbb_capacity_short_pct, "
+            "pop_mbb_uncovered_pct)."))
+    if "user_throughput_mbps_p50" in s:
+        lines = [(s["user_throughput_mbps_p50"], BLUE, "median user")]
+        if "user_throughput_mbps_mean" in s:
+            lines.append((s["user_throughput_mbps_mean"], PURPLE, "mean user"))
+        refs = ([(run.served_rate_mbps, f"served rate at the cell edge ({run.served_rate_mbps:g} Mbps)", GREY)]
+                if run.served_rate_mbps is not None else [])
+        out.append(_time_chart(
+            "user_throughput", "5g", "Busy-hour user throughput", "Mbps", lines, refs=refs, ylim=(0, None),
+            caption="Download throughput of a data user at the busy hour on the layer it uses (metric "
+                    "user_throughput_mbps_p50: the median over users; user_throughput_mbps_mean: the mean). Not "
+                    "the measure of a speed-test median, whose tests run at any hour of the day."))
+    return out
+
+
 def _bar_dc_provinces(rows: list[tuple[str, float, float]]) -> Chart:
     """Horizontal bars: IT MW at the start and at the end by province (replication 0)."""
     title = "Data-centre IT capacity by province"
@@ -234,6 +310,7 @@ def build_charts(run: RunData, dc_province_rows: list[tuple[str, float, float]] 
             [(s["pop_covered_5g_pct"], GREEN, "5G coverage")],
             refs=[(90.0, "90% of population", GREY)], ylim=(0, 100),
             caption="Share of the population within outdoor 5G coverage (metric pop_covered_5g_pct)."))
+    charts += served_charts(run)
     vlines = [(s[m], c, lab) for m, c, lab in (
         ("villages_connected", GREEN, "with signal (all coverage-hole villages)"),
         ("villages_without_signal", ORANGE, "without signal (all coverage-hole villages)"),

@@ -22,14 +22,25 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "subsidy_paid_total_vnd_bn": ("5G support paid, Res. 193 and other programmes (VND bn)", "money"),
     "capex_per_added_person_covered_vnd_m": ("5G capex per added person covered (VND m)", "money"),
     "new_sites_share_of_added_pct": ("New-build share of the 5G stations added (%)", "pct"),
+    # served, not only covered (issue 12)
+    "pop_5g_served_pct_end": ("Population served by 5G at the end: covered and enough capacity (%)", "pct"),
+    "pop_5g_capacity_short_pct_end": ("Population in 5G coverage but capacity-short at the end (%)", "pct"),
+    "pop_mbb_served_pct_end": ("Population served by 4G or better at the end (%)", "pct"),
+    "pop_mbb_capacity_short_pct_end": ("Population in 4G/5G coverage but capacity-short at the end (%)", "pct"),
+    "user_throughput_mbps_p50_end": ("Median busy-hour user throughput at the end (Mbps)", "count"),
+    "capex_per_added_person_served_5g_vnd_m": ("5G capex per added person served by 5G (VND m)", "money"),
+    "year_5g_served_90pct": ("Month 5G serves 90% of the population", "year"),
+    "year_5g_served_99pct": ("Month 5G serves 99% of the population", "year"),
+    "pop_5g_served_added_persons": ("People newly served by 5G (persons)", "count"),
     # villages: the coverage-hole layer (no or patchy signal) and its no-power subset
     "villages_unconnected_start": ("Villages without power and signal at the start (no-power subset)", "count"),
-    "villages_connected_end": ("Coverage-hole villages with signal by the end", "count"),
+    "villages_connected_end": ("Coverage-hole villages connected (signal and enough capacity) by the end", "count"),
+    "villages_capacity_short_end": ("Coverage-hole villages on air but capacity-short at the end", "count"),
     "villages_unconnected_end": ("Villages of the no-power subset still without signal at the end", "count"),
     "villages_no_feasible_option": ("Villages with no feasible option", "count"),
     "year_last_village_connected": ("Month the last feasible village has signal", "year"),
     "year_all_villages_connected": ("Month every village of the no-power subset has signal", "year"),
-    "village_pop_connected_end": ("People in coverage-hole villages with signal at the end (persons)", "count"),
+    "village_pop_connected_end": ("People in connected coverage-hole villages at the end (persons)", "count"),
     "village_capex_total_vnd_bn": ("Village capex, all payers: options on air + campaign surge (VND bn)", "money"),
     "village_cost_per_person_connected_vnd_m": ("Village cost per person connected (VND m)", "money"),
     "villages_without_power_end": ("Villages of the no-power subset still without power at the end", "count"),
@@ -56,7 +67,10 @@ GROUPS: dict[str, str] = {"5g": "5G rollout", "villages": "Remote villages", "co
 _KPI_GROUP = {
     **{k: "5g" for k in ("pop_covered_4g_pct", "year_5g_pop_90pct", "year_5g_pop_99pct", "capex_total_vnd_bn",
                          "subsidy_paid_total_vnd_bn", "capex_per_added_person_covered_vnd_m",
-                         "new_sites_share_of_added_pct")},
+                         "new_sites_share_of_added_pct", "pop_5g_served_pct_end", "pop_5g_capacity_short_pct_end",
+                         "pop_mbb_served_pct_end", "pop_mbb_capacity_short_pct_end", "user_throughput_mbps_p50_end",
+                         "capex_per_added_person_served_5g_vnd_m", "year_5g_served_90pct", "year_5g_served_99pct",
+                         "pop_5g_served_added_persons")},
     **{k: "villages" for k in KPI_LABELS if "village" in k},
     **{k: "compute" for k in ("dc_it_capacity_mw_start", "dc_it_capacity_mw_end", "dc_facility_power_mw_end",
                               "racks_end", "year_dc_1gw", "year_dc_1_4gw_singapore", "gpus_installed_start",
@@ -78,10 +92,13 @@ CAMPAIGN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 # year-end trajectory KPIs: <metric>_<YYYY>_<MM>
-YEAR_END_RE = re.compile(r"^(stations_5g|pop_covered_5g_pct|capex_cum_vnd_bn)_(\d{4})_(\d{2})$")
+YEAR_END_RE = re.compile(r"^(stations_5g|pop_covered_5g_pct|capex_cum_vnd_bn|pop_5g_served_pct|pop_mbb_served_pct)"
+                         r"_(\d{4})_(\d{2})$")
 YEAR_END_COLUMNS: dict[str, tuple[str, str]] = {
     "stations_5g": ("5G stations on air", "count"),
     "pop_covered_5g_pct": ("5G population coverage (%)", "pct"),
+    "pop_5g_served_pct": ("Population served by 5G (%)", "pct"),
+    "pop_mbb_served_pct": ("Population served by 4G or better (%)", "pct"),
     "capex_cum_vnd_bn": ("Cumulative 5G capex (VND bn)", "money"),
 }
 

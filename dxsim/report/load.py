@@ -1,7 +1,7 @@
 """Read a run's output directory (and only that) for the report.
 
 Inputs: `summary.json` (required), `metrics.parquet` (required), `calibration.csv`, `villages.parquet`,
-`datacentres.parquet`, `map.html` (optional). Nothing here imports the model (dxsim.sim / geo / radio):
+`datacentres.parquet`, `scenario.resolved.toml` (only the served rate, for captions), `map.html` (optional). Nothing here imports the model (dxsim.sim / geo / radio):
 the report is a view of result files, so it also works on a directory copied from another machine.
 """
 
@@ -19,16 +19,20 @@ import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError
-from dxsim.maps.data import short_reason, damaged
+from dxsim.maps.data import damaged, served_rate_mbps, short_reason
 from dxsim.results.bottlenecks import bottleneck_filter
 
 # national time series the charts use
 CHART_METRICS = (
     "stations_5g", "pop_covered_5g_pct", "villages_connected", "villages_unconnected", "dc_it_capacity_mw",
     "gpus_installed_high_performance", "gpus_stranded", "gpu_utilization_pct", "ai_jobs_waiting",
+    # served / capacity-short / uncovered (issue 12; absent when the run did not model capacity)
+    "pop_5g_served_pct", "pop_5g_capacity_short_pct", "pop_5g_uncovered_pct",
+    "pop_mbb_served_pct", "pop_mbb_capacity_short_pct", "pop_mbb_uncovered_pct",
+    "user_throughput_mbps_p50", "user_throughput_mbps_mean",
 )
 INPUT_FILES = ("summary.json", "metrics.parquet", "calibration.csv", "villages.parquet", "datacentres.parquet",
-               "map.html")
+               "scenario.resolved.toml", "map.html")
 
 
 @dataclass
@@ -57,6 +61,8 @@ class RunData:
     files: list[tuple[str, int, str]] = field(default_factory=list)  # (name, bytes, sha256[:12])
     # national held-back shares and crew utilisation (dxsim.results.bottlenecks); None when the run has none
     bottlenecks: pl.DataFrame | None = None
+    # the scenario's capacity.served_rate_mbps (scenario.resolved.toml), to name it in captions; None if unknown
+    served_rate_mbps: float | None = None
 
 
 def quantiles_by_date(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -206,6 +212,7 @@ def load_run(result_dir: Path) -> RunData:
         datacentres=_read_table(result_dir / "datacentres.parquet"),
         has_map=(result_dir / "map.html").is_file(),
         description=desc, description_from=desc_from, files=files, bottlenecks=_read_bottlenecks(mpath),
+        served_rate_mbps=served_rate_mbps(result_dir),
     )
 
 

@@ -45,10 +45,19 @@ PROVINCE_LABELS = {
     "pop_covered_5g_pct": "5G population coverage (%)",
     "pop_covered_4g": "People covered by 4G",
     "pop_covered_4g_pct": "4G population coverage (%)",
+    # served / capacity-short / uncovered (issue 12; each triple adds up to 100)
+    "pop_5g_served_pct": "Population served by 5G (%)",
+    "pop_5g_capacity_short_pct": "Population in 5G coverage but capacity-short (%)",
+    "pop_5g_uncovered_pct": "Population not covered by 5G (%)",
+    "pop_mbb_served_pct": "Population served by 4G or better (%)",
+    "pop_mbb_capacity_short_pct": "Population in 4G/5G coverage but capacity-short (%)",
+    "pop_mbb_uncovered_pct": "Population not covered by 4G or 5G (%)",
     "capex_vnd_bn": "5G capex in the year (VND bn)",
-    "villages_connected": "Villages connected",
+    "villages_connected": "Villages connected (served)",
+    "villages_capacity_short": "Villages on air but capacity-short",
     "villages_unconnected": "Villages not connected",
     "village_pop_connected": "People in connected villages",
+    "village_pop_capacity_short": "People in capacity-short villages",
     "village_capex_vnd_bn": "Village capex in the year (VND bn)",
     "dc_it_capacity_mw": "Data-centre IT capacity (MW)",
     "dc_facility_power_mw": "Data-centre facility power (MW)",
@@ -64,7 +73,9 @@ VILLAGE_LABELS = {
     "commune": "Commune", "subset": "Subset", "has_grid_power": "Grid power at start",
     "signal_status": "Signal at start", "campaign": "Campaign",
     "population": "Population", "terrain_class": "Terrain", "power": "Power option",
-    "backhaul": "Backhaul option", "feasible": "Feasible", "status": "Status", "cost_vnd_bn": "Cost (VND bn)",
+    "backhaul": "Backhaul option", "feasible": "Feasible", "status": "Status",
+    "served": "Served (link carries busy-hour demand)", "backhaul_capacity_mbps": "Backhaul capacity (Mbps)",
+    "busy_hour_mbps_per_user": "Mbps per busy-hour user", "cost_vnd_bn": "Cost (VND bn)",
     "opex_vnd_bn_per_year": "Opex (VND bn per year)", "started_date": "Works started",
     "power_date": "Power delivered", "connected_date": "Connected", "connected_date_p10": "Connected P10",
     "connected_date_p50": "Connected P50", "connected_date_p90": "Connected P90",
@@ -83,7 +94,7 @@ DC_LABELS = {
     "lon": "Longitude", "lat": "Latitude", "source": "Source",
 }
 
-_UNIT_SUFFIXES = (("_pct", "%"), ("_vnd_bn", "VND bn"), ("_vnd_m", "VND m"), ("_mw", "MW"))
+_UNIT_SUFFIXES = (("_pct", "%"), ("_vnd_bn", "VND bn"), ("_vnd_m", "VND m"), ("_mw", "MW"), ("_persons", "persons"))
 _PERIOD = re.compile(r"_(\d{4}_\d{2}|start|end|total)$")
 _UNIT_FALLBACK = {"villages_no_feasible_option": "villages"}
 _CAMPAIGN_YEAR = re.compile(r"^campaign_[a-z][a-z0-9_]*_year_done$")  # dxsim.results.villages.campaign_kpis

@@ -54,8 +54,10 @@ def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     wide = nat.filter(pl.col("date").is_in(year_ends)).select("date", "replication", "metric", "value")
     for d in year_ends:
         tag = f"{d.year}_{d.month:02d}"
-        for m in ("stations_5g", "pop_covered_5g_pct", "capex_cum_vnd_bn"):
+        for m in ("stations_5g", "pop_covered_5g_pct", "capex_cum_vnd_bn", "pop_5g_served_pct", "pop_mbb_served_pct"):
             sub = wide.filter((pl.col("date") == d) & (pl.col("metric") == m))
+            if sub.height == 0 and m.startswith("pop_") and "served" in m:
+                continue  # capacity disabled
             kpis[f"{m}_{tag}"] = dict(zip(sub["replication"].to_list(), sub["value"].to_list()))
     first, last = dates[0], dates[-1]
 
@@ -82,6 +84,18 @@ def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
         r: (100.0 * new_cum[r] / (tot[r] - up_start[r]) if tot[r] > up_start[r] else 0.0) for r in reps
     }
     present = set(nat["metric"].unique().to_list())
+    if "pop_5g_served_pct" in present:  # served, not only covered (dxsim.sim.capacity)
+        for name in ("pop_5g_served_pct", "pop_5g_capacity_short_pct", "pop_mbb_served_pct",
+                     "pop_mbb_capacity_short_pct", "user_throughput_mbps_p50"):
+            kpis[f"{name}_end"] = at(name, last)
+        served5 = at("pop_5g_served", last)
+        served5_start = at("pop_5g_served", first)
+        kpis["pop_5g_served_added_persons"] = {r: served5[r] - served5_start[r] for r in reps}
+        kpis["capex_per_added_person_served_5g_vnd_m"] = {
+            r: (capex[r] * 1e3 / (served5[r] - served5_start[r]) if served5[r] > served5_start[r] else math.nan)
+            for r in reps}
+        for pct in (90, 99):
+            kpis[f"year_5g_served_{pct}pct"] = first_date_reaching(nat, "pop_5g_served_pct", pct)
     if "support_accrued_unpaid_vnd_bn" in present:  # earned under programmes that pay after the horizon
         kpis["support_accrued_unpaid_vnd_bn"] = at("support_accrued_unpaid_vnd_bn", last)
     for name in ("viettel", "vnpt", "mobifone"):
@@ -112,6 +126,8 @@ def village_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     out = {
         "villages_unconnected_start": at("villages_unconnected", first),
         "villages_connected_end": at("villages_connected", last),
+        **({"villages_capacity_short_end": at("villages_capacity_short", last)}
+           if nat.filter(pl.col("metric") == "villages_capacity_short").height else {}),
         "villages_unconnected_end": at("villages_unconnected", last),
         "village_pop_connected_end": pop,
         "village_capex_total_vnd_bn": capex,

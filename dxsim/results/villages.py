@@ -41,15 +41,17 @@ def village_table(table: pl.DataFrame, start: dt.date, end: dt.date, started: np
     horizon = float((end - start).days)
     in_h = ~np.isnan(connected) & (connected <= horizon)
     feasible = table["feasible"].fill_null(False).to_numpy()
+    # on air but its link cannot give each busy-hour user the served rate: capacity-short, not connected (issue 12)
+    served = table["served"].fill_null(True).to_numpy().astype(bool) if "served" in table.columns else feasible | True
     status = np.where(~feasible, "no feasible option",
-                      np.where(in_h, "connected",
-                               np.where(~np.isnan(started) & (started <= horizon), "in works", "not started")))
+                      np.where(in_h & served, "connected", np.where(in_h, "capacity-short",
+                               np.where(~np.isnan(started) & (started <= horizon), "in works", "not started"))))
     out = table.with_columns(
         pl.Series("started_date", _dates(start, started), dtype=pl.Date),
         pl.Series("power_date", _dates(start, np.where(power <= horizon, power, np.nan)), dtype=pl.Date),
         pl.Series("connected_date", _dates(start, np.where(in_h, connected, np.nan)), dtype=pl.Date),
         pl.Series("status", status),
-        pl.Series("people_connected", np.where(in_h, table["population"].to_numpy(), 0)),
+        pl.Series("people_connected", np.where(in_h & served, table["population"].to_numpy(), 0)),
         pl.Series("cost_vnd_bn", table["capex_vnd_bn"].fill_null(0.0).to_numpy()),
     )
     if len(connected_by_rep) > 1:

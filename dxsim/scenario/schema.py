@@ -445,6 +445,7 @@ class Sites(StrictModel):
 
 
 # Imported here, after DelayDays and friends exist, so the section modules may reuse them.
+from dxsim.scenario.schema_capacity import Capacity  # noqa: E402
 from dxsim.scenario.schema_budget import BudgetEnvelope  # noqa: E402
 from dxsim.scenario.schema_operators import BusinessCase, Support, Surge  # noqa: E402
 from dxsim.scenario.schema_compute import Compute  # noqa: E402
@@ -497,6 +498,8 @@ class Scenario(StrictModel):
     compute: Compute = Field(default_factory=Compute, description="Data centres, GPUs and AI demand.")
     budget: BudgetEnvelope = Field(default_factory=BudgetEnvelope,
                                    description="Optional shared national envelope split across 5G support, villages and state DCs.")
+    capacity: Capacity = Field(default_factory=Capacity,
+                               description="Busy-hour demand against site capacity: served, capacity-short, uncovered.")
     uncertainty: Uncertainty = Field(default_factory=Uncertainty,
                                      description="Ranges of the uncertain assumptions, drawn per replication.")
 

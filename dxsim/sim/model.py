@@ -23,6 +23,7 @@ from dxsim.radio.radii import radii_m
 from dxsim.results.metrics import MetricsRecorder
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
 from dxsim.sim.calendar import Clock, month_ends, year_share_left
+from dxsim.sim.capacity import CapacityWorld, CellService, prepare_capacity
 from dxsim.sim.finance import Ledger
 from dxsim.sim.rollout import HELD_CAUSES, PlanArrays, Rollout
 from dxsim.sim.compute.setup import ComputeRun, ComputeWorld, prepare_compute, start_compute
@@ -32,6 +33,7 @@ from dxsim.sim.villages.metrics import village_month_metrics
 from dxsim.sim.uncertainty import draw_scenario, village_inputs
 
 Progress = Callable[[str], None]
+CAPACITY_REPLAN_WINDOW_SITES = 20_000  # the head of an operator's queue re-planned yearly (> a year of its orders)
 
 
 @dataclass
@@ -59,6 +61,7 @@ class World:
     compute: ComputeWorld | None = None
     village_footprints: Footprints | None = None  # 4G footprints of the villages' new sites
     cov5g_start_by_operator: list[CoverageGrid] | None = None  # each operator's own 5G network at the start
+    capacity: CapacityWorld | None = None  # served vs covered (dxsim.sim.capacity); None when disabled
 
 
 def cell_arrays(country: Country) -> CellArrays:
@@ -143,10 +146,21 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     vfp = None if villages is None else cov4.footprints(villages.row, villages.col, villages.x_m, villages.y_m,
                                                          villages.radius_4g_m)
     prov_pop = np.bincount(cells.province_idx, weights=cells.pop, minlength=cells.n_provinces)
+    capacity = None
+    if scenario.capacity.enabled:
+        say("site capacity")
+        fp4 = cov4.footprints(s4["row"].to_numpy(), s4["col"].to_numpy(), s4["x_m"].to_numpy(), s4["y_m"].to_numpy(),
+                              r4_site)
+        capacity = prepare_capacity(
+            scenario.capacity, scenario.radio.band_5g_mhz.model_dump(), scenario.radio.band_4g_mhz.model_dump(), cells.pop,
+            cov5.k, fp, plan["env"].to_numpy(), cov5.cell_index(row, col), n0, fp4, s4["env"].to_numpy(),
+            np.array([scenario.operators[o].subscriber_share_pct if o in scenario.operators else 0.0
+                      for o in OPERATORS]),
+            vfp, None if villages is None else villages.table["backhaul_capacity_mbps"].to_numpy())
     say("data centres and GPUs")
     compute = prepare_compute(scenario, country)
     return World(scenario, country, cells, layer, pa, row, col, x, y, radius, cov5, cov4, fp, r4, r5,
-                 list(country.province_codes), prov_pop, villages, compute, vfp, cov5_op)
+                 list(country.province_codes), prov_pop, villages, compute, vfp, cov5_op, capacity)
 
 
 @dataclass
@@ -161,6 +175,7 @@ class ReplicationResult:
     compute: ComputeRun | None = None
     pop_covered_5g_cell_end: np.ndarray | None = None  # per cell, at the horizon end
     pop_covered_4g_cell_end: np.ndarray | None = None
+    service_cell_end: dict[str, np.ndarray] | None = None  # per cell at the horizon end: served/short people
     support_decisions: list[dict] | None = None  # the operators' surge decisions (dxsim.results.decisions)
 
 
@@ -201,6 +216,9 @@ def run_replication(world: World, replication: int, seed: int | None = None) -> 
     res.compute = cr
     res.pop_covered_5g_cell_end = monitor.cov5.covered_pop_cell.copy()
     res.pop_covered_4g_cell_end = monitor.cov4.covered_pop_cell.copy()
+    if monitor.service is not None:
+        c = monitor.service.cell
+        res.service_cell_end = {name: c[name].copy() for name in ("served5", "short5", "mbb_cov", "mbb_served")}
     res.support_decisions = list(rollout.surge_events)
     return res
 
@@ -241,6 +259,9 @@ class Monitor:
         n_prov = len(world.province_codes)
         self.stations_4g_prov = np.bincount(world.layer.sites_4g["province_idx"].to_numpy().astype(np.int64),
                                             minlength=n_prov).astype(float)
+        cells = world.cells
+        self.service = None if world.capacity is None else CellService(
+            world.capacity, cells.pop, cells.province_idx, n_prov, self.cov5.k, self.cov5, self.cov5_op, self.cov4)
 
     def run(self, env: simpy.Environment):
         for me in month_ends(self.clock.start, self.clock.end):
@@ -264,6 +285,8 @@ class Monitor:
             else:
                 self.cov5.add_footprints(w.plan_footprints, new)
             self.applied[new] = True
+            if self.service is not None:
+                self.service.add_5g(w.plan_footprints, new)
             self._stations_prov += np.bincount(w.plan.province_idx[new], minlength=n_prov)
             self._n_new_sites += int(w.plan.is_new[new].sum())
             self._by_operator += np.bincount(st.operator[new].astype(np.int64) + 1, minlength=len(OPERATORS) + 1)
@@ -316,6 +339,8 @@ class Monitor:
                 values[f"pop_covered_5g_pct_{name}"] = 100.0 * self.cov5_op[k].covered_pop_total() / total_pop
         values.update(self.held_metrics(day))
         values.update(self.surge_metrics())
+        if self.service is not None:
+            self.record_service(date)
         self.rec.national(date, values)
         self.rec.by_province(date, "stations_5g", stations_prov)
         self.rec.by_province(date, "stations_5g_added", added_prov)
@@ -325,6 +350,29 @@ class Monitor:
         self.rec.by_province(date, "pop_covered_4g", pop4_prov)
         self.rec.by_province(date, "pop_covered_4g_pct", 100.0 * pop4_prov / np.maximum(w.province_pop, 1.0))
         self.rec.by_province(date, "capex_vnd_bn", capex_prov)
+
+    def record_service(self, date: dt.date) -> None:
+        """Served / capacity-short / uncovered people (dxsim.sim.capacity), nationally and by province."""
+        sv = self.service
+        new_year = sv.year != date.year
+        sv.update(date.year)
+        moved = self.plan_for_capacity() if new_year else 0
+        self.rec.national(date, {**sv.national(), "sites_brought_forward_for_capacity": float(moved)})
+        for name, values in sv.by_group(self.w.province_pop, self.cov5.covered_pop_group).items():
+            self.rec.by_province(date, name, values)
+
+    def plan_for_capacity(self) -> int:
+        """Each year, when demand steps up, each operator brings forward the sites of its next year's orders that stand
+        in capacity-short cells (most short people first): densification where traffic outgrows the cells."""
+        moved = 0
+        for k in range(len(OPERATORS)):
+            window = self.r.remaining(k, CAPACITY_REPLAN_WINDOW_SITES)
+            relief = self.service.short_people_at(window)
+            need = relief >= 1.0  # at least one short person
+            if need.any():
+                pick = window[need][np.argsort(-relief[need], kind="stable")]
+                moved += self.r.bring_forward(k, pick)
+        return moved
 
     def held_metrics(self, day: float) -> dict[str, float]:
         """Shares (%) of the month's held-back site-days by cause, per region (they add up to 100), and the share
@@ -369,6 +417,8 @@ class Monitor:
         if new.size:
             self.cov4.add_footprints(self.w.village_footprints, new)
             self.village_on[new] = True
+            if self.service is not None:
+                self.service.add_village_4g(self.w.village_footprints, new)
         national, provinces, _ = village_month_metrics(vp, len(self.w.province_codes), day)
         for name, values in provinces.items():
             self.rec.by_province(date, name, values)

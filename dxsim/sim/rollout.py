@@ -253,7 +253,7 @@ class Rollout:
                 return
             yield self.env.timeout(nxt - day)
 
-    def _remaining(self, k: int, limit: int | None = None) -> np.ndarray:
+    def remaining(self, k: int, limit: int | None = None) -> np.ndarray:
         """The operator's sites not yet ordered, in its own order (the first `limit` of them, or all)."""
         sites = self.op_sites[k]
         i = self._op_next[k]
@@ -272,6 +272,18 @@ class Rollout:
         rest = sites[i:]
         rest = rest[~ordered[rest]]
         return rest if limit is None else rest[:limit]
+
+    def bring_forward(self, k: int, sites: np.ndarray) -> int:
+        """Move these sites of operator k to the head of its queue, in the given order (where cells are capacity-short,
+        dxsim.sim.capacity): they are ordered first, still subject to the pace, the business case and the budget."""
+        sites = np.asarray(sites, dtype=np.int64)
+        front = sites[~self.state.ordered[sites]]
+        if front.size == 0:
+            return 0
+        i = self._op_next[k]
+        rest = self.op_sites[k][i:]
+        self.op_sites[k] = np.concatenate([self.op_sites[k][:i], front, rest[~np.isin(rest, front)]])
+        return int(front.size)
 
     def _open_programmes(self, k: int, day: float) -> list:
         """Programmes operator k can still join today whose threshold it expects to meet (once per month)."""
@@ -322,10 +334,10 @@ class Rollout:
         pace = monthly_pace(target, done, months_left)
         loss = self.sc.business_case.accepted_loss_vnd_bn_per_site
         size = max(4 * pace, 2048)
-        window = self._remaining(k, size)
+        window = self.remaining(k, size)
         npv = self._npv(name, k, window, day)
         if int((npv >= -loss).sum()) < 2 * pace and window.size == size:  # the pace and one more month (spare)
-            window = self._remaining(k)
+            window = self.remaining(k)
             npv = self._npv(name, k, window, day)
         # capex is phased evenly over the months left in the year (an operator does not spend its year's budget
         # in the first months and then stop)
@@ -404,7 +416,7 @@ class Rollout:
             if day >= end or any(e["operator"] == name and e["programme"] == p.name and e["decision"] == "surge"
                                  for e in self.surge_events):
                 continue
-            rem = self._remaining(k)
+            rem = self.remaining(k)
             ups = rem[~self.plan.is_new[rem]]
             counted = self._counted(k, p, end)
             need_guess = max(0, math.ceil(p.min_stations_per_operator - counted))

@@ -176,10 +176,16 @@ CORE_KPIS = (
     "capex_per_added_person_covered_vnd_m", "new_sites_share_of_added_pct", "pop_covered_5g_added_persons",
     "capex_all_programmes_total_vnd_bn", "support_accrued_unpaid_vnd_bn",
 )
+SERVED_KPIS = (  # served, not only covered (dxsim.sim.capacity)
+    "pop_5g_served_pct_end", "pop_5g_capacity_short_pct_end", "pop_mbb_served_pct_end",
+    "pop_mbb_capacity_short_pct_end", "user_throughput_mbps_p50_end", "pop_5g_served_added_persons",
+    "capex_per_added_person_served_5g_vnd_m", "year_5g_served_90pct", "year_5g_served_99pct",
+)
 VILLAGE_KPIS = (
     "villages_unconnected_start", "villages_connected_end", "villages_unconnected_end", "village_pop_connected_end",
     "village_capex_total_vnd_bn", "village_cost_per_person_connected_vnd_m", "year_all_villages_connected",
     "year_last_village_connected", "villages_no_feasible_option", "village_capex_per_village_connected_vnd_bn",
+    "villages_capacity_short_end",
 )
 COMPUTE_KPIS = (
     "dc_it_capacity_mw_start", "dc_it_capacity_mw_end", "dc_facility_power_mw_end", "racks_end", "gpus_installed_start",
@@ -201,9 +207,13 @@ def kpi_names(scenario: Any) -> list[str]:
     names: list[str] = []
     for tag in year_end_tags(h.start_date, h.end_date):
         names += [f"stations_5g_{tag}", f"pop_covered_5g_pct_{tag}", f"capex_cum_vnd_bn_{tag}"]
+        if scenario.capacity.enabled:
+            names += [f"pop_5g_served_pct_{tag}", f"pop_mbb_served_pct_{tag}"]
         if scenario.compute.enabled:
             names += [f"dc_it_capacity_mw_{tag}", f"gpus_installed_{tag}"]
     names += list(CORE_KPIS)
+    if scenario.capacity.enabled:
+        names += list(SERVED_KPIS)
     for name in OPERATORS:  # each operator's own network at the end, and its surge stations (metrics for all three)
         names += [f"pop_covered_5g_pct_{name}_end", f"surge_stations_{name}_total"]
     if scenario.villages.enabled:

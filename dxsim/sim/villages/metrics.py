@@ -2,7 +2,10 @@
 
 Metric meanings (documented in the README, section on metrics):
 
-- ``villages_connected``: villages of the layer whose site is on air (they have signal);
+- ``villages_connected``: villages of the layer whose site is on air and whose link carries their busy-hour
+  demand (served: each busy-hour user gets the required Mbps, issue 12);
+- ``villages_capacity_short``: villages whose site is on air but whose link cannot carry that demand (they have
+  signal, not service); connected + capacity-short + without signal = the layer;
 - ``villages_without_signal``: villages of the layer still without signal (the rest);
 - ``villages_unconnected``: villages of the no-power subset still without signal (the reported
   "villages without electricity and mobile signal", 117 at 2025-10-31);
@@ -42,6 +45,8 @@ def village_month_metrics(vp: VillageProgramme, n_prov: int, day: float
     signal = _done(vp.signal_day, day)
     new = signal & ~_done(vp.signal_day, prev) if np.isfinite(prev) else signal
     powered = _done(vp.power_day, day)
+    served = signal & v.served
+    short = signal & ~v.served
     no_power_subset = ~v.has_power_at_start
     base_capex = np.where(new, v.capex_vnd_bn, 0.0)
     totals, surge = vp.book_surge(prev if np.isfinite(prev) else -np.inf, day)  # also commits it to the ledger
@@ -69,17 +74,20 @@ def village_month_metrics(vp: VillageProgramme, n_prov: int, day: float
 
     capex = base_capex + surge
     provinces = {
-        "villages_connected": by(signal),
+        "villages_connected": by(served),
+        "villages_capacity_short": by(short),
         "villages_unconnected": by(no_power_subset & ~signal),
-        "village_pop_connected": by(signal, v.population),
+        "village_pop_connected": by(served, v.population),
         "village_capex_vnd_bn": np.bincount(prov, weights=capex, minlength=n_prov).astype(float),
         "villages_without_power": by(no_power_subset & ~powered),
         "villages_without_signal": by(~signal),
     }
     national.update({
-        "villages_connected": float(signal.sum()),
+        "villages_connected": float(served.sum()),
+        "villages_capacity_short": float(short.sum()),
         "villages_unconnected": float((no_power_subset & ~signal).sum()),
-        "village_pop_connected": float(v.population[signal].sum()),
+        "village_pop_connected": float(v.population[served].sum()),
+        "village_pop_capacity_short": float(v.population[short].sum()),
         "village_capex_vnd_bn": float(capex.sum()),
         "village_surge_capex_vnd_bn": float(surge.sum()),
         "villages_with_power": float(powered.sum()),

@@ -119,9 +119,12 @@ class VillageInputs:
     has_power_at_start: np.ndarray | None = None  # bool: village already on the grid (signal track only)
     province_idx: np.ndarray | None = None  # int, for metrics by province
     campaigns: list[CampaignSpec] = field(default_factory=list)
+    served: np.ndarray | None = None  # bool: the chosen link carries the busy-hour demand (else capacity-short)
 
     def __post_init__(self) -> None:
         n = self.n
+        if self.served is None:
+            self.served = np.ones(n, dtype=bool)
         if self.has_power_at_start is None:
             self.has_power_at_start = np.zeros(n, dtype=bool)
         if self.province_idx is None:

@@ -148,6 +148,7 @@ def prepare_villages(scenario: Scenario, country: Country, cells: CellArrays, la
         has_power_at_start=table["has_grid_power"].to_numpy().astype(bool),
         province_idx=prov.astype(np.int64),
         campaigns=campaigns,
+        served=table["served"].fill_null(True).to_numpy().astype(bool),
     )
     world = VillageWorld(
         table=table, options=evaluated, inputs=inputs, province_idx=prov.astype(np.int64),

@@ -1,0 +1,263 @@
+"""Who is served, not only who is covered: busy-hour demand held against site capacity per 1 km cell.
+
+Each site's capacity (`dxsim.radio.capacity`, Mbps) is spread over the people of its footprint
+(the same per-site (cell, points) footprints the coverage engine switches on): cell c gets
+``C_s x a_sc pop_c / P_s`` of site s, where a_sc is the share of c the site covers and P_s the
+people the site covers. Overlapping sites add. Demand follows the people too, so a site alone gives
+every cell it covers the load ``demand of its people / C_s``, which is the processor-sharing load of
+that site. This allocation is static per site, so a month only touches the cells of the sites
+switched on in it (and every cell once a year, when demand steps up).
+
+Per cell, with u the busy-hour Mbps per person (`Capacity.busy_hour_mbps_per_person`)::
+
+    D5  = u x device_5g_share x sum_k share_k x covered_5g_k      (5G users inside their operator's 5G)
+    rho_max = 1 - served_rate / edge_rate                          (edge_rate: capacity-weighted p5 rate)
+    carried5 = min(D5, rho_max x S5);  served share of 5G-covered people = carried5 / D5
+    D4  = u x covered_4g - carried5                                (the rest, and 5G overflow, on 4G)
+    served share of the other covered people = min(D4, rho_max4 x S4) / D4
+
+A user's busy-hour flow throughput is median_rate x (1 - load) (M/G/1-PS), with the 5G load the carried
+5G demand (users beyond it moved to 4G) and the 4G load the offered 4G demand (capped at 1); the national median is
+taken over data users from a histogram (0.25 Mbps bins) kept up to date cell by cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dxsim.radio.capacity import layer_capacity
+from dxsim.radio.coverage import CoverageGrid, Footprints
+from dxsim.scenario.schema_capacity import Capacity
+from dxsim.sim.service_kernel import (BIN_MBPS, GROUP_FIELDS, N_BINS, STATE_FIELDS, add_site_supply, evaluate_all,
+                                      evaluate_cells)
+
+ENVS = ("urban", "suburban", "rural")
+
+
+@dataclass(frozen=True)
+class SiteCapacity:
+    """Per-site capacity (Mbps) and unloaded edge (p5) and median rates of a set of sites."""
+
+    capacity_mbps: np.ndarray
+    rate_p5_mbps: np.ndarray
+    rate_median_mbps: np.ndarray
+
+
+def site_capacity(technology: str, bands: dict[str, int], env_idx: np.ndarray, neighbour_load: float,
+                  cap_mbps: np.ndarray | None = None) -> SiteCapacity:
+    """Capacity of each site from its environment's band (`layer_capacity`), optionally capped (a backhaul)."""
+    env_idx = np.asarray(env_idx, dtype=np.int64)
+    table = [layer_capacity(technology, int(bands[e]), e, neighbour_load) for e in ENVS]
+    cap = np.array([t.site_capacity_mbps for t in table])[env_idx]
+    p5 = np.array([t.rate_p5_mbps for t in table])[env_idx]
+    med = np.array([t.rate_median_mbps for t in table])[env_idx]
+    if cap_mbps is not None:  # a site behind a thin link carries at most the link, and no user gets more
+        cap = np.minimum(cap, cap_mbps)
+        p5, med = np.minimum(p5, cap_mbps), np.minimum(med, cap_mbps)
+    return SiteCapacity(cap, p5, med)
+
+
+def footprint_shares(fp: Footprints, pop: np.ndarray, k: int) -> np.ndarray:
+    """Per (site, cell) pair: the share a_sc pop_c / P_s of the site's capacity that goes to the cell."""
+    people = pop[fp.cells] * (np.bitwise_count(fp.bits).astype(np.float64) / k)
+    site = np.repeat(np.arange(fp.indptr.size - 1), np.diff(fp.indptr))
+    total = np.bincount(site, weights=people, minlength=fp.indptr.size - 1)
+    return np.where(total[site] > 0, people / np.maximum(total[site], 1e-12), 0.0).astype(np.float32)
+
+
+@dataclass
+class Supply:
+    """Per cell (rows): capacity reaching it (Mbps), and the capacity-weighted sums of the sites' edge (p5)
+    and median rates (columns 0, 1, 2), so the cell's edge rate is column 1 / column 0."""
+
+    rows: np.ndarray  # (cells, 3)
+
+    @classmethod
+    def empty(cls, n: int) -> Supply:
+        return cls(np.zeros((n, 3)))
+
+    def copy(self) -> Supply:
+        return Supply(self.rows.copy())
+
+    @property
+    def mbps(self) -> np.ndarray:
+        return self.rows[:, 0]
+
+    def add(self, fp: Footprints, shares: np.ndarray, cap: SiteCapacity, sites: np.ndarray,
+            touched: np.ndarray | None = None) -> None:
+        """Add the given sites' capacity to the cells they cover, flagging those cells in `touched` (bool per cell)."""
+        if touched is None:
+            touched = np.zeros(self.rows.shape[0], dtype=bool)
+        add_site_supply(fp.indptr, fp.cells, shares, cap.capacity_mbps, cap.rate_p5_mbps, cap.rate_median_mbps,
+                        np.asarray(sites, dtype=np.int64), self.rows, touched)
+
+
+@dataclass
+class CapacityWorld:
+    """Static inputs of the served/short model for one scenario (built once, shared by replications)."""
+
+    params: Capacity
+    shares5: np.ndarray  # per pair of the 5G plan footprints
+    cap5: SiteCapacity  # per plan site
+    supply4: Supply  # the existing 4G sites (static)
+    operator_share: np.ndarray  # subscriber shares (sum 1), in OPERATORS order
+    village_shares: np.ndarray | None = None  # per pair of the village sites' 4G footprints
+    village_cap: SiteCapacity | None = None
+    supply5_start: Supply | None = None  # the 5G sites on air at the start
+    plan_cell: np.ndarray | None = None  # the populated cell each 5G plan site stands in (-1: none)
+
+
+def histogram_median(hist: np.ndarray) -> float:
+    """Median of a weighted histogram of BIN_MBPS bins, interpolated linearly inside the median bin; 0 when empty."""
+    total = float(hist.sum())
+    if total <= 0:
+        return 0.0
+    cum = np.cumsum(hist)
+    b = int(np.searchsorted(cum, 0.5 * total))
+    below = float(cum[b - 1]) if b > 0 else 0.0
+    inside = (0.5 * total - below) / float(hist[b]) if hist[b] > 0 else 0.5
+    return BIN_MBPS * (b + min(max(inside, 0.0), 1.0))
+
+
+class CellService:
+    """Served / capacity-short / uncovered people per cell and area, kept up to date month by month.
+
+    ``cov5`` is the 5G union grid (any operator), ``cov5_op`` each operator's own 5G grid (or None),
+    ``cov4`` the 4G grid. All are read, never changed.
+    """
+
+    def __init__(self, cw: CapacityWorld, pop: np.ndarray, group: np.ndarray, n_groups: int, k: int,
+                 cov5: CoverageGrid, cov5_op: list[CoverageGrid] | None, cov4: CoverageGrid) -> None:
+        self.cw, self.p = cw, cw.params
+        self.pop, self.group, self.n_groups, self.k = pop, group, n_groups, k
+        self.cov5, self.cov5_op, self.cov4 = cov5, cov5_op, cov4
+        n = pop.size
+        self.s5 = cw.supply5_start.copy() if cw.supply5_start is not None else Supply.empty(n)
+        self.s4 = cw.supply4.copy()
+        self.year: int | None = None
+        self.u = 0.0  # busy-hour Mbps per person
+        self.dev5 = 0.0
+        self.state = np.zeros((n, len(STATE_FIELDS)))  # per cell, see service_kernel.STATE_FIELDS
+        self.bins = np.zeros((n, 2), dtype=np.int64)  # throughput bin of the 5G and the 4G users
+        self.group_sum = np.zeros((len(GROUP_FIELDS), n_groups))
+        self.hist_busy = np.zeros(N_BINS)  # data users by busy-hour throughput bin
+        self.thr_sum = 0.0  # sum over cells of data users x busy-hour throughput (for the mean)
+        self._touched = np.zeros(n, dtype=bool)  # cells whose supply changed since the last update
+        if cov5_op is not None and len(cov5_op) == 3:  # 5G users use their own operator's 5G
+            self._op_cov5 = tuple(g.covered_pop_cell for g in cov5_op)
+            self._op_share = np.asarray(cw.operator_share, dtype=np.float64)
+        else:
+            self._op_cov5 = (cov5.covered_pop_cell, cov5.covered_pop_cell, cov5.covered_pop_cell)
+            self._op_share = np.array([1.0, 0.0, 0.0])
+
+    @property
+    def cell(self) -> dict[str, np.ndarray]:
+        """Per-cell state by name (views)."""
+        return {name: self.state[:, f] for f, name in enumerate(STATE_FIELDS)}
+
+    # ------------------------------------------------------------------ supply changes
+    def add_5g(self, fp: Footprints, sites: np.ndarray) -> None:
+        """5G sites switched on: their capacity reaches their cells (re-evaluated at the next update)."""
+        self.s5.add(fp, self.cw.shares5, self.cw.cap5, sites, self._touched)
+
+    def add_village_4g(self, fp: Footprints, villages: np.ndarray) -> None:
+        """Village 4G sites switched on (capacity capped by their backhaul)."""
+        if self.cw.village_shares is not None and self.cw.village_cap is not None:
+            self.s4.add(fp, self.cw.village_shares, self.cw.village_cap, villages, self._touched)
+
+    def short_people_at(self, sites: np.ndarray) -> np.ndarray:
+        """Capacity-short people (5G and 4G-or-better) in the cell each 5G plan site stands in; 0 for a site whose
+        edge rate is below the served rate (it could not serve them)."""
+        sites = np.asarray(sites, dtype=np.int64)
+        cell = self.cw.plan_cell[sites]
+        st = self.state
+        short = st[cell, 1] + st[cell, 2] - st[cell, 3]  # short5 + (mbb_cov - mbb_served)
+        ok = (cell >= 0) & (self.cw.cap5.rate_p5_mbps[sites] > self.p.served_rate_mbps)
+        return np.where(ok, np.maximum(short, 0.0), 0.0)
+
+    # ------------------------------------------------------------------ evaluation
+    def update(self, year: int) -> None:
+        """Re-evaluate the cells whose supply changed since the last update (the footprints of the sites switched
+        on, which hold every cell whose coverage changed), or every cell when the year (demand) changed."""
+        if year != self.year:
+            self.year = year
+            self.u = self.p.busy_hour_mbps_per_person(year)
+            self.dev5 = self.p.device_5g_share(year)
+            self._touched[:] = False
+            self.thr_sum = evaluate_all(*self._inputs(), self.state, self.bins, self.group, self.group_sum,
+                                        self.hist_busy)
+            return
+        idx = np.flatnonzero(self._touched)  # each changed cell once, in memory order
+        if idx.size:
+            self._touched[idx] = False
+            self.thr_sum += evaluate_cells(idx, *self._inputs(), self.state, self.bins, self.group, self.group_sum,
+                                           self.hist_busy)
+
+    def _inputs(self) -> tuple:
+        """The per-cell inputs and the year's parameters of the compiled pass (service_kernel)."""
+        return (self.pop, self.cov5.covered_pop_cell, *self._op_cov5, self._op_share, self.cov4.covered_pop_cell,
+                self.cov5.mask, self.cov4.mask, float(self.k), self.s5.rows, self.s4.rows,
+                float(self.p.served_rate_mbps), float(self.u), float(self.dev5),
+                self.p.data_users_pct_of_population / 100.0)
+
+    # ------------------------------------------------------------------ results
+    def national(self) -> dict[str, float]:
+        """The month's national served/short/uncovered shares (%), throughput and traffic."""
+        total = float(self.pop.sum())
+        gs = {name: float(self.group_sum[f].sum()) for f, name in enumerate(GROUP_FIELDS)}
+        cov5 = self.cov5.covered_pop_total()
+        users = gs["w5"] + gs["w4"]
+        gb = self.p.traffic_gb_month(self.year or 0)
+        return {
+            "pop_5g_served": gs["served5"],
+            "pop_5g_served_pct": 100.0 * gs["served5"] / total,
+            "pop_5g_capacity_short_pct": 100.0 * gs["short5"] / total,
+            "pop_5g_uncovered_pct": 100.0 * (total - cov5) / total,
+            "pop_mbb_served": gs["mbb_served"],
+            "pop_mbb_served_pct": 100.0 * gs["mbb_served"] / total,
+            "pop_mbb_capacity_short_pct": 100.0 * (gs["mbb_cov"] - gs["mbb_served"]) / total,
+            "pop_mbb_uncovered_pct": 100.0 * (total - gs["mbb_cov"]) / total,
+            "user_throughput_mbps_p50": histogram_median(self.hist_busy),
+            "user_throughput_mbps_mean": self.thr_sum / users if users > 0 else 0.0,
+            "traffic_pb_per_month": users * gb / 1e6,
+            "busy_hour_demand_mbps_per_person": self.u,
+            "device_5g_share_pct": 100.0 * self.dev5,
+        }
+
+    def by_group(self, group_pop: np.ndarray, cov5_group: np.ndarray) -> dict[str, np.ndarray]:
+        """The same three states per area (%), each adding up to 100."""
+        den = np.maximum(group_pop, 1.0)
+        gs = {name: self.group_sum[f] for f, name in enumerate(GROUP_FIELDS)}
+        return {
+            "pop_5g_served_pct": 100.0 * gs["served5"] / den,
+            "pop_5g_capacity_short_pct": 100.0 * gs["short5"] / den,
+            "pop_5g_uncovered_pct": 100.0 * (group_pop - cov5_group) / den,
+            "pop_mbb_served_pct": 100.0 * gs["mbb_served"] / den,
+            "pop_mbb_capacity_short_pct": 100.0 * (gs["mbb_cov"] - gs["mbb_served"]) / den,
+            "pop_mbb_uncovered_pct": 100.0 * (group_pop - gs["mbb_cov"]) / den,
+        }
+
+
+def prepare_capacity(params: Capacity, band_5g: dict[str, int], band_4g: dict[str, int], pop: np.ndarray, k: int,
+                     plan_fp: Footprints, plan_env: np.ndarray, plan_cell: np.ndarray, n_5g_start: int, sites4_fp: Footprints, sites4_env: np.ndarray,
+                     operator_share: np.ndarray, village_fp: Footprints | None = None,
+                     village_backhaul_mbps: np.ndarray | None = None) -> CapacityWorld:
+    """Per-site capacities and footprint shares; the existing 4G sites' supply per cell (static)."""
+    load = params.neighbour_load_pct / 100.0
+    cap4 = site_capacity("4g", band_4g, sites4_env, load)
+    supply4 = Supply.empty(pop.size)
+    supply4.add(sites4_fp, footprint_shares(sites4_fp, pop, k), cap4, np.arange(sites4_fp.indptr.size - 1))
+    share = np.asarray(operator_share, dtype=np.float64)
+    cw = CapacityWorld(params, footprint_shares(plan_fp, pop, k), site_capacity("5g", band_5g, plan_env, load),
+                       supply4, share / share.sum() if share.sum() > 0 else share)
+    cw.plan_cell = np.asarray(plan_cell, dtype=np.int64)
+    cw.supply5_start = Supply.empty(pop.size)
+    cw.supply5_start.add(plan_fp, cw.shares5, cw.cap5, np.arange(n_5g_start))
+    if village_fp is not None and village_backhaul_mbps is not None:
+        n_v = village_fp.indptr.size - 1
+        cw.village_shares = footprint_shares(village_fp, pop, k)
+        cw.village_cap = site_capacity("4g", band_4g, np.full(n_v, ENVS.index("rural")), load,
+                                       cap_mbps=np.nan_to_num(np.asarray(village_backhaul_mbps, dtype=np.float64)))
+    return cw

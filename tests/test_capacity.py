@@ -1,0 +1,235 @@
+"""Capacity and the served/short split against hand computation and brute force (issue 12)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from dxsim.radio.capacity import (
+    ALPHA, SE_MAX_LTE, SE_MAX_NR, SINR_MIN_DB, carriers_for, layer_capacity, spectral_efficiency,
+)
+from dxsim.radio.capacity import _point_rates_mbps  # the per-point rates behind layer_capacity
+from dxsim.radio.coverage import CoverageGrid, GridSpec
+from dxsim.radio.link_budget import DEFAULT_BUDGETS
+from dxsim.radio.pathloss import pathloss_db
+from dxsim.scenario.schema_capacity import MBIT_PER_GB, SECONDS_PER_MONTH, Capacity
+from dxsim.sim.capacity import CapacityWorld, CellService, SiteCapacity, Supply, footprint_shares, histogram_median
+
+from test_coverage import small_grid
+
+
+# ----------------------------------------------------------------------------- radio: per band
+
+
+def test_spectral_efficiency_is_the_truncated_shannon_bound_by_hand() -> None:
+    # TR 36.942 A.2: 0.6 log2(1 + SINR), 0 below -10 dB, at most 4.4 per layer
+    assert spectral_efficiency(np.array(10.0), 1, SE_MAX_LTE) == pytest.approx(0.6 * math.log2(11.0))
+    assert spectral_efficiency(np.array(SINR_MIN_DB - 0.01), 1, SE_MAX_LTE) == 0.0
+    assert spectral_efficiency(np.array(40.0), 1, SE_MAX_LTE) == pytest.approx(4.4)
+    # four layers split the power: 4 x 0.6 log2(1 + 100/4) at 20 dB
+    assert spectral_efficiency(np.array(20.0), 4, SE_MAX_NR) == pytest.approx(4 * 0.6 * math.log2(26.0))
+    assert SE_MAX_NR == pytest.approx(4.4 * 7.4063 / 5.5547)
+
+
+@pytest.mark.parametrize(("tech", "band", "env", "peak_sector_mbps"), [
+    ("5g", 3500, "urban", 0.74 * 100 * 4 * SE_MAX_NR),  # n78 100 MHz TDD, 4 layers
+    ("5g", 700, "rural", 1.0 * 10 * 2 * SE_MAX_NR),  # n28 2x10 MHz, 2 layers
+    ("4g", 900, "rural", 10 * 2 * SE_MAX_LTE + 20 * 2 * SE_MAX_LTE),  # B8 10 MHz + B3 20 MHz, 2x2
+    ("4g", 1800, "urban", 20 * 2 * SE_MAX_LTE + 15 * 2 * SE_MAX_LTE),  # B3 20 MHz + B1 15 MHz, 2x2
+])
+def test_site_capacity_at_full_signal_is_bandwidth_x_layers_x_cap(tech: str, band: int, env: str,
+                                                                  peak_sector_mbps: float) -> None:
+    """A 20 m cell with idle neighbours: every point is at the SE cap, so capacity = the hand-computed peak."""
+    cap = layer_capacity(tech, band, env, neighbour_load=0.0, radius=20.0)
+    assert cap.sector_capacity_mbps == pytest.approx(peak_sector_mbps, rel=1e-9)
+    assert cap.site_capacity_mbps == pytest.approx(3 * peak_sector_mbps, rel=1e-9)
+    assert cap.rate_p5_mbps == pytest.approx(peak_sector_mbps, rel=1e-9)
+
+
+def test_point_rate_matches_a_hand_link_budget() -> None:
+    """n78 urban, idle neighbours: SINR = EIRP - PL(d) + G_ue - body - noise, by hand at the cell edge point."""
+    b = DEFAULT_BUDGETS[("5g", 3500, "urban")]
+    radius = 761.0
+    rate, sinr = _point_rates_mbps("5g", 3500, "urban", radius, 0.0)
+    d_edge = radius * math.sqrt((39 + 0.5) / 40)  # the outermost sample ring (uniform in area)
+    pl = float(pathloss_db("uma", d_edge, 3.5, b.h_bs_m, b.h_ut_m, mode="nlos"))
+    noise = -174 + 10 * math.log10(100e6) + b.noise_figure_db
+    sinr_hand = b.tx_power_dbm + b.tx_antenna_gain_dbi - b.cable_loss_db - pl + b.rx_antenna_gain_dbi - b.body_loss_db - noise
+    assert sinr[-1] == pytest.approx(sinr_hand, abs=1e-6)
+    lin = 10 ** (sinr_hand / 10)
+    assert rate[-1] == pytest.approx(0.74 * 100 * 4 * min(ALPHA * math.log2(1 + lin / 4), SE_MAX_NR), rel=1e-9)
+
+
+def test_interference_lowers_capacity_and_700mhz_carries_far_less_than_n78() -> None:
+    idle = layer_capacity("5g", 3500, "rural", neighbour_load=0.0)
+    busy = layer_capacity("5g", 3500, "rural", neighbour_load=1.0)
+    assert busy.site_capacity_mbps < idle.site_capacity_mbps
+    low = layer_capacity("5g", 700, "rural", neighbour_load=0.5)
+    n78 = layer_capacity("5g", 3500, "rural", neighbour_load=0.5)
+    assert low.radius_m > n78.radius_m  # covers farther ...
+    assert low.site_capacity_mbps < n78.site_capacity_mbps / 5  # ... carries far less (10 vs 74 MHz x layers)
+    assert [c.band_mhz for c in carriers_for("4g", 900, "rural")] == [900, 1800]
+
+
+# ----------------------------------------------------------------------------- the served/short split by hand
+
+
+def _two_cells() -> tuple[CoverageGrid, CoverageGrid]:
+    """Two fully covered 1 km cells of 1,000 and 3,000 people (one 4G and one 5G grid)."""
+    spec = GridSpec(100.0, 20.0, 1 / 120, 1, 2)
+    grids = []
+    for _ in range(2):
+        g = CoverageGrid(spec, np.array([0, 0]), np.array([0, 1]), np.array([500.0, 1500.0]), np.array([-500.0] * 2),
+                         np.full(2, 1000.0), np.full(2, 1000.0), np.array([1000.0, 3000.0]), np.array([0, 1]), 2)
+        g.add_sites(np.array([0]), np.array([0]), np.array([1000.0]), np.array([-500.0]), np.array([5000.0]))
+        grids.append(g)
+    return grids[0], grids[1]
+
+
+def _params(u_mbps: float) -> Capacity:
+    """Every person a data user with a 5G device; monthly traffic chosen so the busy-hour demand is u_mbps."""
+    gb = u_mbps / 1.5 * SECONDS_PER_MONTH / MBIT_PER_GB
+    return Capacity(served_rate_mbps=10.0, data_users_pct_of_population=100.0, traffic_gb_per_user_month=gb,
+                    traffic_base_year=2026, traffic_growth_pct_per_year=0.0, busy_hour_to_average_ratio=1.5,
+                    device_5g_share_pct=100.0, device_base_year=2026, device_5g_share_growth_pp_per_year=0.0,
+                    device_5g_share_max_pct=100.0)
+
+
+def _one_site_supply(cap_mbps: float, p5: float, med: float, pop: np.ndarray) -> Supply:
+    """One site covering both cells fully: capacity shared by the people, as footprint_shares does."""
+    s = Supply.empty(2)
+    s.rows[:, 0] = cap_mbps * pop / pop.sum()
+    s.rows[:, 1] = s.rows[:, 0] * p5
+    s.rows[:, 2] = s.rows[:, 0] * med
+    return s
+
+
+def test_served_and_short_split_on_a_toy_area_by_hand() -> None:
+    cov4, cov5 = _two_cells()
+    pop = cov5.pop
+    p = _params(0.03)
+    assert p.busy_hour_mbps_per_person(2026) == pytest.approx(0.03)
+    cw = CapacityWorld(p, np.zeros(0, np.float32), SiteCapacity(np.zeros(0), np.zeros(0), np.zeros(0)),
+                       _one_site_supply(40.0, 20.0, 30.0, pop), np.array([1.0, 0.0, 0.0]),
+                       supply5_start=_one_site_supply(100.0, 50.0, 80.0, pop))
+    sv = CellService(cw, pop, cov5.group, 2, cov5.k, cov5, None, cov4)
+    sv.update(2026)
+    c = sv.cell
+    # 5G: supply 25 / 75 Mbps, edge 50 -> most load 1 - 10/50 = 0.8 -> carries 20 / 60 of demand 30 / 90
+    np.testing.assert_allclose(c["served5"], [1000 * 20 / 30, 3000 * 60 / 90])
+    np.testing.assert_allclose(c["short5"], [1000 / 3, 1000.0])
+    # 4G: demand 30 - 20 = 10 and 90 - 60 = 30 on supply 10 / 30, edge 20 -> most load 0.5 -> half carried
+    np.testing.assert_allclose(c["mbb_served"], [1000 * 2 / 3 + 1000 / 3 * 0.5, 2000 + 1000 * 0.5])
+    nat = sv.national()
+    assert nat["pop_5g_served_pct"] == pytest.approx(100 * (2000 / 3 + 2000) / 4000)
+    assert nat["pop_5g_served_pct"] + nat["pop_5g_capacity_short_pct"] + nat["pop_5g_uncovered_pct"] == \
+        pytest.approx(100.0)
+    # throughput: 5G users see the carried load 0.8 -> 80 x 0.2 = 16 Mbps; 4G is full (load 1) -> 0
+    assert nat["user_throughput_mbps_mean"] == pytest.approx(16.0 * (2000 / 3 + 2000) / 4000)
+    # half the users at 16 Mbps (5G), a third at 0 (4G): the median lies in the 16 Mbps bin
+    assert nat["user_throughput_mbps_p50"] == pytest.approx(16.0, abs=0.25)
+    by = sv.by_group(np.bincount(cov5.group, weights=pop), cov5.covered_pop_group)
+    for layer in ("5g", "mbb"):
+        total = by[f"pop_{layer}_served_pct"] + by[f"pop_{layer}_capacity_short_pct"] + by[f"pop_{layer}_uncovered_pct"]
+        np.testing.assert_allclose(total, 100.0)
+
+
+def test_a_served_rate_above_the_edge_rate_serves_no_one() -> None:
+    cov4, cov5 = _two_cells()
+    p = _params(0.001).model_copy(update={"served_rate_mbps": 60.0})  # edge 50 Mbps < 60
+    cw = CapacityWorld(p, np.zeros(0, np.float32), SiteCapacity(np.zeros(0), np.zeros(0), np.zeros(0)),
+                       _one_site_supply(400.0, 100.0, 200.0, cov5.pop), np.array([1.0, 0.0, 0.0]),
+                       supply5_start=_one_site_supply(1e6, 50.0, 80.0, cov5.pop))
+    sv = CellService(cw, cov5.pop, cov5.group, 2, cov5.k, cov5, None, cov4)
+    sv.update(2026)
+    nat = sv.national()
+    assert nat["pop_5g_served_pct"] == 0.0 and nat["pop_5g_capacity_short_pct"] == pytest.approx(100.0)
+    assert nat["pop_mbb_served_pct"] == pytest.approx(100.0)  # 4G's edge (100 Mbps) still serves them
+
+
+def test_histogram_median_interpolates_inside_the_bin() -> None:
+    hist = np.zeros(100)
+    hist[40] = 1.0  # all weight in [10.0, 10.25) Mbps
+    assert histogram_median(hist) == pytest.approx(10.125)
+    assert histogram_median(np.zeros(10)) == 0.0
+
+
+# ----------------------------------------------------------------------------- incremental equals brute force
+
+
+def test_incremental_updates_equal_a_fresh_full_evaluation() -> None:
+    """Sites switched on month by month, with a year change between: the running state (cells, areas, histogram)
+    equals a service evaluated from scratch on the final grids."""
+    cov5, rng = small_grid(seed=3)
+    cov4, _ = small_grid(seed=3)
+    n_sites = 40
+    sx = rng.uniform(0, 15 * 900, n_sites)
+    sy = -rng.uniform(0, 12 * 920, n_sites)
+    row, col = np.floor(-sy / 920).astype(int), np.floor(sx / 900).astype(int)
+    radius = rng.uniform(400, 2500, n_sites)
+    fp = cov5.footprints(row, col, sx, sy, radius)
+    cov4.add_sites(row, col, sx, sy, 3000.0 * np.ones(n_sites))
+    fp4 = cov4.footprints(row, col, sx, sy, 3000.0 * np.ones(n_sites))
+    k = cov5.k
+    cap5 = SiteCapacity(rng.uniform(50, 500, n_sites), rng.uniform(15, 60, n_sites), rng.uniform(60, 200, n_sites))
+    cap4 = SiteCapacity(rng.uniform(20, 100, n_sites), rng.uniform(8, 30, n_sites), rng.uniform(20, 60, n_sites))
+    supply4 = Supply.empty(cov5.pop.size)
+    supply4.add(fp4, footprint_shares(fp4, cov5.pop, k), cap4, np.arange(n_sites))
+    p = Capacity(traffic_gb_per_user_month=60.0)
+    cw = CapacityWorld(p, footprint_shares(fp, cov5.pop, k), cap5, supply4, np.array([1.0, 0.0, 0.0]))
+    sv = CellService(cw, cov5.pop, cov5.group, 2, k, cov5, None, cov4)
+    sv.update(2026)
+    for year, batch in ((2026, np.arange(0, 15)), (2026, np.arange(15, 25)), (2027, np.arange(25, 40))):
+        changed = cov5.add_footprints(fp, batch)
+        sv.add_5g(fp, batch)
+        assert sv._touched[changed].all()  # every cell whose coverage changed is re-evaluated
+        sv.update(year)
+    fresh = CellService(cw, cov5.pop, cov5.group, 2, k, cov5, None, cov4)
+    fresh.s5 = sv.s5
+    fresh.update(2027)
+    np.testing.assert_allclose(sv.state, fresh.state, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(sv.group_sum, fresh.group_sum, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(sv.hist_busy, fresh.hist_busy, rtol=1e-9, atol=1e-6)
+    assert sv.national() == pytest.approx(fresh.national(), rel=1e-9, abs=1e-9)
+    # and the supply itself equals a brute-force sum over sites of capacity x people share
+    share = footprint_shares(fp, cov5.pop, k)
+    brute = np.zeros(cov5.pop.size)
+    for s in range(n_sites):
+        for j in range(fp.indptr[s], fp.indptr[s + 1]):
+            brute[fp.cells[j]] += share[j] * cap5.capacity_mbps[s]
+    np.testing.assert_allclose(sv.s5.mbps, brute, rtol=1e-9)
+    # each site hands out exactly its capacity (shares of a site sum to 1 where it covers people)
+    np.testing.assert_allclose(np.add.reduceat(share, fp.indptr[:-1][np.diff(fp.indptr) > 0]), 1.0, rtol=1e-5)
+
+
+def test_bring_forward_moves_unordered_sites_to_the_head_of_the_queue() -> None:
+    """An operator's queue: the sites standing in short cells go first, in the given order; ordered ones stay put."""
+    from types import SimpleNamespace
+
+    from dxsim.sim.rollout import Rollout
+
+    ordered = np.zeros(10, dtype=bool)
+    ordered[[0, 1, 7]] = True
+    r = SimpleNamespace(state=SimpleNamespace(ordered=ordered), _op_next=[2], op_sites=[np.arange(10)])
+    moved = Rollout.bring_forward(r, 0, np.array([8, 7, 5]))  # 7 is already ordered
+    assert moved == 2
+    np.testing.assert_array_equal(r.op_sites[0], [0, 1, 8, 5, 2, 3, 4, 6, 7, 9])
+    assert Rollout.remaining(r, 0, 3).tolist() == [8, 5, 2]
+
+
+def test_short_people_at_reads_the_site_cell_and_skips_sites_that_cannot_serve() -> None:
+    cov4, cov5 = _two_cells()
+    p = _params(0.03)
+    cap5 = SiteCapacity(np.array([100.0, 100.0, 100.0]), np.array([50.0, 5.0, 50.0]), np.array([80.0, 80.0, 80.0]))
+    cw = CapacityWorld(p, np.zeros(0, np.float32), cap5, _one_site_supply(40.0, 20.0, 30.0, cov5.pop),
+                       np.array([1.0, 0.0, 0.0]), supply5_start=_one_site_supply(100.0, 50.0, 80.0, cov5.pop),
+                       plan_cell=cov5.cell_index(np.array([0, 0, 0]), np.array([1, 1, 5])))
+    assert cw.plan_cell.tolist() == [1, 1, -1]  # column 5 is outside the raster
+    sv = CellService(cw, cov5.pop, cov5.group, 2, cov5.k, cov5, None, cov4)
+    sv.update(2026)
+    c = sv.cell
+    short_cell1 = c["short5"][1] + c["mbb_cov"][1] - c["mbb_served"][1]
+    assert short_cell1 == pytest.approx(1000.0 + 500.0)  # from the hand split above
+    np.testing.assert_allclose(sv.short_people_at(np.array([0, 1, 2])), [short_cell1, 0.0, 0.0])

@@ -1,0 +1,98 @@
+"""Served vs covered in real runs: the states add up, 700 MHz is capacity-short in towns, thin links leave villages
+capacity-short (issue 12). The baseline checks read the files the `dxsim run` command wrote."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from dxsim.geo.country import load_country
+from dxsim.scenario.loader import load_scenario
+from dxsim.sim.model import prepare_world, run_replication
+
+REPO = Path(__file__).resolve().parent.parent
+SCENARIOS = REPO / "scenarios"
+
+
+def test_three_states_add_up_to_100_everywhere_in_the_run(cli_baseline: Path) -> None:
+    m = pl.read_parquet(cli_baseline / "metrics.parquet")
+    for layer in ("5g", "mbb"):
+        names = [f"pop_{layer}_served_pct", f"pop_{layer}_capacity_short_pct", f"pop_{layer}_uncovered_pct"]
+        wide = m.filter(pl.col("metric").is_in(names)).pivot(on="metric", index=["date", "replication", "area"],
+                                                             values="value")
+        assert wide.height > 30 * 60  # every province and month
+        total = wide.select(pl.sum_horizontal(names)).to_series().to_numpy()
+        np.testing.assert_allclose(total, 100.0, atol=1e-6)
+        assert (wide.select(names).to_numpy() >= -1e-9).all()
+    # 5G uncovered is exactly what coverage leaves out
+    cov = m.filter(pl.col("metric") == "pop_covered_5g_pct").rename({"value": "cov"})
+    unc = m.filter(pl.col("metric") == "pop_5g_uncovered_pct").rename({"value": "unc"})
+    j = cov.join(unc, on=["date", "replication", "area"])
+    np.testing.assert_allclose(j["cov"] + j["unc"], 100.0, atol=1e-6)
+
+
+def test_calibration_lists_reported_speeds_beside_model_throughput(cli_baseline: Path) -> None:
+    cal = pl.read_csv(cli_baseline / "calibration.csv")
+    rows = cal.filter(pl.col("figure").str.contains("Median mobile download speed"))
+    assert rows.height == 4  # two reports (02/2025, 2025) x (busy-hour median, mean)
+    assert sorted(rows["reported"].unique().to_list()) == [144.5, 159.57]
+    assert (rows["status"] == "info").all() and rows["figure"].str.contains("definitions differ").all()
+    assert (rows["model"] > 5).all() and (rows["model"] < 500).all()
+
+
+def _run(path: Path, end: dt.date, **changes: object):
+    sc = load_scenario(path)
+    sc = sc.model_copy(update={"horizon": sc.horizon.model_copy(update={"end_date": end}), **changes})
+    world = prepare_world(sc, load_country(), scenario_dir=path.parent)
+    return world, run_replication(world, 0)
+
+
+def test_rural_700mhz_leaves_more_town_people_capacity_short_than_the_baseline_by_2028() -> None:
+    """700 MHz's big rural cells reach towns but carry little: more people in towns (the suburban density class) are
+    in 5G coverage yet capacity-short by the end of 2028, although 700 MHz covers more people."""
+    end = dt.date(2028, 12, 31)
+    out = {}
+    for name in ("baseline", "rural-700mhz"):
+        world, res = _run(SCENARIOS / f"{name}.toml", end)
+        towns = world.cells.env == 1
+        short = res.service_cell_end["short5"]
+        nat = res.metrics.filter((pl.col("area") == "VN") & (pl.col("date") == end))
+        val = dict(zip(nat["metric"].to_list(), nat["value"].to_list(), strict=True))
+        out[name] = (float(short[towns].sum()), val)
+    base, r700 = out["baseline"], out["rural-700mhz"]
+    assert r700[0] > base[0] + 1e6  # over a million more town people short
+    assert r700[1]["pop_covered_5g_pct"] > base[1]["pop_covered_5g_pct"]  # covered more ...
+    assert r700[1]["pop_5g_served_pct"] < base[1]["pop_5g_served_pct"]  # ... served fewer
+
+
+def test_tight_leo_capacity_makes_villages_capacity_short_not_connected() -> None:
+    """Every village on one LEO terminal of 5 Mbps with short links accepted: on air, but not connected."""
+    sc = load_scenario(SCENARIOS / "baseline.toml")
+    opts = sc.villages.options.model_copy(deep=True)
+    opts.policy.fixed_power, opts.policy.fixed_backhaul = "offgrid_solar", "leo"
+    opts.policy.rule = "fixed"
+    opts.backhaul.leo_capacity_mbps_per_terminal = 5.0
+    opts.backhaul.leo_max_terminals = 1
+    opts.demand.capacity_short_is_feasible = True
+    villages = sc.villages.model_copy(update={"options": opts})
+    world, res = _run(SCENARIOS / "baseline.toml", dt.date(2029, 12, 31), villages=villages,
+                      compute=sc.compute.model_copy(update={"enabled": False}))
+    table = world.villages.table
+    need = np.maximum(table["population"].to_numpy() * opts.demand.busy_hour_users_pct_of_population / 100, 1) \
+        * opts.demand.required_mbps_per_user
+    expect_short = need > 5.0 + 1e-9  # one 5 Mbps terminal cannot give each busy-hour user the required Mbps
+    assert expect_short.sum() > 100
+    np.testing.assert_array_equal(~table["served"].to_numpy(), expect_short)
+    on_air = ~np.isnan(res.village_connected_day) & (res.village_connected_day <= (dt.date(2029, 12, 31)
+                                                                                   - sc.horizon.start_date).days)
+    nat = res.metrics.filter(pl.col("area") == "VN")
+    last = nat["date"].max()
+    val = dict(zip(nat.filter(pl.col("date") == last)["metric"].to_list(),
+                   nat.filter(pl.col("date") == last)["value"].to_list(), strict=True))
+    assert val["villages_capacity_short"] == pytest.approx(float((on_air & expect_short).sum()))
+    assert val["villages_connected"] == pytest.approx(float((on_air & ~expect_short).sum()))
+    assert val["villages_connected"] + val["villages_capacity_short"] + val["villages_without_signal"] == table.height
