@@ -312,7 +312,8 @@ def build_charts(run: RunData, dc_province_rows: list[tuple[str, float, float]] 
             caption="Share of the population within outdoor 5G coverage (metric pop_covered_5g_pct)."))
     charts += served_charts(run)
     vlines = [(s[m], c, lab) for m, c, lab in (
-        ("villages_connected", GREEN, "with signal (all coverage-hole villages)"),
+        ("villages_connected", GREEN, "connected: signal and enough capacity (all coverage-hole villages)"),
+        ("villages_capacity_short", PURPLE, "on air but capacity-short"),
         ("villages_without_signal", ORANGE, "without signal (all coverage-hole villages)"),
         ("villages_unconnected", RED, "without power and signal (no-power subset)")) if m in s]
     if vlines:
@@ -320,8 +321,9 @@ def build_charts(run: RunData, dc_province_rows: list[tuple[str, float, float]] 
             "villages", "villages", "Remote villages connected and unconnected", "villages", vlines,
             ylim=(0, None),
             caption="The coverage-hole villages (no or patchy signal at the start, with and without grid power): "
-                    "those with signal and those still without (metrics villages_connected, "
-                    "villages_without_signal), and of the no-power subset - the reported 'villages without "
+                    "those connected (signal, and a link that carries the busy-hour demand), those on air but "
+                    "capacity-short and those still without signal (metrics villages_connected, "
+                    "villages_capacity_short, villages_without_signal), and of the no-power subset - the reported 'villages without "
                     "electricity and mobile signal' - those still without signal (metric villages_unconnected)."))
     if "dc_it_capacity_mw" in s:
         charts.append(_time_chart(

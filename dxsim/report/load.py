@@ -24,7 +24,9 @@ from dxsim.results.bottlenecks import bottleneck_filter
 
 # national time series the charts use
 CHART_METRICS = (
-    "stations_5g", "pop_covered_5g_pct", "villages_connected", "villages_unconnected", "dc_it_capacity_mw",
+    "stations_5g", "pop_covered_5g_pct", "villages_connected", "villages_unconnected", "villages_capacity_short",
+    "villages_without_signal",
+    "dc_it_capacity_mw",
     "gpus_installed_high_performance", "gpus_stranded", "gpu_utilization_pct", "ai_jobs_waiting",
     # served / capacity-short / uncovered (issue 12; absent when the run did not model capacity)
     "pop_5g_served_pct", "pop_5g_capacity_short_pct", "pop_5g_uncovered_pct",
