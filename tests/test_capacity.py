@@ -233,3 +233,18 @@ def test_short_people_at_reads_the_site_cell_and_skips_sites_that_cannot_serve()
     short_cell1 = c["short5"][1] + c["mbb_cov"][1] - c["mbb_served"][1]
     assert short_cell1 == pytest.approx(1000.0 + 500.0)  # from the hand split above
     np.testing.assert_allclose(sv.short_people_at(np.array([0, 1, 2])), [short_cell1, 0.0, 0.0])
+
+
+@pytest.mark.parametrize(("body", "parts"), [
+    ("served_rate_mbps = 0", ["capacity.served_rate_mbps = 0", "between 0.1 and 1000"]),
+    ("device_5g_share_pct = 95", ["capacity.device_5g_share_pct = 95", "device_5g_share_max_pct = 90"]),
+    ("served_rate = 5", ["capacity.served_rate", "did you mean 'served_rate_mbps'"]),
+])
+def test_bad_capacity_input_is_one_line_naming_file_field_and_value(tmp_path, body: str, parts: list[str]) -> None:
+    from conftest import BASELINE, dxsim_cmd, one_line_error
+
+    f = tmp_path / "bad.toml"
+    f.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "bad"\n[capacity]\n{body}\n', encoding="utf-8")
+    r = dxsim_cmd("validate", str(f))
+    assert r.returncode == 2
+    one_line_error(r.stderr, r.stdout, str(f), *parts)

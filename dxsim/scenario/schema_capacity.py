@@ -25,6 +25,8 @@ TOML::
 
 from __future__ import annotations
 
+from pydantic import model_validator
+
 from dxsim.scenario.fields import StrictModel, param
 
 SECONDS_PER_MONTH = 30.4375 * 24 * 3600  # mean Gregorian month
@@ -107,6 +109,13 @@ class Capacity(StrictModel):
         source="ITU-R M.2412 full-buffer evaluations use 100% (the worst case); 50% is a loaded busy hour "
         "(dxsim assumption)",
     )
+
+    @model_validator(mode="after")
+    def _share_below_ceiling(self) -> Capacity:
+        if self.device_5g_share_pct > self.device_5g_share_max_pct:
+            raise ValueError(f"device_5g_share_pct must not exceed device_5g_share_max_pct = "
+                             f"{self.device_5g_share_max_pct:g}; raise the ceiling or lower the share")
+        return self
 
     # ------------------------------------------------------------------ derived per year
     def device_5g_share(self, year: int) -> float:
