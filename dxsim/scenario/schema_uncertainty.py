@@ -38,6 +38,7 @@ UncertainPath = Annotated[str, Field(min_length=1, max_length=200, pattern=PATH_
 Distribution = Literal["uniform", "triangular", "loguniform"]
 
 _ASSUME = "dxsim assumption (no public Vietnamese figure; seed_facts.md open question {q}): {why}"
+_ASSUME_DEMAND = "dxsim assumption (no Vietnamese figure for mobile data per user or 5G handsets in the seeds): {why}"
 
 
 class Range(StrictModel):
@@ -156,6 +157,11 @@ DEFAULT_RANGES: tuple[tuple[str, float, float, str, str], ...] = (
         q=14, why="grid interconnection lead times near data-centre sites are not reported; -25%/+60%")),
     ("compute.demand.growth_pct_per_year", 0.5, 1.5, "uniform", _ASSUME.format(
         q=16, why="AI demand growth in Vietnam is not measured; the 40%/yr default +-50% (20-60%/yr)")),
+    # busy-hour demand against capacity (served vs covered)
+    ("capacity.traffic_gb_per_user_month", 0.7, 1.4, "triangular", _ASSUME_DEMAND.format(why="Vietnam's data per smartphone is not reported; the regional Ericsson figure -30%/+40%")),
+    ("capacity.traffic_growth_pct_per_year", 0.5, 1.5, "uniform", _ASSUME_DEMAND.format(why="mobile traffic growth has slowed from ~30% to ~20% a year worldwide; 10-30%/yr")),
+    ("capacity.busy_hour_to_average_ratio", 0.9, 1.3, "triangular", _ASSUME_DEMAND.format(why="Cisco VNI measured 1.59-1.72 in 2009-2010; video raises the evening peak")),
+    ("capacity.device_5g_share_growth_pp_per_year", 0.5, 1.5, "uniform", _ASSUME_DEMAND.format(why="5G handset uptake in Vietnam is not reported; +5 to +15 points a year")),
 )
 
 
@@ -197,11 +203,15 @@ PER_REPLICATION: tuple[str, ...] = (
     "compute.gpus.supply_shock.export_licence_delay",
     "compute.demand.growth_pct_per_year", "compute.demand.classes.*.arrivals_per_day_at_start",
     "compute.demand.classes.*.duration",
+    "capacity.served_rate_mbps", "capacity.data_users_pct_of_population", "capacity.traffic_gb_per_user_month",
+    "capacity.traffic_growth_pct_per_year", "capacity.busy_hour_to_average_ratio", "capacity.device_5g_share_pct",
+    "capacity.device_5g_share_growth_pp_per_year", "capacity.device_5g_share_max_pct",
 )
 ALLOWED_TEXT = ("a number or delay the model reads in every replication: under works, supply, costs, crews, "
                 "seasons (rainy productivity), operators (targets, budgets), subsidy, business_case, "
                 "villages.programme, villages.options (work and lead times), compute.datacentres (go "
-                "probabilities, delays, grid, money), compute.gpus, compute.demand; the full list is "
+                "probabilities, delays, grid, money), compute.gpus, compute.demand, capacity (demand and the served "
+                "rate, not the site capacities); the full list is "
                 "dxsim.scenario.schema_uncertainty.PER_REPLICATION")
 WORLD_TIME = ("is read once per scenario, when the site layer, the village layer and options or the "
               "data-centre table are built, so it cannot vary per replication")

@@ -129,8 +129,10 @@ class CellService:
     """
 
     def __init__(self, cw: CapacityWorld, pop: np.ndarray, group: np.ndarray, n_groups: int, k: int,
-                 cov5: CoverageGrid, cov5_op: list[CoverageGrid] | None, cov4: CoverageGrid) -> None:
-        self.cw, self.p = cw, cw.params
+                 cov5: CoverageGrid, cov5_op: list[CoverageGrid] | None, cov4: CoverageGrid,
+                 params: Capacity | None = None) -> None:
+        # demand and the served rate: the replication's own (uncertainty draws them); site capacities are the world's
+        self.cw, self.p = cw, (params if params is not None else cw.params)
         self.pop, self.group, self.n_groups, self.k = pop, group, n_groups, k
         self.cov5, self.cov5_op, self.cov4 = cov5, cov5_op, cov4
         n = pop.size

@@ -261,7 +261,8 @@ class Monitor:
                                             minlength=n_prov).astype(float)
         cells = world.cells
         self.service = None if world.capacity is None else CellService(
-            world.capacity, cells.pop, cells.province_idx, n_prov, self.cov5.k, self.cov5, self.cov5_op, self.cov4)
+            world.capacity, cells.pop, cells.province_idx, n_prov, self.cov5.k, self.cov5, self.cov5_op, self.cov4,
+            params=rollout.sc.capacity)  # this replication's drawn demand (dxsim.sim.uncertainty)
 
     def run(self, env: simpy.Environment):
         for me in month_ends(self.clock.start, self.clock.end):
