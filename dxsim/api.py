@@ -82,12 +82,13 @@ class RunResult:
     def __repr__(self) -> str:
         s = self.sim.summary
         return (f"RunResult(scenario={s['scenario']!r}, seed={s['seed']}, reps={s['reps']}, "
-                f"metrics={self.sim.metrics.height} rows, kpis={len(self.kpis)})")
+                f"kpis={len(self.kpis)})")
 
 
 def run(scenario: ScenarioInput, *, reps: int | None = None, seed: int | None = None,
         base_dir: str | os.PathLike[str] | None = None,
-        progress: Callable[[str], None] | None = None, yes: bool = False) -> RunResult:
+        progress: Callable[[str], None] | None = None, yes: bool = False,
+        workers: int = 0) -> RunResult:
     """Run a scenario in memory, as `dxsim run` does, and return its tables.
 
     `scenario` is a path to a .toml file, a dict with the fields of a scenario file (it may
@@ -95,6 +96,9 @@ def run(scenario: ScenarioInput, *, reps: int | None = None, seed: int | None = 
     dict or a Scenario, `extends` and file fields (`sites.file`, ...) are relative to `base_dir`
     (default: the current folder); a file's are relative to its own folder. A job estimated over
     the budget of `dxsim.runner_budget` raises DxsimInputError with the estimate unless `yes=True`.
+    `workers`: local worker processes for the replications, as `dxsim run --workers` (same results);
+    default 0, in this process: pool workers re-import the calling script, so a script that asks for
+    them must keep its top-level code under ``if __name__ == "__main__":``.
     """
     sc, scenario_dir, scenario_file = _resolve(scenario, base_dir)
     # the same range checks as `--seed` / `--reps` on the command line
@@ -104,7 +108,7 @@ def run(scenario: ScenarioInput, *, reps: int | None = None, seed: int | None = 
     n = sc.replications if n_reps is None else n_reps
     refuse_over_budget(estimate([sc], [n], keeps_metrics=True, replications_alive=2), yes=yes, option="reps", value=n)
     sim = simulate(sc, scenario_dir=scenario_dir, scenario_file=scenario_file,
-                   seed=n_seed, reps=n_reps, progress=progress)
+                   seed=n_seed, reps=n_reps, progress=progress, workers=workers)
     return RunResult(sim)
 
 

@@ -77,7 +77,8 @@ from dxsim.results.writer import GENERATOR_MARK, atomic_dir, write_json
 from dxsim.runner_budget import estimate, refuse_over_budget
 from dxsim.scenario import Scenario, load_scenario, load_scenario_data
 from dxsim.scenario.schema import END_DATE_LATEST, OBSERVED_ON_EARLIEST
-from dxsim.sim.model import prepare_world, run_replication
+from dxsim.sim.model import run_replication
+from dxsim.sim.world_store import load_or_prepare_world
 
 Progress = Callable[[str], None]
 
@@ -386,7 +387,7 @@ def backtest(scenario_path: str | Path, from_date: dt.date | str, reps: int = 20
     say("geodata")
     country = load_country(progress=say)
     say("site layer")
-    world = prepare_world(run_sc, country, scenario_dir=path.parent, progress=say)
+    world = load_or_prepare_world(run_sc, country, path.parent, progress=say)
     if rate is None:
         if st.coverage is None:
             raise DxsimInputError("no earlier observed 5G station count or national 5G coverage to derive the build "
@@ -406,7 +407,7 @@ def backtest(scenario_path: str | Path, from_date: dt.date | str, reps: int = 20
             f"{_cite(st.coverage)} is inverted through the scenario's ranked plan (sites_for_coverage: the first "
             f"{n_prev:,} ranked sites reach {st.coverage['value']:g}%, to 50 sites)"))
         run_sc = _override(path, sc, day, end, n_start, round(rate, 1))
-        world = prepare_world(run_sc, country, scenario_dir=path.parent, progress=say)
+        world = load_or_prepare_world(run_sc, country, path.parent, progress=say)
     kept = _kept_notes(sc, obs, day)
     frames = []
     wanted = sorted({m for m in (model_counterpart(r["metric"], r["area"], codes) for r in later.iter_rows(named=True))

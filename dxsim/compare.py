@@ -59,11 +59,13 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError
 from dxsim._version import __version__
-from dxsim.results.bottlenecks import bottleneck_rows, option_notes, region_summary, support_note
+from dxsim.results.bottlenecks import option_notes, region_summary, support_note
 from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.writer import atomic_dir
 from dxsim.scenario.resolved import format_value as format_setting
 from dxsim.scenario.resolved import jsonable, scenario_diff
+from dxsim.runner import chunks, replication_workers
+from dxsim.sweep.execute import KpiTask, execute_kpis, run_tasks, year_end_tags
 
 Progress = Callable[[str], None]
 
@@ -238,14 +240,17 @@ def _resolve_baseline(baseline: str | os.PathLike[str] | None, paths: list[Path]
 def compare_scenarios(paths: Sequence[str | os.PathLike[str]], reps: int | None = None,
                       baseline: str | os.PathLike[str] | None = None, seed: int | None = None, *,
                       progress: Progress | None = None,
-                      on_replication: Callable[[int, int], None] | None = None) -> CompareResult:
+                      on_replication: Callable[[int, int], None] | None = None,
+                      workers: int | None = None, scheduler: str | None = None) -> CompareResult:
     """Run every scenario with common random numbers and tabulate KPIs and deltas against the baseline.
+
+    `workers` / `scheduler`: where the replications run, as for `dxsim run` (:func:`dxsim.runner.
+    replication_workers`); the table is the same either way.
 
     `baseline`: a path, file stem or scenario name among `paths` (default: the first). `seed`: default
     the baseline's seed, used for every scenario. `reps`: default the baseline's `replications`.
     """
     from dxsim.scenario import load_scenario, scenario_sha256
-    from dxsim.sweep.execute import run_scenario_kpis, year_end_tags
 
     say = progress or (lambda _m: None)
     paths = [Path(p) for p in paths]
@@ -265,21 +270,35 @@ def compare_scenarios(paths: Sequence[str | os.PathLike[str]], reps: int | None 
     if reps < 1:
         raise DxsimInputError("must be at least 1", field="--reps", value=reps, allowed="an integer >= 1")
     total = reps * len(paths)
-    done = [0]
+    n = replication_workers(workers, total)
+    kpis: list[dict[int, dict[str, float]]] = [{} for _ in paths]
+    held: list[dict[int, pl.DataFrame]] = [{} for _ in paths]
+    timing: list[dict[str, Any]] = [{"prepare_s": 0.0, "replications_s": 0.0, "world_cached": True} for _ in paths]
+    tasks = []
+    for i, sc in enumerate(scenarios):
+        for c in chunks(list(range(reps)), max(n, 1)):
+            tasks.append(KpiTask(f"{i}:{c[0]}-{c[-1]}", sc.model_dump(mode="json"), str(paths[i].parent), seed,
+                                 tuple(c)))
+    say(f"{len(paths)} scenarios x {reps} replication(s)"
+        + (f" on {n} worker processes" if n and scheduler is None else ""))
+
+    def on_result(rec: dict[str, Any]) -> None:
+        i = int(rec["run_id"].split(":")[0])
+        kpis[i].update(rec["kpis"])
+        held[i].update(rec["held"])
+        t = rec["timing"]
+        timing[i]["prepare_s"] += float(t.get("prepare_s", 0.0))
+        timing[i]["replications_s"] += float(t.get("replications_s", 0.0))
+        timing[i]["world_cached"] = timing[i]["world_cached"] and bool(t.get("world_cached", False))
+        if on_replication:
+            on_replication(sum(len(k) for k in kpis), total)
+
+    run_tasks(tasks, on_result, workers=n, scheduler=scheduler, fn=execute_kpis)
     runs: list[ScenarioRun] = []
-    for path, sc in zip(paths, scenarios):
-        say(f"{path.name}: preparing")
-
-        def tick(_rep: int) -> None:
-            done[0] += 1
-            if on_replication:
-                on_replication(done[0], total)
-
-        kept: list[pl.DataFrame] = []
-        kpis, timing = run_scenario_kpis(sc, path.parent, seed, reps, on_replication=tick,
-                                         on_metrics=lambda _rep, m, kept=kept: kept.append(bottleneck_rows(m)))
-        runs.append(ScenarioRun(sc.name, path, scenario_sha256(path), kpis, timing,
-                                pl.concat(kept) if kept else None))
+    for i, (path, sc) in enumerate(zip(paths, scenarios)):
+        frames = [held[i][r] for r in sorted(held[i])]
+        runs.append(ScenarioRun(sc.name, path, scenario_sha256(path), {r: kpis[i][r] for r in sorted(kpis[i])},
+                                timing[i], pl.concat(frames) if frames else None))
     h = base_sc.horizon
     tags = year_end_tags(h.start_date, h.end_date)
     dc_tag = "2030_12" if "2030_12" in tags else (tags[-1] if tags else None)

@@ -6,21 +6,22 @@ This is the model core's public entry point; the CLI is a thin face over it.
 from __future__ import annotations
 
 import hashlib
+import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import polars as pl
 
 import dxsim
 from dxsim.calibration import calibration_rows
-from dxsim.maps import build_map
-from dxsim.report import build_report
 from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
 from dxsim.errors import DxsimInputError
-from dxsim.results.metrics import empty_metrics
+from dxsim.results.run_files import NATIONAL_CODE
+from dxsim.results.spool import MetricsSpool
 from dxsim.results.datacentres import datacentre_table
 from dxsim.results.excel import write_workbook
 from dxsim.results.gis import write_gis
@@ -33,7 +34,9 @@ from dxsim.results.writer import atomic_dir, check_output_dir, write_json, write
 from dxsim.scenario import canonical_json, load_scenario
 from dxsim.scenario.resolved import RESOLVED_NAME, extends_chain, resolved_toml
 from dxsim.scenario.schema import OPERATORS, Scenario
-from dxsim.sim.model import World, prepare_world, run_replication
+from dxsim.sim.model import World, run_replication
+from dxsim.sweep.execute import ReplicationTask, execute_replications, run_tasks
+from dxsim.sim.world_store import load_or_prepare_world
 
 Progress = Callable[[str], None]
 
@@ -42,10 +45,15 @@ Progress = Callable[[str], None]
 class RunOutput:
     scenario: Scenario
     summary: dict
-    metrics: pl.DataFrame
+    sim: Simulated
     sites: pl.DataFrame
     out_dir: Path | None
     villages: pl.DataFrame | None = None
+
+    @property
+    def metrics(self) -> pl.DataFrame:
+        """Every replication's metrics, as written to metrics.parquet (read on demand, not held in memory)."""
+        return self.sim.metrics
 
 
 def provenance_sources(world: World) -> list[dict]:
@@ -97,7 +105,7 @@ class Simulated:
     scenario: Scenario
     scenario_dir: Path
     summary: dict
-    metrics: pl.DataFrame
+    spool: MetricsSpool  # every replication's metrics table, on disk (dxsim.results.spool)
     sites: pl.DataFrame
     grid: pl.DataFrame
     calibration: pl.DataFrame
@@ -107,14 +115,22 @@ class Simulated:
     datacentres: pl.DataFrame | None = None
     decisions: pl.DataFrame | None = None  # the operators' decisions on support deadlines, every replication
 
+    @property
+    def metrics(self) -> pl.DataFrame:
+        """The whole metrics table (every replication), read from the spool: for small runs and the API."""
+        return self.spool.collect()
+
 
 def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | None = None,
              chain: list[Path] | None = None, seed: int | None = None, reps: int | None = None,
              progress: Progress | None = None,
-             on_replication: Callable[[int, int], None] | None = None) -> Simulated:
-    """Prepare the world, run all replications and summarise; writes nothing.
+             on_replication: Callable[[int, int], None] | None = None,
+             workers: int | None = None, scheduler: str | None = None) -> Simulated:
+    """Prepare the world, run all replications and summarise; writes nothing but the metrics spool.
 
     `chain`: the files the scenario came from, base first (recorded in scenario.resolved.toml).
+    `workers` / `scheduler`: where replications 1.. run (:func:`run_more_replications`); every
+    choice gives the same tables, since a replication depends only on (world, seed, index).
     """
     say = progress or (lambda _m: None)
     seed = scenario.seed if seed is None else int(seed)
@@ -124,27 +140,36 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
     say("geodata")
     country = load_country(progress=say)
     try:
-        world = prepare_world(scenario, country, scenario_dir=scenario_dir, progress=say)
+        world = load_or_prepare_world(scenario, country, scenario_dir, progress=say)
     except DxsimInputError as exc:  # a scenario value only the world can check (e.g. a campaign's village ids)
         if exc.file is None and scenario_file is not None:
             exc.file = str(scenario_file)
         raise
-    frames = []
-    first = None
+    spool = MetricsSpool.create()
+    national: dict[int, pl.DataFrame] = {}
     village_days: dict[int, np.ndarray] = {}
     decisions: dict[int, list[dict]] = {}
-    for rep in range(reps):
-        res = run_replication(world, rep, seed=seed)
-        frames.append(res.metrics)
-        if rep == 0:
-            first = res
-        if res.village_connected_day is not None:
-            village_days[rep] = res.village_connected_day
-        decisions[rep] = res.support_decisions or []
+
+    def keep(rep: int, nat: pl.DataFrame, connected_day: np.ndarray | None, decided: list[dict]) -> None:
+        national[rep] = nat
+        if connected_day is not None:
+            village_days[rep] = connected_day
+        decisions[rep] = decided
         if on_replication:
-            on_replication(rep + 1, reps)
-    assert first is not None  # reps >= 1 (schema and CLI)
-    metrics = pl.concat(frames) if frames else empty_metrics()
+            on_replication(len(national), reps)
+
+    try:
+        # replication 0 runs here: its sites, cells, villages and compute tables are the run's maps
+        first = run_replication(world, 0, seed=seed)
+        spool.write(0, first.metrics)
+        keep(0, first.metrics.filter(pl.col("area") == NATIONAL_CODE), first.village_connected_day,
+             first.support_decisions or [])
+        run_more_replications(world, scenario, scenario_dir, seed, range(1, reps), spool, keep,
+                              workers=workers, scheduler=scheduler)
+    except BaseException:
+        spool.close()
+        raise
+    nat_all = pl.concat([national[r] for r in sorted(national)])
     extra = {}
     villages = None
     h = scenario.horizon
@@ -155,11 +180,11 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
         extra["villages_no_feasible_option"] = {r: float((~feasible).sum()) for r in village_days}
         villages = village_table(world.villages.table, h.start_date, h.end_date, first.village_started_day,
                                  first.village_power_day, first.village_connected_day, village_days)
-        extra.update(campaign_kpis(metrics))
+        extra.update(campaign_kpis(nat_all))
     dcs = None
     if world.compute is not None and first.compute is not None:
         dcs = datacentre_table(world.compute.dc_table, first.compute, h.start_date)
-    kpis = summarise(metrics, extra)
+    kpis = summarise(nat_all, extra)
     say("calibration")
     calib = pl.DataFrame([{**r.__dict__, "status": r.status} for r in calibration_rows(world, first)])
     s4 = world.layer.sites_4g
@@ -187,8 +212,60 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
         "kpis": kpis,
     }
     sites = sites_table(world, first.on_air_day, first.operator)
-    return Simulated(scenario, Path(scenario_dir), summary, metrics, sites, grid, calib, world.country.provinces,
+    return Simulated(scenario, Path(scenario_dir), summary, spool, sites, grid, calib, world.country.provinces,
                      resolved, villages, dcs, decisions_table(decisions, h.start_date))
+
+
+POOL_MIN_REPLICATIONS = 8
+"""With `workers` unset, replications go to a pool only from this many on: a pool worker first spends ~2-3 s on
+imports and loading the world from the store, about two replications' time (bench/RESULTS.md)."""
+CHUNK_MAX_REPLICATIONS = 25  # per task: results stream back and progress moves at least this often
+
+Keep = Callable[[int, pl.DataFrame, "np.ndarray | None", list[dict]], None]
+
+
+def replication_workers(workers: int | None, n_replications: int) -> int:
+    """Worker processes for `n_replications` more replications (0: in this process)."""
+    if workers is not None:
+        return 0 if workers <= 1 else int(workers)
+    return (os.cpu_count() or 1) if n_replications >= POOL_MIN_REPLICATIONS else 0
+
+
+def chunks(indices: list[int], workers: int) -> list[list[int]]:
+    """Consecutive runs of replications, about four per worker so the cores stay busy to the end."""
+    size = max(1, min(CHUNK_MAX_REPLICATIONS, math.ceil(len(indices) / max(1, 4 * workers))))
+    return [indices[i: i + size] for i in range(0, len(indices), size)]
+
+
+def run_more_replications(world: World, scenario: Scenario, scenario_dir: Path, seed: int, indices: Iterable[int],
+                          spool: MetricsSpool, keep: Keep, *, workers: int | None = None,
+                          scheduler: str | None = None) -> None:
+    """Run replications `indices` of the run whose world is `world`: in this process, on the local pool or on
+    Dask. Each metrics table goes to `spool`; `keep(rep, national rows, village days, decisions)` gets the rest."""
+    todo = list(indices)
+    if not todo:
+        return
+    n = replication_workers(workers, len(todo))
+    if scheduler is None and n == 0:
+        for rep in todo:
+            res = run_replication(world, rep, seed=seed)
+            spool.write(rep, res.metrics)
+            keep(rep, res.metrics.filter(pl.col("area") == NATIONAL_CODE), res.village_connected_day,
+                 res.support_decisions or [])
+        return
+    data = scenario.model_dump(mode="json")
+    # pool workers write their tables into the spool themselves; Dask workers may not see this disk
+    where = None if scheduler is not None else str(spool.folder)
+    tasks = [ReplicationTask(f"reps-{c[0]}-{c[-1]}", data, str(scenario_dir), seed, tuple(c), where)
+             for c in chunks(todo, max(n, 1))]
+
+    def on_result(rec: dict) -> None:
+        for r in rec["results"]:
+            if "metrics" in r:
+                spool.write(r["replication"], r["metrics"])
+            keep(r["replication"], r["national"], r["village_connected_day"], r["decisions"])
+
+    run_tasks(tasks, on_result, workers=n, scheduler=scheduler, fn=execute_replications)
 
 
 def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = True, with_report: bool = True,
@@ -201,7 +278,7 @@ def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = T
     def fill(tmp: Path) -> None:
         write_json(tmp / "summary.json", sim.summary)
         (tmp / RESOLVED_NAME).write_text(sim.resolved_toml, encoding="utf-8")
-        write_table(tmp, "metrics", sim.metrics, csv=False)
+        sim.spool.sink(tmp / "metrics.parquet")
         write_table(tmp, "sites_5g", sim.sites, csv=False)
         write_table(tmp, "grid_5km", sim.grid, csv=False)
         sim.calibration.write_csv(tmp / "calibration.csv")
@@ -216,11 +293,16 @@ def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = T
         # everything below reads only the tables written above, never the model
         say("tables for GIS and Excel")
         write_derived_tables(tmp)
+        # folium and matplotlib take ~1 s to import: only a run that builds the page loads them
         if with_map:
             say("map")
+            from dxsim.maps import build_map
+
             build_map(tmp)
         if with_report:
             say("report")
+            from dxsim.report import build_report
+
             build_report(tmp, folder_name=folder_name)
 
     say("writing outputs")
@@ -237,13 +319,14 @@ def write_derived_tables(result_dir: Path) -> None:
 def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = None,
                  reps: int | None = None, progress: Progress | None = None,
                  on_replication: Callable[[int, int], None] | None = None, write: bool = True,
-                 with_map: bool = True, with_report: bool = True) -> RunOutput:
+                 with_map: bool = True, with_report: bool = True, workers: int | None = None,
+                 scheduler: str | None = None) -> RunOutput:
     """Validate a scenario file, run all replications and (optionally) write `out_dir` atomically."""
     path = Path(path)
     scenario = load_scenario(path)
     if write and out_dir is not None:
         check_output_dir(out_dir)  # refuse a bad --out before minutes of work
     sim = simulate(scenario, scenario_dir=path.parent, scenario_file=path, chain=extends_chain(path), seed=seed, reps=reps,
-                   progress=progress, on_replication=on_replication)
+                   progress=progress, on_replication=on_replication, workers=workers, scheduler=scheduler)
     written = write_run(sim, out_dir, with_map=with_map, with_report=with_report, progress=progress) if write else None
-    return RunOutput(scenario, sim.summary, sim.metrics, sim.sites, written, sim.villages)
+    return RunOutput(scenario, sim.summary, sim, sim.sites, written, sim.villages)

@@ -14,12 +14,12 @@ Coefficients (bench host: 2 cores, AMD EPYC, 23.5 GB; bench/RESULTS.md unless sa
   :data:`SECONDS_PER_WORLD` per distinct scenario;
 * peak RSS of a process that loads, prepares and runs one replication: 585 MB (section 1), so
   :data:`WORLD_BYTES` = 0.6 GB;
-* what a replication leaves in memory in `run_scenario`: its metrics frame (1.24 MB to 2030, 36,791
-  rows, polars `estimated_size`) plus its share of the concatenated copy; measured for this module
-  as peak RSS of `run_scenario(write=False)` with 150 and with 1 replication(s) of the baseline to
-  2030: 971 - 681 MB = 1.95 MB per replication, so :data:`METRICS_BYTES_PER_REPLICATION_MONTH` =
-  1.95 MB / 63; compare keeps only the KPIs of a replication (64 named floats, 7.8 kB by
-  `sys.getsizeof` for the baseline; :data:`KPI_BYTES_PER_REPLICATION` = 10 kB);
+* what a replication leaves in memory in `run_scenario`: its national metrics rows only (the KPIs are
+  computed from them; the whole table goes to disk as the replication finishes, dxsim.results.spool):
+  6,622 rows, 0.276 MB to 2030 (polars `estimated_size`), so
+  :data:`METRICS_BYTES_PER_REPLICATION_MONTH` = 0.276 MB / 63; compare keeps only the KPIs of a
+  replication (64 named floats, 7.8 kB by `sys.getsizeof` for the baseline;
+  :data:`KPI_BYTES_PER_REPLICATION` = 10 kB);
 * AI jobs (what grows with the horizon: arrivals compound at `growth_pct_per_year` and, once the
   GPUs are saturated, every later job waits in the FIFO queue until the end): a replication to
   2045-12-31 draws 2.1 million jobs (11,300 to 2030), takes 7-12 s instead of 0.5-1 s and holds
@@ -53,7 +53,7 @@ for the other processes; beyond it the machine swaps or the run dies late."""
 SECONDS_PER_REPLICATION_MONTH = 0.489 / 63
 SECONDS_PER_WORLD = 6.1
 WORLD_BYTES = 0.6e9
-METRICS_BYTES_PER_REPLICATION_MONTH = 1.95e6 / 63
+METRICS_BYTES_PER_REPLICATION_MONTH = 0.276e6 / 63
 KPI_BYTES_PER_REPLICATION = 10e3
 SECONDS_PER_AI_JOB = 4e-6
 BYTES_PER_AI_JOB = 160.0
@@ -110,7 +110,7 @@ def estimate(scenarios: Sequence[Scenario], reps: Sequence[int], *, keeps_metric
              replications_alive: int = 2, worlds_alive: int = 1) -> Estimate:
     """Seconds and peak bytes of running `reps[i]` replications of each `scenarios[i]` one after another.
 
-    `keeps_metrics`: every replication's metrics stay in memory (dxsim run); False: only its KPIs (compare).
+    `keeps_metrics`: every replication's national metrics stay in memory (dxsim run); False: only its KPIs (compare).
     `replications_alive`: replications whose AI job queues are in memory at once (run keeps replication 0).
     `worlds_alive`: prepared worlds held at once (compare caches two). Kept results of all scenarios are
     summed (an upper bound: run frees a scenario's metrics once the next one has finished).

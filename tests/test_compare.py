@@ -388,7 +388,7 @@ def test_balanced_loads_once_wired():
 
 
 def test_world_key_ignores_simulation_only_sections():
-    from dxsim.sweep.execute import world_key
+    from dxsim.sim.world_store import world_key
 
     sc = load_scenario(SCEN / "baseline.toml")
     renamed = sc.model_copy(update={"name": "x", "supply": sc.supply.model_copy(update={"deliveries_per_month": 1})})

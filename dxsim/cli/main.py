@@ -254,6 +254,8 @@ def run(
     reps: int | None = typer.Option(None, "--reps", min=1, help="Number of replications."),
     no_map: bool = typer.Option(False, "--no-map", help="Skip map.html (faster; `dxsim map` can build it later)."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip report.html (`dxsim report` can build it later)."),
+    workers: int | None = typer.Option(None, "--workers", min=0, help="Local worker processes for the replications (default: CPU count from 8 replications on, else in this process; 0 or 1 = in this process). Results are the same either way."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (needs dxsim[cluster]): the replications run on the cluster."),
     yes: bool = typer.Option(False, "--yes", help="Run even when the estimated time or memory is over the budget (the refusal states both)."),
 ) -> None:
     """Run scenario(s) and write outputs/<name>/ (summary, metrics, entity tables, map.html, report.html)."""
@@ -295,7 +297,8 @@ def run(
                     prog.update(task, description=f"{path.name}: replications", completed=done, total=total)
 
                 res = run_scenario(path, out_dir=target, seed=run_seed, reps=run_reps, progress=say, on_replication=on_rep,
-                                   with_map=not no_map, with_report=not no_report)
+                                   with_map=not no_map, with_report=not no_report, workers=workers,
+                                   scheduler=scheduler)
             out.print(kpi_table(res.summary))
             for extra in (village_table(res.summary), compute_table(res.summary)):
                 if extra is not None:
@@ -429,6 +432,9 @@ def data(build: bool = typer.Option(False, "--build", help="Build (or refresh) t
             out.print({k: v for k, v in cs.items()})
         except DxsimInputError as e:
             out.print(f"cache: not built ({e.message}); run `dxsim data --build`")
+        from dxsim.sim.world_store import store_summary
+
+        out.print(store_summary(), highlight=False, markup=False)
         return 0
 
     _guard(body)
@@ -470,11 +476,12 @@ def calibration(
         from dxsim.geo import load_country
         from dxsim.results.writer import atomic_dir
         from dxsim.scenario import load_scenario
-        from dxsim.sim.model import prepare_world, run_replication
+        from dxsim.sim.model import run_replication
+        from dxsim.sim.world_store import load_or_prepare_world
 
         sc = load_scenario(scenario)
         with err.status("calibrating"):
-            world = prepare_world(sc, load_country(), scenario_dir=scenario.parent)
+            world = load_or_prepare_world(sc, load_country(), scenario.parent)
             first = run_replication(world, 0)
             rows = calibration_rows(world, first)
             obs_rows = observation_rows(world, first.metrics)
@@ -580,6 +587,8 @@ def compare(
     baseline: str | None = typer.Option(None, "--baseline", help="Baseline: a path, file stem or scenario name (default: the first)."),
     seed: int | None = typer.Option(None, "--seed", help="Seed for every scenario (default: the baseline's); common random numbers."),
     out_dir: Path | None = typer.Option(None, "--out", help="Also write compare.csv and compare.md here."),
+    workers: int | None = typer.Option(None, "--workers", min=0, help="Local worker processes (default: CPU count from 8 replications in all, else in this process; 0 or 1 = in this process). The table is the same either way."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (needs dxsim[cluster]): the replications run on the cluster."),
     yes: bool = typer.Option(False, "--yes", help="Run even when the estimated time or memory is over the budget (the refusal states both)."),
 ) -> None:
     """Compare options side by side: KPIs (P50, P10-P90) and deltas against the baseline, common random numbers."""
@@ -602,7 +611,8 @@ def compare(
             task = prog.add_task("comparing", total=None)
             res = compare_scenarios(scenario, reps=cmp_reps, baseline=baseline, seed=cmp_seed,
                                     progress=lambda m: prog.update(task, description=m),
-                                    on_replication=lambda d, t: prog.update(task, completed=d, total=t))
+                                    on_replication=lambda d, t: prog.update(task, completed=d, total=t),
+                                    workers=workers, scheduler=scheduler)
         out.print(rich_differences(res))
         out.print(rich_table(res))
         for line in bottleneck_lines(res):

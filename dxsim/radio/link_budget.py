@@ -45,12 +45,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.special import erf
-from scipy.stats import norm
 
 from dxsim.radio.pathloss import (
     o2i_low_loss_db,
@@ -280,6 +278,8 @@ def cell_radius_detail(budget: LinkBudget) -> RadiusResult:
         return RadiusResult(RADIUS_MAX_M, mapl, "max")
     lo, hi = float(_GRID_M[i]), float(_GRID_M[i + 1])
     f = lambda d: float(budget_pathloss_db(budget, d)) - mapl
+    from scipy.optimize import brentq  # ~0.4 s to import: only when a radius is computed
+
     radius = brentq(f, lo, hi, xtol=1e-6, rtol=1e-12) if f(lo) < 0.0 else lo
     return RadiusResult(float(radius), mapl, None)
 
@@ -296,7 +296,9 @@ def shadow_margin_for_edge_probability_db(sigma_db: float, edge_probability: flo
     """Fade margin so that a cell-edge user is covered with the given probability."""
     if not 0.0 < edge_probability < 1.0:
         raise ValueError(f"edge_probability must be in (0, 1), got {edge_probability}")
-    return float(sigma_db * norm.ppf(edge_probability))
+    from scipy.special import ndtri  # the standard normal quantile, what scipy.stats.norm.ppf evaluates
+
+    return float(sigma_db * ndtri(edge_probability))
 
 
 def area_coverage_probability(margin_db: float, sigma_db: float, pathloss_exponent: float) -> float:
@@ -307,6 +309,8 @@ def area_coverage_probability(margin_db: float, sigma_db: float, pathloss_expone
     """
     a = -margin_db / (sigma_db * math.sqrt(2.0))
     b = 10.0 * pathloss_exponent * math.log10(math.e) / (sigma_db * math.sqrt(2.0))
+    from scipy.special import erf
+
     return float(0.5 * (1.0 - erf(a) + math.exp((1.0 - 2.0 * a * b) / b**2) * (1.0 - erf((1.0 - a * b) / b))))
 
 
@@ -317,6 +321,8 @@ def shadow_margin_for_area_coverage_db(
     if not 0.5 < area_probability < 0.9999:
         raise ValueError(f"area_probability must be in (0.5, 0.9999), got {area_probability}")
     g = lambda m: area_coverage_probability(m, sigma_db, pathloss_exponent) - area_probability
+    from scipy.optimize import brentq
+
     return float(brentq(g, -5.0 * sigma_db, 6.0 * sigma_db, xtol=1e-9))
 
 
@@ -536,17 +542,34 @@ def _make_budget(tech: str, band_mhz: int, env: str) -> LinkBudget:
     )
 
 
-def _build_defaults() -> dict[tuple[str, int, str], LinkBudget]:
-    out: dict[tuple[str, int, str], LinkBudget] = {}
-    for tech, band in _HW:
-        for env in ("urban", "suburban", "rural"):
-            out[(tech, band, env)] = _make_budget(tech, band, env)
-    for tech, band in _HW_SMALL:
-        out[(tech, band, "small_cell")] = _make_budget(tech, band, "small_cell")
-    return out
+class _DefaultBudgets(Mapping[tuple[str, int, str], LinkBudget]):
+    """The default budget of every (technology, band, environment), each built on first use.
+
+    The keys are known from the hardware tables; a value needs its shadow margin, which inverts Jakes'
+    formula with scipy's root finder, and scipy costs ~0.4 s to import. A run whose world comes from
+    the store (dxsim.sim.world_store) never reads a budget, so it never pays for it.
+    """
+
+    def __init__(self) -> None:
+        self._keys = tuple([(t, b, e) for t, b in _HW for e in ("urban", "suburban", "rural")]
+                           + [(t, b, "small_cell") for t, b in _HW_SMALL])
+        self._built: dict[tuple[str, int, str], LinkBudget] = {}
+
+    def __getitem__(self, key: tuple[str, int, str]) -> LinkBudget:
+        if key not in self._built:
+            if key not in self._keys:
+                raise KeyError(key)
+            self._built[key] = _make_budget(*key)
+        return self._built[key]
+
+    def __iter__(self) -> Iterator[tuple[str, int, str]]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
-DEFAULT_BUDGETS: Final[dict[tuple[str, int, str], LinkBudget]] = _build_defaults()
+DEFAULT_BUDGETS: Final[Mapping[tuple[str, int, str], LinkBudget]] = _DefaultBudgets()
 
 
 # ------------------------------------------------------------------- table

@@ -27,7 +27,7 @@ import polars as pl
 
 from dxsim.results.metrics import metric_unit
 from dxsim.results.run_files import (
-    metric_order, province_names, province_year_table, read_metrics, read_summary, read_table,
+    metric_order, province_names, province_year_table, scan_metrics, read_summary, read_table,
 )
 from dxsim.results.writer import atomic_file
 
@@ -143,7 +143,7 @@ def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def province_frame(metrics: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+def province_frame(metrics: pl.LazyFrame | pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
     """One row per province and year end; metric columns labelled (PROVINCE_LABELS)."""
     table = province_year_table(metrics)
     order = metric_order(table["metric"].unique().to_list())
@@ -239,7 +239,7 @@ def write_workbook(result_dir: Path) -> Path:
     result_dir = Path(result_dir)
     summary = read_summary(result_dir)
     kpis = kpi_frame(summary["kpis"])
-    provinces = province_frame(read_metrics(result_dir), province_names(result_dir))
+    provinces = province_frame(scan_metrics(result_dir), province_names(result_dir))
     villages = read_table(result_dir, "villages.parquet", VILLAGE_REQUIRED, required=False)
     dcs = read_table(result_dir, "datacentres.parquet", DC_REQUIRED, required=False)
     reps = "P50 over replications" if (summary.get("reps") or 1) > 1 else "one replication"

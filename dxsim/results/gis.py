@@ -28,7 +28,7 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError
 from dxsim.results.run_files import (
-    metric_order, period_tag, province_year_table, read_metrics, read_provinces, read_table,
+    metric_order, period_tag, province_year_table, scan_metrics, read_provinces, read_table,
 )
 from dxsim.results.writer import atomic_file
 
@@ -64,7 +64,7 @@ def province_layer(result_dir: Path) -> Any:
     provinces = provinces.set_geometry(
         [MultiPolygon([g]) if g is not None and g.geom_type == "Polygon" else g for g in provinces.geometry],
         crs=provinces.crs)
-    table = province_year_table(read_metrics(result_dir))
+    table = province_year_table(scan_metrics(result_dir))
     if table.is_empty():
         return provinces
     order = {m: i for i, m in enumerate(metric_order(table["metric"].unique().to_list()))}
@@ -132,6 +132,19 @@ def gis_layers(result_dir: Path) -> dict[str, Any]:
 
 
 def _write_gpkg(layers: dict[str, Any], path: Path) -> None:
+    """All layers into one GeoPackage. SQLite's per-commit fsync is off while writing (about a third of the
+    time here): the file is a temporary one that `atomic_file` renames only once it is complete."""
+    import pyogrio
+
+    saved = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
+    try:
+        _write_layers(layers, path)
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": saved})
+
+
+def _write_layers(layers: dict[str, Any], path: Path) -> None:
     with warnings.catch_warnings():
         # the hidden temporary name does not end in .gpkg; the final name does
         warnings.filterwarnings("ignore", message=".*filename extension should be 'gpkg'", category=RuntimeWarning)

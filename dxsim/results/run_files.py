@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,14 +69,35 @@ def read_summary(result_dir: Path) -> dict[str, Any]:
     return data
 
 
-def read_metrics(result_dir: Path) -> pl.DataFrame:
-    """metrics.parquet: the tidy long table (date, replication, area, metric, value)."""
-    df = read_table(result_dir, "metrics.parquet", METRICS_COLUMNS)
-    assert df is not None  # required
-    if df.schema["date"] != pl.Date:
-        raise DxsimInputError("dates are not a date column", file=Path(result_dir) / "metrics.parquet",
-                              field="date", value=str(df.schema["date"]), allowed="Date")
-    return df
+REPLICATION_BATCH = 10
+"""Replications read at a time by exports that go through every row (60k rows, ~2 MB each to 2030), so their
+memory stays bounded whatever the number of replications."""
+
+
+def scan_metrics(result_dir: Path) -> pl.LazyFrame:
+    """metrics.parquet as a lazy table (date, replication, area, metric, value), its columns and types checked."""
+    p = need(result_dir, "metrics.parquet")
+    try:
+        lf = pl.scan_parquet(p)
+        schema = lf.collect_schema()
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise DxsimInputError(f"unreadable parquet table ({type(exc).__name__})", file=p) from None
+    missing = [c for c in METRICS_COLUMNS if c not in schema.names()]
+    if missing:
+        raise DxsimInputError("column missing", file=p, field=missing[0],
+                              allowed=f"a table written by `dxsim run` with columns {', '.join(METRICS_COLUMNS)}")
+    if schema["date"] != pl.Date:
+        raise DxsimInputError("dates are not a date column", file=p, field="date", value=str(schema["date"]),
+                              allowed="Date")
+    return lf
+
+
+def replication_batches(metrics: pl.LazyFrame | pl.DataFrame, size: int = REPLICATION_BATCH) -> Iterator[pl.DataFrame]:
+    """The table in consecutive groups of `size` replications, in replication order."""
+    lf = metrics.lazy()
+    reps = lf.select(pl.col("replication").unique().sort()).collect()["replication"].to_list()
+    for i in range(0, len(reps), size):
+        yield lf.filter(pl.col("replication").is_in(reps[i: i + size])).collect()
 
 
 def read_provinces(result_dir: Path) -> Any:
@@ -123,29 +144,36 @@ def period_tag(d: dt.date) -> str:
     return f"{d.year}" if d.month == 12 else f"{d.year}_{d.month:02d}"
 
 
-def province_year_table(metrics: pl.DataFrame) -> pl.DataFrame:
+def province_year_table(metrics: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
     """Per province, metric and year end: the P50 over replications of the year's value (long form).
 
     Levels are read at the year end; FLOW_METRICS are summed over that year's months. The P50 is the
     lower median (an observed value, as in summary.json), taken per cell: two columns of one province
-    may come from different replications. Columns: area, date (the year end), metric, value.
+    may come from different replications. Columns: area, date (the year end), metric, value. One lazy
+    query: only the year-end levels and the flows are read (the filters go into the scan), with the area and metric codes
+    as categories, so memory grows with the year-end values, not with every month of every replication.
     """
-    prov = metrics.filter(pl.col("area") != NATIONAL_CODE)
-    ends = year_end_dates(prov["date"].to_list())
+    lf = metrics.lazy().filter(pl.col("area") != NATIONAL_CODE)
+    ends = year_end_dates(lf.select(pl.col("date").unique().sort()).collect()["date"].to_list())
     if not ends:
         return pl.DataFrame(schema={"area": pl.String, "date": pl.Date, "metric": pl.String, "value": pl.Float64})
-    end_of = pl.DataFrame({"year": [d.year for d in ends], "end": ends}, schema={"year": pl.Int32, "end": pl.Date})
-    prov = prov.with_columns(pl.col("date").dt.year().cast(pl.Int32).alias("year")).join(end_of, on="year")
+    end_of = pl.LazyFrame({"year": [d.year for d in ends], "end": ends}, schema={"year": pl.Int32, "end": pl.Date})
     flows = pl.col("metric").is_in(list(FLOW_METRICS))
-    levels = prov.filter(~flows & (pl.col("date") == pl.col("end")))
-    sums = (prov.filter(flows & (pl.col("date") <= pl.col("end")))
-            .group_by("replication", "area", "metric", "end").agg(pl.col("value").sum()))
-    per_rep = pl.concat([levels.select("replication", "area", "metric", "end", "value"),
-                         sums.select("replication", "area", "metric", "end", "value")])
-    return (per_rep.group_by("area", "end", "metric")
+    coded = [pl.col("area").cast(pl.Categorical), pl.col("metric").cast(pl.Categorical)]
+    levels = (lf.filter(~flows & pl.col("date").is_in(ends)).with_columns(coded)
+              .select("replication", "area", "metric", pl.col("date").alias("end"), "value"))
+    sums = (lf.filter(flows).with_columns(coded)
+            .with_columns(pl.col("date").dt.year().cast(pl.Int32).alias("year")).join(end_of, on="year")
+            .filter(pl.col("date") <= pl.col("end"))
+            # the year's months in date order, summed one after the other: the same float every time
+            .group_by("replication", "area", "metric", "end").agg(pl.col("value").sort_by("date"))
+            .with_columns(pl.col("value").list.sum()))
+    return (pl.concat([levels, sums]).group_by("area", "end", "metric")
             .agg(pl.col("value").quantile(0.5, interpolation="lower"))
+            .with_columns(pl.col("area").cast(pl.String), pl.col("metric").cast(pl.String))
             .rename({"end": "date"})
-            .sort("area", "date", "metric"))
+            .sort("area", "date", "metric")
+            .collect())
 
 
 def metric_order(metrics: Iterable[str]) -> list[str]:

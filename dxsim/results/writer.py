@@ -33,6 +33,7 @@ from typing import Any
 import polars as pl
 
 from dxsim._version import __version__
+from dxsim.pids import pid_alive
 from dxsim.errors import DxsimInputError, OutputError
 
 MANIFEST = ".dxsim-output.json"
@@ -202,16 +203,6 @@ def manifest(kind: str, folder_name: str, files: list[str] | None = None) -> dic
 # --------------------------------------------------------------------------- debris
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _remove(path: Path) -> None:
     """Remove a file or folder of dxsim's if present; never raises (it runs while handling errors)."""
     if path.is_dir() and not path.is_symlink():
@@ -236,7 +227,7 @@ def clean_debris(target: Path) -> None:
         return
     for p in entries:
         m = _HIDDEN.match(p.name)
-        if not m or m["name"] != target.name or _pid_alive(int(m["pid"])):
+        if not m or m["name"] != target.name or pid_alive(int(m["pid"])):
             continue
         if p.is_dir():
             ours = (p / TMP_MARK).exists() or is_dxsim_folder(p)

@@ -31,7 +31,7 @@ from dxsim.radio.capacity import layer_capacity
 from dxsim.radio.coverage import CoverageGrid, Footprints
 from dxsim.scenario.schema_capacity import Capacity
 from dxsim.sim.service_kernel import (BIN_MBPS, GROUP_FIELDS, N_BINS, STATE_FIELDS, add_site_supply, evaluate_all,
-                                      evaluate_cells)
+                                      evaluate_cells, n_blocks)
 
 ENVS = ("urban", "suburban", "rural")
 
@@ -86,12 +86,16 @@ class Supply:
         return self.rows[:, 0]
 
     def add(self, fp: Footprints, shares: np.ndarray, cap: SiteCapacity, sites: np.ndarray,
-            touched: np.ndarray | None = None) -> None:
-        """Add the given sites' capacity to the cells they cover, flagging those cells in `touched` (bool per cell)."""
+            touched: np.ndarray | None = None, touched_blocks: np.ndarray | None = None) -> None:
+        """Add the given sites' capacity to the cells they cover, flagging those cells in `touched` (bool per cell)
+        and their blocks of 64 cells in `touched_blocks` (see `service_kernel.evaluate_cells`)."""
+        n = self.rows.shape[0]
         if touched is None:
-            touched = np.zeros(self.rows.shape[0], dtype=bool)
+            touched = np.zeros(n, dtype=bool)
+        if touched_blocks is None:
+            touched_blocks = np.zeros(n_blocks(n), dtype=bool)
         add_site_supply(fp.indptr, fp.cells, shares, cap.capacity_mbps, cap.rate_p5_mbps, cap.rate_median_mbps,
-                        np.asarray(sites, dtype=np.int64), self.rows, touched)
+                        np.asarray(sites, dtype=np.int64), self.rows, touched, touched_blocks)
 
 
 @dataclass
@@ -134,6 +138,7 @@ class CellService:
         # demand and the served rate: the replication's own (uncertainty draws them); site capacities are the world's
         self.cw, self.p = cw, (params if params is not None else cw.params)
         self.pop, self.group, self.n_groups, self.k = pop, group, n_groups, k
+        self.pop_total = float(pop.sum())  # summed once: national() runs every month
         self.cov5, self.cov5_op, self.cov4 = cov5, cov5_op, cov4
         n = pop.size
         self.s5 = cw.supply5_start.copy() if cw.supply5_start is not None else Supply.empty(n)
@@ -147,6 +152,8 @@ class CellService:
         self.hist_busy = np.zeros(N_BINS)  # data users by busy-hour throughput bin
         self.thr_sum = 0.0  # sum over cells of data users x busy-hour throughput (for the mean)
         self._touched = np.zeros(n, dtype=bool)  # cells whose supply changed since the last update
+        self._touched_blocks = np.zeros(n_blocks(n), dtype=bool)  # ... and their blocks of 64 cells
+        self._work = np.empty(n, dtype=np.int64)  # scratch of evaluate_cells (the touched cells' indices)
         if cov5_op is not None and len(cov5_op) == 3:  # 5G users use their own operator's 5G
             self._op_cov5 = tuple(g.covered_pop_cell for g in cov5_op)
             self._op_share = np.asarray(cw.operator_share, dtype=np.float64)
@@ -162,12 +169,13 @@ class CellService:
     # ------------------------------------------------------------------ supply changes
     def add_5g(self, fp: Footprints, sites: np.ndarray) -> None:
         """5G sites switched on: their capacity reaches their cells (re-evaluated at the next update)."""
-        self.s5.add(fp, self.cw.shares5, self.cw.cap5, sites, self._touched)
+        self.s5.add(fp, self.cw.shares5, self.cw.cap5, sites, self._touched, self._touched_blocks)
 
     def add_village_4g(self, fp: Footprints, villages: np.ndarray) -> None:
         """Village 4G sites switched on (capacity capped by their backhaul)."""
         if self.cw.village_shares is not None and self.cw.village_cap is not None:
-            self.s4.add(fp, self.cw.village_shares, self.cw.village_cap, villages, self._touched)
+            self.s4.add(fp, self.cw.village_shares, self.cw.village_cap, villages, self._touched,
+                        self._touched_blocks)
 
     def short_people_at(self, sites: np.ndarray) -> np.ndarray:
         """Capacity-short people (5G and 4G-or-better) in the cell each 5G plan site stands in; 0 for a site whose
@@ -188,14 +196,13 @@ class CellService:
             self.u = self.p.busy_hour_mbps_per_person(year)
             self.dev5 = self.p.device_5g_share(year)
             self._touched[:] = False
+            self._touched_blocks[:] = False
             self.thr_sum = evaluate_all(*self._inputs(), self.state, self.bins, self.group, self.group_sum,
                                         self.hist_busy)
             return
-        idx = np.flatnonzero(self._touched)  # each changed cell once, in memory order
-        if idx.size:
-            self._touched[idx] = False
-            self.thr_sum += evaluate_cells(idx, *self._inputs(), self.state, self.bins, self.group, self.group_sum,
-                                           self.hist_busy)
+        # each changed cell once, in memory order (the kernel scans only the flagged blocks and clears the flags)
+        self.thr_sum += evaluate_cells(self._touched, self._touched_blocks, self._work, *self._inputs(), self.state,
+                                       self.bins, self.group, self.group_sum, self.hist_busy)
 
     def _inputs(self) -> tuple:
         """The per-cell inputs and the year's parameters of the compiled pass (service_kernel)."""
@@ -207,7 +214,7 @@ class CellService:
     # ------------------------------------------------------------------ results
     def national(self) -> dict[str, float]:
         """The month's national served/short/uncovered shares (%), throughput and traffic."""
-        total = float(self.pop.sum())
+        total = self.pop_total
         gs = {name: float(self.group_sum[f].sum()) for f, name in enumerate(GROUP_FIELDS)}
         cov5 = self.cov5.covered_pop_total()
         users = gs["w5"] + gs["w4"]

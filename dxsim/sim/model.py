@@ -280,9 +280,7 @@ class Monitor:
         if new.size:
             if self.cov5_op is not None:
                 # each operator's own network; the union (at least one operator) from the cells they changed
-                changed = [g.add_footprints(w.plan_footprints, new[st.operator[new] == k])
-                           for k, g in enumerate(self.cov5_op)]
-                self.cov5.union_of(self.cov5_op, np.concatenate(changed))
+                self.cov5.add_footprints_layers(self.cov5_op, w.plan_footprints, new, st.operator[new])
             else:
                 self.cov5.add_footprints(w.plan_footprints, new)
             self.applied[new] = True

@@ -40,6 +40,7 @@ from dxsim.sim.finance import Ledger
 from dxsim.sim.operators import (
     Orders, SurgeCase, choose_orders, monthly_pace, site_npv_vnd_bn, surge_decision,
 )
+from dxsim.sim import rollout_kernel
 from dxsim.sim.rng import stream
 from dxsim.sim.support import eligible_kind, per_station_vnd_bn, programmes, start_sites_counted, window_days
 
@@ -157,6 +158,9 @@ class Rollout:
         # each operator's own sites in its own order (the national order within an operator)
         self.op_sites = [np.flatnonzero(op == k) for k in range(len(OPERATORS))]
         self._op_next = [int(np.searchsorted(s, n_start)) for s in self.op_sites]
+        # per operator, (op_sites[k], its sites unordered at the last full scan): a site once ordered stays
+        # ordered, so later scans need only filter this list while op_sites[k] is the same array (remaining)
+        self._op_rest: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(OPERATORS)
         # Sites waiting for their kit, and delivered sites not yet taken by a crew (positions, ascending):
         # the weekly works scan only these (a few thousand), not every site ordered so far.
         self._kit_wait = np.zeros(0, dtype=np.int64)
@@ -254,23 +258,31 @@ class Rollout:
             yield self.env.timeout(nxt - day)
 
     def remaining(self, k: int, limit: int | None = None) -> np.ndarray:
-        """The operator's sites not yet ordered, in its own order (the first `limit` of them, or all)."""
+        """The operator's sites not yet ordered, in its own order (the first `limit` of them, or all).
+
+        Read-only: the result may be (a view of) the list kept from the last full scan. Late in the plan
+        the planner scans the whole rest of it every month, and that list holds only what was left then."""
         sites = self.op_sites[k]
         i = self._op_next[k]
         ordered = self.state.ordered
         while i < sites.size and ordered[sites[i]]:
             i += 1
         self._op_next[k] = i
+        cache = getattr(self, "_op_rest", None)  # absent on a bare stand-in (tests/test_capacity.py)
+        rest = sites[i:]
+        if cache is not None and cache[k] is not None and cache[k][0] is sites:
+            rest = cache[k][1]  # the unordered sites of sites[i:] and some ordered since, in the same order
         if limit is not None:  # most months need only the head of the plan: scan a growing prefix
             span = 2 * limit
-            while i + span < sites.size:
-                head = sites[i:i + span]
+            while span < rest.size:
+                head = rest[:span]
                 head = head[~ordered[head]]
                 if head.size >= limit:
                     return head[:limit]
                 span *= 4
-        rest = sites[i:]
         rest = rest[~ordered[rest]]
+        if cache is not None:
+            cache[k] = (sites, rest)
         return rest if limit is None else rest[:limit]
 
     def bring_forward(self, k: int, sites: np.ndarray) -> int:
@@ -323,7 +335,10 @@ class Rollout:
 
     def _npv(self, name: str, k: int, sites: np.ndarray, day: float) -> np.ndarray:
         """Each site's business case for its operator today (support it can expect included)."""
-        return self.base_npv_vnd_bn[sites] + self._support_now(k, sites, day)
+        npv = self.base_npv_vnd_bn[sites]
+        if self._open_programmes(k, day):  # else no support to add (late in the plan `sites` is all the rest of it)
+            npv += self._support_now(k, sites, day)
+        return npv
 
     def _order(self, name: str, year: int, months_left: int, day: float) -> int:
         st = self.state
@@ -333,17 +348,26 @@ class Rollout:
         done = st.ordered_by_op_year.get((name, year), 0)
         pace = monthly_pace(target, done, months_left)
         loss = self.sc.business_case.accepted_loss_vnd_bn_per_site
+        spare_cap = pace  # one more month of pace
         size = max(4 * pace, 2048)
         window = self.remaining(k, size)
         npv = self._npv(name, k, window, day)
-        if int((npv >= -loss).sum()) < 2 * pace and window.size == size:  # the pace and one more month (spare)
+        ok = np.flatnonzero(npv >= -loss)
+        if ok.size < pace + spare_cap and window.size == size:
             window = self.remaining(k)
             npv = self._npv(name, k, window, day)
+            ok = np.flatnonzero(npv >= -loss)
+        # choose_orders reads the first `pace` sites (those asked for) and the first pace + spare_cap sites worth
+        # building: cut the window after the last of them (late in the plan the whole rest of it is scanned to
+        # find them, and cutting changes no order)
+        need = min(ok.size, pace + spare_cap)
+        cut = max(min(pace, window.size), int(ok[need - 1]) + 1 if need else 0)
+        window, npv = window[:cut], npv[:cut]
         # capex is phased evenly over the months left in the year (an operator does not spend its year's budget
         # in the first months and then stop)
         month_budget = self.ledger.available(name, year) / max(months_left, 1)
         orders = choose_orders(window, npv, st.capex_vnd_bn[window], pace, month_budget,
-                               spare_cap=pace, accepted_loss_vnd_bn=loss)
+                               spare_cap=spare_cap, accepted_loss_vnd_bn=loss)
         self._attribute_orders(orders, window, pace)
         self.orders_month["operators"] += 1
         self.orders_month["pace_bound"] += int(pace > 0 and orders.picked.size == pace and orders.spare.size > 0)
@@ -478,33 +502,21 @@ class Rollout:
             yield self.env.timeout(WEEK_DAYS)
 
     def _deliver(self, day: float, week_end: float) -> None:
-        """Vendors deliver the kits due this week, first due first served, up to the weekly capacity.
+        """Vendors deliver the kits due this week, first due first served (ties in plan order), up to the
+        weekly capacity (fractions carried to the next week while kits wait); compiled in
+        dxsim.sim.rollout_kernel.deliver.
 
         Kits from stock (surge) and kits due before the start (warm start: delivered before day 0)
         do not use this week's factory capacity.
         """
         st = self.state
-        kw = self._kit_wait
-        due = st.equipment_due_day[kw]
-        free = st.surge[kw] | (due < 0)
-        pos_free = np.flatnonzero(free & (due <= week_end))
-        pos = np.flatnonzero(~free & (due <= week_end))
-        if pos.size == 0:
-            self._supply_carry = 0.0
-        else:
-            cap = self.sc.supply.deliveries_per_month * 12.0 / 52.0 + self._supply_carry
-            k = int(min(pos.size, math.floor(cap)))
-            self._supply_carry = cap - k if pos.size > k else 0.0
-            pos = pos[np.argsort(due[pos], kind="stable")[:k]]  # ties in plan order
-        pos = np.concatenate([pos_free, pos])
-        if pos.size == 0:
-            return
-        take = kw[pos]
-        st.delivered_day[take] = np.where(st.equipment_due_day[take] < 0, st.equipment_due_day[take],
-                                          np.maximum(st.equipment_due_day[take], day))
-        self._kit_wait = np.delete(kw, pos)
-        take.sort()
-        self._crew_wait = np.insert(self._crew_wait, np.searchsorted(self._crew_wait, take), take)
+        cap_per_week = self.sc.supply.deliveries_per_month * 12.0 / 52.0
+        left, take, self._supply_carry = rollout_kernel.deliver(
+            float(day), float(week_end), cap_per_week, self._supply_carry, self._kit_wait, st.equipment_due_day,
+            st.surge, st.delivered_day)
+        if take.size:
+            self._kit_wait = left
+            self._crew_wait = rollout_kernel.merge_sorted(self._crew_wait, take)
 
     def contract_teams(self, day: float) -> np.ndarray:
         """Contract teams at work in each region on `day` (surges)."""
@@ -515,55 +527,34 @@ class Rollout:
         return extra
 
     def _install(self, day: float, week_end: float) -> None:
-        """Crews of every region take the sites that are ready (permit + kit) this week."""
+        """Crews of every region take the sites that are ready (permit + kit) this week.
+
+        Fluid crew pool per region (dxsim.sim.rollout_kernel.install): sites in order of readiness, those
+        whose crew starts this week are committed. One team on site: a site's own duration (slowed by
+        rain) is its latency, counted from the site's own ready day, not from the crews' busy_until (that
+        would stall the first sites of every backlogged week by a whole site duration at each weekly
+        dispatch); a team is on site for that duration before it goes on air, and any time between
+        ready and that start is time the site waited for a crew.
+        """
         st = self.state
-        cw = self._crew_wait  # delivered, not yet taken by a crew, in plan order
-        ready_day = np.fmax(st.permit_done_day[cw], st.delivered_day[cw])
-        pos = np.flatnonzero(ready_day < week_end)
-        region_of = self.plan.region_idx[cw[pos]]
         rainy_now = self.clock.month_of(day)
         teams = self._teams + self.contract_teams(day)
+        rate, slow = np.empty(len(REGIONS)), np.empty(len(REGIONS))
         for r, region in enumerate(REGIONS):
-            slow = self._rainy_factor[region] if rainy_now in self._rainy[region] else 1.0
-            rate = teams[r] * slow
-            st.crew_capacity[r] += rate * WEEK_DAYS
-            mine = pos[region_of == r]
-            if rate <= 0:
-                continue
-            if mine.size == 0:
-                st.busy_until[r] = max(st.busy_until[r], day)
-                continue
-            self._serve(r, cw[mine], ready_day[mine], day, week_end, rate, slow)
-        if pos.size:
-            self._crew_wait = cw[np.isnan(st.on_air_day[cw])]
-
-    def _serve(self, r: int, sites: np.ndarray, ready_day: np.ndarray, day: float,
-               week_end: float, rate: float, slow: float) -> None:
-        """Fluid crew pool: serve sites (ascending) in order of readiness; commit those started this week."""
-        st = self.state
-        order = np.argsort(ready_day, kind="stable")
-        sites = sites[order]
-        own_ready = ready_day[order]
-        ready = np.maximum(own_ready, max(day, st.busy_until[r]))
-        work = self.team_days[sites]
-        s = np.cumsum(work / rate)
-        s_prev = np.r_[0.0, s[:-1]]
-        t_finish = s + np.maximum.accumulate(ready - s_prev)
-        t_begin = t_finish - work / rate
-        commit = t_begin < week_end
-        sites, t_finish, work, own_ready = sites[commit], t_finish[commit], work[commit], own_ready[commit]
-        if sites.size == 0:
-            return
-        st.busy_until[r] = float(t_finish[-1])
-        self.committed += int(sites.size)
-        # one team on site: a site's own duration (slowed by rain) is its latency, counted from the
-        # site's own ready day, not from the crews' busy_until (that would stall the first sites of
-        # every backlogged week by a whole site duration at each weekly dispatch)
-        st.on_air_day[sites] = np.maximum(t_finish, own_ready + work / slow)
-        # a team is on site for the site's own (rain-slowed) duration before it goes on air: any time
-        # between ready and that start is time the site waited for a crew
-        st.crew_start_day[sites] = st.on_air_day[sites] - work / slow
-        st.crew_work_done[r] += float(work.sum())
+            slow[r] = self._rainy_factor[region] if rainy_now in self._rainy[region] else 1.0
+            rate[r] = teams[r] * slow[r]
+            st.crew_capacity[r] += rate[r] * WEEK_DAYS
+        served = np.empty(self._crew_wait.size, dtype=np.int64)  # committed sites, region by region
+        counts = np.zeros(len(REGIONS), dtype=np.int64)
+        self._crew_wait = rollout_kernel.install(
+            float(day), float(week_end), self._crew_wait, st.permit_done_day, st.delivered_day, self.plan.region_idx,
+            self.team_days, rate, slow, st.busy_until, st.on_air_day, st.crew_start_day, served, counts)
+        lo = 0
+        for r in range(len(REGIONS)):
+            if counts[r]:  # numpy's (pairwise) sum, in service order, as it always was
+                st.crew_work_done[r] += float(self.team_days[served[lo:lo + counts[r]]].sum())
+                lo += int(counts[r])
+        self.committed += lo
 
     def waiting_counts(self, day: float) -> tuple[int, int, int]:
         """Ordered sites not yet taken by a crew on `day`: (in permitting, awaiting equipment, awaiting a crew)."""
@@ -589,27 +580,12 @@ class Rollout:
         """
         st = self.state
         held = np.zeros((len(HELD_CAUSES), len(REGIONS)))
+        # the delays: the live sites by numpy's vector mask, then site by site (compiled: no temporaries)
         live = np.flatnonzero(st.ordered & ~(st.on_air_day < a) & ~(st.order_day >= b))
-        live = live[~np.isnan(st.order_day[live])]
-        if live.size:
-            reg = self.plan.region_idx[live]
-            order = st.order_day[live]
-            permit = st.permit_done_day[live]
-            kit = np.where(np.isnan(st.delivered_day[live]), np.maximum(b, st.equipment_due_day[live]),
-                           st.delivered_day[live])
-            ready = np.maximum(permit, kit)
-            crew = np.where(np.isnan(st.crew_start_day[live]), b, st.crew_start_day[live])
-
-            def overlap(t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
-                return np.clip(np.minimum(t1, b) - np.maximum(t0, a), 0.0, None)
-
-            wait_front = overlap(order, ready)
-            by_permit = permit >= kit
-            held[HELD_CAUSES.index("permits")] = np.bincount(reg, weights=np.where(by_permit, wait_front, 0.0),
-                                                             minlength=len(REGIONS))
-            held[HELD_CAUSES.index("equipment")] = np.bincount(reg, weights=np.where(by_permit, 0.0, wait_front),
-                                                               minlength=len(REGIONS))
-            held[HELD_CAUSES.index("crews")] = np.bincount(reg, weights=overlap(ready, crew), minlength=len(REGIONS))
+        rollout_kernel.held_delays(float(a), float(b), live, st.order_day, st.permit_done_day,
+                                   st.equipment_due_day, st.delivered_day, st.crew_start_day, self.plan.region_idx,
+                                   held[HELD_CAUSES.index("permits")], held[HELD_CAUSES.index("equipment")],
+                                   held[HELD_CAUSES.index("crews")])
         month = b - a
         held += self.held_orders * month
         held[HELD_CAUSES.index("targets")] += self.spare_by_region * month

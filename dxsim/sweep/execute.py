@@ -4,17 +4,17 @@ The unit of work is a :class:`RunTask`: one fully validated scenario (as JSON), 
 number of replications. A worker process
 
 - loads the geodata (`Country`) once,
-- prepares the world (`prepare_world`: site layer, villages, data-centre table, start coverage;
-  ~4 s) once per distinct *world key* and keeps the last two worlds (LRU, ~0.4 GB each),
-- then only runs `run_replication` (~0.5 s for the national baseline to 2030) for each task.
+- gets the prepared world (:func:`dxsim.sim.world_store.load_or_prepare_world`: from the on-disk
+  store in ~0.3 s, else built in ~5 s and stored) once per distinct *world key* and keeps the last
+  two in memory (LRU),
+- then only runs `run_replication` for each task.
 
-The world key is the canonical JSON of the scenario without the sections that only steer the
-simulation (:data:`SIM_ONLY`: operators (except their start shares, which set how their plans
-interleave), crews, seasons, works, supply, subsidy, supports, business_case, surge,
-villages.programme, compute.gpus, compute.demand, budget, name, description, replications). A
-task whose key is cached reuses the world with its own scenario swapped in
-(`dataclasses.replace(world, scenario=...)`); everything else (radio, sites, start_state, costs,
-horizon, seed, villages.layer/options, compute.datacentres) changes the key and prepares anew.
+The world key (:func:`dxsim.sim.world_store.world_key`) is the scenario without the sections that
+only steer the simulation (:data:`dxsim.sim.world_store.SIM_ONLY`), plus the contents of the files
+it names. A task whose key is cached reuses the world with its own scenario swapped in
+(`dataclasses.replace(world, scenario=...)`); a world-shaping change (radio, sites, start_state,
+costs, horizon, seed, villages.layer/options/campaigns, compute.datacentres, capacity, the operators'
+start and subscriber shares) prepares anew.
 
 Executors (`run_tasks`):
 
@@ -46,8 +46,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
-import hashlib
-import json
 import math
 import os
 import signal
@@ -58,11 +56,14 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-SIM_ONLY: tuple[tuple[str, ...], ...] = (
-    ("name",), ("description",), ("replications",), ("operators",), ("crews",), ("seasons",), ("works",),
-    ("supply",), ("subsidy",), ("supports",), ("business_case",), ("surge",), ("villages", "programme"),
-    ("compute", "gpus"), ("compute", "demand"), ("budget",),
-)
+import polars as pl
+
+from dxsim.results.spool import MetricsSpool
+from dxsim.scenario.schema import Scenario
+from dxsim.sim.finance_envelope import apply_envelope
+from dxsim.sim.model import run_replication
+from dxsim.sim.world_store import load_or_prepare_world, world_key
+
 WORLD_CACHE_SIZE = 2
 DASK_CONNECT_TIMEOUT = "10s"
 _THREAD_ENV = ("POLARS_MAX_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -81,29 +82,10 @@ class SweepInterrupted(KeyboardInterrupt):
 
 def effective_scenario(scenario: Any, seed: int | None = None) -> Any:
     """The scenario as simulated: budget envelope folded in, and the common seed set."""
-    from dxsim.sim.finance_envelope import apply_envelope
-
     sc = apply_envelope(scenario)
     if seed is not None and sc.seed != int(seed):
         sc = sc.model_copy(update={"seed": int(seed)})
     return sc
-
-
-def world_key(scenario: Any, scenario_dir: str | os.PathLike[str] | None) -> str:
-    """Hash of what `prepare_world` depends on (the scenario minus :data:`SIM_ONLY`, and its folder)."""
-    data = scenario.model_dump(mode="json")
-    # the operators' start shares shape the world (how their plans interleave); the rest is simulation only
-    shares = {name: op.get("start_share_5g_pct") for name, op in (data.get("operators") or {}).items()}
-    data["_operator_start_shares"] = shares
-    for path in SIM_ONLY:
-        node = data
-        for part in path[:-1]:
-            node = node.get(part, {}) if isinstance(node, dict) else {}
-        if isinstance(node, dict):
-            node.pop(path[-1], None)
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    where = str(Path(scenario_dir).resolve()) if scenario_dir is not None else ""
-    return hashlib.sha256((text + "|" + where).encode("utf-8")).hexdigest()
 
 
 _COUNTRY: Any = None
@@ -131,19 +113,16 @@ class WorldCache:
     def get(self, scenario: Any, scenario_dir: str | os.PathLike[str] | None,
             progress: Callable[[str], None] | None = None) -> tuple[Any, bool, float]:
         """(world for `scenario`, cache hit?, seconds spent preparing)."""
-        from dxsim.sim.model import prepare_world
-
         key = world_key(scenario, scenario_dir)
         if key in self._worlds:
             self._worlds.move_to_end(key)
             self.hits += 1
-            return dataclasses.replace(self._worlds[key], scenario=scenario), True, 0.0
+            return dataclasses.replace(self._worlds[key], scenario=apply_envelope(scenario)), True, 0.0
         self.misses += 1
         t0 = time.perf_counter()
         while len(self._worlds) >= self.maxsize:  # free the memory before building the next world
             self._worlds.popitem(last=False)
-        world = prepare_world(scenario, country(), scenario_dir=Path(scenario_dir) if scenario_dir else None,
-                              progress=progress)
+        world = load_or_prepare_world(scenario, country(), scenario_dir, progress=progress)
         self._worlds[key] = world
         return world, False, time.perf_counter() - t0
 
@@ -292,8 +271,6 @@ def run_scenario_kpis(scenario: Any, scenario_dir: str | os.PathLike[str] | None
 
     Returns ({replication: {kpi: value}}, timing {prepare_s, replications_s, world_cached}).
     """
-    from dxsim.sim.model import run_replication
-
     cache = cache or _WORLDS
     sc = effective_scenario(scenario, seed)
     world, hit, prep_s = cache.get(sc, scenario_dir)
@@ -334,8 +311,6 @@ def _json_safe(x: float) -> float | None:
 
 def execute_task(task: RunTask) -> dict[str, Any]:
     """Run one task in this process (the worker entry point); returns the JSON-ready run record."""
-    from dxsim.scenario.schema import Scenario
-
     t_start = time.time()
     c0 = time.perf_counter()
     cpu0 = time.process_time()
@@ -351,6 +326,66 @@ def execute_task(task: RunTask) -> dict[str, Any]:
         "timing": {**timing, "task_s": time.perf_counter() - c0, "cpu_s": time.process_time() - cpu0, "t_start": t_start, "t_end": time.time(),
                    "worker": f"{socket.gethostname()}:{os.getpid()}"},
     }
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplicationTask:
+    """Replications of one scenario for `dxsim run --reps N`: their metrics go to the run's spool folder."""
+
+    run_id: str
+    scenario: dict[str, Any]  # the scenario as `dxsim run` prepares its world (model_dump(mode="json"))
+    scenario_dir: str | None
+    seed: int
+    replications: tuple[int, ...]
+    spool_dir: str | None  # None: return each metrics table in the record (a Dask worker may not see the disk)
+
+
+def execute_replications(task: ReplicationTask) -> dict[str, Any]:
+    """Worker entry point for a run's replications: each metrics table to the spool, the rest back to the caller.
+
+    Returned per replication: its national metrics rows (the KPIs are computed from them), the
+    villages' connection days and the operators' support decisions; the same values a serial run
+    keeps, so a pooled run writes the same files.
+    """
+    c0 = time.perf_counter()
+    sc = Scenario.model_validate(task.scenario)
+    world, hit, prep_s = _WORLDS.get(sc, task.scenario_dir)
+    spool = MetricsSpool(Path(task.spool_dir)) if task.spool_dir is not None else None
+    out = []
+    for rep in task.replications:
+        res = run_replication(world, rep, seed=task.seed)
+        r = {"replication": rep, "national": res.metrics.filter(pl.col("area") == "VN"),
+             "village_connected_day": res.village_connected_day, "decisions": res.support_decisions or []}
+        if spool is not None:
+            spool.write(rep, res.metrics)
+        else:
+            r["metrics"] = res.metrics
+        out.append(r)
+    return {"run_id": task.run_id, "results": out,
+            "timing": {"prepare_s": prep_s, "world_cached": hit, "task_s": time.perf_counter() - c0}}
+
+
+@dataclasses.dataclass(frozen=True)
+class KpiTask:
+    """Replications of one scenario for `dxsim compare`: their KPIs and held-back rows come back."""
+
+    run_id: str
+    scenario: dict[str, Any]
+    scenario_dir: str | None
+    seed: int
+    replications: tuple[int, ...]
+
+
+def execute_kpis(task: KpiTask) -> dict[str, Any]:
+    """Worker entry point for compare: per replication its KPIs and its national held-back rows."""
+    from dxsim.results.bottlenecks import bottleneck_rows
+
+    c0 = time.perf_counter()
+    held: dict[int, Any] = {}
+    kpis, timing = run_scenario_kpis(Scenario.model_validate(task.scenario), task.scenario_dir, task.seed,
+                                     task.replications, on_metrics=lambda rep, m: held.__setitem__(rep, bottleneck_rows(m)))
+    return {"run_id": task.run_id, "kpis": kpis, "held": held,
+            "timing": {**timing, "task_s": time.perf_counter() - c0}}
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -425,22 +460,28 @@ class ExecStats:
 
 
 OnResult = Callable[[dict[str, Any]], None]
+TaskFn = Callable[[Any], dict[str, Any]]
 
 
-def run_tasks(tasks: Sequence[RunTask], on_result: OnResult, *, workers: int | None = None,
-              scheduler: Any = None, where: str | None = None) -> ExecStats:
+def run_tasks(tasks: Sequence[Any], on_result: OnResult, *, workers: int | None = None,
+              scheduler: Any = None, where: str | None = None, fn: TaskFn | None = None) -> ExecStats:
     """Execute tasks; `on_result(record)` is called in this process as each finishes (in completion order).
+
+    `fn` is the worker entry point, a module-level function of one task that returns a record with
+    ``timing.task_s`` and ``timing.prepare_s`` (default :func:`execute_task`, a sweep run;
+    :func:`execute_replications` runs replications of one scenario for `dxsim run`).
 
     An exception raised by `on_result` (e.g. KeyboardInterrupt) or a Ctrl-C stops the batch: pending
     tasks are cancelled, pool workers are stopped, and :class:`SweepInterrupted` is raised.
     """
     tasks = list(tasks)
+    fn = fn or execute_task
     if scheduler is not None:
-        return _run_dask(tasks, on_result, scheduler, where)
+        return _run_dask(tasks, on_result, scheduler, where, fn)
     n = (os.cpu_count() or 1) if workers is None else int(workers)
     if n <= 0 or not tasks:
-        return _run_inprocess(tasks, on_result, where)
-    return _run_pool(tasks, on_result, min(n, len(tasks)), where)
+        return _run_inprocess(tasks, on_result, where, fn)
+    return _run_pool(tasks, on_result, min(n, len(tasks)), where, fn)
 
 
 def _busy(records: Iterable[dict]) -> tuple[float, float]:
@@ -451,13 +492,13 @@ def _busy(records: Iterable[dict]) -> tuple[float, float]:
     return busy, prep
 
 
-def _run_inprocess(tasks: list[RunTask], on_result: OnResult, where: str | None) -> ExecStats:
+def _run_inprocess(tasks: list[Any], on_result: OnResult, where: str | None, fn: TaskFn) -> ExecStats:
     t0 = time.perf_counter()
     first = None
     recs = []
     try:
         for task in tasks:
-            rec = execute_task(task)
+            rec = fn(task)
             recs.append(rec)
             first = first if first is not None else time.perf_counter() - t0
             on_result(rec)
@@ -467,7 +508,7 @@ def _run_inprocess(tasks: list[RunTask], on_result: OnResult, where: str | None)
     return ExecStats("in-process", 1, len(recs), time.perf_counter() - t0, busy, prep, first)
 
 
-def _run_pool(tasks: list[RunTask], on_result: OnResult, workers: int, where: str | None) -> ExecStats:
+def _run_pool(tasks: list[Any], on_result: OnResult, workers: int, where: str | None, fn: TaskFn) -> ExecStats:
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -481,7 +522,7 @@ def _run_pool(tasks: list[RunTask], on_result: OnResult, workers: int, where: st
         for k in _THREAD_ENV:
             os.environ.setdefault(k, "1")
         ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_init_worker)
-        futures = {ex.submit(execute_task, t) for t in tasks}
+        futures = {ex.submit(fn, t) for t in tasks}
     finally:
         for k, v in saved.items():
             if v is None:
@@ -519,7 +560,7 @@ def _stop_pool(ex: Any, futures: Iterable[Any]) -> None:
     ex.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_dask(tasks: list[RunTask], on_result: OnResult, scheduler: Any, where: str | None) -> ExecStats:
+def _run_dask(tasks: list[Any], on_result: OnResult, scheduler: Any, where: str | None, fn: TaskFn) -> ExecStats:
     try:
         from distributed import Client, as_completed
     except ImportError:  # pragma: no cover - depends on the install
@@ -544,7 +585,7 @@ def _run_dask(tasks: list[RunTask], on_result: OnResult, scheduler: Any, where: 
     t0 = time.perf_counter()
     first = None
     recs: list[dict] = []
-    futures = [client.submit(execute_task, t, key=f"dxsim-run-{t.run_id}", pure=False) for t in tasks]
+    futures = [client.submit(fn, t, key=f"dxsim-run-{t.run_id}", pure=False) for t in tasks]
     try:
         for fut in as_completed(futures):
             rec = fut.result()

@@ -70,7 +70,8 @@ def build_tasks(spec: SweepSpec, des: Design | None = None) -> tuple[Design, lis
     """
     import dxsim
     from dxsim.scenario.loader import canonical_json
-    from dxsim.sweep.execute import RunTask, effective_scenario, world_key
+    from dxsim.sim.world_store import world_key
+    from dxsim.sweep.execute import RunTask, effective_scenario
     from dxsim.sweep.spec import validate_run
 
     des = des or design(spec)

@@ -34,18 +34,18 @@ Modelling choices (documented for planners):
 Why the jobs are not SimPy events. A national 5-year run has ~11,000 jobs; as SimPy events
 (arrival timeout, request, start, end timeout) they cost ~0.27 s of a ~0.7 s replication, the
 largest single item, and 1,000 replications must fit in 10 minutes. Nothing else in the model
-waits on a job, so the queue is a small discrete-event loop of its own (two heaps and a deque),
-*advanced lazily*: whenever the GPU model changes the pool or anyone reads a job or pool count,
-the loop first replays every job event up to ``env.now`` in time order. The pool state seen by
-the rest of the model is therefore the same as with one SimPy event per job change, and the
-Erlang C test (tests/test_ai_demand.py) checks the queue against queueing theory.
+waits on a job, so the queue is a small discrete-event loop of its own (a heap of end times and a
+FIFO), *advanced lazily*: whenever the GPU model changes the pool or anyone reads a job or pool
+count, the loop first replays every job event up to ``env.now`` in time order. The pool state seen
+by the rest of the model is therefore the same as with one SimPy event per job change, and the
+Erlang C test (tests/test_ai_demand.py) checks the queue against queueing theory. The loop is
+compiled (dxsim.sim.compute.kernel): by 2040 the demand draws ~390,000 jobs, most of which queue,
+and as Python tuples their replay was the largest item of a long-horizon replication.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,28 +54,29 @@ import simpy
 from dxsim.scenario.schema_compute_gpus import AiDemand as AiDemandSection
 from dxsim.scenario.schema_compute_gpus import JobClass
 from dxsim.sim.calendar import Clock
+from dxsim.sim.compute import kernel
 from dxsim.sim.rng import stream
 
 
-ARRIVAL_CHUNK = 16_384  # drawn arrivals held as Python tuples at a time (the rest stay in numpy)
+ARRIVAL_CHUNK = 16_384  # the window of drawn arrivals `AiDemand._arr` shows (the replay reads the job table)
 
 
 class GpuPool:
     """Powered GPUs available to AI jobs: idle, busy and installed counts, retirement debt.
 
     Every public read or change first lets the attached job queue (:class:`AiDemand`) replay its
-    events up to ``env.now``; the queue itself uses the underscored ``_take``/``_give_back``.
+    events up to ``env.now``. The counts live in two small arrays that the compiled replay
+    (:mod:`dxsim.sim.compute.kernel`) updates in place: ``_ints`` (installed, idle, busy, debt) and
+    ``_floats`` (busy GPU-days up to ``t_last``, ``t_last``).
     """
 
     def __init__(self, env: simpy.Environment, *, max_gpus_ever: int | None = None) -> None:
         self.env = env
         self.max_gpus_ever = max_gpus_ever
-        self._installed = 0  # powered GPUs in the pool (idle + busy), net of retirements
-        self._idle = 0
-        self._busy = 0  # GPUs held by running jobs
-        self._debt = 0  # GPUs retired while busy: taken from the next releases
-        self._busy_acc = 0.0  # busy GPU-days up to _t_last
-        self._t_last = float(env.now)
+        # installed: powered GPUs in the pool (idle + busy), net of retirements; busy: held by running jobs;
+        # debt: GPUs retired while busy, taken from the next releases
+        self._ints = np.zeros(len(kernel.POOL_INTS), dtype=np.int64)
+        self._floats = np.array([0.0, float(env.now)])  # busy GPU-days up to t_last, t_last
         self._queue: AiDemand | None = None  # set by AiDemand
 
     # ------------------------------------------------------------------ reads (synced to now)
@@ -88,33 +89,35 @@ class GpuPool:
 
     @property
     def installed(self) -> int:
-        return self._installed  # only add/retire change it: no replay needed
+        return int(self._ints[kernel.INSTALLED])  # only add/retire change it: no replay needed
 
     @property
     def idle(self) -> int:
         self.sync()
-        return self._idle
+        return int(self._ints[kernel.IDLE])
 
     @property
     def busy(self) -> int:
         self.sync()
-        return self._busy
+        return int(self._ints[kernel.BUSY])
 
     @property
     def retire_debt(self) -> int:
         self.sync()
-        return self._debt
+        return int(self._ints[kernel.DEBT])
 
     @property
     def busy_gpu_days(self) -> float:
         """Integral of the busy count from the start up to now (GPU-days)."""
         now = self.sync()
-        return self._busy_acc + self._busy * (now - self._t_last)
+        busy_acc, t_last = self._floats
+        return float(busy_acc + self._ints[kernel.BUSY] * (now - t_last))
 
     @property
     def capacity_limit(self) -> int:
         """The most GPUs the pool could ever hold (for rejecting jobs that can never run)."""
-        return self._installed if self.max_gpus_ever is None else max(self.max_gpus_ever, self._installed)
+        installed = self.installed
+        return installed if self.max_gpus_ever is None else max(self.max_gpus_ever, installed)
 
     # ------------------------------------------------------------------ GPU model side
     def add(self, n: int) -> None:
@@ -123,8 +126,8 @@ class GpuPool:
         if n <= 0:
             return
         now = self.sync()
-        self._installed += n
-        self._idle += n
+        self._ints[kernel.INSTALLED] += n
+        self._ints[kernel.IDLE] += n
         if self._queue is not None:
             self._queue.serve(now)
 
@@ -134,29 +137,13 @@ class GpuPool:
         if n <= 0:
             return 0
         self.sync()
-        n = min(n, self._installed)
-        self._installed -= n
-        take = min(n, self._idle)
-        self._idle -= take
-        self._debt += n - take
+        ints = self._ints
+        n = min(n, int(ints[kernel.INSTALLED]))
+        ints[kernel.INSTALLED] -= n
+        take = min(n, int(ints[kernel.IDLE]))
+        ints[kernel.IDLE] -= take
+        ints[kernel.DEBT] += n - take
         return take
-
-    # ------------------------------------------------------------------ job side (at event time t)
-    def _take(self, k: int, t: float) -> None:
-        """A job starts at t on k idle GPUs."""
-        self._busy_acc += self._busy * (t - self._t_last)
-        self._t_last = t
-        self._idle -= k
-        self._busy += k
-
-    def _give_back(self, k: int, t: float) -> None:
-        """A job ends at t and hands back k GPUs (minus any retirement debt)."""
-        self._busy_acc += self._busy * (t - self._t_last)
-        self._t_last = t
-        self._busy -= k
-        pay = min(self._debt, k)
-        self._debt -= pay
-        self._idle += k - pay
 
 
 @dataclass
@@ -240,38 +227,39 @@ class AiDemand:
         self.env, self.pool, self.clock = env, pool, clock
         self.cfg = _section(scenario)
         self.class_names = [name for name, _ in self.cfg.classes.items()]
-        self._arrived = 0
-        self._completed = 0
-        self._rejected = 0
-        self._initial_jobs = 0
-        self._started_wait_days: list[tuple[float, float]] = []
-        self._arrived_by_class = [0] * len(self.class_names)
-        self._completed_by_class = [0] * len(self.class_names)
         self.arrivals, self.in_progress = self._draw(seed, replication)
-        # Future arrivals (day, class, gpus, run days, counted): warm-start jobs first, at day 0, then
-        # the drawn arrivals ARRIVAL_CHUNK at a time (_refill): as tuples a job costs ~140 B, in the
-        # numpy arrays 32 B, and a long horizon draws millions of jobs.
-        self._arr: list[tuple[float, int, int, float, bool]] = []
-        self._next = 0
-        self._drawn_next = 0  # first drawn arrival not yet in _arr
-        self._drawn_end = self.arrivals.day.size if self.cfg.enabled else 0
-        self._ends: list[tuple[float, int, int, int]] = []  # heap of running jobs: (end day, seq, gpus, class)
-        self._seq = 0
-        self._waiting: deque[tuple[float, int, float, int, bool]] = deque()  # (arrive, gpus, run days, class, record)
-        self._t = float(env.now)  # job events are replayed up to here
-        if self.cfg.enabled:
-            self._arr = [(0.0, c, k, d, False) for c, k, d in self.in_progress]
+        # The job table (see dxsim.sim.compute.kernel): warm-start jobs at day 0, then the drawn arrivals
+        # (these n_sched rows are replayed as arrivals), then jobs submitted by hand.
+        warm = self.in_progress if self.cfg.enabled else []
+        a = self.arrivals if self.cfg.enabled else _Arrivals(np.zeros(0), np.zeros(0, np.int64),
+                                                              np.zeros(0, np.int64), np.zeros(0))
+        self._n_warm = len(warm)
+        self._n_sched = self._n_jobs = self._n_warm + a.day.size
+        self._job_day = np.concatenate([np.zeros(self._n_warm), a.day]).astype(np.float64)
+        self._job_cls = np.concatenate([np.array([c for c, _, _ in warm], np.int64), a.cls]).astype(np.int64)
+        self._job_gpus = np.concatenate([np.array([k for _, k, _ in warm], np.int64), a.gpus]).astype(np.int64)
+        self._job_dur = np.concatenate([np.array([d for _, _, d in warm], np.float64), a.duration]).astype(np.float64)
+        self._job_counted = np.concatenate([np.zeros(self._n_warm, bool), np.ones(a.day.size, bool)])
+        # per-job room for the running-job heap, the FIFO of waiting jobs and the recorded starts
+        n = self._n_jobs
+        self._heap_end, self._heap_seq, self._heap_job = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
+        self._wait_job = np.empty(n, np.int64)
+        self._start_day, self._start_wait = np.empty(n), np.empty(n)
+        self._q_i = np.zeros(len(kernel.QUEUE_INTS), dtype=np.int64)
+        self._q_f = np.array([float(env.now)])  # job events are replayed up to here
+        self._arrived_by_class = np.zeros(len(self.class_names), dtype=np.int64)
+        self._completed_by_class = np.zeros(len(self.class_names), dtype=np.int64)
+        self._started_wait_days: list[tuple[float, float]] = []  # the recorded starts as tuples, filled when read
         pool._queue = self
 
-    def _refill(self) -> list[tuple[float, int, int, float, bool]]:
-        """The next chunk of drawn arrivals as tuples (the hot loop reads tuples); resets _next."""
-        a, lo = self.arrivals, self._drawn_next
-        hi = min(lo + ARRIVAL_CHUNK, self._drawn_end)
-        self._drawn_next = hi
-        self._arr = [(t, c, k, d, True) for t, c, k, d in zip(
-            a.day[lo:hi].tolist(), a.cls[lo:hi].tolist(), a.gpus[lo:hi].tolist(), a.duration[lo:hi].tolist())]
-        self._next = 0
-        return self._arr
+    @property
+    def _arr(self) -> np.ndarray:
+        """Arrival days of the window the replay is in: the warm-start jobs, then ARRIVAL_CHUNK drawn ones at a time."""
+        i, n0 = int(self._q_i[kernel.NEXT]), self._n_warm
+        if i < n0 or self._n_sched == n0:
+            return self._job_day[:n0]
+        lo = n0 + (i - n0) // ARRIVAL_CHUNK * ARRIVAL_CHUNK
+        return self._job_day[lo:min(lo + ARRIVAL_CHUNK, self._n_sched)]
 
     # ------------------------------------------------------------------ inputs
     def _draw(self, seed: int, replication: int) -> tuple[_Arrivals, list[tuple[int, int, float]]]:
@@ -292,145 +280,103 @@ class AiDemand:
                              np.concatenate([p[3] for p in parts])[order])
         return arrivals, initial
 
+    def _tables(self) -> tuple:
+        """The arrays the kernel's serve/admit take after the pool's and queue's state."""
+        return (self._job_day, self._job_gpus, self._job_dur, self._job_counted, self._heap_end, self._heap_seq,
+                self._heap_job, self._wait_job, self._start_day, self._start_wait)
+
     # ------------------------------------------------------------------ the event loop
     def advance_to(self, t: float) -> None:
-        """Replay every job event (arrival, end) at or before day t, in time order.
-
-        The hot loop of the demand model (~11,000 jobs in a national run): a job that arrives to
-        enough idle GPUs and an empty queue starts here without further calls.
-        """
-        if t < self._t:
+        """Replay every job event (arrival, end) at or before day t, in time order (compiled:
+        dxsim.sim.compute.kernel.replay). Installed GPUs change only outside the replay (add/retire)."""
+        if t < self._q_f[0]:
             return
-        pool, arr, ends, waiting = self.pool, self._arr, self._ends, self._waiting
-        limit = pool.capacity_limit  # installed GPUs change only outside the replay (add/retire)
-        i, n_arr, inf = self._next, len(arr), math.inf
-        if i >= n_arr and self._drawn_next < self._drawn_end:
-            arr, i = self._refill(), 0
-            n_arr = len(arr)
-        ta = arr[i][0] if i < n_arr else inf
-        while True:
-            te = ends[0][0] if ends else inf
-            if te <= ta:  # an end before (or at the instant of) the next arrival
-                if te > t:
-                    break
-                _, _, k, c = heapq.heappop(ends)
-                pool._give_back(k, te)
-                self._completed += 1
-                self._completed_by_class[c] += 1
-                if waiting:
-                    self.serve(te)
-                continue
-            if ta > t:
-                break
-            _, c, k, d, counted = arr[i]
-            i += 1
-            if counted:
-                self._arrived += 1
-                self._arrived_by_class[c] += 1
-                if k <= limit and not waiting and pool._idle >= k:  # fast path: start at once
-                    pool._take(k, ta)
-                    self._started_wait_days.append((ta, 0.0))
-                    self._seq += 1
-                    heapq.heappush(ends, (ta + d, self._seq, k, c))
-                else:
-                    self._admit(ta, c, k, d, False, True)
-            else:
-                self._admit(ta, c, k, d, True, False)
-            if i < n_arr:
-                ta = arr[i][0]
-            elif self._drawn_next < self._drawn_end:
-                arr, i = self._refill(), 0
-                n_arr = len(arr)
-                ta = arr[0][0]
-            else:
-                ta = inf
-        self._next = i
-        self._t = t
-
-    def _admit(self, t: float, c: int, k: int, d: float, initial: bool, record: bool) -> None:
-        """A job (already counted as an arrival, unless initial) is rejected, started or queued at t."""
-        if k > self.pool.capacity_limit:
-            self._rejected += 1
-            return
-        if initial:
-            self._initial_jobs += 1
-        if not self._waiting and self.pool._idle >= k:
-            self._start(t, t, k, d, c, record)
-        else:
-            self._waiting.append((t, k, d, c, record))
+        p = self.pool
+        kernel.replay(float(t), float(p.capacity_limit), self._n_sched, p._ints, p._floats, self._q_i, self._q_f,
+                      self._job_day, self._job_cls, self._job_gpus, self._job_dur, self._job_counted,
+                      self._heap_end, self._heap_seq, self._heap_job, self._wait_job, self._start_day,
+                      self._start_wait, self._arrived_by_class, self._completed_by_class)
 
     def serve(self, t: float) -> None:
         """Start waiting jobs in arrival order while the head fits (head-of-line blocking)."""
-        w, pool = self._waiting, self.pool
-        while w and pool._idle >= w[0][1]:
-            arrive, k, d, c, record = w.popleft()
-            self._start(t, arrive, k, d, c, record)
+        kernel.serve(float(t), self.pool._ints, self.pool._floats, self._q_i, *self._tables())
 
-    def _start(self, t: float, arrive: float, k: int, d: float, c: int, record: bool) -> None:
-        self.pool._take(k, t)
-        if record:
-            self._started_wait_days.append((t, t - arrive))
-        self._seq += 1
-        heapq.heappush(self._ends, (t + d, self._seq, k, c))
+    def _add_job(self, day: float, c: int, k: int, d: float) -> int:
+        """A job submitted by hand joins the job table (never replayed as an arrival); returns its row."""
+        if self._n_jobs == self._job_day.size:  # full: double every per-job array
+            grow = max(self._n_jobs, 16)
+            for name in ("_job_day", "_job_cls", "_job_gpus", "_job_dur", "_job_counted", "_heap_end", "_heap_seq",
+                         "_heap_job", "_wait_job", "_start_day", "_start_wait"):
+                old = getattr(self, name)
+                setattr(self, name, np.concatenate([old, np.zeros(grow, dtype=old.dtype)]))
+        j = self._n_jobs
+        self._job_day[j], self._job_cls[j], self._job_gpus[j], self._job_dur[j] = day, c, k, d
+        self._job_counted[j] = True
+        self._n_jobs += 1
+        return j
 
     # ------------------------------------------------------------------ jobs
     def submit(self, gpus: int, duration_days: float, job_class: str = "inference") -> bool:
         """Submit one job now (outside the drawn arrivals; counted as an arrival). False if rejected."""
         now = self.pool.sync()
         c = self.class_names.index(job_class)
-        self._arrived += 1
+        self._q_i[kernel.ARRIVED] += 1
         self._arrived_by_class[c] += 1
-        before = self._rejected
-        self._admit(now, c, int(gpus), float(duration_days), False, True)
-        return self._rejected == before
+        before = int(self._q_i[kernel.REJECTED])
+        job = self._add_job(now, c, int(gpus), float(duration_days))
+        kernel.admit(job, float(self.pool.capacity_limit), self.pool._ints, self.pool._floats, self._q_i,
+                     *self._tables())
+        return int(self._q_i[kernel.REJECTED]) == before
 
     # ------------------------------------------------------------------ reads (up to env.now)
+    def _count(self, what: int) -> int:
+        self.pool.sync()
+        return int(self._q_i[what])
+
     @property
     def waiting_jobs(self) -> int:
         self.pool.sync()
-        return len(self._waiting)
+        return int(self._q_i[kernel.TAIL] - self._q_i[kernel.HEAD])
 
     @property
     def running_jobs(self) -> int:
-        self.pool.sync()
-        return len(self._ends)
+        return self._count(kernel.HEAP)
 
     @property
     def completed(self) -> int:
-        self.pool.sync()
-        return self._completed
+        return self._count(kernel.COMPLETED)
 
     @property
     def arrived(self) -> int:
-        self.pool.sync()
-        return self._arrived
+        return self._count(kernel.ARRIVED)
 
     @property
     def initial_jobs(self) -> int:
         """Warm-start jobs admitted at day 0 (not counted as arrivals)."""
-        self.pool.sync()
-        return self._initial_jobs
+        return self._count(kernel.INITIAL)
 
     @property
     def jobs_rejected_too_big(self) -> int:
-        self.pool.sync()
-        return self._rejected
+        return self._count(kernel.REJECTED)
 
     @property
     def started_wait_days(self) -> list[tuple[float, float]]:
         """(start day, wait days) of every recorded job started so far, in start order."""
-        self.pool.sync()
+        n = self._count(kernel.STARTS)
+        done = len(self._started_wait_days)
+        if done < n:
+            self._started_wait_days.extend(zip(self._start_day[done:n].tolist(), self._start_wait[done:n].tolist()))
         return self._started_wait_days
 
     @property
     def arrived_by_class(self) -> dict[str, int]:
         self.pool.sync()
-        return dict(zip(self.class_names, self._arrived_by_class))
+        return dict(zip(self.class_names, self._arrived_by_class.tolist()))
 
     @property
     def completed_by_class(self) -> dict[str, int]:
         self.pool.sync()
-        return dict(zip(self.class_names, self._completed_by_class))
+        return dict(zip(self.class_names, self._completed_by_class.tolist()))
 
     # ------------------------------------------------------------------ metrics
     @property

@@ -265,24 +265,33 @@ class VillageProgramme:
 
     # ------------------------------------------------------------------ bottleneck states
     def _set(self, i: int, *, village: int | None = None, power: int | None = None, signal: int | None = None) -> None:
+        """Close village i's current held interval and set its states (called ~5,000 times a replication:
+        each array element is read once, and math.isnan, not the np.isnan ufunc, tests the scalar)."""
         now = self.env.now
-        if self.cause[i] >= 0:
-            self.held[self.cause[i]] += now - self.since[i]
+        cause = int(self.cause[i])
+        if cause >= 0:
+            self.held[cause] += now - self.since[i]
         self.since[i] = now
-        if village is not None:
-            self.vstate[i] = village
-        if power is not None:
-            self.pstate[i] = power
-        if signal is not None:
-            self.sstate[i] = signal
-        if not np.isnan(self.signal_day[i]):
-            self.cause[i] = NOT_HELD
-        elif self.vstate[i] >= 0:
-            self.cause[i] = self.vstate[i]
-        elif self._waits_for_grid[i] and not (self.temp_power[i] or self.portable[i]) and self.pstate[i] >= 0:
-            self.cause[i] = self.pstate[i]
+        if village is None:
+            village = int(self.vstate[i])
         else:
-            self.cause[i] = self.sstate[i]
+            self.vstate[i] = village
+        if power is None:
+            power = int(self.pstate[i])
+        else:
+            self.pstate[i] = power
+        if signal is None:
+            signal = int(self.sstate[i])
+        else:
+            self.sstate[i] = signal
+        if not math.isnan(self.signal_day[i]):
+            self.cause[i] = NOT_HELD
+        elif village >= 0:
+            self.cause[i] = village
+        elif self._waits_for_grid[i] and not (self.temp_power[i] or self.portable[i]) and power >= 0:
+            self.cause[i] = power
+        else:
+            self.cause[i] = signal
 
     def held_days(self, day: float) -> np.ndarray:
         """Village-days held by each cause (CAUSES order) from day 0 to `day`, cumulative."""

@@ -1,0 +1,323 @@
+"""Prepared worlds on disk: build once (~5 s), load in a fraction of a second in every later process.
+
+`prepare_world` turns a scenario and the geodata into the static arrays every replication reads
+(site layer, footprints, start coverage, site capacity). It is deterministic, so its result can be
+kept. :func:`load_or_prepare_world` keeps it in ``<cache_dir>/worlds/<key>.world``, where the key is
+a hash of everything that shapes a world:
+
+- the scenario without the sections that only steer the simulation (:data:`SIM_ONLY`), and the
+  *contents* of the files it names (a planner's site or village layer);
+- the data: the geodata cache's input hash, the fact tables' contents and the size and time stamp of
+  every raw file under ``DXSIM_RAW_DATA`` (some are read outside the geodata cache);
+- the code: the text of every dxsim module, and the Python, numpy and polars versions.
+
+Change any of them and the key changes, so a stale world is never used. The file is written once,
+atomically (temporary file + rename; no fsync, since the check below catches a file a crash left
+short), and carries its length and a CRC-32 of its body; a file that is
+short, altered or unreadable is discarded and rebuilt, never trusted. Arrays are stored as raw
+buffers and mapped copy-on-write on load (pickle protocol 5 out-of-band buffers), so loading costs
+about the time to read the file and several processes share the pages. The folder keeps at most
+``DXSIM_WORLD_CACHE_MB`` (default 3000 MB) of worlds, least recently used first out;
+``DXSIM_WORLD_CACHE=0`` turns the store off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import io
+import json
+import mmap
+import os
+import pickle
+import platform
+import re
+import shutil
+import struct
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from dxsim.geo.country import Country
+from dxsim.pids import pid_alive
+from dxsim.paths import PACKAGE_DIR, cache_dir, facts_dir, raw_data_dir
+from dxsim.scenario.schema import Scenario
+from dxsim.sim.finance_envelope import apply_envelope
+from dxsim.sim.model import World, prepare_world
+
+Progress = Callable[[str], None]
+
+# Sections that only steer the simulation, not the prepared world. Two operator fields shape the world
+# and are kept apart from the rest of `operators` (see `world_key`).
+SIM_ONLY: tuple[tuple[str, ...], ...] = (
+    ("name",), ("description",), ("replications",), ("operators",), ("crews",), ("seasons",), ("works",),
+    ("supply",), ("subsidy",), ("supports",), ("business_case",), ("surge",), ("villages", "programme"),
+    ("compute", "gpus"), ("compute", "demand"), ("budget",),
+)
+FORMAT = b"DXSIM-WORLD-v1\x00\x00"  # 16 bytes; bump when the file layout changes
+_HEADER = struct.Struct("<16sQQQQI4x")  # magic, meta offset, meta length, table offset, body length, crc32
+_ALIGN_BYTES = 64
+SUFFIX = ".world"
+DEFAULT_BUDGET_MB = 3000.0
+MIN_FREE_BYTES = 2_000_000_000  # a world file is ~0.3 GB; never fill the disk for a cache
+
+
+# --------------------------------------------------------------------------- the key
+
+
+def named_files(scenario: Scenario, scenario_dir: str | os.PathLike[str] | None) -> list[Path]:
+    """The planner's files a scenario names (site layer, village layer), resolved against its folder."""
+    out = []
+    for value in (scenario.sites.file, scenario.villages.layer.file):
+        if value:
+            p = Path(value).expanduser()
+            if not p.is_absolute() and scenario_dir is not None:
+                p = Path(scenario_dir) / p
+            out.append(p)
+    return out
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"  # prepare_world reports it with the scenario's field
+
+
+def world_key(scenario: Scenario, scenario_dir: str | os.PathLike[str] | None) -> str:
+    """Hash of what the scenario contributes to `prepare_world`: its world-shaping fields and named files."""
+    data = scenario.model_dump(mode="json")
+    # of `operators`, the start shares (how the plans interleave) and subscriber shares (whose 5G a user may use)
+    data["_operator_world_fields"] = {name: [op.get("start_share_5g_pct"), op.get("subscriber_share_pct")]
+                                      for name, op in (data.get("operators") or {}).items()}
+    for path in SIM_ONLY:
+        node = data
+        for part in path[:-1]:
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict):
+            node.pop(path[-1], None)
+    data["_named_files"] = [_file_digest(p) for p in named_files(scenario, scenario_dir)]
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def source_digest(package_dir: Path) -> str:
+    """Hash of the text of every module under `package_dir`, and the library versions pickles depend on."""
+    h = hashlib.sha256(FORMAT)
+    for p in sorted(package_dir.rglob("*.py")):
+        h.update(str(p.relative_to(package_dir)).encode())
+        h.update(p.read_bytes())
+    h.update(f"{platform.python_version()}|{np.__version__}|{pl.__version__}".encode())
+    return h.hexdigest()
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """:func:`source_digest` of the dxsim package this process runs (once per process, ~10 ms)."""
+    return source_digest(PACKAGE_DIR)
+
+
+def data_fingerprint(country: Country) -> str:
+    """Hash of the data a world is built from: geodata cache inputs, fact tables, raw files (size, mtime)."""
+    h = hashlib.sha256(str(country.manifest.get("inputs_sha256", "")).encode())
+    facts = facts_dir()
+    for p in sorted(facts.glob("*.csv")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    raw = raw_data_dir()
+    if raw.is_dir():
+        for p in sorted(raw.rglob("*")):
+            if p.is_file():
+                st = p.stat()
+                h.update(f"{p.relative_to(raw)}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def store_key(scenario: Scenario, scenario_dir: str | os.PathLike[str] | None, country: Country) -> str:
+    """The file name stem of a prepared world: scenario, named files, data and code."""
+    parts = (world_key(scenario, scenario_dir), data_fingerprint(country), code_fingerprint())
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+# --------------------------------------------------------------------------- the file
+
+
+class CorruptWorld(ValueError):
+    """A world file that is short, altered or unreadable."""
+
+
+def _pad(n: int) -> int:
+    return (-n) % _ALIGN_BYTES
+
+
+def dump_world(world: World, path: Path) -> int:
+    """Write `world` (without its Country, which loads in ~0.1 s anyway) to `path` atomically; returns bytes."""
+    buffers: list[pickle.PickleBuffer] = []
+    meta_io = io.BytesIO()
+    p = pickle.Pickler(meta_io, protocol=5, buffer_callback=buffers.append)
+    p.persistent_id = lambda obj: "country" if obj is world.country else None  # type: ignore[method-assign]
+    p.dump(world)
+    meta = meta_io.getvalue()
+    views = [b.raw() for b in buffers]
+    table = np.zeros((len(views), 2), dtype=np.int64)
+    pos = _HEADER.size + len(meta)
+    pos += _pad(pos)
+    for i, v in enumerate(views):
+        table[i] = (pos, v.nbytes)
+        pos += v.nbytes + _pad(v.nbytes)
+    table_off = pos
+    total = table_off + table.nbytes
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(b"\0" * _HEADER.size)
+            crc = 0
+
+            def put(b: Any) -> None:
+                nonlocal crc
+                f.write(b)
+                crc = zlib.crc32(b, crc)
+
+            put(meta)
+            put(b"\0" * _pad(_HEADER.size + len(meta)))
+            for v in views:
+                put(v)
+                put(b"\0" * _pad(v.nbytes))
+            put(table.tobytes())
+            f.seek(0)
+            f.write(_HEADER.pack(FORMAT, _HEADER.size, len(meta), table_off, total - _HEADER.size, crc))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return total
+
+
+def read_world(path: Path, country: Country) -> World:
+    """The world in `path`, its arrays mapped copy-on-write; :class:`CorruptWorld` if anything is off."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < _HEADER.size:
+            raise CorruptWorld(f"{path}: {size} bytes, shorter than the header")
+        mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
+    view = memoryview(mm)
+    magic, meta_off, meta_len, table_off, body_len, crc = _HEADER.unpack_from(view, 0)
+    if magic != FORMAT or _HEADER.size + body_len != size or not meta_off + meta_len <= table_off <= size:
+        raise CorruptWorld(f"{path}: not a complete dxsim world file of this version")
+    if zlib.crc32(view[_HEADER.size:]) != crc:
+        raise CorruptWorld(f"{path}: checksum mismatch")
+    table = np.frombuffer(view[table_off:], dtype=np.int64).reshape(-1, 2)
+    bufs = [view[int(o): int(o) + int(n)] for o, n in table]
+    u = pickle.Unpickler(io.BytesIO(view[meta_off: meta_off + meta_len]), buffers=bufs)
+    u.persistent_load = lambda pid: country if pid == "country" else None  # type: ignore[method-assign]
+    try:
+        world = u.load()
+    except Exception as exc:  # any unpickling failure means the file is not what we wrote
+        raise CorruptWorld(f"{path}: unreadable ({type(exc).__name__})") from exc
+    if not isinstance(world, World):
+        raise CorruptWorld(f"{path}: holds {type(world).__name__}, not a World")
+    return world
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def store_dir() -> Path | None:
+    """``<cache_dir>/worlds``, or None when the store is off (``DXSIM_WORLD_CACHE=0``)."""
+    if os.environ.get("DXSIM_WORLD_CACHE", "1").strip().lower() in ("0", "off", "no", "false"):
+        return None
+    return cache_dir() / "worlds"
+
+
+def _budget_bytes() -> float:
+    try:
+        return float(os.environ.get("DXSIM_WORLD_CACHE_MB", DEFAULT_BUDGET_MB)) * 1e6
+    except ValueError:
+        return DEFAULT_BUDGET_MB * 1e6
+
+
+_TMP = re.compile(r"^\.(?P<name>.+\.world)\.tmp-(?P<pid>\d+)$")
+
+
+def evict(folder: Path, keep: Path | None = None) -> list[Path]:
+    """Delete dxsim's own files beyond need: the least recently used ``*.world`` past the size budget, and
+    temporary files of writers that were killed (their process is gone)."""
+    removed = []
+    for p in folder.iterdir():
+        m = _TMP.match(p.name)
+        if m and not pid_alive(int(m["pid"])):
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    files = sorted(folder.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
+    total = 0
+    for p in files:
+        total += p.stat().st_size
+        if total > _budget_bytes() and p != keep:
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed
+
+
+def store_summary() -> str:
+    """One line for `dxsim data`: where prepared worlds are kept, how many and how much of the budget."""
+    folder = store_dir()
+    if folder is None:
+        return "prepared worlds: not stored (DXSIM_WORLD_CACHE=0)"
+    files = list(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
+    size = sum(p.stat().st_size for p in files)
+    return (f"prepared worlds: {len(files)} in {folder} ({size / 1e9:.2f} GB of at most {_budget_bytes() / 1e9:.1f} GB, "
+            "DXSIM_WORLD_CACHE_MB)")
+
+
+@dataclasses.dataclass
+class StoreStats:
+    """What the last :func:`load_or_prepare_world` call in this process did (for tests and benchmarks)."""
+
+    key: str = ""
+    hit: bool = False
+    rebuilt_corrupt: bool = False
+    written_bytes: int = 0
+
+
+LAST = StoreStats()
+
+
+def load_or_prepare_world(scenario: Scenario, country: Country, scenario_dir: str | os.PathLike[str] | None = None,
+                          progress: Progress | None = None) -> World:
+    """The prepared world of `scenario`: from the store if an identical one is there, else built and stored."""
+    say = progress or (lambda _m: None)
+    folder = store_dir()
+    sdir = Path(scenario_dir) if scenario_dir is not None else None
+    if folder is None:
+        return prepare_world(scenario, country, scenario_dir=sdir, progress=progress)
+    key = store_key(scenario, scenario_dir, country)
+    path = folder / f"{key}{SUFFIX}"
+    LAST.__init__(key=key)  # type: ignore[misc]
+    if path.is_file():
+        try:
+            world = read_world(path, country)
+            os.utime(path)  # least recently used goes first
+            evict(folder, keep=path)  # also clears a killed writer's temporary file
+            LAST.hit = True
+            say("prepared world from the cache")
+            # the cached world was built from a scenario equal in every world-shaping field; the rest is this one's
+            return dataclasses.replace(world, scenario=apply_envelope(scenario))
+        except (CorruptWorld, OSError) as exc:
+            say(f"cached world unusable ({exc}); rebuilding it")
+            LAST.rebuilt_corrupt = True
+            path.unlink(missing_ok=True)
+    world = prepare_world(scenario, country, scenario_dir=sdir, progress=progress)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if shutil.disk_usage(folder).free > MIN_FREE_BYTES:
+            say("storing the prepared world")
+            LAST.written_bytes = dump_world(world, path)
+            evict(folder, keep=path)
+    except OSError as exc:  # a read-only or full disk only costs the next run the preparation
+        say(f"prepared world not stored ({exc.strerror or exc})")
+    return world
+

@@ -1,0 +1,93 @@
+"""Replications on the local pool give the same files as in one process, and the metrics spool leaves nothing.
+
+`dxsim run --workers N` and `dxsim compare --workers N` (dxsim.runner.run_more_replications,
+dxsim.compare.compare_scenarios) send replications to pool workers that load the prepared world from
+the store; a replication depends only on (world, seed, index), so every table must be equal row for row.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from conftest import BASELINE, REPO, dxsim_cmd
+from dxsim.pids import pid_alive
+from dxsim.results import spool as spool_mod
+from dxsim.runner import chunks, replication_workers
+
+SAME_FILES = ("metrics.csv", "support_decisions.csv", "calibration.csv", "scenario.resolved.toml")
+SAME_TABLES = ("metrics.parquet", "villages.parquet", "sites_5g.parquet", "grid_5km.parquet", "datacentres.parquet")
+
+
+@pytest.fixture(scope="module")
+def serial_and_pooled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("parallel")
+    for name, workers in (("serial", "0"), ("pooled", "2")):
+        r = dxsim_cmd("run", str(BASELINE), "--reps", "3", "--workers", workers, "--no-map", "--no-report",
+                      "--out", str(root / name))
+        assert r.returncode == 0, r.stderr
+    return root / "serial", root / "pooled"
+
+
+def test_pooled_run_writes_the_same_tables_as_a_serial_run(serial_and_pooled: tuple[Path, Path]) -> None:
+    a, b = serial_and_pooled
+    for name in SAME_TABLES:
+        ta, tb = pl.read_parquet(a / name), pl.read_parquet(b / name)
+        assert ta.equals(tb), name
+    assert pl.read_parquet(a / "metrics.parquet")["replication"].unique().sort().to_list() == [0, 1, 2]
+    for name in SAME_FILES:
+        assert filecmp.cmp(a / name, b / name, shallow=False), name
+    ka = json.loads((a / "summary.json").read_text(encoding="utf-8"))["kpis"]
+    kb = json.loads((b / "summary.json").read_text(encoding="utf-8"))["kpis"]
+    assert ka == kb and "pop_covered_5g_pct_2030_12_p10" in ka
+
+
+def test_pooled_compare_equals_serial(tmp_path: Path) -> None:
+    outs = {}
+    for workers in ("0", "2"):
+        out = tmp_path / f"w{workers}"
+        r = dxsim_cmd("compare", str(BASELINE), str(REPO / "scenarios" / "more-crews.toml"), "--reps", "2",
+                      "--workers", workers, "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        outs[workers] = out
+    assert filecmp.cmp(outs["0"] / "compare.csv", outs["2"] / "compare.csv", shallow=False)
+    assert pl.read_csv(outs["0"] / "compare.csv").height > 20
+
+
+def test_worker_choice_and_chunks() -> None:
+    assert replication_workers(0, 100) == 0 and replication_workers(1, 100) == 0
+    assert replication_workers(3, 2) == 3
+    assert replication_workers(None, 2) == 0  # below the pool threshold: one process
+    assert replication_workers(None, 100) == (os.cpu_count() or 1)
+    idx = list(range(1, 1000))
+    parts = chunks(idx, 2)
+    assert [i for c in parts for i in c] == idx  # every replication once, in order
+    assert max(len(c) for c in parts) <= 25 and len(parts) >= 8
+
+
+def test_spool_is_removed_and_stale_spools_are_cleaned(tmp_path: Path) -> None:
+    sp = spool_mod.MetricsSpool.create(tmp_path)
+    sp.write(1, pl.DataFrame({"replication": [1], "value": [1.0]}))
+    sp.write(0, pl.DataFrame({"replication": [0], "value": [2.0]}))
+    assert sp.collect()["replication"].to_list() == [0, 1]  # replication order, not write order
+    sp.close()
+    assert not sp.folder.exists()
+    dead = tmp_path / f"{spool_mod.PREFIX}999999999-abc"  # a run killed mid-way (no such process)
+    dead.mkdir()
+    live = Path(tempfile.mkdtemp(prefix=f"{spool_mod.PREFIX}{os.getpid()}-", dir=tmp_path))
+    mine = tmp_path / "dxsim-spool-notes"  # not a spool name: never touched
+    mine.mkdir()
+    assert spool_mod.remove_stale(tmp_path) == [dead]
+    assert live.exists() and mine.exists()
+
+
+def test_a_run_leaves_no_spool_behind(serial_and_pooled: tuple[Path, Path]) -> None:
+    leftovers = [p for p in Path(tempfile.gettempdir()).glob(f"{spool_mod.PREFIX}*")
+                 if not pid_alive(int(p.name.split("-")[2]))]
+    assert leftovers == []

@@ -1,0 +1,179 @@
+"""The prepared-world store (dxsim.sim.world_store): identical replications, keys that change with every
+input that shapes a world, and files that are rebuilt rather than trusted when anything is off."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dxsim.geo import load_country
+from dxsim.scenario import load_scenario
+from dxsim.sim import world_store as ws
+from dxsim.sim.model import run_replication
+
+REPO = Path(__file__).resolve().parent.parent
+SCEN = REPO / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def country():  # type: ignore[no-untyped-def]
+    return load_country()
+
+
+@pytest.fixture(scope="module")
+def baseline():  # type: ignore[no-untyped-def]
+    return load_scenario(SCEN / "baseline.toml")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, country, baseline):  # type: ignore[no-untyped-def]
+    """A private store holding the baseline's world: (folder, world as built, world as loaded back)."""
+    folder = tmp_path_factory.mktemp("worlds")
+    mp = pytest.MonkeyPatch()
+    mp.setattr(ws, "store_dir", lambda: folder)
+    built = ws.load_or_prepare_world(baseline, country, SCEN)
+    assert not ws.LAST.hit and ws.LAST.written_bytes > 0
+    loaded = ws.load_or_prepare_world(baseline, country, SCEN)
+    assert ws.LAST.hit
+    mp.undo()
+    return folder, built, loaded
+
+
+def test_cached_world_runs_identical_replications(store) -> None:  # type: ignore[no-untyped-def]
+    folder, built, loaded = store
+    assert [p.suffix for p in folder.iterdir()] == [".world"]  # one file, no temporary left behind
+    for rep in (0, 1):
+        a, b = run_replication(built, rep), run_replication(loaded, rep)
+        assert a.metrics.equals(b.metrics)
+        assert np.array_equal(a.on_air_day, b.on_air_day, equal_nan=True)
+        assert np.array_equal(a.pop_covered_5g_cell_end, b.pop_covered_5g_cell_end)
+    assert loaded.country is built.country  # the geodata is the process's own, not a copy in the file
+
+
+def test_sim_only_sections_share_a_world_and_world_fields_do_not(baseline, country) -> None:  # type: ignore[no-untyped-def]
+    key = ws.store_key(baseline, SCEN, country)
+    more_crews = baseline.model_copy(update={"name": "x", "replications": 7})
+    assert ws.store_key(more_crews, SCEN, country) == key
+    radio = baseline.radio.model_copy(update={"coverage_subsamples_per_axis": 3})
+    assert ws.store_key(baseline.model_copy(update={"radio": radio}), SCEN, country) != key
+    sites = baseline.sites.model_copy(update={"synthetic_seed": baseline.sites.synthetic_seed + 1})
+    assert ws.store_key(baseline.model_copy(update={"sites": sites}), SCEN, country) != key
+    # the operators' subscriber shares say whose 5G a user may use: they shape the capacity world
+    ops = dict(baseline.operators)
+    name = next(iter(ops))
+    ops[name] = ops[name].model_copy(update={"subscriber_share_pct": ops[name].subscriber_share_pct + 1})
+    assert ws.store_key(baseline.model_copy(update={"operators": ops}), SCEN, country) != key
+
+
+def test_a_named_file_changes_the_key_by_its_contents(tmp_path: Path, baseline, country) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "sites.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    sc = baseline.model_copy(update={"sites": baseline.sites.model_copy(update={"file": "sites.csv"})})
+    k1 = ws.store_key(sc, tmp_path, country)
+    (tmp_path / "sites.csv").write_text("a,b\n1,3\n", encoding="utf-8")
+    assert ws.store_key(sc, tmp_path, country) != k1
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    (moved / "sites.csv").write_text("a,b\n1,3\n", encoding="utf-8")
+    assert ws.store_key(sc, moved, country) == ws.store_key(sc, tmp_path, country)  # contents, not the folder
+
+
+def test_data_changes_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, baseline, country) -> None:  # type: ignore[no-untyped-def]
+    key = ws.store_key(baseline, SCEN, country)
+    # the geodata cache was built from other raw inputs
+    other = dataclasses.replace(country, manifest={**country.manifest, "inputs_sha256": "0" * 64})
+    assert ws.store_key(baseline, SCEN, other) != key
+    # a raw file read outside the geodata cache changed (its size or time stamp)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "dc.csv").write_text("x\n", encoding="utf-8")
+    monkeypatch.setenv("DXSIM_RAW_DATA", str(raw))
+    k_raw = ws.store_key(baseline, SCEN, country)
+    (raw / "dc.csv").write_text("xy\n", encoding="utf-8")
+    assert ws.store_key(baseline, SCEN, country) != k_raw
+    # a fact table changed
+    facts = tmp_path / "facts"
+    shutil.copytree(ws.facts_dir(), facts)
+    monkeypatch.setattr(ws, "facts_dir", lambda: facts)
+    k_facts = ws.store_key(baseline, SCEN, country)
+    table = sorted(facts.glob("*.csv"))[0]
+    table.write_text(table.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert ws.store_key(baseline, SCEN, country) != k_facts
+
+
+def test_code_changes_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, baseline, country) -> None:  # type: ignore[no-untyped-def]
+    pkg = tmp_path / "dxsim"
+    shutil.copytree(ws.PACKAGE_DIR, pkg, ignore=shutil.ignore_patterns("__pycache__", "_facts"))
+    before = ws.source_digest(pkg)
+    assert before == ws.code_fingerprint()  # the copy is the code this process runs
+    mod = pkg / "sim" / "rollout.py"
+    mod.write_text(mod.read_text(encoding="utf-8") + "\n# a change\n", encoding="utf-8")
+    assert ws.source_digest(pkg) != before
+    key = ws.store_key(baseline, SCEN, country)
+    monkeypatch.setattr(ws, "code_fingerprint", lambda: ws.source_digest(pkg))
+    assert ws.store_key(baseline, SCEN, country) != key
+
+
+def _damaged(src: Path, dst: Path, how: str) -> Path:
+    data = bytearray(src.read_bytes())
+    if how == "flip":
+        data[len(data) // 2] ^= 0x01  # one bit inside the arrays
+    elif how == "truncate":
+        data = data[: len(data) - 4096]
+    elif how == "magic":
+        data[:4] = b"NOPE"
+    elif how == "empty":
+        data = bytearray()
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+@pytest.mark.parametrize("how", ["flip", "truncate", "magic", "empty"])
+def test_a_damaged_file_is_refused(store, tmp_path: Path, how: str, country) -> None:  # type: ignore[no-untyped-def]
+    folder, _, _ = store
+    src = next(folder.glob("*.world"))
+    with pytest.raises(ws.CorruptWorld):
+        ws.read_world(_damaged(src, tmp_path / "x.world", how), country)
+
+
+def test_a_damaged_store_entry_is_rebuilt_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store,
+                                                      baseline, country) -> None:  # type: ignore[no-untyped-def]
+    folder, built, _ = store
+    src = next(folder.glob("*.world"))
+    mine = tmp_path / "worlds"
+    mine.mkdir()
+    _damaged(src, mine / src.name, "flip")
+    monkeypatch.setattr(ws, "store_dir", lambda: mine)
+    world = ws.load_or_prepare_world(baseline, country, SCEN)
+    assert ws.LAST.rebuilt_corrupt and not ws.LAST.hit and ws.LAST.written_bytes > 0
+    assert ws.read_world(mine / src.name, country) is not None  # the rebuilt file is whole again
+    assert run_replication(world, 0).metrics.equals(run_replication(built, 0).metrics)
+
+
+def test_eviction_keeps_the_newest_and_only_touches_its_own_files(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    for k in range(4):
+        p = tmp_path / f"{k}.world"
+        p.write_bytes(b"x" * 1000)
+        os.utime(p, (1000 + k, 1000 + k))
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    dead = tmp_path / ".9.world.tmp-999999999"  # a writer that was killed (no such process)
+    dead.write_bytes(b"x")
+    live = tmp_path / f".8.world.tmp-{os.getpid()}"  # a writer still running
+    live.write_bytes(b"x")
+    monkeypatch.setenv("DXSIM_WORLD_CACHE_MB", "0.0025")  # 2,500 bytes: two files fit
+    removed = ws.evict(tmp_path)
+    assert sorted(p.name for p in removed) == [".9.world.tmp-999999999", "0.world", "1.world"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["2.world", "3.world", "notes.txt", live.name])
+
+
+def test_store_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DXSIM_WORLD_CACHE", "0")
+    assert ws.store_dir() is None
+    assert "not stored" in ws.store_summary()
+    monkeypatch.setenv("DXSIM_WORLD_CACHE", "1")
+    assert ws.store_dir() is not None
