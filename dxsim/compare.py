@@ -276,7 +276,8 @@ def compare_scenarios(paths: Sequence[str | os.PathLike[str]], reps: int | None 
     timing: list[dict[str, Any]] = [{"prepare_s": 0.0, "replications_s": 0.0, "world_cached": True} for _ in paths]
     tasks = []
     for i, sc in enumerate(scenarios):
-        for c in chunks(list(range(reps)), max(n, 1)):
+        # in this process one replication a task, so progress moves with each; on a pool a few per task
+        for c in (chunks(list(range(reps)), n) if n or scheduler else [[r] for r in range(reps)]):
             tasks.append(KpiTask(f"{i}:{c[0]}-{c[-1]}", sc.model_dump(mode="json"), str(paths[i].parent), seed,
                                  tuple(c)))
     say(f"{len(paths)} scenarios x {reps} replication(s)"
