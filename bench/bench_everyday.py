@@ -130,7 +130,8 @@ def main() -> None:
                      f"{rss:,.0f} MB ({rss / 1024:.2f} GB), wall {wall:,.0f} s", f"<= {BUDGET_RSS_GB:g} GB",
                      C.verdict(rss / 1024 <= BUDGET_RSS_GB)))
     table = "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
-    phases = " · ".join(f"{name} {sec:.2f} s" for name, sec in marks)
+    # progress messages may name folders of this machine: shown relative to the repository
+    phases = " · ".join(f"{name.replace(str(C.REPO) + '/', '')} {sec:.2f} s" for name, sec in marks)
     body = f"""## 7. The everyday command, whole processes (issue 13)
 
 Command (from the repository root): `{C.command_line()}`.
