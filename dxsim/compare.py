@@ -59,6 +59,10 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError
 from dxsim._version import __version__
+from dxsim.i18n import formats as F
+from dxsim.i18n import N_
+from dxsim.i18n import gettext as _
+from dxsim.i18n.formats import month as month_label
 from dxsim.results.bottlenecks import option_notes, region_summary, support_note
 from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.writer import atomic_dir
@@ -84,53 +88,69 @@ INCREMENTAL = {
 }
 
 
+def _tag_month(tag: str) -> str:
+    """A KPI's year-end tag ("2027_12") as a month in the language in use: 2027-12 / tháng 12/2027."""
+    return month_label(dt.date(int(tag[:4]), int(tag[5:]), 1))
+
+
+UNITS = (N_("%"), N_("MW"), N_("GPUs"), N_("Mbps"), N_("VND bn"), N_("persons"), N_("villages"), N_("PFLOPS"),
+         N_("VND m per person"), N_("VND bn per village"), N_("VND bn per PFLOPS"))  # for the catalogue
+
+
+def unit_label(unit: str) -> str:
+    """A unit as shown to people (the tables keep the English unit, which also picks the format)."""
+    return _(unit) if unit else unit
+
+
 def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, str, str]]:
     """The comparison's rows, in display order, for the given year-end tags."""
-    rows = [(f"pop_covered_5g_pct_{t}", f"5G population coverage, {t[:4]}-{t[5:]} end", "%", "value") for t in tags]
-    rows += [(f"pop_5g_served_pct_{t}", f"Population served by 5G (enough capacity), {t[:4]}-{t[5:]} end", "%",
-              "value") for t in tags]
-    rows += [(f"pop_mbb_served_pct_{t}", f"Population served by 4G or better, {t[:4]}-{t[5:]} end", "%", "value")
-             for t in tags]
-    rows += [("pop_5g_capacity_short_pct_end", "Population in 5G coverage but capacity-short at the end", "%",
+    rows = [(f"pop_covered_5g_pct_{t}", _("5G population coverage, {when} end").format(when=_tag_month(t)), "%",
+             "value") for t in tags]
+    rows += [(f"pop_5g_served_pct_{t}", _("Population served by 5G (enough capacity), {when} end").format(
+        when=_tag_month(t)), "%", "value") for t in tags]
+    rows += [(f"pop_mbb_served_pct_{t}", _("Population served by 4G or better, {when} end").format(
+        when=_tag_month(t)), "%", "value") for t in tags]
+    rows += [("pop_5g_capacity_short_pct_end", _("Population in 5G coverage but capacity-short at the end"), "%",
               "value"),
-             ("user_throughput_mbps_p50_end", "Median busy-hour user throughput at the end", "Mbps", "value"),
-             ("year_5g_served_90pct", "Date 5G serves 90% of the population", DATE_UNIT, "date")]
+             ("user_throughput_mbps_p50_end", _("Median busy-hour user throughput at the end"), "Mbps", "value"),
+             ("year_5g_served_90pct", _("Date 5G serves 90% of the population"), DATE_UNIT, "date")]
     rows += [
-        ("year_5g_pop_90pct", "Date 5G covers 90% of the population", DATE_UNIT, "date"),
-        ("year_5g_pop_99pct", "Date 5G covers 99% of the population", DATE_UNIT, "date"),
-        ("year_last_village_connected", "Date the last feasible village is connected", DATE_UNIT, "date"),
+        ("year_5g_pop_90pct", _("Date 5G covers 90% of the population"), DATE_UNIT, "date"),
+        ("year_5g_pop_99pct", _("Date 5G covers 99% of the population"), DATE_UNIT, "date"),
+        ("year_last_village_connected", _("Date the last feasible village is connected"), DATE_UNIT, "date"),
     ]
     if dc_tag:
-        when = f"{dc_tag[:4]}-{dc_tag[5:]}"
+        when = _tag_month(dc_tag)
         rows += [
-            (f"dc_it_capacity_mw_{dc_tag}", f"Data-centre IT capacity, {when}", "MW", "value"),
-            (f"gpus_installed_{dc_tag}", f"High-performance GPUs powered, {when}", "GPUs", "value"),
+            (f"dc_it_capacity_mw_{dc_tag}", _("Data-centre IT capacity, {when}").format(when=when), "MW", "value"),
+            (f"gpus_installed_{dc_tag}", _("High-performance GPUs powered, {when}").format(when=when), "GPUs",
+             "value"),
         ]
     rows += [
-        ("year_dc_1gw", "Date data-centre IT capacity reaches 1 GW", DATE_UNIT, "date"),
-        ("year_gpus_15x_start", "Date GPUs reach 15x the start fleet", DATE_UNIT, "date"),
-        ("capex_total_vnd_bn", "5G capex over the horizon", "VND bn", "value"),
-        ("village_capex_total_vnd_bn", "Village programme capex", "VND bn", "value"),
-        ("compute_capex_total_vnd_bn", "Data-centre and GPU capex", "VND bn", "value"),
-        ("capex_all_programmes_total_vnd_bn", "Total capex (5G + villages + compute)", "VND bn", "value"),
-        ("subsidy_paid_total_vnd_bn", "5G support paid (Res. 193 and other programmes)", "VND bn", "value"),
-        ("pop_covered_5g_added_persons", "People newly covered by 5G", "persons", "value"),
-        ("villages_connected_end", "Villages connected (served) by the end", "villages", "value"),
-        ("villages_capacity_short_end", "Villages on air but capacity-short at the end", "villages", "value"),
-        ("gpu_pflops_bf16_added", "GPU compute added (dense BF16)", "PFLOPS", "value"),
-        ("capex_per_added_person_covered_vnd_m", "5G capex per person newly covered", "VND m per person", "value"),
-        ("capex_per_added_person_served_5g_vnd_m", "5G capex per person newly served by 5G", "VND m per person",
+        ("year_dc_1gw", _("Date data-centre IT capacity reaches 1 GW"), DATE_UNIT, "date"),
+        ("year_gpus_15x_start", _("Date GPUs reach 15x the start fleet"), DATE_UNIT, "date"),
+        ("capex_total_vnd_bn", _("5G capex over the horizon"), "VND bn", "value"),
+        ("village_capex_total_vnd_bn", _("Village programme capex"), "VND bn", "value"),
+        ("compute_capex_total_vnd_bn", _("Data-centre and GPU capex"), "VND bn", "value"),
+        ("capex_all_programmes_total_vnd_bn", _("Total capex (5G + villages + compute)"), "VND bn", "value"),
+        ("subsidy_paid_total_vnd_bn", _("5G support paid (Res. 193 and other programmes)"), "VND bn", "value"),
+        ("pop_covered_5g_added_persons", _("People newly covered by 5G"), "persons", "value"),
+        ("villages_connected_end", _("Villages connected (served) by the end"), "villages", "value"),
+        ("villages_capacity_short_end", _("Villages on air but capacity-short at the end"), "villages", "value"),
+        ("gpu_pflops_bf16_added", _("GPU compute added (dense BF16)"), "PFLOPS", "value"),
+        ("capex_per_added_person_covered_vnd_m", _("5G capex per person newly covered"), "VND m per person", "value"),
+        ("capex_per_added_person_served_5g_vnd_m", _("5G capex per person newly served by 5G"), "VND m per person",
          "value"),
-        ("village_capex_per_village_connected_vnd_bn", "Village capex per village connected", "VND bn per village",
+        ("village_capex_per_village_connected_vnd_bn", _("Village capex per village connected"), "VND bn per village",
          "value"),
-        ("compute_capex_per_added_pflops_vnd_bn", "Compute capex per PFLOPS added", "VND bn per PFLOPS", "value"),
-        ("incr_5g_vnd_m_per_additional_person", "Extra 5G capex per additional person covered, vs baseline",
+        ("compute_capex_per_added_pflops_vnd_bn", _("Compute capex per PFLOPS added"), "VND bn per PFLOPS", "value"),
+        ("incr_5g_vnd_m_per_additional_person", _("Extra 5G capex per additional person covered, vs baseline"),
          "VND m per person", "incremental"),
-        ("incr_5g_vnd_m_per_additional_person_served", "Extra 5G capex per additional person served by 5G, "
-         "vs baseline", "VND m per person", "incremental"),
-        ("incr_village_vnd_bn_per_additional_village", "Extra village capex per additional village connected, "
-         "vs baseline", "VND bn per village", "incremental"),
-        ("incr_compute_vnd_bn_per_additional_pflops", "Extra compute capex per additional PFLOPS, vs baseline",
+        ("incr_5g_vnd_m_per_additional_person_served",
+         _("Extra 5G capex per additional person served by 5G, vs baseline"), "VND m per person", "incremental"),
+        ("incr_village_vnd_bn_per_additional_village",
+         _("Extra village capex per additional village connected, vs baseline"), "VND bn per village", "incremental"),
+        ("incr_compute_vnd_bn_per_additional_pflops", _("Extra compute capex per additional PFLOPS, vs baseline"),
          "VND bn per PFLOPS", "incremental"),
     ]
     return rows
@@ -440,33 +460,35 @@ def _day_number(v: float) -> float:
 
 
 def fmt_value(v: float | None, unit: str, *, signed: bool = False, missing: str = "-") -> str:
-    """Planner-readable: decimal years as YYYY-MM (deltas in months), counts without decimals."""
+    """Planner-readable, in the language in use: decimal years as months (deltas in months), counts without decimals."""
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return missing
-    sign = "+" if signed and v > 0 else ""
     if unit == DATE_UNIT:
         if signed:
             months = v * 12.0
-            return f"{sign}{months:,.1f} mo" if abs(months) >= 0.05 else "0 mo"
+            return (F.number(months, 1, signed=True) + " " + _("mo")) if abs(months) >= 0.05 else "0 " + _("mo")
         d = decimal_year_to_date(v)
-        return f"{d.year}-{d.month:02d}" if d is not None else missing
+        return month_label(d) if d is not None else missing
     a = abs(v)
     if a >= 1e4 or (float(v).is_integer() and a >= 1):
-        return f"{sign}{v:,.0f}"
+        return F.number(v, 0, signed=signed)
     if a >= 10:
-        return f"{sign}{v:,.1f}"
-    return f"{sign}{v:,.2f}" if a >= 0.01 or v == 0 else f"{sign}{v:.3g}"
+        return F.number(v, 1, signed=signed)
+    if a >= 0.01 or v == 0:
+        return F.number(v, 2, signed=signed)
+    return F.significant(v, 3, signed=signed)
 
 
 def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, delta: bool) -> str:
     q = result.quantiles.filter((pl.col("kpi") == kpi) & (pl.col("scenario") == scenario)).row(0, named=True)
-    missing = "not reached" if (unit == DATE_UNIT and not delta) else "-"
+    missing = _("not reached") if (unit == DATE_UNIT and not delta) else "-"
     if delta:
         if kind == "incremental":
             return ""
-        mid = fmt_value(q["delta_p50"], unit, signed=True, missing="n/a")
+        mid = fmt_value(q["delta_p50"], unit, signed=True, missing=_("n/a"))
         if result.reps > 1 and q["delta_p10"] is not None and q["delta_p90"] is not None and q["delta_p10"] != q["delta_p90"]:
-            mid += f" ({fmt_value(q['delta_p10'], unit, signed=True)} to {fmt_value(q['delta_p90'], unit, signed=True)})"
+            mid += " (" + _("{low} to {high}").format(low=fmt_value(q["delta_p10"], unit, signed=True),
+                                                      high=fmt_value(q["delta_p90"], unit, signed=True)) + ")"
         return mid
     if kind == "incremental":
         return "" if scenario == result.baseline else fmt_value(q["p50"], unit)
@@ -477,18 +499,18 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
 
 
 def _settings_note(result: CompareResult) -> str:
-    return (f"(Not listed: names and descriptions; seed and replications are compare's own, seed {result.seed} "
-            f"and {result.reps} replication(s) for every scenario.)")
+    return _("(Not listed: names and descriptions; seed and replications are compare's own, seed {seed} and "
+             "{reps} replication(s) for every scenario.)").format(seed=result.seed, reps=result.reps)
 
 
 def differences_markdown(result: CompareResult) -> list[str]:
     """Markdown lines: for each option, every field it changes (baseline value → option value)."""
-    lines = [f"## What each option changes against {result.baseline}", ""]
+    lines = ["## " + _("What each option changes against {baseline}").format(baseline=result.baseline), ""]
     for opt in result.options:
         run = next((r for r in result.runs if r.name == opt), None)
         where = f" (`{run.path}`)" if run is not None else ""
         diffs = result.differences.get(opt, [])
-        lines.append(f"**{opt}**{where}" + (":" if diffs else ": no field differs from the baseline."))
+        lines.append(f"**{opt}**{where}" + (":" if diffs else ": " + _("no field differs from the baseline.")))
         lines.append("")
         for path, base, val in diffs:
             lines.append(f"- `{path}`: {_md(format_setting(base))} → {_md(format_setting(val))}")
@@ -508,34 +530,35 @@ def _md(text: str) -> str:
 def markdown(result: CompareResult) -> str:
     """The comparison as Markdown: what each option changes, then the KPI table (P50, P10–P90)."""
     kinds = result.kinds
-    head = ["KPI", "unit"] + [f"{s} (baseline)" if s == result.baseline else s for s in result.scenarios]
+    head = [_("KPI"), _("unit")] + [f"{s} ({_('baseline')})" if s == result.baseline else s for s in result.scenarios]
     head += [f"Δ {s}" for s in result.options]
     lines = [
-        f"# Option comparison (baseline: {result.baseline})",
+        "# " + _("Option comparison (baseline: {baseline})").format(baseline=result.baseline),
         "",
-        f"Seed {result.seed}, {result.reps} replication(s) per scenario, common random numbers (same seed and "
-        "replication indices for every scenario). Values are P50" + (" (P10–P90)" if result.reps > 1 else "")
-        + "; Δ is the P50 of the paired difference option − baseline per replication (dates: months).",
+        _("Seed {seed}, {reps} replication(s) per scenario, common random numbers (same seed and replication indices "
+          "for every scenario).").format(seed=result.seed, reps=result.reps) + " "
+        + (_("Values are P50 (P10–P90)") if result.reps > 1 else _("Values are P50")) + "; "
+        + _("Δ is the P50 of the paired difference option − baseline per replication (dates: months)."),
         "",
     ]
     lines += differences_markdown(result)
     lines += [
-        "## KPIs",
+        "## " + _("KPIs"),
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join(["---", "---"] + ["---:"] * (len(head) - 2)) + "|",
     ]
     for r in result.table.iter_rows(named=True):
         kind = kinds.get(r["kpi"], "value")
-        cells = [r["label"], r["unit"]]
+        cells = [r["label"], unit_label(r["unit"])]
         cells += [_cell(result, r["kpi"], r["unit"], kind, s, False) for s in result.scenarios]
         cells += [_cell(result, r["kpi"], r["unit"], kind, s, True) for s in result.options]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     files = ", ".join(f"`{run.path}`" for run in result.runs)
-    lines += ["", f"Scenario files: {files}.", ""]
+    lines += ["", _("Scenario files: {files}.").format(files=files), ""]
     why = bottleneck_lines(result)
     if why:  # after the KPI table, as indented text (no table rows or bullets)
-        lines += ["## Why", "", why[0], ""] + [f"    {t}" for t in why[1:]] + [""]
+        lines += ["## " + _("Why"), "", why[0], ""] + [f"    {t}" for t in why[1:]] + [""]
     return "\n".join(lines)
 
 
@@ -544,13 +567,14 @@ def rich_differences(result: CompareResult) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    t = Table(title=f"What each option changes against {result.baseline}", caption=_settings_note(result))
-    for c in ("option", "field", result.baseline, "option value"):
+    t = Table(title=_("What each option changes against {baseline}").format(baseline=result.baseline),
+              caption=_settings_note(result))
+    for c in (_("option"), _("field"), result.baseline, _("option value")):
         t.add_column(c, overflow="fold")
     for opt in result.options:
         diffs = result.differences.get(opt, [])
         if not diffs:
-            t.add_row(Text(opt), Text("no field differs"), Text(""), Text(""))
+            t.add_row(Text(opt), Text(_("no field differs")), Text(""), Text(""))
         for i, (path, base, val) in enumerate(diffs):
             t.add_row(Text(opt if i == 0 else ""), Text(path), Text(format_setting(base)), Text(format_setting(val)))
     return t
@@ -561,16 +585,16 @@ def rich_table(result: CompareResult) -> Any:
     from rich.table import Table
 
     kinds = result.kinds
-    t = Table(title=f"Options vs {result.baseline} (seed {result.seed}, {result.reps} rep(s), common random numbers)"
-              + (": P50 (P10–P90)" if result.reps > 1 else ""))
-    t.add_column("KPI", overflow="fold")
+    t = Table(title=_("Options vs {baseline} (seed {seed}, {reps} rep(s), common random numbers)").format(
+        baseline=result.baseline, seed=result.seed, reps=result.reps) + (": P50 (P10–P90)" if result.reps > 1 else ""))
+    t.add_column(_("KPI"), overflow="fold")
     for s in result.scenarios:
-        t.add_column(f"{s}\n(baseline)" if s == result.baseline else s, justify="right", overflow="fold")
+        t.add_column(f"{s}\n({_('baseline')})" if s == result.baseline else s, justify="right", overflow="fold")
     for s in result.options:
         t.add_column(f"Δ {s}", justify="right", overflow="fold", style="cyan")
     for r in result.table.iter_rows(named=True):
         kind = kinds.get(r["kpi"], "value")
-        unit = "" if r["unit"] in (DATE_UNIT,) else f" ({r['unit']})"
+        unit = "" if r["unit"] in (DATE_UNIT,) else f" ({unit_label(r['unit'])})"
         cells = [r["label"] + unit]
         cells += [_cell(result, r["kpi"], r["unit"], kind, s, False) for s in result.scenarios]
         cells += [_cell(result, r["kpi"], r["unit"], kind, s, True) for s in result.options]

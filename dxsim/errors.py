@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from dxsim.i18n import gettext
+
 
 class DxsimInputError(Exception):
     """Bad input: says which file, which field, what value, and what is allowed."""
@@ -44,7 +46,7 @@ class DxsimInputError(Exception):
             parts.append(loc)
         text = ": ".join(parts + [self.message]) if parts else self.message
         if self.allowed:
-            text += f" (allowed: {self.allowed})"
+            text += f" ({gettext('allowed')}: {self.allowed})"
         return text.replace("\n", " ")
 
 

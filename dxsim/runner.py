@@ -16,11 +16,13 @@ import numpy as np
 import polars as pl
 
 import dxsim
+from dxsim.i18n import gettext as _
 from dxsim.calibration import calibration_rows
 from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
 from dxsim.errors import DxsimInputError
 from dxsim.results.run_files import NATIONAL_CODE
+from dxsim.results.sidecar import ChartPool, Sidecar, chart_index, run_with, sidecar_work
 from dxsim.results.spool import MetricsSpool
 from dxsim.results.datacentres import datacentre_table
 from dxsim.results.excel import write_workbook
@@ -137,7 +139,7 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
     reps = scenario.replications if reps is None else int(reps)
     used = scenario.model_copy(update={"seed": seed, "replications": reps})
     resolved = resolved_toml(used, list(chain or []))
-    say("geodata")
+    say(_("geodata"))
     country = load_country(progress=say)
     try:
         world = load_or_prepare_world(scenario, country, scenario_dir, progress=say)
@@ -185,7 +187,7 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
     if world.compute is not None and first.compute is not None:
         dcs = datacentre_table(world.compute.dc_table, first.compute, h.start_date)
     kpis = summarise(nat_all, extra)
-    say("calibration")
+    say(_("calibration"))
     calib = pl.DataFrame([{**r.__dict__, "status": r.status} for r in calibration_rows(world, first)])
     s4 = world.layer.sites_4g
     on_end = ~np.isnan(first.on_air_day) & (first.on_air_day <= float((h.end_date - h.start_date).days))
@@ -269,13 +271,26 @@ def run_more_replications(world: World, scenario: Scenario, scenario_dir: Path, 
 
 
 def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = True, with_report: bool = True,
-              progress: Progress | None = None) -> Path:
-    """Write a run's folder atomically (default outputs/<name>/): tables first, then the pages that read them."""
+              progress: Progress | None = None, sidecar: Sidecar | None = None) -> Path:
+    """Write a run's folder atomically (default outputs/<name>/): tables first, then the pages that read them.
+
+    `sidecar`: a helper process (:mod:`dxsim.results.sidecar`) that writes the GIS layers, the map and part of
+    the report's charts meanwhile; the files are the same with or without it.
+    """
     say = progress or (lambda _m: None)
     target = Path(out_dir) if out_dir is not None else Path("outputs") / sim.scenario.name
     folder_name = check_output_dir(target).name
 
     def fill(tmp: Path) -> None:
+        write_base_tables(tmp)
+        # everything below reads only the tables written above, never the model
+        say(_("tables for GIS and Excel"))
+        if sidecar is not None and sidecar.alive:
+            run_with(sidecar, lambda: write_views_shared(tmp, sidecar, folder_name, with_map, with_report, say))
+        else:
+            write_views(tmp, folder_name, with_map, with_report, say)
+
+    def write_base_tables(tmp: Path) -> None:
         write_json(tmp / "summary.json", sim.summary)
         (tmp / RESOLVED_NAME).write_text(sim.resolved_toml, encoding="utf-8")
         sim.spool.sink(tmp / "metrics.parquet")
@@ -290,23 +305,72 @@ def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = T
         if sim.villages is not None:
             write_table(tmp, "villages", sim.villages, csv=False)
             write_geojson(sim.villages, tmp / "villages.geojson")
-        # everything below reads only the tables written above, never the model
-        say("tables for GIS and Excel")
-        write_derived_tables(tmp)
-        # folium and matplotlib take ~1 s to import: only a run that builds the page loads them
-        if with_map:
-            say("map")
+
+    say(_("writing outputs"))
+    return atomic_dir(target, fill)
+
+
+def write_views(tmp: Path, folder_name: str, with_map: bool, with_report: bool, say: Progress) -> None:
+    """metrics.csv, GIS layers, workbook, map and report from the tables in `tmp`, in this process."""
+    write_derived_tables(tmp)
+    # folium and matplotlib take ~1 s to import: only a run that builds the page loads them
+    if with_map:
+        say(_("map"))
+        from dxsim.maps import build_map
+
+        build_map(tmp)
+    if with_report:
+        say(_("report"))
+        from dxsim.report import build_report
+
+        build_report(tmp, folder_name=folder_name)
+
+
+def write_views_shared(tmp: Path, sidecar: Sidecar, folder_name: str, with_map: bool, with_report: bool,
+                       say: Progress) -> None:
+    """:func:`write_views` with a helper process: the same files, two cores. Whatever the helper could not do
+    is done here, so its failure surfaces as the same error as without it."""
+    helper_map = "map" in sidecar_work(with_map, with_report)
+    if helper_map:
+        sidecar.submit("map", tmp)
+    sidecar.submit("gis", tmp)
+    if with_report:
+        sidecar.charts.clear()
+        sidecar.pool = ChartPool()
+        sidecar.submit("charts", tmp)
+    write_metrics_csv(tmp)
+    write_workbook(tmp)
+    if with_map and not helper_map:
+        say(_("map"))
+        from dxsim.maps import build_map
+
+        build_map(tmp)
+    charts = None
+    if with_report:
+        say(_("report"))
+        from dxsim.report.charts import Chart
+        from dxsim.report.html import report_chart_jobs
+        from dxsim.report.load import load_run
+
+        jobs = report_chart_jobs(load_run(tmp))
+        mine = {}
+        while (i := chart_index(sidecar.pool.take(), len(jobs))) is not None:
+            mine[i] = jobs[i]()
+        sidecar.wait("charts")
+        theirs = {i: Chart(*f) for i, f in sidecar.charts.items()}
+        charts = [mine.get(i) or theirs.get(i) or jobs[i]() for i in range(len(jobs))]
+    if not sidecar.wait("gis"):
+        write_gis(tmp)
+    if helper_map:
+        say(_("map"))
+        if not sidecar.wait("map"):
             from dxsim.maps import build_map
 
             build_map(tmp)
-        if with_report:
-            say("report")
-            from dxsim.report import build_report
+    if with_report:
+        from dxsim.report import build_report
 
-            build_report(tmp, folder_name=folder_name)
-
-    say("writing outputs")
-    return atomic_dir(target, fill)
+        build_report(tmp, folder_name=folder_name, charts=charts)
 
 
 def write_derived_tables(result_dir: Path) -> None:
@@ -320,13 +384,28 @@ def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = 
                  reps: int | None = None, progress: Progress | None = None,
                  on_replication: Callable[[int, int], None] | None = None, write: bool = True,
                  with_map: bool = True, with_report: bool = True, workers: int | None = None,
-                 scheduler: str | None = None) -> RunOutput:
-    """Validate a scenario file, run all replications and (optionally) write `out_dir` atomically."""
+                 scheduler: str | None = None, sidecar: Sidecar | None = None) -> RunOutput:
+    """Validate a scenario file, run all replications and (optionally) write `out_dir` atomically.
+
+    `sidecar`: the helper process that writes part of the folder (:func:`write_run`); when writing without one,
+    one is started here, so it loads its modules while the replications run.
+    """
     path = Path(path)
     scenario = load_scenario(path)
     if write and out_dir is not None:
         check_output_dir(out_dir)  # refuse a bad --out before minutes of work
-    sim = simulate(scenario, scenario_dir=path.parent, scenario_file=path, chain=extends_chain(path), seed=seed, reps=reps,
-                   progress=progress, on_replication=on_replication, workers=workers, scheduler=scheduler)
-    written = write_run(sim, out_dir, with_map=with_map, with_report=with_report, progress=progress) if write else None
+    own = Sidecar.start(sidecar_work(with_map, with_report)) if write and sidecar is None else None
+    helper = sidecar or own
+    try:
+        sim = simulate(scenario, scenario_dir=path.parent, scenario_file=path, chain=extends_chain(path), seed=seed,
+                       reps=reps, progress=progress, on_replication=on_replication, workers=workers,
+                       scheduler=scheduler)
+        written = write_run(sim, out_dir, with_map=with_map, with_report=with_report, progress=progress,
+                            sidecar=helper) if write else None
+    except BaseException:
+        if own is not None:
+            own.kill()
+        raise
+    if own is not None:
+        own.close()
     return RunOutput(scenario, sim.summary, sim, sim.sites, written, sim.villages)

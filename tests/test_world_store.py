@@ -70,6 +70,25 @@ def test_sim_only_sections_share_a_world_and_world_fields_do_not(baseline, count
     assert ws.store_key(baseline.model_copy(update={"operators": ops}), SCEN, country) != key
 
 
+def test_state_dc_money_is_a_simulation_lever(store, baseline, country) -> None:  # type: ignore[no-untyped-def]
+    """Public data-centre money shares the world (an optimiser varies it per candidate), and a world
+    carried over to another amount runs exactly as one built for it, its state row sized anew."""
+    from dxsim.sim.model import prepare_world
+
+    _folder, built, _loaded = store
+    dc = baseline.compute.datacentres
+    money = {**dc.public_investment_vnd_bn, 2026: 9000.0, 2027: 4000.0}
+    other = baseline.model_copy(update={"compute": baseline.compute.model_copy(update={
+        "datacentres": dc.model_copy(update={"public_investment_vnd_bn": money})})})
+    assert ws.store_key(other, SCEN, country) == ws.store_key(baseline, SCEN, country)
+    fresh = prepare_world(other, country, scenario_dir=SCEN)
+    carried = ws.with_scenario(built, other)
+    assert carried.compute.dc_table.equals(fresh.compute.dc_table)
+    assert not carried.compute.dc_table.equals(built.compute.dc_table)  # the state row did change
+    a, b = run_replication(fresh, 0), run_replication(carried, 0)
+    assert a.metrics.equals(b.metrics)
+
+
 def test_a_named_file_changes_the_key_by_its_contents(tmp_path: Path, baseline, country) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "sites.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     sc = baseline.model_copy(update={"sites": baseline.sites.model_copy(update={"file": "sites.csv"})})

@@ -7,6 +7,7 @@ a user's mistake.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import json
 import math
@@ -29,9 +30,11 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 from dxsim._version import __version__
 from dxsim.errors import DxsimInputError, ModelFailure, OutputError
-from dxsim.results.summary import decimal_year_to_date
+from dxsim.i18n import LANG_ALLOWED, UnknownLanguage, set_language
+from dxsim.i18n import N_
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
 from dxsim.results.writer import check_output_dir, discard_partial
-from dxsim.sweep.execute import SweepInterrupted
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dxsim: plan Vietnam's 5G rollout, remote villages and compute from scenario files.")
@@ -57,13 +60,39 @@ def _options(
     debug: bool = typer.Option(False, "--debug", help="On an error, show the Python traceback too (or set DXSIM_DEBUG=1)."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version, expose_value=False,
                                  help="Print the dxsim version and exit."),
+    lang: str | None = typer.Option(None, "--lang", help="Language of what dxsim prints and writes: vi (Tiếng Việt) "
+                                    "or en (default: DXSIM_LANG, else en). Accepted after any command too."),
 ) -> None:
     """dxsim: plan Vietnam's 5G rollout, remote villages and compute from scenario files."""
     _DEBUG["on"] = _DEBUG["on"] or debug
 
 
 def _say_error(prefix: str, text: str) -> None:
-    err.print(f"[bold red]{prefix}:[/] " + rich_escape(" ".join(str(text).split())), highlight=False, soft_wrap=True)
+    err.print(f"[bold red]{rich_escape(_(prefix))}:[/] " + rich_escape(" ".join(str(text).split())), highlight=False,
+              soft_wrap=True)
+
+
+def take_lang(argv: list[str]) -> tuple[list[str], str | None]:
+    """`--lang X` / `--lang=X` taken out of the arguments wherever it stands (before or after the command)."""
+    rest: list[str] = []
+    lang = None
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            rest += argv[i:]
+            break
+        if a == "--lang":
+            if i + 1 >= len(argv):
+                raise DxsimInputError("needs a value", field="--lang", allowed=LANG_ALLOWED)
+            lang, i = argv[i + 1], i + 2
+            continue
+        if a.startswith("--lang="):
+            lang, i = a.split("=", 1)[1], i + 1
+            continue
+        rest.append(a)
+        i += 1
+    return rest, lang
 
 
 def _fault_line(e: BaseException) -> str:
@@ -97,8 +126,13 @@ def _finish_interrupted(e: KeyboardInterrupt) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     discard_partial()
-    if isinstance(e, SweepInterrupted):
+    # only a sweep raises it, and a sweep has loaded its module: no import while cleaning up after ^C
+    sweep = sys.modules.get("dxsim.sweep.execute")
+    optimise = sys.modules.get("dxsim.optimise")
+    if sweep is not None and isinstance(e, sweep.SweepInterrupted):
         err.print(f"interrupted: the finished runs are kept; run the same command again to resume ({e})")
+    elif optimise is not None and isinstance(e, optimise.OptimiseInterrupted):
+        err.print(f"interrupted: {e}")
     else:
         err.print("interrupted; nothing was written, earlier outputs are unchanged")
     _debug_traceback()
@@ -131,82 +165,84 @@ def _terminate(signum: int, _frame: object) -> None:
 
 
 def _fmt(v, key: str = "") -> str:
-    """Numbers as a planner reads them: counts without decimals, decimal years as YYYY-MM."""
+    """Numbers as a planner reads them, in the language in use: counts without decimals, decimal years as months."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "not reached" if key.startswith("year_") else "-"
+        return _("not reached") if key.startswith("year_") else "-"
     if key.startswith("year_"):
+        from dxsim.results.summary import decimal_year_to_date
+
         d = decimal_year_to_date(float(v))
-        return f"{d.year}-{d.month:02d}" if d is not None else "not reached"
+        return F.month(d) if d is not None else _("not reached")
     if isinstance(v, float) and (v.is_integer() or abs(v) >= 1e4):
-        return f"{v:,.0f}"
+        return F.number(v, 0)
     if isinstance(v, float):
-        return f"{v:,.2f}"
+        return F.number(v, 2)
     return str(v)
 
 
 KPI_ROWS = [
-    ("5G stations, end of horizon", "stations_5g_{end}"),
-    ("5G population coverage, end (%)", "pop_covered_5g_pct_{end}"),
-    ("4G population coverage (%)", "pop_covered_4g_pct"),
-    ("Year 5G reaches 90% of population", "year_5g_pop_90pct"),
-    ("Year 5G reaches 99% of population", "year_5g_pop_99pct"),
-    ("5G capex over the horizon (VND bn)", "capex_total_vnd_bn"),
-    ("Res. 193 support paid (VND bn)", "subsidy_paid_total_vnd_bn"),
-    ("Capex per added person covered (VND m)", "capex_per_added_person_covered_vnd_m"),
-    ("New-build share of added sites (%)", "new_sites_share_of_added_pct"),
-    ("Served by 5G, end (%): covered with capacity", "pop_5g_served_pct_end"),
-    ("In 5G coverage but capacity-short, end (%)", "pop_5g_capacity_short_pct_end"),
-    ("Served by 4G or better, end (%)", "pop_mbb_served_pct_end"),
-    ("Median busy-hour user throughput, end (Mbps)", "user_throughput_mbps_p50_end"),
-    ("Capex per added person served by 5G (VND m)", "capex_per_added_person_served_5g_vnd_m"),
+    (N_("5G stations, end of horizon"), "stations_5g_{end}"),
+    (N_("5G population coverage, end (%)"), "pop_covered_5g_pct_{end}"),
+    (N_("4G population coverage (%)"), "pop_covered_4g_pct"),
+    (N_("Year 5G reaches 90% of population"), "year_5g_pop_90pct"),
+    (N_("Year 5G reaches 99% of population"), "year_5g_pop_99pct"),
+    (N_("5G capex over the horizon (VND bn)"), "capex_total_vnd_bn"),
+    (N_("Res. 193 support paid (VND bn)"), "subsidy_paid_total_vnd_bn"),
+    (N_("Capex per added person covered (VND m)"), "capex_per_added_person_covered_vnd_m"),
+    (N_("New-build share of added sites (%)"), "new_sites_share_of_added_pct"),
+    (N_("Served by 5G, end (%): covered with capacity"), "pop_5g_served_pct_end"),
+    (N_("In 5G coverage but capacity-short, end (%)"), "pop_5g_capacity_short_pct_end"),
+    (N_("Served by 4G or better, end (%)"), "pop_mbb_served_pct_end"),
+    (N_("Median busy-hour user throughput, end (Mbps)"), "user_throughput_mbps_p50_end"),
+    (N_("Capex per added person served by 5G (VND m)"), "capex_per_added_person_served_5g_vnd_m"),
 ]
 
 
 VILLAGE_ROWS = [
-    ("Villages without power and signal at start", "villages_unconnected_start"),
-    ("Coverage-hole villages connected (served) by the end", "villages_connected_end"),
-    ("On air but capacity-short at the end", "villages_capacity_short_end"),
-    ("Villages with no feasible option", "villages_no_feasible_option"),
-    ("Date the last feasible village is connected", "year_last_village_connected"),
-    ("People connected", "village_pop_connected_end"),
-    ("Village capex, all payers, with surge (VND bn)", "village_capex_total_vnd_bn"),
-    ("Cost per person connected (VND m)", "village_cost_per_person_connected_vnd_m"),
+    (N_("Villages without power and signal at start"), "villages_unconnected_start"),
+    (N_("Coverage-hole villages connected (served) by the end"), "villages_connected_end"),
+    (N_("On air but capacity-short at the end"), "villages_capacity_short_end"),
+    (N_("Villages with no feasible option"), "villages_no_feasible_option"),
+    (N_("Date the last feasible village is connected"), "year_last_village_connected"),
+    (N_("People connected"), "village_pop_connected_end"),
+    (N_("Village capex, all payers, with surge (VND bn)"), "village_capex_total_vnd_bn"),
+    (N_("Cost per person connected (VND m)"), "village_cost_per_person_connected_vnd_m"),
 ]
 
 
 COMPUTE_ROWS = [
-    ("Data-centre IT capacity at start (MW)", "dc_it_capacity_mw_start"),
-    ("Data-centre IT capacity at end (MW)", "dc_it_capacity_mw_end"),
-    ("Facility power at end (MW)", "dc_facility_power_mw_end"),
-    ("Date DC capacity reaches 1 GW", "year_dc_1gw"),
-    ("Date it reaches Singapore's 1.4 GW", "year_dc_1_4gw_singapore"),
-    ("GPUs installed at start / end", "gpus_installed_start"),
+    (N_("Data-centre IT capacity at start (MW)"), "dc_it_capacity_mw_start"),
+    (N_("Data-centre IT capacity at end (MW)"), "dc_it_capacity_mw_end"),
+    (N_("Facility power at end (MW)"), "dc_facility_power_mw_end"),
+    (N_("Date DC capacity reaches 1 GW"), "year_dc_1gw"),
+    (N_("Date it reaches Singapore's 1.4 GW"), "year_dc_1_4gw_singapore"),
+    (N_("GPUs installed at start / end"), "gpus_installed_start"),
     ("", "gpus_installed_end"),
-    ("GPUs stranded (no power) at end", "gpus_stranded_end"),
-    ("Date GPUs reach 15x the start", "year_gpus_15x_start"),
-    ("Date a 25,000-A100-equivalent run fits", "year_gpt4_scale_run_fits"),
-    ("Dense BF16 PFLOPS at end", "gpu_pflops_bf16_end"),
-    ("Compute capex (VND bn)", "compute_capex_total_vnd_bn"),
+    (N_("GPUs stranded (no power) at end"), "gpus_stranded_end"),
+    (N_("Date GPUs reach 15x the start"), "year_gpus_15x_start"),
+    (N_("Date a 25,000-A100-equivalent run fits"), "year_gpt4_scale_run_fits"),
+    (N_("Dense BF16 PFLOPS at end"), "gpu_pflops_bf16_end"),
+    (N_("Compute capex (VND bn)"), "compute_capex_total_vnd_bn"),
 ]
 
 
 def compute_table(summary: dict) -> Table | None:
     if "dc_it_capacity_mw_end" not in summary["kpis"]:
         return None
-    return _table(f"{summary['scenario']}: data centres and GPUs", COMPUTE_ROWS, summary)
+    return _table(_("{scenario}: data centres and GPUs").format(scenario=summary["scenario"]), COMPUTE_ROWS, summary)
 
 
 def _table(title: str, rows: list[tuple[str, str]], summary: dict) -> Table:
     k = summary["kpis"]
     reps = summary["reps"] > 1
     t = Table(title=title)
-    t.add_column("KPI")
+    t.add_column(_("KPI"))
     t.add_column("P50", justify="right")
     if reps:
         t.add_column("P10", justify="right")
         t.add_column("P90", justify="right")
     for label, key in rows:
-        row = [label, _fmt(k.get(key), key)]
+        row = [_(label) if label else label, _fmt(k.get(key), key)]
         if reps:
             row += [_fmt(k.get(f"{key}_p10"), key), _fmt(k.get(f"{key}_p90"), key)]
         t.add_row(*row)
@@ -216,15 +252,16 @@ def _table(title: str, rows: list[tuple[str, str]], summary: dict) -> Table:
 def village_table(summary: dict) -> Table | None:
     if "villages_connected_end" not in summary["kpis"]:
         return None
-    return _table(f"{summary['scenario']}: remote villages (year_* as YYYY-MM; 'not reached' = not within the horizon)",
-                  VILLAGE_ROWS, summary)
+    return _table(_("{scenario}: remote villages (dates as months; 'not reached' = not within the horizon)").format(
+        scenario=summary["scenario"]), VILLAGE_ROWS, summary)
 
 
 def kpi_table(summary: dict) -> Table:
     k = summary["kpis"]
     end = summary["horizon"]["end_date"][:7].replace("-", "_")
-    t = Table(title=f"{summary['scenario']}: KPIs (seed {summary['seed']}, {summary['reps']} replication(s))")
-    t.add_column("KPI")
+    t = Table(title=_("{scenario}: KPIs (seed {seed}, {reps} replication(s))").format(
+        scenario=summary["scenario"], seed=summary["seed"], reps=summary["reps"]))
+    t.add_column(_("KPI"))
     t.add_column("P50", justify="right")
     if summary["reps"] > 1:
         t.add_column("P10", justify="right")
@@ -233,14 +270,14 @@ def kpi_table(summary: dict) -> Table:
         key = key.format(end=end)
         if key not in k and ("served" in key or "capacity_short" in key or "throughput" in key):
             continue  # capacity.enabled = false
-        row = [label, _fmt(k.get(key), key)]
+        row = [_(label), _fmt(k.get(key), key)]
         if summary["reps"] > 1:
             row += [_fmt(k.get(f"{key}_p10"), key), _fmt(k.get(f"{key}_p90"), key)]
         t.add_row(*row)
     # yearly trajectory
     years = sorted({key.split("_")[-2] for key in k if key.startswith("stations_5g_") and key.endswith("_12")})
     for y in years:
-        t.add_row(f"  {y}-12: 5G stations / coverage %",
+        t.add_row("  " + _("{month}: 5G stations / coverage %").format(month=F.month(dt.date(int(y), 12, 1))),
                   f"{_fmt(k.get(f'stations_5g_{y}_12'))} / {_fmt(k.get(f'pop_covered_5g_pct_{y}_12'))}",
                   *([""] * (2 if summary["reps"] > 1 else 0)))
     return t
@@ -261,6 +298,22 @@ def run(
     """Run scenario(s) and write outputs/<name>/ (summary, metrics, entity tables, map.html, report.html)."""
 
     def body() -> int:
+        from dxsim.results.sidecar import Sidecar, sidecar_work
+
+        # the helper that writes part of each output folder starts first: it loads its modules (geopandas,
+        # matplotlib, folium) on the other core while this process loads the model and runs the replications
+        sidecar = Sidecar.start(sidecar_work(not no_map, not no_report))
+        try:
+            return run_all(sidecar)
+        except BaseException:
+            if sidecar is not None:
+                sidecar.kill()
+            raise
+        finally:
+            if sidecar is not None:
+                sidecar.close()
+
+    def run_all(sidecar) -> int:
         from dxsim.runner import run_scenario
         from dxsim.runner_budget import check_run
         from dxsim.scenario import load_scenario
@@ -294,11 +347,11 @@ def run(
                     prog.update(task, description=f"{path.name}: {msg}")
 
                 def on_rep(done: int, total: int, task=task, path=path) -> None:
-                    prog.update(task, description=f"{path.name}: replications", completed=done, total=total)
+                    prog.update(task, description=f"{path.name}: " + _("replications"), completed=done, total=total)
 
                 res = run_scenario(path, out_dir=target, seed=run_seed, reps=run_reps, progress=say, on_replication=on_rep,
                                    with_map=not no_map, with_report=not no_report, workers=workers,
-                                   scheduler=scheduler)
+                                   scheduler=scheduler, sidecar=sidecar)
             out.print(kpi_table(res.summary))
             for extra in (village_table(res.summary), compute_table(res.summary)):
                 if extra is not None:
@@ -309,10 +362,11 @@ def run(
 
             why = summary_lines(pl.scan_parquet(res.out_dir / "metrics.parquet").filter(bottleneck_filter()).collect())
             if why:  # read from the table the run wrote, like the report
-                out.print("What held it back (share of held work; `dxsim compare` says whether a changed resource binds):")
+                out.print(_("What held it back (share of held work; `dxsim compare` says whether a changed resource "
+                            "binds):"))
                 for line in why:
                     out.print(f"  {line}")
-            out.print(f"wrote {res.out_dir}/")
+            out.print(_("wrote {folder}/").format(folder=res.out_dir))
         return 0
 
     _guard(body)
@@ -652,6 +706,66 @@ def sweep(
     _guard(body)
 
 
+@app.command()
+def optimise(
+    opt_file: Path = typer.Argument(..., help="An optimisation TOML file (base scenario, variables, objectives, constraints)."),
+    out_dir: Path | None = typer.Option(None, "--out", help="Output directory (default outputs/optimise/<name>/)."),
+    workers: int | None = typer.Option(None, "--workers", min=0, help="Local worker processes (default: CPU count; 0 = in this process)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (needs dxsim[cluster])."),
+    max_evals: int | None = typer.Option(None, "--max-evals", min=1, help="Candidates to evaluate (overrides the file's max_evals; for quick checks)."),
+    yes: bool = typer.Option(False, "--yes", help="Start a job of more than 5,000 replications (refused otherwise, with its time estimate)."),
+    no_check: bool = typer.Option(False, "--no-check", help="Skip the best plan's re-run on fresh seeds and its comparison with the base."),
+) -> None:
+    """Find the best plan under uncertainty (Optuna TPE / NSGA-II); resumable: re-run to continue."""
+
+    def body() -> int:
+        from dxsim.optimise import run_optimise
+
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+                      transient=True, disable=not err.is_terminal) as prog:
+            task = prog.add_task("optimise", total=None)
+
+            def say(m: str) -> None:
+                prog.update(task, description=m)
+                if not err.is_terminal:
+                    err.print(m, highlight=False, markup=False, soft_wrap=True)
+
+            res = run_optimise(opt_file, out_dir=out_dir, workers=workers, scheduler=scheduler, max_evals=max_evals,
+                               yes=yes, check=not no_check, progress=say)
+        out.print((res.out_dir / "optimise.md").read_text(encoding="utf-8"), markup=False, highlight=False)
+        out.print(f"{res.evaluated_now} candidates evaluated, {res.reused} reused from an earlier attempt; "
+                  f"wrote {res.out_dir}/", highlight=False)
+        return 0  # no feasible plan is a finding (optimise.md says so), not a failure
+
+    _guard(body)
+
+
+@app.command()
+def discover(
+    sweep_out: Path = typer.Argument(..., help="A finished sweep's output folder (outputs/sweeps/<name>/)."),
+    kpi: str = typer.Option(..., "--kpi", help="The KPI that decides failure (a column of the sweep's runs.csv)."),
+    fails: str = typer.Option(..., "--fails", help='When a run fails, e.g. "< 90" or ">= 2029".'),
+    undefined: str | None = typer.Option(None, "--undefined", help="How runs without a value count: fail, pass or drop (needed only when there are such runs)."),
+    threshold: float = typer.Option(0.8, "--threshold", help="Least density of a box: the share of its runs that fail."),
+    mass_min: float = typer.Option(0.05, "--mass-min", help="Least share of all runs a box keeps."),
+    peel_alpha: float = typer.Option(0.05, "--peel-alpha", help="Share of runs peeled per PRIM step."),
+    max_boxes: int = typer.Option(3, "--max-boxes", min=1, max=20, help="Most boxes to find."),
+    out_dir: Path | None = typer.Option(None, "--out", help="Output folder (default outputs/discover/<sweep>-<kpi>/)."),
+) -> None:
+    """Scenario discovery (PRIM): the ranges of swept assumptions under which a plan fails."""
+
+    def body() -> int:
+        from dxsim.discover import markdown, run_discover
+
+        d = run_discover(sweep_out, kpi, fails, out_dir=out_dir, undefined=undefined, threshold=threshold,
+                         peel_alpha=peel_alpha, mass_min=mass_min, max_boxes=max_boxes)
+        out.print(markdown(d, sweep_out.name), markup=False, highlight=False)
+        out.print(f"wrote {d.out_dir}/", highlight=False)
+        return 0
+
+    _guard(body)
+
+
 @app.command("map")
 def map_cmd(
     result_dir: Path = typer.Argument(..., help="A run's output directory (outputs/<name>/)."),
@@ -693,6 +807,16 @@ def report(
 def main() -> None:
     """Entry point: click's usage errors become one line too (exit 2), like every other bad input."""
     signal.signal(signal.SIGTERM, _terminate)
+    try:
+        sys.argv[1:], lang = take_lang(sys.argv[1:])
+        set_language(lang, children=True)
+    except UnknownLanguage as e:
+        _say_error("error", DxsimInputError("unknown language", field="--lang", value=str(e),
+                                            allowed=LANG_ALLOWED).one_line())
+        sys.exit(2)
+    except DxsimInputError as e:
+        _say_error("error", e.one_line())
+        sys.exit(2)
     try:
         code = app(standalone_mode=False)
     except NoArgsIsHelpError as e:

@@ -379,6 +379,23 @@ def _area_of(row: dict[str, Any], communes: pl.DataFrame) -> str:
 # --------------------------------------------------------------------------- the table
 
 
+def state_design(params: DataCentres) -> tuple[float, float]:
+    """(IT MW, racks) the state programme's `public_investment_vnd_bn` buys: its row's design size."""
+    mw = sum(params.public_budget(y) for y in params.public_investment_vnd_bn) / max(
+        params.capex_vnd_bn_per_mw(params.public_dc_cooling), 1e-9)
+    kw = params.kw_per_rack.lookup(COOLING_RACK_CLASS[params.public_dc_cooling])
+    return float(mw), float(round(mw * 1000.0 / kw))
+
+
+def with_state_design(table: pl.DataFrame, params: DataCentres) -> pl.DataFrame:
+    """The fleet table with the state row sized by `params` (the money is a simulation lever, not a world input)."""
+    mw, racks = state_design(params)
+    is_state = pl.col("dc_id") == STATE_DC_ID
+    return table.with_columns(pl.when(is_state).then(pl.lit(mw)).otherwise(pl.col("it_mw_design")).alias("it_mw_design"),
+                              pl.when(is_state).then(pl.lit(racks)).otherwise(pl.col("racks_design"))
+                              .alias("racks_design"))
+
+
 def start_fleet(raw_dir: Path | str | None, params: DataCentres, seed: int, *,
                 start_date: dt.date = DEFAULT_START, country=None) -> pl.DataFrame:
     """The data-centre table (one row per DC or project) with what is in service on `start_date`.
@@ -439,13 +456,11 @@ def start_fleet(raw_dir: Path | str | None, params: DataCentres, seed: int, *,
         ward = _pick_ward(area_wards(communes, code), srng)
         lon, lat, ward_code = ward["lon"], ward["lat"], ward["ward_code"]
         where = f"seeded urban ward '{ward['ward']}' ({ward_code})"
-    public_mw = sum(params.public_budget(y) for y in params.public_investment_vnd_bn) / max(
-        params.capex_vnd_bn_per_mw(params.public_dc_cooling), 1e-9)
+    public_mw, public_racks = state_design(params)
     state = [{
         "dc_id": STATE_DC_ID, "name": "State data-centre programme (public investment)", "operator": "State",
-        "gso34": code, "lon": float(lon), "lat": float(lat), "status": "announced", "it_mw_design": float(public_mw),
-        "racks_design": float(round(public_mw * 1000.0 / params.kw_per_rack.lookup(
-            COOLING_RACK_CLASS[params.public_dc_cooling]))),
+        "gso34": code, "lon": float(lon), "lat": float(lat), "status": "announced", "it_mw_design": public_mw,
+        "racks_design": public_racks,
         "cooling": params.public_dc_cooling, "opened": None, "synthetic": False,
         "source": "scenario compute.datacentres.public_investment_vnd_bn", "kind": "state", "area": "",
         "ward_code": ward_code, "location_precision": where,

@@ -15,6 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from dxsim.i18n import gettext as _
+from dxsim.i18n import language
+
 
 # --------------------------------------------------------------------------- escaping
 def esc(value: Any) -> str:
@@ -104,14 +107,51 @@ html, body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sa
 .dx-ascii { color: #666; }
 """
 
-# The runtime is plain ES5 so any browser runs it; it holds no data (data come as JSON literals).
+# BCP 47 tag of each language for the page's `lang` and the runtime's number formatting (Intl)
+LOCALE_TAGS = {"en": "en-US", "vi": "vi-VN"}
+
+
+def runtime_text() -> dict[str, str]:
+    """The words the runtime writes into popups built on click (5 km squares, sites), in the language in use.
+
+    Placeholders ({n}) are filled in JS by `DX.tr` with numbers DX.fmt formats in the page's locale, so the
+    words and the numbers of a popup follow the same language as the rest of the page.
+    """
+    return {
+        "population": _("population"),
+        "per_km2": _("{n} per km²"),
+        "covered_end": _("covered by 5G (end)"),
+        "not_covered": _("not covered"),
+        "sites_5g": _("{n} 5G sites on air at the end"),
+        "sites_4g": _("{n} 4G sites"),
+        "persons": _("{n} persons"),
+        "class": _("class"),
+        "zoom_in": _("Zoom in"),
+        "zoom_out": _("Zoom out"),
+    }
+
+
+def runtime_setup() -> str:
+    """JS that gives the runtime its locale and words (placed in the page before any layer is drawn)."""
+    return f"DX.setup({js_json(LOCALE_TAGS[language()])}, {js_json(runtime_text())});"
+
+
+# The runtime is plain ES5 so any browser runs it; it holds no data (data come as JSON literals) and no words:
+# `DX.setup(locale, words)` (runtime_setup) gives it the page's language.
 RUNTIME_JS = r"""
 var DX = (function () {
-  var groups = [];
+  var groups = [], locale = 'en-US', T = {};
+  function setup(loc, words) { locale = loc; T = words; }
+  // T[key] with each {name} replaced by args[name] (already formatted text)
+  function tr(key, args) {
+    var s = T[key] === undefined ? key : T[key];
+    for (var k in args) if (args.hasOwnProperty(k)) s = s.split('{' + k + '}').join(args[k]);
+    return s;
+  }
   function fmt(n, d) {
     if (n === null || n === undefined || isNaN(n)) return '\u2013';
     d = d || 0;
-    return Number(n).toLocaleString('en-US', {minimumFractionDigits: d, maximumFractionDigits: d});
+    return Number(n).toLocaleString(locale, {minimumFractionDigits: d, maximumFractionDigits: d});
   }
   // bins are the lower bounds of classes 1..n; class 0 is below bins[0]
   function cls(v, bins) { var k = 0; while (k < bins.length && v >= bins[k]) k++; return k; }
@@ -137,6 +177,13 @@ var DX = (function () {
       return div;
     };
     legend.addTo(map);
+    if (map.zoomControl) {  // Leaflet's own button titles, in the page's language
+      var zc = map.zoomControl.getContainer();
+      [['.leaflet-control-zoom-in', 'zoom_in'], ['.leaflet-control-zoom-out', 'zoom_out']].forEach(function (b) {
+        var el = zc.querySelector(b[0]);
+        if (el && T[b[1]]) { el.title = T[b[1]]; el.setAttribute('aria-label', T[b[1]]); }
+      });
+    }
     function update() {
       var on = {}, title = {};
       groups.forEach(function (g) {
@@ -203,9 +250,9 @@ var DX = (function () {
         var pct = q[8] > 0 ? 100 * q[9] / q[8] : 0;
         L.popup().setLatLng(e.latlng).setContent(
           '<div class="dx-pop"><b>' + grid.label + '</b><table>' +
-          '<tr><td>population</td><td>' + fmt(q[8]) + ' (' + fmt(q[8] / area) + ' per km\u00b2)</td></tr>' +
-          '<tr><td>covered by 5G (end)</td><td>' + fmt(q[9]) + ' (' + fmt(pct, 1) + '%)</td></tr>' +
-          '<tr><td>not covered</td><td>' + fmt(q[8] - q[9]) + ' (' + fmt((q[8] - q[9]) / area, 1) + ' per km\u00b2)</td></tr>' +
+          '<tr><td>' + tr('population') + '</td><td>' + fmt(q[8]) + ' (' + tr('per_km2', {n: fmt(q[8] / area)}) + ')</td></tr>' +
+          '<tr><td>' + tr('covered_end') + '</td><td>' + fmt(q[9]) + ' (' + fmt(pct, 1) + '%)</td></tr>' +
+          '<tr><td>' + tr('not_covered') + '</td><td>' + fmt(q[8] - q[9]) + ' (' + tr('per_km2', {n: fmt((q[8] - q[9]) / area, 1)}) + ')</td></tr>' +
           '</table></div>').openOn(map);
       });
     });
@@ -225,7 +272,7 @@ var DX = (function () {
       g.on('click', function (e) {
         var q = e.layer._dx; if (!q) return;
         L.popup().setLatLng(e.latlng).setContent('<div class="dx-pop"><b>' + sites.label + '</b><br>' +
-          fmt(q[2]) + ' 5G sites on air at the end<br>' + fmt(q[3]) + ' 4G sites</div>').openOn(map);
+          tr('sites_5g', {n: fmt(q[2])}) + '<br>' + tr('sites_4g', {n: fmt(q[3])}) + '</div>').openOn(map);
       });
     });
   }
@@ -240,7 +287,7 @@ var DX = (function () {
       g.addLayer(m);
     }
   }
-  return {fmt: fmt, cls: cls, group: group, init: init, base: base, choropleth: choropleth,
+  return {setup: setup, tr: tr, fmt: fmt, cls: cls, group: group, init: init, base: base, choropleth: choropleth,
           squares: squares, counts: counts, points: points, groups: groups};
 })();
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import folium
@@ -10,13 +11,18 @@ from jinja2 import Template
 
 from dxsim.errors import DxsimInputError
 from dxsim._version import __version__
+from dxsim.i18n import gettext as _
+from dxsim.i18n import language
+from dxsim.i18n import formats as F
 from dxsim.results.writer import GENERATOR_MARK, atomic_page
-from dxsim.maps.assets import PAGE_CSS, RUNTIME_JS, esc, js_json, leaflet_css, leaflet_js
+from dxsim.maps.assets import PAGE_CSS, RUNTIME_JS, esc, js_json, leaflet_css, leaflet_js, runtime_setup
 from dxsim.maps.data import FILES, RunOutputs
-from dxsim.maps.layers import LAYERS, LayerOut, MapContext, Overlay, no_power_subset
+from dxsim.maps.layers import LAYERS, LayerOut, MapContext, Overlay, count_text, no_power_subset
 
 MAP_FILE = "map.html"
 HEADER_PX = 34
+# Vietnamese sentences run ~25% longer: the header's disclosure takes a third line (13 px each) at laptop widths
+HEADER_PX_LONG = 47
 
 
 class _Raw(Element):
@@ -52,15 +58,26 @@ def _select(layers: list[str] | None) -> list[str]:
     return [n for n in LAYERS if n in names]  # registry order, duplicates dropped
 
 
+def _day(value: object) -> str:
+    """A horizon date of summary.json as the page shows it: as written (ISO) in English, 31/12/2025 in Vietnamese."""
+    if language() != "en" and isinstance(value, str):
+        try:
+            return esc(F.date(dt.date.fromisoformat(value)))
+        except ValueError:
+            pass
+    return esc(value)
+
+
 def _header(out: RunOutputs, notes: list[str]) -> str:
     s = out.summary
     hz = s.get("horizon") or {}
     reps = s.get("reps")
-    bits = [f"<b>dxsim map</b> · scenario <b>{esc(s.get('scenario', out.dir.name))}</b>",
-            f"seed {esc(s.get('seed', '?'))}",
-            f"{esc(reps if reps is not None else '?')} replication{'s' if reps != 1 else ''}"
-            + (" (map shows replication 0)" if isinstance(reps, int) and reps > 1 else ""),
-            f"{esc(hz.get('start_date', '?'))} → {esc(hz.get('end_date', '?'))}"]
+    reps_text = esc(count_text(reps) if isinstance(reps, int) else (reps if reps is not None else "?"))
+    bits = [_("<b>dxsim map</b> · scenario <b>{scenario}</b>").format(scenario=esc(s.get("scenario", out.dir.name))),
+            _("seed {seed}").format(seed=esc(s.get("seed", "?"))),
+            (_("{n} replication") if reps == 1 else _("{n} replications")).format(n=reps_text)
+            + (" " + _("(map shows replication 0)") if isinstance(reps, int) and reps > 1 else ""),
+            f"{_day(hz.get('start_date', '?'))} → {_day(hz.get('end_date', '?'))}"]
     synth = [esc(d.get("name")) for d in s.get("data_sources", []) if isinstance(d, dict) and d.get("synthetic")]
     counts = []
     if out.has("villages"):
@@ -69,27 +86,30 @@ def _header(out: RunOutputs, notes: list[str]) -> str:
             no_power = [no_power_subset(r) for r in v.iter_rows(named=True)]
             syn = v["synthetic"].to_list()
             n_np, syn_np = sum(no_power), sum(1 for x, n in zip(syn, no_power, strict=True) if x and n)
-            counts.append(f"{sum(1 for x in syn if x)} of {v.height} coverage-hole villages "
-                          f"({syn_np} of the {n_np} without grid power)")
+            counts.append(_("{syn} of {n} coverage-hole villages ({syn_np} of the {n_np} without grid power)").format(
+                syn=count_text(sum(1 for x in syn if x)), n=count_text(v.height), syn_np=count_text(syn_np),
+                n_np=count_text(n_np)))
     if out.has("datacentres"):
         d = out.datacentres
         if "synthetic" in d.columns:
-            counts.append(f"{int(d['synthetic'].sum())} of {d.height} data centres")
+            counts.append(_("{syn} of {n} data centres").format(syn=count_text(int(d["synthetic"].sum())),
+                                                                n=count_text(d.height)))
     if out.sites_synthetic:
-        counts.insert(0, "the 4G/5G site layer")
-    disclosure = ("<span class=\"dx-synth\">Partly <b>synthetic</b> data (generated, not observed): "
-                  + "; ".join(counts or synth or ["see summary.json data_sources"]) + ".</span>")
-    line2 = ("Model projection, not a survey. " + disclosure
-             + (" Not drawn: " + esc("; ".join(notes)) + "." if notes else ""))
-    title_attr = esc("Synthetic data sources: " + "; ".join(d.get("name", "") for d in s.get("data_sources", [])
-                                                              if isinstance(d, dict) and d.get("synthetic")))
+        counts.insert(0, _("the 4G/5G site layer"))
+    disclosure = ("<span class=\"dx-synth\">"
+                  + _("Partly <b>synthetic</b> data (generated, not observed): {what}.").format(
+                      what="; ".join(counts or synth or [_("see summary.json data_sources")])) + "</span>")
+    line2 = (_("Model projection, not a survey.") + " " + disclosure
+             + (" " + _("Not drawn: {layers}.").format(layers=esc("; ".join(notes))) if notes else ""))
+    title_attr = esc(_("Synthetic data sources: {names}").format(names="; ".join(
+        d.get("name", "") for d in s.get("data_sources", []) if isinstance(d, dict) and d.get("synthetic"))))
     return (f'<div class="dx-header" title="{title_attr}">' + " · ".join(bits) + "<br>" + line2 + "</div>")
 
 
 def _title(out: RunOutputs) -> str:
     s = out.summary
-    return esc(f"dxsim map — {s.get('scenario', out.dir.name)} (seed {s.get('seed', '?')}, "
-               f"{s.get('reps', '?')} reps, synthetic data included)")
+    return esc(_("dxsim map — {scenario} (seed {seed}, {reps} reps, synthetic data included)").format(
+        scenario=s.get("scenario", out.dir.name), seed=s.get("seed", "?"), reps=s.get("reps", "?")))
 
 
 class _Ids:
@@ -130,7 +150,7 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
             if explicit:
                 raise DxsimInputError(f"layer {name!r} needs {', '.join(missing)}, not in the result directory",
                                       file=out.dir, field="layers", value=name)
-            notes.append(f"{name} ({', '.join(missing)} missing)")
+            notes.append(_("{layer} ({files} missing)").format(layer=name, files=", ".join(missing)))
             continue
         why = spec.unavailable(out) if spec.unavailable is not None else None
         if why:  # e.g. the served layer of a run without the capacity model: simply absent unless asked for
@@ -155,17 +175,20 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
     m.default_css = []
     fig.add_child(m)
     mname = m.get_name()
+    header_px = HEADER_PX if language() == "en" else HEADER_PX_LONG
     fig.header.add_child(_Raw(
         '<meta charset="utf-8">\n'
         f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
         f"<style>{leaflet_css()}</style>\n<style>{PAGE_CSS}\n"
-        f".folium-map {{ position: absolute !important; top: {HEADER_PX}px !important; bottom: 0; left: 0; right: 0;"
+        + ("" if header_px == HEADER_PX else f".dx-header {{ height: {header_px}px; }}\n")
+        + f".folium-map {{ position: absolute !important; top: {header_px}px !important; bottom: 0; left: 0; right: 0;"
         " height: auto !important; width: 100% !important; }</style>\n"
         f"<script>{leaflet_js()}</script>\n<script>{RUNTIME_JS}</script>"), name="dx_assets", index=0)
     fig.html.add_child(_Raw(_header(out, notes)), name="dx_header", index=0)
 
     # data once, then the always-on basemap, then one feature group per overlay
-    m.add_child(_Script("\n".join(f"var {k} = {v};" for k, v in shared.items())), name="dx_data")
+    m.add_child(_Script("\n".join([runtime_setup(), *(f"var {k} = {v};" for k, v in shared.items())])),
+                name="dx_data")
     m.add_child(_Script(
         f"{mname}.attributionControl.setPrefix('Leaflet');\n"
         f"{mname}.attributionControl.addAttribution({js_json(esc(_attribution(out)))});\n"
@@ -177,14 +200,21 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
         for ov in lo.overlays:
             _add_overlay(m, ov, ids)
     ids(folium.LayerControl(collapsed=False, position="topright")).add_to(m)
-    legend_html = "".join(legends) or '<div class="dx-note">provinces only</div>'
+    legend_html = "".join(legends) or '<div class="dx-note">' + esc(_("provinces only")) + "</div>"
     m.add_child(_Script(f"DX.init({mname}, {js_json(legend_html)}, {js_json(bounds)});"), name="dx_init")
-    return fig.render()
+    return _with_lang(fig.render())
+
+
+def _with_lang(page: str) -> str:
+    """The page's `<html>` with the language of its text (screen readers, hyphenation, the browser's fonts);
+    English pages keep the bare `<html>` they always had."""
+    lang = language()
+    return page if lang == "en" else page.replace("<html>", f'<html lang="{esc(lang)}">', 1)
 
 
 def _attribution(out: RunOutputs) -> str:
-    return ("Boundaries: Open Development Vietnam (CC BY-SA 4.0); population: WorldPop (CC BY 4.0); "
-            "sites and some villages / data centres: synthetic (dxsim)")
+    return _("Boundaries: Open Development Vietnam (CC BY-SA 4.0); population: WorldPop (CC BY 4.0); "
+             "sites and some villages / data centres: synthetic (dxsim)")
 
 
 def _add_overlay(m: folium.Map, ov: Overlay, ids: _Ids) -> None:

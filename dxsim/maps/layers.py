@@ -6,6 +6,9 @@ body run with `map` (the Leaflet map) and `g` (the overlay's `L.featureGroup`) i
 data go in once as JSON (`ctx.share`) and are turned into Leaflet layers by the `DX` runtime
 (`assets.RUNTIME_JS`). Every text that comes from a file is escaped with :func:`assets.esc`
 before it reaches a popup, tooltip or legend.
+
+Words go through gettext (`_`, `N_` for the constants) and numbers and dates through `dxsim.i18n.formats` in
+Vietnamese; English keeps the exact text it always had (Python's own number formatting, ISO dates).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from dxsim.i18n import N_, language
+from dxsim.i18n import gettext as _
+from dxsim.i18n import formats as F
 from dxsim.maps.assets import esc, js_json
 from dxsim.maps.data import GRID_SERVED_5G, SERVED_5G_METRICS, RunOutputs
 
@@ -65,23 +71,57 @@ class LayerSpec:
 
 
 # --------------------------------------------------------------------------- helpers
+def _en() -> bool:
+    """English keeps the page's historical text byte for byte (Python formatting, ISO dates)."""
+    return language() == "en"
+
+
 def _num(v: Any, nd: int = 0, unit: str = "") -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "–"
-    s = f"{float(v):,.{nd}f}"
+    s = f"{float(v):,.{nd}f}" if _en() else F.number(float(v), nd)
     return f"{s} {unit}".rstrip() if unit else s
+
+
+def _pct(v: Any, nd: int = 1) -> str:
+    """A value already in percent: 39.5% / 39,5%."""
+    return f"{_num(v, nd)}%"
+
+
+def count_text(n: int) -> str:
+    """A whole count inside a sentence: English as it always was (no grouping), Vietnamese grouped (1.234)."""
+    return str(n) if _en() else F.number(n)
+
+
+def _g(v: float, group: bool = False) -> str:
+    """A short number without trailing zeros (a rate, a class bound, a square's size): 2.5 / 2,5; 1,500 / 1.500."""
+    if _en():
+        return f"{v:,g}" if group else f"{v:g}"
+    text = f"{v:g}"
+    nd = 0 if "e" in text or "." not in text else len(text.split(".")[1])
+    return F.number(v, nd)
+
+
+def _day(d: dt.date) -> str:
+    """A day in a popup or legend: 2025-12-31 (English, as always) / 31/12/2025."""
+    return d.isoformat()[:10] if _en() else F.date(d)
+
+
+def _month(d: dt.date) -> str:
+    """A month-end date naming a coverage date: 2025-12-31 (English, as always) / tháng 12/2025."""
+    return d.isoformat()[:10] if _en() else F.month(d)
 
 
 def _date(v: Any) -> str:
     if v is None:
         return "–"
     if isinstance(v, (dt.date, dt.datetime)):
-        return v.isoformat()[:10]
+        return _day(v if not isinstance(v, dt.datetime) else v.date())
     return esc(v)
 
 
 def _yes(v: Any) -> str:
-    return "yes" if bool(v) else "no"
+    return _("yes") if bool(v) else _("no")
 
 
 def _table(rows: list[tuple[str, str]]) -> str:
@@ -102,7 +142,7 @@ def _ramp(title: str, colours: list[str], bins: list[float], family: str, active
     """A compact horizontal colour ramp: boxes, with the class bounds between them."""
     act = ' <span class="dx-active"></span>' if active else ""
     boxes = "".join(f'<span class="dx-rc" style="background:{c}"></span>' for c in colours)
-    ticks = "".join(f'<span class="dx-rt">{b:,g}</span>' for b in bins)
+    ticks = "".join(f'<span class="dx-rt">{_g(b, group=True)}</span>' for b in bins)
     return (f'<div data-family="{family}"><h4>{esc(title)}{act}</h4><div class="dx-ramp">{boxes}</div>'
             f'<div class="dx-ticks" style="padding:0 {50 / len(colours):.2f}%">{ticks}</div></div>')
 
@@ -139,6 +179,11 @@ COVERAGE_COLOURS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d9
                     "#081d58"]
 
 
+# the date selector's entries (one per coverage_dates tag); {date} is a month end (tháng 12/2025 in Vietnamese)
+COVERAGE_LABEL = {"start": N_("5G coverage {date} (start)"), "end": N_("5G coverage {date} (end)"),
+                  "": N_("5G coverage {date}")}
+
+
 def coverage_dates(dates: list[dt.date]) -> list[tuple[dt.date, str]]:
     """The start, each December month end, and the horizon end (deduplicated, in order)."""
     if not dates:
@@ -157,7 +202,7 @@ def _served_lines(rec: dict) -> list[tuple[str, str]]:
     vals = [rec.get(m) for m in SERVED_5G_METRICS]
     if any(v is None or not math.isfinite(v) for v in vals):
         return []
-    return [(lab, f"{_num(v, 1)}%") for lab, v in zip(SERVED_STATE_LABELS, vals, strict=True)]
+    return [(_(lab), _pct(v, 1)) for lab, v in zip(SERVED_STATE_LABELS, vals, strict=True)]
 
 
 def build_coverage(ctx: MapContext) -> LayerOut:
@@ -178,20 +223,20 @@ def build_coverage(ctx: MapContext) -> LayerOut:
             name_html = f"<b>{esc(n34)}</b>" + (f' <span class="dx-ascii">({esc(nasc)})</span>' if nasc else "")
             if pct is not None and math.isfinite(pct):
                 colours[code] = COVERAGE_COLOURS[int(np.searchsorted(COVERAGE_BINS, pct, side="right"))]
-            tips[code] = f"{name_html}<br>5G coverage {_num(pct, 1)}%"
+            tips[code] = f"{name_html}<br>" + _("5G coverage {pct}").format(pct=_pct(pct, 1))
             pops[code] = (f'<div class="dx-pop">{name_html}'
-                          + _table([("date", d.isoformat()),
-                                    ("5G population coverage", f"<b>{_num(pct, 1)}%</b>"),
+                          + _table([(_("date"), _day(d)),
+                                    (_("5G population coverage"), f"<b>{_pct(pct, 1)}</b>"),
                                     *_served_lines(rec),
-                                    ("5G stations", _num(st)),
-                                    ("province code", esc(code))])
-                          + '<div class="dx-ascii">replication 0 of the run</div></div>')
-        label = f"5G coverage {d.isoformat()}" + (f" ({tag})" if tag else "")
+                                    (_("5G stations"), _num(st)),
+                                    (_("province code"), esc(code))])
+                          + '<div class="dx-ascii">' + _("replication 0 of the run") + "</div></div>")
+        label = _(COVERAGE_LABEL[tag]).format(date=_month(d))
         data = ctx.share(f"DX_COV{i}", {"c": colours, "t": tips, "p": pops})
         overlays.append(Overlay(label=label, family="coverage_5g", show=ctx.show and i == len(chosen) - 1,
                                 js=f"DX.choropleth(map, g, {prov}, {data});", exclusive="coverage_5g",
-                                legend_label=d.isoformat()))
-    legend = _ramp("5G population coverage, %, by province,", COVERAGE_COLOURS, COVERAGE_BINS, "coverage_5g",
+                                legend_label=_month(d)))
+    legend = _ramp(_("5G population coverage, %, by province,"), COVERAGE_COLOURS, COVERAGE_BINS, "coverage_5g",
                    active=True)
     return LayerOut(overlays, legend)
 
@@ -239,26 +284,27 @@ def _grid_rows(ctx: MapContext) -> str:
             for i in keep]
     cols = list(GRID_COLS)
     if ctx.out.has_served_grid():
-        _, served, short = served_persons(pop, g[GRID_SERVED_5G[0]].to_numpy(), g[GRID_SERVED_5G[1]].to_numpy())
+        _pop, served, short = served_persons(pop, g[GRID_SERVED_5G[0]].to_numpy(), g[GRID_SERVED_5G[1]].to_numpy())
         for row, i in zip(rows, keep, strict=True):
             row += [int(served[i]), int(short[i])]
         cols += GRID_SERVED_COLS
     size = float(g["size_km"][0]) if "size_km" in g.columns and g.height else 5.0
-    return ctx.share("DX_GRID", {"rows": rows, "cols": cols, "area": size * size, "label": f"{size:g} km square"})
+    return ctx.share("DX_GRID", {"rows": rows, "cols": cols, "area": size * size,
+                                 "label": _("{size} km square").format(size=_g(size))})
 
 
 def build_density(ctx: MapContext) -> LayerOut:
     grid = _grid_rows(ctx)
     overlays = [
-        Overlay("People not covered by 5G at the end (per km²)", "density_unc", ctx.show,
+        Overlay(_("People not covered by 5G at the end (per km²)"), "density_unc", ctx.show,
                 f"DX.squares(map, g, {grid}, 'unc', {js_json(UNCOVERED_BINS)}, {js_json(UNCOVERED_COLOURS)}, {grid}.area);"),
-        Overlay("People covered by 5G at the end (per km²)", "density_cov", False,
+        Overlay(_("People covered by 5G at the end (per km²)"), "density_cov", False,
                 f"DX.squares(map, g, {grid}, 'cov', {js_json(COVERED_BINS)}, {js_json(COVERED_COLOURS)}, {grid}.area);"),
     ]
     legend = (
-        _ramp("People not covered by 5G per km² (5 km squares, end)", UNCOVERED_COLOURS, UNCOVERED_BINS,
+        _ramp(_("People not covered by 5G per km² (5 km squares, end)"), UNCOVERED_COLOURS, UNCOVERED_BINS,
               "density_unc")
-        + _ramp("People covered by 5G per km² (5 km squares, end)", COVERED_COLOURS, COVERED_BINS, "density_cov")
+        + _ramp(_("People covered by 5G per km² (5 km squares, end)"), COVERED_COLOURS, COVERED_BINS, "density_cov")
     )
     return LayerOut(overlays, legend)
 
@@ -268,13 +314,13 @@ def build_density(ctx: MapContext) -> LayerOut:
 # served rate at the busy hour), covered but capacity-short, uncovered. A square is grey when most of its people
 # are uncovered; otherwise its colour is the capacity-short share of its people (most squares are mostly served,
 # so the share shows where coverage is not service).
-SERVED_STATE_LABELS = ("served by 5G", "covered but capacity-short", "not covered by 5G (uncovered)")
+SERVED_STATE_LABELS = (N_("served by 5G"), N_("covered but capacity-short"), N_("not covered by 5G (uncovered)"))
 SERVED_CLASSES = [  # (legend words, colour); index = class of a square
-    ("mostly uncovered (most people outside 5G coverage)", "#a6a6a6"),
-    ("served (capacity-short < 1% of people)", "#1a9850"),
-    ("partly capacity-short (1–10% of people)", "#fee08b"),
-    ("capacity-short 10–50% of people", "#f46d43"),
-    ("mostly capacity-short (≥ 50% of people)", "#a50026"),
+    (N_("mostly uncovered (most people outside 5G coverage)"), "#a6a6a6"),
+    (N_("served (capacity-short < 1% of people)"), "#1a9850"),
+    (N_("partly capacity-short (1–10% of people)"), "#fee08b"),
+    (N_("capacity-short 10–50% of people"), "#f46d43"),
+    (N_("mostly capacity-short (≥ 50% of people)"), "#a50026"),
 ]
 SHORT_SHARE_BINS = [0.01, 0.10, 0.50]  # lower bounds of classes 2, 3, 4 (share of the square's people)
 
@@ -292,7 +338,7 @@ def served_classes(pop: np.ndarray, served: np.ndarray, short: np.ndarray) -> np
 
 def _rate_text(out: RunOutputs) -> str:
     rate = out.served_rate_mbps
-    return f"{rate:g} Mbps" if rate is not None else "the scenario's served rate"
+    return f"{_g(rate)} Mbps" if rate is not None else _("the scenario's served rate")
 
 
 def served_unavailable(out: RunOutputs) -> str | None:
@@ -324,12 +370,12 @@ function fill() {
     var p = q[8], s = q[10], c = q[11], u = p - s - c;
     function pct(x) { return fmt(p > 0 ? 100 * x / p : 0, 1) + '%%'; }
     L.popup().setLatLng(e.latlng).setContent(
-      '<div class="dx-pop"><b>' + grid.label + ', 5G at the end</b><table>' +
-      row('population', fmt(p) + ' persons') +
+      '<div class="dx-pop"><b>' + d.head + '</b><table>' +
+      row(DX.tr('population'), DX.tr('persons', {n: fmt(p)})) +
       row(d.labels[0], fmt(s) + ' (' + pct(s) + ')') +
       row(d.labels[1], fmt(c) + ' (' + pct(c) + ')') +
       row(d.labels[2], fmt(u) + ' (' + pct(u) + ')') +
-      row('class', d.names[e.layer._dxk]) +
+      row(DX.tr('class'), d.names[e.layer._dxk]) +
       '</table><div class="dx-ascii">' + d.note + '</div></div>').openOn(map);
   });
 }
@@ -340,8 +386,9 @@ if (map.hasLayer(g)) fill(); else g.once('add', fill);
 def build_served(ctx: MapContext) -> LayerOut:
     out = ctx.out
     rate = _rate_text(out)
-    definition = (f"served = covered by 5G and an edge user still gets {rate} at the busy hour; capacity-short = "
-                  "covered, but the cells cannot give that rate")
+    definition = _("served = covered by 5G and an edge user still gets {rate} at the busy hour; capacity-short = "
+                   "covered, but the cells cannot give that rate").format(rate=rate)
+    rep0 = _("replication 0 of the run")
     overlays: list[Overlay] = []
     legend = ""
     # per province, at the last date with the shares: a choropleth of the served share (the coverage ramp)
@@ -358,19 +405,20 @@ def build_served(ctx: MapContext) -> LayerOut:
             name_html = f"<b>{esc(n34)}</b>" + (f' <span class="dx-ascii">({esc(nasc)})</span>' if nasc else "")
             if served is not None and math.isfinite(served):
                 colours[code] = COVERAGE_COLOURS[int(np.searchsorted(COVERAGE_BINS, served, side="right"))]
-            tips[code] = (f"{name_html}<br>5G served {_num(served, 1)}% · capacity-short {_num(short, 1)}% · "
-                          f"uncovered {_num(unc, 1)}%")
+            shares = _("5G served {served} · capacity-short {short} · uncovered {unc}").format(
+                served=_pct(served, 1), short=_pct(short, 1), unc=_pct(unc, 1))
+            tips[code] = f"{name_html}<br>{shares}"
             pops[code] = (f'<div class="dx-pop">{name_html}'
-                          + _table([("date", last.isoformat()), *_served_lines(rec),
-                                    ("5G population coverage", f"{_num(rec.get('pop_covered_5g_pct'), 1)}%"),
-                                    ("province code", esc(code))])
-                          + f'<div class="dx-ascii">{esc(definition)}; replication 0 of the run</div></div>')
+                          + _table([(_("date"), _day(last)), *_served_lines(rec),
+                                    (_("5G population coverage"), _pct(rec.get("pop_covered_5g_pct"), 1)),
+                                    (_("province code"), esc(code))])
+                          + f'<div class="dx-ascii">{esc(definition)}; {rep0}</div></div>')
         prov = ctx.share("DX_PROV", out.provinces)
         data = ctx.share("DX_SERVED_PROV", {"c": colours, "t": tips, "p": pops})
-        overlays.append(Overlay(f"5G served by province {last.isoformat()} (end)", "served_5g_prov", ctx.show,
-                                f"DX.choropleth(map, g, {prov}, {data});", exclusive="coverage_5g",
-                                legend_label=last.isoformat()))
-        legend += _ramp("Population served by 5G, %, by province", COVERAGE_COLOURS, COVERAGE_BINS,
+        overlays.append(Overlay(_("5G served by province {date} (end)").format(date=_month(last)), "served_5g_prov",
+                                ctx.show, f"DX.choropleth(map, g, {prov}, {data});", exclusive="coverage_5g",
+                                legend_label=_month(last)))
+        legend += _ramp(_("Population served by 5G, %, by province"), COVERAGE_COLOURS, COVERAGE_BINS,
                         "served_5g_prov", active=True)
     # per 5 km square at the end: the three states
     if out.has_served_grid():
@@ -379,14 +427,18 @@ def build_served(ctx: MapContext) -> LayerOut:
         keep = grid_keep(ctx)
         k = served_classes(g["pop"].to_numpy()[keep], g[GRID_SERVED_5G[0]].to_numpy()[keep],
                            g[GRID_SERVED_5G[1]].to_numpy()[keep])
+        size = float(g["size_km"][0]) if "size_km" in g.columns and g.height else 5.0
         data = ctx.share("DX_SERVED5G", {
-            "k": k.tolist(), "colours": [c for _, c in SERVED_CLASSES], "names": [esc(t) for t, _ in SERVED_CLASSES],
-            "labels": [esc(t) for t in SERVED_STATE_LABELS], "note": esc(definition + "; replication 0 of the run")})
-        overlays.append(Overlay("Served vs covered (5G, end), 5 km squares", "served_5g", ctx.show,
+            "k": k.tolist(), "colours": [c for _t, c in SERVED_CLASSES],
+            "names": [esc(_(t)) for t, _c in SERVED_CLASSES],
+            "labels": [esc(_(t)) for t in SERVED_STATE_LABELS], "note": esc(f"{definition}; {rep0}"),
+            "head": esc(_("{square}, 5G at the end").format(square=_("{size} km square").format(size=_g(size))))})
+        overlays.append(Overlay(_("Served vs covered (5G, end), 5 km squares"), "served_5g", ctx.show,
                                 _SERVED_SQUARES_JS % {"grid": grid, "data": data}))
-        legend += _swatches("Served vs covered (5G, end), per 5 km square", [(c, t) for t, c in SERVED_CLASSES],
-                            "served_5g", note=f"{definition}; uncovered = outside 5G coverage. Click a square for "
-                                              "persons and % in each state.")
+        legend += _swatches(_("Served vs covered (5G, end), per 5 km square"),
+                            [(c, _(t)) for t, c in SERVED_CLASSES], "served_5g",
+                            note=_("{definition}; uncovered = outside 5G coverage. Click a square for persons and % "
+                                   "in each state.").format(definition=definition))
     return LayerOut(overlays, legend)
 
 
@@ -403,24 +455,27 @@ def build_sites(ctx: MapContext) -> LayerOut:
     keep = np.flatnonzero(((n5 > 0) | (n4 > 0)) & np.isfinite(lat) & np.isfinite(lon))
     rows = [[_r(lat[i], 4), _r(lon[i], 4), int(n5[i]), int(n4[i])] for i in keep]
     size = float(g["size_km"][0]) if "size_km" in g.columns and g.height else 5.0
-    data = ctx.share("DX_SITES", {"rows": rows, "label": f"{size:g} km square"})
+    data = ctx.share("DX_SITES", {"rows": rows, "label": _("{size} km square").format(size=_g(size))})
     top = max(float(n5.max(initial=1)), float(n4.max(initial=1)), 1.0)
     k = round((SITE_MAX_PX - 1.2) / math.sqrt(top), 4)
     overlays = [
-        Overlay("5G sites per 5 km square (end)", "sites", ctx.show,
+        Overlay(_("5G sites per 5 km square (end)"), "sites", ctx.show,
                 f"DX.counts(map, g, {data}, 2, {js_json(SITE_COLOURS['5g'])}, {k}, '5G');"),
-        Overlay("4G sites per 5 km square", "sites", False,
+        Overlay(_("4G sites per 5 km square"), "sites", False,
                 f"DX.counts(map, g, {data}, 3, {js_json(SITE_COLOURS['4g'])}, {k}, '4G');"),
     ]
     examples = [n for n in (1, 10, 100, 1000) if n <= top * 1.5] or [1]
     dots = "".join(
         f'<div class="dx-row"><span class="dx-dot" style="width:{2 * (1.2 + k * math.sqrt(n)):.0f}px;'
-        f'height:{2 * (1.2 + k * math.sqrt(n)):.0f}px;background:#999"></span>{n:,} site{"s" if n > 1 else ""}</div>'
+        f'height:{2 * (1.2 + k * math.sqrt(n)):.0f}px;background:#999"></span>'
+        + (_("{n} sites") if n > 1 else _("{n} site")).format(n=_num(n)) + "</div>"
         for n in examples)
-    legend = (f'<div data-family="sites"><h4>Sites per {size:g} km square (area ∝ count)</h4>'
-              f'<div class="dx-row"><span class="dx-sw" style="background:{SITE_COLOURS["5g"]}"></span>5G (end)</div>'
+    title = esc(_("Sites per {size} km square (area ∝ count)").format(size=_g(size)))
+    five_end, note = esc(_("5G (end)")), esc(_("synthetic site layer unless a site file was used"))
+    legend = (f'<div data-family="sites"><h4>{title}</h4>'
+              f'<div class="dx-row"><span class="dx-sw" style="background:{SITE_COLOURS["5g"]}"></span>{five_end}</div>'
               f'<div class="dx-row"><span class="dx-sw" style="background:{SITE_COLOURS["4g"]}"></span>4G</div>'
-              f'{dots}<div class="dx-note">synthetic site layer unless a site file was used</div></div>')
+              f'{dots}<div class="dx-note">{note}</div></div>')
     return LayerOut(overlays, legend)
 
 
@@ -429,20 +484,31 @@ def build_sites(ctx: MapContext) -> LayerOut:
 # start; the reported "villages without electricity and signal") and the villages with grid power. The subset
 # shows as a thick outline (the power option) at full opacity, class `dx-no-power`; villages with grid power
 # have a thin outline and a lighter fill.
-VILLAGE_LABEL = "Coverage-hole villages"
-SUBSET_LABEL = {True: "no grid power at the start (no-power subset)",
-                False: "grid power at the start; no or patchy signal"}
+VILLAGE_LABEL = N_("Coverage-hole villages")
+SUBSET_LABEL = {True: N_("no grid power at the start (no-power subset)"),
+                False: N_("grid power at the start; no or patchy signal")}
 VILLAGE_STATUS = {"connected": "#1a9850", "capacity-short": "#c51b7d", "in works": "#fdae61",
                   "not started": "#d73027", "no feasible option": "#7f7f7f"}
+# the statuses' words (the keys are villages.parquet's values, shown translated; other values show as written)
+VILLAGE_STATUS_TEXT = {"connected": N_("connected"), "capacity-short": N_("capacity-short"),
+                       "in works": N_("in works"), "not started": N_("not started"),
+                       "no feasible option": N_("no feasible option")}
 # legend words beside a status (capacity-short: on air, but not counted as connected; issue 12)
-VILLAGE_STATUS_NOTE = {"capacity-short": "on air, but the link cannot carry the busy-hour demand"}
+VILLAGE_STATUS_NOTE = {"capacity-short": N_("on air, but the link cannot carry the busy-hour demand")}
+# villages.parquet's signal_status values at the start
+SIGNAL_TEXT = {"none": N_("signal: none"), "patchy": N_("signal: patchy")}
 VILLAGE_POWER = {
-    "grid_extension": ("grid extension (22 kV line)", {"color": "#08306b", "weight": 2.0}),
-    "offgrid_solar": ("off-grid solar", {"color": "#a63603", "weight": 2.5, "dashArray": "3 2"}),
-    "existing_grid": ("grid power already (signal only)", {"color": "#6baed6", "weight": 1.0}),
+    "grid_extension": (N_("grid extension (22 kV line)"), {"color": "#08306b", "weight": 2.0}),
+    "offgrid_solar": (N_("off-grid solar"), {"color": "#a63603", "weight": 2.5, "dashArray": "3 2"}),
+    "existing_grid": (N_("grid power already (signal only)"), {"color": "#6baed6", "weight": 1.0}),
 }
-POWER_OTHER = ("other / none", {"color": "#000000", "weight": 1.0, "dashArray": "1 2"})
-BACKHAUL_LABEL = {"fibre": "fibre", "microwave": "microwave", "leo": "LEO satellite"}
+POWER_OTHER = (N_("other / none"), {"color": "#000000", "weight": 1.0, "dashArray": "1 2"})
+BACKHAUL_LABEL = {"fibre": N_("fibre"), "microwave": N_("microwave"), "leo": N_("LEO satellite")}
+
+
+def _status_text(status: str) -> str:
+    """A village status as the page shows it (escaped): translated when known, else as written in the file."""
+    return esc(_(VILLAGE_STATUS_TEXT[status]) if status in VILLAGE_STATUS_TEXT else status)
 
 
 def no_power_subset(r: dict) -> bool:
@@ -462,17 +528,19 @@ def _village_rows(df: pl.DataFrame) -> list[dict]:
         if ll is None:
             continue
         vid, name = r.get("village_id") or "", (r.get("name") or "").strip()
+        no_name = esc(_("synthetic id, no name"))
         title = (f"<b>{esc(name)}</b> <span class=\"dx-ascii\">({esc(vid)})</span>" if name
-                 else f"<b>{esc(vid)}</b> <span class=\"dx-ascii\">(synthetic id, no name)</span>")
+                 else f"<b>{esc(vid)}</b> <span class=\"dx-ascii\">({no_name})</span>")
         status = r.get("status") or ""
         power, backhaul = r.get("power"), r.get("backhaul")
         p_label, p_style = VILLAGE_POWER.get(power, POWER_OTHER)
-        p_text = p_label if power in VILLAGE_POWER else esc(power or "–")
-        b_text = esc(BACKHAUL_LABEL.get(backhaul, backhaul or "–"))
+        p_text = esc(_(p_label)) if power in VILLAGE_POWER else esc(power or "–")
+        b_text = esc(_(BACKHAUL_LABEL[backhaul]) if backhaul in BACKHAUL_LABEL else (backhaul or "–"))
         conn = _date(r.get("connected_date"))
         if r.get("connected_date_p50") is not None:
-            conn += (f" (P10–P50–P90 over replications: {_date(r.get('connected_date_p10'))} – "
-                     f"{_date(r.get('connected_date_p50'))} – {_date(r.get('connected_date_p90'))})")
+            conn += " " + _("(P10–P50–P90 over replications: {p10} – {p50} – {p90})").format(
+                p10=_date(r.get("connected_date_p10")), p50=_date(r.get("connected_date_p50")),
+                p90=_date(r.get("connected_date_p90")))
         pop, hh = r.get("population"), r.get("households")
         cost = r.get("cost_vnd_bn") if r.get("cost_vnd_bn") is not None else r.get("capex_vnd_bn")
         place = ", ".join(esc(x) for x in (r.get("commune"), r.get("province")) if x)
@@ -481,22 +549,25 @@ def _village_rows(df: pl.DataFrame) -> list[dict]:
         served_row = []
         if r.get("served") is not None:
             per_user, cap = r.get("busy_hour_mbps_per_user"), r.get("backhaul_capacity_mbps")
-            link = (f" ({_num(cap, 0, 'Mbps')} link, {_num(per_user, 1, 'Mbps')} per busy-hour user)"
+            link = (" " + _("({cap} link, {per_user} per busy-hour user)").format(
+                cap=_num(cap, 0, "Mbps"), per_user=_num(per_user, 1, "Mbps"))
                     if per_user is not None or cap is not None else "")
-            served_row = [("served", _yes(r.get("served")) + link)]
+            served_row = [(_("served"), _yes(r.get("served")) + link)]
+        signal_text = (esc(_(SIGNAL_TEXT[signal])) if signal in SIGNAL_TEXT
+                       else esc(_("signal: {status}").format(status=signal)))
         table = _table([
-            ("place", place or "–"),
-            ("subset", esc(SUBSET_LABEL[no_power]) + (f"; signal: {esc(signal)}" if signal else "")),
-            ("campaign", esc(r.get("campaign") or "–")),
-            ("population", _num(pop) + (f" ({_num(hh)} households)" if hh is not None else "")),
-            ("option", f"{p_text} + {b_text} backhaul"),
-            ("status", f'<b style="color:{VILLAGE_STATUS.get(status, "#333")}">{esc(status or "–")}</b>'),
+            (_("place"), place or "–"),
+            (_("subset"), esc(_(SUBSET_LABEL[no_power])) + (f"; {signal_text}" if signal else "")),
+            (_("campaign"), esc(r.get("campaign") or "–")),
+            (_("population"), _num(pop) + (" " + _("({n} households)").format(n=_num(hh)) if hh is not None else "")),
+            (_("option"), _("{power} + {backhaul} backhaul").format(power=p_text, backhaul=b_text)),
+            (_("status"), f'<b style="color:{VILLAGE_STATUS.get(status, "#333")}">{_status_text(status or "–")}</b>'),
             *served_row,
-            ("power on", _date(r.get("power_date"))),
-            ("connected", conn),
-            ("cost", _num(cost, 2, "bn VND")),
-            ("reason", esc(r.get("reason") or "–")),
-            ("synthetic", _yes(r.get("synthetic")) + (" (generated village)" if r.get("synthetic") else "")),
+            (_("power on"), _date(r.get("power_date"))),
+            (_("connected"), conn),
+            (_("cost"), _num(cost, 2, _("bn VND"))),
+            (_("reason"), esc(r.get("reason") or "–")),
+            (_("synthetic"), _yes(r.get("synthetic")) + (" " + _("(generated village)") if r.get("synthetic") else "")),
         ])
         radius = 4.0 + math.sqrt(max(float(pop or 0), 0.0)) / 6.0
         style = _style(radius=round(min(radius, 11.0), 1), fillColor=VILLAGE_STATUS.get(status, "#bbbbbb"),
@@ -504,7 +575,7 @@ def _village_rows(df: pl.DataFrame) -> list[dict]:
                        className="dx-village dx-no-power" if no_power else "dx-village", **p_style)
         rows.append({"ll": ll, "s": style,
                      "p": f'<div class="dx-pop">{title}{table}</div>',
-                     "t": esc(name or vid) + f" — {esc(status)}"})
+                     "t": esc(name or vid) + f" — {_status_text(status)}"})
     return rows
 
 
@@ -515,31 +586,34 @@ def build_villages(ctx: MapContext) -> LayerOut:
     n = len(rows)
     n_syn = int(df["synthetic"].sum()) if "synthetic" in df.columns else 0
     n_np = sum(no_power_subset(r) for r in df.iter_rows(named=True))
-    overlays = [Overlay(f"{VILLAGE_LABEL} ({n})", "villages", ctx.show,
+    overlays = [Overlay(_("Coverage-hole villages ({n})").format(n=count_text(n)), "villages", ctx.show,
                         f"DX.points(map, g, {data}, 'dxVillages', 640);")]
     present = set(df["status"].drop_nulls().to_list()) if "status" in df.columns else set()
     # capacity-short exists only where the run held village links against demand (a `served` column)
     shown = [s for s in VILLAGE_STATUS if s != "capacity-short" or "served" in df.columns or s in present]
     status_rows = "".join(
         f'<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;background:{VILLAGE_STATUS[s]};'
-        f'border:1px solid #555"></span>{esc(s)}'
-        + (f" ({esc(VILLAGE_STATUS_NOTE[s])})" if s in VILLAGE_STATUS_NOTE else "")
-        + f'{"" if s in present else " (none)"}</div>'
+        f'border:1px solid #555"></span>{_status_text(s)}'
+        + (f" ({esc(_(VILLAGE_STATUS_NOTE[s]))})" if s in VILLAGE_STATUS_NOTE else "")
+        + ("" if s in present else " " + esc(_("(none)"))) + "</div>"
         for s in shown)
     power_rows = "".join(
         f'<div class="dx-row"><span class="dx-dot" style="width:12px;height:12px;background:#eee;'
-        f'border:2px {"dashed" if "dashArray" in st else "solid"} {st["color"]}"></span>{esc(lab)}</div>'
+        f'border:2px {"dashed" if "dashArray" in st else "solid"} {st["color"]}"></span>{esc(_(lab))}</div>'
         for lab, st in VILLAGE_POWER.values())
-    legend = (f'<div data-family="villages"><h4>{VILLAGE_LABEL} (fill: status; outline: power)</h4>{status_rows}'
-              f'{power_rows}<div class="dx-note">{df.height} villages with no or patchy signal: {n_np} without grid '
-              f'power at the start (thick outline), {df.height - n_np} with grid power (thin outline, lighter fill); '
-              f'{n_syn} synthetic (generated)</div></div>')
+    note = _("{n} villages with no or patchy signal: {n_np} without grid power at the start (thick outline), "
+             "{n_gp} with grid power (thin outline, lighter fill); {n_syn} synthetic (generated)").format(
+        n=count_text(df.height), n_np=count_text(n_np), n_gp=count_text(df.height - n_np), n_syn=count_text(n_syn))
+    title = esc(_("Coverage-hole villages (fill: status; outline: power)"))
+    legend = (f'<div data-family="villages"><h4>{title}</h4>{status_rows}{power_rows}'
+              f'<div class="dx-note">{esc(note)}</div></div>')
     return LayerOut(overlays, legend)
 
 
 # --------------------------------------------------------------------------- 5. data centres, 6. GPUs
 DC_STATUS = {"operational": "#2171b5", "under_construction": "#fd8d3c", "announced": "#9e9ac8"}
-DC_LABEL = {"operational": "operational", "under_construction": "under construction", "announced": "announced"}
+DC_LABEL = {"operational": N_("operational"), "under_construction": N_("under construction"),
+            "announced": N_("announced")}
 GPU_COLOUR = "#dd3497"
 
 
@@ -553,19 +627,22 @@ def _gpu_radius(n: float) -> float:
 
 def _dc_popup(r: dict, extra: str = "") -> str:
     went = r.get("went_ahead")
-    status = DC_LABEL.get(r.get("status"), r.get("status") or "–")
-    status_html = esc(status) + ("" if went is None else (" — went ahead" if went else " — did not go ahead (rep. 0)"))
+    st = r.get("status")
+    status = _(DC_LABEL[st]) if st in DC_LABEL else (st or "–")
+    status_html = esc(status) + ("" if went is None else
+                                 " — " + esc(_("went ahead") if went else _("did not go ahead (rep. 0)")))
     return ('<div class="dx-pop">' + extra + f"<b>{esc(r.get('name') or r.get('dc_id') or '–')}</b>" + _table([
-        ("operator", esc(r.get("operator") or "–")),
-        ("province", esc(r.get("province") or r.get("gso34") or "–")),
-        ("status", status_html),
-        ("IT MW start → end", f"{_num(r.get('start_it_mw'), 1)} → <b>{_num(r.get('it_mw_end'), 1)}</b>"
-                              f" (design {_num(r.get('it_mw_design'), 1)})"),
-        ("racks start → end", f"{_num(r.get('start_racks'))} → {_num(r.get('racks_end'))}"),
-        ("GPUs (end)", _num(r.get("gpus_end"))),
+        (_("operator"), esc(r.get("operator") or "–")),
+        (_("province"), esc(r.get("province") or r.get("gso34") or "–")),
+        (_("status"), status_html),
+        (_("IT MW start → end"), f"{_num(r.get('start_it_mw'), 1)} → <b>{_num(r.get('it_mw_end'), 1)}</b> "
+                                 + _("(design {mw})").format(mw=_num(r.get("it_mw_design"), 1))),
+        (_("racks start → end"), f"{_num(r.get('start_racks'))} → {_num(r.get('racks_end'))}"),
+        (_("GPUs (end)"), _num(r.get("gpus_end"))),
         ("PUE", _num(r.get("pue"), 2)),
-        ("facility MW (end)", _num(r.get("facility_power_mw_end"), 1)),
-        ("synthetic", _yes(r.get("synthetic")) + (" (generated to reach reported totals)" if r.get("synthetic") else "")),
+        (_("facility MW (end)"), _num(r.get("facility_power_mw_end"), 1)),
+        (_("synthetic"), _yes(r.get("synthetic"))
+         + (" " + _("(generated to reach reported totals)") if r.get("synthetic") else "")),
     ]) + "</div>")
 
 
@@ -595,18 +672,20 @@ def build_datacentres(ctx: MapContext) -> LayerOut:
         rows.append({"ll": ll, "s": style, "p": _dc_popup(r),
                      "t": f"{esc(r.get('name') or r.get('dc_id'))} — {_num(mw, 1)} MW"})
     data = ctx.share("DX_DCS", rows)
-    overlays = [Overlay(f"Data centres, IT MW at the end ({len(rows)})", "datacentres", ctx.show,
-                        f"DX.points(map, g, {data}, 'dxDcs', 620);")]
+    label = _("Data centres, IT MW at the end ({n})").format(n=count_text(len(rows)))
+    overlays = [Overlay(label, "datacentres", ctx.show, f"DX.points(map, g, {data}, 'dxDcs', 620);")]
     n_syn = int(df["synthetic"].sum()) if "synthetic" in df.columns else 0
     status_rows = "".join(f'<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;background:{c};'
-                          f'border:1px solid #08306b"></span>{esc(DC_LABEL[s])}</div>' for s, c in DC_STATUS.items())
+                          f'border:1px solid #08306b"></span>{esc(_(DC_LABEL[s]))}</div>' for s, c in DC_STATUS.items())
     sizes = "".join(f'<div class="dx-row"><span class="dx-dot" style="width:{2 * _dc_radius(m):.0f}px;'
                     f'height:{2 * _dc_radius(m):.0f}px;border:1px solid #08306b"></span>{m} MW</div>'
                     for m in (10, 50))
-    legend = (f'<div data-family="datacentres"><h4>Data centres (size: IT MW at the end)</h4>{status_rows}'
+    title = esc(_("Data centres (size: IT MW at the end)"))
+    hollow = esc(_("no capacity at the end / did not go ahead"))
+    note = esc(_("{syn} of {n} synthetic (generated)").format(syn=count_text(n_syn), n=count_text(df.height)))
+    legend = (f'<div data-family="datacentres"><h4>{title}</h4>{status_rows}'
               '<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;border:1px dashed #888">'
-              '</span>no capacity at the end / did not go ahead</div>'
-              f'{sizes}<div class="dx-note">{n_syn} of {df.height} synthetic (generated)</div></div>')
+              f'</span>{hollow}</div>{sizes}<div class="dx-note">{note}</div></div>')
     return LayerOut(overlays, legend)
 
 
@@ -623,17 +702,19 @@ def build_gpus(ctx: MapContext) -> LayerOut:
         n = _finite(r.get("gpus_end"))
         style = _style(radius=_gpu_radius(n), color="#49006a", weight=1.5, fillColor=GPU_COLOUR, fillOpacity=0.8,
                        className="dx-gpu")
-        head = f'<div style="color:{GPU_COLOUR}"><b>GPU cluster: {_num(n)} GPUs</b> (end)</div>'
+        cluster, end = esc(_("GPU cluster: {n} GPUs").format(n=_num(n))), esc(_("(end)"))
+        head = f'<div style="color:{GPU_COLOUR}"><b>{cluster}</b> {end}</div>'
         rows.append({"ll": ll, "s": style, "p": _dc_popup(r, head),
-                     "t": f"{esc(r.get('name') or r.get('dc_id'))} — {_num(n)} GPUs"})
+                     "t": f"{esc(r.get('name') or r.get('dc_id'))} — " + esc(_("{n} GPUs").format(n=_num(n)))})
     data = ctx.share("DX_GPUS", rows)
-    overlays = [Overlay(f"GPU clusters, GPUs at the end ({len(rows)})", "gpus", ctx.show,
-                        f"DX.points(map, g, {data}, 'dxGpus', 660);")]
+    label = _("GPU clusters, GPUs at the end ({n})").format(n=count_text(len(rows)))
+    overlays = [Overlay(label, "gpus", ctx.show, f"DX.points(map, g, {data}, 'dxGpus', 660);")]
     sizes = "".join(f'<div class="dx-row"><span class="dx-dot" style="width:{2 * _gpu_radius(n):.0f}px;'
                     f'height:{2 * _gpu_radius(n):.0f}px;background:{GPU_COLOUR};border:1px solid #49006a"></span>'
-                    f'{n:,} GPUs</div>' for n in (1000, 5000))
-    legend = (f'<div data-family="gpus"><h4>GPU clusters (data centres with GPUs at the end)</h4>{sizes}'
-              + ('<div class="dx-note">none in this run</div>' if not rows else "") + "</div>")
+                    + esc(_("{n} GPUs").format(n=_num(n))) + "</div>" for n in (1000, 5000))
+    title = esc(_("GPU clusters (data centres with GPUs at the end)"))
+    none = '<div class="dx-note">' + esc(_("none in this run")) + "</div>"
+    legend = f'<div data-family="gpus"><h4>{title}</h4>{sizes}' + (none if not rows else "") + "</div>"
     return LayerOut(overlays, legend)
 
 

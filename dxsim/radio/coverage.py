@@ -28,7 +28,7 @@ _CHUNK_PAIRS = 400_000  # bound temporary memory: pairs x points x 4 bytes
 _BLOCK_SHIFT = 6  # changed cells are also flagged per block of 64 cells, so a month scans only those blocks
 MAX_LAYERS = 8  # layers updated together (`add_footprints_layers`): one flag bit each in a uint8 per cell
 AHEAD_CELLS = 16  # prefetch distance (cells, pairs) of the compiled updates; see `prefetch`
-AHEAD_SITES = 4  # ... and in sites, for the footprint pairs of the sites to come
+AHEAD_SITES = 2  # ... and in sites, for the sites to come: their first cells' masks, their pairs one step earlier
 
 
 @dataclass(frozen=True)
@@ -337,6 +337,17 @@ def _popcount(x: np.uint64) -> int:
     return int((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
+@njit(cache=True, inline="always")
+def _prefetch_site(indptr, fp_cells, site, lay, masks, changed):
+    """Ask for the mask words and change flags of the first AHEAD_CELLS cells of a site's footprint in its layer."""
+    if lay < 0 or lay >= len(masks):
+        return
+    start, end = indptr[site], indptr[site + 1]
+    for j in range(start, min(start + AHEAD_CELLS, end)):
+        prefetch(masks[lay], fp_cells[j])
+        prefetch(changed, fp_cells[j])
+
+
 @njit(cache=True)
 def _or_footprints(indptr, fp_cells, fp_bits, sites, layer, masks, changed, changed_blocks):
     """OR site sites[i]'s footprint bits into masks[layer[i]] (a site of no listed layer is skipped).
@@ -347,21 +358,24 @@ def _or_footprints(indptr, fp_cells, fp_bits, sites, layer, masks, changed, chan
     n_changed = 0
     n_sites = sites.size
     n_layers = len(masks)
-    for i in range(n_sites):
-        if i + 2 * AHEAD_SITES < n_sites:
-            prefetch(indptr, sites[i + 2 * AHEAD_SITES])
+    for i in range(-AHEAD_SITES, 0):  # the first sites' first cells (the loop asks for those of site i + AHEAD_SITES)
         if i + AHEAD_SITES < n_sites:
-            ahead = indptr[sites[i + AHEAD_SITES]]
+            _prefetch_site(indptr, fp_cells, sites[i + AHEAD_SITES], layer[i + AHEAD_SITES], masks, changed)
+    for i in range(n_sites):
+        if i + 3 * AHEAD_SITES < n_sites:
+            prefetch(indptr, sites[i + 3 * AHEAD_SITES])
+        if i + 2 * AHEAD_SITES < n_sites:
+            ahead = indptr[sites[i + 2 * AHEAD_SITES]]
             prefetch(fp_cells, ahead)
             prefetch(fp_bits, ahead)
+        if i + AHEAD_SITES < n_sites:  # a site's first cells a few sites ahead: most sites have fewer than AHEAD_CELLS
+            _prefetch_site(indptr, fp_cells, sites[i + AHEAD_SITES], layer[i + AHEAD_SITES], masks, changed)
         lay = layer[i]
         if lay < 0 or lay >= n_layers:
             continue
         mask = masks[lay]
         bit = np.uint8(1 << lay)
         start, end = indptr[sites[i]], indptr[sites[i] + 1]
-        for j in range(start, min(start + AHEAD_CELLS, end)):
-            prefetch(mask, fp_cells[j])
         for j in range(start, end):
             if j + AHEAD_CELLS < end:
                 prefetch(mask, fp_cells[j + AHEAD_CELLS])

@@ -2,14 +2,18 @@
 
 Each chart shows the P50 across replications as a line and, with more than one replication, the
 P10–P90 band (quantiles across replications at each month end). Text is DejaVu Sans (matplotlib's
-bundled default), which has the Vietnamese glyphs used in province and site names.
+bundled default), which has the Vietnamese glyphs used in province and site names. Titles, axes, legends,
+captions and alt text are in the language in use (dxsim.i18n; the helper process that draws part of the charts
+inherits DXSIM_LANG), numbers through dxsim.i18n.formats.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import matplotlib
 import matplotlib.dates as mdates
@@ -18,8 +22,13 @@ import polars as pl
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from dxsim.i18n import N_
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
+from dxsim.report.fmt import fmt_date, num
 from dxsim.report.load import RunData, Series
-from dxsim.results.bottlenecks import NATIONAL, PROGRAMMES, cause_order, mean_shares_by_date, region_summary
+from dxsim.results.bottlenecks import (CAUSE_NOUN, NATIONAL, PROGRAMMES, REGION_LABEL, cause_order,
+                                      mean_shares_by_date, region_summary)
 
 DPI = 100
 SIZE = (10.2, 3.7)  # inches -> 1020 x 370 px, the width of the page's content column
@@ -45,9 +54,16 @@ class Chart:
     caption: str
     png: bytes
 
+    def fields(self) -> tuple[str, str, str, str, str, bytes]:
+        """Plain values, to pass a chart between processes without importing this module to read it."""
+        return (self.key, self.section, self.title, self.alt, self.caption, self.png)
+
     @property
     def data_uri(self) -> str:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+ChartJob = Callable[[], Chart]  # draws one chart
 
 
 def mpl_text(s: str) -> str:
@@ -56,7 +72,14 @@ def mpl_text(s: str) -> str:
 
 
 def _thousands(x, _pos=None) -> str:
-    return f"{x:,.0f}" if abs(x) >= 10 or x == 0 else f"{x:,.1f}"
+    x = float(x)
+    return num(x, 0) if abs(x) >= 10 or x == 0 else num(x, 1)
+
+
+def _short(v: float) -> str:
+    """A rate such as 10 or 2.5 (as '{:g}' writes it) in the language's number format."""
+    v = float(v)
+    return num(v, 0 if v == round(v) else (1 if v == round(v, 1) else 2))
 
 
 def _new_axes() -> tuple[Figure, object]:
@@ -69,7 +92,7 @@ def _date_axis(ax) -> None:
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
-    ax.set_xlabel("month end")
+    ax.set_xlabel(_("month end"))
     ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
 
 
@@ -77,10 +100,11 @@ def _plot(ax, s: Series, color: str, label: str) -> None:
     """P50 line, plus the P10–P90 band when there is more than one replication."""
     if s.n_reps > 1:
         ax.fill_between(s.dates, s.p10, s.p90, color=color, alpha=0.22, linewidth=0,
-                        label=f"{label}: {BAND_LABEL} ({s.n_reps} replications)")
+                        label=_("{label}: {band} ({n} replications)").format(label=label, band=BAND_LABEL,
+                                                                             n=num(s.n_reps)))
         ax.plot(s.dates, s.p50, color=color, linewidth=2, label=f"{label}: P50")
     else:
-        ax.plot(s.dates, s.p50, color=color, linewidth=2, label=f"{label} (1 replication)")
+        ax.plot(s.dates, s.p50, color=color, linewidth=2, label=_("{label} (1 replication)").format(label=label))
 
 
 def _ref_line(ax, y: float, text: str, color: str = GREY) -> None:
@@ -95,9 +119,9 @@ def _png(fig: Figure) -> bytes:
 
 def _band_note(n_reps: int) -> str:
     if n_reps > 1:
-        return (f"Line: P50; shaded: {BAND_LABEL} band across {n_reps} replications (empirical quantiles at each "
-                "month end, as in the KPI table: each is an observed replication).")
-    return "One replication: no uncertainty band (run with --reps > 1 for one)."
+        return _("Line: P50; shaded: {band} band across {n} replications (empirical quantiles at each month end, as "
+                 "in the KPI table: each is an observed replication).").format(band=BAND_LABEL, n=num(n_reps))
+    return _("One replication: no uncertainty band (run with --reps > 1 for one).")
 
 
 def _time_chart(key: str, section: str, title: str, ylabel: str, lines: list[tuple[Series, str, str]],
@@ -117,25 +141,27 @@ def _time_chart(key: str, section: str, title: str, ylabel: str, lines: list[tup
         ax.legend(loc="best")
         png = _png(fig)
     n = max(s.n_reps for s, _, _ in lines)
-    alt = f"{title} ({ylabel}) by month end. " + _band_note(n)
+    alt = _("{title} ({unit}) by month end.").format(title=title, unit=ylabel) + " " + _band_note(n)
     return Chart(key, section, title, alt, (caption + " " + _band_note(n)).strip(), png)
 
 
 # served / capacity-short / uncovered (issue 12): metric suffixes, legend words and colours, bottom to top
-SERVED_STATES = (("served_pct", "served", GREEN), ("capacity_short_pct", "covered but capacity-short", ORANGE),
-                 ("uncovered_pct", "uncovered", "#b8b8b8"))
+SERVED_STATES = (("served_pct", N_("served"), GREEN),
+                 ("capacity_short_pct", N_("covered but capacity-short"), ORANGE),
+                 ("uncovered_pct", N_("uncovered"), "#b8b8b8"))
 
 
 def served_definition(rate_mbps: float | None) -> str:
     """One sentence: what 'served' means in this run."""
-    rate = f"{rate_mbps:g} Mbps" if rate_mbps is not None else "the scenario's served rate (capacity.served_rate_mbps)"
-    return (f"Served = covered, and an edge user still gets {rate} at the busy hour; capacity-short = covered, but "
-            "the cells cannot give that rate at the busy hour; uncovered = outside coverage.")
+    rate = (_("{rate} Mbps").format(rate=_short(rate_mbps)) if rate_mbps is not None
+            else _("the scenario's served rate (capacity.served_rate_mbps)"))
+    return _("Served = covered, and an edge user still gets {rate} at the busy hour; capacity-short = covered, but the "
+             "cells cannot give that rate at the busy hour; uncovered = outside coverage.").format(rate=rate)
 
 
 def _stacked_states(key: str, title: str, prefix: str, series: dict[str, Series], caption: str) -> Chart:
     """Stacked areas of the three national shares (P50 over replications at each month end)."""
-    parts = [(series[f"{prefix}_{suffix}"], label, color) for suffix, label, color in SERVED_STATES]
+    parts = [(series[f"{prefix}_{suffix}"], _(label), color) for suffix, label, color in SERVED_STATES]
     n = max(s.n_reps for s, _, _ in parts)
     dates = parts[0][0].dates
     with matplotlib.rc_context(_RC):
@@ -152,77 +178,86 @@ def _stacked_states(key: str, title: str, prefix: str, series: dict[str, Series]
             base = top
         ax.set_ylim(0, 100)
         ax.set_title(title, loc="left")
-        ax.set_ylabel("% of population")
+        ax.set_ylabel(_("% of population"))
         _date_axis(ax)
         handles, labels = ax.get_legend_handles_labels()
         fig.legend(handles[::-1], labels[::-1], loc="outside right upper")  # top to bottom, as stacked
         png = _png(fig)
-    last = "; ".join(f"{label} {float(y[-1]):.1f}%" for (_, label, _), y in zip(parts, ys) if len(y)) \
-        if len(dates) else "no dates"
-    end = dates[-1].isoformat() if len(dates) and hasattr(dates[-1], "isoformat") else "the end"
-    alt = f"{title}: stacked shares of the population by month end; at {end}: {last}."
-    band = ("Each band is the P50 over the replications of its own share, so with several replications the stack "
-            f"can differ slightly from 100% ({n} replications)." if n > 1 else "One replication: the three add up to "
-            "100%.")
-    return Chart(key, "5g", title, alt, f"{caption} At {end}: {last}. {band}", png)
+    last = "; ".join(f"{label} {F.percent(round(float(y[-1]), 1), 1)}" for (_s, label, _c), y in zip(parts, ys) if len(y)) \
+        if len(dates) else _("no dates")
+    end = fmt_date(dates[-1]) if len(dates) and hasattr(dates[-1], "isoformat") else _("the end")
+    alt = _("{title}: stacked shares of the population by month end; at {end}: {last}.").format(
+        title=title, end=end, last=last)
+    band = (_("Each band is the P50 over the replications of its own share, so with several replications the stack "
+              "can differ slightly from 100% ({n} replications).").format(n=num(n)) if n > 1
+            else _("One replication: the three add up to 100%."))
+    at_end = _("At {end}: {last}.").format(end=end, last=last)
+    return Chart(key, "5g", title, alt, f"{caption} {at_end} {band}", png)
 
 
 def served_charts(run: RunData) -> list[Chart]:
     """The served / capacity-short / uncovered charts and the busy-hour throughput (none without capacity)."""
+    return [job() for job in served_chart_jobs(run)]
+
+
+def served_chart_jobs(run: RunData) -> list[ChartJob]:
+    """:func:`served_charts`, each chart still to be drawn."""
     s = run.series
-    out: list[Chart] = []
+    out: list[ChartJob] = []
     definition = served_definition(run.served_rate_mbps)
     if all(f"pop_5g_{suffix}" in s for suffix, _, _ in SERVED_STATES):
-        out.append(_stacked_states(
-            "served_5g", "Served, capacity-short, uncovered (5G)", "pop_5g", s,
-            f"{definition} Shares of the national population by 5G (metrics pop_5g_served_pct, "
-            "pop_5g_capacity_short_pct, pop_5g_uncovered_pct)."))
+        out.append(partial(
+            _stacked_states, "served_5g", _("Served, capacity-short, uncovered (5G)"), "pop_5g", s,
+            definition + " " + _("Shares of the national population by 5G (metrics pop_5g_served_pct, "
+                                 "pop_5g_capacity_short_pct, pop_5g_uncovered_pct).")))
     if all(f"pop_mbb_{suffix}" in s for suffix, _, _ in SERVED_STATES):
-        out.append(_stacked_states(
-            "served_mbb", "Served, capacity-short, uncovered (4G or better)", "pop_mbb", s,
-            "The same three states for mobile broadband on 4G or 5G: a 5G user outside 5G capacity falls back to "
-            "4G where 4G has room (metrics pop_mbb_served_pct, pop_mbb_capacity_short_pct, "
-            "pop_mbb_uncovered_pct)."))
+        out.append(partial(
+            _stacked_states, "served_mbb", _("Served, capacity-short, uncovered (4G or better)"), "pop_mbb", s,
+            _("The same three states for mobile broadband on 4G or 5G: a 5G user outside 5G capacity falls back to "
+              "4G where 4G has room (metrics pop_mbb_served_pct, pop_mbb_capacity_short_pct, "
+              "pop_mbb_uncovered_pct).")))
     if "user_throughput_mbps_p50" in s:
-        lines = [(s["user_throughput_mbps_p50"], BLUE, "median user")]
+        lines = [(s["user_throughput_mbps_p50"], BLUE, _("median user"))]
         if "user_throughput_mbps_mean" in s:
-            lines.append((s["user_throughput_mbps_mean"], PURPLE, "mean user"))
-        refs = ([(run.served_rate_mbps, f"served rate at the cell edge ({run.served_rate_mbps:g} Mbps)", GREY)]
-                if run.served_rate_mbps is not None else [])
-        out.append(_time_chart(
-            "user_throughput", "5g", "Busy-hour user throughput", "Mbps", lines, refs=refs, ylim=(0, None),
-            caption="Download throughput of a data user at the busy hour on the layer it uses (metric "
-                    "user_throughput_mbps_p50: the median over users; user_throughput_mbps_mean: the mean). Not "
-                    "the measure of a speed-test median, whose tests run at any hour of the day."))
+            lines.append((s["user_throughput_mbps_mean"], PURPLE, _("mean user")))
+        refs = ([(run.served_rate_mbps, _("served rate at the cell edge ({rate} Mbps)").format(
+                    rate=_short(run.served_rate_mbps)), GREY)] if run.served_rate_mbps is not None else [])
+        out.append(partial(
+            _time_chart, "user_throughput", "5g", _("Busy-hour user throughput"), "Mbps", lines, refs=refs,
+            ylim=(0, None),
+            caption=_("Download throughput of a data user at the busy hour on the layer it uses (metric "
+                      "user_throughput_mbps_p50: the median over users; user_throughput_mbps_mean: the mean). Not "
+                      "the measure of a speed-test median, whose tests run at any hour of the day.")))
     return out
 
 
 def _bar_dc_provinces(rows: list[tuple[str, float, float]]) -> Chart:
     """Horizontal bars: IT MW at the start and at the end by province (replication 0)."""
-    title = "Data-centre IT capacity by province"
+    title = _("Data-centre IT capacity by province")
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=(SIZE[0], max(2.2, 0.8 + 0.42 * len(rows))), dpi=DPI, layout="constrained")
         ax = fig.add_subplot()
         y = np.arange(len(rows))
         names = [mpl_text(r[0]) for r in rows]
-        ax.barh(y + 0.2, [r[1] for r in rows], height=0.38, color="#9bb8da", label="start")
-        ax.barh(y - 0.2, [r[2] for r in rows], height=0.38, color=BLUE, label="end of horizon")
+        ax.barh(y + 0.2, [r[1] for r in rows], height=0.38, color="#9bb8da", label=_("start"))
+        ax.barh(y - 0.2, [r[2] for r in rows], height=0.38, color=BLUE, label=_("end of horizon"))
         for yi, r in zip(y, rows):
-            ax.text(r[2], yi - 0.2, f" {r[2]:,.0f}", va="center", fontsize=8.5)
+            ax.text(r[2], yi - 0.2, " " + num(r[2], 0), va="center", fontsize=8.5)
         ax.set_yticks(y, names)
         ax.invert_yaxis()
-        ax.set_xlabel("IT capacity (MW)")
+        ax.set_xlabel(_("IT capacity (MW)"))
         ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
         ax.grid(axis="y", visible=False)
-        ax.set_title(title + " (replication 0)", loc="left")
+        ax.set_title(_("{title} (replication 0)").format(title=title), loc="left")
         ax.legend(loc="lower right")
         ax.set_xlim(0, max([r[2] for r in rows] + [r[1] for r in rows] + [1.0]) * 1.12)
         png = _png(fig)
-    alt = title + " (MW of IT load) at the start and at the end of the horizon, replication 0: " + \
-        "; ".join(f"{r[0]} {r[1]:,.0f} → {r[2]:,.0f} MW" for r in rows) + "."
+    listed = "; ".join(f"{r[0]} {num(r[1], 0)} → {num(r[2], 0)} MW" for r in rows)
+    alt = _("{title} (MW of IT load) at the start and at the end of the horizon, replication 0: {list}.").format(
+        title=title, list=listed)
     return Chart("dc_provinces", "compute", title, alt,
-                 "Commissioned IT capacity at the start and the end of replication 0, by province "
-                 "(datacentres.parquet).", png)
+                 _("Commissioned IT capacity at the start and the end of replication 0, by province "
+                   "(datacentres.parquet)."), png)
 
 
 CAUSE_COLORS = {  # per programme, distinct within each chart
@@ -233,16 +268,23 @@ CAUSE_COLORS = {  # per programme, distinct within each chart
 EXTRA_COLORS = ("#8c564b", "#e377c2", "#17becf", "#bcbd22")  # causes a model adds beyond the listed ones
 # programme -> (chart key, report section, title)
 HELD_CHARTS = {
-    "5g": ("held_5g", "5g", "What held the 5G rollout back, by region"),
-    "villages": ("held_villages", "villages", "What held the village programme back"),
-    "dc": ("held_dc", "compute", "What held data-centre capacity back"),
+    "5g": ("held_5g", "5g", N_("What held the 5G rollout back, by region")),
+    "villages": ("held_villages", "villages", N_("What held the village programme back")),
+    "dc": ("held_dc", "compute", N_("What held data-centre capacity back")),
 }
+
+
+def _cause_label(cause: str) -> str:
+    """A cause's name in the legend, as the summary lines name it (dxsim.results.bottlenecks.CAUSE_NOUN)."""
+    return _(CAUSE_NOUN[cause]) if cause in CAUSE_NOUN else cause.replace("_", " ")
 
 
 def _held_chart(programme: str, stacked: pl.DataFrame, lines: list[str]) -> Chart:
     """Stacked shares (%) of held-back work by cause over time: one panel per region of the programme."""
     prog = PROGRAMMES[programme]
     key, section, title = HELD_CHARTS[programme]
+    title = _(title)
+    unit = _(prog.unit)
     regions = [r for r in prog.regions if r in set(stacked["region"].to_list())]
     causes = cause_order(programme, stacked["cause"].unique().to_list())
     extra = iter(EXTRA_COLORS * len(causes))
@@ -262,102 +304,120 @@ def _held_chart(programme: str, stacked: pl.DataFrame, lines: list[str]) -> Char
             for cause, y in zip(causes, ys):
                 top = base + np.asarray(y)
                 ax.fill_between(dates, base, top, step="pre", color=colors[cause], alpha=0.85,
-                                linewidth=0, label=cause.replace("_", " "))
+                                linewidth=0, label=_cause_label(cause))
                 base = top
             ax.set_ylim(0, 100)
-            ax.set_title(title if region == NATIONAL else region, loc="left")
+            ax.set_title(title if region == NATIONAL else _(REGION_LABEL.get(region, region)), loc="left")
             _date_axis(ax)
             ax.xaxis.set_major_locator(mdates.YearLocator(base=1 if len(regions) == 1 else 2))
-        axes[0].set_ylabel(f"% of {prog.unit}")
+        axes[0].set_ylabel(_("% of {unit}").format(unit=unit))
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside right upper")
         if len(regions) > 1:
             fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
         png = _png(fig)
     why = "; ".join(lines)
-    caption = (f"Share of {prog.unit} by what held them back, each month (mean over the replications in which "
-               f"anything was held back that month; no colour = nothing held back). Over the horizon: {why}.")
-    alt = f"{title}: stacked shares (%) of {prog.unit} by cause ({', '.join(causes)}) by month end. {why}."
+    caption = _("Share of {unit} by what held them back, each month (mean over the replications in which anything "
+                "was held back that month; no colour = nothing held back). Over the horizon: {why}.").format(
+        unit=unit, why=why)
+    alt = _("{title}: stacked shares (%) of {unit} by cause ({causes}) by month end. {why}.").format(
+        title=title, unit=unit, causes=", ".join(_cause_label(c) for c in causes), why=why)
     return Chart(key, section, title, alt, caption, png)
 
 
 def held_charts(run: RunData) -> list[Chart]:
     """One stacked-shares chart per programme whose held-back metrics the run has (none for older runs)."""
+    return [job() for job in held_chart_jobs(run)]
+
+
+def held_chart_jobs(run: RunData) -> list[ChartJob]:
+    """:func:`held_charts`, each chart still to be drawn."""
     if run.bottlenecks is None:
         return []
     stacked = mean_shares_by_date(run.bottlenecks)
     summary = region_summary(run.bottlenecks)
-    out = []
+    out: list[ChartJob] = []
     for programme in HELD_CHARTS:
         part = stacked.filter(pl.col("programme") == programme)
         if part.height:
-            lines = summary.filter(pl.col("programme") == programme)["line"].to_list()
-            out.append(_held_chart(programme, part, lines))
+            lines = summary.filter(pl.col("programme") == programme)["line"].to_list()  # in the language in use
+            out.append(partial(_held_chart, programme, part, lines))
     return out
 
 
 def build_charts(run: RunData, dc_province_rows: list[tuple[str, float, float]] | None = None) -> list[Chart]:
     """Every chart the run's files allow (a missing metric skips its chart)."""
+    return [job() for job in chart_jobs(run, dc_province_rows)]
+
+
+def chart_jobs(run: RunData, dc_province_rows: list[tuple[str, float, float]] | None = None) -> list[ChartJob]:
+    """:func:`build_charts` as a list of charts still to be drawn, in page order: each job draws one chart
+    from `run` alone, so two processes can share them (dxsim.results.sidecar) and give the same page."""
     s = run.series
-    charts: list[Chart] = []
+    charts: list[ChartJob] = []
     if "stations_5g" in s:
-        charts.append(_time_chart(
-            "stations_5g", "5g", "5G stations on air", "stations", [(s["stations_5g"], BLUE, "5G stations")],
-            ylim=(0, None), caption="5G base stations on air at each month end, national (metric stations_5g)."))
+        charts.append(partial(
+            _time_chart, "stations_5g", "5g", _("5G stations on air"), _("stations"),
+            [(s["stations_5g"], BLUE, _("5G stations"))], ylim=(0, None),
+            caption=_("5G base stations on air at each month end, national (metric stations_5g).")))
     if "pop_covered_5g_pct" in s:
-        charts.append(_time_chart(
-            "pop_covered_5g_pct", "5g", "5G population coverage", "% of population",
-            [(s["pop_covered_5g_pct"], GREEN, "5G coverage")],
-            refs=[(90.0, "90% of population", GREY)], ylim=(0, 100),
-            caption="Share of the population within outdoor 5G coverage (metric pop_covered_5g_pct)."))
-    charts += served_charts(run)
+        charts.append(partial(
+            _time_chart, "pop_covered_5g_pct", "5g", _("5G population coverage"), _("% of population"),
+            [(s["pop_covered_5g_pct"], GREEN, _("5G coverage"))],
+            refs=[(90.0, _("90% of population"), GREY)], ylim=(0, 100),
+            caption=_("Share of the population within outdoor 5G coverage (metric pop_covered_5g_pct).")))
+    charts += served_chart_jobs(run)
     vlines = [(s[m], c, lab) for m, c, lab in (
-        ("villages_connected", GREEN, "connected: signal and enough capacity (all coverage-hole villages)"),
-        ("villages_capacity_short", PURPLE, "on air but capacity-short"),
-        ("villages_without_signal", ORANGE, "without signal (all coverage-hole villages)"),
-        ("villages_unconnected", RED, "without power and signal (no-power subset)")) if m in s]
+        ("villages_connected", GREEN, _("connected: signal and enough capacity (all coverage-hole villages)")),
+        ("villages_capacity_short", PURPLE, _("on air but capacity-short")),
+        ("villages_without_signal", ORANGE, _("without signal (all coverage-hole villages)")),
+        ("villages_unconnected", RED, _("without power and signal (no-power subset)"))) if m in s]
     if vlines:
-        charts.append(_time_chart(
-            "villages", "villages", "Remote villages connected and unconnected", "villages", vlines,
-            ylim=(0, None),
-            caption="The coverage-hole villages (no or patchy signal at the start, with and without grid power): "
-                    "those connected (signal, and a link that carries the busy-hour demand), those on air but "
-                    "capacity-short and those still without signal (metrics villages_connected, "
-                    "villages_capacity_short, villages_without_signal), and of the no-power subset - the reported 'villages without "
-                    "electricity and mobile signal' - those still without signal (metric villages_unconnected)."))
+        charts.append(partial(
+            _time_chart, "villages", "villages", _("Remote villages connected and unconnected"), _("villages"),
+            vlines, ylim=(0, None),
+            caption=_("The coverage-hole villages (no or patchy signal at the start, with and without grid power): "
+                      "those connected (signal, and a link that carries the busy-hour demand), those on air but "
+                      "capacity-short and those still without signal (metrics villages_connected, "
+                      "villages_capacity_short, villages_without_signal), and of the no-power subset - the reported "
+                      "'villages without electricity and mobile signal' - those still without signal (metric "
+                      "villages_unconnected).")))
     if "dc_it_capacity_mw" in s:
-        charts.append(_time_chart(
-            "dc_it_capacity_mw", "compute", "Data-centre IT capacity", "IT capacity (MW)",
-            [(s["dc_it_capacity_mw"], BLUE, "commissioned IT capacity")],
-            refs=[(1000.0, "1 GW", ORANGE), (1400.0, "Singapore, 1.4 GW", PURPLE)], ylim=(0, None),
-            caption="Commissioned data-centre IT capacity, national (metric dc_it_capacity_mw), against the 1 GW "
-                    "mark and Singapore's ~1.4 GW."))
+        charts.append(partial(
+            _time_chart, "dc_it_capacity_mw", "compute", _("Data-centre IT capacity"), _("IT capacity (MW)"),
+            [(s["dc_it_capacity_mw"], BLUE, _("commissioned IT capacity"))],
+            refs=[(1000.0, "1 GW", ORANGE), (1400.0, _("Singapore, {gw} GW").format(gw=num(1.4, 1)), PURPLE)],
+            ylim=(0, None),
+            caption=_("Commissioned data-centre IT capacity, national (metric dc_it_capacity_mw), against the 1 GW "
+                      "mark and Singapore's ~{gw} GW.").format(gw=num(1.4, 1))))
     if "gpus_installed_high_performance" in s:
         g = s["gpus_installed_high_performance"]
         start = float(g.p50[0]) if len(g.p50) else float("nan")
-        lines = [(g, BLUE, "high-performance GPUs installed")]
+        lines = [(g, BLUE, _("high-performance GPUs installed"))]
         if "gpus_stranded" in s and np.nanmax(s["gpus_stranded"].p90, initial=0.0) > 0:
-            lines.append((s["gpus_stranded"], RED, "GPUs stranded (no power)"))
-        refs = [(15.0 * start, f"15× start ({15.0 * start:,.0f} GPUs)", ORANGE)] if np.isfinite(start) else []
-        charts.append(_time_chart(
-            "gpus", "compute", "High-performance GPUs installed", "GPUs", lines, refs=refs, ylim=(0, None),
-            caption="GPUs of A100 class and above powered and running in a data centre "
-                    "(metric gpus_installed_high_performance), against 15 times the start fleet."))
+            lines.append((s["gpus_stranded"], RED, _("GPUs stranded (no power)")))
+        refs = ([(15.0 * start, _("15× start ({n} GPUs)").format(n=num(15.0 * start, 0)), ORANGE)]
+                if np.isfinite(start) else [])
+        charts.append(partial(
+            _time_chart, "gpus", "compute", _("High-performance GPUs installed"), _("GPUs"), lines, refs=refs,
+            ylim=(0, None),
+            caption=_("GPUs of A100 class and above powered and running in a data centre "
+                      "(metric gpus_installed_high_performance), against 15 times the start fleet.")))
     if "gpu_utilization_pct" in s and len(s["gpu_utilization_pct"].dates) > 1:
         # a monthly average: the start date closes no month (it reads 0), so the line starts at the first month end
         u = s["gpu_utilization_pct"]
         u = Series(u.dates[1:], u.p10[1:], u.p50[1:], u.p90[1:], u.n_reps)
-        charts.append(_time_chart(
-            "gpu_utilization_pct", "compute", "GPU utilisation", "% of GPU-days busy",
-            [(u, PURPLE, "GPU utilisation")], ylim=(0, 105),
-            caption="Busy GPU-days over GPU-days available in each month (metric gpu_utilization_pct; from the "
-                    "first month end: the start date closes no month)."))
+        charts.append(partial(
+            _time_chart, "gpu_utilization_pct", "compute", _("GPU utilisation"), _("% of GPU-days busy"),
+            [(u, PURPLE, _("GPU utilisation"))], ylim=(0, 105),
+            caption=_("Busy GPU-days over GPU-days available in each month (metric gpu_utilization_pct; from the "
+                      "first month end: the start date closes no month).")))
     if "ai_jobs_waiting" in s:
-        charts.append(_time_chart(
-            "ai_jobs_waiting", "compute", "AI jobs waiting for GPUs", "jobs queued at month end",
-            [(s["ai_jobs_waiting"], ORANGE, "AI jobs waiting")], ylim=(0, None),
-            caption="AI jobs queued for GPUs at each month end (metric ai_jobs_waiting)."))
+        charts.append(partial(
+            _time_chart, "ai_jobs_waiting", "compute", _("AI jobs waiting for GPUs"), _("jobs queued at month end"),
+            [(s["ai_jobs_waiting"], ORANGE, _("AI jobs waiting"))], ylim=(0, None),
+            caption=_("AI jobs queued for GPUs at each month end (metric ai_jobs_waiting).")))
     if dc_province_rows:
-        charts.append(_bar_dc_provinces(dc_province_rows))
-    charts += held_charts(run)
+        charts.append(partial(_bar_dc_provinces, dc_province_rows))
+    charts += held_chart_jobs(run)
     return charts

@@ -1,6 +1,7 @@
 """Formatting for the report: human units, KPI labels and groups.
 
-Pure functions, no I/O. Every KPI key of `summary.json` gets a row: known keys have a label and a
+Pure functions, no I/O. Labels are English msgids marked with N_ and translated when shown (dxsim.i18n);
+values go through dxsim.i18n.formats. Every KPI key of `summary.json` gets a row: known keys have a label and a
 unit; an unknown key (a KPI added after this module) is still shown, under "Other", labelled by its key.
 """
 
@@ -10,59 +11,62 @@ import datetime as dt
 import math
 import re
 
+from dxsim.i18n import N_, language
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
 from dxsim.results.summary import decimal_year_to_date
 
 # KPI key -> (label with unit, kind). Kind picks the number format (see fmt_value).
 KPI_LABELS: dict[str, tuple[str, str]] = {
     # 5G
-    "pop_covered_4g_pct": ("4G population coverage at the start (%)", "pct"),
-    "year_5g_pop_90pct": ("Month 5G covers 90% of the population", "year"),
-    "year_5g_pop_99pct": ("Month 5G covers 99% of the population", "year"),
-    "capex_total_vnd_bn": ("5G capex over the horizon (VND bn)", "money"),
-    "subsidy_paid_total_vnd_bn": ("5G support paid, Res. 193 and other programmes (VND bn)", "money"),
-    "capex_per_added_person_covered_vnd_m": ("5G capex per added person covered (VND m)", "money"),
-    "new_sites_share_of_added_pct": ("New-build share of the 5G stations added (%)", "pct"),
+    "pop_covered_4g_pct": (N_("4G population coverage at the start (%)"), "pct"),
+    "year_5g_pop_90pct": (N_("Month 5G covers 90% of the population"), "year"),
+    "year_5g_pop_99pct": (N_("Month 5G covers 99% of the population"), "year"),
+    "capex_total_vnd_bn": (N_("5G capex over the horizon (VND bn)"), "money"),
+    "subsidy_paid_total_vnd_bn": (N_("5G support paid, Res. 193 and other programmes (VND bn)"), "money"),
+    "capex_per_added_person_covered_vnd_m": (N_("5G capex per added person covered (VND m)"), "money"),
+    "new_sites_share_of_added_pct": (N_("New-build share of the 5G stations added (%)"), "pct"),
     # served, not only covered (issue 12)
-    "pop_5g_served_pct_end": ("Population served by 5G at the end: covered and enough capacity (%)", "pct"),
-    "pop_5g_capacity_short_pct_end": ("Population in 5G coverage but capacity-short at the end (%)", "pct"),
-    "pop_mbb_served_pct_end": ("Population served by 4G or better at the end (%)", "pct"),
-    "pop_mbb_capacity_short_pct_end": ("Population in 4G/5G coverage but capacity-short at the end (%)", "pct"),
-    "user_throughput_mbps_p50_end": ("Median busy-hour user throughput at the end (Mbps)", "count"),
-    "capex_per_added_person_served_5g_vnd_m": ("5G capex per added person served by 5G (VND m)", "money"),
-    "year_5g_served_90pct": ("Month 5G serves 90% of the population", "year"),
-    "year_5g_served_99pct": ("Month 5G serves 99% of the population", "year"),
-    "pop_5g_served_added_persons": ("People newly served by 5G (persons)", "count"),
+    "pop_5g_served_pct_end": (N_("Population served by 5G at the end: covered and enough capacity (%)"), "pct"),
+    "pop_5g_capacity_short_pct_end": (N_("Population in 5G coverage but capacity-short at the end (%)"), "pct"),
+    "pop_mbb_served_pct_end": (N_("Population served by 4G or better at the end (%)"), "pct"),
+    "pop_mbb_capacity_short_pct_end": (N_("Population in 4G/5G coverage but capacity-short at the end (%)"), "pct"),
+    "user_throughput_mbps_p50_end": (N_("Median busy-hour user throughput at the end (Mbps)"), "count"),
+    "capex_per_added_person_served_5g_vnd_m": (N_("5G capex per added person served by 5G (VND m)"), "money"),
+    "year_5g_served_90pct": (N_("Month 5G serves 90% of the population"), "year"),
+    "year_5g_served_99pct": (N_("Month 5G serves 99% of the population"), "year"),
+    "pop_5g_served_added_persons": (N_("People newly served by 5G (persons)"), "count"),
     # villages: the coverage-hole layer (no or patchy signal) and its no-power subset
-    "villages_unconnected_start": ("Villages without power and signal at the start (no-power subset)", "count"),
-    "villages_connected_end": ("Coverage-hole villages connected (signal and enough capacity) by the end", "count"),
-    "villages_capacity_short_end": ("Coverage-hole villages on air but capacity-short at the end", "count"),
-    "villages_unconnected_end": ("Villages of the no-power subset still without signal at the end", "count"),
-    "villages_no_feasible_option": ("Villages with no feasible option", "count"),
-    "year_last_village_connected": ("Month the last feasible village has signal", "year"),
-    "year_all_villages_connected": ("Month every village of the no-power subset has signal", "year"),
-    "village_pop_connected_end": ("People in connected coverage-hole villages at the end (persons)", "count"),
-    "village_capex_total_vnd_bn": ("Village capex, all payers: options on air + campaign surge (VND bn)", "money"),
-    "village_cost_per_person_connected_vnd_m": ("Village cost per person connected (VND m)", "money"),
-    "villages_without_power_end": ("Villages of the no-power subset still without power at the end", "count"),
-    "villages_without_signal_end": ("Coverage-hole villages still without signal at the end", "count"),
+    "villages_unconnected_start": (N_("Villages without power and signal at the start (no-power subset)"), "count"),
+    "villages_connected_end": (N_("Coverage-hole villages connected (signal and enough capacity) by the end"), "count"),
+    "villages_capacity_short_end": (N_("Coverage-hole villages on air but capacity-short at the end"), "count"),
+    "villages_unconnected_end": (N_("Villages of the no-power subset still without signal at the end"), "count"),
+    "villages_no_feasible_option": (N_("Villages with no feasible option"), "count"),
+    "year_last_village_connected": (N_("Month the last feasible village has signal"), "year"),
+    "year_all_villages_connected": (N_("Month every village of the no-power subset has signal"), "year"),
+    "village_pop_connected_end": (N_("People in connected coverage-hole villages at the end (persons)"), "count"),
+    "village_capex_total_vnd_bn": (N_("Village capex, all payers: options on air + campaign surge (VND bn)"), "money"),
+    "village_cost_per_person_connected_vnd_m": (N_("Village cost per person connected (VND m)"), "money"),
+    "villages_without_power_end": (N_("Villages of the no-power subset still without power at the end"), "count"),
+    "villages_without_signal_end": (N_("Coverage-hole villages still without signal at the end"), "count"),
     # compute
-    "dc_it_capacity_mw_start": ("Data-centre IT capacity at the start (MW)", "mw"),
-    "dc_it_capacity_mw_end": ("Data-centre IT capacity at the end (MW)", "mw"),
-    "dc_facility_power_mw_end": ("Data-centre facility power at the end (MW)", "mw"),
-    "racks_end": ("Data-centre racks at the end", "count"),
-    "year_dc_1gw": ("Month DC IT capacity reaches 1 GW", "year"),
-    "year_dc_1_4gw_singapore": ("Month DC IT capacity reaches Singapore's 1.4 GW", "year"),
-    "gpus_installed_start": ("High-performance GPUs installed at the start", "count"),
-    "gpus_installed_end": ("High-performance GPUs installed at the end", "count"),
-    "gpus_stranded_end": ("GPUs stranded without power at the end", "count"),
-    "year_gpus_15x_start": ("Month high-performance GPUs reach 15× the start", "year"),
-    "year_gpt4_scale_run_fits": ("Month a 25,000-A100-equivalent (GPT-4-scale) run fits", "year"),
-    "gpu_pflops_bf16_end": ("Dense BF16 compute at the end (PFLOPS)", "count"),
-    "compute_capex_total_vnd_bn": ("Compute capex: DCs and GPUs (VND bn)", "money"),
+    "dc_it_capacity_mw_start": (N_("Data-centre IT capacity at the start (MW)"), "mw"),
+    "dc_it_capacity_mw_end": (N_("Data-centre IT capacity at the end (MW)"), "mw"),
+    "dc_facility_power_mw_end": (N_("Data-centre facility power at the end (MW)"), "mw"),
+    "racks_end": (N_("Data-centre racks at the end"), "count"),
+    "year_dc_1gw": (N_("Month DC IT capacity reaches 1 GW"), "year"),
+    "year_dc_1_4gw_singapore": (N_("Month DC IT capacity reaches Singapore's 1.4 GW"), "year"),
+    "gpus_installed_start": (N_("High-performance GPUs installed at the start"), "count"),
+    "gpus_installed_end": (N_("High-performance GPUs installed at the end"), "count"),
+    "gpus_stranded_end": (N_("GPUs stranded without power at the end"), "count"),
+    "year_gpus_15x_start": (N_("Month high-performance GPUs reach 15× the start"), "year"),
+    "year_gpt4_scale_run_fits": (N_("Month a 25,000-A100-equivalent (GPT-4-scale) run fits"), "year"),
+    "gpu_pflops_bf16_end": (N_("Dense BF16 compute at the end (PFLOPS)"), "count"),
+    "compute_capex_total_vnd_bn": (N_("Compute capex: DCs and GPUs (VND bn)"), "money"),
 }
 
-GROUPS: dict[str, str] = {"5g": "5G rollout", "villages": "Remote villages", "compute": "Data centres and GPUs",
-                          "other": "Other KPIs"}
+GROUPS: dict[str, str] = {"5g": N_("5G rollout"), "villages": N_("Remote villages"),
+                          "compute": N_("Data centres and GPUs"), "other": N_("Other KPIs")}
 
 _KPI_GROUP = {
     **{k: "5g" for k in ("pop_covered_4g_pct", "year_5g_pop_90pct", "year_5g_pop_99pct", "capex_total_vnd_bn",
@@ -82,24 +86,24 @@ _KPI_GROUP = {
 CAMPAIGN_RE = re.compile(r"^campaign_([a-z][a-z0-9_]*?)_(villages_in_scope|villages_done_by_deadline|"
                          r"villages_left_at_deadline|deadline_met|villages_left_end|surge_capex_total_vnd_bn|year_done)$")
 CAMPAIGN_LABELS: dict[str, tuple[str, str]] = {
-    "villages_in_scope": ("villages in scope", "count"),
-    "villages_done_by_deadline": ("villages with signal by the deadline", "count"),
-    "villages_left_at_deadline": ("villages without signal at the deadline", "count"),
-    "deadline_met": ("deadline met (1 = yes, 0 = no)", "count"),
-    "villages_left_end": ("villages without signal at the end", "count"),
-    "surge_capex_total_vnd_bn": ("surge capex (VND bn)", "money"),
-    "year_done": ("month its last village has signal", "year"),
+    "villages_in_scope": (N_("villages in scope"), "count"),
+    "villages_done_by_deadline": (N_("villages with signal by the deadline"), "count"),
+    "villages_left_at_deadline": (N_("villages without signal at the deadline"), "count"),
+    "deadline_met": (N_("deadline met (1 = yes, 0 = no)"), "count"),
+    "villages_left_end": (N_("villages without signal at the end"), "count"),
+    "surge_capex_total_vnd_bn": (N_("surge capex (VND bn)"), "money"),
+    "year_done": (N_("month its last village has signal"), "year"),
 }
 
 # year-end trajectory KPIs: <metric>_<YYYY>_<MM>
 YEAR_END_RE = re.compile(r"^(stations_5g|pop_covered_5g_pct|capex_cum_vnd_bn|pop_5g_served_pct|pop_mbb_served_pct)"
                          r"_(\d{4})_(\d{2})$")
 YEAR_END_COLUMNS: dict[str, tuple[str, str]] = {
-    "stations_5g": ("5G stations on air", "count"),
-    "pop_covered_5g_pct": ("5G population coverage (%)", "pct"),
-    "pop_5g_served_pct": ("Population served by 5G (%)", "pct"),
-    "pop_mbb_served_pct": ("Population served by 4G or better (%)", "pct"),
-    "capex_cum_vnd_bn": ("Cumulative 5G capex (VND bn)", "money"),
+    "stations_5g": (N_("5G stations on air"), "count"),
+    "pop_covered_5g_pct": (N_("5G population coverage (%)"), "pct"),
+    "pop_5g_served_pct": (N_("Population served by 5G (%)"), "pct"),
+    "pop_mbb_served_pct": (N_("Population served by 4G or better (%)"), "pct"),
+    "capex_cum_vnd_bn": (N_("Cumulative 5G capex (VND bn)"), "money"),
 }
 
 _QUANTILE_SUFFIX = re.compile(r"_p(10|90)$")
@@ -126,65 +130,73 @@ def kpi_group(key: str) -> str:
 
 
 def kpi_label(key: str) -> tuple[str, str]:
-    """(label, kind) of a KPI key; unknown keys are labelled by the key itself."""
+    """(label, kind) of a KPI key in the language in use; unknown keys are labelled by the key itself."""
     if key in KPI_LABELS:
-        return KPI_LABELS[key]
+        label, kind = KPI_LABELS[key]
+        return _(label), kind
     m = YEAR_END_RE.match(key)
     if m:
         label, kind = YEAR_END_COLUMNS[m.group(1)]
-        return f"{label}, end of {m.group(2)}-{m.group(3)}", kind
+        month = F.month(dt.date(int(m.group(2)), int(m.group(3)), 1))
+        return _("{label}, end of {month}").format(label=_(label), month=month), kind
     m = CAMPAIGN_RE.match(key)
     if m:
         label, kind = CAMPAIGN_LABELS[m.group(2)]
-        return f"Campaign {m.group(1)}: {label}", kind
+        return _("Campaign {name}: {what}").format(name=m.group(1), what=_(label)), kind
     if key.startswith("year_"):
         return key, "year"
     return key, "float"
 
 
 def decimal_year_to_month(v: float) -> str:
-    """Decimal year (as in summary.json: year + day-of-year / days-in-year) -> 'YYYY-MM'."""
+    """Decimal year (as in summary.json: year + day-of-year / days-in-year) -> '2025-12' / 'tháng 12/2025'."""
     d = decimal_year_to_date(v)
-    return f"{d.year}-{d.month:02d}" if d is not None else "not reached"
+    return F.month(d) if d is not None else _("not reached")
 
 
 def _is_missing(v) -> bool:
     return v is None or (isinstance(v, float) and not math.isfinite(v))
 
 
+def num(v, decimals: int = 0) -> str:
+    """A number in the language's format (F.number; kept as the report's short name)."""
+    return F.number(v, decimals)
+
+
 def fmt_value(v, kind: str) -> str:
-    """A KPI value in human units ('not reached' for a missing date, '–' for another missing value)."""
+    """A KPI value in human units and the language's number format ('not reached' for a missing date,
+    '–' for another missing value). Money and MW carry their unit in the label, so the value is a number."""
     if kind == "year":
         if _is_missing(v):
-            return "not reached"
+            return _("not reached")
         try:
             return decimal_year_to_month(float(v))
         except (TypeError, ValueError, OverflowError):
             return str(v)
     if _is_missing(v):
-        return "–"
+        return F.MISSING
     if isinstance(v, bool) or not isinstance(v, int | float):
         return str(v)
     v = float(v)
     if kind == "count":
-        return f"{v:,.0f}"
+        return num(v, 0)
     if kind == "pct":
-        return f"{v:,.2f}"
+        return num(v, 2)
     if kind in ("money", "mw"):
-        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.1f}"
+        return num(v, 0 if abs(v) >= 100 else 1)
     return fmt_number(v)
 
 
 def fmt_number(v, decimals: int = 2) -> str:
     """A plain number: integers without decimals, large values with thousands separators."""
     if _is_missing(v):
-        return "–"
+        return F.MISSING
     if isinstance(v, bool) or not isinstance(v, int | float):
         return str(v)
     v = float(v)
     if abs(v) >= 1000 or round(v, decimals) == round(v):
-        return f"{v:,.0f}"
-    return f"{v:,.{decimals}f}"
+        return num(v, 0)
+    return num(v, decimals)
 
 
 def fmt_range(lo, hi, kind: str) -> str:
@@ -192,21 +204,23 @@ def fmt_range(lo, hi, kind: str) -> str:
 
 
 def fmt_date(v) -> str:
+    """A day: ISO 2025-12-31 in English (as the files write it), 31/12/2025 in Vietnamese (F.date)."""
     if v is None:
-        return "–"
+        return F.MISSING
     if isinstance(v, dt.date):
-        return v.isoformat()
+        return F.date(v) if language() == "vi" else v.isoformat()
     return str(v)
 
 
-POWER_LABELS = {"grid_extension": "grid extension", "offgrid_solar": "off-grid solar",
-                "existing_grid": "grid power already (signal only)"}
-BACKHAUL_LABELS = {"leo": "LEO satellite", "fibre": "fibre", "microwave": "microwave"}
+POWER_LABELS = {"grid_extension": N_("grid extension"), "offgrid_solar": N_("off-grid solar"),
+                "existing_grid": N_("grid power already (signal only)")}
+BACKHAUL_LABELS = {"leo": N_("LEO satellite"), "fibre": N_("fibre"), "microwave": N_("microwave")}
 
 
 def option_label(power, backhaul) -> str:
+    """'grid extension + LEO satellite' in the language in use (an unknown identifier is shown as it is)."""
     if not power and not backhaul:
-        return "no option"
-    p = POWER_LABELS.get(power, power or "–")
-    b = BACKHAUL_LABELS.get(backhaul, backhaul or "–")
+        return _("no option")
+    p = _(POWER_LABELS[power]) if power in POWER_LABELS else (power or F.MISSING)
+    b = _(BACKHAUL_LABELS[backhaul]) if backhaul in BACKHAUL_LABELS else (backhaul or F.MISSING)
     return f"{p} + {b}"

@@ -1,10 +1,14 @@
 """Assemble the self-contained report.html (inline CSS, charts as data: URIs, no scripts, no URLs).
 
-Every string that comes from a file goes through `esc` (html.escape, quotes included).
+Every string that comes from a file goes through `esc` (html.escape, quotes included). Every text of the page
+is English in the code, wrapped in `_()` and shown in the language in use (dxsim.i18n; `dxsim run --lang vi`
+or DXSIM_LANG=vi), with numbers and dates through dxsim.i18n.formats; the seed reports are cited by title
+(dxsim.i18n.citations), the full reference kept as the cell's tooltip.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 import os
@@ -14,13 +18,60 @@ from urllib.parse import quote
 import polars as pl
 
 from dxsim._version import __version__
+from dxsim.i18n import N_, language
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
+from dxsim.i18n.citations import citation
 from dxsim.results.writer import GENERATOR_MARK, atomic_page
-from dxsim.report.charts import Chart, build_charts
+from dxsim.report.charts import Chart, ChartJob, build_charts, chart_jobs
 from dxsim.report.fmt import (GROUPS, YEAR_END_COLUMNS, YEAR_END_RE, fmt_date, fmt_number, fmt_range,
-                              fmt_value, kpi_base_keys, kpi_group, kpi_label, option_label)
+                              fmt_value, kpi_base_keys, kpi_group, kpi_label, num, option_label)
 from dxsim.report.load import RunData, as_float, load_run
 
 BAND = "P10–P90"
+# identifiers written in the run's files -> their label (an unknown one is shown as written)
+CALIBRATION_STATUS = {"pass": N_("pass"), "fail": N_("fail"), "info": N_("info")}
+VILLAGE_STATUS = {"connected": N_("connected"), "capacity-short": N_("capacity-short"), "in works": N_("in works"),
+                  "not started": N_("not started"), "no feasible option": N_("no feasible option")}
+DC_STATUS = {"operational": N_("operational"), "under_construction": N_("under construction"),
+             "announced": N_("announced")}
+COOLING = {"legacy_air": N_("legacy air"), "liquid": N_("liquid"), "modern_air": N_("modern air")}
+UNITS = {"%": N_("%"), "% of population": N_("% of population"), "GPUs": N_("GPUs"), "MW": N_("MW"),
+         "Mbps": N_("Mbps"), "racks": N_("racks"), "sites": N_("sites"), "stations": N_("stations"),
+         "villages": N_("villages"), "villages per year": N_("villages per year")}
+
+
+def small(text: str) -> str:
+    """A note paragraph (the text is escaped)."""
+    return f'<p class="small">{esc(text)}</p>'
+
+
+def cell_row(tag: str, texts: tuple, num: tuple = ()) -> str:
+    """Header or data cells of `texts` (escaped); the indices in `num` right-aligned as numbers.
+
+    Why: the texts are `_()` calls outside f-strings, where the message extractor (pybabel) sees them."""
+    return "".join(f'<{tag} class="num">{esc(t)}</{tag}>' if i in num else f"<{tag}>{esc(t)}</{tag}>"
+                   for i, t in enumerate(texts))
+
+
+def label_of(labels: dict[str, str], value) -> str:
+    """The label of an identifier from a file in the language in use; unknown: as written, '_' as spaces."""
+    v = "" if value is None else str(value)
+    return _(labels[v]) if v in labels else v.replace("_", " ")
+
+
+def source_cell(source) -> str:
+    """A source column's cell: the plain citation, the full reference (file id and line) as its tooltip."""
+    src = "" if source is None else str(source)
+    return f'<td class="small" title="{esc(src)}">{esc(citation(src))}</td>'
+
+
+def _cited_cell(text, tag: str) -> str:
+    """A cell whose text may cite a seed report: the plain citation, the reference as its tooltip if it differs."""
+    raw = "" if text is None else str(text)
+    cited = citation(raw)
+    title = f' title="{esc(raw)}"' if cited != raw else ""
+    return f"<{tag}{title}>{esc(cited)}</{tag}>"
 
 
 def esc(v) -> str:
@@ -45,6 +96,7 @@ table { border-collapse: collapse; width: 100%; margin: 8px 0 14px; font-size: 1
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: #eef1f5; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+html[lang="vi"] th.num { white-space: normal; } /* Vietnamese headers are longer: wrap them, not the page */
 tr.group th { background: #dfe7f1; font-size: 14px; }
 code, .key { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 11.5px; color: var(--muted); }
 .small { font-size: 12px; color: var(--muted); }
@@ -54,12 +106,13 @@ dl.meta dd { margin: 0; word-break: break-word; }
 figure { margin: 16px 0 20px; }
 figure img { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); }
 figcaption { font-size: 12.5px; color: var(--muted); margin-top: 4px; }
-.status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-weight: 600; font-size: 12px; }
+.status { display: inline-block; white-space: nowrap; padding: 1px 8px; border-radius: 10px; font-weight: 600; font-size: 12px; }
 .status-pass { background: #d8f0dc; color: #1e6b2d; }
 .status-fail { background: #f8d7d5; color: #9b1c14; }
 .status-info { background: #e6e9ee; color: #4a5260; }
 .status-other { background: #fff0c2; color: #7a5a00; }
 table.calibration td:first-child { width: 28%; }
+table.trajectory td:first-child { white-space: nowrap; }
 .yes { color: #9b1c14; font-weight: 600; }
 details { margin: 8px 0 14px; }
 summary { cursor: pointer; color: var(--accent); }
@@ -83,9 +136,8 @@ def kpi_section(run: RunData) -> str:
     kpis = run.summary.get("kpis") or {}
     bands = run.n_reps > 1
     keys = kpi_base_keys(kpis)
-    head = "<tr><th>KPI</th><th class=\"num\">" + ("P50" if bands else "value") + "</th>"
-    head += f'<th class="num">{BAND}</th>' if bands else ""
-    head += "<th>key</th></tr>"
+    head = "<tr>" + cell_row("th", (_("KPI"), "P50" if bands else _("value")) + ((BAND,) if bands else ()) + (_("key"),),
+                          num=(1, 2) if bands else (1,)) + "</tr>"
     ncol = 4 if bands else 3
     rows: list[str] = []
     year_end = [k for k in keys if YEAR_END_RE.match(k)]
@@ -93,17 +145,19 @@ def kpi_section(run: RunData) -> str:
         gkeys = [k for k in keys if kpi_group(k) == group and k not in year_end]
         if not gkeys:
             continue
-        rows.append(f'<tr class="group"><th colspan="{ncol}">{esc(title)}</th></tr>')
+        group_title = _(title)
+        rows.append(f'<tr class="group"><th colspan="{ncol}">{esc(group_title)}</th></tr>')
         for k in gkeys:
             label, kind = kpi_label(k)
             rows.append(f'<tr data-kpi="{esc(k)}"><td>{esc(label)}</td>{_kpi_cells(kpis, k, kind, bands)}'
                         f'<td><code>{esc(k)}</code></td></tr>')
     if bands:
-        intro = (f"P50 across {run.n_reps} replications, and the {BAND} range (empirical quantiles; a date never "
-                 "reached in some replications ranks last, so its P90 can read 'not reached').")
+        intro = _("P50 across {n} replications, and the {band} range (empirical quantiles; a date never reached in "
+                  "some replications ranks last, so its P90 can read 'not reached').").format(n=run.n_reps, band=BAND)
     else:
-        intro = "One replication: single values (run with --reps > 1 for quantiles)."
-    out = [f'<p class="small">{esc(intro)} Months are shown as YYYY-MM; "not reached" = not within the horizon.</p>',
+        intro = _("One replication: single values (run with --reps > 1 for quantiles).")
+    months = _('Months are shown as YYYY-MM; "not reached" = not within the horizon.')
+    out = [f'<p class="small">{esc(intro)} {esc(months)}</p>',
            f'<table class="kpis"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>']
     if year_end:
         out.append(_year_end_table(kpis, year_end, bands))
@@ -111,13 +165,13 @@ def kpi_section(run: RunData) -> str:
 
 
 def _year_end_table(kpis: dict, keys: list[str], bands: bool) -> str:
-    by_period: dict[str, dict[str, str]] = {}
+    by_period: dict[dt.date, dict[str, str]] = {}
     for k in keys:
         m = YEAR_END_RE.match(k)
-        by_period.setdefault(f"{m.group(2)}-{m.group(3)}", {})[m.group(1)] = k
+        by_period.setdefault(dt.date(int(m.group(2)), int(m.group(3)), 1), {})[m.group(1)] = k
     metrics = [m for m in YEAR_END_COLUMNS if any(m in v for v in by_period.values())]
-    head = "<tr><th>month end</th>" + "".join(
-        f'<th class="num">{esc(YEAR_END_COLUMNS[m][0])}</th>' for m in metrics) + "</tr>"
+    head = "<tr>" + cell_row("th", (_("month end"), *[_(YEAR_END_COLUMNS[m][0]) for m in metrics]),
+                          num=tuple(range(1, len(metrics) + 1))) + "</tr>"
     rows = []
     for period in sorted(by_period):
         cells = []
@@ -131,9 +185,10 @@ def _year_end_table(kpis: dict, keys: list[str], bands: bool) -> str:
             if bands and (f"{k}_p10" in kpis or f"{k}_p90" in kpis):
                 txt += f'<br><span class="small">{esc(fmt_range(kpis.get(k + "_p10"), kpis.get(k + "_p90"), kind))}</span>'
             cells.append(f'<td class="num" data-kpi="{esc(k)}" title="{esc(k)}">{txt}</td>')
-        rows.append(f"<tr><td>{esc(period)}</td>{''.join(cells)}</tr>")
-    note = (f"P50, with the {BAND} range below." if bands else "One replication.")
-    return (f'<h3>5G trajectory at each year end</h3><p class="small">{esc(note)} Keys: '
+        rows.append(f"<tr><td>{esc(F.month(period))}</td>{''.join(cells)}</tr>")
+    note = _("P50, with the {band} range below.").format(band=BAND) if bands else _("One replication.")
+    h3, keys = _("5G trajectory at each year end"), _("Keys:")
+    return (f'<h3>{esc(h3)}</h3><p class="small">{esc(note)} {esc(keys)} '
             f'<code>stations_5g_YYYY_MM</code>, <code>pop_covered_5g_pct_YYYY_MM</code>, '
             f'<code>capex_cum_vnd_bn_YYYY_MM</code>.</p>'
             f'<table class="trajectory"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
@@ -152,15 +207,15 @@ def _png_size(png: bytes) -> tuple[int, int]:
 def _status_badge(status: str) -> str:
     s = (status or "").strip().lower()
     cls = s if s in ("pass", "fail", "info") else "other"
-    return f'<span class="status status-{cls}">{esc(status or "–")}</span>'
+    return f'<span class="status status-{cls}">{esc(label_of(CALIBRATION_STATUS, s) if s in CALIBRATION_STATUS else (status or "–"))}</span>'
 
 
 def calibration_section(run: RunData) -> str:
     rows = run.calibration
     if rows is None:
-        return '<p class="small">No calibration.csv in this run directory.</p>'
+        return small(_("No calibration.csv in this run directory."))
     if not rows:
-        return '<p class="small">calibration.csv has no rows.</p>'
+        return small(_("calibration.csv has no rows."))
     counts: dict[str, int] = {}
     body = []
     for r in rows:
@@ -170,18 +225,21 @@ def calibration_section(run: RunData) -> str:
         rep = as_float(r.get("reported"))
         tol = as_float(r.get("tolerance"))
         rep_txt = ("< " if upper else "") + fmt_number(rep) if math.isfinite(rep) else "–"
-        tol_txt = "≤ reported" if upper and not math.isfinite(tol) else (
+        tol_txt = _("≤ reported") if upper and not math.isfinite(tol) else (
             "±" + fmt_number(tol) if math.isfinite(tol) else "–")
         body.append(
             f"<tr><td>{esc(r.get('figure', ''))}</td><td class=\"num\">{esc(rep_txt)}</td>"
             f"<td class=\"num\">{esc(fmt_number(as_float(r.get('model'))))}</td><td class=\"num\">{esc(tol_txt)}</td>"
-            f"<td>{esc(r.get('unit', ''))}</td><td>{_status_badge(status)}</td>"
-            f"<td class=\"small\">{esc(r.get('source', ''))}</td></tr>")
-    summary = ", ".join(f"{n} {esc(s or '–')}" for s, n in sorted(counts.items()))
-    return (f'<p class="small">Model beside every reported figure, with its tolerance ({summary}). '
-            '"pass" = within tolerance; "info" = shown for context, not a target.</p>'
-            '<table class="calibration"><thead><tr><th>figure</th><th class="num">reported</th>'
-            '<th class="num">model</th><th class="num">tolerance</th><th>unit</th><th>status</th><th>source</th>'
+            f"<td>{esc(label_of(UNITS, r.get('unit', '')))}</td><td>{_status_badge(status)}</td>"
+            f"{source_cell(r.get('source', ''))}</tr>")
+    summary = ", ".join(f"{n} {label_of(CALIBRATION_STATUS, s) if s in CALIBRATION_STATUS else (s or '–')}"
+                        for s, n in sorted(counts.items()))
+    intro = _('Model beside every reported figure, with its tolerance ({counts}). "pass" = within tolerance; '
+              '"info" = shown for context, not a target.').format(counts=summary)
+    cols = cell_row("th", (_("figure"), _("reported"), _("model"), _("tolerance"), _("unit"), _("status"), _("source")),
+                 num=(1, 2, 3))
+    return (f'<p class="small">{esc(intro)}</p>'
+            f'<table class="calibration"><thead><tr>{cols}'
             f'</tr></thead><tbody>{"".join(body)}</tbody></table>')
 
 
@@ -192,9 +250,9 @@ def _col(df: pl.DataFrame, name: str, default=None) -> list:
 def villages_section(run: RunData) -> str:
     v = run.villages
     if v is None:
-        return '<p class="small">No villages.parquet: the village programme is not modelled in this run.</p>'
+        return small(_("No villages.parquet: the village programme is not modelled in this run."))
     if v.height == 0:
-        return '<p class="small">villages.parquet has no rows.</p>'
+        return small(_("villages.parquet has no rows."))
     status = [s or "–" for s in _col(v, "status", "–")]
     options = [option_label(p, b) for p, b in zip(_col(v, "power"), _col(v, "backhaul"))]
     pop = [x or 0 for x in _col(v, "population", 0)]
@@ -202,40 +260,43 @@ def villages_section(run: RunData) -> str:
     line_km = _col(v, "grid_line_km", None)
     statuses = sorted(set(status), key=lambda s: (s != "connected", s))
     opts = sorted(set(options), key=lambda o: -options.count(o))
-    head = ("<tr><th>option (power + backhaul)</th><th class=\"num\">villages</th>"
-            + "".join(f'<th class="num">{esc(s)}</th>' for s in statuses)
-            + '<th class="num">people</th><th class="num">option capex (VND bn)</th>'
-              '<th class="num">mean grid line (km)</th></tr>')
+    texts = (_("option (power + backhaul)"), _("villages"), *[label_of(VILLAGE_STATUS, s) for s in statuses],
+             _("people"), _("option capex (VND bn)"), _("mean grid line (km)"))
+    head = "<tr>" + cell_row("th", texts, num=tuple(range(1, len(texts)))) + "</tr>"
     rows = []
     for o in opts:
         idx = [i for i, x in enumerate(options) if x == o]
         km = [line_km[i] for i in idx if line_km[i] is not None and math.isfinite(line_km[i]) and line_km[i] > 0]
         rows.append(
-            f"<tr><td>{esc(o)}</td><td class=\"num\">{len(idx)}</td>"
-            + "".join(f'<td class="num">{sum(1 for i in idx if status[i] == s)}</td>' for s in statuses)
-            + f'<td class="num">{sum(pop[i] for i in idx):,.0f}</td>'
+            f"<tr><td>{esc(o)}</td><td class=\"num\">{num(len(idx))}</td>"
+            + "".join(f'<td class="num">{num(sum(1 for i in idx if status[i] == s))}</td>' for s in statuses)
+            + f'<td class="num">{num(sum(pop[i] for i in idx))}</td>'
               f'<td class="num">{esc(fmt_value(sum(capex[i] for i in idx), "money"))}</td>'
               f'<td class="num">{esc(fmt_number(sum(km) / len(km), 1) if km else "–")}</td></tr>')
     rows.append(
-        f'<tr><th>all villages</th><th class="num">{v.height}</th>'
-        + "".join(f'<th class="num">{status.count(s)}</th>' for s in statuses)
-        + f'<th class="num">{sum(pop):,.0f}</th><th class="num">{esc(fmt_value(sum(capex), "money"))}</th><th></th></tr>')
+        "<tr>" + cell_row("th", (_("all villages"),)) + f'<th class="num">{num(v.height)}</th>'
+        + "".join(f'<th class="num">{num(status.count(s))}</th>' for s in statuses)
+        + f'<th class="num">{num(sum(pop))}</th><th class="num">{esc(fmt_value(sum(capex), "money"))}</th><th></th></tr>')
     synth = sum(1 for s in _col(v, "synthetic", False) if s)
-    parts = [f'<p class="small">{v.height} villages ({synth} synthetic){_subset_note(v)}. Status is replication 0 '
-             'at the end of the horizon; the option is the policy\'s choice per village (villages.parquet).</p>',
+    status_note = _("Status is replication 0 at the end of the horizon; the option is the policy's choice per "
+                    "village (villages.parquet).")
+    parts = [f'<p class="small">{esc(_subset_note(v, synth))} {esc(status_note)}</p>',
              f'<table class="villages-summary"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>']
     parts.append(_named_villages(v))
     return "\n".join(parts)
 
 
-def _subset_note(v: pl.DataFrame) -> str:
-    """', the coverage holes: N without grid power at the start, M with grid power but no or patchy signal'
-    ('' for a table without the has_grid_power column: a run before the national layer)."""
+def _subset_note(v: pl.DataFrame, synth: int) -> str:
+    """'N villages (S synthetic): the coverage holes, A without grid power at the start, B with grid power but no
+    or patchy signal.' (without the split for a table without the has_grid_power column: a run before the
+    national layer)."""
     if "has_grid_power" not in v.columns:
-        return ""
+        return _("{n} villages ({synth} synthetic).").format(n=num(v.height), synth=num(synth))
     with_power = sum(1 for x in v["has_grid_power"].to_list() if x)
-    return (f": the coverage holes, {v.height - with_power} without grid power at the start (the no-power subset) "
-            f"and {with_power} with grid power but no or patchy signal")
+    return _("{n} villages ({synth} synthetic): the coverage holes, {no_power} without grid power at the start "
+             "(the no-power subset) and {with_power} with grid power but no or patchy signal.").format(
+        n=num(v.height), synth=num(synth), no_power=num(v.height - with_power),
+        with_power=num(with_power))
 
 
 def _named_villages(v: pl.DataFrame) -> str:
@@ -247,9 +308,9 @@ def _named_villages(v: pl.DataFrame) -> str:
     cols = {c: _col(v, c) for c in ("village_id", "province", "commune", "population", "power", "backhaul",
                                      "status", "connected_date", "connected_date_p10", "connected_date_p50",
                                      "connected_date_p90", "reason")}
-    head = ("<tr><th>village</th><th>province</th><th>commune</th><th class=\"num\">people</th><th>option</th>"
-            "<th>status</th><th class=\"num\">connected (rep. 0)</th>"
-            + (f'<th class="num">connected P50 ({BAND})</th>' if has_q else "") + "<th>why this option</th></tr>")
+    texts = (_("village"), _("province"), _("commune"), _("people"), _("option"), _("status"), _("connected (rep. 0)"),
+             *([_("connected P50 ({band})").format(band=BAND)] if has_q else []), _("why this option"))
+    head = "<tr>" + cell_row("th", texts, num=(3, 6, 7) if has_q else (3, 6)) + "</tr>"
     rows = []
     for i in idx:
         q = ""
@@ -263,9 +324,10 @@ def _named_villages(v: pl.DataFrame) -> str:
             f'<td>{esc(cols["province"][i] or "")}</td><td>{esc(cols["commune"][i] or "")}</td>'
             f'<td class="num">{esc(fmt_number(pop) if pop is not None else "–")}</td>'
             f'<td>{esc(option_label(cols["power"][i], cols["backhaul"][i]))}</td>'
-            f'<td>{esc(cols["status"][i] or "–")}</td><td class="num">{esc(fmt_date(cols["connected_date"][i]))}</td>'
+            f'<td>{esc(label_of(VILLAGE_STATUS, cols["status"][i]) or "–")}</td><td class="num">{esc(fmt_date(cols["connected_date"][i]))}</td>'
             f'{q}<td class="small">{esc(cols["reason"][i] or "")}</td></tr>')
-    return (f"<details><summary>Named villages ({len(idx)}): option, status and connection date</summary>"
+    summary = _("Named villages ({n}): option, status and connection date").format(n=num(len(idx)))
+    return (f"<details><summary>{esc(summary)}</summary>"
             f'<table class="named-villages"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></details>')
 
 
@@ -289,23 +351,25 @@ def dc_province_rows(run: RunData) -> list[tuple[str, float, float, float, float
 def datacentres_section(run: RunData, prov: list) -> str:
     d = run.datacentres
     if d is None:
-        return '<p class="small">No datacentres.parquet: data centres are not modelled in this run.</p>'
+        return small(_("No datacentres.parquet: data centres are not modelled in this run."))
     if not prov:
-        return '<p class="small">datacentres.parquet has no rows.</p>'
-    head = ('<tr><th>province</th><th class="num">IT MW, start</th><th class="num">IT MW, end</th>'
-            '<th class="num">facility MW, end</th><th class="num">GPUs, end</th>'
-            '<th class="num">sites in service, end</th><th class="num">sites and projects</th></tr>')
+        return small(_("datacentres.parquet has no rows."))
+    head = "<tr>" + cell_row("th", (_("province"), _("IT MW, start"), _("IT MW, end"), _("facility MW, end"),
+                                 _("GPUs, end"), _("sites in service, end"), _("sites and projects")),
+                          num=(1, 2, 3, 4, 5, 6)) + "</tr>"
     rows = [f'<tr><td>{esc(p)}</td><td class="num">{esc(fmt_value(s, "mw"))}</td>'
             f'<td class="num">{esc(fmt_value(e, "mw"))}</td><td class="num">{esc(fmt_value(f, "mw"))}</td>'
-            f'<td class="num">{g:,.0f}</td><td class="num">{o}</td><td class="num">{n}</td></tr>'
+            f'<td class="num">{num(g)}</td><td class="num">{num(o)}</td><td class="num">{num(n)}</td></tr>'
             for p, s, e, f, g, o, n in prov]
     tot = [sum(r[i] for r in prov) for i in range(1, 7)]
-    rows.append(f'<tr><th>all</th><th class="num">{esc(fmt_value(tot[0], "mw"))}</th>'
+    rows.append("<tr>" + cell_row("th", (_("all"),)) + f'<th class="num">{esc(fmt_value(tot[0], "mw"))}</th>'
                 f'<th class="num">{esc(fmt_value(tot[1], "mw"))}</th><th class="num">{esc(fmt_value(tot[2], "mw"))}</th>'
-                f'<th class="num">{tot[3]:,.0f}</th><th class="num">{int(tot[4])}</th><th class="num">{int(tot[5])}</th></tr>')
+                f'<th class="num">{num(tot[3])}</th><th class="num">{num(int(tot[4]))}</th>'
+                f'<th class="num">{num(int(tot[5]))}</th></tr>')
     synth = sum(1 for s in _col(d, "synthetic", False) if s)
-    out = [f'<p class="small">Replication 0\'s end state from datacentres.parquet ({d.height} sites and projects, '
-           f'{synth} synthetic); the KPI table above gives the P50 across replications.</p>',
+    note = _("Replication 0's end state from datacentres.parquet ({n} sites and projects, {synth} synthetic); the KPI "
+             "table above gives the P50 across replications.").format(n=num(d.height), synth=num(synth))
+    out = [f'<p class="small">{esc(note)}</p>',
            f'<table class="dc-provinces"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>']
     out.append(_projects(d))
     return "\n".join(out)
@@ -328,19 +392,21 @@ def _projects(d: pl.DataFrame) -> str:
         went = c["went_ahead"][i]
         rows.append(
             f'<tr><td>{esc(c["name"][i] or "")}</td><td>{esc(c["operator"][i] or "")}</td>'
-            f'<td>{esc(c["province"][i] or "")}</td><td>{esc((c["status"][i] or "").replace("_", " "))}</td>'
-            f'<td>{esc((c["cooling"][i] or "").replace("_", " "))}</td>'
+            f'<td>{esc(c["province"][i] or "")}</td><td>{esc(label_of(DC_STATUS, c["status"][i]))}</td>'
+            f'<td>{esc(label_of(COOLING, c["cooling"][i]))}</td>'
             f'<td class="num">{esc(fmt_value(c["it_mw_design"][i], "mw"))}</td>'
-            f'<td>{"yes" if went else ("no" if went is not None else "–")}</td>'
+            + cell_row("td", (_("yes") if went else (_("no") if went is not None else "–"),)) +
             f'<td class="num">{esc(fmt_number(c["phases_commissioned"][i]))}</td>'
             f'<td class="num">{esc(fmt_date(c["first_phase_date"][i]))}</td>'
             f'<td class="num">{esc(fmt_value(c["it_mw_end"][i], "mw"))}</td>'
-            f'<td class="small">{esc(c["source"][i] or "")}</td></tr>')
-    return ("<details><summary>Projects in the pipeline "
-            f"({p.height}): went ahead, phases commissioned, MW at the end (replication 0)</summary>"
-            '<table class="dc-projects"><thead><tr><th>project</th><th>operator</th><th>province</th><th>status</th>'
-            '<th>cooling</th><th class="num">design IT MW</th><th>went ahead</th><th class="num">phases</th>'
-            '<th class="num">first phase</th><th class="num">IT MW, end</th><th>source</th></tr></thead>'
+            f'{source_cell(c["source"][i])}</tr>')
+    summary = _("Projects in the pipeline ({n}): went ahead, phases commissioned, MW at the end "
+                "(replication 0)").format(n=num(p.height))
+    cols = cell_row("th", (_("project"), _("operator"), _("province"), _("status"), _("cooling"), _("design IT MW"),
+                        _("went ahead"), _("phases"), _("first phase"), _("IT MW, end"), _("source")),
+                 num=(5, 7, 8, 9))
+    return (f"<details><summary>{esc(summary)}</summary>"
+            f'<table class="dc-projects"><thead><tr>{cols}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></details>')
 
 
@@ -349,67 +415,95 @@ def _synthetic_notice(run: RunData) -> str:
     synth = [s.get("name", "") for s in srcs if isinstance(s, dict) and s.get("synthetic")]
     extra = []
     if run.villages is not None and "synthetic" in run.villages.columns:
-        extra.append(f"{sum(1 for x in run.villages['synthetic'].to_list() if x)} of {run.villages.height} villages")
+        extra.append(_("{n} of {total} villages").format(
+            n=num(sum(1 for x in run.villages["synthetic"].to_list() if x)), total=num(run.villages.height)))
     if run.datacentres is not None and "synthetic" in run.datacentres.columns:
-        extra.append(f"{sum(1 for x in run.datacentres['synthetic'].to_list() if x)} of "
-                     f"{run.datacentres.height} data centres")
+        extra.append(_("{n} of {total} data centres").format(
+            n=num(sum(1 for x in run.datacentres["synthetic"].to_list() if x)),
+            total=num(run.datacentres.height)))
     items = "".join(f"<li>{esc(n)}</li>" for n in synth)
-    parts = ['<div class="notice" role="note"><strong>Synthetic data — model projections, not observations.</strong> ']
+    headline = _("Synthetic data — model projections, not observations.")
+    parts = [f'<div class="notice" role="note"><strong>{esc(headline)}</strong> ']
     if synth:
-        parts.append("Parts of the input are <strong>synthetic</strong> (generated by a seeded procedure, not "
-                     f"observed):<ul>{items}</ul>")
+        # the sentence's one bold word: split on a marker the translation keeps
+        before, _mark, after = _("Parts of the input are *synthetic* (generated by a seeded procedure, not "
+                                 "observed):").partition("*")
+        word, _mark, after = after.partition("*")
+        parts.append(f"{esc(before)}<strong>{esc(word)}</strong>{esc(after)}<ul>{items}</ul>")
     if extra:
-        parts.append(f"Synthetic in this run: {esc('; '.join(extra))}. ")
-    parts.append("Individual synthetic sites, villages and data centres are placeholders, not real locations; "
-                 "read national and provincial totals, and compare scenarios run with the same seed.</div>")
+        parts.append(esc(_("Synthetic in this run: {list}.").format(list="; ".join(extra))) + " ")
+    parts.append(esc(_("Individual synthetic sites, villages and data centres are placeholders, not real locations; "
+                       "read national and provincial totals, and compare scenarios run with the same seed."))
+                 + "</div>")
     return "".join(parts)
 
 
 def provenance_section(run: RunData) -> str:
     s = run.summary
     h = s.get("horizon") or {}
-    horizon = f"{h.get('start_date', '?')} to {h.get('end_date', '?')}" if isinstance(h, dict) else str(h)
-    items = [("scenario", s.get("scenario")), ("scenario file", s.get("scenario_file")),
-             ("scenario SHA-256 (merged)", s.get("scenario_sha256")), ("seed", s.get("seed")),
-             ("replications", s.get("reps")), ("horizon", horizon), ("dxsim version", s.get("dxsim_version"))]
-    dl = "".join(f"<dt>{esc(k)}</dt><dd>{'<code>' + esc(v) + '</code>' if k.startswith('scenario SHA') else esc(v)}</dd>"
-                 for k, v in items if v is not None)
+    horizon = (_("{start} to {end}").format(start=_day(h.get("start_date", "?")), end=_day(h.get("end_date", "?")))
+               if isinstance(h, dict) else str(h))
+    items = [(_("scenario"), s.get("scenario"), False), (_("scenario file"), s.get("scenario_file"), False),
+             (_("scenario SHA-256 (merged)"), s.get("scenario_sha256"), True), (_("seed"), s.get("seed"), False),
+             (_("replications"), s.get("reps"), False), (_("horizon"), horizon, False),
+             (_("dxsim version"), s.get("dxsim_version"), False)]
+    dl = "".join(f"<dt>{esc(k)}</dt><dd>{'<code>' + esc(v) + '</code>' if code else esc(v)}</dd>"
+                 for k, v, code in items if v is not None)
     desc = ""
     if run.description:
-        desc = (f'<p><strong>Description</strong> <span class="small">(from {esc(run.description_from)} as it is now; '
-                f'the run used the file with the SHA-256 above)</span>: {esc(run.description)}</p>')
+        where = _("(from {file} as it is now; the run used the file with the SHA-256 above)").format(
+            file=run.description_from)
+        desc = ("<p>" + cell_row("strong", (_("Description"),)) + f' <span class="small">{esc(where)}</span>: '
+                f"{esc(run.description)}</p>")
     return f'<dl class="meta">{dl}</dl>{desc}'
+
+
+def _day(v) -> str:
+    """An ISO day from summary.json ('2025-12-31') in the language's form; anything else as written."""
+    try:
+        return fmt_date(dt.date.fromisoformat(str(v)))
+    except ValueError:
+        return str(v)
 
 
 def sources_section(run: RunData) -> str:
     srcs = [x for x in (run.summary.get("data_sources") or []) if isinstance(x, dict)]
     if not srcs:
-        return '<p class="small">summary.json lists no data sources.</p>'
-    synth = '<span class="yes">synthetic</span>'
+        return small(_("summary.json lists no data sources."))
+    synthetic, no = _("synthetic"), _("no")
+    synth = f'<span class="yes">{esc(synthetic)}</span>'
     rows = "".join(
-        f"<tr><td>{esc(x.get('name', ''))}</td><td>{esc(x.get('licence', ''))}</td>"
-        f"<td>{synth if x.get('synthetic') else 'no'}</td></tr>" for x in srcs)
-    return ('<table class="sources"><thead><tr><th>data source</th><th>licence</th><th>synthetic</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table>")
+        f"<tr>{_cited_cell(x.get('name', ''), 'td')}<td>{esc(x.get('licence', ''))}</td>"
+        f"<td>{synth if x.get('synthetic') else esc(no)}</td></tr>" for x in srcs)
+    head = cell_row("th", (_("data source"), _("licence"), synthetic))
+    return f'<table class="sources"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def map_section(run: RunData, out: Path) -> str:
     if not run.has_map:
-        return ('<p class="small">No map.html in this run directory (run without <code>--no-map</code> '
-                'to get one).</p>')
+        before, _mark, after = _("No map.html in this run directory (run without {option} to get one).").partition(
+            "{option}")
+        return f'<p class="small">{esc(before)}<code>--no-map</code>{esc(after)}</p>'
     rel = os.path.relpath((run.result_dir / "map.html").resolve(), out.resolve().parent)
     href = "/".join(rel.split(os.sep))
-    return (f'<p><a href="{esc(quote(href))}">Open the interactive map</a> '
-            '<span class="small">(map.html in the same run directory; works offline)</span></p>')
+    link, where = _("Open the interactive map"), _("(map.html in the same run directory; works offline)")
+    return f'<p><a href="{esc(quote(href))}">{esc(link)}</a> <span class="small">{esc(where)}</span></p>'
 
 
 # ---------------------------------------------------------------- page
 
-def render(run: RunData, out: Path, folder_name: str | None = None) -> str:
+def report_chart_jobs(run: RunData) -> list[ChartJob]:
+    """The report's charts, still to be drawn, in page order (:func:`dxsim.report.charts.chart_jobs`)."""
+    return chart_jobs(run, [(p, a, b) for p, a, b, *_ in dc_province_rows(run)] or None)
+
+
+def render(run: RunData, out: Path, folder_name: str | None = None, charts: list[Chart] | None = None) -> str:
+    """The page. `charts`: the report's charts already drawn (in page order), e.g. shared with a helper process."""
     s = run.summary
     name = s.get("scenario") or run.result_dir.name
     prov = dc_province_rows(run)
-    charts = build_charts(run, [(p, a, b) for p, a, b, *_ in prov] or None)
+    if charts is None:
+        charts = build_charts(run, [(p, a, b) for p, a, b, *_ in prov] or None)
     by_section: dict[str, list[Chart]] = {}
     for c in charts:
         by_section.setdefault(c.section, []).append(c)
@@ -417,53 +511,68 @@ def render(run: RunData, out: Path, folder_name: str | None = None) -> str:
     def figs(section: str) -> str:
         return "\n".join(figure(c) for c in by_section.get(section, []))
 
-    reps_txt = f"{run.n_reps} replications" if run.n_reps > 1 else "1 replication"
+    reps_txt = (_("{n} replications").format(n=num(run.n_reps)) if run.n_reps > 1 else _("1 replication"))
     nav = "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in (
-        ("provenance", "Scenario"), ("kpis", "KPIs"), ("rollout", "5G"), ("villages", "Villages"),
-        ("compute", "Data centres and GPUs"), ("calibration", "Calibration"), ("sources", "Data sources"),
-        ("map", "Map")))
+        ("provenance", _("Scenario")), ("kpis", _("KPIs")), ("rollout", "5G"), ("villages", _("Villages")),
+        ("compute", _("Data centres and GPUs")), ("calibration", _("Calibration")), ("sources", _("Data sources")),
+        ("map", _("Map"))))
+    title = _("dxsim report: {name}").format(name=name)
+    lead = _("Vietnam digital-infrastructure projection · seed {seed} · {reps} · dxsim {version}").format(
+        seed=s.get("seed"), reps=reps_txt, version=s.get("dxsim_version"))
+    files = ", ".join(_("{name} ({size} bytes, sha256 {sha}…)").format(name=n, size=num(b), sha=h)
+                      for n, b, h in run.files)
+    before, _mark, after = _("Built by {module} from the files of run directory {folder} only: {files}.").partition(
+        "{module}")
+    mid, _mark, after = after.partition("{folder}")
+    after = after.format(files=files)
+    footer = (f"{esc(before)}<code>dxsim.report</code>{esc(mid)}<code>{esc(folder_name or run.result_dir.name)}"
+              f"</code>{esc(after)}\n" + esc(_("Self-contained: no scripts, fonts or network requests.")))
+    no_5g = small(_("No 5G metrics in this run."))
+    h2 = {k: esc(t) for k, t in (("provenance", _("Scenario and provenance")), ("kpis", _("Key results")),
+                                 ("rollout", _("5G rollout")), ("villages", _("Remote villages")),
+                                 ("compute", _("Data centres and GPUs")), ("calibration", _("Calibration")),
+                                 ("sources", _("Data sources and licences")), ("map", _("Map")))}
     body = f"""
 <main>
 <header>
-<h1>dxsim report: {esc(name)}</h1>
-<p class="lead">Vietnam digital-infrastructure projection · seed {esc(s.get("seed"))} · {esc(reps_txt)} ·
-dxsim {esc(s.get("dxsim_version"))}</p>
+<h1>{esc(title)}</h1>
+<p class="lead">{esc(lead)}</p>
 <nav>{nav}</nav>
 </header>
 {_synthetic_notice(run)}
-<section id="provenance"><h2>Scenario and provenance</h2>{provenance_section(run)}</section>
-<section id="kpis"><h2>Key results</h2>{kpi_section(run)}</section>
-<section id="rollout"><h2>5G rollout</h2>{figs("5g") or '<p class="small">No 5G metrics in this run.</p>'}</section>
-<section id="villages"><h2>Remote villages</h2>{figs("villages")}{villages_section(run)}</section>
-<section id="compute"><h2>Data centres and GPUs</h2>{figs("compute")}{datacentres_section(run, prov)}</section>
-<section id="calibration"><h2>Calibration</h2>{calibration_section(run)}</section>
-<section id="sources"><h2>Data sources and licences</h2>{sources_section(run)}</section>
-<section id="map"><h2>Map</h2>{map_section(run, out)}</section>
-<footer>Built by <code>dxsim.report</code> from the files of run directory <code>{esc(folder_name or run.result_dir.name)}</code>
-only: {", ".join(f"{esc(n)} ({b:,} bytes, sha256 {esc(h)}…)" for n, b, h in run.files)}.
-Self-contained: no scripts, fonts or network requests.</footer>
+<section id="provenance"><h2>{h2["provenance"]}</h2>{provenance_section(run)}</section>
+<section id="kpis"><h2>{h2["kpis"]}</h2>{kpi_section(run)}</section>
+<section id="rollout"><h2>{h2["rollout"]}</h2>{figs("5g") or no_5g}</section>
+<section id="villages"><h2>{h2["villages"]}</h2>{figs("villages")}{villages_section(run)}</section>
+<section id="compute"><h2>{h2["compute"]}</h2>{figs("compute")}{datacentres_section(run, prov)}</section>
+<section id="calibration"><h2>{h2["calibration"]}</h2>{calibration_section(run)}</section>
+<section id="sources"><h2>{h2["sources"]}</h2>{sources_section(run)}</section>
+<section id="map"><h2>{h2["map"]}</h2>{map_section(run, out)}</section>
+<footer>{footer}</footer>
 </main>"""
     csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+    return (f'<!DOCTYPE html>\n<html lang="{language()}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
-            f"<title>dxsim report: {esc(name)}</title>\n<style>{CSS}</style>\n</head>\n<body>{body}\n</body>\n</html>\n")
+            f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>{body}\n</body>\n</html>\n")
 
 
-def build_report(result_dir: Path, out: Path | None = None, folder_name: str | None = None) -> Path:
+def build_report(result_dir: Path, out: Path | None = None, folder_name: str | None = None,
+                 charts: list[Chart] | None = None) -> Path:
     """Write a self-contained `report.html` for a run's output directory; returns its path.
 
     Reads only the run's files (summary.json, metrics.parquet, calibration.csv, villages.parquet,
     datacentres.parquet, map.html). `out` defaults to `<result_dir>/report.html`; it is written to a
     temporary file in the same directory and renamed into place, so a reader never sees half a report.
     `folder_name` is the name the folder will have once it is in place (the runner builds the report
-    in a hidden temporary folder). Raises DxsimInputError when the directory is not a run output.
+    in a hidden temporary folder). `charts`: drawn beforehand (:func:`report_chart_jobs`, as the runner does
+    with a helper process); drawn here when None. Raises DxsimInputError when the directory is not a run output.
     """
     result_dir = Path(result_dir)
     target = Path(out) if out is not None else result_dir / "report.html"
     run = load_run(result_dir)
-    text = render(run, target, folder_name)
+    text = render(run, target, folder_name, charts)
     atomic_page(target, text)
     out = target
     return out

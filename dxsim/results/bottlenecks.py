@@ -41,6 +41,10 @@ from typing import Any
 
 import polars as pl
 
+from dxsim.i18n import N_
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
+
 ROLLOUT_REGIONS = ("north", "central", "south")
 ROLLOUT_CAUSES = ("targets", "business_case", "budget", "permits", "equipment", "crews", "plan")
 VILLAGE_CAUSES = ("power", "backhaul", "crews", "budget", "season")
@@ -69,20 +73,29 @@ class Programme:
 
 
 PROGRAMMES: dict[str, Programme] = {
-    "5g": Programme("5g", "5G rollout", "rollout_held_pct_", ROLLOUT_CAUSES, ROLLOUT_REGIONS, "held site-days"),
-    "villages": Programme("villages", "villages", "villages_held_pct_", VILLAGE_CAUSES, (NATIONAL,),
-                          "held village-days"),
-    "dc": Programme("dc", "data centres", "dc_held_pct_", DC_CAUSES, (NATIONAL,), "held MW-days"),
+    "5g": Programme("5g", N_("5G rollout"), "rollout_held_pct_", ROLLOUT_CAUSES, ROLLOUT_REGIONS,
+                    N_("held site-days")),
+    "villages": Programme("villages", N_("villages"), "villages_held_pct_", VILLAGE_CAUSES, (NATIONAL,),
+                          N_("held village-days")),
+    "dc": Programme("dc", N_("data centres"), "dc_held_pct_", DC_CAUSES, (NATIONAL,), N_("held MW-days")),
 }
+REGION_LABEL = {"north": N_("north"), "central": N_("central"), "south": N_("south")}  # shown translated
 CREW_METRIC = "crew_utilization_pct_"
 
 # how a line names a binding cause (plural nouns take "bind")
 SECOND_CAUSE_SHARE = 0.5  # a second cause with at least half the first's share is named too (detail lines)
-CAUSE_PHRASE = {
-    "targets": "targets bind", "budget": "budget binds", "permits": "permits bind", "equipment": "equipment binds",
-    "crews": "crews bind", "plan": "site plan exhausted", "power": "power binds", "backhaul": "backhaul binds",
-    "season": "season binds", "grid": "grid binds", "construction": "construction binds",
-    "business_case": "business case binds",  # a cause the rollout model adds
+CAUSE_PHRASE = {  # translated where shown
+    "targets": N_("targets bind"), "budget": N_("budget binds"), "permits": N_("permits bind"),
+    "equipment": N_("equipment binds"), "crews": N_("crews bind"), "plan": N_("site plan exhausted"),
+    "power": N_("power binds"), "backhaul": N_("backhaul binds"), "season": N_("season binds"),
+    "grid": N_("grid binds"), "construction": N_("construction binds"),
+    "business_case": N_("business case binds"),  # a cause the rollout model adds
+}
+CAUSE_NOUN = {  # a cause named second ("then equipment (40%)")
+    "targets": N_("targets"), "budget": N_("budget"), "permits": N_("permits"), "equipment": N_("equipment"),
+    "crews": N_("crews"), "plan": N_("site plan"), "power": N_("power"), "backhaul": N_("backhaul"),
+    "season": N_("season"), "grid": N_("grid"), "construction": N_("construction"),
+    "business_case": N_("business case"),
 }
 
 
@@ -266,7 +279,10 @@ def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
 
 
 def _where(programme: str, region: str) -> str:
-    return region if programme == "5g" else PROGRAMMES[programme].label
+    """The region (5G) or the programme a line is about, as shown (translated)."""
+    if programme == "5g":
+        return _(REGION_LABEL[region]) if region in REGION_LABEL else region
+    return _(PROGRAMMES[programme].label)
 
 
 def summary_line(programme: str, region: str, row: dict[str, Any], has_causes: bool = True,
@@ -274,19 +290,22 @@ def summary_line(programme: str, region: str, row: dict[str, Any], has_causes: b
     """E.g. "north: crews idle 85%, targets bind (62% of held site-days)"; without detail, no parenthesis."""
     parts = []
     if row.get("crew_idle_pct") is not None:
-        parts.append(f"crews idle {row['crew_idle_pct']:.0f}%")
+        parts.append(_("crews idle {pct}").format(pct=F.percent(row["crew_idle_pct"], 0)))
     if has_causes:
         if row.get("binding") is None:
-            parts.append("nothing held back")
+            parts.append(_("nothing held back"))
         else:
-            text = CAUSE_PHRASE.get(row["binding"], f"{row['binding']} binds")
+            b = row["binding"]
+            text = _(CAUSE_PHRASE[b]) if b in CAUSE_PHRASE else _("{cause} binds").format(cause=b)
             if detail:
-                text += f" ({row['share_pct']:.0f}% of {PROGRAMMES[programme].unit})"
+                text += " (" + _("{pct} of {unit}").format(pct=F.percent(row["share_pct"], 0),
+                                                          unit=_(PROGRAMMES[programme].unit)) + ")"
                 second = row.get("second")
                 if second and (row.get("second_share_pct") or 0.0) >= SECOND_CAUSE_SHARE * row["share_pct"]:
-                    text += f", then {second.replace('_', ' ')} ({row['second_share_pct']:.0f}%)"
+                    text += ", " + _("then {cause} ({pct})").format(cause=_cause_noun(second),
+                                                                    pct=F.percent(row["second_share_pct"], 0))
             parts.append(text)
-    return f"{_where(programme, region)}: " + (", ".join(parts) if parts else "no bottleneck metrics")
+    return f"{_where(programme, region)}: " + (", ".join(parts) if parts else _("no bottleneck metrics"))
 
 
 def summary_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None, detail: bool = True) -> list[str]:
@@ -409,23 +428,28 @@ def option_notes(reference: pl.DataFrame, reference_name: str, differences: Sequ
         if not free:
             continue
         field, a, b = fields[0]
-        what = f"{field} {fmt(a)} → {fmt(b)}" + (f" (and {len(fields) - 1} more fields)" if len(fields) > 1 else "")
-        where = {"villages": "the village programme", "dc": "data centres"}.get(programme) or _join(free)
+        what = f"{field} {fmt(a)} → {fmt(b)}" + (
+            " (" + _("and {n} more fields").format(n=len(fields) - 1) + ")" if len(fields) > 1 else "")
+        where = ({"villages": _("the village programme"), "dc": _("data centres")}.get(programme)
+                 or _join([_where(programme, r) for r in free]))
         idle_txt = ""
         if programme == "5g" and cause == "crews":
-            known = [f"{idle[r]:.0f}%" for r in free if r in idle]
-            idle_txt = f" (crews idle {', '.join(known)})" if known else ""
+            known = [F.percent(idle[r], 0) for r in free if r in idle]
+            idle_txt = " (" + _("crews idle {pct}").format(pct=", ".join(known)) + ")" if known else ""
         binding: list[tuple[str, str]] = []
         for r in free:
             s = summary.get((programme, r))
             if s is not None and s["held_months_pct"] is not None:  # held-back shares were recorded
-                binding.append((r, s["binding"] or "nothing (nothing was held back)"))
+                binding.append((_where(programme, r), _cause_noun(s["binding"]) if s["binding"]
+                                else _("nothing (nothing was held back)")))
         tail = ""
         if binding and len({b for _r, b in binding}) == 1:
-            tail = f"; the binding constraint there is {binding[0][1]}"
+            tail = "; " + _("the binding constraint there is {cause}").format(cause=binding[0][1])
         elif binding:
-            tail = "; the binding constraints there are " + ", ".join(f"{b} ({r})" for r, b in binding)
-        lines.append(f"{what}: {cause} did not bind in {where} in {reference_name}{idle_txt}{tail}")
+            tail = "; " + _("the binding constraints there are {causes}").format(
+                causes=", ".join(f"{b} ({r})" for r, b in binding))
+        lines.append(_("{what}: {cause} did not bind in {where} in {reference}").format(
+            what=what, cause=_cause_noun(cause), where=where, reference=reference_name) + idle_txt + tail)
     return lines
 
 
@@ -450,17 +474,28 @@ def support_note(option: pl.DataFrame, reference: pl.DataFrame, differences: Seq
         return None
     o, r = support_effect(option), support_effect(reference)
     moved = (o["moved"] + o["surge"]) - (r["moved"] + r["surge"])
-    text = (f"support (mean over replications): {o['paid_vnd_bn']:,.0f} bn VND paid (reference "
-            f"{r['paid_vnd_bn']:,.0f})")
+    text = _("support (mean over replications): {paid} bn VND paid (reference {ref})").format(
+        paid=F.number(o["paid_vnd_bn"], 0), ref=F.number(r["paid_vnd_bn"], 0))
     if o.get("accrued_vnd_bn", 0.0) > 0.5:
-        text += f" + {o['accrued_vnd_bn']:,.0f} bn earned but due after the horizon"
-    text += f"; {moved:+,.0f} stations ordered because of it ({o['surge'] - r['surge']:+,.0f} in surges)"
+        text += " + " + _("{amount} bn earned but due after the horizon").format(amount=F.number(o["accrued_vnd_bn"], 0))
+    text += "; " + _("{moved} stations ordered because of it ({surge} in surges)").format(
+        moved=_plus(moved), surge=_plus(o["surge"] - r["surge"]))
     if abs(moved) < 0.5 and o["paid_vnd_bn"] > r["paid_vnd_bn"]:
-        text += ": it pays for stations the operators build anyway (no surge within reach and worth it, and no " \
-                "site's business case crosses the line the operators accept)"
+        text += ": " + _("it pays for stations the operators build anyway (no surge within reach and worth it, and no "
+                         "site's business case crosses the line the operators accept)")
     return text
 
 
 def _join(items: Sequence[str]) -> str:
     items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " " + _("or") + " " + items[-1]
+
+
+def _plus(x: float) -> str:
+    """A change in whole units with its sign, zero as +0 (Python's "+,.0f"), in the language in use."""
+    return ("+" if x >= 0 else "") + F.number(x, 0)
+
+
+def _cause_noun(cause: str) -> str:
+    """A cause as a noun in the language in use ("business case"), unknown causes as written."""
+    return _(CAUSE_NOUN[cause]) if cause in CAUSE_NOUN else cause.replace("_", " ")

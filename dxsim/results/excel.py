@@ -25,6 +25,8 @@ from typing import Any
 
 import polars as pl
 
+from dxsim.i18n import N_
+from dxsim.i18n import gettext as _
 from dxsim.results.metrics import metric_unit
 from dxsim.results.run_files import (
     metric_order, province_names, province_year_table, scan_metrics, read_summary, read_table,
@@ -38,60 +40,60 @@ _WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "st
 
 # per-province metric -> column header (metrics not listed keep their name)
 PROVINCE_LABELS = {
-    "stations_5g": "5G stations",
-    "stations_5g_added": "5G stations added in the year",
-    "stations_4g": "4G stations",
-    "pop_covered_5g": "People covered by 5G",
-    "pop_covered_5g_pct": "5G population coverage (%)",
-    "pop_covered_4g": "People covered by 4G",
-    "pop_covered_4g_pct": "4G population coverage (%)",
+    "stations_5g": N_("5G stations"),
+    "stations_5g_added": N_("5G stations added in the year"),
+    "stations_4g": N_("4G stations"),
+    "pop_covered_5g": N_("People covered by 5G"),
+    "pop_covered_5g_pct": N_("5G population coverage (%)"),
+    "pop_covered_4g": N_("People covered by 4G"),
+    "pop_covered_4g_pct": N_("4G population coverage (%)"),
     # served / capacity-short / uncovered (issue 12; each triple adds up to 100)
-    "pop_5g_served_pct": "Population served by 5G (%)",
-    "pop_5g_capacity_short_pct": "Population in 5G coverage but capacity-short (%)",
-    "pop_5g_uncovered_pct": "Population not covered by 5G (%)",
-    "pop_mbb_served_pct": "Population served by 4G or better (%)",
-    "pop_mbb_capacity_short_pct": "Population in 4G/5G coverage but capacity-short (%)",
-    "pop_mbb_uncovered_pct": "Population not covered by 4G or 5G (%)",
-    "capex_vnd_bn": "5G capex in the year (VND bn)",
-    "villages_connected": "Villages connected (served)",
-    "villages_capacity_short": "Villages on air but capacity-short",
-    "villages_unconnected": "Villages not connected",
-    "village_pop_connected": "People in connected villages",
-    "village_pop_capacity_short": "People in capacity-short villages",
-    "village_capex_vnd_bn": "Village capex in the year (VND bn)",
-    "dc_it_capacity_mw": "Data-centre IT capacity (MW)",
-    "dc_facility_power_mw": "Data-centre facility power (MW)",
-    "racks": "Data-centre racks",
-    "gpus_installed": "GPUs installed",
+    "pop_5g_served_pct": N_("Population served by 5G (%)"),
+    "pop_5g_capacity_short_pct": N_("Population in 5G coverage but capacity-short (%)"),
+    "pop_5g_uncovered_pct": N_("Population not covered by 5G (%)"),
+    "pop_mbb_served_pct": N_("Population served by 4G or better (%)"),
+    "pop_mbb_capacity_short_pct": N_("Population in 4G/5G coverage but capacity-short (%)"),
+    "pop_mbb_uncovered_pct": N_("Population not covered by 4G or 5G (%)"),
+    "capex_vnd_bn": N_("5G capex in the year (VND bn)"),
+    "villages_connected": N_("Villages connected (served)"),
+    "villages_capacity_short": N_("Villages on air but capacity-short"),
+    "villages_unconnected": N_("Villages not connected"),
+    "village_pop_connected": N_("People in connected villages"),
+    "village_pop_capacity_short": N_("People in capacity-short villages"),
+    "village_capex_vnd_bn": N_("Village capex in the year (VND bn)"),
+    "dc_it_capacity_mw": N_("Data-centre IT capacity (MW)"),
+    "dc_facility_power_mw": N_("Data-centre facility power (MW)"),
+    "racks": N_("Data-centre racks"),
+    "gpus_installed": N_("GPUs installed"),
 }
 
 # table column -> header; the first ones of each list are required, the rest written when present
 VILLAGE_REQUIRED = ("village_id", "name", "province", "power", "backhaul", "cost_vnd_bn", "connected_date",
                     "synthetic")
 VILLAGE_LABELS = {
-    "village_id": "Village ID", "name": "Name", "gso34": "Province code", "province": "Province",
-    "commune": "Commune", "subset": "Subset", "has_grid_power": "Grid power at start",
-    "signal_status": "Signal at start", "campaign": "Campaign",
-    "population": "Population", "terrain_class": "Terrain", "power": "Power option",
-    "backhaul": "Backhaul option", "feasible": "Feasible", "status": "Status",
-    "served": "Served (link carries busy-hour demand)", "backhaul_capacity_mbps": "Backhaul capacity (Mbps)",
-    "busy_hour_mbps_per_user": "Mbps per busy-hour user", "cost_vnd_bn": "Cost (VND bn)",
-    "opex_vnd_bn_per_year": "Opex (VND bn per year)", "started_date": "Works started",
-    "power_date": "Power delivered", "connected_date": "Connected", "connected_date_p10": "Connected P10",
-    "connected_date_p50": "Connected P50", "connected_date_p90": "Connected P90",
-    "people_connected": "People connected", "synthetic": "Synthetic", "lon": "Longitude", "lat": "Latitude",
-    "reason": "Why this option",
+    "village_id": N_("Village ID"), "name": N_("Name"), "gso34": N_("Province code"), "province": N_("Province"),
+    "commune": N_("Commune"), "subset": N_("Subset"), "has_grid_power": N_("Grid power at start"),
+    "signal_status": N_("Signal at start"), "campaign": N_("Campaign"),
+    "population": N_("Population"), "terrain_class": N_("Terrain"), "power": N_("Power option"),
+    "backhaul": N_("Backhaul option"), "feasible": N_("Feasible"), "status": N_("Status"),
+    "served": N_("Served (link carries busy-hour demand)"), "backhaul_capacity_mbps": N_("Backhaul capacity (Mbps)"),
+    "busy_hour_mbps_per_user": N_("Mbps per busy-hour user"), "cost_vnd_bn": N_("Cost (VND bn)"),
+    "opex_vnd_bn_per_year": N_("Opex (VND bn per year)"), "started_date": N_("Works started"),
+    "power_date": N_("Power delivered"), "connected_date": N_("Connected"), "connected_date_p10": N_("Connected P10"),
+    "connected_date_p50": N_("Connected P50"), "connected_date_p90": N_("Connected P90"),
+    "people_connected": N_("People connected"), "synthetic": N_("Synthetic"), "lon": N_("Longitude"), "lat": N_("Latitude"),
+    "reason": N_("Why this option"),
 }
 DC_REQUIRED = ("dc_id", "name", "it_mw_end", "synthetic")
 DC_LABELS = {
-    "dc_id": "DC ID", "name": "Name", "operator": "Operator", "gso34": "Province code", "province": "Province",
-    "status": "Status at start", "kind": "Kind", "cooling": "Cooling", "pue": "PUE",
-    "it_mw_design": "Design IT capacity (MW)", "start_it_mw": "IT capacity at start (MW)",
-    "it_mw_end": "IT capacity at end (MW)", "racks_end": "Racks at end",
-    "facility_power_mw_end": "Facility power at end (MW)", "gpus_end": "GPUs at end",
-    "phases_commissioned": "Phases commissioned", "opened": "Opened", "first_phase_date": "First phase in run",
-    "last_phase_date": "Last phase in run", "went_ahead": "Went ahead", "synthetic": "Synthetic",
-    "lon": "Longitude", "lat": "Latitude", "source": "Source",
+    "dc_id": N_("DC ID"), "name": N_("Name"), "operator": N_("Operator"), "gso34": N_("Province code"), "province": N_("Province"),
+    "status": N_("Status at start"), "kind": N_("Kind"), "cooling": N_("Cooling"), "pue": N_("PUE"),
+    "it_mw_design": N_("Design IT capacity (MW)"), "start_it_mw": N_("IT capacity at start (MW)"),
+    "it_mw_end": N_("IT capacity at end (MW)"), "racks_end": N_("Racks at end"),
+    "facility_power_mw_end": N_("Facility power at end (MW)"), "gpus_end": N_("GPUs at end"),
+    "phases_commissioned": N_("Phases commissioned"), "opened": N_("Opened"), "first_phase_date": N_("First phase in run"),
+    "last_phase_date": N_("Last phase in run"), "went_ahead": N_("Went ahead"), "synthetic": N_("Synthetic"),
+    "lon": N_("Longitude"), "lat": N_("Latitude"), "source": N_("Source"),
 }
 
 _UNIT_SUFFIXES = (("_pct", "%"), ("_vnd_bn", "VND bn"), ("_vnd_m", "VND m"), ("_mw", "MW"), ("_persons", "persons"))
@@ -150,14 +152,15 @@ def province_frame(metrics: pl.LazyFrame | pl.DataFrame, names: dict[str, str]) 
     wide = table.pivot(on="metric", index=["area", "date"], values="value").sort("area", "date")
     name_df = pl.DataFrame({"area": list(names), "_name": list(names.values())})
     wide = wide.join(name_df, on="area", how="left").select(
-        pl.col("area").alias("Province code"), pl.col("_name").alias("Province"), pl.col("date").alias("Year end"),
-        *[pl.col(m).alias(PROVINCE_LABELS.get(m, m)) for m in order])
+        pl.col("area").alias(_("Province code")), pl.col("_name").alias(_("Province")),
+        pl.col("date").alias(_("Year end")),
+        *[pl.col(m).alias(_(PROVINCE_LABELS[m]) if m in PROVINCE_LABELS else m) for m in order])
     return wide
 
 
 def entity_frame(df: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
-    """Known columns in sheet order with readable headers."""
-    return df.select([pl.col(c).alias(h) for c, h in labels.items() if c in df.columns])
+    """Known columns in sheet order with readable headers (in the language in use)."""
+    return df.select([pl.col(c).alias(_(h)) for c, h in labels.items() if c in df.columns])
 
 
 def _clean(df: pl.DataFrame) -> pl.DataFrame:
@@ -192,17 +195,17 @@ def _about_sheet(wb: Any, summary: dict[str, Any], sheets: dict[str, str]) -> No
     ws = wb.add_worksheet("About")
     bold = wb.add_format({"bold": True})
     date = wb.add_format({"num_format": "yyyy-mm-dd", "align": "left"})
-    ws.write_string(0, 0, "dxsim results", wb.add_format({"bold": True, "font_size": 14}))
+    ws.write_string(0, 0, _("dxsim results"), wb.add_format({"bold": True, "font_size": 14}))
     horizon = summary.get("horizon") or {}
     rows: list[tuple[str, Any]] = [
-        ("Scenario", summary.get("scenario")), ("Scenario file", summary.get("scenario_file")),
-        ("Scenario SHA-256", summary.get("scenario_sha256")), ("Seed", summary.get("seed")),
-        ("Replications", summary.get("reps")), ("dxsim version", summary.get("dxsim_version")),
-        ("Horizon start", horizon.get("start_date")), ("Horizon end", horizon.get("end_date")),
+        (N_("Scenario"), summary.get("scenario")), (N_("Scenario file"), summary.get("scenario_file")),
+        (N_("Scenario SHA-256"), summary.get("scenario_sha256")), (N_("Seed"), summary.get("seed")),
+        (N_("Replications"), summary.get("reps")), (N_("dxsim version"), summary.get("dxsim_version")),
+        (N_("Horizon start"), horizon.get("start_date")), (N_("Horizon end"), horizon.get("end_date")),
     ]
     r = 2
     for key, value in rows:
-        ws.write_string(r, 0, key, bold)
+        ws.write_string(r, 0, _(key), bold)
         if isinstance(value, bool) or value is None:
             ws.write_string(r, 1, "" if value is None else str(value))
         elif isinstance(value, (int, float)):
@@ -213,17 +216,17 @@ def _about_sheet(wb: Any, summary: dict[str, Any], sheets: dict[str, str]) -> No
             ws.write_string(r, 1, str(value))
         r += 1
     r += 1
-    ws.write_string(r, 0, "Data sources", bold)
-    ws.write_string(r, 1, "Licence", bold)
-    ws.write_string(r, 2, "Synthetic", bold)
+    ws.write_string(r, 0, _("Data sources"), bold)
+    ws.write_string(r, 1, _("Licence"), bold)
+    ws.write_string(r, 2, _("Synthetic"), bold)
     for src in summary.get("data_sources") or []:
         r += 1
         ws.write_string(r, 0, str(src.get("name", "")))
         ws.write_string(r, 1, str(src.get("licence", "")))
         ws.write_boolean(r, 2, bool(src.get("synthetic")))
     r += 2
-    ws.write_string(r, 0, "Sheet", bold)
-    ws.write_string(r, 1, "What it holds", bold)
+    ws.write_string(r, 0, _("Sheet"), bold)
+    ws.write_string(r, 1, _("What it holds"), bold)
     for sheet, what in sheets.items():
         r += 1
         ws.write_string(r, 0, sheet)
@@ -242,15 +245,15 @@ def write_workbook(result_dir: Path) -> Path:
     provinces = province_frame(scan_metrics(result_dir), province_names(result_dir))
     villages = read_table(result_dir, "villages.parquet", VILLAGE_REQUIRED, required=False)
     dcs = read_table(result_dir, "datacentres.parquet", DC_REQUIRED, required=False)
-    reps = "P50 over replications" if (summary.get("reps") or 1) > 1 else "one replication"
+    reps = _("P50 over replications") if (summary.get("reps") or 1) > 1 else _("one replication")
     about = {
-        "KPIs": "summary.json KPIs: unit, P50, P10, P90 (P10/P90 with several replications); year_* also as dates",
-        "Provinces by year": f"per province and year end ({reps}): levels at the year end, flows "
-                             "(added, capex) summed over the year's months in the horizon",
-        "Villages": ("one row per village, replication 0's dates (villages.parquet)" if villages is not None
-                     else "not modelled in this run: no sheet"),
-        "Data centres": ("one row per data centre and project, replication 0's end state (datacentres.parquet)"
-                         if dcs is not None else "not modelled in this run: no sheet"),
+        "KPIs": _("summary.json KPIs: unit, P50, P10, P90 (P10/P90 with several replications); year_* also as dates"),
+        "Provinces by year": _("per province and year end ({reps}): levels at the year end, flows (added, capex) "
+                               "summed over the year's months in the horizon").format(reps=reps),
+        "Villages": (_("one row per village, replication 0's dates (villages.parquet)") if villages is not None
+                     else _("not modelled in this run: no sheet")),
+        "Data centres": (_("one row per data centre and project, replication 0's end state (datacentres.parquet)")
+                         if dcs is not None else _("not modelled in this run: no sheet")),
     }
 
     def write(tmp: Path) -> None:

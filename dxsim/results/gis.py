@@ -154,12 +154,27 @@ def _write_layers(layers: dict[str, Any], path: Path) -> None:
                         dataset_options={"VERSION": GPKG_VERSION})
 
 
-def write_gis(result_dir: Path) -> list[Path]:
-    """Write results.gpkg and one `<layer>.geo.parquet` per layer into `result_dir`; return their paths."""
+def _write_geoparquets(result_dir: Path, layers: dict[str, Any]) -> list[Path]:
+    return [atomic_file(result_dir / f"{name}{GEOPARQUET_SUFFIX}",
+                        lambda tmp, g=gdf: g.to_parquet(tmp, index=False, geometry_encoding="WKB"))
+            for name, gdf in layers.items()]
+
+
+def write_gis(result_dir: Path, *, threaded: bool = False) -> list[Path]:
+    """Write results.gpkg and one `<layer>.geo.parquet` per layer into `result_dir`; return their paths.
+
+    `threaded`: write the GeoParquet copies on a second thread meanwhile (pyarrow writes without the GIL; ~0.15 s
+    less). Only for a process that is killed as a whole on an interrupt (dxsim.results.sidecar): a thread
+    still writing must never outlive the clean-up of a half-written folder.
+    """
     result_dir = Path(result_dir)
     layers = gis_layers(result_dir)
-    written = [atomic_file(result_dir / GPKG_NAME, lambda tmp: _write_gpkg(layers, tmp))]
-    for name, gdf in layers.items():
-        written.append(atomic_file(result_dir / f"{name}{GEOPARQUET_SUFFIX}",
-                                   lambda tmp, g=gdf: g.to_parquet(tmp, index=False, geometry_encoding="WKB")))
-    return written
+    if not threaded:
+        return [atomic_file(result_dir / GPKG_NAME, lambda tmp: _write_gpkg(layers, tmp)),
+                *_write_geoparquets(result_dir, layers)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="dxsim-geoparquet") as pool:
+        parquets = pool.submit(_write_geoparquets, result_dir, layers)
+        gpkg = atomic_file(result_dir / GPKG_NAME, lambda tmp: _write_gpkg(layers, tmp))
+        return [gpkg, *parquets.result()]

@@ -28,9 +28,10 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+if TYPE_CHECKING:  # only annotations: `dxsim --help` and the CLI's start do not load polars
+    import polars as pl
 
 from dxsim._version import __version__
 from dxsim.pids import pid_alive
@@ -365,13 +366,16 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
     return out_dir
 
 
-def claim_output_dir(out_dir: Path, kind: str) -> Path:
-    """Create (or reuse) a folder that dxsim fills file by file (a resumable sweep), marked as dxsim's."""
+def claim_output_dir(out_dir: Path, kind: str, files: list[str] | None = None) -> Path:
+    """Create (or reuse) a folder that dxsim fills file by file (a resumable sweep), marked as dxsim's.
+
+    `files`: the names dxsim may put there (recorded in the manifest; anything else is a user's).
+    """
     out_dir = check_output_dir(out_dir, kind=kind)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         if not is_dxsim_folder(out_dir):
-            atomic_text(out_dir / MANIFEST, json.dumps(manifest(kind, out_dir.name), indent=2) + "\n")
+            atomic_text(out_dir / MANIFEST, json.dumps(manifest(kind, out_dir.name, files), indent=2) + "\n")
     except OSError as e:
         raise _os_error(e, out_dir) from None
     return out_dir

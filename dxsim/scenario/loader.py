@@ -26,6 +26,8 @@ from typing import Annotated, Any
 from pydantic import TypeAdapter, ValidationError
 
 from dxsim.errors import DxsimInputError
+from dxsim.i18n import N_
+from dxsim.i18n import gettext as _
 from dxsim.scenario.docs import (
     ROOT,
     Located,
@@ -71,7 +73,7 @@ def load_scenario_dict(path: str | os.PathLike[str], *, with_defaults: bool = Tr
 
     With `with_defaults=False` only what the file chain itself states is returned.
     """
-    merged, _, _ = _load(path, with_defaults=with_defaults)
+    merged, _prov, _shown = _load(path, with_defaults=with_defaults)
     return merged
 
 
@@ -110,7 +112,7 @@ def load_scenario_data(
         prov: dict[tuple[str, ...], str] = {}
     else:
         parent_path = _parent_file(parent, here.parent, shown)
-        merged, prov, _ = _load(parent_path)
+        merged, prov, _shown = _load(parent_path)
         # the chain's file fields are relative to the parent file; make them relative to base_dir
         for keys, _what, _allowed in _RELATIVE_FILES:
             node: Any = merged
@@ -176,7 +178,7 @@ def check_override(field: str, value: Any, *, option: str) -> Any:
         return adapter.validate_python(value, strict=True)
     except ValidationError as exc:
         kind = exc.errors(include_url=False)[0].get("type", "")
-        _, target = shape_at((field,))
+        _parent, target = shape_at((field,))
         shown = value if isinstance(value, int) and abs(value) < 10**40 else _show(value)
         raise DxsimInputError(
             f"{_MESSAGES.get(kind, 'not allowed')} for the scenario's `{field}`",
@@ -188,7 +190,7 @@ def check_override(field: str, value: Any, *, option: str) -> Any:
 
 def field_bounds(field: str) -> tuple[int, int]:
     """(lowest, highest) value the schema allows for a top-level integer field such as `seed`."""
-    _, target = shape_at((field,))
+    _parent, target = shape_at((field,))
     assert target is not None and target.shape.ge is not None and target.shape.le is not None, field
     return int(target.shape.ge), int(target.shape.le)
 
@@ -606,7 +608,7 @@ def _translate(
     field = _dotted(path)
 
     if kind == "missing":
-        return DxsimInputError("field required", file=file, field=field, allowed=_allowed(target, path))
+        return DxsimInputError(_("field required"), file=file, field=field, allowed=_allowed(target, path))
 
     if kind == "extra_forbidden":
         key = str(loc[-1])
@@ -614,7 +616,8 @@ def _translate(
         if len(loc) == 1:
             keys.append(EXTENDS)
         close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
-        msg = f"unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+        msg = _("unknown key {key}").format(key=repr(key)) + (
+            "; " + _("did you mean {name}?").format(name=repr(close[0])) if close else "")
         return DxsimInputError(msg, file=file, field=field, value=_show(inp), allowed=", ".join(keys))
 
     if is_key and target is not None:
@@ -646,10 +649,10 @@ def _translate(
             _clean(text) + where, file=file, field=field, value=_show(inp), allowed=_allowed(target, path)
         )
 
-    msg = _MESSAGES.get(kind)
+    msg = _(_MESSAGES[kind]) if kind in _MESSAGES else None
     if msg is None:
         if kind.endswith(("_type", "_parsing")) or kind.startswith(("date_", "datetime_")):
-            msg = "wrong type: not " + (type_text(target.shape) if target else "the expected type")
+            msg = _("wrong type: not {what}").format(what=type_text(target.shape) if target else _("the expected type"))
         else:
             msg = re.sub(r"^Input should be\s*", "should be ", err.get("msg", "invalid value"))
     if kind == "float_type" and isinstance(inp, int) and not isinstance(inp, bool):
@@ -662,19 +665,19 @@ def _translate(
     )
 
 
-_MESSAGES = {
-    "greater_than_equal": "too small",
-    "greater_than": "too small",
-    "less_than_equal": "too large",
-    "less_than": "too large",
-    "finite_number": "not a finite number",
-    "int_from_float": "not a whole number",
-    "int_parsing_size": "number too large",
-    "string_pattern_mismatch": "not in the required form",
-    "literal_error": "not one of the allowed values",
-    "date_from_datetime_inexact": "has a time of day; give a date only",
-    "date_future": "must be in the future",
-    "date_past": "must be in the past",
+_MESSAGES = {  # translated where used (gettext)
+    "greater_than_equal": N_("too small"),
+    "greater_than": N_("too small"),
+    "less_than_equal": N_("too large"),
+    "less_than": N_("too large"),
+    "finite_number": N_("not a finite number"),
+    "int_from_float": N_("not a whole number"),
+    "int_parsing_size": N_("number too large"),
+    "string_pattern_mismatch": N_("not in the required form"),
+    "literal_error": N_("not one of the allowed values"),
+    "date_from_datetime_inexact": N_("has a time of day; give a date only"),
+    "date_future": N_("must be in the future"),
+    "date_past": N_("must be in the past"),
 }
 
 
@@ -682,7 +685,7 @@ def _split_field(
     text: str, target: Located, path: tuple[Any, ...], merged: dict[str, Any]
 ) -> tuple[tuple[str, ...], Any, str] | None:
     """A section-level rule like "end_date (…) must be after start_date (…)": point at end_date."""
-    token, _, rest = text.partition(" ")
+    token, _sep, rest = text.partition(" ")
     parts = tuple(token.split("."))
     if not rest or parts[0] not in target.shape.model_fields:
         return None
@@ -701,7 +704,7 @@ def _split_item_field(
     text: str, target: Located, path: tuple[Any, ...], index: int | None, merged: dict[str, Any]
 ) -> tuple[tuple[str, ...], Any, str] | None:
     """A rule of one item of a list of tables ("window_end (…) must not be before …"): point at its field."""
-    token, _, rest = text.partition(" ")
+    token, _sep, rest = text.partition(" ")
     if not rest or "." in token or token not in target.shape.model_fields or index is None:
         return None
     node: Any = merged

@@ -246,6 +246,10 @@ class Monitor:
         self.cov5_op = [g.copy() for g in world.cov5g_start_by_operator] if world.cov5g_start_by_operator else None
         self.applied = np.zeros(world.plan.n, dtype=bool)
         self.applied[: rollout.n_start] = True
+        # sites a crew has taken (Rollout.taken_log) whose on-air day had not come at the last month end, and how
+        # much of the log has been read: the month's new sites come from these, not from a scan of the whole plan
+        self._pending = np.zeros(0, dtype=np.int64)
+        self._taken_read = 0
         n0 = rollout.n_start
         self._prev_day = 0.0
         self._surge_seen = 0
@@ -273,9 +277,16 @@ class Monitor:
 
     def record(self, date: dt.date, day: float) -> None:
         w, st = self.w, self.r.state
-        on = st.on_air_day
-        # sites ordered and not yet switched on in the grid; running counters carry the rest
-        new = np.flatnonzero(st.ordered & ~self.applied & (on <= day))
+        # sites on air by now and not yet switched on in the grid (ascending, as np.flatnonzero(st.ordered &
+        # ~self.applied & (st.on_air_day <= day)) gave them: the start sites are applied, and any other site gets
+        # its on-air day when a crew takes it); running counters carry the rest
+        log = self.r.taken_log
+        if self._taken_read < len(log):
+            self._pending = np.concatenate([self._pending, *log[self._taken_read:]])
+            self._taken_read = len(log)
+        due = st.on_air_day[self._pending] <= day
+        new = np.sort(self._pending[due])
+        self._pending = self._pending[~due]
         n_prov = len(w.province_codes)
         if new.size:
             if self.cov5_op is not None:
@@ -366,10 +377,8 @@ class Monitor:
         moved = 0
         for k in range(len(OPERATORS)):
             window = self.r.remaining(k, CAPACITY_REPLAN_WINDOW_SITES)
-            relief = self.service.short_people_at(window)
-            need = relief >= 1.0  # at least one short person
-            if need.any():
-                pick = window[need][np.argsort(-relief[need], kind="stable")]
+            pick = self.service.short_sites_first(window)  # most short people first, ties in queue order
+            if pick.size:
                 moved += self.r.bring_forward(k, pick)
         return moved
 
@@ -395,7 +404,6 @@ class Monitor:
 
     def surge_metrics(self) -> dict[str, float]:
         """Stations ordered in a surge this month, per operator, and the surge premium so far."""
-        st = self.r.state
         out = {f"surge_stations_{name}": 0.0 for name in OPERATORS}
         for e in self.r.surge_events[self._surge_seen:]:
             if e["decision"] == "surge":
@@ -405,7 +413,7 @@ class Monitor:
         out["stations_ordered_for_support_cum"] = float(self.r.ordered_for_support)
         out["support_accrued_unpaid_vnd_bn"] = self.r.support_accrued(self.clock.day(self.clock.end)) \
             if self._surge_final else 0.0
-        out["sites_in_flight"] = float((st.ordered & np.isnan(st.on_air_day)).sum())
+        out["sites_in_flight"] = float(self.r.in_flight)  # ordered, on_air_day NaN
         return out
 
     def record_villages(self, date: dt.date, day: float) -> None:
@@ -438,9 +446,7 @@ class Monitor:
         util = 100.0 * (busy - self._busy_last) / (avg_installed * span) if span > 0 and avg_installed > 0 else 0.0
         self.rec.national(date, cr.dcs.held_pct(self._last_day if self._last_day is not None else 0.0, day))
         self._busy_last, self._installed_last, self._last_day = busy, installed_now, day
-        waits = cr.demand.started_wait_days
-        fresh = [w for (_, w) in waits[self._wait_ptr:]]
-        self._wait_ptr = len(waits)
+        fresh, self._wait_ptr = cr.demand.waits_since(self._wait_ptr)  # the waits of the month's starts
         capex_cum = cr.dcs.capex_vnd_bn_cum + cr.gpus.capex_vnd_bn_cum
         capex_month, self._compute_capex_last = capex_cum - self._compute_capex_last, capex_cum
         self.rec.national(date, {
@@ -456,7 +462,7 @@ class Monitor:
             "ai_jobs_waiting": float(cr.demand.waiting_jobs),
             "compute_capex_vnd_bn": float(capex_month),
         })
-        if fresh:  # no row in a month when no job started (the median of nothing is not a number)
+        if fresh.size:  # no row in a month when no job started (the median of nothing is not a number)
             self.rec.national(date, {"ai_job_wait_days_p50": float(np.median(fresh))})
         self.rec.by_province(date, "dc_it_capacity_mw", by_province(f.it_mw))
         self.rec.by_province(date, "dc_facility_power_mw", by_province(f.facility_power_mw()))

@@ -120,18 +120,15 @@ class Rollout:
         z_permit = stream(seed, replication, "rollout.permit").standard_normal(n)
         z_lead = stream(seed, replication, "rollout.lead_time").standard_normal(n)
         z_work = stream(seed, replication, "rollout.team_days").standard_normal(n)
-        self.permit_days = np.where(
-            plan.is_new,
-            w.new_site_permit.p50_days * np.exp(w.new_site_permit.sigma * z_permit),
-            w.upgrade_permit.p50_days * np.exp(w.upgrade_permit.sigma * z_permit),
-        )
+        # p50 x exp(sigma x z) with each site's own (p50, sigma): one exp per site, the same products as choosing
+        # between both kinds' values computed for every site
+        self.permit_days = (np.where(plan.is_new, w.new_site_permit.p50_days, w.upgrade_permit.p50_days)
+                            * np.exp(np.where(plan.is_new, w.new_site_permit.sigma, w.upgrade_permit.sigma) * z_permit))
         lt = scenario.supply.lead_time
         self.lead_days = lt.p50_days * np.exp(lt.sigma * z_lead)
-        self.team_days = np.where(
-            plan.is_new,
-            w.new_site_team_days.p50_days * np.exp(w.new_site_team_days.sigma * z_work),
-            w.upgrade_team_days.p50_days * np.exp(w.upgrade_team_days.sigma * z_work),
-        )
+        self.team_days = (np.where(plan.is_new, w.new_site_team_days.p50_days, w.upgrade_team_days.p50_days)
+                          * np.exp(np.where(plan.is_new, w.new_site_team_days.sigma, w.upgrade_team_days.sigma)
+                                   * z_work))
         costs = scenario.costs
         capex = np.where(plan.is_new, costs.capex_vnd_bn(True), costs.capex_vnd_bn(False))
         self.equipment_vnd_bn = np.where(plan.is_new, costs.equipment_vnd_bn(True), costs.equipment_vnd_bn(False))
@@ -161,11 +158,29 @@ class Rollout:
         # per operator, (op_sites[k], its sites unordered at the last full scan): a site once ordered stays
         # ordered, so later scans need only filter this list while op_sites[k] is the same array (remaining)
         self._op_rest: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(OPERATORS)
+        # per operator, for the month's orders without support (_order_window): (op_sites[k], its sites unordered at
+        # the last full scan, those of them whose business case passes, [first unordered position in each], the loss)
+        self._op_heads: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[int], float] | None] = \
+            [None] * len(OPERATORS)
         # Sites waiting for their kit, and delivered sites not yet taken by a crew (positions, ascending):
-        # the weekly works scan only these (a few thousand), not every site ordered so far.
+        # the weekly works scan only these (a few thousand), not every site ordered so far. Aligned with them,
+        # what the weekly passes read of each (rollout_kernel.deliver / install): a kit's due day and whether it
+        # needs no factory capacity; a delivered site's ready day, region and team-days.
         self._kit_wait = np.zeros(0, dtype=np.int64)
+        self._kit_due = np.zeros(0)
+        self._kit_free = np.zeros(0, dtype=bool)
         self._crew_wait = np.zeros(0, dtype=np.int64)
+        self._crew_ready = np.zeros(0)
+        self._crew_region = np.zeros(0, dtype=np.int64)
+        self._crew_work = np.zeros(0)
         self.committed = 0  # sites a crew has taken (on_air_day set), excluding the start sites
+        # sites a crew has taken that may still be live for held_site_days: every one whose on-air day is not before
+        # `_held_from` (the start of the last month attributed), unsorted
+        self._taken_recent = np.zeros(0, dtype=np.int64)
+        self._held_from = 0.0
+        # every site a crew has taken (its on_air_day set), week by week, for the readers that switch sites on when
+        # their day comes (the Monitor): they keep a position in it instead of scanning the plan every month
+        self.taken_log: list[np.ndarray] = []
         self._supply_carry = 0.0
         self.stock_kits = int(scenario.supply.deliveries_per_month * scenario.surge.stock_months_of_supply)
         self._contract: list[tuple[float, float, int, float]] = []  # (from, to, region, teams)
@@ -189,11 +204,8 @@ class Rollout:
         # each site's business case without support, for its own operator (support is added per month)
         sub_share = np.array([scenario.operators[o].subscriber_share_pct if o in scenario.operators else 0.0
                               for o in OPERATORS])
-        self.base_npv_vnd_bn = np.empty(n)
-        for k in range(len(OPERATORS)):
-            mine = op == k
-            self.base_npv_vnd_bn[mine] = site_npv_vnd_bn(self.people_served[mine], capex[mine], float(sub_share[k]),
-                                                        scenario.business_case)
+        # the operator's share per site: elementwise the same arithmetic as one call per operator with its share
+        self.base_npv_vnd_bn = site_npv_vnd_bn(self.people_served, capex, sub_share[op], scenario.business_case)
         self._support_cache: dict[tuple[int, float], list] = {}
         self.n_warm = 0  # sites in flight at the start (warm start)
         self.ordered_for_support = 0  # sites whose business case crossed the line only with support (cumulative)
@@ -223,6 +235,8 @@ class Rollout:
         st.permit_done_day[flight] = -ago + self.permit_days[flight]
         st.equipment_due_day[flight] = -ago + self.lead_days[flight]
         self._kit_wait = np.sort(flight)
+        self._kit_due = st.equipment_due_day[self._kit_wait]
+        self._kit_free = st.surge[self._kit_wait] | (self._kit_due < 0)
         self.n_warm = int(flight.size)
 
     # ----------------------------------------------------------------- processes
@@ -293,8 +307,24 @@ class Rollout:
         if front.size == 0:
             return 0
         i = self._op_next[k]
-        rest = self.op_sites[k][i:]
-        self.op_sites[k] = np.concatenate([self.op_sites[k][:i], front, rest[~np.isin(rest, front)]])
+        old = self.op_sites[k]
+        moved = np.zeros(self.state.ordered.size, dtype=bool)  # np.isin(x, front) as a lookup: no sort of the rest
+        moved[front] = True
+        rest = old[i:]
+        self.op_sites[k] = np.concatenate([old[:i], front, rest[~moved[rest]]])
+        # the lists kept from the last scans (remaining, _order_window) become lists of the new queue's rest: the
+        # sites moved, then the list without them; no full scan of the new queue next time
+        new = self.op_sites[k]
+        rest_cache = getattr(self, "_op_rest", None)  # absent on a bare stand-in (tests/test_capacity.py)
+        if rest_cache is not None and rest_cache[k] is not None and rest_cache[k][0] is old:
+            kept = rest_cache[k][1]
+            rest_cache[k] = (new, np.concatenate([front, kept[~moved[kept]]]))
+        heads = getattr(self, "_op_heads", None)
+        if heads is not None and heads[k] is not None and heads[k][0] is old:
+            _, kept, passing, _, loss = heads[k]
+            heads[k] = (new, np.concatenate([front, kept[~moved[kept]]]),
+                        np.concatenate([front[self.base_npv_vnd_bn[front] >= -loss], passing[~moved[passing]]]),
+                        [0, 0], loss)
         return int(front.size)
 
     def _open_programmes(self, k: int, day: float) -> list:
@@ -349,14 +379,19 @@ class Rollout:
         pace = monthly_pace(target, done, months_left)
         loss = self.sc.business_case.accepted_loss_vnd_bn_per_site
         spare_cap = pace  # one more month of pace
-        size = max(4 * pace, 2048)
-        window = self.remaining(k, size)
-        npv = self._npv(name, k, window, day)
-        ok = np.flatnonzero(npv >= -loss)
-        if ok.size < pace + spare_cap and window.size == size:
-            window = self.remaining(k)
+        if not self._open_programmes(k, day):  # no support: the business case is the static one (_order_window)
+            window = self._order_window(k, pace, pace + spare_cap, loss)
+            npv = self.base_npv_vnd_bn[window]
+            ok = np.flatnonzero(npv >= -loss)
+        else:
+            size = max(4 * pace, 2048)
+            window = self.remaining(k, size)
             npv = self._npv(name, k, window, day)
             ok = np.flatnonzero(npv >= -loss)
+            if ok.size < pace + spare_cap and window.size == size:
+                window = self.remaining(k)
+                npv = self._npv(name, k, window, day)
+                ok = np.flatnonzero(npv >= -loss)
         # choose_orders reads the first `pace` sites (those asked for) and the first pace + spare_cap sites worth
         # building: cut the window after the last of them (late in the plan the whole rest of it is scanned to
         # find them, and cutting changes no order)
@@ -381,6 +416,28 @@ class Rollout:
         st.ordered_by_op_year[(name, year)] = done + picked.size
         return int(picked.size)
 
+    def _order_window(self, k: int, pace: int, want: int, loss: float) -> np.ndarray:
+        """The sites of operator k's remaining plan that choose_orders reads when no support is open (every npv is the
+        static base_npv_vnd_bn): its first `pace` sites (those asked for), then the sites whose business case passes
+        (npv >= -loss) after them up to the `want`-th passing one overall.
+
+        The same orders, held counts and spare sites as the remaining plan cut after that site (_order): the sites
+        left out fail the business case and lie past the first `pace`, where choose_orders only reads passing ones.
+        Why: late in the plan most of what is left fails its business case, and scanning all of it every month
+        (tens of thousands of sites) cost more than the month's orders; here only the head of the plan and the
+        passing sites are visited (rollout_kernel.order_window).
+        """
+        sites = self.op_sites[k]
+        head = self._op_heads[k]
+        if head is None or head[0] is not sites or head[4] != loss:  # first month, or bring_forward changed the queue
+            rest = self.remaining(k)
+            passing = rest[self.base_npv_vnd_bn[rest] >= -loss]
+            head = self._op_heads[k] = (sites, rest, passing, [0, 0], loss)
+        _, rest, passing, ptr, _ = head
+        window, ptr[0], ptr[1] = rollout_kernel.order_window(rest, ptr[0], passing, ptr[1], self.state.ordered,
+                                                             self.base_npv_vnd_bn, -loss, pace, want)
+        return window
+
     def _attribute_orders(self, orders: Orders, window: np.ndarray, pace: int) -> None:
         """Sites held back on the order side this month, spread over regions like the sites asked for."""
         regions = self.plan.region_idx
@@ -395,14 +452,13 @@ class Rollout:
             self.spare_by_region += np.bincount(regions[orders.spare], minlength=len(REGIONS))
 
     def _place(self, picked: np.ndarray, day: float, name: str, year: int, lead: np.ndarray) -> None:
+        """Order `picked` (state, ledger, the kits waiting; compiled: rollout_kernel.place)."""
         st = self.state
-        st.ordered[picked] = True
-        st.operator[picked] = OPERATORS.index(name)
-        st.order_day[picked] = day
-        st.permit_done_day[picked] = day + self.permit_days[picked]
-        st.equipment_due_day[picked] = day + lead
+        self._kit_wait, self._kit_due, self._kit_free = rollout_kernel.place(
+            np.asarray(picked, dtype=np.int64), OPERATORS.index(name), float(day),
+            np.asarray(lead, dtype=np.float64), self.permit_days, st.ordered, st.operator, st.order_day,
+            st.permit_done_day, st.equipment_due_day, st.surge, self._kit_wait, self._kit_due, self._kit_free)
         self.ledger.commit(name, year, float(st.capex_vnd_bn[picked].sum()))
-        self._kit_wait = np.sort(np.concatenate([self._kit_wait, picked]))
 
     # ----------------------------------------------------------------- surge
     def _counted(self, k: int, p, end: float) -> float:
@@ -410,18 +466,13 @@ class Rollout:
         the start share, or ordered and projected on air before the deadline."""
         st = self.state
         first, _ = window_days(p, self.clock.start)
-        mine = self.op_sites[k]
-        mine = mine[st.ordered[mine]]
-        is_new = self.plan.is_new[mine]
-        mine = mine[eligible_kind(p, is_new)]
-        on = st.on_air_day[mine]
-        built = (on >= 0) & (on >= first) & (on < end)
-        pending = np.isnan(on)
-        ready = np.fmax(st.permit_done_day[mine], np.fmax(st.equipment_due_day[mine], st.delivered_day[mine]))
-        projected = pending & (ready + self.team_days[mine] < end)
+        kind = {"new": 1, "upgrade": 2}.get(p.site_kind, 0)  # eligible_kind
+        built, projected = rollout_kernel.counted(
+            self.op_sites[k], kind, st.ordered, self.plan.is_new, st.on_air_day, st.permit_done_day,
+            st.equipment_due_day, st.delivered_day, self.team_days, float(first), float(end))
         start_n = start_sites_counted(p, int(self.n_start_by_op[k]), self.clock.start,
                                       self.sc.start_state.start_sites_in_window_pct)
-        return float(built.sum() + projected.sum()) + start_n
+        return float(built + projected) + start_n
 
     def _surge(self, name: str, day: float, next_day: float) -> None:
         """Weigh every open threshold programme for this operator (dxsim.sim.operators.surge_decision) and
@@ -511,12 +562,13 @@ class Rollout:
         """
         st = self.state
         cap_per_week = self.sc.supply.deliveries_per_month * 12.0 / 52.0
-        left, take, self._supply_carry = rollout_kernel.deliver(
-            float(day), float(week_end), cap_per_week, self._supply_carry, self._kit_wait, st.equipment_due_day,
-            st.surge, st.delivered_day)
+        left, left_due, left_free, take, ready, region, work, self._supply_carry = rollout_kernel.deliver(
+            float(day), float(week_end), cap_per_week, self._supply_carry, self._kit_wait, self._kit_due,
+            self._kit_free, st.delivered_day, st.permit_done_day, self.plan.region_idx, self.team_days)
         if take.size:
-            self._kit_wait = left
-            self._crew_wait = rollout_kernel.merge_sorted(self._crew_wait, take)
+            self._kit_wait, self._kit_due, self._kit_free = left, left_due, left_free
+            self._crew_wait, self._crew_ready, self._crew_region, self._crew_work = rollout_kernel.merge_sorted(
+                self._crew_wait, self._crew_ready, self._crew_region, self._crew_work, take, ready, region, work)
 
     def contract_teams(self, day: float) -> np.ndarray:
         """Contract teams at work in each region on `day` (surges)."""
@@ -545,16 +597,27 @@ class Rollout:
             rate[r] = teams[r] * slow[r]
             st.crew_capacity[r] += rate[r] * WEEK_DAYS
         served = np.empty(self._crew_wait.size, dtype=np.int64)  # committed sites, region by region
+        served_work = np.empty(self._crew_wait.size)  # and their team-days
         counts = np.zeros(len(REGIONS), dtype=np.int64)
-        self._crew_wait = rollout_kernel.install(
-            float(day), float(week_end), self._crew_wait, st.permit_done_day, st.delivered_day, self.plan.region_idx,
-            self.team_days, rate, slow, st.busy_until, st.on_air_day, st.crew_start_day, served, counts)
+        self._crew_wait, self._crew_ready, self._crew_region, self._crew_work = rollout_kernel.install(
+            float(day), float(week_end), self._crew_wait, self._crew_ready, self._crew_region, self._crew_work,
+            rate, slow, st.busy_until, st.on_air_day, st.crew_start_day, served, served_work, counts)
         lo = 0
         for r in range(len(REGIONS)):
             if counts[r]:  # numpy's (pairwise) sum, in service order, as it always was
-                st.crew_work_done[r] += float(self.team_days[served[lo:lo + counts[r]]].sum())
+                st.crew_work_done[r] += float(served_work[lo:lo + counts[r]].sum())
                 lo += int(counts[r])
         self.committed += lo
+        if lo:
+            self._taken_recent = np.concatenate([self._taken_recent, served[:lo]])
+            self.taken_log.append(served[:lo])
+
+    @property
+    def in_flight(self) -> int:
+        """Sites ordered and not yet taken by a crew (on_air_day NaN): exactly those waiting for their kit or for a
+        crew (an order joins the kit list, a delivery moves it to the crew list, a crew takes it off), so counted
+        without a mask over the whole plan."""
+        return int(self._kit_wait.size + self._crew_wait.size)
 
     def waiting_counts(self, day: float) -> tuple[int, int, int]:
         """Ordered sites not yet taken by a crew on `day`: (in permitting, awaiting equipment, awaiting a crew)."""
@@ -580,8 +643,18 @@ class Rollout:
         """
         st = self.state
         held = np.zeros((len(HELD_CAUSES), len(REGIONS)))
-        # the delays: the live sites by numpy's vector mask, then site by site (compiled: no temporaries)
-        live = np.flatnonzero(st.ordered & ~(st.on_air_day < a) & ~(st.order_day >= b))
+        # the delays: the live sites (ascending), then site by site (compiled: no temporaries)
+        if a >= self._held_from and a >= 0:
+            # the live sites are among those waiting (on_air_day NaN) and those taken by a crew whose on-air day is
+            # not before the last month's start (the start sites, on air at -1, never are): a few thousand, where
+            # the mask below reads every site of the plan
+            taken = self._taken_recent
+            taken = taken[st.on_air_day[taken] >= a]
+            self._taken_recent, self._held_from = taken, a
+            live = np.sort(np.concatenate([self._kit_wait, self._crew_wait, taken]))
+            live = live[~(st.order_day[live] >= b)]
+        else:
+            live = np.flatnonzero(st.ordered & ~(st.on_air_day < a) & ~(st.order_day >= b))
         rollout_kernel.held_delays(float(a), float(b), live, st.order_day, st.permit_done_day,
                                    st.equipment_due_day, st.delivered_day, st.crew_start_day, self.plan.region_idx,
                                    held[HELD_CAUSES.index("permits")], held[HELD_CAUSES.index("equipment")],

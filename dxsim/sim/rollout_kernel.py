@@ -11,6 +11,10 @@ tests/test_rollout.py and tests/test_golden.py check the rollout. The one reduct
 
 NaN rules follow numpy: ``np.maximum``/``np.minimum`` propagate a NaN (:func:`_nmax`, :func:`_nmin`),
 ``np.fmax`` ignores one (:func:`_fmax`).
+
+The sites a pass visits are scattered over plan-wide arrays (200k sites) that the monthly coverage and service
+passes push out of the cache, so each visit is a few cache misses; the passes ask for the arrays of the site
+`AHEAD` visits later first (dxsim.radio.coverage.prefetch), so the misses overlap (a hint only: no result changes).
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ import math
 
 import numpy as np
 from numba import njit
+
+from dxsim.radio.coverage import prefetch
+
+AHEAD = 8  # prefetch distance (sites) of the passes that visit scattered sites of the plan-wide arrays
 
 
 @njit(cache=True, inline="always")
@@ -73,11 +81,16 @@ def argsort_stable(keys):
 
 
 @njit(cache=True)
-def deliver(day, week_end, cap_base, carry, kit_wait, equipment_due, surge, delivered):
+def deliver(day, week_end, cap_base, carry, kit_wait, kit_due, kit_free, delivered, permit_done, region_idx,
+            team_days):
     """Vendors deliver the kits due by `week_end` (Rollout._deliver): stock and pre-start kits all, factory kits
     first due first (ties in plan order) up to the week's capacity `cap_base` + `carry`.
 
-    Sets `delivered` of the kits taken; returns (kit_wait left, kits taken in plan order, carry).
+    `kit_due` / `kit_free`: each waiting kit's due day and whether it uses no factory capacity (from stock, or due
+    before the start), aligned with `kit_wait`. Sets `delivered` of the kits taken; returns (kit_wait left, its
+    kit_due, its kit_free, the sites taken in plan order, their ready day (permit and kit), region and team-days,
+    carry): the waiting lists carry what the weekly passes read, so they do not gather it from the plan-wide
+    arrays (scattered reads of a few thousand sites, out of cache by the next week) each week.
     """
     n = kit_wait.size
     free = np.empty(n, np.int64)  # positions in kit_wait
@@ -85,10 +98,9 @@ def deliver(day, week_end, cap_base, carry, kit_wait, equipment_due, surge, deli
     n_free = 0
     n_paid = 0
     for j in range(n):
-        s = kit_wait[j]
-        due = equipment_due[s]
+        due = kit_due[j]
         if due <= week_end:
-            if surge[s] or due < 0:
+            if kit_free[j]:
                 free[n_free] = j
                 n_free += 1
             else:
@@ -107,65 +119,147 @@ def deliver(day, week_end, cap_base, carry, kit_wait, equipment_due, surge, deli
     if k > 0:
         due_paid = np.empty(n_paid)
         for m in range(n_paid):
-            due_paid[m] = equipment_due[kit_wait[paid[m]]]
+            due_paid[m] = kit_due[paid[m]]
         first = argsort_stable(due_paid)[:k]
         for m in first:
             taken[paid[m]] = True
     n_take = n_free + k
     left = np.empty(n - n_take, np.int64)
+    left_due = np.empty(n - n_take)
+    left_free = np.empty(n - n_take, np.bool_)
     take = np.empty(n_take, np.int64)
+    take_ready = np.empty(n_take)
+    take_region = np.empty(n_take, np.int64)
+    take_work = np.empty(n_take)
     a = 0
     b = 0
     for j in range(n):
-        s = kit_wait[j]
         if taken[j]:
-            due = equipment_due[s]
-            delivered[s] = due if due < 0 else _nmax(due, day)
-            take[b] = s
+            take[b] = j  # positions first, sites below
             b += 1
         else:
-            left[a] = s
+            left[a] = kit_wait[j]
+            left_due[a] = kit_due[j]
+            left_free[a] = kit_free[j]
             a += 1
-    return left, take, carry
+    for b in range(n_take):
+        if b + AHEAD < n_take:
+            q = kit_wait[take[b + AHEAD]]
+            prefetch(delivered, q)
+            prefetch(permit_done, q)
+            prefetch(region_idx, q)
+            prefetch(team_days, q)
+        j = take[b]
+        s = kit_wait[j]
+        due = kit_due[j]
+        got = due if due < 0 else _nmax(due, day)
+        delivered[s] = got
+        take[b] = s
+        take_ready[b] = _fmax(permit_done[s], got)
+        take_region[b] = region_idx[s]
+        take_work[b] = team_days[s]
+    return left, left_due, left_free, take, take_ready, take_region, take_work, carry
 
 
 @njit(cache=True)
-def merge_sorted(a, b):
-    """The union of two ascending arrays with no common element, ascending."""
-    out = np.empty(a.size + b.size, np.int64)
+def place(picked, k, day, lead, permit_days, ordered, operator, order_day, permit_done, equipment_due, surge,
+          kit_wait, kit_due, kit_free):
+    """Order the sites `picked` for operator k on `day` (Rollout._place): set their state (permit done after their
+    own permit days, kit due after `lead`, aligned with `picked`) and add them to the kits waiting (ascending, with
+    each kit's due day and whether it needs no factory capacity: from stock or due before the start).
+
+    Returns the new (kit_wait, kit_due, kit_free).
+    """
+    n = picked.size
+    for i in range(n):
+        if i + AHEAD < n:
+            q = picked[i + AHEAD]
+            prefetch(ordered, q)
+            prefetch(operator, q)
+            prefetch(order_day, q)
+            prefetch(permit_days, q)
+            prefetch(permit_done, q)
+            prefetch(equipment_due, q)
+            prefetch(surge, q)
+        s = picked[i]
+        ordered[s] = True
+        operator[s] = k
+        order_day[s] = day
+        permit_done[s] = day + permit_days[s]
+        equipment_due[s] = day + lead[i]
+    new = picked[argsort_stable(picked)]
+    m = kit_wait.size + n
+    out = np.empty(m, np.int64)
+    out_due = np.empty(m)
+    out_free = np.empty(m, np.bool_)
     i = 0
     j = 0
-    for m in range(out.size):
+    for t in range(m):
+        if j >= n or (i < kit_wait.size and kit_wait[i] < new[j]):
+            out[t] = kit_wait[i]
+            out_due[t] = kit_due[i]
+            out_free[t] = kit_free[i]
+            i += 1
+        else:
+            s = new[j]
+            due = equipment_due[s]
+            out[t] = s
+            out_due[t] = due
+            out_free[t] = surge[s] or due < 0
+            j += 1
+    return out, out_due, out_free
+
+
+@njit(cache=True)
+def merge_sorted(a, a_ready, a_region, a_work, b, b_ready, b_region, b_work):
+    """The union of two ascending arrays of sites with no common element, ascending, with each site's ready day,
+    region and team-days."""
+    n = a.size + b.size
+    out = np.empty(n, np.int64)
+    ready = np.empty(n)
+    region = np.empty(n, np.int64)
+    work = np.empty(n)
+    i = 0
+    j = 0
+    for m in range(n):
         if j >= b.size or (i < a.size and a[i] < b[j]):
             out[m] = a[i]
+            ready[m] = a_ready[i]
+            region[m] = a_region[i]
+            work[m] = a_work[i]
             i += 1
         else:
             out[m] = b[j]
+            ready[m] = b_ready[j]
+            region[m] = b_region[j]
+            work[m] = b_work[j]
             j += 1
-    return out
+    return out, ready, region, work
 
 
 @njit(cache=True)
-def install(day, week_end, crew_wait, permit_done, delivered, region_idx, team_days, rate, slow, busy_until,
-            on_air, crew_start, served, served_count):
+def install(day, week_end, crew_wait, crew_ready, crew_region, crew_work, rate, slow, busy_until,
+            on_air, crew_start, served, served_work, served_count):
     """Each region's crews take the sites ready (permit and kit) before `week_end` (Rollout._install/_serve).
 
-    Fluid server per region: sites in order of readiness (ties in plan order), t_i = max(t_{i-1}, ready_i)
-    + work_i / rate as s_i + running max of (ready_i - s_{i-1}) with s the running sum of work / rate; a site
-    whose crew starts before `week_end` is committed (on air, crew start day). Writes the committed sites of
-    region r, in service order, to `served` after those of the regions before it and their count to
-    `served_count[r]`. Returns the sites still waiting for a crew (all of `crew_wait` if none was ready).
+    `crew_ready` / `crew_region` / `crew_work`: each waiting site's ready day (np.fmax of its permit and delivery
+    days), region and team-days, aligned with `crew_wait`. Fluid server per region: sites in order of readiness
+    (ties in plan order), t_i = max(t_{i-1}, ready_i) + work_i / rate as s_i + running max of (ready_i - s_{i-1})
+    with s the running sum of work / rate; a site whose crew starts before `week_end` is committed (on air, crew
+    start day). Writes the committed sites of region r, in service order, to `served` (their team-days to
+    `served_work`) after those of the regions before it and their count to `served_count[r]`. Returns the sites
+    still waiting for a crew and their ready day, region and team-days (the inputs themselves if none was ready).
     """
     n = crew_wait.size
     n_regions = rate.size
-    ready_all = np.empty(n)
+    ready_all = crew_ready
     any_ready = False
     for j in range(n):
-        s = crew_wait[j]
-        ready_all[j] = _fmax(permit_done[s], delivered[s])
         if ready_all[j] < week_end:
             any_ready = True
+            break
     mine = np.empty(n, np.int64)
+    done = np.zeros(n, np.bool_)
     n_served = 0
     for r in range(n_regions):
         served_count[r] = 0
@@ -173,7 +267,7 @@ def install(day, week_end, crew_wait, permit_done, delivered, region_idx, team_d
             continue
         m = 0
         for j in range(n):
-            if ready_all[j] < week_end and region_idx[crew_wait[j]] == r:
+            if ready_all[j] < week_end and crew_region[j] == r:
                 mine[m] = j
                 m += 1
         if m == 0:
@@ -191,10 +285,15 @@ def install(day, week_end, crew_wait, permit_done, delivered, region_idx, team_d
         last_finish = 0.0
         count = 0
         for q in range(m):
-            site = crew_wait[mine[order[q]]]
+            if q + AHEAD < m:
+                ahead = crew_wait[mine[order[q + AHEAD]]]
+                prefetch(on_air, ahead)
+                prefetch(crew_start, ahead)
+            pos = mine[order[q]]
+            site = crew_wait[pos]
             own_ready = own[order[q]]
             ready = _nmax(own_ready, start)
-            work = team_days[site]
+            work = crew_work[pos]
             step = work / rate[r]
             s_run = step if q == 0 else s_prev + step
             gap = ready - s_prev
@@ -206,6 +305,8 @@ def install(day, week_end, crew_wait, permit_done, delivered, region_idx, team_d
                 on_air[site] = on
                 crew_start[site] = on - work / slow[r]
                 served[n_served + count] = site
+                served_work[n_served + count] = work
+                done[pos] = True
                 count += 1
                 last_finish = t_finish
         if count:
@@ -213,14 +314,21 @@ def install(day, week_end, crew_wait, permit_done, delivered, region_idx, team_d
         served_count[r] = count
         n_served += count
     if not any_ready:
-        return crew_wait
-    left = np.empty(n, np.int64)
+        return crew_wait, crew_ready, crew_region, crew_work
+    a = n - n_served
+    left = np.empty(a, np.int64)
+    left_ready = np.empty(a)
+    left_region = np.empty(a, np.int64)
+    left_work = np.empty(a)
     a = 0
     for j in range(n):
-        if math.isnan(on_air[crew_wait[j]]):
+        if not done[j]:  # the sites committed now are the only ones of crew_wait on air
             left[a] = crew_wait[j]
+            left_ready[a] = crew_ready[j]
+            left_region[a] = crew_region[j]
+            left_work[a] = crew_work[j]
             a += 1
-    return left[:a]
+    return left, left_ready, left_region, left_work
 
 
 @njit(cache=True)
@@ -233,7 +341,17 @@ def held_delays(a, b, live, order_day, permit_done, equipment_due, delivered, cr
     whichever of permit and kit comes last, then from ready to a crew starting it; a kit not yet delivered is
     due at max(b, due day), a crew not yet started starts at b. A site without an order day is skipped.
     """
-    for i in live:
+    n = live.size
+    for t in range(n):
+        if t + AHEAD < n:
+            q = live[t + AHEAD]
+            prefetch(order_day, q)
+            prefetch(permit_done, q)
+            prefetch(equipment_due, q)
+            prefetch(delivered, q)
+            prefetch(crew_start, q)
+            prefetch(region_idx, q)
+        i = live[t]
         order = order_day[i]
         if math.isnan(order):
             continue
@@ -250,3 +368,67 @@ def held_delays(a, b, live, order_day, permit_done, equipment_due, delivered, cr
             permits[r] += 0.0
             equipment[r] += wait_front
         crews[r] += _nmax(_nmin(crew, b) - _nmax(ready, a), 0.0)
+
+
+@njit(cache=True)
+def order_window(rest, rest_ptr, passing, passing_ptr, ordered, npv, floor, pace, want):
+    """The sites of an operator's remaining plan its month's orders read (Rollout._order_window): the first `pace`
+    unordered sites of `rest`, then the unordered sites of `passing` (those of `rest` with npv >= floor, in the same
+    order) after them, up to the `want`-th passing site overall.
+
+    `rest_ptr` / `passing_ptr`: positions before which every site is ordered (sites once ordered stay ordered);
+    returns (sites, rest_ptr, passing_ptr) with both moved past the ordered sites at the front.
+    """
+    while rest_ptr < rest.size and ordered[rest[rest_ptr]]:
+        rest_ptr += 1
+    while passing_ptr < passing.size and ordered[passing[passing_ptr]]:
+        passing_ptr += 1
+    out = np.empty(max(pace, 0) + max(want, 0), np.int64)
+    m = 0
+    n_pass_head = 0  # passing sites among the first `pace`
+    j = rest_ptr
+    while m < pace and j < rest.size:
+        s = rest[j]
+        j += 1
+        if not ordered[s]:
+            out[m] = s
+            m += 1
+            if npv[s] >= floor:
+                n_pass_head += 1
+    skip = n_pass_head  # the passing list meets those first, in the same order
+    extra = want - n_pass_head
+    q = passing_ptr
+    while extra > 0 and q < passing.size:
+        s = passing[q]
+        q += 1
+        if ordered[s]:
+            continue
+        if skip > 0:
+            skip -= 1
+            continue
+        out[m] = s
+        m += 1
+        extra -= 1
+    return out[:m], rest_ptr, passing_ptr
+
+
+@njit(cache=True)
+def counted(sites, kind, ordered, is_new, on_air, permit_done, equipment_due, delivered, team_days, first, end):
+    """(built, projected) among the ordered `sites` of a kind (0 all, 1 new, 2 upgrade) for a support programme
+    (Rollout._counted): on air in [first, end), or not on air yet with ready (np.fmax of permit, kit due and
+    delivery) + team-days before `end`. One pass instead of a dozen array temporaries over the operator's sites."""
+    built = 0
+    projected = 0
+    for s in sites:
+        if not ordered[s]:
+            continue
+        if (kind == 1 and not is_new[s]) or (kind == 2 and is_new[s]):
+            continue
+        on = on_air[s]
+        if math.isnan(on):
+            ready = _fmax(permit_done[s], _fmax(equipment_due[s], delivered[s]))
+            if ready + team_days[s] < end:
+                projected += 1
+        elif on >= 0 and on >= first and on < end:
+            built += 1
+    return built, projected

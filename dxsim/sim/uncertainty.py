@@ -28,7 +28,7 @@ from dxsim.scenario.fields import DelayDays
 from dxsim.scenario.schema import Scenario
 from dxsim.scenario.schema_uncertainty import bounds_of, concrete_ranges
 from dxsim.sim.rng import stream
-from dxsim.sim.villages.options import evaluate_options
+from dxsim.sim.villages.options import option_work
 from dxsim.sim.villages.process import VillageInputs
 from dxsim.sim.villages.setup import VillageWorld
 
@@ -129,11 +129,13 @@ def village_inputs(vw: VillageWorld, world_scenario: Scenario, scenario: Scenari
     if scenario.villages.options == world_scenario.villages.options:
         return vw.inputs
     table = vw.table
-    evaluated = evaluate_options(table, scenario.villages.options)
-    chosen = table.select("village_id", "power", "backhaul").with_row_index("_row")
-    got = chosen.join(evaluated.select("village_id", "power", "backhaul", *_VILLAGE_WORK),
-                      on=["village_id", "power", "backhaul"], how="left").sort("_row")
-    new = {c: np.where(got[c].is_null().to_numpy(), getattr(vw.inputs, c),
-                       got[c].fill_null(0.0).to_numpy().astype(np.float64)) for c in _VILLAGE_WORK}
+    work = option_work(table, scenario.villages.options)  # the values evaluate_options gives, per option
+    power = table["power"].to_numpy()
+    backhaul = table["backhaul"].to_numpy()
+    new = {c: np.array(getattr(vw.inputs, c), dtype=np.float64) for c in _VILLAGE_WORK}  # no option: as planned
+    for (p, k), cols in work.items():
+        mine = (power == p) & (backhaul == k)
+        for c in _VILLAGE_WORK:
+            new[c][mine] = cols[c][mine]
     return dataclasses.replace(vw.inputs, **new)
 

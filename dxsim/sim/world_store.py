@@ -43,7 +43,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from dxsim.i18n import gettext as _
 from dxsim.geo.country import Country
+from dxsim.geo.datacentres import with_state_design
 from dxsim.pids import pid_alive
 from dxsim.paths import PACKAGE_DIR, cache_dir, facts_dir, raw_data_dir
 from dxsim.scenario.schema import Scenario
@@ -57,7 +59,7 @@ Progress = Callable[[str], None]
 SIM_ONLY: tuple[tuple[str, ...], ...] = (
     ("name",), ("description",), ("replications",), ("operators",), ("crews",), ("seasons",), ("works",),
     ("supply",), ("subsidy",), ("supports",), ("business_case",), ("surge",), ("villages", "programme"),
-    ("compute", "gpus"), ("compute", "demand"), ("budget",),
+    ("compute", "gpus"), ("compute", "demand"), ("budget",), ("compute", "datacentres", "public_investment_vnd_bn"),
 )
 FORMAT = b"DXSIM-WORLD-v1\x00\x00"  # 16 bytes; bump when the file layout changes
 _HEADER = struct.Struct("<16sQQQQI4x")  # magic, meta offset, meta length, table offset, body length, crc32
@@ -286,6 +288,19 @@ class StoreStats:
 LAST = StoreStats()
 
 
+def with_scenario(world: World, scenario: Scenario) -> World:
+    """A world built from a scenario equal in every world-shaping field, carrying `scenario` for the rest.
+
+    The one sim-only input the world shows is the state data-centre money: its fleet row's design size
+    (:func:`dxsim.geo.datacentres.with_state_design`) is recomputed from the scenario as simulated.
+    """
+    sc = apply_envelope(scenario)
+    compute = world.compute
+    if compute is not None and sc.compute.enabled:
+        compute = dataclasses.replace(compute, dc_table=with_state_design(compute.dc_table, sc.compute.datacentres))
+    return dataclasses.replace(world, scenario=sc, compute=compute)
+
+
 def load_or_prepare_world(scenario: Scenario, country: Country, scenario_dir: str | os.PathLike[str] | None = None,
                           progress: Progress | None = None) -> World:
     """The prepared world of `scenario`: from the store if an identical one is there, else built and stored."""
@@ -303,21 +318,20 @@ def load_or_prepare_world(scenario: Scenario, country: Country, scenario_dir: st
             os.utime(path)  # least recently used goes first
             evict(folder, keep=path)  # also clears a killed writer's temporary file
             LAST.hit = True
-            say("prepared world from the cache")
-            # the cached world was built from a scenario equal in every world-shaping field; the rest is this one's
-            return dataclasses.replace(world, scenario=apply_envelope(scenario))
+            say(_("prepared world from the cache"))
+            return with_scenario(world, scenario)
         except (CorruptWorld, OSError) as exc:
-            say(f"cached world unusable ({exc}); rebuilding it")
+            say(_("cached world unusable ({reason}); rebuilding it").format(reason=exc))
             LAST.rebuilt_corrupt = True
             path.unlink(missing_ok=True)
     world = prepare_world(scenario, country, scenario_dir=sdir, progress=progress)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if shutil.disk_usage(folder).free > MIN_FREE_BYTES:
-            say("storing the prepared world")
+            say(_("storing the prepared world"))
             LAST.written_bytes = dump_world(world, path)
             evict(folder, keep=path)
     except OSError as exc:  # a read-only or full disk only costs the next run the preparation
-        say(f"prepared world not stored ({exc.strerror or exc})")
+        say(_("prepared world not stored ({reason})").format(reason=exc.strerror or exc))
     return world
 

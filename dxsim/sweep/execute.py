@@ -12,8 +12,9 @@ number of replications. A worker process
 The world key (:func:`dxsim.sim.world_store.world_key`) is the scenario without the sections that
 only steer the simulation (:data:`dxsim.sim.world_store.SIM_ONLY`), plus the contents of the files
 it names. A task whose key is cached reuses the world with its own scenario swapped in
-(`dataclasses.replace(world, scenario=...)`); a world-shaping change (radio, sites, start_state,
-costs, horizon, seed, villages.layer/options/campaigns, compute.datacentres, capacity, the operators'
+(:func:`dxsim.sim.world_store.with_scenario`); a world-shaping change (radio, sites, start_state,
+costs, horizon, seed, villages.layer/options/campaigns, compute.datacentres (not its public money),
+capacity, the operators'
 start and subscriber shares) prepares anew.
 
 Executors (`run_tasks`):
@@ -62,7 +63,7 @@ from dxsim.results.spool import MetricsSpool
 from dxsim.scenario.schema import Scenario
 from dxsim.sim.finance_envelope import apply_envelope
 from dxsim.sim.model import run_replication
-from dxsim.sim.world_store import load_or_prepare_world, world_key
+from dxsim.sim.world_store import load_or_prepare_world, with_scenario, world_key
 
 WORLD_CACHE_SIZE = 2
 DASK_CONNECT_TIMEOUT = "10s"
@@ -117,7 +118,7 @@ class WorldCache:
         if key in self._worlds:
             self._worlds.move_to_end(key)
             self.hits += 1
-            return dataclasses.replace(self._worlds[key], scenario=apply_envelope(scenario)), True, 0.0
+            return with_scenario(self._worlds[key], scenario), True, 0.0
         self.misses += 1
         t0 = time.perf_counter()
         while len(self._worlds) >= self.maxsize:  # free the memory before building the next world
@@ -153,7 +154,7 @@ def year_end_tags(start: dt.date, end: dt.date) -> list[str]:
 CORE_KPIS = (
     "pop_covered_4g_pct", "year_5g_pop_90pct", "year_5g_pop_99pct", "subsidy_paid_total_vnd_bn", "capex_total_vnd_bn",
     "capex_per_added_person_covered_vnd_m", "new_sites_share_of_added_pct", "pop_covered_5g_added_persons",
-    "capex_all_programmes_total_vnd_bn", "support_accrued_unpaid_vnd_bn",
+    "capex_all_programmes_total_vnd_bn", "support_accrued_unpaid_vnd_bn", "public_cost_total_vnd_bn",
 )
 SERVED_KPIS = (  # served, not only covered (dxsim.sim.capacity)
     "pop_5g_served_pct_end", "pop_5g_capacity_short_pct_end", "pop_mbb_served_pct_end",
@@ -206,6 +207,33 @@ def _ratio(num: float, den: float) -> float:
     return num / den if (math.isfinite(num) and math.isfinite(den) and den > 0) else math.nan
 
 
+def state_dc_investment_vnd_bn(scenario: Any) -> float:
+    """Public data-centre money committed within the horizon: each listed year from 1 January on.
+
+    The model starts a state project with the whole year's `public_investment_vnd_bn` on 1 January
+    of each listed year inside the horizon (:mod:`dxsim.sim.compute.datacentres`), so the money is
+    committed then, whether or not the project is commissioned before the end.
+    """
+    if not scenario.compute.enabled:
+        return 0.0
+    h = scenario.horizon
+    return float(sum(v for y, v in scenario.compute.datacentres.public_investment_vnd_bn.items()
+                     if y >= h.start_date.year and dt.date(y, 1, 1) <= h.end_date and v > 0))
+
+
+def public_cost_vnd_bn(scenario: Any, kpis: dict[str, float]) -> float:
+    """Public money of a replication (VND bn): 5G support paid or earned, village capex, state DC investment.
+
+    = subsidy_paid_total_vnd_bn + support_accrued_unpaid_vnd_bn (support earned within the horizon
+    whose window closes after it) + village_capex_total_vnd_bn (the village programme is public)
+    + :func:`state_dc_investment_vnd_bn`. Operators' own capex is not public money.
+    """
+    parts = [kpis.get("subsidy_paid_total_vnd_bn", 0.0), kpis.get("support_accrued_unpaid_vnd_bn", 0.0),
+             kpis.get("village_capex_total_vnd_bn", 0.0) if scenario.villages.enabled else 0.0,
+             state_dc_investment_vnd_bn(scenario)]
+    return float(sum(x for x in parts if math.isfinite(x)))
+
+
 def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]:
     """Flat KPI dict of one replication (the summary.json definitions; NaN = not reached / not defined).
 
@@ -246,6 +274,7 @@ def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]
     capex_v = out.get("village_capex_total_vnd_bn", math.nan)
     capex_c = out.get("compute_capex_total_vnd_bn", math.nan)
     out["capex_all_programmes_total_vnd_bn"] = sum(x for x in (capex_5g, capex_v, capex_c) if math.isfinite(x))
+    out["public_cost_total_vnd_bn"] = public_cost_vnd_bn(world.scenario, out)
     if world.villages is not None:
         out["village_capex_per_village_connected_vnd_bn"] = _ratio(capex_v, out.get("villages_connected_end", math.nan))
     if world.compute is not None:
@@ -464,7 +493,8 @@ TaskFn = Callable[[Any], dict[str, Any]]
 
 
 def run_tasks(tasks: Sequence[Any], on_result: OnResult, *, workers: int | None = None,
-              scheduler: Any = None, where: str | None = None, fn: TaskFn | None = None) -> ExecStats:
+              scheduler: Any = None, where: str | None = None, fn: TaskFn | None = None,
+              pool: LocalPool | None = None) -> ExecStats:
     """Execute tasks; `on_result(record)` is called in this process as each finishes (in completion order).
 
     `fn` is the worker entry point, a module-level function of one task that returns a record with
@@ -472,13 +502,16 @@ def run_tasks(tasks: Sequence[Any], on_result: OnResult, *, workers: int | None 
     :func:`execute_replications` runs replications of one scenario for `dxsim run`).
 
     An exception raised by `on_result` (e.g. KeyboardInterrupt) or a Ctrl-C stops the batch: pending
-    tasks are cancelled, pool workers are stopped, and :class:`SweepInterrupted` is raised.
+    tasks are cancelled, pool workers are stopped, and :class:`SweepInterrupted` is raised. `pool`: an
+    open :class:`LocalPool` to run on (kept open afterwards); without it a pool lives for this call.
     """
     tasks = list(tasks)
     fn = fn or execute_task
     if scheduler is not None:
         return _run_dask(tasks, on_result, scheduler, where, fn)
     n = (os.cpu_count() or 1) if workers is None else int(workers)
+    if pool is not None and tasks:
+        return _run_pool(tasks, on_result, pool.workers, where, fn, pool)
     if n <= 0 or not tasks:
         return _run_inprocess(tasks, on_result, where, fn)
     return _run_pool(tasks, on_result, min(n, len(tasks)), where, fn)
@@ -508,27 +541,73 @@ def _run_inprocess(tasks: list[Any], on_result: OnResult, where: str | None, fn:
     return ExecStats("in-process", 1, len(recs), time.perf_counter() - t0, busy, prep, first)
 
 
-def _run_pool(tasks: list[Any], on_result: OnResult, workers: int, where: str | None, fn: TaskFn) -> ExecStats:
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+class LocalPool:
+    """A spawn process pool kept open across batches (an optimisation's rounds), closed by `close()`.
+
+    Each batch of :func:`run_tasks` would otherwise spawn fresh workers, which import dxsim and load
+    the prepared world again (~1.5 s a worker) for every round of a few candidates.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, int(workers))
+        self._ex: Any = None
+
+    def executor(self) -> Any:
+        if self._ex is None:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            # the workers fill the cores: one polars/BLAS thread each. Spawned children read these at
+            # start-up (polars is imported before any initializer runs), so they are set around the spawning.
+            saved = {k: os.environ.get(k) for k in _THREAD_ENV}
+            try:
+                for k in _THREAD_ENV:
+                    os.environ.setdefault(k, "1")
+                self._ex = ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                               initializer=_init_worker)
+                for _ in range(self.workers):  # start every worker now, while the variables are set
+                    self._ex.submit(os.getpid)
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+        return self._ex
+
+    def stop(self, futures: Iterable[Any] = ()) -> None:
+        """Cancel pending work and stop the workers now (interrupt or failure)."""
+        if self._ex is not None:
+            _stop_pool(self._ex, futures)
+            self._ex = None
+
+    def close(self) -> None:
+        if self._ex is not None:
+            self._ex.shutdown(wait=True)
+            self._ex = None
+
+    def __enter__(self) -> LocalPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self.stop()
+
+
+def _run_pool(tasks: list[Any], on_result: OnResult, workers: int, where: str | None, fn: TaskFn,
+              pool: LocalPool | None = None) -> ExecStats:
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     t0 = time.perf_counter()
     first = None
     recs: list[dict] = []
-    # the workers fill the cores: one polars/BLAS thread each. Spawned children read these at start-up
-    # (polars is imported before any initializer runs), so they are set here around the spawning only.
-    saved = {k: os.environ.get(k) for k in _THREAD_ENV}
-    try:
-        for k in _THREAD_ENV:
-            os.environ.setdefault(k, "1")
-        ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_init_worker)
-        futures = {ex.submit(fn, t) for t in tasks}
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    own = pool is None
+    pool = pool or LocalPool(workers)
+    workers = pool.workers
+    ex = pool.executor()
+    futures = {ex.submit(fn, t) for t in tasks}
     try:
         pending = set(futures)
         while pending:
@@ -539,12 +618,13 @@ def _run_pool(tasks: list[Any], on_result: OnResult, workers: int, where: str | 
                 first = first if first is not None else time.perf_counter() - t0
                 on_result(rec)
     except KeyboardInterrupt:
-        _stop_pool(ex, futures)
+        pool.stop(futures)
         raise SweepInterrupted(len(recs), len(tasks), where) from None
     except BaseException:
-        _stop_pool(ex, futures)
+        pool.stop(futures)
         raise
-    ex.shutdown(wait=True)
+    if own:
+        pool.close()
     busy, prep = _busy(recs)
     return ExecStats("process-pool", workers, len(recs), time.perf_counter() - t0, busy, prep, first)
 

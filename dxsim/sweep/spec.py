@@ -224,7 +224,7 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     from dxsim.sweep.execute import kpi_names
 
     file = Path(path)
-    raw = _read_toml(file)
+    raw = read_toml(file)
     for k in raw:
         if k not in TOP_KEYS:
             close = difflib.get_close_matches(k, TOP_KEYS, n=1, cutoff=0.6)
@@ -318,15 +318,15 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     return spec
 
 
-def _read_toml(file: Path) -> dict[str, Any]:
-    """The sweep file's TOML; every way it can be unreadable is one line naming the file."""
+def read_toml(file: Path, kind: str = "sweep", example: str = "scenarios/sweeps/example.toml") -> dict[str, Any]:
+    """A sweep (or optimisation) file's TOML; every way it can be unreadable is one line naming the file."""
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise _err(file, f"{size:,} bytes: not a sweep file", allowed=f"at most {MAX_FILE_BYTES:,} bytes")
+            raise _err(file, f"{size:,} bytes: not a {kind} file", allowed=f"at most {MAX_FILE_BYTES:,} bytes")
         text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise _err(file, f"sweep file not found (looked for {os.path.abspath(file)})",
+        raise _err(file, f"{kind} file not found (looked for {os.path.abspath(file)})",
                    allowed="a path to an existing .toml file") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL byte in the path
         raise _err(file, f"cannot read the file ({getattr(exc, 'strerror', None) or exc})") from None
@@ -343,7 +343,7 @@ def _read_toml(file: Path) -> dict[str, Any]:
         raise _err(file, f"a number too long to read{where}",
                    allowed=f"integers of at most {limit:,} digits (samples at most {MAX_SAMPLES:,})") from None
     except RecursionError:
-        raise _err(file, "arrays or tables nested too deeply", allowed="TOML as in scenarios/sweeps/example.toml") from None
+        raise _err(file, "arrays or tables nested too deeply", allowed=f"TOML as in {example}") from None
 
 
 def estimate_text(spec: SweepSpec, runs: int, workers: int | None = None) -> str:

@@ -388,6 +388,12 @@ class DataCentreModel:
             lo = max(t0, self.phase_due_day[key])
             if lo >= t1 or not log:
                 continue
+            since_last, stage_last = log[-1]
+            if lo >= since_last and STAGE_CAUSE[stage_last] is None:
+                # in a stage held by nothing (in service) since before the window: the earlier stages end by then
+                # (the log is in time order), so nothing below would add; a monthly loop over every phase's
+                # whole log, long after the phases were built, was most of this
+                continue
             mw = self.phase_mw[key]
             for j, (since, stage) in enumerate(log):
                 cause = STAGE_CAUSE[stage]

@@ -185,7 +185,8 @@ def draw_arrivals(jc: JobClass, growth_pct_per_year: float, edges: np.ndarray,
     counts = rng.poisson(rate * (hi - lo))
     n = int(counts.sum())
     days = np.repeat(lo, counts) + rng.random(n) * np.repeat(hi - lo, counts)
-    days.sort(kind="stable")  # months are in order; sort within months
+    days.sort()  # months are in order; sort within months (values only, all >= +0.0: any sort gives the same array,
+    # and numpy's default one is ~8x faster than the stable one on the ~460,000 days of a class to 2040)
     if jc.exponential_mean_days is not None:
         dur = rng.exponential(jc.exponential_mean_days, n)
     else:
@@ -367,6 +368,13 @@ class AiDemand:
         if done < n:
             self._started_wait_days.extend(zip(self._start_day[done:n].tolist(), self._start_wait[done:n].tolist()))
         return self._started_wait_days
+
+    def waits_since(self, first: int) -> tuple[np.ndarray, int]:
+        """The wait days of the recorded starts from number `first` on (a view, in start order), and the number of
+        starts so far: the Monitor's monthly median reads only the month's starts, without the tuples of
+        `started_wait_days` (by 2040 a list of ~15,000 to ~400,000 of them, extended month by month)."""
+        n = self._count(kernel.STARTS)
+        return self._start_wait[first:n], n
 
     @property
     def arrived_by_class(self) -> dict[str, int]:

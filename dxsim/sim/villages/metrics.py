@@ -32,7 +32,8 @@ from dxsim.sim.villages.process import CAUSES, VillageProgramme
 
 
 def _done(days: np.ndarray, day: float) -> np.ndarray:
-    return ~np.isnan(days) & (days <= day)
+    """Done by `day` (a NaN day, not yet, compares False: no separate NaN mask)."""
+    return days <= day
 
 
 def village_month_metrics(vp: VillageProgramme, n_prov: int, day: float

@@ -56,8 +56,10 @@ feasible option, and villages with signal, are not held.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import numpy as np
 import simpy
@@ -143,6 +145,31 @@ class VillageInputs:
         return out
 
 
+_request_key = attrgetter("key")
+
+
+class _SortedRequests(list):
+    """simpy's SortedQueue (requests by their key, a new one after those of an equal key), kept sorted by inserting
+    each request in place rather than re-sorting the whole queue at every request (hundreds of villages queue
+    for a region's crews). Same order: a stable sort of a sorted list with one item appended puts it at
+    bisect_right of its key."""
+
+    def __init__(self, maxlen: int | None = None) -> None:
+        super().__init__()
+        self.maxlen = maxlen
+
+    def append(self, item) -> None:
+        if self.maxlen is not None and len(self) >= self.maxlen:
+            raise RuntimeError("Cannot append event. Queue is full.")
+        bisect.insort_right(self, item, key=_request_key)
+
+
+class CrewPool(simpy.PriorityResource):
+    """A SimPy PriorityResource whose request queue inserts in place (:class:`_SortedRequests`)."""
+
+    PutQueue = _SortedRequests
+
+
 def priority_order(v: VillageInputs, rule: str, listed: list[str]) -> np.ndarray:
     """Indices of feasible villages in the order the programme's rule starts them."""
     idx = np.flatnonzero(v.feasible)
@@ -222,18 +249,22 @@ class VillageProgramme:
                 "utility": {r: self._pool(c.extra_utility_teams.get(r, 0)) for r in REGIONS},
                 "operator": {r: self._pool(c.extra_operator_teams.get(r, 0)) for r in REGIONS},
             })
-        # bottleneck bookkeeping: village-level, power-track and signal-track states
-        self.vstate = np.full(n, NOT_HELD, dtype=np.int64)
-        self.vstate[v.feasible] = BUDGET
-        self.pstate = np.full(n, NOT_HELD, dtype=np.int64)
-        self.sstate = np.full(n, NOT_HELD, dtype=np.int64)
-        self.cause = self.vstate.copy()
-        self.since = np.zeros(n)
-        self.held = np.zeros(len(CAUSES))
+        # bottleneck bookkeeping: village-level, power-track and signal-track states, the cause holding each village
+        # and since when, and the village-days held per cause so far. Python lists, not arrays: `_set` reads and
+        # writes single elements ~5,000 times a replication (held_days turns them into arrays once a month).
+        self._vstate: list[int] = np.where(v.feasible, BUDGET, NOT_HELD).tolist()
+        self._pstate: list[int] = [NOT_HELD] * n
+        self._sstate: list[int] = [NOT_HELD] * n
+        self._cause: list[int] = list(self._vstate)
+        self._since: list[float] = [0.0] * n
+        self._held: list[float] = [0.0] * len(CAUSES)
         self._waits_for_grid = v.grid_power & ~v.has_power_at_start
+        self._waits_list: list[bool] = self._waits_for_grid.tolist()
+        self._own_power: list[bool] = [False] * n  # on temporary power or a portable BTS (temp_power | portable)
+        self._months: dict[int, tuple[int, float]] = {}  # day (floor) -> (its month, the next month's start day)
 
     def _pool(self, teams: int) -> simpy.PriorityResource | None:
-        return simpy.PriorityResource(self.env, capacity=teams) if teams > 0 else None
+        return CrewPool(self.env, capacity=teams) if teams > 0 else None
 
     def _order(self, rule: str, listed: list[str]) -> np.ndarray:
         """In works first (most elapsed first), then campaign villages (earliest deadline), then the rule."""
@@ -265,41 +296,51 @@ class VillageProgramme:
 
     # ------------------------------------------------------------------ bottleneck states
     def _set(self, i: int, *, village: int | None = None, power: int | None = None, signal: int | None = None) -> None:
-        """Close village i's current held interval and set its states (called ~5,000 times a replication:
-        each array element is read once, and math.isnan, not the np.isnan ufunc, tests the scalar)."""
+        """Close village i's current held interval and set its states (called ~5,000 times a replication: Python
+        lists, each element read once, and math.isnan, not the np.isnan ufunc, tests the scalar)."""
         now = self.env.now
-        cause = int(self.cause[i])
+        cause = self._cause[i]
         if cause >= 0:
-            self.held[cause] += now - self.since[i]
-        self.since[i] = now
+            self._held[cause] += now - self._since[i]
+        self._since[i] = now
         if village is None:
-            village = int(self.vstate[i])
+            village = self._vstate[i]
         else:
-            self.vstate[i] = village
+            self._vstate[i] = village
         if power is None:
-            power = int(self.pstate[i])
+            power = self._pstate[i]
         else:
-            self.pstate[i] = power
+            self._pstate[i] = power
         if signal is None:
-            signal = int(self.sstate[i])
+            signal = self._sstate[i]
         else:
-            self.sstate[i] = signal
+            self._sstate[i] = signal
         if not math.isnan(self.signal_day[i]):
-            self.cause[i] = NOT_HELD
+            self._cause[i] = NOT_HELD
         elif village >= 0:
-            self.cause[i] = village
-        elif self._waits_for_grid[i] and not (self.temp_power[i] or self.portable[i]) and power >= 0:
-            self.cause[i] = power
+            self._cause[i] = village
+        elif self._waits_list[i] and not self._own_power[i] and power >= 0:
+            self._cause[i] = power
         else:
-            self.cause[i] = signal
+            self._cause[i] = signal
+
+    @property
+    def cause(self) -> np.ndarray:
+        """The cause holding each village now (CAUSES index; NOT_HELD)."""
+        return np.array(self._cause, dtype=np.int64)
 
     def held_days(self, day: float) -> np.ndarray:
         """Village-days held by each cause (CAUSES order) from day 0 to `day`, cumulative."""
-        on = self.cause >= 0
+        cause = self.cause
+        on = cause >= 0
+        held = np.array(self._held, dtype=np.float64)
         if on.any():
-            self.held += np.bincount(self.cause[on], weights=day - self.since[on], minlength=len(CAUSES))
-            self.since[on] = day
-        return self.held.copy()
+            since = np.array(self._since, dtype=np.float64)
+            held += np.bincount(cause[on], weights=day - since[on], minlength=len(CAUSES))
+            self._held = held.tolist()
+            for i in np.flatnonzero(on).tolist():
+                self._since[i] = day
+        return held
 
     # ------------------------------------------------------------------ processes
     def manager(self):
@@ -353,6 +394,7 @@ class VillageProgramme:
         portable = c is not None and c.portable_bts
         temp = c is not None and c.temporary_power != "none" and needs_grid and not portable
         self.portable[i], self.temp_power[i] = portable, temp
+        self._own_power[i] = portable or temp
         if portable:
             lead = c.portable_lead_days * self.lead_factor[i]
             work = c.portable_team_days * self.work_factor[i]
@@ -367,7 +409,7 @@ class VillageProgramme:
         on_air = yield site
         if portable or temp:
             self.signal_day[i] = on_air
-            self.power_day[i] = on_air if np.isnan(self.power_day[i]) else min(self.power_day[i], on_air)
+            self.power_day[i] = on_air if math.isnan(self.power_day[i]) else min(self.power_day[i], on_air)
             self.surge_capex_vnd_bn[i] += c.portable_capex_vnd_bn if portable else float(c.temp_capex_vnd_bn[i])
             self._set(i)
             if power is not None:
@@ -377,7 +419,7 @@ class VillageProgramme:
             self.signal_day[i] = max(self.grid_day[i], on_air)
         else:
             self.signal_day[i] = on_air
-            if np.isnan(self.power_day[i]):
+            if math.isnan(self.power_day[i]):
                 self.power_day[i] = on_air  # off-grid system installed with the site
         self._set(i, power=NOT_HELD, signal=NOT_HELD)
 
@@ -420,7 +462,7 @@ class VillageProgramme:
         yield from self.work(left, region, in_rain=self.sc.villages.programme.grid_works_in_rainy_season, i=i)
         pool.release(req)
         self.grid_day[i] = self.env.now
-        if np.isnan(self.power_day[i]) or self.power_day[i] > self.env.now:
+        if math.isnan(self.power_day[i]) or self.power_day[i] > self.env.now:
             self.power_day[i] = self.env.now
         self._set(i, power=NOT_HELD)
 
@@ -441,21 +483,31 @@ class VillageProgramme:
     def work(self, team_days: float, region: str, in_rain: bool, i: int | None = None):
         """Spend `team_days` of work, pausing (or slowing) in the region's rainy months."""
         remaining = float(team_days)
+        rainy_months = self._rainy[region]
         while remaining > 1e-9:
             now = self.env.now
-            rainy = self.clock.month_of(now) in self._rainy[region]
-            to_boundary = max(self.clock.next_month_start(now) - now, 1e-6)
+            month, next_start = self._month_at(now)
+            rainy = month in rainy_months
+            to_boundary = max(next_start - now, 1e-6)
             if rainy and not in_rain:
                 if i is not None:
                     self._set(i, power=SEASON)
                 yield self.env.timeout(to_boundary)
                 continue
-            if i is not None and self.pstate[i] == SEASON:
+            if i is not None and self._pstate[i] == SEASON:
                 self._set(i, power=POWER)
             rate = self._rain_rate[region] if rainy else 1.0
             step = min(remaining / rate, to_boundary)
             yield self.env.timeout(step)
             remaining -= step * rate
+
+    def _month_at(self, day: float) -> tuple[int, float]:
+        """(clock.month_of(day), clock.next_month_start(day)), remembered per calendar day (both read its floor)."""
+        d = math.floor(day)
+        got = self._months.get(d)
+        if got is None:
+            got = self._months[d] = (self.clock.month_of(day), self.clock.next_month_start(day))
+        return got
 
     # ------------------------------------------------------------------ money of surge measures
     def surge_team_release_day(self, k: int, kind: str) -> float:

@@ -1,0 +1,413 @@
+"""OPT.toml: decision variables, objectives and quantile constraints over a base scenario.
+
+Format (paths relative to the optimisation file)::
+
+    base = "../balanced.toml"     # the scenario every candidate starts from (may itself `extends`)
+    name = "envelope-split"       # optional; default: the file's stem; outputs go to outputs/optimise/<name>/
+    seed = 20251031               # simulation seed of every candidate (common random numbers) and the sampler's
+    reps = 8                      # replications per candidate; objectives and constraints are statistics over them
+    max_evals = 48                # candidates in all (`dxsim optimise --max-evals N` overrides)
+    batch = 4                     # candidates proposed together and run in parallel (the result does not
+                                  #   depend on --workers, only on batch)
+    sampler = "auto"              # "tpe" | "nsga2" | "auto" (TPE for one objective, NSGA-II for several)
+    validate_reps = 32            # the best plan is re-run on fresh seeds to check its constraints (0: skip)
+
+    [[variables]]                 # one number at a dotted path of the scenario
+    path = "subsidy.equipment_share_pct"
+    low = 10
+    high = 60
+    step = 5                      # optional grid step (integer fields: step 1 unless given)
+
+    [[shares]]                    # numbers that must add up to `total` (default 100)
+    paths = ["budget.share_pct.five_g_subsidy", "budget.share_pct.villages", "budget.share_pct.compute_public"]
+    low = [0, 5, 0]               # optional per-path bounds (default: the fields' own range)
+    high = [100, 100, 60]
+    step = 5                      # optional: every share a multiple of step
+
+    [[objectives]]
+    kpi = "public_cost_total_vnd_bn"
+    direction = "minimise"        # "minimise" | "maximise"
+    stat = "mean"                 # "mean" or a quantile over the replications, "P10" .. "P90"
+
+    [[constraints]]               # a KPI's statistic over the replications against a bound
+    kpi = "pop_5g_served_pct"
+    at = 2027-12-31               # optional: a year end of the horizon; picks pop_5g_served_pct_2027_12
+    stat = "P10"
+    op = ">="                     # ">=" | "<="
+    value = 90
+
+    constraints = ["villages_unconnected_end P90 <= 0"]   # the same as one-line strings (also allowed)
+
+Statistics: "mean" is the mean over the candidate's replications; "Pq" is the empirical q-th
+percentile (an observed value, :func:`dxsim.compare.quantile`; a KPI never reached in a
+replication ranks last). A `year_*` KPI never reached within the horizon is counted as the year
+after the horizon's end (it is censored there, so "earliest year" objectives can still rank
+candidates that miss the target). Every problem is ONE `DxsimInputError` line naming the file,
+the key, the value and what is allowed: an unknown path (with a suggestion), bounds outside the
+field's range, shares whose bounds cannot add up to the total, an unknown KPI, a bad statistic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dxsim.sweep.spec import (
+    NAME_ALLOWED,
+    NAME_PATTERN,
+    Parameter,
+    _check_range,
+    _err,
+    _int,
+    _number,
+    read_toml,
+    resolve_path,
+)
+
+TOP_KEYS = ("base", "name", "seed", "reps", "max_evals", "batch", "sampler", "validate_reps", "variables",
+            "shares", "objectives", "constraints")
+VARIABLE_KEYS = ("path", "low", "high", "step")
+SHARE_KEYS = ("paths", "low", "high", "step", "total")
+OBJECTIVE_KEYS = ("kpi", "at", "direction", "stat")
+CONSTRAINT_KEYS = ("kpi", "at", "stat", "op", "value")
+SAMPLERS = ("auto", "tpe", "nsga2")
+DIRECTIONS = {"minimise": "minimize", "minimize": "minimize", "maximise": "maximize", "maximize": "maximize"}
+OPS = (">=", "<=")
+STAT_ALLOWED = '"mean" or a percentile "P1" .. "P99" (e.g. "P10": 90% of replications at or above it)'
+MAX_EVALS = 5_000
+MAX_REPS = 1_000
+EXAMPLE = "scenarios/optimise/envelope-split.toml"
+CONSTRAINT_PATTERN = re.compile(
+    r"^\s*(?P<kpi>[A-Za-z0-9_]+)(?:\s+at\s+(?P<at>\d{4}-\d{2}-\d{2}))?\s*,?\s*(?P<stat>mean|P\d{1,2})?\s*"
+    r"(?P<op>>=|<=)\s*(?P<value>[-+]?\d[\d_]*(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*$")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One decision variable: a number at a dotted path, within [low, high], optionally on a grid."""
+
+    param: Parameter
+    step: float | None
+
+    @property
+    def path(self) -> str:
+        return self.param.path
+
+
+@dataclass(frozen=True)
+class ShareGroup:
+    """Numbers at several paths that must add up to `total` (e.g. an envelope split in percent)."""
+
+    name: str
+    params: tuple[Parameter, ...]
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+    step: float | None
+    total: float
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """A KPI summarised over a candidate's replications: the mean or an empirical percentile."""
+
+    kpi: str
+    stat: str  # "mean" or "P10" ..
+
+    @property
+    def label(self) -> str:
+        return f"{self.kpi} {self.stat}"
+
+
+@dataclass(frozen=True)
+class Objective:
+    of: Statistic
+    direction: str  # optuna's "minimize" / "maximize"
+
+
+@dataclass(frozen=True)
+class Constraint:
+    of: Statistic
+    op: str  # ">=" or "<="
+    value: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.of.label} {self.op} {self.value:g}"
+
+    def violation(self, x: float) -> float:
+        """How far the statistic is on the wrong side of the bound (<= 0: met)."""
+        return self.value - x if self.op == ">=" else x - self.value
+
+
+@dataclass
+class OptSpec:
+    file: Path
+    base: Path
+    name: str
+    seed: int
+    reps: int
+    max_evals: int
+    batch: int
+    sampler: str
+    validate_reps: int
+    variables: list[Variable]
+    shares: list[ShareGroup]
+    objectives: list[Objective]
+    constraints: list[Constraint]
+    base_merged: dict[str, Any] = field(default_factory=dict, repr=False)
+    base_scenario: Any = field(default=None, repr=False)
+
+    @property
+    def parameters(self) -> list[Parameter]:
+        """Every decided path (variables, then each share group's paths)."""
+        return [v.param for v in self.variables] + [p for g in self.shares for p in g.params]
+
+    @property
+    def sampler_name(self) -> str:
+        if self.sampler != "auto":
+            return self.sampler
+        return "tpe" if len(self.objectives) == 1 else "nsga2"
+
+
+def _keys(file: Path, table: dict, allowed: tuple[str, ...], where: str) -> None:
+    for k in table:
+        if k not in allowed:
+            close = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
+            raise _err(file, f"unknown key {k!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
+                       f"{where}.{k}" if where else k, allowed=", ".join(allowed))
+
+
+def _tables(file: Path, raw: dict, key: str, required: bool) -> list[dict]:
+    v = raw.get(key, [])
+    if not isinstance(v, list) or not all(isinstance(t, dict) for t in v):
+        raise _err(file, "not a list of tables", key, allowed=f"[[{key}]] tables")
+    if required and not v:
+        raise _err(file, "field required", key, allowed=f"at least one [[{key}]] table")
+    return v
+
+
+def _path_param(file: Path, key: str, path: Any, low: float, high: float) -> Parameter:
+    parts, leaf, integer, unit = resolve_path(file, key + ".path", path)
+    _check_range(file, key, ".".join(parts), low, high, leaf)
+    return Parameter(".".join(parts), low, high, integer, parts, unit)
+
+
+def _step(file: Path, t: dict, key: str, width: float, integer: bool) -> float | None:
+    if "step" not in t:
+        return 1.0 if integer else None
+    step = _number(file, t["step"], f"{key}.step")
+    if step <= 0 or step > width:
+        raise _err(file, "step out of range", f"{key}.step", t["step"], f"a positive number up to high - low = {width:g}")
+    if integer and not float(step).is_integer():
+        raise _err(file, "an integer field needs an integer step", f"{key}.step", t["step"], "a whole number")
+    return step
+
+
+def _variables(file: Path, raw: dict) -> list[Variable]:
+    out: list[Variable] = []
+    for i, t in enumerate(_tables(file, raw, "variables", False)):
+        key = f"variables[{i}]"
+        _keys(file, t, VARIABLE_KEYS, key)
+        for k in ("path", "low", "high"):
+            if k not in t:
+                raise _err(file, "field required", f"{key}.{k}", allowed="path, low and high (step optional)")
+        low, high = _number(file, t["low"], f"{key}.low"), _number(file, t["high"], f"{key}.high")
+        p = _path_param(file, key, t["path"], low, high)
+        if p.integer and not (low.is_integer() and high.is_integer()):
+            raise _err(file, "an integer field needs whole-number bounds", key, p.path, "integer low and high")
+        out.append(Variable(p, _step(file, t, key, high - low, p.integer)))
+    return out
+
+
+def _bounds_list(file: Path, t: dict, key: str, name: str, n: int, default: list[float]) -> list[float]:
+    if name not in t:
+        return default
+    v = t[name]
+    if not isinstance(v, list) or len(v) != n:
+        raise _err(file, f"needs one {name} per path", f"{key}.{name}", v, f"a list of {n} numbers")
+    return [_number(file, x, f"{key}.{name}[{j}]") for j, x in enumerate(v)]
+
+
+def _shares(file: Path, raw: dict) -> list[ShareGroup]:
+    out: list[ShareGroup] = []
+    for i, t in enumerate(_tables(file, raw, "shares", False)):
+        key = f"shares[{i}]"
+        _keys(file, t, SHARE_KEYS, key)
+        paths = t.get("paths")
+        if not isinstance(paths, list) or len(paths) < 2:
+            raise _err(file, "field required" if paths is None else "needs at least two paths", f"{key}.paths", paths,
+                       "a list of two or more dotted paths whose values add up to `total`")
+        total = _number(file, t.get("total", 100.0), f"{key}.total")
+        if total <= 0:
+            raise _err(file, "must be positive", f"{key}.total", t.get("total"), "a positive number (default 100)")
+        n = len(paths)
+        lows = _bounds_list(file, t, key, "low", n, [0.0] * n)
+        highs = _bounds_list(file, t, key, "high", n, [total] * n)
+        params = []
+        for j, (path, lo, hi) in enumerate(zip(paths, lows, highs)):
+            params.append(_path_param(file, f"{key}.paths[{j}]", path, lo, hi))
+        if sum(lows) > total + 1e-9 or sum(highs) < total - 1e-9:
+            raise _err(file, f"the shares cannot add up to {total:g}: lows sum to {sum(lows):g}, highs to {sum(highs):g}",
+                       key, paths, f"bounds with sum(low) <= {total:g} <= sum(high)")
+        step = _step(file, t, key, total, False)
+        if step is not None and any(not (x / step).is_integer() for x in [total, *lows, *highs]):
+            raise _err(file, "total and every bound must be multiples of step", f"{key}.step", t.get("step"),
+                       f"a step dividing {total:g} and each low/high")
+        out.append(ShareGroup(f"shares{i}", tuple(params), tuple(lows), tuple(highs), step, total))
+    return out
+
+
+def _year_end_tag(file: Path, key: str, at: Any, horizon: Any) -> str:
+    if isinstance(at, str):
+        try:
+            at = dt.date.fromisoformat(at)
+        except ValueError:
+            at = None
+    if not isinstance(at, dt.date) or isinstance(at, dt.datetime):
+        raise _err(file, "not a date", key, at, "a date like 2027-12-31")
+    ends = {dt.date(y, 12, 31) for y in range(horizon.start_date.year, horizon.end_date.year + 1)} | {horizon.end_date}
+    if at not in ends or not horizon.start_date <= at <= horizon.end_date:
+        shown = ", ".join(str(d) for d in sorted(e for e in ends if horizon.start_date <= e <= horizon.end_date))
+        raise _err(file, "KPIs are reported at year ends of the horizon", key, str(at), shown)
+    return f"{at.year}_{at.month:02d}"
+
+
+def _statistic(file: Path, t: dict, key: str, known: list[str], horizon: Any, default_stat: str) -> Statistic:
+    kpi = t.get("kpi")
+    if not isinstance(kpi, str) or not kpi:
+        raise _err(file, "field required" if kpi is None else "not a KPI name", f"{key}.kpi", kpi,
+                   "a KPI name of summary.json, e.g. \"pop_5g_served_pct_2027_12\"")
+    if "at" in t:
+        kpi = f"{kpi}_{_year_end_tag(file, key + '.at', t['at'], horizon)}"
+    if kpi not in known:
+        close = difflib.get_close_matches(kpi, known, n=1, cutoff=0.6)
+        raise _err(file, f"unknown KPI {kpi!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+                   + f" (for the base's horizon {horizon.start_date}..{horizon.end_date})", f"{key}.kpi",
+                   allowed="a KPI of summary.json or public_cost_total_vnd_bn; see dxsim.sweep.execute.kpi_names")
+    stat = t.get("stat", default_stat)
+    if not isinstance(stat, str) or not (stat == "mean" or re.fullmatch(r"P([1-9]|[1-9][0-9])", stat)):
+        raise _err(file, "not a statistic", f"{key}.stat", stat, STAT_ALLOWED)
+    return Statistic(kpi, stat)
+
+
+def _objectives(file: Path, raw: dict, known: list[str], horizon: Any) -> list[Objective]:
+    out = []
+    for i, t in enumerate(_tables(file, raw, "objectives", True)):
+        key = f"objectives[{i}]"
+        _keys(file, t, OBJECTIVE_KEYS, key)
+        d = t.get("direction")
+        if d not in DIRECTIONS:
+            raise _err(file, "field required" if d is None else "unknown direction", f"{key}.direction", d,
+                       "minimise or maximise")
+        out.append(Objective(_statistic(file, t, key, known, horizon, "mean"), DIRECTIONS[d]))
+    labels = [o.of.label for o in out]
+    if len(set(labels)) != len(labels):
+        raise _err(file, "the same objective twice", "objectives", allowed="each KPI statistic once")
+    return out
+
+
+def _constraint_table(file: Path, t: Any, key: str) -> dict:
+    if isinstance(t, str):
+        m = CONSTRAINT_PATTERN.match(t)
+        if not m:
+            raise _err(file, "not a constraint", key, t,
+                       "\"KPI [at YYYY-MM-DD][,] [mean|Pq] >=|<= NUMBER\", e.g. \"pop_5g_served_pct at 2027-12-31, "
+                       "P10 >= 90\"")
+        d: dict[str, Any] = {"kpi": m["kpi"], "op": m["op"], "value": float(m["value"].replace("_", ""))}
+        if m["at"]:
+            d["at"] = m["at"]
+        if m["stat"]:
+            d["stat"] = m["stat"]
+        return d
+    if not isinstance(t, dict):
+        raise _err(file, "not a table or a string", key, allowed="[[constraints]] tables or one-line strings")
+    return t
+
+
+def _constraints(file: Path, raw: dict, known: list[str], horizon: Any) -> list[Constraint]:
+    v = raw.get("constraints", [])
+    if not isinstance(v, list):
+        raise _err(file, "not a list", "constraints", allowed="[[constraints]] tables or a list of one-line strings")
+    out = []
+    for i, t in enumerate(v):
+        key = f"constraints[{i}]"
+        t = _constraint_table(file, t, key)
+        _keys(file, t, CONSTRAINT_KEYS, key)
+        op = t.get("op")
+        if op not in OPS:
+            raise _err(file, "field required" if op is None else "unknown comparison", f"{key}.op", op, ">= or <=")
+        if "value" not in t:
+            raise _err(file, "field required", f"{key}.value", allowed="a number (the bound)")
+        out.append(Constraint(_statistic(file, t, key, known, horizon, "mean"), op,
+                              _number(file, t["value"], f"{key}.value")))
+    return out
+
+
+def load_optimise(path: str | os.PathLike[str], max_evals: int | None = None) -> OptSpec:
+    """Read and validate an OPT.toml (its base scenario, every path, bound, KPI and statistic)."""
+    from dxsim.scenario import load_scenario, load_scenario_dict
+    from dxsim.scenario.loader import field_bounds
+    from dxsim.sweep.execute import kpi_names
+
+    file = Path(path)
+    raw = read_toml(file, "optimisation", EXAMPLE)
+    _keys(file, raw, TOP_KEYS, "")
+    base_v = raw.get("base")
+    if not isinstance(base_v, str) or not base_v:
+        raise _err(file, "field required" if base_v is None else "not a path", "base", base_v,
+                   "the path of the base scenario, relative to the optimisation file")
+    base = (file.parent / base_v) if not os.path.isabs(base_v) else Path(base_v)
+    try:
+        found = base.is_file()
+    except (OSError, ValueError) as exc:
+        raise _err(file, f"not a usable path ({getattr(exc, 'strerror', None) or exc})", "base", base_v[:200]) from None
+    if not found:
+        raise _err(file, f"base scenario not found (looked for {os.path.abspath(base)})", "base", base_v,
+                   "a path to an existing scenario .toml, relative to the optimisation file")
+    name = raw.get("name", file.stem)
+    if not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name):
+        raise _err(file, "not a valid folder name", "name", name, NAME_ALLOWED)
+    seed = _int(file, raw, "seed", 20251031, *field_bounds("seed"))
+    reps = _int(file, raw, "reps", 8, 1, MAX_REPS)
+    evals = _int(file, raw, "max_evals", 48, 1, MAX_EVALS)
+    if max_evals is not None:
+        if not 1 <= max_evals <= MAX_EVALS:
+            raise _err(file, "out of range", "--max-evals", max_evals, f"an integer between 1 and {MAX_EVALS:,}")
+        evals = int(max_evals)
+    batch = _int(file, raw, "batch", 4, 1, 256)
+    validate_reps = _int(file, raw, "validate_reps", 32, 0, MAX_REPS)
+    sampler = raw.get("sampler", "auto")
+    if sampler not in SAMPLERS:
+        raise _err(file, "unknown sampler", "sampler", sampler, ", ".join(SAMPLERS))
+
+    base_sc = load_scenario(base)
+    merged = load_scenario_dict(base)
+    merged.pop("extends", None)
+    known = kpi_names(base_sc)
+    horizon = base_sc.horizon
+    variables = _variables(file, raw)
+    shares = _shares(file, raw)
+    if not variables and not shares:
+        raise _err(file, "nothing to decide", "variables", allowed="at least one [[variables]] or [[shares]] table")
+    paths = [v.path for v in variables] + [p.path for g in shares for p in g.params]
+    dup = next((p for p in paths if paths.count(p) > 1), None)
+    if dup is not None:
+        raise _err(file, "the same path is decided twice", "variables", dup, "each path once")
+    objectives = _objectives(file, raw, known, horizon)
+    constraints = _constraints(file, raw, known, horizon)
+    return OptSpec(file=file, base=base, name=name, seed=seed, reps=reps, max_evals=evals, batch=batch,
+                   sampler=sampler, validate_reps=validate_reps, variables=variables, shares=shares,
+                   objectives=objectives, constraints=constraints, base_merged=merged, base_scenario=base_sc)
+
+
+def censored_value(kpi: str, value: float, horizon_end: dt.date) -> float:
+    """A `year_*` KPI never reached (NaN) counts as the year after the horizon's end; others unchanged."""
+    if kpi.startswith("year_") and not math.isfinite(value):
+        return horizon_end.year + 1.0 + (horizon_end.timetuple().tm_yday - 1) / 365.0
+    return value
