@@ -23,7 +23,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "RESULTS.md"
 BASELINE = REPO / "scenarios" / "baseline.toml"
-SECTION_ORDER = ("header", "replication", "coverage", "scaling", "map", "sweep", "everyday")
+SECTION_ORDER = ("header", "replication", "coverage", "scaling", "map", "sweep", "everyday", "optimise")
 
 os.environ.setdefault("DXSIM_RAW_DATA", str((REPO.parent / "shared" / "geodata").resolve()))
 if str(REPO) not in sys.path:

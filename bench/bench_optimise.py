@@ -15,6 +15,7 @@ the report says how many worlds were stored before the run.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -51,7 +52,7 @@ def main() -> None:
     load = C.load_avg()
     from dxsim.sim.world_store import store_summary
 
-    stored = store_summary()
+    stored = store_summary().replace(str(C.REPO) + "/", "")  # no machine paths in RESULTS.md
     with tempfile.TemporaryDirectory(prefix="dxsim-bench-opt-") as tmp:
         out = Path(tmp) / "opt"
         wall, rss, stdout = run(out, extra)
@@ -90,6 +91,7 @@ What binds:
 """
     C.update_results(KEY, body)
     print(body)
+    print("RESULT " + json.dumps({"wall_s": wall, "budget_s": BUDGET_S, "pass": wall <= BUDGET_S and same}))
 
 
 if __name__ == "__main__":

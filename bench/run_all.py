@@ -16,7 +16,7 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-BENCHES = ("replication", "coverage", "scaling", "map", "sweep", "outputs", "everyday")
+BENCHES = ("replication", "coverage", "scaling", "map", "sweep", "outputs", "everyday", "optimise")
 
 
 def main() -> int:

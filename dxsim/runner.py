@@ -22,7 +22,7 @@ from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
 from dxsim.errors import DxsimInputError
 from dxsim.results.run_files import NATIONAL_CODE
-from dxsim.results.sidecar import ChartPool, Sidecar, chart_index, run_with, sidecar_work
+from dxsim.output_helper import ChartPool, Sidecar, chart_index, run_with, sidecar_work
 from dxsim.results.spool import MetricsSpool
 from dxsim.results.datacentres import datacentre_table
 from dxsim.results.excel import write_workbook
@@ -274,7 +274,7 @@ def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = T
               progress: Progress | None = None, sidecar: Sidecar | None = None) -> Path:
     """Write a run's folder atomically (default outputs/<name>/): tables first, then the pages that read them.
 
-    `sidecar`: a helper process (:mod:`dxsim.results.sidecar`) that writes the GIS layers, the map and part of
+    `sidecar`: a helper process (:mod:`dxsim.output_helper`) that writes the GIS layers, the map and part of
     the report's charts meanwhile; the files are the same with or without it.
     """
     say = progress or (lambda _m: None)

@@ -382,3 +382,20 @@ def test_two_scenarios_of_one_name_are_refused_before_running(tmp_path: Path) ->
     r = dxsim_cmd("run", str(BASELINE), str(BASELINE), "--out", str(tmp_path / "m"))
     assert r.returncode == 2 and "same folder" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "m").exists()
+
+
+def test_a_swallowed_interrupt_still_stops_the_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interrupt Python swallowed (KeyboardInterrupt raised inside a GC or weakref callback is only printed)
+    is still on record: the folder is not swapped in, the previous output stays, nothing is left behind."""
+    out = tmp_path / "run"
+    writer.atomic_dir(out, lambda d: (d / "a.txt").write_text("old"))
+    monkeypatch.setitem(writer._STOP, "asked", False)
+
+    def fill(d: Path) -> None:
+        (d / "a.txt").write_text("new")
+        writer.ask_stop()  # the signal arrived while filling, and its exception went nowhere
+
+    with pytest.raises(KeyboardInterrupt):
+        writer.atomic_dir(out, fill)
+    assert (out / "a.txt").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]

@@ -34,7 +34,7 @@ from dxsim.i18n import LANG_ALLOWED, UnknownLanguage, set_language
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
-from dxsim.results.writer import check_output_dir, discard_partial
+from dxsim.results.writer import ask_stop, check_output_dir, discard_partial
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="dxsim: plan Vietnam's 5G rollout, remote villages and compute from scenario files.")
@@ -160,7 +160,9 @@ def _debug_traceback() -> None:
 
 
 def _terminate(signum: int, _frame: object) -> None:
-    """SIGTERM behaves like ^C: the same clean-up, the previous outputs left intact."""
+    """^C and SIGTERM: the same clean-up, the previous outputs left intact. The request is also recorded
+    (results.writer.ask_stop), so an interrupt Python swallows in a callback still stops the commit."""
+    ask_stop()
     raise KeyboardInterrupt(f"signal {signum}")
 
 
@@ -298,7 +300,7 @@ def run(
     """Run scenario(s) and write outputs/<name>/ (summary, metrics, entity tables, map.html, report.html)."""
 
     def body() -> int:
-        from dxsim.results.sidecar import Sidecar, sidecar_work
+        from dxsim.output_helper import Sidecar, sidecar_work
 
         # the helper that writes part of each output folder starts first: it loads its modules (geopandas,
         # matplotlib, folium) on the other core while this process loads the model and runs the replications
@@ -807,6 +809,7 @@ def report(
 def main() -> None:
     """Entry point: click's usage errors become one line too (exit 2), like every other bad input."""
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     try:
         sys.argv[1:], lang = take_lang(sys.argv[1:])
         set_language(lang, children=True)

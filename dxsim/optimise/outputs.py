@@ -49,7 +49,7 @@ def _fmt(v: float | None, label: str = "") -> str:
         return "-"
     if label.startswith("year_"):
         return F.plain(v, 2)
-    return F.number(v, 0) if abs(v) >= 1000 else F.significant(v, 4)
+    return F.number(v, 0) if abs(v) >= 1000 or float(v).is_integer() else F.significant(v, 4)
 
 
 def binding_lines(spec: OptSpec, hist: pl.DataFrame) -> list[str]:

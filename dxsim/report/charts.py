@@ -352,7 +352,7 @@ def build_charts(run: RunData, dc_province_rows: list[tuple[str, float, float]] 
 
 def chart_jobs(run: RunData, dc_province_rows: list[tuple[str, float, float]] | None = None) -> list[ChartJob]:
     """:func:`build_charts` as a list of charts still to be drawn, in page order: each job draws one chart
-    from `run` alone, so two processes can share them (dxsim.results.sidecar) and give the same page."""
+    from `run` alone, so two processes can share them (dxsim.output_helper) and give the same page."""
     s = run.series
     charts: list[ChartJob] = []
     if "stations_5g" in s:

@@ -164,7 +164,7 @@ def write_gis(result_dir: Path, *, threaded: bool = False) -> list[Path]:
     """Write results.gpkg and one `<layer>.geo.parquet` per layer into `result_dir`; return their paths.
 
     `threaded`: write the GeoParquet copies on a second thread meanwhile (pyarrow writes without the GIL; ~0.15 s
-    less). Only for a process that is killed as a whole on an interrupt (dxsim.results.sidecar): a thread
+    less). Only for a process that is killed as a whole on an interrupt (dxsim.output_helper): a thread
     still writing must never outlive the clean-up of a half-written folder.
     """
     result_dir = Path(result_dir)

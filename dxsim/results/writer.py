@@ -312,6 +312,25 @@ def _restore(tmp: Path, old: Path, out_dir: Path) -> None:
         os.rename(old, out_dir)
 
 
+_STOP = {"asked": False}
+
+
+def ask_stop() -> None:
+    """Record an interrupt (the CLI's SIGINT/SIGTERM handler), so no output is committed after it.
+
+    Python raises KeyboardInterrupt at the next bytecode; when that lands inside a garbage-collector or
+    weakref callback, the interpreter prints "Exception ignored" and carries on, and the run would finish
+    and replace the previous output as if nothing had happened. The flag survives that.
+    """
+    _STOP["asked"] = True
+
+
+def check_stop() -> None:
+    """Raise KeyboardInterrupt if an interrupt was recorded (see :func:`ask_stop`)."""
+    if _STOP["asked"]:
+        raise KeyboardInterrupt("interrupted")
+
+
 def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -> Path:
     """Call `fill(tmp_dir)`, add the manifest, then swap the folder into `out_dir` in one step.
 
@@ -334,6 +353,7 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
     _UNDER_WAY.add(job)
     try:
         fill(tmp)
+        check_stop()  # an interrupt swallowed during `fill` must not let the folder in
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file() and p.name != TMP_MARK)
         write_json(tmp / MANIFEST, manifest(kind, out_dir.name, files))
         (tmp / TMP_MARK).unlink()

@@ -1,5 +1,7 @@
 """A second process that writes part of a run's folder while this one writes the rest (issue 13).
 
+It sits beside the runner, above results, maps and report (it calls all three), not inside `results`.
+
 Why: after the replications, `dxsim run` writes the GIS layers, the workbook, metrics.csv, the map and the
 report's charts, ~1.5 s (tables only) to ~4.5 s (with map and report) of single-threaded Python, plus ~1 s of
 imports (geopandas, matplotlib, folium). The machine has cores to spare then. The helper is started when the
@@ -125,7 +127,7 @@ class Sidecar:
         if not enabled() or sys.platform != "linux":
             return None
         try:
-            proc = subprocess.Popen([sys.executable, "-m", "dxsim.results.sidecar", str(os.getpid()), *work],
+            proc = subprocess.Popen([sys.executable, "-m", "dxsim.output_helper", str(os.getpid()), *work],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                     close_fds=True)
         except OSError:
