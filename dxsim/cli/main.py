@@ -735,8 +735,8 @@ def optimise(
             res = run_optimise(opt_file, out_dir=out_dir, workers=workers, scheduler=scheduler, max_evals=max_evals,
                                yes=yes, check=not no_check, progress=say)
         out.print((res.out_dir / "optimise.md").read_text(encoding="utf-8"), markup=False, highlight=False)
-        out.print(f"{res.evaluated_now} candidates evaluated, {res.reused} reused from an earlier attempt; "
-                  f"wrote {res.out_dir}/", highlight=False)
+        out.print(_("{now} candidates evaluated, {reused} reused from an earlier attempt; wrote {folder}/").format(
+            now=res.evaluated_now, reused=res.reused, folder=res.out_dir), highlight=False)
         return 0  # no feasible plan is a finding (optimise.md says so), not a failure
 
     _guard(body)
@@ -762,7 +762,7 @@ def discover(
         d = run_discover(sweep_out, kpi, fails, out_dir=out_dir, undefined=undefined, threshold=threshold,
                          peel_alpha=peel_alpha, mass_min=mass_min, max_boxes=max_boxes)
         out.print(markdown(d, sweep_out.name), markup=False, highlight=False)
-        out.print(f"wrote {d.out_dir}/", highlight=False)
+        out.print(_("wrote {folder}/").format(folder=d.out_dir), highlight=False)
         return 0
 
     _guard(body)
