@@ -17,6 +17,7 @@ import polars as pl
 import simpy
 
 from dxsim.geo.country import Country
+from dxsim.i18n import gettext as _
 from dxsim.geo.sites import CellArrays, SiteLayer, build_synthetic_layer
 from dxsim.radio.coverage import CoverageGrid, Footprints
 from dxsim.radio.radii import radii_m
@@ -115,9 +116,9 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     cdef = scenario.radio.coverage_definition
     r4 = radii_m("4g", scenario.radio.band_4g_mhz, cdef)
     r5 = radii_m("5g", scenario.radio.band_5g_mhz, cdef)
-    say("site layer")
+    say(_("site layer"))
     layer = load_site_layer(scenario, country, cells, r4, r5, scenario_dir)
-    say("villages")
+    say(_("villages"))
     villages, layer = prepare_villages(scenario, country, cells, layer, r4, scenario_dir)
     plan = layer.plan_5g
     radius = plan["radius_m"].to_numpy().astype(np.float64)
@@ -129,7 +130,7 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     row, col = plan["row"].to_numpy(), plan["col"].to_numpy()
     x, y = plan["x_m"].to_numpy(), plan["y_m"].to_numpy()
     sub = scenario.radio.coverage_subsamples_per_axis
-    say("start coverage")
+    say(_("start coverage"))
     cov5 = cells.coverage_grid(sub)
     n0 = min(layer.n_5g_start, pa.n)
     fp = cov5.footprints(row, col, x, y, radius)
@@ -148,7 +149,7 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
     prov_pop = np.bincount(cells.province_idx, weights=cells.pop, minlength=cells.n_provinces)
     capacity = None
     if scenario.capacity.enabled:
-        say("site capacity")
+        say(_("site capacity"))
         fp4 = cov4.footprints(s4["row"].to_numpy(), s4["col"].to_numpy(), s4["x_m"].to_numpy(), s4["y_m"].to_numpy(),
                               r4_site)
         capacity = prepare_capacity(
@@ -157,7 +158,7 @@ def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | Non
             np.array([scenario.operators[o].subscriber_share_pct if o in scenario.operators else 0.0
                       for o in OPERATORS]),
             vfp, None if villages is None else villages.table["backhaul_capacity_mbps"].to_numpy())
-    say("data centres and GPUs")
+    say(_("data centres and GPUs"))
     compute = prepare_compute(scenario, country)
     return World(scenario, country, cells, layer, pa, row, col, x, y, radius, cov5, cov4, fp, r4, r5,
                  list(country.province_codes), prov_pop, villages, compute, vfp, cov5_op, capacity)
@@ -426,7 +427,7 @@ class Monitor:
             self.village_on[new] = True
             if self.service is not None:
                 self.service.add_village_4g(self.w.village_footprints, new)
-        national, provinces, _ = village_month_metrics(vp, len(self.w.province_codes), day)
+        national, provinces, _campaigns = village_month_metrics(vp, len(self.w.province_codes), day)
         for name, values in provinces.items():
             self.rec.by_province(date, name, values)
         self.rec.national(date, national)
