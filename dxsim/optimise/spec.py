@@ -66,6 +66,7 @@ from dxsim.sweep.spec import (
     _err,
     _int,
     _number,
+    base_path,
     read_toml,
     resolve_path,
 )
@@ -358,18 +359,7 @@ def load_optimise(path: str | os.PathLike[str], max_evals: int | None = None) ->
     file = Path(path)
     raw = read_toml(file, "optimisation", EXAMPLE)
     _keys(file, raw, TOP_KEYS, "")
-    base_v = raw.get("base")
-    if not isinstance(base_v, str) or not base_v:
-        raise _err(file, "field required" if base_v is None else "not a path", "base", base_v,
-                   "the path of the base scenario, relative to the optimisation file")
-    base = (file.parent / base_v) if not os.path.isabs(base_v) else Path(base_v)
-    try:
-        found = base.is_file()
-    except (OSError, ValueError) as exc:
-        raise _err(file, f"not a usable path ({getattr(exc, 'strerror', None) or exc})", "base", base_v[:200]) from None
-    if not found:
-        raise _err(file, f"base scenario not found (looked for {os.path.abspath(base)})", "base", base_v,
-                   "a path to an existing scenario .toml, relative to the optimisation file")
+    base = base_path(file, raw, "optimisation")
     name = raw.get("name", file.stem)
     if not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name):
         raise _err(file, "not a valid folder name", "name", name, NAME_ALLOWED)

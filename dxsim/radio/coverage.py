@@ -329,7 +329,7 @@ def prefetch(typingctx, arr, idx):
 
 
 @njit(cache=True, inline="always")
-def _popcount(x: np.uint64) -> int:
+def popcount(x: np.uint64) -> int:
     """Set bits of a 64-bit word (SWAR, constant time); as np.bitwise_count."""
     x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
     x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
@@ -433,7 +433,7 @@ def _settle_changed(changed, changed_blocks, n_changed, masks, pop_cell, pop_gro
         g = group[c]
         for lay in range(n_layers):
             if f & (1 << lay):
-                cov = pop[c] * (_popcount(masks[lay][c]) / k)
+                cov = pop[c] * (popcount(masks[lay][c]) / k)
                 delta[lay, g] += cov - pop_cell[lay][c]
                 pop_cell[lay][c] = cov
         if with_union:
@@ -441,7 +441,7 @@ def _settle_changed(changed, changed_blocks, n_changed, masks, pop_cell, pop_gro
             for lay in range(n_layers):
                 u |= masks[lay][c]
             union_mask[c] = u
-            cov = pop[c] * (_popcount(u) / k)
+            cov = pop[c] * (popcount(u) / k)
             delta[n_layers, g] += cov - union_pop_cell[c]
             union_pop_cell[c] = cov
     for lay in range(n_layers):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from dxsim.radio.coverage import prefetch
+from dxsim.radio.coverage import popcount, prefetch
 
 BIN_MBPS = 0.25  # throughput histogram: 0.25 Mbps bins (bin 0 holds 0 to 0.25 Mbps) ...
 N_BINS = 8_000  # ... up to 2 Gbps; the last bin also holds anything faster
@@ -45,15 +45,6 @@ BIN_CODE_MASK = (1 << BIN_CODE_SHIFT) - 1
 def n_blocks(n_cells: int) -> int:
     """Number of 64-cell blocks covering n_cells."""
     return (n_cells + (1 << BLOCK_SHIFT) - 1) >> BLOCK_SHIFT
-
-
-@njit(cache=True, inline="always")
-def _popcount(x: np.uint64) -> int:
-    """Set bits of a 64-bit word (SWAR, constant time)."""
-    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
-    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return int((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
 @njit(cache=True, inline="always")
@@ -84,7 +75,7 @@ def _cell(c, rec, cov5, op0, op1, op2, op_share, cov4, mask5, mask4, k, served_r
     share5, _, carried5, med5 = _layer(s50, rec[c, R_S5 + 1], rec[c, R_S5 + 2], u * dev5 * own5, served_rate)
     d4 = max(u * cov4[c] - carried5, 0.0)
     share4, load4, _, med4 = _layer(rec[c, R_S4], rec[c, R_S4 + 1], rec[c, R_S4 + 2], d4, served_rate)
-    mbb_cov = rec[c, R_POP] * _popcount(mask4[c] | mask5[c]) / k
+    mbb_cov = rec[c, R_POP] * popcount(mask4[c] | mask5[c]) / k
     served5 = cov5[c] * share5
     w5 = users * dev5 * own5 * share5
     w4 = max(users * mbb_cov - w5, 0.0)

@@ -230,19 +230,7 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
             close = difflib.get_close_matches(k, TOP_KEYS, n=1, cutoff=0.6)
             raise _err(file, f"unknown key {k!r}" + (f"; did you mean {close[0]!r}?" if close else ""), k,
                        allowed=", ".join(TOP_KEYS))
-    base_v = raw.get("base")
-    if not isinstance(base_v, str) or not base_v:
-        raise _err(file, "field required" if base_v is None else "not a path", "base", base_v,
-                   "the path of the base scenario, relative to the sweep file")
-    base = (file.parent / base_v) if not os.path.isabs(base_v) else Path(base_v)
-    try:
-        found = base.is_file()
-    except (OSError, ValueError) as exc:  # name too long, NUL byte
-        raise _err(file, f"not a usable path ({getattr(exc, 'strerror', None) or exc})", "base", base_v[:200],
-                   "a path to an existing scenario .toml, relative to the sweep file") from None
-    if not found:
-        raise _err(file, f"base scenario not found (looked for {os.path.abspath(base)})", "base", base_v,
-                   "a path to an existing scenario .toml, relative to the sweep file")
+    base = base_path(file, raw, "sweep")
     method = raw.get("method")
     if method not in METHODS:
         raise _err(file, "field required" if method is None else "unknown method", "method", method, ", ".join(METHODS))
@@ -316,6 +304,24 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
                      bootstrap=bootstrap, conf_level=float(conf), top=top, base_merged=merged, base_scenario=base_sc)
     check_size(spec, yes=True)  # the hard cap; the confirmation is the caller's (plan_sweep)
     return spec
+
+
+def base_path(file: Path, raw: dict[str, Any], kind: str) -> Path:
+    """The `base` scenario a sweep or optimisation file names, relative to that file; one line if unusable."""
+    base_v = raw.get("base")
+    if not isinstance(base_v, str) or not base_v:
+        raise _err(file, "field required" if base_v is None else "not a path", "base", base_v,
+                   f"the path of the base scenario, relative to the {kind} file")
+    base = (file.parent / base_v) if not os.path.isabs(base_v) else Path(base_v)
+    allowed = f"a path to an existing scenario .toml, relative to the {kind} file"
+    try:
+        found = base.is_file()
+    except (OSError, ValueError) as exc:  # name too long, NUL byte
+        raise _err(file, f"not a usable path ({getattr(exc, 'strerror', None) or exc})", "base", base_v[:200],
+                   allowed) from None
+    if not found:
+        raise _err(file, f"base scenario not found (looked for {os.path.abspath(base)})", "base", base_v, allowed)
+    return base
 
 
 def read_toml(file: Path, kind: str = "sweep", example: str = "scenarios/sweeps/example.toml") -> dict[str, Any]:
