@@ -422,7 +422,8 @@ def _write_doc(tmp_path: Path, doc: dict) -> Path:
 
 
 def _keep_consistent(doc: dict, path: tuple[str, ...], value: Any) -> None:
-    """Cross-field rules (shares sum to 100, p90 >= p50, 5G <= 3 x 4G) around the drawn value."""
+    """Cross-field rules (shares sum to 100, p90 >= p50, 5G <= 3 x 4G, 5G device share <= its ceiling) around the
+    drawn value."""
     last = path[-1]
     if last == "start_share_5g_pct":
         for other in ("viettel", "vnpt", "mobifone"):
@@ -436,6 +437,10 @@ def _keep_consistent(doc: dict, path: tuple[str, ...], value: Any) -> None:
         _nest(("start_state", "stations_4g"), 500_000, doc)
     elif last == "stations_4g":
         _nest(("start_state", "stations_5g"), 0, doc)
+    elif last == "device_5g_share_max_pct":  # the 5G device share may not exceed its ceiling
+        _nest(path[:-1] + ("device_5g_share_pct",), 0, doc)
+    elif last == "device_5g_share_pct":
+        _nest(path[:-1] + ("device_5g_share_max_pct",), 100, doc)
 
 
 @_SETTINGS
