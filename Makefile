@@ -38,7 +38,10 @@ bench: install
 	$(BIN)/python bench/run_all.py
 
 lint: install
-	$(BIN)/ruff check dxsim tests bench
+	$(BIN)/ruff check dxsim tests bench tools
+	$(BIN)/ruff format --check dxsim tests bench tools
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q -p no:xdist tests/test_types.py tests/test_layers.py
 
 # Removes only the output folders dxsim marked as its own (and the rebuildable cache).
 clean:

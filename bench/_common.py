@@ -59,10 +59,16 @@ def nproc() -> str:
 
 def git_commit() -> str:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "dxsim", "scenarios"], cwd=REPO,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "dxsim", "scenarios"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return head + (" + uncommitted changes in dxsim/ or scenarios/" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -94,23 +100,25 @@ def header_body() -> str:
     import polars
     import simpy
 
-    return "\n".join([
-        "# dxsim benchmarks",
-        "",
-        "Produced by `make bench` (= `.venv/bin/python bench/run_all.py`); each benchmark rewrites",
-        "its own section below. Timings are wall-clock (`time.perf_counter`) medians; the",
-        "1-core numbers are taken with the process pinned to CPU 0. The host is shared, so the",
-        "load average at the start of each benchmark is recorded next to its numbers.",
-        "",
-        "| | |",
-        "|---|---|",
-        f"| machine | `nproc` = {nproc()}, {mem_total_gb()} RAM |",
-        f"| CPU | {cpu_model()} |",
-        f"| Python | {platform.python_version()} (.venv) |",
-        f"| numpy / polars / simpy | {numpy.__version__} / {polars.__version__} / {simpy.__version__} |",
-        f"| dxsim commit | {git_commit()} |",
-        f"| header updated | {now()} |",
-    ])
+    return "\n".join(
+        [
+            "# dxsim benchmarks",
+            "",
+            "Produced by `make bench` (= `.venv/bin/python bench/run_all.py`); each benchmark rewrites",
+            "its own section below. Timings are wall-clock (`time.perf_counter`) medians; the",
+            "1-core numbers are taken with the process pinned to CPU 0. The host is shared, so the",
+            "load average at the start of each benchmark is recorded next to its numbers.",
+            "",
+            "| | |",
+            "|---|---|",
+            f"| machine | `nproc` = {nproc()}, {mem_total_gb()} RAM |",
+            f"| CPU | {cpu_model()} |",
+            f"| Python | {platform.python_version()} (.venv) |",
+            f"| numpy / polars / simpy | {numpy.__version__} / {polars.__version__} / {simpy.__version__} |",
+            f"| dxsim commit | {git_commit()} |",
+            f"| header updated | {now()} |",
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- timing
@@ -172,18 +180,29 @@ def profile_top(fn: Callable[[], object], n: int = 12) -> str:
     st = pstats.Stats(pr, stream=io.StringIO())
     total = st.total_tt  # type: ignore[attr-defined]
     rows = sorted(st.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:n]  # type: ignore[attr-defined]
-    lines = [f"cProfile of one call, {total:.2f} s under the profiler (top {n} by own time):", "",
-             "| own s | own % | cum s | calls | function (file:line) |", "|---:|---:|---:|---:|---|"]
+    lines = [
+        f"cProfile of one call, {total:.2f} s under the profiler (top {n} by own time):",
+        "",
+        "| own s | own % | cum s | calls | function (file:line) |",
+        "|---:|---:|---:|---:|---|",
+    ]
     for (file, line, func), (_cc, nc, tt, ct, _callers) in rows:
         where = f"{func}" if file == "~" else f"`{_rel(file)}:{line}` {func}"
         lines.append(f"| {tt:.3f} | {100 * tt / total:.0f}% | {ct:.3f} | {nc} | {where} |")
     # the package's own functions by cumulative time show where the time goes structurally
     own = [(k, v) for k, v in st.stats.items() if str(REPO / "dxsim") in k[0]]  # type: ignore[attr-defined]
     own.sort(key=lambda kv: kv[1][3], reverse=True)
-    lines += ["", "dxsim functions by cumulative time:", "",
-              "| cum s | cum % | own s | calls | function (file:line) |", "|---:|---:|---:|---:|---|"]
+    lines += [
+        "",
+        "dxsim functions by cumulative time:",
+        "",
+        "| cum s | cum % | own s | calls | function (file:line) |",
+        "|---:|---:|---:|---:|---|",
+    ]
     for (file, line, func), (_cc, nc, tt, ct, _callers) in own[:8]:
-        lines.append(f"| {ct:.3f} | {100 * ct / total:.0f}% | {tt:.3f} | {nc} | `{_rel(file)}:{line}` {func} |")
+        lines.append(
+            f"| {ct:.3f} | {100 * ct / total:.0f}% | {tt:.3f} | {nc} | `{_rel(file)}:{line}` {func} |"
+        )
     return "\n".join(lines)
 
 
@@ -209,7 +228,11 @@ def line_profile(fn: Callable[[], object], n: int = 10) -> str:
             cur[0] = (frame.f_code.co_filename, frame.f_lineno)
         elif event == "return":
             back = frame.f_back
-            cur[0] = (back.f_code.co_filename, back.f_lineno) if back and back.f_code.co_filename.startswith(pkg) else None
+            cur[0] = (
+                (back.f_code.co_filename, back.f_lineno)
+                if back and back.f_code.co_filename.startswith(pkg)
+                else None
+            )
         cur[1] = time.perf_counter()
         return local
 
@@ -231,9 +254,15 @@ def line_profile(fn: Callable[[], object], n: int = 10) -> str:
     top = sorted(acc.items(), key=lambda kv: kv[1], reverse=True)[:n]
     import linecache
 
-    lines = [(f"Line timing (sys.settrace over dxsim/; {wall:.2f} s traced; top {n} lines, exclusive of other "
-             "dxsim lines, inclusive of the library calls they make):"), "",
-             "| s | % of call | file:line | code |", "|---:|---:|---|---|"]
+    lines = [
+        (
+            f"Line timing (sys.settrace over dxsim/; {wall:.2f} s traced; top {n} lines, exclusive of other "
+            "dxsim lines, inclusive of the library calls they make):"
+        ),
+        "",
+        "| s | % of call | file:line | code |",
+        "|---:|---:|---|---|",
+    ]
     for (file, line), t in top:
         code = linecache.getline(file, line).strip().replace("|", "\\|")
         lines.append(f"| {t:.3f} | {100 * t / wall:.0f}% | `{_rel(file)}:{line}` | `{code}` |")
@@ -247,7 +276,7 @@ def _split_sections(text: str) -> dict[str, str]:
         b, e = f"<!-- BEGIN {key} -->", f"<!-- END {key} -->"
         i, j = text.find(b), text.find(e)
         if i >= 0 and j > i:
-            out[key] = text[i + len(b):j].strip("\n")
+            out[key] = text[i + len(b) : j].strip("\n")
     return out
 
 

@@ -32,7 +32,8 @@ def main() -> int:
     pin = C.pin_one_core(0)
     load = C.load_avg()
     from dxsim.sim.calendar import Clock, month_ends
-    from dxsim.sim.model import prepare_world, run_replication
+    from dxsim.sim.model import run_replication
+    from dxsim.sim.world import prepare_world
 
     scenario, country = C.load_inputs()
     world = prepare_world(scenario, country)
@@ -71,6 +72,7 @@ def main() -> int:
                 add(g, b)
                 out.append(g.covered_pop_total())
             return out
+
         return run
 
     def rebuild(add):
@@ -81,6 +83,7 @@ def main() -> int:
                 add(g, idx)
                 out.append(g.covered_pop_total())
             return out
+
         return run
 
     methods = [("add_sites", add_sites)] + ([("add_footprints", add_fp)] if has_fp else [])
@@ -90,9 +93,11 @@ def main() -> int:
         incremental(add)()  # warm-up
         t[("inc", name)], pops[("inc", name)] = C.repeat(incremental(add), args.repeats)
         t[("reb", name)], pops[("reb", name)] = C.repeat(rebuild(add), args.rebuild_repeats)
-        print(f"{name:>14}: (a) incremental {C.fmt_times(t[('inc', name)])}; (b) rebuild "
-              f"{C.fmt_times(t[('reb', name)])}; ratio {C.med(t[('reb', name)]) / C.med(t[('inc', name)]):.1f}x",
-              flush=True)
+        print(
+            f"{name:>14}: (a) incremental {C.fmt_times(t[('inc', name)])}; (b) rebuild "
+            f"{C.fmt_times(t[('reb', name)])}; ratio {C.med(t[('reb', name)]) / C.med(t[('inc', name)]):.1f}x",
+            flush=True,
+        )
     t_ctor, _ = C.repeat(lambda: w.cells.coverage_grid(sub), 3)
     ref = np.array(pops[("reb", "add_sites")])
     max_diff = max(float(np.max(np.abs(np.array(p) - ref))) for p in pops.values())
@@ -101,23 +106,39 @@ def main() -> int:
     naive = C.med(t[("reb", "add_sites")]) / C.med(t[("inc", model_method)])
     ok = ratio[model_method] >= BUDGET_RATIO and same
 
-    print(f"{len(batches)} month ends, {int(sizes.sum()):,} sites switched on in batches of "
-          f"median {int(np.median(sizes)):,} (max {int(sizes.max()):,}); same coverage every month: {same}")
-    print(f"model path ({model_method}) like-for-like speed-up {ratio[model_method]:.1f}x, vs naive rebuild "
-          f"(add_sites) {naive:.0f}x; budget >= {BUDGET_RATIO:.0f}x -> {'PASS' if ok else 'FAIL'}")
+    print(
+        f"{len(batches)} month ends, {int(sizes.sum()):,} sites switched on in batches of "
+        f"median {int(np.median(sizes)):,} (max {int(sizes.max()):,}); same coverage every month: {same}"
+    )
+    print(
+        f"model path ({model_method}) like-for-like speed-up {ratio[model_method]:.1f}x, vs naive rebuild "
+        f"(add_sites) {naive:.0f}x; budget >= {BUDGET_RATIO:.0f}x -> {'PASS' if ok else 'FAIL'}"
+    )
 
-    fp_note = (f" Footprints of all {w.plan.n:,} plan sites (built once in `prepare_world`): "
-               f"{fp.nbytes / 2**20:.0f} MB, {fp.cells.size:,} (cell, bits) pairs." if has_fp else "")
+    fp_note = (
+        f" Footprints of all {w.plan.n:,} plan sites (built once in `prepare_world`): "
+        f"{fp.nbytes / 2**20:.0f} MB, {fp.cells.size:,} (cell, bits) pairs."
+        if has_fp
+        else ""
+    )
     rows = []
     for name, _ in methods:
         tag = " (the Monitor's path)" if name == model_method else ""
         rows += [
-            (f"| (a) incremental, `{name}`{tag}, all months | {C.fmt_times(t[('inc', name)])} "
-            f"(mean {1000 * C.med(t[('inc', name)]) / len(batches):.1f} ms/month) | - | info |"),
-            (f"| (b) rebuild each month, `{name}`, all months | {C.fmt_times(t[('reb', name)])} "
-            f"(mean {1000 * C.med(t[('reb', name)]) / len(batches):.0f} ms/month) | - | info |"),
+            (
+                f"| (a) incremental, `{name}`{tag}, all months | {C.fmt_times(t[('inc', name)])} "
+                f"(mean {1000 * C.med(t[('inc', name)]) / len(batches):.1f} ms/month) | - | info |"
+            ),
+            (
+                f"| (b) rebuild each month, `{name}`, all months | {C.fmt_times(t[('reb', name)])} "
+                f"(mean {1000 * C.med(t[('reb', name)]) / len(batches):.0f} ms/month) | - | info |"
+            ),
             f"| speed-up (b)/(a), `{name}` | **{ratio[name]:.1f}x** | >= {BUDGET_RATIO:.0f}x | "
-            + (C.verdict(ok) if name == model_method else ("info" if ratio[name] >= BUDGET_RATIO else "info (below 10x)"))
+            + (
+                C.verdict(ok)
+                if name == model_method
+                else ("info" if ratio[name] >= BUDGET_RATIO else "info (below 10x)")
+            )
             + " |",
         ]
     lines = [
@@ -133,10 +154,16 @@ def main() -> int:
         f"each month's batch; (b) builds a fresh `CoverageGrid` at each month end and adds every site on air by "
         f"then (start sites included, {on_air_sets[-1].size:,} at the end); `CoverageGrid()` construction alone "
         f"takes {1000 * C.med(t_ctor):.0f} ms. Both are run with `add_sites` (geometry on the fly)"
-        + (" and with `add_footprints` (precomputed per-site footprints, what `Monitor.record` calls)."
-           if has_fp else ".") + fp_note,
-        (f"All variants give the same covered population at every month end: **{same}** (max |diff| "
-        f"{max_diff:.3g} persons; final {ref[-1]:,.0f} persons)."),
+        + (
+            " and with `add_footprints` (precomputed per-site footprints, what `Monitor.record` calls)."
+            if has_fp
+            else "."
+        )
+        + fp_note,
+        (
+            f"All variants give the same covered population at every month end: **{same}** (max |diff| "
+            f"{max_diff:.3g} persons; final {ref[-1]:,.0f} persons)."
+        ),
         "",
         "| measure | result | budget | status |",
         "|---|---|---|---|",
@@ -144,12 +171,22 @@ def main() -> int:
         f"| model path vs naive recompute: (b) `add_sites` / (a) `{model_method}` | {naive:.0f}x | - | info |",
     ]
     if not ok:
-        lines += ["", (f"### Profile (budget failed: {ratio[model_method]:.1f}x < {BUDGET_RATIO:.0f}x or results "
-                  "differ)"), "", C.profile_top(incremental(dict(methods)[model_method])), "",
-                  C.line_profile(incremental(dict(methods)[model_method]))]
+        lines += [
+            "",
+            (
+                f"### Profile (budget failed: {ratio[model_method]:.1f}x < {BUDGET_RATIO:.0f}x or results "
+                "differ)"
+            ),
+            "",
+            C.profile_top(incremental(dict(methods)[model_method])),
+            "",
+            C.line_profile(incremental(dict(methods)[model_method])),
+        ]
     C.update_results("coverage", "\n".join(lines))
-    print(f"RESULT coverage: {'PASS' if ok else 'FAIL'} (speed-up {ratio[model_method]:.1f}x like for like with "
-          f"{model_method} / {BUDGET_RATIO:.0f}x; {naive:.0f}x vs add_sites rebuild)")
+    print(
+        f"RESULT coverage: {'PASS' if ok else 'FAIL'} (speed-up {ratio[model_method]:.1f}x like for like with "
+        f"{model_method} / {BUDGET_RATIO:.0f}x; {naive:.0f}x vs add_sites rebuild)"
+    )
     return 0
 
 

@@ -67,8 +67,14 @@ print(json.dumps(marks))
 
 def dxsim_run(args: list[str], env: dict[str, str]) -> float:
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "dxsim.cli.main", "run", *args], env=env, cwd=C.REPO,
-                       capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "dxsim.cli.main", "run", *args],
+        env=env,
+        cwd=C.REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     dt = time.perf_counter() - t0
     if r.returncode != 0:
         raise SystemExit(f"dxsim run failed: {r.stderr.strip()}")
@@ -79,8 +85,14 @@ def peak_rss_mb(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall s, peak RSS MB over the process and its pool workers) of one dxsim run."""
     t0 = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    r = subprocess.run([sys.executable, "-m", "dxsim.cli.main", "run", *args], env=env, cwd=C.REPO,
-                       capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "dxsim.cli.main", "run", *args],
+        env=env,
+        cwd=C.REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if r.returncode != 0:
         raise SystemExit(f"dxsim run failed: {r.stderr.strip()}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -90,45 +102,108 @@ def peak_rss_mb(args: list[str], env: dict[str, str]) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--reps-memory", type=int, default=0, help="also run `--reps N --no-map --no-report` for peak RSS")
+    ap.add_argument(
+        "--reps-memory", type=int, default=0, help="also run `--reps N --no-map --no-report` for peak RSS"
+    )
     args = ap.parse_args()
     env = {**os.environ, "COLUMNS": "120"}
     load0 = C.load_avg()
     tmp = Path(tempfile.mkdtemp(prefix="dxsim-bench-everyday-"))
     base = str(C.BASELINE)
-    dxsim_run([base, "--reps", "1", "--no-map", "--no-report", "--out", str(tmp / "warm")], env)  # store the world
-    plain = [dxsim_run([base, "--reps", "1", "--no-map", "--no-report", "--out", str(tmp / "plain")], env)
-             for _ in range(args.repeats)]
+    dxsim_run(
+        [base, "--reps", "1", "--no-map", "--no-report", "--out", str(tmp / "warm")], env
+    )  # store the world
+    plain = [
+        dxsim_run([base, "--reps", "1", "--no-map", "--no-report", "--out", str(tmp / "plain")], env)
+        for _ in range(args.repeats)
+    ]
     full = [dxsim_run([base, "--reps", "1", "--out", str(tmp / "full")], env) for _ in range(args.repeats)]
-    cold = [dxsim_run([base, "--reps", "1", "--no-map", "--no-report", "--out", str(tmp / "cold")],
-                      {**env, "DXSIM_WORLD_CACHE": "0"}) for _ in range(max(1, args.repeats // 2))]
-    r = subprocess.run([sys.executable, "-c", PHASES, base, str(tmp / "phases")], env=env, cwd=C.REPO,
-                       capture_output=True, text=True, check=True)
+    cold = [
+        dxsim_run(
+            [base, "--reps", "1", "--no-map", "--no-report", "--out", str(tmp / "cold")],
+            {**env, "DXSIM_WORLD_CACHE": "0"},
+        )
+        for _ in range(max(1, args.repeats // 2))
+    ]
+    r = subprocess.run(
+        [sys.executable, "-c", PHASES, base, str(tmp / "phases")],
+        env=env,
+        cwd=C.REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     marks = json.loads(r.stdout.strip().splitlines()[-1])
     long = tmp / "baseline-2040.toml"
-    long.write_text(f'name = "baseline-2040"\nextends = "{C.BASELINE}"\n\n[horizon]\nend_date = "2040-12-31"\n',
-                    encoding="utf-8")
-    r = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", HORIZON, str(args.repeats + 2), base, str(long)],
-                       env=env, cwd=C.REPO, capture_output=True, text=True, check=True)
+    long.write_text(
+        f'name = "baseline-2040"\nextends = "{C.BASELINE}"\n\n[horizon]\nend_date = "2040-12-31"\n',
+        encoding="utf-8",
+    )
+    r = subprocess.run(
+        ["taskset", "-c", "0", sys.executable, "-c", HORIZON, str(args.repeats + 2), base, str(long)],
+        env=env,
+        cwd=C.REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     cpu = json.loads(r.stdout.strip().splitlines()[-1])
     t30, t40 = C.med(cpu[base]), C.med(cpu[str(long)])
     rows = [
-        ("second `dxsim run --no-map --no-report` (world from the store), whole process",
-         C.fmt_times(plain), f"<= {BUDGET_PLAIN_S:g} s", C.verdict(C.med(plain) <= BUDGET_PLAIN_S)),
-        ("default `dxsim run` with map and report (world from the store), whole process",
-         C.fmt_times(full), f"<= {BUDGET_FULL_S:g} s", C.verdict(C.med(full) <= BUDGET_FULL_S)),
-        ("the same `--no-map --no-report` run with the store off (`DXSIM_WORLD_CACHE=0`)", C.fmt_times(cold), "-", "info"),
+        (
+            "second `dxsim run --no-map --no-report` (world from the store), whole process",
+            C.fmt_times(plain),
+            f"<= {BUDGET_PLAIN_S:g} s",
+            C.verdict(C.med(plain) <= BUDGET_PLAIN_S),
+        ),
+        (
+            "default `dxsim run` with map and report (world from the store), whole process",
+            C.fmt_times(full),
+            f"<= {BUDGET_FULL_S:g} s",
+            C.verdict(C.med(full) <= BUDGET_FULL_S),
+        ),
+        (
+            "the same `--no-map --no-report` run with the store off (`DXSIM_WORLD_CACHE=0`)",
+            C.fmt_times(cold),
+            "-",
+            "info",
+        ),
         ("`run_replication` CPU time, baseline to 2030 (1 core)", C.fmt_times(cpu[base]), "-", "info"),
-        ("`run_replication` CPU time, the baseline to 2040-12-31 (1 core)", C.fmt_times(cpu[str(long)]), "-", "info"),
-        ("2040 horizon / 2030 horizon", f"{t40 / t30:.2f}x", f"<= {BUDGET_HORIZON_RATIO:g}x",
-         C.verdict(t40 / t30 <= BUDGET_HORIZON_RATIO)),
+        (
+            "`run_replication` CPU time, the baseline to 2040-12-31 (1 core)",
+            C.fmt_times(cpu[str(long)]),
+            "-",
+            "info",
+        ),
+        (
+            "2040 horizon / 2030 horizon",
+            f"{t40 / t30:.2f}x",
+            f"<= {BUDGET_HORIZON_RATIO:g}x",
+            C.verdict(t40 / t30 <= BUDGET_HORIZON_RATIO),
+        ),
     ]
     if args.reps_memory:
-        wall, rss = peak_rss_mb([base, "--reps", str(args.reps_memory), "--no-map", "--no-report", "--yes",
-                                 "--out", str(tmp / "many")], env)
-        rows.append((f"`dxsim run --reps {args.reps_memory} --no-map --no-report` peak RSS (largest process)",
-                     f"{rss:,.0f} MB ({rss / 1024:.2f} GB), wall {wall:,.0f} s", f"<= {BUDGET_RSS_GB:g} GB",
-                     C.verdict(rss / 1024 <= BUDGET_RSS_GB)))
+        wall, rss = peak_rss_mb(
+            [
+                base,
+                "--reps",
+                str(args.reps_memory),
+                "--no-map",
+                "--no-report",
+                "--yes",
+                "--out",
+                str(tmp / "many"),
+            ],
+            env,
+        )
+        rows.append(
+            (
+                f"`dxsim run --reps {args.reps_memory} --no-map --no-report` peak RSS (largest process)",
+                f"{rss:,.0f} MB ({rss / 1024:.2f} GB), wall {wall:,.0f} s",
+                f"<= {BUDGET_RSS_GB:g} GB",
+                C.verdict(rss / 1024 <= BUDGET_RSS_GB),
+            )
+        )
     table = "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
     # progress messages may name folders of this machine: shown relative to the repository
     phases = " · ".join(f"{name.replace(str(C.REPO) + '/', '')} {sec:.2f} s" for name, sec in marks)

@@ -25,8 +25,14 @@ import _common as C
 BUDGET_MB = 10.0
 BUDGET_DRAW_S = 3.0
 CHROMIUM = Path("/usr/bin/chromium")
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--no-first-run", "--disable-sync"]
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 SECTION = "map"
 
 # "drawn": the choropleth's province paths and every village marker are in the DOM, then two
@@ -58,7 +64,9 @@ def draw_times(path: Path, n_villages: int, repeats: int) -> list[dict]:
                 page = ctx.new_page()
                 errors, blocked = [], []
                 page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-                page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+                page.on(
+                    "console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None
+                )
 
                 def route(r, blocked=blocked):
                     if r.request.url.startswith(("file:", "data:")):
@@ -88,7 +96,9 @@ def draw_times(path: Path, n_villages: int, repeats: int) -> list[dict]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3, help="fresh pages timed (median)")
-    ap.add_argument("--result-dir", type=Path, help="an existing `dxsim run` output directory of the baseline")
+    ap.add_argument(
+        "--result-dir", type=Path, help="an existing `dxsim run` output directory of the baseline"
+    )
     args = ap.parse_args()
     _register_section()
     load = C.load_avg()
@@ -111,17 +121,28 @@ def main() -> int:
         t_build, _ = C.repeat(lambda: build_map(rdir, out=out), args.repeats)
         html = out.read_text(encoding="utf-8")
         size = out.stat().st_size
-        parts = {name: len(body.encode("utf-8")) for name, body in re.findall(r"var (DX_[A-Z0-9]+) = (.*?);\n", html)}
+        parts = {
+            name: len(body.encode("utf-8"))
+            for name, body in re.findall(r"var (DX_[A-Z0-9]+) = (.*?);\n", html)
+        }
         from dxsim.maps.assets import leaflet_css, leaflet_js
 
         parts_s = ", ".join(
             [f"Leaflet JS+CSS {(len(leaflet_js()) + len(leaflet_css())) / 1e6:.2f}"]
-            + [f"{k} {v / 1e6:.2f}" for k, v in sorted(parts.items(), key=lambda kv: -kv[1])
-               if v > 20_000 and not k.startswith("DX_COV")]
-            + [f"coverage dates (DX_COV*) {sum(v for k, v in parts.items() if k.startswith('DX_COV')) / 1e6:.2f}"])
+            + [
+                f"{k} {v / 1e6:.2f}"
+                for k, v in sorted(parts.items(), key=lambda kv: -kv[1])
+                if v > 20_000 and not k.startswith("DX_COV")
+            ]
+            + [
+                f"coverage dates (DX_COV*) {sum(v for k, v in parts.items() if k.startswith('DX_COV')) / 1e6:.2f}"
+            ]
+        )
         import polars as pl
 
-        n_vil = pl.read_parquet(rdir / "villages.parquet").height if (rdir / "villages.parquet").exists() else 0
+        n_vil = (
+            pl.read_parquet(rdir / "villages.parquet").height if (rdir / "villages.parquet").exists() else 0
+        )
         n_sq = pl.read_parquet(rdir / "grid_5km.parquet").height
         ok_size = size <= BUDGET_MB * 1e6
         print(f"build_map: {C.fmt_times(t_build)}; map.html {size / 1e6:.2f} MB ({parts_s})")
@@ -143,9 +164,11 @@ def main() -> int:
                 f"| turning on the four 5 km-square overlays (canvas) until painted | {C.fmt_times(grid_on)} | - | info |",
                 f"| console/page errors; requests other than file:/data: | {len(errors)}; {len(blocked) + len(remote)} | 0; 0 | {C.verdict(not errors and not blocked and not remote)} |",
             ]
-            print(f"drawn: {C.fmt_times(drawn)}  budget {BUDGET_DRAW_S} s -> {'PASS' if ok_draw else 'FAIL'}; "
-                  f"load {C.fmt_times(loaded)}; grid overlays on {C.fmt_times(grid_on)}; errors {errors}; "
-                  f"blocked {blocked + remote}")
+            print(
+                f"drawn: {C.fmt_times(drawn)}  budget {BUDGET_DRAW_S} s -> {'PASS' if ok_draw else 'FAIL'}; "
+                f"load {C.fmt_times(loaded)}; grid overlays on {C.fmt_times(grid_on)}; errors {errors}; "
+                f"blocked {blocked + remote}"
+            )
         else:
             ok_draw = False
             drawn = [float("nan")]
@@ -159,12 +182,14 @@ def main() -> int:
             f"Command (from the repository root): `{C.command_line()}`  ",
             f"Run {C.now()}; not pinned (Chromium is multi-threaded); load average at start {load}.",
             "",
-            (f"Workload: {workload}; `map.html` with all six layers (7 coverage dates × 34 provinces, "
-             f"{n_sq:,} 5 km squares for density and sites, {n_vil} villages, data centres, GPU clusters); "
-             f"Chromium {CHROMIUM} headless via Playwright, 1400×950 viewport, a fresh context per page, "
-             f"network blocked except file:/data:, {args.repeats} timed pages after one warm-up. \"Drawn\" = the "
-             "34 choropleth paths and every village marker are in the DOM (polled each animation frame), then "
-             "two more animation frames (painted); times are `performance.now()` from navigation start."),
+            (
+                f"Workload: {workload}; `map.html` with all six layers (7 coverage dates × 34 provinces, "
+                f"{n_sq:,} 5 km squares for density and sites, {n_vil} villages, data centres, GPU clusters); "
+                f"Chromium {CHROMIUM} headless via Playwright, 1400×950 viewport, a fresh context per page, "
+                f'network blocked except file:/data:, {args.repeats} timed pages after one warm-up. "Drawn" = the '
+                "34 choropleth paths and every village marker are in the DOM (polled each animation frame), then "
+                "two more animation frames (painted); times are `performance.now()` from navigation start."
+            ),
             "",
             "| measure | result | budget | status |",
             "|---|---|---|---|",
@@ -177,8 +202,10 @@ def main() -> int:
         ]
         C.update_results(SECTION, "\n".join(lines))
         ok = ok_size and ok_draw
-        print(f"RESULT map: {'PASS' if ok else 'FAIL'} (map.html {size / 1e6:.2f} / {BUDGET_MB:.0f} MB, "
-              f"drawn {C.med(drawn):.2f} / {BUDGET_DRAW_S:.0f} s)")
+        print(
+            f"RESULT map: {'PASS' if ok else 'FAIL'} (map.html {size / 1e6:.2f} / {BUDGET_MB:.0f} MB, "
+            f"drawn {C.med(drawn):.2f} / {BUDGET_DRAW_S:.0f} s)"
+        )
         return 0
     finally:
         if tmp is not None:

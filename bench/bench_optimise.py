@@ -33,8 +33,18 @@ EXAMPLE = C.REPO / "scenarios" / "optimise" / "envelope-split.toml"
 
 def run(out: Path, extra: list[str]) -> tuple[float, float, str]:
     """(wall s, max RSS GB of the largest process, stdout) of one `dxsim optimise` process."""
-    cmd = ["/usr/bin/time", "-v", str(C.REPO / ".venv" / "bin" / "dxsim"), "optimise", str(EXAMPLE), "--workers", "2",
-           "--out", str(out), *extra]
+    cmd = [
+        "/usr/bin/time",
+        "-v",
+        str(C.REPO / ".venv" / "bin" / "dxsim"),
+        "optimise",
+        str(EXAMPLE),
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+        *extra,
+    ]
     t0 = time.perf_counter()
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=C.REPO, env={**os.environ, "COLUMNS": "200"})
     wall = time.perf_counter() - t0
@@ -46,7 +56,9 @@ def run(out: Path, extra: list[str]) -> tuple[float, float, str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--max-evals", type=int, default=None, help="override the example's max_evals (quick check)")
+    ap.add_argument(
+        "--max-evals", type=int, default=None, help="override the example's max_evals (quick check)"
+    )
     args = ap.parse_args()
     extra = ["--max-evals", str(args.max_evals)] if args.max_evals else []
     load = C.load_avg()
@@ -61,7 +73,11 @@ def main() -> None:
         same = (out / "history.csv").read_bytes() == hist1
         md = (out / "optimise.md").read_text(encoding="utf-8")
     feasible = re.search(r"(\d+) candidates met every constraint", md.replace("\n", " "))
-    best = md.split("## Best plan", 1)[1].split("## What binds", 1)[0].strip() if "## Best plan" in md else "(none)"
+    best = (
+        md.split("## Best plan", 1)[1].split("## What binds", 1)[0].strip()
+        if "## Best plan" in md
+        else "(none)"
+    )
     binds = md.split("## What binds", 1)[1].split("##", 1)[0].strip() if "## What binds" in md else ""
     reused = re.search(r"(\d+) candidates evaluated, (\d+) reused", stdout2)
     body = f"""## 8. The shipped optimisation example (issue 14)
@@ -77,9 +93,9 @@ comparison with the base (8 replications each).
 |---|---|---|---|
 | `dxsim optimise` wall time, whole process | {wall:.0f} s ({wall / 60:.1f} min) | <= 15 min | {C.verdict(wall <= BUDGET_S)} |
 | peak RSS of the largest process | {rss:.2f} GB | - | info |
-| the same command again (every evaluation reused: a resume) | {wall2:.0f} s; {reused.group(0) if reused else '?'} | - | info |
+| the same command again (every evaluation reused: a resume) | {wall2:.0f} s; {reused.group(0) if reused else "?"} | - | info |
 | history identical on the second run | {same} | True | {C.verdict(same)} |
-| candidates meeting every constraint | {feasible.group(1) if feasible else '?'} | - | info |
+| candidates meeting every constraint | {feasible.group(1) if feasible else "?"} | - | info |
 
 Best plan found:
 

@@ -100,8 +100,24 @@ def main() -> int:
             for i in range(args.repeats):
                 out = Path(td) / f"proc{i}{len(flags)}"
                 t0 = time.perf_counter()
-                r = subprocess.run([sys.executable, "-m", "dxsim.cli.main", "run", str(C.BASELINE), "--reps", "1",
-                                    "--out", str(out), *flags], cwd=C.REPO, capture_output=True, text=True, check=False)
+                r = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "dxsim.cli.main",
+                        "run",
+                        str(C.BASELINE),
+                        "--reps",
+                        "1",
+                        "--out",
+                        str(out),
+                        *flags,
+                    ],
+                    cwd=C.REPO,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
                 ts.append(time.perf_counter() - t0)
                 if r.returncode != 0:
                     print(r.stderr, file=sys.stderr)
@@ -120,8 +136,11 @@ def main() -> int:
     lines += [f"| {label} | {C.fmt_times(ts)} | {size / 1e6:.2f} MB |" for label, ts, size in rows]
     lines += ["", "| `dxsim run scenarios/baseline.toml --reps 1` as a process | wall time |", "|---|---|"]
     lines += [f"| {flags} | {C.fmt_times(ts)} |" for flags, ts in procs]
-    lines += ["", "Imports, world preparation and the replication are the rest of a process's time "
-              "(section 1); issue 13 budgets the whole command."]
+    lines += [
+        "",
+        "Imports, world preparation and the replication are the rest of a process's time "
+        "(section 1); issue 13 budgets the whole command.",
+    ]
     body = "\n".join(lines)
     print(body)
     _register_section()

@@ -28,7 +28,8 @@ CAPACITY_BUDGET_PCT = 30.0  # issue 12: the served/short model adds at most 30% 
 def child() -> None:
     """Separate process: load, prepare, run one replication; report peak RSS per stage."""
     t0 = time.perf_counter()
-    from dxsim.sim.model import prepare_world, run_replication
+    from dxsim.sim.model import run_replication
+    from dxsim.sim.world import prepare_world
 
     def peak_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
@@ -76,7 +77,8 @@ def main() -> int:
     t_import, _ = C.timed(lambda: __import__("dxsim.sim.model"))
     from dxsim.errors import RawDataError
     from dxsim.geo import load_country
-    from dxsim.sim.model import prepare_world, run_replication
+    from dxsim.sim.model import run_replication
+    from dxsim.sim.world import prepare_world
 
     try:  # first load in this process, cache already built (import + hashing + parquet)
         t_load_first, _ = C.timed(lambda: load_country(build_if_missing=False))
@@ -90,8 +92,10 @@ def main() -> int:
     run_replication(world, 0)  # warm-up
     t_run, c_run, res = C.repeat_wc(lambda: run_replication(world, 0), args.repeats)
     # the same replication without the served/short model (issue 12: capacity adds at most 30%)
-    world_off = prepare_world(scenario.model_copy(update={"capacity": scenario.capacity.model_copy(
-        update={"enabled": False})}), country)
+    world_off = prepare_world(
+        scenario.model_copy(update={"capacity": scenario.capacity.model_copy(update={"enabled": False})}),
+        country,
+    )
     run_replication(world_off, 0)
     t_off, _c_off, _ = C.repeat_wc(lambda: run_replication(world_off, 0), args.repeats)
     extra_pct = 100.0 * (C.med(t_run) / C.med(t_off) - 1.0)
@@ -110,11 +114,17 @@ def main() -> int:
     print(f"warm-cache load_country: first {t_load_first:.3f} s, then {C.fmt_times(t_load)}")
     print(f"prepare_world:           {C.fmt_times(t_prep)}")
     print(f"run_replication CPU:     {C.fmt_times(c_run)}")
-    print(f"run_replication:         {C.fmt_times(t_run)}  budget {BUDGET_S} s -> {'PASS' if ok_t else 'FAIL'}")
-    print(f"without capacity:        {C.fmt_times(t_off)}  capacity adds {extra_pct:.0f}% (budget "
-          f"{CAPACITY_BUDGET_PCT:.0f}%) -> {'PASS' if ok_cap else 'FAIL'}")
-    print(f"peak RSS (load+prepare+run, separate process): {peak_mb:.0f} MB  budget {BUDGET_RSS_GB} GB -> "
-          f"{'PASS' if ok_m else 'FAIL'}")
+    print(
+        f"run_replication:         {C.fmt_times(t_run)}  budget {BUDGET_S} s -> {'PASS' if ok_t else 'FAIL'}"
+    )
+    print(
+        f"without capacity:        {C.fmt_times(t_off)}  capacity adds {extra_pct:.0f}% (budget "
+        f"{CAPACITY_BUDGET_PCT:.0f}%) -> {'PASS' if ok_cap else 'FAIL'}"
+    )
+    print(
+        f"peak RSS (load+prepare+run, separate process): {peak_mb:.0f} MB  budget {BUDGET_RSS_GB} GB -> "
+        f"{'PASS' if ok_m else 'FAIL'}"
+    )
 
     lines = [
         "## 1. One national replication (baseline, to 2030)",
@@ -122,20 +132,28 @@ def main() -> int:
         f"Command (from the repository root): `{C.command_line()}`  ",
         f"Run {C.now()}; {pin}; load average at start {load}.",
         "",
-        (f"Workload: `scenarios/baseline.toml`, {world.plan.n:,} ranked 5G sites ({world.layer.n_5g_start:,} on air "
-        f"at start), {world.cells.rows.size:,} population cells, {n_months} month ends; one replication builds "
-        f"{built:,} sites ({on_air_end:,} on air at the end)."),
+        (
+            f"Workload: `scenarios/baseline.toml`, {world.plan.n:,} ranked 5G sites ({world.layer.n_5g_start:,} on air "
+            f"at start), {world.cells.rows.size:,} population cells, {n_months} month ends; one replication builds "
+            f"{built:,} sites ({on_air_end:,} on air at the end)."
+        ),
         "",
         "| measure | result | budget | status |",
         "|---|---|---|---|",
-        (f"| `run_replication` (1 core, after `prepare_world`) | {C.fmt_times(t_run)} | <= {BUDGET_S:.1f} s | "
-        f"{C.verdict(ok_t)}{'' if ok_t else f' ({C.med(t_run) / BUDGET_S:.1f}x the budget, +{C.med(t_run) - BUDGET_S:.2f} s)'} |"),
+        (
+            f"| `run_replication` (1 core, after `prepare_world`) | {C.fmt_times(t_run)} | <= {BUDGET_S:.1f} s | "
+            f"{C.verdict(ok_t)}{'' if ok_t else f' ({C.med(t_run) / BUDGET_S:.1f}x the budget, +{C.med(t_run) - BUDGET_S:.2f} s)'} |"
+        ),
         f"| `run_replication` process CPU time (same calls) | {C.fmt_times(c_run)} | - | info |",
         f"| the same without capacity (`[capacity] enabled = false`) | {C.fmt_times(t_off)} | - | info |",
-        (f"| time capacity adds to a replication (served/short model, issue 12) | +{extra_pct:.0f}% | "
-         f"<= {CAPACITY_BUDGET_PCT:.0f}% | {C.verdict(ok_cap)} |"),
-        (f"| peak RSS of a process that loads, prepares and runs one replication | {peak_mb:,.0f} MB "
-        f"({peak_mb / 1024:.2f} GB) | <= {BUDGET_RSS_GB} GB | {C.verdict(ok_m)} |"),
+        (
+            f"| time capacity adds to a replication (served/short model, issue 12) | +{extra_pct:.0f}% | "
+            f"<= {CAPACITY_BUDGET_PCT:.0f}% | {C.verdict(ok_cap)} |"
+        ),
+        (
+            f"| peak RSS of a process that loads, prepares and runs one replication | {peak_mb:,.0f} MB "
+            f"({peak_mb / 1024:.2f} GB) | <= {BUDGET_RSS_GB} GB | {C.verdict(ok_m)} |"
+        ),
         f"| `prepare_world` (site layer from cache + start 5G and 4G coverage) | {C.fmt_times(t_prep)} | - | info |",
         f"| warm-cache data load (`load_country`), first call in the process | {t_load_first:.3f} s | - | info |",
         f"| warm-cache data load (`load_country`), repeated | {C.fmt_times(t_load)} | - | info |",
@@ -144,16 +162,25 @@ def main() -> int:
         f"Peak RSS by stage in the child (`ru_maxrss`, MB): after imports {rss['after_import_mb']:.0f}, after load "
         f"{rss['after_load_mb']:.0f}, after prepare {rss['after_prepare_mb']:.0f}, after the replication "
         f"{rss['after_run_mb']:.0f}; `{rss_tool}` max RSS "
-        f"{rss['time_v_max_rss_mb']:.0f} MB; child wall time {rss['wall_s']:.1f} s." if rss["time_v_max_rss_mb"]
+        f"{rss['time_v_max_rss_mb']:.0f} MB; child wall time {rss['wall_s']:.1f} s."
+        if rss["time_v_max_rss_mb"]
         else f"Peak RSS by stage (MB): {rss}",
     ]
     if not (ok_t and ok_m) or args.profile:
-        lines += ["", "### Profile" + (" (budget failed)" if not (ok_t and ok_m) else ""), "", C.profile_top(lambda: run_replication(world, 0)), "",
-                  C.line_profile(lambda: run_replication(world, 0))]
+        lines += [
+            "",
+            "### Profile" + (" (budget failed)" if not (ok_t and ok_m) else ""),
+            "",
+            C.profile_top(lambda: run_replication(world, 0)),
+            "",
+            C.line_profile(lambda: run_replication(world, 0)),
+        ]
     C.update_results("replication", "\n".join(lines))
     status = "PASS" if ok_t and ok_m else "FAIL"
-    print(f"RESULT replication: {status} (run {C.med(t_run):.3f} s [CPU {C.med(c_run):.3f} s] / {BUDGET_S} s, "
-          f"peak RSS {peak_mb / 1024:.2f} / {BUDGET_RSS_GB} GB)")
+    print(
+        f"RESULT replication: {status} (run {C.med(t_run):.3f} s [CPU {C.med(c_run):.3f} s] / {BUDGET_S} s, "
+        f"peak RSS {peak_mb / 1024:.2f} / {BUDGET_RSS_GB} GB)"
+    )
     return 0
 
 

@@ -36,17 +36,25 @@ def variant_toml(n_4g: int) -> str:
     years = lambda v: "{ " + ", ".join(f"{y} = {v}" for y in YEARS) + " }"
     ops = "\n".join(
         f"[operators.{op}]\nannual_new_5g_sites = {years(500_000)}\ncapex_budget_vnd_bn = {years(1_000_000)}\n"
-        for op in ("viettel", "vnpt", "mobifone"))
+        for op in ("viettel", "vnpt", "mobifone")
+    )
     crews = "\n".join(f"[crews.{r}]\nteams = 20000\n" for r in ("north", "central", "south"))
-    return (f'extends = "{C.BASELINE}"\nname = "bench-scale-{n_4g}"\n'
-            f'description = "bench/bench_scaling.py: {n_4g} 4G stations, unconstrained build"\n\n'
-            f"[start_state]\nstations_4g = {n_4g}\n\n[sites]\npeople_per_5g_site_dense = 1.0\n\n{ops}\n{crews}\n[supply]\ndeliveries_per_month = 1000000\n")
+    return (
+        f'extends = "{C.BASELINE}"\nname = "bench-scale-{n_4g}"\n'
+        f'description = "bench/bench_scaling.py: {n_4g} 4G stations, unconstrained build"\n\n'
+        f"[start_state]\nstations_4g = {n_4g}\n\n[sites]\npeople_per_5g_site_dense = 1.0\n\n{ops}\n{crews}\n[supply]\ndeliveries_per_month = 1000000\n"
+    )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[50_000, 100_000, 200_000],
-                    help="4G stations of the synthetic layer")
+    ap.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[50_000, 100_000, 200_000],
+        help="4G stations of the synthetic layer",
+    )
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
 
@@ -54,7 +62,8 @@ def main() -> int:
     load = C.load_avg()
     from dxsim.geo import load_country
     from dxsim.scenario import load_scenario
-    from dxsim.sim.model import prepare_world, run_replication
+    from dxsim.sim.model import run_replication
+    from dxsim.sim.world import prepare_world
 
     country = dataclasses.replace(load_country(), cache_path=LAYER_CACHE)
     LAYER_CACHE.mkdir(parents=True, exist_ok=True)
@@ -74,15 +83,24 @@ def main() -> int:
             t_run, c_run, res = C.repeat_wc(lambda world=world: run_replication(world, 0), args.repeats)
             on = res.on_air_day
             row = {
-                "n_4g": world.layer.sites_4g.height, "plan": world.plan.n,
-                "start": min(world.layer.n_5g_start, world.plan.n), "built": int((on >= 0).sum()),
-                "unbuilt": int(np.isnan(on).sum()), "t": C.med(t_run), "ts": t_run, "cpu": C.med(c_run),
-                "prep": t_prep, "layer_s": t_first if built_layer else None,
+                "n_4g": world.layer.sites_4g.height,
+                "plan": world.plan.n,
+                "start": min(world.layer.n_5g_start, world.plan.n),
+                "built": int((on >= 0).sum()),
+                "unbuilt": int(np.isnan(on).sum()),
+                "t": C.med(t_run),
+                "ts": t_run,
+                "cpu": C.med(c_run),
+                "prep": t_prep,
+                "layer_s": t_first if built_layer else None,
                 "last_day": float(np.nanmax(on)) if (on >= 0).any() else float("nan"),
             }
             rows.append(row)
-            print(f"4G {row['n_4g']:>7,}  plan {row['plan']:>7,}  built {row['built']:>7,}  unbuilt {row['unbuilt']:>5,}  "
-                  f"run_replication {C.fmt_times(t_run)} (CPU {C.med(c_run):.3f} s)  prepare {t_prep:.1f} s", flush=True)
+            print(
+                f"4G {row['n_4g']:>7,}  plan {row['plan']:>7,}  built {row['built']:>7,}  unbuilt {row['unbuilt']:>5,}  "
+                f"run_replication {C.fmt_times(t_run)} (CPU {C.med(c_run):.3f} s)  prepare {t_prep:.1f} s",
+                flush=True,
+            )
 
     def slope(xkey: str, ykey: str) -> float:
         if len(rows) < 2:
@@ -90,16 +108,24 @@ def main() -> int:
         return float(np.polyfit(np.log([r[xkey] for r in rows]), np.log([r[ykey] for r in rows]), 1)[0])
 
     kp, kb, k4, kc = slope("plan", "t"), slope("built", "t"), slope("n_4g", "t"), slope("plan", "cpu")
-    print(f"apparent exponent: t ~ N^{kp:.2f} in 5G plan sites (N^{kb:.2f} in sites built, N^{k4:.2f} in 4G "
-          f"stations; CPU time ~ N^{kc:.2f} in plan sites)")
+    print(
+        f"apparent exponent: t ~ N^{kp:.2f} in 5G plan sites (N^{kb:.2f} in sites built, N^{k4:.2f} in 4G "
+        f"stations; CPU time ~ N^{kc:.2f} in plan sites)"
+    )
 
-    table = [("| 4G stations | 5G plan sites | on air at start | built in the run | never built | last on-air day "
-             "| `run_replication` (1 core, wall) | CPU s (median) | us per plan site | `prepare_world` |"),
-             "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
+    table = [
+        (
+            "| 4G stations | 5G plan sites | on air at start | built in the run | never built | last on-air day "
+            "| `run_replication` (1 core, wall) | CPU s (median) | us per plan site | `prepare_world` |"
+        ),
+        "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+    ]
     for r in rows:
-        table.append(f"| {r['n_4g']:,} | {r['plan']:,} | {r['start']:,} | {r['built']:,} | {r['unbuilt']:,} | "
-                     f"{r['last_day']:.0f} | {C.fmt_times(r['ts'])} | {r['cpu']:.3f} | {1e6 * r['t'] / r['plan']:.1f} | "
-                     f"{r['prep']:.1f} s |")
+        table.append(
+            f"| {r['n_4g']:,} | {r['plan']:,} | {r['start']:,} | {r['built']:,} | {r['unbuilt']:,} | "
+            f"{r['last_day']:.0f} | {C.fmt_times(r['ts'])} | {r['cpu']:.3f} | {1e6 * r['t'] / r['plan']:.1f} | "
+            f"{r['prep']:.1f} s |"
+        )
     built_new = [r for r in rows if r["layer_s"] is not None]
     generated = ", ".join(f"{r['n_4g']:,} 4G stations in {r['layer_s']:.0f} s" for r in built_new)
     lines = [
@@ -114,22 +140,28 @@ def main() -> int:
         "would be 78k / 91k / 101k for 50k / 100k / 200k 4G stations) and nothing binding: every operator may "
         "order 500,000 sites and spend VND 1,000,000 bn a year, 20,000 teams per region, 1,000,000 kits a "
         "month. The whole plan is therefore ordered in the first month and built within the horizon except "
-        "for a handful of extreme permit/lead-time draws (\"never built\"); permit, lead and work times "
+        'for a handful of extreme permit/lead-time draws ("never built"); permit, lead and work times '
         "stay at their baseline distributions. Site layers are generated once and cached in "
         "`bench/.cache/layers/` (git-ignored)"
         + (f" (generated this run: {generated})." if built_new else "."),
         "",
         *table,
         "",
-        (f"Apparent exponent (least-squares fit of log wall time on log N): **t ~ N^{kp:.2f} in 5G plan "
-        f"sites** (N^{kb:.2f} in sites built, N^{k4:.2f} in 4G stations; CPU time ~ N^{kc:.2f} in plan sites)."),
+        (
+            f"Apparent exponent (least-squares fit of log wall time on log N): **t ~ N^{kp:.2f} in 5G plan "
+            f"sites** (N^{kb:.2f} in sites built, N^{k4:.2f} in 4G stations; CPU time ~ N^{kc:.2f} in plan sites)."
+        ),
         "",
-        ("Budget: none stated for scaling (informational). For reference, the 1 s replication budget of "
-        "benchmark 1 applies to the baseline; an exponent near 1 means cost proportional to sites."),
+        (
+            "Budget: none stated for scaling (informational). For reference, the 1 s replication budget of "
+            "benchmark 1 applies to the baseline; an exponent near 1 means cost proportional to sites."
+        ),
     ]
     C.update_results("scaling", "\n".join(lines))
-    print(f"RESULT scaling: INFO (t ~ N^{kp:.2f} in plan sites, {rows[0]['plan']:,}..{rows[-1]['plan']:,} sites: "
-          f"{rows[0]['t']:.2f}..{rows[-1]['t']:.2f} s)")
+    print(
+        f"RESULT scaling: INFO (t ~ N^{kp:.2f} in plan sites, {rows[0]['plan']:,}..{rows[-1]['plan']:,} sites: "
+        f"{rows[0]['t']:.2f}..{rows[-1]['t']:.2f} s)"
+    )
     return 0
 
 

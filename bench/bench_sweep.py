@@ -42,7 +42,11 @@ def update_section(key: str, body: str) -> None:
     b, e = f"<!-- BEGIN {key} -->", f"<!-- END {key} -->"
     block = f"{b}\n{body.strip()}\n{e}"
     i, j = text.find(b), text.find(e)
-    text = text[:i] + block + text[j + len(e):] if (i >= 0 and j > i) else text.rstrip("\n") + "\n\n" + block + "\n"
+    text = (
+        text[:i] + block + text[j + len(e) :]
+        if (i >= 0 and j > i)
+        else text.rstrip("\n") + "\n\n" + block + "\n"
+    )
     tmp = C.RESULTS.with_suffix(".md.tmp")
     tmp.write_text(text)
     tmp.replace(C.RESULTS)
@@ -55,7 +59,9 @@ def sweep_file(dir_: Path, tasks: int) -> Path:
         f'base = "{C.BASELINE}"\nname = "bench"\nmethod = "lhs"\nsamples = {tasks}\nseed = 20251031\n'
         f"kpis = {json.dumps(SWEEP_KPIS)}\n"
         '[[parameters]]\npath = "supply.deliveries_per_month"\nlow = 8000\nhigh = 16000\n'
-        '[[parameters]]\npath = "crews.north.teams"\nlow = 350\nhigh = 550\n', encoding="utf-8")
+        '[[parameters]]\npath = "crews.north.teams"\nlow = 350\nhigh = 550\n',
+        encoding="utf-8",
+    )
     return p
 
 
@@ -110,23 +116,42 @@ def sweep_part(tasks: int, dask: bool) -> tuple[list[dict], bool, str]:
             # distributed.nanny.pre-spawn-environ), ~20% slower numpy-heavy replications here; pool
             # workers run with glibc's defaults, so the comparison drops it (as the docs advise users)
             # and keeps the one-thread BLAS settings.
-            one_thread = {k: 1 for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-            with dask_mod.config.set({"distributed.nanny.pre-spawn-environ": one_thread}), LocalCluster(
-                    n_workers=n, processes=True, threads_per_worker=1, dashboard_address=None,
-                    env={"POLARS_MAX_THREADS": "1"}) as cl:
+            one_thread = dict.fromkeys(("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"), 1)
+            with (
+                dask_mod.config.set({"distributed.nanny.pre-spawn-environ": one_thread}),
+                LocalCluster(
+                    n_workers=n,
+                    processes=True,
+                    threads_per_worker=1,
+                    dashboard_address=None,
+                    env={"POLARS_MAX_THREADS": "1"},
+                ) as cl,
+            ):
                 cluster_s = time.perf_counter() - t0
                 t1 = time.perf_counter()
                 res = run_sweep(sf, out_dir=out, scheduler=cl.scheduler_address)
                 wall = time.perf_counter() - t1
         st = res.stats
         g = gaps(out)
-        rows.append({"executor": kind, "workers": n, "wall_s": wall, "exec_wall_s": st.wall_s, "busy_s": st.busy_s,
-                     "prepare_s": st.prepare_s, "first_result_s": st.first_result_s,
-                     "overhead_per_task_s": st.overhead_per_task_s, "gap_mean_s": statistics.mean(g) if g else None,
-                     "gap_max_s": max(g) if g else None, "cluster_start_s": cluster_s,
-                     "steady_tasks_per_s": steady_throughput(out),
-                     "task_s_median": statistics.median(
-                         json.loads(f.read_text())["timing"]["task_s"] for f in (out / "runs").glob("*.json"))})
+        rows.append(
+            {
+                "executor": kind,
+                "workers": n,
+                "wall_s": wall,
+                "exec_wall_s": st.wall_s,
+                "busy_s": st.busy_s,
+                "prepare_s": st.prepare_s,
+                "first_result_s": st.first_result_s,
+                "overhead_per_task_s": st.overhead_per_task_s,
+                "gap_mean_s": statistics.mean(g) if g else None,
+                "gap_max_s": max(g) if g else None,
+                "cluster_start_s": cluster_s,
+                "steady_tasks_per_s": steady_throughput(out),
+                "task_s_median": statistics.median(
+                    json.loads(f.read_text())["timing"]["task_s"] for f in (out / "runs").glob("*.json")
+                ),
+            }
+        )
         recs = [json.loads(f.read_text())["timing"] for f in (out / "runs").glob("*.json")]
         rows[-1]["cpu_share"] = sum(t["cpu_s"] for t in recs) / sum(t["task_s"] for t in recs)
         tables.append(res.runs)
@@ -137,8 +162,9 @@ def sweep_part(tasks: int, dask: bool) -> tuple[list[dict], bool, str]:
 
 # --------------------------------------------------------------------------- replications on one core
 def reps_part(n: int, profile: bool) -> dict:
-    from dxsim.sim.model import prepare_world, run_replication
-    from dxsim.sweep.execute import replication_kpis
+    from dxsim.execution import replication_kpis
+    from dxsim.sim.model import run_replication
+    from dxsim.sim.world import prepare_world
 
     scenario, country = C.load_inputs()
     t0 = time.perf_counter()
@@ -155,8 +181,12 @@ def reps_part(n: int, profile: bool) -> dict:
         w1 = time.perf_counter()
         k = replication_kpis(world, res, rep)
         kpi_w.append(time.perf_counter() - w1)
-        for name in ("pop_covered_5g_pct_2027_12", "year_5g_pop_90pct", "year_last_village_connected",
-                     "dc_it_capacity_mw_end"):
+        for name in (
+            "pop_covered_5g_pct_2027_12",
+            "year_5g_pop_90pct",
+            "year_last_village_connected",
+            "dc_it_capacity_mw_end",
+        ):
             kpis.setdefault(name, []).append(k.get(name, float("nan")))
         del res
         if (rep + 1) % 25 == 0:
@@ -166,14 +196,25 @@ def reps_part(n: int, profile: bool) -> dict:
     import dataclasses
 
     d = scenario.compute.demand.model_copy(update={"enabled": False})
-    no_demand = dataclasses.replace(world, scenario=scenario.model_copy(
-        update={"compute": scenario.compute.model_copy(update={"demand": d})}))
+    no_demand = dataclasses.replace(
+        world,
+        scenario=scenario.model_copy(update={"compute": scenario.compute.model_copy(update={"demand": d})}),
+    )
     nd_c = []
     for rep in range(5):
         c0 = time.process_time()
         run_replication(no_demand, rep)
         nd_c.append(time.process_time() - c0)
-    out = {"n": n, "no_demand_c": nd_c, "prepare_s": prep, "loop_s": loop, "run_w": run_w, "run_c": run_c, "kpi_w": kpi_w, "kpis": kpis}
+    out = {
+        "n": n,
+        "no_demand_c": nd_c,
+        "prepare_s": prep,
+        "loop_s": loop,
+        "run_w": run_w,
+        "run_c": run_c,
+        "kpi_w": kpi_w,
+        "kpis": kpis,
+    }
     if profile:
         out["profile"] = C.profile_top(lambda: run_replication(world, 0), n=14)
     return out
@@ -189,7 +230,9 @@ def q(vals: list[float], p: float, year: bool = False) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=1000, help="replications to time on one core (1000 = the full budget)")
+    ap.add_argument(
+        "--reps", type=int, default=1000, help="replications to time on one core (1000 = the full budget)"
+    )
     ap.add_argument("--tasks", type=int, default=32, help="runs in the speed-up sweep")
     ap.add_argument("--no-dask", action="store_true")
     ap.add_argument("--profile", action="store_true", help="cProfile one replication (hotspots)")
@@ -228,9 +271,12 @@ def main() -> int:
         "",
         "### 1,000 replications of the baseline on one core (world prepared once)",
         "",
-        ("Measured all 1,000." if measured_full else
-         f"**Extrapolated**: {r['n']} replications were timed (`--reps {r['n']}`) and the total projected as "
-         f"prepare + 1,000 x mean(replication + KPIs)."),
+        (
+            "Measured all 1,000."
+            if measured_full
+            else f"**Extrapolated**: {r['n']} replications were timed (`--reps {r['n']}`) and the total projected as "
+            f"prepare + 1,000 x mean(replication + KPIs)."
+        ),
         "",
         "| measure | result | budget | status |",
         "|---|---|---|---|",
@@ -243,7 +289,9 @@ def main() -> int:
         f"| per-replication KPIs (`replication_kpis`, what compare/sweep keep) | {C.fmt_times(r['kpi_w'])} | - | info |",
     ]
     if not measured_full:
-        lines.append(f"| {r['n']} replications + prepare, measured | {total:.1f} s ({total / 60:.1f} min) | - | info |")
+        lines.append(
+            f"| {r['n']} replications + prepare, measured | {total:.1f} s ({total / 60:.1f} min) | - | info |"
+        )
     lines += [
         f"| 1,000 replications + prepare, {'measured' if measured_full else 'projected (wall)'} | "
         f"{(total if measured_full else projected):.0f} s ({(total if measured_full else projected) / 60:.1f} min) | "
@@ -252,8 +300,11 @@ def main() -> int:
         f"({projected_cpu / 60:.1f} min) | - | info |",
         "",
         f"KPIs over the {r['n']} replications (P10 / P50 / P90): "
-        + "; ".join(f"`{k}` " + " / ".join(q(v, p, k.startswith("year_")) for p in (0.1, 0.5, 0.9))
-               for k, v in r["kpis"].items()) + ".",
+        + "; ".join(
+            f"`{k}` " + " / ".join(q(v, p, k.startswith("year_")) for p in (0.1, 0.5, 0.9))
+            for k, v in r["kpis"].items()
+        )
+        + ".",
         "",
         f"### Sweep speed-up and per-task overhead ({args.tasks} runs x 1 replication, baseline to 2030)",
         "",
@@ -276,12 +327,18 @@ def main() -> int:
         ref = base.get(1, row)["wall_s"]
         ref_tp, tp = base.get(1, row)["steady_tasks_per_s"], row["steady_tasks_per_s"]
         steady = f"{tp / ref_tp:.2f}x" if tp and ref_tp else "-"
-        gap = ("-" if row["gap_mean_s"] is None else f"{row['gap_mean_s'] * 1e3:.0f} / {row['gap_max_s'] * 1e3:.0f} ms")
+        gap = (
+            "-"
+            if row["gap_mean_s"] is None
+            else f"{row['gap_mean_s'] * 1e3:.0f} / {row['gap_max_s'] * 1e3:.0f} ms"
+        )
         lines.append(
             f"| {row['executor']} | {row['workers']} | {row['wall_s']:.1f} s | {ref / row['wall_s']:.2f}x | {steady} | "
             f"{row['busy_s']:.1f} s | {row['prepare_s']:.1f} s | {row['first_result_s']:.1f} s | "
             f"{row['task_s_median']:.2f} s | {row['cpu_share']:.0%} | {row['overhead_per_task_s']:.2f} s | {gap} | "
-            + (f"{row['cluster_start_s']:.1f} s" if row["cluster_start_s"] is not None else "-") + " |")
+            + (f"{row['cluster_start_s']:.1f} s" if row["cluster_start_s"] is not None else "-")
+            + " |"
+        )
     lines += [
         "",
         f"Identical run tables (KPIs of every run) across all executors: **{same}**.",
@@ -307,8 +364,10 @@ def main() -> int:
 
     shutil.rmtree(tmp, ignore_errors=True)
     verdict = "PASS" if ok else "FAIL"
-    print(f"RESULT sweep: 1,000 reps {'measured' if measured_full else 'projected'} "
-          f"{(total if measured_full else projected):.0f} s (budget {BUDGET_S:.0f} s): {verdict}")
+    print(
+        f"RESULT sweep: 1,000 reps {'measured' if measured_full else 'projected'} "
+        f"{(total if measured_full else projected):.0f} s (budget {BUDGET_S:.0f} s): {verdict}"
+    )
     return 0
 
 

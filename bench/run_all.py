@@ -31,14 +31,15 @@ def main() -> int:
         script = BENCH_DIR / f"bench_{name}.py"
         print(f"=== {script.relative_to(REPO)}", flush=True)
         t0 = time.perf_counter()
-        p = subprocess.Popen([sys.executable, str(script)], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                             text=True, bufsize=1)
+        p = subprocess.Popen(
+            [sys.executable, str(script)], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
         result = None
         assert p.stdout is not None
         for line in p.stdout:
             print(line, end="", flush=True)
             if line.startswith("RESULT "):
-                result = line.strip()[len("RESULT "):]
+                result = line.strip()[len("RESULT ") :]
         rc = p.wait()
         took = time.perf_counter() - t0
         if rc != 0 or result is None:

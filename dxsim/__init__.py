@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 
 __all__ = ["RunResult", "Scenario", "__version__", "load_scenario", "run"]
 
-_LAZY = {"run": "dxsim.api", "RunResult": "dxsim.api", "Scenario": "dxsim.scenario", "load_scenario": "dxsim.scenario"}
+_LAZY = {
+    "run": "dxsim.api",
+    "RunResult": "dxsim.api",
+    "Scenario": "dxsim.scenario",
+    "load_scenario": "dxsim.scenario",
+}
 
 
 def __getattr__(name: str) -> Any:

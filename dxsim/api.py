@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from dxsim.errors import DxsimInputError
+from dxsim.i18n import gettext as _
 from dxsim.runner import Simulated, simulate, write_run
 from dxsim.runner_budget import estimate, refuse_over_budget
 from dxsim.scenario import Scenario, load_scenario, load_scenario_data
@@ -75,20 +76,30 @@ class RunResult:
         """Model beside each reported figure, with tolerance and status."""
         return self.sim.calibration
 
-    def write(self, out_dir: str | os.PathLike[str], *, with_map: bool = True, with_report: bool = True) -> Path:
+    def write(
+        self, out_dir: str | os.PathLike[str], *, with_map: bool = True, with_report: bool = True
+    ) -> Path:
         """Write the folder `dxsim run --out out_dir` writes (atomically); returns its path."""
         return write_run(self.sim, Path(out_dir), with_map=with_map, with_report=with_report)
 
     def __repr__(self) -> str:
         s = self.sim.summary
-        return (f"RunResult(scenario={s['scenario']!r}, seed={s['seed']}, reps={s['reps']}, "
-                f"kpis={len(self.kpis)})")
+        return (
+            f"RunResult(scenario={s['scenario']!r}, seed={s['seed']}, reps={s['reps']}, "
+            f"kpis={len(self.kpis)})"
+        )
 
 
-def run(scenario: ScenarioInput, *, reps: int | None = None, seed: int | None = None,
-        base_dir: str | os.PathLike[str] | None = None,
-        progress: Callable[[str], None] | None = None, yes: bool = False,
-        workers: int = 0) -> RunResult:
+def run(
+    scenario: ScenarioInput,
+    *,
+    reps: int | None = None,
+    seed: int | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    yes: bool = False,
+    workers: int = 0,
+) -> RunResult:
     """Run a scenario in memory, as `dxsim run` does, and return its tables.
 
     `scenario` is a path to a .toml file, a dict with the fields of a scenario file (it may
@@ -106,19 +117,33 @@ def run(scenario: ScenarioInput, *, reps: int | None = None, seed: int | None = 
     n_seed = None if seed is None else check_override("seed", seed, option="seed")
     # a costly job is stated before it starts, as on the command line (`yes=True` runs it anyway)
     n = sc.replications if n_reps is None else n_reps
-    refuse_over_budget(estimate([sc], [n], keeps_metrics=True, replications_alive=2), yes=yes, option="reps", value=n)
-    sim = simulate(sc, scenario_dir=scenario_dir, scenario_file=scenario_file,
-                   seed=n_seed, reps=n_reps, progress=progress, workers=workers)
+    refuse_over_budget(
+        estimate([sc], [n], keeps_metrics=True, replications_alive=2), yes=yes, option="reps", value=n
+    )
+    sim = simulate(
+        sc,
+        scenario_dir=scenario_dir,
+        scenario_file=scenario_file,
+        seed=n_seed,
+        reps=n_reps,
+        progress=progress,
+        workers=workers,
+    )
     return RunResult(sim)
 
 
-def _resolve(scenario: ScenarioInput, base_dir: str | os.PathLike[str] | None
-             ) -> tuple[Scenario, Path, Path | None]:
+def _resolve(
+    scenario: ScenarioInput, base_dir: str | os.PathLike[str] | None
+) -> tuple[Scenario, Path, Path | None]:
     """(validated scenario, folder its relative file names start from, its file or None)."""
     if isinstance(scenario, (str, os.PathLike)):
         if base_dir is not None:
-            raise DxsimInputError("only for a dict or a Scenario: a file's names are relative to its own folder",
-                                  field="base_dir", value=str(base_dir), allowed="None with a scenario file")
+            raise DxsimInputError(
+                _("only for a dict or a Scenario: a file's names are relative to its own folder"),
+                field="base_dir",
+                value=str(base_dir),
+                allowed=_("None with a scenario file"),
+            )
         path = Path(scenario)
         return load_scenario(path), path.parent, path
     folder = Path(base_dir) if base_dir is not None else Path.cwd()
@@ -126,5 +151,9 @@ def _resolve(scenario: ScenarioInput, base_dir: str | os.PathLike[str] | None
         return scenario, folder, None
     if isinstance(scenario, Mapping):
         return load_scenario_data(scenario, base_dir=folder), folder, None
-    raise DxsimInputError("not a scenario", field="scenario", value=type(scenario).__name__,
-                          allowed="a path to a .toml file, a dict of scenario fields or a dxsim.Scenario")
+    raise DxsimInputError(
+        _("not a scenario"),
+        field="scenario",
+        value=type(scenario).__name__,
+        allowed=_("a path to a .toml file, a dict of scenario fields or a dxsim.Scenario"),
+    )

@@ -65,12 +65,34 @@ import numpy as np
 import polars as pl
 
 from dxsim._version import __version__
-from dxsim.calibration import NATIONAL, model_counterpart, month_end, sites_for_coverage
+from dxsim.calibration import (
+    NATIONAL,
+    model_counterpart,
+    month_end,
+    shown_day,
+    shown_number,
+    sites_for_coverage,
+)
 from dxsim.errors import DxsimInputError
 from dxsim.geo import load_country
 from dxsim.geo.observations import province_codes, read_observations
-from dxsim.report.charts import (BLUE, GREEN, GREY, RED, _RC, _date_axis, _new_axes, _plot, _png, Chart,
-                                 mpl_text)
+from dxsim.i18n import N_, language, pgettext
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
+from dxsim.i18n.citations import citation
+from dxsim.report.charts import (
+    _RC,
+    BLUE,
+    GREEN,
+    GREY,
+    RED,
+    Chart,
+    _date_axis,
+    _new_axes,
+    _plot,
+    _png,
+    mpl_text,
+)
 from dxsim.report.html import CSS, esc
 from dxsim.report.load import Series, quantiles_by_date
 from dxsim.results.writer import GENERATOR_MARK, atomic_dir, write_json
@@ -92,12 +114,48 @@ VILLAGE_METRICS = frozenset({"villages_unconnected", "villages_coverage_holes", 
 VILLAGE_LAYERS_OBSERVED_ON = dt.date(2025, 7, 31)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STATUSES = ("pass", "FAIL", "info", "input", "n/a")
+# a row's note (backtest.csv keeps the English); report.html shows it translated (_note_shown)
+NOTE_YEAR_ONLY = N_("dated by year only: the band pools the model's month ends of that year")
+NOTE_INPUT = N_("used as the start state")
+NOTE_SURVEY = N_("the village layer's villages here are this province survey")
+NOTE_START = N_("on the start date: the start state, judged by `dxsim calibration`")
+NOTE_VILLAGE_LAYERS = N_(
+    "the village layers are the lists reported up to {date}; a start before that cannot rewind them"
+)
+NOTE_AFTER_END = N_("after the run's end ({end})")
+NOTE_NO_METRIC = N_("this run has no {metric} metric (module disabled?)")
+NOTE_NO_VALUE = N_("no model value at {date}")
+NOTES = (
+    NOTE_YEAR_ONLY,
+    NOTE_INPUT,
+    NOTE_SURVEY,
+    NOTE_START,
+    NOTE_VILLAGE_LAYERS,
+    NOTE_AFTER_END,
+    NOTE_NO_METRIC,
+    NOTE_NO_VALUE,
+)
 
 TABLE_SCHEMA: dict[str, Any] = {
-    "row": pl.Int64, "date": pl.Date, "area": pl.Utf8, "metric": pl.Utf8, "kind": pl.Utf8, "observed": pl.Float64,
-    "tolerance": pl.Float64, "unit": pl.Utf8, "model_metric": pl.Utf8, "model_date": pl.Date, "p10": pl.Float64,
-    "p50": pl.Float64, "p90": pl.Float64, "band_low": pl.Float64, "band_high": pl.Float64, "inside": pl.Boolean,
-    "status": pl.Utf8, "note": pl.Utf8, "source": pl.Utf8,
+    "row": pl.Int64,
+    "date": pl.Date,
+    "area": pl.Utf8,
+    "metric": pl.Utf8,
+    "kind": pl.Utf8,
+    "observed": pl.Float64,
+    "tolerance": pl.Float64,
+    "unit": pl.Utf8,
+    "model_metric": pl.Utf8,
+    "model_date": pl.Date,
+    "p10": pl.Float64,
+    "p50": pl.Float64,
+    "p90": pl.Float64,
+    "band_low": pl.Float64,
+    "band_high": pl.Float64,
+    "inside": pl.Boolean,
+    "status": pl.Utf8,
+    "note": pl.Utf8,
+    "source": pl.Utf8,
 }
 CSV_COLUMNS_DOC = {
     "row": "row of the observations file (1 = first data row)",
@@ -110,13 +168,16 @@ CSV_COLUMNS_DOC = {
     "unit": "unit of the reported value",
     "model_metric": "the model metric compared with it",
     "model_date": "month end at which the model is read",
-    "p10": "model P10 across replications", "p50": "model P50", "p90": "model P90",
-    "band_low": "P10 - tolerance", "band_high": "P90 + tolerance",
+    "p10": "model P10 across replications",
+    "p50": "model P50",
+    "p90": "model P90",
+    "band_low": "P10 - tolerance",
+    "band_high": "P90 + tolerance",
     "inside": "meets its rule: band_low <= observed <= band_high; upper_bound: P50 <= observed + tolerance",
     "status": "pass / FAIL (observed, upper_bound), info (forecast, target, restated), input (used as the start "
-              "state or the village layer), "
-              "start (another figure of the start date: the start state, judged by dxsim calibration), "
-              "n/a (cannot be judged: see note)",
+    "state or the village layer), "
+    "start (another figure of the start date: the start state, judged by dxsim calibration), "
+    "n/a (cannot be judged: see note)",
     "note": "why a row is input or n/a",
     "source": "the observation's source (seed line or shared geodata file)",
 }
@@ -128,7 +189,8 @@ class StartValue:
 
     field: str
     value: Any
-    how: str
+    how: str  # English (backtest.json)
+    shown: str = ""  # `how` in the language in use (the terminal); empty: as `how`
 
 
 @dataclasses.dataclass
@@ -146,6 +208,9 @@ class BacktestResult:
     table: pl.DataFrame
     series: dict[tuple[str, str], Series]  # (model metric, area) -> quantiles by month end
     later_without_counterpart: int
+    kept_shown: list[str] = dataclasses.field(
+        default_factory=list
+    )  # `kept` in the language in use (the terminal)
 
     @property
     def scored(self) -> pl.DataFrame:
@@ -167,16 +232,23 @@ class BacktestResult:
     def summary(self) -> dict[str, Any]:
         """What backtest.json holds."""
         return {
-            "scenario": self.scenario, "scenario_file": self.scenario_file, "from": self.from_date.isoformat(),
-            "end_date": self.end_date.isoformat(), "seed": self.seed, "reps": self.reps,
+            "scenario": self.scenario,
+            "scenario_file": self.scenario_file,
+            "from": self.from_date.isoformat(),
+            "end_date": self.end_date.isoformat(),
+            "seed": self.seed,
+            "reps": self.reps,
             "dxsim_version": __version__,
             "share_inside_band": self.share_inside,
-            "scored": self.scored.height, "counts": self.counts(),
+            "scored": self.scored.height,
+            "counts": self.counts(),
             "later_observations_without_model_counterpart": self.later_without_counterpart,
             "start_state": [{"field": s.field, "value": s.value, "how": s.how} for s in self.start],
             "start_state_kept": self.kept,
-            "failures": [f"{r['date']} {r['area']} {r['metric']} = {r['observed']:g}"
-                         for r in self.failures.iter_rows(named=True)],
+            "failures": [
+                f"{r['date']} {r['area']} {r['metric']} = {r['observed']:g}"
+                for r in self.failures.iter_rows(named=True)
+            ],
             "rules": {
                 "observed": "pass when P10 - tolerance <= observed <= P90 + tolerance",
                 "upper_bound": "pass when P50 <= observed + tolerance",
@@ -197,12 +269,17 @@ def parse_from_date(text: str) -> dt.date:
             raise ValueError(text)
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise DxsimInputError("not an ISO date", field="--from", value=text,
-                              allowed="a date YYYY-MM-DD with an observed 5G station count, e.g. 2025-05-31") from None
+        raise DxsimInputError(
+            _("not an ISO date"),
+            field="--from",
+            value=text,
+            allowed=_("a date YYYY-MM-DD with an observed 5G station count, e.g. 2025-05-31"),
+        ) from None
 
 
 def months_between(a: dt.date, b: dt.date) -> float:
     """Calendar months from a to b, plus the difference of their day-of-month fractions (month ends: whole)."""
+
     def frac(d: dt.date) -> float:
         return d.day / calendar.monthrange(d.year, d.month)[1]
 
@@ -211,9 +288,12 @@ def months_between(a: dt.date, b: dt.date) -> float:
 
 def _observed_counts(obs: pl.DataFrame) -> pl.DataFrame:
     """National observed 5G station counts, the most precise row of each date first."""
-    return (obs.filter((pl.col("metric") == START_METRIC) & (pl.col("area") == NATIONAL)
-                       & (pl.col("kind") == "observed") & (pl.col("date") >= OBSERVED_ON_EARLIEST))
-            .sort(["date", "tolerance", "row"]))
+    return obs.filter(
+        (pl.col("metric") == START_METRIC)
+        & (pl.col("area") == NATIONAL)
+        & (pl.col("kind") == "observed")
+        & (pl.col("date") >= OBSERVED_ON_EARLIEST)
+    ).sort(["date", "tolerance", "row"])
 
 
 def start_dates(obs: pl.DataFrame) -> list[dt.date]:
@@ -236,15 +316,25 @@ def observed_start(obs: pl.DataFrame, from_date: dt.date) -> _Start:
     counts = _observed_counts(obs)
     at = counts.filter(pl.col("date") == from_date)
     if at.height == 0:
-        dates = ", ".join(d.isoformat() for d in start_dates(obs)) or "none"
-        raise DxsimInputError("no observed start state at this date (no observed national 5G station count)",
-                              field="--from", value=from_date.isoformat(), allowed=f"one of {dates}")
+        dates = ", ".join(d.isoformat() for d in start_dates(obs)) or _("none")
+        raise DxsimInputError(
+            _("no observed start state at this date (no observed national 5G station count)"),
+            field="--from",
+            value=from_date.isoformat(),
+            allowed=_("one of {dates}").format(dates=dates),
+        )
     before = counts.filter(pl.col("date") < from_date)
-    previous = before.filter(pl.col("date") == before["date"].max()).row(0, named=True) if before.height else None
+    previous = (
+        before.filter(pl.col("date") == before["date"].max()).row(0, named=True) if before.height else None
+    )
     coverage = None
     if previous is None:
-        cov = obs.filter((pl.col("metric") == COVERAGE_METRIC) & (pl.col("area") == NATIONAL)
-                         & (pl.col("kind") == "observed") & (pl.col("date") < from_date)).sort(["date", "tolerance", "row"])
+        cov = obs.filter(
+            (pl.col("metric") == COVERAGE_METRIC)
+            & (pl.col("area") == NATIONAL)
+            & (pl.col("kind") == "observed")
+            & (pl.col("date") < from_date)
+        ).sort(["date", "tolerance", "row"])
         if cov.height:
             coverage = cov.filter(pl.col("date") == cov["date"].max()).row(0, named=True)
     return _Start(at.row(0, named=True), previous, coverage)
@@ -254,14 +344,30 @@ def _cite(r: dict[str, Any]) -> str:
     return f"{r['value']:,.10g} {r['metric']} at {r['date']} (observations.csv row {r['row']}; {r['source'].split(' ')[0]})"
 
 
-def _override(path: Path, sc: Scenario, from_date: dt.date, end: dt.date, stations: int,
-              rate: float | None) -> Scenario:
+def _cite_shown(r: dict[str, Any]) -> str:
+    """`_cite` in the language in use."""
+    return _("{value} {metric} at {date} (observations.csv row {row}; {source})").format(
+        value=shown_number(r["value"], 10, grouped=True),
+        metric=r["metric"],
+        date=shown_day(r["date"]),
+        row=r["row"],
+        source=r["source"].split(" ")[0],
+    )
+
+
+def _override(
+    path: Path, sc: Scenario, from_date: dt.date, end: dt.date, stations: int, rate: float | None
+) -> Scenario:
     """The scenario file with the backtest's start (validated as a file would be)."""
     start: dict[str, Any] = {"observed_on": from_date, "stations_5g": stations}
     if rate is not None:
         start["pipeline_build_rate_5g_per_month"] = rate
-    data = {"extends": path.name, "name": sc.name, "horizon": {"start_date": from_date, "end_date": end},
-            "start_state": start}
+    data = {
+        "extends": path.name,
+        "name": sc.name,
+        "horizon": {"start_date": from_date, "end_date": end},
+        "start_state": start,
+    }
     return load_scenario_data(data, base_dir=path.parent, shown=f"{path} (backtest from {from_date})")
 
 
@@ -272,9 +378,16 @@ def _quantiles(values: np.ndarray) -> tuple[float, float, float]:
     return tuple(float(np.quantile(values, p, method="inverted_cdf")) for p in (0.1, 0.5, 0.9))  # type: ignore[return-value]
 
 
-def score(obs: pl.DataFrame, metrics: pl.DataFrame, *, from_date: dt.date, end_date: dt.date,
-          provinces: set[str] | list[str], inputs: set[int] = frozenset(),
-          surveys: dict[str, dt.date] | None = None) -> tuple[pl.DataFrame, int]:
+def score(
+    obs: pl.DataFrame,
+    metrics: pl.DataFrame,
+    *,
+    from_date: dt.date,
+    end_date: dt.date,
+    provinces: set[str] | list[str],
+    inputs: set[int] = frozenset(),
+    surveys: dict[str, dt.date] | None = None,
+) -> tuple[pl.DataFrame, int]:
     """The scored table (rules in the module docstring) and the number of later rows without a counterpart.
 
     `obs`: observations with a `row` column; `metrics`: the tidy metrics table of every replication;
@@ -290,37 +403,58 @@ def score(obs: pl.DataFrame, metrics: pl.DataFrame, *, from_date: dt.date, end_d
             without += 1
             continue
         at = month_end(o["date"])
-        row: dict[str, Any] = {"row": o["row"], "date": o["date"], "area": o["area"], "metric": o["metric"],
-                               "kind": o["kind"], "observed": o["value"], "tolerance": o["tolerance"],
-                               "unit": o["unit"], "model_metric": m, "model_date": at, "p10": None, "p50": None,
-                               "p90": None, "band_low": None, "band_high": None, "inside": None, "note": "",
-                               "source": o["source"]}
+        row: dict[str, Any] = {
+            "row": o["row"],
+            "date": o["date"],
+            "area": o["area"],
+            "metric": o["metric"],
+            "kind": o["kind"],
+            "observed": o["value"],
+            "tolerance": o["tolerance"],
+            "unit": o["unit"],
+            "model_metric": m,
+            "model_date": at,
+            "p10": None,
+            "p50": None,
+            "p90": None,
+            "band_low": None,
+            "band_high": None,
+            "inside": None,
+            "note": "",
+            "source": o["source"],
+        }
         when = pl.col("date") == at
         if o["date_precision"] == "year":
             # "in 2025", no month given: the model may be anywhere on its path through that year
             when = (pl.col("date").dt.year() == o["date"].year) & (pl.col("date") > from_date)
-            row["note"] = "dated by year only: the band pools the model's month ends of that year"
-        vals = (metrics.filter((pl.col("metric") == m) & (pl.col("area") == o["area"]) & when)
-                ["value"].to_numpy().astype(float)) if m in present else np.array([])
+            row["note"] = NOTE_YEAR_ONLY
+        vals = (
+            (
+                metrics.filter((pl.col("metric") == m) & (pl.col("area") == o["area"]) & when)["value"]
+                .to_numpy()
+                .astype(float)
+            )
+            if m in present
+            else np.array([])
+        )
         vals = vals[np.isfinite(vals)]
         if o["row"] in inputs:
-            row.update(status="input", note="used as the start state")
+            row.update(status="input", note=NOTE_INPUT)
         elif m in VILLAGE_METRICS and (surveys or {}).get(o["area"], dt.date.min) >= o["date"]:
             # a province survey the village layer is built from (villages.layer.province_surveys)
-            row.update(status="input", note="the village layer's villages here are this province survey")
+            row.update(status="input", note=NOTE_SURVEY)
         elif o["date"] <= from_date:
             # the start state (stations, the site layer's coverage, the 4G layer) is an input, not a projection:
             # what it gives on the start date is `dxsim calibration`'s business
-            row.update(status="start", note="on the start date: the start state, judged by `dxsim calibration`")
+            row.update(status="start", note=NOTE_START)
         elif m in VILLAGE_METRICS and from_date < VILLAGE_LAYERS_OBSERVED_ON:
-            row.update(status="n/a", note=f"the village layers are the lists reported up to "
-                                          f"{VILLAGE_LAYERS_OBSERVED_ON}; a start before that cannot rewind them")
+            row.update(status="n/a", note=NOTE_VILLAGE_LAYERS.format(date=VILLAGE_LAYERS_OBSERVED_ON))
         elif at > end_date:
-            row.update(status="n/a", note=f"after the run's end ({end_date})")
+            row.update(status="n/a", note=NOTE_AFTER_END.format(end=end_date))
         elif m not in present:
-            row.update(status="n/a", note=f"this run has no {m} metric (module disabled?)")
+            row.update(status="n/a", note=NOTE_NO_METRIC.format(metric=m))
         elif vals.size == 0:
-            row.update(status="n/a", note=f"no model value at {at}")
+            row.update(status="n/a", note=NOTE_NO_VALUE.format(date=at))
         else:
             p10, p50, p90 = _quantiles(vals)
             tol = float(o["tolerance"])
@@ -339,7 +473,9 @@ def metric_series(metrics: pl.DataFrame, keys: list[tuple[str, str]]) -> dict[tu
         grp = metrics.filter((pl.col("metric") == metric) & (pl.col("area") == area))
         if grp.height == 0:
             continue
-        wide = grp.pivot(on="replication", index="date", values="value", aggregate_function="first").sort("date")
+        wide = grp.pivot(on="replication", index="date", values="value", aggregate_function="first").sort(
+            "date"
+        )
         cols = [c for c in wide.columns if c != "date"]
         p10, p50, p90 = quantiles_by_date(wide.select(cols).to_numpy().astype(float))
         out[(metric, area)] = Series(wide["date"].to_list(), p10, p50, p90, len(cols))
@@ -349,88 +485,204 @@ def metric_series(metrics: pl.DataFrame, keys: list[tuple[str, str]]) -> dict[tu
 # --------------------------------------------------------------------------- running
 
 
-def backtest(scenario_path: str | Path, from_date: dt.date | str, reps: int = 20, seed: int | None = None, *,
-             observations: str | Path | None = None, yes: bool = False, progress: Progress | None = None,
-             on_replication: Callable[[int, int], None] | None = None) -> BacktestResult:
+def backtest(
+    scenario_path: str | Path,
+    from_date: dt.date | str,
+    reps: int = 20,
+    seed: int | None = None,
+    *,
+    observations: str | Path | None = None,
+    yes: bool = False,
+    progress: Progress | None = None,
+    on_replication: Callable[[int, int], None] | None = None,
+) -> BacktestResult:
     """Run `scenario_path` from the state observed at `from_date` and score it against later observations."""
     say = progress or (lambda _m: None)
     path = Path(scenario_path)
     day = parse_from_date(from_date) if isinstance(from_date, str) else from_date
     sc = load_scenario(path)
-    obs = read_observations(observations).with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
+    obs = (
+        read_observations(observations)
+        .with_row_index("row", offset=1)
+        .with_columns(pl.col("row").cast(pl.Int64))
+    )
     st = observed_start(obs, day)
     seed = int(sc.seed if seed is None else seed)
     codes = province_codes()
     later = obs.filter(pl.col("date") >= day)
-    with_model = [month_end(d) for d, m, a in zip(later["date"], later["metric"], later["area"])
-                  if model_counterpart(m, a, codes) is not None]
+    with_model = [
+        month_end(d)
+        for d, m, a in zip(later["date"], later["metric"], later["area"])
+        if model_counterpart(m, a, codes) is not None
+    ]
     end = min(max([sc.horizon.end_date, *with_model]), END_DATE_LATEST)
     n_start = int(round(st.stations["value"]))
-    start = [StartValue("horizon.start_date", day.isoformat(), "--from"),
-             StartValue("start_state.observed_on", day.isoformat(), "--from"),
-             StartValue("horizon.end_date", end.isoformat(),
-                        "the scenario's end date" if end == sc.horizon.end_date
-                        else "month end of the last observation with a model counterpart"),
-             StartValue("start_state.stations_5g", n_start, "observed: " + _cite(st.stations))]
+    same_end = end == sc.horizon.end_date
+    start = [
+        StartValue("horizon.start_date", day.isoformat(), "--from"),
+        StartValue("start_state.observed_on", day.isoformat(), "--from"),
+        StartValue(
+            "horizon.end_date",
+            end.isoformat(),
+            "the scenario's end date"
+            if same_end
+            else "month end of the last observation with a model counterpart",
+            _("the scenario's end date")
+            if same_end
+            else _("month end of the last observation with a model counterpart"),
+        ),
+        StartValue(
+            "start_state.stations_5g",
+            n_start,
+            "observed: " + _cite(st.stations),
+            _("observed: {citation}").format(citation=_cite_shown(st.stations)),
+        ),
+    ]
     inputs = {int(st.stations["row"])}
     rate: float | None = None
     if st.previous is not None:
         months = months_between(st.previous["date"], day)
         rate = (st.stations["value"] - st.previous["value"]) / months
-        start.append(StartValue("start_state.pipeline_build_rate_5g_per_month", round(rate, 1),
-                                f"({st.stations['value']:,.0f} - {st.previous['value']:,.0f}) stations / {months:g} "
-                                f"months; earlier count: {_cite(st.previous)}"))
+        start.append(
+            StartValue(
+                "start_state.pipeline_build_rate_5g_per_month",
+                round(rate, 1),
+                f"({st.stations['value']:,.0f} - {st.previous['value']:,.0f}) stations / {months:g} "
+                f"months; earlier count: {_cite(st.previous)}",
+                _("({now} - {before}) stations / {months} months; earlier count: {citation}").format(
+                    now=F.number(st.stations["value"]),
+                    before=F.number(st.previous["value"]),
+                    months=shown_number(months),
+                    citation=_cite_shown(st.previous),
+                ),
+            )
+        )
     # the scenario as run (the rate, when it must be derived from coverage, needs this scenario's ranked plan)
     run_sc = _override(path, sc, day, end, n_start, rate)
-    refuse_over_budget(estimate([run_sc], [reps], keeps_metrics=True, replications_alive=2), yes=yes,
-                       option="--reps", value=reps)
-    say("geodata")
+    refuse_over_budget(
+        estimate([run_sc], [reps], keeps_metrics=True, replications_alive=2),
+        yes=yes,
+        option="--reps",
+        value=reps,
+    )
+    say(_("geodata"))
     country = load_country(progress=say)
-    say("site layer")
+    say(_("site layer"))
     world = load_or_prepare_world(run_sc, country, path.parent, progress=say)
     if rate is None:
         if st.coverage is None:
-            raise DxsimInputError("no earlier observed 5G station count or national 5G coverage to derive the build "
-                                  "rate before this date from", field="--from", value=day.isoformat(),
-                                  allowed="a date after the first observed count: " + ", ".join(
-                                      d.isoformat() for d in start_dates(obs)[1:]))
+            raise DxsimInputError(
+                _(
+                    "no earlier observed 5G station count or national 5G coverage to derive the "
+                    "build rate before this date from"
+                ),
+                field="--from",
+                value=day.isoformat(),
+                allowed=_("a date after the first observed count: {dates}").format(
+                    dates=", ".join(d.isoformat() for d in start_dates(obs)[1:])
+                ),
+            )
         n_prev = sites_for_coverage(world, float(st.coverage["value"]))
         if n_prev < 0:
-            raise DxsimInputError("the scenario's ranked plan never reaches the earlier observed coverage",
-                                  file=path, field="start_state", value=st.coverage["value"],
-                                  allowed="a site layer whose plan covers that share")
+            raise DxsimInputError(
+                _("the scenario's ranked plan never reaches the earlier observed coverage"),
+                file=path,
+                field="start_state",
+                value=st.coverage["value"],
+                allowed=_("a site layer whose plan covers that share"),
+            )
         months = months_between(st.coverage["date"], day)
         rate = max(0.0, (n_start - n_prev) / months)
-        start.append(StartValue(
-            "start_state.pipeline_build_rate_5g_per_month", round(rate, 1),
-            f"({n_start:,} - {n_prev:,}) stations / {months:g} months: no earlier count is observed, so "
-            f"{_cite(st.coverage)} is inverted through the scenario's ranked plan (sites_for_coverage: the first "
-            f"{n_prev:,} ranked sites reach {st.coverage['value']:g}%, to 50 sites)"))
+        start.append(
+            StartValue(
+                "start_state.pipeline_build_rate_5g_per_month",
+                round(rate, 1),
+                f"({n_start:,} - {n_prev:,}) stations / {months:g} months: no earlier count is observed, so "
+                f"{_cite(st.coverage)} is inverted through the scenario's ranked plan (sites_for_coverage: the first "
+                f"{n_prev:,} ranked sites reach {st.coverage['value']:g}%, to 50 sites)",
+                _(
+                    "({now} - {before}) stations / {months} months: no earlier count is observed, so {citation} is inverted "
+                    "through the scenario's ranked plan (sites_for_coverage: the first {n} ranked sites reach {pct}%, to 50 "
+                    "sites)"
+                ).format(
+                    now=F.number(n_start),
+                    before=F.number(n_prev),
+                    months=shown_number(months),
+                    citation=_cite_shown(st.coverage),
+                    n=F.number(n_prev),
+                    pct=shown_number(st.coverage["value"]),
+                ),
+            )
+        )
         run_sc = _override(path, sc, day, end, n_start, round(rate, 1))
         world = load_or_prepare_world(run_sc, country, path.parent, progress=say)
-    kept = _kept_notes(sc, obs, day)
+    kept, kept_shown = _kept_notes(sc, obs, day)
     frames = []
-    wanted = sorted({m for m in (model_counterpart(r["metric"], r["area"], codes) for r in later.iter_rows(named=True))
-                     if m is not None})
+    wanted = sorted(
+        {
+            m
+            for m in (model_counterpart(r["metric"], r["area"], codes) for r in later.iter_rows(named=True))
+            if m is not None
+        }
+    )
     for r in range(reps):
-        say("replications")
+        say(_("replications"))
         res = run_replication(world, r, seed=seed)
         frames.append(res.metrics.filter(pl.col("metric").is_in(wanted)))
         if on_replication:
             on_replication(r + 1, reps)
     metrics = pl.concat(frames)
     surveys = {sv.gso34: sv.as_of for sv in getattr(sc.villages.layer, "province_surveys", [])}
-    table, without = score(obs, metrics, from_date=day, end_date=end, provinces=list(world.province_codes),
-                           inputs=inputs, surveys=surveys)
-    keys = sorted({(r["model_metric"], r["area"]) for r in table.iter_rows(named=True)
-                   if r["status"] in ("pass", "FAIL", "info")})
-    return BacktestResult(sc.name, str(path), day, end, seed, reps, start, kept, table,
-                          metric_series(metrics, keys), without)
+    table, without = score(
+        obs,
+        metrics,
+        from_date=day,
+        end_date=end,
+        provinces=list(world.province_codes),
+        inputs=inputs,
+        surveys=surveys,
+    )
+    keys = sorted(
+        {
+            (r["model_metric"], r["area"])
+            for r in table.iter_rows(named=True)
+            if r["status"] in ("pass", "FAIL", "info")
+        }
+    )
+    return BacktestResult(
+        sc.name,
+        str(path),
+        day,
+        end,
+        seed,
+        reps,
+        start,
+        kept,
+        table,
+        metric_series(metrics, keys),
+        without,
+        kept_shown,
+    )
 
 
-def _kept_notes(sc: Scenario, obs: pl.DataFrame, day: dt.date) -> list[str]:
-    """The start-state facts a backtest does not set, and why (printed and in backtest.json)."""
+def _kept_notes(sc: Scenario, obs: pl.DataFrame, day: dt.date) -> tuple[list[str], list[str]]:
+    """The start-state facts a backtest does not set, and why: in English (backtest.json) and in the language in
+    use (printed)."""
     s = sc.start_state
+    shown = [
+        _(
+            "start_state.stations_4g = {n} kept from the scenario: the 4G layer is one fixed count; the reported 5G/4G "
+            "shares use different 4G bases (7.72% in 2025-05 implies ~150k, 14% in 2025-10 ~119.5k)"
+        ).format(n=F.number(s.stations_4g)),
+        _(
+            "start_state.start_sites_in_window_pct = {pct} kept from the scenario (no observation of the share of start "
+            "stations accepted within the Resolution 193 window)"
+        ).format(pct=shown_number(s.start_sites_in_window_pct)),
+        _(
+            "data centres: the fleet at the start is the table's sites commissioned by the start date "
+            "(compute.datacentres); GPUs: the start fleet of geodata/gpu_fleet_2025.csv"
+        ),
+    ]
     notes = [
         f"start_state.stations_4g = {s.stations_4g:,} kept from the scenario: the 4G layer is one fixed count; the "
         "reported 5G/4G shares use different 4G bases (7.72% in 2025-05 implies ~150k, 14% in 2025-10 ~119.5k)",
@@ -440,16 +692,46 @@ def _kept_notes(sc: Scenario, obs: pl.DataFrame, day: dt.date) -> list[str]:
         "(compute.datacentres); GPUs: the start fleet of geodata/gpu_fleet_2025.csv",
     ]
     if day < VILLAGE_LAYERS_OBSERVED_ON:
-        notes.append(f"villages: the layers are the lists reported up to {VILLAGE_LAYERS_OBSERVED_ON}; from {day} "
-                     "they cannot be rewound, so village figures are shown as n/a")
-    at = obs.filter((pl.col("date") <= day) & (pl.col("date") >= OBSERVED_ON_EARLIEST)
-                    & ~pl.col("metric").is_in([START_METRIC]) & (pl.col("area") == NATIONAL)
-                    & (pl.col("kind") == "observed") & (pl.col("date") == day))
+        notes.append(
+            f"villages: the layers are the lists reported up to {VILLAGE_LAYERS_OBSERVED_ON}; from {day} "
+            "they cannot be rewound, so village figures are shown as n/a"
+        )
+        shown.append(
+            _(
+                "villages: the layers are the lists reported up to {date}; from {start} they cannot be rewound, "
+                "so village figures are shown as n/a"
+            ).format(date=shown_day(VILLAGE_LAYERS_OBSERVED_ON), start=shown_day(day))
+        )
+    at = obs.filter(
+        (pl.col("date") <= day)
+        & (pl.col("date") >= OBSERVED_ON_EARLIEST)
+        & ~pl.col("metric").is_in([START_METRIC])
+        & (pl.col("area") == NATIONAL)
+        & (pl.col("kind") == "observed")
+        & (pl.col("date") == day)
+    )
     for r in at.iter_rows(named=True):
-        notes.append(f"{r['metric']} = {r['value']:g} at {r['date']} (row {r['row']}): not a scenario input; "
-                     + ("scored at the start" if r["metric"] in (COVERAGE_METRIC, "pop_covered_4g_pct")
-                        else "no scenario counterpart"))
-    return notes
+        scored = r["metric"] in (COVERAGE_METRIC, "pop_covered_4g_pct")
+        notes.append(
+            f"{r['metric']} = {r['value']:g} at {r['date']} (row {r['row']}): not a scenario input; "
+            + ("scored at the start" if scored else "no scenario counterpart")
+        )
+        values = {
+            "metric": r["metric"],
+            "value": shown_number(r["value"]),
+            "date": shown_day(r["date"]),
+            "row": r["row"],
+        }
+        shown.append(
+            _("{metric} = {value} at {date} (row {row}): not a scenario input; scored at the start").format(
+                **values
+            )
+            if scored
+            else _(
+                "{metric} = {value} at {date} (row {row}): not a scenario input; no scenario counterpart"
+            ).format(**values)
+        )
+    return notes, shown
 
 
 # --------------------------------------------------------------------------- output
@@ -470,87 +752,196 @@ def fmt(v: float | None) -> str:
     return f"{v:,.2f}" if abs(v) >= 0.01 else f"{v:.3g}"
 
 
+def fmt_shown(v: float | None) -> str:
+    """:func:`fmt` with the language's marks (the terminal): 16.737 and 79,89 in Vietnamese."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    if abs(v) >= 1000 or float(v).is_integer():
+        return F.number(v, 0)
+    return F.number(v, 2) if abs(v) >= 0.01 else shown_number(v, 3)
+
+
 STATUS_COLOR = {"pass": GREEN, "FAIL": RED, "info": GREY, "input": BLUE}
+
+
+def _note_shown(note: str) -> str:
+    """A row's English note (one of NOTES, filled in) in the language in use; ISO days as shown_day writes them."""
+    if not note or language() == "en":
+        return note
+    for template in NOTES:
+        pattern = re.escape(template)
+        for name in re.findall(r"\{(\w+)\}", template):
+            pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{name}>.+?)")
+        m = re.fullmatch(pattern, note)
+        if m:
+            values = {
+                k: shown_day(dt.date.fromisoformat(v)) if ISO_DATE.match(v) else v
+                for k, v in m.groupdict().items()
+            }
+            return _(template).format(**values)
+    return note
+
+
+def _source_shown(source: str) -> str:
+    """A row's source as shown: seed references as plain citations in Vietnamese (English: as written)."""
+    return source if language() == "en" else citation(source)
+
+
+def _value_shown(v: Any) -> str:
+    """A start-state value as shown: numbers and ISO days in the language's form (English: as written)."""
+    if isinstance(v, bool) or language() == "en":
+        return str(v)
+    if isinstance(v, int):
+        return F.number(v)
+    if isinstance(v, float):
+        return F.number(v, 1)
+    return shown_day(dt.date.fromisoformat(v)) if isinstance(v, str) and ISO_DATE.match(v) else str(v)
 
 
 def chart(result: BacktestResult, metric: str, area: str) -> Chart:
     """Model P10-P90 band and P50 line with the observed points and their tolerance bars."""
     s = result.series[(metric, area)]
-    pts = result.table.filter((pl.col("model_metric") == metric) & (pl.col("area") == area)
-                              & pl.col("status").is_in(["pass", "FAIL", "info", "input"]))
+    pts = result.table.filter(
+        (pl.col("model_metric") == metric)
+        & (pl.col("area") == area)
+        & pl.col("status").is_in(["pass", "FAIL", "info", "input"])
+    )
     last = max(pts["date"].max(), result.from_date)
     x_end = min(month_end(last + dt.timedelta(days=62)), result.end_date)
     keep = [i for i, d in enumerate(s.dates) if d <= x_end]
     cut = Series([s.dates[i] for i in keep], s.p10[keep], s.p50[keep], s.p90[keep], s.n_reps)
-    where = "national" if area == NATIONAL else f"province {area}"
-    title = f"{metric} ({where}): model from {result.from_date} vs reported"
+    where = _("national") if area == NATIONAL else _("province {code}").format(code=area)
+    title = _("{metric} ({where}): model from {date} vs reported").format(
+        metric=metric, where=where, date=shown_day(result.from_date)
+    )
     with matplotlib.rc_context(_RC):
         fig, ax = _new_axes()
-        _plot(ax, cut, BLUE, "model")
+        _plot(ax, cut, BLUE, _("model"))
         seen: set[str] = set()
         for r in pts.iter_rows(named=True):
-            label = None if r["status"] in seen else f"reported ({r['status']})"
+            label = (
+                None
+                if r["status"] in seen
+                else _("reported ({status})").format(status=pgettext("status", r["status"]))
+            )
             seen.add(r["status"])
-            marker = "v" if r["kind"] == "upper_bound" else ("s" if r["kind"] in ("forecast", "target") else "o")
-            ax.errorbar([r["date"]], [r["observed"]], yerr=[[r["tolerance"]], [r["tolerance"]]], fmt=marker,
-                        color=STATUS_COLOR.get(r["status"], GREY), markersize=7, capsize=4, label=label, zorder=5)
+            marker = (
+                "v" if r["kind"] == "upper_bound" else ("s" if r["kind"] in ("forecast", "target") else "o")
+            )
+            ax.errorbar(
+                [r["date"]],
+                [r["observed"]],
+                yerr=[[r["tolerance"]], [r["tolerance"]]],
+                fmt=marker,
+                color=STATUS_COLOR.get(r["status"], GREY),
+                markersize=7,
+                capsize=4,
+                label=label,
+                zorder=5,
+            )
         ax.set_title(mpl_text(title), loc="left")
         ax.set_ylabel(mpl_text(str(pts["unit"][0]) if pts.height else metric))
         _date_axis(ax)
         if (x_end - result.from_date).days < 3 * 365:
             ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if language() == "en" else "%m/%Y"))
         ax.legend(loc="best")
         png = _png(fig)
-    alt = (f"{title}: model P50 line and P10-P90 band by month end; reported points: "
-           + "; ".join(f"{r['date']} {fmt(r['observed'])} ({r['status']})" for r in pts.iter_rows(named=True)))
-    cap = ("Line: model P50; shaded: P10–P90 across " + f"{s.n_reps} replications. Points: reported figures with "
-           "their tolerance as bars (circle: observed, triangle: upper bound, square: forecast/target), coloured "
-           "by status (green pass, red FAIL, grey info, blue start-state input).")
+    points = "; ".join(
+        f"{shown_day(r['date'])} {fmt_shown(r['observed'])} ({pgettext('status', r['status'])})"
+        for r in pts.iter_rows(named=True)
+    )
+    alt = _("{title}: model P50 line and P10-P90 band by month end; reported points: {points}").format(
+        title=title, points=points
+    )
+    cap = _(
+        "Line: model P50; shaded: P10–P90 across {n} replications. Points: reported figures with their tolerance "
+        "as bars (circle: observed, triangle: upper bound, square: forecast/target), coloured by status (green "
+        "pass, red FAIL, grey info, blue start-state input)."
+    ).format(n=s.n_reps)
     return Chart(f"{metric}-{area}", "backtest", title, alt, cap, png)
 
 
 def report_html(result: BacktestResult) -> str:
     """The offline, self-contained report page: headline, start state, table and charts."""
     share = result.share_inside
-    head = (f"{share:.0%} of {result.scored.height} pass/fail figures inside the band" if share is not None
-            else "no pass/fail figure could be scored")
+    head = (
+        _("{share} of {n} pass/fail figures inside the band").format(
+            share=F.percent(100 * share, 0), n=result.scored.height
+        )
+        if share is not None
+        else _("no pass/fail figure could be scored")
+    )
     charts = [chart(result, m, a) for (m, a) in result.series]
-    start_rows = "".join(f"<tr><td><code>{esc(s.field)}</code></td><td class='num'>{esc(s.value)}</td>"
-                         f"<td>{esc(s.how)}</td></tr>" for s in result.start)
-    kept = "".join(f"<li>{esc(k)}</li>" for k in result.kept)
+    start_rows = "".join(
+        f"<tr><td><code>{esc(s.field)}</code></td><td class='num'>{esc(_value_shown(s.value))}</td>"
+        f"<td>{esc(s.shown or s.how)}</td></tr>"
+        for s in result.start
+    )
+    kept = "".join(f"<li>{esc(k)}</li>" for k in (result.kept_shown or result.kept))
     rows = []
     for r in result.table.iter_rows(named=True):
         cls = {"pass": "status-pass", "FAIL": "status-fail"}.get(r["status"], "status-info")
-        rows.append(f"<tr><td>{esc(r['date'])}</td><td>{esc(r['area'])}</td><td><code>{esc(r['metric'])}</code></td>"
-                    f"<td>{esc(r['kind'])}</td><td class='num'>{esc(fmt(r['observed']))} ± {esc(fmt(r['tolerance']))}"
-                    f"</td><td class='num'>{esc(fmt(r['p10']))}</td><td class='num'>{esc(fmt(r['p50']))}</td>"
-                    f"<td class='num'>{esc(fmt(r['p90']))}</td><td><span class='status {cls}'>{esc(r['status'])}"
-                    f"</span></td><td class='small'>{esc(r['note'])} {esc(r['source'])}</td></tr>")
-    figs = "".join(f'<figure><img src="{c.data_uri}" alt="{esc(c.alt)}"><figcaption>{esc(c.caption)}</figcaption>'
-                   f"</figure>" for c in charts)
+        rows.append(
+            f"<tr><td>{esc(shown_day(r['date']))}</td><td>{esc(r['area'])}</td>"
+            f"<td><code>{esc(r['metric'])}</code></td><td>{esc(pgettext('kind', r['kind']))}</td>"
+            f"<td class='num'>{esc(fmt_shown(r['observed']))} ± {esc(fmt_shown(r['tolerance']))}"
+            f"</td><td class='num'>{esc(fmt_shown(r['p10']))}</td><td class='num'>{esc(fmt_shown(r['p50']))}</td>"
+            f"<td class='num'>{esc(fmt_shown(r['p90']))}</td><td><span class='status {cls}'>"
+            f"{esc(pgettext('status', r['status']))}</span></td>"
+            f"<td class='small'>{esc(_note_shown(r['note']))} {esc(_source_shown(r['source']))}</td></tr>"
+        )
+    figs = "".join(
+        f'<figure><img src="{c.data_uri}" alt="{esc(c.alt)}"><figcaption>{esc(c.caption)}</figcaption>'
+        f"</figure>"
+        for c in charts
+    )
     csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
-            f"<title>Backtest {esc(result.scenario)} from {esc(result.from_date)}</title>\n<style>{CSS}</style>\n"
-            f"</head>\n<body><main>\n<h1>Backtest: {esc(result.scenario)} from {esc(result.from_date)}</h1>\n"
-            f"<p class='lead'>{esc(head)}. Seed {result.seed}, {result.reps} replication(s), run to "
-            f"{esc(result.end_date)}; dxsim {esc(__version__)}.</p>\n"
-            "<p class='small'>Rules: observed figures pass when P10 − tolerance ≤ observed ≤ P90 + tolerance; upper "
-            "bounds pass when P50 ≤ observed + tolerance; forecasts and targets are shown for judgement (info); n/a "
-            "rows cannot be judged (see the note).</p>\n"
-            f"<h2>Start state used</h2><table><thead><tr><th>field</th><th class='num'>value</th><th>how</th></tr>"
-            f"</thead><tbody>{start_rows}</tbody></table><ul class='small'>{kept}</ul>\n"
-            "<h2>Reported beside the model</h2><table><thead><tr><th>date</th><th>area</th><th>metric</th>"
-            "<th>kind</th><th class='num'>reported</th><th class='num'>P10</th><th class='num'>P50</th>"
-            "<th class='num'>P90</th><th>status</th><th>note, source</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>\n"
-            f"<p class='small'>{result.later_without_counterpart} later observation(s) have no model counterpart "
-            "and are not listed.</p>\n"
-            f"<h2>Charts</h2>{figs}\n<footer>Written by dxsim {esc(__version__)} (dxsim backtest).</footer>\n"
-            "</main></body></html>\n")
+    scenario, day = esc(result.scenario), esc(shown_day(result.from_date))
+    return (
+        f'<!DOCTYPE html>\n<html lang="{language()}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
+        f"<title>{_('Backtest {scenario} from {date}').format(scenario=scenario, date=day)}</title>\n"
+        f"<style>{CSS}</style>\n"
+        f"</head>\n<body><main>\n<h1>{_('Backtest: {scenario} from {date}').format(scenario=scenario, date=day)}"
+        "</h1>\n<p class='lead'>"
+        + esc(
+            _("{head}. Seed {seed}, {reps} replication(s), run to {end}; dxsim {version}.").format(
+                head=head,
+                seed=result.seed,
+                reps=result.reps,
+                end=shown_day(result.end_date),
+                version=__version__,
+            )
+        )
+        + "</p>\n<p class='small'>"
+        + esc(
+            _(
+                "Rules: observed figures pass when P10 − tolerance ≤ observed ≤ P90 + tolerance; upper bounds pass "
+                "when P50 ≤ observed + tolerance; forecasts and targets are shown for judgement (info); n/a rows "
+                "cannot be judged (see the note)."
+            )
+        )
+        + f"</p>\n<h2>{esc(_('Start state used'))}</h2><table><thead><tr><th>{esc(_('field'))}</th>"
+        f"<th class='num'>{esc(_('value'))}</th><th>{esc(_('how'))}</th></tr>"
+        f"</thead><tbody>{start_rows}</tbody></table><ul class='small'>{kept}</ul>\n"
+        f"<h2>{esc(_('Reported beside the model'))}</h2><table><thead><tr><th>{esc(_('date'))}</th>"
+        f"<th>{esc(_('area'))}</th><th>{esc(_('metric'))}</th><th>{esc(_('kind'))}</th>"
+        f"<th class='num'>{esc(_('reported'))}</th><th class='num'>P10</th><th class='num'>P50</th>"
+        f"<th class='num'>P90</th><th>{esc(_('status'))}</th><th>{esc(_('note, source'))}</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>\n<p class='small'>"
+        + esc(
+            _("{n} later observation(s) have no model counterpart and are not listed.").format(
+                n=result.later_without_counterpart
+            )
+        )
+        + f"</p>\n<h2>{esc(_('Charts'))}</h2>{figs}\n<footer>"
+        + esc(_("Written by dxsim {version} (dxsim backtest).").format(version=__version__))
+        + "</footer>\n</main></body></html>\n"
+    )
 
 
 def write_backtest(result: BacktestResult, out_dir: str | Path | None = None) -> Path:

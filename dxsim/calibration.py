@@ -20,15 +20,54 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from dxsim.geo.datacentres import fleet_totals
 from dxsim.geo.observations import read_observations
+from dxsim.i18n import N_, language
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
 from dxsim.paths import fact_table
 from dxsim.scenario.schema import OPERATORS
-from dxsim.sim.model import World
+from dxsim.sim.model import run_replication
+from dxsim.sim.world import World
+
+
+class Figure(str):
+    """A calibration figure's name: the English text (calibration.csv keeps it; scripts and tests match on it)
+    that also carries how it reads in the language in use (`shown`: the terminal, calibration.md)."""
+
+    shown: str
+
+    def __new__(cls, english: str, shown: str | None = None) -> Figure:
+        self = super().__new__(cls, english)
+        self.shown = english if shown is None else shown
+        return self
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (Figure, (str(self), self.shown))
+
+
+def _named(english: str) -> Figure:
+    """A figure whose name has no number in it (`english` marked with N_ where it is written)."""
+    return Figure(english, _(english))
+
+
+def shown_day(d: dt.date) -> str:
+    """A day as dxsim's terminal tables show it: ISO in English (as always), 31/12/2025 in Vietnamese."""
+    return d.isoformat() if language() == "en" else F.date(d)
+
+
+def shown_number(v: float, digits: int = 6, *, grouped: bool = False) -> str:
+    """`v` as f"{v:.{digits}g}" writes it (grouped: f"{v:,.{digits}g}"), with the language's marks."""
+    text = f"{v:.{digits}g}"
+    if "e" in text or "n" in text:  # exponent, nan, inf: as Python writes them
+        return text
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return F.number(v, decimals) if grouped else F.plain(v, decimals)
 
 
 @dataclass
 class CalibrationRow:
-    figure: str
+    figure: str  # a Figure when built here (its `shown` text); plain English when read back
     reported: float
     model: float
     tolerance: float | None  # absolute, in the figure's unit; None = informative only
@@ -81,8 +120,9 @@ def capitals_coverage(world: World, n_sites: int) -> float:
     return 100.0 * float(g.covered_pop_cell[city].sum() / world.cells.pop[city].sum())
 
 
-def operator_coverage(world: World, n_sites: int,
-                      cells: np.ndarray | None = None) -> tuple[float, list[float], float]:
+def operator_coverage(
+    world: World, n_sites: int, cells: np.ndarray | None = None
+) -> tuple[float, list[float], float]:
     """% of population (of `cells`, default all) covered by the first n sites: by at least one operator, by each
     operator's own network (the three overlap where people live), and by two or more of them."""
     sub = world.scenario.radio.coverage_subsamples_per_axis
@@ -113,15 +153,43 @@ def overlap_rows(world: World, n_plan: int, n_2024: int, f: dict[str, dict]) -> 
     rows = []
     city = np.flatnonzero(world.country.cells["city_ward"].to_numpy())
     for label, n, cells, key in (
-            (f"at {n_plan:,} stations (end-2025 plan)", n_plan, None, "pop_covered_5g_pct_plan_2025_12"),
-            ("in urban wards of provincial cities at 25.5% national (2024)", max(n_2024, 0), city,
-             "pop_covered_5g_capitals_pct_2024")):
+        (f"at {n_plan:,} stations (end-2025 plan)", n_plan, None, "pop_covered_5g_pct_plan_2025_12"),
+        (
+            "in urban wards of provincial cities at 25.5% national (2024)",
+            max(n_2024, 0),
+            city,
+            "pop_covered_5g_capitals_pct_2024",
+        ),
+    ):
         union, per_op, two_plus = operator_coverage(world, n, cells)
-        rows.append(CalibrationRow(
+        english = (
             f"5G overlap {label}: people covered by two or more operators (own networks "
-            + " / ".join(f"{p:.1f}" for p in per_op) + f"%; by at least one {union:.1f}%)",
-            float("nan"), two_plus, None, "% of population",
-            f[key]["source"] + "; each operator builds its own plan, overlapping in towns (dxsim/geo/sites.py)"))
+            + " / ".join(f"{p:.1f}" for p in per_op)
+            + f"%; by at least one {union:.1f}%)"
+        )
+        shares, at_least_one = " / ".join(F.number(p, 1) for p in per_op), F.number(union, 1)
+        shown = (
+            _(
+                "5G overlap at {stations} stations (end-2025 plan): people covered by two or more operators (own "
+                "networks {shares}%; by at least one {union}%)"
+            ).format(stations=F.number(n_plan), shares=shares, union=at_least_one)
+            if cells is None
+            else _(
+                "5G overlap in urban wards of provincial cities at 25.5% national (2024): people covered by two or "
+                "more operators (own networks {shares}%; by at least one {union}%)"
+            ).format(shares=shares, union=at_least_one)
+        )
+        rows.append(
+            CalibrationRow(
+                Figure(english, shown),
+                float("nan"),
+                two_plus,
+                None,
+                "% of population",
+                f[key]["source"]
+                + "; each operator builds its own plan, overlapping in towns (dxsim/geo/sites.py)",
+            )
+        )
     return rows
 
 
@@ -139,30 +207,87 @@ def calibration_rows(world: World, replication=None) -> list[CalibrationRow]:
     n_may = int(val("stations_5g_2025_05"))
     n_plan = int(val("stations_5g_plan_2025_12"))
     n_2024 = sites_for_coverage(world, val("pop_covered_5g_pct_2024"))
+
+    def with_stations(n: int, month: dt.date) -> Figure:
+        return Figure(
+            f"5G population coverage with {n:,} stations ({month:%Y-%m})",
+            _("5G population coverage with {stations} stations ({month})").format(
+                stations=F.number(n), month=F.month(month)
+            ),
+        )
+
     rows = [
-        CalibrationRow(f"5G population coverage with {n_oct:,} stations (2025-10)", val("pop_covered_5g_pct_2025_10"),
-                       coverage_after(world, n_oct), 1.5, "% of population", src("pop_covered_5g_pct_2025_10")),
-        CalibrationRow(f"5G population coverage with {n_may:,} stations (2025-05)", val("pop_covered_5g_pct_2025_05"),
-                       coverage_after(world, n_may), 3.0, "% of population", src("pop_covered_5g_pct_2025_05")),
-        CalibrationRow("4G population coverage (existing 4G layer)", val("pop_covered_4g_pct"),
-                       100.0 * world.cov4g.covered_pop_total() / float(world.cells.pop.sum()), 0.5,
-                       "% of population", src("pop_covered_4g_pct")),
-        CalibrationRow(f"5G coverage with {n_plan:,} stations (end-2025 plan; a forecast)",
-                       val("pop_covered_5g_pct_plan_2025_12"), coverage_after(world, n_plan), None,
-                       "% of population", src("pop_covered_5g_pct_plan_2025_12")),
-        CalibrationRow("5G stations at which national coverage reaches 25.5% (2024 figure; count not reported)",
-                       float("nan"), float(n_2024), None, "stations", src("pop_covered_5g_pct_2024")),
-        CalibrationRow("5G coverage of urban wards of provincial cities at that point (2024 'provincial capital areas')",
-                       val("pop_covered_5g_capitals_pct_2024"), capitals_coverage(world, max(n_2024, 0)), None,
-                       "% of population", src("pop_covered_5g_capitals_pct_2024")),
+        CalibrationRow(
+            with_stations(n_oct, dt.date(2025, 10, 31)),
+            val("pop_covered_5g_pct_2025_10"),
+            coverage_after(world, n_oct),
+            1.5,
+            "% of population",
+            src("pop_covered_5g_pct_2025_10"),
+        ),
+        CalibrationRow(
+            with_stations(n_may, dt.date(2025, 5, 31)),
+            val("pop_covered_5g_pct_2025_05"),
+            coverage_after(world, n_may),
+            3.0,
+            "% of population",
+            src("pop_covered_5g_pct_2025_05"),
+        ),
+        CalibrationRow(
+            _named(N_("4G population coverage (existing 4G layer)")),
+            val("pop_covered_4g_pct"),
+            100.0 * world.cov4g.covered_pop_total() / float(world.cells.pop.sum()),
+            0.5,
+            "% of population",
+            src("pop_covered_4g_pct"),
+        ),
+        CalibrationRow(
+            Figure(
+                f"5G coverage with {n_plan:,} stations (end-2025 plan; a forecast)",
+                _("5G coverage with {stations} stations (end-2025 plan; a forecast)").format(
+                    stations=F.number(n_plan)
+                ),
+            ),
+            val("pop_covered_5g_pct_plan_2025_12"),
+            coverage_after(world, n_plan),
+            None,
+            "% of population",
+            src("pop_covered_5g_pct_plan_2025_12"),
+        ),
+        CalibrationRow(
+            _named(
+                N_("5G stations at which national coverage reaches 25.5% (2024 figure; count not reported)")
+            ),
+            float("nan"),
+            float(n_2024),
+            None,
+            "stations",
+            src("pop_covered_5g_pct_2024"),
+        ),
+        CalibrationRow(
+            _named(
+                N_(
+                    "5G coverage of urban wards of provincial cities at that point (2024 'provincial "
+                    "capital areas')"
+                )
+            ),
+            val("pop_covered_5g_capitals_pct_2024"),
+            capitals_coverage(world, max(n_2024, 0)),
+            None,
+            "% of population",
+            src("pop_covered_5g_capitals_pct_2024"),
+        ),
         *overlap_rows(world, n_plan, n_2024, f),
-        CalibrationRow("5G stations as a share of 4G stations (2025-10)", val("stations_5g_share_of_4g_2025_10"),
-                       100.0 * world.scenario.start_state.stations_5g / world.layer.sites_4g.height, 0.5,
-                       "%", src("stations_5g_share_of_4g_2025_10")),
+        CalibrationRow(
+            _named(N_("5G stations as a share of 4G stations (2025-10)")),
+            val("stations_5g_share_of_4g_2025_10"),
+            100.0 * world.scenario.start_state.stations_5g / world.layer.sites_4g.height,
+            0.5,
+            "%",
+            src("stations_5g_share_of_4g_2025_10"),
+        ),
     ]
     if replication is None and (world.villages is not None or world.compute is not None):
-        from dxsim.sim.model import run_replication
-
         replication = run_replication(world, 0)
     if world.villages is not None:
         rows += village_rows(world, f, replication)
@@ -174,9 +299,11 @@ def calibration_rows(world: World, replication=None) -> list[CalibrationRow]:
 
 
 # speed tests and the model measure different things (see throughput_rows)
-SPEED_TEST_NOTE = ("definitions differ: speed tests report the median of on-demand multi-connection tests (any hour, "
-                   "users who test, mostly on good signal); the model gives the busy-hour flow throughput of every data "
-                   "user, median rate x (1 - load) (dxsim.sim.capacity)")
+SPEED_TEST_NOTE = N_(
+    "definitions differ: speed tests report the median of on-demand multi-connection tests (any hour, "
+    "users who test, mostly on good signal); the model gives the busy-hour flow throughput of every "
+    "data user, median rate x (1 - load) (dxsim.sim.capacity)"
+)
 
 
 def throughput_rows(metrics: pl.DataFrame, observations: pl.DataFrame | None = None) -> list[CalibrationRow]:
@@ -186,7 +313,7 @@ def throughput_rows(metrics: pl.DataFrame, observations: pl.DataFrame | None = N
     nat = metrics.filter(pl.col("area") == NATIONAL)
     if nat.filter(pl.col("metric") == "user_throughput_mbps_p50").height == 0:
         return []
-    first = nat["date"].min()
+    first: dt.date = nat["date"].min()  # type: ignore[assignment]  # the min of a Date column
 
     def model(metric: str) -> float:
         v = nat.filter((pl.col("metric") == metric) & (pl.col("date") == first))["value"]
@@ -197,10 +324,33 @@ def throughput_rows(metrics: pl.DataFrame, observations: pl.DataFrame | None = N
     for o in speeds.sort("date").iter_rows(named=True):
         when = f"{o['date'].year}-{o['date'].month:02d}"
         for metric, what in (("user_throughput_mbps_p50", "median"), ("user_throughput_mbps_mean", "mean")):
-            rows.append(CalibrationRow(
-                f"Median mobile download speed ({when}, speed tests) vs the model's busy-hour {what} user throughput "
-                f"at {first.isoformat()}; {SPEED_TEST_NOTE}", float(o["value"]), model(metric), None, "Mbps",
-                str(o["source"])))
+            shown = (
+                _(
+                    "Median mobile download speed ({month}, speed tests) vs the model's busy-hour median user "
+                    "throughput at {date}; {note}"
+                )
+                if what == "median"
+                else _(
+                    "Median mobile download speed ({month}, speed tests) vs the model's busy-hour mean user "
+                    "throughput at {date}; {note}"
+                )
+            )
+            rows.append(
+                CalibrationRow(
+                    Figure(
+                        f"Median mobile download speed ({when}, speed tests) vs the model's busy-hour {what} user "
+                        f"throughput at {first.isoformat()}; {SPEED_TEST_NOTE}",
+                        shown.format(
+                            month=F.month(o["date"]), date=shown_day(first), note=_(SPEED_TEST_NOTE)
+                        ),
+                    ),
+                    float(o["value"]),
+                    model(metric),
+                    None,
+                    "Mbps",
+                    str(o["source"]),
+                )
+            )
     return rows
 
 
@@ -209,8 +359,6 @@ def compute_rows(world: World, f: dict[str, dict], replication) -> list[Calibrat
     import datetime as dt
 
     import polars as pl
-
-    from dxsim.geo.datacentres import fleet_totals
 
     tot = fleet_totals(world.compute.dc_table, dt.date(2024, 12, 31))
     nat = replication.metrics.filter(pl.col("area") == "VN")
@@ -222,17 +370,28 @@ def compute_rows(world: World, f: dict[str, dict], replication) -> list[Calibrat
         return float(nat.filter(pl.col("metric") == metric).sort("date")["value"][-1])
 
     def row(label: str, key: str, model: float, tol: float | None, unit: str, **kw) -> CalibrationRow:
-        return CalibrationRow(label, float(f[key]["value"]), model, tol, unit, f[key]["source"], **kw)
+        return CalibrationRow(_named(label), float(f[key]["value"]), model, tol, unit, f[key]["source"], **kw)
 
     return [
-        row("Data-centre IT capacity, end-2024", "dc_capacity_mw_2024", tot["it_mw"], 1.0, "MW"),
-        row("Data-centre racks, end-2024", "dc_racks_2024", tot["racks"], 50.0, "racks"),
-        row("Data centres, end-2024", "dc_count_2024", tot["sites"], 0.0, "sites"),
-        row("High-performance GPUs at the start (reported: fewer than 2,000)", "gpus_high_perf_2025",
-            first("gpus_installed_high_performance"), None, "GPUs", upper_bound=True),
-        CalibrationRow("Data-centre IT capacity at the horizon end (market target 870 MW by 2030)", 870.0,
-                       last("dc_it_capacity_mw"), None, "MW",
-                       "infra/vn_telecom_dc_stats.csv (vietnam.vn, 2025): target 870 MW by 2030"),
+        row(N_("Data-centre IT capacity, end-2024"), "dc_capacity_mw_2024", tot["it_mw"], 1.0, "MW"),
+        row(N_("Data-centre racks, end-2024"), "dc_racks_2024", tot["racks"], 50.0, "racks"),
+        row(N_("Data centres, end-2024"), "dc_count_2024", tot["sites"], 0.0, "sites"),
+        row(
+            N_("High-performance GPUs at the start (reported: fewer than 2,000)"),
+            "gpus_high_perf_2025",
+            first("gpus_installed_high_performance"),
+            None,
+            "GPUs",
+            upper_bound=True,
+        ),
+        CalibrationRow(
+            _named(N_("Data-centre IT capacity at the horizon end (market target 870 MW by 2030)")),
+            870.0,
+            last("dc_it_capacity_mw"),
+            None,
+            "MW",
+            "infra/vn_telecom_dc_stats.csv (vietnam.vn, 2025): target 870 MW by 2030",
+        ),
     ]
 
 
@@ -248,12 +407,29 @@ def village_rows(world: World, f: dict[str, dict], replication) -> list[Calibrat
     first_year = float((connected <= 365).sum())
     src = f"{f['villages_no_signal_2022_09']['source']}; {f['villages_no_signal_no_power_2025_10']['source']}"
     return [
-        CalibrationRow("Villages without grid power and mobile signal at the start (2025-10)", n_2025,
-                       float((~world.villages.table["has_grid_power"]).sum()), 0.0, "villages",
-                       f["villages_no_signal_no_power_2025_10"]["source"]),
-        CalibrationRow(f"Villages without signal: {n_2022:.0f} (2022-09) -> ~{n_2023:.0f} (2023-03) -> {n_2025:.0f} "
-                       f"(2025-10): connected per year then, vs the model's first year", (n_2022 - n_2025) / years,
-                       first_year, None, "villages per year", src),
+        CalibrationRow(
+            _named(N_("Villages without grid power and mobile signal at the start (2025-10)")),
+            n_2025,
+            float((~world.villages.table["has_grid_power"]).sum()),
+            0.0,
+            "villages",
+            f["villages_no_signal_no_power_2025_10"]["source"],
+        ),
+        CalibrationRow(
+            Figure(
+                f"Villages without signal: {n_2022:.0f} (2022-09) -> ~{n_2023:.0f} (2023-03) -> "
+                f"{n_2025:.0f} (2025-10): connected per year then, vs the model's first year",
+                _(
+                    "Villages without signal: {n_2022} (2022-09) -> ~{n_2023} (2023-03) -> {n_2025} "
+                    "(2025-10): connected per year then, vs the model's first year"
+                ).format(n_2022=F.plain(n_2022), n_2023=F.plain(n_2023), n_2025=F.plain(n_2025)),
+            ),
+            (n_2022 - n_2025) / years,
+            first_year,
+            None,
+            "villages per year",
+            src,
+        ),
     ]
 
 
@@ -292,7 +468,9 @@ def month_end(day: dt.date) -> dt.date:
     return dt.date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
 
-def observation_rows(world: World, metrics: pl.DataFrame, observations: pl.DataFrame | None = None) -> pl.DataFrame:
+def observation_rows(
+    world: World, metrics: pl.DataFrame, observations: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Every row of observations.csv beside the model (one replication's `metrics` of `world`'s scenario).
 
     `model` is the metric at the month end of the observation's date when that date lies within the
@@ -318,18 +496,50 @@ def observation_rows(world: World, metrics: pl.DataFrame, observations: pl.DataF
         elif at > h.end_date:
             status = "after end"
         else:
-            vals = metrics.filter((pl.col("metric") == m) & (pl.col("area") == o["area"]) & (pl.col("date") == at))
+            vals = metrics.filter(
+                (pl.col("metric") == m) & (pl.col("area") == o["area"]) & (pl.col("date") == at)
+            )
             model = float(vals["value"][0]) if vals.height else None
             status = "info" if model is not None else "no counterpart"
         within = None
         if model is not None:
-            within = (model <= o["value"] + o["tolerance"]) if o["kind"] == "upper_bound" \
+            within = (
+                (model <= o["value"] + o["tolerance"])
+                if o["kind"] == "upper_bound"
                 else abs(model - o["value"]) <= o["tolerance"]
-        rows.append({"date": o["date"], "area": o["area"], "metric": o["metric"], "kind": o["kind"],
-                     "reported": o["value"], "tolerance": o["tolerance"], "unit": o["unit"], "model_metric": m,
-                     "model_date": at if model is not None else None, "model": model,
-                     "within_tolerance": within, "status": status, "source": o["source"]})
-    return pl.DataFrame(rows, schema={
-        "date": pl.Date, "area": pl.Utf8, "metric": pl.Utf8, "kind": pl.Utf8, "reported": pl.Float64,
-        "tolerance": pl.Float64, "unit": pl.Utf8, "model_metric": pl.Utf8, "model_date": pl.Date,
-        "model": pl.Float64, "within_tolerance": pl.Boolean, "status": pl.Utf8, "source": pl.Utf8})
+            )
+        rows.append(
+            {
+                "date": o["date"],
+                "area": o["area"],
+                "metric": o["metric"],
+                "kind": o["kind"],
+                "reported": o["value"],
+                "tolerance": o["tolerance"],
+                "unit": o["unit"],
+                "model_metric": m,
+                "model_date": at if model is not None else None,
+                "model": model,
+                "within_tolerance": within,
+                "status": status,
+                "source": o["source"],
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "date": pl.Date,
+            "area": pl.Utf8,
+            "metric": pl.Utf8,
+            "kind": pl.Utf8,
+            "reported": pl.Float64,
+            "tolerance": pl.Float64,
+            "unit": pl.Utf8,
+            "model_metric": pl.Utf8,
+            "model_date": pl.Date,
+            "model": pl.Float64,
+            "within_tolerance": pl.Boolean,
+            "status": pl.Utf8,
+            "source": pl.Utf8,
+        },
+    )

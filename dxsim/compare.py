@@ -1,11 +1,11 @@
 """Option comparison: several scenarios side by side, with deltas against a baseline.
 
 Every scenario is run with the SAME seed and the SAME replication indices 0..reps-1 (common
-random numbers, :mod:`dxsim.sim.rng`): replication r of every option sees the same permit
+random numbers, :mod:`dxsim.rng`): replication r of every option sees the same permit
 delays, lead times and crew times for the same site rank, so a difference between options comes
 from the options, not the noise. A scenario identical to the baseline therefore shows exactly
 zero deltas. Scenarios whose world is the same (e.g. a renamed copy, or options that differ only
-in operators/crews/supply/subsidy/…) share one `prepare_world` (see :mod:`dxsim.sweep.execute`).
+in operators/crews/supply/subsidy/…) share one `prepare_world` (see :mod:`dxsim.execution`).
 
 Values: each scenario column is the P50 over replications (P10 and P90 with reps > 1, the same
 empirical quantiles as summary.json; a date never reached ranks last and shows as not reached).
@@ -57,19 +57,20 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from dxsim.errors import DxsimInputError
 from dxsim._version import __version__
-from dxsim.i18n import formats as F
+from dxsim.errors import DxsimInputError
+from dxsim.execution import KpiTask, chunks, execute_kpis, replication_workers, run_tasks, year_end_tags
 from dxsim.i18n import N_
+from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n.formats import month as month_label
 from dxsim.results.bottlenecks import option_notes, region_summary, support_note
 from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.writer import atomic_dir
+from dxsim.runner_budget import Estimate, estimate, refuse_over_budget
+from dxsim.scenario import load_scenario, scenario_sha256
 from dxsim.scenario.resolved import format_value as format_setting
 from dxsim.scenario.resolved import jsonable, scenario_diff
-from dxsim.runner import chunks, replication_workers
-from dxsim.sweep.execute import KpiTask, execute_kpis, run_tasks, year_end_tags
 
 Progress = Callable[[str], None]
 
@@ -83,7 +84,11 @@ INCREMENTAL = {
     # row -> (cost kpi, benefit kpi, scale): ratio = scale * P50(d cost) / P50(d benefit)
     "incr_5g_vnd_m_per_additional_person": ("capex_total_vnd_bn", "pop_covered_5g_added_persons", 1e3),
     "incr_5g_vnd_m_per_additional_person_served": ("capex_total_vnd_bn", "pop_5g_served_added_persons", 1e3),
-    "incr_village_vnd_bn_per_additional_village": ("village_capex_total_vnd_bn", "villages_connected_end", 1.0),
+    "incr_village_vnd_bn_per_additional_village": (
+        "village_capex_total_vnd_bn",
+        "villages_connected_end",
+        1.0,
+    ),
     "incr_compute_vnd_bn_per_additional_pflops": ("compute_capex_total_vnd_bn", "gpu_pflops_bf16_added", 1.0),
 }
 
@@ -93,8 +98,19 @@ def _tag_month(tag: str) -> str:
     return month_label(dt.date(int(tag[:4]), int(tag[5:]), 1))
 
 
-UNITS = (N_("%"), N_("MW"), N_("GPUs"), N_("Mbps"), N_("VND bn"), N_("persons"), N_("villages"), N_("PFLOPS"),
-         N_("VND m per person"), N_("VND bn per village"), N_("VND bn per PFLOPS"))  # for the catalogue
+UNITS = (
+    N_("%"),
+    N_("MW"),
+    N_("GPUs"),
+    N_("Mbps"),
+    N_("VND bn"),
+    N_("persons"),
+    N_("villages"),
+    N_("PFLOPS"),
+    N_("VND m per person"),
+    N_("VND bn per village"),
+    N_("VND bn per PFLOPS"),
+)  # for the catalogue
 
 
 def unit_label(unit: str) -> str:
@@ -104,16 +120,43 @@ def unit_label(unit: str) -> str:
 
 def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, str, str]]:
     """The comparison's rows, in display order, for the given year-end tags."""
-    rows = [(f"pop_covered_5g_pct_{t}", _("5G population coverage, {when} end").format(when=_tag_month(t)), "%",
-             "value") for t in tags]
-    rows += [(f"pop_5g_served_pct_{t}", _("Population served by 5G (enough capacity), {when} end").format(
-        when=_tag_month(t)), "%", "value") for t in tags]
-    rows += [(f"pop_mbb_served_pct_{t}", _("Population served by 4G or better, {when} end").format(
-        when=_tag_month(t)), "%", "value") for t in tags]
-    rows += [("pop_5g_capacity_short_pct_end", _("Population in 5G coverage but capacity-short at the end"), "%",
-              "value"),
-             ("user_throughput_mbps_p50_end", _("Median busy-hour user throughput at the end"), "Mbps", "value"),
-             ("year_5g_served_90pct", _("Date 5G serves 90% of the population"), DATE_UNIT, "date")]
+    rows = [
+        (
+            f"pop_covered_5g_pct_{t}",
+            _("5G population coverage, {when} end").format(when=_tag_month(t)),
+            "%",
+            "value",
+        )
+        for t in tags
+    ]
+    rows += [
+        (
+            f"pop_5g_served_pct_{t}",
+            _("Population served by 5G (enough capacity), {when} end").format(when=_tag_month(t)),
+            "%",
+            "value",
+        )
+        for t in tags
+    ]
+    rows += [
+        (
+            f"pop_mbb_served_pct_{t}",
+            _("Population served by 4G or better, {when} end").format(when=_tag_month(t)),
+            "%",
+            "value",
+        )
+        for t in tags
+    ]
+    rows += [
+        (
+            "pop_5g_capacity_short_pct_end",
+            _("Population in 5G coverage but capacity-short at the end"),
+            "%",
+            "value",
+        ),
+        ("user_throughput_mbps_p50_end", _("Median busy-hour user throughput at the end"), "Mbps", "value"),
+        ("year_5g_served_90pct", _("Date 5G serves 90% of the population"), DATE_UNIT, "date"),
+    ]
     rows += [
         ("year_5g_pop_90pct", _("Date 5G covers 90% of the population"), DATE_UNIT, "date"),
         ("year_5g_pop_99pct", _("Date 5G covers 99% of the population"), DATE_UNIT, "date"),
@@ -122,9 +165,18 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
     if dc_tag:
         when = _tag_month(dc_tag)
         rows += [
-            (f"dc_it_capacity_mw_{dc_tag}", _("Data-centre IT capacity, {when}").format(when=when), "MW", "value"),
-            (f"gpus_installed_{dc_tag}", _("High-performance GPUs powered, {when}").format(when=when), "GPUs",
-             "value"),
+            (
+                f"dc_it_capacity_mw_{dc_tag}",
+                _("Data-centre IT capacity, {when}").format(when=when),
+                "MW",
+                "value",
+            ),
+            (
+                f"gpus_installed_{dc_tag}",
+                _("High-performance GPUs powered, {when}").format(when=when),
+                "GPUs",
+                "value",
+            ),
         ]
     rows += [
         ("year_dc_1gw", _("Date data-centre IT capacity reaches 1 GW"), DATE_UNIT, "date"),
@@ -133,25 +185,69 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ("village_capex_total_vnd_bn", _("Village programme capex"), "VND bn", "value"),
         ("compute_capex_total_vnd_bn", _("Data-centre and GPU capex"), "VND bn", "value"),
         ("capex_all_programmes_total_vnd_bn", _("Total capex (5G + villages + compute)"), "VND bn", "value"),
-        ("subsidy_paid_total_vnd_bn", _("5G support paid (Res. 193 and other programmes)"), "VND bn", "value"),
+        (
+            "subsidy_paid_total_vnd_bn",
+            _("5G support paid (Res. 193 and other programmes)"),
+            "VND bn",
+            "value",
+        ),
         ("pop_covered_5g_added_persons", _("People newly covered by 5G"), "persons", "value"),
         ("villages_connected_end", _("Villages connected (served) by the end"), "villages", "value"),
-        ("villages_capacity_short_end", _("Villages on air but capacity-short at the end"), "villages", "value"),
+        (
+            "villages_capacity_short_end",
+            _("Villages on air but capacity-short at the end"),
+            "villages",
+            "value",
+        ),
         ("gpu_pflops_bf16_added", _("GPU compute added (dense BF16)"), "PFLOPS", "value"),
-        ("capex_per_added_person_covered_vnd_m", _("5G capex per person newly covered"), "VND m per person", "value"),
-        ("capex_per_added_person_served_5g_vnd_m", _("5G capex per person newly served by 5G"), "VND m per person",
-         "value"),
-        ("village_capex_per_village_connected_vnd_bn", _("Village capex per village connected"), "VND bn per village",
-         "value"),
-        ("compute_capex_per_added_pflops_vnd_bn", _("Compute capex per PFLOPS added"), "VND bn per PFLOPS", "value"),
-        ("incr_5g_vnd_m_per_additional_person", _("Extra 5G capex per additional person covered, vs baseline"),
-         "VND m per person", "incremental"),
-        ("incr_5g_vnd_m_per_additional_person_served",
-         _("Extra 5G capex per additional person served by 5G, vs baseline"), "VND m per person", "incremental"),
-        ("incr_village_vnd_bn_per_additional_village",
-         _("Extra village capex per additional village connected, vs baseline"), "VND bn per village", "incremental"),
-        ("incr_compute_vnd_bn_per_additional_pflops", _("Extra compute capex per additional PFLOPS, vs baseline"),
-         "VND bn per PFLOPS", "incremental"),
+        (
+            "capex_per_added_person_covered_vnd_m",
+            _("5G capex per person newly covered"),
+            "VND m per person",
+            "value",
+        ),
+        (
+            "capex_per_added_person_served_5g_vnd_m",
+            _("5G capex per person newly served by 5G"),
+            "VND m per person",
+            "value",
+        ),
+        (
+            "village_capex_per_village_connected_vnd_bn",
+            _("Village capex per village connected"),
+            "VND bn per village",
+            "value",
+        ),
+        (
+            "compute_capex_per_added_pflops_vnd_bn",
+            _("Compute capex per PFLOPS added"),
+            "VND bn per PFLOPS",
+            "value",
+        ),
+        (
+            "incr_5g_vnd_m_per_additional_person",
+            _("Extra 5G capex per additional person covered, vs baseline"),
+            "VND m per person",
+            "incremental",
+        ),
+        (
+            "incr_5g_vnd_m_per_additional_person_served",
+            _("Extra 5G capex per additional person served by 5G, vs baseline"),
+            "VND m per person",
+            "incremental",
+        ),
+        (
+            "incr_village_vnd_bn_per_additional_village",
+            _("Extra village capex per additional village connected, vs baseline"),
+            "VND bn per village",
+            "incremental",
+        ),
+        (
+            "incr_compute_vnd_bn_per_additional_pflops",
+            _("Extra compute capex per additional PFLOPS, vs baseline"),
+            "VND bn per PFLOPS",
+            "incremental",
+        ),
     ]
     return rows
 
@@ -163,7 +259,9 @@ class ScenarioRun:
     sha256: str
     kpis: dict[int, dict[str, float]]  # replication -> kpi -> value
     timing: dict[str, Any] = field(default_factory=dict)
-    held_metrics: pl.DataFrame | None = None  # national held-back shares and crew utilisation, all replications
+    held_metrics: pl.DataFrame | None = (
+        None  # national held-back shares and crew utilisation, all replications
+    )
 
 
 @dataclass
@@ -253,15 +351,42 @@ def _resolve_baseline(baseline: str | os.PathLike[str] | None, paths: list[Path]
                 return i
         except OSError:
             pass
-    raise DxsimInputError("not one of the compared scenarios", field="--baseline", value=text,
-                          allowed=", ".join(names))
+    raise DxsimInputError(
+        _("not one of the compared scenarios"), field="--baseline", value=text, allowed=", ".join(names)
+    )
 
 
-def compare_scenarios(paths: Sequence[str | os.PathLike[str]], reps: int | None = None,
-                      baseline: str | os.PathLike[str] | None = None, seed: int | None = None, *,
-                      progress: Progress | None = None,
-                      on_replication: Callable[[int, int], None] | None = None,
-                      workers: int | None = None, scheduler: str | None = None) -> CompareResult:
+def check_compare(
+    paths: Sequence[str | os.PathLike[str]], reps: int | None, baseline: str | None, *, yes: bool
+) -> Estimate:
+    """`dxsim compare`: every scenario runs `--reps` (default: the baseline's `replications`); refuse over budget."""
+    scenarios = [load_scenario(p) for p in paths]
+    b = 0
+    if reps is None:
+        try:
+            b = _resolve_baseline(baseline, [Path(p) for p in paths], [sc.name for sc in scenarios])
+        except DxsimInputError:
+            b = 0  # compare_scenarios reports a bad --baseline itself
+    n = reps if reps is not None else scenarios[b].replications
+    est = estimate(scenarios, [n] * len(scenarios), keeps_metrics=False, replications_alive=1, worlds_alive=2)
+    if reps is not None:
+        refuse_over_budget(est, yes=yes, option="--reps", value=reps)
+    else:
+        refuse_over_budget(est, yes=yes, file=str(paths[b]), option="replications", value=n)
+    return est
+
+
+def compare_scenarios(
+    paths: Sequence[str | os.PathLike[str]],
+    reps: int | None = None,
+    baseline: str | os.PathLike[str] | None = None,
+    seed: int | None = None,
+    *,
+    progress: Progress | None = None,
+    on_replication: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> CompareResult:
     """Run every scenario with common random numbers and tabulate KPIs and deltas against the baseline.
 
     `workers` / `scheduler`: where the replications run, as for `dxsim run` (:func:`dxsim.runner.
@@ -270,38 +395,57 @@ def compare_scenarios(paths: Sequence[str | os.PathLike[str]], reps: int | None 
     `baseline`: a path, file stem or scenario name among `paths` (default: the first). `seed`: default
     the baseline's seed, used for every scenario. `reps`: default the baseline's `replications`.
     """
-    from dxsim.scenario import load_scenario, scenario_sha256
 
     say = progress or (lambda _m: None)
     paths = [Path(p) for p in paths]
     if len(paths) < 1:
-        raise DxsimInputError("give at least one scenario file", field="SCENARIO")
+        raise DxsimInputError(_("give at least one scenario file"), field="SCENARIO")
     scenarios = [load_scenario(p) for p in paths]
     names = [s.name for s in scenarios]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         files = [str(p) for p, n in zip(paths, names) if n == dup[0]]
-        raise DxsimInputError(f"two scenarios are named {dup[0]!r} ({', '.join(files)}); columns need distinct names",
-                              file=files[-1], field="name", value=dup[0], allowed="a distinct name per compared scenario")
+        raise DxsimInputError(
+            _("two scenarios are named {name} ({files}); columns need distinct names").format(
+                name=repr(dup[0]), files=", ".join(files)
+            ),
+            file=files[-1],
+            field="name",
+            value=dup[0],
+            allowed=_("a distinct name per compared scenario"),
+        )
     b = _resolve_baseline(baseline, paths, names)
     base_sc = scenarios[b]
     seed = int(base_sc.seed if seed is None else seed)
     reps = int(base_sc.replications if reps is None else reps)
     if reps < 1:
-        raise DxsimInputError("must be at least 1", field="--reps", value=reps, allowed="an integer >= 1")
+        raise DxsimInputError(
+            _("must be at least 1"), field="--reps", value=reps, allowed=_("an integer >= 1")
+        )
     total = reps * len(paths)
     n = replication_workers(workers, total)
     kpis: list[dict[int, dict[str, float]]] = [{} for _ in paths]
     held: list[dict[int, pl.DataFrame]] = [{} for _ in paths]
-    timing: list[dict[str, Any]] = [{"prepare_s": 0.0, "replications_s": 0.0, "world_cached": True} for _ in paths]
+    timing: list[dict[str, Any]] = [
+        {"prepare_s": 0.0, "replications_s": 0.0, "world_cached": True} for _ in paths
+    ]
     tasks = []
     for i, sc in enumerate(scenarios):
         # in this process one replication a task, so progress moves with each; on a pool a few per task
-        for c in (chunks(list(range(reps)), n) if n or scheduler else [[r] for r in range(reps)]):
-            tasks.append(KpiTask(f"{i}:{c[0]}-{c[-1]}", sc.model_dump(mode="json"), str(paths[i].parent), seed,
-                                 tuple(c)))
-    say(f"{len(paths)} scenarios x {reps} replication(s)"
-        + (f" on {n} worker processes" if n and scheduler is None else ""))
+        for c in chunks(list(range(reps)), n) if n or scheduler else [[r] for r in range(reps)]:
+            tasks.append(
+                KpiTask(
+                    f"{i}:{c[0]}-{c[-1]}", sc.model_dump(mode="json"), str(paths[i].parent), seed, tuple(c)
+                )
+            )
+    if n and scheduler is None:
+        say(
+            _("{n} scenarios x {reps} replication(s) on {workers} worker processes").format(
+                n=len(paths), reps=reps, workers=n
+            )
+        )
+    else:
+        say(_("{n} scenarios x {reps} replication(s)").format(n=len(paths), reps=reps))
 
     def on_result(rec: dict[str, Any]) -> None:
         i = int(rec["run_id"].split(":")[0])
@@ -318,21 +462,41 @@ def compare_scenarios(paths: Sequence[str | os.PathLike[str]], reps: int | None 
     runs: list[ScenarioRun] = []
     for i, (path, sc) in enumerate(zip(paths, scenarios)):
         frames = [held[i][r] for r in sorted(held[i])]
-        runs.append(ScenarioRun(sc.name, path, scenario_sha256(path), {r: kpis[i][r] for r in sorted(kpis[i])},
-                                timing[i], pl.concat(frames) if frames else None))
+        runs.append(
+            ScenarioRun(
+                sc.name,
+                path,
+                scenario_sha256(path),
+                {r: kpis[i][r] for r in sorted(kpis[i])},
+                timing[i],
+                pl.concat(frames) if frames else None,
+            )
+        )
     h = base_sc.horizon
     tags = year_end_tags(h.start_date, h.end_date)
     dc_tag = "2030_12" if "2030_12" in tags else (tags[-1] if tags else None)
     result = _tabulate(runs, b, seed, reps, tags, dc_tag)
-    result.differences = {sc.name: option_changes(base_sc, sc, paths[b].parent, path.parent)
-                          for i, (path, sc) in enumerate(zip(paths, scenarios)) if i != b}
+    result.differences = {
+        sc.name: option_changes(base_sc, sc, paths[b].parent, path.parent)
+        for i, (path, sc) in enumerate(zip(paths, scenarios))
+        if i != b
+    }
     add_bottlenecks(result)
     return result
 
 
-BOTTLENECK_COLUMNS = {"scenario": pl.Utf8, "kind": pl.Utf8, "programme": pl.Utf8, "region": pl.Utf8,
-                      "binding": pl.Utf8, "share_pct": pl.Float64, "binds_pct": pl.Float64,
-                      "held_months_pct": pl.Float64, "crew_idle_pct": pl.Float64, "text": pl.Utf8}
+BOTTLENECK_COLUMNS = {
+    "scenario": pl.Utf8,
+    "kind": pl.Utf8,
+    "programme": pl.Utf8,
+    "region": pl.Utf8,
+    "binding": pl.Utf8,
+    "share_pct": pl.Float64,
+    "binds_pct": pl.Float64,
+    "held_months_pct": pl.Float64,
+    "crew_idle_pct": pl.Float64,
+    "text": pl.Utf8,
+}
 
 
 def add_bottlenecks(result: CompareResult) -> None:
@@ -343,18 +507,31 @@ def add_bottlenecks(result: CompareResult) -> None:
         if run.held_metrics is None:
             continue
         s = region_summary(run.held_metrics)
-        frames.append(s.select(pl.lit(run.name).alias("scenario"), pl.lit("region").alias("kind"),
-                               pl.all().exclude("line", "short_line"), pl.col("short_line").alias("text")))
+        frames.append(
+            s.select(
+                pl.lit(run.name).alias("scenario"),
+                pl.lit("region").alias("kind"),
+                pl.all().exclude("line", "short_line"),
+                pl.col("short_line").alias("text"),
+            )
+        )
         if run.name != result.baseline and base.held_metrics is not None:
             diffs = result.differences.get(run.name, [])
             notes[run.name] = option_notes(base.held_metrics, result.baseline, diffs, fmt=format_setting)
             support = support_note(run.held_metrics, base.held_metrics, diffs)
             if support:
                 notes[run.name].append(support)
-            frames += [pl.DataFrame([{"scenario": run.name, "kind": "note", "text": t}]) for t in notes[run.name]]
-    result.bottlenecks = (pl.concat([f.cast({c: t for c, t in BOTTLENECK_COLUMNS.items() if c in f.columns})
-                                     for f in frames], how="diagonal").select(list(BOTTLENECK_COLUMNS))
-                          if frames else pl.DataFrame(schema=BOTTLENECK_COLUMNS))
+            frames += [
+                pl.DataFrame([{"scenario": run.name, "kind": "note", "text": t}]) for t in notes[run.name]
+            ]
+    result.bottlenecks = (
+        pl.concat(
+            [f.cast({c: t for c, t in BOTTLENECK_COLUMNS.items() if c in f.columns}) for f in frames],
+            how="diagonal",
+        ).select(list(BOTTLENECK_COLUMNS))
+        if frames
+        else pl.DataFrame(schema=BOTTLENECK_COLUMNS)
+    )
     result.bottleneck_notes = notes
 
 
@@ -370,30 +547,43 @@ def bottleneck_lines(result: CompareResult) -> list[str]:
             continue
         out.append(f"{name}{' (baseline)' if name == result.baseline else ''}:")
         out += [f"  {t}" for t in rows.filter(pl.col("kind") == "region")["text"].to_list()]
-        out += [f"  {t}" if t.startswith("support:") else f"  not binding: {t}"
-                for t in rows.filter(pl.col("kind") == "note")["text"].to_list()]
+        out += [
+            f"  {t}" if t.startswith("support:") else f"  not binding: {t}"
+            for t in rows.filter(pl.col("kind") == "note")["text"].to_list()
+        ]
     return out
 
 
-def option_changes(baseline: Any, option: Any, baseline_dir: str | os.PathLike[str] | None = None,
-                   option_dir: str | os.PathLike[str] | None = None) -> list[tuple[str, Any, Any]]:
+def option_changes(
+    baseline: Any,
+    option: Any,
+    baseline_dir: str | os.PathLike[str] | None = None,
+    option_dir: str | os.PathLike[str] | None = None,
+) -> list[tuple[str, Any, Any]]:
     """What an option changes against the baseline: (dotted field, baseline value, option value).
 
     Names, descriptions, seed and replications are left out: they are labels, or set by compare
     for every scenario alike.
     """
-    return [d for d in scenario_diff(baseline, option, a_dir=baseline_dir, b_dir=option_dir)
-            if d[0] not in NOT_OPTION_SETTINGS]
+    return [
+        d
+        for d in scenario_diff(baseline, option, a_dir=baseline_dir, b_dir=option_dir)
+        if d[0] not in NOT_OPTION_SETTINGS
+    ]
 
 
-def _tabulate(runs: list[ScenarioRun], b: int, seed: int, reps: int, tags: list[str],
-              dc_tag: str | None) -> CompareResult:
+def _tabulate(
+    runs: list[ScenarioRun], b: int, seed: int, reps: int, tags: list[str], dc_tag: str | None
+) -> CompareResult:
     names = [r.name for r in runs]
     base = runs[b]
     rows = kpi_rows(tags, dc_tag)
 
     def series(run: ScenarioRun, kpi: str) -> dict[int, float]:
-        return {r: float(v.get(kpi, math.nan)) if v.get(kpi) is not None else math.nan for r, v in run.kpis.items()}
+        return {
+            r: float(v.get(kpi, math.nan)) if v.get(kpi) is not None else math.nan
+            for r, v in run.kpis.items()
+        }
 
     table_rows, q_rows, rep_rows = [], [], []
     for kpi, label, unit, kind in rows:
@@ -409,8 +599,18 @@ def _tabulate(runs: list[ScenarioRun], b: int, seed: int, reps: int, tags: list[
                     if dc is not None and db is not None and db > 0:
                         val = scale * dc / db
                 row[run.name] = val
-                q_rows.append({"kpi": kpi, "scenario": run.name, "p10": None, "p50": val, "p90": None,
-                               "delta_p10": None, "delta_p50": None, "delta_p90": None})
+                q_rows.append(
+                    {
+                        "kpi": kpi,
+                        "scenario": run.name,
+                        "p10": None,
+                        "p50": val,
+                        "p90": None,
+                        "delta_p10": None,
+                        "delta_p50": None,
+                        "delta_p90": None,
+                    }
+                )
             for run in runs:
                 if run is not base:
                     deltas_p50[run.name] = None
@@ -425,12 +625,28 @@ def _tabulate(runs: list[ScenarioRun], b: int, seed: int, reps: int, tags: list[
                 dq = [_delta_quantile(d, p) for p in (0.1, 0.5, 0.9)] if run is not base else [None] * 3
                 if run is not base:
                     deltas_p50[run.name] = dq[1]
-                q_rows.append({"kpi": kpi, "scenario": run.name, "p10": p10, "p50": p50, "p90": p90,
-                               "delta_p10": dq[0], "delta_p50": dq[1], "delta_p90": dq[2]})
+                q_rows.append(
+                    {
+                        "kpi": kpi,
+                        "scenario": run.name,
+                        "p10": p10,
+                        "p50": p50,
+                        "p90": p90,
+                        "delta_p10": dq[0],
+                        "delta_p50": dq[1],
+                        "delta_p90": dq[2],
+                    }
+                )
                 for (r, v), dv in zip(sorted(s.items()), d):
-                    rep_rows.append({"kpi": kpi, "scenario": run.name, "replication": r,
-                                     "value": v if math.isfinite(v) else None,
-                                     "delta": (dv if math.isfinite(dv) else None) if run is not base else None})
+                    rep_rows.append(
+                        {
+                            "kpi": kpi,
+                            "scenario": run.name,
+                            "replication": r,
+                            "value": v if math.isfinite(v) else None,
+                            "delta": (dv if math.isfinite(dv) else None) if run is not base else None,
+                        }
+                    )
         for run in runs:
             if run is not base:
                 row[f"delta_{run.name}"] = deltas_p50.get(run.name)
@@ -438,13 +654,32 @@ def _tabulate(runs: list[ScenarioRun], b: int, seed: int, reps: int, tags: list[
     cols = ["kpi", "label", "unit"] + names + [f"delta_{n}" for n in names if n != base.name]
     schema = {c: (pl.Utf8 if c in ("kpi", "label", "unit") else pl.Float64) for c in cols}
     table = pl.DataFrame(table_rows, schema=schema)
-    quant = pl.DataFrame(q_rows, schema={"kpi": pl.Utf8, "scenario": pl.Utf8, "p10": pl.Float64, "p50": pl.Float64,
-                                         "p90": pl.Float64, "delta_p10": pl.Float64, "delta_p50": pl.Float64,
-                                         "delta_p90": pl.Float64})
-    reps_df = pl.DataFrame(rep_rows, schema={"kpi": pl.Utf8, "scenario": pl.Utf8, "replication": pl.Int64,
-                                             "value": pl.Float64, "delta": pl.Float64})
-    return CompareResult(table, quant, reps_df, names, base.name, seed, reps, runs,
-                         {kpi: kind for kpi, _l, _u, kind in rows})
+    quant = pl.DataFrame(
+        q_rows,
+        schema={
+            "kpi": pl.Utf8,
+            "scenario": pl.Utf8,
+            "p10": pl.Float64,
+            "p50": pl.Float64,
+            "p90": pl.Float64,
+            "delta_p10": pl.Float64,
+            "delta_p50": pl.Float64,
+            "delta_p90": pl.Float64,
+        },
+    )
+    reps_df = pl.DataFrame(
+        rep_rows,
+        schema={
+            "kpi": pl.Utf8,
+            "scenario": pl.Utf8,
+            "replication": pl.Int64,
+            "value": pl.Float64,
+            "delta": pl.Float64,
+        },
+    )
+    return CompareResult(
+        table, quant, reps_df, names, base.name, seed, reps, runs, {kpi: kind for kpi, _l, _u, kind in rows}
+    )
 
 
 # --------------------------------------------------------------------------- dates
@@ -466,7 +701,9 @@ def fmt_value(v: float | None, unit: str, *, signed: bool = False, missing: str 
     if unit == DATE_UNIT:
         if signed:
             months = v * 12.0
-            return (F.number(months, 1, signed=True) + " " + _("mo")) if abs(months) >= 0.05 else "0 " + _("mo")
+            return (
+                (F.number(months, 1, signed=True) + " " + _("mo")) if abs(months) >= 0.05 else "0 " + _("mo")
+            )
         d = decimal_year_to_date(v)
         return month_label(d) if d is not None else missing
     a = abs(v)
@@ -486,9 +723,20 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
         if kind == "incremental":
             return ""
         mid = fmt_value(q["delta_p50"], unit, signed=True, missing=_("n/a"))
-        if result.reps > 1 and q["delta_p10"] is not None and q["delta_p90"] is not None and q["delta_p10"] != q["delta_p90"]:
-            mid += " (" + _("{low} to {high}").format(low=fmt_value(q["delta_p10"], unit, signed=True),
-                                                      high=fmt_value(q["delta_p90"], unit, signed=True)) + ")"
+        if (
+            result.reps > 1
+            and q["delta_p10"] is not None
+            and q["delta_p90"] is not None
+            and q["delta_p10"] != q["delta_p90"]
+        ):
+            mid += (
+                " ("
+                + _("{low} to {high}").format(
+                    low=fmt_value(q["delta_p10"], unit, signed=True),
+                    high=fmt_value(q["delta_p90"], unit, signed=True),
+                )
+                + ")"
+            )
         return mid
     if kind == "incremental":
         return "" if scenario == result.baseline else fmt_value(q["p50"], unit)
@@ -499,8 +747,10 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
 
 
 def _settings_note(result: CompareResult) -> str:
-    return _("(Not listed: names and descriptions; seed and replications are compare's own, seed {seed} and "
-             "{reps} replication(s) for every scenario.)").format(seed=result.seed, reps=result.reps)
+    return _(
+        "(Not listed: names and descriptions; seed and replications are compare's own, seed {seed} and "
+        "{reps} replication(s) for every scenario.)"
+    ).format(seed=result.seed, reps=result.reps)
 
 
 def differences_markdown(result: CompareResult) -> list[str]:
@@ -510,7 +760,9 @@ def differences_markdown(result: CompareResult) -> list[str]:
         run = next((r for r in result.runs if r.name == opt), None)
         where = f" (`{run.path}`)" if run is not None else ""
         diffs = result.differences.get(opt, [])
-        lines.append(f"**{opt}**{where}" + (":" if diffs else ": " + _("no field differs from the baseline.")))
+        lines.append(
+            f"**{opt}**{where}" + (":" if diffs else ": " + _("no field differs from the baseline."))
+        )
         lines.append("")
         for path, base, val in diffs:
             lines.append(f"- `{path}`: {_md(format_setting(base))} → {_md(format_setting(val))}")
@@ -530,14 +782,20 @@ def _md(text: str) -> str:
 def markdown(result: CompareResult) -> str:
     """The comparison as Markdown: what each option changes, then the KPI table (P50, P10–P90)."""
     kinds = result.kinds
-    head = [_("KPI"), _("unit")] + [f"{s} ({_('baseline')})" if s == result.baseline else s for s in result.scenarios]
+    head = [_("KPI"), _("unit")] + [
+        f"{s} ({_('baseline')})" if s == result.baseline else s for s in result.scenarios
+    ]
     head += [f"Δ {s}" for s in result.options]
     lines = [
         "# " + _("Option comparison (baseline: {baseline})").format(baseline=result.baseline),
         "",
-        _("Seed {seed}, {reps} replication(s) per scenario, common random numbers (same seed and replication indices "
-          "for every scenario).").format(seed=result.seed, reps=result.reps) + " "
-        + (_("Values are P50 (P10–P90)") if result.reps > 1 else _("Values are P50")) + "; "
+        _(
+            "Seed {seed}, {reps} replication(s) per scenario, common random numbers (same seed and replication indices "
+            "for every scenario)."
+        ).format(seed=result.seed, reps=result.reps)
+        + " "
+        + (_("Values are P50 (P10–P90)") if result.reps > 1 else _("Values are P50"))
+        + "; "
         + _("Δ is the P50 of the paired difference option − baseline per replication (dates: months)."),
         "",
     ]
@@ -567,8 +825,10 @@ def rich_differences(result: CompareResult) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    t = Table(title=_("What each option changes against {baseline}").format(baseline=result.baseline),
-              caption=_settings_note(result))
+    t = Table(
+        title=_("What each option changes against {baseline}").format(baseline=result.baseline),
+        caption=_settings_note(result),
+    )
     for c in (_("option"), _("field"), result.baseline, _("option value")):
         t.add_column(c, overflow="fold")
     for opt in result.options:
@@ -576,7 +836,9 @@ def rich_differences(result: CompareResult) -> Any:
         if not diffs:
             t.add_row(Text(opt), Text(_("no field differs")), Text(""), Text(""))
         for i, (path, base, val) in enumerate(diffs):
-            t.add_row(Text(opt if i == 0 else ""), Text(path), Text(format_setting(base)), Text(format_setting(val)))
+            t.add_row(
+                Text(opt if i == 0 else ""), Text(path), Text(format_setting(base)), Text(format_setting(val))
+            )
     return t
 
 
@@ -585,11 +847,17 @@ def rich_table(result: CompareResult) -> Any:
     from rich.table import Table
 
     kinds = result.kinds
-    t = Table(title=_("Options vs {baseline} (seed {seed}, {reps} rep(s), common random numbers)").format(
-        baseline=result.baseline, seed=result.seed, reps=result.reps) + (": P50 (P10–P90)" if result.reps > 1 else ""))
+    t = Table(
+        title=_("Options vs {baseline} (seed {seed}, {reps} rep(s), common random numbers)").format(
+            baseline=result.baseline, seed=result.seed, reps=result.reps
+        )
+        + (": P50 (P10–P90)" if result.reps > 1 else "")
+    )
     t.add_column(_("KPI"), overflow="fold")
     for s in result.scenarios:
-        t.add_column(f"{s}\n({_('baseline')})" if s == result.baseline else s, justify="right", overflow="fold")
+        t.add_column(
+            f"{s}\n({_('baseline')})" if s == result.baseline else s, justify="right", overflow="fold"
+        )
     for s in result.options:
         t.add_column(f"Δ {s}", justify="right", overflow="fold", style="cyan")
     for r in result.table.iter_rows(named=True):
@@ -631,7 +899,9 @@ class _DateDays:
         self.base = self.runs[result.baseline]
 
     def _series(self, run: ScenarioRun, kpi: str) -> dict[int, float]:
-        return {r: _day_number(float(v[kpi])) if v.get(kpi) is not None else math.nan for r, v in run.kpis.items()}
+        return {
+            r: _day_number(float(v[kpi])) if v.get(kpi) is not None else math.nan for r, v in run.kpis.items()
+        }
 
     def deltas(self, scenario: str, kpi: str) -> list[float]:
         return paired_deltas(self._series(self.runs[scenario], kpi), self._series(self.base, kpi))
@@ -654,7 +924,11 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
     t_rows = []
     for r in result.table.iter_rows(named=True):
         is_date = r["kpi"] in dates
-        row: dict[str, Any] = {"kpi": r["kpi"], "label": r["label"], "unit": DATE_UNIT_CSV if is_date else r["unit"]}
+        row: dict[str, Any] = {
+            "kpi": r["kpi"],
+            "label": r["label"],
+            "unit": DATE_UNIT_CSV if is_date else r["unit"],
+        }
         for s in result.scenarios:
             row[s] = _iso(r[s]) if is_date else _num(r[s])
         for s in result.options:
@@ -683,14 +957,23 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
                     reps = sorted(days.base.kpis)
                     paired[key] = dict(zip(reps, days.deltas(*key)))
                 delta = _days(paired[key].get(r["replication"]))
-        rep_rows.append({"kpi": r["kpi"], "scenario": r["scenario"], "replication": r["replication"],
-                         "value": _iso(r["value"]) if is_date else _num(r["value"]), "delta": delta})
+        rep_rows.append(
+            {
+                "kpi": r["kpi"],
+                "scenario": r["scenario"],
+                "replication": r["replication"],
+                "value": _iso(r["value"]) if is_date else _num(r["value"]),
+                "delta": delta,
+            }
+        )
     text = pl.Utf8
     return {
-        "compare.csv": pl.DataFrame(t_rows, schema={c: text for c in result.table.columns}),
-        "compare_quantiles.csv": pl.DataFrame(q_rows, schema={c: text for c in result.quantiles.columns}),
+        "compare.csv": pl.DataFrame(t_rows, schema=dict.fromkeys(result.table.columns, text)),
+        "compare_quantiles.csv": pl.DataFrame(q_rows, schema=dict.fromkeys(result.quantiles.columns, text)),
         "compare_replications.csv": pl.DataFrame(
-            rep_rows, schema={c: (pl.Int64 if c == "replication" else text) for c in result.replications.columns}),
+            rep_rows,
+            schema={c: (pl.Int64 if c == "replication" else text) for c in result.replications.columns},
+        ),
     }
 
 
@@ -704,13 +987,27 @@ def write_compare(result: CompareResult, out_dir: str | os.PathLike[str]) -> lis
     """
     out = Path(out_dir)
     meta = {
-        "baseline": result.baseline, "seed": result.seed, "reps": result.reps,
+        "baseline": result.baseline,
+        "seed": result.seed,
+        "reps": result.reps,
         "common_random_numbers": "same seed and replication indices 0..reps-1 for every scenario",
-        "scenarios": [{"name": r.name, "file": str(r.path), "scenario_sha256": r.sha256,
-                       "prepare_s": round(float(r.timing.get("prepare_s", 0.0)), 3),
-                       "world_reused": bool(r.timing.get("world_cached", False))} for r in result.runs],
-        "differences": {opt: [{"field": path, "baseline": jsonable(base), "option": jsonable(val)}
-                              for path, base, val in result.differences.get(opt, [])] for opt in result.options},
+        "scenarios": [
+            {
+                "name": r.name,
+                "file": str(r.path),
+                "scenario_sha256": r.sha256,
+                "prepare_s": round(float(r.timing.get("prepare_s", 0.0)), 3),
+                "world_reused": bool(r.timing.get("world_cached", False)),
+            }
+            for r in result.runs
+        ],
+        "differences": {
+            opt: [
+                {"field": path, "baseline": jsonable(base), "option": jsonable(val)}
+                for path, base, val in result.differences.get(opt, [])
+            ]
+            for opt in result.options
+        },
         "bottlenecks": bottleneck_lines(result)[1:],
         "not_binding": result.bottleneck_notes,
         "dxsim_version": __version__,
@@ -719,11 +1016,15 @@ def write_compare(result: CompareResult, out_dir: str | os.PathLike[str]) -> lis
     frames = csv_frames(result)
     files = {
         **{name: (lambda p, df=df: df.write_csv(p)) for name, df in frames.items()},
-        "bottlenecks.csv": lambda p: (result.bottlenecks if result.bottlenecks is not None
-                                      else pl.DataFrame(schema=BOTTLENECK_COLUMNS)).write_csv(p),
+        "bottlenecks.csv": lambda p: (
+            result.bottlenecks if result.bottlenecks is not None else pl.DataFrame(schema=BOTTLENECK_COLUMNS)
+        ).write_csv(p),
         "compare.md": lambda p: p.write_text(markdown(result), encoding="utf-8"),
-        "compare.json": lambda p: p.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"),
+        "compare.json": lambda p: p.write_text(
+            json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        ),
     }
+
     def fill(tmp: Path) -> None:
         for name, fn in files.items():
             fn(tmp / name)

@@ -42,13 +42,20 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from dxsim._version import __version__
 from dxsim.errors import DxsimInputError
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.writer import atomic_dir
 
-OPS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt,
-                                             "==": operator.eq, "!=": operator.ne}
+OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "<": operator.lt,
+    ">": operator.gt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 CONDITION = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 UNDEFINED = ("fail", "pass", "drop")
 MIN_RUNS = 20  # PRIM on fewer runs finds noise
@@ -68,8 +75,9 @@ class Restriction:
         lo = self.lower > self.full_low
         hi = self.upper < self.full_high
         if lo and hi:
-            return _("{name} between {low} and {high}").format(name=self.parameter, low=_num(self.lower),
-                                                               high=_num(self.upper))
+            return _("{name} between {low} and {high}").format(
+                name=self.parameter, low=_num(self.lower), high=_num(self.upper)
+            )
         if lo:
             return _("{name} above {low}").format(name=self.parameter, low=_num(self.lower))
         return _("{name} below {high}").format(name=self.parameter, high=_num(self.upper))
@@ -89,7 +97,9 @@ class Box:
     def words(self) -> str:
         if not self.restrictions:
             return _("fails anywhere in the swept ranges (no restriction)")
-        return _("fails when {rule}").format(rule=(" " + _("and") + " ").join(r.words for r in self.restrictions))
+        return _("fails when {rule}").format(
+            rule=(" " + _("and") + " ").join(r.words for r in self.restrictions)
+        )
 
 
 @dataclass
@@ -111,8 +121,12 @@ def _num(v: float) -> str:
 def parse_condition(text: str) -> tuple[str, float]:
     m = CONDITION.match(text or "")
     if not m:
-        raise DxsimInputError("not a condition", field="--fails", value=text,
-                              allowed='a comparison and a number, e.g. "< 90", ">= 2029" or "> 0"')
+        raise DxsimInputError(
+            _("not a condition"),
+            field="--fails",
+            value=text,
+            allowed=_('a comparison and a number, e.g. "< 90", ">= 2029" or "> 0"'),
+        )
     return m.group(1), float(m.group(2).replace("_", ""))
 
 
@@ -120,23 +134,40 @@ def read_sweep(sweep_dir: Path) -> tuple[pl.DataFrame, list[str], dict]:
     """(runs table, swept parameter paths, sweep.json) of a finished sweep folder."""
     runs_f, meta_f = sweep_dir / "runs.parquet", sweep_dir / "sweep.json"
     if not sweep_dir.is_dir():
-        raise DxsimInputError("no such folder", field="SWEEP_OUT", value=str(sweep_dir),
-                              allowed="the output folder of `dxsim sweep` (outputs/sweeps/NAME)")
+        raise DxsimInputError(
+            _("no such folder"),
+            field="SWEEP_OUT",
+            value=str(sweep_dir),
+            allowed=_("the output folder of `dxsim sweep` (outputs/sweeps/NAME)"),
+        )
     if not runs_f.is_file() or not meta_f.is_file():
-        raise DxsimInputError("not a finished sweep (runs.parquet and sweep.json are written when a sweep ends)",
-                              file=sweep_dir, field="SWEEP_OUT", allowed="a folder `dxsim sweep` finished; "
-                              "run the sweep again to finish it")
+        raise DxsimInputError(
+            _("not a finished sweep (runs.parquet and sweep.json are written when a sweep ends)"),
+            file=sweep_dir,
+            field="SWEEP_OUT",
+            allowed=_("a folder `dxsim sweep` finished; run the sweep again to finish it"),
+        )
     try:
         meta = json.loads(meta_f.read_text(encoding="utf-8"))
         runs = pl.read_parquet(runs_f)
         params = [str(p["path"]) for p in meta["parameters"]]
     except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as exc:
-        raise DxsimInputError(f"cannot read the sweep ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})",
-                              file=sweep_dir, field="SWEEP_OUT", allowed="a folder `dxsim sweep` wrote") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DxsimInputError(
+            _("cannot read the sweep ({reason})").format(reason=reason),
+            file=sweep_dir,
+            field="SWEEP_OUT",
+            allowed=_("a folder `dxsim sweep` wrote"),
+        ) from None
     missing = [p for p in params if p not in runs.columns]
     if missing:
-        raise DxsimInputError("runs.parquet lacks swept parameters", file=runs_f, field="parameters",
-                              value=missing[0], allowed="a folder `dxsim sweep` wrote")
+        raise DxsimInputError(
+            _("runs.parquet lacks swept parameters"),
+            file=runs_f,
+            field="parameters",
+            value=missing[0],
+            allowed=_("a folder `dxsim sweep` wrote"),
+        )
     return runs, params, meta
 
 
@@ -151,29 +182,54 @@ def _select(traj: Any, threshold: float) -> int:
     return int(min(ok, key=lambda i: (-cov[i], res[i], i)))
 
 
-def discover(runs: pl.DataFrame, params: list[str], kpi: str, condition: str, *, undefined: str | None = None,
-             threshold: float = 0.8, peel_alpha: float = 0.05, mass_min: float = 0.05, max_boxes: int = 3,
-             source: str = "runs") -> Discovery:
+def discover(
+    runs: pl.DataFrame,
+    params: list[str],
+    kpi: str,
+    condition: str,
+    *,
+    undefined: str | None = None,
+    threshold: float = 0.8,
+    peel_alpha: float = 0.05,
+    mass_min: float = 0.05,
+    max_boxes: int = 3,
+    source: str = "runs",
+) -> Discovery:
     """PRIM boxes of the runs where `kpi` meets `condition` (the failures)."""
     if kpi not in runs.columns or kpi in params or kpi in ("run", "run_id"):
         kpis = [c for c in runs.columns if c not in params and c not in ("run", "run_id")]
-        raise DxsimInputError("not a KPI of this sweep", file=source, field="--kpi", value=kpi,
-                              allowed=", ".join(kpis))
+        raise DxsimInputError(
+            _("not a KPI of this sweep"), file=source, field="--kpi", value=kpi, allowed=", ".join(kpis)
+        )
     op, bound = parse_condition(condition)
     if not 0 < threshold <= 1:
-        raise DxsimInputError("out of range", field="--threshold", value=threshold, allowed="a share in (0, 1]")
+        raise DxsimInputError(
+            _("out of range"), field="--threshold", value=threshold, allowed=_("a share in (0, 1]")
+        )
     if not 0 < mass_min < 1:
-        raise DxsimInputError("out of range", field="--mass-min", value=mass_min, allowed="a share in (0, 1)")
+        raise DxsimInputError(
+            _("out of range"), field="--mass-min", value=mass_min, allowed=_("a share in (0, 1)")
+        )
     if not 0 < peel_alpha < 0.5:
-        raise DxsimInputError("out of range", field="--peel-alpha", value=peel_alpha, allowed="a share in (0, 0.5)")
+        raise DxsimInputError(
+            _("out of range"), field="--peel-alpha", value=peel_alpha, allowed=_("a share in (0, 0.5)")
+        )
     y_raw = runs[kpi].cast(pl.Float64).fill_nan(None)
     n_undef = int(y_raw.null_count())
     if n_undef and undefined is None:
-        raise DxsimInputError(f"{n_undef} of {runs.height} runs have no value (e.g. a year not reached within the "
-                              "horizon)", file=source, field="--undefined", value=kpi,
-                              allowed="--undefined fail, pass or drop: how those runs count")
+        raise DxsimInputError(
+            _("{n} of {total} runs have no value (e.g. a year not reached within the horizon)").format(
+                n=n_undef, total=runs.height
+            ),
+            file=source,
+            field="--undefined",
+            value=kpi,
+            allowed=_("--undefined fail, pass or drop: how those runs count"),
+        )
     if undefined is not None and undefined not in UNDEFINED:
-        raise DxsimInputError("unknown choice", field="--undefined", value=undefined, allowed=", ".join(UNDEFINED))
+        raise DxsimInputError(
+            _("unknown choice"), field="--undefined", value=undefined, allowed=", ".join(UNDEFINED)
+        )
     keep = np.ones(runs.height, dtype=bool)
     vals = y_raw.to_numpy().astype(float)
     defined = np.isfinite(vals)
@@ -186,26 +242,46 @@ def discover(runs: pl.DataFrame, params: list[str], kpi: str, condition: str, *,
     x = runs.filter(pl.Series(keep)).select(params)
     y = fails[keep]
     if x.height < MIN_RUNS:
-        raise DxsimInputError(f"only {x.height} runs to learn from", file=source, field="SWEEP_OUT",
-                              allowed=f"a sweep of at least {MIN_RUNS} runs (PRIM on fewer finds noise)")
+        raise DxsimInputError(
+            _("only {n} runs to learn from").format(n=x.height),
+            file=source,
+            field="SWEEP_OUT",
+            allowed=_("a sweep of at least {n} runs (PRIM on fewer finds noise)").format(n=MIN_RUNS),
+        )
     if not y.any() or y.all():
-        what = "no run fails" if not y.any() else "every run fails"
-        raise DxsimInputError(f"{what} ({kpi} {op} {_num(bound)}): there is nothing to tell apart", file=source,
-                              field="--fails", value=condition, allowed="a condition some runs meet and others do not")
+        what = (
+            _("no run fails ({kpi} {op} {bound}): there is nothing to tell apart")
+            if not y.any()
+            else _("every run fails ({kpi} {op} {bound}): there is nothing to tell apart")
+        )
+        raise DxsimInputError(
+            what.format(kpi=kpi, op=op, bound=_num(bound)),
+            file=source,
+            field="--fails",
+            value=condition,
+            allowed=_("a condition some runs meet and others do not"),
+        )
     boxes, traj = _prim_boxes(x, y, threshold, peel_alpha, mass_min, max_boxes)
     return Discovery(kpi, f"{op} {_num(bound)}", x.height, int(y.sum()), int((~keep).sum()), boxes, traj)
 
 
-def _prim_boxes(x: pl.DataFrame, y: np.ndarray, threshold: float, peel_alpha: float, mass_min: float,
-                max_boxes: int) -> tuple[list[Box], pl.DataFrame]:
+def _prim_boxes(
+    x: pl.DataFrame, y: np.ndarray, threshold: float, peel_alpha: float, mass_min: float, max_boxes: int
+) -> tuple[list[Box], pl.DataFrame]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ema_workbench warns about optional parallel back-ends on import
         from ema_workbench.analysis import prim
 
     xp = x.to_pandas().astype(float)
     full = {c: (float(xp[c].min()), float(xp[c].max())) for c in xp.columns}
-    p = prim.Prim(xp, y.astype(bool), threshold=threshold, peel_alpha=peel_alpha, paste_alpha=peel_alpha,
-                  mass_min=mass_min)
+    p = prim.Prim(
+        xp,
+        y.astype(bool),
+        threshold=threshold,
+        peel_alpha=peel_alpha,
+        paste_alpha=peel_alpha,
+        mass_min=mass_min,
+    )
     total_k = int(y.sum())
     boxes: list[Box] = []
     trajs = []
@@ -217,8 +293,13 @@ def _prim_boxes(x: pl.DataFrame, y: np.ndarray, threshold: float, peel_alpha: fl
         i = _select(traj, threshold)
         box.select(i)
         t = pl.from_pandas(traj[["coverage", "density", "mass", "res_dim", "n", "k"]].astype(float))
-        trajs.append(t.with_columns(pl.lit(b + 1).alias("box"), pl.arange(0, t.height).alias("step"),
-                                    (pl.arange(0, t.height) == i).alias("selected")))
+        trajs.append(
+            t.with_columns(
+                pl.lit(b + 1).alias("box"),
+                pl.arange(0, t.height).alias("step"),
+                (pl.arange(0, t.height) == i).alias("selected"),
+            )
+        )
         row = traj.iloc[i]
         if float(row["density"]) < threshold:
             break  # PRIM's dump box: nothing left above the threshold
@@ -233,7 +314,9 @@ def _prim_boxes(x: pl.DataFrame, y: np.ndarray, threshold: float, peel_alpha: fl
                 rs.append(Restriction(c, lo, hi, f_lo, f_hi, min(q) if q else None))
         rs.sort(key=lambda r: (r.qp if r.qp is not None else 1.0, r.parameter))
         k_in, n_in = int(row["k"]), int(row["n"])
-        boxes.append(Box(b + 1, k_in / total_k, float(row["density"]), float(row["mass"]), n_in, k_in, tuple(rs)))
+        boxes.append(
+            Box(b + 1, k_in / total_k, float(row["density"]), float(row["mass"]), n_in, k_in, tuple(rs))
+        )
     traj_df = pl.concat(trajs) if trajs else pl.DataFrame()
     return boxes, traj_df
 
@@ -242,55 +325,114 @@ def boxes_frame(d: Discovery) -> pl.DataFrame:
     rows = []
     for b in d.boxes:
         for r in b.restrictions or (None,):  # type: ignore[assignment]
-            rows.append({"box": b.number, "coverage": b.coverage, "density": b.density, "mass": b.mass,
-                         "runs_in_box": b.n, "failing_in_box": b.k, "parameter": r.parameter if r else None,
-                         "lower": r.lower if r else None, "upper": r.upper if r else None,
-                         "swept_low": r.full_low if r else None, "swept_high": r.full_high if r else None,
-                         "quasi_p": r.qp if r else None, "rule": b.words})
-    return pl.DataFrame(rows, schema={"box": pl.Int64, "coverage": pl.Float64, "density": pl.Float64,
-                                      "mass": pl.Float64, "runs_in_box": pl.Int64, "failing_in_box": pl.Int64,
-                                      "parameter": pl.Utf8, "lower": pl.Float64, "upper": pl.Float64,
-                                      "swept_low": pl.Float64, "swept_high": pl.Float64, "quasi_p": pl.Float64,
-                                      "rule": pl.Utf8})
+            rows.append(
+                {
+                    "box": b.number,
+                    "coverage": b.coverage,
+                    "density": b.density,
+                    "mass": b.mass,
+                    "runs_in_box": b.n,
+                    "failing_in_box": b.k,
+                    "parameter": r.parameter if r else None,
+                    "lower": r.lower if r else None,
+                    "upper": r.upper if r else None,
+                    "swept_low": r.full_low if r else None,
+                    "swept_high": r.full_high if r else None,
+                    "quasi_p": r.qp if r else None,
+                    "rule": b.words,
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "box": pl.Int64,
+            "coverage": pl.Float64,
+            "density": pl.Float64,
+            "mass": pl.Float64,
+            "runs_in_box": pl.Int64,
+            "failing_in_box": pl.Int64,
+            "parameter": pl.Utf8,
+            "lower": pl.Float64,
+            "upper": pl.Float64,
+            "swept_low": pl.Float64,
+            "swept_high": pl.Float64,
+            "quasi_p": pl.Float64,
+            "rule": pl.Utf8,
+        },
+    )
 
 
 def markdown(d: Discovery, sweep_name: str) -> str:
     """discover.md, in the language in use (parameter paths and KPI names stay as in the files)."""
-    lines = ["# " + _("Where {kpi} {condition}: scenario discovery on sweep {sweep}").format(
-                 kpi=d.kpi, condition=d.condition, sweep=sweep_name), "",
-             _("{failing} of {runs} runs fail ({kpi} {condition}).").format(
-                 failing=d.failing, runs=d.runs, kpi=d.kpi, condition=d.condition)
-             + (" " + _("{n} runs without a value were left out.").format(n=d.dropped) if d.dropped else "")
-             + " " + _("PRIM (EMA Workbench)."), ""]
+    lines = [
+        "# "
+        + _("Where {kpi} {condition}: scenario discovery on sweep {sweep}").format(
+            kpi=d.kpi, condition=d.condition, sweep=sweep_name
+        ),
+        "",
+        _("{failing} of {runs} runs fail ({kpi} {condition}).").format(
+            failing=d.failing, runs=d.runs, kpi=d.kpi, condition=d.condition
+        )
+        + (" " + _("{n} runs without a value were left out.").format(n=d.dropped) if d.dropped else "")
+        + " "
+        + _("PRIM (EMA Workbench)."),
+        "",
+    ]
     if not d.boxes:
-        lines.append(_("No box reaches the density threshold: the failures are not concentrated in any range of the "
-                       "swept assumptions."))
+        lines.append(
+            _(
+                "No box reaches the density threshold: the failures are not concentrated in any range of the "
+                "swept assumptions."
+            )
+        )
     for b in d.boxes:
-        lines += ["## " + _("Box {n}: {rule}").format(n=b.number, rule=b.words), "",
-                  _("coverage {coverage} (failing runs inside), density {density} (of the box's runs fail), mass "
-                    "{mass} ({n} runs, {k} failing).").format(
-                      coverage=F.percent(100 * b.coverage, 0), density=F.percent(100 * b.density, 0),
-                      mass=F.percent(100 * b.mass, 0), n=b.n, k=b.k), ""]
+        lines += [
+            "## " + _("Box {n}: {rule}").format(n=b.number, rule=b.words),
+            "",
+            _(
+                "coverage {coverage} (failing runs inside), density {density} (of the box's runs fail), mass "
+                "{mass} ({n} runs, {k} failing)."
+            ).format(
+                coverage=F.percent(100 * b.coverage, 0),
+                density=F.percent(100 * b.density, 0),
+                mass=F.percent(100 * b.mass, 0),
+                n=b.n,
+                k=b.k,
+            ),
+            "",
+        ]
         if b.restrictions:
-            lines += ["| " + " | ".join([_("assumption"), _("in the box"), _("swept"), _("quasi-p")]) + " |",
-                      "|---|---|---|---:|"]
+            lines += [
+                "| " + " | ".join([_("assumption"), _("in the box"), _("swept"), _("quasi-p")]) + " |",
+                "|---|---|---|---:|",
+            ]
             for r in b.restrictions:
                 qp = "-" if r.qp is None else F.significant(r.qp, 2)
-                lines.append(f"| `{r.parameter}` | {_num(r.lower)} .. {_num(r.upper)} | {_num(r.full_low)} .. "
-                             f"{_num(r.full_high)} | {qp} |")
+                lines.append(
+                    f"| `{r.parameter}` | {_num(r.lower)} .. {_num(r.upper)} | {_num(r.full_low)} .. "
+                    f"{_num(r.full_high)} | {qp} |"
+                )
             lines.append("")
     return "\n".join(lines) + "\n"
 
 
 def write_discovery(d: Discovery, out: Path, sweep_name: str, sweep_dir: Path) -> list[Path]:
     """boxes.csv, trajectory.csv, discover.md, discover.json as one folder, atomically."""
-    import dxsim
-
-    meta = {"sweep": str(sweep_dir), "kpi": d.kpi, "fails": d.condition, "runs": d.runs, "failing": d.failing,
-            "dropped_undefined": d.dropped, "method": "PRIM (ema_workbench.analysis.prim)",
-            "boxes": [{"box": b.number, "rule": b.words, "coverage": b.coverage, "density": b.density, "mass": b.mass}
-                      for b in d.boxes],
-            "dxsim_version": dxsim.__version__, "written": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+    meta = {
+        "sweep": str(sweep_dir),
+        "kpi": d.kpi,
+        "fails": d.condition,
+        "runs": d.runs,
+        "failing": d.failing,
+        "dropped_undefined": d.dropped,
+        "method": "PRIM (ema_workbench.analysis.prim)",
+        "boxes": [
+            {"box": b.number, "rule": b.words, "coverage": b.coverage, "density": b.density, "mass": b.mass}
+            for b in d.boxes
+        ],
+        "dxsim_version": __version__,
+        "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
     files: dict[str, Callable[[Path], Any]] = {
         "boxes.csv": lambda p: boxes_frame(d).write_csv(p),
         "trajectory.csv": lambda p: d.trajectories.write_csv(p),
@@ -307,15 +449,34 @@ def write_discovery(d: Discovery, out: Path, sweep_name: str, sweep_dir: Path) -
     return [out / n for n in files]
 
 
-def run_discover(sweep_dir: str | Path, kpi: str, fails: str, *, out_dir: str | Path | None = None,
-                 undefined: str | None = None, threshold: float = 0.8, peel_alpha: float = 0.05,
-                 mass_min: float = 0.05, max_boxes: int = 3) -> Discovery:
+def run_discover(
+    sweep_dir: str | Path,
+    kpi: str,
+    fails: str,
+    *,
+    out_dir: str | Path | None = None,
+    undefined: str | None = None,
+    threshold: float = 0.8,
+    peel_alpha: float = 0.05,
+    mass_min: float = 0.05,
+    max_boxes: int = 3,
+) -> Discovery:
     """Read a sweep folder, find the boxes, write them (see the module docstring)."""
     sd = Path(sweep_dir)
     runs, params, meta = read_sweep(sd)
     name = str(meta.get("name") or sd.name)
-    d = discover(runs, params, kpi, fails, undefined=undefined, threshold=threshold, peel_alpha=peel_alpha,
-                 mass_min=mass_min, max_boxes=max_boxes, source=str(sd / "runs.parquet"))
+    d = discover(
+        runs,
+        params,
+        kpi,
+        fails,
+        undefined=undefined,
+        threshold=threshold,
+        peel_alpha=peel_alpha,
+        mass_min=mass_min,
+        max_boxes=max_boxes,
+        source=str(sd / "runs.parquet"),
+    )
     out = Path(out_dir) if out_dir is not None else Path("outputs") / "discover" / f"{name}-{kpi}"[:120]
     write_discovery(d, out, name, sd)
     return d

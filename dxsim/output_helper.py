@@ -41,8 +41,17 @@ _PR_SET_PDEATHSIG = 1
 
 # modules each kind of work needs: imported by the helper as soon as it starts (some load more on first use)
 PRELOAD = {
-    "gis": ("geopandas", "pyogrio", "pyogrio.raw", "pyproj", "shapely.geometry", "pyarrow.parquet",
-            "geopandas.io.arrow", "geopandas.io.file", "dxsim.results.gis"),
+    "gis": (
+        "geopandas",
+        "pyogrio",
+        "pyogrio.raw",
+        "pyproj",
+        "shapely.geometry",
+        "pyarrow.parquet",
+        "geopandas.io.arrow",
+        "geopandas.io.file",
+        "dxsim.results.gis",
+    ),
     "map": ("folium", "dxsim.maps.build"),
     "charts": ("dxsim.report.html",),
 }
@@ -127,9 +136,13 @@ class Sidecar:
         if not enabled() or sys.platform != "linux":
             return None
         try:
-            proc = subprocess.Popen([sys.executable, "-m", "dxsim.output_helper", str(os.getpid()), *work],
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                    close_fds=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "dxsim.output_helper", str(os.getpid()), *work],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                close_fds=True,
+            )
         except OSError:
             return None
         return cls(proc)

@@ -73,8 +73,3 @@ def cache_dir() -> Path:
     if root is not None:
         return root / "geodata" / "cache"
     return (_xdg("XDG_CACHE_HOME", (".cache",)) / "dxsim").resolve()
-
-
-def outputs_dir() -> Path:
-    """Default parent directory for run outputs."""
-    return REPO_ROOT / "outputs"

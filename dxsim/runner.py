@@ -6,38 +6,37 @@ This is the model core's public entry point; the CLI is a thin face over it.
 from __future__ import annotations
 
 import hashlib
-import math
-import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable, Iterable
 
 import numpy as np
 import polars as pl
 
-import dxsim
-from dxsim.i18n import gettext as _
+from dxsim._version import __version__
 from dxsim.calibration import calibration_rows
+from dxsim.errors import DxsimInputError
+from dxsim.execution import ReplicationTask, chunks, execute_replications, replication_workers, run_tasks
 from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
-from dxsim.errors import DxsimInputError
-from dxsim.results.run_files import NATIONAL_CODE
+from dxsim.i18n import gettext as _
 from dxsim.output_helper import ChartPool, Sidecar, chart_index, run_with, sidecar_work
-from dxsim.results.spool import MetricsSpool
 from dxsim.results.datacentres import datacentre_table
+from dxsim.results.decisions import decisions_table
 from dxsim.results.excel import write_workbook
+from dxsim.results.geo_tables import grid_5km, provinces_geojson
 from dxsim.results.gis import write_gis
 from dxsim.results.metrics_csv import write_metrics_csv
-from dxsim.results.geo_tables import grid_5km, provinces_geojson
+from dxsim.results.run_files import NATIONAL_CODE
+from dxsim.results.spool import MetricsSpool
 from dxsim.results.summary import summarise
-from dxsim.results.decisions import decisions_table
 from dxsim.results.villages import campaign_kpis, last_village_kpi, village_table, write_geojson
 from dxsim.results.writer import atomic_dir, check_output_dir, write_json, write_table
 from dxsim.scenario import canonical_json, load_scenario
 from dxsim.scenario.resolved import RESOLVED_NAME, extends_chain, resolved_toml
 from dxsim.scenario.schema import OPERATORS, Scenario
-from dxsim.sim.model import World, run_replication
-from dxsim.sweep.execute import ReplicationTask, execute_replications, run_tasks
+from dxsim.sim.model import run_replication
+from dxsim.sim.world import World
 from dxsim.sim.world_store import load_or_prepare_world
 
 Progress = Callable[[str], None]
@@ -60,20 +59,37 @@ class RunOutput:
 
 def provenance_sources(world: World) -> list[dict]:
     """`data_sources` for summary.json: name, licence, synthetic flag."""
-    rows = [{"name": d["name"], "licence": d["licence"], "synthetic": bool(d["synthetic"])}
-            for d in data_sources()
-            if d.get("in_cache")
-            or (d.get("used_by") == "dxsim.geo.villages" and world.villages is not None)
-            or (d.get("used_by") == "dxsim.geo.datacentres" and world.compute is not None)
-            or (d["synthetic"] and world.layer.synthetic)]
+    rows = [
+        {"name": d["name"], "licence": d["licence"], "synthetic": bool(d["synthetic"])}
+        for d in data_sources()
+        if d.get("in_cache")
+        or (d.get("used_by") == "dxsim.geo.villages" and world.villages is not None)
+        or (d.get("used_by") == "dxsim.geo.datacentres" and world.compute is not None)
+        or (d["synthetic"] and world.layer.synthetic)
+    ]
     if world.villages is not None and world.villages.table["synthetic"].any():
-        rows.append({"name": "remote villages beyond the named ones (dxsim.geo.villages, seeded)",
-                     "licence": "CC0 (generated)", "synthetic": True})
+        rows.append(
+            {
+                "name": "remote villages beyond the named ones (dxsim.geo.villages, seeded)",
+                "licence": "CC0 (generated)",
+                "synthetic": True,
+            }
+        )
     if not world.layer.synthetic:
-        rows.append({"name": "5G candidate sites beyond the planner's list (dxsim.geo.sites, seeded)",
-                     "licence": "CC0 (generated)", "synthetic": True})
-        rows.append({"name": f"site layer from {world.scenario.sites.file}", "licence": "planner's data",
-                     "synthetic": False})
+        rows.append(
+            {
+                "name": "5G candidate sites beyond the planner's list (dxsim.geo.sites, seeded)",
+                "licence": "CC0 (generated)",
+                "synthetic": True,
+            }
+        )
+        rows.append(
+            {
+                "name": f"site layer from {world.scenario.sites.file}",
+                "licence": "planner's data",
+                "synthetic": False,
+            }
+        )
     return rows
 
 
@@ -89,14 +105,24 @@ def sites_table(world: World, on_air_day: np.ndarray, operator: np.ndarray) -> p
     dates = np.datetime64(start) + days.astype("timedelta64[D]")
     ops = np.array(("unknown",) + OPERATORS)[operator[:n].astype(int) + 1]
     codes = np.array(world.province_codes)[plan["province_idx"].to_numpy()[:n]]
-    df = pl.DataFrame({
-        "rank": plan["rank"].to_numpy()[:n], "kind": plan["kind"].to_numpy()[:n],
-        "lon": plan["lon"].to_numpy()[:n], "lat": plan["lat"].to_numpy()[:n],
-        "gso34": codes, "operator": ops, "on_air_date": dates,
-        "existing_at_start": on_air_day[:n] < 0, "radius_m": world.plan_radius_m[:n],
-        "synthetic": (plan["synthetic"].to_numpy()[:n] if "synthetic" in plan.columns
-                      else np.full(n, world.layer.synthetic)),
-    })
+    df = pl.DataFrame(
+        {
+            "rank": plan["rank"].to_numpy()[:n],
+            "kind": plan["kind"].to_numpy()[:n],
+            "lon": plan["lon"].to_numpy()[:n],
+            "lat": plan["lat"].to_numpy()[:n],
+            "gso34": codes,
+            "operator": ops,
+            "on_air_date": dates,
+            "existing_at_start": on_air_day[:n] < 0,
+            "radius_m": world.plan_radius_m[:n],
+            "synthetic": (
+                plan["synthetic"].to_numpy()[:n]
+                if "synthetic" in plan.columns
+                else np.full(n, world.layer.synthetic)
+            ),
+        }
+    )
     return df.filter(pl.Series(on)).with_columns(pl.col("on_air_date").cast(pl.Date))
 
 
@@ -123,11 +149,19 @@ class Simulated:
         return self.spool.collect()
 
 
-def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | None = None,
-             chain: list[Path] | None = None, seed: int | None = None, reps: int | None = None,
-             progress: Progress | None = None,
-             on_replication: Callable[[int, int], None] | None = None,
-             workers: int | None = None, scheduler: str | None = None) -> Simulated:
+def simulate(
+    scenario: Scenario,
+    *,
+    scenario_dir: Path,
+    scenario_file: Path | None = None,
+    chain: list[Path] | None = None,
+    seed: int | None = None,
+    reps: int | None = None,
+    progress: Progress | None = None,
+    on_replication: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> Simulated:
     """Prepare the world, run all replications and summarise; writes nothing but the metrics spool.
 
     `chain`: the files the scenario came from, base first (recorded in scenario.resolved.toml).
@@ -143,7 +177,9 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
     country = load_country(progress=say)
     try:
         world = load_or_prepare_world(scenario, country, scenario_dir, progress=say)
-    except DxsimInputError as exc:  # a scenario value only the world can check (e.g. a campaign's village ids)
+    except (
+        DxsimInputError
+    ) as exc:  # a scenario value only the world can check (e.g. a campaign's village ids)
         if exc.file is None and scenario_file is not None:
             exc.file = str(scenario_file)
         raise
@@ -164,10 +200,23 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
         # replication 0 runs here: its sites, cells, villages and compute tables are the run's maps
         first = run_replication(world, 0, seed=seed)
         spool.write(0, first.metrics)
-        keep(0, first.metrics.filter(pl.col("area") == NATIONAL_CODE), first.village_connected_day,
-             first.support_decisions or [])
-        run_more_replications(world, scenario, scenario_dir, seed, range(1, reps), spool, keep,
-                              workers=workers, scheduler=scheduler)
+        keep(
+            0,
+            first.metrics.filter(pl.col("area") == NATIONAL_CODE),
+            first.village_connected_day,
+            first.support_decisions or [],
+        )
+        run_more_replications(
+            world,
+            scenario,
+            scenario_dir,
+            seed,
+            range(1, reps),
+            spool,
+            keep,
+            workers=workers,
+            scheduler=scheduler,
+        )
     except BaseException:
         spool.close()
         raise
@@ -178,10 +227,18 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
     if world.villages is not None:
         feasible = world.villages.inputs.feasible
         extra["year_last_village_connected"] = last_village_kpi(
-            feasible, village_days, h.start_date, float((h.end_date - h.start_date).days))
+            feasible, village_days, h.start_date, float((h.end_date - h.start_date).days)
+        )
         extra["villages_no_feasible_option"] = {r: float((~feasible).sum()) for r in village_days}
-        villages = village_table(world.villages.table, h.start_date, h.end_date, first.village_started_day,
-                                 first.village_power_day, first.village_connected_day, village_days)
+        villages = village_table(
+            world.villages.table,
+            h.start_date,
+            h.end_date,
+            first.village_started_day,
+            first.village_power_day,
+            first.village_connected_day,
+            village_days,
+        )
         extra.update(campaign_kpis(nat_all))
     dcs = None
     if world.compute is not None and first.compute is not None:
@@ -191,57 +248,74 @@ def simulate(scenario: Scenario, *, scenario_dir: Path, scenario_file: Path | No
     calib = pl.DataFrame([{**r.__dict__, "status": r.status} for r in calibration_rows(world, first)])
     s4 = world.layer.sites_4g
     on_end = ~np.isnan(first.on_air_day) & (first.on_air_day <= float((h.end_date - h.start_date).days))
-    cell_values = {"pop_covered_5g_start": world.cov5g_start.covered_pop_cell,
-                   "pop_covered_5g_end": first.pop_covered_5g_cell_end,
-                   "pop_covered_4g_end": first.pop_covered_4g_cell_end}
+    cell_values = {
+        "pop_covered_5g_start": world.cov5g_start.covered_pop_cell,
+        "pop_covered_5g_end": first.pop_covered_5g_cell_end,
+        "pop_covered_4g_end": first.pop_covered_4g_cell_end,
+    }
     if first.service_cell_end is not None:  # served vs capacity-short people at the end (dxsim.sim.capacity)
         sv = first.service_cell_end
-        cell_values.update({"pop_5g_served_end": sv["served5"], "pop_5g_capacity_short_end": sv["short5"],
-                            "pop_mbb_served_end": sv["mbb_served"],
-                            "pop_mbb_capacity_short_end": sv["mbb_cov"] - sv["mbb_served"]})
-    grid = grid_5km(world.cells.x_m, world.cells.y_m, world.cells.pop, cell_values,
-                    {"sites_4g": (s4["x_m"].to_numpy(), s4["y_m"].to_numpy()),
-                     "sites_5g_end": (world.plan_x[: on_end.size][on_end], world.plan_y[: on_end.size][on_end])})
+        cell_values.update(
+            {
+                "pop_5g_served_end": sv["served5"],
+                "pop_5g_capacity_short_end": sv["short5"],
+                "pop_mbb_served_end": sv["mbb_served"],
+                "pop_mbb_capacity_short_end": sv["mbb_cov"] - sv["mbb_served"],
+            }
+        )
+    grid = grid_5km(
+        world.cells.x_m,
+        world.cells.y_m,
+        world.cells.pop,
+        cell_values,
+        {
+            "sites_4g": (s4["x_m"].to_numpy(), s4["y_m"].to_numpy()),
+            "sites_5g_end": (world.plan_x[: on_end.size][on_end], world.plan_y[: on_end.size][on_end]),
+        },
+    )
     summary = {
         "scenario": scenario.name,
         "scenario_file": str(scenario_file) if scenario_file is not None else None,
         "scenario_sha256": hashlib.sha256(canonical_json(scenario).encode("utf-8")).hexdigest(),
         "seed": seed,
         "reps": reps,
-        "dxsim_version": dxsim.__version__,
+        "dxsim_version": __version__,
         "horizon": {"start_date": h.start_date.isoformat(), "end_date": h.end_date.isoformat()},
         "data_sources": provenance_sources(world),
         "kpis": kpis,
     }
     sites = sites_table(world, first.on_air_day, first.operator)
-    return Simulated(scenario, Path(scenario_dir), summary, spool, sites, grid, calib, world.country.provinces,
-                     resolved, villages, dcs, decisions_table(decisions, h.start_date))
+    return Simulated(
+        scenario,
+        Path(scenario_dir),
+        summary,
+        spool,
+        sites,
+        grid,
+        calib,
+        world.country.provinces,
+        resolved,
+        villages,
+        dcs,
+        decisions_table(decisions, h.start_date),
+    )
 
-
-POOL_MIN_REPLICATIONS = 8
-"""With `workers` unset, replications go to a pool only from this many on: a pool worker first spends ~2-3 s on
-imports and loading the world from the store, about two replications' time (bench/RESULTS.md)."""
-CHUNK_MAX_REPLICATIONS = 25  # per task: results stream back and progress moves at least this often
 
 Keep = Callable[[int, pl.DataFrame, "np.ndarray | None", list[dict]], None]
 
 
-def replication_workers(workers: int | None, n_replications: int) -> int:
-    """Worker processes for `n_replications` more replications (0: in this process)."""
-    if workers is not None:
-        return 0 if workers <= 1 else int(workers)
-    return (os.cpu_count() or 1) if n_replications >= POOL_MIN_REPLICATIONS else 0
-
-
-def chunks(indices: list[int], workers: int) -> list[list[int]]:
-    """Consecutive runs of replications, about four per worker so the cores stay busy to the end."""
-    size = max(1, min(CHUNK_MAX_REPLICATIONS, math.ceil(len(indices) / max(1, 4 * workers))))
-    return [indices[i: i + size] for i in range(0, len(indices), size)]
-
-
-def run_more_replications(world: World, scenario: Scenario, scenario_dir: Path, seed: int, indices: Iterable[int],
-                          spool: MetricsSpool, keep: Keep, *, workers: int | None = None,
-                          scheduler: str | None = None) -> None:
+def run_more_replications(
+    world: World,
+    scenario: Scenario,
+    scenario_dir: Path,
+    seed: int,
+    indices: Iterable[int],
+    spool: MetricsSpool,
+    keep: Keep,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> None:
     """Run replications `indices` of the run whose world is `world`: in this process, on the local pool or on
     Dask. Each metrics table goes to `spool`; `keep(rep, national rows, village days, decisions)` gets the rest."""
     todo = list(indices)
@@ -252,14 +326,20 @@ def run_more_replications(world: World, scenario: Scenario, scenario_dir: Path, 
         for rep in todo:
             res = run_replication(world, rep, seed=seed)
             spool.write(rep, res.metrics)
-            keep(rep, res.metrics.filter(pl.col("area") == NATIONAL_CODE), res.village_connected_day,
-                 res.support_decisions or [])
+            keep(
+                rep,
+                res.metrics.filter(pl.col("area") == NATIONAL_CODE),
+                res.village_connected_day,
+                res.support_decisions or [],
+            )
         return
     data = scenario.model_dump(mode="json")
     # pool workers write their tables into the spool themselves; Dask workers may not see this disk
     where = None if scheduler is not None else str(spool.folder)
-    tasks = [ReplicationTask(f"reps-{c[0]}-{c[-1]}", data, str(scenario_dir), seed, tuple(c), where)
-             for c in chunks(todo, max(n, 1))]
+    tasks = [
+        ReplicationTask(f"reps-{c[0]}-{c[-1]}", data, str(scenario_dir), seed, tuple(c), where)
+        for c in chunks(todo, max(n, 1))
+    ]
 
     def on_result(rec: dict) -> None:
         for r in rec["results"]:
@@ -270,8 +350,15 @@ def run_more_replications(world: World, scenario: Scenario, scenario_dir: Path, 
     run_tasks(tasks, on_result, workers=n, scheduler=scheduler, fn=execute_replications)
 
 
-def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = True, with_report: bool = True,
-              progress: Progress | None = None, sidecar: Sidecar | None = None) -> Path:
+def write_run(
+    sim: Simulated,
+    out_dir: Path | None = None,
+    *,
+    with_map: bool = True,
+    with_report: bool = True,
+    progress: Progress | None = None,
+    sidecar: Sidecar | None = None,
+) -> Path:
     """Write a run's folder atomically (default outputs/<name>/): tables first, then the pages that read them.
 
     `sidecar`: a helper process (:mod:`dxsim.output_helper`) that writes the GIS layers, the map and part of
@@ -286,7 +373,9 @@ def write_run(sim: Simulated, out_dir: Path | None = None, *, with_map: bool = T
         # everything below reads only the tables written above, never the model
         say(_("tables for GIS and Excel"))
         if sidecar is not None and sidecar.alive:
-            run_with(sidecar, lambda: write_views_shared(tmp, sidecar, folder_name, with_map, with_report, say))
+            run_with(
+                sidecar, lambda: write_views_shared(tmp, sidecar, folder_name, with_map, with_report, say)
+            )
         else:
             write_views(tmp, folder_name, with_map, with_report, say)
 
@@ -326,8 +415,9 @@ def write_views(tmp: Path, folder_name: str, with_map: bool, with_report: bool, 
         build_report(tmp, folder_name=folder_name)
 
 
-def write_views_shared(tmp: Path, sidecar: Sidecar, folder_name: str, with_map: bool, with_report: bool,
-                       say: Progress) -> None:
+def write_views_shared(
+    tmp: Path, sidecar: Sidecar, folder_name: str, with_map: bool, with_report: bool, say: Progress
+) -> None:
     """:func:`write_views` with a helper process: the same files, two cores. Whatever the helper could not do
     is done here, so its failure surfaces as the same error as without it."""
     helper_map = "map" in sidecar_work(with_map, with_report)
@@ -380,11 +470,21 @@ def write_derived_tables(result_dir: Path) -> None:
     write_workbook(result_dir)
 
 
-def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = None,
-                 reps: int | None = None, progress: Progress | None = None,
-                 on_replication: Callable[[int, int], None] | None = None, write: bool = True,
-                 with_map: bool = True, with_report: bool = True, workers: int | None = None,
-                 scheduler: str | None = None, sidecar: Sidecar | None = None) -> RunOutput:
+def run_scenario(
+    path: Path,
+    *,
+    out_dir: Path | None = None,
+    seed: int | None = None,
+    reps: int | None = None,
+    progress: Progress | None = None,
+    on_replication: Callable[[int, int], None] | None = None,
+    write: bool = True,
+    with_map: bool = True,
+    with_report: bool = True,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    sidecar: Sidecar | None = None,
+) -> RunOutput:
     """Validate a scenario file, run all replications and (optionally) write `out_dir` atomically.
 
     `sidecar`: the helper process that writes part of the folder (:func:`write_run`); when writing without one,
@@ -397,11 +497,25 @@ def run_scenario(path: Path, *, out_dir: Path | None = None, seed: int | None = 
     own = Sidecar.start(sidecar_work(with_map, with_report)) if write and sidecar is None else None
     helper = sidecar or own
     try:
-        sim = simulate(scenario, scenario_dir=path.parent, scenario_file=path, chain=extends_chain(path), seed=seed,
-                       reps=reps, progress=progress, on_replication=on_replication, workers=workers,
-                       scheduler=scheduler)
-        written = write_run(sim, out_dir, with_map=with_map, with_report=with_report, progress=progress,
-                            sidecar=helper) if write else None
+        sim = simulate(
+            scenario,
+            scenario_dir=path.parent,
+            scenario_file=path,
+            chain=extends_chain(path),
+            seed=seed,
+            reps=reps,
+            progress=progress,
+            on_replication=on_replication,
+            workers=workers,
+            scheduler=scheduler,
+        )
+        written = (
+            write_run(
+                sim, out_dir, with_map=with_map, with_report=with_report, progress=progress, sidecar=helper
+            )
+            if write
+            else None
+        )
     except BaseException:
         if own is not None:
             own.kill()

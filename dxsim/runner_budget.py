@@ -38,9 +38,11 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from dxsim.errors import DxsimInputError
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
+from dxsim.scenario import load_scenario
 from dxsim.scenario.schema import Scenario
 
 BUDGET_SECONDS = 3600.0
@@ -106,8 +108,14 @@ def expected_ai_jobs(scenario: Scenario) -> float:
     return jobs
 
 
-def estimate(scenarios: Sequence[Scenario], reps: Sequence[int], *, keeps_metrics: bool = True,
-             replications_alive: int = 2, worlds_alive: int = 1) -> Estimate:
+def estimate(
+    scenarios: Sequence[Scenario],
+    reps: Sequence[int],
+    *,
+    keeps_metrics: bool = True,
+    replications_alive: int = 2,
+    worlds_alive: int = 1,
+) -> Estimate:
     """Seconds and peak bytes of running `reps[i]` replications of each `scenarios[i]` one after another.
 
     `keeps_metrics`: every replication's national metrics stay in memory (dxsim run); False: only its KPIs (compare).
@@ -123,8 +131,12 @@ def estimate(scenarios: Sequence[Scenario], reps: Sequence[int], *, keeps_metric
     for sc, n in zip(scenarios, reps, strict=True):
         months = month_ends(sc)
         jobs = expected_ai_jobs(sc)
-        seconds += SECONDS_PER_WORLD + n * (months * SECONDS_PER_REPLICATION_MONTH + jobs * SECONDS_PER_AI_JOB)
-        kept += n * (months * METRICS_BYTES_PER_REPLICATION_MONTH if keeps_metrics else KPI_BYTES_PER_REPLICATION)
+        seconds += SECONDS_PER_WORLD + n * (
+            months * SECONDS_PER_REPLICATION_MONTH + jobs * SECONDS_PER_AI_JOB
+        )
+        kept += n * (
+            months * METRICS_BYTES_PER_REPLICATION_MONTH if keeps_metrics else KPI_BYTES_PER_REPLICATION
+        )
         jobs_peak = max(jobs_peak, min(n, replications_alive) * jobs * BYTES_PER_AI_JOB)
         longest = max(longest, months)
         most_jobs = max(most_jobs, jobs)
@@ -134,8 +146,6 @@ def estimate(scenarios: Sequence[Scenario], reps: Sequence[int], *, keeps_metric
 
 def check_run(paths: Sequence[str | os.PathLike[str]], reps: int | None, *, yes: bool) -> Estimate:
     """`dxsim run`: estimate all the scenario files (reps = `--reps` or each file's `replications`); refuse over budget."""
-    from dxsim.scenario import load_scenario
-
     scenarios = [load_scenario(p) for p in paths]
     n = [reps if reps is not None else sc.replications for sc in scenarios]
     est = estimate(scenarios, n, keeps_metrics=True, replications_alive=2)
@@ -147,59 +157,49 @@ def check_run(paths: Sequence[str | os.PathLike[str]], reps: int | None, *, yes:
     return est
 
 
-def check_compare(paths: Sequence[str | os.PathLike[str]], reps: int | None, baseline: str | None, *,
-                  yes: bool) -> Estimate:
-    """`dxsim compare`: every scenario runs `--reps` (default: the baseline's `replications`); refuse over budget."""
-    from dxsim.compare import _resolve_baseline
-    from dxsim.scenario import load_scenario
-
-    scenarios = [load_scenario(p) for p in paths]
-    b = 0
-    if reps is None:
-        try:
-            b = _resolve_baseline(baseline, [Path(p) for p in paths], [sc.name for sc in scenarios])
-        except DxsimInputError:
-            b = 0  # compare_scenarios reports a bad --baseline itself
-    n = reps if reps is not None else scenarios[b].replications
-    est = estimate(scenarios, [n] * len(scenarios), keeps_metrics=False, replications_alive=1, worlds_alive=2)
-    if reps is not None:
-        refuse_over_budget(est, yes=yes, option="--reps", value=reps)
-    else:
-        refuse_over_budget(est, yes=yes, file=str(paths[b]), option="replications", value=n)
-    return est
-
-
 def _duration(seconds: float) -> str:
     if seconds < 120:
-        return f"{seconds:.0f} s"
+        return _("{n} s").format(n=F.plain(seconds, 0))
     if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+        return _("{n} min").format(n=F.plain(seconds / 60, 0))
+    return _("{n} h").format(n=F.plain(seconds / 3600, 1))
 
 
 def _size(n_bytes: float) -> str:
-    return f"{n_bytes / 1e9:.1f} GB" if n_bytes >= 1e9 else f"{n_bytes / 1e6:.0f} MB"
+    return F.plain(n_bytes / 1e9, 1) + " GB" if n_bytes >= 1e9 else F.plain(n_bytes / 1e6, 0) + " MB"
 
 
 def describe(est: Estimate) -> str:
     """'about 17 h and 171 GB for 100,000 replication(s) of 63 month ends'."""
-    text = (f"about {_duration(est.seconds)} and {_size(est.peak_bytes)} for {est.replications:,} "
-            f"replication(s) of {est.month_ends} month ends")
+    parts = {
+        "duration": _duration(est.seconds),
+        "size": _size(est.peak_bytes),
+        "n": F.number(est.replications, 0),
+        "months": est.month_ends,
+    }
     if est.ai_jobs_per_replication >= 1e5:
-        text += f" with ~{est.ai_jobs_per_replication:,.0f} AI jobs each"
-    return text
+        return _(
+            "about {duration} and {size} for {n} replication(s) of {months} month ends with ~{jobs} AI jobs "
+            "each"
+        ).format(jobs=F.number(est.ai_jobs_per_replication, 0), **parts)
+    return _("about {duration} and {size} for {n} replication(s) of {months} month ends").format(**parts)
 
 
-def refuse_over_budget(est: Estimate, *, yes: bool, file: str | None = None, option: str = "--reps",
-                       value: object = None) -> None:
+def refuse_over_budget(
+    est: Estimate, *, yes: bool, file: str | None = None, option: str = "--reps", value: object = None
+) -> None:
     """Raise a one-line DxsimInputError when the estimate is beyond the budget and `yes` is False."""
     if yes or not est.over_budget:
         return
     raise DxsimInputError(
-        f"estimated {describe(est)}, over the budget of {_duration(BUDGET_SECONDS)} and {_size(BUDGET_BYTES)}; "
-        "add --yes to run it anyway",
+        _(
+            "estimated {estimate}, over the budget of {budget_time} and {budget_size}; add --yes to run it "
+            "anyway"
+        ).format(
+            estimate=describe(est), budget_time=_duration(BUDGET_SECONDS), budget_size=_size(BUDGET_BYTES)
+        ),
         file=file,
         field=option,
         value=value,
-        allowed="fewer replications or a shorter horizon, or --yes",
+        allowed=_("fewer replications or a shorter horizon, or --yes"),
     )

@@ -23,7 +23,7 @@ import pytest
 import simpy
 from scipy import stats
 
-from dxsim.scenario.schema_compute_gpus import AiDemand as AiDemandSection
+from dxsim.scenario.sections.compute_gpus import AiDemand as AiDemandSection
 from dxsim.sim.calendar import Clock
 from dxsim.sim.compute.demand import AiDemand, GpuPool, draw_in_progress
 
@@ -50,8 +50,9 @@ def test_erlang_c_formula_by_hand() -> None:
 def section(classes: dict, growth: float = 0.0, warm: bool = False, enabled: bool = True) -> AiDemandSection:
     zero = {"gpus_per_job": 1, "arrivals_per_day_at_start": 0.0}
     cl = {"inference": zero, "finetune": zero, "training": zero} | classes
-    return AiDemandSection.model_validate({"classes": cl, "growth_pct_per_year": growth, "warm_start": warm,
-                                           "enabled": enabled})
+    return AiDemandSection.model_validate(
+        {"classes": cl, "growth_pct_per_year": growth, "warm_start": warm, "enabled": enabled}
+    )
 
 
 def fixed_pool(c: int, env: simpy.Environment) -> GpuPool:
@@ -68,7 +69,9 @@ def test_erlang_c(rho: float) -> None:
     clock = Clock(START, START + dt.timedelta(days=math.ceil(days)))
     env = simpy.Environment()
     pool = fixed_pool(c, env)
-    sec = section({"inference": {"gpus_per_job": 1, "arrivals_per_day_at_start": lam, "exponential_mean_days": 1 / mu}})
+    sec = section(
+        {"inference": {"gpus_per_job": 1, "arrivals_per_day_at_start": lam, "exponential_mean_days": 1 / mu}}
+    )
     dem = AiDemand(env, sec, pool, clock, seed=20251031, replication=int(rho * 10))
     env.run(until=clock.horizon_days)
     waits = np.array([w for _, w in dem.started_wait_days])[warm:]
@@ -78,9 +81,11 @@ def test_erlang_c(rho: float) -> None:
     p_wait, wq = erlang_c_wq(c, lam, mu)
     sim = waits.mean()
     half95, half999 = stats.t.ppf(0.975, 19) * se, stats.t.ppf(0.9995, 19) * se
-    print(f"\nrho={rho}: Erlang C P(wait)={p_wait:.4f} Wq={wq:.4f} d; simulated {sim:.4f} d "
-          f"(95% CI +-{half95:.4f}, 99.9% +-{half999:.4f}); P(wait) sim {(waits > 0).mean():.4f}; "
-          f"jobs {dem.arrived}")
+    print(
+        f"\nrho={rho}: Erlang C P(wait)={p_wait:.4f} Wq={wq:.4f} d; simulated {sim:.4f} d "
+        f"(95% CI +-{half95:.4f}, 99.9% +-{half999:.4f}); P(wait) sim {(waits > 0).mean():.4f}; "
+        f"jobs {dem.arrived}"
+    )
     assert abs(sim - wq) <= half999
     assert (waits > 0).mean() == pytest.approx(p_wait, abs=0.02)
     # utilisation = busy GPU-days / (c x T) ~ rho (sampling error of the mean run time ~ 0.2%)
@@ -142,8 +147,12 @@ def test_jobs_too_big_are_rejected() -> None:
     pool = fixed_pool(10, env)
     pool.max_gpus_ever = 12
     clock = Clock(START, START + dt.timedelta(days=100))
-    sec = section({"training": {"gpus_per_job": 16, "arrivals_per_day_at_start": 1.0},
-                   "inference": {"gpus_per_job": 12, "arrivals_per_day_at_start": 0.01}})
+    sec = section(
+        {
+            "training": {"gpus_per_job": 16, "arrivals_per_day_at_start": 1.0},
+            "inference": {"gpus_per_job": 12, "arrivals_per_day_at_start": 0.01},
+        }
+    )
     dem = AiDemand(env, sec, pool, clock, 1, 0)
     env.run(until=clock.horizon_days)
     assert dem.arrived_by_class["training"] > 50
@@ -168,8 +177,15 @@ def test_arrival_rate_grows_by_growth_pct() -> None:
 
 def test_warm_start_in_progress_jobs() -> None:
     # M/G/inf in steady state: Poisson(lambda E[D]) jobs, residual mean E[D^2] / (2 E[D]) = p50 e^(1.5 s^2) / 2
-    jc = section({"training": {"gpus_per_job": 8, "arrivals_per_day_at_start": 200.0,
-                               "duration": {"p50_days": 10.0, "p90_days": 30.0}}}).classes.training
+    jc = section(
+        {
+            "training": {
+                "gpus_per_job": 8,
+                "arrivals_per_day_at_start": 200.0,
+                "duration": {"p50_days": 10.0, "p90_days": 30.0},
+            }
+        }
+    ).classes.training
     rem = draw_in_progress(jc, np.random.default_rng(5))
     s = jc.duration.sigma
     assert rem.size == pytest.approx(200 * 10 * math.exp(s * s / 2), rel=0.02)
@@ -189,6 +205,7 @@ def test_determinism() -> None:
         dem = AiDemand(env, AiDemandSection(), pool, Clock(START, dt.date(2027, 12, 31)), 7, rep)
         env.run(until=700)
         return dem.started_wait_days, dem.busy_gpu_days, dem.completed
+
     a, b, c = run(0), run(0), run(1)
     assert a == b and a != c
 

@@ -30,7 +30,9 @@ def readme_example() -> str:
     return m.group(1)
 
 
-def test_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+def test_readme_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     # "From the repository root": a folder with the repository's scenarios/, so outputs/ lands in tmp_path
     (tmp_path / "scenarios").symlink_to(REPO / "scenarios", target_is_directory=True)
     monkeypatch.chdir(tmp_path)
@@ -48,20 +50,27 @@ def test_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca
     assert sorted(res.metrics["replication"].unique().to_list()) == [0, 1]
 
     # the KPIs are the quantiles of the metrics table over replications (P10/P90 of two = min/max)
-    vals = sorted(res.metrics.filter(pl.col("area") == "VN", pl.col("metric") == "stations_5g",
-                                     pl.col("date") == pl.date(2026, 6, 30))["value"].to_list())
+    vals = sorted(
+        res.metrics.filter(
+            pl.col("area") == "VN", pl.col("metric") == "stations_5g", pl.col("date") == pl.date(2026, 6, 30)
+        )["value"].to_list()
+    )
     assert len(vals) == 2
     k = res.kpis
     assert (k["stations_5g_2026_06_p10"], k["stations_5g_2026_06_p90"]) == (vals[0], vals[1])
     assert k["stations_5g_2026_06"] in vals
-    assert printed.splitlines()[0].split() == [repr(k[f"stations_5g_2026_06{s}"]) for s in ("", "_p10", "_p90")]
+    assert printed.splitlines()[0].split() == [
+        repr(k[f"stations_5g_2026_06{s}"]) for s in ("", "_p10", "_p90")
+    ]
     assert "2026-06-30" in printed
 
     # write(): the run's folder, with map and report, holding exactly these tables
     assert folder == tmp_path / "outputs" / "more-crews"
     for name in ("summary.json", "metrics.parquet", "sites_5g.parquet", "map.html", "report.html"):
         assert (folder / name).is_file(), name
-    assert json.loads((folder / "summary.json").read_text(encoding="utf-8")) == json.loads(json.dumps(res.summary))
+    assert json.loads((folder / "summary.json").read_text(encoding="utf-8")) == json.loads(
+        json.dumps(res.summary)
+    )
     assert pl.read_parquet(folder / "metrics.parquet").equals(res.metrics)
     assert pl.read_parquet(folder / "sites_5g.parquet").equals(res.sites)
     assert res.villages is not None and res.datacentres is not None
@@ -70,13 +79,33 @@ def test_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca
 
 def test_write_gives_the_folder_dxsim_run_gives(tmp_path: Path) -> None:
     tiny = tmp_path / "tiny.toml"
-    tiny.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "tiny-api"\nreplications = 1\n'
-                    "[horizon]\nend_date = 2026-01-31\n", encoding="utf-8")
+    tiny.write_text(
+        f'extends = "{BASELINE.as_posix()}"\nname = "tiny-api"\nreplications = 1\n'
+        "[horizon]\nend_date = 2026-01-31\n",
+        encoding="utf-8",
+    )
     res = dxsim.run(dxsim.load_scenario(tiny), seed=5, base_dir=tmp_path)  # a Scenario object
     api = res.write(tmp_path / "api", with_map=False, with_report=False)
     cli = tmp_path / "cli"
-    r = subprocess.run([sys.executable, "-m", "dxsim.cli.main", "run", str(tiny), "--seed", "5", "--out", str(cli),
-                        "--no-map", "--no-report"], capture_output=True, text=True, timeout=600, check=False)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dxsim.cli.main",
+            "run",
+            str(tiny),
+            "--seed",
+            "5",
+            "--out",
+            str(cli),
+            "--no-map",
+            "--no-report",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert r.returncode == 0, r.stderr
 
     assert sorted(p.name for p in api.iterdir()) == sorted(p.name for p in cli.iterdir())
@@ -88,18 +117,27 @@ def test_write_gives_the_folder_dxsim_run_gives(tmp_path: Path) -> None:
         assert pl.read_parquet(api / table).equals(pl.read_parquet(cli / table)), table
 
 
-@pytest.mark.parametrize(("call", "parts"), [
-    (lambda: dxsim.run({"name": "x", "crews": {"north": {"teem": 3}}}), ("crews.north.teem", "did you mean 'teams'")),
-    (lambda: dxsim.run({"extends": "no-such.toml", "name": "x"}, base_dir=REPO), ("extends", "no-such.toml")),
-    (lambda: dxsim.run(str(REPO / "scenarios" / "no-such.toml")), ("no-such.toml", "not found")),
-    (lambda: dxsim.run(BASELINE, base_dir=REPO), ("base_dir",)),
-    (lambda: dxsim.run(42), ("scenario", "int")),
-    (lambda: dxsim.run(BASELINE, reps=0), ("reps", "between 1 and 100000")),
-    (lambda: dxsim.run(BASELINE, reps=2.5), ("reps",)),
-    (lambda: dxsim.run(BASELINE, reps=True), ("reps",)),
-    (lambda: dxsim.run(BASELINE, seed=-1), ("seed", "between 0 and 4294967295")),
-    (lambda: dxsim.run(BASELINE, seed=2**32), ("seed",)),
-])
+@pytest.mark.parametrize(
+    ("call", "parts"),
+    [
+        (
+            lambda: dxsim.run({"name": "x", "crews": {"north": {"teem": 3}}}),
+            ("crews.north.teem", "did you mean 'teams'"),
+        ),
+        (
+            lambda: dxsim.run({"extends": "no-such.toml", "name": "x"}, base_dir=REPO),
+            ("extends", "no-such.toml"),
+        ),
+        (lambda: dxsim.run(str(REPO / "scenarios" / "no-such.toml")), ("no-such.toml", "not found")),
+        (lambda: dxsim.run(BASELINE, base_dir=REPO), ("base_dir",)),
+        (lambda: dxsim.run(42), ("scenario", "int")),
+        (lambda: dxsim.run(BASELINE, reps=0), ("reps", "between 1 and 100000")),
+        (lambda: dxsim.run(BASELINE, reps=2.5), ("reps",)),
+        (lambda: dxsim.run(BASELINE, reps=True), ("reps",)),
+        (lambda: dxsim.run(BASELINE, seed=-1), ("seed", "between 0 and 4294967295")),
+        (lambda: dxsim.run(BASELINE, seed=2**32), ("seed",)),
+    ],
+)
 def test_bad_input_is_a_one_line_error_before_any_work(call, parts) -> None:
     with pytest.raises(DxsimInputError) as exc:
         call()
@@ -112,7 +150,9 @@ def test_bad_input_is_a_one_line_error_before_any_work(call, parts) -> None:
 def test_dict_input_means_what_the_same_file_means() -> None:
     text = (REPO / "scenarios" / "rural-700mhz.toml").read_text(encoding="utf-8")
     as_dict = load_scenario_data(tomllib.loads(text), base_dir=REPO / "scenarios")
-    assert canonical_json(as_dict) == canonical_json(dxsim.load_scenario(REPO / "scenarios" / "rural-700mhz.toml"))
+    assert canonical_json(as_dict) == canonical_json(
+        dxsim.load_scenario(REPO / "scenarios" / "rural-700mhz.toml")
+    )
     # years may be Python ints, as a notebook writes them; the other years stay the defaults
     sc = load_scenario_data({"name": "x", "operators": {"vnpt": {"annual_new_5g_sites": {2026: 123}}}})
     base = dxsim.load_scenario(BASELINE).operators["vnpt"].annual_new_5g_sites
@@ -120,8 +160,10 @@ def test_dict_input_means_what_the_same_file_means() -> None:
 
 
 def test_import_is_light_and_exports_the_api() -> None:
-    code = ("import sys, dxsim; print(sorted(m for m in ('dxsim.scenario', 'dxsim.api', 'polars', 'pydantic') "
-            "if m in sys.modules)); print(dxsim.run.__module__, dxsim.Scenario.__name__, dxsim.load_scenario.__name__)")
+    code = (
+        "import sys, dxsim; print(sorted(m for m in ('dxsim.scenario', 'dxsim.api', 'polars', 'pydantic') "
+        "if m in sys.modules)); print(dxsim.run.__module__, dxsim.Scenario.__name__, dxsim.load_scenario.__name__)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == ["[]", "dxsim.api Scenario load_scenario"]

@@ -14,10 +14,10 @@ from types import SimpleNamespace
 
 import polars as pl
 import pytest
-
 from conftest import BASELINE, dxsim_cmd, one_line_error
-from dxsim.calibration import observation_rows
+
 from dxsim.backtest import months_between, observed_start, parse_from_date, score, start_dates
+from dxsim.calibration import observation_rows
 from dxsim.errors import DxsimInputError
 from dxsim.geo.observations import read_observations
 from dxsim.results.writer import MANIFEST
@@ -30,46 +30,118 @@ PROVINCES = ["01", "08"]
 
 def metrics(rows: list[tuple[dt.date, str, str, list[float]]]) -> pl.DataFrame:
     """(month end, area, metric, one value per replication) -> the tidy metrics table."""
-    out = [{"date": d, "replication": r, "area": a, "metric": m, "value": float(v)}
-           for d, a, m, vals in rows for r, v in enumerate(vals)]
-    return pl.DataFrame(out, schema={"date": pl.Date, "replication": pl.Int64, "area": pl.Utf8, "metric": pl.Utf8,
-                                     "value": pl.Float64})
+    out = [
+        {"date": d, "replication": r, "area": a, "metric": m, "value": float(v)}
+        for d, a, m, vals in rows
+        for r, v in enumerate(vals)
+    ]
+    return pl.DataFrame(
+        out,
+        schema={
+            "date": pl.Date,
+            "replication": pl.Int64,
+            "area": pl.Utf8,
+            "metric": pl.Utf8,
+            "value": pl.Float64,
+        },
+    )
 
 
 def obs(rows: list[tuple]) -> pl.DataFrame:
     """(date, area, metric, kind, value, tolerance[, date_precision]) -> observations with a row number."""
-    out = [{"row": i + 1, "date": r[0], "area": r[1], "metric": r[2], "kind": r[3], "value": float(r[4]),
-            "tolerance": float(r[5]), "date_precision": r[6] if len(r) > 6 else "month", "unit": "u",
-            "source": "000:1"} for i, r in enumerate(rows)]
-    return pl.DataFrame(out, schema={"row": pl.Int64, "date": pl.Date, "area": pl.Utf8, "metric": pl.Utf8,
-                                     "kind": pl.Utf8, "value": pl.Float64, "tolerance": pl.Float64,
-                                     "date_precision": pl.Utf8, "unit": pl.Utf8, "source": pl.Utf8})
+    out = [
+        {
+            "row": i + 1,
+            "date": r[0],
+            "area": r[1],
+            "metric": r[2],
+            "kind": r[3],
+            "value": float(r[4]),
+            "tolerance": float(r[5]),
+            "date_precision": r[6] if len(r) > 6 else "month",
+            "unit": "u",
+            "source": "000:1",
+        }
+        for i, r in enumerate(rows)
+    ]
+    return pl.DataFrame(
+        out,
+        schema={
+            "row": pl.Int64,
+            "date": pl.Date,
+            "area": pl.Utf8,
+            "metric": pl.Utf8,
+            "kind": pl.Utf8,
+            "value": pl.Float64,
+            "tolerance": pl.Float64,
+            "date_precision": pl.Utf8,
+            "unit": pl.Utf8,
+            "source": pl.Utf8,
+        },
+    )
 
 
 OCT = D(2025, 10, 31)
 FIVE = [10, 20, 30, 40, 50]  # P10 10, P50 30, P90 50 (module docstring)
 
 
-def scored(rows: list[tuple], m: pl.DataFrame | None = None, *, from_date: dt.date = FROM,
-           inputs: set[int] = frozenset()) -> tuple[list[dict], int]:
-    m = m if m is not None else metrics([(OCT, "VN", "stations_5g", FIVE), (OCT, "08", "villages_unconnected", FIVE)])
-    table, without = score(obs(rows), m, from_date=from_date, end_date=END, provinces=PROVINCES, inputs=inputs)
+def scored(
+    rows: list[tuple],
+    m: pl.DataFrame | None = None,
+    *,
+    from_date: dt.date = FROM,
+    inputs: set[int] = frozenset(),
+) -> tuple[list[dict], int]:
+    m = (
+        m
+        if m is not None
+        else metrics([(OCT, "VN", "stations_5g", FIVE), (OCT, "08", "villages_unconnected", FIVE)])
+    )
+    table, without = score(
+        obs(rows), m, from_date=from_date, end_date=END, provinces=PROVINCES, inputs=inputs
+    )
     return table.sort("row").to_dicts(), without
 
 
 def test_band_rule_hand_computed() -> None:
-    rows, without = scored([
-        (OCT, "VN", "stations_5g", "observed", 55, 5),        # band [10-5, 50+5] = [5, 55]: on the edge -> pass
-        (OCT, "VN", "stations_5g", "observed", 55.01, 5),     # just above -> FAIL
-        (OCT, "VN", "stations_5g", "observed", 9.99, 0),      # below P10 with no tolerance -> FAIL
-        (OCT, "VN", "stations_5g", "observed", 30, 0),        # inside -> pass
-        (D(2025, 10, 15), "VN", "stations_5g", "observed", 10, 0),  # a day date is read at its month end -> pass
-        (OCT, "VN", "stations_5g", "upper_bound", 30, 0),     # P50 30 <= 30 -> pass
-        (OCT, "VN", "stations_5g", "upper_bound", 29.5, 0.4),  # P50 30 > 29.9 -> FAIL, though P10 is below
-        (OCT, "VN", "stations_5g", "forecast", 1000, 0),      # outside, but a forecast -> info
-        (OCT, "VN", "stations_5g", "target", 40, 0),          # inside, but a target -> info
-    ])
-    assert [r["status"] for r in rows] == ["pass", "FAIL", "FAIL", "pass", "pass", "pass", "FAIL", "info", "info"]
+    rows, without = scored(
+        [
+            (OCT, "VN", "stations_5g", "observed", 55, 5),  # band [10-5, 50+5] = [5, 55]: on the edge -> pass
+            (OCT, "VN", "stations_5g", "observed", 55.01, 5),  # just above -> FAIL
+            (OCT, "VN", "stations_5g", "observed", 9.99, 0),  # below P10 with no tolerance -> FAIL
+            (OCT, "VN", "stations_5g", "observed", 30, 0),  # inside -> pass
+            (
+                D(2025, 10, 15),
+                "VN",
+                "stations_5g",
+                "observed",
+                10,
+                0,
+            ),  # a day date is read at its month end -> pass
+            (OCT, "VN", "stations_5g", "upper_bound", 30, 0),  # P50 30 <= 30 -> pass
+            (
+                OCT,
+                "VN",
+                "stations_5g",
+                "upper_bound",
+                29.5,
+                0.4,
+            ),  # P50 30 > 29.9 -> FAIL, though P10 is below
+            (OCT, "VN", "stations_5g", "forecast", 1000, 0),  # outside, but a forecast -> info
+            (OCT, "VN", "stations_5g", "target", 40, 0),  # inside, but a target -> info
+        ]
+    )
+    assert [r["status"] for r in rows] == [
+        "pass",
+        "FAIL",
+        "FAIL",
+        "pass",
+        "pass",
+        "pass",
+        "FAIL",
+        "info",
+        "info",
+    ]
     assert [r["inside"] for r in rows] == [True, False, False, True, True, True, False, False, True]
     assert (rows[0]["p10"], rows[0]["p50"], rows[0]["p90"]) == (10.0, 30.0, 50.0)
     assert (rows[0]["band_low"], rows[0]["band_high"]) == (5.0, 55.0)
@@ -80,35 +152,57 @@ def test_band_rule_hand_computed() -> None:
 def test_twenty_replications_quantiles() -> None:
     """1..20: ECDF(k) = k/20, so P10 = 2 (2/20 >= 0.1), P50 = 10, P90 = 18."""
     m = metrics([(OCT, "VN", "pop_covered_5g_pct", list(range(1, 21)))])
-    rows, _ = scored([(OCT, "VN", "pop_covered_5g_pct", "observed", 1.5, 0.49),   # 1.5 < 2 - 0.49 -> FAIL
-                      (OCT, "VN", "pop_covered_5g_pct", "observed", 1.5, 0.5),    # 1.5 = 2 - 0.5 -> pass
-                      (OCT, "VN", "pop_covered_5g_pct", "observed", 18.3, 0.2)], m)  # 18.3 > 18.2 -> FAIL
+    rows, _ = scored(
+        [
+            (OCT, "VN", "pop_covered_5g_pct", "observed", 1.5, 0.49),  # 1.5 < 2 - 0.49 -> FAIL
+            (OCT, "VN", "pop_covered_5g_pct", "observed", 1.5, 0.5),  # 1.5 = 2 - 0.5 -> pass
+            (OCT, "VN", "pop_covered_5g_pct", "observed", 18.3, 0.2),
+        ],
+        m,
+    )  # 18.3 > 18.2 -> FAIL
     assert [(r["p10"], r["p50"], r["p90"]) for r in rows] == [(2.0, 10.0, 18.0)] * 3
     assert [r["status"] for r in rows] == ["FAIL", "pass", "FAIL"]
 
 
 def test_what_is_left_out_or_not_judged() -> None:
-    rows, without = scored([
-        (D(2025, 4, 30), "VN", "stations_5g", "observed", 30, 0),       # before the start: not listed
-        (OCT, "VN", "internet_coverage_pct", "observed", 78, 0.5),     # no model metric: counted, not listed
-        (OCT, "provincial_capitals", "pop_covered_5g_pct", "observed", 93, 0),  # named area: counted
-        (OCT, "08", "villages_unconnected", "observed", 30, 0),        # village list not rewound to May -> n/a
-        (D(2027, 1, 31), "VN", "stations_5g", "observed", 30, 0),      # after the end -> n/a
-        (OCT, "VN", "racks", "observed", 30, 0),                       # not in this run's metrics -> n/a
-        (FROM, "VN", "stations_5g", "observed", 11591, 0),             # the start input
-        (D(2025, 11, 30), "VN", "stations_5g", "observed", 30, 0),     # no value at that month end -> n/a
-    ], inputs={7})
+    rows, without = scored(
+        [
+            (D(2025, 4, 30), "VN", "stations_5g", "observed", 30, 0),  # before the start: not listed
+            (OCT, "VN", "internet_coverage_pct", "observed", 78, 0.5),  # no model metric: counted, not listed
+            (OCT, "provincial_capitals", "pop_covered_5g_pct", "observed", 93, 0),  # named area: counted
+            (OCT, "08", "villages_unconnected", "observed", 30, 0),  # village list not rewound to May -> n/a
+            (D(2027, 1, 31), "VN", "stations_5g", "observed", 30, 0),  # after the end -> n/a
+            (OCT, "VN", "racks", "observed", 30, 0),  # not in this run's metrics -> n/a
+            (FROM, "VN", "stations_5g", "observed", 11591, 0),  # the start input
+            (D(2025, 11, 30), "VN", "stations_5g", "observed", 30, 0),  # no value at that month end -> n/a
+        ],
+        inputs={7},
+    )
     assert without == 2
-    assert [(r["row"], r["status"]) for r in rows] == [(4, "n/a"), (5, "n/a"), (6, "n/a"), (7, "input"), (8, "n/a")]
+    assert [(r["row"], r["status"]) for r in rows] == [
+        (4, "n/a"),
+        (5, "n/a"),
+        (6, "n/a"),
+        (7, "input"),
+        (8, "n/a"),
+    ]
     assert all(r["p50"] is None for r in rows)
     assert "village" in rows[0]["note"] and "end" in rows[1]["note"] and "racks" in rows[2]["note"]
 
 
 def test_province_rows_are_read_for_a_province_figure() -> None:
     """From a start after the village lists, a province figure is judged against that province's rows."""
-    m = metrics([(OCT, "VN", "villages_unconnected", [100, 100, 100]), (OCT, "08", "villages_unconnected", FIVE)])
-    rows, _ = scored([(OCT, "08", "villages_unconnected", "observed", 50, 0),
-                      (OCT, "08", "villages_unconnected", "observed", 51, 0)], m, from_date=D(2025, 7, 31))
+    m = metrics(
+        [(OCT, "VN", "villages_unconnected", [100, 100, 100]), (OCT, "08", "villages_unconnected", FIVE)]
+    )
+    rows, _ = scored(
+        [
+            (OCT, "08", "villages_unconnected", "observed", 50, 0),
+            (OCT, "08", "villages_unconnected", "observed", 51, 0),
+        ],
+        m,
+        from_date=D(2025, 7, 31),
+    )
     assert [(r["p90"], r["status"]) for r in rows] == [(50.0, "pass"), (50.0, "FAIL")]
 
 
@@ -124,7 +218,9 @@ def test_start_state_from_the_observations_file() -> None:
     late = observed_start(o, OCT)
     # two counts at 2025-10-31 (16,737 +-0 and 16,700 +-50): the most precise is the start
     assert late.stations["value"] == 16_737 and late.previous["value"] == 11_591
-    assert (late.stations["value"] - late.previous["value"]) / months_between(FROM, OCT) == pytest.approx(1029.2)
+    assert (late.stations["value"] - late.previous["value"]) / months_between(FROM, OCT) == pytest.approx(
+        1029.2
+    )
     early = observed_start(o, FROM)
     assert early.stations["value"] == 11_591 and early.previous is None
     assert (early.coverage["date"], early.coverage["value"]) == (D(2024, 12, 31), 25.5)
@@ -142,8 +238,17 @@ def may(tmp_path_factory: pytest.TempPathFactory):
     """`dxsim backtest scenarios/baseline.toml --from 2025-05-31 --reps 10`, once for this module (a wide terminal,
     so the start-state table is not wrapped)."""
     out = tmp_path_factory.mktemp("backtest") / "from-may"
-    res = dxsim_cmd("backtest", str(BASELINE), "--from", "2025-05-31", "--reps", "10", "--out", str(out),
-                    env={"COLUMNS": "200"})
+    res = dxsim_cmd(
+        "backtest",
+        str(BASELINE),
+        "--from",
+        "2025-05-31",
+        "--reps",
+        "10",
+        "--out",
+        str(out),
+        env={"COLUMNS": "200"},
+    )
     return res, out
 
 
@@ -153,7 +258,9 @@ def test_backtest_from_may_lands_on_october(may) -> None:
         rows = list(csv.DictReader(f))
     oct_rows = {(r["metric"], r["observed"]): r for r in rows if r["date"] == "2025-10-31"}
     assert oct_rows[("stations_5g", "16737.0")]["status"] == "pass", oct_rows[("stations_5g", "16737.0")]
-    assert oct_rows[("pop_covered_5g_pct", "39.52")]["status"] == "pass", oct_rows[("pop_covered_5g_pct", "39.52")]
+    assert oct_rows[("pop_covered_5g_pct", "39.52")]["status"] == "pass", oct_rows[
+        ("pop_covered_5g_pct", "39.52")
+    ]
     assert res.returncode == 0, res.stderr  # every pass/fail figure inside its band
 
 
@@ -166,7 +273,9 @@ def test_backtest_folder(may) -> None:
     assert summary["from"] == "2025-05-31" and summary["reps"] == 10 and summary["dxsim_version"]
     fields = {s["field"]: s for s in summary["start_state"]}
     assert fields["start_state.stations_5g"]["value"] == 11_591
-    assert "25.5" in fields["start_state.pipeline_build_rate_5g_per_month"]["how"]  # derived from 2024 coverage
+    assert (
+        "25.5" in fields["start_state.pipeline_build_rate_5g_per_month"]["how"]
+    )  # derived from 2024 coverage
     with open(out / "backtest.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     counted = {s: sum(r["status"] == s for r in rows) for s in ("pass", "FAIL")}
@@ -183,10 +292,13 @@ def test_backtest_folder(may) -> None:
     assert set(manifest["files"]) == {"backtest.csv", "backtest.json", "report.html"}
 
 
-@pytest.mark.parametrize(("value", "parts"), [
-    ("2025/05/31", ("--from", "2025/05/31", "ISO date")),
-    ("2025-06-30", ("--from", "2025-06-30", "2025-05-31, 2025-10-31")),
-])
+@pytest.mark.parametrize(
+    ("value", "parts"),
+    [
+        ("2025/05/31", ("--from", "2025/05/31", "ISO date")),
+        ("2025-06-30", ("--from", "2025-06-30", "2025-05-31, 2025-10-31")),
+    ],
+)
 def test_bad_from_is_one_line(tmp_path, value: str, parts: tuple[str, ...]) -> None:
     out = tmp_path / "bt"
     res = dxsim_cmd("backtest", str(BASELINE), "--from", value, "--reps", "1", "--out", str(out))
@@ -211,37 +323,64 @@ def test_refuses_a_user_folder(tmp_path) -> None:
 
 def test_calibration_observation_rows() -> None:
     """Every observation gets a row: model at the month end within the horizon, else why not."""
-    world = SimpleNamespace(scenario=SimpleNamespace(horizon=SimpleNamespace(start_date=OCT, end_date=END)),
-                            province_codes=PROVINCES)
-    m = metrics([(OCT, "VN", "stations_5g", [16_737]), (D(2025, 12, 31), "VN", "stations_5g", [20_000]),
-                 (OCT, "08", "villages_unconnected", [12])])
-    o = obs([
-        (OCT, "VN", "stations_5g", "observed", 16_700, 50),        # |16,737 - 16,700| = 37 <= 50
-        (D(2025, 12, 31), "VN", "stations_5g", "forecast", 68_457, 0),
-        (D(2025, 12, 31), "VN", "stations_5g", "upper_bound", 20_000, 0),  # 20,000 <= 20,000
-        (D(2025, 5, 31), "VN", "stations_5g", "observed", 11_591, 0),
-        (D(2027, 1, 31), "VN", "stations_5g", "observed", 1, 0),
-        (OCT, "VN", "internet_coverage_pct", "observed", 78, 0.5),
-        (OCT, "08", "villages_unconnected", "observed", 11, 0.5),  # 1 > 0.5
-        (OCT, "VN", "racks", "observed", 1, 0),                    # no racks metric in this run
-    ]).drop("row")
+    world = SimpleNamespace(
+        scenario=SimpleNamespace(horizon=SimpleNamespace(start_date=OCT, end_date=END)),
+        province_codes=PROVINCES,
+    )
+    m = metrics(
+        [
+            (OCT, "VN", "stations_5g", [16_737]),
+            (D(2025, 12, 31), "VN", "stations_5g", [20_000]),
+            (OCT, "08", "villages_unconnected", [12]),
+        ]
+    )
+    o = obs(
+        [
+            (OCT, "VN", "stations_5g", "observed", 16_700, 50),  # |16,737 - 16,700| = 37 <= 50
+            (D(2025, 12, 31), "VN", "stations_5g", "forecast", 68_457, 0),
+            (D(2025, 12, 31), "VN", "stations_5g", "upper_bound", 20_000, 0),  # 20,000 <= 20,000
+            (D(2025, 5, 31), "VN", "stations_5g", "observed", 11_591, 0),
+            (D(2027, 1, 31), "VN", "stations_5g", "observed", 1, 0),
+            (OCT, "VN", "internet_coverage_pct", "observed", 78, 0.5),
+            (OCT, "08", "villages_unconnected", "observed", 11, 0.5),  # 1 > 0.5
+            (OCT, "VN", "racks", "observed", 1, 0),  # no racks metric in this run
+        ]
+    ).drop("row")
     rows = observation_rows(world, m, o).to_dicts()
-    assert [r["status"] for r in rows] == ["info", "info", "info", "before start", "after end", "no counterpart",
-                                           "info", "no counterpart"]
+    assert [r["status"] for r in rows] == [
+        "info",
+        "info",
+        "info",
+        "before start",
+        "after end",
+        "no counterpart",
+        "info",
+        "no counterpart",
+    ]
     assert [r["model"] for r in rows] == [16_737.0, 20_000.0, 20_000.0, None, None, None, 12.0, None]
     assert [r["within_tolerance"] for r in rows] == [True, False, True, None, None, None, False, None]
 
 
 def test_a_figure_dated_by_year_only_is_judged_against_the_whole_year():
-    """"182 MW in 2025" (no month): the model at 182 in June and 214 in December may have been at 182
+    """ "182 MW in 2025" (no month): the model at 182 in June and 214 in December may have been at 182
     when it was reported; pooled over the year's month ends the band is [182, 214]. Dated 31 December
     (month precision) the same figure fails."""
     rows = []
     for rep in range(5):
         for d, v in ((D(2025, 6, 30), 182.0), (D(2025, 12, 31), 214.0)):
-            rows.append({"date": d, "replication": rep, "area": "VN", "metric": "dc_it_capacity_mw", "value": v})
-    m = pl.DataFrame(rows, schema={"date": pl.Date, "replication": pl.Int64, "area": pl.Utf8, "metric": pl.Utf8,
-                                   "value": pl.Float64})
+            rows.append(
+                {"date": d, "replication": rep, "area": "VN", "metric": "dc_it_capacity_mw", "value": v}
+            )
+    m = pl.DataFrame(
+        rows,
+        schema={
+            "date": pl.Date,
+            "replication": pl.Int64,
+            "area": pl.Utf8,
+            "metric": pl.Utf8,
+            "value": pl.Float64,
+        },
+    )
     by_year = obs([(D(2025, 12, 31), "VN", "dc_it_capacity_mw", "observed", 182, 0.5, "year")])
     t, _ = score(by_year, m, from_date=D(2025, 5, 31), end_date=D(2026, 12, 31), provinces=[])
     assert t["status"].to_list() == ["pass"] and t["p10"][0] == 182.0 and t["p90"][0] == 214.0

@@ -23,9 +23,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-
-from conftest import one_line_error as conftest_one_line
 import simpy
+from conftest import one_line_error as conftest_one_line
 
 from dxsim.errors import DxsimInputError
 from dxsim.scenario import json_schema, load_scenario
@@ -42,13 +41,16 @@ PUSH = REPO / "scenarios" / "push-5g.toml"
 REPO_CACHE = REPO / "geodata" / "cache"
 
 
-def dxsim(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def dxsim(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     e = dict(os.environ)
     e.setdefault("DXSIM_RAW_DATA", str(REPO.parent / "shared" / "geodata"))
     e.update({"COLUMNS": "200", "NO_COLOR": "1"})
     e.update(env or {})
-    return subprocess.run([str(DXSIM), *args], cwd=REPO, env=e, capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    return subprocess.run(
+        [str(DXSIM), *args], cwd=REPO, env=e, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def one_line_error(res: subprocess.CompletedProcess[str], *parts: str) -> str:
@@ -84,7 +86,9 @@ def test_seed_outside_the_schema_range_is_refused(seed: int, command: str, tmp_p
 
 def test_seed_at_the_top_of_the_range_passes_the_seed_check(tmp_path: Path) -> None:
     # refused for its cost, not its seed: the seed check ran first and let 2^32 - 1 through
-    res = dxsim("run", str(BASELINE), "--seed", str(SEED_MAX), "--reps", str(REPS_MAX), "--out", str(tmp_path / "o"))
+    res = dxsim(
+        "run", str(BASELINE), "--seed", str(SEED_MAX), "--reps", str(REPS_MAX), "--out", str(tmp_path / "o")
+    )
     line = one_line_error(res, "--reps", "add --yes")
     assert "--seed" not in line
 
@@ -96,12 +100,20 @@ def test_reps_beyond_the_schema_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("seed", [-1, 2**32])
 def test_sweep_seed_outside_the_schema_range_is_refused(seed: int, tmp_path: Path) -> None:
-    sweep = write(tmp_path / "sw.toml", f'base = "{BASELINE}"\nmethod = "lhs"\nsamples = 4\nseed = {seed}\n'
-                                        'kpis = ["capex_total_vnd_bn"]\n[[parameters]]\n'
-                                        'path = "crews.north.teams"\nlow = 200\nhigh = 700\n')
+    sweep = write(
+        tmp_path / "sw.toml",
+        f'base = "{BASELINE}"\nmethod = "lhs"\nsamples = 4\nseed = {seed}\n'
+        'kpis = ["capex_total_vnd_bn"]\n[[parameters]]\n'
+        'path = "crews.north.teams"\nlow = 200\nhigh = 700\n',
+    )
     out = tmp_path / "out"
-    one_line_error(dxsim("sweep", str(sweep), "--out", str(out), "--workers", "0"), "sw.toml", "seed", str(seed),
-                   f"{SEED_MAX}")
+    one_line_error(
+        dxsim("sweep", str(sweep), "--out", str(out), "--workers", "0"),
+        "sw.toml",
+        "seed",
+        str(seed),
+        f"{SEED_MAX}",
+    )
     assert not out.exists()
 
 
@@ -158,7 +170,9 @@ def test_expected_ai_jobs_match_the_drawn_jobs() -> None:
 
     base = load_scenario(BASELINE)
     for end in (dt.date(2030, 12, 31), dt.date(2040, 12, 31)):
-        sc = base.model_copy(update={"horizon": schema_mod.Horizon(start_date=base.horizon.start_date, end_date=end)})
+        sc = base.model_copy(
+            update={"horizon": schema_mod.Horizon(start_date=base.horizon.start_date, end_date=end)}
+        )
         env = simpy.Environment()
         pool = demand_mod.GpuPool(env)
         dem = demand_mod.AiDemand(env, sc, pool, Clock(sc.horizon.start_date, end), sc.seed, 0)
@@ -166,15 +180,20 @@ def test_expected_ai_jobs_match_the_drawn_jobs() -> None:
         expected = expected_ai_jobs(sc)
         # Poisson noise (4 sd) plus 1% for the monthly piecewise-constant rates the model uses
         assert abs(drawn - expected) < 4 * math.sqrt(expected) + 0.01 * expected, (end, drawn, expected)
-    assert expected > 30 * 11_000  # 2040 draws over thirty times the jobs of 2030: what grows with the horizon
+    assert (
+        expected > 30 * 11_000
+    )  # 2040 draws over thirty times the jobs of 2030: what grows with the horizon
 
 
 def test_estimate_grows_with_reps_and_horizon_and_budget_edges() -> None:
     from dxsim import runner_budget as rb
 
     base = load_scenario(BASELINE)
-    longer = base.model_copy(update={"horizon": schema_mod.Horizon(start_date=base.horizon.start_date,
-                                                                    end_date=dt.date(2045, 12, 31))})
+    longer = base.model_copy(
+        update={
+            "horizon": schema_mod.Horizon(start_date=base.horizon.start_date, end_date=dt.date(2045, 12, 31))
+        }
+    )
     one, many = rb.estimate([base], [1]), rb.estimate([base], [1000])
     assert many.seconds > one.seconds and many.peak_bytes > one.peak_bytes
     assert rb.estimate([longer], [1]).seconds > one.seconds
@@ -195,8 +214,14 @@ def test_estimate_grows_with_reps_and_horizon_and_budget_edges() -> None:
 
 def test_start_date_before_the_start_state_is_refused(tmp_path: Path) -> None:
     sc = write(tmp_path / "s2015.toml", 'name = "s2015"\n[horizon]\nstart_date = 2015-01-01\n')
-    line = one_line_error(dxsim("validate", str(sc)), "s2015.toml", "horizon.start_date", "2015-01-01",
-                          str(schema_mod.START_DATE_EARLIEST), str(schema_mod.START_DATE_LATEST))
+    line = one_line_error(
+        dxsim("validate", str(sc)),
+        "s2015.toml",
+        "horizon.start_date",
+        "2015-01-01",
+        str(schema_mod.START_DATE_EARLIEST),
+        str(schema_mod.START_DATE_LATEST),
+    )
     assert "start state" in line and schema_mod.START_STATE_REPORTED in line
 
 
@@ -208,23 +233,42 @@ def test_start_date_long_after_the_start_state_is_refused(tmp_path: Path) -> Non
 
 def test_end_date_2055_is_refused(tmp_path: Path) -> None:
     sc = write(tmp_path / "y2055.toml", 'name = "y2055"\n[horizon]\nend_date = 2055-10-30\n')
-    one_line_error(dxsim("validate", str(sc)), "y2055.toml", "horizon.end_date", "2055-10-30",
-                   str(schema_mod.END_DATE_LATEST))
+    one_line_error(
+        dxsim("validate", str(sc)),
+        "y2055.toml",
+        "horizon.end_date",
+        "2055-10-30",
+        str(schema_mod.END_DATE_LATEST),
+    )
 
 
 def test_horizon_edges_are_allowed(tmp_path: Path) -> None:
     # the default start lies in the window; the window's own edges and the latest end validate
     assert schema_mod.START_DATE_EARLIEST <= defaults_start() <= schema_mod.START_DATE_LATEST
-    assert schema_mod.START_DATE_EARLIEST <= dt.date(2025, 10, 31)  # 16,737 stations "by October 2025" (000:56)
+    assert schema_mod.START_DATE_EARLIEST <= dt.date(
+        2025, 10, 31
+    )  # 16,737 stations "by October 2025" (000:56)
     files = []
-    for i, (start, end) in enumerate([(schema_mod.START_DATE_EARLIEST, dt.date(2030, 12, 31)),
-                                      (schema_mod.START_DATE_LATEST, schema_mod.END_DATE_LATEST)]):
-        files.append(str(write(tmp_path / f"edge{i}.toml", f'name = "edge{i}"\n[horizon]\n'
-                                                          f"start_date = {start}\nend_date = {end}\n")))
+    for i, (start, end) in enumerate(
+        [
+            (schema_mod.START_DATE_EARLIEST, dt.date(2030, 12, 31)),
+            (schema_mod.START_DATE_LATEST, schema_mod.END_DATE_LATEST),
+        ]
+    ):
+        files.append(
+            str(
+                write(
+                    tmp_path / f"edge{i}.toml",
+                    f'name = "edge{i}"\n[horizon]\nstart_date = {start}\nend_date = {end}\n',
+                )
+            )
+        )
     res = dxsim("validate", *files)
     assert res.returncode == 0, res.stderr
-    over = write(tmp_path / "over.toml", f'name = "over"\n[horizon]\n'
-                                         f"end_date = {schema_mod.END_DATE_LATEST + dt.timedelta(days=1)}\n")
+    over = write(
+        tmp_path / "over.toml",
+        f'name = "over"\n[horizon]\nend_date = {schema_mod.END_DATE_LATEST + dt.timedelta(days=1)}\n',
+    )
     one_line_error(dxsim("validate", str(over)), "over.toml", "horizon.end_date")
 
 
@@ -234,12 +278,19 @@ def defaults_start() -> dt.date:
 
 def test_arrivals_in_chunks_replay_exactly_as_all_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Drawn AI jobs are held as Python tuples a chunk at a time; the replay must not change."""
-    from dxsim.scenario.schema_compute_gpus import AiDemand as Section
+    from dxsim.scenario.sections.compute_gpus import AiDemand as Section
 
-    sec = Section.model_validate({"classes": {"inference": {"gpus_per_job": 4, "arrivals_per_day_at_start": 3.0},
-                                              "finetune": {"gpus_per_job": 8, "arrivals_per_day_at_start": 2.0},
-                                              "training": {"gpus_per_job": 64, "arrivals_per_day_at_start": 0.05}},
-                                  "growth_pct_per_year": 60.0, "warm_start": True})
+    sec = Section.model_validate(
+        {
+            "classes": {
+                "inference": {"gpus_per_job": 4, "arrivals_per_day_at_start": 3.0},
+                "finetune": {"gpus_per_job": 8, "arrivals_per_day_at_start": 2.0},
+                "training": {"gpus_per_job": 64, "arrivals_per_day_at_start": 0.05},
+            },
+            "growth_pct_per_year": 60.0,
+            "warm_start": True,
+        }
+    )
     start = dt.date(2025, 10, 31)
 
     def replay(chunk: int) -> tuple:
@@ -255,8 +306,16 @@ def test_arrivals_in_chunks_replay_exactly_as_all_at_once(monkeypatch: pytest.Mo
             _ = pool.busy_gpu_days
             longest = max(longest, len(dem._arr))
         env.run(until=clock.horizon_days)
-        return (dem.started_wait_days.copy(), dem.completed, dem.waiting_jobs, pool.busy_gpu_days,
-                dem.arrived, longest, dem.arrivals.day.size, len(dem.in_progress))
+        return (
+            dem.started_wait_days.copy(),
+            dem.completed,
+            dem.waiting_jobs,
+            pool.busy_gpu_days,
+            dem.arrived,
+            longest,
+            dem.arrivals.day.size,
+            len(dem.in_progress),
+        )
 
     small, whole = replay(97), replay(10**9)
     assert small[:5] == whole[:5]
@@ -308,8 +367,10 @@ def test_nesting_cap_leaves_room_for_every_scenario_field() -> None:
             return 1 + max((depth(v) for v in node), default=0)
         return 0
 
-    deepest = max(depth(defaults_json()), depth(load_scenario(REPO / "scenarios" / "ai-compute.toml")
-                                                .model_dump(mode="json")))
+    deepest = max(
+        depth(defaults_json()),
+        depth(load_scenario(REPO / "scenarios" / "ai-compute.toml").model_dump(mode="json")),
+    )
     assert deepest < MAX_NESTING
 
 
@@ -330,15 +391,18 @@ def cache_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def truncated_plan_run(cache_copy: Path,
-                       tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[Path, pl.DataFrame]]:
+def truncated_plan_run(
+    cache_copy: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, dict[Path, pl.DataFrame]]:
     """A short run on a cache whose plan5g file was cut in half: (cache dir, result folder, intact plans by file)."""
     work = tmp_path_factory.mktemp("trunc")
     sc = write(work / "short.toml", SHORT.format(base=BASELINE))
     env = {"DXSIM_CACHE": str(cache_copy)}
     plans = sorted(cache_copy.glob("geo-*/plan5g-*.parquet"))
     if not plans:  # no cache to copy: build one first
-        first = dxsim("run", str(sc), "--no-map", "--no-report", "--out", str(work / "first"), env=env, timeout=900)
+        first = dxsim(
+            "run", str(sc), "--no-map", "--no-report", "--out", str(work / "first"), env=env, timeout=900
+        )
         assert first.returncode == 0, first.stderr
         plans = sorted(cache_copy.glob("geo-*/plan5g-*.parquet"))
     # damage every cached plan (the cache may hold plans of other settings too): the one the run needs is rebuilt
@@ -369,8 +433,9 @@ def test_truncated_plan5g_is_rebuilt(truncated_plan_run: tuple[Path, Path, pl.Da
     assert not list(plan.parent.glob(".*tmp*"))  # no temporary files left behind
 
 
-def test_truncated_geo_table_is_rebuilt(truncated_plan_run: tuple[Path, Path, pl.DataFrame],
-                                       tmp_path: Path) -> None:
+def test_truncated_geo_table_is_rebuilt(
+    truncated_plan_run: tuple[Path, Path, pl.DataFrame], tmp_path: Path
+) -> None:
     cache = tmp_path / "cache"
     shutil.copytree(truncated_plan_run[0], cache)  # its own copy: the rebuild replaces the whole folder
     cells = sorted(cache.glob("geo-*/cells.parquet"))[0]
@@ -395,19 +460,31 @@ DAMAGE = {
     "truncated_metrics": ("metrics.parquet", _truncate, ("map", "report")),
     "truncated_grid": ("grid_5km.parquet", _truncate, ("map",)),
     "truncated_villages": ("villages.parquet", _truncate, ("map", "report")),
-    "invalid_summary": ("summary.json", lambda p: p.write_text('{"scenario": ', encoding="utf-8"), ("map", "report")),
-    "summary_not_an_object": ("summary.json", lambda p: p.write_text("[1, 2]", encoding="utf-8"), ("map", "report")),
+    "invalid_summary": (
+        "summary.json",
+        lambda p: p.write_text('{"scenario": ', encoding="utf-8"),
+        ("map", "report"),
+    ),
+    "summary_not_an_object": (
+        "summary.json",
+        lambda p: p.write_text("[1, 2]", encoding="utf-8"),
+        ("map", "report"),
+    ),
     "provinces_not_geojson": ("provinces.geojson", lambda p: p.write_text("[]", encoding="utf-8"), ("map",)),
-    "metrics_of_another_tool": ("metrics.parquet", lambda p: pl.DataFrame({"a": [1]}).write_parquet(p),
-                                ("map", "report")),
+    "metrics_of_another_tool": (
+        "metrics.parquet",
+        lambda p: pl.DataFrame({"a": [1]}).write_parquet(p),
+        ("map", "report"),
+    ),
     "calibration_not_text": ("calibration.csv", lambda p: p.write_bytes(b"\xff\xfe\x00garbage"), ("report",)),
     "missing_metrics": ("metrics.parquet", lambda p: p.unlink(), ("report",)),
 }
 
 
 @pytest.mark.parametrize("case", list(DAMAGE))
-def test_damaged_result_folder(case: str, truncated_plan_run: tuple[Path, Path, pl.DataFrame],
-                               tmp_path: Path) -> None:
+def test_damaged_result_folder(
+    case: str, truncated_plan_run: tuple[Path, Path, pl.DataFrame], tmp_path: Path
+) -> None:
     name, damage, commands = DAMAGE[case]
     folder = tmp_path / case
     shutil.copytree(truncated_plan_run[1], folder)
@@ -430,23 +507,38 @@ def test_folder_that_is_not_a_result_folder(command: str, tmp_path: Path) -> Non
 
 def test_a_rule_inside_a_list_item_names_the_field(tmp_path: Path) -> None:
     """[[supports]] with its window backwards: one line naming supports.window_end, its value and the item."""
-    sc = write(tmp_path / "sup.toml", 'name = "sup"\n[[supports]]\nname = "rural"\nper_site_vnd_bn = 2.0\n'
-                                      "window_start = 2027-01-01\nwindow_end = 2026-12-31\n")
-    line = one_line_error(dxsim("validate", str(sc)), "sup.toml", "supports.window_end", "2026-12-31",
-                          "must not be before window_start", "item 1 of the list")
+    sc = write(
+        tmp_path / "sup.toml",
+        'name = "sup"\n[[supports]]\nname = "rural"\nper_site_vnd_bn = 2.0\n'
+        "window_start = 2027-01-01\nwindow_end = 2026-12-31\n",
+    )
+    line = one_line_error(
+        dxsim("validate", str(sc)),
+        "sup.toml",
+        "supports.window_end",
+        "2026-12-31",
+        "must not be before window_start",
+        "item 1 of the list",
+    )
     assert "{" not in line  # not the whole table's repr
 
 
 def test_two_support_programmes_with_one_name_are_refused(tmp_path: Path) -> None:
-    sc = write(tmp_path / "dup.toml", 'name = "dup"\n[[supports]]\nname = "rural"\nper_site_vnd_bn = 1.0\n'
-                                      '[[supports]]\nname = "rural"\nper_site_vnd_bn = 2.0\n')
+    sc = write(
+        tmp_path / "dup.toml",
+        'name = "dup"\n[[supports]]\nname = "rural"\nper_site_vnd_bn = 1.0\n'
+        '[[supports]]\nname = "rural"\nper_site_vnd_bn = 2.0\n',
+    )
     one_line_error(dxsim("validate", str(sc)), "dup.toml", "supports", "'rural'", "used twice")
 
 
 def test_a_campaign_naming_an_unknown_village_names_the_file(tmp_path: Path) -> None:
     """Village ids are known once the layer is built: `dxsim run` refuses them in one line, with the file."""
-    sc = write(tmp_path / "camp.toml", 'name = "camp"\n[horizon]\nend_date = 2026-03-31\n[[villages.campaigns]]\n'
-                                       'name = "mine"\ndeadline = 2026-06-30\nvillages = ["nonexistent-village"]\n')
+    sc = write(
+        tmp_path / "camp.toml",
+        'name = "camp"\n[horizon]\nend_date = 2026-03-31\n[[villages.campaigns]]\n'
+        'name = "mine"\ndeadline = 2026-06-30\nvillages = ["nonexistent-village"]\n',
+    )
     res = dxsim("run", str(sc), "--out", str(tmp_path / "out"), "--no-map", "--no-report")
     one_line_error(res, "camp.toml", "villages.campaigns", "nonexistent-village", "unknown village id")
     assert not (tmp_path / "out").exists()

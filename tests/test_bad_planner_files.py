@@ -14,15 +14,15 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from conftest import one_line_error
 from typer.testing import CliRunner
 
 from dxsim.cli.main import app
 from dxsim.errors import DxsimInputError
-from dxsim.geo import site_file, villages
+from dxsim.geo import site_file
+from dxsim.geo import village_file as villages
 from dxsim.geo.site_file import read_site_csv
-from dxsim.geo.villages import read_village_file
+from dxsim.geo.village_file import read_village_file
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -42,8 +42,9 @@ def write(path: Path, lines: list[str]) -> Path:
     return path
 
 
-def scenario(tmp: Path, *, sites: str | None = None, villages_file: str | None = None,
-             end_date: str | None = None) -> Path:
+def scenario(
+    tmp: Path, *, sites: str | None = None, villages_file: str | None = None, end_date: str | None = None
+) -> Path:
     text = f'extends = "{BASELINE.as_posix()}"\nname = "bad-files"\n'
     if end_date:
         text += f"[horizon]\nend_date = {end_date}\n"
@@ -71,22 +72,50 @@ def run_fails(tmp: Path, toml: Path, *parts: str) -> str:
 # --------------------------------------------------------------------------- site files
 
 
-@pytest.mark.parametrize("lines, parts", [
-    ([SITE_HEADER + ",LON"] + [r + ",1" for r in SITES[1:]], ["header", "'lon' and 'LON'", "differ only by case"]),
-    (["Lon,lat,operator,technology,band_mhz,on_air_date,LON"] + [r + ",1" for r in SITES[1:]],
-     ["'Lon' and 'LON'", "columns 1 and 7"]),
-    (["name," + SITE_HEADER + ",Name"] + [f"s{i}," + r + ",x" for i, r in enumerate(SITES[1:])],
-     ["'name' and 'Name'", "differ only by case"]),
-    (["name," + SITE_HEADER + ",name"] + [f"s{i}," + r + ",x" for i, r in enumerate(SITES[1:])],
-     ["column 'name' is given twice", "columns 1 and 8"]),
-    (SITES[:2] + ["106.70,10.78,vnpt,4g,1800.9,2019-01-01"] + SITES[3:],
-     ["row 3, column band_mhz = '1800.9'", "a whole number of MHz", "1800"]),
-    (SITES + [SITES[2]], ["rows 3 and 5", "row 5 repeats row 3", "each site once"]),
-    (SITES[:1] + ["105.85,21.03,viettel,4g,1800,0001-01-01"] + SITES[2:],
-     ["row 2, column on_air_date = '0001-01-01'", "1990-01-01..2030-12-31"]),
-    (SITES[:3] + ["105.85,21.03,viettel,5g,3500,9999-12-31"],
-     ["row 4, column on_air_date = '9999-12-31'", "1990-01-01..2030-12-31"]),
-], ids=["lon-LON", "Lon-LON", "name-Name", "name-name", "band-1800.9", "identical-rows", "date-0001", "date-9999"])
+@pytest.mark.parametrize(
+    "lines, parts",
+    [
+        (
+            [SITE_HEADER + ",LON"] + [r + ",1" for r in SITES[1:]],
+            ["header", "'lon' and 'LON'", "differ only by case"],
+        ),
+        (
+            ["Lon,lat,operator,technology,band_mhz,on_air_date,LON"] + [r + ",1" for r in SITES[1:]],
+            ["'Lon' and 'LON'", "columns 1 and 7"],
+        ),
+        (
+            ["name," + SITE_HEADER + ",Name"] + [f"s{i}," + r + ",x" for i, r in enumerate(SITES[1:])],
+            ["'name' and 'Name'", "differ only by case"],
+        ),
+        (
+            ["name," + SITE_HEADER + ",name"] + [f"s{i}," + r + ",x" for i, r in enumerate(SITES[1:])],
+            ["column 'name' is given twice", "columns 1 and 8"],
+        ),
+        (
+            SITES[:2] + ["106.70,10.78,vnpt,4g,1800.9,2019-01-01"] + SITES[3:],
+            ["row 3, column band_mhz = '1800.9'", "a whole number of MHz", "1800"],
+        ),
+        (SITES + [SITES[2]], ["rows 3 and 5", "row 5 repeats row 3", "each site once"]),
+        (
+            SITES[:1] + ["105.85,21.03,viettel,4g,1800,0001-01-01"] + SITES[2:],
+            ["row 2, column on_air_date = '0001-01-01'", "1990-01-01..2030-12-31"],
+        ),
+        (
+            SITES[:3] + ["105.85,21.03,viettel,5g,3500,9999-12-31"],
+            ["row 4, column on_air_date = '9999-12-31'", "1990-01-01..2030-12-31"],
+        ),
+    ],
+    ids=[
+        "lon-LON",
+        "Lon-LON",
+        "name-Name",
+        "name-name",
+        "band-1800.9",
+        "identical-rows",
+        "date-0001",
+        "date-9999",
+    ],
+)
 def test_bad_site_files(tmp_path, lines, parts):
     f = write(tmp_path / "sites.csv", lines)
     run_fails(tmp_path, scenario(tmp_path, sites="sites.csv"), str(f), *parts)
@@ -94,11 +123,17 @@ def test_bad_site_files(tmp_path, lines, parts):
 
 def test_site_dates_end_at_the_scenarios_end_date(tmp_path):
     write(tmp_path / "sites.csv", SITES[:3] + ["105.85,21.03,viettel,5g,3500,2027-01-01"])
-    run_fails(tmp_path, scenario(tmp_path, sites="sites.csv", end_date="2026-12-31"),
-              "row 4, column on_air_date = '2027-01-01'", "1990-01-01..2026-12-31")
+    run_fails(
+        tmp_path,
+        scenario(tmp_path, sites="sites.csv", end_date="2026-12-31"),
+        "row 4, column on_air_date = '2027-01-01'",
+        "1990-01-01..2026-12-31",
+    )
     # the bounds themselves are accepted, and read as dates
-    f = write(tmp_path / "ok.csv", SITES[:3] + ["105.85,21.03,viettel,5g,3500,2026-12-31",
-                                               "105.86,21.03,viettel,4g,1800,1990-01-01"])
+    f = write(
+        tmp_path / "ok.csv",
+        SITES[:3] + ["105.85,21.03,viettel,5g,3500,2026-12-31", "105.86,21.03,viettel,4g,1800,1990-01-01"],
+    )
     df = read_site_csv(f, latest_on_air=dt.date(2026, 12, 31))
     assert [str(d) for d in df["on_air_date"].to_list()[-2:]] == ["2026-12-31", "1990-01-01"]
 
@@ -106,10 +141,12 @@ def test_site_dates_end_at_the_scenarios_end_date(tmp_path):
 def test_what_stays_accepted_in_a_site_file(tmp_path):
     # 1800.0 is 1800; the same point with another technology or band is not a duplicate;
     # header names keep matching whatever their case, with ignored extra columns
-    lines = ["LON,Lat,Operator,technology,BAND_MHZ,on_air_date,name",
-             "105.85,21.03,viettel,4g,1800.0,2019-01-01,a",
-             "105.85,21.03,viettel,5g,3500,2025-05-01,a",
-             "105.85,21.03,viettel,4g,900,2019-01-01,a"]
+    lines = [
+        "LON,Lat,Operator,technology,BAND_MHZ,on_air_date,name",
+        "105.85,21.03,viettel,4g,1800.0,2019-01-01,a",
+        "105.85,21.03,viettel,5g,3500,2025-05-01,a",
+        "105.85,21.03,viettel,4g,900,2019-01-01,a",
+    ]
     df = read_site_csv(write(tmp_path / "ok.csv", lines))
     assert df["band_mhz"].to_list() == [1800, 3500, 900]
     assert df.columns == list(site_file.REQUIRED_COLUMNS)
@@ -130,12 +167,19 @@ def _no_full_load(module: types.ModuleType, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_site_row_cap_is_checked_before_loading(tmp_path, monkeypatch):
     n = site_file.MAX_SITE_ROWS + 1
-    rows = [f"{105 + (i % 1000) / 2000:.4f},{21 + (i // 1000) / 2000:.4f},viettel,4g,1800,2019-01-01"
-            for i in range(n)]
+    rows = [
+        f"{105 + (i % 1000) / 2000:.4f},{21 + (i // 1000) / 2000:.4f},viettel,4g,1800,2019-01-01"
+        for i in range(n)
+    ]
     f = write(tmp_path / "sites.csv", [SITE_HEADER] + rows)
     _no_full_load(site_file, monkeypatch)
-    run_fails(tmp_path, scenario(tmp_path, sites="sites.csv"), str(f), "more than 300,000 site rows",
-              "at most 300,000 site rows")
+    run_fails(
+        tmp_path,
+        scenario(tmp_path, sites="sites.csv"),
+        str(f),
+        "more than 300,000 site rows",
+        "at most 300,000 site rows",
+    )
 
 
 def test_site_row_cap_boundary(tmp_path, monkeypatch):
@@ -156,31 +200,72 @@ def good_props(name: str, population: int = 150) -> dict:
     return {"name": name, "gso34": "08", "population": population}
 
 
-@pytest.mark.parametrize("lines, parts", [
-    ([VILLAGE_HEADER + ",Name"] + [r + ",x" for r in VILLAGES[1:]], ["header", "'name' and 'Name'", "differ only by case"]),
-    ([VILLAGE_HEADER + ",name"] + [r + ",x" for r in VILLAGES[1:]], ["column 'name' is given twice", "columns 1 and 6"]),
-    (VILLAGES + [VILLAGES[1]], ["row 2 and row 4", "each village once"]),
-    (VILLAGES[:1] + ["Bản A,104.10,22.30,08,1e308"], ["row 2, column population = '1e308'", "at most 100,000"]),
-    (VILLAGES[:1] + ["Bản A,104.10,22.30,08,100001"], ["row 2, column population = '100001'", "at least 1"]),
-    (VILLAGES[:1] + ["Bản A,104.10,22.30,08,150.5"], ["row 2, column population = '150.5'", "a whole number"]),
-    ([VILLAGE_HEADER + ",households", "Bản A,104.10,22.30,08,150,151"],
-     ["row 2, column households = '151'", "at most 150"]),
-], ids=["name-Name", "name-name", "identical-rows", "population-1e308", "population-over-cap", "population-fraction",
-        "households-over-population"])
+@pytest.mark.parametrize(
+    "lines, parts",
+    [
+        (
+            [VILLAGE_HEADER + ",Name"] + [r + ",x" for r in VILLAGES[1:]],
+            ["header", "'name' and 'Name'", "differ only by case"],
+        ),
+        (
+            [VILLAGE_HEADER + ",name"] + [r + ",x" for r in VILLAGES[1:]],
+            ["column 'name' is given twice", "columns 1 and 6"],
+        ),
+        (VILLAGES + [VILLAGES[1]], ["row 2 and row 4", "each village once"]),
+        (
+            VILLAGES[:1] + ["Bản A,104.10,22.30,08,1e308"],
+            ["row 2, column population = '1e308'", "at most 100,000"],
+        ),
+        (
+            VILLAGES[:1] + ["Bản A,104.10,22.30,08,100001"],
+            ["row 2, column population = '100001'", "at least 1"],
+        ),
+        (
+            VILLAGES[:1] + ["Bản A,104.10,22.30,08,150.5"],
+            ["row 2, column population = '150.5'", "a whole number"],
+        ),
+        (
+            [VILLAGE_HEADER + ",households", "Bản A,104.10,22.30,08,150,151"],
+            ["row 2, column households = '151'", "at most 150"],
+        ),
+    ],
+    ids=[
+        "name-Name",
+        "name-name",
+        "identical-rows",
+        "population-1e308",
+        "population-over-cap",
+        "population-fraction",
+        "households-over-population",
+    ],
+)
 def test_bad_village_csv(tmp_path, lines, parts):
     f = write(tmp_path / "villages.csv", lines)
     run_fails(tmp_path, scenario(tmp_path, villages_file="villages.csv"), str(f), *parts)
 
 
-@pytest.mark.parametrize("features, parts", [
-    ([feature("a", 104.1, 22.3, good_props("A")), feature("b", 104.2, 22.4, ["B", "08", 150])],
-     ["feature 2, properties", "JSON list", "a JSON object"]),
-    ([feature("a", 104.1, 22.3, {**good_props("A"), "NAME": "x"})],
-     ["feature 1, properties", "'name' and 'NAME'", "differ only by case"]),
-    ([feature("a", 104.1, 22.3, good_props("A", 10**400))], ["feature 1, column population", "at most 100,000"]),
-    ([feature("a", 104.1, 22.3, good_props("A")), feature("a", 104.1, 22.3, good_props("A"))],
-     ["feature 1 and feature 2", "each village once"]),
-], ids=["properties-list", "name-NAME", "population-huge", "identical-features"])
+@pytest.mark.parametrize(
+    "features, parts",
+    [
+        (
+            [feature("a", 104.1, 22.3, good_props("A")), feature("b", 104.2, 22.4, ["B", "08", 150])],
+            ["feature 2, properties", "JSON list", "a JSON object"],
+        ),
+        (
+            [feature("a", 104.1, 22.3, {**good_props("A"), "NAME": "x"})],
+            ["feature 1, properties", "'name' and 'NAME'", "differ only by case"],
+        ),
+        (
+            [feature("a", 104.1, 22.3, good_props("A", 10**400))],
+            ["feature 1, column population", "at most 100,000"],
+        ),
+        (
+            [feature("a", 104.1, 22.3, good_props("A")), feature("a", 104.1, 22.3, good_props("A"))],
+            ["feature 1 and feature 2", "each village once"],
+        ),
+    ],
+    ids=["properties-list", "name-NAME", "population-huge", "identical-features"],
+)
 def test_bad_village_geojson(tmp_path, features, parts):
     f = tmp_path / "villages.geojson"
     f.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
@@ -189,31 +274,53 @@ def test_bad_village_geojson(tmp_path, features, parts):
 
 def test_geojson_key_given_twice(tmp_path):
     f = tmp_path / "villages.geojson"
-    f.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", '
-                 '"coordinates": [104.1, 22.3]}, "properties": {"name": "A", "gso34": "08", "population": 150, '
-                 '"name": "B"}}]}', encoding="utf-8")
-    run_fails(tmp_path, scenario(tmp_path, villages_file="villages.geojson"), str(f), "feature 1, properties",
-              "key 'name' is given twice")
+    f.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", '
+        '"coordinates": [104.1, 22.3]}, "properties": {"name": "A", "gso34": "08", "population": 150, '
+        '"name": "B"}}]}',
+        encoding="utf-8",
+    )
+    run_fails(
+        tmp_path,
+        scenario(tmp_path, villages_file="villages.geojson"),
+        str(f),
+        "feature 1, properties",
+        "key 'name' is given twice",
+    )
 
 
 def test_what_stays_accepted_in_a_village_file(tmp_path):
-    lines = ["Name,LON,lat,gso34,Population,households", "Bản A,104.10,22.30,8,100000,100000",
-             "Bản A,104.10,22.30,08,150.0,"]  # same place, other population: not identical
+    lines = [
+        "Name,LON,lat,gso34,Population,households",
+        "Bản A,104.10,22.30,8,100000,100000",
+        "Bản A,104.10,22.30,08,150.0,",
+    ]  # same place, other population: not identical
     df = read_village_file(write(tmp_path / "ok.csv", lines))
     assert df["population"].to_list() == [100_000, 150]
     assert df["households"].to_list() == [100_000, 0]
     assert df["gso34"].to_list() == ["08", "08"]
     gj = tmp_path / "ok.geojson"
-    gj.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        feature("a", 104.1, 22.3, None) | {"properties": {"NAME": "A", "gso34": "08", "population": 1}}]}),
-        encoding="utf-8")
+    gj.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    feature("a", 104.1, 22.3, None)
+                    | {"properties": {"NAME": "A", "gso34": "08", "population": 1}}
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     assert read_village_file(gj)["name"].to_list() == ["A"]
 
 
 def test_village_row_cap_csv(tmp_path, monkeypatch):
     n = villages.MAX_VILLAGE_ROWS + 1
     f = write(tmp_path / "villages.csv", [VILLAGE_HEADER] + [f"v{i},104.1,22.3,08,100" for i in range(n)])
-    run_fails(tmp_path, scenario(tmp_path, villages_file="villages.csv"), str(f), "more than 20,000 village rows")
+    run_fails(
+        tmp_path, scenario(tmp_path, villages_file="villages.csv"), str(f), "more than 20,000 village rows"
+    )
     _no_full_load(villages, monkeypatch)
     with pytest.raises(DxsimInputError, match="more than 20,000 village rows"):
         read_village_file(f)
@@ -225,15 +332,22 @@ def test_village_row_cap_geojson(tmp_path):
     f = tmp_path / "villages.geojson"
     # cut short at the end: had the file been parsed, the error would be "not readable GeoJSON"
     f.write_text('{"type": "FeatureCollection", "features": [' + feats, encoding="utf-8")
-    msg = run_fails(tmp_path, scenario(tmp_path, villages_file="villages.geojson"), str(f), "too many villages",
-                    "at most 20,000 villages")
+    msg = run_fails(
+        tmp_path,
+        scenario(tmp_path, villages_file="villages.geojson"),
+        str(f),
+        "too many villages",
+        "at most 20,000 villages",
+    )
     assert f"{n:,}" in msg
 
 
 def test_village_geojson_size_cap(tmp_path, monkeypatch):
     f = tmp_path / "villages.geojson"
-    f.write_text(json.dumps({"type": "FeatureCollection", "features": [feature("a", 104.1, 22.3, good_props("A"))]}),
-                 encoding="utf-8")
+    f.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature("a", 104.1, 22.3, good_props("A"))]}),
+        encoding="utf-8",
+    )
     assert read_village_file(f).height == 1
     monkeypatch.setattr(villages, "MAX_GEOJSON_BYTES", f.stat().st_size - 1)
     with pytest.raises(DxsimInputError, match="GeoJSON file of"):
@@ -257,22 +371,39 @@ def test_installed_command_reports_a_bad_site_file(tmp_path):
     toml = scenario(tmp_path, sites="sites.csv")
     env = dict(os.environ)
     env.setdefault("DXSIM_RAW_DATA", str(REPO.parent / "shared" / "geodata"))
-    res = subprocess.run([str(Path(sys.executable).parent / "dxsim"), "run", str(toml), "--no-map", "--no-report",
-                          "--out", str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=300,
-                         check=False)
+    res = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dxsim"),
+            "run",
+            str(toml),
+            "--no-map",
+            "--no-report",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert res.returncode == 2, res.stderr
     assert "Traceback" not in res.stderr and len(res.stderr.splitlines()) == 1, res.stderr
     assert str(tmp_path / "sites.csv") in res.stderr and "'lon' and 'LON'" in res.stderr
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize(("kind", "lines", "needle"), [
-    ("sites", [SITE_HEADER, *SITES[1:], SITES[1]], "repeats row 2"),
-    ("sites", [SITE_HEADER, "105.85,21.03,viettel,4g,1800.9,2019-01-01"], "1800.9"),
-    ("villages", [VILLAGE_HEADER, "Bản A,104.10,22.30,08,1e308"], "population"),
-])
-def test_validate_checks_the_planner_files_a_scenario_names(tmp_path: Path, kind: str, lines: list[str],
-                                                             needle: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "lines", "needle"),
+    [
+        ("sites", [SITE_HEADER, *SITES[1:], SITES[1]], "repeats row 2"),
+        ("sites", [SITE_HEADER, "105.85,21.03,viettel,4g,1800.9,2019-01-01"], "1800.9"),
+        ("villages", [VILLAGE_HEADER, "Bản A,104.10,22.30,08,1e308"], "population"),
+    ],
+)
+def test_validate_checks_the_planner_files_a_scenario_names(
+    tmp_path: Path, kind: str, lines: list[str], needle: str
+) -> None:
     f = write(tmp_path / ("bad.csv"), lines)
     sc = scenario(tmp_path, **({"sites": f.name} if kind == "sites" else {"villages_file": f.name}))
     res = CliRunner().invoke(app, ["validate", str(sc)])

@@ -9,15 +9,25 @@ import datetime as dt
 import polars as pl
 import pytest
 import simpy
+from test_datacentres import params  # the same deterministic data-centre pipeline
 
 from dxsim.geo.datacentres import STATE_DC_ID, projects
-from dxsim.results.bottlenecks import (binding_by_month, cause_summary, crew_idle, did_not_bind, held_shares,
-                                       mean_shares_by_date, option_notes, region_summary, resource_causes,
-                                       summary_lines, support_note)
-from dxsim.scenario.schema_compute_dc import DataCentres
+from dxsim.results.bottlenecks import (
+    binding_by_month,
+    cause_summary,
+    crew_idle,
+    did_not_bind,
+    held_shares,
+    mean_shares_by_date,
+    option_notes,
+    region_summary,
+    resource_causes,
+    summary_lines,
+    support_note,
+)
+from dxsim.scenario.sections.compute_dc import DataCentres
 from dxsim.sim.calendar import Clock
 from dxsim.sim.compute.datacentres import DataCentreModel, make_fleet
-from test_datacentres import params  # the same deterministic data-centre pipeline
 
 START = dt.date(2026, 1, 1)
 END = dt.date(2031, 12, 31)
@@ -26,24 +36,55 @@ END = dt.date(2031, 12, 31)
 # --------------------------------------------------------------------------- data centres: what held MW back
 
 
-
-
 def proj(pid="P1", phases=((40, START),), **kw) -> dict:
-    return {"project_id": pid, "operator": "test", "gso34": "01", "status": "announced", "cooling": "liquid",
-            "phases": [{"it_mw": mw, "target_date": d} for mw, d in phases], **kw}
+    return {
+        "project_id": pid,
+        "operator": "test",
+        "gso34": "01",
+        "status": "announced",
+        "cooling": "liquid",
+        "phases": [{"it_mw": mw, "target_date": d} for mw, d in phases],
+        **kw,
+    }
 
 
 def run(p: DataCentres) -> DataCentreModel:
     pr = projects(p)
-    rows = [{"dc_id": "OLD", "gso34": "01", "region3": "north", "cooling": "legacy_air", "start_it_mw": 10.0,
-             "start_racks": 1500.0}]
+    rows = [
+        {
+            "dc_id": "OLD",
+            "gso34": "01",
+            "region3": "north",
+            "cooling": "legacy_air",
+            "start_it_mw": 10.0,
+            "start_racks": 1500.0,
+        }
+    ]
     for (pid,), ph in pr.group_by("project_id", maintain_order=True):
         r = ph.row(0, named=True)
-        rows.append({"dc_id": pid, "gso34": r["gso34"], "region3": r["region3"], "cooling": r["cooling"],
-                     "start_it_mw": 0.0, "start_racks": 0.0})
-    rows.append({"dc_id": STATE_DC_ID, "gso34": p.public_dc_gso34, "region3": "north",
-                 "cooling": p.public_dc_cooling, "start_it_mw": 0.0, "start_racks": 0.0})
-    t = pl.DataFrame(rows).with_columns(pl.col("cooling").map_elements(p.pue_for, return_dtype=pl.Float64).alias("pue"))
+        rows.append(
+            {
+                "dc_id": pid,
+                "gso34": r["gso34"],
+                "region3": r["region3"],
+                "cooling": r["cooling"],
+                "start_it_mw": 0.0,
+                "start_racks": 0.0,
+            }
+        )
+    rows.append(
+        {
+            "dc_id": STATE_DC_ID,
+            "gso34": p.public_dc_gso34,
+            "region3": "north",
+            "cooling": p.public_dc_cooling,
+            "start_it_mw": 0.0,
+            "start_racks": 0.0,
+        }
+    )
+    t = pl.DataFrame(rows).with_columns(
+        pl.col("cooling").map_elements(p.pue_for, return_dtype=pl.Float64).alias("pue")
+    )
     env = simpy.Environment()
     clock = Clock(START, END)
     m = DataCentreModel(env, p, t, pr, make_fleet(t, p), clock, 1, 0)
@@ -55,14 +96,25 @@ def run(p: DataCentres) -> DataCentreModel:
 def test_a_phase_waiting_for_grid_headroom_is_held_by_the_grid():
     # north has no headroom until +60 MW on day 400. 40 MW IT, due day 0 (target = start, commissioning 0):
     # permits [0, 60), interconnect [60, 150), headroom [150, 400), construction [400, 700), in service 700.
-    m = run(params([proj()], grid={"headroom_mw": {"north": 0, "central": 1000, "south": 1000},
-                                   "reinforcements": [{"region": "north", "mw": 60,
-                                                       "date": START + dt.timedelta(days=400)}]}))
+    m = run(
+        params(
+            [proj()],
+            grid={
+                "headroom_mw": {"north": 0, "central": 1000, "south": 1000},
+                "reinforcements": [{"region": "north", "mw": 60, "date": START + dt.timedelta(days=400)}],
+            },
+        )
+    )
     assert m.held_mw_days(200, 300) == {"grid": 40 * 100, "permits": 0, "construction": 0}
-    assert m.held_pct(150, 400) == {"dc_held_pct_grid": 100.0, "dc_held_pct_permits": 0.0,
-                                    "dc_held_pct_construction": 0.0}
+    assert m.held_pct(150, 400) == {
+        "dc_held_pct_grid": 100.0,
+        "dc_held_pct_permits": 0.0,
+        "dc_held_pct_construction": 0.0,
+    }
     # the whole life: permits 40 x 60 = 2,400; grid 40 x (90 + 250) = 13,600; construction 40 x 300 = 12,000
-    assert m.held_mw_days(0, 1000) == pytest.approx({"grid": 13_600, "permits": 2_400, "construction": 12_000})
+    assert m.held_mw_days(0, 1000) == pytest.approx(
+        {"grid": 13_600, "permits": 2_400, "construction": 12_000}
+    )
     pct = m.held_pct(0, 1000)
     assert pct["dc_held_pct_grid"] == pytest.approx(100 * 13_600 / 28_000)
     assert pct["dc_held_pct_permits"] == pytest.approx(100 * 2_400 / 28_000)
@@ -70,23 +122,38 @@ def test_a_phase_waiting_for_grid_headroom_is_held_by_the_grid():
     # a window straddling two stages: [30, 90) = permits 30 days, interconnect 30 days
     assert m.held_mw_days(30, 90) == pytest.approx({"grid": 1_200, "permits": 1_200, "construction": 0})
     # in service from day 700: nothing held back, all shares 0
-    assert m.held_pct(700, 900) == {"dc_held_pct_grid": 0.0, "dc_held_pct_permits": 0.0,
-                                    "dc_held_pct_construction": 0.0}
+    assert m.held_pct(700, 900) == {
+        "dc_held_pct_grid": 0.0,
+        "dc_held_pct_permits": 0.0,
+        "dc_held_pct_construction": 0.0,
+    }
 
 
 def test_a_phase_on_schedule_is_not_held_and_only_its_lateness_counts():
     # target day 1000, commissioning 30 days: due day 1030. Permits take 960 days: interconnect [960, 1050),
     # construction [1050, 1350), commissioning [1350, 1380). Held: grid [1030, 1050) = 20 days,
     # construction [1050, 1380) = 330 days, 10 MW.
-    p = params([proj(phases=((10, START + dt.timedelta(days=1000)),))],
-               delays={"permits": {"p50_days": 960, "p90_days": 960},
-                       "commissioning": {"p50_days": 30, "p90_days": 30}})
+    p = params(
+        [proj(phases=((10, START + dt.timedelta(days=1000)),))],
+        delays={
+            "permits": {"p50_days": 960, "p90_days": 960},
+            "commissioning": {"p50_days": 30, "p90_days": 30},
+        },
+    )
     m = run(p)
-    assert m.held_mw_days(0, 1030) == {"grid": 0.0, "permits": 0.0, "construction": 0.0}  # permits, but not late
+    assert m.held_mw_days(0, 1030) == {
+        "grid": 0.0,
+        "permits": 0.0,
+        "construction": 0.0,
+    }  # permits, but not late
     assert m.held_mw_days(0, 2000) == pytest.approx({"grid": 200.0, "permits": 0.0, "construction": 3_300.0})
     # on time when nothing slips: permits 60 -> planned start 700 -> in service 1030 = due: never held
-    m2 = run(params([proj(phases=((10, START + dt.timedelta(days=1000)),))],
-                    delays={"commissioning": {"p50_days": 30, "p90_days": 30}}))
+    m2 = run(
+        params(
+            [proj(phases=((10, START + dt.timedelta(days=1000)),))],
+            delays={"commissioning": {"p50_days": 30, "p90_days": 30}},
+        )
+    )
     assert m2.held_mw_days(0, 2000) == {"grid": 0.0, "permits": 0.0, "construction": 0.0}
 
 
@@ -95,14 +162,18 @@ def test_a_later_phase_waiting_behind_an_earlier_ones_construction_is_held_by_co
     # phase 1 builds [150, 450); phase 2 waits for it, then builds [450, 750).
     m = run(params([proj(phases=((40, START), (20, START)))]))
     assert m.held_mw_days(0, 2000) == pytest.approx(
-        {"permits": 60 * 60, "grid": 60 * 90, "construction": 40 * 300 + 20 * 600})
+        {"permits": 60 * 60, "grid": 60 * 90, "construction": 40 * 300 + 20 * 600}
+    )
 
 
 def test_a_project_that_does_not_go_holds_nothing():
     m = run(params([proj()], go_probability_pct={"announced": 0}))
     assert m.not_go == ["P1"]
-    assert m.held_pct(0, 2000) == {"dc_held_pct_grid": 0.0, "dc_held_pct_permits": 0.0,
-                                   "dc_held_pct_construction": 0.0}
+    assert m.held_pct(0, 2000) == {
+        "dc_held_pct_grid": 0.0,
+        "dc_held_pct_permits": 0.0,
+        "dc_held_pct_construction": 0.0,
+    }
 
 
 # --------------------------------------------------------------------------- summaries of a metrics table
@@ -111,25 +182,47 @@ D0, D1, D2, D3 = dt.date(2025, 12, 31), dt.date(2026, 1, 31), dt.date(2026, 2, 2
 
 
 def frame(rows: list[tuple[dt.date, int, str, float]]) -> pl.DataFrame:
-    return pl.DataFrame([{"date": d, "replication": r, "area": "VN", "metric": m, "value": float(v)}
-                         for d, r, m, v in rows],
-                        schema={"date": pl.Date, "replication": pl.Int32, "area": pl.Utf8, "metric": pl.Utf8,
-                                "value": pl.Float64})
+    return pl.DataFrame(
+        [{"date": d, "replication": r, "area": "VN", "metric": m, "value": float(v)} for d, r, m, v in rows],
+        schema={
+            "date": pl.Date,
+            "replication": pl.Int32,
+            "area": pl.Utf8,
+            "metric": pl.Utf8,
+            "value": pl.Float64,
+        },
+    )
 
 
 def rollout(region: str, per_month: dict[tuple[dt.date, int], dict[str, float]]) -> list:
     causes = ("targets", "budget", "permits", "equipment", "crews", "plan")
-    return [(d, r, f"rollout_held_pct_{c}_{region}", shares.get(c, 0.0))
-            for (d, r), shares in per_month.items() for c in causes]
+    return [
+        (d, r, f"rollout_held_pct_{c}_{region}", shares.get(c, 0.0))
+        for (d, r), shares in per_month.items()
+        for c in causes
+    ]
 
 
 NORTH = {
-    (D0, 0): {}, (D0, 1): {},  # the start date: nothing held
-    (D1, 0): {"targets": 60, "crews": 40}, (D2, 0): {"targets": 30, "permits": 70}, (D3, 0): {},
-    (D1, 1): {"targets": 50, "crews": 50}, (D2, 1): {"targets": 100}, (D3, 1): {"crews": 100},
+    (D0, 0): {},
+    (D0, 1): {},  # the start date: nothing held
+    (D1, 0): {"targets": 60, "crews": 40},
+    (D2, 0): {"targets": 30, "permits": 70},
+    (D3, 0): {},
+    (D1, 1): {"targets": 50, "crews": 50},
+    (D2, 1): {"targets": 100},
+    (D3, 1): {"crews": 100},
 }
-CREWS_NORTH = [(D0, 0, 0.0), (D0, 1, 0.0), (D1, 0, 10), (D2, 0, 20), (D3, 0, 30), (D1, 1, 20), (D2, 1, 20),
-               (D3, 1, 20)]
+CREWS_NORTH = [
+    (D0, 0, 0.0),
+    (D0, 1, 0.0),
+    (D1, 0, 10),
+    (D2, 0, 20),
+    (D3, 0, 30),
+    (D1, 1, 20),
+    (D2, 1, 20),
+    (D3, 1, 20),
+]
 
 
 @pytest.fixture
@@ -137,19 +230,30 @@ def synthetic() -> pl.DataFrame:
     rows = rollout("north", NORTH)
     rows += [(d, r, "crew_utilization_pct_north", v) for d, r, v in CREWS_NORTH]
     dc = {(D1, 0): {"grid": 100}, (D2, 0): {"grid": 40, "construction": 60}, (D3, 0): {"permits": 100}}
-    rows += [(d, r, f"dc_held_pct_{c}", s.get(c, 0.0)) for (d, r), s in dc.items()
-             for c in ("grid", "permits", "construction")]
+    rows += [
+        (d, r, f"dc_held_pct_{c}", s.get(c, 0.0))
+        for (d, r), s in dc.items()
+        for c in ("grid", "permits", "construction")
+    ]
     rows += [(D1, 0, "stations_5g", 17_000.0), (D1, 0, "rollout_held_pct_targets_west", 50.0)]  # not a region
-    return frame(rows).vstack(frame([(D1, 0, "rollout_held_pct_targets_north", 99.0)]).with_columns(
-        pl.lit("01").alias("area")))  # a province row: not national, ignored
+    return frame(rows).vstack(
+        frame([(D1, 0, "rollout_held_pct_targets_north", 99.0)]).with_columns(pl.lit("01").alias("area"))
+    )  # a province row: not national, ignored
 
 
 def test_binding_cause_per_month_largest_share_ties_to_the_first_listed(synthetic):
     b = binding_by_month(held_shares(synthetic)).filter(pl.col("programme") == "5g")
     got = {(d, r): (h, c) for d, r, h, c in b.select("date", "replication", "held", "binding").iter_rows()}
-    assert got == {(D0, 0): (False, None), (D0, 1): (False, None),
-                   (D1, 0): (True, "targets"), (D2, 0): (True, "permits"), (D3, 0): (False, None),
-                   (D1, 1): (True, "targets"), (D2, 1): (True, "targets"), (D3, 1): (True, "crews")}
+    assert got == {
+        (D0, 0): (False, None),
+        (D0, 1): (False, None),
+        (D1, 0): (True, "targets"),
+        (D2, 0): (True, "permits"),
+        (D3, 0): (False, None),
+        (D1, 1): (True, "targets"),
+        (D2, 1): (True, "targets"),
+        (D3, 1): (True, "crews"),
+    }
 
 
 def test_cause_summary_shares_and_binding_months(synthetic):
@@ -162,12 +266,18 @@ def test_cause_summary_shares_and_binding_months(synthetic):
     assert by["crews"]["share_pct"] == pytest.approx((40 + 0 + 50 + 0 + 100) / 5)
     assert by["permits"]["share_pct"] == pytest.approx(70 / 5)
     assert by["budget"]["share_pct"] == 0.0
-    assert (by["targets"]["binds_pct"], by["permits"]["binds_pct"], by["crews"]["binds_pct"]) == (60.0, 20.0, 20.0)
+    assert (by["targets"]["binds_pct"], by["permits"]["binds_pct"], by["crews"]["binds_pct"]) == (
+        60.0,
+        20.0,
+        20.0,
+    )
     assert sum(r["share_pct"] for r in by.values()) == pytest.approx(100.0)  # shares add up
     assert sum(r["binds_pct"] for r in by.values()) == pytest.approx(100.0)
     # a period: February and March only -> 3 held months
-    p = {r["cause"]: r for r in cause_summary(synthetic, start=D2).filter(pl.col("programme") == "5g")
-         .iter_rows(named=True)}
+    p = {
+        r["cause"]: r
+        for r in cause_summary(synthetic, start=D2).filter(pl.col("programme") == "5g").iter_rows(named=True)
+    }
     assert p["targets"]["held_months"] == 3 and p["targets"]["months"] == 4
     assert p["targets"]["share_pct"] == pytest.approx(130 / 3)
     assert p["crews"]["share_pct"] == pytest.approx(100 / 3)
@@ -185,9 +295,14 @@ def test_one_line_per_region(synthetic):
     assert s["programme"].to_list() == ["5g", "dc"]
     # a second cause with at least half the first's share is named: crews (40+50+100)/5 = 38 >= 48/2;
     # data centres: permits 100/3 = 33 >= 47/2
-    assert summary_lines(synthetic) == ["north: crews idle 80%, targets bind (48% of held site-days), then crews (38%)",
-                                        "data centres: grid binds (47% of held MW-days), then permits (33%)"]
-    assert summary_lines(synthetic, detail=False) == ["north: crews idle 80%, targets bind", "data centres: grid binds"]
+    assert summary_lines(synthetic) == [
+        "north: crews idle 80%, targets bind (48% of held site-days), then crews (38%)",
+        "data centres: grid binds (47% of held MW-days), then permits (33%)",
+    ]
+    assert summary_lines(synthetic, detail=False) == [
+        "north: crews idle 80%, targets bind",
+        "data centres: grid binds",
+    ]
     north = s.row(0, named=True)
     assert north["held_months_pct"] == pytest.approx(62.5) and north["binds_pct"] == pytest.approx(60.0)
     # nothing held back in the period: said so (data centres have no row at D0; crew idle leaves D0 out)
@@ -206,8 +321,17 @@ def test_stacked_shares_average_over_the_replications_that_held(synthetic):
 
 def test_a_cause_the_model_adds_is_kept_after_the_listed_ones():
     # villages: power 30 + permits 70 (a cause beyond the contract's five) -> permits binds, ranked last
-    rows = [(D1, 0, f"villages_held_pct_{c}", v) for c, v in
-            (("power", 30), ("backhaul", 0), ("crews", 0), ("budget", 0), ("season", 0), ("permits", 70))]
+    rows = [
+        (D1, 0, f"villages_held_pct_{c}", v)
+        for c, v in (
+            ("power", 30),
+            ("backhaul", 0),
+            ("crews", 0),
+            ("budget", 0),
+            ("season", 0),
+            ("permits", 70),
+        )
+    ]
     c = cause_summary(frame(rows))
     assert c["cause"].to_list() == ["power", "backhaul", "crews", "budget", "season", "permits"]
     assert summary_lines(frame(rows)) == ["villages: permits bind (70% of held village-days)"]
@@ -225,15 +349,24 @@ def test_absent_metrics_give_empty_summaries():
 
 def test_resource_fields_map_to_causes():
     assert resource_causes("crews.north.teams") == [("5g", "north", "crews")]
-    assert resource_causes("supply.deliveries_per_month") == [("5g", r, "equipment") for r in ("north", "central", "south")]
+    assert resource_causes("supply.deliveries_per_month") == [
+        ("5g", r, "equipment") for r in ("north", "central", "south")
+    ]
     assert resource_causes("works.new_site_permit.p50_days")[0] == ("5g", "north", "permits")
     assert resource_causes("works.new_site_team_days.p50_days")[0][2] == "crews"
     assert resource_causes("operators.vnpt.capex_budget_vnd_bn.2026")[1] == ("5g", "central", "budget")
     assert resource_causes("operators.vnpt.annual_new_5g_sites.2026")[2] == ("5g", "south", "targets")
-    assert resource_causes("villages.programme.crews.north.utility_teams") == [("villages", "national", "crews")]
+    assert resource_causes("villages.programme.crews.north.utility_teams") == [
+        ("villages", "national", "crews")
+    ]
     assert resource_causes("compute.datacentres.grid.headroom_mw.north") == [("dc", "national", "grid")]
-    assert resource_causes("compute.datacentres.delays.construction.p50_days") == [("dc", "national", "construction")]
-    assert resource_causes("radio.band_5g_mhz") == [] and resource_causes("operators.vnpt.start_share_5g_pct") == []
+    assert resource_causes("compute.datacentres.delays.construction.p50_days") == [
+        ("dc", "national", "construction")
+    ]
+    assert (
+        resource_causes("radio.band_5g_mhz") == []
+        and resource_causes("operators.vnpt.start_share_5g_pct") == []
+    )
 
 
 def reference_targets_bind() -> pl.DataFrame:
@@ -244,18 +377,33 @@ def reference_targets_bind() -> pl.DataFrame:
 
 def test_doubling_a_non_binding_resource_is_reported():
     ref = reference_targets_bind()
-    notes = option_notes(ref, "baseline", [("crews.north.teams", 450, 900), ("radio.band_5g_mhz", 3500, 3600)])
-    assert notes == ["crews.north.teams 450 → 900: crews did not bind in north in baseline (crews idle 85%); "
-                     "the binding constraint there is targets"]
+    notes = option_notes(
+        ref, "baseline", [("crews.north.teams", 450, 900), ("radio.band_5g_mhz", 3500, 3600)]
+    )
+    assert notes == [
+        "crews.north.teams 450 → 900: crews did not bind in north in baseline (crews idle 85%); "
+        "the binding constraint there is targets"
+    ]
     # budget fields are grouped; regions without metrics are skipped
-    budgets = [("operators.viettel.capex_budget_vnd_bn.2026", 22000.0, 44000.0),
-               ("operators.vnpt.capex_budget_vnd_bn.2026", 12000.0, 24000.0)]
+    budgets = [
+        ("operators.viettel.capex_budget_vnd_bn.2026", 22000.0, 44000.0),
+        ("operators.vnpt.capex_budget_vnd_bn.2026", 12000.0, 24000.0),
+    ]
     notes = option_notes(ref, "baseline", budgets, fmt=lambda v: f"{v:g}")
-    assert notes == ["operators.viettel.capex_budget_vnd_bn.2026 22000 → 44000 (and 1 more fields): budget did not "
-                     "bind in north in baseline; the binding constraint there is targets"]
+    assert notes == [
+        "operators.viettel.capex_budget_vnd_bn.2026 22000 → 44000 (and 1 more fields): budget did not "
+        "bind in north in baseline; the binding constraint there is targets"
+    ]
     # targets bind: raising them gets no note, and with them raised the budget may bind: no verdict on it either
-    assert option_notes(ref, "baseline", [("operators.viettel.annual_new_5g_sites.2026", 15000, 30000), *budgets],
-                        fmt=lambda v: f"{v:g}") == []
+    assert (
+        option_notes(
+            ref,
+            "baseline",
+            [("operators.viettel.annual_new_5g_sites.2026", 15000, 30000), *budgets],
+            fmt=lambda v: f"{v:g}",
+        )
+        == []
+    )
 
 
 def test_a_binding_resource_gets_no_note(synthetic):
@@ -273,8 +421,11 @@ def test_without_held_metrics_5g_crews_are_judged_by_idle_time():
     idle = frame([(d, 0, "crew_utilization_pct_north", v) for d, v in ((D0, 0.0), (D1, 20), (D2, 10))])
     assert option_notes(busy, "baseline", [("crews.north.teams", 450, 900)]) == []  # idle 15% < 25%
     assert option_notes(idle, "baseline", [("crews.north.teams", 450, 900)]) == [
-        "crews.north.teams 450 → 900: crews did not bind in north in baseline (crews idle 85%)"]
-    assert option_notes(idle, "baseline", [("supply.deliveries_per_month", 12000, 24000)]) == []  # cannot tell
+        "crews.north.teams 450 → 900: crews did not bind in north in baseline (crews idle 85%)"
+    ]
+    assert (
+        option_notes(idle, "baseline", [("supply.deliveries_per_month", 12000, 24000)]) == []
+    )  # cannot tell
 
 
 # --------------------------------------------------------------------------- the report's charts
@@ -297,17 +448,31 @@ def test_report_draws_a_held_chart_per_programme_with_its_lines(synthetic, tmp_p
     page = build_report(d).read_text(encoding="utf-8")
     assert 'id="chart-held_5g"' in page and 'id="chart-held_dc"' in page
     assert 'id="chart-held_villages"' not in page  # no village metrics: no chart
-    assert "north: crews idle 80%, targets bind (48% of held site-days), then crews (38%); central: permits bind " \
-           "(100% of held site-days)." in page
+    assert (
+        "north: crews idle 80%, targets bind (48% of held site-days), then crews (38%); central: permits bind "
+        "(100% of held site-days)." in page
+    )
     assert "data centres: grid binds (47% of held MW-days), then permits (33%)" in page
-    assert page.index('id="chart-held_5g"') < page.index('<section id="villages">') < page.index('id="chart-held_dc"')
+    assert (
+        page.index('id="chart-held_5g"')
+        < page.index('<section id="villages">')
+        < page.index('id="chart-held_dc"')
+    )
 
 
 def test_report_without_held_metrics_has_no_held_chart(tmp_path):
     from dxsim.report import build_report
 
-    d = _run_dir(tmp_path / "old", frame([(D0, 0, "stations_5g", 1.0), (D1, 0, "stations_5g", 2.0),
-                                          (D1, 0, "crew_utilization_pct_north", 50.0)]))
+    d = _run_dir(
+        tmp_path / "old",
+        frame(
+            [
+                (D0, 0, "stations_5g", 1.0),
+                (D1, 0, "stations_5g", 2.0),
+                (D1, 0, "crew_utilization_pct_north", 50.0),
+            ]
+        ),
+    )
     page = build_report(d).read_text(encoding="utf-8")
     assert "chart-held_" not in page and 'id="chart-stations_5g"' in page
 
@@ -324,9 +489,12 @@ def doubled_crews(tmp_path_factory):
     base = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
     d = tmp_path_factory.mktemp("why")
     short = d / "short.toml"
-    short.write_text(f'extends = "{base}"\nname = "short"\n[horizon]\nend_date = 2026-06-30\n', encoding="utf-8")
-    (d / "crews.toml").write_text('extends = "short.toml"\nname = "crews-x2"\n[crews.north]\nteams = 900\n',
-                                  encoding="utf-8")
+    short.write_text(
+        f'extends = "{base}"\nname = "short"\n[horizon]\nend_date = 2026-06-30\n', encoding="utf-8"
+    )
+    (d / "crews.toml").write_text(
+        'extends = "short.toml"\nname = "crews-x2"\n[crews.north]\nteams = 900\n', encoding="utf-8"
+    )
     return compare_scenarios([short, d / "crews.toml"], reps=2)
 
 
@@ -342,22 +510,37 @@ def test_compare_says_doubled_northern_crews_did_not_bind(doubled_crews, tmp_pat
     u = u.filter(pl.col("date") > u["date"].min())["value"].to_list()
     idle = 100.0 - sum(u) / len(u)
     [note] = res.bottleneck_notes["crews-x2"]
-    assert note.startswith(f"crews.north.teams 450 → 900: crews did not bind in north in short (crews idle {idle:.0f}%")
+    assert note.startswith(
+        f"crews.north.teams 450 → 900: crews did not bind in north in short (crews idle {idle:.0f}%"
+    )
     assert res.bottleneck_notes == {"crews-x2": [note]}
     lines = bottleneck_lines(res)
     assert lines.index("short (baseline):") < lines.index("crews-x2:")
     assert f"  north: crews idle {idle:.0f}%" in "\n".join(lines)
     assert lines[-1] == f"  not binding: {note}"
     # data-centre shares add up every month, in every replication
-    dc = (base.held_metrics.filter(pl.col("metric").str.starts_with("dc_held_pct_"))
-          .group_by("date", "replication").agg(pl.col("value").sum(), pl.len()))
+    dc = (
+        base.held_metrics.filter(pl.col("metric").str.starts_with("dc_held_pct_"))
+        .group_by("date", "replication")
+        .agg(pl.col("value").sum(), pl.len())
+    )
     assert dc.height > 0 and (dc["len"] == 3).all()
     assert all(math.isclose(v, 100.0) or v == 0.0 for v in dc["value"].to_list())
     # the compare folder holds bottlenecks.csv, and compare.md ends with the same lines
     write_compare(res, tmp_path / "out")
     csv = pl.read_csv(tmp_path / "out" / "bottlenecks.csv")
-    assert csv.columns == ["scenario", "kind", "programme", "region", "binding", "share_pct", "binds_pct",
-                           "held_months_pct", "crew_idle_pct", "text"]
+    assert csv.columns == [
+        "scenario",
+        "kind",
+        "programme",
+        "region",
+        "binding",
+        "share_pct",
+        "binds_pct",
+        "held_months_pct",
+        "crew_idle_pct",
+        "text",
+    ]
     assert csv.filter(pl.col("kind") == "note")["text"].to_list() == [note]
     north = csv.filter((pl.col("scenario") == "short") & (pl.col("region") == "north")).row(0, named=True)
     assert north["crew_idle_pct"] == pytest.approx(idle)
@@ -369,16 +552,30 @@ def test_targets_and_budgets_bind_by_the_orders_they_stop():
     """Targets limit how much is ordered: raising them is 'not binding' only when the operators' pace stopped
     their orders in under 20% of operator-months (orders_pace_bound_pct), whatever the latency shares say."""
     d1, d2 = dt.date(2026, 1, 31), dt.date(2026, 2, 28)
-    shares = [(d, 0, f"rollout_held_pct_{c}_north", v) for d in (d1, d2)
-              for c, v in (("targets", 5.0), ("equipment", 95.0))]
-    bound = frame(shares + [(d1, 0, "orders_pace_bound_pct", 100.0), (d2, 0, "orders_pace_bound_pct", 66.7),
-                            (d1, 0, "orders_budget_bound_pct", 0.0), (d2, 0, "orders_budget_bound_pct", 33.3)])
-    diff = [("operators.viettel.annual_new_5g_sites.2026", 15000, 22000),
-            ("operators.viettel.capex_budget_vnd_bn.2026", 22000, 32000)]
+    shares = [
+        (d, 0, f"rollout_held_pct_{c}_north", v)
+        for d in (d1, d2)
+        for c, v in (("targets", 5.0), ("equipment", 95.0))
+    ]
+    bound = frame(
+        shares
+        + [
+            (d1, 0, "orders_pace_bound_pct", 100.0),
+            (d2, 0, "orders_pace_bound_pct", 66.7),
+            (d1, 0, "orders_budget_bound_pct", 0.0),
+            (d2, 0, "orders_budget_bound_pct", 33.3),
+        ]
+    )
+    diff = [
+        ("operators.viettel.annual_new_5g_sites.2026", 15000, 22000),
+        ("operators.viettel.capex_budget_vnd_bn.2026", 22000, 32000),
+    ]
     notes = option_notes(bound, "baseline", diff[1:])
     # the pace bound in 83% of operator-months; the budget (17%) did not bind: raising it alone is told so
-    assert any(n.startswith("operators.viettel.capex_budget_vnd_bn.2026") and "budget did not bind" in n
-               for n in notes)
+    assert any(
+        n.startswith("operators.viettel.capex_budget_vnd_bn.2026") and "budget did not bind" in n
+        for n in notes
+    )
     # raising the binding targets as well may make the budget bind: no verdict on either
     assert option_notes(bound, "baseline", diff) == []
     free = frame(shares + [(d, 0, "orders_pace_bound_pct", 0.0) for d in (d1, d2)])
@@ -393,9 +590,17 @@ def test_support_that_moves_no_station_is_called_a_windfall():
     windfall = frame([(d, 0, "subsidy_paid_vnd_bn", 100.0), (d, 0, "stations_ordered_for_support_cum", 0.0)])
     diff = [("subsidy.window_end", "2025-12-31", "2029-12-31")]
     note = support_note(windfall, ref, diff)
-    assert note.startswith("support (mean over replications): 100 bn VND paid (reference 0); +0 stations") and "build anyway" in note
-    moved = frame([(d, 0, "subsidy_paid_vnd_bn", 100.0), (d, 0, "stations_ordered_for_support_cum", 20.0),
-                   (d, 0, "surge_stations_viettel", 10.0)])
+    assert (
+        note.startswith("support (mean over replications): 100 bn VND paid (reference 0); +0 stations")
+        and "build anyway" in note
+    )
+    moved = frame(
+        [
+            (d, 0, "subsidy_paid_vnd_bn", 100.0),
+            (d, 0, "stations_ordered_for_support_cum", 20.0),
+            (d, 0, "surge_stations_viettel", 10.0),
+        ]
+    )
     note = support_note(moved, ref, diff)
     assert "+30 stations ordered because of it (+10 in surges)" in note and "anyway" not in note
     assert support_note(moved, ref, [("crews.north.teams", 450, 900)]) is None  # no support field changed

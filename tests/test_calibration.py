@@ -22,7 +22,8 @@ from dxsim.calibration import calibration_rows, coverage_after, national_facts, 
 from dxsim.geo import load_country
 from dxsim.scenario import load_scenario
 from dxsim.scenario.schema import Horizon
-from dxsim.sim.model import prepare_world, run_replication
+from dxsim.sim.model import run_replication
+from dxsim.sim.world import prepare_world
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -44,8 +45,9 @@ def rows(world):
 def month0(world) -> dict[str, float]:
     """National metrics at the first month end (= the start date) from one short replication."""
     sc = world.scenario
-    short = sc.model_copy(update={"horizon": Horizon(start_date=sc.horizon.start_date,
-                                                     end_date=dt.date(2025, 11, 30))})
+    short = sc.model_copy(
+        update={"horizon": Horizon(start_date=sc.horizon.start_date, end_date=dt.date(2025, 11, 30))}
+    )
     res = run_replication(dataclasses.replace(world, scenario=short), 0)
     m = res.metrics
     first = m["date"].min()

@@ -6,19 +6,30 @@ import math
 
 import numpy as np
 import pytest
+from test_coverage import small_grid
 
 from dxsim.radio.capacity import (
-    ALPHA, SE_MAX_LTE, SE_MAX_NR, SINR_MIN_DB, carriers_for, layer_capacity, spectral_efficiency,
+    ALPHA,
+    SE_MAX_LTE,
+    SE_MAX_NR,
+    SINR_MIN_DB,
+    _point_rates_mbps,  # the per-point rates behind layer_capacity
+    carriers_for,
+    layer_capacity,
+    spectral_efficiency,
 )
-from dxsim.radio.capacity import _point_rates_mbps  # the per-point rates behind layer_capacity
 from dxsim.radio.coverage import CoverageGrid, GridSpec
 from dxsim.radio.link_budget import DEFAULT_BUDGETS
 from dxsim.radio.pathloss import pathloss_db
-from dxsim.scenario.schema_capacity import MBIT_PER_GB, SECONDS_PER_MONTH, Capacity
-from dxsim.sim.capacity import CapacityWorld, CellService, SiteCapacity, Supply, footprint_shares, histogram_median
-
-from test_coverage import small_grid
-
+from dxsim.scenario.sections.capacity import MBIT_PER_GB, SECONDS_PER_MONTH, Capacity
+from dxsim.sim.capacity import (
+    CapacityWorld,
+    CellService,
+    SiteCapacity,
+    Supply,
+    footprint_shares,
+    histogram_median,
+)
 
 # ----------------------------------------------------------------------------- radio: per band
 
@@ -33,14 +44,18 @@ def test_spectral_efficiency_is_the_truncated_shannon_bound_by_hand() -> None:
     assert SE_MAX_NR == pytest.approx(4.4 * 7.4063 / 5.5547)
 
 
-@pytest.mark.parametrize(("tech", "band", "env", "peak_sector_mbps"), [
-    ("5g", 3500, "urban", 0.74 * 100 * 4 * SE_MAX_NR),  # n78 100 MHz TDD, 4 layers
-    ("5g", 700, "rural", 1.0 * 10 * 2 * SE_MAX_NR),  # n28 2x10 MHz, 2 layers
-    ("4g", 900, "rural", 10 * 2 * SE_MAX_LTE + 20 * 2 * SE_MAX_LTE),  # B8 10 MHz + B3 20 MHz, 2x2
-    ("4g", 1800, "urban", 20 * 2 * SE_MAX_LTE + 15 * 2 * SE_MAX_LTE),  # B3 20 MHz + B1 15 MHz, 2x2
-])
-def test_site_capacity_at_full_signal_is_bandwidth_x_layers_x_cap(tech: str, band: int, env: str,
-                                                                  peak_sector_mbps: float) -> None:
+@pytest.mark.parametrize(
+    ("tech", "band", "env", "peak_sector_mbps"),
+    [
+        ("5g", 3500, "urban", 0.74 * 100 * 4 * SE_MAX_NR),  # n78 100 MHz TDD, 4 layers
+        ("5g", 700, "rural", 1.0 * 10 * 2 * SE_MAX_NR),  # n28 2x10 MHz, 2 layers
+        ("4g", 900, "rural", 10 * 2 * SE_MAX_LTE + 20 * 2 * SE_MAX_LTE),  # B8 10 MHz + B3 20 MHz, 2x2
+        ("4g", 1800, "urban", 20 * 2 * SE_MAX_LTE + 15 * 2 * SE_MAX_LTE),  # B3 20 MHz + B1 15 MHz, 2x2
+    ],
+)
+def test_site_capacity_at_full_signal_is_bandwidth_x_layers_x_cap(
+    tech: str, band: int, env: str, peak_sector_mbps: float
+) -> None:
     """A 20 m cell with idle neighbours: every point is at the SE cap, so capacity = the hand-computed peak."""
     cap = layer_capacity(tech, band, env, neighbour_load=0.0, radius=20.0)
     assert cap.sector_capacity_mbps == pytest.approx(peak_sector_mbps, rel=1e-9)
@@ -56,10 +71,20 @@ def test_point_rate_matches_a_hand_link_budget() -> None:
     d_edge = radius * math.sqrt((39 + 0.5) / 40)  # the outermost sample ring (uniform in area)
     pl = float(pathloss_db("uma", d_edge, 3.5, b.h_bs_m, b.h_ut_m, mode="nlos"))
     noise = -174 + 10 * math.log10(100e6) + b.noise_figure_db
-    sinr_hand = b.tx_power_dbm + b.tx_antenna_gain_dbi - b.cable_loss_db - pl + b.rx_antenna_gain_dbi - b.body_loss_db - noise
+    sinr_hand = (
+        b.tx_power_dbm
+        + b.tx_antenna_gain_dbi
+        - b.cable_loss_db
+        - pl
+        + b.rx_antenna_gain_dbi
+        - b.body_loss_db
+        - noise
+    )
     assert sinr[-1] == pytest.approx(sinr_hand, abs=1e-6)
     lin = 10 ** (sinr_hand / 10)
-    assert rate[-1] == pytest.approx(0.74 * 100 * 4 * min(ALPHA * math.log2(1 + lin / 4), SE_MAX_NR), rel=1e-9)
+    assert rate[-1] == pytest.approx(
+        0.74 * 100 * 4 * min(ALPHA * math.log2(1 + lin / 4), SE_MAX_NR), rel=1e-9
+    )
 
 
 def test_interference_lowers_capacity_and_700mhz_carries_far_less_than_n78() -> None:
@@ -81,8 +106,18 @@ def _two_cells() -> tuple[CoverageGrid, CoverageGrid]:
     spec = GridSpec(100.0, 20.0, 1 / 120, 1, 2)
     grids = []
     for _ in range(2):
-        g = CoverageGrid(spec, np.array([0, 0]), np.array([0, 1]), np.array([500.0, 1500.0]), np.array([-500.0] * 2),
-                         np.full(2, 1000.0), np.full(2, 1000.0), np.array([1000.0, 3000.0]), np.array([0, 1]), 2)
+        g = CoverageGrid(
+            spec,
+            np.array([0, 0]),
+            np.array([0, 1]),
+            np.array([500.0, 1500.0]),
+            np.array([-500.0] * 2),
+            np.full(2, 1000.0),
+            np.full(2, 1000.0),
+            np.array([1000.0, 3000.0]),
+            np.array([0, 1]),
+            2,
+        )
         g.add_sites(np.array([0]), np.array([0]), np.array([1000.0]), np.array([-500.0]), np.array([5000.0]))
         grids.append(g)
     return grids[0], grids[1]
@@ -91,10 +126,18 @@ def _two_cells() -> tuple[CoverageGrid, CoverageGrid]:
 def _params(u_mbps: float) -> Capacity:
     """Every person a data user with a 5G device; monthly traffic chosen so the busy-hour demand is u_mbps."""
     gb = u_mbps / 1.5 * SECONDS_PER_MONTH / MBIT_PER_GB
-    return Capacity(served_rate_mbps=10.0, data_users_pct_of_population=100.0, traffic_gb_per_user_month=gb,
-                    traffic_base_year=2026, traffic_growth_pct_per_year=0.0, busy_hour_to_average_ratio=1.5,
-                    device_5g_share_pct=100.0, device_base_year=2026, device_5g_share_growth_pp_per_year=0.0,
-                    device_5g_share_max_pct=100.0)
+    return Capacity(
+        served_rate_mbps=10.0,
+        data_users_pct_of_population=100.0,
+        traffic_gb_per_user_month=gb,
+        traffic_base_year=2026,
+        traffic_growth_pct_per_year=0.0,
+        busy_hour_to_average_ratio=1.5,
+        device_5g_share_pct=100.0,
+        device_base_year=2026,
+        device_5g_share_growth_pp_per_year=0.0,
+        device_5g_share_max_pct=100.0,
+    )
 
 
 def _one_site_supply(cap_mbps: float, p5: float, med: float, pop: np.ndarray) -> Supply:
@@ -111,9 +154,14 @@ def test_served_and_short_split_on_a_toy_area_by_hand() -> None:
     pop = cov5.pop
     p = _params(0.03)
     assert p.busy_hour_mbps_per_person(2026) == pytest.approx(0.03)
-    cw = CapacityWorld(p, np.zeros(0, np.float32), SiteCapacity(np.zeros(0), np.zeros(0), np.zeros(0)),
-                       _one_site_supply(40.0, 20.0, 30.0, pop), np.array([1.0, 0.0, 0.0]),
-                       supply5_start=_one_site_supply(100.0, 50.0, 80.0, pop))
+    cw = CapacityWorld(
+        p,
+        np.zeros(0, np.float32),
+        SiteCapacity(np.zeros(0), np.zeros(0), np.zeros(0)),
+        _one_site_supply(40.0, 20.0, 30.0, pop),
+        np.array([1.0, 0.0, 0.0]),
+        supply5_start=_one_site_supply(100.0, 50.0, 80.0, pop),
+    )
     sv = CellService(cw, pop, cov5.group, 2, cov5.k, cov5, None, cov4)
     sv.update(2026)
     c = sv.cell
@@ -124,24 +172,34 @@ def test_served_and_short_split_on_a_toy_area_by_hand() -> None:
     np.testing.assert_allclose(c["mbb_served"], [1000 * 2 / 3 + 1000 / 3 * 0.5, 2000 + 1000 * 0.5])
     nat = sv.national()
     assert nat["pop_5g_served_pct"] == pytest.approx(100 * (2000 / 3 + 2000) / 4000)
-    assert nat["pop_5g_served_pct"] + nat["pop_5g_capacity_short_pct"] + nat["pop_5g_uncovered_pct"] == \
-        pytest.approx(100.0)
+    assert nat["pop_5g_served_pct"] + nat["pop_5g_capacity_short_pct"] + nat[
+        "pop_5g_uncovered_pct"
+    ] == pytest.approx(100.0)
     # throughput: 5G users see the carried load 0.8 -> 80 x 0.2 = 16 Mbps; 4G is full (load 1) -> 0
     assert nat["user_throughput_mbps_mean"] == pytest.approx(16.0 * (2000 / 3 + 2000) / 4000)
     # half the users at 16 Mbps (5G), a third at 0 (4G): the median lies in the 16 Mbps bin
     assert nat["user_throughput_mbps_p50"] == pytest.approx(16.0, abs=0.25)
     by = sv.by_group(np.bincount(cov5.group, weights=pop), cov5.covered_pop_group)
     for layer in ("5g", "mbb"):
-        total = by[f"pop_{layer}_served_pct"] + by[f"pop_{layer}_capacity_short_pct"] + by[f"pop_{layer}_uncovered_pct"]
+        total = (
+            by[f"pop_{layer}_served_pct"]
+            + by[f"pop_{layer}_capacity_short_pct"]
+            + by[f"pop_{layer}_uncovered_pct"]
+        )
         np.testing.assert_allclose(total, 100.0)
 
 
 def test_a_served_rate_above_the_edge_rate_serves_no_one() -> None:
     cov4, cov5 = _two_cells()
     p = _params(0.001).model_copy(update={"served_rate_mbps": 60.0})  # edge 50 Mbps < 60
-    cw = CapacityWorld(p, np.zeros(0, np.float32), SiteCapacity(np.zeros(0), np.zeros(0), np.zeros(0)),
-                       _one_site_supply(400.0, 100.0, 200.0, cov5.pop), np.array([1.0, 0.0, 0.0]),
-                       supply5_start=_one_site_supply(1e6, 50.0, 80.0, cov5.pop))
+    cw = CapacityWorld(
+        p,
+        np.zeros(0, np.float32),
+        SiteCapacity(np.zeros(0), np.zeros(0), np.zeros(0)),
+        _one_site_supply(400.0, 100.0, 200.0, cov5.pop),
+        np.array([1.0, 0.0, 0.0]),
+        supply5_start=_one_site_supply(1e6, 50.0, 80.0, cov5.pop),
+    )
     sv = CellService(cw, cov5.pop, cov5.group, 2, cov5.k, cov5, None, cov4)
     sv.update(2026)
     nat = sv.national()
@@ -173,8 +231,12 @@ def test_incremental_updates_equal_a_fresh_full_evaluation() -> None:
     cov4.add_sites(row, col, sx, sy, 3000.0 * np.ones(n_sites))
     fp4 = cov4.footprints(row, col, sx, sy, 3000.0 * np.ones(n_sites))
     k = cov5.k
-    cap5 = SiteCapacity(rng.uniform(50, 500, n_sites), rng.uniform(15, 60, n_sites), rng.uniform(60, 200, n_sites))
-    cap4 = SiteCapacity(rng.uniform(20, 100, n_sites), rng.uniform(8, 30, n_sites), rng.uniform(20, 60, n_sites))
+    cap5 = SiteCapacity(
+        rng.uniform(50, 500, n_sites), rng.uniform(15, 60, n_sites), rng.uniform(60, 200, n_sites)
+    )
+    cap4 = SiteCapacity(
+        rng.uniform(20, 100, n_sites), rng.uniform(8, 30, n_sites), rng.uniform(20, 60, n_sites)
+    )
     supply4 = Supply.empty(cov5.pop.size)
     supply4.add(fp4, footprint_shares(fp4, cov5.pop, k), cap4, np.arange(n_sites))
     p = Capacity(traffic_gb_per_user_month=60.0)
@@ -222,10 +284,18 @@ def test_bring_forward_moves_unordered_sites_to_the_head_of_the_queue() -> None:
 def test_short_people_at_reads_the_site_cell_and_skips_sites_that_cannot_serve() -> None:
     cov4, cov5 = _two_cells()
     p = _params(0.03)
-    cap5 = SiteCapacity(np.array([100.0, 100.0, 100.0]), np.array([50.0, 5.0, 50.0]), np.array([80.0, 80.0, 80.0]))
-    cw = CapacityWorld(p, np.zeros(0, np.float32), cap5, _one_site_supply(40.0, 20.0, 30.0, cov5.pop),
-                       np.array([1.0, 0.0, 0.0]), supply5_start=_one_site_supply(100.0, 50.0, 80.0, cov5.pop),
-                       plan_cell=cov5.cell_index(np.array([0, 0, 0]), np.array([1, 1, 5])))
+    cap5 = SiteCapacity(
+        np.array([100.0, 100.0, 100.0]), np.array([50.0, 5.0, 50.0]), np.array([80.0, 80.0, 80.0])
+    )
+    cw = CapacityWorld(
+        p,
+        np.zeros(0, np.float32),
+        cap5,
+        _one_site_supply(40.0, 20.0, 30.0, cov5.pop),
+        np.array([1.0, 0.0, 0.0]),
+        supply5_start=_one_site_supply(100.0, 50.0, 80.0, cov5.pop),
+        plan_cell=cov5.cell_index(np.array([0, 0, 0]), np.array([1, 1, 5])),
+    )
     assert cw.plan_cell.tolist() == [1, 1, -1]  # column 5 is outside the raster
     sv = CellService(cw, cov5.pop, cov5.group, 2, cov5.k, cov5, None, cov4)
     sv.update(2026)
@@ -235,12 +305,17 @@ def test_short_people_at_reads_the_site_cell_and_skips_sites_that_cannot_serve()
     np.testing.assert_allclose(sv.short_people_at(np.array([0, 1, 2])), [short_cell1, 0.0, 0.0])
 
 
-@pytest.mark.parametrize(("body", "parts"), [
-    ("served_rate_mbps = 0", ["capacity.served_rate_mbps = 0", "between 0.1 and 1000"]),
-    ("device_5g_share_pct = 95", ["capacity.device_5g_share_pct = 95", "device_5g_share_max_pct = 90"]),
-    ("served_rate = 5", ["capacity.served_rate", "did you mean 'served_rate_mbps'"]),
-])
-def test_bad_capacity_input_is_one_line_naming_file_field_and_value(tmp_path, body: str, parts: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("body", "parts"),
+    [
+        ("served_rate_mbps = 0", ["capacity.served_rate_mbps = 0", "between 0.1 and 1000"]),
+        ("device_5g_share_pct = 95", ["capacity.device_5g_share_pct = 95", "device_5g_share_max_pct = 90"]),
+        ("served_rate = 5", ["capacity.served_rate", "did you mean 'served_rate_mbps'"]),
+    ],
+)
+def test_bad_capacity_input_is_one_line_naming_file_field_and_value(
+    tmp_path, body: str, parts: list[str]
+) -> None:
     from conftest import BASELINE, dxsim_cmd, one_line_error
 
     f = tmp_path / "bad.toml"

@@ -102,7 +102,8 @@ def subsidised(tmp_path_factory) -> tuple[RunOutput, Books]:
         f'extends = "{BASELINE.as_posix()}"\nname = "subsidised"\n'
         "[horizon]\nend_date = 2027-06-30\n"
         "[subsidy]\nmin_stations_per_operator = 0\nwindow_end = 2026-06-30\nfund_vnd_bn = 1000.0\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return run_with_books(path)
 
 
@@ -128,16 +129,19 @@ def replication_scenario(out: RunOutput) -> Scenario:
 def unit_capex(sc: Scenario) -> dict[str, float]:
     """Per-site capex by kind straight from the scenario's cost fields (not Costs.capex_vnd_bn)."""
     c = sc.costs
-    return {"upgrade": c.upgrade_equipment_vnd_bn + c.upgrade_works_vnd_bn,
-            "new": c.new_site_equipment_vnd_bn + c.new_site_civil_vnd_bn}
+    return {
+        "upgrade": c.upgrade_equipment_vnd_bn + c.upgrade_works_vnd_bn,
+        "new": c.new_site_equipment_vnd_bn + c.new_site_civil_vnd_bn,
+    }
 
 
 def site_cost(sc: Scenario, books: Books) -> np.ndarray:
     """Each plan site's capex: its kind's unit cost, plus the surge premium if it was ordered in a surge."""
     plan, st = books.rollouts[0].plan, books.rollouts[0].state
     unit = unit_capex(sc)
-    return (np.where(plan.is_new, unit["new"], unit["upgrade"])
-            + np.where(st.surge, sc.surge.premium_vnd_bn_per_site, 0.0))
+    return np.where(plan.is_new, unit["new"], unit["upgrade"]) + np.where(
+        st.surge, sc.surge.premium_vnd_bn_per_site, 0.0
+    )
 
 
 def budget_in_year(sc: Scenario, op: str, year: int) -> float:
@@ -192,7 +196,9 @@ def test_5g_capex_equals_sites_added_times_unit_cost(baseline):
     assert set(n) == {"upgrade", "new"} and min(n.values()) > 10  # both kinds are built in the baseline
     st = books.rollouts[0].state
     n_surge = int((st.surge & (st.on_air_day >= 0) & (st.on_air_day <= horizon_days(out))).sum())
-    want = n["upgrade"] * unit["upgrade"] + n["new"] * unit["new"] + n_surge * sc.surge.premium_vnd_bn_per_site
+    want = (
+        n["upgrade"] * unit["upgrade"] + n["new"] * unit["new"] + n_surge * sc.surge.premium_vnd_bn_per_site
+    )
     kpis = out.summary["kpis"]
     assert_close(kpis["capex_total_vnd_bn"], want, "KPI capex_total_vnd_bn", KPI_ABS)
     assert_close(total(out, "capex_vnd_bn"), want, "sum of monthly capex_vnd_bn")
@@ -251,8 +257,11 @@ def test_5g_capex_by_year_and_the_ledger(baseline):
     committed = sum(v for (o, _), v in ledger.committed.items() if o in OPERATORS)
     pending = in_run & ~in_horizon  # ordered, not on air by the end: committed but never reported
     arrived = warm & in_horizon  # committed before the start, reported when on air
-    assert_close(total(out, "capex_vnd_bn"), committed - float(cost[pending].sum()) + float(cost[arrived].sum()),
-                 "reported 5G capex vs ledger commitments minus sites not on air plus warm-start sites on air")
+    assert_close(
+        total(out, "capex_vnd_bn"),
+        committed - float(cost[pending].sum()) + float(cost[arrived].sum()),
+        "reported 5G capex vs ledger commitments minus sites not on air plus warm-start sites on air",
+    )
     # recognised when on air: each year's reported capex = that year's new sites x unit cost, where a
     # month's metrics are read at the start of its last day (sites on air by then, as the Monitor does)
     nat = national(out, "capex_vnd_bn")
@@ -284,7 +293,8 @@ def funded(tmp_path_factory) -> tuple[RunOutput, Books]:
         "mobilisation = {p50_days = 20.0, p90_days = 40.0}\n"
         '[[villages.campaigns]]\nname = "with_power_late"\nlaunched = 2026-03-01\ndeadline = 2026-12-31\n'
         'villages = "with_power"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return run_with_books(path)
 
 
@@ -321,14 +331,18 @@ def test_village_capex_equals_chosen_options_and_the_ledger(case, request):
     camps = out.scenario.villages.campaigns
     surge = national(out, "village_surge_capex_vnd_bn")
     per_camp = {c.name: national(out, f"campaign_{c.name}_surge_capex_vnd_bn") for c in camps}
-    for got, *each in zip(surge["value"].to_list(), *(x["value"].to_list() for x in per_camp.values()), strict=True):
+    for got, *each in zip(
+        surge["value"].to_list(), *(x["value"].to_list() for x in per_camp.values()), strict=True
+    ):
         assert_close(got, sum(each), "village_surge_capex_vnd_bn = sum of campaign surge")
     surge_total = float(surge["value"].sum())
     if case == "funded":
         assert surge_total > 0  # surge crews and gensets cost money
     # reported capex = options of the connected villages + surge, wherever it is read
     want = float(parts[connected].sum()) + surge_total
-    assert_close(out.summary["kpis"]["village_capex_total_vnd_bn"], want, "KPI village_capex_total_vnd_bn", KPI_ABS)
+    assert_close(
+        out.summary["kpis"]["village_capex_total_vnd_bn"], want, "KPI village_capex_total_vnd_bn", KPI_ABS
+    )
     assert_close(total(out, "village_capex_vnd_bn"), want, "sum of monthly village_capex_vnd_bn")
     prov = out.metrics.filter((pl.col("area") != "VN") & (pl.col("metric") == "village_capex_vnd_bn"))
     assert_close(float(prov["value"].sum()), want, "sum over provinces of village_capex_vnd_bn")
@@ -357,13 +371,19 @@ def test_village_capex_equals_chosen_options_and_the_ledger(case, request):
             assert_close(ledger.committed.get((owner, y), 0.0), opts + sy, f"village ledger {owner} {y}")
             if owner == PROGRAMME:
                 # within the year's budget, except works in progress before the start and surge (never held back)
-                before = np.array([p == owner and s is not None and s < start and s.year == y
-                                   for p, s in zip(payers, started, strict=True)])
+                before = np.array(
+                    [
+                        p == owner and s is not None and s < start and s.year == y
+                        for p, s in zip(payers, started, strict=True)
+                    ]
+                )
                 held_back = opts - float(cost[before].sum())
                 assert held_back <= listed_or_last(prog.budget_vnd_bn, y) + 1e-6, (owner, y)
     in_works = np.array([s is not None for s in started]) & ~connected
     committed = sum(val for (o, _), val in ledger.committed.items() if o in (PROGRAMME, OUTSIDE))
-    assert_close(committed - float(cost[in_works].sum()), want, "village ledger minus villages still in works")
+    assert_close(
+        committed - float(cost[in_works].sum()), want, "village ledger minus villages still in works"
+    )
 
 
 # --------------------------------------------------------------------------- compute
@@ -395,11 +415,15 @@ def test_compute_capex_equals_phase_log_and_gpu_deliveries(baseline):
     cat = pl.read_csv(CATALOGUE)
     price = dict(zip(cat["model"].to_list(), cat["unit_price_usd"].to_list()))
     usd_vnd = out.scenario.compute.gpus.usd_vnd
-    delivered = [(day, m, n) for (day, kind, _org, m, n, _d) in cr.gpus.events if kind == "delivered" and day <= h]
+    delivered = [
+        (day, m, n) for (day, kind, _org, m, n, _d) in cr.gpus.events if kind == "delivered" and day <= h
+    ]
     assert delivered
     gpu_capex = sum(n * price[m] * usd_vnd / 1e9 for _, m, n in delivered)
     want = dc_capex + gpu_capex
-    assert_close(out.summary["kpis"]["compute_capex_total_vnd_bn"], want, "KPI compute_capex_total_vnd_bn", KPI_ABS)
+    assert_close(
+        out.summary["kpis"]["compute_capex_total_vnd_bn"], want, "KPI compute_capex_total_vnd_bn", KPI_ABS
+    )
     assert_close(total(out, "compute_capex_vnd_bn"), want, "sum of monthly compute_capex_vnd_bn")
     # the models' own running totals (no phase or delivery fell after the last month end in this run)
     late = [r for p in cr.dcs.plans for r in p.log if r["construction_start"] > h]
@@ -418,7 +442,8 @@ def paid_at_new_year(tmp_path_factory) -> tuple[RunOutput, Books]:
         f'extends = "{BASELINE.as_posix()}"\nname = "paid_at_new_year"\n'
         "[horizon]\nend_date = 2026-03-31\n"
         "[subsidy]\nmin_stations_per_operator = 0\nwindow_end = 2025-12-31\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return run_with_books(path)
 
 
@@ -465,7 +490,9 @@ def test_subsidy_equals_ledger_and_eligible_equipment(subsidised):
         assert_close(ledger.received[(op, pay_year)], amount * scale, f"support received by {op}")
     received = sum(ledger.received.values())
     assert_close(received, sc.subsidy.fund_vnd_bn, "support paid = the fund (cap binds)")
-    assert_close(out.summary["kpis"]["subsidy_paid_total_vnd_bn"], received, "KPI subsidy_paid_total_vnd_bn", KPI_ABS)
+    assert_close(
+        out.summary["kpis"]["subsidy_paid_total_vnd_bn"], received, "KPI subsidy_paid_total_vnd_bn", KPI_ABS
+    )
     paid = national(out, "subsidy_paid_vnd_bn")
     assert_close(float(paid["value"].sum()), received, "sum of monthly subsidy_paid_vnd_bn")
     assert paid.filter(pl.col("value") > 0).height == 1  # paid once
@@ -479,9 +506,14 @@ def test_subsidy_equals_ledger_and_eligible_equipment(subsidised):
     n_new = int((added["kind"] == "new").sum())
     st = books.rollouts[0].state
     n_surge = int((st.surge & (st.on_air_day >= 0) & (st.on_air_day <= horizon_days(out))).sum())
-    assert_close(out.summary["kpis"]["capex_total_vnd_bn"],
-                 n_new * unit["new"] + (added.height - n_new) * unit["upgrade"]
-                 + n_surge * sc.surge.premium_vnd_bn_per_site, "KPI capex_total_vnd_bn", KPI_ABS)
+    assert_close(
+        out.summary["kpis"]["capex_total_vnd_bn"],
+        n_new * unit["new"]
+        + (added.height - n_new) * unit["upgrade"]
+        + n_surge * sc.surge.premium_vnd_bn_per_site,
+        "KPI capex_total_vnd_bn",
+        KPI_ABS,
+    )
 
 
 def test_baseline_pays_no_support(baseline):
@@ -489,7 +521,9 @@ def test_baseline_pays_no_support(baseline):
     out, books = baseline
     assert eligible_support(out, books) == {}
     assert sum(books.ledgers[0].received.values()) == 0.0
-    assert out.summary["kpis"]["subsidy_paid_total_vnd_bn"] == 0.0 and total(out, "subsidy_paid_vnd_bn") == 0.0
+    assert (
+        out.summary["kpis"]["subsidy_paid_total_vnd_bn"] == 0.0 and total(out, "subsidy_paid_vnd_bn") == 0.0
+    )
 
 
 def test_subsidy_counts_the_last_day_of_the_window(subsidised):
@@ -525,7 +559,10 @@ def test_subsidy_is_reported_in_the_month_it_is_paid(case, request):
     received = {key: v for key, v in books.ledgers[0].received.items() if v > 0}
     assert received and {y for (_, y) in received} == {pay.year}
     assert [(day, name) for (day, name, _) in books.rollouts[0].subsidy_events] == [
-        (float((pay - sc.horizon.start_date).days), op) for op in OPERATORS]
+        (float((pay - sc.horizon.start_date).days), op) for op in OPERATORS
+    ]
     months = national(out, "subsidy_paid_vnd_bn").filter(pl.col("value") > 0)
     assert [(d.year, d.month) for d in months["date"].to_list()] == [(pay.year, pay.month)]
-    assert_close(float(months["value"].sum()), sum(received.values()), "support reported in the month it is paid")
+    assert_close(
+        float(months["value"].sum()), sum(received.values()), "support reported in the month it is paid"
+    )

@@ -24,8 +24,9 @@ def dxsim(*args: str, env: dict | None = None, timeout: float = 300) -> subproce
     e.update({"COLUMNS": "200", "NO_COLOR": "1"})
     if env:
         e.update(env)
-    return subprocess.run([str(DXSIM), *args], cwd=REPO, env=e, capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    return subprocess.run(
+        [str(DXSIM), *args], cwd=REPO, env=e, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def assert_one_line_error(res: subprocess.CompletedProcess, *parts: str) -> str:
@@ -72,8 +73,10 @@ BAD = {
     "malformed": ('name = "bad"\n[horizon\nstart_date = 2025-10-31\n', ("malformed TOML", "line 2")),
     "unknown_key": ('name = "bad"\n[crews.north]\nteem = 5\n', ("crews.north.teem", "did you mean 'teams'")),
     "negative_crews": ('name = "bad"\n[crews.south]\nteams = -3\n', ("crews.south.teams", "-3")),
-    "dates": ('name = "bad"\n[horizon]\nstart_date = 2027-01-01\nend_date = 2026-06-30\n',
-              ("horizon.end_date", "2026-06-30")),
+    "dates": (
+        'name = "bad"\n[horizon]\nstart_date = 2027-01-01\nend_date = 2026-06-30\n',
+        ("horizon.end_date", "2026-06-30"),
+    ),
     "missing_parent": ('extends = "no-such-parent.toml"\nname = "bad"\n', ("extends", "no-such-parent.toml")),
 }
 
@@ -116,8 +119,13 @@ def test_run_without_raw_data(tmp_path):
     cache = tmp_path / "empty-cache"
     cache.mkdir()
     out = tmp_path / "out"
-    res = dxsim("run", "scenarios/baseline.toml", "--out", str(out),
-                env={"DXSIM_RAW_DATA": "/nonexistent", "DXSIM_CACHE": str(cache)})
+    res = dxsim(
+        "run",
+        "scenarios/baseline.toml",
+        "--out",
+        str(out),
+        env={"DXSIM_RAW_DATA": "/nonexistent", "DXSIM_CACHE": str(cache)},
+    )
     assert_one_line_error(res, "DXSIM_RAW_DATA", "/nonexistent")
     assert not out.exists()
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import dxsim_cmd
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (["run", "scenarios/baseline.toml", "--reps", "0"], "--reps"),
-    (["run", "--bogus"], "--bogus"),
-    (["nope"], "nope"),
-    (["run"], "scenario"),
-    (["compare", "scenarios/baseline.toml", "--seed", "abc"], "--seed"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["run", "scenarios/baseline.toml", "--reps", "0"], "--reps"),
+        (["run", "--bogus"], "--bogus"),
+        (["nope"], "nope"),
+        (["run"], "scenario"),
+        (["compare", "scenarios/baseline.toml", "--seed", "abc"], "--seed"),
+    ],
+)
 def test_usage_error_is_one_line(args: list[str], needle: str) -> None:
     r = dxsim_cmd(*args)
     assert r.returncode == 2, r.stderr

@@ -21,7 +21,7 @@ from dxsim.compare import compare_scenarios, fmt_value, kpi_rows, markdown, rich
 from dxsim.errors import DxsimInputError
 from dxsim.results.writer import MANIFEST
 from dxsim.scenario import Scenario, load_scenario, load_scenario_dict
-from dxsim.scenario.schema_budget import BudgetEnvelope, EnvelopeShares
+from dxsim.scenario.sections.budget import BudgetEnvelope, EnvelopeShares
 from dxsim.sim.finance_envelope import apply_envelope, envelope_allocation
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,11 +37,18 @@ def _write(path: Path, text: str) -> Path:
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("cmp")
-    base = _write(d / "short.toml", f'extends = "{SCEN / "baseline.toml"}"\nname = "short"\n[horizon]\nend_date = {END}\n')
+    base = _write(
+        d / "short.toml",
+        f'extends = "{SCEN / "baseline.toml"}"\nname = "short"\n[horizon]\nend_date = {END}\n',
+    )
     # identical content, different name (and a different file)
-    copy = _write(d / "copy.toml", f'extends = "{SCEN / "baseline.toml"}"\nname = "short-copy"\n'
-                  f'[horizon]\nend_date = {END}\n')
-    push = _write(d / "push.toml", f'extends = "{SCEN / "push-5g.toml"}"\nname = "push"\n[horizon]\nend_date = {END}\n')
+    copy = _write(
+        d / "copy.toml",
+        f'extends = "{SCEN / "baseline.toml"}"\nname = "short-copy"\n[horizon]\nend_date = {END}\n',
+    )
+    push = _write(
+        d / "push.toml", f'extends = "{SCEN / "push-5g.toml"}"\nname = "push"\n[horizon]\nend_date = {END}\n'
+    )
     return {"short": base, "copy": copy, "push": push}
 
 
@@ -63,7 +70,9 @@ def test_identical_copy_has_exactly_zero_deltas(result):
             assert d is None
             continue
         assert d == 0.0, (row["kpi"], d)  # exactly zero, dates never reached included
-        assert row["short"] == row["short-copy"] or (row["short"] is None and row["short-copy"] is None), row["kpi"]
+        assert row["short"] == row["short-copy"] or (row["short"] is None and row["short-copy"] is None), row[
+            "kpi"
+        ]
     reps = result.replications.filter(pl.col("scenario") == "short-copy")
     assert reps["delta"].drop_nulls().abs().max() == 0.0
     q = result.quantiles.filter(pl.col("scenario") == "short-copy")
@@ -74,7 +83,9 @@ def test_identical_copy_has_exactly_zero_deltas(result):
 def test_same_seed_and_replication_indices_everywhere(result):
     assert result.seed == load_scenario(REPO / "scenarios" / "baseline.toml").seed
     for name in result.scenarios:
-        reps = sorted(result.replications.filter(pl.col("scenario") == name)["replication"].unique().to_list())
+        reps = sorted(
+            result.replications.filter(pl.col("scenario") == name)["replication"].unique().to_list()
+        )
         assert reps == [0, 1, 2]
     # the copy and push-5g reused the base's prepared world (same world key)
     assert [r.timing["world_cached"] for r in result.runs][1:] == [True, True]
@@ -96,7 +107,9 @@ def test_option_effect_is_visible(result):
     assert result.row("year_5g_pop_90pct")["delta_push"] < 0  # 90% reached earlier
     assert result.row("capex_total_vnd_bn")["delta_push"] > 0
     assert result.row("incr_5g_vnd_m_per_additional_person")["push"] > 0
-    assert result.row("incr_5g_vnd_m_per_additional_person")["short"] is None  # baseline: no incremental ratio
+    assert (
+        result.row("incr_5g_vnd_m_per_additional_person")["short"] is None
+    )  # baseline: no incremental ratio
 
 
 # --------------------------------------------------------------------------- outputs
@@ -105,7 +118,13 @@ def test_option_effect_is_visible(result):
 def test_csv_and_markdown_shape(result, tmp_path):
     written = write_compare(result, tmp_path / "out")
     names = {p.name for p in written}
-    assert {"compare.csv", "compare.md", "compare_quantiles.csv", "compare_replications.csv", "compare.json"} <= names
+    assert {
+        "compare.csv",
+        "compare.md",
+        "compare_quantiles.csv",
+        "compare_replications.csv",
+        "compare.json",
+    } <= names
     # no temp files left, only dxsim's manifest marks the folder as its own
     assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == [MANIFEST]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
@@ -116,14 +135,33 @@ def test_csv_and_markdown_shape(result, tmp_path):
         write_compare(result, user)
     assert (user / "compare.csv").read_text() == "my own table"
     csv = pl.read_csv(tmp_path / "out" / "compare.csv")
-    assert csv.columns == ["kpi", "label", "unit", "short", "short-copy", "push", "delta_short-copy", "delta_push"]
+    assert csv.columns == [
+        "kpi",
+        "label",
+        "unit",
+        "short",
+        "short-copy",
+        "push",
+        "delta_short-copy",
+        "delta_push",
+    ]
     assert csv["kpi"].n_unique() == csv.height  # one row per KPI
     expected = [k for k, *_ in kpi_rows(["2025_12", "2026_12", "2027_12"], "2027_12")]
     assert csv["kpi"].to_list() == expected
-    for kpi in ("pop_covered_5g_pct_2026_12", "year_5g_pop_90pct", "year_5g_pop_99pct", "year_last_village_connected",
-                "dc_it_capacity_mw_2027_12", "gpus_installed_2027_12", "year_dc_1gw", "year_gpus_15x_start",
-                "capex_all_programmes_total_vnd_bn", "capex_per_added_person_covered_vnd_m",
-                "village_capex_per_village_connected_vnd_bn", "compute_capex_per_added_pflops_vnd_bn"):
+    for kpi in (
+        "pop_covered_5g_pct_2026_12",
+        "year_5g_pop_90pct",
+        "year_5g_pop_99pct",
+        "year_last_village_connected",
+        "dc_it_capacity_mw_2027_12",
+        "gpus_installed_2027_12",
+        "year_dc_1gw",
+        "year_gpus_15x_start",
+        "capex_all_programmes_total_vnd_bn",
+        "capex_per_added_person_covered_vnd_m",
+        "village_capex_per_village_connected_vnd_bn",
+        "compute_capex_per_added_pflops_vnd_bn",
+    ):
         assert kpi in expected, kpi
     md = (tmp_path / "out" / "compare.md").read_text(encoding="utf-8")
     rows = [line for line in md.splitlines() if line.startswith("| ")]
@@ -145,7 +183,11 @@ def _leaves(d, path=()):
 
 def _attr(obj, path):
     for p in path:
-        obj = obj[int(p) if isinstance(obj, dict) and p.isdigit() else p] if isinstance(obj, dict) else getattr(obj, p)
+        obj = (
+            obj[int(p) if isinstance(obj, dict) and p.isdigit() else p]
+            if isinstance(obj, dict)
+            else getattr(obj, p)
+        )
     return obj
 
 
@@ -166,8 +208,11 @@ def test_markdown_lists_what_push_5g_changes(result, tmp_path):
     base = load_scenario(SCEN / "baseline.toml")
     stated = {p: v for p, v in _leaves(raw) if p[0] not in ("extends", "name", "description")}
     assert len(stated) >= 10
-    expected = {".".join(p): f"- `{'.'.join(p)}`: `{_as_file_states(_attr(base, p))}` → `{_as_file_states(v)}`"
-                for p, v in stated.items() if _attr(base, p) != v}
+    expected = {
+        ".".join(p): f"- `{'.'.join(p)}`: `{_as_file_states(_attr(base, p))}` → `{_as_file_states(v)}`"
+        for p, v in stated.items()
+        if _attr(base, p) != v
+    }
     assert "crews.north.teams" in expected and "subsidy.window_end" in expected
     write_compare(result, tmp_path)
     md = (tmp_path / "compare.md").read_text(encoding="utf-8")
@@ -175,14 +220,20 @@ def test_markdown_lists_what_push_5g_changes(result, tmp_path):
     section = head.split("**push**", 1)[1]
     bullets = [ln for ln in section.splitlines() if ln.startswith("- ")]
     assert sorted(bullets) == sorted(expected.values())
-    assert "**short-copy**" in head and "no field differs" in head.split("**short-copy**", 1)[1].split("**push**")[0]
+    assert (
+        "**short-copy**" in head
+        and "no field differs" in head.split("**short-copy**", 1)[1].split("**push**")[0]
+    )
     assert md.index("## What each option changes") < md.index("| KPI |")  # above the KPI table
     # one source: the CompareResult carries them, compare.json repeats them
     assert {p for p, _a, _b in result.differences["push"]} == set(expected)
     meta = json.loads((tmp_path / "compare.json").read_text(encoding="utf-8"))
     by_field = {d["field"]: d for d in meta["differences"]["push"]}
-    assert by_field["subsidy.window_end"] == {"field": "subsidy.window_end", "baseline": "2025-12-31",
-                                              "option": raw["subsidy"]["window_end"].isoformat()}
+    assert by_field["subsidy.window_end"] == {
+        "field": "subsidy.window_end",
+        "baseline": "2025-12-31",
+        "option": raw["subsidy"]["window_end"].isoformat(),
+    }
     assert meta["differences"]["short-copy"] == []
 
 
@@ -204,7 +255,12 @@ def test_csv_dates_are_iso_and_deltas_whole_days(result, tmp_path):
                     assert cell is None
                     continue
                 d = dt.date.fromisoformat(cell)
-                assert len(cell) == 10 and _decimal_year(d) == pytest.approx(v, abs=1e-9), (row["kpi"], s, cell, v)
+                assert len(cell) == 10 and _decimal_year(d) == pytest.approx(v, abs=1e-9), (
+                    row["kpi"],
+                    s,
+                    cell,
+                    v,
+                )
                 dates_seen += 1
             elif v is None:
                 assert cell is None
@@ -215,7 +271,11 @@ def test_csv_dates_are_iso_and_deltas_whole_days(result, tmp_path):
             rr = reps.filter(pl.col("kpi") == row["kpi"])
             for opt in result.options:
                 o = dict(rr.filter(pl.col("scenario") == opt).select("replication", "value").iter_rows())
-                b = dict(rr.filter(pl.col("scenario") == result.baseline).select("replication", "value").iter_rows())
+                b = dict(
+                    rr.filter(pl.col("scenario") == result.baseline)
+                    .select("replication", "value")
+                    .iter_rows()
+                )
                 diffs = []
                 for r in sorted(b):
                     if o[r] is None and b[r] is None:
@@ -236,8 +296,13 @@ def test_csv_dates_are_iso_and_deltas_whole_days(result, tmp_path):
         for c in ("p10", "p50", "p90"):
             if r[c] is not None:
                 assert dt.date.fromisoformat(r[c]).year >= 2025
-    assert reps.filter(pl.col("kpi") == "year_5g_pop_90pct")["value"].drop_nulls().map_elements(
-        dt.date.fromisoformat, return_dtype=pl.Date).len() > 0
+    assert (
+        reps.filter(pl.col("kpi") == "year_5g_pop_90pct")["value"]
+        .drop_nulls()
+        .map_elements(dt.date.fromisoformat, return_dtype=pl.Date)
+        .len()
+        > 0
+    )
 
 
 def test_rich_differences_render(result):
@@ -252,8 +317,7 @@ def test_rich_differences_render(result):
 
 
 def test_decimal_year_to_date_inverts_the_summary_convention():
-    from dxsim.results.summary import decimal_year_to_date
-    from dxsim.results.summary import _decimal_year
+    from dxsim.results.summary import _decimal_year, decimal_year_to_date
 
     d = dt.date(2024, 1, 1)
     while d < dt.date(2032, 1, 1):  # leap and common years, every day
@@ -287,13 +351,15 @@ def test_baseline_choice_and_errors(files):
 
 def test_reused_world_equals_fresh_world(files):
     """A world cache hit (simulation-only change) gives the same results as preparing afresh."""
+    from dxsim.execution import WorldCache, effective_scenario
     from dxsim.geo import load_country
-    from dxsim.sim.model import prepare_world, run_replication
-    from dxsim.sweep.execute import WorldCache, effective_scenario
+    from dxsim.sim.model import run_replication
+    from dxsim.sim.world import prepare_world
 
     base = load_scenario(files["short"])
-    other = effective_scenario(base.model_copy(update={"supply": base.supply.model_copy(
-        update={"deliveries_per_month": 1500})}))
+    other = effective_scenario(
+        base.model_copy(update={"supply": base.supply.model_copy(update={"deliveries_per_month": 1500})})
+    )
     cache = WorldCache(maxsize=1)
     cache.get(effective_scenario(base), files["short"].parent)
     reused, hit, _ = cache.get(other, files["short"].parent)
@@ -314,8 +380,9 @@ class _WithBudget(Scenario):
 
 
 def _env(**shares) -> BudgetEnvelope:
-    return BudgetEnvelope(enabled=True, total_vnd_bn={2026: 1000.0, 2027: 2000.0},
-                          share_pct=EnvelopeShares(**shares))
+    return BudgetEnvelope(
+        enabled=True, total_vnd_bn={2026: 1000.0, 2027: 2000.0}, share_pct=EnvelopeShares(**shares)
+    )
 
 
 def test_envelope_split_explicit():
@@ -327,7 +394,9 @@ def test_envelope_split_explicit():
     prog = out.villages.programme
     assert prog.budget_vnd_bn[2026] == 200.0 and prog.budget_vnd_bn[2027] == 400.0
     assert prog.budget_for(2025) == 300.0  # before the envelope: the scenario's own value
-    assert prog.budget_for(2028) == sc.villages.programme.budget_for(2028)  # after: the scenario's rule, not 400
+    assert prog.budget_for(2028) == sc.villages.programme.budget_for(
+        2028
+    )  # after: the scenario's rule, not 400
     assert prog.budget_for(2030) == sc.villages.programme.budget_for(2030)
     dc = out.compute.datacentres
     assert dc.public_investment_vnd_bn == {2026: 300.0, 2027: 600.0}
@@ -352,10 +421,15 @@ def test_envelope_without_5g_share_keeps_the_window():
 
 def test_envelope_validation():
     with pytest.raises(ValidationError, match="sum to 100"):
-        BudgetEnvelope(enabled=True, total_vnd_bn={2026: 100.0},
-                       share_pct=EnvelopeShares(five_g_subsidy=50, villages=20, compute_public=20))
+        BudgetEnvelope(
+            enabled=True,
+            total_vnd_bn={2026: 100.0},
+            share_pct=EnvelopeShares(five_g_subsidy=50, villages=20, compute_public=20),
+        )
     # a disabled envelope is inert: its shares are not checked
-    assert not BudgetEnvelope(share_pct=EnvelopeShares(five_g_subsidy=50, villages=20, compute_public=20)).enabled
+    assert not BudgetEnvelope(
+        share_pct=EnvelopeShares(five_g_subsidy=50, villages=20, compute_public=20)
+    ).enabled
     with pytest.raises(ValidationError, match="at least one year"):
         BudgetEnvelope(enabled=True)
     with pytest.raises(ValidationError):
@@ -368,7 +442,7 @@ def test_balanced_option_validates_with_budget_field_and_folds_idempotently():
     merged = load_scenario_dict(SCEN / "balanced.toml")
     merged.pop("extends", None)
     sc = _WithBudget.model_validate(merged)
-    assert sc.budget.enabled and sc.budget.total_vnd_bn == {y: 6000.0 for y in range(2026, 2030)}
+    assert sc.budget.enabled and sc.budget.total_vnd_bn == dict.fromkeys(range(2026, 2030), 6000.0)
     out = apply_envelope(sc)
     assert isinstance(out, _WithBudget)
     assert out.budget.enabled is False  # folded
@@ -377,10 +451,14 @@ def test_balanced_option_validates_with_budget_field_and_folds_idempotently():
     assert out.subsidy.fund_vnd_bn == pytest.approx(12_697.0 + 4 * 2400.0)
     assert out.subsidy.window_end == dt.date(2029, 12, 31)
     assert apply_envelope(out) is out  # applying again is a no-op
-    assert out.villages.programme.budget_for(2030) == pytest.approx(300.0)  # the baseline's own rule after 2029
+    assert out.villages.programme.budget_for(2030) == pytest.approx(
+        300.0
+    )  # the baseline's own rule after 2029
 
 
-@pytest.mark.skipif("budget" not in Scenario.model_fields, reason="the lead has not yet added `budget` to Scenario")
+@pytest.mark.skipif(
+    "budget" not in Scenario.model_fields, reason="the lead has not yet added `budget` to Scenario"
+)
 def test_balanced_loads_once_wired():
     sc = load_scenario(SCEN / "balanced.toml")
     assert sc.budget.enabled
@@ -391,7 +469,9 @@ def test_world_key_ignores_simulation_only_sections():
     from dxsim.sim.world_store import world_key
 
     sc = load_scenario(SCEN / "baseline.toml")
-    renamed = sc.model_copy(update={"name": "x", "supply": sc.supply.model_copy(update={"deliveries_per_month": 1})})
+    renamed = sc.model_copy(
+        update={"name": "x", "supply": sc.supply.model_copy(update={"deliveries_per_month": 1})}
+    )
     assert world_key(sc, SCEN) == world_key(renamed, SCEN)
     seeded = sc.model_copy(update={"seed": 1})  # the data-centre start fleet depends on the seed
     assert world_key(sc, SCEN) != world_key(seeded, SCEN)

@@ -23,8 +23,9 @@ def small_grid(n_rows=12, n_cols=15, seed=0, holes=True, subsamples=4):
     pop = rng.integers(1, 5000, rr.size).astype(float)
     group = (cc >= n_cols // 2).astype(int)
     spec = GridSpec(lon0=100.0, lat0=20.0, res_deg=RES, n_rows=n_rows, n_cols=n_cols)
-    g = CoverageGrid(spec, rr, cc, x, y, np.full(rr.size, w), np.full(rr.size, h), pop, group, 2,
-                     subsamples=subsamples)
+    g = CoverageGrid(
+        spec, rr, cc, x, y, np.full(rr.size, w), np.full(rr.size, h), pop, group, 2, subsamples=subsamples
+    )
     return g, rng
 
 
@@ -102,7 +103,9 @@ def test_incremental_equals_recompute_and_groups_sum():
     np.testing.assert_allclose(g1.covered_pop_group.sum(), (g1.covered_share * g1.pop).sum(), rtol=1e-12)
     for k in range(2):
         sel = g1.group == k
-        np.testing.assert_allclose(g1.covered_pop_group[k], (g1.covered_share * g1.pop)[sel].sum(), rtol=1e-12)
+        np.testing.assert_allclose(
+            g1.covered_pop_group[k], (g1.covered_share * g1.pop)[sel].sum(), rtol=1e-12
+        )
 
 
 def test_single_site_large_radius_covers_whole_cells_and_nothing_outside():
@@ -124,7 +127,7 @@ def test_marginal_pop_equals_actual_gain():
     gains = g.marginal_pop(row[10:], col[10:], sx[10:], sy[10:], r[10:])
     for j in range(10, 20):  # each candidate alone, on a copy
         h = g.copy()
-        h.add_sites(row[j:j + 1], col[j:j + 1], sx[j:j + 1], sy[j:j + 1], r[j:j + 1])
+        h.add_sites(row[j : j + 1], col[j : j + 1], sx[j : j + 1], sy[j : j + 1], r[j : j + 1])
         assert h.covered_pop_total() - before == pytest.approx(gains[j - 10], rel=1e-9, abs=1e-9)
     assert g.covered_pop_total() == before  # marginal_pop does not switch anything on
 

@@ -24,7 +24,7 @@ from dxsim.geo.datacentres import (
     start_fleet,
 )
 from dxsim.paths import GEODATA_DIR
-from dxsim.scenario.schema_compute_dc import GSO34_CODES, DataCentres
+from dxsim.scenario.sections.compute_dc import GSO34_CODES, DataCentres
 from dxsim.sim.calendar import Clock
 from dxsim.sim.compute.datacentres import DataCentreModel, make_fleet
 
@@ -72,10 +72,18 @@ def test_2025_openings_are_in_service_at_the_start_but_not_in_end_2024(table):
 
 
 def test_sourced_sites_keep_their_source(table):
-    sourced = {"NDC1": "baochinhphu.vn", "VT-HL": "einpresswire.com", "VNPT-HL": "vneconomy.vn",
-               "VT-AK": "znews.vn", "VT-TPT": "vietnamnews.vn", "CMC-TT": "vietnamplus.vn",
-               "VNG-TT": "vneconomy.vn", "FPT-HCM02": "nikkei.com", "IPTP-DN": "vnexpress.net",
-               "VDG-DN": "vcci.com.vn"}
+    sourced = {
+        "NDC1": "baochinhphu.vn",
+        "VT-HL": "einpresswire.com",
+        "VNPT-HL": "vneconomy.vn",
+        "VT-AK": "znews.vn",
+        "VT-TPT": "vietnamnews.vn",
+        "CMC-TT": "vietnamplus.vn",
+        "VNG-TT": "vneconomy.vn",
+        "FPT-HCM02": "nikkei.com",
+        "IPTP-DN": "vnexpress.net",
+        "VDG-DN": "vcci.com.vn",
+    }
     for dc_id, host in sourced.items():
         row = table.filter(pl.col("dc_id") == dc_id).row(0, named=True)
         assert not row["synthetic"] and host in row["source"], dc_id
@@ -145,7 +153,7 @@ def test_full_pipeline_on_the_real_table_and_a_start_before_the_2025_openings(co
     opened = {d: day for day, d, _, _ in m.phases_commissioned if d in ("NDC1", "FPT-HCM02")}
     assert opened == {"FPT-HCM02": 30.0, "NDC1": 78.0}
     assert fleet.it_mw.sum() > 182 + 8.645 + 24 and m.capex_vnd_bn_cum > 0
-    assert set(m.not_go) <= {pid for pid in CSV_IDS}
+    assert set(m.not_go) <= set(CSV_IDS)
 
 
 def test_gso34_codes_match_the_province_table():
@@ -161,11 +169,16 @@ def params(projects_=(), **kw) -> DataCentres:
     base = {
         "exclude_projects": CSV_IDS,
         "extra_projects": list(projects_),
-        "delays": {"permits": {"p50_days": 60, "p90_days": 60},
-                   "construction": {"p50_days": 300, "p90_days": 300},
-                   "commissioning": {"p50_days": 0, "p90_days": 0}},
-        "grid": {"interconnect": {"p50_days": 90, "p90_days": 90},
-                 "headroom_mw": {"north": 1000, "central": 1000, "south": 1000}, "reinforcements": []},
+        "delays": {
+            "permits": {"p50_days": 60, "p90_days": 60},
+            "construction": {"p50_days": 300, "p90_days": 300},
+            "commissioning": {"p50_days": 0, "p90_days": 0},
+        },
+        "grid": {
+            "interconnect": {"p50_days": 90, "p90_days": 90},
+            "headroom_mw": {"north": 1000, "central": 1000, "south": 1000},
+            "reinforcements": [],
+        },
         "go_probability_pct": {"announced": 100, "under_construction": 100},
     }
     for k, v in kw.items():
@@ -177,21 +190,52 @@ def params(projects_=(), **kw) -> DataCentres:
 
 
 def proj(pid="P1", gso34="01", status="announced", cooling="liquid", phases=((40, START),), **kw):
-    return {"project_id": pid, "operator": "test", "gso34": gso34, "status": status, "cooling": cooling,
-            "phases": [{"it_mw": mw, "target_date": d} for mw, d in phases], **kw}
+    return {
+        "project_id": pid,
+        "operator": "test",
+        "gso34": gso34,
+        "status": status,
+        "cooling": cooling,
+        "phases": [{"it_mw": mw, "target_date": d} for mw, d in phases],
+        **kw,
+    }
 
 
 def mini_table(p: DataCentres) -> pl.DataFrame:
     """One existing DC (10 MW, Hà Nội) plus a 0-MW row per project and the state row."""
     pr = projects(p)
-    rows = [{"dc_id": "OLD", "gso34": "01", "region3": "north", "cooling": "legacy_air", "start_it_mw": 10.0,
-             "start_racks": 1500.0}]
+    rows = [
+        {
+            "dc_id": "OLD",
+            "gso34": "01",
+            "region3": "north",
+            "cooling": "legacy_air",
+            "start_it_mw": 10.0,
+            "start_racks": 1500.0,
+        }
+    ]
     for (pid,), ph in pr.group_by("project_id", maintain_order=True):
         r = ph.row(0, named=True)
-        rows.append({"dc_id": pid, "gso34": r["gso34"], "region3": r["region3"], "cooling": r["cooling"],
-                     "start_it_mw": 0.0, "start_racks": 0.0})
-    rows.append({"dc_id": STATE_DC_ID, "gso34": p.public_dc_gso34, "region3": "north",
-                 "cooling": p.public_dc_cooling, "start_it_mw": 0.0, "start_racks": 0.0})
+        rows.append(
+            {
+                "dc_id": pid,
+                "gso34": r["gso34"],
+                "region3": r["region3"],
+                "cooling": r["cooling"],
+                "start_it_mw": 0.0,
+                "start_racks": 0.0,
+            }
+        )
+    rows.append(
+        {
+            "dc_id": STATE_DC_ID,
+            "gso34": p.public_dc_gso34,
+            "region3": "north",
+            "cooling": p.public_dc_cooling,
+            "start_it_mw": 0.0,
+            "start_racks": 0.0,
+        }
+    )
     t = pl.DataFrame(rows)
     return t.with_columns(pl.col("cooling").map_elements(p.pue_for, return_dtype=pl.Float64).alias("pue"))
 
@@ -218,21 +262,32 @@ def test_phase_timing_permits_interconnect_construction_then_next_phase():
     m, fleet, t = run(p)
     assert commissioned(m, "P1") == [(450.0, 40.0), (750.0, 20.0)]
     i = t["dc_id"].to_list().index("P1")
-    assert fleet.it_mw[i] == 60 and fleet.racks[i] == round(40_000 / 40) + round(20_000 / 40)  # AI racks, 40 kW
+    assert fleet.it_mw[i] == 60 and fleet.racks[i] == round(40_000 / 40) + round(
+        20_000 / 40
+    )  # AI racks, 40 kW
 
 
 def test_commissioning_delay_and_target_dates():
     # commissioning 30 days; phase 2 planned for day 1000: construction starts at 1000 - 300 = 700.
-    p = params([proj(phases=((40, START), (20, START + dt.timedelta(days=1000))))],
-               delays={"commissioning": {"p50_days": 30, "p90_days": 30}})
+    p = params(
+        [proj(phases=((40, START), (20, START + dt.timedelta(days=1000))))],
+        delays={"commissioning": {"p50_days": 30, "p90_days": 30}},
+    )
     m, _, _ = run(p)
     assert commissioned(m, "P1") == [(480.0, 40.0), (1030.0, 20.0)]
 
 
 def test_under_construction_project_is_credited_the_time_already_spent():
     # under construction, phase 1 due on day 100: on time with median construction; phase 2 due day 500.
-    p = params([proj(status="under_construction", cooling="modern_air",
-                     phases=((20, START + dt.timedelta(days=100)), (20, START + dt.timedelta(days=500))))])
+    p = params(
+        [
+            proj(
+                status="under_construction",
+                cooling="modern_air",
+                phases=((20, START + dt.timedelta(days=100)), (20, START + dt.timedelta(days=500))),
+            )
+        ]
+    )
     m, _, _ = run(p)
     assert commissioned(m, "P1") == [(100.0, 20.0), (500.0, 20.0)]
 
@@ -240,23 +295,31 @@ def test_under_construction_project_is_credited_the_time_already_spent():
 def test_phase_waits_for_regional_headroom_until_a_reinforcement():
     # north has 0 MW; +60 MW on day 400. Phase: 40 MW IT x PUE 1.25 (liquid 1.15 + 0.10) = 50 MW facility.
     # Ready on day 150, waits to 400, construction 300 -> 700; 10 MW of headroom left.
-    p = params([proj()], grid={"headroom_mw": {"north": 0, "central": 1000, "south": 1000},
-                               "reinforcements": [{"region": "north", "mw": 60,
-                                                   "date": START + dt.timedelta(days=400)}]})
+    p = params(
+        [proj()],
+        grid={
+            "headroom_mw": {"north": 0, "central": 1000, "south": 1000},
+            "reinforcements": [{"region": "north", "mw": 60, "date": START + dt.timedelta(days=400)}],
+        },
+    )
     m, _, _ = run(p)
     assert commissioned(m, "P1") == [(700.0, 40.0)]
     assert m.headroom_mw()["north"] == pytest.approx(10.0)
     # the other regions are untouched, and a southern project does not wait
-    p2 = params([proj(), proj("P2", gso34="79")], grid={"headroom_mw": {"north": 0, "central": 0, "south": 50},
-                                                       "reinforcements": []})
+    p2 = params(
+        [proj(), proj("P2", gso34="79")],
+        grid={"headroom_mw": {"north": 0, "central": 0, "south": 50}, "reinforcements": []},
+    )
     m2, _, _ = run(p2)
     assert commissioned(m2, "P1") == [] and commissioned(m2, "P2") == [(450.0, 40.0)]
     assert m2.waiting_for_grid == {("P1", 1): pytest.approx(50.0)}
 
 
 def test_first_fit_lets_a_smaller_phase_pass_a_blocked_one():
-    p = params([proj("BIG", phases=((100, START),)), proj("SMALL", phases=((10, START),))],
-               grid={"headroom_mw": {"north": 20, "central": 0, "south": 0}, "reinforcements": []})
+    p = params(
+        [proj("BIG", phases=((100, START),)), proj("SMALL", phases=((10, START),))],
+        grid={"headroom_mw": {"north": 20, "central": 0, "south": 0}, "reinforcements": []},
+    )
     m, _, _ = run(p)
     assert commissioned(m, "BIG") == [] and commissioned(m, "SMALL") == [(450.0, 10.0)]
 
@@ -281,8 +344,10 @@ def test_capex_and_ppp_share():
 
 
 def test_a_project_that_is_not_go_never_commissions():
-    p = params([proj("A"), proj("U", status="under_construction")],
-               go_probability_pct={"announced": 0, "under_construction": 100})
+    p = params(
+        [proj("A"), proj("U", status="under_construction")],
+        go_probability_pct={"announced": 0, "under_construction": 100},
+    )
     m, fleet, t = run(p)
     assert m.not_go == ["A"] and commissioned(m, "A") == []
     assert fleet.it_mw[t["dc_id"].to_list().index("A")] == 0
@@ -304,10 +369,14 @@ def test_public_investment_builds_a_state_phase():
 
 
 def test_determinism_per_seed_and_replication():
-    p = params([proj("A", phases=((40, START), (20, START))), proj("B", gso34="79")],
-               delays={"permits": {"p50_days": 60, "p90_days": 200},
-                       "construction": {"p50_days": 300, "p90_days": 500}},
-               go_probability_pct={"announced": 60})
+    p = params(
+        [proj("A", phases=((40, START), (20, START))), proj("B", gso34="79")],
+        delays={
+            "permits": {"p50_days": 60, "p90_days": 200},
+            "construction": {"p50_days": 300, "p90_days": 500},
+        },
+        go_probability_pct={"announced": 60},
+    )
     a, fa, _ = run(p, seed=7, rep=0)
     b, fb, _ = run(p, seed=7, rep=0)
     c, _, _ = run(p, seed=7, rep=1)
@@ -319,7 +388,7 @@ def test_determinism_per_seed_and_replication():
 def test_base_load_grows_yearly_and_spills_to_free_capacity():
     # OLD: 10 MW, 65% ordinary load = 6.5 MW; +15% each 1 January. A 40 MW DC comes in on day 450.
     m, fleet, t = run(params([proj()]))
-    assert fleet.base_it_mw.sum() == pytest.approx(6.5 * 1.15 ** 5)  # 2027..2031: 5 Januaries
+    assert fleet.base_it_mw.sum() == pytest.approx(6.5 * 1.15**5)  # 2027..2031: 5 Januaries
     old = t["dc_id"].to_list().index("OLD")
     assert fleet.base_it_mw[old] == pytest.approx(10.0)  # OLD is full; the rest moved to P1
     assert m.base_unmet_mw == 0
@@ -342,7 +411,10 @@ def test_negative_mw_names_the_field():
 
 def test_unknown_province_names_the_field():
     [err] = _errors([proj(gso34="99")])
-    assert err["loc"] == ("extra_projects", 0, "gso34") and "'99' is not one of the 34 province codes" in err["msg"]
+    assert (
+        err["loc"] == ("extra_projects", 0, "gso34")
+        and "'99' is not one of the 34 province codes" in err["msg"]
+    )
 
 
 def test_phase_dates_out_of_order_are_an_error():

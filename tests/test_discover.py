@@ -8,10 +8,15 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-
 from conftest import dxsim_cmd
 
-PARAMS = ["works.new_site_permit.p90_days", "supply.deliveries_per_month", "crews.north.teams", "noise.a", "noise.b"]
+PARAMS = [
+    "works.new_site_permit.p90_days",
+    "supply.deliveries_per_month",
+    "crews.north.teams",
+    "noise.a",
+    "noise.b",
+]
 
 
 def planted_sweep(d: Path, n: int = 400, seed: int = 3) -> Path:
@@ -25,27 +30,53 @@ def planted_sweep(d: Path, n: int = 400, seed: int = 3) -> Path:
     kpi = np.where(fail, 85.0, 95.0) + rng.normal(0, 1.0, n)
     year = np.where(fail & (a > 0.5), np.nan, 2028.0)
     d.mkdir(parents=True)
-    runs = pl.DataFrame({"run": np.arange(n), "run_id": [f"{i:05d}" for i in range(n)],
-                         PARAMS[0]: permit, PARAMS[1]: supply, PARAMS[2]: teams, PARAMS[3]: a, PARAMS[4]: b,
-                         "pop_covered_5g_pct_2027_12": kpi, "year_5g_pop_90pct": year})
+    runs = pl.DataFrame(
+        {
+            "run": np.arange(n),
+            "run_id": [f"{i:05d}" for i in range(n)],
+            PARAMS[0]: permit,
+            PARAMS[1]: supply,
+            PARAMS[2]: teams,
+            PARAMS[3]: a,
+            PARAMS[4]: b,
+            "pop_covered_5g_pct_2027_12": kpi,
+            "year_5g_pop_90pct": year,
+        }
+    )
     runs.write_parquet(d / "runs.parquet")
-    (d / "sweep.json").write_text(json.dumps({"name": "planted", "parameters": [
-        {"path": p, "low": float(runs[p].min()), "high": float(runs[p].max())} for p in PARAMS]}), encoding="utf-8")
+    (d / "sweep.json").write_text(
+        json.dumps(
+            {
+                "name": "planted",
+                "parameters": [
+                    {"path": p, "low": float(runs[p].min()), "high": float(runs[p].max())} for p in PARAMS
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     return d
 
 
 def test_prim_finds_the_planted_rule(tmp_path: Path) -> None:
     sw = planted_sweep(tmp_path / "sw")
     out = tmp_path / "disc"
-    r = dxsim_cmd("discover", str(sw), "--kpi", "pop_covered_5g_pct_2027_12", "--fails", "< 90", "--out", str(out))
+    r = dxsim_cmd(
+        "discover", str(sw), "--kpi", "pop_covered_5g_pct_2027_12", "--fails", "< 90", "--out", str(out)
+    )
     assert r.returncode == 0, r.stderr
     boxes = pl.read_csv(out / "boxes.csv")
     first = boxes.filter(pl.col("box") == 1)
-    assert set(first["parameter"]) == {PARAMS[0], PARAMS[1]}  # only the two planted assumptions are restricted
+    assert set(first["parameter"]) == {
+        PARAMS[0],
+        PARAMS[1],
+    }  # only the two planted assumptions are restricted
     permit = first.filter(pl.col("parameter") == PARAMS[0]).row(0, named=True)
     supply = first.filter(pl.col("parameter") == PARAMS[1]).row(0, named=True)
     assert abs(permit["lower"] - 300) < 0.05 * 400 and permit["upper"] == pytest.approx(permit["swept_high"])
-    assert abs(supply["upper"] - 6000) < 0.05 * 16000 and supply["lower"] == pytest.approx(supply["swept_low"])
+    assert abs(supply["upper"] - 6000) < 0.05 * 16000 and supply["lower"] == pytest.approx(
+        supply["swept_low"]
+    )
     row = first.row(0, named=True)
     assert row["coverage"] >= 0.9 and row["density"] >= 0.8
     assert permit["quasi_p"] < 1e-6 and supply["quasi_p"] < 1e-6
@@ -58,24 +89,50 @@ def test_prim_finds_the_planted_rule(tmp_path: Path) -> None:
 
 def test_undefined_values_must_be_placed(tmp_path: Path) -> None:
     sw = planted_sweep(tmp_path / "sw")
-    r = dxsim_cmd("discover", str(sw), "--kpi", "year_5g_pop_90pct", "--fails", "> 2029", "--out", str(tmp_path / "o"))
+    r = dxsim_cmd(
+        "discover", str(sw), "--kpi", "year_5g_pop_90pct", "--fails", "> 2029", "--out", str(tmp_path / "o")
+    )
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "--undefined" in r.stderr and "fail, pass or drop" in r.stderr
-    r = dxsim_cmd("discover", str(sw), "--kpi", "year_5g_pop_90pct", "--fails", "> 2029", "--undefined", "fail",
-                  "--out", str(tmp_path / "o"))
+    r = dxsim_cmd(
+        "discover",
+        str(sw),
+        "--kpi",
+        "year_5g_pop_90pct",
+        "--fails",
+        "> 2029",
+        "--undefined",
+        "fail",
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert r.returncode == 0, r.stderr
     first = pl.read_csv(tmp_path / "o" / "boxes.csv").filter(pl.col("box") == 1)
     # never reached = fail: only there when the planted rule holds and noise.a > 0.5
     assert {PARAMS[0], PARAMS[1], PARAMS[3]} >= set(first["parameter"]) >= {PARAMS[3]}
 
 
-@pytest.mark.parametrize("args, expect", [
-    (["--kpi", "pop_covered_5g_pct_2028_12", "--fails", "< 90"], ["--kpi", "not a KPI of this sweep",
-                                                                    "pop_covered_5g_pct_2027_12"]),
-    (["--kpi", "pop_covered_5g_pct_2027_12", "--fails", "below 90"], ["--fails", "not a condition", "< 90"]),
-    (["--kpi", "pop_covered_5g_pct_2027_12", "--fails", "< 10"], ["no run fails", "nothing to tell apart"]),
-    (["--kpi", "pop_covered_5g_pct_2027_12", "--fails", "< 90", "--threshold", "1.5"], ["--threshold", "(0, 1]"]),
-])
+@pytest.mark.parametrize(
+    "args, expect",
+    [
+        (
+            ["--kpi", "pop_covered_5g_pct_2028_12", "--fails", "< 90"],
+            ["--kpi", "not a KPI of this sweep", "pop_covered_5g_pct_2027_12"],
+        ),
+        (
+            ["--kpi", "pop_covered_5g_pct_2027_12", "--fails", "below 90"],
+            ["--fails", "not a condition", "< 90"],
+        ),
+        (
+            ["--kpi", "pop_covered_5g_pct_2027_12", "--fails", "< 10"],
+            ["no run fails", "nothing to tell apart"],
+        ),
+        (
+            ["--kpi", "pop_covered_5g_pct_2027_12", "--fails", "< 90", "--threshold", "1.5"],
+            ["--threshold", "(0, 1]"],
+        ),
+    ],
+)
 def test_bad_input_one_line(tmp_path: Path, args: list[str], expect: list[str]) -> None:
     sw = planted_sweep(tmp_path / "sw")
     r = dxsim_cmd("discover", str(sw), *args, "--out", str(tmp_path / "o"))
@@ -89,4 +146,6 @@ def test_bad_input_one_line(tmp_path: Path, args: list[str], expect: list[str]) 
 def test_not_a_sweep_folder(tmp_path: Path) -> None:
     (tmp_path / "x").mkdir()
     r = dxsim_cmd("discover", str(tmp_path / "x"), "--kpi", "k", "--fails", "< 1")
-    assert r.returncode == 2 and "not a finished sweep" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert (
+        r.returncode == 2 and "not a finished sweep" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    )

@@ -23,7 +23,6 @@ from types import SimpleNamespace
 
 import polars as pl
 import pytest
-
 import tomli_w
 
 from dxsim.maps.layers import MapContext, _village_rows, build_gpus
@@ -54,8 +53,14 @@ VIETNAMESE = "Bản Nà Nôm – thôn Đắk Ưởng"
 def dxsim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """`dxsim ...` as a planner runs it (same interpreter, so a test of a changed checkout runs that checkout)."""
     env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "dxsim.cli.main", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "dxsim.cli.main", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def write_inputs(d: Path, name: str) -> Path:
@@ -75,16 +80,30 @@ def write_inputs(d: Path, name: str) -> Path:
         "compute": {
             "datacentres": {
                 "go_probability_pct": {"under_construction": 100.0},
-                "extra_projects": [{
-                    "project_id": "PROBE-DC", "name": TEXT["dc_name"], "operator": TEXT["dc_operator"],
-                    "gso34": "01", "status": "under_construction", "cooling": "liquid",
-                    "phases": [{"it_mw": 20.0, "target_date": "2026-01-15"}],
-                }],
+                "extra_projects": [
+                    {
+                        "project_id": "PROBE-DC",
+                        "name": TEXT["dc_name"],
+                        "operator": TEXT["dc_operator"],
+                        "gso34": "01",
+                        "status": "under_construction",
+                        "cooling": "liquid",
+                        "phases": [{"it_mw": 20.0, "target_date": "2026-01-15"}],
+                    }
+                ],
             },
-            "gpus": {"extra_orders": [{
-                "organisation": TEXT["gpu_organisation"], "model": "H100", "gpus": 400,
-                "order_date": "2026-06-01", "dc_hint": "PROBE-DC", "source": TEXT["gpu_source"],
-            }]},
+            "gpus": {
+                "extra_orders": [
+                    {
+                        "organisation": TEXT["gpu_organisation"],
+                        "model": "H100",
+                        "gpus": 400,
+                        "order_date": "2026-06-01",
+                        "dc_hint": "PROBE-DC",
+                        "source": TEXT["gpu_source"],
+                    }
+                ]
+            },
         },
     }
     path = d / "scenario.toml"
@@ -137,7 +156,9 @@ class Page:
         pg.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         pg.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         pg.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
-        pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        pg.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort()
+        )
         pg.goto(path.resolve().as_uri(), wait_until="load")
 
     def pwned(self) -> str:
@@ -202,21 +223,28 @@ def test_map_shows_every_name_literally_and_runs_nothing(browser, run_dir):
         for family in ("datacentres", "gpus"):
             pops = [t for t in _texts(shown, family, "popup") if TEXT["dc_name"] in t]
             assert len(pops) == 1, family
-            assert f"operator{TEXT['dc_operator']}" in pops[0], family  # the table cell holds the probe as text
+            assert f"operator{TEXT['dc_operator']}" in pops[0], (
+                family
+            )  # the table cell holds the probe as text
             tips = [t for t in _texts(shown, family, "tooltip") if t.startswith(TEXT["dc_name"] + " — ")]
             assert len(tips) == 1, family
         page.evaluate("() => document.getElementById('dx-probe').remove()")
         # and through Leaflet itself: open the probe GPU cluster's popup and tooltip on the map
-        page.evaluate("""(name) => {
+        page.evaluate(
+            """(name) => {
           const g = DX.groups.find(g => g._dxFamily === 'gpus');
           const layers = [];
           g.eachLayer(l => l.eachLayer ? l.eachLayer(x => layers.push(x)) : layers.push(l));
           const x = layers.find(x => x.getPopup() && x.getPopup().getContent().includes(name));
           x.openTooltip(); x.openPopup();
-        }""", html.escape(TEXT["dc_name"]))
+        }""",
+            html.escape(TEXT["dc_name"]),
+        )
         page.wait_for_selector(".leaflet-popup-content .dx-pop", timeout=5000)
         assert TEXT["dc_name"] in page.locator(".leaflet-popup-content").inner_text()
-        assert any(t.startswith(TEXT["dc_name"]) for t in page.locator(".leaflet-tooltip").all_text_contents())
+        assert any(
+            t.startswith(TEXT["dc_name"]) for t in page.locator(".leaflet-tooltip").all_text_contents()
+        )
         page.wait_for_timeout(300)
         assert pg.pwned() == "undefined" and pg.dialogs == [] and pg.errors == []
         assert page.locator("img, iframe").count() == 0
@@ -266,9 +294,18 @@ class _Fragment(HTMLParser):
 
 def test_village_popup_escapes_commune_and_province():
     """A province name is escaped like a commune (provinces come from geodata, so only this checks it)."""
-    df = pl.DataFrame({"village_id": ["V1"], "name": ["Bản A"], "lat": [22.6], "lon": [105.4],
-                       "commune": [TEXT["village_commune"]], "province": [f"province {PROBE}"],
-                       "status": ["connected"], "synthetic": [False]})
+    df = pl.DataFrame(
+        {
+            "village_id": ["V1"],
+            "name": ["Bản A"],
+            "lat": [22.6],
+            "lon": [105.4],
+            "commune": [TEXT["village_commune"]],
+            "province": [f"province {PROBE}"],
+            "status": ["connected"],
+            "synthetic": [False],
+        }
+    )
     row = _village_rows(df)[0]
     frag = _Fragment(row["p"])
     assert "script" not in frag.tags and "img" not in frag.tags
@@ -277,8 +314,17 @@ def test_village_popup_escapes_commune_and_province():
 
 
 def test_gpu_tooltip_and_popup_escape_the_name():
-    dcs = pl.DataFrame({"dc_id": ["X1"], "name": [TEXT["dc_name"]], "operator": [TEXT["dc_operator"]],
-                        "lat": [21.0], "lon": [105.8], "gpus_end": [128.0], "status": ["operational"]})
+    dcs = pl.DataFrame(
+        {
+            "dc_id": ["X1"],
+            "name": [TEXT["dc_name"]],
+            "operator": [TEXT["dc_operator"]],
+            "lat": [21.0],
+            "lon": [105.8],
+            "gpus_end": [128.0],
+            "status": ["operational"],
+        }
+    )
     ctx = MapContext(out=SimpleNamespace(datacentres=dcs), show=True)
     build_gpus(ctx)
     (row,) = json.loads(ctx.shared["DX_GPUS"])

@@ -90,10 +90,22 @@ def test_34_provinces(country):
     assert country.province_codes == sorted(country.province_codes)
     assert p.null_count().sum_horizontal().item() == 0
     counts = dict(p.group_by("region6").len().iter_rows())
-    assert counts == {"northern_mountains": 9, "red_river_delta": 6, "central_coast": 9,
-                      "central_highlands": 2, "southeast": 3, "mekong_delta": 5}
-    r3 = {"northern_mountains": "north", "red_river_delta": "north", "central_coast": "central",
-          "central_highlands": "central", "southeast": "south", "mekong_delta": "south"}
+    assert counts == {
+        "northern_mountains": 9,
+        "red_river_delta": 6,
+        "central_coast": 9,
+        "central_highlands": 2,
+        "southeast": 3,
+        "mekong_delta": 5,
+    }
+    r3 = {
+        "northern_mountains": "north",
+        "red_river_delta": "north",
+        "central_coast": "central",
+        "central_highlands": "central",
+        "southeast": "south",
+        "mekong_delta": "south",
+    }
     assert all(r3[a] == b for a, b in p.select("region6", "region3").iter_rows())
     assert all(s.isascii() for s in p["name_ascii"])
     assert dict(p.select("gso34", "name_ascii").iter_rows())["48"] == "Da Nang"
@@ -141,11 +153,13 @@ def test_province_population_vs_independent_zonal_sums(country):
     pixel-centre point-in-polygon), so only edge pixels may differ: measured <= 8.8 %
     (small coastal/border provinces), most provinces within 1 %.
     """
-    census = rawmod.read_csv("provinces63_population", RAW, required=["gso34", "worldpop2020"],
-                             numeric=["worldpop2020"])
+    census = rawmod.read_csv(
+        "provinces63_population", RAW, required=["gso34", "worldpop2020"], numeric=["worldpop2020"]
+    )
     wp = census.group_by("gso34").agg(pl.col("worldpop2020").sum())
-    wp = wp.with_columns((pl.col("worldpop2020") * NATIONAL_POPULATION_BASE / pl.col("worldpop2020").sum())
-                         .alias("ref"))
+    wp = wp.with_columns(
+        (pl.col("worldpop2020") * NATIONAL_POPULATION_BASE / pl.col("worldpop2020").sum()).alias("ref")
+    )
     j = country.provinces.select("gso34", "pop").join(wp, on="gso34")
     assert j.height == 34
     rel = (j["pop"] / j["ref"] - 1).abs()
@@ -167,10 +181,16 @@ def test_province_population_vs_2019_census(country):
     mapping, no scaling, misaligned grid) produce errors far above these bounds; the tighter
     check against WorldPop's own zonal sums is the next test.
     """
-    census = rawmod.read_csv("provinces63_population", RAW, required=["gso34", "pop2019"], numeric=["pop2019"])
+    census = rawmod.read_csv(
+        "provinces63_population", RAW, required=["gso34", "pop2019"], numeric=["pop2019"]
+    )
     cen = census.group_by("gso34").agg(pl.col("pop2019").sum())
-    cen = cen.with_columns((pl.col("pop2019") * NATIONAL_POPULATION_BASE / pl.col("pop2019").sum()).alias("census"))
-    j = country.provinces.select("gso34", "name_ascii", "pop").join(cen, on="gso34", how="full", coalesce=True)
+    cen = cen.with_columns(
+        (pl.col("pop2019") * NATIONAL_POPULATION_BASE / pl.col("pop2019").sum()).alias("census")
+    )
+    j = country.provinces.select("gso34", "name_ascii", "pop").join(
+        cen, on="gso34", how="full", coalesce=True
+    )
     assert j.height == 34 and j.null_count().sum_horizontal().item() == 0
     j = j.with_columns((pl.col("pop") / pl.col("census") - 1).alias("rel"))
     big = j.filter(pl.col("census") > 1e6)
@@ -187,8 +207,11 @@ def test_assignment_matches_brute_force_sjoin(country, gb_provinces):
 
     rng = np.random.default_rng(20250701)
     sample = country.cells[np.sort(rng.choice(country.cells.height, 500, replace=False)).tolist()]
-    pts = gpd.GeoDataFrame({"ours": sample["gso34"].to_list()},
-                           geometry=gpd.points_from_xy(sample["lon"], sample["lat"]), crs=4326)
+    pts = gpd.GeoDataFrame(
+        {"ours": sample["gso34"].to_list()},
+        geometry=gpd.points_from_xy(sample["lon"], sample["lat"]),
+        crs=4326,
+    )
     j = gpd.sjoin(pts, gb_provinces[["gso34", "geometry"]], how="left", predicate="within")
     j = j[~j.index.duplicated()]
     inside = j["gso34"].notna()
@@ -238,7 +261,9 @@ def test_cell_geometry_and_projection(country):
     assert np.allclose(xs, s["lon"].to_numpy(), atol=1e-7) and np.allclose(ys, s["lat"].to_numpy(), atol=1e-7)
     assert np.allclose(vals, s["pop_worldpop2020"].to_numpy())
     # VN-2000 and WGS84 UTM 48N differ only by the datum shift (a few hundred metres)
-    wx, wy = Transformer.from_crs(4326, 32648, always_xy=True).transform(s["lon"].to_numpy(), s["lat"].to_numpy())
+    wx, wy = Transformer.from_crs(4326, 32648, always_xy=True).transform(
+        s["lon"].to_numpy(), s["lat"].to_numpy()
+    )
     assert np.abs(wx - s["x_m"].to_numpy()).max() < 1000 and np.abs(wy - s["y_m"].to_numpy()).max() < 1000
     w = c["width_m"].to_numpy()
     assert 850 < w.min() and w.max() < 925 and np.allclose(c["height_m"].to_numpy(), 921.45, atol=0.1)
@@ -264,17 +289,16 @@ def test_density_and_terrain(country):
 # ---------------------------------------------------------------- caching
 
 
-def test_cache_reused_and_fast_load(built, country):
+def test_cache_reused_not_rebuilt(built, country):
+    """A second build with unchanged inputs writes nothing (every cache file keeps its inode and mtime); the load
+    reads the same country. How fast that is lives in bench/ (bench_replication.py: warm-cache data load)."""
     cache, path, _ = built
     before = (path / "manifest.json").read_text()
-    t0 = time.perf_counter()
+    stamps = {f.name: (f.stat().st_ino, f.stat().st_mtime_ns) for f in path.iterdir()}
     again = build_cache(RAW, cache)
-    t_build = time.perf_counter() - t0
-    t0 = time.perf_counter()
     c2 = load_country(RAW, cache, build_if_missing=False)
-    t_load = time.perf_counter() - t0
     assert again == path and (path / "manifest.json").read_text() == before
-    assert t_build < 1.0 and t_load < 1.0, (t_build, t_load)
+    assert {f.name: (f.stat().st_ino, f.stat().st_mtime_ns) for f in path.iterdir()} == stamps
     assert c2.cells.height == country.cells.height
     s = cache_summary(cache)
     assert s["built"] and s["n_cells"] == country.cells.height and s["n_provinces"] == 34
@@ -354,7 +378,10 @@ def test_data_sources_lists_everything():
     assert all(r["present"] for r in rows)
     synth = [r for r in rows if r["synthetic"]]
     assert len(synth) == 1 and synth[0]["name"] == "4G/5G site layer"
-    assert synth[0]["source"] == "generated by dxsim.geo.sites (seeded)" and synth[0]["licence"] == "CC0 (generated)"
+    assert (
+        synth[0]["source"] == "generated by dxsim.geo.sites (seeded)"
+        and synth[0]["licence"] == "CC0 (generated)"
+    )
     sources_md = (GEODATA_DIR / "SOURCES.md").read_text(encoding="utf-8")
     for r in rows:
         if r["in_cache"] and not r["synthetic"]:

@@ -39,10 +39,17 @@ BASELINE = REPO / "scenarios" / "baseline.toml"
 N_PROVINCES = 34
 LAYERS = ("provinces", "villages", "datacentres", "sites_5g", "grid_5km")
 # layer -> the run's table it is built from
-SOURCES = {"provinces": "provinces.geojson", "villages": "villages.parquet", "datacentres": "datacentres.parquet",
-           "sites_5g": "sites_5g.parquet", "grid_5km": "grid_5km.parquet"}
+SOURCES = {
+    "provinces": "provinces.geojson",
+    "villages": "villages.parquet",
+    "datacentres": "datacentres.parquet",
+    "sites_5g": "sites_5g.parquet",
+    "grid_5km": "grid_5km.parquet",
+}
 SHEETS = ["About", "KPIs", "Provinces by year", "Villages", "Data centres"]
-GEOMETRY_TYPE = re.compile(r"^(GeometryCollection|(Multi)?(Point|LineString|Polygon))( Z)?$")  # GeoParquet spec
+GEOMETRY_TYPE = re.compile(
+    r"^(GeometryCollection|(Multi)?(Point|LineString|Polygon))( Z)?$"
+)  # GeoParquet spec
 GRID_METRIC_EPSG = 3405  # VN-2000 / UTM 48N, the CRS the 5 km grid is aggregated in
 
 
@@ -109,22 +116,34 @@ def test_ogrinfo_lists_the_layers(run_dir):
     ogrinfo = shutil.which("ogrinfo")
     if ogrinfo is None:
         pytest.skip("ogrinfo (Debian gdal-bin) is not installed")
-    r = subprocess.run([ogrinfo, "-ro", "-so", str(run_dir / "results.gpkg")], capture_output=True, text=True,
-                       timeout=120, check=False)
+    r = subprocess.run(
+        [ogrinfo, "-ro", "-so", str(run_dir / "results.gpkg")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert r.returncode == 0, r.stderr
     listed = dict(re.findall(r"^\d+: (\w+) \(([\w ]+)\)$", r.stdout, flags=re.M))
     assert set(listed) == set(LAYERS)
     assert listed["villages"] == listed["sites_5g"] == listed["datacentres"] == "Point"
     assert "Polygon" in listed["provinces"] and listed["grid_5km"] == "Polygon"
     assert "Warning" not in r.stderr and "ERROR" not in r.stderr, r.stderr  # e.g. an unsupported GPKG version
-    one = subprocess.run([ogrinfo, "-ro", "-so", str(run_dir / "results.gpkg"), "villages"], capture_output=True,
-                         text=True, timeout=120, check=False)
+    one = subprocess.run(
+        [ogrinfo, "-ro", "-so", str(run_dir / "results.gpkg"), "villages"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert f"Feature Count: {source_rows(run_dir, 'villages')}" in one.stdout
     assert re.search(r"^connected_date: Date", one.stdout, flags=re.M), one.stdout  # a date, not text
 
 
-@pytest.mark.parametrize("layer,date_col", [("villages", "connected_date"), ("sites_5g", "on_air_date"),
-                                            ("datacentres", "first_phase_date")])
+@pytest.mark.parametrize(
+    "layer,date_col",
+    [("villages", "connected_date"), ("sites_5g", "on_air_date"), ("datacentres", "first_phase_date")],
+)
 def test_gpkg_points_and_dates_equal_the_tables(run_dir, layer, date_col):
     gdf = gpd.read_file(run_dir / "results.gpkg", layer=layer)
     src = pl.read_parquet(run_dir / SOURCES[layer])
@@ -158,18 +177,30 @@ def test_province_kpi_columns_equal_the_metrics_table(run_dir, metrics, province
     assert sorted(gdf["gso34"]) == sorted(province_props)
     per_province = sorted(metrics.filter(pl.col("area") != "VN")["metric"].unique().to_list())
     ends = year_ends(metrics)
-    expected_cols = {f"{m}_{d.year}" if d.month == 12 else f"{m}_{d.year}_{d.month:02d}"
-                     for m in per_province for d in ends}
-    kpi_cols = {c for c in gdf.columns if c not in ("gso34", "name34", "name_ascii", "region3", "pop", "geometry")}
+    expected_cols = {
+        f"{m}_{d.year}" if d.month == 12 else f"{m}_{d.year}_{d.month:02d}"
+        for m in per_province
+        for d in ends
+    }
+    kpi_cols = {
+        c for c in gdf.columns if c not in ("gso34", "name34", "name_ascii", "region3", "pop", "geometry")
+    }
     assert kpi_cols == expected_cols
     assert {"stations_5g_2026", "pop_covered_5g_pct_2026", "capex_vnd_bn_2030"} <= kpi_cols
     rows = {r["gso34"]: r for _, r in gdf.iterrows()}
-    for metric in ("stations_5g", "pop_covered_5g_pct", "capex_vnd_bn", "villages_connected", "dc_it_capacity_mw"):
+    for metric in (
+        "stations_5g",
+        "pop_covered_5g_pct",
+        "capex_vnd_bn",
+        "villages_connected",
+        "dc_it_capacity_mw",
+    ):
         for end in ends:
             col = f"{metric}_{end.year}"
             for code in province_props:
-                assert rows[code][col] == pytest.approx(expected_province_value(metrics, metric, code, end),
-                                                        rel=1e-12, abs=1e-9), (col, code)
+                assert rows[code][col] == pytest.approx(
+                    expected_province_value(metrics, metric, code, end), rel=1e-12, abs=1e-9
+                ), (col, code)
     assert rows["01"]["name34"] == province_props["01"]["name34"]
 
 
@@ -238,7 +269,8 @@ def test_metrics_csv_keeps_area_codes_as_text_in_pandas(run_dir, metrics):
     assert list(csv.columns) == ["date", "replication", "area", "area_name", "metric", "value"]
     assert all(isinstance(a, str) for a in csv["area"])
     assert csv["area"].value_counts().sort_index().to_dict() == dict(
-        sorted(metrics.group_by("area").len().iter_rows()))
+        sorted(metrics.group_by("area").len().iter_rows())
+    )
     assert "01" in set(csv["area"])
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in csv["date"].unique())
 
@@ -248,8 +280,9 @@ def test_metrics_csv_matches_parquet_in_polars_defaults(run_dir, metrics, provin
     assert csv.schema["area"] == pl.String and csv.schema["date"] == pl.String
     assert csv.height == metrics.height
     keys = ["date", "replication", "area", "metric"]
-    j = metrics.join(csv.with_columns(pl.col("date").str.to_date("%Y-%m-%d")), on=keys, how="inner",
-                     suffix="_csv")
+    j = metrics.join(
+        csv.with_columns(pl.col("date").str.to_date("%Y-%m-%d")), on=keys, how="inner", suffix="_csv"
+    )
     assert j.height == metrics.height
     np.testing.assert_allclose(j["value_csv"].to_numpy(), j["value"].to_numpy(), rtol=1e-12)
     names = dict(csv.select("area", "area_name").unique().iter_rows())
@@ -306,8 +339,15 @@ def test_workbook_kpis_equal_summary(run_dir, summary):
     camp = [k for k in base if k.startswith("campaign_")]
     assert camp
     for k in camp:
-        want_unit = ("decimal year" if k.endswith("_year_done") else "VND bn" if k.endswith("_vnd_bn")
-                     else "1 = met, 0 = missed" if k.endswith("_deadline_met") else "villages")
+        want_unit = (
+            "decimal year"
+            if k.endswith("_year_done")
+            else "VND bn"
+            if k.endswith("_vnd_bn")
+            else "1 = met, 0 = missed"
+            if k.endswith("_deadline_met")
+            else "villages"
+        )
         assert rows[k]["Unit"] == want_unit, k
     years = [k for k in base if re.match(r"^(year_|campaign_.+_year_done$)", k) and s[k] is not None]
     assert any(k.startswith("campaign_") for k in years)
@@ -323,10 +363,15 @@ def test_workbook_provinces_equal_metrics(run_dir, metrics, province_props):
     assert prov.schema["Province code"] == pl.String
     assert set(prov["Province code"]) == set(province_props)
     assert sorted(set(prov["Year end"].to_list())) == ends
-    for r in prov.filter(pl.col("Province code").is_in(["01", "79", prov["Province code"][-1]])).iter_rows(named=True):
+    for r in prov.filter(pl.col("Province code").is_in(["01", "79", prov["Province code"][-1]])).iter_rows(
+        named=True
+    ):
         assert r["Province"] == province_props[r["Province code"]]["name34"]
-        for label, metric in (("5G stations", "stations_5g"), ("5G population coverage (%)", "pop_covered_5g_pct"),
-                              ("5G capex in the year (VND bn)", "capex_vnd_bn")):
+        for label, metric in (
+            ("5G stations", "stations_5g"),
+            ("5G population coverage (%)", "pop_covered_5g_pct"),
+            ("5G capex in the year (VND bn)", "capex_vnd_bn"),
+        ):
             want = expected_province_value(metrics, metric, r["Province code"], r["Year end"])
             assert r[label] == pytest.approx(want, rel=1e-12, abs=1e-9), (label, r["Province code"])
 
@@ -338,16 +383,24 @@ def test_workbook_villages_and_datacentres_equal_tables(run_dir):
     assert xv.height == v.height
     assert xv["Village ID"].to_list() == v["village_id"].to_list()
     assert xv["Power option"].to_list() == v["power"].to_list()
-    assert xv["Subset"].to_list() == v["subset"].to_list() and xv["Campaign"].to_list() == v["campaign"].to_list()
+    assert (
+        xv["Subset"].to_list() == v["subset"].to_list()
+        and xv["Campaign"].to_list() == v["campaign"].to_list()
+    )
     assert xv["Grid power at start"].to_list() == v["has_grid_power"].to_list()
     assert xv["Synthetic"].to_list() == v["synthetic"].to_list()
     np.testing.assert_allclose(xv["Cost (VND bn)"].to_numpy(), v["cost_vnd_bn"].to_numpy(), rtol=1e-12)
-    got = [None if d is None else (d.date() if isinstance(d, dt.datetime) else d) for d in xv["Connected"].to_list()]
+    got = [
+        None if d is None else (d.date() if isinstance(d, dt.datetime) else d)
+        for d in xv["Connected"].to_list()
+    ]
     assert got == v["connected_date"].to_list()
     d = pl.read_parquet(run_dir / "datacentres.parquet")
     xd = sheets["Data centres"]
     assert xd["DC ID"].to_list() == d["dc_id"].to_list()
-    np.testing.assert_allclose(xd["IT capacity at end (MW)"].to_numpy(), d["it_mw_end"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        xd["IT capacity at end (MW)"].to_numpy(), d["it_mw_end"].to_numpy(), rtol=1e-12
+    )
 
 
 def test_workbook_about_carries_provenance(run_dir, summary):
@@ -359,8 +412,10 @@ def test_workbook_about_carries_provenance(run_dir, summary):
     assert kv["dxsim version"] == summary["dxsim_version"]
     assert kv["Horizon end"].date().isoformat() == summary["horizon"]["end_date"]
     start = next(i for i, r in enumerate(rows) if r[0] == "Data sources")
-    sources = [{"name": r[0], "licence": r[1], "synthetic": r[2]}
-               for r in rows[start + 1:start + 1 + len(summary["data_sources"])]]
+    sources = [
+        {"name": r[0], "licence": r[1], "synthetic": r[2]}
+        for r in rows[start + 1 : start + 1 + len(summary["data_sources"])]
+    ]
     assert sources == summary["data_sources"]
     assert any(s["synthetic"] for s in sources)
 
@@ -370,11 +425,15 @@ def test_workbook_about_carries_provenance(run_dir, summary):
 
 def test_exports_without_villages_and_datacentres(run_dir, tmp_path):
     out = tmp_path / "run"
-    shutil.copytree(run_dir, out, ignore=shutil.ignore_patterns("results.*", "*.geo.parquet", "villages.*",
-                                                                 "datacentres.*"))
+    shutil.copytree(
+        run_dir,
+        out,
+        ignore=shutil.ignore_patterns("results.*", "*.geo.parquet", "villages.*", "datacentres.*"),
+    )
     paths = write_gis(out)
     assert sorted(p.name for p in paths) == sorted(
-        ["results.gpkg", "provinces.geo.parquet", "sites_5g.geo.parquet", "grid_5km.geo.parquet"])
+        ["results.gpkg", "provinces.geo.parquet", "sites_5g.geo.parquet", "grid_5km.geo.parquet"]
+    )
     assert set(pyogrio.list_layers(out / "results.gpkg")[:, 0]) == {"provinces", "sites_5g", "grid_5km"}
     write_workbook(out)
     assert openpyxl.load_workbook(out / "results.xlsx").sheetnames == ["About", "KPIs", "Provinces by year"]
@@ -386,8 +445,9 @@ def test_workbook_writes_text_as_text(run_dir, tmp_path):
     shutil.copytree(run_dir, out, ignore=shutil.ignore_patterns("results.*", "*.geo.parquet"))
     v = pl.read_parquet(out / "villages.parquet")
     evil = '=HYPERLINK("http://example.invalid","x")'
-    v.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(evil)).otherwise(pl.col("name"))
-                   .alias("name")).write_parquet(out / "villages.parquet")
+    v.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(evil)).otherwise(pl.col("name")).alias("name")
+    ).write_parquet(out / "villages.parquet")
     write_workbook(out)
     ws = openpyxl.load_workbook(out / "results.xlsx")["Villages"]
     assert ws["B2"].value == evil and ws["B2"].data_type == "s"
@@ -396,7 +456,9 @@ def test_workbook_writes_text_as_text(run_dir, tmp_path):
 @pytest.mark.parametrize("writer", [write_gis, write_workbook, write_metrics_csv])
 def test_missing_metrics_is_one_line_naming_the_file(run_dir, tmp_path, writer):
     out = tmp_path / "run"
-    shutil.copytree(run_dir, out, ignore=shutil.ignore_patterns("metrics.parquet", "results.*", "*.geo.parquet"))
+    shutil.copytree(
+        run_dir, out, ignore=shutil.ignore_patterns("metrics.parquet", "results.*", "*.geo.parquet")
+    )
     with pytest.raises(DxsimInputError) as e:
         writer(out)
     msg = str(e.value)
@@ -418,11 +480,25 @@ def test_province_year_table_with_a_horizon_ending_mid_year():
 
     rng = np.random.default_rng(7)
     dates = [dt.date(2025, 11, 30), dt.date(2025, 12, 31)] + [
-        (dt.date(2026, m + 1, 1) - dt.timedelta(days=1)) for m in range(1, 7)]
-    rows = [{"date": d, "replication": rep, "area": a, "metric": m, "value": float(rng.integers(0, 100))}
-            for d in dates for rep in range(3) for a in ("VN", "01", "02") for m in ("stations_5g", "capex_vnd_bn")]
-    metrics = pl.DataFrame(rows, schema={"date": pl.Date, "replication": pl.Int32, "area": pl.String,
-                                         "metric": pl.String, "value": pl.Float64})
+        (dt.date(2026, m + 1, 1) - dt.timedelta(days=1)) for m in range(1, 7)
+    ]
+    rows = [
+        {"date": d, "replication": rep, "area": a, "metric": m, "value": float(rng.integers(0, 100))}
+        for d in dates
+        for rep in range(3)
+        for a in ("VN", "01", "02")
+        for m in ("stations_5g", "capex_vnd_bn")
+    ]
+    metrics = pl.DataFrame(
+        rows,
+        schema={
+            "date": pl.Date,
+            "replication": pl.Int32,
+            "area": pl.String,
+            "metric": pl.String,
+            "value": pl.Float64,
+        },
+    )
     table = province_year_table(metrics)
     assert sorted(set(table["date"].to_list())) == [dt.date(2025, 12, 31), dt.date(2026, 6, 30)]
     assert [period_tag(d) for d in sorted(set(table["date"].to_list()))] == ["2025", "2026_06"]

@@ -46,7 +46,11 @@ def now(golden) -> dict:
 
 
 def _rows(snap: dict, metric: str, at: str | None = None) -> dict:
-    return {r["rep"]: r["value"] for r in snap["values"] if r["metric"] == metric and (at is None or r["at"] == at)}
+    return {
+        r["rep"]: r["value"]
+        for r in snap["values"]
+        if r["metric"] == metric and (at is None or r["at"] == at)
+    }
 
 
 def test_baseline_matches_golden(golden, now):
@@ -60,11 +64,21 @@ def test_golden_is_complete_and_states_its_tolerances(golden):
     assert golden["dxsim_version"] and golden["seed"] == tool.SEED and golden["reps"] == tool.REPS
     for kind, tol in tool.TOLERANCES.items():
         assert golden["tolerances"][kind]["why"], kind  # the reasoning is in the file
-        assert golden["tolerances"][kind]["abs"] == tol["abs"] and golden["tolerances"][kind]["rel"] == tol["rel"]
+        assert (
+            golden["tolerances"][kind]["abs"] == tol["abs"]
+            and golden["tolerances"][kind]["rel"] == tol["rel"]
+        )
     for r in golden["values"]:
         want = golden["tolerances"][r["kind"]]
         assert r["tolerance"] == {"abs": want["abs"], "rel": want["rel"]}, r
-    ends = ["2025-12-31", "2026-12-31", "2027-12-31", "2028-12-31", "2029-12-31", "2030-12-31"]  # baseline horizon
+    ends = [
+        "2025-12-31",
+        "2026-12-31",
+        "2027-12-31",
+        "2028-12-31",
+        "2029-12-31",
+        "2030-12-31",
+    ]  # baseline horizon
     have = {(r["metric"], r["at"], r["rep"]) for r in golden["values"]}
     for metric in tool.YEAR_END_METRICS:
         for at in ends:
@@ -91,12 +105,19 @@ def test_golden_kpis_agree_with_its_trajectory(golden):
 
     def stats(values: list[float]) -> dict[str, float]:
         s = np.sort(np.asarray(values, dtype=float))
-        return {p: float(np.quantile(s, q, method="inverted_cdf")) for p, q in (("P50", .5), ("P10", .1), ("P90", .9))}
+        return {
+            p: float(np.quantile(s, q, method="inverted_cdf"))
+            for p, q in (("P50", 0.5), ("P10", 0.1), ("P90", 0.9))
+        }
 
-    pairs = [("capex_total_vnd_bn", "capex_5g_cum_vnd_bn"), ("village_capex_total_vnd_bn", "village_capex_cum_vnd_bn"),
-             ("compute_capex_total_vnd_bn", "compute_capex_cum_vnd_bn"),
-             ("subsidy_paid_total_vnd_bn", "subsidy_paid_cum_vnd_bn"),
-             ("villages_connected_end", "villages_connected"), ("dc_it_capacity_mw_end", "dc_it_capacity_mw")]
+    pairs = [
+        ("capex_total_vnd_bn", "capex_5g_cum_vnd_bn"),
+        ("village_capex_total_vnd_bn", "village_capex_cum_vnd_bn"),
+        ("compute_capex_total_vnd_bn", "compute_capex_cum_vnd_bn"),
+        ("subsidy_paid_total_vnd_bn", "subsidy_paid_cum_vnd_bn"),
+        ("villages_connected_end", "villages_connected"),
+        ("dc_it_capacity_mw_end", "dc_it_capacity_mw"),
+    ]
     for kpi, metric in pairs:
         per_rep = _rows(golden, metric, end)
         want = stats([per_rep[r] for r in range(reps)])
@@ -106,7 +127,9 @@ def test_golden_kpis_agree_with_its_trajectory(golden):
     for pct in tool.COVERAGE_THRESHOLDS_PCT:
         dates = _rows(golden, f"date_5g_pop_{pct}pct")
         # a threshold a replication never reaches ranks last ("not reached" -> inf; the KPI is then null)
-        want = stats([math.inf if dates[r] == "not reached" else _decimal_year(dates[r]) for r in range(reps)])
+        want = stats(
+            [math.inf if dates[r] == "not reached" else _decimal_year(dates[r]) for r in range(reps)]
+        )
         got = _rows(golden, f"year_5g_pop_{pct}pct", "summary.json kpis")
         for p in want:
             if math.isinf(want[p]):
@@ -114,7 +137,12 @@ def test_golden_kpis_agree_with_its_trajectory(golden):
             else:
                 assert math.isclose(got[p], want[p], abs_tol=1e-6), (pct, p)
     # trajectories move the right way: stations and cumulative capex never fall from one year end to the next
-    for metric in ("stations_5g", "capex_5g_cum_vnd_bn", "village_capex_cum_vnd_bn", "compute_capex_cum_vnd_bn"):
+    for metric in (
+        "stations_5g",
+        "capex_5g_cum_vnd_bn",
+        "village_capex_cum_vnd_bn",
+        "compute_capex_cum_vnd_bn",
+    ):
         for rep in range(reps):
             series = [r["value"] for r in golden["values"] if r["metric"] == metric and r["rep"] == rep]
             assert series == sorted(series), (metric, rep)
@@ -126,8 +154,11 @@ def test_compare_catches_changes_and_tolerates_drift(golden):
     assert tool.compare(golden, snap) == []
 
     def first(kind: str, metric: str | None = None) -> dict:
-        return next(r for r in snap["values"] if r["kind"] == kind and r["value"] not in (None, 0)
-                    and (metric is None or r["metric"] == metric))
+        return next(
+            r
+            for r in snap["values"]
+            if r["kind"] == kind and r["value"] not in (None, 0) and (metric is None or r["metric"] == metric)
+        )
 
     drift = first("float", "capex_5g_cum_vnd_bn")
     drift["value"] *= 1 + 1e-9  # last-bit drift: passes
@@ -139,7 +170,8 @@ def test_compare_catches_changes_and_tolerates_drift(golden):
     snap["values"].pop()  # a row that disappeared
     diffs = tool.compare(golden, snap)
     assert sorted(d.metric for d in diffs) == sorted(
-        ["stations_5g", "pop_covered_5g_pct", "date_5g_pop_90pct", golden["values"][-1]["metric"]])
+        ["stations_5g", "pop_covered_5g_pct", "date_5g_pop_90pct", golden["values"][-1]["metric"]]
+    )
     text = tool.format_diffs(diffs, golden, snap)
     assert "metric" in text and "golden" in text and "now" in text and "tolerance" in text
     assert "run `make golden` and review the diff of tests/golden/baseline.json" in text
@@ -149,6 +181,8 @@ def test_compare_catches_changes_and_tolerates_drift(golden):
 def test_render_round_trips_one_row_per_line(golden):
     text = tool.render(golden)
     assert json.loads(text) == golden
-    assert text == GOLDEN.read_text(encoding="utf-8"), "baseline.json was edited by hand: regenerate it with `make golden`"
+    assert text == GOLDEN.read_text(encoding="utf-8"), (
+        "baseline.json was edited by hand: regenerate it with `make golden`"
+    )
     row_lines = [ln for ln in text.splitlines() if ln.lstrip().startswith('{"metric"')]
     assert len(row_lines) == len(golden["values"])

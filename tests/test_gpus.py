@@ -14,11 +14,7 @@ import simpy
 from pydantic import ValidationError
 
 from dxsim.errors import DxsimInputError
-from dxsim.scenario.schema_compute_gpus import AiDemand as AiDemandSection
-from dxsim.scenario.schema_compute_gpus import Gpus
-from dxsim.sim.calendar import Clock
-from dxsim.sim.compute.capacity import DCFleet
-from dxsim.sim.compute.catalogue import (
+from dxsim.gpu_catalogue import (
     CATALOGUE_COLUMNS,
     FleetEntry,
     GpuCatalogue,
@@ -27,6 +23,10 @@ from dxsim.sim.compute.catalogue import (
     load_catalogue,
     load_start_fleet,
 )
+from dxsim.scenario.sections.compute_gpus import AiDemand as AiDemandSection
+from dxsim.scenario.sections.compute_gpus import Gpus
+from dxsim.sim.calendar import Clock
+from dxsim.sim.compute.capacity import DCFleet
 from dxsim.sim.compute.demand import GpuPool
 from dxsim.sim.compute.gpus import GpuModel
 
@@ -86,16 +86,28 @@ def test_baseline_orders_are_viettels_6000() -> None:
 # ---------------------------------------------------------------------------- helpers
 
 
-def spec(model: str = "H100", tdp_w: float = 700.0, overhead: float = 1.27 / 0.7, p50: float = 0.0,
-         p90: float = 0.0, price: float = 30_000.0, tflops: float = 989.0) -> GpuSpec:
+def spec(
+    model: str = "H100",
+    tdp_w: float = 700.0,
+    overhead: float = 1.27 / 0.7,
+    p50: float = 0.0,
+    p90: float = 0.0,
+    price: float = 30_000.0,
+    tflops: float = 989.0,
+) -> GpuSpec:
     return GpuSpec(model, tdp_w, tflops, price, p50, p90, overhead)
 
 
 def dcfleet(it_mw=(1.0,), base=None, provinces=None) -> DCFleet:
     n = len(it_mw)
-    return DCFleet(np.array([f"dc{i}" for i in range(n)]), np.array(provinces or [0] * n),
-                   np.full(n, 1.4), np.array(it_mw, dtype=float), np.full(n, 100.0),
-                   np.array(base if base is not None else [0.0] * n, dtype=float))
+    return DCFleet(
+        np.array([f"dc{i}" for i in range(n)]),
+        np.array(provinces or [0] * n),
+        np.full(n, 1.4),
+        np.array(it_mw, dtype=float),
+        np.full(n, 100.0),
+        np.array(base if base is not None else [0.0] * n, dtype=float),
+    )
 
 
 def gpus_cfg(orders=(), life_years=5.0, shock=None) -> Gpus:
@@ -111,8 +123,18 @@ def order(n=1000, model="H100", when=START, hint=None, org="X") -> dict:
 
 def model(cfg, catalogue, fleet, start_fleet=(), pool=None, seed=1, rep=0, env=None):
     env = env or simpy.Environment()
-    gm = GpuModel(env, cfg, catalogue, list(start_fleet), fleet, Clock(START, END), seed, rep, pool=pool,
-                  province_codes=CODES)
+    gm = GpuModel(
+        env,
+        cfg,
+        catalogue,
+        list(start_fleet),
+        fleet,
+        Clock(START, END),
+        seed,
+        rep,
+        pool=pool,
+        province_codes=CODES,
+    )
     return env, gm
 
 
@@ -131,10 +153,12 @@ def test_stranded_when_power_is_short_then_placed_when_commissioned() -> None:
     # 1 MW free / 1.27 kW per GPU = 787.4 -> 787 placed, 213 stranded
     assert gm.installed_by_model["H100"] == 787 and gm.stranded_by_model["H100"] == 213
     assert fleet.gpus.sum() == 787 and fleet.gpu_it_mw[0] == pytest.approx(787 * 1.27 / 1000)
+
     # +0.3 MW commissioned on day 40: free 1000 - 999.49 + 300 = 300.51 kW -> 236 fit >= 213
     def commission():
         yield env.timeout(40)
         fleet.commission(0, 0.3, 10)
+
     env.process(commission())
     env.run(until=58.0)  # the retry runs at month starts: Feb 1 = day 31 (before), Mar 1 = day 59
     assert gm.stranded_by_model["H100"] == 213
@@ -173,8 +197,14 @@ def test_powered_gpus_join_the_pool_and_leave_on_retirement() -> None:
     pool = GpuPool(env)
     fleet = dcfleet([1.0])
     # in service 4 years before the start with a 5-year life: retires on day -1461 + 1826.25 = 365.25
-    env, gm = model(gpus_cfg([order(500, when=START + dt.timedelta(days=100))]), cat, fleet,
-                    start_fleet=[entry(700, as_of=START - dt.timedelta(days=1461))], pool=pool, env=env)
+    env, gm = model(
+        gpus_cfg([order(500, when=START + dt.timedelta(days=100))]),
+        cat,
+        fleet,
+        start_fleet=[entry(700, as_of=START - dt.timedelta(days=1461))],
+        pool=pool,
+        env=env,
+    )
     assert pool.max_gpus_ever == 1200
     env.run(until=0.5)
     assert pool.installed == 700 and pool.idle == 700
@@ -194,12 +224,18 @@ def test_powered_gpus_join_the_pool_and_leave_on_retirement() -> None:
 def test_retirement_and_write_off() -> None:
     cat = GpuCatalogue([spec()])
     fleet = dcfleet([0.0])  # no power at all: everything is stranded
-    env, gm = model(gpus_cfg([order(10)], life_years=1.0), cat, fleet,
-                    start_fleet=[entry(5, as_of=START - dt.timedelta(days=400))])
+    env, gm = model(
+        gpus_cfg([order(10)], life_years=1.0),
+        cat,
+        fleet,
+        start_fleet=[entry(5, as_of=START - dt.timedelta(days=400))],
+    )
     env.run(until=1.0)
     # the start entry is past its 1-year life (400 > 365.25 days): never placed
     assert gm.retired_by_model["H100"] == 5 and gm.stranded_by_model["H100"] == 10
-    env.run(until=366.0)  # written off at the first month start after delivery + 365.25 days (day 365 = 2027-01-01: not yet)
+    env.run(
+        until=366.0
+    )  # written off at the first month start after delivery + 365.25 days (day 365 = 2027-01-01: not yet)
     assert gm.stranded_by_model["H100"] == 10
     env.run(until=397.0)  # 2027-02-01 = day 396
     assert gm.stranded_by_model["H100"] == 0 and gm.written_off_by_model["H100"] == 10
@@ -210,11 +246,19 @@ def test_retirement_and_write_off() -> None:
 
 def test_lead_time_shock_and_export_delay_arithmetic() -> None:
     cat = GpuCatalogue([spec(p50=100.0, p90=100.0, price=30_000.0)])  # p90 = p50: deterministic lead time
-    shock = {"window_start": START + dt.timedelta(days=5), "window_end": START + dt.timedelta(days=60),
-             "lead_time_multiplier": 1.5, "export_licence_delay": {"p50_days": 30, "p90_days": 30}}
-    cfg = gpus_cfg([order(10, when=START + dt.timedelta(days=10)),  # in the window: 10 + 100 x 1.5 + 30 = 190
-                    order(20, when=START + dt.timedelta(days=2))],  # before it: 2 + 100 = 102
-                   shock=shock)
+    shock = {
+        "window_start": START + dt.timedelta(days=5),
+        "window_end": START + dt.timedelta(days=60),
+        "lead_time_multiplier": 1.5,
+        "export_licence_delay": {"p50_days": 30, "p90_days": 30},
+    }
+    cfg = gpus_cfg(
+        [
+            order(10, when=START + dt.timedelta(days=10)),  # in the window: 10 + 100 x 1.5 + 30 = 190
+            order(20, when=START + dt.timedelta(days=2)),
+        ],  # before it: 2 + 100 = 102
+        shock=shock,
+    )
     env, gm = model(cfg, cat, dcfleet([10.0]))
     d0, d1 = gm.order_draws
     assert (d0.shocked, d0.lead_days, d0.export_delay_days, d0.delivery_day) == (True, 150.0, 30.0, 190.0)
@@ -241,10 +285,16 @@ def test_lognormal_lead_time_median(cat: GpuCatalogue) -> None:
 
 def test_determinism(cat: GpuCatalogue) -> None:
     def run(rep):
-        env, gm = model(Gpus(), cat, dcfleet([5.0, 30.0], provinces=[0, 2]),
-                        start_fleet=load_start_fleet(catalogue=cat), rep=rep)
+        env, gm = model(
+            Gpus(),
+            cat,
+            dcfleet([5.0, 30.0], provinces=[0, 2]),
+            start_fleet=load_start_fleet(catalogue=cat),
+            rep=rep,
+        )
         env.run(until=900)
         return [d.delivery_day for d in gm.order_draws], gm.events, gm.installed_by_model, gm.capex_vnd_bn_cum
+
     a, b, c = run(0), run(0), run(1)
     assert a == b
     assert a[0] != c[0]
@@ -267,13 +317,17 @@ def test_bad_orders_raise_naming_the_field() -> None:
         gpus_cfg(shock={"window_start": dt.date(2027, 1, 1), "window_end": dt.date(2026, 1, 1)})
     cat = GpuCatalogue([spec()])
     # an order after the horizon end is valid (a shortened horizon keeps the defaults valid); it just never delivers
-    env, late = model(gpus_cfg([order(model="H100", when=dt.date(2031, 1, 1))]), GpuCatalogue([spec()]), dcfleet())
+    env, late = model(
+        gpus_cfg([order(model="H100", when=dt.date(2031, 1, 1))]), GpuCatalogue([spec()]), dcfleet()
+    )
     env.run(until=Clock(START, END).horizon_days + 1)
     assert late.installed_gpus == 0 and late.stranded_gpus == 0
     with pytest.raises(DxsimInputError, match=r"compute\.gpus\.orders\[0\]\.order_date") as e:
         model(gpus_cfg([order(model="H100", when=dt.date(2020, 1, 1))]), cat, dcfleet())
     assert "\n" not in str(e.value)
-    with pytest.raises(DxsimInputError, match=r"orders\[0\]\.model"):  # valid in the shipped catalogue, not in this one
+    with pytest.raises(
+        DxsimInputError, match=r"orders\[0\]\.model"
+    ):  # valid in the shipped catalogue, not in this one
         model(gpus_cfg([order(model="B200")]), cat, dcfleet())
     with pytest.raises(DxsimInputError, match="not a data-centre id or a province code"):
         model(gpus_cfg([order(hint="dc7")]), cat, dcfleet())

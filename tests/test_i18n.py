@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,9 @@ KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2), "pgettex
 def code_messages() -> set[str]:
     """Every msgid the code marks for translation (Babel's extractor, as `pybabel extract` runs it)."""
     out = set()
-    for _file, _line, msg, _comments, _ctx in extract_from_dir(str(PACKAGE), keywords=KEYWORDS,
-                                                                 method_map=[("**.py", "python")]):
+    for _file, _line, msg, _comments, _ctx in extract_from_dir(
+        str(PACKAGE), keywords=KEYWORDS, method_map=[("**.py", "python")]
+    ):
         out.update([msg] if isinstance(msg, str) else [m for m in msg if m])
     return out
 
@@ -54,10 +56,13 @@ def test_language_choice(monkeypatch: pytest.MonkeyPatch) -> None:
         set_language("fr")
 
 
-@pytest.mark.parametrize("lang, num, pct, day, mon, bn, tn", [
-    ("vi", "1.074,75", "39,52%", "31/12/2025", "tháng 12/2025", "1.250 tỷ đồng", "12,7 nghìn tỷ đồng"),
-    ("en", "1,074.75", "39.52%", "31/12/2025", "2025-12", "1,250 bn VND", "12.7 tn VND"),
-])
+@pytest.mark.parametrize(
+    "lang, num, pct, day, mon, bn, tn",
+    [
+        ("vi", "1.074,75", "39,52%", "31/12/2025", "tháng 12/2025", "1.250 tỷ đồng", "12,7 nghìn tỷ đồng"),
+        ("en", "1,074.75", "39.52%", "31/12/2025", "2025-12", "1,250 bn VND", "12.7 tn VND"),
+    ],
+)
 def test_formats(lang: str, num: str, pct: str, day: str, mon: str, bn: str, tn: str) -> None:
     set_language(lang)
     assert F.number(1074.75, 2) == num
@@ -73,8 +78,16 @@ def test_formats(lang: str, num: str, pct: str, day: str, mon: str, bn: str, tn:
 
 def test_glossary_is_sourced_and_the_catalogue_uses_it() -> None:
     rows = list(csv.DictReader(GLOSSARY.open(encoding="utf-8")))
-    assert {"trạm 5G", "phủ sóng", "thôn, bản", "vùng lõm sóng", "điểm lõm sóng", "trung tâm dữ liệu",
-            "công suất", "Nghị quyết 193/2025/QH15"} <= {r["vi"] for r in rows}
+    assert {
+        "trạm 5G",
+        "phủ sóng",
+        "thôn, bản",
+        "vùng lõm sóng",
+        "điểm lõm sóng",
+        "trung tâm dữ liệu",
+        "công suất",
+        "Nghị quyết 193/2025/QH15",
+    } <= {r["vi"] for r in rows}
     assert all(r["en"] and r["vi"] and r["source"] for r in rows)
     assert LANGS == ("en", "vi")
 
@@ -83,7 +96,10 @@ def test_bad_input_in_vietnamese_names_file_field_value_and_allowed(tmp_path: Pa
     from conftest import dxsim_cmd
 
     f = tmp_path / "x.toml"
-    f.write_text(f'extends = "{PACKAGE.parent / "scenarios" / "baseline.toml"}"\nname = "x"\ncrewz = 3\n', encoding="utf-8")
+    f.write_text(
+        f'extends = "{PACKAGE.parent / "scenarios" / "baseline.toml"}"\nname = "x"\ncrewz = 3\n',
+        encoding="utf-8",
+    )
     for args in (["validate", str(f), "--lang", "vi"], ["--lang=vi", "validate", str(f)]):
         r = dxsim_cmd(*args)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
@@ -100,15 +116,21 @@ def test_bad_input_in_vietnamese_names_file_field_value_and_allowed(tmp_path: Pa
 def test_compare_markdown_in_vietnamese(tmp_path: Path) -> None:
     """compare.md in Vietnamese: labels, units and numbers as the reports write them; identifiers stay English."""
     import polars as pl
-
     from conftest import dxsim_cmd
 
     base = tmp_path / "a.toml"
-    base.write_text(f'extends = "{PACKAGE.parent / "scenarios" / "baseline.toml"}"\nname = "a"\n'
-                    '[horizon]\nend_date = 2026-12-31\n', encoding="utf-8")
+    base.write_text(
+        f'extends = "{PACKAGE.parent / "scenarios" / "baseline.toml"}"\nname = "a"\n'
+        "[horizon]\nend_date = 2026-12-31\n",
+        encoding="utf-8",
+    )
     opt = tmp_path / "b.toml"
-    opt.write_text('extends = "a.toml"\nname = "b"\n[supply]\ndeliveries_per_month = 2000\n', encoding="utf-8")
-    r = dxsim_cmd("compare", str(base), str(opt), "--reps", "1", "--out", str(tmp_path / "cmp"), "--lang", "vi")
+    opt.write_text(
+        'extends = "a.toml"\nname = "b"\n[supply]\ndeliveries_per_month = 2000\n', encoding="utf-8"
+    )
+    r = dxsim_cmd(
+        "compare", str(base), str(opt), "--reps", "1", "--out", str(tmp_path / "cmp"), "--lang", "vi"
+    )
     assert r.returncode == 0, r.stderr
     md = (tmp_path / "cmp" / "compare.md").read_text(encoding="utf-8")
     assert "# So sánh phương án (kịch bản gốc: a)" in md
@@ -121,15 +143,27 @@ def test_compare_markdown_in_vietnamese(tmp_path: Path) -> None:
     assert "capex_total_vnd_bn" in csv["kpi"].to_list() and "a" in csv.columns  # identifiers stay English
 
 
-@pytest.mark.parametrize("lang, source, expect", [
-    ("vi", "000:56 MoST report on the National DT Programme results to 2025, ~Nov 2025",
-     "Báo cáo của Bộ KH&CN về kết quả Chương trình Chuyển đổi số quốc gia, 11/2025"),
-    ("vi", "MoST report 000:56 (../shared/seeds/000_e1415d1b035d2da9.txt)",
-     "Báo cáo của Bộ KH&CN về kết quả Chương trình Chuyển đổi số quốc gia, 11/2025"),
-    ("en", "004:291-293 MoST report 'Chuyển đổi số quốc gia tháng 3 năm 2025', 03/2025",
-     "MoST report on national digital transformation, March 2025"),
-    ("vi", "GSO release 2025-01-06", "GSO release 2025-01-06"),  # not a seed: kept as written
-])
+@pytest.mark.parametrize(
+    "lang, source, expect",
+    [
+        (
+            "vi",
+            "000:56 MoST report on the National DT Programme results to 2025, ~Nov 2025",
+            "Báo cáo của Bộ KH&CN về kết quả Chương trình Chuyển đổi số quốc gia, 11/2025",
+        ),
+        (
+            "vi",
+            "MoST report 000:56 (../shared/seeds/000_e1415d1b035d2da9.txt)",
+            "Báo cáo của Bộ KH&CN về kết quả Chương trình Chuyển đổi số quốc gia, 11/2025",
+        ),
+        (
+            "en",
+            "004:291-293 MoST report 'Chuyển đổi số quốc gia tháng 3 năm 2025', 03/2025",
+            "MoST report on national digital transformation, March 2025",
+        ),
+        ("vi", "GSO release 2025-01-06", "GSO release 2025-01-06"),  # not a seed: kept as written
+    ],
+)
 def test_plain_citations(lang: str, source: str, expect: str) -> None:
     from dxsim.i18n.citations import citation
 
@@ -145,14 +179,25 @@ def test_run_tables_and_workbook_in_vietnamese(tmp_path: Path) -> None:
 
     import fastexcel
     import polars as pl
-
     from conftest import dxsim_cmd
 
     sc = tmp_path / "a.toml"
-    sc.write_text(f'extends = "{PACKAGE.parent / "scenarios" / "baseline.toml"}"\nname = "a"\n'
-                  '[horizon]\nend_date = 2026-12-31\n', encoding="utf-8")
-    r = dxsim_cmd("run", str(sc), "--lang", "vi", "--no-map", "--no-report", "--out", str(tmp_path / "out"),
-                  env={"COLUMNS": "200"})
+    sc.write_text(
+        f'extends = "{PACKAGE.parent / "scenarios" / "baseline.toml"}"\nname = "a"\n'
+        "[horizon]\nend_date = 2026-12-31\n",
+        encoding="utf-8",
+    )
+    r = dxsim_cmd(
+        "run",
+        str(sc),
+        "--lang",
+        "vi",
+        "--no-map",
+        "--no-report",
+        "--out",
+        str(tmp_path / "out"),
+        env={"COLUMNS": "200"},
+    )
     assert r.returncode == 0, r.stderr
     assert "Chỉ tiêu" in r.stdout and "Số trạm 5G, cuối kỳ" in r.stdout and "tháng 12/2026" in r.stdout
     row = next(line for line in r.stdout.splitlines() if "Số trạm 5G, cuối kỳ" in line)
@@ -161,7 +206,11 @@ def test_run_tables_and_workbook_in_vietnamese(tmp_path: Path) -> None:
     assert re.search(r"\b\d{1,3},\d{2}\b", cov)  # decimal comma
     assert r.stdout.rstrip().endswith(f"đã ghi {tmp_path / 'out'}/")
     book = fastexcel.read_excel(tmp_path / "out" / "results.xlsx")
-    assert book.sheet_names[:3] == ["About", "KPIs", "Provinces by year"]  # sheet names stay (scripts use them)
+    assert book.sheet_names[:3] == [
+        "About",
+        "KPIs",
+        "Provinces by year",
+    ]  # sheet names stay (scripts use them)
     prov = book.load_sheet_by_name("Provinces by year").to_polars()
     assert prov.columns[:4] == ["Mã tỉnh", "Tỉnh", "Cuối năm", "Số trạm 5G"]
     villages = book.load_sheet_by_name("Villages").to_polars()
@@ -181,3 +230,306 @@ def test_numbers_round_as_python_formats_them() -> None:
                 if lang == "vi":
                     want = want.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
                 assert F.number(v, d) == want, (lang, v, d)
+
+
+def _bad_input_line(r: subprocess.CompletedProcess[str], *parts: str) -> str:
+    """Exit 2 and one line on stderr, no traceback, naming every part (conftest.one_line_error)."""
+    from conftest import one_line_error
+
+    assert r.returncode == 2, (r.returncode, r.stdout[-2000:], r.stderr[-2000:])
+    return one_line_error(r.stderr, r.stdout, *parts)
+
+
+def test_optimise_bad_key_error_in_vietnamese(tmp_path: Path) -> None:
+    """`dxsim optimise --lang vi` with a misspelt key: the one line in Vietnamese names the file, the key, the
+    suggestion and what is allowed; without --lang the same line stays English, word for word."""
+    from conftest import dxsim_cmd
+
+    opt = tmp_path / "opt.toml"
+    opt.write_text(
+        f'base = "{PACKAGE.parent / "scenarios" / "baseline.toml"}"\nname = "o"\nmax_evalz = 3\n',
+        encoding="utf-8",
+    )
+    vi = _bad_input_line(
+        dxsim_cmd("optimise", str(opt), "--lang", "vi"),
+        "lỗi: ",
+        f"{opt}: max_evalz: ",
+        "khóa không xác định 'max_evalz'",
+        "có phải ý bạn là 'max_evals'?",
+        "(cho phép: base, name, seed, reps, max_evals",
+    )
+    assert "unknown" not in vi and "allowed" not in vi
+    _bad_input_line(
+        dxsim_cmd("optimise", str(opt)),
+        f"error: {opt}: max_evalz: unknown key 'max_evalz'; did you mean 'max_evals'? (allowed: base, ",
+    )
+
+
+def test_compare_and_folder_errors_in_vietnamese(tmp_path: Path) -> None:
+    """Bad input to compare / discover / map with --lang vi: one Vietnamese line (file, field, value, allowed)."""
+    from conftest import dxsim_cmd
+
+    base = PACKAGE.parent / "scenarios" / "baseline.toml"
+    a, b, c = (tmp_path / f"{x}.toml" for x in "abc")
+    for f, name in ((a, "a"), (b, "a"), (c, "c")):
+        f.write_text(f'extends = "{base}"\nname = "{name}"\n', encoding="utf-8")
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "notes.txt").write_text("a planner's own file\n", encoding="utf-8")
+    # two scenarios with the same name: the second file, the field and the value are named
+    _bad_input_line(
+        dxsim_cmd("compare", str(a), str(b), "--reps", "1", "--out", str(tmp_path / "cmp"), "--lang", "vi"),
+        f"lỗi: {b}: name = 'a': hai kịch bản cùng tên 'a' ({a}, {b}); các cột cần tên khác nhau",
+        "(cho phép: mỗi kịch bản được so sánh có một tên riêng)",
+    )
+    # --out into a folder holding a user's file: refused before anything runs
+    _bad_input_line(
+        dxsim_cmd("compare", str(a), str(c), "--reps", "1", "--out", str(user), "--lang", "vi"),
+        f"lỗi: --out = '{user}': chứa các tệp không do dxsim ghi",
+        "(cho phép: một thư mục mới, một thư mục trống, hoặc một thư mục do dxsim ghi trước đó; "
+        "hãy chọn --out khác)",
+    )
+    assert (user / "notes.txt").is_file()
+    # a sweep folder that does not exist
+    _bad_input_line(
+        dxsim_cmd("discover", str(tmp_path / "nosuch"), "--kpi", "x", "--fails", "< 90", "--lang", "vi"),
+        f"lỗi: SWEEP_OUT = '{tmp_path / 'nosuch'}': không có thư mục này",
+        "(cho phép: thư mục kết quả của `dxsim sweep` (outputs/sweeps/NAME))",
+    )
+    # a folder that is not a run's output
+    line = _bad_input_line(
+        dxsim_cmd("map", str(user), "--lang", "vi"),
+        f"lỗi: {user}: không phải thư mục kết quả của dxsim: không chứa tệp nào trong số "
+        "summary.json, metrics.parquet",
+        "(cho phép: một thư mục do `dxsim run SCENARIO --out DIR`",
+    )
+    assert "not a dxsim" not in line
+    # English unchanged
+    _bad_input_line(
+        dxsim_cmd("map", str(user)),
+        f"error: {user}: not a dxsim result folder: it holds none of summary.json, metrics.parquet",
+        "(allowed: a folder written by `dxsim run SCENARIO --out DIR` (default outputs/<name>/))",
+    )
+
+
+def test_help_in_vietnamese() -> None:
+    """`--help` in the chosen language, from --lang anywhere or DXSIM_LANG: typer reads the help texts at import, so
+    main() translates the command tree it builds after set_language (dxsim.cli.main.localise_help)."""
+    from conftest import dxsim_cmd
+
+    r = dxsim_cmd("--lang", "vi", "run", "--help", env={"COLUMNS": "200"})
+    assert r.returncode == 0, r.stderr
+    assert "Chạy (các) kịch bản và ghi outputs/<name>/" in r.stdout and "Số lần lặp." in r.stdout
+    assert "Tùy chọn" in r.stdout and "[bắt buộc]" in r.stdout and "Hiện hướng dẫn này rồi thoát." in r.stdout
+    assert "Number of replications" not in r.stdout and "Show this message" not in r.stdout
+    r = dxsim_cmd("--help", env={"DXSIM_LANG": "vi", "COLUMNS": "200"})
+    assert r.returncode == 0 and "Lệnh" in r.stdout and "Hiện dữ liệu địa lý đang dùng" in r.stdout
+    r = dxsim_cmd("calibration", "--help", "--lang=vi", env={"COLUMNS": "200"})
+    assert (
+        "thoát với mã 1 nếu có điểm nằm ngoài dung sai" in r.stdout
+        and "[mặc định: outputs/calibration]" in r.stdout
+    )
+    r = dxsim_cmd("run", "--help", env={"DXSIM_LANG": "en", "COLUMNS": "200"})  # English as written
+    assert (
+        "Number of replications." in r.stdout
+        and "Options" in r.stdout
+        and "Show this message and exit." in r.stdout
+    )
+    assert "(needs dxsim[cluster])" in r.stdout  # rich markup no longer eats the brackets
+
+
+def test_every_help_text_is_translated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each command's and option's help (and typer's own --help line) has a Vietnamese text."""
+    import typer
+    from typer import rich_utils
+    from typer._click.core import Context
+
+    from dxsim.cli.main import _TYPER_HELP_TEXTS, app, localise_help
+
+    for name in _TYPER_HELP_TEXTS:  # localise_help sets typer's panel titles: undone after the test
+        monkeypatch.setattr(rich_utils, name, getattr(rich_utils, name))
+
+    def texts(lang: str) -> dict[tuple[str, str], str]:
+        set_language(lang)
+        group = localise_help(typer.main.get_command(app))
+        found = {("dxsim", ""): group.help}
+        ctx = Context(group, info_name="dxsim")
+        for p in group.get_params(ctx):
+            found[("dxsim", p.name)] = p.help
+        for name, cmd in group.commands.items():
+            found[(name, "")] = cmd.help
+            for p in cmd.get_params(Context(cmd, info_name=name, parent=ctx)):
+                found[(name, p.name)] = p.help
+        return found
+
+    en, vi = texts("en"), texts("vi")
+    assert en.keys() == vi.keys() and len(en) > 60 and all(en.values())
+    assert [k for k in en if en[k] == vi[k]] == []
+    assert rich_utils.OPTIONS_PANEL_TITLE == "Tùy chọn"
+
+
+def test_schema_markdown_in_vietnamese() -> None:
+    """`dxsim schema --markdown --lang vi`: headings, types and ranges in Vietnamese; paths and TOML defaults as
+    written. The loader's English sentences keep the English words (type_text/range_text default)."""
+    from dxsim.scenario.docs import ROOT, range_text, schema_markdown, step, type_text
+
+    set_language("vi")
+    md = schema_markdown()
+    assert md.startswith("| Trường | Kiểu | Đơn vị | Mặc định | Phạm vi | Mô tả | Nguồn |")
+    seed = next(line for line in md.splitlines() if line.startswith("| `seed` |"))
+    assert "| số nguyên |" in seed and "| 20251031 | từ 0 đến 4294967295 |" in seed
+    assert "| `name` | văn bản |  | (bắt buộc) |" in md
+    seed_shape = step(ROOT, "seed").shape  # type: ignore[union-attr]
+    assert type_text(seed_shape) == "an integer" and range_text(seed_shape) == "between 0 and 4294967295"
+    set_language("en")
+    assert schema_markdown().startswith("| Field | Type | Unit | Default | Range | Description | Source |")
+
+
+def test_calibration_in_vietnamese(tmp_path: Path) -> None:
+    """`dxsim calibration --lang vi`: headings, figure names, kinds and status words in Vietnamese, numbers and days
+    as 16.737 / 39,52 / 31/10/2025; calibration.csv keeps the English figure names and machine numbers."""
+    import polars as pl
+    from conftest import dxsim_cmd
+
+    r = dxsim_cmd("calibration", "--lang", "vi", "--out", str(tmp_path / "cal"), env={"COLUMNS": "250"})
+    assert r.returncode == 0, r.stderr
+    assert "Hiệu chỉnh: mô hình so với số báo cáo (baseline)" in r.stdout
+    head = next(line for line in r.stdout.splitlines() if "số liệu" in line and "dung sai" in line)
+    assert "số báo cáo" in head and "mô hình" in head and "trạng thái" in head
+    row = next(
+        line
+        for line in r.stdout.splitlines()
+        if "Tỷ lệ dân số được phủ sóng 5G với 16.737 trạm 5G (tháng 10/2025)" in line
+    )
+    assert "39,52" in row and "±1,50" in row and "đạt" in row
+    assert "Số liệu báo cáo (geodata/observations.csv) bên cạnh mô hình (baseline)" in r.stdout
+    obs = next(line for line in r.stdout.splitlines() if "31/10/2025" in line and "stations_5g " in line)
+    assert "quan sát" in obs and "16.737 ± 0" in obs and "tham khảo" in obs
+    assert r.stdout.rstrip().endswith(f"nguồn và bảng đầy đủ: {tmp_path / 'cal'}/calibration.md")
+    md = (tmp_path / "cal" / "calibration.md").read_text(encoding="utf-8")
+    assert md.startswith("| số liệu | số báo cáo | mô hình | dung sai | trạng thái | nguồn |")
+    cal = pl.read_csv(tmp_path / "cal" / "calibration.csv")  # data: English identifiers, machine numbers
+    assert cal["figure"][0] == "5G population coverage with 16,737 stations (2025-10)"
+    assert set(cal["status"].to_list()) <= {"pass", "FAIL", "info"} and cal["reported"][0] == 39.52
+
+
+def test_sweep_in_vietnamese(tmp_path: Path) -> None:
+    """`dxsim sweep --lang vi` (4 runs of a short base): the drivers table, drivers.md and the errors in Vietnamese;
+    run again in English (every run reused) the same folder's drivers.md is English, word for word as before."""
+    from conftest import dxsim_cmd
+
+    base = tmp_path / "short.toml"
+    base.write_text(
+        f'extends = "{PACKAGE.parent / "scenarios" / "baseline.toml"}"\nname = "short"\n'
+        "[horizon]\nend_date = 2026-12-31\n",
+        encoding="utf-8",
+    )
+    sweep = (
+        'base = "short.toml"\nmethod = "lhs"\nsamples = 4\nseed = 11\nreps_per_run = 1\n'
+        'kpis = ["pop_covered_5g_pct_2026_12", "year_5g_pop_99pct"]\n'
+        '[[parameters]]\npath = "supply.deliveries_per_month"\nlow = 500\nhigh = 3000\n'
+        '[[parameters]]\npath = "crews.north.teams"\nlow = 20\nhigh = 300\n'
+    )
+    f = tmp_path / "s.toml"
+    f.write_text(sweep, encoding="utf-8")
+    out = tmp_path / "out"
+    r = dxsim_cmd(
+        "sweep", str(f), "--workers", "0", "--out", str(out), "--lang", "vi", env={"COLUMNS": "200"}
+    )
+    assert r.returncode == 0, r.stderr
+    assert (
+        "Đợt quét s: lhs, 4 lần chạy x 1 lần lặp; yếu tố tác động đến từng chỉ tiêu (rho, ± khoảng tin cậy 95%)"
+        in r.stdout
+    )
+    assert "┃ Chỉ tiêu" in r.stdout and "supply.deliveries_per_month" in r.stdout  # identifiers stay English
+    assert "không xác định ở 4 trong 4 lần chạy" in r.stdout and "KPI" not in r.stdout
+    md = (out / "drivers.md").read_text(encoding="utf-8")
+    assert md.startswith("# Đợt quét s: yếu tố tác động đến từng chỉ tiêu\n")
+    assert "| Chỉ tiêu | tham số | rho |" in md and "khoảng tin cậy 95% (100 lần lấy mẫu lại bootstrap)" in md
+    r = dxsim_cmd("sweep", str(f), "--workers", "0", "--out", str(out), env={"COLUMNS": "200"})
+    assert r.returncode == 0 and "0 runs executed, 4 reused" in r.stdout, r.stderr
+    assert "what moves each KPI (rho, ± 95% CI)" in r.stdout
+    md = (out / "drivers.md").read_text(encoding="utf-8")
+    assert md.startswith("# Sweep s: what moves each KPI\n") and "| KPI | parameter | rho |" in md
+    assert "undefined in 4 of 4 runs (e.g. a date not reached within the horizon)" in md
+    # a bad range: one line in Vietnamese; English unchanged
+    f.write_text(sweep.replace("low = 500\nhigh = 3000", "low = 3000\nhigh = 500"), encoding="utf-8")
+    _bad_input_line(
+        dxsim_cmd("sweep", str(f), "--workers", "0", "--out", str(out), "--lang", "vi"),
+        f"lỗi: {f}: parameters[0] = 'supply.deliveries_per_month': low (3000) phải nhỏ hơn high (500) "
+        "(cho phép: low < high)",
+    )
+    _bad_input_line(
+        dxsim_cmd("sweep", str(f), "--workers", "0", "--out", str(out)),
+        f"error: {f}: parameters[0] = 'supply.deliveries_per_month': low (3000) must be below high (500) "
+        "(allowed: low < high)",
+    )
+
+
+def test_backtest_report_in_vietnamese(tmp_path: Path) -> None:
+    """`dxsim backtest --lang vi`: report.html is a Vietnamese page (lang="vi", headings, table headers, days as
+    31/05/2025); backtest.csv keeps the English statuses and notes."""
+    import polars as pl
+    from conftest import BASELINE, dxsim_cmd
+
+    out = tmp_path / "bt"
+    r = dxsim_cmd(
+        "backtest", str(BASELINE), "--from", "2025-05-31", "--reps", "1", "--out", str(out), "--lang", "vi"
+    )
+    assert r.returncode in (0, 1), r.stderr  # 1: a figure outside a one-replication band
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="vi">' in page and "<h1>Kiểm định ngược: baseline từ 31/05/2025</h1>" in page
+    for text in (
+        "<h2>Trạng thái đầu đã dùng</h2>",
+        "<h2>Số báo cáo bên cạnh mô hình</h2>",
+        "<h2>Biểu đồ</h2>",
+        "<th>trường</th>",
+        "<th>trạng thái</th>",
+        "<th>ghi chú, nguồn</th>",
+        "Quy tắc: số liệu quan sát đạt",
+        "dùng làm trạng thái đầu",
+        "Do dxsim ",
+    ):
+        assert text in page, text
+    for text in (
+        "Start state used",
+        "Reported beside the model",
+        "<th>status</th>",
+        "used as the start state",
+    ):
+        assert text not in page, text
+    table = pl.read_csv(out / "backtest.csv")
+    assert "used as the start state" in table["note"].to_list()
+    assert set(table["status"].to_list()) <= {"pass", "FAIL", "info", "input", "start", "n/a"}
+
+
+def test_show_comments_and_wrong_type_in_vietnamese(tmp_path: Path) -> None:
+    """`dxsim show --lang vi`: the comments in Vietnamese, keys and values as in English; a wrong type is one
+    Vietnamese sentence ("sai kiểu: không phải văn bản"), English unchanged."""
+    import tomllib
+
+    from conftest import dxsim_cmd
+
+    base = PACKAGE.parent / "scenarios" / "baseline.toml"
+    vi, en = dxsim_cmd("show", str(base), "--lang", "vi"), dxsim_cmd("show", str(base))
+    assert vi.returncode == 0 and en.returncode == 0, vi.stderr + en.stderr
+    assert vi.stdout.startswith("# Kịch bản đã phân giải baseline: mọi trường sau khi áp dụng `extends`")
+    assert "# Tạo từ (tệp gốc trước):" in vi.stdout and "= (chưa đặt)" in vi.stdout
+    assert en.stdout.startswith(
+        "# Resolved scenario baseline: every field after `extends` and the defaults,\n# written by dxsim "
+    )
+    assert "# Made from (base first):" in en.stdout and "= (not set)" in en.stdout
+    assert tomllib.loads(vi.stdout) == tomllib.loads(en.stdout)
+    assert [x for x in vi.stdout.splitlines() if not x.startswith("#")] == [
+        x for x in en.stdout.splitlines() if not x.startswith("#")
+    ]
+    f = tmp_path / "x.toml"
+    f.write_text(f'extends = "{base}"\nname = "x"\ndescription = 3\n', encoding="utf-8")
+    line = _bad_input_line(
+        dxsim_cmd("validate", str(f), "--lang", "vi"),
+        f"lỗi: {f}: description = 3: sai kiểu: không phải văn bản (cho phép: ",
+    )
+    assert "wrong type" not in line and "not text" not in line
+    _bad_input_line(
+        dxsim_cmd("validate", str(f)), f"error: {f}: description = 3: wrong type: not text (allowed: "
+    )

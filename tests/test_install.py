@@ -27,7 +27,9 @@ VERSION = re.search(r'__version__ = "([^"]+)"', (REPO / "dxsim" / "_version.py")
 FACT_FILES = sorted(p.name for p in (REPO / "geodata").iterdir() if p.suffix in (".csv", ".md"))
 
 
-def _run(cmd: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
+def _run(
+    cmd: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
@@ -37,7 +39,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("wheel")
     src = root / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "setup.py", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE"):
         shutil.copy2(REPO / name, src / name)
     shutil.copytree(REPO / "dxsim", src / "dxsim", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "geodata", src / "geodata", ignore=shutil.ignore_patterns("cache"))
@@ -46,8 +48,23 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (src / "geodata" / "cache" / "geo-0123456789abcdef" / "cells.csv").write_text("x\n1\n")
     out = root / "dist"
     env = {**os.environ, "PIP_NO_INDEX": "1"}
-    r = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-              "-w", str(out), str(src)], cwd=root, env=env)
+    r = _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(out),
+            str(src),
+        ],
+        cwd=root,
+        env=env,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     wheels = list(out.glob("dxsim-*.whl"))
     assert len(wheels) == 1, wheels
@@ -59,8 +76,22 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The wheel installed into an empty folder; dependencies come from this venv."""
     root = tmp_path_factory.mktemp("installed")
     site = root / "site"
-    r = _run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(site),
-              str(wheel)], cwd=root, env={**os.environ, "PIP_NO_INDEX": "1"})
+    r = _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "-q",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        cwd=root,
+        env={**os.environ, "PIP_NO_INDEX": "1"},
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     elsewhere = root / "elsewhere"  # the working folder: not the repository
     elsewhere.mkdir()
@@ -95,9 +126,16 @@ def test_installed_package_runs_outside_the_checkout(installed: dict, tmp_path: 
     env.update({"DXSIM_RAW_DATA": str(raw_data_dir()), "DXSIM_CACHE": str(cache)})
     cwd = installed["cwd"]
 
-    probe = _run([sys.executable, "-c", "import json, dxsim, dxsim.paths as p; print(json.dumps("
-                  "[dxsim.__file__, str(p.facts_dir()), p.checkout_root() is None, dxsim.__version__]))"],
-                 cwd=cwd, env=env)
+    probe = _run(
+        [
+            sys.executable,
+            "-c",
+            "import json, dxsim, dxsim.paths as p; print(json.dumps("
+            "[dxsim.__file__, str(p.facts_dir()), p.checkout_root() is None, dxsim.__version__]))",
+        ],
+        cwd=cwd,
+        env=env,
+    )
     assert probe.returncode == 0, probe.stderr
     file, facts, outside, version = json.loads(probe.stdout)
     assert Path(file).parent == installed["site"] / "dxsim"
@@ -107,15 +145,24 @@ def test_installed_package_runs_outside_the_checkout(installed: dict, tmp_path: 
     r = _run([str(installed["dxsim"]), "--version"], cwd=cwd, env=env)
     assert r.returncode == 0 and r.stdout.strip() == f"dxsim {VERSION}", r.stdout + r.stderr
 
-    r = _run([str(installed["dxsim"]), "validate", str(REPO / "scenarios" / "baseline.toml")], cwd=cwd, env=env)
+    r = _run(
+        [str(installed["dxsim"]), "validate", str(REPO / "scenarios" / "baseline.toml")], cwd=cwd, env=env
+    )
     assert r.returncode == 0, r.stderr
     assert "ok (baseline)" in r.stdout
 
     tiny = cwd / "tiny.toml"
-    tiny.write_text(f'extends = "{(REPO / "scenarios" / "baseline.toml").as_posix()}"\nname = "tiny-install"\n'
-                    'replications = 1\n[horizon]\nend_date = 2026-01-31\n', encoding="utf-8")
-    r = _run([str(installed["dxsim"]), "run", "tiny.toml", "--no-map", "--no-report", "--out", "out"],
-             cwd=cwd, env=env, timeout=600)
+    tiny.write_text(
+        f'extends = "{(REPO / "scenarios" / "baseline.toml").as_posix()}"\nname = "tiny-install"\n'
+        "replications = 1\n[horizon]\nend_date = 2026-01-31\n",
+        encoding="utf-8",
+    )
+    r = _run(
+        [str(installed["dxsim"]), "run", "tiny.toml", "--no-map", "--no-report", "--out", "out"],
+        cwd=cwd,
+        env=env,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     summary = json.loads((cwd / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["scenario"] == "tiny-install" and summary["dxsim_version"] == VERSION
@@ -130,8 +177,11 @@ def test_installed_package_defaults_to_user_folders_and_says_where_to_get_raw_da
     env = dict(installed["env"])
     root = installed["root"]
     env.update({"XDG_CACHE_HOME": str(root / "xdg-cache"), "XDG_DATA_HOME": str(root / "xdg-data")})
-    probe = _run([sys.executable, "-c", "import dxsim.paths as p; print(p.raw_data_dir()); print(p.cache_dir())"],
-                 cwd=installed["cwd"], env=env)
+    probe = _run(
+        [sys.executable, "-c", "import dxsim.paths as p; print(p.raw_data_dir()); print(p.cache_dir())"],
+        cwd=installed["cwd"],
+        env=env,
+    )
     assert probe.returncode == 0, probe.stderr
     raw, cache = probe.stdout.splitlines()
     assert Path(raw) == (root / "xdg-data" / "dxsim" / "geodata").resolve()
@@ -148,13 +198,22 @@ def test_installed_package_defaults_to_user_folders_and_says_where_to_get_raw_da
     for spec in RAW_FILES.values():  # every file under its folder
         folder, name = spec.path.split("/")
         at = layout.index(f"  {folder}/")
-        assert f"    {name}" in layout[at + 1:next((i for i in range(at + 1, len(layout))
-                                                   if not layout[i].startswith("    ")), len(layout))], spec.path
+        assert (
+            f"    {name}"
+            in layout[
+                at + 1 : next(
+                    (i for i in range(at + 1, len(layout)) if not layout[i].startswith("    ")), len(layout)
+                )
+            ]
+        ), spec.path
 
 
 def test_model_reads_fact_tables_through_one_function() -> None:
     # in the checkout (editable install) the fact tables are geodata/ itself
     assert facts_dir() == GEODATA_DIR
-    offenders = [str(p.relative_to(REPO)) for p in (REPO / "dxsim").rglob("*.py")
-                 if p.name != "paths.py" and "GEODATA_DIR" in p.read_text(encoding="utf-8")]
+    offenders = [
+        str(p.relative_to(REPO))
+        for p in (REPO / "dxsim").rglob("*.py")
+        if p.name != "paths.py" and "GEODATA_DIR" in p.read_text(encoding="utf-8")
+    ]
     assert offenders == [], f"read fact tables with dxsim.paths.fact_table(), not GEODATA_DIR: {offenders}"

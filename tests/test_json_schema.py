@@ -53,13 +53,18 @@ def test_rural_700mhz_is_a_partial_table_with_extends(validator: jsonschema.Draf
     data = _iso(tomllib.loads((REPO / "scenarios" / "rural-700mhz.toml").read_text(encoding="utf-8")))
     assert "extends" in data
     bands = data["radio"]["band_5g_mhz"]
-    assert set(bands) < set(Scenario.model_fields["radio"].annotation.model_fields["band_5g_mhz"].annotation.model_fields)
+    assert set(bands) < set(
+        Scenario.model_fields["radio"].annotation.model_fields["band_5g_mhz"].annotation.model_fields
+    )
     assert validator.is_valid(data)
 
 
 # Documents with what the loader says about them; the schema must agree on every one.
 CASES: dict[str, tuple[dict[str, Any], bool]] = {
-    "partial table with extends": ({"extends": "baseline.toml", "name": "a", "radio": {"band_5g_mhz": {"rural": 700}}}, True),
+    "partial table with extends": (
+        {"extends": "baseline.toml", "name": "a", "radio": {"band_5g_mhz": {"rural": 700}}},
+        True,
+    ),
     "partial table without extends": ({"name": "a", "works": {"new_site_permit": {"p90_days": 400}}}, True),
     "only a name": ({"name": "a"}, True),
     "name missing": ({"extends": "baseline.toml", "crews": {"north": {"teams": 5}}}, False),
@@ -70,8 +75,17 @@ CASES: dict[str, tuple[dict[str, Any], bool]] = {
     "teams above range": ({"name": "a", "crews": {"south": {"teams": 20001}}}, False),
     "text for a number": ({"name": "a", "crews": {"south": {"teams": "5"}}}, False),
     "incomplete list item": ({"name": "a", "compute": {"gpus": {"orders": [{"model": "B200"}]}}}, False),
-    "complete list item": ({"name": "a", "compute": {"gpus": {"orders": [
-        {"organisation": "x", "model": "B200", "gpus": 8, "order_date": "2026-03-01"}]}}}, True),
+    "complete list item": (
+        {
+            "name": "a",
+            "compute": {
+                "gpus": {
+                    "orders": [{"organisation": "x", "model": "B200", "gpus": 8, "order_date": "2026-03-01"}]
+                }
+            },
+        },
+        True,
+    ),
 }
 
 
@@ -84,7 +98,9 @@ def test_schema_agrees_with_the_loader(case: str, validator: jsonschema.Draft202
     except DxsimInputError:
         loader_ok = False
     assert loader_ok is expected, f"loader: {case}"
-    assert validator.is_valid(doc) is expected, f"schema: {case}: {[e.message for e in validator.iter_errors(doc)]}"
+    assert validator.is_valid(doc) is expected, (
+        f"schema: {case}: {[e.message for e in validator.iter_errors(doc)]}"
+    )
 
 
 def _required_outside_lists(node: Any, defs: dict[str, Any], default: Any, path: str, out: list) -> None:
@@ -100,8 +116,13 @@ def _required_outside_lists(node: Any, defs: dict[str, Any], default: Any, path:
     for sub in node.get("anyOf", []) + node.get("allOf", []):
         _required_outside_lists(sub, defs, default, path, out)
     for key, sub in node.get("properties", {}).items():
-        _required_outside_lists(sub, defs, default.get(key) if isinstance(default, dict) else None,
-                                f"{path}.{key}".lstrip("."), out)
+        _required_outside_lists(
+            sub,
+            defs,
+            default.get(key) if isinstance(default, dict) else None,
+            f"{path}.{key}".lstrip("."),
+            out,
+        )
     if isinstance(node.get("additionalProperties"), dict):
         _required_outside_lists(node["additionalProperties"], defs, None, f"{path}.<key>", out)
 
@@ -117,7 +138,13 @@ def test_relaxed_tables_always_have_a_table_to_merge_into() -> None:
 
 
 def test_cli_schema_is_the_same_schema() -> None:
-    res = subprocess.run([sys.executable, "-m", "dxsim.cli.main", "schema"], capture_output=True, text=True,
-                         timeout=120, check=False, cwd=REPO)
+    res = subprocess.run(
+        [sys.executable, "-m", "dxsim.cli.main", "schema"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=REPO,
+    )
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout) == json.loads(json.dumps(json_schema(), default=str))

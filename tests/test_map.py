@@ -21,14 +21,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-
 from dxsim.errors import DxsimInputError
 from dxsim.maps import LAYERS, build_map
 from dxsim.maps.assets import leaflet_js
-from dxsim.results.writer import GENERATOR_MARK
 from dxsim.maps.data import RunOutputs
 from dxsim.maps.layers import coverage_dates
-from dxsim.runner import run_scenario
+from dxsim.results.writer import GENERATOR_MARK
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -41,10 +39,10 @@ PROBES = {
     "village1": '"><script>alert(2)</script>',
     "village2": '<img src=x onerror="window.__pwned=1">',
     "village3": "</script><script>window.__pwned=2</script>",
-    "reason": "<svg onload=\"window.__pwned=3\"></svg> reason",
-    "dc_name": "<iframe srcdoc=\"<script>parent.__pwned=4</script>\"></iframe>",
+    "reason": '<svg onload="window.__pwned=3"></svg> reason',
+    "dc_name": '<iframe srcdoc="<script>parent.__pwned=4</script>"></iframe>',
     "dc_operator": "'\"><img src=x onerror=window.__pwned=5>",
-    "province": "<img src=x onerror=\"window.__pwned=6\">",
+    "province": '<img src=x onerror="window.__pwned=6">',
     "scenario": "<script>window.__pwned=7</script>",
 }
 VIETNAMESE = "Bản Nà Nôm – thôn Đắk Ưởng"
@@ -52,10 +50,9 @@ VIETNAMESE = "Bản Nà Nôm – thôn Đắk Ưởng"
 
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("maprun") / "baseline"
-    run_scenario(BASELINE, out_dir=out, reps=2)
-    return out
+def run_dir(cli_baseline: Path) -> Path:
+    """The baseline folder `dxsim run --reps 2` wrote (conftest, once per session); tests only read it."""
+    return cli_baseline
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +73,18 @@ def crafted_dir(run_dir, tmp_path_factory) -> Path:
     (d / "map.html").unlink(missing_ok=True)
     v = pl.read_parquet(d / "villages.parquet")
     names = v["name"].to_list()
-    names[0], names[1], names[2], names[3] = (PROBES["village0"], PROBES["village1"], PROBES["village2"],
-                                              PROBES["village3"])
+    names[0], names[1], names[2], names[3] = (
+        PROBES["village0"],
+        PROBES["village1"],
+        PROBES["village2"],
+        PROBES["village3"],
+    )
     names[4] = VIETNAMESE
     reasons = v["reason"].to_list()
     reasons[0] = PROBES["reason"]
-    v.with_columns(pl.Series("name", names), pl.Series("reason", reasons)).write_parquet(d / "villages.parquet")
+    v.with_columns(pl.Series("name", names), pl.Series("reason", reasons)).write_parquet(
+        d / "villages.parquet"
+    )
     dc = pl.read_parquet(d / "datacentres.parquet")
     # the first data centre with GPUs gets the probes: it shows in both the DC and the GPU layer
     i = int(np.flatnonzero(dc["gpus_end"].fill_null(0).to_numpy() > 0)[0])
@@ -103,11 +106,45 @@ def crafted_file(crafted_dir) -> Path:
 
 
 # --------------------------------------------------------------------------- the external-URL check
-URL_ATTRS = {"src", "href", "srcset", "action", "formaction", "poster", "data", "xlink:href", "background",
-             "codebase", "cite", "longdesc", "manifest", "ping", "archive", "profile", "usemap", "icon"}
-EXTERNAL_TAGS = {"iframe", "frame", "img", "object", "embed", "base", "source", "video", "audio", "track",
-                 "link", "input", "image", "use"}
-REMOTE_TEXT = re.compile(r"(?i)\b(?:https?|ftp|wss?|file)://|(?:src|href)\s*=\s*[\"']?//|//cdn|url\(\s*[\"']?//")
+URL_ATTRS = {
+    "src",
+    "href",
+    "srcset",
+    "action",
+    "formaction",
+    "poster",
+    "data",
+    "xlink:href",
+    "background",
+    "codebase",
+    "cite",
+    "longdesc",
+    "manifest",
+    "ping",
+    "archive",
+    "profile",
+    "usemap",
+    "icon",
+}
+EXTERNAL_TAGS = {
+    "iframe",
+    "frame",
+    "img",
+    "object",
+    "embed",
+    "base",
+    "source",
+    "video",
+    "audio",
+    "track",
+    "link",
+    "input",
+    "image",
+    "use",
+}
+REMOTE_TEXT = re.compile(
+    r"(?i)\b(?:https?|ftp|wss?|file)://|(?:src|href)\s*=\s*[\"']?//|//cdn|url\(\s*[\"']?//"
+)
 # the only URL-like strings in Leaflet 1.9.3 itself: its licence/attribution link and the SVG namespace
 LEAFLET_ALLOWED = {"https://leafletjs.com", "http://www.w3.org/2000/svg"}
 
@@ -169,7 +206,9 @@ def external_references(html: str) -> list[str]:
             if a in URL_ATTRS and not _local(v):
                 found.append(f"<{tag} {a}={v!r}>")
             if a == "style":
-                found += [f"style url({u})" for u in re.findall(r"url\(\s*['\"]?([^)'\"]*)", v) if not _local(u)]
+                found += [
+                    f"style url({u})" for u in re.findall(r"url\(\s*['\"]?([^)'\"]*)", v) if not _local(u)
+                ]
     for css in p.styles:
         found += [f"css url({u})" for u in re.findall(r"url\(\s*['\"]?([^)'\"]*)", css) if not _local(u)]
         found += [f"css {m}" for m in re.findall(r"@import[^;]*", css)]
@@ -180,8 +219,10 @@ def external_references(html: str) -> list[str]:
     if not leaflet_urls <= LEAFLET_ALLOWED:
         found.append(f"Leaflet holds unexpected URLs {sorted(leaflet_urls - LEAFLET_ALLOWED)}")
     rest = html.replace(lf, "")
-    found += [f"text {m.group(0)!r} at {m.start()}: ...{rest[max(0, m.start() - 60):m.end() + 60]!r}..."
-              for m in REMOTE_TEXT.finditer(rest)]
+    found += [
+        f"text {m.group(0)!r} at {m.start()}: ...{rest[max(0, m.start() - 60) : m.end() + 60]!r}..."
+        for m in REMOTE_TEXT.finditer(rest)
+    ]
     return found
 
 
@@ -201,7 +242,7 @@ def test_check_catches_remote_references(map_html):
     bad = [
         '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>',
         '<link rel="stylesheet" href="//cdn.example.org/x.css"/>',
-        '<style>.a{background:url(https://tiles.example.org/1.png)}</style>',
+        "<style>.a{background:url(https://tiles.example.org/1.png)}</style>",
         '<div style="background-image:url(//example.org/a.png)"></div>',
         '<img src="x.png">',
         "<script>var t = 'https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png';</script>",
@@ -221,8 +262,10 @@ def test_header_title_and_synthetic_disclosure(map_html, run_dir):
     v = pl.read_parquet(run_dir / "villages.parquet")
     no_power = v.filter(~pl.col("has_grid_power"))
     assert 0 < no_power.height < v.height
-    want = (f"{int(v['synthetic'].sum())} of {v.height} coverage-hole villages "
-            f"({int(no_power['synthetic'].sum())} of the {no_power.height} without grid power)")
+    want = (
+        f"{int(v['synthetic'].sum())} of {v.height} coverage-hole villages "
+        f"({int(no_power['synthetic'].sum())} of the {no_power.height} without grid power)"
+    )
     assert want in head and "site layer" in head
 
 
@@ -232,8 +275,14 @@ def test_escaping(crafted_file, map_html):
     for key, raw in PROBES.items():
         assert raw not in html and raw not in decoded, key
         # shown as text: the escaped form is in the page (inside JSON strings; `<` never appears raw)
-        assert raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") \
-            .replace("'", "&#x27;") in html, key
+        assert (
+            raw.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace('"', "&quot;")
+            .replace("'", "&#x27;")
+            in html
+        ), key
     # no new elements: the crafted page has exactly as many <script>/<img>/<iframe>/<svg> tags as the normal one
     for tag in ("<script", "<img", "<iframe", "<svg"):
         assert html.lower().count(tag) == map_html.lower().count(tag), tag
@@ -243,7 +292,9 @@ def test_escaping(crafted_file, map_html):
 
 def test_layer_subset(run_dir, tmp_path, map_html):
     def overlays(html: str) -> list[str]:
-        block = re.search(r"_layers = \{\s*base_layers\s*:\s*\{.*?\},\s*overlays\s*:\s*\{(.*?)\}", html, re.S).group(1)
+        block = re.search(
+            r"_layers = \{\s*base_layers\s*:\s*\{.*?\},\s*overlays\s*:\s*\{(.*?)\}", html, re.S
+        ).group(1)
         return re.findall(r'"([^"]+)"\s*:\s*feature_group_', block)
 
     full = overlays(map_html)
@@ -260,7 +311,11 @@ def test_layer_subset(run_dir, tmp_path, map_html):
         assert f"var {var} " not in html
     assert "var DX_PROV " in html and "var DX_VILLAGES " in html  # the basemap is always drawn
     out2 = build_map(run_dir, layers=["gpus", "density"], out=tmp_path / "g.html")
-    assert [x.split(" ")[0] for x in overlays(out2.read_text(encoding="utf-8"))] == ["People", "People", "GPU"]
+    assert [x.split(" ")[0] for x in overlays(out2.read_text(encoding="utf-8"))] == [
+        "People",
+        "People",
+        "GPU",
+    ]
     with pytest.raises(DxsimInputError, match="unknown map layer 'vilages'"):
         build_map(run_dir, layers=["vilages"], out=tmp_path / "x.html")
     assert not (tmp_path / "x.html").exists()
@@ -269,8 +324,14 @@ def test_layer_subset(run_dir, tmp_path, map_html):
 def test_defaults_and_registry():
     assert list(LAYERS) == ["coverage_5g", "served_5g", "density", "sites", "villages", "datacentres", "gpus"]
     assert {k: s.default_on for k, s in LAYERS.items()} == {
-        "coverage_5g": True, "served_5g": False, "density": False, "sites": False, "villages": True,
-        "datacentres": True, "gpus": True}
+        "coverage_5g": True,
+        "served_5g": False,
+        "density": False,
+        "sites": False,
+        "villages": True,
+        "datacentres": True,
+        "gpus": True,
+    }
 
 
 def test_size_budget(map_file):
@@ -302,9 +363,20 @@ def test_deterministic(run_dir, map_html, tmp_path):
 
 
 def test_coverage_dates():
-    months = [dt.date(2025, 10, 31), dt.date(2025, 11, 30), dt.date(2025, 12, 31), dt.date(2026, 6, 30),
-              dt.date(2026, 12, 31), dt.date(2027, 3, 31)]
-    assert coverage_dates(months) == [(months[0], "start"), (months[2], ""), (months[4], ""), (months[5], "end")]
+    months = [
+        dt.date(2025, 10, 31),
+        dt.date(2025, 11, 30),
+        dt.date(2025, 12, 31),
+        dt.date(2026, 6, 30),
+        dt.date(2026, 12, 31),
+        dt.date(2027, 3, 31),
+    ]
+    assert coverage_dates(months) == [
+        (months[0], "start"),
+        (months[2], ""),
+        (months[4], ""),
+        (months[5], "end"),
+    ]
     assert coverage_dates([dt.date(2030, 12, 31)]) == [(dt.date(2030, 12, 31), "end")]
 
 
@@ -315,7 +387,11 @@ def test_grid_squares_tile(run_dir):
     g = out.grid
     key = {(x, y): i for i, (x, y) in enumerate(zip(g["x_m"].to_list(), g["y_m"].to_list()))}
     size = float(g["size_km"][0]) * 1000
-    gaps = [np.abs(c[i, 1] - c[j, 0]).max() for (x, y), i in key.items() if (j := key.get((x + size, y))) is not None]
+    gaps = [
+        np.abs(c[i, 1] - c[j, 0]).max()
+        for (x, y), i in key.items()
+        if (j := key.get((x + size, y))) is not None
+    ]
     assert len(gaps) > 10_000 and max(gaps) < 5e-5  # < ~5 m
 
 
@@ -324,19 +400,24 @@ def test_maps_reads_outputs_only(run_dir, tmp_path):
     forbidden = ("dxsim.sim", "dxsim.geo", "dxsim.radio", "dxsim.runner", "dxsim.scenario")
     for f in (REPO / "dxsim" / "maps").glob("*.py"):
         for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
-            mods = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                    else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            mods = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             assert not [m for m in mods if m.startswith(forbidden)], f
-    code = ("import sys; from pathlib import Path; import dxsim.maps; "
-            "dxsim.maps.build_map(Path(sys.argv[1]), out=Path(sys.argv[2])); "
-            f"bad = [m for m in sys.modules if m.startswith({forbidden!r})]; assert not bad, bad")
+    code = (
+        "import sys; from pathlib import Path; import dxsim.maps; "
+        "dxsim.maps.build_map(Path(sys.argv[1]), out=Path(sys.argv[2])); "
+        f"bad = [m for m in sys.modules if m.startswith({forbidden!r})]; assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code, str(run_dir), str(tmp_path / "m.html")], check=True, cwd=REPO)
     assert (tmp_path / "m.html").exists()
 
 
 # --------------------------------------------------------------------------- real browser
-
-
 
 
 class Page:
@@ -354,7 +435,7 @@ class Page:
 
         def route(r):
             url = r.request.url
-            if url.startswith("file:") or url.startswith("data:"):
+            if url.startswith(("file:", "data:")):
                 r.continue_()
             else:
                 self.aborted.append(url)
@@ -365,7 +446,9 @@ class Page:
         pg.wait_for_selector(".leaflet-overlay-pane path, path.dx-village", state="attached", timeout=15_000)
 
     def labels(self) -> list[str]:
-        return [t.strip() for t in self.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+        return [
+            t.strip() for t in self.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+        ]
 
     def toggle(self, text: str) -> None:
         self.page.locator(".leaflet-control-layers-overlays label", has_text=text).click()
@@ -403,15 +486,27 @@ def test_browser_draws_offline(browser, map_file, run_dir):
         cov = [x for x in labels if x.startswith("5G coverage ")]
         assert cov[0].endswith("(start)") and cov[-1].endswith("(end)") and len(cov) == 7
         assert [re.sub(r" \(\d+\)$", "", x) for x in labels[7:]] == [
-            "5G served by province 2030-12-31 (end)", "Served vs covered (5G, end), 5 km squares",
-            "People not covered by 5G at the end (per km²)", "People covered by 5G at the end (per km²)",
-            "5G sites per 5 km square (end)", "4G sites per 5 km square", "Coverage-hole villages",
-            "Data centres, IT MW at the end", "GPU clusters, GPUs at the end"]
+            "5G served by province 2030-12-31 (end)",
+            "Served vs covered (5G, end), 5 km squares",
+            "People not covered by 5G at the end (per km²)",
+            "People covered by 5G at the end (per km²)",
+            "5G sites per 5 km square (end)",
+            "4G sites per 5 km square",
+            "Coverage-hole villages",
+            "Data centres, IT MW at the end",
+            "GPU clusters, GPUs at the end",
+        ]
         assert f"Coverage-hole villages ({v.height})" in labels
-        checked = page.eval_on_selector_all(".leaflet-control-layers-overlays input", "l => l.map(i => i.checked)")
+        checked = page.eval_on_selector_all(
+            ".leaflet-control-layers-overlays input", "l => l.map(i => i.checked)"
+        )
         assert checked == [False] * 6 + [True] + [False] * 6 + [True] * 3
         legend = page.locator(".dx-legend").inner_text()
-        assert "5G population coverage" in legend and "Coverage-hole villages" in legend and "Data centres" in legend
+        assert (
+            "5G population coverage" in legend
+            and "Coverage-hole villages" in legend
+            and "Data centres" in legend
+        )
         header = page.locator(".dx-header").inner_text()
         assert "synthetic" in header and "seed" in header
         # the screenshot of the default view (provinces, legend, layer control, villages)
@@ -419,8 +514,12 @@ def test_browser_draws_offline(browser, map_file, run_dir):
         page.screenshot(path=str(SCREENSHOT))
         # the date selector: ticking the start date unticks the end date (one coverage date at a time)
         pg.toggle("2025-10-31 (start)")
-        page.wait_for_function("() => document.querySelectorAll('.leaflet-control-layers-overlays input')[6].checked === false")
-        checked = page.eval_on_selector_all(".leaflet-control-layers-overlays input", "l => l.map(i => i.checked)")
+        page.wait_for_function(
+            "() => document.querySelectorAll('.leaflet-control-layers-overlays input')[6].checked === false"
+        )
+        checked = page.eval_on_selector_all(
+            ".leaflet-control-layers-overlays input", "l => l.map(i => i.checked)"
+        )
         assert checked[:7] == [True] + [False] * 6
         assert "(2025-10-31)" in page.locator(".dx-legend").inner_text()
         # the canvas layers draw without errors; tooltips and popups open
@@ -441,7 +540,10 @@ def test_browser_escaping_probe(browser, crafted_file, crafted_dir):
     pg = Page(browser, crafted_file)
     page = pg.page
     try:
-        assert page.locator("path.dx-village").count() == pl.read_parquet(crafted_dir / "villages.parquet").height
+        assert (
+            page.locator("path.dx-village").count()
+            == pl.read_parquet(crafted_dir / "villages.parquet").height
+        )
         # every popup's and tooltip's HTML is inserted into the document (as Leaflet does on click/hover)
         shown = page.evaluate("""() => {
           const out = [], box = document.createElement('div');
@@ -471,7 +573,16 @@ def test_browser_escaping_probe(browser, crafted_file, crafted_dir):
         assert PROBES["village0"] in page.locator(".leaflet-popup-content").inner_text()
         page.wait_for_timeout(500)  # give any injected handler time to run
         text = "\n".join(shown)
-        for key in ("village0", "village1", "village2", "village3", "reason", "dc_name", "dc_operator", "province"):
+        for key in (
+            "village0",
+            "village1",
+            "village2",
+            "village3",
+            "reason",
+            "dc_name",
+            "dc_operator",
+            "province",
+        ):
             assert PROBES[key] in text, key  # shown as literal text
         assert VIETNAMESE in text
         assert PROBES["scenario"] in page.locator(".dx-header").inner_text()

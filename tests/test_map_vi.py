@@ -13,11 +13,11 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import BASELINE, REPO, dxsim_cmd
+from test_map import Page, external_references
+
 from dxsim.i18n import set_language
 from dxsim.maps import build_map
-from test_map import Page, external_references
 
 SCREENSHOT = REPO / "outputs" / "test-screenshots" / "map-vi.png"
 # text that only a broken encoding shows (UTF-8 read as Latin-1, replacement characters)
@@ -30,8 +30,10 @@ def vi_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`dxsim run short.toml --lang vi --reps 1 --no-report --out DIR` (short.toml extends the baseline)."""
     d = tmp_path_factory.mktemp("map-vi")
     scen = d / "short.toml"
-    scen.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "short-vi"\n\n[horizon]\nend_date = 2026-12-31\n',
-                    encoding="utf-8")
+    scen.write_text(
+        f'extends = "{BASELINE.as_posix()}"\nname = "short-vi"\n\n[horizon]\nend_date = 2026-12-31\n',
+        encoding="utf-8",
+    )
     out = d / "out"
     r = dxsim_cmd("run", str(scen), "--lang", "vi", "--reps", "1", "--no-report", "--out", str(out))
     assert r.returncode == 0, r.stderr
@@ -51,14 +53,17 @@ def english_after() -> None:  # type: ignore[misc]
 
 
 def _overlays(html: str) -> list[str]:
-    block = re.search(r"_layers = \{\s*base_layers\s*:\s*\{.*?\},\s*overlays\s*:\s*\{(.*?)\}", html, re.S).group(1)
+    block = re.search(
+        r"_layers = \{\s*base_layers\s*:\s*\{.*?\},\s*overlays\s*:\s*\{(.*?)\}", html, re.S
+    ).group(1)
     return [json.loads(f'"{x}"') for x in re.findall(r'"([^"]+)"\s*:\s*feature_group_', block)]  # \uXXXX
 
 
 def test_vi_page_static(vi_html: str) -> None:
     assert '<html lang="vi">' in vi_html and '<meta charset="utf-8">' in vi_html
-    assert re.search(r"<title>Bản đồ dxsim — short-vi \(hạt giống \d+, 1 lần lặp, có dữ liệu tổng hợp\)</title>",
-                     vi_html)
+    assert re.search(
+        r"<title>Bản đồ dxsim — short-vi \(hạt giống \d+, 1 lần lặp, có dữ liệu tổng hợp\)</title>", vi_html
+    )
     head = re.search(r'<div class="dx-header".*?</div>', vi_html, re.S).group(0)
     assert "kịch bản <b>short-vi</b>" in head and "31/10/2025 → 31/12/2026" in head
     assert "Kết quả dự báo của mô hình" in head and "thôn, bản vùng lõm sóng" in head
@@ -70,7 +75,7 @@ def test_vi_page_static(vi_html: str) -> None:
     # numbers: Vietnamese decimal comma in tooltips (39,5%), never the English point
     tips = re.findall(r"Phủ sóng 5G (\S+) dân số", vi_html)
     assert tips and all(re.fullmatch(r"\d{1,3}(,\d)?%|–", t) for t in tips)
-    assert "DX.setup(\"vi-VN\"," in vi_html  # JS formats numbers in the Vietnamese locale
+    assert 'DX.setup("vi-VN",' in vi_html  # JS formats numbers in the Vietnamese locale
     assert not MOJIBAKE.search(vi_html.replace("\\u003c", "<"))
     assert external_references(vi_html) == []
 
@@ -81,7 +86,10 @@ def test_english_unchanged_and_dxsim_map_env(vi_dir: Path, vi_html: str, tmp_pat
     en = build_map(vi_dir, out=tmp_path / "en.html").read_text(encoding="utf-8")
     assert "<html>" in en and 'lang="vi"' not in en and 'DX.setup("en-US",' in en
     assert [x for x in _overlays(en) if x.startswith("5G coverage ")] == [
-        "5G coverage 2025-10-31 (start)", "5G coverage 2025-12-31", "5G coverage 2026-12-31 (end)"]
+        "5G coverage 2025-10-31 (start)",
+        "5G coverage 2025-12-31",
+        "5G coverage 2026-12-31 (end)",
+    ]
     assert "Model projection, not a survey." in en and "Thôn, bản vùng lõm sóng" not in en
     r = dxsim_cmd("map", str(vi_dir), "--out", str(tmp_path / "vi.html"), env={"DXSIM_LANG": "vi"})
     assert r.returncode == 0, r.stderr
@@ -98,17 +106,28 @@ def test_vi_browser(browser, vi_dir: Path) -> None:  # type: ignore[no-untyped-d
         assert any(x.startswith("Thôn, bản vùng lõm sóng (") for x in labels)
         assert any(x.startswith("Trung tâm dữ liệu, công suất IT (MW) cuối kỳ (") for x in labels)
         legend = page.locator(".dx-legend").inner_text()
-        for want in ("Tỷ lệ dân số được phủ sóng 5G (%) theo tỉnh (tháng 12/2026)", "Thôn, bản vùng lõm sóng",
-                     "có sóng", "đang thi công", "kéo điện lưới (đường dây 22 kV)", "Trung tâm dữ liệu",
-                     "đang hoạt động", "Cụm GPU"):
+        for want in (
+            "Tỷ lệ dân số được phủ sóng 5G (%) theo tỉnh (tháng 12/2026)",
+            "Thôn, bản vùng lõm sóng",
+            "có sóng",
+            "đang thi công",
+            "kéo điện lưới (đường dây 22 kV)",
+            "Trung tâm dữ liệu",
+            "đang hoạt động",
+            "Cụm GPU",
+        ):
             assert want in legend, want
         header = page.locator(".dx-header").inner_text()
         assert "Bản đồ dxsim" in header and "dữ liệu tổng hợp" in header
         # the longer Vietnamese header fits its box (nothing clipped) and the map starts below it
-        assert page.evaluate("() => { const h = document.querySelector('.dx-header'); "
-                             "return h.scrollHeight <= h.clientHeight + 1; }")
-        assert page.evaluate("() => document.querySelector('.folium-map').getBoundingClientRect().top >= "
-                             "document.querySelector('.dx-header').getBoundingClientRect().bottom - 1")
+        assert page.evaluate(
+            "() => { const h = document.querySelector('.dx-header'); "
+            "return h.scrollHeight <= h.clientHeight + 1; }"
+        )
+        assert page.evaluate(
+            "() => document.querySelector('.folium-map').getBoundingClientRect().top >= "
+            "document.querySelector('.dx-header').getBoundingClientRect().bottom - 1"
+        )
         assert page.get_attribute(".leaflet-control-zoom-in", "title") == "Phóng to"
         text = "\n".join([legend, header, *labels])
         assert not MOJIBAKE.search(text) and not re.search(r"\b(coverage|villages|replication|seed)\b", text)
@@ -116,7 +135,9 @@ def test_vi_browser(browser, vi_dir: Path) -> None:  # type: ignore[no-untyped-d
         page.screenshot(path=str(SCREENSHOT))
         # the date selector: the start month replaces the end month, and the legend names it
         pg.toggle("tháng 10/2025 (đầu kỳ)")
-        page.wait_for_function("() => document.querySelector('.dx-legend').innerText.includes('(tháng 10/2025)')")
+        page.wait_for_function(
+            "() => document.querySelector('.dx-legend').innerText.includes('(tháng 10/2025)')"
+        )
         # popups: a village (Python-formatted) and a 5 km square (JS-formatted in vi-VN)
         page.evaluate("""() => {  // a village with a connection date
           const g = DX.groups.find(g => g._dxFamily === 'villages');
@@ -132,10 +153,14 @@ def test_vi_browser(browser, vi_dir: Path) -> None:  # type: ignore[no-untyped-d
           const l = g.getLayers().sort((a, b) => b._dx[8] - a._dx[8])[0];  // the most populated square
           g.fire('click', {layer: l, latlng: l.getBounds().getCenter()});
         }""")
-        page.wait_for_function("() => document.querySelector('.leaflet-popup-content').innerText.includes('km²')")
+        page.wait_for_function(
+            "() => document.querySelector('.leaflet-popup-content').innerText.includes('km²')"
+        )
         sq = page.locator(".leaflet-popup-content").inner_text()
         assert "ô 5 km" in sq and "người/km²" in sq and "được phủ sóng 5G (cuối kỳ)" in sq, sq
-        assert re.search(r"\d\.\d{3}", sq) and re.search(r"\d,\d%", sq) and not re.search(r"\d,\d{3}\b", sq), sq
+        assert (
+            re.search(r"\d\.\d{3}", sq) and re.search(r"\d,\d%", sq) and not re.search(r"\d,\d{3}\b", sq)
+        ), sq
         assert pg.errors == [] and pg.failed == [] and pg.aborted == []
     finally:
         pg.close()

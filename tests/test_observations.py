@@ -25,8 +25,15 @@ RAW = REPO.parent / "shared" / "geodata"
 SEED_CITE = re.compile(r"^(\d{3}):(\d+)(?:-(\d+))?\s")
 RAW_CITE = re.compile(r"^([a-z]+/[A-Za-z0-9_.-]+\.csv) row (.+?) \(")
 # Model metrics a backtest must find under their README names.
-CORE_METRICS = {"stations_5g", "pop_covered_5g_pct", "pop_covered_4g_pct", "villages_unconnected",
-                "dc_it_capacity_mw", "racks", "gpus_installed_high_performance"}
+CORE_METRICS = {
+    "stations_5g",
+    "pop_covered_5g_pct",
+    "pop_covered_4g_pct",
+    "villages_unconnected",
+    "dc_it_capacity_mw",
+    "racks",
+    "gpus_installed_high_performance",
+}
 
 
 def rows() -> list[dict[str, str]]:
@@ -85,8 +92,12 @@ def test_covers_what_issue_11_asks() -> None:
     df = read_observations()
 
     def has(date: str, area: str, metric: str, value: float, kind: str = "observed") -> bool:
-        sub = df.filter((df["date"].cast(str) == date) & (df["area"] == area) & (df["metric"] == metric)
-                        & (df["kind"] == kind))
+        sub = df.filter(
+            (df["date"].cast(str) == date)
+            & (df["area"] == area)
+            & (df["metric"] == metric)
+            & (df["kind"] == kind)
+        )
         return any(math.isclose(v, value) for v in sub["value"])
 
     assert has("2025-10-31", "VN", "stations_5g", 16737)
@@ -113,8 +124,10 @@ def test_covers_what_issue_11_asks() -> None:
 def test_calibration_facts_are_observations() -> None:
     """Every calibration figure of national_facts.csv cited to a seed or shared file is a row, same value."""
     values = {float(r["value"]) for r in rows()}
-    not_here = {"national_population_base": "an input (GSO press release), not a reported infrastructure figure",
-                "singapore_dc_gw": "Singapore's capacity, not an area of Viet Nam"}
+    not_here = {
+        "national_population_base": "an input (GSO press release), not a reported infrastructure figure",
+        "singapore_dc_gw": "Singapore's capacity, not an area of Viet Nam",
+    }
     with open(REPO / "geodata" / "national_facts.csv", encoding="utf-8", newline="") as f:
         facts = list(csv.DictReader(f))
     checked = 0
@@ -138,7 +151,7 @@ def test_seed_quotes_are_on_the_cited_lines_and_give_the_value() -> None:
     assert len(seed_rows) > 60
     for r in seed_rows:
         file_id, first, last = SEED_CITE.match(r["source"]).groups()
-        lines = _seed_lines(file_id)[int(first) - 1:int(last or first)]
+        lines = _seed_lines(file_id)[int(first) - 1 : int(last or first)]
         assert norm(r["quote"]) in norm(" ".join(lines)), (r["source"], r["quote"])
         numbers = _numbers(r["quote"], vietnamese=True)
         value = float(r["value"])
@@ -182,9 +195,20 @@ def test_model_metric_names_are_spelled_as_in_the_readme() -> None:
         assert not difflib.get_close_matches(metric, readme, n=1, cutoff=0.9), metric
 
 
-GOOD = {"date": "2025-10-31", "date_precision": "month", "area": "08", "metric": "stations_5g", "value": "120",
-        "unit": "stations", "kind": "observed", "tolerance": "0", "tolerance_basis": "exact count",
-        "source": "000:56 MoST report", "quote": "120 trạm", "note": ""}
+GOOD = {
+    "date": "2025-10-31",
+    "date_precision": "month",
+    "area": "08",
+    "metric": "stations_5g",
+    "value": "120",
+    "unit": "stations",
+    "kind": "observed",
+    "tolerance": "0",
+    "tolerance_basis": "exact count",
+    "source": "000:56 MoST report",
+    "quote": "120 trạm",
+    "note": "",
+}
 
 
 def _write(tmp_path: Path, **change: str) -> Path:
@@ -199,27 +223,37 @@ def _write(tmp_path: Path, **change: str) -> Path:
 
 
 def test_planner_file_is_read(tmp_path: Path) -> None:
-    df = read_observations(_write(tmp_path, source="villages/vn_deadzone_counts_timeline.csv row 2024-10",
-                                  date="2024-12-31", date_precision="year", area="provincial_capitals"))
+    df = read_observations(
+        _write(
+            tmp_path,
+            source="villages/vn_deadzone_counts_timeline.csv row 2024-10",
+            date="2024-12-31",
+            date_precision="year",
+            area="provincial_capitals",
+        )
+    )
     assert df.height == 2
     assert df["area"].to_list() == ["08", "provincial_capitals"]
     assert str(df["date"][1]) == "2024-12-31"
 
 
-@pytest.mark.parametrize(("field", "bad", "allowed"), [
-    ("date", "2025-13-01", "YYYY-MM-DD"),
-    ("date", "2025-10-15", "2025-10-31"),  # month precision wants the month's last day
-    ("date_precision", "week", "day, month, year"),
-    ("area", "99", "gso34"),
-    ("area", "8", "gso34"),  # codes are two-character text
-    ("value", "nan", "finite"),
-    ("value", "16.737,5", "finite number"),
-    ("tolerance", "-1", ">= 0"),
-    ("kind", "estimate", "observed, target, forecast, upper_bound, restated"),
-    ("source", "https://example.org/news", "seed file id"),
-    ("source", "0:56 report", "seed file id"),
-    ("quote", "  ", "non-empty"),
-])
+@pytest.mark.parametrize(
+    ("field", "bad", "allowed"),
+    [
+        ("date", "2025-13-01", "YYYY-MM-DD"),
+        ("date", "2025-10-15", "2025-10-31"),  # month precision wants the month's last day
+        ("date_precision", "week", "day, month, year"),
+        ("area", "99", "gso34"),
+        ("area", "8", "gso34"),  # codes are two-character text
+        ("value", "nan", "finite"),
+        ("value", "16.737,5", "finite number"),
+        ("tolerance", "-1", ">= 0"),
+        ("kind", "estimate", "observed, target, forecast, upper_bound, restated"),
+        ("source", "https://example.org/news", "seed file id"),
+        ("source", "0:56 report", "seed file id"),
+        ("quote", "  ", "non-empty"),
+    ],
+)
 def test_bad_row_is_refused_with_one_line(tmp_path: Path, field: str, bad: str, allowed: str) -> None:
     path = _write(tmp_path, **{field: bad})
     with pytest.raises(DxsimInputError) as info:

@@ -17,7 +17,8 @@ import pytest
 from dxsim.geo.country import load_country
 from dxsim.scenario.loader import load_scenario
 from dxsim.scenario.schema import OPERATORS
-from dxsim.sim.model import ReplicationResult, World, prepare_world, run_replication
+from dxsim.sim.model import ReplicationResult, run_replication
+from dxsim.sim.world import World, prepare_world
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +56,16 @@ def test_union_coverage_equals_brute_force_on_a_small_area(short_run):
     on = ~np.isnan(res.on_air_day) & (res.on_air_day <= horizon)
     # sites that can reach the province: within the largest radius + a cell diagonal of its box
     reach = float(world.plan_radius_m.max()) + 2000.0
-    near = ((world.plan_x >= c.x_m[cells].min() - reach) & (world.plan_x <= c.x_m[cells].max() + reach)
-            & (world.plan_y >= c.y_m[cells].min() - reach) & (world.plan_y <= c.y_m[cells].max() + reach))
-    per_op = [brute_force_covered(world, cells, np.flatnonzero(on & near & (res.operator == k)))
-              for k in range(len(OPERATORS))]
+    near = (
+        (world.plan_x >= c.x_m[cells].min() - reach)
+        & (world.plan_x <= c.x_m[cells].max() + reach)
+        & (world.plan_y >= c.y_m[cells].min() - reach)
+        & (world.plan_y <= c.y_m[cells].max() + reach)
+    )
+    per_op = [
+        brute_force_covered(world, cells, np.flatnonzero(on & near & (res.operator == k)))
+        for k in range(len(OPERATORS))
+    ]
     union = brute_force_covered(world, cells, np.flatnonzero(on & near))
     np.testing.assert_allclose(res.pop_covered_5g_cell_end[cells], union, rtol=1e-9, atol=1e-6)
     stacked = np.vstack(per_op)

@@ -17,14 +17,21 @@ from typing import Any
 import numpy as np
 import pytest
 import simpy
+from test_rollout import deep_update, fixed
 
 from dxsim.scenario.schema import Scenario
-from dxsim.scenario.schema_operators import BusinessCase
+from dxsim.scenario.sections.operators import BusinessCase
 from dxsim.sim.calendar import Clock
 from dxsim.sim.finance import Ledger
-from dxsim.sim.operators import SurgeCase, choose_orders, monthly_pace, revenue_vnd_bn, site_npv_vnd_bn, surge_decision
+from dxsim.sim.operators import (
+    SurgeCase,
+    choose_orders,
+    monthly_pace,
+    revenue_vnd_bn,
+    site_npv_vnd_bn,
+    surge_decision,
+)
 from dxsim.sim.rollout import HELD_CAUSES, PlanArrays, Rollout
-from test_rollout import deep_update, fixed
 
 UP_CAPEX = 1.3
 
@@ -33,25 +40,44 @@ def scenario(**over: Any) -> Scenario:
     d: dict[str, Any] = {
         "name": "ops",
         "horizon": {"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 8, 31)},
-        "operators": {"viettel": {"start_share_5g_pct": 100.0, "subscriber_share_pct": 100.0,
-                                  "annual_new_5g_sites": {2026: 120}, "capex_budget_vnd_bn": {2026: 1e5}}},
+        "operators": {
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "subscriber_share_pct": 100.0,
+                "annual_new_5g_sites": {2026: 120},
+                "capex_budget_vnd_bn": {2026: 1e5},
+            }
+        },
         "crews": {"north": {"teams": 10}},
         "seasons": {},
-        "works": {"upgrade_permit": fixed(10), "new_site_permit": fixed(10),
-                  "upgrade_team_days": fixed(2), "new_site_team_days": fixed(2)},
+        "works": {
+            "upgrade_permit": fixed(10),
+            "new_site_permit": fixed(10),
+            "upgrade_team_days": fixed(2),
+            "new_site_team_days": fixed(2),
+        },
         "supply": {"deliveries_per_month": 1_000_000, "lead_time": fixed(0)},
         "subsidy": {"equipment_share_pct": 0.0},
         "start_state": {"pipeline_build_rate_5g_per_month": 0.0},
-        "business_case": {"arpu_vnd_k_per_month": 100.0, "take_up_pct": 10.0, "payback_years": 5.0, "accepted_loss_vnd_bn_per_site": 0.0,
-                          "opex_vnd_bn_per_site_year": 0.12},
+        "business_case": {
+            "arpu_vnd_k_per_month": 100.0,
+            "take_up_pct": 10.0,
+            "payback_years": 5.0,
+            "accepted_loss_vnd_bn_per_site": 0.0,
+            "opex_vnd_bn_per_site_year": 0.12,
+        },
     }
     return Scenario.model_validate(deep_update(d, over))
 
 
 def plan(n: int, people: np.ndarray | float = np.inf, operator: np.ndarray | None = None) -> PlanArrays:
-    return PlanArrays(is_new=np.zeros(n, bool), region_idx=np.zeros(n, np.int64), province_idx=np.zeros(n, np.int64),
-                      operator=np.zeros(n, np.int8) if operator is None else operator,
-                      people_served=np.broadcast_to(np.asarray(people, float), (n,)).copy())
+    return PlanArrays(
+        is_new=np.zeros(n, bool),
+        region_idx=np.zeros(n, np.int64),
+        province_idx=np.zeros(n, np.int64),
+        operator=np.zeros(n, np.int8) if operator is None else operator,
+        people_served=np.broadcast_to(np.asarray(people, float), (n,)).copy(),
+    )
 
 
 def run(sc: Scenario, pa: PlanArrays, n_start: int = 0) -> tuple[Rollout, Ledger, Clock]:
@@ -68,7 +94,9 @@ def run(sc: Scenario, pa: PlanArrays, n_start: int = 0) -> tuple[Rollout, Ledger
 
 
 def test_business_case_by_hand():
-    bc = BusinessCase(arpu_vnd_k_per_month=100.0, take_up_pct=10.0, payback_years=5.0, opex_vnd_bn_per_site_year=0.12)
+    bc = BusinessCase(
+        arpu_vnd_k_per_month=100.0, take_up_pct=10.0, payback_years=5.0, opex_vnd_bn_per_site_year=0.12
+    )
     # 5,000 people x 100% x 10% x 100k VND x 12 x 5 = 3.0 bn VND
     assert revenue_vnd_bn(np.array([5000.0]), 100.0, bc)[0] == pytest.approx(3.0)
     # a 55% operator earns 55% of it
@@ -108,14 +136,30 @@ def test_no_incentive_the_operator_follows_its_business_case():
 def test_support_per_site_makes_unprofitable_sites_pay():
     """2.0 bn per site beats the -1.84 bn case: every site is ordered (a lever that moves the outcome)."""
     people = np.where(np.arange(40) % 2 == 0, 5000.0, 100.0)
-    sc = scenario(supports=[{"name": "rural", "per_site_vnd_bn": 2.0, "window_start": dt.date(2026, 1, 1),
-                             "window_end": dt.date(2026, 12, 31)}])
+    sc = scenario(
+        supports=[
+            {
+                "name": "rural",
+                "per_site_vnd_bn": 2.0,
+                "window_start": dt.date(2026, 1, 1),
+                "window_end": dt.date(2026, 12, 31),
+            }
+        ]
+    )
     ro, _, _ = run(sc, plan(40, people))
     assert ro.state.ordered.all()
     paid = sum(a for _, _, a in ro.subsidy_events)
     assert paid == 0.0  # the window closes after the horizon: nothing paid yet
-    sc2 = scenario(supports=[{"name": "rural", "per_site_vnd_bn": 1.0, "window_start": dt.date(2026, 1, 1),
-                              "window_end": dt.date(2026, 12, 31)}])
+    sc2 = scenario(
+        supports=[
+            {
+                "name": "rural",
+                "per_site_vnd_bn": 1.0,
+                "window_start": dt.date(2026, 1, 1),
+                "window_end": dt.date(2026, 12, 31),
+            }
+        ]
+    )
     ro2, _, _ = run(sc2, plan(40, people))
     assert not ro2.state.ordered[1::2].any()  # 1.0 < 1.84: still not worth it
 
@@ -123,15 +167,34 @@ def test_support_per_site_makes_unprofitable_sites_pay():
 # --------------------------------------------------------------------------- the surge
 
 
-def surge_scenario(threshold: int = 100, premium: float = 0.15, window_end: dt.date = dt.date(2026, 6, 30),
-                   **over: Any) -> Scenario:
+def surge_scenario(
+    threshold: int = 100, premium: float = 0.15, window_end: dt.date = dt.date(2026, 6, 30), **over: Any
+) -> Scenario:
     return scenario(
-        operators={"viettel": {"start_share_5g_pct": 100.0, "subscriber_share_pct": 100.0,
-                               "annual_new_5g_sites": {2026: 12}, "capex_budget_vnd_bn": {2026: 1e5}}},
-        supports=[{"name": "push", "per_site_vnd_bn": 1.0, "min_stations_per_operator": threshold,
-                   "window_start": dt.date(2026, 1, 1), "window_end": window_end}],
-        surge={"premium_vnd_bn_per_site": premium, "stock_dispatch_days": 7.0, "contract_mobilisation_days": 14.0,
-               "contract_teams_pct": 50.0, "safety_margin_days": 0.0},
+        operators={
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "subscriber_share_pct": 100.0,
+                "annual_new_5g_sites": {2026: 12},
+                "capex_budget_vnd_bn": {2026: 1e5},
+            }
+        },
+        supports=[
+            {
+                "name": "push",
+                "per_site_vnd_bn": 1.0,
+                "min_stations_per_operator": threshold,
+                "window_start": dt.date(2026, 1, 1),
+                "window_end": window_end,
+            }
+        ],
+        surge={
+            "premium_vnd_bn_per_site": premium,
+            "stock_dispatch_days": 7.0,
+            "contract_mobilisation_days": 14.0,
+            "contract_teams_pct": 50.0,
+            "safety_margin_days": 0.0,
+        },
         **over,
     )
 
@@ -159,9 +222,19 @@ def test_threshold_within_reach_surges_at_the_last_chance():
 
 
 def test_no_surge_without_the_incentive_or_when_it_is_not_worth_it():
-    ro, _, _ = run(scenario(operators={"viettel": {"start_share_5g_pct": 100.0, "subscriber_share_pct": 100.0,
-                                                   "annual_new_5g_sites": {2026: 12},
-                                                   "capex_budget_vnd_bn": {2026: 1e5}}}), plan(500))
+    ro, _, _ = run(
+        scenario(
+            operators={
+                "viettel": {
+                    "start_share_5g_pct": 100.0,
+                    "subscriber_share_pct": 100.0,
+                    "annual_new_5g_sites": {2026: 12},
+                    "capex_budget_vnd_bn": {2026: 1e5},
+                }
+            }
+        ),
+        plan(500),
+    )
     assert not ro.state.surge.any() and ro.surge_events == []
     # a premium of 2 bn a site: 95 x 2 = 190 > 100 bn of support -> not worth it
     ro, _, _ = run(surge_scenario(premium=2.0), plan(500))
@@ -183,10 +256,23 @@ def test_no_surge_when_out_of_reach_or_too_late():
 
 
 def test_surge_decision_rules_by_hand():
-    base = dict(day=0.0, deadline_day=100.0, next_decision_day=31.0, fast_path_days=50.0, margin_days=0.0,
-                threshold=100, counted=40.0, candidates=500, stock_kits=1000, crew_sites=1000.0,
-                budget_vnd_bn=1e5, cost_per_site_vnd_bn=1.45, support_per_station_vnd_bn=1.0,
-                premium_vnd_bn=0.15, loss_vnd_bn=0.0)
+    base = {
+        "day": 0.0,
+        "deadline_day": 100.0,
+        "next_decision_day": 31.0,
+        "fast_path_days": 50.0,
+        "margin_days": 0.0,
+        "threshold": 100,
+        "counted": 40.0,
+        "candidates": 500,
+        "stock_kits": 1000,
+        "crew_sites": 1000.0,
+        "budget_vnd_bn": 1e5,
+        "cost_per_site_vnd_bn": 1.45,
+        "support_per_station_vnd_bn": 1.0,
+        "premium_vnd_bn": 0.15,
+        "loss_vnd_bn": 0.0,
+    }
     assert surge_decision(SurgeCase(**base)) == ("wait", 0)  # 31 <= 50: next month is still in time
     assert surge_decision(SurgeCase(**{**base, "next_decision_day": 60.0})) == ("surge", 60)
     assert surge_decision(SurgeCase(**{**base, "day": 51.0})) == ("too_late", 0)
@@ -214,10 +300,14 @@ def test_warm_start_fills_the_pipeline_by_littles_law():
     od = ro.state.order_day[ro.state.ordered]
     assert od.min() > -12.0 and od.max() < 0.0
     # with 100 teams (118 x 2 / 100 = 2.36 days of work) they are all on air within 12 + 2.36 days
-    ro2, _, _ = run(scenario(start_state={"pipeline_build_rate_5g_per_month": 300.0},
-                             crews={"north": {"teams": 100}}), plan(2000))
+    ro2, _, _ = run(
+        scenario(start_state={"pipeline_build_rate_5g_per_month": 300.0}, crews={"north": {"teams": 100}}),
+        plan(2000),
+    )
     warm = np.flatnonzero(ro2.state.order_day < 0)
-    assert warm.size == ro.n_warm and np.nanmax(ro2.state.on_air_day[warm]) <= 12.0 + ro.n_warm * 2 / 100 + 1e-9
+    assert (
+        warm.size == ro.n_warm and np.nanmax(ro2.state.on_air_day[warm]) <= 12.0 + ro.n_warm * 2 / 100 + 1e-9
+    )
 
 
 # --------------------------------------------------------------------------- attribution
@@ -257,10 +347,21 @@ def test_doubling_crews_that_do_not_bind_changes_nothing():
     assert np.nansum(ra.state.on_air_day <= 200) == np.nansum(rb.state.on_air_day <= 200)
     # and with a target the crews cannot keep up with (3,000 a month for 10 teams at 2 days: 155 a month),
     # crews hold the rollout back
-    big = scenario(operators={"viettel": {"start_share_5g_pct": 100.0, "subscriber_share_pct": 100.0,
-                                          "annual_new_5g_sites": {2026: 36_000}, "capex_budget_vnd_bn": {2026: 1e5}}})
+    big = scenario(
+        operators={
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "subscriber_share_pct": 100.0,
+                "annual_new_5g_sites": {2026: 36_000},
+                "capex_budget_vnd_bn": {2026: 1e5},
+            }
+        }
+    )
     held, _ = _held(big, n=5000)
-    assert held[HELD_CAUSES.index("crews"), 0] > held[[HELD_CAUSES.index(c) for c in ("permits", "equipment")], 0].sum()
+    assert (
+        held[HELD_CAUSES.index("crews"), 0]
+        > held[[HELD_CAUSES.index(c) for c in ("permits", "equipment")], 0].sum()
+    )
     assert math.isclose(float((100 * held[:, 0] / held[:, 0].sum()).sum()), 100.0)
 
 
@@ -280,9 +381,18 @@ def test_a_binding_pace_is_held_by_targets():
     held, ro = _held(scenario())
     assert held[HELD_CAUSES.index("targets"), 0] == pytest.approx(10 * 31.0)
     assert ro.orders_month == {"operators": 1, "pace_bound": 1, "budget_bound": 0}
-    held, ro = _held(scenario(operators={"viettel": {"start_share_5g_pct": 100.0, "subscriber_share_pct": 100.0,
-                                                     "annual_new_5g_sites": {2026: 120},
-                                                     "capex_budget_vnd_bn": {2026: 12 * 5 * UP_CAPEX}}}))
+    held, ro = _held(
+        scenario(
+            operators={
+                "viettel": {
+                    "start_share_5g_pct": 100.0,
+                    "subscriber_share_pct": 100.0,
+                    "annual_new_5g_sites": {2026: 120},
+                    "capex_budget_vnd_bn": {2026: 12 * 5 * UP_CAPEX},
+                }
+            }
+        )
+    )
     # budget for 5 a month: the budget cuts 5 of the 10, and the target does not bind
     assert held[HELD_CAUSES.index("budget"), 0] == pytest.approx(5 * 31.0)
     assert held[HELD_CAUSES.index("targets"), 0] == 0.0
@@ -292,14 +402,31 @@ def test_a_binding_pace_is_held_by_targets():
 def test_support_due_after_the_horizon_is_accrued_not_lost():
     """A programme whose window closes after the horizon pays nothing within it; what its stations have
     earned by the end is accrued: 1.0 bn a station on air by day 242 (31 August), capped by the fund."""
-    sc = scenario(supports=[{"name": "late", "per_site_vnd_bn": 1.0, "window_start": dt.date(2026, 1, 1),
-                             "window_end": dt.date(2030, 12, 31)}])
+    sc = scenario(
+        supports=[
+            {
+                "name": "late",
+                "per_site_vnd_bn": 1.0,
+                "window_start": dt.date(2026, 1, 1),
+                "window_end": dt.date(2030, 12, 31),
+            }
+        ]
+    )
     ro, ledger, clock = run(sc, plan(400))
     assert ro.subsidy_events == [] and sum(ledger.received.values()) == 0.0
     end = clock.horizon_days
     on_by_end = int((ro.state.on_air_day <= end).sum())
     assert on_by_end > 0 and ro.support_accrued(end) == pytest.approx(on_by_end * 1.0)
-    capped = scenario(supports=[{"name": "late", "per_site_vnd_bn": 1.0, "window_start": dt.date(2026, 1, 1),
-                                 "window_end": dt.date(2030, 12, 31), "fund_vnd_bn": 10.0}])
+    capped = scenario(
+        supports=[
+            {
+                "name": "late",
+                "per_site_vnd_bn": 1.0,
+                "window_start": dt.date(2026, 1, 1),
+                "window_end": dt.date(2030, 12, 31),
+                "fund_vnd_bn": 10.0,
+            }
+        ]
+    )
     ro, _, clock = run(capped, plan(400))
     assert ro.support_accrued(clock.horizon_days) == pytest.approx(10.0)

@@ -11,19 +11,18 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from conftest import dxsim_cmd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dxsim.errors import DxsimInputError
+from dxsim.execution import run_scenario_kpis
 from dxsim.optimise import load_optimise, run_optimise
 from dxsim.optimise.score import Score, pareto_front, statistic
 from dxsim.optimise.search import Dim, Problem, search
 from dxsim.optimise.shares import split
 from dxsim.scenario import load_scenario
 from dxsim.scenario.loader import canonical_json
-from dxsim.sweep.execute import run_scenario_kpis
-
-from conftest import dxsim_cmd
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -43,8 +42,10 @@ def test_split_hand_computed() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 8), st.integers(0, 20)), min_size=2, max_size=5),
-       st.sampled_from([None, 5.0]))
+@given(
+    st.lists(st.tuples(st.floats(0, 1), st.integers(0, 8), st.integers(0, 20)), min_size=2, max_size=5),
+    st.sampled_from([None, 5.0]),
+)
 def test_split_is_always_feasible(rows: list[tuple[float, int, int]], step: float | None) -> None:
     w = [r[0] for r in rows]
     low = [5.0 * r[1] for r in rows]
@@ -85,8 +86,14 @@ def test_search_finds_constrained_optimum_of_known_function() -> None:
     problem = Problem((Dim("x", -5, 5, 0.25), Dim("y", -5, 5, 0.25)), (), ("minimize",), "tpe", 3, 4, 120)
 
     def evaluate(cands):  # type: ignore[no-untyped-def]
-        return [Score((((c.values["x"] - 3) ** 2 + (c.values["y"] + 1) ** 2),), {}, (3 - c.values["x"] - c.values["y"],))
-                for c in cands]
+        return [
+            Score(
+                (((c.values["x"] - 3) ** 2 + (c.values["y"] + 1) ** 2),),
+                {},
+                (3 - c.values["x"] - c.values["y"],),
+            )
+            for c in cands
+        ]
 
     hist = search(problem, evaluate)
     feasible = [e for e in hist if e.score.feasible]
@@ -104,7 +111,9 @@ def test_search_finds_constrained_optimum_of_known_function() -> None:
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("optbase")
     p = d / "short.toml"
-    p.write_text(f'extends = "{BASELINE}"\nname = "short"\n[horizon]\nend_date = 2026-12-31\n', encoding="utf-8")
+    p.write_text(
+        f'extends = "{BASELINE}"\nname = "short"\n[horizon]\nend_date = 2026-12-31\n', encoding="utf-8"
+    )
     return p
 
 
@@ -144,9 +153,13 @@ def brute(base: Path) -> dict[tuple[int, int], dict[str, float]]:
     out = {}
     for s in [1000, 2000, 3000, 4000, 5000, 6000]:
         for t in TEAMS:
-            sc = sc0.model_copy(update={
-                "seed": 5, "supply": sc0.supply.model_copy(update={"deliveries_per_month": s}),
-                "crews": {**sc0.crews, "north": sc0.crews["north"].model_copy(update={"teams": t})}})
+            sc = sc0.model_copy(
+                update={
+                    "seed": 5,
+                    "supply": sc0.supply.model_copy(update={"deliveries_per_month": s}),
+                    "crews": {**sc0.crews, "north": sc0.crews["north"].model_copy(update={"teams": t})},
+                }
+            )
             k, _ = run_scenario_kpis(sc, str(base.parent), 5, 1)
             out[(s, t)] = k[0]
     return out
@@ -156,14 +169,22 @@ def test_optimiser_finds_brute_force_optimum(base: Path, brute: dict, tmp_path: 
     """An 18-point grid (supply 1,000..6,000 by 1,000 x north teams 40/245/450) searched with 24 proposals."""
     cov = sorted(v["pop_covered_5g_pct_2026_12"] for v in brute.values())
     bound = cov[len(cov) // 2]  # half the grid meets the target: the constraint binds
-    f = opt_file(tmp_path, base, GRID_BODY.format(evals=24, vreps=0, stat="mean", bound=bound)
-                 .replace("low = 40\nhigh = 450", "low = 40\nhigh = 450\nstep = 205"))
+    f = opt_file(
+        tmp_path,
+        base,
+        GRID_BODY.format(evals=24, vreps=0, stat="mean", bound=bound).replace(
+            "low = 40\nhigh = 450", "low = 40\nhigh = 450\nstep = 205"
+        ),
+    )
     res = run_optimise(f, out_dir=tmp_path / "out", workers=0, check=False)
     feasible = {k: v for k, v in brute.items() if v["pop_covered_5g_pct_2026_12"] >= bound}
     best_key = min(feasible, key=lambda k: feasible[k]["capex_total_vnd_bn"])
     assert res.feasible_found
     b = res.best[0]
-    got = (int(b.candidate.values["supply.deliveries_per_month"]), int(b.candidate.values["crews.north.teams"]))
+    got = (
+        int(b.candidate.values["supply.deliveries_per_month"]),
+        int(b.candidate.values["crews.north.teams"]),
+    )
     assert got in brute  # on the grid
     # the optimiser's best costs what brute force's best costs (ties: a grid point of equal capex)
     assert b.score.objectives[0] == pytest.approx(feasible[best_key]["capex_total_vnd_bn"], rel=1e-12)
@@ -174,15 +195,25 @@ def test_optimiser_finds_brute_force_optimum(base: Path, brute: dict, tmp_path: 
     best_toml = tmp_path / "out" / "best.toml"
     sc = load_scenario(best_toml)  # dxsim run accepts it: it loads, and it is the candidate's scenario
     assert sc.supply.deliveries_per_month == got[0] and sc.crews["north"].teams == got[1]
-    ref = load_scenario(base).model_copy(update={"name": sc.name, "description": sc.description, "seed": 5,
-                                                  "supply": sc.supply, "crews": sc.crews})
+    ref = load_scenario(base).model_copy(
+        update={
+            "name": sc.name,
+            "description": sc.description,
+            "seed": 5,
+            "supply": sc.supply,
+            "crews": sc.crews,
+        }
+    )
     assert canonical_json(sc.model_copy(update={"seed": 5})) == canonical_json(ref)
 
 
 def test_quantile_constraint_holds_out_of_sample_and_compare_written(base: Path, tmp_path: Path) -> None:
     """P25 >= bound over 6 replications; the best plan re-run on 30 fresh seeds meets it about 75% of the time."""
-    f = opt_file(tmp_path, base, GRID_BODY.format(evals=6, vreps=30, stat="P25", bound=40.0)
-                 .replace("reps = 1", "reps = 6"))
+    f = opt_file(
+        tmp_path,
+        base,
+        GRID_BODY.format(evals=6, vreps=30, stat="P25", bound=40.0).replace("reps = 1", "reps = 6"),
+    )
     res = run_optimise(f, out_dir=tmp_path / "out", workers=0)
     assert res.feasible_found
     val = pl.read_csv(tmp_path / "out" / "validation.csv")
@@ -211,15 +242,20 @@ def test_resume_equals_uninterrupted(base: Path, tmp_path: Path) -> None:
     assert resumed.reused >= 1 and resumed.evaluated_now >= 1
     assert (part / "history.csv").read_bytes() == (tmp_path / "a" / "history.csv").read_bytes()
     assert [e.candidate.values for e in resumed.history] == [e.candidate.values for e in full.history]
-    assert (part / "best.toml").read_text().split("\n", 2)[2] == (tmp_path / "a" / "best.toml").read_text().split("\n", 2)[2]
+    assert (part / "best.toml").read_text().split("\n", 2)[2] == (
+        tmp_path / "a" / "best.toml"
+    ).read_text().split("\n", 2)[2]
 
 
 def test_multi_objective_front(base: Path, tmp_path: Path) -> None:
-    body = GRID_BODY.format(evals=8, vreps=0, stat="mean", bound=0.0) + """
+    body = (
+        GRID_BODY.format(evals=8, vreps=0, stat="mean", bound=0.0)
+        + """
 [[objectives]]
 kpi = "pop_covered_5g_pct_2026_12"
 direction = "maximise"
 """
+    )
     res = run_optimise(opt_file(tmp_path, base, body), out_dir=tmp_path / "out", workers=0, check=False)
     front = pl.read_csv(tmp_path / "out" / "pareto.csv")
     pts = [e.score.objectives for e in res.history if e.score.feasible]
@@ -235,18 +271,31 @@ direction = "maximise"
 # --------------------------------------------------------------------------- bad files
 
 
-@pytest.mark.parametrize("body, expect", [
-    ('[[variables]]\npath = "supply.deliveries_per_mnth"\nlow = 1\nhigh = 2\n',
-     ["variables[0].path", "unknown key 'deliveries_per_mnth'", "did you mean 'deliveries_per_month'"]),
-    ('[[variables]]\npath = "crews.north.teams"\nlow = 20\nhigh = 30000\n',
-     ["variables[0]", "high = 30000 is outside the field's range", "between 0 and 20000"]),
-    ('[[shares]]\npaths = ["budget.share_pct.five_g_subsidy", "budget.share_pct.villages"]\nlow = [60, 50]\n',
-     ["shares[0]", "cannot add up to 100", "sum(low) <= 100 <= sum(high)"]),
-    ('[[shares]]\npaths = ["budget.share_pct.five_g_subsidy", "budget.share_pct.villages"]\nhigh = [30, 40]\n',
-     ["shares[0]", "highs to 70"]),
-])
+@pytest.mark.parametrize(
+    "body, expect",
+    [
+        (
+            '[[variables]]\npath = "supply.deliveries_per_mnth"\nlow = 1\nhigh = 2\n',
+            ["variables[0].path", "unknown key 'deliveries_per_mnth'", "did you mean 'deliveries_per_month'"],
+        ),
+        (
+            '[[variables]]\npath = "crews.north.teams"\nlow = 20\nhigh = 30000\n',
+            ["variables[0]", "high = 30000 is outside the field's range", "between 0 and 20000"],
+        ),
+        (
+            '[[shares]]\npaths = ["budget.share_pct.five_g_subsidy", "budget.share_pct.villages"]\nlow = [60, 50]\n',
+            ["shares[0]", "cannot add up to 100", "sum(low) <= 100 <= sum(high)"],
+        ),
+        (
+            '[[shares]]\npaths = ["budget.share_pct.five_g_subsidy", "budget.share_pct.villages"]\nhigh = [30, 40]\n',
+            ["shares[0]", "highs to 70"],
+        ),
+    ],
+)
 def test_bad_levers_one_line(base: Path, tmp_path: Path, body: str, expect: list[str]) -> None:
-    f = opt_file(tmp_path, base, body + '[[objectives]]\nkpi = "capex_total_vnd_bn"\ndirection = "minimise"\n')
+    f = opt_file(
+        tmp_path, base, body + '[[objectives]]\nkpi = "capex_total_vnd_bn"\ndirection = "minimise"\n'
+    )
     with pytest.raises(DxsimInputError) as info:
         load_optimise(f)
     msg = str(info.value)
@@ -255,19 +304,43 @@ def test_bad_levers_one_line(base: Path, tmp_path: Path, body: str, expect: list
         assert part in msg, msg
 
 
-@pytest.mark.parametrize("objective, constraint, expect", [
-    ('kpi = "capex_totl_vnd_bn"\ndirection = "minimise"', "", ["objectives[0].kpi", "unknown KPI", "capex_total_vnd_bn"]),
-    ('kpi = "capex_total_vnd_bn"\ndirection = "cheapest"', "", ["objectives[0].direction", "minimise or maximise"]),
-    ('kpi = "capex_total_vnd_bn"\ndirection = "minimise"\nstat = "P100"', "", ["stat", "P1"]),
-    ('kpi = "capex_total_vnd_bn"\ndirection = "minimise"', 'constraints = ["pop_5g_served_pct at 2027-12-31, P10 >= 90"]',
-     ["constraints[0].at", "year ends of the horizon", "2026-12-31"]),
-    ('kpi = "capex_total_vnd_bn"\ndirection = "minimise"', 'constraints = ["coverage is good"]',
-     ["constraints[0]", "not a constraint", "P10 >= 90"]),
-])
-def test_bad_objectives_one_line(base: Path, tmp_path: Path, objective: str, constraint: str,
-                                 expect: list[str]) -> None:
-    body = (constraint + "\n" + '[[variables]]\npath = "crews.north.teams"\nlow = 20\nhigh = 300\n'
-            + "[[objectives]]\n" + objective + "\n")
+@pytest.mark.parametrize(
+    "objective, constraint, expect",
+    [
+        (
+            'kpi = "capex_totl_vnd_bn"\ndirection = "minimise"',
+            "",
+            ["objectives[0].kpi", "unknown KPI", "capex_total_vnd_bn"],
+        ),
+        (
+            'kpi = "capex_total_vnd_bn"\ndirection = "cheapest"',
+            "",
+            ["objectives[0].direction", "minimise or maximise"],
+        ),
+        ('kpi = "capex_total_vnd_bn"\ndirection = "minimise"\nstat = "P100"', "", ["stat", "P1"]),
+        (
+            'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
+            'constraints = ["pop_5g_served_pct at 2027-12-31, P10 >= 90"]',
+            ["constraints[0].at", "year ends of the horizon", "2026-12-31"],
+        ),
+        (
+            'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
+            'constraints = ["coverage is good"]',
+            ["constraints[0]", "not a constraint", "P10 >= 90"],
+        ),
+    ],
+)
+def test_bad_objectives_one_line(
+    base: Path, tmp_path: Path, objective: str, constraint: str, expect: list[str]
+) -> None:
+    body = (
+        constraint
+        + "\n"
+        + '[[variables]]\npath = "crews.north.teams"\nlow = 20\nhigh = 300\n'
+        + "[[objectives]]\n"
+        + objective
+        + "\n"
+    )
     with pytest.raises(DxsimInputError) as info:
         load_optimise(opt_file(tmp_path, base, body))
     msg = str(info.value)
@@ -277,13 +350,22 @@ def test_bad_objectives_one_line(base: Path, tmp_path: Path, objective: str, con
 
 
 def test_cli_bad_file_exit_2_and_refuses_huge_job(base: Path, tmp_path: Path) -> None:
-    f = opt_file(tmp_path, base, '[[variables]]\npath = "crews.nort.teams"\nlow = 1\nhigh = 2\n'
-                 '[[objectives]]\nkpi = "capex_total_vnd_bn"\ndirection = "minimise"\n')
+    f = opt_file(
+        tmp_path,
+        base,
+        '[[variables]]\npath = "crews.nort.teams"\nlow = 1\nhigh = 2\n'
+        '[[objectives]]\nkpi = "capex_total_vnd_bn"\ndirection = "minimise"\n',
+    )
     r = dxsim_cmd("optimise", str(f))
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "unknown region 'nort'" in r.stderr
-    big = opt_file(tmp_path, base, 'reps = 200\nmax_evals = 100\n[[variables]]\npath = "crews.north.teams"\nlow = 1\n'
-                   'high = 2\n[[objectives]]\nkpi = "capex_total_vnd_bn"\ndirection = "minimise"\n', "big.toml")
+    big = opt_file(
+        tmp_path,
+        base,
+        'reps = 200\nmax_evals = 100\n[[variables]]\npath = "crews.north.teams"\nlow = 1\n'
+        'high = 2\n[[objectives]]\nkpi = "capex_total_vnd_bn"\ndirection = "minimise"\n',
+        "big.toml",
+    )
     r = dxsim_cmd("optimise", str(big), "--out", str(tmp_path / "big"))
     assert r.returncode == 2 and "needs confirmation" in r.stderr and "--yes" in r.stderr
     assert not (tmp_path / "big").exists()
@@ -296,5 +378,7 @@ def test_pool_equals_in_process(base: Path, tmp_path: Path) -> None:
     two = run_optimise(f, out_dir=tmp_path / "two", workers=2, check=False)
     assert two.evaluated_now == one.evaluated_now > 0
     assert (tmp_path / "one" / "history.csv").read_bytes() == (tmp_path / "two" / "history.csv").read_bytes()
-    workers = {json.loads(p.read_text())["timing"]["worker"] for p in (tmp_path / "two" / "evals").glob("*.json")}
+    workers = {
+        json.loads(p.read_text())["timing"]["worker"] for p in (tmp_path / "two" / "evals").glob("*.json")
+    }
     assert all(not w.endswith(f":{os.getpid()}") for w in workers)  # run in the pool, not here

@@ -15,13 +15,19 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from conftest import BASELINE, REPO, dxsim_cmd
+
+from dxsim.execution import chunks, replication_workers
 from dxsim.results import spool as spool_mod
-from dxsim.runner import chunks, replication_workers
 
 SAME_FILES = ("metrics.csv", "support_decisions.csv", "calibration.csv", "scenario.resolved.toml")
-SAME_TABLES = ("metrics.parquet", "villages.parquet", "sites_5g.parquet", "grid_5km.parquet", "datacentres.parquet")
+SAME_TABLES = (
+    "metrics.parquet",
+    "villages.parquet",
+    "sites_5g.parquet",
+    "grid_5km.parquet",
+    "datacentres.parquet",
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +35,19 @@ def serial_and_pooled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, P
     root = tmp_path_factory.mktemp("parallel")
     (root / "tmp").mkdir()  # the runs' own temporary folder (TMPDIR): their spools go there
     for name, workers in (("serial", "0"), ("pooled", "2")):
-        r = dxsim_cmd("run", str(BASELINE), "--reps", "3", "--workers", workers, "--no-map", "--no-report",
-                      "--out", str(root / name), env={"TMPDIR": str(root / "tmp")})
+        r = dxsim_cmd(
+            "run",
+            str(BASELINE),
+            "--reps",
+            "3",
+            "--workers",
+            workers,
+            "--no-map",
+            "--no-report",
+            "--out",
+            str(root / name),
+            env={"TMPDIR": str(root / "tmp")},
+        )
         assert r.returncode == 0, r.stderr
     return root / "serial", root / "pooled"
 
@@ -52,8 +69,17 @@ def test_pooled_compare_equals_serial(tmp_path: Path) -> None:
     outs = {}
     for workers in ("0", "2"):
         out = tmp_path / f"w{workers}"
-        r = dxsim_cmd("compare", str(BASELINE), str(REPO / "scenarios" / "more-crews.toml"), "--reps", "2",
-                      "--workers", workers, "--out", str(out))
+        r = dxsim_cmd(
+            "compare",
+            str(BASELINE),
+            str(REPO / "scenarios" / "more-crews.toml"),
+            "--reps",
+            "2",
+            "--workers",
+            workers,
+            "--out",
+            str(out),
+        )
         assert r.returncode == 0, r.stderr
         outs[workers] = out
     assert filecmp.cmp(outs["0"] / "compare.csv", outs["2"] / "compare.csv", shallow=False)

@@ -24,7 +24,15 @@ def test_generated_sections_are_current():
 
 def test_readme_documents_commands_metrics_and_setup():
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    for cmd in ("dxsim run", "dxsim validate", "dxsim schema", "dxsim data", "dxsim calibration", "make demo", "make test"):
+    for cmd in (
+        "dxsim run",
+        "dxsim validate",
+        "dxsim schema",
+        "dxsim data",
+        "dxsim calibration",
+        "make demo",
+        "make test",
+    ):
         assert cmd in text, cmd
     for name in METRICS:
         assert f"`{name}`" in text, name

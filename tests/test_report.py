@@ -22,7 +22,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from conftest import CHROMIUM
 
 from dxsim.errors import DxsimInputError
@@ -36,32 +35,36 @@ SCREENSHOTS = REPO / "outputs" / "test-screenshots"
 MAX_BYTES = 3_000_000
 # 5G stations, 5G coverage, villages, DC IT MW, GPUs, GPU utilisation, AI jobs waiting, DC MW by province
 BASE_CHARTS = 8
-HELD_PREFIXES = ("rollout_held_pct_", "villages_held_pct_", "dc_held_pct_")  # a "what held it back" chart each
-TIME_CHARTS = 7  # the ones with a P10-P90 band when reps > 1 (+1, the throughput chart, with capacity metrics)
+HELD_PREFIXES = (
+    "rollout_held_pct_",
+    "villages_held_pct_",
+    "dc_held_pct_",
+)  # a "what held it back" chart each
+TIME_CHARTS = (
+    7  # the ones with a P10-P90 band when reps > 1 (+1, the throughput chart, with capacity metrics)
+)
 BAND = "P10–P90"
 PROBE = "<script>window.__pwned=1</script>"
 
 
 @pytest.fixture(scope="module")
-def run_dirs(tmp_path_factory) -> dict[int, Path]:
-    base = tmp_path_factory.mktemp("report")
-    out = {}
-    for reps in (2, 1):
-        out[reps] = base / f"baseline-r{reps}"
-        run_scenario(BASELINE, out_dir=out[reps], reps=reps)
-    return out
+def run_dirs(tmp_path_factory, cli_baseline: Path) -> dict[int, Path]:
+    """Two baseline runs: the session's `dxsim run --reps 2` (conftest) and one replication run here."""
+    one = tmp_path_factory.mktemp("report") / "baseline-r1"
+    run_scenario(BASELINE, out_dir=one, reps=1)
+    return {2: cli_baseline, 1: one}
 
 
 @pytest.fixture(scope="module")
-def reports(run_dirs) -> dict[int, Path]:
-    out = {}
-    for reps, d in run_dirs.items():
+def reports(run_dirs, tmp_path_factory) -> dict[int, Path]:
+    """The report.html each run wrote itself; each is also rebuilt elsewhere here, to catch font warnings."""
+    for d in run_dirs.values():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            out[reps] = build_report(d)
+            build_report(d, tmp_path_factory.mktemp("glyphs") / "report.html")
         glyphs = [str(w.message) for w in caught if "missing from font" in str(w.message)]
         assert not glyphs, glyphs  # Vietnamese text in the charts has its glyphs (DejaVu Sans)
-    return out
+    return {reps: d / "report.html" for reps, d in run_dirs.items()}
 
 
 def expected_charts(run_dir: Path) -> int:
@@ -108,15 +111,24 @@ def test_report_written_self_contained_and_small(run_dirs, reports, reps):
     assert page.startswith("<!DOCTYPE html>")
     assert '<meta charset="utf-8">' in page
     assert out.stat().st_size < MAX_BYTES
-    assert [p.name for p in run_dirs[reps].iterdir() if p.name.startswith(".")] == [MANIFEST]  # no temp file left
+    assert [p.name for p in run_dirs[reps].iterdir() if p.name.startswith(".")] == [
+        MANIFEST
+    ]  # no temp file left
     assert "<script" not in page.lower() and "<link" not in page.lower() and "@import" not in page
     assert "<iframe" not in page.lower() and "@font-face" not in page
     # Vietnamese text from the files, as UTF-8
     assert "Hồ Chí Minh" in page and "Tuyên Quang" in page
     # provenance
     s = summary_of(run_dirs[reps])
-    for v in (s["scenario"], s["scenario_sha256"], str(s["seed"]), s["dxsim_version"], s["horizon"]["start_date"],
-              s["horizon"]["end_date"], s["scenario_file"]):
+    for v in (
+        s["scenario"],
+        s["scenario_sha256"],
+        str(s["seed"]),
+        s["dxsim_version"],
+        s["horizon"]["start_date"],
+        s["horizon"]["end_date"],
+        s["scenario_file"],
+    ):
         assert html.escape(v) in page
     for src in s["data_sources"]:
         assert html.escape(src["name"]) in page and html.escape(src["licence"]) in page
@@ -188,7 +200,9 @@ def test_chart_count_and_bands(run_dirs, reports, reps):
     imgs = re.findall(r"<img\b[^>]*>", page)
     assert len(imgs) == expected_charts(run_dirs[reps])
     alts = [html.unescape(re.search(r'alt="([^"]*)"', i).group(1)) for i in imgs]
-    names = pl.read_parquet(run_dirs[reps] / "metrics.parquet", columns=["metric"])["metric"].unique().to_list()
+    names = (
+        pl.read_parquet(run_dirs[reps] / "metrics.parquet", columns=["metric"])["metric"].unique().to_list()
+    )
     time_charts = TIME_CHARTS + ("user_throughput_mbps_p50" in names)
     if reps > 1:
         assert sum(f"{BAND} band across 2 replications" in a for a in alts) == time_charts
@@ -196,9 +210,16 @@ def test_chart_count_and_bands(run_dirs, reports, reps):
     else:
         assert BAND not in page  # no band, no P10–P90 column, no band legend
         assert sum("One replication: no uncertainty band" in a for a in alts) == time_charts
-    for title in ("5G stations on air", "5G population coverage", "Remote villages connected and unconnected",
-                  "Data-centre IT capacity", "High-performance GPUs installed", "GPU utilisation",
-                  "AI jobs waiting for GPUs", "Data-centre IT capacity by province"):
+    for title in (
+        "5G stations on air",
+        "5G population coverage",
+        "Remote villages connected and unconnected",
+        "Data-centre IT capacity",
+        "High-performance GPUs installed",
+        "GPU utilisation",
+        "AI jobs waiting for GPUs",
+        "Data-centre IT capacity by province",
+    ):
         assert any(a.startswith(title) for a in alts), title
 
 
@@ -209,8 +230,8 @@ def test_villages_and_datacentre_summaries(run_dirs, reports):
     total = re.search(r"<tr><th>all villages</th><th class=\"num\">(\d+)</th>", table)
     assert int(total.group(1)) == v.height
     for status, n in v.group_by("status").len().iter_rows():
-        assert f"<th class=\"num\">{html.escape(status)}</th>" in table
-        assert f"<th class=\"num\">{n}</th>" in table
+        assert f'<th class="num">{html.escape(status)}</th>' in table
+        assert f'<th class="num">{n}</th>' in table
     assert "grid extension + LEO satellite" in table
     d = pl.read_parquet(run_dirs[2] / "datacentres.parquet")
     dc = re.search(r'<table class="dc-provinces">(.*?)</table>', page, re.S).group(1)
@@ -244,8 +265,9 @@ def test_escaping_probe(run_dirs, tmp_path):
     s["data_sources"][0]["name"] = PROBE
     (d / "summary.json").write_text(json.dumps(s), encoding="utf-8")
     v = pl.read_parquet(d / "villages.parquet")
-    v = v.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(PROBE)).otherwise(pl.col("name"))
-                       .alias("name"))
+    v = v.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(PROBE)).otherwise(pl.col("name")).alias("name")
+    )
     v.write_parquet(d / "villages.parquet")
     dcs = pl.read_parquet(d / "datacentres.parquet").with_columns(pl.lit(PROBE).alias("province"))
     dcs.write_parquet(d / "datacentres.parquet")
@@ -294,10 +316,12 @@ def test_atomic_replace_and_custom_out(run_dirs, tmp_path):
 
 
 def test_report_reads_no_model_internals(run_dirs):
-    code = ("import sys; from pathlib import Path; from dxsim.report import build_report; "
-            f"build_report(Path({str(run_dirs[1])!r})); "
-            "bad = sorted(m for m in sys.modules if m.split('.')[:2] in (['dxsim','sim'], ['dxsim','geo'], "
-            "['dxsim','radio'], ['dxsim','runner'])); print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys; from pathlib import Path; from dxsim.report import build_report; "
+        f"build_report(Path({str(run_dirs[1])!r})); "
+        "bad = sorted(m for m in sys.modules if m.split('.')[:2] in (['dxsim','sim'], ['dxsim','geo'], "
+        "['dxsim','radio'], ['dxsim','runner'])); print(bad); sys.exit(1 if bad else 0)"
+    )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert res.returncode == 0, res.stdout + res.stderr
     for f in (REPO / "dxsim" / "report").glob("*.py"):
@@ -307,9 +331,9 @@ def test_report_reads_no_model_internals(run_dirs):
 
 # ---------------------------------------------------------------- real browser
 
-needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)")
-
-
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (apt-get install chromium)"
+)
 
 
 def open_offline(browser, path: Path, viewport=(1200, 900)):
@@ -326,7 +350,9 @@ def open_offline(browser, path: Path, viewport=(1200, 900)):
             route.abort()
 
     page.route("**/*", gate)
-    page.on("console", lambda m: problems["console"].append(m.text) if m.type in ("error", "warning") else None)
+    page.on(
+        "console", lambda m: problems["console"].append(m.text) if m.type in ("error", "warning") else None
+    )
     page.on("pageerror", lambda e: problems["pageerror"].append(str(e)))
     page.on("requestfailed", lambda r: problems["failed"].append(r.url))
     page.on("request", lambda r: problems["requests"].append(r.url))
@@ -338,7 +364,9 @@ def assert_clean(page, problems, n_images: int) -> None:
     assert problems["console"] == [] and problems["pageerror"] == [], problems
     assert problems["failed"] == [] and problems["blocked"] == [], problems
     assert all(u.startswith(("file:", "data:")) for u in problems["requests"]), problems["requests"]
-    imgs = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+    imgs = page.evaluate(
+        "Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])"
+    )
     assert len(imgs) == n_images
     assert all(c and w > 0 and h > 0 for c, w, h in imgs), imgs
     assert page.evaluate("typeof window.__pwned") == "undefined"

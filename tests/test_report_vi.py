@@ -15,13 +15,18 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import BASELINE, CHROMIUM, REPO, dxsim_cmd
 
 SCREENSHOTS = REPO / "outputs" / "test-screenshots"
 VI_NUMBER = re.compile(r"\d,\d")  # a Vietnamese decimal mark
-ENGLISH_HEADINGS = ("Scenario and provenance", "Key results", "Remote villages", "Data sources and licences",
-                    "Calibration", "Synthetic data")
+ENGLISH_HEADINGS = (
+    "Scenario and provenance",
+    "Key results",
+    "Remote villages",
+    "Data sources and licences",
+    "Calibration",
+    "Synthetic data",
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +34,23 @@ def vi_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`dxsim run short.toml --lang vi --reps 1 --no-map --out DIR`: the folder as the command wrote it."""
     d = tmp_path_factory.mktemp("report-vi")
     scenario = d / "short.toml"
-    scenario.write_text(f'extends = "{BASELINE}"\nname = "baseline-short"\n[horizon]\nend_date = 2026-12-31\n',
-                        encoding="utf-8")
+    scenario.write_text(
+        f'extends = "{BASELINE}"\nname = "baseline-short"\n[horizon]\nend_date = 2026-12-31\n',
+        encoding="utf-8",
+    )
     out = d / "run"
-    r = dxsim_cmd("run", str(scenario), "--lang", "vi", "--reps", "1", "--no-map", "--out", str(out),
-                  env={"COLUMNS": "200"})
+    r = dxsim_cmd(
+        "run",
+        str(scenario),
+        "--lang",
+        "vi",
+        "--reps",
+        "1",
+        "--no-map",
+        "--out",
+        str(out),
+        env={"COLUMNS": "200"},
+    )
     assert r.returncode == 0, r.stderr
     assert "missing from font" not in r.stderr  # every Vietnamese glyph of the charts is in DejaVu Sans
     return out
@@ -52,16 +69,28 @@ def test_vietnamese_page_from_the_run_command(vi_run: Path) -> None:
     page = read(vi_run / "report.html")
     assert '<html lang="vi">' in page
     text = visible(page)
-    for phrase in ("Báo cáo dxsim: baseline-short", "Kịch bản và nguồn gốc", "Kết quả chính", "Triển khai 5G",
-                   "Thôn, bản vùng sâu, vùng xa", "Trung tâm dữ liệu và GPU", "Hiệu chỉnh",
-                   "Nguồn dữ liệu và giấy phép", "Tỷ lệ dân số được phủ sóng 5G", "Vốn đầu tư 5G trong kỳ (tỷ đồng)",
-                   "Dữ liệu tổng hợp", "hạt giống", "1 lần lặp", "tháng 12/2026"):
+    for phrase in (
+        "Báo cáo dxsim: baseline-short",
+        "Kịch bản và nguồn gốc",
+        "Kết quả chính",
+        "Triển khai 5G",
+        "Thôn, bản vùng sâu, vùng xa",
+        "Trung tâm dữ liệu và GPU",
+        "Hiệu chỉnh",
+        "Nguồn dữ liệu và giấy phép",
+        "Tỷ lệ dân số được phủ sóng 5G",
+        "Vốn đầu tư 5G trong kỳ (tỷ đồng)",
+        "Dữ liệu tổng hợp",
+        "hạt giống",
+        "1 lần lặp",
+        "tháng 12/2026",
+    ):
         assert phrase in text, phrase
     for english in ENGLISH_HEADINGS:
         assert english not in text, english
     assert VI_NUMBER.search(text)
     # identifiers stay English: KPI keys, file names
-    assert '<code>capex_total_vnd_bn</code>' in page and "summary.json" in text
+    assert "<code>capex_total_vnd_bn</code>" in page and "summary.json" in text
     # the horizon as days in the Vietnamese form
     assert "31/12/2026" in text
 
@@ -95,7 +124,9 @@ def test_report_command_follows_dxsim_lang(vi_run: Path, tmp_path: Path) -> None
     vi = tmp_path / "vi.html"
     r = dxsim_cmd("report", str(vi_run), "--out", str(vi), env={"DXSIM_LANG": "vi"})
     assert r.returncode == 0, r.stderr
-    assert read(vi) == read(vi_run / "report.html")  # charts drawn here, or shared with the helper: the same page
+    assert read(vi) == read(
+        vi_run / "report.html"
+    )  # charts drawn here, or shared with the helper: the same page
     en = tmp_path / "en.html"
     r = dxsim_cmd("report", str(vi_run), "--out", str(en), env={"DXSIM_LANG": "en"})
     assert r.returncode == 0, r.stderr
@@ -119,8 +150,13 @@ def test_browser_shows_vietnamese(browser, vi_run: Path) -> None:  # type: ignor
         assert page.evaluate("document.documentElement.lang") == "vi"
         assert page.title() == "Báo cáo dxsim: baseline-short"
         text = page.inner_text("body")
-        for phrase in ("Tỷ lệ dân số được phủ sóng 5G", "tỷ đồng", "Kết quả chính", "Thôn, bản vùng sâu, vùng xa",
-                       "Báo cáo của Bộ KH&CN"):
+        for phrase in (
+            "Tỷ lệ dân số được phủ sóng 5G",
+            "tỷ đồng",
+            "Kết quả chính",
+            "Thôn, bản vùng sâu, vùng xa",
+            "Báo cáo của Bộ KH&CN",
+        ):
             assert phrase in text, phrase
         assert VI_NUMBER.search(text)
         # the longer Vietnamese labels wrap inside the page's column: nothing is wider than the window

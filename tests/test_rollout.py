@@ -31,7 +31,11 @@ def fixed(days: float) -> dict:
 
 def deep_update(base: dict, over: dict) -> dict:
     for k, v in over.items():
-        if isinstance(v, dict) and isinstance(base.get(k), dict) and k not in ("operators", "crews", "seasons"):
+        if (
+            isinstance(v, dict)
+            and isinstance(base.get(k), dict)
+            and k not in ("operators", "crews", "seasons")
+        ):
             deep_update(base[k], v)
         else:
             base[k] = v
@@ -44,12 +48,21 @@ def make_scenario(**over: Any) -> Scenario:
     d: dict[str, Any] = {
         "name": "unit",
         "horizon": {"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 3, 31)},
-        "operators": {"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2026: 500_000},
-                                  "capex_budget_vnd_bn": {2026: 1_000_000.0}}},
+        "operators": {
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "annual_new_5g_sites": {2026: 500_000},
+                "capex_budget_vnd_bn": {2026: 1_000_000.0},
+            }
+        },
         "crews": {"north": {"teams": 10}},
         "seasons": {},
-        "works": {"upgrade_permit": fixed(0), "new_site_permit": fixed(0),
-                  "upgrade_team_days": fixed(2), "new_site_team_days": fixed(2)},
+        "works": {
+            "upgrade_permit": fixed(0),
+            "new_site_permit": fixed(0),
+            "upgrade_team_days": fixed(2),
+            "new_site_team_days": fixed(2),
+        },
         "supply": {"deliveries_per_month": 1_000_000, "lead_time": fixed(0)},
         "subsidy": {"equipment_share_pct": 0.0},
         # no pipeline in flight at the start (warm start is tested in tests/test_operator_decision.py)
@@ -58,8 +71,9 @@ def make_scenario(**over: Any) -> Scenario:
     return Scenario.model_validate(deep_update(d, over))
 
 
-def make_plan(n: int, is_new: np.ndarray | None = None, region: int = 0,
-              operator: np.ndarray | None = None) -> PlanArrays:
+def make_plan(
+    n: int, is_new: np.ndarray | None = None, region: int = 0, operator: np.ndarray | None = None
+) -> PlanArrays:
     """A hand-made plan; `operator` (indices into OPERATORS) gives each operator its own sites."""
     return PlanArrays(
         is_new=np.zeros(n, bool) if is_new is None else np.asarray(is_new, bool),
@@ -74,8 +88,15 @@ def n_ordered(ro: Rollout) -> int:
     return int(ro.state.ordered.sum())
 
 
-def run(sc: Scenario, plan: PlanArrays, *, n_start: int = 0, seed: int = 1, replication: int = 0,
-        until: float | None = None) -> tuple[Rollout, Ledger, Clock]:
+def run(
+    sc: Scenario,
+    plan: PlanArrays,
+    *,
+    n_start: int = 0,
+    seed: int = 1,
+    replication: int = 0,
+    until: float | None = None,
+) -> tuple[Rollout, Ledger, Clock]:
     clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
     env = simpy.Environment()
 
@@ -102,8 +123,10 @@ def on_air_by(ro: Rollout, day: float) -> int:
 def test_crew_throughput_is_a_fluid_server(teams, work):
     """All sites ready at day 0, T teams, W team-days per site: on air by D = floor(T*D/W) (+-1)."""
     n = 4000
-    sc = make_scenario(crews={"north": {"teams": teams}},
-                       works={"upgrade_team_days": fixed(work), "new_site_team_days": fixed(work)})
+    sc = make_scenario(
+        crews={"north": {"teams": teams}},
+        works={"upgrade_team_days": fixed(work), "new_site_team_days": fixed(work)},
+    )
     ro, _, _ = run(sc, make_plan(n))
     st = ro.state
     assert np.all(st.order_day == 0.0), "everything is ordered at day 0 (quota >> plan)"
@@ -138,8 +161,10 @@ def test_rainy_month_scales_crew_throughput(pct):
     """In a rainy month crews deliver p x their dry output: on air by D = floor(p*T*D/W) (+-1)."""
     teams, work, n = 10, 2.0, 3000
     p = pct / 100.0
-    base = {"horizon": {"start_date": dt.date(2026, 6, 1), "end_date": dt.date(2026, 6, 30)},
-            "crews": {"north": {"teams": teams}}}
+    base = {
+        "horizon": {"start_date": dt.date(2026, 6, 1), "end_date": dt.date(2026, 6, 30)},
+        "crews": {"north": {"teams": teams}},
+    }
     dry = make_scenario(**base, seasons={"north": {"rainy_months": [1], "rainy_productivity_pct": pct}})
     wet = make_scenario(**base, seasons={"north": {"rainy_months": [6], "rainy_productivity_pct": pct}})
     ro_dry, _, _ = run(dry, make_plan(n))
@@ -157,7 +182,9 @@ def test_rainy_month_scales_crew_throughput(pct):
 
 
 def test_rain_in_another_region_does_not_slow_this_one():
-    sc = make_scenario(seasons={"central": {"rainy_months": list(range(1, 13)), "rainy_productivity_pct": 10.0}})
+    sc = make_scenario(
+        seasons={"central": {"rainy_months": list(range(1, 13)), "rainy_productivity_pct": 10.0}}
+    )
     ro, _, _ = run(sc, make_plan(2000))
     assert abs(on_air_by(ro, 30.0) - 150) <= 1  # 10 teams * 30 d / 2 team-days
 
@@ -169,8 +196,11 @@ def test_rain_in_another_region_does_not_slow_this_one():
 def test_supply_capacity_binds_weekly(per_month, lead):
     """Capacity C kits/month -> at most C*12/52 per week (with carry); nothing before the lead time."""
     n = 3000
-    sc = make_scenario(horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 6, 30)},
-                       supply={"deliveries_per_month": per_month, "lead_time": fixed(lead)}, crews={})
+    sc = make_scenario(
+        horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 6, 30)},
+        supply={"deliveries_per_month": per_month, "lead_time": fixed(lead)},
+        crews={},
+    )
     ro, _, clock = run(sc, make_plan(n))
     st = ro.state
     assert np.all(st.order_day == 0.0)
@@ -234,8 +264,13 @@ def test_yearly_target_is_ordered_exactly_and_spread_over_months():
     """Target 30 from January: ceil((30 - done) / months left) each month, 30 in the year."""
     sc = make_scenario(
         horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2027, 12, 31)},
-        operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2026: 30, 2027: 13},
-                               "capex_budget_vnd_bn": {2026: 1e5}}},
+        operators={
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "annual_new_5g_sites": {2026: 30, 2027: 13},
+                "capex_budget_vnd_bn": {2026: 1e5},
+            }
+        },
     )
     ro, _, clock = run(sc, make_plan(5000))
     by_month = _orders_by_month(ro, clock)
@@ -247,7 +282,7 @@ def test_yearly_target_is_ordered_exactly_and_spread_over_months():
     assert ro.state.ordered_by_op_year[("viettel", 2026)] == 30
     assert ro.state.ordered_by_op_year[("viettel", 2027)] == 13
     # orders are taken from the plan in rank order
-    order = ro.state.order_day[: 43]
+    order = ro.state.order_day[:43]
     assert np.all(np.diff(order) >= 0) and np.isnan(ro.state.order_day[43:]).all()
 
 
@@ -255,8 +290,13 @@ def test_start_year_counts_from_the_start_date():
     """Start 31 Oct: only the rest of the year counts (62 of 365 days), spread over Oct 31, Nov 1, Dec 1."""
     sc = make_scenario(
         horizon={"start_date": dt.date(2025, 10, 31), "end_date": dt.date(2026, 1, 31)},
-        operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2025: 100, 2026: 24},
-                               "capex_budget_vnd_bn": {2025: 1e5}}},
+        operators={
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "annual_new_5g_sites": {2025: 100, 2026: 24},
+                "capex_budget_vnd_bn": {2025: 1e5},
+            }
+        },
     )
     ro, _, clock = run(sc, make_plan(500))
     by_month = _orders_by_month(ro, clock)
@@ -267,20 +307,35 @@ def test_start_year_counts_from_the_start_date():
 
 @pytest.mark.parametrize("targets", [(1200, 600, 0), (100, 250, 37)])
 def test_each_operator_gets_its_own_target(targets):
-    ops = {name: {"start_share_5g_pct": 100.0 if i == 0 else 0.0, "annual_new_5g_sites": {2026: t},
-                  "capex_budget_vnd_bn": {2026: 1e5}} for i, (name, t) in enumerate(zip(OPERATORS, targets))}
-    sc = make_scenario(horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 12, 31)}, operators=ops)
+    ops = {
+        name: {
+            "start_share_5g_pct": 100.0 if i == 0 else 0.0,
+            "annual_new_5g_sites": {2026: t},
+            "capex_budget_vnd_bn": {2026: 1e5},
+        }
+        for i, (name, t) in enumerate(zip(OPERATORS, targets))
+    }
+    sc = make_scenario(
+        horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 12, 31)}, operators=ops
+    )
     # each operator has its own plan of 5,000 sites (its own block)
     ro, _, _ = run(sc, make_plan(15_000, operator=np.repeat(np.arange(3), 5_000)))
     for k, (name, t) in enumerate(zip(OPERATORS, targets)):
         assert int(np.sum((ro.state.operator == k) & ro.state.ordered)) == t, name
-        assert not ro.state.ordered[k * 5_000 + t:(k + 1) * 5_000].any()  # from its own plan, in its order
+        assert not ro.state.ordered[k * 5_000 + t : (k + 1) * 5_000].any()  # from its own plan, in its order
         assert ro.state.ordered_by_op_year.get((name, 2026), 0) == t
 
 
 def test_plan_exhaustion_stops_orders():
-    sc = make_scenario(operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2026: 1200},
-                                              "capex_budget_vnd_bn": {2026: 1e5}}})
+    sc = make_scenario(
+        operators={
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "annual_new_5g_sites": {2026: 1200},
+                "capex_budget_vnd_bn": {2026: 1e5},
+            }
+        }
+    )
     ro, _, _ = run(sc, make_plan(150))  # 100 a month wanted, 150 in the plan
     assert n_ordered(ro) == 150
     assert not np.isnan(ro.state.order_day).any()
@@ -291,8 +346,13 @@ def test_budget_binds_upgrades():
     December takes what is left, so the year buys floor(100 / 1.3) = 76 upgrades."""
     sc = make_scenario(
         horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2027, 12, 31)},
-        operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2026: 1200},
-                               "capex_budget_vnd_bn": {2026: 100.0, 2027: 13.0}}},
+        operators={
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "annual_new_5g_sites": {2026: 1200},
+                "capex_budget_vnd_bn": {2026: 100.0, 2027: 13.0},
+            }
+        },
     )
     ro, ledger, clock = run(sc, make_plan(5000))
     by_month = _orders_by_month(ro, clock)
@@ -315,9 +375,16 @@ def test_budget_binds_mixed_plan():
     only from October (ml = 3): Oct 3.33 -> new (3.3); Nov 6.7/2 = 3.35 -> up, up (2.6); Dec 4.1 -> new (3.3).
     4 sites, 9.2 bn; the planner does not skip an expensive site to buy cheaper ones further down."""
     is_new = np.array([1, 0, 0, 1, 1, 0, 0, 0] * 50, bool)
-    sc = make_scenario(horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 12, 31)},
-                       operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2026: 12000},
-                                              "capex_budget_vnd_bn": {2026: 10.0}}})
+    sc = make_scenario(
+        horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 12, 31)},
+        operators={
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "annual_new_5g_sites": {2026: 12000},
+                "capex_budget_vnd_bn": {2026: 10.0},
+            }
+        },
+    )
     ro, ledger, clock = run(sc, make_plan(is_new.size, is_new))
     assert n_ordered(ro) == 4
     assert _orders_by_month(ro, clock) == {(2026, 10): 1, (2026, 11): 2, (2026, 12): 1}
@@ -326,8 +393,15 @@ def test_budget_binds_mixed_plan():
 
 
 def test_zero_budget_orders_nothing():
-    sc = make_scenario(operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2026: 1200},
-                                              "capex_budget_vnd_bn": {}}})
+    sc = make_scenario(
+        operators={
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "annual_new_5g_sites": {2026: 1200},
+                "capex_budget_vnd_bn": {},
+            }
+        }
+    )
     ro, _, _ = run(sc, make_plan(100))
     assert n_ordered(ro) == 0
 
@@ -343,13 +417,20 @@ def random_rollout():
     sc = make_scenario(
         horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 12, 31)},
         crews={"north": {"teams": 2000}},
-        works={"upgrade_permit": {"p50_days": 14, "p90_days": 45},
-               "new_site_permit": {"p50_days": 120, "p90_days": 300},
-               "upgrade_team_days": {"p50_days": 2, "p90_days": 4},
-               "new_site_team_days": {"p50_days": 12, "p90_days": 25}},
+        works={
+            "upgrade_permit": {"p50_days": 14, "p90_days": 45},
+            "new_site_permit": {"p50_days": 120, "p90_days": 300},
+            "upgrade_team_days": {"p50_days": 2, "p90_days": 4},
+            "new_site_team_days": {"p50_days": 12, "p90_days": 25},
+        },
         supply={"deliveries_per_month": 1_000_000, "lead_time": {"p50_days": 45, "p90_days": 90}},
-        operators={"viettel": {"start_share_5g_pct": 100.0, "annual_new_5g_sites": {2026: 480_000},
-                               "capex_budget_vnd_bn": {2026: 1e6}}},
+        operators={
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "annual_new_5g_sites": {2026: 480_000},
+                "capex_budget_vnd_bn": {2026: 1e6},
+            }
+        },
     )
     ro, _, _ = run(sc, make_plan(n, is_new), seed=11)
     return sc, is_new, ro
@@ -366,8 +447,9 @@ def test_no_site_on_air_before_order_plus_permit(random_rollout):
     assert np.all(st.permit_done_day[on] == st.order_day[on] + ro.permit_days[on])
 
 
-@pytest.mark.parametrize("attr,new,up", [("permit_days", (120, 300), (14, 45)),
-                                         ("team_days", (12, 25), (2, 4))])
+@pytest.mark.parametrize(
+    "attr,new,up", [("permit_days", (120, 300), (14, 45)), ("team_days", (12, 25), (2, 4))]
+)
 def test_new_and_upgrade_draw_from_their_own_distributions(random_rollout, attr, new, up):
     _, is_new, ro = random_rollout
     x = getattr(ro, attr)
@@ -379,8 +461,14 @@ def test_new_and_upgrade_draw_from_their_own_distributions(random_rollout, attr,
 
 
 def test_deterministic_delays_are_exact():
-    sc = make_scenario(works={"upgrade_permit": fixed(14), "new_site_permit": fixed(120),
-                              "upgrade_team_days": fixed(2), "new_site_team_days": fixed(12)})
+    sc = make_scenario(
+        works={
+            "upgrade_permit": fixed(14),
+            "new_site_permit": fixed(120),
+            "upgrade_team_days": fixed(2),
+            "new_site_team_days": fixed(12),
+        }
+    )
     is_new = np.arange(100) % 2 == 0
     ro, _, _ = run(sc, make_plan(100, is_new))
     assert np.all(ro.permit_days[is_new] == 120) and np.all(ro.permit_days[~is_new] == 14)
@@ -399,15 +487,29 @@ def _subsidy_scenario(fund: float, min_stations: int = 15, **over: Any) -> Scena
     shares = {"viettel": 100.0, "vnpt": 0.0, "mobifone": 0.0}
     d: dict[str, Any] = {
         "horizon": {"start_date": dt.date(2026, 12, 1), "end_date": dt.date(2027, 1, 31)},
-        "operators": {o: {"start_share_5g_pct": shares[o], "annual_new_5g_sites": {2026: t},
-                          "capex_budget_vnd_bn": {2026: 1000.0, 2027: 50.0}} for o, t in targets.items()},
+        "operators": {
+            o: {
+                "start_share_5g_pct": shares[o],
+                "annual_new_5g_sites": {2026: t},
+                "capex_budget_vnd_bn": {2026: 1000.0, 2027: 50.0},
+            }
+            for o, t in targets.items()
+        },
         "crews": {"north": {"teams": 1000}},
-        "works": {"upgrade_permit": fixed(0), "new_site_permit": fixed(0),
-                  "upgrade_team_days": fixed(1), "new_site_team_days": fixed(1)},
+        "works": {
+            "upgrade_permit": fixed(0),
+            "new_site_permit": fixed(0),
+            "upgrade_team_days": fixed(1),
+            "new_site_team_days": fixed(1),
+        },
         "costs": {"upgrade_equipment_vnd_bn": 2.0, "new_site_equipment_vnd_bn": 3.0},
-        "subsidy": {"equipment_share_pct": 15.0, "window_start": dt.date(2026, 12, 1),
-                    "window_end": dt.date(2026, 12, 31), "min_stations_per_operator": min_stations,
-                    "fund_vnd_bn": fund},
+        "subsidy": {
+            "equipment_share_pct": 15.0,
+            "window_start": dt.date(2026, 12, 1),
+            "window_end": dt.date(2026, 12, 31),
+            "min_stations_per_operator": min_stations,
+            "fund_vnd_bn": fund,
+        },
         "surge": {"enabled": False},  # payment rules only (the surge: tests/test_operator_decision.py)
     }
     d.update(over)
@@ -482,10 +584,18 @@ def test_subsidy_threshold_counts_in_window_start_sites():
 
 def test_sites_on_air_after_the_window_do_not_count():
     # crews of 1 team, 1 team-day each: viettel's 30 sites take 30 days; window ends day 14
-    sc = _subsidy_scenario(fund=1000.0, min_stations=1, crews={"north": {"teams": 1}},
-                           subsidy={"equipment_share_pct": 15.0, "window_start": dt.date(2026, 12, 1),
-                                    "window_end": dt.date(2026, 12, 15), "min_stations_per_operator": 1,
-                                    "fund_vnd_bn": 1000.0})
+    sc = _subsidy_scenario(
+        fund=1000.0,
+        min_stations=1,
+        crews={"north": {"teams": 1}},
+        subsidy={
+            "equipment_share_pct": 15.0,
+            "window_start": dt.date(2026, 12, 1),
+            "window_end": dt.date(2026, 12, 15),
+            "min_stations_per_operator": 1,
+            "fund_vnd_bn": 1000.0,
+        },
+    )
     ro, _, _ = run(sc, sub_plan())
     st = ro.state
     # one site a day in rank order: site i (0-based) on air on day i + 1
@@ -507,14 +617,22 @@ def test_no_subsidy_when_share_is_zero():
 def random_scenario():
     return make_scenario(
         horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 12, 31)},
-        works={"upgrade_permit": {"p50_days": 14, "p90_days": 45},
-               "new_site_permit": {"p50_days": 120, "p90_days": 300},
-               "upgrade_team_days": {"p50_days": 2, "p90_days": 4},
-               "new_site_team_days": {"p50_days": 12, "p90_days": 25}},
+        works={
+            "upgrade_permit": {"p50_days": 14, "p90_days": 45},
+            "new_site_permit": {"p50_days": 120, "p90_days": 300},
+            "upgrade_team_days": {"p50_days": 2, "p90_days": 4},
+            "new_site_team_days": {"p50_days": 12, "p90_days": 25},
+        },
         supply={"deliveries_per_month": 800, "lead_time": {"p50_days": 45, "p90_days": 90}},
         crews={"north": {"teams": 200}},
-        operators={o: {"start_share_5g_pct": s, "annual_new_5g_sites": {2026: 3000},
-                       "capex_budget_vnd_bn": {2026: 1e5}} for o, s in zip(OPERATORS, (55.0, 30.0, 15.0))},
+        operators={
+            o: {
+                "start_share_5g_pct": s,
+                "annual_new_5g_sites": {2026: 3000},
+                "capex_budget_vnd_bn": {2026: 1e5},
+            }
+            for o, s in zip(OPERATORS, (55.0, 30.0, 15.0))
+        },
     )
 
 
@@ -558,8 +676,12 @@ def test_waiting_lists_match_a_scan_of_the_site_timeline(until: float):
     counts the Monitor reports must equal a brute-force scan of every ordered site's timeline."""
     sc = make_scenario(
         horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 12, 31)},
-        works={"upgrade_permit": {"p50_days": 30, "p90_days": 90}, "new_site_permit": {"p50_days": 60, "p90_days": 200},
-               "upgrade_team_days": {"p50_days": 2, "p90_days": 6}, "new_site_team_days": {"p50_days": 8, "p90_days": 20}},
+        works={
+            "upgrade_permit": {"p50_days": 30, "p90_days": 90},
+            "new_site_permit": {"p50_days": 60, "p90_days": 200},
+            "upgrade_team_days": {"p50_days": 2, "p90_days": 6},
+            "new_site_team_days": {"p50_days": 8, "p90_days": 20},
+        },
         supply={"deliveries_per_month": 300, "lead_time": {"p50_days": 20, "p90_days": 60}},
         crews={"north": {"teams": 3}},
     )

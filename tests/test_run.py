@@ -20,7 +20,7 @@ from dxsim.results.metrics import CAMPAIGN_METRICS, METRICS, campaign_metric_key
 from dxsim.runner import run_scenario
 from dxsim.scenario import load_scenario, scenario_sha256
 from dxsim.sim.calendar import month_end, month_ends
-from dxsim.sim.model import prepare_world
+from dxsim.sim.world import prepare_world
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -30,15 +30,20 @@ DESIGN_KEYS = {"scenario", "scenario_sha256", "seed", "reps", "dxsim_version", "
 # extra keys the runner adds, accepted explicitly (anything else is a schema change to review)
 EXTRA_KEYS = {"scenario_file", "horizon"}
 # metrics the model reports per province as well as nationally (others are VN only)
-SUMMED_BY_PROVINCE = ("stations_5g", "stations_5g_added", "pop_covered_5g", "pop_covered_4g", "capex_vnd_bn",
-                      "stations_4g")
+SUMMED_BY_PROVINCE = (
+    "stations_5g",
+    "stations_5g_added",
+    "pop_covered_5g",
+    "pop_covered_4g",
+    "capex_vnd_bn",
+    "stations_4g",
+)
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "baseline"
-    res = run_scenario(BASELINE, out_dir=out, reps=2)
-    return res, out
+def baseline(cli_baseline):
+    """(sites table of replication 0, folder) of the session's `dxsim run --reps 2` (conftest); tests only read it."""
+    return pl.read_parquet(cli_baseline / "sites_5g.parquet"), cli_baseline
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +72,12 @@ def national(metrics: pl.DataFrame, metric: str, rep: int = 0) -> np.ndarray:
 
 
 def test_output_files_exist(baseline):
-    res, out = baseline
-    assert res.out_dir == out
+    _, out = baseline
     for name in OUTPUT_FILES:
         assert (out / name).is_file(), name
         assert (out / name).stat().st_size > 0, name
-    # the atomic writer leaves no temporary siblings behind
-    assert [p.name for p in out.parent.iterdir()] == [out.name]
+    # the atomic writer leaves no temporary siblings behind (conftest keeps the command's stdout beside it)
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([out.name, "stdout.txt"])
 
 
 def test_summary_keys(summary):
@@ -159,7 +163,12 @@ def test_metrics_areas(metrics, province_codes):
 
 
 CAMPAIGN_MONTHLY = ("villages_left", "surge_capex_vnd_bn")
-CAMPAIGN_ONCE = ("villages_in_scope", "villages_done_by_deadline", "villages_left_at_deadline", "deadline_met")
+CAMPAIGN_ONCE = (
+    "villages_in_scope",
+    "villages_done_by_deadline",
+    "villages_left_at_deadline",
+    "deadline_met",
+)
 
 
 def test_metric_names_are_the_documented_ones(metrics):
@@ -170,17 +179,23 @@ def test_metric_names_are_the_documented_ones(metrics):
     assert fixed == set(METRICS)
     # per campaign: every documented pattern, with the campaign's name (the deadlines lie within the horizon)
     assert set(CAMPAIGN_METRICS) == {f"campaign_<name>_{x}" for x in CAMPAIGN_MONTHLY + CAMPAIGN_ONCE}
-    assert names - fixed == {f"campaign_{c.name}_{x}" for c in campaigns for x in CAMPAIGN_MONTHLY + CAMPAIGN_ONCE}
-    assert all(campaign_metric_key(f"campaign_{c.name}_{x}") == f"campaign_<name>_{x}"
-               for c in campaigns for x in CAMPAIGN_MONTHLY + CAMPAIGN_ONCE)
+    assert names - fixed == {
+        f"campaign_{c.name}_{x}" for c in campaigns for x in CAMPAIGN_MONTHLY + CAMPAIGN_ONCE
+    }
+    assert all(
+        campaign_metric_key(f"campaign_{c.name}_{x}") == f"campaign_<name>_{x}"
+        for c in campaigns
+        for x in CAMPAIGN_MONTHLY + CAMPAIGN_ONCE
+    )
     # every (date, replication, VN) carries every metric exactly once, except the median AI wait,
     # which has no row in a month when no job started, and the once-only campaign rows
     nat = metrics.filter(pl.col("area") == "VN")
     counts = nat.group_by("date", "replication", "metric").len()
     assert counts["len"].max() == 1
     periods = nat.select("date", "replication").unique().height
-    monthly = (set(METRICS) - {"ai_job_wait_days_p50"}) | {f"campaign_{c.name}_{x}" for c in campaigns
-                                                          for x in CAMPAIGN_MONTHLY}
+    monthly = (set(METRICS) - {"ai_job_wait_days_p50"}) | {
+        f"campaign_{c.name}_{x}" for c in campaigns for x in CAMPAIGN_MONTHLY
+    }
     every_month = counts.filter(pl.col("metric").is_in(list(monthly)))
     assert every_month.height == len(monthly) * periods
     assert 0 < counts.filter(pl.col("metric") == "ai_job_wait_days_p50").height <= periods
@@ -200,8 +215,12 @@ def test_metrics_csv_matches_parquet(baseline, metrics):
     assert set(csv.columns) == set(metrics.columns) | {"area_name"}
     assert csv.height == metrics.height
     keys = ["date", "replication", "area", "metric"]
-    joined = metrics.join(csv.with_columns(pl.col("date").cast(pl.Date), pl.col("replication").cast(pl.Int32)),
-                          on=keys, how="inner", suffix="_csv")
+    joined = metrics.join(
+        csv.with_columns(pl.col("date").cast(pl.Date), pl.col("replication").cast(pl.Int32)),
+        on=keys,
+        how="inner",
+        suffix="_csv",
+    )
     assert joined.height == metrics.height  # every row found under the same text code ("01" stays "01")
     np.testing.assert_allclose(joined["value_csv"].to_numpy(), joined["value"].to_numpy(), rtol=1e-12)
 
@@ -209,8 +228,11 @@ def test_metrics_csv_matches_parquet(baseline, metrics):
 @pytest.mark.parametrize("metric", SUMMED_BY_PROVINCE)
 def test_province_sums_equal_national(metrics, metric):
     m = metrics.filter(pl.col("metric") == metric)
-    prov = m.filter(pl.col("area") != "VN").group_by("date", "replication").agg(
-        pl.col("value").sum().alias("prov"), pl.len().alias("n"))
+    prov = (
+        m.filter(pl.col("area") != "VN")
+        .group_by("date", "replication")
+        .agg(pl.col("value").sum().alias("prov"), pl.len().alias("n"))
+    )
     nat = m.filter(pl.col("area") == "VN").select("date", "replication", pl.col("value").alias("vn"))
     j = nat.join(prov, on=["date", "replication"], how="full", coalesce=True)
     assert j.height == nat.height == prov.height > 0
@@ -236,8 +258,9 @@ def test_percentages_consistent_with_counts(metrics, province_codes):
 def test_coverage_never_decreases(metrics, rep):
     pop = national(metrics, "pop_covered_5g", rep)
     assert np.all(np.diff(pop) >= -1e-6)
-    prov = metrics.filter((pl.col("metric") == "pop_covered_5g") & (pl.col("area") != "VN")
-                          & (pl.col("replication") == rep)).sort("area", "date")
+    prov = metrics.filter(
+        (pl.col("metric") == "pop_covered_5g") & (pl.col("area") != "VN") & (pl.col("replication") == rep)
+    ).sort("area", "date")
     for _, grp in prov.group_by("area"):
         assert np.all(np.diff(grp.sort("date")["value"].to_numpy()) >= -1e-6)
     # 4G grows only through the village programme: it rises exactly in months when villages connect
@@ -258,14 +281,19 @@ def test_station_accounting(metrics, rep):
     np.testing.assert_array_equal(np.diff(total), added[1:])
     ops = sum(national(metrics, f"stations_5g_{o}", rep) for o in ("viettel", "vnpt", "mobifone"))
     np.testing.assert_array_equal(ops, total)
-    kinds = (national(metrics, "stations_5g_upgrades_cum", rep)
-             + national(metrics, "stations_5g_new_sites_cum", rep))
+    kinds = national(metrics, "stations_5g_upgrades_cum", rep) + national(
+        metrics, "stations_5g_new_sites_cum", rep
+    )
     np.testing.assert_array_equal(kinds, total)
     capex = national(metrics, "capex_vnd_bn", rep)
     np.testing.assert_allclose(np.cumsum(capex), national(metrics, "capex_cum_vnd_bn", rep), rtol=1e-9)
     assert np.all(capex >= 0)
-    for m in ("sites_in_permitting", "sites_awaiting_equipment", "sites_awaiting_crew",
-              "subsidy_paid_vnd_bn"):
+    for m in (
+        "sites_in_permitting",
+        "sites_awaiting_equipment",
+        "sites_awaiting_crew",
+        "subsidy_paid_vnd_bn",
+    ):
         assert np.all(national(metrics, m, rep) >= 0), m
     for region in ("north", "central", "south"):
         u = national(metrics, f"crew_utilization_pct_{region}", rep)
@@ -280,18 +308,21 @@ def test_replications_differ(metrics):
 
 
 def test_sites_table_is_replication_0_at_the_end(baseline, metrics):
-    res, out = baseline
+    _, out = baseline
     sites = pl.read_parquet(out / "sites_5g.parquet")
     final0 = national(metrics, "stations_5g", 0)[-1]
     assert sites.height == int(final0)
-    assert sites.height == res.sites.height
     assert sites["existing_at_start"].sum() == 16_737
     assert sites["on_air_date"].min() >= dt.date(2025, 10, 31)
     assert sites["on_air_date"].max() <= dt.date(2030, 12, 31)
     assert sites["rank"].n_unique() == sites.height
     # per-province counts agree with the province metric at the last month
-    last = metrics.filter((pl.col("metric") == "stations_5g") & (pl.col("replication") == 0)
-                          & (pl.col("area") != "VN") & (pl.col("date") == dt.date(2030, 12, 31)))
+    last = metrics.filter(
+        (pl.col("metric") == "stations_5g")
+        & (pl.col("replication") == 0)
+        & (pl.col("area") != "VN")
+        & (pl.col("date") == dt.date(2030, 12, 31))
+    )
     by_prov = dict(zip(last["area"].to_list(), last["value"].to_list()))
     counts = dict(sites.group_by("gso34").len().iter_rows())
     assert {k: v for k, v in by_prov.items() if v} == {k: float(v) for k, v in counts.items()}
@@ -322,6 +353,7 @@ def test_different_seed_different_metrics(metrics, tmp_path):
     assert not other.equals(metrics)
     # the start state is the same; only the rollout differs
     first = dt.date(2025, 10, 31)
+
     def start(df: pl.DataFrame) -> pl.DataFrame:
         sel = (pl.col("date") == first) & (pl.col("metric") == "pop_covered_5g")
         return df.filter(sel).sort("replication", "area")
@@ -420,8 +452,12 @@ def test_compute_province_sums_equal_national(metrics):
 def test_facility_power_is_it_capacity_times_pue(baseline, metrics):
     _, out = baseline
     dcs = pl.read_parquet(out / "datacentres.parquet")
-    np.testing.assert_allclose(dcs["facility_power_mw_end"].to_numpy(), dcs["it_mw_end"].to_numpy() * dcs["pue"].to_numpy())
-    last = metrics.filter((pl.col("area") == "VN") & (pl.col("replication") == 0) & (pl.col("metric") == "dc_it_capacity_mw"))
+    np.testing.assert_allclose(
+        dcs["facility_power_mw_end"].to_numpy(), dcs["it_mw_end"].to_numpy() * dcs["pue"].to_numpy()
+    )
+    last = metrics.filter(
+        (pl.col("area") == "VN") & (pl.col("replication") == 0) & (pl.col("metric") == "dc_it_capacity_mw")
+    )
     assert dcs["it_mw_end"].sum() == pytest.approx(last.sort("date")["value"][-1])
     assert (dcs["gpu_it_mw_end"] <= dcs["it_mw_end"] + 1e-9).all()  # GPUs only where there is power
 
@@ -439,13 +475,16 @@ def test_gpus_are_stranded_when_data_centres_have_no_free_power(tmp_path):
     """No spare IT power anywhere (ordinary load fills every DC, no projects go ahead): delivered GPUs strand."""
     from dxsim.geo import load_country
     from dxsim.scenario import load_scenario
-    from dxsim.sim.model import prepare_world, run_replication
+    from dxsim.sim.model import run_replication
+    from dxsim.sim.world import prepare_world
 
     (tmp_path / "full.toml").write_text(
         f'extends = "{BASELINE.resolve().as_posix()}"\nname = "full"\n'
-        '[horizon]\nend_date = 2027-06-30\n'
-        '[villages]\nenabled = false\n'
-        '[compute.datacentres]\nbase_utilisation_pct = 100\n[compute.datacentres.go_probability_pct]\nannounced = 0\nunder_construction = 0\n', encoding="utf-8")
+        "[horizon]\nend_date = 2027-06-30\n"
+        "[villages]\nenabled = false\n"
+        "[compute.datacentres]\nbase_utilisation_pct = 100\n[compute.datacentres.go_probability_pct]\nannounced = 0\nunder_construction = 0\n",
+        encoding="utf-8",
+    )
     sc = load_scenario(tmp_path / "full.toml")
     world = prepare_world(sc, load_country())
     res = run_replication(world, 0)
@@ -457,3 +496,31 @@ def test_gpus_are_stranded_when_data_centres_have_no_free_power(tmp_path):
     assert np.all(installed == 0)  # no data centre has a free watt: nothing runs
     assert stranded[0] > 0 and stranded.max() <= start_fleet + ordered
     assert stranded[-1] > stranded[0]  # deliveries during the run strand too
+
+
+def test_datacentre_energy_and_electricity_cost(metrics):
+    """Energy drawn in a month is at most the facility power of the capacity then in service times the month's hours
+    (load <= capacity), and its cost is the energy times the baseline's power price (VND 2,900 per kWh)."""
+    sc = load_scenario(BASELINE)
+    dates = (
+        metrics.filter(
+            (pl.col("metric") == "dc_energy_mwh") & (pl.col("area") == "VN") & (pl.col("replication") == 0)
+        )
+        .sort("date")["date"]
+        .to_list()
+    )
+    energy = national(metrics, "dc_energy_mwh")
+    power = national(metrics, "dc_facility_power_mw")  # at full IT load, at each month end
+    cost = national(metrics, "dc_electricity_opex_vnd_bn")
+    start = sc.horizon.start_date
+    days = np.diff([(d - start).days for d in [start, *dates]])
+    assert len(energy) == len(dates) > 12
+    assert (
+        dates[0] == start and energy[0] == 0.0
+    )  # the first month end is the start day itself: no time passed
+    assert (energy[1:] > 0).all()
+    capacity_mwh = np.maximum(power, np.r_[power[0], power[:-1]]) * days * 24.0
+    assert (energy <= capacity_mwh * (1 + 1e-9)).all()
+    assert energy.sum() > 0.2 * capacity_mwh.sum()  # 182 MW of data centres are not idle
+    price = sc.compute.datacentres.power_price_vnd_per_kwh
+    assert cost == pytest.approx(energy * 1000.0 * price / 1e9, rel=1e-12)

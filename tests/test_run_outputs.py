@@ -17,12 +17,22 @@ from dxsim.results.writer import MANIFEST
 
 def test_every_file_is_listed_in_the_manifest(cli_baseline: Path) -> None:
     m = json.loads((cli_baseline / MANIFEST).read_text(encoding="utf-8"))
-    on_disk = sorted(str(p.relative_to(cli_baseline)) for p in cli_baseline.rglob("*")
-                     if p.is_file() and p.name != MANIFEST)
+    on_disk = sorted(
+        str(p.relative_to(cli_baseline))
+        for p in cli_baseline.rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    )
     assert m["writer"] == "dxsim" and m["kind"] == "run" and m["folder"] == cli_baseline.name
     assert m["files"] == on_disk
-    for name in ("summary.json", "metrics.parquet", "metrics.csv", "villages.parquet", "datacentres.parquet",
-                 "map.html", "report.html"):
+    for name in (
+        "summary.json",
+        "metrics.parquet",
+        "metrics.csv",
+        "villages.parquet",
+        "datacentres.parquet",
+        "map.html",
+        "report.html",
+    ):
         assert name in on_disk
 
 
@@ -45,7 +55,9 @@ def test_the_runs_own_report_has_every_section_filled(cli_baseline: Path) -> Non
     assert "not modelled in this run" not in html
     assert "No map.html" not in html
     villages = pl.read_parquet(cli_baseline / "villages.parquet")
-    connected = int(villages["connected_date"].is_not_null().sum()) if "connected_date" in villages.columns else None
+    connected = (
+        int(villages["connected_date"].is_not_null().sum()) if "connected_date" in villages.columns else None
+    )
     for section in ("provenance", "kpis", "rollout", "villages", "compute", "calibration", "sources"):
         m = re.search(rf'<section id="{section}">(.*?)</section>', html, re.S)
         assert m and len(m.group(1)) > 200, section
@@ -65,8 +77,11 @@ def test_summary_matches_the_metrics_it_sits_beside(cli_baseline: Path) -> None:
     metrics = pl.read_parquet(cli_baseline / "metrics.parquet")
     end = summary["horizon"]["end_date"]
     assert summary["reps"] == 2 and sorted(metrics["replication"].unique().to_list()) == [0, 1]
-    last = metrics.filter((pl.col("metric") == "stations_5g") & (pl.col("area") == "VN")
-                          & (pl.col("date") == pl.col("date").max()))
+    last = metrics.filter(
+        (pl.col("metric") == "stations_5g")
+        & (pl.col("area") == "VN")
+        & (pl.col("date") == pl.col("date").max())
+    )
     tag = end[:7].replace("-", "_")
     # P50 is an observed value (the inverted-CDF quantile): with two replications, the lower one
     assert summary["kpis"][f"stations_5g_{tag}"] == float(last["value"].min())
@@ -81,14 +96,24 @@ def test_support_decisions_say_why_support_bought_nothing(cli_baseline: Path) ->
     d = pl.read_csv(cli_baseline / "support_decisions.csv", try_parse_dates=True)
     assert d.columns == list(DECISION_COLUMNS)
     assert set(d["operator"]) == {"viettel", "vnpt", "mobifone"} and set(d["programme"]) == {"resolution_193"}
-    allowed = {"surge", "wait", "qualifies", "too_late", "not_worth", "out_of_reach_plan", "out_of_reach_equipment",
-               "out_of_reach_crews", "out_of_reach_budget"}
+    allowed = {
+        "surge",
+        "wait",
+        "qualifies",
+        "too_late",
+        "not_worth",
+        "out_of_reach_plan",
+        "out_of_reach_equipment",
+        "out_of_reach_crews",
+        "out_of_reach_budget",
+    }
     assert set(d["decision"]) <= allowed
     # every operator-replication ends with a final verdict once the deadline is past
     last = d.sort("date").group_by("replication", "operator").agg(pl.col("decision").last())
     assert set(last["decision"]) <= allowed - {"wait"}
     m = pl.read_parquet(cli_baseline / "metrics.parquet").filter(
-        (pl.col("area") == "VN") & pl.col("metric").str.starts_with("surge_stations_"))
+        (pl.col("area") == "VN") & pl.col("metric").str.starts_with("surge_stations_")
+    )
     surged = d.filter(pl.col("decision") == "surge")
     assert float(m["value"].sum()) == float(surged["stations_needed"].sum())
 

@@ -22,7 +22,7 @@ from dxsim.scenario import (
     scenario_sha256,
 )
 from dxsim.scenario.docs import Shape, leaf_fields, shape_at
-from dxsim.scenario.schema_uncertainty import DEFAULT_RANGES, PATH_PATTERN
+from dxsim.scenario.sections.uncertainty import DEFAULT_RANGES, PATH_PATTERN
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -500,7 +500,12 @@ def _model_locations() -> list[tuple[str, ...]]:
     return list(seen)
 
 
-_SAMPLE_KEY = {"<operator>": "vnpt", "<region>": "central", "<year>": "2027", "<path>": "works.new_site_permit"}
+_SAMPLE_KEY = {
+    "<operator>": "vnpt",
+    "<region>": "central",
+    "<year>": "2027",
+    "<path>": "works.new_site_permit",
+}
 
 
 @_SETTINGS

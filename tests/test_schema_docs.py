@@ -133,9 +133,7 @@ def test_json_schema_numbers_have_ranges_and_units_have_sources() -> None:
         if node.get("type") in ("integer", "number"):
             has_lo = "minimum" in node or "exclusiveMinimum" in node
             has_hi = "maximum" in node or "exclusiveMaximum" in node
-            assert "enum" in node or (has_lo and has_hi), (
-                f"{where}: number without a range"
-            )
+            assert "enum" in node or (has_lo and has_hi), f"{where}: number without a range"
         if "x-unit" in node or "x-source" in node:
             assert node.get("x-unit") and node.get("x-source"), f"{where}: unit without source or vice versa"
             assert node.get("description"), f"{where}: no description"

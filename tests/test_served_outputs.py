@@ -19,11 +19,11 @@ import openpyxl
 import polars as pl
 import pyogrio
 import pytest
+from conftest import BASELINE, dxsim_cmd, one_line_error
 
 from dxsim.errors import DxsimInputError
 from dxsim.maps import build_map
 from dxsim.report import build_report
-from conftest import BASELINE, dxsim_cmd, one_line_error
 
 SERVED_RATE_MBPS = 25.0
 SCENARIO = f"""
@@ -37,11 +37,25 @@ served_rate_mbps = {SERVED_RATE_MBPS}
 required_mbps_per_user = 20.0
 capacity_short_is_feasible = true
 """
-GRID_NEW = ("pop_5g_served_end", "pop_5g_capacity_short_end", "pop_mbb_served_end", "pop_mbb_capacity_short_end")
+GRID_NEW = (
+    "pop_5g_served_end",
+    "pop_5g_capacity_short_end",
+    "pop_mbb_served_end",
+    "pop_mbb_capacity_short_end",
+)
 STATES_5G = ("pop_5g_served_pct", "pop_5g_capacity_short_pct", "pop_5g_uncovered_pct")
 STATES_MBB = ("pop_mbb_served_pct", "pop_mbb_capacity_short_pct", "pop_mbb_uncovered_pct")
 CAPACITY_SHORT_COLOUR = "#c51b7d"
-COVERAGE_BINS = [10, 25, 40, 55, 70, 85, 95, 99]  # the coverage ramp's class bounds (lower bounds of classes 1..8)
+COVERAGE_BINS = [
+    10,
+    25,
+    40,
+    55,
+    70,
+    85,
+    95,
+    99,
+]  # the coverage ramp's class bounds (lower bounds of classes 1..8)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +97,9 @@ def as_in_js(html: str) -> str:
 
 
 def overlay_labels(html: str) -> list[str]:
-    block = re.search(r"_layers = \{\s*base_layers\s*:\s*\{.*?\},\s*overlays\s*:\s*\{(.*?)\}", html, re.S).group(1)
+    block = re.search(
+        r"_layers = \{\s*base_layers\s*:\s*\{.*?\},\s*overlays\s*:\s*\{(.*?)\}", html, re.S
+    ).group(1)
     return re.findall(r'"([^"]+)"\s*:\s*feature_group_', block)
 
 
@@ -96,19 +112,29 @@ def test_grid_states_fit_in_the_population(grid):
     for served, short in (GRID_NEW[:2], GRID_NEW[2:]):
         assert np.all(grid[served].to_numpy() + grid[short].to_numpy() <= pop * (1 + 1e-9) + 1e-6)
     # this scenario has both kinds of squares the layer is about
-    assert (grid["pop_5g_capacity_short_end"] > 0).sum() > 100 and (grid["pop_5g_served_end"] > 0).sum() > 1000
+    assert (grid["pop_5g_capacity_short_end"] > 0).sum() > 100 and (
+        grid["pop_5g_served_end"] > 0
+    ).sum() > 1000
 
 
 # --------------------------------------------------------------------------- map
 def test_map_has_the_layer_and_its_legend_words(map_html):
     labels = overlay_labels(map_html)
     assert "Served vs covered (5G, end), 5 km squares" in labels
-    assert [x for x in labels if x.startswith("5G served by province ")] == ["5G served by province 2030-12-31 (end)"]
-    for words in ("Served vs covered (5G, end), per 5 km square", "mostly uncovered", "served (capacity-short &lt; 1%",
-                  "partly capacity-short (1–10% of people)", "capacity-short 10–50% of people",
-                  "mostly capacity-short (≥ 50% of people)", "Population served by 5G, %, by province",
-                  f"an edge user still gets {SERVED_RATE_MBPS:g} Mbps at the busy hour",
-                  "uncovered = outside 5G coverage"):
+    assert [x for x in labels if x.startswith("5G served by province ")] == [
+        "5G served by province 2030-12-31 (end)"
+    ]
+    for words in (
+        "Served vs covered (5G, end), per 5 km square",
+        "mostly uncovered",
+        "served (capacity-short &lt; 1%",
+        "partly capacity-short (1–10% of people)",
+        "capacity-short 10–50% of people",
+        "mostly capacity-short (≥ 50% of people)",
+        "Population served by 5G, %, by province",
+        f"an edge user still gets {SERVED_RATE_MBPS:g} Mbps at the busy hour",
+        "uncovered = outside 5G coverage",
+    ):
         assert words in map_html, words
 
 
@@ -118,7 +144,9 @@ def test_map_square_numbers_equal_the_grid_table(map_html, grid):
     assert g["cols"][8:] == ["pop", "covered_5g", "served_5g", "capacity_short_5g"]
     rows = g["rows"]
     # independently: the populated squares in table order, persons rounded half-to-even one by one
-    pop, served, short = (grid[c].to_list() for c in ("pop", "pop_5g_served_end", "pop_5g_capacity_short_end"))
+    pop, served, short = (
+        grid[c].to_list() for c in ("pop", "pop_5g_served_end", "pop_5g_capacity_short_end")
+    )
     lon, lat = grid["lon"].to_list(), grid["lat"].to_list()
     idx = [i for i, p in enumerate(pop) if p >= 0.5]
     assert len(rows) == len(idx) == len(d["k"])
@@ -138,7 +166,9 @@ def test_map_square_numbers_equal_the_grid_table(map_html, grid):
 def test_map_square_classes(map_html, grid):
     d = shared_var(map_html, "DX_SERVED5G")
     assert len(d["colours"]) == len(d["names"]) == 5 and len(set(d["colours"])) == 5
-    pop, served, short = (grid[c].to_list() for c in ("pop", "pop_5g_served_end", "pop_5g_capacity_short_end"))
+    pop, served, short = (
+        grid[c].to_list() for c in ("pop", "pop_5g_served_end", "pop_5g_capacity_short_end")
+    )
     want = []
     for p, s, c in zip(pop, served, short):
         if p < 0.5:
@@ -158,8 +188,9 @@ def test_map_province_shares_equal_the_metrics(map_html, metrics):
     d = shared_var(map_html, "DX_SERVED_PROV")
     rep0 = metrics.filter((pl.col("replication") == metrics["replication"].min()) & (pl.col("area") != "VN"))
     last = rep0["date"].max()
-    wide = (rep0.filter((pl.col("date") == last) & pl.col("metric").is_in(STATES_5G))
-            .pivot(on="metric", index="area", values="value"))
+    wide = rep0.filter((pl.col("date") == last) & pl.col("metric").is_in(STATES_5G)).pivot(
+        on="metric", index="area", values="value"
+    )
     assert wide.height == 34 and set(d["t"]) == set(wide["area"].to_list())
     for r in wide.iter_rows(named=True):
         s, c, u = (r[m] for m in STATES_5G)
@@ -179,8 +210,9 @@ def test_map_province_shares_equal_the_metrics(map_html, metrics):
 
 def shared_colour(html: str, klass: int) -> str:
     """Colour `klass` of the coverage ramp, as drawn in the legend (the boxes in order)."""
-    ramp = re.search(r'data-family="served_5g_prov".*?<div class="dx-ramp">(.*?)</div>', as_in_js(html),
-                     re.S).group(1)
+    ramp = re.search(
+        r'data-family="served_5g_prov".*?<div class="dx-ramp">(.*?)</div>', as_in_js(html), re.S
+    ).group(1)
     return re.findall(r"background:(#[0-9a-f]{6})", ramp)[klass]
 
 
@@ -189,7 +221,10 @@ def test_map_capacity_short_villages(map_html, run_dir):
     n_short = int((v["status"] == "capacity-short").sum())
     assert n_short > 0 and n_short == int((~v["served"]).sum())
     legend = re.search(r'<div data-family="villages">(.*?)</div></div>', as_in_js(map_html), re.S)
-    assert legend and "capacity-short (on air, but the link cannot carry the busy-hour demand)" in legend.group(1)
+    assert (
+        legend
+        and "capacity-short (on air, but the link cannot carry the busy-hour demand)" in legend.group(1)
+    )
     assert f"background:{CAPACITY_SHORT_COLOUR}" in legend.group(1)
     rows = shared_var(map_html, "DX_VILLAGES")
     fills = [r["s"]["fillColor"] for r in rows]
@@ -205,12 +240,18 @@ def test_report_has_the_served_charts_in_the_5g_section(run_dir, metrics):
     rollout = re.search(r'<section id="rollout">(.*?)</section>', html, re.S).group(1)
     order = re.findall(r'<figure id="chart-([a-z0-9_]+)"', rollout)
     i = order.index("pop_covered_5g_pct")
-    assert order[i + 1:i + 4] == ["served_5g", "served_mbb", "user_throughput"]
-    for key, title in (("served_5g", "Served, capacity-short, uncovered (5G)"),
-                       ("served_mbb", "Served, capacity-short, uncovered (4G or better)"),
-                       ("user_throughput", "Busy-hour user throughput")):
-        fig = re.search(rf'<figure id="chart-{key}"><img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="([^"]*)"'
-                        rf".*?<figcaption>(.*?)</figcaption>", rollout, re.S)
+    assert order[i + 1 : i + 4] == ["served_5g", "served_mbb", "user_throughput"]
+    for key, title in (
+        ("served_5g", "Served, capacity-short, uncovered (5G)"),
+        ("served_mbb", "Served, capacity-short, uncovered (4G or better)"),
+        ("user_throughput", "Busy-hour user throughput"),
+    ):
+        fig = re.search(
+            rf'<figure id="chart-{key}"><img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="([^"]*)"'
+            rf".*?<figcaption>(.*?)</figcaption>",
+            rollout,
+            re.S,
+        )
         assert fig and fig.group(1).startswith(title), key
     cap = re.search(r'id="chart-served_5g">.*?<figcaption>(.*?)</figcaption>', rollout, re.S).group(1)
     assert f"Served = covered, and an edge user still gets {SERVED_RATE_MBPS:g} Mbps at the busy hour" in cap
@@ -218,8 +259,10 @@ def test_report_has_the_served_charts_in_the_5g_section(run_dir, metrics):
     nat = metrics.filter(pl.col("area") == "VN")
     last = nat["date"].max()
     end = {r["metric"]: r["value"] for r in nat.filter(pl.col("date") == last).iter_rows(named=True)}
-    assert (f"At {last.isoformat()}: served {end['pop_5g_served_pct']:.1f}%; covered but capacity-short "
-            f"{end['pop_5g_capacity_short_pct']:.1f}%; uncovered {end['pop_5g_uncovered_pct']:.1f}%.") in cap
+    assert (
+        f"At {last.isoformat()}: served {end['pop_5g_served_pct']:.1f}%; covered but capacity-short "
+        f"{end['pop_5g_capacity_short_pct']:.1f}%; uncovered {end['pop_5g_uncovered_pct']:.1f}%."
+    ) in cap
     assert sum(end[m] for m in STATES_MBB) == pytest.approx(100.0, abs=1e-6)
     alt = re.search(r'id="chart-user_throughput"><img [^>]*alt="([^"]*)"', rollout).group(1)
     assert "Mbps" in alt
@@ -231,18 +274,28 @@ def test_workbook_labels_the_new_metrics(run_dir, metrics):
     ws = wb["Provinces by year"]
     rows = list(ws.iter_rows(values_only=True))
     head = list(rows[0])
-    for label in ("Population served by 5G (%)", "Population in 5G coverage but capacity-short (%)",
-                  "Population not covered by 5G (%)", "Population served by 4G or better (%)",
-                  "Population in 4G/5G coverage but capacity-short (%)", "Population not covered by 4G or 5G (%)",
-                  "Villages on air but capacity-short"):
+    for label in (
+        "Population served by 5G (%)",
+        "Population in 5G coverage but capacity-short (%)",
+        "Population not covered by 5G (%)",
+        "Population served by 4G or better (%)",
+        "Population in 4G/5G coverage but capacity-short (%)",
+        "Population not covered by 4G or 5G (%)",
+        "Villages on air but capacity-short",
+    ):
         assert label in head, label
     assert not [h for h in head if isinstance(h, str) and h.startswith(("pop_5g_", "pop_mbb_"))]
     # one replication: the sheet's value for Hà Nội (01) at the last year end is the metric itself
     last = metrics["date"].max()
-    want = metrics.filter((pl.col("area") == "01") & (pl.col("date") == last)
-                          & (pl.col("metric") == "pop_5g_capacity_short_pct"))["value"].item()
+    want = metrics.filter(
+        (pl.col("area") == "01")
+        & (pl.col("date") == last)
+        & (pl.col("metric") == "pop_5g_capacity_short_pct")
+    )["value"].item()
     row = next(r for r in rows[1:] if r[0] == "01" and r[2].date() == last)
-    assert row[head.index("Population in 5G coverage but capacity-short (%)")] == pytest.approx(want, rel=1e-12)
+    assert row[head.index("Population in 5G coverage but capacity-short (%)")] == pytest.approx(
+        want, rel=1e-12
+    )
     vs = list(wb["Villages"].iter_rows(values_only=True))
     vhead = list(vs[0])
     assert "Served (link carries busy-hour demand)" in vhead and "Mbps per busy-hour user" in vhead
@@ -256,7 +309,9 @@ def test_workbook_labels_the_new_metrics(run_dir, metrics):
 def test_gpkg_and_geoparquet_carry_the_new_grid_columns(run_dir, grid):
     info = pyogrio.read_info(run_dir / "results.gpkg", layer="grid_5km")
     assert set(GRID_NEW) <= set(info["fields"])
-    gdf = pyogrio.read_dataframe(run_dir / "results.gpkg", layer="grid_5km", columns=["lon", "lat", *GRID_NEW])
+    gdf = pyogrio.read_dataframe(
+        run_dir / "results.gpkg", layer="grid_5km", columns=["lon", "lat", *GRID_NEW]
+    )
     assert len(gdf) == grid.height
     for c in GRID_NEW:
         np.testing.assert_allclose(gdf[c].to_numpy(), grid[c].to_numpy(), rtol=1e-12, atol=0)
@@ -272,20 +327,30 @@ def test_gpkg_and_geoparquet_carry_the_new_grid_columns(run_dir, grid):
 def _without_capacity(run_dir: Path, dest: Path) -> Path:
     """A copy of the run as a run with `[capacity] enabled = false` writes it: no new metrics or columns."""
     shutil.copytree(run_dir, dest)
-    new_metrics = {*STATES_5G, *STATES_MBB, "user_throughput_mbps_p50", "user_throughput_mbps_mean",
-                   "traffic_pb_per_month", "pop_5g_served", "pop_mbb_served", "villages_capacity_short",
-                   "village_pop_capacity_short"}
+    new_metrics = {
+        *STATES_5G,
+        *STATES_MBB,
+        "user_throughput_mbps_p50",
+        "user_throughput_mbps_mean",
+        "traffic_pb_per_month",
+        "pop_5g_served",
+        "pop_mbb_served",
+        "villages_capacity_short",
+        "village_pop_capacity_short",
+    }
     m = pl.read_parquet(dest / "metrics.parquet")
     m.filter(~pl.col("metric").is_in(list(new_metrics))).write_parquet(dest / "metrics.parquet")
     g = pl.read_parquet(dest / "grid_5km.parquet")
     g.drop(list(GRID_NEW)).write_parquet(dest / "grid_5km.parquet")
     v = pl.read_parquet(dest / "villages.parquet")
-    v.drop("served").with_columns(pl.col("status").replace("capacity-short", "connected")) \
-        .write_parquet(dest / "villages.parquet")
+    v.drop("served").with_columns(pl.col("status").replace("capacity-short", "connected")).write_parquet(
+        dest / "villages.parquet"
+    )
     (dest / "villages.geojson").unlink()
     resolved = (dest / "scenario.resolved.toml").read_text(encoding="utf-8")
-    (dest / "scenario.resolved.toml").write_text(resolved.replace("[capacity]\nenabled = true",
-                                                                  "[capacity]\nenabled = false"), encoding="utf-8")
+    (dest / "scenario.resolved.toml").write_text(
+        resolved.replace("[capacity]\nenabled = true", "[capacity]\nenabled = false"), encoding="utf-8"
+    )
     return dest
 
 

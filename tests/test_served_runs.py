@@ -12,7 +12,8 @@ import pytest
 
 from dxsim.geo.country import load_country
 from dxsim.scenario.loader import load_scenario
-from dxsim.sim.model import prepare_world, run_replication
+from dxsim.sim.model import run_replication
+from dxsim.sim.world import prepare_world
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
@@ -22,8 +23,9 @@ def test_three_states_add_up_to_100_everywhere_in_the_run(cli_baseline: Path) ->
     m = pl.read_parquet(cli_baseline / "metrics.parquet")
     for layer in ("5g", "mbb"):
         names = [f"pop_{layer}_served_pct", f"pop_{layer}_capacity_short_pct", f"pop_{layer}_uncovered_pct"]
-        wide = m.filter(pl.col("metric").is_in(names)).pivot(on="metric", index=["date", "replication", "area"],
-                                                             values="value")
+        wide = m.filter(pl.col("metric").is_in(names)).pivot(
+            on="metric", index=["date", "replication", "area"], values="value"
+        )
         assert wide.height > 30 * 60  # every province and month
         total = wide.select(pl.sum_horizontal(names)).to_series().to_numpy()
         np.testing.assert_allclose(total, 100.0, atol=1e-6)
@@ -79,20 +81,35 @@ def test_tight_leo_capacity_makes_villages_capacity_short_not_connected() -> Non
     opts.backhaul.leo_max_terminals = 1
     opts.demand.capacity_short_is_feasible = True
     villages = sc.villages.model_copy(update={"options": opts})
-    world, res = _run(SCENARIOS / "baseline.toml", dt.date(2029, 12, 31), villages=villages,
-                      compute=sc.compute.model_copy(update={"enabled": False}))
+    world, res = _run(
+        SCENARIOS / "baseline.toml",
+        dt.date(2029, 12, 31),
+        villages=villages,
+        compute=sc.compute.model_copy(update={"enabled": False}),
+    )
     table = world.villages.table
-    need = np.maximum(table["population"].to_numpy() * opts.demand.busy_hour_users_pct_of_population / 100, 1) \
+    need = (
+        np.maximum(table["population"].to_numpy() * opts.demand.busy_hour_users_pct_of_population / 100, 1)
         * opts.demand.required_mbps_per_user
+    )
     expect_short = need > 5.0 + 1e-9  # one 5 Mbps terminal cannot give each busy-hour user the required Mbps
     assert expect_short.sum() > 100
     np.testing.assert_array_equal(~table["served"].to_numpy(), expect_short)
-    on_air = ~np.isnan(res.village_connected_day) & (res.village_connected_day <= (dt.date(2029, 12, 31)
-                                                                                   - sc.horizon.start_date).days)
+    on_air = ~np.isnan(res.village_connected_day) & (
+        res.village_connected_day <= (dt.date(2029, 12, 31) - sc.horizon.start_date).days
+    )
     nat = res.metrics.filter(pl.col("area") == "VN")
     last = nat["date"].max()
-    val = dict(zip(nat.filter(pl.col("date") == last)["metric"].to_list(),
-                   nat.filter(pl.col("date") == last)["value"].to_list(), strict=True))
+    val = dict(
+        zip(
+            nat.filter(pl.col("date") == last)["metric"].to_list(),
+            nat.filter(pl.col("date") == last)["value"].to_list(),
+            strict=True,
+        )
+    )
     assert val["villages_capacity_short"] == pytest.approx(float((on_air & expect_short).sum()))
     assert val["villages_connected"] == pytest.approx(float((on_air & ~expect_short).sum()))
-    assert val["villages_connected"] + val["villages_capacity_short"] + val["villages_without_signal"] == table.height
+    assert (
+        val["villages_connected"] + val["villages_capacity_short"] + val["villages_without_signal"]
+        == table.height
+    )

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import dxsim_cmd
 from pydantic import BaseModel
 
-from conftest import dxsim_cmd
 from dxsim.scenario import load_scenario
 from dxsim.scenario.resolved import (
     MISSING,
@@ -54,7 +54,11 @@ def model_leaves(obj: Any, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], 
 def as_toml_data(value: Any) -> Any:
     """A leaf as tomllib reads it back: models as tables without unset fields, tuples as lists."""
     if isinstance(value, BaseModel):
-        return {k: as_toml_data(getattr(value, k)) for k in type(value).model_fields if getattr(value, k) is not None}
+        return {
+            k: as_toml_data(getattr(value, k))
+            for k in type(value).model_fields
+            if getattr(value, k) is not None
+        }
     if isinstance(value, (list, tuple)):
         return [as_toml_data(v) for v in value]
     if isinstance(value, dict):
@@ -81,7 +85,7 @@ def unset_comments(text: str) -> set[tuple[str, ...]]:
         elif line.startswith("[["):
             table = tuple(line.strip("[]").split("."))
         elif line.startswith("# ") and line.endswith(" = (not set)"):
-            out.add(table + (line[2:-len(" = (not set)")],))
+            out.add(table + (line[2 : -len(" = (not set)")],))
     return out
 
 
@@ -192,8 +196,9 @@ def test_show_prints_the_resolved_toml():
 def test_extends_chain_base_first(tmp_path):
     (tmp_path / "deep").mkdir()
     root = tmp_path / "deep" / "root.toml"
-    root.write_text(f'extends = "{SCEN / "baseline.toml"}"\nname = "root"\n[crews.north]\nteams = 900\n',
-                    encoding="utf-8")
+    root.write_text(
+        f'extends = "{SCEN / "baseline.toml"}"\nname = "root"\n[crews.north]\nteams = 900\n', encoding="utf-8"
+    )
     mid = tmp_path / "mid.toml"
     mid.write_text('extends = "deep/root.toml"\nname = "mid"\n[crews.south]\nteams = 500\n', encoding="utf-8")
     top = tmp_path / "top.toml"
@@ -210,11 +215,16 @@ def test_extends_chain_base_first(tmp_path):
 def test_data_file_paths_load_back_from_another_folder(tmp_path):
     src = tmp_path / "planner"
     (src / "data").mkdir(parents=True)
-    (src / "data" / "sites.csv").write_text("lon,lat,operator,technology,band_mhz,on_air_date\n", encoding="utf-8")
+    (src / "data" / "sites.csv").write_text(
+        "lon,lat,operator,technology,band_mhz,on_air_date\n", encoding="utf-8"
+    )
     (src / "data" / "villages.csv").write_text("name,lon,lat,gso34,population\n", encoding="utf-8")
     scen = src / "mine.toml"
-    scen.write_text(f'extends = "{SCEN / "baseline.toml"}"\nname = "mine"\n[sites]\nfile = "data/sites.csv"\n'
-                    '[villages.layer]\nfile = "data/villages.csv"\n', encoding="utf-8")
+    scen.write_text(
+        f'extends = "{SCEN / "baseline.toml"}"\nname = "mine"\n[sites]\nfile = "data/sites.csv"\n'
+        '[villages.layer]\nfile = "data/villages.csv"\n',
+        encoding="utf-8",
+    )
     sc = load_scenario(scen)
     assert sc.sites.file == os.path.join("data", "sites.csv")
     out = tmp_path / "elsewhere" / "run" / "scenario.resolved.toml"

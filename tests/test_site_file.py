@@ -13,7 +13,8 @@ from dxsim.geo import load_country
 from dxsim.geo.site_file import read_site_csv
 from dxsim.radio.radii import radius_m
 from dxsim.scenario import load_scenario
-from dxsim.sim.model import prepare_world, run_replication
+from dxsim.sim.model import run_replication
+from dxsim.sim.world import prepare_world
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD = [
@@ -75,11 +76,13 @@ def planner_world(tmp_path_factory):
     rows = [GOOD[0]]
     rows += [f"{a:.5f},{b:.5f},viettel,4g,1800,2018-06-01" for a, b in zip(lon, lat)]
     rows += [f"{a:.5f},{b:.5f},vnpt,5g,3500,2025-03-01" for a, b in zip(lon[:n5], lat[:n5])]
-    rows += [f"{a:.5f},{b:.5f},mobifone,5g,3500," for a, b in zip(lon[n5:n5 + n5p], lat[n5:n5 + n5p])]
+    rows += [f"{a:.5f},{b:.5f},mobifone,5g,3500," for a, b in zip(lon[n5 : n5 + n5p], lat[n5 : n5 + n5p])]
     write(tmp, rows)
     (tmp / "planner.toml").write_text(
         f'extends = "{(REPO / "scenarios" / "baseline.toml").as_posix()}"\nname = "planner"\n'
-        '[sites]\nfile = "sites.csv"\n', encoding="utf-8")
+        '[sites]\nfile = "sites.csv"\n',
+        encoding="utf-8",
+    )
     sc = load_scenario(tmp / "planner.toml")
     world = prepare_world(sc, load_country(), scenario_dir=tmp)
     return world, (lon, lat, n4, n5, n5p)
@@ -93,8 +96,8 @@ def test_planner_sites_replace_the_synthetic_layer(planner_world):
     plan = world.layer.plan_5g
     # the planner's 5G rows come first (existing, then planned), then synthetic candidates
     assert not plan["synthetic"][: n5 + n5p].any()
-    assert plan["synthetic"][n5 + n5p:].all()
-    np.testing.assert_allclose(plan["lon"][:n5 + n5p].to_numpy(), lon[:n5 + n5p], atol=1e-5)
+    assert plan["synthetic"][n5 + n5p :].all()
+    np.testing.assert_allclose(plan["lon"][: n5 + n5p].to_numpy(), lon[: n5 + n5p], atol=1e-5)
 
 
 def test_planner_4g_coverage_matches_direct_computation(planner_world):

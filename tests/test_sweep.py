@@ -14,10 +14,10 @@ import polars as pl
 import pytest
 
 from dxsim.errors import DxsimInputError
+from dxsim.execution import kpi_names, replication_kpis
 from dxsim.sweep import SweepInterrupted, load_sweep, plan_sweep, run_sweep
 from dxsim.sweep.analysis import analyse
-from dxsim.sweep.execute import kpi_names, replication_kpis
-from dxsim.sweep.sampling import n_runs
+from dxsim.sweep.spec import n_runs
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -39,15 +39,28 @@ high = 300
 def base(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("sweepbase")
     p = d / "short.toml"
-    p.write_text(f'extends = "{BASELINE}"\nname = "short"\n[horizon]\nend_date = 2026-12-31\n', encoding="utf-8")
+    p.write_text(
+        f'extends = "{BASELINE}"\nname = "short"\n[horizon]\nend_date = 2026-12-31\n', encoding="utf-8"
+    )
     return p
 
 
-def sweep_file(dir_: Path, base: Path, name: str = "s.toml", *, method: str = "lhs", samples: int = 5,
-               kpis: str = KPIS, params: str = PARAMS, extra: str = "") -> Path:
+def sweep_file(
+    dir_: Path,
+    base: Path,
+    name: str = "s.toml",
+    *,
+    method: str = "lhs",
+    samples: int = 5,
+    kpis: str = KPIS,
+    params: str = PARAMS,
+    extra: str = "",
+) -> Path:
     p = dir_ / name
-    p.write_text(f'base = "{base}"\nmethod = "{method}"\nsamples = {samples}\nseed = 11\nkpis = {kpis}\n{extra}\n{params}',
-                 encoding="utf-8")
+    p.write_text(
+        f'base = "{base}"\nmethod = "{method}"\nsamples = {samples}\nseed = 11\nkpis = {kpis}\n{extra}\n{params}',
+        encoding="utf-8",
+    )
     return p
 
 
@@ -63,18 +76,43 @@ def one_line_error(path: Path) -> str:
 # --------------------------------------------------------------------------- bad sweep files
 
 
-@pytest.mark.parametrize("case, change, expect", [
-    ("unknown path", ("supply.deliveries_per_month", "supply.deliveries_per_mnth"),
-     ["parameters[0].path", "unknown key 'deliveries_per_mnth'", "did you mean 'deliveries_per_month'"]),
-    ("unknown section", ("crews.north.teams", "crew.north.teams"), ["parameters[1].path", "unknown key 'crew'"]),
-    ("unknown dict key", ("crews.north.teams", "crews.west.teams"), ["unknown region 'west'", "north, central, south"]),
-    ("not a number", ("crews.north.teams", "horizon.end_date"), ["parameters[1]", "not a number"]),
-    ("a table", ("crews.north.teams", "supply.lead_time"), ["parameters[1]", "is a table"]),
-    ("low > high", ("low = 500\nhigh = 3000", "low = 3000\nhigh = 500"), ["parameters[0]", "low (3000) must be below high (500)"]),
-    ("out of range", ("low = 20\nhigh = 300", "low = 20\nhigh = 30000"),
-     ["parameters[1]", "high = 30000 is outside the field's range", "between 0 and 20000"]),
-    ("reserved", ("crews.north.teams", "seed"), ["cannot be swept"]),
-])
+@pytest.mark.parametrize(
+    "case, change, expect",
+    [
+        (
+            "unknown path",
+            ("supply.deliveries_per_month", "supply.deliveries_per_mnth"),
+            [
+                "parameters[0].path",
+                "unknown key 'deliveries_per_mnth'",
+                "did you mean 'deliveries_per_month'",
+            ],
+        ),
+        (
+            "unknown section",
+            ("crews.north.teams", "crew.north.teams"),
+            ["parameters[1].path", "unknown key 'crew'"],
+        ),
+        (
+            "unknown dict key",
+            ("crews.north.teams", "crews.west.teams"),
+            ["unknown region 'west'", "north, central, south"],
+        ),
+        ("not a number", ("crews.north.teams", "horizon.end_date"), ["parameters[1]", "not a number"]),
+        ("a table", ("crews.north.teams", "supply.lead_time"), ["parameters[1]", "is a table"]),
+        (
+            "low > high",
+            ("low = 500\nhigh = 3000", "low = 3000\nhigh = 500"),
+            ["parameters[0]", "low (3000) must be below high (500)"],
+        ),
+        (
+            "out of range",
+            ("low = 20\nhigh = 300", "low = 20\nhigh = 30000"),
+            ["parameters[1]", "high = 30000 is outside the field's range", "between 0 and 20000"],
+        ),
+        ("reserved", ("crews.north.teams", "seed"), ["cannot be swept"]),
+    ],
+)
 def test_bad_parameters(tmp_path, base, case, change, expect):
     old, new = change
     assert old in PARAMS, case
@@ -86,7 +124,9 @@ def test_bad_parameters(tmp_path, base, case, change, expect):
 def test_bad_method_kpi_and_keys(tmp_path, base):
     msg = one_line_error(sweep_file(tmp_path, base, method="sobel"))
     assert "method = 'sobel'" in msg and "sobol, morris, lhs" in msg
-    msg = one_line_error(sweep_file(tmp_path, base, kpis='["pop_covered_5g_pct_2027_12"]'))  # beyond the horizon
+    msg = one_line_error(
+        sweep_file(tmp_path, base, kpis='["pop_covered_5g_pct_2027_12"]')
+    )  # beyond the horizon
     assert "kpis[0]" in msg and "unknown KPI 'pop_covered_5g_pct_2027_12'" in msg
     msg = one_line_error(sweep_file(tmp_path, base, kpis='["capex_totl_vnd_bn"]'))
     assert "did you mean 'capex_total_vnd_bn'" in msg
@@ -97,7 +137,9 @@ def test_bad_method_kpi_and_keys(tmp_path, base):
     dup = PARAMS + '\n[[parameters]]\npath = "supply.deliveries_per_month"\nlow = 1\nhigh = 2\n'
     assert "swept twice" in one_line_error(sweep_file(tmp_path, base, params=dup))
     missing = tmp_path / "nobase.toml"
-    missing.write_text(f'base = "nope.toml"\nmethod = "lhs"\nsamples = 2\nkpis = {KPIS}\n{PARAMS}', encoding="utf-8")
+    missing.write_text(
+        f'base = "nope.toml"\nmethod = "lhs"\nsamples = 2\nkpis = {KPIS}\n{PARAMS}', encoding="utf-8"
+    )
     assert "base scenario not found" in one_line_error(missing)
 
 
@@ -118,13 +160,22 @@ def test_design_sizes(tmp_path, base):
         assert all(isinstance(t.params["crews.north.teams"], int) for t in tasks)  # integer field: rounded
         assert len({t.run_id for t in tasks}) == len(tasks)
     spec2, _, tasks2 = plan_sweep(sweep_file(tmp_path, base, method="lhs", samples=7))
-    assert [t.run_id for t in tasks2] == [t.run_id for t in tasks]  # same spec -> same runs (resume finds them)
+    assert [t.run_id for t in tasks2] == [
+        t.run_id for t in tasks
+    ]  # same spec -> same runs (resume finds them)
 
 
 @pytest.mark.parametrize("method, index", [("sobol", "ST"), ("morris", "mu_star"), ("lhs", "rho")])
 def test_analysis_names_the_driver(tmp_path, base, method, index):
-    spec, des, _ = plan_sweep(sweep_file(tmp_path, base, method=method, samples=64 if method != "morris" else 20,
-                                         kpis='["capex_total_vnd_bn", "villages_connected_end"]'))
+    spec, des, _ = plan_sweep(
+        sweep_file(
+            tmp_path,
+            base,
+            method=method,
+            samples=64 if method != "morris" else 20,
+            kpis='["capex_total_vnd_bn", "villages_connected_end"]',
+        )
+    )
     x = (des.X - des.X.min(axis=0)) / np.ptp(des.X, axis=0)
     y = {"capex_total_vnd_bn": 5.0 * x[:, 0] + 0.2 * x[:, 1], "villages_connected_end": np.full(len(x), 60.0)}
     an = analyse(spec, des.X, y)
@@ -137,16 +188,23 @@ def test_analysis_names_the_driver(tmp_path, base, method, index):
 
 
 def test_kpi_names_match_what_a_replication_reports(base):
+    from dxsim.execution import effective_scenario, process_world_cache
     from dxsim.scenario import load_scenario
     from dxsim.sim.model import run_replication
-    from dxsim.sweep.execute import effective_scenario, process_world_cache
 
     sc = effective_scenario(load_scenario(base))
     world, _, _ = process_world_cache().get(sc, base.parent)
     k = replication_kpis(world, run_replication(world, 0), 0)
     assert set(k) == set(kpi_names(sc))
-    summary_like = {"pop_covered_5g_pct_2026_12", "year_5g_pop_90pct", "year_last_village_connected",
-                    "dc_it_capacity_mw_end", "gpus_installed_end", "year_dc_1gw", "year_gpus_15x_start"}
+    summary_like = {
+        "pop_covered_5g_pct_2026_12",
+        "year_5g_pop_90pct",
+        "year_last_village_connected",
+        "dc_it_capacity_mw_end",
+        "gpus_installed_end",
+        "year_dc_1gw",
+        "year_gpus_15x_start",
+    }
     assert summary_like <= set(k)
 
 
@@ -190,8 +248,15 @@ def test_resume_after_interruption(tmp_path, base):
 def test_outputs(tmp_path, base):
     res = run_sweep(sweep_file(tmp_path, base, samples=4), out_dir=tmp_path / "o", workers=0)
     out = tmp_path / "o"
-    for name in ("runs.csv", "runs.parquet", "replications.parquet", "indices.csv", "drivers.csv", "drivers.md",
-                 "sweep.json"):
+    for name in (
+        "runs.csv",
+        "runs.parquet",
+        "replications.parquet",
+        "indices.csv",
+        "drivers.csv",
+        "drivers.md",
+        "sweep.json",
+    ):
         assert (out / name).is_file(), name
     runs = pl.read_csv(out / "runs.csv")
     assert runs.columns[:4] == ["run", "run_id", "supply.deliveries_per_month", "crews.north.teams"]
@@ -209,20 +274,24 @@ def test_local_pool_and_dask_cluster_give_identical_results(tmp_path, base):
     inproc = run_sweep(sf, out_dir=tmp_path / "inproc", workers=0)
     pool = run_sweep(sf, out_dir=tmp_path / "pool", workers=2)
     assert pool.stats.executor == "process-pool" and pool.stats.workers == 2
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
         dask = run_sweep(sf, out_dir=tmp_path / "dask", scheduler=cluster.scheduler_address)
     assert dask.stats.executor == "dask" and dask.executed == 4
     assert pool.runs.equals(inproc.runs)
     assert dask.runs.equals(pool.runs)
     assert dask.replications.equals(pool.replications)
     assert dask.indices.equals(pool.indices)
-    workers = {json.loads(p.read_text())["timing"]["worker"] for p in (tmp_path / "dask" / "runs").glob("*.json")}
+    workers = {
+        json.loads(p.read_text())["timing"]["worker"] for p in (tmp_path / "dask" / "runs").glob("*.json")
+    }
     assert len(workers) >= 1
 
 
 def test_unreachable_scheduler_is_an_input_error(tmp_path, base, monkeypatch):
     pytest.importorskip("distributed")
-    monkeypatch.setattr("dxsim.sweep.execute.DASK_CONNECT_TIMEOUT", "2s")
+    monkeypatch.setattr("dxsim.execution.pool.DASK_CONNECT_TIMEOUT", "2s")
     sf = sweep_file(tmp_path, base, samples=2)
     with pytest.raises(DxsimInputError) as info:
         run_sweep(sf, out_dir=tmp_path / "x", scheduler="tcp://127.0.0.1:1")
@@ -232,4 +301,6 @@ def test_unreachable_scheduler_is_an_input_error(tmp_path, base, monkeypatch):
 def test_example_sweep_file_is_valid():
     spec = load_sweep(REPO / "scenarios" / "sweeps" / "example.toml")
     assert spec.method == "sobol" and spec.base.name == "baseline.toml"
-    assert {"pop_covered_5g_pct_2027_12", "year_last_village_connected", "dc_it_capacity_mw_end"} <= set(spec.kpis)
+    assert {"pop_covered_5g_pct_2027_12", "year_last_village_connected", "dc_it_capacity_mw_end"} <= set(
+        spec.kpis
+    )

@@ -21,7 +21,6 @@ from pathlib import Path
 import polars as pl
 import psutil
 import pytest
-
 from conftest import one_line_error
 from typer.testing import CliRunner
 
@@ -39,17 +38,31 @@ KPIS = '["capex_total_vnd_bn", "pop_covered_5g_pct_2026_12"]'
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
     p = tmp_path_factory.mktemp("faultbase") / "short.toml"
-    p.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "short"\n[horizon]\nend_date = 2026-12-31\n',
-                 encoding="utf-8")
+    p.write_text(
+        f'extends = "{BASELINE.as_posix()}"\nname = "short"\n[horizon]\nend_date = 2026-12-31\n',
+        encoding="utf-8",
+    )
     return p
 
 
-def sweep_toml(dir_: Path, base: Path, *, name: str = "s.toml", samples: str = "3", seed: str = "11",
-               extra: str = "", low: str = "500", reps: int = 1, method: str = "lhs") -> Path:
+def sweep_toml(
+    dir_: Path,
+    base: Path,
+    *,
+    name: str = "s.toml",
+    samples: str = "3",
+    seed: str = "11",
+    extra: str = "",
+    low: str = "500",
+    reps: int = 1,
+    method: str = "lhs",
+) -> Path:
     p = dir_ / name
-    p.write_text(f'base = "{base.as_posix()}"\nmethod = "{method}"\nsamples = {samples}\nseed = {seed}\n'
-                 f'reps_per_run = {reps}\nkpis = {KPIS}\n{extra}\n'
-                 + PARAM.replace("low = 500", f"low = {low}"), encoding="utf-8")
+    p.write_text(
+        f'base = "{base.as_posix()}"\nmethod = "{method}"\nsamples = {samples}\nseed = {seed}\n'
+        f"reps_per_run = {reps}\nkpis = {KPIS}\n{extra}\n" + PARAM.replace("low = 500", f"low = {low}"),
+        encoding="utf-8",
+    )
     return p
 
 
@@ -74,18 +87,26 @@ def test_a_5000_digit_integer_anywhere(tmp_path, base, where):
     f = sweep_toml(tmp_path, base, **kw)
     line_no = next(i for i, ln in enumerate(f.read_text().splitlines(), 1) if BIG in ln)
     out = tmp_path / "o"
-    fails(sweep_cli(str(f), "--workers", "0", "--out", str(out)), str(f), f"line {line_no}", "5,001 digits",
-          "at most 4,300 digits")
+    fails(
+        sweep_cli(str(f), "--workers", "0", "--out", str(out)),
+        str(f),
+        f"line {line_no}",
+        "5,001 digits",
+        "at most 4,300 digits",
+    )
     assert not out.exists()
 
 
-@pytest.mark.parametrize("name, shown", [
-    ("a" * 300, "(300 characters)"),
-    ("a\\u0000b", "'a\\x00b'"),
-    ("../up", "'../up'"),
-    ("a" * 65, "a" * 65),
-    (".hidden", "'.hidden'"),
-])
+@pytest.mark.parametrize(
+    "name, shown",
+    [
+        ("a" * 300, "(300 characters)"),
+        ("a\\u0000b", "'a\\x00b'"),
+        ("../up", "'../up'"),
+        ("a" * 65, "a" * 65),
+        (".hidden", "'.hidden'"),
+    ],
+)
 def test_names_must_be_folder_names(tmp_path, base, name, shown):
     f = sweep_toml(tmp_path, base, extra=f'name = "{name}"')
     out = tmp_path / "o"
@@ -95,8 +116,9 @@ def test_names_must_be_folder_names(tmp_path, base, name, shown):
 
 def test_default_name_from_the_file_stem(tmp_path, base):
     f = sweep_toml(tmp_path, base, name="my sweep.toml")
-    fails(sweep_cli(str(f), "--workers", "0", "--out", str(tmp_path / "o")), "name = 'my sweep'",
-          "add name = ")
+    fails(
+        sweep_cli(str(f), "--workers", "0", "--out", str(tmp_path / "o")), "name = 'my sweep'", "add name = "
+    )
     ok = "a" * 64
     assert load_sweep(sweep_toml(tmp_path, base, extra=f'name = "{ok}"')).name == ok
     assert load_sweep(sweep_toml(tmp_path, base, name="plain-1.toml")).name == "plain-1"
@@ -110,14 +132,21 @@ def test_a_million_samples_is_refused_before_sampling(tmp_path, base, monkeypatc
     f = sweep_toml(tmp_path, base, samples="1000000")
     out = tmp_path / "o"
     for extra in ([], ["--yes"]):  # a hard cap: --yes does not lift it
-        line = fails(sweep_cli(str(f), "--workers", "2", "--out", str(out), *extra), str(f), "samples = 1000000",
-                     "1,000,000 runs", f"at most {spec_mod.MAX_RUNS:,} runs")
+        line = fails(
+            sweep_cli(str(f), "--workers", "2", "--out", str(out), *extra),
+            str(f),
+            "samples = 1000000",
+            "1,000,000 runs",
+            f"at most {spec_mod.MAX_RUNS:,} runs",
+        )
         assert f"about {1_000_000 * 0.5 / 86400:,.0f} days" in line
     assert not out.exists()
 
 
-@pytest.mark.parametrize("method, samples, reps, runs", [("lhs", 6000, 1, 6000), ("lhs", 2000, 3, 2000),
-                                                         ("sobol", 2048, 1, 2048 * 3)])
+@pytest.mark.parametrize(
+    "method, samples, reps, runs",
+    [("lhs", 6000, 1, 6000), ("lhs", 2000, 3, 2000), ("sobol", 2048, 1, 2048 * 3)],
+)
 def test_a_long_sweep_needs_yes(tmp_path, base, monkeypatch, method, samples, reps, runs):
     def sampled(_spec):
         raise DxsimInputError("sampling reached (test stop)")
@@ -127,10 +156,17 @@ def test_a_long_sweep_needs_yes(tmp_path, base, monkeypatch, method, samples, re
     out = tmp_path / "o"
     reps_total = runs * reps
     assert reps_total > spec_mod.CONFIRM_REPLICATIONS
-    line = fails(sweep_cli(str(f), "--workers", "2", "--out", str(out)), str(f), f"{runs:,} runs",
-                 f"{reps_total:,} replications", "--yes")
+    line = fails(
+        sweep_cli(str(f), "--workers", "2", "--out", str(out)),
+        str(f),
+        f"{runs:,} runs",
+        f"{reps_total:,} replications",
+        "--yes",
+    )
     minutes = reps_total * 0.5 / 60
-    assert f"about {minutes:.0f} min of compute" in line and f"about {minutes / 2:.0f} min on 2 workers" in line
+    assert (
+        f"about {minutes:.0f} min of compute" in line and f"about {minutes / 2:.0f} min on 2 workers" in line
+    )
     assert not out.exists()
     # confirmed, it goes on to sample (stopped here by the test)
     fails(sweep_cli(str(f), "--workers", "2", "--out", str(out), "--yes"), "sampling reached (test stop)")
@@ -150,8 +186,9 @@ def test_a_small_sweep_needs_no_confirmation(tmp_path, base):
 
 def canonical_sha256(rec: dict) -> str:
     body = {k: v for k, v in rec.items() if k != "sha256"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-                          .encode("utf-8")).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -181,12 +218,16 @@ def test_each_run_file_carries_its_hash(finished):
         assert rec["sha256"] == canonical_sha256(rec)
 
 
-@pytest.mark.parametrize("damage, expect", [
-    (lambda text: text[: len(text) // 2], "unreadable"),  # truncated JSON
-    (lambda text: "", "unreadable"),
-    (lambda text: "null\n", "the file holds null"),
-    (lambda text: '{"run_id": "x"}\n', "no sha256 checksum"),
-], ids=["truncated", "empty", "null", "foreign"])
+@pytest.mark.parametrize(
+    "damage, expect",
+    [
+        (lambda text: text[: len(text) // 2], "unreadable"),  # truncated JSON
+        (lambda text: "", "unreadable"),
+        (lambda text: "null\n", "the file holds null"),
+        (lambda text: '{"run_id": "x"}\n', "no sha256 checksum"),
+    ],
+    ids=["truncated", "empty", "null", "foreign"],
+)
 def test_a_damaged_run_file_is_run_again(tmp_path, finished, damage, expect):
     f, src, table = finished
     out = copy_out(src, tmp_path / "o")
@@ -225,8 +266,12 @@ def test_a_run_file_that_is_a_folder(tmp_path, finished):
     victim = sorted((out / "runs").glob("*.json"))[2]
     victim.unlink()
     victim.mkdir()
-    fails(sweep_cli(str(f), "--workers", "0", "--out", str(out)), str(victim), "not a regular file",
-          "delete or move it")
+    fails(
+        sweep_cli(str(f), "--workers", "0", "--out", str(out)),
+        str(victim),
+        "not a regular file",
+        "delete or move it",
+    )
 
 
 # --------------------------------------------------------------------------- orphan workers
@@ -237,7 +282,7 @@ def test_pool_workers_die_with_their_parent():
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    from dxsim.sweep.execute import _init_worker, parent_death_signal
+    from dxsim.execution.pool import _init_worker, parent_death_signal
 
     assert parent_death_signal() == 0  # this process: none set
     with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"), initializer=_init_worker) as ex:
@@ -251,8 +296,20 @@ def test_no_child_outlives_a_killed_sweep(tmp_path, base):
     env = dict(os.environ)
     env.setdefault("DXSIM_RAW_DATA", str(REPO.parent / "shared" / "geodata"))
     log = (tmp_path / "stderr.txt").open("w+", encoding="utf-8")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "dxsim"), "sweep", str(f), "--workers", "2", "--out",
-                             str(tmp_path / "o")], env=env, stdout=subprocess.DEVNULL, stderr=log)
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "dxsim"),
+            "sweep",
+            str(f),
+            "--workers",
+            "2",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     main = psutil.Process(proc.pid)
     family: dict[int, psutil.Process] = {}
     try:
@@ -260,12 +317,19 @@ def test_no_child_outlives_a_killed_sweep(tmp_path, base):
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 log.seek(0)
-                pytest.fail(f"the sweep ended (exit {proc.returncode}) before its workers were seen: {log.read()}")
+                pytest.fail(
+                    f"the sweep ended (exit {proc.returncode}) before its workers were seen: {log.read()}"
+                )
             try:
                 for c in main.children(recursive=True):
                     family.setdefault(c.pid, c)
-                workers = [c for c in family.values() if c.is_running() and "spawn_main" in " ".join(c.cmdline())
-                           and c.memory_info().rss > 150e6]  # past start-up: the initializer has run
+                workers = [
+                    c
+                    for c in family.values()
+                    if c.is_running()
+                    and "spawn_main" in " ".join(c.cmdline())
+                    and c.memory_info().rss > 150e6
+                ]  # past start-up: the initializer has run
             except psutil.NoSuchProcess:
                 continue
             if len(workers) >= 2:

@@ -13,49 +13,85 @@ import simpy
 
 from dxsim.errors import DxsimInputError
 from dxsim.scenario.schema import Scenario
-from dxsim.scenario.schema_villages_campaigns import Campaign
+from dxsim.scenario.sections.villages_campaigns import Campaign
 from dxsim.sim.calendar import Clock, month_ends
 from dxsim.sim.finance import Ledger
 from dxsim.sim.villages.metrics import village_month_metrics
-from dxsim.sim.villages.process import (CAUSES, DAYS_PER_MONTH, OWNER, CampaignSpec, VillageInputs,
-                                        VillageProgramme, in_progress_share)
+from dxsim.sim.villages.process import (
+    CAUSES,
+    DAYS_PER_MONTH,
+    OWNER,
+    CampaignSpec,
+    VillageInputs,
+    VillageProgramme,
+    in_progress_share,
+)
 from dxsim.sim.villages.setup import select_villages
 
 START = dt.date(2026, 1, 1)  # a month start: the programme office acts on day 0
 
 
 def scenario(rainy=(), budget=1000.0, utility=1, operator=1, with_power_teams=1):
-    return Scenario.model_validate({
-        "name": "t",
-        "horizon": {"start_date": START, "end_date": dt.date(2027, 12, 31)},
-        "supply": {"lead_time": {"p50_days": 20, "p90_days": 20}},
-        "seasons": {"north": {"rainy_months": list(rainy), "rainy_productivity_pct": 50.0}},
-        "villages": {"programme": {
-            "budget_vnd_bn": {2026: budget},
-            "permit": {"p50_days": 0, "p90_days": 0},
-            "work_p90_over_p50": 1.0,
-            "crews": {"north": {"utility_teams": utility, "operator_teams": operator,
-                                "with_power_teams": with_power_teams}},
-        }},
-    })
+    return Scenario.model_validate(
+        {
+            "name": "t",
+            "horizon": {"start_date": START, "end_date": dt.date(2027, 12, 31)},
+            "supply": {"lead_time": {"p50_days": 20, "p90_days": 20}},
+            "seasons": {"north": {"rainy_months": list(rainy), "rainy_productivity_pct": 50.0}},
+            "villages": {
+                "programme": {
+                    "budget_vnd_bn": {2026: budget},
+                    "permit": {"p50_days": 0, "p90_days": 0},
+                    "work_p90_over_p50": 1.0,
+                    "crews": {
+                        "north": {
+                            "utility_teams": utility,
+                            "operator_teams": operator,
+                            "with_power_teams": with_power_teams,
+                        }
+                    },
+                }
+            },
+        }
+    )
 
 
-def inputs(pop=(500, 300), grid=(True, True), capex=(2.0, 2.0), util=100.0, op=5.0, lead=20.0,
-           has_power=None, campaigns=()):
+def inputs(
+    pop=(500, 300),
+    grid=(True, True),
+    capex=(2.0, 2.0),
+    util=100.0,
+    op=5.0,
+    lead=20.0,
+    has_power=None,
+    campaigns=(),
+):
     n = len(pop)
     return VillageInputs(
-        village_id=np.array([f"V{i}" for i in range(n)]), region_idx=np.zeros(n, dtype=int),
-        population=np.array(pop, float), feasible=np.ones(n, dtype=bool), grid_power=np.array(grid),
-        utility_team_days=np.where(np.array(grid), util, 0.0), operator_team_days=np.full(n, op),
-        equipment_lead_days=np.full(n, lead), capex_vnd_bn=np.array(capex, float),
+        village_id=np.array([f"V{i}" for i in range(n)]),
+        region_idx=np.zeros(n, dtype=int),
+        population=np.array(pop, float),
+        feasible=np.ones(n, dtype=bool),
+        grid_power=np.array(grid),
+        utility_team_days=np.where(np.array(grid), util, 0.0),
+        operator_team_days=np.full(n, op),
+        equipment_lead_days=np.full(n, lead),
+        capex_vnd_bn=np.array(capex, float),
         has_power_at_start=None if has_power is None else np.array(has_power),
-        province_idx=np.zeros(n, dtype=np.int64), campaigns=list(campaigns),
+        province_idx=np.zeros(n, dtype=np.int64),
+        campaigns=list(campaigns),
     )
 
 
 def campaign(n, deadline=150.0, launched=0.0, **kw):
-    return CampaignSpec(name="c", launched_day=launched, deadline_day=deadline, in_scope=np.ones(n, dtype=bool),
-                        in_progress_at_start=kw.pop("in_progress_at_start", False), **kw)
+    return CampaignSpec(
+        name="c",
+        launched_day=launched,
+        deadline_day=deadline,
+        in_scope=np.ones(n, dtype=bool),
+        in_progress_at_start=kw.pop("in_progress_at_start", False),
+        **kw,
+    )
 
 
 def run(sc: Scenario, v: VillageInputs, seed: int = 1, monitor: bool = False):
@@ -67,6 +103,7 @@ def run(sc: Scenario, v: VillageInputs, seed: int = 1, monitor: bool = False):
     vp.start()
     rows: list[dict] = []
     if monitor:
+
         def mon():
             for me in month_ends(clock.start, clock.end):
                 day = clock.day(me)
@@ -74,6 +111,7 @@ def run(sc: Scenario, v: VillageInputs, seed: int = 1, monitor: bool = False):
                     yield env.timeout(day - env.now)
                 nat, _, _ = village_month_metrics(vp, 1, day)
                 rows.append({"day": day, **nat})
+
         env.process(mon())
     env.run(until=clock.horizon_days + 1)
     return vp, rows
@@ -86,15 +124,22 @@ def test_surge_line_crews_meet_a_deadline_the_region_alone_misses_and_cost_shows
     base, _ = run(sc, inputs(campaigns=[campaign(2)]))
     np.testing.assert_allclose(base.connected_day, [100, 200])
     # One surge crew arrives on day 10 (p50 = p90 = 10): V1 takes it, line 10-110 -> on air 110 <= 150.
-    c = campaign(2, extra_utility_teams={"north": 1}, mobilisation_p50_days=10.0, mobilisation_p90_days=10.0,
-                 team_cost_vnd_bn_per_month=0.15)
+    c = campaign(
+        2,
+        extra_utility_teams={"north": 1},
+        mobilisation_p50_days=10.0,
+        mobilisation_p90_days=10.0,
+        team_cost_vnd_bn_per_month=0.15,
+    )
     vp, rows = run(sc, inputs(campaigns=[c]), monitor=True)
     np.testing.assert_allclose(vp.connected_day, [100, 110])
     assert vp.arrival_day[0] == pytest.approx(10.0)
     # deadline day 150 lies in May 2026: both villages done -> met; the no-surge run leaves V1
     once = [r for r in rows if "campaign_c_deadline_met" in r]
     assert len(once) == 1 and once[0]["day"] == 150.0  # 2026-05-31 is day 150
-    assert once[0]["campaign_c_deadline_met"] == 1.0 and once[0]["campaign_c_villages_left_at_deadline"] == 0.0
+    assert (
+        once[0]["campaign_c_deadline_met"] == 1.0 and once[0]["campaign_c_villages_left_at_deadline"] == 0.0
+    )
     # surge team deployed from arrival (10) to the campaign's last line (110): 100 days at 0.15 bn a month
     want = 100.0 / DAYS_PER_MONTH * 0.15
     surge = sum(r["campaign_c_surge_capex_vnd_bn"] for r in rows)
@@ -122,8 +167,14 @@ def test_surge_teams_work_only_for_their_campaign():
 def test_temporary_power_puts_the_site_on_air_before_the_grid_line():
     sc = scenario()
     fuel = 0.001  # VND bn per day
-    c = campaign(1, temporary_power="genset", temp_capex_vnd_bn=np.array([0.1]), temp_fuel_vnd_bn_per_day=fuel,
-                 temp_team_days=5.0, temp_lead_days=60.0)
+    c = campaign(
+        1,
+        temporary_power="genset",
+        temp_capex_vnd_bn=np.array([0.1]),
+        temp_fuel_vnd_bn_per_day=fuel,
+        temp_team_days=5.0,
+        temp_lead_days=60.0,
+    )
     vp, rows = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), campaigns=[c]), monitor=True)
     # kit lead max(20, 60) = 60, site 5 + genset 5 team-days -> on air day 70; line 0-100
     assert vp.connected_day[0] == pytest.approx(70.0)
@@ -136,7 +187,9 @@ def test_temporary_power_puts_the_site_on_air_before_the_grid_line():
 
 
 def test_portable_bts_is_fast_and_costs_its_premium():
-    c = campaign(1, portable_bts=True, portable_capex_vnd_bn=1.0, portable_lead_days=14.0, portable_team_days=3.0)
+    c = campaign(
+        1, portable_bts=True, portable_capex_vnd_bn=1.0, portable_lead_days=14.0, portable_team_days=3.0
+    )
     vp, rows = run(scenario(), inputs(pop=(500,), grid=(True,), capex=(2.0,), campaigns=[c]), monitor=True)
     assert vp.connected_day[0] == pytest.approx(17.0)  # 14 days lead + 3 team-days
     assert vp.power_day[0] == pytest.approx(17.0)  # its own genset
@@ -149,8 +202,12 @@ def test_villages_in_works_at_the_start_finish_earlier_and_began_before_it():
     assert in_progress_share(-50.0, 50.0) == pytest.approx(0.5)
     assert in_progress_share(10.0, 50.0) == 0.0
     sc = scenario()
-    fresh, _ = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,),
-                              campaigns=[campaign(1, launched=-100.0, deadline=0.5)]))
+    fresh, _ = run(
+        sc,
+        inputs(
+            pop=(500,), grid=(True,), capex=(2.0,), campaigns=[campaign(1, launched=-100.0, deadline=0.5)]
+        ),
+    )
     assert fresh.connected_day[0] == pytest.approx(100.0)
     c = campaign(1, launched=-100.0, deadline=0.5, in_progress_at_start=True)  # share ~1: surely in works
     vp, _ = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), campaigns=[c]))
@@ -165,8 +222,10 @@ def test_villages_in_works_at_the_start_finish_earlier_and_began_before_it():
 def test_in_works_share_is_drawn_per_village():
     n = 400
     c = campaign(n, launched=-50.0, deadline=50.0, in_progress_at_start=True)  # share 0.5
-    vp, _ = run(scenario(utility=50, operator=50), inputs(pop=tuple(range(1, n + 1)), grid=(True,) * n,
-                                                          capex=(0.0,) * n, util=10.0, campaigns=[c]))
+    vp, _ = run(
+        scenario(utility=50, operator=50),
+        inputs(pop=tuple(range(1, n + 1)), grid=(True,) * n, capex=(0.0,) * n, util=10.0, campaigns=[c]),
+    )
     frac = float((vp.elapsed_days > 0).mean())
     assert 0.4 < frac < 0.6
     assert vp.elapsed_days.max() <= 50.0
@@ -199,7 +258,9 @@ def test_budget_and_crews_are_attributed():
 
 def test_shares_add_up_to_100_or_are_all_zero():
     sc = scenario(rainy=(6, 7, 8, 9), budget=6.0)
-    v = inputs(pop=(500, 400, 300, 200, 100), grid=(True, False, True, True, False), capex=(2.0,) * 5, util=60.0)
+    v = inputs(
+        pop=(500, 400, 300, 200, 100), grid=(True, False, True, True, False), capex=(2.0,) * 5, util=60.0
+    )
     _, rows = run(sc, v, monitor=True)
     waiting_seen = done_seen = False
     for r in rows:
@@ -217,8 +278,15 @@ def test_shares_add_up_to_100_or_are_all_zero():
 def test_villages_without_power_and_signal_by_brute_force():
     sc = scenario(rainy=(7, 8))
     has_power = (False, True, False, True, False, False)
-    v = inputs(pop=(600, 500, 400, 300, 200, 100), grid=(True, False, False, False, True, True),
-               capex=(1.0,) * 6, util=40.7, op=5.3, lead=20.1, has_power=has_power)  # no event on a month end
+    v = inputs(
+        pop=(600, 500, 400, 300, 200, 100),
+        grid=(True, False, False, False, True, True),
+        capex=(1.0,) * 6,
+        util=40.7,
+        op=5.3,
+        lead=20.1,
+        has_power=has_power,
+    )  # no event on a month end
     vp, rows = run(sc, v, monitor=True)
     hp = np.array(has_power)
     assert np.all(vp.power_day[hp] == 0.0)
@@ -245,8 +313,13 @@ def test_with_power_villages_use_the_operators_ordinary_teams():
 
 # --------------------------------------------------------------------------- scenario fields
 def test_campaign_selector_and_validation():
-    table = pl.DataFrame({"village_id": ["N001", "S001", "W0001"], "gso34": ["08", "44", "08"],
-                          "has_grid_power": [False, False, True]})
+    table = pl.DataFrame(
+        {
+            "village_id": ["N001", "S001", "W0001"],
+            "gso34": ["08", "44", "08"],
+            "has_grid_power": [False, False, True],
+        }
+    )
     assert select_villages(Campaign(villages="no_power"), 0, table).tolist() == [True, True, False]
     assert select_villages(Campaign(villages="with_power"), 0, table).tolist() == [False, False, True]
     assert select_villages(Campaign(villages=["08"]), 0, table).tolist() == [True, False, True]
@@ -261,5 +334,7 @@ def test_campaign_selector_and_validation():
         Scenario.model_validate({"name": "t", "villages": {"campaigns": [{"name": "a"}, {"name": "a"}]}})
     sc = Scenario.model_validate({"name": "t"})
     assert [(c.name, c.deadline.isoformat(), c.villages) for c in sc.villages.campaigns] == [
-        ("with_power_2025_09", "2025-09-30", "with_power"), ("no_power_2025_11", "2025-11-30", "no_power")]
+        ("with_power_2025_09", "2025-09-30", "with_power"),
+        ("no_power_2025_11", "2025-11-30", "no_power"),
+    ]
     assert not math.isnan(sc.villages.campaigns[0].mobilisation.p50_days)

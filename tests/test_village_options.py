@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from dxsim.scenario.schema_villages_options import (
+from dxsim.scenario.sections.villages_options import (
     BACKHAUL_OPTIONS,
     POWER_OPTIONS,
     REGIONS6,
@@ -35,10 +35,27 @@ from dxsim.sim.villages.options import (
 
 # docs/villages_contract.md, option evaluation table and choice table
 CONTRACT_EVALUATION = [
-    "village_id", "power", "backhaul", "feasible", "infeasible_reason", "capex_vnd_bn", "opex_vnd_bn_per_year",
-    "npv_vnd_bn", "power_capex_vnd_bn", "signal_capex_vnd_bn", "backhaul_capex_vnd_bn", "utility_team_days",
-    "operator_team_days", "equipment_lead_days", "grid_line_km", "pv_kwp", "battery_kwh", "diesel_l_per_year",
-    "microwave_hops", "backhaul_capacity_mbps", "busy_hour_mbps_per_user",
+    "village_id",
+    "power",
+    "backhaul",
+    "feasible",
+    "infeasible_reason",
+    "capex_vnd_bn",
+    "opex_vnd_bn_per_year",
+    "npv_vnd_bn",
+    "power_capex_vnd_bn",
+    "signal_capex_vnd_bn",
+    "backhaul_capex_vnd_bn",
+    "utility_team_days",
+    "operator_team_days",
+    "equipment_lead_days",
+    "grid_line_km",
+    "pv_kwp",
+    "battery_kwh",
+    "diesel_l_per_year",
+    "microwave_hops",
+    "backhaul_capacity_mbps",
+    "busy_hour_mbps_per_user",
 ]
 CONTRACT_CHOICE = ["village_id", "power", "backhaul", "feasible", "reason", "capex_vnd_bn", "npv_vnd_bn"]
 
@@ -55,26 +72,46 @@ def opts(**sections: Any) -> VillageOptions:
 HAND = {
     "usd_vnd": 25_000,
     "offgrid": {
-        "pv_derate": 0.75, "days_autonomy": 3, "battery_dod": 0.8, "battery_round_trip_efficiency": 0.9,
-        "pv_cost_usd_per_kwp": 1_000, "battery_cost_usd_per_kwh": 300, "om_pct_per_year": 2,
-        "diesel_enabled": False, "solar_fraction_pct": 90, "genset_capex_vnd_bn": 0.1,
-        "genset_om_vnd_bn_per_year": 0.02, "diesel_l_per_kwh": 0.3, "diesel_price_vnd_per_l": 20_000,
+        "pv_derate": 0.75,
+        "days_autonomy": 3,
+        "battery_dod": 0.8,
+        "battery_round_trip_efficiency": 0.9,
+        "pv_cost_usd_per_kwp": 1_000,
+        "battery_cost_usd_per_kwh": 300,
+        "om_pct_per_year": 2,
+        "diesel_enabled": False,
+        "solar_fraction_pct": 90,
+        "genset_capex_vnd_bn": 0.1,
+        "genset_om_vnd_bn_per_year": 0.02,
+        "diesel_l_per_kwh": 0.3,
+        "diesel_price_vnd_per_l": 20_000,
         "battery_replacement_years": 8,
     },
     "grid": {
         "route_factor": {"flat": 1.3, "hilly": 1.3, "mountainous": 1.3},
         "cost_vnd_bn_per_km": {"mountainous": 1.2},
         "team_days_per_km": {"mountainous": 20},
-        "connection_capex_vnd_bn": 0.3, "connection_team_days": 5, "max_line_km": 15,
-        "tariff_vnd_per_kwh": 3_000, "line_om_pct_per_year": 1.5, "site_share_of_line_cost_pct": 100,
+        "connection_capex_vnd_bn": 0.3,
+        "connection_team_days": 5,
+        "max_line_km": 15,
+        "tariff_vnd_per_kwh": 3_000,
+        "line_om_pct_per_year": 1.5,
+        "site_share_of_line_cost_pct": 100,
     },
     "site": {"load_kw": 1.5, "capex_vnd_bn": 2.0, "opex_vnd_bn_per_year": 0.05},
     "backhaul": {
-        "fibre_cost_usd_per_km": {"mountainous": 25_000}, "fibre_max_km": 20,
-        "microwave_hop_km": {"mountainous": 6}, "microwave_link_usd_per_hop": 40_000,
-        "microwave_relay_vnd_bn": 0.6, "microwave_max_hops": 4, "microwave_capacity_mbps": 500,
-        "leo_terminal_capex_usd": 2_500, "leo_opex_usd_per_terminal_month": 250,
-        "leo_capacity_mbps_per_terminal": 100, "leo_max_terminals": 4, "leo_licensed": True,
+        "fibre_cost_usd_per_km": {"mountainous": 25_000},
+        "fibre_max_km": 20,
+        "microwave_hop_km": {"mountainous": 6},
+        "microwave_link_usd_per_hop": 40_000,
+        "microwave_relay_vnd_bn": 0.6,
+        "microwave_max_hops": 4,
+        "microwave_capacity_mbps": 500,
+        "leo_terminal_capex_usd": 2_500,
+        "leo_opex_usd_per_terminal_month": 250,
+        "leo_capacity_mbps_per_terminal": 100,
+        "leo_max_terminals": 4,
+        "leo_licensed": True,
     },
     "demand": {"busy_hour_users_pct_of_population": 10, "required_mbps_per_user": 2},
     "policy": {"horizon_years": 10, "discount_rate_pct": 10},
@@ -106,16 +143,18 @@ def village_table(**cols: Any) -> pl.DataFrame:
 
 def random_villages(n: int, seed: int) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    return pl.DataFrame({
-        "village_id": [f"R{i:03d}" for i in range(n)],
-        "population": rng.integers(50, 3_000, n),
-        "households": rng.integers(10, 600, n),
-        "terrain_class": rng.choice(TERRAINS, n),
-        "grid_distance_km": rng.uniform(0.5, 30.0, n),
-        "site_distance_km": rng.uniform(0.5, 40.0, n),
-        "region6": rng.choice(REGIONS6, n),
-        "region3": rng.choice(["north", "central", "south"], n),
-    })
+    return pl.DataFrame(
+        {
+            "village_id": [f"R{i:03d}" for i in range(n)],
+            "population": rng.integers(50, 3_000, n),
+            "households": rng.integers(10, 600, n),
+            "terrain_class": rng.choice(TERRAINS, n),
+            "grid_distance_km": rng.uniform(0.5, 30.0, n),
+            "site_distance_km": rng.uniform(0.5, 40.0, n),
+            "region6": rng.choice(REGIONS6, n),
+            "region3": rng.choice(["north", "central", "south"], n),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- off-grid sizing
@@ -247,12 +286,16 @@ def test_evaluate_hand_case_and_contract_columns() -> None:
     assert row["capex_vnd_bn"] == pytest.approx(capex)
     assert row["opex_vnd_bn_per_year"] == pytest.approx(opex)
     assert row["npv_vnd_bn"] == pytest.approx(capex + opex * annuity_factor(10, 10) + 1.125 * 1.1**-8)
-    assert row["power_capex_vnd_bn"] + row["signal_capex_vnd_bn"] + row["backhaul_capex_vnd_bn"] == pytest.approx(capex)
+    assert row["power_capex_vnd_bn"] + row["signal_capex_vnd_bn"] + row[
+        "backhaul_capex_vnd_bn"
+    ] == pytest.approx(capex)
     assert row["utility_team_days"] == 0 and row["grid_line_km"] == 0
     # operator team-days: site 20 + off-grid 5 + LEO 1 (defaults); lead: max(45, 60, 30) = 60 days
     assert row["operator_team_days"] == pytest.approx(26.0)
     assert row["equipment_lead_days"] == pytest.approx(60.0)
-    grid_mw = ev.filter((pl.col("power") == "grid_extension") & (pl.col("backhaul") == "microwave")).row(0, named=True)
+    grid_mw = ev.filter((pl.col("power") == "grid_extension") & (pl.col("backhaul") == "microwave")).row(
+        0, named=True
+    )
     # grid 12.78 bn + site 2.0 + microwave 2.6 = 17.38 bn; opex 0.23112 + 0.05 + 2 hops x 0.03 = 0.34112
     assert grid_mw["capex_vnd_bn"] == pytest.approx(17.38)
     assert grid_mw["npv_vnd_bn"] == pytest.approx(17.38 + 0.34112 * annuity_factor(10, 10))
@@ -263,8 +306,14 @@ def test_evaluate_hand_case_and_contract_columns() -> None:
 def test_regional_ghi_is_used_without_a_village_column() -> None:
     # Central Highlands default GHI 5.0 > northern mountains 3.8: less PV for the same load.
     p = opts()
-    ev = evaluate_options(village_table(grid_distance_km=[9.0, 9.0], region6=["northern_mountains", "central_highlands"]), p)
-    pv = ev.filter(pl.col("power") == "offgrid_solar").group_by("village_id", maintain_order=True).first()["pv_kwp"]
+    ev = evaluate_options(
+        village_table(grid_distance_km=[9.0, 9.0], region6=["northern_mountains", "central_highlands"]), p
+    )
+    pv = (
+        ev.filter(pl.col("power") == "offgrid_solar")
+        .group_by("village_id", maintain_order=True)
+        .first()["pv_kwp"]
+    )
     e = p.site.load_kw * 24 * p.offgrid.solar_fraction_pct / 100
     assert pv.to_list() == pytest.approx([e / (3.8 * 0.75), e / (5.0 * 0.75)])
 
@@ -284,13 +333,16 @@ def brute_force_least_cost(ev: pl.DataFrame) -> dict[str, tuple[str, str, float]
     return best
 
 
-@pytest.mark.parametrize("variant", [
-    {},
-    {"demand": {"capacity_short_is_feasible": True}},
-    {"backhaul": {"leo_licensed": False}},
-    {"offgrid": {"diesel_enabled": False}},
-    {"grid": {"site_share_of_line_cost_pct": 10}},
-])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {},
+        {"demand": {"capacity_short_is_feasible": True}},
+        {"backhaul": {"leo_licensed": False}},
+        {"offgrid": {"diesel_enabled": False}},
+        {"grid": {"site_share_of_line_cost_pct": 10}},
+    ],
+)
 def test_least_cost_is_the_brute_force_minimum(variant: dict[str, Any]) -> None:
     p = opts(**variant)
     villages = random_villages(60, seed=7)
@@ -317,16 +369,20 @@ def test_grid_first_picks_the_grid_whenever_it_is_feasible() -> None:
     ch = choose_options(ev, p)
     grid_ok = ev.filter(pl.col("feasible") & (pl.col("power") == "grid_extension"))
     best_grid = grid_ok.group_by("village_id").agg(pl.col("npv_vnd_bn").min())
-    least = {k: v for k, v in brute_force_least_cost(ev).items()}
+    least = dict(brute_force_least_cost(ev).items())
     with_grid = dict(zip(best_grid["village_id"], best_grid["npv_vnd_bn"]))
     assert 0 < len(with_grid) < ch.height  # the sample has both kinds
     for r in ch.iter_rows(named=True):
         if r["village_id"] in with_grid:
             assert r["power"] == "grid_extension"
             assert r["npv_vnd_bn"] == pytest.approx(with_grid[r["village_id"]])
-            assert r["reason"].startswith("grid first: grid line ") and "within the 15 km limit" in r["reason"]
+            assert (
+                r["reason"].startswith("grid first: grid line ") and "within the 15 km limit" in r["reason"]
+            )
         elif least[r["village_id"]] is not None:
-            assert r["power"] == "offgrid_solar" and r["npv_vnd_bn"] == pytest.approx(least[r["village_id"]][2])
+            assert r["power"] == "offgrid_solar" and r["npv_vnd_bn"] == pytest.approx(
+                least[r["village_id"]][2]
+            )
             assert r["reason"].startswith("grid first, but ")
         else:
             assert not r["feasible"] and r["reason"].startswith("no feasible option: ")
@@ -354,14 +410,24 @@ def test_village_beyond_every_limit_is_reported_not_dropped() -> None:
     # 40 km from the grid (56 line km > 15), 60 km from a site (84 km fibre > 20; 10 hops > 4),
     # 5,000 people: 500 busy-hour users need 1,000 Mbps > 4 LEO terminals x 100 Mbps.
     p = opts()
-    villages = village_table(grid_distance_km=[9.0, 40.0, 3.0], site_distance_km=[12.0, 60.0, 5.0],
-                             population=[300, 5_000, 800])
+    villages = village_table(
+        grid_distance_km=[9.0, 40.0, 3.0], site_distance_km=[12.0, 60.0, 5.0], population=[300, 5_000, 800]
+    )
     ch = choose_options(evaluate_options(villages, p), p)
     assert ch["village_id"].to_list() == ["T000", "T001", "T002"]
     lost = ch.row(1, named=True)
-    assert not lost["feasible"] and lost["power"] is None and lost["backhaul"] is None and lost["npv_vnd_bn"] is None
-    for why in ("grid line 56.0 km > 15 km limit", "fibre route 84.0 km > 20 km limit",
-                "microwave needs 10 hops > 4 hops limit", "LEO 4 x 100 Mbps for 500 busy-hour users"):
+    assert (
+        not lost["feasible"]
+        and lost["power"] is None
+        and lost["backhaul"] is None
+        and lost["npv_vnd_bn"] is None
+    )
+    for why in (
+        "grid line 56.0 km > 15 km limit",
+        "fibre route 84.0 km > 20 km limit",
+        "microwave needs 10 hops > 4 hops limit",
+        "LEO 4 x 100 Mbps for 500 busy-hour users",
+    ):
         assert why in lost["reason"], lost["reason"]
     assert ch["feasible"].to_list() == [True, False, True]
 
@@ -381,15 +447,28 @@ def test_least_cost_reason_names_the_alternatives() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    d1=st.floats(0.0, 60.0), extra_grid=st.floats(0.0, 30.0), s1=st.floats(0.0, 60.0), extra_site=st.floats(0.0, 30.0),
-    terrain=st.sampled_from(TERRAINS), population=st.integers(0, 6_000),
+    d1=st.floats(0.0, 60.0),
+    extra_grid=st.floats(0.0, 30.0),
+    s1=st.floats(0.0, 60.0),
+    extra_site=st.floats(0.0, 30.0),
+    terrain=st.sampled_from(TERRAINS),
+    population=st.integers(0, 6_000),
 )
 def test_longer_distance_is_never_cheaper_nor_more_feasible(
-    d1: float, extra_grid: float, s1: float, extra_site: float, terrain: str, population: int,
+    d1: float,
+    extra_grid: float,
+    s1: float,
+    extra_site: float,
+    terrain: str,
+    population: int,
 ) -> None:
     p = opts()
-    villages = village_table(grid_distance_km=[d1, d1 + extra_grid], site_distance_km=[s1, s1 + extra_site],
-                             terrain_class=[terrain] * 2, population=[population] * 2)
+    villages = village_table(
+        grid_distance_km=[d1, d1 + extra_grid],
+        site_distance_km=[s1, s1 + extra_site],
+        terrain_class=[terrain] * 2,
+        population=[population] * 2,
+    )
     ev = evaluate_options(villages, p)
     near, far = ev.filter(pl.col("village_id") == "T000"), ev.filter(pl.col("village_id") == "T001")
     assert (far["capex_vnd_bn"] >= near["capex_vnd_bn"] - 1e-9).all()
@@ -404,7 +483,9 @@ def test_longer_distance_is_never_cheaper_nor_more_feasible(
 @given(g1=st.floats(1.0, 8.0), extra=st.floats(0.0, 4.0), load=st.floats(0.1, 10.0), diesel=st.booleans())
 def test_more_sun_never_needs_more_pv(g1: float, extra: float, load: float, diesel: bool) -> None:
     p = opts(offgrid={"diesel_enabled": diesel})
-    dark, sunny = size_offgrid([load, load], [g1, g1 + extra], p, ghi_worst_month_kwh_m2_day=[0.5 * g1, 0.5 * (g1 + extra)])["pv_kwp"]
+    dark, sunny = size_offgrid(
+        [load, load], [g1, g1 + extra], p, ghi_worst_month_kwh_m2_day=[0.5 * g1, 0.5 * (g1 + extra)]
+    )["pv_kwp"]
     assert sunny <= dark + 1e-12
     assert math.isfinite(dark) and dark > 0
 
@@ -420,20 +501,31 @@ def test_defaults_validate_and_partial_tables_keep_other_keys() -> None:
     assert VillageOptions().policy.rule == "grid_first"  # current policy: EVN extends the grid
 
 
-@pytest.mark.parametrize("bad,needle", [
-    ({"offgrid": {"pv_cost_usd_per_kwp": -1}}, "pv_cost_usd_per_kwp"),
-    ({"grid": {"cost_vnd_bn_per_km": {"hilly": -0.1}}}, "hilly"),
-    ({"site": {"capex_vnd_bn": -2}}, "capex_vnd_bn"),
-    ({"grid": {"route_factor": {"flat": 0.9}}}, "flat"),
-    ({"policy": {"rule": "fixed"}}, "fixed_power, fixed_backhaul"),
-    ({"policy": {"rule": "fixed", "fixed_power": "offgrid_solar"}}, "missing fixed_backhaul"),
-    ({"policy": {"rule": "fixed", "fixed_power": "offgrid_solar", "fixed_backhaul": "pigeon"}}, "fixed_backhaul"),
-    ({"policy": {"rule": "fixed", "fixed_power": "offgrid_solar", "fixed_backhaul": "leo"},
-      "backhaul": {"leo_licensed": False}}, "leo_licensed is false"),
-    ({"policy": {"rule": "cheapest"}}, "rule"),
-    ({"grid": {"cost_per_km": 1.0}}, "cost_per_km"),
-    ({"offgrid": {"ghi_kwh_m2_day": {"northern_mountain": 4.0}}}, "northern_mountain"),
-])
+@pytest.mark.parametrize(
+    "bad,needle",
+    [
+        ({"offgrid": {"pv_cost_usd_per_kwp": -1}}, "pv_cost_usd_per_kwp"),
+        ({"grid": {"cost_vnd_bn_per_km": {"hilly": -0.1}}}, "hilly"),
+        ({"site": {"capex_vnd_bn": -2}}, "capex_vnd_bn"),
+        ({"grid": {"route_factor": {"flat": 0.9}}}, "flat"),
+        ({"policy": {"rule": "fixed"}}, "fixed_power, fixed_backhaul"),
+        ({"policy": {"rule": "fixed", "fixed_power": "offgrid_solar"}}, "missing fixed_backhaul"),
+        (
+            {"policy": {"rule": "fixed", "fixed_power": "offgrid_solar", "fixed_backhaul": "pigeon"}},
+            "fixed_backhaul",
+        ),
+        (
+            {
+                "policy": {"rule": "fixed", "fixed_power": "offgrid_solar", "fixed_backhaul": "leo"},
+                "backhaul": {"leo_licensed": False},
+            },
+            "leo_licensed is false",
+        ),
+        ({"policy": {"rule": "cheapest"}}, "rule"),
+        ({"grid": {"cost_per_km": 1.0}}, "cost_per_km"),
+        ({"offgrid": {"ghi_kwh_m2_day": {"northern_mountain": 4.0}}}, "northern_mountain"),
+    ],
+)
 def test_invalid_parameters_raise_validation_error(bad: dict[str, Any], needle: str) -> None:
     with pytest.raises(ValidationError) as info:
         VillageOptions.model_validate(bad)

@@ -16,31 +16,53 @@ from dxsim.sim.villages.process import OWNER, VillageInputs, VillageProgramme, p
 START = dt.date(2026, 1, 1)  # a month start: the programme office acts on day 0
 
 
-def scenario(rainy=(), rain_pct=50.0, in_rain=False, budget=1000.0, utility=1, operator=1, priority="population_first",
-             listed=(), permit=(0, 0), spread=1.0):
-    return Scenario.model_validate({
-        "name": "t",
-        "horizon": {"start_date": START, "end_date": dt.date(2029, 12, 31)},
-        "supply": {"lead_time": {"p50_days": 20, "p90_days": 20}},
-        "seasons": {"north": {"rainy_months": list(rainy), "rainy_productivity_pct": rain_pct}},
-        "villages": {"programme": {
-            "budget_vnd_bn": {2026: budget},
-            "priority": priority, "priority_list": list(listed),
-            "grid_works_in_rainy_season": in_rain,
-            "permit": {"p50_days": permit[0], "p90_days": permit[1]},
-            "work_p90_over_p50": spread,
-            "crews": {"north": {"utility_teams": utility, "operator_teams": operator}},
-        }},
-    })
+def scenario(
+    rainy=(),
+    rain_pct=50.0,
+    in_rain=False,
+    budget=1000.0,
+    utility=1,
+    operator=1,
+    priority="population_first",
+    listed=(),
+    permit=(0, 0),
+    spread=1.0,
+):
+    return Scenario.model_validate(
+        {
+            "name": "t",
+            "horizon": {"start_date": START, "end_date": dt.date(2029, 12, 31)},
+            "supply": {"lead_time": {"p50_days": 20, "p90_days": 20}},
+            "seasons": {"north": {"rainy_months": list(rainy), "rainy_productivity_pct": rain_pct}},
+            "villages": {
+                "programme": {
+                    "budget_vnd_bn": {2026: budget},
+                    "priority": priority,
+                    "priority_list": list(listed),
+                    "grid_works_in_rainy_season": in_rain,
+                    "permit": {"p50_days": permit[0], "p90_days": permit[1]},
+                    "work_p90_over_p50": spread,
+                    "crews": {"north": {"utility_teams": utility, "operator_teams": operator}},
+                }
+            },
+        }
+    )
 
 
-def inputs(pop=(500, 300), grid=(True, True), feasible=(True, True), capex=(2.0, 2.0), util=10.0, op=5.0, lead=20.0):
+def inputs(
+    pop=(500, 300), grid=(True, True), feasible=(True, True), capex=(2.0, 2.0), util=10.0, op=5.0, lead=20.0
+):
     n = len(pop)
     return VillageInputs(
-        village_id=np.array([f"V{i}" for i in range(n)]), region_idx=np.zeros(n, dtype=int),
-        population=np.array(pop, float), feasible=np.array(feasible), grid_power=np.array(grid),
-        utility_team_days=np.full(n, util), operator_team_days=np.full(n, op),
-        equipment_lead_days=np.full(n, lead), capex_vnd_bn=np.array(capex, float),
+        village_id=np.array([f"V{i}" for i in range(n)]),
+        region_idx=np.zeros(n, dtype=int),
+        population=np.array(pop, float),
+        feasible=np.array(feasible),
+        grid_power=np.array(grid),
+        utility_team_days=np.full(n, util),
+        operator_team_days=np.full(n, op),
+        equipment_lead_days=np.full(n, lead),
+        capex_vnd_bn=np.array(capex, float),
     )
 
 
@@ -71,7 +93,10 @@ def test_line_works_wait_for_the_dry_season():
     assert vp.power_day[0] == pytest.approx(181 + 10)
     assert vp.connected_day[0] == pytest.approx(191)
     # allowed in the rain: 10 team-days at 50% = 20 days -> power 20, on air max(20, 30) = 30
-    vp = run(scenario(rainy=range(1, 7), in_rain=True), inputs(pop=(500,), grid=(True,), feasible=(True,), capex=(2.0,)))
+    vp = run(
+        scenario(rainy=range(1, 7), in_rain=True),
+        inputs(pop=(500,), grid=(True,), feasible=(True,), capex=(2.0,)),
+    )
     assert vp.power_day[0] == pytest.approx(20)
     assert vp.connected_day[0] == pytest.approx(30)
 
@@ -84,8 +109,10 @@ def test_offgrid_power_comes_with_the_site():
 def test_budget_first_fit_and_next_year():
     # 2.5 bn a year: V0 (2.0) starts on day 0; V1 (2.0) does not fit until 1 Jan 2027 (day 365);
     # V2 (0.5) fits behind V0 in 2026 (first fit).
-    vp = run(scenario(budget=2.5), inputs(pop=(500, 300, 100), grid=(False,) * 3, feasible=(True,) * 3,
-                                          capex=(2.0, 2.0, 0.5)))
+    vp = run(
+        scenario(budget=2.5),
+        inputs(pop=(500, 300, 100), grid=(False,) * 3, feasible=(True,) * 3, capex=(2.0, 2.0, 0.5)),
+    )
     np.testing.assert_allclose(vp.started_day, [0, 365, 0])
 
 
@@ -105,7 +132,9 @@ def test_priority_rules():
 
 def test_deterministic_for_a_seed_and_different_across_seeds():
     sc = scenario(permit=(30, 120), spread=2.0)
-    v = inputs(pop=(500, 300, 200, 100), grid=(True, False, True, False), feasible=(True,) * 4, capex=(1.0,) * 4)
+    v = inputs(
+        pop=(500, 300, 200, 100), grid=(True, False, True, False), feasible=(True,) * 4, capex=(1.0,) * 4
+    )
     a, b, c = run(sc, v, seed=3), run(sc, v, seed=3), run(sc, v, seed=4)
     np.testing.assert_array_equal(a.connected_day, b.connected_day)
     assert not np.array_equal(a.connected_day, c.connected_day)

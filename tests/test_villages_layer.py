@@ -13,16 +13,19 @@ import pytest
 
 from dxsim.errors import DxsimInputError
 from dxsim.geo import load_country, raw
-from dxsim.geo.villages import COLUMNS, SYNTHETIC_SOURCE, build_village_layer, read_village_file
+from dxsim.geo.village_file import read_village_file
+from dxsim.geo.villages import COLUMNS, SYNTHETIC_SOURCE, build_village_layer
 from dxsim.paths import GEODATA_DIR
 from dxsim.radio.coverage import CoverageGrid
 from dxsim.radio.radii import radii_m
 from dxsim.scenario import load_scenario
-from dxsim.scenario.schema_villages_layer import VillageLayer
-from dxsim.sim.model import cell_arrays, load_site_layer
+from dxsim.scenario.sections.villages_layer import VillageLayer
+from dxsim.sim.world import cell_arrays, load_site_layer
 
 REPO = Path(__file__).resolve().parent.parent
-PARAMS = VillageLayer(include_with_power=False)  # the no-power subset; the national layer: test_villages_national.py
+PARAMS = VillageLayer(
+    include_with_power=False
+)  # the no-power subset; the national layer: test_villages_national.py
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +47,26 @@ def built(base):
 
 
 def coverage_pct(cells, s4: pl.DataFrame) -> float:
-    g = CoverageGrid(cells.grid, cells.rows, cells.cols, cells.x_m, cells.y_m, cells.width_m, cells.height_m,
-                     cells.pop, cells.province_idx, cells.n_provinces, 4)
-    g.add_sites(s4["row"].to_numpy(), s4["col"].to_numpy(), s4["x_m"].to_numpy(), s4["y_m"].to_numpy(),
-                s4["radius_m"].to_numpy().astype(np.float64))
+    g = CoverageGrid(
+        cells.grid,
+        cells.rows,
+        cells.cols,
+        cells.x_m,
+        cells.y_m,
+        cells.width_m,
+        cells.height_m,
+        cells.pop,
+        cells.province_idx,
+        cells.n_provinces,
+        4,
+    )
+    g.add_sites(
+        s4["row"].to_numpy(),
+        s4["col"].to_numpy(),
+        s4["x_m"].to_numpy(),
+        s4["y_m"].to_numpy(),
+        s4["radius_m"].to_numpy().astype(np.float64),
+    )
     return 100.0 * g.covered_pop_total() / float(cells.pop.sum())
 
 
@@ -120,8 +139,10 @@ def test_no_remaining_site_covers_a_village(built):
     p = layer.plan_5g.head(layer.n_5g_start)
     assert p.height == layer.n_5g_start
     assert min_margin_m(vx, vy, p["x_m"].to_numpy(), p["y_m"].to_numpy(), p["radius_m"].to_numpy()) > 0
-    assert np.allclose(v["site_distance_km"].to_numpy() * 1000.0,
-                       [np.hypot(s4["x_m"].to_numpy() - x, s4["y_m"].to_numpy() - y).min() for x, y in zip(vx, vy)])
+    assert np.allclose(
+        v["site_distance_km"].to_numpy() * 1000.0,
+        [np.hypot(s4["x_m"].to_numpy() - x, s4["y_m"].to_numpy() - y).min() for x, y in zip(vx, vy)],
+    )
     assert layer.plan_5g["rank"].to_list() == list(range(layer.plan_5g.height))
 
 
@@ -181,7 +202,8 @@ def test_deterministic_for_the_seed(built, base):
     s2 = other.villages.filter(pl.col("synthetic")).select("lon", "lat")
     assert not s1.equals(s2)
     assert other.villages.filter(~pl.col("synthetic"))["name"].equals(
-        built.villages.filter(~pl.col("synthetic"))["name"])
+        built.villages.filter(~pl.col("synthetic"))["name"]
+    )
 
 
 def test_ambiguous_commune_drawn_without_the_fact_table(base, monkeypatch, tmp_path):
@@ -235,12 +257,25 @@ def test_planner_village_file_replaces_the_layer(built, base, good_lines, tmp_pa
     assert not v["synthetic"].any() and (v["location_precision"] == "planner file").all()
     assert (v["commune"] != "").all() and (v["grid_distance_km"] > 0).all()
     s4 = res.site_layer.sites_4g
-    assert min_margin_m(v["x_m"].to_numpy(), v["y_m"].to_numpy(), s4["x_m"].to_numpy(), s4["y_m"].to_numpy(),
-                        s4["radius_m"].to_numpy()) > 0
+    assert (
+        min_margin_m(
+            v["x_m"].to_numpy(),
+            v["y_m"].to_numpy(),
+            s4["x_m"].to_numpy(),
+            s4["y_m"].to_numpy(),
+            s4["radius_m"].to_numpy(),
+        )
+        > 0
+    )
     # the same villages as GeoJSON Point features
-    feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(a), float(b)]},
-              "properties": {"name": n, "gso34": g, "population": int(p)}}
-             for _, n, a, b, g, p, _, _ in (ln.split(",") for ln in good_lines[1:])]
+    feats = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [float(a), float(b)]},
+            "properties": {"name": n, "gso34": g, "population": int(p)},
+        }
+        for _, n, a, b, g, p, _, _ in (ln.split(",") for ln in good_lines[1:])
+    ]
     gj = tmp_path / "villages.geojson"
     gj.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
     res2 = build_village_layer(country, cells, layer, PARAMS.model_copy(update={"file": str(gj)}))
@@ -252,17 +287,40 @@ def test_planner_village_file_replaces_the_layer(built, base, good_lines, tmp_pa
     "edit, field, allowed",
     [
         (lambda ls: [ls[0].replace(",population", ",pop")] + ls[1:], "header", "population"),
-        (lambda ls: ls[:1] + [ls[1].replace(ls[1].split(",")[2], "abc", 1)] + ls[2:], "row 2, column lon", "a number"),
-        (lambda ls: ls[:2] + [",".join(ls[2].split(",")[:5] + ["0"] + ls[2].split(",")[6:])] + ls[3:],
-         "row 3, column population", "at least 1"),
-        (lambda ls: ls[:1] + [ls[1].replace(ls[1].split(",")[3], "35.0", 1)] + ls[2:], "row 2, column lat", "Vietnam"),
-        (lambda ls: ls[:1] + [ls[1].replace(ls[1].split(",")[2], "95.0", 1)] + ls[2:], "row 2, column lon", "Vietnam"),
+        (
+            lambda ls: ls[:1] + [ls[1].replace(ls[1].split(",")[2], "abc", 1)] + ls[2:],
+            "row 2, column lon",
+            "a number",
+        ),
+        (
+            lambda ls: ls[:2] + [",".join(ls[2].split(",")[:5] + ["0"] + ls[2].split(",")[6:])] + ls[3:],
+            "row 3, column population",
+            "at least 1",
+        ),
+        (
+            lambda ls: ls[:1] + [ls[1].replace(ls[1].split(",")[3], "35.0", 1)] + ls[2:],
+            "row 2, column lat",
+            "Vietnam",
+        ),
+        (
+            lambda ls: ls[:1] + [ls[1].replace(ls[1].split(",")[2], "95.0", 1)] + ls[2:],
+            "row 2, column lon",
+            "Vietnam",
+        ),
         (lambda ls: ls + ["V9,Hà Nội village,105.85,21.03,79,200,,"], "row 5, column gso34", "01 (Hà Nội)"),
         (lambda ls: ls + ["V9,x,105.85,21.03,77,200,,"], "row 5, column gso34", "2-digit province code"),
         (lambda ls: ls + [ls[1]], "row 5, column village_id", "unique id"),
     ],
-    ids=["missing-column", "non-numeric", "population-0", "lat-outside", "lon-outside", "other-province",
-         "unknown-province", "duplicate-id"],
+    ids=[
+        "missing-column",
+        "non-numeric",
+        "population-0",
+        "lat-outside",
+        "lon-outside",
+        "other-province",
+        "unknown-province",
+        "duplicate-id",
+    ],
 )
 def test_bad_village_files(base, good_lines, tmp_path, edit, field, allowed):
     country = base[0]
@@ -279,8 +337,9 @@ def test_missing_village_file(base, tmp_path):
     with pytest.raises(DxsimInputError, match="village file not found"):
         read_village_file(tmp_path / "nope.csv")
     with pytest.raises(DxsimInputError, match="nope.csv"):
-        build_village_layer(country, cells, layer, PARAMS.model_copy(update={"file": "nope.csv"}),
-                            scenario_dir=tmp_path)
+        build_village_layer(
+            country, cells, layer, PARAMS.model_copy(update={"file": "nope.csv"}), scenario_dir=tmp_path
+        )
 
 
 def test_border_tolerance(base, tmp_path):
@@ -312,13 +371,19 @@ def test_planner_sites_are_not_carved(base, built, tmp_path):
     with pytest.raises(DxsimInputError) as ei:
         build_village_layer(country, cells, planner, PARAMS.model_copy(update={"file": str(p)}))
     msg = ei.value.one_line()
-    assert "my_sites.csv" in msg and "Bản X" in msg and "either the site file or the village file is wrong" in msg
+    assert (
+        "my_sites.csv" in msg
+        and "Bản X" in msg
+        and "either the site file or the village file is wrong" in msg
+    )
     # the default (named + synthetic) layer avoids a planner's sites where it can, else names the conflict
     try:
         res = build_village_layer(country, cells, planner, PARAMS)
     except DxsimInputError as exc:
-        assert ("either the site file or the village file is wrong" in exc.one_line()
-                or "outside the coverage of the planner's sites" in exc.one_line())
+        assert (
+            "either the site file or the village file is wrong" in exc.one_line()
+            or "outside the coverage of the planner's sites" in exc.one_line()
+        )
     else:
         assert res.site_layer is planner and res.report["sites_4g_removed"] == 0
 
@@ -327,7 +392,9 @@ def test_scenario_resolves_the_village_file(tmp_path, good_lines):
     sub = tmp_path / "data"
     sub.mkdir()
     write(sub, good_lines)
-    (tmp_path / "s.toml").write_text('name = "v"\n[villages.layer]\nfile = "data/villages.csv"\n', encoding="utf-8")
+    (tmp_path / "s.toml").write_text(
+        'name = "v"\n[villages.layer]\nfile = "data/villages.csv"\n', encoding="utf-8"
+    )
     sc = load_scenario(tmp_path / "s.toml")
     assert Path(sc.villages.layer.file) == Path("data/villages.csv")
     (tmp_path / "bad.toml").write_text('name = "v"\n[villages.layer]\nfile = "nope.csv"\n', encoding="utf-8")

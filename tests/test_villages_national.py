@@ -12,11 +12,12 @@ import pytest
 
 from dxsim.errors import DxsimInputError
 from dxsim.geo import load_country
-from dxsim.geo.villages import build_village_layer, read_village_file, with_power_count
+from dxsim.geo.village_file import read_village_file
+from dxsim.geo.villages import build_village_layer, with_power_count
 from dxsim.radio.radii import radii_m
 from dxsim.scenario import load_scenario
-from dxsim.scenario.schema_villages_layer import VillageLayer
-from dxsim.sim.model import cell_arrays, load_site_layer
+from dxsim.scenario.sections.villages_layer import VillageLayer
+from dxsim.sim.world import cell_arrays, load_site_layer
 
 REPO = Path(__file__).resolve().parent.parent
 START = dt.date(2025, 10, 31)
@@ -39,9 +40,15 @@ def national(base):
 
 
 def test_with_power_count_follows_the_reported_timeline():
-    obs = pl.DataFrame({"date": [dt.date(2024, 10, 31), dt.date(2025, 7, 31), dt.date(2025, 9, 30)],
-                        "area": ["VN"] * 3, "metric": ["villages_coverage_holes_with_power"] * 3,
-                        "kind": ["observed", "observed", "target"], "value": [637.0, 238.0, 0.0]})
+    obs = pl.DataFrame(
+        {
+            "date": [dt.date(2024, 10, 31), dt.date(2025, 7, 31), dt.date(2025, 9, 30)],
+            "area": ["VN"] * 3,
+            "metric": ["villages_coverage_holes_with_power"] * 3,
+            "kind": ["observed", "observed", "target"],
+            "value": [637.0, 238.0, 0.0],
+        }
+    )
     assert with_power_count(dt.date(2025, 10, 31), obs)[0] == 238  # last report held; the target is no fact
     # 2025-05-31 is 212 of the 273 days from 2024-10-31 to 2025-07-31: 637 - 399 x 212/273 = 327.15
     assert with_power_count(dt.date(2025, 5, 31), obs)[0] == 327
@@ -69,7 +76,10 @@ def test_national_layer_counts_and_subsets(national, base):
     assert set(v["signal_status"].unique()) == {"none", "patchy"}
     # named Tuyên Quang villages keep their reported status: 4 trắng sóng, 14 lõm sóng
     named_tq = v.filter(~pl.col("synthetic") & (pl.col("gso34") == "08"))
-    assert named_tq.group_by("signal_status").len().sort("signal_status").rows() == [("none", 4), ("patchy", 14)]
+    assert named_tq.group_by("signal_status").len().sort("signal_status").rows() == [
+        ("none", 4),
+        ("patchy", 14),
+    ]
 
 
 def test_the_no_power_subset_is_unchanged_and_spacing_holds(national, base):
@@ -106,11 +116,16 @@ def test_explicit_count_and_bad_survey(base):
 
 def test_planner_file_marks_villages_with_power(tmp_path):
     p = tmp_path / "v.csv"
-    p.write_text("name,lon,lat,gso34,population,has_grid_power,signal\n"
-                 "A,105.0,22.8,08,100,true,patchy\nB,105.1,22.9,08,120,,\n", encoding="utf-8")
+    p.write_text(
+        "name,lon,lat,gso34,population,has_grid_power,signal\n"
+        "A,105.0,22.8,08,100,true,patchy\nB,105.1,22.9,08,120,,\n",
+        encoding="utf-8",
+    )
     df = read_village_file(p)
     assert df["has_grid_power"].to_list() == [True, False]
     assert df["signal"].to_list() == ["patchy", "none"]
-    p.write_text("name,lon,lat,gso34,population,has_grid_power\nA,105.0,22.8,08,100,maybe\n", encoding="utf-8")
+    p.write_text(
+        "name,lon,lat,gso34,population,has_grid_power\nA,105.0,22.8,08,100,maybe\n", encoding="utf-8"
+    )
     with pytest.raises(DxsimInputError, match=r"row 2, column has_grid_power.*maybe.*true or false"):
         read_village_file(p)

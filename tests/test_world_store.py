@@ -73,13 +73,18 @@ def test_sim_only_sections_share_a_world_and_world_fields_do_not(baseline, count
 def test_state_dc_money_is_a_simulation_lever(store, baseline, country) -> None:  # type: ignore[no-untyped-def]
     """Public data-centre money shares the world (an optimiser varies it per candidate), and a world
     carried over to another amount runs exactly as one built for it, its state row sized anew."""
-    from dxsim.sim.model import prepare_world
+    from dxsim.sim.world import prepare_world
 
     _folder, built, _loaded = store
     dc = baseline.compute.datacentres
     money = {**dc.public_investment_vnd_bn, 2026: 9000.0, 2027: 4000.0}
-    other = baseline.model_copy(update={"compute": baseline.compute.model_copy(update={
-        "datacentres": dc.model_copy(update={"public_investment_vnd_bn": money})})})
+    other = baseline.model_copy(
+        update={
+            "compute": baseline.compute.model_copy(
+                update={"datacentres": dc.model_copy(update={"public_investment_vnd_bn": money})}
+            )
+        }
+    )
     assert ws.store_key(other, SCEN, country) == ws.store_key(baseline, SCEN, country)
     fresh = prepare_world(other, country, scenario_dir=SCEN)
     carried = ws.with_scenario(built, other)
@@ -159,8 +164,9 @@ def test_a_damaged_file_is_refused(store, tmp_path: Path, how: str, country) -> 
         ws.read_world(_damaged(src, tmp_path / "x.world", how), country)
 
 
-def test_a_damaged_store_entry_is_rebuilt_not_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store,
-                                                      baseline, country) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_store_entry_is_rebuilt_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store, baseline, country
+) -> None:  # type: ignore[no-untyped-def]
     folder, built, _ = store
     src = next(folder.glob("*.world"))
     mine = tmp_path / "worlds"
@@ -173,8 +179,9 @@ def test_a_damaged_store_entry_is_rebuilt_not_trusted(tmp_path: Path, monkeypatc
     assert run_replication(world, 0).metrics.equals(run_replication(built, 0).metrics)
 
 
-def test_eviction_keeps_the_newest_and_only_touches_its_own_files(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_eviction_keeps_the_newest_and_only_touches_its_own_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for k in range(4):
         p = tmp_path / f"{k}.world"
         p.write_bytes(b"x" * 1000)
@@ -187,7 +194,9 @@ def test_eviction_keeps_the_newest_and_only_touches_its_own_files(tmp_path: Path
     monkeypatch.setenv("DXSIM_WORLD_CACHE_MB", "0.0025")  # 2,500 bytes: two files fit
     removed = ws.evict(tmp_path)
     assert sorted(p.name for p in removed) == [".9.world.tmp-999999999", "0.world", "1.world"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["2.world", "3.world", "notes.txt", live.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["2.world", "3.world", "notes.txt", live.name]
+    )
 
 
 def test_store_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:

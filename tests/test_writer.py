@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import BASELINE, REPO, dxsim_cmd
+
 from dxsim.errors import DxsimInputError, OutputError
 from dxsim.results import writer
 from dxsim.results.writer import MANIFEST, atomic_dir, check_output_dir, claim_output_dir, clean_debris
@@ -28,8 +28,11 @@ from dxsim.results.writer import MANIFEST, atomic_dir, check_output_dir, claim_o
 
 def snapshot(folder: Path) -> dict[str, str]:
     """Every file under `folder` (hidden ones too) with the sha256 of its bytes."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def debris(parent: Path) -> list[str]:
@@ -41,6 +44,7 @@ def fill_with(text: str):
         (tmp / "a.txt").write_text(text)
         (tmp / "sub").mkdir()
         (tmp / "sub" / "b.txt").write_text(text * 2)
+
     return fill
 
 
@@ -102,7 +106,10 @@ def test_empty_folder_and_own_folder_are_replaced(tmp_path: Path, previous: Path
 
 def test_a_file_of_the_old_output_the_new_one_lacks_does_not_survive(previous: Path) -> None:
     atomic_dir(previous, lambda tmp: (tmp / "a.txt").write_text("only this"))
-    assert sorted(p.name for p in previous.iterdir()) == [MANIFEST, "a.txt"]  # sub/b.txt of the old run is gone
+    assert sorted(p.name for p in previous.iterdir()) == [
+        MANIFEST,
+        "a.txt",
+    ]  # sub/b.txt of the old run is gone
 
 
 def test_legacy_run_folder_is_recognised_but_not_with_a_user_file(tmp_path: Path) -> None:
@@ -245,8 +252,9 @@ KILL_SCRIPT = textwrap.dedent("""
 @pytest.mark.parametrize("mode", ["fill", "between", "after-swap"])
 def test_sigkill_at_any_moment_keeps_an_output_and_next_write_cleans(previous: Path, mode: str) -> None:
     before = snapshot(previous)
-    p = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(previous), mode], stdout=subprocess.PIPE,
-                         text=True, cwd=REPO)
+    p = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, str(previous), mode], stdout=subprocess.PIPE, text=True, cwd=REPO
+    )
     assert p.stdout is not None
     assert p.stdout.readline().strip() == "ready"
     p.send_signal(signal.SIGKILL)
@@ -281,7 +289,12 @@ def test_debris_of_a_live_process_or_a_user_is_left_alone(tmp_path: Path) -> Non
 
 # (signal, moment): a fixed delay lands in world preparation or the replications; the others wait for
 # the hidden folder, its first table and its map to appear
-INTERRUPTS = [(signal.SIGINT, 5.0), (signal.SIGTERM, ""), (signal.SIGINT, "summary.json"), (signal.SIGTERM, "map.html")]
+INTERRUPTS = [
+    (signal.SIGINT, 5.0),
+    (signal.SIGTERM, ""),
+    (signal.SIGINT, "summary.json"),
+    (signal.SIGTERM, "map.html"),
+]
 
 
 def test_sigint_and_sigterm_during_a_cli_run_keep_previous_byte_identical(tmp_path: Path) -> None:
@@ -291,8 +304,13 @@ def test_sigint_and_sigterm_during_a_cli_run_keep_previous_byte_identical(tmp_pa
     before = snapshot(out)
     env = {**os.environ, "DXSIM_RAW_DATA": str((REPO.parent / "shared" / "geodata").resolve())}
     for sig, moment in INTERRUPTS:
-        p = subprocess.Popen([sys.executable, "-m", "dxsim.cli.main", "run", str(BASELINE), "--reps", "3",
-                              "--out", str(out)], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+        p = subprocess.Popen(
+            [sys.executable, "-m", "dxsim.cli.main", "run", str(BASELINE), "--reps", "3", "--out", str(out)],
+            cwd=REPO,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         if isinstance(moment, float):
             time.sleep(moment)
         else:
@@ -324,7 +342,9 @@ def test_sweep_refuses_a_users_folder_before_any_run(tmp_path: Path) -> None:
     user = tmp_path / "mine"
     user.mkdir()
     (user / "notes.txt").write_text("mine")
-    r = dxsim_cmd("sweep", str(REPO / "scenarios" / "sweeps" / "example.toml"), "--out", str(user), "--workers", "0")
+    r = dxsim_cmd(
+        "sweep", str(REPO / "scenarios" / "sweeps" / "example.toml"), "--out", str(user), "--workers", "0"
+    )
     assert r.returncode == 2, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "did not write" in r.stderr
     assert sorted(p.name for p in user.iterdir()) == ["notes.txt"]
@@ -384,7 +404,9 @@ def test_two_scenarios_of_one_name_are_refused_before_running(tmp_path: Path) ->
     assert not (tmp_path / "m").exists()
 
 
-def test_a_swallowed_interrupt_still_stops_the_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_swallowed_interrupt_still_stops_the_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An interrupt Python swallowed (KeyboardInterrupt raised inside a GC or weakref callback is only printed)
     is still on record: the folder is not swapped in, the previous output stays, nothing is left behind."""
     out = tmp_path / "run"

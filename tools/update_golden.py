@@ -27,21 +27,30 @@ SCENARIO = REPO / "scenarios" / "baseline.toml"
 GOLDEN = REPO / "tests" / "golden" / "baseline.json"
 SEED = 20251031  # fixed here (not read from the scenario) so a seed edit in baseline.toml shows as a diff
 REPS = 3  # three replications keep the run near 10 s and still exercise the P10/P50/P90 KPIs
-REGENERATE = ("if the change is intended, run `make golden` and review the diff of tests/golden/baseline.json")
+REGENERATE = "if the change is intended, run `make golden` and review the diff of tests/golden/baseline.json"
 
 # Tolerances by kind of value. The run is deterministic for (seed, replication): on one machine every
 # value repeats bit for bit, so the allowances below only absorb harmless drift between machines or
 # library versions (summation order in numpy/polars, last-bit float differences), never a model change.
 TOLERANCES: dict[str, dict[str, Any]] = {
-    "count": {"abs": 0.0, "rel": 0.0,
-              "why": "stations, villages and GPUs are whole numbers decided by seeded draws: any change is a "
-                     "behaviour change, so they must match exactly"},
-    "float": {"abs": 1e-9, "rel": 1e-6,
-              "why": "money, MW and coverage shares are sums of floats; float drift across numpy/polars versions "
-                     "or CPUs is ~1e-12 relative, so 1e-6 relative (plus 1e-9 absolute for values that are 0) "
-                     "absorbs it, while one 5G site more or less moves capex by ~1e-5 relative and still fails"},
-    "date": {"abs": 0.0, "rel": 0.0,
-             "why": "the month end at which a threshold is first reached is a date: exact"},
+    "count": {
+        "abs": 0.0,
+        "rel": 0.0,
+        "why": "stations, villages and GPUs are whole numbers decided by seeded draws: any change is a "
+        "behaviour change, so they must match exactly",
+    },
+    "float": {
+        "abs": 1e-9,
+        "rel": 1e-6,
+        "why": "money, MW and coverage shares are sums of floats; float drift across numpy/polars versions "
+        "or CPUs is ~1e-12 relative, so 1e-6 relative (plus 1e-9 absolute for values that are 0) "
+        "absorbs it, while one 5G site more or less moves capex by ~1e-5 relative and still fails",
+    },
+    "date": {
+        "abs": 0.0,
+        "rel": 0.0,
+        "why": "the month end at which a threshold is first reached is a date: exact",
+    },
     "text": {"abs": 0.0, "rel": 0.0, "why": "identity of the run (scenario hash, seed, replications): exact"},
 }
 
@@ -61,9 +70,14 @@ YEAR_END_METRICS: dict[str, tuple[str, str, bool]] = {
 COVERAGE_THRESHOLDS_PCT = (90, 99)
 # summary.json KPIs (P50, P10, P90 over the replications) a planner reads
 SUMMARY_KPIS: dict[str, str] = {
-    "year_5g_pop_90pct": "float", "year_5g_pop_99pct": "float", "capex_total_vnd_bn": "float",
-    "subsidy_paid_total_vnd_bn": "float", "village_capex_total_vnd_bn": "float",
-    "compute_capex_total_vnd_bn": "float", "villages_connected_end": "count", "dc_it_capacity_mw_end": "float",
+    "year_5g_pop_90pct": "float",
+    "year_5g_pop_99pct": "float",
+    "capex_total_vnd_bn": "float",
+    "subsidy_paid_total_vnd_bn": "float",
+    "village_capex_total_vnd_bn": "float",
+    "compute_capex_total_vnd_bn": "float",
+    "villages_connected_end": "count",
+    "dc_it_capacity_mw_end": "float",
     "gpus_installed_end": "count",
 }
 
@@ -81,8 +95,14 @@ def _value(kind: str, v: Any) -> Any:
 
 def _row(metric: str, at: str, rep: int | str, kind: str, value: Any) -> dict[str, Any]:
     tol = TOLERANCES[kind]
-    return {"metric": metric, "at": at, "rep": rep, "kind": kind, "value": _value(kind, value),
-            "tolerance": {"abs": tol["abs"], "rel": tol["rel"]}}
+    return {
+        "metric": metric,
+        "at": at,
+        "rep": rep,
+        "kind": kind,
+        "value": _value(kind, value),
+        "tolerance": {"abs": tol["abs"], "rel": tol["rel"]},
+    }
 
 
 def year_ends(dates: list[dt.date]) -> list[dt.date]:
@@ -109,8 +129,15 @@ def trajectory_rows(metrics: pl.DataFrame) -> list[dict[str, Any]]:
         cov = mine.filter(pl.col("metric") == "pop_covered_5g_pct").sort("date")
         for pct in COVERAGE_THRESHOLDS_PCT:
             hit = cov.filter(pl.col("value") >= pct)["date"]
-            rows.append(_row(f"date_5g_pop_{pct}pct", "first month end", int(rep), "date",
-                             hit[0].isoformat() if hit.len() else "not reached"))
+            rows.append(
+                _row(
+                    f"date_5g_pop_{pct}pct",
+                    "first month end",
+                    int(rep),
+                    "date",
+                    hit[0].isoformat() if hit.len() else "not reached",
+                )
+            )
     return rows
 
 
@@ -129,11 +156,14 @@ def snapshot(reps: int = REPS, seed: int = SEED) -> dict[str, Any]:
 
     res = run_scenario(SCENARIO, seed=seed, reps=reps, write=False)
     sha = res.summary["scenario_sha256"]  # what the run itself reports (merged, defaulted scenario)
-    identity = [_row("scenario_sha256", "scenario", "-", "text", sha),
-                _row("seed", "run", "-", "text", seed), _row("reps", "run", "-", "text", reps)]
+    identity = [
+        _row("scenario_sha256", "scenario", "-", "text", sha),
+        _row("seed", "run", "-", "text", seed),
+        _row("reps", "run", "-", "text", reps),
+    ]
     return {
         "about": "Golden snapshot of the baseline trajectory (tests/test_golden.py). Regenerate only on purpose "
-                 "with `make golden` (python tools/update_golden.py) and review the diff of this file.",
+        "with `make golden` (python tools/update_golden.py) and review the diff of this file.",
         "scenario_file": SCENARIO.relative_to(REPO).as_posix(),
         "scenario_sha256": sha,
         "dxsim_version": res.summary["dxsim_version"],
@@ -197,10 +227,14 @@ def format_diffs(diffs: list[Diff], golden: dict[str, Any], now: dict[str, Any])
     cells = [head] + [(d.metric, d.at, d.rep, _fmt(d.golden), _fmt(d.now), d.tolerance) for d in diffs]
     widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
     lines = ["  ".join(c[i].ljust(widths[i]) for i in range(len(head))).rstrip() for c in cells]
-    versions = (f"golden: dxsim {golden.get('dxsim_version')}, scenario sha256 {golden.get('scenario_sha256', '')[:12]}"
-                f"; now: dxsim {now.get('dxsim_version')}, scenario sha256 {now.get('scenario_sha256', '')[:12]}")
-    return (f"{len(diffs)} value(s) of the baseline differ from {GOLDEN.relative_to(REPO).as_posix()} "
-            f"({versions}):\n" + "\n".join(lines) + f"\n{REGENERATE}")
+    versions = (
+        f"golden: dxsim {golden.get('dxsim_version')}, scenario sha256 {golden.get('scenario_sha256', '')[:12]}"
+        f"; now: dxsim {now.get('dxsim_version')}, scenario sha256 {now.get('scenario_sha256', '')[:12]}"
+    )
+    return (
+        f"{len(diffs)} value(s) of the baseline differ from {GOLDEN.relative_to(REPO).as_posix()} "
+        f"({versions}):\n" + "\n".join(lines) + f"\n{REGENERATE}"
+    )
 
 
 def _fmt(v: Any) -> str:
@@ -235,9 +269,11 @@ def main(argv: list[str] | None = None) -> int:
 
     before = json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.is_file() else None
     atomic_text(GOLDEN, render(snap))
-    what = (f"{len(compare(before, snap))} changed beyond tolerance" if before is not None else "new file")
-    print(f"wrote {GOLDEN.relative_to(REPO)} ({len(snap['values'])} values, {what}); "
-          "review it with `git diff tests/golden/baseline.json`")
+    what = f"{len(compare(before, snap))} changed beyond tolerance" if before is not None else "new file"
+    print(
+        f"wrote {GOLDEN.relative_to(REPO)} ({len(snap['values'])} values, {what}); "
+        "review it with `git diff tests/golden/baseline.json`"
+    )
     return 0
 
 

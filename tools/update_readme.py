@@ -10,22 +10,20 @@ import sys
 from pathlib import Path
 
 from dxsim.geo.info import raw_data_markdown
-from dxsim.results.metrics import METRICS
+from dxsim.results.metric_docs import metrics_markdown
 from dxsim.scenario import schema_markdown
 from dxsim.scenario.docs import uncertainty_markdown
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def metrics_markdown() -> str:
-    rows = ["| metric | meaning (unit; areas) |", "|---|---|"]
-    rows += [f"| `{k}` | {v} |" for k, v in METRICS.items()]
-    return "\n".join(rows) + "\n"
-
-
 def render(text: str) -> str:
-    for tag, body in (("schema", schema_markdown()), ("metrics", metrics_markdown()), ("rawdata", raw_data_markdown()),
-                      ("uncertainty", uncertainty_markdown())):
+    for tag, body in (
+        ("schema", schema_markdown()),
+        ("metrics", metrics_markdown()),
+        ("rawdata", raw_data_markdown()),
+        ("uncertainty", uncertainty_markdown()),
+    ):
         pat = re.compile(rf"(<!-- BEGIN {tag} -->\n).*?(<!-- END {tag} -->)", re.DOTALL)
         text = pat.sub(lambda m, body=body: m.group(1) + body.rstrip("\n") + "\n" + m.group(2), text)
     return text

@@ -15,29 +15,34 @@ import os
 import signal
 import sys
 import traceback
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape as rich_escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rich.markup import escape as rich_escape
-
 # typer carries its own copy of click; its usage errors are these classes (typer.Abort is public)
+from typer._click.core import Command
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from dxsim._version import __version__
 from dxsim.errors import DxsimInputError, ModelFailure, OutputError
-from dxsim.i18n import LANG_ALLOWED, UnknownLanguage, set_language
-from dxsim.i18n import N_
+from dxsim.i18n import LANG_ALLOWED, N_, UnknownLanguage, language, pgettext, set_language
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.writer import ask_stop, check_output_dir, discard_partial
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="dxsim: plan Vietnam's 5G rollout, remote villages and compute from scenario files.")
+# Every help text is an English msgid (N_): typer reads them at import, before main() knows --lang, and
+# localise_help translates the command tree main() builds once the language is set.
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help=N_("dxsim: plan Vietnam's 5G rollout, remote villages and compute from scenario files."),
+)
 # Piped to a file or a log, rich would wrap tables at 80 columns (compare tables have a column per
 # scenario); use 160 there unless COLUMNS says otherwise. A terminal keeps its own width.
 _PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
@@ -57,19 +62,84 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _options(
-    debug: bool = typer.Option(False, "--debug", help="On an error, show the Python traceback too (or set DXSIM_DEBUG=1)."),
-    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version, expose_value=False,
-                                 help="Print the dxsim version and exit."),
-    lang: str | None = typer.Option(None, "--lang", help="Language of what dxsim prints and writes: vi (Tiếng Việt) "
-                                    "or en (default: DXSIM_LANG, else en). Accepted after any command too."),
+    debug: bool = typer.Option(
+        False, "--debug", help=N_("On an error, show the Python traceback too (or set DXSIM_DEBUG=1).")
+    ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_print_version,
+        expose_value=False,
+        help=N_("Print the dxsim version and exit."),
+    ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        help=N_(
+            "Language of what dxsim prints and writes: vi (Tiếng Việt) "
+            "or en (default: DXSIM_LANG, else en). Accepted after any command too."
+        ),
+    ),
 ) -> None:
-    """dxsim: plan Vietnam's 5G rollout, remote villages and compute from scenario files."""
+    """The options before the command (main() has already taken --lang out; this one is for the help)."""
     _DEBUG["on"] = _DEBUG["on"] or debug
 
 
+# typer's own headings of a help page (module constants of typer.rich_utils, read when the page is drawn)
+_TYPER_HELP_TEXTS = {
+    "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
+    "OPTIONS_PANEL_TITLE": N_("Options"),
+    "COMMANDS_PANEL_TITLE": N_("Commands"),
+    "REQUIRED_LONG_STRING": N_("[required]"),
+    "DEFAULT_STRING": N_("[default: {}]"),  # typer's format string: its placeholder stays positional
+}
+HELP_OPTION_TEXT = N_(
+    "Show this message and exit."
+)  # click's own --help option: in the catalogue for localise_help
+
+
+def localise_help(group: Command) -> Command:
+    """`group` (the click command tree typer built from `app`) with every help text in the language in use.
+
+    typer evaluates each `help=` when this module is imported, before main() has read `--lang`, so the texts are
+    English msgids (marked with N_) translated here, after set_language. Under rich markup they are escaped, so
+    brackets such as "dxsim[cluster]" show as written. Also sets typer's panel titles (Options, Arguments, ...).
+    """
+    from typer._click.core import Context
+
+    rich = getattr(group, "rich_markup_mode", None) == "rich"
+
+    def shown(text: str) -> str:
+        return rich_escape(_(text)) if rich else _(text)
+
+    def walk(cmd: Command, parent: Context | None) -> None:
+        ctx = Context(cmd, info_name=cmd.name, parent=parent)
+        if cmd.help:
+            cmd.help = shown(cmd.help)
+        for p in cmd.get_params(ctx):  # with the --help option click adds
+            text = getattr(p, "help", None)  # options and typer's arguments have one
+            if text:
+                p.help = shown(text)  # type: ignore[attr-defined]
+        for sub in getattr(cmd, "commands", {}).values():
+            walk(sub, ctx)
+
+    walk(group, None)
+    if language() != "en":  # English keeps typer's own texts
+        from typer import rich_utils
+
+        for name, text in _TYPER_HELP_TEXTS.items():
+            if hasattr(rich_utils, name):
+                setattr(rich_utils, name, _(text))
+    return group
+
+
 def _say_error(prefix: str, text: str) -> None:
-    err.print(f"[bold red]{rich_escape(_(prefix))}:[/] " + rich_escape(" ".join(str(text).split())), highlight=False,
-              soft_wrap=True)
+    err.print(
+        f"[bold red]{rich_escape(_(prefix))}:[/] " + rich_escape(" ".join(str(text).split())),
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def take_lang(argv: list[str]) -> tuple[list[str], str | None]:
@@ -84,7 +154,7 @@ def take_lang(argv: list[str]) -> tuple[list[str], str | None]:
             break
         if a == "--lang":
             if i + 1 >= len(argv):
-                raise DxsimInputError("needs a value", field="--lang", allowed=LANG_ALLOWED)
+                raise DxsimInputError(_("needs a value"), field="--lang", allowed=LANG_ALLOWED)
             lang, i = argv[i + 1], i + 2
             continue
         if a.startswith("--lang="):
@@ -99,12 +169,16 @@ def _fault_line(e: BaseException) -> str:
     """An unexpected failure as one line: what failed and where, never a traceback."""
     if isinstance(e, OSError):
         where = f"{e.filename}: " if e.filename else ""
-        return f"{where}{e.strerror or e}" + (" (disk full: free space or choose another --out)"
-                                              if e.errno == errno.ENOSPC else "")
+        text = f"{where}{e.strerror or e}"
+        if e.errno == errno.ENOSPC:
+            text = _("{reason} (disk full: free space or choose another --out)").format(reason=text)
+        return text
     if isinstance(e, RecursionError):
-        return "input nested too deeply to process"
+        return _("input nested too deeply to process")
     if isinstance(e, MemoryError):
-        return "out of memory (the job is too large for this machine; reduce --reps, the horizon or the input)"
+        return _(
+            "out of memory (the job is too large for this machine; reduce --reps, the horizon or the input)"
+        )
     return f"{type(e).__name__}: {e}"
 
 
@@ -127,14 +201,18 @@ def _finish_interrupted(e: KeyboardInterrupt) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     discard_partial()
     # only a sweep raises it, and a sweep has loaded its module: no import while cleaning up after ^C
-    sweep = sys.modules.get("dxsim.sweep.execute")
+    sweep = sys.modules.get("dxsim.execution.pool")
     optimise = sys.modules.get("dxsim.optimise")
     if sweep is not None and isinstance(e, sweep.SweepInterrupted):
-        err.print(f"interrupted: the finished runs are kept; run the same command again to resume ({e})")
+        err.print(
+            _(
+                "interrupted: the finished runs are kept; run the same command again to resume ({reason})"
+            ).format(reason=e)
+        )
     elif optimise is not None and isinstance(e, optimise.OptimiseInterrupted):
-        err.print(f"interrupted: {e}")
+        err.print(_("interrupted: {reason}").format(reason=e))
     else:
-        err.print("interrupted; nothing was written, earlier outputs are unchanged")
+        err.print(_("interrupted; nothing was written, earlier outputs are unchanged"))
     _debug_traceback()
     raise typer.Exit(130) from None
 
@@ -148,7 +226,12 @@ def _finish_failed(e: Exception) -> None:
         _say_error("failed", str(e))
         code = 1
     else:  # the last line of defence: one line, never a traceback
-        _say_error("failed", _fault_line(e) + ("" if _DEBUG["on"] else " (run with --debug for details)"))
+        _say_error(
+            "failed",
+            _fault_line(e)
+            if _DEBUG["on"]
+            else _("{reason} (run with --debug for details)").format(reason=_fault_line(e)),
+        )
         code = 1
     _debug_traceback()
     raise typer.Exit(code) from None
@@ -180,6 +263,41 @@ def _fmt(v, key: str = "") -> str:
     if isinstance(v, float):
         return F.number(v, 2)
     return str(v)
+
+
+def status_label(status: str) -> str:
+    """A status word of the calibration, observation and backtest tables as shown; the files keep the English."""
+    return {
+        "pass": pgettext("status", "pass"),
+        "FAIL": pgettext("status", "FAIL"),
+        "info": pgettext("status", "info"),
+        "input": pgettext("status", "input"),
+        "start": pgettext("status", "start"),
+        "n/a": pgettext("status", "n/a"),
+        "before start": pgettext("status", "before start"),
+        "after end": pgettext("status", "after end"),
+        "no counterpart": pgettext("status", "no counterpart"),
+    }.get(status, status)
+
+
+def kind_label(kind: str) -> str:
+    """The kind of a reported figure (observations.csv `kind`) as shown; the files keep the English word."""
+    return {
+        "observed": pgettext("kind", "observed"),
+        "upper_bound": pgettext("kind", "upper_bound"),
+        "forecast": pgettext("kind", "forecast"),
+        "target": pgettext("kind", "target"),
+        "restated": pgettext("kind", "restated"),
+    }.get(kind, kind)
+
+
+def _shown(text: str) -> str:
+    """A calibration figure's name in the language in use (calibration.Figure.shown; plain text as it is)."""
+    return getattr(text, "shown", text)
+
+
+def _yes_no(v: bool | None) -> str:
+    return "" if v is None else (_("yes") if v else _("no"))
 
 
 KPI_ROWS = [
@@ -231,7 +349,9 @@ COMPUTE_ROWS = [
 def compute_table(summary: dict) -> Table | None:
     if "dc_it_capacity_mw_end" not in summary["kpis"]:
         return None
-    return _table(_("{scenario}: data centres and GPUs").format(scenario=summary["scenario"]), COMPUTE_ROWS, summary)
+    return _table(
+        _("{scenario}: data centres and GPUs").format(scenario=summary["scenario"]), COMPUTE_ROWS, summary
+    )
 
 
 def _table(title: str, rows: list[tuple[str, str]], summary: dict) -> Table:
@@ -254,15 +374,23 @@ def _table(title: str, rows: list[tuple[str, str]], summary: dict) -> Table:
 def village_table(summary: dict) -> Table | None:
     if "villages_connected_end" not in summary["kpis"]:
         return None
-    return _table(_("{scenario}: remote villages (dates as months; 'not reached' = not within the horizon)").format(
-        scenario=summary["scenario"]), VILLAGE_ROWS, summary)
+    return _table(
+        _("{scenario}: remote villages (dates as months; 'not reached' = not within the horizon)").format(
+            scenario=summary["scenario"]
+        ),
+        VILLAGE_ROWS,
+        summary,
+    )
 
 
 def kpi_table(summary: dict) -> Table:
     k = summary["kpis"]
     end = summary["horizon"]["end_date"][:7].replace("-", "_")
-    t = Table(title=_("{scenario}: KPIs (seed {seed}, {reps} replication(s))").format(
-        scenario=summary["scenario"], seed=summary["seed"], reps=summary["reps"]))
+    t = Table(
+        title=_("{scenario}: KPIs (seed {seed}, {reps} replication(s))").format(
+            scenario=summary["scenario"], seed=summary["seed"], reps=summary["reps"]
+        )
+    )
     t.add_column(_("KPI"))
     t.add_column("P50", justify="right")
     if summary["reps"] > 1:
@@ -277,27 +405,57 @@ def kpi_table(summary: dict) -> Table:
             row += [_fmt(k.get(f"{key}_p10"), key), _fmt(k.get(f"{key}_p90"), key)]
         t.add_row(*row)
     # yearly trajectory
-    years = sorted({key.split("_")[-2] for key in k if key.startswith("stations_5g_") and key.endswith("_12")})
+    years = sorted(
+        {key.split("_")[-2] for key in k if key.startswith("stations_5g_") and key.endswith("_12")}
+    )
     for y in years:
-        t.add_row("  " + _("{month}: 5G stations / coverage %").format(month=F.month(dt.date(int(y), 12, 1))),
-                  f"{_fmt(k.get(f'stations_5g_{y}_12'))} / {_fmt(k.get(f'pop_covered_5g_pct_{y}_12'))}",
-                  *([""] * (2 if summary["reps"] > 1 else 0)))
+        t.add_row(
+            "  " + _("{month}: 5G stations / coverage %").format(month=F.month(dt.date(int(y), 12, 1))),
+            f"{_fmt(k.get(f'stations_5g_{y}_12'))} / {_fmt(k.get(f'pop_covered_5g_pct_{y}_12'))}",
+            *([""] * (2 if summary["reps"] > 1 else 0)),
+        )
     return t
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Run scenario(s) and write outputs/<name>/ (summary, metrics, entity tables, map.html, report.html)."
+    )
+)
 def run(
-    scenario: list[Path] = typer.Argument(..., help="Scenario TOML file(s)."),
-    out_dir: Path | None = typer.Option(None, "--out", help="Output directory (default outputs/<name>/; with several scenarios, a parent directory)."),
-    seed: int | None = typer.Option(None, "--seed", help="Override the scenario's seed."),
-    reps: int | None = typer.Option(None, "--reps", min=1, help="Number of replications."),
-    no_map: bool = typer.Option(False, "--no-map", help="Skip map.html (faster; `dxsim map` can build it later)."),
-    no_report: bool = typer.Option(False, "--no-report", help="Skip report.html (`dxsim report` can build it later)."),
-    workers: int | None = typer.Option(None, "--workers", min=0, help="Local worker processes for the replications (default: CPU count from 8 replications on, else in this process; 0 or 1 = in this process). Results are the same either way."),
-    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (needs dxsim[cluster]): the replications run on the cluster."),
-    yes: bool = typer.Option(False, "--yes", help="Run even when the estimated time or memory is over the budget (the refusal states both)."),
+    scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML file(s).")),
+    out_dir: Path | None = typer.Option(
+        None,
+        "--out",
+        help=N_("Output directory (default outputs/<name>/; with several scenarios, a parent directory)."),
+    ),
+    seed: int | None = typer.Option(None, "--seed", help=N_("Override the scenario's seed.")),
+    reps: int | None = typer.Option(None, "--reps", min=1, help=N_("Number of replications.")),
+    no_map: bool = typer.Option(
+        False, "--no-map", help=N_("Skip map.html (faster; `dxsim map` can build it later).")
+    ),
+    no_report: bool = typer.Option(
+        False, "--no-report", help=N_("Skip report.html (`dxsim report` can build it later).")
+    ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=0,
+        help=N_(
+            "Local worker processes for the replications (default: CPU count from 8 replications on, else in this process; 0 or 1 = in this process). Results are the same either way."
+        ),
+    ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help=N_("Dask scheduler address (needs dxsim[cluster]): the replications run on the cluster."),
+    ),
+    yes: bool = typer.Option(
+        False,
+        "--yes",
+        help=N_("Run even when the estimated time or memory is over the budget (the refusal states both)."),
+    ),
 ) -> None:
-    """Run scenario(s) and write outputs/<name>/ (summary, metrics, entity tables, map.html, report.html)."""
 
     def body() -> int:
         from dxsim.output_helper import Sidecar, sidecar_work
@@ -329,31 +487,58 @@ def run(
         # where each scenario goes, decided up front: two runs must never write the same folder
         targets: dict[Path, Path] = {}
         for path in scenario:
-            target = (out_dir if len(scenario) == 1 else out_dir / path.stem) if out_dir is not None \
+            target = (
+                (out_dir if len(scenario) == 1 else out_dir / path.stem)
+                if out_dir is not None
                 else Path("outputs") / load_scenario(path).name
+            )
             if target in targets.values():
                 first = next(p for p, t in targets.items() if t == target)
-                raise DxsimInputError(f"would write the same folder {target} as {first}", file=path, field="name",
-                                      allowed="scenarios with different names (or file names with --out)")
+                raise DxsimInputError(
+                    _("would write the same folder {folder} as {other}").format(folder=target, other=first),
+                    file=path,
+                    field="name",
+                    allowed=_("scenarios with different names (or file names with --out)"),
+                )
             targets[path] = target
 
         for path in scenario:
             target = targets[path]
             # no progress display when stderr is not a terminal: rich would leave a blank line there,
             # and an error must stay the one line on stderr
-            with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                          TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as prog:
-                task = prog.add_task(f"{path.name}: preparing", total=None)
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+                disable=not err.is_terminal,
+            ) as prog:
+                task = prog.add_task(_("{file}: preparing").format(file=path.name), total=None)
 
                 def say(msg: str, task=task, path=path) -> None:
                     prog.update(task, description=f"{path.name}: {msg}")
 
                 def on_rep(done: int, total: int, task=task, path=path) -> None:
-                    prog.update(task, description=f"{path.name}: " + _("replications"), completed=done, total=total)
+                    prog.update(
+                        task, description=f"{path.name}: " + _("replications"), completed=done, total=total
+                    )
 
-                res = run_scenario(path, out_dir=target, seed=run_seed, reps=run_reps, progress=say, on_replication=on_rep,
-                                   with_map=not no_map, with_report=not no_report, workers=workers,
-                                   scheduler=scheduler, sidecar=sidecar)
+                res = run_scenario(
+                    path,
+                    out_dir=target,
+                    seed=run_seed,
+                    reps=run_reps,
+                    progress=say,
+                    on_replication=on_rep,
+                    with_map=not no_map,
+                    with_report=not no_report,
+                    workers=workers,
+                    scheduler=scheduler,
+                    sidecar=sidecar,
+                )
             out.print(kpi_table(res.summary))
             for extra in (village_table(res.summary), compute_table(res.summary)):
                 if extra is not None:
@@ -362,10 +547,16 @@ def run(
 
             from dxsim.results.bottlenecks import bottleneck_filter, summary_lines
 
-            why = summary_lines(pl.scan_parquet(res.out_dir / "metrics.parquet").filter(bottleneck_filter()).collect())
+            why = summary_lines(
+                pl.scan_parquet(res.out_dir / "metrics.parquet").filter(bottleneck_filter()).collect()
+            )
             if why:  # read from the table the run wrote, like the report
-                out.print(_("What held it back (share of held work; `dxsim compare` says whether a changed resource "
-                            "binds):"))
+                out.print(
+                    _(
+                        "What held it back (share of held work; `dxsim compare` says whether a changed resource "
+                        "binds):"
+                    )
+                )
                 for line in why:
                     out.print(f"  {line}")
             out.print(_("wrote {folder}/").format(folder=res.out_dir))
@@ -374,13 +565,12 @@ def run(
     _guard(body)
 
 
-@app.command()
-def validate(scenario: list[Path] = typer.Argument(..., help="Scenario TOML file(s).")) -> None:
-    """Check scenario files, and the planner files they name, without running them."""
+@app.command(help=N_("Check scenario files, and the planner files they name, without running them."))
+def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML file(s)."))) -> None:
 
     def body() -> int:
         from dxsim.geo.site_file import read_site_csv
-        from dxsim.geo.villages import read_village_file
+        from dxsim.geo.village_file import read_village_file
         from dxsim.scenario import load_scenario
 
         for path in scenario:
@@ -393,18 +583,23 @@ def validate(scenario: list[Path] = typer.Argument(..., help="Scenario TOML file
                 read_site_csv(named(sc.sites.file), latest_on_air=sc.horizon.end_date)
             if sc.villages is not None and sc.villages.layer.file:
                 read_village_file(named(sc.villages.layer.file), None)
-            out.print(f"{path}: ok ({sc.name})")
+            out.print(_("{file}: ok ({name})").format(file=path, name=sc.name))
         return 0
 
     _guard(body)
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Print every value a scenario resolves to (after extends and defaults), or its differences from another."
+    )
+)
 def show(
-    scenario: Path = typer.Argument(..., help="Scenario TOML file."),
-    vs: Path | None = typer.Option(None, "--vs", help="Another scenario: print only the fields that differ from it."),
+    scenario: Path = typer.Argument(..., help=N_("Scenario TOML file.")),
+    vs: Path | None = typer.Option(
+        None, "--vs", help=N_("Another scenario: print only the fields that differ from it.")
+    ),
 ) -> None:
-    """Print every value a scenario resolves to (after extends and defaults), or its differences from another."""
 
     def body() -> int:
         from rich.text import Text
@@ -419,10 +614,18 @@ def show(
         other = load_scenario(vs)
         diffs = scenario_diff(other, sc, a_dir=vs.parent, b_dir=scenario.parent)
         if not diffs:
-            out.print(Text(f"no differences between {scenario} and {vs}"))
+            out.print(
+                Text(_("no differences between {scenario} and {other}").format(scenario=scenario, other=vs))
+            )
             return 0
-        t = Table(title=Text(f"{scenario} vs {vs}: {len(diffs)} field(s) differ"))
-        for c in ("field", str(vs), str(scenario)):
+        t = Table(
+            title=Text(
+                _("{scenario} vs {other}: {n} field(s) differ").format(
+                    scenario=scenario, other=vs, n=F.number(len(diffs))
+                )
+            )
+        )
+        for c in (_("field"), str(vs), str(scenario)):
             t.add_column(Text(c), overflow="fold")
         for path, a, b in diffs:
             t.add_row(Text(path), Text(format_value(a)), Text(format_value(b)))
@@ -432,9 +635,12 @@ def show(
     _guard(body)
 
 
-@app.command()
-def schema(markdown: bool = typer.Option(False, "--markdown", help="A Markdown table of every field instead of JSON Schema.")) -> None:
-    """Print the scenario JSON Schema (for editors) or the field table."""
+@app.command(help=N_("Print the scenario JSON Schema (for editors) or the field table."))
+def schema(
+    markdown: bool = typer.Option(
+        False, "--markdown", help=N_("A Markdown table of every field instead of JSON Schema.")
+    ),
+) -> None:
 
     def body() -> int:
         from dxsim.scenario import json_schema, schema_markdown
@@ -448,9 +654,10 @@ def schema(markdown: bool = typer.Option(False, "--markdown", help="A Markdown t
     _guard(body)
 
 
-@app.command()
-def data(build: bool = typer.Option(False, "--build", help="Build (or refresh) the geodata cache first.")) -> None:
-    """Show the geodata in use: sources, licences, synthetic parts, cache."""
+@app.command(help=N_("Show the geodata in use: sources, licences, synthetic parts, cache."))
+def data(
+    build: bool = typer.Option(False, "--build", help=N_("Build (or refresh) the geodata cache first.")),
+) -> None:
 
     def body() -> int:
         from dxsim.errors import RawDataError
@@ -461,33 +668,63 @@ def data(build: bool = typer.Option(False, "--build", help="Build (or refresh) t
 
         missing = missing_raw_files()
         if missing:  # say where to get each file before anything else fails on it; URLs kept whole
-            lines = [f"Raw geodata: {raw_data_dir()} lacks files a run needs (set DXSIM_RAW_DATA to the folder "
-                     "holding them). Each file, what needs it, its licence and where to get it:", ""]
+            lines = [
+                _(
+                    "Raw geodata: {folder} lacks files a run needs (set DXSIM_RAW_DATA to the folder holding "
+                    "them). Each file, what needs it, its licence and where to get it:"
+                ).format(folder=raw_data_dir()),
+                "",
+            ]
             for s in RAW_FILES.values():
-                state = "present" if (raw_data_dir() / s.path).is_file() else "MISSING"
-                lines += [f"{s.path}  [{state}; needed for: {raw_needed_for(s)}; licence: {s.licence}]",
-                          f"    {s.download}"]
-            lines += ["", "Folder layout:", raw_layout()]
+                state = _("present") if (raw_data_dir() / s.path).is_file() else _("MISSING")
+                lines += [
+                    _("{file}  [{state}; needed for: {needed}; licence: {licence}]").format(
+                        file=s.path, state=state, needed=raw_needed_for(s), licence=s.licence
+                    ),
+                    f"    {s.download}",
+                ]
+            lines += ["", _("Folder layout:"), raw_layout()]
             out.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
-            raise RawDataError(f"{len(missing)} raw file(s) a run needs are missing from {raw_data_dir()} (first: "
-                               f"{missing[0]}); get them as listed above (README: Getting the raw geodata) "
-                               "or set DXSIM_RAW_DATA to the folder holding them")
+            raise RawDataError(
+                _(
+                    "{n} raw file(s) a run needs are missing from {folder} (first: {first}); get them as "
+                    "listed above (README: Getting the raw geodata) or set DXSIM_RAW_DATA to the folder "
+                    "holding them"
+                ).format(n=len(missing), folder=raw_data_dir(), first=missing[0])
+            )
         if build:
-            with err.status("building geodata cache"):
+            with err.status(_("building geodata cache")):
                 load_country(progress=lambda m: None)
-        t = Table(title=f"Geodata (raw directory: {raw_data_dir()})")
-        for c in ("name", "file", "licence", "synthetic", "used by the model", "present"):
+        t = Table(title=_("Geodata (raw directory: {folder})").format(folder=raw_data_dir()))
+        for c in (
+            _("name"),
+            _("file"),
+            _("licence"),
+            _("synthetic"),
+            _("used by the model"),
+            pgettext("column", "present"),
+        ):
             t.add_column(c)
         for d in data_sources():
-            used = "yes" if d.get("in_cache") or d["synthetic"] or d.get("used_by") else "reference / later modules"
-            t.add_row(d["name"], str(d.get("file", "")), d["licence"], "yes" if d["synthetic"] else "no", used,
-                      "yes" if d.get("present", True) else "MISSING")
+            used = (
+                _("yes")
+                if d.get("in_cache") or d["synthetic"] or d.get("used_by")
+                else _("reference / later modules")
+            )
+            t.add_row(
+                d["name"],
+                str(d.get("file", "")),
+                d["licence"],
+                _yes_no(bool(d["synthetic"])),
+                used,
+                _("yes") if d.get("present", True) else _("MISSING"),
+            )
         out.print(t)
         try:
             cs = cache_summary()
-            out.print({k: v for k, v in cs.items()})
+            out.print(dict(cs.items()))
         except DxsimInputError as e:
-            out.print(f"cache: not built ({e.message}); run `dxsim data --build`")
+            out.print(_("cache: not built ({reason}); run `dxsim data --build`").format(reason=e.message))
         from dxsim.sim.world_store import store_summary
 
         out.print(store_summary(), highlight=False, markup=False)
@@ -496,39 +733,71 @@ def data(build: bool = typer.Option(False, "--build", help="Build (or refresh) t
     _guard(body)
 
 
-OBSERVATIONS_NOTE = ("Model = replication 0 at the month end of the figure's date. Shown for judgement (status "
-                     "info): a figure's tolerance is the report's precision, not a model tolerance; figures dated "
-                     "before the start are judged by `dxsim backtest --from DATE`.")
+OBSERVATIONS_NOTE = N_(
+    "Model = replication 0 at the month end of the figure's date. Shown for judgement (status "
+    "info): a figure's tolerance is the report's precision, not a model tolerance; figures dated "
+    "before the start are judged by `dxsim backtest --from DATE`."
+)
 
 
 def _observations_table(obs_rows, name: str) -> Table:
     """The reported figures with a model counterpart beside the model; the others counted in the caption."""
+    from dxsim.calibration import shown_day, shown_number
+
     shown = obs_rows.filter(obs_rows["status"] != "no counterpart")
     n_none = obs_rows.height - shown.height
-    t = Table(title=f"Reported figures (geodata/observations.csv) beside the model ({name})",
-              caption=f"{n_none} of {obs_rows.height} reported figures have no model counterpart (speeds, fibre, "
-                      "spectrum, per-company figures, ...): listed in calibration_observations.csv. "
-                      + OBSERVATIONS_NOTE)
-    for c in ("date", "area", "metric", "kind", "reported ± tol", "model", "within", "status"):
+    t = Table(
+        title=_("Reported figures (geodata/observations.csv) beside the model ({scenario})").format(
+            scenario=name
+        ),
+        caption=_(
+            "{n} of {total} reported figures have no model counterpart (speeds, fibre, spectrum, "
+            "per-company figures, ...): listed in calibration_observations.csv."
+        ).format(n=F.number(n_none), total=F.number(obs_rows.height))
+        + " "
+        + _(OBSERVATIONS_NOTE),
+    )
+    for c in (
+        _("date"),
+        _("area"),
+        _("metric"),
+        _("kind"),
+        _("reported ± tol"),
+        _("model"),
+        _("within"),
+        _("status"),
+    ):
         t.add_column(c, overflow="fold")
     for r in shown.iter_rows(named=True):
-        within = "" if r["within_tolerance"] is None else ("yes" if r["within_tolerance"] else "no")
-        t.add_row(str(r["date"]), r["area"], r["metric"], r["kind"], f"{_fmt(r['reported'])} ± {r['tolerance']:g}",
-                  _fmt(r["model"]), within, r["status"])
+        t.add_row(
+            shown_day(r["date"]),
+            r["area"],
+            r["metric"],
+            kind_label(r["kind"]),
+            f"{_fmt(r['reported'])} ± {shown_number(r['tolerance'])}",
+            _fmt(r["model"]),
+            _yes_no(r["within_tolerance"]),
+            status_label(r["status"]),
+        )
     return t
 
 
-@app.command()
+@app.command(
+    help=N_("Model beside every reported figure, with tolerance; exit 1 if any point is outside it.")
+)
 def calibration(
-    scenario: Path = typer.Argument(Path("scenarios/baseline.toml"), help="Scenario whose site layer and radio settings are checked."),
-    out_dir: Path = typer.Option(Path("outputs/calibration"), "--out", help="Where calibration.csv/.md are written."),
+    scenario: Path = typer.Argument(
+        Path("scenarios/baseline.toml"), help=N_("Scenario whose site layer and radio settings are checked.")
+    ),
+    out_dir: Path = typer.Option(
+        Path("outputs/calibration"), "--out", help=N_("Where calibration.csv/.md are written.")
+    ),
 ) -> None:
-    """Model beside every reported figure, with tolerance; exit 1 if any point is outside it."""
 
     def body() -> int:
         import polars as pl
 
-        from dxsim.calibration import calibration_rows, observation_rows
+        from dxsim.calibration import calibration_rows, observation_rows, shown_day, shown_number
         from dxsim.geo import load_country
         from dxsim.results.writer import atomic_dir
         from dxsim.scenario import load_scenario
@@ -536,62 +805,151 @@ def calibration(
         from dxsim.sim.world_store import load_or_prepare_world
 
         sc = load_scenario(scenario)
-        with err.status("calibrating"):
+        with err.status(_("calibrating")):
             world = load_or_prepare_world(sc, load_country(), scenario.parent)
             first = run_replication(world, 0)
             rows = calibration_rows(world, first)
             obs_rows = observation_rows(world, first.metrics)
-        t = Table(title=f"Calibration: model vs reported ({sc.name})")
-        for c in ("figure", "reported", "model", "tolerance", "status"):
+        t = Table(title=_("Calibration: model vs reported ({scenario})").format(scenario=sc.name))
+        for c in (_("figure"), _("reported"), _("model"), _("tolerance"), _("status")):
             t.add_column(c, overflow="fold")
         for r in rows:
-            tol = "≤ reported" if r.upper_bound else ("±" + _fmt(r.tolerance) if r.tolerance is not None else "-")
-            t.add_row(r.figure, _fmt(r.reported), _fmt(r.model), tol, r.status)
+            tol = (
+                _("≤ reported")
+                if r.upper_bound
+                else ("±" + _fmt(r.tolerance) if r.tolerance is not None else "-")
+            )
+            t.add_row(_shown(r.figure), _fmt(r.reported), _fmt(r.model), tol, status_label(r.status))
         out.print(t)
         out.print(_observations_table(obs_rows, sc.name))
-        out.print(f"sources and full table: {out_dir}/calibration.md")
+        out.print(_("sources and full table: {path}").format(path=f"{out_dir}/calibration.md"))
         df = pl.DataFrame([{**r.__dict__, "status": r.status} for r in rows])
 
         def fill(tmp: Path) -> None:
             df.write_csv(tmp / "calibration.csv")
-            lines = ["| figure | reported | model | tolerance | status | source |", "|---|---|---|---|---|---|"]
+
+            # calibration.md is read by people: in the language in use (calibration.csv keeps English and ISO)
+            def md_row(cells: tuple[object, ...]) -> str:
+                return "| " + " | ".join(str(c) for c in cells) + " |"
+
+            lines = [
+                md_row((_("figure"), _("reported"), _("model"), _("tolerance"), _("status"), _("source"))),
+                "|---|---|---|---|---|---|",
+            ]
             for r in rows:
-                tol = "<= reported" if r.upper_bound else (f"±{r.tolerance:g}" if r.tolerance is not None else "-")
-                lines.append(f"| {r.figure} | {_fmt(r.reported)} | {_fmt(r.model)} | {tol} | {r.status} | {r.source} |")
-            lines += ["", "## Every reported figure of geodata/observations.csv beside the model (replication 0)", "",
-                      OBSERVATIONS_NOTE, "", "| date | area | metric | kind | reported ± tolerance | model | within | "
-                      "status | source |", "|---|---|---|---|---|---|---|---|---|"]
+                tol = (
+                    _("<= reported")
+                    if r.upper_bound
+                    else ("±" + shown_number(r.tolerance) if r.tolerance is not None else "-")
+                )
+                lines.append(
+                    md_row(
+                        (
+                            _shown(r.figure),
+                            _fmt(r.reported),
+                            _fmt(r.model),
+                            tol,
+                            status_label(r.status),
+                            r.source,
+                        )
+                    )
+                )
+            lines += [
+                "",
+                "## "
+                + _("Every reported figure of geodata/observations.csv beside the model (replication 0)"),
+                "",
+                _(OBSERVATIONS_NOTE),
+                "",
+                md_row(
+                    (
+                        _("date"),
+                        _("area"),
+                        _("metric"),
+                        _("kind"),
+                        _("reported ± tolerance"),
+                        _("model"),
+                        _("within"),
+                        _("status"),
+                        _("source"),
+                    )
+                ),
+                "|---|---|---|---|---|---|---|---|---|",
+            ]
             for r in obs_rows.iter_rows(named=True):
-                within = "" if r["within_tolerance"] is None else ("yes" if r["within_tolerance"] else "no")
-                lines.append(f"| {r['date']} | {r['area']} | {r['metric']} | {r['kind']} | {_fmt(r['reported'])} ± "
-                             f"{r['tolerance']:g} | {_fmt(r['model'])} | {within} | {r['status']} | "
-                             f"{r['source'].replace('|', '/')} |")
+                lines.append(
+                    md_row(
+                        (
+                            shown_day(r["date"]),
+                            r["area"],
+                            r["metric"],
+                            kind_label(r["kind"]),
+                            f"{_fmt(r['reported'])} ± {shown_number(r['tolerance'])}",
+                            _fmt(r["model"]),
+                            _yes_no(r["within_tolerance"]),
+                            status_label(r["status"]),
+                            r["source"].replace("|", "/"),
+                        )
+                    )
+                )
             (tmp / "calibration.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
             obs_rows.write_csv(tmp / "calibration_observations.csv")
 
         atomic_dir(out_dir, fill, kind="calibration")
         failed = [r for r in rows if r.status == "FAIL"]
         if failed:
-            raise ModelFailure(f"{len(failed)} calibration point(s) outside tolerance: " + "; ".join(r.figure for r in failed))
+            raise ModelFailure(
+                _("{n} calibration point(s) outside tolerance: {figures}").format(
+                    n=len(failed), figures="; ".join(_shown(r.figure) for r in failed)
+                )
+            )
         return 0
 
     _guard(body)
 
 
-@app.command()
+def _start_value(v: object) -> str:
+    """A backtest start-state value as shown: numbers and ISO days in the language's form (English: as written)."""
+    from dxsim.calibration import shown_day
+
+    if isinstance(v, bool) or language() == "en":
+        return str(v)
+    if isinstance(v, int):
+        return F.number(v)
+    if isinstance(v, float):
+        return F.number(v, 1)
+    try:
+        return shown_day(dt.date.fromisoformat(str(v)))
+    except ValueError:
+        return str(v)
+
+
+@app.command(
+    help=N_(
+        "Start from an earlier observed state and score the projection against every later reported figure."
+    )
+)
 def backtest(
-    scenario: Path = typer.Argument(..., help="Scenario TOML file run from the earlier observed state."),
-    from_date: str = typer.Option(..., "--from", help="Start date YYYY-MM-DD with an observed 5G station count (e.g. 2025-05-31)."),
-    reps: int = typer.Option(20, "--reps", min=1, help="Replications (the P10-P90 band)."),
-    seed: int | None = typer.Option(None, "--seed", help="Override the scenario's seed."),
-    out_dir: Path | None = typer.Option(None, "--out", help="Output directory (default outputs/backtest-<name>-<DATE>/)."),
-    yes: bool = typer.Option(False, "--yes", help="Run even when the estimated time or memory is over the budget (the refusal states both)."),
+    scenario: Path = typer.Argument(..., help=N_("Scenario TOML file run from the earlier observed state.")),
+    from_date: str = typer.Option(
+        ..., "--from", help=N_("Start date YYYY-MM-DD with an observed 5G station count (e.g. 2025-05-31).")
+    ),
+    reps: int = typer.Option(20, "--reps", min=1, help=N_("Replications (the P10-P90 band).")),
+    seed: int | None = typer.Option(None, "--seed", help=N_("Override the scenario's seed.")),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help=N_("Output directory (default outputs/backtest-<name>-<DATE>/).")
+    ),
+    yes: bool = typer.Option(
+        False,
+        "--yes",
+        help=N_("Run even when the estimated time or memory is over the budget (the refusal states both)."),
+    ),
 ) -> None:
-    """Start from an earlier observed state and score the projection against every later reported figure."""
 
     def body() -> int:
         from dxsim.backtest import backtest as run_backtest
-        from dxsim.backtest import default_out_dir, fmt, parse_from_date, write_backtest
+        from dxsim.backtest import default_out_dir, fmt_shown, parse_from_date, write_backtest
+        from dxsim.calibration import shown_day
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import check_override
 
@@ -600,167 +958,376 @@ def backtest(
         bt_seed = None if seed is None else check_override("seed", seed, option="--seed")
         target = out_dir if out_dir is not None else default_out_dir(load_scenario(scenario).name, day)
         check_output_dir(target, kind="backtest")  # refuse a folder dxsim may not replace before the work
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as prog:
-            task = prog.add_task("backtest", total=None)
-            res = run_backtest(scenario, day, bt_reps, bt_seed, yes=yes,
-                               progress=lambda m: prog.update(task, description=f"backtest: {m}"),
-                               on_replication=lambda d, t: prog.update(task, completed=d, total=t))
-        st = Table(title=f"Start state at {day} (scenario {res.scenario})")
-        for c in ("field", "value", "how"):
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as prog:
+            task = prog.add_task(_("backtest"), total=None)
+            res = run_backtest(
+                scenario,
+                day,
+                bt_reps,
+                bt_seed,
+                yes=yes,
+                progress=lambda m: prog.update(task, description=_("backtest: {step}").format(step=m)),
+                on_replication=lambda d, t: prog.update(task, completed=d, total=t),
+            )
+        st = Table(
+            title=_("Start state at {date} (scenario {scenario})").format(
+                date=shown_day(day), scenario=res.scenario
+            )
+        )
+        for c in (_("field"), _("value"), _("how")):
             st.add_column(c, overflow="fold")
         for s in res.start:
-            st.add_row(s.field, str(s.value), rich_escape(s.how))
+            st.add_row(s.field, _start_value(s.value), rich_escape(s.shown or s.how))
         out.print(st)
-        for k in res.kept:
+        for k in res.kept_shown or res.kept:
             out.print(f"  - {k}", highlight=False, markup=False)
-        t = Table(title=f"Backtest from {day}: reported vs model ({res.reps} replication(s), seed {res.seed})")
-        for c in ("date", "area", "metric", "kind", "reported ± tol", "P10", "P50", "P90", "status"):
-            t.add_column(c, overflow="fold", justify="right" if c in ("P10", "P50", "P90") else "left")
+        t = Table(
+            title=_("Backtest from {date}: reported vs model ({reps} replication(s), seed {seed})").format(
+                date=shown_day(day), reps=res.reps, seed=res.seed
+            )
+        )
+        for c, right in (
+            (_("date"), False),
+            (_("area"), False),
+            (_("metric"), False),
+            (_("kind"), False),
+            (_("reported ± tol"), False),
+            ("P10", True),
+            ("P50", True),
+            ("P90", True),
+            (_("status"), False),
+        ):
+            t.add_column(c, overflow="fold", justify="right" if right else "left")
         for r in res.table.iter_rows(named=True):
-            t.add_row(str(r["date"]), r["area"], r["metric"], r["kind"], f"{fmt(r['observed'])} ± {fmt(r['tolerance'])}",
-                      fmt(r["p10"]), fmt(r["p50"]), fmt(r["p90"]), r["status"])
+            t.add_row(
+                shown_day(r["date"]),
+                r["area"],
+                r["metric"],
+                kind_label(r["kind"]),
+                f"{fmt_shown(r['observed'])} ± {fmt_shown(r['tolerance'])}",
+                fmt_shown(r["p10"]),
+                fmt_shown(r["p50"]),
+                fmt_shown(r["p90"]),
+                status_label(r["status"]),
+            )
         out.print(t)
-        share = res.share_inside
-        out.print(("inside the band: " + (f"{share:.0%} of {res.scored.height} pass/fail figures" if share is not None
-                                          else "no pass/fail figure") + f"; {res.later_without_counterpart} later "
-                   "figure(s) without a model counterpart not listed"), highlight=False)
+        share, later = res.share_inside, F.number(res.later_without_counterpart)
+        out.print(
+            _(
+                "inside the band: {share} of {n} pass/fail figures; {later} later figure(s) without a model "
+                "counterpart not listed"
+            ).format(share=F.percent(100 * share, 0), n=F.number(res.scored.height), later=later)
+            if share is not None
+            else _(
+                "inside the band: no pass/fail figure; {later} later figure(s) without a model counterpart not "
+                "listed"
+            ).format(later=later),
+            highlight=False,
+        )
         written = write_backtest(res, target)
-        out.print(f"wrote {written}/")
+        out.print(_("wrote {folder}/").format(folder=written), highlight=False)
         if res.failures.height:
-            raise ModelFailure(f"{res.failures.height} reported figure(s) outside the model's band: " + "; ".join(
-                f"{r['date']} {r['area']} {r['metric']} {fmt(r['observed'])} (P10-P90 {fmt(r['p10'])}-{fmt(r['p90'])})"
-                for r in res.failures.iter_rows(named=True)))
+            raise ModelFailure(
+                _("{n} reported figure(s) outside the model's band: {figures}").format(
+                    n=res.failures.height,
+                    figures="; ".join(
+                        _("{date} {area} {metric} {value} (P10-P90 {low}-{high})").format(
+                            date=shown_day(r["date"]),
+                            area=r["area"],
+                            metric=r["metric"],
+                            value=fmt_shown(r["observed"]),
+                            low=fmt_shown(r["p10"]),
+                            high=fmt_shown(r["p90"]),
+                        )
+                        for r in res.failures.iter_rows(named=True)
+                    ),
+                )
+            )
         return 0
 
     _guard(body)
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Compare options side by side: KPIs (P50, P10-P90) and deltas against the baseline, common random numbers."
+    )
+)
 def compare(
-    scenario: list[Path] = typer.Argument(..., help="Scenario TOML files (two or more)."),
-    reps: int | None = typer.Option(None, "--reps", min=1, help="Replications per scenario (default: the baseline's)."),
-    baseline: str | None = typer.Option(None, "--baseline", help="Baseline: a path, file stem or scenario name (default: the first)."),
-    seed: int | None = typer.Option(None, "--seed", help="Seed for every scenario (default: the baseline's); common random numbers."),
-    out_dir: Path | None = typer.Option(None, "--out", help="Also write compare.csv and compare.md here."),
-    workers: int | None = typer.Option(None, "--workers", min=0, help="Local worker processes (default: CPU count from 8 replications in all, else in this process; 0 or 1 = in this process). The table is the same either way."),
-    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (needs dxsim[cluster]): the replications run on the cluster."),
-    yes: bool = typer.Option(False, "--yes", help="Run even when the estimated time or memory is over the budget (the refusal states both)."),
+    scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML files (two or more).")),
+    reps: int | None = typer.Option(
+        None, "--reps", min=1, help=N_("Replications per scenario (default: the baseline's).")
+    ),
+    baseline: str | None = typer.Option(
+        None, "--baseline", help=N_("Baseline: a path, file stem or scenario name (default: the first).")
+    ),
+    seed: int | None = typer.Option(
+        None, "--seed", help=N_("Seed for every scenario (default: the baseline's); common random numbers.")
+    ),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help=N_("Also write compare.csv and compare.md here.")
+    ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=0,
+        help=N_(
+            "Local worker processes (default: CPU count from 8 replications in all, else in this process; 0 or 1 = in this process). The table is the same either way."
+        ),
+    ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help=N_("Dask scheduler address (needs dxsim[cluster]): the replications run on the cluster."),
+    ),
+    yes: bool = typer.Option(
+        False,
+        "--yes",
+        help=N_("Run even when the estimated time or memory is over the budget (the refusal states both)."),
+    ),
 ) -> None:
-    """Compare options side by side: KPIs (P50, P10-P90) and deltas against the baseline, common random numbers."""
 
     def body() -> int:
-        from dxsim.compare import bottleneck_lines, compare_scenarios, rich_differences, rich_table, write_compare
-        from dxsim.runner_budget import check_compare
+        from dxsim.compare import (
+            bottleneck_lines,
+            check_compare,
+            compare_scenarios,
+            rich_differences,
+            rich_table,
+            write_compare,
+        )
         from dxsim.scenario.loader import check_override
 
         if len(scenario) < 2:
-            raise DxsimInputError("needs at least two scenario files", field="SCENARIO", value=len(scenario),
-                                  allowed="two or more .toml files")
+            raise DxsimInputError(
+                _("needs at least two scenario files"),
+                field="SCENARIO",
+                value=len(scenario),
+                allowed=_("two or more .toml files"),
+            )
         cmp_seed = None if seed is None else check_override("seed", seed, option="--seed")
         cmp_reps = None if reps is None else check_override("replications", reps, option="--reps")
         check_compare(scenario, cmp_reps, baseline, yes=yes)
         if out_dir is not None:
             check_output_dir(out_dir)  # refuse a folder dxsim may not replace before minutes of work
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as prog:
-            task = prog.add_task("comparing", total=None)
-            res = compare_scenarios(scenario, reps=cmp_reps, baseline=baseline, seed=cmp_seed,
-                                    progress=lambda m: prog.update(task, description=m),
-                                    on_replication=lambda d, t: prog.update(task, completed=d, total=t),
-                                    workers=workers, scheduler=scheduler)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as prog:
+            task = prog.add_task(_("comparing"), total=None)
+            res = compare_scenarios(
+                scenario,
+                reps=cmp_reps,
+                baseline=baseline,
+                seed=cmp_seed,
+                progress=lambda m: prog.update(task, description=m),
+                on_replication=lambda d, t: prog.update(task, completed=d, total=t),
+                workers=workers,
+                scheduler=scheduler,
+            )
         out.print(rich_differences(res))
         out.print(rich_table(res))
         for line in bottleneck_lines(res):
             out.print(line, markup=False, highlight=False)
         if out_dir is not None:
             for p in write_compare(res, out_dir):
-                out.print(f"wrote {p}")
+                out.print(_("wrote {path}").format(path=p))
         return 0
 
     _guard(body)
 
 
-@app.command()
+@app.command(
+    help=N_("Sensitivity sweep (Latin hypercube, Morris or Sobol via SALib); resumable: re-run to continue.")
+)
 def sweep(
-    sweep_file: Path = typer.Argument(..., help="A sweep TOML file (base scenario, method, samples, parameters, KPIs)."),
-    out_dir: Path | None = typer.Option(None, "--out", help="Output directory (default outputs/sweeps/<name>/)."),
-    workers: int | None = typer.Option(None, "--workers", min=0, help="Local worker processes (default: CPU count; 0 = in this process)."),
-    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (needs dxsim[cluster]); runs the same sweep on the cluster."),
-    yes: bool = typer.Option(False, "--yes", help="Start a sweep of more than 5,000 replications (refused otherwise, with its time estimate)."),
+    sweep_file: Path = typer.Argument(
+        ..., help=N_("A sweep TOML file (base scenario, method, samples, parameters, KPIs).")
+    ),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help=N_("Output directory (default outputs/sweeps/<name>/).")
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=0, help=N_("Local worker processes (default: CPU count; 0 = in this process).")
+    ),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        help=N_("Dask scheduler address (needs dxsim[cluster]); runs the same sweep on the cluster."),
+    ),
+    yes: bool = typer.Option(
+        False,
+        "--yes",
+        help=N_("Start a sweep of more than 5,000 replications (refused otherwise, with its time estimate)."),
+    ),
 ) -> None:
-    """Sensitivity sweep (Latin hypercube, Morris or Sobol via SALib); resumable: re-run to continue."""
 
     def body() -> int:
         from dxsim.sweep import drivers_table, run_sweep
 
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as prog:
-            task = prog.add_task("sweep", total=None)
-            res = run_sweep(sweep_file, out_dir=out_dir, workers=workers, scheduler=scheduler, yes=yes,
-                            progress=lambda m: prog.update(task, description=m),
-                            on_run=lambda rec, done, total: prog.update(task, completed=done, total=total),
-                            warn=lambda m: err.print(f"warning: {m}", highlight=False, markup=False, soft_wrap=True))
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as prog:
+            task = prog.add_task(_("sweep"), total=None)
+            res = run_sweep(
+                sweep_file,
+                out_dir=out_dir,
+                workers=workers,
+                scheduler=scheduler,
+                yes=yes,
+                progress=lambda m: prog.update(task, description=m),
+                on_run=lambda rec, done, total: prog.update(task, completed=done, total=total),
+                warn=lambda m: err.print(
+                    _("warning: {message}").format(message=m), highlight=False, markup=False, soft_wrap=True
+                ),
+            )
         out.print(drivers_table(res))
-        out.print(f"{res.executed} runs executed, {res.reused} reused from an earlier attempt; wrote {res.out_dir}/")
+        out.print(
+            _("{executed} runs executed, {reused} reused from an earlier attempt; wrote {folder}/").format(
+                executed=F.number(res.executed), reused=F.number(res.reused), folder=res.out_dir
+            ),
+            highlight=False,
+        )
         return 0
 
     _guard(body)
 
 
-@app.command()
+@app.command(
+    help=N_("Find the best plan under uncertainty (Optuna TPE / NSGA-II); resumable: re-run to continue.")
+)
 def optimise(
-    opt_file: Path = typer.Argument(..., help="An optimisation TOML file (base scenario, variables, objectives, constraints)."),
-    out_dir: Path | None = typer.Option(None, "--out", help="Output directory (default outputs/optimise/<name>/)."),
-    workers: int | None = typer.Option(None, "--workers", min=0, help="Local worker processes (default: CPU count; 0 = in this process)."),
-    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (needs dxsim[cluster])."),
-    max_evals: int | None = typer.Option(None, "--max-evals", min=1, help="Candidates to evaluate (overrides the file's max_evals; for quick checks)."),
-    yes: bool = typer.Option(False, "--yes", help="Start a job of more than 5,000 replications (refused otherwise, with its time estimate)."),
-    no_check: bool = typer.Option(False, "--no-check", help="Skip the best plan's re-run on fresh seeds and its comparison with the base."),
+    opt_file: Path = typer.Argument(
+        ..., help=N_("An optimisation TOML file (base scenario, variables, objectives, constraints).")
+    ),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help=N_("Output directory (default outputs/optimise/<name>/).")
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=0, help=N_("Local worker processes (default: CPU count; 0 = in this process).")
+    ),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help=N_("Dask scheduler address (needs dxsim[cluster]).")
+    ),
+    max_evals: int | None = typer.Option(
+        None,
+        "--max-evals",
+        min=1,
+        help=N_("Candidates to evaluate (overrides the file's max_evals; for quick checks)."),
+    ),
+    yes: bool = typer.Option(
+        False,
+        "--yes",
+        help=N_("Start a job of more than 5,000 replications (refused otherwise, with its time estimate)."),
+    ),
+    no_check: bool = typer.Option(
+        False,
+        "--no-check",
+        help=N_("Skip the best plan's re-run on fresh seeds and its comparison with the base."),
+    ),
 ) -> None:
-    """Find the best plan under uncertainty (Optuna TPE / NSGA-II); resumable: re-run to continue."""
 
     def body() -> int:
         from dxsim.optimise import run_optimise
 
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
-                      transient=True, disable=not err.is_terminal) as prog:
-            task = prog.add_task("optimise", total=None)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as prog:
+            task = prog.add_task(_("optimise"), total=None)
 
             def say(m: str) -> None:
                 prog.update(task, description=m)
                 if not err.is_terminal:
                     err.print(m, highlight=False, markup=False, soft_wrap=True)
 
-            res = run_optimise(opt_file, out_dir=out_dir, workers=workers, scheduler=scheduler, max_evals=max_evals,
-                               yes=yes, check=not no_check, progress=say)
+            res = run_optimise(
+                opt_file,
+                out_dir=out_dir,
+                workers=workers,
+                scheduler=scheduler,
+                max_evals=max_evals,
+                yes=yes,
+                check=not no_check,
+                progress=say,
+            )
         out.print((res.out_dir / "optimise.md").read_text(encoding="utf-8"), markup=False, highlight=False)
-        out.print(_("{now} candidates evaluated, {reused} reused from an earlier attempt; wrote {folder}/").format(
-            now=res.evaluated_now, reused=res.reused, folder=res.out_dir), highlight=False)
+        out.print(
+            _("{now} candidates evaluated, {reused} reused from an earlier attempt; wrote {folder}/").format(
+                now=res.evaluated_now, reused=res.reused, folder=res.out_dir
+            ),
+            highlight=False,
+        )
         return 0  # no feasible plan is a finding (optimise.md says so), not a failure
 
     _guard(body)
 
 
-@app.command()
+@app.command(help=N_("Scenario discovery (PRIM): the ranges of swept assumptions under which a plan fails."))
 def discover(
-    sweep_out: Path = typer.Argument(..., help="A finished sweep's output folder (outputs/sweeps/<name>/)."),
-    kpi: str = typer.Option(..., "--kpi", help="The KPI that decides failure (a column of the sweep's runs.csv)."),
-    fails: str = typer.Option(..., "--fails", help='When a run fails, e.g. "< 90" or ">= 2029".'),
-    undefined: str | None = typer.Option(None, "--undefined", help="How runs without a value count: fail, pass or drop (needed only when there are such runs)."),
-    threshold: float = typer.Option(0.8, "--threshold", help="Least density of a box: the share of its runs that fail."),
-    mass_min: float = typer.Option(0.05, "--mass-min", help="Least share of all runs a box keeps."),
-    peel_alpha: float = typer.Option(0.05, "--peel-alpha", help="Share of runs peeled per PRIM step."),
-    max_boxes: int = typer.Option(3, "--max-boxes", min=1, max=20, help="Most boxes to find."),
-    out_dir: Path | None = typer.Option(None, "--out", help="Output folder (default outputs/discover/<sweep>-<kpi>/)."),
+    sweep_out: Path = typer.Argument(
+        ..., help=N_("A finished sweep's output folder (outputs/sweeps/<name>/).")
+    ),
+    kpi: str = typer.Option(
+        ..., "--kpi", help=N_("The KPI that decides failure (a column of the sweep's runs.csv).")
+    ),
+    fails: str = typer.Option(..., "--fails", help=N_('When a run fails, e.g. "< 90" or ">= 2029".')),
+    undefined: str | None = typer.Option(
+        None,
+        "--undefined",
+        help=N_("How runs without a value count: fail, pass or drop (needed only when there are such runs)."),
+    ),
+    threshold: float = typer.Option(
+        0.8, "--threshold", help=N_("Least density of a box: the share of its runs that fail.")
+    ),
+    mass_min: float = typer.Option(0.05, "--mass-min", help=N_("Least share of all runs a box keeps.")),
+    peel_alpha: float = typer.Option(0.05, "--peel-alpha", help=N_("Share of runs peeled per PRIM step.")),
+    max_boxes: int = typer.Option(3, "--max-boxes", min=1, max=20, help=N_("Most boxes to find.")),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help=N_("Output folder (default outputs/discover/<sweep>-<kpi>/).")
+    ),
 ) -> None:
-    """Scenario discovery (PRIM): the ranges of swept assumptions under which a plan fails."""
 
     def body() -> int:
         from dxsim.discover import markdown, run_discover
 
-        d = run_discover(sweep_out, kpi, fails, out_dir=out_dir, undefined=undefined, threshold=threshold,
-                         peel_alpha=peel_alpha, mass_min=mass_min, max_boxes=max_boxes)
+        d = run_discover(
+            sweep_out,
+            kpi,
+            fails,
+            out_dir=out_dir,
+            undefined=undefined,
+            threshold=threshold,
+            peel_alpha=peel_alpha,
+            mass_min=mass_min,
+            max_boxes=max_boxes,
+        )
         out.print(markdown(d, sweep_out.name), markup=False, highlight=False)
         out.print(_("wrote {folder}/").format(folder=d.out_dir), highlight=False)
         return 0
@@ -768,13 +1335,16 @@ def discover(
     _guard(body)
 
 
-@app.command("map")
+@app.command("map", help=N_("(Re)build map.html from a results directory (offline: no CDN, no tile server)."))
 def map_cmd(
-    result_dir: Path = typer.Argument(..., help="A run's output directory (outputs/<name>/)."),
-    layers: str | None = typer.Option(None, "--layers", help="Comma-separated layers (default: all); see --help of dxsim.maps.LAYERS."),
-    out_path: Path | None = typer.Option(None, "--out", help="Where to write (default RESULT_DIR/map.html)."),
+    result_dir: Path = typer.Argument(..., help=N_("A run's output directory (outputs/<name>/).")),
+    layers: str | None = typer.Option(
+        None, "--layers", help=N_("Comma-separated layers (default: all); see --help of dxsim.maps.LAYERS.")
+    ),
+    out_path: Path | None = typer.Option(
+        None, "--out", help=N_("Where to write (default RESULT_DIR/map.html).")
+    ),
 ) -> None:
-    """(Re)build map.html from a results directory (offline: no CDN, no tile server)."""
 
     def body() -> int:
         from dxsim.maps import LAYERS, build_map
@@ -782,25 +1352,27 @@ def map_cmd(
         names = [s.strip() for s in layers.split(",") if s.strip()] if layers else None
         unknown = [n for n in names or [] if n not in LAYERS]
         if unknown:
-            raise DxsimInputError("unknown layer", field="--layers", value=",".join(unknown),
-                                  allowed=", ".join(LAYERS))
-        out.print(f"wrote {build_map(result_dir, names, out_path)}")
+            raise DxsimInputError(
+                _("unknown layer"), field="--layers", value=",".join(unknown), allowed=", ".join(LAYERS)
+            )
+        out.print(_("wrote {path}").format(path=build_map(result_dir, names, out_path)))
         return 0
 
     _guard(body)
 
 
-@app.command()
+@app.command(help=N_("(Re)build report.html from a results directory (offline, self-contained)."))
 def report(
-    result_dir: Path = typer.Argument(..., help="A run's output directory (outputs/<name>/)."),
-    out_path: Path | None = typer.Option(None, "--out", help="Where to write (default RESULT_DIR/report.html)."),
+    result_dir: Path = typer.Argument(..., help=N_("A run's output directory (outputs/<name>/).")),
+    out_path: Path | None = typer.Option(
+        None, "--out", help=N_("Where to write (default RESULT_DIR/report.html).")
+    ),
 ) -> None:
-    """(Re)build report.html from a results directory (offline, self-contained)."""
 
     def body() -> int:
         from dxsim.report import build_report
 
-        out.print(f"wrote {build_report(result_dir, out_path)}")
+        out.print(_("wrote {path}").format(path=build_report(result_dir, out_path)))
         return 0
 
     _guard(body)
@@ -814,23 +1386,33 @@ def main() -> None:
         sys.argv[1:], lang = take_lang(sys.argv[1:])
         set_language(lang, children=True)
     except UnknownLanguage as e:
-        _say_error("error", DxsimInputError("unknown language", field="--lang", value=str(e),
-                                            allowed=LANG_ALLOWED).one_line())
+        _say_error(
+            "error",
+            DxsimInputError(
+                _("unknown language"), field="--lang", value=str(e), allowed=LANG_ALLOWED
+            ).one_line(),
+        )
         sys.exit(2)
     except DxsimInputError as e:
         _say_error("error", e.one_line())
         sys.exit(2)
     try:
-        code = app(standalone_mode=False)
+        # the command tree is built here, after set_language, so its help texts can be translated
+        code = localise_help(typer.main.get_command(app))(standalone_mode=False)
     except NoArgsIsHelpError as e:
         err.print(e.format_message())
         sys.exit(0)
     except UsageError as e:
         cmd = e.ctx.command_path if e.ctx is not None else "dxsim"
-        _say_error("error", f"{cmd}: {e.format_message()} (see `{cmd} --help`)")
+        _say_error(
+            "error",
+            _("{command}: {message} (see `{command} --help`)").format(
+                command=cmd, message=e.format_message()
+            ),
+        )
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
-        err.print("interrupted; nothing was written, earlier outputs are unchanged")
+        err.print(_("interrupted; nothing was written, earlier outputs are unchanged"))
         sys.exit(130)
     except ClickException as e:
         _say_error("error", e.format_message())

@@ -25,14 +25,16 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo import raw
-from dxsim.paths import fact_table, raw_data_dir
+from dxsim.geo.projection import PROJECTED_EPSG, to_projected
 from dxsim.paths import cache_dir as default_cache_dir
+from dxsim.paths import fact_table, raw_data_dir
 
 PIPELINE_VERSION = "geo-2"  # bump when the build logic changes: it keys the cache
 
@@ -47,7 +49,6 @@ URBAN_MIN_DENSITY_PER_KM2 = 1500.0  # DEGURBA urban-centre cell threshold
 SUBURBAN_MIN_DENSITY_PER_KM2 = 300.0  # DEGURBA urban-cluster cell threshold
 DENSITY_URBAN, DENSITY_SUBURBAN, DENSITY_RURAL = 0, 1, 2
 
-PROJECTED_EPSG = 3405  # VN-2000 / UTM zone 48N
 SIMPLIFY_TOLERANCE_DEG = 0.005
 M_PER_DEG_LON_EQUATOR = 111_320.0
 M_PER_DEG_LAT = 110_574.0
@@ -63,6 +64,7 @@ FACT_TABLES = ("province_regions.csv", "national_facts.csv")
 CACHE_PREFIX = "geo-"
 TABLES = ("provinces", "province_mapping", "cells", "communes", "country")
 
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -77,7 +79,7 @@ def cache_input_keys() -> list[str]:
     return [*keys, PROVINCE_BOUNDARIES_KEY]
 
 
-def input_hashes(raw_dir: Path) -> dict:
+def input_hashes(raw_dir: Path) -> dict[str, Any]:
     """sha256 of every raw input and fact table the build reads, plus the combined digest."""
     inputs = {}
     for key in cache_input_keys():
@@ -87,11 +89,13 @@ def input_hashes(raw_dir: Path) -> dict:
     for name in FACT_TABLES:
         p = fact_table(name)
         if not p.is_file():
-            raise DxsimInputError("fact table missing (restore geodata/ in the checkout or reinstall dxsim)",
-                                  file=p)
+            raise DxsimInputError(
+                "fact table missing (restore geodata/ in the checkout or reinstall dxsim)", file=p
+            )
         facts[f"geodata/{name}"] = _sha256(p)
-    blob = json.dumps({"v": PIPELINE_VERSION, "i": {k: v["sha256"] for k, v in inputs.items()}, "f": facts},
-                      sort_keys=True)
+    blob = json.dumps(
+        {"v": PIPELINE_VERSION, "i": {k: v["sha256"] for k, v in inputs.items()}, "f": facts}, sort_keys=True
+    )
     return {"inputs": inputs, "fact_tables": facts, "digest": hashlib.sha256(blob.encode()).hexdigest()}
 
 
@@ -110,14 +114,6 @@ def density_class(density_per_km2: np.ndarray) -> np.ndarray:
     return out
 
 
-def _project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from pyproj import Transformer
-
-    tr = Transformer.from_crs(4326, PROJECTED_EPSG, always_xy=True)
-    x, y = tr.transform(np.asarray(lon, np.float64), np.asarray(lat, np.float64))
-    return np.asarray(x, np.float64), np.asarray(y, np.float64)
-
-
 def _read_fact_regions() -> pl.DataFrame:
     p = fact_table("province_regions.csv")
     df = pl.read_csv(p, infer_schema=False)
@@ -130,12 +126,17 @@ def _read_fact_regions() -> pl.DataFrame:
 # ---------------------------------------------------------------- steps
 
 
-def _provinces_base(raw_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame, object]:
-    """Mapping table, 34-province attribute table, and the 34 polygons sorted by gso34."""
+def _provinces_base(raw_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame, Any]:
+    """Mapping table, 34-province attribute table, and the 34 polygons sorted by gso34 (a geopandas
+    GeometryArray: untyped)."""
     mapping = raw.read_csv("province_mapping", raw_dir, required=["gso63", "name63", "gso34", "name34"])
     mapping = mapping.select("gso63", "name63", "gso34", "name34").sort("gso63")
-    areas = raw.read_csv("provinces34_area_pop", raw_dir, required=["gso34", "area_km2", "centre_lon", "centre_lat"],
-                         numeric=["area_km2", "centre_lon", "centre_lat"])
+    areas = raw.read_csv(
+        "provinces34_area_pop",
+        raw_dir,
+        required=["gso34", "area_km2", "centre_lon", "centre_lat"],
+        numeric=["area_km2", "centre_lon", "centre_lat"],
+    )
     gdf = raw.read_vector(PROVINCE_BOUNDARIES_KEY, raw_dir, required=["gso34"]).sort_values("gso34")
     regions = _read_fact_regions()
 
@@ -148,15 +149,27 @@ def _provinces_base(raw_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame, object]:
     }
     for path, ok in checks.items():
         if not ok:
-            raise RawDataError(f"raw file {path} does not hold the 34 gso34 codes of the 63->34 mapping; {raw.HINT}")
+            raise RawDataError(
+                f"raw file {path} does not hold the 34 gso34 codes of the 63->34 mapping; {raw.HINT}"
+            )
     if sorted(regions["gso34"].to_list()) != codes:
-        raise DxsimInputError("fact table must list exactly the 34 gso34 codes of the mapping",
-                              file=fact_table("province_regions.csv"))
+        raise DxsimInputError(
+            "fact table must list exactly the 34 gso34 codes of the mapping",
+            file=fact_table("province_regions.csv"),
+        )
 
     prov = (
         names.join(regions.select("gso34", "region6", "region3"), on="gso34", how="left")
-        .join(areas.select("gso34", "area_km2", pl.col("centre_lon").alias("capital_lon"),
-                           pl.col("centre_lat").alias("capital_lat")), on="gso34", how="left")
+        .join(
+            areas.select(
+                "gso34",
+                "area_km2",
+                pl.col("centre_lon").alias("capital_lon"),
+                pl.col("centre_lat").alias("capital_lat"),
+            ),
+            on="gso34",
+            how="left",
+        )
         .with_columns(pl.col("name34").map_elements(name_ascii, return_dtype=pl.String).alias("name_ascii"))
     )
     return mapping, prov, gdf.geometry.values
@@ -169,7 +182,9 @@ def _cells(raw_dir: Path, progress: Callable[[str], None]) -> pl.DataFrame:
     valid = r.valid_mask() & (r.values > 0)
     rows, cols = np.nonzero(valid)  # row-major: sorted by row then col
     if rows.size == 0:
-        raise RawDataError(f"raw file {raw.require('worldpop_2020_1km', raw_dir)} has no populated pixels; {raw.HINT}")
+        raise RawDataError(
+            f"raw file {raw.require('worldpop_2020_1km', raw_dir)} has no populated pixels; {raw.HINT}"
+        )
     pop_raw = r.values[rows, cols].astype(np.float32)
     lon = r.x0_deg + (cols + 0.5) * r.res_x_deg
     lat = r.y0_deg - (rows + 0.5) * r.res_y_deg
@@ -181,15 +196,25 @@ def _cells(raw_dir: Path, progress: Callable[[str], None]) -> pl.DataFrame:
     density = (pop / area_km2).astype(np.float32)
 
     progress("projecting cells to VN-2000 / UTM 48N")
-    x_m, y_m = _project(lon, lat)
-    return pl.DataFrame({
-        "cell_id": np.arange(rows.size, dtype=np.int32),
-        "row": rows.astype(np.int32), "col": cols.astype(np.int32),
-        "lon": lon, "lat": lat, "x_m": x_m, "y_m": y_m,
-        "width_m": width_m, "height_m": height_m, "area_km2": area_km2,
-        "pop_worldpop2020": pop_raw, "pop": pop, "density_per_km2": density,
-        "density_class": density_class(density),
-    })
+    x_m, y_m = to_projected(lon, lat)
+    return pl.DataFrame(
+        {
+            "cell_id": np.arange(rows.size, dtype=np.int32),
+            "row": rows.astype(np.int32),
+            "col": cols.astype(np.int32),
+            "lon": lon,
+            "lat": lat,
+            "x_m": x_m,
+            "y_m": y_m,
+            "width_m": width_m,
+            "height_m": height_m,
+            "area_km2": area_km2,
+            "pop_worldpop2020": pop_raw,
+            "pop": pop,
+            "density_per_km2": density,
+            "density_class": density_class(density),
+        }
+    )
 
 
 def _terrain(raw_dir: Path, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -198,13 +223,13 @@ def _terrain(raw_dir: Path, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarra
 
     t = raw.read_raster("etopo5", raw_dir)
     elev = np.where(t.valid_mask(), np.maximum(t.values.astype(np.int32), 0), 0)  # sea surface = 0 m
-    relief = (maximum_filter(elev, size=3, mode="nearest") - minimum_filter(elev, size=3, mode="nearest"))
+    relief = maximum_filter(elev, size=3, mode="nearest") - minimum_filter(elev, size=3, mode="nearest")
     r = np.clip(np.floor((t.y0_deg - lat) / t.res_y_deg).astype(np.int64), 0, elev.shape[0] - 1)
     c = np.clip(np.floor((lon - t.x0_deg) / t.res_x_deg).astype(np.int64), 0, elev.shape[1] - 1)
     return elev[r, c].astype(np.int16), relief[r, c].astype(np.float32)
 
 
-def assign_provinces(lon: np.ndarray, lat: np.ndarray, polygons) -> tuple[np.ndarray, np.ndarray]:
+def assign_provinces(lon: np.ndarray, lat: np.ndarray, polygons: Any) -> tuple[np.ndarray, np.ndarray]:
     """Index of the polygon holding each point; points in none get the nearest polygon.
 
     Returns (index int32, inside bool). Vectorised: an STRtree of the points queried with
@@ -226,12 +251,22 @@ def assign_provinces(lon: np.ndarray, lat: np.ndarray, polygons) -> tuple[np.nda
 
 
 def _communes(raw_dir: Path) -> pl.DataFrame:
-    pts = raw.read_vector("communes_points", raw_dir, read_geometry=False,
-                          required=["ward_code", "ward", "wardType", "gso34", "province", "lon", "lat", "area_km2"])
-    vor = raw.read_vector("communes_voronoi", raw_dir, read_geometry=False,
-                          required=["ward_code", "worldpop2020", "voronoi_area_km2"])
+    pts = raw.read_vector(
+        "communes_points",
+        raw_dir,
+        read_geometry=False,
+        required=["ward_code", "ward", "wardType", "gso34", "province", "lon", "lat", "area_km2"],
+    )
+    vor = raw.read_vector(
+        "communes_voronoi",
+        raw_dir,
+        read_geometry=False,
+        required=["ward_code", "worldpop2020", "voronoi_area_km2"],
+    )
     try:
-        a = pl.from_pandas(pts[["ward_code", "ward", "wardType", "gso34", "province", "lon", "lat", "area_km2"]])
+        a = pl.from_pandas(
+            pts[["ward_code", "ward", "wardType", "gso34", "province", "lon", "lat", "area_km2"]]
+        )
         b = pl.from_pandas(vor[["ward_code", "worldpop2020", "voronoi_area_km2"]])
         a = a.with_columns(pl.col("lon", "lat", "area_km2").cast(pl.Float64))
         b = b.with_columns(pl.col("worldpop2020", "voronoi_area_km2").cast(pl.Float64))
@@ -241,16 +276,34 @@ def _communes(raw_dir: Path) -> pl.DataFrame:
     if df["worldpop2020"].null_count() or not df["ward_code"].is_unique().all():
         raise RawDataError(
             f"raw files {raw.RAW_FILES['communes_points'].path} and {raw.RAW_FILES['communes_voronoi'].path} "
-            f"do not match one-to-one on ward_code; {raw.HINT}")
-    x_m, y_m = _project(df["lon"].to_numpy(), df["lat"].to_numpy())
+            f"do not match one-to-one on ward_code; {raw.HINT}"
+        )
+    x_m, y_m = to_projected(df["lon"].to_numpy(), df["lat"].to_numpy())
     # two communes (Quảng Trị) have no official area: use the Voronoi approximation, flagged
-    return (df.rename({"wardType": "ward_type"})
-            .with_columns(pl.Series("x_m", x_m), pl.Series("y_m", y_m),
-                          pl.col("area_km2").is_null().alias("area_approx"),
-                          pl.col("area_km2").fill_null(pl.col("voronoi_area_km2")))
-            .select("ward_code", "ward", "ward_type", "gso34", "province", "lon", "lat", "x_m", "y_m",
-                    "area_km2", "area_approx", "worldpop2020")
-            .sort("ward_code"))
+    return (
+        df.rename({"wardType": "ward_type"})
+        .with_columns(
+            pl.Series("x_m", x_m),
+            pl.Series("y_m", y_m),
+            pl.col("area_km2").is_null().alias("area_approx"),
+            pl.col("area_km2").fill_null(pl.col("voronoi_area_km2")),
+        )
+        .select(
+            "ward_code",
+            "ward",
+            "ward_type",
+            "gso34",
+            "province",
+            "lon",
+            "lat",
+            "x_m",
+            "y_m",
+            "area_km2",
+            "area_approx",
+            "worldpop2020",
+        )
+        .sort("ward_code")
+    )
 
 
 def _city_wards(raw_dir: Path, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
@@ -262,21 +315,24 @@ def _city_wards(raw_dir: Path, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
     """
     from scipy.spatial import cKDTree
 
-    leg = raw.read_vector("communes_legacy", raw_dir, read_geometry=False,
-                          required=["districtType", "wardType", "lon", "lat"])
+    leg = raw.read_vector(
+        "communes_legacy", raw_dir, read_geometry=False, required=["districtType", "wardType", "lon", "lat"]
+    )
     lon = leg["lon"].to_numpy(dtype=float)
     lat = leg["lat"].to_numpy(dtype=float)
     ok = np.isfinite(lon) & np.isfinite(lat)
-    lx, ly = _project(lon[ok], lat[ok])
+    lx, ly = to_projected(lon[ok], lat[ok])
     is_city = (leg["districtType"].isin(["Thành phố", "Quận"]) & (leg["wardType"] == "Phường")).to_numpy()[ok]
     _, nn = cKDTree(np.c_[lx, ly]).query(np.c_[x_m, y_m])
-    return is_city[nn]
+    city: np.ndarray = is_city[nn]
+    return city
 
 
-def _simplify(geoms) -> np.ndarray:
+def _simplify(geoms: Any) -> np.ndarray:
     """Simplify to ~0.005°; coverage-aware when possible so province edges stay shared."""
     import shapely
 
+    out: np.ndarray  # shapely returns an array of geometries
     try:
         out = shapely.coverage_simplify(geoms, SIMPLIFY_TOLERANCE_DEG)
         if not shapely.is_valid(out).all() or shapely.is_empty(out).any():
@@ -289,7 +345,9 @@ def _simplify(geoms) -> np.ndarray:
 # ---------------------------------------------------------------- orchestration
 
 
-def _build_tables(raw_dir: Path, progress: Callable[[str], None]) -> tuple[dict[str, pl.DataFrame], dict]:
+def _build_tables(
+    raw_dir: Path, progress: Callable[[str], None]
+) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
     import shapely
 
     progress("reading province tables and boundaries")
@@ -305,7 +363,8 @@ def _build_tables(raw_dir: Path, progress: Callable[[str], None]) -> tuple[dict[
     idx, inside = assign_provinces(lon, lat, polygons)
     cells = cells.with_columns(
         pl.Series("gso34", np.asarray(codes, dtype=object)[idx], dtype=pl.String),
-        pl.Series("elevation_m", elev), pl.Series("relief_m", relief),
+        pl.Series("elevation_m", elev),
+        pl.Series("relief_m", relief),
     )
     outside = ~inside
     if outside.any():
@@ -315,35 +374,67 @@ def _build_tables(raw_dir: Path, progress: Callable[[str], None]) -> tuple[dict[
         max_out_km = 0.0
 
     progress("marking urban wards of pre-2025 provincial cities")
-    cells = cells.with_columns(pl.Series("city_ward", _city_wards(raw_dir, cells["x_m"].to_numpy(), cells["y_m"].to_numpy())))
+    cells = cells.with_columns(
+        pl.Series("city_ward", _city_wards(raw_dir, cells["x_m"].to_numpy(), cells["y_m"].to_numpy()))
+    )
 
     progress("building province and commune tables")
-    pops = cells.group_by("gso34").agg(pl.col("pop").cast(pl.Float64).sum().alias("pop"),
-                                       pl.len().cast(pl.Int32).alias("n_cells"))
-    cx, cy = _project(prov["capital_lon"].to_numpy(), prov["capital_lat"].to_numpy())
-    provinces = (prov.join(pops, on="gso34", how="left")
-                 .with_columns(pl.col("pop").fill_null(0.0), pl.col("n_cells").fill_null(0),
-                               pl.Series("capital_x_m", cx), pl.Series("capital_y_m", cy),
-                               pl.Series("geometry_wkb", shapely.to_wkb(_simplify(polygons)), dtype=pl.Binary))
-                 .select("gso34", "name34", "name_ascii", "region6", "region3", "area_km2", "pop", "n_cells",
-                         "capital_lon", "capital_lat", "capital_x_m", "capital_y_m", "geometry_wkb"))
+    pops = cells.group_by("gso34").agg(
+        pl.col("pop").cast(pl.Float64).sum().alias("pop"), pl.len().cast(pl.Int32).alias("n_cells")
+    )
+    cx, cy = to_projected(prov["capital_lon"].to_numpy(), prov["capital_lat"].to_numpy())
+    provinces = (
+        prov.join(pops, on="gso34", how="left")
+        .with_columns(
+            pl.col("pop").fill_null(0.0),
+            pl.col("n_cells").fill_null(0),
+            pl.Series("capital_x_m", cx),
+            pl.Series("capital_y_m", cy),
+            pl.Series("geometry_wkb", shapely.to_wkb(_simplify(polygons)), dtype=pl.Binary),
+        )
+        .select(
+            "gso34",
+            "name34",
+            "name_ascii",
+            "region6",
+            "region3",
+            "area_km2",
+            "pop",
+            "n_cells",
+            "capital_lon",
+            "capital_lat",
+            "capital_x_m",
+            "capital_y_m",
+            "geometry_wkb",
+        )
+    )
     communes = _communes(raw_dir)
 
     progress("simplifying country outline")
     ctry = raw.read_vector("country_ne10m", raw_dir, required=["name"])
-    outline = shapely.simplify(shapely.union_all(ctry.geometry.values), SIMPLIFY_TOLERANCE_DEG, preserve_topology=True)
-    country = pl.DataFrame({"name": ["Vietnam"], "geometry_wkb": [shapely.to_wkb(outline)]},
-                           schema={"name": pl.String, "geometry_wkb": pl.Binary})
+    outline = shapely.simplify(
+        shapely.union_all(ctry.geometry.values), SIMPLIFY_TOLERANCE_DEG, preserve_topology=True
+    )
+    country = pl.DataFrame(
+        {"name": ["Vietnam"], "geometry_wkb": [shapely.to_wkb(outline)]},
+        schema={"name": pl.String, "geometry_wkb": pl.Binary},
+    )
 
     stats = {
         "worldpop2020_total": float(cells["pop_worldpop2020"].cast(pl.Float64).sum()),
-        "population_scale_factor": NATIONAL_POPULATION_BASE / float(cells["pop_worldpop2020"].cast(pl.Float64).sum()),
+        "population_scale_factor": NATIONAL_POPULATION_BASE
+        / float(cells["pop_worldpop2020"].cast(pl.Float64).sum()),
         "n_cells_outside_polygons": int(outside.sum()),
         "pop_outside_polygons": float(cells["pop"].to_numpy()[outside].astype(np.float64).sum()),
         "max_outside_distance_km": round(max_out_km, 2),
     }
-    tables = {"provinces": provinces, "province_mapping": mapping, "cells": cells, "communes": communes,
-              "country": country}
+    tables = {
+        "provinces": provinces,
+        "province_mapping": mapping,
+        "cells": cells,
+        "communes": communes,
+        "country": country,
+    }
     return tables, stats
 
 
@@ -410,8 +501,10 @@ def build_cache(
             "national_population_source": NATIONAL_POPULATION_SOURCE,
             "projected_crs": f"EPSG:{PROJECTED_EPSG}",
             "province_boundaries": PROVINCE_BOUNDARIES_KEY,
-            "density_thresholds_per_km2": {"urban": URBAN_MIN_DENSITY_PER_KM2,
-                                           "suburban": SUBURBAN_MIN_DENSITY_PER_KM2},
+            "density_thresholds_per_km2": {
+                "urban": URBAN_MIN_DENSITY_PER_KM2,
+                "suburban": SUBURBAN_MIN_DENSITY_PER_KM2,
+            },
             "n_cells": tables["cells"].height,
             "n_provinces": tables["provinces"].height,
             "n_communes": tables["communes"].height,

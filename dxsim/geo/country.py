@@ -11,12 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from dxsim.errors import RawDataError
-from dxsim.geo.build import TABLES, build_cache
+from dxsim.geo.build import CACHE_PREFIX, TABLES, build_cache, input_hashes
+from dxsim.paths import cache_dir as default_cache_dir
+from dxsim.paths import raw_data_dir
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,7 +30,7 @@ class Country:
     cells: pl.DataFrame  # sorted by cell_id (= row, col)
     communes: pl.DataFrame
     province_mapping: pl.DataFrame
-    manifest: dict
+    manifest: dict[str, Any]
     country_wkb: bytes = b""
     cache_path: Path | None = field(default=None)
 
@@ -54,11 +57,6 @@ class Country:
         idx = np.searchsorted(codes, cell_codes)
         return idx.astype(np.int16)
 
-    @property
-    def population_total(self) -> float:
-        """National population of the base year (sum of cell pop)."""
-        return float(self.cell_pop.sum())
-
 
 class DamagedCache(RawDataError):
     """A geodata cache directory that cannot be read (truncated Parquet, bad manifest, missing table)."""
@@ -72,7 +70,9 @@ def _read_cache(path: Path) -> Country:
             raise ValueError("a table is empty or the manifest is not a JSON object")
     except Exception as exc:  # whatever a damaged file raises (polars, OSError, ValueError)
         detail = " ".join(str(exc).split())[:200]
-        raise DamagedCache(f"geodata cache {path} is unreadable ({detail}); rebuild it with `dxsim data --build`") from None
+        raise DamagedCache(
+            f"geodata cache {path} is unreadable ({detail}); rebuild it with `dxsim data --build`"
+        ) from None
     return Country(
         provinces=t["provinces"].sort("gso34"),
         cells=t["cells"],
@@ -103,10 +103,6 @@ def load_country(
             if progress is not None:
                 progress(f"geodata cache {path} is damaged; rebuilding it")
             return _read_cache(build_cache(raw_dir, cache_dir, force=True, progress=progress))
-    from dxsim.geo.build import CACHE_PREFIX, input_hashes
-    from dxsim.paths import cache_dir as default_cache_dir
-    from dxsim.paths import raw_data_dir
-
     raw = Path(raw_dir) if raw_dir is not None else raw_data_dir()
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     digest = input_hashes(raw)["digest"]

@@ -53,9 +53,10 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo import raw
+from dxsim.geo.country import Country, load_country
 from dxsim.paths import fact_table
-from dxsim.scenario.schema_compute_dc import DataCentres
-from dxsim.sim.rng import stream
+from dxsim.rng import stream
+from dxsim.scenario.sections.compute_dc import DataCentres
 
 SAMPLE_KEY = "data_centres_sample"
 SITE_FACTS = fact_table("dc_sites.csv")
@@ -69,18 +70,50 @@ DEFAULT_START = dt.date(2025, 10, 31)
 
 # Column -> dtype of the data-centre table (docs/compute_contract.md + a few extras at the end).
 COLUMNS: dict[str, Any] = {
-    "dc_id": pl.Utf8, "name": pl.Utf8, "operator": pl.Utf8, "gso34": pl.Utf8, "province": pl.Utf8,
-    "lon": pl.Float64, "lat": pl.Float64, "status": pl.Utf8, "it_mw_design": pl.Float64,
-    "racks_design": pl.Float64, "cooling": pl.Utf8, "pue": pl.Float64, "start_it_mw": pl.Float64,
-    "start_racks": pl.Float64, "opened": pl.Date, "synthetic": pl.Boolean, "source": pl.Utf8,
+    "dc_id": pl.Utf8,
+    "name": pl.Utf8,
+    "operator": pl.Utf8,
+    "gso34": pl.Utf8,
+    "province": pl.Utf8,
+    "lon": pl.Float64,
+    "lat": pl.Float64,
+    "status": pl.Utf8,
+    "it_mw_design": pl.Float64,
+    "racks_design": pl.Float64,
+    "cooling": pl.Utf8,
+    "pue": pl.Float64,
+    "start_it_mw": pl.Float64,
+    "start_racks": pl.Float64,
+    "opened": pl.Date,
+    "synthetic": pl.Boolean,
+    "source": pl.Utf8,
     # extras
-    "region3": pl.Utf8, "kind": pl.Utf8, "area": pl.Utf8, "ward_code": pl.Utf8, "location_precision": pl.Utf8,
+    "region3": pl.Utf8,
+    "kind": pl.Utf8,
+    "area": pl.Utf8,
+    "ward_code": pl.Utf8,
+    "location_precision": pl.Utf8,
 }
 PROJECT_COLUMNS: dict[str, Any] = {
-    "project_id": pl.Utf8, "name": pl.Utf8, "operator": pl.Utf8, "gso34": pl.Utf8, "region3": pl.Utf8,
-    "site": pl.Utf8, "status": pl.Utf8, "phase": pl.Int64, "it_mw": pl.Float64, "racks": pl.Float64,
-    "target_date": pl.Date, "cooling": pl.Utf8, "area": pl.Utf8, "ward_code": pl.Utf8, "lon": pl.Float64,
-    "lat": pl.Float64, "source": pl.Utf8, "note": pl.Utf8, "extra": pl.Boolean,
+    "project_id": pl.Utf8,
+    "name": pl.Utf8,
+    "operator": pl.Utf8,
+    "gso34": pl.Utf8,
+    "region3": pl.Utf8,
+    "site": pl.Utf8,
+    "status": pl.Utf8,
+    "phase": pl.Int64,
+    "it_mw": pl.Float64,
+    "racks": pl.Float64,
+    "target_date": pl.Date,
+    "cooling": pl.Utf8,
+    "area": pl.Utf8,
+    "ward_code": pl.Utf8,
+    "lon": pl.Float64,
+    "lat": pl.Float64,
+    "source": pl.Utf8,
+    "note": pl.Utf8,
+    "extra": pl.Boolean,
 }
 
 # Areas where data centres are (gso34, inclusive ward-code range of the pre-2025 city or None).
@@ -94,8 +127,18 @@ VIETTEL_AREAS = ("hanoi", "da_nang", "hcmc", "binh_duong")  # sggp.org.vn 2025-0
 COOLING_RACK_CLASS = {"legacy_air": "standard", "modern_air": "high_density", "liquid": "ai"}
 SIZE_SIGMA = 0.8  # log-normal spread of synthetic site sizes
 INTERNAL_WEIGHT = 0.5  # internal (in-house) DCs are smaller than commercial ones (assumption)
-SAMPLE_REQUIRED = ["name", "operator", "site", "status", "capacity_mw", "racks", "source", "lat", "lon",
-                   "location_precision"]
+SAMPLE_REQUIRED = [
+    "name",
+    "operator",
+    "site",
+    "status",
+    "capacity_mw",
+    "racks",
+    "source",
+    "lat",
+    "lon",
+    "location_precision",
+]
 
 
 # --------------------------------------------------------------------------- small fact tables
@@ -134,7 +177,7 @@ def _f(v: Any) -> float | None:
 
 
 def _date(v: Any) -> dt.date | None:
-    s = (str(v).strip() if v is not None else "")
+    s = str(v).strip() if v is not None else ""
     return dt.date.fromisoformat(s) if s else None
 
 
@@ -151,37 +194,74 @@ def projects(params: DataCentres) -> pl.DataFrame:
     regions = province_regions()
     rows: list[dict[str, Any]] = []
     for r in df.iter_rows(named=True):
-        rows.append({
-            "project_id": r["project_id"], "name": r["name"], "operator": r["operator"], "gso34": r["gso34"],
-            "site": r["site"], "status": r["status"], "phase": int(r["phase"]), "it_mw": _f(r["it_mw"]),
-            "racks": _f(r["racks"]), "target_date": _date(r["target_date"]), "cooling": r["cooling"],
-            "area": r["area"] or "", "ward_code": r["ward_code"] or "", "lon": _f(r["lon"]), "lat": _f(r["lat"]),
-            "source": r["source"], "note": r["note"] or "", "extra": False,
-        })
+        rows.append(
+            {
+                "project_id": r["project_id"],
+                "name": r["name"],
+                "operator": r["operator"],
+                "gso34": r["gso34"],
+                "site": r["site"],
+                "status": r["status"],
+                "phase": int(r["phase"]),
+                "it_mw": _f(r["it_mw"]),
+                "racks": _f(r["racks"]),
+                "target_date": _date(r["target_date"]),
+                "cooling": r["cooling"],
+                "area": r["area"] or "",
+                "ward_code": r["ward_code"] or "",
+                "lon": _f(r["lon"]),
+                "lat": _f(r["lat"]),
+                "source": r["source"],
+                "note": r["note"] or "",
+                "extra": False,
+            }
+        )
     known = {r["project_id"] for r in rows}
     for p in params.extra_projects:
         if p.project_id in known:
-            raise DxsimInputError(f"extra_projects: project_id '{p.project_id}' already exists in geodata/dc_projects.csv",
-                                  field="compute.datacentres.extra_projects")
+            raise DxsimInputError(
+                f"extra_projects: project_id '{p.project_id}' already exists in geodata/dc_projects.csv",
+                field="compute.datacentres.extra_projects",
+            )
         for k, ph in enumerate(p.phases, start=1):
-            rows.append({
-                "project_id": p.project_id, "name": p.name or p.project_id, "operator": p.operator, "gso34": p.gso34,
-                "site": "planner input", "status": p.status, "phase": k, "it_mw": float(ph.it_mw),
-                "racks": None if ph.racks is None else float(ph.racks), "target_date": ph.target_date,
-                "cooling": p.cooling, "area": "", "ward_code": "", "lon": p.lon, "lat": p.lat,
-                "source": "scenario extra_projects", "note": "", "extra": True,
-            })
+            rows.append(
+                {
+                    "project_id": p.project_id,
+                    "name": p.name or p.project_id,
+                    "operator": p.operator,
+                    "gso34": p.gso34,
+                    "site": "planner input",
+                    "status": p.status,
+                    "phase": k,
+                    "it_mw": float(ph.it_mw),
+                    "racks": None if ph.racks is None else float(ph.racks),
+                    "target_date": ph.target_date,
+                    "cooling": p.cooling,
+                    "area": "",
+                    "ward_code": "",
+                    "lon": p.lon,
+                    "lat": p.lat,
+                    "source": "scenario extra_projects",
+                    "note": "",
+                    "extra": True,
+                }
+            )
     excluded = set(params.exclude_projects)
     unknown = sorted(excluded - {r["project_id"] for r in rows})
     if unknown:
-        raise DxsimInputError(f"exclude_projects: unknown project id(s) {unknown}",
-                              field="compute.datacentres.exclude_projects")
+        raise DxsimInputError(
+            f"exclude_projects: unknown project id(s) {unknown}", field="compute.datacentres.exclude_projects"
+        )
     rows = [r for r in rows if r["project_id"] not in excluded]
     for r in rows:
         if r["it_mw"] is None or r["it_mw"] <= 0:
-            raise RawDataError(f"{PROJECTS_FILE}: project {r['project_id']} phase {r['phase']} needs it_mw > 0")
+            raise RawDataError(
+                f"{PROJECTS_FILE}: project {r['project_id']} phase {r['phase']} needs it_mw > 0"
+            )
         if r["target_date"] is None:
-            raise RawDataError(f"{PROJECTS_FILE}: project {r['project_id']} phase {r['phase']} needs a target_date")
+            raise RawDataError(
+                f"{PROJECTS_FILE}: project {r['project_id']} phase {r['phase']} needs a target_date"
+            )
         if r["racks"] is None:
             kw = params.kw_per_rack.lookup(COOLING_RACK_CLASS[r["cooling"]])
             r["racks"] = float(round(r["it_mw"] * 1000.0 / kw))
@@ -192,8 +272,12 @@ def projects(params: DataCentres) -> pl.DataFrame:
 
 def project_mw_by_year(proj: pl.DataFrame) -> pl.DataFrame:
     """IT MW each year if every phase is commissioned on its target date (a reference, not a forecast)."""
-    return (proj.with_columns(pl.col("target_date").dt.year().alias("year"))
-            .group_by("year").agg(pl.col("it_mw").sum(), pl.col("racks").sum()).sort("year"))
+    return (
+        proj.with_columns(pl.col("target_date").dt.year().alias("year"))
+        .group_by("year")
+        .agg(pl.col("it_mw").sum(), pl.col("racks").sum())
+        .sort("year")
+    )
 
 
 # --------------------------------------------------------------------------- placement
@@ -216,7 +300,9 @@ def area_wards(communes: pl.DataFrame, area: str) -> pl.DataFrame:
     return w.sort("ward_code")
 
 
-def _pick_ward(wards: pl.DataFrame, rng: np.random.Generator, taken: set[str] | None = None) -> dict[str, Any]:
+def _pick_ward(
+    wards: pl.DataFrame, rng: np.random.Generator, taken: set[str] | None = None
+) -> dict[str, Any]:
     codes = wards["ward_code"].to_list()
     free = [i for i, c in enumerate(codes) if taken is None or c not in taken] or list(range(len(codes)))
     i = free[int(rng.integers(len(free)))]
@@ -231,7 +317,7 @@ def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     if total <= 0 or w.sum() <= 0:
         return np.zeros(w.size, dtype=np.int64)
     exact = total * w / w.sum()
-    base = np.floor(exact).astype(np.int64)
+    base: np.ndarray = np.floor(exact).astype(np.int64)
     rest = total - int(base.sum())
     order = np.lexsort((np.arange(w.size), -(exact - base)))
     base[order[:rest]] += 1
@@ -242,14 +328,31 @@ def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
 
 
 def _sourced_sites(raw_dir: Path | str | None, params: DataCentres) -> list[dict[str, Any]]:
-    sample = raw.read_csv(SAMPLE_KEY, raw_dir, required=SAMPLE_REQUIRED,
-                          numeric=["capacity_mw", "racks", "lat", "lon"])
-    facts = _read_fact_csv(SITE_FACTS, ["raw_name", "dc_id", "gso34", "status", "opened", "it_mw", "racks",
-                                        "kw_class", "cooling", "basis", "source"])
+    sample = raw.read_csv(
+        SAMPLE_KEY, raw_dir, required=SAMPLE_REQUIRED, numeric=["capacity_mw", "racks", "lat", "lon"]
+    )
+    facts = _read_fact_csv(
+        SITE_FACTS,
+        [
+            "raw_name",
+            "dc_id",
+            "gso34",
+            "status",
+            "opened",
+            "it_mw",
+            "racks",
+            "kw_class",
+            "cooling",
+            "basis",
+            "source",
+        ],
+    )
     by_name = {r["raw_name"]: r for r in facts.iter_rows(named=True)}
     missing = [n for n in sample["name"].to_list() if n not in by_name]
     if missing:
-        raise RawDataError(f"raw file {SAMPLE_KEY} has site(s) {missing} without a row in {SITE_FACTS}; add them there")
+        raise RawDataError(
+            f"raw file {SAMPLE_KEY} has site(s) {missing} without a row in {SITE_FACTS}; add them there"
+        )
     rows = []
     for s in sample.iter_rows(named=True):
         f = by_name[s["name"]]
@@ -260,27 +363,41 @@ def _sourced_sites(raw_dir: Path | str | None, params: DataCentres) -> list[dict
             mw = racks * kw / 1000.0
         if racks is None and mw is not None:
             racks = float(round(mw * 1000.0 / kw))
-        lon = _f(f.get("lon")) if _f(f.get("lon")) is not None else s["lon"]
-        lat = _f(f.get("lat")) if _f(f.get("lat")) is not None else s["lat"]
-        rows.append({
-            "dc_id": f["dc_id"], "name": f.get("name") or s["name"], "operator": s["operator"], "gso34": f["gso34"],
-            "lon": float(lon), "lat": float(lat), "status": f["status"],
-            "it_mw_design": float(mw or 0.0), "racks_design": float(racks or 0.0), "cooling": f["cooling"],
-            "opened": _date(f["opened"]), "synthetic": False,
-            "source": f"{s['source']} | {f['basis']}",
-            "kind": "commercial" if f["status"] == "operational" and f["dc_id"] != "NDC1" else
-                    ("internal" if f["dc_id"] == "NDC1" else "project"),
-            "area": "", "ward_code": "",
-            "location_precision": f.get("location_precision") or s["location_precision"],
-        })
+        lon_fact, lat_fact = _f(f.get("lon")), _f(f.get("lat"))
+        lon = lon_fact if lon_fact is not None else s["lon"]
+        lat = lat_fact if lat_fact is not None else s["lat"]
+        rows.append(
+            {
+                "dc_id": f["dc_id"],
+                "name": f.get("name") or s["name"],
+                "operator": s["operator"],
+                "gso34": f["gso34"],
+                "lon": float(lon),
+                "lat": float(lat),
+                "status": f["status"],
+                "it_mw_design": float(mw or 0.0),
+                "racks_design": float(racks or 0.0),
+                "cooling": f["cooling"],
+                "opened": _date(f["opened"]),
+                "synthetic": False,
+                "source": f"{s['source']} | {f['basis']}",
+                "kind": "commercial"
+                if f["status"] == "operational" and f["dc_id"] != "NDC1"
+                else ("internal" if f["dc_id"] == "NDC1" else "project"),
+                "area": "",
+                "ward_code": "",
+                "location_precision": f.get("location_precision") or s["location_precision"],
+            }
+        )
     return rows
 
 
 # --------------------------------------------------------------------------- synthetic sites
 
 
-def _synthetic_sites(sourced: list[dict[str, Any]], params: DataCentres, communes: pl.DataFrame,
-                     seed: int) -> list[dict[str, Any]]:
+def _synthetic_sites(
+    sourced: list[dict[str, Any]], params: DataCentres, communes: pl.DataFrame, seed: int
+) -> list[dict[str, Any]]:
     ff = fleet_facts()
     n_total, mw_total, racks_total = int(ff["dc_count_2024"]), ff["dc_it_mw_2024"], int(ff["dc_racks_2024"])
     n_commercial = int(ff["dc_commercial_2024"])
@@ -296,30 +413,48 @@ def _synthetic_sites(sourced: list[dict[str, Any]], params: DataCentres, commune
     vt_n = int(ff["viettel_sites_2024"]) - len(vt)
     vt_mw = ff["viettel_mw_2024"] - sum(r["it_mw_design"] for r in vt)
     vt_racks = int(ff["viettel_racks_2024"]) - int(round(sum(r["racks_design"] for r in vt)))
-    groups = [("Viettel", vt_n, "commercial"),
-              ("VNPT", int(ff["vnpt_sites_2024"]) - len(sourced_of("vnpt")), "commercial"),
-              ("CMC", int(ff["cmc_sites_2024"]) - len(sourced_of("cmc")), "commercial"),
-              ("FPT", int(ff["fpt_sites_2024"]) - len([r for r in in_2024 if r["operator"].startswith("FPT")]),
-               "commercial")]
+    groups = [
+        ("Viettel", vt_n, "commercial"),
+        ("VNPT", int(ff["vnpt_sites_2024"]) - len(sourced_of("vnpt")), "commercial"),
+        ("CMC", int(ff["cmc_sites_2024"]) - len(sourced_of("cmc")), "commercial"),
+        (
+            "FPT",
+            int(ff["fpt_sites_2024"]) - len([r for r in in_2024 if r["operator"].startswith("FPT")]),
+            "commercial",
+        ),
+    ]
     n_named_commercial = sum(n for _, n, _ in groups) + len([r for r in in_2024 if r["kind"] == "commercial"])
-    groups.append(("other commercial (NTT, VNG, MobiFone, ...)", n_commercial - n_named_commercial, "commercial"))
-    groups.append(("internal (banks, ministries)", n_total - n_commercial -
-                   len([r for r in in_2024 if r["kind"] == "internal"]), "internal"))
+    groups.append(
+        ("other commercial (NTT, VNG, MobiFone, ...)", n_commercial - n_named_commercial, "commercial")
+    )
+    groups.append(
+        (
+            "internal (banks, ministries)",
+            n_total - n_commercial - len([r for r in in_2024 if r["kind"] == "internal"]),
+            "internal",
+        )
+    )
     if any(n < 0 for _, n, _ in groups) or sum(n for _, n, _ in groups) != n_syn:
-        raise RawDataError("data-centre fleet facts are inconsistent with the sourced sites (geodata/dc_fleet_facts.csv)")
+        raise RawDataError(
+            "data-centre fleet facts are inconsistent with the sourced sites (geodata/dc_fleet_facts.csv)"
+        )
     other_mw = mw_left - vt_mw
     other_racks = racks_left - vt_racks
     if vt_mw <= 0 or other_mw <= 0 or vt_racks <= 0 or other_racks <= 0:
         raise DxsimInputError(
             f"sourced sites leave no capacity for the synthetic ones (Viettel {vt_mw:.1f} MW, others {other_mw:.1f} MW): "
-            "kw_per_rack too high?", field="compute.datacentres.kw_per_rack")
+            "kw_per_rack too high?",
+            field="compute.datacentres.kw_per_rack",
+        )
 
     rng = stream(seed, 0, "geo.datacentres.synthetic")
     operator = [g for g, n, _ in groups for _ in range(n)]
     kind = [k for _, n, k in groups for _ in range(n)]
     is_vt = np.array([o == "Viettel" for o in operator])
     # sizes: log-normal weights, Viettel and the rest each scaled to their totals
-    w = np.exp(SIZE_SIGMA * rng.standard_normal(n_syn)) * np.where(np.array(kind) == "internal", INTERNAL_WEIGHT, 1.0)
+    w = np.exp(SIZE_SIGMA * rng.standard_normal(n_syn)) * np.where(
+        np.array(kind) == "internal", INTERNAL_WEIGHT, 1.0
+    )
     mw = np.zeros(n_syn)
     racks = np.zeros(n_syn, dtype=np.int64)
     for mask, tot_mw, tot_racks in ((is_vt, vt_mw, vt_racks), (~is_vt, other_mw, other_racks)):
@@ -329,7 +464,7 @@ def _synthetic_sites(sourced: list[dict[str, Any]], params: DataCentres, commune
     # areas: count quotas over all 45, net of the sourced sites
     weights = params.synthetic_area_weights.as_dict()
     wsum = sum(weights.values())
-    sourced_area = {a: 0 for a in AREAS}
+    sourced_area = dict.fromkeys(AREAS, 0)
     for r in in_2024:
         sourced_area[_area_of(r, communes)] += 1
     need = np.array([max(weights[a] / wsum * n_total - sourced_area[a], 0.0) for a in AREAS])
@@ -342,20 +477,33 @@ def _synthetic_sites(sourced: list[dict[str, Any]], params: DataCentres, commune
     pool = [a for a in AREAS for _ in range(quota[a])]
     rng.shuffle(pool)
     it = iter(pool)
-    areas = [a if a is not None else next(it) for a in areas]
+    area_of_site = [a if a is not None else next(it) for a in areas]
     taken: dict[str, set[str]] = {a: set() for a in AREAS}
     rows = []
     for i in range(n_syn):
-        a = areas[i]
+        a = area_of_site[i]
         ward = _pick_ward(area_wards(communes, a), rng, taken[a])
-        rows.append({
-            "dc_id": f"SYN-{i + 1:02d}", "name": f"Synthetic DC {i + 1} ({operator[i]})", "operator": operator[i],
-            "gso34": AREAS[a][0], "lon": float(ward["lon"]), "lat": float(ward["lat"]), "status": "operational",
-            "it_mw_design": float(mw[i]), "racks_design": float(racks[i]), "cooling": "legacy_air",
-            "opened": CALIBRATION_DATE, "synthetic": True, "source": SYNTHETIC_SOURCE, "kind": kind[i],
-            "area": a, "ward_code": ward["ward_code"],
-            "location_precision": f"seeded urban ward '{ward['ward']}' ({ward['ward_code']}) of {a} (synthetic)",
-        })
+        rows.append(
+            {
+                "dc_id": f"SYN-{i + 1:02d}",
+                "name": f"Synthetic DC {i + 1} ({operator[i]})",
+                "operator": operator[i],
+                "gso34": AREAS[a][0],
+                "lon": float(ward["lon"]),
+                "lat": float(ward["lat"]),
+                "status": "operational",
+                "it_mw_design": float(mw[i]),
+                "racks_design": float(racks[i]),
+                "cooling": "legacy_air",
+                "opened": CALIBRATION_DATE,
+                "synthetic": True,
+                "source": SYNTHETIC_SOURCE,
+                "kind": kind[i],
+                "area": a,
+                "ward_code": ward["ward_code"],
+                "location_precision": f"seeded urban ward '{ward['ward']}' ({ward['ward_code']}) of {a} (synthetic)",
+            }
+        )
     return rows
 
 
@@ -373,7 +521,8 @@ def _area_of(row: dict[str, Any], communes: pl.DataFrame) -> str:
             if d < dmin:
                 best, dmin = a, d
         return best
-    return row["gso34"]
+    gso34: str = row["gso34"]
+    return gso34
 
 
 # --------------------------------------------------------------------------- the table
@@ -382,7 +531,8 @@ def _area_of(row: dict[str, Any], communes: pl.DataFrame) -> str:
 def state_design(params: DataCentres) -> tuple[float, float]:
     """(IT MW, racks) the state programme's `public_investment_vnd_bn` buys: its row's design size."""
     mw = sum(params.public_budget(y) for y in params.public_investment_vnd_bn) / max(
-        params.capex_vnd_bn_per_mw(params.public_dc_cooling), 1e-9)
+        params.capex_vnd_bn_per_mw(params.public_dc_cooling), 1e-9
+    )
     kw = params.kw_per_rack.lookup(COOLING_RACK_CLASS[params.public_dc_cooling])
     return float(mw), float(round(mw * 1000.0 / kw))
 
@@ -391,24 +541,31 @@ def with_state_design(table: pl.DataFrame, params: DataCentres) -> pl.DataFrame:
     """The fleet table with the state row sized by `params` (the money is a simulation lever, not a world input)."""
     mw, racks = state_design(params)
     is_state = pl.col("dc_id") == STATE_DC_ID
-    return table.with_columns(pl.when(is_state).then(pl.lit(mw)).otherwise(pl.col("it_mw_design")).alias("it_mw_design"),
-                              pl.when(is_state).then(pl.lit(racks)).otherwise(pl.col("racks_design"))
-                              .alias("racks_design"))
+    return table.with_columns(
+        pl.when(is_state).then(pl.lit(mw)).otherwise(pl.col("it_mw_design")).alias("it_mw_design"),
+        pl.when(is_state).then(pl.lit(racks)).otherwise(pl.col("racks_design")).alias("racks_design"),
+    )
 
 
-def start_fleet(raw_dir: Path | str | None, params: DataCentres, seed: int, *,
-                start_date: dt.date = DEFAULT_START, country=None) -> pl.DataFrame:
+def start_fleet(
+    raw_dir: Path | str | None,
+    params: DataCentres,
+    seed: int,
+    *,
+    start_date: dt.date = DEFAULT_START,
+    country: Country | None = None,
+) -> pl.DataFrame:
     """The data-centre table (one row per DC or project) with what is in service on `start_date`.
 
     `country` (a :class:`dxsim.geo.country.Country`) supplies the communes and province names; it
     is loaded from the cache when not given.
     """
     if country is None:
-        from dxsim.geo.country import load_country
-
-        country = load_country(raw_dir)
+        country = load_country(Path(raw_dir) if raw_dir is not None else None)
     communes = country.communes
-    names = dict(zip(country.provinces["gso34"].to_list(), country.provinces["name34"].to_list(), strict=True))
+    names = dict(
+        zip(country.provinces["gso34"].to_list(), country.provinces["name34"].to_list(), strict=True)
+    )
     regions = province_regions()
 
     sourced = _sourced_sites(raw_dir, params)
@@ -439,32 +596,66 @@ def start_fleet(raw_dir: Path | str | None, params: DataCentres, seed: int, *,
             area = first["area"] or first["gso34"]
             ward = _pick_ward(area_wards(communes, area), prng)
             lon, lat, ward_code = ward["lon"], ward["lat"], ward["ward_code"]
-            where = f"seeded urban ward '{ward['ward']}' ({ward_code}) of {area}: site not published (assumption)"
-        project_rows.append({
-            "dc_id": pid, "name": first["name"], "operator": first["operator"], "gso34": first["gso34"],
-            "lon": float(lon), "lat": float(lat), "status": first["status"], "it_mw_design": design_mw,
-            "racks_design": design_racks, "cooling": first["cooling"], "opened": None, "synthetic": False,
-            "source": first["source"], "kind": "project", "area": first["area"], "ward_code": ward_code,
-            "location_precision": where,
-        })
+            where = (
+                f"seeded urban ward '{ward['ward']}' ({ward_code}) of {area}: site not published (assumption)"
+            )
+        project_rows.append(
+            {
+                "dc_id": pid,
+                "name": first["name"],
+                "operator": first["operator"],
+                "gso34": first["gso34"],
+                "lon": float(lon),
+                "lat": float(lat),
+                "status": first["status"],
+                "it_mw_design": design_mw,
+                "racks_design": design_racks,
+                "cooling": first["cooling"],
+                "opened": None,
+                "synthetic": False,
+                "source": first["source"],
+                "kind": "project",
+                "area": first["area"],
+                "ward_code": ward_code,
+                "location_precision": where,
+            }
+        )
     # the state programme's row (public_investment_vnd_bn)
     srng = stream(seed, 0, "geo.datacentres.place.state")
     code = params.public_dc_gso34
     if code == "01":
-        lon, lat, ward_code, where = 105.514, 21.0119, "09988", "Hòa Lạc (09988), beside National Data Centre No. 1"
+        lon, lat, ward_code, where = (
+            105.514,
+            21.0119,
+            "09988",
+            "Hòa Lạc (09988), beside National Data Centre No. 1",
+        )
     else:
         ward = _pick_ward(area_wards(communes, code), srng)
         lon, lat, ward_code = ward["lon"], ward["lat"], ward["ward_code"]
         where = f"seeded urban ward '{ward['ward']}' ({ward_code})"
     public_mw, public_racks = state_design(params)
-    state = [{
-        "dc_id": STATE_DC_ID, "name": "State data-centre programme (public investment)", "operator": "State",
-        "gso34": code, "lon": float(lon), "lat": float(lat), "status": "announced", "it_mw_design": public_mw,
-        "racks_design": public_racks,
-        "cooling": params.public_dc_cooling, "opened": None, "synthetic": False,
-        "source": "scenario compute.datacentres.public_investment_vnd_bn", "kind": "state", "area": "",
-        "ward_code": ward_code, "location_precision": where,
-    }]
+    state = [
+        {
+            "dc_id": STATE_DC_ID,
+            "name": "State data-centre programme (public investment)",
+            "operator": "State",
+            "gso34": code,
+            "lon": float(lon),
+            "lat": float(lat),
+            "status": "announced",
+            "it_mw_design": public_mw,
+            "racks_design": public_racks,
+            "cooling": params.public_dc_cooling,
+            "opened": None,
+            "synthetic": False,
+            "source": "scenario compute.datacentres.public_investment_vnd_bn",
+            "kind": "state",
+            "area": "",
+            "ward_code": ward_code,
+            "location_precision": where,
+        }
+    ]
 
     rows = sourced + synthetic + project_rows + state
     for r in rows:
@@ -481,13 +672,11 @@ def start_fleet(raw_dir: Path | str | None, params: DataCentres, seed: int, *,
 
 def fleet_totals(dc_table: pl.DataFrame, on: dt.date = CALIBRATION_DATE) -> dict[str, float]:
     """Sites, IT MW and racks in service on a date on or before the scenario start (by `opened`)."""
-    t = dc_table.filter(pl.col("opened").is_not_null() & (pl.col("opened") <= on) & (pl.col("start_it_mw") > 0))
-    return {"sites": float(t.height), "it_mw": float(t["start_it_mw"].sum()), "racks": float(t["start_racks"].sum())}
-
-
-def summary_by_province(dc_table: pl.DataFrame) -> pl.DataFrame:
-    """In-service sites, IT MW and racks at the start, by area and sourced/synthetic."""
-    return (dc_table.filter(pl.col("start_it_mw") > 0)
-            .group_by("area", "synthetic").agg(pl.len().alias("sites"), pl.col("start_it_mw").sum().alias("it_mw"),
-                                                pl.col("start_racks").sum().alias("racks"))
-            .sort("area", "synthetic"))
+    t = dc_table.filter(
+        pl.col("opened").is_not_null() & (pl.col("opened") <= on) & (pl.col("start_it_mw") > 0)
+    )
+    return {
+        "sites": float(t.height),
+        "it_mw": float(t["start_it_mw"].sum()),
+        "racks": float(t["start_racks"].sum()),
+    }

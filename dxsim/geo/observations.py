@@ -37,8 +37,17 @@ from dxsim.paths import fact_table
 
 OBSERVATIONS_FILE = "observations.csv"
 REQUIRED_COLUMNS: tuple[str, ...] = (
-    "date", "date_precision", "area", "metric", "value", "unit", "kind", "tolerance", "tolerance_basis",
-    "source", "quote",
+    "date",
+    "date_precision",
+    "area",
+    "metric",
+    "value",
+    "unit",
+    "kind",
+    "tolerance",
+    "tolerance_basis",
+    "source",
+    "quote",
 )
 OPTIONAL_COLUMNS: tuple[str, ...] = ("note",)
 KINDS: tuple[str, ...] = ("observed", "target", "forecast", "upper_bound", "restated")
@@ -50,14 +59,25 @@ NAMED_AREAS: dict[str, str] = {
 }
 SEED_SOURCE = re.compile(r"^\d{3}:\d+(-\d+)?(\s|$)")  # seed file id and line(s), e.g. "002:3297-3301"
 RAW_SUBDIRS = ("boundaries", "infra", "population", "terrain", "villages")  # folders of the shared geodata
-GEODATA_SOURCE = re.compile(r"^(" + "|".join(RAW_SUBDIRS) + r")/[A-Za-z0-9_.-]+\.(csv|geojson|gpkg|tif)(\s|$)")
+GEODATA_SOURCE = re.compile(
+    r"^(" + "|".join(RAW_SUBDIRS) + r")/[A-Za-z0-9_.-]+\.(csv|geojson|gpkg|tif)(\s|$)"
+)
 METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 SCHEMA: dict[str, pl.DataType] = {
-    "date": pl.Date(), "date_precision": pl.Utf8(), "area": pl.Utf8(), "metric": pl.Utf8(), "value": pl.Float64(),
-    "unit": pl.Utf8(), "kind": pl.Utf8(), "tolerance": pl.Float64(), "tolerance_basis": pl.Utf8(),
-    "source": pl.Utf8(), "quote": pl.Utf8(), "note": pl.Utf8(),
+    "date": pl.Date(),
+    "date_precision": pl.Utf8(),
+    "area": pl.Utf8(),
+    "metric": pl.Utf8(),
+    "value": pl.Float64(),
+    "unit": pl.Utf8(),
+    "kind": pl.Utf8(),
+    "tolerance": pl.Float64(),
+    "tolerance_basis": pl.Utf8(),
+    "source": pl.Utf8(),
+    "quote": pl.Utf8(),
+    "note": pl.Utf8(),
 }
 
 
@@ -68,8 +88,11 @@ def province_codes() -> set[str]:
         with open(path, encoding="utf-8-sig", newline="") as f:
             return {r["gso34"].strip() for r in csv.DictReader(f)}
     except (OSError, KeyError, UnicodeDecodeError) as exc:
-        raise DxsimInputError(f"fact table unreadable ({type(exc).__name__})", file=path,
-                              allowed="a CSV with a gso34 column; restore geodata/ or reinstall dxsim") from None
+        raise DxsimInputError(
+            f"fact table unreadable ({type(exc).__name__})",
+            file=path,
+            allowed="a CSV with a gso34 column; restore geodata/ or reinstall dxsim",
+        ) from None
 
 
 class _RowChecker:
@@ -81,8 +104,13 @@ class _RowChecker:
         self.line_no = 0  # file line where the current row ends (a quoted cell may span lines)
 
     def fail(self, row_no: int, field: str, value: object, problem: str, allowed: str) -> DxsimInputError:
-        return DxsimInputError(f"row {row_no} (line {self.line_no}): {problem}", file=self.path, field=field,
-                               value=value, allowed=allowed)
+        return DxsimInputError(
+            f"row {row_no} (line {self.line_no}): {problem}",
+            file=self.path,
+            field=field,
+            value=value,
+            allowed=allowed,
+        )
 
     def text(self, row_no: int, row: dict[str, str], field: str) -> str:
         value = (row.get(field) or "").strip()
@@ -116,23 +144,40 @@ class _RowChecker:
             raise self.fail(row_no, "date", raw, "not an ISO date", allowed) from None
         last = calendar.monthrange(day.year, day.month)[1]
         if precision == "month" and day.day != last:
-            raise self.fail(row_no, "date", raw, "date_precision is 'month' but the date is not the month's last day",
-                            f"{day.year:04d}-{day.month:02d}-{last:02d}")
+            raise self.fail(
+                row_no,
+                "date",
+                raw,
+                "date_precision is 'month' but the date is not the month's last day",
+                f"{day.year:04d}-{day.month:02d}-{last:02d}",
+            )
         if precision == "year" and (day.month, day.day) != (12, 31):
-            raise self.fail(row_no, "date", raw, "date_precision is 'year' but the date is not 31 December",
-                            f"{day.year:04d}-12-31")
+            raise self.fail(
+                row_no,
+                "date",
+                raw,
+                "date_precision is 'year' but the date is not 31 December",
+                f"{day.year:04d}-12-31",
+            )
         return day
 
     def check(self, row_no: int, row: dict[str, str]) -> dict[str, object]:
         precision = self.text(row_no, row, "date_precision")
         if precision not in DATE_PRECISIONS:
-            raise self.fail(row_no, "date_precision", precision, "unknown precision", ", ".join(DATE_PRECISIONS))
+            raise self.fail(
+                row_no, "date_precision", precision, "unknown precision", ", ".join(DATE_PRECISIONS)
+            )
         day = self.date(row_no, row, precision)
         area = self.text(row_no, row, "area")
         if area != NATIONAL_AREA and area not in self.provinces and area not in NAMED_AREAS:
-            raise self.fail(row_no, "area", area, "unknown area",
-                            f"{NATIONAL_AREA}, a gso34 code of geodata/province_regions.csv as text (e.g. 01, 08) "
-                            f"or one of {', '.join(sorted(NAMED_AREAS))}")
+            raise self.fail(
+                row_no,
+                "area",
+                area,
+                "unknown area",
+                f"{NATIONAL_AREA}, a gso34 code of geodata/province_regions.csv as text (e.g. 01, 08) "
+                f"or one of {', '.join(sorted(NAMED_AREAS))}",
+            )
         metric = self.text(row_no, row, "metric")
         if not METRIC_NAME.match(metric):
             raise self.fail(row_no, "metric", metric, "not a metric name", "lower-case letters, digits and _")
@@ -141,16 +186,28 @@ class _RowChecker:
             raise self.fail(row_no, "kind", kind, "unknown kind", ", ".join(KINDS))
         source = self.text(row_no, row, "source")
         if not (SEED_SOURCE.match(source) or GEODATA_SOURCE.match(source)):
-            raise self.fail(row_no, "source", source, "cites neither a seed line nor a shared geodata file",
-                            "a seed file id and line(s) such as '000:56' or '002:3297-3301', or a file under "
-                            f"the shared geodata folder ({'/, '.join(RAW_SUBDIRS)}/) such as "
-                            "'villages/vn_deadzone_counts_timeline.csv', then the document")
+            raise self.fail(
+                row_no,
+                "source",
+                source,
+                "cites neither a seed line nor a shared geodata file",
+                "a seed file id and line(s) such as '000:56' or '002:3297-3301', or a file under "
+                f"the shared geodata folder ({'/, '.join(RAW_SUBDIRS)}/) such as "
+                "'villages/vn_deadzone_counts_timeline.csv', then the document",
+            )
         return {
-            "date": day, "date_precision": precision, "area": area, "metric": metric,
-            "value": self.number(row_no, row, "value"), "unit": self.text(row_no, row, "unit"), "kind": kind,
+            "date": day,
+            "date_precision": precision,
+            "area": area,
+            "metric": metric,
+            "value": self.number(row_no, row, "value"),
+            "unit": self.text(row_no, row, "unit"),
+            "kind": kind,
             "tolerance": self.number(row_no, row, "tolerance", minimum=0.0),
-            "tolerance_basis": self.text(row_no, row, "tolerance_basis"), "source": source,
-            "quote": self.text(row_no, row, "quote"), "note": (row.get("note") or "").strip(),
+            "tolerance_basis": self.text(row_no, row, "tolerance_basis"),
+            "source": source,
+            "quote": self.text(row_no, row, "quote"),
+            "note": (row.get("note") or "").strip(),
         }
 
 
@@ -168,24 +225,42 @@ def read_observations(path: Path | str | None = None) -> pl.DataFrame:
             header = [h.strip() for h in (reader.fieldnames or [])]
             missing = [c for c in REQUIRED_COLUMNS if c not in header]
             if missing:
-                raise DxsimInputError("column(s) missing", file=file, field=", ".join(missing),
-                                      allowed="columns " + ", ".join(REQUIRED_COLUMNS)
-                                      + " (optionally " + ", ".join(OPTIONAL_COLUMNS) + ")")
+                raise DxsimInputError(
+                    "column(s) missing",
+                    file=file,
+                    field=", ".join(missing),
+                    allowed="columns "
+                    + ", ".join(REQUIRED_COLUMNS)
+                    + " (optionally "
+                    + ", ".join(OPTIONAL_COLUMNS)
+                    + ")",
+                )
             reader.fieldnames = header
             checker = _RowChecker(file, province_codes())
             rows = []
             for row_no, row in enumerate(reader, start=1):
                 checker.line_no = reader.line_num
                 if None in row:  # more cells than header columns
-                    raise checker.fail(row_no, "row", len(header) + len(row[None]), "more cells than columns",
-                                       f"{len(header)} cells")
+                    raise checker.fail(
+                        row_no,
+                        "row",
+                        len(header) + len(row[None]),
+                        "more cells than columns",
+                        f"{len(header)} cells",
+                    )
                 rows.append(checker.check(row_no, row))
     except FileNotFoundError:
-        raise DxsimInputError("observations file not found", file=file,
-                              allowed="an existing CSV file with the observations columns") from None
+        raise DxsimInputError(
+            "observations file not found",
+            file=file,
+            allowed="an existing CSV file with the observations columns",
+        ) from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DxsimInputError(f"observations file unreadable ({type(exc).__name__}: {exc})", file=file,
-                              allowed="a UTF-8 CSV file") from None
+        raise DxsimInputError(
+            f"observations file unreadable ({type(exc).__name__}: {exc})",
+            file=file,
+            allowed="a UTF-8 CSV file",
+        ) from None
     if not rows:
         raise DxsimInputError("no observations", file=file, allowed="at least one data row")
     return pl.DataFrame(rows, schema=SCHEMA, orient="row")

@@ -21,8 +21,10 @@ from dxsim.paths import raw_data_dir
 if TYPE_CHECKING:  # heavy imports stay lazy: loading the cache must not pay for them
     import geopandas as gpd
 
-HINT = ("set DXSIM_RAW_DATA to the folder holding the raw geodata; `dxsim data` lists each file, its licence "
-        "and where to get it")
+HINT = (
+    "set DXSIM_RAW_DATA to the folder holding the raw geodata; `dxsim data` lists each file, its licence "
+    "and where to get it"
+)
 
 ODV = "CC BY-SA 4.0 (Open Development Vietnam)"
 WORLDPOP = "CC BY 4.0 (WorldPop, University of Southampton, DOI 10.5258/SOTON/WP00671)"
@@ -40,7 +42,9 @@ class RawFile:
     synthetic: bool = False
     in_cache: bool = False  # read by dxsim.geo.build (its sha256 keys the cache)
     used_by: str = ""  # model module reading it directly at run time (not through the cache)
-    download: str = ""  # where a person who has only the repository gets it (README "Getting the raw geodata")
+    download: str = (
+        ""  # where a person who has only the repository gets it (README "Getting the raw geodata")
+    )
 
 
 RAW_FILES: dict[str, RawFile] = {
@@ -225,7 +229,9 @@ def _unreadable(path: Path, exc: BaseException | str) -> RawDataError:
     detail = str(exc).replace("\n", " ").strip()
     if len(detail) > 160:
         detail = detail[:157] + "..."
-    return RawDataError(f"raw file {path} is unreadable or corrupt ({detail}); replace it with a good copy ({HINT})")
+    return RawDataError(
+        f"raw file {path} is unreadable or corrupt ({detail}); replace it with a good copy ({HINT})"
+    )
 
 
 def read_csv(
@@ -265,8 +271,14 @@ def read_vector(
     path = require(key, raw_dir)
     try:
         df = pyogrio.read_dataframe(path, read_geometry=read_geometry)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
-            pyogrio.errors.GeometryError, OSError, ValueError) as exc:
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.FieldError,
+        pyogrio.errors.GeometryError,
+        OSError,
+        ValueError,
+    ) as exc:
         raise _unreadable(path, exc) from None
     missing = [c for c in required if c not in df.columns]
     if missing:

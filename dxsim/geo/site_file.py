@@ -27,13 +27,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
-from pyproj import Transformer
 
 from dxsim.errors import DxsimInputError
-from dxsim.geo.sites import ENV_NAMES, CellArrays, SiteLayer, attach_cells, operator_candidates, rank_by_operator
+from dxsim.geo.projection import to_projected
+from dxsim.geo.sites import (
+    ENV_NAMES,
+    CellArrays,
+    SiteLayer,
+    attach_cells,
+    operator_candidates,
+    rank_by_operator,
+)
 from dxsim.radio.radii import radius_m, supported_bands
 from dxsim.scenario.schema import OPERATORS, Scenario
 
@@ -41,7 +49,6 @@ REQUIRED_COLUMNS = ("lon", "lat", "operator", "technology", "band_mhz", "on_air_
 # Vietnam's mainland and near islands (degrees), generous by ~0.3 degrees
 LON_RANGE = (101.8, 109.8)
 LAT_RANGE = (8.2, 23.7)
-_TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:3405", always_xy=True)
 # ~2x Vietnam's 4G + 5G stations of all operators (~136k at 2025-10): room for a national file
 MAX_SITE_ROWS = 300_000
 # no mobile network in Vietnam before 1993 (GSM); an earlier date is a typo (e.g. 0001-01-01)
@@ -72,19 +79,28 @@ def csv_header(path: Path, *, max_rows: int, what: str) -> list[str]:
                     if rows > max_rows:
                         raise DxsimInputError(
                             f"more than {max_rows:,} {what} rows (stopped counting at line {reader.line_num})",
-                            file=path, allowed=f"at most {max_rows:,} {what} rows per file; keep the {what}s "
-                            "the scenario needs")
+                            file=path,
+                            allowed=f"at most {max_rows:,} {what} rows per file; keep the {what}s "
+                            "the scenario needs",
+                        )
     except UnicodeDecodeError as exc:
-        raise DxsimInputError(f"not UTF-8 text (byte {exc.start} of a chunk: {exc.reason})", file=path,
-                              allowed="a UTF-8 CSV file") from None
+        raise DxsimInputError(
+            f"not UTF-8 text (byte {exc.start} of a chunk: {exc.reason})",
+            file=path,
+            allowed="a UTF-8 CSV file",
+        ) from None
     except csv.Error as exc:
-        raise DxsimInputError(f"not a readable CSV ({exc})", file=path,
-                              allowed="a comma-separated file without NUL bytes or fields over 131,072 "
-                                      "characters") from None
+        raise DxsimInputError(
+            f"not a readable CSV ({exc})",
+            file=path,
+            allowed="a comma-separated file without NUL bytes or fields over 131,072 characters",
+        ) from None
     except OSError as exc:
         raise DxsimInputError(f"cannot read the file ({exc.strerror or exc})", file=path) from None
     if header is None:
-        raise DxsimInputError("empty file", file=path, field="header", allowed=f"a header line and {what} rows")
+        raise DxsimInputError(
+            "empty file", file=path, field="header", allowed=f"a header line and {what} rows"
+        )
     check_columns(path, header)
     return [normalise_column(c) for c in header]
 
@@ -104,8 +120,13 @@ def check_columns(path: Path, names: list[str], where: str = "header") -> None:
             first = str(names[j])
             how = "is given twice" if first.strip() == str(name).strip() else "differ only by case"
             label = f"column {first!r}" if how == "is given twice" else f"columns {first!r} and {name!r}"
-            raise DxsimInputError(f"{label} {how} (columns {j + 1} and {i + 1})", file=path, field=where,
-                                  value=str(name), allowed="each column once; names are case-insensitive")
+            raise DxsimInputError(
+                f"{label} {how} (columns {j + 1} and {i + 1})",
+                file=path,
+                field=where,
+                value=str(name),
+                allowed="each column once; names are case-insensitive",
+            )
         seen[key] = i
 
 
@@ -116,13 +137,19 @@ def read_site_csv(path: Path, *, latest_on_air: dt.date | None = None) -> pl.Dat
     """
     path = Path(path)
     if not path.is_file():
-        raise DxsimInputError("site file not found", file=path, field="sites.file", allowed="an existing CSV file")
+        raise DxsimInputError(
+            "site file not found", file=path, field="sites.file", allowed="an existing CSV file"
+        )
     latest = latest_on_air or ON_AIR_LATEST_DEFAULT
     cols = csv_header(path, max_rows=MAX_SITE_ROWS, what="site")
     missing = [c for c in REQUIRED_COLUMNS if c not in cols]
     if missing:
-        raise DxsimInputError(f"missing column(s) {', '.join(missing)}", file=path, field="header",
-                              allowed="columns " + ", ".join(REQUIRED_COLUMNS))
+        raise DxsimInputError(
+            f"missing column(s) {', '.join(missing)}",
+            file=path,
+            field="header",
+            allowed="columns " + ", ".join(REQUIRED_COLUMNS),
+        )
     try:
         df = pl.read_csv(path, infer_schema_length=0)  # all text; we parse ourselves
         df.columns = [normalise_column(c) for c in df.columns]
@@ -132,10 +159,11 @@ def read_site_csv(path: Path, *, latest_on_air: dt.date | None = None) -> pl.Dat
         raise DxsimInputError("no rows", file=path, allowed="at least one 4G site")
 
     def bad(row: int, col: str, value: object, allowed: str) -> DxsimInputError:
-        return DxsimInputError("invalid value", file=path, field=f"row {row + 2}, column {col}", value=value,
-                               allowed=allowed)
+        return DxsimInputError(
+            "invalid value", file=path, field=f"row {row + 2}, column {col}", value=value, allowed=allowed
+        )
 
-    def number(i: int, rec: dict, c: str) -> float:
+    def number(i: int, rec: dict[str, Any], c: str) -> float:
         try:
             v = float(rec[c])
         except (TypeError, ValueError):
@@ -144,8 +172,8 @@ def read_site_csv(path: Path, *, latest_on_air: dt.date | None = None) -> pl.Dat
             raise bad(i, c, rec[c], "a finite number")
         return v
 
-    out: dict[str, list] = {c: [] for c in REQUIRED_COLUMNS}
-    first_row: dict[tuple, int] = {}
+    out: dict[str, list[Any]] = {c: [] for c in REQUIRED_COLUMNS}
+    first_row: dict[tuple[float, float, str, str, int, dt.date | None], int] = {}
     for i, rec in enumerate(df.select(REQUIRED_COLUMNS).iter_rows(named=True)):
         lon, lat = number(i, rec, "lon"), number(i, rec, "lat")
         if not LON_RANGE[0] <= lon <= LON_RANGE[1]:
@@ -171,22 +199,40 @@ def read_site_csv(path: Path, *, latest_on_air: dt.date | None = None) -> pl.Dat
             try:
                 day = dt.date.fromisoformat(raw_date)
             except ValueError:
-                raise bad(i, "on_air_date", raw_date, "an ISO date like 2025-06-30, or empty for planned") from None
+                raise bad(
+                    i, "on_air_date", raw_date, "an ISO date like 2025-06-30, or empty for planned"
+                ) from None
             if not ON_AIR_EARLIEST <= day <= latest:
-                raise bad(i, "on_air_date", raw_date,
-                          f"{ON_AIR_EARLIEST.isoformat()}..{latest.isoformat()} (no mobile network before 1993; "
-                          "at latest the scenario's end date), or empty for planned")
+                raise bad(
+                    i,
+                    "on_air_date",
+                    raw_date,
+                    f"{ON_AIR_EARLIEST.isoformat()}..{latest.isoformat()} (no mobile network before 1993; "
+                    "at latest the scenario's end date), or empty for planned",
+                )
         key = (lon, lat, op, tech, band, day)
         if key in first_row:
             raise DxsimInputError(
                 f"row {i + 2} repeats row {first_row[key] + 2} (same lon, lat, operator, technology, band_mhz, "
-                "on_air_date): a station counted twice", file=path, field=f"rows {first_row[key] + 2} and {i + 2}",
-                allowed="each site once; delete one of the two rows")
+                "on_air_date): a station counted twice",
+                file=path,
+                field=f"rows {first_row[key] + 2} and {i + 2}",
+                allowed="each site once; delete one of the two rows",
+            )
         first_row[key] = i
         for c, v in zip(REQUIRED_COLUMNS, key):
             out[c].append(v)
-    res = pl.DataFrame(out, schema={"lon": pl.Float64, "lat": pl.Float64, "operator": pl.Utf8,
-                                    "technology": pl.Utf8, "band_mhz": pl.Int64, "on_air_date": pl.Date})
+    res = pl.DataFrame(
+        out,
+        schema={
+            "lon": pl.Float64,
+            "lat": pl.Float64,
+            "operator": pl.Utf8,
+            "technology": pl.Utf8,
+            "band_mhz": pl.Int64,
+            "on_air_date": pl.Date,
+        },
+    )
     if res.filter(pl.col("technology") == "4g").height == 0:
         raise DxsimInputError("no 4G rows", file=path, field="technology", allowed="at least one 4g site")
     return res
@@ -195,28 +241,49 @@ def read_site_csv(path: Path, *, latest_on_air: dt.date | None = None) -> pl.Dat
 def _placed(cells: CellArrays, df: pl.DataFrame, region_of_province: np.ndarray, tech: str) -> pl.DataFrame:
     """Add metric coordinates, raster indices, cell, province, environment and radius."""
     lon, lat = df["lon"].to_numpy(), df["lat"].to_numpy()
-    x, y = _TO_UTM.transform(lon, lat)
+    x, y = to_projected(lon, lat)
     row, col = cells.grid.rowcol(lon, lat)
-    base = pl.DataFrame({"x_m": np.asarray(x), "y_m": np.asarray(y), "lon": lon, "lat": lat, "row": row, "col": col,
-                         "env": np.zeros(df.height, dtype=np.int8)})
+    base = pl.DataFrame(
+        {
+            "x_m": np.asarray(x),
+            "y_m": np.asarray(y),
+            "lon": lon,
+            "lat": lat,
+            "row": row,
+            "col": col,
+            "env": np.zeros(df.height, dtype=np.int8),
+        }
+    )
     placed = attach_cells(cells, base, region_of_province)
     cell = placed["cell_id"].to_numpy()
     env = np.where(cell >= 0, cells.env[np.maximum(cell, 0)], 2).astype(np.int8)  # unpopulated pixel: rural
     band = df["band_mhz"].to_numpy()
     radius = np.array([radius_m(tech, int(b), ENV_NAMES[e]) for b, e in zip(band, env)])
-    return placed.with_columns(pl.Series("env", env), pl.Series("radius_m", radius),
-                               pl.Series("operator", df["operator"].to_numpy()),
-                               pl.Series("on_air_date", df["on_air_date"].to_list(), dtype=pl.Date))
+    return placed.with_columns(
+        pl.Series("env", env),
+        pl.Series("radius_m", radius),
+        pl.Series("operator", df["operator"].to_numpy()),
+        pl.Series("on_air_date", df["on_air_date"].to_list(), dtype=pl.Date),
+    )
 
 
-def load_site_file(path: Path, scenario: Scenario, cells: CellArrays, region_of_province: np.ndarray,
-                   radius_4g_m: dict[str, float], radius_5g_m: dict[str, float]) -> SiteLayer:
+def load_site_file(
+    path: Path,
+    scenario: Scenario,
+    cells: CellArrays,
+    region_of_province: np.ndarray,
+    radius_4g_m: dict[str, float],
+    radius_5g_m: dict[str, float],
+) -> SiteLayer:
     """Build the site layer from a planner's CSV (see module docstring)."""
     df = read_site_csv(path, latest_on_air=scenario.horizon.end_date)
     start = scenario.horizon.start_date
     s4 = _placed(cells, df.filter(pl.col("technology") == "4g"), region_of_province, "4g")
-    s4 = s4.with_columns(pl.Series("site_id", np.arange(s4.height, dtype=np.int64)),
-                         pl.lit("planner").alias("role"), pl.lit(False).alias("synthetic"))
+    s4 = s4.with_columns(
+        pl.Series("site_id", np.arange(s4.height, dtype=np.int64)),
+        pl.lit("planner").alias("role"),
+        pl.lit(False).alias("synthetic"),
+    )
     five = df.filter(pl.col("technology") == "5g")
     p5 = _placed(cells, five, region_of_province, "5g") if five.height else None
     cand = operator_candidates(cells, s4, radius_5g_m, scenario.sites.synthetic_seed)
@@ -225,12 +292,18 @@ def load_site_file(path: Path, scenario: Scenario, cells: CellArrays, region_of_
     if p5 is not None:
         existing = p5.filter(pl.col("on_air_date").is_not_null() & (pl.col("on_air_date") <= start))
         planned = p5.filter(pl.col("on_air_date").is_null() | (pl.col("on_air_date") > start)).sort(
-            "on_air_date", nulls_last=True)
+            "on_air_date", nulls_last=True
+        )
         n_start = existing.height
-        mine = pl.concat([existing, planned], how="vertical_relaxed").select(
-            "x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m", "operator").with_columns(
-            pl.lit(-1, dtype=pl.Int64).alias("host_site_id"), pl.lit("planner").alias("kind"),
-            pl.lit(False).alias("synthetic"))
+        mine = (
+            pl.concat([existing, planned], how="vertical_relaxed")
+            .select("x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m", "operator")
+            .with_columns(
+                pl.lit(-1, dtype=pl.Int64).alias("host_site_id"),
+                pl.lit("planner").alias("kind"),
+                pl.lit(False).alias("synthetic"),
+            )
+        )
         cand = pl.concat([mine, cand.select(mine.columns)], how="vertical_relaxed")
     is_mine = np.zeros(cand.height, dtype=bool)
     is_mine[: 0 if p5 is None else p5.height] = True
@@ -238,14 +311,24 @@ def load_site_file(path: Path, scenario: Scenario, cells: CellArrays, region_of_
     shares = {name: op.start_share_5g_pct / 100.0 for name, op in scenario.operators.items()}
     for name in set(cand["operator"].to_list()) - set(shares):
         shares[name] = 0.0  # an operator the scenario leaves out builds nothing new
-    plan = rank_by_operator(cells, cand, radius_5g_m, costs.capex_vnd_bn(False), costs.capex_vnd_bn(True),
-                            shares={k: v if v > 0 else 1e-9 for k, v in shares.items()}, existing=is_mine,
-                            people_per_site=scenario.sites.people_per_5g_site_dense,
-                            province_balanced=scenario.sites.demand_phase_order == "province_balanced")
+    plan = rank_by_operator(
+        cells,
+        cand,
+        radius_5g_m,
+        costs.capex_vnd_bn(False),
+        costs.capex_vnd_bn(True),
+        shares={k: v if v > 0 else 1e-9 for k, v in shares.items()},
+        existing=is_mine,
+        people_per_site=scenario.sites.people_per_5g_site_dense,
+        province_balanced=scenario.sites.demand_phase_order == "province_balanced",
+    )
     # the planner's 5G rows keep their ranks 0..k-1 (existing first, then planned by date)
-    plan = attach_cells(cells, plan.drop("cell_id", "province_idx", "region_idx", strict=False), region_of_province)
+    plan = attach_cells(
+        cells, plan.drop("cell_id", "province_idx", "region_idx", strict=False), region_of_province
+    )
     # planner rows are built like upgrades (cost/time); synthetic new sites stay "new"
-    plan = plan.with_columns(pl.when(pl.col("kind") == "planner").then(pl.lit("upgrade")).otherwise(pl.col("kind"))
-                             .alias("kind"))
+    plan = plan.with_columns(
+        pl.when(pl.col("kind") == "planner").then(pl.lit("upgrade")).otherwise(pl.col("kind")).alias("kind")
+    )
     params = {"file": str(path), "n_4g": s4.height, "n_5g_rows": 0 if p5 is None else p5.height}
     return SiteLayer(s4, plan, n_start, False, params)

@@ -36,11 +36,12 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
-from pyproj import Transformer
 
+from dxsim.geo.projection import to_lonlat
 from dxsim.radio.coverage import CoverageGrid, GridSpec
 
 ENV_NAMES = ("urban", "suburban", "rural")
@@ -52,7 +53,6 @@ GREEDY_ROUND_FRACTION = 0.8  # a round accepts candidates within 80% of the best
 OPERATORS = tuple(OPERATOR_4G_SHARE)  # the order of dxsim.scenario.schema.OPERATORS
 # why a site is in the plan where it is: on air already, capacity-driven (dense cells), coverage greedy
 PHASE_EXISTING, PHASE_DEMAND, PHASE_COVERAGE = 0, 1, 2
-_TO_LONLAT = Transformer.from_crs("EPSG:3405", "EPSG:4326", always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,19 @@ class CellArrays:
         return GridSpec.from_cells(self.rows, self.cols, self.lon, self.lat)
 
     def coverage_grid(self, subsamples: int = 4) -> CoverageGrid:
-        return CoverageGrid(self.grid, self.rows, self.cols, self.x_m, self.y_m, self.width_m,
-                            self.height_m, self.pop, self.province_idx, self.n_provinces, subsamples)
+        return CoverageGrid(
+            self.grid,
+            self.rows,
+            self.cols,
+            self.x_m,
+            self.y_m,
+            self.width_m,
+            self.height_m,
+            self.pop,
+            self.province_idx,
+            self.n_provinces,
+            subsamples,
+        )
 
 
 @dataclass
@@ -89,10 +100,12 @@ class SiteLayer:
     plan_5g: pl.DataFrame  # rank-ordered; rows < n_5g_start are on air at the start
     n_5g_start: int
     synthetic: bool
-    params: dict
+    params: dict[str, Any]
 
 
-def _hex_lattice(x_min, x_max, y_min, y_max, spacing, rng):
+def _hex_lattice(
+    x_min: float, x_max: float, y_min: float, y_max: float, spacing: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Hexagonal lattice points with a random offset (seeded)."""
     dy = spacing * np.sqrt(3) / 2
     off = rng.uniform(0, spacing, 2)
@@ -103,9 +116,11 @@ def _hex_lattice(x_min, x_max, y_min, y_max, spacing, rng):
     return gx.ravel(), gy.ravel()
 
 
-def _locate(cells: CellArrays, x, y):
+def _locate(
+    cells: CellArrays, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """lon/lat, raster row/col and populated-cell index (-1 if none) of metric points."""
-    lon, lat = _TO_LONLAT.transform(x, y)
+    lon, lat = to_lonlat(x, y)
     g = cells.grid
     row, col = g.rowcol(lon, lat)
     ok = (row >= 0) & (row < g.n_rows) & (col >= 0) & (col < g.n_cols)
@@ -128,8 +143,9 @@ def generate_4g(cells: CellArrays, n_sites: int, radius_4g_m: dict[str, float], 
     """Synthetic 4G layer (see module docstring, steps 1-2)."""
     rng = np.random.default_rng([seed, 4])
     r_rural = radius_4g_m["rural"]
-    lx, ly = _hex_lattice(cells.x_m.min(), cells.x_m.max(), cells.y_m.min(), cells.y_m.max(),
-                          np.sqrt(3) * r_rural, rng)
+    lx, ly = _hex_lattice(
+        cells.x_m.min(), cells.x_m.max(), cells.y_m.min(), cells.y_m.max(), np.sqrt(3) * r_rural, rng
+    )
     lon, lat, row, col, cell, ok = _locate(cells, lx, ly)
     lx, ly, lon, lat, row, col = lx[ok], ly[ok], lon[ok], lat[ok], row[ok], col[ok]
     reach = cells.coverage_grid(subsamples=2).marginal_pop(row, col, lx, ly, np.full(lx.size, r_rural))
@@ -137,25 +153,35 @@ def generate_4g(cells: CellArrays, n_sites: int, radius_4g_m: dict[str, float], 
     n_cov = int(keep.sum())
     if n_cov >= n_sites:
         raise ValueError(f"{n_sites} 4G sites are fewer than the {n_cov} rural coverage sites needed")
-    cov = pl.DataFrame({
-        "x_m": lx[keep], "y_m": ly[keep], "lon": lon[keep], "lat": lat[keep],
-        "row": row[keep], "col": col[keep], "env": np.full(n_cov, 2, dtype=np.int8),
-        "role": ["coverage"] * n_cov,
-    })
+    cov = pl.DataFrame(
+        {
+            "x_m": lx[keep],
+            "y_m": ly[keep],
+            "lon": lon[keep],
+            "lat": lat[keep],
+            "row": row[keep],
+            "col": col[keep],
+            "env": np.full(n_cov, 2, dtype=np.int8),
+            "role": ["coverage"] * n_cov,
+        }
+    )
     counts = _systematic_counts(cells.pop, n_sites - n_cov, rng)
     ci = np.repeat(np.arange(cells.pop.size), counts)
     fx = rng.uniform(-0.5, 0.5, ci.size)
     fy = rng.uniform(-0.5, 0.5, ci.size)
     res = cells.grid.res_deg
-    cap = pl.DataFrame({
-        "x_m": cells.x_m[ci] + fx * cells.width_m[ci],
-        "y_m": cells.y_m[ci] - fy * cells.height_m[ci],
-        "lon": cells.lon[ci] + fx * res,
-        "lat": cells.lat[ci] - fy * res,
-        "row": cells.rows[ci], "col": cells.cols[ci],
-        "env": cells.env[ci].astype(np.int8),
-        "role": ["capacity"] * ci.size,
-    })
+    cap = pl.DataFrame(
+        {
+            "x_m": cells.x_m[ci] + fx * cells.width_m[ci],
+            "y_m": cells.y_m[ci] - fy * cells.height_m[ci],
+            "lon": cells.lon[ci] + fx * res,
+            "lat": cells.lat[ci] - fy * res,
+            "row": cells.rows[ci],
+            "col": cells.cols[ci],
+            "env": cells.env[ci].astype(np.int8),
+            "role": ["capacity"] * ci.size,
+        }
+    )
     df = pl.concat([cov, cap], how="vertical_relaxed")
     radius = np.array([radius_4g_m[n] for n in ENV_NAMES])[df["env"].to_numpy().astype(np.int64)]
     df = df.with_columns(pl.Series("radius_m", radius))
@@ -178,12 +204,14 @@ def _cell_of(cells: CellArrays, row: np.ndarray, col: np.ndarray) -> np.ndarray:
     return out
 
 
-def candidates_5g(cells: CellArrays, sites_4g: pl.DataFrame, radius_5g_m: dict[str, float],
-                  seed: int) -> pl.DataFrame:
+def candidates_5g(
+    cells: CellArrays, sites_4g: pl.DataFrame, radius_5g_m: dict[str, float], seed: int
+) -> pl.DataFrame:
     """Upgrade candidates (all 4G sites) and new-site lattice candidates, unranked."""
     rng = np.random.default_rng([seed, 5])
-    up = sites_4g.select("x_m", "y_m", "lon", "lat", "row", "col", "env",
-                         pl.col("site_id").alias("host_site_id"))
+    up = sites_4g.select(
+        "x_m", "y_m", "lon", "lat", "row", "col", "env", pl.col("site_id").alias("host_site_id")
+    )
     r_up = np.array([radius_5g_m[n] for n in ENV_NAMES])[up["env"].to_numpy().astype(np.int64)]
     up = up.with_columns(pl.lit("upgrade").alias("kind"), pl.Series("radius_m", r_up))
     parts = [up]
@@ -195,21 +223,36 @@ def candidates_5g(cells: CellArrays, sites_4g: pl.DataFrame, radius_5g_m: dict[s
         sel = cells.env == e
         if not sel.any():
             continue
-        lx, ly = _hex_lattice(cells.x_m[sel].min(), cells.x_m[sel].max(), cells.y_m[sel].min(),
-                              cells.y_m[sel].max(), np.sqrt(3) * r, rng)
+        lx, ly = _hex_lattice(
+            cells.x_m[sel].min(),
+            cells.x_m[sel].max(),
+            cells.y_m[sel].min(),
+            cells.y_m[sel].max(),
+            np.sqrt(3) * r,
+            rng,
+        )
         lon, lat, row, col, cell, ok = _locate(cells, lx, ly)
         good = ok & (cell >= 0)
         good[good] = cells.env[cell[good]] == e
         lx, ly, lon, lat, row, col = lx[good], ly[good], lon[good], lat[good], row[good], col[good]
         d, _ = tree.query(np.c_[lx, ly], k=1)
         far = d > 0.5 * r
-        parts.append(pl.DataFrame({
-            "x_m": lx[far], "y_m": ly[far], "lon": lon[far], "lat": lat[far],
-            "row": row[far], "col": col[far], "env": np.full(int(far.sum()), e, dtype=np.int8),
-            "host_site_id": np.full(int(far.sum()), -1, dtype=np.int64),
-            "kind": ["new"] * int(far.sum()),
-            "radius_m": np.full(int(far.sum()), r),
-        }))
+        parts.append(
+            pl.DataFrame(
+                {
+                    "x_m": lx[far],
+                    "y_m": ly[far],
+                    "lon": lon[far],
+                    "lat": lat[far],
+                    "row": row[far],
+                    "col": col[far],
+                    "env": np.full(int(far.sum()), e, dtype=np.int8),
+                    "host_site_id": np.full(int(far.sum()), -1, dtype=np.int64),
+                    "kind": ["new"] * int(far.sum()),
+                    "radius_m": np.full(int(far.sum()), r),
+                }
+            )
+        )
     return pl.concat(parts, how="vertical_relaxed")
 
 
@@ -230,7 +273,7 @@ def split_capacity_sites(cells: CellArrays, people_per_site: float, cand: pl.Dat
     np.add.at(have, (cell[ok], op[ok]), 1)
     total = np.minimum(total, have.sum(axis=1))
     q = total[:, None] * have / np.maximum(have.sum(axis=1), 1)[:, None]
-    out = np.floor(q).astype(np.int64)
+    out: np.ndarray = np.floor(q).astype(np.int64)
     left = total - out.sum(axis=1)
     order = np.argsort(-(q - out), axis=1, kind="stable")
     rows = np.arange(total.size)[:, None]
@@ -238,8 +281,13 @@ def split_capacity_sites(cells: CellArrays, people_per_site: float, cand: pl.Dat
     return out
 
 
-def demand_phase(cells: CellArrays, cand: pl.DataFrame, people_per_site: float,
-                 province_balanced: bool = False, want: np.ndarray | None = None) -> np.ndarray:
+def demand_phase(
+    cells: CellArrays,
+    cand: pl.DataFrame,
+    people_per_site: float,
+    province_balanced: bool = False,
+    want: np.ndarray | None = None,
+) -> np.ndarray:
     """Upgrade candidates of the capacity-driven first phase, in build order.
 
     Dense cells get round(pop / people_per_site) 5G sites on their existing 4G sites, densest
@@ -250,7 +298,7 @@ def demand_phase(cells: CellArrays, cand: pl.DataFrame, people_per_site: float,
     """
     if people_per_site <= 0:
         return np.zeros(0, dtype=np.int64)
-    up = np.flatnonzero(cand["kind"].to_numpy() == "upgrade")
+    up: np.ndarray = np.flatnonzero(cand["kind"].to_numpy() == "upgrade")
     cell = _cell_of(cells, cand["row"].to_numpy()[up], cand["col"].to_numpy()[up])
     ok = cell >= 0
     up, cell = up[ok], cell[ok]
@@ -281,23 +329,34 @@ def demand_phase(cells: CellArrays, cand: pl.DataFrame, people_per_site: float,
     return up[np.argsort(key, kind="stable")]
 
 
-def operator_candidates(cells: CellArrays, sites_4g: pl.DataFrame, radius_5g_m: dict[str, float],
-                        seed: int) -> pl.DataFrame:
+def operator_candidates(
+    cells: CellArrays, sites_4g: pl.DataFrame, radius_5g_m: dict[str, float], seed: int
+) -> pl.DataFrame:
     """Each operator's 5G candidates: its own 4G sites to upgrade, and its own new-site lattice."""
     parts = []
     for k, name in enumerate(OPERATORS):
         mine = sites_4g.filter(pl.col("operator") == name)
         if mine.height == 0:
             continue
-        parts.append(candidates_5g(cells, mine, radius_5g_m, seed * 7 + k).with_columns(pl.lit(name).alias("operator")))
+        parts.append(
+            candidates_5g(cells, mine, radius_5g_m, seed * 7 + k).with_columns(pl.lit(name).alias("operator"))
+        )
     return pl.concat(parts, how="vertical_relaxed")
 
 
-def rank_5g(cells: CellArrays, cand: pl.DataFrame, radius_5g_m: dict[str, float],
-            capex_upgrade_vnd_bn: float, capex_new_vnd_bn: float, existing: np.ndarray | None = None,
-            min_gain_pop: float = 1.0, subsamples: int = 4,
-            people_per_site: float = 0.0, province_balanced: bool = False,
-            demand_want: np.ndarray | None = None) -> pl.DataFrame:
+def rank_5g(
+    cells: CellArrays,
+    cand: pl.DataFrame,
+    radius_5g_m: dict[str, float],
+    capex_upgrade_vnd_bn: float,
+    capex_new_vnd_bn: float,
+    existing: np.ndarray | None = None,
+    min_gain_pop: float = 1.0,
+    subsamples: int = 4,
+    people_per_site: float = 0.0,
+    province_balanced: bool = False,
+    demand_want: np.ndarray | None = None,
+) -> pl.DataFrame:
     """Two-phase ranking (see module docstring, step 3).
 
     `existing` (bool per candidate) marks sites already on air: they are switched on first,
@@ -369,10 +428,18 @@ def rank_5g(cells: CellArrays, cand: pl.DataFrame, radius_5g_m: dict[str, float]
     return out
 
 
-def rank_by_operator(cells: CellArrays, cand: pl.DataFrame, radius_5g_m: dict[str, float],
-                     capex_upgrade_vnd_bn: float, capex_new_vnd_bn: float, shares: dict[str, float],
-                     existing: np.ndarray | None = None, people_per_site: float = 0.0,
-                     province_balanced: bool = False, subsamples: int = 4) -> pl.DataFrame:
+def rank_by_operator(
+    cells: CellArrays,
+    cand: pl.DataFrame,
+    radius_5g_m: dict[str, float],
+    capex_upgrade_vnd_bn: float,
+    capex_new_vnd_bn: float,
+    shares: dict[str, float],
+    existing: np.ndarray | None = None,
+    people_per_site: float = 0.0,
+    province_balanced: bool = False,
+    subsamples: int = 4,
+) -> pl.DataFrame:
     """Each operator's own ranked plan over its own candidates, merged into one national order.
 
     Every operator ranks its own candidates (`operator` column: its 4G sites to upgrade and its own
@@ -390,8 +457,11 @@ def rank_by_operator(cells: CellArrays, cand: pl.DataFrame, radius_5g_m: dict[st
     # a cell's sites are split between the operators by share (largest remainder)
     want = None
     if people_per_site > 0:
-        want = split_capacity_sites(cells, people_per_site,
-                                    cand.filter(pl.col("operator").is_in([n for n in OPERATORS if shares.get(n, 0) > 0])))
+        want = split_capacity_sites(
+            cells,
+            people_per_site,
+            cand.filter(pl.col("operator").is_in([n for n in OPERATORS if shares.get(n, 0) > 0])),
+        )
     for k_op, name in enumerate(OPERATORS):
         share = shares.get(name, 0.0)
         sel = np.flatnonzero(ops == name)
@@ -399,15 +469,27 @@ def rank_by_operator(cells: CellArrays, cand: pl.DataFrame, radius_5g_m: dict[st
             continue
         sub = cand[sel].with_columns(pl.Series("_cand_idx", sel))
         ex = None if existing is None else existing[sel]
-        ranked = rank_5g(cells, sub, radius_5g_m, capex_upgrade_vnd_bn, capex_new_vnd_bn, existing=ex,
-                         subsamples=subsamples, people_per_site=people_per_site / share if people_per_site > 0 else 0.0,
-                         province_balanced=province_balanced, demand_want=None if want is None else want[:, k_op])
+        ranked = rank_5g(
+            cells,
+            sub,
+            radius_5g_m,
+            capex_upgrade_vnd_bn,
+            capex_new_vnd_bn,
+            existing=ex,
+            subsamples=subsamples,
+            people_per_site=people_per_site / share if people_per_site > 0 else 0.0,
+            province_balanced=province_balanced,
+            demand_want=None if want is None else want[:, k_op],
+        )
         k = np.arange(ranked.height, dtype=np.float64)
         key = (k + 0.5) / share
         on = ranked["phase"].to_numpy() == PHASE_EXISTING  # existing sites keep their given order, first
         key[on] = -1e18 + ranked["_cand_idx"].to_numpy()[on]
-        parts.append(ranked.with_columns(pl.Series("op_rank", np.arange(ranked.height, dtype=np.int64)))
-                     .drop("rank", "_cand_idx"))
+        parts.append(
+            ranked.with_columns(pl.Series("op_rank", np.arange(ranked.height, dtype=np.int64))).drop(
+                "rank", "_cand_idx"
+            )
+        )
         keys.append(key)
     plan = pl.concat(parts, how="vertical_relaxed")
     order = np.argsort(np.concatenate(keys), kind="stable")
@@ -436,21 +518,41 @@ def attach_cells(cells: CellArrays, df: pl.DataFrame, region_of_province: np.nda
     )
 
 
-def layer_key(params: dict) -> str:
+def layer_key(params: dict[str, Any]) -> str:
     blob = json.dumps({"v": SITE_LAYER_VERSION, **params}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def build_synthetic_layer(cells: CellArrays, region_of_province: np.ndarray, *, n_4g: int,
-                          n_5g_start: int, radius_4g_m: dict[str, float], radius_5g_m: dict[str, float],
-                          capex_upgrade_vnd_bn: float, capex_new_vnd_bn: float, seed: int,
-                          people_per_site: float, shares: dict[str, float], province_balanced: bool = False,
-                          cache_dir: Path | None = None, cells_hash: str = "") -> SiteLayer:
+def build_synthetic_layer(
+    cells: CellArrays,
+    region_of_province: np.ndarray,
+    *,
+    n_4g: int,
+    n_5g_start: int,
+    radius_4g_m: dict[str, float],
+    radius_5g_m: dict[str, float],
+    capex_upgrade_vnd_bn: float,
+    capex_new_vnd_bn: float,
+    seed: int,
+    people_per_site: float,
+    shares: dict[str, float],
+    province_balanced: bool = False,
+    cache_dir: Path | None = None,
+    cells_hash: str = "",
+) -> SiteLayer:
     """Generate (or load from cache) the synthetic layer."""
-    params = dict(n_4g=n_4g, radius_4g_m=radius_4g_m, radius_5g_m=radius_5g_m,
-                  capex_upgrade_vnd_bn=capex_upgrade_vnd_bn, capex_new_vnd_bn=capex_new_vnd_bn,
-                  seed=seed, people_per_site=people_per_site, province_balanced=province_balanced,
-                  shares=shares, cells=cells_hash)
+    params = {
+        "n_4g": n_4g,
+        "radius_4g_m": radius_4g_m,
+        "radius_5g_m": radius_5g_m,
+        "capex_upgrade_vnd_bn": capex_upgrade_vnd_bn,
+        "capex_new_vnd_bn": capex_new_vnd_bn,
+        "seed": seed,
+        "people_per_site": people_per_site,
+        "province_balanced": province_balanced,
+        "shares": shares,
+        "cells": cells_hash,
+    }
     key = layer_key(params)
     if cache_dir is not None:
         p4, p5 = cache_dir / f"sites4g-{key}.parquet", cache_dir / f"plan5g-{key}.parquet"
@@ -459,8 +561,16 @@ def build_synthetic_layer(cells: CellArrays, region_of_province: np.ndarray, *, 
             return SiteLayer(cached[0], cached[1], n_5g_start, True, params)
     s4 = attach_cells(cells, generate_4g(cells, n_4g, radius_4g_m, seed), region_of_province)
     cand = operator_candidates(cells, s4, radius_5g_m, seed)
-    plan = rank_by_operator(cells, cand, radius_5g_m, capex_upgrade_vnd_bn, capex_new_vnd_bn, shares,
-                            people_per_site=people_per_site, province_balanced=province_balanced)
+    plan = rank_by_operator(
+        cells,
+        cand,
+        radius_5g_m,
+        capex_upgrade_vnd_bn,
+        capex_new_vnd_bn,
+        shares,
+        people_per_site=people_per_site,
+        province_balanced=province_balanced,
+    )
     plan = attach_cells(cells, plan, region_of_province).with_columns(pl.lit(True).alias("synthetic"))
     if cache_dir is not None:
         _write_cached_layer(cache_dir, ((s4, p4), (plan, p5)))
@@ -468,10 +578,41 @@ def build_synthetic_layer(cells: CellArrays, region_of_province: np.ndarray, *, 
 
 
 # Columns the model reads from a cached layer; a cached file without them is rebuilt.
-CACHED_4G_COLUMNS = ("x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m", "site_id", "operator",
-                     "cell_id", "province_idx", "region_idx")
-CACHED_PLAN_COLUMNS = ("rank", "op_rank", "operator", "people_served", "phase", "kind", "x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m",
-                       "cell_id", "province_idx", "region_idx", "synthetic")
+CACHED_4G_COLUMNS = (
+    "x_m",
+    "y_m",
+    "lon",
+    "lat",
+    "row",
+    "col",
+    "env",
+    "radius_m",
+    "site_id",
+    "operator",
+    "cell_id",
+    "province_idx",
+    "region_idx",
+)
+CACHED_PLAN_COLUMNS = (
+    "rank",
+    "op_rank",
+    "operator",
+    "people_served",
+    "phase",
+    "kind",
+    "x_m",
+    "y_m",
+    "lon",
+    "lat",
+    "row",
+    "col",
+    "env",
+    "radius_m",
+    "cell_id",
+    "province_idx",
+    "region_idx",
+    "synthetic",
+)
 
 
 def _read_cached_layer(p4: Path, p5: Path) -> tuple[pl.DataFrame, pl.DataFrame] | None:
@@ -486,9 +627,13 @@ def _read_cached_layer(p4: Path, p5: Path) -> tuple[pl.DataFrame, pl.DataFrame] 
     try:
         s4 = pl.read_parquet(p4)
         plan = pl.read_parquet(p5)
-        ok = (set(CACHED_4G_COLUMNS) <= set(s4.columns) and set(CACHED_PLAN_COLUMNS) <= set(plan.columns)
-              and s4.height > 0 and plan.height > 0
-              and bool((plan["rank"].to_numpy() == np.arange(plan.height)).all()))
+        ok = (
+            set(CACHED_4G_COLUMNS) <= set(s4.columns)
+            and set(CACHED_PLAN_COLUMNS) <= set(plan.columns)
+            and s4.height > 0
+            and plan.height > 0
+            and bool((plan["rank"].to_numpy() == np.arange(plan.height)).all())
+        )
     except Exception:  # whatever a damaged file raises (polars, OSError, ValueError), rebuild
         ok = False
     if ok:

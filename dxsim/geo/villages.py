@@ -68,44 +68,63 @@ Layer agreement ("carving")
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
 
+from dxsim.delay import sigma_from_p90
 from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo import raw
 from dxsim.geo.country import Country
-from dxsim.geo.sites import CellArrays, SiteLayer
+from dxsim.geo.observations import read_observations
+from dxsim.geo.projection import to_projected
+from dxsim.geo.sites import CellArrays, SiteLayer, _systematic_counts, attach_cells
+from dxsim.geo.village_file import _nfc, check_provinces, read_village_file
 from dxsim.paths import fact_table
+from dxsim.scenario.sections.villages_layer import ProvinceSurvey, VillageLayer
 
 # Column -> dtype of the village table (docs/villages_contract.md)
 COLUMNS: dict[str, Any] = {
-    "village_id": pl.Utf8, "name": pl.Utf8, "gso34": pl.Utf8, "province": pl.Utf8, "commune": pl.Utf8,
-    "ward_code": pl.Utf8, "lon": pl.Float64, "lat": pl.Float64, "x_m": pl.Float64, "y_m": pl.Float64,
-    "row": pl.Int64, "col": pl.Int64, "cell_id": pl.Int64, "population": pl.Int64, "households": pl.Int64,
-    "elevation_m": pl.Float64, "relief_m": pl.Float64, "terrain_class": pl.Utf8,
-    "grid_distance_km": pl.Float64, "site_distance_km": pl.Float64, "region3": pl.Utf8, "region6": pl.Utf8,
-    "synthetic": pl.Boolean, "location_precision": pl.Utf8, "source": pl.Utf8,
-    "has_grid_power": pl.Boolean, "signal_status": pl.Utf8, "subset": pl.Utf8,
+    "village_id": pl.Utf8,
+    "name": pl.Utf8,
+    "gso34": pl.Utf8,
+    "province": pl.Utf8,
+    "commune": pl.Utf8,
+    "ward_code": pl.Utf8,
+    "lon": pl.Float64,
+    "lat": pl.Float64,
+    "x_m": pl.Float64,
+    "y_m": pl.Float64,
+    "row": pl.Int64,
+    "col": pl.Int64,
+    "cell_id": pl.Int64,
+    "population": pl.Int64,
+    "households": pl.Int64,
+    "elevation_m": pl.Float64,
+    "relief_m": pl.Float64,
+    "terrain_class": pl.Utf8,
+    "grid_distance_km": pl.Float64,
+    "site_distance_km": pl.Float64,
+    "region3": pl.Utf8,
+    "region6": pl.Utf8,
+    "synthetic": pl.Boolean,
+    "location_precision": pl.Utf8,
+    "source": pl.Utf8,
+    "has_grid_power": pl.Boolean,
+    "signal_status": pl.Utf8,
+    "subset": pl.Utf8,
 }
 SUBSET_NO_POWER, SUBSET_WITH_POWER = "no_power", "with_power"
-SIGNAL_STATUSES = ("none", "patchy")
 NAMED_KEY = "deadzone_villages_sample"
 COMMUNE_FACTS = fact_table("village_communes.csv")
 SYNTHETIC_SOURCE = "dxsim.geo.villages (seeded)"
-REQUIRED_COLUMNS = ("name", "lon", "lat", "gso34", "population")
-OPTIONAL_COLUMNS = ("village_id", "households", "commune", "has_grid_power", "signal")
-_TRUE, _FALSE = ("true", "1", "yes", "y", "t"), ("false", "0", "no", "n", "f", "")
 SITE_DISTANCE_EXPONENT = 2.0  # weight ~ d_site^2: see module docstring
-_Z90 = 1.2815515655446004  # standard normal 90th percentile
 _STREAM = {"commune": 1, "named": 2, "synthetic": 3, "population": 4, "with_power": 5, "signal": 6}
 _WARD_PREFIX = re.compile(r"^(Xã|Phường|Đặc khu|Thị trấn)\s+", re.IGNORECASE)
 
@@ -116,26 +135,10 @@ class VillageLayerResult:
 
     villages: pl.DataFrame
     site_layer: SiteLayer
-    report: dict = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=2)
-def _transformer(to_utm: bool):
-    from pyproj import Transformer
-
-    return (Transformer.from_crs("EPSG:4326", "EPSG:3405", always_xy=True) if to_utm
-            else Transformer.from_crs("EPSG:3405", "EPSG:4326", always_xy=True))
-
-
-def _to_utm(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = _transformer(True).transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
-    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text or "").strip()
-
-
 def _short_ward(name: str) -> str:
     return _WARD_PREFIX.sub("", _nfc(name)).casefold()
 
@@ -177,8 +180,8 @@ class _Geo:
         self.com_xy = np.c_[com["x_m"].to_numpy(), com["y_m"].to_numpy()]
         self.com_prov = np.searchsorted(self.codes, com["gso34"].to_numpy().astype(self.codes.dtype))
         self._com_trees: dict[int, tuple[Any, np.ndarray]] = {}
-        self._cell_tree = None
-        self._grid_cache: dict[tuple, Any] = {}
+        self._cell_tree: Any = None  # a scipy cKDTree (untyped), built on first use
+        self._grid_cache: dict[tuple[Any, ...], Any] = {}
 
     # cells ---------------------------------------------------------------
     def cell_at(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -189,7 +192,7 @@ class _Geo:
         return row, col, cell
 
     @property
-    def cell_tree(self):
+    def cell_tree(self) -> Any:
         if self._cell_tree is None:
             from scipy.spatial import cKDTree
 
@@ -204,7 +207,8 @@ class _Geo:
         """WorldPop population of the (2k+1)^2 cells around each given cell (integral image)."""
         rows, cols = self.cells.rows[cell], self.cells.cols[cell]
         if k == 0:
-            return self.pop[cell].copy()
+            own: np.ndarray = self.pop[cell].copy()
+            return own
         raster = np.zeros((self.grid.n_rows + 1, self.grid.n_cols + 1))
         raster[self.cells.rows + 1, self.cells.cols + 1] = self.pop
         integ = raster.cumsum(0).cumsum(1)
@@ -212,7 +216,8 @@ class _Geo:
         r1 = np.clip(rows + k + 1, 0, self.grid.n_rows)
         c0 = np.clip(cols - k, 0, self.grid.n_cols)
         c1 = np.clip(cols + k + 1, 0, self.grid.n_cols)
-        return integ[r1, c1] - integ[r0, c1] - integ[r1, c0] + integ[r0, c0]
+        pop_k: np.ndarray = integ[r1, c1] - integ[r0, c1] - integ[r1, c0] + integ[r0, c0]
+        return pop_k
 
     # sites ---------------------------------------------------------------
     def site_distance_m(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -222,7 +227,7 @@ class _Geo:
         return np.asarray(d, dtype=np.float64)
 
     # communes ------------------------------------------------------------
-    def _commune_tree(self, p: int):
+    def _commune_tree(self, p: int) -> tuple[Any, np.ndarray]:
         if p not in self._com_trees:
             from scipy.spatial import cKDTree
 
@@ -243,8 +248,16 @@ class _Geo:
         return out
 
     # grid proxy ----------------------------------------------------------
-    def grid_distance_m(self, x: np.ndarray, y: np.ndarray, row: np.ndarray, col: np.ndarray, k: int,
-                        density: float, communes: bool) -> np.ndarray:
+    def grid_distance_m(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        row: np.ndarray,
+        col: np.ndarray,
+        k: int,
+        density: float,
+        communes: bool,
+    ) -> np.ndarray:
         """Distance to the nearest electrified settlement (module docstring), own catchment excluded."""
         from scipy.spatial import cKDTree
 
@@ -262,7 +275,9 @@ class _Geo:
             ok = j < e.size
             jj = np.where(ok, j, 0)
             ec = e[jj]
-            inside = (np.abs(self.cells.rows[ec] - row[:, None]) <= k) & (np.abs(self.cells.cols[ec] - col[:, None]) <= k)
+            inside = (np.abs(self.cells.rows[ec] - row[:, None]) <= k) & (
+                np.abs(self.cells.cols[ec] - col[:, None]) <= k
+            )
             d = np.where(ok & ~inside, d, np.inf)
             best = d.min(axis=1)
             # all k nearest inside the block cannot happen (block has (2k+1)^2 cells); guard anyway
@@ -282,7 +297,9 @@ class _Geo:
         return best
 
 
-def _cover_pairs(tree, site_r: np.ndarray, x: np.ndarray, y: np.ndarray):
+def _cover_pairs(
+    tree: Any, site_r: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All (point, site, distance) with the point inside the site's disc, vectorised (no per-point loop)."""
     from scipy.spatial import cKDTree
 
@@ -296,36 +313,47 @@ def _cover_pairs(tree, site_r: np.ndarray, x: np.ndarray, y: np.ndarray):
     return i[hit], j[hit], d[hit]
 
 
-def _covered_any(tree, site_r: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _covered_any(tree: Any, site_r: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """True where a point lies inside some site's disc."""
     i, _, _ = _cover_pairs(tree, site_r, x, y)
     return np.bincount(i, minlength=np.size(x)) > 0
 
 
-def _covering(tree, site_xy: np.ndarray, site_r: np.ndarray, x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+def _covering(
+    tree: Any, site_xy: np.ndarray, site_r: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> list[np.ndarray]:
     """For each point, the sites whose disc contains it (exact), nearest first."""
     i, j, d = _cover_pairs(tree, site_r, x, y)
     o = np.lexsort((j, d, i))
     i, j = i[o], j[o]
     bounds = np.searchsorted(i, np.arange(np.size(x) + 1))
-    return [j[bounds[k]:bounds[k + 1]] for k in range(np.size(x))]
+    return [j[bounds[k] : bounds[k + 1]] for k in range(np.size(x))]
 
 
 # --------------------------------------------------------------------------- placement
 
 
-def _cell_points(geo: _Geo, cand: np.ndarray, rng: np.random.Generator):
+def _cell_points(
+    geo: _Geo, cand: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A uniform random point in each candidate cell: lon, lat, x, y."""
     fx = rng.uniform(-0.5, 0.5, cand.size)
     fy = rng.uniform(-0.5, 0.5, cand.size)
     lon = geo.lon[cand] + fx * geo.res
     lat = geo.lat[cand] - fy * geo.res
-    x, y = _to_utm(lon, lat)
+    x, y = to_projected(lon, lat)
     return lon, lat, x, y
 
 
-def _pick_spaced(rng: np.random.Generator, weights: np.ndarray, px: np.ndarray, py: np.ndarray,
-                 placed_xy: np.ndarray, spacing_m: float, n: int) -> np.ndarray:
+def _pick_spaced(
+    rng: np.random.Generator,
+    weights: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    placed_xy: np.ndarray,
+    spacing_m: float,
+    n: int,
+) -> np.ndarray:
     """Weighted draw without replacement (Efraimidis-Spirakis keys) of up to n points, each at least
     `spacing_m` from the points placed before (given and drawn). Returns indices in draw order."""
     w = np.asarray(weights, dtype=np.float64)
@@ -350,15 +378,21 @@ def _pick_spaced(rng: np.random.Generator, weights: np.ndarray, px: np.ndarray, 
     return order[np.asarray(picks, dtype=np.int64)]
 
 
-def _commune_facts() -> dict[tuple[str, str], dict]:
+def _commune_facts() -> dict[tuple[str, str], dict[str, Any]]:
     if not COMMUNE_FACTS.is_file():
         return {}
     df = pl.read_csv(COMMUNE_FACTS, infer_schema=False)
     return {(_nfc(r["village"]).casefold(), r["gso34"].strip().zfill(2)): r for r in df.iter_rows(named=True)}
 
 
-def _named_villages(geo: _Geo, params, seed: int, n_max: int, non_synthetic_sites: bool,
-                    raw_dir: Path | None = None) -> list[dict]:
+def _named_villages(
+    geo: _Geo,
+    params: VillageLayer,
+    seed: int,
+    n_max: int,
+    non_synthetic_sites: bool,
+    raw_dir: Path | None = None,
+) -> list[dict[str, Any]]:
     """Resolve, place and describe the named villages (module docstring)."""
     df = raw.read_csv(NAMED_KEY, raw_dir, required=["village", "gso34", "commune_2025", "source"])
     if "commune_code" not in df.columns:
@@ -371,7 +405,7 @@ def _named_villages(geo: _Geo, params, seed: int, n_max: int, non_synthetic_site
     wards = com["ward"].to_list()
     codes = com["ward_code"].to_list()
     spacing = 1000.0 * params.min_spacing_km
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     placed = np.zeros((0, 2))
     voronoi: dict[int, np.ndarray] = {}
     path = raw.require(NAMED_KEY, raw_dir)
@@ -384,23 +418,34 @@ def _named_villages(geo: _Geo, params, seed: int, n_max: int, non_synthetic_site
         fact = facts.get((_nfc(r["village"]).casefold(), gso))
         if code:
             ci = codes.index(code) if code in codes else -1
-            precision = "commune given; village placed by dxsim in a remote populated cell of the commune (seeded)"
+            precision = (
+                "commune given; village placed by dxsim in a remote populated cell of the commune (seeded)"
+            )
         elif fact is not None:
             ci = codes.index(fact["ward_code"].strip()) if fact["ward_code"].strip() in codes else -1
             m = re.search(r"https?://[^\s:]+", fact["source"] or "")
             src = m.group(0) if m else "geodata/village_communes.csv"
-            precision = (f"commune from {src} (geodata/village_communes.csv); the raw row gave "
-                         f"'{r['commune_2025']}'; village placed by dxsim in a remote populated cell (seeded)")
+            precision = (
+                f"commune from {src} (geodata/village_communes.csv); the raw row gave "
+                f"'{r['commune_2025']}'; village placed by dxsim in a remote populated cell (seeded)"
+            )
         else:
             names = [s for s in re.split(r"\s+or\s+|/", _nfc(r["commune_2025"] or "")) if s.strip()]
-            matches = [j for j in np.flatnonzero(geo.com_prov == p) if _short_ward(wards[j]) in
-                       {_short_ward(s) for s in names}]
+            matches = [
+                j
+                for j in np.flatnonzero(geo.com_prov == p)
+                if _short_ward(wards[j]) in {_short_ward(s) for s in names}
+            ]
             ci = int(matches[int(rng_c.integers(len(matches)))]) if matches else -1
-            precision = (f"commune drawn (seeded) among '{r['commune_2025']}'; village placed by dxsim in a remote "
-                         "populated cell (seeded)")
+            precision = (
+                f"commune drawn (seeded) among '{r['commune_2025']}'; village placed by dxsim in a remote "
+                "populated cell (seeded)"
+            )
         if ci < 0:
-            raise RawDataError(f"raw file {path} row {i + 2}: commune {r['commune_2025']!r} ({code or 'no code'}) "
-                               f"not found among the communes of province {gso}; {raw.HINT}")
+            raise RawDataError(
+                f"raw file {path} row {i + 2}: commune {r['commune_2025']!r} ({code or 'no code'}) "
+                f"not found among the communes of province {gso}; {raw.HINT}"
+            )
         if p not in voronoi:
             sel = np.flatnonzero(geo.prov_idx == p)
             voronoi[p] = np.stack([sel, geo.nearest_commune(geo.x[sel], geo.y[sel], np.full(sel.size, p))])
@@ -410,11 +455,17 @@ def _named_villages(geo: _Geo, params, seed: int, n_max: int, non_synthetic_site
         if remote.size:
             cand = remote
         if cand.size == 0:  # a commune point with no populated cell of its own: the nearest cell
-            cand = geo.nearest_cell(geo.com_xy[ci:ci + 1, 0], geo.com_xy[ci:ci + 1, 1])
+            cand = geo.nearest_cell(geo.com_xy[ci : ci + 1, 0], geo.com_xy[ci : ci + 1, 1])
         lon, lat, x, y = _cell_points(geo, cand, rng_p)
-        d_grid = geo.grid_distance_m(x, y, geo.cells.rows[cand], geo.cells.cols[cand],
-                                     params.population_catchment_cells, params.grid_density_per_km2,
-                                     params.grid_commune_centres)
+        d_grid = geo.grid_distance_m(
+            x,
+            y,
+            geo.cells.rows[cand],
+            geo.cells.cols[cand],
+            params.population_catchment_cells,
+            params.grid_density_per_km2,
+            params.grid_commune_centres,
+        )
         w = (geo.site_distance_m(x, y) / 1000.0) ** SITE_DISTANCE_EXPONENT * (d_grid / 1000.0) + 1e-9
         if non_synthetic_sites:  # a planner's sites cannot be carved: prefer points they leave uncovered
             free = ~_covered_any(geo.site_tree, geo.site_r, x, y)
@@ -426,14 +477,25 @@ def _named_villages(geo: _Geo, params, seed: int, n_max: int, non_synthetic_site
             pick = _pick_spaced(rng_p, w, x, y, np.zeros((0, 2)), 0.0, 1)
         j = int(pick[0])
         placed = np.vstack([placed, [x[j], y[j]]])
-        out.append({
-            "village_id": f"N{i + 1:03d}", "name": _nfc(r["village"]), "gso34": gso, "cell": int(cand[j]),
-            "lon": float(lon[j]), "lat": float(lat[j]), "x_m": float(x[j]), "y_m": float(y[j]),
-            "commune": wards[ci], "ward_code": codes[ci], "synthetic": False,
-            "location_precision": precision + ("; min spacing relaxed (commune full)" if relaxed else ""),
-            "source": (r["source"] or "").strip(), "has_grid_power": False,
-            "signal_status": _signal_from_status(r.get("status")),
-        })
+        out.append(
+            {
+                "village_id": f"N{i + 1:03d}",
+                "name": _nfc(r["village"]),
+                "gso34": gso,
+                "cell": int(cand[j]),
+                "lon": float(lon[j]),
+                "lat": float(lat[j]),
+                "x_m": float(x[j]),
+                "y_m": float(y[j]),
+                "commune": wards[ci],
+                "ward_code": codes[ci],
+                "synthetic": False,
+                "location_precision": precision + ("; min spacing relaxed (commune full)" if relaxed else ""),
+                "source": (r["source"] or "").strip(),
+                "has_grid_power": False,
+                "signal_status": _signal_from_status(r.get("status")),
+            }
+        )
     return out
 
 
@@ -447,8 +509,9 @@ def _signal_from_status(status: str | None) -> str | None:
     return None
 
 
-def _synthetic_villages(geo: _Geo, params, seed: int, n: int, placed_xy: np.ndarray,
-                        non_synthetic_sites: bool) -> tuple[list[dict], dict]:
+def _synthetic_villages(
+    geo: _Geo, params: VillageLayer, seed: int, n: int, placed_xy: np.ndarray, non_synthetic_sites: bool
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Draw n synthetic villages (module docstring). Returns rows and a small report."""
     if n <= 0:
         return [], {}
@@ -457,7 +520,9 @@ def _synthetic_villages(geo: _Geo, params, seed: int, n: int, placed_xy: np.ndar
     return _synthetic_body(geo, params, rng, n, cand, d_grid, relief_thr, placed_xy, non_synthetic_sites)
 
 
-def _candidates(geo: _Geo, params, need_far_from_grid: bool) -> tuple[np.ndarray, np.ndarray, float]:
+def _candidates(
+    geo: _Geo, params: VillageLayer, need_far_from_grid: bool
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Candidate cells of generated villages (module docstring), their grid distance (m), the relief threshold.
 
     Villages with grid power drop the grid-distance and relief tests (they are on the grid, in less
@@ -465,23 +530,47 @@ def _candidates(geo: _Geo, params, need_far_from_grid: bool) -> tuple[np.ndarray
     p6 = geo.region6_p[geo.prov_idx]
     base = np.isin(p6, list(params.candidate_regions6)) & (geo.elev >= params.candidate_min_elevation_m)
     if not base.any():
-        raise DxsimInputError("no populated cell lies in the candidate regions above the minimum elevation",
-                              field="villages.layer.candidate_min_elevation_m", value=params.candidate_min_elevation_m)
+        raise DxsimInputError(
+            "no populated cell lies in the candidate regions above the minimum elevation",
+            field="villages.layer.candidate_min_elevation_m",
+            value=params.candidate_min_elevation_m,
+        )
     relief_thr = float(np.percentile(geo.relief[base], params.candidate_min_relief_percentile))
     rough = (geo.relief >= relief_thr) if need_far_from_grid else True
-    mask = base & rough & (geo.dens < params.candidate_max_density_per_km2) & (geo.pop >= params.candidate_min_cell_pop)
+    mask = (
+        base
+        & rough
+        & (geo.dens < params.candidate_max_density_per_km2)
+        & (geo.pop >= params.candidate_min_cell_pop)
+    )
     cand = np.flatnonzero(mask)
     k = params.population_catchment_cells
-    d_grid = geo.grid_distance_m(geo.x[cand], geo.y[cand], geo.cells.rows[cand], geo.cells.cols[cand], k,
-                                 params.grid_density_per_km2, params.grid_commune_centres)
+    d_grid = geo.grid_distance_m(
+        geo.x[cand],
+        geo.y[cand],
+        geo.cells.rows[cand],
+        geo.cells.cols[cand],
+        k,
+        params.grid_density_per_km2,
+        params.grid_commune_centres,
+    )
     if not need_far_from_grid:
         return cand, d_grid, relief_thr
     far = d_grid >= 1000.0 * params.candidate_min_grid_distance_km
     return cand[far], d_grid[far], relief_thr
 
 
-def _synthetic_body(geo: _Geo, params, rng: np.random.Generator, n: int, cand: np.ndarray, d_grid: np.ndarray,
-                    relief_thr: float, placed_xy: np.ndarray, non_synthetic_sites: bool) -> tuple[list[dict], dict]:
+def _synthetic_body(
+    geo: _Geo,
+    params: VillageLayer,
+    rng: np.random.Generator,
+    n: int,
+    cand: np.ndarray,
+    d_grid: np.ndarray,
+    relief_thr: float,
+    placed_xy: np.ndarray,
+    non_synthetic_sites: bool,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     lon, lat, x, y = _cell_points(geo, cand, rng)
     d_site = geo.site_distance_m(x, y)
     w = (d_site / 1000.0) ** SITE_DISTANCE_EXPONENT * (d_grid / 1000.0) * np.maximum(geo.relief[cand], 1.0)
@@ -491,23 +580,39 @@ def _synthetic_body(geo: _Geo, params, rng: np.random.Generator, n: int, cand: n
     if pick.size < n and non_synthetic_sites:
         raise DxsimInputError(
             f"only {pick.size} of the {n} synthetic villages fit outside the coverage of the planner's sites "
-            f"({int((w > 0).sum())} of {cand.size} candidate cells are uncovered)", field="villages.layer",
+            f"({int((w > 0).sum())} of {cand.size} candidate cells are uncovered)",
+            field="villages.layer",
             allowed="a village file (villages.layer.file) listing the villages without signal, or fewer "
-                    "synthetic villages (n_villages)")
+            "synthetic villages (n_villages)",
+        )
     if pick.size < n:
         raise DxsimInputError(
             f"only {pick.size} of the {n} synthetic villages fit: {cand.size} candidate cells, "
-            f"{params.min_spacing_km} km apart", field="villages.layer",
-            allowed="looser candidate_* thresholds, a smaller min_spacing_km or n_villages, or a village file")
+            f"{params.min_spacing_km} km apart",
+            field="villages.layer",
+            allowed="looser candidate_* thresholds, a smaller min_spacing_km or n_villages, or a village file",
+        )
     rows = []
     for m, j in enumerate(pick):  # one per village
-        rows.append({
-            "village_id": f"S{m + 1:03d}", "name": "", "gso34": str(geo.codes[geo.prov_idx[cand[j]]]),
-            "cell": int(cand[j]), "lon": float(lon[j]), "lat": float(lat[j]), "x_m": float(x[j]),
-            "y_m": float(y[j]), "commune": None, "ward_code": None, "synthetic": True,
-            "location_precision": "synthetic: seeded point in a remote populated cell (dxsim.geo.villages)",
-            "source": SYNTHETIC_SOURCE, "has_grid_power": False, "signal_status": None,
-        })
+        rows.append(
+            {
+                "village_id": f"S{m + 1:03d}",
+                "name": "",
+                "gso34": str(geo.codes[geo.prov_idx[cand[j]]]),
+                "cell": int(cand[j]),
+                "lon": float(lon[j]),
+                "lat": float(lat[j]),
+                "x_m": float(x[j]),
+                "y_m": float(y[j]),
+                "commune": None,
+                "ward_code": None,
+                "synthetic": True,
+                "location_precision": "synthetic: seeded point in a remote populated cell (dxsim.geo.villages)",
+                "source": SYNTHETIC_SOURCE,
+                "has_grid_power": False,
+                "signal_status": None,
+            }
+        )
     return rows, {"relief_threshold_m": relief_thr, "n_candidate_cells": int(cand.size)}
 
 
@@ -525,14 +630,15 @@ def with_power_count(start: dt.date | None, observations: pl.DataFrame | None = 
     the first report before it, the last report held after it (no later report says the holes
     were closed). 637 (2024-10-31) -> 238 (2025-07-31): 238 at 2025-10-31, 327 at 2025-05-31.
     """
-    from dxsim.geo.observations import read_observations
-
     obs = read_observations() if observations is None else observations
-    pts = (obs.filter((pl.col("area") == "VN") & (pl.col("metric") == WITH_POWER_METRIC)
-                      & (pl.col("kind") == "observed")).sort("date"))
+    pts = obs.filter(
+        (pl.col("area") == "VN") & (pl.col("metric") == WITH_POWER_METRIC) & (pl.col("kind") == "observed")
+    ).sort("date")
     if pts.height == 0:
-        raise RawDataError(f"geodata/observations.csv has no observed {WITH_POWER_METRIC} row for VN: "
-                           "set villages.layer.n_with_power")
+        raise RawDataError(
+            f"geodata/observations.csv has no observed {WITH_POWER_METRIC} row for VN: "
+            "set villages.layer.n_with_power"
+        )
     dates, values = pts["date"].to_list(), pts["value"].to_numpy().astype(float)
     if start is None or start >= dates[-1]:
         return int(round(values[-1])), f"last national report held ({dates[-1]}: {values[-1]:.0f})"
@@ -544,8 +650,14 @@ def with_power_count(start: dt.date | None, observations: pl.DataFrame | None = 
     return int(round(v)), f"linear between {d0} ({v0:.0f}) and {d1} ({v1:.0f})"
 
 
-def _with_power_villages(geo: _Geo, params, seed: int, n_national: int, placed_xy: np.ndarray,
-                         non_synthetic_sites: bool) -> tuple[list[dict], dict]:
+def _with_power_villages(
+    geo: _Geo,
+    params: VillageLayer,
+    seed: int,
+    n_national: int,
+    placed_xy: np.ndarray,
+    non_synthetic_sites: bool,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Villages with grid power and no or patchy signal (all synthetic, flagged).
 
     Candidates as the synthetic villages without the grid-distance test; weight
@@ -566,50 +678,80 @@ def _with_power_villages(geo: _Geo, params, seed: int, n_national: int, placed_x
     surveys = sorted(params.province_surveys, key=lambda sv: sv.gso34)
     for sv in surveys:
         if sv.gso34 not in codes:
-            raise DxsimInputError("unknown province", field="villages.layer.province_surveys", value=sv.gso34,
-                                  allowed="a 2-digit gso34 code of the 34 provinces")
+            raise DxsimInputError(
+                "unknown province",
+                field="villages.layer.province_surveys",
+                value=sv.gso34,
+                allowed="a 2-digit gso34 code of the 34 provinces",
+            )
     surveyed = np.isin(prov, [sv.gso34 for sv in surveys])
     share_surveyed = float(w[surveyed].sum() / w.sum()) if w.sum() > 0 else 0.0
     n_outside = int(round(n_national * (1.0 - share_surveyed)))
     spacing = 1000.0 * params.with_power_min_spacing_km
     placed = placed_xy.reshape(-1, 2)
     picks: list[int] = []
-    report: dict[str, Any] = {"with_power_national_count": n_national,
-                              "with_power_share_of_weight_in_surveyed_provinces": share_surveyed,
-                              "with_power_outside_surveys": n_outside}
-    for sv, n_want, sel in [(sv, sv.villages_with_power, prov == sv.gso34) for sv in surveys] + \
-            [(None, n_outside, ~surveyed)]:
+    report: dict[str, Any] = {
+        "with_power_national_count": n_national,
+        "with_power_share_of_weight_in_surveyed_provinces": share_surveyed,
+        "with_power_outside_surveys": n_outside,
+    }
+    batches: list[tuple[ProvinceSurvey | None, int, np.ndarray]] = [
+        (sv, sv.villages_with_power, prov == sv.gso34) for sv in surveys
+    ]
+    batches.append((None, n_outside, ~surveyed))
+    for survey, n_want, sel in batches:
         if n_want <= 0:
             continue
         idx = np.flatnonzero(sel)
         got = idx[_pick_spaced(rng, w[idx], x[idx], y[idx], placed, spacing, n_want)]
         if got.size < n_want:
-            where = f"province {sv.gso34}" if sv is not None else "outside the surveyed provinces"
+            where = f"province {survey.gso34}" if survey is not None else "outside the surveyed provinces"
             raise DxsimInputError(
                 f"only {got.size} of {n_want} villages with grid power fit {where} ({idx.size} candidate cells, "
-                f"{params.with_power_min_spacing_km} km apart)", field="villages.layer",
+                f"{params.with_power_min_spacing_km} km apart)",
+                field="villages.layer",
                 allowed="a smaller with_power_min_spacing_km, n_with_power or survey count, looser candidate_* "
-                        "thresholds, or a village file")
+                "thresholds, or a village file",
+            )
         picks += got.tolist()
         placed = np.vstack([placed, np.c_[x[got], y[got]]])
     rows = []
     for m, j in enumerate(picks):  # one per village
-        rows.append({
-            "village_id": f"W{m + 1:04d}", "name": "", "gso34": prov[j], "cell": int(cand[j]),
-            "lon": float(lon[j]), "lat": float(lat[j]), "x_m": float(x[j]), "y_m": float(y[j]),
-            "commune": None, "ward_code": None, "synthetic": True,
-            "location_precision": "synthetic: seeded point in a remote populated cell; has grid power "
-                                  "(dxsim.geo.villages)",
-            "source": SYNTHETIC_SOURCE, "has_grid_power": True, "signal_status": None,
-        })
+        rows.append(
+            {
+                "village_id": f"W{m + 1:04d}",
+                "name": "",
+                "gso34": prov[j],
+                "cell": int(cand[j]),
+                "lon": float(lon[j]),
+                "lat": float(lat[j]),
+                "x_m": float(x[j]),
+                "y_m": float(y[j]),
+                "commune": None,
+                "ward_code": None,
+                "synthetic": True,
+                "location_precision": "synthetic: seeded point in a remote populated cell; has grid power "
+                "(dxsim.geo.villages)",
+                "source": SYNTHETIC_SOURCE,
+                "has_grid_power": True,
+                "signal_status": None,
+            }
+        )
     return rows, report
 
 
 # --------------------------------------------------------------------------- attributes
 
 
-def _describe(geo: _Geo, params, rows: list[dict], seed: int, populations: np.ndarray | None = None,
-              households: np.ndarray | None = None, info: dict | None = None) -> pl.DataFrame:
+def _describe(
+    geo: _Geo,
+    params: VillageLayer,
+    rows: list[dict[str, Any]],
+    seed: int,
+    populations: np.ndarray | None = None,
+    households: np.ndarray | None = None,
+    info: dict[str, Any] | None = None,
+) -> pl.DataFrame:
     """Fill every contract column for placed villages (vectorised over the villages)."""
     info = {} if info is None else info
     n = len(rows)
@@ -629,7 +771,7 @@ def _describe(geo: _Geo, params, rows: list[dict], seed: int, populations: np.nd
     if populations is None:
         rng = np.random.default_rng([seed, _STREAM["population"]])
         mu = math.log(params.population_p50)
-        sigma = math.log(max(params.population_p90, params.population_p50) / params.population_p50) / _Z90
+        sigma = sigma_from_p90(params.population_p50, max(params.population_p90, params.population_p50))
         draw = rng.lognormal(mu, sigma, n)
         cap = geo.catchment_pop(near, k)
         populations = np.maximum(1, np.floor(np.minimum(draw, cap) + 0.5)).astype(np.int64)
@@ -641,10 +783,20 @@ def _describe(geo: _Geo, params, rows: list[dict], seed: int, populations: np.nd
     else:
         households = np.where(households > 0, households, derived_hh).astype(np.int64)
     relief = geo.relief[near]
-    terrain = np.where(relief < params.terrain_flat_max_relief_m, "flat",
-                       np.where(relief < params.terrain_hilly_max_relief_m, "hilly", "mountainous"))
-    d_grid = geo.grid_distance_m(x, y, geo.cells.rows[near], geo.cells.cols[near], max(k, 0),
-                                 params.grid_density_per_km2, params.grid_commune_centres)
+    terrain = np.where(
+        relief < params.terrain_flat_max_relief_m,
+        "flat",
+        np.where(relief < params.terrain_hilly_max_relief_m, "hilly", "mountainous"),
+    )
+    d_grid = geo.grid_distance_m(
+        x,
+        y,
+        geo.cells.rows[near],
+        geo.cells.cols[near],
+        max(k, 0),
+        params.grid_density_per_km2,
+        params.grid_commune_centres,
+    )
     has_power = np.array([bool(r.get("has_grid_power", False)) for r in rows], dtype=bool)
     d_grid = np.where(has_power, 0.0, d_grid)  # on the grid already
     signal = np.array([r.get("signal_status") or "" for r in rows], dtype=object)
@@ -656,19 +808,37 @@ def _describe(geo: _Geo, params, rows: list[dict], seed: int, populations: np.nd
     com_names = np.asarray(geo.com["ward"].to_list() + [""], dtype=object)
     com_codes = np.asarray(geo.com["ward_code"].to_list() + [""], dtype=object)
     commune = [r.get("commune") or com_names[ci[i]] for i, r in enumerate(rows)]
-    ward_code = [r.get("ward_code") if r.get("ward_code") is not None else com_codes[ci[i]]
-                 for i, r in enumerate(rows)]
+    ward_code = [
+        r.get("ward_code") if r.get("ward_code") is not None else com_codes[ci[i]] for i, r in enumerate(rows)
+    ]
     data = {
-        "village_id": [r["village_id"] for r in rows], "name": [r["name"] or "" for r in rows],
-        "gso34": gso.tolist(), "province": geo.name34[p].tolist(), "commune": commune, "ward_code": ward_code,
-        "lon": lon, "lat": lat, "x_m": x, "y_m": y, "row": row, "col": col, "cell_id": cell,
-        "population": populations, "households": households,
-        "elevation_m": geo.elev[near], "relief_m": relief, "terrain_class": terrain.tolist(),
-        "grid_distance_km": d_grid / 1000.0, "site_distance_km": np.zeros(n),
-        "region3": geo.region3_p[p].tolist(), "region6": region6.tolist(),
+        "village_id": [r["village_id"] for r in rows],
+        "name": [r["name"] or "" for r in rows],
+        "gso34": gso.tolist(),
+        "province": geo.name34[p].tolist(),
+        "commune": commune,
+        "ward_code": ward_code,
+        "lon": lon,
+        "lat": lat,
+        "x_m": x,
+        "y_m": y,
+        "row": row,
+        "col": col,
+        "cell_id": cell,
+        "population": populations,
+        "households": households,
+        "elevation_m": geo.elev[near],
+        "relief_m": relief,
+        "terrain_class": terrain.tolist(),
+        "grid_distance_km": d_grid / 1000.0,
+        "site_distance_km": np.zeros(n),
+        "region3": geo.region3_p[p].tolist(),
+        "region6": region6.tolist(),
         "synthetic": [bool(r["synthetic"]) for r in rows],
-        "location_precision": [r["location_precision"] for r in rows], "source": [r["source"] for r in rows],
-        "has_grid_power": has_power, "signal_status": signal.tolist(),
+        "location_precision": [r["location_precision"] for r in rows],
+        "source": [r["source"] for r in rows],
+        "has_grid_power": has_power,
+        "signal_status": signal.tolist(),
         "subset": np.where(has_power, SUBSET_WITH_POWER, SUBSET_NO_POWER).tolist(),
     }
     return pl.DataFrame(data, schema=COLUMNS)
@@ -677,12 +847,13 @@ def _describe(geo: _Geo, params, rows: list[dict], seed: int, populations: np.nd
 # --------------------------------------------------------------------------- layer agreement
 
 
-def _label(v: dict) -> str:
+def _label(v: dict[str, Any]) -> str:
     return f"{v['name']!r} ({v['village_id']})" if v["name"] else v["village_id"]
 
 
-def carve_site_layer(site_layer: SiteLayer, villages: pl.DataFrame, cells: CellArrays | None = None
-                     ) -> tuple[SiteLayer, dict]:
+def carve_site_layer(
+    site_layer: SiteLayer, villages: pl.DataFrame, cells: CellArrays | None = None
+) -> tuple[SiteLayer, dict[str, Any]]:
     """Make the site layer agree with the villages (module docstring, "Layer agreement")."""
     from scipy.spatial import cKDTree
 
@@ -703,13 +874,23 @@ def carve_site_layer(site_layer: SiteLayer, villages: pl.DataFrame, cells: CellA
             for tech, hh, tab in (("4G", h, s4), ("5G", h5, plan)):
                 if hh.size:
                     s = tab.row(int(hh[0]), named=True)
-                    sid = f"4G site #{s.get('site_id', int(hh[0]))}" if tech == "4G" else f"5G start site (rank {int(hh[0])})"
+                    sid = (
+                        f"4G site #{s.get('site_id', int(hh[0]))}"
+                        if tech == "4G"
+                        else f"5G start site (rank {int(hh[0])})"
+                    )
                     raise DxsimInputError(
                         f"village {_label(v)} at {v['lon']:.5f},{v['lat']:.5f} is within {sid}'s coverage radius "
                         f"({s['radius_m']:.0f} m, site at {s['lon']:.5f},{s['lat']:.5f}); either the site file or "
-                        "the village file is wrong", file=where)
-        return site_layer, {"sites_4g_removed": 0, "plan_5g_start_dropped": 0, "plan_5g_upgrades_dropped": 0,
-                            "pop_4g_lost": 0.0}
+                        "the village file is wrong",
+                        file=where,
+                    )
+        return site_layer, {
+            "sites_4g_removed": 0,
+            "plan_5g_start_dropped": 0,
+            "plan_5g_upgrades_dropped": 0,
+            "pop_4g_lost": 0.0,
+        }
     removed = np.unique(np.concatenate([np.zeros(0, np.int64), *hits])).astype(np.int64)
     keep = np.ones(s4.height, dtype=bool)
     keep[removed] = False
@@ -727,29 +908,37 @@ def carve_site_layer(site_layer: SiteLayer, villages: pl.DataFrame, cells: CellA
         new_plan = new_plan.with_columns(pl.Series("rank", np.arange(new_plan.height, dtype=np.int64)))
     lost = _coverage_loss(cells, s4, keep) if cells is not None and removed.size else 0.0
     if cells is not None and removed.size:
-        new_s4 = pl.concat([new_s4, _replacement_sites(cells, s4, int(removed.size), vx, vy,
-                                                       int(site_layer.params.get("seed", 0)))],
-                           how="vertical_relaxed")
+        new_s4 = pl.concat(
+            [
+                new_s4,
+                _replacement_sites(
+                    cells, s4, int(removed.size), vx, vy, int(site_layer.params.get("seed", 0))
+                ),
+            ],
+            how="vertical_relaxed",
+        )
     params = dict(site_layer.params)
     params["villages_carved_4g_sites"] = int(removed.size)
     layer = SiteLayer(new_s4, new_plan, site_layer.n_5g_start, site_layer.synthetic, params)
     roles = s4["role"].to_numpy()[removed].astype(str) if "role" in s4.columns else np.zeros(0, str)
-    return layer, {"sites_4g_removed": int(removed.size), "plan_5g_start_dropped": n_start_dropped,
-                   "plan_5g_upgrades_dropped": int(drop.sum()) - n_start_dropped,
-                   "pop_4g_lost": float(lost),
-                   "sites_4g_removed_by_role": {str(k): int(v) for k, v in zip(*np.unique(roles, return_counts=True))}}
+    return layer, {
+        "sites_4g_removed": int(removed.size),
+        "plan_5g_start_dropped": n_start_dropped,
+        "plan_5g_upgrades_dropped": int(drop.sum()) - n_start_dropped,
+        "pop_4g_lost": float(lost),
+        "sites_4g_removed_by_role": {str(k): int(v) for k, v in zip(*np.unique(roles, return_counts=True))},
+    }
 
 
-def _replacement_sites(cells: CellArrays, s4: pl.DataFrame, n: int, vx: np.ndarray, vy: np.ndarray,
-                       seed: int) -> pl.DataFrame:
+def _replacement_sites(
+    cells: CellArrays, s4: pl.DataFrame, n: int, vx: np.ndarray, vy: np.ndarray, seed: int
+) -> pl.DataFrame:
     """Re-place `n` removed synthetic 4G sites so the layer keeps the reported station count.
 
     They become capacity sites, shared out to cells in proportion to population (as in
     `dxsim.geo.sites.generate_4g`), only in cells from which no point can reach a village.
     """
     from scipy.spatial import cKDTree
-
-    from dxsim.geo.sites import _systematic_counts, attach_cells
 
     rng = np.random.default_rng([seed, 17])
     env_radius = s4.group_by("env").agg(pl.col("radius_m").max())
@@ -763,15 +952,24 @@ def _replacement_sites(cells: CellArrays, s4: pl.DataFrame, n: int, vx: np.ndarr
     fx, fy = rng.uniform(-0.5, 0.5, ci.size), rng.uniform(-0.5, 0.5, ci.size)
     res = cells.grid.res_deg
     ops = np.array(["viettel", "vnpt", "mobifone"])
-    df = pl.DataFrame({
-        "x_m": cells.x_m[ci] + fx * cells.width_m[ci], "y_m": cells.y_m[ci] - fy * cells.height_m[ci],
-        "lon": cells.lon[ci] + fx * res, "lat": cells.lat[ci] - fy * res,
-        "row": cells.rows[ci], "col": cells.cols[ci], "env": cells.env[ci].astype(np.int8),
-        "role": ["capacity"] * ci.size, "radius_m": r_env[cells.env[ci].astype(int)],
-        "site_id": int(s4["site_id"].max()) + 1 + np.arange(ci.size, dtype=np.int64),
-        "operator": ops[rng.choice(3, size=ci.size, p=[0.55, 0.30, 0.15])],
-        "synthetic": np.ones(ci.size, dtype=bool),
-    })
+    df = pl.DataFrame(
+        {
+            "x_m": cells.x_m[ci] + fx * cells.width_m[ci],
+            "y_m": cells.y_m[ci] - fy * cells.height_m[ci],
+            "lon": cells.lon[ci] + fx * res,
+            "lat": cells.lat[ci] - fy * res,
+            "row": cells.rows[ci],
+            "col": cells.cols[ci],
+            "env": cells.env[ci].astype(np.int8),
+            "role": ["capacity"] * ci.size,
+            "radius_m": r_env[cells.env[ci].astype(int)],
+            "site_id": int(cast(int, s4["site_id"].max()))
+            + 1
+            + np.arange(ci.size, dtype=np.int64),  # an Int64 column
+            "operator": ops[rng.choice(3, size=ci.size, p=[0.55, 0.30, 0.15])],
+            "synthetic": np.ones(ci.size, dtype=bool),
+        }
+    )
     region = np.zeros(cells.n_provinces, dtype=np.int8)
     if "province_idx" in s4.columns and "region_idx" in s4.columns:
         region[s4["province_idx"].to_numpy()] = s4["region_idx"].to_numpy()
@@ -797,293 +995,14 @@ def _coverage_loss(cells: CellArrays, s4: pl.DataFrame, keep: np.ndarray, subsam
     return grid.covered_pop_total() - after
 
 
-# --------------------------------------------------------------------------- planner's file
-
-
-# Limits of a planner's village file (documented in read_village_file)
-MAX_VILLAGE_ROWS = 20_000  # ~170x the 117 villages without power and signal (seed 000:302)
-MAX_GEOJSON_BYTES = 64 * 1024 * 1024  # ~3 KB per feature at the row cap; parsed in memory
-VILLAGE_POPULATION_RANGE = (1, 100_000)  # persons; the largest rural commune has ~60,000
-_FEATURE_TOKEN = b'"Feature"'
-
-
-def _fail(path: Path, where: str, col: str, value: Any, allowed: str, message: str = "invalid value"):
-    return DxsimInputError(message, file=path, field=f"{where}, column {col}", value=value, allowed=allowed)
-
-
-class _JsonObject(dict):
-    """A JSON object that remembers keys given more than once (json keeps only the last)."""
-
-    repeated: list[str]
-
-
-def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
-    obj = _JsonObject(pairs)
-    keys = [k for k, _ in pairs]
-    obj.repeated = [k for i, k in enumerate(keys) if k in keys[:i]]
-    return obj
-
-
-def _count_features(path: Path) -> int:
-    """Occurrences of the token "Feature" (one per GeoJSON feature), streamed: a cheap upper bound."""
-    n, tail = 0, b""
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            buf = tail + chunk
-            n += buf.count(_FEATURE_TOKEN)
-            tail = buf[-(len(_FEATURE_TOKEN) - 1):]
-    return n
-
-
-def _too_many(path: Path, found: str) -> DxsimInputError:
-    return DxsimInputError(f"{found}: too many villages", file=path,
-                           allowed=f"at most {MAX_VILLAGE_ROWS:,} villages per file; list the villages the "
-                                   "programme is about")
-
-
-def _read_records(path: Path) -> tuple[list[dict], list[str], str]:
-    """(records with lower-case keys, column names, 'csv'/'geojson'); size checked before loading."""
-    from dxsim.geo.site_file import check_columns, csv_header, normalise_column
-
-    text_start = b""
-    try:
-        with open(path, "rb") as fh:
-            text_start = fh.read(64).lstrip()
-        size = path.stat().st_size
-    except OSError as exc:
-        raise DxsimInputError(f"cannot read the file ({exc.strerror or exc})", file=path) from None
-    is_json = path.suffix.lower() in (".geojson", ".json") or text_start.startswith(b"{")
-    if not is_json:
-        csv_header(path, max_rows=MAX_VILLAGE_ROWS, what="village")
-        try:
-            df = pl.read_csv(path, infer_schema_length=0)
-            df.columns = [normalise_column(c) for c in df.columns]
-        except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
-            raise DxsimInputError(f"not a readable CSV ({str(exc).splitlines()[0] if str(exc) else exc})",
-                                  file=path) from None
-        return df.to_dicts(), df.columns, "csv"
-    if size > MAX_GEOJSON_BYTES:
-        raise DxsimInputError(f"GeoJSON file of {size / 2**20:,.0f} MB", file=path,
-                              allowed=f"at most {MAX_GEOJSON_BYTES // 2**20} MB and {MAX_VILLAGE_ROWS:,} features")
-    n_tokens = _count_features(path)
-    if n_tokens > MAX_VILLAGE_ROWS:
-        raise _too_many(path, f"{n_tokens:,} \"Feature\" objects")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_json_object)
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise DxsimInputError(f"not readable GeoJSON ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})",
-                              file=path, allowed="a GeoJSON FeatureCollection of Point features") from None
-    feats = doc.get("features") if isinstance(doc, dict) else None
-    if not isinstance(feats, list):
-        raise DxsimInputError("not a GeoJSON FeatureCollection", file=path, field="features",
-                              allowed="a GeoJSON FeatureCollection of Point features")
-    if len(feats) > MAX_VILLAGE_ROWS:
-        raise _too_many(path, f"{len(feats):,} features")
-    recs: list[dict] = []
-    cols: list[str] = ["lon", "lat"]
-    for i, f in enumerate(feats):
-        geom = f.get("geometry") if isinstance(f, dict) else None
-        coords = geom.get("coordinates") if isinstance(geom, dict) else None
-        if not (isinstance(geom, dict) and geom.get("type") == "Point" and isinstance(coords, list)
-                and len(coords) >= 2):
-            raise DxsimInputError("invalid value", file=path, field=f"feature {i + 1}, column geometry",
-                                  value=(geom or {}).get("type") if isinstance(geom, dict) else geom,
-                                  allowed="a Point geometry [lon, lat]")
-        props = f.get("properties")
-        if props is None:
-            props = {}
-        if not isinstance(props, dict):
-            raise DxsimInputError(f"properties is a JSON {type(props).__name__}", file=path,
-                                  field=f"feature {i + 1}, properties",
-                                  allowed='a JSON object, e.g. {"name": "Bản A", "gso34": "08", "population": 150}')
-        where = f"feature {i + 1}, properties"
-        repeated = getattr(props, "repeated", [])
-        if repeated:
-            raise DxsimInputError(f"key {repeated[0]!r} is given twice", file=path, field=where, value=repeated[0],
-                                  allowed="each key once; names are case-insensitive")
-        check_columns(path, [str(k) for k in props], where)
-        rec = {normalise_column(str(k)): (None if v is None else str(v)) for k, v in props.items()}
-        for k in rec:
-            if k not in cols:
-                cols.append(k)
-        rec["lon"], rec["lat"] = str(coords[0]), str(coords[1])
-        recs.append(rec)
-    return recs, cols, "geojson"
-
-
-def _whole(path: Path, w: str, col: str, raw_v: Any, lo: int, hi: int, unit: str, empty_ok: bool = False) -> int:
-    """A whole number in lo..hi (a float with nothing after the point, e.g. 150.0, is accepted)."""
-    tail = ", or empty to derive it" if empty_ok else ""
-    allowed = f"a whole number of {unit}, at least {lo:,} and at most {hi:,}{tail}"
-    try:
-        v = float(str(raw_v).strip())
-    except (TypeError, ValueError):
-        raise _fail(path, w, col, raw_v, allowed) from None
-    if not (math.isfinite(v) and v.is_integer() and lo <= v <= hi):
-        raise _fail(path, w, col, raw_v, allowed)
-    return int(v)
-
-
-def read_village_file(path: Path | str, country: Country | None = None, *,
-                      tolerance_km: float = 2.0) -> pl.DataFrame:
-    """Read and validate a planner's village CSV or GeoJSON (Point features).
-
-    Required columns `name, lon, lat, gso34, population`; optional `village_id, households,
-    commune`; column (GeoJSON: property) names are case-insensitive and each may appear once.
-    Ranges: lon/lat inside Vietnam (:data:`dxsim.geo.site_file.LON_RANGE`/`LAT_RANGE`),
-    population a whole number of persons in :data:`VILLAGE_POPULATION_RANGE` (1..100,000),
-    households a whole number from 1 to the population (empty = derive). Two identical rows are
-    refused. Optional `has_grid_power` (true/false/1/0/yes/no; empty = false) puts a village in the
-    with-power subset (signal track only), `signal` (none/patchy; empty = none). At most :data:`MAX_VILLAGE_ROWS` (20,000) villages, and a GeoJSON file at most
-    :data:`MAX_GEOJSON_BYTES` (64 MB), checked before the file is loaded. Every problem is a
-    one-line DxsimInputError naming the file, the row (CSV: as a spreadsheet counts, header =
-    row 1; GeoJSON: feature number), the column, the value and what is allowed. With `country`,
-    each point must lie in its gso34 province (or within `tolerance_km` of it). Returns
-    village_id, name, lon, lat, gso34, population, households (0 = derive), commune (None = derive),
-    has_grid_power, signal.
-    """
-    from dxsim.geo.site_file import LAT_RANGE, LON_RANGE
-
-    path = Path(path)
-    if not path.is_file():
-        raise DxsimInputError("village file not found", file=path, field="villages.layer.file",
-                              allowed="an existing CSV or GeoJSON file")
-    recs, cols, kind = _read_records(path)
-    missing = [c for c in REQUIRED_COLUMNS if c not in cols]
-    if missing:
-        raise DxsimInputError(f"missing column(s) {', '.join(missing)}", file=path, field="header",
-                              allowed="columns " + ", ".join(REQUIRED_COLUMNS) + " (optional "
-                              + ", ".join(OPTIONAL_COLUMNS) + ")")
-    if not recs:
-        raise DxsimInputError("no rows", file=path, allowed="at least one village")
-    where = (lambda i: f"row {i + 2}") if kind == "csv" else (lambda i: f"feature {i + 1}")
-    codes = set(country.province_codes) if country is not None else None
-    out: dict[str, list] = {c: [] for c in ("village_id", "name", "lon", "lat", "gso34", "population",
-                                            "households", "commune", "has_grid_power", "signal", "_where")}
-    seen: dict[str, str] = {}
-    first_row: dict[tuple, str] = {}
-    pop_lo, pop_hi = VILLAGE_POPULATION_RANGE
-    for i, rec in enumerate(recs):
-        w = where(i)
-        vals = {}
-        for c in ("lon", "lat"):
-            raw_v = rec.get(c)
-            try:
-                v = float(str(raw_v).strip())
-            except (TypeError, ValueError):
-                raise _fail(path, w, c, raw_v, "a number") from None
-            if not np.isfinite(v):
-                raise _fail(path, w, c, raw_v, "a finite number")
-            vals[c] = v
-        if not LON_RANGE[0] <= vals["lon"] <= LON_RANGE[1]:
-            raise _fail(path, w, "lon", rec.get("lon"), f"{LON_RANGE[0]}..{LON_RANGE[1]} (Vietnam)")
-        if not LAT_RANGE[0] <= vals["lat"] <= LAT_RANGE[1]:
-            raise _fail(path, w, "lat", rec.get("lat"), f"{LAT_RANGE[0]}..{LAT_RANGE[1]} (Vietnam)")
-        pop = _whole(path, w, "population", rec.get("population"), pop_lo, pop_hi, "persons")
-        hh_raw = (rec.get("households") or "").strip()
-        hh = _whole(path, w, "households", hh_raw, 1, pop, "households (at most the population)", True) if hh_raw else 0
-        g = (rec.get("gso34") or "").strip()
-        if g.isdigit() and len(g) <= 2:
-            g = g.zfill(2)
-        if not (len(g) == 2 and g.isdigit()) or (codes is not None and g not in codes):
-            allowed = "a 2-digit province code" + (f" ({', '.join(sorted(codes))})" if codes else "")
-            raise _fail(path, w, "gso34", rec.get("gso34"), allowed)
-        vid_raw = (rec.get("village_id") or "").strip()
-        vid = vid_raw or f"P{i + 1:03d}"
-        if vid in seen:
-            raise _fail(path, w, "village_id", vid, f"a unique id (also used on {seen[vid]})",
-                        message="duplicate village id")
-        seen[vid] = w
-        name, commune = _nfc(rec.get("name") or ""), _nfc(rec.get("commune") or "") or None
-        key = (vid_raw, name, vals["lon"], vals["lat"], g, pop, hh, commune)
-        if key in first_row:
-            raise DxsimInputError(f"{w} repeats {first_row[key]} (same name, lon, lat, gso34, population, "
-                                  "households, commune): a village counted twice", file=path,
-                                  field=f"{first_row[key]} and {w}", allowed="each village once; delete one of them")
-        first_row[key] = w
-        power_raw = (rec.get("has_grid_power") or "").strip()
-        if power_raw.casefold() not in _TRUE + _FALSE:
-            raise _fail(path, w, "has_grid_power", power_raw, "true or false (empty = false: no grid power)")
-        signal_raw = (rec.get("signal") or "").strip().casefold()
-        if signal_raw not in ("",) + SIGNAL_STATUSES:
-            raise _fail(path, w, "signal", rec.get("signal"), "none or patchy (empty = none)")
-        out["has_grid_power"].append(power_raw.casefold() in _TRUE)
-        out["signal"].append(signal_raw or "none")
-        out["village_id"].append(vid)
-        out["name"].append(name)
-        out["lon"].append(vals["lon"])
-        out["lat"].append(vals["lat"])
-        out["gso34"].append(g)
-        out["population"].append(pop)
-        out["households"].append(hh)
-        out["commune"].append(commune)
-        out["_where"].append(w)
-    df = pl.DataFrame(out, schema={"village_id": pl.Utf8, "name": pl.Utf8, "lon": pl.Float64, "lat": pl.Float64,
-                                   "gso34": pl.Utf8, "population": pl.Int64, "households": pl.Int64,
-                                   "commune": pl.Utf8, "has_grid_power": pl.Boolean, "signal": pl.Utf8,
-                                   "_where": pl.Utf8})
-    if country is not None:
-        _check_provinces(path, df, country, tolerance_km)
-    return df
-
-
-def _check_provinces(path: Path, df: pl.DataFrame, country: Country, tolerance_km: float,
-                     geo: _Geo | None = None) -> None:
-    """Each point in its gso34 province: its cell's province (off-grid: the nearest cell's), or any
-    populated cell within `tolerance_km` of it in that province."""
-    from dxsim.radio.coverage import GridSpec
-
-    lon, lat = df["lon"].to_numpy(), df["lat"].to_numpy()
-    codes = np.asarray(country.province_codes)
-    names = country.provinces["name34"].to_list()
-    cells_gso = country.cells["gso34"].to_numpy()
-    if geo is None:
-        c = country.cells
-        rows_c, cols_c = c["row"].to_numpy().astype(np.int64), c["col"].to_numpy().astype(np.int64)
-        grid = GridSpec.from_cells(rows_c, cols_c, c["lon"].to_numpy(), c["lat"].to_numpy())
-        row, col = grid.rowcol(lon, lat)
-        lookup = np.full((grid.n_rows, grid.n_cols), -1, dtype=np.int64)
-        lookup[rows_c, cols_c] = np.arange(rows_c.size)
-        ok = (row >= 0) & (row < grid.n_rows) & (col >= 0) & (col < grid.n_cols)
-        cell = np.full(lon.size, -1, dtype=np.int64)
-        cell[ok] = lookup[row[ok], col[ok]]
-        xy = np.c_[c["x_m"].to_numpy(), c["y_m"].to_numpy()]
-    else:
-        _, _, cell = geo.cell_at(lon, lat)
-        xy = np.c_[geo.x, geo.y]
-    x, y = _to_utm(lon, lat)
-    want = df["gso34"].to_numpy()
-    here = np.where(cell >= 0, cells_gso[np.maximum(cell, 0)], "")
-    need = np.flatnonzero((cell < 0) | (here != want))
-    if need.size == 0:
-        return
-    from scipy.spatial import cKDTree
-
-    tree = geo.cell_tree if geo is not None else cKDTree(xy)
-    _, nn = tree.query(np.c_[x[need], y[need]])
-    here[need] = np.where(cell[need] >= 0, here[need], cells_gso[np.asarray(nn)])
-    bad = need[here[need] != want[need]]
-    if bad.size == 0:
-        return
-    around = tree.query_ball_point(np.c_[x[bad], y[bad]], 1000.0 * tolerance_km)
-    for i, js in zip(bad, around):  # only the mismatching villages
-        if np.any(cells_gso[np.asarray(js, dtype=np.int64)] == want[i]):
-            continue
-        actual = here[i]
-        pname = names[int(np.searchsorted(codes, actual))]
-        raise DxsimInputError(
-            "the point lies in another province", file=path, field=f"{df['_where'][int(i)]}, column gso34",
-            value=want[i],
-            allowed=f"{actual} ({pname}), the province at {lon[i]:.5f},{lat[i]:.5f}, or a point within "
-                    f"{tolerance_km:g} km of province {want[i]}")
-
-
-def _planner_villages(geo: _Geo, params, path: Path) -> tuple[list[dict], np.ndarray, np.ndarray]:
+def _planner_villages(
+    geo: _Geo, params: VillageLayer, path: Path
+) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray]:
     df = read_village_file(path, None)
-    _check_provinces(path, df, geo.country, params.province_tolerance_km, geo)
+    check_provinces(path, df, geo.country, params.province_tolerance_km, geo)
     lon, lat = df["lon"].to_numpy(), df["lat"].to_numpy()
-    x, y = _to_utm(lon, lat)
-    codes_map = {}
+    x, y = to_projected(lon, lat)
+    codes_map: dict[tuple[str, str], int] = {}
     com = geo.com
     wards, wcodes = com["ward"].to_list(), com["ward_code"].to_list()
     for j in range(com.height):
@@ -1092,27 +1011,46 @@ def _planner_villages(geo: _Geo, params, path: Path) -> tuple[list[dict], np.nda
     for i, r in enumerate(df.iter_rows(named=True)):  # one per village
         commune, ward_code = None, None
         if r["commune"]:
-            j = codes_map.get((r["gso34"], _short_ward(r["commune"])))
-            commune, ward_code = (wards[j], wcodes[j]) if j is not None else (r["commune"], "")
-        rows.append({
-            "village_id": r["village_id"], "name": r["name"], "gso34": r["gso34"], "lon": float(lon[i]),
-            "lat": float(lat[i]), "x_m": float(x[i]), "y_m": float(y[i]), "commune": commune,
-            "ward_code": ward_code, "synthetic": False, "location_precision": "planner file",
-            "source": f"planner file {path.name}", "has_grid_power": bool(r["has_grid_power"]),
-            "signal_status": r["signal"],
-        })
+            ward_j = codes_map.get((r["gso34"], _short_ward(r["commune"])))
+            commune, ward_code = (wards[ward_j], wcodes[ward_j]) if ward_j is not None else (r["commune"], "")
+        rows.append(
+            {
+                "village_id": r["village_id"],
+                "name": r["name"],
+                "gso34": r["gso34"],
+                "lon": float(lon[i]),
+                "lat": float(lat[i]),
+                "x_m": float(x[i]),
+                "y_m": float(y[i]),
+                "commune": commune,
+                "ward_code": ward_code,
+                "synthetic": False,
+                "location_precision": "planner file",
+                "source": f"planner file {path.name}",
+                "has_grid_power": bool(r["has_grid_power"]),
+                "signal_status": r["signal"],
+            }
+        )
     return rows, df["population"].to_numpy(), df["households"].to_numpy()
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def build_village_layer(country: Country, cells: CellArrays, site_layer: SiteLayer, params,
-                        seed: int | None = None, *, scenario_dir: Path | None = None,
-                        raw_dir: Path | None = None, start_date: dt.date | None = None) -> VillageLayerResult:
+def build_village_layer(
+    country: Country,
+    cells: CellArrays,
+    site_layer: SiteLayer,
+    params: VillageLayer,
+    seed: int | None = None,
+    *,
+    scenario_dir: Path | None = None,
+    raw_dir: Path | None = None,
+    start_date: dt.date | None = None,
+) -> VillageLayerResult:
     """The village layer of a scenario and the site layer made consistent with it.
 
-    `params` is a :class:`dxsim.scenario.schema_villages_layer.VillageLayer`; `seed` defaults to
+    `params` is a :class:`dxsim.scenario.sections.villages_layer.VillageLayer`; `seed` defaults to
     its `synthetic_seed`. Without a file: the `n_villages` villages without grid power (named +
     synthetic), then, with `include_with_power`, the villages with grid power and no or patchy
     signal (:func:`with_power_count` at `start_date` unless `n_with_power` is set; province
@@ -1132,9 +1070,11 @@ def build_village_layer(country: Country, cells: CellArrays, site_layer: SiteLay
     else:
         named = _named_villages(geo, params, seed, params.n_villages, planner_sites, raw_dir)
         placed = np.array([[v["x_m"], v["y_m"]] for v in named]).reshape(-1, 2)
-        synth, srep = _synthetic_villages(geo, params, seed, params.n_villages - len(named), placed, planner_sites)
+        synth, srep = _synthetic_villages(
+            geo, params, seed, params.n_villages - len(named), placed, planner_sites
+        )
         report.update(srep)
-        with_power: list[dict] = []
+        with_power: list[dict[str, Any]] = []
         if params.include_with_power:
             if params.n_with_power is None:
                 n_nat, rule = with_power_count(start_date)
@@ -1154,12 +1094,17 @@ def build_village_layer(country: Country, cells: CellArrays, site_layer: SiteLay
         from scipy.spatial import cKDTree
 
         d_site, _ = cKDTree(np.c_[s4["x_m"].to_numpy(), s4["y_m"].to_numpy()]).query(
-            np.c_[villages["x_m"].to_numpy(), villages["y_m"].to_numpy()])
-    villages = villages.with_columns(pl.Series("site_distance_km", np.asarray(d_site) / 1000.0, dtype=pl.Float64))
+            np.c_[villages["x_m"].to_numpy(), villages["y_m"].to_numpy()]
+        )
+    villages = villages.with_columns(
+        pl.Series("site_distance_km", np.asarray(d_site) / 1000.0, dtype=pl.Float64)
+    )
     report["n_villages"] = villages.height
     report["n_named"] = int((~villages["synthetic"]).sum())
     report["n_with_power"] = int(villages["has_grid_power"].sum())
     report["n_no_power"] = villages.height - report["n_with_power"]
     report["population_total"] = int(villages["population"].sum())
-    report["per_province"] = dict(villages.group_by("province").len().sort("len", descending=True).iter_rows())
+    report["per_province"] = dict(
+        villages.group_by("province").len().sort("len", descending=True).iter_rows()
+    )
     return VillageLayerResult(villages.select(list(COLUMNS)), new_layer, report)

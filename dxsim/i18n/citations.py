@@ -17,8 +17,10 @@ from pathlib import Path
 from dxsim.i18n import language
 
 CITATIONS = Path(__file__).resolve().parent / "citations.csv"
-_SEED_REF = re.compile(r"(?:(?:MoST|MIC) report )?\b(00\d):\d+(?:-\d+)?(?: \([^)]*seeds/[^)]*\))?"
-                       r"(?: (?:MoST|MIC) report[^;]*)?")  # the id, its lines, and the description up to a ';'
+_SEED_REF = re.compile(
+    r"(?:(?:MoST|MIC) report )?\b(00\d):\d+(?:-\d+)?(?: \([^)]*seeds/[^)]*\))?"
+    r"(?: (?:MoST|MIC) report[^;]*)?"
+)  # the id, its lines, and the description up to a ';'
 
 
 @functools.cache

@@ -21,8 +21,13 @@ if TYPE_CHECKING:
     from dxsim.maps.layers import LAYERS, LayerSpec
 
 __all__ = ["LAYERS", "MAP_FILE", "LayerSpec", "build_map", "render_map"]
-_HOME = {"LAYERS": "dxsim.maps.layers", "LayerSpec": "dxsim.maps.layers", "MAP_FILE": "dxsim.maps.build",
-         "build_map": "dxsim.maps.build", "render_map": "dxsim.maps.build"}
+_HOME = {
+    "LAYERS": "dxsim.maps.layers",
+    "LayerSpec": "dxsim.maps.layers",
+    "MAP_FILE": "dxsim.maps.build",
+    "build_map": "dxsim.maps.build",
+    "render_map": "dxsim.maps.build",
+}
 
 
 def __getattr__(name: str) -> Any:

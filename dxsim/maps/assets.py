@@ -69,7 +69,9 @@ def leaflet_css() -> str:
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)  # comments (one holds a bug-tracker URL)
     css = re.sub(r"\.leaflet-default-icon-path\s*\{[^}]*\}", "", css)
     css = re.sub(r"behavior:\s*url\(#default#VML\);", "", css)  # old-IE VML only
-    css = re.sub(r"url\(images/([A-Za-z0-9_.-]+\.png)\)", lambda m: f"url({_data_uri(d / 'images' / m.group(1))})", css)
+    css = re.sub(
+        r"url\(images/([A-Za-z0-9_.-]+\.png)\)", lambda m: f"url({_data_uri(d / 'images' / m.group(1))})", css
+    )
     left = re.findall(r"url\(\s*['\"]?(?!data:)([^)'\"]*)", css)
     if left:  # pragma: no cover - guards a future Leaflet
         raise RuntimeError(f"leaflet.css still references {left}")

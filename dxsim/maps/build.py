@@ -9,15 +9,15 @@ import folium
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from dxsim.errors import DxsimInputError
 from dxsim._version import __version__
+from dxsim.errors import DxsimInputError
+from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n import language
-from dxsim.i18n import formats as F
-from dxsim.results.writer import GENERATOR_MARK, atomic_page
 from dxsim.maps.assets import PAGE_CSS, RUNTIME_JS, esc, js_json, leaflet_css, leaflet_js, runtime_setup
 from dxsim.maps.data import FILES, RunOutputs
 from dxsim.maps.layers import LAYERS, LayerOut, MapContext, Overlay, count_text, no_power_subset
+from dxsim.results.writer import GENERATOR_MARK, atomic_page
 
 MAP_FILE = "map.html"
 HEADER_PX = 34
@@ -53,8 +53,12 @@ def _select(layers: list[str] | None) -> list[str]:
     names = [s.strip() for s in layers if s and s.strip()]
     bad = [n for n in names if n not in LAYERS]
     if bad:
-        raise DxsimInputError(f"unknown map layer {bad[0]!r}", field="layers", value=",".join(names),
-                              allowed=", ".join(LAYERS))
+        raise DxsimInputError(
+            _("unknown map layer {name}").format(name=repr(bad[0])),
+            field="layers",
+            value=",".join(names),
+            allowed=", ".join(LAYERS),
+        )
     return [n for n in LAYERS if n in names]  # registry order, duplicates dropped
 
 
@@ -73,12 +77,18 @@ def _header(out: RunOutputs, notes: list[str]) -> str:
     hz = s.get("horizon") or {}
     reps = s.get("reps")
     reps_text = esc(count_text(reps) if isinstance(reps, int) else (reps if reps is not None else "?"))
-    bits = [_("<b>dxsim map</b> · scenario <b>{scenario}</b>").format(scenario=esc(s.get("scenario", out.dir.name))),
-            _("seed {seed}").format(seed=esc(s.get("seed", "?"))),
-            (_("{n} replication") if reps == 1 else _("{n} replications")).format(n=reps_text)
-            + (" " + _("(map shows replication 0)") if isinstance(reps, int) and reps > 1 else ""),
-            f"{_day(hz.get('start_date', '?'))} → {_day(hz.get('end_date', '?'))}"]
-    synth = [esc(d.get("name")) for d in s.get("data_sources", []) if isinstance(d, dict) and d.get("synthetic")]
+    bits = [
+        _("<b>dxsim map</b> · scenario <b>{scenario}</b>").format(
+            scenario=esc(s.get("scenario", out.dir.name))
+        ),
+        _("seed {seed}").format(seed=esc(s.get("seed", "?"))),
+        (_("{n} replication") if reps == 1 else _("{n} replications")).format(n=reps_text)
+        + (" " + _("(map shows replication 0)") if isinstance(reps, int) and reps > 1 else ""),
+        f"{_day(hz.get('start_date', '?'))} → {_day(hz.get('end_date', '?'))}",
+    ]
+    synth = [
+        esc(d.get("name")) for d in s.get("data_sources", []) if isinstance(d, dict) and d.get("synthetic")
+    ]
     counts = []
     if out.has("villages"):
         v = out.villages
@@ -86,30 +96,56 @@ def _header(out: RunOutputs, notes: list[str]) -> str:
             no_power = [no_power_subset(r) for r in v.iter_rows(named=True)]
             syn = v["synthetic"].to_list()
             n_np, syn_np = sum(no_power), sum(1 for x, n in zip(syn, no_power, strict=True) if x and n)
-            counts.append(_("{syn} of {n} coverage-hole villages ({syn_np} of the {n_np} without grid power)").format(
-                syn=count_text(sum(1 for x in syn if x)), n=count_text(v.height), syn_np=count_text(syn_np),
-                n_np=count_text(n_np)))
+            counts.append(
+                _("{syn} of {n} coverage-hole villages ({syn_np} of the {n_np} without grid power)").format(
+                    syn=count_text(sum(1 for x in syn if x)),
+                    n=count_text(v.height),
+                    syn_np=count_text(syn_np),
+                    n_np=count_text(n_np),
+                )
+            )
     if out.has("datacentres"):
         d = out.datacentres
         if "synthetic" in d.columns:
-            counts.append(_("{syn} of {n} data centres").format(syn=count_text(int(d["synthetic"].sum())),
-                                                                n=count_text(d.height)))
+            counts.append(
+                _("{syn} of {n} data centres").format(
+                    syn=count_text(int(d["synthetic"].sum())), n=count_text(d.height)
+                )
+            )
     if out.sites_synthetic:
         counts.insert(0, _("the 4G/5G site layer"))
-    disclosure = ("<span class=\"dx-synth\">"
-                  + _("Partly <b>synthetic</b> data (generated, not observed): {what}.").format(
-                      what="; ".join(counts or synth or [_("see summary.json data_sources")])) + "</span>")
-    line2 = (_("Model projection, not a survey.") + " " + disclosure
-             + (" " + _("Not drawn: {layers}.").format(layers=esc("; ".join(notes))) if notes else ""))
-    title_attr = esc(_("Synthetic data sources: {names}").format(names="; ".join(
-        d.get("name", "") for d in s.get("data_sources", []) if isinstance(d, dict) and d.get("synthetic"))))
-    return (f'<div class="dx-header" title="{title_attr}">' + " · ".join(bits) + "<br>" + line2 + "</div>")
+    disclosure = (
+        '<span class="dx-synth">'
+        + _("Partly <b>synthetic</b> data (generated, not observed): {what}.").format(
+            what="; ".join(counts or synth or [_("see summary.json data_sources")])
+        )
+        + "</span>"
+    )
+    line2 = (
+        _("Model projection, not a survey.")
+        + " "
+        + disclosure
+        + (" " + _("Not drawn: {layers}.").format(layers=esc("; ".join(notes))) if notes else "")
+    )
+    title_attr = esc(
+        _("Synthetic data sources: {names}").format(
+            names="; ".join(
+                d.get("name", "")
+                for d in s.get("data_sources", [])
+                if isinstance(d, dict) and d.get("synthetic")
+            )
+        )
+    )
+    return f'<div class="dx-header" title="{title_attr}">' + " · ".join(bits) + "<br>" + line2 + "</div>"
 
 
 def _title(out: RunOutputs) -> str:
     s = out.summary
-    return esc(_("dxsim map — {scenario} (seed {seed}, {reps} reps, synthetic data included)").format(
-        scenario=s.get("scenario", out.dir.name), seed=s.get("seed", "?"), reps=s.get("reps", "?")))
+    return esc(
+        _("dxsim map — {scenario} (seed {seed}, {reps} reps, synthetic data included)").format(
+            scenario=s.get("scenario", out.dir.name), seed=s.get("seed", "?"), reps=s.get("reps", "?")
+        )
+    )
 
 
 class _Ids:
@@ -134,29 +170,51 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
     shared: dict[str, str] = {}
     built: list[tuple[str, LayerOut]] = []
     if not out.has("provinces"):
-        raise DxsimInputError(f"missing {FILES['provinces']} (the map's basemap; written by `dxsim run`)",
-                              file=out.path("provinces"))
+        raise DxsimInputError(
+            _("missing {name} (the map's basemap; written by `dxsim run`)").format(name=FILES["provinces"]),
+            file=out.path("provinces"),
+        )
     base_prov = dict(out.provinces)
     # the basemap's tooltip: bilingual name (escaped)
-    base_prov = {"type": "FeatureCollection", "features": [
-        {**f, "properties": {**f["properties"], "tip": f"<b>{esc(f['properties']['name34'])}</b>"
-                             + (f" ({esc(f['properties']['name_ascii'])})" if f["properties"]["name_ascii"] else "")}}
-        for f in base_prov["features"]]}
+    base_prov = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                **f,
+                "properties": {
+                    **f["properties"],
+                    "tip": f"<b>{esc(f['properties']['name34'])}</b>"
+                    + (f" ({esc(f['properties']['name_ascii'])})" if f["properties"]["name_ascii"] else ""),
+                },
+            }
+            for f in base_prov["features"]
+        ],
+    }
     shared["DX_PROV"] = js_json(base_prov)
     for name in names:
         spec = LAYERS[name]
         missing = [FILES[k] for k in spec.needs if not out.has(k)]
         if missing:
             if explicit:
-                raise DxsimInputError(f"layer {name!r} needs {', '.join(missing)}, not in the result directory",
-                                      file=out.dir, field="layers", value=name)
+                raise DxsimInputError(
+                    _("layer {name} needs {files}, not in the result directory").format(
+                        name=repr(name), files=", ".join(missing)
+                    ),
+                    file=out.dir,
+                    field="layers",
+                    value=name,
+                )
             notes.append(_("{layer} ({files} missing)").format(layer=name, files=", ".join(missing)))
             continue
         why = spec.unavailable(out) if spec.unavailable is not None else None
         if why:  # e.g. the served layer of a run without the capacity model: simply absent unless asked for
             if explicit:
-                raise DxsimInputError(f"layer {name!r} cannot be drawn: {why}", file=out.dir, field="layers",
-                                      value=name)
+                raise DxsimInputError(
+                    _("layer {name} cannot be drawn: {why}").format(name=repr(name), why=why),
+                    file=out.dir,
+                    field="layers",
+                    value=name,
+                )
             continue
         ctx = MapContext(out=out, show=True if explicit else spec.default_on, shared=shared)
         built.append((name, spec.build(ctx)))
@@ -165,35 +223,51 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
     grid_bounds = None
     if out.has("grid") and out.grid.height:
         g = out.grid
-        grid_bounds = [[float(g["lat"].min()), float(g["lon"].min())], [float(g["lat"].max()), float(g["lon"].max())]]
+        grid_bounds = [
+            [float(g["lat"].min()), float(g["lon"].min())],
+            [float(g["lat"].max()), float(g["lon"].max())],
+        ]
     bounds = grid_bounds or out.bounds() or [[8.3, 102.1], [23.4, 109.5]]
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     ids = _Ids()
-    m = ids(folium.Map(location=center, zoom_start=6, tiles=None, min_zoom=4, max_zoom=14,
-                        zoom_snap=0.25, zoom_delta=0.5))
-    m.default_js = []   # no CDN: Leaflet is inlined below; nothing else (jQuery, Bootstrap, ...) is used
+    m = ids(
+        folium.Map(
+            location=center, zoom_start=6, tiles=None, min_zoom=4, max_zoom=14, zoom_snap=0.25, zoom_delta=0.5
+        )
+    )
+    m.default_js = []  # no CDN: Leaflet is inlined below; nothing else (jQuery, Bootstrap, ...) is used
     m.default_css = []
     fig.add_child(m)
     mname = m.get_name()
     header_px = HEADER_PX if language() == "en" else HEADER_PX_LONG
-    fig.header.add_child(_Raw(
-        '<meta charset="utf-8">\n'
-        f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
-        f"<style>{leaflet_css()}</style>\n<style>{PAGE_CSS}\n"
-        + ("" if header_px == HEADER_PX else f".dx-header {{ height: {header_px}px; }}\n")
-        + f".folium-map {{ position: absolute !important; top: {header_px}px !important; bottom: 0; left: 0; right: 0;"
-        " height: auto !important; width: 100% !important; }</style>\n"
-        f"<script>{leaflet_js()}</script>\n<script>{RUNTIME_JS}</script>"), name="dx_assets", index=0)
+    fig.header.add_child(
+        _Raw(
+            '<meta charset="utf-8">\n'
+            f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
+            f"<style>{leaflet_css()}</style>\n<style>{PAGE_CSS}\n"
+            + ("" if header_px == HEADER_PX else f".dx-header {{ height: {header_px}px; }}\n")
+            + f".folium-map {{ position: absolute !important; top: {header_px}px !important; bottom: 0; left: 0; right: 0;"
+            " height: auto !important; width: 100% !important; }</style>\n"
+            f"<script>{leaflet_js()}</script>\n<script>{RUNTIME_JS}</script>"
+        ),
+        name="dx_assets",
+        index=0,
+    )
     fig.html.add_child(_Raw(_header(out, notes)), name="dx_header", index=0)
 
     # data once, then the always-on basemap, then one feature group per overlay
-    m.add_child(_Script("\n".join([runtime_setup(), *(f"var {k} = {v};" for k, v in shared.items())])),
-                name="dx_data")
-    m.add_child(_Script(
-        f"{mname}.attributionControl.setPrefix('Leaflet');\n"
-        f"{mname}.attributionControl.addAttribution({js_json(esc(_attribution(out)))});\n"
-        f"L.control.scale({{imperial: false}}).addTo({mname});\n"
-        f"DX.base({mname}, DX_PROV);"), name="dx_base")
+    m.add_child(
+        _Script("\n".join([runtime_setup(), *(f"var {k} = {v};" for k, v in shared.items())])), name="dx_data"
+    )
+    m.add_child(
+        _Script(
+            f"{mname}.attributionControl.setPrefix('Leaflet');\n"
+            f"{mname}.attributionControl.addAttribution({js_json(esc(_attribution(out)))});\n"
+            f"L.control.scale({{imperial: false}}).addTo({mname});\n"
+            f"DX.base({mname}, DX_PROV);"
+        ),
+        name="dx_base",
+    )
     legends = []
     for _name, lo in built:
         legends.append(lo.legend)
@@ -213,15 +287,19 @@ def _with_lang(page: str) -> str:
 
 
 def _attribution(out: RunOutputs) -> str:
-    return _("Boundaries: Open Development Vietnam (CC BY-SA 4.0); population: WorldPop (CC BY 4.0); "
-             "sites and some villages / data centres: synthetic (dxsim)")
+    return _(
+        "Boundaries: Open Development Vietnam (CC BY-SA 4.0); population: WorldPop (CC BY 4.0); "
+        "sites and some villages / data centres: synthetic (dxsim)"
+    )
 
 
 def _add_overlay(m: folium.Map, ov: Overlay, ids: _Ids) -> None:
     fg = ids(folium.FeatureGroup(name=esc(ov.label), show=ov.show, overlay=True, control=True))
     m.add_child(fg)
-    code = (f"(function (map, g) {{\nDX.group(g, {js_json(ov.family)}, {js_json(ov.legend_label or '')}, "
-            f"{js_json(ov.exclusive)});\n{ov.js}\n}})({m.get_name()}, {fg.get_name()});")
+    code = (
+        f"(function (map, g) {{\nDX.group(g, {js_json(ov.family)}, {js_json(ov.legend_label or '')}, "
+        f"{js_json(ov.exclusive)});\n{ov.js}\n}})({m.get_name()}, {fg.get_name()});"
+    )
     fg.add_child(_Script(code))
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError
+from dxsim.i18n import gettext as _
 
 # --------------------------------------------------------------------------- the files
 FILES = {
@@ -56,7 +57,12 @@ def short_reason(exc: BaseException) -> str:
 
 def damaged(path: Path, what: str) -> DxsimInputError:
     """One line naming the damaged file, what is wrong with it and what to do."""
-    return DxsimInputError(f"{what}; {RERUN}", file=path)
+    return DxsimInputError(
+        _(
+            "{what}; the result folder is damaged: run the scenario again (`dxsim run SCENARIO --out DIR`)"
+        ).format(what=what),
+        file=path,
+    )  # the text of RERUN
 
 
 def served_rate_mbps(result_dir: Path) -> float | None:
@@ -85,12 +91,14 @@ class RunOutputs:
     def __init__(self, result_dir: Path) -> None:
         self.dir = Path(result_dir)
         if not self.dir.is_dir():
-            raise DxsimInputError("not a result directory (run `dxsim run` first)", file=self.dir)
+            raise DxsimInputError(_("not a result directory (run `dxsim run` first)"), file=self.dir)
         if not any(self.path(k).exists() for k in FILES) and not (self.dir / "villages.geojson").exists():
             raise DxsimInputError(
-                "not a dxsim result folder: it holds none of " + ", ".join(FILES.values()),
+                _("not a dxsim result folder: it holds none of {files}").format(
+                    files=", ".join(FILES.values())
+                ),
                 file=self.dir,
-                allowed="a folder written by `dxsim run SCENARIO --out DIR` (default outputs/<name>/)",
+                allowed=_("a folder written by `dxsim run SCENARIO --out DIR` (default outputs/<name>/)"),
             )
 
     def path(self, key: str) -> Path:
@@ -104,9 +112,11 @@ class RunOutputs:
     def _need(self, key: str) -> Path:
         p = self.path(key)
         if not p.exists():
-            raise DxsimInputError(f"missing {FILES[key]} (written by `dxsim run`)", file=p)
+            raise DxsimInputError(
+                _("missing {name} (written by `dxsim run`)").format(name=FILES[key]), file=p
+            )
         if not p.is_file():
-            raise damaged(p, f"{p.name} is not a file")
+            raise damaged(p, _("{name} is not a file").format(name=p.name))
         return p
 
     def _table(self, key: str) -> pl.DataFrame:
@@ -115,17 +125,23 @@ class RunOutputs:
         try:
             df = pl.read_parquet(p)
         except Exception as exc:  # a truncated or foreign file raises polars/OS errors
-            raise damaged(p, f"cannot read {p.name} ({short_reason(exc)})") from None
+            raise damaged(
+                p, _("cannot read {name} ({reason})").format(name=p.name, reason=short_reason(exc))
+            ) from None
         missing = [c for c in REQUIRED_COLUMNS.get(key, ()) if c not in df.columns]
         if missing:
-            raise damaged(p, f"{p.name} lacks the column(s) {', '.join(missing)}")
+            raise damaged(
+                p, _("{name} lacks the column(s) {columns}").format(name=p.name, columns=", ".join(missing))
+            )
         return df
 
     def _json(self, p: Path) -> Any:
         try:
             return json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-            raise damaged(p, f"cannot read {p.name} as JSON ({short_reason(exc)})") from None
+            raise damaged(
+                p, _("cannot read {name} as JSON ({reason})").format(name=p.name, reason=short_reason(exc))
+            ) from None
 
     # ------------------------------------------------------------------ summary
     @cached_property
@@ -135,7 +151,7 @@ class RunOutputs:
             return {}
         obj = self._json(p)
         if not isinstance(obj, dict):
-            raise damaged(p, f"{p.name} is not a dxsim summary (not a JSON object)")
+            raise damaged(p, _("{name} is not a dxsim summary (not a JSON object)").format(name=p.name))
         return obj
 
     # ------------------------------------------------------------------ provinces
@@ -147,7 +163,7 @@ class RunOutputs:
         gj = self._json(p)
         features = gj.get("features") if isinstance(gj, dict) else None
         if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
-            raise damaged(p, f"{p.name} is not a GeoJSON FeatureCollection")
+            raise damaged(p, _("{name} is not a GeoJSON FeatureCollection").format(name=p.name))
         try:
             if p.stat().st_size > 2_500_000:  # a planner's detailed boundaries: simplify (~200 m)
                 import shapely
@@ -162,13 +178,27 @@ class RunOutputs:
                 geom = f.get("geometry")
                 if not geom:
                     continue
-                feats.append({"type": "Feature",
-                              "geometry": {"type": geom["type"], "coordinates": _round_coords(geom["coordinates"], 4)},
-                              "properties": {"code": str(props.get("gso34", "")),
-                                             "name34": str(props.get("name34") or ""),
-                                             "name_ascii": str(props.get("name_ascii") or "")}})
+                feats.append(
+                    {
+                        "type": "Feature",
+                        "geometry": {
+                            "type": geom["type"],
+                            "coordinates": _round_coords(geom["coordinates"], 4),
+                        },
+                        "properties": {
+                            "code": str(props.get("gso34", "")),
+                            "name34": str(props.get("name34") or ""),
+                            "name_ascii": str(props.get("name_ascii") or ""),
+                        },
+                    }
+                )
         except Exception as exc:  # malformed geometry of any kind
-            raise damaged(p, f"{p.name} holds a malformed feature ({short_reason(exc)})") from None
+            raise damaged(
+                p,
+                _("{name} holds a malformed feature ({reason})").format(
+                    name=p.name, reason=short_reason(exc)
+                ),
+            ) from None
         return {"type": "FeatureCollection", "features": feats}
 
     def bounds(self) -> list[list[float]] | None:
@@ -196,19 +226,29 @@ class RunOutputs:
         """Replication 0 (the lowest), provinces only: date, area and one column per PROVINCE_METRICS (null when
         the run has no such metric, e.g. the served shares of a run without the capacity model)."""
         p = self._need("metrics")
-        empty = pl.DataFrame(schema={"date": pl.Date, "area": pl.Utf8,
-                                     **{c: pl.Float64 for c in PROVINCE_METRICS}})
+        empty = pl.DataFrame(
+            schema={"date": pl.Date, "area": pl.Utf8, **dict.fromkeys(PROVINCE_METRICS, pl.Float64)}
+        )
         try:  # lazily: a run of many replications has a large table, the map needs replication 0 only
             m = pl.scan_parquet(p)
             missing = [c for c in REQUIRED_COLUMNS["metrics"] if c not in m.collect_schema().names()]
             if missing:
-                raise damaged(p, f"{p.name} lacks the column(s) {', '.join(missing)}")
+                raise damaged(
+                    p,
+                    _("{name} lacks the column(s) {columns}").format(name=p.name, columns=", ".join(missing)),
+                )
             rep0 = m.select(pl.col("replication").min()).collect().item()
             if rep0 is None:
                 return empty
-            df = (m.filter((pl.col("replication") == rep0) & (pl.col("area") != "VN")
-                           & pl.col("metric").is_in(list(PROVINCE_METRICS)))
-                  .select("date", "area", "metric", "value").collect())
+            df = (
+                m.filter(
+                    (pl.col("replication") == rep0)
+                    & (pl.col("area") != "VN")
+                    & pl.col("metric").is_in(list(PROVINCE_METRICS))
+                )
+                .select("date", "area", "metric", "value")
+                .collect()
+            )
             if df.is_empty():
                 return empty
             wide = df.pivot(on="metric", index=["date", "area"], values="value", aggregate_function="first")
@@ -219,7 +259,9 @@ class RunOutputs:
         except DxsimInputError:
             raise
         except Exception as exc:  # truncated file, wrong column types
-            raise damaged(p, f"cannot read {p.name} ({short_reason(exc)})") from None
+            raise damaged(
+                p, _("cannot read {name} ({reason})").format(name=p.name, reason=short_reason(exc))
+            ) from None
 
     # ------------------------------------------------------------------ 5 km grid
     @cached_property
@@ -260,13 +302,17 @@ class RunOutputs:
 
             def design(xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
                 u, v = (xx - x0) / s, (yy - y0) / s
-                return np.stack([u ** i * v ** j for i in range(_FIT_DEGREE + 1) for j in range(_FIT_DEGREE + 1 - i)],
-                                axis=-1)
+                return np.stack(
+                    [u**i * v**j for i in range(_FIT_DEGREE + 1) for j in range(_FIT_DEGREE + 1 - i)], axis=-1
+                )
 
             a = design(x, y)
             c_lon, *_ = np.linalg.lstsq(a, lon, rcond=None)
             c_lat, *_ = np.linalg.lstsq(a, lat, rcond=None)
-            res_m = max(float(np.abs(a @ c_lon - lon).max()) * 111_320.0, float(np.abs(a @ c_lat - lat).max()) * 110_574.0)
+            res_m = max(
+                float(np.abs(a @ c_lon - lon).max()) * 111_320.0,
+                float(np.abs(a @ c_lat - lat).max()) * 110_574.0,
+            )
             if res_m < 50.0:
                 ac = design(x[:, None] + dx, y[:, None] + dy)
                 # corner = the square's own centre + the fitted offset (exact at the centre)
@@ -285,7 +331,9 @@ class RunOutputs:
             return self._table("villages")
         gj_path = self.dir / "villages.geojson"
         if not gj_path.exists():
-            raise DxsimInputError("missing villages.parquet (written by `dxsim run`)", file=p)
+            raise DxsimInputError(
+                _("missing {name} (written by `dxsim run`)").format(name="villages.parquet"), file=p
+            )
         gj = self._json(gj_path)
         try:
             feats = gj["features"]
@@ -295,8 +343,12 @@ class RunOutputs:
                     r["lon"], r["lat"] = f["geometry"]["coordinates"][:2]
             return pl.DataFrame(rows, infer_schema_length=None)
         except Exception as exc:  # not a FeatureCollection of points
-            raise damaged(gj_path, f"{gj_path.name} is not a GeoJSON FeatureCollection of villages "
-                                   f"({short_reason(exc)})") from None
+            raise damaged(
+                gj_path,
+                _("{name} is not a GeoJSON FeatureCollection of villages ({reason})").format(
+                    name=gj_path.name, reason=short_reason(exc)
+                ),
+            ) from None
 
     @cached_property
     def datacentres(self) -> pl.DataFrame:
@@ -314,4 +366,6 @@ class RunOutputs:
                 return None
             return bool(s.select(pl.col("synthetic").any()).collect().item())
         except Exception as exc:  # truncated file, wrong column type
-            raise damaged(p, f"cannot read {p.name} ({short_reason(exc)})") from None
+            raise damaged(
+                p, _("cannot read {name} ({reason})").format(name=p.name, reason=short_reason(exc))
+            ) from None

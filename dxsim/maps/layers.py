@@ -23,8 +23,8 @@ import numpy as np
 import polars as pl
 
 from dxsim.i18n import N_, language
-from dxsim.i18n import gettext as _
 from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
 from dxsim.maps.assets import esc, js_json
 from dxsim.maps.data import GRID_SERVED_5G, SERVED_5G_METRICS, RunOutputs
 
@@ -32,10 +32,10 @@ from dxsim.maps.data import GRID_SERVED_5G, SERVED_5G_METRICS, RunOutputs
 # --------------------------------------------------------------------------- structures
 @dataclass
 class Overlay:
-    label: str            # text in the layer control (plain text, no user data)
-    family: str           # key of the legend section shown while this overlay is on
-    show: bool            # on when the page opens
-    js: str               # body run with `map`, `g` in scope
+    label: str  # text in the layer control (plain text, no user data)
+    family: str  # key of the legend section shown while this overlay is on
+    show: bool  # on when the page opens
+    js: str  # body run with `map`, `g` in scope
     exclusive: str | None = None  # overlays sharing a key are mutually exclusive (a date selector)
     legend_label: str | None = None  # shown in the legend title while on (default: none)
 
@@ -43,14 +43,14 @@ class Overlay:
 @dataclass
 class LayerOut:
     overlays: list[Overlay]
-    legend: str           # HTML of the legend section (escaped where it shows data)
+    legend: str  # HTML of the legend section (escaped where it shows data)
     notes: list[str] = field(default_factory=list)
 
 
 @dataclass
 class MapContext:
     out: RunOutputs
-    show: bool            # the layer's default visibility (or True when explicitly requested)
+    show: bool  # the layer's default visibility (or True when explicitly requested)
     shared: dict[str, str] = field(default_factory=dict)  # JS variable -> JSON literal, emitted once
 
     def share(self, name: str, obj: Any) -> str:
@@ -64,7 +64,7 @@ class LayerSpec:
     name: str
     title: str
     default_on: bool
-    needs: tuple[str, ...]          # keys of data.FILES
+    needs: tuple[str, ...]  # keys of data.FILES
     build: Callable[[MapContext], LayerOut]
     # why the run cannot have this layer although its files exist (None: it can), e.g. capacity not modelled
     unavailable: Callable[[RunOutputs], str | None] | None = None
@@ -129,10 +129,14 @@ def _table(rows: list[tuple[str, str]]) -> str:
     return "<table>" + "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows) + "</table>"
 
 
-def _swatches(title: str, items: list[tuple[str, str]], family: str, active: bool = False, note: str = "") -> str:
+def _swatches(
+    title: str, items: list[tuple[str, str]], family: str, active: bool = False, note: str = ""
+) -> str:
     """A legend section of colour boxes; `note` is plain text shown below them."""
-    rows = "".join(f'<div class="dx-row"><span class="dx-sw" style="background:{c}"></span>{esc(t)}</div>'
-                   for c, t in items)
+    rows = "".join(
+        f'<div class="dx-row"><span class="dx-sw" style="background:{c}"></span>{esc(t)}</div>'
+        for c, t in items
+    )
     act = ' <span class="dx-active"></span>' if active else ""
     tail = f'<div class="dx-note">{esc(note)}</div>' if note else ""
     return f'<div data-family="{family}"><h4>{esc(title)}{act}</h4>{rows}{tail}</div>'
@@ -143,15 +147,10 @@ def _ramp(title: str, colours: list[str], bins: list[float], family: str, active
     act = ' <span class="dx-active"></span>' if active else ""
     boxes = "".join(f'<span class="dx-rc" style="background:{c}"></span>' for c in colours)
     ticks = "".join(f'<span class="dx-rt">{_g(b, group=True)}</span>' for b in bins)
-    return (f'<div data-family="{family}"><h4>{esc(title)}{act}</h4><div class="dx-ramp">{boxes}</div>'
-            f'<div class="dx-ticks" style="padding:0 {50 / len(colours):.2f}%">{ticks}</div></div>')
-
-
-def _bin_labels(bins: list[float], fmt: str = "{:,.0f}") -> list[str]:
-    out = [f"< {fmt.format(bins[0])}"]
-    out += [f"{fmt.format(a)} – {fmt.format(b)}" for a, b in zip(bins[:-1], bins[1:])]
-    out.append(f"≥ {fmt.format(bins[-1])}")
-    return out
+    return (
+        f'<div data-family="{family}"><h4>{esc(title)}{act}</h4><div class="dx-ramp">{boxes}</div>'
+        f'<div class="dx-ticks" style="padding:0 {50 / len(colours):.2f}%">{ticks}</div></div>'
+    )
 
 
 def _style(**kw: Any) -> dict:
@@ -175,13 +174,25 @@ def _ll(r: dict) -> list[float] | None:
 
 # --------------------------------------------------------------------------- 1. 5G coverage by province
 COVERAGE_BINS = [10, 25, 40, 55, 70, 85, 95, 99]
-COVERAGE_COLOURS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494",
-                    "#081d58"]
+COVERAGE_COLOURS = [
+    "#ffffd9",
+    "#edf8b1",
+    "#c7e9b4",
+    "#7fcdbb",
+    "#41b6c4",
+    "#1d91c0",
+    "#225ea8",
+    "#253494",
+    "#081d58",
+]
 
 
 # the date selector's entries (one per coverage_dates tag); {date} is a month end (tháng 12/2025 in Vietnamese)
-COVERAGE_LABEL = {"start": N_("5G coverage {date} (start)"), "end": N_("5G coverage {date} (end)"),
-                  "": N_("5G coverage {date}")}
+COVERAGE_LABEL = {
+    "start": N_("5G coverage {date} (start)"),
+    "end": N_("5G coverage {date} (end)"),
+    "": N_("5G coverage {date}"),
+}
 
 
 def coverage_dates(dates: list[dt.date]) -> list[tuple[dt.date, str]]:
@@ -209,8 +220,10 @@ def build_coverage(ctx: MapContext) -> LayerOut:
     out = ctx.out
     prov = ctx.share("DX_PROV", out.provinces)
     pm = out.province_metrics
-    names = {f["properties"]["code"]: (f["properties"]["name34"], f["properties"]["name_ascii"])
-             for f in out.provinces["features"]}
+    names = {
+        f["properties"]["code"]: (f["properties"]["name34"], f["properties"]["name_ascii"])
+        for f in out.provinces["features"]
+    }
     chosen = coverage_dates(pm["date"].to_list())
     overlays = []
     for i, (d, tag) in enumerate(chosen):
@@ -220,24 +233,46 @@ def build_coverage(ctx: MapContext) -> LayerOut:
             code = str(rec["area"])
             pct, st = rec.get("pop_covered_5g_pct"), rec.get("stations_5g")
             n34, nasc = names.get(code, (code, ""))
-            name_html = f"<b>{esc(n34)}</b>" + (f' <span class="dx-ascii">({esc(nasc)})</span>' if nasc else "")
+            name_html = f"<b>{esc(n34)}</b>" + (
+                f' <span class="dx-ascii">({esc(nasc)})</span>' if nasc else ""
+            )
             if pct is not None and math.isfinite(pct):
                 colours[code] = COVERAGE_COLOURS[int(np.searchsorted(COVERAGE_BINS, pct, side="right"))]
             tips[code] = f"{name_html}<br>" + _("5G coverage {pct}").format(pct=_pct(pct, 1))
-            pops[code] = (f'<div class="dx-pop">{name_html}'
-                          + _table([(_("date"), _day(d)),
-                                    (_("5G population coverage"), f"<b>{_pct(pct, 1)}</b>"),
-                                    *_served_lines(rec),
-                                    (_("5G stations"), _num(st)),
-                                    (_("province code"), esc(code))])
-                          + '<div class="dx-ascii">' + _("replication 0 of the run") + "</div></div>")
+            pops[code] = (
+                f'<div class="dx-pop">{name_html}'
+                + _table(
+                    [
+                        (_("date"), _day(d)),
+                        (_("5G population coverage"), f"<b>{_pct(pct, 1)}</b>"),
+                        *_served_lines(rec),
+                        (_("5G stations"), _num(st)),
+                        (_("province code"), esc(code)),
+                    ]
+                )
+                + '<div class="dx-ascii">'
+                + _("replication 0 of the run")
+                + "</div></div>"
+            )
         label = _(COVERAGE_LABEL[tag]).format(date=_month(d))
         data = ctx.share(f"DX_COV{i}", {"c": colours, "t": tips, "p": pops})
-        overlays.append(Overlay(label=label, family="coverage_5g", show=ctx.show and i == len(chosen) - 1,
-                                js=f"DX.choropleth(map, g, {prov}, {data});", exclusive="coverage_5g",
-                                legend_label=_month(d)))
-    legend = _ramp(_("5G population coverage, %, by province,"), COVERAGE_COLOURS, COVERAGE_BINS, "coverage_5g",
-                   active=True)
+        overlays.append(
+            Overlay(
+                label=label,
+                family="coverage_5g",
+                show=ctx.show and i == len(chosen) - 1,
+                js=f"DX.choropleth(map, g, {prov}, {data});",
+                exclusive="coverage_5g",
+                legend_label=_month(d),
+            )
+        )
+    legend = _ramp(
+        _("5G population coverage, %, by province,"),
+        COVERAGE_COLOURS,
+        COVERAGE_BINS,
+        "coverage_5g",
+        active=True,
+    )
     return LayerOut(overlays, legend)
 
 
@@ -258,8 +293,9 @@ def grid_keep(ctx: MapContext) -> np.ndarray:
     return np.flatnonzero((pop >= 0.5) & np.isfinite(ctx.out.grid_corners()).all(axis=(1, 2)))
 
 
-def served_persons(pop: np.ndarray, served: np.ndarray, short: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                                        np.ndarray]:
+def served_persons(
+    pop: np.ndarray, served: np.ndarray, short: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Whole persons (pop, served, capacity-short) as the map shows them: each rounded half-to-even, served
     within [0, pop], capacity-short cut so that served + capacity-short never exceeds pop (the rest is
     uncovered). NaN counts as 0."""
@@ -278,33 +314,59 @@ def _grid_rows(ctx: MapContext) -> str:
     corners = np.round(ctx.out.grid_corners(), 4)
     pop = g["pop"].to_numpy()
     pop = np.nan_to_num(pop)
-    cov = np.nan_to_num(g["pop_covered_5g_end"].to_numpy()) if "pop_covered_5g_end" in g.columns else np.zeros(g.height)
+    cov = (
+        np.nan_to_num(g["pop_covered_5g_end"].to_numpy())
+        if "pop_covered_5g_end" in g.columns
+        else np.zeros(g.height)
+    )
     keep = grid_keep(ctx)  # skip empty squares
-    rows = [[*corners[i].ravel().tolist(), round(float(pop[i])), round(float(np.clip(cov[i], 0, pop[i])))]
-            for i in keep]
+    rows = [
+        [*corners[i].ravel().tolist(), round(float(pop[i])), round(float(np.clip(cov[i], 0, pop[i])))]
+        for i in keep
+    ]
     cols = list(GRID_COLS)
     if ctx.out.has_served_grid():
-        _pop, served, short = served_persons(pop, g[GRID_SERVED_5G[0]].to_numpy(), g[GRID_SERVED_5G[1]].to_numpy())
+        _pop, served, short = served_persons(
+            pop, g[GRID_SERVED_5G[0]].to_numpy(), g[GRID_SERVED_5G[1]].to_numpy()
+        )
         for row, i in zip(rows, keep, strict=True):
             row += [int(served[i]), int(short[i])]
         cols += GRID_SERVED_COLS
     size = float(g["size_km"][0]) if "size_km" in g.columns and g.height else 5.0
-    return ctx.share("DX_GRID", {"rows": rows, "cols": cols, "area": size * size,
-                                 "label": _("{size} km square").format(size=_g(size))})
+    return ctx.share(
+        "DX_GRID",
+        {
+            "rows": rows,
+            "cols": cols,
+            "area": size * size,
+            "label": _("{size} km square").format(size=_g(size)),
+        },
+    )
 
 
 def build_density(ctx: MapContext) -> LayerOut:
     grid = _grid_rows(ctx)
     overlays = [
-        Overlay(_("People not covered by 5G at the end (per km²)"), "density_unc", ctx.show,
-                f"DX.squares(map, g, {grid}, 'unc', {js_json(UNCOVERED_BINS)}, {js_json(UNCOVERED_COLOURS)}, {grid}.area);"),
-        Overlay(_("People covered by 5G at the end (per km²)"), "density_cov", False,
-                f"DX.squares(map, g, {grid}, 'cov', {js_json(COVERED_BINS)}, {js_json(COVERED_COLOURS)}, {grid}.area);"),
+        Overlay(
+            _("People not covered by 5G at the end (per km²)"),
+            "density_unc",
+            ctx.show,
+            f"DX.squares(map, g, {grid}, 'unc', {js_json(UNCOVERED_BINS)}, {js_json(UNCOVERED_COLOURS)}, {grid}.area);",
+        ),
+        Overlay(
+            _("People covered by 5G at the end (per km²)"),
+            "density_cov",
+            False,
+            f"DX.squares(map, g, {grid}, 'cov', {js_json(COVERED_BINS)}, {js_json(COVERED_COLOURS)}, {grid}.area);",
+        ),
     ]
-    legend = (
-        _ramp(_("People not covered by 5G per km² (5 km squares, end)"), UNCOVERED_COLOURS, UNCOVERED_BINS,
-              "density_unc")
-        + _ramp(_("People covered by 5G per km² (5 km squares, end)"), COVERED_COLOURS, COVERED_BINS, "density_cov")
+    legend = _ramp(
+        _("People not covered by 5G per km² (5 km squares, end)"),
+        UNCOVERED_COLOURS,
+        UNCOVERED_BINS,
+        "density_unc",
+    ) + _ramp(
+        _("People covered by 5G per km² (5 km squares, end)"), COVERED_COLOURS, COVERED_BINS, "density_cov"
     )
     return LayerOut(overlays, legend)
 
@@ -314,7 +376,11 @@ def build_density(ctx: MapContext) -> LayerOut:
 # served rate at the busy hour), covered but capacity-short, uncovered. A square is grey when most of its people
 # are uncovered; otherwise its colour is the capacity-short share of its people (most squares are mostly served,
 # so the share shows where coverage is not service).
-SERVED_STATE_LABELS = (N_("served by 5G"), N_("covered but capacity-short"), N_("not covered by 5G (uncovered)"))
+SERVED_STATE_LABELS = (
+    N_("served by 5G"),
+    N_("covered but capacity-short"),
+    N_("not covered by 5G (uncovered)"),
+)
 SERVED_CLASSES = [  # (legend words, colour); index = class of a square
     (N_("mostly uncovered (most people outside 5G coverage)"), "#a6a6a6"),
     (N_("served (capacity-short < 1% of people)"), "#1a9850"),
@@ -348,8 +414,10 @@ def served_unavailable(out: RunOutputs) -> str | None:
     pm = out.province_metrics
     if pm.height and pm[SERVED_5G_METRICS[0]].drop_nulls().len():
         return None
-    return ("the run has no served / capacity-short outputs (scenario [capacity] enabled = false, or a run "
-            "made before the capacity model)")
+    return _(
+        "the run has no served / capacity-short outputs (scenario [capacity] enabled = false, or a run "
+        "made before the capacity model)"
+    )
 
 
 # JS body of the squares overlay (runs with `map`, `g`, the shared grid and classes in scope); lazy like DX.squares
@@ -386,8 +454,10 @@ if (map.hasLayer(g)) fill(); else g.once('add', fill);
 def build_served(ctx: MapContext) -> LayerOut:
     out = ctx.out
     rate = _rate_text(out)
-    definition = _("served = covered by 5G and an edge user still gets {rate} at the busy hour; capacity-short = "
-                   "covered, but the cells cannot give that rate").format(rate=rate)
+    definition = _(
+        "served = covered by 5G and an edge user still gets {rate} at the busy hour; capacity-short = "
+        "covered, but the cells cannot give that rate"
+    ).format(rate=rate)
     rep0 = _("replication 0 of the run")
     overlays: list[Overlay] = []
     legend = ""
@@ -395,50 +465,96 @@ def build_served(ctx: MapContext) -> LayerOut:
     pm = out.province_metrics.filter(pl.col(SERVED_5G_METRICS[0]).is_not_null())
     if pm.height:
         last = pm["date"].max()
-        names = {f["properties"]["code"]: (f["properties"]["name34"], f["properties"]["name_ascii"])
-                 for f in out.provinces["features"]}
+        names = {
+            f["properties"]["code"]: (f["properties"]["name34"], f["properties"]["name_ascii"])
+            for f in out.provinces["features"]
+        }
         colours, tips, pops = {}, {}, {}
         for rec in pm.filter(pl.col("date") == last).iter_rows(named=True):
             code = str(rec["area"])
             served, short, unc = (rec.get(m) for m in SERVED_5G_METRICS)
             n34, nasc = names.get(code, (code, ""))
-            name_html = f"<b>{esc(n34)}</b>" + (f' <span class="dx-ascii">({esc(nasc)})</span>' if nasc else "")
+            name_html = f"<b>{esc(n34)}</b>" + (
+                f' <span class="dx-ascii">({esc(nasc)})</span>' if nasc else ""
+            )
             if served is not None and math.isfinite(served):
                 colours[code] = COVERAGE_COLOURS[int(np.searchsorted(COVERAGE_BINS, served, side="right"))]
             shares = _("5G served {served} · capacity-short {short} · uncovered {unc}").format(
-                served=_pct(served, 1), short=_pct(short, 1), unc=_pct(unc, 1))
+                served=_pct(served, 1), short=_pct(short, 1), unc=_pct(unc, 1)
+            )
             tips[code] = f"{name_html}<br>{shares}"
-            pops[code] = (f'<div class="dx-pop">{name_html}'
-                          + _table([(_("date"), _day(last)), *_served_lines(rec),
-                                    (_("5G population coverage"), _pct(rec.get("pop_covered_5g_pct"), 1)),
-                                    (_("province code"), esc(code))])
-                          + f'<div class="dx-ascii">{esc(definition)}; {rep0}</div></div>')
+            pops[code] = (
+                f'<div class="dx-pop">{name_html}'
+                + _table(
+                    [
+                        (_("date"), _day(last)),
+                        *_served_lines(rec),
+                        (_("5G population coverage"), _pct(rec.get("pop_covered_5g_pct"), 1)),
+                        (_("province code"), esc(code)),
+                    ]
+                )
+                + f'<div class="dx-ascii">{esc(definition)}; {rep0}</div></div>'
+            )
         prov = ctx.share("DX_PROV", out.provinces)
         data = ctx.share("DX_SERVED_PROV", {"c": colours, "t": tips, "p": pops})
-        overlays.append(Overlay(_("5G served by province {date} (end)").format(date=_month(last)), "served_5g_prov",
-                                ctx.show, f"DX.choropleth(map, g, {prov}, {data});", exclusive="coverage_5g",
-                                legend_label=_month(last)))
-        legend += _ramp(_("Population served by 5G, %, by province"), COVERAGE_COLOURS, COVERAGE_BINS,
-                        "served_5g_prov", active=True)
+        overlays.append(
+            Overlay(
+                _("5G served by province {date} (end)").format(date=_month(last)),
+                "served_5g_prov",
+                ctx.show,
+                f"DX.choropleth(map, g, {prov}, {data});",
+                exclusive="coverage_5g",
+                legend_label=_month(last),
+            )
+        )
+        legend += _ramp(
+            _("Population served by 5G, %, by province"),
+            COVERAGE_COLOURS,
+            COVERAGE_BINS,
+            "served_5g_prov",
+            active=True,
+        )
     # per 5 km square at the end: the three states
     if out.has_served_grid():
         grid = _grid_rows(ctx)
         g = out.grid
         keep = grid_keep(ctx)
-        k = served_classes(g["pop"].to_numpy()[keep], g[GRID_SERVED_5G[0]].to_numpy()[keep],
-                           g[GRID_SERVED_5G[1]].to_numpy()[keep])
+        k = served_classes(
+            g["pop"].to_numpy()[keep],
+            g[GRID_SERVED_5G[0]].to_numpy()[keep],
+            g[GRID_SERVED_5G[1]].to_numpy()[keep],
+        )
         size = float(g["size_km"][0]) if "size_km" in g.columns and g.height else 5.0
-        data = ctx.share("DX_SERVED5G", {
-            "k": k.tolist(), "colours": [c for _t, c in SERVED_CLASSES],
-            "names": [esc(_(t)) for t, _c in SERVED_CLASSES],
-            "labels": [esc(_(t)) for t in SERVED_STATE_LABELS], "note": esc(f"{definition}; {rep0}"),
-            "head": esc(_("{square}, 5G at the end").format(square=_("{size} km square").format(size=_g(size))))})
-        overlays.append(Overlay(_("Served vs covered (5G, end), 5 km squares"), "served_5g", ctx.show,
-                                _SERVED_SQUARES_JS % {"grid": grid, "data": data}))
-        legend += _swatches(_("Served vs covered (5G, end), per 5 km square"),
-                            [(c, _(t)) for t, c in SERVED_CLASSES], "served_5g",
-                            note=_("{definition}; uncovered = outside 5G coverage. Click a square for persons and % "
-                                   "in each state.").format(definition=definition))
+        data = ctx.share(
+            "DX_SERVED5G",
+            {
+                "k": k.tolist(),
+                "colours": [c for _t, c in SERVED_CLASSES],
+                "names": [esc(_(t)) for t, _c in SERVED_CLASSES],
+                "labels": [esc(_(t)) for t in SERVED_STATE_LABELS],
+                "note": esc(f"{definition}; {rep0}"),
+                "head": esc(
+                    _("{square}, 5G at the end").format(square=_("{size} km square").format(size=_g(size)))
+                ),
+            },
+        )
+        overlays.append(
+            Overlay(
+                _("Served vs covered (5G, end), 5 km squares"),
+                "served_5g",
+                ctx.show,
+                _SERVED_SQUARES_JS % {"grid": grid, "data": data},
+            )
+        )
+        legend += _swatches(
+            _("Served vs covered (5G, end), per 5 km square"),
+            [(c, _(t)) for t, c in SERVED_CLASSES],
+            "served_5g",
+            note=_(
+                "{definition}; uncovered = outside 5G coverage. Click a square for persons and % "
+                "in each state."
+            ).format(definition=definition),
+        )
     return LayerOut(overlays, legend)
 
 
@@ -459,23 +575,35 @@ def build_sites(ctx: MapContext) -> LayerOut:
     top = max(float(n5.max(initial=1)), float(n4.max(initial=1)), 1.0)
     k = round((SITE_MAX_PX - 1.2) / math.sqrt(top), 4)
     overlays = [
-        Overlay(_("5G sites per 5 km square (end)"), "sites", ctx.show,
-                f"DX.counts(map, g, {data}, 2, {js_json(SITE_COLOURS['5g'])}, {k}, '5G');"),
-        Overlay(_("4G sites per 5 km square"), "sites", False,
-                f"DX.counts(map, g, {data}, 3, {js_json(SITE_COLOURS['4g'])}, {k}, '4G');"),
+        Overlay(
+            _("5G sites per 5 km square (end)"),
+            "sites",
+            ctx.show,
+            f"DX.counts(map, g, {data}, 2, {js_json(SITE_COLOURS['5g'])}, {k}, '5G');",
+        ),
+        Overlay(
+            _("4G sites per 5 km square"),
+            "sites",
+            False,
+            f"DX.counts(map, g, {data}, 3, {js_json(SITE_COLOURS['4g'])}, {k}, '4G');",
+        ),
     ]
     examples = [n for n in (1, 10, 100, 1000) if n <= top * 1.5] or [1]
     dots = "".join(
         f'<div class="dx-row"><span class="dx-dot" style="width:{2 * (1.2 + k * math.sqrt(n)):.0f}px;'
         f'height:{2 * (1.2 + k * math.sqrt(n)):.0f}px;background:#999"></span>'
-        + (_("{n} sites") if n > 1 else _("{n} site")).format(n=_num(n)) + "</div>"
-        for n in examples)
+        + (_("{n} sites") if n > 1 else _("{n} site")).format(n=_num(n))
+        + "</div>"
+        for n in examples
+    )
     title = esc(_("Sites per {size} km square (area ∝ count)").format(size=_g(size)))
     five_end, note = esc(_("5G (end)")), esc(_("synthetic site layer unless a site file was used"))
-    legend = (f'<div data-family="sites"><h4>{title}</h4>'
-              f'<div class="dx-row"><span class="dx-sw" style="background:{SITE_COLOURS["5g"]}"></span>{five_end}</div>'
-              f'<div class="dx-row"><span class="dx-sw" style="background:{SITE_COLOURS["4g"]}"></span>4G</div>'
-              f'{dots}<div class="dx-note">{note}</div></div>')
+    legend = (
+        f'<div data-family="sites"><h4>{title}</h4>'
+        f'<div class="dx-row"><span class="dx-sw" style="background:{SITE_COLOURS["5g"]}"></span>{five_end}</div>'
+        f'<div class="dx-row"><span class="dx-sw" style="background:{SITE_COLOURS["4g"]}"></span>4G</div>'
+        f'{dots}<div class="dx-note">{note}</div></div>'
+    )
     return LayerOut(overlays, legend)
 
 
@@ -485,14 +613,25 @@ def build_sites(ctx: MapContext) -> LayerOut:
 # shows as a thick outline (the power option) at full opacity, class `dx-no-power`; villages with grid power
 # have a thin outline and a lighter fill.
 VILLAGE_LABEL = N_("Coverage-hole villages")
-SUBSET_LABEL = {True: N_("no grid power at the start (no-power subset)"),
-                False: N_("grid power at the start; no or patchy signal")}
-VILLAGE_STATUS = {"connected": "#1a9850", "capacity-short": "#c51b7d", "in works": "#fdae61",
-                  "not started": "#d73027", "no feasible option": "#7f7f7f"}
+SUBSET_LABEL = {
+    True: N_("no grid power at the start (no-power subset)"),
+    False: N_("grid power at the start; no or patchy signal"),
+}
+VILLAGE_STATUS = {
+    "connected": "#1a9850",
+    "capacity-short": "#c51b7d",
+    "in works": "#fdae61",
+    "not started": "#d73027",
+    "no feasible option": "#7f7f7f",
+}
 # the statuses' words (the keys are villages.parquet's values, shown translated; other values show as written)
-VILLAGE_STATUS_TEXT = {"connected": N_("connected"), "capacity-short": N_("capacity-short"),
-                       "in works": N_("in works"), "not started": N_("not started"),
-                       "no feasible option": N_("no feasible option")}
+VILLAGE_STATUS_TEXT = {
+    "connected": N_("connected"),
+    "capacity-short": N_("capacity-short"),
+    "in works": N_("in works"),
+    "not started": N_("not started"),
+    "no feasible option": N_("no feasible option"),
+}
 # legend words beside a status (capacity-short: on air, but not counted as connected; issue 12)
 VILLAGE_STATUS_NOTE = {"capacity-short": N_("on air, but the link cannot carry the busy-hour demand")}
 # villages.parquet's signal_status values at the start
@@ -529,8 +668,11 @@ def _village_rows(df: pl.DataFrame) -> list[dict]:
             continue
         vid, name = r.get("village_id") or "", (r.get("name") or "").strip()
         no_name = esc(_("synthetic id, no name"))
-        title = (f"<b>{esc(name)}</b> <span class=\"dx-ascii\">({esc(vid)})</span>" if name
-                 else f"<b>{esc(vid)}</b> <span class=\"dx-ascii\">({no_name})</span>")
+        title = (
+            f'<b>{esc(name)}</b> <span class="dx-ascii">({esc(vid)})</span>'
+            if name
+            else f'<b>{esc(vid)}</b> <span class="dx-ascii">({no_name})</span>'
+        )
         status = r.get("status") or ""
         power, backhaul = r.get("power"), r.get("backhaul")
         p_label, p_style = VILLAGE_POWER.get(power, POWER_OTHER)
@@ -539,8 +681,10 @@ def _village_rows(df: pl.DataFrame) -> list[dict]:
         conn = _date(r.get("connected_date"))
         if r.get("connected_date_p50") is not None:
             conn += " " + _("(P10–P50–P90 over replications: {p10} – {p50} – {p90})").format(
-                p10=_date(r.get("connected_date_p10")), p50=_date(r.get("connected_date_p50")),
-                p90=_date(r.get("connected_date_p90")))
+                p10=_date(r.get("connected_date_p10")),
+                p50=_date(r.get("connected_date_p50")),
+                p90=_date(r.get("connected_date_p90")),
+            )
         pop, hh = r.get("population"), r.get("households")
         cost = r.get("cost_vnd_bn") if r.get("cost_vnd_bn") is not None else r.get("capex_vnd_bn")
         place = ", ".join(esc(x) for x in (r.get("commune"), r.get("province")) if x)
@@ -549,33 +693,62 @@ def _village_rows(df: pl.DataFrame) -> list[dict]:
         served_row = []
         if r.get("served") is not None:
             per_user, cap = r.get("busy_hour_mbps_per_user"), r.get("backhaul_capacity_mbps")
-            link = (" " + _("({cap} link, {per_user} per busy-hour user)").format(
-                cap=_num(cap, 0, "Mbps"), per_user=_num(per_user, 1, "Mbps"))
-                    if per_user is not None or cap is not None else "")
+            link = (
+                " "
+                + _("({cap} link, {per_user} per busy-hour user)").format(
+                    cap=_num(cap, 0, "Mbps"), per_user=_num(per_user, 1, "Mbps")
+                )
+                if per_user is not None or cap is not None
+                else ""
+            )
             served_row = [(_("served"), _yes(r.get("served")) + link)]
-        signal_text = (esc(_(SIGNAL_TEXT[signal])) if signal in SIGNAL_TEXT
-                       else esc(_("signal: {status}").format(status=signal)))
-        table = _table([
-            (_("place"), place or "–"),
-            (_("subset"), esc(_(SUBSET_LABEL[no_power])) + (f"; {signal_text}" if signal else "")),
-            (_("campaign"), esc(r.get("campaign") or "–")),
-            (_("population"), _num(pop) + (" " + _("({n} households)").format(n=_num(hh)) if hh is not None else "")),
-            (_("option"), _("{power} + {backhaul} backhaul").format(power=p_text, backhaul=b_text)),
-            (_("status"), f'<b style="color:{VILLAGE_STATUS.get(status, "#333")}">{_status_text(status or "–")}</b>'),
-            *served_row,
-            (_("power on"), _date(r.get("power_date"))),
-            (_("connected"), conn),
-            (_("cost"), _num(cost, 2, _("bn VND"))),
-            (_("reason"), esc(r.get("reason") or "–")),
-            (_("synthetic"), _yes(r.get("synthetic")) + (" " + _("(generated village)") if r.get("synthetic") else "")),
-        ])
+        signal_text = (
+            esc(_(SIGNAL_TEXT[signal]))
+            if signal in SIGNAL_TEXT
+            else esc(_("signal: {status}").format(status=signal))
+        )
+        table = _table(
+            [
+                (_("place"), place or "–"),
+                (_("subset"), esc(_(SUBSET_LABEL[no_power])) + (f"; {signal_text}" if signal else "")),
+                (_("campaign"), esc(r.get("campaign") or "–")),
+                (
+                    _("population"),
+                    _num(pop) + (" " + _("({n} households)").format(n=_num(hh)) if hh is not None else ""),
+                ),
+                (_("option"), _("{power} + {backhaul} backhaul").format(power=p_text, backhaul=b_text)),
+                (
+                    _("status"),
+                    f'<b style="color:{VILLAGE_STATUS.get(status, "#333")}">{_status_text(status or "–")}</b>',
+                ),
+                *served_row,
+                (_("power on"), _date(r.get("power_date"))),
+                (_("connected"), conn),
+                (_("cost"), _num(cost, 2, _("bn VND"))),
+                (_("reason"), esc(r.get("reason") or "–")),
+                (
+                    _("synthetic"),
+                    _yes(r.get("synthetic")) + (" " + _("(generated village)") if r.get("synthetic") else ""),
+                ),
+            ]
+        )
         radius = 4.0 + math.sqrt(max(float(pop or 0), 0.0)) / 6.0
-        style = _style(radius=round(min(radius, 11.0), 1), fillColor=VILLAGE_STATUS.get(status, "#bbbbbb"),
-                       fillOpacity=0.9 if no_power else 0.55, opacity=1.0,
-                       className="dx-village dx-no-power" if no_power else "dx-village", **p_style)
-        rows.append({"ll": ll, "s": style,
-                     "p": f'<div class="dx-pop">{title}{table}</div>',
-                     "t": esc(name or vid) + f" — {_status_text(status)}"})
+        style = _style(
+            radius=round(min(radius, 11.0), 1),
+            fillColor=VILLAGE_STATUS.get(status, "#bbbbbb"),
+            fillOpacity=0.9 if no_power else 0.55,
+            opacity=1.0,
+            className="dx-village dx-no-power" if no_power else "dx-village",
+            **p_style,
+        )
+        rows.append(
+            {
+                "ll": ll,
+                "s": style,
+                "p": f'<div class="dx-pop">{title}{table}</div>',
+                "t": esc(name or vid) + f" — {_status_text(status)}",
+            }
+        )
     return rows
 
 
@@ -586,8 +759,14 @@ def build_villages(ctx: MapContext) -> LayerOut:
     n = len(rows)
     n_syn = int(df["synthetic"].sum()) if "synthetic" in df.columns else 0
     n_np = sum(no_power_subset(r) for r in df.iter_rows(named=True))
-    overlays = [Overlay(_("Coverage-hole villages ({n})").format(n=count_text(n)), "villages", ctx.show,
-                        f"DX.points(map, g, {data}, 'dxVillages', 640);")]
+    overlays = [
+        Overlay(
+            _("Coverage-hole villages ({n})").format(n=count_text(n)),
+            "villages",
+            ctx.show,
+            f"DX.points(map, g, {data}, 'dxVillages', 640);",
+        )
+    ]
     present = set(df["status"].drop_nulls().to_list()) if "status" in df.columns else set()
     # capacity-short exists only where the run held village links against demand (a `served` column)
     shown = [s for s in VILLAGE_STATUS if s != "capacity-short" or "served" in df.columns or s in present]
@@ -595,25 +774,39 @@ def build_villages(ctx: MapContext) -> LayerOut:
         f'<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;background:{VILLAGE_STATUS[s]};'
         f'border:1px solid #555"></span>{_status_text(s)}'
         + (f" ({esc(_(VILLAGE_STATUS_NOTE[s]))})" if s in VILLAGE_STATUS_NOTE else "")
-        + ("" if s in present else " " + esc(_("(none)"))) + "</div>"
-        for s in shown)
+        + ("" if s in present else " " + esc(_("(none)")))
+        + "</div>"
+        for s in shown
+    )
     power_rows = "".join(
         f'<div class="dx-row"><span class="dx-dot" style="width:12px;height:12px;background:#eee;'
         f'border:2px {"dashed" if "dashArray" in st else "solid"} {st["color"]}"></span>{esc(_(lab))}</div>'
-        for lab, st in VILLAGE_POWER.values())
-    note = _("{n} villages with no or patchy signal: {n_np} without grid power at the start (thick outline), "
-             "{n_gp} with grid power (thin outline, lighter fill); {n_syn} synthetic (generated)").format(
-        n=count_text(df.height), n_np=count_text(n_np), n_gp=count_text(df.height - n_np), n_syn=count_text(n_syn))
+        for lab, st in VILLAGE_POWER.values()
+    )
+    note = _(
+        "{n} villages with no or patchy signal: {n_np} without grid power at the start (thick outline), "
+        "{n_gp} with grid power (thin outline, lighter fill); {n_syn} synthetic (generated)"
+    ).format(
+        n=count_text(df.height),
+        n_np=count_text(n_np),
+        n_gp=count_text(df.height - n_np),
+        n_syn=count_text(n_syn),
+    )
     title = esc(_("Coverage-hole villages (fill: status; outline: power)"))
-    legend = (f'<div data-family="villages"><h4>{title}</h4>{status_rows}{power_rows}'
-              f'<div class="dx-note">{esc(note)}</div></div>')
+    legend = (
+        f'<div data-family="villages"><h4>{title}</h4>{status_rows}{power_rows}'
+        f'<div class="dx-note">{esc(note)}</div></div>'
+    )
     return LayerOut(overlays, legend)
 
 
 # --------------------------------------------------------------------------- 5. data centres, 6. GPUs
 DC_STATUS = {"operational": "#2171b5", "under_construction": "#fd8d3c", "announced": "#9e9ac8"}
-DC_LABEL = {"operational": N_("operational"), "under_construction": N_("under construction"),
-            "announced": N_("announced")}
+DC_LABEL = {
+    "operational": N_("operational"),
+    "under_construction": N_("under construction"),
+    "announced": N_("announced"),
+}
 GPU_COLOUR = "#dd3497"
 
 
@@ -629,21 +822,36 @@ def _dc_popup(r: dict, extra: str = "") -> str:
     went = r.get("went_ahead")
     st = r.get("status")
     status = _(DC_LABEL[st]) if st in DC_LABEL else (st or "–")
-    status_html = esc(status) + ("" if went is None else
-                                 " — " + esc(_("went ahead") if went else _("did not go ahead (rep. 0)")))
-    return ('<div class="dx-pop">' + extra + f"<b>{esc(r.get('name') or r.get('dc_id') or '–')}</b>" + _table([
-        (_("operator"), esc(r.get("operator") or "–")),
-        (_("province"), esc(r.get("province") or r.get("gso34") or "–")),
-        (_("status"), status_html),
-        (_("IT MW start → end"), f"{_num(r.get('start_it_mw'), 1)} → <b>{_num(r.get('it_mw_end'), 1)}</b> "
-                                 + _("(design {mw})").format(mw=_num(r.get("it_mw_design"), 1))),
-        (_("racks start → end"), f"{_num(r.get('start_racks'))} → {_num(r.get('racks_end'))}"),
-        (_("GPUs (end)"), _num(r.get("gpus_end"))),
-        ("PUE", _num(r.get("pue"), 2)),
-        (_("facility MW (end)"), _num(r.get("facility_power_mw_end"), 1)),
-        (_("synthetic"), _yes(r.get("synthetic"))
-         + (" " + _("(generated to reach reported totals)") if r.get("synthetic") else "")),
-    ]) + "</div>")
+    status_html = esc(status) + (
+        "" if went is None else " — " + esc(_("went ahead") if went else _("did not go ahead (rep. 0)"))
+    )
+    return (
+        '<div class="dx-pop">'
+        + extra
+        + f"<b>{esc(r.get('name') or r.get('dc_id') or '–')}</b>"
+        + _table(
+            [
+                (_("operator"), esc(r.get("operator") or "–")),
+                (_("province"), esc(r.get("province") or r.get("gso34") or "–")),
+                (_("status"), status_html),
+                (
+                    _("IT MW start → end"),
+                    f"{_num(r.get('start_it_mw'), 1)} → <b>{_num(r.get('it_mw_end'), 1)}</b> "
+                    + _("(design {mw})").format(mw=_num(r.get("it_mw_design"), 1)),
+                ),
+                (_("racks start → end"), f"{_num(r.get('start_racks'))} → {_num(r.get('racks_end'))}"),
+                (_("GPUs (end)"), _num(r.get("gpus_end"))),
+                ("PUE", _num(r.get("pue"), 2)),
+                (_("facility MW (end)"), _num(r.get("facility_power_mw_end"), 1)),
+                (
+                    _("synthetic"),
+                    _yes(r.get("synthetic"))
+                    + (" " + _("(generated to reach reported totals)") if r.get("synthetic") else ""),
+                ),
+            ]
+        )
+        + "</div>"
+    )
 
 
 def _finite(v: Any) -> float:
@@ -655,8 +863,11 @@ def _finite(v: Any) -> float:
 
 
 def build_datacentres(ctx: MapContext) -> LayerOut:
-    df = ctx.out.datacentres.sort("it_mw_end", descending=True, nulls_last=True) \
-        if "it_mw_end" in ctx.out.datacentres.columns else ctx.out.datacentres
+    df = (
+        ctx.out.datacentres.sort("it_mw_end", descending=True, nulls_last=True)
+        if "it_mw_end" in ctx.out.datacentres.columns
+        else ctx.out.datacentres
+    )
     rows = []
     for r in df.iter_rows(named=True):
         ll = _ll(r)
@@ -666,26 +877,46 @@ def build_datacentres(ctx: MapContext) -> LayerOut:
         went = r.get("went_ahead")
         colour = DC_STATUS.get(r.get("status"), "#636363")
         hollow = mw <= 0 or went is False
-        style = _style(radius=_dc_radius(mw), color="#08306b" if not hollow else colour, weight=1.2,
-                       fillColor=colour, fillOpacity=0.15 if hollow else 0.75, opacity=0.9,
-                       dashArray="2 2" if hollow else None, className="dx-dc")
-        rows.append({"ll": ll, "s": style, "p": _dc_popup(r),
-                     "t": f"{esc(r.get('name') or r.get('dc_id'))} — {_num(mw, 1)} MW"})
+        style = _style(
+            radius=_dc_radius(mw),
+            color="#08306b" if not hollow else colour,
+            weight=1.2,
+            fillColor=colour,
+            fillOpacity=0.15 if hollow else 0.75,
+            opacity=0.9,
+            dashArray="2 2" if hollow else None,
+            className="dx-dc",
+        )
+        rows.append(
+            {
+                "ll": ll,
+                "s": style,
+                "p": _dc_popup(r),
+                "t": f"{esc(r.get('name') or r.get('dc_id'))} — {_num(mw, 1)} MW",
+            }
+        )
     data = ctx.share("DX_DCS", rows)
     label = _("Data centres, IT MW at the end ({n})").format(n=count_text(len(rows)))
     overlays = [Overlay(label, "datacentres", ctx.show, f"DX.points(map, g, {data}, 'dxDcs', 620);")]
     n_syn = int(df["synthetic"].sum()) if "synthetic" in df.columns else 0
-    status_rows = "".join(f'<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;background:{c};'
-                          f'border:1px solid #08306b"></span>{esc(_(DC_LABEL[s]))}</div>' for s, c in DC_STATUS.items())
-    sizes = "".join(f'<div class="dx-row"><span class="dx-dot" style="width:{2 * _dc_radius(m):.0f}px;'
-                    f'height:{2 * _dc_radius(m):.0f}px;border:1px solid #08306b"></span>{m} MW</div>'
-                    for m in (10, 50))
+    status_rows = "".join(
+        f'<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;background:{c};'
+        f'border:1px solid #08306b"></span>{esc(_(DC_LABEL[s]))}</div>'
+        for s, c in DC_STATUS.items()
+    )
+    sizes = "".join(
+        f'<div class="dx-row"><span class="dx-dot" style="width:{2 * _dc_radius(m):.0f}px;'
+        f'height:{2 * _dc_radius(m):.0f}px;border:1px solid #08306b"></span>{m} MW</div>'
+        for m in (10, 50)
+    )
     title = esc(_("Data centres (size: IT MW at the end)"))
     hollow = esc(_("no capacity at the end / did not go ahead"))
     note = esc(_("{syn} of {n} synthetic (generated)").format(syn=count_text(n_syn), n=count_text(df.height)))
-    legend = (f'<div data-family="datacentres"><h4>{title}</h4>{status_rows}'
-              '<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;border:1px dashed #888">'
-              f'</span>{hollow}</div>{sizes}<div class="dx-note">{note}</div></div>')
+    legend = (
+        f'<div data-family="datacentres"><h4>{title}</h4>{status_rows}'
+        '<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;border:1px dashed #888">'
+        f'</span>{hollow}</div>{sizes}<div class="dx-note">{note}</div></div>'
+    )
     return LayerOut(overlays, legend)
 
 
@@ -700,18 +931,34 @@ def build_gpus(ctx: MapContext) -> LayerOut:
         if ll is None:
             continue
         n = _finite(r.get("gpus_end"))
-        style = _style(radius=_gpu_radius(n), color="#49006a", weight=1.5, fillColor=GPU_COLOUR, fillOpacity=0.8,
-                       className="dx-gpu")
+        style = _style(
+            radius=_gpu_radius(n),
+            color="#49006a",
+            weight=1.5,
+            fillColor=GPU_COLOUR,
+            fillOpacity=0.8,
+            className="dx-gpu",
+        )
         cluster, end = esc(_("GPU cluster: {n} GPUs").format(n=_num(n))), esc(_("(end)"))
         head = f'<div style="color:{GPU_COLOUR}"><b>{cluster}</b> {end}</div>'
-        rows.append({"ll": ll, "s": style, "p": _dc_popup(r, head),
-                     "t": f"{esc(r.get('name') or r.get('dc_id'))} — " + esc(_("{n} GPUs").format(n=_num(n)))})
+        rows.append(
+            {
+                "ll": ll,
+                "s": style,
+                "p": _dc_popup(r, head),
+                "t": f"{esc(r.get('name') or r.get('dc_id'))} — " + esc(_("{n} GPUs").format(n=_num(n))),
+            }
+        )
     data = ctx.share("DX_GPUS", rows)
     label = _("GPU clusters, GPUs at the end ({n})").format(n=count_text(len(rows)))
     overlays = [Overlay(label, "gpus", ctx.show, f"DX.points(map, g, {data}, 'dxGpus', 660);")]
-    sizes = "".join(f'<div class="dx-row"><span class="dx-dot" style="width:{2 * _gpu_radius(n):.0f}px;'
-                    f'height:{2 * _gpu_radius(n):.0f}px;background:{GPU_COLOUR};border:1px solid #49006a"></span>'
-                    + esc(_("{n} GPUs").format(n=_num(n))) + "</div>" for n in (1000, 5000))
+    sizes = "".join(
+        f'<div class="dx-row"><span class="dx-dot" style="width:{2 * _gpu_radius(n):.0f}px;'
+        f'height:{2 * _gpu_radius(n):.0f}px;background:{GPU_COLOUR};border:1px solid #49006a"></span>'
+        + esc(_("{n} GPUs").format(n=_num(n)))
+        + "</div>"
+        for n in (1000, 5000)
+    )
     title = esc(_("GPU clusters (data centres with GPUs at the end)"))
     none = '<div class="dx-note">' + esc(_("none in this run")) + "</div>"
     legend = f'<div data-family="gpus"><h4>{title}</h4>{sizes}' + (none if not rows else "") + "</div>"
@@ -719,16 +966,41 @@ def build_gpus(ctx: MapContext) -> LayerOut:
 
 
 # --------------------------------------------------------------------------- the registry
-LAYERS: dict[str, LayerSpec] = {s.name: s for s in (
-    LayerSpec("coverage_5g", "5G population coverage by province (one overlay per date)", True,
-              ("metrics", "provinces"), build_coverage),
-    LayerSpec("served_5g", "Served vs covered (5G, end): served / capacity-short / uncovered per 5 km square "
-              "and per province", False, ("metrics", "provinces", "grid"), build_served, served_unavailable),
-    LayerSpec("density", "Population covered / not covered by 5G per km² (5 km squares)", False,
-              ("grid",), build_density),
-    LayerSpec("sites", "5G and 4G sites per 5 km square", False, ("grid",), build_sites),
-    LayerSpec("villages", "Coverage-hole villages (no or patchy signal), with and without grid power", True,
-              ("villages",), build_villages),
-    LayerSpec("datacentres", "Data centres sized by IT MW", True, ("datacentres",), build_datacentres),
-    LayerSpec("gpus", "GPU clusters sized by GPUs", True, ("datacentres",), build_gpus),
-)}
+LAYERS: dict[str, LayerSpec] = {
+    s.name: s
+    for s in (
+        LayerSpec(
+            "coverage_5g",
+            "5G population coverage by province (one overlay per date)",
+            True,
+            ("metrics", "provinces"),
+            build_coverage,
+        ),
+        LayerSpec(
+            "served_5g",
+            "Served vs covered (5G, end): served / capacity-short / uncovered per 5 km square "
+            "and per province",
+            False,
+            ("metrics", "provinces", "grid"),
+            build_served,
+            served_unavailable,
+        ),
+        LayerSpec(
+            "density",
+            "Population covered / not covered by 5G per km² (5 km squares)",
+            False,
+            ("grid",),
+            build_density,
+        ),
+        LayerSpec("sites", "5G and 4G sites per 5 km square", False, ("grid",), build_sites),
+        LayerSpec(
+            "villages",
+            "Coverage-hole villages (no or patchy signal), with and without grid power",
+            True,
+            ("villages",),
+            build_villages,
+        ),
+        LayerSpec("datacentres", "Data centres sized by IT MW", True, ("datacentres",), build_datacentres),
+        LayerSpec("gpus", "GPU clusters sized by GPUs", True, ("datacentres",), build_gpus),
+    )
+}

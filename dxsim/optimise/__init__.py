@@ -9,7 +9,7 @@ tell in batches) in :mod:`dxsim.optimise.search`, scoring in :mod:`dxsim.optimis
 
 Every candidate runs replications 0..reps-1 with the file's seed: common random numbers, so two
 candidates differ only by their levers, never by their luck. A candidate is a sweep run
-(:class:`dxsim.sweep.execute.RunTask`): it runs on the local pool or Dask exactly as sweep runs do,
+(:class:`dxsim.execution.RunTask`): it runs on the local pool or Dask exactly as sweep runs do,
 with the prepared-world store, and its KPIs are saved as ``evals/<id>.json`` (atomically, with a
 checksum) as soon as it finishes. The id hashes the candidate's whole scenario, the seed, the
 replications and the dxsim version, so a resumed or repeated optimisation reuses every evaluation
@@ -34,13 +34,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dxsim._version import __version__
 from dxsim.errors import DxsimInputError
-from dxsim.optimise.score import Score, score
+from dxsim.execution import LocalPool, RunTask, SweepInterrupted, effective_scenario, run_tasks
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
+from dxsim.optimise.outputs import FILES, write_outputs
+from dxsim.optimise.score import Score, pareto_front, score
 from dxsim.optimise.search import Candidate, Dim, Evaluated, Group, Problem, search
 from dxsim.optimise.spec import OptSpec, load_optimise
 from dxsim.results.writer import atomic_text, claim_output_dir
+from dxsim.scenario.loader import _validate, canonical_json
+from dxsim.sim.world_store import world_key
 from dxsim.sweep import HASH_KEY, record_sha256
-from dxsim.sweep.execute import LocalPool, RunTask, SweepInterrupted, effective_scenario, run_tasks
 from dxsim.sweep.spec import CONFIRM_REPLICATIONS, SECONDS_PER_REPLICATION, _duration, _num, override
 
 __all__ = ["OptimiseInterrupted", "OptimiseResult", "load_optimise", "plan_size", "run_optimise"]
@@ -53,8 +59,12 @@ class OptimiseInterrupted(KeyboardInterrupt):
 
     def __init__(self, done: int, where: str) -> None:
         self.done, self.where = done, where
-        super().__init__(f"interrupted after {done} evaluated candidates; they are kept in {where}; "
-                         "run the same command again to resume")
+        super().__init__(
+            _(
+                "interrupted after {done} evaluated candidates; they are kept in {where}; "
+                "run the same command again to resume"
+            ).format(done=done, where=where)
+        )
 
 
 @dataclass
@@ -71,17 +81,36 @@ class OptimiseResult:
 
 def problem_of(spec: OptSpec) -> Problem:
     dims = tuple(Dim(v.path, v.param.low, v.param.high, v.step, v.param.integer) for v in spec.variables)
-    groups = tuple(Group(g.name, tuple(p.path for p in g.params), g.low, g.high, g.step, g.total) for g in spec.shares)
-    return Problem(dims, groups, tuple(o.direction for o in spec.objectives), spec.sampler_name, spec.seed,
-                   spec.batch, spec.max_evals)
+    groups = tuple(
+        Group(g.name, tuple(p.path for p in g.params), g.low, g.high, g.step, g.total) for g in spec.shares
+    )
+    return Problem(
+        dims,
+        groups,
+        tuple(o.direction for o in spec.objectives),
+        spec.sampler_name,
+        spec.seed,
+        spec.batch,
+        spec.max_evals,
+    )
 
 
 def plan_size(spec: OptSpec) -> tuple[int, str]:
     """Replications the optimisation needs at most, and a one-line estimate of its time."""
-    extra = spec.validate_reps * (1 if len(spec.objectives) == 1 else 3) + 2 * spec.reps  # validation + compare
+    extra = (
+        spec.validate_reps * (1 if len(spec.objectives) == 1 else 3) + 2 * spec.reps
+    )  # validation + compare
     n = spec.max_evals * spec.reps + extra
-    return n, (f"{spec.max_evals:,} candidates x {spec.reps:,} replications + {extra:,} for checking = {n:,} "
-               f"replications, about {_duration(n * SECONDS_PER_REPLICATION)} on one core")
+    return n, _(
+        "{evals} candidates x {reps} replications + {extra} for checking = {n} replications, about "
+        "{duration} on one core"
+    ).format(
+        evals=F.number(spec.max_evals, 0),
+        reps=F.number(spec.reps, 0),
+        extra=F.number(extra, 0),
+        n=F.number(n, 0),
+        duration=_duration(n * SECONDS_PER_REPLICATION),
+    )
 
 
 def default_out_dir(spec: OptSpec) -> Path:
@@ -91,14 +120,25 @@ def default_out_dir(spec: OptSpec) -> Path:
 class _Evaluator:
     """Turns candidates into sweep run tasks, reuses saved evaluations, runs the rest, scores them."""
 
-    def __init__(self, spec: OptSpec, evals_dir: Path, workers: int | None, scheduler: Any,
-                 pool: LocalPool | None, say: Progress) -> None:
-        import dxsim
-
+    def __init__(
+        self,
+        spec: OptSpec,
+        evals_dir: Path,
+        workers: int | None,
+        scheduler: Any,
+        pool: LocalPool | None,
+        say: Progress,
+    ) -> None:
         self.spec, self.dir, self.workers, self.scheduler, self.pool, self.say = (
-            spec, evals_dir, workers, scheduler, pool, say)
+            spec,
+            evals_dir,
+            workers,
+            scheduler,
+            pool,
+            say,
+        )
         self.folder = str(spec.base.resolve().parent)
-        self.version = dxsim.__version__
+        self.version = __version__
         self.records: dict[str, dict] = {}
         self.evaluated_now = 0
         self.reused = 0
@@ -106,9 +146,6 @@ class _Evaluator:
 
     def task(self, c: Candidate, seed: int | None = None, reps: int | None = None) -> RunTask | str:
         """The candidate's run task, or why its scenario is invalid (one line)."""
-        from dxsim.scenario.loader import _validate, canonical_json
-        from dxsim.sim.world_store import world_key
-
         spec = self.spec
         seed = spec.seed if seed is None else seed
         reps = spec.reps if reps is None else reps
@@ -120,10 +157,19 @@ class _Evaluator:
         except DxsimInputError as exc:
             return exc.one_line()
         text = canonical_json(sc)
-        h = hashlib.sha256(json.dumps([text, seed, reps, self.folder, self.version]).encode()).hexdigest()[:16]
-        return RunTask(run_id=h, run=c.number, params=dict(c.values), scenario=json.loads(text),
-                       scenario_dir=self.folder, seed=seed, reps=reps,
-                       world_key=world_key(effective_scenario(sc), self.folder))
+        h = hashlib.sha256(json.dumps([text, seed, reps, self.folder, self.version]).encode()).hexdigest()[
+            :16
+        ]
+        return RunTask(
+            run_id=h,
+            run=c.number,
+            params=dict(c.values),
+            scenario=json.loads(text),
+            scenario_dir=self.folder,
+            seed=seed,
+            reps=reps,
+            world_key=world_key(effective_scenario(sc), self.folder),
+        )
 
     def _saved(self, t: RunTask) -> dict | None:
         f = self.dir / f"{t.run_id}.json"
@@ -133,10 +179,17 @@ class _Evaluator:
             rec = json.loads(f.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             rec = None
-        ok = (isinstance(rec, dict) and rec.get(HASH_KEY) == record_sha256(rec) and rec.get("run_id") == t.run_id
-              and isinstance(rec.get("kpis"), dict) and sorted(rec["kpis"]) == sorted(str(r) for r in range(t.reps)))
+        ok = (
+            isinstance(rec, dict)
+            and rec.get(HASH_KEY) == record_sha256(rec)
+            and rec.get("run_id") == t.run_id
+            and isinstance(rec.get("kpis"), dict)
+            and sorted(rec["kpis"]) == sorted(str(r) for r in range(t.reps))
+        )
         if not ok:
-            self.say(f"{f}: damaged or edited; candidate evaluated again and the file replaced")
+            self.say(
+                _("{file}: damaged or edited; candidate evaluated again and the file replaced").format(file=f)
+            )
             return None
         return rec
 
@@ -161,8 +214,14 @@ class _Evaluator:
             self.evaluated_now += 1
 
         if todo:
-            run_tasks(todo, on_result, workers=self.workers, scheduler=self.scheduler, where=str(self.dir),
-                      pool=self.pool)
+            run_tasks(
+                todo,
+                on_result,
+                workers=self.workers,
+                scheduler=self.scheduler,
+                where=str(self.dir),
+                pool=self.pool,
+            )
         return self.records
 
     def __call__(self, cands: list[Candidate]) -> list[Score]:
@@ -173,14 +232,16 @@ class _Evaluator:
             if isinstance(t, str):
                 out.append(Score(None, {}, tuple(1e12 for _ in self.spec.constraints), note=t))
             else:
-                out.append(score(recs[t.run_id]["kpis"], self.spec.objectives, self.spec.constraints, self.horizon_end))
+                out.append(
+                    score(
+                        recs[t.run_id]["kpis"], self.spec.objectives, self.spec.constraints, self.horizon_end
+                    )
+                )
         return out
 
 
 def best_of(spec: OptSpec, history: list[Evaluated]) -> tuple[list[Evaluated], bool]:
     """(the best feasible plan, or the feasible Pareto front; True) or (the least-violating plan; False)."""
-    from dxsim.optimise.score import pareto_front
-
     scored = [e for e in history if e.score.objectives is not None]
     feasible = [e for e in scored if e.score.feasible]
     if not feasible:
@@ -198,45 +259,75 @@ def best_of(spec: OptSpec, history: list[Evaluated]) -> tuple[list[Evaluated], b
     return members, True
 
 
-def run_optimise(path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str] | None = None,
-                 workers: int | None = None, scheduler: Any = None, max_evals: int | None = None,
-                 progress: Progress | None = None, yes: bool = False,
-                 check: bool = True) -> OptimiseResult:
+def run_optimise(
+    path: str | os.PathLike[str],
+    *,
+    out_dir: str | os.PathLike[str] | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
+    max_evals: int | None = None,
+    progress: Progress | None = None,
+    yes: bool = False,
+    check: bool = True,
+) -> OptimiseResult:
     """Run (or resume) an optimisation and write its files; returns the history and the best plan(s).
 
     `workers`: local pool size (default: CPU count; 0 = in this process); `scheduler`: a Dask address.
     `yes`: start a job above CONFIRM_REPLICATIONS replications (refused otherwise, with its estimate).
     `check=False` skips the out-of-sample validation and the comparison with the base.
     """
-    from dxsim.optimise.outputs import FILES, write_outputs
-
     say = progress or (lambda _m: None)
     spec = load_optimise(path, max_evals=max_evals)
     n, estimate = plan_size(spec)
     if not yes and n > CONFIRM_REPLICATIONS:
-        raise DxsimInputError(f"{estimate}; more than {CONFIRM_REPLICATIONS:,} replications needs confirmation",
-                              file=spec.file, field="max_evals", value=spec.max_evals,
-                              allowed="add --yes to start it anyway, or lower max_evals / reps")
-    out = claim_output_dir(Path(out_dir) if out_dir is not None else default_out_dir(spec), kind="optimise",
-                            files=FILES)
+        raise DxsimInputError(
+            _("{estimate}; more than {limit} replications needs confirmation").format(
+                estimate=estimate, limit=F.number(CONFIRM_REPLICATIONS, 0)
+            ),
+            file=spec.file,
+            field="max_evals",
+            value=spec.max_evals,
+            allowed=_("add --yes to start it anyway, or lower max_evals / reps"),
+        )
+    out = claim_output_dir(
+        Path(out_dir) if out_dir is not None else default_out_dir(spec), kind="optimise", files=FILES
+    )
     evals_dir = out / "evals"
     evals_dir.mkdir(parents=True, exist_ok=True)
-    say(f"optimising {spec.name}: {len(spec.parameters)} levers, {len(spec.objectives)} objective(s), "
-        f"{len(spec.constraints)} constraint(s), {spec.sampler_name.upper()}; {estimate}")
+    say(
+        _(
+            "optimising {name}: {levers} levers, {objectives} objective(s), {constraints} constraint(s), "
+            "{sampler}; {estimate}"
+        ).format(
+            name=spec.name,
+            levers=len(spec.parameters),
+            objectives=len(spec.objectives),
+            constraints=len(spec.constraints),
+            sampler=spec.sampler_name.upper(),
+            estimate=estimate,
+        )
+    )
     t0 = time.perf_counter()
-    n_workers = None if scheduler is not None else ((os.cpu_count() or 1) if workers is None else max(0, workers))
+    n_workers = (
+        None if scheduler is not None else ((os.cpu_count() or 1) if workers is None else max(0, workers))
+    )
     pool = LocalPool(n_workers) if scheduler is None and n_workers else None
     ev = _Evaluator(spec, evals_dir, workers, scheduler, pool, say)
 
     def on_batch(done: list[Evaluated], total: int) -> None:
         feas = sum(e.score.feasible for e in done)
-        say(f"candidates {total}/{spec.max_evals} evaluated ({feas} of the last {len(done)} feasible)")
+        say(
+            _("candidates {total}/{max} evaluated ({feasible} of the last {batch} feasible)").format(
+                total=total, max=spec.max_evals, feasible=feas, batch=len(done)
+            )
+        )
 
     try:
         history = search(problem_of(spec), ev, on_batch=on_batch)
         best, found = best_of(spec, history)
-        files = write_outputs(spec, out, history, best, found, ev, check=check, say=say,
-                              elapsed_s=time.perf_counter() - t0)
+        files = write_outputs(
+            spec, out, history, best, found, ev, check=check, say=say, elapsed_s=time.perf_counter() - t0
+        )
     except SweepInterrupted:
         raise OptimiseInterrupted(len(ev.records), str(evals_dir)) from None
     finally:

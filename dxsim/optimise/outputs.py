@@ -29,6 +29,8 @@ from typing import Any
 
 import polars as pl
 
+from dxsim._version import __version__
+from dxsim.compare import compare_scenarios, write_compare
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
@@ -39,8 +41,19 @@ from dxsim.results.writer import atomic_file, atomic_text
 
 VALIDATION_SEED_OFFSET = 1_000_003
 DIRECTIONS = (N_("minimize"), N_("maximize"))  # optuna's words, shown translated
-FILES = ["evals", "history.csv", "convergence.png", "best.toml", "pareto", "pareto.csv", "pareto.png",
-         "validation.csv", "compare", "optimise.md", "optimise.json"]  # all an optimisation folder may hold
+FILES = [
+    "evals",
+    "history.csv",
+    "convergence.png",
+    "best.toml",
+    "pareto",
+    "pareto.csv",
+    "pareto.png",
+    "validation.csv",
+    "compare",
+    "optimise.md",
+    "optimise.json",
+]  # all an optimisation folder may hold
 
 
 def _fmt(v: float | None, label: str = "") -> str:
@@ -61,13 +74,22 @@ def binding_lines(spec: OptSpec, hist: pl.DataFrame) -> list[str]:
         met = sum(1 for v in col if c.violation(float(v)) <= 0)
         lo, hi = (float(col.min()), float(col.max())) if col.len() else (math.nan, math.nan)  # type: ignore[arg-type]
         if col.len() and hi - lo <= 1e-9 * max(1.0, abs(hi)):
-            verdict = (_("met whatever the levers: not binding") if met == n else
-                       _("missed whatever the levers: these levers cannot reach it; look at what binds with "
-                         "`dxsim compare` (bottlenecks)"))
+            verdict = (
+                _("met whatever the levers: not binding")
+                if met == n
+                else _(
+                    "missed whatever the levers: these levers cannot reach it; look at what binds with "
+                    "`dxsim compare` (bottlenecks)"
+                )
+            )
         else:
             verdict = _("met by {met} of {n} candidates").format(met=met, n=n)
-        out.append("- " + _("{constraint}: ranged {low} .. {high} across candidates; {verdict}.").format(
-            constraint=c.label, low=_fmt(lo, c.of.kpi), high=_fmt(hi, c.of.kpi), verdict=verdict))
+        out.append(
+            "- "
+            + _("{constraint}: ranged {low} .. {high} across candidates; {verdict}.").format(
+                constraint=c.label, low=_fmt(lo, c.of.kpi), high=_fmt(hi, c.of.kpi), verdict=verdict
+            )
+        )
     return out
 
 
@@ -84,14 +106,28 @@ def history_frame(spec: OptSpec, history: list[Evaluated]) -> pl.DataFrame:
         if s.feasible and s.objectives is not None:
             v = s.objectives[0]
             best = v if best is None else (min(best, v) if d0 == "minimize" else max(best, v))
-        rows.append({"candidate": e.candidate.number, "batch": e.candidate.batch,
-                     **{p: float(e.candidate.values[p]) for p in paths},
-                     **{lab: s.stats.get(lab) for lab in labels},
-                     "violation": s.total_violation if s.objectives is not None else None,
-                     "feasible": s.feasible, "best_so_far": best, "note": s.note})
-    schema = {"candidate": pl.Int64, "batch": pl.Int64, **{p: pl.Float64 for p in paths},
-              **{lab: pl.Float64 for lab in labels}, "violation": pl.Float64, "feasible": pl.Boolean,
-              "best_so_far": pl.Float64, "note": pl.Utf8}
+        rows.append(
+            {
+                "candidate": e.candidate.number,
+                "batch": e.candidate.batch,
+                **{p: float(e.candidate.values[p]) for p in paths},
+                **{lab: s.stats.get(lab) for lab in labels},
+                "violation": s.total_violation if s.objectives is not None else None,
+                "feasible": s.feasible,
+                "best_so_far": best,
+                "note": s.note,
+            }
+        )
+    schema = {
+        "candidate": pl.Int64,
+        "batch": pl.Int64,
+        **dict.fromkeys(paths, pl.Float64),
+        **dict.fromkeys(labels, pl.Float64),
+        "violation": pl.Float64,
+        "feasible": pl.Boolean,
+        "best_so_far": pl.Float64,
+        "note": pl.Utf8,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -115,20 +151,27 @@ def plan_toml(spec: OptSpec, e: Evaluated, name: str, where: Path) -> str:
         base = os.path.relpath(spec.base.resolve(), where.resolve())
     except ValueError:  # another drive
         base = str(spec.base.resolve())
-    if base.startswith(os.pardir + os.sep + os.pardir + os.sep + os.pardir):  # far away: an absolute path reads better
+    if base.startswith(
+        os.pardir + os.sep + os.pardir + os.sep + os.pardir
+    ):  # far away: an absolute path reads better
         base = str(spec.base.resolve())
     stats = "; ".join(f"{k} = {_fmt(v, k)}" for k, v in e.score.stats.items())
-    doc = {"extends": base.replace(os.sep, "/"), "name": name,
-           "description": f"Plan found by dxsim optimise {spec.file.name} (candidate {e.candidate.number} of "
-                          f"{spec.max_evals}, {spec.reps} replications, seed {spec.seed}): {stats}.",
-           **_nested(e.candidate.values, spec)}
-    head = (f"# Written by dxsim optimise from {spec.file} on {dt.date.today().isoformat()}.\n"
-            f"# The base scenario with the optimiser's levers set; run it with `dxsim run {name}.toml`.\n")
+    doc = {
+        "extends": base.replace(os.sep, "/"),
+        "name": name,
+        "description": f"Plan found by dxsim optimise {spec.file.name} (candidate {e.candidate.number} of "
+        f"{spec.max_evals}, {spec.reps} replications, seed {spec.seed}): {stats}.",
+        **_nested(e.candidate.values, spec),
+    }
+    head = (
+        f"# Written by dxsim optimise from {spec.file} on {dt.date.today().isoformat()}.\n"
+        f"# The base scenario with the optimiser's levers set; run it with `dxsim run {name}.toml`.\n"
+    )
     return head + tomli_w.dumps(doc)
 
 
 def _plan_name(spec: OptSpec, suffix: str) -> str:
-    return f"{spec.name[:64 - len(suffix) - 1]}-{suffix}"
+    return f"{spec.name[: 64 - len(suffix) - 1]}-{suffix}"
 
 
 def promised_share(c: Constraint) -> float | None:
@@ -147,13 +190,29 @@ def validation_frame(spec: OptSpec, best: Evaluated, rec: dict) -> pl.DataFrame:
         vals = kpi_values(rec["kpis"], c.of.kpi, end)
         fresh = statistic(vals, c.of.stat)
         ok = [v for v in vals if math.isfinite(v) and c.violation(v) <= 0]
-        rows.append({"constraint": c.label, "in_search": best.score.stats.get(c.of.label), "fresh_seeds": fresh,
-                     "replications": len(vals), "share_meeting_bound": len(ok) / len(vals) if vals else None,
-                     "promised_share": promised_share(c),
-                     "met_out_of_sample": fresh is not None and c.violation(fresh) <= 0})
-    return pl.DataFrame(rows, schema={"constraint": pl.Utf8, "in_search": pl.Float64, "fresh_seeds": pl.Float64,
-                                      "replications": pl.Int64, "share_meeting_bound": pl.Float64,
-                                      "promised_share": pl.Float64, "met_out_of_sample": pl.Boolean})
+        rows.append(
+            {
+                "constraint": c.label,
+                "in_search": best.score.stats.get(c.of.label),
+                "fresh_seeds": fresh,
+                "replications": len(vals),
+                "share_meeting_bound": len(ok) / len(vals) if vals else None,
+                "promised_share": promised_share(c),
+                "met_out_of_sample": fresh is not None and c.violation(fresh) <= 0,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "constraint": pl.Utf8,
+            "in_search": pl.Float64,
+            "fresh_seeds": pl.Float64,
+            "replications": pl.Int64,
+            "share_meeting_bound": pl.Float64,
+            "promised_share": pl.Float64,
+            "met_out_of_sample": pl.Boolean,
+        },
+    )
 
 
 def _png(path: Path, draw: Callable[[Any], None]) -> None:
@@ -173,10 +232,17 @@ def convergence_chart(spec: OptSpec, hist: pl.DataFrame, path: Path) -> None:
     def draw(ax: Any) -> None:
         feas = hist.filter(pl.col("feasible"))
         infeas = hist.filter(~pl.col("feasible"))
-        ax.scatter(infeas["candidate"], infeas[label], s=14, color="#bbbbbb", label=_("violates a constraint"))
+        ax.scatter(
+            infeas["candidate"], infeas[label], s=14, color="#bbbbbb", label=_("violates a constraint")
+        )
         ax.scatter(feas["candidate"], feas[label], s=16, color="#1f5fa8", label=_("feasible"))
-        ax.step(hist["candidate"], hist["best_so_far"], where="post", color="#d9730d",
-                label=_("best feasible so far"))
+        ax.step(
+            hist["candidate"],
+            hist["best_so_far"],
+            where="post",
+            color="#d9730d",
+            label=_("best feasible so far"),
+        )
         ax.set_xlabel(_("candidate (proposal order)"))
         ax.set_ylabel(label)
         ax.set_title(_("Convergence: {name}").format(name=spec.name))
@@ -201,53 +267,111 @@ def pareto_chart(spec: OptSpec, hist: pl.DataFrame, front: pl.DataFrame, path: P
     _png(path, draw)
 
 
-def summary_markdown(spec: OptSpec, hist: pl.DataFrame, best: list[Evaluated], found: bool,
-                     validation: pl.DataFrame | None, counts: dict[str, Any]) -> str:
+def summary_markdown(
+    spec: OptSpec,
+    hist: pl.DataFrame,
+    best: list[Evaluated],
+    found: bool,
+    validation: pl.DataFrame | None,
+    counts: dict[str, Any],
+) -> str:
     """optimise.md, in the language in use (KPI names and paths stay as in the files)."""
-    lines = ["# " + _("Optimisation {name}").format(name=spec.name), "",
-             _("Base `{base}`; {n} candidates x {reps} replications (seed {seed}, common random numbers); sampler "
-               "{sampler} in batches of {batch}. {feasible} candidates met every constraint. Evaluated now: {now}, "
-               "reused from earlier runs: {reused}.").format(
-                 base=spec.base, n=len(hist), reps=spec.reps, seed=spec.seed, sampler=spec.sampler_name.upper(),
-                 batch=spec.batch, feasible=int(hist["feasible"].sum()), now=counts["evaluated_now"],
-                 reused=counts["reused"]), "",
-             _("Objectives: {list}.").format(list="; ".join(f"{_(o.direction)} {o.of.label}" for o in spec.objectives)),
-             _("Constraints: {list}.").format(list="; ".join(c.label for c in spec.constraints) or _("none")), ""]
+    lines = [
+        "# " + _("Optimisation {name}").format(name=spec.name),
+        "",
+        _(
+            "Base `{base}`; {n} candidates x {reps} replications (seed {seed}, common random numbers); sampler "
+            "{sampler} in batches of {batch}. {feasible} candidates met every constraint. Evaluated now: {now}, "
+            "reused from earlier runs: {reused}."
+        ).format(
+            base=spec.base,
+            n=len(hist),
+            reps=spec.reps,
+            seed=spec.seed,
+            sampler=spec.sampler_name.upper(),
+            batch=spec.batch,
+            feasible=int(hist["feasible"].sum()),
+            now=counts["evaluated_now"],
+            reused=counts["reused"],
+        ),
+        "",
+        _("Objectives: {list}.").format(
+            list="; ".join(f"{_(o.direction)} {o.of.label}" for o in spec.objectives)
+        ),
+        _("Constraints: {list}.").format(list="; ".join(c.label for c in spec.constraints) or _("none")),
+        "",
+    ]
     if not best:
         lines.append(_("**No candidate could be evaluated.** See `history.csv` (column note)."))
         return "\n".join(lines) + "\n"
     if not found:
-        lines += [_("**No candidate met every constraint.** The least-violating plan is written as `best.toml` for "
-                    "inspection; loosen a constraint, widen a lever's range or raise max_evals."), ""]
+        lines += [
+            _(
+                "**No candidate met every constraint.** The least-violating plan is written as `best.toml` for "
+                "inspection; loosen a constraint, widen a lever's range or raise max_evals."
+            ),
+            "",
+        ]
     b = best[0]
-    lines += ["## " + (_("Best plan") if len(best) == 1 else
-                       _("Pareto front ({n} plans; best.toml is the first)").format(n=len(best))), "",
-              f"| {_('lever')} | {_('value')} |", "|---|---:|"]
+    lines += [
+        "## "
+        + (
+            _("Best plan")
+            if len(best) == 1
+            else _("Pareto front ({n} plans; best.toml is the first)").format(n=len(best))
+        ),
+        "",
+        f"| {_('lever')} | {_('value')} |",
+        "|---|---:|",
+    ]
     lines += [f"| `{k}` | {_fmt(v)} |" for k, v in b.candidate.values.items()]
     lines += ["", f"| {_('statistic')} | {_('value')} |", "|---|---:|"]
     lines += [f"| {k} | {_fmt(v, k)} |" for k, v in b.score.stats.items()]
     if spec.constraints:
         lines += ["", "## " + _("What binds"), ""] + binding_lines(spec, hist)
     if validation is not None and validation.height:
-        head = [_("constraint"), _("in search"), _("fresh seeds"), _("share meeting the bound"), _("promised"), _("met")]
-        lines += ["", "## " + _("Out of sample ({n} replications on fresh seeds)").format(n=spec.validate_reps), "",
-                  _("The search's own replications flatter the plan it picks; these did not take part."), "",
-                  "| " + " | ".join(head) + " |", "|---|---:|---:|---:|---:|---|"]
+        head = [
+            _("constraint"),
+            _("in search"),
+            _("fresh seeds"),
+            _("share meeting the bound"),
+            _("promised"),
+            _("met"),
+        ]
+        lines += [
+            "",
+            "## " + _("Out of sample ({n} replications on fresh seeds)").format(n=spec.validate_reps),
+            "",
+            _("The search's own replications flatter the plan it picks; these did not take part."),
+            "",
+            "| " + " | ".join(head) + " |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
         for r in validation.iter_rows(named=True):
             share = "-" if r["share_meeting_bound"] is None else F.percent(100 * r["share_meeting_bound"], 0)
             prom = "-" if r["promised_share"] is None else F.percent(100 * r["promised_share"], 0)
             lab = r["constraint"]
             met = _("yes") if r["met_out_of_sample"] else "**" + _("no") + "**"
-            lines.append(f"| {lab} | {_fmt(r['in_search'], lab)} | {_fmt(r['fresh_seeds'], lab)} | {share} | {prom} "
-                         f"| {met} |")
+            lines.append(
+                f"| {lab} | {_fmt(r['in_search'], lab)} | {_fmt(r['fresh_seeds'], lab)} | {share} | {prom} "
+                f"| {met} |"
+            )
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(spec: OptSpec, out: Path, history: list[Evaluated], best: list[Evaluated], found: bool,
-                  ev: Any, *, check: bool, say: Callable[[str], None], elapsed_s: float) -> list[Path]:
+def write_outputs(
+    spec: OptSpec,
+    out: Path,
+    history: list[Evaluated],
+    best: list[Evaluated],
+    found: bool,
+    ev: Any,
+    *,
+    check: bool,
+    say: Callable[[str], None],
+    elapsed_s: float,
+) -> list[Path]:
     """Write every file listed in the module docstring (each atomically); returns their paths."""
-    import dxsim
-
     files: list[Path] = []
     hist = history_frame(spec, history)
     atomic_file(out / "history.csv", lambda p: hist.write_csv(p))
@@ -261,43 +385,75 @@ def write_outputs(spec: OptSpec, out: Path, history: list[Evaluated], best: list
     if len(spec.objectives) > 1 and found:
         front = hist.filter(pl.col("candidate").is_in([e.candidate.number for e in best]))
         order = {e.candidate.number: i for i, e in enumerate(best)}
-        front = front.with_columns(pl.col("candidate").replace_strict(order, return_dtype=pl.Int64).alias("rank"),
-                                   pl.col("candidate").replace_strict(
-                                       {k: f"pareto/plan-{i + 1:02d}.toml" for k, i in order.items()},
-                                       return_dtype=pl.Utf8).alias("file")).sort("rank")
+        front = front.with_columns(
+            pl.col("candidate").replace_strict(order, return_dtype=pl.Int64).alias("rank"),
+            pl.col("candidate")
+            .replace_strict(
+                {k: f"pareto/plan-{i + 1:02d}.toml" for k, i in order.items()}, return_dtype=pl.Utf8
+            )
+            .alias("file"),
+        ).sort("rank")
         for i, e in enumerate(best):
-            atomic_text(out / "pareto" / f"plan-{i + 1:02d}.toml",
-                        plan_toml(spec, e, _plan_name(spec, f"p{i + 1:02d}"), out / "pareto"))
+            atomic_text(
+                out / "pareto" / f"plan-{i + 1:02d}.toml",
+                plan_toml(spec, e, _plan_name(spec, f"p{i + 1:02d}"), out / "pareto"),
+            )
         atomic_file(out / "pareto.csv", lambda p: front.write_csv(p))
         pareto_chart(spec, hist, front, out / "pareto.png")
         files += [out / "pareto.csv", out / "pareto.png"]
     if check and best and found:
         if spec.validate_reps > 0 and spec.constraints:
-            say(f"checking the best plan on {spec.validate_reps} fresh replications")
+            say(_("checking the best plan on {n} fresh replications").format(n=spec.validate_reps))
             t = ev.task(best[0].candidate, seed=spec.seed + VALIDATION_SEED_OFFSET, reps=spec.validate_reps)
             rec = ev.run([t])[t.run_id]
             validation = validation_frame(spec, best[0], rec)
             atomic_file(out / "validation.csv", lambda p: validation.write_csv(p))
             files.append(out / "validation.csv")
-        from dxsim.compare import compare_scenarios, write_compare
-
-        say("comparing the best plan with the base")
-        res = compare_scenarios([spec.base, out / "best.toml"], reps=spec.reps, seed=spec.seed,
-                                workers=0 if ev.pool is not None else ev.workers, scheduler=ev.scheduler)
+        say(_("comparing the best plan with the base"))
+        res = compare_scenarios(
+            [spec.base, out / "best.toml"],
+            reps=spec.reps,
+            seed=spec.seed,
+            workers=0 if ev.pool is not None else ev.workers,
+            scheduler=ev.scheduler,
+        )
         files += write_compare(res, out / "compare")
     counts = {"evaluated_now": ev.evaluated_now, "reused": ev.reused}
     atomic_text(out / "optimise.md", summary_markdown(spec, hist, best, found, validation, counts))
     meta = {
-        "file": str(spec.file), "base": str(spec.base), "name": spec.name, "seed": spec.seed, "reps": spec.reps,
-        "max_evals": spec.max_evals, "batch": spec.batch, "sampler": spec.sampler_name,
-        "variables": [{"path": v.path, "low": v.param.low, "high": v.param.high, "step": v.step} for v in spec.variables],
-        "shares": [{"paths": [p.path for p in g.params], "low": g.low, "high": g.high, "step": g.step,
-                    "total": g.total} for g in spec.shares],
-        "objectives": [{"kpi": o.of.kpi, "stat": o.of.stat, "direction": o.direction} for o in spec.objectives],
-        "constraints": [c.label for c in spec.constraints], "feasible_found": found,
-        "best": [{"candidate": e.candidate.number, "values": e.candidate.values, "stats": e.score.stats}
-                 for e in best],
-        **counts, "elapsed_s": round(elapsed_s, 1), "dxsim_version": dxsim.__version__,
+        "file": str(spec.file),
+        "base": str(spec.base),
+        "name": spec.name,
+        "seed": spec.seed,
+        "reps": spec.reps,
+        "max_evals": spec.max_evals,
+        "batch": spec.batch,
+        "sampler": spec.sampler_name,
+        "variables": [
+            {"path": v.path, "low": v.param.low, "high": v.param.high, "step": v.step} for v in spec.variables
+        ],
+        "shares": [
+            {
+                "paths": [p.path for p in g.params],
+                "low": g.low,
+                "high": g.high,
+                "step": g.step,
+                "total": g.total,
+            }
+            for g in spec.shares
+        ],
+        "objectives": [
+            {"kpi": o.of.kpi, "stat": o.of.stat, "direction": o.direction} for o in spec.objectives
+        ],
+        "constraints": [c.label for c in spec.constraints],
+        "feasible_found": found,
+        "best": [
+            {"candidate": e.candidate.number, "values": e.candidate.values, "stats": e.score.stats}
+            for e in best
+        ],
+        **counts,
+        "elapsed_s": round(elapsed_s, 1),
+        "dxsim_version": __version__,
         "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
     atomic_text(out / "optimise.json", json.dumps(meta, indent=2, default=str) + "\n")

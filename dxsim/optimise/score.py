@@ -20,7 +20,9 @@ import numpy as np
 from dxsim.compare import quantile
 from dxsim.optimise.spec import Constraint, Objective, Statistic, censored_value
 
-UNDEFINED_VIOLATION = 1e12  # a constraint whose statistic is undefined is violated by this much (finite for optuna)
+UNDEFINED_VIOLATION = (
+    1e12  # a constraint whose statistic is undefined is violated by this much (finite for optuna)
+)
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,12 @@ def kpi_values(kpis: Mapping[str, Mapping[str, float | None]], kpi: str, horizon
     return out
 
 
-def score(kpis: Mapping[str, Mapping[str, float | None]], objectives: Sequence[Objective],
-          constraints: Sequence[Constraint], horizon_end: dt.date) -> Score:
+def score(
+    kpis: Mapping[str, Mapping[str, float | None]],
+    objectives: Sequence[Objective],
+    constraints: Sequence[Constraint],
+    horizon_end: dt.date,
+) -> Score:
     """Objectives (in the optimiser's direction convention: values as measured) and violations."""
     stats: dict[str, float | None] = {}
 

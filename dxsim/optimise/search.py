@@ -112,12 +112,14 @@ def make_sampler(problem: Problem) -> Any:
 
     if problem.sampler == "nsga2":
         return optuna.samplers.NSGAIISampler(population_size=max(problem.batch, 16), seed=problem.seed)
-    return optuna.samplers.TPESampler(seed=problem.seed, n_startup_trials=max(problem.batch, 10), multivariate=True,
-                                      constant_liar=True)
+    return optuna.samplers.TPESampler(
+        seed=problem.seed, n_startup_trials=max(problem.batch, 10), multivariate=True, constant_liar=True
+    )
 
 
-def search(problem: Problem, evaluate: Evaluate,
-           on_batch: Callable[[list[Evaluated], int], None] | None = None) -> list[Evaluated]:
+def search(
+    problem: Problem, evaluate: Evaluate, on_batch: Callable[[list[Evaluated], int], None] | None = None
+) -> list[Evaluated]:
     """Run the ask/evaluate/tell loop for `problem.max_evals` candidates; the history in proposal order."""
     import optuna
 
@@ -125,9 +127,15 @@ def search(problem: Problem, evaluate: Evaluate,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         sampler = make_sampler(problem)
-        study = optuna.create_study(directions=[optuna.study.StudyDirection.MINIMIZE if d == "minimize" else
-                                                 optuna.study.StudyDirection.MAXIMIZE for d in problem.directions],
-                                    sampler=sampler)
+        study = optuna.create_study(
+            directions=[
+                optuna.study.StudyDirection.MINIMIZE
+                if d == "minimize"
+                else optuna.study.StudyDirection.MAXIMIZE
+                for d in problem.directions
+            ],
+            sampler=sampler,
+        )
         dists = _distributions(problem)
         history: list[Evaluated] = []
         b = 0

@@ -14,8 +14,13 @@ import math
 from collections.abc import Sequence
 
 
-def split(weights: Sequence[float], low: Sequence[float], high: Sequence[float], total: float,
-          step: float | None = None) -> list[float]:
+def split(
+    weights: Sequence[float],
+    low: Sequence[float],
+    high: Sequence[float],
+    total: float,
+    step: float | None = None,
+) -> list[float]:
     """Values within [low, high], summing to `total`, the slack shared in proportion to `weights`."""
     n = len(weights)
     if not (len(low) == len(high) == n) or n == 0:

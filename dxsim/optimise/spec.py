@@ -58,6 +58,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dxsim.execution import kpi_names
+from dxsim.i18n import N_
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
+from dxsim.scenario import load_scenario, load_scenario_dict
+from dxsim.scenario.loader import field_bounds
 from dxsim.sweep.spec import (
     NAME_ALLOWED,
     NAME_PATTERN,
@@ -71,8 +77,20 @@ from dxsim.sweep.spec import (
     resolve_path,
 )
 
-TOP_KEYS = ("base", "name", "seed", "reps", "max_evals", "batch", "sampler", "validate_reps", "variables",
-            "shares", "objectives", "constraints")
+TOP_KEYS = (
+    "base",
+    "name",
+    "seed",
+    "reps",
+    "max_evals",
+    "batch",
+    "sampler",
+    "validate_reps",
+    "variables",
+    "shares",
+    "objectives",
+    "constraints",
+)
 VARIABLE_KEYS = ("path", "low", "high", "step")
 SHARE_KEYS = ("paths", "low", "high", "step", "total")
 OBJECTIVE_KEYS = ("kpi", "at", "direction", "stat")
@@ -80,13 +98,14 @@ CONSTRAINT_KEYS = ("kpi", "at", "stat", "op", "value")
 SAMPLERS = ("auto", "tpe", "nsga2")
 DIRECTIONS = {"minimise": "minimize", "minimize": "minimize", "maximise": "maximize", "maximize": "maximize"}
 OPS = (">=", "<=")
-STAT_ALLOWED = '"mean" or a percentile "P1" .. "P99" (e.g. "P10": 90% of replications at or above it)'
+STAT_ALLOWED = N_('"mean" or a percentile "P1" .. "P99" (e.g. "P10": 90% of replications at or above it)')
 MAX_EVALS = 5_000
 MAX_REPS = 1_000
 EXAMPLE = "scenarios/optimise/envelope-split.toml"
 CONSTRAINT_PATTERN = re.compile(
     r"^\s*(?P<kpi>[A-Za-z0-9_]+)(?:\s+at\s+(?P<at>\d{4}-\d{2}-\d{2}))?\s*,?\s*(?P<stat>mean|P\d{1,2})?\s*"
-    r"(?P<op>>=|<=)\s*(?P<value>[-+]?\d[\d_]*(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*$")
+    r"(?P<op>>=|<=)\s*(?P<value>[-+]?\d[\d_]*(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -180,16 +199,18 @@ def _keys(file: Path, table: dict, allowed: tuple[str, ...], where: str) -> None
     for k in table:
         if k not in allowed:
             close = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
-            raise _err(file, f"unknown key {k!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
-                       f"{where}.{k}" if where else k, allowed=", ".join(allowed))
+            msg = _("unknown key {key}").format(key=repr(k)) + (
+                "; " + _("did you mean {name}?").format(name=repr(close[0])) if close else ""
+            )
+            raise _err(file, msg, f"{where}.{k}" if where else k, allowed=", ".join(allowed))
 
 
 def _tables(file: Path, raw: dict, key: str, required: bool) -> list[dict]:
     v = raw.get(key, [])
     if not isinstance(v, list) or not all(isinstance(t, dict) for t in v):
-        raise _err(file, "not a list of tables", key, allowed=f"[[{key}]] tables")
+        raise _err(file, _("not a list of tables"), key, allowed=_("[[{key}]] tables").format(key=key))
     if required and not v:
-        raise _err(file, "field required", key, allowed=f"at least one [[{key}]] table")
+        raise _err(file, _("field required"), key, allowed=_("at least one [[{key}]] table").format(key=key))
     return v
 
 
@@ -204,9 +225,17 @@ def _step(file: Path, t: dict, key: str, width: float, integer: bool) -> float |
         return 1.0 if integer else None
     step = _number(file, t["step"], f"{key}.step")
     if step <= 0 or step > width:
-        raise _err(file, "step out of range", f"{key}.step", t["step"], f"a positive number up to high - low = {width:g}")
+        raise _err(
+            file,
+            _("step out of range"),
+            f"{key}.step",
+            t["step"],
+            _("a positive number up to high - low = {width}").format(width=format(width, "g")),
+        )
     if integer and not float(step).is_integer():
-        raise _err(file, "an integer field needs an integer step", f"{key}.step", t["step"], "a whole number")
+        raise _err(
+            file, _("an integer field needs an integer step"), f"{key}.step", t["step"], _("a whole number")
+        )
     return step
 
 
@@ -217,11 +246,15 @@ def _variables(file: Path, raw: dict) -> list[Variable]:
         _keys(file, t, VARIABLE_KEYS, key)
         for k in ("path", "low", "high"):
             if k not in t:
-                raise _err(file, "field required", f"{key}.{k}", allowed="path, low and high (step optional)")
+                raise _err(
+                    file, _("field required"), f"{key}.{k}", allowed=_("path, low and high (step optional)")
+                )
         low, high = _number(file, t["low"], f"{key}.low"), _number(file, t["high"], f"{key}.high")
         p = _path_param(file, key, t["path"], low, high)
         if p.integer and not (low.is_integer() and high.is_integer()):
-            raise _err(file, "an integer field needs whole-number bounds", key, p.path, "integer low and high")
+            raise _err(
+                file, _("an integer field needs whole-number bounds"), key, p.path, _("integer low and high")
+            )
         out.append(Variable(p, _step(file, t, key, high - low, p.integer)))
     return out
 
@@ -231,7 +264,13 @@ def _bounds_list(file: Path, t: dict, key: str, name: str, n: int, default: list
         return default
     v = t[name]
     if not isinstance(v, list) or len(v) != n:
-        raise _err(file, f"needs one {name} per path", f"{key}.{name}", v, f"a list of {n} numbers")
+        raise _err(
+            file,
+            _("needs one {name} per path").format(name=name),
+            f"{key}.{name}",
+            v,
+            _("a list of {n} numbers").format(n=n),
+        )
     return [_number(file, x, f"{key}.{name}[{j}]") for j, x in enumerate(v)]
 
 
@@ -242,11 +281,22 @@ def _shares(file: Path, raw: dict) -> list[ShareGroup]:
         _keys(file, t, SHARE_KEYS, key)
         paths = t.get("paths")
         if not isinstance(paths, list) or len(paths) < 2:
-            raise _err(file, "field required" if paths is None else "needs at least two paths", f"{key}.paths", paths,
-                       "a list of two or more dotted paths whose values add up to `total`")
+            raise _err(
+                file,
+                _("field required") if paths is None else _("needs at least two paths"),
+                f"{key}.paths",
+                paths,
+                _("a list of two or more dotted paths whose values add up to `total`"),
+            )
         total = _number(file, t.get("total", 100.0), f"{key}.total")
         if total <= 0:
-            raise _err(file, "must be positive", f"{key}.total", t.get("total"), "a positive number (default 100)")
+            raise _err(
+                file,
+                _("must be positive"),
+                f"{key}.total",
+                t.get("total"),
+                _("a positive number (default 100)"),
+            )
         n = len(paths)
         lows = _bounds_list(file, t, key, "low", n, [0.0] * n)
         highs = _bounds_list(file, t, key, "high", n, [total] * n)
@@ -254,12 +304,24 @@ def _shares(file: Path, raw: dict) -> list[ShareGroup]:
         for j, (path, lo, hi) in enumerate(zip(paths, lows, highs)):
             params.append(_path_param(file, f"{key}.paths[{j}]", path, lo, hi))
         if sum(lows) > total + 1e-9 or sum(highs) < total - 1e-9:
-            raise _err(file, f"the shares cannot add up to {total:g}: lows sum to {sum(lows):g}, highs to {sum(highs):g}",
-                       key, paths, f"bounds with sum(low) <= {total:g} <= sum(high)")
+            raise _err(
+                file,
+                _("the shares cannot add up to {total}: lows sum to {lows}, highs to {highs}").format(
+                    total=format(total, "g"), lows=format(sum(lows), "g"), highs=format(sum(highs), "g")
+                ),
+                key,
+                paths,
+                _("bounds with sum(low) <= {total} <= sum(high)").format(total=format(total, "g")),
+            )
         step = _step(file, t, key, total, False)
         if step is not None and any(not (x / step).is_integer() for x in [total, *lows, *highs]):
-            raise _err(file, "total and every bound must be multiples of step", f"{key}.step", t.get("step"),
-                       f"a step dividing {total:g} and each low/high")
+            raise _err(
+                file,
+                _("total and every bound must be multiples of step"),
+                f"{key}.step",
+                t.get("step"),
+                _("a step dividing {total} and each low/high").format(total=format(total, "g")),
+            )
         out.append(ShareGroup(f"shares{i}", tuple(params), tuple(lows), tuple(highs), step, total))
     return out
 
@@ -271,29 +333,51 @@ def _year_end_tag(file: Path, key: str, at: Any, horizon: Any) -> str:
         except ValueError:
             at = None
     if not isinstance(at, dt.date) or isinstance(at, dt.datetime):
-        raise _err(file, "not a date", key, at, "a date like 2027-12-31")
-    ends = {dt.date(y, 12, 31) for y in range(horizon.start_date.year, horizon.end_date.year + 1)} | {horizon.end_date}
+        raise _err(file, _("not a date"), key, at, _("a date like 2027-12-31"))
+    ends = {dt.date(y, 12, 31) for y in range(horizon.start_date.year, horizon.end_date.year + 1)} | {
+        horizon.end_date
+    }
     if at not in ends or not horizon.start_date <= at <= horizon.end_date:
-        shown = ", ".join(str(d) for d in sorted(e for e in ends if horizon.start_date <= e <= horizon.end_date))
-        raise _err(file, "KPIs are reported at year ends of the horizon", key, str(at), shown)
+        shown = ", ".join(
+            str(d) for d in sorted(e for e in ends if horizon.start_date <= e <= horizon.end_date)
+        )
+        raise _err(file, _("KPIs are reported at year ends of the horizon"), key, str(at), shown)
     return f"{at.year}_{at.month:02d}"
 
 
 def _statistic(file: Path, t: dict, key: str, known: list[str], horizon: Any, default_stat: str) -> Statistic:
     kpi = t.get("kpi")
     if not isinstance(kpi, str) or not kpi:
-        raise _err(file, "field required" if kpi is None else "not a KPI name", f"{key}.kpi", kpi,
-                   "a KPI name of summary.json, e.g. \"pop_5g_served_pct_2027_12\"")
+        raise _err(
+            file,
+            _("field required") if kpi is None else _("not a KPI name"),
+            f"{key}.kpi",
+            kpi,
+            _('a KPI name of summary.json, e.g. "pop_5g_served_pct_2027_12"'),
+        )
     if "at" in t:
         kpi = f"{kpi}_{_year_end_tag(file, key + '.at', t['at'], horizon)}"
     if kpi not in known:
         close = difflib.get_close_matches(kpi, known, n=1, cutoff=0.6)
-        raise _err(file, f"unknown KPI {kpi!r}" + (f"; did you mean {close[0]!r}?" if close else "")
-                   + f" (for the base's horizon {horizon.start_date}..{horizon.end_date})", f"{key}.kpi",
-                   allowed="a KPI of summary.json or public_cost_total_vnd_bn; see dxsim.sweep.execute.kpi_names")
+        msg = (
+            _("unknown KPI {kpi}; did you mean {name}? (for the base's horizon {start}..{end})")
+            if close
+            else _("unknown KPI {kpi} (for the base's horizon {start}..{end})")
+        )
+        raise _err(
+            file,
+            msg.format(
+                kpi=repr(kpi),
+                name=repr(close[0]) if close else "",
+                start=horizon.start_date,
+                end=horizon.end_date,
+            ),
+            f"{key}.kpi",
+            allowed=_("a KPI of summary.json or public_cost_total_vnd_bn; see dxsim.execution.kpi_names"),
+        )
     stat = t.get("stat", default_stat)
     if not isinstance(stat, str) or not (stat == "mean" or re.fullmatch(r"P([1-9]|[1-9][0-9])", stat)):
-        raise _err(file, "not a statistic", f"{key}.stat", stat, STAT_ALLOWED)
+        raise _err(file, _("not a statistic"), f"{key}.stat", stat, _(STAT_ALLOWED))
     return Statistic(kpi, stat)
 
 
@@ -304,12 +388,17 @@ def _objectives(file: Path, raw: dict, known: list[str], horizon: Any) -> list[O
         _keys(file, t, OBJECTIVE_KEYS, key)
         d = t.get("direction")
         if d not in DIRECTIONS:
-            raise _err(file, "field required" if d is None else "unknown direction", f"{key}.direction", d,
-                       "minimise or maximise")
+            raise _err(
+                file,
+                _("field required") if d is None else _("unknown direction"),
+                f"{key}.direction",
+                d,
+                _("minimise or maximise"),
+            )
         out.append(Objective(_statistic(file, t, key, known, horizon, "mean"), DIRECTIONS[d]))
     labels = [o.of.label for o in out]
     if len(set(labels)) != len(labels):
-        raise _err(file, "the same objective twice", "objectives", allowed="each KPI statistic once")
+        raise _err(file, _("the same objective twice"), "objectives", allowed=_("each KPI statistic once"))
     return out
 
 
@@ -317,9 +406,16 @@ def _constraint_table(file: Path, t: Any, key: str) -> dict:
     if isinstance(t, str):
         m = CONSTRAINT_PATTERN.match(t)
         if not m:
-            raise _err(file, "not a constraint", key, t,
-                       "\"KPI [at YYYY-MM-DD][,] [mean|Pq] >=|<= NUMBER\", e.g. \"pop_5g_served_pct at 2027-12-31, "
-                       "P10 >= 90\"")
+            raise _err(
+                file,
+                _("not a constraint"),
+                key,
+                t,
+                _(
+                    '"KPI [at YYYY-MM-DD][,] [mean|Pq] >=|<= NUMBER", e.g. "pop_5g_served_pct at 2027-12-31, '
+                    'P10 >= 90"'
+                ),
+            )
         d: dict[str, Any] = {"kpi": m["kpi"], "op": m["op"], "value": float(m["value"].replace("_", ""))}
         if m["at"]:
             d["at"] = m["at"]
@@ -327,14 +423,21 @@ def _constraint_table(file: Path, t: Any, key: str) -> dict:
             d["stat"] = m["stat"]
         return d
     if not isinstance(t, dict):
-        raise _err(file, "not a table or a string", key, allowed="[[constraints]] tables or one-line strings")
+        raise _err(
+            file, _("not a table or a string"), key, allowed=_("[[constraints]] tables or one-line strings")
+        )
     return t
 
 
 def _constraints(file: Path, raw: dict, known: list[str], horizon: Any) -> list[Constraint]:
     v = raw.get("constraints", [])
     if not isinstance(v, list):
-        raise _err(file, "not a list", "constraints", allowed="[[constraints]] tables or a list of one-line strings")
+        raise _err(
+            file,
+            _("not a list"),
+            "constraints",
+            allowed=_("[[constraints]] tables or a list of one-line strings"),
+        )
     out = []
     for i, t in enumerate(v):
         key = f"constraints[{i}]"
@@ -342,39 +445,52 @@ def _constraints(file: Path, raw: dict, known: list[str], horizon: Any) -> list[
         _keys(file, t, CONSTRAINT_KEYS, key)
         op = t.get("op")
         if op not in OPS:
-            raise _err(file, "field required" if op is None else "unknown comparison", f"{key}.op", op, ">= or <=")
+            raise _err(
+                file,
+                _("field required") if op is None else _("unknown comparison"),
+                f"{key}.op",
+                op,
+                _(">= or <="),
+            )
         if "value" not in t:
-            raise _err(file, "field required", f"{key}.value", allowed="a number (the bound)")
-        out.append(Constraint(_statistic(file, t, key, known, horizon, "mean"), op,
-                              _number(file, t["value"], f"{key}.value")))
+            raise _err(file, _("field required"), f"{key}.value", allowed=_("a number (the bound)"))
+        out.append(
+            Constraint(
+                _statistic(file, t, key, known, horizon, "mean"),
+                op,
+                _number(file, t["value"], f"{key}.value"),
+            )
+        )
     return out
 
 
 def load_optimise(path: str | os.PathLike[str], max_evals: int | None = None) -> OptSpec:
     """Read and validate an OPT.toml (its base scenario, every path, bound, KPI and statistic)."""
-    from dxsim.scenario import load_scenario, load_scenario_dict
-    from dxsim.scenario.loader import field_bounds
-    from dxsim.sweep.execute import kpi_names
-
     file = Path(path)
     raw = read_toml(file, "optimisation", EXAMPLE)
     _keys(file, raw, TOP_KEYS, "")
     base = base_path(file, raw, "optimisation")
     name = raw.get("name", file.stem)
     if not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name):
-        raise _err(file, "not a valid folder name", "name", name, NAME_ALLOWED)
+        raise _err(file, _("not a valid folder name"), "name", name, _(NAME_ALLOWED))
     seed = _int(file, raw, "seed", 20251031, *field_bounds("seed"))
     reps = _int(file, raw, "reps", 8, 1, MAX_REPS)
     evals = _int(file, raw, "max_evals", 48, 1, MAX_EVALS)
     if max_evals is not None:
         if not 1 <= max_evals <= MAX_EVALS:
-            raise _err(file, "out of range", "--max-evals", max_evals, f"an integer between 1 and {MAX_EVALS:,}")
+            raise _err(
+                file,
+                _("out of range"),
+                "--max-evals",
+                max_evals,
+                _("an integer between 1 and {high}").format(high=F.number(MAX_EVALS, 0)),
+            )
         evals = int(max_evals)
     batch = _int(file, raw, "batch", 4, 1, 256)
     validate_reps = _int(file, raw, "validate_reps", 32, 0, MAX_REPS)
     sampler = raw.get("sampler", "auto")
     if sampler not in SAMPLERS:
-        raise _err(file, "unknown sampler", "sampler", sampler, ", ".join(SAMPLERS))
+        raise _err(file, _("unknown sampler"), "sampler", sampler, ", ".join(SAMPLERS))
 
     base_sc = load_scenario(base)
     merged = load_scenario_dict(base)
@@ -384,16 +500,35 @@ def load_optimise(path: str | os.PathLike[str], max_evals: int | None = None) ->
     variables = _variables(file, raw)
     shares = _shares(file, raw)
     if not variables and not shares:
-        raise _err(file, "nothing to decide", "variables", allowed="at least one [[variables]] or [[shares]] table")
+        raise _err(
+            file,
+            _("nothing to decide"),
+            "variables",
+            allowed=_("at least one [[variables]] or [[shares]] table"),
+        )
     paths = [v.path for v in variables] + [p.path for g in shares for p in g.params]
     dup = next((p for p in paths if paths.count(p) > 1), None)
     if dup is not None:
-        raise _err(file, "the same path is decided twice", "variables", dup, "each path once")
+        raise _err(file, _("the same path is decided twice"), "variables", dup, _("each path once"))
     objectives = _objectives(file, raw, known, horizon)
     constraints = _constraints(file, raw, known, horizon)
-    return OptSpec(file=file, base=base, name=name, seed=seed, reps=reps, max_evals=evals, batch=batch,
-                   sampler=sampler, validate_reps=validate_reps, variables=variables, shares=shares,
-                   objectives=objectives, constraints=constraints, base_merged=merged, base_scenario=base_sc)
+    return OptSpec(
+        file=file,
+        base=base,
+        name=name,
+        seed=seed,
+        reps=reps,
+        max_evals=evals,
+        batch=batch,
+        sampler=sampler,
+        validate_reps=validate_reps,
+        variables=variables,
+        shares=shares,
+        objectives=objectives,
+        constraints=constraints,
+        base_merged=merged,
+        base_scenario=base_sc,
+    )
 
 
 def censored_value(kpi: str, value: float, horizon_end: dt.date) -> float:

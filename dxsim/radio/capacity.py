@@ -36,11 +36,27 @@ from typing import Final
 
 import numpy as np
 
-from dxsim.radio.link_budget import DEFAULT_BUDGETS, RADIUS_MIN_M, budget_pathloss_db, eirp_dbm, noise_floor_dbm
+from dxsim.radio.link_budget import (
+    DEFAULT_BUDGETS,
+    RADIUS_MIN_M,
+    budget_pathloss_db,
+    eirp_dbm,
+    noise_floor_dbm,
+)
 from dxsim.radio.radii import radius_m
 
-__all__ = ["ALPHA", "CARRIERS", "SE_MAX_LTE", "SE_MAX_NR", "SINR_MIN_DB", "Carrier", "LayerCapacity",
-           "layer_capacity", "spectral_efficiency", "capacity_table"]
+__all__ = [
+    "ALPHA",
+    "CARRIERS",
+    "SE_MAX_LTE",
+    "SE_MAX_NR",
+    "SINR_MIN_DB",
+    "Carrier",
+    "LayerCapacity",
+    "layer_capacity",
+    "spectral_efficiency",
+    "capacity_table",
+]
 
 ALPHA: Final[float] = 0.6  # TR 36.942 A.2 DL attenuation (implementation and overhead losses)
 SINR_MIN_DB: Final[float] = -10.0  # TR 36.942 A.2 DL lowest usable SINR
@@ -67,16 +83,33 @@ _LTE_MIMO = "2T2R, rank 2 (TS 36.306 category 4+ UEs)"
 # Carriers per (technology, coverage band, environment): what a site of that layer carries. The
 # coverage band sets the cell radius; other bands of the same layer add capacity where they reach.
 _NR = {
-    3500: Carrier("5g", 3500, 100.0, 4, 0.74, "n78 100 MHz (2024 auction C2/C3 blocks, seed 003:38), 64T64R AAU, 4 "
-                  "layers to a 4Rx UE (TS 38.306; no MU-MIMO gain counted), " + _TDD),
+    3500: Carrier(
+        "5g",
+        3500,
+        100.0,
+        4,
+        0.74,
+        "n78 100 MHz (2024 auction C2/C3 blocks, seed 003:38), 64T64R AAU, 4 "
+        "layers to a 4Rx UE (TS 38.306; no MU-MIMO gain counted), " + _TDD,
+    ),
     2600: Carrier("5g", 2600, 100.0, 4, 0.74, "n41 100 MHz, 64T64R AAU, 4 layers (no MU-MIMO gain), " + _TDD),
     700: Carrier("5g", 700, 10.0, 2, 1.0, "n28 2x10 MHz FDD, 2T2R, rank 2 (issue 12: 700 MHz 2x10 MHz)"),
 }
 _LTE = {
-    "1800": Carrier("4g", 1800, 20.0, 2, 1.0, "B3 2x20 MHz, the LTE capacity layer; " + _LTE_MIMO + " (assumption)"),
+    "1800": Carrier(
+        "4g", 1800, 20.0, 2, 1.0, "B3 2x20 MHz, the LTE capacity layer; " + _LTE_MIMO + " (assumption)"
+    ),
     "2100": Carrier("4g", 2100, 15.0, 2, 1.0, "B1 2x15 MHz refarmed from 3G; " + _LTE_MIMO + " (assumption)"),
-    "900": Carrier("4g", 900, 10.0, 2, 1.0, "B8 2x10 MHz refarmed after the 2G switch-off (seed: 2G switched off); "
-                   + _LTE_MIMO + " (assumption)"),
+    "900": Carrier(
+        "4g",
+        900,
+        10.0,
+        2,
+        1.0,
+        "B8 2x10 MHz refarmed after the 2G switch-off (seed: 2G switched off); "
+        + _LTE_MIMO
+        + " (assumption)",
+    ),
     "700": Carrier("4g", 700, 10.0, 2, 1.0, "B28 2x10 MHz; " + _LTE_MIMO + " (assumption)"),
     "2600": Carrier("4g", 2600, 20.0, 2, 1.0, "B7 2x20 MHz; " + _LTE_MIMO + " (assumption)"),
 }
@@ -92,7 +125,10 @@ def carriers_for(technology: str, band_mhz: int, environment: str) -> tuple[Carr
     return tuple(_LTE[b] for b in bands)
 
 
-CARRIERS: Final[dict[str, Carrier]] = {**{f"5g/{b}": c for b, c in _NR.items()}, **{f"4g/{b}": c for b, c in _LTE.items()}}
+CARRIERS: Final[dict[str, Carrier]] = {
+    **{f"5g/{b}": c for b, c in _NR.items()},
+    **{f"4g/{b}": c for b, c in _LTE.items()},
+}
 
 
 def spectral_efficiency(sinr_db: np.ndarray, layers: int, se_max: float) -> np.ndarray:
@@ -128,15 +164,18 @@ _THETA = (np.arange(_N_ANGLES) + 0.5) / _N_ANGLES * (np.pi / 3.0)
 _NEIGHBOUR_ANGLES = np.arange(6) * np.pi / 3.0 + np.pi / 6.0  # first tier of a hexagonal layout
 
 
-def _point_rates_mbps(technology: str, band_mhz: int, environment: str, radius: float,
-                      neighbour_load: float) -> tuple[np.ndarray, np.ndarray]:
+def _point_rates_mbps(
+    technology: str, band_mhz: int, environment: str, radius: float, neighbour_load: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Rate (Mbps) and SINR (dB, coverage carrier) at the sample points of one sector."""
     r = np.maximum(radius * np.sqrt(_U)[:, None] * np.ones_like(_THETA)[None, :], RADIUS_MIN_M).ravel()
     th = np.broadcast_to(_THETA[None, :], (_N_RADII, _N_ANGLES)).ravel()
     isd = math.sqrt(3.0) * radius
     px, py = r * np.cos(th), r * np.sin(th)
-    dn = np.hypot(px[:, None] - isd * np.cos(_NEIGHBOUR_ANGLES)[None, :],
-                  py[:, None] - isd * np.sin(_NEIGHBOUR_ANGLES)[None, :])
+    dn = np.hypot(
+        px[:, None] - isd * np.cos(_NEIGHBOUR_ANGLES)[None, :],
+        py[:, None] - isd * np.sin(_NEIGHBOUR_ANGLES)[None, :],
+    )
     rate = np.zeros(r.size)
     sinr_cov = np.zeros(r.size)
     for k, car in enumerate(carriers_for(technology, band_mhz, environment)):
@@ -156,8 +195,9 @@ def _point_rates_mbps(technology: str, band_mhz: int, environment: str, radius: 
 
 
 @lru_cache(maxsize=128)
-def layer_capacity(technology: str, band_mhz: int, environment: str, neighbour_load: float = 0.5,
-                   radius: float | None = None) -> LayerCapacity:
+def layer_capacity(
+    technology: str, band_mhz: int, environment: str, neighbour_load: float = 0.5, radius: float | None = None
+) -> LayerCapacity:
     """Site capacity of a layer, its cell-edge (p5), median and mean unloaded rates.
 
     ``radius`` defaults to the layer's outdoor coverage radius (``dxsim.radio.radii``);
@@ -170,8 +210,16 @@ def layer_capacity(technology: str, band_mhz: int, environment: str, neighbour_l
     usable = rate > 0
     sector = float(1.0 / np.mean(1.0 / rate[usable])) if usable.any() else 0.0
     return LayerCapacity(
-        technology, int(band_mhz), environment, rad, sector, SECTORS * sector,
-        float(np.percentile(rate, 5)), float(np.median(rate)), float(rate.mean()), float(np.median(sinr)),
+        technology,
+        int(band_mhz),
+        environment,
+        rad,
+        sector,
+        SECTORS * sector,
+        float(np.percentile(rate, 5)),
+        float(np.median(rate)),
+        float(rate.mean()),
+        float(np.median(sinr)),
     )
 
 
@@ -179,7 +227,11 @@ def capacity_table(neighbour_load: float = 0.5) -> list[dict[str, float | int | 
     """One row per (technology, band, environment) with a default link budget: the site capacity."""
     rows = []
     for tech, band, env in sorted(DEFAULT_BUDGETS):
-        if env == "small_cell" or (tech == "5g" and band not in _NR) or (tech == "4g" and str(band) not in _LTE):
+        if (
+            env == "small_cell"
+            or (tech == "5g" and band not in _NR)
+            or (tech == "4g" and str(band) not in _LTE)
+        ):
             continue
         rows.append(layer_capacity(tech, band, env, neighbour_load).as_dict())
     return rows

@@ -17,18 +17,22 @@ projected centre (UTM grid convergence, < 2 degrees over Vietnam, is ignored).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
+from numpy.typing import NDArray
 
 _CHUNK_PAIRS = 400_000  # bound temporary memory: pairs x points x 4 bytes
 _BLOCK_SHIFT = 6  # changed cells are also flagged per block of 64 cells, so a month scans only those blocks
 MAX_LAYERS = 8  # layers updated together (`add_footprints_layers`): one flag bit each in a uint8 per cell
 AHEAD_CELLS = 16  # prefetch distance (cells, pairs) of the compiled updates; see `prefetch`
-AHEAD_SITES = 2  # ... and in sites, for the sites to come: their first cells' masks, their pairs one step earlier
+AHEAD_SITES = (
+    2  # ... and in sites, for the sites to come: their first cells' masks, their pairs one step earlier
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,14 @@ class GridSpec:
     n_cols: int
 
     @classmethod
-    def from_cells(cls, rows: np.ndarray, cols: np.ndarray, lon: np.ndarray, lat: np.ndarray,
-                   res_deg: float = 1.0 / 120.0) -> GridSpec:
+    def from_cells(
+        cls,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        lon: np.ndarray,
+        lat: np.ndarray,
+        res_deg: float = 1.0 / 120.0,
+    ) -> GridSpec:
         """Recover the raster origin from any cell's centre and indices."""
         lon0 = float(np.median(lon - (cols + 0.5) * res_deg))
         lat0 = float(np.median(lat + (rows + 0.5) * res_deg))
@@ -122,7 +132,9 @@ class CoverageGrid:
     def _new_scratch(self) -> None:
         """Per-cell flags of the cells an update changed (bit l: layer l) and per-block flags; always left clear."""
         self._changed = np.zeros(self.rows.size, dtype=np.uint8)
-        self._changed_blocks = np.zeros((self.rows.size + (1 << _BLOCK_SHIFT) - 1) >> _BLOCK_SHIFT, dtype=bool)
+        self._changed_blocks = np.zeros(
+            (self.rows.size + (1 << _BLOCK_SHIFT) - 1) >> _BLOCK_SHIFT, dtype=bool
+        )
 
     # ------------------------------------------------------------------ queries
     @property
@@ -152,8 +164,14 @@ class CoverageGrid:
         return new
 
     # ------------------------------------------------------------------ updates
-    def add_sites(self, site_row: np.ndarray, site_col: np.ndarray, site_x_m: np.ndarray,
-                  site_y_m: np.ndarray, radius_m: np.ndarray) -> np.ndarray:
+    def add_sites(
+        self,
+        site_row: np.ndarray,
+        site_col: np.ndarray,
+        site_x_m: np.ndarray,
+        site_y_m: np.ndarray,
+        radius_m: np.ndarray,
+    ) -> np.ndarray:
         """Switch sites on; returns the indices of cells whose coverage changed (ascending)."""
         sx = np.asarray(site_x_m, dtype=np.float64)
         if sx.size == 0:
@@ -163,8 +181,14 @@ class CoverageGrid:
         one = Footprints(np.array([0, cells.size], dtype=np.int64), cells.astype(np.int32), bits)
         return self.add_footprints(one, np.zeros(1, dtype=np.int64))
 
-    def footprints(self, site_row: np.ndarray, site_col: np.ndarray, site_x_m: np.ndarray,
-                   site_y_m: np.ndarray, radius_m: np.ndarray) -> Footprints:
+    def footprints(
+        self,
+        site_row: np.ndarray,
+        site_col: np.ndarray,
+        site_x_m: np.ndarray,
+        site_y_m: np.ndarray,
+        radius_m: np.ndarray,
+    ) -> Footprints:
         """Precompute each site's (cell, bits) pairs once, for sites switched on later.
 
         Site geometry never changes during a run, so a rollout that switches on sites month by
@@ -184,8 +208,9 @@ class CoverageGrid:
         sites = np.asarray(sites, dtype=np.int64)
         return self._add(fp, sites, np.zeros(sites.size, dtype=np.int64), [self], False)
 
-    def add_footprints_layers(self, layers: list[CoverageGrid], fp: Footprints, sites: np.ndarray,
-                              layer_of_site: np.ndarray) -> np.ndarray:
+    def add_footprints_layers(
+        self, layers: list[CoverageGrid], fp: Footprints, sites: np.ndarray, layer_of_site: np.ndarray
+    ) -> np.ndarray:
         """Switch on each site in its own layer (`layers[layer_of_site[i]]`, e.g. each operator's network; sites
         of no listed layer are skipped) and keep this grid the union of the layers (the people covered by at least
         one) on the cells they changed. Returns those cells (ascending).
@@ -205,25 +230,49 @@ class CoverageGrid:
             raise ValueError("one layer per site")
         return self._add(fp, sites, layer, layers, True)
 
-    def _add(self, fp: Footprints, sites: np.ndarray, layer: np.ndarray, layers: list[CoverageGrid],
-             with_union: bool) -> np.ndarray:
+    def _add(
+        self,
+        fp: Footprints,
+        sites: np.ndarray,
+        layer: np.ndarray,
+        layers: list[CoverageGrid],
+        with_union: bool,
+    ) -> np.ndarray:
         """OR the sites' bits into their layers, then settle the changed cells' covered population (see the kernels)."""
         if sites.size == 0:
             return np.zeros(0, dtype=np.int64)
         if sites.min() < 0 or sites.max() >= fp.indptr.size - 1:  # the kernel does not check its indices
             raise IndexError(f"site index outside 0..{fp.indptr.size - 2}")
         masks = tuple(g.mask for g in layers)
-        n_changed = _or_footprints(fp.indptr, fp.cells, fp.bits, sites, layer, masks, self._changed,
-                                   self._changed_blocks)
+        n_changed = _or_footprints(
+            fp.indptr, fp.cells, fp.bits, sites, layer, masks, self._changed, self._changed_blocks
+        )
         if n_changed == 0:
             return np.zeros(0, dtype=np.int64)
-        return _settle_changed(self._changed, self._changed_blocks, n_changed, masks,
-                               tuple(g.covered_pop_cell for g in layers), tuple(g.covered_pop_group for g in layers),
-                               self.mask, self.covered_pop_cell, self.covered_pop_group, with_union,
-                               self.pop, self.group, float(self.k))
+        return _settle_changed(
+            self._changed,
+            self._changed_blocks,
+            n_changed,
+            masks,
+            tuple(g.covered_pop_cell for g in layers),
+            tuple(g.covered_pop_group for g in layers),
+            self.mask,
+            self.covered_pop_cell,
+            self.covered_pop_group,
+            with_union,
+            self.pop,
+            self.group,
+            float(self.k),
+        )
 
-    def marginal_pop(self, site_row: np.ndarray, site_col: np.ndarray, site_x_m: np.ndarray,
-                     site_y_m: np.ndarray, radius_m: np.ndarray) -> np.ndarray:
+    def marginal_pop(
+        self,
+        site_row: np.ndarray,
+        site_col: np.ndarray,
+        site_x_m: np.ndarray,
+        site_y_m: np.ndarray,
+        radius_m: np.ndarray,
+    ) -> np.ndarray:
         """People each site alone would add to the current coverage (sites not switched on)."""
         sx = np.asarray(site_x_m, dtype=np.float64)
         site, cells, bits = self.site_cell_bits(site_row, site_col, sx, site_y_m, radius_m)
@@ -231,7 +280,14 @@ class CoverageGrid:
         gain = self.pop[cells] * (np.bitwise_count(new_bits).astype(np.float64) / self.k)
         return np.bincount(site, weights=gain, minlength=sx.size)
 
-    def site_cell_bits(self, site_row, site_col, site_x_m, site_y_m, radius_m):
+    def site_cell_bits(
+        self,
+        site_row: np.ndarray,
+        site_col: np.ndarray,
+        site_x_m: np.ndarray,
+        site_y_m: np.ndarray,
+        radius_m: np.ndarray | float,
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.uint64]]:
         """All (site, cell, covered-point bits) pairs for the given sites."""
         row = np.asarray(site_row, dtype=np.int64)
         col = np.asarray(site_col, dtype=np.int64)
@@ -242,21 +298,35 @@ class CoverageGrid:
         kr = np.ceil(reach / self._min_h).astype(np.int64)
         kc = np.ceil(reach / self._min_w).astype(np.int64)
         key = kr * 100_000 + kc
-        out_s, out_c, out_b = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, np.uint64)]
+        out_s: list[NDArray[np.int64]] = [np.zeros(0, np.int64)]
+        out_c: list[NDArray[np.int64]] = [np.zeros(0, np.int64)]
+        out_b: list[NDArray[np.uint64]] = [np.zeros(0, np.uint64)]
         for k_val in np.unique(key):  # one broadcast per window size (a handful of radii)
             sel = np.flatnonzero(key == k_val)
-            s, c, b = self._pairs_for_window(row[sel], col[sel], sx[sel], sy[sel], r[sel],
-                                             int(kr[sel[0]]), int(kc[sel[0]]))
+            s, c, b = self._pairs_for_window(
+                row[sel], col[sel], sx[sel], sy[sel], r[sel], int(kr[sel[0]]), int(kc[sel[0]])
+            )
             out_s.append(sel[s])
             out_c.append(c)
             out_b.append(b)
         return np.concatenate(out_s), np.concatenate(out_c), np.concatenate(out_b)
 
-    def _pairs_for_window(self, row, col, sx, sy, r, kr, kc):
+    def _pairs_for_window(
+        self,
+        row: NDArray[np.int64],
+        col: NDArray[np.int64],
+        sx: NDArray[np.float64],
+        sy: NDArray[np.float64],
+        r: NDArray[np.float64],
+        kr: int,
+        kc: int,
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.uint64]]:
         """(cell, bits) for every cell of the (2kr+1)x(2kc+1) raster window around each site."""
-        dr, dc = np.meshgrid(np.arange(-kr, kr + 1), np.arange(-kc, kc + 1), indexing="ij")
-        dr, dc = dr.ravel(), dc.ravel()
-        out_s, out_c, out_b = [], [], []
+        dr_2d, dc_2d = np.meshgrid(np.arange(-kr, kr + 1), np.arange(-kc, kc + 1), indexing="ij")
+        dr, dc = dr_2d.ravel(), dc_2d.ravel()
+        out_s: list[NDArray[np.int64]] = []
+        out_c: list[NDArray[np.int64]] = []
+        out_b: list[NDArray[np.uint64]] = []
         per_site = dr.size
         step = max(1, _CHUNK_PAIRS // per_site)
         for s0 in range(0, row.size, step):
@@ -298,34 +368,51 @@ class CoverageGrid:
 
 
 # ---------------------------------------------------------------------------------------------- compiled updates
-@intrinsic
-def prefetch(typingctx, arr, idx):
-    """Ask the CPU to start loading arr[idx] (for a 2-D array: the start of row idx) into the cache; nothing else.
+if TYPE_CHECKING:
+    # numba's stub types an intrinsic's call with its typing function's parameters (typingctx first) and a
+    # Never result; compiled code calls it as prefetch(arr, idx). Type checkers see that signature instead.
+    def prefetch(arr: NDArray[Any], idx: SupportsIndex) -> None:
+        """Prefetch hint for arr[idx]; see the intrinsic below."""
+else:
 
-    Why: the month's cells are scattered over arrays far larger than the cache, and a cell's work is long
-    enough that the CPU itself keeps only a few of its loads in flight; issued some cells ahead, the loads
-    overlap (about 3x faster updates). A hint only: a bad address is not dereferenced.
-    Note: numba's cache does not see edits here from the kernels of other modules that call it (clear their cache).
-    """
-    if not isinstance(arr, types.Array) or not isinstance(idx, types.Integer):
-        return None
+    @intrinsic
+    def prefetch(typingctx, arr, idx):
+        """Ask the CPU to start loading arr[idx] (for a 2-D array: the start of row idx) into the cache; nothing else.
 
-    def codegen(context, builder, signature, args):
-        aryty, idxty = signature.args
-        ary = context.make_array(aryty)(context, builder, args[0])
-        zero = context.get_constant(types.intp, 0)
-        inds = [context.cast(builder, args[1], idxty, types.intp)] + [zero] * (aryty.ndim - 1)
-        ptr = cgutils.get_item_pointer2(context, builder, ary.data, cgutils.unpack_tuple(builder, ary.shape),
-                                        cgutils.unpack_tuple(builder, ary.strides), aryty.layout, inds)
-        i8p = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                            "llvm.prefetch.p0")
-        # read, keep in all cache levels, data cache
-        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-        return context.get_dummy_value()
+        Why: the month's cells are scattered over arrays far larger than the cache, and a cell's work is long
+        enough that the CPU itself keeps only a few of its loads in flight; issued some cells ahead, the loads
+        overlap (about 3x faster updates). A hint only: a bad address is not dereferenced.
+        Note: numba's cache does not see edits here from the kernels of other modules that call it (clear their cache).
+        """
+        if not isinstance(arr, types.Array) or not isinstance(idx, types.Integer):
+            return None
 
-    return types.void(arr, idx), codegen
+        def codegen(context, builder, signature, args):
+            aryty, idxty = signature.args
+            ary = context.make_array(aryty)(context, builder, args[0])
+            zero = context.get_constant(types.intp, 0)
+            inds = [context.cast(builder, args[1], idxty, types.intp)] + [zero] * (aryty.ndim - 1)
+            ptr = cgutils.get_item_pointer2(
+                context,
+                builder,
+                ary.data,
+                cgutils.unpack_tuple(builder, ary.shape),
+                cgutils.unpack_tuple(builder, ary.strides),
+                aryty.layout,
+                inds,
+            )
+            i8p = ir.IntType(8).as_pointer()
+            i32 = ir.IntType(32)
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0"
+            )
+            # read, keep in all cache levels, data cache
+            builder.call(
+                fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)]
+            )
+            return context.get_dummy_value()
+
+        return types.void(arr, idx), codegen
 
 
 @njit(cache=True, inline="always")
@@ -338,7 +425,14 @@ def popcount(x: np.uint64) -> int:
 
 
 @njit(cache=True, inline="always")
-def _prefetch_site(indptr, fp_cells, site, lay, masks, changed):
+def _prefetch_site(
+    indptr: NDArray[np.int64],
+    fp_cells: NDArray[np.int32],
+    site: int,
+    lay: int,
+    masks: tuple[NDArray[np.uint64], ...],
+    changed: NDArray[np.uint8],
+) -> None:
     """Ask for the mask words and change flags of the first AHEAD_CELLS cells of a site's footprint in its layer."""
     if lay < 0 or lay >= len(masks):
         return
@@ -349,7 +443,16 @@ def _prefetch_site(indptr, fp_cells, site, lay, masks, changed):
 
 
 @njit(cache=True)
-def _or_footprints(indptr, fp_cells, fp_bits, sites, layer, masks, changed, changed_blocks):
+def _or_footprints(
+    indptr: NDArray[np.int64],
+    fp_cells: NDArray[np.int32],
+    fp_bits: NDArray[np.uint64],
+    sites: NDArray[np.int64],
+    layer: NDArray[np.int64],
+    masks: tuple[NDArray[np.uint64], ...],
+    changed: NDArray[np.uint8],
+    changed_blocks: NDArray[np.bool_],
+) -> int:
     """OR site sites[i]'s footprint bits into masks[layer[i]] (a site of no listed layer is skipped).
 
     A cell whose mask in layer l changes gets bit l in `changed` and its 64-cell block a flag in `changed_blocks`.
@@ -358,7 +461,9 @@ def _or_footprints(indptr, fp_cells, fp_bits, sites, layer, masks, changed, chan
     n_changed = 0
     n_sites = sites.size
     n_layers = len(masks)
-    for i in range(-AHEAD_SITES, 0):  # the first sites' first cells (the loop asks for those of site i + AHEAD_SITES)
+    for i in range(
+        -AHEAD_SITES, 0
+    ):  # the first sites' first cells (the loop asks for those of site i + AHEAD_SITES)
         if i + AHEAD_SITES < n_sites:
             _prefetch_site(indptr, fp_cells, sites[i + AHEAD_SITES], layer[i + AHEAD_SITES], masks, changed)
     for i in range(n_sites):
@@ -368,7 +473,9 @@ def _or_footprints(indptr, fp_cells, fp_bits, sites, layer, masks, changed, chan
             ahead = indptr[sites[i + 2 * AHEAD_SITES]]
             prefetch(fp_cells, ahead)
             prefetch(fp_bits, ahead)
-        if i + AHEAD_SITES < n_sites:  # a site's first cells a few sites ahead: most sites have fewer than AHEAD_CELLS
+        if (
+            i + AHEAD_SITES < n_sites
+        ):  # a site's first cells a few sites ahead: most sites have fewer than AHEAD_CELLS
             _prefetch_site(indptr, fp_cells, sites[i + AHEAD_SITES], layer[i + AHEAD_SITES], masks, changed)
         lay = layer[i]
         if lay < 0 or lay >= n_layers:
@@ -392,8 +499,21 @@ def _or_footprints(indptr, fp_cells, fp_bits, sites, layer, masks, changed, chan
 
 
 @njit(cache=True)
-def _settle_changed(changed, changed_blocks, n_changed, masks, pop_cell, pop_group, union_mask, union_pop_cell,
-                    union_pop_group, with_union, pop, group, k):
+def _settle_changed(
+    changed: NDArray[np.uint8],
+    changed_blocks: NDArray[np.bool_],
+    n_changed: int,
+    masks: tuple[NDArray[np.uint64], ...],
+    pop_cell: tuple[NDArray[np.float64], ...],
+    pop_group: tuple[NDArray[np.float64], ...],
+    union_mask: NDArray[np.uint64],
+    union_pop_cell: NDArray[np.float64],
+    union_pop_group: NDArray[np.float64],
+    with_union: bool,
+    pop: NDArray[np.float64],
+    group: NDArray[np.int64],
+    k: float,
+) -> NDArray[np.int64]:
     """Covered population of the flagged cells, in ascending cell order, clearing the flags; returns those cells.
 
     Per layer l, each cell with bit l: covered = pop x (covered points / k), and the change is summed per area

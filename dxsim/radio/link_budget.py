@@ -43,13 +43,15 @@ area-coverage probability, the 38.901 sigma and the path-loss exponent.
 
 from __future__ import annotations
 
+import csv
 import math
-from dataclasses import asdict, dataclass, fields, replace
 from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Final
 
 import numpy as np
 
+from dxsim.paths import fact_table
 from dxsim.radio.pathloss import (
     o2i_low_loss_db,
     pathloss_db,
@@ -277,7 +279,10 @@ def cell_radius_detail(budget: LinkBudget) -> RadiusResult:
     if i == _GRID_M.size - 1:
         return RadiusResult(RADIUS_MAX_M, mapl, "max")
     lo, hi = float(_GRID_M[i]), float(_GRID_M[i + 1])
-    f = lambda d: float(budget_pathloss_db(budget, d)) - mapl
+
+    def f(d: float) -> float:
+        return float(budget_pathloss_db(budget, d)) - mapl
+
     from scipy.optimize import brentq  # ~0.4 s to import: only when a radius is computed
 
     radius = brentq(f, lo, hi, xtol=1e-6, rtol=1e-12) if f(lo) < 0.0 else lo
@@ -331,174 +336,67 @@ def shadow_margin_for_area_coverage_db(
 # are ignored (UL would be ~0.5-1 dB better at the lower UL frequency).
 # Fields: bandwidth_mhz, tx_power_dbm, tx_antenna_gain_dbi, cable_loss_db,
 #         ul_bandwidth_mhz, ul_required_sinr_db, bs_noise_figure_db, source.
-_W = lambda watts: 10.0 * math.log10(watts * 1000.0)
+def _W(watts: float) -> float:
+    """Transmit power in dBm from watts."""
+    return 10.0 * math.log10(watts * 1000.0)
 
-_LTE_UL = (
-    "UL edge 512 kbps: 8 PRB (1.44 MHz) at SINR 0.5 dB, eNB NF 2.5 dB "
-    "(cf. LTE in Bullets, PUSCH link budget Table 343)"
+
+# The default hardware and environment tables are fact tables (geodata/, listed in geodata/SOURCES.md; cdcam/pysim5g
+# style: assumptions as parameter tables a reviewer can read and correct): radio_hardware.csv (per technology, band and site class: carrier
+# and uplink bandwidths, transmit power in W, antenna gain, cable loss, uplink edge SINR, base-station noise
+# figure, source), radio_ul_edge.csv (the uplink edge targets the hardware rows cite) and radio_environments.csv (per
+# environment: 38.901 scenario, heights, area-coverage target, path-loss exponent of the Jakes margin,
+# interference margins, source). The shadow-fading sigma comes from 38.901 (pathloss.shadow_fading_std_db).
+_HW_FLOATS = (
+    "bandwidth_mhz",
+    "tx_antenna_gain_dbi",
+    "cable_loss_db",
+    "ul_bandwidth_mhz",
+    "ul_required_sinr_db",
+    "bs_noise_figure_db",
 )
-_NR_TDD_UL = (
-    "UL edge 1 Mbps (China Telecom 3D-UMa 5G budget edge targets DL 10 / UL 1 Mbps): "
-    "24 PRB @30 kHz (8.64 MHz) at SINR 0 dB, AAU NF 3.5 dB (engineering assumption)"
-)
-_NR_FDD_UL = "UL edge 1 Mbps: 24 PRB @15 kHz (4.32 MHz) at SINR -1.5 dB, NF 2.5 dB (assumption)"
 
-_HW: Final[dict[tuple[str, int], dict[str, Any]]] = {
-    ("4g", 700): {
-        "bandwidth_mhz": 10.0,
-        "tx_power_dbm": _W(80),
-        "tx_antenna_gain_dbi": 15.5,
-        "cable_loss_db": 0.5,
-        "ul_bandwidth_mhz": 1.44,
-        "ul_required_sinr_db": 0.5,
-        "bs_noise_figure_db": 2.5,
-        "source": "B28 2T2R RRU 2x40 W, 15.5 dBi low-band panel (vendor-typical); " + _LTE_UL,
-    },
-    ("4g", 900): {
-        "bandwidth_mhz": 10.0,
-        "tx_power_dbm": _W(80),
-        "tx_antenna_gain_dbi": 16.0,
-        "cable_loss_db": 0.5,
-        "ul_bandwidth_mhz": 1.44,
-        "ul_required_sinr_db": 0.5,
-        "bs_noise_figure_db": 2.5,
-        "source": "B8 2T2R RRU 2x40 W, 16 dBi panel (vendor-typical); " + _LTE_UL,
-    },
-    ("4g", 1800): {
-        "bandwidth_mhz": 20.0,
-        "tx_power_dbm": _W(120),
-        "tx_antenna_gain_dbi": 17.5,
-        "cable_loss_db": 0.5,
-        "ul_bandwidth_mhz": 1.44,
-        "ul_required_sinr_db": 0.5,
-        "bs_noise_figure_db": 2.5,
-        "source": "B3 2T2R RRU 2x60 W, 17.5 dBi panel (vendor-typical); " + _LTE_UL,
-    },
-    ("4g", 2100): {
-        "bandwidth_mhz": 15.0,
-        "tx_power_dbm": _W(80),
-        "tx_antenna_gain_dbi": 18.0,
-        "cable_loss_db": 0.5,
-        "ul_bandwidth_mhz": 1.44,
-        "ul_required_sinr_db": 0.5,
-        "bs_noise_figure_db": 2.5,
-        "source": "B1 2T2R RRU 2x40 W, 18 dBi panel (vendor-typical); " + _LTE_UL,
-    },
-    ("4g", 2600): {
-        "bandwidth_mhz": 20.0,
-        "tx_power_dbm": _W(80),
-        "tx_antenna_gain_dbi": 18.0,
-        "cable_loss_db": 0.5,
-        "ul_bandwidth_mhz": 1.44,
-        "ul_required_sinr_db": 0.5,
-        "bs_noise_figure_db": 2.5,
-        "source": "B7/B38 2T2R RRU 2x40 W, 18 dBi panel (vendor-typical); " + _LTE_UL,
-    },
-    ("5g", 700): {
-        "bandwidth_mhz": 10.0,
-        "tx_power_dbm": _W(80),
-        "tx_antenna_gain_dbi": 15.5,
-        "cable_loss_db": 0.5,
-        "ul_bandwidth_mhz": 4.32,
-        "ul_required_sinr_db": -1.5,
-        "bs_noise_figure_db": 2.5,
-        "source": "n28 2T2R RRU 2x40 W, 15.5 dBi (vendor-typical; cf. ITU-R M.2412 Rural-eMBB "
-        "700 MHz); " + _NR_FDD_UL,
-    },
-    ("5g", 2600): {
-        "bandwidth_mhz": 100.0,
-        "tx_power_dbm": _W(200),
-        "tx_antenna_gain_dbi": 24.0,
-        "cable_loss_db": 0.0,
-        "ul_bandwidth_mhz": 8.64,
-        "ul_required_sinr_db": 0.0,
-        "bs_noise_figure_db": 3.5,
-        "source": "n41 64T64R AAU 200 W (53 dBm), 24 dBi array gain (vendor-typical); " + _NR_TDD_UL,
-    },
-    ("5g", 3500): {
-        "bandwidth_mhz": 100.0,
-        "tx_power_dbm": _W(200),
-        "tx_antenna_gain_dbi": 24.5,
-        "cable_loss_db": 0.0,
-        "ul_bandwidth_mhz": 8.64,
-        "ul_required_sinr_db": 0.0,
-        "bs_noise_figure_db": 3.5,
-        "source": "n78 64T64R AAU 200 W (53 dBm), 24.5 dBi array gain (vendor-typical); " + _NR_TDD_UL,
-    },
-}
 
-# Small cells (UMi street canyon): 2x10 W 4T4R-class micro/pico radio on a 10 m pole.
-_HW_SMALL: Final[dict[tuple[str, int], dict[str, Any]]] = {
-    ("4g", 2600): {
-        "bandwidth_mhz": 20.0,
-        "tx_power_dbm": _W(20),
-        "tx_antenna_gain_dbi": 10.0,
-        "cable_loss_db": 0.0,
-        "ul_bandwidth_mhz": 1.44,
-        "ul_required_sinr_db": 0.5,
-        "bs_noise_figure_db": 4.0,
-        "source": "LTE micro 2x10 W, 10 dBi integrated antenna (vendor-typical); " + _LTE_UL,
-    },
-    ("5g", 3500): {
-        "bandwidth_mhz": 100.0,
-        "tx_power_dbm": _W(20),
-        "tx_antenna_gain_dbi": 12.0,
-        "cable_loss_db": 0.0,
-        "ul_bandwidth_mhz": 8.64,
-        "ul_required_sinr_db": 0.0,
-        "bs_noise_figure_db": 4.0,
-        "source": "NR micro 4T4R 4x5 W, 12 dBi integrated antenna (vendor-typical); " + _NR_TDD_UL,
-    },
-}
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(fact_table(name), encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
 
-# Environments. 'suburban' deliberately uses the RMa formula with suburban clutter
-# (h = 10 m buildings, W = 20 m streets): its NLOS term is, term for term, the
-# ITU-R M.2135-1 SMa (suburban macro) NLOS model, whereas UMa has no clutter parameter
-# and would give suburban the urban radius.
-# area_p: area-coverage target; sigma/n give the Jakes margin (38.901 NLOS sigma and
-# NLOS distance exponent); dl_im/ul_im: interference margins for typical load.
-_ENV: Final[dict[str, dict[str, Any]]] = {
-    "urban": {
-        "scenario": "uma",
-        "h_bs_m": 25.0,
-        "h_building_m": 5.0,
-        "area_p": 0.95,
-        "sigma": shadow_fading_std_db("uma", los=False),
-        "n": 3.908,
-        "dl_im": 6.0,
-        "ul_im": 3.0,
-    },
-    "suburban": {
-        "scenario": "rma",
-        "h_bs_m": 30.0,
-        "h_building_m": 10.0,
-        "area_p": 0.90,
-        "sigma": shadow_fading_std_db("rma", los=False),
-        "n": 3.88,
-        "dl_im": 4.0,
-        "ul_im": 2.0,
-    },
-    "rural": {
-        "scenario": "rma",
-        "h_bs_m": 40.0,
-        "h_building_m": 5.0,
-        "area_p": 0.90,
-        "sigma": shadow_fading_std_db("rma", los=False),
-        "n": 3.84,
-        "dl_im": 3.0,
-        "ul_im": 1.0,
-    },
-    "small_cell": {
-        "scenario": "umi",
-        "h_bs_m": 10.0,
-        "h_building_m": 5.0,
-        "area_p": 0.95,
-        "sigma": shadow_fading_std_db("umi", los=False),
-        "n": 3.53,
-        "dl_im": 6.0,
-        "ul_im": 3.0,
-    },
-}
+
+def _hardware(site: str) -> dict[tuple[str, int], dict[str, Any]]:
+    """(technology, band) -> the LinkBudget fields of one site class's default radio, with its source."""
+    ul_edge = {r["ul_edge"]: r["source"] for r in _rows("radio_ul_edge.csv")}
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in _rows("radio_hardware.csv"):
+        if r["site"] == site:
+            hw: dict[str, Any] = {k: float(r[k]) for k in _HW_FLOATS}
+            hw["tx_power_dbm"] = _W(float(r["tx_power_w"]))
+            hw["source"] = f"{r['source']}; {ul_edge[r['ul_edge']]}"
+            out[(r["tech"], int(r["band_mhz"]))] = hw
+    return out
+
+
+def _environments() -> dict[str, dict[str, Any]]:
+    """Environment -> 38.901 scenario, heights, Jakes-margin inputs (sigma from 38.901) and interference margins."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in _rows("radio_environments.csv"):
+        out[r["environment"]] = {
+            "scenario": r["scenario"],
+            "h_bs_m": float(r["h_bs_m"]),
+            "h_building_m": float(r["h_building_m"]),
+            "area_p": float(r["area_coverage_p"]),
+            "sigma": shadow_fading_std_db(r["scenario"], los=False),
+            "n": float(r["pathloss_exponent"]),
+            "dl_im": float(r["dl_interference_margin_db"]),
+            "ul_im": float(r["ul_interference_margin_db"]),
+        }
+    return out
+
+
+_HW: Final[dict[tuple[str, int], dict[str, Any]]] = _hardware("macro")
+_HW_SMALL: Final[dict[tuple[str, int], dict[str, Any]]] = _hardware(
+    "small_cell"
+)  # UMi micro/pico on a 10 m pole
+_ENV: Final[dict[str, dict[str, Any]]] = _environments()
 
 _UE_SOURCE = (
     "UE: 23 dBm PC3 (TS 36.101/38.101-1), 0 dBi, NF 7 dB (ITU-R M.2412 eval. config), "
@@ -551,8 +449,10 @@ class _DefaultBudgets(Mapping[tuple[str, int, str], LinkBudget]):
     """
 
     def __init__(self) -> None:
-        self._keys = tuple([(t, b, e) for t, b in _HW for e in ("urban", "suburban", "rural")]
-                           + [(t, b, "small_cell") for t, b in _HW_SMALL])
+        self._keys = tuple(
+            [(t, b, e) for t, b in _HW for e in ("urban", "suburban", "rural")]
+            + [(t, b, "small_cell") for t, b in _HW_SMALL]
+        )
         self._built: dict[tuple[str, int, str], LinkBudget] = {}
 
     def __getitem__(self, key: tuple[str, int, str]) -> LinkBudget:

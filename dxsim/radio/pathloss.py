@@ -116,7 +116,7 @@ VALIDITY: Final[dict[str, dict[str, tuple[float, float]]]] = {
 def _check(scenario: str, name: str, value: ArrayLike) -> None:
     """Raise ValueError if any element of `value` is outside VALIDITY[scenario][name]."""
     lo, hi = VALIDITY[scenario][name]
-    arr = np.asarray(value, dtype=float)
+    arr = np.asarray(value, dtype=np.float64)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{scenario.upper()}: {name} must be finite, got {value!r}")
     if np.any(arr < lo) or np.any(arr > hi):
@@ -138,7 +138,7 @@ def _scenario(name: str) -> str:
 
 def _d2d_from_d3d(d3d_m: ArrayLike, h_bs_m: float, h_ut_m: float) -> NDArray[np.float64]:
     """Ground distance from slant distance; impossible (d3D < |dh|) maps to 0 before clamping."""
-    d3d = np.asarray(d3d_m, dtype=float)
+    d3d = np.asarray(d3d_m, dtype=np.float64)
     if np.any(~np.isfinite(d3d)) or np.any(d3d < 0):
         raise ValueError(f"distances must be finite and >= 0, got {d3d_m!r}")
     dh2 = (h_bs_m - h_ut_m) ** 2
@@ -147,7 +147,7 @@ def _d2d_from_d3d(d3d_m: ArrayLike, h_bs_m: float, h_ut_m: float) -> NDArray[np.
 
 def _clamp_d2d(d2d_m: ArrayLike) -> NDArray[np.float64]:
     """Clamp ground distance to the 10 m lower validity limit (documented in module doc)."""
-    d2d = np.asarray(d2d_m, dtype=float)
+    d2d = np.asarray(d2d_m, dtype=np.float64)
     if np.any(~np.isfinite(d2d)) or np.any(d2d < 0):
         raise ValueError(f"distances must be finite and >= 0, got {d2d_m!r}")
     return np.maximum(d2d, MIN_D2D_M)
@@ -172,7 +172,7 @@ def breakpoint_distance_m(scenario: str, fc_ghz: float, h_bs_m: float, h_ut_m: f
 # 38.901 formulas are written) and the dispatcher takes d2D (what the geometry gives).
 
 
-def _uma_core(d2d: NDArray[np.float64], fc: float, hbs: float, hut: float, los: bool):
+def _uma_core(d2d: NDArray[np.float64], fc: float, hbs: float, hut: float, los: bool) -> NDArray[np.float64]:
     d3d = np.sqrt(d2d * d2d + (hbs - hut) ** 2)
     dbp = breakpoint_distance_m("uma", fc, hbs, hut)
     lf = 20.0 * math.log10(fc)
@@ -185,7 +185,7 @@ def _uma_core(d2d: NDArray[np.float64], fc: float, hbs: float, hut: float, los: 
     return np.maximum(pl_los, pl_nlos)
 
 
-def _umi_core(d2d: NDArray[np.float64], fc: float, hbs: float, hut: float, los: bool):
+def _umi_core(d2d: NDArray[np.float64], fc: float, hbs: float, hut: float, los: bool) -> NDArray[np.float64]:
     d3d = np.sqrt(d2d * d2d + (hbs - hut) ** 2)
     dbp = breakpoint_distance_m("umi", fc, hbs, hut)
     lf = 20.0 * math.log10(fc)
@@ -198,15 +198,18 @@ def _umi_core(d2d: NDArray[np.float64], fc: float, hbs: float, hut: float, los: 
     return np.maximum(pl_los, pl_nlos)
 
 
-def _rma_pl1(d3d: NDArray[np.float64] | float, fc: float, h: float):
+def _rma_pl1(d3d: NDArray[np.float64] | float, fc: float, h: float) -> NDArray[np.float64] | np.float64:
     a = min(0.03 * h**1.72, 10.0)
     b = min(0.044 * h**1.72, 14.77)
-    return (
+    pl_db: NDArray[np.float64] | np.float64 = (
         20.0 * np.log10(40.0 * math.pi * d3d * fc / 3.0) + a * np.log10(d3d) - b + 0.002 * math.log10(h) * d3d
     )
+    return pl_db
 
 
-def _rma_core(d2d: NDArray[np.float64], fc: float, hbs: float, hut: float, h: float, w: float, los: bool):
+def _rma_core(
+    d2d: NDArray[np.float64], fc: float, hbs: float, hut: float, h: float, w: float, los: bool
+) -> NDArray[np.float64]:
     d3d = np.sqrt(d2d * d2d + (hbs - hut) ** 2)
     dbp = breakpoint_distance_m("rma", fc, hbs, hut)
     pl1 = _rma_pl1(d3d, fc, h)
@@ -313,7 +316,7 @@ def los_probability(scenario: str, d2d_m: ArrayLike, h_ut_m: float = 1.5) -> NDA
     """
     sc = _scenario(scenario)
     _check(sc, "h_ut_m", h_ut_m)
-    d = np.asarray(d2d_m, dtype=float)
+    d = np.asarray(d2d_m, dtype=np.float64)
     if np.any(~np.isfinite(d)) or np.any(d < 0):
         raise ValueError(f"distances must be finite and >= 0, got {d2d_m!r}")
     if sc == "rma":
@@ -359,7 +362,7 @@ def pathloss_db(
         raise ValueError(f"mode must be 'nlos', 'los' or 'expected', got {mode!r}")
     extra = {"h_building_m": h_building_m, "street_width_m": street_width_m} if sc == "rma" else {}
     _validate(sc, fc_ghz, h_bs_m, h_ut_m, **extra)
-    d_raw = np.asarray(d2d_m, dtype=float)
+    d_raw = np.asarray(d2d_m, dtype=np.float64)
     d2d = _clamp_d2d(d_raw)
     fc, hbs, hut = float(fc_ghz), float(h_bs_m), float(h_ut_m)
 
@@ -374,7 +377,7 @@ def pathloss_db(
         return _out(core(True))
     if mode == "nlos":
         return _out(core(False))
-    p = np.asarray(los_probability(sc, d2d, hut), dtype=float)
+    p = np.asarray(los_probability(sc, d2d, hut), dtype=np.float64)
     pl_los, pl_nlos = core(True), core(False)
     # factor out the LOS term to keep the sum well-conditioned at large losses
     lin = p + (1.0 - p) * 10.0 ** (-(pl_nlos - pl_los) / 10.0)

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import lru_cache
+from typing import Protocol
 
 from dxsim.radio.link_budget import DEFAULT_BUDGETS, cell_radius_m
 
 ENVS = ("urban", "suburban", "rural")
+
+
+class EnvBandsLike(Protocol):
+    """A band (MHz) per environment, e.g. scenario.sections.network_5g.EnvBands (radio does not import scenario)."""
+
+    @property
+    def urban(self) -> int: ...
+
+    @property
+    def suburban(self) -> int: ...
+
+    @property
+    def rural(self) -> int: ...
 
 
 def supported_bands(technology: str) -> tuple[int, ...]:
@@ -24,6 +38,6 @@ def radius_m(technology: str, band_mhz: int, environment: str, coverage_definiti
     return float(cell_radius_m(budget))
 
 
-def radii_m(technology: str, bands, coverage_definition: str = "outdoor") -> dict[str, float]:
+def radii_m(technology: str, bands: EnvBandsLike, coverage_definition: str = "outdoor") -> dict[str, float]:
     """{environment: radius_m} for an EnvBands-like object (attributes urban/suburban/rural)."""
     return {e: radius_m(technology, getattr(bands, e), e, coverage_definition) for e in ENVS}

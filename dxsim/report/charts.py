@@ -27,8 +27,15 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.report.fmt import fmt_date, num
 from dxsim.report.load import RunData, Series
-from dxsim.results.bottlenecks import (CAUSE_NOUN, NATIONAL, PROGRAMMES, REGION_LABEL, cause_order,
-                                      mean_shares_by_date, region_summary)
+from dxsim.results.bottlenecks import (
+    CAUSE_NOUN,
+    NATIONAL,
+    PROGRAMMES,
+    REGION_LABEL,
+    cause_order,
+    mean_shares_by_date,
+    region_summary,
+)
 
 DPI = 100
 SIZE = (10.2, 3.7)  # inches -> 1020 x 370 px, the width of the page's content column
@@ -36,10 +43,20 @@ BLUE, ORANGE, GREEN, RED, GREY, PURPLE = "#1f5fa8", "#d9730d", "#2e8540", "#b326
 BAND_LABEL = "P10–P90"
 
 _RC = {
-    "font.family": "DejaVu Sans", "font.size": 9.5, "axes.titlesize": 11, "axes.titleweight": "bold",
-    "axes.labelsize": 9.5, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
-    "grid.color": "#dddddd", "grid.linewidth": 0.6, "legend.fontsize": 8.5, "legend.framealpha": 0.9,
-    "text.usetex": False, "svg.hashsalt": "dxsim",
+    "font.family": "DejaVu Sans",
+    "font.size": 9.5,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 9.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "legend.fontsize": 8.5,
+    "legend.framealpha": 0.9,
+    "text.usetex": False,
+    "svg.hashsalt": "dxsim",
 }
 
 
@@ -99,12 +116,22 @@ def _date_axis(ax) -> None:
 def _plot(ax, s: Series, color: str, label: str) -> None:
     """P50 line, plus the P10–P90 band when there is more than one replication."""
     if s.n_reps > 1:
-        ax.fill_between(s.dates, s.p10, s.p90, color=color, alpha=0.22, linewidth=0,
-                        label=_("{label}: {band} ({n} replications)").format(label=label, band=BAND_LABEL,
-                                                                             n=num(s.n_reps)))
+        ax.fill_between(
+            s.dates,
+            s.p10,
+            s.p90,
+            color=color,
+            alpha=0.22,
+            linewidth=0,
+            label=_("{label}: {band} ({n} replications)").format(
+                label=label, band=BAND_LABEL, n=num(s.n_reps)
+            ),
+        )
         ax.plot(s.dates, s.p50, color=color, linewidth=2, label=f"{label}: P50")
     else:
-        ax.plot(s.dates, s.p50, color=color, linewidth=2, label=_("{label} (1 replication)").format(label=label))
+        ax.plot(
+            s.dates, s.p50, color=color, linewidth=2, label=_("{label} (1 replication)").format(label=label)
+        )
 
 
 def _ref_line(ax, y: float, text: str, color: str = GREY) -> None:
@@ -119,14 +146,23 @@ def _png(fig: Figure) -> bytes:
 
 def _band_note(n_reps: int) -> str:
     if n_reps > 1:
-        return _("Line: P50; shaded: {band} band across {n} replications (empirical quantiles at each month end, as "
-                 "in the KPI table: each is an observed replication).").format(band=BAND_LABEL, n=num(n_reps))
+        return _(
+            "Line: P50; shaded: {band} band across {n} replications (empirical quantiles at each month end, as "
+            "in the KPI table: each is an observed replication)."
+        ).format(band=BAND_LABEL, n=num(n_reps))
     return _("One replication: no uncertainty band (run with --reps > 1 for one).")
 
 
-def _time_chart(key: str, section: str, title: str, ylabel: str, lines: list[tuple[Series, str, str]],
-                refs: list[tuple[float, str, str]] = (), ylim: tuple[float | None, float | None] | None = None,
-                caption: str = "") -> Chart:
+def _time_chart(
+    key: str,
+    section: str,
+    title: str,
+    ylabel: str,
+    lines: list[tuple[Series, str, str]],
+    refs: list[tuple[float, str, str]] = (),
+    ylim: tuple[float | None, float | None] | None = None,
+    caption: str = "",
+) -> Chart:
     with matplotlib.rc_context(_RC):
         fig, ax = _new_axes()
         for s, color, label in lines:
@@ -146,17 +182,24 @@ def _time_chart(key: str, section: str, title: str, ylabel: str, lines: list[tup
 
 
 # served / capacity-short / uncovered (issue 12): metric suffixes, legend words and colours, bottom to top
-SERVED_STATES = (("served_pct", N_("served"), GREEN),
-                 ("capacity_short_pct", N_("covered but capacity-short"), ORANGE),
-                 ("uncovered_pct", N_("uncovered"), "#b8b8b8"))
+SERVED_STATES = (
+    ("served_pct", N_("served"), GREEN),
+    ("capacity_short_pct", N_("covered but capacity-short"), ORANGE),
+    ("uncovered_pct", N_("uncovered"), "#b8b8b8"),
+)
 
 
 def served_definition(rate_mbps: float | None) -> str:
     """One sentence: what 'served' means in this run."""
-    rate = (_("{rate} Mbps").format(rate=_short(rate_mbps)) if rate_mbps is not None
-            else _("the scenario's served rate (capacity.served_rate_mbps)"))
-    return _("Served = covered, and an edge user still gets {rate} at the busy hour; capacity-short = covered, but the "
-             "cells cannot give that rate at the busy hour; uncovered = outside coverage.").format(rate=rate)
+    rate = (
+        _("{rate} Mbps").format(rate=_short(rate_mbps))
+        if rate_mbps is not None
+        else _("the scenario's served rate (capacity.served_rate_mbps)")
+    )
+    return _(
+        "Served = covered, and an edge user still gets {rate} at the busy hour; capacity-short = covered, but the "
+        "cells cannot give that rate at the busy hour; uncovered = outside coverage."
+    ).format(rate=rate)
 
 
 def _stacked_states(key: str, title: str, prefix: str, series: dict[str, Series], caption: str) -> Chart:
@@ -173,8 +216,15 @@ def _stacked_states(key: str, title: str, prefix: str, series: dict[str, Series]
         base = np.zeros(len(dates))
         for (_s, label, color), y in zip(parts, ys):
             top = base + np.nan_to_num(y)
-            ax.fill_between(dates, base, top, color=color, alpha=0.9, linewidth=0,
-                            label=label + (" (P50)" if n > 1 else ""))
+            ax.fill_between(
+                dates,
+                base,
+                top,
+                color=color,
+                alpha=0.9,
+                linewidth=0,
+                label=label + (" (P50)" if n > 1 else ""),
+            )
             base = top
         ax.set_ylim(0, 100)
         ax.set_title(title, loc="left")
@@ -183,51 +233,99 @@ def _stacked_states(key: str, title: str, prefix: str, series: dict[str, Series]
         handles, labels = ax.get_legend_handles_labels()
         fig.legend(handles[::-1], labels[::-1], loc="outside right upper")  # top to bottom, as stacked
         png = _png(fig)
-    last = "; ".join(f"{label} {F.percent(round(float(y[-1]), 1), 1)}" for (_s, label, _c), y in zip(parts, ys) if len(y)) \
-        if len(dates) else _("no dates")
+    last = (
+        "; ".join(
+            f"{label} {F.percent(round(float(y[-1]), 1), 1)}"
+            for (_s, label, _c), y in zip(parts, ys)
+            if len(y)
+        )
+        if len(dates)
+        else _("no dates")
+    )
     end = fmt_date(dates[-1]) if len(dates) and hasattr(dates[-1], "isoformat") else _("the end")
     alt = _("{title}: stacked shares of the population by month end; at {end}: {last}.").format(
-        title=title, end=end, last=last)
-    band = (_("Each band is the P50 over the replications of its own share, so with several replications the stack "
-              "can differ slightly from 100% ({n} replications).").format(n=num(n)) if n > 1
-            else _("One replication: the three add up to 100%."))
+        title=title, end=end, last=last
+    )
+    band = (
+        _(
+            "Each band is the P50 over the replications of its own share, so with several replications the stack "
+            "can differ slightly from 100% ({n} replications)."
+        ).format(n=num(n))
+        if n > 1
+        else _("One replication: the three add up to 100%.")
+    )
     at_end = _("At {end}: {last}.").format(end=end, last=last)
     return Chart(key, "5g", title, alt, f"{caption} {at_end} {band}", png)
 
 
-def served_charts(run: RunData) -> list[Chart]:
-    """The served / capacity-short / uncovered charts and the busy-hour throughput (none without capacity)."""
-    return [job() for job in served_chart_jobs(run)]
-
-
 def served_chart_jobs(run: RunData) -> list[ChartJob]:
-    """:func:`served_charts`, each chart still to be drawn."""
+    """The served / capacity-short / uncovered charts and the busy-hour throughput (none without capacity), each still to be drawn."""
     s = run.series
     out: list[ChartJob] = []
     definition = served_definition(run.served_rate_mbps)
     if all(f"pop_5g_{suffix}" in s for suffix, _, _ in SERVED_STATES):
-        out.append(partial(
-            _stacked_states, "served_5g", _("Served, capacity-short, uncovered (5G)"), "pop_5g", s,
-            definition + " " + _("Shares of the national population by 5G (metrics pop_5g_served_pct, "
-                                 "pop_5g_capacity_short_pct, pop_5g_uncovered_pct).")))
+        out.append(
+            partial(
+                _stacked_states,
+                "served_5g",
+                _("Served, capacity-short, uncovered (5G)"),
+                "pop_5g",
+                s,
+                definition
+                + " "
+                + _(
+                    "Shares of the national population by 5G (metrics pop_5g_served_pct, "
+                    "pop_5g_capacity_short_pct, pop_5g_uncovered_pct)."
+                ),
+            )
+        )
     if all(f"pop_mbb_{suffix}" in s for suffix, _, _ in SERVED_STATES):
-        out.append(partial(
-            _stacked_states, "served_mbb", _("Served, capacity-short, uncovered (4G or better)"), "pop_mbb", s,
-            _("The same three states for mobile broadband on 4G or 5G: a 5G user outside 5G capacity falls back to "
-              "4G where 4G has room (metrics pop_mbb_served_pct, pop_mbb_capacity_short_pct, "
-              "pop_mbb_uncovered_pct).")))
+        out.append(
+            partial(
+                _stacked_states,
+                "served_mbb",
+                _("Served, capacity-short, uncovered (4G or better)"),
+                "pop_mbb",
+                s,
+                _(
+                    "The same three states for mobile broadband on 4G or 5G: a 5G user outside 5G capacity falls back to "
+                    "4G where 4G has room (metrics pop_mbb_served_pct, pop_mbb_capacity_short_pct, "
+                    "pop_mbb_uncovered_pct)."
+                ),
+            )
+        )
     if "user_throughput_mbps_p50" in s:
         lines = [(s["user_throughput_mbps_p50"], BLUE, _("median user"))]
         if "user_throughput_mbps_mean" in s:
             lines.append((s["user_throughput_mbps_mean"], PURPLE, _("mean user")))
-        refs = ([(run.served_rate_mbps, _("served rate at the cell edge ({rate} Mbps)").format(
-                    rate=_short(run.served_rate_mbps)), GREY)] if run.served_rate_mbps is not None else [])
-        out.append(partial(
-            _time_chart, "user_throughput", "5g", _("Busy-hour user throughput"), "Mbps", lines, refs=refs,
-            ylim=(0, None),
-            caption=_("Download throughput of a data user at the busy hour on the layer it uses (metric "
-                      "user_throughput_mbps_p50: the median over users; user_throughput_mbps_mean: the mean). Not "
-                      "the measure of a speed-test median, whose tests run at any hour of the day.")))
+        refs = (
+            [
+                (
+                    run.served_rate_mbps,
+                    _("served rate at the cell edge ({rate} Mbps)").format(rate=_short(run.served_rate_mbps)),
+                    GREY,
+                )
+            ]
+            if run.served_rate_mbps is not None
+            else []
+        )
+        out.append(
+            partial(
+                _time_chart,
+                "user_throughput",
+                "5g",
+                _("Busy-hour user throughput"),
+                "Mbps",
+                lines,
+                refs=refs,
+                ylim=(0, None),
+                caption=_(
+                    "Download throughput of a data user at the busy hour on the layer it uses (metric "
+                    "user_throughput_mbps_p50: the median over users; user_throughput_mbps_mean: the mean). Not "
+                    "the measure of a speed-test median, whose tests run at any hour of the day."
+                ),
+            )
+        )
     return out
 
 
@@ -253,15 +351,31 @@ def _bar_dc_provinces(rows: list[tuple[str, float, float]]) -> Chart:
         ax.set_xlim(0, max([r[2] for r in rows] + [r[1] for r in rows] + [1.0]) * 1.12)
         png = _png(fig)
     listed = "; ".join(f"{r[0]} {num(r[1], 0)} → {num(r[2], 0)} MW" for r in rows)
-    alt = _("{title} (MW of IT load) at the start and at the end of the horizon, replication 0: {list}.").format(
-        title=title, list=listed)
-    return Chart("dc_provinces", "compute", title, alt,
-                 _("Commissioned IT capacity at the start and the end of replication 0, by province "
-                   "(datacentres.parquet)."), png)
+    alt = _(
+        "{title} (MW of IT load) at the start and at the end of the horizon, replication 0: {list}."
+    ).format(title=title, list=listed)
+    return Chart(
+        "dc_provinces",
+        "compute",
+        title,
+        alt,
+        _(
+            "Commissioned IT capacity at the start and the end of replication 0, by province "
+            "(datacentres.parquet)."
+        ),
+        png,
+    )
 
 
 CAUSE_COLORS = {  # per programme, distinct within each chart
-    "5g": {"targets": GREY, "budget": ORANGE, "permits": PURPLE, "equipment": RED, "crews": BLUE, "plan": "#9bb8da"},
+    "5g": {
+        "targets": GREY,
+        "budget": ORANGE,
+        "permits": PURPLE,
+        "equipment": RED,
+        "crews": BLUE,
+        "plan": "#9bb8da",
+    },
     "villages": {"power": ORANGE, "backhaul": GREEN, "crews": BLUE, "budget": "#e3b23c", "season": "#9bb8da"},
     "dc": {"grid": RED, "permits": PURPLE, "construction": GREY},
 }
@@ -303,8 +417,16 @@ def _held_chart(programme: str, stacked: pl.DataFrame, lines: list[str]) -> Char
             base = np.zeros(len(dates))
             for cause, y in zip(causes, ys):
                 top = base + np.asarray(y)
-                ax.fill_between(dates, base, top, step="pre", color=colors[cause], alpha=0.85,
-                                linewidth=0, label=_cause_label(cause))
+                ax.fill_between(
+                    dates,
+                    base,
+                    top,
+                    step="pre",
+                    color=colors[cause],
+                    alpha=0.85,
+                    linewidth=0,
+                    label=_cause_label(cause),
+                )
                 base = top
             ax.set_ylim(0, 100)
             ax.set_title(title if region == NATIONAL else _(REGION_LABEL.get(region, region)), loc="left")
@@ -317,21 +439,18 @@ def _held_chart(programme: str, stacked: pl.DataFrame, lines: list[str]) -> Char
             fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
         png = _png(fig)
     why = "; ".join(lines)
-    caption = _("Share of {unit} by what held them back, each month (mean over the replications in which anything "
-                "was held back that month; no colour = nothing held back). Over the horizon: {why}.").format(
-        unit=unit, why=why)
+    caption = _(
+        "Share of {unit} by what held them back, each month (mean over the replications in which anything "
+        "was held back that month; no colour = nothing held back). Over the horizon: {why}."
+    ).format(unit=unit, why=why)
     alt = _("{title}: stacked shares (%) of {unit} by cause ({causes}) by month end. {why}.").format(
-        title=title, unit=unit, causes=", ".join(_cause_label(c) for c in causes), why=why)
+        title=title, unit=unit, causes=", ".join(_cause_label(c) for c in causes), why=why
+    )
     return Chart(key, section, title, alt, caption, png)
 
 
-def held_charts(run: RunData) -> list[Chart]:
-    """One stacked-shares chart per programme whose held-back metrics the run has (none for older runs)."""
-    return [job() for job in held_chart_jobs(run)]
-
-
 def held_chart_jobs(run: RunData) -> list[ChartJob]:
-    """:func:`held_charts`, each chart still to be drawn."""
+    """One stacked-shares chart per programme whose held-back metrics the run has (none for older runs), each still to be drawn."""
     if run.bottlenecks is None:
         return []
     stacked = mean_shares_by_date(run.bottlenecks)
@@ -340,7 +459,9 @@ def held_chart_jobs(run: RunData) -> list[ChartJob]:
     for programme in HELD_CHARTS:
         part = stacked.filter(pl.col("programme") == programme)
         if part.height:
-            lines = summary.filter(pl.col("programme") == programme)["line"].to_list()  # in the language in use
+            lines = summary.filter(pl.col("programme") == programme)[
+                "line"
+            ].to_list()  # in the language in use
             out.append(partial(_held_chart, programme, part, lines))
     return out
 
@@ -350,73 +471,154 @@ def build_charts(run: RunData, dc_province_rows: list[tuple[str, float, float]] 
     return [job() for job in chart_jobs(run, dc_province_rows)]
 
 
-def chart_jobs(run: RunData, dc_province_rows: list[tuple[str, float, float]] | None = None) -> list[ChartJob]:
+def chart_jobs(
+    run: RunData, dc_province_rows: list[tuple[str, float, float]] | None = None
+) -> list[ChartJob]:
     """:func:`build_charts` as a list of charts still to be drawn, in page order: each job draws one chart
     from `run` alone, so two processes can share them (dxsim.output_helper) and give the same page."""
     s = run.series
     charts: list[ChartJob] = []
     if "stations_5g" in s:
-        charts.append(partial(
-            _time_chart, "stations_5g", "5g", _("5G stations on air"), _("stations"),
-            [(s["stations_5g"], BLUE, _("5G stations"))], ylim=(0, None),
-            caption=_("5G base stations on air at each month end, national (metric stations_5g).")))
+        charts.append(
+            partial(
+                _time_chart,
+                "stations_5g",
+                "5g",
+                _("5G stations on air"),
+                _("stations"),
+                [(s["stations_5g"], BLUE, _("5G stations"))],
+                ylim=(0, None),
+                caption=_("5G base stations on air at each month end, national (metric stations_5g)."),
+            )
+        )
     if "pop_covered_5g_pct" in s:
-        charts.append(partial(
-            _time_chart, "pop_covered_5g_pct", "5g", _("5G population coverage"), _("% of population"),
-            [(s["pop_covered_5g_pct"], GREEN, _("5G coverage"))],
-            refs=[(90.0, _("90% of population"), GREY)], ylim=(0, 100),
-            caption=_("Share of the population within outdoor 5G coverage (metric pop_covered_5g_pct).")))
+        charts.append(
+            partial(
+                _time_chart,
+                "pop_covered_5g_pct",
+                "5g",
+                _("5G population coverage"),
+                _("% of population"),
+                [(s["pop_covered_5g_pct"], GREEN, _("5G coverage"))],
+                refs=[(90.0, _("90% of population"), GREY)],
+                ylim=(0, 100),
+                caption=_("Share of the population within outdoor 5G coverage (metric pop_covered_5g_pct)."),
+            )
+        )
     charts += served_chart_jobs(run)
-    vlines = [(s[m], c, lab) for m, c, lab in (
-        ("villages_connected", GREEN, _("connected: signal and enough capacity (all coverage-hole villages)")),
-        ("villages_capacity_short", PURPLE, _("on air but capacity-short")),
-        ("villages_without_signal", ORANGE, _("without signal (all coverage-hole villages)")),
-        ("villages_unconnected", RED, _("without power and signal (no-power subset)"))) if m in s]
+    vlines = [
+        (s[m], c, lab)
+        for m, c, lab in (
+            (
+                "villages_connected",
+                GREEN,
+                _("connected: signal and enough capacity (all coverage-hole villages)"),
+            ),
+            ("villages_capacity_short", PURPLE, _("on air but capacity-short")),
+            ("villages_without_signal", ORANGE, _("without signal (all coverage-hole villages)")),
+            ("villages_unconnected", RED, _("without power and signal (no-power subset)")),
+        )
+        if m in s
+    ]
     if vlines:
-        charts.append(partial(
-            _time_chart, "villages", "villages", _("Remote villages connected and unconnected"), _("villages"),
-            vlines, ylim=(0, None),
-            caption=_("The coverage-hole villages (no or patchy signal at the start, with and without grid power): "
-                      "those connected (signal, and a link that carries the busy-hour demand), those on air but "
-                      "capacity-short and those still without signal (metrics villages_connected, "
-                      "villages_capacity_short, villages_without_signal), and of the no-power subset - the reported "
-                      "'villages without electricity and mobile signal' - those still without signal (metric "
-                      "villages_unconnected).")))
+        charts.append(
+            partial(
+                _time_chart,
+                "villages",
+                "villages",
+                _("Remote villages connected and unconnected"),
+                _("villages"),
+                vlines,
+                ylim=(0, None),
+                caption=_(
+                    "The coverage-hole villages (no or patchy signal at the start, with and without grid power): "
+                    "those connected (signal, and a link that carries the busy-hour demand), those on air but "
+                    "capacity-short and those still without signal (metrics villages_connected, "
+                    "villages_capacity_short, villages_without_signal), and of the no-power subset - the reported "
+                    "'villages without electricity and mobile signal' - those still without signal (metric "
+                    "villages_unconnected)."
+                ),
+            )
+        )
     if "dc_it_capacity_mw" in s:
-        charts.append(partial(
-            _time_chart, "dc_it_capacity_mw", "compute", _("Data-centre IT capacity"), _("IT capacity (MW)"),
-            [(s["dc_it_capacity_mw"], BLUE, _("commissioned IT capacity"))],
-            refs=[(1000.0, "1 GW", ORANGE), (1400.0, _("Singapore, {gw} GW").format(gw=num(1.4, 1)), PURPLE)],
-            ylim=(0, None),
-            caption=_("Commissioned data-centre IT capacity, national (metric dc_it_capacity_mw), against the 1 GW "
-                      "mark and Singapore's ~{gw} GW.").format(gw=num(1.4, 1))))
+        charts.append(
+            partial(
+                _time_chart,
+                "dc_it_capacity_mw",
+                "compute",
+                _("Data-centre IT capacity"),
+                _("IT capacity (MW)"),
+                [(s["dc_it_capacity_mw"], BLUE, _("commissioned IT capacity"))],
+                refs=[
+                    (1000.0, "1 GW", ORANGE),
+                    (1400.0, _("Singapore, {gw} GW").format(gw=num(1.4, 1)), PURPLE),
+                ],
+                ylim=(0, None),
+                caption=_(
+                    "Commissioned data-centre IT capacity, national (metric dc_it_capacity_mw), against the 1 GW "
+                    "mark and Singapore's ~{gw} GW."
+                ).format(gw=num(1.4, 1)),
+            )
+        )
     if "gpus_installed_high_performance" in s:
         g = s["gpus_installed_high_performance"]
         start = float(g.p50[0]) if len(g.p50) else float("nan")
         lines = [(g, BLUE, _("high-performance GPUs installed"))]
         if "gpus_stranded" in s and np.nanmax(s["gpus_stranded"].p90, initial=0.0) > 0:
             lines.append((s["gpus_stranded"], RED, _("GPUs stranded (no power)")))
-        refs = ([(15.0 * start, _("15× start ({n} GPUs)").format(n=num(15.0 * start, 0)), ORANGE)]
-                if np.isfinite(start) else [])
-        charts.append(partial(
-            _time_chart, "gpus", "compute", _("High-performance GPUs installed"), _("GPUs"), lines, refs=refs,
-            ylim=(0, None),
-            caption=_("GPUs of A100 class and above powered and running in a data centre "
-                      "(metric gpus_installed_high_performance), against 15 times the start fleet.")))
+        refs = (
+            [(15.0 * start, _("15× start ({n} GPUs)").format(n=num(15.0 * start, 0)), ORANGE)]
+            if np.isfinite(start)
+            else []
+        )
+        charts.append(
+            partial(
+                _time_chart,
+                "gpus",
+                "compute",
+                _("High-performance GPUs installed"),
+                _("GPUs"),
+                lines,
+                refs=refs,
+                ylim=(0, None),
+                caption=_(
+                    "GPUs of A100 class and above powered and running in a data centre "
+                    "(metric gpus_installed_high_performance), against 15 times the start fleet."
+                ),
+            )
+        )
     if "gpu_utilization_pct" in s and len(s["gpu_utilization_pct"].dates) > 1:
         # a monthly average: the start date closes no month (it reads 0), so the line starts at the first month end
         u = s["gpu_utilization_pct"]
         u = Series(u.dates[1:], u.p10[1:], u.p50[1:], u.p90[1:], u.n_reps)
-        charts.append(partial(
-            _time_chart, "gpu_utilization_pct", "compute", _("GPU utilisation"), _("% of GPU-days busy"),
-            [(u, PURPLE, _("GPU utilisation"))], ylim=(0, 105),
-            caption=_("Busy GPU-days over GPU-days available in each month (metric gpu_utilization_pct; from the "
-                      "first month end: the start date closes no month).")))
+        charts.append(
+            partial(
+                _time_chart,
+                "gpu_utilization_pct",
+                "compute",
+                _("GPU utilisation"),
+                _("% of GPU-days busy"),
+                [(u, PURPLE, _("GPU utilisation"))],
+                ylim=(0, 105),
+                caption=_(
+                    "Busy GPU-days over GPU-days available in each month (metric gpu_utilization_pct; from the "
+                    "first month end: the start date closes no month)."
+                ),
+            )
+        )
     if "ai_jobs_waiting" in s:
-        charts.append(partial(
-            _time_chart, "ai_jobs_waiting", "compute", _("AI jobs waiting for GPUs"), _("jobs queued at month end"),
-            [(s["ai_jobs_waiting"], ORANGE, _("AI jobs waiting"))], ylim=(0, None),
-            caption=_("AI jobs queued for GPUs at each month end (metric ai_jobs_waiting).")))
+        charts.append(
+            partial(
+                _time_chart,
+                "ai_jobs_waiting",
+                "compute",
+                _("AI jobs waiting for GPUs"),
+                _("jobs queued at month end"),
+                [(s["ai_jobs_waiting"], ORANGE, _("AI jobs waiting"))],
+                ylim=(0, None),
+                caption=_("AI jobs queued for GPUs at each month end (metric ai_jobs_waiting)."),
+            )
+        )
     if dc_province_rows:
         charts.append(partial(_bar_dc_provinces, dc_province_rows))
     charts += held_chart_jobs(run)

@@ -27,27 +27,57 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "capex_per_added_person_covered_vnd_m": (N_("5G capex per added person covered (VND m)"), "money"),
     "new_sites_share_of_added_pct": (N_("New-build share of the 5G stations added (%)"), "pct"),
     # served, not only covered (issue 12)
-    "pop_5g_served_pct_end": (N_("Population served by 5G at the end: covered and enough capacity (%)"), "pct"),
-    "pop_5g_capacity_short_pct_end": (N_("Population in 5G coverage but capacity-short at the end (%)"), "pct"),
+    "pop_5g_served_pct_end": (
+        N_("Population served by 5G at the end: covered and enough capacity (%)"),
+        "pct",
+    ),
+    "pop_5g_capacity_short_pct_end": (
+        N_("Population in 5G coverage but capacity-short at the end (%)"),
+        "pct",
+    ),
     "pop_mbb_served_pct_end": (N_("Population served by 4G or better at the end (%)"), "pct"),
-    "pop_mbb_capacity_short_pct_end": (N_("Population in 4G/5G coverage but capacity-short at the end (%)"), "pct"),
+    "pop_mbb_capacity_short_pct_end": (
+        N_("Population in 4G/5G coverage but capacity-short at the end (%)"),
+        "pct",
+    ),
     "user_throughput_mbps_p50_end": (N_("Median busy-hour user throughput at the end (Mbps)"), "count"),
     "capex_per_added_person_served_5g_vnd_m": (N_("5G capex per added person served by 5G (VND m)"), "money"),
     "year_5g_served_90pct": (N_("Month 5G serves 90% of the population"), "year"),
     "year_5g_served_99pct": (N_("Month 5G serves 99% of the population"), "year"),
     "pop_5g_served_added_persons": (N_("People newly served by 5G (persons)"), "count"),
     # villages: the coverage-hole layer (no or patchy signal) and its no-power subset
-    "villages_unconnected_start": (N_("Villages without power and signal at the start (no-power subset)"), "count"),
-    "villages_connected_end": (N_("Coverage-hole villages connected (signal and enough capacity) by the end"), "count"),
-    "villages_capacity_short_end": (N_("Coverage-hole villages on air but capacity-short at the end"), "count"),
-    "villages_unconnected_end": (N_("Villages of the no-power subset still without signal at the end"), "count"),
+    "villages_unconnected_start": (
+        N_("Villages without power and signal at the start (no-power subset)"),
+        "count",
+    ),
+    "villages_connected_end": (
+        N_("Coverage-hole villages connected (signal and enough capacity) by the end"),
+        "count",
+    ),
+    "villages_capacity_short_end": (
+        N_("Coverage-hole villages on air but capacity-short at the end"),
+        "count",
+    ),
+    "villages_unconnected_end": (
+        N_("Villages of the no-power subset still without signal at the end"),
+        "count",
+    ),
     "villages_no_feasible_option": (N_("Villages with no feasible option"), "count"),
     "year_last_village_connected": (N_("Month the last feasible village has signal"), "year"),
     "year_all_villages_connected": (N_("Month every village of the no-power subset has signal"), "year"),
-    "village_pop_connected_end": (N_("People in connected coverage-hole villages at the end (persons)"), "count"),
-    "village_capex_total_vnd_bn": (N_("Village capex, all payers: options on air + campaign surge (VND bn)"), "money"),
+    "village_pop_connected_end": (
+        N_("People in connected coverage-hole villages at the end (persons)"),
+        "count",
+    ),
+    "village_capex_total_vnd_bn": (
+        N_("Village capex, all payers: options on air + campaign surge (VND bn)"),
+        "money",
+    ),
     "village_cost_per_person_connected_vnd_m": (N_("Village cost per person connected (VND m)"), "money"),
-    "villages_without_power_end": (N_("Villages of the no-power subset still without power at the end"), "count"),
+    "villages_without_power_end": (
+        N_("Villages of the no-power subset still without power at the end"),
+        "count",
+    ),
     "villages_without_signal_end": (N_("Coverage-hole villages still without signal at the end"), "count"),
     # compute
     "dc_it_capacity_mw_start": (N_("Data-centre IT capacity at the start (MW)"), "mw"),
@@ -65,26 +95,61 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "compute_capex_total_vnd_bn": (N_("Compute capex: DCs and GPUs (VND bn)"), "money"),
 }
 
-GROUPS: dict[str, str] = {"5g": N_("5G rollout"), "villages": N_("Remote villages"),
-                          "compute": N_("Data centres and GPUs"), "other": N_("Other KPIs")}
+GROUPS: dict[str, str] = {
+    "5g": N_("5G rollout"),
+    "villages": N_("Remote villages"),
+    "compute": N_("Data centres and GPUs"),
+    "other": N_("Other KPIs"),
+}
 
 _KPI_GROUP = {
-    **{k: "5g" for k in ("pop_covered_4g_pct", "year_5g_pop_90pct", "year_5g_pop_99pct", "capex_total_vnd_bn",
-                         "subsidy_paid_total_vnd_bn", "capex_per_added_person_covered_vnd_m",
-                         "new_sites_share_of_added_pct", "pop_5g_served_pct_end", "pop_5g_capacity_short_pct_end",
-                         "pop_mbb_served_pct_end", "pop_mbb_capacity_short_pct_end", "user_throughput_mbps_p50_end",
-                         "capex_per_added_person_served_5g_vnd_m", "year_5g_served_90pct", "year_5g_served_99pct",
-                         "pop_5g_served_added_persons")},
+    **dict.fromkeys(
+        (
+            "pop_covered_4g_pct",
+            "year_5g_pop_90pct",
+            "year_5g_pop_99pct",
+            "capex_total_vnd_bn",
+            "subsidy_paid_total_vnd_bn",
+            "capex_per_added_person_covered_vnd_m",
+            "new_sites_share_of_added_pct",
+            "pop_5g_served_pct_end",
+            "pop_5g_capacity_short_pct_end",
+            "pop_mbb_served_pct_end",
+            "pop_mbb_capacity_short_pct_end",
+            "user_throughput_mbps_p50_end",
+            "capex_per_added_person_served_5g_vnd_m",
+            "year_5g_served_90pct",
+            "year_5g_served_99pct",
+            "pop_5g_served_added_persons",
+        ),
+        "5g",
+    ),
     **{k: "villages" for k in KPI_LABELS if "village" in k},
-    **{k: "compute" for k in ("dc_it_capacity_mw_start", "dc_it_capacity_mw_end", "dc_facility_power_mw_end",
-                              "racks_end", "year_dc_1gw", "year_dc_1_4gw_singapore", "gpus_installed_start",
-                              "gpus_installed_end", "gpus_stranded_end", "year_gpus_15x_start",
-                              "year_gpt4_scale_run_fits", "gpu_pflops_bf16_end", "compute_capex_total_vnd_bn")},
+    **dict.fromkeys(
+        (
+            "dc_it_capacity_mw_start",
+            "dc_it_capacity_mw_end",
+            "dc_facility_power_mw_end",
+            "racks_end",
+            "year_dc_1gw",
+            "year_dc_1_4gw_singapore",
+            "gpus_installed_start",
+            "gpus_installed_end",
+            "gpus_stranded_end",
+            "year_gpus_15x_start",
+            "year_gpt4_scale_run_fits",
+            "gpu_pflops_bf16_end",
+            "compute_capex_total_vnd_bn",
+        ),
+        "compute",
+    ),
 }
 
 # per campaign of villages.campaigns (dxsim.results.villages.campaign_kpis): campaign_<name>_<what>
-CAMPAIGN_RE = re.compile(r"^campaign_([a-z][a-z0-9_]*?)_(villages_in_scope|villages_done_by_deadline|"
-                         r"villages_left_at_deadline|deadline_met|villages_left_end|surge_capex_total_vnd_bn|year_done)$")
+CAMPAIGN_RE = re.compile(
+    r"^campaign_([a-z][a-z0-9_]*?)_(villages_in_scope|villages_done_by_deadline|"
+    r"villages_left_at_deadline|deadline_met|villages_left_end|surge_capex_total_vnd_bn|year_done)$"
+)
 CAMPAIGN_LABELS: dict[str, tuple[str, str]] = {
     "villages_in_scope": (N_("villages in scope"), "count"),
     "villages_done_by_deadline": (N_("villages with signal by the deadline"), "count"),
@@ -96,8 +161,10 @@ CAMPAIGN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 # year-end trajectory KPIs: <metric>_<YYYY>_<MM>
-YEAR_END_RE = re.compile(r"^(stations_5g|pop_covered_5g_pct|capex_cum_vnd_bn|pop_5g_served_pct|pop_mbb_served_pct)"
-                         r"_(\d{4})_(\d{2})$")
+YEAR_END_RE = re.compile(
+    r"^(stations_5g|pop_covered_5g_pct|capex_cum_vnd_bn|pop_5g_served_pct|pop_mbb_served_pct)"
+    r"_(\d{4})_(\d{2})$"
+)
 YEAR_END_COLUMNS: dict[str, tuple[str, str]] = {
     "stations_5g": (N_("5G stations on air"), "count"),
     "pop_covered_5g_pct": (N_("5G population coverage (%)"), "pct"),
@@ -212,8 +279,11 @@ def fmt_date(v) -> str:
     return str(v)
 
 
-POWER_LABELS = {"grid_extension": N_("grid extension"), "offgrid_solar": N_("off-grid solar"),
-                "existing_grid": N_("grid power already (signal only)")}
+POWER_LABELS = {
+    "grid_extension": N_("grid extension"),
+    "offgrid_solar": N_("off-grid solar"),
+    "existing_grid": N_("grid power already (signal only)"),
+}
 BACKHAUL_LABELS = {"leo": N_("LEO satellite"), "fibre": N_("fibre"), "microwave": N_("microwave")}
 
 

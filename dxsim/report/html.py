@@ -22,23 +22,52 @@ from dxsim.i18n import N_, language
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n.citations import citation
-from dxsim.results.writer import GENERATOR_MARK, atomic_page
 from dxsim.report.charts import Chart, ChartJob, build_charts, chart_jobs
-from dxsim.report.fmt import (GROUPS, YEAR_END_COLUMNS, YEAR_END_RE, fmt_date, fmt_number, fmt_range,
-                              fmt_value, kpi_base_keys, kpi_group, kpi_label, num, option_label)
+from dxsim.report.fmt import (
+    GROUPS,
+    YEAR_END_COLUMNS,
+    YEAR_END_RE,
+    fmt_date,
+    fmt_number,
+    fmt_range,
+    fmt_value,
+    kpi_base_keys,
+    kpi_group,
+    kpi_label,
+    num,
+    option_label,
+)
 from dxsim.report.load import RunData, as_float, load_run
+from dxsim.results.writer import GENERATOR_MARK, atomic_page
 
 BAND = "P10–P90"
 # identifiers written in the run's files -> their label (an unknown one is shown as written)
 CALIBRATION_STATUS = {"pass": N_("pass"), "fail": N_("fail"), "info": N_("info")}
-VILLAGE_STATUS = {"connected": N_("connected"), "capacity-short": N_("capacity-short"), "in works": N_("in works"),
-                  "not started": N_("not started"), "no feasible option": N_("no feasible option")}
-DC_STATUS = {"operational": N_("operational"), "under_construction": N_("under construction"),
-             "announced": N_("announced")}
+VILLAGE_STATUS = {
+    "connected": N_("connected"),
+    "capacity-short": N_("capacity-short"),
+    "in works": N_("in works"),
+    "not started": N_("not started"),
+    "no feasible option": N_("no feasible option"),
+}
+DC_STATUS = {
+    "operational": N_("operational"),
+    "under_construction": N_("under construction"),
+    "announced": N_("announced"),
+}
 COOLING = {"legacy_air": N_("legacy air"), "liquid": N_("liquid"), "modern_air": N_("modern air")}
-UNITS = {"%": N_("%"), "% of population": N_("% of population"), "GPUs": N_("GPUs"), "MW": N_("MW"),
-         "Mbps": N_("Mbps"), "racks": N_("racks"), "sites": N_("sites"), "stations": N_("stations"),
-         "villages": N_("villages"), "villages per year": N_("villages per year")}
+UNITS = {
+    "%": N_("%"),
+    "% of population": N_("% of population"),
+    "GPUs": N_("GPUs"),
+    "MW": N_("MW"),
+    "Mbps": N_("Mbps"),
+    "racks": N_("racks"),
+    "sites": N_("sites"),
+    "stations": N_("stations"),
+    "villages": N_("villages"),
+    "villages per year": N_("villages per year"),
+}
 
 
 def small(text: str) -> str:
@@ -50,8 +79,10 @@ def cell_row(tag: str, texts: tuple, num: tuple = ()) -> str:
     """Header or data cells of `texts` (escaped); the indices in `num` right-aligned as numbers.
 
     Why: the texts are `_()` calls outside f-strings, where the message extractor (pybabel) sees them."""
-    return "".join(f'<{tag} class="num">{esc(t)}</{tag}>' if i in num else f"<{tag}>{esc(t)}</{tag}>"
-                   for i, t in enumerate(texts))
+    return "".join(
+        f'<{tag} class="num">{esc(t)}</{tag}>' if i in num else f"<{tag}>{esc(t)}</{tag}>"
+        for i, t in enumerate(texts)
+    )
 
 
 def label_of(labels: dict[str, str], value) -> str:
@@ -94,6 +125,7 @@ nav { font-size: 14px; margin: 10px 0 4px; }
 nav a { margin-right: 14px; color: var(--accent); }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 14px; font-size: 13.5px; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
+td a, td code { overflow-wrap: anywhere; } /* long source URLs wrap inside their cell, not past the page */
 th { background: #eef1f5; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 html[lang="vi"] th.num { white-space: normal; } /* Vietnamese headers are longer: wrap them, not the page */
@@ -122,11 +154,14 @@ footer { margin-top: 36px; font-size: 12px; color: var(--muted); }
 
 # ---------------------------------------------------------------- pieces
 
+
 def _kpi_cells(kpis: dict, key: str, kind: str, bands: bool) -> str:
     cells = f'<td class="num">{esc(fmt_value(kpis.get(key), kind))}</td>'
     if bands:
         if f"{key}_p10" in kpis or f"{key}_p90" in kpis:
-            cells += f'<td class="num">{esc(fmt_range(kpis.get(f"{key}_p10"), kpis.get(f"{key}_p90"), kind))}</td>'
+            cells += (
+                f'<td class="num">{esc(fmt_range(kpis.get(f"{key}_p10"), kpis.get(f"{key}_p90"), kind))}</td>'
+            )
         else:
             cells += '<td class="num">–</td>'
     return cells
@@ -136,8 +171,15 @@ def kpi_section(run: RunData) -> str:
     kpis = run.summary.get("kpis") or {}
     bands = run.n_reps > 1
     keys = kpi_base_keys(kpis)
-    head = "<tr>" + cell_row("th", (_("KPI"), "P50" if bands else _("value")) + ((BAND,) if bands else ()) + (_("key"),),
-                          num=(1, 2) if bands else (1,)) + "</tr>"
+    head = (
+        "<tr>"
+        + cell_row(
+            "th",
+            (_("KPI"), "P50" if bands else _("value")) + ((BAND,) if bands else ()) + (_("key"),),
+            num=(1, 2) if bands else (1,),
+        )
+        + "</tr>"
+    )
     ncol = 4 if bands else 3
     rows: list[str] = []
     year_end = [k for k in keys if YEAR_END_RE.match(k)]
@@ -149,16 +191,22 @@ def kpi_section(run: RunData) -> str:
         rows.append(f'<tr class="group"><th colspan="{ncol}">{esc(group_title)}</th></tr>')
         for k in gkeys:
             label, kind = kpi_label(k)
-            rows.append(f'<tr data-kpi="{esc(k)}"><td>{esc(label)}</td>{_kpi_cells(kpis, k, kind, bands)}'
-                        f'<td><code>{esc(k)}</code></td></tr>')
+            rows.append(
+                f'<tr data-kpi="{esc(k)}"><td>{esc(label)}</td>{_kpi_cells(kpis, k, kind, bands)}'
+                f"<td><code>{esc(k)}</code></td></tr>"
+            )
     if bands:
-        intro = _("P50 across {n} replications, and the {band} range (empirical quantiles; a date never reached in "
-                  "some replications ranks last, so its P90 can read 'not reached').").format(n=run.n_reps, band=BAND)
+        intro = _(
+            "P50 across {n} replications, and the {band} range (empirical quantiles; a date never reached in "
+            "some replications ranks last, so its P90 can read 'not reached')."
+        ).format(n=run.n_reps, band=BAND)
     else:
         intro = _("One replication: single values (run with --reps > 1 for quantiles).")
     months = _('Months are shown as YYYY-MM; "not reached" = not within the horizon.')
-    out = [f'<p class="small">{esc(intro)} {esc(months)}</p>',
-           f'<table class="kpis"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>']
+    out = [
+        f'<p class="small">{esc(intro)} {esc(months)}</p>',
+        f'<table class="kpis"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>',
+    ]
     if year_end:
         out.append(_year_end_table(kpis, year_end, bands))
     return "\n".join(out)
@@ -170,8 +218,15 @@ def _year_end_table(kpis: dict, keys: list[str], bands: bool) -> str:
         m = YEAR_END_RE.match(k)
         by_period.setdefault(dt.date(int(m.group(2)), int(m.group(3)), 1), {})[m.group(1)] = k
     metrics = [m for m in YEAR_END_COLUMNS if any(m in v for v in by_period.values())]
-    head = "<tr>" + cell_row("th", (_("month end"), *[_(YEAR_END_COLUMNS[m][0]) for m in metrics]),
-                          num=tuple(range(1, len(metrics) + 1))) + "</tr>"
+    head = (
+        "<tr>"
+        + cell_row(
+            "th",
+            (_("month end"), *[_(YEAR_END_COLUMNS[m][0]) for m in metrics]),
+            num=tuple(range(1, len(metrics) + 1)),
+        )
+        + "</tr>"
+    )
     rows = []
     for period in sorted(by_period):
         cells = []
@@ -188,16 +243,20 @@ def _year_end_table(kpis: dict, keys: list[str], bands: bool) -> str:
         rows.append(f"<tr><td>{esc(F.month(period))}</td>{''.join(cells)}</tr>")
     note = _("P50, with the {band} range below.").format(band=BAND) if bands else _("One replication.")
     h3, keys = _("5G trajectory at each year end"), _("Keys:")
-    return (f'<h3>{esc(h3)}</h3><p class="small">{esc(note)} {esc(keys)} '
-            f'<code>stations_5g_YYYY_MM</code>, <code>pop_covered_5g_pct_YYYY_MM</code>, '
-            f'<code>capex_cum_vnd_bn_YYYY_MM</code>.</p>'
-            f'<table class="trajectory"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
+    return (
+        f'<h3>{esc(h3)}</h3><p class="small">{esc(note)} {esc(keys)} '
+        f"<code>stations_5g_YYYY_MM</code>, <code>pop_covered_5g_pct_YYYY_MM</code>, "
+        f"<code>capex_cum_vnd_bn_YYYY_MM</code>.</p>"
+        f'<table class="trajectory"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+    )
 
 
 def figure(c: Chart) -> str:
-    return (f'<figure id="chart-{esc(c.key)}"><img src="{c.data_uri}" alt="{esc(c.alt)}" '
-            f'width="{_png_size(c.png)[0]}" height="{_png_size(c.png)[1]}">'
-            f"<figcaption>{esc(c.caption)}</figcaption></figure>")
+    return (
+        f'<figure id="chart-{esc(c.key)}"><img src="{c.data_uri}" alt="{esc(c.alt)}" '
+        f'width="{_png_size(c.png)[0]}" height="{_png_size(c.png)[1]}">'
+        f"<figcaption>{esc(c.caption)}</figcaption></figure>"
+    )
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -225,22 +284,35 @@ def calibration_section(run: RunData) -> str:
         rep = as_float(r.get("reported"))
         tol = as_float(r.get("tolerance"))
         rep_txt = ("< " if upper else "") + fmt_number(rep) if math.isfinite(rep) else "–"
-        tol_txt = _("≤ reported") if upper and not math.isfinite(tol) else (
-            "±" + fmt_number(tol) if math.isfinite(tol) else "–")
+        tol_txt = (
+            _("≤ reported")
+            if upper and not math.isfinite(tol)
+            else ("±" + fmt_number(tol) if math.isfinite(tol) else "–")
+        )
         body.append(
-            f"<tr><td>{esc(r.get('figure', ''))}</td><td class=\"num\">{esc(rep_txt)}</td>"
-            f"<td class=\"num\">{esc(fmt_number(as_float(r.get('model'))))}</td><td class=\"num\">{esc(tol_txt)}</td>"
+            f'<tr><td>{esc(r.get("figure", ""))}</td><td class="num">{esc(rep_txt)}</td>'
+            f'<td class="num">{esc(fmt_number(as_float(r.get("model"))))}</td><td class="num">{esc(tol_txt)}</td>'
             f"<td>{esc(label_of(UNITS, r.get('unit', '')))}</td><td>{_status_badge(status)}</td>"
-            f"{source_cell(r.get('source', ''))}</tr>")
-    summary = ", ".join(f"{n} {label_of(CALIBRATION_STATUS, s) if s in CALIBRATION_STATUS else (s or '–')}"
-                        for s, n in sorted(counts.items()))
-    intro = _('Model beside every reported figure, with its tolerance ({counts}). "pass" = within tolerance; '
-              '"info" = shown for context, not a target.').format(counts=summary)
-    cols = cell_row("th", (_("figure"), _("reported"), _("model"), _("tolerance"), _("unit"), _("status"), _("source")),
-                 num=(1, 2, 3))
-    return (f'<p class="small">{esc(intro)}</p>'
-            f'<table class="calibration"><thead><tr>{cols}'
-            f'</tr></thead><tbody>{"".join(body)}</tbody></table>')
+            f"{source_cell(r.get('source', ''))}</tr>"
+        )
+    summary = ", ".join(
+        f"{n} {label_of(CALIBRATION_STATUS, s) if s in CALIBRATION_STATUS else (s or '–')}"
+        for s, n in sorted(counts.items())
+    )
+    intro = _(
+        'Model beside every reported figure, with its tolerance ({counts}). "pass" = within tolerance; '
+        '"info" = shown for context, not a target.'
+    ).format(counts=summary)
+    cols = cell_row(
+        "th",
+        (_("figure"), _("reported"), _("model"), _("tolerance"), _("unit"), _("status"), _("source")),
+        num=(1, 2, 3),
+    )
+    return (
+        f'<p class="small">{esc(intro)}</p>'
+        f'<table class="calibration"><thead><tr>{cols}'
+        f"</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def _col(df: pl.DataFrame, name: str, default=None) -> list:
@@ -260,28 +332,44 @@ def villages_section(run: RunData) -> str:
     line_km = _col(v, "grid_line_km", None)
     statuses = sorted(set(status), key=lambda s: (s != "connected", s))
     opts = sorted(set(options), key=lambda o: -options.count(o))
-    texts = (_("option (power + backhaul)"), _("villages"), *[label_of(VILLAGE_STATUS, s) for s in statuses],
-             _("people"), _("option capex (VND bn)"), _("mean grid line (km)"))
+    texts = (
+        _("option (power + backhaul)"),
+        _("villages"),
+        *[label_of(VILLAGE_STATUS, s) for s in statuses],
+        _("people"),
+        _("option capex (VND bn)"),
+        _("mean grid line (km)"),
+    )
     head = "<tr>" + cell_row("th", texts, num=tuple(range(1, len(texts)))) + "</tr>"
     rows = []
     for o in opts:
         idx = [i for i, x in enumerate(options) if x == o]
-        km = [line_km[i] for i in idx if line_km[i] is not None and math.isfinite(line_km[i]) and line_km[i] > 0]
+        km = [
+            line_km[i] for i in idx if line_km[i] is not None and math.isfinite(line_km[i]) and line_km[i] > 0
+        ]
         rows.append(
-            f"<tr><td>{esc(o)}</td><td class=\"num\">{num(len(idx))}</td>"
+            f'<tr><td>{esc(o)}</td><td class="num">{num(len(idx))}</td>'
             + "".join(f'<td class="num">{num(sum(1 for i in idx if status[i] == s))}</td>' for s in statuses)
             + f'<td class="num">{num(sum(pop[i] for i in idx))}</td>'
-              f'<td class="num">{esc(fmt_value(sum(capex[i] for i in idx), "money"))}</td>'
-              f'<td class="num">{esc(fmt_number(sum(km) / len(km), 1) if km else "–")}</td></tr>')
+            f'<td class="num">{esc(fmt_value(sum(capex[i] for i in idx), "money"))}</td>'
+            f'<td class="num">{esc(fmt_number(sum(km) / len(km), 1) if km else "–")}</td></tr>'
+        )
     rows.append(
-        "<tr>" + cell_row("th", (_("all villages"),)) + f'<th class="num">{num(v.height)}</th>'
+        "<tr>"
+        + cell_row("th", (_("all villages"),))
+        + f'<th class="num">{num(v.height)}</th>'
         + "".join(f'<th class="num">{num(status.count(s))}</th>' for s in statuses)
-        + f'<th class="num">{num(sum(pop))}</th><th class="num">{esc(fmt_value(sum(capex), "money"))}</th><th></th></tr>')
+        + f'<th class="num">{num(sum(pop))}</th><th class="num">{esc(fmt_value(sum(capex), "money"))}</th><th></th></tr>'
+    )
     synth = sum(1 for s in _col(v, "synthetic", False) if s)
-    status_note = _("Status is replication 0 at the end of the horizon; the option is the policy's choice per "
-                    "village (villages.parquet).")
-    parts = [f'<p class="small">{esc(_subset_note(v, synth))} {esc(status_note)}</p>',
-             f'<table class="villages-summary"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>']
+    status_note = _(
+        "Status is replication 0 at the end of the horizon; the option is the policy's choice per "
+        "village (villages.parquet)."
+    )
+    parts = [
+        f'<p class="small">{esc(_subset_note(v, synth))} {esc(status_note)}</p>',
+        f'<table class="villages-summary"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>',
+    ]
     parts.append(_named_villages(v))
     return "\n".join(parts)
 
@@ -293,10 +381,12 @@ def _subset_note(v: pl.DataFrame, synth: int) -> str:
     if "has_grid_power" not in v.columns:
         return _("{n} villages ({synth} synthetic).").format(n=num(v.height), synth=num(synth))
     with_power = sum(1 for x in v["has_grid_power"].to_list() if x)
-    return _("{n} villages ({synth} synthetic): the coverage holes, {no_power} without grid power at the start "
-             "(the no-power subset) and {with_power} with grid power but no or patchy signal.").format(
-        n=num(v.height), synth=num(synth), no_power=num(v.height - with_power),
-        with_power=num(with_power))
+    return _(
+        "{n} villages ({synth} synthetic): the coverage holes, {no_power} without grid power at the start "
+        "(the no-power subset) and {with_power} with grid power but no or patchy signal."
+    ).format(
+        n=num(v.height), synth=num(synth), no_power=num(v.height - with_power), with_power=num(with_power)
+    )
 
 
 def _named_villages(v: pl.DataFrame) -> str:
@@ -305,30 +395,58 @@ def _named_villages(v: pl.DataFrame) -> str:
     if not idx:
         return ""
     has_q = "connected_date_p50" in v.columns
-    cols = {c: _col(v, c) for c in ("village_id", "province", "commune", "population", "power", "backhaul",
-                                     "status", "connected_date", "connected_date_p10", "connected_date_p50",
-                                     "connected_date_p90", "reason")}
-    texts = (_("village"), _("province"), _("commune"), _("people"), _("option"), _("status"), _("connected (rep. 0)"),
-             *([_("connected P50 ({band})").format(band=BAND)] if has_q else []), _("why this option"))
+    cols = {
+        c: _col(v, c)
+        for c in (
+            "village_id",
+            "province",
+            "commune",
+            "population",
+            "power",
+            "backhaul",
+            "status",
+            "connected_date",
+            "connected_date_p10",
+            "connected_date_p50",
+            "connected_date_p90",
+            "reason",
+        )
+    }
+    texts = (
+        _("village"),
+        _("province"),
+        _("commune"),
+        _("people"),
+        _("option"),
+        _("status"),
+        _("connected (rep. 0)"),
+        *([_("connected P50 ({band})").format(band=BAND)] if has_q else []),
+        _("why this option"),
+    )
     head = "<tr>" + cell_row("th", texts, num=(3, 6, 7) if has_q else (3, 6)) + "</tr>"
     rows = []
     for i in idx:
         q = ""
         if has_q:
-            q = (f'<td class="num">{esc(fmt_date(cols["connected_date_p50"][i]))}<br><span class="small">'
-                 f'{esc(fmt_date(cols["connected_date_p10"][i]))} – {esc(fmt_date(cols["connected_date_p90"][i]))}'
-                 "</span></td>")
+            q = (
+                f'<td class="num">{esc(fmt_date(cols["connected_date_p50"][i]))}<br><span class="small">'
+                f"{esc(fmt_date(cols['connected_date_p10'][i]))} – {esc(fmt_date(cols['connected_date_p90'][i]))}"
+                "</span></td>"
+            )
         pop = cols["population"][i]
         rows.append(
             f'<tr><td>{esc(names[i])} <span class="key">{esc(cols["village_id"][i] or "")}</span></td>'
-            f'<td>{esc(cols["province"][i] or "")}</td><td>{esc(cols["commune"][i] or "")}</td>'
+            f"<td>{esc(cols['province'][i] or '')}</td><td>{esc(cols['commune'][i] or '')}</td>"
             f'<td class="num">{esc(fmt_number(pop) if pop is not None else "–")}</td>'
-            f'<td>{esc(option_label(cols["power"][i], cols["backhaul"][i]))}</td>'
+            f"<td>{esc(option_label(cols['power'][i], cols['backhaul'][i]))}</td>"
             f'<td>{esc(label_of(VILLAGE_STATUS, cols["status"][i]) or "–")}</td><td class="num">{esc(fmt_date(cols["connected_date"][i]))}</td>'
-            f'{q}<td class="small">{esc(cols["reason"][i] or "")}</td></tr>')
+            f'{q}<td class="small">{esc(cols["reason"][i] or "")}</td></tr>'
+        )
     summary = _("Named villages ({n}): option, status and connection date").format(n=num(len(idx)))
-    return (f"<details><summary>{esc(summary)}</summary>"
-            f'<table class="named-villages"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></details>')
+    return (
+        f"<details><summary>{esc(summary)}</summary>"
+        f'<table class="named-villages"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></details>'
+    )
 
 
 def dc_province_rows(run: RunData) -> list[tuple[str, float, float, float, float, int, int]]:
@@ -336,16 +454,27 @@ def dc_province_rows(run: RunData) -> list[tuple[str, float, float, float, float
     d = run.datacentres
     if d is None or d.height == 0 or "province" not in d.columns:
         return []
+
     def num(c):
         return pl.col(c).fill_nan(0.0).fill_null(0.0) if c in d.columns else pl.lit(0.0)
-    g = (d.with_columns(pl.col("province").fill_null("–"))
-         .group_by("province")
-         .agg(num("start_it_mw").sum().alias("start"), num("it_mw_end").sum().alias("end"),
-              num("facility_power_mw_end").sum().alias("fac"), num("gpus_end").sum().alias("gpus"),
-              (num("it_mw_end") > 0).sum().alias("operating"), pl.len().alias("n"))
-         .sort(["end", "province"], descending=[True, False]))
-    return [(r["province"], r["start"], r["end"], r["fac"], r["gpus"], int(r["operating"]), int(r["n"]))
-            for r in g.iter_rows(named=True)]
+
+    g = (
+        d.with_columns(pl.col("province").fill_null("–"))
+        .group_by("province")
+        .agg(
+            num("start_it_mw").sum().alias("start"),
+            num("it_mw_end").sum().alias("end"),
+            num("facility_power_mw_end").sum().alias("fac"),
+            num("gpus_end").sum().alias("gpus"),
+            (num("it_mw_end") > 0).sum().alias("operating"),
+            pl.len().alias("n"),
+        )
+        .sort(["end", "province"], descending=[True, False])
+    )
+    return [
+        (r["province"], r["start"], r["end"], r["fac"], r["gpus"], int(r["operating"]), int(r["n"]))
+        for r in g.iter_rows(named=True)
+    ]
 
 
 def datacentres_section(run: RunData, prov: list) -> str:
@@ -354,23 +483,45 @@ def datacentres_section(run: RunData, prov: list) -> str:
         return small(_("No datacentres.parquet: data centres are not modelled in this run."))
     if not prov:
         return small(_("datacentres.parquet has no rows."))
-    head = "<tr>" + cell_row("th", (_("province"), _("IT MW, start"), _("IT MW, end"), _("facility MW, end"),
-                                 _("GPUs, end"), _("sites in service, end"), _("sites and projects")),
-                          num=(1, 2, 3, 4, 5, 6)) + "</tr>"
-    rows = [f'<tr><td>{esc(p)}</td><td class="num">{esc(fmt_value(s, "mw"))}</td>'
-            f'<td class="num">{esc(fmt_value(e, "mw"))}</td><td class="num">{esc(fmt_value(f, "mw"))}</td>'
-            f'<td class="num">{num(g)}</td><td class="num">{num(o)}</td><td class="num">{num(n)}</td></tr>'
-            for p, s, e, f, g, o, n in prov]
+    head = (
+        "<tr>"
+        + cell_row(
+            "th",
+            (
+                _("province"),
+                _("IT MW, start"),
+                _("IT MW, end"),
+                _("facility MW, end"),
+                _("GPUs, end"),
+                _("sites in service, end"),
+                _("sites and projects"),
+            ),
+            num=(1, 2, 3, 4, 5, 6),
+        )
+        + "</tr>"
+    )
+    rows = [
+        f'<tr><td>{esc(p)}</td><td class="num">{esc(fmt_value(s, "mw"))}</td>'
+        f'<td class="num">{esc(fmt_value(e, "mw"))}</td><td class="num">{esc(fmt_value(f, "mw"))}</td>'
+        f'<td class="num">{num(g)}</td><td class="num">{num(o)}</td><td class="num">{num(n)}</td></tr>'
+        for p, s, e, f, g, o, n in prov
+    ]
     tot = [sum(r[i] for r in prov) for i in range(1, 7)]
-    rows.append("<tr>" + cell_row("th", (_("all"),)) + f'<th class="num">{esc(fmt_value(tot[0], "mw"))}</th>'
-                f'<th class="num">{esc(fmt_value(tot[1], "mw"))}</th><th class="num">{esc(fmt_value(tot[2], "mw"))}</th>'
-                f'<th class="num">{num(tot[3])}</th><th class="num">{num(int(tot[4]))}</th>'
-                f'<th class="num">{num(int(tot[5]))}</th></tr>')
+    rows.append(
+        "<tr>" + cell_row("th", (_("all"),)) + f'<th class="num">{esc(fmt_value(tot[0], "mw"))}</th>'
+        f'<th class="num">{esc(fmt_value(tot[1], "mw"))}</th><th class="num">{esc(fmt_value(tot[2], "mw"))}</th>'
+        f'<th class="num">{num(tot[3])}</th><th class="num">{num(int(tot[4]))}</th>'
+        f'<th class="num">{num(int(tot[5]))}</th></tr>'
+    )
     synth = sum(1 for s in _col(d, "synthetic", False) if s)
-    note = _("Replication 0's end state from datacentres.parquet ({n} sites and projects, {synth} synthetic); the KPI "
-             "table above gives the P50 across replications.").format(n=num(d.height), synth=num(synth))
-    out = [f'<p class="small">{esc(note)}</p>',
-           f'<table class="dc-provinces"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>']
+    note = _(
+        "Replication 0's end state from datacentres.parquet ({n} sites and projects, {synth} synthetic); the KPI "
+        "table above gives the P50 across replications."
+    ).format(n=num(d.height), synth=num(synth))
+    out = [
+        f'<p class="small">{esc(note)}</p>',
+        f'<table class="dc-provinces"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>',
+    ]
     out.append(_projects(d))
     return "\n".join(out)
 
@@ -384,30 +535,62 @@ def _projects(d: pl.DataFrame) -> str:
         return ""
     if p.height == 0:
         return ""
-    c = {k: _col(p, k) for k in ("name", "operator", "province", "status", "cooling", "it_mw_design", "it_mw_end",
-                                  "went_ahead", "phases_commissioned", "first_phase_date", "last_phase_date",
-                                  "source")}
+    c = {
+        k: _col(p, k)
+        for k in (
+            "name",
+            "operator",
+            "province",
+            "status",
+            "cooling",
+            "it_mw_design",
+            "it_mw_end",
+            "went_ahead",
+            "phases_commissioned",
+            "first_phase_date",
+            "last_phase_date",
+            "source",
+        )
+    }
     rows = []
     for i in range(p.height):
         went = c["went_ahead"][i]
         rows.append(
-            f'<tr><td>{esc(c["name"][i] or "")}</td><td>{esc(c["operator"][i] or "")}</td>'
-            f'<td>{esc(c["province"][i] or "")}</td><td>{esc(label_of(DC_STATUS, c["status"][i]))}</td>'
-            f'<td>{esc(label_of(COOLING, c["cooling"][i]))}</td>'
+            f"<tr><td>{esc(c['name'][i] or '')}</td><td>{esc(c['operator'][i] or '')}</td>"
+            f"<td>{esc(c['province'][i] or '')}</td><td>{esc(label_of(DC_STATUS, c['status'][i]))}</td>"
+            f"<td>{esc(label_of(COOLING, c['cooling'][i]))}</td>"
             f'<td class="num">{esc(fmt_value(c["it_mw_design"][i], "mw"))}</td>'
-            + cell_row("td", (_("yes") if went else (_("no") if went is not None else "–"),)) +
-            f'<td class="num">{esc(fmt_number(c["phases_commissioned"][i]))}</td>'
+            + cell_row("td", (_("yes") if went else (_("no") if went is not None else "–"),))
+            + f'<td class="num">{esc(fmt_number(c["phases_commissioned"][i]))}</td>'
             f'<td class="num">{esc(fmt_date(c["first_phase_date"][i]))}</td>'
             f'<td class="num">{esc(fmt_value(c["it_mw_end"][i], "mw"))}</td>'
-            f'{source_cell(c["source"][i])}</tr>')
-    summary = _("Projects in the pipeline ({n}): went ahead, phases commissioned, MW at the end "
-                "(replication 0)").format(n=num(p.height))
-    cols = cell_row("th", (_("project"), _("operator"), _("province"), _("status"), _("cooling"), _("design IT MW"),
-                        _("went ahead"), _("phases"), _("first phase"), _("IT MW, end"), _("source")),
-                 num=(5, 7, 8, 9))
-    return (f"<details><summary>{esc(summary)}</summary>"
-            f'<table class="dc-projects"><thead><tr>{cols}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></details>')
+            f"{source_cell(c['source'][i])}</tr>"
+        )
+    summary = _(
+        "Projects in the pipeline ({n}): went ahead, phases commissioned, MW at the end (replication 0)"
+    ).format(n=num(p.height))
+    cols = cell_row(
+        "th",
+        (
+            _("project"),
+            _("operator"),
+            _("province"),
+            _("status"),
+            _("cooling"),
+            _("design IT MW"),
+            _("went ahead"),
+            _("phases"),
+            _("first phase"),
+            _("IT MW, end"),
+            _("source"),
+        ),
+        num=(5, 7, 8, 9),
+    )
+    return (
+        f"<details><summary>{esc(summary)}</summary>"
+        f'<table class="dc-projects"><thead><tr>{cols}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></details>"
+    )
 
 
 def _synthetic_notice(run: RunData) -> str:
@@ -415,46 +598,74 @@ def _synthetic_notice(run: RunData) -> str:
     synth = [s.get("name", "") for s in srcs if isinstance(s, dict) and s.get("synthetic")]
     extra = []
     if run.villages is not None and "synthetic" in run.villages.columns:
-        extra.append(_("{n} of {total} villages").format(
-            n=num(sum(1 for x in run.villages["synthetic"].to_list() if x)), total=num(run.villages.height)))
+        extra.append(
+            _("{n} of {total} villages").format(
+                n=num(sum(1 for x in run.villages["synthetic"].to_list() if x)),
+                total=num(run.villages.height),
+            )
+        )
     if run.datacentres is not None and "synthetic" in run.datacentres.columns:
-        extra.append(_("{n} of {total} data centres").format(
-            n=num(sum(1 for x in run.datacentres["synthetic"].to_list() if x)),
-            total=num(run.datacentres.height)))
+        extra.append(
+            _("{n} of {total} data centres").format(
+                n=num(sum(1 for x in run.datacentres["synthetic"].to_list() if x)),
+                total=num(run.datacentres.height),
+            )
+        )
     items = "".join(f"<li>{esc(n)}</li>" for n in synth)
     headline = _("Synthetic data — model projections, not observations.")
     parts = [f'<div class="notice" role="note"><strong>{esc(headline)}</strong> ']
     if synth:
         # the sentence's one bold word: split on a marker the translation keeps
-        before, _mark, after = _("Parts of the input are *synthetic* (generated by a seeded procedure, not "
-                                 "observed):").partition("*")
+        before, _mark, after = _(
+            "Parts of the input are *synthetic* (generated by a seeded procedure, not observed):"
+        ).partition("*")
         word, _mark, after = after.partition("*")
         parts.append(f"{esc(before)}<strong>{esc(word)}</strong>{esc(after)}<ul>{items}</ul>")
     if extra:
         parts.append(esc(_("Synthetic in this run: {list}.").format(list="; ".join(extra))) + " ")
-    parts.append(esc(_("Individual synthetic sites, villages and data centres are placeholders, not real locations; "
-                       "read national and provincial totals, and compare scenarios run with the same seed."))
-                 + "</div>")
+    parts.append(
+        esc(
+            _(
+                "Individual synthetic sites, villages and data centres are placeholders, not real locations; "
+                "read national and provincial totals, and compare scenarios run with the same seed."
+            )
+        )
+        + "</div>"
+    )
     return "".join(parts)
 
 
 def provenance_section(run: RunData) -> str:
     s = run.summary
     h = s.get("horizon") or {}
-    horizon = (_("{start} to {end}").format(start=_day(h.get("start_date", "?")), end=_day(h.get("end_date", "?")))
-               if isinstance(h, dict) else str(h))
-    items = [(_("scenario"), s.get("scenario"), False), (_("scenario file"), s.get("scenario_file"), False),
-             (_("scenario SHA-256 (merged)"), s.get("scenario_sha256"), True), (_("seed"), s.get("seed"), False),
-             (_("replications"), s.get("reps"), False), (_("horizon"), horizon, False),
-             (_("dxsim version"), s.get("dxsim_version"), False)]
-    dl = "".join(f"<dt>{esc(k)}</dt><dd>{'<code>' + esc(v) + '</code>' if code else esc(v)}</dd>"
-                 for k, v, code in items if v is not None)
+    horizon = (
+        _("{start} to {end}").format(start=_day(h.get("start_date", "?")), end=_day(h.get("end_date", "?")))
+        if isinstance(h, dict)
+        else str(h)
+    )
+    items = [
+        (_("scenario"), s.get("scenario"), False),
+        (_("scenario file"), s.get("scenario_file"), False),
+        (_("scenario SHA-256 (merged)"), s.get("scenario_sha256"), True),
+        (_("seed"), s.get("seed"), False),
+        (_("replications"), s.get("reps"), False),
+        (_("horizon"), horizon, False),
+        (_("dxsim version"), s.get("dxsim_version"), False),
+    ]
+    dl = "".join(
+        f"<dt>{esc(k)}</dt><dd>{'<code>' + esc(v) + '</code>' if code else esc(v)}</dd>"
+        for k, v, code in items
+        if v is not None
+    )
     desc = ""
     if run.description:
         where = _("(from {file} as it is now; the run used the file with the SHA-256 above)").format(
-            file=run.description_from)
-        desc = ("<p>" + cell_row("strong", (_("Description"),)) + f' <span class="small">{esc(where)}</span>: '
-                f"{esc(run.description)}</p>")
+            file=run.description_from
+        )
+        desc = (
+            "<p>" + cell_row("strong", (_("Description"),)) + f' <span class="small">{esc(where)}</span>: '
+            f"{esc(run.description)}</p>"
+        )
     return f'<dl class="meta">{dl}</dl>{desc}'
 
 
@@ -474,15 +685,18 @@ def sources_section(run: RunData) -> str:
     synth = f'<span class="yes">{esc(synthetic)}</span>'
     rows = "".join(
         f"<tr>{_cited_cell(x.get('name', ''), 'td')}<td>{esc(x.get('licence', ''))}</td>"
-        f"<td>{synth if x.get('synthetic') else esc(no)}</td></tr>" for x in srcs)
+        f"<td>{synth if x.get('synthetic') else esc(no)}</td></tr>"
+        for x in srcs
+    )
     head = cell_row("th", (_("data source"), _("licence"), synthetic))
     return f'<table class="sources"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def map_section(run: RunData, out: Path) -> str:
     if not run.has_map:
-        before, _mark, after = _("No map.html in this run directory (run without {option} to get one).").partition(
-            "{option}")
+        before, _mark, after = _(
+            "No map.html in this run directory (run without {option} to get one)."
+        ).partition("{option}")
         return f'<p class="small">{esc(before)}<code>--no-map</code>{esc(after)}</p>'
     rel = os.path.relpath((run.result_dir / "map.html").resolve(), out.resolve().parent)
     href = "/".join(rel.split(os.sep))
@@ -491,6 +705,7 @@ def map_section(run: RunData, out: Path) -> str:
 
 
 # ---------------------------------------------------------------- page
+
 
 def report_chart_jobs(run: RunData) -> list[ChartJob]:
     """The report's charts, still to be drawn, in page order (:func:`dxsim.report.charts.chart_jobs`)."""
@@ -511,27 +726,50 @@ def render(run: RunData, out: Path, folder_name: str | None = None, charts: list
     def figs(section: str) -> str:
         return "\n".join(figure(c) for c in by_section.get(section, []))
 
-    reps_txt = (_("{n} replications").format(n=num(run.n_reps)) if run.n_reps > 1 else _("1 replication"))
-    nav = "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in (
-        ("provenance", _("Scenario")), ("kpis", _("KPIs")), ("rollout", "5G"), ("villages", _("Villages")),
-        ("compute", _("Data centres and GPUs")), ("calibration", _("Calibration")), ("sources", _("Data sources")),
-        ("map", _("Map"))))
+    reps_txt = _("{n} replications").format(n=num(run.n_reps)) if run.n_reps > 1 else _("1 replication")
+    nav = "".join(
+        f'<a href="#{a}">{esc(t)}</a>'
+        for a, t in (
+            ("provenance", _("Scenario")),
+            ("kpis", _("KPIs")),
+            ("rollout", "5G"),
+            ("villages", _("Villages")),
+            ("compute", _("Data centres and GPUs")),
+            ("calibration", _("Calibration")),
+            ("sources", _("Data sources")),
+            ("map", _("Map")),
+        )
+    )
     title = _("dxsim report: {name}").format(name=name)
     lead = _("Vietnam digital-infrastructure projection · seed {seed} · {reps} · dxsim {version}").format(
-        seed=s.get("seed"), reps=reps_txt, version=s.get("dxsim_version"))
-    files = ", ".join(_("{name} ({size} bytes, sha256 {sha}…)").format(name=n, size=num(b), sha=h)
-                      for n, b, h in run.files)
-    before, _mark, after = _("Built by {module} from the files of run directory {folder} only: {files}.").partition(
-        "{module}")
+        seed=s.get("seed"), reps=reps_txt, version=s.get("dxsim_version")
+    )
+    files = ", ".join(
+        _("{name} ({size} bytes, sha256 {sha}…)").format(name=n, size=num(b), sha=h) for n, b, h in run.files
+    )
+    before, _mark, after = _(
+        "Built by {module} from the files of run directory {folder} only: {files}."
+    ).partition("{module}")
     mid, _mark, after = after.partition("{folder}")
     after = after.format(files=files)
-    footer = (f"{esc(before)}<code>dxsim.report</code>{esc(mid)}<code>{esc(folder_name or run.result_dir.name)}"
-              f"</code>{esc(after)}\n" + esc(_("Self-contained: no scripts, fonts or network requests.")))
+    footer = (
+        f"{esc(before)}<code>dxsim.report</code>{esc(mid)}<code>{esc(folder_name or run.result_dir.name)}"
+        f"</code>{esc(after)}\n" + esc(_("Self-contained: no scripts, fonts or network requests."))
+    )
     no_5g = small(_("No 5G metrics in this run."))
-    h2 = {k: esc(t) for k, t in (("provenance", _("Scenario and provenance")), ("kpis", _("Key results")),
-                                 ("rollout", _("5G rollout")), ("villages", _("Remote villages")),
-                                 ("compute", _("Data centres and GPUs")), ("calibration", _("Calibration")),
-                                 ("sources", _("Data sources and licences")), ("map", _("Map")))}
+    h2 = {
+        k: esc(t)
+        for k, t in (
+            ("provenance", _("Scenario and provenance")),
+            ("kpis", _("Key results")),
+            ("rollout", _("5G rollout")),
+            ("villages", _("Remote villages")),
+            ("compute", _("Data centres and GPUs")),
+            ("calibration", _("Calibration")),
+            ("sources", _("Data sources and licences")),
+            ("map", _("Map")),
+        )
+    }
     body = f"""
 <main>
 <header>
@@ -551,15 +789,21 @@ def render(run: RunData, out: Path, folder_name: str | None = None, charts: list
 <footer>{footer}</footer>
 </main>"""
     csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-    return (f'<!DOCTYPE html>\n<html lang="{language()}">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
-            f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>{body}\n</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{language()}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
+        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>{body}\n</body>\n</html>\n"
+    )
 
 
-def build_report(result_dir: Path, out: Path | None = None, folder_name: str | None = None,
-                 charts: list[Chart] | None = None) -> Path:
+def build_report(
+    result_dir: Path,
+    out: Path | None = None,
+    folder_name: str | None = None,
+    charts: list[Chart] | None = None,
+) -> Path:
     """Write a self-contained `report.html` for a run's output directory; returns its path.
 
     Reads only the run's files (summary.json, metrics.parquet, calibration.csv, villages.parquet,

@@ -19,22 +19,42 @@ import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError
+from dxsim.i18n import gettext as _
 from dxsim.maps.data import damaged, served_rate_mbps, short_reason
 from dxsim.results.bottlenecks import bottleneck_filter
 
 # national time series the charts use
 CHART_METRICS = (
-    "stations_5g", "pop_covered_5g_pct", "villages_connected", "villages_unconnected", "villages_capacity_short",
+    "stations_5g",
+    "pop_covered_5g_pct",
+    "villages_connected",
+    "villages_unconnected",
+    "villages_capacity_short",
     "villages_without_signal",
     "dc_it_capacity_mw",
-    "gpus_installed_high_performance", "gpus_stranded", "gpu_utilization_pct", "ai_jobs_waiting",
+    "gpus_installed_high_performance",
+    "gpus_stranded",
+    "gpu_utilization_pct",
+    "ai_jobs_waiting",
     # served / capacity-short / uncovered (issue 12; absent when the run did not model capacity)
-    "pop_5g_served_pct", "pop_5g_capacity_short_pct", "pop_5g_uncovered_pct",
-    "pop_mbb_served_pct", "pop_mbb_capacity_short_pct", "pop_mbb_uncovered_pct",
-    "user_throughput_mbps_p50", "user_throughput_mbps_mean",
+    "pop_5g_served_pct",
+    "pop_5g_capacity_short_pct",
+    "pop_5g_uncovered_pct",
+    "pop_mbb_served_pct",
+    "pop_mbb_capacity_short_pct",
+    "pop_mbb_uncovered_pct",
+    "user_throughput_mbps_p50",
+    "user_throughput_mbps_mean",
 )
-INPUT_FILES = ("summary.json", "metrics.parquet", "calibration.csv", "villages.parquet", "datacentres.parquet",
-               "scenario.resolved.toml", "map.html")
+INPUT_FILES = (
+    "summary.json",
+    "metrics.parquet",
+    "calibration.csv",
+    "villages.parquet",
+    "datacentres.parquet",
+    "scenario.resolved.toml",
+    "map.html",
+)
 
 
 @dataclass
@@ -87,7 +107,9 @@ def quantiles_by_date(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
 def _series(metrics: pl.DataFrame, reps: list[int]) -> dict[str, Series]:
     out: dict[str, Series] = {}
     for (metric,), grp in metrics.group_by("metric"):
-        wide = grp.pivot(on="replication", index="date", values="value", aggregate_function="first").sort("date")
+        wide = grp.pivot(on="replication", index="date", values="value", aggregate_function="first").sort(
+            "date"
+        )
         cols = [str(r) for r in reps if str(r) in wide.columns]
         if not cols or wide.height == 0:
             continue
@@ -99,26 +121,39 @@ def _series(metrics: pl.DataFrame, reps: list[int]) -> dict[str, Series]:
 
 def _read_metrics(path: Path) -> tuple[dict[str, Series], int]:
     try:
-        nat = (pl.scan_parquet(path)
-               .filter((pl.col("area") == "VN") & pl.col("metric").is_in(list(CHART_METRICS)))
-               .select("date", "replication", "metric", "value").collect())
+        nat = (
+            pl.scan_parquet(path)
+            .filter((pl.col("area") == "VN") & pl.col("metric").is_in(list(CHART_METRICS)))
+            .select("date", "replication", "metric", "value")
+            .collect()
+        )
         reps = pl.scan_parquet(path).select(pl.col("replication").unique()).collect()["replication"].to_list()
     except Exception as e:  # truncated file, missing columns, foreign file
-        raise damaged(path, f"cannot read the metrics table ({short_reason(e)})") from None
+        raise damaged(
+            path, _("cannot read the metrics table ({reason})").format(reason=short_reason(e))
+        ) from None
     try:
         reps = sorted(int(r) for r in reps)
         return _series(nat, reps), len(reps)
     except Exception as e:  # readable, but not dxsim's columns/types (e.g. text values)
-        raise damaged(path, f"the metrics table has unexpected values ({short_reason(e)})") from None
+        raise damaged(
+            path, _("the metrics table has unexpected values ({reason})").format(reason=short_reason(e))
+        ) from None
 
 
 def _read_bottlenecks(path: Path) -> pl.DataFrame | None:
     """The metrics table's bottleneck rows (older runs and switched-off programmes have none: None)."""
     try:
-        df = pl.scan_parquet(path).filter(bottleneck_filter()).select(
-            "date", "replication", "area", "metric", "value").collect()
+        df = (
+            pl.scan_parquet(path)
+            .filter(bottleneck_filter())
+            .select("date", "replication", "area", "metric", "value")
+            .collect()
+        )
     except Exception as e:  # truncated file, missing columns, foreign file
-        raise damaged(path, f"cannot read the metrics table ({short_reason(e)})") from None
+        raise damaged(
+            path, _("cannot read the metrics table ({reason})").format(reason=short_reason(e))
+        ) from None
     return df if df.height else None
 
 
@@ -129,7 +164,9 @@ def _read_calibration(path: Path) -> list[dict[str, str]] | None:
         with path.open(encoding="utf-8", newline="") as f:
             return [dict(row) for row in csv.DictReader(f)]
     except (OSError, ValueError, csv.Error) as e:  # UnicodeDecodeError is a ValueError
-        raise damaged(path, f"cannot read calibration.csv ({short_reason(e)})") from None
+        raise damaged(
+            path, _("cannot read {name} ({reason})").format(name="calibration.csv", reason=short_reason(e))
+        ) from None
 
 
 def _read_table(path: Path) -> pl.DataFrame | None:
@@ -138,7 +175,9 @@ def _read_table(path: Path) -> pl.DataFrame | None:
     try:
         return pl.read_parquet(path)
     except Exception as e:  # truncated or foreign file
-        raise damaged(path, f"cannot read {path.name} ({short_reason(e)})") from None
+        raise damaged(
+            path, _("cannot read {name} ({reason})").format(name=path.name, reason=short_reason(e))
+        ) from None
 
 
 def _description(result_dir: Path, scenario_file: object) -> tuple[str | None, str | None]:
@@ -146,8 +185,11 @@ def _description(result_dir: Path, scenario_file: object) -> tuple[str | None, s
     if not isinstance(scenario_file, str) or not scenario_file:
         return None, None
     p = Path(scenario_file)
-    candidates = [p] if p.is_absolute() else [Path.cwd() / p, result_dir / p, result_dir.parent / p,
-                                              result_dir.parent.parent / p]
+    candidates = (
+        [p]
+        if p.is_absolute()
+        else [Path.cwd() / p, result_dir / p, result_dir.parent / p, result_dir.parent.parent / p]
+    )
     for c in candidates:
         try:
             if not c.is_file():
@@ -170,36 +212,48 @@ def _file_info(path: Path) -> tuple[str, int, str]:
                 h.update(chunk)
         return path.name, path.stat().st_size, h.hexdigest()[:12]
     except OSError as e:
-        raise damaged(path, f"cannot read {path.name} ({e.strerror or e})") from None
+        raise damaged(
+            path, _("cannot read {name} ({reason})").format(name=path.name, reason=e.strerror or e)
+        ) from None
 
 
 # Summary fields the report walks into (optional, may be null; another type is damage). Scalars such as
 # `scenario` or `seed` are only printed, so any JSON value will do for them.
 _SUMMARY_TYPES: dict[str, type | tuple[type, ...]] = {
-    "kpis": (dict, type(None)), "horizon": (dict, type(None)), "data_sources": (list, type(None)),
+    "kpis": (dict, type(None)),
+    "horizon": (dict, type(None)),
+    "data_sources": (list, type(None)),
 }
 
 
 def load_run(result_dir: Path) -> RunData:
     result_dir = Path(result_dir)
     if not result_dir.is_dir():
-        raise DxsimInputError("not a run output directory (run `dxsim run` first)", file=result_dir)
+        raise DxsimInputError(_("not a run output directory (run `dxsim run` first)"), file=result_dir)
     spath = result_dir / "summary.json"
     if not spath.is_file():
-        raise DxsimInputError("summary.json is missing: not a run output directory (run `dxsim run SCENARIO "
-                              "--out DIR` to make one)", file=result_dir)
+        raise DxsimInputError(
+            _(
+                "summary.json is missing: not a run output directory (run `dxsim run SCENARIO "
+                "--out DIR` to make one)"
+            ),
+            file=result_dir,
+        )
     try:
         summary = json.loads(spath.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise damaged(spath, f"cannot read summary.json as JSON ({short_reason(e)})") from None
+        raise damaged(
+            spath,
+            _("cannot read {name} as JSON ({reason})").format(name="summary.json", reason=short_reason(e)),
+        ) from None
     if not isinstance(summary, dict) or not isinstance(summary.get("kpis", {}), dict):
-        raise damaged(spath, "summary.json is not a dxsim summary (no 'kpis' table)")
+        raise damaged(spath, _("summary.json is not a dxsim summary (no 'kpis' table)"))
     bad = [k for k, kind in _SUMMARY_TYPES.items() if k in summary and not isinstance(summary[k], kind)]
     if bad:
-        raise damaged(spath, f"summary.json has a malformed {bad[0]!r}")
+        raise damaged(spath, _("summary.json has a malformed {field}").format(field=repr(bad[0])))
     mpath = result_dir / "metrics.parquet"
     if not mpath.is_file():
-        raise damaged(mpath, "metrics.parquet is missing")
+        raise damaged(mpath, _("{name} is missing").format(name="metrics.parquet"))
     series, n_reps = _read_metrics(mpath)
     try:
         n_reps = int(summary.get("reps", n_reps) or n_reps)
@@ -208,12 +262,18 @@ def load_run(result_dir: Path) -> RunData:
     desc, desc_from = _description(result_dir, summary.get("scenario_file"))
     files = [_file_info(result_dir / n) for n in INPUT_FILES if (result_dir / n).is_file()]
     return RunData(
-        result_dir=result_dir, summary=summary, n_reps=n_reps, series=series,
+        result_dir=result_dir,
+        summary=summary,
+        n_reps=n_reps,
+        series=series,
         calibration=_read_calibration(result_dir / "calibration.csv"),
         villages=_read_table(result_dir / "villages.parquet"),
         datacentres=_read_table(result_dir / "datacentres.parquet"),
         has_map=(result_dir / "map.html").is_file(),
-        description=desc, description_from=desc_from, files=files, bottlenecks=_read_bottlenecks(mpath),
+        description=desc,
+        description_from=desc_from,
+        files=files,
+        bottlenecks=_read_bottlenecks(mpath),
         served_rate_mbps=served_rate_mbps(result_dir),
     )
 

@@ -73,10 +73,12 @@ class Programme:
 
 
 PROGRAMMES: dict[str, Programme] = {
-    "5g": Programme("5g", N_("5G rollout"), "rollout_held_pct_", ROLLOUT_CAUSES, ROLLOUT_REGIONS,
-                    N_("held site-days")),
-    "villages": Programme("villages", N_("villages"), "villages_held_pct_", VILLAGE_CAUSES, (NATIONAL,),
-                          N_("held village-days")),
+    "5g": Programme(
+        "5g", N_("5G rollout"), "rollout_held_pct_", ROLLOUT_CAUSES, ROLLOUT_REGIONS, N_("held site-days")
+    ),
+    "villages": Programme(
+        "villages", N_("villages"), "villages_held_pct_", VILLAGE_CAUSES, (NATIONAL,), N_("held village-days")
+    ),
     "dc": Programme("dc", N_("data centres"), "dc_held_pct_", DC_CAUSES, (NATIONAL,), N_("held MW-days")),
 }
 REGION_LABEL = {"north": N_("north"), "central": N_("central"), "south": N_("south")}  # shown translated
@@ -85,19 +87,33 @@ CREW_METRIC = "crew_utilization_pct_"
 # how a line names a binding cause (plural nouns take "bind")
 SECOND_CAUSE_SHARE = 0.5  # a second cause with at least half the first's share is named too (detail lines)
 CAUSE_PHRASE = {  # translated where shown
-    "targets": N_("targets bind"), "budget": N_("budget binds"), "permits": N_("permits bind"),
-    "equipment": N_("equipment binds"), "crews": N_("crews bind"), "plan": N_("site plan exhausted"),
-    "power": N_("power binds"), "backhaul": N_("backhaul binds"), "season": N_("season binds"),
-    "grid": N_("grid binds"), "construction": N_("construction binds"),
+    "targets": N_("targets bind"),
+    "budget": N_("budget binds"),
+    "permits": N_("permits bind"),
+    "equipment": N_("equipment binds"),
+    "crews": N_("crews bind"),
+    "plan": N_("site plan exhausted"),
+    "power": N_("power binds"),
+    "backhaul": N_("backhaul binds"),
+    "season": N_("season binds"),
+    "grid": N_("grid binds"),
+    "construction": N_("construction binds"),
     "business_case": N_("business case binds"),  # a cause the rollout model adds
 }
 CAUSE_NOUN = {  # a cause named second ("then equipment (40%)")
-    "targets": N_("targets"), "budget": N_("budget"), "permits": N_("permits"), "equipment": N_("equipment"),
-    "crews": N_("crews"), "plan": N_("site plan"), "power": N_("power"), "backhaul": N_("backhaul"),
-    "season": N_("season"), "grid": N_("grid"), "construction": N_("construction"),
+    "targets": N_("targets"),
+    "budget": N_("budget"),
+    "permits": N_("permits"),
+    "equipment": N_("equipment"),
+    "crews": N_("crews"),
+    "plan": N_("site plan"),
+    "power": N_("power"),
+    "backhaul": N_("backhaul"),
+    "season": N_("season"),
+    "grid": N_("grid"),
+    "construction": N_("construction"),
     "business_case": N_("business case"),
 }
-
 
 
 def parse_metric(metric: str) -> tuple[str, str, str] | None:
@@ -108,7 +124,7 @@ def parse_metric(metric: str) -> tuple[str, str, str] | None:
     for prog in PROGRAMMES.values():
         if not metric.startswith(prog.prefix):
             continue
-        rest = metric[len(prog.prefix):]
+        rest = metric[len(prog.prefix) :]
         if prog.regions == (NATIONAL,):
             return (prog.key, NATIONAL, rest) if rest else None
         cause, _, region = rest.rpartition("_")
@@ -121,16 +137,27 @@ def cause_order(programme: str, causes: Sequence[str]) -> list[str]:
     known = PROGRAMMES[programme].causes
     return sorted(set(causes), key=lambda c: (known.index(c) if c in known else len(known), c))
 
-SHARES_SCHEMA = {"programme": pl.Utf8, "region": pl.Utf8, "date": pl.Date, "replication": pl.Int64,
-                 "cause": pl.Utf8, "share_pct": pl.Float64}
+
+SHARES_SCHEMA = {
+    "programme": pl.Utf8,
+    "region": pl.Utf8,
+    "date": pl.Date,
+    "replication": pl.Int64,
+    "cause": pl.Utf8,
+    "share_pct": pl.Float64,
+}
 
 
 # --------------------------------------------------------------------------- reading the table
 
 
 ORDER_BOUND_METRICS = {"targets": "orders_pace_bound_pct", "budget": "orders_budget_bound_pct"}
-SUPPORT_METRICS = ("subsidy_paid_vnd_bn", "stations_ordered_for_support_cum", "surge_stations_",
-                   "support_accrued_unpaid_vnd_bn")
+SUPPORT_METRICS = (
+    "subsidy_paid_vnd_bn",
+    "stations_ordered_for_support_cum",
+    "surge_stations_",
+    "support_accrued_unpaid_vnd_bn",
+)
 SUPPORT_FIELDS = re.compile(r"^(subsidy\.|supports|budget\.)")
 
 
@@ -152,37 +179,63 @@ def bottleneck_rows(metrics: pl.DataFrame) -> pl.DataFrame:
 def held_shares(metrics: pl.DataFrame) -> pl.DataFrame:
     """Long: programme, region, date, replication, cause, share_pct (national rows of known metrics only)."""
     nat = metrics.filter(bottleneck_filter())
-    keys = [{"metric": m, "programme": k[0], "region": k[1], "cause": k[2]}
-            for m in nat["metric"].unique().to_list() if (k := parse_metric(m)) is not None]
+    keys = [
+        {"metric": m, "programme": k[0], "region": k[1], "cause": k[2]}
+        for m in nat["metric"].unique().to_list()
+        if (k := parse_metric(m)) is not None
+    ]
     if not keys:
         return pl.DataFrame(schema=SHARES_SCHEMA)
-    return (nat.join(pl.DataFrame(keys), on="metric")
-            .select(pl.col("programme"), pl.col("region"), pl.col("date").cast(pl.Date),
-                    pl.col("replication").cast(pl.Int64), pl.col("cause"), pl.col("value").cast(pl.Float64)
-                    .alias("share_pct"))
-            .sort("programme", "region", "date", "replication", "cause"))
+    return (
+        nat.join(pl.DataFrame(keys), on="metric")
+        .select(
+            pl.col("programme"),
+            pl.col("region"),
+            pl.col("date").cast(pl.Date),
+            pl.col("replication").cast(pl.Int64),
+            pl.col("cause"),
+            pl.col("value").cast(pl.Float64).alias("share_pct"),
+        )
+        .sort("programme", "region", "date", "replication", "cause")
+    )
 
 
 def _cause_rank(shares: pl.DataFrame) -> pl.DataFrame:
     """programme, cause, rank (cause_order) of the causes in `shares`."""
     rows = []
     for (programme,), g in shares.select("programme", "cause").unique().group_by("programme"):
-        rows += [{"programme": programme, "cause": c, "rank": i}
-                 for i, c in enumerate(cause_order(str(programme), g["cause"].to_list()))]
+        rows += [
+            {"programme": programme, "cause": c, "rank": i}
+            for i, c in enumerate(cause_order(str(programme), g["cause"].to_list()))
+        ]
     return pl.DataFrame(rows, schema={"programme": pl.Utf8, "cause": pl.Utf8, "rank": pl.Int64})
 
 
 def binding_by_month(shares: pl.DataFrame) -> pl.DataFrame:
     """programme, region, date, replication, held (bool), binding (the largest share's cause; null if not held)."""
     if shares.height == 0:
-        return pl.DataFrame(schema={"programme": pl.Utf8, "region": pl.Utf8, "date": pl.Date,
-                                    "replication": pl.Int64, "held": pl.Boolean, "binding": pl.Utf8})
+        return pl.DataFrame(
+            schema={
+                "programme": pl.Utf8,
+                "region": pl.Utf8,
+                "date": pl.Date,
+                "replication": pl.Int64,
+                "held": pl.Boolean,
+                "binding": pl.Utf8,
+            }
+        )
     ranked = shares.join(_cause_rank(shares), on=["programme", "cause"]).sort(
-        ["programme", "region", "date", "replication", "share_pct", "rank"], descending=[False] * 4 + [True, False])
+        ["programme", "region", "date", "replication", "share_pct", "rank"],
+        descending=[False] * 4 + [True, False],
+    )
     g = ranked.group_by(["programme", "region", "date", "replication"], maintain_order=True).agg(
-        (pl.col("share_pct").sum() > EPS).alias("held"), pl.col("cause").first().alias("top"))
-    return (g.with_columns(pl.when(pl.col("held")).then(pl.col("top")).otherwise(None).alias("binding"))
-            .drop("top").sort("programme", "region", "date", "replication"))
+        (pl.col("share_pct").sum() > EPS).alias("held"), pl.col("cause").first().alias("top")
+    )
+    return (
+        g.with_columns(pl.when(pl.col("held")).then(pl.col("top")).otherwise(None).alias("binding"))
+        .drop("top")
+        .sort("programme", "region", "date", "replication")
+    )
 
 
 def _period(df: pl.DataFrame, start: Any = None, end: Any = None) -> pl.DataFrame:
@@ -200,27 +253,47 @@ def cause_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
     Programmes without metrics in the table have no rows.
     """
     shares = _period(held_shares(metrics), start, end)
-    schema = {"programme": pl.Utf8, "region": pl.Utf8, "cause": pl.Utf8, "share_pct": pl.Float64,
-              "binds_pct": pl.Float64, "held_months": pl.Int64, "months": pl.Int64}
+    schema = {
+        "programme": pl.Utf8,
+        "region": pl.Utf8,
+        "cause": pl.Utf8,
+        "share_pct": pl.Float64,
+        "binds_pct": pl.Float64,
+        "held_months": pl.Int64,
+        "months": pl.Int64,
+    }
     if shares.height == 0:
         return pl.DataFrame(schema=schema)
     months = binding_by_month(shares)
     counts = months.group_by(["programme", "region"]).agg(
-        pl.col("held").sum().cast(pl.Int64).alias("held_months"), pl.len().cast(pl.Int64).alias("months"))
+        pl.col("held").sum().cast(pl.Int64).alias("held_months"), pl.len().cast(pl.Int64).alias("months")
+    )
     held = months.filter(pl.col("held")).select("programme", "region", "date", "replication", "binding")
-    mean = (shares.join(held, on=["programme", "region", "date", "replication"])
-            .group_by(["programme", "region", "cause"]).agg(pl.col("share_pct").mean()))
-    binds = held.group_by(["programme", "region", "binding"]).agg(pl.len().alias("n")).rename({"binding": "cause"})
+    mean = (
+        shares.join(held, on=["programme", "region", "date", "replication"])
+        .group_by(["programme", "region", "cause"])
+        .agg(pl.col("share_pct").mean())
+    )
+    binds = (
+        held.group_by(["programme", "region", "binding"])
+        .agg(pl.len().alias("n"))
+        .rename({"binding": "cause"})
+    )
     causes = shares.select("programme", "region", "cause").unique()
-    out = (causes.join(counts, on=["programme", "region"])
-           .join(mean, on=["programme", "region", "cause"], how="left")
-           .join(binds, on=["programme", "region", "cause"], how="left")
-           .with_columns(pl.col("share_pct").fill_null(0.0),
-                         pl.when(pl.col("held_months") > 0)
-                         .then(100.0 * pl.col("n").fill_null(0) / pl.col("held_months")).otherwise(0.0)
-                         .alias("binds_pct"))
-           .join(_cause_rank(shares), on=["programme", "cause"])
-           .sort("programme", "region", "rank"))
+    out = (
+        causes.join(counts, on=["programme", "region"])
+        .join(mean, on=["programme", "region", "cause"], how="left")
+        .join(binds, on=["programme", "region", "cause"], how="left")
+        .with_columns(
+            pl.col("share_pct").fill_null(0.0),
+            pl.when(pl.col("held_months") > 0)
+            .then(100.0 * pl.col("n").fill_null(0) / pl.col("held_months"))
+            .otherwise(0.0)
+            .alias("binds_pct"),
+        )
+        .join(_cause_rank(shares), on=["programme", "cause"])
+        .sort("programme", "region", "rank")
+    )
     return out.select(list(schema)).cast(schema)
 
 
@@ -234,10 +307,16 @@ def crew_idle(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> pl.D
     crews = _period(crews.filter(pl.col("date") > first), start, end)
     if crews.height == 0:
         return pl.DataFrame(schema=schema)
-    return (crews.group_by("metric").agg(pl.col("value").mean())
-            .select(pl.col("metric").str.strip_prefix(CREW_METRIC).alias("region"),
-                    (100.0 - pl.col("value")).clip(lower_bound=0.0).alias("crew_idle_pct"))
-            .sort("region").cast(schema))
+    return (
+        crews.group_by("metric")
+        .agg(pl.col("value").mean())
+        .select(
+            pl.col("metric").str.strip_prefix(CREW_METRIC).alias("region"),
+            (100.0 - pl.col("value")).clip(lower_bound=0.0).alias("crew_idle_pct"),
+        )
+        .sort("region")
+        .cast(schema)
+    )
 
 
 # --------------------------------------------------------------------------- per region
@@ -249,7 +328,7 @@ def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
     5G regions appear when either held-back shares or crew utilisation are in the table.
     """
     causes = cause_summary(metrics, start, end)
-    idle = {r: v for r, v in crew_idle(metrics, start, end).iter_rows()}
+    idle = dict(crew_idle(metrics, start, end).iter_rows())
     rows = []
     for prog in PROGRAMMES.values():
         for region in prog.regions:
@@ -257,8 +336,15 @@ def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
             idle_pct = idle.get(region) if prog.key == "5g" else None
             if c.height == 0 and idle_pct is None:
                 continue
-            row: dict[str, Any] = {"programme": prog.key, "region": region, "binding": None, "share_pct": None,
-                                   "binds_pct": None, "held_months_pct": None, "crew_idle_pct": idle_pct}
+            row: dict[str, Any] = {
+                "programme": prog.key,
+                "region": region,
+                "binding": None,
+                "share_pct": None,
+                "binds_pct": None,
+                "held_months_pct": None,
+                "crew_idle_pct": idle_pct,
+            }
             if c.height:
                 held, months = int(c["held_months"][0]), int(c["months"][0])
                 row["held_months_pct"] = 100.0 * held / months if months else 0.0
@@ -272,9 +358,17 @@ def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
             row["line"] = summary_line(prog.key, region, row, has_causes=c.height > 0)
             row["short_line"] = summary_line(prog.key, region, row, has_causes=c.height > 0, detail=False)
             rows.append(row)
-    schema = {"programme": pl.Utf8, "region": pl.Utf8, "binding": pl.Utf8, "share_pct": pl.Float64,
-              "binds_pct": pl.Float64, "held_months_pct": pl.Float64, "crew_idle_pct": pl.Float64,
-              "line": pl.Utf8, "short_line": pl.Utf8}
+    schema = {
+        "programme": pl.Utf8,
+        "region": pl.Utf8,
+        "binding": pl.Utf8,
+        "share_pct": pl.Float64,
+        "binds_pct": pl.Float64,
+        "held_months_pct": pl.Float64,
+        "crew_idle_pct": pl.Float64,
+        "line": pl.Utf8,
+        "short_line": pl.Utf8,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -285,8 +379,9 @@ def _where(programme: str, region: str) -> str:
     return _(PROGRAMMES[programme].label)
 
 
-def summary_line(programme: str, region: str, row: dict[str, Any], has_causes: bool = True,
-                 detail: bool = True) -> str:
+def summary_line(
+    programme: str, region: str, row: dict[str, Any], has_causes: bool = True, detail: bool = True
+) -> str:
     """E.g. "north: crews idle 85%, targets bind (62% of held site-days)"; without detail, no parenthesis."""
     parts = []
     if row.get("crew_idle_pct") is not None:
@@ -298,17 +393,25 @@ def summary_line(programme: str, region: str, row: dict[str, Any], has_causes: b
             b = row["binding"]
             text = _(CAUSE_PHRASE[b]) if b in CAUSE_PHRASE else _("{cause} binds").format(cause=b)
             if detail:
-                text += " (" + _("{pct} of {unit}").format(pct=F.percent(row["share_pct"], 0),
-                                                          unit=_(PROGRAMMES[programme].unit)) + ")"
+                text += (
+                    " ("
+                    + _("{pct} of {unit}").format(
+                        pct=F.percent(row["share_pct"], 0), unit=_(PROGRAMMES[programme].unit)
+                    )
+                    + ")"
+                )
                 second = row.get("second")
                 if second and (row.get("second_share_pct") or 0.0) >= SECOND_CAUSE_SHARE * row["share_pct"]:
-                    text += ", " + _("then {cause} ({pct})").format(cause=_cause_noun(second),
-                                                                    pct=F.percent(row["second_share_pct"], 0))
+                    text += ", " + _("then {cause} ({pct})").format(
+                        cause=_cause_noun(second), pct=F.percent(row["second_share_pct"], 0)
+                    )
             parts.append(text)
     return f"{_where(programme, region)}: " + (", ".join(parts) if parts else _("no bottleneck metrics"))
 
 
-def summary_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None, detail: bool = True) -> list[str]:
+def summary_lines(
+    metrics: pl.DataFrame, start: Any = None, end: Any = None, detail: bool = True
+) -> list[str]:
     """One line per programme and region, in programme order."""
     return region_summary(metrics, start, end)["line" if detail else "short_line"].to_list()
 
@@ -318,16 +421,31 @@ def mean_shares_by_date(metrics: pl.DataFrame) -> pl.DataFrame:
     in which something was held back that month (so the causes stack to 100, or to 0 when none did)."""
     shares = held_shares(metrics)
     if shares.height == 0:
-        return pl.DataFrame(schema={"programme": pl.Utf8, "region": pl.Utf8, "date": pl.Date, "cause": pl.Utf8,
-                                    "share_pct": pl.Float64, "held_reps": pl.Int64})
+        return pl.DataFrame(
+            schema={
+                "programme": pl.Utf8,
+                "region": pl.Utf8,
+                "date": pl.Date,
+                "cause": pl.Utf8,
+                "share_pct": pl.Float64,
+                "held_reps": pl.Int64,
+            }
+        )
     held = binding_by_month(shares).select("programme", "region", "date", "replication", "held")
     j = shares.join(held, on=["programme", "region", "date", "replication"])
-    return (j.group_by(["programme", "region", "date", "cause"])
-            .agg(pl.when(pl.col("held").sum() > 0)
-                 .then(pl.col("share_pct").filter(pl.col("held")).mean()).otherwise(0.0).alias("share_pct"),
-                 pl.col("held").sum().cast(pl.Int64).alias("held_reps"))
-            .join(_cause_rank(shares), on=["programme", "cause"])
-            .sort("programme", "region", "date", "rank").drop("rank"))
+    return (
+        j.group_by(["programme", "region", "date", "cause"])
+        .agg(
+            pl.when(pl.col("held").sum() > 0)
+            .then(pl.col("share_pct").filter(pl.col("held")).mean())
+            .otherwise(0.0)
+            .alias("share_pct"),
+            pl.col("held").sum().cast(pl.Int64).alias("held_reps"),
+        )
+        .join(_cause_rank(shares), on=["programme", "cause"])
+        .sort("programme", "region", "date", "rank")
+        .drop("rank")
+    )
 
 
 # --------------------------------------------------------------------------- did a changed resource bind?
@@ -377,8 +495,14 @@ def order_bound_pct(metrics: pl.DataFrame, start: Any = None, end: Any = None) -
     return out
 
 
-def did_not_bind(causes: pl.DataFrame, idle: dict[str, float], programme: str, region: str,
-                 cause: str, order_bound: dict[str, float] | None = None) -> bool | None:
+def did_not_bind(
+    causes: pl.DataFrame,
+    idle: dict[str, float],
+    programme: str,
+    region: str,
+    cause: str,
+    order_bound: dict[str, float] | None = None,
+) -> bool | None:
     """True / False as in the module docstring; None when the reference run has no metrics to tell.
 
     The operators' targets and budgets limit how much is ordered, not how long a site waits, so for them
@@ -397,28 +521,41 @@ def did_not_bind(causes: pl.DataFrame, idle: dict[str, float], programme: str, r
     row = c.filter(pl.col("cause") == cause)
     if row.height == 0:
         return None
-    return float(row["share_pct"][0]) < NON_BINDING_SHARE_PCT and float(row["binds_pct"][0]) < NON_BINDING_BINDS_PCT
+    return (
+        float(row["share_pct"][0]) < NON_BINDING_SHARE_PCT
+        and float(row["binds_pct"][0]) < NON_BINDING_BINDS_PCT
+    )
 
 
-def option_notes(reference: pl.DataFrame, reference_name: str, differences: Sequence[tuple[str, Any, Any]],
-                 fmt: Callable[[Any], str] = str, start: Any = None, end: Any = None) -> list[str]:
+def option_notes(
+    reference: pl.DataFrame,
+    reference_name: str,
+    differences: Sequence[tuple[str, Any, Any]],
+    fmt: Callable[[Any], str] = str,
+    start: Any = None,
+    end: Any = None,
+) -> list[str]:
     """One line per changed resource that did not bind in the reference run (metrics table `reference`).
 
     E.g. "crews.north.teams 450 → 900: crews did not bind in north in baseline (crews idle 85%); the
     binding constraint there is targets". Fields mapping to the same cause and regions are one line.
     """
     causes = cause_summary(reference, start, end)
-    idle = {r: v for r, v in crew_idle(reference, start, end).iter_rows()}
+    idle = dict(crew_idle(reference, start, end).iter_rows())
     order_bound = order_bound_pct(reference, start, end)
-    summary = {(r["programme"], r["region"]): r for r in region_summary(reference, start, end).iter_rows(named=True)}
+    summary = {
+        (r["programme"], r["region"]): r for r in region_summary(reference, start, end).iter_rows(named=True)
+    }
     groups: dict[tuple, list[tuple[str, Any, Any]]] = {}
     for field, a, b in differences:
         targets = resource_causes(field)
         if targets:
             groups.setdefault(tuple(targets), []).append((field, a, b))
     # an option that raises targets which bound in the reference can make its budget bind: no verdict on budgets
-    raised_binding_targets = any(t[0][2] == "targets" and not did_not_bind(causes, idle, t[0][0], t[0][1], "targets",
-                                                                          order_bound) for t in groups)
+    raised_binding_targets = any(
+        t[0][2] == "targets" and not did_not_bind(causes, idle, t[0][0], t[0][1], "targets", order_bound)
+        for t in groups
+    )
     lines = []
     for targets, fields in groups.items():
         programme, cause = targets[0][0], targets[0][2]
@@ -429,9 +566,11 @@ def option_notes(reference: pl.DataFrame, reference_name: str, differences: Sequ
             continue
         field, a, b = fields[0]
         what = f"{field} {fmt(a)} → {fmt(b)}" + (
-            " (" + _("and {n} more fields").format(n=len(fields) - 1) + ")" if len(fields) > 1 else "")
-        where = ({"villages": _("the village programme"), "dc": _("data centres")}.get(programme)
-                 or _join([_where(programme, r) for r in free]))
+            " (" + _("and {n} more fields").format(n=len(fields) - 1) + ")" if len(fields) > 1 else ""
+        )
+        where = {"villages": _("the village programme"), "dc": _("data centres")}.get(programme) or _join(
+            [_where(programme, r) for r in free]
+        )
         idle_txt = ""
         if programme == "5g" and cause == "crews":
             known = [F.percent(idle[r], 0) for r in free if r in idle]
@@ -440,16 +579,26 @@ def option_notes(reference: pl.DataFrame, reference_name: str, differences: Sequ
         for r in free:
             s = summary.get((programme, r))
             if s is not None and s["held_months_pct"] is not None:  # held-back shares were recorded
-                binding.append((_where(programme, r), _cause_noun(s["binding"]) if s["binding"]
-                                else _("nothing (nothing was held back)")))
+                binding.append(
+                    (
+                        _where(programme, r),
+                        _cause_noun(s["binding"]) if s["binding"] else _("nothing (nothing was held back)"),
+                    )
+                )
         tail = ""
         if binding and len({b for _r, b in binding}) == 1:
             tail = "; " + _("the binding constraint there is {cause}").format(cause=binding[0][1])
         elif binding:
             tail = "; " + _("the binding constraints there are {causes}").format(
-                causes=", ".join(f"{b} ({r})" for r, b in binding))
-        lines.append(_("{what}: {cause} did not bind in {where} in {reference}").format(
-            what=what, cause=_cause_noun(cause), where=where, reference=reference_name) + idle_txt + tail)
+                causes=", ".join(f"{b} ({r})" for r, b in binding)
+            )
+        lines.append(
+            _("{what}: {cause} did not bind in {where} in {reference}").format(
+                what=what, cause=_cause_noun(cause), where=where, reference=reference_name
+            )
+            + idle_txt
+            + tail
+        )
     return lines
 
 
@@ -459,30 +608,43 @@ def support_effect(metrics: pl.DataFrame) -> dict[str, float]:
     nat = metrics.filter(pl.col("area") == "VN")
     reps = max(nat["replication"].n_unique(), 1)
     paid = float(nat.filter(pl.col("metric") == "subsidy_paid_vnd_bn")["value"].sum()) / reps
-    last = nat.filter(pl.col("metric") == "stations_ordered_for_support_cum").group_by("replication").agg(
-        pl.col("value").sort_by(pl.col("date")).last())
+    last = (
+        nat.filter(pl.col("metric") == "stations_ordered_for_support_cum")
+        .group_by("replication")
+        .agg(pl.col("value").sort_by(pl.col("date")).last())
+    )
     moved = float(last["value"].mean()) if last.height else 0.0
     surge = float(nat.filter(pl.col("metric").str.starts_with("surge_stations_"))["value"].sum()) / reps
     accrued = float(nat.filter(pl.col("metric") == "support_accrued_unpaid_vnd_bn")["value"].sum()) / reps
     return {"paid_vnd_bn": paid, "moved": moved, "surge": surge, "accrued_vnd_bn": accrued}
 
 
-def support_note(option: pl.DataFrame, reference: pl.DataFrame, differences: Sequence[tuple[str, Any, Any]],
-                 fmt: Callable[[Any], str] = str) -> str | None:
+def support_note(
+    option: pl.DataFrame,
+    reference: pl.DataFrame,
+    differences: Sequence[tuple[str, Any, Any]],
+    fmt: Callable[[Any], str] = str,
+) -> str | None:
     """One line when an option changes 5G support: what it paid and how many stations it moved."""
     if not any(SUPPORT_FIELDS.match(f) for f, _a, _b in differences):
         return None
     o, r = support_effect(option), support_effect(reference)
     moved = (o["moved"] + o["surge"]) - (r["moved"] + r["surge"])
     text = _("support (mean over replications): {paid} bn VND paid (reference {ref})").format(
-        paid=F.number(o["paid_vnd_bn"], 0), ref=F.number(r["paid_vnd_bn"], 0))
+        paid=F.number(o["paid_vnd_bn"], 0), ref=F.number(r["paid_vnd_bn"], 0)
+    )
     if o.get("accrued_vnd_bn", 0.0) > 0.5:
-        text += " + " + _("{amount} bn earned but due after the horizon").format(amount=F.number(o["accrued_vnd_bn"], 0))
+        text += " + " + _("{amount} bn earned but due after the horizon").format(
+            amount=F.number(o["accrued_vnd_bn"], 0)
+        )
     text += "; " + _("{moved} stations ordered because of it ({surge} in surges)").format(
-        moved=_plus(moved), surge=_plus(o["surge"] - r["surge"]))
+        moved=_plus(moved), surge=_plus(o["surge"] - r["surge"])
+    )
     if abs(moved) < 0.5 and o["paid_vnd_bn"] > r["paid_vnd_bn"]:
-        text += ": " + _("it pays for stations the operators build anyway (no surge within reach and worth it, and no "
-                         "site's business case crosses the line the operators accept)")
+        text += ": " + _(
+            "it pays for stations the operators build anyway (no surge within reach and worth it, and no "
+            "site's business case crosses the line the operators accept)"
+        )
     return text
 
 

@@ -17,19 +17,38 @@ DECISION_COLUMNS: dict[str, tuple[type[pl.DataType], str]] = {
     "date": (pl.Date, "the monthly decision (ISO date)"),
     "operator": (pl.Utf8, "viettel, vnpt or mobifone"),
     "programme": (pl.Utf8, "support programme (resolution_193 or a [[supports]] name)"),
-    "decision": (pl.Utf8, "surge, wait (a later month is still in time), qualifies (reaches the threshold anyway), "
-                          "too_late (the fast path cannot make the deadline), out_of_reach_plan / _equipment / _crews "
-                          "/ _budget (what it lacks), not_worth (support < premium + loss on sites that do not pay)"),
+    "decision": (
+        pl.Utf8,
+        "surge, wait (a later month is still in time), qualifies (reaches the threshold anyway), "
+        "too_late (the fast path cannot make the deadline), out_of_reach_plan / _equipment / _crews "
+        "/ _budget (what it lacks), not_worth (support < premium + loss on sites that do not pay)",
+    ),
     "stations_needed": (pl.Float64, "stations short of the threshold by the deadline (stations)"),
-    "stations_counted": (pl.Float64, "stations already counting or projected to count by the deadline (stations)"),
-    "support_per_station_vnd_bn": (pl.Float64, "support each station would earn if the operator qualifies (VND bn)"),
+    "stations_counted": (
+        pl.Float64,
+        "stations already counting or projected to count by the deadline (stations)",
+    ),
+    "support_per_station_vnd_bn": (
+        pl.Float64,
+        "support each station would earn if the operator qualifies (VND bn)",
+    ),
 }
 
 
 def decisions_table(by_replication: dict[int, list[dict]], start: dt.date) -> pl.DataFrame:
     """One row per recorded decision of every replication (`day` is days from `start`)."""
-    rows = [{"replication": rep, "date": start + dt.timedelta(days=int(e["day"])), "operator": e["operator"],
-             "programme": e["programme"], "decision": e["decision"], "stations_needed": float(e["need"]),
-             "stations_counted": float(e["counted"]), "support_per_station_vnd_bn": float(e["support_per_station_vnd_bn"])}
-            for rep, events in sorted(by_replication.items()) for e in events]
+    rows = [
+        {
+            "replication": rep,
+            "date": start + dt.timedelta(days=int(e["day"])),
+            "operator": e["operator"],
+            "programme": e["programme"],
+            "decision": e["decision"],
+            "stations_needed": float(e["need"]),
+            "stations_counted": float(e["counted"]),
+            "support_per_station_vnd_bn": float(e["support_per_station_vnd_bn"]),
+        }
+        for rep, events in sorted(by_replication.items())
+        for e in events
+    ]
     return pl.DataFrame(rows, schema={c: t for c, (t, _) in DECISION_COLUMNS.items()})

@@ -29,7 +29,12 @@ from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
 from dxsim.results.metrics import metric_unit
 from dxsim.results.run_files import (
-    metric_order, province_names, province_year_table, scan_metrics, read_summary, read_table,
+    metric_order,
+    province_names,
+    province_year_table,
+    read_summary,
+    read_table,
+    scan_metrics,
 )
 from dxsim.results.writer import atomic_file
 
@@ -68,35 +73,84 @@ PROVINCE_LABELS = {
 }
 
 # table column -> header; the first ones of each list are required, the rest written when present
-VILLAGE_REQUIRED = ("village_id", "name", "province", "power", "backhaul", "cost_vnd_bn", "connected_date",
-                    "synthetic")
+VILLAGE_REQUIRED = (
+    "village_id",
+    "name",
+    "province",
+    "power",
+    "backhaul",
+    "cost_vnd_bn",
+    "connected_date",
+    "synthetic",
+)
 VILLAGE_LABELS = {
-    "village_id": N_("Village ID"), "name": N_("Name"), "gso34": N_("Province code"), "province": N_("Province"),
-    "commune": N_("Commune"), "subset": N_("Subset"), "has_grid_power": N_("Grid power at start"),
-    "signal_status": N_("Signal at start"), "campaign": N_("Campaign"),
-    "population": N_("Population"), "terrain_class": N_("Terrain"), "power": N_("Power option"),
-    "backhaul": N_("Backhaul option"), "feasible": N_("Feasible"), "status": N_("Status"),
-    "served": N_("Served (link carries busy-hour demand)"), "backhaul_capacity_mbps": N_("Backhaul capacity (Mbps)"),
-    "busy_hour_mbps_per_user": N_("Mbps per busy-hour user"), "cost_vnd_bn": N_("Cost (VND bn)"),
-    "opex_vnd_bn_per_year": N_("Opex (VND bn per year)"), "started_date": N_("Works started"),
-    "power_date": N_("Power delivered"), "connected_date": N_("Connected"), "connected_date_p10": N_("Connected P10"),
-    "connected_date_p50": N_("Connected P50"), "connected_date_p90": N_("Connected P90"),
-    "people_connected": N_("People connected"), "synthetic": N_("Synthetic"), "lon": N_("Longitude"), "lat": N_("Latitude"),
+    "village_id": N_("Village ID"),
+    "name": N_("Name"),
+    "gso34": N_("Province code"),
+    "province": N_("Province"),
+    "commune": N_("Commune"),
+    "subset": N_("Subset"),
+    "has_grid_power": N_("Grid power at start"),
+    "signal_status": N_("Signal at start"),
+    "campaign": N_("Campaign"),
+    "population": N_("Population"),
+    "terrain_class": N_("Terrain"),
+    "power": N_("Power option"),
+    "backhaul": N_("Backhaul option"),
+    "feasible": N_("Feasible"),
+    "status": N_("Status"),
+    "served": N_("Served (link carries busy-hour demand)"),
+    "backhaul_capacity_mbps": N_("Backhaul capacity (Mbps)"),
+    "busy_hour_mbps_per_user": N_("Mbps per busy-hour user"),
+    "cost_vnd_bn": N_("Cost (VND bn)"),
+    "opex_vnd_bn_per_year": N_("Opex (VND bn per year)"),
+    "started_date": N_("Works started"),
+    "power_date": N_("Power delivered"),
+    "connected_date": N_("Connected"),
+    "connected_date_p10": N_("Connected P10"),
+    "connected_date_p50": N_("Connected P50"),
+    "connected_date_p90": N_("Connected P90"),
+    "people_connected": N_("People connected"),
+    "synthetic": N_("Synthetic"),
+    "lon": N_("Longitude"),
+    "lat": N_("Latitude"),
     "reason": N_("Why this option"),
 }
 DC_REQUIRED = ("dc_id", "name", "it_mw_end", "synthetic")
 DC_LABELS = {
-    "dc_id": N_("DC ID"), "name": N_("Name"), "operator": N_("Operator"), "gso34": N_("Province code"), "province": N_("Province"),
-    "status": N_("Status at start"), "kind": N_("Kind"), "cooling": N_("Cooling"), "pue": N_("PUE"),
-    "it_mw_design": N_("Design IT capacity (MW)"), "start_it_mw": N_("IT capacity at start (MW)"),
-    "it_mw_end": N_("IT capacity at end (MW)"), "racks_end": N_("Racks at end"),
-    "facility_power_mw_end": N_("Facility power at end (MW)"), "gpus_end": N_("GPUs at end"),
-    "phases_commissioned": N_("Phases commissioned"), "opened": N_("Opened"), "first_phase_date": N_("First phase in run"),
-    "last_phase_date": N_("Last phase in run"), "went_ahead": N_("Went ahead"), "synthetic": N_("Synthetic"),
-    "lon": N_("Longitude"), "lat": N_("Latitude"), "source": N_("Source"),
+    "dc_id": N_("DC ID"),
+    "name": N_("Name"),
+    "operator": N_("Operator"),
+    "gso34": N_("Province code"),
+    "province": N_("Province"),
+    "status": N_("Status at start"),
+    "kind": N_("Kind"),
+    "cooling": N_("Cooling"),
+    "pue": N_("PUE"),
+    "it_mw_design": N_("Design IT capacity (MW)"),
+    "start_it_mw": N_("IT capacity at start (MW)"),
+    "it_mw_end": N_("IT capacity at end (MW)"),
+    "racks_end": N_("Racks at end"),
+    "facility_power_mw_end": N_("Facility power at end (MW)"),
+    "gpus_end": N_("GPUs at end"),
+    "phases_commissioned": N_("Phases commissioned"),
+    "opened": N_("Opened"),
+    "first_phase_date": N_("First phase in run"),
+    "last_phase_date": N_("Last phase in run"),
+    "went_ahead": N_("Went ahead"),
+    "synthetic": N_("Synthetic"),
+    "lon": N_("Longitude"),
+    "lat": N_("Latitude"),
+    "source": N_("Source"),
 }
 
-_UNIT_SUFFIXES = (("_pct", "%"), ("_vnd_bn", "VND bn"), ("_vnd_m", "VND m"), ("_mw", "MW"), ("_persons", "persons"))
+_UNIT_SUFFIXES = (
+    ("_pct", "%"),
+    ("_vnd_bn", "VND bn"),
+    ("_vnd_m", "VND m"),
+    ("_mw", "MW"),
+    ("_persons", "persons"),
+)
 _PERIOD = re.compile(r"_(\d{4}_\d{2}|start|end|total)$")
 _UNIT_FALLBACK = {"villages_no_feasible_option": "villages"}
 _CAMPAIGN_YEAR = re.compile(r"^campaign_[a-z][a-z0-9_]*_year_done$")  # dxsim.results.villages.campaign_kpis
@@ -136,12 +190,28 @@ def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
     for k in names:
         p50, p10, p90 = kpis[k], kpis.get(f"{k}_p10"), kpis.get(f"{k}_p90")
         is_year = is_year_kpi(k)
-        rows.append({"KPI": k, "Unit": kpi_unit(k), "P50": p50, "P10": p10, "P90": p90,
-                     "P50 date": decimal_year_date(p50) if is_year else None,
-                     "P10 date": decimal_year_date(p10) if is_year else None,
-                     "P90 date": decimal_year_date(p90) if is_year else None})
-    schema = {"KPI": pl.String, "Unit": pl.String, "P50": pl.Float64, "P10": pl.Float64, "P90": pl.Float64,
-              "P50 date": pl.Date, "P10 date": pl.Date, "P90 date": pl.Date}
+        rows.append(
+            {
+                "KPI": k,
+                "Unit": kpi_unit(k),
+                "P50": p50,
+                "P10": p10,
+                "P90": p90,
+                "P50 date": decimal_year_date(p50) if is_year else None,
+                "P10 date": decimal_year_date(p10) if is_year else None,
+                "P90 date": decimal_year_date(p90) if is_year else None,
+            }
+        )
+    schema = {
+        "KPI": pl.String,
+        "Unit": pl.String,
+        "P50": pl.Float64,
+        "P10": pl.Float64,
+        "P90": pl.Float64,
+        "P50 date": pl.Date,
+        "P10 date": pl.Date,
+        "P90 date": pl.Date,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -152,9 +222,11 @@ def province_frame(metrics: pl.LazyFrame | pl.DataFrame, names: dict[str, str]) 
     wide = table.pivot(on="metric", index=["area", "date"], values="value").sort("area", "date")
     name_df = pl.DataFrame({"area": list(names), "_name": list(names.values())})
     wide = wide.join(name_df, on="area", how="left").select(
-        pl.col("area").alias(_("Province code")), pl.col("_name").alias(_("Province")),
+        pl.col("area").alias(_("Province code")),
+        pl.col("_name").alias(_("Province")),
         pl.col("date").alias(_("Year end")),
-        *[pl.col(m).alias(_(PROVINCE_LABELS[m]) if m in PROVINCE_LABELS else m) for m in order])
+        *[pl.col(m).alias(_(PROVINCE_LABELS[m]) if m in PROVINCE_LABELS else m) for m in order],
+    )
     return wide
 
 
@@ -165,8 +237,13 @@ def entity_frame(df: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
 
 def _clean(df: pl.DataFrame) -> pl.DataFrame:
     """NaN/inf -> empty cells (XlsxWriter cannot store them)."""
-    return df.with_columns([pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c)
-                            for c, t in df.schema.items() if t.is_float()])
+    return df.with_columns(
+        [
+            pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c)
+            for c, t in df.schema.items()
+            if t.is_float()
+        ]
+    )
 
 
 def _number_formats(df: pl.DataFrame) -> dict[str, str]:
@@ -182,12 +259,19 @@ def _number_formats(df: pl.DataFrame) -> dict[str, str]:
     return out
 
 
-def _table_sheet(wb: Any, name: str, df: pl.DataFrame, frozen_columns: int = 0,
-                 formats: dict[str, str] | None = None) -> None:
+def _table_sheet(
+    wb: Any, name: str, df: pl.DataFrame, frozen_columns: int = 0, formats: dict[str, str] | None = None
+) -> None:
     df = _clean(df)
-    df.write_excel(workbook=wb, worksheet=name, column_formats={**_number_formats(df), **(formats or {})},
-                   dtype_formats={pl.Date: "yyyy-mm-dd"}, freeze_panes=(1, frozen_columns),
-                   table_name=re.sub(r"\W", "_", name), autofit=False)
+    df.write_excel(
+        workbook=wb,
+        worksheet=name,
+        column_formats={**_number_formats(df), **(formats or {})},
+        dtype_formats={pl.Date: "yyyy-mm-dd"},
+        freeze_panes=(1, frozen_columns),
+        table_name=re.sub(r"\W", "_", name),
+        autofit=False,
+    )
     wb.get_worksheet_by_name(name).autofit(max_width=_MAX_WIDTH_PX)
 
 
@@ -198,10 +282,14 @@ def _about_sheet(wb: Any, summary: dict[str, Any], sheets: dict[str, str]) -> No
     ws.write_string(0, 0, _("dxsim results"), wb.add_format({"bold": True, "font_size": 14}))
     horizon = summary.get("horizon") or {}
     rows: list[tuple[str, Any]] = [
-        (N_("Scenario"), summary.get("scenario")), (N_("Scenario file"), summary.get("scenario_file")),
-        (N_("Scenario SHA-256"), summary.get("scenario_sha256")), (N_("Seed"), summary.get("seed")),
-        (N_("Replications"), summary.get("reps")), (N_("dxsim version"), summary.get("dxsim_version")),
-        (N_("Horizon start"), horizon.get("start_date")), (N_("Horizon end"), horizon.get("end_date")),
+        (N_("Scenario"), summary.get("scenario")),
+        (N_("Scenario file"), summary.get("scenario_file")),
+        (N_("Scenario SHA-256"), summary.get("scenario_sha256")),
+        (N_("Seed"), summary.get("seed")),
+        (N_("Replications"), summary.get("reps")),
+        (N_("dxsim version"), summary.get("dxsim_version")),
+        (N_("Horizon start"), horizon.get("start_date")),
+        (N_("Horizon end"), horizon.get("end_date")),
     ]
     r = 2
     for key, value in rows:
@@ -247,13 +335,23 @@ def write_workbook(result_dir: Path) -> Path:
     dcs = read_table(result_dir, "datacentres.parquet", DC_REQUIRED, required=False)
     reps = _("P50 over replications") if (summary.get("reps") or 1) > 1 else _("one replication")
     about = {
-        "KPIs": _("summary.json KPIs: unit, P50, P10, P90 (P10/P90 with several replications); year_* also as dates"),
-        "Provinces by year": _("per province and year end ({reps}): levels at the year end, flows (added, capex) "
-                               "summed over the year's months in the horizon").format(reps=reps),
-        "Villages": (_("one row per village, replication 0's dates (villages.parquet)") if villages is not None
-                     else _("not modelled in this run: no sheet")),
-        "Data centres": (_("one row per data centre and project, replication 0's end state (datacentres.parquet)")
-                         if dcs is not None else _("not modelled in this run: no sheet")),
+        "KPIs": _(
+            "summary.json KPIs: unit, P50, P10, P90 (P10/P90 with several replications); year_* also as dates"
+        ),
+        "Provinces by year": _(
+            "per province and year end ({reps}): levels at the year end, flows (added, capex) "
+            "summed over the year's months in the horizon"
+        ).format(reps=reps),
+        "Villages": (
+            _("one row per village, replication 0's dates (villages.parquet)")
+            if villages is not None
+            else _("not modelled in this run: no sheet")
+        ),
+        "Data centres": (
+            _("one row per data centre and project, replication 0's end state (datacentres.parquet)")
+            if dcs is not None
+            else _("not modelled in this run: no sheet")
+        ),
     }
 
     def write(tmp: Path) -> None:

@@ -25,18 +25,34 @@ def provinces_geojson(provinces: pl.DataFrame, path: Path) -> None:
     feats = []
     for rec in provinces.iter_rows(named=True):
         geom = shapely.from_wkb(rec["geometry_wkb"])
-        feats.append({
-            "type": "Feature",
-            "geometry": json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-4))),
-            "properties": {"gso34": rec["gso34"], "name34": rec["name34"], "name_ascii": rec["name_ascii"],
-                           "region3": rec["region3"], "pop": round(float(rec["pop"]))},
-        })
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False,
-                               separators=(",", ":")), encoding="utf-8")
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-4))),
+                "properties": {
+                    "gso34": rec["gso34"],
+                    "name34": rec["name34"],
+                    "name_ascii": rec["name_ascii"],
+                    "region3": rec["region3"],
+                    "pop": round(float(rec["pop"])),
+                },
+            }
+        )
+    path.write_text(
+        json.dumps(
+            {"type": "FeatureCollection", "features": feats}, ensure_ascii=False, separators=(",", ":")
+        ),
+        encoding="utf-8",
+    )
 
 
-def grid_5km(x_m: np.ndarray, y_m: np.ndarray, pop: np.ndarray, layers: dict[str, np.ndarray],
-             site_layers: dict[str, tuple[np.ndarray, np.ndarray]]) -> pl.DataFrame:
+def grid_5km(
+    x_m: np.ndarray,
+    y_m: np.ndarray,
+    pop: np.ndarray,
+    layers: dict[str, np.ndarray],
+    site_layers: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> pl.DataFrame:
     """Aggregate per-cell arrays (and site points) to 5 km squares in the metric CRS.
 
     `layers`: name -> per-cell covered population; `site_layers`: name -> (x_m, y_m) of sites.
@@ -58,5 +74,13 @@ def grid_5km(x_m: np.ndarray, y_m: np.ndarray, pop: np.ndarray, layers: dict[str
     ux = (uniq // 1_000_003 + 0.5) * size
     uy = (uniq - (uniq // 1_000_003) * 1_000_003 + 0.5) * size
     lon, lat = _TO_LONLAT.transform(ux, uy)
-    return pl.DataFrame({"lon": np.asarray(lon), "lat": np.asarray(lat), "x_m": ux, "y_m": uy,
-                         "size_km": np.full(uniq.size, GRID_KM), **out})
+    return pl.DataFrame(
+        {
+            "lon": np.asarray(lon),
+            "lat": np.asarray(lat),
+            "x_m": ux,
+            "y_m": uy,
+            "size_km": np.full(uniq.size, GRID_KM),
+            **out,
+        }
+    )

@@ -27,16 +27,26 @@ import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError
+from dxsim.i18n import gettext as _
 from dxsim.results.run_files import (
-    metric_order, period_tag, province_year_table, scan_metrics, read_provinces, read_table,
+    metric_order,
+    period_tag,
+    province_year_table,
+    read_provinces,
+    read_table,
+    scan_metrics,
 )
 from dxsim.results.writer import atomic_file
 
 GPKG_NAME = "results.gpkg"
-GPKG_VERSION = "1.3"  # GDAL < 3.7 (Debian 12's 3.6, older QGIS) warns that 1.4 "may only be partially supported"
+GPKG_VERSION = (
+    "1.3"  # GDAL < 3.7 (Debian 12's 3.6, older QGIS) warns that 1.4 "may only be partially supported"
+)
 GEOPARQUET_SUFFIX = ".geo.parquet"
 CRS = "EPSG:4326"
-GRID_METRIC_CRS = "EPSG:3405"  # VN-2000 / UTM zone 48N: the CRS dxsim.results.geo_tables aggregates the grid in
+GRID_METRIC_CRS = (
+    "EPSG:3405"  # VN-2000 / UTM zone 48N: the CRS dxsim.results.geo_tables aggregates the grid in
+)
 _GRID_CHECK_DEG = 1e-6  # grid centres' stored lon/lat must match x_m/y_m reprojected to this precision
 
 # point tables: file, required columns
@@ -63,21 +73,29 @@ def province_layer(result_dir: Path) -> Any:
     # one geometry type per layer (GIS tools expect it; the GPKG driver would promote anyway)
     provinces = provinces.set_geometry(
         [MultiPolygon([g]) if g is not None and g.geom_type == "Polygon" else g for g in provinces.geometry],
-        crs=provinces.crs)
+        crs=provinces.crs,
+    )
     table = province_year_table(scan_metrics(result_dir))
     if table.is_empty():
         return provinces
     order = {m: i for i, m in enumerate(metric_order(table["metric"].unique().to_list()))}
-    table = (table.with_columns(
-        (pl.col("metric") + "_" + pl.col("date").map_elements(period_tag, return_dtype=pl.String)).alias("column"),
-        pl.col("metric").replace_strict(order, return_dtype=pl.Int64).alias("_order"))
-        .sort("_order", "date"))
+    table = table.with_columns(
+        (pl.col("metric") + "_" + pl.col("date").map_elements(period_tag, return_dtype=pl.String)).alias(
+            "column"
+        ),
+        pl.col("metric").replace_strict(order, return_dtype=pl.Int64).alias("_order"),
+    ).sort("_order", "date")
     columns = list(dict.fromkeys(table["column"].to_list()))
     wide = table.pivot(on="column", index="area", values="value").select("area", *columns)
     unknown = sorted(set(wide["area"].to_list()) - set(provinces["gso34"]))
     if unknown:
-        raise DxsimInputError("province code not in provinces.geojson", file=Path(result_dir) / "metrics.parquet",
-                              field="area", value=unknown[0], allowed="VN or a gso34 code of provinces.geojson")
+        raise DxsimInputError(
+            _("province code not in provinces.geojson"),
+            file=Path(result_dir) / "metrics.parquet",
+            field="area",
+            value=unknown[0],
+            allowed=_("VN or a gso34 code of provinces.geojson"),
+        )
     kpis = wide.to_pandas(use_pyarrow_extension_array=True).rename(columns={"area": "gso34"})
     geometry = provinces.geometry.name
     merged = provinces.merge(kpis, on="gso34", how="left")
@@ -105,12 +123,19 @@ def grid_layer(result_dir: Path) -> Any:
     x, y = df["x_m"].to_numpy(), df["y_m"].to_numpy()
     to_lonlat = Transformer.from_crs(GRID_METRIC_CRS, CRS, always_xy=True)
     lon, lat = to_lonlat.transform(x, y)
-    err = max(float(np.max(np.abs(lon - df["lon"].to_numpy()), initial=0.0)),
-              float(np.max(np.abs(lat - df["lat"].to_numpy()), initial=0.0)))
+    err = max(
+        float(np.max(np.abs(lon - df["lon"].to_numpy()), initial=0.0)),
+        float(np.max(np.abs(lat - df["lat"].to_numpy()), initial=0.0)),
+    )
     if not err <= _GRID_CHECK_DEG:
-        raise DxsimInputError(f"grid centres do not match x_m/y_m in {GRID_METRIC_CRS} (off by {err:.3g} degrees)",
-                              file=Path(result_dir) / "grid_5km.parquet", field="lon",
-                              allowed=f"lon/lat = x_m/y_m reprojected from {GRID_METRIC_CRS}")
+        raise DxsimInputError(
+            _("grid centres do not match x_m/y_m in {crs} (off by {err} degrees)").format(
+                crs=GRID_METRIC_CRS, err=format(err, ".3g")
+            ),
+            file=Path(result_dir) / "grid_5km.parquet",
+            field="lon",
+            allowed=_("lon/lat = x_m/y_m reprojected from {crs}").format(crs=GRID_METRIC_CRS),
+        )
     half = df["size_km"].to_numpy() * 500.0
     boxes = shapely.box(x - half, y - half, x + half, y + half)
     gdf = _geoframe(df, boxes, GRID_METRIC_CRS)
@@ -121,7 +146,7 @@ def gis_layers(result_dir: Path) -> dict[str, Any]:
     """Layer name -> GeoDataFrame in EPSG:4326, in the order they are written (absent tables skipped)."""
     result_dir = Path(result_dir)
     if not result_dir.is_dir():
-        raise DxsimInputError("not a result directory (run `dxsim run` first)", file=result_dir)
+        raise DxsimInputError(_("not a result directory (run `dxsim run` first)"), file=result_dir)
     layers: dict[str, Any] = {"provinces": province_layer(result_dir)}
     for name in ("villages", "datacentres", "sites_5g"):
         gdf = point_layer(result_dir, name)
@@ -147,17 +172,29 @@ def _write_gpkg(layers: dict[str, Any], path: Path) -> None:
 def _write_layers(layers: dict[str, Any], path: Path) -> None:
     with warnings.catch_warnings():
         # the hidden temporary name does not end in .gpkg; the final name does
-        warnings.filterwarnings("ignore", message=".*filename extension should be 'gpkg'", category=RuntimeWarning)
+        warnings.filterwarnings(
+            "ignore", message=".*filename extension should be 'gpkg'", category=RuntimeWarning
+        )
         warnings.filterwarnings("ignore", message=".*non conformant file extension", category=RuntimeWarning)
         for name, gdf in layers.items():
-            gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio", use_arrow=True,
-                        dataset_options={"VERSION": GPKG_VERSION})
+            gdf.to_file(
+                path,
+                layer=name,
+                driver="GPKG",
+                engine="pyogrio",
+                use_arrow=True,
+                dataset_options={"VERSION": GPKG_VERSION},
+            )
 
 
 def _write_geoparquets(result_dir: Path, layers: dict[str, Any]) -> list[Path]:
-    return [atomic_file(result_dir / f"{name}{GEOPARQUET_SUFFIX}",
-                        lambda tmp, g=gdf: g.to_parquet(tmp, index=False, geometry_encoding="WKB"))
-            for name, gdf in layers.items()]
+    return [
+        atomic_file(
+            result_dir / f"{name}{GEOPARQUET_SUFFIX}",
+            lambda tmp, g=gdf: g.to_parquet(tmp, index=False, geometry_encoding="WKB"),
+        )
+        for name, gdf in layers.items()
+    ]
 
 
 def write_gis(result_dir: Path, *, threaded: bool = False) -> list[Path]:
@@ -170,8 +207,10 @@ def write_gis(result_dir: Path, *, threaded: bool = False) -> list[Path]:
     result_dir = Path(result_dir)
     layers = gis_layers(result_dir)
     if not threaded:
-        return [atomic_file(result_dir / GPKG_NAME, lambda tmp: _write_gpkg(layers, tmp)),
-                *_write_geoparquets(result_dir, layers)]
+        return [
+            atomic_file(result_dir / GPKG_NAME, lambda tmp: _write_gpkg(layers, tmp)),
+            *_write_geoparquets(result_dir, layers),
+        ]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1, thread_name_prefix="dxsim-geoparquet") as pool:

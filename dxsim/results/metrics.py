@@ -6,11 +6,7 @@ the README (METRICS below is the single list; tests check that runs emit exactly
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-
-import numpy as np
-import polars as pl
 
 METRICS: dict[str, str] = {
     "stations_5g": "5G stations on air at month end (stations; VN and province)",
@@ -75,6 +71,8 @@ METRICS: dict[str, str] = {
     "ai_jobs_waiting": "AI jobs queued for GPUs at month end (jobs; VN)",
     "ai_job_wait_days_p50": "median wait of AI jobs that started in the month (days; VN; no row in a month when none started)",
     "compute_capex_vnd_bn": "data-centre capex (phases commissioned) and GPU purchases (at delivery) in the month (VND bn; VN)",
+    "dc_energy_mwh": "facility energy the data centres drew in the month = IT load x PUE x hours, each month at the load of its first day (MWh; VN)",
+    "dc_electricity_opex_vnd_bn": "the data centres' electricity bill in the month: dc_energy_mwh at compute.datacentres.power_price_vnd_per_kwh (VND bn; VN)",
     "dc_held_pct_grid": "share of the month's data-centre MW-days held back (phases past their planned date, not in service) that waited on the grid: interconnection lead time or regional headroom (%; VN; the three dc_held_pct_ add up to 100, or are all 0 when nothing was held back)",
     "dc_held_pct_permits": "share of the month's data-centre MW-days held back that waited on planning and permits (%; VN)",
     "dc_held_pct_construction": "share of the month's data-centre MW-days held back that waited on construction or commissioning (%; VN)",
@@ -137,9 +135,13 @@ def campaign_metric_key(metric: str) -> str | None:
     for key in CAMPAIGN_METRICS:
         tail = key.removeprefix(CAMPAIGN_PLACEHOLDER)
         head = "campaign_"
-        name = metric[len(head):len(metric) - len(tail)] if len(metric) > len(head) + len(tail) else ""
-        if (metric.startswith(head) and metric.endswith(tail) and _CAMPAIGN_NAME.match(name)
-                and (best is None or len(tail) > len(best.removeprefix(CAMPAIGN_PLACEHOLDER)))):
+        name = metric[len(head) : len(metric) - len(tail)] if len(metric) > len(head) + len(tail) else ""
+        if (
+            metric.startswith(head)
+            and metric.endswith(tail)
+            and _CAMPAIGN_NAME.match(name)
+            and (best is None or len(tail) > len(best.removeprefix(CAMPAIGN_PLACEHOLDER)))
+        ):
             best = key
     return best
 
@@ -157,61 +159,3 @@ def metric_unit(metric: str) -> str | None:
     desc = metric_description(metric)
     groups = re.findall(r"\(([^()]*)\)", desc or "")
     return groups[-1].split(";")[0].strip() if groups else None
-
-
-class MetricsRecorder:
-    """Collects metric values in blocks and builds one polars frame at the end.
-
-    A replication records ~1,300 blocks (month x metric group); building row arrays per block
-    (dates, strings) cost ~60 ms of a ~0.5 s replication, so blocks keep small integer codes and
-    cached index arrays, and `frame` expands dates, areas and names once.
-    """
-
-    def __init__(self, replication: int, province_codes: list[str]) -> None:
-        self.replication = replication
-        self.areas = ["VN", *province_codes]  # area code 0 is the nation
-        self._prov_area = np.arange(1, len(province_codes) + 1, dtype=np.int32)
-        self._metric_id: dict[str, int] = {}
-        self._metric_ids: dict[str, np.ndarray] = {}  # by_province: the id repeated per province
-        self._dates: list[dt.date] = []
-        self._areas: list[np.ndarray] = []
-        self._metrics: list[np.ndarray] = []
-        self._values: list[np.ndarray] = []
-
-    def _id(self, metric: str) -> int:
-        return self._metric_id.setdefault(metric, len(self._metric_id))
-
-    def national(self, date: dt.date, values: dict[str, float]) -> None:
-        self._dates.append(date)
-        self._areas.append(np.zeros(len(values), dtype=np.int32))
-        self._metrics.append(np.fromiter((self._id(m) for m in values), dtype=np.int32, count=len(values)))
-        self._values.append(np.fromiter(values.values(), dtype=np.float64, count=len(values)))
-
-    def by_province(self, date: dt.date, metric: str, values: np.ndarray) -> None:
-        ids = self._metric_ids.get(metric)
-        if ids is None:
-            ids = self._metric_ids[metric] = np.full(self._prov_area.size, self._id(metric), dtype=np.int32)
-        self._dates.append(date)
-        self._areas.append(self._prov_area)
-        self._metrics.append(ids)
-        self._values.append(np.array(values, dtype=np.float64))  # a copy: callers may reuse theirs
-
-    def frame(self) -> pl.DataFrame:
-        if not self._values:
-            return empty_metrics()
-        sizes = np.fromiter((v.size for v in self._values), dtype=np.int64, count=len(self._values))
-        dates = np.repeat(np.array(self._dates, dtype="datetime64[D]"), sizes)
-        names = pl.Series("metric", list(self._metric_id), dtype=pl.Utf8)
-        areas = pl.Series("area", self.areas, dtype=pl.Utf8)
-        return pl.DataFrame([
-            pl.Series("date", dates).cast(pl.Date),
-            pl.Series("replication", np.full(int(sizes.sum()), self.replication, dtype=np.int32)),
-            areas.gather(pl.Series(np.concatenate(self._areas))),
-            names.gather(pl.Series(np.concatenate(self._metrics))),
-            pl.Series("value", np.concatenate(self._values)),
-        ])
-
-
-def empty_metrics() -> pl.DataFrame:
-    return pl.DataFrame(schema={"date": pl.Date, "replication": pl.Int32, "area": pl.Utf8,
-                                "metric": pl.Utf8, "value": pl.Float64})

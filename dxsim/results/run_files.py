@@ -16,16 +16,29 @@ from typing import Any
 import polars as pl
 
 from dxsim.errors import DxsimInputError
+from dxsim.i18n import gettext as _
+from dxsim.results.metrics import METRICS
 
 NATIONAL_CODE = "VN"
 NATIONAL_NAME = "Việt Nam"
 
 # metrics that count something happening *in the month*: a year's value is the sum of its months;
 # every other metric is a level (stations on air, people covered, MW installed) read at the year end
-FLOW_METRICS = frozenset({
-    "stations_5g_added", "capex_vnd_bn", "subsidy_paid_vnd_bn", "village_capex_vnd_bn", "compute_capex_vnd_bn",
-    "village_surge_capex_vnd_bn", "surge_stations_viettel", "surge_stations_vnpt", "surge_stations_mobifone",
-})
+FLOW_METRICS = frozenset(
+    {
+        "stations_5g_added",
+        "capex_vnd_bn",
+        "subsidy_paid_vnd_bn",
+        "village_capex_vnd_bn",
+        "compute_capex_vnd_bn",
+        "village_surge_capex_vnd_bn",
+        "surge_stations_viettel",
+        "surge_stations_vnpt",
+        "surge_stations_mobifone",
+        "dc_energy_mwh",
+        "dc_electricity_opex_vnd_bn",
+    }
+)
 
 METRICS_COLUMNS = ("date", "replication", "area", "metric", "value")
 
@@ -34,12 +47,13 @@ def need(result_dir: Path, name: str) -> Path:
     """Path of a file the run must have written (one-line error naming it otherwise)."""
     p = Path(result_dir) / name
     if not p.is_file():
-        raise DxsimInputError(f"missing {name} (written by `dxsim run`)", file=p)
+        raise DxsimInputError(_("missing {name} (written by `dxsim run`)").format(name=name), file=p)
     return p
 
 
-def read_table(result_dir: Path, name: str, columns: Iterable[str] = (), *,
-               required: bool = True) -> pl.DataFrame | None:
+def read_table(
+    result_dir: Path, name: str, columns: Iterable[str] = (), *, required: bool = True
+) -> pl.DataFrame | None:
     """A parquet table of the run; None when optional and absent. Checks the columns the caller relies on."""
     p = Path(result_dir) / name
     if not p.is_file():
@@ -49,11 +63,19 @@ def read_table(result_dir: Path, name: str, columns: Iterable[str] = (), *,
     try:
         df = pl.read_parquet(p)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise DxsimInputError(f"unreadable parquet table ({type(exc).__name__})", file=p) from None
+        raise DxsimInputError(
+            _("unreadable parquet table ({kind})").format(kind=type(exc).__name__), file=p
+        ) from None
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise DxsimInputError("column missing", file=p, field=missing[0],
-                              allowed=f"a table written by `dxsim run` with columns {', '.join(columns)}")
+        raise DxsimInputError(
+            _("column missing"),
+            file=p,
+            field=missing[0],
+            allowed=_("a table written by `dxsim run` with columns {columns}").format(
+                columns=", ".join(columns)
+            ),
+        )
     return df
 
 
@@ -63,9 +85,11 @@ def read_summary(result_dir: Path) -> dict[str, Any]:
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DxsimInputError(f"unreadable JSON ({type(exc).__name__})", file=p) from None
+        raise DxsimInputError(_("unreadable JSON ({kind})").format(kind=type(exc).__name__), file=p) from None
     if not isinstance(data, dict) or not isinstance(data.get("kpis"), dict):
-        raise DxsimInputError("not a dxsim summary", file=p, field="kpis", allowed="an object of KPI name -> number")
+        raise DxsimInputError(
+            _("not a dxsim summary"), file=p, field="kpis", allowed=_("an object of KPI name -> number")
+        )
     return data
 
 
@@ -81,23 +105,34 @@ def scan_metrics(result_dir: Path) -> pl.LazyFrame:
         lf = pl.scan_parquet(p)
         schema = lf.collect_schema()
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise DxsimInputError(f"unreadable parquet table ({type(exc).__name__})", file=p) from None
+        raise DxsimInputError(
+            _("unreadable parquet table ({kind})").format(kind=type(exc).__name__), file=p
+        ) from None
     missing = [c for c in METRICS_COLUMNS if c not in schema.names()]
     if missing:
-        raise DxsimInputError("column missing", file=p, field=missing[0],
-                              allowed=f"a table written by `dxsim run` with columns {', '.join(METRICS_COLUMNS)}")
+        raise DxsimInputError(
+            _("column missing"),
+            file=p,
+            field=missing[0],
+            allowed=_("a table written by `dxsim run` with columns {columns}").format(
+                columns=", ".join(METRICS_COLUMNS)
+            ),
+        )
     if schema["date"] != pl.Date:
-        raise DxsimInputError("dates are not a date column", file=p, field="date", value=str(schema["date"]),
-                              allowed="Date")
+        raise DxsimInputError(
+            _("dates are not a date column"), file=p, field="date", value=str(schema["date"]), allowed="Date"
+        )
     return lf
 
 
-def replication_batches(metrics: pl.LazyFrame | pl.DataFrame, size: int = REPLICATION_BATCH) -> Iterator[pl.DataFrame]:
+def replication_batches(
+    metrics: pl.LazyFrame | pl.DataFrame, size: int = REPLICATION_BATCH
+) -> Iterator[pl.DataFrame]:
     """The table in consecutive groups of `size` replications, in replication order."""
     lf = metrics.lazy()
     reps = lf.select(pl.col("replication").unique().sort()).collect()["replication"].to_list()
     for i in range(0, len(reps), size):
-        yield lf.filter(pl.col("replication").is_in(reps[i: i + size])).collect()
+        yield lf.filter(pl.col("replication").is_in(reps[i : i + size])).collect()
 
 
 def read_provinces(result_dir: Path) -> Any:
@@ -108,12 +143,18 @@ def read_provinces(result_dir: Path) -> Any:
     try:
         gdf = gpd.read_file(p, engine="pyogrio")
     except Exception as exc:  # pyogrio raises its own DataSourceError family
-        raise DxsimInputError(f"unreadable GeoJSON ({type(exc).__name__})", file=p) from None
+        raise DxsimInputError(
+            _("unreadable GeoJSON ({kind})").format(kind=type(exc).__name__), file=p
+        ) from None
     for col in ("gso34", "name34"):
         if col not in gdf.columns:
-            raise DxsimInputError("property missing", file=p, field=col, allowed="gso34, name34 per feature")
+            raise DxsimInputError(
+                _("property missing"), file=p, field=col, allowed=_("gso34, name34 per feature")
+            )
     if gdf.crs is None or gdf.crs.to_epsg() != 4326:
-        raise DxsimInputError("unexpected CRS", file=p, field="crs", value=str(gdf.crs), allowed="EPSG:4326")
+        raise DxsimInputError(
+            _("unexpected CRS"), file=p, field="crs", value=str(gdf.crs), allowed="EPSG:4326"
+        )
     gdf["gso34"] = gdf["gso34"].astype(str)
     return gdf
 
@@ -125,8 +166,11 @@ def province_names(result_dir: Path) -> dict[str, str]:
         feats = json.loads(p.read_text(encoding="utf-8"))["features"]
         names = {str(f["properties"]["gso34"]): str(f["properties"]["name34"]) for f in feats}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise DxsimInputError(f"unreadable provinces ({type(exc).__name__})", file=p,
-                              allowed="a FeatureCollection with gso34 and name34 properties") from None
+        raise DxsimInputError(
+            _("unreadable provinces ({kind})").format(kind=type(exc).__name__),
+            file=p,
+            allowed=_("a FeatureCollection with gso34 and name34 properties"),
+        ) from None
     return {NATIONAL_CODE: NATIONAL_NAME, **names}
 
 
@@ -156,30 +200,43 @@ def province_year_table(metrics: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
     lf = metrics.lazy().filter(pl.col("area") != NATIONAL_CODE)
     ends = year_end_dates(lf.select(pl.col("date").unique().sort()).collect()["date"].to_list())
     if not ends:
-        return pl.DataFrame(schema={"area": pl.String, "date": pl.Date, "metric": pl.String, "value": pl.Float64})
-    end_of = pl.LazyFrame({"year": [d.year for d in ends], "end": ends}, schema={"year": pl.Int32, "end": pl.Date})
+        return pl.DataFrame(
+            schema={"area": pl.String, "date": pl.Date, "metric": pl.String, "value": pl.Float64}
+        )
+    end_of = pl.LazyFrame(
+        {"year": [d.year for d in ends], "end": ends}, schema={"year": pl.Int32, "end": pl.Date}
+    )
     flows = pl.col("metric").is_in(list(FLOW_METRICS))
     coded = [pl.col("area").cast(pl.Categorical), pl.col("metric").cast(pl.Categorical)]
-    levels = (lf.filter(~flows & pl.col("date").is_in(ends)).with_columns(coded)
-              .select("replication", "area", "metric", pl.col("date").alias("end"), "value"))
-    sums = (lf.filter(flows).with_columns(coded)
-            .with_columns(pl.col("date").dt.year().cast(pl.Int32).alias("year")).join(end_of, on="year")
-            .filter(pl.col("date") <= pl.col("end"))
-            # the year's months in date order, summed one after the other: the same float every time
-            .group_by("replication", "area", "metric", "end").agg(pl.col("value").sort_by("date"))
-            .with_columns(pl.col("value").list.sum()))
-    return (pl.concat([levels, sums]).group_by("area", "end", "metric")
-            .agg(pl.col("value").quantile(0.5, interpolation="lower"))
-            .with_columns(pl.col("area").cast(pl.String), pl.col("metric").cast(pl.String))
-            .rename({"end": "date"})
-            .sort("area", "date", "metric")
-            .collect())
+    levels = (
+        lf.filter(~flows & pl.col("date").is_in(ends))
+        .with_columns(coded)
+        .select("replication", "area", "metric", pl.col("date").alias("end"), "value")
+    )
+    sums = (
+        lf.filter(flows)
+        .with_columns(coded)
+        .with_columns(pl.col("date").dt.year().cast(pl.Int32).alias("year"))
+        .join(end_of, on="year")
+        .filter(pl.col("date") <= pl.col("end"))
+        # the year's months in date order, summed one after the other: the same float every time
+        .group_by("replication", "area", "metric", "end")
+        .agg(pl.col("value").sort_by("date"))
+        .with_columns(pl.col("value").list.sum())
+    )
+    return (
+        pl.concat([levels, sums])
+        .group_by("area", "end", "metric")
+        .agg(pl.col("value").quantile(0.5, interpolation="lower"))
+        .with_columns(pl.col("area").cast(pl.String), pl.col("metric").cast(pl.String))
+        .rename({"end": "date"})
+        .sort("area", "date", "metric")
+        .collect()
+    )
 
 
 def metric_order(metrics: Iterable[str]) -> list[str]:
     """Metrics in the documented order (dxsim.results.metrics.METRICS), unknown ones last, alphabetically."""
-    from dxsim.results.metrics import METRICS
-
     known = list(METRICS)
     present = set(metrics)
     return [m for m in known if m in present] + sorted(present - set(known))

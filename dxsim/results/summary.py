@@ -54,7 +54,13 @@ def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     wide = nat.filter(pl.col("date").is_in(year_ends)).select("date", "replication", "metric", "value")
     for d in year_ends:
         tag = f"{d.year}_{d.month:02d}"
-        for m in ("stations_5g", "pop_covered_5g_pct", "capex_cum_vnd_bn", "pop_5g_served_pct", "pop_mbb_served_pct"):
+        for m in (
+            "stations_5g",
+            "pop_covered_5g_pct",
+            "capex_cum_vnd_bn",
+            "pop_5g_served_pct",
+            "pop_mbb_served_pct",
+        ):
             sub = wide.filter((pl.col("date") == d) & (pl.col("metric") == m))
             if sub.height == 0 and m.startswith("pop_") and "served" in m:
                 continue  # capacity disabled
@@ -71,8 +77,14 @@ def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     capex = at("capex_cum_vnd_bn", last)
     for pct in (90, 99):
         kpis[f"year_5g_pop_{pct}pct"] = first_date_reaching(nat, "pop_covered_5g_pct", pct)
-    subsidy = nat.filter(pl.col("metric") == "subsidy_paid_vnd_bn").group_by("replication").agg(pl.col("value").sum())
-    kpis["subsidy_paid_total_vnd_bn"] = dict(zip(subsidy["replication"].to_list(), subsidy["value"].to_list()))
+    subsidy = (
+        nat.filter(pl.col("metric") == "subsidy_paid_vnd_bn")
+        .group_by("replication")
+        .agg(pl.col("value").sum())
+    )
+    kpis["subsidy_paid_total_vnd_bn"] = dict(
+        zip(subsidy["replication"].to_list(), subsidy["value"].to_list())
+    )
     kpis["capex_total_vnd_bn"] = capex
     kpis["capex_per_added_person_covered_vnd_m"] = {
         r: (capex[r] * 1e3 / (end5[r] - start5[r]) if end5[r] > start5[r] else math.nan) for r in reps
@@ -85,15 +97,25 @@ def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     }
     present = set(nat["metric"].unique().to_list())
     if "pop_5g_served_pct" in present:  # served, not only covered (dxsim.sim.capacity)
-        for name in ("pop_5g_served_pct", "pop_5g_capacity_short_pct", "pop_mbb_served_pct",
-                     "pop_mbb_capacity_short_pct", "user_throughput_mbps_p50"):
+        for name in (
+            "pop_5g_served_pct",
+            "pop_5g_capacity_short_pct",
+            "pop_mbb_served_pct",
+            "pop_mbb_capacity_short_pct",
+            "user_throughput_mbps_p50",
+        ):
             kpis[f"{name}_end"] = at(name, last)
         served5 = at("pop_5g_served", last)
         served5_start = at("pop_5g_served", first)
         kpis["pop_5g_served_added_persons"] = {r: served5[r] - served5_start[r] for r in reps}
         kpis["capex_per_added_person_served_5g_vnd_m"] = {
-            r: (capex[r] * 1e3 / (served5[r] - served5_start[r]) if served5[r] > served5_start[r] else math.nan)
-            for r in reps}
+            r: (
+                capex[r] * 1e3 / (served5[r] - served5_start[r])
+                if served5[r] > served5_start[r]
+                else math.nan
+            )
+            for r in reps
+        }
         for pct in (90, 99):
             kpis[f"year_5g_served_{pct}pct"] = first_date_reaching(nat, "pop_5g_served_pct", pct)
     if "support_accrued_unpaid_vnd_bn" in present:  # earned under programmes that pay after the horizon
@@ -102,9 +124,14 @@ def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
         if f"pop_covered_5g_pct_{name}" in present:  # each operator's own network at the end
             kpis[f"pop_covered_5g_pct_{name}_end"] = at(f"pop_covered_5g_pct_{name}", last)
         if f"surge_stations_{name}" in present:  # stations ordered in surges for support deadlines
-            surge = nat.filter(pl.col("metric") == f"surge_stations_{name}").group_by("replication").agg(
-                pl.col("value").sum())
-            kpis[f"surge_stations_{name}_total"] = dict(zip(surge["replication"].to_list(), surge["value"].to_list()))
+            surge = (
+                nat.filter(pl.col("metric") == f"surge_stations_{name}")
+                .group_by("replication")
+                .agg(pl.col("value").sum())
+            )
+            kpis[f"surge_stations_{name}_total"] = dict(
+                zip(surge["replication"].to_list(), surge["value"].to_list())
+            )
     return kpis
 
 
@@ -120,25 +147,35 @@ def village_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
         sub = nat.filter((pl.col("date") == d) & (pl.col("metric") == metric))
         return dict(zip(sub["replication"].to_list(), sub["value"].to_list(), strict=True))
 
-    total = nat.filter(pl.col("metric") == "village_capex_vnd_bn").group_by("replication").agg(pl.col("value").sum())
+    total = (
+        nat.filter(pl.col("metric") == "village_capex_vnd_bn")
+        .group_by("replication")
+        .agg(pl.col("value").sum())
+    )
     capex = dict(zip(total["replication"].to_list(), total["value"].to_list(), strict=True))
     pop = at("village_pop_connected", last)
     out = {
         "villages_unconnected_start": at("villages_unconnected", first),
         "villages_connected_end": at("villages_connected", last),
-        **({"villages_capacity_short_end": at("villages_capacity_short", last)}
-           if nat.filter(pl.col("metric") == "villages_capacity_short").height else {}),
+        **(
+            {"villages_capacity_short_end": at("villages_capacity_short", last)}
+            if nat.filter(pl.col("metric") == "villages_capacity_short").height
+            else {}
+        ),
         "villages_unconnected_end": at("villages_unconnected", last),
         "village_pop_connected_end": pop,
         "village_capex_total_vnd_bn": capex,
         "village_cost_per_person_connected_vnd_m": {
-            r: (capex[r] * 1e3 / pop[r] if pop[r] > 0 else math.nan) for r in capex},
+            r: (capex[r] * 1e3 / pop[r] if pop[r] > 0 else math.nan) for r in capex
+        },
     }
     zero = nat.filter((pl.col("metric") == "villages_unconnected") & (pl.col("value") <= 0))
     reps = sorted(nat["replication"].unique().to_list())
     first_zero = zero.group_by("replication").agg(pl.col("date").min())
     when = dict(zip(first_zero["replication"].to_list(), first_zero["date"].to_list(), strict=True))
-    out["year_all_villages_connected"] = {r: (_decimal_year(when[r]) if r in when else math.nan) for r in reps}
+    out["year_all_villages_connected"] = {
+        r: (_decimal_year(when[r]) if r in when else math.nan) for r in reps
+    }
     return out
 
 
@@ -169,17 +206,33 @@ def compute_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
         "year_gpt4_scale_run_fits": first_date_reaching(nat, "gpu_a100_equivalents", 25_000.0),
     }
     growth = nat.filter(pl.col("metric") == "gpus_installed_high_performance").join(
-        pl.DataFrame({"replication": list(gpus0), "g0": list(gpus0.values())},
-                     schema={"replication": pl.Int32, "g0": pl.Float64}), on="replication")
-    hit = growth.filter(pl.col("value") >= 15.0 * pl.col("g0")).group_by("replication").agg(pl.col("date").min())
+        pl.DataFrame(
+            {"replication": list(gpus0), "g0": list(gpus0.values())},
+            schema={"replication": pl.Int32, "g0": pl.Float64},
+        ),
+        on="replication",
+    )
+    hit = (
+        growth.filter(pl.col("value") >= 15.0 * pl.col("g0"))
+        .group_by("replication")
+        .agg(pl.col("date").min())
+    )
     when = dict(zip(hit["replication"].to_list(), hit["date"].to_list(), strict=True))
     out["year_gpus_15x_start"] = {r: (_decimal_year(when[r]) if r in when else math.nan) for r in reps}
-    capex = nat.filter(pl.col("metric") == "compute_capex_vnd_bn").group_by("replication").agg(pl.col("value").sum())
-    out["compute_capex_total_vnd_bn"] = dict(zip(capex["replication"].to_list(), capex["value"].to_list(), strict=True))
+    capex = (
+        nat.filter(pl.col("metric") == "compute_capex_vnd_bn")
+        .group_by("replication")
+        .agg(pl.col("value").sum())
+    )
+    out["compute_capex_total_vnd_bn"] = dict(
+        zip(capex["replication"].to_list(), capex["value"].to_list(), strict=True)
+    )
     return out
 
 
-def summarise(metrics: pl.DataFrame, extra: dict[str, dict[int, float]] | None = None) -> dict[str, float | None]:
+def summarise(
+    metrics: pl.DataFrame, extra: dict[str, dict[int, float]] | None = None
+) -> dict[str, float | None]:
     """P50 of every KPI; with more than one replication also `<kpi>_p10` and `<kpi>_p90`.
 
     `extra` adds KPIs computed elsewhere (name -> {replication: value}).

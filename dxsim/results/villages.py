@@ -19,11 +19,14 @@ from dxsim.results.summary import _decimal_year
 
 
 def _dates(start: dt.date, days: np.ndarray) -> list[dt.date | None]:
-    return [None if (d is None or np.isnan(d)) else start + dt.timedelta(days=int(math.floor(d))) for d in days]
+    return [
+        None if (d is None or np.isnan(d)) else start + dt.timedelta(days=int(math.floor(d))) for d in days
+    ]
 
 
-def last_village_kpi(feasible: np.ndarray, connected_by_rep: dict[int, np.ndarray], start: dt.date,
-                     horizon_days: float) -> dict[int, float]:
+def last_village_kpi(
+    feasible: np.ndarray, connected_by_rep: dict[int, np.ndarray], start: dt.date, horizon_days: float
+) -> dict[int, float]:
     """Per replication: decimal year the last feasible village is connected (NaN if one is not, in the horizon)."""
     out = {}
     for rep, days in connected_by_rep.items():
@@ -35,17 +38,38 @@ def last_village_kpi(feasible: np.ndarray, connected_by_rep: dict[int, np.ndarra
     return out
 
 
-def village_table(table: pl.DataFrame, start: dt.date, end: dt.date, started: np.ndarray, power: np.ndarray,
-                  connected: np.ndarray, connected_by_rep: dict[int, np.ndarray]) -> pl.DataFrame:
+def village_table(
+    table: pl.DataFrame,
+    start: dt.date,
+    end: dt.date,
+    started: np.ndarray,
+    power: np.ndarray,
+    connected: np.ndarray,
+    connected_by_rep: dict[int, np.ndarray],
+) -> pl.DataFrame:
     """Layer + chosen option + dates + status for every village (none dropped)."""
     horizon = float((end - start).days)
     in_h = ~np.isnan(connected) & (connected <= horizon)
     feasible = table["feasible"].fill_null(False).to_numpy()
     # on air but its link cannot give each busy-hour user the served rate: capacity-short, not connected (issue 12)
-    served = table["served"].fill_null(True).to_numpy().astype(bool) if "served" in table.columns else feasible | True
-    status = np.where(~feasible, "no feasible option",
-                      np.where(in_h & served, "connected", np.where(in_h, "capacity-short",
-                               np.where(~np.isnan(started) & (started <= horizon), "in works", "not started"))))
+    served = (
+        table["served"].fill_null(True).to_numpy().astype(bool)
+        if "served" in table.columns
+        else feasible | True
+    )
+    status = np.where(
+        ~feasible,
+        "no feasible option",
+        np.where(
+            in_h & served,
+            "connected",
+            np.where(
+                in_h,
+                "capacity-short",
+                np.where(~np.isnan(started) & (started <= horizon), "in works", "not started"),
+            ),
+        ),
+    )
     out = table.with_columns(
         pl.Series("started_date", _dates(start, started), dtype=pl.Date),
         pl.Series("power_date", _dates(start, np.where(power <= horizon, power, np.nan)), dtype=pl.Date),
@@ -58,8 +82,11 @@ def village_table(table: pl.DataFrame, start: dt.date, end: dt.date, started: np
         stack = np.vstack([np.where(d <= horizon, d, np.inf) for d in connected_by_rep.values()])
         for p in (10, 50, 90):
             q = np.quantile(stack, p / 100, axis=0, method="inverted_cdf")
-            out = out.with_columns(pl.Series(f"connected_date_p{p}", _dates(start, np.where(np.isinf(q), np.nan, q)),
-                                             dtype=pl.Date))
+            out = out.with_columns(
+                pl.Series(
+                    f"connected_date_p{p}", _dates(start, np.where(np.isinf(q), np.nan, q)), dtype=pl.Date
+                )
+            )
     return out
 
 
@@ -67,15 +94,30 @@ def write_geojson(df: pl.DataFrame, path: Path) -> None:
     """Points with every column as properties (dates ISO); text is data, never markup."""
     feats = []
     for rec in df.iter_rows(named=True):
-        props = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in rec.items()
-                 if k not in ("x_m", "y_m", "row", "col", "cell_id")}
+        props = {
+            k: (v.isoformat() if isinstance(v, dt.date) else v)
+            for k, v in rec.items()
+            if k not in ("x_m", "y_m", "row", "col", "cell_id")
+        }
         props = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in props.items()}
-        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]},
-                      "properties": props})
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False), encoding="utf-8")
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]},
+                "properties": props,
+            }
+        )
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False), encoding="utf-8"
+    )
 
 
-CAMPAIGN_ONCE = ("villages_in_scope", "villages_done_by_deadline", "villages_left_at_deadline", "deadline_met")
+CAMPAIGN_ONCE = (
+    "villages_in_scope",
+    "villages_done_by_deadline",
+    "villages_left_at_deadline",
+    "deadline_met",
+)
 
 
 def campaign_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
@@ -96,20 +138,26 @@ def campaign_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
         if name.endswith("_surge_capex_vnd_bn"):
             tot = rows.group_by("replication").agg(pl.col("value").sum())
             out[name.replace("_surge_capex_vnd_bn", "_surge_capex_total_vnd_bn")] = dict(
-                zip(tot["replication"].to_list(), tot["value"].to_list(), strict=True))
+                zip(tot["replication"].to_list(), tot["value"].to_list(), strict=True)
+            )
         elif name.endswith("_villages_left"):
             last = rows.group_by("replication").agg(pl.col("value").last())
-            out[name + "_end"] = dict(zip(last["replication"].to_list(), last["value"].to_list(), strict=True))
+            out[name + "_end"] = dict(
+                zip(last["replication"].to_list(), last["value"].to_list(), strict=True)
+            )
             zero = rows.filter(pl.col("value") <= 0).group_by("replication").agg(pl.col("date").min())
             when = dict(zip(zero["replication"].to_list(), zero["date"].to_list(), strict=True))
             out[name.removesuffix("_villages_left") + "_year_done"] = {
-                r: (_decimal_year(when[r]) if r in when else math.nan) for r in reps}
+                r: (_decimal_year(when[r]) if r in when else math.nan) for r in reps
+            }
         elif name.endswith(CAMPAIGN_ONCE):
             first = rows.group_by("replication").agg(pl.col("value").first())
             out[name] = dict(zip(first["replication"].to_list(), first["value"].to_list(), strict=True))
     last_date = metrics.filter(pl.col("area") == "VN")["date"].max()
     for m in ("villages_without_power", "villages_without_signal"):
-        sub = metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == m) & (pl.col("date") == last_date))
+        sub = metrics.filter(
+            (pl.col("area") == "VN") & (pl.col("metric") == m) & (pl.col("date") == last_date)
+        )
         if sub.height:
             out[f"{m}_end"] = dict(zip(sub["replication"].to_list(), sub["value"].to_list(), strict=True))
     return out

@@ -34,8 +34,9 @@ if TYPE_CHECKING:  # only annotations: `dxsim --help` and the CLI's start do not
     import polars as pl
 
 from dxsim._version import __version__
-from dxsim.pids import pid_alive
 from dxsim.errors import DxsimInputError, OutputError
+from dxsim.i18n import gettext as _
+from dxsim.pids import pid_alive
 
 MANIFEST = ".dxsim-output.json"
 TMP_MARK = ".dxsim-partial"
@@ -69,15 +70,38 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
 
 
 # What runs of dxsim 0.1 wrote (before manifests): such a folder is recognised as dxsim's own.
-_LEGACY_RUN_FILES = frozenset({
-    "summary.json", "metrics.parquet", "metrics.csv", "sites_5g.parquet", "grid_5km.parquet", "calibration.csv",
-    "provinces.geojson", "map.html", "report.html", "datacentres.parquet", "villages.parquet", "villages.geojson",
-    "calibration.md"})
+_LEGACY_RUN_FILES = frozenset(
+    {
+        "summary.json",
+        "metrics.parquet",
+        "metrics.csv",
+        "sites_5g.parquet",
+        "grid_5km.parquet",
+        "calibration.csv",
+        "provinces.geojson",
+        "map.html",
+        "report.html",
+        "datacentres.parquet",
+        "villages.parquet",
+        "villages.geojson",
+        "calibration.md",
+    }
+)
 
 
 # ... and what its sweeps wrote (resumable: `runs/` holds one JSON file per finished run).
-_LEGACY_SWEEP_FILES = frozenset({"sweep.json", "runs", "runs.csv", "runs.parquet", "replications.parquet",
-                                 "indices.csv", "drivers.csv", "drivers.md"})
+_LEGACY_SWEEP_FILES = frozenset(
+    {
+        "sweep.json",
+        "runs",
+        "runs.csv",
+        "runs.parquet",
+        "replications.parquet",
+        "indices.csv",
+        "drivers.csv",
+        "drivers.md",
+    }
+)
 
 
 def _is_legacy_output(folder: Path) -> bool:
@@ -131,7 +155,7 @@ def _foreign_entries(folder: Path, kind: str | None) -> list[str]:
     if m is None:  # a 0.1 folder: recognised by holding only 0.1's files
         return []
     if kind is not None and m.get("kind") != kind:
-        return [f"(a {m.get('kind')} folder, not a {kind} folder)"]
+        return [_("(a {found} folder, not a {kind} folder)").format(found=m.get("kind"), kind=kind)]
     if m.get("kind") == "sweep":
         known = set(_LEGACY_SWEEP_FILES)
     else:
@@ -150,34 +174,52 @@ def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = Non
     user added makes it theirs too), and only by output of the same kind (`kind`, when given).
     """
     target = Path(out_dir).expanduser().absolute()
-    allowed = "a new folder, an empty folder, or a folder dxsim wrote earlier"
+    allowed = _("a new folder, an empty folder, or a folder dxsim wrote earlier")
     cwd = Path.cwd().resolve()
     try:
         resolved = target.resolve()
     except (OSError, RuntimeError) as e:
-        raise _refuse(target, f"cannot resolve the path ({e.strerror or e})", field, allowed) from None
+        raise _refuse(
+            target, _("cannot resolve the path ({reason})").format(reason=e.strerror or e), field, allowed
+        ) from None
     if resolved == cwd or resolved in cwd.parents:
-        raise _refuse(target, "is the current folder or one of its parents; dxsim will not replace it",
-                      field, "a subfolder, e.g. --out outputs/NAME")
+        raise _refuse(
+            target,
+            _("is the current folder or one of its parents; dxsim will not replace it"),
+            field,
+            _("a subfolder, e.g. --out outputs/NAME"),
+        )
     for parent in resolved.parents:
         if parent.exists() and not parent.is_dir():
-            raise _refuse(target, f"{parent} is a file, not a folder", field, allowed)
+            raise _refuse(target, _("{parent} is a file, not a folder").format(parent=parent), field, allowed)
     if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise _refuse(target, "exists and is not a folder; dxsim will not replace it", field, allowed)
+        raise _refuse(target, _("exists and is not a folder; dxsim will not replace it"), field, allowed)
     if target.is_dir() and not is_dxsim_folder(target):
         try:
             nonempty = any(target.iterdir())
         except OSError as e:
-            raise _refuse(target, f"cannot be read ({e.strerror})", field, allowed) from None
+            raise _refuse(
+                target, _("cannot be read ({reason})").format(reason=e.strerror), field, allowed
+            ) from None
         if nonempty:
-            raise _refuse(target, "holds files dxsim did not write; dxsim replaces only its own output folders",
-                          field, allowed + "; choose another --out")
+            raise _refuse(
+                target,
+                _("holds files dxsim did not write; dxsim replaces only its own output folders"),
+                field,
+                _("{allowed}; choose another --out").format(allowed=allowed),
+            )
     elif target.is_dir():
         foreign = _foreign_entries(target, kind)
         if foreign:
-            raise _refuse(target, "is a dxsim folder that now also holds " + ", ".join(foreign[:3])
-                          + (" ..." if len(foreign) > 3 else "") + "; dxsim will not replace it", field,
-                          "move those out of it, or choose another --out")
+            entries = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
+            raise _refuse(
+                target,
+                _("is a dxsim folder that now also holds {entries}; dxsim will not replace it").format(
+                    entries=entries
+                ),
+                field,
+                _("move those out of it, or choose another --out"),
+            )
     return target
 
 
@@ -186,19 +228,35 @@ def check_output_file(path: Path, field: str = "--out") -> Path:
     target = Path(path).expanduser().absolute()
     for parent in target.parents:
         if parent.exists() and not parent.is_dir():
-            raise _refuse(target, f"{parent} is a file, not a folder", field, "a file path whose parents are folders")
+            raise _refuse(
+                target,
+                _("{parent} is a file, not a folder").format(parent=parent),
+                field,
+                _("a file path whose parents are folders"),
+            )
     if target.is_dir():
-        raise _refuse(target, "is a folder; give a file name", field, "a new file or a file dxsim wrote")
+        raise _refuse(
+            target, _("is a folder; give a file name"), field, _("a new file or a file dxsim wrote")
+        )
     if target.exists() and not _is_dxsim_page(target):
-        raise _refuse(target, "exists and was not written by dxsim; it will not be overwritten", field,
-                      "a new file, or a page dxsim wrote earlier")
+        raise _refuse(
+            target,
+            _("exists and was not written by dxsim; it will not be overwritten"),
+            field,
+            _("a new file, or a page dxsim wrote earlier"),
+        )
     return target
 
 
 def manifest(kind: str, folder_name: str, files: list[str] | None = None) -> dict[str, Any]:
-    return {"writer": "dxsim", "dxsim_version": __version__, "kind": kind, "folder": folder_name,
-            "written_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-            "files": files or []}
+    return {
+        "writer": "dxsim",
+        "dxsim_version": __version__,
+        "kind": kind,
+        "folder": folder_name,
+        "written_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "files": files or [],
+    }
 
 
 # --------------------------------------------------------------------------- debris
@@ -265,12 +323,24 @@ def _os_error(e: OSError, target: Path) -> Exception:
     """A write failure as one line: bad location (exit 2) or a fault such as a full disk (exit 1)."""
     where = e.filename or target
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return DxsimInputError(f"cannot write there ({e.strerror})", field="--out", value=str(target),
-                               allowed="a writable folder")
+        return DxsimInputError(
+            _("cannot write there ({reason})").format(reason=e.strerror),
+            field="--out",
+            value=str(target),
+            allowed=_("a writable folder"),
+        )
     if e.errno in (errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG):
-        return DxsimInputError(f"not a usable output path ({e.strerror})", field="--out", value=str(where),
-                               allowed="a folder path whose parents are folders")
-    return OutputError(f"writing {where} failed ({e.strerror or e}); the previous output, if any, is intact")
+        return DxsimInputError(
+            _("not a usable output path ({reason})").format(reason=e.strerror),
+            field="--out",
+            value=str(where),
+            allowed=_("a folder path whose parents are folders"),
+        )
+    return OutputError(
+        _("writing {where} failed ({reason}); the previous output, if any, is intact").format(
+            where=where, reason=e.strerror or e
+        )
+    )
 
 
 # (tmp, old, target) of every folder swap under way in this process: what `discard_partial` undoes
@@ -374,8 +444,11 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
         _to_the_end(lambda: _restore(tmp, old, out_dir))
         _UNDER_WAY.discard(job)
         if _DISK_FULL.search(str(e)):  # polars / GDAL report a full disk in their own words
-            raise OutputError(f"writing {out_dir} failed (no space left on device); the previous output, "
-                              "if any, is intact") from None
+            raise OutputError(
+                _(
+                    "writing {where} failed (no space left on device); the previous output, if any, is intact"
+                ).format(where=out_dir)
+            ) from None
         raise
     except BaseException:
         # if a second interrupt cuts this short, the job stays listed for `discard_partial`

@@ -18,8 +18,10 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from dxsim.i18n import N_, pgettext
+from dxsim.i18n import gettext as _
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
-from dxsim.scenario.schema_uncertainty import DEFAULT_RANGES, PATH_PATTERN
+from dxsim.scenario.sections.uncertainty import DEFAULT_RANGES, PATH_PATTERN
 
 SCHEMA_ID = "https://dxsim.local/schema/scenario.json"
 
@@ -313,53 +315,98 @@ def number(x: float) -> str:
     return str(x)
 
 
-def type_text(shape: Shape, article: bool = True) -> str:
+def _shape_words() -> dict[str, str]:
+    """The words of type_text and range_text in the language in use (their `translated=True` form)."""
+    return {
+        "a table": pgettext("type", "a table"),
+        "table": pgettext("type", "table"),
+        "a list of {inner}s": pgettext("type", "a list of {inner}s"),
+        "list of {inner}s": pgettext("type", "list of {inner}s"),
+        "an integer": pgettext("type", "an integer"),
+        "integer": pgettext("type", "integer"),
+        "a number": pgettext("type", "a number"),
+        "number": pgettext("type", "number"),
+        "an ISO date like 2026-01-31": pgettext("type", "an ISO date like 2026-01-31"),
+        "date": pgettext("type", "date"),
+        "true or false": pgettext("type", "true or false"),
+        "true/false": pgettext("type", "true/false"),
+        "text": pgettext("type", "text"),
+        "a value": pgettext("type", "a value"),
+        "value": pgettext("type", "value"),
+        "one of {options}": pgettext("range", "one of {options}"),
+        "between {low} and {high}": pgettext("range", "between {low} and {high}"),
+        "more than {n}": pgettext("range", "more than {n}"),
+        "at least {n}": pgettext("range", "at least {n}"),
+        "less than {n}": pgettext("range", "less than {n}"),
+        "at most {n}": pgettext("range", "at most {n}"),
+        "{low} and {high}": pgettext("range", "{low} and {high}"),
+        "at most {n} characters": pgettext("range", "at most {n} characters"),
+        "matching {pattern}": pgettext("range", "matching {pattern}"),
+        "{key} {range}; value {value}": pgettext("range", "{key} {range}; value {value}"),
+    }
+
+
+def _worded(template: str, translated: bool, **values: Any) -> str:
+    """`template` (English) filled in; translated: in the language in use (the loader's messages stay English)."""
+    return (_shape_words()[template] if translated else template).format(**values)
+
+
+def type_text(shape: Shape, article: bool = True, *, translated: bool = False) -> str:
     """'an integer', 'a number', 'an ISO date like 2026-01-31', ..."""
-    if shape.kind == "model":
-        return "a table" if article else "table"
-    if shape.kind == "dict":
-        return "a table" if article else "table"
     if shape.kind == "list":
-        inner = type_text(shape.item, article=False) if shape.item else "value"
-        return f"a list of {inner}s" if article else f"list of {inner}s"
+        inner = (
+            type_text(shape.item, article=False, translated=translated)
+            if shape.item
+            else _worded("value", translated)
+        )
+        return _worded("a list of {inner}s" if article else "list of {inner}s", translated, inner=inner)
     t = shape.py_type
-    if t is int:
-        return "an integer" if article else "integer"
-    if t is float:
-        return "a number" if article else "number"
-    if t is dt.date:
-        return "an ISO date like 2026-01-31" if article else "date"
-    if t is bool:
-        return "true or false" if article else "true/false"
-    if t is str:
-        return "text"
-    return "a value" if article else "value"
+    if shape.kind in ("model", "dict"):
+        word = "a table" if article else "table"
+    elif t is int:
+        word = "an integer" if article else "integer"
+    elif t is float:
+        word = "a number" if article else "number"
+    elif t is dt.date:
+        word = "an ISO date like 2026-01-31" if article else "date"
+    elif t is bool:
+        word = "true or false" if article else "true/false"
+    elif t is str:
+        word = "text"
+    else:
+        word = "a value" if article else "value"
+    return _worded(word, translated)
 
 
-def range_text(shape: Shape) -> str:
+def range_text(shape: Shape, *, translated: bool = False) -> str:
     """The allowed range/choices of a scalar: 'between 0 and 100', 'one of 700, 900', ''."""
+
+    def say(template: str, **values: Any) -> str:
+        return _worded(template, translated, **values)
+
     if shape.kind == "list" and shape.item is not None:
-        return range_text(shape.item)
+        return range_text(shape.item, translated=translated)
     if shape.options:
-        return "one of " + ", ".join(
-            number(o) if isinstance(o, (int, float)) else str(o) for o in shape.options
+        return say(
+            "one of {options}",
+            options=", ".join(number(o) if isinstance(o, (int, float)) else str(o) for o in shape.options),
         )
     lo = shape.ge if shape.ge is not None else shape.gt
     hi = shape.le if shape.le is not None else shape.lt
     if lo is not None and hi is not None:
         if shape.gt is None and shape.lt is None:
-            return f"between {number(lo)} and {number(hi)}"
-        lo_w = f"more than {number(lo)}" if shape.gt is not None else f"at least {number(lo)}"
-        hi_w = f"less than {number(hi)}" if shape.lt is not None else f"at most {number(hi)}"
-        return f"{lo_w} and {hi_w}"
+            return say("between {low} and {high}", low=number(lo), high=number(hi))
+        lo_w = say("more than {n}" if shape.gt is not None else "at least {n}", n=number(lo))
+        hi_w = say("less than {n}" if shape.lt is not None else "at most {n}", n=number(hi))
+        return say("{low} and {high}", low=lo_w, high=hi_w)
     if lo is not None:
-        return f"more than {number(lo)}" if shape.gt is not None else f"at least {number(lo)}"
+        return say("more than {n}" if shape.gt is not None else "at least {n}", n=number(lo))
     if hi is not None:
-        return f"less than {number(hi)}" if shape.lt is not None else f"at most {number(hi)}"
+        return say("less than {n}" if shape.lt is not None else "at most {n}", n=number(hi))
     if shape.max_length is not None:
-        return f"at most {shape.max_length} characters"
+        return say("at most {n} characters", n=shape.max_length)
     if shape.pattern is not None:
-        return f"matching {shape.pattern}"
+        return say("matching {pattern}", pattern=shape.pattern)
     return ""
 
 
@@ -469,27 +516,40 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+# the defaults schema_markdown shows in words (the others are TOML values)
+_WORDED_DEFAULTS = (N_("(required)"), N_("per path: see Uncertain assumptions"))
+
+
 def schema_markdown() -> str:
-    """A Markdown table of every leaf parameter: path, type, unit, default, range, description, source."""
+    """A Markdown table of every leaf parameter: path, type, unit, default, range, description, source.
+
+    Headings, types and ranges in the language in use (the README's table is English); paths, units, TOML
+    defaults and the field descriptions as the schema writes them.
+    """
+    heads = (_("Field"), _("Type"), _("Unit"), _("Default"), _("Range"), _("Description"), _("Source"))
     rows = [
-        "| Field | Type | Unit | Default | Range | Description | Source |",
+        "| " + " | ".join(heads) + " |",
         "|---|---|---|---|---|---|---|",
     ]
     for leaf in leaf_fields():
-        rng = range_text(leaf.shape)
+        rng = range_text(leaf.shape, translated=True)
         for kname, kshape in leaf.key_shapes:
-            krange = range_text(kshape)
+            krange = range_text(kshape, translated=True)
             if krange and kshape.py_type is int:
-                rng = f"{kname} {krange}" + (f"; value {rng}" if rng else "")
+                rng = (
+                    _worded("{key} {range}; value {value}", True, key=kname, range=krange, value=rng)
+                    if rng
+                    else f"{kname} {krange}"
+                )
         rows.append(
             "| "
             + " | ".join(
                 _cell(x)
                 for x in (
                     f"`{leaf.path}`",
-                    type_text(leaf.shape, article=False),
+                    type_text(leaf.shape, article=False, translated=True),
                     leaf.unit or "",
-                    leaf.default,
+                    _(leaf.default) if leaf.default in _WORDED_DEFAULTS else leaf.default,
                     rng,
                     leaf.description,
                     leaf.source or "",
@@ -503,10 +563,15 @@ def schema_markdown() -> str:
 def uncertainty_markdown() -> str:
     """The built-in ranges of the uncertain assumptions: path, range, distribution, source."""
     rows = [
-        "| Path | Range (x the scenario's value) | Distribution | Source |",
+        "| "
+        + " | ".join((_("Path"), _("Range (x the scenario's value)"), _("Distribution"), _("Source")))
+        + " |",
         "|---|---|---|---|",
     ]
     for path, lo, hi, dist, source in sorted(DEFAULT_RANGES):
-        rows.append("| " + " | ".join(_cell(x) for x in (f"`{path}`", f"{number(lo)} - {number(hi)}", dist, source))
-                    + " |")
+        rows.append(
+            "| "
+            + " | ".join(_cell(x) for x in (f"`{path}`", f"{number(lo)} - {number(hi)}", dist, source))
+            + " |"
+        )
     return "\n".join(rows) + "\n"

@@ -10,7 +10,11 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dxsim.delay import lognormal_days, sigma_from_p90
 
 # Value types shared by scenario sections (ranges travel into the JSON Schema and the docs).
 Year = Annotated[int, Field(ge=2020, le=2100)]
@@ -25,6 +29,28 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
 
+class KeyedTable(StrictModel):
+    """A small table of numbers with one field per key (cooling class, rack class, region, terrain class, ...).
+
+    The one home of the look-ups every such table needs: one key, many keys (vectorised), all of them."""
+
+    def lookup(self, key: str) -> float:
+        """The value for one key (a field name; an unknown key is an AttributeError)."""
+        return float(getattr(self, key))
+
+    def lookup_many(self, keys: ArrayLike) -> NDArray[np.float64]:
+        """The value for each key, vectorised (NaN for a key that is not a field)."""
+        arr = np.asarray(keys).astype(str)
+        out = np.full(arr.shape, np.nan)
+        for name, value in self.model_dump().items():
+            out[arr == name] = float(value)
+        return out
+
+    def as_dict(self) -> dict[str, float]:
+        """Every key and its value."""
+        return {k: float(v) for k, v in self.model_dump().items()}
+
+
 def param(
     default: Any,
     *,
@@ -37,7 +63,7 @@ def param(
     **kwargs: Any,
 ) -> Any:
     """A documented scenario parameter: default, unit, range and the source of the default."""
-    extra = {"x-unit": unit, "x-source": source}
+    extra: dict[str, Any] = {"x-unit": unit, "x-source": source}
     if isinstance(default, (list, dict)):
         kwargs["default_factory"] = lambda d=default: type(d)(d)  # fresh copy per instance
     else:
@@ -50,9 +76,6 @@ def param(
         json_schema_extra=extra,
         **kwargs,
     )
-
-
-_Z90 = 1.2815515655446004  # standard-normal 90th percentile
 
 
 class DelayDays(StrictModel):
@@ -79,16 +102,18 @@ class DelayDays(StrictModel):
     @property
     def sigma(self) -> float:
         """Log-space sigma: ln(p90/p50) / z90 (0 when p50 is 0)."""
-        if self.p50_days <= 0:
-            return 0.0
-        return math.log(max(self.p90_days, 1e-12) / self.p50_days) / _Z90
+        return sigma_from_p90(self.p50_days, self.p90_days)
 
     @property
     def mean_days(self) -> float:
-        return self.p50_days * math.exp(self.sigma ** 2 / 2.0)
+        return self.p50_days * math.exp(self.sigma**2 / 2.0)
 
     def draw(self, z: float) -> float:
         """The delay for a standard-normal draw z (deterministic when p50 == p90)."""
         if self.p50_days <= 0:
             return 0.0
-        return float(self.p50_days * math.exp(self.sigma * z))
+        return lognormal_days(self.p50_days, self.sigma, z)
+
+    def draws(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The delays (days) for an array of standard-normal draws (dxsim.delay, vectorised)."""
+        return lognormal_days(self.p50_days, self.sigma, z)

@@ -10,8 +10,6 @@ and what is allowed — never a pydantic dump or a traceback.
 from __future__ import annotations
 
 import copy
-import datetime as dt
-import difflib
 import hashlib
 import json
 import math
@@ -26,21 +24,27 @@ from typing import Annotated, Any
 from pydantic import TypeAdapter, ValidationError
 
 from dxsim.errors import DxsimInputError
-from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
+from dxsim.scenario.constants import EXTENDS
 from dxsim.scenario.docs import (
     ROOT,
     Located,
     defaults_json,
     key_name,
-    range_text,
     shape_at,
     step,
-    type_text,
+)
+from dxsim.scenario.messages import (
+    FRIENDLY_ALLOWED,
+    MESSAGES,
+    allowed_text,
+    clean,
+    dotted,
+    show_value,
+    translate,
 )
 from dxsim.scenario.schema import Scenario
 
-EXTENDS = "extends"
 MAX_CHAIN = 64
 # A scenario file is a few kB (the shipped ones are under 10 kB); 1 MB leaves room for long
 # descriptions and tables while refusing a data file, a log or /dev/zero given by mistake.
@@ -50,13 +54,7 @@ MAX_SCENARIO_BYTES = 1_000_000
 MAX_NESTING = 16
 
 _INT_KEY = re.compile(r"[+-]?[0-9]{1,18}")
-_SIMPLE_KEY = re.compile(r"[A-Za-z0-9_*-]+")
 _TOML_WHERE = re.compile(r"\s*\(at (line (\d+), column (\d+)|end of document)\)\s*$")
-_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
-_FRIENDLY_ALLOWED = {
-    "name": "a short name of letters, digits, '_', '.' or '-' (up to 64 characters, "
-    "starting with a letter or digit)",
-}
 
 
 # --------------------------------------------------------------------------- public API
@@ -99,7 +97,7 @@ def load_scenario_data(
         raise DxsimInputError(
             "a scenario must be a table of fields",
             file=shown,
-            value=_show(data),
+            value=show_value(data),
             allowed="a dict like {'name': 'my-option', 'extends': 'baseline.toml', 'crews': {...}}",
         )
     _check_nesting(data, shown)  # before any recursive walk: a cyclic or 10,000-deep dict is one line
@@ -133,11 +131,16 @@ def _str_keys(node: Any, shown: str, path: tuple[str, ...]) -> Any:
         for k, v in node.items():
             if isinstance(k, bool) or not isinstance(k, (str, int)):
                 raise DxsimInputError(
-                    "keys must be text", file=shown, field=_dotted(path) or None, value=_show(k),
+                    "keys must be text",
+                    file=shown,
+                    field=dotted(path) or None,
+                    value=show_value(k),
                     allowed="text keys like 'crews' (years may be integers)",
                 )
             if str(k) in out:
-                raise DxsimInputError(f"key {str(k)!r} is given twice", file=shown, field=_dotted(path) or None)
+                raise DxsimInputError(
+                    f"key {str(k)!r} is given twice", file=shown, field=dotted(path) or None
+                )
             out[str(k)] = _str_keys(v, shown, path + (str(k),))
         return out
     if isinstance(node, (list, tuple)):
@@ -173,18 +176,19 @@ def check_override(field: str, value: Any, *, option: str) -> Any:
     not, e.g. `--seed -1`, which numpy would only refuse deep inside the first replication.
     """
     info = Scenario.model_fields[field]
-    adapter: TypeAdapter[Any] = TypeAdapter(Annotated[(info.annotation, *info.metadata)])  # type: ignore[valid-type]
+    field_type: Any = Annotated[(info.annotation, *info.metadata)]  # built at run time: no static type form
+    adapter: TypeAdapter[Any] = TypeAdapter(field_type)
     try:
         return adapter.validate_python(value, strict=True)
     except ValidationError as exc:
         kind = exc.errors(include_url=False)[0].get("type", "")
         _parent, target = shape_at((field,))
-        shown = value if isinstance(value, int) and abs(value) < 10**40 else _show(value)
+        shown = value if isinstance(value, int) and abs(value) < 10**40 else show_value(value)
         raise DxsimInputError(
-            f"{_MESSAGES.get(kind, 'not allowed')} for the scenario's `{field}`",
+            f"{MESSAGES.get(kind, 'not allowed')} for the scenario's `{field}`",
             field=option,
             value=shown,
-            allowed=_allowed(target, (field,)),
+            allowed=allowed_text(target, (field,)),
         ) from None
 
 
@@ -213,7 +217,7 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
         ) from None
     except (OSError, ValueError) as exc:
         raise DxsimInputError(
-            f"cannot read the file ({_clean(getattr(exc, 'strerror', None) or exc)})", file=shown
+            f"cannot read the file ({clean(getattr(exc, 'strerror', None) or exc)})", file=shown
         ) from None
     try:
         text = data.decode("utf-8-sig")
@@ -233,7 +237,7 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
             msg = msg[: m.start()]
             where = f" at line {m.group(2)}, column {m.group(3)}" if m.group(2) else " at the end of the file"
         raise DxsimInputError(
-            f"malformed TOML{where}: {_clean(msg)}", file=shown, allowed="TOML syntax, see https://toml.io"
+            f"malformed TOML{where}: {clean(msg)}", file=shown, allowed="TOML syntax, see https://toml.io"
         ) from None
     except (
         ValueError,
@@ -312,7 +316,9 @@ def _check_nesting(data: Any, shown: str) -> None:
         if isinstance(node, Mapping):
             stack.extend((v, path + (k,)) for k, v in node.items() if isinstance(v, (Mapping, list, tuple)))
         elif isinstance(node, (list, tuple)):
-            stack.extend((v, path + (i,)) for i, v in enumerate(node) if isinstance(v, (Mapping, list, tuple)))
+            stack.extend(
+                (v, path + (i,)) for i, v in enumerate(node) if isinstance(v, (Mapping, list, tuple))
+            )
 
 
 def _abs(path: Path) -> str:
@@ -391,10 +397,16 @@ def _load(
 # Scenario fields naming a data file, relative to the scenario file that names them:
 # (dotted path, what it is, allowed text).
 _RELATIVE_FILES: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (("sites", "file"), "site file",
-     "a CSV file (lon, lat, operator, technology, band_mhz, on_air_date), relative to this scenario file's folder"),
-    (("villages", "layer", "file"), "village file",
-     "a CSV or GeoJSON file (name, lon, lat, gso34, population), relative to this scenario file's folder"),
+    (
+        ("sites", "file"),
+        "site file",
+        "a CSV file (lon, lat, operator, technology, band_mhz, on_air_date), relative to this scenario file's folder",
+    ),
+    (
+        ("villages", "layer", "file"),
+        "village file",
+        "a CSV or GeoJSON file (name, lon, lat, gso34, population), relative to this scenario file's folder",
+    ),
 )
 
 
@@ -405,7 +417,7 @@ def _parent_file(parent: Any, folder: Path, shown: str) -> Path:
             "must be the path of a parent scenario file, in quotes",
             file=shown,
             field=EXTENDS,
-            value=_show(parent),
+            value=show_value(parent),
             allowed='a path like "baseline.toml", relative to this file\'s folder',
         )
     path = folder / parent
@@ -426,7 +438,7 @@ def _require_name(raw: dict[str, Any], shown: str) -> None:
             "field required",
             file=shown,
             field="name",
-            allowed=_FRIENDLY_ALLOWED["name"]
+            allowed=FRIENDLY_ALLOWED["name"]
             + "; every scenario file needs its own, it is not inherited through extends",
         )
 
@@ -530,7 +542,7 @@ def _prepare(node: Any, cur: Located, path: tuple[str, ...], file: str) -> Any:
                     raise DxsimInputError(
                         f"{kname} {nk} is given twice",
                         file=file,
-                        field=_dotted(path + (k,)),
+                        field=dotted(path + (k,)),
                         allowed=f"each {kname} once",
                     )
             out[nk] = _prepare(v, item, path + (nk,), file)
@@ -550,19 +562,25 @@ def _check_number(
 ) -> None:
     if not cur.shape.is_number:
         return
-    where = f" (item {index + 1} of the list)" if index is not None else ""
+    where = _(" (item {n} of the list)").format(n=index + 1) if index is not None else ""
     msg = None
     if isinstance(value, bool):
-        msg = "true/false is not a number"
+        msg = _("true/false is not a number")
     elif isinstance(value, str):
         msg = (
-            "a number in quotes is text; write it without quotes" if _looks_numeric(value) else "not a number"
+            _("a number in quotes is text; write it without quotes")
+            if _looks_numeric(value)
+            else _("not a number")
         )
     elif isinstance(value, float) and not math.isfinite(value):
-        msg = "not a finite number"
+        msg = _("not a finite number")
     if msg:
         raise DxsimInputError(
-            msg + where, file=file, field=_dotted(path), value=_show(value), allowed=_allowed(cur, path)
+            msg + where,
+            file=file,
+            field=dotted(path),
+            value=show_value(value),
+            allowed=allowed_text(cur, path),
         )
 
 
@@ -581,221 +599,7 @@ def _validate(merged: dict[str, Any], prov: dict[tuple[str, ...], str], top: str
     try:
         return Scenario.model_validate(merged)
     except ValidationError as exc:
-        errors = [_translate(e, merged, prov, top) for e in exc.errors(include_url=False)]
+        errors = [translate(e, merged, prov, top) for e in exc.errors(include_url=False)]
         first = errors[0]
         first.more = errors[1:]  # type: ignore[attr-defined]  # the CLI may list them, one per line
         raise first from None
-
-
-def _translate(
-    err: Any, merged: dict[str, Any], prov: dict[tuple[str, ...], str], top: str
-) -> DxsimInputError:
-    """One pydantic error -> one planner-readable DxsimInputError."""
-    loc = tuple(err.get("loc", ()))
-    kind = err.get("type", "")
-    inp = err.get("input")
-    ctx = err.get("ctx") or {}
-    is_key = bool(loc) and loc[-1] == "[key]"
-    path = tuple(str(p) if not isinstance(p, int) else p for p in (loc[:-1] if is_key else loc))
-    # a bad dict key is reported as (..., key, '[key]'): the key's shape belongs to the dict above it
-    parent, target = shape_at(loc[:-2] + ("[key]",) if is_key else loc)
-    list_index = None
-    if path and isinstance(path[-1], int):  # an item of a list: report the list
-        list_index = path[-1]
-        path = tuple(p for p in path if not isinstance(p, int))
-    where = f" (item {list_index + 1} of the list)" if list_index is not None else ""
-    file = _file_for(path, prov, top)
-    field = _dotted(path)
-
-    if kind == "missing":
-        return DxsimInputError(_("field required"), file=file, field=field, allowed=_allowed(target, path))
-
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        keys = list(parent.shape.model_fields) if parent is not None else []
-        if len(loc) == 1:
-            keys.append(EXTENDS)
-        close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
-        msg = _("unknown key {key}").format(key=repr(key)) + (
-            "; " + _("did you mean {name}?").format(name=repr(close[0])) if close else "")
-        return DxsimInputError(msg, file=file, field=field, value=_show(inp), allowed=", ".join(keys))
-
-    if is_key and target is not None:
-        kname = target.key_name
-        key = str(inp)
-        if target.shape.options:
-            opts = [str(o) for o in target.shape.options]
-            close = difflib.get_close_matches(key, opts, n=1, cutoff=0.6)
-            msg = f"unknown {kname} {key!r}" + (f"; did you mean {close[0]!r}?" if close else "")
-            return DxsimInputError(msg, file=file, field=field, allowed=", ".join(opts))
-        rng = range_text(target.shape)
-        return DxsimInputError(
-            f"{key!r} is not a valid {kname}", file=file, field=field, allowed=f"a {kname} {rng}".strip()
-        )
-
-    if kind in ("value_error", "assertion_error"):
-        text = str(ctx.get("error") or err.get("msg", ""))
-        text = re.sub(r"^(Value error|Assertion failed),\s*", "", text)
-        if target is not None and target.shape.kind == "model":
-            found = _split_field(text, target, path, merged) if not where else _split_item_field(
-                text, target, path, list_index, merged)
-            if found is not None:
-                fpath, value, rest = found
-                return DxsimInputError(
-                    _clean(rest) + where, file=_file_for(fpath, prov, top), field=_dotted(fpath), value=_show(value)
-                )
-            return DxsimInputError(_clean(text), file=file, field=field or None)
-        return DxsimInputError(
-            _clean(text) + where, file=file, field=field, value=_show(inp), allowed=_allowed(target, path)
-        )
-
-    msg = _(_MESSAGES[kind]) if kind in _MESSAGES else None
-    if msg is None:
-        if kind.endswith(("_type", "_parsing")) or kind.startswith(("date_", "datetime_")):
-            msg = _("wrong type: not {what}").format(what=type_text(target.shape) if target else _("the expected type"))
-        else:
-            msg = re.sub(r"^Input should be\s*", "should be ", err.get("msg", "invalid value"))
-    if kind == "float_type" and isinstance(inp, int) and not isinstance(inp, bool):
-        msg = "number too large"
-    if kind == "string_too_long" and isinstance(inp, str):
-        msg = f"too long ({len(inp)} characters)"
-    return DxsimInputError(
-        _clean(msg) + where, file=file, field=field or None, value=_show(inp),
-        allowed=ctx.get("allowed") or _allowed(target, path),  # a custom error may say what is allowed
-    )
-
-
-_MESSAGES = {  # translated where used (gettext)
-    "greater_than_equal": N_("too small"),
-    "greater_than": N_("too small"),
-    "less_than_equal": N_("too large"),
-    "less_than": N_("too large"),
-    "finite_number": N_("not a finite number"),
-    "int_from_float": N_("not a whole number"),
-    "int_parsing_size": N_("number too large"),
-    "string_pattern_mismatch": N_("not in the required form"),
-    "literal_error": N_("not one of the allowed values"),
-    "date_from_datetime_inexact": N_("has a time of day; give a date only"),
-    "date_future": N_("must be in the future"),
-    "date_past": N_("must be in the past"),
-}
-
-
-def _split_field(
-    text: str, target: Located, path: tuple[Any, ...], merged: dict[str, Any]
-) -> tuple[tuple[str, ...], Any, str] | None:
-    """A section-level rule like "end_date (…) must be after start_date (…)": point at end_date."""
-    token, _sep, rest = text.partition(" ")
-    parts = tuple(token.split("."))
-    if not rest or parts[0] not in target.shape.model_fields:
-        return None
-    fpath = tuple(path) + parts
-    value = None
-    if "*" not in parts:
-        node: Any = merged
-        for p in fpath:
-            node = node.get(p) if isinstance(node, dict) else None
-        value = node
-        rest = re.sub(r"^(\([^)]*\)|=\s*[^:]*:)\s*", "", rest)  # the value is shown separately
-    return fpath, value, rest
-
-
-def _split_item_field(
-    text: str, target: Located, path: tuple[Any, ...], index: int | None, merged: dict[str, Any]
-) -> tuple[tuple[str, ...], Any, str] | None:
-    """A rule of one item of a list of tables ("window_end (…) must not be before …"): point at its field."""
-    token, _sep, rest = text.partition(" ")
-    if not rest or "." in token or token not in target.shape.model_fields or index is None:
-        return None
-    node: Any = merged
-    for p in path:
-        node = node.get(p) if isinstance(node, dict) else None
-    item = node[index] if isinstance(node, list) and index < len(node) else None
-    value = item.get(token) if isinstance(item, dict) else None
-    rest = re.sub(r"^(\([^)]*\)|=\s*[^:]*:)\s*", "", rest)
-    return tuple(path) + (token,), value, rest
-
-
-def _file_for(path: tuple[Any, ...], prov: dict[tuple[str, ...], str], top: str) -> str:
-    """The file of the chain that (last) set this value; the loaded file if it came from defaults."""
-    p = tuple(str(x) for x in path)
-    while p:
-        if p in prov:
-            return prov[p]
-        p = p[:-1]
-    return top
-
-
-# --------------------------------------------------------------------------- wording
-
-
-def _allowed(target: Located | None, path: tuple[Any, ...] = ()) -> str | None:
-    """'an integer between 0 and 20000 teams', 'a table with keys …', 'an ISO date like 2026-01-31'."""
-    dotted = ".".join(str(p) for p in path)
-    if dotted in _FRIENDLY_ALLOWED:
-        return _FRIENDLY_ALLOWED[dotted]
-    if target is None:
-        return None
-    s = target.shape
-    unit = target.unit
-    if s.kind == "model":
-        return "a table with keys " + ", ".join(s.model_fields)
-    if s.kind == "dict" and s.key is not None and s.item is not None:
-        kname = key_name(s.key)
-        if s.key.options:
-            return f"a table with one entry per {kname} (" + ", ".join(map(str, s.key.options)) + ")"
-        inner = _allowed(Located(s.item, unit), ())
-        krange = range_text(s.key)
-        return f"a table of {kname} = value ({kname} {krange}; value {inner})".replace("  ", " ")
-    if s.kind == "list" and s.item is not None:
-        inner = " ".join(x for x in (range_text(s.item), unit if s.item.is_number else None) if x)
-        return f"a list of {type_text(s.item, article=False)}s" + (f", each {inner}" if inner else "")
-    if s.options:
-        return " ".join(x for x in (range_text(s), unit if s.is_number else None) if x)
-    if s.is_number:
-        return " ".join(x for x in (type_text(s), range_text(s), unit) if x)
-    if s.py_type is str:
-        text = "text" + (f" ({range_text(s)})" if range_text(s) else "")
-        return f"{text}: {unit}" if unit else text
-    return type_text(s)
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    return ".".join(
-        str(p) if isinstance(p, int) or _SIMPLE_KEY.fullmatch(str(p)) else json.dumps(str(p)) for p in path
-    )
-
-
-def _clean(text: Any) -> str:
-    return _LINE_BREAKS.sub(" ", str(text))
-
-
-class _Shown:
-    """A value abbreviated for display: its repr is the text shown to the planner."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Shown) and other.text == self.text
-
-    def __hash__(self) -> int:
-        return hash(self.text)
-
-
-def _show(value: Any) -> Any:
-    """The offending value, made short and printable (TOML dates as ISO strings)."""
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
-        return _Shown(f"<an integer of about {int(value.bit_length() * 0.30103) + 1} digits>")
-    try:
-        text = repr(value)
-    except (ValueError, RecursionError):
-        return _Shown("<a value too large to show>")
-    if len(text) > 80:
-        return _Shown(_clean(text[:77]) + "...")
-    return value

@@ -23,6 +23,7 @@ from typing import Any
 import tomli_w
 
 from dxsim._version import __version__
+from dxsim.i18n import gettext as _
 from dxsim.scenario.loader import _RELATIVE_FILES, scenario_chain
 from dxsim.scenario.schema import Scenario
 
@@ -72,7 +73,7 @@ def scenario_values(scenario: Scenario, scenario_dir: str | os.PathLike[str] | N
     The loader stores `sites.file` and `villages.layer.file` relative to the loaded file's folder,
     which means nothing once the values leave that folder.
     """
-    data = _plain(scenario.model_dump(mode="python"))
+    data: dict[str, Any] = _plain(scenario.model_dump(mode="python"))
     if scenario_dir is not None:
         base = os.path.realpath(os.fspath(scenario_dir))
         for keys, _what, _allowed in _RELATIVE_FILES:
@@ -96,7 +97,11 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None) + " }"
+        return (
+            "{ "
+            + ", ".join(f"{_key(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None)
+            + " }"
+        )
     return tomli_w.dumps({"x": value}).partition(" = ")[2].rstrip("\n")
 
 
@@ -108,7 +113,7 @@ def _emit(node: dict[str, Any], path: tuple[str, ...], lines: list[str]) -> None
     """Key/value lines of one table (unset fields as comments), then its sub-tables and table arrays."""
     for k, v in node.items():
         if v is None:
-            lines.append(f"# {_key(k)} = (not set)")
+            lines.append("# {key} = {unset}".format(key=_key(k), unset=_("(not set)")))
         elif not isinstance(v, dict) and not _is_table_array(v):
             lines.append(f"{_key(k)} = {_toml_value(v)}")
     for k, v in node.items():
@@ -136,12 +141,12 @@ def resolved_toml(scenario: Scenario, chain: list[Path]) -> str:
     """
     top_dir = Path(chain[-1]).parent if chain else Path.cwd()
     data = scenario_values(scenario, top_dir)
-    lines = [
-        f"# Resolved scenario {_comment(scenario.name)}: every field after `extends` and the defaults,",
-        f"# written by dxsim {__version__}. It loads back as it is (data-file paths are absolute).",
-        "# Made from (base first):",
-    ]
-    lines += [f"#   {_comment(os.fspath(p))}" for p in chain] or ["#   (no file)"]
+    head = _(
+        "Resolved scenario {name}: every field after `extends` and the defaults,\nwritten by dxsim {version}. "
+        "It loads back as it is (data-file paths are absolute).\nMade from (base first):"
+    ).format(name=_comment(scenario.name), version=__version__)
+    lines = [f"# {line}" for line in head.split("\n")]
+    lines += [f"#   {_comment(os.fspath(p))}" for p in chain] or ["#   " + _("(no file)")]
     lines.append("")
     _emit(data, (), lines)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -29,10 +29,27 @@ import numpy as np
 
 from dxsim.radio.capacity import layer_capacity
 from dxsim.radio.coverage import CoverageGrid, Footprints
-from dxsim.scenario.schema_capacity import Capacity
-from dxsim.sim.service_kernel import (BIN_MBPS, GROUP_FIELDS, N_BINS, R_S4, R_S5, R_SLOTS, R_STATE, STATE_FIELDS,
-                                      add_site_supply, evaluate_all, evaluate_cells, init_records, median_bin,
-                                      n_blocks, short_people, stabilise_ties)
+from dxsim.scenario.sections.capacity import Capacity
+from dxsim.sim.service_kernel import (
+    BIN_MBPS,
+    F64,
+    GROUP_FIELDS,
+    N_BINS,
+    R_S4,
+    R_S5,
+    R_SLOTS,
+    R_STATE,
+    STATE_FIELDS,
+    U64,
+    add_site_supply,
+    evaluate_all,
+    evaluate_cells,
+    init_records,
+    median_bin,
+    n_blocks,
+    short_people,
+    stabilise_ties,
+)
 
 ENVS = ("urban", "suburban", "rural")
 
@@ -46,8 +63,13 @@ class SiteCapacity:
     rate_median_mbps: np.ndarray
 
 
-def site_capacity(technology: str, bands: dict[str, int], env_idx: np.ndarray, neighbour_load: float,
-                  cap_mbps: np.ndarray | None = None) -> SiteCapacity:
+def site_capacity(
+    technology: str,
+    bands: dict[str, int],
+    env_idx: np.ndarray,
+    neighbour_load: float,
+    cap_mbps: np.ndarray | None = None,
+) -> SiteCapacity:
     """Capacity of each site from its environment's band (`layer_capacity`), optionally capped (a backhaul)."""
     env_idx = np.asarray(env_idx, dtype=np.int64)
     table = [layer_capacity(technology, int(bands[e]), e, neighbour_load) for e in ENVS]
@@ -86,8 +108,15 @@ class Supply:
     def mbps(self) -> np.ndarray:
         return self.rows[:, 0]
 
-    def add(self, fp: Footprints, shares: np.ndarray, cap: SiteCapacity, sites: np.ndarray,
-            touched: np.ndarray | None = None, touched_blocks: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        fp: Footprints,
+        shares: np.ndarray,
+        cap: SiteCapacity,
+        sites: np.ndarray,
+        touched: np.ndarray | None = None,
+        touched_blocks: np.ndarray | None = None,
+    ) -> None:
         """Add the given sites' capacity to the cells they cover, flagging those cells in `touched` (bool per cell)
         and their blocks of 64 cells in `touched_blocks` (see `service_kernel.evaluate_cells`)."""
         n = self.rows.shape[0]
@@ -95,8 +124,18 @@ class Supply:
             touched = np.zeros(n, dtype=bool)
         if touched_blocks is None:
             touched_blocks = np.zeros(n_blocks(n), dtype=bool)
-        add_site_supply(fp.indptr, fp.cells, shares, cap.capacity_mbps, cap.rate_p5_mbps, cap.rate_median_mbps,
-                        np.asarray(sites, dtype=np.int64), self.rows, touched, touched_blocks)
+        add_site_supply(
+            fp.indptr,
+            fp.cells,
+            shares,
+            cap.capacity_mbps,
+            cap.rate_p5_mbps,
+            cap.rate_median_mbps,
+            np.asarray(sites, dtype=np.int64),
+            self.rows,
+            touched,
+            touched_blocks,
+        )
 
 
 @dataclass
@@ -132,7 +171,7 @@ def cell_records(n: int) -> np.ndarray:
     people in separate arrays each cell cost ~7 cache misses for them, in one record it costs 2."""
     raw = np.empty(n * R_SLOTS + 8)
     skip = (-raw.ctypes.data % 64) // 8
-    return raw[skip:skip + n * R_SLOTS].reshape(n, R_SLOTS)
+    return raw[skip : skip + n * R_SLOTS].reshape(n, R_SLOTS)
 
 
 class CellService:
@@ -142,9 +181,18 @@ class CellService:
     ``cov4`` the 4G grid. All are read, never changed.
     """
 
-    def __init__(self, cw: CapacityWorld, pop: np.ndarray, group: np.ndarray, n_groups: int, k: int,
-                 cov5: CoverageGrid, cov5_op: list[CoverageGrid] | None, cov4: CoverageGrid,
-                 params: Capacity | None = None) -> None:
+    def __init__(
+        self,
+        cw: CapacityWorld,
+        pop: np.ndarray,
+        group: np.ndarray,
+        n_groups: int,
+        k: int,
+        cov5: CoverageGrid,
+        cov5_op: list[CoverageGrid] | None,
+        cov4: CoverageGrid,
+        params: Capacity | None = None,
+    ) -> None:
         # demand and the served rate: the replication's own (uncertainty draws them); site capacities are the world's
         self.cw, self.p = cw, (params if params is not None else cw.params)
         self.pop, self.group, self.n_groups, self.k = pop, group, n_groups, k
@@ -154,11 +202,18 @@ class CellService:
         # one 128-byte record per cell (see cell_records): state, bins, 5G and 4G supply, area and people
         self._rec = rec = cell_records(n)
         s5_start = cw.supply5_start.rows if cw.supply5_start is not None else np.zeros((n, 3))
-        init_records(rec, s5_start, cw.supply4.rows, np.asarray(group, dtype=np.int64),
-                     np.asarray(pop, dtype=np.float64))
-        self.state = rec[:, R_STATE:R_STATE + len(STATE_FIELDS)]  # per cell (views), see service_kernel.STATE_FIELDS
-        self._s5 = Supply(rec[:, R_S5:R_S5 + 3])
-        self._s4 = Supply(rec[:, R_S4:R_S4 + 3])
+        init_records(
+            rec,
+            s5_start,
+            cw.supply4.rows,
+            np.asarray(group, dtype=np.int64),
+            np.asarray(pop, dtype=np.float64),
+        )
+        self.state = rec[
+            :, R_STATE : R_STATE + len(STATE_FIELDS)
+        ]  # per cell (views), see service_kernel.STATE_FIELDS
+        self._s5 = Supply(rec[:, R_S5 : R_S5 + 3])
+        self._s4 = Supply(rec[:, R_S4 : R_S4 + 3])
         self.year: int | None = None
         self.u = 0.0  # busy-hour Mbps per person
         self.dev5 = 0.0
@@ -169,7 +224,11 @@ class CellService:
         self._touched_blocks = np.zeros(n_blocks(n), dtype=bool)  # ... and their blocks of 64 cells
         self._work = np.empty(n, dtype=np.int64)  # scratch of evaluate_cells (the touched cells' indices)
         if cov5_op is not None and len(cov5_op) == 3:  # 5G users use their own operator's 5G
-            self._op_cov5 = tuple(g.covered_pop_cell for g in cov5_op)
+            self._op_cov5: tuple[F64, F64, F64] = (
+                cov5_op[0].covered_pop_cell,
+                cov5_op[1].covered_pop_cell,
+                cov5_op[2].covered_pop_cell,
+            )
             self._op_share = np.asarray(cw.operator_share, dtype=np.float64)
         else:
             self._op_cov5 = (cov5.covered_pop_cell, cov5.covered_pop_cell, cov5.covered_pop_cell)
@@ -206,16 +265,24 @@ class CellService:
     def add_village_4g(self, fp: Footprints, villages: np.ndarray) -> None:
         """Village 4G sites switched on (capacity capped by their backhaul)."""
         if self.cw.village_shares is not None and self.cw.village_cap is not None:
-            self.s4.add(fp, self.cw.village_shares, self.cw.village_cap, villages, self._touched,
-                        self._touched_blocks)
+            self.s4.add(
+                fp, self.cw.village_shares, self.cw.village_cap, villages, self._touched, self._touched_blocks
+            )
 
     def short_people_at(self, sites: np.ndarray) -> np.ndarray:
         """Capacity-short people (5G and 4G-or-better) in the cell each 5G plan site stands in; 0 for a site whose
         edge rate is below the served rate (it could not serve them)."""
         sites = np.asarray(sites, dtype=np.int64)
         out = np.empty(sites.size)
-        short_people(sites, self.cw.plan_cell, self.cw.cap5.rate_p5_mbps, float(self.p.served_rate_mbps), self.state,
-                     out)  # short5 + (mbb_cov - mbb_served) of each site's cell
+        assert self.cw.plan_cell is not None, "prepare_capacity sets plan_cell"
+        short_people(
+            sites,
+            self.cw.plan_cell,
+            self.cw.cap5.rate_p5_mbps,
+            float(self.p.served_rate_mbps),
+            self.state,
+            out,
+        )  # short5 + (mbb_cov - mbb_served) of each site's cell
         return out
 
     def short_sites_first(self, sites: np.ndarray) -> np.ndarray:
@@ -225,7 +292,9 @@ class CellService:
         relief = self.short_people_at(sites)
         need = relief >= 1.0
         key = -relief[need]
-        return sites[need][stabilise_ties(key, np.argsort(key))]  # = np.argsort(key, kind="stable"), ~5x faster
+        return sites[need][
+            stabilise_ties(key, np.argsort(key))
+        ]  # = np.argsort(key, kind="stable"), ~5x faster
 
     # ------------------------------------------------------------------ evaluation
     def update(self, year: int) -> None:
@@ -240,14 +309,31 @@ class CellService:
             self.thr_sum = evaluate_all(self._rec, *self._inputs(), self.group_sum, self.hist_busy)
             return
         # each changed cell once, in memory order (the kernel scans only the flagged blocks and clears the flags)
-        self.thr_sum += evaluate_cells(self._touched, self._touched_blocks, self._work, self._rec, *self._inputs(),
-                                       self.group_sum, self.hist_busy)
+        self.thr_sum += evaluate_cells(
+            self._touched,
+            self._touched_blocks,
+            self._work,
+            self._rec,
+            *self._inputs(),
+            self.group_sum,
+            self.hist_busy,
+        )
 
-    def _inputs(self) -> tuple:
+    def _inputs(self) -> tuple[F64, F64, F64, F64, F64, F64, U64, U64, float, float, float, float, float]:
         """The per-cell inputs and the year's parameters of the compiled pass (service_kernel)."""
-        return (self.cov5.covered_pop_cell, *self._op_cov5, self._op_share, self.cov4.covered_pop_cell,
-                self.cov5.mask, self.cov4.mask, float(self.k), float(self.p.served_rate_mbps), float(self.u),
-                float(self.dev5), self.p.data_users_pct_of_population / 100.0)
+        return (
+            self.cov5.covered_pop_cell,
+            *self._op_cov5,
+            self._op_share,
+            self.cov4.covered_pop_cell,
+            self.cov5.mask,
+            self.cov4.mask,
+            float(self.k),
+            float(self.p.served_rate_mbps),
+            float(self.u),
+            float(self.dev5),
+            self.p.data_users_pct_of_population / 100.0,
+        )
 
     # ------------------------------------------------------------------ results
     def national(self) -> dict[str, float]:
@@ -287,24 +373,46 @@ class CellService:
         }
 
 
-def prepare_capacity(params: Capacity, band_5g: dict[str, int], band_4g: dict[str, int], pop: np.ndarray, k: int,
-                     plan_fp: Footprints, plan_env: np.ndarray, plan_cell: np.ndarray, n_5g_start: int, sites4_fp: Footprints, sites4_env: np.ndarray,
-                     operator_share: np.ndarray, village_fp: Footprints | None = None,
-                     village_backhaul_mbps: np.ndarray | None = None) -> CapacityWorld:
+def prepare_capacity(
+    params: Capacity,
+    band_5g: dict[str, int],
+    band_4g: dict[str, int],
+    pop: np.ndarray,
+    k: int,
+    plan_fp: Footprints,
+    plan_env: np.ndarray,
+    plan_cell: np.ndarray,
+    n_5g_start: int,
+    sites4_fp: Footprints,
+    sites4_env: np.ndarray,
+    operator_share: np.ndarray,
+    village_fp: Footprints | None = None,
+    village_backhaul_mbps: np.ndarray | None = None,
+) -> CapacityWorld:
     """Per-site capacities and footprint shares; the existing 4G sites' supply per cell (static)."""
     load = params.neighbour_load_pct / 100.0
     cap4 = site_capacity("4g", band_4g, sites4_env, load)
     supply4 = Supply.empty(pop.size)
     supply4.add(sites4_fp, footprint_shares(sites4_fp, pop, k), cap4, np.arange(sites4_fp.indptr.size - 1))
     share = np.asarray(operator_share, dtype=np.float64)
-    cw = CapacityWorld(params, footprint_shares(plan_fp, pop, k), site_capacity("5g", band_5g, plan_env, load),
-                       supply4, share / share.sum() if share.sum() > 0 else share)
+    cw = CapacityWorld(
+        params,
+        footprint_shares(plan_fp, pop, k),
+        site_capacity("5g", band_5g, plan_env, load),
+        supply4,
+        share / share.sum() if share.sum() > 0 else share,
+    )
     cw.plan_cell = np.asarray(plan_cell, dtype=np.int64)
     cw.supply5_start = Supply.empty(pop.size)
     cw.supply5_start.add(plan_fp, cw.shares5, cw.cap5, np.arange(n_5g_start))
     if village_fp is not None and village_backhaul_mbps is not None:
         n_v = village_fp.indptr.size - 1
         cw.village_shares = footprint_shares(village_fp, pop, k)
-        cw.village_cap = site_capacity("4g", band_4g, np.full(n_v, ENVS.index("rural")), load,
-                                       cap_mbps=np.nan_to_num(np.asarray(village_backhaul_mbps, dtype=np.float64)))
+        cw.village_cap = site_capacity(
+            "4g",
+            band_4g,
+            np.full(n_v, ENVS.index("rural")),
+            load,
+            cap_mbps=np.nan_to_num(np.asarray(village_backhaul_mbps, dtype=np.float64)),
+        )
     return cw

@@ -41,7 +41,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dxsim.scenario.schema_budget import BudgetEnvelope
+from dxsim.scenario.sections.budget import BudgetEnvelope
 
 __all__ = ["apply_envelope", "envelope_allocation"]
 
@@ -56,8 +56,10 @@ def _budget_for(table: dict[int, float], year: int) -> float:
 
 def envelope_allocation(envelope: BudgetEnvelope) -> dict[int, dict[str, float]]:
     """Year -> {five_g_subsidy, villages, compute_public} in VND bn (for reports and tests)."""
-    return {y: {p: envelope.amount(p, y) for p in ("five_g_subsidy", "villages", "compute_public")}
-            for y in envelope.total_vnd_bn}
+    return {
+        y: {p: envelope.amount(p, y) for p in ("five_g_subsidy", "villages", "compute_public")}
+        for y in envelope.total_vnd_bn
+    }
 
 
 def apply_envelope(scenario: Any, envelope: BudgetEnvelope | None = None) -> Any:

@@ -1,167 +1,39 @@
-"""Assemble and run the model: scenario + country -> world -> replications -> metrics.
+"""Run the model: a prepared world -> one replication -> metrics.
 
-`prepare_world` does the static work once (site layer, start-state coverage); each
-replication copies the start coverage and runs a fresh SimPy environment with its own
-random streams.
+:func:`dxsim.sim.world.prepare_world` does the static work once (layers, footprints, start-state
+coverage); each replication copies the start coverage and runs a fresh SimPy environment with
+its own random streams.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from pathlib import Path
-from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import polars as pl
 import simpy
 
-from dxsim.geo.country import Country
-from dxsim.i18n import gettext as _
-from dxsim.geo.sites import CellArrays, SiteLayer, build_synthetic_layer
-from dxsim.radio.coverage import CoverageGrid, Footprints
-from dxsim.radio.radii import radii_m
-from dxsim.results.metrics import MetricsRecorder
-from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
+from dxsim.scenario.constants import is_operator
+from dxsim.scenario.schema import OPERATORS, REGIONS
 from dxsim.sim.calendar import Clock, month_ends, year_share_left
-from dxsim.sim.capacity import CapacityWorld, CellService, prepare_capacity
+from dxsim.sim.capacity import CellService
+from dxsim.sim.compute.setup import ComputeRun, start_compute
 from dxsim.sim.finance import Ledger
-from dxsim.sim.rollout import HELD_CAUSES, PlanArrays, Rollout
-from dxsim.sim.compute.setup import ComputeRun, ComputeWorld, prepare_compute, start_compute
-from dxsim.sim.villages.process import OWNER as VILLAGES, VillageProgramme
-from dxsim.sim.villages.setup import VillageWorld, prepare_villages
-from dxsim.sim.villages.metrics import village_month_metrics
+from dxsim.sim.recorder import MetricsRecorder
+from dxsim.sim.rollout import HELD_CAUSES, Rollout
 from dxsim.sim.uncertainty import draw_scenario, village_inputs
+from dxsim.sim.villages.metrics import village_month_metrics
+from dxsim.sim.villages.process import OWNER as VILLAGES
+from dxsim.sim.villages.process import VillageProgramme
+from dxsim.sim.world import World
 
 Progress = Callable[[str], None]
-CAPACITY_REPLAN_WINDOW_SITES = 20_000  # the head of an operator's queue re-planned yearly (> a year of its orders)
-
-
-@dataclass
-class World:
-    """Static inputs shared by all replications of one scenario."""
-
-    scenario: Scenario
-    country: Country
-    cells: CellArrays
-    layer: SiteLayer
-    plan: PlanArrays
-    plan_row: np.ndarray
-    plan_col: np.ndarray
-    plan_x: np.ndarray
-    plan_y: np.ndarray
-    plan_radius_m: np.ndarray
-    cov5g_start: CoverageGrid
-    cov4g: CoverageGrid
-    plan_footprints: Footprints
-    radius_4g_m: dict[str, float]
-    radius_5g_m: dict[str, float]
-    province_codes: list[str]
-    province_pop: np.ndarray
-    villages: VillageWorld | None = None
-    compute: ComputeWorld | None = None
-    village_footprints: Footprints | None = None  # 4G footprints of the villages' new sites
-    cov5g_start_by_operator: list[CoverageGrid] | None = None  # each operator's own 5G network at the start
-    capacity: CapacityWorld | None = None  # served vs covered (dxsim.sim.capacity); None when disabled
-
-
-def cell_arrays(country: Country) -> CellArrays:
-    c = country.cells
-    return CellArrays(
-        rows=c["row"].to_numpy().astype(np.int64), cols=c["col"].to_numpy().astype(np.int64),
-        lon=c["lon"].to_numpy(), lat=c["lat"].to_numpy(),
-        x_m=c["x_m"].to_numpy(), y_m=c["y_m"].to_numpy(),
-        width_m=c["width_m"].to_numpy().astype(np.float64), height_m=c["height_m"].to_numpy().astype(np.float64),
-        pop=country.cell_pop, env=c["density_class"].to_numpy().astype(np.int8),
-        province_idx=country.cell_province_idx.astype(np.int64), n_provinces=len(country.province_codes),
-    )
-
-
-def region_of_province(country: Country) -> np.ndarray:
-    names = country.provinces["region3"].to_list()
-    return np.array([REGIONS.index(n) for n in names], dtype=np.int8)
-
-
-def load_site_layer(scenario: Scenario, country: Country, cells: CellArrays,
-                    radius_4g_m: dict[str, float], radius_5g_m: dict[str, float],
-                    scenario_dir: Path | None = None) -> SiteLayer:
-    """The scenario's site layer: a planner's CSV if given, else the seeded synthetic one."""
-    if scenario.sites.file:
-        from dxsim.geo.site_file import load_site_file
-
-        path = Path(scenario.sites.file)
-        if not path.is_absolute() and scenario_dir is not None:
-            path = scenario_dir / path
-        return load_site_file(path, scenario, cells, region_of_province(country), radius_4g_m, radius_5g_m)
-    cache = country.cache_path
-    return build_synthetic_layer(
-        cells, region_of_province(country), n_4g=scenario.start_state.stations_4g,
-        n_5g_start=scenario.start_state.stations_5g, radius_4g_m=radius_4g_m, radius_5g_m=radius_5g_m,
-        capex_upgrade_vnd_bn=scenario.costs.capex_vnd_bn(False), capex_new_vnd_bn=scenario.costs.capex_vnd_bn(True),
-        seed=scenario.sites.synthetic_seed, people_per_site=scenario.sites.people_per_5g_site_dense,
-        shares={name: op.start_share_5g_pct / 100.0 for name, op in scenario.operators.items()},
-        province_balanced=scenario.sites.demand_phase_order == "province_balanced",
-        cache_dir=cache,
-        cells_hash=str(country.manifest.get("inputs_sha256", country.manifest.get("input_hashes", ""))),
-    )
-
-
-def prepare_world(scenario: Scenario, country: Country, scenario_dir: Path | None = None,
-                  progress: Progress | None = None) -> World:
-    say = progress or (lambda _m: None)
-    from dxsim.sim.finance_envelope import apply_envelope
-
-    scenario = apply_envelope(scenario)  # a shared budget envelope, if enabled, becomes programme budgets
-    cells = cell_arrays(country)
-    cdef = scenario.radio.coverage_definition
-    r4 = radii_m("4g", scenario.radio.band_4g_mhz, cdef)
-    r5 = radii_m("5g", scenario.radio.band_5g_mhz, cdef)
-    say(_("site layer"))
-    layer = load_site_layer(scenario, country, cells, r4, r5, scenario_dir)
-    say(_("villages"))
-    villages, layer = prepare_villages(scenario, country, cells, layer, r4, scenario_dir)
-    plan = layer.plan_5g
-    radius = plan["radius_m"].to_numpy().astype(np.float64)
-    op_index = {name: k for k, name in enumerate(OPERATORS)}
-    pa = PlanArrays(is_new=(plan["kind"] == "new").to_numpy(), region_idx=plan["region_idx"].to_numpy().astype(np.int64),
-                    province_idx=plan["province_idx"].to_numpy().astype(np.int64),
-                    operator=np.array([op_index[o] for o in plan["operator"].to_list()], dtype=np.int8),
-                    people_served=plan["people_served"].to_numpy().astype(np.float64))
-    row, col = plan["row"].to_numpy(), plan["col"].to_numpy()
-    x, y = plan["x_m"].to_numpy(), plan["y_m"].to_numpy()
-    sub = scenario.radio.coverage_subsamples_per_axis
-    say(_("start coverage"))
-    cov5 = cells.coverage_grid(sub)
-    n0 = min(layer.n_5g_start, pa.n)
-    fp = cov5.footprints(row, col, x, y, radius)
-    cov5.add_footprints(fp, np.arange(n0))
-    cov5_op = []
-    for k in range(len(OPERATORS)):
-        g = cells.coverage_grid(sub)
-        g.add_footprints(fp, np.flatnonzero(pa.operator[:n0] == k))
-        cov5_op.append(g)
-    s4 = layer.sites_4g
-    r4_site = s4["radius_m"].to_numpy().astype(np.float64)
-    cov4 = cells.coverage_grid(sub)
-    cov4.add_sites(s4["row"].to_numpy(), s4["col"].to_numpy(), s4["x_m"].to_numpy(), s4["y_m"].to_numpy(), r4_site)
-    vfp = None if villages is None else cov4.footprints(villages.row, villages.col, villages.x_m, villages.y_m,
-                                                         villages.radius_4g_m)
-    prov_pop = np.bincount(cells.province_idx, weights=cells.pop, minlength=cells.n_provinces)
-    capacity = None
-    if scenario.capacity.enabled:
-        say(_("site capacity"))
-        fp4 = cov4.footprints(s4["row"].to_numpy(), s4["col"].to_numpy(), s4["x_m"].to_numpy(), s4["y_m"].to_numpy(),
-                              r4_site)
-        capacity = prepare_capacity(
-            scenario.capacity, scenario.radio.band_5g_mhz.model_dump(), scenario.radio.band_4g_mhz.model_dump(), cells.pop,
-            cov5.k, fp, plan["env"].to_numpy(), cov5.cell_index(row, col), n0, fp4, s4["env"].to_numpy(),
-            np.array([scenario.operators[o].subscriber_share_pct if o in scenario.operators else 0.0
-                      for o in OPERATORS]),
-            vfp, None if villages is None else villages.table["backhaul_capacity_mbps"].to_numpy())
-    say(_("data centres and GPUs"))
-    compute = prepare_compute(scenario, country)
-    return World(scenario, country, cells, layer, pa, row, col, x, y, radius, cov5, cov4, fp, r4, r5,
-                 list(country.province_codes), prov_pop, villages, compute, vfp, cov5_op, capacity)
+CAPACITY_REPLAN_WINDOW_SITES = (
+    20_000  # the head of an operator's queue re-planned yearly (> a year of its orders)
+)
 
 
 @dataclass
@@ -177,12 +49,16 @@ class ReplicationResult:
     pop_covered_5g_cell_end: np.ndarray | None = None  # per cell, at the horizon end
     pop_covered_4g_cell_end: np.ndarray | None = None
     service_cell_end: dict[str, np.ndarray] | None = None  # per cell at the horizon end: served/short people
-    support_decisions: list[dict] | None = None  # the operators' surge decisions (dxsim.results.decisions)
+    support_decisions: list[dict[str, Any]] | None = (
+        None  # the operators' surge decisions (dxsim.results.decisions)
+    )
 
 
 def run_replication(world: World, replication: int, seed: int | None = None) -> ReplicationResult:
     """One replication of the whole horizon; deterministic for (seed, replication)."""
-    sc = draw_scenario(world.scenario, world.scenario.seed if seed is None else seed, replication)  # this replication's values
+    sc = draw_scenario(
+        world.scenario, world.scenario.seed if seed is None else seed, replication
+    )  # this replication's values
     seed = sc.seed if seed is None else seed
     clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
     env = simpy.Environment()
@@ -190,7 +66,7 @@ def run_replication(world: World, replication: int, seed: int | None = None) -> 
     def budget_for(owner: str, year: int) -> float:
         if owner == VILLAGES:
             return sc.villages.programme.budget_for(year)
-        op = sc.operators.get(owner)
+        op = sc.operators.get(owner) if is_operator(owner) else None
         if op is None:
             return 0.0
         # in the start year only the part of the year after the start is left to commit (pro rata)
@@ -201,15 +77,21 @@ def run_replication(world: World, replication: int, seed: int | None = None) -> 
     rollout.start()
     vp = None
     if world.villages is not None:
-        vp = VillageProgramme(env, sc, village_inputs(world.villages, world.scenario, sc), clock, seed, replication, ledger)
+        vp = VillageProgramme(
+            env, sc, village_inputs(world.villages, world.scenario, sc), clock, seed, replication, ledger
+        )
         vp.start()
-    cr = start_compute(env, sc, world.compute, clock, seed, replication) if world.compute is not None else None
+    cr = (
+        start_compute(env, sc, world.compute, clock, seed, replication) if world.compute is not None else None
+    )
     rec = MetricsRecorder(replication, world.province_codes)
     monitor = Monitor(world, rollout, clock, rec, vp, cr)
     env.process(monitor.run(env))
     env.run(until=clock.horizon_days + 1)
     st = rollout.state
-    res = ReplicationResult(rec.frame(), st.on_air_day.copy(), st.operator.copy(), rollout.subsidy_paid_vnd_bn)
+    res = ReplicationResult(
+        rec.frame(), st.on_air_day.copy(), st.operator.copy(), rollout.subsidy_paid_vnd_bn
+    )
     if vp is not None:
         res.village_started_day = vp.started_day.copy()
         res.village_power_day = vp.power_day.copy()
@@ -219,7 +101,9 @@ def run_replication(world: World, replication: int, seed: int | None = None) -> 
     res.pop_covered_4g_cell_end = monitor.cov4.covered_pop_cell.copy()
     if monitor.service is not None:
         c = monitor.service.cell
-        res.service_cell_end = {name: c[name].copy() for name in ("served5", "short5", "mbb_cov", "mbb_served")}
+        res.service_cell_end = {
+            name: c[name].copy() for name in ("served5", "short5", "mbb_cov", "mbb_served")
+        }
     res.support_decisions = list(rollout.surge_events)
     return res
 
@@ -227,24 +111,36 @@ def run_replication(world: World, replication: int, seed: int | None = None) -> 
 class Monitor:
     """At each month end: switch on the month's new sites in the coverage grid and record metrics."""
 
-    def __init__(self, world: World, rollout: Rollout, clock: Clock, rec: MetricsRecorder,
-                 villages: VillageProgramme | None = None, compute: ComputeRun | None = None) -> None:
+    def __init__(
+        self,
+        world: World,
+        rollout: Rollout,
+        clock: Clock,
+        rec: MetricsRecorder,
+        villages: VillageProgramme | None = None,
+        compute: ComputeRun | None = None,
+    ) -> None:
         self.w = world
         self.r = rollout
         self.vp = villages
         self.cr = compute
         self._busy_last = 0.0
-        self._installed_last = None
-        self._last_day = None
+        self._installed_last: float | None = None
+        self._last_day: float | None = None
         self._wait_ptr = 0
         self._compute_capex_last = 0.0
+        self._energy_last = 0.0  # data-centre facility energy (MWh) read at the last month end
         # village sites add 4G coverage as they switch on: this replication's own copy
         self.cov4 = world.cov4g.copy() if villages is not None else world.cov4g
-        self.village_on = np.zeros(world.villages.inputs.n if villages is not None else 0, dtype=bool)
+        self.village_on = np.zeros(
+            world.villages.inputs.n if villages is not None and world.villages is not None else 0, dtype=bool
+        )
         self.clock = clock
         self.rec = rec
         self.cov5 = world.cov5g_start.copy()
-        self.cov5_op = [g.copy() for g in world.cov5g_start_by_operator] if world.cov5g_start_by_operator else None
+        self.cov5_op = (
+            [g.copy() for g in world.cov5g_start_by_operator] if world.cov5g_start_by_operator else None
+        )
         self.applied = np.zeros(world.plan.n, dtype=bool)
         self.applied[: rollout.n_start] = True
         # sites a crew has taken (Rollout.taken_log) whose on-air day had not come at the last month end, and how
@@ -256,20 +152,35 @@ class Monitor:
         self._surge_seen = 0
         self._stations_prov = np.bincount(world.plan.province_idx[:n0], minlength=len(world.province_codes))
         self._n_new_sites = int(world.plan.is_new[:n0].sum())
-        self._by_operator = np.bincount(rollout.state.operator[:n0].astype(np.int64) + 1, minlength=len(OPERATORS) + 1)
+        self._by_operator = np.bincount(
+            rollout.state.operator[:n0].astype(np.int64) + 1, minlength=len(OPERATORS) + 1
+        )
         self.capex_cum = 0.0
         self.subsidy_reported = 0.0
         self.last_work = np.zeros(len(REGIONS))
         self.last_cap = np.zeros(len(REGIONS))
         n_prov = len(world.province_codes)
-        self.stations_4g_prov = np.bincount(world.layer.sites_4g["province_idx"].to_numpy().astype(np.int64),
-                                            minlength=n_prov).astype(float)
+        self.stations_4g_prov = np.bincount(
+            world.layer.sites_4g["province_idx"].to_numpy().astype(np.int64), minlength=n_prov
+        ).astype(float)
         cells = world.cells
-        self.service = None if world.capacity is None else CellService(
-            world.capacity, cells.pop, cells.province_idx, n_prov, self.cov5.k, self.cov5, self.cov5_op, self.cov4,
-            params=rollout.sc.capacity)  # this replication's drawn demand (dxsim.sim.uncertainty)
+        self.service = (
+            None
+            if world.capacity is None
+            else CellService(
+                world.capacity,
+                cells.pop,
+                cells.province_idx,
+                n_prov,
+                self.cov5.k,
+                self.cov5,
+                self.cov5_op,
+                self.cov4,
+                params=rollout.sc.capacity,
+            )
+        )  # this replication's drawn demand (dxsim.sim.uncertainty)
 
-    def run(self, env: simpy.Environment):
+    def run(self, env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
         for me in month_ends(self.clock.start, self.clock.end):
             day = self.clock.day(me)
             if day > env.now:
@@ -283,7 +194,7 @@ class Monitor:
         # its on-air day when a crew takes it); running counters carry the rest
         log = self.r.taken_log
         if self._taken_read < len(log):
-            self._pending = np.concatenate([self._pending, *log[self._taken_read:]])
+            self._pending = np.concatenate([self._pending, *log[self._taken_read :]])
             self._taken_read = len(log)
         due = st.on_air_day[self._pending] <= day
         new = np.sort(self._pending[due])
@@ -300,16 +211,18 @@ class Monitor:
                 self.service.add_5g(w.plan_footprints, new)
             self._stations_prov += np.bincount(w.plan.province_idx[new], minlength=n_prov)
             self._n_new_sites += int(w.plan.is_new[new].sum())
-            self._by_operator += np.bincount(st.operator[new].astype(np.int64) + 1, minlength=len(OPERATORS) + 1)
+            self._by_operator += np.bincount(
+                st.operator[new].astype(np.int64) + 1, minlength=len(OPERATORS) + 1
+            )
         stations_prov = self._stations_prov.astype(float)
         added_prov = np.bincount(w.plan.province_idx[new], minlength=n_prov).astype(float)
         capex_prov = np.bincount(w.plan.province_idx[new], weights=st.capex_vnd_bn[new], minlength=n_prov)
         self.capex_cum += float(capex_prov.sum())
         # copies: the recorder keeps the arrays, and the grid updates covered_pop_group in place
         if self.vp is not None:
-            self.record_villages(date, day)
+            self.record_villages(date, day, self.vp)
         if self.cr is not None:
-            self.record_compute(date, day)
+            self.record_compute(date, day, self.cr)
         pop5_prov = self.cov5.covered_pop_group.copy()
         pop4_prov = self.cov4.covered_pop_group.copy()
         total_pop = float(w.province_pop.sum())
@@ -325,21 +238,23 @@ class Monitor:
         }
         for k, name in enumerate(OPERATORS):
             values[f"stations_5g_{name}"] = float(self._by_operator[k + 1])
-        values.update({
-            "stations_4g": float(w.layer.sites_4g.height),
-            "pop_covered_5g": float(pop5_prov.sum()),
-            "pop_covered_5g_pct": 100.0 * float(pop5_prov.sum()) / total_pop,
-            "pop_covered_4g": float(pop4_prov.sum()),
-            "pop_covered_4g_pct": 100.0 * float(pop4_prov.sum()) / total_pop,
-            "capex_vnd_bn": float(capex_prov.sum()),
-            "capex_cum_vnd_bn": self.capex_cum,
-            "subsidy_paid_vnd_bn": subsidy_now,
-            "sites_in_permitting": float(n_permit),
-            "sites_awaiting_equipment": float(n_equipment),
-            "sites_awaiting_crew": float(n_crew),
-            # taken by a crew, not yet on air: every committed site minus those on air by now
-            "sites_under_construction": float(self.r.committed - (n_on - self.r.n_start)),
-        })
+        values.update(
+            {
+                "stations_4g": float(w.layer.sites_4g.height),
+                "pop_covered_5g": float(pop5_prov.sum()),
+                "pop_covered_5g_pct": 100.0 * float(pop5_prov.sum()) / total_pop,
+                "pop_covered_4g": float(pop4_prov.sum()),
+                "pop_covered_4g_pct": 100.0 * float(pop4_prov.sum()) / total_pop,
+                "capex_vnd_bn": float(capex_prov.sum()),
+                "capex_cum_vnd_bn": self.capex_cum,
+                "subsidy_paid_vnd_bn": subsidy_now,
+                "sites_in_permitting": float(n_permit),
+                "sites_awaiting_equipment": float(n_equipment),
+                "sites_awaiting_crew": float(n_crew),
+                # taken by a crew, not yet on air: every committed site minus those on air by now
+                "sites_under_construction": float(self.r.committed - (n_on - self.r.n_start)),
+            }
+        )
         work = st.crew_work_done - self.last_work
         cap = st.crew_capacity - self.last_cap
         self.last_work, self.last_cap = st.crew_work_done.copy(), st.crew_capacity.copy()
@@ -351,7 +266,7 @@ class Monitor:
         values.update(self.held_metrics(day))
         values.update(self.surge_metrics())
         if self.service is not None:
-            self.record_service(date)
+            self.record_service(date, self.service)
         self.rec.national(date, values)
         self.rec.by_province(date, "stations_5g", stations_prov)
         self.rec.by_province(date, "stations_5g_added", added_prov)
@@ -362,23 +277,22 @@ class Monitor:
         self.rec.by_province(date, "pop_covered_4g_pct", 100.0 * pop4_prov / np.maximum(w.province_pop, 1.0))
         self.rec.by_province(date, "capex_vnd_bn", capex_prov)
 
-    def record_service(self, date: dt.date) -> None:
+    def record_service(self, date: dt.date, sv: CellService) -> None:
         """Served / capacity-short / uncovered people (dxsim.sim.capacity), nationally and by province."""
-        sv = self.service
         new_year = sv.year != date.year
         sv.update(date.year)
-        moved = self.plan_for_capacity() if new_year else 0
+        moved = self.plan_for_capacity(sv) if new_year else 0
         self.rec.national(date, {**sv.national(), "sites_brought_forward_for_capacity": float(moved)})
         for name, values in sv.by_group(self.w.province_pop, self.cov5.covered_pop_group).items():
             self.rec.by_province(date, name, values)
 
-    def plan_for_capacity(self) -> int:
+    def plan_for_capacity(self, sv: CellService) -> int:
         """Each year, when demand steps up, each operator brings forward the sites of its next year's orders that stand
         in capacity-short cells (most short people first): densification where traffic outgrows the cells."""
         moved = 0
         for k in range(len(OPERATORS)):
             window = self.r.remaining(k, CAPACITY_REPLAN_WINDOW_SITES)
-            pick = self.service.short_sites_first(window)  # most short people first, ties in queue order
+            pick = sv.short_sites_first(window)  # most short people first, ties in queue order
             if pick.size:
                 moved += self.r.bring_forward(k, pick)
         return moved
@@ -390,12 +304,16 @@ class Monitor:
         self._prev_day = day
         om = self.r.orders_month
         n_ops = max(om["operators"], 1)
-        out = {"orders_pace_bound_pct": 100.0 * om["pace_bound"] / n_ops,
-               "orders_budget_bound_pct": 100.0 * om["budget_bound"] / n_ops}
+        out = {
+            "orders_pace_bound_pct": 100.0 * om["pace_bound"] / n_ops,
+            "orders_budget_bound_pct": 100.0 * om["budget_bound"] / n_ops,
+        }
         for r, region in enumerate(REGIONS):
             total = float(held[:, r].sum())
             for c, cause in enumerate(HELD_CAUSES):
-                out[f"rollout_held_pct_{cause}_{region}"] = 100.0 * float(held[c, r]) / total if total > 0 else 0.0
+                out[f"rollout_held_pct_{cause}_{region}"] = (
+                    100.0 * float(held[c, r]) / total if total > 0 else 0.0
+                )
         return out
 
     @property
@@ -406,35 +324,37 @@ class Monitor:
     def surge_metrics(self) -> dict[str, float]:
         """Stations ordered in a surge this month, per operator, and the surge premium so far."""
         out = {f"surge_stations_{name}": 0.0 for name in OPERATORS}
-        for e in self.r.surge_events[self._surge_seen:]:
+        for e in self.r.surge_events[self._surge_seen :]:
             if e["decision"] == "surge":
                 out[f"surge_stations_{e['operator']}"] += float(e["need"])
         self._surge_seen = len(self.r.surge_events)
         out["surge_premium_cum_vnd_bn"] = float(self.r.surge_premium_vnd_bn)
         out["stations_ordered_for_support_cum"] = float(self.r.ordered_for_support)
-        out["support_accrued_unpaid_vnd_bn"] = self.r.support_accrued(self.clock.day(self.clock.end)) \
-            if self._surge_final else 0.0
+        out["support_accrued_unpaid_vnd_bn"] = (
+            self.r.support_accrued(self.clock.day(self.clock.end)) if self._surge_final else 0.0
+        )
         out["sites_in_flight"] = float(self.r.in_flight)  # ordered, on_air_day NaN
         return out
 
-    def record_villages(self, date: dt.date, day: float) -> None:
+    def record_villages(self, date: dt.date, day: float, vp: VillageProgramme) -> None:
         """Village metrics (dxsim.sim.villages.metrics), nationally and by province; sites on air add 4G coverage."""
-        vp = self.vp
         conn = vp.connected_day <= day
         new = np.flatnonzero(conn & ~self.village_on)
         if new.size:
-            self.cov4.add_footprints(self.w.village_footprints, new)
+            vfp = self.w.village_footprints
+            assert vfp is not None, "prepare_world makes the villages' footprints with the villages"
+            self.cov4.add_footprints(vfp, new)
             self.village_on[new] = True
             if self.service is not None:
-                self.service.add_village_4g(self.w.village_footprints, new)
+                self.service.add_village_4g(vfp, new)
         national, provinces, _campaigns = village_month_metrics(vp, len(self.w.province_codes), day)
         for name, values in provinces.items():
             self.rec.by_province(date, name, values)
         self.rec.national(date, national)
 
-    def record_compute(self, date: dt.date, day: float) -> None:
+    def record_compute(self, date: dt.date, day: float, cr: ComputeRun) -> None:
         """Data-centre capacity, GPUs and AI demand at the month end."""
-        cr, f = self.cr, self.cr.fleet
+        f = cr.fleet
         n_prov = len(self.w.province_codes)
 
         def by_province(values: np.ndarray) -> np.ndarray:
@@ -443,26 +363,41 @@ class Monitor:
         installed_now = float(cr.pool.installed)
         busy = cr.pool.busy_gpu_days
         span = day - self._last_day if self._last_day is not None else 0.0
-        avg_installed = 0.5 * (installed_now + (self._installed_last if self._installed_last is not None else installed_now))
-        util = 100.0 * (busy - self._busy_last) / (avg_installed * span) if span > 0 and avg_installed > 0 else 0.0
+        avg_installed = 0.5 * (
+            installed_now + (self._installed_last if self._installed_last is not None else installed_now)
+        )
+        util = (
+            100.0 * (busy - self._busy_last) / (avg_installed * span)
+            if span > 0 and avg_installed > 0
+            else 0.0
+        )
         self.rec.national(date, cr.dcs.held_pct(self._last_day if self._last_day is not None else 0.0, day))
         self._busy_last, self._installed_last, self._last_day = busy, installed_now, day
         fresh, self._wait_ptr = cr.demand.waits_since(self._wait_ptr)  # the waits of the month's starts
+        energy_mwh = cr.dcs.energy_mwh_until(day)
+        energy_month, self._energy_last = energy_mwh - self._energy_last, energy_mwh
         capex_cum = cr.dcs.capex_vnd_bn_cum + cr.gpus.capex_vnd_bn_cum
         capex_month, self._compute_capex_last = capex_cum - self._compute_capex_last, capex_cum
-        self.rec.national(date, {
-            "dc_it_capacity_mw": float(f.it_mw.sum()),
-            "dc_facility_power_mw": float(f.facility_power_mw().sum()),
-            "racks": float(f.racks.sum()),
-            "gpus_installed": float(cr.gpus.installed_gpus),
-            "gpus_installed_high_performance": float(cr.gpus.high_performance_installed),
-            "gpus_stranded": float(cr.gpus.stranded_gpus),
-            "gpu_pflops_bf16": float(cr.gpus.pflops_bf16),
-            "gpu_a100_equivalents": float(cr.gpus.a100_equivalents),
-            "gpu_utilization_pct": float(min(util, 100.0)),
-            "ai_jobs_waiting": float(cr.demand.waiting_jobs),
-            "compute_capex_vnd_bn": float(capex_month),
-        })
+        self.rec.national(
+            date,
+            {
+                "dc_it_capacity_mw": float(f.it_mw.sum()),
+                "dc_facility_power_mw": float(f.facility_power_mw().sum()),
+                "racks": float(f.racks.sum()),
+                "gpus_installed": float(cr.gpus.installed_gpus),
+                "gpus_installed_high_performance": float(cr.gpus.high_performance_installed),
+                "gpus_stranded": float(cr.gpus.stranded_gpus),
+                "gpu_pflops_bf16": float(cr.gpus.pflops_bf16),
+                "gpu_a100_equivalents": float(cr.gpus.a100_equivalents),
+                "gpu_utilization_pct": float(min(util, 100.0)),
+                "ai_jobs_waiting": float(cr.demand.waiting_jobs),
+                "compute_capex_vnd_bn": float(capex_month),
+                "dc_energy_mwh": float(energy_month),
+                "dc_electricity_opex_vnd_bn": float(
+                    energy_month * 1000.0 * cr.dcs.p.power_price_vnd_per_kwh / 1e9
+                ),
+            },
+        )
         if fresh.size:  # no row in a month when no job started (the median of nothing is not a number)
             self.rec.national(date, {"ai_job_wait_days_p50": float(np.median(fresh))})
         self.rec.by_province(date, "dc_it_capacity_mw", by_province(f.it_mw))

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dxsim.scenario.schema_operators import BusinessCase
+from dxsim.scenario.sections.operators import BusinessCase
 
 VND_K_TO_BN = 1e3 / 1e9
 
@@ -39,11 +39,21 @@ def revenue_vnd_bn(people_served: np.ndarray, subscriber_share_pct: float, bc: B
     return people_served * per_person * 12.0 * bc.payback_years
 
 
-def site_npv_vnd_bn(people_served: np.ndarray, capex_vnd_bn: np.ndarray, subscriber_share_pct: float,
-                    bc: BusinessCase, support_vnd_bn: np.ndarray | float = 0.0) -> np.ndarray:
+def site_npv_vnd_bn(
+    people_served: np.ndarray,
+    capex_vnd_bn: np.ndarray,
+    subscriber_share_pct: float,
+    bc: BusinessCase,
+    support_vnd_bn: np.ndarray | float = 0.0,
+) -> np.ndarray:
     """Revenue + support - capex - opex over the payback period (undiscounted, VND bn)."""
-    return (revenue_vnd_bn(people_served, subscriber_share_pct, bc) + support_vnd_bn
-            - capex_vnd_bn - bc.opex_vnd_bn_per_site_year * bc.payback_years)
+    npv_vnd_bn: np.ndarray = (
+        revenue_vnd_bn(people_served, subscriber_share_pct, bc)
+        + support_vnd_bn
+        - capex_vnd_bn
+        - bc.opex_vnd_bn_per_site_year * bc.payback_years
+    )
+    return npv_vnd_bn
 
 
 def monthly_pace(target: float, ordered_this_year: int, months_left: int) -> int:
@@ -59,11 +69,20 @@ class Orders:
     held_business_case: int = 0  # the pace asked for sites whose business case is negative
     held_budget: int = 0
     held_plan: int = 0  # the pace asked for more sites than the plan has left
-    spare: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # profitable, affordable, beyond pace
+    spare: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64)
+    )  # profitable, affordable, beyond pace
 
 
-def choose_orders(remaining: np.ndarray, npv_vnd_bn: np.ndarray, capex_vnd_bn: np.ndarray, pace: int,
-                  available_vnd_bn: float, spare_cap: int = 0, accepted_loss_vnd_bn: float = 0.0) -> Orders:
+def choose_orders(
+    remaining: np.ndarray,
+    npv_vnd_bn: np.ndarray,
+    capex_vnd_bn: np.ndarray,
+    pace: int,
+    available_vnd_bn: float,
+    spare_cap: int = 0,
+    accepted_loss_vnd_bn: float = 0.0,
+) -> Orders:
     """Pick this month's sites from the operator's remaining plan (in its own order).
 
     `npv_vnd_bn` and `capex_vnd_bn` align with `remaining`. The first `pace` sites whose business
@@ -81,7 +100,7 @@ def choose_orders(remaining: np.ndarray, npv_vnd_bn: np.ndarray, capex_vnd_bn: n
     spent = float(cum[n - 1]) if n else 0.0
     spare = np.zeros(0, dtype=np.int64)
     if spare_cap > 0 and held_budget == 0:
-        beyond = ok[pace:pace + spare_cap]
+        beyond = ok[pace : pace + spare_cap]
         cum2 = np.cumsum(capex_vnd_bn[beyond])
         spare = remaining[beyond[: int(np.searchsorted(cum2, available_vnd_bn - spent + 1e-9, side="right"))]]
     return Orders(remaining[want[:n]], held_business_case, held_budget, held_plan, spare)

@@ -29,19 +29,29 @@ recognised when they come on air (metrics capex_vnd_bn, capex_cum_vnd_bn).
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import simpy
 
+from dxsim.delay import lognormal_days
+from dxsim.rng import stream
+from dxsim.scenario.constants import OperatorName
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
+from dxsim.scenario.sections.operators import Support
+from dxsim.sim import rollout_kernel
 from dxsim.sim.calendar import Clock, year_share_left
 from dxsim.sim.finance import Ledger
 from dxsim.sim.operators import (
-    Orders, SurgeCase, choose_orders, monthly_pace, site_npv_vnd_bn, surge_decision,
+    Orders,
+    SurgeCase,
+    choose_orders,
+    monthly_pace,
+    site_npv_vnd_bn,
+    surge_decision,
 )
-from dxsim.sim import rollout_kernel
-from dxsim.sim.rng import stream
 from dxsim.sim.support import eligible_kind, per_station_vnd_bn, programmes, start_sites_counted, window_days
 
 WEEK_DAYS = 7.0
@@ -84,10 +94,10 @@ class RolloutState:
     capex_vnd_bn: np.ndarray
     ordered: np.ndarray  # bool
     surge: np.ndarray  # bool: ordered in a surge (kit from stock, contract crews, premium)
-    ordered_by_op_year: dict = field(default_factory=dict)
-    crew_work_done: np.ndarray = None  # team-days done per region (cumulative)
-    crew_capacity: np.ndarray = None  # team-days available per region (cumulative)
-    busy_until: np.ndarray = None  # per region
+    crew_work_done: np.ndarray  # team-days done per region (cumulative)
+    crew_capacity: np.ndarray  # team-days available per region (cumulative)
+    busy_until: np.ndarray  # per region
+    ordered_by_op_year: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 def _deal_to_operators(n: int, shares: np.ndarray) -> np.ndarray:
@@ -107,8 +117,17 @@ def _deal_to_operators(n: int, shares: np.ndarray) -> np.ndarray:
 class Rollout:
     """The SimPy processes of the 5G build-out for one replication."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, plan: PlanArrays, n_start: int,
-                 clock: Clock, seed: int, replication: int, ledger: Ledger) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        plan: PlanArrays,
+        n_start: int,
+        clock: Clock,
+        seed: int,
+        replication: int,
+        ledger: Ledger,
+    ) -> None:
         self.env = env
         self.sc = scenario
         self.plan = plan
@@ -120,23 +139,28 @@ class Rollout:
         z_permit = stream(seed, replication, "rollout.permit").standard_normal(n)
         z_lead = stream(seed, replication, "rollout.lead_time").standard_normal(n)
         z_work = stream(seed, replication, "rollout.team_days").standard_normal(n)
-        # p50 x exp(sigma x z) with each site's own (p50, sigma): one exp per site, the same products as choosing
-        # between both kinds' values computed for every site
-        self.permit_days = (np.where(plan.is_new, w.new_site_permit.p50_days, w.upgrade_permit.p50_days)
-                            * np.exp(np.where(plan.is_new, w.new_site_permit.sigma, w.upgrade_permit.sigma) * z_permit))
-        lt = scenario.supply.lead_time
-        self.lead_days = lt.p50_days * np.exp(lt.sigma * z_lead)
-        self.team_days = (np.where(plan.is_new, w.new_site_team_days.p50_days, w.upgrade_team_days.p50_days)
-                          * np.exp(np.where(plan.is_new, w.new_site_team_days.sigma, w.upgrade_team_days.sigma)
-                                   * z_work))
+        # the one delay model (dxsim.delay) with each site's own (p50, sigma): one exp per site
+        self.permit_days = lognormal_days(
+            np.where(plan.is_new, w.new_site_permit.p50_days, w.upgrade_permit.p50_days),
+            np.where(plan.is_new, w.new_site_permit.sigma, w.upgrade_permit.sigma),
+            z_permit,
+        )
+        self.lead_days = scenario.supply.lead_time.draws(z_lead)
+        self.team_days = lognormal_days(
+            np.where(plan.is_new, w.new_site_team_days.p50_days, w.upgrade_team_days.p50_days),
+            np.where(plan.is_new, w.new_site_team_days.sigma, w.upgrade_team_days.sigma),
+            z_work,
+        )
         costs = scenario.costs
         capex = np.where(plan.is_new, costs.capex_vnd_bn(True), costs.capex_vnd_bn(False))
-        self.equipment_vnd_bn = np.where(plan.is_new, costs.equipment_vnd_bn(True), costs.equipment_vnd_bn(False))
-        shares = np.array([scenario.operators[o].start_share_5g_pct if o in scenario.operators else 0.0
-                           for o in OPERATORS])
+        self.equipment_vnd_bn = np.where(
+            plan.is_new, costs.equipment_vnd_bn(True), costs.equipment_vnd_bn(False)
+        )
+        shares = np.array(
+            [scenario.operators[o].start_share_5g_pct if o in scenario.operators else 0.0 for o in OPERATORS]
+        )
         op = plan.operator.astype(np.int8) if plan.operator is not None else _deal_to_operators(n, shares)
-        self.people_served = (plan.people_served if plan.people_served is not None
-                              else np.full(n, np.inf))
+        self.people_served = plan.people_served if plan.people_served is not None else np.full(n, np.inf)
         nan = np.full(n, np.nan)
         n_start = min(n_start, n)
         on_air = nan.copy()
@@ -144,10 +168,18 @@ class Rollout:
         ordered = np.zeros(n, dtype=bool)
         ordered[:n_start] = True
         self.state = RolloutState(
-            operator=op, order_day=nan.copy(), permit_done_day=nan.copy(), equipment_due_day=nan.copy(),
-            delivered_day=nan.copy(), crew_start_day=nan.copy(), on_air_day=on_air, capex_vnd_bn=capex,
-            ordered=ordered, surge=np.zeros(n, dtype=bool),
-            crew_work_done=np.zeros(len(REGIONS)), crew_capacity=np.zeros(len(REGIONS)),
+            operator=op,
+            order_day=nan.copy(),
+            permit_done_day=nan.copy(),
+            equipment_due_day=nan.copy(),
+            delivered_day=nan.copy(),
+            crew_start_day=nan.copy(),
+            on_air_day=on_air,
+            capex_vnd_bn=capex,
+            ordered=ordered,
+            surge=np.zeros(n, dtype=bool),
+            crew_work_done=np.zeros(len(REGIONS)),
+            crew_capacity=np.zeros(len(REGIONS)),
             busy_until=np.zeros(len(REGIONS)),
         )
         self.n_start = n_start
@@ -160,8 +192,9 @@ class Rollout:
         self._op_rest: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(OPERATORS)
         # per operator, for the month's orders without support (_order_window): (op_sites[k], its sites unordered at
         # the last full scan, those of them whose business case passes, [first unordered position in each], the loss)
-        self._op_heads: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[int], float] | None] = \
-            [None] * len(OPERATORS)
+        self._op_heads: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[int], float] | None] = [
+            None
+        ] * len(OPERATORS)
         # Sites waiting for their kit, and delivered sites not yet taken by a crew (positions, ascending):
         # the weekly works scan only these (a few thousand), not every site ordered so far. Aligned with them,
         # what the weekly passes read of each (rollout_kernel.deliver / install): a kit's due day and whether it
@@ -186,7 +219,7 @@ class Rollout:
         self._contract: list[tuple[float, float, int, float]] = []  # (from, to, region, teams)
         self.subsidy_paid_vnd_bn = 0.0
         self.subsidy_events: list[tuple[float, str, float]] = []
-        self.surge_events: list[dict] = []
+        self.surge_events: list[dict[str, Any]] = []
         self.surge_premium_vnd_bn = 0.0
         # order-side attribution of the current month, sites per (cause, region), and the spare profitable
         # sites beyond the pace per region (held by targets when crews stand idle)
@@ -195,20 +228,33 @@ class Rollout:
         # this month's operators: ordering, stopped by their pace with more sites they would build and could pay
         # for (the target binds), or cut by their budget
         self.orders_month = {"operators": 0, "pace_bound": 0, "budget_bound": 0}
-        self._rainy = {r: set(scenario.seasons[r].rainy_months) if r in scenario.seasons else set() for r in REGIONS}
-        self._rainy_factor = {
-            r: (scenario.seasons[r].rainy_productivity_pct / 100.0 if r in scenario.seasons else 1.0) for r in REGIONS
+        self._rainy = {
+            r: set(scenario.seasons[r].rainy_months) if r in scenario.seasons else set() for r in REGIONS
         }
-        self._teams = np.array([scenario.crews[r].teams if r in scenario.crews else 0 for r in REGIONS], float)
+        self._rainy_factor = {
+            r: (scenario.seasons[r].rainy_productivity_pct / 100.0 if r in scenario.seasons else 1.0)
+            for r in REGIONS
+        }
+        self._teams = np.array(
+            [scenario.crews[r].teams if r in scenario.crews else 0 for r in REGIONS], float
+        )
         self.programmes = programmes(scenario)
         # each site's business case without support, for its own operator (support is added per month)
-        sub_share = np.array([scenario.operators[o].subscriber_share_pct if o in scenario.operators else 0.0
-                              for o in OPERATORS])
+        sub_share = np.array(
+            [
+                scenario.operators[o].subscriber_share_pct if o in scenario.operators else 0.0
+                for o in OPERATORS
+            ]
+        )
         # the operator's share per site: elementwise the same arithmetic as one call per operator with its share
-        self.base_npv_vnd_bn = site_npv_vnd_bn(self.people_served, capex, sub_share[op], scenario.business_case)
-        self._support_cache: dict[tuple[int, float], list] = {}
+        self.base_npv_vnd_bn = site_npv_vnd_bn(
+            self.people_served, capex, sub_share[op], scenario.business_case
+        )
+        self._support_cache: dict[tuple[int, float], list[Support]] = {}
         self.n_warm = 0  # sites in flight at the start (warm start)
-        self.ordered_for_support = 0  # sites whose business case crossed the line only with support (cumulative)
+        self.ordered_for_support = (
+            0  # sites whose business case crossed the line only with support (cumulative)
+        )
         self._warm_start(seed, replication)
 
     # ----------------------------------------------------------------- warm start
@@ -220,7 +266,10 @@ class Rollout:
         if rate_per_day <= 0 or lo >= self.plan.n:
             return
         w = self.sc.works
-        longest = 3.0 * max(w.new_site_permit.p90_days, self.sc.supply.lead_time.p90_days) + 3.0 * w.new_site_team_days.p90_days
+        longest = (
+            3.0 * max(w.new_site_permit.p90_days, self.sc.supply.lead_time.p90_days)
+            + 3.0 * w.new_site_team_days.p90_days
+        )
         m = min(self.plan.n - lo, int(math.ceil(rate_per_day * longest)) + 1)
         cand = np.arange(lo, lo + m)
         u = stream(seed, replication, "rollout.warm_start").random(m)
@@ -248,7 +297,7 @@ class Rollout:
             if 0 <= end - 1 <= self.clock.horizon_days:
                 self.env.process(self.support_payment(p))
 
-    def planner(self):
+    def planner(self) -> Generator[simpy.Event, Any, None]:
         """Operators decide their orders at each month start."""
         month_i = 0
         while True:
@@ -282,14 +331,16 @@ class Rollout:
         while i < sites.size and ordered[sites[i]]:
             i += 1
         self._op_next[k] = i
-        cache = getattr(self, "_op_rest", None)  # absent on a bare stand-in (tests/test_capacity.py)
-        rest = sites[i:]
-        if cache is not None and cache[k] is not None and cache[k][0] is sites:
-            rest = cache[k][1]  # the unordered sites of sites[i:] and some ordered since, in the same order
+        # absent on a bare stand-in (tests/test_capacity.py)
+        cache: list[tuple[np.ndarray, np.ndarray] | None] | None = getattr(self, "_op_rest", None)
+        rest: np.ndarray = sites[i:]
+        kept = cache[k] if cache is not None else None
+        if kept is not None and kept[0] is sites:
+            rest = kept[1]  # the unordered sites of sites[i:] and some ordered since, in the same order
         if limit is not None:  # most months need only the head of the plan: scan a growing prefix
             span = 2 * limit
             while span < rest.size:
-                head = rest[:span]
+                head: np.ndarray = rest[:span]
                 head = head[~ordered[head]]
                 if head.size >= limit:
                     return head[:limit]
@@ -308,7 +359,9 @@ class Rollout:
             return 0
         i = self._op_next[k]
         old = self.op_sites[k]
-        moved = np.zeros(self.state.ordered.size, dtype=bool)  # np.isin(x, front) as a lookup: no sort of the rest
+        moved = np.zeros(
+            self.state.ordered.size, dtype=bool
+        )  # np.isin(x, front) as a lookup: no sort of the rest
         moved[front] = True
         rest = old[i:]
         self.op_sites[k] = np.concatenate([old[:i], front, rest[~moved[rest]]])
@@ -322,12 +375,16 @@ class Rollout:
         heads = getattr(self, "_op_heads", None)
         if heads is not None and heads[k] is not None and heads[k][0] is old:
             _, kept, passing, _, loss = heads[k]
-            heads[k] = (new, np.concatenate([front, kept[~moved[kept]]]),
-                        np.concatenate([front[self.base_npv_vnd_bn[front] >= -loss], passing[~moved[passing]]]),
-                        [0, 0], loss)
+            heads[k] = (
+                new,
+                np.concatenate([front, kept[~moved[kept]]]),
+                np.concatenate([front[self.base_npv_vnd_bn[front] >= -loss], passing[~moved[passing]]]),
+                [0, 0],
+                loss,
+            )
         return int(front.size)
 
-    def _open_programmes(self, k: int, day: float) -> list:
+    def _open_programmes(self, k: int, day: float) -> list[Support]:
         """Programmes operator k can still join today whose threshold it expects to meet (once per month)."""
         key = (k, day)
         if key not in self._support_cache:
@@ -348,14 +405,18 @@ class Rollout:
         if not progs:
             return np.zeros(sites.size)
         w = self.sc.works
-        eta = day + np.where(self.plan.is_new[sites],
-                             max(w.new_site_permit.p50_days, self.sc.supply.lead_time.p50_days) + w.new_site_team_days.p50_days,
-                             max(w.upgrade_permit.p50_days, self.sc.supply.lead_time.p50_days) + w.upgrade_team_days.p50_days)
+        eta = day + np.where(
+            self.plan.is_new[sites],
+            max(w.new_site_permit.p50_days, self.sc.supply.lead_time.p50_days)
+            + w.new_site_team_days.p50_days,
+            max(w.upgrade_permit.p50_days, self.sc.supply.lead_time.p50_days) + w.upgrade_team_days.p50_days,
+        )
         total = np.zeros(sites.size)
         for p in progs:
             first, end = window_days(p, self.clock.start)
-            amount = per_station_vnd_bn(p, self.plan.is_new[sites], self.equipment_vnd_bn[sites],
-                                        self._finite_people(sites))
+            amount = per_station_vnd_bn(
+                p, self.plan.is_new[sites], self.equipment_vnd_bn[sites], self._finite_people(sites)
+            )
             total += np.where((eta >= first) & (eta < end), amount, 0.0)
         return total
 
@@ -365,12 +426,14 @@ class Rollout:
 
     def _npv(self, name: str, k: int, sites: np.ndarray, day: float) -> np.ndarray:
         """Each site's business case for its operator today (support it can expect included)."""
-        npv = self.base_npv_vnd_bn[sites]
-        if self._open_programmes(k, day):  # else no support to add (late in the plan `sites` is all the rest of it)
+        npv: np.ndarray = self.base_npv_vnd_bn[sites]
+        if self._open_programmes(
+            k, day
+        ):  # else no support to add (late in the plan `sites` is all the rest of it)
             npv += self._support_now(k, sites, day)
         return npv
 
-    def _order(self, name: str, year: int, months_left: int, day: float) -> int:
+    def _order(self, name: OperatorName, year: int, months_left: int, day: float) -> int:
         st = self.state
         op = self.sc.operators[name]
         k = OPERATORS.index(name)
@@ -379,7 +442,9 @@ class Rollout:
         pace = monthly_pace(target, done, months_left)
         loss = self.sc.business_case.accepted_loss_vnd_bn_per_site
         spare_cap = pace  # one more month of pace
-        if not self._open_programmes(k, day):  # no support: the business case is the static one (_order_window)
+        if not self._open_programmes(
+            k, day
+        ):  # no support: the business case is the static one (_order_window)
             window = self._order_window(k, pace, pace + spare_cap, loss)
             npv = self.base_npv_vnd_bn[window]
             ok = np.flatnonzero(npv >= -loss)
@@ -401,11 +466,20 @@ class Rollout:
         # capex is phased evenly over the months left in the year (an operator does not spend its year's budget
         # in the first months and then stop)
         month_budget = self.ledger.available(name, year) / max(months_left, 1)
-        orders = choose_orders(window, npv, st.capex_vnd_bn[window], pace, month_budget,
-                               spare_cap=spare_cap, accepted_loss_vnd_bn=loss)
+        orders = choose_orders(
+            window,
+            npv,
+            st.capex_vnd_bn[window],
+            pace,
+            month_budget,
+            spare_cap=spare_cap,
+            accepted_loss_vnd_bn=loss,
+        )
         self._attribute_orders(orders, window, pace)
         self.orders_month["operators"] += 1
-        self.orders_month["pace_bound"] += int(pace > 0 and orders.picked.size == pace and orders.spare.size > 0)
+        self.orders_month["pace_bound"] += int(
+            pace > 0 and orders.picked.size == pace and orders.spare.size > 0
+        )
         self.orders_month["budget_bound"] += int(orders.held_budget > 0)
         picked = orders.picked
         # sites ordered only because of support: without it their business case loses more than accepted
@@ -429,23 +503,32 @@ class Rollout:
         """
         sites = self.op_sites[k]
         head = self._op_heads[k]
-        if head is None or head[0] is not sites or head[4] != loss:  # first month, or bring_forward changed the queue
+        if (
+            head is None or head[0] is not sites or head[4] != loss
+        ):  # first month, or bring_forward changed the queue
             rest = self.remaining(k)
             passing = rest[self.base_npv_vnd_bn[rest] >= -loss]
             head = self._op_heads[k] = (sites, rest, passing, [0, 0], loss)
         _, rest, passing, ptr, _ = head
-        window, ptr[0], ptr[1] = rollout_kernel.order_window(rest, ptr[0], passing, ptr[1], self.state.ordered,
-                                                             self.base_npv_vnd_bn, -loss, pace, want)
+        window, ptr[0], ptr[1] = rollout_kernel.order_window(
+            rest, ptr[0], passing, ptr[1], self.state.ordered, self.base_npv_vnd_bn, -loss, pace, want
+        )
         return window
 
     def _attribute_orders(self, orders: Orders, window: np.ndarray, pace: int) -> None:
         """Sites held back on the order side this month, spread over regions like the sites asked for."""
         regions = self.plan.region_idx
         asked = window[:pace]
-        mix = (np.bincount(regions[asked], minlength=len(REGIONS)) / asked.size if asked.size
-               else np.full(len(REGIONS), 1.0 / len(REGIONS)))
-        for cause, n in (("business_case", orders.held_business_case), ("budget", orders.held_budget),
-                         ("plan", orders.held_plan)):
+        mix = (
+            np.bincount(regions[asked], minlength=len(REGIONS)) / asked.size
+            if asked.size
+            else np.full(len(REGIONS), 1.0 / len(REGIONS))
+        )
+        for cause, n in (
+            ("business_case", orders.held_business_case),
+            ("budget", orders.held_budget),
+            ("plan", orders.held_plan),
+        ):
             if n:
                 self.held_orders[HELD_CAUSES.index(cause)] += n * mix
         if orders.spare.size:
@@ -455,23 +538,46 @@ class Rollout:
         """Order `picked` (state, ledger, the kits waiting; compiled: rollout_kernel.place)."""
         st = self.state
         self._kit_wait, self._kit_due, self._kit_free = rollout_kernel.place(
-            np.asarray(picked, dtype=np.int64), OPERATORS.index(name), float(day),
-            np.asarray(lead, dtype=np.float64), self.permit_days, st.ordered, st.operator, st.order_day,
-            st.permit_done_day, st.equipment_due_day, st.surge, self._kit_wait, self._kit_due, self._kit_free)
+            np.asarray(picked, dtype=np.int64),
+            OPERATORS.index(name),
+            float(day),
+            np.asarray(lead, dtype=np.float64),
+            self.permit_days,
+            st.ordered,
+            st.operator,
+            st.order_day,
+            st.permit_done_day,
+            st.equipment_due_day,
+            st.surge,
+            self._kit_wait,
+            self._kit_due,
+            self._kit_free,
+        )
         self.ledger.commit(name, year, float(st.capex_vnd_bn[picked].sum()))
 
     # ----------------------------------------------------------------- surge
-    def _counted(self, k: int, p, end: float) -> float:
+    def _counted(self, k: int, p: Support, end: float) -> float:
         """Stations of operator k that count for programme p by its deadline: on air in the window, in
         the start share, or ordered and projected on air before the deadline."""
         st = self.state
         first, _ = window_days(p, self.clock.start)
         kind = {"new": 1, "upgrade": 2}.get(p.site_kind, 0)  # eligible_kind
         built, projected = rollout_kernel.counted(
-            self.op_sites[k], kind, st.ordered, self.plan.is_new, st.on_air_day, st.permit_done_day,
-            st.equipment_due_day, st.delivered_day, self.team_days, float(first), float(end))
-        start_n = start_sites_counted(p, int(self.n_start_by_op[k]), self.clock.start,
-                                      self.sc.start_state.start_sites_in_window_pct)
+            self.op_sites[k],
+            kind,
+            st.ordered,
+            self.plan.is_new,
+            st.on_air_day,
+            st.permit_done_day,
+            st.equipment_due_day,
+            st.delivered_day,
+            self.team_days,
+            float(first),
+            float(end),
+        )
+        start_n = start_sites_counted(
+            p, int(self.n_start_by_op[k]), self.clock.start, self.sc.start_state.start_sites_in_window_pct
+        )
         return float(built + projected) + start_n
 
     def _surge(self, name: str, day: float, next_day: float) -> None:
@@ -482,44 +588,71 @@ class Rollout:
             return
         k = OPERATORS.index(name)
         w, sg = sc.works, sc.surge
-        fast = (max(w.upgrade_permit.p90_days, sg.stock_dispatch_days, sg.contract_mobilisation_days)
-                + w.upgrade_team_days.p90_days / self._worst_rain())
+        fast = (
+            max(w.upgrade_permit.p90_days, sg.stock_dispatch_days, sg.contract_mobilisation_days)
+            + w.upgrade_team_days.p90_days / self._worst_rain()
+        )
         for p in self.programmes:
             if p.min_stations_per_operator <= 0 or p.site_kind == "new":
                 continue
             first, end = window_days(p, self.clock.start)
-            if day >= end or any(e["operator"] == name and e["programme"] == p.name and e["decision"] == "surge"
-                                 for e in self.surge_events):
+            if day >= end or any(
+                e["operator"] == name and e["programme"] == p.name and e["decision"] == "surge"
+                for e in self.surge_events
+            ):
                 continue
             rem = self.remaining(k)
             ups = rem[~self.plan.is_new[rem]]
             counted = self._counted(k, p, end)
             need_guess = max(0, math.ceil(p.min_stations_per_operator - counted))
             take = ups[:need_guess]
-            amount = per_station_vnd_bn(p, np.zeros(1, bool), self.equipment_vnd_bn[ups[:1]] if ups.size else
-                                        np.array([sc.costs.upgrade_equipment_vnd_bn]),
-                                        np.array([float(np.mean(self._finite_people(take))) if take.size else 0.0]))[0]
+            amount = per_station_vnd_bn(
+                p,
+                np.zeros(1, bool),
+                self.equipment_vnd_bn[ups[:1]] if ups.size else np.array([sc.costs.upgrade_equipment_vnd_bn]),
+                np.array([float(np.mean(self._finite_people(take))) if take.size else 0.0]),
+            )[0]
             npv = self._npv(name, k, take, day) if take.size else np.zeros(0)
             days_left = max(0.0, end - day - w.upgrade_permit.p50_days)
             teams = self._teams * (1.0 + sg.contract_teams_pct / 100.0) * self._worst_rain()
             waiting = self._kit_wait.size + self._crew_wait.size
             crew_sites = float(teams.sum() * days_left / max(w.upgrade_team_days.mean_days, 1e-9)) - waiting
             case = SurgeCase(
-                day=day, deadline_day=end, next_decision_day=next_day, fast_path_days=fast,
-                margin_days=sg.safety_margin_days, threshold=p.min_stations_per_operator, counted=counted,
-                candidates=int(ups.size), stock_kits=self.stock_kits, crew_sites=crew_sites,
+                day=day,
+                deadline_day=end,
+                next_decision_day=next_day,
+                fast_path_days=fast,
+                margin_days=sg.safety_margin_days,
+                threshold=p.min_stations_per_operator,
+                counted=counted,
+                candidates=int(ups.size),
+                stock_kits=self.stock_kits,
+                crew_sites=crew_sites,
                 budget_vnd_bn=self.ledger.available(name, self.clock.year_of(day)),
                 cost_per_site_vnd_bn=sc.costs.capex_vnd_bn(False) + sg.premium_vnd_bn_per_site,
-                support_per_station_vnd_bn=float(amount), premium_vnd_bn=sg.premium_vnd_bn_per_site,
-                loss_vnd_bn=float(np.clip(-npv - sc.business_case.accepted_loss_vnd_bn_per_site, 0, None).sum()),
+                support_per_station_vnd_bn=float(amount),
+                premium_vnd_bn=sg.premium_vnd_bn_per_site,
+                loss_vnd_bn=float(
+                    np.clip(-npv - sc.business_case.accepted_loss_vnd_bn_per_site, 0, None).sum()
+                ),
             )
             decision, n = surge_decision(case)
-            if decision in ("wait", "too_late") and any(e["operator"] == name and e["programme"] == p.name
-                                                       and e["decision"] == decision for e in self.surge_events):
+            if decision in ("wait", "too_late") and any(
+                e["operator"] == name and e["programme"] == p.name and e["decision"] == decision
+                for e in self.surge_events
+            ):
                 continue
-            self.surge_events.append({"day": day, "operator": name, "programme": p.name, "decision": decision,
-                                      "need": max(0, math.ceil(p.min_stations_per_operator - counted)),
-                                      "counted": counted, "support_per_station_vnd_bn": float(amount)})
+            self.surge_events.append(
+                {
+                    "day": day,
+                    "operator": name,
+                    "programme": p.name,
+                    "decision": decision,
+                    "need": max(0, math.ceil(p.min_stations_per_operator - counted)),
+                    "counted": counted,
+                    "support_per_station_vnd_bn": float(amount),
+                }
+            )
             if decision == "surge":
                 self._surge_order(name, ups[:n], day, end)
 
@@ -535,14 +668,22 @@ class Rollout:
         st.surge[sites] = True
         self.stock_kits -= int(sites.size)
         self._support_cache = {}  # it now expects to reach the threshold: its support enters this month's orders
-        self._place(sites, day, name, self.clock.year_of(day), lead=np.full(sites.size, sg.stock_dispatch_days))
+        self._place(
+            sites, day, name, self.clock.year_of(day), lead=np.full(sites.size, sg.stock_dispatch_days)
+        )
         by_region = np.bincount(self.plan.region_idx[sites], minlength=len(REGIONS))
         for r in np.flatnonzero(by_region):
-            self._contract.append((day + sg.contract_mobilisation_days, end, int(r),
-                                   float(self._teams[r] * sg.contract_teams_pct / 100.0)))
+            self._contract.append(
+                (
+                    day + sg.contract_mobilisation_days,
+                    end,
+                    int(r),
+                    float(self._teams[r] * sg.contract_teams_pct / 100.0),
+                )
+            )
 
     # ----------------------------------------------------------------- works
-    def weekly_works(self):
+    def weekly_works(self) -> Generator[simpy.Event, Any, None]:
         """Each week: vendors deliver kits, then each region's crews install ready sites."""
         while True:
             day = self.env.now
@@ -563,12 +704,32 @@ class Rollout:
         st = self.state
         cap_per_week = self.sc.supply.deliveries_per_month * 12.0 / 52.0
         left, left_due, left_free, take, ready, region, work, self._supply_carry = rollout_kernel.deliver(
-            float(day), float(week_end), cap_per_week, self._supply_carry, self._kit_wait, self._kit_due,
-            self._kit_free, st.delivered_day, st.permit_done_day, self.plan.region_idx, self.team_days)
+            float(day),
+            float(week_end),
+            cap_per_week,
+            self._supply_carry,
+            self._kit_wait,
+            self._kit_due,
+            self._kit_free,
+            st.delivered_day,
+            st.permit_done_day,
+            self.plan.region_idx,
+            self.team_days,
+        )
         if take.size:
             self._kit_wait, self._kit_due, self._kit_free = left, left_due, left_free
-            self._crew_wait, self._crew_ready, self._crew_region, self._crew_work = rollout_kernel.merge_sorted(
-                self._crew_wait, self._crew_ready, self._crew_region, self._crew_work, take, ready, region, work)
+            self._crew_wait, self._crew_ready, self._crew_region, self._crew_work = (
+                rollout_kernel.merge_sorted(
+                    self._crew_wait,
+                    self._crew_ready,
+                    self._crew_region,
+                    self._crew_work,
+                    take,
+                    ready,
+                    region,
+                    work,
+                )
+            )
 
     def contract_teams(self, day: float) -> np.ndarray:
         """Contract teams at work in each region on `day` (surges)."""
@@ -600,12 +761,25 @@ class Rollout:
         served_work = np.empty(self._crew_wait.size)  # and their team-days
         counts = np.zeros(len(REGIONS), dtype=np.int64)
         self._crew_wait, self._crew_ready, self._crew_region, self._crew_work = rollout_kernel.install(
-            float(day), float(week_end), self._crew_wait, self._crew_ready, self._crew_region, self._crew_work,
-            rate, slow, st.busy_until, st.on_air_day, st.crew_start_day, served, served_work, counts)
+            float(day),
+            float(week_end),
+            self._crew_wait,
+            self._crew_ready,
+            self._crew_region,
+            self._crew_work,
+            rate,
+            slow,
+            st.busy_until,
+            st.on_air_day,
+            st.crew_start_day,
+            served,
+            served_work,
+            counts,
+        )
         lo = 0
         for r in range(len(REGIONS)):
             if counts[r]:  # numpy's (pairwise) sum, in service order, as it always was
-                st.crew_work_done[r] += float(served_work[lo:lo + counts[r]].sum())
+                st.crew_work_done[r] += float(served_work[lo : lo + counts[r]].sum())
                 lo += int(counts[r])
         self.committed += lo
         if lo:
@@ -655,17 +829,27 @@ class Rollout:
             live = live[~(st.order_day[live] >= b)]
         else:
             live = np.flatnonzero(st.ordered & ~(st.on_air_day < a) & ~(st.order_day >= b))
-        rollout_kernel.held_delays(float(a), float(b), live, st.order_day, st.permit_done_day,
-                                   st.equipment_due_day, st.delivered_day, st.crew_start_day, self.plan.region_idx,
-                                   held[HELD_CAUSES.index("permits")], held[HELD_CAUSES.index("equipment")],
-                                   held[HELD_CAUSES.index("crews")])
+        rollout_kernel.held_delays(
+            float(a),
+            float(b),
+            live,
+            st.order_day,
+            st.permit_done_day,
+            st.equipment_due_day,
+            st.delivered_day,
+            st.crew_start_day,
+            self.plan.region_idx,
+            held[HELD_CAUSES.index("permits")],
+            held[HELD_CAUSES.index("equipment")],
+            held[HELD_CAUSES.index("crews")],
+        )
         month = b - a
         held += self.held_orders * month
         held[HELD_CAUSES.index("targets")] += self.spare_by_region * month
         return held
 
     # ----------------------------------------------------------------- support
-    def support_payment(self, p):
+    def support_payment(self, p: Support) -> Generator[simpy.Event, Any, None]:
         """Pay a programme once its window closes (the day after window_end)."""
         first, end = window_days(p, self.clock.start)
         yield self.env.timeout(max(0.0, end - self.env.now))
@@ -693,22 +877,26 @@ class Rollout:
             total += min(claimed, p.fund_vnd_bn)
         return total
 
-    def _claims(self, p, first: float, end: float) -> dict[str, float]:
+    def _claims(self, p: Support, first: float, end: float) -> dict[str, float]:
         """What each qualifying operator claims from programme p for stations accepted in [first, end)."""
         st = self.state
         on = st.on_air_day
-        amounts = {}
+        amounts: dict[str, float] = {}
         for k, name in enumerate(OPERATORS):
             mine = (st.operator == k) & ~np.isnan(on) & (on >= 0) & (on >= first) & (on < end)
             mine &= eligible_kind(p, self.plan.is_new)
-            start_n = start_sites_counted(p, int(self.n_start_by_op[k]), self.clock.start,
-                                          self.sc.start_state.start_sites_in_window_pct)
+            start_n = start_sites_counted(
+                p, int(self.n_start_by_op[k]), self.clock.start, self.sc.start_state.start_sites_in_window_pct
+            )
             n_eligible = int(mine.sum()) + round(start_n)
             if n_eligible < p.min_stations_per_operator or n_eligible == 0:
                 continue
             idx = np.flatnonzero(mine)
-            built = per_station_vnd_bn(p, self.plan.is_new[idx], self.equipment_vnd_bn[idx], self._finite_people(idx))
-            start_each = per_station_vnd_bn(p, np.zeros(1, bool), np.array([self.sc.costs.upgrade_equipment_vnd_bn]),
-                                            np.zeros(1))[0]
+            built = per_station_vnd_bn(
+                p, self.plan.is_new[idx], self.equipment_vnd_bn[idx], self._finite_people(idx)
+            )
+            start_each = per_station_vnd_bn(
+                p, np.zeros(1, bool), np.array([self.sc.costs.upgrade_equipment_vnd_bn]), np.zeros(1)
+            )[0]
             amounts[name] = float(built.sum()) + start_n * start_each
         return amounts

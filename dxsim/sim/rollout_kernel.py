@@ -20,12 +20,19 @@ passes push out of the cache, so each visit is a few cache misses; the passes as
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
 
 from dxsim.radio.coverage import prefetch
 
+# array types of the kernels' signatures (for type checkers; numba types the arguments it is called with)
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+Flags = NDArray[np.bool_]
+Ints = NDArray[np.integer[Any]]  # the plan's small integer columns (region, operator), any integer width
 AHEAD = 8  # prefetch distance (sites) of the passes that visit scattered sites of the plan-wide arrays
 
 
@@ -56,7 +63,7 @@ def _fmax(x: float, y: float) -> float:
 
 
 @njit(cache=True)
-def argsort_stable(keys):
+def argsort_stable(keys: F64 | I64) -> I64:
     """np.argsort(keys, kind="stable") for keys without NaN: a bottom-up merge sort (a stable order is unique;
     numba's own sorts take seconds to compile, this a fraction)."""
     n = keys.size
@@ -81,8 +88,19 @@ def argsort_stable(keys):
 
 
 @njit(cache=True)
-def deliver(day, week_end, cap_base, carry, kit_wait, kit_due, kit_free, delivered, permit_done, region_idx,
-            team_days):
+def deliver(
+    day: float,
+    week_end: float,
+    cap_base: float,
+    carry: float,
+    kit_wait: I64,
+    kit_due: F64,
+    kit_free: Flags,
+    delivered: F64,
+    permit_done: F64,
+    region_idx: Ints,
+    team_days: F64,
+) -> tuple[I64, F64, Flags, I64, F64, I64, F64, float]:
     """Vendors deliver the kits due by `week_end` (Rollout._deliver): stock and pre-start kits all, factory kits
     first due first (ties in plan order) up to the week's capacity `cap_base` + `carry`.
 
@@ -162,8 +180,22 @@ def deliver(day, week_end, cap_base, carry, kit_wait, kit_due, kit_free, deliver
 
 
 @njit(cache=True)
-def place(picked, k, day, lead, permit_days, ordered, operator, order_day, permit_done, equipment_due, surge,
-          kit_wait, kit_due, kit_free):
+def place(
+    picked: I64,
+    k: int,
+    day: float,
+    lead: F64,
+    permit_days: F64,
+    ordered: Flags,
+    operator: Ints,
+    order_day: F64,
+    permit_done: F64,
+    equipment_due: F64,
+    surge: Flags,
+    kit_wait: I64,
+    kit_due: F64,
+    kit_free: Flags,
+) -> tuple[I64, F64, Flags]:
     """Order the sites `picked` for operator k on `day` (Rollout._place): set their state (permit done after their
     own permit days, kit due after `lead`, aligned with `picked`) and add them to the kits waiting (ascending, with
     each kit's due day and whether it needs no factory capacity: from stock or due before the start).
@@ -211,7 +243,9 @@ def place(picked, k, day, lead, permit_days, ordered, operator, order_day, permi
 
 
 @njit(cache=True)
-def merge_sorted(a, a_ready, a_region, a_work, b, b_ready, b_region, b_work):
+def merge_sorted(
+    a: I64, a_ready: F64, a_region: I64, a_work: F64, b: I64, b_ready: F64, b_region: I64, b_work: F64
+) -> tuple[I64, F64, I64, F64]:
     """The union of two ascending arrays of sites with no common element, ascending, with each site's ready day,
     region and team-days."""
     n = a.size + b.size
@@ -238,8 +272,22 @@ def merge_sorted(a, a_ready, a_region, a_work, b, b_ready, b_region, b_work):
 
 
 @njit(cache=True)
-def install(day, week_end, crew_wait, crew_ready, crew_region, crew_work, rate, slow, busy_until,
-            on_air, crew_start, served, served_work, served_count):
+def install(
+    day: float,
+    week_end: float,
+    crew_wait: I64,
+    crew_ready: F64,
+    crew_region: I64,
+    crew_work: F64,
+    rate: F64,
+    slow: F64,
+    busy_until: F64,
+    on_air: F64,
+    crew_start: F64,
+    served: I64,
+    served_work: F64,
+    served_count: I64,
+) -> tuple[I64, F64, I64, F64]:
     """Each region's crews take the sites ready (permit and kit) before `week_end` (Rollout._install/_serve).
 
     `crew_ready` / `crew_region` / `crew_work`: each waiting site's ready day (np.fmax of its permit and delivery
@@ -332,8 +380,20 @@ def install(day, week_end, crew_wait, crew_ready, crew_region, crew_work, rate, 
 
 
 @njit(cache=True)
-def held_delays(a, b, live, order_day, permit_done, equipment_due, delivered, crew_start, region_idx,
-                permits, equipment, crews):
+def held_delays(
+    a: float,
+    b: float,
+    live: I64,
+    order_day: F64,
+    permit_done: F64,
+    equipment_due: F64,
+    delivered: F64,
+    crew_start: F64,
+    region_idx: Ints,
+    permits: F64,
+    equipment: F64,
+    crews: F64,
+) -> None:
     """Site-days in [a, b) held by permits, equipment and crews per region (Rollout.held_site_days), added to
     the three arrays in site order.
 
@@ -371,7 +431,17 @@ def held_delays(a, b, live, order_day, permit_done, equipment_due, delivered, cr
 
 
 @njit(cache=True)
-def order_window(rest, rest_ptr, passing, passing_ptr, ordered, npv, floor, pace, want):
+def order_window(
+    rest: I64,
+    rest_ptr: int,
+    passing: I64,
+    passing_ptr: int,
+    ordered: Flags,
+    npv: F64,
+    floor: float,
+    pace: int,
+    want: int,
+) -> tuple[I64, int, int]:
     """The sites of an operator's remaining plan its month's orders read (Rollout._order_window): the first `pace`
     unordered sites of `rest`, then the unordered sites of `passing` (those of `rest` with npv >= floor, in the same
     order) after them, up to the `want`-th passing site overall.
@@ -413,7 +483,19 @@ def order_window(rest, rest_ptr, passing, passing_ptr, ordered, npv, floor, pace
 
 
 @njit(cache=True)
-def counted(sites, kind, ordered, is_new, on_air, permit_done, equipment_due, delivered, team_days, first, end):
+def counted(
+    sites: I64,
+    kind: int,
+    ordered: Flags,
+    is_new: Flags,
+    on_air: F64,
+    permit_done: F64,
+    equipment_due: F64,
+    delivered: F64,
+    team_days: F64,
+    first: float,
+    end: float,
+) -> tuple[int, int]:
     """(built, projected) among the ordered `sites` of a kind (0 all, 1 new, 2 upgrade) for a support programme
     (Rollout._counted): on air in [first, end), or not on air yet with ready (np.fmax of permit, kit due and
     delivery) + team-days before `end`. One pass instead of a dozen array temporaries over the operator's sites."""

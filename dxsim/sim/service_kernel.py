@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
 
 from dxsim.radio.coverage import popcount, prefetch
 
@@ -28,8 +29,12 @@ BIN_MBPS = 0.25  # throughput histogram: 0.25 Mbps bins (bin 0 holds 0 to 0.25 M
 N_BINS = 8_000  # ... up to 2 Gbps; the last bin also holds anything faster
 STATE_FIELDS = ("served5", "short5", "mbb_cov", "mbb_served", "w5", "w4", "thr")
 GROUP_FIELDS = STATE_FIELDS[:6]  # summed per area (the first columns of `state`)
-BLOCK_SHIFT = 6  # touched cells are also flagged per block of 2**6 = 64 cells (evaluate_cells scans only those)
-AHEAD = 16  # prefetch distance of the incremental passes, in cells (or footprint pairs); see coverage.prefetch
+BLOCK_SHIFT = (
+    6  # touched cells are also flagged per block of 2**6 = 64 cells (evaluate_cells scans only those)
+)
+AHEAD = (
+    16  # prefetch distance of the incremental passes, in cells (or footprint pairs); see coverage.prefetch
+)
 AHEAD_SITES = 4  # ... and in sites, for the footprint pairs of the sites to come
 LEAD_SITES = 2  # add_site_supply prefetches the supply rows of the cells of the site this many sites ahead
 # A cell's record (float64 slots, one row of a C-contiguous (cells, R_SLOTS) array whose rows start on 64-byte
@@ -40,6 +45,12 @@ LEAD_SITES = 2  # add_site_supply prefetches the supply rows of the cells of the
 R_STATE, R_BINS, R_S5, R_S4, R_GROUP, R_POP, R_SLOTS = 0, 7, 8, 11, 14, 15, 16
 BIN_CODE_SHIFT = 13  # 2**13 > N_BINS
 BIN_CODE_MASK = (1 << BIN_CODE_SHIFT) - 1
+# array types of the kernels' signatures (for type checkers; numba types the arguments it is called with)
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+U64 = NDArray[np.uint64]
+Flags = NDArray[np.bool_]
+CellState = tuple[float, float, float, float, float, float, float]  # STATE_FIELDS of one cell
 
 
 def n_blocks(n_cells: int) -> int:
@@ -53,7 +64,9 @@ def _bin(t: float) -> int:
 
 
 @njit(cache=True, inline="always", error_model="numpy")
-def _layer(mbps: float, p5_sum: float, median_sum: float, demand: float, served_rate: float):
+def _layer(
+    mbps: float, p5_sum: float, median_sum: float, demand: float, served_rate: float
+) -> tuple[float, float, float, float]:
     """(served share of the demand, offered load capped at 1, carried Mbps, median unloaded rate) of one layer."""
     if mbps <= 0.0:
         return (0.0, 1.0, 0.0, 0.0)
@@ -65,12 +78,30 @@ def _layer(mbps: float, p5_sum: float, median_sum: float, demand: float, served_
 
 
 @njit(cache=True, inline="always", error_model="numpy")
-def _cell(c, rec, cov5, op0, op1, op2, op_share, cov4, mask5, mask4, k, served_rate, u, dev5, users):
+def _cell(
+    c: int,
+    rec: F64,
+    cov5: F64,
+    op0: F64,
+    op1: F64,
+    op2: F64,
+    op_share: F64,
+    cov4: F64,
+    mask5: U64,
+    mask4: U64,
+    k: float,
+    served_rate: float,
+    u: float,
+    dev5: float,
+    users: float,
+) -> tuple[CellState, int, int]:
     """Cell c's STATE_FIELDS (a tuple of 7) and the throughput bins of its 5G and its 4G users.
 
     Returns values, never writes a scratch array: a per-cell `new` array made the whole pass ~4x slower.
     """
-    own5 = op_share[0] * op0[c] + op_share[1] * op1[c] + op_share[2] * op2[c]  # inside their own operator's 5G
+    own5 = (
+        op_share[0] * op0[c] + op_share[1] * op1[c] + op_share[2] * op2[c]
+    )  # inside their own operator's 5G
     s50 = rec[c, R_S5]
     share5, _, carried5, med5 = _layer(s50, rec[c, R_S5 + 1], rec[c, R_S5 + 2], u * dev5 * own5, served_rate)
     d4 = max(u * cov4[c] - carried5, 0.0)
@@ -83,14 +114,40 @@ def _cell(c, rec, cov5, op0, op1, op2, op_share, cov4, mask5, mask4, k, served_r
     load5 = carried5 / s50 if s50 > 0.0 else 1.0
     t5 = med5 * (1.0 - load5)
     t4 = med4 * (1.0 - load4)
-    new = (served5, cov5[c] - served5, mbb_cov, served5 + min(max(mbb_cov - served5, 0.0), cov4[c]) * share4,
-           w5, w4, w5 * t5 + w4 * t4)
+    new = (
+        served5,
+        cov5[c] - served5,
+        mbb_cov,
+        served5 + min(max(mbb_cov - served5, 0.0), cov4[c]) * share4,
+        w5,
+        w4,
+        w5 * t5 + w4 * t4,
+    )
     return new, _bin(t5), _bin(t4)
 
 
 @njit(cache=True, error_model="numpy")  # no zero-division checks: every division is guarded
-def evaluate_cells(touched, touched_blocks, work, rec, cov5, op0, op1, op2, op_share, cov4, mask5, mask4, k,
-                   served_rate, u, dev5, users, group_sum, hist):
+def evaluate_cells(
+    touched: Flags,
+    touched_blocks: Flags,
+    work: I64,
+    rec: F64,
+    cov5: F64,
+    op0: F64,
+    op1: F64,
+    op2: F64,
+    op_share: F64,
+    cov4: F64,
+    mask5: U64,
+    mask4: U64,
+    k: float,
+    served_rate: float,
+    u: float,
+    dev5: float,
+    users: float,
+    group_sum: F64,
+    hist: F64,
+) -> float:
     """Recompute the cells flagged in `touched` (bool per cell), in ascending order, and clear their flags;
     update the cells' records `rec` (cells x R_SLOTS, see R_STATE), `group_sum` and `hist` in place.
 
@@ -124,7 +181,9 @@ def evaluate_cells(touched, touched_blocks, work, rec, cov5, op0, op1, op2, op_s
             prefetch(rec, q)  # the record's two cache lines
             prefetch(rec[q], R_S5)
         c = work[j]
-        new, b5, b4 = _cell(c, rec, cov5, op0, op1, op2, op_share, cov4, mask5, mask4, k, served_rate, u, dev5, users)
+        new, b5, b4 = _cell(
+            c, rec, cov5, op0, op1, op2, op_share, cov4, mask5, mask4, k, served_rate, u, dev5, users
+        )
         g = int(rec[c, R_GROUP])
         group_sum[0, g] += new[0] - rec[c, 0]
         group_sum[1, g] += new[1] - rec[c, 1]
@@ -143,7 +202,7 @@ def evaluate_cells(touched, touched_blocks, work, rec, cov5, op0, op1, op2, op_s
 
 
 @njit(cache=True, inline="always")
-def _store(rec, c, new, b5, b4):
+def _store(rec: F64, c: int, new: CellState, b5: int, b4: int) -> None:
     """The cell's STATE_FIELDS (the tuple of 7 from `_cell`) and its bins into its record."""
     rec[c, 0] = new[0]
     rec[c, 1] = new[1]
@@ -156,15 +215,33 @@ def _store(rec, c, new, b5, b4):
 
 
 @njit(cache=True, error_model="numpy")  # no zero-division checks: every division is guarded
-def evaluate_all(rec, cov5, op0, op1, op2, op_share, cov4, mask5, mask4, k, served_rate, u, dev5, users,
-                 group_sum, hist):
+def evaluate_all(
+    rec: F64,
+    cov5: F64,
+    op0: F64,
+    op1: F64,
+    op2: F64,
+    op_share: F64,
+    cov4: F64,
+    mask5: U64,
+    mask4: U64,
+    k: float,
+    served_rate: float,
+    u: float,
+    dev5: float,
+    users: float,
+    group_sum: F64,
+    hist: F64,
+) -> float:
     """Every cell from scratch (a year's demand step): the sums are rebuilt, the old values never read.
     Returns the sum of data users x busy-hour throughput."""
     group_sum[:, :] = 0.0
     hist[:] = 0.0
     thr = 0.0
     for c in range(rec.shape[0]):
-        new, b5, b4 = _cell(c, rec, cov5, op0, op1, op2, op_share, cov4, mask5, mask4, k, served_rate, u, dev5, users)
+        new, b5, b4 = _cell(
+            c, rec, cov5, op0, op1, op2, op_share, cov4, mask5, mask4, k, served_rate, u, dev5, users
+        )
         g = int(rec[c, R_GROUP])
         group_sum[0, g] += new[0]
         group_sum[1, g] += new[1]
@@ -180,7 +257,18 @@ def evaluate_all(rec, cov5, op0, op1, op2, op_share, cov4, mask5, mask4, k, serv
 
 
 @njit(cache=True)
-def add_site_supply(indptr, fp_cells, shares, capacity, p5, median, sites, rows, touched, touched_blocks):
+def add_site_supply(
+    indptr: I64,
+    fp_cells: NDArray[np.int32],
+    shares: F64,
+    capacity: F64,
+    p5: F64,
+    median: F64,
+    sites: I64,
+    rows: F64,
+    touched: Flags,
+    touched_blocks: Flags,
+) -> None:
     """rows[cell] += (C x share, C x share x p5, C x share x median) over the given sites' footprint pairs;
     flags each cell it changes in `touched` and its block of 64 cells in `touched_blocks` (see evaluate_cells).
 
@@ -219,7 +307,7 @@ def add_site_supply(indptr, fp_cells, shares, capacity, p5, median, sites, rows,
 
 
 @njit(cache=True)
-def short_people(sites, plan_cell, rate_p5, served_rate, state, out):
+def short_people(sites: I64, plan_cell: I64, rate_p5: F64, served_rate: float, state: F64, out: F64) -> None:
     """out[i] = capacity-short people (short5 + mbb_cov - mbb_served, at least 0) in the cell site sites[i] stands in;
     0 where it stands in no populated cell (-1) or its edge rate is not above the served rate.
 
@@ -245,7 +333,7 @@ def short_people(sites, plan_cell, rate_p5, served_rate, state, out):
 
 
 @njit(cache=True)
-def init_records(rec, s5, s4, group, pop):
+def init_records(rec: F64, s5: F64, s4: F64, group: I64, pop: F64) -> None:
     """Fill the cell records (see R_STATE) in one sequential pass: state and bins 0, the start 5G supply s5 and
     the 4G supply s4 (cells x 3 each), the area and the people. (numpy's strided column copies took ~3x longer.)"""
     for c in range(rec.shape[0]):
@@ -259,7 +347,7 @@ def init_records(rec, s5, s4, group, pop):
 
 
 @njit(cache=True)
-def median_bin(hist, half):
+def median_bin(hist: F64, half: float) -> tuple[int, float]:
     """(b, cumsum below b): b = np.searchsorted(np.cumsum(hist), half), bit for bit as numpy does it (the sequential
     running sum, then its binary search with NaN ordered last), without numpy's temporaries (national(), monthly)."""
     n = hist.size
@@ -280,7 +368,7 @@ def median_bin(hist, half):
 
 
 @njit(cache=True)
-def stabilise_ties(key, order):
+def stabilise_ties(key: F64, order: I64) -> I64:
     """Sort `order` ascending within each run of equal key[order] (in place), and return it.
 
     Why: a fast unstable argsort (numpy's default) followed by this equals np.argsort(key, kind="stable") exactly
@@ -295,4 +383,3 @@ def stabilise_ties(key, order):
             order[i:j] = np.sort(order[i:j])
         i = j
     return order
-

@@ -13,7 +13,7 @@ import datetime as dt
 import numpy as np
 
 from dxsim.scenario.schema import Scenario
-from dxsim.scenario.schema_operators import Support
+from dxsim.scenario.sections.operators import Support
 
 RES_193 = "resolution_193"
 
@@ -23,9 +23,16 @@ def programmes(sc: Scenario) -> list[Support]:
     out: list[Support] = []
     sub = sc.subsidy
     if sub.equipment_share_pct > 0 and sub.fund_vnd_bn > 0:
-        out.append(Support(name=RES_193, equipment_share_pct=sub.equipment_share_pct,
-                           min_stations_per_operator=sub.min_stations_per_operator, window_start=sub.window_start,
-                           window_end=sub.window_end, fund_vnd_bn=sub.fund_vnd_bn))
+        out.append(
+            Support(
+                name=RES_193,
+                equipment_share_pct=sub.equipment_share_pct,
+                min_stations_per_operator=sub.min_stations_per_operator,
+                window_start=sub.window_start,
+                window_end=sub.window_end,
+                fund_vnd_bn=sub.fund_vnd_bn,
+            )
+        )
     out.extend(p for p in sc.supports if p.fund_vnd_bn > 0)
     return out
 
@@ -39,11 +46,15 @@ def eligible_kind(p: Support, is_new: np.ndarray) -> np.ndarray:
     return np.ones(is_new.size, dtype=bool)
 
 
-def per_station_vnd_bn(p: Support, is_new: np.ndarray, equipment_vnd_bn: np.ndarray,
-                       people_served: np.ndarray) -> np.ndarray:
+def per_station_vnd_bn(
+    p: Support, is_new: np.ndarray, equipment_vnd_bn: np.ndarray, people_served: np.ndarray
+) -> np.ndarray:
     """What each station would earn if its operator qualifies (0 for stations of another kind)."""
-    amount = (p.per_site_vnd_bn + p.equipment_share_pct / 100.0 * equipment_vnd_bn
-              + p.per_person_covered_vnd_k * 1e3 / 1e9 * people_served)
+    amount = (
+        p.per_site_vnd_bn
+        + p.equipment_share_pct / 100.0 * equipment_vnd_bn
+        + p.per_person_covered_vnd_k * 1e3 / 1e9 * people_served
+    )
     return np.where(eligible_kind(p, is_new), amount, 0.0)
 
 

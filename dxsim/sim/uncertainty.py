@@ -24,10 +24,10 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from dxsim.errors import DxsimInputError
+from dxsim.rng import stream
 from dxsim.scenario.fields import DelayDays
 from dxsim.scenario.schema import Scenario
-from dxsim.scenario.schema_uncertainty import bounds_of, concrete_ranges
-from dxsim.sim.rng import stream
+from dxsim.scenario.sections.uncertainty import bounds_of, concrete_ranges
 from dxsim.sim.villages.options import option_work
 from dxsim.sim.villages.process import VillageInputs
 from dxsim.sim.villages.setup import VillageWorld
@@ -72,7 +72,8 @@ def draw_scenario(scenario: Scenario, seed: int, replication: int) -> Scenario:
         drawn = ", ".join(f"{p} x{f:.3g}" for p, f in factors.items())
         raise DxsimInputError(
             f"the values drawn for replication {replication} are not a valid scenario ({err.get('msg', '')})",
-            field=where or "uncertainty.ranges", allowed=f"ranges whose values stay valid (drawn: {drawn})",
+            field=where or "uncertainty.ranges",
+            allowed=f"ranges whose values stay valid (drawn: {drawn})",
         ) from None
 
 
@@ -104,8 +105,8 @@ def _dict_value(ann: Any) -> Any:
     while typing.get_origin(ann) in (typing.Annotated, typing.Union, types.UnionType):
         args = [a for a in typing.get_args(ann) if a is not type(None)]
         ann = args[0]
-    args = typing.get_args(ann)
-    return args[1] if len(args) == 2 else None
+    key_value = typing.get_args(ann)
+    return key_value[1] if len(key_value) == 2 else None
 
 
 def _scaled(value: Any, ann: Any, meta: list[Any], f: float) -> Any:
@@ -132,10 +133,16 @@ def village_inputs(vw: VillageWorld, world_scenario: Scenario, scenario: Scenari
     work = option_work(table, scenario.villages.options)  # the values evaluate_options gives, per option
     power = table["power"].to_numpy()
     backhaul = table["backhaul"].to_numpy()
-    new = {c: np.array(getattr(vw.inputs, c), dtype=np.float64) for c in _VILLAGE_WORK}  # no option: as planned
+    new = {
+        c: np.array(getattr(vw.inputs, c), dtype=np.float64) for c in _VILLAGE_WORK
+    }  # no option: as planned
     for (p, k), cols in work.items():
         mine = (power == p) & (backhaul == k)
         for c in _VILLAGE_WORK:
             new[c][mine] = cols[c][mine]
-    return dataclasses.replace(vw.inputs, **new)
-
+    return dataclasses.replace(
+        vw.inputs,
+        utility_team_days=new["utility_team_days"],
+        operator_team_days=new["operator_team_days"],
+        equipment_lead_days=new["equipment_lead_days"],
+    )

@@ -43,23 +43,37 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from dxsim.i18n import gettext as _
 from dxsim.geo.country import Country
 from dxsim.geo.datacentres import with_state_design
-from dxsim.pids import pid_alive
+from dxsim.i18n import gettext as _
 from dxsim.paths import PACKAGE_DIR, cache_dir, facts_dir, raw_data_dir
+from dxsim.pids import pid_alive
 from dxsim.scenario.schema import Scenario
 from dxsim.sim.finance_envelope import apply_envelope
-from dxsim.sim.model import World, prepare_world
+from dxsim.sim.world import World, prepare_world
 
 Progress = Callable[[str], None]
 
 # Sections that only steer the simulation, not the prepared world. Two operator fields shape the world
 # and are kept apart from the rest of `operators` (see `world_key`).
 SIM_ONLY: tuple[tuple[str, ...], ...] = (
-    ("name",), ("description",), ("replications",), ("operators",), ("crews",), ("seasons",), ("works",),
-    ("supply",), ("subsidy",), ("supports",), ("business_case",), ("surge",), ("villages", "programme"),
-    ("compute", "gpus"), ("compute", "demand"), ("budget",), ("compute", "datacentres", "public_investment_vnd_bn"),
+    ("name",),
+    ("description",),
+    ("replications",),
+    ("operators",),
+    ("crews",),
+    ("seasons",),
+    ("works",),
+    ("supply",),
+    ("subsidy",),
+    ("supports",),
+    ("business_case",),
+    ("surge",),
+    ("villages", "programme"),
+    ("compute", "gpus"),
+    ("compute", "demand"),
+    ("budget",),
+    ("compute", "datacentres", "public_investment_vnd_bn"),
 )
 FORMAT = b"DXSIM-WORLD-v1\x00\x00"  # 16 bytes; bump when the file layout changes
 _HEADER = struct.Struct("<16sQQQQI4x")  # magic, meta offset, meta length, table offset, body length, crc32
@@ -95,8 +109,10 @@ def world_key(scenario: Scenario, scenario_dir: str | os.PathLike[str] | None) -
     """Hash of what the scenario contributes to `prepare_world`: its world-shaping fields and named files."""
     data = scenario.model_dump(mode="json")
     # of `operators`, the start shares (how the plans interleave) and subscriber shares (whose 5G a user may use)
-    data["_operator_world_fields"] = {name: [op.get("start_share_5g_pct"), op.get("subscriber_share_pct")]
-                                      for name, op in (data.get("operators") or {}).items()}
+    data["_operator_world_fields"] = {
+        name: [op.get("start_share_5g_pct"), op.get("subscriber_share_pct")]
+        for name, op in (data.get("operators") or {}).items()
+    }
     for path in SIM_ONLY:
         node = data
         for part in path[:-1]:
@@ -210,11 +226,11 @@ def read_world(path: Path, country: Country) -> World:
     magic, meta_off, meta_len, table_off, body_len, crc = _HEADER.unpack_from(view, 0)
     if magic != FORMAT or _HEADER.size + body_len != size or not meta_off + meta_len <= table_off <= size:
         raise CorruptWorld(f"{path}: not a complete dxsim world file of this version")
-    if zlib.crc32(view[_HEADER.size:]) != crc:
+    if zlib.crc32(view[_HEADER.size :]) != crc:
         raise CorruptWorld(f"{path}: checksum mismatch")
     table = np.frombuffer(view[table_off:], dtype=np.int64).reshape(-1, 2)
-    bufs = [view[int(o): int(o) + int(n)] for o, n in table]
-    u = pickle.Unpickler(io.BytesIO(view[meta_off: meta_off + meta_len]), buffers=bufs)
+    bufs = [view[int(o) : int(o) + int(n)] for o, n in table]
+    u = pickle.Unpickler(io.BytesIO(view[meta_off : meta_off + meta_len]), buffers=bufs)
     u.persistent_load = lambda pid: country if pid == "country" else None  # type: ignore[method-assign]
     try:
         world = u.load()
@@ -271,8 +287,10 @@ def store_summary() -> str:
         return "prepared worlds: not stored (DXSIM_WORLD_CACHE=0)"
     files = list(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
     size = sum(p.stat().st_size for p in files)
-    return (f"prepared worlds: {len(files)} in {folder} ({size / 1e9:.2f} GB of at most {_budget_bytes() / 1e9:.1f} GB, "
-            "DXSIM_WORLD_CACHE_MB)")
+    return (
+        f"prepared worlds: {len(files)} in {folder} ({size / 1e9:.2f} GB of at most {_budget_bytes() / 1e9:.1f} GB, "
+        "DXSIM_WORLD_CACHE_MB)"
+    )
 
 
 @dataclasses.dataclass
@@ -297,12 +315,18 @@ def with_scenario(world: World, scenario: Scenario) -> World:
     sc = apply_envelope(scenario)
     compute = world.compute
     if compute is not None and sc.compute.enabled:
-        compute = dataclasses.replace(compute, dc_table=with_state_design(compute.dc_table, sc.compute.datacentres))
+        compute = dataclasses.replace(
+            compute, dc_table=with_state_design(compute.dc_table, sc.compute.datacentres)
+        )
     return dataclasses.replace(world, scenario=sc, compute=compute)
 
 
-def load_or_prepare_world(scenario: Scenario, country: Country, scenario_dir: str | os.PathLike[str] | None = None,
-                          progress: Progress | None = None) -> World:
+def load_or_prepare_world(
+    scenario: Scenario,
+    country: Country,
+    scenario_dir: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> World:
     """The prepared world of `scenario`: from the store if an identical one is there, else built and stored."""
     say = progress or (lambda _m: None)
     folder = store_dir()
@@ -334,4 +358,3 @@ def load_or_prepare_world(scenario: Scenario, country: Country, scenario_dir: st
     except OSError as exc:  # a read-only or full disk only costs the next run the preparation
         say(_("prepared world not stored ({reason})").format(reason=exc.strerror or exc))
     return world
-

@@ -5,7 +5,7 @@
     res = run_sweep("scenarios/sweeps/example.toml", scheduler="tcp://10.0.0.5:8786")  # Dask cluster
 
 The SWEEP.toml format is documented in :mod:`dxsim.sweep.spec`; sampling in
-:mod:`dxsim.sweep.sampling`; execution (world reuse, pool, Dask) in :mod:`dxsim.sweep.execute`;
+:mod:`dxsim.sweep.sampling`; execution (world reuse, pool, Dask) in :mod:`dxsim.execution`;
 indices in :mod:`dxsim.sweep.analysis`.
 
 Output directory (default ``outputs/sweeps/<name>/``):
@@ -45,12 +45,25 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from dxsim._version import __version__
 from dxsim.errors import DxsimInputError
+from dxsim.execution import ExecStats, RunTask, SweepInterrupted, run_tasks
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
 from dxsim.results.writer import atomic_file, claim_output_dir
-from dxsim.sweep.execute import ExecStats, RunTask, SweepInterrupted, run_tasks
-from dxsim.sweep.spec import SweepSpec, check_size, estimate_text, load_sweep
+from dxsim.sweep.analysis import MAIN_INDEX, analyse, drivers_markdown
+from dxsim.sweep.sampling import build_tasks
+from dxsim.sweep.spec import SweepSpec, check_size, estimate_text, load_sweep, shown_g
 
-__all__ = ["SweepInterrupted", "SweepResult", "SweepSpec", "drivers_table", "load_sweep", "plan_sweep", "run_sweep"]
+__all__ = [
+    "SweepInterrupted",
+    "SweepResult",
+    "SweepSpec",
+    "drivers_table",
+    "load_sweep",
+    "plan_sweep",
+    "run_sweep",
+]
 
 OnRun = Callable[[dict[str, Any], int, int], None]
 HASH_KEY = "sha256"
@@ -74,15 +87,14 @@ def default_out_dir(spec: SweepSpec) -> Path:
     return Path("outputs") / "sweeps" / spec.name
 
 
-def plan_sweep(path: str | os.PathLike[str], *, yes: bool = True,
-               workers: int | None = None) -> tuple[SweepSpec, Any, list[RunTask]]:
+def plan_sweep(
+    path: str | os.PathLike[str], *, yes: bool = True, workers: int | None = None
+) -> tuple[SweepSpec, Any, list[RunTask]]:
     """Validate the sweep file and every sampled scenario: (spec, design, tasks); nothing is run.
 
     The size is checked before sampling (:func:`dxsim.sweep.spec.check_size`): `yes=False` refuses
     a sweep above CONFIRM_REPLICATIONS with its time estimate (on `workers`), as `dxsim sweep` does.
     """
-    from dxsim.sweep.sampling import build_tasks
-
     spec = load_sweep(path)
     check_size(spec, yes=yes, workers=workers)
     des, tasks = build_tasks(spec)
@@ -103,21 +115,32 @@ def _is_num(v: Any) -> bool:
 def _record_problem(rec: Any, task: RunTask) -> str | None:
     """Why a run file cannot be reused for `task` (None: it can)."""
     if not isinstance(rec, dict):
-        kind = {list: "an array", str: "a string", bool: "true/false", type(None): "null"}.get(type(rec), "a number")
-        return f"the file holds {kind}, not a run record"
+        return {
+            list: _("the file holds an array, not a run record"),
+            str: _("the file holds a string, not a run record"),
+            bool: _("the file holds true/false, not a run record"),
+            type(None): _("the file holds null, not a run record"),
+        }.get(type(rec), _("the file holds a number, not a run record"))
     if rec.get(HASH_KEY) is None:
-        return f"no {HASH_KEY} checksum (written by an older dxsim or by hand)"
+        return _("no {name} checksum (written by an older dxsim or by hand)").format(name=HASH_KEY)
     if rec.get(HASH_KEY) != record_sha256(rec):
-        return f"its content does not match its {HASH_KEY} checksum (edited or damaged)"
+        return _("its content does not match its {name} checksum (edited or damaged)").format(name=HASH_KEY)
     if rec.get("run_id") != task.run_id or rec.get("run") != task.run:
-        return f"it describes run {rec.get('run')!r} ({rec.get('run_id')!r}), not this file's run"
+        return _("it describes run {run} ({run_id}), not this file's run").format(
+            run=repr(rec.get("run")), run_id=repr(rec.get("run_id"))
+        )
     kpis = rec.get("kpis")
-    if not (isinstance(kpis, dict) and sorted(kpis) == sorted(str(r) for r in range(task.reps))
-            and all(isinstance(d, dict) and all(v is None or _is_num(v) for v in d.values()) for d in kpis.values())):
-        return f"its kpis are not {task.reps} replication(s) of numbers"
+    if not (
+        isinstance(kpis, dict)
+        and sorted(kpis) == sorted(str(r) for r in range(task.reps))
+        and all(
+            isinstance(d, dict) and all(v is None or _is_num(v) for v in d.values()) for d in kpis.values()
+        )
+    ):
+        return _("its kpis are not {n} replication(s) of numbers").format(n=task.reps)
     timing = rec.get("timing")
     if not (isinstance(timing, dict) and _is_num(timing.get("task_s")) and _is_num(timing.get("prepare_s"))):
-        return "its timing is missing"
+        return _("its timing is missing")
     return None
 
 
@@ -129,17 +152,26 @@ def _load_finished(runs_dir: Path, tasks: list[RunTask], warn: Callable[[str], N
         if not os.path.lexists(f):
             continue
         if not f.is_file():
-            raise DxsimInputError("not a regular file, so the run's result cannot be saved there", file=f,
-                                  allowed="delete or move it, then run the sweep again")
+            raise DxsimInputError(
+                _("not a regular file, so the run's result cannot be saved there"),
+                file=f,
+                allowed=_("delete or move it, then run the sweep again"),
+            )
         try:
             rec = json.loads(f.read_text(encoding="utf-8"))
             problem = _record_problem(rec, t)
         except (OSError, ValueError, RecursionError) as exc:
-            problem = f"unreadable ({(str(exc).splitlines() or [type(exc).__name__])[0]})"
+            problem = _("unreadable ({reason})").format(
+                reason=(str(exc).splitlines() or [type(exc).__name__])[0]
+            )
         if problem is None:
             out[t.run_id] = rec
         else:
-            warn(f"{f}: {problem}; run {t.run} is executed again and the file replaced")
+            warn(
+                _("{file}: {problem}; run {run} is executed again and the file replaced").format(
+                    file=f, problem=problem, run=t.run
+                )
+            )
     return out
 
 
@@ -168,13 +200,21 @@ def drivers_table(result: SweepResult) -> Any:
     """A `rich.table.Table` of the top drivers per KPI (for the terminal)."""
     from rich.table import Table
 
-    from dxsim.sweep.analysis import MAIN_INDEX
-
     spec = result.spec
     main = MAIN_INDEX[spec.method]
-    t = Table(title=f"Sweep {spec.name}: {spec.method}, {result.runs.height} runs x {spec.reps_per_run} rep(s); "
-              f"what moves each KPI ({main}, ± {spec.conf_level:.0%} CI)")
-    t.add_column("KPI", overflow="fold")
+    t = Table(
+        title=_(
+            "Sweep {name}: {method}, {runs} runs x {reps} rep(s); what moves each KPI ({index}, ± {conf} CI)"
+        ).format(
+            name=spec.name,
+            method=spec.method,
+            runs=F.plain(result.runs.height),
+            reps=spec.reps_per_run,
+            index=main,
+            conf=F.percent(100 * spec.conf_level, 0),
+        )
+    )
+    t.add_column(_("KPI"), overflow="fold")
     for i in range(1, spec.top + 1):
         t.add_column(f"#{i}", overflow="fold")
     for kpi in spec.kpis:
@@ -185,16 +225,25 @@ def drivers_table(result: SweepResult) -> Any:
         cells = []
         for r in sub.iter_rows(named=True):
             v, c = _tidy(r["value"]), None if r["conf"] is None else _tidy(r["conf"])
-            txt = f"{r['parameter']}\n{main} {v:.3g}" + (f" ± {c:.2g}" if c is not None else "")
-            cells.append(txt + ("" if r["distinct_from_zero"] and v != 0 else " (n.s.)"))
+            txt = f"{r['parameter']}\n{main} {shown_g(v, 3)}" + (
+                f" ± {shown_g(c, 2)}" if c is not None else ""
+            )
+            cells.append(txt + ("" if r["distinct_from_zero"] and v != 0 else " " + _("(n.s.)")))
         t.add_row(kpi, *(cells + [""] * (spec.top - len(cells))))
     return t
 
 
-def run_sweep(path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str] | None = None,
-              workers: int | None = None, scheduler: Any = None, progress: Callable[[str], None] | None = None,
-              on_run: OnRun | None = None, yes: bool = False,
-              warn: Callable[[str], None] | None = None) -> SweepResult:
+def run_sweep(
+    path: str | os.PathLike[str],
+    *,
+    out_dir: str | os.PathLike[str] | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: Callable[[str], None] | None = None,
+    on_run: OnRun | None = None,
+    yes: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> SweepResult:
     """Run (or resume) a sweep and write its tables; returns them.
 
     `workers`: local process-pool size (default: CPU count; 0 = in this process). `scheduler`: a Dask
@@ -204,11 +253,11 @@ def run_sweep(path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str] |
     sweep above CONFIRM_REPLICATIONS (refused otherwise, with its time estimate). `warn(message)`:
     damaged or edited run files that are run again (default: :func:`warnings.warn`).
     """
-    from dxsim.sweep.analysis import analyse, drivers_markdown
-
     say = progress or (lambda _m: None)
     tell = warn or (lambda m: warnings.warn(m, stacklevel=3))
-    n_workers = None if scheduler is not None else ((os.cpu_count() or 1) if workers is None else max(1, workers))
+    n_workers = (
+        None if scheduler is not None else ((os.cpu_count() or 1) if workers is None else max(1, workers))
+    )
     spec, des, tasks = plan_sweep(path, yes=yes, workers=n_workers)
     # a new, empty or earlier dxsim folder only: its finished runs are reused, a user's folder is refused
     out = claim_output_dir(Path(out_dir) if out_dir is not None else default_out_dir(spec), kind="sweep")
@@ -216,12 +265,22 @@ def run_sweep(path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str] |
     try:
         runs_dir.mkdir(parents=True, exist_ok=True)
     except (OSError, ValueError) as exc:
-        raise DxsimInputError(f"cannot create the output folder ({getattr(exc, 'strerror', None) or exc})",
-                              file=runs_dir, field="--out", allowed="a writable folder") from None
+        raise DxsimInputError(
+            _("cannot create the output folder ({reason})").format(
+                reason=getattr(exc, "strerror", None) or exc
+            ),
+            file=runs_dir,
+            field="--out",
+            allowed=_("a writable folder"),
+        ) from None
     finished = _load_finished(runs_dir, tasks, tell)
     reused = len(finished)
     todo = _group_by_world([t for t in tasks if t.run_id not in finished])
-    say(f"{len(tasks)} runs: {reused} already done, {len(todo)} to run ({estimate_text(spec, len(todo), n_workers)})")
+    say(
+        _("{n} runs: {reused} already done, {todo} to run ({estimate})").format(
+            n=len(tasks), reused=reused, todo=len(todo), estimate=estimate_text(spec, len(todo), n_workers)
+        )
+    )
     total = len(tasks)
 
     def on_result(rec: dict) -> None:
@@ -230,11 +289,17 @@ def run_sweep(path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str] |
         try:
             atomic_file(f, lambda p: p.write_text(json.dumps(rec, allow_nan=False) + "\n", encoding="utf-8"))
         except OSError as exc:
-            raise DxsimInputError(f"cannot save run {rec['run']} ({exc.strerror or exc})", file=f, field="--out",
-                                  allowed="a writable folder with free space; finished runs are kept, run the "
-                                          "same command again to resume") from None
+            raise DxsimInputError(
+                _("cannot save run {run} ({reason})").format(run=rec["run"], reason=exc.strerror or exc),
+                file=f,
+                field="--out",
+                allowed=_(
+                    "a writable folder with free space; finished runs are kept, run the "
+                    "same command again to resume"
+                ),
+            ) from None
         finished[rec["run_id"]] = rec
-        say(f"run {rec['run']} done ({len(finished)}/{total})")
+        say(_("run {run} done ({done}/{total})").format(run=rec["run"], done=len(finished), total=total))
         if on_run:
             on_run(rec, len(finished), total)
 
@@ -252,26 +317,54 @@ def run_sweep(path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str] |
     Y = {k: np.array([_run_value(r, k) for r in recs], dtype=float) for k in spec.kpis}
     for k in spec.kpis:
         cols[k] = [None if not math.isfinite(v) else float(v) for v in Y[k]]
-    runs = pl.DataFrame(cols, schema={**{"run": pl.Int64, "run_id": pl.Utf8},
-                                      **{p.path: pl.Float64 for p in spec.parameters},
-                                      **{k: pl.Float64 for k in spec.kpis}})
-    rep_rows = [{"run": r["run"], "run_id": r["run_id"], "replication": int(rep), "kpi": k, "value": d.get(k)}
-                for r in recs for rep, d in sorted(r["kpis"].items(), key=lambda kv: int(kv[0])) for k in spec.kpis]
-    reps_df = pl.DataFrame(rep_rows, schema={"run": pl.Int64, "run_id": pl.Utf8, "replication": pl.Int64,
-                                             "kpi": pl.Utf8, "value": pl.Float64})
-    say("sensitivity indices")
+    runs = pl.DataFrame(
+        cols,
+        schema={
+            "run": pl.Int64,
+            "run_id": pl.Utf8,
+            **{p.path: pl.Float64 for p in spec.parameters},
+            **dict.fromkeys(spec.kpis, pl.Float64),
+        },
+    )
+    rep_rows = [
+        {"run": r["run"], "run_id": r["run_id"], "replication": int(rep), "kpi": k, "value": d.get(k)}
+        for r in recs
+        for rep, d in sorted(r["kpis"].items(), key=lambda kv: int(kv[0]))
+        for k in spec.kpis
+    ]
+    reps_df = pl.DataFrame(
+        rep_rows,
+        schema={
+            "run": pl.Int64,
+            "run_id": pl.Utf8,
+            "replication": pl.Int64,
+            "kpi": pl.Utf8,
+            "value": pl.Float64,
+        },
+    )
+    say(_("sensitivity indices"))
     an = analyse(spec, des.X, Y)
-    import dxsim
-
     busy = sum(float(r["timing"]["task_s"]) for r in recs)
     meta = {
-        "sweep_file": str(spec.file), "base": str(spec.base), "name": spec.name, "method": spec.method,
-        "samples": spec.samples, "seed": spec.seed, "reps_per_run": spec.reps_per_run, "kpis": spec.kpis,
-        "parameters": [{"path": p.path, "low": p.low, "high": p.high, "integer": p.integer, "unit": p.unit}
-                       for p in spec.parameters],
-        "runs": total, "executed_now": len(todo), "reused": reused,
+        "sweep_file": str(spec.file),
+        "base": str(spec.base),
+        "name": spec.name,
+        "method": spec.method,
+        "samples": spec.samples,
+        "seed": spec.seed,
+        "reps_per_run": spec.reps_per_run,
+        "kpis": spec.kpis,
+        "parameters": [
+            {"path": p.path, "low": p.low, "high": p.high, "integer": p.integer, "unit": p.unit}
+            for p in spec.parameters
+        ],
+        "runs": total,
+        "executed_now": len(todo),
+        "reused": reused,
         "execution": stats.as_dict() if stats else None,
-        "task_seconds_total": busy, "notes": an.notes, "dxsim_version": dxsim.__version__,
+        "task_seconds_total": busy,
+        "notes": an.notes,
+        "dxsim_version": __version__,
         "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
     atomic_file(out / "runs.csv", lambda p: runs.write_csv(p))
@@ -279,7 +372,11 @@ def run_sweep(path: str | os.PathLike[str], *, out_dir: str | os.PathLike[str] |
     atomic_file(out / "replications.parquet", lambda p: reps_df.write_parquet(p))
     atomic_file(out / "indices.csv", lambda p: an.indices.write_csv(p))
     atomic_file(out / "drivers.csv", lambda p: an.drivers.write_csv(p))
-    atomic_file(out / "drivers.md", lambda p: p.write_text(drivers_markdown(spec, an, total), encoding="utf-8"))
-    atomic_file(out / "sweep.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str) + "\n",
-                                                         encoding="utf-8"))
+    atomic_file(
+        out / "drivers.md", lambda p: p.write_text(drivers_markdown(spec, an, total), encoding="utf-8")
+    )
+    atomic_file(
+        out / "sweep.json",
+        lambda p: p.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8"),
+    )
     return SweepResult(spec, runs, reps_df, an.indices, an.drivers, an.notes, out, len(todo), reused, stats)

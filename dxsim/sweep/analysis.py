@@ -26,14 +26,32 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from dxsim.sweep.spec import SweepSpec
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
+from dxsim.i18n import language
+from dxsim.sweep.spec import SweepSpec, shown_g
 
 MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "lhs": "rho"}
 RBD_FAST_MIN_RUNS = 16
-INDEX_SCHEMA = {"kpi": pl.Utf8, "parameter": pl.Utf8, "index": pl.Utf8, "value": pl.Float64, "conf": pl.Float64,
-                "ci_low": pl.Float64, "ci_high": pl.Float64}
-DRIVER_SCHEMA = {"kpi": pl.Utf8, "rank": pl.Int64, "parameter": pl.Utf8, "index": pl.Utf8, "value": pl.Float64,
-                 "conf": pl.Float64, "distinct_from_zero": pl.Boolean, "note": pl.Utf8}
+INDEX_SCHEMA = {
+    "kpi": pl.Utf8,
+    "parameter": pl.Utf8,
+    "index": pl.Utf8,
+    "value": pl.Float64,
+    "conf": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+}
+DRIVER_SCHEMA = {
+    "kpi": pl.Utf8,
+    "rank": pl.Int64,
+    "parameter": pl.Utf8,
+    "index": pl.Utf8,
+    "value": pl.Float64,
+    "conf": pl.Float64,
+    "distinct_from_zero": pl.Boolean,
+    "note": pl.Utf8,
+}
 
 
 @dataclass
@@ -55,9 +73,17 @@ def _rows(kpi: str, names: list[str], index: str, vals, confs) -> list[dict]:
     out = []
     for n, v, c in zip(names, vals, confs if confs is not None else [None] * len(names)):
         v, c = _f(v), _f(c)
-        out.append({"kpi": kpi, "parameter": n, "index": index, "value": v, "conf": c,
-                    "ci_low": None if v is None or c is None else v - c,
-                    "ci_high": None if v is None or c is None else v + c})
+        out.append(
+            {
+                "kpi": kpi,
+                "parameter": n,
+                "index": index,
+                "value": v,
+                "conf": c,
+                "ci_low": None if v is None or c is None else v - c,
+                "ci_high": None if v is None or c is None else v + c,
+            }
+        )
     return out
 
 
@@ -77,13 +103,22 @@ def _spearman_rows(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> l
     for j, p in enumerate(spec.parameters):
         rho = _spearman(X[:, j], Y)
         boots = []
-        for _ in range(spec.bootstrap):
+        for _draw in range(spec.bootstrap):
             idx = rng.integers(0, n, n)
             boots.append(_spearman(X[idx, j], Y[idx]))
         b = np.array([v for v in boots if math.isfinite(v)])
         lo, hi = (float(np.quantile(b, alpha)), float(np.quantile(b, 1 - alpha))) if b.size else (None, None)
-        out.append({"kpi": kpi, "parameter": p.path, "index": "rho", "value": _f(rho),
-                    "conf": None if lo is None else (hi - lo) / 2, "ci_low": lo, "ci_high": hi})
+        out.append(
+            {
+                "kpi": kpi,
+                "parameter": p.path,
+                "index": "rho",
+                "value": _f(rho),
+                "conf": None if lo is None else (hi - lo) / 2,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
     return out
 
 
@@ -97,19 +132,26 @@ def indices_for(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> list
             from SALib.analyze import sobol
 
             si = sobol.analyze(problem, Y, calc_second_order=spec.second_order, **kw)
-            rows = _rows(kpi, names, "S1", si["S1"], si["S1_conf"]) + _rows(kpi, names, "ST", si["ST"], si["ST_conf"])
+            rows = _rows(kpi, names, "S1", si["S1"], si["S1_conf"]) + _rows(
+                kpi, names, "ST", si["ST"], si["ST_conf"]
+            )
             if spec.second_order:
                 d = len(names)
                 for a in range(d):
                     for b in range(a + 1, d):
-                        rows += _rows(kpi, [f"{names[a]} x {names[b]}"], "S2", [si["S2"][a, b]], [si["S2_conf"][a, b]])
+                        rows += _rows(
+                            kpi, [f"{names[a]} x {names[b]}"], "S2", [si["S2"][a, b]], [si["S2_conf"][a, b]]
+                        )
             return rows
         if spec.method == "morris":
             from SALib.analyze import morris
 
             si = morris.analyze(problem, X, Y, num_levels=spec.morris_levels, **kw)
-            return (_rows(kpi, names, "mu_star", si["mu_star"], si["mu_star_conf"])
-                    + _rows(kpi, names, "mu", si["mu"], None) + _rows(kpi, names, "sigma", si["sigma"], None))
+            return (
+                _rows(kpi, names, "mu_star", si["mu_star"], si["mu_star_conf"])
+                + _rows(kpi, names, "mu", si["mu"], None)
+                + _rows(kpi, names, "sigma", si["sigma"], None)
+            )
         rows = _spearman_rows(spec, kpi, X, Y)
         if Y.size >= RBD_FAST_MIN_RUNS:
             from SALib.analyze import rbd_fast
@@ -134,60 +176,135 @@ def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysi
         y = np.asarray(Y[kpi], dtype=float)
         bad = int((~np.isfinite(y)).sum())
         if bad:
-            notes[kpi] = (f"undefined in {bad} of {y.size} runs (e.g. a date not reached within the horizon): "
-                          "no indices; extend the horizon or choose another KPI")
+            notes[kpi] = _(
+                "undefined in {bad} of {n} runs (e.g. a date not reached within the horizon): "
+                "no indices; extend the horizon or choose another KPI"
+            ).format(bad=bad, n=y.size)
         elif np.ptp(y) == 0:
-            notes[kpi] = f"constant ({y[0]:g}) across all runs: no parameter moves it"
+            notes[kpi] = _("constant ({value}) across all runs: no parameter moves it").format(
+                value=shown_g(y[0])
+            )
         if kpi in notes:
-            drivers.append({"kpi": kpi, "rank": None, "parameter": None, "index": main, "value": None, "conf": None,
-                            "distinct_from_zero": None, "note": notes[kpi]})
+            drivers.append(
+                {
+                    "kpi": kpi,
+                    "rank": None,
+                    "parameter": None,
+                    "index": main,
+                    "value": None,
+                    "conf": None,
+                    "distinct_from_zero": None,
+                    "note": notes[kpi],
+                }
+            )
             continue
         try:
             k_rows = indices_for(spec, kpi, X, y)
         except (ZeroDivisionError, ValueError, FloatingPointError, IndexError) as exc:
-            notes[kpi] = f"{spec.method} indices could not be computed from {y.size} runs ({exc}); add samples"
-            drivers.append({"kpi": kpi, "rank": None, "parameter": None, "index": main, "value": None, "conf": None,
-                            "distinct_from_zero": None, "note": notes[kpi]})
+            notes[kpi] = _(
+                "{method} indices could not be computed from {n} runs ({reason}); add samples"
+            ).format(method=spec.method, n=y.size, reason=exc)
+            drivers.append(
+                {
+                    "kpi": kpi,
+                    "rank": None,
+                    "parameter": None,
+                    "index": main,
+                    "value": None,
+                    "conf": None,
+                    "distinct_from_zero": None,
+                    "note": notes[kpi],
+                }
+            )
             continue
         rows += k_rows
-        ranked = sorted((r for r in k_rows if r["index"] == main and r["value"] is not None),
-                        key=lambda r: abs(r["value"]), reverse=True)
+        ranked = sorted(
+            (r for r in k_rows if r["index"] == main and r["value"] is not None),
+            key=lambda r: abs(r["value"]),
+            reverse=True,
+        )
         for rank, r in enumerate(ranked[: spec.top], start=1):
-            distinct = (r["ci_low"] is not None and r["ci_low"] > 0) or (r["ci_high"] is not None and r["ci_high"] < 0)
-            drivers.append({"kpi": kpi, "rank": rank, "parameter": r["parameter"], "index": main, "value": r["value"],
-                            "conf": r["conf"], "distinct_from_zero": distinct, "note": ""})
-    return Analysis(pl.DataFrame(rows, schema=INDEX_SCHEMA), pl.DataFrame(drivers, schema=DRIVER_SCHEMA), notes)
+            distinct = (r["ci_low"] is not None and r["ci_low"] > 0) or (
+                r["ci_high"] is not None and r["ci_high"] < 0
+            )
+            drivers.append(
+                {
+                    "kpi": kpi,
+                    "rank": rank,
+                    "parameter": r["parameter"],
+                    "index": main,
+                    "value": r["value"],
+                    "conf": r["conf"],
+                    "distinct_from_zero": distinct,
+                    "note": "",
+                }
+            )
+    return Analysis(
+        pl.DataFrame(rows, schema=INDEX_SCHEMA), pl.DataFrame(drivers, schema=DRIVER_SCHEMA), notes
+    )
 
 
 def _fmt(v: float | None) -> str:
+    """An index as drivers.md shows it, with the language's marks (English as f"{v:,.0f}" / f"{v:.3g}" / f"{v:,.2f}")."""
     if v is None:
         return "-"
     a = abs(v)
-    return f"{v:,.0f}" if a >= 1000 else (f"{v:.3g}" if a < 1 else f"{v:,.2f}")
+    if language() == "en":
+        return f"{v:,.0f}" if a >= 1000 else (f"{v:.3g}" if a < 1 else f"{v:,.2f}")
+    return F.number(v, 0) if a >= 1000 else (shown_g(v, 3) if a < 1 else F.number(v, 2))
 
 
 def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
     """'Which assumptions most move each KPI', one line per KPI, plus the full ranking table."""
     main = MAIN_INDEX[spec.method]
-    what = {"ST": "total-order Sobol index ST (share of the KPI's variance the parameter is involved in)",
-            "mu_star": "Morris mu* (mean absolute elementary effect over the range, in the KPI's unit)",
-            "rho": "|Spearman rank correlation| rho (sign: direction of the effect); S1 = RBD-FAST first-order index"}[main]
-    lines = [f"# Sweep {spec.name}: what moves each KPI", "",
-             f"{spec.method}, N = {spec.samples}, {n_runs} runs x {spec.reps_per_run} replication(s), seed {spec.seed}; "
-             f"base `{spec.base}`. Ranked by {what}; ± is the {spec.conf_level:.0%} confidence half-width "
-             f"({spec.bootstrap} bootstrap resamples). A driver whose interval reaches 0 is marked (n.s.).", ""]
+    what = {
+        "ST": _("total-order Sobol index ST (share of the KPI's variance the parameter is involved in)"),
+        "mu_star": _("Morris mu* (mean absolute elementary effect over the range, in the KPI's unit)"),
+        "rho": _(
+            "|Spearman rank correlation| rho (sign: direction of the effect); S1 = RBD-FAST first-order index"
+        ),
+    }[main]
+    lines = [
+        "# " + _("Sweep {name}: what moves each KPI").format(name=spec.name),
+        "",
+        _(
+            "{method}, N = {samples}, {runs} runs x {reps} replication(s), seed {seed}; base `{base}`. Ranked by "
+            "{what}; ± is the {conf} confidence half-width ({bootstrap} bootstrap resamples). A driver whose "
+            "interval reaches 0 is marked (n.s.)."
+        ).format(
+            method=spec.method,
+            samples=F.plain(spec.samples),
+            runs=F.plain(n_runs),
+            reps=spec.reps_per_run,
+            seed=spec.seed,
+            base=spec.base,
+            what=what,
+            conf=F.percent(100 * spec.conf_level, 0),
+            bootstrap=F.plain(spec.bootstrap),
+        ),
+        "",
+    ]
     for kpi in spec.kpis:
         sub = an.drivers.filter(pl.col("kpi") == kpi)
         if kpi in an.notes:
             lines.append(f"- **{kpi}**: {an.notes[kpi]}")
             continue
-        parts = [f"`{r['parameter']}` ({main} {_fmt(r['value'])} ± {_fmt(r['conf'])}"
-                 + ("" if r["distinct_from_zero"] else ", n.s.") + ")" for r in sub.iter_rows(named=True)]
+        parts = [
+            f"`{r['parameter']}` ({main} {_fmt(r['value'])} ± {_fmt(r['conf'])}"
+            + ("" if r["distinct_from_zero"] else ", " + _("n.s."))
+            + ")"
+            for r in sub.iter_rows(named=True)
+        ]
         lines.append(f"- **{kpi}**: " + ", ".join(parts))
     idx_names = sorted(set(an.indices["index"].to_list()))
     if not idx_names:
         return "\n".join(lines) + "\n"
-    lines += ["", "| KPI | parameter | " + " | ".join(idx_names) + " |"]
+    lines += [
+        "",
+        "| {kpi} | {parameter} | ".format(kpi=_("KPI"), parameter=_("parameter"))
+        + " | ".join(idx_names)
+        + " |",
+    ]
     lines.append("|---|---|" + "---:|" * len(idx_names))
     for kpi in spec.kpis:
         for p in spec.parameters:

@@ -20,7 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dxsim.sweep.spec import SweepSpec
+from dxsim._version import __version__
+from dxsim.execution import RunTask, effective_scenario
+from dxsim.scenario.loader import canonical_json
+from dxsim.sim.world_store import world_key
+from dxsim.sweep.spec import SweepSpec, validate_run
 
 
 @dataclass
@@ -36,8 +40,9 @@ def sample(spec: SweepSpec) -> np.ndarray:
         if spec.method == "sobol":
             from SALib.sample import sobol
 
-            return sobol.sample(problem, spec.samples, calc_second_order=spec.second_order, scramble=True,
-                                seed=spec.seed)
+            return sobol.sample(
+                problem, spec.samples, calc_second_order=spec.second_order, scramble=True, seed=spec.seed
+            )
         if spec.method == "morris":
             from SALib.sample import morris
 
@@ -45,15 +50,6 @@ def sample(spec: SweepSpec) -> np.ndarray:
         from SALib.sample import latin
 
         return latin.sample(problem, spec.samples, seed=spec.seed)
-
-
-def n_runs(spec: SweepSpec) -> int:
-    d = len(spec.parameters)
-    if spec.method == "sobol":
-        return spec.samples * ((2 * d + 2) if spec.second_order else (d + 2))
-    if spec.method == "morris":
-        return spec.samples * (d + 1)
-    return spec.samples
 
 
 def design(spec: SweepSpec) -> Design:
@@ -68,20 +64,23 @@ def build_tasks(spec: SweepSpec, des: Design | None = None) -> tuple[Design, lis
     run_id = "<run index, 5 digits>-<12 hex of sha256(scenario JSON, seed, reps, base folder)>": a file
     left by another sweep (or an edited one) never matches a run it does not describe.
     """
-    import dxsim
-    from dxsim.scenario.loader import canonical_json
-    from dxsim.sim.world_store import world_key
-    from dxsim.sweep.execute import RunTask, effective_scenario
-    from dxsim.sweep.spec import validate_run
-
     des = des or design(spec)
     folder = str(spec.base.resolve().parent)
     tasks = []
     for i, vals in enumerate(des.values):
         sc = validate_run(spec, i, vals)
         text = canonical_json(sc)
-        h = hashlib.sha256(json.dumps([text, spec.seed, spec.reps_per_run, folder, dxsim.__version__]).encode())
-        tasks.append(RunTask(run_id=f"{i:05d}-{h.hexdigest()[:12]}", run=i, params=dict(vals),
-                             scenario=json.loads(text), scenario_dir=folder, seed=spec.seed, reps=spec.reps_per_run,
-                             world_key=world_key(effective_scenario(sc), folder)))
+        h = hashlib.sha256(json.dumps([text, spec.seed, spec.reps_per_run, folder, __version__]).encode())
+        tasks.append(
+            RunTask(
+                run_id=f"{i:05d}-{h.hexdigest()[:12]}",
+                run=i,
+                params=dict(vals),
+                scenario=json.loads(text),
+                scenario_dir=folder,
+                seed=spec.seed,
+                reps=spec.reps_per_run,
+                world_key=world_key(effective_scenario(sc), folder),
+            )
+        )
     return des, tasks

@@ -46,8 +46,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import hashlib
-import json
 import math
 import os
 import re
@@ -58,12 +56,33 @@ from pathlib import Path
 from typing import Any
 
 from dxsim.errors import DxsimInputError
+from dxsim.execution import kpi_names
+from dxsim.i18n import N_, language, pgettext
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
+from dxsim.scenario import load_scenario, load_scenario_dict
+from dxsim.scenario.docs import ROOT, key_name, step
+from dxsim.scenario.loader import _validate, field_bounds
+from dxsim.scenario.messages import allowed_text
 
 METHODS = ("sobol", "morris", "lhs")
-TOP_KEYS = ("base", "name", "method", "samples", "seed", "reps_per_run", "kpis", "parameters", "second_order",
-            "morris_levels", "bootstrap", "conf_level", "top")
+TOP_KEYS = (
+    "base",
+    "name",
+    "method",
+    "samples",
+    "seed",
+    "reps_per_run",
+    "kpis",
+    "parameters",
+    "second_order",
+    "morris_levels",
+    "bootstrap",
+    "conf_level",
+    "top",
+)
 PARAM_KEYS = ("path", "low", "high")
-RESERVED_PATHS = {"seed": "the sweep's own `seed` sets it", "replications": "use `reps_per_run`"}
+RESERVED_PATHS = {"seed": N_("the sweep's own `seed` sets it"), "replications": N_("use `reps_per_run`")}
 MAX_SAMPLES = 1_000_000
 MAX_RUNS = 20_000  # runs of one sweep, whatever --yes says (~50 KB of validated scenario each while planning)
 CONFIRM_REPLICATIONS = 5_000  # runs x reps_per_run above which a sweep needs --yes (~40 min on one core)
@@ -71,7 +90,7 @@ SECONDS_PER_REPLICATION = 0.5  # national baseline to 2030 on one core (bench/RE
 MAX_FILE_BYTES = 1_000_000  # a sweep file is a few hundred bytes; anything near this is not one
 # the sweep's name is a folder name (outputs/sweeps/<name>/): the scenario name's pattern
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-NAME_ALLOWED = "1-64 characters: letters, digits, '_', '.' or '-', starting with a letter or digit"
+NAME_ALLOWED = N_("1-64 characters: letters, digits, '_', '.' or '-', starting with a letter or digit")
 
 
 @dataclass(frozen=True)
@@ -109,37 +128,72 @@ class SweepSpec:
     @property
     def problem(self) -> dict[str, Any]:
         """SALib problem definition."""
-        return {"num_vars": len(self.parameters), "names": [p.path for p in self.parameters],
-                "bounds": [[p.low, p.high] for p in self.parameters]}
-
-    def fingerprint(self) -> str:
-        d = {k: getattr(self, k) for k in ("method", "samples", "seed", "reps_per_run", "second_order",
-                                           "morris_levels")}
-        d["parameters"] = [(p.path, p.low, p.high) for p in self.parameters]
-        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+        return {
+            "num_vars": len(self.parameters),
+            "names": [p.path for p in self.parameters],
+            "bounds": [[p.low, p.high] for p in self.parameters],
+        }
 
 
 def _num(v: float) -> str:
     return f"{int(v):d}" if float(v).is_integer() and abs(v) < 1e15 else f"{v:g}"
 
 
-def _err(file: Path | str, msg: str, key: str | None = None, value: Any = None, allowed: str | None = None
-         ) -> DxsimInputError:
+def shown_g(v: float, digits: int = 6) -> str:
+    """f"{v:.{digits}g}" with the language's decimal mark (English: exactly that; exponents as Python writes them)."""
+    text = f"{v:.{digits}g}"
+    if language() == "en" or "e" in text or "n" in text:
+        return text
+    return F.plain(v, len(text.split(".")[1]) if "." in text else 0)
+
+
+def _kind(kind: str) -> str:
+    """'sweep' / 'optimisation' (the kind of file) in the language in use."""
+    return {"sweep": pgettext("file", "sweep"), "optimisation": pgettext("file", "optimisation")}.get(
+        kind, kind
+    )
+
+
+def _key_word(kname: str) -> str:
+    """A dict key's placeholder word (docs.key_name: operator, region, year, path, key) in the language in use."""
+    return {
+        "operator": pgettext("key", "operator"),
+        "region": pgettext("key", "region"),
+        "year": pgettext("key", "year"),
+        "path": pgettext("key", "path"),
+        "key": pgettext("key", "key"),
+    }.get(kname, kname)
+
+
+def _err(
+    file: Path | str, msg: str, key: str | None = None, value: Any = None, allowed: str | None = None
+) -> DxsimInputError:
     return DxsimInputError(msg, file=str(file), field=key, value=value, allowed=allowed)
 
 
 def _int(file: Path, d: dict, key: str, default: int | None, lo: int, hi: int) -> int:
     v = d.get(key, default)
     if v is None:
-        raise _err(file, "field required", key, allowed=f"an integer between {lo} and {hi}")
+        raise _err(
+            file,
+            _("field required"),
+            key,
+            allowed=_("an integer between {low} and {high}").format(low=lo, high=hi),
+        )
     if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-        raise _err(file, "not an integer in range", key, v, f"an integer between {lo} and {hi}")
+        raise _err(
+            file,
+            _("not an integer in range"),
+            key,
+            v,
+            _("an integer between {low} and {high}").format(low=lo, high=hi),
+        )
     return int(v)
 
 
 def _number(file: Path, v: Any, key: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
-        raise _err(file, "not a number", key, v, "a finite number")
+        raise _err(file, _("not a number"), key, v, _("a finite number"))
     return float(v)
 
 
@@ -148,30 +202,48 @@ def _number(file: Path, v: Any, key: str) -> float:
 
 def resolve_path(file: Path, key: str, path: Any) -> tuple[tuple[str, ...], Any, bool, str | None]:
     """Walk a dotted path through the scenario schema: (parts, Located leaf, is_integer, unit)."""
-    from dxsim.scenario.docs import ROOT, key_name, step
-
     if not isinstance(path, str) or not path.strip():
-        raise _err(file, "not a dotted path", key, path, "a dotted path into the scenario, e.g. supply.deliveries_per_month")
+        raise _err(
+            file,
+            _("not a dotted path"),
+            key,
+            path,
+            _("a dotted path into the scenario, e.g. supply.deliveries_per_month"),
+        )
     parts = tuple(p.strip() for p in path.strip().split("."))
     if parts[0] in RESERVED_PATHS and len(parts) == 1:
-        raise _err(file, f"cannot be swept ({RESERVED_PATHS[parts[0]]})", key, path)
+        raise _err(
+            file, _("cannot be swept ({reason})").format(reason=_(RESERVED_PATHS[parts[0]])), key, path
+        )
     cur = ROOT
     for i, part in enumerate(parts):
         s = cur.shape
-        here = ".".join(parts[:i]) or "the scenario"
+        here = ".".join(parts[:i]) or _("the scenario")
         if s.kind == "model":
             if part not in s.model_fields:
                 close = difflib.get_close_matches(part, list(s.model_fields), n=1, cutoff=0.6)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise _err(file, f"unknown key {part!r} in {here}{hint}", key, path,
-                           "one of " + ", ".join(s.model_fields))
+                hint = "; " + _("did you mean {name}?").format(name=repr(close[0])) if close else ""
+                raise _err(
+                    file,
+                    _("unknown key {key} in {where}").format(key=repr(part), where=here) + hint,
+                    key,
+                    path,
+                    _("one of {options}").format(options=", ".join(s.model_fields)),
+                )
         elif s.kind == "dict":
             ks = s.key
             kname = key_name(ks)
             if ks.options:
                 if part not in [str(o) for o in ks.options]:
-                    raise _err(file, f"unknown {kname} {part!r} in {here}", key, path,
-                               ", ".join(str(o) for o in ks.options))
+                    raise _err(
+                        file,
+                        _("unknown {kind} {key} in {where}").format(
+                            kind=_key_word(kname), key=repr(part), where=here
+                        ),
+                        key,
+                        path,
+                        ", ".join(str(o) for o in ks.options),
+                    )
             elif ks.py_type is int:
                 try:
                     k = int(part)
@@ -179,40 +251,73 @@ def resolve_path(file: Path, key: str, path: Any) -> tuple[tuple[str, ...], Any,
                     k = None
                 lo, hi = ks.ge if ks.ge is not None else -math.inf, ks.le if ks.le is not None else math.inf
                 if k is None or not lo <= k <= hi:
-                    raise _err(file, f"{part!r} is not a valid {kname} in {here}", key, path,
-                               f"a {kname} between {lo:g} and {hi:g}")
-                parts = parts[:i] + (str(k),) + parts[i + 1:]
+                    raise _err(
+                        file,
+                        _("{key} is not a valid {kind} in {where}").format(
+                            key=repr(part), kind=_key_word(kname), where=here
+                        ),
+                        key,
+                        path,
+                        _("a {kind} between {low} and {high}").format(
+                            kind=_key_word(kname), low=f"{lo:g}", high=f"{hi:g}"
+                        ),
+                    )
+                parts = parts[:i] + (str(k),) + parts[i + 1 :]
         else:
-            what = "a list" if s.kind == "list" else "a single value"
-            raise _err(file, f"{here} is {what}; nothing below it can be swept", key, path,
-                       "a dotted path to a numeric field")
+            msg = (
+                _("{where} is a list; nothing below it can be swept")
+                if s.kind == "list"
+                else _("{where} is a single value; nothing below it can be swept")
+            )
+            raise _err(file, msg.format(where=here), key, path, _("a dotted path to a numeric field"))
         cur = step(cur, part)
         if cur is None:  # pragma: no cover - step mirrors the checks above
-            raise _err(file, f"unknown key {part!r} in {here}", key, path)
+            raise _err(file, _("unknown key {key} in {where}").format(key=repr(part), where=here), key, path)
     s = cur.shape
     if not s.is_number or s.options:
-        what = {"model": "a table", "dict": "a table", "list": "a list"}.get(s.kind, "not a number")
-        allowed = "a numeric field (integer or number); " + ("add a key below it" if s.kind in ("model", "dict") else
-                                                              "sweeps vary numbers only")
-        raise _err(file, f"{path} is {what}", key, path, allowed)
+        msg = {
+            "model": _("{path} is a table"),
+            "dict": _("{path} is a table"),
+            "list": _("{path} is a list"),
+        }.get(s.kind, _("{path} is not a number"))
+        allowed = (
+            _("a numeric field (integer or number); add a key below it")
+            if s.kind in ("model", "dict")
+            else _("a numeric field (integer or number); sweeps vary numbers only")
+        )
+        raise _err(file, msg.format(path=path), key, path, allowed)
     return parts, cur, s.py_type is int, cur.unit
 
 
 def _range_text(leaf: Any) -> str:
-    from dxsim.scenario.loader import _allowed  # the loader's own wording of a field's range
-
-    return _allowed(leaf) or "within the field's range"
+    return allowed_text(leaf) or _("within the field's range")
 
 
 def _check_range(file: Path, key: str, path: str, low: float, high: float, leaf: Any) -> None:
     s = leaf.shape
     if low >= high:
-        raise _err(file, f"low ({_num(low)}) must be below high ({_num(high)})", key, path, "low < high")
+        raise _err(
+            file,
+            _("low ({low}) must be below high ({high})").format(low=_num(low), high=_num(high)),
+            key,
+            path,
+            "low < high",
+        )
     for name, v in (("low", low), ("high", high)):
-        bad = ((s.ge is not None and v < s.ge) or (s.gt is not None and v <= s.gt)
-               or (s.le is not None and v > s.le) or (s.lt is not None and v >= s.lt))
+        bad = (
+            (s.ge is not None and v < s.ge)
+            or (s.gt is not None and v <= s.gt)
+            or (s.le is not None and v > s.le)
+            or (s.lt is not None and v >= s.lt)
+        )
         if bad:
-            raise _err(file, f"{name} = {_num(v)} is outside the field's range", key, path, _range_text(leaf))
+            raise _err(
+                file,
+                _("{name} = {value} is outside the field's range").format(name=name, value=_num(v)),
+                key,
+                path,
+                _range_text(leaf),
+            )
 
 
 # --------------------------------------------------------------------------- loading
@@ -220,42 +325,63 @@ def _check_range(file: Path, key: str, path: str, low: float, high: float, leaf:
 
 def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     """Read and validate a SWEEP.toml (including its base scenario and the KPI names)."""
-    from dxsim.scenario import load_scenario, load_scenario_dict
-    from dxsim.sweep.execute import kpi_names
-
     file = Path(path)
     raw = read_toml(file)
     for k in raw:
         if k not in TOP_KEYS:
             close = difflib.get_close_matches(k, TOP_KEYS, n=1, cutoff=0.6)
-            raise _err(file, f"unknown key {k!r}" + (f"; did you mean {close[0]!r}?" if close else ""), k,
-                       allowed=", ".join(TOP_KEYS))
+            raise _err(
+                file,
+                _("unknown key {key}").format(key=repr(k))
+                + ("; " + _("did you mean {name}?").format(name=repr(close[0])) if close else ""),
+                k,
+                allowed=", ".join(TOP_KEYS),
+            )
     base = base_path(file, raw, "sweep")
     method = raw.get("method")
     if method not in METHODS:
-        raise _err(file, "field required" if method is None else "unknown method", "method", method, ", ".join(METHODS))
+        raise _err(
+            file,
+            _("field required") if method is None else _("unknown method"),
+            "method",
+            method,
+            ", ".join(METHODS),
+        )
     name = raw.get("name", file.stem)
     if not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name):
-        shown = name[:80] + f"... ({len(name)} characters)" if isinstance(name, str) and len(name) > 80 else name
-        what = ("not a valid folder name" if "name" in raw else
-                "the file's name is the sweep's name by default, and it is not a valid folder name; add name = \"...\"")
-        raise _err(file, what, "name", shown, NAME_ALLOWED)
+        shown = (
+            name[:80] + _("... ({n} characters)").format(n=len(name))
+            if isinstance(name, str) and len(name) > 80
+            else name
+        )
+        what = (
+            _("not a valid folder name")
+            if "name" in raw
+            else _(
+                "the file's name is the sweep's name by default, and it is not a valid folder name; add name = \"...\""
+            )
+        )
+        raise _err(file, what, "name", shown, _(NAME_ALLOWED))
     samples = _int(file, raw, "samples", None, 1, MAX_SAMPLES)
-    from dxsim.scenario.loader import field_bounds  # the scenario schema's own ranges, not copies
-
     seed = _int(file, raw, "seed", 20251031, *field_bounds("seed"))
     reps = _int(file, raw, "reps_per_run", 1, *field_bounds("replications"))
     levels = _int(file, raw, "morris_levels", 4, 2, 100)
     if levels % 2:
-        raise _err(file, "must be even", "morris_levels", levels, "an even integer >= 2")
+        raise _err(file, _("must be even"), "morris_levels", levels, _("an even integer >= 2"))
     bootstrap = _int(file, raw, "bootstrap", 100, 10, 100_000)
     top = _int(file, raw, "top", 3, 1, 1000)
     second = raw.get("second_order", False)
     if not isinstance(second, bool):
-        raise _err(file, "not true/false", "second_order", second, "true or false")
+        raise _err(file, _("not true/false"), "second_order", second, _("true or false"))
     conf = raw.get("conf_level", 0.95)
     if isinstance(conf, bool) or not isinstance(conf, (int, float)) or not 0.5 <= conf < 1:
-        raise _err(file, "out of range", "conf_level", conf, "a number between 0.5 and 1 (exclusive)")
+        raise _err(
+            file,
+            _("out of range"),
+            "conf_level",
+            conf,
+            _("a number between {low} and {high} (exclusive)").format(low=shown_g(0.5), high=1),
+        )
 
     base_sc = load_scenario(base)  # base errors name the base file itself
     merged = load_scenario_dict(base)
@@ -263,45 +389,89 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
 
     kpis = raw.get("kpis")
     if not isinstance(kpis, list) or not kpis or not all(isinstance(k, str) for k in kpis):
-        raise _err(file, "field required" if kpis is None else "not a non-empty list of KPI names", "kpis",
-                   None if kpis is None else kpis, "a list of KPI names from summary.json, e.g. [\"capex_total_vnd_bn\"]")
+        raise _err(
+            file,
+            _("field required") if kpis is None else _("not a non-empty list of KPI names"),
+            "kpis",
+            None if kpis is None else kpis,
+            _('a list of KPI names from summary.json, e.g. ["capex_total_vnd_bn"]'),
+        )
     known = kpi_names(base_sc)
     for i, k in enumerate(kpis):
         if k not in known:
             close = difflib.get_close_matches(k, known, n=1, cutoff=0.6)
-            raise _err(file, f"unknown KPI {k!r}" + (f"; did you mean {close[0]!r}?" if close else "")
-                       + f" (for the base's horizon {base_sc.horizon.start_date}..{base_sc.horizon.end_date})",
-                       f"kpis[{i}]", allowed="a KPI of summary.json; see dxsim.sweep.execute.kpi_names")
+            msg = (
+                _("unknown KPI {kpi}; did you mean {name}? (for the base's horizon {start}..{end})")
+                if close
+                else _("unknown KPI {kpi} (for the base's horizon {start}..{end})")
+            )
+            raise _err(
+                file,
+                msg.format(
+                    kpi=repr(k),
+                    name=repr(close[0]) if close else "",
+                    start=base_sc.horizon.start_date,
+                    end=base_sc.horizon.end_date,
+                ),
+                f"kpis[{i}]",
+                allowed=_("a KPI of summary.json; see dxsim.execution.kpi_names"),
+            )
     if len(set(kpis)) != len(kpis):
         dup = next(k for k in kpis if kpis.count(k) > 1)
-        raise _err(file, f"KPI {dup!r} listed twice", "kpis", allowed="each KPI once")
+        raise _err(
+            file, _("KPI {kpi} listed twice").format(kpi=repr(dup)), "kpis", allowed=_("each KPI once")
+        )
 
     plist = raw.get("parameters")
     if not isinstance(plist, list) or not plist:
-        raise _err(file, "field required" if plist is None else "not a list of tables", "parameters",
-                   allowed="[[parameters]] tables with path, low, high")
+        raise _err(
+            file,
+            _("field required") if plist is None else _("not a list of tables"),
+            "parameters",
+            allowed=_("[[parameters]] tables with path, low, high"),
+        )
     params: list[Parameter] = []
     for i, p in enumerate(plist):
         key = f"parameters[{i}]"
         if not isinstance(p, dict):
-            raise _err(file, "not a table", key, allowed="{ path = ..., low = ..., high = ... }")
+            raise _err(file, _("not a table"), key, allowed="{ path = ..., low = ..., high = ... }")
         for k in p:
             if k not in PARAM_KEYS:
-                raise _err(file, f"unknown key {k!r}", f"{key}.{k}", allowed=", ".join(PARAM_KEYS))
+                raise _err(
+                    file,
+                    _("unknown key {key}").format(key=repr(k)),
+                    f"{key}.{k}",
+                    allowed=", ".join(PARAM_KEYS),
+                )
         for k in PARAM_KEYS:
             if k not in p:
-                raise _err(file, "field required", f"{key}.{k}", allowed="path, low and high")
+                raise _err(file, _("field required"), f"{key}.{k}", allowed=_("path, low and high"))
         parts, leaf, integer, unit = resolve_path(file, f"{key}.path", p["path"])
         low, high = _number(file, p["low"], f"{key}.low"), _number(file, p["high"], f"{key}.high")
         _check_range(file, key, p["path"], low, high, leaf)
         dotted = ".".join(parts)
         if any(q.path == dotted for q in params):
-            raise _err(file, "the same path is swept twice", f"{key}.path", dotted, "each path once")
+            raise _err(file, _("the same path is swept twice"), f"{key}.path", dotted, _("each path once"))
         params.append(Parameter(dotted, low, high, integer, parts, unit))
 
-    spec = SweepSpec(file=file, base=base, name=name, method=method, samples=samples, seed=seed, reps_per_run=reps,
-                     kpis=list(kpis), parameters=params, second_order=second, morris_levels=levels,
-                     bootstrap=bootstrap, conf_level=float(conf), top=top, base_merged=merged, base_scenario=base_sc)
+    spec = SweepSpec(
+        file=file,
+        base=base,
+        name=name,
+        method=method,
+        samples=samples,
+        seed=seed,
+        reps_per_run=reps,
+        kpis=list(kpis),
+        parameters=params,
+        second_order=second,
+        morris_levels=levels,
+        bootstrap=bootstrap,
+        conf_level=float(conf),
+        top=top,
+        base_merged=merged,
+        base_scenario=base_sc,
+    )
     check_size(spec, yes=True)  # the hard cap; the confirmation is the caller's (plan_sweep)
     return spec
 
@@ -310,67 +480,136 @@ def base_path(file: Path, raw: dict[str, Any], kind: str) -> Path:
     """The `base` scenario a sweep or optimisation file names, relative to that file; one line if unusable."""
     base_v = raw.get("base")
     if not isinstance(base_v, str) or not base_v:
-        raise _err(file, "field required" if base_v is None else "not a path", "base", base_v,
-                   f"the path of the base scenario, relative to the {kind} file")
+        raise _err(
+            file,
+            _("field required") if base_v is None else _("not a path"),
+            "base",
+            base_v,
+            _("the path of the base scenario, relative to the {kind} file").format(kind=_kind(kind)),
+        )
     base = (file.parent / base_v) if not os.path.isabs(base_v) else Path(base_v)
-    allowed = f"a path to an existing scenario .toml, relative to the {kind} file"
+    allowed = _("a path to an existing scenario .toml, relative to the {kind} file").format(kind=_kind(kind))
     try:
         found = base.is_file()
     except (OSError, ValueError) as exc:  # name too long, NUL byte
-        raise _err(file, f"not a usable path ({getattr(exc, 'strerror', None) or exc})", "base", base_v[:200],
-                   allowed) from None
+        raise _err(
+            file,
+            _("not a usable path ({reason})").format(reason=getattr(exc, "strerror", None) or exc),
+            "base",
+            base_v[:200],
+            allowed,
+        ) from None
     if not found:
-        raise _err(file, f"base scenario not found (looked for {os.path.abspath(base)})", "base", base_v, allowed)
+        raise _err(
+            file,
+            _("base scenario not found (looked for {path})").format(path=os.path.abspath(base)),
+            "base",
+            base_v,
+            allowed,
+        )
     return base
 
 
-def read_toml(file: Path, kind: str = "sweep", example: str = "scenarios/sweeps/example.toml") -> dict[str, Any]:
+def read_toml(
+    file: Path, kind: str = "sweep", example: str = "scenarios/sweeps/example.toml"
+) -> dict[str, Any]:
     """A sweep (or optimisation) file's TOML; every way it can be unreadable is one line naming the file."""
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise _err(file, f"{size:,} bytes: not a {kind} file", allowed=f"at most {MAX_FILE_BYTES:,} bytes")
+            raise _err(
+                file,
+                _("{size} bytes: not a {kind} file").format(size=F.number(size), kind=_kind(kind)),
+                allowed=_("at most {n} bytes").format(n=F.number(MAX_FILE_BYTES)),
+            )
         text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise _err(file, f"{kind} file not found (looked for {os.path.abspath(file)})",
-                   allowed="a path to an existing .toml file") from None
+        raise _err(
+            file,
+            _("{kind} file not found (looked for {path})").format(
+                kind=_kind(kind), path=os.path.abspath(file)
+            ),
+            allowed=_("a path to an existing .toml file"),
+        ) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL byte in the path
-        raise _err(file, f"cannot read the file ({getattr(exc, 'strerror', None) or exc})") from None
+        raise _err(
+            file, _("cannot read the file ({reason})").format(reason=getattr(exc, "strerror", None) or exc)
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise _err(file, f"malformed TOML: {exc}", allowed="TOML syntax, see https://toml.io") from None
+        raise _err(
+            file,
+            _("malformed TOML: {reason}").format(reason=exc),
+            allowed=_("TOML syntax, see https://toml.io"),
+        ) from None
     except ValueError:  # an integer beyond Python's int-string limit (not a TOMLDecodeError)
         limit = sys.get_int_max_str_digits() or 4300  # Python's int-string limit (default 4,300 digits)
         m = re.search(rf"[0-9][0-9_]{{{limit},}}", text)
         line = text.count("\n", 0, m.start()) + 1 if m else None
         digits = len(m.group().replace("_", "")) if m else None
-        where = f" at line {line} ({digits:,} digits)" if m else ""
-        raise _err(file, f"a number too long to read{where}",
-                   allowed=f"integers of at most {limit:,} digits (samples at most {MAX_SAMPLES:,})") from None
+        msg = (
+            _("a number too long to read at line {line} ({digits} digits)").format(
+                line=line, digits=F.number(digits)
+            )
+            if m
+            else _("a number too long to read")
+        )
+        raise _err(
+            file,
+            msg,
+            allowed=_("integers of at most {limit} digits (samples at most {samples})").format(
+                limit=F.number(limit), samples=F.number(MAX_SAMPLES)
+            ),
+        ) from None
     except RecursionError:
-        raise _err(file, "arrays or tables nested too deeply", allowed=f"TOML as in {example}") from None
+        raise _err(
+            file,
+            _("arrays or tables nested too deeply"),
+            allowed=_("TOML as in {example}").format(example=example),
+        ) from None
 
 
 def estimate_text(spec: SweepSpec, runs: int, workers: int | None = None) -> str:
     """'N runs x R replication(s), about T of compute at ~0.5 s per replication (about U on W workers)'."""
     reps = runs * spec.reps_per_run
     cpu_s = reps * SECONDS_PER_REPLICATION
-    text = (f"{runs:,} runs x {spec.reps_per_run:,} replication(s) = {reps:,} replications, about "
-            f"{_duration(cpu_s)} of compute at ~{SECONDS_PER_REPLICATION:g} s per replication")
+    values = {
+        "runs": F.number(runs),
+        "per": F.number(spec.reps_per_run),
+        "reps": F.number(reps),
+        "duration": _duration(cpu_s),
+        "each": shown_g(SECONDS_PER_REPLICATION),
+    }
     if workers and workers > 1:
-        text += f" (about {_duration(cpu_s / workers)} on {workers} workers)"
-    return text
+        return _(
+            "{runs} runs x {per} replication(s) = {reps} replications, about {duration} of compute at ~{each} s "
+            "per replication (about {wall} on {workers} workers)"
+        ).format(**values, wall=_duration(cpu_s / workers), workers=workers)
+    return _(
+        "{runs} runs x {per} replication(s) = {reps} replications, about {duration} of compute at ~{each} s "
+        "per replication"
+    ).format(**values)
 
 
 def _duration(seconds: float) -> str:
     if seconds < 120:
-        return f"{seconds:.0f} s"
+        return _("{n} s").format(n=F.number(seconds, 0))
     if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min"
+        return _("{n} min").format(n=F.number(seconds / 60, 0))
     if seconds < 3 * 86400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:,.0f} days"
+        return _("{n} h").format(n=F.number(seconds / 3600, 1))
+    return _("{n} days").format(n=F.number(seconds / 86400, 0))
+
+
+def n_runs(spec: SweepSpec) -> int:
+    """Runs of the spec's design (SALib's sizes), known before any sample is drawn."""
+    d = len(spec.parameters)
+    if spec.method == "sobol":
+        return spec.samples * ((2 * d + 2) if spec.second_order else (d + 2))
+    if spec.method == "morris":
+        return spec.samples * (d + 1)
+    return spec.samples
 
 
 def check_size(spec: SweepSpec, *, yes: bool = False, workers: int | None = None) -> int:
@@ -379,27 +618,45 @@ def check_size(spec: SweepSpec, *, yes: bool = False, workers: int | None = None
     Computed from the spec alone, before any sample is drawn or scenario built (a sweep of a
     million samples used to fill 3 GB before its first run).
     """
-    from dxsim.sweep.sampling import n_runs
-
     runs = n_runs(spec)
     d = len(spec.parameters)
-    per = {"lhs": "", "morris": f" x ({d} parameters + 1)",
-           "sobol": f" x (2 x {d} parameters + 2)" if spec.second_order else f" x ({d} parameters + 2)"}
-    what = f"{spec.method}: {spec.samples:,} samples{per[spec.method]}"
+    per = {
+        "lhs": _("{method}: {samples} samples"),
+        "morris": _("{method}: {samples} samples x ({d} parameters + 1)"),
+        "sobol": _("{method}: {samples} samples x (2 x {d} parameters + 2)")
+        if spec.second_order
+        else _("{method}: {samples} samples x ({d} parameters + 2)"),
+    }
+    what = per[spec.method].format(method=spec.method, samples=F.number(spec.samples), d=d)
     if runs > MAX_RUNS:
-        raise _err(spec.file, f"{estimate_text(spec, runs, workers)}: too many runs for one sweep ({what})",
-                   "samples", spec.samples, f"at most {MAX_RUNS:,} runs; lower samples or split the parameters")
+        raise _err(
+            spec.file,
+            _("{estimate}: too many runs for one sweep ({what})").format(
+                estimate=estimate_text(spec, runs, workers), what=what
+            ),
+            "samples",
+            spec.samples,
+            _("at most {n} runs; lower samples or split the parameters").format(n=F.number(MAX_RUNS)),
+        )
     if not yes and runs * spec.reps_per_run > CONFIRM_REPLICATIONS:
-        raise _err(spec.file, f"{estimate_text(spec, runs, workers)}; more than {CONFIRM_REPLICATIONS:,} "
-                   "replications needs confirmation", "samples", spec.samples,
-                   "add --yes to start it anyway, or lower samples / reps_per_run")
+        raise _err(
+            spec.file,
+            _("{estimate}; more than {limit} replications needs confirmation").format(
+                estimate=estimate_text(spec, runs, workers), limit=F.number(CONFIRM_REPLICATIONS)
+            ),
+            "samples",
+            spec.samples,
+            _("add --yes to start it anyway, or lower samples / reps_per_run"),
+        )
     return runs
 
 
 # --------------------------------------------------------------------------- sampled scenarios
 
 
-def override(merged: dict[str, Any], values: dict[str, float | int], params: list[Parameter]) -> dict[str, Any]:
+def override(
+    merged: dict[str, Any], values: dict[str, float | int], params: list[Parameter]
+) -> dict[str, Any]:
     """A deep copy of the base's merged dict with each parameter's value set at its path."""
     d = copy.deepcopy(merged)
     for p in params:
@@ -416,9 +673,7 @@ def override(merged: dict[str, Any], values: dict[str, float | int], params: lis
 
 def validate_run(spec: SweepSpec, run: int, values: dict[str, float | int]) -> Any:
     """The run's scenario, validated like a scenario file (one-line error naming the sweep file and run)."""
-    from dxsim.scenario.loader import _validate  # the loader's validation and error wording
-
     d = override(spec.base_merged, values, spec.parameters)
     d["seed"] = spec.seed
     shown = ", ".join(f"{k}={_num(v)}" for k, v in values.items())
-    return _validate(d, {}, f"{spec.file} (run {run}: {shown})")
+    return _validate(d, {}, _("{file} (run {run}: {values})").format(file=spec.file, run=run, values=shown))

@@ -11,12 +11,12 @@ CPUs, memory, network, fans), and the facility draws that times the site's PUE.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 
-@dataclass
+@dataclass(init=False)
 class DCFleet:
     """Per-data-centre capacity state (arrays aligned with the data-centre table)."""
 
@@ -26,25 +26,45 @@ class DCFleet:
     it_mw: np.ndarray  # commissioned IT capacity (MW)
     racks: np.ndarray  # commissioned racks
     base_it_mw: np.ndarray  # non-GPU IT load (MW)
-    gpu_it_mw: np.ndarray = field(default=None)  # IT power used by GPUs (MW)
-    gpus: np.ndarray = field(default=None)  # GPUs placed per DC
+    gpu_it_mw: np.ndarray  # IT power used by GPUs (MW)
+    gpus: np.ndarray  # GPUs placed per DC
 
-    def __post_init__(self) -> None:
-        n = self.dc_id.size
-        for name in ("pue", "it_mw", "racks", "base_it_mw"):
-            setattr(self, name, np.asarray(getattr(self, name), dtype=np.float64).copy())
-        if self.gpu_it_mw is None:
-            self.gpu_it_mw = np.zeros(n)
-        if self.gpus is None:
-            self.gpus = np.zeros(n)
+    def __init__(
+        self,
+        dc_id: np.ndarray,
+        province_idx: np.ndarray,
+        pue: np.ndarray,
+        it_mw: np.ndarray,
+        racks: np.ndarray,
+        base_it_mw: np.ndarray,
+        gpu_it_mw: np.ndarray | None = None,
+        gpus: np.ndarray | None = None,
+    ) -> None:
+        """The DC-side arrays are copied as float64; no GPU arrays: none placed yet (zeros)."""
+        n = dc_id.size
+        self.dc_id, self.province_idx = dc_id, province_idx
+        self.pue = np.asarray(pue, dtype=np.float64).copy()
+        self.it_mw = np.asarray(it_mw, dtype=np.float64).copy()
+        self.racks = np.asarray(racks, dtype=np.float64).copy()
+        self.base_it_mw = np.asarray(base_it_mw, dtype=np.float64).copy()
+        self.gpu_it_mw = np.zeros(n) if gpu_it_mw is None else gpu_it_mw
+        self.gpus = np.zeros(n) if gpus is None else gpus
 
     @property
     def n(self) -> int:
         return int(self.dc_id.size)
 
     def copy(self) -> DCFleet:
-        return DCFleet(self.dc_id, self.province_idx, self.pue.copy(), self.it_mw.copy(), self.racks.copy(),
-                       self.base_it_mw.copy(), self.gpu_it_mw.copy(), self.gpus.copy())
+        return DCFleet(
+            self.dc_id,
+            self.province_idx,
+            self.pue.copy(),
+            self.it_mw.copy(),
+            self.racks.copy(),
+            self.base_it_mw.copy(),
+            self.gpu_it_mw.copy(),
+            self.gpus.copy(),
+        )
 
     # ------------------------------------------------------------------ DC side
     def commission(self, i: int, it_mw: float, racks: float) -> None:
@@ -60,7 +80,8 @@ class DCFleet:
 
     # ------------------------------------------------------------------ GPU side
     def free_it_mw(self) -> np.ndarray:
-        return np.maximum(self.it_mw - self.base_it_mw - self.gpu_it_mw, 0.0)
+        free_mw: np.ndarray = np.maximum(self.it_mw - self.base_it_mw - self.gpu_it_mw, 0.0)
+        return free_mw
 
     def place_gpus(self, n_gpus: int, it_kw_per_gpu: float, mask: np.ndarray | None = None) -> np.ndarray:
         """Place up to n GPUs where IT power is free, largest free capacity first.
@@ -90,7 +111,9 @@ class DCFleet:
     # ------------------------------------------------------------------ totals
     def facility_power_mw(self) -> np.ndarray:
         """Facility power at full IT load: commissioned IT MW x PUE (per DC)."""
-        return self.it_mw * self.pue
+        facility_mw: np.ndarray = self.it_mw * self.pue
+        return facility_mw
 
     def it_load_mw(self) -> np.ndarray:
-        return self.base_it_mw + self.gpu_it_mw
+        load_mw: np.ndarray = self.base_it_mw + self.gpu_it_mw
+        return load_mw

@@ -44,13 +44,14 @@ not "go" holds nothing (it is abandoned, not delayed). Per month, each cause's s
 over all MW-days held back in the month (in %; they add up to 100, or are all 0 when nothing was
 held back).
 
-Random numbers: per project and purpose, ``dxsim.sim.rng.stream(seed, replication,
+Random numbers: per project and purpose, ``dxsim.rng.stream(seed, replication,
 "dc.<purpose>.<project_id>")``, so adding a project does not move another's draws.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,17 +60,22 @@ import polars as pl
 import simpy
 
 from dxsim.geo.datacentres import COOLING_RACK_CLASS, STATE_DC_ID
-from dxsim.scenario.schema_compute_dc import DC_REGIONS, GSO34_CODES, DataCentres
+from dxsim.rng import stream
+from dxsim.scenario.sections.compute_dc import DC_REGIONS, GSO34_CODES, DataCentres
 from dxsim.sim.calendar import Clock
 from dxsim.sim.compute.capacity import DCFleet
-from dxsim.sim.rng import stream
 
 EPS = 1e-9
 HELD_CAUSES = ("grid", "permits", "construction")  # metrics dc_held_pct_<cause>
 # stage of a phase -> the cause it is booked to while the phase is due (None: not held back)
 STAGE_CAUSE: dict[str, str | None] = {
-    "permits": "permits", "interconnect": "grid", "headroom": "grid", "construction": "construction",
-    "commissioning": "construction", "scheduled": None, "in_service": None,
+    "permits": "permits",
+    "interconnect": "grid",
+    "headroom": "grid",
+    "construction": "construction",
+    "commissioning": "construction",
+    "scheduled": None,
+    "in_service": None,
 }
 
 
@@ -87,7 +93,9 @@ def dc_params(scenario: Any) -> DataCentres:
     raise TypeError("no DataCentres section found (expected scenario.compute.datacentres)")
 
 
-def make_fleet(dc_table: pl.DataFrame, params: DataCentres, province_codes: list[str] | None = None) -> DCFleet:
+def make_fleet(
+    dc_table: pl.DataFrame, params: DataCentres, province_codes: list[str] | None = None
+) -> DCFleet:
     """The shared DCFleet at the start: capacity in service, its PUE, and the ordinary IT load it carries.
 
     `province_codes` is the sorted gso34 list of the country (``Country.province_codes``).
@@ -123,9 +131,6 @@ class GridHeadroom:
         self.level[region] += float(mw)
         self._grant(region)
 
-    def waiting_mw(self) -> dict[str, float]:
-        return {r: sum(mw for _, mw in q) for r, q in self._waiting.items()}
-
     def _grant(self, region: str) -> None:
         still = []
         for ev, mw in self._waiting[region]:
@@ -153,14 +158,23 @@ class Plan:
     cooling: str
     phases: list[Phase]
     state_share: float = 0.0
-    log: list[dict] = field(default_factory=list)
+    log: list[dict[str, Any]] = field(default_factory=list)
 
 
 class DataCentreModel:
     """Processes of the data-centre pipeline for one replication (see the module docstring)."""
 
-    def __init__(self, env: simpy.Environment, scenario: Any, dc_table: pl.DataFrame, projects: pl.DataFrame,
-                 fleet: DCFleet, clock: Clock, seed: int, replication: int) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Any,
+        dc_table: pl.DataFrame,
+        projects: pl.DataFrame,
+        fleet: DCFleet,
+        clock: Clock,
+        seed: int,
+        replication: int,
+    ) -> None:
         self.env, self.fleet, self.clock = env, fleet, clock
         self.seed, self.replication = int(seed), int(replication)
         self.p = p = dc_params(scenario)
@@ -174,6 +188,7 @@ class DataCentreModel:
         self.capex_state_vnd_bn_cum = 0.0
         self.opex_vnd_bn_cum = 0.0
         self.energy_mwh_cum = 0.0
+        self._opex_from, self._opex_load_mw = 0.0, 0.0  # the month being accumulated: its start and held load
         self.base_unmet_mw = 0.0
         self.not_go: list[str] = []
         self.waiting_for_grid: dict[tuple[str, int], float] = {}  # (dc_id, phase) -> facility MW
@@ -196,11 +211,21 @@ class DataCentreModel:
             if pid not in self.index:
                 raise KeyError(f"project {pid} has no row in the data-centre table / fleet")
             first = ph.row(0, named=True)
-            phases = [Phase(int(r["phase"]), float(r["it_mw"]), float(r["racks"]), self._day(r["target_date"]))
-                      for r in ph.iter_rows(named=True)]
+            phases = [
+                Phase(int(r["phase"]), float(r["it_mw"]), float(r["racks"]), self._day(r["target_date"]))
+                for r in ph.iter_rows(named=True)
+            ]
             status = first["status"]
-            plans.append(Plan(pid, pid, status, first["cooling"], phases,
-                              state_share=ppp if status == "announced" else 0.0))
+            plans.append(
+                Plan(
+                    pid,
+                    pid,
+                    status,
+                    first["cooling"],
+                    phases,
+                    state_share=ppp if status == "announced" else 0.0,
+                )
+            )
         return plans
 
     def _scheduled_openings(self, dc_table: pl.DataFrame) -> list[tuple[float, int, float, float]]:
@@ -213,10 +238,12 @@ class DataCentreModel:
             if r["status"] == "operational" and r["opened"] is not None and r["start_it_mw"] == 0:
                 day = self.clock.day(r["opened"])
                 if 0 < day <= self.clock.horizon_days and r["dc_id"] in self.index:
-                    out.append((day, self.index[r["dc_id"]], float(r["it_mw_design"]), float(r["racks_design"])))
+                    out.append(
+                        (day, self.index[r["dc_id"]], float(r["it_mw_design"]), float(r["racks_design"]))
+                    )
         return out
 
-    def _open(self, day: float, i: int, it_mw: float, racks: float):
+    def _open(self, day: float, i: int, it_mw: float, racks: float) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(day)
         self.fleet.commission(i, it_mw, racks)
         self.fleet.base_it_mw[i] += it_mw * self.p.base_utilisation_pct / 100.0
@@ -233,8 +260,14 @@ class DataCentreModel:
             if budget <= 0 or per_mw <= 0 or year < self.clock.start.year or day > self.clock.horizon_days:
                 continue
             mw = budget / per_mw
-            plan = Plan(f"STATE-{year}", STATE_DC_ID, "state", self.p.public_dc_cooling,
-                        [Phase(1, mw, float(round(mw * 1000.0 / kw)), None)], state_share=1.0)
+            plan = Plan(
+                f"STATE-{year}",
+                STATE_DC_ID,
+                "state",
+                self.p.public_dc_cooling,
+                [Phase(1, mw, float(round(mw * 1000.0 / kw)), None)],
+                state_share=1.0,
+            )
             out.append((max(day, 0.0), plan))
         return out
 
@@ -256,7 +289,7 @@ class DataCentreModel:
     def _z(self, purpose: str, pid: str, n: int = 1) -> np.ndarray:
         return stream(self.seed, self.replication, f"dc.{purpose}.{pid}").standard_normal(n)
 
-    def project(self, plan: Plan, delay: float = 0.0):
+    def project(self, plan: Plan, delay: float = 0.0) -> Generator[simpy.Event, Any, None]:
         env, p = self.env, self.p
         if delay > 0:
             yield env.timeout(delay)
@@ -288,7 +321,9 @@ class DataCentreModel:
         per_mw = p.capex_vnd_bn_per_mw(plan.cooling)
         for k, ph in enumerate(plan.phases):
             cons = p.delays.construction.draw(float(cons_z[k]))
-            planned_start = (ph.target_day - p.delays.construction.p50_days) if ph.target_day is not None else -np.inf
+            planned_start = (
+                (ph.target_day - p.delays.construction.p50_days) if ph.target_day is not None else -np.inf
+            )
             if planned_start > env.now:
                 self._stage(plan, k, "scheduled")
                 yield env.timeout(planned_start - env.now)
@@ -308,14 +343,21 @@ class DataCentreModel:
             capex = ph.it_mw * per_mw * share
             self.capex_vnd_bn_cum += capex
             self.capex_state_vnd_bn_cum += capex * plan.state_share
-            plan.log.append({"phase": ph.number, "construction_start": t, "construction_end": end,
-                             "facility_mw": need, "capex_vnd_bn": capex})
+            plan.log.append(
+                {
+                    "phase": ph.number,
+                    "construction_start": t,
+                    "construction_end": end,
+                    "facility_mw": need,
+                    "capex_vnd_bn": capex,
+                }
+            )
             self.events.append((t, plan.dc_id, f"{pid}: phase {ph.number} construction"))
             yield env.timeout(end - t)
             self._stage(plan, k, "commissioning", only=True)
             env.process(self._commission(plan, i, ph, p.delays.commissioning.draw(float(comm_z[k]))))
 
-    def _commission(self, plan: Plan, i: int, ph: Phase, days: float):
+    def _commission(self, plan: Plan, i: int, ph: Phase, days: float) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(days)
         self.fleet.commission(i, ph.it_mw, ph.racks)
         self.stage_log[(plan.project_id, ph.number)].append((float(self.env.now), "in_service"))
@@ -327,17 +369,17 @@ class DataCentreModel:
 
     def _stage(self, plan: Plan, k: int, stage: str, only: bool = False) -> None:
         """Phase k (and, unless `only`, every later phase, which waits behind it) enters `stage` now."""
-        phases = plan.phases[k:k + 1] if only else plan.phases[k:]
+        phases = plan.phases[k : k + 1] if only else plan.phases[k:]
         for ph in phases:
             self.stage_log[(plan.project_id, ph.number)].append((float(self.env.now), stage))
 
-    def _reinforce(self, region: str, mw: float, day: float):
+    def _reinforce(self, region: str, mw: float, day: float) -> Generator[simpy.Event, Any, None]:
         if day > 0:
             yield self.env.timeout(day)
         self.grid.add(region, mw)
         self.events.append((self.env.now, region, f"grid +{mw:g} MW"))
 
-    def _base_growth(self):
+    def _base_growth(self) -> Generator[simpy.Event, Any, None]:
         factor = 1.0 + self.p.base_growth_pct_per_year / 100.0
         year = self.clock.start.year + 1
         while True:
@@ -361,16 +403,23 @@ class DataCentreModel:
             spill -= float(put.sum())
         self.base_unmet_mw = max(spill, 0.0)
 
-    def _opex(self):
+    def _opex(self) -> Generator[simpy.Event, Any, None]:
         price = self.p.power_price_vnd_per_kwh
         while self.env.now < self.clock.horizon_days - EPS:
             now = self.env.now
             nxt = min(self.clock.next_month_start(now), self.clock.horizon_days)
             load = self.facility_load_mw()
+            self._opex_from, self._opex_load_mw = now, load
             yield self.env.timeout(nxt - now)
             mwh = load * (nxt - now) * 24.0
             self.energy_mwh_cum += mwh
             self.opex_vnd_bn_cum += mwh * 1000.0 * price / 1e9
+        self._opex_load_mw = 0.0
+
+    def energy_mwh_until(self, day: float) -> float:
+        """Facility energy drawn from the start to `day` (MWh), as `_opex` accumulates it: each month at the load of
+        its first day, the current month pro rata (metrics dc_energy_mwh, dc_electricity_opex_vnd_bn)."""
+        return self.energy_mwh_cum + self._opex_load_mw * max(day - self._opex_from, 0.0) * 24.0
 
     # ------------------------------------------------------------------ read-outs
     def facility_load_mw(self) -> float:
@@ -408,8 +457,3 @@ class DataCentreModel:
         mw_days = self.held_mw_days(t0, t1)
         total = sum(mw_days.values())
         return {f"dc_held_pct_{c}": (100.0 * v / total if total > EPS else 0.0) for c, v in mw_days.items()}
-
-    def schedule(self) -> pl.DataFrame:
-        """Per phase: construction start/end and commissioning day (phases that started)."""
-        rows = [{"project_id": pl_.project_id, "dc_id": pl_.dc_id, **rec} for pl_ in self.plans for rec in pl_.log]
-        return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()

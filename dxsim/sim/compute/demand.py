@@ -45,18 +45,17 @@ and as Python tuples their replay was the largest item of a long-horizon replica
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
-from dxsim.scenario.schema_compute_gpus import AiDemand as AiDemandSection
-from dxsim.scenario.schema_compute_gpus import JobClass
+from dxsim.delay import lognormal_days
+from dxsim.rng import stream
+from dxsim.scenario.sections.compute_gpus import AiDemand as AiDemandSection
+from dxsim.scenario.sections.compute_gpus import JobClass
 from dxsim.sim.calendar import Clock
 from dxsim.sim.compute import kernel
-from dxsim.sim.rng import stream
-
 
 ARRIVAL_CHUNK = 16_384  # the window of drawn arrivals `AiDemand._arr` shows (the replay reads the job table)
 
@@ -174,8 +173,9 @@ def month_starts(clock: Clock) -> np.ndarray:
     return np.asarray(edges, dtype=np.float64)
 
 
-def draw_arrivals(jc: JobClass, growth_pct_per_year: float, edges: np.ndarray,
-                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def draw_arrivals(
+    jc: JobClass, growth_pct_per_year: float, edges: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Arrival days and run times of one class over the month edges (piecewise-constant Poisson)."""
     if jc.arrivals_per_day_at_start <= 0 or edges.size < 2:
         return np.zeros(0), np.zeros(0)
@@ -191,7 +191,9 @@ def draw_arrivals(jc: JobClass, growth_pct_per_year: float, edges: np.ndarray,
         dur = rng.exponential(jc.exponential_mean_days, n)
     else:
         d = jc.duration
-        dur = d.p50_days * np.exp(d.sigma * rng.standard_normal(n)) if d.p50_days > 0 else np.zeros(n)
+        dur = (
+            d.draws(rng.standard_normal(n)) if d.p50_days > 0 else np.zeros(n)
+        )  # no draw, as before: same stream
     return days, dur
 
 
@@ -210,7 +212,9 @@ def draw_in_progress(jc: JobClass, rng: np.random.Generator) -> np.ndarray:
         length = rng.gamma(2.0, jc.exponential_mean_days, n)
     else:
         d = jc.duration
-        length = d.p50_days * np.exp(d.sigma ** 2) * np.exp(d.sigma * rng.standard_normal(n))
+        length = lognormal_days(
+            d.p50_days * np.exp(d.sigma**2), d.sigma, rng.standard_normal(n)
+        )  # length-biased
     return rng.random(n) * length
 
 
@@ -223,8 +227,15 @@ class AiDemand:
     Counts read from here (``waiting_jobs``, ``completed``, ...) are up to ``env.now``.
     """
 
-    def __init__(self, env: simpy.Environment, scenario: object, pool: GpuPool, clock: Clock,
-                 seed: int, replication: int) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: object,
+        pool: GpuPool,
+        clock: Clock,
+        seed: int,
+        replication: int,
+    ) -> None:
         self.env, self.pool, self.clock = env, pool, clock
         self.cfg = _section(scenario)
         self.class_names = [name for name, _ in self.cfg.classes.items()]
@@ -232,25 +243,38 @@ class AiDemand:
         # The job table (see dxsim.sim.compute.kernel): warm-start jobs at day 0, then the drawn arrivals
         # (these n_sched rows are replayed as arrivals), then jobs submitted by hand.
         warm = self.in_progress if self.cfg.enabled else []
-        a = self.arrivals if self.cfg.enabled else _Arrivals(np.zeros(0), np.zeros(0, np.int64),
-                                                              np.zeros(0, np.int64), np.zeros(0))
+        a = (
+            self.arrivals
+            if self.cfg.enabled
+            else _Arrivals(np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        )
         self._n_warm = len(warm)
         self._n_sched = self._n_jobs = self._n_warm + a.day.size
         self._job_day = np.concatenate([np.zeros(self._n_warm), a.day]).astype(np.float64)
         self._job_cls = np.concatenate([np.array([c for c, _, _ in warm], np.int64), a.cls]).astype(np.int64)
-        self._job_gpus = np.concatenate([np.array([k for _, k, _ in warm], np.int64), a.gpus]).astype(np.int64)
-        self._job_dur = np.concatenate([np.array([d for _, _, d in warm], np.float64), a.duration]).astype(np.float64)
+        self._job_gpus = np.concatenate([np.array([k for _, k, _ in warm], np.int64), a.gpus]).astype(
+            np.int64
+        )
+        self._job_dur = np.concatenate([np.array([d for _, _, d in warm], np.float64), a.duration]).astype(
+            np.float64
+        )
         self._job_counted = np.concatenate([np.zeros(self._n_warm, bool), np.ones(a.day.size, bool)])
         # per-job room for the running-job heap, the FIFO of waiting jobs and the recorded starts
         n = self._n_jobs
-        self._heap_end, self._heap_seq, self._heap_job = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
+        self._heap_end, self._heap_seq, self._heap_job = (
+            np.empty(n),
+            np.empty(n, np.int64),
+            np.empty(n, np.int64),
+        )
         self._wait_job = np.empty(n, np.int64)
         self._start_day, self._start_wait = np.empty(n), np.empty(n)
         self._q_i = np.zeros(len(kernel.QUEUE_INTS), dtype=np.int64)
         self._q_f = np.array([float(env.now)])  # job events are replayed up to here
         self._arrived_by_class = np.zeros(len(self.class_names), dtype=np.int64)
         self._completed_by_class = np.zeros(len(self.class_names), dtype=np.int64)
-        self._started_wait_days: list[tuple[float, float]] = []  # the recorded starts as tuples, filled when read
+        self._started_wait_days: list[
+            tuple[float, float]
+        ] = []  # the recorded starts as tuples, filled when read
         pool._queue = self
 
     @property
@@ -260,7 +284,7 @@ class AiDemand:
         if i < n0 or self._n_sched == n0:
             return self._job_day[:n0]
         lo = n0 + (i - n0) // ARRIVAL_CHUNK * ARRIVAL_CHUNK
-        return self._job_day[lo:min(lo + ARRIVAL_CHUNK, self._n_sched)]
+        return self._job_day[lo : min(lo + ARRIVAL_CHUNK, self._n_sched)]
 
     # ------------------------------------------------------------------ inputs
     def _draw(self, seed: int, replication: int) -> tuple[_Arrivals, list[tuple[int, int, float]]]:
@@ -268,23 +292,50 @@ class AiDemand:
         parts = []
         initial: list[tuple[int, int, float]] = []
         for ci, (name, jc) in enumerate(self.cfg.classes.items()):
-            days, dur = draw_arrivals(jc, self.cfg.growth_pct_per_year, edges,
-                                      stream(seed, replication, f"compute.demand.{name}"))
+            days, dur = draw_arrivals(
+                jc, self.cfg.growth_pct_per_year, edges, stream(seed, replication, f"compute.demand.{name}")
+            )
             parts.append((days, np.full(days.size, ci), np.full(days.size, jc.gpus_per_job), dur))
             if self.cfg.warm_start:
                 rem = draw_in_progress(jc, stream(seed, replication, f"compute.demand.{name}.in_progress"))
                 initial.extend((ci, jc.gpus_per_job, float(r)) for r in rem)
         day = np.concatenate([p[0] for p in parts])
         order = np.argsort(day, kind="stable")
-        arrivals = _Arrivals(day[order], np.concatenate([p[1] for p in parts])[order].astype(np.int64),
-                             np.concatenate([p[2] for p in parts])[order].astype(np.int64),
-                             np.concatenate([p[3] for p in parts])[order])
+        arrivals = _Arrivals(
+            day[order],
+            np.concatenate([p[1] for p in parts])[order].astype(np.int64),
+            np.concatenate([p[2] for p in parts])[order].astype(np.int64),
+            np.concatenate([p[3] for p in parts])[order],
+        )
         return arrivals, initial
 
-    def _tables(self) -> tuple:
+    def _tables(
+        self,
+    ) -> tuple[
+        kernel.F64,
+        kernel.I64,
+        kernel.F64,
+        kernel.Flags,
+        kernel.F64,
+        kernel.I64,
+        kernel.I64,
+        kernel.I64,
+        kernel.F64,
+        kernel.F64,
+    ]:
         """The arrays the kernel's serve/admit take after the pool's and queue's state."""
-        return (self._job_day, self._job_gpus, self._job_dur, self._job_counted, self._heap_end, self._heap_seq,
-                self._heap_job, self._wait_job, self._start_day, self._start_wait)
+        return (
+            self._job_day,
+            self._job_gpus,
+            self._job_dur,
+            self._job_counted,
+            self._heap_end,
+            self._heap_seq,
+            self._heap_job,
+            self._wait_job,
+            self._start_day,
+            self._start_wait,
+        )
 
     # ------------------------------------------------------------------ the event loop
     def advance_to(self, t: float) -> None:
@@ -293,10 +344,28 @@ class AiDemand:
         if t < self._q_f[0]:
             return
         p = self.pool
-        kernel.replay(float(t), float(p.capacity_limit), self._n_sched, p._ints, p._floats, self._q_i, self._q_f,
-                      self._job_day, self._job_cls, self._job_gpus, self._job_dur, self._job_counted,
-                      self._heap_end, self._heap_seq, self._heap_job, self._wait_job, self._start_day,
-                      self._start_wait, self._arrived_by_class, self._completed_by_class)
+        kernel.replay(
+            float(t),
+            float(p.capacity_limit),
+            self._n_sched,
+            p._ints,
+            p._floats,
+            self._q_i,
+            self._q_f,
+            self._job_day,
+            self._job_cls,
+            self._job_gpus,
+            self._job_dur,
+            self._job_counted,
+            self._heap_end,
+            self._heap_seq,
+            self._heap_job,
+            self._wait_job,
+            self._start_day,
+            self._start_wait,
+            self._arrived_by_class,
+            self._completed_by_class,
+        )
 
     def serve(self, t: float) -> None:
         """Start waiting jobs in arrival order while the head fits (head-of-line blocking)."""
@@ -306,8 +375,19 @@ class AiDemand:
         """A job submitted by hand joins the job table (never replayed as an arrival); returns its row."""
         if self._n_jobs == self._job_day.size:  # full: double every per-job array
             grow = max(self._n_jobs, 16)
-            for name in ("_job_day", "_job_cls", "_job_gpus", "_job_dur", "_job_counted", "_heap_end", "_heap_seq",
-                         "_heap_job", "_wait_job", "_start_day", "_start_wait"):
+            for name in (
+                "_job_day",
+                "_job_cls",
+                "_job_gpus",
+                "_job_dur",
+                "_job_counted",
+                "_heap_end",
+                "_heap_seq",
+                "_heap_job",
+                "_wait_job",
+                "_start_day",
+                "_start_wait",
+            ):
                 old = getattr(self, name)
                 setattr(self, name, np.concatenate([old, np.zeros(grow, dtype=old.dtype)]))
         j = self._n_jobs
@@ -325,8 +405,14 @@ class AiDemand:
         self._arrived_by_class[c] += 1
         before = int(self._q_i[kernel.REJECTED])
         job = self._add_job(now, c, int(gpus), float(duration_days))
-        kernel.admit(job, float(self.pool.capacity_limit), self.pool._ints, self.pool._floats, self._q_i,
-                     *self._tables())
+        kernel.admit(
+            job,
+            float(self.pool.capacity_limit),
+            self.pool._ints,
+            self.pool._floats,
+            self._q_i,
+            *self._tables(),
+        )
         return int(self._q_i[kernel.REJECTED]) == before
 
     # ------------------------------------------------------------------ reads (up to env.now)
@@ -338,10 +424,6 @@ class AiDemand:
     def waiting_jobs(self) -> int:
         self.pool.sync()
         return int(self._q_i[kernel.TAIL] - self._q_i[kernel.HEAD])
-
-    @property
-    def running_jobs(self) -> int:
-        return self._count(kernel.HEAP)
 
     @property
     def completed(self) -> int:
@@ -366,7 +448,9 @@ class AiDemand:
         n = self._count(kernel.STARTS)
         done = len(self._started_wait_days)
         if done < n:
-            self._started_wait_days.extend(zip(self._start_day[done:n].tolist(), self._start_wait[done:n].tolist()))
+            self._started_wait_days.extend(
+                zip(self._start_day[done:n].tolist(), self._start_wait[done:n].tolist())
+            )
         return self._started_wait_days
 
     def waits_since(self, first: int) -> tuple[np.ndarray, int]:
@@ -391,7 +475,3 @@ class AiDemand:
     def busy_gpu_days(self) -> float:
         """Cumulative GPU-days held by jobs, exact up to env.now."""
         return self.pool.busy_gpu_days
-
-    def mean_wait_days(self, since_day: float = -math.inf) -> float:
-        w = [wd for s, wd in self.started_wait_days if s >= since_day]
-        return float(np.mean(w)) if w else 0.0

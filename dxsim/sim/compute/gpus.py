@@ -22,26 +22,23 @@ after the pool; the start fleet is placed by a process at time 0.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import simpy
 
+from dxsim.delay import lognormal_days, sigma_from_p90
 from dxsim.errors import DxsimInputError
-from dxsim.scenario.schema_compute_gpus import GpuOrder, Gpus
+from dxsim.gpu_catalogue import FleetEntry, GpuCatalogue
+from dxsim.rng import stream
+from dxsim.scenario.sections.compute_gpus import GpuOrder, Gpus
 from dxsim.sim.calendar import Clock
 from dxsim.sim.compute.capacity import DCFleet
-from dxsim.sim.compute.catalogue import FleetEntry, GpuCatalogue
-from dxsim.sim.rng import stream
+from dxsim.sim.compute.demand import GpuPool
 
-_Z90 = 1.2815515655446004
 DAYS_PER_YEAR = 365.25
-
-
-def lognormal_sigma(p50: float, p90: float) -> float:
-    return math.log(p90 / p50) / _Z90 if p50 > 0 and p90 > 0 else 0.0
 
 
 def place_in(fleet: DCFleet, n_gpus: int, it_kw_per_gpu: float, mask: np.ndarray) -> np.ndarray:
@@ -105,9 +102,20 @@ class GpuModel:
 
     FIELD = "compute.gpus"
 
-    def __init__(self, env: simpy.Environment, scenario: object, catalogue: GpuCatalogue,
-                 start_fleet: Sequence[FleetEntry], fleet: DCFleet, clock: Clock, seed: int, replication: int,
-                 *, pool=None, province_codes: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: object,
+        catalogue: GpuCatalogue,
+        start_fleet: Sequence[FleetEntry],
+        fleet: DCFleet,
+        clock: Clock,
+        seed: int,
+        replication: int,
+        *,
+        pool: GpuPool | None = None,
+        province_codes: Sequence[str] | None = None,
+    ) -> None:
         self.env, self.cat, self.fleet, self.clock = env, catalogue, fleet, clock
         self.cfg = _section(scenario)
         self.start_fleet = list(start_fleet)
@@ -122,12 +130,16 @@ class GpuModel:
         self.retired_by_model: dict[str, int] = dict.fromkeys(self.cat.models, 0)
         self.written_off_by_model: dict[str, int] = dict.fromkeys(self.cat.models, 0)
         self.capex_vnd_bn_cum = 0.0
-        self.events: list[tuple[float, str, str, str, int, str]] = []  # (day, kind, organisation, model, gpus, detail)
+        self.events: list[
+            tuple[float, str, str, str, int, str]
+        ] = []  # (day, kind, organisation, model, gpus, detail)
         self.lots: list[_Lot] = []
         self.stranded: list[_Stranded] = []
         self.order_draws = self._draw_orders(seed, replication)
         if pool is not None:
-            pool.max_gpus_ever = sum(e.gpus for e in self.start_fleet) + sum(o.gpus for o in self.cfg.all_orders)
+            pool.max_gpus_ever = sum(e.gpus for e in self.start_fleet) + sum(
+                o.gpus for o in self.cfg.all_orders
+            )
 
         env.process(self._start())
         for i, o in enumerate(self.cfg.all_orders):
@@ -146,7 +158,9 @@ class GpuModel:
         for j, e in enumerate(self.start_fleet):
             self.cat.spec(e.model, field=f"start fleet row {j + 1}, column model")
             if e.gpus <= 0:
-                raise DxsimInputError("must be > 0", field=f"start fleet row {j + 1}, column gpus", value=e.gpus)
+                raise DxsimInputError(
+                    "must be > 0", field=f"start fleet row {j + 1}, column gpus", value=e.gpus
+                )
             self._hint_mask(e.dc_hint, f"start fleet row {j + 1}, column dc_hint")
 
     def _hint_mask(self, hint: str, where: str = "dc_hint") -> np.ndarray | None:
@@ -154,13 +168,16 @@ class GpuModel:
         if not hint:
             return None
         ids = np.asarray(self.fleet.dc_id).astype(str)
-        mask = ids == hint
+        mask: np.ndarray = ids == hint
         if mask.any():
             return mask
         if self.province_codes is not None:
             if hint in self.province_codes:
-                code_of_dc = np.asarray(self.province_codes, dtype=object)[np.asarray(self.fleet.province_idx, dtype=int)]
-                return code_of_dc == hint
+                code_of_dc = np.asarray(self.province_codes, dtype=object)[
+                    np.asarray(self.fleet.province_idx, dtype=int)
+                ]
+                in_province: np.ndarray = code_of_dc == hint
+                return in_province
             raise DxsimInputError("not a data-centre id or a province code", field=where, value=hint)
         return np.zeros(self.fleet.n, dtype=bool)  # no province table given: the hint cannot be resolved
 
@@ -173,13 +190,16 @@ class GpuModel:
         out = []
         for i, o in enumerate(self.cfg.all_orders):
             spec = self.cat[o.model]
-            lead = spec.lead_time_p50_days * math.exp(
-                lognormal_sigma(spec.lead_time_p50_days, spec.lead_time_p90_days) * z_lead[i])
+            lead = lognormal_days(
+                spec.lead_time_p50_days,
+                sigma_from_p90(spec.lead_time_p50_days, spec.lead_time_p90_days),
+                float(z_lead[i]),
+            )
             shocked = shock.applies(o.order_date)
             delay = 0.0
             if shocked:
                 lead *= shock.lead_time_multiplier
-                delay = lic.p50_days * math.exp(lic.sigma * z_lic[i]) if lic.p50_days > 0 else 0.0
+                delay = lic.draw(float(z_lic[i]))
             out.append(OrderDraw(self.clock.day(o.order_date), lead, delay, shocked))
         return out
 
@@ -195,8 +215,15 @@ class GpuModel:
             placed += self.fleet.place_gpus(rest, kw)
         return placed
 
-    def _power_on(self, organisation: str, model: str, per_dc: np.ndarray, in_service_day: float,
-                  retire_day: float, kind: str) -> int:
+    def _power_on(
+        self,
+        organisation: str,
+        model: str,
+        per_dc: np.ndarray,
+        in_service_day: float,
+        retire_day: float,
+        kind: str,
+    ) -> int:
         n = int(round(per_dc.sum()))
         if n <= 0:
             return 0
@@ -209,8 +236,9 @@ class GpuModel:
         self.env.process(self._retire(lot))
         return n
 
-    def _strand(self, organisation: str, model: str, n: int, hint: str, delivered_day: float,
-                writeoff_day: float) -> None:
+    def _strand(
+        self, organisation: str, model: str, n: int, hint: str, delivered_day: float, writeoff_day: float
+    ) -> None:
         if n <= 0:
             return
         self.stranded.append(_Stranded(organisation, model, n, hint, delivered_day, writeoff_day))
@@ -218,7 +246,7 @@ class GpuModel:
         self.events.append((float(self.env.now), "stranded", organisation, model, n, hint))
 
     # ------------------------------------------------------------------ processes
-    def _start(self):
+    def _start(self) -> Generator[simpy.Event, Any, None]:
         now = float(self.env.now)
         for e in self.start_fleet:
             in_service = self.clock.day(e.as_of)
@@ -233,10 +261,18 @@ class GpuModel:
         return
         yield  # pragma: no cover  (a generator: runs at time 0 as a SimPy process)
 
-    def _order(self, o: GpuOrder, d: OrderDraw):
+    def _order(self, o: GpuOrder, d: OrderDraw) -> Generator[simpy.Event, Any, None]:
         env = self.env
-        self.events.append((max(d.order_day, 0.0), "ordered", o.organisation, o.model, o.gpus,
-                            f"delivery day {d.delivery_day:.1f}" + (" (shock)" if d.shocked else "")))
+        self.events.append(
+            (
+                max(d.order_day, 0.0),
+                "ordered",
+                o.organisation,
+                o.model,
+                o.gpus,
+                f"delivery day {d.delivery_day:.1f}" + (" (shock)" if d.shocked else ""),
+            )
+        )
         wait = d.delivery_day - float(env.now)
         if wait > 0:
             yield env.timeout(wait)
@@ -250,7 +286,7 @@ class GpuModel:
         placed = self._power_on(o.organisation, o.model, per_dc, now, now + self.life_days, "placed")
         self._strand(o.organisation, o.model, o.gpus - placed, hint, now, now + self.life_days)
 
-    def _retire(self, lot: _Lot):
+    def _retire(self, lot: _Lot) -> Generator[simpy.Event, Any, None]:
         wait = lot.retire_day - float(self.env.now)
         if wait > 0:
             yield self.env.timeout(wait)
@@ -274,7 +310,9 @@ class GpuModel:
                 self.events.append((now, "written_off", s.organisation, s.model, s.n, ""))
                 continue
             per_dc = self._place(s.model, s.n, s.hint)
-            placed = self._power_on(s.organisation, s.model, per_dc, now, s.writeoff_day, "placed_from_stranded")
+            placed = self._power_on(
+                s.organisation, s.model, per_dc, now, s.writeoff_day, "placed_from_stranded"
+            )
             if placed:
                 self.stranded_by_model[s.model] -= placed
                 s.n -= placed
@@ -284,7 +322,7 @@ class GpuModel:
         self.stranded = keep
         return total
 
-    def _monthly_retry(self):
+    def _monthly_retry(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
         while True:
             nxt = self.clock.next_month_start(float(env.now))

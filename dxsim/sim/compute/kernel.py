@@ -22,8 +22,11 @@ Every per-job array holds one row per job of the table, which bounds the heap, t
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
 
 POOL_INTS = ("installed", "idle", "busy", "debt")
 INSTALLED, IDLE, BUSY, DEBT = range(len(POOL_INTS))
@@ -31,16 +34,20 @@ BUSY_ACC, T_LAST = 0, 1  # pool_f
 QUEUE_INTS = ("next", "heap", "head", "tail", "seq", "starts", "arrived", "completed", "rejected", "initial")
 NEXT, HEAP, HEAD, TAIL, SEQ, STARTS, ARRIVED, COMPLETED, REJECTED, INITIAL = range(len(QUEUE_INTS))
 T_REPLAYED = 0  # q_f
+# array types of the kernels' signatures (for type checkers; numba types the arguments it is called with)
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+Flags = NDArray[np.bool_]
 
 
 @njit(cache=True, inline="always")
-def _earlier(end_a, seq_a, end_b, seq_b) -> bool:
+def _earlier(end_a: float, seq_a: int, end_b: float, seq_b: int) -> bool:
     """Heap order: earlier end first, ties by start sequence (as the Python tuples compared)."""
     return end_a < end_b or (end_a == end_b and seq_a < seq_b)
 
 
 @njit(cache=True)
-def _push(q_i, heap_end, heap_seq, heap_job, end, seq, job) -> None:
+def _push(q_i: I64, heap_end: F64, heap_seq: I64, heap_job: I64, end: float, seq: int, job: int) -> None:
     """Add a running job: sift the hole up from the last slot (parents move down), then fill it."""
     n = q_i[HEAP]
     q_i[HEAP] = n + 1
@@ -54,7 +61,7 @@ def _push(q_i, heap_end, heap_seq, heap_job, end, seq, job) -> None:
 
 
 @njit(cache=True)
-def _pop(q_i, heap_end, heap_seq, heap_job) -> int:
+def _pop(q_i: I64, heap_end: F64, heap_seq: I64, heap_job: I64) -> Any:  # an int64 job row
     """Remove the earliest end; returns its job row. The last entry fills the hole left at the root, sifted down."""
     job = heap_job[0]
     n = q_i[HEAP] - 1
@@ -66,7 +73,9 @@ def _pop(q_i, heap_end, heap_seq, heap_job) -> int:
             child = 2 * i + 1
             if child >= n:
                 break
-            if child + 1 < n and _earlier(heap_end[child + 1], heap_seq[child + 1], heap_end[child], heap_seq[child]):
+            if child + 1 < n and _earlier(
+                heap_end[child + 1], heap_seq[child + 1], heap_end[child], heap_seq[child]
+            ):
                 child += 1
             if not _earlier(heap_end[child], heap_seq[child], end, seq):
                 break
@@ -77,8 +86,22 @@ def _pop(q_i, heap_end, heap_seq, heap_job) -> int:
 
 
 @njit(cache=True)
-def _start(t, job, pool_i, pool_f, q_i, job_day, job_gpus, job_dur, job_counted,
-           heap_end, heap_seq, heap_job, start_day, start_wait) -> None:
+def _start(
+    t: float,
+    job: int,
+    pool_i: I64,
+    pool_f: F64,
+    q_i: I64,
+    job_day: F64,
+    job_gpus: I64,
+    job_dur: F64,
+    job_counted: Flags,
+    heap_end: F64,
+    heap_seq: I64,
+    heap_job: I64,
+    start_day: F64,
+    start_wait: F64,
+) -> None:
     """The job starts at t on its GPUs (GpuPool._take), its wait is recorded, its end goes on the heap."""
     k = job_gpus[job]
     pool_f[BUSY_ACC] += pool_i[BUSY] * (t - pool_f[T_LAST])
@@ -95,19 +118,62 @@ def _start(t, job, pool_i, pool_f, q_i, job_day, job_gpus, job_dur, job_counted,
 
 
 @njit(cache=True)
-def serve(t, pool_i, pool_f, q_i, job_day, job_gpus, job_dur, job_counted,
-          heap_end, heap_seq, heap_job, wait_job, start_day, start_wait) -> None:
+def serve(
+    t: float,
+    pool_i: I64,
+    pool_f: F64,
+    q_i: I64,
+    job_day: F64,
+    job_gpus: I64,
+    job_dur: F64,
+    job_counted: Flags,
+    heap_end: F64,
+    heap_seq: I64,
+    heap_job: I64,
+    wait_job: I64,
+    start_day: F64,
+    start_wait: F64,
+) -> None:
     """Start waiting jobs in arrival order while the head fits (head-of-line blocking)."""
     while q_i[HEAD] < q_i[TAIL] and pool_i[IDLE] >= job_gpus[wait_job[q_i[HEAD]]]:
         job = wait_job[q_i[HEAD]]
         q_i[HEAD] += 1
-        _start(t, job, pool_i, pool_f, q_i, job_day, job_gpus, job_dur, job_counted,
-               heap_end, heap_seq, heap_job, start_day, start_wait)
+        _start(
+            t,
+            job,
+            pool_i,
+            pool_f,
+            q_i,
+            job_day,
+            job_gpus,
+            job_dur,
+            job_counted,
+            heap_end,
+            heap_seq,
+            heap_job,
+            start_day,
+            start_wait,
+        )
 
 
 @njit(cache=True)
-def admit(job, limit, pool_i, pool_f, q_i, job_day, job_gpus, job_dur, job_counted,
-          heap_end, heap_seq, heap_job, wait_job, start_day, start_wait) -> None:
+def admit(
+    job: int,
+    limit: float,
+    pool_i: I64,
+    pool_f: F64,
+    q_i: I64,
+    job_day: F64,
+    job_gpus: I64,
+    job_dur: F64,
+    job_counted: Flags,
+    heap_end: F64,
+    heap_seq: I64,
+    heap_job: I64,
+    wait_job: I64,
+    start_day: F64,
+    start_wait: F64,
+) -> None:
     """A job arriving at its day (already counted as an arrival, unless warm-start) is rejected, started or queued."""
     k = job_gpus[job]
     if k > limit:
@@ -116,16 +182,50 @@ def admit(job, limit, pool_i, pool_f, q_i, job_day, job_gpus, job_dur, job_count
     if not job_counted[job]:
         q_i[INITIAL] += 1
     if q_i[HEAD] == q_i[TAIL] and pool_i[IDLE] >= k:
-        _start(job_day[job], job, pool_i, pool_f, q_i, job_day, job_gpus, job_dur, job_counted,
-               heap_end, heap_seq, heap_job, start_day, start_wait)
+        _start(
+            job_day[job],
+            job,
+            pool_i,
+            pool_f,
+            q_i,
+            job_day,
+            job_gpus,
+            job_dur,
+            job_counted,
+            heap_end,
+            heap_seq,
+            heap_job,
+            start_day,
+            start_wait,
+        )
     else:
         wait_job[q_i[TAIL]] = job
         q_i[TAIL] += 1
 
 
 @njit(cache=True)
-def replay(t, limit, n_sched, pool_i, pool_f, q_i, q_f, job_day, job_cls, job_gpus, job_dur, job_counted,
-           heap_end, heap_seq, heap_job, wait_job, start_day, start_wait, arrived_by_class, completed_by_class) -> None:
+def replay(
+    t: float,
+    limit: float,
+    n_sched: int,
+    pool_i: I64,
+    pool_f: F64,
+    q_i: I64,
+    q_f: F64,
+    job_day: F64,
+    job_cls: I64,
+    job_gpus: I64,
+    job_dur: F64,
+    job_counted: Flags,
+    heap_end: F64,
+    heap_seq: I64,
+    heap_job: I64,
+    wait_job: I64,
+    start_day: F64,
+    start_wait: F64,
+    arrived_by_class: I64,
+    completed_by_class: I64,
+) -> None:
     """Replay every job event (arrival, end) at or before day t, in time order; an end at the instant of an
     arrival comes first (AiDemand.advance_to)."""
     i = q_i[NEXT]
@@ -148,8 +248,22 @@ def replay(t, limit, n_sched, pool_i, pool_f, q_i, q_f, job_day, job_cls, job_gp
             q_i[COMPLETED] += 1
             completed_by_class[job_cls[job]] += 1
             if q_i[HEAD] < q_i[TAIL]:
-                serve(te, pool_i, pool_f, q_i, job_day, job_gpus, job_dur, job_counted,
-                      heap_end, heap_seq, heap_job, wait_job, start_day, start_wait)
+                serve(
+                    te,
+                    pool_i,
+                    pool_f,
+                    q_i,
+                    job_day,
+                    job_gpus,
+                    job_dur,
+                    job_counted,
+                    heap_end,
+                    heap_seq,
+                    heap_job,
+                    wait_job,
+                    start_day,
+                    start_wait,
+                )
             continue
         if ta > t:
             break
@@ -165,8 +279,23 @@ def replay(t, limit, n_sched, pool_i, pool_f, q_i, q_f, job_day, job_cls, job_gp
                 i += 1
                 ta = job_day[i] if i < n_sched else inf
                 continue
-        admit(i, limit, pool_i, pool_f, q_i, job_day, job_gpus, job_dur, job_counted,
-              heap_end, heap_seq, heap_job, wait_job, start_day, start_wait)
+        admit(
+            i,
+            limit,
+            pool_i,
+            pool_f,
+            q_i,
+            job_day,
+            job_gpus,
+            job_dur,
+            job_counted,
+            heap_end,
+            heap_seq,
+            heap_job,
+            wait_job,
+            start_day,
+            start_wait,
+        )
         i += 1
         ta = job_day[i] if i < n_sched else inf
     q_i[NEXT] = i

@@ -13,12 +13,11 @@ import polars as pl
 import simpy
 
 from dxsim.geo.country import Country
-from dxsim.geo.datacentres import projects, start_fleet
-from dxsim.paths import raw_data_dir
+from dxsim.geo.datacentres import projects
+from dxsim.gpu_catalogue import FleetEntry, GpuCatalogue, load_catalogue, load_start_fleet
 from dxsim.scenario.schema import Scenario
 from dxsim.sim.calendar import Clock
 from dxsim.sim.compute.capacity import DCFleet
-from dxsim.sim.compute.catalogue import GpuCatalogue, load_catalogue, load_start_fleet
 from dxsim.sim.compute.datacentres import DataCentreModel, make_fleet
 from dxsim.sim.compute.demand import AiDemand, GpuPool
 from dxsim.sim.compute.gpus import GpuModel
@@ -31,7 +30,7 @@ class ComputeWorld:
     dc_table: pl.DataFrame
     projects: pl.DataFrame
     catalogue: GpuCatalogue
-    start_gpus: list
+    start_gpus: list[FleetEntry]
     province_codes: list[str]
 
 
@@ -46,23 +45,36 @@ class ComputeRun:
     demand: AiDemand
 
 
-def prepare_compute(scenario: Scenario, country: Country) -> ComputeWorld | None:
-    c = scenario.compute
-    if not c.enabled:
-        return None
-    dc = c.datacentres
-    table = start_fleet(raw_data_dir(), dc, scenario.seed, start_date=scenario.horizon.start_date, country=country)
+def prepare_compute(scenario: Scenario, country: Country, dc_table: pl.DataFrame) -> ComputeWorld:
+    """The compute programme's static inputs: the data-centre table geo built, the projects, the GPU fact tables."""
     cat = load_catalogue()
-    return ComputeWorld(table, projects(dc), cat, load_start_fleet(catalogue=cat), list(country.province_codes))
+    return ComputeWorld(
+        dc_table,
+        projects(scenario.compute.datacentres),
+        cat,
+        load_start_fleet(catalogue=cat),
+        list(country.province_codes),
+    )
 
 
-def start_compute(env: simpy.Environment, scenario: Scenario, cw: ComputeWorld, clock: Clock, seed: int,
-                  replication: int) -> ComputeRun:
+def start_compute(
+    env: simpy.Environment, scenario: Scenario, cw: ComputeWorld, clock: Clock, seed: int, replication: int
+) -> ComputeRun:
     fleet = make_fleet(cw.dc_table, scenario.compute.datacentres, cw.province_codes)
     dcs = DataCentreModel(env, scenario, cw.dc_table, cw.projects, fleet, clock, seed, replication)
     dcs.start()
     pool = GpuPool(env)
-    gpus = GpuModel(env, scenario, cw.catalogue, cw.start_gpus, fleet, clock, seed, replication, pool=pool,
-                    province_codes=cw.province_codes)
+    gpus = GpuModel(
+        env,
+        scenario,
+        cw.catalogue,
+        cw.start_gpus,
+        fleet,
+        clock,
+        seed,
+        replication,
+        pool=pool,
+        province_codes=cw.province_codes,
+    )
     demand = AiDemand(env, scenario, pool, clock, seed, replication)
     return ComputeRun(fleet, dcs, pool, gpus, demand)

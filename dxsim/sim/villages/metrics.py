@@ -36,21 +36,27 @@ def _done(days: np.ndarray, day: float) -> np.ndarray:
     return days <= day
 
 
-def village_month_metrics(vp: VillageProgramme, n_prov: int, day: float
-                          ) -> tuple[dict[str, float], dict[str, np.ndarray], np.ndarray]:
+def village_month_metrics(
+    vp: VillageProgramme, n_prov: int, day: float
+) -> tuple[dict[str, float], dict[str, np.ndarray], np.ndarray]:
     """National values, by-province arrays and the villages whose site came on air this month."""
     v = vp.v
-    prev = getattr(vp, "_last_month_day", -np.inf)
-    held_prev = getattr(vp, "_last_held", np.zeros(len(CAUSES)))
-    prov = v.province_idx
+    prev = vp._last_month_day
+    held_prev = vp._last_held
+    prov, v_served, power_at_start = v.province_idx, v.served, v.has_power_at_start
+    assert (
+        prov is not None and v_served is not None and power_at_start is not None
+    )  # VillageInputs.__post_init__
     signal = _done(vp.signal_day, day)
     new = signal & ~_done(vp.signal_day, prev) if np.isfinite(prev) else signal
     powered = _done(vp.power_day, day)
-    served = signal & v.served
-    short = signal & ~v.served
-    no_power_subset = ~v.has_power_at_start
+    served = signal & v_served
+    short = signal & ~v_served
+    no_power_subset = ~power_at_start
     base_capex = np.where(new, v.capex_vnd_bn, 0.0)
-    totals, surge = vp.book_surge(prev if np.isfinite(prev) else -np.inf, day)  # also commits it to the ledger
+    totals, surge = vp.book_surge(
+        prev if np.isfinite(prev) else -np.inf, day
+    )  # also commits it to the ledger
     national: dict[str, float] = {}
     for c, total in zip(v.campaigns, totals, strict=True):
         national[f"campaign_{c.name}_villages_left"] = float((c.in_scope & ~signal).sum())
@@ -83,17 +89,19 @@ def village_month_metrics(vp: VillageProgramme, n_prov: int, day: float
         "villages_without_power": by(no_power_subset & ~powered),
         "villages_without_signal": by(~signal),
     }
-    national.update({
-        "villages_connected": float(served.sum()),
-        "villages_capacity_short": float(short.sum()),
-        "villages_unconnected": float((no_power_subset & ~signal).sum()),
-        "village_pop_connected": float(v.population[served].sum()),
-        "village_pop_capacity_short": float(v.population[short].sum()),
-        "village_capex_vnd_bn": float(capex.sum()),
-        "village_surge_capex_vnd_bn": float(surge.sum()),
-        "villages_with_power": float(powered.sum()),
-        "villages_started": float(_done(vp.started_day, day).sum()),
-        "villages_without_power": float((no_power_subset & ~powered).sum()),
-        "villages_without_signal": float((~signal).sum()),
-    })
+    national.update(
+        {
+            "villages_connected": float(served.sum()),
+            "villages_capacity_short": float(short.sum()),
+            "villages_unconnected": float((no_power_subset & ~signal).sum()),
+            "village_pop_connected": float(v.population[served].sum()),
+            "village_pop_capacity_short": float(v.population[short].sum()),
+            "village_capex_vnd_bn": float(capex.sum()),
+            "village_surge_capex_vnd_bn": float(surge.sum()),
+            "villages_with_power": float(powered.sum()),
+            "villages_started": float(_done(vp.started_day, day).sum()),
+            "villages_without_power": float((no_power_subset & ~powered).sum()),
+            "villages_without_signal": float((~signal).sum()),
+        }
+    )
     return national, provinces, np.flatnonzero(new)

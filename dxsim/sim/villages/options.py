@@ -15,21 +15,31 @@ The column contract is docs/villages_contract.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import overload
 
 import numpy as np
 import polars as pl
 
-from dxsim.scenario.schema_villages_options import (
+from dxsim.scenario.fields import KeyedTable
+from dxsim.scenario.sections.villages_options import (
     BACKHAUL_OPTIONS,
     POWER_OPTIONS,
     REGIONS6,
     TERRAINS,
+    MacroSite,
     VillageOptions,
 )
 
 POWER_LABEL = {"grid_extension": "grid extension", "offgrid_solar": "off-grid solar"}
 BACKHAUL_LABEL = {"fibre": "fibre", "microwave": "microwave", "leo": "LEO satellite"}
-REQUIRED_COLUMNS = ("village_id", "population", "terrain_class", "grid_distance_km", "site_distance_km", "region6")
+REQUIRED_COLUMNS = (
+    "village_id",
+    "population",
+    "terrain_class",
+    "grid_distance_km",
+    "site_distance_km",
+    "region6",
+)
 
 # Cost, work and sizing columns of an evaluated option (0 where not applicable); the chooser copies them.
 VALUE_COLUMNS = (
@@ -54,8 +64,14 @@ VALUE_COLUMNS = (
     "leo_terminals",
 )
 EVALUATION_COLUMNS = (
-    "village_id", "power", "backhaul", "feasible", "infeasible_reason", *VALUE_COLUMNS,
-    "power_infeasible_reason", "backhaul_infeasible_reason",
+    "village_id",
+    "power",
+    "backhaul",
+    "feasible",
+    "infeasible_reason",
+    *VALUE_COLUMNS,
+    "power_infeasible_reason",
+    "backhaul_infeasible_reason",
 )
 CHOICE_COLUMNS = ("village_id", "rule", "power", "backhaul", "feasible", "reason", *VALUE_COLUMNS)
 
@@ -86,15 +102,21 @@ def _f(x: np.ndarray | Sequence[float] | float) -> np.ndarray:
     return np.atleast_1d(np.asarray(x, dtype=np.float64))
 
 
-def _lookup(table, keys: np.ndarray | Sequence[str], what: str, allowed: Sequence[str]) -> np.ndarray:
+def _lookup(
+    table: KeyedTable, keys: np.ndarray | Sequence[str], what: str, allowed: Sequence[str]
+) -> np.ndarray:
     """Per-village value of a terrain/region table; unknown keys are a data error, not an option."""
     keys = np.atleast_1d(np.asarray(keys).astype(str))
     bad = sorted(set(keys[~np.isin(keys, allowed)].tolist()))
     if bad:
         raise ValueError(f"unknown {what} {bad}; allowed: {', '.join(allowed)}")
-    return table.lookup(keys)
+    return table.lookup_many(keys)
 
 
+@overload
+def _bn(usd: np.ndarray, params: VillageOptions) -> np.ndarray: ...
+@overload
+def _bn(usd: float, params: VillageOptions) -> float: ...
 def _bn(usd: np.ndarray | float, params: VillageOptions) -> np.ndarray | float:
     """USD -> VND bn at the scenario's exchange rate."""
     return usd * params.usd_vnd / 1e9
@@ -167,17 +189,20 @@ def grid_extension(
 ) -> dict[str, np.ndarray]:
     """Line km, cost, utility team-days and feasibility of a 22 kV extension, per village.
 
-        line_km  = grid_distance_km x route_factor[terrain]
-        capex    = (line_km x cost_per_km[terrain] + connection) x site_share_of_line_cost_pct
-        opex     = line_om_pct x capex + site load x 8,760 h x tariff
-        days     = line_km x team_days_per_km[terrain] + connection_team_days
-        feasible = line_km <= max_line_km
+    line_km  = grid_distance_km x route_factor[terrain]
+    capex    = (line_km x cost_per_km[terrain] + connection) x site_share_of_line_cost_pct
+    opex     = line_om_pct x capex + site load x 8,760 h x tariff
+    days     = line_km x team_days_per_km[terrain] + connection_team_days
+    feasible = line_km <= max_line_km
     """
     g = params.grid
     dist = _f(grid_distance_km)
     terrain = np.broadcast_to(np.atleast_1d(np.asarray(terrain_class).astype(str)), dist.shape)
     line_km = dist * _lookup(g.route_factor, terrain, "terrain_class", TERRAINS)
-    capex = (line_km * _lookup(g.cost_vnd_bn_per_km, terrain, "terrain_class", TERRAINS) + g.connection_capex_vnd_bn)
+    capex = (
+        line_km * _lookup(g.cost_vnd_bn_per_km, terrain, "terrain_class", TERRAINS)
+        + g.connection_capex_vnd_bn
+    )
     capex = capex * g.site_share_of_line_cost_pct / 100.0
     energy = params.site.load_kw * 8760.0 * g.tariff_vnd_per_kwh / 1e9
     return {
@@ -216,12 +241,16 @@ def backhaul(
     bh, dem = params.backhaul, params.demand
     dist = _f(site_distance_km)
     terrain = np.broadcast_to(np.atleast_1d(np.asarray(terrain_class).astype(str)), dist.shape)
-    users = np.maximum(_f(population) * dem.busy_hour_users_pct_of_population / 100.0, 1.0) * np.ones_like(dist)
+    users = np.maximum(_f(population) * dem.busy_hour_users_pct_of_population / 100.0, 1.0) * np.ones_like(
+        dist
+    )
     need = dem.required_mbps_per_user
     ones = np.ones_like(dist)
 
     fibre_km = dist * _lookup(params.grid.route_factor, terrain, "terrain_class", TERRAINS)
-    fibre_capex = _bn(fibre_km * _lookup(bh.fibre_cost_usd_per_km, terrain, "terrain_class", TERRAINS), params)
+    fibre_capex = _bn(
+        fibre_km * _lookup(bh.fibre_cost_usd_per_km, terrain, "terrain_class", TERRAINS), params
+    )
     fibre = {
         "fibre_km": fibre_km,
         "capex_vnd_bn": fibre_capex,
@@ -237,7 +266,8 @@ def backhaul(
         hops = np.maximum(np.ceil(dist / hop_km - 1e-9), 1.0)
     microwave = {
         "hops": hops,
-        "capex_vnd_bn": _bn(hops * bh.microwave_link_usd_per_hop, params) + (hops - 1.0) * bh.microwave_relay_vnd_bn,
+        "capex_vnd_bn": _bn(hops * bh.microwave_link_usd_per_hop, params)
+        + (hops - 1.0) * bh.microwave_relay_vnd_bn,
         "opex_vnd_bn_per_year": hops * bh.microwave_opex_vnd_bn_per_hop_year,
         "operator_team_days": hops * bh.microwave_team_days_per_hop,
         "lead_days": bh.microwave_kit_lead_p50_days * ones,
@@ -245,7 +275,9 @@ def backhaul(
         "limit_ok": np.isfinite(dist) & (hops <= bh.microwave_max_hops),
     }
 
-    terminals = np.clip(np.ceil(users * need / bh.leo_capacity_mbps_per_terminal - 1e-9), 1, bh.leo_max_terminals)
+    terminals = np.clip(
+        np.ceil(users * need / bh.leo_capacity_mbps_per_terminal - 1e-9), 1, bh.leo_max_terminals
+    )
     leo = {
         "terminals": terminals,
         "capex_vnd_bn": _bn(terminals * bh.leo_terminal_capex_usd, params),
@@ -293,8 +325,13 @@ def _village_arrays(villages: pl.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def _option_work(utility_days: np.ndarray, power_operator_days: np.ndarray | float, power_lead: np.ndarray | float,
-                 bk: dict[str, np.ndarray], site) -> dict[str, np.ndarray]:
+def _option_work(
+    utility_days: np.ndarray,
+    power_operator_days: np.ndarray | float,
+    power_lead: np.ndarray | float,
+    bk: dict[str, np.ndarray],
+    site: MacroSite,
+) -> dict[str, np.ndarray]:
     """Team-days and kit lead time of one (power, backhaul) option (evaluate_options and option_work)."""
     return {
         "utility_team_days": utility_days,
@@ -303,7 +340,9 @@ def _option_work(utility_days: np.ndarray, power_operator_days: np.ndarray | flo
     }
 
 
-def option_work(villages: pl.DataFrame, params: VillageOptions) -> dict[tuple[str, str], dict[str, np.ndarray]]:
+def option_work(
+    villages: pl.DataFrame, params: VillageOptions
+) -> dict[tuple[str, str], dict[str, np.ndarray]]:
     """Per (power, backhaul) option, every village's utility and operator team-days and kit lead time: the
     `utility_team_days`, `operator_team_days` and `equipment_lead_days` of :func:`evaluate_options`, same values.
 
@@ -353,67 +392,114 @@ def evaluate_options(villages: pl.DataFrame, params: VillageOptions) -> pl.DataF
     zeros = np.zeros(n)
     power = {
         "grid_extension": {
-            "capex": grid["capex_vnd_bn"], "opex": grid["opex_vnd_bn_per_year"], "replacements": zeros,
-            "utility_days": grid["utility_team_days"], "operator_days": zeros, "lead": zeros,
-            "grid_line_km": grid["line_km"], "pv_kwp": zeros, "battery_kwh": zeros, "diesel_l": zeros,
+            "capex": grid["capex_vnd_bn"],
+            "opex": grid["opex_vnd_bn_per_year"],
+            "replacements": zeros,
+            "utility_days": grid["utility_team_days"],
+            "operator_days": zeros,
+            "lead": zeros,
+            "grid_line_km": grid["line_km"],
+            "pv_kwp": zeros,
+            "battery_kwh": zeros,
+            "diesel_l": zeros,
         },
         "offgrid_solar": {
-            "capex": off["capex_vnd_bn"], "opex": off["opex_vnd_bn_per_year"],
+            "capex": off["capex_vnd_bn"],
+            "opex": off["opex_vnd_bn_per_year"],
             "replacements": off["battery_replacement_vnd_bn"] * rf,
-            "utility_days": zeros, "operator_days": np.full(n, og.team_days), "lead": np.full(n, og.kit_lead_p50_days),
-            "grid_line_km": zeros, "pv_kwp": off["pv_kwp"], "battery_kwh": off["battery_kwh"],
+            "utility_days": zeros,
+            "operator_days": np.full(n, og.team_days),
+            "lead": np.full(n, og.kit_lead_p50_days),
+            "grid_line_km": zeros,
+            "pv_kwp": off["pv_kwp"],
+            "battery_kwh": off["battery_kwh"],
             "diesel_l": off["diesel_l_per_year"],
         },
     }
 
     # Why each component is infeasible, as text (vectorised: polars string expressions).
     g, b, d = params.grid, params.backhaul, params.demand
-    base = pl.DataFrame({
-        "village_id": villages["village_id"].cast(pl.Utf8),
-        "_order": np.arange(n),
-        "grid_line_km": grid["line_km"], "grid_ok": grid["feasible"], "grid_distance": np.isfinite(grid["line_km"]),
-        "fibre_km": bh["fibre"]["fibre_km"], "fibre_limit": bh["fibre"]["limit_ok"],
-        "hops": bh["microwave"]["hops"], "mw_limit": bh["microwave"]["limit_ok"],
-        "site_distance": np.isfinite(bh["fibre"]["fibre_km"]),
-        "users": bh["leo"]["busy_hour_users"],
-        "terminals": bh["leo"]["terminals"],
-        **{f"{k}_mbps_user": bh[k]["mbps_per_user"] for k in BACKHAUL_OPTIONS},
-        **{f"{k}_served": bh[k]["served"] for k in BACKHAUL_OPTIONS},
-    })
+    base = pl.DataFrame(
+        {
+            "village_id": villages["village_id"].cast(pl.Utf8),
+            "_order": np.arange(n),
+            "grid_line_km": grid["line_km"],
+            "grid_ok": grid["feasible"],
+            "grid_distance": np.isfinite(grid["line_km"]),
+            "fibre_km": bh["fibre"]["fibre_km"],
+            "fibre_limit": bh["fibre"]["limit_ok"],
+            "hops": bh["microwave"]["hops"],
+            "mw_limit": bh["microwave"]["limit_ok"],
+            "site_distance": np.isfinite(bh["fibre"]["fibre_km"]),
+            "users": bh["leo"]["busy_hour_users"],
+            "terminals": bh["leo"]["terminals"],
+            **{f"{k}_mbps_user": bh[k]["mbps_per_user"] for k in BACKHAUL_OPTIONS},
+            **{f"{k}_served": bh[k]["served"] for k in BACKHAUL_OPTIONS},
+        }
+    )
+
     def capacity_reason(k: str, what: pl.Expr) -> pl.Expr:
         """A capacity shortfall is a reason only when it makes the backhaul infeasible."""
         if d.capacity_short_is_feasible:
             return pl.lit("")
         return (
             pl.when(~pl.col(f"{k}_served"))
-            .then(pl.format(
-                "{} for {} busy-hour users = {} Mbps per user < {} Mbps needed",
-                what, pl.col("users").round(0).cast(pl.Int64), pl.col(f"{k}_mbps_user").round(2),
-                pl.lit(f"{d.required_mbps_per_user:g}"),
-            ))
+            .then(
+                pl.format(
+                    "{} for {} busy-hour users = {} Mbps per user < {} Mbps needed",
+                    what,
+                    pl.col("users").round(0).cast(pl.Int64),
+                    pl.col(f"{k}_mbps_user").round(2),
+                    pl.lit(f"{d.required_mbps_per_user:g}"),
+                )
+            )
             .otherwise(pl.lit(""))
         )
 
     reasons = base.select(
         "_order",
-        r_grid_extension=pl.when(~pl.col("grid_distance")).then(pl.lit("grid: distance unknown"))
+        r_grid_extension=pl.when(~pl.col("grid_distance"))
+        .then(pl.lit("grid: distance unknown"))
         .when(~pl.col("grid_ok"))
-        .then(pl.format("grid line {} km > {} km limit", pl.col("grid_line_km").round(1), pl.lit(f"{g.max_line_km:g}")))
+        .then(
+            pl.format(
+                "grid line {} km > {} km limit", pl.col("grid_line_km").round(1), pl.lit(f"{g.max_line_km:g}")
+            )
+        )
         .otherwise(pl.lit("")),
         r_offgrid_solar=pl.lit(""),
-        r_fibre=pl.when(~pl.col("site_distance")).then(pl.lit("fibre: distance unknown"))
+        r_fibre=pl.when(~pl.col("site_distance"))
+        .then(pl.lit("fibre: distance unknown"))
         .when(~pl.col("fibre_limit"))
-        .then(pl.format("fibre route {} km > {} km limit", pl.col("fibre_km").round(1), pl.lit(f"{b.fibre_max_km:g}")))
+        .then(
+            pl.format(
+                "fibre route {} km > {} km limit", pl.col("fibre_km").round(1), pl.lit(f"{b.fibre_max_km:g}")
+            )
+        )
         .otherwise(capacity_reason("fibre", pl.lit(f"fibre {b.fibre_capacity_mbps:g} Mbps"))),
-        r_microwave=pl.when(~pl.col("site_distance")).then(pl.lit("microwave: distance unknown"))
+        r_microwave=pl.when(~pl.col("site_distance"))
+        .then(pl.lit("microwave: distance unknown"))
         .when(~pl.col("mw_limit"))
-        .then(pl.format("microwave needs {} hops > {} hops limit", pl.col("hops").cast(pl.Int64),
-                        pl.lit(f"{b.microwave_max_hops}")))
+        .then(
+            pl.format(
+                "microwave needs {} hops > {} hops limit",
+                pl.col("hops").cast(pl.Int64),
+                pl.lit(f"{b.microwave_max_hops}"),
+            )
+        )
         .otherwise(capacity_reason("microwave", pl.lit(f"microwave {b.microwave_capacity_mbps:g} Mbps"))),
-        r_leo=(pl.lit("LEO backhaul not licensed") if not b.leo_licensed else capacity_reason(
-            "leo", pl.format("LEO {} x {} Mbps", pl.col("terminals").cast(pl.Int64),
-                             pl.lit(f"{b.leo_capacity_mbps_per_terminal:g}")),
-        )),
+        r_leo=(
+            pl.lit("LEO backhaul not licensed")
+            if not b.leo_licensed
+            else capacity_reason(
+                "leo",
+                pl.format(
+                    "LEO {} x {} Mbps",
+                    pl.col("terminals").cast(pl.Int64),
+                    pl.lit(f"{b.leo_capacity_mbps_per_terminal:g}"),
+                ),
+            )
+        ),
     )
 
     frames = []
@@ -426,46 +512,60 @@ def evaluate_options(villages: pl.DataFrame, params: VillageOptions) -> pl.DataF
             capex = pw["capex"] + signal_capex + bk["capex_vnd_bn"]
             opex = pw["opex"] + site.opex_vnd_bn_per_year + bk["opex_vnd_bn_per_year"]
             work = _option_work(pw["utility_days"], pw["operator_days"], pw["lead"], bk, site)
-            frame = pl.DataFrame({
-                "_order": np.arange(n),
-                "power": [p] * n,
-                "backhaul": [k] * n,
-                "feasible": power_ok & bk["feasible"],
-                "capex_vnd_bn": capex,
-                "opex_vnd_bn_per_year": opex,
-                "npv_vnd_bn": capex + opex * af + pw["replacements"],
-                "power_capex_vnd_bn": pw["capex"],
-                "signal_capex_vnd_bn": signal_capex,
-                "backhaul_capex_vnd_bn": bk["capex_vnd_bn"],
-                **work,
-                "grid_line_km": pw["grid_line_km"],
-                "pv_kwp": pw["pv_kwp"],
-                "battery_kwh": pw["battery_kwh"],
-                "diesel_l_per_year": pw["diesel_l"],
-                "microwave_hops": bh["microwave"]["hops"] if k == "microwave" else zeros,
-                "backhaul_capacity_mbps": bk["capacity_mbps"],
-                "busy_hour_mbps_per_user": bk["mbps_per_user"],
-                "served": bk["served"],
-                "fibre_km": bh["fibre"]["fibre_km"] if k == "fibre" else zeros,
-                "leo_terminals": bh["leo"]["terminals"] if k == "leo" else zeros,
-            }).with_columns(
-                pl.col("microwave_hops").cast(pl.Int64), pl.col("leo_terminals").cast(pl.Int64),
+            frame = pl.DataFrame(
+                {
+                    "_order": np.arange(n),
+                    "power": [p] * n,
+                    "backhaul": [k] * n,
+                    "feasible": power_ok & bk["feasible"],
+                    "capex_vnd_bn": capex,
+                    "opex_vnd_bn_per_year": opex,
+                    "npv_vnd_bn": capex + opex * af + pw["replacements"],
+                    "power_capex_vnd_bn": pw["capex"],
+                    "signal_capex_vnd_bn": signal_capex,
+                    "backhaul_capex_vnd_bn": bk["capex_vnd_bn"],
+                    **work,
+                    "grid_line_km": pw["grid_line_km"],
+                    "pv_kwp": pw["pv_kwp"],
+                    "battery_kwh": pw["battery_kwh"],
+                    "diesel_l_per_year": pw["diesel_l"],
+                    "microwave_hops": bh["microwave"]["hops"] if k == "microwave" else zeros,
+                    "backhaul_capacity_mbps": bk["capacity_mbps"],
+                    "busy_hour_mbps_per_user": bk["mbps_per_user"],
+                    "served": bk["served"],
+                    "fibre_km": bh["fibre"]["fibre_km"] if k == "fibre" else zeros,
+                    "leo_terminals": bh["leo"]["terminals"] if k == "leo" else zeros,
+                }
+            ).with_columns(
+                pl.col("microwave_hops").cast(pl.Int64),
+                pl.col("leo_terminals").cast(pl.Int64),
             )
             frame = frame.join(
-                reasons.select("_order", power_infeasible_reason=pl.col(f"r_{p}"),
-                               backhaul_infeasible_reason=pl.col(f"r_{k}")),
-                on="_order", how="left",
+                reasons.select(
+                    "_order",
+                    power_infeasible_reason=pl.col(f"r_{p}"),
+                    backhaul_infeasible_reason=pl.col(f"r_{k}"),
+                ),
+                on="_order",
+                how="left",
             )
             frames.append(frame)
 
     out = (
         pl.concat(frames)
         .join(base.select("_order", "village_id"), on="_order", how="left")
-        .with_columns(infeasible_reason=_join_reasons(pl.col("power_infeasible_reason"),
-                                                     pl.col("backhaul_infeasible_reason")))
         .with_columns(
-            _p=pl.col("power").replace_strict({v: i for i, v in enumerate(POWER_OPTIONS)}, return_dtype=pl.Int64),
-            _b=pl.col("backhaul").replace_strict({v: i for i, v in enumerate(BACKHAUL_OPTIONS)}, return_dtype=pl.Int64),
+            infeasible_reason=_join_reasons(
+                pl.col("power_infeasible_reason"), pl.col("backhaul_infeasible_reason")
+            )
+        )
+        .with_columns(
+            _p=pl.col("power").replace_strict(
+                {v: i for i, v in enumerate(POWER_OPTIONS)}, return_dtype=pl.Int64
+            ),
+            _b=pl.col("backhaul").replace_strict(
+                {v: i for i, v in enumerate(BACKHAUL_OPTIONS)}, return_dtype=pl.Int64
+            ),
         )
         .sort(["_order", "_p", "_b"])
         .select(EVALUATION_COLUMNS)
@@ -477,11 +577,13 @@ def evaluate_options(villages: pl.DataFrame, params: VillageOptions) -> pl.DataF
 
 
 def _label() -> pl.Expr:
-    return pl.concat_str([
-        pl.col("power").replace_strict(POWER_LABEL, return_dtype=pl.Utf8),
-        pl.lit(" + "),
-        pl.col("backhaul").replace_strict(BACKHAUL_LABEL, return_dtype=pl.Utf8),
-    ])
+    return pl.concat_str(
+        [
+            pl.col("power").replace_strict(POWER_LABEL, return_dtype=pl.Utf8),
+            pl.lit(" + "),
+            pl.col("backhaul").replace_strict(BACKHAUL_LABEL, return_dtype=pl.Utf8),
+        ]
+    )
 
 
 def _bn_text(col: str) -> pl.Expr:
@@ -503,8 +605,13 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
     years = pol.horizon_years
     ids = evaluated.select("village_id").unique(maintain_order=True).with_row_index("_order")
     ev = evaluated.with_columns(
-        _opt=pl.col("power").replace_strict({v: i for i, v in enumerate(POWER_OPTIONS)}, return_dtype=pl.Int64) * 10
-        + pl.col("backhaul").replace_strict({v: i for i, v in enumerate(BACKHAUL_OPTIONS)}, return_dtype=pl.Int64),
+        _opt=pl.col("power").replace_strict(
+            {v: i for i, v in enumerate(POWER_OPTIONS)}, return_dtype=pl.Int64
+        )
+        * 10
+        + pl.col("backhaul").replace_strict(
+            {v: i for i, v in enumerate(BACKHAUL_OPTIONS)}, return_dtype=pl.Int64
+        ),
         _label=_label(),
     )
     ev = ev.join(ids, on="village_id", how="left")
@@ -515,72 +622,130 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
     def reasons_of(col: str, fixed_col: str, fixed_value: str) -> pl.DataFrame:
         return (
             ev.filter(pl.col(fixed_col) == fixed_value)
-            .with_columns(_t=pl.when(pl.col(col) == "").then(pl.lit(None, dtype=pl.Utf8)).otherwise(pl.col(col)))
-            .group_by("village_id").agg(pl.col("_t").sort_by("_opt").drop_nulls().str.join("; "))
+            .with_columns(
+                _t=pl.when(pl.col(col) == "").then(pl.lit(None, dtype=pl.Utf8)).otherwise(pl.col(col))
+            )
+            .group_by("village_id")
+            .agg(pl.col("_t").sort_by("_opt").drop_nulls().str.join("; "))
         )
 
     why_not = (
-        ids.join(reasons_of("power_infeasible_reason", "backhaul", BACKHAUL_OPTIONS[0]).rename({"_t": "_wp"}),
-                 on="village_id", how="left")
-        .join(reasons_of("backhaul_infeasible_reason", "power", POWER_OPTIONS[0]).rename({"_t": "_wb"}),
-              on="village_id", how="left")
+        ids.join(
+            reasons_of("power_infeasible_reason", "backhaul", BACKHAUL_OPTIONS[0]).rename({"_t": "_wp"}),
+            on="village_id",
+            how="left",
+        )
+        .join(
+            reasons_of("backhaul_infeasible_reason", "power", POWER_OPTIONS[0]).rename({"_t": "_wb"}),
+            on="village_id",
+            how="left",
+        )
         .select("village_id", _why=_join_reasons(pl.col("_wp").fill_null(""), pl.col("_wb").fill_null("")))
     )
 
     served_note = (
         pl.when(~pl.col("served"))
-        .then(pl.format("; not served: {} Mbps per busy-hour user < {} Mbps", pl.col("busy_hour_mbps_per_user").round(2),
-                        pl.lit(f"{params.demand.required_mbps_per_user:g}")))
+        .then(
+            pl.format(
+                "; not served: {} Mbps per busy-hour user < {} Mbps",
+                pl.col("busy_hour_mbps_per_user").round(2),
+                pl.lit(f"{params.demand.required_mbps_per_user:g}"),
+            )
+        )
         .otherwise(pl.lit(""))
     )
 
     if pol.rule == "fixed":
         row = ev.filter((pl.col("power") == pol.fixed_power) & (pl.col("backhaul") == pol.fixed_backhaul))
         chosen = row.filter(pl.col("feasible")).with_columns(
-            reason=pl.concat_str([pl.format("fixed policy: {} (NPV over {} years {})", pl.col("_label"),
-                                            pl.lit(str(years)), _bn_text("npv_vnd_bn")), served_note]))
+            reason=pl.concat_str(
+                [
+                    pl.format(
+                        "fixed policy: {} (NPV over {} years {})",
+                        pl.col("_label"),
+                        pl.lit(str(years)),
+                        _bn_text("npv_vnd_bn"),
+                    ),
+                    served_note,
+                ]
+            )
+        )
         failed = row.filter(~pl.col("feasible")).select(
-            "village_id", _fail=pl.format("fixed policy: {} is not feasible: {}", pl.col("_label"), pl.col("infeasible_reason")))
+            "village_id",
+            _fail=pl.format(
+                "fixed policy: {} is not feasible: {}", pl.col("_label"), pl.col("infeasible_reason")
+            ),
+        )
         fallback = failed
     else:
         best = ranked.filter(pl.col("_rank") == 0)
         if pol.rule == "least_cost":
             # runner-up overall, and the best option with the other power source when that is not the runner-up
             per_power = fe.group_by(["village_id", "power"], maintain_order=True).first()
-            second = ranked.filter(pl.col("_rank") == 1).select("village_id", _alt="_label", _alt_npv="npv_vnd_bn")
+            second = ranked.filter(pl.col("_rank") == 1).select(
+                "village_id", _alt="_label", _alt_npv="npv_vnd_bn"
+            )
             other = (
                 best.select("village_id", "power")
-                .join(per_power.select("village_id", _p2="power", _oth="_label", _oth_npv="npv_vnd_bn"),
-                      on="village_id", how="inner")
+                .join(
+                    per_power.select("village_id", _p2="power", _oth="_label", _oth_npv="npv_vnd_bn"),
+                    on="village_id",
+                    how="inner",
+                )
                 .filter(pl.col("_p2") != pl.col("power"))
                 .select("village_id", "_oth", "_oth_npv", _oth_power=pl.col("_p2"))
             )
-            vs_other = pl.format(" and {} {} (best with {})", pl.col("_oth"), _bn_text("_oth_npv"),
-                                 pl.col("_oth_power").replace_strict(POWER_LABEL, return_dtype=pl.Utf8))
+            vs_other = pl.format(
+                " and {} {} (best with {})",
+                pl.col("_oth"),
+                _bn_text("_oth_npv"),
+                pl.col("_oth_power").replace_strict(POWER_LABEL, return_dtype=pl.Utf8),
+            )
             chosen = (
-                best.join(second, on="village_id", how="left").join(other, on="village_id", how="left")
-                .with_columns(reason=pl.concat_str([
-                    pl.format("least NPV over {} years: {} {}", pl.lit(str(years)), pl.col("_label"),
-                              _bn_text("npv_vnd_bn")),
-                    pl.when(pl.col("_alt").is_null()).then(pl.lit(", the only feasible option"))
-                    .otherwise(pl.format(" vs {} {} (next best)", pl.col("_alt"), _bn_text("_alt_npv"))),
-                    pl.when(pl.col("_oth").is_null() | (pl.col("_oth") == pl.col("_alt"))).then(pl.lit(""))
-                    .otherwise(vs_other),
-                    served_note,
-                ]))
+                best.join(second, on="village_id", how="left")
+                .join(other, on="village_id", how="left")
+                .with_columns(
+                    reason=pl.concat_str(
+                        [
+                            pl.format(
+                                "least NPV over {} years: {} {}",
+                                pl.lit(str(years)),
+                                pl.col("_label"),
+                                _bn_text("npv_vnd_bn"),
+                            ),
+                            pl.when(pl.col("_alt").is_null())
+                            .then(pl.lit(", the only feasible option"))
+                            .otherwise(
+                                pl.format(" vs {} {} (next best)", pl.col("_alt"), _bn_text("_alt_npv"))
+                            ),
+                            pl.when(pl.col("_oth").is_null() | (pl.col("_oth") == pl.col("_alt")))
+                            .then(pl.lit(""))
+                            .otherwise(vs_other),
+                            served_note,
+                        ]
+                    )
+                )
             )
         else:  # grid_first
             g = params.grid
             grid_best = (
                 fe.filter(pl.col("power") == "grid_extension")
-                .group_by("village_id", maintain_order=True).first()
-                .with_columns(reason=pl.concat_str([
-                    pl.format("grid first: grid line {} km within the {} km limit; {} backhaul (least NPV {})",
-                              pl.col("grid_line_km").round(1), pl.lit(f"{g.max_line_km:g}"),
-                              pl.col("backhaul").replace_strict(BACKHAUL_LABEL, return_dtype=pl.Utf8),
-                              _bn_text("npv_vnd_bn")),
-                    served_note,
-                ]))
+                .group_by("village_id", maintain_order=True)
+                .first()
+                .with_columns(
+                    reason=pl.concat_str(
+                        [
+                            pl.format(
+                                "grid first: grid line {} km within the {} km limit; {} backhaul (least NPV {})",
+                                pl.col("grid_line_km").round(1),
+                                pl.lit(f"{g.max_line_km:g}"),
+                                pl.col("backhaul").replace_strict(BACKHAUL_LABEL, return_dtype=pl.Utf8),
+                                _bn_text("npv_vnd_bn"),
+                            ),
+                            served_note,
+                        ]
+                    )
+                )
             )
             grid_why = (
                 ev.filter(pl.col("power") == "grid_extension")
@@ -590,20 +755,32 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
             no_grid = (
                 best.join(grid_best.select("village_id"), on="village_id", how="anti")
                 .join(grid_why, on="village_id", how="left")
-                .with_columns(reason=pl.concat_str([
-                    pl.format("grid first, but {}: least NPV {} {}",
-                              pl.when(pl.col("_gw") == "").then(pl.lit("no grid option has a feasible backhaul"))
-                              .otherwise(pl.col("_gw")),
-                              pl.col("_label"), _bn_text("npv_vnd_bn")),
-                    served_note,
-                ]))
+                .with_columns(
+                    reason=pl.concat_str(
+                        [
+                            pl.format(
+                                "grid first, but {}: least NPV {} {}",
+                                pl.when(pl.col("_gw") == "")
+                                .then(pl.lit("no grid option has a feasible backhaul"))
+                                .otherwise(pl.col("_gw")),
+                                pl.col("_label"),
+                                _bn_text("npv_vnd_bn"),
+                            ),
+                            served_note,
+                        ]
+                    )
+                )
             )
             cols = ["village_id", "power", "backhaul", "reason", *VALUE_COLUMNS]
             chosen = pl.concat([grid_best.select(cols), no_grid.select(cols)])
         fallback = why_not.select("village_id", _fail=pl.format("no feasible option: {}", pl.col("_why")))
 
     out = (
-        ids.join(chosen.select("village_id", "power", "backhaul", "reason", *VALUE_COLUMNS), on="village_id", how="left")
+        ids.join(
+            chosen.select("village_id", "power", "backhaul", "reason", *VALUE_COLUMNS),
+            on="village_id",
+            how="left",
+        )
         .join(fallback, on="village_id", how="left")
         .with_columns(
             rule=pl.lit(pol.rule),
@@ -620,7 +797,9 @@ EXISTING_GRID = "existing_grid"
 POWER_LABEL[EXISTING_GRID] = "existing grid"
 
 
-def choose_signal_only(evaluated: pl.DataFrame, choice: pl.DataFrame, with_power_ids: Sequence[str]) -> pl.DataFrame:
+def choose_signal_only(
+    evaluated: pl.DataFrame, choice: pl.DataFrame, with_power_ids: Sequence[str]
+) -> pl.DataFrame:
     """Replace the choice of villages that already have grid power: signal track only.
 
     Such a village needs no line and no off-grid plant: power = 'existing_grid' (no power capex,
@@ -634,29 +813,49 @@ def choose_signal_only(evaluated: pl.DataFrame, choice: pl.DataFrame, with_power
     if not ids:
         return choice
     rows = (
-        evaluated.filter(pl.col("village_id").is_in(ids) & (pl.col("power") == "grid_extension") & pl.col("feasible"))
-        .with_columns(_b=pl.col("backhaul").replace_strict({v: i for i, v in enumerate(BACKHAUL_OPTIONS)},
-                                                           return_dtype=pl.Int64))
+        evaluated.filter(
+            pl.col("village_id").is_in(ids) & (pl.col("power") == "grid_extension") & pl.col("feasible")
+        )
+        .with_columns(
+            _b=pl.col("backhaul").replace_strict(
+                {v: i for i, v in enumerate(BACKHAUL_OPTIONS)}, return_dtype=pl.Int64
+            )
+        )
         .sort(["village_id", "npv_vnd_bn", "_b"])
-        .group_by("village_id", maintain_order=True).first()
+        .group_by("village_id", maintain_order=True)
+        .first()
         .with_columns(
             capex_vnd_bn=pl.col("capex_vnd_bn") - pl.col("power_capex_vnd_bn"),
             npv_vnd_bn=pl.col("npv_vnd_bn") - pl.col("power_capex_vnd_bn"),
-            power_capex_vnd_bn=pl.lit(0.0), utility_team_days=pl.lit(0.0), grid_line_km=pl.lit(0.0),
+            power_capex_vnd_bn=pl.lit(0.0),
+            utility_team_days=pl.lit(0.0),
+            grid_line_km=pl.lit(0.0),
             power=pl.lit(EXISTING_GRID),
         )
-        .with_columns(reason=pl.format("has grid power: signal only; {} backhaul (least NPV {})",
-                                       pl.col("backhaul").replace_strict(BACKHAUL_LABEL, return_dtype=pl.Utf8),
-                                       _bn_text("npv_vnd_bn")))
+        .with_columns(
+            reason=pl.format(
+                "has grid power: signal only; {} backhaul (least NPV {})",
+                pl.col("backhaul").replace_strict(BACKHAUL_LABEL, return_dtype=pl.Utf8),
+                _bn_text("npv_vnd_bn"),
+            )
+        )
     )
-    none = (pl.DataFrame({"village_id": ids}, schema={"village_id": pl.Utf8})
-            .join(rows.select("village_id"), on="village_id", how="anti"))
+    none = pl.DataFrame({"village_id": ids}, schema={"village_id": pl.Utf8}).join(
+        rows.select("village_id"), on="village_id", how="anti"
+    )
     keep = choice.filter(~pl.col("village_id").is_in(ids))
     fixed = rows.with_columns(rule=pl.lit("signal_only"), feasible=pl.lit(True)).select(CHOICE_COLUMNS)
-    failed = (choice.join(none, on="village_id", how="semi")
-              .with_columns(power=pl.lit(None, dtype=pl.Utf8), backhaul=pl.lit(None, dtype=pl.Utf8),
-                            feasible=pl.lit(False), rule=pl.lit("signal_only"),
-                            reason=pl.lit("has grid power, but no backhaul is feasible")))
+    failed = choice.join(none, on="village_id", how="semi").with_columns(
+        power=pl.lit(None, dtype=pl.Utf8),
+        backhaul=pl.lit(None, dtype=pl.Utf8),
+        feasible=pl.lit(False),
+        rule=pl.lit("signal_only"),
+        reason=pl.lit("has grid power, but no backhaul is feasible"),
+    )
     order = choice.select("village_id").with_row_index("_o")
-    return (pl.concat([keep, fixed.cast(keep.schema), failed.cast(keep.schema)])
-            .join(order, on="village_id").sort("_o").drop("_o"))
+    return (
+        pl.concat([keep, fixed.cast(keep.schema), failed.cast(keep.schema)])
+        .join(order, on="village_id")
+        .sort("_o")
+        .drop("_o")
+    )

@@ -58,25 +58,31 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
 import simpy
+from simpy.resources.resource import PriorityRequest, SortedQueue
 
+from dxsim.delay import lognormal_days, sigma_from_p90
+from dxsim.rng import stream
+from dxsim.scenario.constants import RegionName
 from dxsim.scenario.schema import REGIONS, Scenario
 from dxsim.sim.calendar import Clock
 from dxsim.sim.finance import Ledger
-from dxsim.sim.rng import stream
 
 OWNER = "villages"  # ledger owner: the programme budget (villages.programme.budget_vnd_bn)
-OUTSIDE_OWNER = "villages_outside_programme"  # ledger owner: campaign works the utility / operators pay, no budget
+OUTSIDE_OWNER = (
+    "villages_outside_programme"  # ledger owner: campaign works the utility / operators pay, no budget
+)
 GRID = "grid_extension"
 CAUSES = ("budget", "permits", "crews", "power", "season", "backhaul")
 BUDGET, PERMITS, CREWS, POWER, SEASON, BACKHAUL = range(len(CAUSES))
 NOT_HELD = -1
 DAYS_PER_MONTH = 365.25 / 12.0
-_Z90 = 1.2815515655446004
 
 
 @dataclass
@@ -89,8 +95,8 @@ class CampaignSpec:
     in_scope: np.ndarray  # bool per village (a village belongs to at most one campaign)
     funded_by_programme_budget: bool = False
     in_progress_at_start: bool = True
-    extra_utility_teams: dict[str, int] = field(default_factory=dict)
-    extra_operator_teams: dict[str, int] = field(default_factory=dict)
+    extra_utility_teams: dict[RegionName, int] = field(default_factory=dict)
+    extra_operator_teams: dict[RegionName, int] = field(default_factory=dict)
     mobilisation_p50_days: float = 0.0
     mobilisation_p90_days: float = 0.0
     team_cost_vnd_bn_per_month: float = 0.0
@@ -121,7 +127,9 @@ class VillageInputs:
     has_power_at_start: np.ndarray | None = None  # bool: village already on the grid (signal track only)
     province_idx: np.ndarray | None = None  # int, for metrics by province
     campaigns: list[CampaignSpec] = field(default_factory=list)
-    served: np.ndarray | None = None  # bool: the chosen link carries the busy-hour demand (else capacity-short)
+    served: np.ndarray | None = (
+        None  # bool: the chosen link carries the busy-hour demand (else capacity-short)
+    )
 
     def __post_init__(self) -> None:
         n = self.n
@@ -148,7 +156,7 @@ class VillageInputs:
 _request_key = attrgetter("key")
 
 
-class _SortedRequests(list):
+class _SortedRequests(SortedQueue):
     """simpy's SortedQueue (requests by their key, a new one after those of an equal key), kept sorted by inserting
     each request in place rather than re-sorting the whole queue at every request (hundreds of villages queue
     for a region's crews). Same order: a stable sort of a sorted list with one item appended puts it at
@@ -158,7 +166,7 @@ class _SortedRequests(list):
         super().__init__()
         self.maxlen = maxlen
 
-    def append(self, item) -> None:
+    def append(self, item: Any) -> None:
         if self.maxlen is not None and len(self) >= self.maxlen:
             raise RuntimeError("Cannot append event. Queue is full.")
         bisect.insort_right(self, item, key=_request_key)
@@ -179,8 +187,8 @@ def priority_order(v: VillageInputs, rule: str, listed: list[str]) -> np.ndarray
     if rule == "cheapest_first":
         per_person = v.capex_vnd_bn[idx] / np.maximum(v.population[idx], 1.0)
         return idx[np.lexsort((v.village_id[idx], per_person))]
-    pos = {vid: k for k, vid in enumerate(listed)}
-    first = [i for i in sorted((i for i in idx if v.village_id[i] in pos), key=lambda i: pos[v.village_id[i]])]
+    pos: dict[object, int] = {vid: k for k, vid in enumerate(listed)}  # looked up with the table's ids
+    first = sorted((i for i in idx if v.village_id[i] in pos), key=lambda i: pos[v.village_id[i]])
     rest = [i for i in by_pop if v.village_id[i] not in pos]
     return np.array(first + rest, dtype=np.int64)
 
@@ -195,8 +203,16 @@ def in_progress_share(launched_day: float, deadline_day: float) -> float:
 class VillageProgramme:
     """Processes and resources of the village programme for one replication."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, v: VillageInputs, clock: Clock,
-                 seed: int, replication: int, ledger: Ledger) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        v: VillageInputs,
+        clock: Clock,
+        seed: int,
+        replication: int,
+        ledger: Ledger,
+    ) -> None:
         self.env, self.sc, self.v, self.clock, self.ledger = env, scenario, v, clock, ledger
         prog = scenario.villages.programme
         n = v.n
@@ -205,14 +221,14 @@ class VillageProgramme:
         uz = stream(seed, replication, "villages.utility_work").standard_normal(n)
         oz = stream(seed, replication, "villages.operator_work").standard_normal(n)
         p = prog.permit
-        sig_p = math.log(p.p90_days / p.p50_days) / _Z90 if p.p50_days > 0 else 0.0
-        self.permit_days = p.p50_days * np.exp(sig_p * pz)
-        sig_w = math.log(prog.work_p90_over_p50) / _Z90
-        lt = scenario.supply.lead_time
-        self.lead_factor = np.exp(lt.sigma * lz)
-        self.work_factor = np.exp(sig_w * oz)
+        self.permit_days = p.draws(pz)
+        sig_w = sigma_from_p90(
+            1.0, prog.work_p90_over_p50
+        )  # work times: a spread about each village's median
+        self.lead_factor = lognormal_days(1.0, scenario.supply.lead_time.sigma, lz)  # x each village's median
+        self.work_factor = lognormal_days(1.0, sig_w, oz)
         self.lead_days = v.equipment_lead_days * self.lead_factor
-        self.utility_days = v.utility_team_days * np.exp(sig_w * uz)
+        self.utility_days = lognormal_days(v.utility_team_days, sig_w, uz)
         self.operator_days = v.operator_team_days * self.work_factor
         self.camp = v.campaign_idx
         # villages in works at the start: per campaign, probability = elapsed share of its window
@@ -226,29 +242,48 @@ class VillageProgramme:
         self.rank = np.full(n, n, dtype=np.int64)
         self.rank[self.order] = np.arange(self.order.size)
         nan = np.full(n, np.nan)
-        self.started_day, self.power_day, self.signal_day, self.grid_day = nan.copy(), nan.copy(), nan.copy(), nan.copy()
+        self.started_day, self.power_day, self.signal_day, self.grid_day = (
+            nan.copy(),
+            nan.copy(),
+            nan.copy(),
+            nan.copy(),
+        )
         self.power_day[v.has_power_at_start] = 0.0
         self.temp_power = np.zeros(n, dtype=bool)  # site on air on temporary power (campaign)
         self.portable = np.zeros(n, dtype=bool)  # served by a portable BTS (campaign)
         self.surge_capex_vnd_bn = np.zeros(n)  # temporary-power kit / portable BTS, booked when on air
         self.paid_by: list[str | None] = [None] * n  # ledger owner of each started village's option
         self.utility = {r: self._pool(prog.crews[r].utility_teams if r in prog.crews else 0) for r in REGIONS}
-        self.operator = {r: self._pool(prog.crews[r].operator_teams if r in prog.crews else 0) for r in REGIONS}
-        self.operator_wp = {r: self._pool(prog.crews[r].with_power_teams if r in prog.crews else 0) for r in REGIONS}
-        self._rainy = {r: set(scenario.seasons[r].rainy_months) if r in scenario.seasons else set() for r in REGIONS}
-        self._rain_rate = {r: scenario.seasons[r].rainy_productivity_pct / 100.0 if r in scenario.seasons else 1.0
-                           for r in REGIONS}
+        self.operator = {
+            r: self._pool(prog.crews[r].operator_teams if r in prog.crews else 0) for r in REGIONS
+        }
+        self.operator_wp = {
+            r: self._pool(prog.crews[r].with_power_teams if r in prog.crews else 0) for r in REGIONS
+        }
+        self._rainy = {
+            r: set(scenario.seasons[r].rainy_months) if r in scenario.seasons else set() for r in REGIONS
+        }
+        self._rain_rate = {
+            r: scenario.seasons[r].rainy_productivity_pct / 100.0 if r in scenario.seasons else 1.0
+            for r in REGIONS
+        }
         # campaign surge teams: own pools, available from their arrival (mobilisation drawn per replication)
-        self.surge: list[dict[str, dict[str, simpy.PriorityResource]]] = []
+        self.surge: list[dict[str, dict[RegionName, simpy.PriorityResource | None]]] = []
         self.arrival_day = np.zeros(len(v.campaigns))
         for k, c in enumerate(v.campaigns):
-            mz = float(stream(seed, replication, f"villages.campaign.{c.name}.mobilisation").standard_normal())
-            sig_m = math.log(c.mobilisation_p90_days / c.mobilisation_p50_days) / _Z90 if c.mobilisation_p50_days > 0 else 0.0
-            self.arrival_day[k] = max(0.0, max(c.launched_day, 0.0) + c.mobilisation_p50_days * math.exp(sig_m * mz))
-            self.surge.append({
-                "utility": {r: self._pool(c.extra_utility_teams.get(r, 0)) for r in REGIONS},
-                "operator": {r: self._pool(c.extra_operator_teams.get(r, 0)) for r in REGIONS},
-            })
+            mz = float(
+                stream(seed, replication, f"villages.campaign.{c.name}.mobilisation").standard_normal()
+            )
+            mobilisation = lognormal_days(
+                c.mobilisation_p50_days, sigma_from_p90(c.mobilisation_p50_days, c.mobilisation_p90_days), mz
+            )
+            self.arrival_day[k] = max(0.0, max(c.launched_day, 0.0) + mobilisation)
+            self.surge.append(
+                {
+                    "utility": {r: self._pool(c.extra_utility_teams.get(r, 0)) for r in REGIONS},
+                    "operator": {r: self._pool(c.extra_operator_teams.get(r, 0)) for r in REGIONS},
+                }
+            )
         # bottleneck bookkeeping: village-level, power-track and signal-track states, the cause holding each village
         # and since when, and the village-days held per cause so far. Python lists, not arrays: `_set` reads and
         # writes single elements ~5,000 times a replication (held_days turns them into arrays once a month).
@@ -258,10 +293,18 @@ class VillageProgramme:
         self._cause: list[int] = list(self._vstate)
         self._since: list[float] = [0.0] * n
         self._held: list[float] = [0.0] * len(CAUSES)
+        assert v.has_power_at_start is not None  # set by VillageInputs.__post_init__
         self._waits_for_grid = v.grid_power & ~v.has_power_at_start
         self._waits_list: list[bool] = self._waits_for_grid.tolist()
-        self._own_power: list[bool] = [False] * n  # on temporary power or a portable BTS (temp_power | portable)
-        self._months: dict[int, tuple[int, float]] = {}  # day (floor) -> (its month, the next month's start day)
+        self._own_power: list[bool] = [
+            False
+        ] * n  # on temporary power or a portable BTS (temp_power | portable)
+        self._months: dict[
+            int, tuple[int, float]
+        ] = {}  # day (floor) -> (its month, the next month's start day)
+        # the month end and held days village_month_metrics read last (dxsim.sim.villages.metrics)
+        self._last_month_day = -np.inf
+        self._last_held = np.zeros(len(CAUSES))
 
     def _pool(self, teams: int) -> simpy.PriorityResource | None:
         return CrewPool(self.env, capacity=teams) if teams > 0 else None
@@ -287,15 +330,17 @@ class VillageProgramme:
                         self.env.process(self._block(pool, self.arrival_day[k]))
         self.env.process(self.manager())
 
-    def _block(self, pool: simpy.PriorityResource, until: float):
-        reqs = [pool.request(priority=-(10 ** 9)) for _ in range(pool.capacity)]
+    def _block(self, pool: simpy.PriorityResource, until: float) -> Generator[simpy.Event, Any, None]:
+        reqs = [pool.request(priority=-(10**9)) for _ in range(int(pool.capacity))]  # capacity: a team count
         yield self.env.all_of(reqs)
         yield self.env.timeout(until)
         for r in reqs:
             pool.release(r)
 
     # ------------------------------------------------------------------ bottleneck states
-    def _set(self, i: int, *, village: int | None = None, power: int | None = None, signal: int | None = None) -> None:
+    def _set(
+        self, i: int, *, village: int | None = None, power: int | None = None, signal: int | None = None
+    ) -> None:
         """Close village i's current held interval and set its states (called ~5,000 times a replication: Python
         lists, each element read once, and math.isnan, not the np.isnan ufunc, tests the scalar)."""
         now = self.env.now
@@ -343,7 +388,7 @@ class VillageProgramme:
         return held
 
     # ------------------------------------------------------------------ processes
-    def manager(self):
+    def manager(self) -> Generator[simpy.Event, Any, None]:
         """Start villages in priority order: in works, launched campaigns, then while the budget allows."""
         pending = list(self.order)
         launches = sorted({c.launched_day for c in self.v.campaigns if c.launched_day > 0})
@@ -381,7 +426,7 @@ class VillageProgramme:
         self._set(i, village=PERMITS)
         self.env.process(self.village(i))
 
-    def village(self, i: int):
+    def village(self, i: int) -> Generator[simpy.Event, Any, None]:
         e = float(self.elapsed_days[i])
         permit_left = max(0.0, self.permit_days[i] - e)
         credit = max(0.0, e - self.permit_days[i])  # days of works already done on each track
@@ -396,21 +441,30 @@ class VillageProgramme:
         self.portable[i], self.temp_power[i] = portable, temp
         self._own_power[i] = portable or temp
         if portable:
+            assert c is not None  # portable implies a campaign
             lead = c.portable_lead_days * self.lead_factor[i]
             work = c.portable_team_days * self.work_factor[i]
         else:
             lead = self.lead_days[i]
             if temp:
+                assert c is not None  # temporary power implies a campaign
                 lead = max(lead, c.temp_lead_days * self.lead_factor[i])
-            work = self.operator_days[i] + (c.temp_team_days * self.work_factor[i] if temp else 0.0)
+            work = self.operator_days[i] + (
+                c.temp_team_days * self.work_factor[i] if temp and c is not None else 0.0
+            )
         site = self.env.process(self.site(i, region, max(0.0, lead - credit), work, k))
         power = self.env.process(self.grid(i, region, credit, k)) if needs_grid else None
         self._set(i)
         on_air = yield site
         if portable or temp:
+            assert c is not None  # portable BTS and temporary power come with a campaign
             self.signal_day[i] = on_air
             self.power_day[i] = on_air if math.isnan(self.power_day[i]) else min(self.power_day[i], on_air)
-            self.surge_capex_vnd_bn[i] += c.portable_capex_vnd_bn if portable else float(c.temp_capex_vnd_bn[i])
+            if portable:
+                self.surge_capex_vnd_bn[i] += c.portable_capex_vnd_bn
+            else:
+                assert c.temp_capex_vnd_bn is not None  # resolved with the campaign's temporary power
+                self.surge_capex_vnd_bn[i] += float(c.temp_capex_vnd_bn[i])
             self._set(i)
             if power is not None:
                 yield power
@@ -423,7 +477,9 @@ class VillageProgramme:
                 self.power_day[i] = on_air  # off-grid system installed with the site
         self._set(i, power=NOT_HELD, signal=NOT_HELD)
 
-    def _acquire(self, pools: list[simpy.PriorityResource], prio: int):
+    def _acquire(
+        self, pools: list[simpy.PriorityResource], prio: int
+    ) -> Generator[simpy.Event, Any, tuple[simpy.PriorityResource, PriorityRequest]]:
         """Request every pool; keep the first that grants, withdraw the others. Returns (pool, request)."""
         reqs = [p.request(priority=prio) for p in pools]
         if len(reqs) == 1:
@@ -440,16 +496,17 @@ class VillageProgramme:
                 r.cancel()
         return pools[win], reqs[win]
 
-    def _pools(self, kind: str, region: str, k: int, i: int) -> list[simpy.PriorityResource]:
+    def _pools(self, kind: str, region: RegionName, k: int, i: int) -> list[simpy.PriorityResource]:
         """The region's own teams (villages with grid power: the operators' ordinary teams) and the campaign's surge."""
         if kind == "utility":
             own = self.utility[region]
         else:
+            assert self.v.has_power_at_start is not None  # set by VillageInputs.__post_init__
             own = (self.operator_wp if self.v.has_power_at_start[i] else self.operator)[region]
         extra = self.surge[k][kind][region] if k >= 0 else None
         return [p for p in (own, extra) if p is not None]
 
-    def grid(self, i: int, region: str, credit: float, k: int):
+    def grid(self, i: int, region: RegionName, credit: float, k: int) -> Generator[simpy.Event, Any, None]:
         pools = self._pools("utility", region, k, i)
         if not pools:  # no line crews in this region: never powered
             self._set(i, power=CREWS)
@@ -466,21 +523,25 @@ class VillageProgramme:
             self.power_day[i] = self.env.now
         self._set(i, power=NOT_HELD)
 
-    def site(self, i: int, region: str, lead: float, work: float, k: int):
+    def site(
+        self, i: int, region: RegionName, lead: float, work: float, k: int
+    ) -> Generator[simpy.Event, Any, float | None]:
         self._set(i, signal=BACKHAUL)
         yield self.env.timeout(lead)
         pools = self._pools("operator", region, k, i)
         self._set(i, signal=CREWS)
         if not pools:  # no site teams in this region: never built
             yield self.env.event()
-            return
+            return None
         pool, req = yield from self._acquire(pools, int(self.rank[i]))
         self._set(i, signal=BACKHAUL)
         yield from self.work(work, region, in_rain=True)
         pool.release(req)
         return self.env.now
 
-    def work(self, team_days: float, region: str, in_rain: bool, i: int | None = None):
+    def work(
+        self, team_days: float, region: RegionName, in_rain: bool, i: int | None = None
+    ) -> Generator[simpy.Event, Any, None]:
         """Spend `team_days` of work, pausing (or slowing) in the region's rainy months."""
         remaining = float(team_days)
         rainy_months = self._rainy[region]
@@ -562,7 +623,9 @@ class VillageProgramme:
                 if hi <= lo:
                     continue
                 cost = n_teams * (hi - lo) / DAYS_PER_MONTH * c.team_cost_vnd_bn_per_month
-                who = np.flatnonzero(c.in_scope & self.v.feasible & (self.v.region_idx == REGIONS.index(region)))
+                who = np.flatnonzero(
+                    c.in_scope & self.v.feasible & (self.v.region_idx == REGIONS.index(region))
+                )
                 if who.size:
                     per[who] += cost / who.size
         mine = c.in_scope
@@ -570,7 +633,7 @@ class VillageProgramme:
         per[on] += self.surge_capex_vnd_bn[on]
         if c.temporary_power == "genset" and c.temp_fuel_vnd_bn_per_day > 0:
             run = np.flatnonzero(mine & self.temp_power & ~np.isnan(self.signal_day))
-            lo = np.maximum(prev_day, self.signal_day[run])
-            hi = np.minimum(day, np.where(np.isnan(self.grid_day[run]), np.inf, self.grid_day[run]))
-            per[run] += np.maximum(hi - lo, 0.0) * c.temp_fuel_vnd_bn_per_day
+            run_lo = np.maximum(prev_day, self.signal_day[run])
+            run_hi = np.minimum(day, np.where(np.isnan(self.grid_day[run]), np.inf, self.grid_day[run]))
+            per[run] += np.maximum(run_hi - run_lo, 0.0) * c.temp_fuel_vnd_bn_per_day
         return float(per.sum()), per

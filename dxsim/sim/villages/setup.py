@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError
 from dxsim.geo.country import Country
-from dxsim.geo.sites import CellArrays, SiteLayer
-from dxsim.geo.villages import build_village_layer
 from dxsim.scenario.schema import REGIONS, Scenario
-from dxsim.scenario.schema_villages_campaigns import Campaign
-from dxsim.scenario.schema_villages_options import REGIONS6, VillageOptions
-from dxsim.sim.villages.options import _lookup, choose_options, choose_signal_only, evaluate_options, size_offgrid
+from dxsim.scenario.sections.villages_campaigns import Campaign
+from dxsim.scenario.sections.villages_options import REGIONS6, VillageOptions
+from dxsim.sim.villages.options import (
+    _lookup,
+    choose_options,
+    choose_signal_only,
+    evaluate_options,
+    size_offgrid,
+)
 from dxsim.sim.villages.process import GRID, CampaignSpec, VillageInputs
 
 
@@ -57,15 +60,20 @@ def select_villages(c: Campaign, k: int, table: pl.DataFrame) -> np.ndarray:
         elif item in known_gso:
             out |= gso == item
         else:
-            raise DxsimInputError("unknown village id or province without villages",
-                                  field=f"villages.campaigns[{k}].villages", value=item,
-                                  allowed="'no_power', 'with_power', 'all', or village ids (e.g. "
-                                          f"{', '.join(ids[:3].tolist())}) and 2-digit gso34 codes of provinces "
-                                          f"with villages ({', '.join(sorted(known_gso)[:6])}, ...)")
+            raise DxsimInputError(
+                "unknown village id or province without villages",
+                field=f"villages.campaigns[{k}].villages",
+                value=item,
+                allowed="'no_power', 'with_power', 'all', or village ids (e.g. "
+                f"{', '.join(ids[:3].tolist())}) and 2-digit gso34 codes of provinces "
+                f"with villages ({', '.join(sorted(known_gso)[:6])}, ...)",
+            )
     return out
 
 
-def temporary_power_costs(c: Campaign, table: pl.DataFrame, opts: VillageOptions) -> tuple[np.ndarray, float, float, float]:
+def temporary_power_costs(
+    c: Campaign, table: pl.DataFrame, opts: VillageOptions
+) -> tuple[np.ndarray, float, float, float]:
     """Per-village kit capex (VND bn), genset fuel (VND bn per day), install team-days and kit lead (days).
 
     genset: offgrid.genset_capex_vnd_bn, fuel = site load x 24 h x diesel_l_per_kwh x diesel price.
@@ -94,30 +102,38 @@ def resolve_campaigns(scenario: Scenario, table: pl.DataFrame) -> list[CampaignS
         scope = select_villages(c, k, table) & ~taken
         taken |= scope
         capex, fuel, team_days, lead = temporary_power_costs(c, table, scenario.villages.options)
-        out.append(CampaignSpec(
-            name=c.name, launched_day=float((c.launched - start).days), deadline_day=float((c.deadline - start).days),
-            in_scope=scope, funded_by_programme_budget=c.funded_by_programme_budget,
-            in_progress_at_start=c.in_progress_at_start,
-            extra_utility_teams=dict(c.extra_utility_teams), extra_operator_teams=dict(c.extra_operator_teams),
-            mobilisation_p50_days=c.mobilisation.p50_days, mobilisation_p90_days=c.mobilisation.p90_days,
-            team_cost_vnd_bn_per_month=c.surge_team_cost_vnd_bn_per_month, temporary_power=c.temporary_power,
-            temp_capex_vnd_bn=capex, temp_fuel_vnd_bn_per_day=fuel, temp_team_days=team_days, temp_lead_days=lead,
-            portable_bts=c.portable_bts, portable_capex_vnd_bn=c.portable_bts_capex_vnd_bn,
-            portable_lead_days=c.portable_bts_lead_days, portable_team_days=c.portable_bts_team_days,
-        ))
+        out.append(
+            CampaignSpec(
+                name=c.name,
+                launched_day=float((c.launched - start).days),
+                deadline_day=float((c.deadline - start).days),
+                in_scope=scope,
+                funded_by_programme_budget=c.funded_by_programme_budget,
+                in_progress_at_start=c.in_progress_at_start,
+                extra_utility_teams=dict(c.extra_utility_teams),
+                extra_operator_teams=dict(c.extra_operator_teams),
+                mobilisation_p50_days=c.mobilisation.p50_days,
+                mobilisation_p90_days=c.mobilisation.p90_days,
+                team_cost_vnd_bn_per_month=c.surge_team_cost_vnd_bn_per_month,
+                temporary_power=c.temporary_power,
+                temp_capex_vnd_bn=capex,
+                temp_fuel_vnd_bn_per_day=fuel,
+                temp_team_days=team_days,
+                temp_lead_days=lead,
+                portable_bts=c.portable_bts,
+                portable_capex_vnd_bn=c.portable_bts_capex_vnd_bn,
+                portable_lead_days=c.portable_bts_lead_days,
+                portable_team_days=c.portable_bts_team_days,
+            )
+        )
     return out
 
 
-def prepare_villages(scenario: Scenario, country: Country, cells: CellArrays, layer: SiteLayer,
-                     radius_4g_m: dict[str, float], scenario_dir: Path | None = None
-                     ) -> tuple[VillageWorld | None, SiteLayer]:
-    """Build the village layer (which may carve the site layer), choose options, resolve campaigns."""
+def prepare_villages(
+    scenario: Scenario, country: Country, villages: pl.DataFrame, radius_4g_m: dict[str, float]
+) -> VillageWorld:
+    """Choose each village's option and resolve the campaigns, on the village layer geo built."""
     vs = scenario.villages
-    if not vs.enabled:
-        return None, layer
-    res = build_village_layer(country, cells, layer, vs.layer, scenario_dir=scenario_dir,
-                              start_date=scenario.horizon.start_date)
-    villages = res.villages
     evaluated = evaluate_options(villages, vs.options)
     chosen = choose_options(evaluated, vs.options)
     with_power = villages.filter(pl.col("has_grid_power"))["village_id"].to_list()
@@ -151,9 +167,14 @@ def prepare_villages(scenario: Scenario, country: Country, cells: CellArrays, la
         served=table["served"].fill_null(True).to_numpy().astype(bool),
     )
     world = VillageWorld(
-        table=table, options=evaluated, inputs=inputs, province_idx=prov.astype(np.int64),
-        row=table["row"].to_numpy().astype(np.int64), col=table["col"].to_numpy().astype(np.int64),
-        x_m=table["x_m"].to_numpy(), y_m=table["y_m"].to_numpy(),
+        table=table,
+        options=evaluated,
+        inputs=inputs,
+        province_idx=prov.astype(np.int64),
+        row=table["row"].to_numpy().astype(np.int64),
+        col=table["col"].to_numpy().astype(np.int64),
+        x_m=table["x_m"].to_numpy(),
+        y_m=table["y_m"].to_numpy(),
         radius_4g_m=np.full(table.height, float(radius_4g_m["rural"])),
     )
-    return world, res.site_layer
+    return world

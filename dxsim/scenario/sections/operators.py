@@ -26,30 +26,46 @@ class BusinessCase(StrictModel):
     """The value of a 5G site to the operator that builds it (the same rule for every operator)."""
 
     arpu_vnd_k_per_month: float = param(
-        85.0, unit="thousand VND per subscriber per month", ge=0, le=2_000,
+        85.0,
+        unit="thousand VND per subscriber per month",
+        ge=0,
+        le=2_000,
         description="Average revenue per mobile subscriber.",
         source=FINANCIALS + f"; ~USD 3.3 a month at {USD_VND}, the order of published Vietnamese mobile ARPU",
     )
     take_up_pct: float = param(
-        25.0, unit="% of the operator's newly served subscribers", ge=0, le=100,
+        25.0,
+        unit="% of the operator's newly served subscribers",
+        ge=0,
+        le=100,
         description="Share of the operator's subscribers newly served by a site whose revenue the site wins or keeps "
         "(5G take-up among people with a 5G phone, plus churn avoided).",
-        source=FINANCIALS + "; 89.4% of subscribers use smartphones (seed 003:40), a minority of them 5G-capable in 2025",
+        source=FINANCIALS
+        + "; 89.4% of subscribers use smartphones (seed 003:40), a minority of them 5G-capable in 2025",
     )
     payback_years: float = param(
-        5.0, unit="years", ge=0.5, le=20,
+        5.0,
+        unit="years",
+        ge=0.5,
+        le=20,
         description="Period over which a site must earn back its capex and opex (no discounting).",
         source=FINANCIALS + "; typical radio-access payback horizon",
     )
     opex_vnd_bn_per_site_year: float = param(
-        0.12, unit="VND bn per site per year", ge=0, le=10,
+        0.12,
+        unit="VND bn per site per year",
+        ge=0,
+        le=10,
         description="Extra running cost of a 5G site (power, rent, maintenance).",
-        source=FINANCIALS + f"; ~USD 4,700 a year at {USD_VND} (Oughton et al. 2019, pysim5g, opex ~10% of capex a year)",
+        source=FINANCIALS
+        + f"; ~USD 4,700 a year at {USD_VND} (Oughton et al. 2019, pysim5g, opex ~10% of capex a year)",
     )
 
-
     accepted_loss_vnd_bn_per_site: float = param(
-        2.0, unit="VND bn per site", ge=0, le=50,
+        2.0,
+        unit="VND bn per site",
+        ge=0,
+        le=50,
         description="Loss (capex + opex over the payback period, less revenue) an operator accepts on a site of its "
         "announced plan: state-owned operators build toward national coverage targets beyond what pays. Sites losing "
         "more are skipped; beyond its announced pace an operator orders only sites that pay.",
@@ -71,38 +87,67 @@ class Support(StrictModel):
     """
 
     name: str = param(
-        "support", unit="-", description="Short name (metrics and reports).",
-        source="planner input", pattern=r"^[a-z0-9_]{1,40}$",
+        "support",
+        unit="-",
+        description="Short name (metrics and reports).",
+        source="planner input",
+        pattern=r"^[a-z0-9_]{1,40}$",
     )
     per_site_vnd_bn: float = param(
-        0.0, unit="VND bn per station", ge=0, le=50,
-        description="Fixed support per eligible station.", source="planner input",
+        0.0,
+        unit="VND bn per station",
+        ge=0,
+        le=50,
+        description="Fixed support per eligible station.",
+        source="planner input",
     )
     equipment_share_pct: float = param(
-        0.0, unit="% of the station's equipment cost", ge=0, le=100,
-        description="Support per eligible station as a share of its equipment cost.", source="planner input",
+        0.0,
+        unit="% of the station's equipment cost",
+        ge=0,
+        le=100,
+        description="Support per eligible station as a share of its equipment cost.",
+        source="planner input",
     )
     per_person_covered_vnd_k: float = param(
-        0.0, unit="thousand VND per person newly covered", ge=0, le=10_000,
+        0.0,
+        unit="thousand VND per person newly covered",
+        ge=0,
+        le=10_000,
         description="Support per person a station newly covers (the operator's plan records it).",
         source="planner input",
     )
     site_kind: Literal["all", "new", "upgrade"] = param(
-        "all", unit="-", description="Which stations are eligible: all, new sites only, or upgrades of 4G sites only.",
+        "all",
+        unit="-",
+        description="Which stations are eligible: all, new sites only, or upgrades of 4G sites only.",
         source="planner input",
     )
     min_stations_per_operator: int = param(
-        0, unit="stations", ge=0, le=500_000,
+        0,
+        unit="stations",
+        ge=0,
+        le=500_000,
         description="Threshold: an operator qualifies only with at least this many stations accepted in the window.",
         source="planner input",
     )
-    window_start: dt.date = param(dt.date(2025, 1, 1), unit="ISO date",
-                                  description="Stations accepted on or after this date count.", source="planner input")
-    window_end: dt.date = param(dt.date(2030, 12, 31), unit="ISO date",
-                                description="Stations accepted after this date do not count; support is paid after it.",
-                                source="planner input")
+    window_start: dt.date = param(
+        dt.date(2025, 1, 1),
+        unit="ISO date",
+        description="Stations accepted on or after this date count.",
+        source="planner input",
+    )
+    window_end: dt.date = param(
+        dt.date(2030, 12, 31),
+        unit="ISO date",
+        description="Stations accepted after this date do not count; support is paid after it.",
+        source="planner input",
+    )
     fund_vnd_bn: float = param(
-        1_000_000.0, unit="VND bn", ge=0, le=1_000_000,
+        1_000_000.0,
+        unit="VND bn",
+        ge=0,
+        le=1_000_000,
         description="Cap on the programme's total payments (shared pro rata when claims exceed it).",
         source="planner input",
     )
@@ -110,7 +155,9 @@ class Support(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> Support:
         if self.window_end < self.window_start:
-            raise ValueError(f"window_end ({self.window_end}) must not be before window_start ({self.window_start})")
+            raise ValueError(
+                f"window_end ({self.window_end}) must not be before window_start ({self.window_start})"
+            )
         return self
 
 
@@ -118,37 +165,58 @@ class Surge(StrictModel):
     """How an operator hurries toward a support deadline, and what hurrying costs."""
 
     enabled: bool = param(
-        True, unit="-", description="Operators may surge for a threshold programme within reach.",
+        True,
+        unit="-",
+        description="Operators may surge for a threshold programme within reach.",
         source="Viettel and VNPT planned >= 20,000 5G BTS in 2025 to receive Resolution 193 support (seed 004:269-281)",
     )
     stock_months_of_supply: float = param(
-        2.0, unit="months of national kit deliveries", ge=0, le=24,
+        2.0,
+        unit="months of national kit deliveries",
+        ge=0,
+        le=24,
         description="Site kits the operators hold in stock, ordered ahead (a surge draws on them, first come first "
         "served, with no factory lead time).",
         source="dxsim assumption (no public figure): an operator preparing a surge stocks up over the preceding "
         "months; two months of deliveries ~ the 90-day p90 kit lead time (supply.lead_time)",
     )
     stock_dispatch_days: float = param(
-        7.0, unit="days", ge=0, le=90,
+        7.0,
+        unit="days",
+        ge=0,
+        le=90,
         description="From a surge order to the kit on site when it comes from stock.",
         source="dxsim assumption (domestic logistics)",
     )
     contract_teams_pct: float = param(
-        50.0, unit="% of the region's teams", ge=0, le=500,
+        50.0,
+        unit="% of the region's teams",
+        ge=0,
+        le=500,
         description="Contract crews an operator hires for a surge, added to each region's teams until the deadline.",
         source="dxsim assumption (installation subcontractors; no public figure)",
     )
     contract_mobilisation_days: float = param(
-        14.0, unit="days", ge=0, le=180,
-        description="Time to bring contract crews on site.", source="dxsim assumption",
+        14.0,
+        unit="days",
+        ge=0,
+        le=180,
+        description="Time to bring contract crews on site.",
+        source="dxsim assumption",
     )
     premium_vnd_bn_per_site: float = param(
-        0.15, unit="VND bn per surge station", ge=0, le=10,
+        0.15,
+        unit="VND bn per surge station",
+        ge=0,
+        le=10,
         description="Extra cost of a surge station: contract-crew premium, express logistics and holding stock.",
         source="dxsim assumption (~USD 6,000, ~10% of an upgrade's capex, " + USD_VND + ")",
     )
     safety_margin_days: float = param(
-        0.0, unit="days", ge=0, le=180,
+        0.0,
+        unit="days",
+        ge=0,
+        le=180,
         description="How long before its last chance an operator begins a surge, on top of planning on the 90th "
         "percentile of the fast path (permit, kit from stock, contract crews, work).",
         source="dxsim assumption: the p90 fast path is the operator's safety already",

@@ -29,7 +29,9 @@ from pydantic import Field, model_validator
 
 from dxsim.scenario.fields import StrictModel, VndBnPerYear, Year, param
 
-_SPLIT_SOURCE = "dxsim placeholder (no split of a national envelope is enacted; only used when budget.enabled)"
+_SPLIT_SOURCE = (
+    "dxsim placeholder (no split of a national envelope is enacted; only used when budget.enabled)"
+)
 SHARE_TOLERANCE_PCT = 0.01
 
 
@@ -37,18 +39,27 @@ class EnvelopeShares(StrictModel):
     """Split of each year's envelope between the three public programmes (percent, summing to 100)."""
 
     five_g_subsidy: float = param(
-        40.0, unit="% of the envelope", ge=0, le=100,
+        40.0,
+        unit="% of the envelope",
+        ge=0,
+        le=100,
         description="Share for the Resolution 193 5G subsidy fund (added to subsidy.fund_vnd_bn; the acceptance "
         "window is extended to the end of the last envelope year with 5G money).",
         source=_SPLIT_SOURCE,
     )
     villages: float = param(
-        20.0, unit="% of the envelope", ge=0, le=100,
+        20.0,
+        unit="% of the envelope",
+        ge=0,
+        le=100,
         description="Share for the remote-village programme (becomes villages.programme.budget_vnd_bn of the year).",
         source=_SPLIT_SOURCE,
     )
     compute_public: float = param(
-        40.0, unit="% of the envelope", ge=0, le=100,
+        40.0,
+        unit="% of the envelope",
+        ge=0,
+        le=100,
         description="Share for state data-centre investment (becomes compute.datacentres.public_investment_vnd_bn "
         "of the year).",
         source=_SPLIT_SOURCE,
@@ -62,12 +73,14 @@ class BudgetEnvelope(StrictModel):
     """A shared national budget envelope split across the 5G subsidy, villages and state compute."""
 
     enabled: bool = param(
-        False, unit="-",
+        False,
+        unit="-",
         description="Split total_vnd_bn across the programmes (false: the programmes' own budgets apply unchanged).",
         source="dxsim convention",
     )
     total_vnd_bn: dict[Year, VndBnPerYear] = param(
-        {}, unit="VND bn per calendar year",
+        {},
+        unit="VND bn per calendar year",
         description="Public money of the envelope in each listed year; within these years the envelope replaces the "
         "village budget and the state data-centre investment, and tops up the 5G subsidy fund. Years not listed: "
         "the scenario's own values apply.",
@@ -92,7 +105,9 @@ class BudgetEnvelope(StrictModel):
         total = sh.five_g_subsidy + sh.villages + sh.compute_public
         # checked only when the envelope is used: a disabled envelope is inert, whatever its shares
         if self.enabled and abs(total - 100.0) > SHARE_TOLERANCE_PCT:
-            raise ValueError(f"share_pct: five_g_subsidy + villages + compute_public must sum to 100, got {total:g}")
+            raise ValueError(
+                f"share_pct: five_g_subsidy + villages + compute_public must sum to 100, got {total:g}"
+            )
         self.__dict__["total_vnd_bn"] = dict(sorted(self.total_vnd_bn.items()))
         return self
 

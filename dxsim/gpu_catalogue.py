@@ -26,8 +26,16 @@ from dxsim.paths import fact_table
 CATALOGUE_FILE = fact_table("gpu_catalogue.csv")
 START_FLEET_FILE = fact_table("gpu_fleet_2025.csv")
 
-CATALOGUE_COLUMNS = ("model", "tdp_w", "bf16_dense_tflops", "unit_price_usd", "lead_time_p50_days",
-                     "lead_time_p90_days", "server_overhead", "source")
+CATALOGUE_COLUMNS = (
+    "model",
+    "tdp_w",
+    "bf16_dense_tflops",
+    "unit_price_usd",
+    "lead_time_p50_days",
+    "lead_time_p90_days",
+    "server_overhead",
+    "source",
+)
 FLEET_COLUMNS = ("organisation", "model", "gpus", "dc_hint", "as_of", "source")
 A100_BF16_TFLOPS = 312.0  # the reference of "A100-equivalents" (NVIDIA A100 datasheet, dense BF16)
 
@@ -80,8 +88,9 @@ class GpuCatalogue(Mapping[str, GpuSpec]):
     def spec(self, model: str, *, field: str = "model", file: str | Path | None = None) -> GpuSpec:
         """The spec of `model`, or a DxsimInputError naming `field` and the known models."""
         if model not in self._specs:
-            raise DxsimInputError("unknown GPU model", file=file, field=field, value=model,
-                                  allowed=", ".join(self.models))
+            raise DxsimInputError(
+                "unknown GPU model", file=file, field=field, value=model, allowed=", ".join(self.models)
+            )
         return self._specs[model]
 
     # ------------------------------------------------------------------ arithmetic on counts
@@ -118,15 +127,20 @@ def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, st
             header = reader.fieldnames or []
             missing = [c for c in required if c not in header]
             if missing:
-                raise DxsimInputError(f"missing column {missing[0]!r}", file=path, field="header",
-                                      allowed="columns " + ", ".join(required))
+                raise DxsimInputError(
+                    f"missing column {missing[0]!r}",
+                    file=path,
+                    field="header",
+                    allowed="columns " + ", ".join(required),
+                )
             return [(i, row) for i, row in enumerate(reader, start=1)]
     except FileNotFoundError:
         raise DxsimInputError("file not found", file=path) from None
 
 
-def _number(path: Path, i: int, row: dict[str, str], col: str, *, gt: float | None = None,
-            ge: float | None = None) -> float:
+def _number(
+    path: Path, i: int, row: dict[str, str], col: str, *, gt: float | None = None, ge: float | None = None
+) -> float:
     raw = (row.get(col) or "").strip()
     where = f"row {i}, column {col}"
     try:
@@ -150,8 +164,9 @@ def _bool(path: Path, i: int, row: dict[str, str], col: str, default: bool) -> b
         return True
     if raw in ("false", "no", "0"):
         return False
-    raise DxsimInputError("not a boolean", file=path, field=f"row {i}, column {col}", value=raw,
-                          allowed="true or false")
+    raise DxsimInputError(
+        "not a boolean", file=path, field=f"row {i}, column {col}", value=raw, allowed="true or false"
+    )
 
 
 def load_catalogue(path: str | Path = CATALOGUE_FILE) -> GpuCatalogue:
@@ -169,25 +184,33 @@ def load_catalogue(path: str | Path = CATALOGUE_FILE) -> GpuCatalogue:
         p50 = _number(path, i, row, "lead_time_p50_days", ge=0)
         p90 = _number(path, i, row, "lead_time_p90_days", ge=0)
         if p90 < p50:
-            raise DxsimInputError(f"must be >= lead_time_p50_days ({p50:g})", file=path,
-                                  field=f"row {i}, column lead_time_p90_days", value=row["lead_time_p90_days"])
-        specs.append(GpuSpec(
-            model=model,
-            tdp_w=_number(path, i, row, "tdp_w", gt=0),
-            bf16_dense_tflops=_number(path, i, row, "bf16_dense_tflops", gt=0),
-            unit_price_usd=_number(path, i, row, "unit_price_usd", ge=0),
-            lead_time_p50_days=p50,
-            lead_time_p90_days=p90,
-            server_overhead=_number(path, i, row, "server_overhead", ge=1.0),
-            high_performance=_bool(path, i, row, "high_performance", True),
-            source=(row.get("source") or "").strip(),
-        ))
+            raise DxsimInputError(
+                f"must be >= lead_time_p50_days ({p50:g})",
+                file=path,
+                field=f"row {i}, column lead_time_p90_days",
+                value=row["lead_time_p90_days"],
+            )
+        specs.append(
+            GpuSpec(
+                model=model,
+                tdp_w=_number(path, i, row, "tdp_w", gt=0),
+                bf16_dense_tflops=_number(path, i, row, "bf16_dense_tflops", gt=0),
+                unit_price_usd=_number(path, i, row, "unit_price_usd", ge=0),
+                lead_time_p50_days=p50,
+                lead_time_p90_days=p90,
+                server_overhead=_number(path, i, row, "server_overhead", ge=1.0),
+                high_performance=_bool(path, i, row, "high_performance", True),
+                source=(row.get("source") or "").strip(),
+            )
+        )
     if not specs:
         raise DxsimInputError("no GPU models", file=path)
     return GpuCatalogue(specs, file=path)
 
 
-def load_start_fleet(path: str | Path = START_FLEET_FILE, catalogue: GpuCatalogue | None = None) -> list[FleetEntry]:
+def load_start_fleet(
+    path: str | Path = START_FLEET_FILE, catalogue: GpuCatalogue | None = None
+) -> list[FleetEntry]:
     """Read the start fleet; models are checked against `catalogue` (default: the shipped one)."""
     path = Path(path)
     cat = catalogue if catalogue is not None else load_catalogue()
@@ -197,22 +220,30 @@ def load_start_fleet(path: str | Path = START_FLEET_FILE, catalogue: GpuCatalogu
         cat.spec(model, field=f"row {i}, column model", file=path)
         gpus = _number(path, i, row, "gpus", gt=0)
         if gpus != int(gpus):
-            raise DxsimInputError("must be a whole number of GPUs", file=path, field=f"row {i}, column gpus",
-                                  value=row["gpus"])
+            raise DxsimInputError(
+                "must be a whole number of GPUs", file=path, field=f"row {i}, column gpus", value=row["gpus"]
+            )
         raw_date = (row.get("as_of") or "").strip()
         try:
             as_of = dt.date.fromisoformat(raw_date)
         except ValueError:
-            raise DxsimInputError("not an ISO date", file=path, field=f"row {i}, column as_of", value=raw_date,
-                                  allowed="YYYY-MM-DD") from None
-        out.append(FleetEntry(
-            organisation=(row.get("organisation") or "").strip(),
-            model=model,
-            gpus=int(gpus),
-            dc_hint=(row.get("dc_hint") or "").strip(),
-            as_of=as_of,
-            source=(row.get("source") or "").strip(),
-        ))
+            raise DxsimInputError(
+                "not an ISO date",
+                file=path,
+                field=f"row {i}, column as_of",
+                value=raw_date,
+                allowed="YYYY-MM-DD",
+            ) from None
+        out.append(
+            FleetEntry(
+                organisation=(row.get("organisation") or "").strip(),
+                model=model,
+                gpus=int(gpus),
+                dc_hint=(row.get("dc_hint") or "").strip(),
+                as_of=as_of,
+                source=(row.get("source") or "").strip(),
+            )
+        )
     return out
 
 

@@ -15,13 +15,6 @@ import numpy as np
 
 def stream(seed: int, replication: int, name: str) -> np.random.Generator:
     """Independent, reproducible generator for one named purpose in one replication."""
-    return np.random.default_rng(np.random.SeedSequence([int(seed), int(replication), zlib.crc32(name.encode())]))
-
-
-def lognormal_days(rng: np.random.Generator, p50: float, sigma: float, size: int) -> np.ndarray:
-    """Log-normal delays with the given median (days) and log-space sigma."""
-    if p50 <= 0:
-        return np.zeros(size)
-    if sigma <= 0:
-        return np.full(size, float(p50))
-    return p50 * np.exp(sigma * rng.standard_normal(size))
+    return np.random.default_rng(
+        np.random.SeedSequence([int(seed), int(replication), zlib.crc32(name.encode())])
+    )

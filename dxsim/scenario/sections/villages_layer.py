@@ -9,27 +9,43 @@ Every threshold of that procedure is a field here, with its unit, range and sour
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from dxsim.scenario.fields import StrictModel, param
 
-REGION6 = ("northern_mountains", "red_river_delta", "central_coast", "central_highlands", "southeast",
-           "mekong_delta")
-Region6 = Literal["northern_mountains", "red_river_delta", "central_coast", "central_highlands", "southeast",
-                  "mekong_delta"]
+REGION6 = (
+    "northern_mountains",
+    "red_river_delta",
+    "central_coast",
+    "central_highlands",
+    "southeast",
+    "mekong_delta",
+)
+Region6 = Literal[
+    "northern_mountains", "red_river_delta", "central_coast", "central_highlands", "southeast", "mekong_delta"
+]
 
 _ASSUME = "dxsim assumption (no public figure; seed_facts.md open question 3)"
-_CENSUS_HH = ("GSO 2019 Population and Housing Census: 3.5 persons per household nationally (26.9 M households, "
-              "96.2 M people; Xinhua 2019-07-11 on the GSO release). No per-region 2019 figure was found, so every "
-              "region uses the national value; GSO's VHLSS 2018 ranks the Central Highlands and the northern "
-              "mountains highest (consosukien.vn 2020-05-05), so these are likely under-estimates there")
+_CENSUS_HH = (
+    "GSO 2019 Population and Housing Census: 3.5 persons per household nationally (26.9 M households, "
+    "96.2 M people; Xinhua 2019-07-11 on the GSO release). No per-region 2019 figure was found, so every "
+    "region uses the national value; GSO's VHLSS 2018 ranks the Central Highlands and the northern "
+    "mountains highest (consosukien.vn 2020-05-05), so these are likely under-estimates there"
+)
 
 
-def _hh(region: str) -> float:
-    return param(3.5, unit="persons per household", ge=1, le=20, description=f"Household size, {region}.",
-                 source=_CENSUS_HH)
+def _hh(region: str) -> Any:
+    """The field of one region's household size (a pydantic Field, as `param` returns)."""
+    return param(
+        3.5,
+        unit="persons per household",
+        ge=1,
+        le=20,
+        description=f"Household size, {region}.",
+        source=_CENSUS_HH,
+    )
 
 
 class HouseholdSizes(StrictModel):
@@ -43,11 +59,15 @@ class HouseholdSizes(StrictModel):
     mekong_delta: float = _hh("Mekong River Delta")
 
 
-_TIMELINE = ("villages/vn_deadzone_counts_timeline.csv and geodata/observations.csv: 761 villages with no or patchy "
-             "signal in 2024-10 (637 with grid power, 124 without); 238 with power still uncovered in 2025-07 "
-             "(news.daisan.vn)")
-_TQ = ("baotuyenquang.com.vn 2026-01 (villages/vn_deadzone_counts_timeline.csv): Tuyên Quang has 273 villages with no "
-       "(91) or patchy (182) signal, 18 of them without grid power")
+_TIMELINE = (
+    "villages/vn_deadzone_counts_timeline.csv and geodata/observations.csv: 761 villages with no or patchy "
+    "signal in 2024-10 (637 with grid power, 124 without); 238 with power still uncovered in 2025-07 "
+    "(news.daisan.vn)"
+)
+_TQ = (
+    "baotuyenquang.com.vn 2026-01 (villages/vn_deadzone_counts_timeline.csv): Tuyên Quang has 273 villages with no "
+    "(91) or patchy (182) signal, 18 of them without grid power"
+)
 
 
 class ProvinceSurvey(StrictModel):
@@ -55,11 +75,16 @@ class ProvinceSurvey(StrictModel):
 
     gso34: str = param("08", unit="GSO code", description="Province (2-digit gso34 code).", source=_TQ)
     villages_with_power: int = param(
-        255, unit="villages", ge=0, le=10_000,
+        255,
+        unit="villages",
+        ge=0,
+        le=10_000,
         description="Villages with grid power and no or patchy signal in the province.",
         source=_TQ + ": 273 - 18 without power = 255",
     )
-    as_of: dt.date = param(dt.date(2026, 1, 31), unit="ISO date", description="Date of the survey.", source=_TQ)
+    as_of: dt.date = param(
+        dt.date(2026, 1, 31), unit="ISO date", description="Date of the survey.", source=_TQ
+    )
     source: str = param(_TQ, unit="-", description="Where the figure comes from.", source="planner input")
 
     @model_validator(mode="after")
@@ -77,132 +102,184 @@ class VillageLayer(StrictModel):
     """The village layer: named villages, the seeded synthetic rest, or a planner's file."""
 
     n_villages: int = param(
-        117, unit="villages", ge=0, le=10_000,
+        117,
+        unit="villages",
+        ge=0,
+        le=10_000,
         description="Villages without grid power and mobile signal at the start (named + synthetic). The 25 named "
-                    "villages are always kept (if fewer are asked for, the first n of the named list); the rest are "
-                    "synthetic. Ignored when `file` is given.",
+        "villages are always kept (if fewer are asked for, the first n of the named list); the rest are "
+        "synthetic. Ignored when `file` is given.",
         source="MoST report 000:302 (~Oct/Nov 2025): 117 villages without electricity and mobile signal; "
-               "117 'dead-zone villages with no national-grid power' in 2025-07 (villages/vn_deadzone_counts_timeline.csv)",
+        "117 'dead-zone villages with no national-grid power' in 2025-07 (villages/vn_deadzone_counts_timeline.csv)",
     )
     include_with_power: bool = param(
-        True, unit="-",
+        True,
+        unit="-",
         description="National coverage-hole layer: add the villages that have grid power but no or patchy signal "
-                    "(signal track only) to the villages without power. false = only the villages without power.",
+        "(signal track only) to the villages without power. false = only the villages without power.",
         source=_TIMELINE + "; eliminating coverage holes is a 2026 task (seed 001:664)",
     )
     n_with_power: int | None = param(
-        None, unit="villages", ge=0, le=20_000,
+        None,
+        unit="villages",
+        ge=0,
+        le=20_000,
         description="Villages with grid power and no or patchy signal at the start, outside the provinces of "
-                    "`province_surveys`. Empty = derived from the reported national timeline at the start date "
-                    "(geodata/observations.csv, metric villages_coverage_holes_with_power, kind observed: linear "
-                    "between reports, the last report held after it): 238 at 2025-10-31. Each province survey "
-                    "then replaces the share of this count the placement weights give its province.",
-        source=_TIMELINE + "; no national report after 2025-07 says the 238 were covered (the 2025-09 deadline was a "
-               "target), and Tuyên Quang alone still counted 255 such villages in 2026-01",
+        "`province_surveys`. Empty = derived from the reported national timeline at the start date "
+        "(geodata/observations.csv, metric villages_coverage_holes_with_power, kind observed: linear "
+        "between reports, the last report held after it): 238 at 2025-10-31. Each province survey "
+        "then replaces the share of this count the placement weights give its province.",
+        source=_TIMELINE
+        + "; no national report after 2025-07 says the 238 were covered (the 2025-09 deadline was a "
+        "target), and Tuyên Quang alone still counted 255 such villages in 2026-01",
     )
     province_surveys: list[ProvinceSurvey] = Field(
         default_factory=_default_surveys,
         description="Provinces with their own count of villages with power and no or patchy signal: the province "
-                    "gets exactly that many with-power villages (a count dated after the start is a floor for the "
-                    "start: holes close, they do not open).",
+        "gets exactly that many with-power villages (a count dated after the start is a floor for the "
+        "start: holes close, they do not open).",
         json_schema_extra={"x-unit": "villages per province", "x-source": _TQ},
     )
     with_power_min_spacing_km: float = param(
-        2.0, unit="km", ge=0, le=50,
+        2.0,
+        unit="km",
+        ge=0,
+        le=50,
         description="Minimum distance between a generated village with grid power and any village placed before it.",
         source="dxsim assumption: Tuyên Quang's 273 holes among 3,802 villages on ~13,800 km2 (~3.6 km2 per village)",
     )
     patchy_share_pct: float = param(
-        66.7, unit="% of villages", ge=0, le=100,
+        66.7,
+        unit="% of villages",
+        ge=0,
+        le=100,
         description="Share of generated villages whose signal is patchy (lõm sóng) rather than absent (trắng "
-                    "sóng), drawn per village (seeded); named villages keep their reported status.",
+        "sóng), drawn per village (seeded); named villages keep their reported status.",
         source=_TQ + ": 182 / 273 = 66.7% patchy, the only split reported",
     )
     file: str | None = param(
-        None, unit="path (relative to the scenario file)",
+        None,
+        unit="path (relative to the scenario file)",
         description="A planner's village CSV or GeoJSON (Point features) replacing the named + synthetic layer: "
-                    "columns name, lon, lat, gso34, population (optional village_id, households, commune, has_grid_power "
-                    "true/false (default false), signal none/patchy (default none)).",
+        "columns name, lon, lat, gso34, population (optional village_id, households, commune, has_grid_power "
+        "true/false (default false), signal none/patchy (default none)).",
         source="planner data; default is the named + seeded synthetic layer (dxsim/geo/villages.py)",
     )
     synthetic_seed: int = param(
-        20251031, unit="integer seed", ge=0, le=2**32 - 1,
+        20251031,
+        unit="integer seed",
+        ge=0,
+        le=2**32 - 1,
         description="Seed of the village placement and populations (the layer, not the run).",
         source="dxsim convention",
     )
     min_spacing_km: float = param(
-        3.0, unit="km", ge=0, le=50,
+        3.0,
+        unit="km",
+        ge=0,
+        le=50,
         description="Minimum distance between two generated villages (named ones included); distinct villages "
-                    "of a mountain commune are rarely closer.",
-        source=_ASSUME + "; 92 km2 Việt Lâm commune holds 4 named villages (villages/vn_named_deadzone_villages_sample.csv)",
+        "of a mountain commune are rarely closer.",
+        source=_ASSUME
+        + "; 92 km2 Việt Lâm commune holds 4 named villages (villages/vn_named_deadzone_villages_sample.csv)",
     )
     candidate_regions6: list[Region6] = param(
-        ["northern_mountains", "central_coast", "central_highlands"], unit="GSO regions",
+        ["northern_mountains", "central_coast", "central_highlands"],
+        unit="GSO regions",
         description="Regions where synthetic villages may lie: the northern mountains and the Trường Sơn range "
-                    "(the central coast provinces' western mountains, selected by `candidate_min_elevation_m`, "
-                    "and the Central Highlands).",
+        "(the central coast provinces' western mountains, selected by `candidate_min_elevation_m`, "
+        "and the Central Highlands).",
         source="seed 002:3301-3303 (236 of 266 uncovered villages in 'especially disadvantaged' areas); the named "
-               "villages lie in Tuyên Quang (northern mountains) and western Quảng Trị (Trường Sơn)",
+        "villages lie in Tuyên Quang (northern mountains) and western Quảng Trị (Trường Sơn)",
     )
     candidate_min_elevation_m: float = param(
-        300.0, unit="m", ge=0, le=3000,
+        300.0,
+        unit="m",
+        ge=0,
+        le=3000,
         description="Synthetic villages only in cells at least this high (ETOPO5, 9 km smoothed): keeps the "
-                    "mountains and drops the coastal and delta plains of the candidate regions.",
-        source=_ASSUME + "; the central coastal plain lies below ~100 m, the Trường Sơn foothills rise above 300 m (ETOPO5)",
+        "mountains and drops the coastal and delta plains of the candidate regions.",
+        source=_ASSUME
+        + "; the central coastal plain lies below ~100 m, the Trường Sơn foothills rise above 300 m (ETOPO5)",
     )
     candidate_max_density_per_km2: float = param(
-        50.0, unit="persons per km2", ge=0, le=100_000,
+        50.0,
+        unit="persons per km2",
+        ge=0,
+        le=100_000,
         description="Synthetic villages only in sparsely populated cells (WorldPop density below this).",
         source=_ASSUME,
     )
     candidate_min_cell_pop: float = param(
-        20.0, unit="persons", ge=0, le=100_000,
+        20.0,
+        unit="persons",
+        ge=0,
+        le=100_000,
         description="...and in cells with at least this many people (somebody lives there).",
         source=_ASSUME,
     )
     candidate_min_relief_percentile: float = param(
-        50.0, unit="percentile", ge=0, le=100,
+        50.0,
+        unit="percentile",
+        ge=0,
+        le=100,
         description="Synthetic villages only in cells whose relief (3x3 ETOPO5 range) is at or above this "
-                    "percentile of the populated cells of the candidate regions above the minimum elevation.",
+        "percentile of the populated cells of the candidate regions above the minimum elevation.",
         source=_ASSUME,
     )
     candidate_min_grid_distance_km: float = param(
-        3.0, unit="km", ge=0, le=100,
+        3.0,
+        unit="km",
+        ge=0,
+        le=100,
         description="Synthetic villages only in cells at least this far from the grid proxy (see grid_density_per_km2).",
         source="plo.vn / vietnamnet.vn 2025-12-08: the Quảng Trị villages lie 6-20 km from the medium-voltage grid",
     )
     grid_density_per_km2: float = param(
-        150.0, unit="persons per km2", ge=0, le=100_000,
+        150.0,
+        unit="persons per km2",
+        ge=0,
+        le=100_000,
         description="Grid proxy: a village's grid distance is the straight line to the nearest 'electrified "
-                    "settlement' = a populated cell at least this dense (outside the village's own catchment) or a "
-                    "commune/ward centre (Xã, Phường; not the island special zones).",
+        "settlement' = a populated cell at least this dense (outside the village's own catchment) or a "
+        "commune/ward centre (Xã, Phường; not the island special zones).",
         source="EVN: national grid to all commune centres (Thượng Trạch's centre connected 2024-02-06, vietnamnet.vn "
-               "2025-11-07); with this threshold the Quảng Trị villages come out 6-20 km away, as reported (plo.vn 2025-12-08)",
+        "2025-11-07); with this threshold the Quảng Trị villages come out 6-20 km away, as reported (plo.vn 2025-12-08)",
     )
     grid_commune_centres: bool = param(
-        True, unit="-",
+        True,
+        unit="-",
         description="Count commune/ward centres as electrified in the grid proxy.",
         source="as grid_density_per_km2",
     )
     population_p50: float = param(
-        250.0, unit="persons", ge=1, le=100_000,
+        250.0,
+        unit="persons",
+        ge=1,
+        le=100_000,
         description="Median population of a village (log-normal with population_p90), drawn per village and capped "
-                    "at the WorldPop population of its catchment.",
+        "at the WorldPop population of its catchment.",
         source="assumption consistent with reported remote villages: 2 Quảng Trị villages Trỉa and Cát had 144 "
-               "households (~250 people each, xanhx.vn); Thượng Trạch commune has 3,615 people (vietnamnet.vn "
-               "2025-11-07) in at least 13 bản named in that article and vietnamnet.vn 2025-12-08 (<= ~280 per bản)",
+        "households (~250 people each, xanhx.vn); Thượng Trạch commune has 3,615 people (vietnamnet.vn "
+        "2025-11-07) in at least 13 bản named in that article and vietnamnet.vn 2025-12-08 (<= ~280 per bản)",
     )
     population_p90: float = param(
-        600.0, unit="persons", ge=1, le=100_000,
+        600.0,
+        unit="persons",
+        ge=1,
+        le=100_000,
         description="90th-percentile population of a village (a value below population_p50 counts as "
-                    "population_p50: every village then gets the median before the cap).",
+        "population_p50: every village then gets the median before the cap).",
         source="assumption; Bụt Việt (Quảng Trị) had 133 households / 713 people (xanhx.vn)",
     )
     population_catchment_cells: int = param(
-        1, unit="cells (1 km) each side", ge=0, le=5,
+        1,
+        unit="cells (1 km) each side",
+        ge=0,
+        le=5,
         description="A village's population never exceeds the WorldPop population of the (2k+1) x (2k+1) cells "
-                    "around it (k = this; 0 = its own cell). WorldPop spreads a remote village of a few hundred "
-                    "people over several 1 km cells of < 50 people each, so k = 0 would cap most villages at ~30.",
+        "around it (k = this; 0 = its own cell). WorldPop spreads a remote village of a few hundred "
+        "people over several 1 km cells of < 50 people each, so k = 0 would cap most villages at ~30.",
         source=_ASSUME + "; 1 keeps catchments of villages min_spacing_km apart nearly disjoint",
     )
     household_size_by_region6: HouseholdSizes = Field(
@@ -211,21 +288,31 @@ class VillageLayer(StrictModel):
         json_schema_extra={"x-unit": "persons per household", "x-source": _CENSUS_HH},
     )
     terrain_flat_max_relief_m: float = param(
-        150.0, unit="m", ge=0, le=5000,
+        150.0,
+        unit="m",
+        ge=0,
+        le=5000,
         description="terrain_class 'flat' below this relief (3x3 ETOPO5 range, ~27 km window), 'hilly' below "
-                    "terrain_hilly_max_relief_m, else 'mountainous'.",
-        source=_ASSUME + "; delta cells have relief < 60 m, northern-mountain cells a median of 267 m (ETOPO5)",
+        "terrain_hilly_max_relief_m, else 'mountainous'.",
+        source=_ASSUME
+        + "; delta cells have relief < 60 m, northern-mountain cells a median of 267 m (ETOPO5)",
     )
     terrain_hilly_max_relief_m: float = param(
-        500.0, unit="m", ge=0, le=5000,
+        500.0,
+        unit="m",
+        ge=0,
+        le=5000,
         description="terrain_class 'hilly' below this relief, 'mountainous' at or above it (a value below "
-                    "terrain_flat_max_relief_m leaves no 'hilly' class).",
+        "terrain_flat_max_relief_m leaves no 'hilly' class).",
         source=_ASSUME,
     )
     province_tolerance_km: float = param(
-        2.0, unit="km", ge=0, le=50,
+        2.0,
+        unit="km",
+        ge=0,
+        le=50,
         description="A planner's village may lie this close to its province (gso34) without being in it "
-                    "(province borders are approximate).",
+        "(province borders are approximate).",
         source="dxsim convention (ODV province polygons on a 1 km grid)",
     )
 
@@ -234,5 +321,7 @@ class VillageLayer(StrictModel):
         codes = [s.gso34 for s in self.province_surveys]
         dup = sorted({c for c in codes if codes.count(c) > 1})
         if dup:
-            raise ValueError(f"province_surveys: province {dup[0]} is listed twice; give one survey per province")
+            raise ValueError(
+                f"province_surveys: province {dup[0]} is listed twice; give one survey per province"
+            )
         return self

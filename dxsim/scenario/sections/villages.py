@@ -10,30 +10,37 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from dxsim.scenario.fields import StrictModel, param
-from dxsim.scenario.schema_villages_campaigns import Campaign, check_campaign_names, default_campaigns
-from dxsim.scenario.schema_villages_layer import VillageLayer
-from dxsim.scenario.schema_villages_options import VillageOptions
-from dxsim.scenario.schema_villages_programme import VillageProgramme
+from dxsim.scenario.sections.villages_campaigns import Campaign, check_campaign_names, default_campaigns
+from dxsim.scenario.sections.villages_layer import VillageLayer
+from dxsim.scenario.sections.villages_options import VillageOptions
+from dxsim.scenario.sections.villages_programme import VillageProgramme
 
 
 class Villages(StrictModel):
     """Villages without grid power and mobile signal, and the programme that connects them."""
 
     enabled: bool = param(
-        True, unit="-",
+        True,
+        unit="-",
         description="Model the village programme (false: no village layer, metrics or KPIs).",
         source="dxsim convention",
     )
     layer: VillageLayer = Field(default_factory=VillageLayer, description="Where the villages are.")
-    options: VillageOptions = Field(default_factory=VillageOptions, description="Connection options and the choice policy.")
-    programme: VillageProgramme = Field(default_factory=VillageProgramme, description="Crews, seasons, budget, priorities.")
+    options: VillageOptions = Field(
+        default_factory=VillageOptions, description="Connection options and the choice policy."
+    )
+    programme: VillageProgramme = Field(
+        default_factory=VillageProgramme, description="Crews, seasons, budget, priorities."
+    )
     campaigns: list[Campaign] = Field(
         default_factory=default_campaigns,
         description="Campaigns with a deadline and surge resources, a list of {name, launched, deadline, villages, "
-                    "...} (see villages.campaigns[] fields); [] = no campaign. Default: the two 2025 campaigns "
-                    "(238 villages with power by 2025-09-30; the villages without power by 2025-11-30).",
-        json_schema_extra={"x-unit": "campaigns",
-                           "x-source": "villages/vn_deadzone_counts_timeline.csv row 2025-07 (news.daisan.vn)"},
+        "...} (see villages.campaigns[] fields); [] = no campaign. Default: the two 2025 campaigns "
+        "(238 villages with power by 2025-09-30; the villages without power by 2025-11-30).",
+        json_schema_extra={
+            "x-unit": "campaigns",
+            "x-source": "villages/vn_deadzone_counts_timeline.csv row 2025-07 (news.daisan.vn)",
+        },
     )
 
     @model_validator(mode="after")

@@ -20,37 +20,50 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from dxsim.gpu_catalogue import catalogue_models, province_codes
 from dxsim.scenario.fields import DelayDays, StrictModel, param
 
 _ASSUME = "dxsim assumption (no public Vietnamese figure)"
-_DEMAND_ASSUME = ("dxsim assumption, sized so that the start pool (~1,800 powered GPUs) is busy but not saturated: "
-                  "offered load ~1,100 GPUs (~60%) at the start (see dxsim/sim/compute/demand.py)")
-_Z90 = 1.2815515655446004  # standard normal 90th percentile
+_DEMAND_ASSUME = (
+    "dxsim assumption, sized so that the start pool (~1,800 powered GPUs) is busy but not saturated: "
+    "offered load ~1,100 GPUs (~60%) at the start (see dxsim/sim/compute/demand.py)"
+)
 ORDER_DATE_MIN = dt.date(2020, 1, 1)
 ORDER_DATE_MAX = dt.date(2100, 12, 31)
-_VIETTEL_SRC = ("MoST report 000:75 (seed G5): Viettel deploying 11 AI data centres with ~6,000 high-performance GPUs "
-                "with NVIDIA (planned / in progress: not in the <2,000 of 000:81)")
+_VIETTEL_SRC = (
+    "MoST report 000:75 (seed G5): Viettel deploying 11 AI data centres with ~6,000 high-performance GPUs "
+    "with NVIDIA (planned / in progress: not in the <2,000 of 000:81)"
+)
 
 
 LogNormalDays = DelayDays  # the shared delay model (fields.py)
+
+
 class GpuOrder(StrictModel):
     """A purchase order of GPUs of one model by one organisation."""
 
     organisation: str = Field(description="Buyer (for reporting).", min_length=1, max_length=200)
-    model: str = Field(description="GPU model: a `model` of geodata/gpu_catalogue.csv.", min_length=1, max_length=40)
-    gpus: int = Field(description="GPUs ordered (> 0).", ge=1, le=1_000_000,
-                      json_schema_extra={"x-unit": "GPUs", "x-source": "planner input"})
+    model: str = Field(
+        description="GPU model: a `model` of geodata/gpu_catalogue.csv.", min_length=1, max_length=40
+    )
+    gpus: int = Field(
+        description="GPUs ordered (> 0).",
+        ge=1,
+        le=1_000_000,
+        json_schema_extra={"x-unit": "GPUs", "x-source": "planner input"},
+    )
     order_date: dt.date = Field(description="Date the order is placed; the lead time runs from it.")
-    dc_hint: str | None = Field(None, description="Where they should go: a data-centre id or a gso34 province code "
-                                "(e.g. '01' Ha Noi, '79' Ho Chi Minh City); other data centres take what does not fit.",
-                                max_length=100)
+    dc_hint: str | None = Field(
+        None,
+        description="Where they should go: a data-centre id or a gso34 province code "
+        "(e.g. '01' Ha Noi, '79' Ho Chi Minh City); other data centres take what does not fit.",
+        max_length=100,
+    )
     source: str = Field("", description="Where the order comes from.", max_length=2000)
 
     @field_validator("model")
     @classmethod
     def _known_model(cls, v: str) -> str:
-        from dxsim.sim.compute.catalogue import catalogue_models
-
         models = catalogue_models()
         if v not in models:
             raise ValueError(f"unknown GPU model {v!r}; allowed: {', '.join(models)}")
@@ -70,8 +83,6 @@ class GpuOrder(StrictModel):
             return None
         v = v.strip()
         if v.isdigit():
-            from dxsim.sim.compute.catalogue import province_codes
-
             codes = province_codes()
             if v not in codes:
                 raise ValueError(f"dc_hint {v!r} is not a gso34 province code; allowed: {', '.join(codes)}")
@@ -86,12 +97,30 @@ def _default_orders() -> list[GpuOrder]:
     # phase 1 Q1 2026; vietnamnews.vn 2025-04-23); (3) the An Khanh DC, Ha Noi (phase 1 Q2 2026;
     # vir.com.vn 2025-08-20).
     return [
-        GpuOrder(organisation="Viettel", model="B200", gpus=168, order_date=dt.date(2025, 11, 1), dc_hint="01",
-                 source="000:75; first DGX B200 system in service at Viettel Hoa Lac 2026-02-06 (thanhnien.vn)"),
-        GpuOrder(organisation="Viettel", model="B200", gpus=2832, order_date=dt.date(2026, 3, 1), dc_hint="79",
-                 source="000:75; for Tan Phu Trung DC, HCMC (phase 1 Q1 2026, vietnamnews.vn); tranche assumed"),
-        GpuOrder(organisation="Viettel", model="B200", gpus=3000, order_date=dt.date(2026, 9, 1), dc_hint="01",
-                 source="000:75; for An Khanh DC, Ha Noi (phase 1 Q2 2026, vir.com.vn); tranche assumed"),
+        GpuOrder(
+            organisation="Viettel",
+            model="B200",
+            gpus=168,
+            order_date=dt.date(2025, 11, 1),
+            dc_hint="01",
+            source="000:75; first DGX B200 system in service at Viettel Hoa Lac 2026-02-06 (thanhnien.vn)",
+        ),
+        GpuOrder(
+            organisation="Viettel",
+            model="B200",
+            gpus=2832,
+            order_date=dt.date(2026, 3, 1),
+            dc_hint="79",
+            source="000:75; for Tan Phu Trung DC, HCMC (phase 1 Q1 2026, vietnamnews.vn); tranche assumed",
+        ),
+        GpuOrder(
+            organisation="Viettel",
+            model="B200",
+            gpus=3000,
+            order_date=dt.date(2026, 9, 1),
+            dc_hint="01",
+            source="000:75; for An Khanh DC, Ha Noi (phase 1 Q2 2026, vir.com.vn); tranche assumed",
+        ),
     ]
 
 
@@ -99,17 +128,22 @@ class SupplyShock(StrictModel):
     """A procurement shock (export licensing, vendor allocation) applied to orders placed in a window."""
 
     window_start: dt.date = param(
-        dt.date(2026, 1, 1), unit="ISO date",
+        dt.date(2026, 1, 1),
+        unit="ISO date",
         description="First order date affected by the shock.",
         source="dxsim convention (the baseline shock has no effect: multiplier 1, no licence delay)",
     )
     window_end: dt.date = param(
-        dt.date(2026, 12, 31), unit="ISO date",
+        dt.date(2026, 12, 31),
+        unit="ISO date",
         description="Last order date affected by the shock (>= window_start).",
         source="dxsim convention",
     )
     lead_time_multiplier: float = param(
-        1.0, unit="x catalogue lead time", ge=0.1, le=20.0,
+        1.0,
+        unit="x catalogue lead time",
+        ge=0.1,
+        le=20.0,
         description="Lead times of orders placed in the window are multiplied by this.",
         source="baseline: no shock. For a stress test: H100 server lead times were 36-52 weeks in late 2023 "
         "vs 8-12 weeks in 2024 (Omdia via tomshardware.com; TSMC via learnallfix.com), i.e. up to ~4x",
@@ -128,7 +162,9 @@ class SupplyShock(StrictModel):
     @model_validator(mode="after")
     def _window(self) -> SupplyShock:
         if self.window_end < self.window_start:
-            raise ValueError(f"window_end ({self.window_end}) must be on or after window_start ({self.window_start})")
+            raise ValueError(
+                f"window_end ({self.window_end}) must be on or after window_start ({self.window_start})"
+            )
         return self
 
     def applies(self, order_date: dt.date) -> bool:
@@ -141,9 +177,12 @@ class Gpus(StrictModel):
     orders: list[GpuOrder] = Field(
         default_factory=_default_orders,
         description="Purchase orders (organisation, model, gpus, order_date, dc_hint, source).",
-        json_schema_extra={"x-unit": "GPUs per order", "x-source": _VIETTEL_SRC + "; three tranches of B200 (first "
-                           "DGX B200 in service at Viettel Hoa Lac 2026-02-06, thanhnien.vn; then the Tan Phu Trung "
-                           "HCMC and An Khanh Ha Noi DCs): sizes, dates and model are dxsim assumptions"},
+        json_schema_extra={
+            "x-unit": "GPUs per order",
+            "x-source": _VIETTEL_SRC + "; three tranches of B200 (first "
+            "DGX B200 in service at Viettel Hoa Lac 2026-02-06, thanhnien.vn; then the Tan Phu Trung "
+            "HCMC and An Khanh Ha Noi DCs): sizes, dates and model are dxsim assumptions",
+        },
     )
     extra_orders: list[GpuOrder] = Field(
         default_factory=list,
@@ -156,15 +195,22 @@ class Gpus(StrictModel):
     def all_orders(self) -> list[GpuOrder]:
         """`orders` then `extra_orders`, in that order (indices in messages follow this list)."""
         return [*self.orders, *self.extra_orders]
+
     supply_shock: SupplyShock = Field(default_factory=SupplyShock, description="Procurement shock window.")
     life_years: float = param(
-        5.0, unit="years", ge=1.0, le=15.0,
+        5.0,
+        unit="years",
+        ge=1.0,
+        le=15.0,
         description="GPUs are retired this long after delivery (start fleet: after its as_of date) and their IT "
         "power is freed; stranded GPUs reaching that age are written off.",
         source="typical 4-6 year depreciation of data-centre GPU servers (dxsim assumption)",
     )
     usd_vnd: float = param(
-        25_520.0, unit="VND per USD", ge=1_000.0, le=100_000.0,
+        25_520.0,
+        unit="VND per USD",
+        ge=1_000.0,
+        le=100_000.0,
         description="Exchange rate converting GPU prices (USD) to VND.",
         source="MIC report 003:68: 'ty gia 25.520 dong/USD' (geodata/national_facts.csv usd_vnd_2024)",
     )
@@ -181,8 +227,12 @@ class Gpus(StrictModel):
         del end
         for i, o in enumerate(self.all_orders):
             if o.order_date < earliest:
-                out.append((f"orders[{i}].order_date",
-                            f"{o.order_date} is more than 3 years before the start ({start}): put it in the start fleet"))
+                out.append(
+                    (
+                        f"orders[{i}].order_date",
+                        f"{o.order_date} is more than 3 years before the start ({start}): put it in the start fleet",
+                    )
+                )
         return out
 
 
@@ -193,12 +243,18 @@ class JobClass(StrictModel):
     """One class of AI jobs: size, arrival rate at the start date, and duration."""
 
     gpus_per_job: int = param(
-        8, unit="GPUs per job", ge=1, le=100_000,
+        8,
+        unit="GPUs per job",
+        ge=1,
+        le=100_000,
         description="GPUs a job holds while it runs (one job may stand for a batch of small jobs).",
         source=_DEMAND_ASSUME,
     )
     arrivals_per_day_at_start: float = param(
-        1.0, unit="jobs per day", ge=0.0, le=500.0,
+        1.0,
+        unit="jobs per day",
+        ge=0.0,
+        le=500.0,
         description="Poisson arrival rate on the start date (it then grows by growth_pct_per_year).",
         source=_DEMAND_ASSUME,
     )
@@ -208,7 +264,10 @@ class JobClass(StrictModel):
         json_schema_extra={"x-unit": "days", "x-source": _DEMAND_ASSUME},
     )
     exponential_mean_days: float | None = param(
-        None, unit="days", ge=0.001, le=3650.0,
+        None,
+        unit="days",
+        ge=0.001,
+        le=3650.0,
         description="If set, run times are exponential with this mean instead of the log-normal `duration` "
         "(for queueing checks, e.g. against Erlang C).",
         source="dxsim convention (unset: log-normal durations)",
@@ -228,18 +287,25 @@ class JobClasses(StrictModel):
     """The three job classes (fixed)."""
 
     inference: JobClass = Field(
-        default_factory=lambda: JobClass(gpus_per_job=16, arrivals_per_day_at_start=0.5,
-                                         duration=LogNormalDays(p50_days=30.0, p90_days=90.0)),
+        default_factory=lambda: JobClass(
+            gpus_per_job=16,
+            arrivals_per_day_at_start=0.5,
+            duration=LogNormalDays(p50_days=30.0, p90_days=90.0),
+        ),
         description="Inference deployments: a model served on two 8-GPU servers for weeks to months.",
     )
     finetune: JobClass = Field(
-        default_factory=lambda: JobClass(gpus_per_job=64, arrivals_per_day_at_start=1.5,
-                                         duration=LogNormalDays(p50_days=1.5, p90_days=5.0)),
+        default_factory=lambda: JobClass(
+            gpus_per_job=64, arrivals_per_day_at_start=1.5, duration=LogNormalDays(p50_days=1.5, p90_days=5.0)
+        ),
         description="Fine-tuning runs, in batches of ~8 single-server (8-GPU) jobs, lasting a day or a few.",
     )
     training: JobClass = Field(
-        default_factory=lambda: JobClass(gpus_per_job=128, arrivals_per_day_at_start=0.2,
-                                         duration=LogNormalDays(p50_days=14.0, p90_days=45.0)),
+        default_factory=lambda: JobClass(
+            gpus_per_job=128,
+            arrivals_per_day_at_start=0.2,
+            duration=LogNormalDays(p50_days=14.0, p90_days=45.0),
+        ),
         description="Pre-training / large training runs on 16 servers for weeks.",
     )
 
@@ -251,24 +317,31 @@ class AiDemand(StrictModel):
     """AI jobs queued on the powered GPU pool."""
 
     enabled: bool = param(
-        True, unit="-", description="Simulate AI jobs on the GPU pool (false: GPUs are installed but no demand).",
+        True,
+        unit="-",
+        description="Simulate AI jobs on the GPU pool (false: GPUs are installed but no demand).",
         source="dxsim convention",
     )
     classes: JobClasses = Field(default_factory=JobClasses, description="Job classes.")
     warm_start: bool = param(
-        True, unit="-",
+        True,
+        unit="-",
         description="Start with the jobs that would be running on the start date in steady state (Poisson number "
         "per class, residual run times), so the pool is busy from day 0; false: the pool starts idle.",
         source="dxsim convention",
     )
     growth_pct_per_year: float = param(
-        40.0, unit="% per year", ge=-50.0, le=500.0,
+        40.0,
+        unit="% per year",
+        ge=-50.0,
+        le=500.0,
         description="Growth of every class's arrival rate (compounded; monthly piecewise-constant rates).",
         source="dxsim assumption: the seed calls for at least a 15x GPU expansion (000:101) with no date; "
         "40%/yr gives ~5x in 5 years (~15x in 8)",
     )
     queue_discipline: Literal["fifo"] = param(
-        "fifo", unit="-",
+        "fifo",
+        unit="-",
         description="Order in which waiting jobs get GPUs: first come, first served (a large job at the head "
         "waits for enough GPUs and holds back smaller jobs behind it; no backfilling).",
         source="dxsim convention (SimPy Container get queue)",

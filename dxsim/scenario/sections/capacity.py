@@ -39,12 +39,16 @@ class Capacity(StrictModel):
     """Busy-hour demand per person and the minimum rate that defines 'served' (see module docstring)."""
 
     enabled: bool = param(
-        True, unit="-",
+        True,
+        unit="-",
         description="Hold demand against capacity (false: no served / capacity-short metrics, as before issue 12).",
         source="dxsim convention",
     )
     served_rate_mbps: float = param(
-        10.0, unit="Mbps per active user at the cell edge, busy hour", ge=0.1, le=1_000,
+        10.0,
+        unit="Mbps per active user at the cell edge, busy hour",
+        ge=0.1,
+        le=1_000,
         description="A covered person is served when an active user at the cell edge (the 5th percentile of the "
         "cell's rates) still gets this download rate at the busy hour; below it the cell is capacity-short.",
         source="UN Office of the Tech Envoy / ITU universal meaningful connectivity aspiration for 2030: broadband "
@@ -52,58 +56,90 @@ class Capacity(StrictModel):
         "connectivity by 2030'); the 5G link budgets' DL edge target is also 10 Mbps (China Telecom 3D-UMa budget)",
     )
     data_users_pct_of_population: float = param(
-        65.0, unit="% of population", ge=1, le=150,
+        65.0,
+        unit="% of population",
+        ge=1,
+        le=150,
         description="People who use mobile data on a smartphone (one primary device each).",
         source="85% of adults have a smartphone (seed M27, 002:112-116) x ~77% of Vietnamese aged 15+ (GSO age "
         "structure, approx.); 89.6% of subscriptions are smartphones (seed M26)",
     )
     traffic_gb_per_user_month: float = param(
-        17.0, unit="GB per data user per month, in traffic_base_year", ge=0.1, le=1_000,
+        17.0,
+        unit="GB per data user per month, in traffic_base_year",
+        ge=0.1,
+        le=1_000,
         description="Mobile data a smartphone user moves in a month in the base year.",
         source="Ericsson Mobility Report (June 2019, via ZDNet 2019-06-24): South East Asia and Oceania data per "
         "smartphone rising from 3.6 GB (2018) to 17 GB per month by 2024",
     )
     traffic_base_year: int = param(
-        2024, unit="year", ge=2015, le=2100,
+        2024,
+        unit="year",
+        ge=2015,
+        le=2100,
         description="Year of traffic_gb_per_user_month.",
         source="as traffic_gb_per_user_month",
     )
     traffic_growth_pct_per_year: float = param(
-        20.0, unit="% per year", ge=-50, le=200,
+        20.0,
+        unit="% per year",
+        ge=-50,
+        le=200,
         description="Growth of the monthly traffic per user, compounded per calendar year.",
         source="Ericsson Mobility Report (June 2025): mobile network data traffic still growing ~20% a year; SEA&O "
         "2018-2024 forecast CAGR 29% (ZDNet 2019)",
     )
     busy_hour_to_average_ratio: float = param(
-        1.72, unit="busy-hour traffic / average-hour traffic", ge=1, le=5,
+        1.72,
+        unit="busy-hour traffic / average-hour traffic",
+        ge=1,
+        le=5,
         description="How much more traffic the busiest hour carries than the average hour of the day.",
         source="Cisco VNI Usage Study 2010 (blogs.cisco.com): peak-hour Internet traffic 72% above the average hour "
         "(ratio 1.59 -> 1.72)",
     )
     device_5g_share_pct: float = param(
-        20.0, unit="% of data users, in device_base_year", ge=0, le=100,
+        20.0,
+        unit="% of data users, in device_base_year",
+        ge=0,
+        le=100,
         description="Share of data users with a 5G device (their traffic goes to 5G where their operator covers "
         "them).",
-        source=_ASSUME.format(why="Ericsson Mobility Report (June 2025): 5G one third of subscriptions worldwide "
-                              "in 2025; Vietnam's 5G launched commercially in late 2024, so lower"),
+        source=_ASSUME.format(
+            why="Ericsson Mobility Report (June 2025): 5G one third of subscriptions worldwide "
+            "in 2025; Vietnam's 5G launched commercially in late 2024, so lower"
+        ),
     )
     device_base_year: int = param(
-        2025, unit="year", ge=2015, le=2100,
+        2025,
+        unit="year",
+        ge=2015,
+        le=2100,
         description="Year of device_5g_share_pct.",
         source="as device_5g_share_pct",
     )
     device_5g_share_growth_pp_per_year: float = param(
-        10.0, unit="percentage points per year", ge=0, le=50,
+        10.0,
+        unit="percentage points per year",
+        ge=0,
+        le=50,
         description="Yearly rise of the 5G device share (capped at device_5g_share_max_pct).",
         source=_ASSUME.format(why="handset replacement every 3-4 years with most new handsets 5G-capable"),
     )
     device_5g_share_max_pct: float = param(
-        90.0, unit="% of data users", ge=0, le=100,
+        90.0,
+        unit="% of data users",
+        ge=0,
+        le=100,
         description="Ceiling of the 5G device share.",
         source=_ASSUME.format(why="a tail of older and feature-phone users"),
     )
     neighbour_load_pct: float = param(
-        50.0, unit="% of neighbour resources transmitting at the busy hour", ge=0, le=100,
+        50.0,
+        unit="% of neighbour resources transmitting at the busy hour",
+        ge=0,
+        le=100,
         description="Load of the neighbouring cells that sets the interference in the SINR across a cell "
         "(dxsim.radio.capacity).",
         source="ITU-R M.2412 full-buffer evaluations use 100% (the worst case); 50% is a loaded busy hour "
@@ -113,20 +149,25 @@ class Capacity(StrictModel):
     @model_validator(mode="after")
     def _share_below_ceiling(self) -> Capacity:
         if self.device_5g_share_pct > self.device_5g_share_max_pct:
-            raise ValueError(f"device_5g_share_pct must not exceed device_5g_share_max_pct = "
-                             f"{self.device_5g_share_max_pct:g}; raise the ceiling or lower the share")
+            raise ValueError(
+                f"device_5g_share_pct must not exceed device_5g_share_max_pct = "
+                f"{self.device_5g_share_max_pct:g}; raise the ceiling or lower the share"
+            )
         return self
 
     # ------------------------------------------------------------------ derived per year
     def device_5g_share(self, year: int) -> float:
         """Share (0..1) of data users with a 5G device in a calendar year."""
-        pct = self.device_5g_share_pct + self.device_5g_share_growth_pp_per_year * (year - self.device_base_year)
+        pct = self.device_5g_share_pct + self.device_5g_share_growth_pp_per_year * (
+            year - self.device_base_year
+        )
         return min(max(pct, 0.0), self.device_5g_share_max_pct) / 100.0
 
     def traffic_gb_month(self, year: int) -> float:
         """Monthly traffic per data user (GB) in a calendar year."""
         return self.traffic_gb_per_user_month * (1.0 + self.traffic_growth_pct_per_year / 100.0) ** (
-            year - self.traffic_base_year)
+            year - self.traffic_base_year
+        )
 
     def busy_hour_mbps_per_person(self, year: int) -> float:
         """Busy-hour demand (Mbps) per person of the population (data users and non-users together)."""

@@ -1,0 +1,48 @@
+"""The one delay model: a log-normal fixed by its median and 90th percentile.
+
+Planners quote delays as "usually X, one in ten takes Y". A log-normal is fixed by those two
+numbers: mu = ln(p50), sigma = ln(p90 / p50) / z90. Every delay in dxsim (permits, lead times,
+construction, crew work, mobilisation, GPU lead times and licences, job durations) is drawn
+here from standard-normal draws of its own named stream (:mod:`dxsim.rng`), so the arithmetic
+is written once and common random numbers line up across options.
+
+It sits at the bottom of the stack: the scenario's `DelayDays` field, the geodata builders and
+the simulator all use it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import overload
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Z90 = 1.2815515655446004  # standard-normal 90th percentile (scipy.stats.norm.ppf(0.9))
+
+
+def sigma_from_p90(p50: float, p90: float) -> float:
+    """Log-space sigma of the log-normal with median p50 and 90th percentile p90 (0 when p50 <= 0).
+
+    p90 below p50 is not a delay the scenario accepts (`DelayDays` refuses it); here it gives a
+    negative sigma, so callers that bypass the scenario still see the quantiles they passed."""
+    if p50 <= 0:
+        return 0.0
+    return math.log(max(p90, 1e-12) / p50) / Z90
+
+
+@overload
+def lognormal_days(p50: float, sigma: float, z: float) -> float: ...
+@overload
+def lognormal_days(p50: ArrayLike, sigma: ArrayLike, z: ArrayLike) -> NDArray[np.float64]: ...
+
+
+def lognormal_days(p50: ArrayLike, sigma: ArrayLike, z: ArrayLike) -> float | NDArray[np.float64]:
+    """Delays (days) for standard-normal draws z: p50 x exp(sigma x z), element-wise.
+
+    Scalars give a Python float (math.exp), arrays a float array (np.exp); both evaluate the
+    same product in the same order, so a scalar draw equals the corresponding array element."""
+    if isinstance(p50, (int, float)) and isinstance(sigma, (int, float)) and isinstance(z, (int, float)):
+        return float(p50 * math.exp(sigma * z))
+    z_arr = np.asarray(z, dtype=np.float64)
+    return np.asarray(p50, dtype=np.float64) * np.exp(np.asarray(sigma, dtype=np.float64) * z_arr)

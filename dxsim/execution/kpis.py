@@ -1,0 +1,242 @@
+"""Per-replication KPIs of a run (the numbers sweeps, compare and optimise rank), and the run that yields them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import polars as pl
+
+from dxsim.execution.worlds import WorldCache, effective_scenario, process_world_cache
+from dxsim.results.summary import compute_kpis, per_replication_kpis, village_kpis
+from dxsim.results.villages import last_village_kpi
+from dxsim.scenario.schema import OPERATORS
+from dxsim.sim.calendar import month_ends
+from dxsim.sim.model import run_replication
+
+
+def year_end_tags(start: dt.date, end: dt.date) -> list[str]:
+    """KPI suffixes of the reporting year ends (December month ends, plus the end date if not December)."""
+    dates = month_ends(start, end)
+    ends = [d for d in dates if d.month == 12] + ([dates[-1]] if dates and dates[-1].month != 12 else [])
+    return [f"{d.year}_{d.month:02d}" for d in ends]
+
+
+CORE_KPIS = (
+    "pop_covered_4g_pct",
+    "year_5g_pop_90pct",
+    "year_5g_pop_99pct",
+    "subsidy_paid_total_vnd_bn",
+    "capex_total_vnd_bn",
+    "capex_per_added_person_covered_vnd_m",
+    "new_sites_share_of_added_pct",
+    "pop_covered_5g_added_persons",
+    "capex_all_programmes_total_vnd_bn",
+    "support_accrued_unpaid_vnd_bn",
+    "public_cost_total_vnd_bn",
+)
+SERVED_KPIS = (  # served, not only covered (dxsim.sim.capacity)
+    "pop_5g_served_pct_end",
+    "pop_5g_capacity_short_pct_end",
+    "pop_mbb_served_pct_end",
+    "pop_mbb_capacity_short_pct_end",
+    "user_throughput_mbps_p50_end",
+    "pop_5g_served_added_persons",
+    "capex_per_added_person_served_5g_vnd_m",
+    "year_5g_served_90pct",
+    "year_5g_served_99pct",
+)
+VILLAGE_KPIS = (
+    "villages_unconnected_start",
+    "villages_connected_end",
+    "villages_unconnected_end",
+    "village_pop_connected_end",
+    "village_capex_total_vnd_bn",
+    "village_cost_per_person_connected_vnd_m",
+    "year_all_villages_connected",
+    "year_last_village_connected",
+    "villages_no_feasible_option",
+    "village_capex_per_village_connected_vnd_bn",
+    "villages_capacity_short_end",
+)
+COMPUTE_KPIS = (
+    "dc_it_capacity_mw_start",
+    "dc_it_capacity_mw_end",
+    "dc_facility_power_mw_end",
+    "racks_end",
+    "gpus_installed_start",
+    "gpus_installed_end",
+    "gpus_stranded_end",
+    "gpu_pflops_bf16_end",
+    "year_dc_1gw",
+    "year_dc_1_4gw_singapore",
+    "year_gpt4_scale_run_fits",
+    "year_gpus_15x_start",
+    "compute_capex_total_vnd_bn",
+    "gpu_pflops_bf16_added",
+    "compute_capex_per_added_pflops_vnd_bn",
+)
+
+
+def kpi_names(scenario: Any) -> list[str]:
+    """Every KPI :func:`replication_kpis` reports for this scenario: summary.json's names plus a few more.
+
+    Per year end T (e.g. 2027_12): stations_5g_T, pop_covered_5g_pct_T, capex_cum_vnd_bn_T and, with the
+    compute model, dc_it_capacity_mw_T, gpus_installed_T (high-performance GPUs powered).
+    """
+    h = scenario.horizon
+    names: list[str] = []
+    for tag in year_end_tags(h.start_date, h.end_date):
+        names += [f"stations_5g_{tag}", f"pop_covered_5g_pct_{tag}", f"capex_cum_vnd_bn_{tag}"]
+        if scenario.capacity.enabled:
+            names += [f"pop_5g_served_pct_{tag}", f"pop_mbb_served_pct_{tag}"]
+        if scenario.compute.enabled:
+            names += [f"dc_it_capacity_mw_{tag}", f"gpus_installed_{tag}"]
+    names += list(CORE_KPIS)
+    if scenario.capacity.enabled:
+        names += list(SERVED_KPIS)
+    for (
+        name
+    ) in OPERATORS:  # each operator's own network at the end, and its surge stations (metrics for all three)
+        names += [f"pop_covered_5g_pct_{name}_end", f"surge_stations_{name}_total"]
+    if scenario.villages.enabled:
+        names += list(VILLAGE_KPIS)
+    if scenario.compute.enabled:
+        names += list(COMPUTE_KPIS)
+    return names
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if (math.isfinite(num) and math.isfinite(den) and den > 0) else math.nan
+
+
+def state_dc_investment_vnd_bn(scenario: Any) -> float:
+    """Public data-centre money committed within the horizon: each listed year from 1 January on.
+
+    The model starts a state project with the whole year's `public_investment_vnd_bn` on 1 January
+    of each listed year inside the horizon (:mod:`dxsim.sim.compute.datacentres`), so the money is
+    committed then, whether or not the project is commissioned before the end.
+    """
+    if not scenario.compute.enabled:
+        return 0.0
+    h = scenario.horizon
+    return float(
+        sum(
+            v
+            for y, v in scenario.compute.datacentres.public_investment_vnd_bn.items()
+            if y >= h.start_date.year and dt.date(y, 1, 1) <= h.end_date and v > 0
+        )
+    )
+
+
+def public_cost_vnd_bn(scenario: Any, kpis: dict[str, float]) -> float:
+    """Public money of a replication (VND bn): 5G support paid or earned, village capex, state DC investment.
+
+    = subsidy_paid_total_vnd_bn + support_accrued_unpaid_vnd_bn (support earned within the horizon
+    whose window closes after it) + village_capex_total_vnd_bn (the village programme is public)
+    + :func:`state_dc_investment_vnd_bn`. Operators' own capex is not public money.
+    """
+    parts = [
+        kpis.get("subsidy_paid_total_vnd_bn", 0.0),
+        kpis.get("support_accrued_unpaid_vnd_bn", 0.0),
+        kpis.get("village_capex_total_vnd_bn", 0.0) if scenario.villages.enabled else 0.0,
+        state_dc_investment_vnd_bn(scenario),
+    ]
+    return float(sum(x for x in parts if math.isfinite(x)))
+
+
+def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]:
+    """Flat KPI dict of one replication (the summary.json definitions; NaN = not reached / not defined).
+
+    Added to summary.json's: `pop_covered_5g_added_persons` (people covered by 5G at the end minus the
+    start), `gpu_pflops_bf16_added`, year-end `dc_it_capacity_mw_T` / `gpus_installed_T`,
+    `capex_all_programmes_total_vnd_bn` (5G + village + compute capex), and cost-effectiveness:
+    `village_capex_per_village_connected_vnd_bn`, `compute_capex_per_added_pflops_vnd_bn`.
+    """
+    nat = res.metrics.filter(pl.col("area") == "VN")
+    per = per_replication_kpis(nat)
+    per.update(village_kpis(nat))
+    per.update(compute_kpis(nat))
+    h = world.scenario.horizon
+    if world.villages is not None and res.village_connected_day is not None:
+        feasible = world.villages.inputs.feasible
+        per["year_last_village_connected"] = last_village_kpi(
+            feasible,
+            {replication: res.village_connected_day},
+            h.start_date,
+            float((h.end_date - h.start_date).days),
+        )
+        per["villages_no_feasible_option"] = {replication: float((~feasible).sum())}
+    out = {
+        k: float(v.get(replication, math.nan)) if v.get(replication) is not None else math.nan
+        for k, v in per.items()
+    }
+
+    values = nat.select("date", "metric", "value")
+    dates = sorted(values["date"].unique().to_list())
+    first, last = dates[0], dates[-1]
+    lookup = {(d, m): v for d, m, v in values.iter_rows()}
+
+    def at(metric: str, d: dt.date) -> float:
+        v = lookup.get((d, metric))
+        return float(v) if v is not None else math.nan
+
+    out["pop_covered_5g_added_persons"] = at("pop_covered_5g", last) - at("pop_covered_5g", first)
+    capex_5g = out.get("capex_total_vnd_bn", math.nan)
+    capex_v = out.get("village_capex_total_vnd_bn", math.nan)
+    capex_c = out.get("compute_capex_total_vnd_bn", math.nan)
+    out["capex_all_programmes_total_vnd_bn"] = sum(
+        x for x in (capex_5g, capex_v, capex_c) if math.isfinite(x)
+    )
+    out["public_cost_total_vnd_bn"] = public_cost_vnd_bn(world.scenario, out)
+    if world.villages is not None:
+        out["village_capex_per_village_connected_vnd_bn"] = _ratio(
+            capex_v, out.get("villages_connected_end", math.nan)
+        )
+    if world.compute is not None:
+        added = at("gpu_pflops_bf16", last) - at("gpu_pflops_bf16", first)
+        out["gpu_pflops_bf16_added"] = added
+        out["compute_capex_per_added_pflops_vnd_bn"] = _ratio(capex_c, added)
+        ends = [d for d in dates if d.month == 12] + ([last] if last.month != 12 else [])
+        for d in ends:
+            tag = f"{d.year}_{d.month:02d}"
+            out[f"dc_it_capacity_mw_{tag}"] = at("dc_it_capacity_mw", d)
+            out[f"gpus_installed_{tag}"] = at("gpus_installed_high_performance", d)
+    return out
+
+
+def run_scenario_kpis(
+    scenario: Any,
+    scenario_dir: str | os.PathLike[str] | None,
+    seed: int,
+    reps: int | Sequence[int],
+    cache: WorldCache | None = None,
+    on_replication: Callable[[int], None] | None = None,
+    on_metrics: Callable[[int, Any], None] | None = None,
+) -> tuple[dict[int, dict[str, float]], dict[str, Any]]:
+    """KPIs of replications `range(reps)` (or the given indices) of one scenario, with the common `seed`.
+
+    `on_metrics(replication, metrics)` sees each replication's metrics table before it is dropped
+    (compare keeps the few rows it needs from it).
+
+    Returns ({replication: {kpi: value}}, timing {prepare_s, replications_s, world_cached}).
+    """
+    cache = cache or process_world_cache()
+    sc = effective_scenario(scenario, seed)
+    world, hit, prep_s = cache.get(sc, scenario_dir)
+    indices = range(int(reps)) if isinstance(reps, int) else list(reps)
+    out: dict[int, dict[str, float]] = {}
+    t0 = time.perf_counter()
+    for rep in indices:
+        res = run_replication(world, int(rep), seed=int(seed))
+        out[int(rep)] = replication_kpis(world, res, int(rep))
+        if on_metrics:
+            on_metrics(int(rep), res.metrics)
+        del res
+        if on_replication:
+            on_replication(int(rep))
+    return out, {"prepare_s": prep_s, "replications_s": time.perf_counter() - t0, "world_cached": hit}

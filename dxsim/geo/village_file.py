@@ -1,0 +1,397 @@
+"""A planner's own village file (CSV or GeoJSON, ``villages.layer.file``): read, checked and refused in one line.
+
+The reader sits beside :mod:`dxsim.geo.site_file` (the planner's site file); the village layer
+(:mod:`dxsim.geo.villages`) places what it returns. The columns follow ``docs/villages_contract.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from dxsim.errors import DxsimInputError
+from dxsim.geo.country import Country
+from dxsim.geo.projection import to_projected
+from dxsim.geo.site_file import LAT_RANGE, LON_RANGE, check_columns, csv_header, normalise_column
+
+SIGNAL_STATUSES = ("none", "patchy")
+REQUIRED_COLUMNS = ("name", "lon", "lat", "gso34", "population")
+OPTIONAL_COLUMNS = ("village_id", "households", "commune", "has_grid_power", "signal")
+_TRUE, _FALSE = ("true", "1", "yes", "y", "t"), ("false", "0", "no", "n", "f", "")
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text or "").strip()
+
+
+# Limits of a planner's village file (documented in read_village_file)
+MAX_VILLAGE_ROWS = 20_000  # ~170x the 117 villages without power and signal (seed 000:302)
+MAX_GEOJSON_BYTES = 64 * 1024 * 1024  # ~3 KB per feature at the row cap; parsed in memory
+VILLAGE_POPULATION_RANGE = (1, 100_000)  # persons; the largest rural commune has ~60,000
+_FEATURE_TOKEN = b'"Feature"'
+
+
+def _fail(
+    path: Path, where: str, col: str, value: Any, allowed: str, message: str = "invalid value"
+) -> DxsimInputError:
+    return DxsimInputError(message, file=path, field=f"{where}, column {col}", value=value, allowed=allowed)
+
+
+class _JsonObject(dict[str, Any]):
+    """A JSON object that remembers keys given more than once (json keeps only the last)."""
+
+    repeated: list[str]
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
+    obj = _JsonObject(pairs)
+    keys = [k for k, _ in pairs]
+    obj.repeated = [k for i, k in enumerate(keys) if k in keys[:i]]
+    return obj
+
+
+def _count_features(path: Path) -> int:
+    """Occurrences of the token "Feature" (one per GeoJSON feature), streamed: a cheap upper bound."""
+    n, tail = 0, b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            buf = tail + chunk
+            n += buf.count(_FEATURE_TOKEN)
+            tail = buf[-(len(_FEATURE_TOKEN) - 1) :]
+    return n
+
+
+def _too_many(path: Path, found: str) -> DxsimInputError:
+    return DxsimInputError(
+        f"{found}: too many villages",
+        file=path,
+        allowed=f"at most {MAX_VILLAGE_ROWS:,} villages per file; list the villages the programme is about",
+    )
+
+
+def _read_records(path: Path) -> tuple[list[dict[str, Any]], list[str], str]:
+    """(records with lower-case keys, column names, 'csv'/'geojson'); size checked before loading."""
+    text_start = b""
+    try:
+        with open(path, "rb") as fh:
+            text_start = fh.read(64).lstrip()
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DxsimInputError(f"cannot read the file ({exc.strerror or exc})", file=path) from None
+    is_json = path.suffix.lower() in (".geojson", ".json") or text_start.startswith(b"{")
+    if not is_json:
+        csv_header(path, max_rows=MAX_VILLAGE_ROWS, what="village")
+        try:
+            df = pl.read_csv(path, infer_schema_length=0)
+            df.columns = [normalise_column(c) for c in df.columns]
+        except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+            raise DxsimInputError(
+                f"not a readable CSV ({str(exc).splitlines()[0] if str(exc) else exc})", file=path
+            ) from None
+        return df.to_dicts(), df.columns, "csv"
+    if size > MAX_GEOJSON_BYTES:
+        raise DxsimInputError(
+            f"GeoJSON file of {size / 2**20:,.0f} MB",
+            file=path,
+            allowed=f"at most {MAX_GEOJSON_BYTES // 2**20} MB and {MAX_VILLAGE_ROWS:,} features",
+        )
+    n_tokens = _count_features(path)
+    if n_tokens > MAX_VILLAGE_ROWS:
+        raise _too_many(path, f'{n_tokens:,} "Feature" objects')
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_json_object)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise DxsimInputError(
+            f"not readable GeoJSON ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})",
+            file=path,
+            allowed="a GeoJSON FeatureCollection of Point features",
+        ) from None
+    feats = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(feats, list):
+        raise DxsimInputError(
+            "not a GeoJSON FeatureCollection",
+            file=path,
+            field="features",
+            allowed="a GeoJSON FeatureCollection of Point features",
+        )
+    if len(feats) > MAX_VILLAGE_ROWS:
+        raise _too_many(path, f"{len(feats):,} features")
+    recs: list[dict[str, Any]] = []
+    cols: list[str] = ["lon", "lat"]
+    for i, f in enumerate(feats):
+        geom = f.get("geometry") if isinstance(f, dict) else None
+        coords = geom.get("coordinates") if isinstance(geom, dict) else None
+        if not (
+            isinstance(geom, dict)
+            and geom.get("type") == "Point"
+            and isinstance(coords, list)
+            and len(coords) >= 2
+        ):
+            raise DxsimInputError(
+                "invalid value",
+                file=path,
+                field=f"feature {i + 1}, column geometry",
+                value=(geom or {}).get("type") if isinstance(geom, dict) else geom,
+                allowed="a Point geometry [lon, lat]",
+            )
+        props = f.get("properties")
+        if props is None:
+            props = {}
+        if not isinstance(props, dict):
+            raise DxsimInputError(
+                f"properties is a JSON {type(props).__name__}",
+                file=path,
+                field=f"feature {i + 1}, properties",
+                allowed='a JSON object, e.g. {"name": "Bản A", "gso34": "08", "population": 150}',
+            )
+        where = f"feature {i + 1}, properties"
+        repeated = getattr(props, "repeated", [])
+        if repeated:
+            raise DxsimInputError(
+                f"key {repeated[0]!r} is given twice",
+                file=path,
+                field=where,
+                value=repeated[0],
+                allowed="each key once; names are case-insensitive",
+            )
+        check_columns(path, [str(k) for k in props], where)
+        rec = {normalise_column(str(k)): (None if v is None else str(v)) for k, v in props.items()}
+        for k in rec:
+            if k not in cols:
+                cols.append(k)
+        rec["lon"], rec["lat"] = str(coords[0]), str(coords[1])
+        recs.append(rec)
+    return recs, cols, "geojson"
+
+
+def _whole(
+    path: Path, w: str, col: str, raw_v: Any, lo: int, hi: int, unit: str, empty_ok: bool = False
+) -> int:
+    """A whole number in lo..hi (a float with nothing after the point, e.g. 150.0, is accepted)."""
+    tail = ", or empty to derive it" if empty_ok else ""
+    allowed = f"a whole number of {unit}, at least {lo:,} and at most {hi:,}{tail}"
+    try:
+        v = float(str(raw_v).strip())
+    except (TypeError, ValueError):
+        raise _fail(path, w, col, raw_v, allowed) from None
+    if not (math.isfinite(v) and v.is_integer() and lo <= v <= hi):
+        raise _fail(path, w, col, raw_v, allowed)
+    return int(v)
+
+
+def read_village_file(
+    path: Path | str, country: Country | None = None, *, tolerance_km: float = 2.0
+) -> pl.DataFrame:
+    """Read and validate a planner's village CSV or GeoJSON (Point features).
+
+    Required columns `name, lon, lat, gso34, population`; optional `village_id, households,
+    commune`; column (GeoJSON: property) names are case-insensitive and each may appear once.
+    Ranges: lon/lat inside Vietnam (:data:`dxsim.geo.site_file.LON_RANGE`/`LAT_RANGE`),
+    population a whole number of persons in :data:`VILLAGE_POPULATION_RANGE` (1..100,000),
+    households a whole number from 1 to the population (empty = derive). Two identical rows are
+    refused. Optional `has_grid_power` (true/false/1/0/yes/no; empty = false) puts a village in the
+    with-power subset (signal track only), `signal` (none/patchy; empty = none). At most :data:`MAX_VILLAGE_ROWS` (20,000) villages, and a GeoJSON file at most
+    :data:`MAX_GEOJSON_BYTES` (64 MB), checked before the file is loaded. Every problem is a
+    one-line DxsimInputError naming the file, the row (CSV: as a spreadsheet counts, header =
+    row 1; GeoJSON: feature number), the column, the value and what is allowed. With `country`,
+    each point must lie in its gso34 province (or within `tolerance_km` of it). Returns
+    village_id, name, lon, lat, gso34, population, households (0 = derive), commune (None = derive),
+    has_grid_power, signal.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DxsimInputError(
+            "village file not found",
+            file=path,
+            field="villages.layer.file",
+            allowed="an existing CSV or GeoJSON file",
+        )
+    recs, cols, kind = _read_records(path)
+    missing = [c for c in REQUIRED_COLUMNS if c not in cols]
+    if missing:
+        raise DxsimInputError(
+            f"missing column(s) {', '.join(missing)}",
+            file=path,
+            field="header",
+            allowed="columns "
+            + ", ".join(REQUIRED_COLUMNS)
+            + " (optional "
+            + ", ".join(OPTIONAL_COLUMNS)
+            + ")",
+        )
+    if not recs:
+        raise DxsimInputError("no rows", file=path, allowed="at least one village")
+
+    def where(i: int) -> str:
+        return f"row {i + 2}" if kind == "csv" else f"feature {i + 1}"
+
+    codes = set(country.province_codes) if country is not None else None
+    out: dict[str, list[Any]] = {
+        c: []
+        for c in (
+            "village_id",
+            "name",
+            "lon",
+            "lat",
+            "gso34",
+            "population",
+            "households",
+            "commune",
+            "has_grid_power",
+            "signal",
+            "_where",
+        )
+    }
+    seen: dict[str, str] = {}
+    first_row: dict[tuple[Any, ...], str] = {}
+    pop_lo, pop_hi = VILLAGE_POPULATION_RANGE
+    for i, rec in enumerate(recs):
+        w = where(i)
+        vals = {}
+        for c in ("lon", "lat"):
+            raw_v = rec.get(c)
+            try:
+                v = float(str(raw_v).strip())
+            except (TypeError, ValueError):
+                raise _fail(path, w, c, raw_v, "a number") from None
+            if not np.isfinite(v):
+                raise _fail(path, w, c, raw_v, "a finite number")
+            vals[c] = v
+        if not LON_RANGE[0] <= vals["lon"] <= LON_RANGE[1]:
+            raise _fail(path, w, "lon", rec.get("lon"), f"{LON_RANGE[0]}..{LON_RANGE[1]} (Vietnam)")
+        if not LAT_RANGE[0] <= vals["lat"] <= LAT_RANGE[1]:
+            raise _fail(path, w, "lat", rec.get("lat"), f"{LAT_RANGE[0]}..{LAT_RANGE[1]} (Vietnam)")
+        pop = _whole(path, w, "population", rec.get("population"), pop_lo, pop_hi, "persons")
+        hh_raw = (rec.get("households") or "").strip()
+        hh = (
+            _whole(path, w, "households", hh_raw, 1, pop, "households (at most the population)", True)
+            if hh_raw
+            else 0
+        )
+        g = (rec.get("gso34") or "").strip()
+        if g.isdigit() and len(g) <= 2:
+            g = g.zfill(2)
+        if not (len(g) == 2 and g.isdigit()) or (codes is not None and g not in codes):
+            allowed = "a 2-digit province code" + (f" ({', '.join(sorted(codes))})" if codes else "")
+            raise _fail(path, w, "gso34", rec.get("gso34"), allowed)
+        vid_raw = (rec.get("village_id") or "").strip()
+        vid = vid_raw or f"P{i + 1:03d}"
+        if vid in seen:
+            raise _fail(
+                path,
+                w,
+                "village_id",
+                vid,
+                f"a unique id (also used on {seen[vid]})",
+                message="duplicate village id",
+            )
+        seen[vid] = w
+        name, commune = _nfc(rec.get("name") or ""), _nfc(rec.get("commune") or "") or None
+        key = (vid_raw, name, vals["lon"], vals["lat"], g, pop, hh, commune)
+        if key in first_row:
+            raise DxsimInputError(
+                f"{w} repeats {first_row[key]} (same name, lon, lat, gso34, population, "
+                "households, commune): a village counted twice",
+                file=path,
+                field=f"{first_row[key]} and {w}",
+                allowed="each village once; delete one of them",
+            )
+        first_row[key] = w
+        power_raw = (rec.get("has_grid_power") or "").strip()
+        if power_raw.casefold() not in _TRUE + _FALSE:
+            raise _fail(path, w, "has_grid_power", power_raw, "true or false (empty = false: no grid power)")
+        signal_raw = (rec.get("signal") or "").strip().casefold()
+        if signal_raw not in ("",) + SIGNAL_STATUSES:
+            raise _fail(path, w, "signal", rec.get("signal"), "none or patchy (empty = none)")
+        out["has_grid_power"].append(power_raw.casefold() in _TRUE)
+        out["signal"].append(signal_raw or "none")
+        out["village_id"].append(vid)
+        out["name"].append(name)
+        out["lon"].append(vals["lon"])
+        out["lat"].append(vals["lat"])
+        out["gso34"].append(g)
+        out["population"].append(pop)
+        out["households"].append(hh)
+        out["commune"].append(commune)
+        out["_where"].append(w)
+    df = pl.DataFrame(
+        out,
+        schema={
+            "village_id": pl.Utf8,
+            "name": pl.Utf8,
+            "lon": pl.Float64,
+            "lat": pl.Float64,
+            "gso34": pl.Utf8,
+            "population": pl.Int64,
+            "households": pl.Int64,
+            "commune": pl.Utf8,
+            "has_grid_power": pl.Boolean,
+            "signal": pl.Utf8,
+            "_where": pl.Utf8,
+        },
+    )
+    if country is not None:
+        check_provinces(path, df, country, tolerance_km)
+    return df
+
+
+def check_provinces(
+    path: Path, df: pl.DataFrame, country: Country, tolerance_km: float, geo: Any | None = None
+) -> None:
+    """Each point in its gso34 province: its cell's province (off-grid: the nearest cell's), or any
+    populated cell within `tolerance_km` of it in that province. `geo`: the village layer's prepared geometry
+    (cell_at, x, y, cell_tree), to reuse its grid and tree; without it they are built from `country`."""
+    from dxsim.radio.coverage import GridSpec
+
+    lon, lat = df["lon"].to_numpy(), df["lat"].to_numpy()
+    codes = np.asarray(country.province_codes)
+    names = country.provinces["name34"].to_list()
+    cells_gso = country.cells["gso34"].to_numpy()
+    if geo is None:
+        c = country.cells
+        rows_c, cols_c = c["row"].to_numpy().astype(np.int64), c["col"].to_numpy().astype(np.int64)
+        grid = GridSpec.from_cells(rows_c, cols_c, c["lon"].to_numpy(), c["lat"].to_numpy())
+        row, col = grid.rowcol(lon, lat)
+        lookup = np.full((grid.n_rows, grid.n_cols), -1, dtype=np.int64)
+        lookup[rows_c, cols_c] = np.arange(rows_c.size)
+        ok = (row >= 0) & (row < grid.n_rows) & (col >= 0) & (col < grid.n_cols)
+        cell = np.full(lon.size, -1, dtype=np.int64)
+        cell[ok] = lookup[row[ok], col[ok]]
+        xy = np.c_[c["x_m"].to_numpy(), c["y_m"].to_numpy()]
+    else:
+        _, _, cell = geo.cell_at(lon, lat)
+        xy = np.c_[geo.x, geo.y]
+    x, y = to_projected(lon, lat)
+    want = df["gso34"].to_numpy()
+    here = np.where(cell >= 0, cells_gso[np.maximum(cell, 0)], "")
+    need = np.flatnonzero((cell < 0) | (here != want))
+    if need.size == 0:
+        return
+    from scipy.spatial import cKDTree
+
+    tree = geo.cell_tree if geo is not None else cKDTree(xy)
+    _, nn = tree.query(np.c_[x[need], y[need]])
+    here[need] = np.where(cell[need] >= 0, here[need], cells_gso[np.asarray(nn)])
+    bad = need[here[need] != want[need]]
+    if bad.size == 0:
+        return
+    around = tree.query_ball_point(np.c_[x[bad], y[bad]], 1000.0 * tolerance_km)
+    for i, js in zip(bad, around):  # only the mismatching villages
+        if np.any(cells_gso[np.asarray(js, dtype=np.int64)] == want[i]):
+            continue
+        actual = here[i]
+        pname = names[int(np.searchsorted(codes, actual))]
+        raise DxsimInputError(
+            "the point lies in another province",
+            file=path,
+            field=f"{df['_where'][int(i)]}, column gso34",
+            value=want[i],
+            allowed=f"{actual} ({pname}), the province at {lon[i]:.5f},{lat[i]:.5f}, or a point within "
+            f"{tolerance_km:g} km of province {want[i]}",
+        )

@@ -1,0 +1,271 @@
+"""The wording of scenario errors: one pydantic validation error -> one planner-readable line.
+
+Every mistake a planner can make comes back as one :class:`DxsimInputError` naming the file that set the
+value (through the merge's provenance), the dotted field, the value as written, and what is allowed
+(type, range, step, or the allowed keys with a suggestion), in the chosen language. Reading and
+merging the files is :mod:`dxsim.scenario.loader`'s job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import re
+from typing import Any
+
+from dxsim.errors import DxsimInputError
+from dxsim.i18n import N_
+from dxsim.i18n import gettext as _
+from dxsim.scenario.constants import EXTENDS
+from dxsim.scenario.docs import Located, key_name, range_text, shape_at, type_text
+
+FRIENDLY_ALLOWED = {  # translated where used
+    "name": N_(
+        "a short name of letters, digits, '_', '.' or '-' (up to 64 characters, starting with a letter or digit)"
+    ),
+}
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
+_SIMPLE_KEY = re.compile(r"[A-Za-z0-9_*-]+")
+
+
+def translate(
+    err: Any, merged: dict[str, Any], prov: dict[tuple[str, ...], str], top: str
+) -> DxsimInputError:
+    """One pydantic error -> one planner-readable DxsimInputError."""
+    loc = tuple(err.get("loc", ()))
+    kind = err.get("type", "")
+    inp = err.get("input")
+    ctx = err.get("ctx") or {}
+    is_key = bool(loc) and loc[-1] == "[key]"
+    path = tuple(str(p) if not isinstance(p, int) else p for p in (loc[:-1] if is_key else loc))
+    # a bad dict key is reported as (..., key, '[key]'): the key's shape belongs to the dict above it
+    parent, target = shape_at(loc[:-2] + ("[key]",) if is_key else loc)
+    list_index = None
+    if path and isinstance(path[-1], int):  # an item of a list: report the list
+        list_index = path[-1]
+        path = tuple(p for p in path if not isinstance(p, int))
+    where = f" (item {list_index + 1} of the list)" if list_index is not None else ""
+    file = _file_for(path, prov, top)
+    field = dotted(path)
+
+    if kind == "missing":
+        return DxsimInputError(
+            _("field required"), file=file, field=field, allowed=allowed_text(target, path)
+        )
+
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        keys = list(parent.shape.model_fields) if parent is not None else []
+        if len(loc) == 1:
+            keys.append(EXTENDS)
+        close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+        msg = _("unknown key {key}").format(key=repr(key)) + (
+            "; " + _("did you mean {name}?").format(name=repr(close[0])) if close else ""
+        )
+        return DxsimInputError(msg, file=file, field=field, value=show_value(inp), allowed=", ".join(keys))
+
+    if is_key and target is not None:
+        kname = target.key_name
+        key = str(inp)
+        if target.shape.options:
+            opts = [str(o) for o in target.shape.options]
+            close = difflib.get_close_matches(key, opts, n=1, cutoff=0.6)
+            msg = f"unknown {kname} {key!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+            return DxsimInputError(msg, file=file, field=field, allowed=", ".join(opts))
+        rng = range_text(target.shape)
+        return DxsimInputError(
+            f"{key!r} is not a valid {kname}", file=file, field=field, allowed=f"a {kname} {rng}".strip()
+        )
+
+    if kind in ("value_error", "assertion_error"):
+        text = str(ctx.get("error") or err.get("msg", ""))
+        text = re.sub(r"^(Value error|Assertion failed),\s*", "", text)
+        if target is not None and target.shape.kind == "model":
+            found = (
+                _split_field(text, target, path, merged)
+                if not where
+                else _split_item_field(text, target, path, list_index, merged)
+            )
+            if found is not None:
+                fpath, value, rest = found
+                return DxsimInputError(
+                    clean(rest) + where,
+                    file=_file_for(fpath, prov, top),
+                    field=dotted(fpath),
+                    value=show_value(value),
+                )
+            return DxsimInputError(clean(text), file=file, field=field or None)
+        return DxsimInputError(
+            clean(text) + where,
+            file=file,
+            field=field,
+            value=show_value(inp),
+            allowed=allowed_text(target, path),
+        )
+
+    if kind in MESSAGES:
+        msg = _(MESSAGES[kind])
+    elif kind.endswith(("_type", "_parsing")) or kind.startswith(("date_", "datetime_")):
+        msg = _("wrong type: not {what}").format(
+            what=type_text(target.shape, translated=True) if target else _("the expected type")
+        )
+    else:
+        msg = re.sub(r"^Input should be\s*", "should be ", err.get("msg", "invalid value"))
+    if kind == "float_type" and isinstance(inp, int) and not isinstance(inp, bool):
+        msg = "number too large"
+    if kind == "string_too_long" and isinstance(inp, str):
+        msg = f"too long ({len(inp)} characters)"
+    return DxsimInputError(
+        clean(msg) + where,
+        file=file,
+        field=field or None,
+        value=show_value(inp),
+        allowed=ctx.get("allowed") or allowed_text(target, path),  # a custom error may say what is allowed
+    )
+
+
+MESSAGES = {  # translated where used (gettext)
+    "greater_than_equal": N_("too small"),
+    "greater_than": N_("too small"),
+    "less_than_equal": N_("too large"),
+    "less_than": N_("too large"),
+    "finite_number": N_("not a finite number"),
+    "int_from_float": N_("not a whole number"),
+    "int_parsing_size": N_("number too large"),
+    "string_pattern_mismatch": N_("not in the required form"),
+    "literal_error": N_("not one of the allowed values"),
+    "date_from_datetime_inexact": N_("has a time of day; give a date only"),
+    "date_future": N_("must be in the future"),
+    "date_past": N_("must be in the past"),
+}
+
+
+def _split_field(
+    text: str, target: Located, path: tuple[Any, ...], merged: dict[str, Any]
+) -> tuple[tuple[str, ...], Any, str] | None:
+    """A section-level rule like "end_date (…) must be after start_date (…)": point at end_date."""
+    token, _sep, rest = text.partition(" ")
+    parts = tuple(token.split("."))
+    if not rest or parts[0] not in target.shape.model_fields:
+        return None
+    fpath = tuple(path) + parts
+    value = None
+    if "*" not in parts:
+        node: Any = merged
+        for p in fpath:
+            node = node.get(p) if isinstance(node, dict) else None
+        value = node
+        rest = re.sub(r"^(\([^)]*\)|=\s*[^:]*:)\s*", "", rest)  # the value is shown separately
+    return fpath, value, rest
+
+
+def _split_item_field(
+    text: str, target: Located, path: tuple[Any, ...], index: int | None, merged: dict[str, Any]
+) -> tuple[tuple[str, ...], Any, str] | None:
+    """A rule of one item of a list of tables ("window_end (…) must not be before …"): point at its field."""
+    token, _sep, rest = text.partition(" ")
+    if not rest or "." in token or token not in target.shape.model_fields or index is None:
+        return None
+    node: Any = merged
+    for p in path:
+        node = node.get(p) if isinstance(node, dict) else None
+    item = node[index] if isinstance(node, list) and index < len(node) else None
+    value = item.get(token) if isinstance(item, dict) else None
+    rest = re.sub(r"^(\([^)]*\)|=\s*[^:]*:)\s*", "", rest)
+    return tuple(path) + (token,), value, rest
+
+
+def _file_for(path: tuple[Any, ...], prov: dict[tuple[str, ...], str], top: str) -> str:
+    """The file of the chain that (last) set this value; the loaded file if it came from defaults."""
+    p = tuple(str(x) for x in path)
+    while p:
+        if p in prov:
+            return prov[p]
+        p = p[:-1]
+    return top
+
+
+# --------------------------------------------------------------------------- wording
+
+
+def allowed_text(target: Located | None, path: tuple[Any, ...] = ()) -> str | None:
+    """'an integer between 0 and 20000 teams', 'a table with keys …', 'an ISO date like 2026-01-31'."""
+    dotted = ".".join(str(p) for p in path)
+    if dotted in FRIENDLY_ALLOWED:
+        return _(FRIENDLY_ALLOWED[dotted])
+    if target is None:
+        return None
+    s = target.shape
+    unit = target.unit
+
+    def rng(shape: Any) -> str:
+        return range_text(shape, translated=True)
+
+    if s.kind == "model":
+        return _("a table with keys {keys}").format(keys=", ".join(s.model_fields))
+    if s.kind == "dict" and s.key is not None and s.item is not None:
+        kname = key_name(s.key)
+        if s.key.options:
+            return _("a table with one entry per {key} ({options})").format(
+                key=kname, options=", ".join(map(str, s.key.options))
+            )
+        inner = allowed_text(Located(s.item, unit), ())
+        return (
+            _("a table of {key} = value ({key} {range}; value {inner})")
+            .format(key=kname, range=rng(s.key), inner=inner)
+            .replace("  ", " ")
+        )
+    if s.kind == "list" and s.item is not None:
+        inner = " ".join(x for x in (rng(s.item), unit if s.item.is_number else None) if x)
+        what = _("a list of {inner}s").format(inner=type_text(s.item, article=False, translated=True))
+        return what + (_(", each {inner}").format(inner=inner) if inner else "")
+    if s.options:
+        return " ".join(x for x in (rng(s), unit if s.is_number else None) if x)
+    if s.is_number:
+        return " ".join(x for x in (type_text(s, translated=True), rng(s), unit) if x)
+    if s.py_type is str:
+        text = _("text") + (f" ({rng(s)})" if rng(s) else "")
+        return f"{text}: {unit}" if unit else text
+    return type_text(s, translated=True)
+
+
+def dotted(path: tuple[Any, ...]) -> str:
+    return ".".join(
+        str(p) if isinstance(p, int) or _SIMPLE_KEY.fullmatch(str(p)) else json.dumps(str(p)) for p in path
+    )
+
+
+def clean(text: Any) -> str:
+    return _LINE_BREAKS.sub(" ", str(text))
+
+
+class Shown:
+    """A value abbreviated for display: its repr is the text shown to the planner."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Shown) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+def show_value(value: Any) -> Any:
+    """The offending value, made short and printable (TOML dates as ISO strings)."""
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return Shown(f"<an integer of about {int(value.bit_length() * 0.30103) + 1} digits>")
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return Shown("<a value too large to show>")
+    if len(text) > 80:
+        return Shown(clean(text[:77]) + "...")
+    return value

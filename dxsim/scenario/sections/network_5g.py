@@ -1,0 +1,391 @@
+"""The 5G rollout's sections: radio bands, operators, crews, seasons, works, supply, costs, support and site rules.
+
+Citations use the seed short-ids of ../shared/seed_facts.md (e.g. "000:56" = MoST report 000, line 56).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from dxsim.scenario.constants import (
+    ASSUMPTION,
+    ENVIRONMENTS,
+    SUPPORTED_BANDS_MHZ,
+)
+from dxsim.scenario.fields import DelayDays, Month, SitesPerYear, StrictModel, VndBnPerYear, Year, param
+
+
+class EnvBands(StrictModel):
+    """Carrier frequency used for coverage in each environment."""
+
+    urban: int = Field(
+        description="Band in urban cells (MHz).", json_schema_extra={"enum": list(SUPPORTED_BANDS_MHZ)}
+    )
+    suburban: int = Field(
+        description="Band in suburban cells (MHz).", json_schema_extra={"enum": list(SUPPORTED_BANDS_MHZ)}
+    )
+    rural: int = Field(
+        description="Band in rural cells (MHz).", json_schema_extra={"enum": list(SUPPORTED_BANDS_MHZ)}
+    )
+
+    @field_validator("urban", "suburban", "rural")
+    @classmethod
+    def _supported(cls, v: int) -> int:
+        if v not in SUPPORTED_BANDS_MHZ:
+            raise ValueError(f"band {v} MHz not supported; choose one of {SUPPORTED_BANDS_MHZ}")
+        return v
+
+
+class Radio(StrictModel):
+    """Coverage engine settings: which band covers which environment."""
+
+    band_5g_mhz: EnvBands = Field(
+        default_factory=lambda: EnvBands(urban=3500, suburban=3500, rural=3500),
+        description="5G coverage band per environment (MHz). 3.5 GHz (n78) is Vietnam's "
+        "5G band (2024 auction C2/C3 blocks, seed 003:38); 700 MHz is a rural option.",
+        json_schema_extra={"x-unit": "MHz", "x-source": "seed 003:38 (C2 3700-3800, C3 3800-3900 MHz)"},
+    )
+    band_4g_mhz: EnvBands = Field(
+        default_factory=lambda: EnvBands(urban=1800, suburban=1800, rural=900),
+        description="4G coverage band per environment (MHz).",
+        json_schema_extra={
+            "x-unit": "MHz",
+            "x-source": "LTE B3 1800 MHz capacity layer, B8 900 MHz rural coverage layer (operator practice; assumption)",
+        },
+    )
+    coverage_definition: Literal["outdoor", "indoor"] = param(
+        "outdoor",
+        unit="-",
+        description="'outdoor': a person is covered when the outdoor signal at their location meets the edge budget (ITU population-coverage convention); 'indoor' adds the 38.901 O2I building penetration loss.",
+        source="ITU ICT Indicators Handbook: population covered by a mobile network = inhabitants within range of an (outdoor) signal",
+    )
+    coverage_subsamples_per_axis: int = param(
+        4,
+        unit="points per cell axis",
+        ge=1,
+        le=8,
+        description="Each 1 km population cell is tested at n x n points; covered share = share of points within a site's radius.",
+        source="dxsim numerical setting (tests/test_coverage.py bounds the quadrature error)",
+    )
+
+    @model_validator(mode="after")
+    def _bands_have_budgets(self) -> Radio:
+        from dxsim.radio.radii import supported_bands
+
+        for tech, bands in (("5g", self.band_5g_mhz), ("4g", self.band_4g_mhz)):
+            ok = supported_bands(tech)
+            for env in ENVIRONMENTS:
+                if getattr(bands, env) not in ok:
+                    raise ValueError(
+                        f"band_{tech}_mhz.{env} = {getattr(bands, env)}: no {tech.upper()} link budget for this band; choose one of {ok}"
+                    )
+        return self
+
+
+class Operator(StrictModel):
+    """A mobile network operator: its 5G build targets and budget."""
+
+    start_share_5g_pct: float = param(
+        33.3,
+        unit="% of start 5G stations",
+        ge=0,
+        le=100,
+        description="Share of the start-date 5G stations owned by this operator (also how the operators' plans "
+        "interleave in the national order of the synthetic layer).",
+        source=ASSUMPTION.format(q=5),
+    )
+    subscriber_share_pct: float = param(
+        33.3,
+        unit="% of mobile subscribers",
+        ge=0,
+        le=100,
+        description="The operator's share of the people its sites cover who are its subscribers (business case).",
+        source=ASSUMPTION.format(q=5) + "; ~55/30/15 (Viettel/VNPT/MobiFone) subscriber shares",
+    )
+    annual_new_5g_sites: dict[Year, SitesPerYear] = param(
+        {},
+        unit="stations per calendar year",
+        description="New 5G stations the operator announces for each year: a soft target it paces its orders on (it "
+        "skips sites with a negative business case and may surge beyond it for support). Years after the last listed "
+        "repeat its value; in the start year only the part of the year after start_date counts (pro rata).",
+        source=ASSUMPTION.format(q=17),
+    )
+    capex_budget_vnd_bn: dict[Year, VndBnPerYear] = param(
+        {},
+        unit="VND bn per calendar year",
+        description="5G radio-access capex the operator can commit each year (years after the last listed repeat its value).",
+        source=ASSUMPTION.format(q=6),
+    )
+
+    @field_validator("annual_new_5g_sites", "capex_budget_vnd_bn")
+    @classmethod
+    def _years(cls, v: dict[int, float]) -> dict[int, float]:
+        for year, value in v.items():
+            if not 2020 <= year <= 2100:
+                raise ValueError(f"year {year} out of range 2020..2100")
+            if value < 0:
+                raise ValueError(f"value for {year} must be >= 0, got {value}")
+        return dict(sorted(v.items()))
+
+    def value_for_year(self, table: Mapping[int, float], year: int) -> float:
+        """Value for a year: listed, else the last listed earlier year, else 0."""
+        if year in table:
+            return table[year]
+        earlier = [y for y in table if y <= year]
+        return table[max(earlier)] if earlier else 0.0
+
+
+def _default_operators() -> dict[Literal["viettel", "vnpt", "mobifone"], Operator]:
+    # 2025: Viettel and VNPT planned at least 20,000 5G BTS in 2025 (seed 004:269-281), split 55:30 by
+    # their shares (13,000 / 7,000); MobiFone scaled by share (15/85 x 20,000 ~ 3,500). 2026: Viettel's own
+    # plan is +15,000 5G sites (infra/vn_telecom_dc_stats.csv, vietnamnet 2025-12); VNPT and MobiFone are
+    # scaled by mobile-subscriber share (assumption: ~55/30/15). Later years: assumption (open question 17).
+    return {
+        "viettel": Operator(
+            start_share_5g_pct=55.0,
+            subscriber_share_pct=55.0,
+            annual_new_5g_sites={2025: 13000, 2026: 15000, 2027: 12000, 2028: 10000, 2029: 8000, 2030: 6000},
+            capex_budget_vnd_bn={2025: 9000, 2026: 22000, 2027: 20000},
+        ),
+        "vnpt": Operator(
+            start_share_5g_pct=30.0,
+            subscriber_share_pct=30.0,
+            annual_new_5g_sites={2025: 7000, 2026: 8000, 2027: 6500, 2028: 5500, 2029: 4500, 2030: 3500},
+            capex_budget_vnd_bn={2025: 6000, 2026: 12000, 2027: 11000},
+        ),
+        "mobifone": Operator(
+            start_share_5g_pct=15.0,
+            subscriber_share_pct=15.0,
+            annual_new_5g_sites={2025: 3500, 2026: 4000, 2027: 3500, 2028: 3000, 2029: 2500, 2030: 2000},
+            capex_budget_vnd_bn={2025: 1500, 2026: 6000, 2027: 5500},
+        ),
+    }
+
+
+class Crews(StrictModel):
+    """Installation teams in one operator region (shared by the operators as contractors)."""
+
+    teams: int = param(
+        500,
+        unit="teams",
+        ge=0,
+        le=20_000,
+        description="Installation teams working in parallel in the region.",
+        source=ASSUMPTION.format(q=5)
+        + "; Viettel's 2017 4G build of ~36,000 sites in ~6 months implies >1,000 teams nationally",
+    )
+
+
+def _default_crews() -> dict[Literal["north", "central", "south"], Crews]:
+    # split roughly by population: north 37%, central 26%, south 37% (cells.parquet, 2024)
+    return {"north": Crews(teams=450), "central": Crews(teams=300), "south": Crews(teams=450)}
+
+
+class Season(StrictModel):
+    """Rainy-season slowdown in one region."""
+
+    rainy_months: list[Month] = param(
+        [5, 6, 7, 8, 9, 10],
+        unit="calendar months (1-12)",
+        description="Months of the rainy season, when crews work slower.",
+        source="World Bank Climate Change Knowledge Portal, Vietnam climatology: north and south rainy May-Oct; central coast Sep-Dec",
+    )
+    rainy_productivity_pct: float = param(
+        70.0,
+        unit="% of dry-season output",
+        ge=1,
+        le=100,
+        description="Crew output in rainy months as a share of dry-season output.",
+        source=ASSUMPTION.format(q=5),
+    )
+
+    @field_validator("rainy_months")
+    @classmethod
+    def _months(cls, v: list[int]) -> list[int]:
+        bad = [m for m in v if not 1 <= m <= 12]
+        if bad:
+            raise ValueError(f"months must be 1..12, got {bad}")
+        return sorted(set(v))
+
+
+def _default_seasons() -> dict[Literal["north", "central", "south"], Season]:
+    return {
+        "north": Season(rainy_months=[5, 6, 7, 8, 9, 10], rainy_productivity_pct=70.0),
+        "central": Season(rainy_months=[9, 10, 11, 12], rainy_productivity_pct=60.0),
+        "south": Season(rainy_months=[5, 6, 7, 8, 9, 10, 11], rainy_productivity_pct=75.0),
+    }
+
+
+class Works(StrictModel):
+    """Time each kind of 5G site takes: permits / site acquisition, and crew work on site."""
+
+    upgrade_permit: DelayDays = Field(
+        default_factory=lambda: DelayDays(p50_days=14, p90_days=45),
+        description="Approval delay for adding 5G to an existing 4G site (days).",
+        json_schema_extra={"x-unit": "days", "x-source": ASSUMPTION.format(q=5)},
+    )
+    new_site_permit: DelayDays = Field(
+        default_factory=lambda: DelayDays(p50_days=120, p90_days=300),
+        description="Site acquisition + construction permit delay for a new site (days).",
+        json_schema_extra={"x-unit": "days", "x-source": ASSUMPTION.format(q=5)},
+    )
+    upgrade_team_days: DelayDays = Field(
+        default_factory=lambda: DelayDays(p50_days=2, p90_days=4),
+        description="Crew-days on site to install and commission 5G on an existing site.",
+        json_schema_extra={"x-unit": "team-days", "x-source": ASSUMPTION.format(q=5)},
+    )
+    new_site_team_days: DelayDays = Field(
+        default_factory=lambda: DelayDays(p50_days=12, p90_days=25),
+        description="Crew-days to build a new site (foundation, tower, power, radio).",
+        json_schema_extra={"x-unit": "team-days", "x-source": ASSUMPTION.format(q=5)},
+    )
+
+
+class Supply(StrictModel):
+    """5G radio equipment (AAU + baseband) supply to all operators."""
+
+    deliveries_per_month: int = param(
+        12_000,
+        unit="site kits per month",
+        ge=0,
+        le=1_000_000,
+        description="Site equipment kits the vendors can deliver nationally per month.",
+        source=ASSUMPTION.format(q=5)
+        + "; must allow the ~20,000 sites/operator push of 2025 (seed 004:269-281)",
+    )
+    lead_time: DelayDays = Field(
+        default_factory=lambda: DelayDays(p50_days=45, p90_days=90),
+        description="Order-to-delivery lead time of a site kit (days).",
+        json_schema_extra={"x-unit": "days", "x-source": ASSUMPTION.format(q=5)},
+    )
+
+
+class Costs(StrictModel):
+    """Capex per 5G site. No Vietnamese figure is public (seed_facts open question 6)."""
+
+    upgrade_equipment_vnd_bn: float = param(
+        1.0,
+        unit="VND bn per site",
+        ge=0,
+        le=50,
+        description="Radio equipment (64T64R AAU + baseband) to add 5G to a site.",
+        source="~USD 40k per 3-sector massive-MIMO site (Oughton et al. 2019, pysim5g cost table), at 25,520 VND/USD (seed 003:68)",
+    )
+    upgrade_works_vnd_bn: float = param(
+        0.3,
+        unit="VND bn per site",
+        ge=0,
+        le=50,
+        description="Installation, power and transmission upgrades at an existing site.",
+        source="Oughton et al. 2019 (pysim5g) site upgrade works, converted at 25,520 VND/USD",
+    )
+    new_site_equipment_vnd_bn: float = param(
+        1.0,
+        unit="VND bn per site",
+        ge=0,
+        le=50,
+        description="Radio equipment for a new 5G site.",
+        source="as upgrade_equipment_vnd_bn",
+    )
+    new_site_civil_vnd_bn: float = param(
+        2.3,
+        unit="VND bn per site",
+        ge=0,
+        le=100,
+        description="Tower/rooftop, land, power, backhaul and civil works for a new site.",
+        source="~USD 90k new macro build (Oughton et al. 2019, pysim5g), at 25,520 VND/USD",
+    )
+
+    def capex_vnd_bn(self, is_new: bool) -> float:
+        if is_new:
+            return self.new_site_equipment_vnd_bn + self.new_site_civil_vnd_bn
+        return self.upgrade_equipment_vnd_bn + self.upgrade_works_vnd_bn
+
+    def equipment_vnd_bn(self, is_new: bool) -> float:
+        return self.new_site_equipment_vnd_bn if is_new else self.upgrade_equipment_vnd_bn
+
+
+class Subsidy(StrictModel):
+    """State support for fast 5G build-out (Resolution 193/2025/QH15 Art. 11; Decree 88/2025/NĐ-CP)."""
+
+    equipment_share_pct: float = param(
+        15.0,
+        unit="% of equipment cost per station",
+        ge=0,
+        le=100,
+        description="Support per eligible station as a share of its equipment cost.",
+        source="Decree 88/2025/NĐ-CP (13/4/2025) detailing Resolution 193/2025/QH15 Art. 11: 15% of average 5G equipment cost per station",
+    )
+    window_start: dt.date = param(
+        dt.date(2025, 2, 19),
+        unit="ISO date",
+        description="Stations accepted on or after this date count.",
+        source="Decree 88/2025/NĐ-CP: stations accepted 19/2/2025 - 31/12/2025",
+    )
+    window_end: dt.date = param(
+        dt.date(2025, 12, 31),
+        unit="ISO date",
+        description="Stations accepted after this date do not count; support is paid after it.",
+        source="Decree 88/2025/NĐ-CP",
+    )
+    min_stations_per_operator: int = param(
+        20_000,
+        unit="stations",
+        ge=0,
+        le=500_000,
+        description="An operator qualifies only if it has at least this many 5G stations on air at window_end.",
+        source="Decree 88/2025/NĐ-CP: at least 20,000 5G stations nationwide (seed 004:269-281)",
+    )
+    fund_vnd_bn: float = param(
+        12_697.0,
+        unit="VND bn",
+        ge=0,
+        le=1_000_000,
+        description="Cap on total support (the 2024 spectrum auction proceeds).",
+        source="Decree 88/2025/NĐ-CP cap; auction proceeds 12,697 bn VND (seed 003:34)",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Subsidy:
+        if self.window_end < self.window_start:
+            raise ValueError(
+                f"window_end ({self.window_end}) must not be before window_start ({self.window_start})"
+            )
+        return self
+
+
+class Sites(StrictModel):
+    """Where the site layer comes from."""
+
+    file: str | None = param(
+        None,
+        unit="path (relative to the scenario file)",
+        description="A planner's site CSV (columns lon, lat, operator, technology, band_mhz, on_air_date) replacing the synthetic layer.",
+        source="planner data; default is the seeded synthetic layer (dxsim/geo/sites.py)",
+    )
+    people_per_5g_site_dense: float = param(
+        2080.0,
+        unit="persons per 5G site",
+        ge=0,
+        le=100_000,
+        description="Synthetic layer: in cells dense enough, the first 5G sites are capacity-driven, one per this many people (network-wide, shared between the operators by the 4G sites each has there), densest cells first; then each operator's coverage greedy takes over.",
+        source="fitted so the first 16,737 sites of the operators' merged plans cover 39.52% (seed 000:56; 2,150 before operators had their own overlapping plans); checked out-of-sample on 11,591 -> ~26% (vietnamnews 2025-05); see `dxsim calibration`",
+    )
+    demand_phase_order: Literal["national_density", "province_balanced"] = param(
+        "national_density",
+        unit="-",
+        description="Synthetic layer: order of the capacity-driven phase. 'national_density' serves the densest cells nationwide first; 'province_balanced' advances every province in step with its population.",
+        source="national_density matches the 2024 provincial-capital coverage better (73% vs 60% of city-ward population at 25.5% national; reported 93.34%, seed 003:34)",
+    )
+    synthetic_seed: int = param(
+        20251031,
+        unit="integer seed",
+        ge=0,
+        le=2**32 - 1,
+        description="Seed of the synthetic site placement (the layer, not the run).",
+        source="dxsim convention",
+    )

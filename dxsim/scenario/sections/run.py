@@ -1,0 +1,106 @@
+"""The run's horizon and the network it starts from (the state reported on `start_state.observed_on`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import model_validator
+
+from dxsim.scenario.constants import (
+    END_DATE_LATEST,
+    OBSERVED_ON_EARLIEST,
+    SEED_000_56,
+    START_AFTER_OBSERVED_MONTHS,
+    START_BEFORE_OBSERVED_DAYS,
+    START_DATE_EARLIEST,
+    START_DATE_LATEST,
+    START_STATE_OBSERVED_ON,
+    START_STATE_REPORTED,
+)
+from dxsim.scenario.fields import StrictModel, param
+
+
+class Horizon(StrictModel):
+    """Simulated period. The start is the date of the latest reported facts."""
+
+    start_date: dt.date = param(
+        dt.date(2025, 10, 31),
+        unit="ISO date",
+        description=f"First simulated day; the start state holds on this date, so it must fall between "
+        f"{START_BEFORE_OBSERVED_DAYS} days before start_state.observed_on and the end of the "
+        f"{START_AFTER_OBSERVED_MONTHS}th month after it (by default {START_DATE_EARLIEST} to "
+        f"{START_DATE_LATEST}: the start state reported for {START_STATE_REPORTED}; a later start keeps "
+        "that network unchanged until then).",
+        source=SEED_000_56 + ": 16,737 5G stations 'by October 2025'",
+    )
+    end_date: dt.date = param(
+        dt.date(2030, 12, 31),
+        unit="ISO date",
+        description="Last simulated day (metrics are reported at each month end up to it); at most "
+        f"{END_DATE_LATEST}.",
+        source="National DT Programme horizon 2030 (Decision 749/QĐ-TTg, seed 002:1-9); latest end: "
+        "Resolution 57-NQ/TW vision 2045 (seed 004:14-16)",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Horizon:
+        if self.end_date <= self.start_date:
+            raise ValueError(f"end_date ({self.end_date}) must be after start_date ({self.start_date})")
+        if self.end_date > END_DATE_LATEST:
+            raise ValueError(
+                f"end_date ({self.end_date}) is after {END_DATE_LATEST}, the latest supported end: plans run "
+                "to 2030 with a vision to 2045 (Resolution 57-NQ/TW), and the AI job queue grows ~1.4x a "
+                f"year beyond that (a run to 2055 needed 16 GB); choose an end_date up to {END_DATE_LATEST}"
+            )
+        return self
+
+
+class StartState(StrictModel):
+    """Network on the start date (used to size the synthetic site layer), as observed on `observed_on`."""
+
+    observed_on: dt.date = param(
+        START_STATE_OBSERVED_ON,
+        unit="ISO date",
+        description="Date the start-state figures were reported; horizon.start_date must lie from "
+        f"{START_BEFORE_OBSERVED_DAYS} days before it to the end of the {START_AFTER_OBSERVED_MONTHS}th month after "
+        f"it. `dxsim backtest --from DATE` sets it (with the figures observed then); earliest {OBSERVED_ON_EARLIEST}.",
+        source=SEED_000_56 + ": 16,737 5G stations 'by October 2025'",
+    )
+
+    stations_5g: int = param(
+        16_737,
+        unit="stations",
+        ge=0,
+        le=500_000,
+        description="5G stations on air at the start date.",
+        source=SEED_000_56,
+    )
+    stations_4g: int = param(
+        119_550,
+        unit="stations",
+        ge=1_000,
+        le=500_000,
+        description="4G stations on air at the start date (16,737 / 14%).",
+        source=SEED_000_56 + ": 5G = 14% of 4G stations; a 2025-05 news figure implies ~150k "
+        "(infra/vn_telecom_dc_stats.csv)",
+    )
+    pipeline_build_rate_5g_per_month: float = param(
+        1029.2,
+        unit="stations per month",
+        ge=0,
+        le=100_000,
+        description="5G stations brought on air per month just before the start. It fills the pipeline at the "
+        "start (warm start): by Little's law the sites in flight (ordered, in permitting, awaiting kit or a crew, "
+        "under construction) are this rate times each site's own order-to-air time, each at a uniformly drawn "
+        "point of its way through the pipeline.",
+        source="(16,737 - 11,591) stations / 5 months, 2025-05-31 to 2025-10-31 (seed 000:56; "
+        "infra/vn_telecom_dc_stats.csv; geodata/observations.csv)",
+    )
+    start_sites_in_window_pct: float = param(
+        60.0,
+        unit="% of start 5G stations",
+        ge=0,
+        le=100,
+        description="Share of the start-date 5G stations accepted on or after subsidy.window_start (they count toward the 20,000-station threshold).",
+        source="assumption: commercial 5G launched Oct 2024; 11,591 stations by 2025-05 and 16,737 by 2025-10 (seed 000:56; infra/vn_telecom_dc_stats.csv)",
+    )
