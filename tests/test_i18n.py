@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -533,3 +535,38 @@ def test_show_comments_and_wrong_type_in_vietnamese(tmp_path: Path) -> None:
     _bad_input_line(
         dxsim_cmd("validate", str(f)), f"error: {f}: description = 3: wrong type: not text (allowed: "
     )
+
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BASELINE = REPO_ROOT / "scenarios" / "baseline.toml"
+DXSIM = [sys.executable, "-m", "dxsim.cli.main"]
+
+
+def test_scenario_language_is_the_default(tmp_path: Path) -> None:
+    """`language = "vi"` in a scenario (or a file it extends) makes its outputs Vietnamese unless --lang or
+    DXSIM_LANG says otherwise; an unknown language is bad input like any other field."""
+    parent = tmp_path / "vi.toml"
+    parent.write_text(
+        f'extends = "{BASELINE.as_posix()}"\nname = "vi-opt"\nlanguage = "vi"\n', encoding="utf-8"
+    )
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "vi.toml"\nname = "child"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "DXSIM_LANG"}
+    env.setdefault("DXSIM_RAW_DATA", str((REPO_ROOT.parent / "shared" / "geodata").resolve()))
+    for f in (parent, child):
+        r = subprocess.run(
+            [*DXSIM, "validate", str(f)], capture_output=True, text=True, env=env, cwd=tmp_path
+        )
+        assert r.returncode == 0 and "hợp lệ" in r.stdout, r.stdout + r.stderr
+    r = subprocess.run(
+        [*DXSIM, "validate", str(parent), "--lang", "en"], capture_output=True, text=True, env=env
+    )
+    assert r.returncode == 0 and "ok (vi-opt)" in r.stdout and "hợp lệ" not in r.stdout
+    r = subprocess.run(
+        [*DXSIM, "validate", str(parent)], capture_output=True, text=True, env={**env, "DXSIM_LANG": "en"}
+    )
+    assert r.returncode == 0 and "hợp lệ" not in r.stdout
+    bad = tmp_path / "fr.toml"
+    bad.write_text('name = "x"\nlanguage = "fr"\n', encoding="utf-8")
+    r = subprocess.run([*DXSIM, "validate", str(bad)], capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "language = 'fr'" in r.stderr and "vi, en" in r.stderr

@@ -30,7 +30,8 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 from dxsim._version import __version__
 from dxsim.errors import DxsimInputError, ModelFailure, OutputError
-from dxsim.i18n import LANG_ALLOWED, N_, UnknownLanguage, language, pgettext, set_language
+from dxsim.i18n import ENV as LANG_ENV
+from dxsim.i18n import LANG_ALLOWED, LANGS, N_, UnknownLanguage, language, pgettext, set_language
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.writer import ask_stop, check_output_dir, discard_partial
@@ -163,6 +164,25 @@ def take_lang(argv: list[str]) -> tuple[list[str], str | None]:
         rest.append(a)
         i += 1
     return rest, lang
+
+
+def scenario_language(args: list[str]) -> str | None:
+    """The `language` set by the first scenario file among the arguments that sets one (through its extends chain).
+
+    Only a default, read before the command runs: a file that is not a scenario, or not a valid one, says nothing
+    here (the command itself reports what is wrong with it)."""
+    for a in args:
+        if not a.endswith(".toml") or not Path(a).is_file():
+            continue
+        from dxsim.scenario import load_scenario_dict  # the scenario layer, only when a .toml is named
+
+        try:
+            data = load_scenario_dict(a, with_defaults=False)
+        except (DxsimInputError, OSError, ValueError):
+            continue
+        if data.get("language") in LANGS:
+            return str(data["language"])
+    return None
 
 
 def _fault_line(e: BaseException) -> str:
@@ -1384,6 +1404,10 @@ def main() -> None:
     signal.signal(signal.SIGINT, _terminate)
     try:
         sys.argv[1:], lang = take_lang(sys.argv[1:])
+        if lang is None and not os.environ.get(
+            LANG_ENV
+        ):  # --lang, then DXSIM_LANG, then the scenario's `language`
+            lang = scenario_language(sys.argv[1:])
         set_language(lang, children=True)
     except UnknownLanguage as e:
         _say_error(

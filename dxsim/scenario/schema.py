@@ -79,6 +79,11 @@ class Scenario(StrictModel):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
     )
     description: str = Field("", description="What this option changes and why.", max_length=4000)
+    language: Literal["vi", "en"] | None = Field(
+        None,
+        description="Language of this scenario's outputs (terminal, report, map, compare, workbook labels): 'vi' "
+        "(Tiếng Việt) or 'en'. Used when neither --lang nor DXSIM_LANG says; identifiers stay English in files.",
+    )
     seed: int = param(
         20251031,
         unit="integer seed",

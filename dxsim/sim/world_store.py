@@ -59,6 +59,7 @@ Progress = Callable[[str], None]
 SIM_ONLY: tuple[tuple[str, ...], ...] = (
     ("name",),
     ("description",),
+    ("language",),
     ("replications",),
     ("operators",),
     ("crews",),
