@@ -49,7 +49,8 @@ class RunResult:
     @property
     def kpis(self) -> dict[str, float | None]:
         """KPI name -> P50 over replications; with reps > 1 also `<name>_p10` / `<name>_p90`."""
-        return self.sim.summary["kpis"]
+        kpis: dict[str, float | None] = self.sim.summary["kpis"]  # set by dxsim.results.summary.summarise
+        return kpis
 
     @property
     def metrics(self) -> pl.DataFrame:

@@ -57,7 +57,7 @@ import math
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib
 import matplotlib.dates as mdates
@@ -385,7 +385,7 @@ def score(
     from_date: dt.date,
     end_date: dt.date,
     provinces: set[str] | list[str],
-    inputs: set[int] = frozenset(),
+    inputs: set[int] | frozenset[int] = frozenset(),
     surveys: dict[str, dt.date] | None = None,
 ) -> tuple[pl.DataFrame, int]:
     """The scored table (rules in the module docstring) and the number of later rows without a counterpart.
@@ -806,7 +806,7 @@ def chart(result: BacktestResult, metric: str, area: str) -> Chart:
         & (pl.col("area") == area)
         & pl.col("status").is_in(["pass", "FAIL", "info", "input"])
     )
-    last = max(pts["date"].max(), result.from_date)
+    last = max(cast(dt.date, pts["date"].max()), result.from_date)  # the max of a Date column
     x_end = min(month_end(last + dt.timedelta(days=62)), result.end_date)
     keep = [i for i, d in enumerate(s.dates) if d <= x_end]
     cut = Series([s.dates[i] for i in keep], s.p10[keep], s.p50[keep], s.p90[keep], s.n_reps)
@@ -843,8 +843,11 @@ def chart(result: BacktestResult, metric: str, area: str) -> Chart:
         ax.set_ylabel(mpl_text(str(pts["unit"][0]) if pts.height else metric))
         _date_axis(ax)
         if (x_end - result.from_date).days < 3 * 365:
-            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m" if language() == "en" else "%m/%Y"))
+            # matplotlib.dates ships no type annotations (no .pyi), hence the ignores
+            ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))  # type: ignore[no-untyped-call]
+            ax.xaxis.set_major_formatter(
+                mdates.DateFormatter("%Y-%m" if language() == "en" else "%m/%Y")  # type: ignore[no-untyped-call]
+            )
         ax.legend(loc="best")
         png = _png(fig)
     points = "; ".join(

@@ -16,6 +16,7 @@ import calendar
 import csv
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -26,8 +27,9 @@ from dxsim.i18n import N_, language
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.paths import fact_table
+from dxsim.radio.coverage import CoverageGrid
 from dxsim.scenario.schema import OPERATORS
-from dxsim.sim.model import run_replication
+from dxsim.sim.model import ReplicationResult, run_replication
 from dxsim.sim.world import World
 
 
@@ -84,12 +86,12 @@ class CalibrationRow:
         return "pass" if abs(self.model - self.reported) <= self.tolerance else "FAIL"
 
 
-def national_facts() -> dict[str, dict]:
+def national_facts() -> dict[str, dict[str, str]]:
     with open(fact_table("national_facts.csv"), encoding="utf-8") as f:
         return {r["key"]: r for r in csv.DictReader(f)}
 
 
-def _grid_after(world: World, n_sites: int):
+def _grid_after(world: World, n_sites: int) -> CoverageGrid:
     """A fresh coverage grid with the first n ranked 5G sites on (precomputed footprints)."""
     g = world.cells.coverage_grid(world.scenario.radio.coverage_subsamples_per_axis)
     g.add_footprints(world.plan_footprints, np.arange(min(n_sites, world.plan.n)))
@@ -131,10 +133,12 @@ def operator_coverage(
     sel = np.arange(world.cells.pop.size) if cells is None else cells
     pop = world.cells.pop[sel]
     total = float(pop.sum())
+    plan_operator = world.plan.operator
+    assert plan_operator is not None  # the world gives every plan row its operator (dxsim.sim.world)
     grids = []
-    for k in range(len(OPERATORS)):
+    for op in range(len(OPERATORS)):
         g = world.cells.coverage_grid(sub)
-        g.add_footprints(world.plan_footprints, idx[world.plan.operator[:n] == k])
+        g.add_footprints(world.plan_footprints, idx[plan_operator[:n] == op])
         grids.append(g)
     masks = [g.mask[sel] for g in grids]
     union = masks[0] | masks[1] | masks[2]
@@ -147,7 +151,9 @@ def operator_coverage(
     return share(union), [share(m) for m in masks], share(two_plus)
 
 
-def overlap_rows(world: World, n_plan: int, n_2024: int, f: dict[str, dict]) -> list[CalibrationRow]:
+def overlap_rows(
+    world: World, n_plan: int, n_2024: int, f: dict[str, dict[str, str]]
+) -> list[CalibrationRow]:
     """What the operators' overlapping networks do to the two figures one shared national plan overstated
     (97.5% at 68,457 stations and 73% of provincial-capital wards at 25.5% in dxsim 0.2's single plan)."""
     rows = []
@@ -193,7 +199,7 @@ def overlap_rows(world: World, n_plan: int, n_2024: int, f: dict[str, dict]) -> 
     return rows
 
 
-def calibration_rows(world: World, replication=None) -> list[CalibrationRow]:
+def calibration_rows(world: World, replication: ReplicationResult | None = None) -> list[CalibrationRow]:
     """All rows; `replication` (a ReplicationResult of the same world) saves running one."""
     f = national_facts()
 
@@ -290,8 +296,10 @@ def calibration_rows(world: World, replication=None) -> list[CalibrationRow]:
     if replication is None and (world.villages is not None or world.compute is not None):
         replication = run_replication(world, 0)
     if world.villages is not None:
+        assert replication is not None  # run just above
         rows += village_rows(world, f, replication)
     if world.compute is not None:
+        assert replication is not None
         rows += compute_rows(world, f, replication)
     if world.capacity is not None and replication is not None:
         rows += throughput_rows(replication.metrics)
@@ -317,7 +325,7 @@ def throughput_rows(metrics: pl.DataFrame, observations: pl.DataFrame | None = N
 
     def model(metric: str) -> float:
         v = nat.filter((pl.col("metric") == metric) & (pl.col("date") == first))["value"]
-        return float(v.median()) if v.len() else float("nan")
+        return float(cast(float, v.median())) if v.len() else float("nan")  # `value` is a Float64 column
 
     speeds = obs.filter((pl.col("metric") == "mobile_download_mbps_median") & (pl.col("area") == NATIONAL))
     rows = []
@@ -354,12 +362,15 @@ def throughput_rows(metrics: pl.DataFrame, observations: pl.DataFrame | None = N
     return rows
 
 
-def compute_rows(world: World, f: dict[str, dict], replication) -> list[CalibrationRow]:
+def compute_rows(
+    world: World, f: dict[str, dict[str, str]], replication: ReplicationResult
+) -> list[CalibrationRow]:
     """End-2024 data-centre fleet and the start GPU count beside the reports."""
     import datetime as dt
 
     import polars as pl
 
+    assert world.compute is not None  # called for worlds with the compute layer
     tot = fleet_totals(world.compute.dc_table, dt.date(2024, 12, 31))
     nat = replication.metrics.filter(pl.col("area") == "VN")
 
@@ -369,7 +380,7 @@ def compute_rows(world: World, f: dict[str, dict], replication) -> list[Calibrat
     def last(metric: str) -> float:
         return float(nat.filter(pl.col("metric") == metric).sort("date")["value"][-1])
 
-    def row(label: str, key: str, model: float, tol: float | None, unit: str, **kw) -> CalibrationRow:
+    def row(label: str, key: str, model: float, tol: float | None, unit: str, **kw: bool) -> CalibrationRow:
         return CalibrationRow(_named(label), float(f[key]["value"]), model, tol, unit, f[key]["source"], **kw)
 
     return [
@@ -395,12 +406,16 @@ def compute_rows(world: World, f: dict[str, dict], replication) -> list[Calibrat
     ]
 
 
-def village_rows(world: World, f: dict[str, dict], replication) -> list[CalibrationRow]:
+def village_rows(
+    world: World, f: dict[str, dict[str, str]], replication: ReplicationResult
+) -> list[CalibrationRow]:
     """The village count at the start and the pace of the 2022-2025 programme beside the model's."""
     n_2022 = float(f["villages_no_signal_2022_09"]["value"])
     n_2023 = float(f["villages_no_signal_2023_03"]["value"])
     n_2025 = float(f["villages_no_signal_no_power_2025_10"]["value"])
     years = 3.08  # 2022-09-30 -> 2025-10-31
+    # called for worlds with villages, whose replications run the village programme
+    assert world.villages is not None and replication.village_connected_day is not None
     # the reported pace is of villages without power and signal: the no-power subset of the layer
     no_power = ~world.villages.table["has_grid_power"].to_numpy()
     connected = replication.village_connected_day[no_power]

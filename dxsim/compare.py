@@ -397,14 +397,14 @@ def compare_scenarios(
     """
 
     say = progress or (lambda _m: None)
-    paths = [Path(p) for p in paths]
-    if len(paths) < 1:
+    scenario_files = [Path(p) for p in paths]
+    if len(scenario_files) < 1:
         raise DxsimInputError(_("give at least one scenario file"), field="SCENARIO")
-    scenarios = [load_scenario(p) for p in paths]
+    scenarios = [load_scenario(p) for p in scenario_files]
     names = [s.name for s in scenarios]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        files = [str(p) for p, n in zip(paths, names) if n == dup[0]]
+        files = [str(p) for p, n in zip(scenario_files, names) if n == dup[0]]
         raise DxsimInputError(
             _("two scenarios are named {name} ({files}); columns need distinct names").format(
                 name=repr(dup[0]), files=", ".join(files)
@@ -414,7 +414,7 @@ def compare_scenarios(
             value=dup[0],
             allowed=_("a distinct name per compared scenario"),
         )
-    b = _resolve_baseline(baseline, paths, names)
+    b = _resolve_baseline(baseline, scenario_files, names)
     base_sc = scenarios[b]
     seed = int(base_sc.seed if seed is None else seed)
     reps = int(base_sc.replications if reps is None else reps)
@@ -422,12 +422,12 @@ def compare_scenarios(
         raise DxsimInputError(
             _("must be at least 1"), field="--reps", value=reps, allowed=_("an integer >= 1")
         )
-    total = reps * len(paths)
+    total = reps * len(scenario_files)
     n = replication_workers(workers, total)
-    kpis: list[dict[int, dict[str, float]]] = [{} for _ in paths]
-    held: list[dict[int, pl.DataFrame]] = [{} for _ in paths]
+    kpis: list[dict[int, dict[str, float]]] = [{} for _ in scenario_files]
+    held: list[dict[int, pl.DataFrame]] = [{} for _ in scenario_files]
     timing: list[dict[str, Any]] = [
-        {"prepare_s": 0.0, "replications_s": 0.0, "world_cached": True} for _ in paths
+        {"prepare_s": 0.0, "replications_s": 0.0, "world_cached": True} for _ in scenario_files
     ]
     tasks = []
     for i, sc in enumerate(scenarios):
@@ -435,17 +435,21 @@ def compare_scenarios(
         for c in chunks(list(range(reps)), n) if n or scheduler else [[r] for r in range(reps)]:
             tasks.append(
                 KpiTask(
-                    f"{i}:{c[0]}-{c[-1]}", sc.model_dump(mode="json"), str(paths[i].parent), seed, tuple(c)
+                    f"{i}:{c[0]}-{c[-1]}",
+                    sc.model_dump(mode="json"),
+                    str(scenario_files[i].parent),
+                    seed,
+                    tuple(c),
                 )
             )
     if n and scheduler is None:
         say(
             _("{n} scenarios x {reps} replication(s) on {workers} worker processes").format(
-                n=len(paths), reps=reps, workers=n
+                n=len(scenario_files), reps=reps, workers=n
             )
         )
     else:
-        say(_("{n} scenarios x {reps} replication(s)").format(n=len(paths), reps=reps))
+        say(_("{n} scenarios x {reps} replication(s)").format(n=len(scenario_files), reps=reps))
 
     def on_result(rec: dict[str, Any]) -> None:
         i = int(rec["run_id"].split(":")[0])
@@ -460,7 +464,7 @@ def compare_scenarios(
 
     run_tasks(tasks, on_result, workers=n, scheduler=scheduler, fn=execute_kpis)
     runs: list[ScenarioRun] = []
-    for i, (path, sc) in enumerate(zip(paths, scenarios)):
+    for i, (path, sc) in enumerate(zip(scenario_files, scenarios)):
         frames = [held[i][r] for r in sorted(held[i])]
         runs.append(
             ScenarioRun(
@@ -477,8 +481,8 @@ def compare_scenarios(
     dc_tag = "2030_12" if "2030_12" in tags else (tags[-1] if tags else None)
     result = _tabulate(runs, b, seed, reps, tags, dc_tag)
     result.differences = {
-        sc.name: option_changes(base_sc, sc, paths[b].parent, path.parent)
-        for i, (path, sc) in enumerate(zip(paths, scenarios))
+        sc.name: option_changes(base_sc, sc, scenario_files[b].parent, path.parent)
+        for i, (path, sc) in enumerate(zip(scenario_files, scenarios))
         if i != b
     }
     add_bottlenecks(result)
@@ -1014,8 +1018,8 @@ def write_compare(result: CompareResult, out_dir: str | os.PathLike[str]) -> lis
         "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
     frames = csv_frames(result)
-    files = {
-        **{name: (lambda p, df=df: df.write_csv(p)) for name, df in frames.items()},
+    files: dict[str, Callable[[Path], object]] = {
+        **{name: df.write_csv for name, df in frames.items()},
         "bottlenecks.csv": lambda p: (
             result.bottlenecks if result.bottlenecks is not None else pl.DataFrame(schema=BOTTLENECK_COLUMNS)
         ).write_csv(p),

@@ -130,7 +130,7 @@ def parse_condition(text: str) -> tuple[str, float]:
     return m.group(1), float(m.group(2).replace("_", ""))
 
 
-def read_sweep(sweep_dir: Path) -> tuple[pl.DataFrame, list[str], dict]:
+def read_sweep(sweep_dir: Path) -> tuple[pl.DataFrame, list[str], dict[str, Any]]:
     """(runs table, swept parameter paths, sweep.json) of a finished sweep folder."""
     runs_f, meta_f = sweep_dir / "runs.parquet", sweep_dir / "sweep.json"
     if not sweep_dir.is_dir():
@@ -324,7 +324,7 @@ def _prim_boxes(
 def boxes_frame(d: Discovery) -> pl.DataFrame:
     rows = []
     for b in d.boxes:
-        for r in b.restrictions or (None,):  # type: ignore[assignment]
+        for r in b.restrictions or (None,):
             rows.append(
                 {
                     "box": b.number,

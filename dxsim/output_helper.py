@@ -149,7 +149,7 @@ class Sidecar:
 
     # ------------------------------------------------------------------ messages
 
-    def _send(self, msg: tuple) -> bool:
+    def _send(self, msg: tuple[Any, ...]) -> bool:
         if not self.alive:
             return False
         try:
@@ -229,7 +229,8 @@ class Sidecar:
             self.alive = False
             for f in (self.proc.stdin,):
                 with contextlib.suppress(OSError, ValueError):
-                    f.close()
+                    if f is not None:
+                        f.close()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=0.05)
         else:
@@ -259,7 +260,9 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _charts(folder: Path, send: Callable[[tuple], None], recv: Callable[[], tuple]) -> None:
+def _charts(
+    folder: Path, send: Callable[[tuple[Any, ...]], None], recv: Callable[[], tuple[Any, ...]]
+) -> None:
     from dxsim.report.html import report_chart_jobs
     from dxsim.report.load import load_run
 
@@ -273,12 +276,13 @@ def _charts(folder: Path, send: Callable[[tuple], None], recv: Callable[[], tupl
 
 
 def _serve(inp: BinaryIO, out: BinaryIO) -> None:
-    def send(msg: tuple) -> None:
+    def send(msg: tuple[Any, ...]) -> None:
         pickle.dump(msg, out, protocol=pickle.HIGHEST_PROTOCOL)
         out.flush()
 
-    def recv() -> tuple:
-        return pickle.load(inp)
+    def recv() -> tuple[Any, ...]:
+        msg: tuple[Any, ...] = pickle.load(inp)  # the parent sends only tuples
+        return msg
 
     while True:
         try:

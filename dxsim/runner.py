@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -45,7 +46,7 @@ Progress = Callable[[str], None]
 @dataclass
 class RunOutput:
     scenario: Scenario
-    summary: dict
+    summary: dict[str, Any]
     sim: Simulated
     sites: pl.DataFrame
     out_dir: Path | None
@@ -57,7 +58,7 @@ class RunOutput:
         return self.sim.metrics
 
 
-def provenance_sources(world: World) -> list[dict]:
+def provenance_sources(world: World) -> list[dict[str, Any]]:
     """`data_sources` for summary.json: name, licence, synthetic flag."""
     rows = [
         {"name": d["name"], "licence": d["licence"], "synthetic": bool(d["synthetic"])}
@@ -132,12 +133,12 @@ class Simulated:
 
     scenario: Scenario
     scenario_dir: Path
-    summary: dict
+    summary: dict[str, Any]
     spool: MetricsSpool  # every replication's metrics table, on disk (dxsim.results.spool)
     sites: pl.DataFrame
     grid: pl.DataFrame
     calibration: pl.DataFrame
-    provinces: object  # GeoDataFrame of the province polygons (the map's basemap)
+    provinces: pl.DataFrame  # the province polygons as WKB (the map's basemap)
     resolved_toml: str
     villages: pl.DataFrame | None = None
     datacentres: pl.DataFrame | None = None
@@ -186,9 +187,11 @@ def simulate(
     spool = MetricsSpool.create()
     national: dict[int, pl.DataFrame] = {}
     village_days: dict[int, np.ndarray] = {}
-    decisions: dict[int, list[dict]] = {}
+    decisions: dict[int, list[dict[str, Any]]] = {}
 
-    def keep(rep: int, nat: pl.DataFrame, connected_day: np.ndarray | None, decided: list[dict]) -> None:
+    def keep(
+        rep: int, nat: pl.DataFrame, connected_day: np.ndarray | None, decided: list[dict[str, Any]]
+    ) -> None:
         national[rep] = nat
         if connected_day is not None:
             village_days[rep] = connected_day
@@ -230,6 +233,9 @@ def simulate(
             feasible, village_days, h.start_date, float((h.end_date - h.start_date).days)
         )
         extra["villages_no_feasible_option"] = {r: float((~feasible).sum()) for r in village_days}
+        # a world with villages runs the village programme, so replication 0 has its days
+        assert first.village_started_day is not None and first.village_power_day is not None
+        assert first.village_connected_day is not None
         villages = village_table(
             world.villages.table,
             h.start_date,
@@ -248,7 +254,9 @@ def simulate(
     calib = pl.DataFrame([{**r.__dict__, "status": r.status} for r in calibration_rows(world, first)])
     s4 = world.layer.sites_4g
     on_end = ~np.isnan(first.on_air_day) & (first.on_air_day <= float((h.end_date - h.start_date).days))
-    cell_values = {
+    # run_replication always sets the end coverage per cell
+    assert first.pop_covered_5g_cell_end is not None and first.pop_covered_4g_cell_end is not None
+    cell_values: dict[str, np.ndarray] = {
         "pop_covered_5g_start": world.cov5g_start.covered_pop_cell,
         "pop_covered_5g_end": first.pop_covered_5g_cell_end,
         "pop_covered_4g_end": first.pop_covered_4g_cell_end,
@@ -301,7 +309,7 @@ def simulate(
     )
 
 
-Keep = Callable[[int, pl.DataFrame, "np.ndarray | None", list[dict]], None]
+Keep = Callable[[int, pl.DataFrame, "np.ndarray | None", list[dict[str, Any]]], None]
 
 
 def run_more_replications(
@@ -341,7 +349,7 @@ def run_more_replications(
         for c in chunks(todo, max(n, 1))
     ]
 
-    def on_result(rec: dict) -> None:
+    def on_result(rec: dict[str, Any]) -> None:
         for r in rec["results"]:
             if "metrics" in r:
                 spool.write(r["replication"], r["metrics"])
@@ -426,7 +434,7 @@ def write_views_shared(
     sidecar.submit("gis", tmp)
     if with_report:
         sidecar.charts.clear()
-        sidecar.pool = ChartPool()
+        sidecar.pool = pool = ChartPool()
         sidecar.submit("charts", tmp)
     write_metrics_csv(tmp)
     write_workbook(tmp)
@@ -444,7 +452,7 @@ def write_views_shared(
 
         jobs = report_chart_jobs(load_run(tmp))
         mine = {}
-        while (i := chart_index(sidecar.pool.take(), len(jobs))) is not None:
+        while (i := chart_index(pool.take(), len(jobs))) is not None:
             mine[i] = jobs[i]()
         sidecar.wait("charts")
         theirs = {i: Chart(*f) for i, f in sidecar.charts.items()}

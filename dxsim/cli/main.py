@@ -17,11 +17,12 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape as rich_escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 # typer carries its own copy of click; its usage errors are these classes (typer.Abort is public)
@@ -35,6 +36,11 @@ from dxsim.i18n import LANG_ALLOWED, LANGS, N_, UnknownLanguage, language, pgett
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.writer import ask_stop, check_output_dir, discard_partial
+
+if TYPE_CHECKING:  # loaded where used: `dxsim --help` imports neither
+    import polars as pl
+
+    from dxsim.output_helper import Sidecar
 
 # Every help text is an English msgid (N_): typer reads them at import, before main() knows --lang, and
 # localise_help translates the command tree main() builds once the language is set.
@@ -269,7 +275,7 @@ def _terminate(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _fmt(v, key: str = "") -> str:
+def _fmt(v: float | None, key: str = "") -> str:
     """Numbers as a planner reads them, in the language in use: counts without decimals, decimal years as months."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return _("not reached") if key.startswith("year_") else "-"
@@ -366,7 +372,7 @@ COMPUTE_ROWS = [
 ]
 
 
-def compute_table(summary: dict) -> Table | None:
+def compute_table(summary: dict[str, Any]) -> Table | None:
     if "dc_it_capacity_mw_end" not in summary["kpis"]:
         return None
     return _table(
@@ -374,7 +380,7 @@ def compute_table(summary: dict) -> Table | None:
     )
 
 
-def _table(title: str, rows: list[tuple[str, str]], summary: dict) -> Table:
+def _table(title: str, rows: list[tuple[str, str]], summary: dict[str, Any]) -> Table:
     k = summary["kpis"]
     reps = summary["reps"] > 1
     t = Table(title=title)
@@ -391,7 +397,7 @@ def _table(title: str, rows: list[tuple[str, str]], summary: dict) -> Table:
     return t
 
 
-def village_table(summary: dict) -> Table | None:
+def village_table(summary: dict[str, Any]) -> Table | None:
     if "villages_connected_end" not in summary["kpis"]:
         return None
     return _table(
@@ -403,7 +409,7 @@ def village_table(summary: dict) -> Table | None:
     )
 
 
-def kpi_table(summary: dict) -> Table:
+def kpi_table(summary: dict[str, Any]) -> Table:
     k = summary["kpis"]
     end = summary["horizon"]["end_date"][:7].replace("-", "_")
     t = Table(
@@ -493,7 +499,7 @@ def run(
             if sidecar is not None:
                 sidecar.close()
 
-    def run_all(sidecar) -> int:
+    def run_all(sidecar: Sidecar | None) -> int:
         from dxsim.runner import run_scenario
         from dxsim.runner_budget import check_run
         from dxsim.scenario import load_scenario
@@ -538,10 +544,10 @@ def run(
             ) as prog:
                 task = prog.add_task(_("{file}: preparing").format(file=path.name), total=None)
 
-                def say(msg: str, task=task, path=path) -> None:
+                def say(msg: str, task: TaskID = task, path: Path = path) -> None:
                     prog.update(task, description=f"{path.name}: {msg}")
 
-                def on_rep(done: int, total: int, task=task, path=path) -> None:
+                def on_rep(done: int, total: int, task: TaskID = task, path: Path = path) -> None:
                     prog.update(
                         task, description=f"{path.name}: " + _("replications"), completed=done, total=total
                     )
@@ -567,6 +573,7 @@ def run(
 
             from dxsim.results.bottlenecks import bottleneck_filter, summary_lines
 
+            assert res.out_dir is not None  # run_scenario writes by default
             why = summary_lines(
                 pl.scan_parquet(res.out_dir / "metrics.parquet").filter(bottleneck_filter()).collect()
             )
@@ -760,7 +767,7 @@ OBSERVATIONS_NOTE = N_(
 )
 
 
-def _observations_table(obs_rows, name: str) -> Table:
+def _observations_table(obs_rows: pl.DataFrame, name: str) -> Table:
     """The reported figures with a model counterpart beside the model; the others counted in the caption."""
     from dxsim.calibration import shown_day, shown_number
 
@@ -896,19 +903,19 @@ def calibration(
                 ),
                 "|---|---|---|---|---|---|---|---|---|",
             ]
-            for r in obs_rows.iter_rows(named=True):
+            for o in obs_rows.iter_rows(named=True):
                 lines.append(
                     md_row(
                         (
-                            shown_day(r["date"]),
-                            r["area"],
-                            r["metric"],
-                            kind_label(r["kind"]),
-                            f"{_fmt(r['reported'])} ± {shown_number(r['tolerance'])}",
-                            _fmt(r["model"]),
-                            _yes_no(r["within_tolerance"]),
-                            status_label(r["status"]),
-                            r["source"].replace("|", "/"),
+                            shown_day(o["date"]),
+                            o["area"],
+                            o["metric"],
+                            kind_label(o["kind"]),
+                            f"{_fmt(o['reported'])} ± {shown_number(o['tolerance'])}",
+                            _fmt(o["model"]),
+                            _yes_no(o["within_tolerance"]),
+                            status_label(o["status"]),
+                            o["source"].replace("|", "/"),
                         )
                     )
                 )

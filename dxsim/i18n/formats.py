@@ -47,6 +47,7 @@ def plain(v: float | None, decimals: int = 0) -> str:
     """A number without grouping (a year such as 2029,33 / 2029.33): only the decimal mark is the locale's."""
     if not _ok(v):
         return MISSING
+    assert v is not None
     return format_decimal(
         _exact(v), format="0" + ("." + "0" * decimals if decimals > 0 else ""), locale=language()
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TypeVar, cast
 
 import folium
 from branca.element import Element, Figure, MacroElement
@@ -42,7 +43,7 @@ class _Script(MacroElement):
     _template = Template("{% macro script(this, kwargs) %}\n{{ this.code }}\n{% endmacro %}")
 
     def __init__(self, code: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "DxScript"
         self.code = code
 
@@ -148,6 +149,9 @@ def _title(out: RunOutputs) -> str:
     )
 
 
+_E = TypeVar("_E", bound=Element)
+
+
 class _Ids:
     """Counter ids for the elements the page names (branca's are random), so that the same inputs
     give the same file; set before any `get_name()` is used in generated code."""
@@ -155,7 +159,7 @@ class _Ids:
     def __init__(self) -> None:
         self.n = 0
 
-    def __call__(self, el: Element) -> Element:
+    def __call__(self, el: _E) -> _E:
         el._id = f"{self.n:03d}"
         self.n += 1
         return el
@@ -223,9 +227,10 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
     grid_bounds = None
     if out.has("grid") and out.grid.height:
         g = out.grid
+        # numeric columns of a non-empty table: min/max are numbers (polars types them as any literal)
         grid_bounds = [
-            [float(g["lat"].min()), float(g["lon"].min())],
-            [float(g["lat"].max()), float(g["lon"].max())],
+            [float(cast(float, g["lat"].min())), float(cast(float, g["lon"].min()))],
+            [float(cast(float, g["lat"].max())), float(cast(float, g["lon"].max()))],
         ]
     bounds = grid_bounds or out.bounds() or [[8.3, 102.1], [23.4, 109.5]]
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]

@@ -145,7 +145,7 @@ class RunOutputs:
 
     # ------------------------------------------------------------------ summary
     @cached_property
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         p = self.path("summary")
         if not p.exists():
             return {}
@@ -156,7 +156,7 @@ class RunOutputs:
 
     # ------------------------------------------------------------------ provinces
     @cached_property
-    def provinces(self) -> dict:
+    def provinces(self) -> dict[str, Any]:
         """FeatureCollection with coordinates rounded to 4 decimals (~11 m) and slim properties:
         `code` (gso34), `name34`, `name_ascii`. Very detailed boundaries are simplified."""
         p = self._need("provinces")

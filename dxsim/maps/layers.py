@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -142,7 +142,7 @@ def _swatches(
     return f'<div data-family="{family}"><h4>{esc(title)}{act}</h4>{rows}{tail}</div>'
 
 
-def _ramp(title: str, colours: list[str], bins: list[float], family: str, active: bool = False) -> str:
+def _ramp(title: str, colours: list[str], bins: Sequence[float], family: str, active: bool = False) -> str:
     """A compact horizontal colour ramp: boxes, with the class bounds between them."""
     act = ' <span class="dx-active"></span>' if active else ""
     boxes = "".join(f'<span class="dx-rc" style="background:{c}"></span>' for c in colours)
@@ -153,7 +153,7 @@ def _ramp(title: str, colours: list[str], bins: list[float], family: str, active
     )
 
 
-def _style(**kw: Any) -> dict:
+def _style(**kw: Any) -> dict[str, Any]:
     return {k: v for k, v in kw.items() if v is not None}
 
 
@@ -161,7 +161,7 @@ def _r(x: float, nd: int) -> float:
     return round(float(x), nd)
 
 
-def _ll(r: dict) -> list[float] | None:
+def _ll(r: dict[str, Any]) -> list[float] | None:
     """[lat, lon] rounded to 5 decimals (~1 m), or None when missing / not a number."""
     try:
         lat, lon = float(r.get("lat")), float(r.get("lon"))  # type: ignore[arg-type]
@@ -208,7 +208,7 @@ def coverage_dates(dates: list[dt.date]) -> list[tuple[dt.date, str]]:
     return [(d, chosen[d]) for d in sorted(chosen)]
 
 
-def _served_lines(rec: dict) -> list[tuple[str, str]]:
+def _served_lines(rec: dict[str, Any]) -> list[tuple[str, str]]:
     """Popup rows of a province's 5G served / capacity-short / uncovered shares (none without capacity)."""
     vals = [rec.get(m) for m in SERVED_5G_METRICS]
     if any(v is None or not math.isfinite(v) for v in vals):
@@ -464,7 +464,7 @@ def build_served(ctx: MapContext) -> LayerOut:
     # per province, at the last date with the shares: a choropleth of the served share (the coverage ramp)
     pm = out.province_metrics.filter(pl.col(SERVED_5G_METRICS[0]).is_not_null())
     if pm.height:
-        last = pm["date"].max()
+        last = cast(dt.date, pm["date"].max())  # a pl.Date column with rows (province_metrics casts it)
         names = {
             f["properties"]["code"]: (f["properties"]["name34"], f["properties"]["name_ascii"])
             for f in out.provinces["features"]
@@ -650,17 +650,17 @@ def _status_text(status: str) -> str:
     return esc(_(VILLAGE_STATUS_TEXT[status]) if status in VILLAGE_STATUS_TEXT else status)
 
 
-def no_power_subset(r: dict) -> bool:
+def no_power_subset(r: dict[str, Any]) -> bool:
     """Whether a village row is in the no-power subset: `has_grid_power`, else `subset`; a table with neither
     (a run before the national layer) held only villages without power."""
     if r.get("has_grid_power") is not None:
         return not bool(r["has_grid_power"])
     if r.get("subset") is not None:
-        return r["subset"] == "no_power"
+        return bool(r["subset"] == "no_power")
     return True
 
 
-def _village_rows(df: pl.DataFrame) -> list[dict]:
+def _village_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
     rows = []
     for r in df.iter_rows(named=True):
         ll = _ll(r)
@@ -675,7 +675,7 @@ def _village_rows(df: pl.DataFrame) -> list[dict]:
         )
         status = r.get("status") or ""
         power, backhaul = r.get("power"), r.get("backhaul")
-        p_label, p_style = VILLAGE_POWER.get(power, POWER_OTHER)
+        p_label, p_style = VILLAGE_POWER.get(power or "", POWER_OTHER)  # "" is no key: as None
         p_text = esc(_(p_label)) if power in VILLAGE_POWER else esc(power or "–")
         b_text = esc(_(BACKHAUL_LABEL[backhaul]) if backhaul in BACKHAUL_LABEL else (backhaul or "–"))
         conn = _date(r.get("connected_date"))
@@ -818,7 +818,7 @@ def _gpu_radius(n: float) -> float:
     return round(3.0 + math.sqrt(max(n, 0.0)) / 5.0, 1)
 
 
-def _dc_popup(r: dict, extra: str = "") -> str:
+def _dc_popup(r: dict[str, Any], extra: str = "") -> str:
     went = r.get("went_ahead")
     st = r.get("status")
     status = _(DC_LABEL[st]) if st in DC_LABEL else (st or "–")
@@ -875,7 +875,7 @@ def build_datacentres(ctx: MapContext) -> LayerOut:
             continue
         mw = _finite(r.get("it_mw_end"))
         went = r.get("went_ahead")
-        colour = DC_STATUS.get(r.get("status"), "#636363")
+        colour = DC_STATUS.get(r.get("status") or "", "#636363")  # "" is no key: as None
         hollow = mw <= 0 or went is False
         style = _style(
             radius=_dc_radius(mw),
@@ -910,12 +910,12 @@ def build_datacentres(ctx: MapContext) -> LayerOut:
         for m in (10, 50)
     )
     title = esc(_("Data centres (size: IT MW at the end)"))
-    hollow = esc(_("no capacity at the end / did not go ahead"))
+    hollow_txt = esc(_("no capacity at the end / did not go ahead"))
     note = esc(_("{syn} of {n} synthetic (generated)").format(syn=count_text(n_syn), n=count_text(df.height)))
     legend = (
         f'<div data-family="datacentres"><h4>{title}</h4>{status_rows}'
         '<div class="dx-row"><span class="dx-dot" style="width:11px;height:11px;border:1px dashed #888">'
-        f'</span>{hollow}</div>{sizes}<div class="dx-note">{note}</div></div>'
+        f'</span>{hollow_txt}</div>{sizes}<div class="dx-note">{note}</div></div>'
     )
     return LayerOut(overlays, legend)
 

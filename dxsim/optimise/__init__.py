@@ -139,7 +139,7 @@ class _Evaluator:
         )
         self.folder = str(spec.base.resolve().parent)
         self.version = __version__
-        self.records: dict[str, dict] = {}
+        self.records: dict[str, dict[str, Any]] = {}
         self.evaluated_now = 0
         self.reused = 0
         self.horizon_end: dt.date = spec.base_scenario.horizon.end_date
@@ -171,10 +171,11 @@ class _Evaluator:
             world_key=world_key(effective_scenario(sc), self.folder),
         )
 
-    def _saved(self, t: RunTask) -> dict | None:
+    def _saved(self, t: RunTask) -> dict[str, Any] | None:
         f = self.dir / f"{t.run_id}.json"
         if not f.is_file():
             return None
+        rec: dict[str, Any] | None
         try:
             rec = json.loads(f.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -193,7 +194,7 @@ class _Evaluator:
             return None
         return rec
 
-    def run(self, tasks: list[RunTask]) -> dict[str, dict]:
+    def run(self, tasks: list[RunTask]) -> dict[str, dict[str, Any]]:
         """Records of `tasks` (by run id): saved ones read back, the others run and saved."""
         todo: list[RunTask] = []
         for t in tasks:
@@ -206,7 +207,7 @@ class _Evaluator:
             elif all(t.run_id != u.run_id for u in todo):
                 todo.append(t)
 
-        def on_result(rec: dict) -> None:
+        def on_result(rec: dict[str, Any]) -> None:
             rec[HASH_KEY] = record_sha256(rec)
             f = self.dir / f"{rec['run_id']}.json"
             atomic_text(f, json.dumps(rec, allow_nan=False) + "\n")

@@ -182,7 +182,7 @@ def promised_share(c: Constraint) -> float | None:
     return 1.0 - q if c.op == ">=" else q
 
 
-def validation_frame(spec: OptSpec, best: Evaluated, rec: dict) -> pl.DataFrame:
+def validation_frame(spec: OptSpec, best: Evaluated, rec: dict[str, Any]) -> pl.DataFrame:
     """The best plan's constraints in the search and out of sample (fresh seeds)."""
     end = spec.base_scenario.horizon.end_date
     rows = []

@@ -195,7 +195,7 @@ class OptSpec:
         return "tpe" if len(self.objectives) == 1 else "nsga2"
 
 
-def _keys(file: Path, table: dict, allowed: tuple[str, ...], where: str) -> None:
+def _keys(file: Path, table: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
     for k in table:
         if k not in allowed:
             close = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
@@ -205,7 +205,7 @@ def _keys(file: Path, table: dict, allowed: tuple[str, ...], where: str) -> None
             raise _err(file, msg, f"{where}.{k}" if where else k, allowed=", ".join(allowed))
 
 
-def _tables(file: Path, raw: dict, key: str, required: bool) -> list[dict]:
+def _tables(file: Path, raw: dict[str, Any], key: str, required: bool) -> list[dict[str, Any]]:
     v = raw.get(key, [])
     if not isinstance(v, list) or not all(isinstance(t, dict) for t in v):
         raise _err(file, _("not a list of tables"), key, allowed=_("[[{key}]] tables").format(key=key))
@@ -220,7 +220,7 @@ def _path_param(file: Path, key: str, path: Any, low: float, high: float) -> Par
     return Parameter(".".join(parts), low, high, integer, parts, unit)
 
 
-def _step(file: Path, t: dict, key: str, width: float, integer: bool) -> float | None:
+def _step(file: Path, t: dict[str, Any], key: str, width: float, integer: bool) -> float | None:
     if "step" not in t:
         return 1.0 if integer else None
     step = _number(file, t["step"], f"{key}.step")
@@ -239,7 +239,7 @@ def _step(file: Path, t: dict, key: str, width: float, integer: bool) -> float |
     return step
 
 
-def _variables(file: Path, raw: dict) -> list[Variable]:
+def _variables(file: Path, raw: dict[str, Any]) -> list[Variable]:
     out: list[Variable] = []
     for i, t in enumerate(_tables(file, raw, "variables", False)):
         key = f"variables[{i}]"
@@ -259,7 +259,9 @@ def _variables(file: Path, raw: dict) -> list[Variable]:
     return out
 
 
-def _bounds_list(file: Path, t: dict, key: str, name: str, n: int, default: list[float]) -> list[float]:
+def _bounds_list(
+    file: Path, t: dict[str, Any], key: str, name: str, n: int, default: list[float]
+) -> list[float]:
     if name not in t:
         return default
     v = t[name]
@@ -274,7 +276,7 @@ def _bounds_list(file: Path, t: dict, key: str, name: str, n: int, default: list
     return [_number(file, x, f"{key}.{name}[{j}]") for j, x in enumerate(v)]
 
 
-def _shares(file: Path, raw: dict) -> list[ShareGroup]:
+def _shares(file: Path, raw: dict[str, Any]) -> list[ShareGroup]:
     out: list[ShareGroup] = []
     for i, t in enumerate(_tables(file, raw, "shares", False)):
         key = f"shares[{i}]"
@@ -345,7 +347,9 @@ def _year_end_tag(file: Path, key: str, at: Any, horizon: Any) -> str:
     return f"{at.year}_{at.month:02d}"
 
 
-def _statistic(file: Path, t: dict, key: str, known: list[str], horizon: Any, default_stat: str) -> Statistic:
+def _statistic(
+    file: Path, t: dict[str, Any], key: str, known: list[str], horizon: Any, default_stat: str
+) -> Statistic:
     kpi = t.get("kpi")
     if not isinstance(kpi, str) or not kpi:
         raise _err(
@@ -381,7 +385,7 @@ def _statistic(file: Path, t: dict, key: str, known: list[str], horizon: Any, de
     return Statistic(kpi, stat)
 
 
-def _objectives(file: Path, raw: dict, known: list[str], horizon: Any) -> list[Objective]:
+def _objectives(file: Path, raw: dict[str, Any], known: list[str], horizon: Any) -> list[Objective]:
     out = []
     for i, t in enumerate(_tables(file, raw, "objectives", True)):
         key = f"objectives[{i}]"
@@ -402,7 +406,7 @@ def _objectives(file: Path, raw: dict, known: list[str], horizon: Any) -> list[O
     return out
 
 
-def _constraint_table(file: Path, t: Any, key: str) -> dict:
+def _constraint_table(file: Path, t: Any, key: str) -> dict[str, Any]:
     if isinstance(t, str):
         m = CONSTRAINT_PATTERN.match(t)
         if not m:
@@ -429,7 +433,7 @@ def _constraint_table(file: Path, t: Any, key: str) -> dict:
     return t
 
 
-def _constraints(file: Path, raw: dict, known: list[str], horizon: Any) -> list[Constraint]:
+def _constraints(file: Path, raw: dict[str, Any], known: list[str], horizon: Any) -> list[Constraint]:
     v = raw.get("constraints", [])
     if not isinstance(v, list):
         raise _err(

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import polars as pl
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
+from matplotlib.typing import RcKeyType
 
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
@@ -42,7 +45,7 @@ SIZE = (10.2, 3.7)  # inches -> 1020 x 370 px, the width of the page's content c
 BLUE, ORANGE, GREEN, RED, GREY, PURPLE = "#1f5fa8", "#d9730d", "#2e8540", "#b3261e", "#6b6b6b", "#6a3d9a"
 BAND_LABEL = "P10–P90"
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 9.5,
     "axes.titlesize": 11,
@@ -88,7 +91,7 @@ def mpl_text(s: str) -> str:
     return str(s).replace("$", r"\$")
 
 
-def _thousands(x, _pos=None) -> str:
+def _thousands(x: float, _pos: int | None = None) -> str:
     x = float(x)
     return num(x, 0) if abs(x) >= 10 or x == 0 else num(x, 1)
 
@@ -99,25 +102,27 @@ def _short(v: float) -> str:
     return num(v, 0 if v == round(v) else (1 if v == round(v, 1) else 2))
 
 
-def _new_axes() -> tuple[Figure, object]:
+def _new_axes() -> tuple[Figure, Axes]:
     fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
     return fig, ax
 
 
-def _date_axis(ax) -> None:
-    ax.xaxis.set_major_locator(mdates.YearLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+def _date_axis(ax: Axes) -> None:
+    # matplotlib.dates ships no type annotations (no .pyi), hence the ignores
+    ax.xaxis.set_major_locator(mdates.YearLocator())  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))  # type: ignore[no-untyped-call]
+    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))  # type: ignore[no-untyped-call]
     ax.set_xlabel(_("month end"))
     ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
 
 
-def _plot(ax, s: Series, color: str, label: str) -> None:
+def _plot(ax: Axes, s: Series, color: str, label: str) -> None:
     """P50 line, plus the P10–P90 band when there is more than one replication."""
+    # matplotlib's stubs type x as ArrayLike, but it takes dates (its unit converters): hence the ignores
     if s.n_reps > 1:
         ax.fill_between(
-            s.dates,
+            s.dates,  # type: ignore[arg-type]
             s.p10,
             s.p90,
             color=color,
@@ -127,14 +132,18 @@ def _plot(ax, s: Series, color: str, label: str) -> None:
                 label=label, band=BAND_LABEL, n=num(s.n_reps)
             ),
         )
-        ax.plot(s.dates, s.p50, color=color, linewidth=2, label=f"{label}: P50")
+        ax.plot(s.dates, s.p50, color=color, linewidth=2, label=f"{label}: P50")  # type: ignore[arg-type]
     else:
         ax.plot(
-            s.dates, s.p50, color=color, linewidth=2, label=_("{label} (1 replication)").format(label=label)
+            s.dates,  # type: ignore[arg-type]
+            s.p50,
+            color=color,
+            linewidth=2,
+            label=_("{label} (1 replication)").format(label=label),
         )
 
 
-def _ref_line(ax, y: float, text: str, color: str = GREY) -> None:
+def _ref_line(ax: Axes, y: float, text: str, color: str = GREY) -> None:
     ax.axhline(y, color=color, linestyle="--", linewidth=1.2, label=text)
 
 
@@ -159,7 +168,7 @@ def _time_chart(
     title: str,
     ylabel: str,
     lines: list[tuple[Series, str, str]],
-    refs: list[tuple[float, str, str]] = (),
+    refs: Sequence[tuple[float, str, str]] = (),
     ylim: tuple[float | None, float | None] | None = None,
     caption: str = "",
 ) -> Chart:
@@ -217,7 +226,7 @@ def _stacked_states(key: str, title: str, prefix: str, series: dict[str, Series]
         for (_s, label, color), y in zip(parts, ys):
             top = base + np.nan_to_num(y)
             ax.fill_between(
-                dates,
+                dates,  # type: ignore[arg-type]  # dates: see _plot
                 base,
                 top,
                 color=color,
@@ -431,7 +440,7 @@ def _held_chart(programme: str, stacked: pl.DataFrame, lines: list[str]) -> Char
             ax.set_ylim(0, 100)
             ax.set_title(title if region == NATIONAL else _(REGION_LABEL.get(region, region)), loc="left")
             _date_axis(ax)
-            ax.xaxis.set_major_locator(mdates.YearLocator(base=1 if len(regions) == 1 else 2))
+            ax.xaxis.set_major_locator(mdates.YearLocator(base=1 if len(regions) == 1 else 2))  # type: ignore[no-untyped-call]
         axes[0].set_ylabel(_("% of {unit}").format(unit=unit))
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside right upper")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from typing import Any
 
 from dxsim.i18n import N_, language
 from dxsim.i18n import formats as F
@@ -176,7 +177,7 @@ YEAR_END_COLUMNS: dict[str, tuple[str, str]] = {
 _QUANTILE_SUFFIX = re.compile(r"_p(10|90)$")
 
 
-def kpi_base_keys(kpis: dict) -> list[str]:
+def kpi_base_keys(kpis: dict[str, Any]) -> list[str]:
     """KPI names without their `_p10` / `_p90` companions, in file order."""
     out: list[str] = []
     for key in kpis:
@@ -221,16 +222,16 @@ def decimal_year_to_month(v: float) -> str:
     return F.month(d) if d is not None else _("not reached")
 
 
-def _is_missing(v) -> bool:
+def _is_missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and not math.isfinite(v))
 
 
-def num(v, decimals: int = 0) -> str:
+def num(v: float | None, decimals: int = 0) -> str:
     """A number in the language's format (F.number; kept as the report's short name)."""
     return F.number(v, decimals)
 
 
-def fmt_value(v, kind: str) -> str:
+def fmt_value(v: Any, kind: str) -> str:
     """A KPI value in human units and the language's number format ('not reached' for a missing date,
     '–' for another missing value). Money and MW carry their unit in the label, so the value is a number."""
     if kind == "year":
@@ -254,7 +255,7 @@ def fmt_value(v, kind: str) -> str:
     return fmt_number(v)
 
 
-def fmt_number(v, decimals: int = 2) -> str:
+def fmt_number(v: object, decimals: int = 2) -> str:
     """A plain number: integers without decimals, large values with thousands separators."""
     if _is_missing(v):
         return F.MISSING
@@ -266,11 +267,11 @@ def fmt_number(v, decimals: int = 2) -> str:
     return num(v, decimals)
 
 
-def fmt_range(lo, hi, kind: str) -> str:
+def fmt_range(lo: Any, hi: Any, kind: str) -> str:
     return f"{fmt_value(lo, kind)} – {fmt_value(hi, kind)}"
 
 
-def fmt_date(v) -> str:
+def fmt_date(v: object) -> str:
     """A day: ISO 2025-12-31 in English (as the files write it), 31/12/2025 in Vietnamese (F.date)."""
     if v is None:
         return F.MISSING
@@ -287,7 +288,7 @@ POWER_LABELS = {
 BACKHAUL_LABELS = {"leo": N_("LEO satellite"), "fibre": N_("fibre"), "microwave": N_("microwave")}
 
 
-def option_label(power, backhaul) -> str:
+def option_label(power: str | None, backhaul: str | None) -> str:
     """'grid extension + LEO satellite' in the language in use (an unknown identifier is shown as it is)."""
     if not power and not backhaul:
         return _("no option")

@@ -13,6 +13,7 @@ import html
 import math
 import os
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import quote
 
 import polars as pl
@@ -75,7 +76,7 @@ def small(text: str) -> str:
     return f'<p class="small">{esc(text)}</p>'
 
 
-def cell_row(tag: str, texts: tuple, num: tuple = ()) -> str:
+def cell_row(tag: str, texts: tuple[str, ...], num: tuple[int, ...] = ()) -> str:
     """Header or data cells of `texts` (escaped); the indices in `num` right-aligned as numbers.
 
     Why: the texts are `_()` calls outside f-strings, where the message extractor (pybabel) sees them."""
@@ -85,19 +86,19 @@ def cell_row(tag: str, texts: tuple, num: tuple = ()) -> str:
     )
 
 
-def label_of(labels: dict[str, str], value) -> str:
+def label_of(labels: dict[str, str], value: object) -> str:
     """The label of an identifier from a file in the language in use; unknown: as written, '_' as spaces."""
     v = "" if value is None else str(value)
     return _(labels[v]) if v in labels else v.replace("_", " ")
 
 
-def source_cell(source) -> str:
+def source_cell(source: object) -> str:
     """A source column's cell: the plain citation, the full reference (file id and line) as its tooltip."""
     src = "" if source is None else str(source)
     return f'<td class="small" title="{esc(src)}">{esc(citation(src))}</td>'
 
 
-def _cited_cell(text, tag: str) -> str:
+def _cited_cell(text: object, tag: str) -> str:
     """A cell whose text may cite a seed report: the plain citation, the reference as its tooltip if it differs."""
     raw = "" if text is None else str(text)
     cited = citation(raw)
@@ -105,7 +106,7 @@ def _cited_cell(text, tag: str) -> str:
     return f"<{tag}{title}>{esc(cited)}</{tag}>"
 
 
-def esc(v) -> str:
+def esc(v: object) -> str:
     return html.escape("" if v is None else str(v), quote=True)
 
 
@@ -155,7 +156,7 @@ footer { margin-top: 36px; font-size: 12px; color: var(--muted); }
 # ---------------------------------------------------------------- pieces
 
 
-def _kpi_cells(kpis: dict, key: str, kind: str, bands: bool) -> str:
+def _kpi_cells(kpis: dict[str, Any], key: str, kind: str, bands: bool) -> str:
     cells = f'<td class="num">{esc(fmt_value(kpis.get(key), kind))}</td>'
     if bands:
         if f"{key}_p10" in kpis or f"{key}_p90" in kpis:
@@ -212,11 +213,12 @@ def kpi_section(run: RunData) -> str:
     return "\n".join(out)
 
 
-def _year_end_table(kpis: dict, keys: list[str], bands: bool) -> str:
+def _year_end_table(kpis: dict[str, Any], keys: list[str], bands: bool) -> str:
     by_period: dict[dt.date, dict[str, str]] = {}
-    for k in keys:
-        m = YEAR_END_RE.match(k)
-        by_period.setdefault(dt.date(int(m.group(2)), int(m.group(3)), 1), {})[m.group(1)] = k
+    for key in keys:
+        match = YEAR_END_RE.match(key)
+        assert match is not None  # the caller passes the keys YEAR_END_RE matches
+        by_period.setdefault(dt.date(int(match.group(2)), int(match.group(3)), 1), {})[match.group(1)] = key
     metrics = [m for m in YEAR_END_COLUMNS if any(m in v for v in by_period.values())]
     head = (
         "<tr>"
@@ -242,9 +244,9 @@ def _year_end_table(kpis: dict, keys: list[str], bands: bool) -> str:
             cells.append(f'<td class="num" data-kpi="{esc(k)}" title="{esc(k)}">{txt}</td>')
         rows.append(f"<tr><td>{esc(F.month(period))}</td>{''.join(cells)}</tr>")
     note = _("P50, with the {band} range below.").format(band=BAND) if bands else _("One replication.")
-    h3, keys = _("5G trajectory at each year end"), _("Keys:")
+    h3, keys_txt = _("5G trajectory at each year end"), _("Keys:")
     return (
-        f'<h3>{esc(h3)}</h3><p class="small">{esc(note)} {esc(keys)} '
+        f'<h3>{esc(h3)}</h3><p class="small">{esc(note)} {esc(keys_txt)} '
         f"<code>stations_5g_YYYY_MM</code>, <code>pop_covered_5g_pct_YYYY_MM</code>, "
         f"<code>capex_cum_vnd_bn_YYYY_MM</code>.</p>"
         f'<table class="trajectory"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
@@ -315,7 +317,7 @@ def calibration_section(run: RunData) -> str:
     )
 
 
-def _col(df: pl.DataFrame, name: str, default=None) -> list:
+def _col(df: pl.DataFrame, name: str, default: object = None) -> list[Any]:
     return df[name].to_list() if name in df.columns else [default] * df.height
 
 
@@ -455,7 +457,7 @@ def dc_province_rows(run: RunData) -> list[tuple[str, float, float, float, float
     if d is None or d.height == 0 or "province" not in d.columns:
         return []
 
-    def num(c):
+    def num(c: str) -> pl.Expr:
         return pl.col(c).fill_nan(0.0).fill_null(0.0) if c in d.columns else pl.lit(0.0)
 
     g = (
@@ -477,7 +479,7 @@ def dc_province_rows(run: RunData) -> list[tuple[str, float, float, float, float
     ]
 
 
-def datacentres_section(run: RunData, prov: list) -> str:
+def datacentres_section(run: RunData, prov: list[tuple[str, float, float, float, float, int, int]]) -> str:
     d = run.datacentres
     if d is None:
         return small(_("No datacentres.parquet: data centres are not modelled in this run."))
@@ -506,7 +508,7 @@ def datacentres_section(run: RunData, prov: list) -> str:
         f'<td class="num">{num(g)}</td><td class="num">{num(o)}</td><td class="num">{num(n)}</td></tr>'
         for p, s, e, f, g, o, n in prov
     ]
-    tot = [sum(r[i] for r in prov) for i in range(1, 7)]
+    tot = [sum(cast(float, r[i]) for r in prov) for i in range(1, 7)]  # the numeric columns
     rows.append(
         "<tr>" + cell_row("th", (_("all"),)) + f'<th class="num">{esc(fmt_value(tot[0], "mw"))}</th>'
         f'<th class="num">{esc(fmt_value(tot[1], "mw"))}</th><th class="num">{esc(fmt_value(tot[2], "mw"))}</th>'
@@ -669,7 +671,7 @@ def provenance_section(run: RunData) -> str:
     return f'<dl class="meta">{dl}</dl>{desc}'
 
 
-def _day(v) -> str:
+def _day(v: object) -> str:
     """An ISO day from summary.json ('2025-12-31') in the language's form; anything else as written."""
     try:
         return fmt_date(dt.date.fromisoformat(str(v)))

@@ -8,12 +8,14 @@ the report is a view of result files, so it also works on a directory copied fro
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import json
 import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -61,7 +63,7 @@ INPUT_FILES = (
 class Series:
     """One national metric over time: quantiles across replications at each month end."""
 
-    dates: list
+    dates: list[dt.date]
     p10: np.ndarray
     p50: np.ndarray
     p90: np.ndarray
@@ -71,7 +73,7 @@ class Series:
 @dataclass
 class RunData:
     result_dir: Path
-    summary: dict
+    summary: dict[str, Any]  # summary.json as parsed
     n_reps: int
     series: dict[str, Series]
     calibration: list[dict[str, str]] | None
@@ -278,8 +280,10 @@ def load_run(result_dir: Path) -> RunData:
     )
 
 
-def as_float(v) -> float:
+def as_float(v: str | None) -> float:
     """A CSV cell as a float (NaN when empty or not a number)."""
+    if v is None:
+        return math.nan
     try:
         return float(v)
     except (TypeError, ValueError):

@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -238,6 +238,11 @@ def binding_by_month(shares: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _mean(values: pl.Series) -> float:
+    """Mean of a numeric column as float (polars types Series.mean as any scalar; float(None) still raises)."""
+    return float(cast(float, values.mean()))
+
+
 def _period(df: pl.DataFrame, start: Any = None, end: Any = None) -> pl.DataFrame:
     if start is not None:
         df = df.filter(pl.col("date") >= start)
@@ -253,15 +258,17 @@ def cause_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
     Programmes without metrics in the table have no rows.
     """
     shares = _period(held_shares(metrics), start, end)
-    schema = {
-        "programme": pl.Utf8,
-        "region": pl.Utf8,
-        "cause": pl.Utf8,
-        "share_pct": pl.Float64,
-        "binds_pct": pl.Float64,
-        "held_months": pl.Int64,
-        "months": pl.Int64,
-    }
+    schema = pl.Schema(
+        {
+            "programme": pl.Utf8,
+            "region": pl.Utf8,
+            "cause": pl.Utf8,
+            "share_pct": pl.Float64,
+            "binds_pct": pl.Float64,
+            "held_months": pl.Int64,
+            "months": pl.Int64,
+        }
+    )
     if shares.height == 0:
         return pl.DataFrame(schema=schema)
     months = binding_by_month(shares)
@@ -300,7 +307,7 @@ def cause_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
 def crew_idle(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> pl.DataFrame:
     """region, crew_idle_pct = max(0, 100 - mean crew utilisation), the table's first date left out."""
     crews = metrics.filter((pl.col("area") == "VN") & pl.col("metric").str.starts_with(CREW_METRIC))
-    schema = {"region": pl.Utf8, "crew_idle_pct": pl.Float64}
+    schema = pl.Schema({"region": pl.Utf8, "crew_idle_pct": pl.Float64})
     if crews.height == 0:
         return pl.DataFrame(schema=schema)
     first = metrics["date"].min()
@@ -491,7 +498,7 @@ def order_bound_pct(metrics: pl.DataFrame, start: Any = None, end: Any = None) -
     for cause, name in ORDER_BOUND_METRICS.items():
         vals = nat.filter(pl.col("metric") == name)["value"]
         if vals.len():
-            out[cause] = float(vals.mean())
+            out[cause] = _mean(vals)
     return out
 
 
@@ -546,11 +553,12 @@ def option_notes(
     summary = {
         (r["programme"], r["region"]): r for r in region_summary(reference, start, end).iter_rows(named=True)
     }
-    groups: dict[tuple, list[tuple[str, Any, Any]]] = {}
+    # (programme, region, cause) targets of a field -> the fields with those targets
+    groups: dict[tuple[tuple[str, str, str], ...], list[tuple[str, Any, Any]]] = {}
     for field, a, b in differences:
-        targets = resource_causes(field)
-        if targets:
-            groups.setdefault(tuple(targets), []).append((field, a, b))
+        found = resource_causes(field)
+        if found:
+            groups.setdefault(tuple(found), []).append((field, a, b))
     # an option that raises targets which bound in the reference can make its budget bind: no verdict on budgets
     raised_binding_targets = any(
         t[0][2] == "targets" and not did_not_bind(causes, idle, t[0][0], t[0][1], "targets", order_bound)
@@ -613,7 +621,7 @@ def support_effect(metrics: pl.DataFrame) -> dict[str, float]:
         .group_by("replication")
         .agg(pl.col("value").sort_by(pl.col("date")).last())
     )
-    moved = float(last["value"].mean()) if last.height else 0.0
+    moved = _mean(last["value"]) if last.height else 0.0
     surge = float(nat.filter(pl.col("metric").str.starts_with("surge_stations_"))["value"].sum()) / reps
     accrued = float(nat.filter(pl.col("metric") == "support_accrued_unpaid_vnd_bn")["value"].sum()) / reps
     return {"paid_vnd_bn": paid, "moved": moved, "surge": surge, "accrued_vnd_bn": accrued}

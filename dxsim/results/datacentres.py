@@ -7,12 +7,16 @@ of its first and last commissioned phase in the run, and whether it went ahead.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
+if TYPE_CHECKING:  # only the annotation: the table is built after the run
+    from dxsim.sim.compute.setup import ComputeRun
 
-def datacentre_table(dc_table: pl.DataFrame, run, start: dt.date) -> pl.DataFrame:
+
+def datacentre_table(dc_table: pl.DataFrame, run: ComputeRun, start: dt.date) -> pl.DataFrame:
     """`run` is the replication's ComputeRun (fleet + data-centre model)."""
     f, dcs = run.fleet, run.dcs
     first_day: dict[str, float] = {}

@@ -9,6 +9,7 @@ planner can read why support did or did not buy stations (`support_decisions.csv
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 
@@ -35,7 +36,7 @@ DECISION_COLUMNS: dict[str, tuple[type[pl.DataType], str]] = {
 }
 
 
-def decisions_table(by_replication: dict[int, list[dict]], start: dt.date) -> pl.DataFrame:
+def decisions_table(by_replication: dict[int, list[dict[str, Any]]], start: dt.date) -> pl.DataFrame:
     """One row per recorded decision of every replication (`day` is days from `start`)."""
     rows = [
         {

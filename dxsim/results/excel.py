@@ -263,10 +263,12 @@ def _table_sheet(
     wb: Any, name: str, df: pl.DataFrame, frozen_columns: int = 0, formats: dict[str, str] | None = None
 ) -> None:
     df = _clean(df)
+    # column name -> format; typed Any-keyed as polars' column_formats Mapping is invariant in its key type
+    column_formats: dict[Any, str] = {**_number_formats(df), **(formats or {})}
     df.write_excel(
         workbook=wb,
         worksheet=name,
-        column_formats={**_number_formats(df), **(formats or {})},
+        column_formats=column_formats,
         dtype_formats={pl.Date: "yyyy-mm-dd"},
         freeze_panes=(1, frozen_columns),
         table_name=re.sub(r"\W", "_", name),

@@ -19,6 +19,7 @@ CRS; the exports only carry them.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from pathlib import Path
 from typing import Any
@@ -187,12 +188,14 @@ def _write_layers(layers: dict[str, Any], path: Path) -> None:
             )
 
 
+def _to_geoparquet(gdf: Any, tmp: Path) -> None:
+    """One layer as GeoParquet: WKB geometry, no pandas index column."""
+    gdf.to_parquet(tmp, index=False, geometry_encoding="WKB")
+
+
 def _write_geoparquets(result_dir: Path, layers: dict[str, Any]) -> list[Path]:
     return [
-        atomic_file(
-            result_dir / f"{name}{GEOPARQUET_SUFFIX}",
-            lambda tmp, g=gdf: g.to_parquet(tmp, index=False, geometry_encoding="WKB"),
-        )
+        atomic_file(result_dir / f"{name}{GEOPARQUET_SUFFIX}", functools.partial(_to_geoparquet, gdf))
         for name, gdf in layers.items()
     ]
 

@@ -37,7 +37,7 @@ def parse_description(name: str, description: str) -> MetricDoc:
     """Split ``"meaning (unit; areas[; notes])"``; ValueError naming the metric when it is not in that form."""
     m = _TAIL.match(description)
     parts = [p.strip() for p in m.group("tail").split(";")] if m else []
-    if len(parts) < 2 or not parts[0] or parts[1] not in AREAS:
+    if m is None or len(parts) < 2 or not parts[0] or parts[1] not in AREAS:
         raise ValueError(
             f"metric {name!r}: description must end with '(unit; {' | '.join(AREAS)}[; notes])': "
             f"{description!r}"

@@ -143,7 +143,7 @@ def village_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     last = nat["date"].max()
     first = nat["date"].min()
 
-    def at(metric: str, d) -> dict[int, float]:
+    def at(metric: str, d: object) -> dict[int, float]:  # d: a value of the date column
         sub = nat.filter((pl.col("date") == d) & (pl.col("metric") == metric))
         return dict(zip(sub["replication"].to_list(), sub["value"].to_list(), strict=True))
 
@@ -187,7 +187,7 @@ def compute_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     first, last = nat["date"].min(), nat["date"].max()
     reps = sorted(nat["replication"].unique().to_list())
 
-    def at(metric: str, d) -> dict[int, float]:
+    def at(metric: str, d: object) -> dict[int, float]:  # d: a value of the date column
         sub = nat.filter((pl.col("date") == d) & (pl.col("metric") == metric))
         return dict(zip(sub["replication"].to_list(), sub["value"].to_list(), strict=True))
 

@@ -22,6 +22,7 @@ import ctypes
 import ctypes.util
 import datetime as dt
 import errno
+import functools
 import json
 import os
 import re
@@ -178,9 +179,10 @@ def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = Non
     cwd = Path.cwd().resolve()
     try:
         resolved = target.resolve()
-    except (OSError, RuntimeError) as e:
+    except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop on older Pythons (no strerror)
+        reason = (e.strerror if isinstance(e, OSError) else None) or e
         raise _refuse(
-            target, _("cannot resolve the path ({reason})").format(reason=e.strerror or e), field, allowed
+            target, _("cannot resolve the path ({reason})").format(reason=reason), field, allowed
         ) from None
     if resolved == cwd or resolved in cwd.parents:
         raise _refuse(
@@ -354,7 +356,7 @@ def discard_partial() -> None:
     such as polars may deliver one signal twice); this runs once the interrupts have been raised.
     """
     for job in list(_UNDER_WAY):
-        _to_the_end(lambda job=job: _restore(*job))
+        _to_the_end(functools.partial(_restore, *job))
         _UNDER_WAY.discard(job)
 
 
@@ -474,7 +476,7 @@ def claim_output_dir(out_dir: Path, kind: str, files: list[str] | None = None) -
     return out_dir
 
 
-def atomic_file(path: Path, write: Callable[[Path], None]) -> Path:
+def atomic_file(path: Path, write: Callable[[Path], object]) -> Path:
     """Call `write(tmp)` on a hidden sibling, then rename it over `path` (readers never see half a file)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

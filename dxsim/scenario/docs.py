@@ -94,7 +94,9 @@ def _constraints(metadata: typing.Iterable[Any]) -> dict[str, Any]:
     return out
 
 
-def shape_of(annotation: Any, metadata: typing.Iterable[Any] = (), extra: dict | None = None) -> Shape:
+def shape_of(
+    annotation: Any, metadata: typing.Iterable[Any] = (), extra: dict[str, Any] | None = None
+) -> Shape:
     """Reduce a type annotation (plus Field metadata) to a :class:`Shape`."""
     cons = _constraints(metadata)
     origin = typing.get_origin(annotation)
@@ -182,11 +184,13 @@ def step(cur: Located, part: Any) -> Located | None:
             description=info.description or "",
         )
     if s.kind == "dict":
+        assert s.key is not None and s.item is not None  # shape_of sets both for a dict
         if part == "[key]":
-            return Located(s.key, description=cur.description, key_name=key_name(s.key))  # type: ignore[arg-type]
-        return Located(s.item, unit=cur.unit, source=cur.source, description=cur.description)  # type: ignore[arg-type]
+            return Located(s.key, description=cur.description, key_name=key_name(s.key))
+        return Located(s.item, unit=cur.unit, source=cur.source, description=cur.description)
     if s.kind == "list" and isinstance(part, int):
-        return Located(s.item, unit=cur.unit, source=cur.source, description=cur.description)  # type: ignore[arg-type]
+        assert s.item is not None  # shape_of sets it for a list
+        return Located(s.item, unit=cur.unit, source=cur.source, description=cur.description)
     return None
 
 

@@ -144,9 +144,11 @@ def _record_problem(rec: Any, task: RunTask) -> str | None:
     return None
 
 
-def _load_finished(runs_dir: Path, tasks: list[RunTask], warn: Callable[[str], None]) -> dict[str, dict]:
+def _load_finished(
+    runs_dir: Path, tasks: list[RunTask], warn: Callable[[str], None]
+) -> dict[str, dict[str, Any]]:
     """The reusable run records by run id; a damaged or edited file is reported and its run redone."""
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for t in tasks:
         f = runs_dir / f"{t.run_id}.json"
         if not os.path.lexists(f):
@@ -175,7 +177,7 @@ def _load_finished(runs_dir: Path, tasks: list[RunTask], warn: Callable[[str], N
     return out
 
 
-def _run_value(rec: dict, kpi: str) -> float:
+def _run_value(rec: dict[str, Any], kpi: str) -> float:
     """A run's KPI: mean over its replications (NaN if undefined in any of them)."""
     vals = [d.get(kpi) for d in rec["kpis"].values()]
     if not vals or any(v is None for v in vals):
@@ -283,7 +285,7 @@ def run_sweep(
     )
     total = len(tasks)
 
-    def on_result(rec: dict) -> None:
+    def on_result(rec: dict[str, Any]) -> None:
         f = runs_dir / f"{rec['run_id']}.json"
         rec[HASH_KEY] = record_sha256(rec)
         try:

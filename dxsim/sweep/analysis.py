@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, TypedDict, cast
 
 import numpy as np
 import polars as pl
@@ -54,6 +56,31 @@ DRIVER_SCHEMA = {
 }
 
 
+class IndexRow(TypedDict):
+    """One row of the indices table (INDEX_SCHEMA); None where SALib gave no finite number."""
+
+    kpi: str
+    parameter: str
+    index: str
+    value: float | None
+    conf: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+class DriverRow(TypedDict):
+    """One row of the drivers table (DRIVER_SCHEMA); a KPI without indices has one row with a note."""
+
+    kpi: str
+    rank: int | None
+    parameter: str | None
+    index: str
+    value: float | None
+    conf: float | None
+    distinct_from_zero: bool | None
+    note: str
+
+
 @dataclass
 class Analysis:
     indices: pl.DataFrame
@@ -61,7 +88,7 @@ class Analysis:
     notes: dict[str, str]  # kpi -> why it has no indices (constant / undefined runs)
 
 
-def _f(x) -> float | None:
+def _f(x: Any) -> float | None:
     try:
         v = float(x)
     except (TypeError, ValueError):
@@ -69,10 +96,12 @@ def _f(x) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _rows(kpi: str, names: list[str], index: str, vals, confs) -> list[dict]:
-    out = []
-    for n, v, c in zip(names, vals, confs if confs is not None else [None] * len(names)):
-        v, c = _f(v), _f(c)
+def _rows(
+    kpi: str, names: list[str], index: str, vals: Iterable[Any], confs: Iterable[Any] | None
+) -> list[IndexRow]:
+    out: list[IndexRow] = []
+    for n, v_raw, c_raw in zip(names, vals, confs if confs is not None else [None] * len(names)):
+        v, c = _f(v_raw), _f(c_raw)
         out.append(
             {
                 "kpi": kpi,
@@ -95,11 +124,11 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> float:
     return float(spearmanr(x, y).statistic)
 
 
-def _spearman_rows(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> list[dict]:
+def _spearman_rows(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> list[IndexRow]:
     rng = np.random.default_rng(spec.seed)
     n = Y.size
     alpha = (1 - spec.conf_level) / 2
-    out = []
+    out: list[IndexRow] = []
     for j, p in enumerate(spec.parameters):
         rho = _spearman(X[:, j], Y)
         boots = []
@@ -114,7 +143,7 @@ def _spearman_rows(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> l
                 "parameter": p.path,
                 "index": "rho",
                 "value": _f(rho),
-                "conf": None if lo is None else (hi - lo) / 2,
+                "conf": None if lo is None or hi is None else (hi - lo) / 2,
                 "ci_low": lo,
                 "ci_high": hi,
             }
@@ -122,7 +151,7 @@ def _spearman_rows(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> l
     return out
 
 
-def indices_for(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> list[dict]:
+def indices_for(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> list[IndexRow]:
     problem = spec.problem
     names = problem["names"]
     kw = {"num_resamples": spec.bootstrap, "conf_level": spec.conf_level, "seed": spec.seed}
@@ -168,10 +197,10 @@ def indices_for(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> list
 
 def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysis:
     """Indices and top drivers for every KPI of the spec (`Y[kpi]` in design order)."""
-    rows: list[dict] = []
+    rows: list[IndexRow] = []
     notes: dict[str, str] = {}
     main = MAIN_INDEX[spec.method]
-    drivers: list[dict] = []
+    drivers: list[DriverRow] = []
     for kpi in spec.kpis:
         y = np.asarray(Y[kpi], dtype=float)
         bad = int((~np.isfinite(y)).sum())
@@ -220,7 +249,7 @@ def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysi
         rows += k_rows
         ranked = sorted(
             (r for r in k_rows if r["index"] == main and r["value"] is not None),
-            key=lambda r: abs(r["value"]),
+            key=lambda r: abs(cast(float, r["value"])),  # None filtered out just above
             reverse=True,
         )
         for rank, r in enumerate(ranked[: spec.top], start=1):

@@ -40,16 +40,19 @@ def sample(spec: SweepSpec) -> np.ndarray:
         if spec.method == "sobol":
             from SALib.sample import sobol
 
-            return sobol.sample(
+            points: np.ndarray = sobol.sample(
                 problem, spec.samples, calc_second_order=spec.second_order, scramble=True, seed=spec.seed
             )
+            return points
         if spec.method == "morris":
             from SALib.sample import morris
 
-            return morris.sample(problem, spec.samples, num_levels=spec.morris_levels, seed=spec.seed)
+            points = morris.sample(problem, spec.samples, num_levels=spec.morris_levels, seed=spec.seed)
+            return points
         from SALib.sample import latin
 
-        return latin.sample(problem, spec.samples, seed=spec.seed)
+        points = latin.sample(problem, spec.samples, seed=spec.seed)
+        return points
 
 
 def design(spec: SweepSpec) -> Design:
@@ -58,7 +61,7 @@ def design(spec: SweepSpec) -> Design:
     return Design(X, values)
 
 
-def build_tasks(spec: SweepSpec, des: Design | None = None) -> tuple[Design, list]:
+def build_tasks(spec: SweepSpec, des: Design | None = None) -> tuple[Design, list[RunTask]]:
     """Validate every sampled scenario and make one RunTask per run.
 
     run_id = "<run index, 5 digits>-<12 hex of sha256(scenario JSON, seed, reps, base folder)>": a file
@@ -66,7 +69,7 @@ def build_tasks(spec: SweepSpec, des: Design | None = None) -> tuple[Design, lis
     """
     des = des or design(spec)
     folder = str(spec.base.resolve().parent)
-    tasks = []
+    tasks: list[RunTask] = []
     for i, vals in enumerate(des.values):
         sc = validate_run(spec, i, vals)
         text = canonical_json(sc)

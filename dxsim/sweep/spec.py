@@ -171,7 +171,7 @@ def _err(
     return DxsimInputError(msg, file=str(file), field=key, value=value, allowed=allowed)
 
 
-def _int(file: Path, d: dict, key: str, default: int | None, lo: int, hi: int) -> int:
+def _int(file: Path, d: dict[str, Any], key: str, default: int | None, lo: int, hi: int) -> int:
     v = d.get(key, default)
     if v is None:
         raise _err(
@@ -232,6 +232,7 @@ def resolve_path(file: Path, key: str, path: Any) -> tuple[tuple[str, ...], Any,
                 )
         elif s.kind == "dict":
             ks = s.key
+            assert ks is not None  # a dict shape always has a key shape (docs.shape_of)
             kname = key_name(ks)
             if ks.options:
                 if part not in [str(o) for o in ks.options]:
@@ -270,9 +271,10 @@ def resolve_path(file: Path, key: str, path: Any) -> tuple[tuple[str, ...], Any,
                 else _("{where} is a single value; nothing below it can be swept")
             )
             raise _err(file, msg.format(where=here), key, path, _("a dotted path to a numeric field"))
-        cur = step(cur, part)
-        if cur is None:  # pragma: no cover - step mirrors the checks above
+        nxt = step(cur, part)
+        if nxt is None:  # pragma: no cover - step mirrors the checks above
             raise _err(file, _("unknown key {key} in {where}").format(key=repr(part), where=here), key, path)
+        cur = nxt
     s = cur.shape
     if not s.is_number or s.options:
         msg = {
