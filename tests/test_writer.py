@@ -421,3 +421,15 @@ def test_a_swallowed_interrupt_still_stops_the_commit(
         writer.atomic_dir(out, fill)
     assert (out / "a.txt").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_an_output_folder_in_a_symlink_loop_is_one_line(tmp_path: Path) -> None:
+    """`--out` through a symlink loop: resolving it fails (OSError, or RuntimeError on older Pythons, which has no
+    strerror); either way the planner gets the one-line refusal naming the path, never an AttributeError."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(DxsimInputError) as e:
+        check_output_dir(a / "out")
+    line = e.value.one_line()
+    assert "cannot resolve the path" in line and str(a) in line and "\n" not in line
