@@ -72,9 +72,8 @@ class ReplicationTask:
     scenario_dir: str | None
     seed: int
     replications: tuple[int, ...]
-    spool_dir: (
-        str | None
-    )  # None: return each metrics table in the record (a Dask worker may not see the disk)
+    # None: return each metrics table in the record (a Dask worker may not see the disk)
+    spool_dir: str | None
 
 
 def execute_replications(task: ReplicationTask) -> dict[str, Any]:

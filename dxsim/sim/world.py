@@ -149,9 +149,8 @@ class Coverage:
     cov5g: CoverageGrid
     cov5g_by_operator: list[CoverageGrid]
     cov4g: CoverageGrid
-    footprints_4g: (
-        Footprints | None
-    )  # the 4G sites' own footprints, for site capacity (None without capacity)
+    # the 4G sites' own footprints, for site capacity (None without capacity)
+    footprints_4g: Footprints | None
     village_footprints: Footprints | None  # 4G footprints of the villages' new sites
 
 
