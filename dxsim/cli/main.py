@@ -55,6 +55,17 @@ app = typer.Typer(
 _PIPE_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160
 out = Console(width=_PIPE_WIDTH)
 err = Console(stderr=True)
+# options several commands share, declared once (typer only reads them)
+SCHEDULER_OPTION = typer.Option(
+    None,
+    "--scheduler",
+    help=N_("Dask scheduler address (needs dxsim[cluster]): the replications run on the cluster."),
+)
+YES_OPTION = typer.Option(
+    False,
+    "--yes",
+    help=N_("Run even when the estimated time or memory is over the budget (the refusal states both)."),
+)
 
 
 _DEBUG = {"on": bool(os.environ.get("DXSIM_DEBUG"))}
@@ -471,16 +482,8 @@ def run(
             "Local worker processes for the replications (default: CPU count from 8 replications on, else in this process; 0 or 1 = in this process). Results are the same either way."
         ),
     ),
-    scheduler: str | None = typer.Option(
-        None,
-        "--scheduler",
-        help=N_("Dask scheduler address (needs dxsim[cluster]): the replications run on the cluster."),
-    ),
-    yes: bool = typer.Option(
-        False,
-        "--yes",
-        help=N_("Run even when the estimated time or memory is over the budget (the refusal states both)."),
-    ),
+    scheduler: str | None = SCHEDULER_OPTION,
+    yes: bool = YES_OPTION,
 ) -> None:
 
     def body() -> int:
@@ -966,11 +969,7 @@ def backtest(
     out_dir: Path | None = typer.Option(
         None, "--out", help=N_("Output directory (default outputs/backtest-<name>-<DATE>/).")
     ),
-    yes: bool = typer.Option(
-        False,
-        "--yes",
-        help=N_("Run even when the estimated time or memory is over the budget (the refusal states both)."),
-    ),
+    yes: bool = YES_OPTION,
 ) -> None:
 
     def body() -> int:
@@ -1111,16 +1110,8 @@ def compare(
             "Local worker processes (default: CPU count from 8 replications in all, else in this process; 0 or 1 = in this process). The table is the same either way."
         ),
     ),
-    scheduler: str | None = typer.Option(
-        None,
-        "--scheduler",
-        help=N_("Dask scheduler address (needs dxsim[cluster]): the replications run on the cluster."),
-    ),
-    yes: bool = typer.Option(
-        False,
-        "--yes",
-        help=N_("Run even when the estimated time or memory is over the budget (the refusal states both)."),
-    ),
+    scheduler: str | None = SCHEDULER_OPTION,
+    yes: bool = YES_OPTION,
 ) -> None:
 
     def body() -> int:
