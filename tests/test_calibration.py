@@ -18,7 +18,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from dxsim.calibration import calibration_rows, coverage_after, national_facts, sites_for_coverage
+from dxsim.calibration import (
+    RankedCoverage,
+    calibration_rows,
+    coverage_after,
+    national_facts,
+    sites_for_coverage,
+)
 from dxsim.geo import load_country
 from dxsim.scenario import load_scenario
 from dxsim.scenario.schema import Horizon
@@ -119,6 +125,44 @@ def test_sites_for_coverage_is_the_smallest_count(world, rows):
     assert coverage_after(world, n) >= 25.5
     assert coverage_after(world, n - 50) < 25.5  # bisection resolution is 50 sites
     assert sites_for_coverage(world, 101.0) == -1
+
+
+def test_ranked_coverage_equals_fresh_grids(world):
+    """The one-pass coverage of the calibration (sites switched on in rank order, union and operator layers kept
+    together) against fresh grids built for each n: the union by `coverage_after`, each operator's own network by
+    a fresh grid of its sites alone, overlaps by brute force over the bit masks. Going back to fewer sites works."""
+    city = np.flatnonzero(world.country.cells["city_ward"].to_numpy())
+    ranked = RankedCoverage(world)
+    sub = world.scenario.radio.coverage_subsamples_per_axis
+    op = np.asarray(world.plan.operator)
+    for n in (0, 1_234, 11_591, N_START, 68_457, 5_000):  # the last one goes back
+        ranked = ranked.at(n)
+        assert ranked.n == n
+        assert ranked.pct() == pytest.approx(coverage_after(world, n), rel=1e-12, abs=1e-12)
+        fresh = []
+        for k in range(3):
+            g = world.cells.coverage_grid(sub)
+            g.add_footprints(world.plan_footprints, np.flatnonzero(op[:n] == k))
+            fresh.append(g)
+        union, per_op, two_plus = ranked.overlap(city)
+        pop, k = world.cells.pop[city], float(fresh[0].k)
+        # brute force over the sample points: how many operators cover each point of each cell
+        n_ops = np.zeros((city.size, 64), dtype=int)
+        for g in fresh:
+            n_ops += (g.mask[city][:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1) == 1
+        points_one, points_two = (n_ops >= 1).sum(axis=1), (n_ops >= 2).sum(axis=1)
+        total = float(pop.sum())
+        assert union == pytest.approx(100 * float((pop * points_one / k).sum()) / total, rel=1e-12, abs=1e-12)
+        assert two_plus == pytest.approx(
+            100 * float((pop * points_two / k).sum()) / total, rel=1e-12, abs=1e-12
+        )
+        for j, g in enumerate(fresh):
+            own = np.bitwise_count(g.mask[city]).astype(float)
+            assert per_op[j] == pytest.approx(
+                100 * float((pop * own / k).sum()) / total, rel=1e-12, abs=1e-12
+            )
+        assert ranked.pct(city) == pytest.approx(union, rel=1e-12, abs=1e-12)
+    assert ranked.at(world.plan.n + 10).n == world.plan.n  # clamped to the plan
 
 
 def test_station_share_row(world, rows):

@@ -114,7 +114,7 @@ def test_wheel_ships_fact_tables_and_every_package_but_not_the_cache(wheel: Path
     for pkg in packages:
         assert f"{pkg}/__init__.py" in names, pkg
     assert re.search(rf"^Version: {re.escape(VERSION)}$", meta, re.M), meta[:300]
-    assert "dxsim = dxsim.cli.main:main" in entry_points
+    assert "dxsim = dxsim.cli.main:console_main" in entry_points
 
 
 def test_installed_package_runs_outside_the_checkout(installed: dict, tmp_path: Path) -> None:

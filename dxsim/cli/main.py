@@ -30,6 +30,7 @@ from typer._click.core import Command
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from dxsim._version import __version__
+from dxsim.cli.leave import leave
 from dxsim.errors import DxsimInputError, ModelFailure, OutputError
 from dxsim.i18n import ENV as LANG_ENV
 from dxsim.i18n import LANG_ALLOWED, LANGS, N_, UnknownLanguage, language, pgettext, set_language
@@ -1442,5 +1443,14 @@ def main() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
+def console_main() -> None:
+    """The `dxsim` command: :func:`main`, then out without the interpreter's tear-down (dxsim.cli.leave)."""
+    try:
+        main()
+    except SystemExit as e:
+        leave(e.code)
+    leave(0)
+
+
 if __name__ == "__main__":
-    main()
+    console_main()

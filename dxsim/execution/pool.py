@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from typing import Any
 
 from dxsim.errors import DxsimInputError
@@ -202,6 +202,10 @@ class LocalPool:
             try:
                 for k in _THREAD_ENV:
                     os.environ.setdefault(k, "1")
+                # concurrent.futures.process (with multiprocessing's connection machinery) loads only here:
+                # a run without a pool does not pay for it at start-up
+                from concurrent.futures import ProcessPoolExecutor
+
                 self._ex = ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=mp.get_context("spawn"), initializer=_init_worker
                 )

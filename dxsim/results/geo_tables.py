@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from pyproj import Transformer
+
+from dxsim.geo.projection import to_lonlat
 
 GRID_KM = 5.0
-_TO_LONLAT = Transformer.from_crs("EPSG:3405", "EPSG:4326", always_xy=True)
 
 
 def provinces_geojson(provinces: pl.DataFrame, path: Path) -> None:
@@ -73,7 +73,7 @@ def grid_5km(
         out[name] = np.bincount(np.searchsorted(uniq, keys(sx, sy)), minlength=uniq.size).astype(np.float64)
     ux = (uniq // 1_000_003 + 0.5) * size
     uy = (uniq - (uniq // 1_000_003) * 1_000_003 + 0.5) * size
-    lon, lat = _TO_LONLAT.transform(ux, uy)
+    lon, lat = to_lonlat(ux, uy)
     return pl.DataFrame(
         {
             "lon": np.asarray(lon),

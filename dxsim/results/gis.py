@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError
+from dxsim.geo.projection import GEOGRAPHIC_EPSG, PROJECTED_EPSG, to_lonlat
 from dxsim.i18n import gettext as _
 from dxsim.results.run_files import (
     metric_order,
@@ -44,9 +45,9 @@ GPKG_VERSION = (
     "1.3"  # GDAL < 3.7 (Debian 12's 3.6, older QGIS) warns that 1.4 "may only be partially supported"
 )
 GEOPARQUET_SUFFIX = ".geo.parquet"
-CRS = "EPSG:4326"
+CRS = f"EPSG:{GEOGRAPHIC_EPSG}"
 GRID_METRIC_CRS = (
-    "EPSG:3405"  # VN-2000 / UTM zone 48N: the CRS dxsim.results.geo_tables aggregates the grid in
+    f"EPSG:{PROJECTED_EPSG}"  # VN-2000 / UTM zone 48N: dxsim.results.geo_tables aggregates in it
 )
 _GRID_CHECK_DEG = 1e-6  # grid centres' stored lon/lat must match x_m/y_m reprojected to this precision
 
@@ -117,13 +118,11 @@ def point_layer(result_dir: Path, layer: str) -> Any | None:
 def grid_layer(result_dir: Path) -> Any:
     """5 km squares as polygons: corners in the metric CRS, reprojected to EPSG:4326."""
     import shapely
-    from pyproj import Transformer
 
     df = read_table(result_dir, "grid_5km.parquet", GRID_COLUMNS)
     assert df is not None  # required
     x, y = df["x_m"].to_numpy(), df["y_m"].to_numpy()
-    to_lonlat = Transformer.from_crs(GRID_METRIC_CRS, CRS, always_xy=True)
-    lon, lat = to_lonlat.transform(x, y)
+    lon, lat = to_lonlat(x, y)
     err = max(
         float(np.max(np.abs(lon - df["lon"].to_numpy()), initial=0.0)),
         float(np.max(np.abs(lat - df["lat"].to_numpy()), initial=0.0)),
