@@ -16,9 +16,11 @@ hyperfine-style repeats (median):
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -109,6 +111,7 @@ def main() -> None:
     env = {**os.environ, "COLUMNS": "120"}
     load0 = C.load_avg()
     tmp = Path(tempfile.mkdtemp(prefix="dxsim-bench-everyday-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)  # ~3.6 GB with --reps-memory 1000
     base = str(C.BASELINE)
     dxsim_run(
         [base, "--reps", "1", "--no-map", "--no-report", "--out", str(tmp / "warm")], env
