@@ -101,7 +101,7 @@ def main() -> int:
     # world's arrays in the cache. So each round runs 3 calls of each and keeps the last 2 (warm), and the added
     # time is the median over rounds of the round's own ratio.
     t_run, c_run, t_off, res = [], [], [], None
-    round_pct = []
+    round_pct: list[float] = []
     for _ in range(max(args.repeats // 2, 2)):
         w_on, c_on, res = C.repeat_wc(lambda: run_replication(world, 0), 3)
         w_off, _c_off, _ = C.repeat_wc(lambda: run_replication(world_off, 0), 3)
@@ -109,8 +109,8 @@ def main() -> int:
         c_run += c_on[1:]
         t_off += w_off[1:]
         round_pct.append(100.0 * (C.med(w_on[1:]) / C.med(w_off[1:]) - 1.0))
-    pair_pct = sorted(round_pct)
-    extra_pct = C.med(pair_pct)
+    round_pct.sort()
+    extra_pct = C.med(round_pct)
     ok_cap = extra_pct <= CAPACITY_BUDGET_PCT
     import numpy as np
 
@@ -159,8 +159,8 @@ def main() -> int:
         f"| `run_replication` process CPU time (same calls) | {C.fmt_times(c_run)} | - | info |",
         f"| the same without capacity (`[capacity] enabled = false`) | {C.fmt_times(t_off)} | - | info |",
         (
-            f"| time capacity adds to a replication (served/short model, issue 12; median of {len(pair_pct)} "
-            f"alternating rounds, range {pair_pct[0]:+.0f}% .. {pair_pct[-1]:+.0f}%) | +{extra_pct:.0f}% | "
+            f"| time capacity adds to a replication (served/short model, issue 12; median of {len(round_pct)} "
+            f"alternating rounds, range {round_pct[0]:+.0f}% .. {round_pct[-1]:+.0f}%) | +{extra_pct:.0f}% | "
             f"<= {CAPACITY_BUDGET_PCT:.0f}% | {C.verdict(ok_cap)} |"
         ),
         (

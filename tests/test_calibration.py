@@ -140,9 +140,9 @@ def test_ranked_coverage_equals_fresh_grids(world):
         assert ranked.n == n
         assert ranked.pct() == pytest.approx(coverage_after(world, n), rel=1e-12, abs=1e-12)
         fresh = []
-        for k in range(3):
+        for operator in range(3):
             g = world.cells.coverage_grid(sub)
-            g.add_footprints(world.plan_footprints, np.flatnonzero(op[:n] == k))
+            g.add_footprints(world.plan_footprints, np.flatnonzero(op[:n] == operator))
             fresh.append(g)
         union, per_op, two_plus = ranked.overlap(city)
         pop, k = world.cells.pop[city], float(fresh[0].k)
