@@ -627,7 +627,7 @@ def backtest(
     )
     for r in range(reps):
         say(_("replications"))
-        res = run_replication(world, r, seed=seed)
+        res = run_replication(world, r, seed=seed, end_cells=False)
         frames.append(res.metrics.filter(pl.col("metric").is_in(wanted)))
         if on_replication:
             on_replication(r + 1, reps)

@@ -332,7 +332,7 @@ def run_more_replications(
     n = replication_workers(workers, len(todo))
     if scheduler is None and n == 0:
         for rep in todo:
-            res = run_replication(world, rep, seed=seed)
+            res = run_replication(world, rep, seed=seed, end_cells=False)
             spool.write(rep, res.metrics)
             keep(
                 rep,

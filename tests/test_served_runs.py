@@ -113,3 +113,26 @@ def test_tight_leo_capacity_makes_villages_capacity_short_not_connected() -> Non
         val["villages_connected"] + val["villages_capacity_short"] + val["villages_without_signal"]
         == table.height
     )
+
+
+def test_end_cells_are_the_run_s_last_state_and_leaving_them_out_changes_nothing() -> None:
+    """The per-cell end state (the maps' source) agrees with the month's national metrics and with 5G coverage;
+    a replication run without it (a run's further replications) records the same metrics, row for row."""
+    end = dt.date(2026, 6, 30)
+    world, res = _run(SCENARIOS / "baseline.toml", end)
+    sv = res.service_cell_end
+    assert sv is not None and res.pop_covered_5g_cell_end is not None
+    # served + short = 5G-covered people in every cell, and the national sums are the recorded metrics
+    np.testing.assert_allclose(
+        sv["served5"] + sv["short5"], res.pop_covered_5g_cell_end, rtol=1e-12, atol=1e-9
+    )
+    nat = res.metrics.filter((pl.col("area") == "VN") & (pl.col("date") == end))
+    val = dict(zip(nat["metric"].to_list(), nat["value"].to_list(), strict=True))
+    assert val["pop_5g_served"] > 0
+    np.testing.assert_allclose(sv["served5"].sum(), val["pop_5g_served"], rtol=1e-9)
+    np.testing.assert_allclose(sv["mbb_served"].sum(), val["pop_mbb_served"], rtol=1e-9)
+    lean = run_replication(world, 0, end_cells=False)
+    assert lean.service_cell_end is None and lean.pop_covered_5g_cell_end is None
+    assert lean.pop_covered_4g_cell_end is None
+    assert lean.metrics.equals(res.metrics)
+    assert np.array_equal(lean.on_air_day, res.on_air_day, equal_nan=True)

@@ -232,7 +232,7 @@ def run_scenario_kpis(
     out: dict[int, dict[str, float]] = {}
     t0 = time.perf_counter()
     for rep in indices:
-        res = run_replication(world, int(rep), seed=int(seed))
+        res = run_replication(world, int(rep), seed=int(seed), end_cells=False)
         out[int(rep)] = replication_kpis(world, res, int(rep))
         if on_metrics:
             on_metrics(int(rep), res.metrics)

@@ -89,7 +89,7 @@ def execute_replications(task: ReplicationTask) -> dict[str, Any]:
     spool = MetricsSpool(Path(task.spool_dir)) if task.spool_dir is not None else None
     out = []
     for rep in task.replications:
-        res = run_replication(world, rep, seed=task.seed)
+        res = run_replication(world, rep, seed=task.seed, end_cells=False)
         r = {
             "replication": rep,
             "national": res.metrics.filter(pl.col("area") == "VN"),

@@ -345,7 +345,7 @@ class Rollout:
                 if head.size >= limit:
                     return head[:limit]
                 span *= 4
-        rest = rest[~ordered[rest]]
+        rest = rollout_kernel.splice(rest[:0], rest[:0], rest, ordered)  # rest[~ordered[rest]], one pass
         if cache is not None:
             cache[k] = (sites, rest)
         return rest if limit is None else rest[:limit]
@@ -363,22 +363,23 @@ class Rollout:
             self.state.ordered.size, dtype=bool
         )  # np.isin(x, front) as a lookup: no sort of the rest
         moved[front] = True
-        rest = old[i:]
-        self.op_sites[k] = np.concatenate([old[:i], front, rest[~moved[rest]]])
+        none = front[:0]
+        self.op_sites[k] = rollout_kernel.splice(
+            old[:i], front, old[i:], moved
+        )  # old[:i], front, the rest without front
         # the lists kept from the last scans (remaining, _order_window) become lists of the new queue's rest: the
         # sites moved, then the list without them; no full scan of the new queue next time
         new = self.op_sites[k]
         rest_cache = getattr(self, "_op_rest", None)  # absent on a bare stand-in (tests/test_capacity.py)
         if rest_cache is not None and rest_cache[k] is not None and rest_cache[k][0] is old:
-            kept = rest_cache[k][1]
-            rest_cache[k] = (new, np.concatenate([front, kept[~moved[kept]]]))
+            rest_cache[k] = (new, rollout_kernel.splice(none, front, rest_cache[k][1], moved))
         heads = getattr(self, "_op_heads", None)
         if heads is not None and heads[k] is not None and heads[k][0] is old:
             _, kept, passing, _, loss = heads[k]
             heads[k] = (
                 new,
-                np.concatenate([front, kept[~moved[kept]]]),
-                np.concatenate([front[self.base_npv_vnd_bn[front] >= -loss], passing[~moved[passing]]]),
+                rollout_kernel.splice(none, front, kept, moved),
+                rollout_kernel.splice(none, front[self.base_npv_vnd_bn[front] >= -loss], passing, moved),
                 [0, 0],
                 loss,
             )

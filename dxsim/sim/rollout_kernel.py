@@ -514,3 +514,24 @@ def counted(
         elif on >= 0 and on >= first and on < end:
             built += 1
     return built, projected
+
+
+@njit(cache=True)
+def splice(head: I64, front: I64, rest: I64, marked: Flags) -> I64:
+    """np.concatenate([head, front, rest[~marked[rest]]]) in one pass, without the mask and filtered temporaries.
+
+    Why: an operator's queue is re-spliced when sites are brought forward (Rollout.bring_forward, yearly, on queues
+    of ~60,000 sites, four times a call) and filtered of the sites ordered since (Rollout.remaining)."""
+    out = np.empty(head.size + front.size + rest.size, dtype=np.int64)
+    m = 0
+    for s in head:
+        out[m] = s
+        m += 1
+    for s in front:
+        out[m] = s
+        m += 1
+    for s in rest:
+        if not marked[s]:
+            out[m] = s
+            m += 1
+    return out[:m]
