@@ -4,6 +4,7 @@ Each case is a separate Python process, since `leave` ends the process it runs i
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -82,3 +83,26 @@ def test_console_script_exit_codes(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1 and "missing.toml" in bad.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["schema"], ["show", "scenarios/baseline.toml"]])
+def test_a_reader_that_stops_reading_is_not_a_failure(args: list[str]) -> None:
+    """`dxsim ... | head`: the reader closes the pipe before dxsim has written; the command still ends with its own
+    status (0) and says nothing on stderr. (rich's default exited 1 silently; a plain write said `failed`.)"""
+    repo = Path(__file__).resolve().parent.parent
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody will read: the first write fails with EPIPE
+    try:
+        p = subprocess.run(
+            [sys.executable, "-c", "from dxsim.cli.main import console_main; console_main()", *args],
+            cwd=repo,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == ""

@@ -433,3 +433,31 @@ def test_an_output_folder_in_a_symlink_loop_is_one_line(tmp_path: Path) -> None:
         check_output_dir(a / "out")
     line = e.value.one_line()
     assert "cannot resolve the path" in line and str(a) in line and "\n" not in line
+
+
+def test_calibration_refuses_a_users_folder_before_any_work(tmp_path: Path) -> None:
+    """The refusal comes first: no table printed, no claim that a file was written."""
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "notes.txt").write_text("mine")
+    r = dxsim_cmd("calibration", "--out", str(user))
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "did not write" in r.stderr
+    assert r.stdout == ""  # neither the tables nor "sources and full table: ..."
+    assert sorted(p.name for p in user.iterdir()) == ["notes.txt"]
+
+
+def test_a_location_where_no_folder_can_be_made_is_bad_input(tmp_path: Path) -> None:
+    """/proc takes no new folder (ENOENT): a wrong --out (exit 2), not a fault of dxsim (exit 1)."""
+    if not Path("/proc/self").is_dir():  # pragma: no cover - Linux has /proc
+        pytest.skip("no /proc here")
+    with pytest.raises(DxsimInputError, match="cannot write there"):
+        atomic_dir(Path("/proc/dxsim_test_out"), fill_with("x"))
+    # a full disk while the temporary folder is made stays a fault
+    err = writer._os_error(OSError(errno.ENOSPC, "No space left on device"), tmp_path, where_unusable=True)
+    assert isinstance(err, OutputError)
+
+
+def test_a_dxsim_folder_of_another_kind_is_named_plainly(previous: Path) -> None:
+    with pytest.raises(DxsimInputError, match=r"is a dxsim run folder, not a calibration folder"):
+        check_output_dir(previous, kind="calibration")

@@ -7,6 +7,7 @@ a user's mistake.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import json
@@ -640,7 +641,7 @@ def show(
 
         sc = load_scenario(scenario)
         if vs is None:
-            sys.stdout.write(resolved_toml(sc, extends_chain(scenario)))
+            _write_out(resolved_toml(sc, extends_chain(scenario)))
             return 0
         other = load_scenario(vs)
         diffs = scenario_diff(other, sc, a_dir=vs.parent, b_dir=scenario.parent)
@@ -677,9 +678,9 @@ def schema(
         from dxsim.scenario import json_schema, schema_markdown
 
         if markdown:
-            sys.stdout.write(schema_markdown())
+            _write_out(schema_markdown())
         else:
-            sys.stdout.write(json.dumps(json_schema(), indent=2, ensure_ascii=False, default=str) + "\n")
+            _write_out(json.dumps(json_schema(), indent=2, ensure_ascii=False, default=str) + "\n")
         return 0
 
     _guard(body)
@@ -836,6 +837,7 @@ def calibration(
         from dxsim.sim.world_store import load_or_prepare_world
 
         sc = load_scenario(scenario)
+        check_output_dir(out_dir, kind="calibration")  # refuse a folder dxsim may not replace before the work
         with err.status(_("calibrating")):
             world = load_or_prepare_world(sc, load_country(), scenario.parent)
             first = run_replication(world, 0)
@@ -853,7 +855,6 @@ def calibration(
             t.add_row(_shown(r.figure), _fmt(r.reported), _fmt(r.model), tol, status_label(r.status))
         out.print(t)
         out.print(_observations_table(obs_rows, sc.name))
-        out.print(_("sources and full table: {path}").format(path=f"{out_dir}/calibration.md"))
         df = pl.DataFrame([{**r.__dict__, "status": r.status} for r in rows])
 
         def fill(tmp: Path) -> None:
@@ -927,6 +928,7 @@ def calibration(
             obs_rows.write_csv(tmp / "calibration_observations.csv")
 
         atomic_dir(out_dir, fill, kind="calibration")
+        out.print(_("sources and full table: {path}").format(path=f"{out_dir}/calibration.md"))
         failed = [r for r in rows if r.status == "FAIL"]
         if failed:
             raise ModelFailure(
@@ -1397,8 +1399,34 @@ def report(
     _guard(body)
 
 
+def _drop_output_on_closed_pipe(console: Console) -> None:
+    """A reader that stopped reading (`dxsim run ... | head`) is not a failure of the command: the rest of the
+    output goes to /dev/null, the command finishes its work and exits with its own status.
+
+    rich's default (Console.on_broken_pipe) exits 1 at once and silently, so a run whose folder was written
+    reported a failure. Set on the class, for the process the `dxsim` command owns: Typer's help console too."""
+    console.quiet = True
+    with contextlib.suppress(
+        OSError, ValueError
+    ):  # a console on something without a descriptor: nothing to do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, console.file.fileno())
+        os.close(devnull)
+
+
+def _write_out(text: str) -> None:
+    """A command's whole text output on stdout, as is (no console markup); a reader that stops reading drops the
+    rest, as on the consoles (`_drop_output_on_closed_pipe`)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_output_on_closed_pipe(out)
+
+
 def main() -> None:
     """Entry point: click's usage errors become one line too (exit 2), like every other bad input."""
+    Console.on_broken_pipe = _drop_output_on_closed_pipe  # type: ignore[method-assign]
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
     try:

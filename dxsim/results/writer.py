@@ -150,13 +150,11 @@ def _refuse(target: Path, why: str, field: str, allowed: str) -> DxsimInputError
     return DxsimInputError(why, field=field, value=str(target), allowed=allowed)
 
 
-def _foreign_entries(folder: Path, kind: str | None) -> list[str]:
-    """What a dxsim folder holds that dxsim did not put there (a user's notes), or a clash of kinds."""
+def _foreign_entries(folder: Path) -> list[str]:
+    """What a dxsim folder holds that dxsim did not put there (a user's notes)."""
     m = read_manifest(folder)
     if m is None:  # a 0.1 folder: recognised by holding only 0.1's files
         return []
-    if kind is not None and m.get("kind") != kind:
-        return [_("(a {found} folder, not a {kind} folder)").format(found=m.get("kind"), kind=kind)]
     if m.get("kind") == "sweep":
         known = set(_LEGACY_SWEEP_FILES)
     else:
@@ -211,7 +209,17 @@ def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = Non
                 _("{allowed}; choose another --out").format(allowed=allowed),
             )
     elif target.is_dir():
-        foreign = _foreign_entries(target, kind)
+        found = (read_manifest(target) or {}).get("kind")
+        if kind is not None and found is not None and found != kind:
+            raise _refuse(
+                target,
+                _("is a dxsim {found} folder, not a {kind} folder; dxsim will not replace it").format(
+                    found=found, kind=kind
+                ),
+                field,
+                _("another --out for the {kind}").format(kind=kind),
+            )
+        foreign = _foreign_entries(target)
         if foreign:
             entries = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
             raise _refuse(
@@ -321,10 +329,14 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
-def _os_error(e: OSError, target: Path) -> Exception:
-    """A write failure as one line: bad location (exit 2) or a fault such as a full disk (exit 1)."""
+def _os_error(e: OSError, target: Path, where_unusable: bool = False) -> Exception:
+    """A write failure as one line: bad location (exit 2) or a fault such as a full disk (exit 1).
+
+    `where_unusable`: the failure came while making the temporary folder beside the target, before anything was
+    written, so unless the disk is full or failing, the location is what is wrong (e.g. /proc: ENOENT)."""
     where = e.filename or target
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    faults = (errno.ENOSPC, errno.EIO, errno.EDQUOT)
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS) or (where_unusable and e.errno not in faults):
         return DxsimInputError(
             _("cannot write there ({reason})").format(reason=e.strerror),
             field="--out",
@@ -420,7 +432,7 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
         (tmp / TMP_MARK).touch()
     except OSError as e:
         _remove(tmp)
-        raise _os_error(e, out_dir) from None
+        raise _os_error(e, out_dir, where_unusable=True) from None
     job = (tmp, old, out_dir)
     _UNDER_WAY.add(job)
     try:
