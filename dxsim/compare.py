@@ -17,7 +17,9 @@ reached counts as no difference; one reached and the other not gives no number (
 Cost-effectiveness rows: the average ones are each scenario's own ratio (VND per person newly
 covered by 5G since the start, per village connected, per PFLOPS added); the incremental ones
 ("vs baseline") are P50 of the paired extra cost divided by P50 of the paired extra benefit,
-shown in the option's column (null when the option adds no benefit; empty for the baseline).
+shown in the option's column (empty for the baseline). There is no ratio (null in compare.csv) when the
+option adds no benefit, or when it costs less and adds more (it dominates); the tables say which
+(`CompareResult.verdicts`, `incremental_ratio`).
 
 What each option changes: `CompareResult.differences` lists, per option, every field whose value
 differs from the baseline's (after `extends` and defaults, as the scenario files state them: a
@@ -252,6 +254,24 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
     return rows
 
 
+def incremental_ratio(
+    extra_cost: float | None, extra_benefit: float | None, scale: float
+) -> tuple[float | None, str]:
+    """(scale x extra cost / extra benefit, "") where the option adds benefit at a cost; else (None, why).
+
+    As in cost-effectiveness analysis, a negative ratio is not shown: it mixes "cheaper and better" (the option
+    dominates: no extra cost per extra benefit to speak of) with "dearer and worse"."""
+    if extra_cost is None or extra_benefit is None:
+        return None, ""
+    if extra_benefit == 0 and extra_cost == 0:
+        return None, _("no change")
+    if extra_benefit <= 0:
+        return None, _("adds no more, costs less") if extra_cost < 0 else _("adds no more")
+    if extra_cost < 0:
+        return None, _("costs less and adds more")
+    return scale * extra_cost / extra_benefit, ""
+
+
 @dataclass
 class ScenarioRun:
     name: str
@@ -281,6 +301,8 @@ class CompareResult:
     reps: int
     runs: list[ScenarioRun]
     kinds: dict[str, str] = field(default_factory=dict)  # kpi -> value | date | incremental
+    # (incremental kpi, option) -> why it has no ratio: the option is cheaper and adds more, or adds nothing
+    verdicts: dict[tuple[str, str], str] = field(default_factory=dict)
     # option -> [(dotted field, baseline value, option value)], see NOT_OPTION_SETTINGS
     differences: dict[str, list[tuple[str, Any, Any]]] = field(default_factory=dict)
     # scenario, kind, programme, region, binding, ... (BOTTLENECK_COLUMNS); option -> non-binding notes
@@ -314,8 +336,14 @@ def quantile(vals: Sequence[float], p: float) -> float | None:
     return q if math.isfinite(q) else None
 
 
+SAME_REL = 1e-12  # two values this close (relative) differ only by the order of float additions: a delta of 0
+
+
 def paired_deltas(option: dict[int, float], base: dict[int, float]) -> list[float]:
-    """option[r] - base[r] per replication; both NaN (never reached) -> 0; one NaN -> NaN."""
+    """option[r] - base[r] per replication; both NaN (never reached) -> 0; one NaN -> NaN.
+
+    A difference within SAME_REL of the values is 0: sums over ~400,000 cells added in another order differ in
+    the last bits (-1.4e-14 on a 99% share), which a planner would read as an effect."""
     out = []
     for r in sorted(base):
         a, b = option.get(r, math.nan), base[r]
@@ -324,7 +352,8 @@ def paired_deltas(option: dict[int, float], base: dict[int, float]) -> list[floa
         elif math.isnan(a) or math.isnan(b):
             out.append(math.nan)
         else:
-            out.append(a - b)
+            d = a - b
+            out.append(0.0 if abs(d) <= SAME_REL * max(abs(a), abs(b)) else d)
     return out
 
 
@@ -590,6 +619,7 @@ def _tabulate(
         }
 
     table_rows, q_rows, rep_rows = [], [], []
+    verdicts: dict[tuple[str, str], str] = {}
     for kpi, label, unit, kind in rows:
         row: dict[str, Any] = {"kpi": kpi, "label": label, "unit": unit}
         deltas_p50: dict[str, float | None] = {}
@@ -600,8 +630,9 @@ def _tabulate(
                 if run is not base:
                     dc = _delta_quantile(paired_deltas(series(run, cost), series(base, cost)), 0.5)
                     db = _delta_quantile(paired_deltas(series(run, benefit), series(base, benefit)), 0.5)
-                    if dc is not None and db is not None and db > 0:
-                        val = scale * dc / db
+                    val, note = incremental_ratio(dc, db, scale)
+                    if note:
+                        verdicts[(kpi, run.name)] = note
                 row[run.name] = val
                 q_rows.append(
                     {
@@ -682,7 +713,16 @@ def _tabulate(
         },
     )
     return CompareResult(
-        table, quant, reps_df, names, base.name, seed, reps, runs, {kpi: kind for kpi, _l, _u, kind in rows}
+        table,
+        quant,
+        reps_df,
+        names,
+        base.name,
+        seed,
+        reps,
+        runs,
+        {kpi: kind for kpi, _l, _u, kind in rows},
+        verdicts,
     )
 
 
@@ -743,7 +783,9 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
             )
         return mid
     if kind == "incremental":
-        return "" if scenario == result.baseline else fmt_value(q["p50"], unit)
+        if scenario == result.baseline:
+            return ""
+        return result.verdicts.get((kpi, scenario)) or fmt_value(q["p50"], unit)
     mid = fmt_value(q["p50"], unit, missing=missing)
     if result.reps > 1 and q["p10"] != q["p90"]:
         mid += f" ({fmt_value(q['p10'], unit, missing=missing)}–{fmt_value(q['p90'], unit, missing=missing)})"

@@ -17,7 +17,16 @@ import polars as pl
 import pytest
 from pydantic import Field, ValidationError
 
-from dxsim.compare import compare_scenarios, fmt_value, kpi_rows, markdown, rich_table, write_compare
+from dxsim.compare import (
+    compare_scenarios,
+    fmt_value,
+    incremental_ratio,
+    kpi_rows,
+    markdown,
+    paired_deltas,
+    rich_table,
+    write_compare,
+)
 from dxsim.errors import DxsimInputError
 from dxsim.results.writer import MANIFEST
 from dxsim.scenario import Scenario, load_scenario, load_scenario_dict
@@ -477,3 +486,26 @@ def test_world_key_ignores_simulation_only_sections():
     assert world_key(sc, SCEN) != world_key(seeded, SCEN)
     dearer = sc.model_copy(update={"costs": sc.costs.model_copy(update={"new_site_civil_vnd_bn": 3.0})})
     assert world_key(sc, SCEN) != world_key(dearer, SCEN)
+
+
+def test_incremental_ratio_has_no_number_where_the_option_dominates_or_adds_nothing() -> None:
+    """Cost-effectiveness convention: a negative ratio is not a price. Hand cases, VND bn and persons -> VND m."""
+    assert incremental_ratio(200.0, 1e5, 1e3) == (
+        pytest.approx(2.0),
+        "",
+    )  # 200 bn for 100,000 people: 2 m each
+    assert incremental_ratio(0.0, 1e5, 1e3) == (0.0, "")  # more people at no extra cost
+    val, why = incremental_ratio(-50.0, 1e5, 1e3)  # cheaper and more people: dominates
+    assert val is None and why == "costs less and adds more"
+    assert incremental_ratio(50.0, -1e5, 1e3) == (None, "adds no more")
+    assert incremental_ratio(-50.0, 0.0, 1e3) == (None, "adds no more, costs less")
+    assert incremental_ratio(0.0, 0.0, 1e3) == (None, "no change")  # the option leaves this programme alone
+    assert incremental_ratio(None, 1e5, 1e3) == (None, "")
+
+
+def test_deltas_of_float_noise_are_zero_and_real_ones_are_kept() -> None:
+    base = {0: 99.87654321, 1: 50.0}
+    option = {0: 99.87654321 - 1.42e-14, 1: 50.0 + 8.39e-4}  # a summation-order difference; a real effect
+    d = paired_deltas(option, base)
+    assert d[0] == 0.0
+    assert d[1] == pytest.approx(8.39e-4, rel=1e-9)
