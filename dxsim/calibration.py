@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import cast
 
@@ -65,6 +66,17 @@ def shown_number(v: float, digits: int = 6, *, grouped: bool = False) -> str:
         return text
     decimals = len(text.split(".")[1]) if "." in text else 0
     return F.number(v, decimals) if grouped else F.plain(v, decimals)
+
+
+def source_ref(source: str) -> str:
+    """A figure's source in a table cell: the seed reference (`000:56`) where it starts with one, else its start.
+
+    Why: two reports of one figure (16,737 and ~16,700 stations) are two rows, which look like duplicates
+    without their sources; the full source is in the .md and .csv files."""
+    first = source.split(" ", 1)[0]
+    if re.fullmatch(r"\d{3}:[\d,:-]+", first):
+        return first
+    return source if len(source) <= 28 else source[:27] + "…"
 
 
 @dataclass

@@ -24,6 +24,7 @@ from dxsim.calibration import (
     coverage_after,
     national_facts,
     sites_for_coverage,
+    source_ref,
 )
 from dxsim.geo import load_country
 from dxsim.scenario import load_scenario
@@ -182,3 +183,13 @@ def test_tolerance_rows_pass_and_info_rows_are_informative(rows):
             assert r.status == "pass", r
             assert not math.isnan(r.model)
     assert np.isnan(row(rows, "national coverage reaches 25.5%").reported)
+
+
+def test_source_ref_tells_two_reports_of_one_figure_apart() -> None:
+    assert (
+        source_ref("000:56 MoST report on the National DT Programme results to 2025, ~Nov 2025") == "000:56"
+    )
+    assert source_ref("001:250-251 slide deck for the 2026 DT plans, ~Dec 2025") == "001:250-251"
+    long = "infra/vn_telecom_dc_stats.csv row 2025-05 (https://vietnamnews.vn/economy/1717922/x.html)"
+    assert source_ref(long) == long[:27] + "…" and len(source_ref(long)) == 28
+    assert source_ref("a short source") == "a short source"

@@ -774,7 +774,7 @@ OBSERVATIONS_NOTE = N_(
 
 def _observations_table(obs_rows: pl.DataFrame, name: str) -> Table:
     """The reported figures with a model counterpart beside the model; the others counted in the caption."""
-    from dxsim.calibration import shown_day, shown_number
+    from dxsim.calibration import shown_day, shown_number, source_ref
 
     shown = obs_rows.filter(obs_rows["status"] != "no counterpart")
     n_none = obs_rows.height - shown.height
@@ -798,6 +798,7 @@ def _observations_table(obs_rows: pl.DataFrame, name: str) -> Table:
         _("model"),
         _("within"),
         _("status"),
+        _("source"),
     ):
         t.add_column(c, overflow="fold")
     for r in shown.iter_rows(named=True):
@@ -810,6 +811,7 @@ def _observations_table(obs_rows: pl.DataFrame, name: str) -> Table:
             _fmt(r["model"]),
             _yes_no(r["within_tolerance"]),
             status_label(r["status"]),
+            source_ref(r["source"]),
         )
     return t
 
@@ -978,7 +980,7 @@ def backtest(
     def body() -> int:
         from dxsim.backtest import backtest as run_backtest
         from dxsim.backtest import default_out_dir, fmt_shown, parse_from_date, write_backtest
-        from dxsim.calibration import shown_day
+        from dxsim.calibration import shown_day, source_ref
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import check_override
 
@@ -1034,6 +1036,7 @@ def backtest(
             ("P50", True),
             ("P90", True),
             (_("status"), False),
+            (_("source"), False),
         ):
             t.add_column(c, overflow="fold", justify="right" if right else "left")
         for r in res.table.iter_rows(named=True):
@@ -1047,6 +1050,7 @@ def backtest(
                 fmt_shown(r["p50"]),
                 fmt_shown(r["p90"]),
                 status_label(r["status"]),
+                source_ref(r["source"]),
             )
         out.print(t)
         share, later = res.share_inside, F.number(res.later_without_counterpart)
