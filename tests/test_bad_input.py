@@ -225,6 +225,15 @@ def test_start_date_before_the_start_state_is_refused(tmp_path: Path) -> None:
     assert "start state" in line and schema_mod.START_STATE_REPORTED in line
 
 
+def test_a_number_for_a_date_is_the_wrong_type_not_a_time_of_day(tmp_path: Path) -> None:
+    """pydantic reads 20251031 as seconds since 1970; the planner wrote a date without dashes."""
+    sc = write(tmp_path / "n.toml", 'name = "n"\n[horizon]\nstart_date = 20251031\n')
+    line = one_line_error(
+        dxsim("validate", str(sc)), "n.toml", "horizon.start_date", "20251031", "2026-01-31"
+    )
+    assert "wrong type" in line and "time of day" not in line
+
+
 def test_start_date_long_after_the_start_state_is_refused(tmp_path: Path) -> None:
     late = schema_mod.START_DATE_LATEST + dt.timedelta(days=1)
     sc = write(tmp_path / "late.toml", f'name = "late"\n[horizon]\nstart_date = {late}\n')

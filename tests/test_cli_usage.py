@@ -38,3 +38,11 @@ def test_debug_shows_the_traceback_only_when_asked() -> None:
     assert r.returncode == 2 and "Traceback" not in r.stderr
     r = dxsim_cmd("--debug", "map", "/nonexistent-folder")
     assert r.returncode == 2 and "Traceback" in r.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["compare"], ["map"]])
+def test_flags_show_no_value_type_in_help(command: list[str]) -> None:
+    """A flag takes no value (`--no-map=false` is refused), so help shows none (typer 0.29 showed `<bool>`)."""
+    r = dxsim_cmd(*command, "--help", env={"COLUMNS": "120"})
+    assert r.returncode == 0, r.stderr
+    assert "--help" in r.stdout and "<bool>" not in r.stdout

@@ -141,6 +141,8 @@ def localise_help(group: Command) -> Command:
             text = getattr(p, "help", None)  # options and typer's arguments have one
             if text:
                 p.help = shown(text)  # type: ignore[attr-defined]
+            if getattr(p, "is_flag", False) and p.metavar is None:
+                p.metavar = ""  # a flag takes no value: typer 0.29 would show `<bool>` beside it
         for sub in getattr(cmd, "commands", {}).values():
             walk(sub, ctx)
 

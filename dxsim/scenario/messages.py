@@ -104,7 +104,12 @@ def translate(
             allowed=allowed_text(target, path),
         )
 
-    if kind in MESSAGES:
+    number = isinstance(inp, (int, float)) and not isinstance(inp, bool)
+    if kind.startswith("date_") and number:  # pydantic reads a number as seconds since 1970 (a time of day)
+        msg = _("wrong type: not {what}").format(
+            what=type_text(target.shape, translated=True) if target else _("the expected type")
+        )
+    elif kind in MESSAGES:
         msg = _(MESSAGES[kind])
     elif kind.endswith(("_type", "_parsing")) or kind.startswith(("date_", "datetime_")):
         msg = _("wrong type: not {what}").format(
