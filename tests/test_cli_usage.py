@@ -46,3 +46,20 @@ def test_flags_show_no_value_type_in_help(command: list[str]) -> None:
     r = dxsim_cmd(*command, "--help", env={"COLUMNS": "120"})
     assert r.returncode == 0, r.stderr
     assert "--help" in r.stdout and "<bool>" not in r.stdout
+
+
+def test_map_help_lists_every_layer() -> None:
+    from dxsim.maps.layers import LAYERS
+
+    r = dxsim_cmd("map", "--help", env={"COLUMNS": "200"})
+    assert r.returncode == 0, r.stderr
+    listed = r.stdout.split("(default: all):", 1)[1].split(".", 1)[0].replace("│", " ")
+    assert [n.strip() for n in " ".join(listed.split()).split(",")] == list(LAYERS)
+
+
+def test_compare_of_one_scenario_names_the_file_and_the_count() -> None:
+    r = dxsim_cmd("compare", "scenarios/baseline.toml")
+    assert r.returncode == 2, r.stderr
+    line = r.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert "scenarios/baseline.toml" in line and "1 given" in line and "two or more" in line

@@ -1136,9 +1136,9 @@ def compare(
 
         if len(scenario) < 2:
             raise DxsimInputError(
-                _("needs at least two scenario files"),
+                _("needs at least two scenario files; {n} given").format(n=len(scenario)),
                 field="SCENARIO",
-                value=len(scenario),
+                value=" ".join(str(p) for p in scenario),
                 allowed=_("two or more .toml files"),
             )
         cmp_seed = None if seed is None else check_override("seed", seed, option="--seed")
@@ -1366,7 +1366,11 @@ def discover(
 def map_cmd(
     result_dir: Path = typer.Argument(..., help=N_("A run's output directory (outputs/<name>/).")),
     layers: str | None = typer.Option(
-        None, "--layers", help=N_("Comma-separated layers (default: all); see --help of dxsim.maps.LAYERS.")
+        None,
+        "--layers",
+        help=N_(
+            "Comma-separated layers (default: all): coverage_5g, served_5g, density, sites, villages, datacentres, gpus."
+        ),
     ),
     out_path: Path | None = typer.Option(
         None, "--out", help=N_("Where to write (default RESULT_DIR/map.html).")
