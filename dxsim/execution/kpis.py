@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 
 from dxsim.execution.worlds import WorldCache, effective_scenario, process_world_cache
-from dxsim.results.summary import compute_kpis, per_replication_kpis, village_kpis
+from dxsim.results.summary import NationalRows, compute_kpis, per_replication_kpis, village_kpis
 from dxsim.results.villages import last_village_kpi
 from dxsim.scenario.schema import OPERATORS
 from dxsim.sim.calendar import month_ends
@@ -176,14 +176,12 @@ def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]
         for k, v in per.items()
     }
 
-    values = nat.select("date", "metric", "value")
-    dates = sorted(values["date"].unique().to_list())
+    dates = sorted(nat["date"].unique().to_list())
     first, last = dates[0], dates[-1]
-    lookup = {(d, m): v for d, m, v in values.iter_rows()}
+    rows = NationalRows(nat)  # one replication's rows: a value per (metric, month end)
 
     def at(metric: str, d: dt.date) -> float:
-        v = lookup.get((d, metric))
-        return float(v) if v is not None else math.nan
+        return float(rows.at(metric, d).get(replication, math.nan))
 
     out["pop_covered_5g_added_persons"] = at("pop_covered_5g", last) - at("pop_covered_5g", first)
     capex_5g = out.get("capex_total_vnd_bn", math.nan)

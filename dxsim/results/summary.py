@@ -35,23 +35,57 @@ def decimal_year_to_date(v: float | None) -> dt.date | None:
     return start + dt.timedelta(days=min(days - 1, max(0, round((v - year) * days))))
 
 
-def first_date_reaching(national: pl.DataFrame, metric: str, threshold: float) -> dict[int, float]:
-    """Per replication: decimal year of the first month end with metric >= threshold (NaN if never)."""
-    out = {}
-    for rep, grp in national.filter(pl.col("metric") == metric).sort("date").group_by("replication"):
-        hit = grp.filter(pl.col("value") >= threshold)
-        out[int(rep[0])] = _decimal_year(hit["date"][0]) if hit.height else math.nan
-    return out
+class NationalRows:
+    """A run's national metric rows grouped by metric once, so each KPI reads a few numpy values.
+
+    Why: the KPIs of one replication were ~90 polars filters of its ~7,000 national rows (~30 ms a replication
+    in compare, sweeps and 1,000-replication runs); grouping once costs ~1 ms. Each read keeps the table's row
+    order, as the filters did.
+    """
+
+    def __init__(self, national: pl.DataFrame) -> None:
+        groups = national.with_row_index("row").group_by("metric", maintain_order=True).agg(pl.col("row"))
+        self._rows = {
+            m: np.asarray(r, dtype=np.int64)
+            for m, r in zip(groups["metric"].to_list(), groups["row"].to_list(), strict=True)
+        }
+        self._date = national["date"].to_numpy()
+        self._rep = national["replication"].to_numpy()
+        self._value = national["value"].to_numpy()
+
+    def has(self, metric: str) -> bool:
+        return metric in self._rows
+
+    def at(self, metric: str, d: dt.date) -> dict[int, float]:
+        """{replication: value} of the metric at the month end d (empty where it is not recorded)."""
+        rows = self._rows.get(metric)
+        if rows is None:
+            return {}
+        hit = rows[self._date[rows] == np.datetime64(d, "D")]
+        return dict(zip(self._rep[hit].tolist(), self._value[hit].tolist(), strict=True))
+
+    def first_date_reaching(self, metric: str, threshold: float) -> dict[int, float]:
+        """Per replication with the metric: decimal year of the first month end with value >= threshold, NaN if
+        never."""
+        rows = self._rows.get(metric, np.zeros(0, dtype=np.int64))
+        rows = rows[np.argsort(self._date[rows], kind="stable")]
+        out = {}
+        for rep in dict.fromkeys(self._rep[rows].tolist()):
+            mine = rows[self._rep[rows] == rep]
+            hit = mine[self._value[mine] >= threshold]
+            out[int(rep)] = _decimal_year(self._date[hit[0]].item()) if hit.size else math.nan
+        return out
 
 
 def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     """KPI name -> {replication: value}."""
     nat = metrics.filter(pl.col("area") == "VN")
+    rows = NationalRows(nat)
+    at = rows.at
     reps = sorted(nat["replication"].unique().to_list())
     kpis: dict[str, dict[int, float]] = {}
     dates = sorted(nat["date"].unique().to_list())
     year_ends = [d for d in dates if d.month == 12] + ([dates[-1]] if dates and dates[-1].month != 12 else [])
-    wide = nat.filter(pl.col("date").is_in(year_ends)).select("date", "replication", "metric", "value")
     for d in year_ends:
         tag = f"{d.year}_{d.month:02d}"
         for m in (
@@ -61,22 +95,17 @@ def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
             "pop_5g_served_pct",
             "pop_mbb_served_pct",
         ):
-            sub = wide.filter((pl.col("date") == d) & (pl.col("metric") == m))
-            if sub.height == 0 and m.startswith("pop_") and "served" in m:
+            if not rows.has(m) and m.startswith("pop_") and "served" in m:
                 continue  # capacity disabled
-            kpis[f"{m}_{tag}"] = dict(zip(sub["replication"].to_list(), sub["value"].to_list()))
+            kpis[f"{m}_{tag}"] = at(m, d)
     first, last = dates[0], dates[-1]
-
-    def at(metric: str, d: dt.date) -> dict[int, float]:
-        sub = nat.filter((pl.col("date") == d) & (pl.col("metric") == metric))
-        return dict(zip(sub["replication"].to_list(), sub["value"].to_list()))
 
     kpis["pop_covered_4g_pct"] = at("pop_covered_4g_pct", first)
     start5 = at("pop_covered_5g", first)
     end5 = at("pop_covered_5g", last)
     capex = at("capex_cum_vnd_bn", last)
     for pct in (90, 99):
-        kpis[f"year_5g_pop_{pct}pct"] = first_date_reaching(nat, "pop_covered_5g_pct", pct)
+        kpis[f"year_5g_pop_{pct}pct"] = rows.first_date_reaching("pop_covered_5g_pct", pct)
     subsidy = (
         nat.filter(pl.col("metric") == "subsidy_paid_vnd_bn")
         .group_by("replication")
@@ -117,7 +146,7 @@ def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
             for r in reps
         }
         for pct in (90, 99):
-            kpis[f"year_5g_served_{pct}pct"] = first_date_reaching(nat, "pop_5g_served_pct", pct)
+            kpis[f"year_5g_served_{pct}pct"] = rows.first_date_reaching("pop_5g_served_pct", pct)
     if "support_accrued_unpaid_vnd_bn" in present:  # earned under programmes that pay after the horizon
         kpis["support_accrued_unpaid_vnd_bn"] = at("support_accrued_unpaid_vnd_bn", last)
     for name in ("viettel", "vnpt", "mobifone"):
@@ -142,10 +171,8 @@ def village_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
         return {}
     last = nat["date"].max()
     first = nat["date"].min()
-
-    def at(metric: str, d: object) -> dict[int, float]:  # d: a value of the date column
-        sub = nat.filter((pl.col("date") == d) & (pl.col("metric") == metric))
-        return dict(zip(sub["replication"].to_list(), sub["value"].to_list(), strict=True))
+    rows = NationalRows(nat)
+    at = rows.at
 
     total = (
         nat.filter(pl.col("metric") == "village_capex_vnd_bn")
@@ -159,7 +186,7 @@ def village_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
         "villages_connected_end": at("villages_connected", last),
         **(
             {"villages_capacity_short_end": at("villages_capacity_short", last)}
-            if nat.filter(pl.col("metric") == "villages_capacity_short").height
+            if rows.has("villages_capacity_short")
             else {}
         ),
         "villages_unconnected_end": at("villages_unconnected", last),
@@ -186,10 +213,8 @@ def compute_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
         return {}
     first, last = nat["date"].min(), nat["date"].max()
     reps = sorted(nat["replication"].unique().to_list())
-
-    def at(metric: str, d: object) -> dict[int, float]:  # d: a value of the date column
-        sub = nat.filter((pl.col("date") == d) & (pl.col("metric") == metric))
-        return dict(zip(sub["replication"].to_list(), sub["value"].to_list(), strict=True))
+    rows = NationalRows(nat)
+    at = rows.at
 
     gpus0 = at("gpus_installed_high_performance", first)
     out: dict[str, dict[int, float]] = {
@@ -201,9 +226,9 @@ def compute_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
         "gpus_installed_end": at("gpus_installed_high_performance", last),
         "gpus_stranded_end": at("gpus_stranded", last),
         "gpu_pflops_bf16_end": at("gpu_pflops_bf16", last),
-        "year_dc_1gw": first_date_reaching(nat, "dc_it_capacity_mw", 1000.0),
-        "year_dc_1_4gw_singapore": first_date_reaching(nat, "dc_it_capacity_mw", 1400.0),
-        "year_gpt4_scale_run_fits": first_date_reaching(nat, "gpu_a100_equivalents", 25_000.0),
+        "year_dc_1gw": rows.first_date_reaching("dc_it_capacity_mw", 1000.0),
+        "year_dc_1_4gw_singapore": rows.first_date_reaching("dc_it_capacity_mw", 1400.0),
+        "year_gpt4_scale_run_fits": rows.first_date_reaching("gpu_a100_equivalents", 25_000.0),
     }
     growth = nat.filter(pl.col("metric") == "gpus_installed_high_performance").join(
         pl.DataFrame(
