@@ -1416,9 +1416,8 @@ def _drop_output_on_closed_pipe(console: Console) -> None:
     rich's default (Console.on_broken_pipe) exits 1 at once and silently, so a run whose folder was written
     reported a failure. Set on the class, for the process the `dxsim` command owns: Typer's help console too."""
     console.quiet = True
-    with contextlib.suppress(
-        OSError, ValueError
-    ):  # a console on something without a descriptor: nothing to do
+    # a console on something without a file descriptor (a test's buffer): quiet is all there is to do
+    with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, console.file.fileno())
         os.close(devnull)
