@@ -1435,7 +1435,7 @@ def _write_out(text: str) -> None:
 
 def main() -> None:
     """Entry point: click's usage errors become one line too (exit 2), like every other bad input."""
-    Console.on_broken_pipe = _drop_output_on_closed_pipe  # type: ignore[method-assign]
+    Console.on_broken_pipe = _drop_output_on_closed_pipe  # type: ignore[method-assign, assignment]
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -169,8 +170,8 @@ def village_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     nat = metrics.filter(pl.col("area") == "VN")
     if nat.filter(pl.col("metric") == "villages_connected").height == 0:
         return {}
-    last = nat["date"].max()
-    first = nat["date"].min()
+    last = cast(dt.date, nat["date"].max())
+    first = cast(dt.date, nat["date"].min())
     rows = NationalRows(nat)
     at = rows.at
 
@@ -211,7 +212,7 @@ def compute_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     nat = metrics.filter(pl.col("area") == "VN")
     if nat.filter(pl.col("metric") == "dc_it_capacity_mw").height == 0:
         return {}
-    first, last = nat["date"].min(), nat["date"].max()
+    first, last = cast(dt.date, nat["date"].min()), cast(dt.date, nat["date"].max())
     reps = sorted(nat["replication"].unique().to_list())
     rows = NationalRows(nat)
     at = rows.at
