@@ -1456,14 +1456,18 @@ def main() -> None:
     except DxsimInputError as e:
         _say_error("error", e.one_line())
         sys.exit(2)
+    # the command tree is built here, after set_language, so its help texts can be translated
+    tree = localise_help(typer.main.get_command(app))
     try:
-        # the command tree is built here, after set_language, so its help texts can be translated
-        code = localise_help(typer.main.get_command(app))(standalone_mode=False)
+        code = tree(standalone_mode=False)
     except NoArgsIsHelpError as e:
         err.print(e.format_message())
         sys.exit(0)
     except UsageError as e:
-        cmd = e.ctx.command_path if e.ctx is not None else "dxsim"
+        # click raises some parse errors (a flag given a value) without the subcommand's context: name it from argv
+        sub = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+        known = sub in getattr(tree, "commands", {})
+        cmd = e.ctx.command_path if e.ctx is not None else ("dxsim " + str(sub) if known else "dxsim")
         _say_error(
             "error",
             _("{command}: {message} (see `{command} --help`)").format(
