@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.results.summary import NationalRows, _decimal_year
+from dxsim.sim.recorder import empty_metrics
 
 
 def table() -> pl.DataFrame:
@@ -23,17 +24,7 @@ def table() -> pl.DataFrame:
                     d.month
                 ]
                 rows.append((d, rep, "VN", metric, v if metric == "cov" else float(rng.random())))
-    return pl.DataFrame(
-        rows,
-        schema={
-            "date": pl.Date,
-            "replication": pl.Int32,
-            "area": pl.String,
-            "metric": pl.String,
-            "value": pl.Float64,
-        },
-        orient="row",
-    )
+    return pl.DataFrame(rows, schema=empty_metrics().schema, orient="row")  # the recorder's columns
 
 
 def test_at_equals_a_polars_filter() -> None:
