@@ -373,7 +373,7 @@ def write_run(
     the report's charts meanwhile; the files are the same with or without it.
     """
     say = progress or (lambda _m: None)
-    target = Path(out_dir) if out_dir is not None else Path("outputs") / sim.scenario.name
+    target = Path(out_dir) if out_dir is not None else default_run_dir(sim.scenario)
     folder_name = check_output_dir(target).name
 
     def fill(tmp: Path) -> None:
@@ -478,6 +478,11 @@ def write_derived_tables(result_dir: Path) -> None:
     write_workbook(result_dir)
 
 
+def default_run_dir(scenario: Scenario) -> Path:
+    """Where a run goes without --out: outputs/<scenario name>/ (relative to the current folder)."""
+    return Path("outputs") / scenario.name
+
+
 def run_scenario(
     path: Path,
     *,
@@ -500,8 +505,8 @@ def run_scenario(
     """
     path = Path(path)
     scenario = load_scenario(path)
-    if write and out_dir is not None:
-        check_output_dir(out_dir)  # refuse a bad --out before minutes of work
+    if write:  # refuse a bad --out (or default folder) before minutes of work
+        check_output_dir(Path(out_dir) if out_dir is not None else default_run_dir(scenario))
     own = Sidecar.start(sidecar_work(with_map, with_report)) if write and sidecar is None else None
     helper = sidecar or own
     try:

@@ -19,9 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import BASELINE, REPO, dxsim_cmd
+from conftest import BASELINE, REPO, dxsim_cmd, one_line_error
 
 from dxsim.errors import DxsimInputError, OutputError
+from dxsim import runner
 from dxsim.results import writer
 from dxsim.results.writer import MANIFEST, atomic_dir, check_output_dir, claim_output_dir, clean_debris
 
@@ -224,7 +225,8 @@ def test_read_only_target_is_bad_input_via_cli(tiny_mount: Path) -> None:
 KILL_SCRIPT = textwrap.dedent("""
     import os, sys, time
     from pathlib import Path
-    from dxsim.results import writer
+    from dxsim import runner
+from dxsim.results import writer
     out, mode = Path(sys.argv[1]), sys.argv[2]
     def fill(tmp):
         (tmp / "a.txt").write_text("new")
@@ -404,6 +406,18 @@ def test_two_scenarios_of_one_name_are_refused_before_running(tmp_path: Path) ->
     assert not (tmp_path / "m").exists()
 
 
+def test_a_later_scenario_s_folder_is_refused_before_the_first_runs(tmp_path: Path) -> None:
+    """Each scenario's folder is checked before any runs: the second's must not fail after the first's minutes."""
+    out = tmp_path / "m"
+    (out / "rural-700mhz").mkdir(parents=True)
+    (out / "rural-700mhz" / "notes.txt").write_text("mine")
+    r = dxsim_cmd("run", str(BASELINE), str(REPO / "scenarios" / "rural-700mhz.toml"), "--out", str(out))
+    assert r.returncode == 2, r.stderr
+    one_line_error(r.stderr, r.stdout, "rural-700mhz", "did not write")
+    assert sorted(p.name for p in out.iterdir()) == ["rural-700mhz"]  # the baseline never ran
+    assert (out / "rural-700mhz" / "notes.txt").read_text() == "mine"
+
+
 def test_a_swallowed_interrupt_still_stops_the_commit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -456,6 +470,46 @@ def test_a_location_where_no_folder_can_be_made_is_bad_input(tmp_path: Path) -> 
     # a full disk while the temporary folder is made stays a fault
     err = writer._os_error(OSError(errno.ENOSPC, "No space left on device"), tmp_path, where_unusable=True)
     assert isinstance(err, OutputError)
+
+
+def test_an_unwritable_place_is_refused_by_the_early_check_and_left_as_it_was() -> None:
+    """check_output_dir (what commands call before their work) tries the place itself: /proc takes no folder."""
+    if not Path("/proc/self").is_dir():  # pragma: no cover - Linux has /proc
+        pytest.skip("no /proc here")
+    with pytest.raises(DxsimInputError, match="cannot write there"):
+        check_output_dir(Path("/proc/dxsim_test_out/run"))
+    assert not Path("/proc/dxsim_test_out").exists()
+
+
+def test_the_early_check_leaves_nothing_behind(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "run"
+    assert check_output_dir(out) == out
+    assert list(tmp_path.iterdir()) == []  # neither the probe nor the missing parent
+
+
+def test_an_empty_folder_left_by_a_killed_probe_is_debris(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    probe = tmp_path / ".out.tmp-999999999"  # no such process
+    probe.mkdir()
+    clean_debris(out)
+    assert not probe.exists()
+
+
+def test_run_refuses_an_unwritable_out_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before, a run into /proc prepared the world and ran every replication, then failed at the write."""
+    if not Path("/proc/self").is_dir():  # pragma: no cover - Linux has /proc
+        pytest.skip("no /proc here")
+
+    def work_started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the run started its work")
+
+    monkeypatch.setattr(runner, "simulate", work_started)
+    monkeypatch.setattr(runner.Sidecar, "start", work_started)
+    with pytest.raises(DxsimInputError, match="cannot write there"):
+        runner.run_scenario(BASELINE, out_dir=Path("/proc/dxsim_test_out"))
+    r = dxsim_cmd("run", str(BASELINE), "--out", "/proc/dxsim_test_out")  # what the user sees
+    assert r.returncode == 2, r.stderr
+    assert "writable folder" in one_line_error(r.stderr, r.stdout, "--out", "/proc/dxsim_test_out")
 
 
 def test_a_dxsim_folder_of_another_kind_is_named_plainly(previous: Path) -> None:

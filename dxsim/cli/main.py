@@ -507,7 +507,7 @@ def run(
                 sidecar.close()
 
     def run_all(sidecar: Sidecar | None) -> int:
-        from dxsim.runner import run_scenario
+        from dxsim.runner import default_run_dir, run_scenario
         from dxsim.runner_budget import check_run
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import check_override
@@ -523,7 +523,7 @@ def run(
             target = (
                 (out_dir if len(scenario) == 1 else out_dir / path.stem)
                 if out_dir is not None
-                else Path("outputs") / load_scenario(path).name
+                else default_run_dir(load_scenario(path))
             )
             if target in targets.values():
                 first = next(p for p, t in targets.items() if t == target)
@@ -534,6 +534,10 @@ def run(
                     allowed=_("scenarios with different names (or file names with --out)"),
                 )
             targets[path] = target
+        for (
+            target
+        ) in targets.values():  # every folder before the first run: a later one must not fail at the end
+            check_output_dir(target)
 
         for path in scenario:
             target = targets[path]
@@ -1145,7 +1149,9 @@ def compare(
         cmp_reps = None if reps is None else check_override("replications", reps, option="--reps")
         check_compare(scenario, cmp_reps, baseline, yes=yes)
         if out_dir is not None:
-            check_output_dir(out_dir)  # refuse a folder dxsim may not replace before minutes of work
+            check_output_dir(
+                out_dir, kind="compare"
+            )  # refuse a folder dxsim may not replace before minutes of work
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),

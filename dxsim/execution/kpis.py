@@ -158,9 +158,12 @@ def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]
     `village_capex_per_village_connected_vnd_bn`, `compute_capex_per_added_pflops_vnd_bn`.
     """
     nat = res.metrics.filter(pl.col("area") == "VN")
-    per = per_replication_kpis(nat)
-    per.update(village_kpis(nat))
-    per.update(compute_kpis(nat))
+    rows = NationalRows(
+        nat
+    )  # one replication's rows: a value per (metric, month end), grouped once for all KPIs
+    per = per_replication_kpis(nat, rows)
+    per.update(village_kpis(nat, rows))
+    per.update(compute_kpis(nat, rows))
     h = world.scenario.horizon
     if world.villages is not None and res.village_connected_day is not None:
         feasible = world.villages.inputs.feasible
@@ -178,7 +181,6 @@ def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]
 
     dates = sorted(nat["date"].unique().to_list())
     first, last = dates[0], dates[-1]
-    rows = NationalRows(nat)  # one replication's rows: a value per (metric, month end)
 
     def at(metric: str, d: dt.date) -> float:
         return float(rows.at(metric, d).get(replication, math.nan))

@@ -78,10 +78,12 @@ class NationalRows:
         return out
 
 
-def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
-    """KPI name -> {replication: value}."""
+def per_replication_kpis(
+    metrics: pl.DataFrame, rows: NationalRows | None = None
+) -> dict[str, dict[int, float]]:
+    """KPI name -> {replication: value}. `rows`: the national rows of `metrics`, when the caller has them."""
     nat = metrics.filter(pl.col("area") == "VN")
-    rows = NationalRows(nat)
+    rows = rows or NationalRows(nat)
     at = rows.at
     reps = sorted(nat["replication"].unique().to_list())
     kpis: dict[str, dict[int, float]] = {}
@@ -165,14 +167,14 @@ def per_replication_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     return kpis
 
 
-def village_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
+def village_kpis(metrics: pl.DataFrame, rows: NationalRows | None = None) -> dict[str, dict[int, float]]:
     """Village programme KPIs per replication (empty when the run has no villages)."""
     nat = metrics.filter(pl.col("area") == "VN")
     if nat.filter(pl.col("metric") == "villages_connected").height == 0:
         return {}
     last = cast(dt.date, nat["date"].max())
     first = cast(dt.date, nat["date"].min())
-    rows = NationalRows(nat)
+    rows = rows or NationalRows(nat)
     at = rows.at
 
     total = (
@@ -207,14 +209,14 @@ def village_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     return out
 
 
-def compute_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
+def compute_kpis(metrics: pl.DataFrame, rows: NationalRows | None = None) -> dict[str, dict[int, float]]:
     """Data-centre and GPU KPIs per replication (empty when the run has no compute model)."""
     nat = metrics.filter(pl.col("area") == "VN")
     if nat.filter(pl.col("metric") == "dc_it_capacity_mw").height == 0:
         return {}
     first, last = cast(dt.date, nat["date"].min()), cast(dt.date, nat["date"].max())
     reps = sorted(nat["replication"].unique().to_list())
-    rows = NationalRows(nat)
+    rows = rows or NationalRows(nat)
     at = rows.at
 
     gpus0 = at("gpus_installed_high_performance", first)
@@ -263,9 +265,11 @@ def summarise(
 
     `extra` adds KPIs computed elsewhere (name -> {replication: value}).
     """
-    per = per_replication_kpis(metrics)
-    per.update(village_kpis(metrics))
-    per.update(compute_kpis(metrics))
+    nat = metrics.filter(pl.col("area") == "VN")
+    rows = NationalRows(nat)  # grouped by metric once for the three KPI families
+    per = per_replication_kpis(nat, rows)
+    per.update(village_kpis(nat, rows))
+    per.update(compute_kpis(nat, rows))
     per.update(extra or {})
     n_reps = metrics["replication"].n_unique()
     out: dict[str, float | None] = {}

@@ -167,7 +167,7 @@ def _foreign_entries(folder: Path) -> list[str]:
 
 
 def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = None) -> Path:
-    """Refuse a target dxsim may not replace; return it absolute. Touches nothing.
+    """Refuse a target dxsim may not replace or cannot write; return it absolute. Leaves nothing behind.
 
     A dxsim folder is replaced only while it holds nothing but what its manifest lists (a file a
     user added makes it theirs too), and only by output of the same kind (`kind`, when given).
@@ -230,7 +230,26 @@ def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = Non
                 field,
                 _("move those out of it, or choose another --out"),
             )
+    _probe_writable(target)
     return target
+
+
+def _probe_writable(target: Path) -> None:
+    """Make and remove, where `atomic_dir` will make its temporary folder, an empty folder of the same name, so a
+    place dxsim cannot write (read-only, no permission, /proc) is refused before the work, not after it.
+
+    `os.access` is no substitute: it says yes to root everywhere except on read-only file systems. Killed between
+    the two calls, the empty folder is debris the next write to the target removes (`clean_debris`)."""
+    place = next(p for p in target.parents if p.exists())  # atomic_dir makes the missing parents here
+    probe = place / f".{target.name}.tmp-{os.getpid()}"
+    if probe.exists():  # an atomic_dir of this process is under way: the place is writable
+        return
+    try:
+        probe.mkdir()
+    except OSError as e:
+        raise _os_error(e, target, where_unusable=True) from None
+    with contextlib.suppress(OSError):
+        probe.rmdir()
 
 
 def check_output_file(path: Path, field: str = "--out") -> Path:
@@ -281,11 +300,19 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
+def _is_empty_dir(path: Path) -> bool:
+    try:
+        return not any(path.iterdir())
+    except OSError:
+        return False
+
+
 def clean_debris(target: Path) -> None:
     """Remove what killed dxsim processes left beside `target`; restore its previous folder if only a copy remains.
 
     Only hidden siblings named ``.NAME.tmp-PID`` / ``.NAME.old-PID`` of a dead PID are touched, and of
-    folders only those dxsim marked (:data:`TMP_MARK`) or that carry its manifest.
+    folders only those dxsim marked (:data:`TMP_MARK`), that carry its manifest, or that are empty (a probe of
+    `check_output_dir`: removing an empty folder loses nothing).
     """
     parent = target.parent
     if not parent.is_dir():
@@ -299,7 +326,7 @@ def clean_debris(target: Path) -> None:
         if not m or m["name"] != target.name or pid_alive(int(m["pid"])):
             continue
         if p.is_dir():
-            ours = (p / TMP_MARK).exists() or is_dxsim_folder(p)
+            ours = (p / TMP_MARK).exists() or is_dxsim_folder(p) or _is_empty_dir(p)  # empty: a killed probe
             if not ours:
                 continue
             if m["kind"] == "old" and not target.exists() and is_dxsim_folder(p):
