@@ -225,8 +225,7 @@ def test_read_only_target_is_bad_input_via_cli(tiny_mount: Path) -> None:
 KILL_SCRIPT = textwrap.dedent("""
     import os, sys, time
     from pathlib import Path
-    from dxsim import runner
-from dxsim.results import writer
+    from dxsim.results import writer
     out, mode = Path(sys.argv[1]), sys.argv[2]
     def fill(tmp):
         (tmp / "a.txt").write_text("new")
