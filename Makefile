@@ -46,7 +46,7 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -p no:xdist tests/test_types.py tests/test_layers.py
 
-# Removes only the output folders dxsim marked as its own (and the rebuildable cache).
+# Removes only the output folders dxsim wrote and nobody added to (tools/clean_outputs.py), and the rebuildable cache.
 clean:
-	@for d in outputs/*/; do if [ -f "$${d}.dxsim-output.json" ]; then echo "rm -rf $$d"; rm -rf "$$d"; fi; done
+	@if [ -x $(BIN)/python ]; then $(BIN)/python tools/clean_outputs.py outputs; else echo "no $(VENV): outputs/ left as it is"; fi
 	rm -rf geodata/cache

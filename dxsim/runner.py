@@ -374,7 +374,7 @@ def write_run(
     """
     say = progress or (lambda _m: None)
     target = Path(out_dir) if out_dir is not None else default_run_dir(sim.scenario)
-    folder_name = check_output_dir(target).name
+    folder_name = check_output_dir(target, kind="run").name
 
     def fill(tmp: Path) -> None:
         write_base_tables(tmp)
@@ -506,7 +506,7 @@ def run_scenario(
     path = Path(path)
     scenario = load_scenario(path)
     if write:  # refuse a bad --out (or default folder) before minutes of work
-        check_output_dir(Path(out_dir) if out_dir is not None else default_run_dir(scenario))
+        check_output_dir(Path(out_dir) if out_dir is not None else default_run_dir(scenario), kind="run")
     own = Sidecar.start(sidecar_work(with_map, with_report)) if write and sidecar is None else None
     helper = sidecar or own
     try:

@@ -193,6 +193,7 @@ def test_optimiser_finds_brute_force_optimum(base: Path, brute: dict, tmp_path: 
     assert hist.height == 24
     assert hist["best_so_far"].drop_nulls()[-1] == pytest.approx(b.score.objectives[0])
     best_toml = tmp_path / "out" / "best.toml"
+    assert "run it with `dxsim run best.toml`" in best_toml.read_text()  # the file's own name
     sc = load_scenario(best_toml)  # dxsim run accepts it: it loads, and it is the candidate's scenario
     assert sc.supply.deliveries_per_month == got[0] and sc.crews["north"].teams == got[1]
     ref = load_scenario(base).model_copy(
@@ -322,6 +323,11 @@ def test_bad_levers_one_line(base: Path, tmp_path: Path, body: str, expect: list
             'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
             'constraints = ["pop_5g_served_pct at 2027-12-31, P10 >= 90"]',
             ["constraints[0].at", "year ends of the horizon", "2026-12-31"],
+        ),
+        (
+            'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
+            'constraints = ["pop_5g_served_pct at 2026-12-31, P10 >= 192.5"]',
+            ["constraints[0].value", "192.5", "a share in %", "between 0 and 100"],
         ),
         (
             'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',

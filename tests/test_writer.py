@@ -197,6 +197,16 @@ def tiny_mount(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
+def test_a_mount_point_as_out_is_refused_up_front(tiny_mount: Path) -> None:
+    """An empty mounted folder (a USB stick) cannot be renamed over: refused before the work, a folder inside works."""
+    with pytest.raises(DxsimInputError, match="is a mount point") as e:
+        check_output_dir(tiny_mount)
+    assert str(tiny_mount / "NAME") in str(e.value)
+    assert list(tiny_mount.iterdir()) == []
+    atomic_dir(tiny_mount / "run", fill_with("x"))
+    assert (tiny_mount / "run" / "a.txt").read_text() == "x"
+
+
 def test_real_disk_full_previous_intact(tiny_mount: Path) -> None:
     out = tiny_mount / "out"
     atomic_dir(out, fill_with("old"))
@@ -415,6 +425,22 @@ def test_a_later_scenario_s_folder_is_refused_before_the_first_runs(tmp_path: Pa
     one_line_error(r.stderr, r.stdout, "rural-700mhz", "did not write")
     assert sorted(p.name for p in out.iterdir()) == ["rural-700mhz"]  # the baseline never ran
     assert (out / "rural-700mhz" / "notes.txt").read_text() == "mine"
+
+
+def test_run_into_a_folder_of_another_kind_is_refused_before_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A compare folder as a run's --out: refused up front (it was found only at the write, after the replications)."""
+    cmp = atomic_dir(tmp_path / "cmp", fill_with("x"), kind="compare")
+
+    def work_started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the run started its work")
+
+    monkeypatch.setattr(runner, "simulate", work_started)
+    monkeypatch.setattr(runner.Sidecar, "start", work_started)
+    with pytest.raises(DxsimInputError, match="is a dxsim compare folder, not a run folder"):
+        runner.run_scenario(BASELINE, out_dir=cmp)
+    assert (cmp / "a.txt").read_text() == "x"
 
 
 def test_a_swallowed_interrupt_still_stops_the_commit(

@@ -143,8 +143,9 @@ def _nested(values: dict[str, float], spec: OptSpec) -> dict[str, Any]:
     return root
 
 
-def plan_toml(spec: OptSpec, e: Evaluated, name: str, where: Path) -> str:
-    """The candidate as a scenario: `extends` the base (relative to `where`), then its levers."""
+def plan_toml(spec: OptSpec, e: Evaluated, name: str, where: Path, file_name: str) -> str:
+    """The candidate as a scenario (to be saved as `where`/`file_name`): `extends` the base (relative to `where`),
+    then its levers."""
     import tomli_w
 
     try:
@@ -165,7 +166,7 @@ def plan_toml(spec: OptSpec, e: Evaluated, name: str, where: Path) -> str:
     }
     head = (
         f"# Written by dxsim optimise from {spec.file} on {dt.date.today().isoformat()}.\n"
-        f"# The base scenario with the optimiser's levers set; run it with `dxsim run {name}.toml`.\n"
+        f"# The base scenario with the optimiser's levers set; run it with `dxsim run {file_name}`.\n"
     )
     return head + tomli_w.dumps(doc)
 
@@ -380,7 +381,7 @@ def write_outputs(
     files.append(out / "convergence.png")
     validation = None
     if best:
-        atomic_text(out / "best.toml", plan_toml(spec, best[0], _plan_name(spec, "best"), out))
+        atomic_text(out / "best.toml", plan_toml(spec, best[0], _plan_name(spec, "best"), out, "best.toml"))
         files.append(out / "best.toml")
     if len(spec.objectives) > 1 and found:
         front = hist.filter(pl.col("candidate").is_in([e.candidate.number for e in best]))
@@ -396,7 +397,9 @@ def write_outputs(
         for i, e in enumerate(best):
             atomic_text(
                 out / "pareto" / f"plan-{i + 1:02d}.toml",
-                plan_toml(spec, e, _plan_name(spec, f"p{i + 1:02d}"), out / "pareto"),
+                plan_toml(
+                    spec, e, _plan_name(spec, f"p{i + 1:02d}"), out / "pareto", f"plan-{i + 1:02d}.toml"
+                ),
             )
         atomic_file(out / "pareto.csv", lambda p: front.write_csv(p))
         pareto_chart(spec, hist, front, out / "pareto.png")

@@ -458,14 +458,23 @@ def _constraints(file: Path, raw: dict[str, Any], known: list[str], horizon: Any
             )
         if "value" not in t:
             raise _err(file, _("field required"), f"{key}.value", allowed=_("a number (the bound)"))
-        out.append(
-            Constraint(
-                _statistic(file, t, key, known, horizon, "mean"),
-                op,
-                _number(file, t["value"], f"{key}.value"),
+        stat = _statistic(file, t, key, known, horizon, "mean")
+        value = _number(file, t["value"], f"{key}.value")
+        if _is_share_pct(stat.kpi) and not 0.0 <= value <= 100.0:  # never met (or always), a typo: say so now
+            raise _err(
+                file,
+                _("out of range for {kpi}, a share in %").format(kpi=stat.kpi),
+                f"{key}.value",
+                value,
+                _("a number between 0 and 100"),
             )
-        )
+        out.append(Constraint(stat, op, value))
     return out
+
+
+def _is_share_pct(kpi: str) -> bool:
+    """A KPI that is a share of 100 (pop_5g_served_pct_2028_12, ..._pct_end), not a year (year_5g_pop_90pct)."""
+    return not kpi.startswith("year_") and ("_pct_" in kpi or kpi.endswith("_pct"))
 
 
 def load_optimise(path: str | os.PathLike[str], max_evals: int | None = None) -> OptSpec:

@@ -166,6 +166,36 @@ def _foreign_entries(folder: Path) -> list[str]:
     return sorted(n for n in names if n not in known and n != MANIFEST)
 
 
+def files_not_listed(folder: Path) -> list[str]:
+    """Every file (relative path) inside a dxsim folder that dxsim did not put there, however deep: [] when all of it
+    is dxsim's. Stricter than `_foreign_entries` (top-level names), for deleting: a user's file inside a subfolder
+    dxsim wrote counts too. A folder filled file by file (sweep, optimise) lists top-level names; a swapped-in
+    folder lists every file."""
+    m = read_manifest(folder)
+    if m is None:
+        return [] if _is_legacy_output(folder) else ["(no dxsim manifest)"]
+    listed = {str(f) for f in m.get("files", [])}
+    claimed = m.get("kind") in ("sweep", "optimise")
+    known_tops = (set(_LEGACY_SWEEP_FILES) if m.get("kind") == "sweep" else set()) | listed
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        rel = path.relative_to(folder).as_posix()
+        if rel == MANIFEST or rel in listed or (claimed and rel.split("/", 1)[0] in known_tops):
+            continue
+        out.append(rel)
+    return out
+
+
+def remove_own_output(folder: Path) -> list[str]:
+    """Delete a dxsim output folder only if everything in it is dxsim's; else leave it whole and return what is not."""
+    foreign = files_not_listed(folder)
+    if not foreign:
+        shutil.rmtree(folder)
+    return foreign
+
+
 def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = None) -> Path:
     """Refuse a target dxsim may not replace or cannot write; return it absolute. Leaves nothing behind.
 
@@ -194,6 +224,15 @@ def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = Non
             raise _refuse(target, _("{parent} is a file, not a folder").format(parent=parent), field, allowed)
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise _refuse(target, _("exists and is not a folder; dxsim will not replace it"), field, allowed)
+    if target.is_dir() and os.path.ismount(
+        target
+    ):  # e.g. a USB stick: renaming over it fails (EBUSY) at the end
+        raise _refuse(
+            target,
+            _("is a mount point; dxsim swaps in a finished folder by renaming, which a mount point refuses"),
+            field,
+            _("a folder inside it, e.g. {example}").format(example=target / "NAME"),
+        )
     if target.is_dir() and not is_dxsim_folder(target):
         try:
             nonempty = any(target.iterdir())

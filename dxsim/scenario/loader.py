@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from pydantic import TypeAdapter, ValidationError
 
 from dxsim.errors import DxsimInputError
+from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
 from dxsim.scenario.constants import EXTENDS
 from dxsim.scenario.docs import (
@@ -207,13 +208,13 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
         data = _read_capped(path, shown)
     except FileNotFoundError:
         raise DxsimInputError(
-            f"scenario file not found (looked for {_abs(path)})",
+            _("scenario file not found (looked for {path})").format(path=_abs(path)),
             file=shown,
-            allowed="a path to an existing .toml file",
+            allowed=_("a path to an existing .toml file"),
         ) from None
     except IsADirectoryError:
         raise DxsimInputError(
-            "is a folder, not a scenario file", file=shown, allowed="a path to a .toml file"
+            _("is a folder, not a scenario file"), file=shown, allowed=_("a path to a .toml file")
         ) from None
     except (OSError, ValueError) as exc:
         raise DxsimInputError(
@@ -223,9 +224,9 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DxsimInputError(
-            f"not UTF-8 text (bad byte at position {exc.start})",
+            _("not UTF-8 text (bad byte at position {position})").format(position=exc.start),
             file=shown,
-            allowed="a UTF-8 encoded TOML file",
+            allowed=_("a UTF-8 encoded TOML file"),
         ) from None
     try:
         parsed = tomllib.loads(text)
@@ -235,9 +236,15 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
         where = ""
         if m:
             msg = msg[: m.start()]
-            where = f" at line {m.group(2)}, column {m.group(3)}" if m.group(2) else " at the end of the file"
+            where = (
+                _(" at line {line}, column {column}").format(line=m.group(2), column=m.group(3))
+                if m.group(2)
+                else _(" at the end of the file")
+            )
         raise DxsimInputError(
-            f"malformed TOML{where}: {clean(msg)}", file=shown, allowed="TOML syntax, see https://toml.io"
+            _("malformed TOML{where}: {reason}").format(where=where, reason=clean(msg)),
+            file=shown,
+            allowed=_("TOML syntax, see https://toml.io"),
         ) from None
     except (
         ValueError,
@@ -245,12 +252,14 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
         MemoryError,
     ) as exc:  # e.g. integers with >4300 digits, absurd nesting
         what = (
-            "arrays or tables nested too deeply"
+            N_("arrays or tables nested too deeply")
             if isinstance(exc, RecursionError)
-            else "a value that cannot be read (e.g. a number with thousands of digits)"
+            else N_("a value that cannot be read (e.g. a number with thousands of digits)")
         )
         raise DxsimInputError(
-            f"malformed TOML: {what}", file=shown, allowed="TOML syntax, see https://toml.io"
+            _("malformed TOML: {reason}").format(reason=_(what)),
+            file=shown,
+            allowed=_("TOML syntax, see https://toml.io"),
         ) from None
     _check_nesting(parsed, shown)
     return parsed
@@ -414,7 +423,7 @@ def _parent_file(parent: Any, folder: Path, shown: str) -> Path:
     """The parent file an `extends` value names, relative to `folder`; errors name the file `shown`."""
     if not isinstance(parent, str) or not parent.strip():
         raise DxsimInputError(
-            "must be the path of a parent scenario file, in quotes",
+            _("must be the path of a parent scenario file, in quotes"),
             file=shown,
             field=EXTENDS,
             value=show_value(parent),
@@ -423,11 +432,11 @@ def _parent_file(parent: Any, folder: Path, shown: str) -> Path:
     path = folder / parent
     if not _is_file(path):
         raise DxsimInputError(
-            f"parent scenario not found (looked for {_abs(path)})",
+            _("parent scenario not found (looked for {path})").format(path=_abs(path)),
             file=shown,
             field=EXTENDS,
             value=parent,
-            allowed="a path to an existing .toml file, relative to this file's folder",
+            allowed=_("a path to an existing .toml file, relative to this file's folder"),
         )
     return path
 

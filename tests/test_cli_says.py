@@ -1,0 +1,70 @@
+"""What `dxsim` says beside its tables: after ^C (only a sweep, which saves each run as it ends, promises that a
+re-run resumes), and when a run starts off a reported figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+import typer
+from conftest import dxsim_cmd, one_line_error
+
+from dxsim.cli import main
+from dxsim.execution.pool import SweepInterrupted
+
+
+def said_after(
+    e: KeyboardInterrupt, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> str:
+    monkeypatch.setattr(
+        main.signal, "signal", lambda *a: None
+    )  # the handler ignores further ^C in the real process
+    with pytest.raises(typer.Exit) as ended:
+        main._finish_interrupted(e)
+    assert ended.value.exit_code == 130
+    return capsys.readouterr().err
+
+
+def test_run_and_compare_batches_do_not_promise_a_resume(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said = said_after(SweepInterrupted(4, 8), capsys, monkeypatch)  # replications on the pool: nothing saved
+    assert "resume" not in said and "kept" not in said
+    assert "nothing was written" in said
+
+
+def test_a_sweep_says_where_its_finished_runs_are(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said = said_after(SweepInterrupted(4, 8, "outputs/sweeps/s/runs"), capsys, monkeypatch)
+    assert "resume" in said and "outputs/sweeps/s/runs" in said
+
+
+def test_a_run_whose_start_is_off_a_reported_figure_says_so() -> None:
+    """rural-700mhz's rural start sites get 700 MHz radii too: 41.55% at the start, not the reported 39.52%."""
+    calib = pl.DataFrame(
+        {
+            "figure": ["5G population coverage with 16,737 stations (2025-10)", "Data centres, end-2024"],
+            "reported": [39.52, 45.0],
+            "model": [41.549772, 45.0],
+            "tolerance": [1.5, 0.0],
+            "status": ["FAIL", "pass"],
+        }
+    )
+    lines = main.start_off_reported(calib)
+    assert len(lines) == 1
+    assert "16,737 stations" in lines[0] and "41.55" in lines[0] and "39.52" in lines[0]
+    assert main.start_off_reported(calib.filter(pl.col("status") == "pass")) == []
+
+
+def test_a_missing_scenario_file_is_named_in_vietnamese(tmp_path: Path) -> None:
+    """The loader's own messages (file not found, malformed TOML) were English under --lang vi."""
+    r = dxsim_cmd("--lang", "vi", "run", str(tmp_path / "nope.toml"))
+    assert r.returncode == 2
+    assert "không tìm thấy tệp kịch bản" in one_line_error(r.stderr, r.stdout, "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n[crews\n', encoding="utf-8")
+    r = dxsim_cmd("--lang", "vi", "validate", str(bad))
+    assert r.returncode == 2
+    assert "TOML sai cú pháp tại dòng 2" in one_line_error(r.stderr, r.stdout, "bad.toml")
