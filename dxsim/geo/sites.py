@@ -46,7 +46,7 @@ from dxsim.radio.coverage import CoverageGrid, GridSpec
 
 ENV_NAMES = ("urban", "suburban", "rural")
 MIN_POP_PER_COVERAGE_SITE = 300.0  # people within reach for a rural coverage site (assumption)
-SITE_LAYER_VERSION = "5"  # 4: one plan per operator (overlapping), merged; capacity sites split by share
+SITE_LAYER_VERSION = "6"  # 4: one plan per operator (overlapping), merged; capacity sites split by share; 6: existing sites keep their order
 # Share of 4G sites by operator (tags only; assumption from subscriber shares ~55/30/15).
 OPERATOR_4G_SHARE = {"viettel": 0.55, "vnpt": 0.30, "mobifone": 0.15}
 GREEDY_ROUND_FRACTION = 0.8  # a round accepts candidates within 80% of the best gain
@@ -484,7 +484,8 @@ def rank_by_operator(
         k = np.arange(ranked.height, dtype=np.float64)
         key = (k + 0.5) / share
         on = ranked["phase"].to_numpy() == PHASE_EXISTING  # existing sites keep their given order, first
-        key[on] = -1e18 + ranked["_cand_idx"].to_numpy()[on]
+        # below every other key, in their given order: -1e18 + i was -1e18 for every i < 64 (float64 spacing 128 there)
+        key[on] = -1e15 + ranked["_cand_idx"].to_numpy()[on]
         parts.append(
             ranked.with_columns(pl.Series("op_rank", np.arange(ranked.height, dtype=np.int64))).drop(
                 "rank", "_cand_idx"
@@ -539,8 +540,30 @@ def build_synthetic_layer(
     province_balanced: bool = False,
     cache_dir: Path | None = None,
     cells_hash: str = "",
+    radius_5g_start_m: dict[str, float] | None = None,
 ) -> SiteLayer:
-    """Generate (or load from cache) the synthetic layer."""
+    """Generate (or load from cache) the synthetic layer.
+
+    `radius_5g_start_m`: the radii of the 5G network on air at the start, when its band differs from the one the
+    run builds with (`radius_5g_m`): see `replan_after_start`."""
+    if radius_5g_start_m is not None and radius_5g_start_m != radius_5g_m:
+        common: dict[str, Any] = {
+            "n_4g": n_4g,
+            "n_5g_start": n_5g_start,
+            "radius_4g_m": radius_4g_m,
+            "capex_upgrade_vnd_bn": capex_upgrade_vnd_bn,
+            "capex_new_vnd_bn": capex_new_vnd_bn,
+            "seed": seed,
+            "people_per_site": people_per_site,
+            "shares": shares,
+            "province_balanced": province_balanced,
+            "cache_dir": cache_dir,
+            "cells_hash": cells_hash,
+        }
+        start = build_synthetic_layer(cells, region_of_province, radius_5g_m=radius_5g_start_m, **common)
+        for unused in ("n_4g", "radius_4g_m", "cells_hash"):  # they shaped `start`, whose params carry them
+            del common[unused]
+        return replan_after_start(cells, region_of_province, start, radius_5g_m, **common)
     params = {
         "n_4g": n_4g,
         "radius_4g_m": radius_4g_m,
@@ -568,6 +591,65 @@ def build_synthetic_layer(
         capex_upgrade_vnd_bn,
         capex_new_vnd_bn,
         shares,
+        people_per_site=people_per_site,
+        province_balanced=province_balanced,
+    )
+    plan = attach_cells(cells, plan, region_of_province).with_columns(pl.lit(True).alias("synthetic"))
+    if cache_dir is not None:
+        _write_cached_layer(cache_dir, ((s4, p4), (plan, p5)))
+    return SiteLayer(s4, plan, n_5g_start, True, params)
+
+
+def replan_after_start(
+    cells: CellArrays,
+    region_of_province: np.ndarray,
+    start: SiteLayer,
+    radius_5g_m: dict[str, float],
+    *,
+    n_5g_start: int,
+    capex_upgrade_vnd_bn: float,
+    capex_new_vnd_bn: float,
+    seed: int,
+    people_per_site: float,
+    shares: dict[str, float],
+    province_balanced: bool = False,
+    cache_dir: Path | None = None,
+) -> SiteLayer:
+    """The plan of a run that builds on another band than the network on air at the start.
+
+    Why: the start is the reported network (16,737 stations on 3.5 GHz covering 39.52%); a scenario that builds
+    rural sites on 700 MHz must start from it, not from a network that was 700 MHz all along. So the start
+    layer's first `n_5g_start` sites stay as they are (their radii, their order), and each operator re-ranks the
+    rest of its candidates, drawn for `radius_5g_m` (a 4G site upgraded at the start is not a candidate again),
+    around them: the same ranking as a start-from-scratch plan with those sites already on air (`rank_5g`'s
+    `existing`), as a planner's site file is ranked (`dxsim.geo.site_file`)."""
+    params = {
+        **start.params,
+        "radius_5g_m": radius_5g_m,
+        "radius_5g_start_m": start.params["radius_5g_m"],
+        "n_5g_start": n_5g_start,
+    }
+    key = layer_key(params)
+    if cache_dir is not None:
+        p4, p5 = cache_dir / f"sites4g-{key}.parquet", cache_dir / f"plan5g-{key}.parquet"
+        cached = _read_cached_layer(p4, p5)
+        if cached is not None:
+            return SiteLayer(cached[0], cached[1], n_5g_start, True, params)
+    s4 = start.sites_4g
+    on_air = start.plan_5g.head(n_5g_start)
+    cand = operator_candidates(cells, s4, radius_5g_m, seed)
+    upgraded = on_air.filter(pl.col("kind") == "upgrade")["host_site_id"]
+    cand = cand.filter(~((pl.col("kind") == "upgrade") & pl.col("host_site_id").is_in(upgraded.implode())))
+    both = pl.concat([on_air.select(cand.columns), cand], how="vertical_relaxed")
+    existing = np.arange(both.height) < on_air.height
+    plan = rank_by_operator(
+        cells,
+        both,
+        radius_5g_m,
+        capex_upgrade_vnd_bn,
+        capex_new_vnd_bn,
+        shares,
+        existing=existing,
         people_per_site=people_per_site,
         province_balanced=province_balanced,
     )

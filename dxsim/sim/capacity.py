@@ -397,8 +397,12 @@ def prepare_capacity(
     operator_share: np.ndarray,
     village_fp: Footprints | None = None,
     village_backhaul_mbps: np.ndarray | None = None,
+    band_5g_start: dict[str, int] | None = None,
 ) -> CapacityWorld:
-    """Per-site capacities and footprint shares; the existing 4G sites' supply per cell (static)."""
+    """Per-site capacities and footprint shares; the existing 4G sites' supply per cell (static).
+
+    `band_5g_start`: the band of the 5G sites on air at the start (the first `n_5g_start` plan sites), when it is
+    not `band_5g` (radio.band_5g_start_mhz)."""
     load = params.neighbour_load_pct / 100.0
     cap4 = site_capacity("4g", band_4g, sites4_env, load)
     supply4 = Supply.empty(pop.size)
@@ -411,6 +415,10 @@ def prepare_capacity(
         supply4,
         share / share.sum() if share.sum() > 0 else share,
     )
+    if band_5g_start is not None and band_5g_start != band_5g and n_5g_start > 0:
+        on_air = site_capacity("5g", band_5g_start, plan_env[:n_5g_start], load)
+        for name in ("capacity_mbps", "rate_p5_mbps", "rate_median_mbps"):
+            getattr(cw.cap5, name)[:n_5g_start] = getattr(on_air, name)
     cw.plan_cell = np.asarray(plan_cell, dtype=np.int64)
     cw.supply5_start = Supply.empty(pop.size)
     cw.supply5_start.add(plan_fp, cw.shares5, cw.cap5, np.arange(n_5g_start))

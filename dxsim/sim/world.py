@@ -119,6 +119,7 @@ def load_site_layer(
         province_balanced=scenario.sites.demand_phase_order == "province_balanced",
         cache_dir=cache,
         cells_hash=str(country.manifest.get("inputs_sha256", country.manifest.get("input_hashes", ""))),
+        radius_5g_start_m=radii_m("5g", scenario.radio.band_5g_start_mhz, scenario.radio.coverage_definition),
     )
 
 
@@ -278,6 +279,7 @@ def prepare_world(
             ),
             cov.village_footprints,
             None if villages is None else villages.table["backhaul_capacity_mbps"].to_numpy(),
+            band_5g_start=scenario.radio.band_5g_start_mhz.model_dump(),
         )
     compute = None if layers.dc_table is None else prepare_compute(scenario, country, layers.dc_table)
     prov_pop = np.bincount(cells.province_idx, weights=cells.pop, minlength=cells.n_provinces)

@@ -49,6 +49,17 @@ class Radio(StrictModel):
         "5G band (2024 auction C2/C3 blocks, seed 003:38); 700 MHz is a rural option.",
         json_schema_extra={"x-unit": "MHz", "x-source": "seed 003:38 (C2 3700-3800, C3 3800-3900 MHz)"},
     )
+    band_5g_start_mhz: EnvBands = Field(
+        default_factory=lambda: EnvBands(urban=3500, suburban=3500, rural=3500),
+        description="Band of the 5G stations on air at the start (the reported network), per environment (MHz). "
+        "band_5g_mhz applies to the sites built during the run; when they differ, the operators re-plan their "
+        "remaining sites for band_5g_mhz around the start network.",
+        json_schema_extra={
+            "x-unit": "MHz",
+            "x-source": "seed 003:38: Vietnam's 5G launched on the 3.5 GHz blocks auctioned in 2024 (C2 3700-3800, "
+            "C3 3800-3900 MHz)",
+        },
+    )
     band_4g_mhz: EnvBands = Field(
         default_factory=lambda: EnvBands(urban=1800, suburban=1800, rural=900),
         description="4G coverage band per environment (MHz).",
