@@ -65,7 +65,7 @@ def test_readme_example_runs(
     assert "2026-06-30" in printed
 
     # write(): the run's folder, with map and report, holding exactly these tables
-    assert folder == tmp_path / "outputs" / "more-crews"
+    assert folder == tmp_path / "outputs" / "north-600-teams"  # not a shipped scenario's folder
     for name in ("summary.json", "metrics.parquet", "sites_5g.parquet", "map.html", "report.html"):
         assert (folder / name).is_file(), name
     assert json.loads((folder / "summary.json").read_text(encoding="utf-8")) == json.loads(

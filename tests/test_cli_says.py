@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import typer
-from conftest import dxsim_cmd, one_line_error
+from conftest import REPO, dxsim_cmd, one_line_error
 
 from dxsim.cli import main
 from dxsim.execution.pool import SweepInterrupted
@@ -68,3 +68,21 @@ def test_a_missing_scenario_file_is_named_in_vietnamese(tmp_path: Path) -> None:
     r = dxsim_cmd("--lang", "vi", "validate", str(bad))
     assert r.returncode == 2
     assert "TOML sai cú pháp tại dòng 2" in one_line_error(r.stderr, r.stdout, "bad.toml")
+
+
+def test_validate_checks_every_file_and_names_each_bad_one(tmp_path: Path) -> None:
+    bad = tmp_path / "subs.toml"
+    bad.write_text(
+        f'extends = "{(REPO / "scenarios" / "baseline.toml").as_posix()}"\nname = "subs"\n'
+        "[operators.viettel]\nsubscriber_share_pct = 90\n",
+        encoding="utf-8",
+    )
+    r = dxsim_cmd(
+        "validate", str(bad), str(REPO / "scenarios" / "baseline.toml"), str(tmp_path / "nope.toml")
+    )
+    assert r.returncode == 2
+    errors = r.stderr.strip().splitlines()
+    assert len(errors) == 2 and "Traceback" not in r.stderr
+    assert "subs.toml" in errors[0] and "subscriber_share_pct" in errors[0]
+    assert "nope.toml" in errors[1] and "not found" in errors[1]
+    assert "baseline.toml: ok (baseline)" in r.stdout  # the good file between them was still checked

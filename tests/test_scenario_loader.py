@@ -197,6 +197,14 @@ def test_shares_must_sum_to_100(tmp_path: Path) -> None:
     assert_names(error_of(p), str(p), "operators.*.start_share_5g_pct", "must sum to 100, got 95")
 
 
+def test_subscriber_shares_add_up_to_at_most_100(tmp_path: Path) -> None:
+    """55/30/15 by default; the three may hold less than 100 (other operators exist), never more."""
+    p = write(tmp_path, "s.toml", 'name = "x"\n[operators.viettel]\nsubscriber_share_pct = 90\n')
+    assert_names(error_of(p), str(p), "operators.*.subscriber_share_pct", "add up to 135; at most 100")
+    ok = write(tmp_path, "ok.toml", 'name = "x"\n[operators.viettel]\nsubscriber_share_pct = 45\n')
+    assert load_scenario(ok).operators["viettel"].subscriber_share_pct == 45
+
+
 @pytest.mark.parametrize(
     "section,key,allowed",
     [

@@ -16,7 +16,7 @@ import pytest
 from dxsim.errors import DxsimInputError
 from dxsim.execution import kpi_names, replication_kpis
 from dxsim.sweep import SweepInterrupted, load_sweep, plan_sweep, run_sweep
-from dxsim.sweep.analysis import analyse
+from dxsim.sweep.analysis import analyse, drivers_markdown
 from dxsim.sweep.spec import n_runs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -185,6 +185,26 @@ def test_analysis_names_the_driver(tmp_path, base, method, index):
     ix = an.indices.filter((pl.col("kpi") == "capex_total_vnd_bn") & (pl.col("index") == index))
     assert ix.height == 2 and ix["conf"].null_count() == 0
     assert (ix["ci_low"] <= ix["value"]).all() and (ix["value"] <= ix["ci_high"]).all()
+
+
+def test_a_kpi_equal_but_for_rounding_is_constant_and_a_narrow_one_shows_its_spread(tmp_path, base):
+    """Runs that add the same values in another order differ in the last digits: no drivers for that noise. A KPI
+    that moves by 0.05% keeps its drivers, and drivers.md says how little there is to explain."""
+    spec, des, _ = plan_sweep(
+        sweep_file(
+            tmp_path, base, method="lhs", samples=16, kpis='["capex_total_vnd_bn", "villages_connected_end"]'
+        )
+    )
+    x = (des.X - des.X.min(axis=0)) / np.ptp(des.X, axis=0)
+    noise = 113259.55329786762 + np.where(np.arange(len(x)) % 2 == 0, 0.0, 3e-12)
+    narrow = 113201.0 + 58.0 * x[:, 0]  # 113,201 .. 113,259: 0.05% of the mean
+    an = analyse(spec, des.X, {"capex_total_vnd_bn": narrow, "villages_connected_end": noise})
+    assert "constant" in an.notes["villages_connected_end"]
+    assert an.ranges["capex_total_vnd_bn"] == (narrow.min(), narrow.max())
+    md = drivers_markdown(spec, an, len(x))
+    line = next(ln for ln in md.splitlines() if ln.startswith("- **capex_total_vnd_bn**"))
+    assert "113,201 to 113,259 across the runs, 0.05% of the mean" in line
+    assert "supply.deliveries_per_month" in line
 
 
 def test_kpi_names_match_what_a_replication_reports(base):

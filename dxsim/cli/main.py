@@ -637,18 +637,26 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
         from dxsim.geo.village_file import read_village_file
         from dxsim.scenario import load_scenario
 
-        for path in scenario:
-            sc = load_scenario(path)
+        bad = 0
+        for path in scenario:  # every file, a line each: one bad file does not hide the next one's problem
+            try:
+                sc = load_scenario(path)
 
-            def named(f: str, path: Path = path) -> Path:  # relative names start at the scenario's folder
-                return Path(f) if Path(f).is_absolute() else path.parent / f
+                def named(f: str, path: Path = path) -> Path:  # relative names start at the scenario's folder
+                    return Path(f) if Path(f).is_absolute() else path.parent / f
 
-            if sc.sites.file:
-                read_site_csv(named(sc.sites.file), latest_on_air=sc.horizon.end_date)
-            if sc.villages is not None and sc.villages.layer.file:
-                read_village_file(named(sc.villages.layer.file), None)
+                if sc.sites.file:
+                    read_site_csv(named(sc.sites.file), latest_on_air=sc.horizon.end_date)
+                if sc.villages is not None and sc.villages.layer.file:
+                    read_village_file(named(sc.villages.layer.file), None)
+            except DxsimInputError as e:
+                if len(scenario) == 1:
+                    raise
+                _say_error("error", e.one_line())
+                bad += 1
+                continue
             out.print(_("{file}: ok ({name})").format(file=path, name=sc.name))
-        return 0
+        return 2 if bad else 0
 
     _guard(body)
 

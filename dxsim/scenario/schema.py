@@ -153,6 +153,11 @@ class Scenario(StrictModel):
         shares = sum(op.start_share_5g_pct for op in self.operators.values())
         if self.operators and abs(shares - 100.0) > 0.5:
             raise ValueError(f"operators.*.start_share_5g_pct must sum to 100, got {shares:g}")
+        subscribers = sum(op.subscriber_share_pct for op in self.operators.values())
+        if subscribers > 100.5:  # below 100 is fine: other operators (Vietnamobile, Gmobile) hold the rest
+            raise ValueError(
+                f"operators.*.subscriber_share_pct add up to {subscribers:g}; at most 100 (other operators hold the rest)"
+            )
         names = [p.name for p in self.supports]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:

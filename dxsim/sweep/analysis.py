@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypedDict, cast
 
 import numpy as np
@@ -34,6 +34,9 @@ from dxsim.i18n import language
 from dxsim.sweep.spec import SweepSpec, shown_g
 
 MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "lhs": "rho"}
+# a KPI whose runs differ by at most this share of its largest value is constant: runs that sum the same values in
+# another order differ in the last digits (113259.55329786762 vs ...765), and ranking drivers of that is noise
+FLOAT_NOISE = 1e-9
 RBD_FAST_MIN_RUNS = 16
 INDEX_SCHEMA = {
     "kpi": pl.Utf8,
@@ -86,6 +89,9 @@ class Analysis:
     indices: pl.DataFrame
     drivers: pl.DataFrame
     notes: dict[str, str]  # kpi -> why it has no indices (constant / undefined runs)
+    # kpi -> (lowest, highest) over the runs, for the KPIs with indices: a ranking of drivers says nothing of how
+    # much the KPI moves, and a planner must see that 0.05% of a KPI is not worth the ranking's attention
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _f(x: Any) -> float | None:
@@ -199,6 +205,7 @@ def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysi
     """Indices and top drivers for every KPI of the spec (`Y[kpi]` in design order)."""
     rows: list[IndexRow] = []
     notes: dict[str, str] = {}
+    ranges: dict[str, tuple[float, float]] = {}
     main = MAIN_INDEX[spec.method]
     drivers: list[DriverRow] = []
     for kpi in spec.kpis:
@@ -209,7 +216,7 @@ def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysi
                 "undefined in {bad} of {n} runs (e.g. a date not reached within the horizon): "
                 "no indices; extend the horizon or choose another KPI"
             ).format(bad=bad, n=y.size)
-        elif np.ptp(y) == 0:
+        elif np.ptp(y) <= FLOAT_NOISE * float(np.abs(y).max()):  # equal but for rounding in the last digits
             notes[kpi] = _("constant ({value}) across all runs: no parameter moves it").format(
                 value=shown_g(y[0])
             )
@@ -247,6 +254,7 @@ def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysi
             )
             continue
         rows += k_rows
+        ranges[kpi] = (float(y.min()), float(y.max()))
         ranked = sorted(
             (r for r in k_rows if r["index"] == main and r["value"] is not None),
             key=lambda r: abs(cast(float, r["value"])),  # None filtered out just above
@@ -269,7 +277,7 @@ def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysi
                 }
             )
     return Analysis(
-        pl.DataFrame(rows, schema=INDEX_SCHEMA), pl.DataFrame(drivers, schema=DRIVER_SCHEMA), notes
+        pl.DataFrame(rows, schema=INDEX_SCHEMA), pl.DataFrame(drivers, schema=DRIVER_SCHEMA), notes, ranges
     )
 
 
@@ -281,6 +289,16 @@ def _fmt(v: float | None) -> str:
     if language() == "en":
         return f"{v:,.0f}" if a >= 1000 else (f"{v:.3g}" if a < 1 else f"{v:,.2f}")
     return F.number(v, 0) if a >= 1000 else (shown_g(v, 3) if a < 1 else F.number(v, 2))
+
+
+def _spread(lo_hi: tuple[float, float] | None) -> str:
+    """' (113,201 to 113,259 across the runs: 0.05% of the mean)': how much there is to explain."""
+    if lo_hi is None:
+        return ""
+    lo, hi = lo_hi
+    mean = 0.5 * (lo + hi)
+    rel = _(", {pct} of the mean").format(pct=F.percent(100 * (hi - lo) / abs(mean), 2)) if mean != 0 else ""
+    return " (" + _("{low} to {high} across the runs").format(low=_fmt(lo), high=_fmt(hi)) + rel + ")"
 
 
 def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
@@ -324,7 +342,7 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
             + ")"
             for r in sub.iter_rows(named=True)
         ]
-        lines.append(f"- **{kpi}**: " + ", ".join(parts))
+        lines.append(f"- **{kpi}**{_spread(an.ranges.get(kpi))}: " + ", ".join(parts))
     idx_names = sorted(set(an.indices["index"].to_list()))
     if not idx_names:
         return "\n".join(lines) + "\n"
