@@ -309,6 +309,22 @@ def test_one_line_per_region(synthetic):
     assert summary_lines(synthetic, end=D0) == ["north: nothing held back"]
 
 
+def test_the_orders_budgets_cut_get_their_own_line_after_the_5g_regions(synthetic):
+    """Held site-days count sites already ordered: a budget that keeps sites from being ordered never shows there."""
+    rows = [(D0, 0, "orders_budget_bound_pct", 0.0), (D1, 0, "orders_budget_bound_pct", 100.0)]
+    rows += [(D2, 0, "orders_budget_bound_pct", 66.7), (D1, 1, "orders_budget_bound_pct", 33.3)]
+    rows += [(d, 0, "orders_pace_bound_pct", 0.0) for d in (D0, D1, D2)]
+    lines = summary_lines(pl.concat([synthetic, frame(rows)]))
+    assert lines[0].startswith("north: ")
+    # mean over (replication, month end): (0 + 100 + 66.7 + 33.3) / 4 = 50
+    assert lines[1] == (
+        "5G orders: budgets cut the operators' orders in 50% of operator-months, their yearly targets stopped "
+        "them in 0% (sites never ordered are not among the held site-days above)"
+    )
+    assert lines[2].startswith("data centres: ")
+    assert all(not ln.startswith("5G orders") for ln in summary_lines(synthetic))  # no such metrics: no line
+
+
 def test_stacked_shares_average_over_the_replications_that_held(synthetic):
     m = mean_shares_by_date(synthetic).filter(pl.col("programme") == "5g")
     at = {(d, c): (v, n) for d, c, v, n in m.select("date", "cause", "share_pct", "held_reps").iter_rows()}
