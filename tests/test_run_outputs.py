@@ -124,5 +124,17 @@ def test_run_prints_what_held_each_programme_back(cli_baseline: Path) -> None:
 
     shown = (cli_baseline.parent / "stdout.txt").read_text(encoding="utf-8")
     lines = summary_lines(pl.read_parquet(cli_baseline / "metrics.parquet").filter(bottleneck_filter()))
-    assert len(lines) == 5 and lines[0].startswith("north: crews idle ")
+    assert len(lines) == 6 and lines[0].startswith("north: crews idle ")
+    assert lines[3].startswith(
+        "5G orders: budgets cut the operators' orders in "
+    )  # after the three 5G regions
     assert "What held it back" in shown and all(f"  {line}" in shown for line in lines)
+
+
+def test_run_with_few_replications_says_what_its_percentiles_are(cli_baseline: Path) -> None:
+    """--reps 2: P50 is one of the two values and P10 the lower (nearest rank); the KPI table says so."""
+    shown = " ".join((cli_baseline.parent / "stdout.txt").read_text(encoding="utf-8").split())
+    assert (
+        "P10/P50/P90 are replications' own values (nearest rank): with 2 replications P50 may equal P10"
+        in shown
+    )

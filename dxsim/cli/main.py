@@ -457,6 +457,11 @@ def kpi_table(summary: dict[str, Any]) -> Table:
             f"{_fmt(k.get(f'stations_5g_{y}_12'))} / {_fmt(k.get(f'pop_covered_5g_pct_{y}_12'))}",
             *([""] * (2 if summary["reps"] > 1 else 0)),
         )
+    if 1 < summary["reps"] < 10:  # few replications: the percentiles are some of them, not a smooth band
+        t.caption = _(
+            "P10/P50/P90 are replications' own values (nearest rank): with {reps} replications P50 may equal "
+            "P10, and P10/P90 are near the lowest and highest; run more replications for a band"
+        ).format(reps=summary["reps"])
     return t
 
 
