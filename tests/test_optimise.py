@@ -191,6 +191,12 @@ def test_optimiser_finds_brute_force_optimum(base: Path, brute: dict, tmp_path: 
     # and the files say so
     hist = pl.read_csv(tmp_path / "out" / "history.csv")
     assert hist.height == 24
+    # 24 proposals on a grid of fewer points: each distinct one run once, the repeats scored from its record
+    assert res.evaluated_now == len(set(zip(hist["supply.deliveries_per_month"], hist["crews.north.teams"])))
+    assert res.evaluated_now + res.repeated == 24 and res.repeated > 0 and res.reused == 0
+    md = (tmp_path / "out" / "optimise.md").read_text()
+    assert f"{res.repeated} proposals repeated an earlier candidate and were scored from its record." in md
+    assert "in batches of 3" in md  # the spec's batch, not above max_evals
     assert hist["best_so_far"].drop_nulls()[-1] == pytest.approx(b.score.objectives[0])
     best_toml = tmp_path / "out" / "best.toml"
     assert "run it with `dxsim run best.toml`" in best_toml.read_text()  # the file's own name

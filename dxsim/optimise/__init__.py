@@ -77,6 +77,7 @@ class OptimiseResult:
     evaluated_now: int
     reused: int
     files: list[Path]
+    repeated: int = 0  # proposals of a candidate already evaluated (scored once, from its record)
 
 
 def problem_of(spec: OptSpec) -> Problem:
@@ -142,6 +143,7 @@ class _Evaluator:
         self.records: dict[str, dict[str, Any]] = {}
         self.evaluated_now = 0
         self.reused = 0
+        self.repeated = 0  # candidates the sampler proposed again: scored from the first one's record
         self.horizon_end: dt.date = spec.base_scenario.horizon.end_date
 
     def task(self, c: Candidate, seed: int | None = None, reps: int | None = None) -> RunTask | str:
@@ -199,6 +201,7 @@ class _Evaluator:
         todo: list[RunTask] = []
         for t in tasks:
             if t.run_id in self.records:
+                self.repeated += 1
                 continue
             rec = self._saved(t)
             if rec is not None:
@@ -206,6 +209,8 @@ class _Evaluator:
                 self.reused += 1
             elif all(t.run_id != u.run_id for u in todo):
                 todo.append(t)
+            else:  # proposed twice in one batch
+                self.repeated += 1
 
         def on_result(rec: dict[str, Any]) -> None:
             rec[HASH_KEY] = record_sha256(rec)
@@ -334,4 +339,4 @@ def run_optimise(
     finally:
         if pool is not None:
             pool.close()
-    return OptimiseResult(spec, history, best, found, out, ev.evaluated_now, ev.reused, files)
+    return OptimiseResult(spec, history, best, found, out, ev.evaluated_now, ev.reused, files, ev.repeated)

@@ -290,10 +290,18 @@ def summary_markdown(
             reps=spec.reps,
             seed=spec.seed,
             sampler=spec.sampler_name.upper(),
-            batch=spec.batch,
+            batch=min(spec.batch, spec.max_evals),  # a batch never holds more than the candidates asked for
             feasible=int(hist["feasible"].sum()),
             now=counts["evaluated_now"],
             reused=counts["reused"],
+        )
+        + (
+            " "
+            + _("{n} proposals repeated an earlier candidate and were scored from its record.").format(
+                n=counts["repeated"]
+            )
+            if counts.get("repeated")
+            else ""
         ),
         "",
         _("Objectives: {list}.").format(
@@ -421,7 +429,7 @@ def write_outputs(
             scheduler=ev.scheduler,
         )
         files += write_compare(res, out / "compare")
-    counts = {"evaluated_now": ev.evaluated_now, "reused": ev.reused}
+    counts = {"evaluated_now": ev.evaluated_now, "reused": ev.reused, "repeated": ev.repeated}
     atomic_text(out / "optimise.md", summary_markdown(spec, hist, best, found, validation, counts))
     meta = {
         "file": str(spec.file),
