@@ -266,7 +266,9 @@ def incremental_ratio(
     if extra_benefit == 0 and extra_cost == 0:
         return None, _("no change")
     if extra_benefit <= 0:
-        return None, _("adds no more, costs less") if extra_cost < 0 else _("adds no more")
+        if extra_cost < 0:
+            return None, _("adds no more, costs less")
+        return None, _("adds no more, costs more") if extra_cost > 0 else _("adds no more")
     if extra_cost < 0:
         return None, _("costs less and adds more")
     return scale * extra_cost / extra_benefit, ""

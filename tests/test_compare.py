@@ -497,7 +497,12 @@ def test_incremental_ratio_has_no_number_where_the_option_dominates_or_adds_noth
     assert incremental_ratio(0.0, 1e5, 1e3) == (0.0, "")  # more people at no extra cost
     val, why = incremental_ratio(-50.0, 1e5, 1e3)  # cheaper and more people: dominates
     assert val is None and why == "costs less and adds more"
-    assert incremental_ratio(50.0, -1e5, 1e3) == (None, "adds no more")
+    assert incremental_ratio(50.0, -1e5, 1e3) == (None, "adds no more, costs more")  # dominated
+    assert incremental_ratio(12_000.0, 0.0, 1e3) == (
+        None,
+        "adds no more, costs more",
+    )  # balanced's compute row
+    assert incremental_ratio(0.0, -1e5, 1e3) == (None, "adds no more")
     assert incremental_ratio(-50.0, 0.0, 1e3) == (None, "adds no more, costs less")
     assert incremental_ratio(0.0, 0.0, 1e3) == (None, "no change")  # the option leaves this programme alone
     assert incremental_ratio(None, 1e5, 1e3) == (None, "")

@@ -202,7 +202,7 @@ def allowed_text(target: Located | None, path: tuple[Any, ...] = ()) -> str | No
     if target is None:
         return None
     s = target.shape
-    unit = target.unit
+    unit = target.unit if target.unit not in ("-", "") else None  # "-": unitless, nothing to say
 
     def rng(shape: Any) -> str:
         return range_text(shape, translated=True)

@@ -86,7 +86,7 @@ class Scenario(StrictModel):
     )
     seed: int = param(
         20251031,
-        unit="integer seed",
+        unit="-",
         ge=0,
         le=2**32 - 1,
         description="Root of the run's random-number tree (same seed, same results).",

@@ -394,7 +394,7 @@ class Sites(StrictModel):
     )
     synthetic_seed: int = param(
         20251031,
-        unit="integer seed",
+        unit="-",
         ge=0,
         le=2**32 - 1,
         description="Seed of the synthetic site placement (the layer, not the run).",

@@ -167,7 +167,7 @@ class VillageLayer(StrictModel):
     )
     synthetic_seed: int = param(
         20251031,
-        unit="integer seed",
+        unit="-",
         ge=0,
         le=2**32 - 1,
         description="Seed of the village placement and populations (the layer, not the run).",
