@@ -244,9 +244,8 @@ def _finish_interrupted(e: KeyboardInterrupt) -> None:
     # only a sweep raises it, and a sweep has loaded its module: no import while cleaning up after ^C
     sweep = sys.modules.get("dxsim.execution.pool")
     optimise = sys.modules.get("dxsim.optimise")
-    if (
-        sweep is not None and isinstance(e, sweep.SweepInterrupted) and e.where is not None
-    ):  # runs saved as they end
+    # only a sweep saves its runs as they end (`where`); run and compare batches keep nothing
+    if sweep is not None and isinstance(e, sweep.SweepInterrupted) and e.where is not None:
         err.print(
             _(
                 "interrupted: the finished runs are kept; run the same command again to resume ({reason})"
@@ -541,9 +540,8 @@ def run(
                     allowed=_("scenarios with different names (or file names with --out)"),
                 )
             targets[path] = target
-        for (
-            target
-        ) in targets.values():  # every folder before the first run: a later one must not fail at the end
+        # every folder before the first run: a later one must not fail after the first's minutes
+        for target in targets.values():
             check_output_dir(target, kind="run")
 
         for path in scenario:
@@ -1188,9 +1186,8 @@ def compare(
         cmp_reps = None if reps is None else check_override("replications", reps, option="--reps")
         check_compare(scenario, cmp_reps, baseline, yes=yes)
         if out_dir is not None:
-            check_output_dir(
-                out_dir, kind="compare"
-            )  # refuse a folder dxsim may not replace before minutes of work
+            # refuse a folder dxsim may not replace before minutes of work
+            check_output_dir(out_dir, kind="compare")
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),

@@ -158,9 +158,8 @@ def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]
     `village_capex_per_village_connected_vnd_bn`, `compute_capex_per_added_pflops_vnd_bn`.
     """
     nat = res.metrics.filter(pl.col("area") == "VN")
-    rows = NationalRows(
-        nat
-    )  # one replication's rows: a value per (metric, month end), grouped once for all KPIs
+    # one replication's rows: a value per (metric, month end), grouped once for all KPIs
+    rows = NationalRows(nat)
     per = per_replication_kpis(nat, rows)
     per.update(village_kpis(nat, rows))
     per.update(compute_kpis(nat, rows))

@@ -419,11 +419,11 @@ def summary_line(
 def summary_lines(
     metrics: pl.DataFrame, start: Any = None, end: Any = None, detail: bool = True
 ) -> list[str]:
-    """One line per programme and region, in programme order; after the 5G regions, how often the operators'
-    budgets and yearly targets cut their orders (`orders_line`)."""
+    """One line per programme and region, in programme order; with `detail`, after the 5G regions, how often the
+    operators' budgets and yearly targets cut their orders (`orders_line`)."""
     table = region_summary(metrics, start, end)
     lines = table["line" if detail else "short_line"].to_list()
-    orders = orders_line(order_bound_pct(metrics, start, end))
+    orders = orders_line(order_bound_pct(metrics, start, end)) if detail else ""
     if orders:
         at = sum(1 for p in table["programme"].to_list() if p == "5g")
         lines.insert(at, orders)

@@ -224,9 +224,8 @@ def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = Non
             raise _refuse(target, _("{parent} is a file, not a folder").format(parent=parent), field, allowed)
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise _refuse(target, _("exists and is not a folder; dxsim will not replace it"), field, allowed)
-    if target.is_dir() and os.path.ismount(
-        target
-    ):  # e.g. a USB stick: renaming over it fails (EBUSY) at the end
+    # a mount point (a USB stick): renaming a finished folder over it fails (EBUSY), after all the work
+    if target.is_dir() and os.path.ismount(target):
         raise _refuse(
             target,
             _("is a mount point; dxsim swaps in a finished folder by renaming, which a mount point refuses"),
