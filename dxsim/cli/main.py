@@ -34,7 +34,16 @@ from dxsim._version import __version__
 from dxsim.cli.leave import leave
 from dxsim.errors import DxsimInputError, ModelFailure, OutputError
 from dxsim.i18n import ENV as LANG_ENV
-from dxsim.i18n import LANG_ALLOWED, LANGS, N_, UnknownLanguage, language, pgettext, set_language
+from dxsim.i18n import (
+    LANG_ALLOWED,
+    LANGS,
+    N_,
+    UnknownLanguage,
+    check_language,
+    language,
+    pgettext,
+    set_language,
+)
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.writer import ask_stop, check_output_dir, discard_partial
@@ -1482,6 +1491,14 @@ def main() -> None:
     signal.signal(signal.SIGINT, _terminate)
     try:
         sys.argv[1:], lang = take_lang(sys.argv[1:])
+        env_lang = os.environ.get(LANG_ENV, "").strip()
+        if lang is None and env_lang:  # a typo there (DXSIM_LANG=vn) would silently give English
+            try:
+                check_language(env_lang)
+            except UnknownLanguage:
+                raise DxsimInputError(
+                    _("unknown language"), field=LANG_ENV, value=env_lang, allowed=LANG_ALLOWED
+                ) from None
         if lang is None and not os.environ.get(
             LANG_ENV
         ):  # --lang, then DXSIM_LANG, then the scenario's `language`
