@@ -363,6 +363,7 @@ def test_workbook_provinces_equal_metrics(run_dir, metrics, province_props):
     assert prov.schema["Province code"] == pl.String
     assert set(prov["Province code"]) == set(province_props)
     assert sorted(set(prov["Year end"].to_list())) == ends
+    assert not [c for c in prov.columns if "_" in c]  # every column has a readable header, no metric names
     for r in prov.filter(pl.col("Province code").is_in(["01", "79", prov["Province code"][-1]])).iter_rows(
         named=True
     ):
@@ -371,6 +372,7 @@ def test_workbook_provinces_equal_metrics(run_dir, metrics, province_props):
             ("5G stations", "stations_5g"),
             ("5G population coverage (%)", "pop_covered_5g_pct"),
             ("5G capex in the year (VND bn)", "capex_vnd_bn"),
+            ("Coverage-hole villages still without signal", "villages_without_signal"),
         ):
             want = expected_province_value(metrics, metric, r["Province code"], r["Year end"])
             assert r[label] == pytest.approx(want, rel=1e-12, abs=1e-9), (label, r["Province code"])

@@ -63,6 +63,8 @@ PROVINCE_LABELS = {
     "villages_connected": N_("Villages connected (served)"),
     "villages_capacity_short": N_("Villages on air but capacity-short"),
     "villages_unconnected": N_("Villages not connected"),
+    "villages_without_power": N_("Villages of the no-power subset still without grid power"),
+    "villages_without_signal": N_("Coverage-hole villages still without signal"),
     "village_pop_connected": N_("People in connected villages"),
     "village_pop_capacity_short": N_("People in capacity-short villages"),
     "village_capex_vnd_bn": N_("Village capex in the year (VND bn)"),
