@@ -91,6 +91,8 @@ def test_validate_checks_every_file_and_names_each_bad_one(tmp_path: Path) -> No
 def test_an_unknown_dxsim_lang_is_bad_input_not_silent_english() -> None:
     r = dxsim_cmd("validate", str(REPO / "scenarios" / "baseline.toml"), env={"DXSIM_LANG": "vn"})
     assert r.returncode == 2
-    assert "vi (Tiếng Việt) or en" in one_line_error(r.stderr, r.stdout, "DXSIM_LANG", "'vn'", "unknown language")
+    assert "vi (Tiếng Việt) or en" in one_line_error(
+        r.stderr, r.stdout, "DXSIM_LANG", "'vn'", "unknown language"
+    )
     r = dxsim_cmd("validate", str(REPO / "scenarios" / "baseline.toml"), env={"DXSIM_LANG": "vi_VN.UTF-8"})
     assert r.returncode == 0 and "hợp lệ" in r.stdout

@@ -192,6 +192,25 @@ def test_p90_below_p50(tmp_path: Path) -> None:
     assert_names(error_of(p), str(p), "works.new_site_permit.p90_days = 50", "must be >= p50_days (100.0)")
 
 
+def test_a_rule_broken_by_an_inherited_value_says_where_that_value_comes_from(tmp_path: Path) -> None:
+    """p50 raised in this file above the p90 it did not set: the message said only `p90_days = 90`."""
+    p = write(tmp_path, "s.toml", 'name = "x"\n[works.new_site_permit]\np50_days = 1000\n')
+    err = error_of(p)
+    assert err.file == str(p) and err.field == "works.new_site_permit.p90_days"
+    assert "must be >= p50_days (1000.0) (the default: no file sets it; set it too)" in err.one_line()
+    parent = write(
+        tmp_path, "parent.toml", 'name = "p"\n[works.new_site_permit]\np50_days = 10\np90_days = 50\n'
+    )
+    child = write(
+        tmp_path,
+        "child.toml",
+        'extends = "parent.toml"\nname = "c"\n[works.new_site_permit]\np50_days = 100\n',
+    )
+    err = error_of(child)
+    assert err.file == str(child)
+    assert f"(set in {parent}, which this file extends; set it here too)" in err.one_line()
+
+
 def test_shares_must_sum_to_100(tmp_path: Path) -> None:
     p = write(tmp_path, "s.toml", 'name = "x"\n[operators.viettel]\nstart_share_5g_pct = 50\n')
     assert_names(error_of(p), str(p), "operators.*.start_share_5g_pct", "must sum to 100, got 95")

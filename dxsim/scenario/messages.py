@@ -89,9 +89,17 @@ def translate(
             )
             if found is not None:
                 fpath, value, rest = found
+                # a rule between two fields (p90 >= p50): the one named may not be the one this file changed
+                src = prov.get(tuple(str(x) for x in fpath))
+                if src is None:
+                    origin = _(" (the default: no file sets it; set it too)")
+                elif src != top:
+                    origin = _(" (set in {file}, which this file extends; set it here too)").format(file=src)
+                else:
+                    origin = ""
                 return DxsimInputError(
-                    clean(rest) + where,
-                    file=_file_for(fpath, prov, top),
+                    clean(rest) + where + origin,
+                    file=top if src is None or src != top else src,
                     field=dotted(fpath),
                     value=show_value(value),
                 )
