@@ -11,6 +11,7 @@ import pytest
 from dxsim.errors import DxsimInputError
 from dxsim.geo import load_country
 from dxsim.geo.site_file import read_site_csv
+from dxsim.radio.capacity import layer_capacity
 from dxsim.radio.radii import radius_m
 from dxsim.scenario import load_scenario
 from dxsim.sim.model import run_replication
@@ -67,7 +68,7 @@ def test_missing_file_is_an_input_error(tmp_path):
 
 @pytest.fixture(scope="module")
 def planner_world(tmp_path_factory):
-    """A planner file: 400 4G sites around Hà Nội, 30 5G on air, 20 planned 5G (undated)."""
+    """A planner file: 400 4G sites around Hà Nội, 30 5G on air (3.5 GHz), 20 planned 5G (undated, 700 MHz)."""
     tmp = tmp_path_factory.mktemp("planner")
     rng = np.random.default_rng(1)
     n4, n5, n5p = 400, 30, 20
@@ -76,7 +77,7 @@ def planner_world(tmp_path_factory):
     rows = [GOOD[0]]
     rows += [f"{a:.5f},{b:.5f},viettel,4g,1800,2018-06-01" for a, b in zip(lon, lat)]
     rows += [f"{a:.5f},{b:.5f},vnpt,5g,3500,2025-03-01" for a, b in zip(lon[:n5], lat[:n5])]
-    rows += [f"{a:.5f},{b:.5f},mobifone,5g,3500," for a, b in zip(lon[n5 : n5 + n5p], lat[n5 : n5 + n5p])]
+    rows += [f"{a:.5f},{b:.5f},mobifone,5g,700," for a, b in zip(lon[n5 : n5 + n5p], lat[n5 : n5 + n5p])]
     write(tmp, rows)
     (tmp / "planner.toml").write_text(
         f'extends = "{(REPO / "scenarios" / "baseline.toml").as_posix()}"\nname = "planner"\n'
@@ -110,6 +111,22 @@ def test_planner_4g_coverage_matches_direct_computation(planner_world):
     assert world.cov4g.covered_pop_total() == pytest.approx(g.covered_pop_total(), rel=1e-12)
     # 400 sites around one city cover far less than the national population
     assert 0 < g.covered_pop_total() / world.cells.pop.sum() < 0.2
+
+
+def test_planner_sites_get_the_capacity_of_their_own_band(planner_world):
+    """A site's capacity follows the band its coverage was drawn with: the file's, not the environment's default
+    (the planned 700 MHz sites stand in cells whose default 5G band is 3.5 GHz)."""
+    world, (_, _, _, n5, n5p) = planner_world
+    assert world.capacity is not None
+    plan, cap = world.layer.plan_5g, world.capacity.cap5
+    env = ("urban", "suburban", "rural")
+    for i, band in ((0, 3500), (n5 - 1, 3500), (n5, 700), (n5 + n5p - 1, 700)):
+        e = env[int(plan["env"][i])]
+        assert cap.capacity_mbps[i] == layer_capacity("5g", band, e, 0.5).site_capacity_mbps, (i, band)
+        assert plan["radius_m"][i] == pytest.approx(radius_m("5g", band, e))
+    synthetic = n5 + n5p  # the first synthetic candidate takes the run's band of its environment
+    e = env[int(plan["env"][synthetic])]
+    assert cap.capacity_mbps[synthetic] == layer_capacity("5g", 3500, e, 0.5).site_capacity_mbps
 
 
 def test_planner_run_starts_from_their_5g_sites(planner_world):

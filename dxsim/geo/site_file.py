@@ -262,6 +262,7 @@ def _placed(cells: CellArrays, df: pl.DataFrame, region_of_province: np.ndarray,
     return placed.with_columns(
         pl.Series("env", env),
         pl.Series("radius_m", radius),
+        pl.Series("band_mhz", band.astype(np.int64)),  # capacity follows the band coverage used
         pl.Series("operator", df["operator"].to_numpy()),
         pl.Series("on_air_date", df["on_air_date"].to_list(), dtype=pl.Date),
     )
@@ -287,7 +288,7 @@ def load_site_file(
     five = df.filter(pl.col("technology") == "5g")
     p5 = _placed(cells, five, region_of_province, "5g") if five.height else None
     cand = operator_candidates(cells, s4, radius_5g_m, scenario.sites.synthetic_seed)
-    cand = cand.with_columns(pl.lit(True).alias("synthetic"))
+    cand = cand.with_columns(pl.lit(True).alias("synthetic"), pl.lit(None, dtype=pl.Int64).alias("band_mhz"))
     n_start = 0
     if p5 is not None:
         existing = p5.filter(pl.col("on_air_date").is_not_null() & (pl.col("on_air_date") <= start))
@@ -297,7 +298,7 @@ def load_site_file(
         n_start = existing.height
         mine = (
             pl.concat([existing, planned], how="vertical_relaxed")
-            .select("x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m", "operator")
+            .select("x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m", "band_mhz", "operator")
             .with_columns(
                 pl.lit(-1, dtype=pl.Int64).alias("host_site_id"),
                 pl.lit("planner").alias("kind"),

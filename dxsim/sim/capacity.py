@@ -65,21 +65,30 @@ class SiteCapacity:
 
 def site_capacity(
     technology: str,
-    bands: dict[str, int],
+    band_mhz: np.ndarray,
     env_idx: np.ndarray,
     neighbour_load: float,
     cap_mbps: np.ndarray | None = None,
 ) -> SiteCapacity:
-    """Capacity of each site from its environment's band (`layer_capacity`), optionally capped (a backhaul)."""
+    """Capacity of each site from its own band in its environment (`layer_capacity`, once per band and
+    environment), optionally capped (a backhaul)."""
     env_idx = np.asarray(env_idx, dtype=np.int64)
-    table = [layer_capacity(technology, int(bands[e]), e, neighbour_load) for e in ENVS]
-    cap = np.array([t.site_capacity_mbps for t in table])[env_idx]
-    p5 = np.array([t.rate_p5_mbps for t in table])[env_idx]
-    med = np.array([t.rate_median_mbps for t in table])[env_idx]
+    band = np.asarray(band_mhz, dtype=np.int64)
+    cap, p5, med = np.zeros(band.size), np.zeros(band.size), np.zeros(band.size)
+    pairs = np.unique(np.stack([band, env_idx]), axis=1) if band.size else np.zeros((2, 0), dtype=np.int64)
+    for b, e in pairs.T:
+        t = layer_capacity(technology, int(b), ENVS[int(e)], neighbour_load)
+        at = (band == b) & (env_idx == e)
+        cap[at], p5[at], med[at] = t.site_capacity_mbps, t.rate_p5_mbps, t.rate_median_mbps
     if cap_mbps is not None:  # a site behind a thin link carries at most the link, and no user gets more
         cap = np.minimum(cap, cap_mbps)
         p5, med = np.minimum(p5, cap_mbps), np.minimum(med, cap_mbps)
     return SiteCapacity(cap, p5, med)
+
+
+def env_bands(bands: dict[str, int], env_idx: np.ndarray) -> np.ndarray:
+    """Each site's band when it takes its environment's band (`radio.band_*_mhz`: {urban, suburban, rural})."""
+    return np.array([int(bands[e]) for e in ENVS], dtype=np.int64)[np.asarray(env_idx, dtype=np.int64)]
 
 
 def footprint_shares(fp: Footprints, pop: np.ndarray, k: int) -> np.ndarray:
@@ -384,51 +393,49 @@ class CellService:
 
 def prepare_capacity(
     params: Capacity,
-    band_5g: dict[str, int],
     band_4g: dict[str, int],
     pop: np.ndarray,
     k: int,
     plan_fp: Footprints,
     plan_env: np.ndarray,
+    plan_band: np.ndarray,
     plan_cell: np.ndarray,
     n_5g_start: int,
     sites4_fp: Footprints,
     sites4_env: np.ndarray,
+    sites4_band: np.ndarray,
     operator_share: np.ndarray,
     village_fp: Footprints | None = None,
     village_backhaul_mbps: np.ndarray | None = None,
-    band_5g_start: dict[str, int] | None = None,
 ) -> CapacityWorld:
     """Per-site capacities and footprint shares; the existing 4G sites' supply per cell (static).
 
-    `band_5g_start`: the band of the 5G sites on air at the start (the first `n_5g_start` plan sites), when it is
-    not `band_5g` (radio.band_5g_start_mhz)."""
+    `plan_band` / `sites4_band`: each 5G plan site's and 4G site's band (MHz), the one its coverage radius was drawn
+    with (a site file's own band, the start network's band, or the environment's band of the run); `band_4g`: the
+    villages' new 4G sites take its rural band."""
     load = params.neighbour_load_pct / 100.0
-    cap4 = site_capacity("4g", band_4g, sites4_env, load)
+    cap4 = site_capacity("4g", sites4_band, sites4_env, load)
     supply4 = Supply.empty(pop.size)
     supply4.add(sites4_fp, footprint_shares(sites4_fp, pop, k), cap4, np.arange(sites4_fp.indptr.size - 1))
     share = np.asarray(operator_share, dtype=np.float64)
     cw = CapacityWorld(
         params,
         footprint_shares(plan_fp, pop, k),
-        site_capacity("5g", band_5g, plan_env, load),
+        site_capacity("5g", plan_band, plan_env, load),
         supply4,
         share / share.sum() if share.sum() > 0 else share,
     )
-    if band_5g_start is not None and band_5g_start != band_5g and n_5g_start > 0:
-        on_air = site_capacity("5g", band_5g_start, plan_env[:n_5g_start], load)
-        for name in ("capacity_mbps", "rate_p5_mbps", "rate_median_mbps"):
-            getattr(cw.cap5, name)[:n_5g_start] = getattr(on_air, name)
     cw.plan_cell = np.asarray(plan_cell, dtype=np.int64)
     cw.supply5_start = Supply.empty(pop.size)
     cw.supply5_start.add(plan_fp, cw.shares5, cw.cap5, np.arange(n_5g_start))
     if village_fp is not None and village_backhaul_mbps is not None:
         n_v = village_fp.indptr.size - 1
+        rural = np.full(n_v, ENVS.index("rural"))
         cw.village_shares = footprint_shares(village_fp, pop, k)
         cw.village_cap = site_capacity(
             "4g",
-            band_4g,
-            np.full(n_v, ENVS.index("rural")),
+            env_bands(band_4g, rural),
+            rural,
             load,
             cap_mbps=np.nan_to_num(np.asarray(village_backhaul_mbps, dtype=np.float64)),
         )

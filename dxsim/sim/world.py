@@ -29,7 +29,7 @@ from dxsim.paths import raw_data_dir
 from dxsim.radio.coverage import CoverageGrid, Footprints
 from dxsim.radio.radii import radii_m
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
-from dxsim.sim.capacity import CapacityWorld, prepare_capacity
+from dxsim.sim.capacity import CapacityWorld, env_bands, prepare_capacity
 from dxsim.sim.compute.setup import ComputeWorld, prepare_compute
 from dxsim.sim.finance_envelope import apply_envelope
 from dxsim.sim.rollout import PlanArrays
@@ -229,6 +229,22 @@ def compute_coverage(scenario: Scenario, layers: Layers, operator: np.ndarray, s
     return Coverage(row, col, x, y, radius, n0, fp, cov5, cov5_op, cov4, fp4, vfp)
 
 
+def site_bands(
+    sites: pl.DataFrame, bands: dict[str, int], start_bands: dict[str, int] | None = None, n_start: int = 0
+) -> np.ndarray:
+    """Each site's band (MHz), the one its coverage radius was drawn with: a site file's own `band_mhz`; else the
+    start network's band for the first `n_start` sites (radio.band_5g_start_mhz, see `replan_after_start`) and the
+    run's band of the site's environment for the others. Capacity must follow the band coverage used."""
+    env = sites["env"].to_numpy()
+    band = env_bands(bands, env)
+    if start_bands is not None and n_start > 0:
+        band[:n_start] = env_bands(start_bands, env[:n_start])
+    if "band_mhz" in sites.columns:
+        given = sites["band_mhz"].fill_null(0).to_numpy().astype(np.int64)
+        band = np.where(given > 0, given, band)
+    return band
+
+
 def prepare_world(
     scenario: Scenario, country: Country, scenario_dir: Path | None = None, progress: Progress | None = None
 ) -> World:
@@ -259,18 +275,23 @@ def prepare_world(
     if scenario.capacity.enabled:
         say(_("site capacity"))
         assert cov.footprints_4g is not None
+        radio = scenario.radio
+        s4 = layers.sites.sites_4g
         capacity = prepare_capacity(
             scenario.capacity,
-            scenario.radio.band_5g_mhz.model_dump(),
-            scenario.radio.band_4g_mhz.model_dump(),
+            radio.band_4g_mhz.model_dump(),
             cells.pop,
             cov.cov5g.k,
             cov.footprints_5g,
             plan["env"].to_numpy(),
+            site_bands(
+                plan, radio.band_5g_mhz.model_dump(), radio.band_5g_start_mhz.model_dump(), cov.n_start
+            ),
             cov.cov5g.cell_index(cov.plan_row, cov.plan_col),
             cov.n_start,
             cov.footprints_4g,
-            layers.sites.sites_4g["env"].to_numpy(),
+            s4["env"].to_numpy(),
+            site_bands(s4, radio.band_4g_mhz.model_dump()),
             np.array(
                 [
                     scenario.operators[o].subscriber_share_pct if o in scenario.operators else 0.0
@@ -279,7 +300,6 @@ def prepare_world(
             ),
             cov.village_footprints,
             None if villages is None else villages.table["backhaul_capacity_mbps"].to_numpy(),
-            band_5g_start=scenario.radio.band_5g_start_mhz.model_dump(),
         )
     compute = None if layers.dc_table is None else prepare_compute(scenario, country, layers.dc_table)
     prov_pop = np.bincount(cells.province_idx, weights=cells.pop, minlength=cells.n_provinces)
