@@ -99,7 +99,7 @@ def translate(
                     origin = ""
                 return DxsimInputError(
                     clean(rest) + where + origin,
-                    file=top if src is None or src != top else src,
+                    file=top,  # the file being loaded is the one to change
                     field=dotted(fpath),
                     value=show_value(value),
                 )
