@@ -36,6 +36,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -576,25 +577,39 @@ def build_synthetic_layer(
         "shares": shares,
         "cells": cells_hash,
     }
+
+    def build() -> tuple[pl.DataFrame, pl.DataFrame]:
+        s4 = attach_cells(cells, generate_4g(cells, n_4g, radius_4g_m, seed), region_of_province)
+        cand = operator_candidates(cells, s4, radius_5g_m, seed)
+        plan = rank_by_operator(
+            cells,
+            cand,
+            radius_5g_m,
+            capex_upgrade_vnd_bn,
+            capex_new_vnd_bn,
+            shares,
+            people_per_site=people_per_site,
+            province_balanced=province_balanced,
+        )
+        return s4, attach_cells(cells, plan, region_of_province).with_columns(pl.lit(True).alias("synthetic"))
+
+    return _cached_layer(cache_dir, params, n_5g_start, build)
+
+
+def _cached_layer(
+    cache_dir: Path | None,
+    params: dict[str, Any],
+    n_5g_start: int,
+    build: Callable[[], tuple[pl.DataFrame, pl.DataFrame]],
+) -> SiteLayer:
+    """The synthetic layer `params` describes, from the cache, else `build()` (4G sites, ranked 5G plan) and cached."""
     key = layer_key(params)
     if cache_dir is not None:
         p4, p5 = cache_dir / f"sites4g-{key}.parquet", cache_dir / f"plan5g-{key}.parquet"
         cached = _read_cached_layer(p4, p5)
         if cached is not None:
             return SiteLayer(cached[0], cached[1], n_5g_start, True, params)
-    s4 = attach_cells(cells, generate_4g(cells, n_4g, radius_4g_m, seed), region_of_province)
-    cand = operator_candidates(cells, s4, radius_5g_m, seed)
-    plan = rank_by_operator(
-        cells,
-        cand,
-        radius_5g_m,
-        capex_upgrade_vnd_bn,
-        capex_new_vnd_bn,
-        shares,
-        people_per_site=people_per_site,
-        province_balanced=province_balanced,
-    )
-    plan = attach_cells(cells, plan, region_of_province).with_columns(pl.lit(True).alias("synthetic"))
+    s4, plan = build()
     if cache_dir is not None:
         _write_cached_layer(cache_dir, ((s4, p4), (plan, p5)))
     return SiteLayer(s4, plan, n_5g_start, True, params)
@@ -629,34 +644,30 @@ def replan_after_start(
         "radius_5g_start_m": start.params["radius_5g_m"],
         "n_5g_start": n_5g_start,
     }
-    key = layer_key(params)
-    if cache_dir is not None:
-        p4, p5 = cache_dir / f"sites4g-{key}.parquet", cache_dir / f"plan5g-{key}.parquet"
-        cached = _read_cached_layer(p4, p5)
-        if cached is not None:
-            return SiteLayer(cached[0], cached[1], n_5g_start, True, params)
-    s4 = start.sites_4g
-    on_air = start.plan_5g.head(n_5g_start)
-    cand = operator_candidates(cells, s4, radius_5g_m, seed)
-    upgraded = on_air.filter(pl.col("kind") == "upgrade")["host_site_id"]
-    cand = cand.filter(~((pl.col("kind") == "upgrade") & pl.col("host_site_id").is_in(upgraded.implode())))
-    both = pl.concat([on_air.select(cand.columns), cand], how="vertical_relaxed")
-    existing = np.arange(both.height) < on_air.height
-    plan = rank_by_operator(
-        cells,
-        both,
-        radius_5g_m,
-        capex_upgrade_vnd_bn,
-        capex_new_vnd_bn,
-        shares,
-        existing=existing,
-        people_per_site=people_per_site,
-        province_balanced=province_balanced,
-    )
-    plan = attach_cells(cells, plan, region_of_province).with_columns(pl.lit(True).alias("synthetic"))
-    if cache_dir is not None:
-        _write_cached_layer(cache_dir, ((s4, p4), (plan, p5)))
-    return SiteLayer(s4, plan, n_5g_start, True, params)
+
+    def build() -> tuple[pl.DataFrame, pl.DataFrame]:
+        s4 = start.sites_4g
+        on_air = start.plan_5g.head(n_5g_start)
+        cand = operator_candidates(cells, s4, radius_5g_m, seed)
+        upgraded = on_air.filter(pl.col("kind") == "upgrade")["host_site_id"]
+        cand = cand.filter(
+            ~((pl.col("kind") == "upgrade") & pl.col("host_site_id").is_in(upgraded.implode()))
+        )
+        both = pl.concat([on_air.select(cand.columns), cand], how="vertical_relaxed")
+        plan = rank_by_operator(
+            cells,
+            both,
+            radius_5g_m,
+            capex_upgrade_vnd_bn,
+            capex_new_vnd_bn,
+            shares,
+            existing=np.arange(both.height) < on_air.height,
+            people_per_site=people_per_site,
+            province_balanced=province_balanced,
+        )
+        return s4, attach_cells(cells, plan, region_of_province).with_columns(pl.lit(True).alias("synthetic"))
+
+    return _cached_layer(cache_dir, params, n_5g_start, build)
 
 
 # Columns the model reads from a cached layer; a cached file without them is rebuilt.
