@@ -449,10 +449,14 @@ def _write_doc(tmp_path: Path, doc: dict) -> Path:
 
 
 def _keep_consistent(doc: dict, path: tuple[str, ...], value: Any) -> None:
-    """Cross-field rules (shares sum to 100, p90 >= p50, 5G <= 3 x 4G, 5G device share <= its ceiling) around the
-    drawn value."""
+    """Cross-field rules (shares sum to 100, subscriber shares to at most 100, p90 >= p50, 5G <= 3 x 4G, 5G device
+    share <= its ceiling) around the drawn value."""
     last = path[-1]
-    if last == "start_share_5g_pct":
+    if last == "subscriber_share_pct":  # the other operators take what is left, at most their default
+        for other in ("viettel", "vnpt", "mobifone"):
+            if other != path[1]:
+                _nest(("operators", other, last), (100 - value) / 2, doc)
+    elif last == "start_share_5g_pct":
         for other in ("viettel", "vnpt", "mobifone"):
             if other != path[1]:
                 _nest(("operators", other, last), (100 - value) / 2, doc)
