@@ -200,7 +200,10 @@ def simulate(
             on_replication(len(national), reps)
 
     try:
-        # replication 0 runs here: its sites, cells, villages and compute tables are the run's maps
+        # replication 0 runs here: its sites, cells, villages and compute tables are the run's maps. Say so
+        # first: after an install or a code change it also compiles the model's kernels (~15 s, once).
+        if on_replication:
+            on_replication(0, reps)
         first = run_replication(world, 0, seed=seed)
         spool.write(0, first.metrics)
         keep(

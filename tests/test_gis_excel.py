@@ -8,6 +8,7 @@ here from metrics.parquet and the entity tables with polars/numpy, not with the 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import math
 import re
@@ -29,6 +30,7 @@ from pyproj import CRS, Transformer
 from dxsim.errors import DxsimInputError
 from dxsim.results.excel import write_workbook
 from dxsim.results.gis import write_gis
+from dxsim.results.kpi_labels import CAMPAIGN_RE
 from dxsim.results.metrics import METRICS
 from dxsim.results.metrics_csv import write_metrics_csv
 from dxsim.results.run_files import FLOW_METRICS
@@ -349,6 +351,16 @@ def test_workbook_kpis_equal_summary(run_dir, summary):
             else "villages"
         )
         assert rows[k]["Unit"] == want_unit, k
+    # every KPI has a readable label, the one the report shows for it (year-end keys: a table there instead)
+    page = html.unescape((run_dir / "report.html").read_text(encoding="utf-8"))
+    for k in base:
+        label = rows[k]["Label"]
+        campaign = CAMPAIGN_RE.match(k)
+        named = campaign.group(1) if campaign else ""  # a campaign's own name may hold underscores
+        assert label and label != k and "_" not in label.replace(named, ""), (k, label)  # no bare key
+        if not re.search(r"_\d{4}_\d{2}$", k):
+            assert label in page, (k, label)
+    assert rows["capex_total_vnd_bn"]["Label"] == "5G capex over the horizon (VND bn)"
     years = [k for k in base if re.match(r"^(year_|campaign_.+_year_done$)", k) and s[k] is not None]
     assert any(k.startswith("campaign_") for k in years)
     for k in years:

@@ -217,6 +217,17 @@ def test_run_tables_and_workbook_in_vietnamese(tmp_path: Path) -> None:
     assert prov.columns[:4] == ["Mã tỉnh", "Tỉnh", "Cuối năm", "Số trạm 5G"]
     villages = book.load_sheet_by_name("Villages").to_polars()
     assert villages.columns[0] == "Mã thôn, bản"
+    kpis = book.load_sheet_by_name("KPIs").to_polars()
+    assert kpis.columns[:3] == ["KPI", "Nhãn", "Đơn vị"]
+    label = dict(zip(kpis["KPI"], kpis["Nhãn"], strict=True))["capex_total_vnd_bn"]
+    set_language("vi")
+    assert label == gettext("5G capex over the horizon (VND bn)") and label.startswith("Vốn đầu tư 5G"), label
+    import openpyxl
+
+    ws = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx")["Villages"]
+    header = [c.value for c in ws[1]]
+    lon = ws.cell(row=2, column=header.index("Kinh độ") + 1)  # coordinates keep ~0.1 m in every language
+    assert lon.number_format == "0.000000" and isinstance(lon.value, float)
     summary = __import__("json").loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert "pop_covered_5g_pct_2026_12" in summary["kpis"]  # identifiers unchanged
     assert "stations_5g" in pl.read_parquet(tmp_path / "out" / "metrics.parquet")["metric"].unique().to_list()

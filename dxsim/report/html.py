@@ -24,21 +24,16 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n.citations import citation
 from dxsim.report.charts import Chart, ChartJob, build_charts, chart_jobs
-from dxsim.report.fmt import (
+from dxsim.report.fmt import fmt_date, fmt_number, fmt_range, fmt_value, num, option_label
+from dxsim.report.load import RunData, as_float, load_run
+from dxsim.results.kpi_labels import (
     GROUPS,
     YEAR_END_COLUMNS,
     YEAR_END_RE,
-    fmt_date,
-    fmt_number,
-    fmt_range,
-    fmt_value,
     kpi_base_keys,
     kpi_group,
     kpi_label,
-    num,
-    option_label,
 )
-from dxsim.report.load import RunData, as_float, load_run
 from dxsim.results.writer import GENERATOR_MARK, atomic_page
 
 BAND = "P10–P90"

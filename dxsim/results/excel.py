@@ -4,8 +4,8 @@ Read from the run's result files only (never the model). Sheets:
 
 - `About`: scenario, file, SHA-256, seed, replications, dxsim version, horizon; data sources with their
   licence and synthetic flag (summary.json); what each sheet holds.
-- `KPIs`: every KPI of summary.json with its unit, P50, P10 and P90 (P10/P90 empty with one replication);
-  `year_*` KPIs (decimal years) also as dates.
+- `KPIs`: every KPI of summary.json: its key, its label (the report's, dxsim.results.kpi_labels), its unit,
+  P50, P10 and P90 (P10/P90 empty with one replication); `year_*` KPIs (decimal years) also as dates.
 - `Provinces by year`: one row per province and year end: code (text), name, the year end (a date) and
   the P50 over replications of each per-province metric (levels at the year end, flows summed over the
   year, as in the GeoPackage; see dxsim.results.run_files).
@@ -27,6 +27,7 @@ import polars as pl
 
 from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
+from dxsim.results.kpi_labels import CAMPAIGN_RE, kpi_label
 from dxsim.results.metrics import metric_unit
 from dxsim.results.run_files import (
     metric_order,
@@ -155,12 +156,12 @@ _UNIT_SUFFIXES = (
 )
 _PERIOD = re.compile(r"_(\d{4}_\d{2}|start|end|total)$")
 _UNIT_FALLBACK = {"villages_no_feasible_option": "villages"}
-_CAMPAIGN_YEAR = re.compile(r"^campaign_[a-z][a-z0-9_]*_year_done$")  # dxsim.results.villages.campaign_kpis
 
 
 def is_year_kpi(name: str) -> bool:
     """A KPI holding a decimal year (summary.json): `year_*` and a campaign's `_year_done`."""
-    return name.startswith("year_") or bool(_CAMPAIGN_YEAR.match(name))
+    campaign = CAMPAIGN_RE.match(name)
+    return name.startswith("year_") or (campaign is not None and campaign.group(2) == "year_done")
 
 
 def kpi_unit(name: str) -> str:
@@ -186,7 +187,8 @@ def decimal_year_date(value: float | None) -> dt.date | None:
 
 
 def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
-    """One row per KPI (P10/P90 folded in from `<kpi>_p10` / `<kpi>_p90`)."""
+    """One row per KPI (P10/P90 folded in from `<kpi>_p10` / `<kpi>_p90`): its key, its label in the language in
+    use, its unit, the quantiles and, for a decimal year, the dates."""
     names = [k for k in kpis if not (k.endswith(("_p10", "_p90")) and k[:-4] in kpis)]
     rows = []
     for k in names:
@@ -195,7 +197,8 @@ def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
         rows.append(
             {
                 "KPI": k,
-                "Unit": kpi_unit(k),
+                _("Label"): kpi_label(k)[0],
+                _("Unit"): kpi_unit(k),
                 "P50": p50,
                 "P10": p10,
                 "P90": p90,
@@ -206,7 +209,8 @@ def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
         )
     schema = {
         "KPI": pl.String,
-        "Unit": pl.String,
+        _("Label"): pl.String,
+        _("Unit"): pl.String,
         "P50": pl.Float64,
         "P10": pl.Float64,
         "P90": pl.Float64,
@@ -252,7 +256,7 @@ def _number_formats(df: pl.DataFrame) -> dict[str, str]:
     """Whole-number float columns as '#,##0', coordinates with 6 decimals (~0.1 m), others with two."""
     out = {}
     for c, t in df.schema.items():
-        if c in ("Longitude", "Latitude"):
+        if c in (_("Longitude"), _("Latitude")):  # the headers are in the language in use
             out[c] = "0.000000"
         elif t.is_float():
             s = df[c].drop_nulls()
@@ -340,7 +344,8 @@ def write_workbook(result_dir: Path) -> Path:
     reps = _("P50 over replications") if (summary.get("reps") or 1) > 1 else _("one replication")
     about = {
         "KPIs": _(
-            "summary.json KPIs: unit, P50, P10, P90 (P10/P90 with several replications); year_* also as dates"
+            "summary.json KPIs: key, label, unit, P50, P10, P90 (P10/P90 with several replications); "
+            "year_* also as dates"
         ),
         "Provinces by year": _(
             "per province and year end ({reps}): levels at the year end, flows (added, capex) "
@@ -363,7 +368,7 @@ def write_workbook(result_dir: Path) -> Path:
         try:
             _about_sheet(wb, summary, about)
             # one column holds counts, percentages and decimal years: Excel's General shows each as stored
-            _table_sheet(wb, "KPIs", kpis, 1, dict.fromkeys(("P50", "P10", "P90"), "General"))
+            _table_sheet(wb, "KPIs", kpis, 2, dict.fromkeys(("P50", "P10", "P90"), "General"))
             _table_sheet(wb, "Provinces by year", provinces, 3)
             if villages is not None:
                 _table_sheet(wb, "Villages", entity_frame(villages, VILLAGE_LABELS), 2)

@@ -1,0 +1,234 @@
+"""Labels of the KPIs of `summary.json`: a readable name with its unit, and the kind of number each holds.
+
+Why here, in the results layer: the run's workbook (dxsim.results.excel) and the report (dxsim.report) both show
+the KPIs, and a planner must read the same words in both. Labels are English msgids marked with N_ and
+translated when shown (dxsim.i18n). Every key gets a label: known keys have one, year-end trajectory keys
+(`<metric>_<YYYY>_<MM>`) and per-campaign keys (`campaign_<name>_<what>`) are composed, and an unknown key (a
+KPI added after this module) is labelled by the key itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from dxsim.i18n import N_
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
+
+# KPI key -> (label with unit, kind). Kind picks the number format (see fmt_value).
+KPI_LABELS: dict[str, tuple[str, str]] = {
+    # 5G
+    "pop_covered_4g_pct": (N_("4G population coverage at the start (%)"), "pct"),
+    "year_5g_pop_90pct": (N_("Month 5G covers 90% of the population"), "year"),
+    "year_5g_pop_99pct": (N_("Month 5G covers 99% of the population"), "year"),
+    "capex_total_vnd_bn": (N_("5G capex over the horizon (VND bn)"), "money"),
+    "subsidy_paid_total_vnd_bn": (N_("5G support paid, Res. 193 and other programmes (VND bn)"), "money"),
+    "capex_per_added_person_covered_vnd_m": (N_("5G capex per added person covered (VND m)"), "money"),
+    "new_sites_share_of_added_pct": (N_("New-build share of the 5G stations added (%)"), "pct"),
+    "support_accrued_unpaid_vnd_bn": (
+        N_("5G support earned but paid after the horizon (VND bn)"),
+        "money",
+    ),
+    # served, not only covered (issue 12)
+    "pop_5g_served_pct_end": (
+        N_("Population served by 5G at the end: covered and enough capacity (%)"),
+        "pct",
+    ),
+    "pop_5g_capacity_short_pct_end": (
+        N_("Population in 5G coverage but capacity-short at the end (%)"),
+        "pct",
+    ),
+    "pop_mbb_served_pct_end": (N_("Population served by 4G or better at the end (%)"), "pct"),
+    "pop_mbb_capacity_short_pct_end": (
+        N_("Population in 4G/5G coverage but capacity-short at the end (%)"),
+        "pct",
+    ),
+    "user_throughput_mbps_p50_end": (N_("Median busy-hour user throughput at the end (Mbps)"), "count"),
+    "capex_per_added_person_served_5g_vnd_m": (N_("5G capex per added person served by 5G (VND m)"), "money"),
+    "year_5g_served_90pct": (N_("Month 5G serves 90% of the population"), "year"),
+    "year_5g_served_99pct": (N_("Month 5G serves 99% of the population"), "year"),
+    "pop_5g_served_added_persons": (N_("People newly served by 5G (persons)"), "count"),
+    # villages: the coverage-hole layer (no or patchy signal) and its no-power subset
+    "villages_unconnected_start": (
+        N_("Villages without power and signal at the start (no-power subset)"),
+        "count",
+    ),
+    "villages_connected_end": (
+        N_("Coverage-hole villages connected (signal and enough capacity) by the end"),
+        "count",
+    ),
+    "villages_capacity_short_end": (
+        N_("Coverage-hole villages on air but capacity-short at the end"),
+        "count",
+    ),
+    "villages_unconnected_end": (
+        N_("Villages of the no-power subset still without signal at the end"),
+        "count",
+    ),
+    "villages_no_feasible_option": (N_("Villages with no feasible option"), "count"),
+    "year_last_village_connected": (N_("Month the last feasible village has signal"), "year"),
+    "year_all_villages_connected": (N_("Month every village of the no-power subset has signal"), "year"),
+    "village_pop_connected_end": (
+        N_("People in connected coverage-hole villages at the end (persons)"),
+        "count",
+    ),
+    "village_capex_total_vnd_bn": (
+        N_("Village capex, all payers: options on air + campaign surge (VND bn)"),
+        "money",
+    ),
+    "village_cost_per_person_connected_vnd_m": (N_("Village cost per person connected (VND m)"), "money"),
+    "villages_without_power_end": (
+        N_("Villages of the no-power subset still without power at the end"),
+        "count",
+    ),
+    "villages_without_signal_end": (N_("Coverage-hole villages still without signal at the end"), "count"),
+    # compute
+    "dc_it_capacity_mw_start": (N_("Data-centre IT capacity at the start (MW)"), "mw"),
+    "dc_it_capacity_mw_end": (N_("Data-centre IT capacity at the end (MW)"), "mw"),
+    "dc_facility_power_mw_end": (N_("Data-centre facility power at the end (MW)"), "mw"),
+    "racks_end": (N_("Data-centre racks at the end"), "count"),
+    "year_dc_1gw": (N_("Month DC IT capacity reaches 1 GW"), "year"),
+    "year_dc_1_4gw_singapore": (N_("Month DC IT capacity reaches Singapore's 1.4 GW"), "year"),
+    "gpus_installed_start": (N_("High-performance GPUs installed at the start"), "count"),
+    "gpus_installed_end": (N_("High-performance GPUs installed at the end"), "count"),
+    "gpus_stranded_end": (N_("GPUs stranded without power at the end"), "count"),
+    "year_gpus_15x_start": (N_("Month high-performance GPUs reach 15× the start"), "year"),
+    "year_gpt4_scale_run_fits": (N_("Month a 25,000-A100-equivalent (GPT-4-scale) run fits"), "year"),
+    "gpu_pflops_bf16_end": (N_("Dense BF16 compute at the end (PFLOPS)"), "count"),
+    "compute_capex_total_vnd_bn": (N_("Compute capex: DCs and GPUs (VND bn)"), "money"),
+}
+
+GROUPS: dict[str, str] = {
+    "5g": N_("5G rollout"),
+    "villages": N_("Remote villages"),
+    "compute": N_("Data centres and GPUs"),
+    "other": N_("Other KPIs"),
+}
+
+_KPI_GROUP = {
+    **dict.fromkeys(
+        (
+            "pop_covered_4g_pct",
+            "year_5g_pop_90pct",
+            "year_5g_pop_99pct",
+            "capex_total_vnd_bn",
+            "subsidy_paid_total_vnd_bn",
+            "capex_per_added_person_covered_vnd_m",
+            "new_sites_share_of_added_pct",
+            "pop_5g_served_pct_end",
+            "pop_5g_capacity_short_pct_end",
+            "pop_mbb_served_pct_end",
+            "pop_mbb_capacity_short_pct_end",
+            "user_throughput_mbps_p50_end",
+            "capex_per_added_person_served_5g_vnd_m",
+            "year_5g_served_90pct",
+            "year_5g_served_99pct",
+            "pop_5g_served_added_persons",
+            "support_accrued_unpaid_vnd_bn",
+        ),
+        "5g",
+    ),
+    **{k: "villages" for k in KPI_LABELS if "village" in k},
+    **dict.fromkeys(
+        (
+            "dc_it_capacity_mw_start",
+            "dc_it_capacity_mw_end",
+            "dc_facility_power_mw_end",
+            "racks_end",
+            "year_dc_1gw",
+            "year_dc_1_4gw_singapore",
+            "gpus_installed_start",
+            "gpus_installed_end",
+            "gpus_stranded_end",
+            "year_gpus_15x_start",
+            "year_gpt4_scale_run_fits",
+            "gpu_pflops_bf16_end",
+            "compute_capex_total_vnd_bn",
+        ),
+        "compute",
+    ),
+}
+
+# per campaign of villages.campaigns (dxsim.results.villages.campaign_kpis): campaign_<name>_<what>
+CAMPAIGN_RE = re.compile(
+    r"^campaign_([a-z][a-z0-9_]*?)_(villages_in_scope|villages_done_by_deadline|"
+    r"villages_left_at_deadline|deadline_met|villages_left_end|surge_capex_total_vnd_bn|year_done)$"
+)
+CAMPAIGN_LABELS: dict[str, tuple[str, str]] = {
+    "villages_in_scope": (N_("villages in scope"), "count"),
+    "villages_done_by_deadline": (N_("villages with signal by the deadline"), "count"),
+    "villages_left_at_deadline": (N_("villages without signal at the deadline"), "count"),
+    "deadline_met": (N_("deadline met (1 = yes, 0 = no)"), "count"),
+    "villages_left_end": (N_("villages without signal at the end"), "count"),
+    "surge_capex_total_vnd_bn": (N_("surge capex (VND bn)"), "money"),
+    "year_done": (N_("month its last village has signal"), "year"),
+}
+
+# year-end trajectory KPIs: <metric>_<YYYY>_<MM>
+YEAR_END_RE = re.compile(
+    r"^(stations_5g|pop_covered_5g_pct|capex_cum_vnd_bn|pop_5g_served_pct|pop_mbb_served_pct)"
+    r"_(\d{4})_(\d{2})$"
+)
+YEAR_END_COLUMNS: dict[str, tuple[str, str]] = {
+    "stations_5g": (N_("5G stations on air"), "count"),
+    "pop_covered_5g_pct": (N_("5G population coverage (%)"), "pct"),
+    "pop_5g_served_pct": (N_("Population served by 5G (%)"), "pct"),
+    "pop_mbb_served_pct": (N_("Population served by 4G or better (%)"), "pct"),
+    "capex_cum_vnd_bn": (N_("Cumulative 5G capex (VND bn)"), "money"),
+}
+
+# per operator (dxsim.results.summary.national_kpis): <what>_<operator>_<end|total>
+OPERATOR_RE = re.compile(r"^(pop_covered_5g_pct|surge_stations)_(viettel|vnpt|mobifone)_(end|total)$")
+OPERATOR_NAMES = {"viettel": "Viettel", "vnpt": "VNPT", "mobifone": "MobiFone"}
+OPERATOR_LABELS: dict[str, tuple[str, str]] = {
+    "pop_covered_5g_pct": (N_("{operator}: population covered by its own 5G at the end (%)"), "pct"),
+    "surge_stations": (N_("{operator}: 5G stations ordered in surges for support deadlines"), "count"),
+}
+
+_QUANTILE_SUFFIX = re.compile(r"_p(10|90)$")
+
+
+def kpi_base_keys(kpis: dict[str, Any]) -> list[str]:
+    """KPI names without their `_p10` / `_p90` companions, in file order."""
+    out: list[str] = []
+    for key in kpis:
+        base = _QUANTILE_SUFFIX.sub("", key)
+        if base != key and base in kpis:
+            continue
+        if key not in out:
+            out.append(key)
+    return out
+
+
+def kpi_group(key: str) -> str:
+    """The report's group of a KPI ("5g", "villages", "compute" or "other")."""
+    if YEAR_END_RE.match(key) or OPERATOR_RE.match(key):
+        return "5g"
+    if CAMPAIGN_RE.match(key):
+        return "villages"
+    return _KPI_GROUP.get(key, "other")
+
+
+def kpi_label(key: str) -> tuple[str, str]:
+    """(label, kind) of a KPI key in the language in use; unknown keys are labelled by the key itself."""
+    if key in KPI_LABELS:
+        label, kind = KPI_LABELS[key]
+        return _(label), kind
+    m = YEAR_END_RE.match(key)
+    if m:
+        label, kind = YEAR_END_COLUMNS[m.group(1)]
+        month = F.month(dt.date(int(m.group(2)), int(m.group(3)), 1))
+        return _("{label}, end of {month}").format(label=_(label), month=month), kind
+    m = OPERATOR_RE.match(key)
+    if m:
+        label, kind = OPERATOR_LABELS[m.group(1)]
+        return _(label).format(operator=OPERATOR_NAMES[m.group(2)]), kind
+    m = CAMPAIGN_RE.match(key)
+    if m:
+        label, kind = CAMPAIGN_LABELS[m.group(2)]
+        return _("Campaign {name}: {what}").format(name=m.group(1), what=_(label)), kind
+    if key.startswith("year_"):
+        return key, "year"
+    return key, "float"
