@@ -470,9 +470,10 @@ def eligible_support(out: RunOutput, books: Books, last_day: bool = True) -> dic
         mine = st.operator == k
         built = mine & (on >= max(ws, 0.0)) & ((on < we + 1.0) if last_day else (on <= we))
         n_start = int((mine & (on < 0)).sum())
-        if int(built.sum()) + round(n_start * share_start) < sc.subsidy.min_stations_per_operator:
+        start_counted = round(n_start * share_start)  # whole stations accepted in the window
+        if int(built.sum()) + start_counted < sc.subsidy.min_stations_per_operator:
             continue
-        money = float(equip[built].sum()) + n_start * share_start * sc.costs.upgrade_equipment_vnd_bn
+        money = float(equip[built].sum()) + start_counted * sc.costs.upgrade_equipment_vnd_bn
         out_[op] = money * sc.subsidy.equipment_share_pct / 100.0
     return out_
 

@@ -116,6 +116,11 @@ def test_support_decisions_say_why_support_bought_nothing(cli_baseline: Path) ->
     )
     surged = d.filter(pl.col("decision") == "surge")
     assert float(m["value"].sum()) == float(surged["stations_needed"].sum())
+    # stations are whole: those counted (start stations accepted in the window, built, projected) and those needed
+    # to reach the 20,000 threshold add up to it exactly
+    assert (d["stations_counted"] == d["stations_counted"].round(0)).all()
+    short = d.filter(pl.col("stations_counted") < 20_000)
+    assert short.height > 0 and ((short["stations_needed"] + short["stations_counted"]) == 20_000).all()
 
 
 def test_run_prints_what_held_each_programme_back(cli_baseline: Path) -> None:

@@ -64,7 +64,8 @@ def window_days(p: Support, start: dt.date) -> tuple[float, float]:
 
 
 def start_sites_counted(p: Support, n_start_op: int, start: dt.date, in_window_pct: float) -> float:
-    """Start-state stations of an operator that count: the share accepted inside the window (assumption)."""
+    """Start-state stations of an operator that count: the share accepted inside the window (assumption), in whole
+    stations (a station is accepted or not; support_decisions.csv showed 6613.913239 stations counted)."""
     if p.window_start > start or p.window_end < start:
         return 0.0
-    return n_start_op * in_window_pct / 100.0
+    return float(round(n_start_op * in_window_pct / 100.0))
