@@ -752,6 +752,8 @@ def fmt_value(v: float | None, unit: str, *, signed: bool = False, missing: str 
             )
         d = decimal_year_to_date(v)
         return month_label(d) if d is not None else missing
+    if v == 0:  # nothing, with no false precision ("0.00" read as a rounded small number), and never "-0"
+        return "0"
     a = abs(v)
     if a >= 1e4 or (float(v).is_integer() and a >= 1):
         return F.number(v, 0, signed=signed)

@@ -336,6 +336,15 @@ def test_decimal_year_to_date_inverts_the_summary_convention():
     assert fmt_value(_decimal_year(dt.date(2028, 3, 1)), "decimal year") == "2028-03"  # not February
 
 
+def test_numbers_carry_the_precision_they_have() -> None:
+    """Counts without decimals, a zero as "0" (not "0.00", read as a rounded small number; never "-0"), shares with
+    two decimals, and a small value to three significant digits."""
+    assert fmt_value(0.0, "villages") == "0" and fmt_value(-0.0, "VND bn", signed=True) == "0"
+    assert fmt_value(602.0, "villages") == "602" and fmt_value(2.0, "villages", signed=True) == "+2"
+    assert fmt_value(0.004, "VND bn") == "0.004" and fmt_value(1.305, "VND m") == "1.30"
+    assert fmt_value(-23_063.4, "VND bn", signed=True) == "-23,063" and fmt_value(664.61, "MW") == "664.6"
+
+
 def test_rich_table_renders(result):
     from rich.console import Console
 

@@ -54,11 +54,12 @@ def plain(v: float | None, decimals: int = 0) -> str:
 
 
 def significant(v: float | None, digits: int = 3, *, signed: bool = False) -> str:
-    """A small number to `digits` significant digits, without exponent: 0,00000538 / 0.00000538."""
+    """A small number to `digits` significant digits, without exponent or trailing zeros: 0,00000538 / 0.00000538,
+    0.004 (not 0.00400, which claims a precision the value may not have)."""
     if not _ok(v):
         return MISSING
     assert v is not None
-    text = format_decimal(_exact(v), format="@" * max(1, digits), locale=language())
+    text = format_decimal(_exact(v), format="@" + "#" * (max(1, digits) - 1), locale=language())
     return ("+" + text) if signed and v > 0 else text
 
 
