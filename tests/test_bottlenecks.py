@@ -366,6 +366,9 @@ def test_absent_metrics_give_empty_summaries():
 def test_resource_fields_map_to_causes():
     assert resource_causes("crews.north.teams") == [("5g", "north", "crews")]
     assert resource_causes("supply.deliveries_per_month") == [
+        ("5g", r, "deliveries") for r in ("north", "central", "south")
+    ]  # the capacity, told apart from the lead time
+    assert resource_causes("supply.lead_time.p50_days") == [
         ("5g", r, "equipment") for r in ("north", "central", "south")
     ]
     assert resource_causes("works.new_site_permit.p50_days")[0] == ("5g", "north", "permits")

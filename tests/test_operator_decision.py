@@ -336,6 +336,31 @@ def test_held_shares_add_up_and_name_the_binding_stage():
     assert shares.sum() == pytest.approx(100.0)
 
 
+def test_a_kit_past_its_due_day_is_held_by_the_delivery_capacity_not_the_lead_time():
+    """10 kits ordered on day 0 with a 20-day lead time, permits in 10 days, vendors able to ship 3 a week (13 a
+    month = 3.0 a week). Weekly passes on days 0, 7, 14, ...: the pass of day 14 ships 3 kits due on day 20, the
+    pass of day 21 three more (on day 21), day 28 three (day 28), day 35 the last. Over [0, 31): the lead time
+    holds each site its 20 days (200), the capacity the days after that: 3 x 1 + 3 x 8 + 1 x 11 = 38."""
+    held, ro = _held(scenario(supply={"deliveries_per_month": 13, "lead_time": fixed(20)}), n=10)
+    np.testing.assert_array_equal(np.sort(ro.state.delivered_day[:9]), [20.0] * 3 + [21.0] * 3 + [28.0] * 3)
+    assert held[HELD_CAUSES.index("equipment"), 0] == pytest.approx(10 * 20.0)
+    assert held[HELD_CAUSES.index("deliveries"), 0] == pytest.approx(3 * 1.0 + 3 * 8.0 + 11.0)
+    assert held[HELD_CAUSES.index("permits"), 0] == 0.0
+    # a permit that comes after the kit is due but before the capacity ships it holds the site until then:
+    # kits due on day 5 ship on days 5, 7, 14, 14, 14, 21 (3, 3, 3, 1); permits on day 12. Sites whose kit came by
+    # day 12 wait 12 days on the permit; the other four 12 days on the permit, then 2 (x3) or 9 days on the capacity.
+    held, _ = _held(
+        scenario(
+            supply={"deliveries_per_month": 13, "lead_time": fixed(5)},
+            works={"upgrade_permit": fixed(12), "new_site_permit": fixed(12)},
+        ),
+        n=10,
+    )
+    assert held[HELD_CAUSES.index("permits"), 0] == pytest.approx(10 * 12.0)
+    assert held[HELD_CAUSES.index("deliveries"), 0] == pytest.approx(3 * 2.0 + 9.0)
+    assert held[HELD_CAUSES.index("equipment"), 0] == 0.0  # each kit was due before its permit
+
+
 def test_doubling_crews_that_do_not_bind_changes_nothing():
     """10 teams build 10 upgrades a month in 2 days: crews never hold anything, so 20 teams give the same timeline."""
     a, ro_a = _held(scenario())

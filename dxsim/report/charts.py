@@ -382,6 +382,7 @@ CAUSE_COLORS = {  # per programme, distinct within each chart
         "budget": ORANGE,
         "permits": PURPLE,
         "equipment": RED,
+        "deliveries": "#f1a7a7",  # light red: the other half of the kit's wait
         "crews": BLUE,
         "plan": "#9bb8da",
     },

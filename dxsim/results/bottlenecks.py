@@ -46,7 +46,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 
 ROLLOUT_REGIONS = ("north", "central", "south")
-ROLLOUT_CAUSES = ("targets", "business_case", "budget", "permits", "equipment", "crews", "plan")
+ROLLOUT_CAUSES = ("targets", "business_case", "budget", "permits", "equipment", "deliveries", "crews", "plan")
 VILLAGE_CAUSES = ("power", "backhaul", "crews", "budget", "season")
 DC_CAUSES = ("grid", "permits", "construction")
 NATIONAL = "national"  # the region of programmes recorded for the whole country
@@ -90,7 +90,8 @@ CAUSE_PHRASE = {  # translated where shown
     "targets": N_("targets bind"),
     "budget": N_("budget binds"),
     "permits": N_("permits bind"),
-    "equipment": N_("equipment binds"),
+    "equipment": N_("kit lead time binds"),
+    "deliveries": N_("kit deliveries bind"),
     "crews": N_("crews bind"),
     "plan": N_("site plan exhausted"),
     "power": N_("power binds"),
@@ -100,11 +101,12 @@ CAUSE_PHRASE = {  # translated where shown
     "construction": N_("construction binds"),
     "business_case": N_("business case binds"),  # a cause the rollout model adds
 }
-CAUSE_NOUN = {  # a cause named second ("then equipment (40%)")
+CAUSE_NOUN = {  # a cause named second ("then kit lead time (40%)")
     "targets": N_("targets"),
     "budget": N_("budget"),
     "permits": N_("permits"),
-    "equipment": N_("equipment"),
+    "equipment": N_("kit lead time"),
+    "deliveries": N_("kit deliveries"),
     "crews": N_("crews"),
     "plan": N_("site plan"),
     "power": N_("power"),
@@ -434,7 +436,7 @@ def orders_line(bound_pct: dict[str, float]) -> str:
     """'5G orders: budgets cut the operators' orders in 67% of operator-months, yearly targets stopped them in 0%'.
 
     Why apart: held site-days count sites already ordered and waiting, so a budget that keeps sites from being
-    ordered at all never shows among them (a run could say "equipment binds" while budgets cut most orders)."""
+    ordered at all never shows among them (a run could say "kit lead time binds" while budgets cut most orders)."""
     if not bound_pct:
         return ""
     return _(
@@ -486,7 +488,8 @@ _RESOURCES: tuple[tuple[str, str, str], ...] = (
     (r"^seasons\.(?P<region>north|central|south)\.", "5g", "crews"),  # rainy-season crew productivity
     (r"^works\.[^.]*team_days\.", "5g", "crews"),
     (r"^works\.[^.]*permit", "5g", "permits"),
-    (r"^supply\.", "5g", "equipment"),
+    (r"^supply\.deliveries_per_month$", "5g", "deliveries"),
+    (r"^supply\.", "5g", "equipment"),  # the kit lead time
     (r"^operators\.[^.]+\.capex_budget_vnd_bn", "5g", "budget"),
     (r"^operators\.[^.]+\.annual_new_5g_sites", "5g", "targets"),
     (r"^business_case\.", "5g", "business_case"),  # a cause the rollout model adds

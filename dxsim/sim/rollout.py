@@ -57,7 +57,7 @@ from dxsim.sim.support import eligible_kind, per_station_vnd_bn, programmes, sta
 WEEK_DAYS = 7.0
 AVG_MONTH_DAYS = 365.25 / 12.0
 # Causes of held-back rollout, in the order of the metrics (`rollout_held_pct_<cause>_<region>`).
-HELD_CAUSES = ("targets", "business_case", "budget", "permits", "equipment", "crews", "plan")
+HELD_CAUSES = ("targets", "business_case", "budget", "permits", "equipment", "deliveries", "crews", "plan")
 
 
 @dataclass
@@ -808,8 +808,8 @@ class Rollout:
         """Site-days the rollout was held back in [a, b) by each cause (HELD_CAUSES x REGIONS).
 
         Delays: a site between order and ready waits on whichever of permit and kit comes last
-        (the critical path: permits or equipment); between ready and a crew starting it waits on
-        crews. Orders: sites the operators' pace asked for but the business case refused
+        (the critical path: permits, or the kit: its lead time (equipment) until it is due, the national
+        delivery capacity (deliveries) after); between ready and a crew starting it waits on crews. Orders: sites the operators' pace asked for but the business case refused
         (business_case), the budget cut (budget) or the plan no longer had (plan), each held for the
         month; and the sites the operators would build (within the loss they accept) which their
         budgets allowed but their announced pace left unordered, up to one more month of pace (targets). Pipeline delays (permits, kit lead
@@ -842,6 +842,7 @@ class Rollout:
             self.plan.region_idx,
             held[HELD_CAUSES.index("permits")],
             held[HELD_CAUSES.index("equipment")],
+            held[HELD_CAUSES.index("deliveries")],
             held[HELD_CAUSES.index("crews")],
         )
         month = b - a

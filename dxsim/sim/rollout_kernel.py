@@ -392,14 +392,18 @@ def held_delays(
     region_idx: Ints,
     permits: F64,
     equipment: F64,
+    deliveries: F64,
     crews: F64,
 ) -> None:
-    """Site-days in [a, b) held by permits, equipment and crews per region (Rollout.held_site_days), added to
-    the three arrays in site order.
+    """Site-days in [a, b) held by permits, kit lead time (`equipment`), kit delivery capacity (`deliveries`) and
+    crews per region (Rollout.held_site_days), added to the four arrays in site order.
 
     A live site (ordered before b, not on air before a: `live`, ascending) waits from its order to ready on
     whichever of permit and kit comes last, then from ready to a crew starting it; a kit not yet delivered is
     due at max(b, due day), a crew not yet started starts at b. A site without an order day is skipped.
+    When the kit comes last, the wait is split where the kit would have come had the vendors had capacity for it
+    (its due day, or the permit if later): before it, the lead time (or the permit, if later) held the site;
+    after it, the national delivery capacity did. So a lead-time problem and a capacity problem are told apart.
     """
     n = live.size
     for t in range(n):
@@ -420,13 +424,19 @@ def held_delays(
         kit = _nmax(b, equipment_due[i]) if math.isnan(delivered[i]) else delivered[i]
         ready = _nmax(permit, kit)
         crew = b if math.isnan(crew_start[i]) else crew_start[i]
-        wait_front = _nmax(_nmin(ready, b) - _nmax(order, a), 0.0)
+        lo = _nmax(order, a)
+        hi = _nmin(ready, b)
         if permit >= kit:
-            permits[r] += wait_front
-            equipment[r] += 0.0
+            permits[r] += _nmax(hi - lo, 0.0)
         else:
-            permits[r] += 0.0
-            equipment[r] += wait_front
+            due = equipment_due[i]
+            on_time = _nmax(due, permit)  # ready, had the kit come when due
+            early = _nmax(_nmin(on_time, hi) - lo, 0.0)
+            if due >= permit:
+                equipment[r] += early
+            else:
+                permits[r] += early
+            deliveries[r] += _nmax(hi - _nmax(on_time, lo), 0.0)
         crews[r] += _nmax(_nmin(crew, b) - _nmax(ready, a), 0.0)
 
 
