@@ -265,7 +265,11 @@ def incremental_ratio(
         return None, ""
     if extra_benefit == 0 and extra_cost == 0:
         return None, _("no change")
-    if extra_benefit <= 0:
+    if extra_benefit < 0:  # the option gives up some of the baseline's benefit: say so, not "no more"
+        if extra_cost < 0:
+            return None, _("adds less, costs less")
+        return None, _("adds less, costs more") if extra_cost > 0 else _("adds less")
+    if extra_benefit == 0:
         if extra_cost < 0:
             return None, _("adds no more, costs less")
         return None, _("adds no more, costs more") if extra_cost > 0 else _("adds no more")
@@ -740,10 +744,16 @@ def _day_number(v: float) -> float:
 # --------------------------------------------------------------------------- formatting
 
 
+def _finite(v: float | None) -> bool:
+    """A value that is there (a date reached): not None, NaN or infinite."""
+    return v is not None and math.isfinite(v)
+
+
 def fmt_value(v: float | None, unit: str, *, signed: bool = False, missing: str = "-") -> str:
     """Planner-readable, in the language in use: decimal years as months (deltas in months), counts without decimals."""
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+    if not _finite(v):
         return missing
+    assert v is not None
     if unit == DATE_UNIT:
         if signed:
             months = v * 12.0
@@ -770,11 +780,18 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
     if delta:
         if kind == "incremental":
             return ""
+        if unit == DATE_UNIT and not _finite(q["delta_p50"]):  # one of the two never reaches it: which one
+            base = result.quantiles.filter((pl.col("kpi") == kpi) & (pl.col("scenario") == result.baseline))
+            base_reached = base.height > 0 and _finite(base["p50"][0])
+            if _finite(q["p50"]) and not base_reached:
+                return _("reached; the baseline never does")
+            if base_reached and not _finite(q["p50"]):
+                return _("never reached; the baseline does")
         mid = fmt_value(q["delta_p50"], unit, signed=True, missing=_("n/a"))
         if (
             result.reps > 1
-            and q["delta_p10"] is not None
-            and q["delta_p90"] is not None
+            and _finite(q["delta_p10"])
+            and _finite(q["delta_p90"])
             and q["delta_p10"] != q["delta_p90"]
         ):
             mid += (

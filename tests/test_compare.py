@@ -345,6 +345,36 @@ def test_numbers_carry_the_precision_they_have() -> None:
     assert fmt_value(-23_063.4, "VND bn", signed=True) == "-23,063" and fmt_value(664.61, "MW") == "664.6"
 
 
+def test_a_date_one_side_never_reaches_says_which_not_n_a() -> None:
+    """The 99% date: the baseline never reaches it, the option does (rural-700mhz, 2027-12); and the reverse."""
+    from dxsim.compare import CompareResult, _cell
+
+    nan = math.nan
+    q = pl.DataFrame(
+        {
+            "kpi": ["year_5g_pop_99pct"] * 3,
+            "scenario": ["base", "fast", "slow"],
+            "p10": [nan, 2027.9, nan],
+            "p50": [nan, 2027.95, nan],
+            "p90": [nan, 2028.0, nan],
+            "delta_p10": [None, nan, nan],
+            "delta_p50": [None, nan, nan],
+            "delta_p90": [None, nan, nan],
+        }
+    )
+    r = CompareResult(pl.DataFrame(), q, pl.DataFrame(), ["base", "fast", "slow"], "base", 1, 2, [])
+    assert (
+        _cell(r, "year_5g_pop_99pct", "decimal year", "date", "fast", True)
+        == "reached; the baseline never does"
+    )
+    assert _cell(r, "year_5g_pop_99pct", "decimal year", "date", "slow", True) == "n/a"  # neither reaches it
+    r.quantiles = q.with_columns(p50=pl.Series([2027.5, nan, nan]))
+    assert (
+        _cell(r, "year_5g_pop_99pct", "decimal year", "date", "slow", True)
+        == "never reached; the baseline does"
+    )
+
+
 def test_rich_table_renders(result):
     from rich.console import Console
 
@@ -506,13 +536,15 @@ def test_incremental_ratio_has_no_number_where_the_option_dominates_or_adds_noth
     assert incremental_ratio(0.0, 1e5, 1e3) == (0.0, "")  # more people at no extra cost
     val, why = incremental_ratio(-50.0, 1e5, 1e3)  # cheaper and more people: dominates
     assert val is None and why == "costs less and adds more"
-    assert incremental_ratio(50.0, -1e5, 1e3) == (None, "adds no more, costs more")  # dominated
+    assert incremental_ratio(50.0, -1e5, 1e3) == (None, "adds less, costs more")  # dominated
     assert incremental_ratio(12_000.0, 0.0, 1e3) == (
         None,
         "adds no more, costs more",
     )  # balanced's compute row
-    assert incremental_ratio(0.0, -1e5, 1e3) == (None, "adds no more")
+    assert incremental_ratio(0.0, -1e5, 1e3) == (None, "adds less")
     assert incremental_ratio(-50.0, 0.0, 1e3) == (None, "adds no more, costs less")
+    # rural-700mhz: a quarter fewer people served for less capex reads as a trade-off, not "the same for less"
+    assert incremental_ratio(-16_000.0, -2.4e7, 1e3) == (None, "adds less, costs less")
     assert incremental_ratio(0.0, 0.0, 1e3) == (None, "no change")  # the option leaves this programme alone
     assert incremental_ratio(None, 1e5, 1e3) == (None, "")
 
