@@ -41,8 +41,9 @@ Say why (:mod:`dxsim.results.bottlenecks`): from each scenario's national held-b
 utilisation over the whole horizon (all replications pooled), one line per scenario and region
 ("north: crews idle 45%, permits bind"), and, for each option, one line per changed resource (crews,
 supply, permits, budgets, targets, village crews, data-centre grid ...) whose cause did not bind in
-the baseline run. `bottlenecks.csv`: scenario, kind ("region" or "note"), programme, region,
-binding, share_pct, binds_pct, held_months_pct, crew_idle_pct, text.
+the baseline run, and a line on what 5G support paid when an option changes it. `bottlenecks.csv`: scenario,
+kind ("region", "note": a changed resource that did not bind, or "support"), programme, region, binding,
+share_pct, binds_pct, held_months_pct, crew_idle_pct, text.
 """
 
 from __future__ import annotations
@@ -557,12 +558,12 @@ def add_bottlenecks(result: CompareResult) -> None:
         if run.name != result.baseline and base.held_metrics is not None:
             diffs = result.differences.get(run.name, [])
             notes[run.name] = option_notes(base.held_metrics, result.baseline, diffs, fmt=format_setting)
-            support = support_note(run.held_metrics, base.held_metrics, diffs)
-            if support:
-                notes[run.name].append(support)
             frames += [
                 pl.DataFrame([{"scenario": run.name, "kind": "note", "text": t}]) for t in notes[run.name]
             ]
+            support = support_note(run.held_metrics, base.held_metrics, diffs)
+            if support:  # what support paid: not a resource that did not bind
+                frames.append(pl.DataFrame([{"scenario": run.name, "kind": "support", "text": support}]))
     result.bottlenecks = (
         pl.concat(
             [f.cast({c: t for c, t in BOTTLENECK_COLUMNS.items() if c in f.columns}) for f in frames],
@@ -579,17 +580,18 @@ def bottleneck_lines(result: CompareResult) -> list[str]:
     b = result.bottlenecks
     if b is None or b.height == 0:
         return []
-    out = ["Why (what held each programme back over the horizon; binding = largest share of held work):"]
+    out = [_("Why (what held each programme back over the horizon; binding = largest share of held work):")]
     for name in result.scenarios:
         rows = b.filter(pl.col("scenario") == name)
         if rows.height == 0:
             continue
-        out.append(f"{name}{' (baseline)' if name == result.baseline else ''}:")
+        out.append((_("{name} (baseline):") if name == result.baseline else "{name}:").format(name=name))
         out += [f"  {t}" for t in rows.filter(pl.col("kind") == "region")["text"].to_list()]
         out += [
-            f"  {t}" if t.startswith("support:") else f"  not binding: {t}"
+            "  " + _("not binding: {note}").format(note=t)
             for t in rows.filter(pl.col("kind") == "note")["text"].to_list()
         ]
+        out += [f"  {t}" for t in rows.filter(pl.col("kind") == "support")["text"].to_list()]
     return out
 
 

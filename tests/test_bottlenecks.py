@@ -601,6 +601,40 @@ def test_targets_and_budgets_bind_by_the_orders_they_stop():
     assert any("targets did not bind" in n for n in option_notes(free, "baseline", diff[:1]))
 
 
+def test_a_support_line_is_not_called_a_resource_that_did_not_bind():
+    """bottleneck_lines: region lines, then "not binding:" only for the notes, the support line as it is (it was
+    printed as "not binding: support (mean over replications): ...")."""
+    from dxsim.compare import BOTTLENECK_COLUMNS, CompareResult, bottleneck_lines
+
+    rows = [
+        {"scenario": "base", "kind": "region", "text": "north: crews idle 90%, kit lead time binds"},
+        {"scenario": "opt", "kind": "region", "text": "north: crews idle 95%, kit lead time binds"},
+        {"scenario": "opt", "kind": "note", "text": "crews.north.teams 450 → 900: crews did not bind"},
+        {"scenario": "opt", "kind": "support", "text": "support (mean over replications): 100 bn VND paid"},
+    ]
+    b = (
+        pl.DataFrame(rows)
+        .cast({"scenario": pl.Utf8})
+        .select(
+            [
+                pl.col(c) if c in ("scenario", "kind", "text") else pl.lit(None, t).alias(c)
+                for c, t in BOTTLENECK_COLUMNS.items()
+            ]
+        )
+    )
+    r = CompareResult(
+        pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), ["base", "opt"], "base", 1, 2, [], bottlenecks=b
+    )
+    assert bottleneck_lines(r)[1:] == [
+        "base (baseline):",
+        "  north: crews idle 90%, kit lead time binds",
+        "opt:",
+        "  north: crews idle 95%, kit lead time binds",
+        "  not binding: crews.north.teams 450 → 900: crews did not bind",
+        "  support (mean over replications): 100 bn VND paid",
+    ]
+
+
 def test_support_that_moves_no_station_is_called_a_windfall():
     """An option that pays 100 bn of support but orders no station more than the reference is told so;
     one whose support brings 30 stations (20 + a surge of 10) says +30."""
