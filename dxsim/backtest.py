@@ -226,6 +226,25 @@ class BacktestResult:
         n = self.scored.height
         return None if n == 0 else float((self.scored["status"] == "pass").sum()) / n
 
+    @property
+    def figures_scored(self) -> int:
+        """Distinct figures (date, area, metric) among the pass/fail rows: a figure two sources report has two."""
+        return self.scored.select("date", "area", "metric").unique().height
+
+    def scored_text(self) -> str:
+        """ "100% of 6 pass/fail figures inside the band", saying when some figures have a row per source."""
+        share, n, k = self.share_inside, self.scored.height, self.figures_scored
+        if share is None:
+            return _("no pass/fail figure could be scored")
+        if k == n:
+            return _("{share} of {n} pass/fail figures inside the band").format(
+                share=F.percent(100 * share, 0), n=F.number(n)
+            )
+        return _(
+            "{share} of {n} pass/fail rows inside the band ({k} figures: a figure reported by more than one source "
+            "has a row per source)"
+        ).format(share=F.percent(100 * share, 0), n=F.number(n), k=F.number(k))
+
     def counts(self) -> dict[str, int]:
         return {s: int((self.table["status"] == s).sum()) for s in STATUSES}
 
@@ -241,6 +260,7 @@ class BacktestResult:
             "dxsim_version": __version__,
             "share_inside_band": self.share_inside,
             "scored": self.scored.height,
+            "figures_scored": self.figures_scored,
             "counts": self.counts(),
             "later_observations_without_model_counterpart": self.later_without_counterpart,
             "start_state": [{"field": s.field, "value": s.value, "how": s.how} for s in self.start],
@@ -867,14 +887,7 @@ def chart(result: BacktestResult, metric: str, area: str) -> Chart:
 
 def report_html(result: BacktestResult) -> str:
     """The offline, self-contained report page: headline, start state, table and charts."""
-    share = result.share_inside
-    head = (
-        _("{share} of {n} pass/fail figures inside the band").format(
-            share=F.percent(100 * share, 0), n=result.scored.height
-        )
-        if share is not None
-        else _("no pass/fail figure could be scored")
-    )
+    head = result.scored_text()
     charts = [chart(result, m, a) for (m, a) in result.series]
     start_rows = "".join(
         f"<tr><td><code>{esc(s.field)}</code></td><td class='num'>{esc(_value_shown(s.value))}</td>"

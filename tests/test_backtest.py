@@ -281,6 +281,17 @@ def test_backtest_folder(may) -> None:
     counted = {s: sum(r["status"] == s for r in rows) for s in ("pass", "FAIL")}
     assert summary["scored"] == counted["pass"] + counted["FAIL"] > 0
     assert summary["share_inside_band"] == pytest.approx(counted["pass"] / summary["scored"])
+    # a figure two sources report is one figure with two rows: the terminal says both numbers
+    figures = {(r["date"], r["area"], r["metric"]) for r in rows if r["status"] in ("pass", "FAIL")}
+    assert summary["figures_scored"] == len(figures) < summary["scored"]
+    assert f"of {summary['scored']} pass/fail rows inside the band ({len(figures)} figures:" in res.stdout
+    # a figure dated by year only shows as its year, with the rule said once under the table
+    year_only = [r for r in rows if r["note"].startswith("dated by year only")]
+    assert year_only and all(f"│ {r['date'][:4]}       │" in res.stdout for r in year_only)
+    assert "A date shown as a year: the band pools the model's month ends of that year." in res.stdout
+    # "by the end of 2025" is a month-end figure, not the year pooled (observations.csv: date_precision month)
+    dec = [r for r in rows if r["date"] == "2025-12-31" and r["metric"] == "stations_5g"]
+    assert dec and dec[0]["note"] == "" and dec[0]["model_date"] == "2025-12-31"
     assert (res.returncode == 1) == (counted["FAIL"] > 0)
     if res.returncode == 1:
         one_line_error(res.stderr, "", "outside the model's band")

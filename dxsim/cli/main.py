@@ -846,9 +846,11 @@ def _observations_table(obs_rows: pl.DataFrame, name: str) -> Table:
         _("area"),
         _("metric"),
         _("kind"),
-        _("reported ± tol"),
+        _(
+            "reported ± its precision"
+        ),  # not the calibration table's tolerance: a pass there can be a "no" here
         _("model"),
-        _("within"),
+        _("matches to that precision"),
         _("status"),
         _("source"),
     ):
@@ -906,7 +908,8 @@ def calibration(
                 if r.upper_bound
                 else ("±" + _fmt(r.tolerance) if r.tolerance is not None else "-")
             )
-            t.add_row(_shown(r.figure), _fmt(r.reported), _fmt(r.model), tol, status_label(r.status))
+            reported = ("< " if r.upper_bound else "") + _fmt(r.reported)  # "fewer than 2,000", as reported
+            t.add_row(_shown(r.figure), reported, _fmt(r.model), tol, status_label(r.status))
         out.print(t)
         out.print(_observations_table(obs_rows, sc.name))
         df = pl.DataFrame([{**r.__dict__, "status": r.status} for r in rows])
@@ -932,7 +935,7 @@ def calibration(
                     md_row(
                         (
                             _shown(r.figure),
-                            _fmt(r.reported),
+                            ("< " if r.upper_bound else "") + _fmt(r.reported),
                             _fmt(r.model),
                             tol,
                             status_label(r.status),
@@ -953,9 +956,9 @@ def calibration(
                         _("area"),
                         _("metric"),
                         _("kind"),
-                        _("reported ± tolerance"),
+                        _("reported ± its precision"),
                         _("model"),
-                        _("within"),
+                        _("matches to that precision"),
                         _("status"),
                         _("source"),
                     )
@@ -1031,7 +1034,7 @@ def backtest(
 
     def body() -> int:
         from dxsim.backtest import backtest as run_backtest
-        from dxsim.backtest import default_out_dir, fmt_shown, parse_from_date, write_backtest
+        from dxsim.backtest import NOTE_YEAR_ONLY, default_out_dir, fmt_shown, parse_from_date, write_backtest
         from dxsim.calibration import shown_day, source_ref
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import check_override
@@ -1093,7 +1096,7 @@ def backtest(
             t.add_column(c, overflow="fold", justify="right" if right else "left")
         for r in res.table.iter_rows(named=True):
             t.add_row(
-                shown_day(r["date"]),
+                str(r["date"].year) if r["note"] == NOTE_YEAR_ONLY else shown_day(r["date"]),  # "in 2025"
                 r["area"],
                 r["metric"],
                 kind_label(r["kind"]),
@@ -1105,19 +1108,19 @@ def backtest(
                 source_ref(r["source"]),
             )
         out.print(t)
-        share, later = res.share_inside, F.number(res.later_without_counterpart)
         out.print(
-            _(
-                "inside the band: {share} of {n} pass/fail figures; {later} later figure(s) without a model "
-                "counterpart not listed"
-            ).format(share=F.percent(100 * share, 0), n=F.number(res.scored.height), later=later)
-            if share is not None
-            else _(
-                "inside the band: no pass/fail figure; {later} later figure(s) without a model counterpart not "
-                "listed"
-            ).format(later=later),
+            res.scored_text()
+            + "; "
+            + _("{later} later figure(s) without a model counterpart not listed").format(
+                later=F.number(res.later_without_counterpart)
+            ),
             highlight=False,
         )
+        if (res.table["note"] == NOTE_YEAR_ONLY).any():
+            out.print(
+                _("A date shown as a year: the band pools the model's month ends of that year."),
+                highlight=False,
+            )
         written = write_backtest(res, target)
         out.print(_("wrote {folder}/").format(folder=written), highlight=False)
         if res.failures.height:
