@@ -104,7 +104,7 @@ def test_vi_browser(browser, vi_dir: Path) -> None:  # type: ignore[no-untyped-d
         labels = pg.labels()
         assert [x for x in labels if x.startswith("Phủ sóng 5G ")] == [f"Phủ sóng 5G {d}" for d in VI_DATES]
         assert any(x.startswith("Thôn, bản vùng lõm sóng (") for x in labels)
-        assert any(x.startswith("Trung tâm dữ liệu, công suất IT (MW) cuối kỳ (") for x in labels)
+        assert any(x.startswith("Trung tâm dữ liệu, công suất CNTT (MW) cuối kỳ (") for x in labels)
         legend = page.locator(".dx-legend").inner_text()
         for want in (
             "Tỷ lệ dân số được phủ sóng 5G (%) theo tỉnh (tháng 12/2026)",

@@ -36,7 +36,9 @@ class Villages(StrictModel):
         default_factory=default_campaigns,
         description="Campaigns with a deadline and surge resources, a list of {name, launched, deadline, villages, "
         "...} (see villages.campaigns[] fields); [] = no campaign. Default: the two 2025 campaigns "
-        "(238 villages with power by 2025-09-30; the villages without power by 2025-11-30).",
+        "(the villages with power by 2025-09-30, reported as 238 nationally, 485 in the layer once Tuyên Quang's "
+        "own survey replaces its share; the villages without power by 2025-11-30). The first deadline is before the "
+        "2025-10-31 start, so a run reports it missed and when its last village is done.",
         json_schema_extra={
             "x-unit": "campaigns",
             "x-source": "villages/vn_deadzone_counts_timeline.csv row 2025-07 (news.daisan.vn)",
