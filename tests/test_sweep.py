@@ -265,6 +265,29 @@ def test_resume_after_interruption(tmp_path, base):
     assert meta["runs"] == 5 and meta["reused"] == 5
 
 
+def test_an_interrupt_after_the_runs_says_they_are_kept(tmp_path, base, monkeypatch):
+    """^C while the sweep analyses and writes its tables (every run file saved): the same "finished runs kept"
+    interrupt as during the runs (it said "nothing was written"), no table half-written, and a re-run reuses all."""
+    import dxsim.sweep as sweep_mod
+
+    sf = sweep_file(tmp_path, base, samples=3)
+
+    def interrupted(*_a, **_k):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(sweep_mod, "analyse", interrupted)
+        with pytest.raises(SweepInterrupted) as info:
+            run_sweep(sf, out_dir=tmp_path / "o", workers=0)
+    assert (info.value.done, info.value.total) == (3, 3) and info.value.where == str(tmp_path / "o" / "runs")
+    assert (
+        len(list((tmp_path / "o" / "runs").glob("*.json"))) == 3
+        and not (tmp_path / "o" / "runs.csv").exists()
+    )
+    again = run_sweep(sf, out_dir=tmp_path / "o", workers=0)
+    assert again.reused == 3 and again.executed == 0 and (tmp_path / "o" / "runs.csv").is_file()
+
+
 def test_outputs(tmp_path, base):
     res = run_sweep(sweep_file(tmp_path, base, samples=4), out_dir=tmp_path / "o", workers=0)
     out = tmp_path / "o"

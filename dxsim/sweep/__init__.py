@@ -275,110 +275,123 @@ def run_sweep(
             field="--out",
             allowed=_("a writable folder"),
         ) from None
-    finished = _load_finished(runs_dir, tasks, tell)
-    reused = len(finished)
-    todo = _group_by_world([t for t in tasks if t.run_id not in finished])
-    say(
-        _("{n} runs: {reused} already done, {todo} to run ({estimate})").format(
-            n=len(tasks), reused=reused, todo=len(todo), estimate=estimate_text(spec, len(todo), n_workers)
-        )
-    )
     total = len(tasks)
+    finished: dict[str, dict[str, Any]] = {}
+    try:  # ^C after the runs (reading, analysing, writing) keeps them too: say so, as during the runs
+        finished = _load_finished(runs_dir, tasks, tell)
+        reused = len(finished)
+        todo = _group_by_world([t for t in tasks if t.run_id not in finished])
+        say(
+            _("{n} runs: {reused} already done, {todo} to run ({estimate})").format(
+                n=len(tasks),
+                reused=reused,
+                todo=len(todo),
+                estimate=estimate_text(spec, len(todo), n_workers),
+            )
+        )
 
-    def on_result(rec: dict[str, Any]) -> None:
-        f = runs_dir / f"{rec['run_id']}.json"
-        rec[HASH_KEY] = record_sha256(rec)
+        def on_result(rec: dict[str, Any]) -> None:
+            f = runs_dir / f"{rec['run_id']}.json"
+            rec[HASH_KEY] = record_sha256(rec)
+            try:
+                atomic_file(
+                    f, lambda p: p.write_text(json.dumps(rec, allow_nan=False) + "\n", encoding="utf-8")
+                )
+            except OSError as exc:
+                raise DxsimInputError(
+                    _("cannot save run {run} ({reason})").format(run=rec["run"], reason=exc.strerror or exc),
+                    file=f,
+                    field="--out",
+                    allowed=_(
+                        "a writable folder with free space; finished runs are kept, run the "
+                        "same command again to resume"
+                    ),
+                ) from None
+            finished[rec["run_id"]] = rec
+            say(_("run {run} done ({done}/{total})").format(run=rec["run"], done=len(finished), total=total))
+            if on_run:
+                on_run(rec, len(finished), total)
+
+        stats = None
         try:
-            atomic_file(f, lambda p: p.write_text(json.dumps(rec, allow_nan=False) + "\n", encoding="utf-8"))
-        except OSError as exc:
-            raise DxsimInputError(
-                _("cannot save run {run} ({reason})").format(run=rec["run"], reason=exc.strerror or exc),
-                file=f,
-                field="--out",
-                allowed=_(
-                    "a writable folder with free space; finished runs are kept, run the "
-                    "same command again to resume"
-                ),
-            ) from None
-        finished[rec["run_id"]] = rec
-        say(_("run {run} done ({done}/{total})").format(run=rec["run"], done=len(finished), total=total))
-        if on_run:
-            on_run(rec, len(finished), total)
+            stats = run_tasks(todo, on_result, workers=workers, scheduler=scheduler, where=str(runs_dir))
+        except SweepInterrupted:
+            raise SweepInterrupted(len(finished), total, str(runs_dir)) from None
 
-    stats = None
-    try:
-        stats = run_tasks(todo, on_result, workers=workers, scheduler=scheduler, where=str(runs_dir))
+        # assemble from the run files, in design order
+        recs = [finished[t.run_id] for t in tasks]
+        cols: dict[str, Any] = {"run": [t.run for t in tasks], "run_id": [t.run_id for t in tasks]}
+        for p in spec.parameters:
+            cols[p.path] = [float(t.params[p.path]) for t in tasks]
+        Y = {k: np.array([_run_value(r, k) for r in recs], dtype=float) for k in spec.kpis}
+        for k in spec.kpis:
+            cols[k] = [None if not math.isfinite(v) else float(v) for v in Y[k]]
+        runs = pl.DataFrame(
+            cols,
+            schema={
+                "run": pl.Int64,
+                "run_id": pl.Utf8,
+                **{p.path: pl.Float64 for p in spec.parameters},
+                **dict.fromkeys(spec.kpis, pl.Float64),
+            },
+        )
+        rep_rows = [
+            {"run": r["run"], "run_id": r["run_id"], "replication": int(rep), "kpi": k, "value": d.get(k)}
+            for r in recs
+            for rep, d in sorted(r["kpis"].items(), key=lambda kv: int(kv[0]))
+            for k in spec.kpis
+        ]
+        reps_df = pl.DataFrame(
+            rep_rows,
+            schema={
+                "run": pl.Int64,
+                "run_id": pl.Utf8,
+                "replication": pl.Int64,
+                "kpi": pl.Utf8,
+                "value": pl.Float64,
+            },
+        )
+        say(_("sensitivity indices"))
+        an = analyse(spec, des.X, Y)
+        busy = sum(float(r["timing"]["task_s"]) for r in recs)
+        meta = {
+            "sweep_file": str(spec.file),
+            "base": str(spec.base),
+            "name": spec.name,
+            "method": spec.method,
+            "samples": spec.samples,
+            "seed": spec.seed,
+            "reps_per_run": spec.reps_per_run,
+            "kpis": spec.kpis,
+            "parameters": [
+                {"path": p.path, "low": p.low, "high": p.high, "integer": p.integer, "unit": p.unit}
+                for p in spec.parameters
+            ],
+            "runs": total,
+            "executed_now": len(todo),
+            "reused": reused,
+            "execution": stats.as_dict() if stats else None,
+            "task_seconds_total": busy,
+            "notes": an.notes,
+            "dxsim_version": __version__,
+            "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        }
+        atomic_file(out / "runs.csv", lambda p: runs.write_csv(p))
+        atomic_file(out / "runs.parquet", lambda p: runs.write_parquet(p))
+        atomic_file(out / "replications.parquet", lambda p: reps_df.write_parquet(p))
+        atomic_file(out / "indices.csv", lambda p: an.indices.write_csv(p))
+        atomic_file(out / "drivers.csv", lambda p: an.drivers.write_csv(p))
+        atomic_file(
+            out / "drivers.md", lambda p: p.write_text(drivers_markdown(spec, an, total), encoding="utf-8")
+        )
+        atomic_file(
+            out / "sweep.json",
+            lambda p: p.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8"),
+        )
+        return SweepResult(
+            spec, runs, reps_df, an.indices, an.drivers, an.notes, out, len(todo), reused, stats
+        )
     except SweepInterrupted:
+        raise
+    except KeyboardInterrupt:
         raise SweepInterrupted(len(finished), total, str(runs_dir)) from None
-
-    # assemble from the run files, in design order
-    recs = [finished[t.run_id] for t in tasks]
-    cols: dict[str, Any] = {"run": [t.run for t in tasks], "run_id": [t.run_id for t in tasks]}
-    for p in spec.parameters:
-        cols[p.path] = [float(t.params[p.path]) for t in tasks]
-    Y = {k: np.array([_run_value(r, k) for r in recs], dtype=float) for k in spec.kpis}
-    for k in spec.kpis:
-        cols[k] = [None if not math.isfinite(v) else float(v) for v in Y[k]]
-    runs = pl.DataFrame(
-        cols,
-        schema={
-            "run": pl.Int64,
-            "run_id": pl.Utf8,
-            **{p.path: pl.Float64 for p in spec.parameters},
-            **dict.fromkeys(spec.kpis, pl.Float64),
-        },
-    )
-    rep_rows = [
-        {"run": r["run"], "run_id": r["run_id"], "replication": int(rep), "kpi": k, "value": d.get(k)}
-        for r in recs
-        for rep, d in sorted(r["kpis"].items(), key=lambda kv: int(kv[0]))
-        for k in spec.kpis
-    ]
-    reps_df = pl.DataFrame(
-        rep_rows,
-        schema={
-            "run": pl.Int64,
-            "run_id": pl.Utf8,
-            "replication": pl.Int64,
-            "kpi": pl.Utf8,
-            "value": pl.Float64,
-        },
-    )
-    say(_("sensitivity indices"))
-    an = analyse(spec, des.X, Y)
-    busy = sum(float(r["timing"]["task_s"]) for r in recs)
-    meta = {
-        "sweep_file": str(spec.file),
-        "base": str(spec.base),
-        "name": spec.name,
-        "method": spec.method,
-        "samples": spec.samples,
-        "seed": spec.seed,
-        "reps_per_run": spec.reps_per_run,
-        "kpis": spec.kpis,
-        "parameters": [
-            {"path": p.path, "low": p.low, "high": p.high, "integer": p.integer, "unit": p.unit}
-            for p in spec.parameters
-        ],
-        "runs": total,
-        "executed_now": len(todo),
-        "reused": reused,
-        "execution": stats.as_dict() if stats else None,
-        "task_seconds_total": busy,
-        "notes": an.notes,
-        "dxsim_version": __version__,
-        "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-    }
-    atomic_file(out / "runs.csv", lambda p: runs.write_csv(p))
-    atomic_file(out / "runs.parquet", lambda p: runs.write_parquet(p))
-    atomic_file(out / "replications.parquet", lambda p: reps_df.write_parquet(p))
-    atomic_file(out / "indices.csv", lambda p: an.indices.write_csv(p))
-    atomic_file(out / "drivers.csv", lambda p: an.drivers.write_csv(p))
-    atomic_file(
-        out / "drivers.md", lambda p: p.write_text(drivers_markdown(spec, an, total), encoding="utf-8")
-    )
-    atomic_file(
-        out / "sweep.json",
-        lambda p: p.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8"),
-    )
-    return SweepResult(spec, runs, reps_df, an.indices, an.drivers, an.notes, out, len(todo), reused, stats)
