@@ -361,6 +361,19 @@ def test_workbook_kpis_equal_summary(run_dir, summary):
         if not re.search(r"_\d{4}_\d{2}$", k):
             assert label in page, (k, label)
     assert rows["capex_total_vnd_bn"]["Label"] == "5G capex over the horizon (VND bn)"
+    # each row's numbers in the format of its kind (the column mixes persons, % and money), values as stored
+    ws = openpyxl.load_workbook(run_dir / "results.xlsx")["KPIs"]
+    header = [c.value for c in ws[1]]
+    fmt = {
+        ws.cell(row=r, column=1).value: ws.cell(row=r, column=header.index("P50") + 1)
+        for r in range(2, ws.max_row + 1)
+    }
+    assert fmt["pop_5g_served_added_persons"].number_format == "#,##0"
+    assert (
+        fmt["pop_covered_4g_pct"].number_format == "0.00"
+        and fmt["capex_total_vnd_bn"].number_format == "#,##0.0"
+    )
+    assert fmt["pop_covered_4g_pct"].value == pytest.approx(s["pop_covered_4g_pct"], rel=1e-12)
     years = [k for k in base if re.match(r"^(year_|campaign_.+_year_done$)", k) and s[k] is not None]
     assert any(k.startswith("campaign_") for k in years)
     for k in years:

@@ -283,6 +283,26 @@ def _table_sheet(
     wb.get_worksheet_by_name(name).autofit(max_width=_MAX_WIDTH_PX)
 
 
+# a KPI's kind (dxsim.results.kpi_labels) -> the number format of its P50/P10/P90 cells; others stay General
+KPI_KIND_FORMATS = {"count": "#,##0", "pct": "0.00", "money": "#,##0.0", "mw": "#,##0.0"}
+
+
+def _kpi_number_formats(wb: Any, kpis: pl.DataFrame) -> None:
+    """Give each KPI row's quantile cells the format of its kind: the column mixes persons, percentages, money and
+    decimal years, so one column format showed 56046172.776708 persons. The values stay as stored."""
+    ws = wb.get_worksheet_by_name("KPIs")
+    formats = {kind: wb.add_format({"num_format": f}) for kind, f in KPI_KIND_FORMATS.items()}
+    cols = [kpis.columns.index(c) for c in ("P50", "P10", "P90")]
+    for i, row in enumerate(kpis.iter_rows(named=True), start=1):
+        fmt = formats.get(kpi_label(row["KPI"])[1])
+        if fmt is None:
+            continue
+        for c in cols:
+            v = row[kpis.columns[c]]
+            if v is not None and math.isfinite(v):
+                ws.write_number(i, c, v, fmt)
+
+
 def _about_sheet(wb: Any, summary: dict[str, Any], sheets: dict[str, str]) -> None:
     ws = wb.add_worksheet("About")
     bold = wb.add_format({"bold": True})
@@ -350,7 +370,16 @@ def write_workbook(result_dir: Path) -> Path:
         "Provinces by year": _(
             "per province and year end ({reps}): levels at the year end, flows (added, capex) "
             "summed over the year's months in the horizon"
-        ).format(reps=reps),
+        ).format(reps=reps)
+        + (
+            " "
+            + _(
+                "Each column is its own P50, so two columns may come from different replications and need not "
+                "add up (stations at the year end against stations added in it)."
+            )
+            if (summary.get("reps") or 1) > 1
+            else ""
+        ),
         "Villages": (
             _("one row per village, replication 0's dates (villages.parquet)")
             if villages is not None
@@ -369,6 +398,7 @@ def write_workbook(result_dir: Path) -> Path:
             _about_sheet(wb, summary, about)
             # one column holds counts, percentages and decimal years: Excel's General shows each as stored
             _table_sheet(wb, "KPIs", kpis, 2, dict.fromkeys(("P50", "P10", "P90"), "General"))
+            _kpi_number_formats(wb, kpis)
             _table_sheet(wb, "Provinces by year", provinces, 3)
             if villages is not None:
                 _table_sheet(wb, "Villages", entity_frame(villages, VILLAGE_LABELS), 2)
