@@ -336,20 +336,29 @@ def test_stacked_shares_average_over_the_replications_that_held(synthetic):
 
 
 def test_a_cause_the_model_adds_is_kept_after_the_listed_ones():
-    # villages: power 30 + permits 70 (a cause beyond the contract's five) -> permits binds, ranked last
+    # villages: power 30 + permits 70 (a cause beyond the listed ones) -> permits binds, ranked last
     rows = [
         (D1, 0, f"villages_held_pct_{c}", v)
         for c, v in (
             ("power", 30),
             ("backhaul", 0),
-            ("crews", 0),
+            ("line_crews", 0),
+            ("site_teams", 0),
             ("budget", 0),
             ("season", 0),
             ("permits", 70),
         )
     ]
     c = cause_summary(frame(rows))
-    assert c["cause"].to_list() == ["power", "backhaul", "crews", "budget", "season", "permits"]
+    assert c["cause"].to_list() == [
+        "power",
+        "backhaul",
+        "line_crews",
+        "site_teams",
+        "budget",
+        "season",
+        "permits",
+    ]
     assert summary_lines(frame(rows)) == ["villages: permits bind (70% of held village-days)"]
     assert mean_shares_by_date(frame(rows))["share_pct"].sum() == pytest.approx(100.0)
 
@@ -376,7 +385,10 @@ def test_resource_fields_map_to_causes():
     assert resource_causes("operators.vnpt.capex_budget_vnd_bn.2026")[1] == ("5g", "central", "budget")
     assert resource_causes("operators.vnpt.annual_new_5g_sites.2026")[2] == ("5g", "south", "targets")
     assert resource_causes("villages.programme.crews.north.utility_teams") == [
-        ("villages", "national", "crews")
+        ("villages", "national", "line_crews")
+    ]  # line crews and site teams are separate pools: more of one does nothing for a queue on the other
+    assert resource_causes("villages.programme.crews.north.operator_teams") == [
+        ("villages", "national", "site_teams")
     ]
     assert resource_causes("compute.datacentres.grid.headroom_mw.north") == [("dc", "national", "grid")]
     assert resource_causes("compute.datacentres.delays.construction.p50_days") == [

@@ -11,7 +11,7 @@ import simpy
 from dxsim.scenario.schema import Scenario
 from dxsim.sim.calendar import Clock
 from dxsim.sim.finance import Ledger
-from dxsim.sim.villages.process import OWNER, VillageInputs, VillageProgramme, priority_order
+from dxsim.sim.villages.process import CAUSES, OWNER, VillageInputs, VillageProgramme, priority_order
 
 START = dt.date(2026, 1, 1)  # a month start: the programme office acts on day 0
 
@@ -84,6 +84,16 @@ def test_crews_are_shared_resources_served_in_priority_order():
     np.testing.assert_allclose(vp.power_day, [10, 20])
     np.testing.assert_allclose(vp.connected_day, [25, 30])
     np.testing.assert_allclose(vp.started_day, [0, 0])
+    # who held them, by hand: V1 waits 10 days for the line crew and 5 for the site team; the lines take 10 + 10
+    # (power); V0's kit lead 10 days after its power and the site works 5 + 5 (backhaul). Line crews and site teams
+    # are separate pools, so they are separate causes (more utility teams do nothing for a site-team queue).
+    want = dict.fromkeys(CAUSES, 0.0) | {
+        "line_crews": 10.0,
+        "site_teams": 5.0,
+        "power": 20.0,
+        "backhaul": 20.0,
+    }
+    np.testing.assert_allclose(vp.held_days(30.0), [want[c] for c in CAUSES])
 
 
 def test_line_works_wait_for_the_dry_season():

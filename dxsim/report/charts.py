@@ -386,7 +386,14 @@ CAUSE_COLORS = {  # per programme, distinct within each chart
         "crews": BLUE,
         "plan": "#9bb8da",
     },
-    "villages": {"power": ORANGE, "backhaul": GREEN, "crews": BLUE, "budget": "#e3b23c", "season": "#9bb8da"},
+    "villages": {
+        "power": ORANGE,
+        "backhaul": GREEN,
+        "line_crews": BLUE,
+        "site_teams": "#6baed6",
+        "budget": "#e3b23c",
+        "season": "#9bb8da",
+    },
     "dc": {"grid": RED, "permits": PURPLE, "construction": GREY},
 }
 EXTRA_COLORS = ("#8c564b", "#e377c2", "#17becf", "#bcbd22")  # causes a model adds beyond the listed ones

@@ -47,7 +47,7 @@ from dxsim.i18n import gettext as _
 
 ROLLOUT_REGIONS = ("north", "central", "south")
 ROLLOUT_CAUSES = ("targets", "business_case", "budget", "permits", "equipment", "deliveries", "crews", "plan")
-VILLAGE_CAUSES = ("power", "backhaul", "crews", "budget", "season")
+VILLAGE_CAUSES = ("power", "backhaul", "line_crews", "site_teams", "budget", "season")
 DC_CAUSES = ("grid", "permits", "construction")
 NATIONAL = "national"  # the region of programmes recorded for the whole country
 
@@ -93,6 +93,8 @@ CAUSE_PHRASE = {  # translated where shown
     "equipment": N_("kit lead time binds"),
     "deliveries": N_("kit deliveries bind"),
     "crews": N_("crews bind"),
+    "line_crews": N_("line crews bind"),
+    "site_teams": N_("site teams bind"),
     "plan": N_("site plan exhausted"),
     "power": N_("power binds"),
     "backhaul": N_("backhaul binds"),
@@ -108,6 +110,8 @@ CAUSE_NOUN = {  # a cause named second ("then kit lead time (40%)")
     "equipment": N_("kit lead time"),
     "deliveries": N_("kit deliveries"),
     "crews": N_("crews"),
+    "line_crews": N_("line crews"),
+    "site_teams": N_("site teams"),
     "plan": N_("site plan"),
     "power": N_("power"),
     "backhaul": N_("backhaul"),
@@ -493,7 +497,8 @@ _RESOURCES: tuple[tuple[str, str, str], ...] = (
     (r"^operators\.[^.]+\.capex_budget_vnd_bn", "5g", "budget"),
     (r"^operators\.[^.]+\.annual_new_5g_sites", "5g", "targets"),
     (r"^business_case\.", "5g", "business_case"),  # a cause the rollout model adds
-    (r"^villages\.programme\.crews\.", "villages", "crews"),
+    (r"^villages\.programme\.crews\.[^.]+\.utility_teams$", "villages", "line_crews"),
+    (r"^villages\.programme\.crews\.", "villages", "site_teams"),  # operator_teams, with_power_teams
     (r"^villages\.programme\.budget_vnd_bn", "villages", "budget"),
     (r"^budget\.share_pct\.villages$", "villages", "budget"),
     (r"^villages\.programme\.grid_works_in_rainy_season", "villages", "season"),

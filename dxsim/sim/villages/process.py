@@ -42,7 +42,10 @@ village without signal is held by exactly one cause:
 
 - ``budget``: not started because the year's programme budget is used up (first fit);
 - ``permits``: started, in permitting / land clearance;
-- ``crews``: waiting in the queue for a free utility line crew or operator site team;
+- ``line_crews``: waiting in the queue for a free utility line crew (the grid extension);
+- ``site_teams``: waiting in the queue for a free operator site team (the site and its backhaul). Told
+  apart from line crews because the scenario sets them apart (`utility_teams`, `operator_teams`,
+  `with_power_teams`): more of the one does nothing for a queue on the other;
 - ``power``: the grid line is under construction (a crew works on it);
 - ``season``: the line works are paused for the region's rainy season;
 - ``backhaul``: the site kit / backhaul lead time or the site and backhaul works (also the
@@ -79,8 +82,8 @@ OUTSIDE_OWNER = (
     "villages_outside_programme"  # ledger owner: campaign works the utility / operators pay, no budget
 )
 GRID = "grid_extension"
-CAUSES = ("budget", "permits", "crews", "power", "season", "backhaul")
-BUDGET, PERMITS, CREWS, POWER, SEASON, BACKHAUL = range(len(CAUSES))
+CAUSES = ("budget", "permits", "line_crews", "site_teams", "power", "season", "backhaul")
+BUDGET, PERMITS, LINE_CREWS, SITE_TEAMS, POWER, SEASON, BACKHAUL = range(len(CAUSES))
 NOT_HELD = -1
 DAYS_PER_MONTH = 365.25 / 12.0
 
@@ -509,10 +512,10 @@ class VillageProgramme:
     def grid(self, i: int, region: RegionName, credit: float, k: int) -> Generator[simpy.Event, Any, None]:
         pools = self._pools("utility", region, k, i)
         if not pools:  # no line crews in this region: never powered
-            self._set(i, power=CREWS)
+            self._set(i, power=LINE_CREWS)
             yield self.env.event()
             return
-        self._set(i, power=CREWS)
+        self._set(i, power=LINE_CREWS)
         pool, req = yield from self._acquire(pools, int(self.rank[i]))
         self._set(i, power=POWER)
         left = max(0.0, float(self.utility_days[i]) - credit)
@@ -529,7 +532,7 @@ class VillageProgramme:
         self._set(i, signal=BACKHAUL)
         yield self.env.timeout(lead)
         pools = self._pools("operator", region, k, i)
-        self._set(i, signal=CREWS)
+        self._set(i, signal=SITE_TEAMS)
         if not pools:  # no site teams in this region: never built
             yield self.env.event()
             return None
