@@ -369,6 +369,7 @@ def test_workbook_kpis_equal_summary(run_dir, summary):
         for r in range(2, ws.max_row + 1)
     }
     assert fmt["pop_5g_served_added_persons"].number_format == "#,##0"
+    assert fmt["user_throughput_mbps_p50_end"].number_format == "0.0"  # Mbps keep a decimal
     assert (
         fmt["pop_covered_4g_pct"].number_format == "0.00"
         and fmt["capex_total_vnd_bn"].number_format == "#,##0.0"

@@ -292,9 +292,11 @@ def _kpi_number_formats(wb: Any, kpis: pl.DataFrame) -> None:
     decimal years, so one column format showed 56046172.776708 persons. The values stay as stored."""
     ws = wb.get_worksheet_by_name("KPIs")
     formats = {kind: wb.add_format({"num_format": f}) for kind, f in KPI_KIND_FORMATS.items()}
+    rates = wb.add_format({"num_format": "0.0"})
     cols = [kpis.columns.index(c) for c in ("P50", "P10", "P90")]
     for i, row in enumerate(kpis.iter_rows(named=True), start=1):
-        fmt = formats.get(kpi_label(row["KPI"])[1])
+        kind = kpi_label(row["KPI"])[1]
+        fmt = rates if "_mbps" in row["KPI"] else formats.get(kind)  # a throughput is a "count" with decimals
         if fmt is None:
             continue
         for c in cols:
