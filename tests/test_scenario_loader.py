@@ -79,6 +79,16 @@ def test_quoted_number_is_rejected(tmp_path: Path) -> None:
     assert_names(error_of(p), "supply.deliveries_per_month", "'500'", "without quotes", "site kits per month")
 
 
+@pytest.mark.parametrize("value", ['"yes"', '"true"', '"no"', '"1"', '"off"', "1", "0"])
+def test_a_switch_takes_true_or_false_only(tmp_path: Path, value: str) -> None:
+    """pydantic's lax mode read "yes", "off", "1" or 0 as a boolean: a quoted "no" could turn a switch silently."""
+    p = write(tmp_path, "s.toml", f'name = "x"\n[villages.programme]\ngrid_works_in_rainy_season = {value}\n')
+    err = error_of(p)
+    assert_names(err, str(p), "villages.programme.grid_works_in_rainy_season", "true or false")
+    ok = write(tmp_path, "ok.toml", 'name = "x"\n[villages.programme]\ngrid_works_in_rainy_season = true\n')
+    assert load_scenario(ok).villages.programme.grid_works_in_rainy_season is True
+
+
 def test_wrong_type_date(tmp_path: Path) -> None:
     p = write(tmp_path, "s.toml", 'name = "x"\n[horizon]\nend_date = "next year"\n')
     assert_names(error_of(p), str(p), "horizon.end_date", "'next year'", "an ISO date like 2026-01-31")

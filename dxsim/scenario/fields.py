@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from dxsim.delay import lognormal_days, sigma_from_p90
 
@@ -27,6 +28,17 @@ class StrictModel(BaseModel):
     """Base for scenario sections: unknown keys are errors, values are validated on assignment."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _booleans_are_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        """A true/false field takes a TOML boolean only: pydantic's lax mode read "yes", "off", "1" or "n" as one,
+        so a typo or a quoted "no" could turn a switch silently."""
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and field.annotation is bool and not isinstance(value, bool):
+            # pydantic's own error for a non-boolean, so the loader words it as for any wrong type
+            raise PydanticCustomError("bool_type", "Input should be a valid boolean")
+        return value
 
 
 class KeyedTable(StrictModel):
