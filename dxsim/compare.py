@@ -63,12 +63,12 @@ import polars as pl
 from dxsim._version import __version__
 from dxsim.errors import DxsimInputError
 from dxsim.execution import KpiTask, chunks, execute_kpis, replication_workers, run_tasks, year_end_tags
-from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n.formats import month as month_label
 from dxsim.results.bottlenecks import option_notes, region_summary, support_note
 from dxsim.results.summary import decimal_year_to_date
+from dxsim.results.value_labels import unit_label
 from dxsim.results.writer import atomic_dir
 from dxsim.runner_budget import Estimate, estimate, refuse_over_budget
 from dxsim.scenario import load_scenario, scenario_sha256
@@ -99,26 +99,6 @@ INCREMENTAL = {
 def _tag_month(tag: str) -> str:
     """A KPI's year-end tag ("2027_12") as a month in the language in use: 2027-12 / tháng 12/2027."""
     return month_label(dt.date(int(tag[:4]), int(tag[5:]), 1))
-
-
-UNITS = (
-    N_("%"),
-    N_("MW"),
-    N_("GPUs"),
-    N_("Mbps"),
-    N_("VND bn"),
-    N_("persons"),
-    N_("villages"),
-    N_("PFLOPS"),
-    N_("VND m per person"),
-    N_("VND bn per village"),
-    N_("VND bn per PFLOPS"),
-)  # for the catalogue
-
-
-def unit_label(unit: str) -> str:
-    """A unit as shown to people (the tables keep the English unit, which also picks the format)."""
-    return _(unit) if unit else unit
 
 
 def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, str, str]]:
@@ -751,8 +731,13 @@ def _finite(v: float | None) -> bool:
     return v is not None and math.isfinite(v)
 
 
-def fmt_value(v: float | None, unit: str, *, signed: bool = False, missing: str = "-") -> str:
-    """Planner-readable, in the language in use: decimal years as months (deltas in months), counts without decimals."""
+def fmt_value(
+    v: float | None, unit: str, *, signed: bool = False, missing: str = "-", scale: float | None = None
+) -> str:
+    """Planner-readable, in the language in use: decimal years as months (deltas in months), counts without decimals.
+
+    `scale`: the largest magnitude of the values printed together (a P50 and its P10-P90), so they share one
+    precision: "-0.09 (-0.19 to +0.00)", not "... to +0.000285" beside two decimals."""
     if not _finite(v):
         return missing
     assert v is not None
@@ -766,8 +751,9 @@ def fmt_value(v: float | None, unit: str, *, signed: bool = False, missing: str 
         return month_label(d) if d is not None else missing
     if v == 0:  # nothing, with no false precision ("0.00" read as a rounded small number), and never "-0"
         return "0"
-    a = abs(v)
-    if a >= 1e4 or (float(v).is_integer() and a >= 1):
+    shared = scale if scale is not None and math.isfinite(scale) else None
+    a = abs(v) if shared is None else max(abs(v), abs(shared))
+    if a >= 1e4 or (float(v).is_integer() and (shared is None or shared.is_integer()) and a >= 1):
         return F.number(v, 0, signed=signed)
     if a >= 10:
         return F.number(v, 1, signed=signed)
@@ -789,7 +775,8 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
                 return _("reached; the baseline never does")
             if base_reached and not _finite(q["p50"]):
                 return _("never reached; the baseline does")
-        mid = fmt_value(q["delta_p50"], unit, signed=True, missing=_("n/a"))
+        scale = _scale(q["delta_p50"], q["delta_p10"], q["delta_p90"])
+        mid = fmt_value(q["delta_p50"], unit, signed=True, missing=_("n/a"), scale=scale)
         if (
             result.reps > 1
             and _finite(q["delta_p10"])
@@ -799,8 +786,8 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
             mid += (
                 " ("
                 + _("{low} to {high}").format(
-                    low=fmt_value(q["delta_p10"], unit, signed=True),
-                    high=fmt_value(q["delta_p90"], unit, signed=True),
+                    low=fmt_value(q["delta_p10"], unit, signed=True, scale=scale),
+                    high=fmt_value(q["delta_p90"], unit, signed=True, scale=scale),
                 )
                 + ")"
             )
@@ -809,10 +796,18 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
         if scenario == result.baseline:
             return ""
         return result.verdicts.get((kpi, scenario)) or fmt_value(q["p50"], unit)
-    mid = fmt_value(q["p50"], unit, missing=missing)
+    scale = _scale(q["p50"], q["p10"], q["p90"])
+    mid = fmt_value(q["p50"], unit, missing=missing, scale=scale)
     if result.reps > 1 and q["p10"] != q["p90"]:
-        mid += f" ({fmt_value(q['p10'], unit, missing=missing)}–{fmt_value(q['p90'], unit, missing=missing)})"
+        low = fmt_value(q["p10"], unit, missing=missing, scale=scale)
+        mid += f" ({low}–{fmt_value(q['p90'], unit, missing=missing, scale=scale)})"
     return mid
+
+
+def _scale(*values: float | None) -> float | None:
+    """The largest magnitude among the finite values (None if none is): the precision of a value and its range."""
+    finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
+    return max(finite) if finite else None
 
 
 def _settings_note(result: CompareResult) -> str:

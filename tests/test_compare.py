@@ -343,6 +343,11 @@ def test_numbers_carry_the_precision_they_have() -> None:
     assert fmt_value(602.0, "villages") == "602" and fmt_value(2.0, "villages", signed=True) == "+2"
     assert fmt_value(0.004, "VND bn") == "0.004" and fmt_value(1.305, "VND m") == "1.30"
     assert fmt_value(-23_063.4, "VND bn", signed=True) == "-23,063" and fmt_value(664.61, "MW") == "664.6"
+    # a value printed with its range shares the range's precision: no "+0.000285" beside "-0.19"
+    assert fmt_value(0.000285, "%", signed=True, scale=0.19) == "+0.00"
+    assert fmt_value(-0.09, "%", signed=True, scale=0.19) == "-0.09"
+    assert fmt_value(9.84, "%", scale=10.2) == "9.8" and fmt_value(9.84, "%") == "9.84"
+    assert fmt_value(0.000285, "%", signed=True, scale=0.0004) == "+0.000285"  # all tiny: significant digits
 
 
 def test_a_date_one_side_never_reaches_says_which_not_n_a() -> None:
@@ -373,6 +378,27 @@ def test_a_date_one_side_never_reaches_says_which_not_n_a() -> None:
         _cell(r, "year_5g_pop_99pct", "decimal year", "date", "slow", True)
         == "never reached; the baseline does"
     )
+
+
+def test_a_delta_and_its_range_share_one_precision() -> None:
+    """rural-700mhz's 2025 served share: the P90 delta +0.000285 printed as "+0.00", beside -0.09 and -0.19."""
+    from dxsim.compare import CompareResult, _cell
+
+    q = pl.DataFrame(
+        {
+            "kpi": ["pop_5g_served_pct_2025"] * 2,
+            "scenario": ["base", "opt"],
+            "p10": [44.3, 44.1],
+            "p50": [45.4, 45.3],
+            "p90": [45.8, 45.8],
+            "delta_p10": [None, -0.19],
+            "delta_p50": [None, -0.09],
+            "delta_p90": [None, 0.000285],
+        }
+    )
+    r = CompareResult(pl.DataFrame(), q, pl.DataFrame(), ["base", "opt"], "base", 1, 4, [])
+    assert _cell(r, "pop_5g_served_pct_2025", "%", "pct", "opt", True) == "-0.09 (-0.19 to +0.00)"
+    assert _cell(r, "pop_5g_served_pct_2025", "%", "pct", "opt", False) == "45.3 (44.1–45.8)"
 
 
 def test_rich_table_renders(result):

@@ -410,9 +410,14 @@ def test_workbook_villages_and_datacentres_equal_tables(run_dir):
     xv = sheets["Villages"]
     assert xv.height == v.height
     assert xv["Village ID"].to_list() == v["village_id"].to_list()
-    assert xv["Power option"].to_list() == v["power"].to_list()
+    # identifiers as the report's and the map's words (the parquet keeps the identifiers)
+    words = {"grid_extension": "grid extension", "offgrid_solar": "off-grid solar"}
+    words |= {"existing_grid": "grid power already (signal only)", "leo": "LEO satellite"}
+    assert xv["Power option"].to_list() == [words[p] for p in v["power"]]
+    assert xv["Backhaul option"].to_list() == [words[b] for b in v["backhaul"]]
+    subset = {"with_power": "grid power at the start", "no_power": "no grid power at the start"}
     assert (
-        xv["Subset"].to_list() == v["subset"].to_list()
+        xv["Subset"].to_list() == [subset[x] for x in v["subset"]]
         and xv["Campaign"].to_list() == v["campaign"].to_list()
     )
     assert xv["Grid power at start"].to_list() == v["has_grid_power"].to_list()
@@ -426,6 +431,8 @@ def test_workbook_villages_and_datacentres_equal_tables(run_dir):
     d = pl.read_parquet(run_dir / "datacentres.parquet")
     xd = sheets["Data centres"]
     assert xd["DC ID"].to_list() == d["dc_id"].to_list()
+    assert xd["Status at start"].to_list() == [x.replace("_", " ") for x in d["status"]]
+    assert set(xd["Cooling"]) <= {"legacy air", "modern air", "liquid"}
     np.testing.assert_allclose(
         xd["IT capacity at end (MW)"].to_numpy(), d["it_mw_end"].to_numpy(), rtol=1e-12
     )

@@ -218,7 +218,17 @@ def test_run_tables_and_workbook_in_vietnamese(tmp_path: Path) -> None:
     villages = book.load_sheet_by_name("Villages").to_polars()
     assert villages.columns[0] == "Mã thôn, bản"
     kpis = book.load_sheet_by_name("KPIs").to_polars()
-    assert kpis.columns[:3] == ["KPI", "Nhãn", "Đơn vị"]
+    assert kpis.columns[:3] == ["KPI", "Nhãn", "Đơn vị"] and "Ngày P50" in kpis.columns
+    unit = dict(zip(kpis["KPI"], kpis["Đơn vị"], strict=True))
+    assert unit["capex_total_vnd_bn"] == "tỷ đồng" and unit["year_5g_pop_90pct"] == "năm (số thập phân)"
+    # identifiers in the sheets as the report's words: no `modern_air`, `existing_grid` or `leo` in a Vietnamese book
+    dcs = book.load_sheet_by_name("Data centres").to_polars()
+    assert set(dcs["Làm mát"]) <= {
+        "làm mát bằng khí (hiện đại)",
+        "làm mát bằng khí (thế hệ cũ)",
+        "làm mát bằng chất lỏng",
+    }
+    assert "vệ tinh quỹ đạo thấp (LEO)" in set(villages["Phương án truyền dẫn"])
     label = dict(zip(kpis["KPI"], kpis["Nhãn"], strict=True))["capex_total_vnd_bn"]
     set_language("vi")
     assert label == gettext("5G capex over the horizon (VND bn)") and label.startswith("Vốn đầu tư 5G"), label

@@ -27,6 +27,8 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.maps.assets import esc, js_json
 from dxsim.maps.data import GRID_SERVED_5G, SERVED_5G_METRICS, RunOutputs
+from dxsim.results.value_labels import BACKHAUL
+from dxsim.results.value_labels import VILLAGE_STATUS as VILLAGE_STATUS_LABEL
 
 
 # --------------------------------------------------------------------------- structures
@@ -624,14 +626,6 @@ VILLAGE_STATUS = {
     "not started": "#d73027",
     "no feasible option": "#7f7f7f",
 }
-# the statuses' words (the keys are villages.parquet's values, shown translated; other values show as written)
-VILLAGE_STATUS_TEXT = {
-    "connected": N_("connected"),
-    "capacity-short": N_("capacity-short"),
-    "in works": N_("in works"),
-    "not started": N_("not started"),
-    "no feasible option": N_("no feasible option"),
-}
 # legend words beside a status (capacity-short: on air, but not counted as connected; issue 12)
 VILLAGE_STATUS_NOTE = {"capacity-short": N_("on air, but the link cannot carry the busy-hour demand")}
 # villages.parquet's signal_status values at the start
@@ -642,12 +636,11 @@ VILLAGE_POWER = {
     "existing_grid": (N_("grid power already (signal only)"), {"color": "#6baed6", "weight": 1.0}),
 }
 POWER_OTHER = (N_("other / none"), {"color": "#000000", "weight": 1.0, "dashArray": "1 2"})
-BACKHAUL_LABEL = {"fibre": N_("fibre"), "microwave": N_("microwave"), "leo": N_("LEO satellite")}
 
 
 def _status_text(status: str) -> str:
     """A village status as the page shows it (escaped): translated when known, else as written in the file."""
-    return esc(_(VILLAGE_STATUS_TEXT[status]) if status in VILLAGE_STATUS_TEXT else status)
+    return esc(_(VILLAGE_STATUS_LABEL[status]) if status in VILLAGE_STATUS_LABEL else status)
 
 
 def no_power_subset(r: dict[str, Any]) -> bool:
@@ -677,7 +670,7 @@ def _village_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
         power, backhaul = r.get("power"), r.get("backhaul")
         p_label, p_style = VILLAGE_POWER.get(power or "", POWER_OTHER)  # "" is no key: as None
         p_text = esc(_(p_label)) if power in VILLAGE_POWER else esc(power or "–")
-        b_text = esc(_(BACKHAUL_LABEL[backhaul]) if backhaul in BACKHAUL_LABEL else (backhaul or "–"))
+        b_text = esc(_(BACKHAUL[backhaul]) if backhaul in BACKHAUL else (backhaul or "–"))
         conn = _date(r.get("connected_date"))
         if r.get("connected_date_p50") is not None:
             conn += " " + _("(P10–P50–P90 over replications: {p10} – {p50} – {p90})").format(

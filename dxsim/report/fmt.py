@@ -10,10 +10,11 @@ import datetime as dt
 import math
 from typing import Any
 
-from dxsim.i18n import N_, language
+from dxsim.i18n import language
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.summary import decimal_year_to_date
+from dxsim.results.value_labels import BACKHAUL, POWER
 
 
 def decimal_year_to_month(v: float) -> str:
@@ -80,18 +81,10 @@ def fmt_date(v: object) -> str:
     return str(v)
 
 
-POWER_LABELS = {
-    "grid_extension": N_("grid extension"),
-    "offgrid_solar": N_("off-grid solar"),
-    "existing_grid": N_("grid power already (signal only)"),
-}
-BACKHAUL_LABELS = {"leo": N_("LEO satellite"), "fibre": N_("fibre"), "microwave": N_("microwave")}
-
-
 def option_label(power: str | None, backhaul: str | None) -> str:
     """'grid extension + LEO satellite' in the language in use (an unknown identifier is shown as it is)."""
     if not power and not backhaul:
         return _("no option")
-    p = _(POWER_LABELS[power]) if power in POWER_LABELS else (power or F.MISSING)
-    b = _(BACKHAUL_LABELS[backhaul]) if backhaul in BACKHAUL_LABELS else (backhaul or F.MISSING)
+    p = _(POWER[power]) if power in POWER else (power or F.MISSING)
+    b = _(BACKHAUL[backhaul]) if backhaul in BACKHAUL else (backhaul or F.MISSING)
     return f"{p} + {b}"

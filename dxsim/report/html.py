@@ -19,7 +19,7 @@ from urllib.parse import quote
 import polars as pl
 
 from dxsim._version import __version__
-from dxsim.i18n import N_, language
+from dxsim.i18n import language
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n.citations import citation
@@ -34,36 +34,17 @@ from dxsim.results.kpi_labels import (
     kpi_group,
     kpi_label,
 )
+from dxsim.results.value_labels import (
+    CALIBRATION_STATUS,
+    COOLING,
+    DC_STATUS,
+    VILLAGE_STATUS,
+    label_of,
+    unit_label,
+)
 from dxsim.results.writer import GENERATOR_MARK, atomic_page
 
 BAND = "P10–P90"
-# identifiers written in the run's files -> their label (an unknown one is shown as written)
-CALIBRATION_STATUS = {"pass": N_("pass"), "fail": N_("fail"), "info": N_("info")}
-VILLAGE_STATUS = {
-    "connected": N_("connected"),
-    "capacity-short": N_("capacity-short"),
-    "in works": N_("in works"),
-    "not started": N_("not started"),
-    "no feasible option": N_("no feasible option"),
-}
-DC_STATUS = {
-    "operational": N_("operational"),
-    "under_construction": N_("under construction"),
-    "announced": N_("announced"),
-}
-COOLING = {"legacy_air": N_("legacy air"), "liquid": N_("liquid"), "modern_air": N_("modern air")}
-UNITS = {
-    "%": N_("%"),
-    "% of population": N_("% of population"),
-    "GPUs": N_("GPUs"),
-    "MW": N_("MW"),
-    "Mbps": N_("Mbps"),
-    "racks": N_("racks"),
-    "sites": N_("sites"),
-    "stations": N_("stations"),
-    "villages": N_("villages"),
-    "villages per year": N_("villages per year"),
-}
 
 
 def small(text: str) -> str:
@@ -79,12 +60,6 @@ def cell_row(tag: str, texts: tuple[str, ...], num: tuple[int, ...] = ()) -> str
         f'<{tag} class="num">{esc(t)}</{tag}>' if i in num else f"<{tag}>{esc(t)}</{tag}>"
         for i, t in enumerate(texts)
     )
-
-
-def label_of(labels: dict[str, str], value: object) -> str:
-    """The label of an identifier from a file in the language in use; unknown: as written, '_' as spaces."""
-    v = "" if value is None else str(value)
-    return _(labels[v]) if v in labels else v.replace("_", " ")
 
 
 def source_cell(source: object) -> str:
@@ -289,7 +264,7 @@ def calibration_section(run: RunData) -> str:
         body.append(
             f'<tr><td>{esc(r.get("figure", ""))}</td><td class="num">{esc(rep_txt)}</td>'
             f'<td class="num">{esc(fmt_number(as_float(r.get("model"))))}</td><td class="num">{esc(tol_txt)}</td>'
-            f"<td>{esc(label_of(UNITS, r.get('unit', '')))}</td><td>{_status_badge(status)}</td>"
+            f"<td>{esc(unit_label(r.get('unit', '')))}</td><td>{_status_badge(status)}</td>"
             f"{source_cell(r.get('source', ''))}</tr>"
         )
     summary = ", ".join(

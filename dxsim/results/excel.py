@@ -37,6 +37,18 @@ from dxsim.results.run_files import (
     read_table,
     scan_metrics,
 )
+from dxsim.results.value_labels import (
+    BACKHAUL,
+    COOLING,
+    DC_KIND,
+    DC_STATUS,
+    POWER,
+    SIGNAL,
+    TERRAIN,
+    VILLAGE_STATUS,
+    VILLAGE_SUBSET,
+    unit_label,
+)
 from dxsim.results.writer import atomic_file
 
 XLSX_NAME = "results.xlsx"
@@ -119,6 +131,17 @@ VILLAGE_LABELS = {
     "lat": N_("Latitude"),
     "reason": N_("Why this option"),
 }
+# a sheet column holding identifiers -> their words (dxsim.results.value_labels); the files keep the identifiers
+VALUE_LABELS = {
+    "subset": VILLAGE_SUBSET,
+    "signal_status": SIGNAL,
+    "terrain_class": TERRAIN,
+    "power": POWER,
+    "backhaul": BACKHAUL,
+    "status": {**VILLAGE_STATUS, **DC_STATUS},
+    "kind": DC_KIND,
+    "cooling": COOLING,
+}
 DC_REQUIRED = ("dc_id", "name", "it_mw_end", "synthetic")
 DC_LABELS = {
     "dc_id": N_("DC ID"),
@@ -198,13 +221,13 @@ def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
             {
                 "KPI": k,
                 _("Label"): kpi_label(k)[0],
-                _("Unit"): kpi_unit(k),
+                _("Unit"): unit_label(kpi_unit(k)),
                 "P50": p50,
                 "P10": p10,
                 "P90": p90,
-                "P50 date": decimal_year_date(p50) if is_year else None,
-                "P10 date": decimal_year_date(p10) if is_year else None,
-                "P90 date": decimal_year_date(p90) if is_year else None,
+                _("P50 date"): decimal_year_date(p50) if is_year else None,
+                _("P10 date"): decimal_year_date(p10) if is_year else None,
+                _("P90 date"): decimal_year_date(p90) if is_year else None,
             }
         )
     schema = {
@@ -214,9 +237,9 @@ def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
         "P50": pl.Float64,
         "P10": pl.Float64,
         "P90": pl.Float64,
-        "P50 date": pl.Date,
-        "P10 date": pl.Date,
-        "P90 date": pl.Date,
+        _("P50 date"): pl.Date,
+        _("P10 date"): pl.Date,
+        _("P90 date"): pl.Date,
     }
     return pl.DataFrame(rows, schema=schema)
 
@@ -237,8 +260,19 @@ def province_frame(metrics: pl.LazyFrame | pl.DataFrame, names: dict[str, str]) 
 
 
 def entity_frame(df: pl.DataFrame, labels: dict[str, str]) -> pl.DataFrame:
-    """Known columns in sheet order with readable headers (in the language in use)."""
-    return df.select([pl.col(c).alias(_(h)) for c, h in labels.items() if c in df.columns])
+    """Known columns in sheet order with readable headers, and identifiers (statuses, options, classes) as the
+    words the report and the map use, all in the language in use (VALUE_LABELS; an unknown one as written)."""
+    return df.select(
+        [
+            (
+                pl.col(c).replace({k: _(v) for k, v in VALUE_LABELS[c].items()})
+                if c in VALUE_LABELS and df.schema[c] == pl.String
+                else pl.col(c)
+            ).alias(_(h))
+            for c, h in labels.items()
+            if c in df.columns
+        ]
+    )
 
 
 def _clean(df: pl.DataFrame) -> pl.DataFrame:

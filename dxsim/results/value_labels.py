@@ -1,0 +1,80 @@
+"""Words for the identifiers a run's files hold (statuses, options, classes, units), in the language in use.
+
+The files keep the identifiers, since scripts and joins read them; people see these words in the report,
+the map, compare's tables and the workbook. One table per column, here, so every output says the same thing
+(the workbook showed `modern_air` where the report said "modern air", and English in a Vietnamese workbook).
+"""
+
+from __future__ import annotations
+
+from dxsim.i18n import N_
+from dxsim.i18n import gettext as _
+
+# villages.parquet
+VILLAGE_STATUS = {
+    "connected": N_("connected"),
+    "capacity-short": N_("capacity-short"),
+    "in works": N_("in works"),
+    "not started": N_("not started"),
+    "no feasible option": N_("no feasible option"),
+}
+VILLAGE_SUBSET = {"with_power": N_("grid power at the start"), "no_power": N_("no grid power at the start")}
+SIGNAL = {"none": N_("none"), "patchy": N_("patchy")}
+TERRAIN = {"flat": N_("flat"), "hilly": N_("hilly"), "mountainous": N_("mountainous")}
+POWER = {
+    "existing_grid": N_("grid power already (signal only)"),
+    "grid_extension": N_("grid extension"),
+    "offgrid_solar": N_("off-grid solar"),
+}
+BACKHAUL = {"fibre": N_("fibre"), "microwave": N_("microwave"), "leo": N_("LEO satellite")}
+# datacentres.parquet
+DC_STATUS = {
+    "operational": N_("operational"),
+    "under_construction": N_("under construction"),
+    "announced": N_("announced"),
+}
+DC_KIND = {
+    "commercial": N_("commercial"),
+    "state": N_("state"),
+    "project": N_("project"),
+    "internal": N_("internal (operator's own)"),
+}
+COOLING = {"legacy_air": N_("legacy air"), "liquid": N_("liquid"), "modern_air": N_("modern air")}
+# calibration.csv
+CALIBRATION_STATUS = {"pass": N_("pass"), "fail": N_("fail"), "info": N_("info")}
+# the units of KPIs and metrics (dxsim.results.metrics, the KPI names' suffixes) and of the reported figures
+UNITS = {
+    u: u
+    for u in (
+        N_("%"),
+        N_("% of population"),
+        N_("1 = met, 0 = missed"),
+        N_("GPUs"),
+        N_("MW"),
+        N_("Mbps"),
+        N_("PFLOPS"),
+        N_("VND bn"),
+        N_("VND m"),
+        N_("VND m per person"),
+        N_("VND bn per village"),
+        N_("VND bn per PFLOPS"),
+        N_("decimal year"),
+        N_("persons"),
+        N_("racks"),
+        N_("sites"),
+        N_("stations"),
+        N_("villages"),
+        N_("villages per year"),
+    )
+}
+
+
+def label_of(labels: dict[str, str], value: object) -> str:
+    """The label of an identifier from a file in the language in use; unknown: as written, '_' as spaces."""
+    v = "" if value is None else str(value)
+    return _(labels[v]) if v in labels else v.replace("_", " ")
+
+
+def unit_label(unit: str) -> str:
+    """A unit as shown to people; an unknown unit as written (the tables keep the English unit)."""
+    return _(UNITS[unit]) if unit in UNITS else unit
