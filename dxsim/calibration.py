@@ -236,6 +236,21 @@ def overlap_rows(
     return rows
 
 
+def calibration_frame(rows: list[CalibrationRow]) -> pl.DataFrame:
+    """calibration.csv's rows: `figure` the English name (scripts match on it), the numbers and the status; a run in
+    another language adds the names in it as `label_<lang>` (`label_vi`), which the report shows in that language."""
+    lang = language()
+    return pl.DataFrame(
+        [
+            {"figure": str(r.figure)}
+            | ({f"label_{lang}": getattr(r.figure, "shown", str(r.figure))} if lang != "en" else {})
+            | {k: v for k, v in r.__dict__.items() if k != "figure"}
+            | {"status": r.status}
+            for r in rows
+        ]
+    )
+
+
 def calibration_rows(world: World, replication: ReplicationResult | None = None) -> list[CalibrationRow]:
     """All rows; `replication` (a ReplicationResult of the same world) saves running one."""
     f = national_facts()

@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from dxsim._version import __version__
-from dxsim.calibration import calibration_rows
+from dxsim.calibration import calibration_frame, calibration_rows
 from dxsim.errors import DxsimInputError
 from dxsim.execution import ReplicationTask, chunks, execute_replications, replication_workers, run_tasks
 from dxsim.geo import load_country
@@ -254,7 +254,7 @@ def simulate(
         dcs = datacentre_table(world.compute.dc_table, first.compute, h.start_date)
     kpis = summarise(nat_all, extra)
     say(_("calibration"))
-    calib = pl.DataFrame([{**r.__dict__, "status": r.status} for r in calibration_rows(world, first)])
+    calib = calibration_frame(calibration_rows(world, first))
     s4 = world.layer.sites_4g
     on_end = ~np.isnan(first.on_air_day) & (first.on_air_day <= float((h.end_date - h.start_date).days))
     # run_replication always sets the end coverage per cell

@@ -433,6 +433,8 @@ def test_calibration_in_vietnamese(tmp_path: Path) -> None:
     assert md.startswith("| số liệu | số báo cáo | mô hình | dung sai | trạng thái | nguồn |")
     cal = pl.read_csv(tmp_path / "cal" / "calibration.csv")  # data: English identifiers, machine numbers
     assert cal["figure"][0] == "5G population coverage with 16,737 stations (2025-10)"
+    # ... and each figure's name in the run's language, which report.html shows
+    assert cal["label_vi"][0] == "Tỷ lệ dân số được phủ sóng 5G với 16.737 trạm 5G (tháng 10/2025)"
     assert set(cal["status"].to_list()) <= {"pass", "FAIL", "info"} and cal["reported"][0] == 39.52
 
 

@@ -272,7 +272,9 @@ def test_escaping_probe(run_dirs, tmp_path):
     dcs = pl.read_parquet(d / "datacentres.parquet").with_columns(pl.lit(PROBE).alias("province"))
     dcs.write_parquet(d / "datacentres.parquet")
     cal = pl.read_csv(d / "calibration.csv", infer_schema=False)
-    cal.with_columns(pl.lit(PROBE).alias("figure")).write_csv(d / "calibration.csv")
+    cal.with_columns(pl.lit(PROBE).alias("figure"), pl.lit(PROBE).alias("label")).write_csv(
+        d / "calibration.csv"
+    )
     page = read(build_report(d))
     assert PROBE not in page and "<script" not in page.lower()
     escaped = html.escape(PROBE)

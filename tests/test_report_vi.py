@@ -117,6 +117,9 @@ def test_seed_reports_cited_by_title(vi_run: Path) -> None:
     assert "Báo cáo của Bộ KH&CN" in shown  # the seed report by its title ...
     assert "000:56" not in shown and "seeds/" not in shown
     assert 'title="MoST report 000:56' in table  # ... the full reference kept as the tooltip
+    # the figures by their Vietnamese names (calibration.csv's `label`), not the English ones
+    assert "Tỷ lệ dân số được phủ sóng 5G với 16.737 trạm 5G (tháng 10/2025)" in shown
+    assert "5G population coverage with" not in shown
 
 
 def test_report_command_follows_dxsim_lang(vi_run: Path, tmp_path: Path) -> None:

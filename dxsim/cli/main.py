@@ -883,9 +883,14 @@ def calibration(
 ) -> None:
 
     def body() -> int:
-        import polars as pl
 
-        from dxsim.calibration import calibration_rows, observation_rows, shown_day, shown_number
+        from dxsim.calibration import (
+            calibration_frame,
+            calibration_rows,
+            observation_rows,
+            shown_day,
+            shown_number,
+        )
         from dxsim.geo import load_country
         from dxsim.results.writer import atomic_dir
         from dxsim.scenario import load_scenario
@@ -912,7 +917,7 @@ def calibration(
             t.add_row(_shown(r.figure), reported, _fmt(r.model), tol, status_label(r.status))
         out.print(t)
         out.print(_observations_table(obs_rows, sc.name))
-        df = pl.DataFrame([{**r.__dict__, "status": r.status} for r in rows])
+        df = calibration_frame(rows)
 
         def fill(tmp: Path) -> None:
             df.write_csv(tmp / "calibration.csv")

@@ -262,7 +262,7 @@ def calibration_section(run: RunData) -> str:
             else ("±" + fmt_number(tol) if math.isfinite(tol) else "–")
         )
         body.append(
-            f'<tr><td>{esc(r.get("figure", ""))}</td><td class="num">{esc(rep_txt)}</td>'
+            f'<tr><td>{esc(r.get(f"label_{language()}") or r.get("figure", ""))}</td><td class="num">{esc(rep_txt)}</td>'
             f'<td class="num">{esc(fmt_number(as_float(r.get("model"))))}</td><td class="num">{esc(tol_txt)}</td>'
             f"<td>{esc(unit_label(r.get('unit', '')))}</td><td>{_status_badge(status)}</td>"
             f"{source_cell(r.get('source', ''))}</tr>"
