@@ -115,6 +115,29 @@ def test_bad_input_in_vietnamese_names_file_field_value_and_allowed(tmp_path: Pa
     assert r.returncode == 2 and r.stderr.startswith("lỗi: ")
 
 
+def test_rules_between_fields_in_vietnamese(tmp_path: Path) -> None:
+    """A rule between two fields (the horizon ends before it starts; shares that do not add up) gets its one line in
+    Vietnamese too, pointing at the field, not English inside a Vietnamese line."""
+    from conftest import dxsim_cmd
+
+    base = PACKAGE.parent / "scenarios" / "baseline.toml"
+    cases = {
+        "[horizon]\nend_date = 2025-01-01\n": ("horizon.end_date = '2025-01-01'", "phải sau start_date"),
+        "[budget]\nenabled = true\ntotal_vnd_bn = {2026 = 100}\n[budget.share_pct]\nvillages = 90\n": (
+            "budget",
+            "phải có tổng bằng 100, hiện là",
+        ),
+    }
+    for i, (body, (field, words)) in enumerate(cases.items()):
+        f = tmp_path / f"r{i}.toml"
+        f.write_text(f'extends = "{base}"\nname = "r{i}"\n{body}', encoding="utf-8")
+        r = dxsim_cmd("validate", str(f), "--lang", "vi")
+        line = r.stderr.strip()
+        assert r.returncode == 2 and len(line.splitlines()) == 1, r.stderr
+        assert line.startswith("lỗi: ") and field in line and words in line, line
+        assert "must" not in line and "got" not in line, line
+
+
 def test_compare_markdown_in_vietnamese(tmp_path: Path) -> None:
     """compare.md in Vietnamese: labels, units and numbers as the reports write them; identifiers stay English."""
     import polars as pl

@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from dxsim.i18n import gettext as _
 from dxsim.delay import lognormal_days, sigma_from_p90
 
 # Value types shared by scenario sections (ranges travel into the JSON Schema and the docs).
@@ -104,7 +105,9 @@ class DelayDays(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> DelayDays:
         if self.p90_days < self.p50_days:
-            raise ValueError(f"p90_days ({self.p90_days}) must be >= p50_days ({self.p50_days})")
+            raise ValueError(
+                _("p90_days ({p90}) must be >= p50_days ({p50})").format(p90=self.p90_days, p50=self.p50_days)
+            )
         return self
 
     @property

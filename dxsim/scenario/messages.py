@@ -45,7 +45,7 @@ def translate(
     if path and isinstance(path[-1], int):  # an item of a list: report the list
         list_index = path[-1]
         path = tuple(p for p in path if not isinstance(p, int))
-    where = f" (item {list_index + 1} of the list)" if list_index is not None else ""
+    where = _(" (item {n} of the list)").format(n=list_index + 1) if list_index is not None else ""
     file = _file_for(path, prov, top)
     field = dotted(path)
 
@@ -71,11 +71,16 @@ def translate(
         if target.shape.options:
             opts = [str(o) for o in target.shape.options]
             close = difflib.get_close_matches(key, opts, n=1, cutoff=0.6)
-            msg = f"unknown {kname} {key!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+            msg = _("unknown {kind} {key}").format(kind=kname, key=repr(key)) + (
+                "; " + _("did you mean {name}?").format(name=repr(close[0])) if close else ""
+            )
             return DxsimInputError(msg, file=file, field=field, allowed=", ".join(opts))
         rng = range_text(target.shape)
         return DxsimInputError(
-            f"{key!r} is not a valid {kname}", file=file, field=field, allowed=f"a {kname} {rng}".strip()
+            _("{key} is not a valid {kind}").format(key=repr(key), kind=kname),
+            file=file,
+            field=field,
+            allowed=f"a {kname} {rng}".strip(),
         )
 
     if kind in ("value_error", "assertion_error"):
@@ -126,9 +131,9 @@ def translate(
     else:
         msg = re.sub(r"^Input should be\s*", "should be ", err.get("msg", "invalid value"))
     if kind == "float_type" and isinstance(inp, int) and not isinstance(inp, bool):
-        msg = "number too large"
+        msg = _("number too large")
     if kind == "string_too_long" and isinstance(inp, str):
-        msg = f"too long ({len(inp)} characters)"
+        msg = _("too long ({n} characters)").format(n=len(inp))
     return DxsimInputError(
         clean(msg) + where,
         file=file,

@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from dxsim.i18n import gettext as _
 from dxsim.scenario.constants import (
     END_DATE_LATEST,
     ENVIRONMENTS,
@@ -152,38 +153,51 @@ class Scenario(StrictModel):
     def _consistent(self) -> Scenario:
         shares = sum(op.start_share_5g_pct for op in self.operators.values())
         if self.operators and abs(shares - 100.0) > 0.5:
-            raise ValueError(f"operators.*.start_share_5g_pct must sum to 100, got {shares:g}")
+            raise ValueError(
+                _("operators.*.start_share_5g_pct must sum to 100, got {total}").format(total=f"{shares:g}")
+            )
         subscribers = sum(op.subscriber_share_pct for op in self.operators.values())
         if subscribers > 100.5:  # below 100 is fine: other operators (Vietnamobile, Gmobile) hold the rest
             raise ValueError(
-                f"operators.*.subscriber_share_pct add up to {subscribers:g}; at most 100 (other operators hold the rest)"
+                _(
+                    "operators.*.subscriber_share_pct add up to {total}; at most 100 (other operators hold the rest)"
+                ).format(total=f"{subscribers:g}")
             )
         names = [p.name for p in self.supports]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(
-                f"supports: the name {dup[0]!r} is used twice; give each support programme its own name "
-                "(metrics and support_decisions.csv tell them apart by name)"
+                _(
+                    "supports: the name {name} is used twice; give each support programme its own name (metrics "
+                    "and support_decisions.csv tell them apart by name)"
+                ).format(name=repr(dup[0]))
             )
         obs = self.start_state.observed_on
         lo, hi = start_window(obs)
         start = self.horizon.start_date
         if obs < OBSERVED_ON_EARLIEST or obs > START_DATE_LATEST:
             raise ValueError(
-                f"start_state.observed_on ({obs}) must be between {OBSERVED_ON_EARLIEST} (commercial 5G launch) "
-                f"and {START_DATE_LATEST}"
+                _(
+                    "start_state.observed_on ({obs}) must be between {earliest} (commercial 5G launch) and {latest}"
+                ).format(obs=obs, earliest=OBSERVED_ON_EARLIEST, latest=START_DATE_LATEST)
             )
         if not lo <= start <= hi:
-            when = "before" if start < lo else "long after"
+            when = (
+                _("before the date of the start state")
+                if start < lo
+                else _("long after the date of the start state")
+            )
             reported = START_STATE_REPORTED if obs == START_STATE_OBSERVED_ON else str(obs)
             raise ValueError(
-                f"horizon.start_date ({start}) is {when} the date of the start state: the network at the start "
-                f"(5G and 4G stations, coverage, villages without power and signal) is the one reported for "
-                f"{reported} (start_state.observed_on = {obs}), so start_date must be between {lo} and {hi}; "
-                "to start from an earlier observed state use `dxsim backtest SCENARIO --from DATE`"
+                _(
+                    "horizon.start_date ({start}) is {when}: the network at the start (5G and 4G stations, "
+                    "coverage, villages without power and signal) is the one reported for {reported} "
+                    "(start_state.observed_on = {obs}), so start_date must be between {lo} and {hi}; to start from "
+                    "an earlier observed state use `dxsim backtest SCENARIO --from DATE`"
+                ).format(start=start, when=when, reported=reported, obs=obs, lo=lo, hi=hi)
             )
         if self.start_state.stations_5g > 3 * self.start_state.stations_4g:
-            raise ValueError("start_state.stations_5g cannot exceed 3x stations_4g")
+            raise ValueError(_("start_state.stations_5g cannot exceed 3x stations_4g"))
         problems = self.compute.gpus.validate_horizon(self.horizon.start_date, self.horizon.end_date)
         if problems:
             path, msg = problems[0]

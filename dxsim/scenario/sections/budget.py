@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from dxsim.i18n import gettext as _
 from dxsim.scenario.fields import StrictModel, VndBnPerYear, Year, param
 
 _SPLIT_SOURCE = (
@@ -96,17 +97,25 @@ class BudgetEnvelope(StrictModel):
     def _consistent(self) -> BudgetEnvelope:
         for year, v in self.total_vnd_bn.items():
             if not 2020 <= year <= 2100:
-                raise ValueError(f"total_vnd_bn: year {year} out of range 2020..2100")
+                raise ValueError(
+                    _("{field}: year {year} out of range 2020..2100").format(field="total_vnd_bn", year=year)
+                )
             if v < 0:
-                raise ValueError(f"total_vnd_bn: value for {year} must be >= 0, got {v}")
+                raise ValueError(
+                    _("{field}: value for {year} must be >= 0, got {value}").format(
+                        field="total_vnd_bn", year=year, value=v
+                    )
+                )
         if self.enabled and not self.total_vnd_bn:
-            raise ValueError("total_vnd_bn must list at least one year when enabled = true")
+            raise ValueError(_("total_vnd_bn must list at least one year when enabled = true"))
         sh = self.share_pct
         total = sh.five_g_subsidy + sh.villages + sh.compute_public
         # checked only when the envelope is used: a disabled envelope is inert, whatever its shares
         if self.enabled and abs(total - 100.0) > SHARE_TOLERANCE_PCT:
             raise ValueError(
-                f"share_pct: five_g_subsidy + villages + compute_public must sum to 100, got {total:g}"
+                _(
+                    "share_pct: five_g_subsidy + villages + compute_public must sum to 100, got {total}"
+                ).format(total=f"{total:g}")
             )
         self.__dict__["total_vnd_bn"] = dict(sorted(self.total_vnd_bn.items()))
         return self

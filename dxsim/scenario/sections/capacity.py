@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
+from dxsim.i18n import gettext as _
 from dxsim.scenario.fields import StrictModel, param
 
 SECONDS_PER_MONTH = 30.4375 * 24 * 3600  # mean Gregorian month
@@ -150,8 +151,10 @@ class Capacity(StrictModel):
     def _share_below_ceiling(self) -> Capacity:
         if self.device_5g_share_pct > self.device_5g_share_max_pct:
             raise ValueError(
-                f"device_5g_share_pct must not exceed device_5g_share_max_pct = "
-                f"{self.device_5g_share_max_pct:g}; raise the ceiling or lower the share"
+                _(
+                    "device_5g_share_pct must not exceed device_5g_share_max_pct = {ceiling}; raise the ceiling or "
+                    "lower the share"
+                ).format(ceiling=f"{self.device_5g_share_max_pct:g}")
             )
         return self
 

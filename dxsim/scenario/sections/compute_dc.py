@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from dxsim.i18n import gettext as _
 from dxsim.scenario.fields import DelayDays, KeyedTable, StrictModel, VndBnPerYear, Year, param
 
 DC_REGIONS = ("north", "central", "south")
@@ -277,7 +278,9 @@ class GridReinforcement(StrictModel):
     @classmethod
     def _in_range(cls, v: dt.date) -> dt.date:
         if not DATE_MIN <= v <= DATE_MAX:
-            raise ValueError(f"date {v} out of range {DATE_MIN}..{DATE_MAX}")
+            raise ValueError(
+                _("date {date} out of range {low}..{high}").format(date=v, low=DATE_MIN, high=DATE_MAX)
+            )
         return v
 
 
@@ -398,7 +401,9 @@ class PhaseSpec(StrictModel):
     @classmethod
     def _in_range(cls, v: dt.date) -> dt.date:
         if not DATE_MIN <= v <= DATE_MAX:
-            raise ValueError(f"target_date {v} out of range {DATE_MIN}..{DATE_MAX}")
+            raise ValueError(
+                _("target_date {date} out of range {low}..{high}").format(date=v, low=DATE_MIN, high=DATE_MAX)
+            )
         return v
 
 
@@ -430,19 +435,25 @@ class ProjectSpec(StrictModel):
         if len(v) == 1 and v.isdigit():
             v = "0" + v
         if v not in GSO34_CODES:
-            raise ValueError(f"gso34 '{v}' is not one of the 34 province codes ({', '.join(GSO34_CODES)})")
+            raise ValueError(
+                _("gso34 {code} is not one of the 34 province codes ({codes})").format(
+                    code=repr(v), codes=", ".join(GSO34_CODES)
+                )
+            )
         return v
 
     @model_validator(mode="after")
     def _ordered(self) -> ProjectSpec:
         if (self.lon is None) != (self.lat is None):
-            raise ValueError("give both lon and lat, or neither")
+            raise ValueError(_("give both lon and lat, or neither"))
         for k in range(1, len(self.phases)):
             a, b = self.phases[k - 1].target_date, self.phases[k].target_date
             if b < a:
                 raise ValueError(
-                    f"phases: target_date of phase {k + 1} ({b}) is before phase {k}'s ({a}); "
-                    "list phases in date order"
+                    _(
+                        "phases: target_date of phase {later} ({b}) is before phase {earlier}'s ({a}); list phases "
+                        "in date order"
+                    ).format(later=k + 1, b=b, earlier=k, a=a)
                 )
         return self
 
@@ -555,7 +566,9 @@ class DataCentres(StrictModel):
     @classmethod
     def _public_province(cls, v: str) -> str:
         if v not in GSO34_CODES:
-            raise ValueError(f"public_dc_gso34 '{v}' is not one of the 34 province codes")
+            raise ValueError(
+                _("public_dc_gso34 {code} is not one of the 34 province codes").format(code=repr(v))
+            )
         return v
 
     @model_validator(mode="after")
@@ -563,9 +576,9 @@ class DataCentres(StrictModel):
         ids = [p.project_id for p in self.extra_projects]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
-            raise ValueError(f"extra_projects: duplicate project_id {dup}")
+            raise ValueError(_("extra_projects: duplicate project_id {ids}").format(ids=dup))
         if sum(self.synthetic_area_weights.as_dict().values()) <= 0:
-            raise ValueError("synthetic_area_weights: at least one weight must be > 0")
+            raise ValueError(_("synthetic_area_weights: at least one weight must be > 0"))
         return self
 
     # ------------------------------------------------------------------ helpers

@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from dxsim.i18n import gettext as _
 from dxsim.gpu_catalogue import catalogue_models, province_codes
 from dxsim.scenario.fields import DelayDays, StrictModel, param
 
@@ -66,14 +67,22 @@ class GpuOrder(StrictModel):
     def _known_model(cls, v: str) -> str:
         models = catalogue_models()
         if v not in models:
-            raise ValueError(f"unknown GPU model {v!r}; allowed: {', '.join(models)}")
+            raise ValueError(
+                _("unknown GPU model {model}; allowed: {models}").format(
+                    model=repr(v), models=", ".join(models)
+                )
+            )
         return v
 
     @field_validator("order_date")
     @classmethod
     def _date_range(cls, v: dt.date) -> dt.date:
         if not ORDER_DATE_MIN <= v <= ORDER_DATE_MAX:
-            raise ValueError(f"order_date {v} out of range {ORDER_DATE_MIN}..{ORDER_DATE_MAX}")
+            raise ValueError(
+                _("order_date {date} out of range {low}..{high}").format(
+                    date=v, low=ORDER_DATE_MIN, high=ORDER_DATE_MAX
+                )
+            )
         return v
 
     @field_validator("dc_hint")
@@ -85,7 +94,11 @@ class GpuOrder(StrictModel):
         if v.isdigit():
             codes = province_codes()
             if v not in codes:
-                raise ValueError(f"dc_hint {v!r} is not a gso34 province code; allowed: {', '.join(codes)}")
+                raise ValueError(
+                    _("dc_hint {code} is not a gso34 province code; allowed: {codes}").format(
+                        code=repr(v), codes=", ".join(codes)
+                    )
+                )
         return v
 
 
@@ -163,7 +176,9 @@ class SupplyShock(StrictModel):
     def _window(self) -> SupplyShock:
         if self.window_end < self.window_start:
             raise ValueError(
-                f"window_end ({self.window_end}) must be on or after window_start ({self.window_start})"
+                _("window_end ({end}) must be on or after window_start ({start})").format(
+                    end=self.window_end, start=self.window_start
+                )
             )
         return self
 
@@ -230,7 +245,9 @@ class Gpus(StrictModel):
                 out.append(
                     (
                         f"orders[{i}].order_date",
-                        f"{o.order_date} is more than 3 years before the start ({start}): put it in the start fleet",
+                        _(
+                            "{date} is more than 3 years before the start ({start}): put it in the start fleet"
+                        ).format(date=o.order_date, start=start),
                     )
                 )
         return out
@@ -348,4 +365,4 @@ class AiDemand(StrictModel):
     )
 
     def offered_gpus_at_start(self) -> float:
-        return sum(c.offered_gpus() for _, c in self.classes.items())
+        return sum(c.offered_gpus() for _name, c in self.classes.items())

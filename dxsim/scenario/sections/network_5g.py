@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from dxsim.i18n import gettext as _
 from dxsim.scenario.constants import (
     ASSUMPTION,
     ENVIRONMENTS,
@@ -36,7 +37,11 @@ class EnvBands(StrictModel):
     @classmethod
     def _supported(cls, v: int) -> int:
         if v not in SUPPORTED_BANDS_MHZ:
-            raise ValueError(f"band {v} MHz not supported; choose one of {SUPPORTED_BANDS_MHZ}")
+            raise ValueError(
+                _("band {band} MHz not supported; choose one of {bands}").format(
+                    band=v, bands=SUPPORTED_BANDS_MHZ
+                )
+            )
         return v
 
 
@@ -92,7 +97,9 @@ class Radio(StrictModel):
             for env in ENVIRONMENTS:
                 if getattr(bands, env) not in ok:
                     raise ValueError(
-                        f"band_{tech}_mhz.{env} = {getattr(bands, env)}: no {tech.upper()} link budget for this band; choose one of {ok}"
+                        _(
+                            "band_{tech}_mhz.{env} = {band}: no {TECH} link budget for this band; choose one of {ok}"
+                        ).format(tech=tech, env=env, band=getattr(bands, env), TECH=tech.upper(), ok=ok)
                     )
         return self
 
@@ -137,9 +144,11 @@ class Operator(StrictModel):
     def _years(cls, v: dict[int, float]) -> dict[int, float]:
         for year, value in v.items():
             if not 2020 <= year <= 2100:
-                raise ValueError(f"year {year} out of range 2020..2100")
+                raise ValueError(_("year {year} out of range 2020..2100").format(year=year))
             if value < 0:
-                raise ValueError(f"value for {year} must be >= 0, got {value}")
+                raise ValueError(
+                    _("value for {year} must be >= 0, got {value}").format(year=year, value=value)
+                )
         return dict(sorted(v.items()))
 
     def value_for_year(self, table: Mapping[int, float], year: int) -> float:
@@ -219,7 +228,7 @@ class Season(StrictModel):
     def _months(cls, v: list[int]) -> list[int]:
         bad = [m for m in v if not 1 <= m <= 12]
         if bad:
-            raise ValueError(f"months must be 1..12, got {bad}")
+            raise ValueError(_("months must be 1..12, got {bad}").format(bad=bad))
         return sorted(set(v))
 
 
@@ -364,7 +373,9 @@ class Subsidy(StrictModel):
     def _ordered(self) -> Subsidy:
         if self.window_end < self.window_start:
             raise ValueError(
-                f"window_end ({self.window_end}) must not be before window_start ({self.window_start})"
+                _("window_end ({end}) must not be before window_start ({start})").format(
+                    end=self.window_end, start=self.window_start
+                )
             )
         return self
 

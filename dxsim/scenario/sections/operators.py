@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
+from dxsim.i18n import gettext as _
 from dxsim.scenario.fields import StrictModel, param
 
 FINANCIALS = "dxsim assumption (no operator financials in the seeds, seed_facts.md open question 6)"
@@ -156,7 +157,9 @@ class Support(StrictModel):
     def _ordered(self) -> Support:
         if self.window_end < self.window_start:
             raise ValueError(
-                f"window_end ({self.window_end}) must not be before window_start ({self.window_start})"
+                _("window_end ({end}) must not be before window_start ({start})").format(
+                    end=self.window_end, start=self.window_start
+                )
             )
         return self
 

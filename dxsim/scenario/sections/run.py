@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import model_validator
 
+from dxsim.i18n import gettext as _
 from dxsim.scenario.constants import (
     END_DATE_LATEST,
     OBSERVED_ON_EARLIEST,
@@ -45,12 +46,18 @@ class Horizon(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> Horizon:
         if self.end_date <= self.start_date:
-            raise ValueError(f"end_date ({self.end_date}) must be after start_date ({self.start_date})")
+            raise ValueError(
+                _("end_date ({end}) must be after start_date ({start})").format(
+                    end=self.end_date, start=self.start_date
+                )
+            )
         if self.end_date > END_DATE_LATEST:
             raise ValueError(
-                f"end_date ({self.end_date}) is after {END_DATE_LATEST}, the latest supported end: plans run "
-                "to 2030 with a vision to 2045 (Resolution 57-NQ/TW), and the AI job queue grows ~1.4x a "
-                f"year beyond that (a run to 2055 needed 16 GB); choose an end_date up to {END_DATE_LATEST}"
+                _(
+                    "end_date ({end}) is after {latest}, the latest supported end: plans run to 2030 with a vision "
+                    "to 2045 (Resolution 57-NQ/TW), and the AI job queue grows ~1.4x a year beyond that (a run to "
+                    "2055 needed 16 GB); choose an end_date up to {latest}"
+                ).format(end=self.end_date, latest=END_DATE_LATEST)
             )
         return self
 

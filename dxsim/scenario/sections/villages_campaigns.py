@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from dxsim.i18n import gettext as _
 from dxsim.scenario.fields import DelayDays, StrictModel, param
 
 Region = Literal["north", "central", "south"]
@@ -192,19 +193,25 @@ class Campaign(StrictModel):
     def _check(self) -> Campaign:
         if not _NAME.match(self.name):
             raise ValueError(
-                f"name {self.name!r} must be lower case letters, digits and _ (starting with a letter, "
-                "at most 40 characters): it becomes part of metric names"
+                _(
+                    "name {name} must be lower case letters, digits and _ (starting with a letter, at most 40 "
+                    "characters): it becomes part of metric names"
+                ).format(name=repr(self.name))
             )
         if self.deadline <= self.launched:
-            raise ValueError(f"deadline ({self.deadline}) must be after launched ({self.launched})")
+            raise ValueError(
+                _("deadline ({deadline}) must be after launched ({launched})").format(
+                    deadline=self.deadline, launched=self.launched
+                )
+            )
         if isinstance(self.villages, list):
             if not self.villages:
                 raise ValueError(
-                    "villages: an empty list selects nothing; give ids, province codes or a subset name"
+                    _("villages: an empty list selects nothing; give ids, province codes or a subset name")
                 )
             dup = sorted({v for v in self.villages if self.villages.count(v) > 1})
             if dup:
-                raise ValueError(f"villages: {dup[0]!r} is listed twice")
+                raise ValueError(_("villages: {village} is listed twice").format(village=repr(dup[0])))
         return self
 
 
@@ -231,4 +238,8 @@ def check_campaign_names(campaigns: list[Campaign]) -> None:
     names = [c.name for c in campaigns]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise ValueError(f"campaigns: name {dup[0]!r} is used twice; names key the campaign metrics")
+        raise ValueError(
+            _("campaigns: name {name} is used twice; names key the campaign metrics").format(
+                name=repr(dup[0])
+            )
+        )

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from dxsim.i18n import gettext as _
 from dxsim.scenario.fields import StrictModel, param
 
 REGION6 = (
@@ -90,7 +91,9 @@ class ProvinceSurvey(StrictModel):
     @model_validator(mode="after")
     def _code(self) -> ProvinceSurvey:
         if not (len(self.gso34) == 2 and self.gso34.isdigit()):
-            raise ValueError(f"gso34 must be a 2-digit province code, got {self.gso34!r}")
+            raise ValueError(
+                _("gso34 must be a 2-digit province code, got {code}").format(code=repr(self.gso34))
+            )
         return self
 
 
@@ -322,6 +325,8 @@ class VillageLayer(StrictModel):
         dup = sorted({c for c in codes if codes.count(c) > 1})
         if dup:
             raise ValueError(
-                f"province_surveys: province {dup[0]} is listed twice; give one survey per province"
+                _("province_surveys: province {code} is listed twice; give one survey per province").format(
+                    code=dup[0]
+                )
             )
         return self

@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from dxsim.i18n import gettext as _
 from dxsim.scenario.fields import KeyedTable, StrictModel, param
 
 TERRAINS = ("flat", "hilly", "mountainous")
@@ -796,8 +797,14 @@ class Policy(StrictModel):
         if self.rule == "fixed" and (self.fixed_power is None or self.fixed_backhaul is None):
             missing = [n for n in ("fixed_power", "fixed_backhaul") if getattr(self, n) is None]
             raise ValueError(
-                f"rule = 'fixed' needs both fixed_power and fixed_backhaul; missing {', '.join(missing)} "
-                f"(fixed_power: {', '.join(POWER_OPTIONS)}; fixed_backhaul: {', '.join(BACKHAUL_OPTIONS)})"
+                _(
+                    "rule = 'fixed' needs both fixed_power and fixed_backhaul; missing {missing} (fixed_power: "
+                    "{powers}; fixed_backhaul: {backhauls})"
+                ).format(
+                    missing=", ".join(missing),
+                    powers=", ".join(POWER_OPTIONS),
+                    backhauls=", ".join(BACKHAUL_OPTIONS),
+                )
             )
         return self
 
@@ -830,6 +837,9 @@ class VillageOptions(StrictModel):
             and not self.backhaul.leo_licensed
         ):
             raise ValueError(
-                "policy.fixed_backhaul = 'leo' but backhaul.leo_licensed is false: license LEO or fix another backhaul"
+                _(
+                    "policy.fixed_backhaul = 'leo' but backhaul.leo_licensed is false: license LEO or fix another "
+                    "backhaul"
+                )
             )
         return self

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from dxsim.i18n import gettext as _
 from dxsim.scenario.fields import DelayDays, StrictModel, VndBnPerYear, Year, param
 
 _ASSUME = "dxsim assumption (no public figure; seed_facts.md open question {q})"
@@ -133,11 +134,17 @@ class VillageProgramme(StrictModel):
     def _years(self) -> VillageProgramme:
         for year, v in self.budget_vnd_bn.items():
             if not 2020 <= year <= 2100:
-                raise ValueError(f"budget_vnd_bn: year {year} out of range 2020..2100")
+                raise ValueError(
+                    _("{field}: year {year} out of range 2020..2100").format(field="budget_vnd_bn", year=year)
+                )
             if v < 0:
-                raise ValueError(f"budget_vnd_bn: value for {year} must be >= 0, got {v}")
+                raise ValueError(
+                    _("{field}: value for {year} must be >= 0, got {value}").format(
+                        field="budget_vnd_bn", year=year, value=v
+                    )
+                )
         if len(set(self.priority_list)) != len(self.priority_list):
-            raise ValueError("priority_list has duplicate village ids")
+            raise ValueError(_("priority_list has duplicate village ids"))
         return self
 
     def budget_for(self, year: int) -> float:
