@@ -59,6 +59,8 @@ OPS: dict[str, Callable[[Any, Any], Any]] = {
 CONDITION = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 UNDEFINED = ("fail", "pass", "drop")
 MIN_RUNS = 20  # PRIM on fewer runs finds noise
+SIGNIFICANT_QP = 0.05  # a restriction with a larger quasi-p is not stated as a rule (Bryant & Lempert 2010)
+WEAK_LIFT = 0.15  # a box whose failure rate is less than this above the base rate is called weak
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,11 @@ class Restriction:
     full_low: float
     full_high: float
     qp: float | None  # the smaller of the two one-sided quasi-p values
+
+    @property
+    def significant(self) -> bool:
+        """Unlikely by chance (quasi-p <= SIGNIFICANT_QP): only these make the box's rule in words."""
+        return self.qp is not None and self.qp <= SIGNIFICANT_QP
 
     @property
     def words(self) -> str:
@@ -92,14 +99,34 @@ class Box:
     n: int
     k: int
     restrictions: tuple[Restriction, ...]
+    base_rate: float = 0.0  # the share of all runs that fail: what the density is to be read against
 
     @property
     def words(self) -> str:
+        """The rule in words: the significant restrictions; the others PRIM kept are named as possibly chance."""
+        sure = [r for r in self.restrictions if r.significant]
+        loose = [r for r in self.restrictions if not r.significant]
         if not self.restrictions:
-            return _("fails anywhere in the swept ranges (no restriction)")
-        return _("fails when {rule}").format(
-            rule=(" " + _("and") + " ").join(r.words for r in self.restrictions)
-        )
+            text = _("fails anywhere in the swept ranges (no restriction)")
+        elif not sure:
+            text = _(
+                "no restriction is significant (quasi-p <= {qp}): the box on {names} may be chance; sample more"
+            ).format(qp=F.plain(SIGNIFICANT_QP, 2), names=", ".join(r.parameter for r in loose))
+        else:
+            text = _("fails when {rule}").format(rule=(" " + _("and") + " ").join(r.words for r in sure))
+            if loose:
+                text += (
+                    " ("
+                    + _("also restricted, possibly by chance: {names}").format(
+                        names=", ".join(r.parameter for r in loose)
+                    )
+                    + ")"
+                )
+        if self.density - self.base_rate < WEAK_LIFT:
+            text += "; " + _("weak: {density} of the box's runs fail against {base} of all runs").format(
+                density=F.percent(100 * self.density, 0), base=F.percent(100 * self.base_rate, 0)
+            )
+        return text
 
 
 @dataclass
@@ -112,6 +139,7 @@ class Discovery:
     boxes: list[Box]
     trajectories: pl.DataFrame
     out_dir: Path | None = None
+    note: str = ""  # which runs PRIM read, when not all (see independent_runs)
 
 
 def _num(v: float) -> str:
@@ -128,6 +156,13 @@ def parse_condition(text: str) -> tuple[str, float]:
             allowed=_('a comparison and a number, e.g. "< 90", ">= 2029" or "> 0"'),
         )
     return m.group(1), float(m.group(2).replace("_", ""))
+
+
+def condition_text(text: str) -> str:
+    """The condition as the user wrote it, spaced ("<93.2222" -> "< 93.2222"): never rounded (a threshold of
+    93.2222 shown as 93.2 read as false) nor grouped (a year 2027 shown as 2,027)."""
+    m = CONDITION.match(text or "")
+    return f"{m.group(1)} {m.group(2)}" if m else text.strip()
 
 
 def read_sweep(sweep_dir: Path) -> tuple[pl.DataFrame, list[str], dict[str, Any]]:
@@ -169,6 +204,29 @@ def read_sweep(sweep_dir: Path) -> tuple[pl.DataFrame, list[str], dict[str, Any]
             allowed=_("a folder `dxsim sweep` wrote"),
         )
     return runs, params, meta
+
+
+def independent_runs(runs: pl.DataFrame, params: list[str], meta: dict[str, Any]) -> tuple[pl.DataFrame, str]:
+    """The runs whose swept values were drawn independently, and a note saying which (empty: all of them).
+
+    Why: a Sobol' (Saltelli) design is N blocks of D + 2 runs (2D + 2 with second-order indices): the block's
+    first run A and last run B are independent points, the runs between re-use A's values with one column of B's.
+    PRIM's quasi-p values assume independent runs; on the whole design they were far too small and named
+    parameters that do not matter (crews at quasi-p 0.004 for a KPI the permit time alone sets)."""
+    if meta.get("method") != "sobol":
+        return runs, ""
+    n, total, d = int(meta.get("samples") or 0), runs.height, len(params)
+    block = total // n if n > 0 else 0
+    if n <= 0 or block * n != total or block not in (d + 2, 2 * d + 2):
+        return runs, ""  # not the layout this reads; keep every run
+    order = runs.sort("run") if "run" in runs.columns else runs
+    at = np.arange(total) % block
+    kept = order.filter(pl.Series((at == 0) | (at == block - 1)))
+    note = _(
+        "A Sobol' sweep re-uses each drawn value across its runs, so PRIM reads only the {kept} independent runs "
+        "(the A and B points of its {n} blocks), not all {total}."
+    ).format(kept=kept.height, n=n, total=total)
+    return kept, note
 
 
 def _select(traj: Any, threshold: float) -> int:
@@ -255,14 +313,14 @@ def discover(
             else _("every run fails ({kpi} {op} {bound}): there is nothing to tell apart")
         )
         raise DxsimInputError(
-            what.format(kpi=kpi, op=op, bound=_num(bound)),
+            what.format(kpi=kpi, op=op, bound=condition_text(condition).split(" ", 1)[1]),
             file=source,
             field="--fails",
             value=condition,
             allowed=_("a condition some runs meet and others do not"),
         )
     boxes, traj = _prim_boxes(x, y, threshold, peel_alpha, mass_min, max_boxes)
-    return Discovery(kpi, f"{op} {_num(bound)}", x.height, int(y.sum()), int((~keep).sum()), boxes, traj)
+    return Discovery(kpi, condition_text(condition), x.height, int(y.sum()), int((~keep).sum()), boxes, traj)
 
 
 def _prim_boxes(
@@ -315,7 +373,16 @@ def _prim_boxes(
         rs.sort(key=lambda r: (r.qp if r.qp is not None else 1.0, r.parameter))
         k_in, n_in = int(row["k"]), int(row["n"])
         boxes.append(
-            Box(b + 1, k_in / total_k, float(row["density"]), float(row["mass"]), n_in, k_in, tuple(rs))
+            Box(
+                b + 1,
+                k_in / total_k,
+                float(row["density"]),
+                float(row["mass"]),
+                n_in,
+                k_in,
+                tuple(rs),
+                total_k / len(y),
+            )
         )
     traj_df = pl.concat(trajs) if trajs else pl.DataFrame()
     return boxes, traj_df
@@ -375,7 +442,8 @@ def markdown(d: Discovery, sweep_name: str) -> str:
         )
         + (" " + _("{n} runs without a value were left out.").format(n=d.dropped) if d.dropped else "")
         + " "
-        + _("PRIM (EMA Workbench)."),
+        + _("PRIM (EMA Workbench).")
+        + (" " + d.note if d.note else ""),
         "",
     ]
     if not d.boxes:
@@ -425,6 +493,7 @@ def write_discovery(d: Discovery, out: Path, sweep_name: str, sweep_dir: Path) -
         "runs": d.runs,
         "failing": d.failing,
         "dropped_undefined": d.dropped,
+        "runs_note": d.note,
         "method": "PRIM (ema_workbench.analysis.prim)",
         "boxes": [
             {"box": b.number, "rule": b.words, "coverage": b.coverage, "density": b.density, "mass": b.mass}
@@ -465,6 +534,7 @@ def run_discover(
     sd = Path(sweep_dir)
     runs, params, meta = read_sweep(sd)
     name = str(meta.get("name") or sd.name)
+    runs, note = independent_runs(runs, params, meta)
     d = discover(
         runs,
         params,
@@ -477,6 +547,7 @@ def run_discover(
         max_boxes=max_boxes,
         source=str(sd / "runs.parquet"),
     )
+    d.note = note
     out = Path(out_dir) if out_dir is not None else Path("outputs") / "discover" / f"{name}-{kpi}"[:120]
     write_discovery(d, out, name, sd)
     return d

@@ -149,3 +149,80 @@ def test_not_a_sweep_folder(tmp_path: Path) -> None:
     assert (
         r.returncode == 2 and "not a finished sweep" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     )
+
+
+def test_a_sobol_sweep_is_read_from_its_independent_runs(tmp_path: Path) -> None:
+    """A Saltelli design (SALib, as `dxsim sweep` draws it) whose KPI fails exactly when permit P90 < 200: only the
+    A and B run of each block of D + 2 are read, and the rule in words names the permit time alone."""
+    from SALib.sample import sobol
+
+    from dxsim.discover import independent_runs
+
+    n, d = 64, len(PARAMS)
+    problem = {
+        "num_vars": d,
+        "names": PARAMS,
+        "bounds": [[100, 500], [2000, 18000], [200, 700], [0, 1], [0, 1]],
+    }
+    x = sobol.sample(problem, n, calc_second_order=False, scramble=True, seed=7)
+    assert x.shape == (n * (d + 2), d)
+    kpi = np.where(x[:, 0] < 200, 85.0, 95.0)
+    sw = tmp_path / "sobol"
+    sw.mkdir()
+    runs = pl.DataFrame({"run": np.arange(len(x)), **{p: x[:, i] for i, p in enumerate(PARAMS)}, "kpi": kpi})
+    runs.write_parquet(sw / "runs.parquet")
+    meta = {"name": "sobol", "method": "sobol", "samples": n, "parameters": [{"path": p} for p in PARAMS]}
+    (sw / "sweep.json").write_text(json.dumps(meta), encoding="utf-8")
+    kept, note = independent_runs(runs, PARAMS, meta)
+    assert kept["run"].to_list() == [b * (d + 2) + j for b in range(n) for j in (0, d + 1)]  # A and B of each
+    assert str(2 * n) in note and str(len(x)) in note
+    # every row in a block re-uses A's values but in one column: A and B are the only fully fresh points
+    block = x[: d + 2]
+    assert all((np.count_nonzero(block[j] != block[0]) == 1) for j in range(1, d + 1))
+    out = tmp_path / "disc"
+    r = dxsim_cmd("discover", str(sw), "--kpi", "kpi", "--fails", "< 90", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    md = (out / "discover.md").read_text(encoding="utf-8")
+    rule = md.split("## Box 1: ", 1)[1].splitlines()[0]
+    assert rule.startswith(f"fails when {PARAMS[0]} below"), rule
+    said = rule.split(" (also restricted", 1)[0]
+    assert not [p for p in PARAMS[1:] if p in said], rule  # nothing else stated as a rule
+    assert (
+        f"{2 * n} independent runs" in md and json.loads((out / "discover.json").read_text())["runs"] == 2 * n
+    )
+
+
+def test_a_rule_states_only_what_is_significant_and_says_when_it_is_weak() -> None:
+    from dxsim.discover import Box, Restriction
+
+    permit = Restriction("permit", 60.0, 72.0, 60.0, 240.0, 0.001)
+    crews = Restriction("crews", 258.0, 441.0, 205.0, 692.0, 0.65)
+    strong = Box(1, 1.0, 1.0, 0.1, 12, 12, (permit, crews), base_rate=0.11)
+    assert strong.words == "fails when permit below 72 (also restricted, possibly by chance: crews)"
+    weak = Box(1, 1.0, 0.82, 0.9, 100, 82, (crews,), base_rate=0.72)
+    assert weak.words.startswith(
+        "no restriction is significant (quasi-p <= 0.05): the box on crews may be chance"
+    )
+    assert weak.words.endswith("weak: 82% of the box's runs fail against 72% of all runs")
+
+
+def test_the_condition_is_shown_as_written(tmp_path: Path) -> None:
+    """A threshold of 93.2222 is not shown as 93.2 (no run is below that), nor a year 2029 as 2,029."""
+    from dxsim.discover import condition_text
+
+    assert condition_text("<93.2222") == "< 93.2222" and condition_text(" > 2029 ") == "> 2029"
+    sw = planted_sweep(tmp_path / "sw")
+    r = dxsim_cmd(
+        "discover",
+        str(sw),
+        "--kpi",
+        "year_5g_pop_90pct",
+        "--fails",
+        "> 2028.5",
+        "--undefined",
+        "fail",
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert r.returncode == 0, r.stderr
+    assert "year_5g_pop_90pct > 2028.5" in r.stdout and "2,028" not in r.stdout
