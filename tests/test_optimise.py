@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from dxsim.errors import DxsimInputError
 from dxsim.execution import run_scenario_kpis
 from dxsim.optimise import load_optimise, run_optimise
+from dxsim.optimise.probe import Move, lever_summary, moves, verdict
 from dxsim.optimise.score import Score, pareto_front, statistic
 from dxsim.optimise.search import Dim, Problem, search
 from dxsim.optimise.shares import split
@@ -62,6 +63,71 @@ def test_split_is_always_feasible(rows: list[tuple[float, int, int]], step: floa
 
 
 # --------------------------------------------------------------------------- statistics
+
+
+def test_probe_moves_keep_bounds_and_shares_whole() -> None:
+    """The envelope example's best plan: two budgets on a 250 grid (0..6,000) and a 30/15/55 split on a 5 grid."""
+    spec = load_optimise(REPO / "scenarios" / "optimise" / "envelope-split.toml")
+    best = {
+        "budget.total_vnd_bn.2026": 6000.0,
+        "budget.total_vnd_bn.2027": 3250.0,
+        "budget.share_pct.five_g_subsidy": 30.0,
+        "budget.share_pct.villages": 0.0,
+        "budget.share_pct.compute_public": 70.0,
+    }
+    found = moves(spec, best)
+    budgets = [m.values["budget.total_vnd_bn.2026"] for m in found if m.lever == "budget.total_vnd_bn.2026"]
+    assert budgets == [5750.0]  # 6,250 is above the bound
+    assert [m.values["budget.total_vnd_bn.2027"] for m in found if m.lever.endswith("2027")] == [
+        3000.0,
+        3500.0,
+    ]
+    shares = [m for m in found if "share_pct" in m.lever]
+    # 3 x 2 ordered pairs, less the two that take from villages (at 0)
+    assert len(shares) == 4 and not [m for m in shares if m.values["budget.share_pct.villages"] < 0]
+    for m in shares:
+        assert sum(v for k, v in m.values.items() if "share_pct" in k) == 100.0
+        assert (
+            sum(abs(m.values[k] - best[k]) for k in best) == 10.0
+        )  # one step moved from one share to another
+
+
+def test_probe_verdicts() -> None:
+    best = Score((100.0,), {"cost mean": 100.0, "dc P10": 600.0}, (-10.0,))
+    same = Score((100.0,), {"cost mean": 100.0, "dc P10": 600.0}, (-10.0,))
+    assert verdict(best, same, True) == "no effect: neither the objective nor any constraint moved"
+    assert verdict(best, Score((90.0,), {"cost mean": 90.0, "dc P10": 580.0}, (10.0,)), True) == (
+        "misses a constraint"
+    )
+    cheaper = Score((95.0,), {"cost mean": 95.0, "dc P10": 595.0}, (-5.0,))
+    assert verdict(best, cheaper, True).startswith("better and still meets every constraint")
+    assert verdict(best, cheaper, False) == "worse, still meets every constraint"
+
+
+def test_probe_summary_names_an_arbitrary_split_and_a_better_neighbour() -> None:
+    """The shipped example's probes: 5G <-> villages moves change nothing either way; 2027 one step lower is cheaper
+    and feasible."""
+    none = "no effect: neither the objective nor any constraint moved"
+    found = [
+        Move("budget.total_vnd_bn.2027", "budget.total_vnd_bn.2027 3250 -> 3000", {}),
+        Move("five_g", "five_g +5 (from villages)", {}, "villages"),
+        Move("five_g", "five_g +5 (from compute)", {}, "compute"),
+        Move("villages", "villages +5 (from five_g)", {}, "five_g"),
+    ]
+    verdicts = [
+        "better and still meets every constraint: the search stopped short here",
+        none,
+        "misses a constraint",
+        none,
+    ]
+    lines = lever_summary(found, verdicts)
+    assert len(lines) == 2
+    assert lines[0].startswith(
+        "- `five_g` and `villages`: a step moved between them either way changed nothing"
+    )
+    assert lines[1].startswith("- **budget.total_vnd_bn.2027 3250 -> 3000** is better and still meets every")
+    verdicts[3] = "misses a constraint"  # one way only: not arbitrary
+    assert len(lever_summary(found, verdicts)) == 1
 
 
 def test_statistics_and_front() -> None:
@@ -234,6 +300,31 @@ def test_quantile_constraint_holds_out_of_sample_and_compare_written(base: Path,
     assert cmp.height > 0
     md = (tmp_path / "out" / "optimise.md").read_text(encoding="utf-8")
     assert "Out of sample" in md and "What binds" in md
+    # what each lever does at the best plan: every one-step move, each re-run on the search's 6 replications
+    spec = load_optimise(f)
+    best = res.best[0]
+    probes = pl.read_csv(tmp_path / "out" / "probes.csv")
+    expected = moves(spec, best.candidate.values)
+    assert probes.height == 1 + len(expected) and probes["move"][0] == "best plan"
+    assert probes["move"][1:].to_list() == [m.text for m in expected] and "What each lever does" in md
+    # one probe against a run built by hand: supply moved one step (1,000 kits a month), teams as in the plan
+    row = next(r for r in probes.iter_rows(named=True) if r["lever"] == "supply.deliveries_per_month")
+    moved = next(m for m in expected if m.text == row["move"])
+    sc0 = load_scenario(base)
+    teams = int(moved.values["crews.north.teams"])
+    sc = sc0.model_copy(
+        update={
+            "seed": 5,
+            "supply": sc0.supply.model_copy(
+                update={"deliveries_per_month": int(moved.values["supply.deliveries_per_month"])}
+            ),
+            "crews": {**sc0.crews, "north": sc0.crews["north"].model_copy(update={"teams": teams})},
+        }
+    )
+    k, _ = run_scenario_kpis(sc, str(base.parent), 5, 6)
+    want = float(np.mean([k[r]["capex_total_vnd_bn"] for r in range(6)]))
+    assert row["capex_total_vnd_bn mean"] == pytest.approx(want, rel=1e-12)
+    assert row["objective_change"] == pytest.approx(want - best.score.objectives[0], rel=1e-9, abs=1e-9)
 
 
 def test_resume_equals_uninterrupted(base: Path, tmp_path: Path) -> None:
@@ -381,6 +472,33 @@ def test_cli_bad_file_exit_2_and_refuses_huge_job(base: Path, tmp_path: Path) ->
     r = dxsim_cmd("optimise", str(big), "--out", str(tmp_path / "big"))
     assert r.returncode == 2 and "needs confirmation" in r.stderr and "--yes" in r.stderr
     assert not (tmp_path / "big").exists()
+    # a share group without the third share its rule sums: no candidate can run, so it is refused at load
+    two = opt_file(
+        tmp_path,
+        REPO / "scenarios" / "optimise" / "envelope-base.toml",
+        '[[shares]]\npaths = ["budget.share_pct.five_g_subsidy", "budget.share_pct.villages"]\nstep = 5\n'
+        '[[objectives]]\nkpi = "public_cost_total_vnd_bn"\ndirection = "minimise"\n',
+        "two.toml",
+    )
+    r = dxsim_cmd("optimise", str(two), "--out", str(tmp_path / "two"))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "no candidate can run" in r.stderr and "must sum to 100, got 140" in r.stderr
+    assert not (tmp_path / "two").exists()
+
+
+def test_no_plan_meeting_the_targets_exits_1(base: Path, tmp_path: Path) -> None:
+    """A target no candidate meets is a target failure, as in calibration and backtest: exit 1, and optimise.md
+    says so."""
+    f = opt_file(
+        tmp_path,
+        base,
+        'reps = 1\nmax_evals = 1\nconstraints = ["capex_total_vnd_bn mean <= 1"]\n[[variables]]\n'
+        'path = "crews.north.teams"\nlow = 40\nhigh = 41\n[[objectives]]\nkpi = "capex_total_vnd_bn"\n'
+        'direction = "minimise"\n',
+    )
+    r = dxsim_cmd("optimise", str(f), "--workers", "0", "--no-check", "--out", str(tmp_path / "o"))
+    assert r.returncode == 1, r.stderr
+    assert "No candidate met every constraint" in (tmp_path / "o" / "optimise.md").read_text(encoding="utf-8")
 
 
 def test_pool_equals_in_process(base: Path, tmp_path: Path) -> None:

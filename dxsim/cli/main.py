@@ -1370,7 +1370,9 @@ def optimise(
             ),
             highlight=False,
         )
-        return 0  # no feasible plan is a finding (optimise.md says so), not a failure
+        # no plan meeting every target is a target failure, as in calibration and backtest: exit 1 (optimise.md
+        # says which constraint no candidate met); scripts can tell it from a plan found
+        return 0 if res.feasible_found else 1
 
     _guard(body)
 

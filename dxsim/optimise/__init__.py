@@ -40,6 +40,7 @@ from dxsim.execution import LocalPool, RunTask, SweepInterrupted, effective_scen
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.optimise.outputs import FILES, write_outputs
+from dxsim.optimise.probe import most_moves
 from dxsim.optimise.score import Score, pareto_front, score
 from dxsim.optimise.search import Candidate, Dim, Evaluated, Group, Problem, search
 from dxsim.optimise.spec import OptSpec, load_optimise
@@ -60,10 +61,9 @@ class OptimiseInterrupted(KeyboardInterrupt):
     def __init__(self, done: int, where: str) -> None:
         self.done, self.where = done, where
         super().__init__(
-            _(
-                "interrupted after {done} evaluated candidates; they are kept in {where}; "
-                "run the same command again to resume"
-            ).format(done=done, where=where)
+            _("{done} evaluated candidates are kept in {where}; run the same command again to resume").format(
+                done=done, where=where
+            )
         )
 
 
@@ -98,9 +98,10 @@ def problem_of(spec: OptSpec) -> Problem:
 
 def plan_size(spec: OptSpec) -> tuple[int, str]:
     """Replications the optimisation needs at most, and a one-line estimate of its time."""
-    extra = (
-        spec.validate_reps * (1 if len(spec.objectives) == 1 else 3) + 2 * spec.reps
-    )  # validation + compare
+    probes = (
+        most_moves(spec) * spec.reps if len(spec.objectives) == 1 else 0
+    )  # the best plan's levers, one step
+    extra = spec.validate_reps * (1 if len(spec.objectives) == 1 else 3) + 2 * spec.reps + probes
     n = spec.max_evals * spec.reps + extra
     return n, _(
         "{evals} candidates x {reps} replications + {extra} for checking = {n} replications, about "
@@ -330,6 +331,7 @@ def run_optimise(
 
     try:
         history = search(problem_of(spec), ev, on_batch=on_batch)
+        searched_now, reused = ev.evaluated_now, ev.reused  # the checks after the search are counted apart
         best, found = best_of(spec, history)
         files = write_outputs(
             spec, out, history, best, found, ev, check=check, say=say, elapsed_s=time.perf_counter() - t0
@@ -339,4 +341,4 @@ def run_optimise(
     finally:
         if pool is not None:
             pool.close()
-    return OptimiseResult(spec, history, best, found, out, ev.evaluated_now, ev.reused, files, ev.repeated)
+    return OptimiseResult(spec, history, best, found, out, searched_now, reused, files, ev.repeated)

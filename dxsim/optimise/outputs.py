@@ -13,6 +13,11 @@ Folder (default ``outputs/optimise/<name>/``):
 - ``validation.csv``: the best plan re-run on fresh seeds (seed + 1,000,003, `validate_reps`
   replications): each constraint's statistic in the search and out of sample, the share of fresh
   replications meeting the bound, and the share the constraint's percentile promises.
+- ``probes.csv``: what each lever does at the best plan (one objective): the plan re-run on the search's
+  replications with one lever moved one step (a share: one step from another share), each objective and
+  constraint statistic, and a verdict (no effect, misses a constraint, better, worse); `give` is the share a
+  share move took its step from; see
+  :mod:`dxsim.optimise.probe`.
 - ``compare/``: the best plan against the base, as `dxsim compare` writes it (same seed).
 - ``optimise.md`` (summary for people) and ``optimise.json`` (the same for scripts).
 """
@@ -34,7 +39,8 @@ from dxsim.compare import compare_scenarios, write_compare
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
-from dxsim.optimise.score import kpi_values, statistic
+from dxsim.optimise.probe import Move, candidates, lever_summary, moves, verdict
+from dxsim.optimise.score import Score, kpi_values, statistic
 from dxsim.optimise.search import Evaluated
 from dxsim.optimise.spec import Constraint, OptSpec
 from dxsim.results.writer import atomic_file, atomic_text
@@ -50,6 +56,7 @@ FILES = [
     "pareto.csv",
     "pareto.png",
     "validation.csv",
+    "probes.csv",
     "compare",
     "optimise.md",
     "optimise.json",
@@ -216,6 +223,38 @@ def validation_frame(spec: OptSpec, best: Evaluated, rec: dict[str, Any]) -> pl.
     )
 
 
+def probe_frame(spec: OptSpec, best: Evaluated, found: list[Move], scores: list[Score]) -> pl.DataFrame:
+    """One row per probe: the move, each objective and constraint statistic (the best plan's first), the change of
+    the first objective, feasible, and the verdict."""
+    labels = list(
+        dict.fromkeys([o.of.label for o in spec.objectives] + [c.of.label for c in spec.constraints])
+    )
+    minimise = spec.objectives[0].direction == "minimize"
+    first = spec.objectives[0].of.label
+    rows: list[dict[str, Any]] = [
+        {"move": _("best plan"), "lever": "", "give": "", **{k: best.score.stats.get(k) for k in labels}}
+        | {"objective_change": 0.0, "feasible": best.score.feasible, "verdict": ""}
+    ]
+    for m, sc in zip(found, scores, strict=True):
+        a, b = sc.stats.get(first), best.score.stats.get(first)
+        rows.append(
+            {"move": m.text, "lever": m.lever, "give": m.give, **{k: sc.stats.get(k) for k in labels}}
+            | {
+                "objective_change": (a - b) if a is not None and b is not None else None,
+                "feasible": sc.feasible,
+                "verdict": verdict(best.score, sc, minimise),
+            }
+        )
+    schema: dict[str, Any] = {
+        "move": pl.Utf8,
+        "lever": pl.Utf8,
+        "give": pl.Utf8,
+        **dict.fromkeys(labels, pl.Float64),
+    }
+    schema |= {"objective_change": pl.Float64, "feasible": pl.Boolean, "verdict": pl.Utf8}
+    return pl.DataFrame(rows, schema=schema)
+
+
 def _png(path: Path, draw: Callable[[Any], None]) -> None:
     from matplotlib.figure import Figure
 
@@ -275,6 +314,7 @@ def summary_markdown(
     found: bool,
     validation: pl.DataFrame | None,
     counts: dict[str, Any],
+    probes: pl.DataFrame | None = None,
 ) -> str:
     """optimise.md, in the language in use (KPI names and paths stay as in the files)."""
     lines = [
@@ -338,6 +378,32 @@ def summary_markdown(
     lines += [f"| {k} | {_fmt(v, k)} |" for k, v in b.score.stats.items()]
     if spec.constraints:
         lines += ["", "## " + _("What binds"), ""] + binding_lines(spec, hist)
+    if probes is not None and probes.height > 1:
+        first = spec.objectives[0].of.label
+        lines += [
+            "",
+            "## " + _("What each lever does at the best plan"),
+            "",
+            _(
+                "The best plan re-run on the search's replications with one lever moved one step (a share takes "
+                "its step from another share, so the group still adds up); `probes.csv` has every statistic."
+            ),
+            "",
+            "| " + " | ".join([_("move"), first, _("change"), _("verdict")]) + " |",
+            "|---|---:|---:|---|",
+        ]
+        for r in probes.iter_rows(named=True):
+            if not r["lever"]:
+                continue
+            change = r["objective_change"]
+            shown = "-" if change is None else ("0" if change == 0 else F.number(change, 1, signed=True))
+            lines.append(f"| {r['move']} | {_fmt(r[first], first)} | {shown} | {r['verdict']} |")
+        rows = [r for r in probes.iter_rows(named=True) if r["lever"]]
+        arbitrary = lever_summary(
+            [Move(r["lever"], r["move"], {}, r["give"] or "") for r in rows], [r["verdict"] for r in rows]
+        )
+        if arbitrary:
+            lines += [""] + arbitrary
     if validation is not None and validation.height:
         head = [
             _("constraint"),
@@ -382,12 +448,15 @@ def write_outputs(
 ) -> list[Path]:
     """Write every file listed in the module docstring (each atomically); returns their paths."""
     files: list[Path] = []
+    # the search's own counts: the checks below (fresh seeds, probes) are evaluations too, counted apart
+    counts = {"evaluated_now": ev.evaluated_now, "reused": ev.reused, "repeated": ev.repeated}
     hist = history_frame(spec, history)
     atomic_file(out / "history.csv", lambda p: hist.write_csv(p))
     files.append(out / "history.csv")
     convergence_chart(spec, hist, out / "convergence.png")
     files.append(out / "convergence.png")
     validation = None
+    probes: pl.DataFrame | None = None
     if best:
         atomic_text(out / "best.toml", plan_toml(spec, best[0], _plan_name(spec, "best"), out, "best.toml"))
         files.append(out / "best.toml")
@@ -420,6 +489,17 @@ def write_outputs(
             validation = validation_frame(spec, best[0], rec)
             atomic_file(out / "validation.csv", lambda p: validation.write_csv(p))
             files.append(out / "validation.csv")
+        if len(spec.objectives) == 1:
+            found_moves = moves(spec, best[0].candidate.values)
+            if found_moves:
+                say(
+                    _("probing the best plan: each lever moved one step ({n} plans)").format(
+                        n=len(found_moves)
+                    )
+                )
+                probes = probe_frame(spec, best[0], found_moves, ev(candidates(found_moves)))
+                atomic_file(out / "probes.csv", lambda p: probes.write_csv(p))
+                files.append(out / "probes.csv")
         say(_("comparing the best plan with the base"))
         res = compare_scenarios(
             [spec.base, out / "best.toml"],
@@ -429,8 +509,8 @@ def write_outputs(
             scheduler=ev.scheduler,
         )
         files += write_compare(res, out / "compare")
-    counts = {"evaluated_now": ev.evaluated_now, "reused": ev.reused, "repeated": ev.repeated}
-    atomic_text(out / "optimise.md", summary_markdown(spec, hist, best, found, validation, counts))
+    counts["checks_evaluated_now"] = ev.evaluated_now - counts["evaluated_now"]
+    atomic_text(out / "optimise.md", summary_markdown(spec, hist, best, found, validation, counts, probes))
     meta = {
         "file": str(spec.file),
         "base": str(spec.base),

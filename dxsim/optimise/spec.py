@@ -58,12 +58,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dxsim.errors import DxsimInputError
 from dxsim.execution import kpi_names
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
+from dxsim.optimise.shares import split
 from dxsim.scenario import load_scenario, load_scenario_dict
-from dxsim.scenario.loader import field_bounds
+from dxsim.scenario.loader import _validate, field_bounds
 from dxsim.sweep.spec import (
     NAME_ALLOWED,
     NAME_PATTERN,
@@ -73,6 +75,7 @@ from dxsim.sweep.spec import (
     _int,
     _number,
     base_path,
+    override,
     read_toml,
     resolve_path,
 )
@@ -525,6 +528,7 @@ def load_optimise(path: str | os.PathLike[str], max_evals: int | None = None) ->
         raise _err(file, _("the same path is decided twice"), "variables", dup, _("each path once"))
     objectives = _objectives(file, raw, known, horizon)
     constraints = _constraints(file, raw, known, horizon)
+    _check_centre(file, merged, variables, shares)
     return OptSpec(
         file=file,
         base=base,
@@ -542,6 +546,39 @@ def load_optimise(path: str | os.PathLike[str], max_evals: int | None = None) ->
         base_merged=merged,
         base_scenario=base_sc,
     )
+
+
+def _check_centre(
+    file: Path, merged: dict[str, Any], variables: list[Variable], shares: list[ShareGroup]
+) -> None:
+    """Refuse a file no candidate of which can run: the plan at the middle of every lever (each share group split
+    evenly within its bounds) must be a valid scenario. Why: a share group that leaves out a share its rule sums
+    (two of the envelope's three shares) failed every candidate at run time ("must sum to 100, got 140") and the
+    search ran to its end, exit 0."""
+    values: dict[str, float] = {}
+    for v in variables:
+        lo, mid = v.param.low, (v.param.low + v.param.high) / 2
+        x = (
+            lo + round((mid - lo) / v.step) * v.step if v.step else mid
+        )  # on the lever's grid, as candidates are
+        values[v.path] = float(round(x)) if v.param.integer else x
+    for g in shares:
+        even = split([1.0] * len(g.params), g.low, g.high, g.total, g.step)
+        values |= {p.path: x for p, x in zip(g.params, even, strict=True)}
+    params = [v.param for v in variables] + [p for g in shares for p in g.params]
+    try:
+        _validate(override(merged, values, params), {}, str(file))
+    except DxsimInputError as exc:
+        raise _err(
+            file,
+            _(
+                "the plan at the middle of every lever is not a valid scenario ({reason}), so no candidate can run"
+            ).format(reason=DxsimInputError(exc.message, field=exc.field, value=exc.value).one_line()),
+            "shares" if shares else "variables",
+            allowed=_(
+                "levers whose values make a valid scenario (a share group lists every share its rule adds up)"
+            ),
+        ) from None
 
 
 def censored_value(kpi: str, value: float, horizon_end: dt.date) -> float:
