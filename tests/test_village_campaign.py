@@ -153,6 +153,20 @@ def test_surge_line_crews_meet_a_deadline_the_region_alone_misses_and_cost_shows
     assert sum(r["village_capex_vnd_bn"] for r in rows0) == pytest.approx(4.0)
 
 
+def test_a_deadline_before_the_start_is_not_judged():
+    """The run starts after the deadline (day -31): its start state is the network after it, so the run writes the
+    campaign's scope once, at the first month end, and no "done by the deadline" nor "met"."""
+    _, rows = run(scenario(), inputs(campaigns=[campaign(2, deadline=-31.0, launched=-120.0)]), monitor=True)
+    once = [r for r in rows if "campaign_c_villages_in_scope" in r]
+    assert (
+        len(once) == 1 and once[0]["day"] == rows[0]["day"] and once[0]["campaign_c_villages_in_scope"] == 2.0
+    )
+    assert not [
+        r for r in rows if "campaign_c_deadline_met" in r or "campaign_c_villages_done_by_deadline" in r
+    ]
+    assert rows[0]["campaign_c_villages_left"] == 2.0  # the monthly count still says what is left
+
+
 def test_surge_teams_work_only_for_their_campaign():
     # V1 is outside the campaign: it never uses the surge crew and waits for V0's line (0-100) -> 200
     c = campaign(2, extra_utility_teams={"north": 1}, mobilisation_p50_days=10.0, mobilisation_p90_days=10.0)

@@ -124,9 +124,9 @@ CAMPAIGN_METRICS: dict[str, str] = {
     "campaign_<name>_villages_left": "villages in the campaign's scope still without signal at month end (villages; VN)",
     "campaign_<name>_surge_capex_vnd_bn": "capex of the campaign's surge measures incurred in the month (VND bn; VN)",
     "campaign_<name>_villages_in_scope": "villages in scope (villages; VN; one row, at the month end on or after the deadline, or the first month end if the deadline precedes the start)",
-    "campaign_<name>_villages_done_by_deadline": "villages in scope with signal by the deadline (villages; VN; one row, as above)",
-    "campaign_<name>_villages_left_at_deadline": "villages in scope without signal at the deadline (villages; VN; one row, as above)",
-    "campaign_<name>_deadline_met": "1 if every village in scope had signal by the deadline, else 0 (1 = met, 0 = missed; VN; one row, as above)",
+    "campaign_<name>_villages_done_by_deadline": "villages in scope with signal by the deadline (villages; VN; one row, as above; none when the deadline precedes the start: the run starts after it)",
+    "campaign_<name>_villages_left_at_deadline": "villages in scope without signal at the deadline (villages; VN; one row, as above; none when the deadline precedes the start)",
+    "campaign_<name>_deadline_met": "1 if every village in scope had signal by the deadline, else 0 (1 = met, 0 = missed; VN; one row, as above; none when the deadline precedes the start)",
 }
 CAMPAIGN_PLACEHOLDER = "campaign_<name>"
 _CAMPAIGN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # as villages.campaigns[].name (dxsim.scenario)

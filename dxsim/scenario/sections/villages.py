@@ -38,7 +38,7 @@ class Villages(StrictModel):
         "...} (see villages.campaigns[] fields); [] = no campaign. Default: the two 2025 campaigns "
         "(the villages with power by 2025-09-30, reported as 238 nationally, 485 in the layer once Tuyên Quang's "
         "own survey replaces its share; the villages without power by 2025-11-30). The first deadline is before the "
-        "2025-10-31 start, so a run reports it missed and when its last village is done.",
+        "2025-10-31 start, so a run does not judge it (it starts after it) and reports when its last village is done.",
         json_schema_extra={
             "x-unit": "campaigns",
             "x-source": "villages/vn_deadzone_counts_timeline.csv row 2025-07 (news.daisan.vn)",

@@ -20,8 +20,11 @@ Metric meanings (documented in the README, section on metrics):
   cause (dxsim.sim.villages.process); they add up to 100 when a village waits, else all 0;
 - per campaign ``campaign_<name>_villages_left`` (in scope, no signal yet) and
   ``campaign_<name>_surge_capex_vnd_bn`` monthly; once, at the month end on or after the deadline
-  (the first month end if the deadline precedes the start): ``campaign_<name>_villages_in_scope``,
-  ``_villages_done_by_deadline``, ``_villages_left_at_deadline`` and ``_deadline_met`` (1 or 0).
+  (the first month end if the deadline precedes the start): ``campaign_<name>_villages_in_scope``, and,
+  unless the deadline precedes the start, ``_villages_done_by_deadline``, ``_villages_left_at_deadline`` and
+  ``_deadline_met`` (1 or 0). A deadline before the start is not judged: the start state is the network after
+  it (the layer's villages without signal at the start), so "0 done by the deadline, missed" was the input
+  restated as if the run had found it.
 """
 
 from __future__ import annotations
@@ -62,9 +65,11 @@ def village_month_metrics(
         national[f"campaign_{c.name}_villages_left"] = float((c.in_scope & ~signal).sum())
         national[f"campaign_{c.name}_surge_capex_vnd_bn"] = total
         if c.deadline_day <= day and (not np.isfinite(prev) or c.deadline_day > prev):
-            done = int((c.in_scope & _done(vp.signal_day, c.deadline_day)).sum())
             scope = int(c.in_scope.sum())
             national[f"campaign_{c.name}_villages_in_scope"] = float(scope)
+            if c.deadline_day < 0:  # before the start: the start state is after it, the run cannot judge it
+                continue
+            done = int((c.in_scope & _done(vp.signal_day, c.deadline_day)).sum())
             national[f"campaign_{c.name}_villages_done_by_deadline"] = float(done)
             national[f"campaign_{c.name}_villages_left_at_deadline"] = float(scope - done)
             national[f"campaign_{c.name}_deadline_met"] = float(done == scope)
