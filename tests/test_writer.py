@@ -286,6 +286,36 @@ def test_sigkill_at_any_moment_keeps_an_output_and_next_write_cleans(previous: P
     assert (previous / "a.txt").read_text() == "later"
 
 
+@pytest.mark.parametrize("mode", ["fill", "between"])
+def test_a_write_elsewhere_clears_a_killed_runs_unfinished_folder(previous: Path, mode: str) -> None:
+    """SIGKILL while writing `previous`; then a write to a sibling output. The unfinished folder goes; a hidden
+    copy that alone holds the previous output (killed between the renames) stays, for a write there to restore;
+    a user's files of the same pattern stay."""
+    before = snapshot(previous)
+    p = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, str(previous), mode], stdout=subprocess.PIPE, text=True, cwd=REPO
+    )
+    assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=30)
+    parent = previous.parent
+    left = debris(parent)
+    assert left
+    users_dir, users_file = parent / ".c.tmp-999999999", parent / ".d.tmp-999999999"
+    users_dir.mkdir()
+    (users_dir / "notes.txt").write_text("mine")
+    users_file.write_text("mine")
+    atomic_dir(parent / "sibling", fill_with("other"))  # cleans what killed runs left beside it first
+    remaining = [d for d in debris(parent) if d not in (users_dir.name, users_file.name)]
+    if mode == "fill":
+        assert remaining == [] and snapshot(previous) == before
+    else:  # the .old copy is the only copy of the previous output: kept until `previous` is written
+        assert remaining and all(".old-" in d for d in remaining) and not previous.exists()
+        clean_debris(previous)
+        assert snapshot(previous) == before
+    assert (users_dir / "notes.txt").read_text() == "mine" and users_file.read_text() == "mine"
+
+
 def test_debris_of_a_live_process_or_a_user_is_left_alone(tmp_path: Path) -> None:
     out = tmp_path / "out"
     live = tmp_path / f".out.tmp-{os.getpid()}"

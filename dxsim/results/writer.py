@@ -351,6 +351,11 @@ def clean_debris(target: Path) -> None:
     Only hidden siblings named ``.NAME.tmp-PID`` / ``.NAME.old-PID`` of a dead PID are touched, and of
     folders only those dxsim marked (:data:`TMP_MARK`), that carry its manifest, or that are empty (a probe of
     `check_output_dir`: removing an empty folder loses nothing).
+
+    A killed run's folders for *another* output in the same place go too (a run killed while writing
+    `outputs/a` left `.a.tmp-PID` until something wrote `outputs/a` again): its unfinished `.tmp` folders
+    marked as dxsim's, and an `.old` copy whose output is in place. Files and unmarked folders of another name
+    are never touched.
     """
     parent = target.parent
     if not parent.is_dir():
@@ -361,7 +366,13 @@ def clean_debris(target: Path) -> None:
         return
     for p in entries:
         m = _HIDDEN.match(p.name)
-        if not m or m["name"] != target.name or pid_alive(int(m["pid"])):
+        if not m or pid_alive(int(m["pid"])):
+            continue
+        if m["name"] != target.name:
+            other = parent / m["name"]
+            marked = p.is_dir() and ((p / TMP_MARK).exists() or is_dxsim_folder(p))
+            if marked and (m["kind"] == "tmp" or other.exists()):
+                _remove(p)
             continue
         if p.is_dir():
             ours = (p / TMP_MARK).exists() or is_dxsim_folder(p) or _is_empty_dir(p)  # empty: a killed probe
