@@ -81,7 +81,7 @@ class RunResult:
         self, out_dir: str | os.PathLike[str], *, with_map: bool = True, with_report: bool = True
     ) -> Path:
         """Write the folder `dxsim run --out out_dir` writes (atomically); returns its path."""
-        return write_run(self.sim, Path(out_dir), with_map=with_map, with_report=with_report)
+        return write_run(self.sim, Path(out_dir), with_map=with_map, with_report=with_report, field="out_dir")
 
     def __repr__(self) -> str:
         s = self.sim.summary
@@ -153,8 +153,8 @@ def _resolve(
     if isinstance(scenario, Mapping):
         return load_scenario_data(scenario, base_dir=folder), folder, None
     raise DxsimInputError(
-        _("not a scenario"),
+        _("not a scenario (a {kind})").format(kind=type(scenario).__name__),
         field="scenario",
-        value=type(scenario).__name__,
+        value=scenario if isinstance(scenario, int | float | bool) or scenario is None else None,
         allowed=_("a path to a .toml file, a dict of scenario fields or a dxsim.Scenario"),
     )

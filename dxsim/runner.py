@@ -369,15 +369,17 @@ def write_run(
     with_report: bool = True,
     progress: Progress | None = None,
     sidecar: Sidecar | None = None,
+    field: str = "--out",
 ) -> Path:
     """Write a run's folder atomically (default outputs/<name>/): tables first, then the pages that read them.
 
     `sidecar`: a helper process (:mod:`dxsim.output_helper`) that writes the GIS layers, the map and part of
-    the report's charts meanwhile; the files are the same with or without it.
+    the report's charts meanwhile; the files are the same with or without it. `field`: how a refused folder is
+    named to the caller (the CLI's `--out`, the Python API's `out_dir`).
     """
     say = progress or (lambda _m: None)
     target = Path(out_dir) if out_dir is not None else default_run_dir(sim.scenario)
-    folder_name = check_output_dir(target, kind="run").name
+    folder_name = check_output_dir(target, field, kind="run").name
 
     def fill(tmp: Path) -> None:
         write_base_tables(tmp)

@@ -115,6 +115,14 @@ def test_write_gives_the_folder_dxsim_run_gives(tmp_path: Path) -> None:
     assert a == c
     for table in sorted(p.name for p in cli.glob("*.parquet")):
         assert pl.read_parquet(api / table).equals(pl.read_parquet(cli / table)), table
+    # a folder of the user's is refused, in the API's own words (its argument, not the CLI's --out)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(DxsimInputError) as exc:
+        res.write(mine, with_map=False, with_report=False)
+    assert f"out_dir = '{mine}'" in str(exc.value) and "--out" not in str(exc.value)
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 @pytest.mark.parametrize(
@@ -130,7 +138,7 @@ def test_write_gives_the_folder_dxsim_run_gives(tmp_path: Path) -> None:
         ),
         (lambda: dxsim.run(str(REPO / "scenarios" / "no-such.toml")), ("no-such.toml", "not found")),
         (lambda: dxsim.run(BASELINE, base_dir=REPO), ("base_dir",)),
-        (lambda: dxsim.run(42), ("scenario", "int")),
+        (lambda: dxsim.run(42), ("scenario = 42", "not a scenario (a int)")),  # the value, not only its type
         (lambda: dxsim.run(BASELINE, reps=0), ("reps", "between 1 and 100000")),
         (lambda: dxsim.run(BASELINE, reps=2.5), ("reps",)),
         (lambda: dxsim.run(BASELINE, reps=True), ("reps",)),

@@ -244,7 +244,7 @@ def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = Non
                 target,
                 _("holds files dxsim did not write; dxsim replaces only its own output folders"),
                 field,
-                _("{allowed}; choose another --out").format(allowed=allowed),
+                _("{allowed}; choose another {field}").format(allowed=allowed, field=field),
             )
     elif target.is_dir():
         found = (read_manifest(target) or {}).get("kind")
@@ -255,7 +255,7 @@ def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = Non
                     found=found, kind=kind
                 ),
                 field,
-                _("another --out for the {kind}").format(kind=kind),
+                _("another {field} for the {kind}").format(field=field, kind=kind),
             )
         foreign = _foreign_entries(target)
         if foreign:
@@ -266,7 +266,7 @@ def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = Non
                     entries=entries
                 ),
                 field,
-                _("move those out of it, or choose another --out"),
+                _("move those out of it, or choose another {field}").format(field=field),
             )
     _probe_writable(target)
     return target
