@@ -26,6 +26,31 @@ def test_usage_error_is_one_line(args: list[str], needle: str) -> None:
     assert needle in lines[0] and "--help" in lines[0]
 
 
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (
+            ["run", "scenarios/baseline.toml", "--reps", "0"],
+            "giá trị không hợp lệ cho --reps: phải ít nhất là 1",
+        ),
+        (
+            ["run", "scenarios/baseline.toml", "--reps", "x"],
+            "giá trị không hợp lệ cho --reps: không phải số nguyên",
+        ),
+        (["run"], "thiếu đối số 'scenario'"),
+        (["backtest", "scenarios/baseline.toml"], "thiếu tùy chọn '--from'"),
+        (["run", "scenarios/baseline.toml", "--bogus"], "không có tùy chọn --bogus"),
+        (["run", "scenarios/baseline.toml", "--seed", "-3"], "quá nhỏ đối với trường `seed` của kịch bản"),
+    ],
+)
+def test_usage_errors_in_vietnamese(args: list[str], words: str) -> None:
+    """click's own usage errors, said again in the language in use (dxsim.cli.usage_words)."""
+    r = dxsim_cmd(*args, "--lang", "vi")
+    line = r.stderr.strip()
+    assert r.returncode == 2 and len(line.splitlines()) == 1, r.stderr
+    assert line.startswith("lỗi: ") and words in line, line
+
+
 def test_version_and_help() -> None:
     from dxsim import __version__
 

@@ -31,6 +31,7 @@ from typer._click.core import Command
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from dxsim._version import __version__
+from dxsim.cli.usage_words import usage_message
 from dxsim.cli.leave import leave
 from dxsim.errors import DxsimInputError, ModelFailure, OutputError
 from dxsim.i18n import ENV as LANG_ENV
@@ -1540,7 +1541,7 @@ def main() -> None:
         _say_error(
             "error",
             _("{command}: {message} (see `{command} --help`)").format(
-                command=cmd, message=e.format_message()
+                command=cmd, message=usage_message(e.format_message())
             ),
         )
         sys.exit(2)

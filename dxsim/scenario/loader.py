@@ -186,7 +186,9 @@ def check_override(field: str, value: Any, *, option: str) -> Any:
         _parent, target = shape_at((field,))
         shown = value if isinstance(value, int) and abs(value) < 10**40 else show_value(value)
         raise DxsimInputError(
-            f"{MESSAGES.get(kind, 'not allowed')} for the scenario's `{field}`",
+            _("{problem} for the scenario's `{field}`").format(
+                problem=_(MESSAGES[kind]) if kind in MESSAGES else _("not allowed"), field=field
+            ),
             field=option,
             value=shown,
             allowed=allowed_text(target, (field,)),
@@ -444,11 +446,12 @@ def _parent_file(parent: Any, folder: Path, shown: str) -> Path:
 def _require_name(raw: dict[str, Any], shown: str) -> None:
     if "name" not in raw:
         raise DxsimInputError(
-            "field required",
+            _("field required"),
             file=shown,
             field="name",
-            allowed=FRIENDLY_ALLOWED["name"]
-            + "; every scenario file needs its own, it is not inherited through extends",
+            allowed=_(FRIENDLY_ALLOWED["name"])
+            + "; "
+            + _("every scenario file needs its own, it is not inherited through extends"),
         )
 
 
