@@ -872,7 +872,8 @@ def markdown(result: CompareResult) -> str:
     ]
     for r in result.table.iter_rows(named=True):
         kind = kinds.get(r["kpi"], "value")
-        cells = [r["label"], unit_label(r["unit"])]
+        # a date's values are months ("2027-07") and its deltas months: not the decimal years the tables keep
+        cells = [r["label"], _("month") if r["unit"] == DATE_UNIT else unit_label(r["unit"])]
         cells += [_cell(result, r["kpi"], r["unit"], kind, s, False) for s in result.scenarios]
         cells += [_cell(result, r["kpi"], r["unit"], kind, s, True) for s in result.options]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")

@@ -177,6 +177,8 @@ def test_csv_and_markdown_shape(result, tmp_path):
     assert rows[0].startswith("| KPI | unit | short (baseline) | short-copy | push | Δ short-copy | Δ push |")
     assert len(rows) == 1 + csv.height  # header + one line per KPI
     assert all(r.count(" | ") == rows[0].count(" | ") for r in rows)
+    date_row = next(r for r in rows if r.startswith("| Date 5G covers 90% of the population |"))
+    assert date_row.split(" | ")[1] == "month" and "decimal year" not in md  # shown as months, said so
     assert markdown(result) == md
     reps = pl.read_csv(tmp_path / "out" / "compare_replications.csv")
     assert reps.columns == ["kpi", "scenario", "replication", "value", "delta"]

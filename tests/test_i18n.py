@@ -224,10 +224,14 @@ def test_run_tables_and_workbook_in_vietnamese(tmp_path: Path) -> None:
         env={"COLUMNS": "200"},
     )
     assert r.returncode == 0, r.stderr
-    assert "Chỉ tiêu" in r.stdout and "Số trạm 5G, cuối kỳ" in r.stdout and "tháng 12/2026" in r.stdout
-    row = next(line for line in r.stdout.splitlines() if "Số trạm 5G, cuối kỳ" in line)
+    assert "Chỉ tiêu" in r.stdout and "Trạm 5G đang phát sóng, cuối tháng 12/2026" in r.stdout
+    row = next(line for line in r.stdout.splitlines() if "Trạm 5G đang phát sóng, cuối tháng 12/2026" in line)
     assert re.search(r"\b\d{1,3}\.\d{3}\b", row)  # thousands grouped with '.'
-    cov = next(line for line in r.stdout.splitlines() if "Tỷ lệ dân số được phủ sóng 5G, cuối kỳ" in line)
+    cov = next(
+        line
+        for line in r.stdout.splitlines()
+        if "Tỷ lệ dân số được phủ sóng 5G (%), cuối tháng 12/2026" in line
+    )
     assert re.search(r"\b\d{1,3},\d{2}\b", cov)  # decimal comma
     assert r.stdout.rstrip().endswith(f"đã ghi {tmp_path / 'out'}/")
     book = fastexcel.read_excel(tmp_path / "out" / "results.xlsx")

@@ -47,6 +47,7 @@ from dxsim.i18n import (
 )
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
+from dxsim.results.kpi_labels import kpi_label
 from dxsim.results.writer import ask_stop, check_output_dir, discard_partial
 
 if TYPE_CHECKING:  # loaded where used: `dxsim --help` imports neither
@@ -352,49 +353,52 @@ def _yes_no(v: bool | None) -> str:
     return "" if v is None else (_("yes") if v else _("no"))
 
 
+# the rows of the terminal tables, by KPI key; each is labelled as the report and the workbook label it
+# (dxsim.results.kpi_labels), so the terminal cannot say "GPUs installed at start" where they say "High-performance
+# GPUs installed at the start" ("{end}": the horizon's last year end)
 KPI_ROWS = [
-    (N_("5G stations, end of horizon"), "stations_5g_{end}"),
-    (N_("5G population coverage, end (%)"), "pop_covered_5g_pct_{end}"),
-    (N_("4G population coverage (%)"), "pop_covered_4g_pct"),
-    (N_("Month 5G reaches 90% of population"), "year_5g_pop_90pct"),
-    (N_("Month 5G reaches 99% of population"), "year_5g_pop_99pct"),
-    (N_("5G capex over the horizon (VND bn)"), "capex_total_vnd_bn"),
-    (N_("Res. 193 support paid (VND bn)"), "subsidy_paid_total_vnd_bn"),
-    (N_("Capex per added person covered (VND m)"), "capex_per_added_person_covered_vnd_m"),
-    (N_("New-build share of added sites (%)"), "new_sites_share_of_added_pct"),
-    (N_("Served by 5G, end (%): covered with capacity"), "pop_5g_served_pct_end"),
-    (N_("In 5G coverage but capacity-short, end (%)"), "pop_5g_capacity_short_pct_end"),
-    (N_("Served by 4G or better, end (%)"), "pop_mbb_served_pct_end"),
-    (N_("Median busy-hour user throughput, end (Mbps)"), "user_throughput_mbps_p50_end"),
-    (N_("Capex per added person served by 5G (VND m)"), "capex_per_added_person_served_5g_vnd_m"),
+    "stations_5g_{end}",
+    "pop_covered_5g_pct_{end}",
+    "pop_covered_4g_pct",
+    "year_5g_pop_90pct",
+    "year_5g_pop_99pct",
+    "capex_total_vnd_bn",
+    "subsidy_paid_total_vnd_bn",
+    "capex_per_added_person_covered_vnd_m",
+    "new_sites_share_of_added_pct",
+    "pop_5g_served_pct_end",
+    "pop_5g_capacity_short_pct_end",
+    "pop_mbb_served_pct_end",
+    "user_throughput_mbps_p50_end",
+    "capex_per_added_person_served_5g_vnd_m",
 ]
 
 
 VILLAGE_ROWS = [
-    (N_("Villages without power and signal at start"), "villages_unconnected_start"),
-    (N_("Coverage-hole villages connected (served) by the end"), "villages_connected_end"),
-    (N_("On air but capacity-short at the end"), "villages_capacity_short_end"),
-    (N_("Villages with no feasible option"), "villages_no_feasible_option"),
-    (N_("Date the last feasible village is connected"), "year_last_village_connected"),
-    (N_("People connected"), "village_pop_connected_end"),
-    (N_("Village capex, all payers, with surge (VND bn)"), "village_capex_total_vnd_bn"),
-    (N_("Cost per person connected (VND m)"), "village_cost_per_person_connected_vnd_m"),
+    "villages_unconnected_start",
+    "villages_connected_end",
+    "villages_capacity_short_end",
+    "villages_no_feasible_option",
+    "year_last_village_connected",
+    "village_pop_connected_end",
+    "village_capex_total_vnd_bn",
+    "village_cost_per_person_connected_vnd_m",
 ]
 
 
 COMPUTE_ROWS = [
-    (N_("Data-centre IT capacity at start (MW)"), "dc_it_capacity_mw_start"),
-    (N_("Data-centre IT capacity at end (MW)"), "dc_it_capacity_mw_end"),
-    (N_("Facility power at end (MW)"), "dc_facility_power_mw_end"),
-    (N_("Date DC capacity reaches 1 GW"), "year_dc_1gw"),
-    (N_("Date it reaches Singapore's 1.4 GW"), "year_dc_1_4gw_singapore"),
-    (N_("GPUs installed at start"), "gpus_installed_start"),
-    (N_("GPUs installed at end"), "gpus_installed_end"),
-    (N_("GPUs stranded (no power) at end"), "gpus_stranded_end"),
-    (N_("Date GPUs reach 15x the start"), "year_gpus_15x_start"),
-    (N_("Date a 25,000-A100-equivalent run fits"), "year_gpt4_scale_run_fits"),
-    (N_("Dense BF16 PFLOPS at end"), "gpu_pflops_bf16_end"),
-    (N_("Compute capex (VND bn)"), "compute_capex_total_vnd_bn"),
+    "dc_it_capacity_mw_start",
+    "dc_it_capacity_mw_end",
+    "dc_facility_power_mw_end",
+    "year_dc_1gw",
+    "year_dc_1_4gw_singapore",
+    "gpus_installed_start",
+    "gpus_installed_end",
+    "gpus_stranded_end",
+    "year_gpus_15x_start",
+    "year_gpt4_scale_run_fits",
+    "gpu_pflops_bf16_end",
+    "compute_capex_total_vnd_bn",
 ]
 
 
@@ -406,7 +410,7 @@ def compute_table(summary: dict[str, Any]) -> Table | None:
     )
 
 
-def _table(title: str, rows: list[tuple[str, str]], summary: dict[str, Any]) -> Table:
+def _table(title: str, rows: list[str], summary: dict[str, Any]) -> Table:
     k = summary["kpis"]
     reps = summary["reps"] > 1
     t = Table(title=title)
@@ -415,8 +419,8 @@ def _table(title: str, rows: list[tuple[str, str]], summary: dict[str, Any]) -> 
     if reps:
         t.add_column("P10", justify="right")
         t.add_column("P90", justify="right")
-    for label, key in rows:
-        row = [_(label) if label else label, _fmt(k.get(key), key)]
+    for key in rows:
+        row = [kpi_label(key)[0], _fmt(k.get(key), key)]
         if reps:
             row += [_fmt(k.get(f"{key}_p10"), key), _fmt(k.get(f"{key}_p90"), key)]
         t.add_row(*row)
@@ -448,11 +452,11 @@ def kpi_table(summary: dict[str, Any]) -> Table:
     if summary["reps"] > 1:
         t.add_column("P10", justify="right")
         t.add_column("P90", justify="right")
-    for label, key in KPI_ROWS:
+    for key in KPI_ROWS:
         key = key.format(end=end)
         if key not in k and ("served" in key or "capacity_short" in key or "throughput" in key):
             continue  # capacity.enabled = false
-        row = [_(label), _fmt(k.get(key), key)]
+        row = [kpi_label(key)[0], _fmt(k.get(key), key)]
         if summary["reps"] > 1:
             row += [_fmt(k.get(f"{key}_p10"), key), _fmt(k.get(f"{key}_p90"), key)]
         t.add_row(*row)
