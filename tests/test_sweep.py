@@ -204,6 +204,10 @@ def test_a_kpi_equal_but_for_rounding_is_constant_and_a_narrow_one_shows_its_spr
     md = drivers_markdown(spec, an, len(x))
     line = next(ln for ln in md.splitlines() if ln.startswith("- **capex_total_vnd_bn**"))
     assert "113,201 to 113,259 across the runs, 0.05% of the mean" in line
+    # a KPI that moves by 0.0007 points: its ends told apart, and the share not rounded to 0.00%
+    from dxsim.sweep.analysis import spread_text
+
+    assert spread_text((93.2217, 93.2224)) == " (93.2217 to 93.2224 across the runs, 0.00075% of the mean)"
     assert "supply.deliveries_per_month" in line
 
 

@@ -51,7 +51,7 @@ from dxsim.execution import ExecStats, RunTask, SweepInterrupted, run_tasks
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.writer import atomic_file, claim_output_dir
-from dxsim.sweep.analysis import MAIN_INDEX, analyse, drivers_markdown
+from dxsim.sweep.analysis import MAIN_INDEX, analyse, drivers_markdown, spread_text
 from dxsim.sweep.sampling import build_tasks
 from dxsim.sweep.spec import SweepSpec, check_size, estimate_text, load_sweep, shown_g
 
@@ -231,7 +231,10 @@ def drivers_table(result: SweepResult) -> Any:
                 f" ± {shown_g(c, 2)}" if c is not None else ""
             )
             cells.append(txt + ("" if r["distinct_from_zero"] and v != 0 else " " + _("(n.s.)")))
-        t.add_row(kpi, *(cells + [""] * (spec.top - len(cells))))
+        # how much there is to explain: a large index on a KPI that moves by 0.0007 points explains nothing
+        y = result.runs[kpi].cast(pl.Float64).drop_nulls().drop_nans() if kpi in result.runs.columns else None
+        spread = spread_text((float(y.min()), float(y.max()))) if y is not None and y.len() else ""  # type: ignore[arg-type]
+        t.add_row(kpi + ("\n" + spread.strip() if spread else ""), *(cells + [""] * (spec.top - len(cells))))
     return t
 
 

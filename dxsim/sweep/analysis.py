@@ -291,14 +291,25 @@ def _fmt(v: float | None) -> str:
     return F.number(v, 0) if a >= 1000 else (shown_g(v, 3) if a < 1 else F.number(v, 2))
 
 
-def _spread(lo_hi: tuple[float, float] | None) -> str:
-    """' (113,201 to 113,259 across the runs: 0.05% of the mean)': how much there is to explain."""
+def spread_text(lo_hi: tuple[float, float] | None) -> str:
+    """' (113,201 to 113,259 across the runs: 0.05% of the mean)': how much there is to explain.
+
+    The two ends get as many decimals as it takes to tell them apart (up to 6): "93.22 to 93.22 ... 0.00%" hid
+    that a KPI ranked by a large index moved by 0.0007 points in all."""
     if lo_hi is None:
         return ""
     lo, hi = lo_hi
     mean = 0.5 * (lo + hi)
-    rel = _(", {pct} of the mean").format(pct=F.percent(100 * (hi - lo) / abs(mean), 2)) if mean != 0 else ""
-    return " (" + _("{low} to {high} across the runs").format(low=_fmt(lo), high=_fmt(hi)) + rel + ")"
+    low, high = _fmt(lo), _fmt(hi)
+    if low == high and lo != hi and max(abs(lo), abs(hi)) < 1e6:
+        d = next((d for d in range(3, 7) if round(lo, d) != round(hi, d)), 6)
+        low, high = F.number(lo, d), F.number(hi, d)
+    pct = 100 * (hi - lo) / abs(mean) if mean != 0 else 0.0
+    shown = (
+        F.percent(pct, 2) if pct >= 0.01 or pct == 0 else shown_g(pct, 2) + "%"
+    )  # not "0.00%" for 0.00075%
+    rel = _(", {pct} of the mean").format(pct=shown) if mean != 0 else ""
+    return " (" + _("{low} to {high} across the runs").format(low=low, high=high) + rel + ")"
 
 
 def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
@@ -342,7 +353,7 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
             + ")"
             for r in sub.iter_rows(named=True)
         ]
-        lines.append(f"- **{kpi}**{_spread(an.ranges.get(kpi))}: " + ", ".join(parts))
+        lines.append(f"- **{kpi}**{spread_text(an.ranges.get(kpi))}: " + ", ".join(parts))
     idx_names = sorted(set(an.indices["index"].to_list()))
     if not idx_names:
         return "\n".join(lines) + "\n"
