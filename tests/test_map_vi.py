@@ -146,6 +146,8 @@ def test_vi_browser(browser, vi_dir: Path) -> None:  # type: ignore[no-untyped-d
         page.wait_for_selector(".leaflet-popup-content .dx-pop", timeout=5000)
         pop = page.locator(".leaflet-popup-content").inner_text()
         assert "dân số" in pop and "trạng thái" in pop and re.search(r"\d{2}/\d{2}/\d{4}", pop), pop
+        close = page.locator(".leaflet-popup-close-button")
+        assert close.get_attribute("aria-label") == "Đóng cửa sổ thông tin"  # not Leaflet's "Close popup"
         pg.toggle("Người chưa được phủ sóng 5G cuối kỳ")
         page.wait_for_timeout(300)
         page.evaluate("""() => {

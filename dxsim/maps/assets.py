@@ -130,6 +130,7 @@ def runtime_text() -> dict[str, str]:
         "class": _("class"),
         "zoom_in": _("Zoom in"),
         "zoom_out": _("Zoom out"),
+        "close_popup": _("Close popup"),
     }
 
 
@@ -186,6 +187,10 @@ var DX = (function () {
         if (el && T[b[1]]) { el.title = T[b[1]]; el.setAttribute('aria-label', T[b[1]]); }
       });
     }
+    map.on('popupopen', function (e) {  // Leaflet names its popups' close button in English
+      var b = e.popup.getElement() && e.popup.getElement().querySelector('.leaflet-popup-close-button');
+      if (b && T.close_popup) { b.title = T.close_popup; b.setAttribute('aria-label', T.close_popup); }
+    });
     function update() {
       var on = {}, title = {};
       groups.forEach(function (g) {
