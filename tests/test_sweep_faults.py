@@ -369,3 +369,18 @@ def test_no_child_outlives_a_killed_sweep(tmp_path, base):
     for c in left:  # do not leave them behind for the next test
         c.kill()
     assert not left, [(c.pid, c.cmdline()[-2:]) for c in left]
+
+
+def test_a_long_sweep_tells_a_log_how_far_it_is(tmp_path, base, monkeypatch) -> None:
+    """stderr not a terminal (a log): a sweep longer than LOG_EVERY_S prints "N of M runs done" lines; the
+    3-run sweep of this module, shorter than the default 30 s, prints none (a fault stays the one line)."""
+    import dxsim.cli.main as cli
+
+    f = sweep_toml(tmp_path, base, samples="4")
+    quiet = sweep_cli(str(f), "--workers", "0", "--out", str(tmp_path / "quiet"))
+    assert quiet.exit_code == 0 and "runs done" not in quiet.stderr, quiet.stderr
+    monkeypatch.setattr(cli, "LOG_EVERY_S", 0.0)  # as if every run took longer than the interval
+    loud = sweep_cli(str(f), "--workers", "0", "--out", str(tmp_path / "loud"))
+    assert loud.exit_code == 0, loud.stderr
+    lines = [ln for ln in loud.stderr.splitlines() if "runs done" in ln]
+    assert [ln.split(" (")[0] for ln in lines] == [f"{n} of 4 runs done" for n in (1, 2, 3)], loud.stderr

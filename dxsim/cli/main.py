@@ -15,6 +15,7 @@ import math
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -352,6 +353,8 @@ def _shown(text: str) -> str:
 def _yes_no(v: bool | None) -> str:
     return "" if v is None else (_("yes") if v else _("no"))
 
+
+LOG_EVERY_S = 30.0  # a long job's progress line in a log (stderr not a terminal), at most this often
 
 # the rows of the terminal tables, by KPI key; each is labelled as the report and the workbook label it
 # (dxsim.results.kpi_labels), so the terminal cannot say "GPUs installed at start" where they say "High-performance
@@ -1270,6 +1273,7 @@ def sweep(
 
     def body() -> int:
         from dxsim.sweep import drivers_table, run_sweep
+        from dxsim.sweep.spec import _duration
 
         with Progress(
             SpinnerColumn(),
@@ -1282,6 +1286,22 @@ def sweep(
             disable=not err.is_terminal,
         ) as prog:
             task = prog.add_task(_("sweep"), total=None)
+            started, said = time.monotonic(), [time.monotonic()]
+
+            def on_run(rec: Any, done: int, total: int) -> None:
+                prog.update(task, completed=done, total=total)
+                # a log (stderr not a terminal) hears from a long sweep every LOG_EVERY_S, and from a short one
+                # nothing: a fault there stays the one line on stderr
+                now = time.monotonic()
+                if not err.is_terminal and now - said[0] >= LOG_EVERY_S and done < total:
+                    said[0] = now
+                    err.print(
+                        _("{done} of {total} runs done ({elapsed})").format(
+                            done=F.number(done), total=F.number(total), elapsed=_duration(now - started)
+                        ),
+                        highlight=False,
+                    )
+
             res = run_sweep(
                 sweep_file,
                 out_dir=out_dir,
@@ -1289,7 +1309,7 @@ def sweep(
                 scheduler=scheduler,
                 yes=yes,
                 progress=lambda m: prog.update(task, description=m),
-                on_run=lambda rec, done, total: prog.update(task, completed=done, total=total),
+                on_run=on_run,
                 warn=lambda m: err.print(
                     _("warning: {message}").format(message=m), highlight=False, markup=False, soft_wrap=True
                 ),
