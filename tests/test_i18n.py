@@ -244,6 +244,11 @@ def test_run_tables_and_workbook_in_vietnamese(tmp_path: Path) -> None:
     assert prov.columns[:4] == ["Mã tỉnh", "Tỉnh", "Cuối năm", "Số trạm 5G"]
     villages = book.load_sheet_by_name("Villages").to_polars()
     assert villages.columns[0] == "Mã thôn, bản"
+    # why each village got its option, in Vietnamese with a decimal comma (composed when the world is prepared)
+    why = villages["Lý do chọn phương án"].to_list()
+    assert all("NPV thấp nhất" in w and "tỷ đồng" in w for w in why), why[:3]
+    assert any(re.search(r"đường dây \d+,\d km trong giới hạn", w) for w in why), why[:3]
+    assert not [w for w in why if "least NPV" in w or "bn VND" in w]
     kpis = book.load_sheet_by_name("KPIs").to_polars()
     assert kpis.columns[:3] == ["KPI", "Nhãn", "Đơn vị"] and "Ngày P50" in kpis.columns
     unit = dict(zip(kpis["KPI"], kpis["Đơn vị"], strict=True))

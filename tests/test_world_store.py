@@ -106,6 +106,20 @@ def test_a_named_file_changes_the_key_by_its_contents(tmp_path: Path, baseline, 
     assert ws.store_key(sc, moved, country) == ws.store_key(sc, tmp_path, country)  # contents, not the folder
 
 
+def test_the_language_changes_the_key(baseline, country) -> None:  # type: ignore[no-untyped-def]
+    """The villages' reasons are written in the language in use, so a Vietnamese run never reuses an English world
+    (its villages.parquet said "grid first: grid line 4.7 km ..." in a Vietnamese run)."""
+    from dxsim.i18n import set_language
+
+    try:
+        set_language("en")
+        en = ws.store_key(baseline, SCEN, country)
+        set_language("vi")
+        assert ws.store_key(baseline, SCEN, country) != en
+    finally:
+        set_language(None)
+
+
 def test_data_changes_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, baseline, country) -> None:  # type: ignore[no-untyped-def]
     key = ws.store_key(baseline, SCEN, country)
     # the geodata cache was built from other raw inputs

@@ -44,6 +44,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.geo.country import Country
+from dxsim.i18n import language
 from dxsim.geo.datacentres import with_state_design
 from dxsim.i18n import gettext as _
 from dxsim.paths import PACKAGE_DIR, cache_dir, facts_dir, raw_data_dir
@@ -121,6 +122,8 @@ def world_key(scenario: Scenario, scenario_dir: str | os.PathLike[str] | None) -
         if isinstance(node, dict):
             node.pop(path[-1], None)
     data["_named_files"] = [_file_digest(p) for p in named_files(scenario, scenario_dir)]
+    # the villages' reasons ("grid first: grid line 2.3 km ...") are written in the language in use
+    data["_language"] = language()
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -20,6 +20,9 @@ from typing import overload
 import numpy as np
 import polars as pl
 
+from dxsim.i18n import N_
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
 from dxsim.scenario.fields import KeyedTable
 from dxsim.scenario.sections.villages_options import (
     BACKHAUL_OPTIONS,
@@ -30,8 +33,9 @@ from dxsim.scenario.sections.villages_options import (
     VillageOptions,
 )
 
-POWER_LABEL = {"grid_extension": "grid extension", "offgrid_solar": "off-grid solar"}
-BACKHAUL_LABEL = {"fibre": "fibre", "microwave": "microwave", "leo": "LEO satellite"}
+# the options in a village's reason (translated where used: the reason is in the language of the run)
+POWER_LABEL = {"grid_extension": N_("grid extension"), "offgrid_solar": N_("off-grid solar")}
+BACKHAUL_LABEL = {"fibre": N_("fibre"), "microwave": N_("microwave"), "leo": N_("LEO satellite")}
 REQUIRED_COLUMNS = (
     "village_id",
     "population",
@@ -300,6 +304,18 @@ def backhaul(
 # --------------------------------------------------------------------------- evaluation
 
 
+def _num(expr: pl.Expr, decimals: int) -> pl.Expr:
+    """A number rounded to `decimals` as text with the decimal mark of the language in use (2.3 / 2,3)."""
+    text = expr.round(decimals).cast(pl.Utf8)
+    return text if F.number(0.5, 1) == "0.5" else text.str.replace(".", F.number(0.5, 1)[1], literal=True)
+
+
+def _v(value: float) -> str:
+    """A parameter value (`:g`) with the decimal mark of the language in use."""
+    text = f"{value:g}"
+    return text if F.number(0.5, 1) == "0.5" else text.replace(".", F.number(0.5, 1)[1])
+
+
 def _join_reasons(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     """'a; b' without dangling separators when either is empty."""
     return pl.when(a == "").then(b).when(b == "").then(a).otherwise(pl.concat_str([a, pl.lit("; "), b]))
@@ -446,11 +462,11 @@ def evaluate_options(villages: pl.DataFrame, params: VillageOptions) -> pl.DataF
             pl.when(~pl.col(f"{k}_served"))
             .then(
                 pl.format(
-                    "{} for {} busy-hour users = {} Mbps per user < {} Mbps needed",
+                    _("{} for {} busy-hour users = {} Mbps per user < {} Mbps needed"),
                     what,
                     pl.col("users").round(0).cast(pl.Int64),
-                    pl.col(f"{k}_mbps_user").round(2),
-                    pl.lit(f"{d.required_mbps_per_user:g}"),
+                    _num(pl.col(f"{k}_mbps_user"), 2),
+                    pl.lit(_v(d.required_mbps_per_user)),
                 )
             )
             .otherwise(pl.lit(""))
@@ -459,44 +475,46 @@ def evaluate_options(villages: pl.DataFrame, params: VillageOptions) -> pl.DataF
     reasons = base.select(
         "_order",
         r_grid_extension=pl.when(~pl.col("grid_distance"))
-        .then(pl.lit("grid: distance unknown"))
+        .then(pl.lit(_("grid: distance unknown")))
         .when(~pl.col("grid_ok"))
         .then(
             pl.format(
-                "grid line {} km > {} km limit", pl.col("grid_line_km").round(1), pl.lit(f"{g.max_line_km:g}")
+                _("grid line {} km > {} km limit"), _num(pl.col("grid_line_km"), 1), pl.lit(_v(g.max_line_km))
             )
         )
         .otherwise(pl.lit("")),
         r_offgrid_solar=pl.lit(""),
         r_fibre=pl.when(~pl.col("site_distance"))
-        .then(pl.lit("fibre: distance unknown"))
+        .then(pl.lit(_("fibre: distance unknown")))
         .when(~pl.col("fibre_limit"))
         .then(
             pl.format(
-                "fibre route {} km > {} km limit", pl.col("fibre_km").round(1), pl.lit(f"{b.fibre_max_km:g}")
+                _("fibre route {} km > {} km limit"), _num(pl.col("fibre_km"), 1), pl.lit(_v(b.fibre_max_km))
             )
         )
-        .otherwise(capacity_reason("fibre", pl.lit(f"fibre {b.fibre_capacity_mbps:g} Mbps"))),
+        .otherwise(capacity_reason("fibre", pl.lit(_("fibre {} Mbps").format(_v(b.fibre_capacity_mbps))))),
         r_microwave=pl.when(~pl.col("site_distance"))
-        .then(pl.lit("microwave: distance unknown"))
+        .then(pl.lit(_("microwave: distance unknown")))
         .when(~pl.col("mw_limit"))
         .then(
             pl.format(
-                "microwave needs {} hops > {} hops limit",
+                _("microwave needs {} hops > {} hops limit"),
                 pl.col("hops").cast(pl.Int64),
                 pl.lit(f"{b.microwave_max_hops}"),
             )
         )
-        .otherwise(capacity_reason("microwave", pl.lit(f"microwave {b.microwave_capacity_mbps:g} Mbps"))),
+        .otherwise(
+            capacity_reason("microwave", pl.lit(_("microwave {} Mbps").format(_v(b.microwave_capacity_mbps))))
+        ),
         r_leo=(
-            pl.lit("LEO backhaul not licensed")
+            pl.lit(_("LEO backhaul not licensed"))
             if not b.leo_licensed
             else capacity_reason(
                 "leo",
                 pl.format(
-                    "LEO {} x {} Mbps",
+                    _("LEO {} x {} Mbps"),
                     pl.col("terminals").cast(pl.Int64),
-                    pl.lit(f"{b.leo_capacity_mbps_per_terminal:g}"),
+                    pl.lit(_v(b.leo_capacity_mbps_per_terminal)),
                 ),
             )
         ),
@@ -576,18 +594,23 @@ def evaluate_options(villages: pl.DataFrame, params: VillageOptions) -> pl.DataF
 # --------------------------------------------------------------------------- choice
 
 
+def _words(labels: dict[str, str]) -> dict[str, str]:
+    """POWER_LABEL / BACKHAUL_LABEL in the language in use."""
+    return {k: _(v) for k, v in labels.items()}
+
+
 def _label() -> pl.Expr:
     return pl.concat_str(
         [
-            pl.col("power").replace_strict(POWER_LABEL, return_dtype=pl.Utf8),
+            pl.col("power").replace_strict(_words(POWER_LABEL), return_dtype=pl.Utf8),
             pl.lit(" + "),
-            pl.col("backhaul").replace_strict(BACKHAUL_LABEL, return_dtype=pl.Utf8),
+            pl.col("backhaul").replace_strict(_words(BACKHAUL_LABEL), return_dtype=pl.Utf8),
         ]
     )
 
 
 def _bn_text(col: str) -> pl.Expr:
-    return pl.format("{} bn VND", pl.col(col).round(2))
+    return pl.format(_("{} bn VND"), _num(pl.col(col), 2))
 
 
 def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFrame:
@@ -647,9 +670,9 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
         pl.when(~pl.col("served"))
         .then(
             pl.format(
-                "; not served: {} Mbps per busy-hour user < {} Mbps",
-                pl.col("busy_hour_mbps_per_user").round(2),
-                pl.lit(f"{params.demand.required_mbps_per_user:g}"),
+                _("; not served: {} Mbps per busy-hour user < {} Mbps"),
+                _num(pl.col("busy_hour_mbps_per_user"), 2),
+                pl.lit(_v(params.demand.required_mbps_per_user)),
             )
         )
         .otherwise(pl.lit(""))
@@ -661,7 +684,7 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
             reason=pl.concat_str(
                 [
                     pl.format(
-                        "fixed policy: {} (NPV over {} years {})",
+                        _("fixed policy: {} (NPV over {} years {})"),
                         pl.col("_label"),
                         pl.lit(str(years)),
                         _bn_text("npv_vnd_bn"),
@@ -673,7 +696,7 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
         failed = row.filter(~pl.col("feasible")).select(
             "village_id",
             _fail=pl.format(
-                "fixed policy: {} is not feasible: {}", pl.col("_label"), pl.col("infeasible_reason")
+                _("fixed policy: {} is not feasible: {}"), pl.col("_label"), pl.col("infeasible_reason")
             ),
         )
         fallback = failed
@@ -696,10 +719,10 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
                 .select("village_id", "_oth", "_oth_npv", _oth_power=pl.col("_p2"))
             )
             vs_other = pl.format(
-                " and {} {} (best with {})",
+                _(" and {} {} (best with {})"),
                 pl.col("_oth"),
                 _bn_text("_oth_npv"),
-                pl.col("_oth_power").replace_strict(POWER_LABEL, return_dtype=pl.Utf8),
+                pl.col("_oth_power").replace_strict(_words(POWER_LABEL), return_dtype=pl.Utf8),
             )
             chosen = (
                 best.join(second, on="village_id", how="left")
@@ -708,15 +731,15 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
                     reason=pl.concat_str(
                         [
                             pl.format(
-                                "least NPV over {} years: {} {}",
+                                _("least NPV over {} years: {} {}"),
                                 pl.lit(str(years)),
                                 pl.col("_label"),
                                 _bn_text("npv_vnd_bn"),
                             ),
                             pl.when(pl.col("_alt").is_null())
-                            .then(pl.lit(", the only feasible option"))
+                            .then(pl.lit(_(", the only feasible option")))
                             .otherwise(
-                                pl.format(" vs {} {} (next best)", pl.col("_alt"), _bn_text("_alt_npv"))
+                                pl.format(_(" vs {} {} (next best)"), pl.col("_alt"), _bn_text("_alt_npv"))
                             ),
                             pl.when(pl.col("_oth").is_null() | (pl.col("_oth") == pl.col("_alt")))
                             .then(pl.lit(""))
@@ -736,10 +759,14 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
                     reason=pl.concat_str(
                         [
                             pl.format(
-                                "grid first: grid line {} km within the {} km limit; {} backhaul (least NPV {})",
-                                pl.col("grid_line_km").round(1),
-                                pl.lit(f"{g.max_line_km:g}"),
-                                pl.col("backhaul").replace_strict(BACKHAUL_LABEL, return_dtype=pl.Utf8),
+                                _(
+                                    "grid first: grid line {} km within the {} km limit; {} backhaul (least NPV {})"
+                                ),
+                                _num(pl.col("grid_line_km"), 1),
+                                pl.lit(_v(g.max_line_km)),
+                                pl.col("backhaul").replace_strict(
+                                    _words(BACKHAUL_LABEL), return_dtype=pl.Utf8
+                                ),
                                 _bn_text("npv_vnd_bn"),
                             ),
                             served_note,
@@ -759,9 +786,9 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
                     reason=pl.concat_str(
                         [
                             pl.format(
-                                "grid first, but {}: least NPV {} {}",
+                                _("grid first, but {}: least NPV {} {}"),
                                 pl.when(pl.col("_gw") == "")
-                                .then(pl.lit("no grid option has a feasible backhaul"))
+                                .then(pl.lit(_("no grid option has a feasible backhaul")))
                                 .otherwise(pl.col("_gw")),
                                 pl.col("_label"),
                                 _bn_text("npv_vnd_bn"),
@@ -773,7 +800,7 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
             )
             cols = ["village_id", "power", "backhaul", "reason", *VALUE_COLUMNS]
             chosen = pl.concat([grid_best.select(cols), no_grid.select(cols)])
-        fallback = why_not.select("village_id", _fail=pl.format("no feasible option: {}", pl.col("_why")))
+        fallback = why_not.select("village_id", _fail=pl.format(_("no feasible option: {}"), pl.col("_why")))
 
     out = (
         ids.join(
@@ -785,7 +812,7 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
         .with_columns(
             rule=pl.lit(pol.rule),
             feasible=pl.col("power").is_not_null(),
-            reason=pl.coalesce("reason", "_fail", pl.lit("no option evaluated for this village")),
+            reason=pl.coalesce("reason", "_fail", pl.lit(_("no option evaluated for this village"))),
         )
         .sort("_order")
         .select(CHOICE_COLUMNS)
@@ -794,7 +821,7 @@ def choose_options(evaluated: pl.DataFrame, params: VillageOptions) -> pl.DataFr
 
 
 EXISTING_GRID = "existing_grid"
-POWER_LABEL[EXISTING_GRID] = "existing grid"
+POWER_LABEL[EXISTING_GRID] = N_("existing grid")
 
 
 def choose_signal_only(
@@ -834,8 +861,8 @@ def choose_signal_only(
         )
         .with_columns(
             reason=pl.format(
-                "has grid power: signal only; {} backhaul (least NPV {})",
-                pl.col("backhaul").replace_strict(BACKHAUL_LABEL, return_dtype=pl.Utf8),
+                _("has grid power: signal only; {} backhaul (least NPV {})"),
+                pl.col("backhaul").replace_strict(_words(BACKHAUL_LABEL), return_dtype=pl.Utf8),
                 _bn_text("npv_vnd_bn"),
             )
         )
@@ -850,7 +877,7 @@ def choose_signal_only(
         backhaul=pl.lit(None, dtype=pl.Utf8),
         feasible=pl.lit(False),
         rule=pl.lit("signal_only"),
-        reason=pl.lit("has grid power, but no backhaul is feasible"),
+        reason=pl.lit(_("has grid power, but no backhaul is feasible")),
     )
     order = choice.select("village_id").with_row_index("_o")
     return (
