@@ -252,8 +252,10 @@ def discover(
     mass_min: float = 0.05,
     max_boxes: int = 3,
     source: str = "runs",
+    note: str = "",
 ) -> Discovery:
-    """PRIM boxes of the runs where `kpi` meets `condition` (the failures)."""
+    """PRIM boxes of the runs where `kpi` meets `condition` (the failures); `note` says which runs these are
+    when not all of the sweep's (independent_runs)."""
     if kpi not in runs.columns or kpi in params or kpi in ("run", "run_id"):
         kpis = [c for c in runs.columns if c not in params and c not in ("run", "run_id")]
         raise DxsimInputError(
@@ -301,7 +303,7 @@ def discover(
     y = fails[keep]
     if x.height < MIN_RUNS:
         raise DxsimInputError(
-            _("only {n} runs to learn from").format(n=x.height),
+            _("only {n} runs to learn from").format(n=x.height) + (f" ({note})" if note else ""),
             file=source,
             field="SWEEP_OUT",
             allowed=_("a sweep of at least {n} runs (PRIM on fewer finds noise)").format(n=MIN_RUNS),
@@ -320,7 +322,9 @@ def discover(
             allowed=_("a condition some runs meet and others do not"),
         )
     boxes, traj = _prim_boxes(x, y, threshold, peel_alpha, mass_min, max_boxes)
-    return Discovery(kpi, condition_text(condition), x.height, int(y.sum()), int((~keep).sum()), boxes, traj)
+    found = Discovery(kpi, condition_text(condition), x.height, int(y.sum()), int((~keep).sum()), boxes, traj)
+    found.note = note
+    return found
 
 
 def _prim_boxes(
@@ -546,8 +550,8 @@ def run_discover(
         mass_min=mass_min,
         max_boxes=max_boxes,
         source=str(sd / "runs.parquet"),
+        note=note,
     )
-    d.note = note
     out = Path(out_dir) if out_dir is not None else Path("outputs") / "discover" / f"{name}-{kpi}"[:120]
     write_discovery(d, out, name, sd)
     return d

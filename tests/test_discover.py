@@ -190,6 +190,15 @@ def test_a_sobol_sweep_is_read_from_its_independent_runs(tmp_path: Path) -> None
     assert (
         f"{2 * n} independent runs" in md and json.loads((out / "discover.json").read_text())["runs"] == 2 * n
     )
+    # too few independent runs: the refusal says why 8 blocks of 7 runs are only 16
+    small = sw.parent / "small"
+    small.mkdir()
+    runs.filter(pl.col("run") < 8 * (d + 2)).write_parquet(small / "runs.parquet")
+    (small / "sweep.json").write_text(json.dumps({**meta, "samples": 8}), encoding="utf-8")
+    r = dxsim_cmd("discover", str(small), "--kpi", "kpi", "--fails", "< 90", "--out", str(tmp_path / "d2"))
+    assert r.returncode == 2 and "only 16 runs to learn from" in r.stderr and "not all 56" in r.stderr, (
+        r.stderr
+    )
 
 
 def test_a_rule_states_only_what_is_significant_and_says_when_it_is_weak() -> None:
