@@ -49,6 +49,7 @@ share_pct, binds_pct, held_months_pct, crew_idle_pct, text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -66,7 +67,7 @@ from dxsim.execution import KpiTask, chunks, execute_kpis, replication_workers, 
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n.formats import month as month_label
-from dxsim.results.bottlenecks import option_notes, region_summary, support_note
+from dxsim.results.bottlenecks import option_verdicts, region_summary, support_note
 from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.value_labels import unit_label
 from dxsim.results.writer import atomic_dir
@@ -519,6 +520,41 @@ BOTTLENECK_COLUMNS = {
 }
 
 
+# the outcomes by which an option's effect on a programme is judged (KPI rows of the table; a prefix matches every
+# year end), and how far a paired P50 delta must go to count as a move (unit -> threshold)
+OUTCOMES = {
+    "villages": ("year_last_village_connected", "villages_connected_end"),
+    "5g": ("year_5g_pop_90pct", "year_5g_served_90pct", "pop_covered_5g_pct_", "pop_5g_served_pct_"),
+    "dc": ("dc_it_capacity_mw_", "year_dc_1gw"),
+}
+MOVE_AT_LEAST = {DATE_UNIT: 1.0 / 24.0, "%": 0.05, "villages": 1.0, "MW": 1.0}
+
+
+def outcome_moved(result: CompareResult, option: str, programme: str) -> str | None:
+    """How the option moved the programme's outcome against the baseline ("Date the last feasible village is
+    connected moved -5.0 mo"), or None: a move is a paired P50 delta of at least MOVE_AT_LEAST whose P10 and P90
+    have its sign (every part of the band moved the same way)."""
+    q = result.quantiles.filter(pl.col("scenario") == option)
+    for key in OUTCOMES.get(programme, ()):
+        for r in result.table.filter(pl.col("kpi").str.starts_with(key)).iter_rows(named=True):
+            row = q.filter(pl.col("kpi") == r["kpi"])
+            if row.height == 0 or r["unit"] not in MOVE_AT_LEAST:
+                continue
+            d50, d10, d90 = (row[c][0] for c in ("delta_p50", "delta_p10", "delta_p90"))
+            if not (_finite(d50) and _finite(d10) and _finite(d90)):
+                continue
+            if abs(d50) >= MOVE_AT_LEAST[r["unit"]] and min(d10, d90) * d50 >= 0 and max(d10, d90) * d50 >= 0:
+                label = str(r["label"])
+                if (
+                    label[:1].isupper() and label[1:2].islower()
+                ):  # "Date the ..." inside a sentence; not "5G ..."
+                    label = label[0].lower() + label[1:]
+                return _("{kpi} moved {delta}").format(
+                    kpi=label, delta=fmt_value(d50, r["unit"], signed=True)
+                )
+    return None
+
+
 def add_bottlenecks(result: CompareResult) -> None:
     """Fill `result.bottlenecks` and `result.bottleneck_notes` from each run's held-back metrics."""
     frames, notes = [], {}
@@ -537,9 +573,16 @@ def add_bottlenecks(result: CompareResult) -> None:
         )
         if run.name != result.baseline and base.held_metrics is not None:
             diffs = result.differences.get(run.name, [])
-            notes[run.name] = option_notes(base.held_metrics, result.baseline, diffs, fmt=format_setting)
+            verdicts = option_verdicts(
+                base.held_metrics,
+                result.baseline,
+                diffs,
+                fmt=format_setting,
+                moved=functools.partial(outcome_moved, result, run.name),
+            )
+            notes[run.name] = [t for kind, t in verdicts if kind == "note"]
             frames += [
-                pl.DataFrame([{"scenario": run.name, "kind": "note", "text": t}]) for t in notes[run.name]
+                pl.DataFrame([{"scenario": run.name, "kind": kind, "text": t}]) for kind, t in verdicts
             ]
             support = support_note(run.held_metrics, base.held_metrics, diffs)
             if support:  # what support paid: not a resource that did not bind
@@ -570,6 +613,10 @@ def bottleneck_lines(result: CompareResult) -> list[str]:
         out += [
             "  " + _("not binding: {note}").format(note=t)
             for t in rows.filter(pl.col("kind") == "note")["text"].to_list()
+        ]
+        out += [
+            "  " + _("on the critical path: {note}").format(note=t)
+            for t in rows.filter(pl.col("kind") == "critical")["text"].to_list()
         ]
         out += [f"  {t}" for t in rows.filter(pl.col("kind") == "support")["text"].to_list()]
     return out

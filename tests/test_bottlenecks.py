@@ -20,6 +20,7 @@ from dxsim.results.bottlenecks import (
     held_shares,
     mean_shares_by_date,
     option_notes,
+    option_verdicts,
     region_summary,
     resource_causes,
     summary_lines,
@@ -435,6 +436,28 @@ def test_doubling_a_non_binding_resource_is_reported():
         )
         == []
     )
+
+
+def test_a_resource_whose_outcome_moved_is_on_the_critical_path_not_free():
+    """The same unbinding crews, but the option's outcome moved: the verdict is "critical", never "did not bind"."""
+    ref = reference_targets_bind()
+    change = [("crews.north.teams", 450, 900)]
+    said = option_verdicts(
+        ref,
+        "baseline",
+        change,
+        moved=lambda programme: "5G coverage moved +1.2" if programme == "5g" else None,
+    )
+    assert said == [
+        (
+            "critical",
+            "crews.north.teams 450 → 900: crews held little in north in baseline, yet 5G coverage moved +1.2: it is "
+            "on the critical path there",
+        )
+    ]
+    assert option_notes(ref, "baseline", change) == [
+        t for k, t in option_verdicts(ref, "baseline", change) if k == "note"
+    ]
 
 
 def test_a_binding_resource_gets_no_note(synthetic):

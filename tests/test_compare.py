@@ -403,6 +403,45 @@ def test_a_delta_and_its_range_share_one_precision() -> None:
     assert _cell(r, "pop_5g_served_pct_2025", "%", "pct", "opt", False) == "45.3 (44.1–45.8)"
 
 
+def test_a_lever_that_moved_its_outcome_is_never_called_not_binding() -> None:
+    """Faster village permits: permits held 9% of the baseline's village-days (power bound), yet the last village
+    came 5 months earlier in every replication. compare says so ("on the critical path"), not "did not bind"."""
+    from dxsim.compare import CompareResult, outcome_moved
+
+    def result(d10: float, d50: float, d90: float) -> CompareResult:
+        q = pl.DataFrame(
+            {
+                "kpi": ["year_last_village_connected"] * 2,
+                "scenario": ["base", "fast"],
+                "p10": [2028.0, 2027.6],
+                "p50": [2028.3, 2027.9],
+                "p90": [2028.9, 2028.1],
+                "delta_p10": [None, d10],
+                "delta_p50": [None, d50],
+                "delta_p90": [None, d90],
+            }
+        )
+        table = pl.DataFrame(
+            {
+                "kpi": ["year_last_village_connected"],
+                "label": ["Date the last feasible village is connected"],
+                "unit": ["decimal year"],
+            }
+        )
+        return CompareResult(table, q, pl.DataFrame(), ["base", "fast"], "base", 1, 3, [])
+
+    months = 1 / 12
+    moved = outcome_moved(result(-9.4 * months, -5 * months, -1.9 * months), "fast", "villages")
+    assert moved == "date the last feasible village is connected moved -5.0 mo"
+    assert (
+        outcome_moved(result(-9.4 * months, -5 * months, 1.0 * months), "fast", "villages") is None
+    )  # mixed
+    assert (
+        outcome_moved(result(-0.2 * months, -0.3 * months, -0.1 * months), "fast", "villages") is None
+    )  # small
+    assert outcome_moved(result(-1.0, -0.5, -0.2), "fast", "5g") is None  # another programme's outcome
+
+
 def test_rich_table_renders(result):
     from rich.console import Console
 

@@ -577,6 +577,31 @@ def option_notes(
     E.g. "crews.north.teams 450 → 900: crews did not bind in north in baseline (crews idle 85%); the
     binding constraint there is targets". Fields mapping to the same cause and regions are one line.
     """
+    return [
+        t
+        for kind, t in option_verdicts(reference, reference_name, differences, fmt, start, end)
+        if kind == "note"
+    ]
+
+
+def option_verdicts(
+    reference: pl.DataFrame,
+    reference_name: str,
+    differences: Sequence[tuple[str, Any, Any]],
+    fmt: Callable[[Any], str] = str,
+    start: Any = None,
+    end: Any = None,
+    moved: Callable[[str], str | None] | None = None,
+) -> list[tuple[str, str]]:
+    """(kind, line) per changed resource that was not the binding one in the reference run: kind "note" (it did
+    not bind), or "critical" when the option's own outcome for that programme moved all the same (`moved(programme)`:
+    how, or None).
+
+    Why "critical": "binding" is the largest share of held work over the horizon, an average. A cause with a small
+    share can still sit on the critical path: shorter village permits let line works start before the rains, and
+    moved the last village 5 months earlier while the baseline's permits held 9% of the village-days. Saying "did not
+    bind" there told a planner to drop the one lever that worked.
+    """
     causes = cause_summary(reference, start, end)
     idle = dict(crew_idle(reference, start, end).iter_rows())
     order_bound = order_bound_pct(reference, start, end)
@@ -594,7 +619,7 @@ def option_notes(
         t[0][2] == "targets" and not did_not_bind(causes, idle, t[0][0], t[0][1], "targets", order_bound)
         for t in groups
     )
-    lines = []
+    lines: list[tuple[str, str]] = []
     for targets, fields in groups.items():
         programme, cause = targets[0][0], targets[0][2]
         if cause == "budget" and programme == "5g" and raised_binding_targets:
@@ -623,6 +648,24 @@ def option_notes(
                         _cause_noun(s["binding"]) if s["binding"] else _("nothing (nothing was held back)"),
                     )
                 )
+        outcome = moved(programme) if moved is not None else None
+        if outcome is not None:
+            lines.append(
+                (
+                    "critical",
+                    _(
+                        "{what}: {cause} held little in {where} in {reference}, yet {outcome}: it is on the "
+                        "critical path there"
+                    ).format(
+                        what=what,
+                        cause=_cause_noun(cause),
+                        where=where,
+                        reference=reference_name,
+                        outcome=outcome,
+                    ),
+                )
+            )
+            continue
         tail = ""
         if binding and len({b for _r, b in binding}) == 1:
             tail = "; " + _("the binding constraint there is {cause}").format(cause=binding[0][1])
@@ -631,11 +674,14 @@ def option_notes(
                 causes=", ".join(f"{b} ({r})" for r, b in binding)
             )
         lines.append(
-            _("{what}: {cause} did not bind in {where} in {reference}").format(
-                what=what, cause=_cause_noun(cause), where=where, reference=reference_name
+            (
+                "note",
+                _("{what}: {cause} did not bind in {where} in {reference}").format(
+                    what=what, cause=_cause_noun(cause), where=where, reference=reference_name
+                )
+                + idle_txt
+                + tail,
             )
-            + idle_txt
-            + tail
         )
     return lines
 
