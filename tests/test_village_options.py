@@ -6,6 +6,8 @@ so a reader can redo the arithmetic; the defaults only matter where a test says 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import math
 from typing import Any
 
@@ -519,7 +521,7 @@ def test_defaults_validate_and_partial_tables_keep_other_keys() -> None:
                 "policy": {"rule": "fixed", "fixed_power": "offgrid_solar", "fixed_backhaul": "leo"},
                 "backhaul": {"leo_licensed": False},
             },
-            "leo_licensed is false",
+            "LEO is not licensed (backhaul.leo_licensed = false)",
         ),
         ({"policy": {"rule": "cheapest"}}, "rule"),
         ({"grid": {"cost_per_km": 1.0}}, "cost_per_km"),
@@ -530,6 +532,36 @@ def test_invalid_parameters_raise_validation_error(bad: dict[str, Any], needle: 
     with pytest.raises(ValidationError) as info:
         VillageOptions.model_validate(bad)
     assert needle in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        (
+            '[villages.options.policy]\nrule = "fixed"\n',
+            "villages.options.policy.rule = 'fixed': needs both fixed_power and fixed_backhaul; missing fixed_power, "
+            "fixed_backhaul (fixed_power: grid_extension, offgrid_solar; fixed_backhaul: fibre, microwave, leo)",
+        ),
+        (
+            '[villages.options.policy]\nrule = "fixed"\nfixed_power = "grid_extension"\nfixed_backhaul = "leo"\n'
+            "[villages.options.backhaul]\nleo_licensed = false\n",
+            "villages.options.policy.fixed_backhaul = 'leo': LEO is not licensed (backhaul.leo_licensed = false); "
+            "license LEO or fix another backhaul",
+        ),
+    ],
+)
+def test_a_rule_between_fields_reads_whole_in_the_one_line(tmp_path, body: str, line: str) -> None:
+    """The loader points a rule's message at its field and cuts the value from the text; a message with a colon
+    further on lost its start ("rule = 'fixed': grid_extension, offgrid_solar; fixed_backhaul: ...)")."""
+    from dxsim.errors import DxsimInputError
+    from dxsim.scenario import load_scenario
+
+    f = tmp_path / "d.toml"
+    baseline = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+    f.write_text(f'extends = "{baseline.as_posix()}"\nname = "d"\n{body}', encoding="utf-8")
+    with pytest.raises(DxsimInputError) as exc:
+        load_scenario(f)
+    assert str(exc.value) == f"{f}: {line}"
 
 
 def _leaves(model: type[BaseModel], prefix: str = ""):

@@ -798,7 +798,7 @@ class Policy(StrictModel):
             missing = [n for n in ("fixed_power", "fixed_backhaul") if getattr(self, n) is None]
             raise ValueError(
                 _(
-                    "rule = 'fixed' needs both fixed_power and fixed_backhaul; missing {missing} (fixed_power: "
+                    "rule = 'fixed': needs both fixed_power and fixed_backhaul; missing {missing} (fixed_power: "
                     "{powers}; fixed_backhaul: {backhauls})"
                 ).format(
                     missing=", ".join(missing),
@@ -838,8 +838,8 @@ class VillageOptions(StrictModel):
         ):
             raise ValueError(
                 _(
-                    "policy.fixed_backhaul = 'leo' but backhaul.leo_licensed is false: license LEO or fix another "
-                    "backhaul"
+                    "policy.fixed_backhaul = 'leo': LEO is not licensed (backhaul.leo_licensed = false); license "
+                    "LEO or fix another backhaul"
                 )
             )
         return self
