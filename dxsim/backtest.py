@@ -116,7 +116,12 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 STATUSES = ("pass", "FAIL", "info", "input", "n/a")
 # a row's note (backtest.csv keeps the English); report.html shows it translated (_note_shown)
 NOTE_YEAR_ONLY = N_("dated by year only: the band pools the model's month ends of that year")
+FEW_REPS = 10  # below this many replications the P10-P90 band is the runs' own spread (a caution is printed)
 NOTE_INPUT = N_("used as the start state")
+NOTE_HELD_FROM_START = N_(
+    "the start state already meets this ceiling and the run had not moved it by then: it judges the start data "
+    "(an input), not the projection"
+)
 NOTE_SURVEY = N_("the village layer's villages here are this province survey")
 NOTE_START = N_("on the start date: the start state, judged by `dxsim calibration`")
 NOTE_VILLAGE_LAYERS = N_(
@@ -130,6 +135,7 @@ NOTES = (
     NOTE_INPUT,
     NOTE_SURVEY,
     NOTE_START,
+    NOTE_HELD_FROM_START,
     NOTE_VILLAGE_LAYERS,
     NOTE_AFTER_END,
     NOTE_NO_METRIC,
@@ -244,6 +250,15 @@ class BacktestResult:
             "{share} of {n} pass/fail rows inside the band ({k} figures: a figure reported by more than one source "
             "has a row per source)"
         ).format(share=F.percent(100 * share, 0), n=F.number(n), k=F.number(k))
+
+    def few_reps_text(self) -> str:
+        """A caution when the band is only a handful of replications wide ("" from 10 on)."""
+        if not 1 < self.reps < FEW_REPS:
+            return ""
+        return _(
+            "With {reps} replications, P10 and P90 are about the lowest and highest of them: the band is as wide as "
+            "the runs, so inside it is weak evidence; run {more} or more for a band."
+        ).format(reps=self.reps, more=FEW_REPS * 2)
 
     def counts(self) -> dict[str, int]:
         return {s: int((self.table["status"] == s).sum()) for s in STATUSES}
@@ -394,6 +409,18 @@ def _override(
 # --------------------------------------------------------------------------- scoring
 
 
+def _held_from_start(metrics: pl.DataFrame, metric: str, area: str, vals: np.ndarray, ceiling: float) -> bool:
+    """Every replication's value at the figure's date is its value at the first month end, and that is within the
+    ceiling: an upper bound the start state meets by itself and the run never moved."""
+    rows = metrics.filter((pl.col("metric") == metric) & (pl.col("area") == area))
+    if rows.height == 0 or vals.size == 0:
+        return False
+    first = rows.filter(pl.col("date") == rows["date"].min())["value"].to_numpy().astype(float)
+    return bool(
+        first.size and np.all(first <= ceiling) and np.all(vals == first[0]) and np.all(first == first[0])
+    )
+
+
 def _quantiles(values: np.ndarray) -> tuple[float, float, float]:
     return tuple(float(np.quantile(values, p, method="inverted_cdf")) for p in (0.1, 0.5, 0.9))  # type: ignore[return-value]
 
@@ -475,6 +502,10 @@ def score(
             row.update(status="n/a", note=NOTE_NO_METRIC.format(metric=m))
         elif vals.size == 0:
             row.update(status="n/a", note=NOTE_NO_VALUE.format(date=at))
+        elif o["kind"] == "upper_bound" and _held_from_start(metrics, m, o["area"], vals, float(o["value"])):
+            # "fewer than 2,000 GPUs": the start fleet (an input) already meets it and nothing was added by then, so
+            # the row could not fail whatever the model does; it judges the start data, not the projection
+            row.update(status="start", note=NOTE_HELD_FROM_START)
         else:
             p10, p50, p90 = _quantiles(vals)
             tol = float(o["tolerance"])
@@ -887,7 +918,7 @@ def chart(result: BacktestResult, metric: str, area: str) -> Chart:
 
 def report_html(result: BacktestResult) -> str:
     """The offline, self-contained report page: headline, start state, table and charts."""
-    head = result.scored_text()
+    head = result.scored_text() + (" " + result.few_reps_text() if result.few_reps_text() else "")
     charts = [chart(result, m, a) for (m, a) in result.series]
     start_rows = "".join(
         f"<tr><td><code>{esc(s.field)}</code></td><td class='num'>{esc(_value_shown(s.value))}</td>"

@@ -190,6 +190,34 @@ def test_what_is_left_out_or_not_judged() -> None:
     assert "village" in rows[0]["note"] and "end" in rows[1]["note"] and "racks" in rows[2]["note"]
 
 
+def test_a_ceiling_the_start_already_meets_is_not_scored_until_the_run_moves() -> None:
+    """ "Fewer than 2,000 GPUs" (2025-10): the start fleet, 1,656 in every replication and unchanged, meets it by
+    construction, so the row judges the start data, not the projection; once the run has added GPUs it is scored."""
+    gpu = "gpus_installed_high_performance"
+    june = D(2025, 6, 30)
+    held = metrics([(june, "VN", gpu, [1656] * 5), (OCT, "VN", gpu, [1656] * 5)])
+    rows, _ = scored([(OCT, "VN", gpu, "upper_bound", 2000, 0)], held)
+    assert rows[0]["status"] == "start" and "start data" in rows[0]["note"] and rows[0]["p50"] is None
+    grown = metrics([(june, "VN", gpu, [1656] * 5), (OCT, "VN", gpu, [1656, 1656, 1700, 1800, 2100])])
+    rows, _ = scored([(OCT, "VN", gpu, "upper_bound", 2000, 0)], grown)
+    assert rows[0]["status"] == "pass" and rows[0]["p50"] == 1700  # scored: the run moved it
+    over = metrics([(june, "VN", gpu, [2100] * 5), (OCT, "VN", gpu, [2100] * 5)])
+    assert (
+        scored([(OCT, "VN", gpu, "upper_bound", 2000, 0)], over)[0][0]["status"] == "FAIL"
+    )  # start above: a fail
+
+
+def test_few_replications_are_said_to_make_a_weak_band() -> None:
+    from dxsim.backtest import BacktestResult
+
+    res = BacktestResult.__new__(BacktestResult)
+    for reps, said in ((4, True), (9, True), (10, False), (1, False)):
+        res.reps = reps
+        assert bool(res.few_reps_text()) == said, reps
+    res.reps = 4
+    assert res.few_reps_text().startswith("With 4 replications, P10 and P90 are about the lowest and highest")
+
+
 def test_province_rows_are_read_for_a_province_figure() -> None:
     """From a start after the village lists, a province figure is judged against that province's rows."""
     m = metrics(

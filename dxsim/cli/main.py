@@ -1129,6 +1129,8 @@ def backtest(
             ),
             highlight=False,
         )
+        if res.few_reps_text():
+            out.print(res.few_reps_text(), highlight=False)
         if (res.table["note"] == NOTE_YEAR_ONLY).any():
             out.print(
                 _("A date shown as a year: the band pools the model's month ends of that year."),
