@@ -66,6 +66,9 @@ import polars as pl
 
 from dxsim._version import __version__
 from dxsim.calibration import (
+    VILLAGE_METRICS,
+    is_survey_input,
+    survey_dates,
     NATIONAL,
     model_counterpart,
     month_end,
@@ -107,7 +110,6 @@ Progress = Callable[[str], None]
 START_METRIC = "stations_5g"
 COVERAGE_METRIC = "pop_covered_5g_pct"
 SCORED_KINDS = ("observed", "upper_bound")
-VILLAGE_METRICS = frozenset({"villages_unconnected", "villages_coverage_holes", "villages_without_signal"})
 # The village layers are lists: the coverage holes of 2024-10 and the 117 villages without power and signal
 # of 2025-07 (villages/vn_deadzone_counts_timeline.csv; scenario field villages.layer). A start before the
 # later list cannot rewind them.
@@ -487,7 +489,7 @@ def score(
         vals = vals[np.isfinite(vals)]
         if o["row"] in inputs:
             row.update(status="input", note=NOTE_INPUT)
-        elif m in VILLAGE_METRICS and (surveys or {}).get(o["area"], dt.date.min) >= o["date"]:
+        elif is_survey_input(m, o["area"], o["date"], surveys or {}):
             # a province survey the village layer is built from (villages.layer.province_surveys)
             row.update(status="input", note=NOTE_SURVEY)
         elif o["date"] <= from_date:
@@ -683,7 +685,7 @@ def backtest(
         if on_replication:
             on_replication(r + 1, reps)
     metrics = pl.concat(frames)
-    surveys = {sv.gso34: sv.as_of for sv in getattr(sc.villages.layer, "province_surveys", [])}
+    surveys = survey_dates(sc)
     table, without = score(
         obs,
         metrics,

@@ -17,7 +17,7 @@ import csv
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -545,6 +545,21 @@ def month_end(day: dt.date) -> dt.date:
     return dt.date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
 
+# metrics of the village layers: a province's survey (villages.layer.province_surveys) is an input of them
+VILLAGE_METRICS = frozenset({"villages_unconnected", "villages_coverage_holes", "villages_without_signal"})
+
+
+def survey_dates(scenario: Any) -> dict[str, dt.date]:
+    """gso34 -> the date of the province survey the village layer is built from (villages.layer.province_surveys)."""
+    layer = getattr(getattr(scenario, "villages", None), "layer", None)  # a scenario without villages: none
+    return {sv.gso34: sv.as_of for sv in getattr(layer, "province_surveys", None) or []}
+
+
+def is_survey_input(metric: str, area: str, date: dt.date, surveys: dict[str, dt.date]) -> bool:
+    """A village figure of a province dated on or before its survey: the layer's own input, not a model result."""
+    return metric in VILLAGE_METRICS and surveys.get(area, dt.date.min) >= date
+
+
 def observation_rows(
     world: World, metrics: pl.DataFrame, observations: pl.DataFrame | None = None
 ) -> pl.DataFrame:
@@ -552,8 +567,9 @@ def observation_rows(
 
     `model` is the metric at the month end of the observation's date when that date lies within the
     horizon. Status: ``info`` (shown for judgement: an observation's tolerance is the report's precision,
-    not a model tolerance, and figures dated before the start belong to `dxsim backtest`), ``before start``
-    / ``after end`` (no model value at that date), ``no counterpart`` (no model metric measures it).
+    not a model tolerance, and figures dated before the start belong to `dxsim backtest`), ``input`` (a province
+    survey the village layer is built from: its count is placed at the start, so comparing it at its own later date
+    with the run judges nothing), ``before start`` / ``after end`` (no model value at that date), ``no counterpart`` (no model metric measures it).
     `within_tolerance` says whether |model - reported| <= tolerance (for upper_bound rows: model <= reported
     + tolerance).
     """
@@ -561,6 +577,7 @@ def observation_rows(
     h = world.scenario.horizon
     codes = set(world.province_codes)
     present = set(metrics["metric"].unique().to_list())
+    surveys = survey_dates(world.scenario)
     rows = []
     for o in obs.iter_rows(named=True):
         m = model_counterpart(o["metric"], o["area"], codes)
@@ -578,8 +595,10 @@ def observation_rows(
             )
             model = float(vals["value"][0]) if vals.height else None
             status = "info" if model is not None else "no counterpart"
+            if model is not None and is_survey_input(o["metric"], o["area"], o["date"], surveys):
+                status = "input"
         within = None
-        if model is not None:
+        if model is not None and status != "input":
             within = (
                 (model <= o["value"] + o["tolerance"])
                 if o["kind"] == "upper_bound"

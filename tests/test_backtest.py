@@ -398,6 +398,15 @@ def test_calibration_observation_rows() -> None:
     ]
     assert [r["model"] for r in rows] == [16_737.0, 20_000.0, 20_000.0, None, None, None, 12.0, None]
     assert [r["within_tolerance"] for r in rows] == [True, False, True, None, None, None, False, None]
+    # a province survey the village layer is built from (Tuyên Quang, 08, as of 2026-01-31): its count is the
+    # layer's input, placed at the start; at its own later date the run has connected some: not a judgement
+    survey = SimpleNamespace(gso34="08", as_of=D(2026, 1, 31))
+    world.scenario.villages = SimpleNamespace(layer=SimpleNamespace(province_surveys=[survey]))
+    jan = D(2026, 1, 31)
+    m2 = pl.concat([m, metrics([(jan, "08", "villages_without_signal", [194])])])
+    o2 = obs([(jan, "08", "villages_coverage_holes", "observed", 273, 0)]).drop("row")
+    row = observation_rows(world, m2, o2).to_dicts()[0]
+    assert row["status"] == "input" and row["model"] == 194.0 and row["within_tolerance"] is None
 
 
 def test_a_figure_dated_by_year_only_is_judged_against_the_whole_year():
