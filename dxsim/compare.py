@@ -804,7 +804,9 @@ def fmt_value(
         return F.number(v, 0, signed=signed)
     if a >= 10:
         return F.number(v, 1, signed=signed)
-    if a >= 0.01 or v == 0:
+    if (
+        a >= 0.01 or v == 0 or unit == "%"
+    ):  # a share of people: hundredths of a point at most ("-0.00", not 5e-5)
         return F.number(v, 2, signed=signed)
     return F.significant(v, 3, signed=signed)
 

@@ -349,7 +349,11 @@ def test_numbers_carry_the_precision_they_have() -> None:
     assert fmt_value(0.000285, "%", signed=True, scale=0.19) == "+0.00"
     assert fmt_value(-0.09, "%", signed=True, scale=0.19) == "-0.09"
     assert fmt_value(9.84, "%", scale=10.2) == "9.8" and fmt_value(9.84, "%") == "9.84"
-    assert fmt_value(0.000285, "%", signed=True, scale=0.0004) == "+0.000285"  # all tiny: significant digits
+    assert (
+        fmt_value(0.000285, "VND bn", signed=True, scale=0.0004) == "+0.000285"
+    )  # all tiny: significant digits
+    # a share of people is never shown below a hundredth of a point: noise read as an effect otherwise
+    assert fmt_value(-0.0000492, "%", signed=True, scale=0.00264) == "-0.00"
 
 
 def test_a_date_one_side_never_reaches_says_which_not_n_a() -> None:

@@ -81,7 +81,7 @@ def test_vietnamese_page_from_the_run_command(vi_run: Path) -> None:
         "Tỷ lệ dân số được phủ sóng 5G",
         "Vốn đầu tư 5G trong kỳ (tỷ đồng)",
         "Dữ liệu tổng hợp",
-        "hạt giống",
+        "giá trị khởi tạo",
         "1 lần lặp",
         "tháng 12/2026",
     ):
