@@ -267,6 +267,9 @@ def test_header_title_and_synthetic_disclosure(map_html, run_dir):
         f"({int(no_power['synthetic'].sum())} of the {no_power.height} without grid power)"
     )
     assert want in head and "site layer" in head
+    # the province layer is one run: its legend says so beside the P50 the report and the GeoPackage give
+    assert map_html.count("one run (replication 0); the report and results.gpkg give each province") == 1
+    assert "P50 of 2 runs" in map_html
 
 
 def test_escaping(crafted_file, map_html):

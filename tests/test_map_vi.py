@@ -62,7 +62,8 @@ def _overlays(html: str) -> list[str]:
 def test_vi_page_static(vi_html: str) -> None:
     assert '<html lang="vi">' in vi_html and '<meta charset="utf-8">' in vi_html
     assert re.search(
-        r"<title>Bản đồ dxsim — short-vi \(giá trị khởi tạo \d+, 1 lần lặp, có dữ liệu tổng hợp\)</title>", vi_html
+        r"<title>Bản đồ dxsim — short-vi \(giá trị khởi tạo \d+, 1 lần lặp, có dữ liệu tổng hợp\)</title>",
+        vi_html,
     )
     head = re.search(r'<div class="dx-header".*?</div>', vi_html, re.S).group(0)
     assert "kịch bản <b>short-vi</b>" in head and "31/10/2025 → 31/12/2026" in head

@@ -275,6 +275,9 @@ def calibration_section(run: RunData) -> str:
         'Model beside every reported figure, with its tolerance ({counts}). "pass" = within tolerance; '
         '"info" = shown for context, not a target.'
     ).format(counts=summary)
+    intro += " " + _(
+        "The model column is replication 0; the KPI tables above give the P50 over the replications."
+    )
     cols = cell_row(
         "th",
         (_("figure"), _("reported"), _("model"), _("tolerance"), _("unit"), _("status"), _("source")),
