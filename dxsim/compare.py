@@ -88,6 +88,12 @@ INCREMENTAL = {
     # row -> (cost kpi, benefit kpi, scale): ratio = scale * P50(d cost) / P50(d benefit)
     "incr_5g_vnd_m_per_additional_person": ("capex_total_vnd_bn", "pop_covered_5g_added_persons", 1e3),
     "incr_5g_vnd_m_per_additional_person_served": ("capex_total_vnd_bn", "pop_5g_served_added_persons", 1e3),
+    # public money: support paid is not in the operators' capex, so the row above leaves it out
+    "incr_support_vnd_m_per_additional_person": (
+        "subsidy_paid_total_vnd_bn",
+        "pop_covered_5g_added_persons",
+        1e3,
+    ),
     "incr_village_vnd_bn_per_additional_village": (
         "village_capex_total_vnd_bn",
         "villages_connected_end",
@@ -217,6 +223,12 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         (
             "incr_5g_vnd_m_per_additional_person_served",
             _("Extra 5G capex per additional person served by 5G, vs baseline"),
+            "VND m per person",
+            "incremental",
+        ),
+        (
+            "incr_support_vnd_m_per_additional_person",
+            _("Extra 5G support paid (public money) per additional person covered, vs baseline"),
             "VND m per person",
             "incremental",
         ),
