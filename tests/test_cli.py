@@ -149,6 +149,10 @@ def test_calibration_passes(tmp_path):
     assert res.returncode == 0, res.stdout + res.stderr
     path = out / "calibration.csv"
     assert path.is_file() and (out / "calibration.md").is_file()
+    md = (out / "calibration.md").read_text(encoding="utf-8")
+    assert (
+        "| MoST report 000:56; slide 001:253 |" in md and "shared/seeds" not in md
+    )  # the seed line, no local path
     with open(path, encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert {"figure", "reported", "model", "tolerance", "status"} <= set(rows[0])
