@@ -567,6 +567,24 @@ def outcome_moved(result: CompareResult, option: str, programme: str) -> str | N
     return None
 
 
+def outcome_unmoved(result: CompareResult, option: str, programme: str) -> bool:
+    """Every outcome of the programme (OUTCOMES) is exactly the baseline's in every replication (paired P10 = P50 =
+    P90 = 0), and there is at least one."""
+    q = result.quantiles.filter(pl.col("scenario") == option)
+    seen = 0
+    for key in OUTCOMES.get(programme, ()):
+        for kpi in result.table.filter(pl.col("kpi").str.starts_with(key))["kpi"].to_list():
+            row = q.filter(pl.col("kpi") == kpi)
+            if row.height == 0:
+                continue
+            seen += 1
+            if any(
+                row[c][0] != 0 for c in ("delta_p10", "delta_p50", "delta_p90")
+            ):  # None (NaN) counts as moved
+                return False
+    return seen > 0
+
+
 def add_bottlenecks(result: CompareResult) -> None:
     """Fill `result.bottlenecks` and `result.bottleneck_notes` from each run's held-back metrics."""
     frames, notes = [], {}
@@ -591,6 +609,7 @@ def add_bottlenecks(result: CompareResult) -> None:
                 diffs,
                 fmt=format_setting,
                 moved=functools.partial(outcome_moved, result, run.name),
+                unmoved=functools.partial(outcome_unmoved, result, run.name),
             )
             notes[run.name] = [t for kind, t in verdicts if kind == "note"]
             frames += [

@@ -460,6 +460,22 @@ def test_a_resource_whose_outcome_moved_is_on_the_critical_path_not_free():
     ]
 
 
+def test_a_partly_binding_resource_that_moved_nothing_is_said_so() -> None:
+    """Crews that bind in part of the months give no "did not bind"; if the option moved none of the programme's
+    outcomes, compare still says so and names what binds (doubling the central site teams moved nothing)."""
+    rows = rollout("north", {(d, 0): {"crews": 60, "targets": 40} for d in (D1, D2, D3)})
+    rows += [(d, 0, "crew_utilization_pct_north", v) for d, v in ((D0, 0.0), (D1, 90), (D2, 90), (D3, 90))]
+    ref = frame(rows)
+    change = [("crews.north.teams", 450, 900)]
+    assert option_verdicts(ref, "baseline", change) == []  # crews bind: no note, as before
+    said = option_verdicts(ref, "baseline", change, unmoved=lambda programme: programme == "5g")
+    assert len(said) == 1 and said[0][0] == "note"
+    assert said[0][1].startswith(
+        "crews.north.teams 450 → 900: crews held part of the time in north in baseline, but the option moved none"
+    )
+    assert option_verdicts(ref, "baseline", change, unmoved=lambda programme: False) == []
+
+
 def test_a_binding_resource_gets_no_note(synthetic):
     # crews took 38% of held site-days in the synthetic north: binding enough
     assert option_notes(synthetic, "baseline", [("crews.north.teams", 450, 900)]) == []

@@ -444,6 +444,13 @@ def test_a_lever_that_moved_its_outcome_is_never_called_not_binding() -> None:
         outcome_moved(result(-0.2 * months, -0.3 * months, -0.1 * months), "fast", "villages") is None
     )  # small
     assert outcome_moved(result(-1.0, -0.5, -0.2), "fast", "5g") is None  # another programme's outcome
+    from dxsim.compare import outcome_unmoved
+
+    assert outcome_unmoved(result(0.0, 0.0, 0.0), "fast", "villages")  # exactly the baseline's in every run
+    assert not outcome_unmoved(result(0.0, 0.0, 0.01), "fast", "villages")
+    assert not outcome_unmoved(
+        result(0.0, 0.0, 0.0), "fast", "dc"
+    )  # no outcome of that programme in the table
 
 
 def test_rich_table_renders(result):

@@ -592,6 +592,7 @@ def option_verdicts(
     start: Any = None,
     end: Any = None,
     moved: Callable[[str], str | None] | None = None,
+    unmoved: Callable[[str], bool] | None = None,
 ) -> list[tuple[str, str]]:
     """(kind, line) per changed resource that was not the binding one in the reference run: kind "note" (it did
     not bind), or "critical" when the option's own outcome for that programme moved all the same (`moved(programme)`:
@@ -601,6 +602,11 @@ def option_verdicts(
     share can still sit on the critical path: shorter village permits let line works start before the rains, and
     moved the last village 5 months earlier while the baseline's permits held 9% of the village-days. Saying "did not
     bind" there told a planner to drop the one lever that worked.
+
+    And the converse: a cause that held part of the time (so it is no "did not bind") whose change moved none of
+    the programme's outcomes (`unmoved(programme)`) gets a "note" that says so and names what binds: doubling the
+    central site teams moved nothing while site teams held 13% of the village-days nationally, and compare said
+    nothing at all.
     """
     causes = cause_summary(reference, start, end)
     idle = dict(crew_idle(reference, start, end).iter_rows())
@@ -625,8 +631,11 @@ def option_verdicts(
         if cause == "budget" and programme == "5g" and raised_binding_targets:
             continue
         free = [r for _p, r, _c in targets if did_not_bind(causes, idle, programme, r, cause, order_bound)]
-        if not free:
-            continue
+        partial = not free
+        if partial:
+            if unmoved is None or not unmoved(programme):
+                continue
+            free = [r for _p, r, _c in targets]
         field, a, b = fields[0]
         what = f"{field} {fmt(a)} → {fmt(b)}" + (
             " (" + _("and {n} more fields").format(n=len(fields) - 1) + ")" if len(fields) > 1 else ""
@@ -648,7 +657,7 @@ def option_verdicts(
                         _cause_noun(s["binding"]) if s["binding"] else _("nothing (nothing was held back)"),
                     )
                 )
-        outcome = moved(programme) if moved is not None else None
+        outcome = moved(programme) if moved is not None and not partial else None
         if outcome is not None:
             lines.append(
                 (
@@ -673,12 +682,17 @@ def option_verdicts(
             tail = "; " + _("the binding constraints there are {causes}").format(
                 causes=", ".join(f"{b} ({r})" for r, b in binding)
             )
+        said = (
+            _(
+                "{what}: {cause} held part of the time in {where} in {reference}, but the option moved none of its outcomes"
+            )
+            if partial
+            else _("{what}: {cause} did not bind in {where} in {reference}")
+        )
         lines.append(
             (
                 "note",
-                _("{what}: {cause} did not bind in {where} in {reference}").format(
-                    what=what, cause=_cause_noun(cause), where=where, reference=reference_name
-                )
+                said.format(what=what, cause=_cause_noun(cause), where=where, reference=reference_name)
                 + idle_txt
                 + tail,
             )
