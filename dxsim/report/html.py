@@ -171,6 +171,10 @@ def kpi_section(run: RunData) -> str:
             "P50 across {n} replications, and the {band} range (empirical quantiles; a date never reached in "
             "some replications ranks last, so its P90 can read 'not reached')."
         ).format(n=run.n_reps, band=BAND)
+        intro += " " + _(
+            "Each KPI's P50 is taken on its own, so parts need not add up to their whole (served + capacity-short "
+            "vs covered): each replication's do."
+        )
     else:
         intro = _("One replication: single values (run with --reps > 1 for quantiles).")
     months = _('Months are shown as YYYY-MM; "not reached" = not within the horizon.')
