@@ -557,9 +557,8 @@ def outcome_moved(result: CompareResult, option: str, programme: str) -> str | N
                 continue
             if abs(d50) >= MOVE_AT_LEAST[r["unit"]] and min(d10, d90) * d50 >= 0 and max(d10, d90) * d50 >= 0:
                 label = str(r["label"])
-                if (
-                    label[:1].isupper() and label[1:2].islower()
-                ):  # "Date the ..." inside a sentence; not "5G ..."
+                # "Date the ..." inside a sentence; not "5G ..."
+                if label[:1].isupper() and label[1:2].islower():
                     label = label[0].lower() + label[1:]
                 return _("{kpi} moved {delta}").format(
                     kpi=label, delta=fmt_value(d50, r["unit"], signed=True)
@@ -578,9 +577,8 @@ def outcome_unmoved(result: CompareResult, option: str, programme: str) -> bool:
             if row.height == 0:
                 continue
             seen += 1
-            if any(
-                row[c][0] != 0 for c in ("delta_p10", "delta_p50", "delta_p90")
-            ):  # None (NaN) counts as moved
+            # None (NaN: one of the pair never reached it) counts as moved
+            if any(row[c][0] != 0 for c in ("delta_p10", "delta_p50", "delta_p90")):
                 return False
     return seen > 0
 
@@ -835,9 +833,8 @@ def fmt_value(
         return F.number(v, 0, signed=signed)
     if a >= 10:
         return F.number(v, 1, signed=signed)
-    if (
-        a >= 0.01 or v == 0 or unit == "%"
-    ):  # a share of people: hundredths of a point at most ("-0.00", not 5e-5)
+    # a share of people: hundredths of a point at most ("-0.00", not 5e-5)
+    if a >= 0.01 or v == 0 or unit == "%":
         return F.number(v, 2, signed=signed)
     return F.significant(v, 3, signed=signed)
 

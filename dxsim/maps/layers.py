@@ -276,9 +276,8 @@ def build_coverage(ctx: MapContext) -> LayerOut:
         active=True,
     )
     reps = ctx.out.summary.get("reps")
-    if (
-        isinstance(reps, int) and reps > 1
-    ):  # a province read off the map is one run, not the P50 the files give
+    # a province read off the map is one run, not the P50 the files give
+    if isinstance(reps, int) and reps > 1:
         note = _("one run (replication 0); the report and results.gpkg give each province's P50 of {n} runs")
         legend = legend[: -len("</div>")] + f'<div class="dx-note">{esc(note.format(n=reps))}</div></div>'
     return LayerOut(overlays, legend)
