@@ -708,3 +708,6 @@ def test_support_that_moves_no_station_is_called_a_windfall():
     note = support_note(moved, ref, diff)
     assert "+30 stations ordered because of it (+10 in surges)" in note and "anyway" not in note
     assert support_note(moved, ref, [("crews.north.teams", 450, 900)]) is None  # no support field changed
+    # the fund caps it: 100 bn paid of a 100 bn fund (a share or a window beyond it pays no more); 100 of 500 does not
+    assert "(the fund's cap of 100 bn binds" in support_note(moved, ref, diff, fund_vnd_bn=100.0)
+    assert "cap" not in support_note(moved, ref, diff, fund_vnd_bn=500.0)

@@ -717,13 +717,18 @@ def support_effect(metrics: pl.DataFrame) -> dict[str, float]:
     return {"paid_vnd_bn": paid, "moved": moved, "surge": surge, "accrued_vnd_bn": accrued}
 
 
+FUND_CAP_BINDS = 0.99  # support paid or earned at this share of the fund or more: the fund caps it
+
+
 def support_note(
     option: pl.DataFrame,
     reference: pl.DataFrame,
     differences: Sequence[tuple[str, Any, Any]],
     fmt: Callable[[Any], str] = str,
+    fund_vnd_bn: float | None = None,
 ) -> str | None:
-    """One line when an option changes 5G support: what it paid and how many stations it moved."""
+    """One line when an option changes 5G support: what it paid and how many stations it moved, and whether the
+    fund (`fund_vnd_bn`, subsidy.fund_vnd_bn) capped it: then a bigger share or a longer window pays no more."""
     if not any(SUPPORT_FIELDS.match(f) for f, _a, _b in differences):
         return None
     o, r = support_effect(option), support_effect(reference)
@@ -735,6 +740,11 @@ def support_note(
         text += " + " + _("{amount} bn earned but due after the horizon").format(
             amount=F.number(o["accrued_vnd_bn"], 0)
         )
+    owed = o["paid_vnd_bn"] + o.get("accrued_vnd_bn", 0.0)
+    if fund_vnd_bn is not None and fund_vnd_bn > 0 and owed >= FUND_CAP_BINDS * fund_vnd_bn:
+        text += " " + _(
+            "(the fund's cap of {fund} bn binds: a bigger share or a longer window pays no more)"
+        ).format(fund=F.number(fund_vnd_bn, 0))
     text += "; " + _("{moved} stations ordered because of it ({surge} in surges)").format(
         moved=_plus(moved), surge=_plus(o["surge"] - r["surge"])
     )
