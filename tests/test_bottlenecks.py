@@ -19,7 +19,6 @@ from dxsim.results.bottlenecks import (
     did_not_bind,
     held_shares,
     mean_shares_by_date,
-    option_notes,
     option_verdicts,
     region_summary,
     resource_causes,
@@ -35,6 +34,11 @@ END = dt.date(2031, 12, 31)
 
 
 # --------------------------------------------------------------------------- data centres: what held MW back
+
+
+def option_notes(reference, reference_name, differences, fmt=str):  # type: ignore[no-untyped-def]
+    """The "not binding" lines of option_verdicts (what compare prints after "not binding:")."""
+    return [t for kind, t in option_verdicts(reference, reference_name, differences, fmt) if kind == "note"]
 
 
 def proj(pid="P1", phases=((40, START),), **kw) -> dict:

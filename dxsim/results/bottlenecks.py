@@ -564,26 +564,6 @@ def did_not_bind(
     )
 
 
-def option_notes(
-    reference: pl.DataFrame,
-    reference_name: str,
-    differences: Sequence[tuple[str, Any, Any]],
-    fmt: Callable[[Any], str] = str,
-    start: Any = None,
-    end: Any = None,
-) -> list[str]:
-    """One line per changed resource that did not bind in the reference run (metrics table `reference`).
-
-    E.g. "crews.north.teams 450 → 900: crews did not bind in north in baseline (crews idle 85%); the
-    binding constraint there is targets". Fields mapping to the same cause and regions are one line.
-    """
-    return [
-        t
-        for kind, t in option_verdicts(reference, reference_name, differences, fmt, start, end)
-        if kind == "note"
-    ]
-
-
 def option_verdicts(
     reference: pl.DataFrame,
     reference_name: str,
