@@ -19,7 +19,9 @@ import polars as pl
 import pytest
 
 from dxsim.calibration import (
+    CalibrationRow,
     RankedCoverage,
+    by_construction,
     calibration_rows,
     coverage_after,
     national_facts,
@@ -100,7 +102,8 @@ def test_coverage_rows_use_coverage_after(world, rows):
     r = row(rows, f"{N_START:,} stations (2025-10)")
     assert r.reported == float(facts["pop_covered_5g_pct_2025_10"]["value"]) == 39.52
     assert r.model == pytest.approx(coverage_after(world, N_START), rel=1e-12)
-    assert abs(r.model - 39.52) <= 1.5 and r.tolerance == 1.5 and r.status == "pass"
+    # the start's coverage is fitted (sites.people_per_5g_site_dense): met, but no evidence
+    assert abs(r.model - 39.52) <= 1.5 and r.tolerance == 1.5 and r.status == "fitted"
     r = row(rows, "11,591 stations")
     assert r.model == pytest.approx(coverage_after(world, 11_591), rel=1e-12)
     assert r.model < row(rows, f"{N_START:,} stations (2025-10)").model
@@ -179,10 +182,31 @@ def test_tolerance_rows_pass_and_info_rows_are_informative(rows):
             assert r.status == "pass", r
         elif r.tolerance is None:
             assert r.status == "info"
-        else:
-            assert r.status == "pass", r
+        else:  # met: "pass" for a check, the basis for a figure met by construction
+            assert r.status == ("pass" if r.basis == "check" else r.basis), r
             assert not math.isnan(r.model)
-    assert np.isnan(row(rows, "national coverage reaches 25.5%").reported)
+    # what is built from the reports: the start's 5G/4G ratio, the village layer, the end-2024 DC fleet
+    built = {str(r.figure) for r in rows if r.basis == "input"}
+    assert any("share of 4G stations" in f for f in built) and any(
+        "Data centres, end-2024" in f for f in built
+    )
+    assert {
+        r.basis for r in rows if "4G population coverage" in str(r.figure) or "11,591" in str(r.figure)
+    } == {"check"}  # evidence: nothing is set from these
+
+
+def test_a_figure_met_by_construction_fails_when_a_scenario_moves_off_it() -> None:
+    """Fitted / input only when met: a start moved off the fitted 39.52% is a FAIL like any check."""
+    fitted = CalibrationRow("c", 39.52, 39.9, 1.5, "%", "s", basis="fitted", basis_note="n")
+    assert fitted.status == "fitted"
+    assert CalibrationRow("c", 39.52, 41.6, 1.5, "%", "s", basis="fitted").status == "FAIL"
+    assert CalibrationRow("c", 45, 45, 0.0, "sites", "s", basis="input").status == "input"
+    assert CalibrationRow("c", 45, 46, 0.0, "sites", "s", basis="input").status == "FAIL"
+    assert CalibrationRow("c", 45, 46, 1.0, "sites", "s").status == "pass"
+    assert CalibrationRow("c", 45, 46, None, "sites", "s", basis="fitted").status == "info"
+    assert by_construction(
+        [fitted, CalibrationRow("d", 1, 9, 1, "%", "s", basis="input", basis_note="m")]
+    ) == [("c", "n")]  # the moved-off row is a FAIL, not a note
 
 
 def test_source_ref_tells_two_reports_of_one_figure_apart() -> None:

@@ -158,9 +158,14 @@ def test_calibration_passes(tmp_path):
     assert {"figure", "reported", "model", "tolerance", "status"} <= set(rows[0])
     graded = [r for r in rows if r["tolerance"] not in ("", None)]
     assert len(graded) >= 3
-    for r in graded:
-        assert r["status"] == "pass", r
+    for r in graded:  # a check passes; a figure met by construction says so (fitted / input), never "pass"
+        assert r["status"] == {"check": "pass", "fitted": "fitted", "input": "input"}[r["basis"]], r
         assert abs(float(r["model"]) - float(r["reported"])) <= float(r["tolerance"]), r
+    assert {r["basis"] for r in graded} == {"check", "fitted", "input"}
+    # the file says what set each figure met by construction
+    for r in graded:
+        if r["basis"] != "check":
+            assert r["basis_note"] and f"{r['figure']}: {r['basis_note']}" in md, r
     for r in rows:
         if r.get("upper_bound") == "true":  # "fewer than N": the model must not exceed the ceiling
             assert r["status"] == "pass" and float(r["model"]) <= float(r["reported"]), r
@@ -169,3 +174,4 @@ def test_calibration_passes(tmp_path):
     anchor = [r for r in rows if r["reported"] not in ("", "NaN", "nan") and float(r["reported"]) == 39.52]
     assert len(anchor) == 1
     assert abs(float(anchor[0]["model"]) - 39.52) <= 1.5
+    assert anchor[0]["status"] == "fitted" and "people_per_5g_site_dense" in anchor[0]["basis_note"]

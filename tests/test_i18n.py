@@ -456,7 +456,8 @@ def test_calibration_in_vietnamese(tmp_path: Path) -> None:
         for line in r.stdout.splitlines()
         if "Tỷ lệ dân số được phủ sóng 5G với 16.737 trạm 5G (tháng 10/2025)" in line
     )
-    assert "39,52" in row and "±1,50" in row and "đạt" in row
+    assert "39,52" in row and "±1,50" in row and "đã hiệu chỉnh" in row  # fitted, said in Vietnamese
+    assert "Trạng thái đã hiệu chỉnh / đầu vào: mô hình khớp các số liệu này do cách xây dựng" in r.stdout
     assert "Số liệu báo cáo (geodata/observations.csv) bên cạnh mô hình (baseline)" in r.stdout
     obs = next(line for line in r.stdout.splitlines() if "31/10/2025" in line and "stations_5g " in line)
     assert "quan sát" in obs and "16.737 ± 0" in obs and "tham khảo" in obs
@@ -467,7 +468,8 @@ def test_calibration_in_vietnamese(tmp_path: Path) -> None:
     assert cal["figure"][0] == "5G population coverage with 16,737 stations (2025-10)"
     # ... and each figure's name in the run's language, which report.html shows
     assert cal["label_vi"][0] == "Tỷ lệ dân số được phủ sóng 5G với 16.737 trạm 5G (tháng 10/2025)"
-    assert set(cal["status"].to_list()) <= {"pass", "FAIL", "info"} and cal["reported"][0] == 39.52
+    assert set(cal["status"].to_list()) <= {"pass", "FAIL", "info", "fitted", "input"}
+    assert cal["reported"][0] == 39.52 and cal["status"][0] == "fitted"
 
 
 def test_sweep_in_vietnamese(tmp_path: Path) -> None:

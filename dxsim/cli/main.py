@@ -50,6 +50,7 @@ from dxsim.i18n import (
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.kpi_labels import kpi_label
+from dxsim.results.value_labels import BY_CONSTRUCTION_NOTE
 from dxsim.results.writer import ask_stop, check_output_dir, discard_partial
 
 if TYPE_CHECKING:  # loaded where used: `dxsim --help` imports neither
@@ -327,6 +328,7 @@ def status_label(status: str) -> str:
         "FAIL": pgettext("status", "FAIL"),
         "info": pgettext("status", "info"),
         "input": pgettext("status", "input"),
+        "fitted": pgettext("status", "fitted"),
         "start": pgettext("status", "start"),
         "n/a": pgettext("status", "n/a"),
         "before start": pgettext("status", "before start"),
@@ -894,6 +896,7 @@ def calibration(
     def body() -> int:
 
         from dxsim.calibration import (
+            by_construction,
             calibration_frame,
             calibration_rows,
             observation_rows,
@@ -925,6 +928,9 @@ def calibration(
             reported = ("< " if r.upper_bound else "") + _fmt(r.reported)  # "fewer than 2,000", as reported
             t.add_row(_shown(r.figure), reported, _fmt(r.model), tol, status_label(r.status))
         out.print(t)
+        constructed = [f"{figure}: {why}" for figure, why in by_construction(rows)]
+        for line in [_(BY_CONSTRUCTION_NOTE), *constructed] if constructed else []:
+            out.print(line, highlight=False, markup=False)
         out.print(_observations_table(obs_rows, sc.name))
         df = calibration_frame(rows)
 
@@ -959,6 +965,8 @@ def calibration(
                         )
                     )
                 )
+            if constructed:
+                lines += ["", _(BY_CONSTRUCTION_NOTE), "", *[f"- {c}" for c in constructed]]
             lines += [
                 "",
                 "## "

@@ -35,6 +35,7 @@ from dxsim.results.kpi_labels import (
     kpi_label,
 )
 from dxsim.results.value_labels import (
+    BY_CONSTRUCTION_NOTE,
     CALIBRATION_STATUS,
     COOLING,
     DC_STATUS,
@@ -112,7 +113,7 @@ figcaption { font-size: 12.5px; color: var(--muted); margin-top: 4px; }
 .status { display: inline-block; white-space: nowrap; padding: 1px 8px; border-radius: 10px; font-weight: 600; font-size: 12px; }
 .status-pass { background: #d8f0dc; color: #1e6b2d; }
 .status-fail { background: #f8d7d5; color: #9b1c14; }
-.status-info { background: #e6e9ee; color: #4a5260; }
+.status-info, .status-fitted, .status-input { background: #e6e9ee; color: #4a5260; }
 .status-other { background: #fff0c2; color: #7a5a00; }
 table.calibration td:first-child { width: 28%; }
 table.trajectory td:first-child { white-space: nowrap; }
@@ -241,7 +242,7 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 def _status_badge(status: str) -> str:
     s = (status or "").strip().lower()
-    cls = s if s in ("pass", "fail", "info") else "other"
+    cls = s if s in CALIBRATION_STATUS else "other"
     return f'<span class="status status-{cls}">{esc(label_of(CALIBRATION_STATUS, s) if s in CALIBRATION_STATUS else (status or "–"))}</span>'
 
 
@@ -252,10 +253,14 @@ def calibration_section(run: RunData) -> str:
     if not rows:
         return small(_("calibration.csv has no rows."))
     counts: dict[str, int] = {}
-    body = []
+    body, constructed = [], []
     for r in rows:
         status = r.get("status", "")
         counts[status] = counts.get(status, 0) + 1
+        if status in ("fitted", "input") and r.get("basis_note"):  # met by construction: say what set it
+            constructed.append(
+                f"<li>{esc(r.get(f'label_{language()}') or r.get('figure', ''))}: {esc(_(r['basis_note']))}</li>"
+            )
         upper = str(r.get("upper_bound", "")).strip().lower() in ("true", "1", "yes")
         rep = as_float(r.get("reported"))
         tol = as_float(r.get("tolerance"))
@@ -287,10 +292,15 @@ def calibration_section(run: RunData) -> str:
         (_("figure"), _("reported"), _("model"), _("tolerance"), _("unit"), _("status"), _("source")),
         num=(1, 2, 3),
     )
+    note = (
+        f'<p class="small">{esc(_(BY_CONSTRUCTION_NOTE))}</p><ul class="small">{"".join(constructed)}</ul>'
+        if constructed
+        else ""
+    )
     return (
         f'<p class="small">{esc(intro)}</p>'
         f'<table class="calibration"><thead><tr>{cols}'
-        f"</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f"</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
     )
 
 

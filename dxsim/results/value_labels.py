@@ -41,7 +41,18 @@ DC_KIND = {
 }
 COOLING = {"legacy_air": N_("legacy air"), "liquid": N_("liquid"), "modern_air": N_("modern air")}
 # calibration.csv
-CALIBRATION_STATUS = {"pass": N_("pass"), "fail": N_("fail"), "info": N_("info")}
+CALIBRATION_STATUS = {
+    "pass": N_("pass"),
+    "fail": N_("fail"),
+    "info": N_("info"),
+    "fitted": N_("fitted"),
+    "input": N_("input"),
+}
+# under a calibration table with fitted / input rows (terminal, calibration.md, report)
+BY_CONSTRUCTION_NOTE = N_(
+    "Status fitted / input: the model meets these figures by construction (a parameter is fitted to the figure, "
+    "or the start state is built from it), so meeting them is no evidence; a scenario that moves off them gets FAIL."
+)
 # the units of KPIs and metrics (dxsim.results.metrics, the KPI names' suffixes) and of the reported figures
 UNITS = {
     u: u
