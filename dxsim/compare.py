@@ -636,7 +636,12 @@ def bottleneck_lines(result: CompareResult) -> list[str]:
     b = result.bottlenecks
     if b is None or b.height == 0:
         return []
-    out = [_("Why (what held each programme back over the horizon; binding = largest share of held work):")]
+    out = [
+        _(
+            "Why (what held each programme back over the horizon; binding = the largest share of held work, for 5G "
+            "among the limits on how much is built, year by year where it changed):"
+        )
+    ]
     for name in result.scenarios:
         rows = b.filter(pl.col("scenario") == name)
         if rows.height == 0:

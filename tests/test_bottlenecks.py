@@ -17,6 +17,7 @@ from dxsim.results.bottlenecks import (
     cause_summary,
     crew_idle,
     did_not_bind,
+    flow_phases,
     held_shares,
     mean_shares_by_date,
     option_verdicts,
@@ -312,6 +313,71 @@ def test_one_line_per_region(synthetic):
     assert north["held_months_pct"] == pytest.approx(62.5) and north["binds_pct"] == pytest.approx(60.0)
     # nothing held back in the period: said so (data centres have no row at D0; crew idle leaves D0 out)
     assert summary_lines(synthetic, end=D0) == ["north: nothing held back"]
+
+
+def test_5g_binds_by_what_limits_the_flow_year_by_year_and_names_the_wait_beside_it():
+    """The baseline said "kit lead time binds" (44% of held site-days) while budgets cut the 2025 orders, the announced
+    pace the 2026-28 ones and the business case ended the rollout: a lead time only moves the same sites later.
+
+    Hand-computed: one replication, two months a year; equipment holds 60 of every month's 100.
+    2025: budget 40, 20 -> budget; 2026: targets 30 / budget 10, targets 40 -> targets; 2027: targets 40, targets 40
+    -> targets (joined to 2026); 2028: business case 40, 40. Over the horizon (8 held months): equipment
+    480 / 8 = 60; business case 80 / 8 = 10; targets 110 / 8 = 13.75; budget 70 / 8 = 8.75 -> binding targets."""
+    causes = ("targets", "business_case", "budget", "permits", "equipment", "deliveries", "crews", "plan")
+    months = {
+        dt.date(2025, 11, 30): {"budget": 40},
+        dt.date(2025, 12, 31): {"budget": 20, "permits": 20},
+        dt.date(2026, 6, 30): {"targets": 30, "budget": 10},
+        dt.date(2026, 12, 31): {"targets": 40},
+        dt.date(2027, 6, 30): {"targets": 40},
+        dt.date(2027, 12, 31): {"permits": 40},
+        dt.date(2028, 6, 30): {"business_case": 40},
+        dt.date(2028, 12, 31): {"business_case": 40},
+    }
+    rows = [
+        (d, 0, f"rollout_held_pct_{c}_north", {"equipment": 60.0, **held}.get(c, 0.0))
+        for d, held in months.items()
+        for c in causes
+    ]
+    metrics = frame(rows)
+    north = region_summary(metrics).row(0, named=True)
+    assert north["binding"] == "targets" and north["share_pct"] == pytest.approx(110 / 8)
+    assert north["latency"] == "equipment" and north["latency_share_pct"] == pytest.approx(60.0)
+    assert [(p.cause, p.first_year, p.last_year) for p in flow_phases(metrics)[("5g", "north")]] == [
+        ("budget", 2025, 2025),
+        ("targets", 2026, 2027),
+        ("business_case", 2028, 2028),
+    ]
+    assert summary_lines(metrics) == [
+        "north: what binds: budget (2025), targets (2026–2027), business case (2028); kit lead time delays most "
+        "(60% of held site-days)"
+    ]
+    assert summary_lines(metrics, detail=False) == [
+        "north: what binds: budget (2025), targets (2026–2027), business case (2028); kit lead time delays most"
+    ]
+    # compare's note on a lever that did not bind names each year's limit, not the lead time
+    assert option_notes(metrics, "baseline", [("crews.north.teams", 450, 900)]) == [
+        "crews.north.teams 450 → 900: crews did not bind in north in baseline; the binding constraint there is "
+        "budget (2025), targets (2026–2027), business case (2028)"
+    ]
+    # one phase: the usual line; a wait that took less than the limit is not named
+    one = frame([(d, 0, m, v) for d, _r, m, v in rows if d.year == 2028])
+    assert summary_lines(one) == [
+        "north: business case binds (40% of held site-days); kit lead time delays most (60% of held site-days)"
+    ]
+    # only waits: the largest wait binds (nothing limited the flow)
+    waits = frame(
+        [
+            (
+                dt.date(2026, 1, 31),
+                0,
+                f"rollout_held_pct_{c}_north",
+                {"equipment": 60.0, "permits": 40.0}.get(c, 0.0),
+            )
+            for c in causes
+        ]
+    )
+    assert summary_lines(waits) == ["north: kit lead time binds (60% of held site-days), then permits (40%)"]
 
 
 def test_the_orders_budgets_cut_get_their_own_line_after_the_5g_regions(synthetic):

@@ -17,7 +17,9 @@ Definitions used everywhere below (report, ``dxsim compare``):
 - over a period, a cause's ``share_pct`` is its mean share over the held months (months weigh
   equally: the shares carry no magnitudes), read as "% of held site-days"; ``binds_pct`` is the
   share of held months in which it binds; the period's binding cause is the one with the largest
-  ``share_pct``;
+  ``share_pct``; for the 5G rollout, among the causes that limit how much is built (:data:`FLOW_CAUSES`),
+  not the waits (permits, kit lead time), which are named beside it when they took more; and where the
+  binding flow cause changed from year to year, the line gives each year's (:func:`flow_phases`);
 - crew idle % = 100 - mean ``crew_utilization_pct_<region>`` over (replication, month end),
   leaving out the table's first date (the start date closes no month, or only part of one);
 - a cause *did not bind* (:func:`did_not_bind`) when it took under :data:`NON_BINDING_SHARE_PCT`
@@ -51,10 +53,25 @@ VILLAGE_CAUSES = ("power", "backhaul", "line_crews", "site_teams", "budget", "se
 DC_CAUSES = ("grid", "permits", "construction")
 NATIONAL = "national"  # the region of programmes recorded for the whole country
 
+# The 5G causes that limit how much is ordered and built (flow) and those that only make a site wait (latency, see
+# dxsim.sim.rollout.RolloutModel.held_site_days): a kit's lead time holds every site ordered for weeks, so it takes
+# the largest share of held site-days in most months, yet a shorter lead time only moves the same sites earlier.
+# The 5G binding cause is therefore the largest FLOW cause; the latency that takes more is named beside it.
+FLOW_CAUSES = {"5g": ("targets", "business_case", "budget", "deliveries", "crews", "plan")}
+LATENCY_PHRASE = {"permits": N_("permits delay most"), "equipment": N_("kit lead time delays most")}
 NON_BINDING_SHARE_PCT = 10.0  # a cause under this share of held work ...
 NON_BINDING_BINDS_PCT = 20.0  # ... that binds in under this share of held months did not bind
 NON_BINDING_CREW_IDLE_PCT = 25.0  # fallback for 5G crews without held-back metrics
 EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Phase:
+    """Years in which one flow cause bound (see flow_phases)."""
+
+    cause: str
+    first_year: int
+    last_year: int
 
 
 @dataclass(frozen=True)
@@ -310,6 +327,51 @@ def cause_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
     return out.select(list(schema)).cast(schema)
 
 
+def flow_phases(
+    metrics: pl.DataFrame, start: Any = None, end: Any = None
+) -> dict[tuple[str, str], list[Phase]]:
+    """(programme, region) -> the binding flow cause year by year, consecutive years of one cause joined.
+
+    A year's binding flow cause is the FLOW_CAUSES cause with the largest mean share over the year's held months
+    (ties to the cause listed first); a year in which no flow cause held anything is left out. Why: over a horizon
+    the binding cause changes (budgets cut the first orders, then the announced pace, then the business case ends
+    the rollout), and one average names only the last."""
+    flow = pl.DataFrame(
+        [{"programme": p, "cause": c} for p, causes in FLOW_CAUSES.items() for c in causes],
+        schema={"programme": pl.Utf8, "cause": pl.Utf8},
+    )
+    every = _period(held_shares(metrics), start, end)
+    shares = every.join(flow, on=["programme", "cause"], how="semi")
+    out: dict[tuple[str, str], list[Phase]] = {}
+    if shares.height == 0:
+        return out
+    held = binding_by_month(every).filter(pl.col("held"))
+    by_year = (
+        shares.join(
+            held.select("programme", "region", "date", "replication"),
+            on=["programme", "region", "date", "replication"],
+        )
+        .with_columns(pl.col("date").dt.year().alias("year"))
+        .group_by("programme", "region", "year", "cause")
+        .agg(pl.col("share_pct").mean())
+        .join(_cause_rank(shares), on=["programme", "cause"])
+        .filter(pl.col("share_pct") > EPS)
+        .sort(
+            ["programme", "region", "year", "share_pct", "rank"],
+            descending=[False, False, False, True, False],
+        )
+        .group_by("programme", "region", "year", maintain_order=True)
+        .agg(pl.col("cause").first())
+    )
+    for r in by_year.iter_rows(named=True):
+        phases = out.setdefault((r["programme"], r["region"]), [])
+        if phases and phases[-1].cause == r["cause"] and phases[-1].last_year == r["year"] - 1:
+            phases[-1] = Phase(r["cause"], phases[-1].first_year, r["year"])
+        else:
+            phases.append(Phase(r["cause"], r["year"], r["year"]))
+    return out
+
+
 def crew_idle(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> pl.DataFrame:
     """region, crew_idle_pct = max(0, 100 - mean crew utilisation), the table's first date left out."""
     crews = metrics.filter((pl.col("area") == "VN") & pl.col("metric").str.starts_with(CREW_METRIC))
@@ -342,6 +404,7 @@ def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
     """
     causes = cause_summary(metrics, start, end)
     idle = dict(crew_idle(metrics, start, end).iter_rows())
+    phases = flow_phases(metrics, start, end)
     rows = []
     for prog in PROGRAMMES.values():
         for region in prog.regions:
@@ -357,17 +420,34 @@ def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
                 "binds_pct": None,
                 "held_months_pct": None,
                 "crew_idle_pct": idle_pct,
+                "binding_text": None,
+                "latency": None,
+                "latency_share_pct": None,
             }
             if c.height:
                 held, months = int(c["held_months"][0]), int(c["months"][0])
                 row["held_months_pct"] = 100.0 * held / months if months else 0.0
                 if held:
                     ranked = c.sort("share_pct", descending=True, maintain_order=True)
+                    flow = FLOW_CAUSES.get(prog.key)
+                    if (
+                        flow is not None
+                    ):  # the binding cause limits the flow; a latency that took more is named apart
+                        limits = ranked.filter(pl.col("cause").is_in(flow) & (pl.col("share_pct") > EPS))
+                        if limits.height:
+                            waits = ranked.filter(~pl.col("cause").is_in(flow)).row(0, named=True)
+                            if waits["share_pct"] > limits["share_pct"][0]:
+                                row.update(latency=waits["cause"], latency_share_pct=waits["share_pct"])
+                            ranked = limits
                     top = ranked.row(0, named=True)
                     row.update(binding=top["cause"], share_pct=top["share_pct"], binds_pct=top["binds_pct"])
                     if ranked.height > 1:  # a close second is worth naming (the run line shows it)
                         nxt = ranked.row(1, named=True)
                         row.update(second=nxt["cause"], second_share_pct=nxt["share_pct"])
+                    row["phases"] = phases.get((prog.key, region), [])
+                    row["binding_text"] = (
+                        phases_text(row["phases"]) if len(row["phases"]) > 1 else _cause_noun(row["binding"])
+                    )
             row["line"] = summary_line(prog.key, region, row, has_causes=c.height > 0)
             row["short_line"] = summary_line(prog.key, region, row, has_causes=c.height > 0, detail=False)
             rows.append(row)
@@ -379,6 +459,9 @@ def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
         "binds_pct": pl.Float64,
         "held_months_pct": pl.Float64,
         "crew_idle_pct": pl.Float64,
+        "binding_text": pl.Utf8,  # the binding cause as shown, or each year's where it changed (flow_phases)
+        "latency": pl.Utf8,  # a wait (5G: permits, kit lead time) that took more held work than `binding`
+        "latency_share_pct": pl.Float64,
         "line": pl.Utf8,
         "short_line": pl.Utf8,
     }
@@ -392,6 +475,16 @@ def _where(programme: str, region: str) -> str:
     return _(PROGRAMMES[programme].label)
 
 
+def phases_text(phases: Sequence[Phase]) -> str:
+    """ "budget (2025), targets (2026–2028), business case (2029–2030)" in the language in use."""
+    return ", ".join(
+        f"{_cause_noun(ph.cause)} ({ph.first_year}"
+        + ("" if ph.last_year == ph.first_year else f"–{ph.last_year}")
+        + ")"
+        for ph in phases
+    )
+
+
 def summary_line(
     programme: str, region: str, row: dict[str, Any], has_causes: bool = True, detail: bool = True
 ) -> str:
@@ -402,6 +495,19 @@ def summary_line(
     if has_causes:
         if row.get("binding") is None:
             parts.append(_("nothing held back"))
+        elif (
+            len(row.get("phases") or []) > 1
+        ):  # the binding cause changed over the horizon: say when each bound
+            parts.append(
+                _("what binds: {phases}").format(
+                    phases=", ".join(
+                        f"{_cause_noun(ph.cause)} ({ph.first_year}"
+                        + ("" if ph.last_year == ph.first_year else f"–{ph.last_year}")
+                        + ")"
+                        for ph in row["phases"]
+                    )
+                )
+            )
         else:
             b = row["binding"]
             text = _(CAUSE_PHRASE[b]) if b in CAUSE_PHRASE else _("{cause} binds").format(cause=b)
@@ -419,7 +525,21 @@ def summary_line(
                         cause=_cause_noun(second), pct=F.percent(row["second_share_pct"], 0)
                     )
             parts.append(text)
-    return f"{_where(programme, region)}: " + (", ".join(parts) if parts else _("no bottleneck metrics"))
+    waits = ""
+    latency = row.get("latency") if has_causes else None
+    if latency:  # waits took more of the held site-days than any limit on the flow
+        waits = "; " + (_(LATENCY_PHRASE[latency]) if latency in LATENCY_PHRASE else _cause_noun(latency))
+        if detail:
+            waits += (
+                " ("
+                + _("{pct} of {unit}").format(
+                    pct=F.percent(row["latency_share_pct"], 0), unit=_(PROGRAMMES[programme].unit)
+                )
+                + ")"
+            )
+    return (
+        f"{_where(programme, region)}: " + (", ".join(parts) if parts else _("no bottleneck metrics")) + waits
+    )
 
 
 def summary_lines(
@@ -634,7 +754,7 @@ def option_verdicts(
                 binding.append(
                     (
                         _where(programme, r),
-                        _cause_noun(s["binding"]) if s["binding"] else _("nothing (nothing was held back)"),
+                        s["binding_text"] if s["binding"] else _("nothing (nothing was held back)"),
                     )
                 )
         outcome = moved(programme) if moved is not None and not partial else None
