@@ -380,6 +380,10 @@ def test_workbook_kpis_equal_summary(run_dir, summary):
     for k in years:
         d = rows[k]["P50 date"]
         assert _decimal_year(d) == pytest.approx(s[k], abs=1e-6), k  # the date is the decimal year
+    # ... shown as a month, as the labels say ("Month 5G covers 90% ..."): no day claimed
+    col = header.index("P50 date") + 1
+    shown = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=col) for r in range(2, ws.max_row + 1)}
+    assert {shown[k].number_format for k in years} == {"yyyy-mm"}
 
 
 def test_workbook_provinces_equal_metrics(run_dir, metrics, province_props):

@@ -328,7 +328,15 @@ def _kpi_number_formats(wb: Any, kpis: pl.DataFrame) -> None:
     formats = {kind: wb.add_format({"num_format": f}) for kind, f in KPI_KIND_FORMATS.items()}
     rates = wb.add_format({"num_format": "0.0"})
     cols = [kpis.columns.index(c) for c in ("P50", "P10", "P90")]
+    # a date KPI is a month ("Month 5G covers 90%"): most are read at month ends, so a day (2028-12-31) claimed a
+    # precision they lack and put "every no-power village" (month end) after "the last village" (its day, 12-05)
+    month = wb.add_format({"num_format": "yyyy-mm", "align": "left"})
+    dates = [i for i, c in enumerate(kpis.columns) if kpis.schema[c] == pl.Date]
     for i, row in enumerate(kpis.iter_rows(named=True), start=1):
+        for c in dates:
+            d = row[kpis.columns[c]]
+            if d is not None:
+                ws.write_datetime(i, c, dt.datetime(d.year, d.month, d.day), month)
         kind = kpi_label(row["KPI"])[1]
         fmt = rates if "_mbps" in row["KPI"] else formats.get(kind)  # a throughput is a "count" with decimals
         if fmt is None:
