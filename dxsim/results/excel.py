@@ -84,7 +84,7 @@ PROVINCE_LABELS = {
     "dc_it_capacity_mw": N_("Data-centre IT capacity (MW)"),
     "dc_facility_power_mw": N_("Data-centre facility power (MW)"),
     "racks": N_("Data-centre racks"),
-    "gpus_installed": N_("GPUs installed"),
+    "gpus_installed": N_("GPUs installed, every model (the KPIs count high-performance ones only)"),
 }
 
 # table column -> header; the first ones of each list are required, the rest written when present
@@ -158,7 +158,7 @@ DC_LABELS = {
     "it_mw_end": N_("IT capacity at end (MW)"),
     "racks_end": N_("Racks at end"),
     "facility_power_mw_end": N_("Facility power at end (MW)"),
-    "gpus_end": N_("GPUs at end"),
+    "gpus_end": N_("GPUs at end, every model"),
     "phases_commissioned": N_("Phases commissioned"),
     "opened": N_("Opened"),
     "first_phase_date": N_("First phase in run"),
