@@ -221,6 +221,28 @@ def test_powered_gpus_join_the_pool_and_leave_on_retirement() -> None:
     assert gm.installed_by_model["H100"] == 500 and gm.stranded_gpus == 0 and pool.installed == 500
 
 
+def test_the_largest_cluster_is_one_owner_at_one_data_centre() -> None:
+    """A training run needs one cluster: the national sum of A100-equivalents (owners and cities added up) said a
+    25,000-A100 run fitted when no single owner had half of it anywhere. Hand-computed with an H100 at 989 dense
+    TFLOPS = 989 / 312 A100s."""
+    cat = GpuCatalogue([spec()])
+    fleet = dcfleet([2.0, 2.0], provinces=[0, 2])  # dc0 in '01', dc1 in '79': 1,574 H100s fit in each
+    orders = [
+        order(1000, hint="dc0", org="A"),
+        order(500, hint="dc1", org="A"),
+        order(800, hint="dc0", org="B"),
+    ]
+    env, gm = model(gpus_cfg(orders, life_years=1.0), cat, fleet)
+    env.run(until=1.0)
+    assert fleet.gpus.tolist() == [1000.0 + 574.0, 500.0 + 226.0]  # B's 800: 574 fit at dc0, 226 go to dc1
+    a100 = 989.0 / 312.0
+    assert gm.a100_equivalents == pytest.approx(2300 * a100)  # the national sum
+    # A at dc0 (1,000) is the largest: not A's 1,500 over two cities, not dc0's 1,574 of two owners
+    assert gm.largest_cluster_a100_equivalents() == pytest.approx(1000 * a100)
+    env.run(until=367.0)  # every lot retired after its one-year life
+    assert gm.largest_cluster_a100_equivalents() == 0.0 and gm.a100_equivalents == 0.0
+
+
 def test_retirement_and_write_off() -> None:
     cat = GpuCatalogue([spec()])
     fleet = dcfleet([0.0])  # no power at all: everything is stranded

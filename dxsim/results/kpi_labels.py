@@ -95,7 +95,12 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "gpus_installed_end": (N_("High-performance GPUs installed at the end"), "count"),
     "gpus_stranded_end": (N_("GPUs stranded without power at the end"), "count"),
     "year_gpus_15x_start": (N_("Month high-performance GPUs reach 15× the start"), "year"),
-    "year_gpt4_scale_run_fits": (N_("Month a 25,000-A100-equivalent (GPT-4-scale) run fits"), "year"),
+    "year_gpt4_scale_run_fits": (
+        N_(
+            "Month a 25,000-A100-equivalent (GPT-4-scale) run fits in one cluster (one owner, one data centre)"
+        ),
+        "year",
+    ),
     "gpu_pflops_bf16_end": (N_("Dense BF16 compute at the end (PFLOPS)"), "count"),
     "compute_capex_total_vnd_bn": (N_("Compute capex: DCs and GPUs (VND bn)"), "money"),
 }

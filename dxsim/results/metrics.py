@@ -68,6 +68,7 @@ METRICS: dict[str, str] = {
     "gpus_stranded": "GPUs delivered but without free data-centre power (GPUs; VN)",
     "gpu_pflops_bf16": "dense BF16 compute of the installed GPUs (PFLOPS; VN)",
     "gpu_a100_equivalents": "installed GPUs in A100 equivalents by dense BF16 throughput (GPUs; VN)",
+    "gpu_largest_cluster_a100_equivalents": "the largest cluster: the most A100 equivalents one organisation runs at one data centre (GPUs; VN)",
     "gpu_utilization_pct": "busy GPU-days in the month over GPU-days available (installed GPUs averaged over the month's two ends) (%; VN)",
     "ai_jobs_waiting": "AI jobs queued for GPUs at month end (jobs; VN)",
     "ai_job_wait_days_p50": "median wait of AI jobs that started in the month (days; VN; no row in a month when none started)",

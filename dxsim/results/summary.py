@@ -231,7 +231,10 @@ def compute_kpis(metrics: pl.DataFrame, rows: NationalRows | None = None) -> dic
         "gpu_pflops_bf16_end": at("gpu_pflops_bf16", last),
         "year_dc_1gw": rows.first_date_reaching("dc_it_capacity_mw", 1000.0),
         "year_dc_1_4gw_singapore": rows.first_date_reaching("dc_it_capacity_mw", 1400.0),
-        "year_gpt4_scale_run_fits": rows.first_date_reaching("gpu_a100_equivalents", 25_000.0),
+        # one training run needs one cluster: one organisation's GPUs at one data centre, not the national sum
+        "year_gpt4_scale_run_fits": rows.first_date_reaching(
+            "gpu_largest_cluster_a100_equivalents", 25_000.0
+        ),
     }
     growth = nat.filter(pl.col("metric") == "gpus_installed_high_performance").join(
         pl.DataFrame(

@@ -393,6 +393,7 @@ class Monitor:
                 "gpus_stranded": float(cr.gpus.stranded_gpus),
                 "gpu_pflops_bf16": float(cr.gpus.pflops_bf16),
                 "gpu_a100_equivalents": float(cr.gpus.a100_equivalents),
+                "gpu_largest_cluster_a100_equivalents": cr.gpus.largest_cluster_a100_equivalents(),
                 "gpu_utilization_pct": float(min(util, 100.0)),
                 "ai_jobs_waiting": float(cr.demand.waiting_jobs),
                 "compute_capex_vnd_bn": float(capex_month),

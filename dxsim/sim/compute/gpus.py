@@ -55,6 +55,7 @@ class _Lot:
     per_dc: np.ndarray
     in_service_day: float
     retire_day: float
+    retired: bool = False
 
     @property
     def n(self) -> int:
@@ -294,6 +295,7 @@ class GpuModel:
         self.fleet.remove_gpus(lot.per_dc, self.cat[lot.model].it_kw_per_gpu)
         self.installed_by_model[lot.model] -= n
         self.retired_by_model[lot.model] += n
+        lot.retired = True
         if self.pool is not None:
             self.pool.retire(n)
         self.events.append((float(self.env.now), "retired", lot.organisation, lot.model, n, ""))
@@ -350,6 +352,19 @@ class GpuModel:
     def a100_equivalents(self) -> float:
         """Installed dense BF16 throughput in A100s (312 TFLOPS each)."""
         return self.cat.a100_equivalents(self.installed_by_model)
+
+    def largest_cluster_a100_equivalents(self) -> float:
+        """The most A100-equivalents one organisation has running at one data centre (the lots not retired).
+
+        Why: a training run needs one interconnected cluster; the national total adds GPUs of different owners in
+        different cities (a 25,000-A100 run does not fit in 3,000 in Ha Noi plus 2,800 in Ho Chi Minh City)."""
+        clusters: dict[str, np.ndarray] = {}
+        for lot in self.lots:
+            if not lot.retired:
+                eq = lot.per_dc * self.cat[lot.model].a100_equivalent
+                have = clusters.get(lot.organisation)
+                clusters[lot.organisation] = eq if have is None else have + eq
+        return max((float(c.max()) for c in clusters.values() if c.size), default=0.0)
 
     @property
     def high_performance_installed(self) -> int:
