@@ -10,6 +10,7 @@ from test_coverage import small_grid
 
 from dxsim.radio.capacity import (
     ALPHA,
+    SECTOR_GAIN_DBI,
     SE_MAX_LTE,
     SE_MAX_NR,
     SINR_MIN_DB,
@@ -85,6 +86,55 @@ def test_point_rate_matches_a_hand_link_budget() -> None:
     assert rate[-1] == pytest.approx(
         0.74 * 100 * 4 * min(ALPHA * math.log2(1 + lin / 4), SE_MAX_NR), rel=1e-9
     )
+
+
+def test_a_beamforming_neighbour_interferes_with_its_sector_gain_by_hand() -> None:
+    """n78 urban, neighbours fully loaded: at the cell-edge sample point on the sextant's first ray, the six
+    first-tier neighbours (hexagonal ring at sqrt(3) R) each add their received power with the sector-average gain
+    17.5 dBi, not the 24.5 dBi beam that serves the user. Hand-computed SINR; and the passive-panel LTE layer
+    counts its own gain for both."""
+    b = DEFAULT_BUDGETS[("5g", 3500, "urban")]
+    radius = 761.0
+    rate, sinr = _point_rates_mbps("5g", 3500, "urban", radius, 1.0)
+    i = (40 - 1) * 8  # the outermost ring (index 39), first angle (index 0): points are radius-major
+    d = radius * math.sqrt((39 + 0.5) / 40)
+    theta = (0 + 0.5) / 8 * (math.pi / 3)
+    px, py = d * math.cos(theta), d * math.sin(theta)
+    isd = math.sqrt(3) * radius
+    rx_common = b.rx_antenna_gain_dbi - b.body_loss_db - b.cable_loss_db + b.tx_power_dbm
+
+    def pl(dist: float) -> float:
+        return float(pathloss_db("uma", dist, 3.5, b.h_bs_m, b.h_ut_m, mode="nlos"))
+
+    s_mw = 10 ** ((rx_common + b.tx_antenna_gain_dbi - pl(d)) / 10)
+    i_mw = sum(
+        10
+        ** (
+            (rx_common + SECTOR_GAIN_DBI - pl(math.hypot(px - isd * math.cos(a), py - isd * math.sin(a))))
+            / 10
+        )
+        for a in (k * math.pi / 3 + math.pi / 6 for k in range(6))
+    )
+    n_mw = 10 ** ((-174 + 10 * math.log10(100e6) + b.noise_figure_db) / 10)
+    assert b.tx_antenna_gain_dbi - SECTOR_GAIN_DBI == pytest.approx(7.0)  # 64T64R 24.5 dBi beam vs sector
+    assert sinr[i] == pytest.approx(10 * math.log10(s_mw / (n_mw + i_mw)), abs=1e-6)
+    # a 4G layer has passive panels: its neighbours interfere with the full panel gain (0 dB difference)
+    _r4, sinr4 = _point_rates_mbps("4g", 1800, "urban", radius, 1.0)
+    b4 = DEFAULT_BUDGETS[("4g", 1800, "urban")]
+    rx4 = (
+        b4.tx_power_dbm + b4.tx_antenna_gain_dbi - b4.cable_loss_db + b4.rx_antenna_gain_dbi - b4.body_loss_db
+    )
+
+    def pl4(dist: float) -> float:
+        return float(pathloss_db("uma", dist, 1.8, b4.h_bs_m, b4.h_ut_m, mode="nlos"))
+
+    s4 = 10 ** ((rx4 - pl4(d)) / 10)
+    i4 = sum(
+        10 ** ((rx4 - pl4(math.hypot(px - isd * math.cos(a), py - isd * math.sin(a)))) / 10)
+        for a in (k * math.pi / 3 + math.pi / 6 for k in range(6))
+    )
+    n4 = 10 ** ((-174 + 10 * math.log10(20e6) + b4.noise_figure_db) / 10)
+    assert sinr4[i] == pytest.approx(10 * math.log10(s4 / (n4 + i4)), abs=1e-6)
 
 
 def test_interference_lowers_capacity_and_700mhz_carries_far_less_than_n78() -> None:
