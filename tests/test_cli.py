@@ -162,6 +162,10 @@ def test_calibration_passes(tmp_path):
         assert r["status"] == {"check": "pass", "fitted": "fitted", "input": "input"}[r["basis"]], r
         assert abs(float(r["model"]) - float(r["reported"])) <= float(r["tolerance"]), r
     assert {r["basis"] for r in graded} == {"check", "fitted", "input"}
+    # every tolerance says why it is what it is, in the file
+    assert "Why each tolerance:" in md
+    for r in graded:
+        assert r["tolerance_basis"] and f"{r['figure']}: {r['tolerance_basis']}" in md, r
     # the file says what set each figure met by construction
     for r in graded:
         if r["basis"] != "check":

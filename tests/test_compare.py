@@ -180,7 +180,7 @@ def test_csv_and_markdown_shape(result, tmp_path):
     date_row = next(r for r in rows if r.startswith("| Date 5G covers 90% of the population |"))
     assert date_row.split(" | ")[1] == "month" and "decimal year" not in md  # shown as months, said so
     assert markdown(result) == md
-    reps = pl.read_csv(tmp_path / "out" / "compare_replications.csv")
+    reps = pl.read_csv(tmp_path / "out" / "compare_replications.csv", infer_schema=False)  # dates and numbers
     assert reps.columns == ["kpi", "scenario", "replication", "value", "delta"]
 
 

@@ -376,6 +376,7 @@ KPI_ROWS = [
     "pop_5g_capacity_short_pct_end",
     "pop_mbb_served_pct_end",
     "user_throughput_mbps_p50_end",
+    "user_throughput_mbps_mean_end",
     "capex_per_added_person_served_5g_vnd_m",
 ]
 
@@ -902,6 +903,7 @@ def calibration(
             observation_rows,
             shown_day,
             shown_number,
+            tolerance_notes,
         )
         from dxsim.geo import load_country
         from dxsim.results.writer import atomic_dir
@@ -967,6 +969,9 @@ def calibration(
                 )
             if constructed:
                 lines += ["", _(BY_CONSTRUCTION_NOTE), "", *[f"- {c}" for c in constructed]]
+            why_tol = tolerance_notes(rows)
+            if why_tol:
+                lines += ["", _("Why each tolerance:"), "", *[f"- {fig}: {why}" for fig, why in why_tol]]
             lines += [
                 "",
                 "## "

@@ -253,10 +253,14 @@ def calibration_section(run: RunData) -> str:
     if not rows:
         return small(_("calibration.csv has no rows."))
     counts: dict[str, int] = {}
-    body, constructed = [], []
+    body, constructed, tolerances = [], [], []
     for r in rows:
         status = r.get("status", "")
         counts[status] = counts.get(status, 0) + 1
+        if r.get("tolerance_basis"):
+            tolerances.append(
+                f"<li>{esc(r.get(f'label_{language()}') or r.get('figure', ''))}: {esc(_(r['tolerance_basis']))}</li>"
+            )
         if status in ("fitted", "input") and r.get("basis_note"):  # met by construction: say what set it
             constructed.append(
                 f"<li>{esc(r.get(f'label_{language()}') or r.get('figure', ''))}: {esc(_(r['basis_note']))}</li>"
@@ -297,6 +301,9 @@ def calibration_section(run: RunData) -> str:
         if constructed
         else ""
     )
+    if tolerances:
+        note += f'<p class="small">{esc(_("Why each tolerance:"))}</p><ul class="small">{"".join(tolerances)}</ul>'
+
     return (
         f'<p class="small">{esc(intro)}</p>'
         f'<table class="calibration"><thead><tr>{cols}'

@@ -46,6 +46,8 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
         "pct",
     ),
     "user_throughput_mbps_p50_end": (N_("Median busy-hour user throughput at the end (Mbps)"), "count"),
+    # the median sits among the 4G or the 5G users by which are more (it jumps); the mean moves with the mix
+    "user_throughput_mbps_mean_end": (N_("Mean busy-hour user throughput at the end (Mbps)"), "count"),
     "capex_per_added_person_served_5g_vnd_m": (N_("5G capex per added person served by 5G (VND m)"), "money"),
     "year_5g_served_90pct": (N_("Month 5G serves 90% of the population"), "year"),
     "year_5g_served_99pct": (N_("Month 5G serves 99% of the population"), "year"),
@@ -127,6 +129,7 @@ _KPI_GROUP = {
             "pop_mbb_served_pct_end",
             "pop_mbb_capacity_short_pct_end",
             "user_throughput_mbps_p50_end",
+            "user_throughput_mbps_mean_end",
             "capex_per_added_person_served_5g_vnd_m",
             "year_5g_served_90pct",
             "year_5g_served_99pct",

@@ -135,6 +135,7 @@ def per_replication_kpis(
             "pop_mbb_served_pct",
             "pop_mbb_capacity_short_pct",
             "user_throughput_mbps_p50",
+            "user_throughput_mbps_mean",
         ):
             kpis[f"{name}_end"] = at(name, last)
         served5 = at("pop_5g_served", last)
