@@ -388,6 +388,24 @@ def _resolve_baseline(baseline: str | os.PathLike[str] | None, paths: list[Path]
     )
 
 
+def _same_horizon(scenarios: Sequence[Any], files: Sequence[Path], b: int) -> None:
+    """Refuse options whose horizon differs from the baseline's: the KPI rows are the baseline's dates ("2026-06
+    end"), so a longer option's later years went unshown while its totals "over the horizon" were set against the
+    baseline's shorter ones."""
+    base = scenarios[b].horizon
+    for sc, path in zip(scenarios, files):
+        for name in ("start_date", "end_date"):
+            mine, theirs = getattr(sc.horizon, name), getattr(base, name)
+            if mine != theirs:
+                raise DxsimInputError(
+                    _("differs from the baseline's; compared options need one horizon"),
+                    file=str(path),
+                    field=f"horizon.{name}",
+                    value=mine.isoformat(),
+                    allowed=_("{date} ({baseline})").format(date=theirs.isoformat(), baseline=files[b]),
+                )
+
+
 def check_compare(
     paths: Sequence[str | os.PathLike[str]], reps: int | None, baseline: str | None, *, yes: bool
 ) -> Estimate:
@@ -448,6 +466,7 @@ def compare_scenarios(
         )
     b = _resolve_baseline(baseline, scenario_files, names)
     base_sc = scenarios[b]
+    _same_horizon(scenarios, scenario_files, b)
     seed = int(base_sc.seed if seed is None else seed)
     reps = int(base_sc.replications if reps is None else reps)
     if reps < 1:

@@ -475,6 +475,20 @@ def test_baseline_choice_and_errors(files):
     assert "distinct" in str(info.value) and "\n" not in str(info.value)
 
 
+def test_options_with_another_horizon_are_refused_before_any_run(files, tmp_path):
+    """The rows are the baseline's dates: a longer option's later years went unshown while its totals "over the
+    horizon" were set against the baseline's shorter ones."""
+    longer = _write(
+        tmp_path / "longer.toml",
+        f'extends = "{SCEN / "baseline.toml"}"\nname = "longer"\n[horizon]\nend_date = 2027-06-30\n',
+    )
+    with pytest.raises(DxsimInputError) as info:
+        compare_scenarios([files["short"], longer], reps=1)
+    said = str(info.value)
+    assert "longer.toml" in said and "horizon.end_date" in said and "2027-06-30" in said
+    assert f"allowed: {END}" in said and "\n" not in said
+
+
 def test_reused_world_equals_fresh_world(files):
     """A world cache hit (simulation-only change) gives the same results as preparing afresh."""
     from dxsim.execution import WorldCache, effective_scenario
