@@ -34,7 +34,7 @@ SITES = [
     "105.85,21.03,viettel,5g,3500,2025-05-01",
 ]
 VILLAGE_HEADER = "name,lon,lat,gso34,population"
-VILLAGES = [VILLAGE_HEADER, "Bản A,104.10,22.30,08,150", "Bản B,104.20,22.40,08,220"]
+VILLAGES = [VILLAGE_HEADER, "Bản A,105.20,21.90,08,150", "Bản B,105.25,21.95,08,220"]  # in Tuyên Quang (08)
 
 
 def write(path: Path, lines: list[str]) -> Path:
@@ -399,6 +399,9 @@ def test_installed_command_reports_a_bad_site_file(tmp_path):
         ("sites", [SITE_HEADER, *SITES[1:], SITES[1]], "repeats row 2"),
         ("sites", [SITE_HEADER, "105.85,21.03,viettel,4g,1800.9,2019-01-01"], "1800.9"),
         ("villages", [VILLAGE_HEADER, "Bản A,104.10,22.30,08,1e308"], "population"),
+        # the checks a run makes against the country: "ok" from validate was followed by a refused run
+        ("sites", [SITE_HEADER, *SITES[1:], "102.60,19.90,viettel,5g,3500,"], "outside Viet Nam"),  # in Laos
+        ("villages", [VILLAGE_HEADER, "Bản A,106.70,10.78,01,150"], "another province"),  # HCMC coded Ha Noi
     ],
 )
 def test_validate_checks_the_planner_files_a_scenario_names(
@@ -417,3 +420,15 @@ def test_validate_passes_good_planner_files(tmp_path: Path) -> None:
     sc = scenario(tmp_path, sites=sites.name, villages_file=vill.name)
     res = CliRunner().invoke(app, ["validate", str(sc)])
     assert res.exit_code == 0, res.stderr
+
+
+def test_a_run_of_several_scenarios_checks_every_planner_file_before_the_first_run(tmp_path: Path) -> None:
+    """`dxsim run good.toml bad.toml` wrote good's folder, then refused bad's village file."""
+    good = tmp_path / "good.toml"
+    good.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "good"\n', encoding="utf-8")
+    write(tmp_path / "v.csv", [VILLAGE_HEADER, "Bản A,106.70,10.78,01,150"])  # Ho Chi Minh City coded Ha Noi
+    bad = scenario(tmp_path, villages_file="v.csv")
+    res = CliRunner().invoke(app, ["run", str(good), str(bad), "--out", str(tmp_path / "out"), "--no-map"])
+    assert res.exit_code == 2, (res.stdout, res.stderr)
+    one_line_error(res.stderr, res.stdout, "v.csv", "another province")
+    assert not (tmp_path / "out").exists()  # nothing written, the good run included

@@ -617,3 +617,35 @@ def test_property_random_toml_documents_only_raise_input_errors(
     path = tmp_path / "doc.toml"
     path.write_text(text, encoding="utf-8")
     _load_or_input_error(path)
+
+
+def test_swapped_village_population_quantiles_and_repeated_rainy_months_are_refused(tmp_path: Path) -> None:
+    """Both passed silently (p90 < p50 was read as p50; [5, 5, 5] as [5]) where every other p50/p90 pair and list
+    is refused."""
+    p = write(
+        tmp_path, "p.toml", 'name = "x"\n[villages.layer]\npopulation_p50 = 600\npopulation_p90 = 100\n'
+    )
+    assert_names(
+        error_of(p), str(p), "villages.layer.population_p90 = 100", "must be >= population_p50 (600.0)"
+    )
+    m = write(tmp_path, "m.toml", 'name = "x"\n[seasons.north]\nrainy_months = [5, 5, 6]\n')
+    assert_names(error_of(m), str(m), "seasons.north.rainy_months", "month 5 is listed twice")
+    ok = write(tmp_path, "ok.toml", 'name = "x"\n[seasons.north]\nrainy_months = [10, 5]\n')
+    assert load_scenario(ok).seasons["north"].rainy_months == [5, 10]
+
+
+def test_a_rule_inside_a_list_item_or_across_operators_does_not_say_no_file_sets_it(tmp_path: Path) -> None:
+    """`(the default: no file sets it; set it too)` was added to a campaign's deadline and to the operators' shares,
+    both set in the file."""
+    c = write(
+        tmp_path,
+        "c.toml",
+        'name = "x"\n[[villages.campaigns]]\nname = "c"\nlaunched = 2026-06-01\ndeadline = 2026-01-01\n',
+    )
+    err = error_of(c)
+    assert_names(err, "villages.campaigns.deadline = '2026-01-01'", "must be after launched")
+    assert "no file sets it" not in str(err)
+    s = write(tmp_path, "s.toml", 'name = "x"\n[operators.viettel]\nsubscriber_share_pct = 90\n')
+    err = error_of(s)
+    assert_names(err, "subscriber_share_pct", "add up to")
+    assert "no file sets it" not in str(err)

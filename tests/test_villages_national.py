@@ -107,9 +107,9 @@ def test_explicit_count_and_bad_survey(base):
     country, cells, layer = base
     res = build_village_layer(country, cells, layer, VillageLayer(n_with_power=0, province_surveys=[]))
     assert res.villages.height == 117 and not res.villages["has_grid_power"].any()
-    bad = VillageLayer(province_surveys=[{"gso34": "99", "villages_with_power": 5}])
-    with pytest.raises(DxsimInputError, match="province_surveys.*99"):
-        build_village_layer(country, cells, layer, bad)
+    # an unknown province is refused with the scenario (so `dxsim validate` says it, not only a run)
+    with pytest.raises(ValueError, match="'99' is not one of the 34 province codes"):
+        VillageLayer(province_surveys=[{"gso34": "99", "villages_with_power": 5}])
     with pytest.raises(ValueError, match="listed twice"):
         VillageLayer(province_surveys=[{"gso34": "08"}, {"gso34": "08"}])
 

@@ -534,6 +534,7 @@ def run(
                 sidecar.close()
 
     def run_all(sidecar: Sidecar | None) -> int:
+        from dxsim.geo.planner_files import CountryOnce, check_planner_files
         from dxsim.runner import default_run_dir, run_scenario
         from dxsim.runner_budget import check_run
         from dxsim.scenario import load_scenario
@@ -561,9 +562,14 @@ def run(
                     allowed=_("scenarios with different names (or file names with --out)"),
                 )
             targets[path] = target
-        # every folder before the first run: a later one must not fail after the first's minutes
+        # every folder and every planner file before the first run: a later one must not fail after the first's
+        # minutes, with the first's folder written
         for target in targets.values():
             check_output_dir(target, kind="run")
+        if len(scenario) > 1:
+            country = CountryOnce()
+            for path in scenario:
+                check_planner_files(load_scenario(path), path, country)
 
         for path in scenario:
             target = targets[path]
@@ -657,22 +663,17 @@ def start_off_reported(calibration: Any) -> list[str]:
 def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML file(s)."))) -> None:
 
     def body() -> int:
-        from dxsim.geo.site_file import read_site_csv
-        from dxsim.geo.village_file import read_village_file
+        from dxsim.geo.planner_files import CountryOnce, check_planner_files
         from dxsim.scenario import load_scenario
 
         bad = 0
+        country = CountryOnce()  # loaded once, for the first file that names a site or village file
         for path in scenario:  # every file, a line each: one bad file does not hide the next one's problem
             try:
                 sc = load_scenario(path)
-
-                def named(f: str, path: Path = path) -> Path:  # relative names start at the scenario's folder
-                    return Path(f) if Path(f).is_absolute() else path.parent / f
-
-                if sc.sites.file:
-                    read_site_csv(named(sc.sites.file), latest_on_air=sc.horizon.end_date)
-                if sc.villages is not None and sc.villages.layer.file:
-                    read_village_file(named(sc.villages.layer.file), None)
+                check_planner_files(
+                    sc, path, country
+                )  # the checks a run makes: "ok" means the run accepts them
             except DxsimInputError as e:
                 if len(scenario) == 1:
                     raise

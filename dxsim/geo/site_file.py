@@ -33,6 +33,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError
+from dxsim.geo.country import Country
 from dxsim.geo.projection import to_projected
 from dxsim.geo.sites import (
     ENV_NAMES,
@@ -130,10 +131,13 @@ def check_columns(path: Path, names: list[str], where: str = "header") -> None:
         seen[key] = i
 
 
-def read_site_csv(path: Path, *, latest_on_air: dt.date | None = None) -> pl.DataFrame:
+def read_site_csv(
+    path: Path, *, latest_on_air: dt.date | None = None, country: Country | None = None
+) -> pl.DataFrame:
     """Read and validate a site CSV; every problem is a one-line DxsimInputError with the row.
 
-    `latest_on_air`: the last on-air date accepted (the scenario's end date; default 2100-12-31).
+    `latest_on_air`: the last on-air date accepted (the scenario's end date; default 2100-12-31). With `country`,
+    each site must stand in Viet Nam or within COUNTRY_TOLERANCE_KM of its border (`check_in_country`).
     """
     path = Path(path)
     if not path.is_file():
@@ -235,7 +239,38 @@ def read_site_csv(path: Path, *, latest_on_air: dt.date | None = None) -> pl.Dat
     )
     if res.filter(pl.col("technology") == "4g").height == 0:
         raise DxsimInputError("no 4G rows", file=path, field="technology", allowed="at least one 4g site")
+    if country is not None:
+        check_in_country(path, res, country)
     return res
+
+
+COUNTRY_TOLERANCE_KM = 5.0  # a mast on a border ridge or a jetty stands just outside the 1:10m outline
+
+
+def check_in_country(path: Path, df: pl.DataFrame, country: Country) -> None:
+    """Each site inside the country outline (Natural Earth 10m) or within COUNTRY_TOLERANCE_KM of it.
+
+    Why: the lon/lat box of Viet Nam also holds parts of Laos, Cambodia and China; a site there was placed in the
+    nearest Vietnamese province (a mast in Laos served Dien Bien)."""
+    if not country.country_wkb:
+        return
+    import shapely
+
+    outline = shapely.from_wkb(country.country_wkb)
+    shapely.prepare(outline)
+    lon, lat = df["lon"].to_numpy(), df["lat"].to_numpy()
+    tol_deg = COUNTRY_TOLERANCE_KM / 111.0  # km per degree of latitude; a degree of longitude is shorter here
+    inside = shapely.dwithin(outline, shapely.points(lon, lat), tol_deg)
+    if inside.all():
+        return
+    i = int(np.flatnonzero(~inside)[0])
+    raise DxsimInputError(
+        "the site lies outside Viet Nam",
+        file=path,
+        field=f"row {i + 2}, columns lon, lat",
+        value=f"{lon[i]:.5f},{lat[i]:.5f}",
+        allowed=f"a point in Viet Nam or within {COUNTRY_TOLERANCE_KM:g} km of its border",
+    )
 
 
 def _placed(cells: CellArrays, df: pl.DataFrame, region_of_province: np.ndarray, tech: str) -> pl.DataFrame:
@@ -271,13 +306,14 @@ def _placed(cells: CellArrays, df: pl.DataFrame, region_of_province: np.ndarray,
 def load_site_file(
     path: Path,
     scenario: Scenario,
+    country: Country,
     cells: CellArrays,
     region_of_province: np.ndarray,
     radius_4g_m: dict[str, float],
     radius_5g_m: dict[str, float],
 ) -> SiteLayer:
     """Build the site layer from a planner's CSV (see module docstring)."""
-    df = read_site_csv(path, latest_on_air=scenario.horizon.end_date)
+    df = read_site_csv(path, latest_on_air=scenario.horizon.end_date, country=country)
     start = scenario.horizon.start_date
     s4 = _placed(cells, df.filter(pl.col("technology") == "4g"), region_of_province, "4g")
     s4 = s4.with_columns(

@@ -95,7 +95,7 @@ def translate(
             if found is not None:
                 fpath, value, rest = found
                 # a rule between two fields (p90 >= p50): the one named may not be the one this file changed
-                src = prov.get(tuple(str(x) for x in fpath))
+                src = _set_by(prov, merged, tuple(str(x) for x in fpath), top)
                 if src is None:
                     origin = _(" (the default: no file sets it; set it too)")
                 elif src != top:
@@ -287,3 +287,24 @@ def show_value(value: Any) -> Any:
     if len(text) > 80:
         return Shown(clean(text[:77]) + "...")
     return value
+
+
+def _set_by(
+    prov: dict[tuple[str, ...], str], merged: dict[str, Any], path: tuple[str, ...], top: str
+) -> str | None:
+    """The file that sets `path`; None: only defaults set it (say "set it too").
+
+    A field of a list item (a campaign's deadline) has no provenance of its own: the file that sets the list sets it.
+    A rule across keys (`operators.*.subscriber_share_pct`) names no one field: it is the loaded file's to fix."""
+    if "*" in path:
+        return top
+    if path in prov:
+        return prov[path]
+    for n in range(len(path) - 1, 0, -1):
+        if path[:n] in prov:
+            value: Any = merged
+            for key in path[:n]:
+                value = value.get(key) if isinstance(value, dict) else None
+            # a table the file sets around a field it does not set: the field is the default's
+            return prov[path[:n]] if isinstance(value, list) else None
+    return None

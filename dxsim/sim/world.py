@@ -102,7 +102,9 @@ def load_site_layer(
         path = Path(scenario.sites.file)
         if not path.is_absolute() and scenario_dir is not None:
             path = scenario_dir / path
-        return load_site_file(path, scenario, cells, region_of_province(country), radius_4g_m, radius_5g_m)
+        return load_site_file(
+            path, scenario, country, cells, region_of_province(country), radius_4g_m, radius_5g_m
+        )
     cache = country.cache_path
     return build_synthetic_layer(
         cells,

@@ -229,7 +229,12 @@ class Season(StrictModel):
         bad = [m for m in v if not 1 <= m <= 12]
         if bad:
             raise ValueError(_("months must be 1..12, got {bad}").format(bad=bad))
-        return sorted(set(v))
+        twice = sorted({m for m in v if v.count(m) > 1})
+        if twice:  # [5, 5, 5, ...] is a typing slip, not a longer season
+            raise ValueError(
+                _("month {month} is listed twice; list each rainy month once").format(month=twice[0])
+            )
+        return sorted(v)
 
 
 def _default_seasons() -> dict[Literal["north", "central", "south"], Season]:

@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 
 from dxsim.i18n import gettext as _
 from dxsim.scenario.fields import StrictModel, param
+from dxsim.scenario.sections.compute_dc import GSO34_CODES
 
 REGION6 = (
     "northern_mountains",
@@ -93,6 +94,12 @@ class ProvinceSurvey(StrictModel):
         if not (len(self.gso34) == 2 and self.gso34.isdigit()):
             raise ValueError(
                 _("gso34 must be a 2-digit province code, got {code}").format(code=repr(self.gso34))
+            )
+        if self.gso34 not in GSO34_CODES:  # caught here, so `dxsim validate` says it too, not only a run
+            raise ValueError(
+                _("gso34 {code} is not one of the 34 province codes ({codes})").format(
+                    code=repr(self.gso34), codes=", ".join(GSO34_CODES)
+                )
             )
         return self
 
@@ -271,8 +278,8 @@ class VillageLayer(StrictModel):
         unit="persons",
         ge=1,
         le=100_000,
-        description="90th-percentile population of a village (a value below population_p50 counts as "
-        "population_p50: every village then gets the median before the cap).",
+        description="90th-percentile population of a village, at least population_p50 (equal: every village gets "
+        "the median before the cap).",
         source="assumption; Bụt Việt (Quảng Trị) had 133 households / 713 people (xanhx.vn)",
     )
     population_catchment_cells: int = param(
@@ -327,6 +334,14 @@ class VillageLayer(StrictModel):
             raise ValueError(
                 _("province_surveys: province {code} is listed twice; give one survey per province").format(
                     code=dup[0]
+                )
+            )
+        if (
+            self.population_p90 < self.population_p50
+        ):  # as every other p50/p90 pair: a swapped pair is a mistake
+            raise ValueError(
+                _("population_p90 ({p90}) must be >= population_p50 ({p50})").format(
+                    p90=self.population_p90, p50=self.population_p50
                 )
             )
         return self
