@@ -17,6 +17,8 @@ import importlib.resources
 import os
 from pathlib import Path
 
+from dxsim.errors import DxsimInputError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
 # The checkout's fact-table folder, for tests and tools that check the repository's files.
@@ -68,7 +70,15 @@ def cache_dir() -> Path:
     package, whose folder may be read-only) $XDG_CACHE_HOME/dxsim, i.e. ~/.cache/dxsim."""
     env = os.environ.get("DXSIM_CACHE")
     if env:
-        return Path(env).expanduser().resolve()
+        path = Path(env).expanduser().resolve()
+        if path.exists() and not path.is_dir():  # said here, not as "File exists" from a later mkdir (exit 1)
+            raise DxsimInputError(
+                "is not a folder",
+                field="DXSIM_CACHE",
+                value=env,
+                allowed="a folder dxsim may create and write (or unset DXSIM_CACHE for the default)",
+            )
+        return path
     root = checkout_root()
     if root is not None:
         return root / "geodata" / "cache"

@@ -181,8 +181,8 @@ def simulate(
     except (
         DxsimInputError
     ) as exc:  # a scenario value only the world can check (e.g. a campaign's village ids)
-        if exc.file is None and scenario_file is not None:
-            exc.file = str(scenario_file)
+        if exc.file is None and scenario_file is not None and not str(exc.field or "").startswith("DXSIM_"):
+            exc.file = str(scenario_file)  # an environment variable is no field of the file
         raise
     spool = MetricsSpool.create()
     national: dict[int, pl.DataFrame] = {}

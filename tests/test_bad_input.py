@@ -551,3 +551,31 @@ def test_a_campaign_naming_an_unknown_village_names_the_file(tmp_path: Path) -> 
     res = dxsim("run", str(sc), "--out", str(tmp_path / "out"), "--no-map", "--no-report")
     one_line_error(res, "camp.toml", "villages.campaigns", "nonexistent-village", "unknown village id")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("DXSIM_CACHE", "FILE", "is not a folder"),  # was "failed: ...: File exists", exit 1
+        ("DXSIM_WORLD_CACHE_MB", "abc", "not a size in MB"),  # was ignored for the default
+        ("DXSIM_WORLD_CACHE_MB", "-5", "not a size in MB"),
+        ("DXSIM_WORLD_CACHE", "maybe", "not a switch"),  # was read as on
+    ],
+)
+def test_a_bad_environment_variable_is_named_before_the_work(
+    name: str, value: str, said: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from dxsim.paths import cache_dir
+    from dxsim.sim.world_store import _budget_bytes, store_dir
+
+    if value == "FILE":
+        value = str(tmp_path / "a-file")
+        Path(value).write_text("x", encoding="utf-8")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(DxsimInputError) as info:
+        cache_dir()
+        store_dir()
+        _budget_bytes()
+    err = info.value
+    assert err.field == name and err.value == value and said in str(err) and err.file is None
+    assert "\n" not in str(err)

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from dxsim.errors import DxsimInputError
 from dxsim.geo.country import Country
 from dxsim.i18n import language
 from dxsim.geo.datacentres import with_state_design
@@ -250,16 +251,37 @@ def read_world(path: Path, country: Country) -> World:
 
 def store_dir() -> Path | None:
     """``<cache_dir>/worlds``, or None when the store is off (``DXSIM_WORLD_CACHE=0``)."""
-    if os.environ.get("DXSIM_WORLD_CACHE", "1").strip().lower() in ("0", "off", "no", "false"):
+    raw = os.environ.get("DXSIM_WORLD_CACHE", "1")
+    switch = raw.strip().lower()
+    if switch in ("0", "off", "no", "false"):
         return None
+    if switch not in ("", "1", "on", "yes", "true"):  # "maybe" was read as on, without a word
+        raise DxsimInputError(
+            "not a switch",
+            field="DXSIM_WORLD_CACHE",
+            value=raw,
+            allowed="1, on, yes, true or 0, off, no, false",
+        )
     return cache_dir() / "worlds"
 
 
 def _budget_bytes() -> float:
-    try:
-        return float(os.environ.get("DXSIM_WORLD_CACHE_MB", DEFAULT_BUDGET_MB)) * 1e6
-    except ValueError:
+    """DXSIM_WORLD_CACHE_MB in bytes; a value that is no size is refused (it was ignored for the default)."""
+    raw = os.environ.get("DXSIM_WORLD_CACHE_MB")
+    if raw is None or not raw.strip():
         return DEFAULT_BUDGET_MB * 1e6
+    try:
+        mb = float(raw)
+    except ValueError:
+        mb = float("nan")
+    if not (mb >= 0 and mb < float("inf")):
+        raise DxsimInputError(
+            "not a size in MB",
+            field="DXSIM_WORLD_CACHE_MB",
+            value=raw,
+            allowed=f"a number of MB >= 0 (default {DEFAULT_BUDGET_MB:g})",
+        )
+    return mb * 1e6
 
 
 _TMP = re.compile(r"^\.(?P<name>.+\.world)\.tmp-(?P<pid>\d+)$")
@@ -334,6 +356,8 @@ def load_or_prepare_world(
     """The prepared world of `scenario`: from the store if an identical one is there, else built and stored."""
     say = progress or (lambda _m: None)
     folder = store_dir()
+    if folder is not None:
+        _budget_bytes()  # a bad DXSIM_WORLD_CACHE_MB is said before the work, not after the world is built
     sdir = Path(scenario_dir) if scenario_dir is not None else None
     if folder is None:
         return prepare_world(scenario, country, scenario_dir=sdir, progress=progress)
