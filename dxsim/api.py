@@ -81,6 +81,15 @@ class RunResult:
         self, out_dir: str | os.PathLike[str], *, with_map: bool = True, with_report: bool = True
     ) -> Path:
         """Write the folder `dxsim run --out out_dir` writes (atomically); returns its path."""
+        if not isinstance(
+            out_dir, (str, os.PathLike)
+        ):  # None or 5 from a notebook: one line, not a TypeError
+            raise DxsimInputError(
+                "not a folder path",
+                field="out_dir",
+                value=repr(out_dir),
+                allowed="a path (str or pathlib.Path)",
+            )
         return write_run(self.sim, Path(out_dir), with_map=with_map, with_report=with_report, field="out_dir")
 
     def __repr__(self) -> str:

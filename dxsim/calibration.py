@@ -277,7 +277,7 @@ def calibration_frame(rows: list[CalibrationRow]) -> pl.DataFrame:
     """calibration.csv's rows: `figure` the English name (scripts match on it), the numbers and the status; a run in
     another language adds the names in it as `label_<lang>` (`label_vi`), which the report shows in that language."""
     lang = language()
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         [
             {"figure": str(r.figure)}
             | ({f"label_{lang}": getattr(r.figure, "shown", str(r.figure))} if lang != "en" else {})
@@ -286,6 +286,8 @@ def calibration_frame(rows: list[CalibrationRow]) -> pl.DataFrame:
             for r in rows
         ]
     )
+    # no reported count (a figure shown for context) is an empty cell, not the word NaN in a spreadsheet
+    return frame.with_columns(pl.col(pl.Float64).fill_nan(None))
 
 
 def calibration_rows(world: World, replication: ReplicationResult | None = None) -> list[CalibrationRow]:

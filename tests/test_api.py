@@ -10,12 +10,14 @@ import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
 import dxsim
 from dxsim.errors import DxsimInputError
 from dxsim.scenario import canonical_json, load_scenario_data
+from dxsim.scenario.loader import check_override
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -144,6 +146,9 @@ def test_write_gives_the_folder_dxsim_run_gives(tmp_path: Path) -> None:
         (lambda: dxsim.run(BASELINE, reps=True), ("reps",)),
         (lambda: dxsim.run(BASELINE, seed=-1), ("seed", "between 0 and 4294967295")),
         (lambda: dxsim.run(BASELINE, seed=2**32), ("seed",)),
+        (lambda: dxsim.run(BASELINE, seed=np.int64(-1)), ("seed = -1", "between 0 and 4294967295")),
+        (lambda: dxsim.load_scenario(None), ("scenario = 'None'", "a path to a .toml scenario file")),
+        (lambda: dxsim.load_scenario(5), ("scenario = 5", "not a scenario file")),
     ],
 )
 def test_bad_input_is_a_one_line_error_before_any_work(call, parts) -> None:
@@ -153,6 +158,22 @@ def test_bad_input_is_a_one_line_error_before_any_work(call, parts) -> None:
     assert "\n" not in line
     for part in parts:
         assert part in line, (part, line)
+
+
+def test_numpy_integers_and_dicts_are_what_a_notebook_passes() -> None:
+    """`seed=np.int64(1)` said "seed = 1: not allowed ... (allowed: an integer ...)"; load_scenario(dict) raised
+    a TypeError."""
+    assert check_override("seed", np.int64(7), option="seed") == 7
+    assert type(check_override("replications", np.int32(3), option="reps")) is int
+    assert dxsim.load_scenario({"name": "x", "seed": 5}).seed == 5
+
+
+def test_write_refuses_what_is_no_path() -> None:
+    res = object.__new__(dxsim.RunResult)  # write checks its argument before it reads the run
+    for bad in (None, 5):
+        with pytest.raises(DxsimInputError) as exc:
+            res.write(bad)  # type: ignore[arg-type]
+        assert "out_dir" in str(exc.value) and "\n" not in str(exc.value)
 
 
 def test_dict_input_means_what_the_same_file_means() -> None:

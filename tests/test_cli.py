@@ -156,6 +156,7 @@ def test_calibration_passes(tmp_path):
     with open(path, encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert {"figure", "reported", "model", "tolerance", "status"} <= set(rows[0])
+    assert "NaN" not in path.read_text(encoding="utf-8")  # no reported count is an empty cell
     graded = [r for r in rows if r["tolerance"] not in ("", None)]
     assert len(graded) >= 3
     for r in graded:  # a check passes; a figure met by construction says so (fitted / input), never "pass"

@@ -13,6 +13,7 @@ import copy
 import hashlib
 import json
 import math
+import operator
 import os
 import re
 import stat
@@ -61,8 +62,18 @@ _TOML_WHERE = re.compile(r"\s*\(at (line (\d+), column (\d+)|end of document)\)\
 # --------------------------------------------------------------------------- public API
 
 
-def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read a scenario file (following `extends`), apply defaults and validate it."""
+def load_scenario(path: str | os.PathLike[str] | Mapping[str, Any]) -> Scenario:
+    """Read a scenario file (following `extends`), apply defaults and validate it; a dict of a scenario's fields is
+    validated as a file in the current folder would be (`load_scenario_data`)."""
+    if isinstance(path, Mapping):
+        return load_scenario_data(path)
+    if not isinstance(path, (str, os.PathLike)):  # a notebook's None or 5: one line, not a TypeError
+        raise DxsimInputError(
+            "not a scenario file",
+            field="scenario",
+            value=repr(path) if path is None else show_value(path),
+            allowed="a path to a .toml scenario file, or a dict of a scenario's fields",
+        )
     merged, prov, top = _load(path)
     return _validate(merged, prov, top)
 
@@ -176,6 +187,8 @@ def check_override(field: str, value: Any, *, option: str) -> Any:
     The range is the schema's own (not a copy), so an override cannot pass what a scenario file could
     not, e.g. `--seed -1`, which numpy would only refuse deep inside the first replication.
     """
+    if not isinstance(value, bool) and hasattr(value, "__index__"):  # numpy's int64 is an integer too
+        value = operator.index(value)
     info = Scenario.model_fields[field]
     field_type: Any = Annotated[(info.annotation, *info.metadata)]  # built at run time: no static type form
     adapter: TypeAdapter[Any] = TypeAdapter(field_type)
