@@ -570,3 +570,30 @@ def test_run_refuses_an_unwritable_out_before_any_work(monkeypatch: pytest.Monke
 def test_a_dxsim_folder_of_another_kind_is_named_plainly(previous: Path) -> None:
     with pytest.raises(DxsimInputError, match=r"is a dxsim run folder, not a calibration folder"):
         check_output_dir(previous, kind="calibration")
+
+
+def test_a_file_the_user_edited_in_a_dxsim_folder_is_not_replaced(tmp_path: Path) -> None:
+    """Appending a note to scenario.resolved.toml of a run folder, then running again, lost the note: the manifest
+    listed names only. It keeps each file's SHA-256 as written; a changed file makes the folder the user's too."""
+    out = tmp_path / "run"
+
+    def fill(d: Path) -> None:
+        (d / "scenario.resolved.toml").write_text('name = "x"\n', encoding="utf-8")
+        (d / "sub").mkdir()
+        (d / "sub" / "t.csv").write_text("a\n1\n", encoding="utf-8")
+
+    atomic_dir(out, fill)
+    m = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert m["sha256"]["sub/t.csv"] == hashlib.sha256(b"a\n1\n").hexdigest()  # by hand
+    atomic_dir(out, fill)  # unchanged: replaced as before
+    (out / "scenario.resolved.toml").write_text('name = "x"\n# my note\n', encoding="utf-8")
+    with pytest.raises(DxsimInputError) as info:
+        atomic_dir(out, fill)
+    assert "scenario.resolved.toml changed after dxsim wrote it" in str(info.value) and "\n" not in str(info.value)
+    assert "# my note" in (out / "scenario.resolved.toml").read_text(encoding="utf-8")  # kept
+    assert writer.files_not_listed(out) == ["scenario.resolved.toml (changed after dxsim wrote it)"]
+    # a page dxsim itself rewrites later (dxsim map / dxsim report) stays dxsim's
+    (out / "scenario.resolved.toml").write_text('name = "x"\n', encoding="utf-8")  # the user undoes the edit
+    writer.atomic_page(out / "map.html", "<!-- " + writer.GENERATOR_MARK + " -->\n<p>new</p>\n")
+    assert writer.changed_since_written(out) == []
+    atomic_dir(out, fill)

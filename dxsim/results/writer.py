@@ -23,6 +23,7 @@ import ctypes.util
 import datetime as dt
 import errno
 import functools
+import hashlib
 import json
 import os
 import re
@@ -185,7 +186,7 @@ def files_not_listed(folder: Path) -> list[str]:
         if rel == MANIFEST or rel in listed or (claimed and rel.split("/", 1)[0] in known_tops):
             continue
         out.append(rel)
-    return out
+    return out + [f"{rel} (changed after dxsim wrote it)" for rel in changed_since_written(folder)]
 
 
 def remove_own_output(folder: Path) -> list[str]:
@@ -268,6 +269,19 @@ def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = Non
                 field,
                 _("move those out of it, or choose another {field}").format(field=field),
             )
+        changed = changed_since_written(target)  # a user's edit of a file dxsim wrote makes the file theirs
+        if changed:
+            entries = ", ".join(changed[:3]) + (" ..." if len(changed) > 3 else "")
+            raise _refuse(
+                target,
+                _(
+                    "is a dxsim folder whose {entries} changed after dxsim wrote it; dxsim will not replace it"
+                ).format(entries=entries),
+                field,
+                _(
+                    "copy your changes elsewhere and delete the changed files, or choose another {field}"
+                ).format(field=field),
+            )
     _probe_writable(target)
     return target
 
@@ -315,7 +329,10 @@ def check_output_file(path: Path, field: str = "--out") -> Path:
     return target
 
 
-def manifest(kind: str, folder_name: str, files: list[str] | None = None) -> dict[str, Any]:
+def manifest(
+    kind: str, folder_name: str, files: list[str] | None = None, sha256: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The manifest; `sha256`: each file's digest as written, so a file a user edited afterwards is theirs too."""
     return {
         "writer": "dxsim",
         "dxsim_version": __version__,
@@ -323,7 +340,31 @@ def manifest(kind: str, folder_name: str, files: list[str] | None = None) -> dic
         "folder": folder_name,
         "written_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "files": files or [],
+        **({"sha256": sha256} if sha256 is not None else {}),
     }
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def changed_since_written(folder: Path) -> list[str]:
+    """The files of a dxsim folder whose content differs from what dxsim wrote (its manifest's digests); [] for
+    folders without digests (file by file: sweeps, optimise; written before 0.4)."""
+    m = read_manifest(folder) or {}
+    digests = m.get("sha256")
+    if not isinstance(digests, dict):
+        return []
+    out = []
+    for rel, digest in sorted(digests.items()):
+        path = Path(folder) / rel
+        try:
+            if path.is_file() and file_sha256(path) != digest:
+                out.append(rel)
+        except OSError:
+            out.append(rel)
+    return out
 
 
 # --------------------------------------------------------------------------- debris
@@ -515,7 +556,8 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
         fill(tmp)
         check_stop()  # an interrupt swallowed during `fill` must not let the folder in
         files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file() and p.name != TMP_MARK)
-        write_json(tmp / MANIFEST, manifest(kind, out_dir.name, files))
+        digests = {f: file_sha256(tmp / f) for f in files}
+        write_json(tmp / MANIFEST, manifest(kind, out_dir.name, files, digests))
         (tmp / TMP_MARK).unlink()
         os.chmod(tmp, 0o755)
         if not out_dir.exists():
@@ -590,7 +632,9 @@ def atomic_page(path: Path, text: str) -> Path:
     """Write a dxsim page (map/report) over nothing but an earlier dxsim page; list it in its folder's manifest."""
     target = atomic_text(check_output_file(path), text)
     m = read_manifest(target.parent)
-    if m is not None and target.name not in m.get("files", []):
-        m["files"] = sorted([*m.get("files", []), target.name])
+    if m is not None:
+        m["files"] = sorted({*m.get("files", []), target.name})
+        if isinstance(m.get("sha256"), dict):  # the page dxsim wrote now, not the one it replaced
+            m["sha256"][target.name] = file_sha256(target)
         atomic_text(target.parent / MANIFEST, json.dumps(m, indent=2, ensure_ascii=False) + "\n")
     return target
