@@ -348,6 +348,32 @@ def test_unreachable_scheduler_is_an_input_error(tmp_path, base, monkeypatch):
 def test_example_sweep_file_is_valid():
     spec = load_sweep(REPO / "scenarios" / "sweeps" / "example.toml")
     assert spec.method == "sobol" and spec.base.name == "baseline.toml"
-    assert {"pop_covered_5g_pct_2027_12", "year_last_village_connected", "dc_it_capacity_mw_end"} <= set(
-        spec.kpis
-    )
+    assert {"pop_covered_5g_pct_2027_12", "villages_connected_end", "capex_total_vnd_bn"} <= set(spec.kpis)
+
+
+def test_a_parameter_that_moved_no_kpi_is_named() -> None:
+    """The example's village budget for 2026 moved no KPI and nothing said so (indices of ~0 read "n.s."). In a Sobol
+    design, parameter i moved nothing when every run AB_i (i alone from B) equals its base run A: checked on a KPI
+    built by hand that reads parameters 0, 1, 2 and 4 and not 3, then one that reads 3 as well."""
+    from dxsim.sweep.analysis import analyse, drivers_markdown, inert_parameters
+    from dxsim.sweep.sampling import sample
+
+    spec = load_sweep(REPO / "scenarios" / "sweeps" / "example.toml")
+    X = np.asarray(sample(spec), dtype=float)
+    assert X.shape == (spec.samples * (len(spec.parameters) + 2), len(spec.parameters))
+    y = X[:, 0] + 2 * X[:, 1] + X[:, 2] ** 2 + X[:, 4]
+    Y = dict.fromkeys(spec.kpis, y)
+    assert inert_parameters(spec, Y) == [spec.parameters[3].path]
+    an = analyse(spec, X, Y)
+    assert an.inert == [spec.parameters[3].path]
+    assert f"`{spec.parameters[3].path}`. Within the sweep's ranges" in drivers_markdown(spec, an, X.shape[0])
+    Y[spec.kpis[0]] = y + 1e-3 * X[:, 3]  # one KPI reads it a little: it moved something
+    assert inert_parameters(spec, Y) == []
+    # a date never reached: undefined in a base run and in all its AB runs is no change; in one of them it is
+    group = len(spec.parameters) + 2
+    never = dict.fromkeys(spec.kpis, np.where(np.arange(y.size) // group == 0, np.nan, y))
+    assert inert_parameters(spec, never) == [spec.parameters[3].path]
+    one = dict.fromkeys(
+        spec.kpis, np.where(np.arange(y.size) == 1 + 3, np.nan, y)
+    )  # AB_3 of the first base run
+    assert inert_parameters(spec, one) == []

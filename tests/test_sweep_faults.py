@@ -384,3 +384,22 @@ def test_a_long_sweep_tells_a_log_how_far_it_is(tmp_path, base, monkeypatch) -> 
     assert loud.exit_code == 0, loud.stderr
     lines = [ln for ln in loud.stderr.splitlines() if "runs done" in ln]
     assert [ln.split(" (")[0] for ln in lines] == [f"{n} of 4 runs done" for n in (1, 2, 3)], loud.stderr
+
+
+def test_a_long_run_of_many_replications_tells_a_log_how_far_it_is(tmp_path, base, monkeypatch) -> None:
+    """`dxsim run --reps 5000` on a slow host printed nothing for ten minutes to a log; it prints
+    "N of M replications done" like a sweep (none from a short run)."""
+    import dxsim.cli.main as cli
+
+    def run(out: str):
+        return CliRunner().invoke(
+            app, ["run", str(base), "--reps", "3", "--no-map", "--no-report", "--out", out]
+        )
+
+    quiet = run(str(tmp_path / "quiet"))
+    assert quiet.exit_code == 0 and "replications done" not in quiet.stderr, quiet.stderr
+    monkeypatch.setattr(cli, "LOG_EVERY_S", 0.0)
+    loud = run(str(tmp_path / "loud"))
+    assert loud.exit_code == 0, loud.stderr
+    lines = [ln for ln in loud.stderr.splitlines() if "replications done" in ln]
+    assert [ln.split(" (")[0] for ln in lines] == [f"{n} of 3 replications done" for n in (1, 2)], loud.stderr

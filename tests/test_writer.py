@@ -589,7 +589,9 @@ def test_a_file_the_user_edited_in_a_dxsim_folder_is_not_replaced(tmp_path: Path
     (out / "scenario.resolved.toml").write_text('name = "x"\n# my note\n', encoding="utf-8")
     with pytest.raises(DxsimInputError) as info:
         atomic_dir(out, fill)
-    assert "scenario.resolved.toml changed after dxsim wrote it" in str(info.value) and "\n" not in str(info.value)
+    assert "scenario.resolved.toml changed after dxsim wrote it" in str(info.value) and "\n" not in str(
+        info.value
+    )
     assert "# my note" in (out / "scenario.resolved.toml").read_text(encoding="utf-8")  # kept
     assert writer.files_not_listed(out) == ["scenario.resolved.toml (changed after dxsim wrote it)"]
     # a page dxsim itself rewrites later (dxsim map / dxsim report) stays dxsim's

@@ -359,6 +359,29 @@ def _yes_no(v: bool | None) -> str:
 
 LOG_EVERY_S = 30.0  # a long job's progress line in a log (stderr not a terminal), at most this often
 
+
+class ProgressLog:
+    """A long job's progress line in a log (stderr not a terminal) every LOG_EVERY_S; from a short job nothing, so a
+    fault there stays the one line on stderr. `text` (N_-marked): "{done} of {total} ... ({elapsed})"."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.started = self.said = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        from dxsim.sweep.spec import _duration
+
+        now = time.monotonic()
+        if not err.is_terminal and now - self.said >= LOG_EVERY_S and done < total:
+            self.said = now
+            err.print(
+                _(self.text).format(
+                    done=F.number(done), total=F.number(total), elapsed=_duration(now - self.started)
+                ),
+                highlight=False,
+            )
+
+
 # the rows of the terminal tables, by KPI key; each is labelled as the report and the workbook label it
 # (dxsim.results.kpi_labels), so the terminal cannot say "GPUs installed at start" where they say "High-performance
 # GPUs installed at the start" ("{end}": the horizon's last year end)
@@ -590,10 +613,17 @@ def run(
                 def say(msg: str, task: TaskID = task, path: Path = path) -> None:
                     prog.update(task, description=f"{path.name}: {msg}")
 
-                def on_rep(done: int, total: int, task: TaskID = task, path: Path = path) -> None:
+                log = ProgressLog(N_("{done} of {total} replications done ({elapsed})"))
+
+                def on_rep(
+                    done: int, total: int, task: TaskID = task, path: Path = path, log: ProgressLog = log
+                ) -> None:
                     prog.update(
                         task, description=f"{path.name}: " + _("replications"), completed=done, total=total
                     )
+                    log(
+                        done, total
+                    )  # a log hears from --reps 5000 on a slow host (it heard nothing for 10 min)
 
                 res = run_scenario(
                     path,
@@ -1291,8 +1321,7 @@ def sweep(
 ) -> None:
 
     def body() -> int:
-        from dxsim.sweep import drivers_table, run_sweep
-        from dxsim.sweep.spec import _duration
+        from dxsim.sweep import INERT_NOTE, drivers_table, run_sweep
 
         with Progress(
             SpinnerColumn(),
@@ -1305,21 +1334,11 @@ def sweep(
             disable=not err.is_terminal,
         ) as prog:
             task = prog.add_task(_("sweep"), total=None)
-            started, said = time.monotonic(), [time.monotonic()]
+            log = ProgressLog(N_("{done} of {total} runs done ({elapsed})"))
 
             def on_run(rec: Any, done: int, total: int) -> None:
                 prog.update(task, completed=done, total=total)
-                # a log (stderr not a terminal) hears from a long sweep every LOG_EVERY_S, and from a short one
-                # nothing: a fault there stays the one line on stderr
-                now = time.monotonic()
-                if not err.is_terminal and now - said[0] >= LOG_EVERY_S and done < total:
-                    said[0] = now
-                    err.print(
-                        _("{done} of {total} runs done ({elapsed})").format(
-                            done=F.number(done), total=F.number(total), elapsed=_duration(now - started)
-                        ),
-                        highlight=False,
-                    )
+                log(done, total)
 
             res = run_sweep(
                 sweep_file,
@@ -1334,6 +1353,13 @@ def sweep(
                 ),
             )
         out.print(drivers_table(res))
+        if res.inert:
+            out.print(
+                _(INERT_NOTE).format(parameters=", ".join(res.inert)),
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
         out.print(
             _("{executed} runs executed, {reused} reused from an earlier attempt; wrote {folder}/").format(
                 executed=F.number(res.executed), reused=F.number(res.reused), folder=res.out_dir

@@ -38,7 +38,7 @@ import math
 import os
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +51,12 @@ from dxsim.execution import ExecStats, RunTask, SweepInterrupted, run_tasks
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.writer import atomic_file, claim_output_dir
-from dxsim.sweep.analysis import MAIN_INDEX, analyse, drivers_markdown, spread_text
+from dxsim.sweep.analysis import INERT_NOTE, MAIN_INDEX, analyse, drivers_markdown, spread_text
 from dxsim.sweep.sampling import build_tasks
 from dxsim.sweep.spec import SweepSpec, check_size, estimate_text, load_sweep, shown_g
 
 __all__ = [
+    "INERT_NOTE",
     "SweepInterrupted",
     "SweepResult",
     "SweepSpec",
@@ -81,6 +82,7 @@ class SweepResult:
     executed: int
     reused: int
     stats: ExecStats | None
+    inert: list[str] = field(default_factory=list)  # parameters that moved no KPI (analysis.inert_parameters)
 
 
 def default_out_dir(spec: SweepSpec) -> Path:
@@ -376,6 +378,7 @@ def run_sweep(
             "execution": stats.as_dict() if stats else None,
             "task_seconds_total": busy,
             "notes": an.notes,
+            "moved_no_kpi": an.inert,
             "dxsim_version": __version__,
             "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         }
@@ -392,7 +395,7 @@ def run_sweep(
             lambda p: p.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8"),
         )
         return SweepResult(
-            spec, runs, reps_df, an.indices, an.drivers, an.notes, out, len(todo), reused, stats
+            spec, runs, reps_df, an.indices, an.drivers, an.notes, out, len(todo), reused, stats, an.inert
         )
     except SweepInterrupted:
         raise

@@ -28,12 +28,17 @@ from typing import Any, TypedDict, cast
 import numpy as np
 import polars as pl
 
+from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n import language
 from dxsim.sweep.spec import SweepSpec, shown_g
 
 MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "lhs": "rho"}
+INERT_NOTE = N_(
+    "Moved no KPI in any run (each run that changed one of them alone equals its base run): {parameters}. Within "
+    "the sweep's ranges they do not bind, or nothing in this scenario reads them."
+)
 # a KPI whose runs differ by at most this share of its largest value is constant: runs that sum the same values in
 # another order differ in the last digits (113259.55329786762 vs ...765), and ranking drivers of that is noise
 FLOAT_NOISE = 1e-9
@@ -92,6 +97,8 @@ class Analysis:
     # kpi -> (lowest, highest) over the runs, for the KPIs with indices: a ranking of drivers says nothing of how
     # much the KPI moves, and a planner must see that 0.05% of a KPI is not worth the ranking's attention
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # parameters that moved no KPI in any run (sobol: every run with the parameter changed equals its base run)
+    inert: list[str] = field(default_factory=list)
 
 
 def _f(x: Any) -> float | None:
@@ -277,8 +284,44 @@ def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysi
                 }
             )
     return Analysis(
-        pl.DataFrame(rows, schema=INDEX_SCHEMA), pl.DataFrame(drivers, schema=DRIVER_SCHEMA), notes, ranges
+        pl.DataFrame(rows, schema=INDEX_SCHEMA),
+        pl.DataFrame(drivers, schema=DRIVER_SCHEMA),
+        notes,
+        ranges,
+        inert_parameters(spec, Y),
     )
+
+
+def inert_parameters(spec: SweepSpec, Y: dict[str, np.ndarray]) -> list[str]:
+    """The parameters that moved no KPI at all: in a Sobol design each base run A has a run AB_i with parameter i
+    alone taken from B, and with the same random numbers in every run, AB_i equals A exactly (but for float noise)
+    when parameter i moves nothing (a KPI undefined in both runs, a date never reached, counts as equal). [] for
+    other methods (no such pairs).
+
+    Why: a parameter with no effect gets indices of about 0 with wide CIs at small N, read as "n.s.", not as
+    "changed nothing"; the example's village budget for 2026 moved no village KPI, and nothing said so."""
+    if spec.method != "sobol" or not Y:
+        return []
+    d = len(spec.parameters)
+    group = 2 * d + 2 if spec.second_order else d + 2  # A, AB_1..AB_d, (BA_1..BA_d), B per base sample
+    out = []
+    for i, p in enumerate(spec.parameters):
+        same = True
+        for y in Y.values():
+            y = np.asarray(y, dtype=float)
+            if y.size % group:
+                return []
+            rows = y.reshape(-1, group)
+            a, ab = rows[:, 0], rows[:, 1 + i]
+            # undefined in both (a date never reached) is the same; in one of them it is a change
+            both_nan = np.isnan(a) & np.isnan(ab)
+            close = np.abs(ab - a) <= FLOAT_NOISE * np.maximum(np.abs(a), 1.0)
+            if not np.all(both_nan | close):
+                same = False
+                break
+        if same:
+            out.append(p.path)
+    return out
 
 
 def _fmt(v: float | None) -> str:
@@ -342,6 +385,8 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
         ),
         "",
     ]
+    if an.inert:
+        lines += [_(INERT_NOTE).format(parameters=", ".join(f"`{p}`" for p in an.inert)), ""]
     for kpi in spec.kpis:
         sub = an.drivers.filter(pl.col("kpi") == kpi)
         if kpi in an.notes:
