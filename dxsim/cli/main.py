@@ -372,7 +372,7 @@ class ProgressLog:
         from dxsim.sweep.spec import _duration
 
         now = time.monotonic()
-        if not err.is_terminal and now - self.said >= LOG_EVERY_S and done < total:
+        if not err.is_terminal and now - self.said >= LOG_EVERY_S and 0 < done < total:
             self.said = now
             err.print(
                 _(self.text).format(
