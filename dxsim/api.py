@@ -81,9 +81,8 @@ class RunResult:
         self, out_dir: str | os.PathLike[str], *, with_map: bool = True, with_report: bool = True
     ) -> Path:
         """Write the folder `dxsim run --out out_dir` writes (atomically); returns its path."""
-        if not isinstance(
-            out_dir, (str, os.PathLike)
-        ):  # None or 5 from a notebook: one line, not a TypeError
+        # None or 5 from a notebook: one line, not a TypeError
+        if not isinstance(out_dir, (str, os.PathLike)):
             raise DxsimInputError(
                 "not a folder path",
                 field="out_dir",

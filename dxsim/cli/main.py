@@ -621,9 +621,8 @@ def run(
                     prog.update(
                         task, description=f"{path.name}: " + _("replications"), completed=done, total=total
                     )
-                    log(
-                        done, total
-                    )  # a log hears from --reps 5000 on a slow host (it heard nothing for 10 min)
+                    # a log hears from --reps 5000 on a slow host (it heard nothing for 10 min)
+                    log(done, total)
 
                 res = run_scenario(
                     path,
@@ -701,9 +700,8 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
         for path in scenario:  # every file, a line each: one bad file does not hide the next one's problem
             try:
                 sc = load_scenario(path)
-                check_planner_files(
-                    sc, path, country
-                )  # the checks a run makes: "ok" means the run accepts them
+                # the checks a run makes: "ok" means the run accepts them
+                check_planner_files(sc, path, country)
             except DxsimInputError as e:
                 if len(scenario) == 1:
                     raise
