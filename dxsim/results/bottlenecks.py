@@ -430,9 +430,8 @@ def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
                 if held:
                     ranked = c.sort("share_pct", descending=True, maintain_order=True)
                     flow = FLOW_CAUSES.get(prog.key)
-                    if (
-                        flow is not None
-                    ):  # the binding cause limits the flow; a latency that took more is named apart
+                    # the binding cause limits the flow; a latency that took more is named apart
+                    if flow is not None:
                         limits = ranked.filter(pl.col("cause").is_in(flow) & (pl.col("share_pct") > EPS))
                         if limits.height:
                             waits = ranked.filter(~pl.col("cause").is_in(flow)).row(0, named=True)
@@ -495,19 +494,9 @@ def summary_line(
     if has_causes:
         if row.get("binding") is None:
             parts.append(_("nothing held back"))
-        elif (
-            len(row.get("phases") or []) > 1
-        ):  # the binding cause changed over the horizon: say when each bound
-            parts.append(
-                _("what binds: {phases}").format(
-                    phases=", ".join(
-                        f"{_cause_noun(ph.cause)} ({ph.first_year}"
-                        + ("" if ph.last_year == ph.first_year else f"–{ph.last_year}")
-                        + ")"
-                        for ph in row["phases"]
-                    )
-                )
-            )
+        elif len(row.get("phases") or []) > 1:
+            # the binding cause changed over the horizon: say when each bound
+            parts.append(_("what binds: {phases}").format(phases=phases_text(row["phases"])))
         else:
             b = row["binding"]
             text = _(CAUSE_PHRASE[b]) if b in CAUSE_PHRASE else _("{cause} binds").format(cause=b)
