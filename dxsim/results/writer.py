@@ -351,7 +351,7 @@ def file_sha256(path: Path) -> str:
 
 def changed_since_written(folder: Path) -> list[str]:
     """The files of a dxsim folder whose content differs from what dxsim wrote (its manifest's digests); [] for
-    folders without digests (file by file: sweeps, optimise; written before 0.4)."""
+    folders without digests (filled file by file: sweeps, optimise; or written by an earlier dxsim)."""
     m = read_manifest(folder) or {}
     digests = m.get("sha256")
     if not isinstance(digests, dict):

@@ -336,9 +336,8 @@ class VillageLayer(StrictModel):
                     code=dup[0]
                 )
             )
-        if (
-            self.population_p90 < self.population_p50
-        ):  # as every other p50/p90 pair: a swapped pair is a mistake
+        # as every other p50/p90 pair: a swapped pair is a mistake
+        if self.population_p90 < self.population_p50:
             raise ValueError(
                 _("population_p90 ({p90}) must be >= population_p50 ({p50})").format(
                     p90=self.population_p90, p50=self.population_p50
