@@ -592,3 +592,42 @@ def test_bad_village_table_raises() -> None:
         evaluate_options(village_table(grid_distance_km=[1.0], region6=["north"]), p)
     with pytest.raises(ValueError, match="site_distance_km"):
         evaluate_options(village_table(grid_distance_km=[1.0]).drop("site_distance_km"), p)
+
+
+def test_the_end_of_the_leo_licence_costs_a_move_to_the_next_backhaul_by_hand() -> None:
+    """Every village chose LEO with a 10-year NPV although the pilot licence ends by 1/1/2031 (Decision 659). Valued
+    from a start 1,826 days before the end (T = 1826 / 365.25 years), the LEO option adds the move to the cheapest
+    feasible other backhaul at T: + (its capex + its opex x a(10 - T)) x 1.1^-T - LEO opex x (a(10) - a(T))."""
+    import datetime as dt
+
+    p = hand(backhaul={"leo_licensed_until": dt.date(2031, 1, 1)})
+    v = village_table(grid_distance_km=[8.0], ghi_kwh_m2_day=[4.0])
+    start = dt.date(2026, 1, 1)
+    without = evaluate_options(v, p)  # no start: no end of licence
+    with_end = evaluate_options(v, p, start)
+    t = (dt.date(2031, 1, 1) - start).days / 365.25
+    bh = backhaul(np.array([12.0]), "mountainous", np.array([300.0]), p)
+    alt = min(
+        float(bh[k]["capex_vnd_bn"][0] + bh[k]["opex_vnd_bn_per_year"][0] * annuity_factor(10, 10 - t))
+        for k in ("fibre", "microwave")
+        if bh[k]["feasible"][0]
+    )
+    leo_opex = float(bh["leo"]["opex_vnd_bn_per_year"][0])
+    move = alt * 1.1**-t - leo_opex * (annuity_factor(10, 10) - annuity_factor(10, t))
+    assert move > 0  # a LEO village pays for a second backhaul later
+    for power in POWER_OPTIONS:
+
+        def npv(ev: pl.DataFrame, k: str, power: str = power) -> float:
+            return float(ev.filter((pl.col("power") == power) & (pl.col("backhaul") == k))["npv_vnd_bn"][0])
+
+        assert npv(with_end, "leo") == pytest.approx(npv(without, "leo") + move, rel=1e-12)
+        for k in ("fibre", "microwave"):  # the others do not change
+            assert npv(with_end, k) == npv(without, k)
+    # an end past the NPV horizon, or none, changes nothing; an end on or before the start rules LEO out
+    for until in (dt.date(2037, 1, 1), None):
+        later = evaluate_options(v, hand(backhaul={"leo_licensed_until": until}), start)
+        assert later["npv_vnd_bn"].to_list() == without["npv_vnd_bn"].to_list()
+    ended = evaluate_options(v, p, dt.date(2031, 1, 1)).filter(pl.col("backhaul") == "leo")
+    assert not ended["feasible"].any() and set(ended["backhaul_infeasible_reason"]) == {
+        "LEO backhaul not licensed"
+    }

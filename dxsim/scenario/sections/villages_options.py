@@ -13,6 +13,7 @@ override one key (`[villages.options.grid.cost_vnd_bn_per_km] mountainous = 1.5`
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -668,6 +669,16 @@ class Backhaul(StrictModel):
         source="Decision 659/QĐ-TTg (23/3/2025) under Resolution 193/2025/QH15: 5-year Starlink pilot incl. "
         "'private leased lines for mobile base stations', at most 600,000 subscribers, ending by 1/1/2031 "
         "(vneconomy.vn; en.sggp.org.vn)",
+    )
+    leo_licensed_until: dt.date | None = param(
+        dt.date(2031, 1, 1),
+        unit="ISO date (a far date such as 2100-01-01: no end)",
+        description="The day LEO backhaul stops being licensed. A village on LEO then moves to its cheapest other "
+        "feasible backhaul, and the LEO option's NPV counts that move (its capex then, and its opex after, instead "
+        "of LEO's); a village with no other feasible backhaul keeps LEO as if the licence were extended. On or "
+        "before the run's start, LEO is not an option.",
+        source="Decision 659/QĐ-TTg (23/3/2025): the Starlink pilot ends by 1/1/2031 (vneconomy.vn; "
+        "en.sggp.org.vn); what follows it is not decided",
     )
     leo_terminal_capex_usd: float = param(
         2_500.0,

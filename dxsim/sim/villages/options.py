@@ -14,6 +14,8 @@ The column contract is docs/villages_contract.md.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from collections.abc import Sequence
 from typing import overload
 
@@ -83,12 +85,12 @@ CHOICE_COLUMNS = ("village_id", "rule", "power", "backhaul", "feasible", "reason
 # --------------------------------------------------------------------------- money over time
 
 
-def annuity_factor(rate_pct: float, years: int) -> float:
+def annuity_factor(rate_pct: float, years: float) -> float:
     """Present value of 1 VND paid at the end of each of `years` years: (1 - (1+r)^-n) / r (n when r = 0)."""
     r = rate_pct / 100.0
     if r == 0:
         return float(years)
-    return (1.0 - (1.0 + r) ** -years) / r
+    return float((1.0 - (1.0 + r) ** -years) / r)  # float: a float to a float power may be complex to mypy
 
 
 def replacement_factor(every_years: float, rate_pct: float, horizon_years: int) -> float:
@@ -379,8 +381,45 @@ def option_work(
     return {(p, k): _option_work(*power[p], bh[k], site) for p in POWER_OPTIONS for k in BACKHAUL_OPTIONS}
 
 
-def evaluate_options(villages: pl.DataFrame, params: VillageOptions) -> pl.DataFrame:
+def leo_migration_vnd_bn(
+    bh: dict[str, dict[str, np.ndarray]], params: VillageOptions, start: dt.date | None
+) -> tuple[np.ndarray, bool]:
+    """(per village: what the LEO licence's end adds to the LEO option's NPV, whether LEO is licensed at all).
+
+    With T years from the start to `backhaul.leo_licensed_until` inside the NPV horizon H, the village moves to its
+    cheapest feasible other backhaul at T: + (its capex + its opex x a(H - T)) / (1 + r)^T - LEO opex x (a(H) - a(T)),
+    a() the annuity factor. A village with no feasible other backhaul adds 0 (it keeps LEO). No end date, no start
+    or an end past the horizon: 0. An end on or before the start: LEO is not licensed."""
+    until = params.backhaul.leo_licensed_until
+    n = bh["leo"]["capex_vnd_bn"].size
+    if until is None or start is None:
+        return np.zeros(n), True
+    years = (until - start).days / 365.25
+    pol = params.policy
+    if years <= 0:
+        return np.zeros(n), False
+    if years >= pol.horizon_years:
+        return np.zeros(n), True
+    r = pol.discount_rate_pct
+    rest = annuity_factor(r, pol.horizon_years - years)
+    alt = np.full(n, np.inf)
+    for k in ("fibre", "microwave"):  # the cheapest feasible one, valued at T
+        cost = bh[k]["capex_vnd_bn"] + bh[k]["opex_vnd_bn_per_year"] * rest
+        alt = np.where(bh[k]["feasible"], np.minimum(alt, cost), alt)
+    saved = bh["leo"]["opex_vnd_bn_per_year"] * (
+        annuity_factor(r, pol.horizon_years) - annuity_factor(r, years)
+    )
+    move = alt * (1.0 + r / 100.0) ** -years - saved
+    return np.where(np.isfinite(alt), move, 0.0), True
+
+
+def evaluate_options(
+    villages: pl.DataFrame, params: VillageOptions, start: dt.date | None = None
+) -> pl.DataFrame:
     """All (power x backhaul) options of every village: feasibility and why not, costs, NPV, work, sizing.
+
+    `start`: the day the options are valued (the run's start); with it, the LEO option counts the end of its
+    licence (`leo_migration_vnd_bn`).
 
     One row per (village, power, backhaul), villages in input order, options in the order of
     POWER_OPTIONS x BACKHAUL_OPTIONS. Infeasible rows are kept with their costs so a planner sees
@@ -402,6 +441,10 @@ def evaluate_options(villages: pl.DataFrame, params: VillageOptions) -> pl.DataF
     off = size_offgrid(np.full(n, site.load_kw), ghi, params, worst)
     grid = grid_extension(a["grid_distance"], terrain, params)
     bh = backhaul(a["site_distance"], terrain, population, params)
+    leo_move, leo_open = leo_migration_vnd_bn(bh, params, start)
+    if not leo_open:  # the licence ended before the start
+        bh["leo"]["limit_ok"] = np.zeros(n, dtype=bool)
+        bh["leo"]["feasible"] = bh["leo"]["limit_ok"]
 
     af = annuity_factor(pol.discount_rate_pct, pol.horizon_years)
     rf = replacement_factor(og.battery_replacement_years, pol.discount_rate_pct, pol.horizon_years)
@@ -508,7 +551,7 @@ def evaluate_options(villages: pl.DataFrame, params: VillageOptions) -> pl.DataF
         ),
         r_leo=(
             pl.lit(_("LEO backhaul not licensed"))
-            if not b.leo_licensed
+            if not (b.leo_licensed and leo_open)
             else capacity_reason(
                 "leo",
                 pl.format(
@@ -538,7 +581,10 @@ def evaluate_options(villages: pl.DataFrame, params: VillageOptions) -> pl.DataF
                     "feasible": power_ok & bk["feasible"],
                     "capex_vnd_bn": capex,
                     "opex_vnd_bn_per_year": opex,
-                    "npv_vnd_bn": capex + opex * af + pw["replacements"],
+                    "npv_vnd_bn": capex
+                    + opex * af
+                    + pw["replacements"]
+                    + (leo_move if k == "leo" else zeros),
                     "power_capex_vnd_bn": pw["capex"],
                     "signal_capex_vnd_bn": signal_capex,
                     "backhaul_capex_vnd_bn": bk["capex_vnd_bn"],
