@@ -417,6 +417,7 @@ def test_workbook_villages_and_datacentres_equal_tables(run_dir):
     # identifiers as the report's and the map's words (the parquet keeps the identifiers)
     words = {"grid_extension": "grid extension", "offgrid_solar": "off-grid solar"}
     words |= {"existing_grid": "grid power already (signal only)", "leo": "LEO satellite"}
+    words |= {"microwave": "microwave", "fibre": "fibre"}
     assert xv["Power option"].to_list() == [words[p] for p in v["power"]]
     assert xv["Backhaul option"].to_list() == [words[b] for b in v["backhaul"]]
     subset = {"with_power": "grid power at the start", "no_power": "no grid power at the start"}
