@@ -345,7 +345,7 @@ def test_atomic_write_and_default_location(run_dir, tmp_path):
     d = tmp_path / "r"
     shutil.copytree(run_dir, d)
     (d / "map.html").write_text("my own page", encoding="utf-8")
-    with pytest.raises(DxsimInputError, match="not written by dxsim"):
+    with pytest.raises(DxsimInputError, match="not a page dxsim wrote"):
         build_map(d, layers=["datacentres"])  # a user's file of that name is never overwritten
     assert (d / "map.html").read_text(encoding="utf-8") == "my own page"
     (d / "map.html").write_text(f'<meta {GENERATOR_MARK} 0.1">old', encoding="utf-8")  # an earlier dxsim page

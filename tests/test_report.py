@@ -304,7 +304,7 @@ def test_atomic_replace_and_custom_out(run_dirs, tmp_path):
     out = tmp_path / "sub" / "my-report.html"
     out.parent.mkdir()
     out.write_text("old", encoding="utf-8")
-    with pytest.raises(DxsimInputError, match="not written by dxsim"):
+    with pytest.raises(DxsimInputError, match="not a page dxsim wrote"):
         build_report(d, out)  # a user's own file is never overwritten
     assert read(out) == "old"
     out.unlink()

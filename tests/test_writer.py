@@ -126,7 +126,7 @@ def test_legacy_run_folder_is_recognised_but_not_with_a_user_file(tmp_path: Path
 def test_pages_overwrite_only_dxsim_files(tmp_path: Path) -> None:
     mine = tmp_path / "index.html"
     mine.write_text("<html>my page</html>")
-    with pytest.raises(DxsimInputError, match="not written by dxsim"):
+    with pytest.raises(DxsimInputError, match="not a page dxsim wrote"):
         writer.atomic_page(mine, "<html>dxsim</html>")
     assert mine.read_text() == "<html>my page</html>"
     ours = tmp_path / "map.html"
@@ -410,9 +410,9 @@ def test_kinds_do_not_mix(previous: Path) -> None:
 
 def test_pages_never_replace_a_users_file_in_a_dxsim_folder(previous: Path, tmp_path: Path) -> None:
     (previous / "notes.txt").write_text("mine")
-    with pytest.raises(DxsimInputError, match="not written by dxsim"):
+    with pytest.raises(DxsimInputError, match="not a page dxsim wrote"):
         writer.atomic_page(previous / "notes.txt", "<html>")
-    with pytest.raises(DxsimInputError, match="not written by dxsim"):
+    with pytest.raises(DxsimInputError, match="not a page dxsim wrote"):
         writer.atomic_page(previous / "a.txt", "<html>")  # dxsim's table, but not a page
     assert (previous / "notes.txt").read_text() == "mine" and (previous / "a.txt").read_text() == "old"
     blocker = tmp_path / "a-file"

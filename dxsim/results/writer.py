@@ -322,7 +322,7 @@ def check_output_file(path: Path, field: str = "--out") -> Path:
     if target.exists() and not _is_dxsim_page(target):
         raise _refuse(
             target,
-            _("exists and was not written by dxsim; it will not be overwritten"),
+            _("exists and is not a page dxsim wrote (a map or a report); it will not be overwritten"),
             field,
             _("a new file, or a page dxsim wrote earlier"),
         )
