@@ -208,6 +208,11 @@ def test_a_kpi_equal_but_for_rounding_is_constant_and_a_narrow_one_shows_its_spr
     from dxsim.sweep.analysis import spread_text
 
     assert spread_text((93.2217, 93.2224)) == " (93.2217 to 93.2224 across the runs, 0.00075% of the mean)"
+    # a date KPI in months, not "2,028 to 2,031 ..., 0.13% of the mean": 2028.93 is day 340 of 2028 (6 December)
+    assert (
+        spread_text((2028.93, 2031.0), "year_last_village_connected")
+        == " (2028-12 to 2031-01 across the runs)"
+    )
     assert "supply.deliveries_per_month" in line
 
 

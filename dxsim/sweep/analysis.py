@@ -32,6 +32,7 @@ from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n import language
+from dxsim.results.excel import decimal_year_date, is_year_kpi
 from dxsim.sweep.spec import SweepSpec, shown_g
 
 MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "lhs": "rho"}
@@ -334,14 +335,20 @@ def _fmt(v: float | None) -> str:
     return F.number(v, 0) if a >= 1000 else (shown_g(v, 3) if a < 1 else F.number(v, 2))
 
 
-def spread_text(lo_hi: tuple[float, float] | None) -> str:
+def spread_text(lo_hi: tuple[float, float] | None, kpi: str = "") -> str:
     """' (113,201 to 113,259 across the runs: 0.05% of the mean)': how much there is to explain.
 
     The two ends get as many decimals as it takes to tell them apart (up to 6): "93.22 to 93.22 ... 0.00%" hid
-    that a KPI ranked by a large index moved by 0.0007 points in all."""
+    that a KPI ranked by a large index moved by 0.0007 points in all. A date KPI (a decimal year) is shown as
+    months, "2028-12 to 2031-01 across the runs" (it read "2,028 to 2,031 ..., 0.13% of the mean")."""
     if lo_hi is None:
         return ""
     lo, hi = lo_hi
+    if is_year_kpi(kpi) and 1900 <= lo <= hi <= 2200:  # a decimal year (anything else is shown as a number)
+        first, last = decimal_year_date(lo), decimal_year_date(hi)
+        return (
+            " (" + _("{low} to {high} across the runs").format(low=F.month(first), high=F.month(last)) + ")"
+        )
     mean = 0.5 * (lo + hi)
     low, high = _fmt(lo), _fmt(hi)
     if low == high and lo != hi and max(abs(lo), abs(hi)) < 1e6:
@@ -398,7 +405,7 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
             + ")"
             for r in sub.iter_rows(named=True)
         ]
-        lines.append(f"- **{kpi}**{spread_text(an.ranges.get(kpi))}: " + ", ".join(parts))
+        lines.append(f"- **{kpi}**{spread_text(an.ranges.get(kpi), kpi)}: " + ", ".join(parts))
     idx_names = sorted(set(an.indices["index"].to_list()))
     if not idx_names:
         return "\n".join(lines) + "\n"
