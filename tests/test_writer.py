@@ -599,3 +599,25 @@ def test_a_file_the_user_edited_in_a_dxsim_folder_is_not_replaced(tmp_path: Path
     writer.atomic_page(out / "map.html", "<!-- " + writer.GENERATOR_MARK + " -->\n<p>new</p>\n")
     assert writer.changed_since_written(out) == []
     atomic_dir(out, fill)
+
+
+def test_a_map_page_is_not_replaced_by_a_report_nor_the_other_way_round(tmp_path: Path) -> None:
+    """`dxsim report RUN --out RUN/map.html` replaced the map with a report: both are dxsim pages. Each page now says
+    which it is; a page of the same kind, or of an earlier dxsim (no kind), is replaced as before."""
+    mark = f'<meta {writer.GENERATOR_MARK} 0.3.0">\n'
+
+    def page(kind: str | None) -> str:
+        meta = f'<meta name="{writer.PAGE_KIND_META}" content="{kind}">\n' if kind else ""
+        return f"<!DOCTYPE html>\n<html><head>{mark}{meta}</head><body>{kind}</body></html>\n"
+
+    target = tmp_path / "map.html"
+    writer.atomic_page(target, page("map"))
+    assert writer.page_kind(target.read_bytes()) == "map"
+    with pytest.raises(DxsimInputError) as info:
+        writer.atomic_page(target, page("report"))
+    assert "is a dxsim map page; a report does not replace it" in str(info.value)
+    assert "<body>map</body>" in target.read_text(encoding="utf-8")  # kept
+    writer.atomic_page(target, page("map"))  # the same kind: replaced
+    target.write_text(page(None), encoding="utf-8")  # a page of an earlier dxsim
+    writer.atomic_page(target, page("report"))
+    assert writer.page_kind(target.read_bytes()) == "report"

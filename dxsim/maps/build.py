@@ -18,7 +18,7 @@ from dxsim.i18n import language
 from dxsim.maps.assets import PAGE_CSS, RUNTIME_JS, esc, js_json, leaflet_css, leaflet_js, runtime_setup
 from dxsim.maps.data import FILES, RunOutputs
 from dxsim.maps.layers import LAYERS, LayerOut, MapContext, Overlay, count_text, no_power_subset
-from dxsim.results.writer import GENERATOR_MARK, atomic_page
+from dxsim.results.writer import GENERATOR_MARK, PAGE_KIND_META, atomic_page
 
 MAP_FILE = "map.html"
 HEADER_PX = 34
@@ -249,6 +249,7 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
         _Raw(
             '<meta charset="utf-8">\n'
             f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
+            f'<meta name="{PAGE_KIND_META}" content="map">\n'
             f"<style>{leaflet_css()}</style>\n<style>{PAGE_CSS}\n"
             + ("" if header_px == HEADER_PX else f".dx-header {{ height: {header_px}px; }}\n")
             + f".folium-map {{ position: absolute !important; top: {header_px}px !important; bottom: 0; left: 0; right: 0;"

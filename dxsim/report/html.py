@@ -43,7 +43,7 @@ from dxsim.results.value_labels import (
     label_of,
     unit_label,
 )
-from dxsim.results.writer import GENERATOR_MARK, atomic_page
+from dxsim.results.writer import GENERATOR_MARK, PAGE_KIND_META, atomic_page
 
 BAND = "P10–P90"
 
@@ -790,6 +790,7 @@ def render(run: RunData, out: Path, folder_name: str | None = None, charts: list
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
+        f'<meta name="{PAGE_KIND_META}" content="report">\n'
         f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>{body}\n</body>\n</html>\n"
     )
 

@@ -43,6 +43,9 @@ from dxsim.pids import pid_alive
 MANIFEST = ".dxsim-output.json"
 TMP_MARK = ".dxsim-partial"
 GENERATOR_MARK = 'name="generator" content="dxsim'
+# which page it is: `--out` for a map does not replace a report page, nor the other way round
+PAGE_KIND_META = "dxsim-page"
+_PAGE_KIND = re.compile(rb'<meta name="dxsim-page" content="(\w+)">')
 _HIDDEN = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)$")
 _RENAME_EXCHANGE = 2
 _DISK_FULL = re.compile(r"No space left on device|database or disk is full|os error 28", re.I)
@@ -137,14 +140,24 @@ def is_dxsim_folder(folder: Path) -> bool:
     return read_manifest(folder) is not None or _is_legacy_output(Path(folder))
 
 
-def _is_dxsim_page(path: Path) -> bool:
-    """A page dxsim wrote: it carries the generator mark (a user's file beside it does not)."""
+def _page_head(path: Path) -> bytes:
     try:
         with open(path, "rb") as f:
-            head = f.read(4096)
+            return f.read(4096)
     except OSError:
-        return False
-    return GENERATOR_MARK.encode() in head
+        return b""
+
+
+def _is_dxsim_page(path: Path) -> bool:
+    """A page dxsim wrote: it carries the generator mark (a user's file beside it does not)."""
+    return GENERATOR_MARK.encode() in _page_head(path)
+
+
+def page_kind(head: bytes | str) -> str | None:
+    """ "map" or "report" from a dxsim page's PAGE_KIND_META (None: a page of an earlier dxsim, or no page)."""
+    raw = head.encode() if isinstance(head, str) else head
+    m = _PAGE_KIND.search(raw[:4096])
+    return m.group(1).decode() if m else None
 
 
 def _refuse(target: Path, why: str, field: str, allowed: str) -> DxsimInputError:
@@ -304,8 +317,9 @@ def _probe_writable(target: Path) -> None:
         probe.rmdir()
 
 
-def check_output_file(path: Path, field: str = "--out") -> Path:
-    """Refuse to overwrite a file that is not dxsim's (a user's own page or document)."""
+def check_output_file(path: Path, field: str = "--out", kind: str | None = None) -> Path:
+    """Refuse to overwrite a file that is not dxsim's (a user's own page or document), or a dxsim page of another
+    `kind` ("map" / "report")."""
     target = Path(path).expanduser().absolute()
     for parent in target.parents:
         if parent.exists() and not parent.is_dir():
@@ -325,6 +339,14 @@ def check_output_file(path: Path, field: str = "--out") -> Path:
             _("exists and is not a page dxsim wrote (a map or a report); it will not be overwritten"),
             field,
             _("a new file, or a page dxsim wrote earlier"),
+        )
+    found = page_kind(_page_head(target)) if target.exists() else None
+    if kind is not None and found is not None and found != kind:
+        raise _refuse(
+            target,
+            _("is a dxsim {found} page; a {kind} does not replace it").format(found=found, kind=kind),
+            field,
+            _("another file name for the {kind}, e.g. {kind}.html").format(kind=kind),
         )
     return target
 
@@ -630,7 +652,7 @@ def atomic_text(path: Path, text: str) -> Path:
 
 def atomic_page(path: Path, text: str) -> Path:
     """Write a dxsim page (map/report) over nothing but an earlier dxsim page; list it in its folder's manifest."""
-    target = atomic_text(check_output_file(path), text)
+    target = atomic_text(check_output_file(path, kind=page_kind(text)), text)
     m = read_manifest(target.parent)
     if m is not None:
         m["files"] = sorted({*m.get("files", []), target.name})
