@@ -484,6 +484,11 @@ def phases_text(phases: Sequence[Phase]) -> str:
     )
 
 
+def _share_of(programme: str, pct: float) -> str:
+    """ " (44% of held site-days)": a cause's share in the programme's unit of held work."""
+    return " (" + _("{pct} of {unit}").format(pct=F.percent(pct, 0), unit=_(PROGRAMMES[programme].unit)) + ")"
+
+
 def summary_line(
     programme: str, region: str, row: dict[str, Any], has_causes: bool = True, detail: bool = True
 ) -> str:
@@ -501,13 +506,7 @@ def summary_line(
             b = row["binding"]
             text = _(CAUSE_PHRASE[b]) if b in CAUSE_PHRASE else _("{cause} binds").format(cause=b)
             if detail:
-                text += (
-                    " ("
-                    + _("{pct} of {unit}").format(
-                        pct=F.percent(row["share_pct"], 0), unit=_(PROGRAMMES[programme].unit)
-                    )
-                    + ")"
-                )
+                text += _share_of(programme, row["share_pct"])
                 second = row.get("second")
                 if second and (row.get("second_share_pct") or 0.0) >= SECOND_CAUSE_SHARE * row["share_pct"]:
                     text += ", " + _("then {cause} ({pct})").format(
@@ -519,13 +518,7 @@ def summary_line(
     if latency:  # waits took more of the held site-days than any limit on the flow
         waits = "; " + (_(LATENCY_PHRASE[latency]) if latency in LATENCY_PHRASE else _cause_noun(latency))
         if detail:
-            waits += (
-                " ("
-                + _("{pct} of {unit}").format(
-                    pct=F.percent(row["latency_share_pct"], 0), unit=_(PROGRAMMES[programme].unit)
-                )
-                + ")"
-            )
+            waits += _share_of(programme, row["latency_share_pct"])
     return (
         f"{_where(programme, region)}: " + (", ".join(parts) if parts else _("no bottleneck metrics")) + waits
     )
