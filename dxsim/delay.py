@@ -1,7 +1,10 @@
 """The one delay model: a log-normal fixed by its median and 90th percentile.
 
 Planners quote delays as "usually X, one in ten takes Y". A log-normal is fixed by those two
-numbers: mu = ln(p50), sigma = ln(p90 / p50) / z90. Every delay in dxsim (permits, lead times,
+numbers: mu = ln(p50), sigma = ln(p90 / p50) / z90. Where a delay has a physical minimum (a GPU
+order still has to be shipped, racked and burnt in), the log-normal is shifted by it:
+floor + (p50 - floor) x exp(sigma z) with sigma = ln((p90 - floor) / (p50 - floor)) / z90, which keeps
+the quoted p50 and p90 exact and never draws below the floor. Every delay in dxsim (permits, lead times,
 construction, crew work, mobilisation, GPU lead times and licences, job durations) is drawn
 here from standard-normal draws of its own named stream (:mod:`dxsim.rng`), so the arithmetic
 is written once and common random numbers line up across options.
@@ -21,14 +24,23 @@ from numpy.typing import ArrayLike, NDArray
 Z90 = 1.2815515655446004  # standard-normal 90th percentile (scipy.stats.norm.ppf(0.9))
 
 
-def sigma_from_p90(p50: float, p90: float) -> float:
-    """Log-space sigma of the log-normal with median p50 and 90th percentile p90 (0 when p50 <= 0).
+def sigma_from_p90(p50: float, p90: float, floor: float = 0.0) -> float:
+    """Log-space sigma of the log-normal with median p50 and 90th percentile p90 (0 when p50 <= floor),
+    shifted by `floor` days (see the module docstring).
 
     p90 below p50 is not a delay the scenario accepts (`DelayDays` refuses it); here it gives a
     negative sigma, so callers that bypass the scenario still see the quantiles they passed."""
-    if p50 <= 0:
+    if p50 <= floor:
         return 0.0
-    return math.log(max(p90, 1e-12) / p50) / Z90
+    return math.log(max(p90 - floor, 1e-12) / (p50 - floor)) / Z90
+
+
+def shifted_lognormal_days(p50: float, sigma: float, z: float, floor: float) -> float:
+    """One delay (days) at least `floor`: floor + (p50 - floor) x exp(sigma x z); sigma from
+    sigma_from_p90(p50, p90, floor). With floor 0 it is lognormal_days(p50, sigma, z) exactly."""
+    if floor <= 0.0:
+        return lognormal_days(p50, sigma, z)
+    return float(floor + max(p50 - floor, 0.0) * math.exp(sigma * z))
 
 
 @overload

@@ -53,6 +53,7 @@ class GpuSpec:
     server_overhead: float  # server IT kW per GPU / GPU TDP kW
     high_performance: bool = True  # counts toward the seed's "<2,000 high-performance GPUs"
     source: str = ""
+    lead_time_min_days: float = 0.0  # no order is in service sooner (freight, customs, racking, burn-in)
 
     @property
     def it_kw_per_gpu(self) -> float:
@@ -170,7 +171,8 @@ def _bool(path: Path, i: int, row: dict[str, str], col: str, default: bool) -> b
 
 
 def load_catalogue(path: str | Path = CATALOGUE_FILE) -> GpuCatalogue:
-    """Read the GPU catalogue (columns CATALOGUE_COLUMNS, optional `high_performance`)."""
+    """Read the GPU catalogue (columns CATALOGUE_COLUMNS, optional `high_performance` and
+    `lead_time_min_days`, default 0: no floor under the log-normal lead time)."""
     path = Path(path)
     specs: list[GpuSpec] = []
     seen: set[str] = set()
@@ -190,6 +192,18 @@ def load_catalogue(path: str | Path = CATALOGUE_FILE) -> GpuCatalogue:
                 field=f"row {i}, column lead_time_p90_days",
                 value=row["lead_time_p90_days"],
             )
+        floor = (
+            _number(path, i, row, "lead_time_min_days", ge=0)
+            if (row.get("lead_time_min_days") or "").strip()
+            else 0.0
+        )
+        if floor > 0 and not floor < p50:
+            raise DxsimInputError(
+                f"must be < lead_time_p50_days ({p50:g})",
+                file=path,
+                field=f"row {i}, column lead_time_min_days",
+                value=row["lead_time_min_days"],
+            )
         specs.append(
             GpuSpec(
                 model=model,
@@ -201,6 +215,7 @@ def load_catalogue(path: str | Path = CATALOGUE_FILE) -> GpuCatalogue:
                 server_overhead=_number(path, i, row, "server_overhead", ge=1.0),
                 high_performance=_bool(path, i, row, "high_performance", True),
                 source=(row.get("source") or "").strip(),
+                lead_time_min_days=floor,
             )
         )
     if not specs:

@@ -27,6 +27,7 @@ import simpy
 from conftest import one_line_error as conftest_one_line
 
 from dxsim.errors import DxsimInputError
+from dxsim.geo.planner_files import check_village_ids, needs_village_layer
 from dxsim.scenario import json_schema, load_scenario
 from dxsim.scenario import schema as schema_mod
 from dxsim.scenario.docs import defaults_json
@@ -579,3 +580,40 @@ def test_a_bad_environment_variable_is_named_before_the_work(
     err = info.value
     assert err.field == name and err.value == value and said in str(err) and err.file is None
     assert "\n" not in str(err)
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "value"),
+    [
+        (
+            '[[villages.campaigns]]\nname = "x"\ndeadline = 2026-06-30\nvillages = ["99"]\n',
+            "villages.campaigns[0].villages",
+            "'99'",
+        ),
+        (
+            '[villages.programme]\npriority = "list"\npriority_list = ["N001", "NOPE-1"]\n',
+            "villages.programme.priority_list[1]",
+            "'NOPE-1'",
+        ),
+    ],
+)
+def test_validate_refuses_villages_the_layer_does_not_have(
+    body: str, field: str, value: str, tmp_path: Path
+) -> None:
+    """`validate` said "ok" to a campaign of province "99" (which `run` refused) and to a priority list naming no
+    village (which both accepted, changing nothing): it now builds the village layer when a file names villages."""
+    sc = write(tmp_path / "v.toml", f'extends = "{BASELINE.as_posix()}"\nname = "v"\n{body}')
+    line = one_line_error(dxsim("validate", str(sc)), "v.toml", field, value)
+    assert "N001" in line  # says what the layer's ids look like
+
+
+def test_priority_list_ids_are_checked_against_the_layer() -> None:
+    table = pl.DataFrame({"village_id": ["N001", "S001"], "gso34": ["08", "44"]})
+    ok = load_scenario(
+        {"name": "v", "villages": {"programme": {"priority": "list", "priority_list": ["S001"]}}}
+    )
+    assert needs_village_layer(ok) and not needs_village_layer(load_scenario({"name": "d"}))
+    check_village_ids(ok, table)
+    bad = load_scenario({"name": "v", "villages": {"programme": {"priority_list": ["S001", "X"]}}})
+    with pytest.raises(DxsimInputError, match=r"priority_list\[1\] = 'X': unknown village id"):
+        check_village_ids(bad, table)

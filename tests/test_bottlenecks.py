@@ -21,6 +21,8 @@ from dxsim.results.bottlenecks import (
     held_shares,
     mean_shares_by_date,
     option_verdicts,
+    order_bound_pct,
+    programme_budget_unused,
     region_summary,
     resource_causes,
     summary_lines,
@@ -303,11 +305,12 @@ def test_one_line_per_region(synthetic):
     # data centres: permits 100/3 = 33 >= 47/2
     assert summary_lines(synthetic) == [
         "north: crews idle 80%, targets bind (48% of held site-days), then crews (38%)",
-        "data centres: grid binds (47% of held MW-days), then permits (33%)",
+        "data centres: grid headroom delays most (47% of held MW-days past the announced dates), then permits (33%); "
+        "the MW built is set by which projects go ahead",
     ]
     assert summary_lines(synthetic, detail=False) == [
         "north: crews idle 80%, targets bind",
-        "data centres: grid binds",
+        "data centres: grid headroom delays most; the MW built is set by which projects go ahead",
     ]
     north = s.row(0, named=True)
     assert north["held_months_pct"] == pytest.approx(62.5) and north["binds_pct"] == pytest.approx(60.0)
@@ -378,6 +381,58 @@ def test_5g_binds_by_what_limits_the_flow_year_by_year_and_names_the_wait_beside
         ]
     )
     assert summary_lines(waits) == ["north: kit lead time binds (60% of held site-days), then permits (40%)"]
+
+
+def test_a_budget_that_binds_in_one_year_is_not_said_to_hold_little():
+    """compare said "budget held little in north ... yet the 90% date moved: it is on the critical path" beside
+    "what binds: budget (2025)": the cut orders averaged under 20% of the horizon's operator-months (here 100% in
+    the two 2025 months, 0 in the twelve later ones: 2/14), yet budget is the binding cause of 2025."""
+    causes = ("targets", "business_case", "budget", "permits", "equipment", "deliveries", "crews", "plan")
+    months = {
+        dt.date(2025, 11, 30): {"budget": 40},
+        dt.date(2025, 12, 31): {"budget": 40},
+        **{dt.date(y, m, 28): {"targets": 40} for y in (2026, 2027, 2028) for m in (3, 6, 9, 12)},
+    }
+    rows = [
+        (d, 0, f"rollout_held_pct_{c}_{region}", {"equipment": 60.0, **held}.get(c, 0.0))
+        for d, held in months.items()
+        for c in causes
+        for region in ("north", "central", "south")
+    ]
+    rows += [(d, 0, "orders_budget_bound_pct", 100.0 if d.year == 2025 else 0.0) for d in months]
+    rows += [(d, 0, "orders_pace_bound_pct", 0.0 if d.year == 2025 else 100.0) for d in months]
+    metrics = frame(rows)
+    assert order_bound_pct(metrics)["budget"] == pytest.approx(
+        100 * 2 / 14
+    )  # under the 20% of "did not bind"
+    assert flow_phases(metrics)[("5g", "north")][0].cause == "budget"
+    change = [("operators.viettel.capex_budget_vnd_bn.2025", 9000, 18000)]
+    said = option_verdicts(metrics, "baseline", change, moved=lambda programme: "date moved -1.0 mo")
+    assert said == []  # neither "did not bind" nor "held little ... on the critical path"
+    # a budget that never bound in any year still gets its note
+    never = frame([(d, r, m, 0.0 if "budget" in m else v) for d, r, m, v in rows])
+    notes = option_verdicts(never, "baseline", change)
+    assert [k for k, _t in notes] == ["note"] and "budget did not bind" in notes[0][1]
+
+
+def test_a_village_budget_that_funds_no_village_is_said_so():
+    """With the default campaigns (paid by the utility and operators) the programme budget commits nothing: a tenth of
+    it changed nothing, and compare said "did not bind; the binding constraint there is power"."""
+    rows = [(d, 0, "villages_held_pct_power", 100.0) for d in (D1, D2)]
+    rows += [(d, 0, f"villages_held_pct_{c}", 0.0) for d in (D1, D2) for c in ("budget", "permits", "season")]
+    change = [("villages.programme.budget_vnd_bn.2026", 500, 50)]
+    unused = frame([*rows, *[(d, 0, "village_programme_committed_vnd_bn_cum", 0.0) for d in (D1, D2)]])
+    notes = option_verdicts(unused, "baseline", change)
+    assert len(notes) == 1 and "pays for no village in baseline" in notes[0][1] and "power" not in notes[0][1]
+    used = frame(
+        [
+            *rows,
+            (D1, 0, "village_programme_committed_vnd_bn_cum", 0.0),
+            (D2, 0, "village_programme_committed_vnd_bn_cum", 12.5),
+        ]
+    )
+    assert programme_budget_unused(unused) and not programme_budget_unused(used)
+    assert all("pays for no village" not in t for _k, t in option_verdicts(used, "baseline", change))
 
 
 def test_the_orders_budgets_cut_get_their_own_line_after_the_5g_regions(synthetic):
@@ -592,7 +647,10 @@ def test_report_draws_a_held_chart_per_programme_with_its_lines(synthetic, tmp_p
         "north: crews idle 80%, targets bind (48% of held site-days), then crews (38%); central: permits bind "
         "(100% of held site-days)." in page
     )
-    assert "data centres: grid binds (47% of held MW-days), then permits (33%)" in page
+    assert (
+        "data centres: grid headroom delays most (47% of held MW-days past the announced dates), then permits (33%); "
+        "the MW built is set by which projects go ahead" in page
+    )
     assert (
         page.index('id="chart-held_5g"')
         < page.index('<section id="villages">')
@@ -781,3 +839,15 @@ def test_support_that_moves_no_station_is_called_a_windfall():
     # the fund caps it: 100 bn paid of a 100 bn fund (a share or a window beyond it pays no more); 100 of 500 does not
     assert "(the fund's cap of 100 bn binds" in support_note(moved, ref, diff, fund_vnd_bn=100.0)
     assert "cap" not in support_note(moved, ref, diff, fund_vnd_bn=500.0)
+
+
+def test_a_data_centre_delay_lever_that_moved_nothing_is_said_to_only_delay(synthetic):
+    """Halving construction times was met with silence (construction "bound"), though every data-centre cause only
+    holds a phase past its announced date: compare now says so, and names what sets the MW."""
+    change = [("compute.datacentres.delays.construction.p50_days", 365, 180)]
+    notes = option_verdicts(synthetic, "baseline", change, moved=lambda programme: None)
+    assert [k for k, _t in notes] == ["note"]
+    assert "data-centre construction only holds phases past their announced dates in baseline" in notes[0][1]
+    assert "go-ahead probabilities" in notes[0][1]
+    moved = option_verdicts(synthetic, "baseline", change, moved=lambda programme: "capacity moved +40 MW")
+    assert all("only holds phases" not in t for _k, t in moved)  # it moved: no such note

@@ -6,6 +6,7 @@ Expected values are computed by hand in the comments.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 import simpy
 from pydantic import ValidationError
 
+from dxsim.delay import lognormal_days, shifted_lognormal_days, sigma_from_p90
 from dxsim.errors import DxsimInputError
 from dxsim.gpu_catalogue import (
     CATALOGUE_COLUMNS,
@@ -305,6 +307,35 @@ def test_lognormal_lead_time_median(cat: GpuCatalogue) -> None:
     assert np.quantile(leads, 0.9) == pytest.approx(p90, rel=0.15)
 
 
+def test_no_order_is_in_service_before_the_catalogue_minimum(cat: GpuCatalogue) -> None:
+    """The shifted log-normal: 2,000 draws never below lead_time_min_days, p50 and p90 still the catalogue's; one
+    draw checked by hand (floor + (p50 - floor) exp(sigma z), sigma = ln((p90 - floor)/(p50 - floor)) / z90)."""
+    spec = cat["B200"]
+    floor = spec.lead_time_min_days
+    assert 0 < floor < spec.lead_time_p50_days
+    cfg = gpus_cfg([order(8, model="B200", when=START)] * 2000)
+    _, gm = model(cfg, cat, dcfleet([1.0]))
+    leads = np.array([d.lead_days for d in gm.order_draws])
+    assert leads.min() >= floor
+    assert np.median(leads) == pytest.approx(spec.lead_time_p50_days, rel=0.05)
+    assert np.quantile(leads, 0.9) == pytest.approx(spec.lead_time_p90_days, rel=0.08)
+    z = -3.0  # the draw that gave a 24,000-GPU order 14 days without the floor
+    sigma = (
+        math.log((spec.lead_time_p90_days - floor) / (spec.lead_time_p50_days - floor)) / 1.2815515655446004
+    )
+    by_hand = floor + (spec.lead_time_p50_days - floor) * math.exp(sigma * z)
+    assert shifted_lognormal_days(
+        spec.lead_time_p50_days,
+        sigma_from_p90(spec.lead_time_p50_days, spec.lead_time_p90_days, floor),
+        z,
+        floor,
+    ) == pytest.approx(by_hand, rel=1e-12)
+    unshifted = lognormal_days(
+        spec.lead_time_p50_days, sigma_from_p90(spec.lead_time_p50_days, spec.lead_time_p90_days), z
+    )
+    assert unshifted < floor < by_hand  # the lower tail is squeezed above the floor, not cut at it
+
+
 def test_determinism(cat: GpuCatalogue) -> None:
     def run(rep):
         env, gm = model(
@@ -376,6 +407,12 @@ def test_bad_catalogue_and_fleet_files(tmp_path: Path) -> None:
     with pytest.raises(DxsimInputError, match="row 2, column lead_time_p90_days"):
         load_catalogue(_write(tmp_path / "c3.csv", cols, [good, ["B200"] + bad[1:]]))
     cat = load_catalogue(_write(tmp_path / "c4.csv", cols, [good]))
+    assert cat["H100"].lead_time_min_days == 0  # the column is optional: no floor
+    with pytest.raises(
+        DxsimInputError, match="row 1, column lead_time_min_days.*must be < lead_time_p50_days"
+    ) as e:
+        load_catalogue(_write(tmp_path / "c5.csv", [*cols, "lead_time_min_days"], [[*good, "90"]]))
+    assert "c5.csv" in str(e.value)
     fcols = ["organisation", "model", "gpus", "dc_hint", "as_of", "source"]
     with pytest.raises(DxsimInputError, match="row 1, column model.*unknown GPU model"):
         load_start_fleet(_write(tmp_path / "f1.csv", fcols, [["X", "A100", "8", "", "2025-01-01", "s"]]), cat)

@@ -59,6 +59,17 @@ def test_malformed_toml_gives_line_and_column(tmp_path: Path) -> None:
     p = write(tmp_path, "bad.toml", 'name = "x"\nseed = 5\ncrews = {north = {teams = }}\n')
     err = error_of(p)
     assert_names(err, str(p), "malformed TOML", "line 3", "column", "Invalid value")
+    assert "(crews = {north = {teams = }})" in str(err)  # the line itself, as written
+
+
+def test_a_month_13_date_is_said_to_be_no_calendar_date(tmp_path: Path) -> None:
+    """tomllib reports "Expected newline or end of document"; the planner is told the date does not exist."""
+    p = write(tmp_path, "bad.toml", 'name = "x"\n[horizon]\nend_date = 2030-13-01\n')
+    err = error_of(p)
+    assert_names(err, str(p), "line 3", "(end_date = 2030-13-01)", "2030-13-01 is not a calendar date")
+    assert "Expected newline" not in str(err)
+    ok = write(tmp_path, "ok.toml", 'name = "x"\nseed = \n[horizon]\nend_date = 2030-12-31\n')
+    assert "is not a calendar date" not in str(error_of(ok))  # a real date on a broken line is not blamed
 
 
 def test_not_utf8(tmp_path: Path) -> None:
@@ -653,3 +664,28 @@ def test_a_rule_inside_a_list_item_or_across_operators_does_not_say_no_file_sets
     err = error_of(s)
     assert_names(err, "subscriber_share_pct", "add up to")
     assert "no file sets it" not in str(err)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("model", '"GB300"', "unknown GPU model 'GB300'; allowed: A100"),
+        ("dc_hint", '"99"', "dc_hint '99' is not a gso34 province code; allowed: 01"),
+    ],
+)
+def test_a_gpu_order_rule_says_what_is_allowed_once_without_the_list_s_unit(
+    tmp_path: Path, field: str, value: str, said: str
+) -> None:
+    """The rule lists the allowed values itself; the order list's unit ("GPUs per order") is not a text field's."""
+    order = {
+        "organisation": '"X"',
+        "model": '"B200"',
+        "gpus": "8",
+        "order_date": "2027-01-15",
+        "source": '"t"',
+    }
+    order[field] = value
+    body = "\n".join(f"{k} = {v}" for k, v in order.items())
+    p = write(tmp_path, "o.toml", f'name = "x"\n[[compute.gpus.extra_orders]]\n{body}\n')
+    err = str(error_of(p))
+    assert said in err and err.count("allowed") == 1 and "GPUs per order" not in err

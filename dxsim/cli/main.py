@@ -444,11 +444,7 @@ def _table(title: str, rows: list[str], summary: dict[str, Any]) -> Table:
     k = summary["kpis"]
     reps = summary["reps"] > 1
     t = Table(title=title)
-    t.add_column(_("KPI"))
-    t.add_column("P50", justify="right")
-    if reps:
-        t.add_column("P10", justify="right")
-        t.add_column("P90", justify="right")
+    _value_columns(t, summary)
     for key in rows:
         row = [kpi_label(key)[0], _fmt(k.get(key), key)]
         if reps:
@@ -477,11 +473,7 @@ def kpi_table(summary: dict[str, Any]) -> Table:
             scenario=summary["scenario"], seed=summary["seed"], reps=summary["reps"]
         )
     )
-    t.add_column(_("KPI"))
-    t.add_column("P50", justify="right")
-    if summary["reps"] > 1:
-        t.add_column("P10", justify="right")
-        t.add_column("P90", justify="right")
+    _value_columns(t, summary)
     for key in KPI_ROWS:
         key = key.format(end=end)
         if key not in k and ("served" in key or "capacity_short" in key or "throughput" in key):
@@ -505,7 +497,25 @@ def kpi_table(summary: dict[str, Any]) -> Table:
             "P10/P50/P90 are replications' own values (nearest rank): with {reps} replications P50 may equal "
             "P10, and P10/P90 are near the lowest and highest; run more replications for a band"
         ).format(reps=summary["reps"])
+    elif summary["reps"] == 1:
+        t.caption = _(ONE_RUN_CAPTION)
     return t
+
+
+ONE_RUN_CAPTION = N_(
+    "One replication: each uncertain input is drawn once, so every value is one possible outcome, not a median "
+    "(it may be an extreme one); run with --reps 10 or more for the P50 and a P10–P90 band"
+)
+
+
+def _value_columns(t: Table, summary: dict[str, Any]) -> None:
+    """The KPI column, then P50 (P10, P90) with several replications, or the one replication's value."""
+    t.add_column(_("KPI"))
+    if summary["reps"] > 1:
+        for name in ("P50", "P10", "P90"):
+            t.add_column(name, justify="right")
+    else:
+        t.add_column(_("one run"), justify="right")
 
 
 @app.command(
@@ -692,8 +702,14 @@ def start_off_reported(calibration: Any) -> list[str]:
 def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML file(s)."))) -> None:
 
     def body() -> int:
-        from dxsim.geo.planner_files import CountryOnce, check_planner_files
+        from dxsim.geo.planner_files import (
+            CountryOnce,
+            check_planner_files,
+            check_village_ids,
+            needs_village_layer,
+        )
         from dxsim.scenario import load_scenario
+        from dxsim.sim.world import build_layers
 
         bad = 0
         country = CountryOnce()  # loaded once, for the first file that names a site or village file
@@ -702,6 +718,15 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
                 sc = load_scenario(path)
                 # the checks a run makes: "ok" means the run accepts them
                 check_planner_files(sc, path, country)
+                known = country() if needs_village_layer(sc) else None
+                if known is not None:  # villages named by id: only the built layer knows them (a few seconds)
+                    layers = build_layers(sc, known, path.parent, lambda _stage: None, dcs=False)
+                    assert layers.villages is not None  # needs_village_layer: villages are enabled
+                    try:
+                        check_village_ids(sc, layers.villages.villages)
+                    except DxsimInputError as e:
+                        e.file = e.file or str(path)  # as the run names it
+                        raise
             except DxsimInputError as e:
                 if len(scenario) == 1:
                     raise

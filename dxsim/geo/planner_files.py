@@ -7,9 +7,12 @@ pre-flight of `dxsim run` both call this, so "ok" means the run accepts the file
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from dxsim.errors import RawDataError
+import polars as pl
+
+from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo.country import Country, load_country
 from dxsim.geo.site_file import read_site_csv
 from dxsim.geo.village_file import read_village_file
@@ -45,3 +48,48 @@ def check_planner_files(scenario: Scenario, scenario_path: Path, country: Countr
         read_site_csv(named(scenario.sites.file), latest_on_air=scenario.horizon.end_date, country=country())
     if scenario.villages is not None and scenario.villages.layer.file:
         read_village_file(named(scenario.villages.layer.file), country())
+
+
+def needs_village_layer(scenario: Scenario) -> bool:
+    """Whether the scenario names villages by id or province (campaign selectors, the priority list): only the
+    built layer can tell whether they exist."""
+    v = scenario.villages
+    if v is None or not v.enabled:
+        return False
+    return bool(v.programme.priority_list) or any(not isinstance(c.villages, str) for c in v.campaigns)
+
+
+def check_campaign_villages(items: Sequence[str], k: int, villages: pl.DataFrame) -> None:
+    """Each item of campaign k's `villages` is a village id or the gso34 code of a province with villages."""
+    ids = villages["village_id"].cast(pl.Utf8).to_list()
+    known_ids, known_gso = set(ids), set(villages["gso34"].cast(pl.Utf8).to_list())
+    for item in items:
+        if item not in known_ids and item not in known_gso:
+            raise DxsimInputError(
+                "unknown village id or province without villages",
+                field=f"villages.campaigns[{k}].villages",
+                value=item,
+                allowed="'no_power', 'with_power', 'all', or village ids (e.g. "
+                f"{', '.join(ids[:3])}) and 2-digit gso34 codes of provinces "
+                f"with villages ({', '.join(sorted(known_gso)[:6])}, ...)",
+            )
+
+
+def check_village_ids(scenario: Scenario, villages: pl.DataFrame) -> None:
+    """Every village a campaign or the priority list names is in the layer `villages` (one row per village).
+
+    Why: an unknown id in `priority_list` was accepted by `validate` and `run` alike, and changed nothing."""
+    for k, c in enumerate(scenario.villages.campaigns):
+        if not isinstance(c.villages, str):
+            check_campaign_villages(c.villages, k, villages)
+    ids = villages["village_id"].cast(pl.Utf8).to_list()
+    known = set(ids)
+    for i, vid in enumerate(scenario.villages.programme.priority_list):
+        if vid not in known:
+            raise DxsimInputError(
+                "unknown village id",
+                field=f"villages.programme.priority_list[{i}]",
+                value=vid,
+                allowed=f"ids of the village layer (e.g. {', '.join(ids[:3])}; a run lists them all in "
+                "villages.csv)",
+            )

@@ -175,6 +175,7 @@ SHARES_SCHEMA = {
 
 
 ORDER_BOUND_METRICS = {"targets": "orders_pace_bound_pct", "budget": "orders_budget_bound_pct"}
+PROGRAMME_COMMITTED_METRIC = "village_programme_committed_vnd_bn_cum"  # 0: the village budget funds nothing
 SUPPORT_METRICS = (
     "subsidy_paid_vnd_bn",
     "stations_ordered_for_support_cum",
@@ -187,7 +188,7 @@ SUPPORT_FIELDS = re.compile(r"^(subsidy\.|supports|budget\.)")
 def bottleneck_filter() -> pl.Expr:
     """Selects the national rows this module reads (also on a lazy scan of metrics.parquet)."""
     named = pl.col("metric").str.starts_with(CREW_METRIC)
-    for name in (*SUPPORT_METRICS, *ORDER_BOUND_METRICS.values()):
+    for name in (*SUPPORT_METRICS, *ORDER_BOUND_METRICS.values(), PROGRAMME_COMMITTED_METRIC):
         named = named | pl.col("metric").str.starts_with(name)
     for prog in PROGRAMMES.values():
         named = named | pl.col("metric").str.starts_with(prog.prefix)
@@ -489,6 +490,36 @@ def _share_of(programme: str, pct: float) -> str:
     return " (" + _("{pct} of {unit}").format(pct=F.percent(pct, 0), unit=_(PROGRAMMES[programme].unit)) + ")"
 
 
+DC_DELAY_PHRASE = {
+    "construction": N_("construction delays most"),
+    "permits": N_("permits delay most"),
+    "grid": N_("grid headroom delays most"),
+}
+
+
+def dc_delay_text(row: dict[str, Any], detail: bool = True) -> str:
+    """E.g. "construction delays most (100% of held MW-days past the announced dates); the MW built is set by which
+    projects go ahead".
+
+    Why not "binds": every data-centre cause holds a phase past its announced date, so it makes the same MW later;
+    halving construction times moved end-2030 capacity by noise while the line said "construction binds". What
+    sets the MW is the pipeline: which projects go ahead (go-ahead probabilities, PPP share, public investment)."""
+    b = row["binding"]
+    text = _(DC_DELAY_PHRASE[b]) if b in DC_DELAY_PHRASE else _cause_noun(b)
+    if detail:
+        text += (
+            " ("
+            + _("{pct} of held MW-days past the announced dates").format(pct=F.percent(row["share_pct"], 0))
+            + ")"
+        )
+        second = row.get("second")
+        if second and (row.get("second_share_pct") or 0.0) >= SECOND_CAUSE_SHARE * row["share_pct"]:
+            text += ", " + _("then {cause} ({pct})").format(
+                cause=_cause_noun(second), pct=F.percent(row["second_share_pct"], 0)
+            )
+    return text + "; " + _("the MW built is set by which projects go ahead")
+
+
 def summary_line(
     programme: str, region: str, row: dict[str, Any], has_causes: bool = True, detail: bool = True
 ) -> str:
@@ -499,6 +530,8 @@ def summary_line(
     if has_causes:
         if row.get("binding") is None:
             parts.append(_("nothing held back"))
+        elif programme == "dc":
+            parts.append(dc_delay_text(row, detail))
         elif len(row.get("phases") or []) > 1:
             # the binding cause changed over the horizon: say when each bound
             parts.append(_("what binds: {phases}").format(phases=phases_text(row["phases"])))
@@ -641,15 +674,20 @@ def did_not_bind(
     region: str,
     cause: str,
     order_bound: dict[str, float] | None = None,
+    phases: dict[tuple[str, str], list[Phase]] | None = None,
 ) -> bool | None:
     """True / False as in the module docstring; None when the reference run has no metrics to tell.
 
     The operators' targets and budgets limit how much is ordered, not how long a site waits, so for them
     the test is direct: they did not bind when they stopped or cut the operators' orders in under
-    NON_BINDING_BINDS_PCT of operator-months (`orders_pace_bound_pct`, `orders_budget_bound_pct`).
+    NON_BINDING_BINDS_PCT of operator-months (`orders_pace_bound_pct`, `orders_budget_bound_pct`), and were
+    not the binding cause of any year (`phases`, from `flow_phases`): budgets that cut every order in 2025 alone
+    average under that share over six years, and compare said "held little" beside "what binds: budget (2025)".
     """
     if programme == "5g" and order_bound and cause in order_bound:
-        return order_bound[cause] < NON_BINDING_BINDS_PCT
+        # bound in some year (a phase of "what binds"): not "did not bind", whatever its horizon average
+        in_a_phase = phases is not None and any(p.cause == cause for p in phases.get((programme, region), []))
+        return order_bound[cause] < NON_BINDING_BINDS_PCT and not in_a_phase
     c = causes.filter((pl.col("programme") == programme) & (pl.col("region") == region))
     if c.height == 0:
         if programme == "5g" and cause == "crews" and region in idle:
@@ -693,6 +731,7 @@ def option_verdicts(
     causes = cause_summary(reference, start, end)
     idle = dict(crew_idle(reference, start, end).iter_rows())
     order_bound = order_bound_pct(reference, start, end)
+    phases = flow_phases(reference, start, end)
     summary = {
         (r["programme"], r["region"]): r for r in region_summary(reference, start, end).iter_rows(named=True)
     }
@@ -704,7 +743,8 @@ def option_verdicts(
             groups.setdefault(tuple(found), []).append((field, a, b))
     # an option that raises targets which bound in the reference can make its budget bind: no verdict on budgets
     raised_binding_targets = any(
-        t[0][2] == "targets" and not did_not_bind(causes, idle, t[0][0], t[0][1], "targets", order_bound)
+        t[0][2] == "targets"
+        and not did_not_bind(causes, idle, t[0][0], t[0][1], "targets", order_bound, phases)
         for t in groups
     )
     lines: list[tuple[str, str]] = []
@@ -712,7 +752,40 @@ def option_verdicts(
         programme, cause = targets[0][0], targets[0][2]
         if cause == "budget" and programme == "5g" and raised_binding_targets:
             continue
-        free = [r for _p, r, _c in targets if did_not_bind(causes, idle, programme, r, cause, order_bound)]
+        if programme == "dc" and moved is not None and moved("dc") is None:
+            field, a, b = fields[0]
+            lines.append(
+                (
+                    "note",
+                    _(
+                        "{what}: data-centre {cause} only holds phases past their announced dates in {reference}, and "
+                        "the option moved no data-centre outcome beyond replication noise; the MW built is set by "
+                        "which projects go ahead (compute.datacentres: go-ahead probabilities, ppp_share_pct, "
+                        "public_investment_vnd_bn)"
+                    ).format(
+                        what=f"{field} {fmt(a)} → {fmt(b)}",
+                        cause=_cause_noun(cause),
+                        reference=reference_name,
+                    ),
+                )
+            )
+            continue
+        if cause == "budget" and programme == "villages" and programme_budget_unused(reference):
+            field, a, b = fields[0]
+            lines.append(
+                (
+                    "note",
+                    _(
+                        "{what}: the village programme budget pays for no village in {reference}: every village is "
+                        "in a campaign the utility and operators pay (funded_by_programme_budget = false), so the "
+                        "budget can neither bind nor free anything; a campaign funded from it makes it a lever"
+                    ).format(what=f"{field} {fmt(a)} → {fmt(b)}", reference=reference_name),
+                )
+            )
+            continue
+        free = [
+            r for _p, r, _c in targets if did_not_bind(causes, idle, programme, r, cause, order_bound, phases)
+        ]
         partial = not free
         if partial:
             if unmoved is None or not unmoved(programme):
@@ -780,6 +853,17 @@ def option_verdicts(
             )
         )
     return lines
+
+
+def programme_budget_unused(metrics: pl.DataFrame) -> bool:
+    """No replication committed any money against the village programme budget (False when not recorded).
+
+    Why: with the default campaigns, which the utility and operators pay, the programme budget funds no village;
+    compare called a tenth of it "did not bind; the binding constraint there is power"."""
+    vals = metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == PROGRAMME_COMMITTED_METRIC))[
+        "value"
+    ]
+    return vals.len() > 0 and float(vals.max()) <= 1e-9  # type: ignore[arg-type]
 
 
 def support_effect(metrics: pl.DataFrame) -> dict[str, float]:

@@ -52,6 +52,7 @@ METRICS: dict[str, str] = {
     "villages_started": "villages whose works have started, including those in works at the start (villages; VN)",
     "villages_without_power": "villages of the no-power subset with neither grid nor off-grid or temporary power yet (villages; VN and province)",
     "villages_without_signal": "villages of the coverage-hole layer (with and without grid power) still without signal (villages; VN and province)",
+    "village_programme_committed_vnd_bn_cum": "money committed against the village programme budget (villages.programme.budget_vnd_bn) since the start: villages the programme starts, and the works and surges of campaigns it funds; 0 when every village is in a campaign the utility and operators pay, so the budget cannot bind (VND bn; VN)",
     "village_surge_capex_vnd_bn": "capex of campaign surge measures incurred in the month: surge team premiums, temporary-power kits and genset fuel, portable BTS; included in village_capex_vnd_bn (VND bn; VN)",
     "villages_held_pct_budget": "share of the month's village-days without signal held back because the year's programme budget is used up (%; VN; the seven villages_held_pct_ add up to 100, or are all 0 when no village waits)",
     "villages_held_pct_permits": "share of the month's village-days without signal held back in permitting / land clearance (%; VN)",

@@ -177,9 +177,13 @@ def step(cur: Located, part: Any) -> Located | None:
         if info is None:
             return None
         ex = _field_extra(info)
+        shape = _field_shape(info)
+        # a part of a composite takes its unit (p50 of a delay in days), but text, dates and switches do not: the
+        # model of a GPU order is not in "GPUs per order"
+        inherited = cur.unit if shape.is_number or shape.kind in ("model", "dict", "list") else None
         return Located(
-            _field_shape(info),
-            unit=ex.get("x-unit", cur.unit),
+            shape,
+            unit=ex.get("x-unit", inherited),
             source=ex.get("x-source", cur.source),
             description=info.description or "",
         )

@@ -10,6 +10,7 @@ and what is allowed — never a pydantic dump or a traceback.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import json
 import math
@@ -218,6 +219,43 @@ def field_bounds(field: str) -> tuple[int, int]:
 # --------------------------------------------------------------------------- reading
 
 
+_DATE_LIKE = re.compile(r"=\s*(\d{4}-\d{2}-\d{2})\b")
+
+
+def _not_a_date(line: str) -> str | None:
+    """tomllib reads 2030-13-01 as a broken statement; say it is not a calendar date."""
+    m = _DATE_LIKE.search(line)
+    if m is None:
+        return None
+    try:
+        dt.date.fromisoformat(m.group(1))
+    except ValueError:
+        return _("{text} is not a calendar date (YYYY-MM-DD, month 01-12, a day the month has)").format(
+            text=m.group(1)
+        )
+    return None
+
+
+def toml_error_text(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    """ "malformed TOML at line L, column C (the line): reason", a broken date said as such (every TOML dxsim reads)."""
+    msg = str(exc)
+    m = _TOML_WHERE.search(msg)
+    where = ""
+    if m:
+        msg = msg[: m.start()]
+        where = (
+            _(" at line {line}, column {column}").format(line=m.group(2), column=m.group(3))
+            if m.group(2)
+            else _(" at the end of the file")
+        )
+        lines = text.splitlines()
+        line = lines[int(m.group(2)) - 1] if m.group(2) and int(m.group(2)) <= len(lines) else ""
+        if line.strip():  # the line itself: a planner finds it faster than by its number
+            where += f" ({clean(line.strip())[:80]})"
+            msg = _not_a_date(line) or msg
+    return _("malformed TOML{where}: {reason}").format(where=where, reason=clean(msg))
+
+
 def _read_toml(path: Path, shown: str) -> dict[str, Any]:
     try:
         data = _read_capped(path, shown)
@@ -246,18 +284,8 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
     try:
         parsed = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = _TOML_WHERE.search(msg)
-        where = ""
-        if m:
-            msg = msg[: m.start()]
-            where = (
-                _(" at line {line}, column {column}").format(line=m.group(2), column=m.group(3))
-                if m.group(2)
-                else _(" at the end of the file")
-            )
         raise DxsimInputError(
-            _("malformed TOML{where}: {reason}").format(where=where, reason=clean(msg)),
+            toml_error_text(exc, text),
             file=shown,
             allowed=_("TOML syntax, see https://toml.io"),
         ) from None

@@ -109,12 +109,13 @@ def translate(
                     value=show_value(value),
                 )
             return DxsimInputError(clean(text), file=file, field=field or None)
+        said = "allowed:" in text or _("allowed") + ":" in text  # the rule already lists what is allowed
         return DxsimInputError(
             clean(text) + where,
             file=file,
             field=field,
             value=show_value(inp),
-            allowed=allowed_text(target, path),
+            allowed=None if said else allowed_text(target, path),
         )
 
     number = isinstance(inp, (int, float)) and not isinstance(inp, bool)

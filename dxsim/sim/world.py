@@ -157,8 +157,11 @@ class Coverage:
     village_footprints: Footprints | None  # 4G footprints of the villages' new sites
 
 
-def build_layers(scenario: Scenario, country: Country, scenario_dir: Path | None, say: Progress) -> Layers:
-    """Pass 1, geo: the site layer, then the village layer (which may carve it), then the data-centre table."""
+def build_layers(
+    scenario: Scenario, country: Country, scenario_dir: Path | None, say: Progress, *, dcs: bool = True
+) -> Layers:
+    """Pass 1, geo: the site layer, then the village layer (which may carve it), then the data-centre table
+    (with `dcs`; `dxsim validate` builds the first two only, to check the villages a scenario names)."""
     cells = cell_arrays(country)
     cdef = scenario.radio.coverage_definition
     r4 = radii_m("4g", scenario.radio.band_4g_mhz, cdef)
@@ -178,7 +181,7 @@ def build_layers(scenario: Scenario, country: Country, scenario_dir: Path | None
         )
         sites = villages.site_layer
     dc_table = None
-    if scenario.compute.enabled:
+    if scenario.compute.enabled and dcs:
         say(_("data centres and GPUs"))
         dc_table = start_fleet(
             raw_data_dir(),

@@ -62,7 +62,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.scenario import load_scenario, load_scenario_dict
 from dxsim.scenario.docs import ROOT, key_name, step
-from dxsim.scenario.loader import _validate, field_bounds
+from dxsim.scenario.loader import _validate, field_bounds, toml_error_text
 from dxsim.scenario.messages import allowed_text
 
 METHODS = ("sobol", "morris", "lhs")
@@ -542,7 +542,7 @@ def read_toml(
     except tomllib.TOMLDecodeError as exc:
         raise _err(
             file,
-            _("malformed TOML: {reason}").format(reason=exc),
+            toml_error_text(exc, text),
             allowed=_("TOML syntax, see https://toml.io"),
         ) from None
     except ValueError:  # an integer beyond Python's int-string limit (not a TOMLDecodeError)

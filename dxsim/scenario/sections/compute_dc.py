@@ -567,7 +567,9 @@ class DataCentres(StrictModel):
     def _public_province(cls, v: str) -> str:
         if v not in GSO34_CODES:
             raise ValueError(
-                _("public_dc_gso34 {code} is not one of the 34 province codes").format(code=repr(v))
+                _("public_dc_gso34 {code} is not one of the 34 province codes; allowed: {codes}").format(
+                    code=repr(v), codes=", ".join(GSO34_CODES)
+                )
             )
         return v
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from dxsim.delay import lognormal_days, sigma_from_p90
+from dxsim.delay import shifted_lognormal_days, sigma_from_p90
 from dxsim.errors import DxsimInputError
 from dxsim.gpu_catalogue import FleetEntry, GpuCatalogue
 from dxsim.rng import stream
@@ -191,10 +191,12 @@ class GpuModel:
         out = []
         for i, o in enumerate(self.cfg.all_orders):
             spec = self.cat[o.model]
-            lead = lognormal_days(
+            floor = spec.lead_time_min_days
+            lead = shifted_lognormal_days(
                 spec.lead_time_p50_days,
-                sigma_from_p90(spec.lead_time_p50_days, spec.lead_time_p90_days),
+                sigma_from_p90(spec.lead_time_p50_days, spec.lead_time_p90_days, floor),
                 float(z_lead[i]),
+                floor,
             )
             shocked = shock.applies(o.order_date)
             delay = 0.0

@@ -16,6 +16,9 @@ Metric meanings (documented in the README, section on metrics):
 - ``village_capex_vnd_bn``: capex recognised in the month: a village's chosen option when its site
   goes on air, plus the surge measures of campaigns incurred in the month (``village_surge_capex_vnd_bn``;
   committed to the ledger as they are incurred, see dxsim.sim.villages.process), whoever pays;
+- ``village_programme_committed_vnd_bn_cum``: money committed against the programme budget since the start
+  (villages the programme starts, and funded campaigns' works and surges); 0 when campaigns the utility and
+  operators pay hold every village, so that the budget cannot bind;
 - ``villages_held_pct_<cause>``: share of the month's village-days without signal held by each
   cause (dxsim.sim.villages.process); they add up to 100 when a village waits, else all 0;
 - per campaign ``campaign_<name>_villages_left`` (in scope, no signal yet) and
@@ -103,6 +106,7 @@ def village_month_metrics(
             "village_pop_capacity_short": float(v.population[short].sum()),
             "village_capex_vnd_bn": float(capex.sum()),
             "village_surge_capex_vnd_bn": float(surge.sum()),
+            "village_programme_committed_vnd_bn_cum": vp.programme_committed_vnd_bn(),
             "villages_with_power": float(powered.sum()),
             "villages_started": float(_done(vp.started_day, day).sum()),
             "villages_without_power": float((no_power_subset & ~powered).sum()),

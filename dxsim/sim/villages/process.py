@@ -590,6 +590,10 @@ class VillageProgramme:
             return math.inf
         return float(max(self.arrival_day[k], done.max()))
 
+    def programme_committed_vnd_bn(self) -> float:
+        """Money committed against the programme budget (`OWNER`) since the start, every year (VND bn)."""
+        return float(sum(v for (owner, _year), v in self.ledger.committed.items() if owner == OWNER))
+
     def campaign_owner(self, k: int) -> str:
         """Ledger owner paying campaign k's surge measures (and its villages started after its launch)."""
         return OWNER if self.v.campaigns[k].funded_by_programme_budget else OUTSIDE_OWNER

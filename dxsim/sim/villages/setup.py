@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from dxsim.errors import DxsimInputError
 from dxsim.geo.country import Country
+from dxsim.geo.planner_files import check_campaign_villages, check_village_ids
 from dxsim.scenario.schema import REGIONS, Scenario
 from dxsim.scenario.sections.villages_campaigns import Campaign
 from dxsim.scenario.sections.villages_options import REGIONS6, VillageOptions
@@ -50,24 +50,13 @@ def select_villages(c: Campaign, k: int, table: pl.DataFrame) -> np.ndarray:
         return ~has_power
     if c.villages == "with_power":
         return has_power.copy()
+    check_campaign_villages(c.villages, k, table)
     ids = table["village_id"].to_numpy().astype(str)
     gso = table["gso34"].to_numpy().astype(str)
-    known_ids, known_gso = set(ids.tolist()), set(gso.tolist())
+    known_ids = set(ids.tolist())
     out = np.zeros(table.height, dtype=bool)
-    for item in c.villages:
-        if item in known_ids:
-            out |= ids == item
-        elif item in known_gso:
-            out |= gso == item
-        else:
-            raise DxsimInputError(
-                "unknown village id or province without villages",
-                field=f"villages.campaigns[{k}].villages",
-                value=item,
-                allowed="'no_power', 'with_power', 'all', or village ids (e.g. "
-                f"{', '.join(ids[:3].tolist())}) and 2-digit gso34 codes of provinces "
-                f"with villages ({', '.join(sorted(known_gso)[:6])}, ...)",
-            )
+    for item in c.villages:  # an id first, else a province
+        out |= (ids == item) if item in known_ids else (gso == item)
     return out
 
 
@@ -134,6 +123,7 @@ def prepare_villages(
 ) -> VillageWorld:
     """Choose each village's option and resolve the campaigns, on the village layer geo built."""
     vs = scenario.villages
+    check_village_ids(scenario, villages)
     evaluated = evaluate_options(villages, vs.options, scenario.horizon.start_date)
     chosen = choose_options(evaluated, vs.options)
     with_power = villages.filter(pl.col("has_grid_power"))["village_id"].to_list()
