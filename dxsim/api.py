@@ -12,6 +12,7 @@ bad input raises the CLI's one-line :class:`dxsim.errors.DxsimInputError`.
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +26,9 @@ from dxsim.i18n import gettext as _
 from dxsim.runner import Simulated, simulate, write_run
 from dxsim.runner_budget import estimate, refuse_over_budget
 from dxsim.scenario import Scenario, load_scenario, load_scenario_data
+from dxsim.scenario.constants import EXTENDS
 from dxsim.scenario.loader import check_override
+from dxsim.scenario.resolved import extends_chain
 
 ScenarioInput = str | os.PathLike[str] | Mapping[str, Any] | Scenario
 
@@ -120,6 +123,7 @@ def run(
     default 0, in this process: pool workers re-import the calling script, so a script that asks for
     them must keep its top-level code under ``if __name__ == "__main__":``.
     """
+    workers = _workers(workers)
     sc, scenario_dir, scenario_file = _resolve(scenario, base_dir)
     # the same range checks as `--seed` / `--reps` on the command line
     n_reps = None if reps is None else check_override("replications", reps, option="reps")
@@ -133,12 +137,38 @@ def run(
         sc,
         scenario_dir=scenario_dir,
         scenario_file=scenario_file,
+        chain=_chain(scenario, scenario_file, scenario_dir),
         seed=n_seed,
         reps=n_reps,
         progress=progress,
         workers=workers,
     )
     return RunResult(sim)
+
+
+def _chain(scenario: ScenarioInput, scenario_file: Path | None, folder: Path) -> list[Path]:
+    """The files the scenario came from, base first, for scenario.resolved.toml (as `dxsim run` records them): a
+    file's `extends` chain, or the chain of the file a dict `extends` (the dict itself is no file)."""
+    if scenario_file is not None:
+        return extends_chain(scenario_file)
+    base = scenario.get(EXTENDS) if isinstance(scenario, Mapping) else None
+    return extends_chain(folder / base) if isinstance(base, str) else []
+
+
+def _workers(value: object) -> int:
+    """`workers` as `dxsim run --workers` takes it: a whole number >= 0 (numpy integers too)."""
+    try:
+        n = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        n = -1
+    if isinstance(value, bool) or n < 0:
+        raise DxsimInputError(
+            _("not a number of worker processes"),
+            field="workers",
+            value=value if isinstance(value, (int, float, str)) else repr(value),
+            allowed=_("0 (replications in this process) or a whole number of worker processes"),
+        )
+    return n
 
 
 def _resolve(

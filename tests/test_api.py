@@ -15,9 +15,11 @@ import polars as pl
 import pytest
 
 import dxsim
+from dxsim.api import _chain
 from dxsim.errors import DxsimInputError
 from dxsim.scenario import canonical_json, load_scenario_data
 from dxsim.scenario.loader import check_override
+from dxsim.scenario.resolved import extends_chain
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -149,6 +151,9 @@ def test_write_gives_the_folder_dxsim_run_gives(tmp_path: Path) -> None:
         (lambda: dxsim.run(BASELINE, seed=np.int64(-1)), ("seed = -1", "between 0 and 4294967295")),
         (lambda: dxsim.load_scenario(None), ("scenario = 'None'", "a path to a .toml scenario file")),
         (lambda: dxsim.load_scenario(5), ("scenario = 5", "not a scenario file")),
+        (lambda: dxsim.run(BASELINE, workers=-1), ("workers = -1", "not a number of worker processes")),
+        (lambda: dxsim.run(BASELINE, workers="abc"), ("workers = 'abc'", "whole number of worker")),
+        (lambda: dxsim.run(BASELINE, workers=1.5), ("workers = 1.5",)),
     ],
 )
 def test_bad_input_is_a_one_line_error_before_any_work(call, parts) -> None:
@@ -202,3 +207,12 @@ def test_import_is_light_and_exports_the_api() -> None:
 def test_a_costly_job_is_refused_with_its_estimate_as_on_the_command_line() -> None:
     with pytest.raises(DxsimInputError, match=r"estimated about .* h and .* GB"):
         dxsim.run(REPO / "scenarios" / "baseline.toml", reps=100_000)
+
+
+def test_a_run_from_the_api_records_the_files_it_came_from() -> None:
+    """scenario.resolved.toml of `dxsim.run(path)` said "Made from: (no file)"; a dict that `extends` a file recorded
+    that file nowhere."""
+    chain = extends_chain(BASELINE)
+    assert chain and _chain(str(BASELINE), BASELINE, BASELINE.parent) == chain
+    assert _chain({"extends": "scenarios/baseline.toml", "name": "x"}, None, REPO) == chain
+    assert _chain({"name": "x"}, None, REPO) == []

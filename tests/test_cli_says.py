@@ -34,6 +34,17 @@ def test_run_and_compare_batches_do_not_promise_a_resume(
     assert "nothing was written" in said
 
 
+def test_an_interrupt_after_a_folder_was_swapped_in_does_not_deny_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """^C while the KPI table printed: the new folder was already in place, yet the run said "nothing was written"."""
+    monkeypatch.setattr(main, "WRITTEN", [Path("outputs/a"), Path("outputs/b")])
+    said = said_after(KeyboardInterrupt(), capsys, monkeypatch)
+    assert "outputs/a/, outputs/b/ had been written in full" in said and "nothing was written," not in said
+    monkeypatch.setattr(main, "WRITTEN", [])
+    assert "nothing was written" in said_after(KeyboardInterrupt(), capsys, monkeypatch)
+
+
 def test_a_sweep_says_where_its_finished_runs_are(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

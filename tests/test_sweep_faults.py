@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 
 from dxsim.cli.main import app
 from dxsim.errors import DxsimInputError
+from dxsim.results.writer import atomic_files, changed_since_written, claim_output_dir, remove_own_output
 from dxsim.sweep import spec as spec_mod
 from dxsim.sweep.spec import load_sweep
 
@@ -403,3 +404,35 @@ def test_a_long_run_of_many_replications_tells_a_log_how_far_it_is(tmp_path, bas
     assert loud.exit_code == 0, loud.stderr
     lines = [ln for ln in loud.stderr.splitlines() if "replications done" in ln]
     assert [ln.split(" (")[0] for ln in lines] == [f"{n} of 3 replications done" for n in (1, 2)], loud.stderr
+
+
+def test_a_sweep_table_the_user_edited_is_theirs(tmp_path, finished):
+    """Run folders kept a user's edit (digests in the manifest); sweep folders did not: a re-sweep overwrote an edited
+    drivers.md and `make clean` deleted it. The sweep's tables now carry their digests too."""
+    f, src, table = finished
+    manifest = json.loads((src / ".dxsim-output.json").read_text(encoding="utf-8"))
+    assert set(manifest["sha256"]) >= {"runs.csv", "drivers.md", "sweep.json"}
+    out = copy_out(src, tmp_path / "o")
+    (out / "drivers.md").write_text("my notes\n", encoding="utf-8")
+    res = sweep_cli(str(f), "--workers", "0", "--out", str(out))
+    assert res.exit_code == 2 and "drivers.md" in res.stderr and "changed after dxsim wrote it" in res.stderr
+    assert (out / "drivers.md").read_text(encoding="utf-8") == "my notes\n"
+    assert remove_own_output(out) and out.is_dir()  # `make clean` keeps it
+    assert remove_own_output(copy_out(src, tmp_path / "clean")) == []  # an unedited copy is dxsim's to remove
+
+
+def test_an_interrupt_while_the_tables_are_written_keeps_the_previous_set(tmp_path):
+    """An interrupted re-sweep left runs.csv of 16 runs beside a sweep.json of 12: the set is written as one."""
+    folder = claim_output_dir(tmp_path / "s", kind="sweep")
+    atomic_files(
+        folder, {"a.csv": lambda p: p.write_text("old a"), "b.json": lambda p: p.write_text("old b")}
+    )
+
+    def interrupted(p: Path) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_files(folder, {"a.csv": lambda p: p.write_text("new a"), "b.json": interrupted})
+    assert (folder / "a.csv").read_text() == "old a" and (folder / "b.json").read_text() == "old b"
+    assert sorted(p.name for p in folder.iterdir()) == [".dxsim-output.json", "a.csv", "b.json"]  # no debris
+    assert changed_since_written(folder) == []

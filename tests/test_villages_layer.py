@@ -14,7 +14,7 @@ import pytest
 from dxsim.errors import DxsimInputError
 from dxsim.geo import load_country, raw
 from dxsim.geo.village_file import read_village_file
-from dxsim.geo.villages import COLUMNS, SYNTHETIC_SOURCE, build_village_layer
+from dxsim.geo.villages import COLUMNS, NAMED_KEY, SYNTHETIC_SOURCE, build_village_layer
 from dxsim.paths import GEODATA_DIR
 from dxsim.radio.coverage import CoverageGrid
 from dxsim.radio.radii import radii_m
@@ -402,3 +402,33 @@ def test_scenario_resolves_the_village_file(tmp_path, good_lines):
         load_scenario(tmp_path / "bad.toml")
     msg = ei.value.one_line()
     assert "villages.layer.file" in msg and "village file not found" in msg
+
+
+@pytest.mark.parametrize(
+    ("cut", "said"),
+    [
+        (
+            lambda text: text.split("\n", 1)[0][:150] + "\n",
+            "has a header and no rows",
+        ),  # `head -c 150`, newline kept
+        (lambda text: text.split("\n", 1)[0][:150], "has a header and no rows"),
+        (
+            lambda text: text[: text.index("\n", text.index("\n") + 1) + 12],
+            "ends in a line of",
+        ),  # a row cut short
+    ],
+    ids=["header-only", "cut-header", "cut-row"],
+)
+def test_a_truncated_raw_csv_is_refused_not_read_as_fewer_rows(tmp_path: Path, cut, said) -> None:
+    """The 25 named villages cut to their header were read as none and replaced by synthetic villages, silently."""
+    key = NAMED_KEY
+    rel = raw.RAW_FILES[key].path
+    src = raw.require(key)
+    text = src.read_text(encoding="utf-8")
+    (tmp_path / rel).parent.mkdir(parents=True)
+    (tmp_path / rel).write_text(text, encoding="utf-8")
+    assert raw.read_csv(key, tmp_path, required=["village"]).height == 25  # the intact copy reads
+    (tmp_path / rel).write_text(cut(text), encoding="utf-8")
+    with pytest.raises(raw.RawDataError, match=said) as e:
+        raw.read_csv(key, tmp_path, required=["village"])
+    assert str(tmp_path / rel) in str(e.value) and "truncated" in str(e.value)

@@ -193,6 +193,29 @@ def test_a_damaged_store_entry_is_rebuilt_not_trusted(
     assert run_replication(world, 0).metrics.equals(run_replication(built, 0).metrics)
 
 
+def test_a_read_only_store_is_still_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store, baseline, country
+) -> None:  # type: ignore[no-untyped-def]
+    """A world already in a read-only store failed the run ("Read-only file system", exit 1): touching it for the
+    LRU order raised, the world was called unusable, and unlinking it raised again. It is read, not touched."""
+    folder, built, _ = store
+    src = next(folder.glob("*.world"))
+    mine = tmp_path / "worlds"
+    mine.mkdir()
+    shutil.copy2(src, mine / src.name)
+    monkeypatch.setattr(ws, "store_dir", lambda: mine)
+
+    def read_only(*_args: object, **_kw: object) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(ws.os, "utime", read_only)
+    monkeypatch.setattr(ws.Path, "unlink", read_only)
+    world = ws.load_or_prepare_world(baseline, country, SCEN)
+    assert ws.LAST.hit and not ws.LAST.rebuilt_corrupt
+    assert (mine / src.name).read_bytes() == src.read_bytes()
+    assert run_replication(world, 0).metrics.equals(run_replication(built, 0).metrics)
+
+
 def test_eviction_keeps_the_newest_and_only_touches_its_own_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,6 +17,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import BASELINE, REPO, dxsim_cmd, one_line_error
@@ -437,6 +438,37 @@ def test_a_full_disk_in_a_librarys_words_is_a_fault(previous: Path) -> None:
     with pytest.raises(OutputError, match="no space left"):
         atomic_dir(previous, full)
     assert snapshot(previous) == before and debris(previous.parent) == []
+
+
+def test_a_full_disk_a_library_does_not_name_is_said_too(
+    previous: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GDAL said only "sqlite3_exec(ROLLBACK) failed: cannot rollback - no transaction is active" when a GeoPackage
+    filled the disk; free space is looked at before the clean-up frees it."""
+    before = snapshot(previous)
+    free = {"bytes": 10 << 30}
+    monkeypatch.setattr(
+        writer.shutil,
+        "disk_usage",
+        lambda _p: SimpleNamespace(free=free["bytes"]),
+    )
+
+    def gpkg(tmp: Path) -> None:
+        free["bytes"] = 100_000  # the write filled the disk
+        raise RuntimeError(
+            "DataLayerError: sqlite3_exec(ROLLBACK) failed: cannot rollback - no transaction is active"
+        )
+
+    with pytest.raises(OutputError, match="no space left"):
+        atomic_dir(previous, gpkg)
+    assert snapshot(previous) == before and debris(previous.parent) == []
+    free["bytes"] = 10 << 30  # plenty of space: the library's own words stay a fault of their own
+
+    def other(tmp: Path) -> None:
+        raise RuntimeError("DataLayerError: something else")
+
+    with pytest.raises(RuntimeError, match="something else"):
+        atomic_dir(previous, other)
 
 
 def test_two_scenarios_of_one_name_are_refused_before_running(tmp_path: Path) -> None:

@@ -267,10 +267,22 @@ def _finish_interrupted(e: KeyboardInterrupt) -> None:
         )
     elif optimise is not None and isinstance(e, optimise.OptimiseInterrupted):
         err.print(_("interrupted: {reason}").format(reason=e))
+    elif WRITTEN:  # a folder swapped in before the interrupt is whole and in place: not "nothing was written"
+        err.print(
+            _(
+                "interrupted; {folders} had been written in full and replaced the earlier output, nothing else was "
+                "written"
+            ).format(folders=", ".join(f"{f}/" for f in WRITTEN))
+        )
     else:
         err.print(_("interrupted; nothing was written, earlier outputs are unchanged"))
     _debug_traceback()
     raise typer.Exit(130) from None
+
+
+WRITTEN: list[
+    Path
+] = []  # result folders this command has swapped in (what an interrupt after them must not deny)
 
 
 def _finish_failed(e: Exception) -> None:
@@ -647,6 +659,8 @@ def run(
                     scheduler=scheduler,
                     sidecar=sidecar,
                 )
+            if res.out_dir is not None:
+                WRITTEN.append(res.out_dir)
             out.print(kpi_table(res.summary))
             for extra in (village_table(res.summary), compute_table(res.summary)):
                 if extra is not None:

@@ -7,6 +7,7 @@ library exceptions (rasterio, pyogrio, polars) become one-line :class:`RawDataEr
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,11 +251,32 @@ def read_csv(
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise RawDataError(f"raw file {path} lacks required column(s) {missing} (has {df.columns}); {HINT}")
+    cut = _cut_short(path, df)
+    if cut:
+        raise RawDataError(f"raw file {path} {cut}: it looks truncated; {HINT}")
     try:
         df = df.with_columns([pl.col(c).str.strip_chars().cast(pl.Float64, strict=True) for c in numeric])
     except pl.exceptions.PolarsError as exc:
         raise _unreadable(path, f"non-numeric value in {list(numeric)}: {exc}") from None
     return df
+
+
+def _cut_short(path: Path, df: pl.DataFrame) -> str | None:
+    """Why a raw CSV looks cut off, or None: a header and no rows, or a last line without its newline and with fewer
+    fields than the header. (The 25 named villages cut to their header were read as none, and replaced by synthetic
+    villages without a word.)"""
+    if df.height == 0:
+        return "has a header and no rows"
+    with open(path, "rb") as f:
+        f.seek(max(0, path.stat().st_size - 65536))
+        tail = f.read()
+    if tail.endswith(b"\n"):
+        return None
+    last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")
+    fields = next(csv.reader([last]), [])
+    if len(fields) < len(df.columns):
+        return f"ends in a line of {len(fields)} of its {len(df.columns)} columns"
+    return None
 
 
 def read_vector(

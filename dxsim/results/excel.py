@@ -76,7 +76,9 @@ PROVINCE_LABELS = {
     "villages_connected": N_("Villages connected (served)"),
     "villages_capacity_short": N_("Villages on air but capacity-short"),
     "villages_unconnected": N_("Villages not connected"),
-    "villages_without_power": N_("Villages of the no-power subset still without grid power"),
+    "villages_without_power": N_(
+        "Villages of the no-power subset still without power (grid, off-grid or temporary)"
+    ),
     "villages_without_signal": N_("Coverage-hole villages still without signal"),
     "village_pop_connected": N_("People in connected villages"),
     "village_pop_capacity_short": N_("People in capacity-short villages"),

@@ -295,11 +295,11 @@ def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = Non
                     "copy your changes elsewhere and delete the changed files, or choose another {field}"
                 ).format(field=field),
             )
-    _probe_writable(target)
+    _probe_writable(target, field)
     return target
 
 
-def _probe_writable(target: Path) -> None:
+def _probe_writable(target: Path, field: str = "--out") -> None:
     """Make and remove, where `atomic_dir` will make its temporary folder, an empty folder of the same name, so a
     place dxsim cannot write (read-only, no permission, /proc) is refused before the work, not after it.
 
@@ -312,7 +312,7 @@ def _probe_writable(target: Path) -> None:
     try:
         probe.mkdir()
     except OSError as e:
-        raise _os_error(e, target, where_unusable=True) from None
+        raise _os_error(e, target, where_unusable=True, field=field) from None
     with contextlib.suppress(OSError):
         probe.rmdir()
 
@@ -468,7 +468,7 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
-def _os_error(e: OSError, target: Path, where_unusable: bool = False) -> Exception:
+def _os_error(e: OSError, target: Path, where_unusable: bool = False, field: str = "--out") -> Exception:
     """A write failure as one line: bad location (exit 2) or a fault such as a full disk (exit 1).
 
     `where_unusable`: the failure came while making the temporary folder beside the target, before anything was
@@ -478,14 +478,14 @@ def _os_error(e: OSError, target: Path, where_unusable: bool = False) -> Excepti
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS) or (where_unusable and e.errno not in faults):
         return DxsimInputError(
             _("cannot write there ({reason})").format(reason=e.strerror),
-            field="--out",
+            field=field,
             value=str(target),
             allowed=_("a writable folder"),
         )
     if e.errno in (errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG):
         return DxsimInputError(
             _("not a usable output path ({reason})").format(reason=e.strerror),
-            field="--out",
+            field=field,
             value=str(where),
             allowed=_("a folder path whose parents are folders"),
         )
@@ -498,6 +498,20 @@ def _os_error(e: OSError, target: Path, where_unusable: bool = False) -> Excepti
 
 # (tmp, old, target) of every folder swap under way in this process: what `discard_partial` undoes
 _UNDER_WAY: set[tuple[Path, Path, Path]] = set()
+
+
+NEARLY_FULL_BYTES = (
+    4 << 20
+)  # under 4 MB free after a failed write: the disk filled up, whatever the library said
+
+
+def _nearly_full(folder: Path) -> bool:
+    """Whether the disk of `folder` is (nearly) full. GDAL, when SQLite's journal could not grow, said only
+    "sqlite3_exec(ROLLBACK) failed: cannot rollback - no transaction is active"."""
+    try:
+        return shutil.disk_usage(folder).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
 
 
 def discard_partial() -> None:
@@ -595,9 +609,11 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
         _UNDER_WAY.discard(job)
         raise _os_error(e, out_dir) from None
     except Exception as e:
+        # polars / GDAL say a full disk in their own words, or not at all: look before the clean-up frees space
+        full = bool(_DISK_FULL.search(str(e))) or _nearly_full(out_dir.parent)
         _to_the_end(lambda: _restore(tmp, old, out_dir))
         _UNDER_WAY.discard(job)
-        if _DISK_FULL.search(str(e)):  # polars / GDAL report a full disk in their own words
+        if full:
             raise OutputError(
                 _(
                     "writing {where} failed (no space left on device); the previous output, if any, is intact"
@@ -643,6 +659,58 @@ def atomic_file(path: Path, write: Callable[[Path], object]) -> Path:
     finally:
         _remove(tmp)
     return path
+
+
+def _remove_all(paths: list[Path]) -> None:
+    for p in paths:
+        _remove(p)
+
+
+def record_digests(folder: Path, digests: dict[str, str]) -> None:
+    """Add files' digests (relative path -> sha256, as dxsim wrote them) to a dxsim folder's manifest."""
+    m = read_manifest(folder)
+    if m is not None:
+        known = m.get("sha256")
+        m["sha256"] = {**(known if isinstance(known, dict) else {}), **digests}
+        atomic_text(Path(folder) / MANIFEST, json.dumps(m, indent=2) + "\n")
+
+
+def atomic_files(folder: Path, writers: dict[str, Callable[[Path], object]]) -> list[Path]:
+    """Write a set of files into a dxsim folder filled file by file (sweep, optimise) as one set, and record their
+    digests in its manifest, so a file a user edits afterwards is theirs (see `changed_since_written`).
+
+    Every file is written to a hidden sibling first; only when all are whole are they renamed into place, in one
+    step that an interrupt cannot cut short (it is re-raised after). An interrupted re-sweep left runs.csv of 16
+    runs beside a sweep.json of 12."""
+    folder = Path(folder)
+    done: dict[str, Path] = {}
+    try:
+        for name, write in writers.items():
+            tmp = folder / f".{name}.tmp-{os.getpid()}"
+            done[name] = tmp
+            clean_debris(folder / name)
+            write(tmp)
+            os.chmod(tmp, 0o644)
+        check_stop()
+    except OSError as e:
+        _to_the_end(functools.partial(_remove_all, list(done.values())))
+        raise _os_error(e, folder) from None
+    except BaseException:
+        _to_the_end(functools.partial(_remove_all, list(done.values())))
+        raise
+    digests = {name: file_sha256(tmp) for name, tmp in done.items()}
+
+    def commit() -> None:
+        for name, tmp in done.items():
+            if tmp.exists():
+                os.replace(tmp, folder / name)
+        record_digests(folder, digests)
+
+    try:
+        _to_the_end(commit)
+    except OSError as e:
+        raise _os_error(e, folder) from None
+    return [folder / name for name in writers]
 
 
 def atomic_text(path: Path, text: str) -> Path:

@@ -23,6 +23,7 @@ about the time to read the file and several processes share the pages. The folde
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -367,15 +368,20 @@ def load_or_prepare_world(
     if path.is_file():
         try:
             world = read_world(path, country)
-            os.utime(path)  # least recently used goes first
-            evict(folder, keep=path)  # also clears a killed writer's temporary file
-            LAST.hit = True
-            say(_("prepared world from the cache"))
-            return with_scenario(world, scenario)
         except (CorruptWorld, OSError) as exc:
             say(_("cached world unusable ({reason}); rebuilding it").format(reason=exc))
             LAST.rebuilt_corrupt = True
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a read-only store keeps it; the rebuilt world is not stored
+                path.unlink(missing_ok=True)
+        else:
+            with contextlib.suppress(
+                OSError
+            ):  # a read-only store (shared, or on a read-only disk) is still read
+                os.utime(path)  # least recently used goes first
+                evict(folder, keep=path)  # also clears a killed writer's temporary file
+            LAST.hit = True
+            say(_("prepared world from the cache"))
+            return with_scenario(world, scenario)
     world = prepare_world(scenario, country, scenario_dir=sdir, progress=progress)
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -50,7 +50,7 @@ from dxsim.errors import DxsimInputError
 from dxsim.execution import ExecStats, RunTask, SweepInterrupted, run_tasks
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
-from dxsim.results.writer import atomic_file, claim_output_dir
+from dxsim.results.writer import atomic_file, atomic_files, claim_output_dir
 from dxsim.sweep.analysis import INERT_NOTE, MAIN_INDEX, analyse, drivers_markdown, spread_text
 from dxsim.sweep.sampling import build_tasks
 from dxsim.sweep.spec import SweepSpec, check_size, estimate_text, load_sweep, shown_g
@@ -382,17 +382,20 @@ def run_sweep(
             "dxsim_version": __version__,
             "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         }
-        atomic_file(out / "runs.csv", lambda p: runs.write_csv(p))
-        atomic_file(out / "runs.parquet", lambda p: runs.write_parquet(p))
-        atomic_file(out / "replications.parquet", lambda p: reps_df.write_parquet(p))
-        atomic_file(out / "indices.csv", lambda p: an.indices.write_csv(p))
-        atomic_file(out / "drivers.csv", lambda p: an.drivers.write_csv(p))
-        atomic_file(
-            out / "drivers.md", lambda p: p.write_text(drivers_markdown(spec, an, total), encoding="utf-8")
-        )
-        atomic_file(
-            out / "sweep.json",
-            lambda p: p.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8"),
+        # one set: an interrupted re-sweep must not leave new runs.csv beside an old sweep.json
+        atomic_files(
+            out,
+            {
+                "runs.csv": lambda p: runs.write_csv(p),
+                "runs.parquet": lambda p: runs.write_parquet(p),
+                "replications.parquet": lambda p: reps_df.write_parquet(p),
+                "indices.csv": lambda p: an.indices.write_csv(p),
+                "drivers.csv": lambda p: an.drivers.write_csv(p),
+                "drivers.md": lambda p: p.write_text(drivers_markdown(spec, an, total), encoding="utf-8"),
+                "sweep.json": lambda p: p.write_text(
+                    json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8"
+                ),
+            },
         )
         return SweepResult(
             spec, runs, reps_df, an.indices, an.drivers, an.notes, out, len(todo), reused, stats, an.inert
