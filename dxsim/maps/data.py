@@ -19,7 +19,6 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError
 from dxsim.i18n import gettext as _
-from dxsim.results.writer import read_manifest
 
 # --------------------------------------------------------------------------- the files
 FILES = {
@@ -106,22 +105,9 @@ class RunOutputs:
         return self.dir / FILES[key]
 
     def has(self, key: str) -> bool:
-        """Whether the folder has the table; a table the folder's manifest lists but that is gone is damage, not
-        absence (a map without metrics.parquet silently lost its coverage layers)."""
         if key == "villages":
-            found = self.path("villages").exists() or (self.dir / "villages.geojson").exists()
-        else:
-            found = self.path(key).exists()
-        if not found and FILES[key] in self._listed:
-            raise damaged(self.path(key), _("{name} is missing").format(name=FILES[key]))
-        return found
-
-    @cached_property
-    def _listed(self) -> set[str]:
-        """The files the folder's manifest says dxsim wrote (empty for a folder without one)."""
-        m = read_manifest(self.dir)
-        files = m.get("files") if isinstance(m, dict) else None
-        return {str(f) for f in files} if isinstance(files, list) else set()
+            return self.path("villages").exists() or (self.dir / "villages.geojson").exists()
+        return self.path(key).exists()
 
     def _need(self, key: str) -> Path:
         p = self.path(key)
