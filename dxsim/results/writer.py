@@ -303,18 +303,27 @@ def _probe_writable(target: Path, field: str = "--out") -> None:
     """Make and remove, where `atomic_dir` will make its temporary folder, an empty folder of the same name, so a
     place dxsim cannot write (read-only, no permission, /proc) is refused before the work, not after it.
 
-    `os.access` is no substitute: it says yes to root everywhere except on read-only file systems. Killed between
-    the two calls, the empty folder is debris the next write to the target removes (`clean_debris`)."""
+    `os.access` is no substitute: it says yes to root everywhere except on read-only file systems. An interrupt
+    between the two calls waits for the second; killed (SIGKILL) between them, the empty folder is debris the next
+    write to the target removes (`clean_debris`)."""
     place = next(p for p in target.parents if p.exists())  # atomic_dir makes the missing parents here
     probe = place / f".{target.name}.tmp-{os.getpid()}"
     if probe.exists():  # an atomic_dir of this process is under way: the place is writable
         return
-    try:
-        probe.mkdir()
-    except OSError as e:
-        raise _os_error(e, target, where_unusable=True, field=field) from None
-    with contextlib.suppress(OSError):
-        probe.rmdir()
+    failed: list[OSError] = []
+
+    def attempt() -> None:  # made and removed in one step: ^C / SIGTERM between the two left it as debris
+        try:
+            probe.mkdir(exist_ok=True)
+        except OSError as e:
+            failed.append(e)
+            return
+        with contextlib.suppress(OSError):
+            probe.rmdir()
+
+    _to_the_end(attempt)
+    if failed:
+        raise _os_error(failed[0], target, where_unusable=True, field=field) from None
 
 
 def check_output_file(path: Path, field: str = "--out", kind: str | None = None) -> Path:
@@ -577,6 +586,10 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
     out_dir = check_output_dir(out_dir, kind=kind)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
     old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+    job = (tmp, old, out_dir)
+    _UNDER_WAY.add(
+        job
+    )  # before the folder exists: an interrupt right after its mkdir must not leave it behind
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         clean_debris(out_dir)
@@ -585,9 +598,8 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
         (tmp / TMP_MARK).touch()
     except OSError as e:
         _remove(tmp)
+        _UNDER_WAY.discard(job)
         raise _os_error(e, out_dir, where_unusable=True) from None
-    job = (tmp, old, out_dir)
-    _UNDER_WAY.add(job)
     try:
         fill(tmp)
         check_stop()  # an interrupt swallowed during `fill` must not let the folder in
