@@ -20,12 +20,14 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from conftest import CHROMIUM
 
 from dxsim.errors import DxsimInputError
-from dxsim.report import build_report
+from dxsim.report import build_report, charts
+from dxsim.report.load import Series
 from dxsim.results.writer import MANIFEST
 from dxsim.runner import run_scenario
 
@@ -372,6 +374,14 @@ def assert_clean(page, problems, n_images: int) -> None:
     assert len(imgs) == n_images
     assert all(c and w > 0 and h > 0 for c, w, h in imgs), imgs
     assert page.evaluate("typeof window.__pwned") == "undefined"
+    # every table fits its column, folded sections opened too: the 5G trajectory table ran 90 px past the page at
+    # 1280 px (headers kept on one line) and the data-centre projects table 97 px (an unbreakable source URL)
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    wide = page.evaluate(
+        "Array.from(document.querySelectorAll('table')).map(t => [t.className, t.scrollWidth, "
+        "t.parentElement.clientWidth]).filter(x => x[1] > x[2] + 1)"
+    )
+    assert wide == [], wide
 
 
 @needs_chromium
@@ -421,3 +431,17 @@ def test_quantile_band_matches_kpis(run_dirs, reports):
     i = [d.isoformat() for d in s.dates].index(end)
     assert math.isclose(s.p10[i], kpis[key + "_p10"]) and math.isclose(s.p90[i], kpis[key + "_p90"])
     assert math.isclose(s.p50[i], kpis[key])
+
+
+@pytest.mark.parametrize(("value", "top"), [(0.0, 1.0), (3.0, None)])
+def test_an_all_zero_count_chart_has_a_0_to_1_axis(
+    monkeypatch: pytest.MonkeyPatch, value: float, top
+) -> None:
+    """The "AI jobs waiting" chart of a run with no queue labelled its y ticks "0.1, 0.0, 0.0, 0.0, 0.0, 0"."""
+    seen: list[tuple[float, float]] = []
+    monkeypatch.setattr(charts, "_png", lambda fig: seen.append(fig.axes[0].get_ylim()) or b"png")
+    dates = [dt.date(2026, m, 28) for m in range(1, 7)]
+    vals = np.full(6, value)
+    s = Series(dates, vals, vals, vals, 1)
+    charts._time_chart("k", "compute", "t", "jobs", [(s, "#000", "jobs")], ylim=(0, None))
+    assert seen[0][0] == 0 and (seen[0][1] == top if top is not None else seen[0][1] > value)

@@ -162,6 +162,13 @@ def _band_note(n_reps: int) -> str:
     return _("One replication: no uncertainty band (run with --reps > 1 for one).")
 
 
+def _peak(s: Series) -> float:
+    """The largest value a series draws (its P50 line and P90 band edge); 0 for an empty or all-NaN series."""
+    vals = np.concatenate([np.asarray(s.p50, dtype=float), np.asarray(s.p90, dtype=float)])
+    vals = vals[np.isfinite(vals)]
+    return float(vals.max()) if vals.size else 0.0
+
+
 def _time_chart(
     key: str,
     section: str,
@@ -183,6 +190,8 @@ def _time_chart(
         _date_axis(ax)
         if ylim:
             ax.set_ylim(*ylim)
+            if ylim[1] is None and ax.get_ylim()[1] <= 1.0 and not any(_peak(s) > 0 for s, _c, _l in lines):
+                ax.set_ylim(ylim[0], 1.0)  # all zero: 0 to 1, not ticks "0.0, 0.0, 0.1" of a hair-thin range
         ax.legend(loc="best")
         png = _png(fig)
     n = max(s.n_reps for s, _, _ in lines)

@@ -97,10 +97,10 @@ nav { font-size: 14px; margin: 10px 0 4px; }
 nav a { margin-right: 14px; color: var(--accent); }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 14px; font-size: 13.5px; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
-td a, td code { overflow-wrap: anywhere; } /* long source URLs wrap inside their cell, not past the page */
+td a, td code, td.small { overflow-wrap: anywhere; } /* long source URLs wrap inside their cell, not past the page */
 th { background: #eef1f5; font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-html[lang="vi"] th.num { white-space: normal; } /* Vietnamese headers are longer: wrap them, not the page */
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; } /* numbers stay whole; headers wrap, so a wide table fits the page */
 tr.group th { background: #dfe7f1; font-size: 14px; }
 code, .key { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 11.5px; color: var(--muted); }
 .small { font-size: 12px; color: var(--muted); }
