@@ -26,6 +26,7 @@ from typer.testing import CliRunner
 
 from dxsim.cli.main import app
 from dxsim.errors import DxsimInputError
+from dxsim.execution.pool import LocalPool
 from dxsim.results.writer import atomic_files, changed_since_written, claim_output_dir, remove_own_output
 from dxsim.sweep import spec as spec_mod
 from dxsim.sweep.spec import load_sweep
@@ -288,6 +289,20 @@ def test_pool_workers_die_with_their_parent():
     assert parent_death_signal() == 0  # this process: none set
     with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"), initializer=_init_worker) as ex:
         assert ex.submit(parent_death_signal).result(timeout=120) == int(signal.SIGKILL)
+
+
+def _blocked_signals() -> set[int]:
+    return {int(s) for s in signal.pthread_sigmask(signal.SIG_BLOCK, set())}
+
+
+def test_a_ctrl_c_reaches_the_caller_not_the_starting_workers():
+    """^C to the terminal's process group while the pool's workers started printed each worker's KeyboardInterrupt
+    traceback (spawn was importing dxsim): workers start with SIGINT blocked; the caller's mask is as before."""
+    before = _blocked_signals()
+    with LocalPool(1) as pool:
+        worker_mask = pool.executor().submit(_blocked_signals).result(timeout=120)
+    assert int(signal.SIGINT) in worker_mask
+    assert _blocked_signals() == before and int(signal.SIGINT) not in before
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")

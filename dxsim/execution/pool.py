@@ -209,8 +209,16 @@ class LocalPool:
                 self._ex = ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=mp.get_context("spawn"), initializer=_init_worker
                 )
-                for _ in range(self.workers):  # start every worker now, while the variables are set
-                    self._ex.submit(os.getpid)
+                # start every worker now, while the variables are set, with ^C blocked: a worker inherits the
+                # block, so a ^C to the terminal's process group reaches the caller alone (which stops the pool)
+                # instead of printing each starting worker's KeyboardInterrupt traceback; the caller's own ^C
+                # waits while blocked and arrives right after
+                blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                try:
+                    for _ in range(self.workers):
+                        self._ex.submit(os.getpid)
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             finally:
                 for k, v in saved.items():
                     if v is None:
