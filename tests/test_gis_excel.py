@@ -386,6 +386,15 @@ def test_workbook_kpis_equal_summary(run_dir, summary):
     assert {shown[k].number_format for k in years} == {"yyyy-mm"}
 
 
+def test_workbook_people_columns_show_whole_persons(run_dir):
+    """People covered per province showed 7,324,965.55 (a model estimate to the hundredth of a person)."""
+    ws = openpyxl.load_workbook(run_dir / "results.xlsx")["Provinces by year"]
+    header = {c.value: c.column for c in ws[1]}
+    for label in ("People covered by 5G", "People covered by 4G", "People in connected villages"):
+        assert ws.cell(row=2, column=header[label]).number_format == "#,##0", label
+    assert ws.cell(row=2, column=header["5G population coverage (%)"]).number_format == "#,##0.00"
+
+
 def test_workbook_provinces_equal_metrics(run_dir, metrics, province_props):
     prov = _sheets(run_dir)["Provinces by year"]
     ends = year_ends(metrics)

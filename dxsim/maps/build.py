@@ -142,9 +142,11 @@ def _header(out: RunOutputs, notes: list[str]) -> str:
 
 def _title(out: RunOutputs) -> str:
     s = out.summary
+    reps = s.get("reps", "?")
+    runs = (_("{n} replication") if reps == 1 else _("{n} replications")).format(n=reps)
     return esc(
-        _("dxsim map — {scenario} (seed {seed}, {reps} reps, synthetic data included)").format(
-            scenario=s.get("scenario", out.dir.name), seed=s.get("seed", "?"), reps=s.get("reps", "?")
+        _("dxsim map — {scenario} (seed {seed}, {runs}, synthetic data included)").format(
+            scenario=s.get("scenario", out.dir.name), seed=s.get("seed", "?"), runs=runs
         )
     )
 

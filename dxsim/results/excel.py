@@ -89,6 +89,8 @@ PROVINCE_LABELS = {
     "gpus_installed": N_("GPUs installed, every model (the KPIs count high-performance ones only)"),
 }
 
+PERSON_METRICS = ("pop_covered_5g", "pop_covered_4g", "village_pop_connected", "village_pop_capacity_short")
+
 # table column -> header; the first ones of each list are required, the rest written when present
 VILLAGE_REQUIRED = (
     "village_id",
@@ -445,7 +447,15 @@ def write_workbook(result_dir: Path) -> Path:
             # one column holds counts, percentages and decimal years: Excel's General shows each as stored
             _table_sheet(wb, "KPIs", kpis, 2, dict.fromkeys(("P50", "P10", "P90"), "General"))
             _kpi_number_formats(wb, kpis)
-            _table_sheet(wb, "Provinces by year", provinces, 3)
+            # people are model estimates (covered shares of 1 km cells): whole persons, not 7,324,965.55
+            persons = {_(PROVINCE_LABELS[m]): "#,##0" for m in PERSON_METRICS}
+            _table_sheet(
+                wb,
+                "Provinces by year",
+                provinces,
+                3,
+                {c: f for c, f in persons.items() if c in provinces.columns},
+            )
             if villages is not None:
                 _table_sheet(wb, "Villages", entity_frame(villages, VILLAGE_LABELS), 2)
             if dcs is not None:

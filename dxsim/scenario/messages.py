@@ -119,7 +119,11 @@ def translate(
         )
 
     number = isinstance(inp, (int, float)) and not isinstance(inp, bool)
-    if kind.startswith("date_") and number:  # pydantic reads a number as seconds since 1970 (a time of day)
+    if kind.startswith("date_") and isinstance(inp, str) and _not_a_calendar_day(inp):
+        msg = _("{text} is not a calendar date (YYYY-MM-DD, month 01-12, a day the month has)").format(
+            text=inp
+        )
+    elif kind.startswith("date_") and number:  # pydantic reads a number as seconds since 1970 (a time of day)
         msg = _("wrong type: not {what}").format(
             what=type_text(target.shape, translated=True) if target else _("the expected type")
         )
@@ -158,6 +162,17 @@ MESSAGES = {  # translated where used (gettext)
     "date_future": N_("must be in the future"),
     "date_past": N_("must be in the past"),
 }
+
+
+def _not_a_calendar_day(text: str) -> bool:
+    """A YYYY-MM-DD that names no day (2030-02-30, 2030-13-01): a date in the right form, not a wrong type."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        return False
+    try:
+        dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return True
+    return False
 
 
 def _split_field(
