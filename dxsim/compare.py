@@ -68,6 +68,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n.formats import month as month_label
 from dxsim.results.bottlenecks import option_verdicts, region_summary, support_note
+from dxsim.results.kpi_labels import CAMPAIGN_RE, kpi_label
 from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.value_labels import unit_label
 from dxsim.results.writer import atomic_dir
@@ -699,12 +700,32 @@ def option_changes(
     ]
 
 
+CAMPAIGN_COMPARED = (  # per campaign: (KPI suffix, unit, kind)
+    ("villages_done_by_deadline", "villages", "value"),
+    ("year_done", DATE_UNIT, "date"),
+    ("surge_capex_total_vnd_bn", "VND bn", "value"),
+)
+
+
+def campaign_rows(runs: Sequence[ScenarioRun]) -> list[tuple[str, str, str, str]]:
+    """Rows for each campaign any run has (in order of first appearance): villages done by its deadline, the month
+    its last village had signal, its surge capex. Why: what a deadline surge bought was in summary.json only."""
+    keys = list(dict.fromkeys(k for run in runs for v in run.kpis.values() for k in v))
+    names = list(dict.fromkeys(m.group(1) for k in keys if (m := CAMPAIGN_RE.match(k))))
+    return [
+        (f"campaign_{n}_{suffix}", kpi_label(f"campaign_{n}_{suffix}")[0], unit, kind)
+        for n in names
+        for suffix, unit, kind in CAMPAIGN_COMPARED
+        if f"campaign_{n}_{suffix}" in keys
+    ]
+
+
 def _tabulate(
     runs: list[ScenarioRun], b: int, seed: int, reps: int, tags: list[str], dc_tag: str | None
 ) -> CompareResult:
     names = [r.name for r in runs]
     base = runs[b]
-    rows = kpi_rows(tags, dc_tag)
+    rows = kpi_rows(tags, dc_tag) + campaign_rows(runs)
 
     def series(run: ScenarioRun, kpi: str) -> dict[int, float]:
         return {

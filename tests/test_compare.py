@@ -21,6 +21,7 @@ from dxsim.compare import (
     compare_scenarios,
     fmt_value,
     incremental_ratio,
+    campaign_rows,
     kpi_rows,
     markdown,
     paired_deltas,
@@ -155,7 +156,9 @@ def test_csv_and_markdown_shape(result, tmp_path):
         "delta_push",
     ]
     assert csv["kpi"].n_unique() == csv.height  # one row per KPI
-    expected = [k for k, *_ in kpi_rows(["2025_12", "2026_12", "2027_12"], "2027_12")]
+    expected = [
+        k for k, *_ in kpi_rows(["2025_12", "2026_12", "2027_12"], "2027_12") + campaign_rows(result.runs)
+    ]
     assert csv["kpi"].to_list() == expected
     for kpi in (
         "pop_covered_5g_pct_2026_12",
@@ -647,3 +650,17 @@ def test_deltas_of_float_noise_are_zero_and_real_ones_are_kept() -> None:
     d = paired_deltas(option, base)
     assert d[0] == 0.0
     assert d[1] == pytest.approx(8.39e-4, rel=1e-9)
+
+
+def test_each_campaign_is_compared(result):
+    """What a deadline surge bought (villages done by the deadline, the month the last one had signal, its cost)
+    was in summary.json only; compare showed no campaign."""
+    kpis = result.table["kpi"].to_list()
+    done = "campaign_no_power_2025_11_villages_done_by_deadline"
+    assert done in kpis and "campaign_with_power_2025_09_year_done" in kpis
+    assert "campaign_no_power_2025_11_surge_capex_total_vnd_bn" in kpis
+    row = result.table.filter(pl.col("kpi") == done).row(0, named=True)
+    short = next(r for r in result.runs if r.name == "short")
+    vals = sorted(v[done] for v in short.kpis.values())
+    assert row["short"] == vals[len(vals) // 2]  # P50 of 3 replications, nearest rank: the middle one
+    assert 0 <= row["short"] <= 117 and row["unit"] == "villages"

@@ -72,7 +72,9 @@ def test_a_month_13_date_is_said_to_be_no_calendar_date(tmp_path: Path) -> None:
     assert "is not a calendar date" not in str(error_of(ok))  # a real date on a broken line is not blamed
     quoted = write(tmp_path, "quoted.toml", 'name = "x"\n[horizon]\nend_date = "2030-02-30"\n')
     err = str(error_of(quoted))  # a string: pydantic called it "wrong type: not an ISO date"
-    assert "horizon.end_date" in err and "2030-02-30 is not a calendar date" in err and "wrong type" not in err
+    assert (
+        "horizon.end_date" in err and "2030-02-30 is not a calendar date" in err and "wrong type" not in err
+    )
 
 
 def test_not_utf8(tmp_path: Path) -> None:

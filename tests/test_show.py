@@ -269,3 +269,27 @@ def test_format_value_reads_like_the_file():
     assert format_value(None) == "(not set)"
     assert format_value(True) == "true"
     assert format_value("a|b") == '"a|b"'
+
+
+def test_a_changed_campaign_is_its_changed_fields_not_the_whole_list():
+    """compare's "what changes" showed the whole villages.campaigns list, cut off in its column."""
+    base = load_scenario(SCEN / "baseline.toml")
+    camps = [c.model_dump() for c in base.villages.campaigns]
+    camps[1]["deadline"] = dt.date(2026, 6, 30)
+    camps[1]["extra_utility_teams"] = {"north": 20}
+    opt = load_scenario({"name": "o", "villages": {"campaigns": camps}})
+    diffs = {p: (a, b) for p, a, b in scenario_diff(base, opt) if p.startswith("villages.campaigns")}
+    assert set(diffs) == {"villages.campaigns.1.deadline", "villages.campaigns.1.extra_utility_teams.north"}
+    assert diffs["villages.campaigns.1.deadline"][1] == dt.date(2026, 6, 30)
+    assert diffs["villages.campaigns.1.extra_utility_teams.north"] == (
+        MISSING,
+        20,
+    )  # the default has no entry
+    # an item only one side has is one row; a list that was empty is one row too
+    fewer = load_scenario({"name": "f", "villages": {"campaigns": camps[:1]}})
+    rows = [p for p, _a, _b in scenario_diff(base, fewer) if p.startswith("villages.campaigns")]
+    assert rows == ["villages.campaigns.1"]
+    ai = load_scenario(SCEN / "ai-compute.toml")
+    assert [p for p, _a, _b in scenario_diff(base, ai) if p.startswith("compute.gpus.extra_orders")] == [
+        "compute.gpus.extra_orders"
+    ]

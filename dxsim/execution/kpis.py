@@ -13,7 +13,7 @@ import polars as pl
 
 from dxsim.execution.worlds import WorldCache, effective_scenario, process_world_cache
 from dxsim.results.summary import NationalRows, compute_kpis, per_replication_kpis, village_kpis
-from dxsim.results.villages import last_village_kpi
+from dxsim.results.villages import campaign_kpis, last_village_kpi
 from dxsim.scenario.schema import OPERATORS
 from dxsim.sim.calendar import month_ends
 from dxsim.sim.model import run_replication
@@ -106,9 +106,27 @@ def kpi_names(scenario: Any) -> list[str]:
         names += [f"pop_covered_5g_pct_{name}_end", f"surge_stations_{name}_total"]
     if scenario.villages.enabled:
         names += list(VILLAGE_KPIS)
+        names += ["villages_without_power_end", "villages_without_signal_end"]
+        names += campaign_kpi_names(scenario)
     if scenario.compute.enabled:
         names += list(COMPUTE_KPIS)
     return names
+
+
+def campaign_kpi_names(scenario: Any) -> list[str]:
+    """The campaign KPIs a replication reports (`dxsim.results.villages.campaign_kpis`): per campaign its surge
+    capex, villages left at the end and month done; villages in scope once its deadline is within the horizon (or
+    before it); and, for a deadline inside the horizon, the villages done and left by it and whether it was met."""
+    h = scenario.horizon
+    out = []
+    for c in scenario.villages.campaigns:
+        n = f"campaign_{c.name}"
+        if c.deadline <= h.end_date:
+            out.append(f"{n}_villages_in_scope")
+        if h.start_date <= c.deadline <= h.end_date:
+            out += [f"{n}_villages_done_by_deadline", f"{n}_villages_left_at_deadline", f"{n}_deadline_met"]
+        out += [f"{n}_surge_capex_total_vnd_bn", f"{n}_villages_left_end", f"{n}_year_done"]
+    return out
 
 
 def _ratio(num: float, den: float) -> float:
@@ -163,6 +181,8 @@ def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]
     rows = NationalRows(nat)
     per = per_replication_kpis(nat, rows)
     per.update(village_kpis(nat, rows))
+    if world.villages is not None:  # each campaign: done by its deadline, met, month done, surge capex
+        per.update(campaign_kpis(nat))
     per.update(compute_kpis(nat, rows))
     h = world.scenario.horizon
     if world.villages is not None and res.village_connected_day is not None:

@@ -27,7 +27,7 @@ import polars as pl
 
 from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
-from dxsim.results.kpi_labels import CAMPAIGN_RE, kpi_label
+from dxsim.results.kpi_labels import is_year_kpi, kpi_label
 from dxsim.results.metrics import metric_unit
 from dxsim.results.run_files import (
     metric_order,
@@ -183,12 +183,6 @@ _UNIT_SUFFIXES = (
 )
 _PERIOD = re.compile(r"_(\d{4}_\d{2}|start|end|total)$")
 _UNIT_FALLBACK = {"villages_no_feasible_option": "villages"}
-
-
-def is_year_kpi(name: str) -> bool:
-    """A KPI holding a decimal year (summary.json): `year_*` and a campaign's `_year_done`."""
-    campaign = CAMPAIGN_RE.match(name)
-    return name.startswith("year_") or (campaign is not None and campaign.group(2) == "year_done")
 
 
 def kpi_unit(name: str) -> str:

@@ -164,6 +164,14 @@ CAMPAIGN_RE = re.compile(
     r"^campaign_([a-z][a-z0-9_]*?)_(villages_in_scope|villages_done_by_deadline|"
     r"villages_left_at_deadline|deadline_met|villages_left_end|surge_capex_total_vnd_bn|year_done)$"
 )
+
+
+def is_year_kpi(name: str) -> bool:
+    """A KPI holding a decimal year (summary.json): `year_*` and a campaign's `_year_done`."""
+    campaign = CAMPAIGN_RE.match(name)
+    return name.startswith("year_") or (campaign is not None and campaign.group(2) == "year_done")
+
+
 CAMPAIGN_LABELS: dict[str, tuple[str, str]] = {
     "villages_in_scope": (N_("villages in scope"), "count"),
     "villages_done_by_deadline": (N_("villages with signal by the deadline"), "count"),

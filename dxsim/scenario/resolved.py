@@ -16,7 +16,6 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -160,24 +159,6 @@ def dotted(path: tuple[str, ...]) -> str:
     return ".".join(p if _DOTTED_KEY.fullmatch(p) else json.dumps(p) for p in path)
 
 
-def leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    """(path, value) for every leaf: tables are walked, lists and scalars are leaves."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from leaves(v, path + (str(k),))
-    else:
-        yield path, value
-
-
-def _common(p: tuple[str, ...], q: tuple[str, ...]) -> int:
-    n = 0
-    for x, y in zip(p, q):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 def _same(a: Any, b: Any) -> bool:
     if type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
         return False
@@ -195,24 +176,31 @@ def scenario_diff(
 ) -> list[tuple[str, Any, Any]]:
     """(dotted path, value in a, value in b) for every leaf that differs, in schema order.
 
-    A key only one side has (a year in a per-year table) gives :data:`MISSING` on the other side.
-    With `a_dir`/`b_dir` (each scenario file's folder) data-file paths are compared as absolute
-    paths, so the same file named from two folders is not a difference.
+    A key only one side has (a year in a per-year table) gives :data:`MISSING` on the other side, next to its
+    table's other entries. Two lists of tables (campaigns, GPU orders) are compared item by item (path part: the
+    index), so a changed campaign deadline is one row, not the whole `villages.campaigns` list cut off in a
+    column; an item only one side has is one row. With `a_dir`/`b_dir` (each scenario file's folder) data-file
+    paths are compared as absolute paths, so the same file named from two folders is not a difference.
     """
-    la = dict(leaves(scenario_values(a, a_dir)))
-    lb = dict(leaves(scenario_values(b, b_dir)))
-    order = list(la)
-    for p in lb:
-        if p not in la:  # next to its nearest relative in a, so a table's entries stay together
-            depth = max((_common(p, q) for q in order), default=0)
-            at = max((i for i, q in enumerate(order) if _common(p, q) == depth), default=len(order) - 1)
-            order.insert(at + 1, p)
-    out = []
-    for p in order:
-        va, vb = la.get(p, MISSING), lb.get(p, MISSING)
-        if not _same(va, vb):
-            out.append((dotted(p), va, vb))
+    out: list[tuple[str, Any, Any]] = []
+    _diff(scenario_values(a, a_dir), scenario_values(b, b_dir), (), out)
     return out
+
+
+def _diff(va: Any, vb: Any, path: tuple[str, ...], out: list[tuple[str, Any, Any]]) -> None:
+    if isinstance(va, dict) and isinstance(vb, dict):
+        for k in [*va, *(k for k in vb if k not in va)]:
+            _diff(va.get(k, MISSING), vb.get(k, MISSING), path + (str(k),), out)
+    elif _tables(va) and _tables(vb):
+        for i in range(max(len(va), len(vb))):
+            _diff(va[i] if i < len(va) else MISSING, vb[i] if i < len(vb) else MISSING, path + (str(i),), out)
+    elif not _same(va, vb):
+        out.append((dotted(path), va, vb))
+
+
+def _tables(value: Any) -> bool:
+    """A non-empty list of tables (compared item by item)."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
 def format_value(value: Any) -> str:

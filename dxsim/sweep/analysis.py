@@ -32,7 +32,8 @@ from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n import language
-from dxsim.results.excel import decimal_year_date, is_year_kpi
+from dxsim.results.excel import decimal_year_date
+from dxsim.results.kpi_labels import is_year_kpi
 from dxsim.sweep.spec import SweepSpec, shown_g
 
 MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "lhs": "rho"}
