@@ -839,6 +839,10 @@ def test_support_that_moves_no_station_is_called_a_windfall():
     # the fund caps it: 100 bn paid of a 100 bn fund (a share or a window beyond it pays no more); 100 of 500 does not
     assert "(the fund's cap of 100 bn binds" in support_note(moved, ref, diff, fund_vnd_bn=100.0)
     assert "cap" not in support_note(moved, ref, diff, fund_vnd_bn=500.0)
+    # support that pays nothing says why no operator got it, and where each month's reason is
+    nothing = support_note(ref, ref, [("supports.0.equipment_share_pct", 15, 30)])
+    assert "0 bn VND paid" in nothing and "no operator qualified" in nothing and "support_decisions.csv" in nothing
+    assert "no operator qualified" not in support_note(windfall, ref, diff)
 
 
 def test_a_data_centre_delay_lever_that_moved_nothing_is_said_to_only_delay(synthetic):

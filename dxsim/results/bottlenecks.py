@@ -919,6 +919,12 @@ def support_note(
             "it pays for stations the operators build anyway (no surge within reach and worth it, and no "
             "site's business case crosses the line the operators accept)"
         )
+    elif o["paid_vnd_bn"] < 0.5 and o.get("accrued_vnd_bn", 0.0) < 0.5:
+        text += ": " + _(
+            "no operator qualified: none reached a threshold in its window, and no surge to reach one was within "
+            "reach (plan, kits, crews, budget), in time and worth it; `dxsim run` of the option writes each "
+            "month's reason per operator to support_decisions.csv"
+        )
     return text
 
 
