@@ -494,8 +494,11 @@ def score(
             row.update(status="input", note=NOTE_SURVEY)
         elif o["date"] <= from_date:
             # the start state (stations, the site layer's coverage, the 4G layer) is an input, not a projection:
-            # what it gives on the start date is `dxsim calibration`'s business
+            # what it gives on the start date is `dxsim calibration`'s business, but it is shown (not scored): a
+            # reader saw "-" here and 27.77 in calibration for the same figure
             row.update(status="start", note=NOTE_START)
+            if vals.size:
+                row.update(zip(("p10", "p50", "p90"), _quantiles(vals), strict=True))
         elif m in VILLAGE_METRICS and from_date < VILLAGE_LAYERS_OBSERVED_ON:
             row.update(status="n/a", note=NOTE_VILLAGE_LAYERS.format(date=VILLAGE_LAYERS_OBSERVED_ON))
         elif at > end_date:
