@@ -441,7 +441,9 @@ def test_a_start_date_figure_shows_the_model_start_without_scoring_it() -> None:
     """26% at the start date was shown with "-" for the model while `dxsim calibration` gave 27.77 for the same
     figure: the model's start value is now shown, and still not scored (status "start")."""
     cov = "pop_covered_5g_pct"
-    start = metrics([(FROM, "VN", cov, [26.5, 27.0, 27.5, 28.0, 28.5]), (OCT, "VN", cov, [38, 39, 40, 41, 42])])
+    start = metrics(
+        [(FROM, "VN", cov, [26.5, 27.0, 27.5, 28.0, 28.5]), (OCT, "VN", cov, [38, 39, 40, 41, 42])]
+    )
     rows, _ = scored([(FROM, "VN", cov, "observed", 26, 0.5)], start)
     r = rows[0]
     assert r["status"] == "start" and r["p50"] == 27.5 and r["p10"] == 26.5 and r["p90"] == 28.5

@@ -841,7 +841,11 @@ def test_support_that_moves_no_station_is_called_a_windfall():
     assert "cap" not in support_note(moved, ref, diff, fund_vnd_bn=500.0)
     # support that pays nothing says why no operator got it, and where each month's reason is
     nothing = support_note(ref, ref, [("supports.0.equipment_share_pct", 15, 30)])
-    assert "0 bn VND paid" in nothing and "no operator qualified" in nothing and "support_decisions.csv" in nothing
+    assert (
+        "0 bn VND paid" in nothing
+        and "no operator qualified" in nothing
+        and "support_decisions.csv" in nothing
+    )
     assert "no operator qualified" not in support_note(windfall, ref, diff)
 
 
