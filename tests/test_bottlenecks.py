@@ -402,9 +402,8 @@ def test_a_budget_that_binds_in_one_year_is_not_said_to_hold_little():
     rows += [(d, 0, "orders_budget_bound_pct", 100.0 if d.year == 2025 else 0.0) for d in months]
     rows += [(d, 0, "orders_pace_bound_pct", 0.0 if d.year == 2025 else 100.0) for d in months]
     metrics = frame(rows)
-    assert order_bound_pct(metrics)["budget"] == pytest.approx(
-        100 * 2 / 14
-    )  # under the 20% of "did not bind"
+    # under the 20% of "did not bind"
+    assert order_bound_pct(metrics)["budget"] == pytest.approx(100 * 2 / 14)
     assert flow_phases(metrics)[("5g", "north")][0].cause == "budget"
     change = [("operators.viettel.capex_budget_vnd_bn.2025", 9000, 18000)]
     said = option_verdicts(metrics, "baseline", change, moved=lambda programme: "date moved -1.0 mo")

@@ -281,10 +281,8 @@ def test_a_changed_campaign_is_its_changed_fields_not_the_whole_list():
     diffs = {p: (a, b) for p, a, b in scenario_diff(base, opt) if p.startswith("villages.campaigns")}
     assert set(diffs) == {"villages.campaigns.1.deadline", "villages.campaigns.1.extra_utility_teams.north"}
     assert diffs["villages.campaigns.1.deadline"][1] == dt.date(2026, 6, 30)
-    assert diffs["villages.campaigns.1.extra_utility_teams.north"] == (
-        MISSING,
-        20,
-    )  # the default has no entry
+    north = diffs["villages.campaigns.1.extra_utility_teams.north"]
+    assert north == (MISSING, 20)  # the default has no entry
     # an item only one side has is one row; a list that was empty is one row too
     fewer = load_scenario({"name": "f", "villages": {"campaigns": camps[:1]}})
     rows = [p for p, _a, _b in scenario_diff(base, fewer) if p.startswith("villages.campaigns")]

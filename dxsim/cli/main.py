@@ -280,9 +280,8 @@ def _finish_interrupted(e: KeyboardInterrupt) -> None:
     raise typer.Exit(130) from None
 
 
-WRITTEN: list[
-    Path
-] = []  # result folders this command has swapped in (what an interrupt after them must not deny)
+# result folders this command has swapped in (what an interrupt after them must not deny); `run` clears it
+WRITTEN: list[Path] = []
 
 
 def _finish_failed(e: Exception) -> None:
@@ -606,6 +605,7 @@ def run(
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import check_override
 
+        WRITTEN.clear()  # this command's folders only (a test may run several in one process)
         # overrides are held to the scenario schema's ranges, and a costly job is stated before it starts
         run_seed = None if seed is None else check_override("seed", seed, option="--seed")
         run_reps = None if reps is None else check_override("replications", reps, option="--reps")

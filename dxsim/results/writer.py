@@ -509,9 +509,8 @@ def _os_error(e: OSError, target: Path, where_unusable: bool = False, field: str
 _UNDER_WAY: set[tuple[Path, Path, Path]] = set()
 
 
-NEARLY_FULL_BYTES = (
-    4 << 20
-)  # under 4 MB free after a failed write: the disk filled up, whatever the library said
+# under 4 MB free after a failed write: the disk filled up, whatever the library said
+NEARLY_FULL_BYTES = 4 << 20
 
 
 def _nearly_full(folder: Path) -> bool:
@@ -587,9 +586,8 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
     old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
     job = (tmp, old, out_dir)
-    _UNDER_WAY.add(
-        job
-    )  # before the folder exists: an interrupt right after its mkdir must not leave it behind
+    # listed before the folder exists: an interrupt right after its mkdir must not leave it behind
+    _UNDER_WAY.add(job)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         clean_debris(out_dir)
