@@ -539,6 +539,32 @@ def test_browser_draws_offline(browser, map_file, run_dir):
         pg.close()
 
 
+def test_on_a_phone_the_panels_do_not_cover_each_other(browser, map_file):
+    """At 390 x 800 px the legend ran under the layer control and the attribution, and the header's second line
+    (the synthetic-data warning) was cut off: the header now scrolls and the panels share the height."""
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    try:
+        page.goto(map_file.resolve().as_uri(), wait_until="load")
+        box = page.evaluate(
+            """() => Object.fromEntries(['.dx-legend', '.leaflet-control-layers', '.leaflet-control-attribution',
+                 '.dx-header'].map(s => { const b = document.querySelector(s).getBoundingClientRect();
+                 return [s, [b.left, b.top, b.right, b.bottom]]; }))"""
+        )
+
+        def apart(a: list[float], b: list[float]) -> bool:
+            return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+        legend, layers = box[".dx-legend"], box[".leaflet-control-layers"]
+        assert apart(legend, layers) and apart(legend, box[".leaflet-control-attribution"]), box
+        header = page.evaluate(
+            "(() => { const h = document.querySelector('.dx-header'); "
+            "return [getComputedStyle(h).overflowY, h.scrollHeight, h.clientHeight]; })()"
+        )
+        assert header[0] == "auto" or header[1] <= header[2], header  # what does not fit can be scrolled to
+    finally:
+        page.close()
+
+
 def test_browser_escaping_probe(browser, crafted_file, crafted_dir):
     pg = Page(browser, crafted_file)
     page = pg.page

@@ -107,6 +107,14 @@ html, body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sa
 .dx-pop td { padding: 0 6px 0 0; vertical-align: top; }
 .dx-pop td:first-child { color: #555; white-space: nowrap; }
 .dx-ascii { color: #666; }
+/* a phone: the header scrolls (its second line, the synthetic-data warning, was cut off), and the legend and the
+   layer control share the height instead of overlapping */
+@media (max-width: 600px) {
+  .dx-header { font-size: 10.5px; line-height: 11px; overflow-y: auto; }
+  .dx-legend { max-width: 170px; max-height: 30vh; font-size: 10px; }
+  .leaflet-control-layers { max-height: 34vh; font-size: 11px; }
+  .leaflet-control-attribution { font-size: 8.5px; line-height: 10px; max-width: 45vw; } /* beside the legend */
+}
 """
 
 # BCP 47 tag of each language for the page's `lang` and the runtime's number formatting (Intl)
