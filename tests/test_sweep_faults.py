@@ -451,3 +451,14 @@ def test_an_interrupt_while_the_tables_are_written_keeps_the_previous_set(tmp_pa
     assert (folder / "a.csv").read_text() == "old a" and (folder / "b.json").read_text() == "old b"
     assert sorted(p.name for p in folder.iterdir()) == [".dxsim-output.json", "a.csv", "b.json"]  # no debris
     assert changed_since_written(folder) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "what"), [("sweep", "not a sweep file"), ("optimise", "not an optimisation file")]
+)
+def test_a_scenario_file_given_to_sweep_or_optimise_is_named_as_such(command: str, what: str) -> None:
+    """`dxsim optimise scenarios/baseline.toml` said "unknown key 'description'"."""
+    scenario = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+    res = CliRunner().invoke(app, [command, str(scenario)])
+    line = one_line_error(res.stderr, res.stdout, "baseline.toml", "is a scenario file", what, "`base`")
+    assert res.exit_code == 2 and "unknown key" not in line

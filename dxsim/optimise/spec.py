@@ -77,6 +77,7 @@ from dxsim.sweep.spec import (
     base_path,
     override,
     read_toml,
+    refuse_scenario_file,
     resolve_path,
 )
 
@@ -484,6 +485,7 @@ def load_optimise(path: str | os.PathLike[str], max_evals: int | None = None) ->
     """Read and validate an OPT.toml (its base scenario, every path, bound, KPI and statistic)."""
     file = Path(path)
     raw = read_toml(file, "optimisation", EXAMPLE)
+    refuse_scenario_file(file, raw, "optimisation", "scenarios/optimise/envelope-split.toml")
     _keys(file, raw, TOP_KEYS, "")
     base = base_path(file, raw, "optimisation")
     name = raw.get("name", file.stem)

@@ -325,10 +325,25 @@ def _check_range(file: Path, key: str, path: str, low: float, high: float, leaf:
 # --------------------------------------------------------------------------- loading
 
 
+def refuse_scenario_file(file: Path, raw: dict[str, Any], kind: str, example: str) -> None:
+    """A scenario file given where a sweep or optimisation file belongs: say so, not "unknown key 'description'".
+
+    It is told by what it has and such a file has not: no `base`, and a key only a scenario has."""
+    only_scenario = set(ROOT.shape.model_fields) - {"name", "seed"}
+    if "base" not in raw and (only_scenario | {"extends"}) & set(raw):
+        what = _("an optimisation file") if kind == "optimisation" else _("a sweep file")
+        raise _err(
+            file,
+            _("is a scenario file, not {what} (which names its scenario in `base`)").format(what=what),
+            allowed=_("{what}, e.g. {example}").format(what=what, example=example),
+        )
+
+
 def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     """Read and validate a SWEEP.toml (including its base scenario and the KPI names)."""
     file = Path(path)
     raw = read_toml(file)
+    refuse_scenario_file(file, raw, "sweep", "scenarios/sweeps/example.toml")
     for k in raw:
         if k not in TOP_KEYS:
             close = difflib.get_close_matches(k, TOP_KEYS, n=1, cutoff=0.6)
