@@ -318,6 +318,19 @@ def test_one_line_per_region(synthetic):
     assert summary_lines(synthetic, end=D0) == ["north: nothing held back"]
 
 
+FLOW_AND_WAITS = ("targets", "business_case", "budget", "permits", "equipment", "deliveries", "crews", "plan")
+
+
+def held_rows(months: dict[dt.date, dict[str, float]], regions: tuple[str, ...] = ("north",)) -> list:
+    """Held-back shares per month end: equipment holds 60 of every month's 100, plus the month's own causes."""
+    return [
+        (d, 0, f"rollout_held_pct_{c}_{region}", {"equipment": 60.0, **held}.get(c, 0.0))
+        for d, held in months.items()
+        for c in FLOW_AND_WAITS
+        for region in regions
+    ]
+
+
 def test_5g_binds_by_what_limits_the_flow_year_by_year_and_names_the_wait_beside_it():
     """The baseline said "kit lead time binds" (44% of held site-days) while budgets cut the 2025 orders, the announced
     pace the 2026-28 ones and the business case ended the rollout: a lead time only moves the same sites later.
@@ -326,7 +339,6 @@ def test_5g_binds_by_what_limits_the_flow_year_by_year_and_names_the_wait_beside
     2025: budget 40, 20 -> budget; 2026: targets 30 / budget 10, targets 40 -> targets; 2027: targets 40, targets 40
     -> targets (joined to 2026); 2028: business case 40, 40. Over the horizon (8 held months): equipment
     480 / 8 = 60; business case 80 / 8 = 10; targets 110 / 8 = 13.75; budget 70 / 8 = 8.75 -> binding targets."""
-    causes = ("targets", "business_case", "budget", "permits", "equipment", "deliveries", "crews", "plan")
     months = {
         dt.date(2025, 11, 30): {"budget": 40},
         dt.date(2025, 12, 31): {"budget": 20, "permits": 20},
@@ -337,11 +349,7 @@ def test_5g_binds_by_what_limits_the_flow_year_by_year_and_names_the_wait_beside
         dt.date(2028, 6, 30): {"business_case": 40},
         dt.date(2028, 12, 31): {"business_case": 40},
     }
-    rows = [
-        (d, 0, f"rollout_held_pct_{c}_north", {"equipment": 60.0, **held}.get(c, 0.0))
-        for d, held in months.items()
-        for c in causes
-    ]
+    rows = held_rows(months)
     metrics = frame(rows)
     north = region_summary(metrics).row(0, named=True)
     assert north["binding"] == "targets" and north["share_pct"] == pytest.approx(110 / 8)
@@ -369,17 +377,7 @@ def test_5g_binds_by_what_limits_the_flow_year_by_year_and_names_the_wait_beside
         "north: business case binds (40% of held site-days); kit lead time delays most (60% of held site-days)"
     ]
     # only waits: the largest wait binds (nothing limited the flow)
-    waits = frame(
-        [
-            (
-                dt.date(2026, 1, 31),
-                0,
-                f"rollout_held_pct_{c}_north",
-                {"equipment": 60.0, "permits": 40.0}.get(c, 0.0),
-            )
-            for c in causes
-        ]
-    )
+    waits = frame(held_rows({dt.date(2026, 1, 31): {"permits": 40.0}}))
     assert summary_lines(waits) == ["north: kit lead time binds (60% of held site-days), then permits (40%)"]
 
 
@@ -387,18 +385,12 @@ def test_a_budget_that_binds_in_one_year_is_not_said_to_hold_little():
     """compare said "budget held little in north ... yet the 90% date moved: it is on the critical path" beside
     "what binds: budget (2025)": the cut orders averaged under 20% of the horizon's operator-months (here 100% in
     the two 2025 months, 0 in the twelve later ones: 2/14), yet budget is the binding cause of 2025."""
-    causes = ("targets", "business_case", "budget", "permits", "equipment", "deliveries", "crews", "plan")
     months = {
         dt.date(2025, 11, 30): {"budget": 40},
         dt.date(2025, 12, 31): {"budget": 40},
         **{dt.date(y, m, 28): {"targets": 40} for y in (2026, 2027, 2028) for m in (3, 6, 9, 12)},
     }
-    rows = [
-        (d, 0, f"rollout_held_pct_{c}_{region}", {"equipment": 60.0, **held}.get(c, 0.0))
-        for d, held in months.items()
-        for c in causes
-        for region in ("north", "central", "south")
-    ]
+    rows = held_rows(months, ("north", "central", "south"))
     rows += [(d, 0, "orders_budget_bound_pct", 100.0 if d.year == 2025 else 0.0) for d in months]
     rows += [(d, 0, "orders_pace_bound_pct", 0.0 if d.year == 2025 else 100.0) for d in months]
     metrics = frame(rows)
