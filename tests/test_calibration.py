@@ -131,6 +131,23 @@ def test_sites_for_coverage_is_the_smallest_count(world, rows):
     assert sites_for_coverage(world, 101.0) == -1
 
 
+def test_capitals_ceiling_is_the_proxy_s_arithmetic(world, rows):
+    """The ceiling row by hand: the proxy area's share of the people, from the country's cells; no plan beats it."""
+    city = world.country.cells["city_ward"].to_numpy()
+    pop = np.asarray(world.cells.pop, dtype=float)
+    share = 100.0 * pop[city].sum() / pop.sum()
+    assert 25.0 < share < 40.0  # the pre-2025 city wards hold about a third of the people
+    r = row(rows, "Most of the urban wards of provincial cities")
+    assert r.model == pytest.approx(100.0 * 25.5 / share, rel=1e-12) and r.status == "info"
+    assert f"they hold {share:.1f}% of the population" in r.figure
+    assert f"at most {100.0 * 25.5 / 93.34:.1f}% of the population" in r.figure and "93.34%" in r.figure
+    # the plan's own figure stays under the bound of the coverage it has at that point (>= 25.5%)
+    n = int(row(rows, "national coverage reaches 25.5%").model)
+    capitals = row(rows, "urban wards of provincial cities at that point")
+    assert capitals.model <= 100.0 * coverage_after(world, n) / share + 1e-9
+    assert capitals.reported > r.model  # the reported figure is out of the proxy's reach
+
+
 def test_ranked_coverage_equals_fresh_grids(world):
     """The one-pass coverage of the calibration (sites switched on in rank order, union and operator layers kept
     together) against fresh grids built for each n: the union by `coverage_after`, each operator's own network by
