@@ -228,6 +228,10 @@ def good_props(name: str, population: int = 150) -> dict:
             [VILLAGE_HEADER + ",households", "Bản A,104.10,22.30,08,150,151"],
             ["row 2, column households = '151'", "at most 150"],
         ),
+        (
+            [line.replace(",", "\t") for line in VILLAGES],
+            ["header = 'name\\tlon", "separated by tabs, not commas", "CSV UTF-8 (Comma delimited)"],
+        ),
     ],
     ids=[
         "name-Name",
@@ -237,6 +241,7 @@ def good_props(name: str, population: int = 150) -> dict:
         "population-over-cap",
         "population-fraction",
         "households-over-population",
+        "tab-separated",
     ],
 )
 def test_bad_village_csv(tmp_path, lines, parts):

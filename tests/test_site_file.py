@@ -50,6 +50,8 @@ def test_reads_a_good_file(tmp_path):
         ([GOOD[0], "105.8,21.0,viettel,4g,1800,31/12/2019"], "row 2, column on_air_date", "ISO date"),
         ([GOOD[0], "abc,21.0,viettel,4g,1800,2019-01-01"], "row 2, column lon", "a number"),
         ([GOOD[0], GOOD[3]], "technology", "at least one 4g"),
+        # Excel with a decimal comma (vi-VN) saves "CSV" with semicolons: said as such, not as 6 missing columns
+        ([line.replace(",", ";") for line in GOOD], "header = 'lon;lat;operator", "comma-separated"),
     ],
 )
 def test_bad_files_name_file_row_column_and_allowed(tmp_path, lines, field, allowed):
@@ -59,6 +61,7 @@ def test_bad_files_name_file_row_column_and_allowed(tmp_path, lines, field, allo
     msg = ei.value.one_line()
     assert str(p) in msg and field in msg and allowed in msg
     assert "\n" not in msg
+    assert ("separated by semicolons" in msg) == (";" in lines[0])
 
 
 def test_missing_file_is_an_input_error(tmp_path):

@@ -102,8 +102,29 @@ def csv_header(path: Path, *, max_rows: int, what: str) -> list[str]:
         raise DxsimInputError(
             "empty file", file=path, field="header", allowed=f"a header line and {what} rows"
         )
+    refuse_other_separator(path, header)
     check_columns(path, header)
     return [normalise_column(c) for c in header]
+
+
+# separators a spreadsheet may have saved a "CSV" with: Excel in a locale with a decimal comma (vi-VN) writes ';'
+OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def refuse_other_separator(path: Path, header: list[str]) -> None:
+    """A header read as one column that holds another separator: the file is not comma-separated. Said as such,
+    instead of every required column being "missing"."""
+    if len(header) != 1:
+        return
+    for sep, name in OTHER_SEPARATORS.items():
+        if sep in header[0]:
+            raise DxsimInputError(
+                f"the header is one column: the file is separated by {name}, not commas",
+                file=path,
+                field="header",
+                value=header[0] if len(header[0]) <= 80 else header[0][:77] + "...",
+                allowed="a comma-separated file (in Excel: Save As 'CSV UTF-8 (Comma delimited)')",
+            )
 
 
 def normalise_column(name: str) -> str:
