@@ -100,7 +100,8 @@ _NR = {
         100.0,
         4,
         0.74,
-        "n78 100 MHz (2024 auction C2/C3 blocks, seed 003:38), 64T64R AAU, 4 "
+        "n77/n78 100 MHz (one 2024 auction block, C2 3700-3800 or C3 3800-3900 MHz, seed 003:38; path loss at the "
+        "nominal 3.5 GHz), 64T64R AAU, 4 "
         "layers to a 4Rx UE (TS 38.306; no MU-MIMO gain counted), " + _TDD,
         beamformed=True,
     ),
@@ -110,10 +111,19 @@ _NR = {
         100.0,
         4,
         0.74,
-        "n41 100 MHz, 64T64R AAU, 4 layers (no MU-MIMO gain), " + _TDD,
+        "n41 100 MHz (the 2024 auction's B1 block, 2500-2600 MHz, seed 003:38), 64T64R AAU, 4 layers (no MU-MIMO "
+        "gain), " + _TDD,
         beamformed=True,
     ),
-    700: Carrier("5g", 700, 10.0, 2, 1.0, "n28 2x10 MHz FDD, 2T2R, rank 2 (issue 12: 700 MHz 2x10 MHz)"),
+    700: Carrier(
+        "5g",
+        700,
+        10.0,
+        2,
+        1.0,
+        "n28 2x10 MHz FDD, 2T2R, rank 2 (dxsim assumption: no 700 MHz assignment is "
+        "reported, seed_facts.md open question 8)",
+    ),
 }
 _LTE = {
     "1800": Carrier(

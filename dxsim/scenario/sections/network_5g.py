@@ -50,9 +50,15 @@ class Radio(StrictModel):
 
     band_5g_mhz: EnvBands = Field(
         default_factory=lambda: EnvBands(urban=3500, suburban=3500, rural=3500),
-        description="5G coverage band per environment (MHz). 3.5 GHz (n78) is Vietnam's "
-        "5G band (2024 auction C2/C3 blocks, seed 003:38); 700 MHz is a rural option.",
-        json_schema_extra={"x-unit": "MHz", "x-source": "seed 003:38 (C2 3700-3800, C3 3800-3900 MHz)"},
+        description="5G coverage band per environment (MHz). 3500 is the mid-band TDD layer: the 2024 auction's "
+        "C2/C3 blocks are 3700-3900 MHz, modelled at the nominal 3.5 GHz (at 3.8 GHz the 38.901 path loss is 0.7 dB "
+        "higher and the outdoor radius ~4% smaller); 2600 is the auction's B1 block (2500-2600 MHz); 700 is a "
+        "rural option with no reported assignment.",
+        json_schema_extra={
+            "x-unit": "MHz",
+            "x-source": "seed 003:38 (B1 2500-2600, C2 3700-3800, C3 3800-3900 MHz); 700 MHz: dxsim assumption "
+            "(seed_facts.md open question 8)",
+        },
     )
     band_5g_start_mhz: EnvBands = Field(
         default_factory=lambda: EnvBands(urban=3500, suburban=3500, rural=3500),
@@ -61,8 +67,8 @@ class Radio(StrictModel):
         "remaining sites for band_5g_mhz around the start network.",
         json_schema_extra={
             "x-unit": "MHz",
-            "x-source": "seed 003:38: Vietnam's 5G launched on the 3.5 GHz blocks auctioned in 2024 (C2 3700-3800, "
-            "C3 3800-3900 MHz)",
+            "x-source": "seed 003:38: Vietnam's 5G launched on the mid-band blocks auctioned in 2024 (C2 3700-3800, "
+            "C3 3800-3900 MHz), modelled as band 3500 (nominal 3.5 GHz)",
         },
     )
     band_4g_mhz: EnvBands = Field(
