@@ -239,6 +239,37 @@ def test_served_and_short_split_on_a_toy_area_by_hand() -> None:
         np.testing.assert_allclose(total, 100.0)
 
 
+def test_people_in_served_5g_coverage_count_as_served_with_or_without_a_5g_device() -> None:
+    """pop_5g_served and pop_mbb_served count everyone inside served 5G coverage, although only the 5G-device users'
+    traffic is on 5G: here half the people have a 5G device, 4G carries a fifth of the rest's demand, and yet every
+    person counts as served by 4G or better. The metric descriptions must say so (they did not)."""
+    from dxsim.results.metrics import METRICS
+
+    cov4, cov5 = _two_cells()
+    pop = cov5.pop
+    p = _params(0.03).model_copy(update={"device_5g_share_pct": 50.0})
+    # 5G: ample (edge 50 Mbps, 1 Gbps); 4G: edge 20 -> most load 0.5; supply 6 / 18 Mbps carries 3 / 9 of demand 15 / 45
+    cw = CapacityWorld(
+        p,
+        np.zeros(0, np.float32),
+        SiteCapacity(np.zeros(0), np.zeros(0), np.zeros(0)),
+        _one_site_supply(24.0, 20.0, 30.0, pop),
+        np.array([1.0, 0.0, 0.0]),
+        supply5_start=_one_site_supply(1000.0, 50.0, 80.0, pop),
+    )
+    sv = CellService(cw, pop, cov5.group, 2, cov5.k, cov5, None, cov4)
+    sv.update(2026)
+    c = sv.cell
+    np.testing.assert_allclose(c["served5"], pop)  # the 5G device users' demand is all carried
+    np.testing.assert_allclose(c["mbb_served"], pop)  # ... and so everyone counts as served by 4G or better,
+    on_4g = 0.5 * pop  # although the other half's traffic is on 4G, which carries a fifth of it
+    d4 = 0.03 * on_4g
+    np.testing.assert_allclose(np.minimum(d4, 0.5 * 24.0 * pop / pop.sum()) / d4, 0.2)
+    assert sv.national()["pop_mbb_capacity_short_pct"] == 0.0
+    for name in ("pop_5g_served", "pop_5g_served_pct", "pop_mbb_served", "pop_mbb_served_pct"):
+        assert "with or without a 5G device" in METRICS[name], name
+
+
 def test_a_served_rate_above_the_edge_rate_serves_no_one() -> None:
     cov4, cov5 = _two_cells()
     p = _params(0.001).model_copy(update={"served_rate_mbps": 60.0})  # edge 50 Mbps < 60

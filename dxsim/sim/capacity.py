@@ -16,6 +16,10 @@ Per cell, with u the busy-hour Mbps per person (`Capacity.busy_hour_mbps_per_per
     D4  = u x covered_4g - carried5                                (the rest, and 5G overflow, on 4G)
     served share of the other covered people = min(D4, rho_max4 x S4) / D4
 
+served5 = covered_5g x (carried5 / D5) counts everyone in the cell's 5G coverage, with or without a 5G device, and
+the 4G-or-better count starts from it (served5 + the other covered people x the 4G share): a place measure. Those
+without a 5G device are on 4G, so when 4G is overloaded they count as served while their busy-hour throughput is ~0.
+
 A user's busy-hour flow throughput is median_rate x (1 - load) (M/G/1-PS), with the 5G load the carried
 5G demand (users beyond it moved to 4G) and the 4G load the offered 4G demand (capped at 1); the national median is
 taken over data users from a histogram (0.25 Mbps bins) kept up to date cell by cell.
