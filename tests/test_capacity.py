@@ -239,10 +239,11 @@ def test_served_and_short_split_on_a_toy_area_by_hand() -> None:
         np.testing.assert_allclose(total, 100.0)
 
 
-def test_people_in_served_5g_coverage_count_as_served_with_or_without_a_5g_device() -> None:
-    """pop_5g_served and pop_mbb_served count everyone inside served 5G coverage, although only the 5G-device users'
-    traffic is on 5G: here half the people have a 5G device, 4G carries a fifth of the rest's demand, and yet every
-    person counts as served by 4G or better. The metric descriptions must say so (they did not)."""
+def test_5g_served_is_a_place_and_4g_or_better_served_counts_whose_traffic_is_carried() -> None:
+    """Half the people have a 5G device and 5G carries all of them; the other half's traffic is on a 4G that carries a
+    fifth of it. 5G served (a place measure, like coverage) counts everyone in served 5G coverage; 4G-or-better served
+    counts the 5G-device users on 5G plus a fifth of the rest (it counted everyone before: 96.8% 'served' at a median
+    busy-hour throughput of 0.23 Mbps with 3.5x the baseline demand)."""
     from dxsim.results.metrics import METRICS
 
     cov4, cov5 = _two_cells()
@@ -260,14 +261,19 @@ def test_people_in_served_5g_coverage_count_as_served_with_or_without_a_5g_devic
     sv = CellService(cw, pop, cov5.group, 2, cov5.k, cov5, None, cov4)
     sv.update(2026)
     c = sv.cell
-    np.testing.assert_allclose(c["served5"], pop)  # the 5G device users' demand is all carried
-    np.testing.assert_allclose(c["mbb_served"], pop)  # ... and so everyone counts as served by 4G or better,
-    on_4g = 0.5 * pop  # although the other half's traffic is on 4G, which carries a fifth of it
-    d4 = 0.03 * on_4g
-    np.testing.assert_allclose(np.minimum(d4, 0.5 * 24.0 * pop / pop.sum()) / d4, 0.2)
-    assert sv.national()["pop_mbb_capacity_short_pct"] == 0.0
-    for name in ("pop_5g_served", "pop_5g_served_pct", "pop_mbb_served", "pop_mbb_served_pct"):
-        assert "with or without a 5G device" in METRICS[name], name
+    np.testing.assert_allclose(c["served5"], pop)  # the place: its 5G carries every 5G-device user there
+    on5 = 0.5 * pop  # the people on 5G
+    d4 = 0.03 * pop - 0.03 * on5  # everyone's demand less what 5G carries: 15 / 45 Mbps
+    share4 = np.minimum(d4, 0.5 * 24.0 * pop / pop.sum()) / d4
+    np.testing.assert_allclose(share4, 0.2)
+    np.testing.assert_allclose(c["mbb_served"], on5 + (pop - on5) * share4)  # 600 / 1,800 people
+    nat = sv.national()
+    assert nat["pop_5g_served_pct"] == pytest.approx(100.0)
+    assert nat["pop_mbb_served_pct"] == pytest.approx(60.0) and nat[
+        "pop_mbb_capacity_short_pct"
+    ] == pytest.approx(40.0)
+    assert "with or without a 5G device" in METRICS["pop_5g_served_pct"]
+    assert "a person measure" in METRICS["pop_mbb_served_pct"]
 
 
 def test_a_served_rate_above_the_edge_rate_serves_no_one() -> None:

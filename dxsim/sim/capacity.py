@@ -16,9 +16,15 @@ Per cell, with u the busy-hour Mbps per person (`Capacity.busy_hour_mbps_per_per
     D4  = u x covered_4g - carried5                                (the rest, and 5G overflow, on 4G)
     served share of the other covered people = min(D4, rho_max4 x S4) / D4
 
-served5 = covered_5g x (carried5 / D5) counts everyone in the cell's 5G coverage, with or without a 5G device, and
-the 4G-or-better count starts from it (served5 + the other covered people x the 4G share): a place measure. Those
-without a 5G device are on 4G, so when 4G is overloaded they count as served while their busy-hour throughput is ~0.
+Two measures of served. 5G served, covered_5g x (carried5 / D5), is a place measure like coverage: everyone in
+the cell's 5G coverage counts, with or without a 5G device, when its 5G cells carry their 5G-device users.
+4G-or-better served counts people whose traffic is carried: the 5G-device users their own operator's 5G carries
+(on5 = device_5g_share x covered_own_5g x carried5 / D5), then everyone else in coverage at the 4G served share::
+
+    mbb_served = on5 + min(max(covered_any - on5, 0), covered_4g) x served share of 4G
+
+so where 4G is overloaded, people without a 5G device inside served 5G coverage are 5G-served (the place) but
+not 4G-or-better served (their traffic is on that 4G).
 
 A user's busy-hour flow throughput is median_rate x (1 - load) (M/G/1-PS), with the 5G load the carried
 5G demand (users beyond it moved to 4G) and the 4G load the offered 4G demand (capped at 1); the national median is

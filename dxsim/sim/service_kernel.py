@@ -108,6 +108,9 @@ def _cell(
     share4, load4, _, med4 = _layer(rec[c, R_S4], rec[c, R_S4 + 1], rec[c, R_S4 + 2], d4, served_rate)
     mbb_cov = rec[c, R_POP] * popcount(mask4[c] | mask5[c]) / k
     served5 = cov5[c] * share5
+    # people whose traffic 5G carries: the 5G-device users inside their own operator's 5G, at its carried share;
+    # everyone else in coverage (no 5G device, another operator's 5G, 5G overflow) is on 4G
+    on5 = dev5 * own5 * share5
     w5 = users * dev5 * own5 * share5
     w4 = max(users * mbb_cov - w5, 0.0)
     # the 5G users on 5G are the carried ones (the rest went to 4G); no 5G supply: fully loaded, as _layer says
@@ -118,7 +121,7 @@ def _cell(
         served5,
         cov5[c] - served5,
         mbb_cov,
-        served5 + min(max(mbb_cov - served5, 0.0), cov4[c]) * share4,
+        on5 + min(max(mbb_cov - on5, 0.0), cov4[c]) * share4,
         w5,
         w4,
         w5 * t5 + w4 * t4,
