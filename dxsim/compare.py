@@ -27,7 +27,8 @@ budget envelope is shown as the envelope, not as the programme budgets it become
 table, compare.md and compare.json all print it from there, above the KPIs.
 
 Outputs (`write_compare`, each file written atomically): `compare.csv` (one row per KPI: kpi,
-label, unit, one column per scenario, one `delta_<option>` column per non-baseline scenario),
+label, unit, one column per scenario, one `delta_<option>` column per non-baseline scenario, and `note`: why an
+option's incremental ratio has no number, e.g. "push: costs less and adds more"),
 `compare.md` (what each option changes, then the KPIs with P10-P90), `compare_quantiles.csv` (kpi,
 scenario, p10, p50, p90, delta_p10, delta_p50, delta_p90), `compare_replications.csv` (kpi,
 scenario, replication, value, delta) and `compare.json` (seed, reps, baseline, files and their
@@ -64,6 +65,7 @@ import polars as pl
 from dxsim._version import __version__
 from dxsim.errors import DxsimInputError
 from dxsim.execution import KpiTask, chunks, execute_kpis, replication_workers, run_tasks, year_end_tags
+from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n.formats import month as month_label
@@ -254,24 +256,25 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
 def incremental_ratio(
     extra_cost: float | None, extra_benefit: float | None, scale: float
 ) -> tuple[float | None, str]:
-    """(scale x extra cost / extra benefit, "") where the option adds benefit at a cost; else (None, why).
+    """(scale x extra cost / extra benefit, "") where the option adds benefit at a cost; else (None, why), `why` in
+    English (compare.csv keeps it so; the terminal and compare.md translate it).
 
     As in cost-effectiveness analysis, a negative ratio is not shown: it mixes "cheaper and better" (the option
     dominates: no extra cost per extra benefit to speak of) with "dearer and worse"."""
     if extra_cost is None or extra_benefit is None:
         return None, ""
     if extra_benefit == 0 and extra_cost == 0:
-        return None, _("no change")
+        return None, N_("no change")
     if extra_benefit < 0:  # the option gives up some of the baseline's benefit: say so, not "no more"
         if extra_cost < 0:
-            return None, _("adds less, costs less")
-        return None, _("adds less, costs more") if extra_cost > 0 else _("adds less")
+            return None, N_("adds less, costs less")
+        return None, N_("adds less, costs more") if extra_cost > 0 else N_("adds less")
     if extra_benefit == 0:
         if extra_cost < 0:
-            return None, _("adds no more, costs less")
-        return None, _("adds no more, costs more") if extra_cost > 0 else _("adds no more")
+            return None, N_("adds no more, costs less")
+        return None, N_("adds no more, costs more") if extra_cost > 0 else N_("adds no more")
     if extra_cost < 0:
-        return None, _("costs less and adds more")
+        return None, N_("costs less and adds more")
     return scale * extra_cost / extra_benefit, ""
 
 
@@ -305,7 +308,8 @@ class CompareResult:
     reps: int
     runs: list[ScenarioRun]
     kinds: dict[str, str] = field(default_factory=dict)  # kpi -> value | date | incremental
-    # (incremental kpi, option) -> why it has no ratio: the option is cheaper and adds more, or adds nothing
+    # (incremental kpi, option) -> why it has no ratio (English, translated where shown): the option is cheaper and
+    # adds more, or adds nothing
     verdicts: dict[tuple[str, str], str] = field(default_factory=dict)
     # option -> [(dotted field, baseline value, option value)], see NOT_OPTION_SETTINGS
     differences: dict[str, list[tuple[str, Any, Any]]] = field(default_factory=dict)
@@ -923,7 +927,8 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
     if kind == "incremental":
         if scenario == result.baseline:
             return ""
-        return result.verdicts.get((kpi, scenario)) or fmt_value(q["p50"], unit)
+        verdict = result.verdicts.get((kpi, scenario))
+        return _(verdict) if verdict else fmt_value(q["p50"], unit)
     scale = _scale(q["p50"], q["p10"], q["p90"])
     mid = fmt_value(q["p50"], unit, missing=missing, scale=scale)
     if result.reps > 1 and q["p10"] != q["p90"]:
@@ -1126,6 +1131,13 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
             row[s] = _iso(r[s]) if is_date else _num(r[s])
         for s in result.options:
             row[f"delta_{s}"] = _days(days.quantile(s, r["kpi"], 0.5)) if is_date else _num(r[f"delta_{s}"])
+        # why an option's cell has no number (an incremental ratio of an option that dominates or adds nothing), in
+        # English as the other notes of the CSV files: a blank cell alone reads as "not computed"
+        row["note"] = "; ".join(
+            f"{s}: {result.verdicts[(r['kpi'], s)]}"
+            for s in result.options
+            if (r["kpi"], s) in result.verdicts
+        )
         t_rows.append(row)
     q_rows = []
     for r in result.quantiles.iter_rows(named=True):
@@ -1161,7 +1173,7 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
         )
     text = pl.Utf8
     return {
-        "compare.csv": pl.DataFrame(t_rows, schema=dict.fromkeys(result.table.columns, text)),
+        "compare.csv": pl.DataFrame(t_rows, schema=dict.fromkeys([*result.table.columns, "note"], text)),
         "compare_quantiles.csv": pl.DataFrame(q_rows, schema=dict.fromkeys(result.quantiles.columns, text)),
         "compare_replications.csv": pl.DataFrame(
             rep_rows,

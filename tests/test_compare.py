@@ -154,12 +154,25 @@ def test_csv_and_markdown_shape(result, tmp_path):
         "push",
         "delta_short-copy",
         "delta_push",
+        "note",
     ]
     assert csv["kpi"].n_unique() == csv.height  # one row per KPI
     expected = [
         k for k, *_ in kpi_rows(["2025_12", "2026_12", "2027_12"], "2027_12") + campaign_rows(result.runs)
     ]
     assert csv["kpi"].to_list() == expected
+    # why an option's incremental ratio is empty is in the row's note, as the terminal and compare.md say it
+    incr = csv.filter(pl.col("kpi") == "incr_5g_vnd_m_per_additional_person").row(0, named=True)
+    assert (
+        incr["short-copy"] is None and incr["note"] == "short-copy: no change"
+    )  # the identical copy adds nothing
+    for r in csv.iter_rows(named=True):
+        want = "; ".join(
+            f"{s}: {result.verdicts[(r['kpi'], s)]}"
+            for s in result.options
+            if (r["kpi"], s) in result.verdicts
+        )
+        assert (r["note"] or "") == want, r["kpi"]
     for kpi in (
         "pop_covered_5g_pct_2026_12",
         "year_5g_pop_90pct",
