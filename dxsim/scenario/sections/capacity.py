@@ -72,7 +72,8 @@ class Capacity(StrictModel):
         le=1_000,
         description="Mobile data a smartphone user moves in a month in the base year.",
         source="Ericsson Mobility Report (June 2019, via ZDNet 2019-06-24): South East Asia and Oceania data per "
-        "smartphone rising from 3.6 GB (2018) to 17 GB per month by 2024",
+        "smartphone rising from 3.6 GB (2018) to 17 GB per month by 2024, a 2019 forecast (no measured Vietnamese "
+        "figure is reported; the uncertainty draws -30%/+40% around it)",
     )
     traffic_base_year: int = param(
         2024,
