@@ -462,3 +462,35 @@ def test_a_scenario_file_given_to_sweep_or_optimise_is_named_as_such(command: st
     res = CliRunner().invoke(app, [command, str(scenario)])
     line = one_line_error(res.stderr, res.stdout, "baseline.toml", "is a scenario file", what, "`base`")
     assert res.exit_code == 2 and "unknown key" not in line
+
+
+@pytest.mark.parametrize(
+    ("command", "given", "what"),
+    [
+        ("sweep", "scenarios/optimise/envelope-split.toml", "`dxsim optimise`"),
+        ("optimise", "scenarios/sweeps/example.toml", "`dxsim sweep`"),
+    ],
+)
+def test_a_sweep_or_optimisation_file_given_to_the_other_command_is_named_as_such(
+    command: str, given: str, what: str
+) -> None:
+    """`dxsim sweep` of an optimisation file said "unknown key 'reps'"; `dxsim optimise` of a sweep file said
+    "unknown key 'method'"."""
+    path = Path(__file__).resolve().parent.parent / given
+    res = CliRunner().invoke(app, [command, str(path)])
+    line = one_line_error(res.stderr, res.stdout, path.name, "not a", what)
+    assert res.exit_code == 2 and "unknown key" not in line
+
+
+def test_a_sweep_file_with_a_mistyped_key_is_still_told_about_the_key(tmp_path: Path) -> None:
+    """A sweep file that also has a key of an optimisation file (`reps` for `reps_per_run`) is still a sweep file."""
+    example = Path(__file__).resolve().parent.parent / "scenarios" / "sweeps" / "example.toml"
+    text = example.read_text(encoding="utf-8").replace("reps_per_run = 1", "reps = 1")
+    text = text.replace(
+        'base = "../baseline.toml"', f'base = "{(example.parent.parent / "baseline.toml").as_posix()}"'
+    )
+    f = tmp_path / "s.toml"
+    f.write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(app, ["sweep", str(f)])
+    line = one_line_error(res.stderr, res.stdout, "s.toml", "unknown key 'reps'")
+    assert res.exit_code == 2 and "optimisation file" not in line

@@ -77,6 +77,7 @@ from dxsim.sweep.spec import (
     base_path,
     override,
     read_toml,
+    refuse_other_tool_file,
     refuse_scenario_file,
     resolve_path,
 )
@@ -486,6 +487,7 @@ def load_optimise(path: str | os.PathLike[str], max_evals: int | None = None) ->
     file = Path(path)
     raw = read_toml(file, "optimisation", EXAMPLE)
     refuse_scenario_file(file, raw, "optimisation", "scenarios/optimise/envelope-split.toml")
+    refuse_other_tool_file(file, raw, "optimisation")
     _keys(file, raw, TOP_KEYS, "")
     base = base_path(file, raw, "optimisation")
     name = raw.get("name", file.stem)

@@ -339,11 +339,57 @@ def refuse_scenario_file(file: Path, raw: dict[str, Any], kind: str, example: st
         )
 
 
+SWEEP_ONLY_KEYS = frozenset(
+    {"method", "samples", "reps_per_run", "kpis", "parameters", "second_order", "morris_levels", "bootstrap"}
+    | {"conf_level", "top"}
+)
+OPTIMISE_ONLY_KEYS = frozenset(
+    {
+        "reps",
+        "max_evals",
+        "batch",
+        "sampler",
+        "validate_reps",
+        "variables",
+        "shares",
+        "objectives",
+        "constraints",
+    }
+)
+
+
+def refuse_other_tool_file(file: Path, raw: dict[str, Any], kind: str) -> None:
+    """An optimisation file given to `dxsim sweep` (or a sweep file to `dxsim optimise`): say so and name the
+    command that reads it, not "unknown key 'reps'" / "unknown key 'method'".
+
+    It is told by keys only the other kind of file has, and none only this kind has (so a sweep file with one
+    mistyped key is still told about that key)."""
+    own, other = (
+        (OPTIMISE_ONLY_KEYS, SWEEP_ONLY_KEYS)
+        if kind == "optimisation"
+        else (SWEEP_ONLY_KEYS, OPTIMISE_ONLY_KEYS)
+    )
+    if own & set(raw) or not other & set(raw):
+        return
+    if kind == "optimisation":
+        msg = _("is a sweep file, not an optimisation file; run it with `dxsim sweep`")
+        allowed = _("{what}, e.g. {example}").format(
+            what=_("an optimisation file"), example="scenarios/optimise/envelope-split.toml"
+        )
+    else:
+        msg = _("is an optimisation file, not a sweep file; run it with `dxsim optimise`")
+        allowed = _("{what}, e.g. {example}").format(
+            what=_("a sweep file"), example="scenarios/sweeps/example.toml"
+        )
+    raise _err(file, msg, allowed=allowed)
+
+
 def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     """Read and validate a SWEEP.toml (including its base scenario and the KPI names)."""
     file = Path(path)
     raw = read_toml(file)
     refuse_scenario_file(file, raw, "sweep", "scenarios/sweeps/example.toml")
+    refuse_other_tool_file(file, raw, "sweep")
     for k in raw:
         if k not in TOP_KEYS:
             close = difflib.get_close_matches(k, TOP_KEYS, n=1, cutoff=0.6)
