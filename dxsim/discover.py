@@ -277,13 +277,12 @@ def discover(
     y_raw = runs[kpi].cast(pl.Float64).fill_nan(None)
     n_undef = int(y_raw.null_count())
     if n_undef and undefined is None:
-        raise DxsimInputError(
-            _("{n} of {total} runs have no value (e.g. a year not reached within the horizon)").format(
-                n=n_undef, total=runs.height
-            ),
+        raise DxsimInputError(  # the option was not given: no value of it to show (the KPI is not one)
+            _(
+                "not given, and {n} of {total} runs have no {kpi} (e.g. a year not reached within the horizon)"
+            ).format(n=n_undef, total=runs.height, kpi=kpi),
             file=source,
             field="--undefined",
-            value=kpi,
             allowed=_("--undefined fail, pass or drop: how those runs count"),
         )
     if undefined is not None and undefined not in UNDEFINED:

@@ -94,6 +94,8 @@ def test_undefined_values_must_be_placed(tmp_path: Path) -> None:
     )
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
     assert "--undefined" in r.stderr and "fail, pass or drop" in r.stderr
+    # the option was not given: the line must not show the KPI as its value ("--undefined = 'year_5g_pop_90pct'")
+    assert "--undefined = " not in r.stderr and "not given" in r.stderr and "no year_5g_pop_90pct" in r.stderr
     r = dxsim_cmd(
         "discover",
         str(sw),
