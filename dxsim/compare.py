@@ -709,6 +709,16 @@ CAMPAIGN_COMPARED = (  # per campaign: (KPI suffix, unit, kind)
     ("year_done", DATE_UNIT, "date"),
     ("surge_capex_total_vnd_bn", "VND bn", "value"),
 )
+# compare shows the unit beside each label, so a label must not carry it too: kpi_label's "surge capex (VND bn)"
+# (for tables without a unit column) came out as "surge capex (VND bn) (VND bn)"
+CAMPAIGN_COMPARED_LABELS = {"surge_capex_total_vnd_bn": N_("surge capex")}
+
+
+def _campaign_label(name: str, suffix: str) -> str:
+    what = CAMPAIGN_COMPARED_LABELS.get(suffix)
+    if what is None:
+        return kpi_label(f"campaign_{name}_{suffix}")[0]
+    return _("Campaign {name}: {what}").format(name=name, what=_(what))
 
 
 def campaign_rows(runs: Sequence[ScenarioRun]) -> list[tuple[str, str, str, str]]:
@@ -717,7 +727,7 @@ def campaign_rows(runs: Sequence[ScenarioRun]) -> list[tuple[str, str, str, str]
     keys = list(dict.fromkeys(k for run in runs for v in run.kpis.values() for k in v))
     names = list(dict.fromkeys(m.group(1) for k in keys if (m := CAMPAIGN_RE.match(k))))
     return [
-        (f"campaign_{n}_{suffix}", kpi_label(f"campaign_{n}_{suffix}")[0], unit, kind)
+        (f"campaign_{n}_{suffix}", _campaign_label(n, suffix), unit, kind)
         for n in names
         for suffix, unit, kind in CAMPAIGN_COMPARED
         if f"campaign_{n}_{suffix}" in keys

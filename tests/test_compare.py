@@ -11,6 +11,7 @@ import json
 import math
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import polars as pl
@@ -677,3 +678,25 @@ def test_each_campaign_is_compared(result):
     vals = sorted(v[done] for v in short.kpis.values())
     assert row["short"] == vals[len(vals) // 2]  # P50 of 3 replications, nearest rank: the middle one
     assert 0 <= row["short"] <= 117 and row["unit"] == "villages"
+
+
+def test_a_campaign_row_label_does_not_repeat_its_unit() -> None:
+    """compare prints "label (unit)": the surge capex row read "surge capex (VND bn) (VND bn)"."""
+    run = SimpleNamespace(
+        kpis={
+            0: {
+                "campaign_no_power_2025_11_villages_done_by_deadline": 3,
+                "campaign_no_power_2025_11_year_done": 2028.9,
+                "campaign_no_power_2025_11_surge_capex_total_vnd_bn": 0.0,
+            }
+        }
+    )
+    rows = campaign_rows([run])  # type: ignore[list-item]
+    assert [r[0] for r in rows] == [
+        "campaign_no_power_2025_11_villages_done_by_deadline",
+        "campaign_no_power_2025_11_year_done",
+        "campaign_no_power_2025_11_surge_capex_total_vnd_bn",
+    ]
+    for _kpi, label, unit, _kind in rows:
+        assert f"({unit})" not in label, label
+    assert rows[2][1] == "Campaign no_power_2025_11: surge capex"
