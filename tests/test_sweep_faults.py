@@ -494,3 +494,14 @@ def test_a_sweep_file_with_a_mistyped_key_is_still_told_about_the_key(tmp_path: 
     res = CliRunner().invoke(app, ["sweep", str(f)])
     line = one_line_error(res.stderr, res.stdout, "s.toml", "unknown key 'reps'")
     assert res.exit_code == 2 and "optimisation file" not in line
+
+
+def test_the_keys_that_tell_a_sweep_file_from_an_optimisation_file_are_the_specs_own() -> None:
+    """refuse_other_tool_file tells the two kinds apart by the keys only one of them has: the lists kept in
+    dxsim.sweep.spec (which cannot import dxsim.optimise) must be exactly the two specs' TOP_KEYS apart."""
+    from dxsim.optimise.spec import TOP_KEYS as OPTIMISE_KEYS
+    from dxsim.sweep.spec import OPTIMISE_ONLY_KEYS, SWEEP_ONLY_KEYS
+    from dxsim.sweep.spec import TOP_KEYS as SWEEP_KEYS
+
+    assert SWEEP_ONLY_KEYS == set(SWEEP_KEYS) - set(OPTIMISE_KEYS)
+    assert OPTIMISE_ONLY_KEYS == set(OPTIMISE_KEYS) - set(SWEEP_KEYS)
