@@ -269,13 +269,30 @@ def summarise(
 
     `extra` adds KPIs computed elsewhere (name -> {replication: value}).
     """
+    return kpi_quantiles({**kpi_values(metrics), **(extra or {})}, metrics["replication"].n_unique())
+
+
+def kpi_values(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
+    """Every KPI of the metrics' replications: name -> {replication: value}.
+
+    Each replication's values depend on its own rows only, so a long run computes them as each replication comes in
+    and keeps a few hundred numbers instead of its ~7,000 national rows (`merge_kpi_values`; dxsim.runner)."""
     nat = metrics.filter(pl.col("area") == "VN")
     rows = NationalRows(nat)  # grouped by metric once for the three KPI families
     per = per_replication_kpis(nat, rows)
     per.update(village_kpis(nat, rows))
     per.update(compute_kpis(nat, rows))
-    per.update(extra or {})
-    n_reps = metrics["replication"].n_unique()
+    return per
+
+
+def merge_kpi_values(into: dict[str, dict[int, float]], more: dict[str, dict[int, float]]) -> None:
+    """Add another replication's `kpi_values` to `into` (KPI order: as first seen)."""
+    for name, by_rep in more.items():
+        into.setdefault(name, {}).update(by_rep)
+
+
+def kpi_quantiles(per: dict[str, dict[int, float]], n_reps: int) -> dict[str, float | None]:
+    """P50 of every KPI of `per` (name -> {replication: value}); with more than one replication also P10 and P90."""
     out: dict[str, float | None] = {}
     for name, by_rep in per.items():
         vals = np.array(list(by_rep.values()), dtype=float)
