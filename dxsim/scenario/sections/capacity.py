@@ -30,9 +30,8 @@ from pydantic import model_validator
 from dxsim.i18n import gettext as _
 from dxsim.scenario.fields import StrictModel, param
 
-SECONDS_PER_MONTH = (
-    30.4375 * 24 * 3600
-)  # mean month of a 365.25-day year (the Gregorian 30.436875 is 0.002% less)
+# the mean month of a 365.25-day year (the Gregorian 30.436875 days are 0.002% less)
+SECONDS_PER_MONTH = 30.4375 * 24 * 3600
 MBIT_PER_GB = 8_000.0
 
 _ASSUME = "dxsim assumption: {why}"
