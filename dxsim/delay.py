@@ -22,6 +22,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 Z90 = 1.2815515655446004  # standard-normal 90th percentile (scipy.stats.norm.ppf(0.9))
+Z99 = 2.3263478740408408  # standard-normal 99th percentile (scipy.stats.norm.ppf(0.99))
+
+
+def quantile_days(p50: float, p90: float, z: float) -> float:
+    """The delay at standard-normal quantile z of the log-normal with median p50 and 90th percentile p90
+    (unshifted): p50 x (p90 / p50) ** (z / Z90); e.g. z = Z99 gives its 99th percentile."""
+    return p50 * math.exp(sigma_from_p90(p50, p90) * z) if p50 > 0 else 0.0
 
 
 def sigma_from_p90(p50: float, p90: float, floor: float = 0.0) -> float:

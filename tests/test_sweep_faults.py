@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import signal
 import subprocess
@@ -505,3 +506,53 @@ def test_the_keys_that_tell_a_sweep_file_from_an_optimisation_file_are_the_specs
 
     assert SWEEP_ONLY_KEYS == set(SWEEP_KEYS) - set(OPTIMISE_KEYS)
     assert OPTIMISE_ONLY_KEYS == set(OPTIMISE_KEYS) - set(SWEEP_KEYS)
+
+
+PERMIT = "villages.programme.permit"
+
+
+def test_a_delay_median_swept_alone_is_flagged_with_its_tail_by_hand(tmp_path: Path, base: Path) -> None:
+    """Sweeping a delay's p50 with its p90 fixed widens the spread as the median falls; the note gives the 99th
+    percentiles at the range's ends, here by hand from the log-normal's own definition (not dxsim.delay)."""
+    from statistics import NormalDist
+
+    from dxsim.sweep.spec import delay_cautions
+
+    extra = f'[[parameters]]\npath = "{PERMIT}.p50_days"\nlow = 15\nhigh = 140\n'
+    spec = load_sweep(sweep_toml(tmp_path, base, extra=extra))
+    (note,) = delay_cautions(spec)
+    z90, z99 = NormalDist().inv_cdf(0.9), NormalDist().inv_cdf(0.99)
+    p90 = spec.base_scenario.villages.programme.permit.p90_days
+    assert p90 == 150.0  # the baseline's permit delay
+
+    def p99(p50: float) -> float:  # ln X ~ N(ln p50, sigma), sigma from the 90th percentile
+        return math.exp(math.log(p50) + z99 * (math.log(p90) - math.log(p50)) / z90)
+
+    assert p99(15) > p99(140)  # the lower median has the slower stragglers
+    assert f"`{PERMIT}.p50_days` is swept with `{PERMIT}.p90_days` fixed at 150 days" in note
+    assert f"99th percentile {p99(15):,.0f} days at 15, {p99(140):,.0f} at 140" in note
+    # both ends of the delay swept, or none of its median: nothing to say
+    both = extra + f'[[parameters]]\npath = "{PERMIT}.p90_days"\nlow = 150\nhigh = 300\n'
+    assert delay_cautions(load_sweep(sweep_toml(tmp_path, base, name="b.toml", extra=both))) == []
+    assert delay_cautions(load_sweep(sweep_toml(tmp_path, base, name="c.toml"))) == []
+
+
+def test_the_sweep_command_warns_of_a_lone_delay_median_and_drivers_md_keeps_it(tmp_path: Path) -> None:
+    short = tmp_path / "short.toml"
+    short.write_text(
+        f'extends = "{BASELINE.as_posix()}"\nname = "short"\n[horizon]\nend_date = 2025-12-31\n',
+        encoding="utf-8",
+    )
+    f = tmp_path / "s.toml"
+    f.write_text(
+        f'base = "{short.as_posix()}"\nmethod = "lhs"\nsamples = 2\nseed = 3\nreps_per_run = 1\n'
+        'kpis = ["villages_connected_end"]\n'
+        f'[[parameters]]\npath = "{PERMIT}.p50_days"\nlow = 15\nhigh = 140\n',
+        encoding="utf-8",
+    )
+    res = sweep_cli(str(f), "--workers", "0", "--out", str(tmp_path / "out"))
+    assert res.exit_code == 0, (res.stdout, res.stderr)
+    said = " ".join(res.stderr.split())
+    assert f"warning: `{PERMIT}.p50_days` is swept with `{PERMIT}.p90_days` fixed at 150 days" in said
+    md = (tmp_path / "out" / "drivers.md").read_text(encoding="utf-8")
+    assert f"`{PERMIT}.p50_days` is swept with `{PERMIT}.p90_days` fixed at 150 days" in md

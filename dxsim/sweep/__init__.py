@@ -53,7 +53,7 @@ from dxsim.i18n import gettext as _
 from dxsim.results.writer import atomic_file, atomic_files, claim_output_dir
 from dxsim.sweep.analysis import INERT_NOTE, MAIN_INDEX, analyse, drivers_markdown, spread_text
 from dxsim.sweep.sampling import build_tasks
-from dxsim.sweep.spec import SweepSpec, check_size, estimate_text, load_sweep, shown_g
+from dxsim.sweep.spec import SweepSpec, check_size, delay_cautions, estimate_text, load_sweep, shown_g
 
 __all__ = [
     "INERT_NOTE",
@@ -258,7 +258,8 @@ def run_sweep(
     is called after each finished run has been saved. Ctrl-C (or an exception from `on_run`) raises
     :class:`SweepInterrupted` after the finished runs are saved; call again to resume. `yes`: start a
     sweep above CONFIRM_REPLICATIONS (refused otherwise, with its time estimate). `warn(message)`:
-    damaged or edited run files that are run again (default: :func:`warnings.warn`).
+    damaged or edited run files that are run again, and a delay whose median is swept with its 90th percentile
+    fixed (`spec.delay_cautions`; default: :func:`warnings.warn`).
     """
     say = progress or (lambda _m: None)
     tell = warn or (lambda m: warnings.warn(m, stacklevel=3))
@@ -294,6 +295,8 @@ def run_sweep(
                 estimate=estimate_text(spec, len(todo), n_workers),
             )
         )
+        for caution in delay_cautions(spec):  # before the runs, so a planner can stop and pair the delay
+            tell(caution)
 
         def on_result(rec: dict[str, Any]) -> None:
             f = runs_dir / f"{rec['run_id']}.json"

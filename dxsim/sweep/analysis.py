@@ -34,7 +34,7 @@ from dxsim.i18n import gettext as _
 from dxsim.i18n import language
 from dxsim.results.excel import decimal_year_date
 from dxsim.results.kpi_labels import is_year_kpi
-from dxsim.sweep.spec import SweepSpec, shown_g
+from dxsim.sweep.spec import SweepSpec, delay_cautions, shown_g
 
 MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "lhs": "rho"}
 INERT_NOTE = N_(
@@ -393,6 +393,8 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
         ),
         "",
     ]
+    for caution in delay_cautions(spec):
+        lines += [caution, ""]
     if an.inert:
         lines += [_(INERT_NOTE).format(parameters=", ".join(f"`{p}`" for p in an.inert)), ""]
     for kpi in spec.kpis:

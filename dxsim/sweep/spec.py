@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dxsim.delay import Z99, quantile_days
 from dxsim.errors import DxsimInputError
 from dxsim.execution import kpi_names
 from dxsim.i18n import N_, language, pgettext
@@ -382,6 +383,53 @@ def refuse_other_tool_file(file: Path, raw: dict[str, Any], kind: str) -> None:
             what=_("a sweep file"), example="scenarios/sweeps/example.toml"
         )
     raise _err(file, msg, allowed=allowed)
+
+
+def _value_at(scenario: Any, path: str) -> Any:
+    """The resolved value at a dotted path of a validated scenario (None where the path does not lead to one)."""
+    obj = scenario
+    for part in path.split("."):
+        if isinstance(obj, dict):
+            obj = obj.get(part, obj.get(int(part)) if part.isdigit() else None)
+        else:
+            obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def delay_cautions(spec: SweepSpec) -> list[str]:
+    """A note for each delay whose median (`...p50_days`) is swept while its 90th percentile stays fixed.
+
+    Why: a delay is a log-normal fixed by its p50 and p90 (dxsim.delay), so with p90 fixed a lower median widens the
+    spread and the slowest draws get slower: the 99th percentile is p90^1.82 / p50^0.82. A KPI set by the last of
+    many draws (the last village connected) can then rise as the median falls, which reads as a wrong sign."""
+    swept = {p.path for p in spec.parameters}
+    out = []
+    for p in spec.parameters:
+        if not p.path.endswith("p50_days"):
+            continue
+        sibling = p.path[: -len("p50_days")] + "p90_days"
+        p90 = _value_at(spec.base_scenario, sibling)
+        if sibling in swept or not isinstance(p90, (int, float)) or p.low <= 0:
+            continue
+        out.append(
+            _(
+                "`{path}` is swept with `{sibling}` fixed at {p90} days: a lower median widens the spread, so the "
+                "slowest draws get slower (99th percentile {slow_low} days at {low}, {slow_high} at {high}); a KPI "
+                "set by the last of many delays may rise as the median falls. Sweep `{sibling}` too to move the "
+                "whole delay."
+            ).format(
+                path=p.path,
+                sibling=sibling,
+                p90=F.number(float(p90), 0),
+                low=F.number(p.low, 0),
+                high=F.number(p.high, 0),
+                slow_low=F.number(quantile_days(p.low, float(p90), Z99), 0),
+                slow_high=F.number(quantile_days(p.high, float(p90), Z99), 0),
+            )
+        )
+    return out
 
 
 def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
