@@ -199,21 +199,30 @@ def _one_site_supply(cap_mbps: float, p5: float, med: float, pop: np.ndarray) ->
     return s
 
 
-def test_served_and_short_split_on_a_toy_area_by_hand() -> None:
+def _toy_service(
+    p: Capacity, four_g: tuple[float, float, float], five_g: tuple[float, float, float]
+) -> tuple[CellService, np.ndarray]:
+    """The two toy cells served by one 4G and one 5G site, each (capacity Mbps, edge p5, median) over both cells, and
+    updated to 2026: (service, people per cell)."""
     cov4, cov5 = _two_cells()
     pop = cov5.pop
-    p = _params(0.03)
-    assert p.busy_hour_mbps_per_person(2026) == pytest.approx(0.03)
     cw = CapacityWorld(
         p,
         np.zeros(0, np.float32),
         SiteCapacity(np.zeros(0), np.zeros(0), np.zeros(0)),
-        _one_site_supply(40.0, 20.0, 30.0, pop),
+        _one_site_supply(*four_g, pop),
         np.array([1.0, 0.0, 0.0]),
-        supply5_start=_one_site_supply(100.0, 50.0, 80.0, pop),
+        supply5_start=_one_site_supply(*five_g, pop),
     )
     sv = CellService(cw, pop, cov5.group, 2, cov5.k, cov5, None, cov4)
     sv.update(2026)
+    return sv, pop
+
+
+def test_served_and_short_split_on_a_toy_area_by_hand() -> None:
+    p = _params(0.03)
+    assert p.busy_hour_mbps_per_person(2026) == pytest.approx(0.03)
+    sv, pop = _toy_service(p, (40.0, 20.0, 30.0), (100.0, 50.0, 80.0))
     c = sv.cell
     # 5G: supply 25 / 75 Mbps, edge 50 -> most load 1 - 10/50 = 0.8 -> carries 20 / 60 of demand 30 / 90
     np.testing.assert_allclose(c["served5"], [1000 * 20 / 30, 3000 * 60 / 90])
@@ -229,7 +238,7 @@ def test_served_and_short_split_on_a_toy_area_by_hand() -> None:
     assert nat["user_throughput_mbps_mean"] == pytest.approx(16.0 * (2000 / 3 + 2000) / 4000)
     # half the users at 16 Mbps (5G), a third at 0 (4G): the median lies in the 16 Mbps bin
     assert nat["user_throughput_mbps_p50"] == pytest.approx(16.0, abs=0.25)
-    by = sv.by_group(np.bincount(cov5.group, weights=pop), cov5.covered_pop_group)
+    by = sv.by_group(np.bincount(sv.group, weights=pop), sv.cov5.covered_pop_group)
     for layer in ("5g", "mbb"):
         total = (
             by[f"pop_{layer}_served_pct"]
@@ -246,20 +255,9 @@ def test_5g_served_is_a_place_and_4g_or_better_served_counts_whose_traffic_is_ca
     busy-hour throughput of 0.23 Mbps with 3.5x the baseline demand)."""
     from dxsim.results.metrics import METRICS
 
-    cov4, cov5 = _two_cells()
-    pop = cov5.pop
     p = _params(0.03).model_copy(update={"device_5g_share_pct": 50.0})
     # 5G: ample (edge 50 Mbps, 1 Gbps); 4G: edge 20 -> most load 0.5; supply 6 / 18 Mbps carries 3 / 9 of demand 15 / 45
-    cw = CapacityWorld(
-        p,
-        np.zeros(0, np.float32),
-        SiteCapacity(np.zeros(0), np.zeros(0), np.zeros(0)),
-        _one_site_supply(24.0, 20.0, 30.0, pop),
-        np.array([1.0, 0.0, 0.0]),
-        supply5_start=_one_site_supply(1000.0, 50.0, 80.0, pop),
-    )
-    sv = CellService(cw, pop, cov5.group, 2, cov5.k, cov5, None, cov4)
-    sv.update(2026)
+    sv, pop = _toy_service(p, (24.0, 20.0, 30.0), (1000.0, 50.0, 80.0))
     c = sv.cell
     np.testing.assert_allclose(c["served5"], pop)  # the place: its 5G carries every 5G-device user there
     on5 = 0.5 * pop  # the people on 5G
@@ -277,18 +275,8 @@ def test_5g_served_is_a_place_and_4g_or_better_served_counts_whose_traffic_is_ca
 
 
 def test_a_served_rate_above_the_edge_rate_serves_no_one() -> None:
-    cov4, cov5 = _two_cells()
     p = _params(0.001).model_copy(update={"served_rate_mbps": 60.0})  # edge 50 Mbps < 60
-    cw = CapacityWorld(
-        p,
-        np.zeros(0, np.float32),
-        SiteCapacity(np.zeros(0), np.zeros(0), np.zeros(0)),
-        _one_site_supply(400.0, 100.0, 200.0, cov5.pop),
-        np.array([1.0, 0.0, 0.0]),
-        supply5_start=_one_site_supply(1e6, 50.0, 80.0, cov5.pop),
-    )
-    sv = CellService(cw, cov5.pop, cov5.group, 2, cov5.k, cov5, None, cov4)
-    sv.update(2026)
+    sv, _ = _toy_service(p, (400.0, 100.0, 200.0), (1e6, 50.0, 80.0))
     nat = sv.national()
     assert nat["pop_5g_served_pct"] == 0.0 and nat["pop_5g_capacity_short_pct"] == pytest.approx(100.0)
     assert nat["pop_mbb_served_pct"] == pytest.approx(100.0)  # 4G's edge (100 Mbps) still serves them

@@ -498,14 +498,17 @@ def test_a_sweep_file_with_a_mistyped_key_is_still_told_about_the_key(tmp_path: 
 
 
 def test_the_keys_that_tell_a_sweep_file_from_an_optimisation_file_are_the_specs_own() -> None:
-    """refuse_other_tool_file tells the two kinds apart by the keys only one of them has: the lists kept in
-    dxsim.sweep.spec (which cannot import dxsim.optimise) must be exactly the two specs' TOP_KEYS apart."""
+    """refuse_other_tool_file tells the two kinds apart by the keys only one of them has; the optimisation spec reads
+    its own keys from the same list, so a key added to either file kind moves the sets with it."""
     from dxsim.optimise.spec import TOP_KEYS as OPTIMISE_KEYS
     from dxsim.sweep.spec import OPTIMISE_ONLY_KEYS, SWEEP_ONLY_KEYS
     from dxsim.sweep.spec import TOP_KEYS as SWEEP_KEYS
 
+    assert {"method", "samples", "reps_per_run", "parameters"} <= SWEEP_ONLY_KEYS
+    assert {"reps", "max_evals", "variables", "objectives"} <= OPTIMISE_ONLY_KEYS
     assert SWEEP_ONLY_KEYS == set(SWEEP_KEYS) - set(OPTIMISE_KEYS)
     assert OPTIMISE_ONLY_KEYS == set(OPTIMISE_KEYS) - set(SWEEP_KEYS)
+    assert not {"base", "name", "seed"} & (SWEEP_ONLY_KEYS | OPTIMISE_ONLY_KEYS)  # both kinds have them
 
 
 PERMIT = "villages.programme.permit"

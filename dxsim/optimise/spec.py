@@ -77,25 +77,13 @@ from dxsim.sweep.spec import (
     base_path,
     override,
     read_toml,
+    OPTIMISE_TOP_KEYS,
     refuse_other_tool_file,
     refuse_scenario_file,
     resolve_path,
 )
 
-TOP_KEYS = (
-    "base",
-    "name",
-    "seed",
-    "reps",
-    "max_evals",
-    "batch",
-    "sampler",
-    "validate_reps",
-    "variables",
-    "shares",
-    "objectives",
-    "constraints",
-)
+TOP_KEYS = OPTIMISE_TOP_KEYS
 VARIABLE_KEYS = ("path", "low", "high", "step")
 SHARE_KEYS = ("paths", "low", "high", "step", "total")
 OBJECTIVE_KEYS = ("kpi", "at", "direction", "stat")

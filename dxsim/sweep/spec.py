@@ -340,23 +340,24 @@ def refuse_scenario_file(file: Path, raw: dict[str, Any], kind: str, example: st
         )
 
 
-SWEEP_ONLY_KEYS = frozenset(
-    {"method", "samples", "reps_per_run", "kpis", "parameters", "second_order", "morris_levels", "bootstrap"}
-    | {"conf_level", "top"}
+# The top-level keys of an optimisation file (dxsim.optimise.spec reads them from here: it builds on this module,
+# which cannot import it); the keys only one kind of file has tell a file given to the other command.
+OPTIMISE_TOP_KEYS = (
+    "base",
+    "name",
+    "seed",
+    "reps",
+    "max_evals",
+    "batch",
+    "sampler",
+    "validate_reps",
+    "variables",
+    "shares",
+    "objectives",
+    "constraints",
 )
-OPTIMISE_ONLY_KEYS = frozenset(
-    {
-        "reps",
-        "max_evals",
-        "batch",
-        "sampler",
-        "validate_reps",
-        "variables",
-        "shares",
-        "objectives",
-        "constraints",
-    }
-)
+SWEEP_ONLY_KEYS = frozenset(TOP_KEYS) - frozenset(OPTIMISE_TOP_KEYS)
+OPTIMISE_ONLY_KEYS = frozenset(OPTIMISE_TOP_KEYS) - frozenset(TOP_KEYS)
 
 
 def refuse_other_tool_file(file: Path, raw: dict[str, Any], kind: str) -> None:
