@@ -904,15 +904,31 @@ def fmt_value(
     return F.significant(v, 3, signed=signed)
 
 
+NEITHER_REACHES = N_("neither reaches it")
+
+
+def _p50(result: CompareResult, kpi: str, scenario: str) -> float | None:
+    """The scenario's P50 of the KPI (None where compare has no row for it)."""
+    q = result.quantiles.filter((pl.col("kpi") == kpi) & (pl.col("scenario") == scenario))
+    return q["p50"][0] if q.height else None
+
+
+def neither_reaches(result: CompareResult, kpi: str, scenario: str) -> bool:
+    """Neither the option nor the baseline reaches the date KPI at the median: their delta says nothing."""
+    return not _finite(_p50(result, kpi, scenario)) and not _finite(_p50(result, kpi, result.baseline))
+
+
 def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, delta: bool) -> str:
     q = result.quantiles.filter((pl.col("kpi") == kpi) & (pl.col("scenario") == scenario)).row(0, named=True)
     missing = _("not reached") if (unit == DATE_UNIT and not delta) else "-"
     if delta:
         if kind == "incremental":
             return ""
+        if unit == DATE_UNIT and neither_reaches(result, kpi, scenario):
+            # paired, two dates never reached differ by 0; "0 mo" would read as "the same date"
+            return _(NEITHER_REACHES)
         if unit == DATE_UNIT and not _finite(q["delta_p50"]):  # one of the two never reaches it: which one
-            base = result.quantiles.filter((pl.col("kpi") == kpi) & (pl.col("scenario") == result.baseline))
-            base_reached = base.height > 0 and _finite(base["p50"][0])
+            base_reached = _finite(_p50(result, kpi, result.baseline))
             if _finite(q["p50"]) and not base_reached:
                 return _("reached; the baseline never does")
             if base_reached and not _finite(q["p50"]):
@@ -1139,15 +1155,19 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
         }
         for s in result.scenarios:
             row[s] = _iso(r[s]) if is_date else _num(r[s])
+        neither = {s for s in result.options if is_date and neither_reaches(result, r["kpi"], s)}
         for s in result.options:
-            row[f"delta_{s}"] = _days(days.quantile(s, r["kpi"], 0.5)) if is_date else _num(r[f"delta_{s}"])
-        # why an option's cell has no number (an incremental ratio of an option that dominates or adds nothing), in
-        # English as the other notes of the CSV files: a blank cell alone reads as "not computed"
-        row["note"] = "; ".join(
-            f"{s}: {result.verdicts[(r['kpi'], s)]}"
-            for s in result.options
-            if (r["kpi"], s) in result.verdicts
-        )
+            row[f"delta_{s}"] = (
+                None
+                if s in neither
+                else _days(days.quantile(s, r["kpi"], 0.5))
+                if is_date
+                else _num(r[f"delta_{s}"])
+            )
+        # why an option's cell has no number (an incremental ratio of an option that dominates or adds nothing; a
+        # date neither reaches), in English as the other notes of the CSV files: a blank cell reads as "not computed"
+        why = {(r["kpi"], s): NEITHER_REACHES for s in neither} | result.verdicts
+        row["note"] = "; ".join(f"{s}: {why[(r['kpi'], s)]}" for s in result.options if (r["kpi"], s) in why)
         t_rows.append(row)
     q_rows = []
     for r in result.quantiles.iter_rows(named=True):

@@ -168,10 +168,15 @@ def test_csv_and_markdown_shape(result, tmp_path):
         incr["short-copy"] is None and incr["note"] == "short-copy: no change"
     )  # the identical copy adds nothing
     for r in csv.iter_rows(named=True):
+        neither = (
+            r["unit"].startswith("date") and r["short"] is None
+        )  # a date the baseline's P50 never reaches
         want = "; ".join(
             f"{s}: {result.verdicts[(r['kpi'], s)]}"
-            for s in result.options
             if (r["kpi"], s) in result.verdicts
+            else f"{s}: neither reaches it"
+            for s in result.options
+            if (r["kpi"], s) in result.verdicts or (neither and r[s] is None)
         )
         assert (r["note"] or "") == want, r["kpi"]
     for kpi in (
@@ -271,7 +276,7 @@ def test_csv_dates_are_iso_and_deltas_whole_days(result, tmp_path):
     write_compare(result, tmp_path)
     csv = pl.read_csv(tmp_path / "compare.csv", infer_schema_length=0)  # every cell as written
     kinds = result.kinds
-    dates_seen = 0
+    dates_seen = neither_seen = 0
     reps = pl.read_csv(tmp_path / "compare_replications.csv", infer_schema_length=0)
     for row in csv.iter_rows(named=True):
         mem = result.row(row["kpi"])
@@ -298,6 +303,12 @@ def test_csv_dates_are_iso_and_deltas_whole_days(result, tmp_path):
             # delta: P50 of the paired day differences, recomputed from the per-replication dates
             rr = reps.filter(pl.col("kpi") == row["kpi"])
             for opt in result.options:
+                if (
+                    row[opt] is None and row[result.baseline] is None
+                ):  # neither P50 reaches it: no delta, a note
+                    assert row[f"delta_{opt}"] is None and f"{opt}: neither reaches it" in row["note"]
+                    neither_seen += 1
+                    continue
                 o = dict(rr.filter(pl.col("scenario") == opt).select("replication", "value").iter_rows())
                 b = dict(
                     rr.filter(pl.col("scenario") == result.baseline)
@@ -319,6 +330,7 @@ def test_csv_dates_are_iso_and_deltas_whole_days(result, tmp_path):
                 else:
                     assert int(cell) == sorted(diffs)[(len(diffs) - 1) // 2], (row["kpi"], opt)
     assert dates_seen >= 3
+    assert neither_seen >= 1  # 99% by END: neither reaches it
     q = pl.read_csv(tmp_path / "compare_quantiles.csv", infer_schema_length=0)
     for r in q.filter(pl.col("kpi") == "year_5g_pop_90pct").iter_rows(named=True):
         for c in ("p10", "p50", "p90"):
@@ -395,7 +407,10 @@ def test_a_date_one_side_never_reaches_says_which_not_n_a() -> None:
         _cell(r, "year_5g_pop_99pct", "decimal year", "date", "fast", True)
         == "reached; the baseline never does"
     )
-    assert _cell(r, "year_5g_pop_99pct", "decimal year", "date", "slow", True) == "n/a"  # neither reaches it
+    assert _cell(r, "year_5g_pop_99pct", "decimal year", "date", "slow", True) == "neither reaches it"
+    # paired, two dates never reached differ by 0: still not "0 mo" (it would read as the same date)
+    r.quantiles = q.with_columns(delta_p10=pl.Series([None, nan, 0.0]), delta_p50=pl.Series([None, nan, 0.0]))
+    assert _cell(r, "year_5g_pop_99pct", "decimal year", "date", "slow", True) == "neither reaches it"
     r.quantiles = q.with_columns(p50=pl.Series([2027.5, nan, nan]))
     assert (
         _cell(r, "year_5g_pop_99pct", "decimal year", "date", "slow", True)
