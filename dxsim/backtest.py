@@ -99,10 +99,11 @@ from dxsim.report.charts import (
 from dxsim.report.html import CSS, esc
 from dxsim.report.load import Series, quantiles_by_date
 from dxsim.results.writer import GENERATOR_MARK, atomic_dir, write_json
+from dxsim.results.spool import MetricsSpool
+from dxsim.runner import run_more_replications
 from dxsim.runner_budget import estimate, refuse_over_budget
 from dxsim.scenario import Scenario, load_scenario, load_scenario_data
 from dxsim.scenario.schema import END_DATE_LATEST, OBSERVED_ON_EARLIEST
-from dxsim.sim.model import run_replication
 from dxsim.sim.world_store import load_or_prepare_world
 
 Progress = Callable[[str], None]
@@ -551,8 +552,13 @@ def backtest(
     yes: bool = False,
     progress: Progress | None = None,
     on_replication: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> BacktestResult:
-    """Run `scenario_path` from the state observed at `from_date` and score it against later observations."""
+    """Run `scenario_path` from the state observed at `from_date` and score it against later observations.
+
+    `workers` / `scheduler`: where the replications run, as for `dxsim run` (`dxsim.runner.run_more_replications`);
+    the table is the same either way."""
     say = progress or (lambda _m: None)
     path = Path(scenario_path)
     day = parse_from_date(from_date) if isinstance(from_date, str) else from_date
@@ -673,7 +679,6 @@ def backtest(
         run_sc = _override(path, sc, day, end, n_start, round(rate, 1))
         world = load_or_prepare_world(run_sc, country, path.parent, progress=say)
     kept, kept_shown = _kept_notes(sc, obs, day)
-    frames = []
     wanted = sorted(
         {
             m
@@ -681,13 +686,22 @@ def backtest(
             if m is not None
         }
     )
-    for r in range(reps):
-        say(_("replications"))
-        res = run_replication(world, r, seed=seed, end_cells=False)
-        frames.append(res.metrics.filter(pl.col("metric").is_in(wanted)))
+    done: list[int] = []
+
+    def keep(rep: int, *_rest: Any) -> None:
+        done.append(rep)
         if on_replication:
-            on_replication(r + 1, reps)
-    metrics = pl.concat(frames)
+            on_replication(len(done), reps)
+
+    say(_("replications"))
+    spool = MetricsSpool.create()
+    try:
+        run_more_replications(
+            world, run_sc, path.parent, seed, range(reps), spool, keep, workers=workers, scheduler=scheduler
+        )
+        metrics = spool.lazy().filter(pl.col("metric").is_in(wanted)).collect()
+    finally:
+        spool.close()
     surveys = survey_dates(sc)
     table, without = score(
         obs,

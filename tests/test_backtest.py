@@ -292,6 +292,19 @@ def test_backtest_from_may_lands_on_october(may) -> None:
     assert res.returncode == 0, res.stderr  # every pass/fail figure inside its band
 
 
+def test_in_process_replications_give_the_pool_s_table(may) -> None:
+    """The command ran its 10 replications on the local pool (the default from 8 on); the same backtest in this
+    process (workers=0) scores every figure with the same P10/P50/P90, row for row."""
+    from dxsim.backtest import backtest
+
+    _res, out = may
+    pool = pl.read_csv(out / "backtest.csv", infer_schema_length=0)
+    here = backtest(BASELINE, "2025-05-31", 10, workers=0).table
+    cols = ["row", "metric", "area", "model_date", "p10", "p50", "p90", "status"]
+    assert pool.height == here.height and pool.height > 0
+    assert pool.select(cols).rows() == here.select(pl.col(c).cast(pl.Utf8) for c in cols).rows()
+
+
 def test_backtest_folder(may) -> None:
     """Whatever the verdict, the folder is written: table, summary, an offline report, the manifest."""
     res, out = may

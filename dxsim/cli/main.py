@@ -77,6 +77,14 @@ SCHEDULER_OPTION = typer.Option(
     "--scheduler",
     help=N_("Dask scheduler address (needs dxsim[cluster]): the replications run on the cluster."),
 )
+REPLICATION_WORKERS_OPTION = typer.Option(
+    None,
+    "--workers",
+    min=0,
+    help=N_(
+        "Local worker processes for the replications (default: CPU count from 8 replications on, else in this process; 0 or 1 = in this process). Results are the same either way."
+    ),
+)
 YES_OPTION = typer.Option(
     False,
     "--yes",
@@ -570,14 +578,7 @@ def run(
     no_report: bool = typer.Option(
         False, "--no-report", help=N_("Skip report.html (`dxsim report` can build it later).")
     ),
-    workers: int | None = typer.Option(
-        None,
-        "--workers",
-        min=0,
-        help=N_(
-            "Local worker processes for the replications (default: CPU count from 8 replications on, else in this process; 0 or 1 = in this process). Results are the same either way."
-        ),
-    ),
+    workers: int | None = REPLICATION_WORKERS_OPTION,
     scheduler: str | None = SCHEDULER_OPTION,
     yes: bool = YES_OPTION,
 ) -> None:
@@ -1147,6 +1148,8 @@ def backtest(
     out_dir: Path | None = typer.Option(
         None, "--out", help=N_("Output directory (default outputs/backtest-<name>-<DATE>/).")
     ),
+    workers: int | None = REPLICATION_WORKERS_OPTION,
+    scheduler: str | None = SCHEDULER_OPTION,
     yes: bool = YES_OPTION,
 ) -> None:
 
@@ -1179,6 +1182,8 @@ def backtest(
                 bt_reps,
                 bt_seed,
                 yes=yes,
+                workers=workers,
+                scheduler=scheduler,
                 progress=lambda m: prog.update(task, description=_("backtest: {step}").format(step=m)),
                 on_replication=lambda d, t: prog.update(task, completed=d, total=t),
             )
