@@ -212,13 +212,17 @@ def test_ambiguous_commune_drawn_without_the_fact_table(base, monkeypatch, tmp_p
 
     country, cells, layer = base
     monkeypatch.setattr(vmod, "COMMUNE_FACTS", tmp_path / "none.csv")
-    res = build_village_layer(country, cells, layer, PARAMS.model_copy(update={"n_villages": 30}))
+    res = build_village_layer(
+        country, cells, layer, PARAMS.model_copy(update={"n_villages": 30, "province_surveys": []})
+    )
     v = res.villages
     assert v.height == 30 and int((~v["synthetic"]).sum()) == 25
     qt = v.filter(pl.col("gso34") == "44")
     assert set(qt["commune"]) <= {"Xã Thượng Trạch", "Xã Trường Sơn"} and qt.height == 7
     assert all("drawn (seeded)" in p for p in qt["location_precision"])
-    small = build_village_layer(country, cells, layer, PARAMS.model_copy(update={"n_villages": 10}))
+    small = build_village_layer(
+        country, cells, layer, PARAMS.model_copy(update={"n_villages": 10, "province_surveys": []})
+    )
     assert small.villages.height == 10 and not small.villages["synthetic"].any()
 
 

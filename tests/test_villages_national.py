@@ -111,7 +111,50 @@ def test_explicit_count_and_bad_survey(base):
     with pytest.raises(ValueError, match="'99' is not one of the 34 province codes"):
         VillageLayer(province_surveys=[{"gso34": "99", "villages_with_power": 5}])
     with pytest.raises(ValueError, match="listed twice"):
-        VillageLayer(province_surveys=[{"gso34": "08"}, {"gso34": "08"}])
+        VillageLayer(
+            province_surveys=[
+                {"gso34": "08", "villages_with_power": 1},
+                {"gso34": "08", "villages_with_power": 2},
+            ]
+        )
+    with pytest.raises(ValueError, match="give villages_with_power, villages_without_power or both"):
+        VillageLayer(province_surveys=[{"gso34": "08"}])
+    # the surveyed provinces' villages without power are part of the national count
+    with pytest.raises(
+        ValueError,
+        match=r"n_villages \(30\) is fewer than the province surveys' villages_without_power \(35\)",
+    ):
+        VillageLayer(n_villages=30)
+
+
+def test_surveyed_provinces_get_their_count_of_villages_without_power(national):
+    """Tuyên Quang 18 (all named) and Quảng Trị 17 (7 named + 10 synthetic drawn there); the other provinces share
+    117 - 35 = 82, none of them drawn in the two surveyed provinces."""
+    no_power = national.villages.filter(~pl.col("has_grid_power"))
+    per = dict(no_power.group_by("gso34").len().iter_rows())
+    assert per["08"] == 18 and per["44"] == 17
+    assert sum(per.values()) == 117
+    qt = no_power.filter(pl.col("gso34") == "44")
+    assert int((~qt["synthetic"]).sum()) == 7 and int(qt["synthetic"].sum()) == 10
+    assert int(no_power.filter(~pl.col("gso34").is_in(["08", "44"]))["synthetic"].sum()) == 82
+
+
+def test_a_survey_without_a_no_power_count_leaves_the_province_to_the_draw(base):
+    """Only the with-power count surveyed: the no-power villages are drawn by the weights alone, as before the
+    surveys counted them (Quảng Trị then gets what its weight gives, Tuyên Quang its named 18 and any drawn there)."""
+    country, cells, layer = base
+    res = build_village_layer(
+        country,
+        cells,
+        layer,
+        VillageLayer(
+            include_with_power=False, province_surveys=[{"gso34": "08", "villages_with_power": 255}]
+        ),
+    )
+    no_power = res.villages
+    assert no_power.height == 117
+    drawn = no_power.filter(pl.col("synthetic"))
+    assert drawn.height == 92 and drawn["gso34"].n_unique() > 2  # drawn over every candidate province
 
 
 def test_planner_file_marks_villages_with_power(tmp_path):

@@ -32,6 +32,10 @@ Named villages (raw `villages/vn_named_deadzone_villages_sample.csv`, 25 rows)
     villages placed before it (relaxed only if the commune has no room).
 
 Synthetic villages (``n_villages`` - named)
+    A province whose survey counts its villages without power (``province_surveys``,
+    ``villages_without_power``: Tuyên Quang 18, Quảng Trị 17) gets exactly that many: its named
+    villages and a synthetic rest drawn from its own candidate cells (:func:`no_power_quotas`); the
+    other provinces share what is left, drawn as follows outside the surveyed provinces.
     Candidate cells: region6 in ``candidate_regions6`` (northern mountains, central coast,
     Central Highlands), elevation >= ``candidate_min_elevation_m`` (drops the coastal and delta
     plains: what is left of the central coast is the Trường Sơn range), relief at or above the
@@ -509,15 +513,53 @@ def _signal_from_status(status: str | None) -> str | None:
     return None
 
 
+def no_power_quotas(params: VillageLayer, named: list[dict[str, Any]]) -> tuple[list[tuple[str, int]], int]:
+    """Synthetic villages without power to draw in each province whose survey counts them (its count less its named
+    villages), and how many the other provinces share (`n_villages` less the named and those quotas).
+
+    Why: the weights alone gave Quảng Trị 14 villages at the start, where the province counted 17 in 2025-12 (a floor
+    for 2025-10: holes close, they do not open); a province's own count beats the national draw's share there."""
+    named_in: dict[str, int] = {}
+    for v in named:
+        named_in[v["gso34"]] = named_in.get(v["gso34"], 0) + 1
+    surveys = sorted(
+        (sv for sv in params.province_surveys if sv.villages_without_power is not None),
+        key=lambda sv: sv.gso34,
+    )
+    quotas = [
+        (sv.gso34, max(int(sv.villages_without_power or 0) - named_in.get(sv.gso34, 0), 0)) for sv in surveys
+    ]
+    n_rest = params.n_villages - len(named) - sum(q for _, q in quotas)
+    if n_rest < 0:
+        raise DxsimInputError(
+            f"{params.n_villages} villages without power nationally, but the named villages and the province "
+            f"surveys' counts already make {params.n_villages - n_rest}",
+            field="villages.layer.n_villages",
+            value=params.n_villages,
+            allowed="at least the named villages plus the surveyed provinces' villages_without_power, or lower "
+            "survey counts (villages.layer.province_surveys)",
+        )
+    return quotas, n_rest
+
+
 def _synthetic_villages(
-    geo: _Geo, params: VillageLayer, seed: int, n: int, placed_xy: np.ndarray, non_synthetic_sites: bool
+    geo: _Geo,
+    params: VillageLayer,
+    seed: int,
+    named: list[dict[str, Any]],
+    placed_xy: np.ndarray,
+    non_synthetic_sites: bool,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Draw n synthetic villages (module docstring). Returns rows and a small report."""
-    if n <= 0:
+    """Draw the synthetic villages without power (module docstring): each surveyed province's quota in it, the rest
+    outside the surveyed provinces (`no_power_quotas`). Returns rows and a small report."""
+    quotas, n_rest = no_power_quotas(params, named)
+    if n_rest + sum(q for _, q in quotas) <= 0:
         return [], {}
     cand, d_grid, relief_thr = _candidates(geo, params, True)
     rng = np.random.default_rng([seed, _STREAM["synthetic"]])
-    return _synthetic_body(geo, params, rng, n, cand, d_grid, relief_thr, placed_xy, non_synthetic_sites)
+    return _synthetic_body(
+        geo, params, rng, quotas, n_rest, cand, d_grid, relief_thr, placed_xy, non_synthetic_sites
+    )
 
 
 def _candidates(
@@ -564,7 +606,8 @@ def _synthetic_body(
     geo: _Geo,
     params: VillageLayer,
     rng: np.random.Generator,
-    n: int,
+    quotas: list[tuple[str, int]],
+    n_rest: int,
     cand: np.ndarray,
     d_grid: np.ndarray,
     relief_thr: float,
@@ -576,24 +619,38 @@ def _synthetic_body(
     w = (d_site / 1000.0) ** SITE_DISTANCE_EXPONENT * (d_grid / 1000.0) * np.maximum(geo.relief[cand], 1.0)
     if non_synthetic_sites:  # a planner's sites cannot be carved: only points they leave uncovered
         w = np.where(_covered_any(geo.site_tree, geo.site_r, x, y), 0.0, w)
-    pick = _pick_spaced(rng, w, x, y, placed_xy, 1000.0 * params.min_spacing_km, n)
-    if pick.size < n and non_synthetic_sites:
-        raise DxsimInputError(
-            f"only {pick.size} of the {n} synthetic villages fit outside the coverage of the planner's sites "
-            f"({int((w > 0).sum())} of {cand.size} candidate cells are uncovered)",
-            field="villages.layer",
-            allowed="a village file (villages.layer.file) listing the villages without signal, or fewer "
-            "synthetic villages (n_villages)",
-        )
-    if pick.size < n:
-        raise DxsimInputError(
-            f"only {pick.size} of the {n} synthetic villages fit: {cand.size} candidate cells, "
-            f"{params.min_spacing_km} km apart",
-            field="villages.layer",
-            allowed="looser candidate_* thresholds, a smaller min_spacing_km or n_villages, or a village file",
-        )
+    prov = np.asarray(geo.codes)[geo.prov_idx[cand]].astype(str)
+    surveyed = np.isin(prov, [code for code, _ in quotas])
+    batches = [(f" in province {code}", n, prov == code) for code, n in quotas]
+    batches.append((" outside the surveyed provinces" if quotas else "", n_rest, ~surveyed))
+    placed = placed_xy.reshape(-1, 2)
+    spacing = 1000.0 * params.min_spacing_km
+    picks: list[int] = []
+    for where, n, sel in batches:  # the surveyed provinces first, in code order, then the rest
+        if n <= 0:
+            continue
+        idx = np.flatnonzero(sel)
+        got = idx[_pick_spaced(rng, w[idx], x[idx], y[idx], placed, spacing, n)]
+        if got.size < n and non_synthetic_sites:
+            raise DxsimInputError(
+                f"only {got.size} of the {n} synthetic villages{where} fit outside the coverage of the planner's "
+                f"sites ({int((w[idx] > 0).sum())} of {idx.size} candidate cells are uncovered)",
+                field="villages.layer",
+                allowed="a village file (villages.layer.file) listing the villages without signal, or fewer "
+                "synthetic villages (n_villages, province_surveys)",
+            )
+        if got.size < n:
+            raise DxsimInputError(
+                f"only {got.size} of the {n} synthetic villages{where} fit: {idx.size} candidate cells, "
+                f"{params.min_spacing_km} km apart",
+                field="villages.layer",
+                allowed="looser candidate_* thresholds, a smaller min_spacing_km or n_villages, lower "
+                "province_surveys counts, or a village file",
+            )
+        picks += got.tolist()
+        placed = np.vstack([placed, np.c_[x[got], y[got]]])
     rows = []
-    for m, j in enumerate(pick):  # one per village
+    for m, j in enumerate(picks):  # one per village
         rows.append(
             {
                 "village_id": f"S{m + 1:03d}",
@@ -675,7 +732,9 @@ def _with_power_villages(
         w = np.where(_covered_any(geo.site_tree, geo.site_r, x, y), 0.0, w)
     prov = np.asarray(geo.codes)[geo.prov_idx[cand]].astype(str)
     codes = set(np.asarray(geo.codes).astype(str).tolist())
-    surveys = sorted(params.province_surveys, key=lambda sv: sv.gso34)
+    surveys = sorted(
+        (sv for sv in params.province_surveys if sv.villages_with_power is not None), key=lambda sv: sv.gso34
+    )
     for sv in surveys:
         if sv.gso34 not in codes:
             raise DxsimInputError(
@@ -696,7 +755,7 @@ def _with_power_villages(
         "with_power_outside_surveys": n_outside,
     }
     batches: list[tuple[ProvinceSurvey | None, int, np.ndarray]] = [
-        (sv, sv.villages_with_power, prov == sv.gso34) for sv in surveys
+        (sv, int(sv.villages_with_power or 0), prov == sv.gso34) for sv in surveys
     ]
     batches.append((None, n_outside, ~surveyed))
     for survey, n_want, sel in batches:
@@ -1070,9 +1129,7 @@ def build_village_layer(
     else:
         named = _named_villages(geo, params, seed, params.n_villages, planner_sites, raw_dir)
         placed = np.array([[v["x_m"], v["y_m"]] for v in named]).reshape(-1, 2)
-        synth, srep = _synthetic_villages(
-            geo, params, seed, params.n_villages - len(named), placed, planner_sites
-        )
+        synth, srep = _synthetic_villages(geo, params, seed, named, placed, planner_sites)
         report.update(srep)
         with_power: list[dict[str, Any]] = []
         if params.include_with_power:

@@ -72,17 +72,35 @@ _TQ = (
 )
 
 
+_QT = (
+    "plo.vn 2025-12-08 (villages/vn_deadzone_counts_timeline.csv row 2025-12): Quảng Trị's power company was "
+    "taking the grid to 17 villages (thôn, bản) in Thượng Trạch and Trường Sơn communes that lacked both power and "
+    "mobile signal"
+)
+
+
 class ProvinceSurvey(StrictModel):
-    """A province's own count of coverage holes with grid power (replaces the national list's share there)."""
+    """A province's own count of coverage holes, with or without grid power (replaces the national list's share
+    there). Give at least one of the two counts; a count left empty is drawn as for any other province."""
 
     gso34: str = param("08", unit="GSO code", description="Province (2-digit gso34 code).", source=_TQ)
-    villages_with_power: int = param(
-        255,
+    villages_with_power: int | None = param(
+        None,
         unit="villages",
         ge=0,
         le=10_000,
-        description="Villages with grid power and no or patchy signal in the province.",
+        description="Villages with grid power and no or patchy signal in the province (empty: not surveyed).",
         source=_TQ + ": 273 - 18 without power = 255",
+    )
+    villages_without_power: int | None = param(
+        None,
+        unit="villages",
+        ge=0,
+        le=10_000,
+        description="Villages without grid power and mobile signal in the province (empty: not surveyed). They are "
+        "part of `n_villages`: the province's named villages count towards it and the rest of its count is "
+        "synthetic, drawn in the province; the other provinces share what is left.",
+        source=_TQ + "; " + _QT,
     )
     as_of: dt.date = param(
         dt.date(2026, 1, 31), unit="ISO date", description="Date of the survey.", source=_TQ
@@ -91,6 +109,13 @@ class ProvinceSurvey(StrictModel):
 
     @model_validator(mode="after")
     def _code(self) -> ProvinceSurvey:
+        if self.villages_with_power is None and self.villages_without_power is None:
+            raise ValueError(
+                _(
+                    "province survey {code}: give villages_with_power, villages_without_power or both (the counts "
+                    "the survey reports)"
+                ).format(code=repr(self.gso34))
+            )
         if not (len(self.gso34) == 2 and self.gso34.isdigit()):
             raise ValueError(
                 _("gso34 must be a 2-digit province code, got {code}").format(code=repr(self.gso34))
@@ -105,7 +130,13 @@ class ProvinceSurvey(StrictModel):
 
 
 def _default_surveys() -> list[ProvinceSurvey]:
-    return [ProvinceSurvey()]
+    """Tuyên Quang's 2026-01 survey (both counts) and Quảng Trị's 2025-12 count of villages without power and signal.
+
+    Both are dated after the start (2025-10-31): a floor for it, since holes close, they do not open."""
+    return [
+        ProvinceSurvey(gso34="08", villages_with_power=255, villages_without_power=18),
+        ProvinceSurvey(gso34="44", villages_without_power=17, as_of=dt.date(2025, 12, 31), source=_QT),
+    ]
 
 
 class VillageLayer(StrictModel):
@@ -145,10 +176,11 @@ class VillageLayer(StrictModel):
     )
     province_surveys: list[ProvinceSurvey] = Field(
         default_factory=_default_surveys,
-        description="Provinces with their own count of villages with power and no or patchy signal: the province "
-        "gets exactly that many with-power villages (a count dated after the start is a floor for the "
-        "start: holes close, they do not open).",
-        json_schema_extra={"x-unit": "villages per province", "x-source": _TQ},
+        description="Provinces with their own count of coverage holes: the province gets exactly that many "
+        "villages with power and no or patchy signal, and exactly that many without power and signal, where the "
+        "survey gives the count (a count dated after the start is a floor for the start: holes close, they do not "
+        "open). Default: Tuyên Quang 255 with and 18 without power (2026-01), Quảng Trị 17 without (2025-12).",
+        json_schema_extra={"x-unit": "villages per province", "x-source": _TQ + "; " + _QT},
     )
     with_power_min_spacing_km: float = param(
         2.0,
@@ -335,6 +367,14 @@ class VillageLayer(StrictModel):
                 _("province_surveys: province {code} is listed twice; give one survey per province").format(
                     code=dup[0]
                 )
+            )
+        surveyed = sum(s.villages_without_power or 0 for s in self.province_surveys)
+        if self.file is None and surveyed > self.n_villages:  # caught here, so `dxsim validate` says it too
+            raise ValueError(
+                _(
+                    "n_villages ({n}) is fewer than the province surveys' villages_without_power ({surveyed}); the "
+                    "national count includes them"
+                ).format(n=self.n_villages, surveyed=surveyed)
             )
         # as every other p50/p90 pair: a swapped pair is a mistake
         if self.population_p90 < self.population_p50:
