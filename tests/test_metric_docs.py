@@ -73,3 +73,21 @@ def test_a_description_without_unit_and_areas_is_refused_by_name() -> None:
 
 def test_rendering_is_deterministic() -> None:
     assert metrics_markdown() == metrics_markdown()
+
+
+def test_workbook_village_headers_name_the_subset_the_metric_counts() -> None:
+    """`villages_unconnected` counts only the no-power subset, yet the workbook's Provinces sheet headed it "Villages
+    not connected" beside "Villages connected": Tuyên Quang's 2025 row read 52 + 15 of its 275 villages (223 still
+    without signal). A header of a metric the registry scopes to the no-power subset must say so, in both languages."""
+    from dxsim.i18n import gettext, set_language
+    from dxsim.results.excel import PROVINCE_LABELS
+
+    scoped = [m for m in PROVINCE_LABELS if METRICS[m].startswith("villages of the no-power subset")]
+    assert "villages_unconnected" in scoped and "villages_without_power" in scoped
+    try:
+        for lang, words in (("en", "no-power subset"), ("vi", "nhóm chưa có điện")):
+            set_language(lang)
+            for m in scoped:
+                assert words in gettext(PROVINCE_LABELS[m]), (lang, m, gettext(PROVINCE_LABELS[m]))
+    finally:
+        set_language(None)

@@ -75,7 +75,9 @@ PROVINCE_LABELS = {
     "capex_vnd_bn": N_("5G capex in the year (VND bn)"),
     "villages_connected": N_("Villages connected (served)"),
     "villages_capacity_short": N_("Villages on air but capacity-short"),
-    "villages_unconnected": N_("Villages not connected"),
+    # the no-power subset only (METRICS): "Villages not connected" beside "Villages connected" read as the rest of
+    # the province's coverage-hole villages (Tuyên Quang, 2025: 52 connected + 15 "not connected" of 275)
+    "villages_unconnected": N_("Villages of the no-power subset still without signal"),
     "villages_without_power": N_(
         "Villages of the no-power subset still without power (grid, off-grid or temporary)"
     ),
