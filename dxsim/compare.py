@@ -904,6 +904,14 @@ def fmt_value(
     return F.significant(v, 3, signed=signed)
 
 
+def _lacks_kpi(result: CompareResult, kpi: str, scenario: str) -> bool:
+    """Whether the scenario's runs have no such KPI at all (a campaign only the option declares), as opposed to a
+    date they never reach (the KPI is there, null). Why: both read as NaN, and a Tuyên Quang campaign of the option
+    showed "not reached" in the baseline and "reached; the baseline never does" as its delta."""
+    run = next((r for r in result.runs if r.name == scenario), None)
+    return run is not None and not any(kpi in v for v in run.kpis.values())
+
+
 NEITHER_REACHES = N_("neither reaches it")
 
 
@@ -915,15 +923,23 @@ def _p50(result: CompareResult, kpi: str, scenario: str) -> float | None:
 
 def neither_reaches(result: CompareResult, kpi: str, scenario: str) -> bool:
     """Neither the option nor the baseline reaches the date KPI at the median: their delta says nothing."""
+    if _lacks_kpi(result, kpi, scenario) or _lacks_kpi(result, kpi, result.baseline):
+        return False  # one of them has no such KPI at all: n/a, not "neither reaches it"
     return not _finite(_p50(result, kpi, scenario)) and not _finite(_p50(result, kpi, result.baseline))
 
 
 def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, delta: bool) -> str:
     q = result.quantiles.filter((pl.col("kpi") == kpi) & (pl.col("scenario") == scenario)).row(0, named=True)
     missing = _("not reached") if (unit == DATE_UNIT and not delta) else "-"
+    if _lacks_kpi(result, kpi, scenario):
+        missing = "-"
     if delta:
         if kind == "incremental":
             return ""
+        if _lacks_kpi(result, kpi, result.baseline) or _lacks_kpi(
+            result, kpi, scenario
+        ):  # nothing to compare with
+            return _("n/a")
         if unit == DATE_UNIT and neither_reaches(result, kpi, scenario):
             # paired, two dates never reached differ by 0; "0 mo" would read as "the same date"
             return _(NEITHER_REACHES)

@@ -715,3 +715,23 @@ def test_a_campaign_row_label_does_not_repeat_its_unit() -> None:
     for _kpi, label, unit, _kind in rows:
         assert f"({unit})" not in label, label
     assert rows[2][1] == "Campaign no_power_2025_11: surge capex"
+
+
+def test_a_campaign_only_the_option_declares_is_absent_from_the_baseline_not_never_done() -> None:
+    """A Tuyên Quang campaign (villages = ["08"]) in the option only: the baseline has no such KPI, yet its cell read
+    "not reached" and the delta "reached; the baseline never does". A campaign the baseline declares and never
+    finishes (the KPI is there, null) still reads "not reached"."""
+    from dxsim.compare import ScenarioRun, _cell, _tabulate
+
+    done, late = "campaign_tq_year_done", "campaign_late_year_done"
+    base = ScenarioRun("base", Path("base.toml"), "", {r: {late: None} for r in range(3)})
+    opt = ScenarioRun(
+        "opt", Path("opt.toml"), "", {r: {done: 2027.5 + 0.1 * r, late: 2028.0 + 0.1 * r} for r in range(3)}
+    )
+    result = _tabulate([base, opt], 0, 1, 3, [], None)
+    unit = "decimal year"
+    assert _cell(result, done, unit, "date", "base", False) == "-"
+    assert _cell(result, done, unit, "date", "opt", True) == "n/a"
+    assert _cell(result, done, unit, "date", "opt", False).startswith("2027-")
+    assert _cell(result, late, unit, "date", "base", False) == "not reached"
+    assert _cell(result, late, unit, "date", "opt", True) == "reached; the baseline never does"
