@@ -437,3 +437,43 @@ def test_a_run_of_several_scenarios_checks_every_planner_file_before_the_first_r
     assert res.exit_code == 2, (res.stdout, res.stderr)
     one_line_error(res.stderr, res.stdout, "v.csv", "another province")
     assert not (tmp_path / "out").exists()  # nothing written, the good run included
+
+
+def test_a_pre_2025_province_code_names_the_province_it_merged_into(tmp_path: Path) -> None:
+    """A planner from Hà Giang writes 02, its code until the 2025 merger: the village file and a campaign's list were
+    refused with the 34 codes only. Each of the 63 codes that is no longer one of the 34 names its 2025 province, as
+    the raw 63 -> 34 mapping (Resolution 202/2025/QH15) read here with csv says; a code still in use passes."""
+    import csv
+
+    from dxsim.geo.country import load_country
+    from dxsim.geo.planner_files import check_campaign_villages
+    from dxsim.paths import raw_data_dir
+
+    with open(raw_data_dir() / "boundaries" / "province_mapping_63_to_34.csv", encoding="utf-8") as f:
+        mapping = list(csv.DictReader(f))
+    current = {r["gso34"] for r in mapping}
+    former = [r for r in mapping if r["gso63"] not in current]
+    assert len(current) == 34 and {"02", "10"} <= {r["gso63"] for r in former}  # Hà Giang, Lào Cai's old code
+    country = load_country()
+    for r in former:
+        path = write(
+            tmp_path / f"v{r['gso63']}.csv", [VILLAGE_HEADER, f"Bản A,105.20,21.90,{r['gso63']},150"]
+        )
+        with pytest.raises(DxsimInputError) as e:
+            read_village_file(path, country)
+        line = str(e.value)
+        for part in (
+            path.name,
+            "gso34",
+            f"'{r['gso63']}'",
+            "pre-2025",
+            f"{r['gso34']} ({r['name34']})",
+            r["name63"],
+        ):
+            assert part in line, (part, line)
+    table = pl.DataFrame({"village_id": ["N001"], "gso34": ["08"]})
+    with pytest.raises(DxsimInputError) as e:
+        check_campaign_villages(["02"], 0, table, country)
+    assert "08 (Tuyên Quang)" in str(e.value) and "Hà Giang" in str(e.value)
+    check_campaign_villages(["08", "N001"], 0, table, country)  # current code and id: accepted
+    assert read_village_file(write(tmp_path / "ok.csv", VILLAGES), country).height == 2

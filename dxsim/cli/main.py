@@ -759,7 +759,7 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
                     layers = build_layers(sc, known, path.parent, lambda _stage: None, dcs=False)
                     assert layers.villages is not None  # needs_village_layer: villages are enabled
                     try:
-                        check_village_ids(sc, layers.villages.villages)
+                        check_village_ids(sc, layers.villages.villages, known)
                     except DxsimInputError as e:
                         e.file = e.file or str(path)  # as the run names it
                         raise

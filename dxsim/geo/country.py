@@ -39,6 +39,18 @@ class Country:
         """gso34 codes in province-table order (sorted)."""
         return self.provinces["gso34"].to_list()
 
+    def former_province(self, code: str) -> tuple[str, str, str] | None:
+        """(name63, gso34, name34) when `code` is a pre-2025 (63-province) code that is no longer one of the 34, else
+        None. Why: a planner from Hà Giang writes 02, its code until the 2025 merger, and was told only that 02 is not
+        among the 34 codes, not that Hà Giang is now part of 08 (Tuyên Quang)."""
+        if code in self.province_codes:
+            return None
+        hit = self.province_mapping.filter(pl.col("gso63").cast(pl.Utf8) == code)
+        if hit.height == 0:
+            return None
+        row = hit.row(0, named=True)
+        return str(row["name63"]), str(row["gso34"]), str(row["name34"])
+
     @cached_property
     def cell_xy_m(self) -> np.ndarray:
         """(n, 2) float64 VN-2000 / UTM 48N coordinates of cell centres, metres."""

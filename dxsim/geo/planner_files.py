@@ -15,7 +15,8 @@ import polars as pl
 from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo.country import Country, load_country
 from dxsim.geo.site_file import read_site_csv
-from dxsim.geo.village_file import read_village_file
+from dxsim.geo.village_file import PRE_2025_CODE, merged_into, read_village_file
+from dxsim.i18n import gettext as _
 from dxsim.scenario.schema import Scenario
 
 
@@ -59,11 +60,22 @@ def needs_village_layer(scenario: Scenario) -> bool:
     return bool(v.programme.priority_list) or any(not isinstance(c.villages, str) for c in v.campaigns)
 
 
-def check_campaign_villages(items: Sequence[str], k: int, villages: pl.DataFrame) -> None:
-    """Each item of campaign k's `villages` is a village id or the gso34 code of a province with villages."""
+def check_campaign_villages(
+    items: Sequence[str], k: int, villages: pl.DataFrame, country: Country | None = None
+) -> None:
+    """Each item of campaign k's `villages` is a village id or the gso34 code of a province with villages; with
+    `country`, a pre-2025 province code is named as such, with the 2025 province it is part of."""
     ids = villages["village_id"].cast(pl.Utf8).to_list()
     known_ids, known_gso = set(ids), set(villages["gso34"].cast(pl.Utf8).to_list())
     for item in items:
+        former = country.former_province(item) if country is not None and item not in known_ids else None
+        if former is not None:
+            raise DxsimInputError(
+                _(PRE_2025_CODE),
+                field=f"villages.campaigns[{k}].villages",
+                value=item,
+                allowed=merged_into(item, *former),
+            )
         if item not in known_ids and item not in known_gso:
             raise DxsimInputError(
                 "unknown village id or province without villages",
@@ -75,13 +87,13 @@ def check_campaign_villages(items: Sequence[str], k: int, villages: pl.DataFrame
             )
 
 
-def check_village_ids(scenario: Scenario, villages: pl.DataFrame) -> None:
+def check_village_ids(scenario: Scenario, villages: pl.DataFrame, country: Country | None = None) -> None:
     """Every village a campaign or the priority list names is in the layer `villages` (one row per village).
 
     Why: an unknown id in `priority_list` was accepted by `validate` and `run` alike, and changed nothing."""
     for k, c in enumerate(scenario.villages.campaigns):
         if not isinstance(c.villages, str):
-            check_campaign_villages(c.villages, k, villages)
+            check_campaign_villages(c.villages, k, villages, country)
     ids = villages["village_id"].cast(pl.Utf8).to_list()
     known = set(ids)
     for i, vid in enumerate(scenario.villages.programme.priority_list):

@@ -18,12 +18,24 @@ import polars as pl
 from dxsim.errors import DxsimInputError
 from dxsim.geo.country import Country
 from dxsim.geo.projection import to_projected
+from dxsim.i18n import N_
+from dxsim.i18n import gettext as _
 from dxsim.geo.site_file import LAT_RANGE, LON_RANGE, check_columns, csv_header, normalise_column
 
 SIGNAL_STATUSES = ("none", "patchy")
 REQUIRED_COLUMNS = ("name", "lon", "lat", "gso34", "population")
 OPTIONAL_COLUMNS = ("village_id", "households", "commune", "has_grid_power", "signal")
 _TRUE, _FALSE = ("true", "1", "yes", "y", "t"), ("false", "0", "no", "n", "f", "")
+
+
+PRE_2025_CODE = N_("a pre-2025 province code")
+
+
+def merged_into(code63: str, name63: str, gso34: str, name34: str) -> str:
+    """What to write instead of a pre-2025 province code: the 2025 province it is part of (in the language in use)."""
+    return _(
+        "{gso34} ({name34}), the province {name63} (code {code63} until the 2025 merger) is part of"
+    ).format(gso34=gso34, name34=name34, name63=name63, code63=code63)
 
 
 def _nfc(text: str) -> str:
@@ -277,6 +289,9 @@ def read_village_file(
         g = (rec.get("gso34") or "").strip()
         if g.isdigit() and len(g) <= 2:
             g = g.zfill(2)
+        former = country.former_province(g) if country is not None else None
+        if former is not None:
+            raise _fail(path, w, "gso34", rec.get("gso34"), merged_into(g, *former), message=_(PRE_2025_CODE))
         if not (len(g) == 2 and g.isdigit()) or (codes is not None and g not in codes):
             allowed = "a 2-digit province code" + (f" ({', '.join(sorted(codes))})" if codes else "")
             raise _fail(path, w, "gso34", rec.get("gso34"), allowed)

@@ -123,7 +123,7 @@ def prepare_villages(
 ) -> VillageWorld:
     """Choose each village's option and resolve the campaigns, on the village layer geo built."""
     vs = scenario.villages
-    check_village_ids(scenario, villages)
+    check_village_ids(scenario, villages, country)
     evaluated = evaluate_options(villages, vs.options, scenario.horizon.start_date)
     chosen = choose_options(evaluated, vs.options)
     with_power = villages.filter(pl.col("has_grid_power"))["village_id"].to_list()
