@@ -233,6 +233,41 @@ def test_villages_in_works_at_the_start_finish_earlier_and_began_before_it():
     assert vp.connected_day[0] < fresh.connected_day[0]
 
 
+def test_works_begun_before_the_start_go_on_when_a_later_campaign_claims_the_village():
+    """A province lists its villages first in a campaign of its own, launched after the start (day 30), funded by
+    the programme: the works the national campaign (launched day -100, in works) began go on, exactly as without the
+    new campaign, and stay paid by whoever began them (the utility and operators), not by the programme."""
+    n = 50
+    sc = scenario(utility=50, operator=50)
+    national = campaign(n, launched=-100.0, deadline=50.0, in_progress_at_start=True)  # share 2/3
+    kw = dict(pop=tuple(range(1, n + 1)), grid=(True,) * n, capex=(1.0,) * n, util=60.0)
+    alone, _ = run(sc, inputs(**kw, campaigns=[national]))
+    province = CampaignSpec(
+        name="province",
+        launched_day=30.0,
+        deadline_day=200.0,
+        in_scope=np.ones(n, dtype=bool),
+        selects=np.ones(n, dtype=bool),
+        funded_by_programme_budget=True,
+    )
+    claimed = CampaignSpec(
+        name="c",
+        launched_day=-100.0,
+        deadline_day=50.0,
+        in_scope=np.zeros(n, dtype=bool),  # the province's campaign, listed first, took every village
+        selects=np.ones(n, dtype=bool),
+        in_progress_at_start=True,
+    )
+    both, _ = run(sc, inputs(**kw, campaigns=[province, claimed]))
+    in_works = alone.elapsed_days > 0
+    assert 0 < in_works.sum() < n  # some villages in works at the start, some not
+    np.testing.assert_array_equal(both.elapsed_days, alone.elapsed_days)
+    np.testing.assert_array_equal(both.started_day[in_works], alone.started_day[in_works])
+    assert all(both.paid_by[i] == alone.paid_by[i] != OWNER for i in np.flatnonzero(in_works))
+    # the rest are the province's, funded by the programme (started while its budget allows)
+    assert all(both.paid_by[i] == OWNER for i in np.flatnonzero(~in_works))
+
+
 def test_in_works_share_is_drawn_per_village():
     n = 400
     c = campaign(n, launched=-50.0, deadline=50.0, in_progress_at_start=True)  # share 0.5

@@ -88,7 +88,8 @@ def resolve_campaigns(scenario: Scenario, table: pl.DataFrame) -> list[CampaignS
     taken = np.zeros(table.height, dtype=bool)
     out = []
     for k, c in enumerate(scenario.villages.campaigns):
-        scope = select_villages(c, k, table) & ~taken
+        selects = select_villages(c, k, table)
+        scope = selects & ~taken
         taken |= scope
         capex, fuel, team_days, lead = temporary_power_costs(c, table, scenario.villages.options)
         out.append(
@@ -97,6 +98,7 @@ def resolve_campaigns(scenario: Scenario, table: pl.DataFrame) -> list[CampaignS
                 launched_day=float((c.launched - start).days),
                 deadline_day=float((c.deadline - start).days),
                 in_scope=scope,
+                selects=selects,
                 funded_by_programme_budget=c.funded_by_programme_budget,
                 in_progress_at_start=c.in_progress_at_start,
                 extra_utility_teams=dict(c.extra_utility_teams),
