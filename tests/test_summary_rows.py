@@ -44,3 +44,27 @@ def test_first_date_reaching_by_hand() -> None:
     assert math.isnan(got[1])  # never above 40
     assert set(got) == {0, 1}
     assert rows.first_date_reaching("absent", 1.0) == {}
+
+
+def gpu_table(start_fleets: dict[int, float]) -> pl.DataFrame:
+    """Compute metrics of a few months: high-performance GPUs from each replication's start to 20x it, a month apart."""
+    rows = []
+    months = [dt.date(2026, 1, 31), dt.date(2026, 2, 28), dt.date(2026, 3, 31), dt.date(2026, 4, 30)]
+    for rep, g0 in start_fleets.items():
+        for k, d in enumerate(months):
+            rows.append((d, rep, "VN", "dc_it_capacity_mw", 200.0))
+            # g0, 10 x g0 + 40, 15 x g0 - 1 (one short), then 20 x g0 + 40
+            gpus = [g0, 10.0 * g0 + 40.0, 15.0 * g0 - 1.0, 20.0 * g0 + 40.0][k]
+            rows.append((d, rep, "VN", "gpus_installed_high_performance", gpus))
+    return pl.DataFrame(rows, schema=empty_metrics().schema, orient="row")
+
+
+def test_gpus_15x_by_hand_and_not_of_an_empty_start_fleet() -> None:
+    """15x the start is the first month with at least 15 x the first month's high-performance GPUs; a start of
+    0 (the start fleet stranded without power) has no 15x: 15 x 0 = 0 would be "reached" in the first month."""
+    from dxsim.results.summary import compute_kpis
+
+    got = compute_kpis(gpu_table({0: 100.0, 1: 0.0}))["year_gpus_15x_start"]
+    # replication 0: 100, 1,040, 1,499 (< 1,500), 2,040 -> April
+    assert got[0] == _decimal_year(dt.date(2026, 4, 30))
+    assert math.isnan(got[1])

@@ -244,8 +244,10 @@ def compute_kpis(metrics: pl.DataFrame, rows: NationalRows | None = None) -> dic
         ),
         on="replication",
     )
+    # 15x of no GPUs is no target: with the whole start fleet stranded (no free IT power at the start, e.g.
+    # base_utilisation_pct = 100) g0 is 0 and every month "reached" it, so the KPI said 15x on day 0
     hit = (
-        growth.filter(pl.col("value") >= 15.0 * pl.col("g0"))
+        growth.filter((pl.col("g0") > 0) & (pl.col("value") >= 15.0 * pl.col("g0")))
         .group_by("replication")
         .agg(pl.col("date").min())
     )
