@@ -43,7 +43,9 @@ utilisation over the whole horizon (all replications pooled), one line per scena
 ("north: crews idle 45%, permits bind"), and, for each option, one line per changed resource (crews,
 supply, permits, budgets, targets, village crews, data-centre grid ...) whose cause did not bind in
 the baseline run, and a line on what 5G support paid when an option changes it. `bottlenecks.csv`: scenario,
-kind ("region", "note": a changed resource that did not bind, or "support"), programme, region, binding,
+kind ("region", "note": a changed resource that did not bind, "critical": one that held little yet the outcome
+moved, "mixed": the same but the option changes other fields of that programme too, or "support"), programme,
+region, binding,
 share_pct, binds_pct, held_months_pct, crew_idle_pct, text.
 """
 
@@ -682,6 +684,7 @@ def bottleneck_lines(result: CompareResult) -> list[str]:
             "  " + _("on the critical path: {note}").format(note=t)
             for t in rows.filter(pl.col("kind") == "critical")["text"].to_list()
         ]
+        out += [f"  {t}" for t in rows.filter(pl.col("kind") == "mixed")["text"].to_list()]
         out += [f"  {t}" for t in rows.filter(pl.col("kind") == "support")["text"].to_list()]
     return out
 

@@ -20,6 +20,7 @@ from dxsim.results.bottlenecks import (
     flow_phases,
     held_shares,
     mean_shares_by_date,
+    also_changed,
     option_verdicts,
     order_bound_pct,
     programme_budget_unused,
@@ -850,3 +851,42 @@ def test_a_data_centre_delay_lever_that_moved_nothing_is_said_to_only_delay(synt
     assert "go-ahead probabilities" in notes[0][1]
     moved = option_verdicts(synthetic, "baseline", change, moved=lambda programme: "capacity moved +40 MW")
     assert all("only holds phases" not in t for _k, t in moved)  # it moved: no such note
+
+
+def test_a_moved_outcome_is_not_put_down_to_one_change_among_several_of_that_programme():
+    """ai-compute adds grid headroom, a 50% PPP share and state money: its data-centre MW moved, and compare said
+    the grid was "on the critical path", while the grid change alone moved nothing (the PPP share moved +258 MW).
+    With other data-centre fields changed the verdict is "mixed" and names them; alone, the grid stays "critical"."""
+    ref = frame(
+        [
+            (d, 0, f"dc_held_pct_{c}", 100.0 if c == "construction" else 0.0)
+            for d in (D1, D2, D3)
+            for c in ("grid", "permits", "construction")
+        ]
+    )
+    grid = [("compute.datacentres.grid.headroom_mw.north", 250, 375)]
+    levers = [
+        ("compute.datacentres.ppp_share_pct", 0, 50),
+        ("compute.datacentres.public_investment_vnd_bn.2026", None, 3000),
+        ("compute.datacentres.public_investment_vnd_bn.2027", None, 3000),
+    ]
+    unrelated = [("crews.north.teams", 450, 900)]  # a 5G field: cannot move data-centre MW
+
+    def moved(programme: str) -> str | None:
+        return "data-centre IT capacity moved +303" if programme == "dc" else None
+
+    alone = option_verdicts(ref, "baseline", grid + unrelated, moved=moved)
+    assert [k for k, t in alone if t.startswith("compute.datacentres.grid")] == ["critical"]
+
+    said = [(k, t) for k, t in option_verdicts(ref, "baseline", grid + levers, moved=moved) if "grid" in t]
+    assert [k for k, _t in said] == ["mixed"]
+    text = said[0][1]
+    assert "data-centre IT capacity moved +303" in text and "critical path there" not in text
+    # the other data-centre fields are named (the first two, then how many more)
+    assert (
+        "compute.datacentres.ppp_share_pct, compute.datacentres.public_investment_vnd_bn.2026 (and 1 more"
+        in text
+    )
+    assert "crews.north.teams" not in text
+    assert also_changed("dc", grid, grid + levers + unrelated) == [f for f, _a, _b in levers]
+    assert also_changed("5g", unrelated, grid + unrelated) == []  # no field map for 5G: no claim either way

@@ -704,6 +704,34 @@ def did_not_bind(
     )
 
 
+# the fields that can move a programme's outcomes, by dotted prefix (a programme not listed: not known, so no check)
+PROGRAMME_FIELD_PREFIXES: dict[str, tuple[str, ...]] = {
+    "dc": ("compute.datacentres.",),
+    "villages": ("villages.",),
+}
+
+
+def also_changed(
+    programme: str, fields: Sequence[tuple[str, Any, Any]], differences: Sequence[tuple[str, Any, Any]]
+) -> list[str]:
+    """The option's other changed fields that can move the same programme's outcomes (PROGRAMME_FIELD_PREFIXES).
+
+    Why: ai-compute adds grid headroom *and* a 50% PPP share and state money; its data-centre MW rose by 303 and
+    compare put it all down to the grid ("on the critical path"), while the grid change alone moved nothing and
+    the PPP share alone moved +258 MW. An outcome that moved says which change moved it only when it is the one."""
+    prefixes = PROGRAMME_FIELD_PREFIXES.get(programme, ())
+    mine = {f for f, _a, _b in fields}
+    return [f for f, _a, _b in differences if f not in mine and f.startswith(prefixes)] if prefixes else []
+
+
+def _join_fields(fields: Sequence[str], most: int = 2) -> str:
+    """'a, b (and 3 more fields)': the first few field names of a list."""
+    shown = ", ".join(fields[:most])
+    return shown + (
+        " (" + _("and {n} more fields").format(n=len(fields) - most) + ")" if len(fields) > most else ""
+    )
+
+
 def option_verdicts(
     reference: pl.DataFrame,
     reference_name: str,
@@ -716,7 +744,8 @@ def option_verdicts(
 ) -> list[tuple[str, str]]:
     """(kind, line) per changed resource that was not the binding one in the reference run: kind "note" (it did
     not bind), or "critical" when the option's own outcome for that programme moved all the same (`moved(programme)`:
-    how, or None).
+    how, or None), or "mixed" when it moved but the option also changes other fields of that programme
+    (`also_changed`), so the move is not this resource's to claim.
 
     Why "critical": "binding" is the largest share of held work over the horizon, an average. A cause with a small
     share can still sit on the critical path: shorter village permits let line works start before the rains, and
@@ -813,6 +842,26 @@ def option_verdicts(
                     )
                 )
         outcome = moved(programme) if moved is not None and not partial else None
+        others = also_changed(programme, fields, differences)
+        if outcome is not None and others:
+            lines.append(
+                (
+                    "mixed",
+                    _(
+                        "{what}: {cause} held little in {where} in {reference}; {outcome}, but the option also "
+                        "changes {others}, so the move cannot be put down to this change: compare it alone to see "
+                        "whether it is on the critical path"
+                    ).format(
+                        what=what,
+                        cause=_cause_noun(cause),
+                        where=where,
+                        reference=reference_name,
+                        outcome=outcome,
+                        others=_join_fields(others),
+                    ),
+                )
+            )
+            continue
         if outcome is not None:
             lines.append(
                 (
