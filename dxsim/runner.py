@@ -210,7 +210,12 @@ def simulate(
         # first: after an install or a code change it also compiles the model's kernels (~15 s, once).
         if on_replication:
             on_replication(0, reps)
-        first = run_replication(world, 0, seed=seed)
+        try:
+            first = run_replication(world, 0, seed=seed)
+        except DxsimInputError as exc:  # a scenario value only the simulation can check (an order's dc_hint)
+            if exc.file is None and scenario_file is not None and str(exc.field or "").startswith("compute."):
+                exc.file = str(scenario_file)
+            raise
         spool.write(0, first.metrics)
         keep(
             0,

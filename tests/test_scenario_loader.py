@@ -694,3 +694,24 @@ def test_a_gpu_order_rule_says_what_is_allowed_once_without_the_list_s_unit(
     p = write(tmp_path, "o.toml", f'name = "x"\n[[compute.gpus.extra_orders]]\n{body}\n')
     err = str(error_of(p))
     assert said in err and err.count("allowed") == 1 and "GPUs per order" not in err
+
+
+def test_an_extra_gpu_order_before_the_start_is_named_as_written(tmp_path: Path) -> None:
+    """An option's first extra order placed 4 years before the start: the error names extra_orders.0.order_date and
+    its value, in the option's file. It said `compute.gpus."orders[3]"."order_date:"`, a place in no file (the
+    baseline's 3 orders come first), and "(the default: no file sets it; set it too)"."""
+    base = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+    start = dt.date(2025, 10, 31)  # the baseline's start
+    early = start - dt.timedelta(days=4 * 365)
+    path = write(
+        tmp_path,
+        "early.toml",
+        f'extends = "{base.as_posix()}"\nname = "early"\n'
+        "[[compute.gpus.extra_orders]]\n"
+        f'organisation = "X"\nmodel = "H100"\ngpus = 10\norder_date = {early.isoformat()}\n',
+    )
+    err = error_of(path)
+    assert err.file == str(path) and err.field == "compute.gpus.extra_orders.0.order_date"
+    assert err.value == early.isoformat()
+    assert_names(err, f"before the start ({start})")
+    assert "orders[" not in str(err) and "default" not in str(err)

@@ -188,7 +188,12 @@ def _split_field(
     if "*" not in parts:
         node: Any = merged
         for p in fpath:
-            node = node.get(p) if isinstance(node, dict) else None
+            if (
+                isinstance(node, list) and p.isdigit()
+            ):  # an item of a list of tables ("extra_orders.0.order_date")
+                node = node[int(p)] if int(p) < len(node) else None
+            else:
+                node = node.get(p) if isinstance(node, dict) else None
         value = node
         rest = re.sub(r"^(\([^)]*\)|=\s*[^:]*:)\s*", "", rest)  # the value is shown separately
     return fpath, value, rest

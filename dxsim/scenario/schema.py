@@ -200,6 +200,6 @@ class Scenario(StrictModel):
             raise ValueError(_("start_state.stations_5g cannot exceed 3x stations_4g"))
         problems = self.compute.gpus.validate_horizon(self.horizon.start_date, self.horizon.end_date)
         if problems:
-            path, msg = problems[0]
-            raise ValueError(f"compute.gpus.{path}: {msg}")
+            path, _value, msg = problems[0]
+            raise ValueError(f"compute.gpus.{path} {msg}")  # "field rest": messages.py points at the field
         return self

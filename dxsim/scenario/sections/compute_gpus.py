@@ -208,8 +208,17 @@ class Gpus(StrictModel):
 
     @property
     def all_orders(self) -> list[GpuOrder]:
-        """`orders` then `extra_orders`, in that order (indices in messages follow this list)."""
+        """`orders` then `extra_orders`, in that order (`order_field` names an item of it as the file does)."""
         return [*self.orders, *self.extra_orders]
+
+    def order_field(self, i: int) -> str:
+        """Where item i of `all_orders` is written, relative to compute.gpus ("orders.2", "extra_orders.0"; 0-based,
+        as scenario errors count list items).
+
+        Why: messages said "orders[3]" for the first of an option's `extra_orders`, a list index into
+        `all_orders` that is in no file."""
+        n = len(self.orders)
+        return f"orders.{i}" if i < n else f"extra_orders.{i - n}"
 
     supply_shock: SupplyShock = Field(default_factory=SupplyShock, description="Procurement shock window.")
     life_years: float = param(
@@ -230,8 +239,8 @@ class Gpus(StrictModel):
         source="MIC report 003:68: 'ty gia 25.520 dong/USD' (geodata/national_facts.csv usd_vnd_2024)",
     )
 
-    def validate_horizon(self, start: dt.date, end: dt.date) -> list[tuple[str, str]]:
-        """Problems with order dates against the horizon: (field path, message) pairs (empty = fine).
+    def validate_horizon(self, start: dt.date, end: dt.date) -> list[tuple[str, dt.date, str]]:
+        """Problems with order dates against the horizon: (field path, value, message) triples (empty = fine).
 
         An order after the horizon end simply never delivers within the run (so a shortened
         horizon keeps the default orders valid); one more than 3 years before the start belongs in
@@ -244,10 +253,11 @@ class Gpus(StrictModel):
             if o.order_date < earliest:
                 out.append(
                     (
-                        f"orders[{i}].order_date",
+                        f"{self.order_field(i)}.order_date",
+                        o.order_date,
                         _(
-                            "{date} is more than 3 years before the start ({start}): put it in the start fleet"
-                        ).format(date=o.order_date, start=start),
+                            "is more than 3 years before the start ({start}): put it in the start fleet"
+                        ).format(start=start),
                     )
                 )
         return out

@@ -32,6 +32,7 @@ import simpy
 from dxsim.delay import shifted_lognormal_days, sigma_from_p90
 from dxsim.errors import DxsimInputError
 from dxsim.gpu_catalogue import FleetEntry, GpuCatalogue
+from dxsim.i18n import gettext as _
 from dxsim.rng import stream
 from dxsim.scenario.sections.compute_gpus import GpuOrder, Gpus
 from dxsim.sim.calendar import Clock
@@ -150,12 +151,13 @@ class GpuModel:
     # ------------------------------------------------------------------ inputs
     def _check_inputs(self) -> None:
         for i, o in enumerate(self.cfg.all_orders):
-            self.cat.spec(o.model, field=f"{self.FIELD}.orders[{i}].model", file=self.cat.file)
+            where = f"{self.FIELD}.{self.cfg.order_field(i)}"
+            self.cat.spec(o.model, field=f"{where}.model", file=self.cat.file)
             if o.gpus <= 0:
-                raise DxsimInputError("must be > 0", field=f"{self.FIELD}.orders[{i}].gpus", value=o.gpus)
-            self._hint_mask(o.dc_hint or "", f"{self.FIELD}.orders[{i}].dc_hint")
-        for path, msg in self.cfg.validate_horizon(self.clock.start, self.clock.end):
-            raise DxsimInputError(msg, field=f"{self.FIELD}.{path}")
+                raise DxsimInputError("must be > 0", field=f"{where}.gpus", value=o.gpus)
+            self._hint_mask(o.dc_hint or "", f"{where}.dc_hint")
+        for path, value, msg in self.cfg.validate_horizon(self.clock.start, self.clock.end):
+            raise DxsimInputError(msg, field=f"{self.FIELD}.{path}", value=value.isoformat())
         for j, e in enumerate(self.start_fleet):
             self.cat.spec(e.model, field=f"start fleet row {j + 1}, column model")
             if e.gpus <= 0:
@@ -179,7 +181,16 @@ class GpuModel:
                 ]
                 in_province: np.ndarray = code_of_dc == hint
                 return in_province
-            raise DxsimInputError("not a data-centre id or a province code", field=where, value=hint)
+            examples = ", ".join(str(d) for d in ids[:3])
+            raise DxsimInputError(
+                _("not a data-centre id or a province code"),
+                field=where,
+                value=hint,
+                allowed=_(
+                    "a dc_id of the data-centre table ({examples}, ...: the dc_id column of datacentres.parquet) or "
+                    "a gso34 province code ({codes})"
+                ).format(examples=examples, codes=", ".join(self.province_codes)),
+            )
         return np.zeros(self.fleet.n, dtype=bool)  # no province table given: the hint cannot be resolved
 
     def _draw_orders(self, seed: int, replication: int) -> list[OrderDraw]:
