@@ -454,3 +454,26 @@ def test_every_parameter_has_unit_range_and_source():
         if any(s in path for s in skip):
             continue
         assert unit and source, path
+
+
+def test_capex_is_booked_when_construction_starts_as_the_metric_says():
+    """compute_capex_vnd_bn said "phases commissioned"; the money is committed when construction starts. With
+    deterministic delays the 40 MW phase starts building on day 60 + 90 = 150 and is commissioned on day 450: all
+    of its capex is there on day 151, none more by day 450."""
+    from dxsim.results.metrics import METRICS
+
+    per_mw = 7.8 * 25_520 / 1000  # liquid: USD 7.8 M per MW at 25,520 VND/USD -> VND bn
+    env = simpy.Environment()
+    clock = Clock(START, END)
+    p = params([proj()])
+    t = mini_table(p)
+    m = DataCentreModel(env, p, t, projects(p), make_fleet(t, p), clock, 1, 0)
+    m.start()
+    env.run(until=149)
+    assert m.capex_vnd_bn_cum == 0
+    env.run(until=151)
+    assert m.capex_vnd_bn_cum == pytest.approx(40 * per_mw) and m.phases_commissioned == []
+    env.run(until=451)
+    assert m.capex_vnd_bn_cum == pytest.approx(40 * per_mw) and commissioned(m, "P1") == [(450.0, 40.0)]
+    said = METRICS["compute_capex_vnd_bn"]
+    assert "construction starts" in said and "phases commissioned" not in said
