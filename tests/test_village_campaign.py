@@ -240,7 +240,7 @@ def test_works_begun_before_the_start_go_on_when_a_later_campaign_claims_the_vil
     n = 50
     sc = scenario(utility=50, operator=50)
     national = campaign(n, launched=-100.0, deadline=50.0, in_progress_at_start=True)  # share 2/3
-    kw = dict(pop=tuple(range(1, n + 1)), grid=(True,) * n, capex=(1.0,) * n, util=60.0)
+    kw = {"pop": tuple(range(1, n + 1)), "grid": (True,) * n, "capex": (1.0,) * n, "util": 60.0}
     alone, _ = run(sc, inputs(**kw, campaigns=[national]))
     province = CampaignSpec(
         name="province",
