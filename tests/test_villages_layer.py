@@ -312,7 +312,7 @@ def test_planner_village_file_replaces_the_layer(built, base, good_lines, tmp_pa
             "Vietnam",
         ),
         (lambda ls: ls + ["V9,Hà Nội village,105.85,21.03,79,200,,"], "row 5, column gso34", "01 (Hà Nội)"),
-        (lambda ls: ls + ["V9,x,105.85,21.03,77,200,,"], "row 5, column gso34", "2-digit province code"),
+        (lambda ls: ls + ["V9,x,105.85,21.03,99,200,,"], "row 5, column gso34", "2-digit province code"),
         (lambda ls: ls + [ls[1]], "row 5, column village_id", "unique id"),
     ],
     ids=[
