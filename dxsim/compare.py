@@ -181,7 +181,19 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ("capex_total_vnd_bn", _("5G capex over the horizon"), "VND bn", "value"),
         ("village_capex_total_vnd_bn", _("Village programme capex"), "VND bn", "value"),
         ("compute_capex_total_vnd_bn", _("Data-centre and GPU capex"), "VND bn", "value"),
+        (
+            "dc_ppp_state_capex_total_vnd_bn",
+            _("State's PPP share of data-centre capex (in the row above)"),
+            "VND bn",
+            "value",
+        ),
         ("capex_all_programmes_total_vnd_bn", _("Total capex (5G + villages + compute)"), "VND bn", "value"),
+        (
+            "public_cost_total_vnd_bn",
+            _("Public money: 5G support, village programme, state data centres and PPP share"),
+            "VND bn",
+            "value",
+        ),
         (
             "subsidy_paid_total_vnd_bn",
             _("5G support paid (Res. 193 and other programmes)"),

@@ -341,6 +341,34 @@ def test_capex_and_ppp_share():
     assert m.capex_vnd_bn_cum == pytest.approx(40 * per_mw) and m.capex_state_vnd_bn_cum == 0
     m, _, _ = run(params([proj()], ppp_share_pct=50))
     assert m.capex_state_vnd_bn_cum == pytest.approx(20 * per_mw)
+    assert m.capex_ppp_state_vnd_bn_cum == pytest.approx(20 * per_mw)  # all of it the PPP share
+    # a project under construction is financed: no PPP share; a state project is the public budget, not PPP
+    m, _, _ = run(params([proj(status="under_construction")], ppp_share_pct=50))
+    assert m.capex_ppp_state_vnd_bn_cum == 0
+
+
+def test_public_cost_counts_the_state_s_ppp_share_once() -> None:
+    """public_cost_total_vnd_bn = support + villages + the public DC budget + the PPP share, by hand."""
+    from types import SimpleNamespace
+
+    from dxsim.execution import public_cost_vnd_bn
+
+    sc = SimpleNamespace(
+        villages=SimpleNamespace(enabled=True),
+        compute=SimpleNamespace(
+            enabled=True, datacentres=SimpleNamespace(public_investment_vnd_bn={2027: 1000.0, 2040: 5.0})
+        ),
+        horizon=SimpleNamespace(start_date=START, end_date=END),
+    )
+    kpis = {
+        "subsidy_paid_total_vnd_bn": 10.0,
+        "support_accrued_unpaid_vnd_bn": 2.0,
+        "village_capex_total_vnd_bn": 300.0,
+        "dc_ppp_state_capex_total_vnd_bn": 4_000.0,
+    }
+    assert public_cost_vnd_bn(sc, kpis) == pytest.approx(10 + 2 + 300 + 1000 + 4000)  # 2040 is past the end
+    sc.compute.enabled = False
+    assert public_cost_vnd_bn(sc, kpis) == pytest.approx(10 + 2 + 300)
 
 
 def test_a_project_that_is_not_go_never_commissions():
@@ -365,7 +393,7 @@ def test_public_investment_builds_a_state_phase():
     day0 = (dt.date(2027, 1, 1) - START).days
     [(day, mw)] = commissioned(m, STATE_DC_ID)
     assert day == day0 + 450 and mw == pytest.approx(40.0)
-    assert m.capex_state_vnd_bn_cum == pytest.approx(budget)
+    assert m.capex_state_vnd_bn_cum == pytest.approx(budget) and m.capex_ppp_state_vnd_bn_cum == 0
 
 
 def test_determinism_per_seed_and_replication():

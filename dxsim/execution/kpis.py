@@ -78,6 +78,7 @@ COMPUTE_KPIS = (
     "year_gpt4_scale_run_fits",
     "year_gpus_15x_start",
     "compute_capex_total_vnd_bn",
+    "dc_ppp_state_capex_total_vnd_bn",
     "gpu_pflops_bf16_added",
     "compute_capex_per_added_pflops_vnd_bn",
 )
@@ -153,17 +154,20 @@ def state_dc_investment_vnd_bn(scenario: Any) -> float:
 
 
 def public_cost_vnd_bn(scenario: Any, kpis: dict[str, float]) -> float:
-    """Public money of a replication (VND bn): 5G support paid or earned, village capex, state DC investment.
+    """Public money of a replication (VND bn): 5G support paid or earned, village capex, state DC investment and
+    the state's PPP share of data-centre projects.
 
     = subsidy_paid_total_vnd_bn + support_accrued_unpaid_vnd_bn (support earned within the horizon
     whose window closes after it) + village_capex_total_vnd_bn (the village programme is public)
-    + :func:`state_dc_investment_vnd_bn`. Operators' own capex is not public money.
+    + :func:`state_dc_investment_vnd_bn` + dc_ppp_state_capex_total_vnd_bn (the state's part of announced projects'
+    capex under `ppp_share_pct`, as their construction starts). Operators' own capex is not public money.
     """
     parts = [
         kpis.get("subsidy_paid_total_vnd_bn", 0.0),
         kpis.get("support_accrued_unpaid_vnd_bn", 0.0),
         kpis.get("village_capex_total_vnd_bn", 0.0) if scenario.villages.enabled else 0.0,
         state_dc_investment_vnd_bn(scenario),
+        kpis.get("dc_ppp_state_capex_total_vnd_bn", 0.0) if scenario.compute.enabled else 0.0,
     ]
     return float(sum(x for x in parts if math.isfinite(x)))
 

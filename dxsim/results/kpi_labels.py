@@ -105,6 +105,7 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     ),
     "gpu_pflops_bf16_end": (N_("Dense BF16 compute at the end (PFLOPS)"), "count"),
     "compute_capex_total_vnd_bn": (N_("Compute capex: DCs and GPUs (VND bn)"), "money"),
+    "dc_ppp_state_capex_total_vnd_bn": (N_("State's PPP share of data-centre capex (VND bn)"), "money"),
 }
 
 GROUPS: dict[str, str] = {
@@ -154,6 +155,7 @@ _KPI_GROUP = {
             "year_gpt4_scale_run_fits",
             "gpu_pflops_bf16_end",
             "compute_capex_total_vnd_bn",
+            "dc_ppp_state_capex_total_vnd_bn",
         ),
         "compute",
     ),

@@ -261,6 +261,14 @@ def compute_kpis(metrics: pl.DataFrame, rows: NationalRows | None = None) -> dic
     out["compute_capex_total_vnd_bn"] = dict(
         zip(capex["replication"].to_list(), capex["value"].to_list(), strict=True)
     )
+    ppp = (
+        nat.filter(pl.col("metric") == "dc_ppp_state_capex_vnd_bn")
+        .group_by("replication")
+        .agg(pl.col("value").sum())
+    )
+    out["dc_ppp_state_capex_total_vnd_bn"] = dict(
+        zip(ppp["replication"].to_list(), ppp["value"].to_list(), strict=True)
+    )
     return out
 
 

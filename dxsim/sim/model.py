@@ -133,6 +133,7 @@ class Monitor:
         self._last_day: float | None = None
         self._wait_ptr = 0
         self._compute_capex_last = 0.0
+        self._ppp_capex_last = 0.0  # the state's PPP share of DC capex so far (VND bn), for the month's part
         self._energy_last = 0.0  # data-centre facility energy (MWh) read at the last month end
         # village sites add 4G coverage as they switch on: this replication's own copy
         self.cov4 = world.cov4g.copy() if villages is not None else world.cov4g
@@ -382,6 +383,8 @@ class Monitor:
         energy_month, self._energy_last = energy_mwh - self._energy_last, energy_mwh
         capex_cum = cr.dcs.capex_vnd_bn_cum + cr.gpus.capex_vnd_bn_cum
         capex_month, self._compute_capex_last = capex_cum - self._compute_capex_last, capex_cum
+        ppp_cum = cr.dcs.capex_ppp_state_vnd_bn_cum
+        ppp_month, self._ppp_capex_last = ppp_cum - self._ppp_capex_last, ppp_cum
         self.rec.national(
             date,
             {
@@ -397,6 +400,7 @@ class Monitor:
                 "gpu_utilization_pct": float(min(util, 100.0)),
                 "ai_jobs_waiting": float(cr.demand.waiting_jobs),
                 "compute_capex_vnd_bn": float(capex_month),
+                "dc_ppp_state_capex_vnd_bn": float(ppp_month),
                 "dc_energy_mwh": float(energy_month),
                 "dc_electricity_opex_vnd_bn": float(
                     energy_month * 1000.0 * cr.dcs.p.power_price_vnd_per_kwh / 1e9

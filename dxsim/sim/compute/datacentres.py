@@ -17,7 +17,8 @@ One process per project (``projects`` table: one row per phase, dxsim.geo.datace
 Capex (IT MW x capex per MW of the cooling class, VND bn) is committed when a phase's
 construction starts (a phase already under way at the start counts only its remaining share);
 the state's part (PPP share for announced projects, all of it for state projects) is also kept
-apart. Public investment (``public_investment_vnd_bn``) starts a state project on 1 January of
+apart, and the PPP part alone (``capex_ppp_state_vnd_bn_cum``: public money the public-investment budget
+does not hold). Public investment (``public_investment_vnd_bn``) starts a state project on 1 January of
 each listed year (or day 0 for the start year): one phase of budget / capex-per-MW IT MW at the
 ``STATE-PUBLIC`` row, always "go", as soon as possible. Grid reinforcements add to a region's
 headroom on their date. Every 1 January the ordinary IT load grows (``fleet.grow_base_load``);
@@ -186,6 +187,8 @@ class DataCentreModel:
         self.phases_commissioned: list[tuple[float, str, float, float]] = []  # (day, dc_id, it_mw, racks)
         self.capex_vnd_bn_cum = 0.0
         self.capex_state_vnd_bn_cum = 0.0
+        # the state's PPP share of announced projects' capex: public money beside the public_investment budget
+        self.capex_ppp_state_vnd_bn_cum = 0.0
         self.opex_vnd_bn_cum = 0.0
         self.energy_mwh_cum = 0.0
         self._opex_from, self._opex_load_mw = 0.0, 0.0  # the month being accumulated: its start and held load
@@ -343,6 +346,8 @@ class DataCentreModel:
             capex = ph.it_mw * per_mw * share
             self.capex_vnd_bn_cum += capex
             self.capex_state_vnd_bn_cum += capex * plan.state_share
+            if plan.status == "announced":
+                self.capex_ppp_state_vnd_bn_cum += capex * plan.state_share
             plan.log.append(
                 {
                     "phase": ph.number,
