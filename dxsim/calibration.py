@@ -589,7 +589,12 @@ def compute_rows(
             upper_bound=True,
         ),
         CalibrationRow(
-            _named(N_("Data-centre IT capacity at the horizon end (market target 870 MW by 2030)")),
+            _named(
+                N_(
+                    "Data-centre IT capacity at the horizon end in replication 0 (market target 870 MW by 2030; "
+                    "`dxsim run --reps N` gives the spread)"
+                )
+            ),
             870.0,
             last("dc_it_capacity_mw"),
             None,
