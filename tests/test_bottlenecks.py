@@ -103,8 +103,10 @@ def run(p: DataCentres) -> DataCentreModel:
 
 
 def test_a_phase_waiting_for_grid_headroom_is_held_by_the_grid():
-    # north has no headroom until +60 MW on day 400. 40 MW IT, due day 0 (target = start, commissioning 0):
-    # permits [0, 60), interconnect [60, 150), headroom [150, 400), construction [400, 700), in service 700.
+    # north has no headroom until +60 MW on day 400. 40 MW IT, due day 0 (target = start, commissioning 0): its
+    # construction should have started on day -300 (median 300 days). Stages: permits [0, 60), interconnect
+    # [60, 150), headroom [150, 400), construction [400, 700), in service 700: 700 days late. Held day t traces back to
+    # the stage at t - 300: before day 0 (already late at the start) the stage it was in then, permits.
     m = run(
         params(
             [proj()],
@@ -114,22 +116,25 @@ def test_a_phase_waiting_for_grid_headroom_is_held_by_the_grid():
             },
         )
     )
-    assert m.held_mw_days(200, 300) == {"grid": 40 * 100, "permits": 0, "construction": 0}
-    assert m.held_pct(150, 400) == {
-        "dc_held_pct_grid": 100.0,
-        "dc_held_pct_permits": 0.0,
-        "dc_held_pct_construction": 0.0,
-    }
-    # the whole life: permits 40 x 60 = 2,400; grid 40 x (90 + 250) = 13,600; construction 40 x 300 = 12,000
+    # [200, 300) traces back to [-100, 0): the permits it had not got 300 days before it was due
+    assert m.held_mw_days(200, 300) == {"grid": 0, "permits": 40 * 100, "construction": 0}
+    # [150, 400): permits to day 360 (traced back: day 60, its permits' end), then the grid
+    assert m.held_pct(150, 400) == pytest.approx(
+        {
+            "dc_held_pct_grid": 100 * 40 / 250,
+            "dc_held_pct_permits": 100 * 210 / 250,
+            "dc_held_pct_construction": 0.0,
+        }
+    )
+    # the whole lateness, 700 days: permits 300 + 60 = 360, grid 90 + 250 = 340, construction 0 (built in its
+    # median 300 days); booked by the stage of the moment, construction had 300 of them
     assert m.held_mw_days(0, 1000) == pytest.approx(
-        {"grid": 13_600, "permits": 2_400, "construction": 12_000}
+        {"grid": 40 * 340, "permits": 40 * 360, "construction": 0}
     )
     pct = m.held_pct(0, 1000)
-    assert pct["dc_held_pct_grid"] == pytest.approx(100 * 13_600 / 28_000)
-    assert pct["dc_held_pct_permits"] == pytest.approx(100 * 2_400 / 28_000)
+    assert pct["dc_held_pct_grid"] == pytest.approx(100 * 340 / 700)
+    assert pct["dc_held_pct_permits"] == pytest.approx(100 * 360 / 700)
     assert sum(pct.values()) == pytest.approx(100.0)
-    # a window straddling two stages: [30, 90) = permits 30 days, interconnect 30 days
-    assert m.held_mw_days(30, 90) == pytest.approx({"grid": 1_200, "permits": 1_200, "construction": 0})
     # in service from day 700: nothing held back, all shares 0
     assert m.held_pct(700, 900) == {
         "dc_held_pct_grid": 0.0,
@@ -139,9 +144,10 @@ def test_a_phase_waiting_for_grid_headroom_is_held_by_the_grid():
 
 
 def test_a_phase_on_schedule_is_not_held_and_only_its_lateness_counts():
-    # target day 1000, commissioning 30 days: due day 1030. Permits take 960 days: interconnect [960, 1050),
-    # construction [1050, 1350), commissioning [1350, 1380). Held: grid [1030, 1050) = 20 days,
-    # construction [1050, 1380) = 330 days, 10 MW.
+    # target day 1000, construction 300, commissioning 30 days: planned construction start 700, due day 1030.
+    # Permits take 960 days: interconnect [960, 1050), construction [1050, 1350), commissioning [1350, 1380).
+    # 350 days late, traced back 330 days: permits ran 260 days past the planned start (700 to 960), then the
+    # grid connection 90 days (960 to 1050); construction and commissioning took their medians. 10 MW.
     p = params(
         [proj(phases=((10, START + dt.timedelta(days=1000)),))],
         delays={
@@ -155,7 +161,7 @@ def test_a_phase_on_schedule_is_not_held_and_only_its_lateness_counts():
         "permits": 0.0,
         "construction": 0.0,
     }  # permits, but not late
-    assert m.held_mw_days(0, 2000) == pytest.approx({"grid": 200.0, "permits": 0.0, "construction": 3_300.0})
+    assert m.held_mw_days(0, 2000) == pytest.approx({"grid": 900.0, "permits": 2_600.0, "construction": 0.0})
     # on time when nothing slips: permits 60 -> planned start 700 -> in service 1030 = due: never held
     m2 = run(
         params(
@@ -167,11 +173,12 @@ def test_a_phase_on_schedule_is_not_held_and_only_its_lateness_counts():
 
 
 def test_a_later_phase_waiting_behind_an_earlier_ones_construction_is_held_by_construction():
-    # phases 40 + 20 MW, both due day 0: permits [0, 60) and interconnect [60, 150) hold 60 MW;
-    # phase 1 builds [150, 450); phase 2 waits for it, then builds [450, 750).
+    # phases 40 + 20 MW, both due day 0 (planned construction start -300): permits [0, 60) and interconnect
+    # [60, 150) hold both; phase 1 builds [150, 450): 450 days late = permits 360 + grid 90; phase 2 waits for it
+    # (logged as construction), then builds [450, 750): 750 days late = permits 360 + grid 90 + phase 1's 300.
     m = run(params([proj(phases=((40, START), (20, START)))]))
     assert m.held_mw_days(0, 2000) == pytest.approx(
-        {"permits": 60 * 60, "grid": 60 * 90, "construction": 40 * 300 + 20 * 600}
+        {"permits": 60 * 360, "grid": 60 * 90, "construction": 20 * 300}
     )
 
 

@@ -31,8 +31,13 @@ What held capacity back (metrics ``dc_held_pct_<cause>``, :meth:`DataCentreModel
 phase is *due* from its planned date onwards, i.e. its target date plus the median commissioning time
 (what the pipeline delivers when nothing slips; a phase with no target date, such as a state phase,
 is due from the moment its project starts). From then until it is in service, each day of the
-phase's IT MW is one MW-day *held back*, booked to the stage its project is in at that moment (the
-critical-path stage, the one the phase is waiting on):
+phase's IT MW is one MW-day *held back*, booked along its critical path to the stage that made it late:
+the stage the phase was in one planned build earlier (median construction + commissioning days before;
+a phase with no target date: the stage it is in). A phase whose permits ran 260 days past its planned
+construction start, then waited 90 days for its grid connection and was built on time, is held 350
+days: 260 to permits and 90 to the grid (booked by the stage it was in at the time, construction,
+"construction" had all 350). Before the project's first stage (already late at the start) the
+stage it was in at the start counts. Causes:
 
 - ``permits``: the project's planning and permits;
 - ``grid``: the project's grid-interconnection lead time, or the phase waiting for its region's
@@ -199,6 +204,7 @@ class DataCentreModel:
         # per phase (project_id, phase number): IT MW, day due, and its stage log [(from day, stage)]
         self.phase_mw: dict[tuple[str, int], float] = {}
         self.phase_due_day: dict[tuple[str, int], float] = {}
+        self.phase_shift_days: dict[tuple[str, int], float] = {}
         self.stage_log: dict[tuple[str, int], list[tuple[float, str]]] = {}
         self.plans = self._plans(projects)
         self._openings = self._scheduled_openings(dc_table)
@@ -308,6 +314,10 @@ class DataCentreModel:
             key = (pid, ph.number)
             self.phase_mw[key] = ph.it_mw
             self.phase_due_day[key] = env.now if ph.target_day is None else ph.target_day + commissioning_p50
+            # planned time from construction start to service: a day held at t traces back to the stage of t - this
+            self.phase_shift_days[key] = (
+                0.0 if ph.target_day is None else p.delays.construction.p50_days + commissioning_p50
+            )
             self.stage_log[key] = []
         if plan.status != "under_construction":
             self._stage(plan, 0, "permits")
@@ -436,23 +446,32 @@ class DataCentreModel:
         return dict(self.grid.level)
 
     def held_mw_days(self, t0: float, t1: float) -> dict[str, float]:
-        """MW-days held back in the window [t0, t1] (sim days), by cause (see the module docstring)."""
+        """MW-days held back in the window [t0, t1] (sim days), by cause (see the module docstring).
+
+        A phase is held from its due day until it is in service. Held day t is booked to the stage the phase was in
+        at t - shift (shift = median construction + commissioning days, the plan from construction start to
+        service; 0 without a target date): the stage that made the output due at t late. Before the log's first day
+        (a project already late at the start), the stage it was in at the start."""
         out = dict.fromkeys(HELD_CAUSES, 0.0)
         for key, log in self.stage_log.items():
             lo = max(t0, self.phase_due_day[key])
             if lo >= t1 or not log:
                 continue
             since_last, stage_last = log[-1]
-            if lo >= since_last and STAGE_CAUSE[stage_last] is None:
-                # in a stage held by nothing (in service) since before the window: the earlier stages end by then
-                # (the log is in time order), so nothing below would add; a monthly loop over every phase's
-                # whole log, long after the phases were built, was most of this
+            hi = min(t1, since_last) if stage_last == "in_service" else t1
+            if hi <= lo:
+                # in service since before the window (the log is in time order): nothing held; a monthly loop over
+                # every phase's whole log, long after the phases were built, was most of this
                 continue
-            mw = self.phase_mw[key]
-            for j, (since, stage) in enumerate(log):
+            mw, shift = self.phase_mw[key], self.phase_shift_days[key]
+            first = max(
+                j for j, (since, _) in enumerate(log) if since == log[0][0]
+            )  # the stage at the log's start
+            for j in range(first, len(log)):
+                since, stage = log[j]
                 cause = STAGE_CAUSE[stage]
                 until = log[j + 1][0] if j + 1 < len(log) else np.inf
-                a, b = max(since, lo), min(until, t1)
+                a, b = max((-np.inf if j == first else since) + shift, lo), min(until + shift, hi)
                 if cause is not None and b > a:
                     out[cause] += mw * (b - a)
         return out
