@@ -208,7 +208,12 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "villages",
             "value",
         ),
-        ("gpu_pflops_bf16_added", _("GPU compute added (dense BF16)"), "PFLOPS", "value"),
+        (
+            "gpu_pflops_bf16_added",
+            _("GPU compute added, net of retirements (dense BF16, end minus start)"),
+            "PFLOPS",
+            "value",
+        ),
         (
             "capex_per_added_person_covered_vnd_m",
             _("5G capex per person newly covered"),
