@@ -91,7 +91,7 @@ from dxsim.geo.projection import to_projected
 from dxsim.geo.sites import CellArrays, SiteLayer, _systematic_counts, attach_cells
 from dxsim.geo.village_file import _nfc, check_provinces, read_village_file
 from dxsim.paths import fact_table
-from dxsim.scenario.sections.villages_layer import ProvinceSurvey, VillageLayer
+from dxsim.scenario.sections.villages_layer import VillageLayer
 
 # Column -> dtype of the village table (docs/villages_contract.md)
 COLUMNS: dict[str, Any] = {
@@ -382,6 +382,47 @@ def _pick_spaced(
     return order[np.asarray(picks, dtype=np.int64)]
 
 
+@dataclass(frozen=True)
+class Short:
+    """A batch of `_pick_by_province` that did not fit: where, how many fitted, how many were wanted, candidates."""
+
+    where: str
+    got: int
+    wanted: int
+    candidates: int
+
+
+def _pick_by_province(
+    rng: np.random.Generator,
+    weights: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    placed_xy: np.ndarray,
+    spacing_m: float,
+    prov: np.ndarray,
+    quotas: list[tuple[str, int]],
+    n_rest: int,
+) -> tuple[list[int], Short | None]:
+    """`_pick_spaced` per surveyed province (its quota among its own candidates, in code order), then `n_rest` among
+    the candidates outside them, each batch spaced from every village placed before. Returns the picks and the first
+    batch that did not fit (None: all did), so the caller names it."""
+    surveyed = np.isin(prov, [code for code, _ in quotas])
+    batches = [(f"in province {code}", n, prov == code) for code, n in quotas]
+    batches.append(("outside the surveyed provinces" if quotas else "nationally", n_rest, ~surveyed))
+    placed = placed_xy.reshape(-1, 2)
+    picks: list[int] = []
+    for where, n, sel in batches:
+        if n <= 0:
+            continue
+        idx = np.flatnonzero(sel)
+        got = idx[_pick_spaced(rng, weights[idx], px[idx], py[idx], placed, spacing_m, n)]
+        picks += got.tolist()
+        if got.size < n:
+            return picks, Short(where, int(got.size), n, int((weights[idx] > 0).sum()))
+        placed = np.vstack([placed, np.c_[px[got], py[got]]])
+    return picks, None
+
+
 def _commune_facts() -> dict[tuple[str, str], dict[str, Any]]:
     if not COMMUNE_FACTS.is_file():
         return {}
@@ -620,35 +661,24 @@ def _synthetic_body(
     if non_synthetic_sites:  # a planner's sites cannot be carved: only points they leave uncovered
         w = np.where(_covered_any(geo.site_tree, geo.site_r, x, y), 0.0, w)
     prov = np.asarray(geo.codes)[geo.prov_idx[cand]].astype(str)
-    surveyed = np.isin(prov, [code for code, _ in quotas])
-    batches = [(f" in province {code}", n, prov == code) for code, n in quotas]
-    batches.append((" outside the surveyed provinces" if quotas else "", n_rest, ~surveyed))
-    placed = placed_xy.reshape(-1, 2)
     spacing = 1000.0 * params.min_spacing_km
-    picks: list[int] = []
-    for where, n, sel in batches:  # the surveyed provinces first, in code order, then the rest
-        if n <= 0:
-            continue
-        idx = np.flatnonzero(sel)
-        got = idx[_pick_spaced(rng, w[idx], x[idx], y[idx], placed, spacing, n)]
-        if got.size < n and non_synthetic_sites:
-            raise DxsimInputError(
-                f"only {got.size} of the {n} synthetic villages{where} fit outside the coverage of the planner's "
-                f"sites ({int((w[idx] > 0).sum())} of {idx.size} candidate cells are uncovered)",
-                field="villages.layer",
-                allowed="a village file (villages.layer.file) listing the villages without signal, or fewer "
-                "synthetic villages (n_villages, province_surveys)",
-            )
-        if got.size < n:
-            raise DxsimInputError(
-                f"only {got.size} of the {n} synthetic villages{where} fit: {idx.size} candidate cells, "
-                f"{params.min_spacing_km} km apart",
-                field="villages.layer",
-                allowed="looser candidate_* thresholds, a smaller min_spacing_km or n_villages, lower "
-                "province_surveys counts, or a village file",
-            )
-        picks += got.tolist()
-        placed = np.vstack([placed, np.c_[x[got], y[got]]])
+    picks, short = _pick_by_province(rng, w, x, y, placed_xy, spacing, prov, quotas, n_rest)
+    if short is not None and non_synthetic_sites:
+        raise DxsimInputError(
+            f"only {short.got} of the {short.wanted} synthetic villages {short.where} fit outside the coverage of "
+            f"the planner's sites ({short.candidates} candidate cells are uncovered)",
+            field="villages.layer",
+            allowed="a village file (villages.layer.file) listing the villages without signal, or fewer "
+            "synthetic villages (n_villages, province_surveys)",
+        )
+    if short is not None:
+        raise DxsimInputError(
+            f"only {short.got} of the {short.wanted} synthetic villages {short.where} fit: {short.candidates} "
+            f"candidate cells, {params.min_spacing_km} km apart",
+            field="villages.layer",
+            allowed="looser candidate_* thresholds, a smaller min_spacing_km or n_villages, lower "
+            "province_surveys counts, or a village file",
+        )
     rows = []
     for m, j in enumerate(picks):  # one per village
         rows.append(
@@ -746,34 +776,22 @@ def _with_power_villages(
     surveyed = np.isin(prov, [sv.gso34 for sv in surveys])
     share_surveyed = float(w[surveyed].sum() / w.sum()) if w.sum() > 0 else 0.0
     n_outside = int(round(n_national * (1.0 - share_surveyed)))
-    spacing = 1000.0 * params.with_power_min_spacing_km
-    placed = placed_xy.reshape(-1, 2)
-    picks: list[int] = []
     report: dict[str, Any] = {
         "with_power_national_count": n_national,
         "with_power_share_of_weight_in_surveyed_provinces": share_surveyed,
         "with_power_outside_surveys": n_outside,
     }
-    batches: list[tuple[ProvinceSurvey | None, int, np.ndarray]] = [
-        (sv, int(sv.villages_with_power or 0), prov == sv.gso34) for sv in surveys
-    ]
-    batches.append((None, n_outside, ~surveyed))
-    for survey, n_want, sel in batches:
-        if n_want <= 0:
-            continue
-        idx = np.flatnonzero(sel)
-        got = idx[_pick_spaced(rng, w[idx], x[idx], y[idx], placed, spacing, n_want)]
-        if got.size < n_want:
-            where = f"province {survey.gso34}" if survey is not None else "outside the surveyed provinces"
-            raise DxsimInputError(
-                f"only {got.size} of {n_want} villages with grid power fit {where} ({idx.size} candidate cells, "
-                f"{params.with_power_min_spacing_km} km apart)",
-                field="villages.layer",
-                allowed="a smaller with_power_min_spacing_km, n_with_power or survey count, looser candidate_* "
-                "thresholds, or a village file",
-            )
-        picks += got.tolist()
-        placed = np.vstack([placed, np.c_[x[got], y[got]]])
+    quotas = [(sv.gso34, int(sv.villages_with_power or 0)) for sv in surveys]
+    spacing = 1000.0 * params.with_power_min_spacing_km
+    picks, short = _pick_by_province(rng, w, x, y, placed_xy, spacing, prov, quotas, n_outside)
+    if short is not None:
+        raise DxsimInputError(
+            f"only {short.got} of {short.wanted} villages with grid power fit {short.where} ({short.candidates} "
+            f"candidate cells, {params.with_power_min_spacing_km} km apart)",
+            field="villages.layer",
+            allowed="a smaller with_power_min_spacing_km, n_with_power or survey count, looser candidate_* "
+            "thresholds, or a village file",
+        )
     rows = []
     for m, j in enumerate(picks):  # one per village
         rows.append(
