@@ -607,6 +607,29 @@ def test_validate_refuses_villages_the_layer_does_not_have(
     assert "N001" in line  # says what the layer's ids look like
 
 
+@pytest.mark.parametrize(
+    ("body", "field", "value", "hint"),
+    [
+        ('[compute.datacentres]\nexclude_projects = ["NOPE-1"]\n', "exclude_projects", "'NOPE-1'", "HS-1"),
+        (
+            '[[compute.datacentres.extra_projects]]\nproject_id = "HS-1"\noperator = "x"\ngso34 = "01"\n'
+            'status = "announced"\ncooling = "liquid"\nphases = [{ it_mw = 10, target_date = 2028-01-01 }]\n',
+            "extra_projects",
+            "'HS-1'",
+            "a new project_id",
+        ),
+    ],
+)
+def test_validate_refuses_data_centre_projects_a_run_refuses(
+    body: str, field: str, value: str, hint: str, tmp_path: Path
+) -> None:
+    """`validate` said "ok" to an unknown id in exclude_projects and to an extra project reusing a listed id, which
+    `run` refused: it now builds the project table (geodata/dc_projects.csv, no raw data) as a run does."""
+    sc = write(tmp_path / "d.toml", f'extends = "{BASELINE.as_posix()}"\nname = "d"\n{body}')
+    line = one_line_error(dxsim("validate", str(sc)), "d.toml", f"compute.datacentres.{field}", value)
+    assert hint in line
+
+
 def test_priority_list_ids_are_checked_against_the_layer() -> None:
     table = pl.DataFrame({"village_id": ["N001", "S001"], "gso34": ["08", "44"]})
     ok = load_scenario(

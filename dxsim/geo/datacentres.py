@@ -220,8 +220,11 @@ def projects(params: DataCentres) -> pl.DataFrame:
     for p in params.extra_projects:
         if p.project_id in known:
             raise DxsimInputError(
-                f"extra_projects: project_id '{p.project_id}' already exists in geodata/dc_projects.csv",
+                f"project_id already exists in geodata/{PROJECTS_FILE.name}",
                 field="compute.datacentres.extra_projects",
+                value=p.project_id,
+                allowed="a new project_id (to change a listed project, exclude it with exclude_projects and add it "
+                "under another id)",
             )
         for k, ph in enumerate(p.phases, start=1):
             rows.append(
@@ -247,10 +250,14 @@ def projects(params: DataCentres) -> pl.DataFrame:
                 }
             )
     excluded = set(params.exclude_projects)
-    unknown = sorted(excluded - {r["project_id"] for r in rows})
+    ids = sorted({r["project_id"] for r in rows})
+    unknown = sorted(excluded - set(ids))
     if unknown:
         raise DxsimInputError(
-            f"exclude_projects: unknown project id(s) {unknown}", field="compute.datacentres.exclude_projects"
+            "unknown project id",
+            field="compute.datacentres.exclude_projects",
+            value=", ".join(unknown),
+            allowed=f"a project_id of geodata/{PROJECTS_FILE.name} or of extra_projects ({', '.join(ids[:6])}, ...)",
         )
     rows = [r for r in rows if r["project_id"] not in excluded]
     for r in rows:

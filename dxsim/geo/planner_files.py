@@ -14,6 +14,7 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo.country import Country, load_country
+from dxsim.geo.datacentres import projects
 from dxsim.geo.site_file import read_site_csv
 from dxsim.geo.village_file import PRE_2025_CODE, merged_into, read_village_file
 from dxsim.i18n import gettext as _
@@ -49,6 +50,12 @@ def check_planner_files(scenario: Scenario, scenario_path: Path, country: Countr
         read_site_csv(named(scenario.sites.file), latest_on_air=scenario.horizon.end_date, country=country())
     if scenario.villages is not None and scenario.villages.layer.file:
         read_village_file(named(scenario.villages.layer.file), country())
+    if scenario.compute.enabled:  # the project table a run builds: exclude_projects and extra_projects' ids
+        try:
+            projects(scenario.compute.datacentres)
+        except DxsimInputError as e:
+            e.file = e.file or str(scenario_path)
+            raise
 
 
 def needs_village_layer(scenario: Scenario) -> bool:
