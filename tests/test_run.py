@@ -503,6 +503,33 @@ def test_gpus_are_stranded_when_data_centres_have_no_free_power(tmp_path):
     assert stranded[-1] > stranded[0]  # deliveries during the run strand too
 
 
+def test_jobs_larger_than_any_fleet_are_counted_not_silently_dropped(tmp_path, metrics):
+    """A training class of 100,000 GPUs per job can never run (the start fleet plus every order is ~8,000): its
+    jobs are turned away, and the metric says how many; the baseline's classes all fit (0)."""
+    from dxsim.geo import load_country
+    from dxsim.scenario import load_scenario
+    from dxsim.sim.model import run_replication
+    from dxsim.sim.world import prepare_world
+
+    (tmp_path / "huge.toml").write_text(
+        f'extends = "{BASELINE.resolve().as_posix()}"\nname = "huge"\n'
+        "[horizon]\nend_date = 2026-06-30\n[villages]\nenabled = false\n"
+        "[compute.demand.classes.training]\ngpus_per_job = 100000\n",
+        encoding="utf-8",
+    )
+    sc = load_scenario(tmp_path / "huge.toml")
+    res = run_replication(prepare_world(sc, load_country()), 0)
+    got = (
+        res.metrics.filter(pl.col("metric") == "ai_jobs_rejected_too_big_cum")
+        .sort("date")["value"]
+        .to_numpy()
+    )
+    # ~0.2 a day from the start: a few dozen in eight months, never fewer as months pass
+    assert got[-1] > 10 and np.all(np.diff(got) >= 0)
+    base = metrics.filter(pl.col("metric") == "ai_jobs_rejected_too_big_cum")["value"]
+    assert base.len() > 0 and base.max() == 0
+
+
 def test_datacentre_energy_and_electricity_cost(metrics):
     """Energy drawn in a month is at most the facility power of the capacity then in service times the month's hours
     (load <= capacity), and its cost is the energy times the baseline's power price (VND 2,900 per kWh)."""

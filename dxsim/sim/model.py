@@ -399,6 +399,7 @@ class Monitor:
                 "gpu_largest_cluster_a100_equivalents": cr.gpus.largest_cluster_a100_equivalents(),
                 "gpu_utilization_pct": float(min(util, 100.0)),
                 "ai_jobs_waiting": float(cr.demand.waiting_jobs),
+                "ai_jobs_rejected_too_big_cum": float(cr.demand.jobs_rejected_too_big),
                 "compute_capex_vnd_bn": float(capex_month),
                 "dc_ppp_state_capex_vnd_bn": float(ppp_month),
                 "dc_energy_mwh": float(energy_month),
