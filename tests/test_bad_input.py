@@ -587,12 +587,12 @@ def test_a_bad_environment_variable_is_named_before_the_work(
     [
         (
             '[[villages.campaigns]]\nname = "x"\ndeadline = 2026-06-30\nvillages = ["99"]\n',
-            "villages.campaigns[0].villages",
+            "villages.campaigns.0.villages",
             "'99'",
         ),
         (
             '[villages.programme]\npriority = "list"\npriority_list = ["N001", "NOPE-1"]\n',
-            "villages.programme.priority_list[1]",
+            "villages.programme.priority_list.1",
             "'NOPE-1'",
         ),
     ],
@@ -638,5 +638,5 @@ def test_priority_list_ids_are_checked_against_the_layer() -> None:
     assert needs_village_layer(ok) and not needs_village_layer(load_scenario({"name": "d"}))
     check_village_ids(ok, table)
     bad = load_scenario({"name": "v", "villages": {"programme": {"priority_list": ["S001", "X"]}}})
-    with pytest.raises(DxsimInputError, match=r"priority_list\[1\] = 'X': unknown village id"):
+    with pytest.raises(DxsimInputError, match=r"priority_list\.1 = 'X': unknown village id"):
         check_village_ids(bad, table)

@@ -373,7 +373,7 @@ def test_campaign_selector_and_validation():
     assert select_villages(Campaign(villages="with_power"), 0, table).tolist() == [False, False, True]
     assert select_villages(Campaign(villages=["08"]), 0, table).tolist() == [True, False, True]
     assert select_villages(Campaign(villages=["S001"]), 0, table).tolist() == [False, True, False]
-    with pytest.raises(DxsimInputError, match=r"villages\.campaigns\[1\]\.villages.*X9"):
+    with pytest.raises(DxsimInputError, match=r"villages\.campaigns\.1\.villages.*X9"):
         select_villages(Campaign(villages=["X9"]), 1, table)
     with pytest.raises(ValueError, match="deadline"):
         Campaign(launched=dt.date(2025, 7, 1), deadline=dt.date(2025, 6, 1))

@@ -79,14 +79,14 @@ def check_campaign_villages(
         if former is not None:
             raise DxsimInputError(
                 _(PRE_2025_CODE),
-                field=f"villages.campaigns[{k}].villages",
+                field=f"villages.campaigns.{k}.villages",
                 value=item,
                 allowed=merged_into(item, *former),
             )
         if item not in known_ids and item not in known_gso:
             raise DxsimInputError(
                 "unknown village id or province without villages",
-                field=f"villages.campaigns[{k}].villages",
+                field=f"villages.campaigns.{k}.villages",
                 value=item,
                 allowed="'no_power', 'with_power', 'all', or village ids (e.g. "
                 f"{', '.join(ids[:3])}) and 2-digit gso34 codes of provinces "
@@ -107,7 +107,7 @@ def check_village_ids(scenario: Scenario, villages: pl.DataFrame, country: Count
         if vid not in known:
             raise DxsimInputError(
                 "unknown village id",
-                field=f"villages.programme.priority_list[{i}]",
+                field=f"villages.programme.priority_list.{i}",
                 value=vid,
                 allowed=f"ids of the village layer (e.g. {', '.join(ids[:3])}; a run lists them all in "
                 "villages.csv)",
