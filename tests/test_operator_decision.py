@@ -455,3 +455,39 @@ def test_support_due_after_the_horizon_is_accrued_not_lost():
     )
     ro, _, clock = run(capped, plan(400))
     assert ro.support_accrued(clock.horizon_days) == pytest.approx(10.0)
+
+
+def test_support_whose_window_closes_on_the_horizons_last_day_is_accrued_not_lost():
+    """Window to 31 August 2026, the horizon's last day: it is paid on 1 September, the day after the run stops, so
+    nothing is paid within the run and what the stations earned is accrued: 1.0 bn for every station on air by
+    31 August (day 242). Before the fix it was neither paid nor accrued (0)."""
+    sc = scenario(
+        supports=[
+            {
+                "name": "to_end",
+                "per_site_vnd_bn": 1.0,
+                "window_start": dt.date(2026, 1, 1),
+                "window_end": dt.date(2026, 8, 31),
+            }
+        ]
+    )
+    ro, ledger, clock = run(sc, plan(400))
+    assert clock.horizon_days == 242.0
+    assert ro.subsidy_events == [] and sum(ledger.received.values()) == 0.0
+    on_by_end = int((ro.state.on_air_day < clock.horizon_days + 1).sum())
+    assert on_by_end > 0 and ro.support_accrued(clock.horizon_days) == pytest.approx(on_by_end * 1.0)
+    # one day earlier the window closes inside the run: paid on 31 August, nothing accrued
+    sc_paid = scenario(
+        supports=[
+            {
+                "name": "to_end",
+                "per_site_vnd_bn": 1.0,
+                "window_start": dt.date(2026, 1, 1),
+                "window_end": dt.date(2026, 8, 30),
+            }
+        ]
+    )
+    ro, _, clock = run(sc_paid, plan(400))
+    assert [(d, n) for d, n, _a in ro.subsidy_events] == [(242.0, "viettel")]
+    assert ro.subsidy_events[0][2] == pytest.approx(float((ro.state.on_air_day < 242.0).sum()))
+    assert ro.support_accrued(clock.horizon_days) == 0.0

@@ -293,9 +293,16 @@ class Rollout:
         self.env.process(self.planner())
         self.env.process(self.weekly_works())
         for p in self.programmes:
-            _, end = window_days(p, self.clock.start)
-            if 0 <= end - 1 <= self.clock.horizon_days:
+            if self._paid_within_horizon(p):
                 self.env.process(self.support_payment(p))
+
+    def _paid_within_horizon(self, p: Support) -> bool:
+        """Whether programme p's payment day (the day after window_end) falls inside the run; else what it has earned
+        is accrued (support_accrued). Why: a window closing on the horizon's last day (a `[[supports]]` with the
+        default window_end 2030-12-31 in a run to 2030-12-31) is paid the day after the run stops, so it was neither
+        paid nor accrued: 63,000 bn of claims showed as 0 support."""
+        _, end = window_days(p, self.clock.start)
+        return 0 <= end - 1 and end <= self.clock.horizon_days
 
     def planner(self) -> Generator[simpy.Event, Any, None]:
         """Operators decide their orders at each month start."""
@@ -867,13 +874,13 @@ class Rollout:
             self.subsidy_events.append((day, name, paid))
 
     def support_accrued(self, day: float) -> float:
-        """Support earned by `day` under programmes whose window closes after the horizon (paid after it):
-        what they would pay if their window closed now (thresholds and fund caps applied)."""
+        """Support earned by `day` under programmes paid after the horizon (their window closes on its last day or
+        later): what they would pay if their window closed now (thresholds and fund caps applied)."""
         total = 0.0
         for p in self.programmes:
             first, end = window_days(p, self.clock.start)
-            if end - 1 <= self.clock.horizon_days:
-                continue  # paid within the horizon
+            if end - 1 < 0 or self._paid_within_horizon(p):
+                continue  # paid within the horizon (or closed before the start)
             claims = self._claims(p, first, min(end, day + 1.0))
             claimed = sum(claims.values())
             total += min(claimed, p.fund_vnd_bn)
