@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ import pytest
 import simpy
 from test_rollout import deep_update, fixed
 
+from dxsim.delay import share_within_days
 from dxsim.scenario.schema import Scenario
 from dxsim.scenario.sections.operators import BusinessCase
 from dxsim.sim.calendar import Clock
@@ -30,6 +32,7 @@ from dxsim.sim.operators import (
     revenue_vnd_bn,
     site_npv_vnd_bn,
     surge_decision,
+    surge_size,
 )
 from dxsim.sim.rollout import HELD_CAUSES, PlanArrays, Rollout
 
@@ -283,6 +286,71 @@ def test_surge_decision_rules_by_hand():
     # support 100 x 1.0 = 100 vs 60 x 0.15 + loss: worth it up to a loss of 91
     assert surge_decision(SurgeCase(**{**late, "loss_vnd_bn": 90.9}))[0] == "surge"
     assert surge_decision(SurgeCase(**{**late, "loss_vnd_bn": 91.0}))[0] == "not_worth"
+
+
+def _smallest_surge_by_brute_force(need: int, q: float) -> int:
+    """The smallest n with n q - z90 sqrt(n q (1 - q)) >= need, found by counting up (not by the closed form)."""
+    n = need
+    while n * q - 1.2815515655446004 * math.sqrt(n * q * (1.0 - q)) < need:
+        n += 1
+    return n
+
+
+def test_surge_size_covers_the_sites_that_miss_the_deadline_by_hand():
+    """Permit p50 10 / p90 25 days: sigma = ln 2.5 / z90; 28 days left after the work: share in time
+    Phi(ln 2.8 / sigma) = 0.925 (stdlib NormalDist, not the model's erf); the surge size is the smallest n whose
+    on-time count reaches the need at the 90th percentile, counted up by hand."""
+    sigma = math.log(25.0 / 10.0) / NormalDist().inv_cdf(0.9)
+    q = NormalDist().cdf(math.log(28.0 / 10.0) / sigma)
+    assert q == pytest.approx(0.9251, abs=1e-4)
+    assert share_within_days(28.0, 10.0, 25.0) == pytest.approx(q, rel=1e-9)
+    assert share_within_days(9.0, 10.0, 10.0) == 0.0 and share_within_days(10.0, 10.0, 10.0) == 1.0
+    assert surge_size(95, q) == _smallest_surge_by_brute_force(95, q) == 107
+    # Viettel with Resolution 193 moved to 2026-06-30 (1 May decision, 7,457 short, ~93% in time)
+    assert surge_size(7457, 0.9315) == _smallest_surge_by_brute_force(7457, 0.9315)
+    assert surge_size(95, 1.0) == 95 and surge_size(0, 0.5) == 0
+    # the reach is weighed on what it orders: 60 short at a share of 0.8 orders 81 (81 x 0.8 - 1.28 x 3.6 = 60.2;
+    # 80 gives 59.4), so 80 kits are too few
+    base = {
+        "day": 0.0,
+        "deadline_day": 100.0,
+        "next_decision_day": 60.0,
+        "fast_path_days": 50.0,
+        "margin_days": 0.0,
+        "threshold": 100,
+        "counted": 40.0,
+        "candidates": 500,
+        "stock_kits": 1000,
+        "crew_sites": 1000.0,
+        "budget_vnd_bn": 1e5,
+        "cost_per_site_vnd_bn": 1.45,
+        "support_per_station_vnd_bn": 1.0,
+        "premium_vnd_bn": 0.15,
+        "loss_vnd_bn": 0.0,
+        "on_time_share": 0.8,
+    }
+    n = _smallest_surge_by_brute_force(60, 0.8)
+    assert n == 81 and surge_decision(SurgeCase(**base)) == ("surge", n)
+    assert surge_decision(SurgeCase(**{**base, "stock_kits": n - 1}))[0] == "out_of_reach_equipment"
+    assert surge_decision(SurgeCase(**{**base, "on_time_share": 0.0})) == ("too_late", 0)
+
+
+def test_a_surge_with_uncertain_permits_still_reaches_the_threshold():
+    """As test_threshold_within_reach_surges_at_the_last_chance, but the upgrade permit is log-normal (p50 10, p90
+    25): the fast path is 25 + 2 = 27 days, so 1 June (day 151, 30 days left) is the last chance; 95 are short and
+    some permits take longer than the 28 days left after the work. It orders 107 (the hand test above), and enough
+    are on air by 1 July (day 181) to reach 100 and be paid 1.0 bn each. Ordering only the 95 it lacked left it
+    short and unpaid."""
+    sc = surge_scenario(works={"upgrade_permit": {"p50_days": 10.0, "p90_days": 25.0}})
+    ro, _ledger, _clock = run(sc, plan(500))
+    surge = [e for e in ro.surge_events if e["decision"] == "surge"]
+    assert [(e["day"], e["need"], e["ordered"]) for e in surge] == [(151.0, 95, 107)]
+    st = ro.state
+    assert int(st.surge.sum()) == 107
+    assert int((st.surge & ~(st.on_air_day < 181.0)).sum()) > 0  # some surge sites do miss the deadline
+    on_time = int((st.on_air_day < 181.0).sum())
+    assert on_time >= 100
+    assert [(d, n, round(a, 6)) for d, n, a in ro.subsidy_events] == [(181.0, "viettel", float(on_time))]
 
 
 # --------------------------------------------------------------------------- warm start

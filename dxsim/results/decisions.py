@@ -29,6 +29,11 @@ DECISION_COLUMNS: dict[str, tuple[type[pl.DataType], str]] = {
         pl.Float64,
         "stations already counting or projected to count by the deadline (stations)",
     ),
+    "stations_ordered": (
+        pl.Float64,
+        "surge stations ordered (stations; 0 unless decision is surge): stations_needed grossed up for the surge "
+        "sites whose permit would still miss the deadline, so the threshold is reached at the 90th percentile",
+    ),
     "support_per_station_vnd_bn": (
         pl.Float64,
         "support each station would earn if the operator qualifies (VND bn)",
@@ -47,6 +52,7 @@ def decisions_table(by_replication: dict[int, list[dict[str, Any]]], start: dt.d
             "decision": e["decision"],
             "stations_needed": float(e["need"]),
             "stations_counted": float(e["counted"]),
+            "stations_ordered": float(e.get("ordered", 0)),
             "support_per_station_vnd_bn": float(e["support_per_station_vnd_bn"]),
         }
         for rep, events in sorted(by_replication.items())

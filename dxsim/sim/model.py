@@ -331,7 +331,7 @@ class Monitor:
         out = {f"surge_stations_{name}": 0.0 for name in OPERATORS}
         for e in self.r.surge_events[self._surge_seen :]:
             if e["decision"] == "surge":
-                out[f"surge_stations_{e['operator']}"] += float(e["need"])
+                out[f"surge_stations_{e['operator']}"] += float(e["ordered"])
         self._surge_seen = len(self.r.surge_events)
         out["surge_premium_cum_vnd_bn"] = float(self.r.surge_premium_vnd_bn)
         out["stations_ordered_for_support_cum"] = float(self.r.ordered_for_support)

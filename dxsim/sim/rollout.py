@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from dxsim.delay import lognormal_days
+from dxsim.delay import lognormal_days, share_within_days
 from dxsim.rng import stream
 from dxsim.scenario.constants import OperatorName
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
@@ -51,6 +51,7 @@ from dxsim.sim.operators import (
     monthly_pace,
     site_npv_vnd_bn,
     surge_decision,
+    surge_size,
 )
 from dxsim.sim.support import eligible_kind, per_station_vnd_bn, programmes, start_sites_counted, window_days
 
@@ -613,7 +614,15 @@ class Rollout:
             ups = rem[~self.plan.is_new[rem]]
             counted = self._counted(k, p, end)
             need_guess = max(0, math.ceil(p.min_stations_per_operator - counted))
-            take = ups[:need_guess]
+            # a surge site is on air at max(its permit, the kit from stock) + its work: the share in time is the
+            # permit's log-normal at the time left after the work at its p90 in the worst rain (as `fast` plans it)
+            slack = end - day - w.upgrade_team_days.p90_days / self._worst_rain()
+            on_time = (
+                share_within_days(slack, w.upgrade_permit.p50_days, w.upgrade_permit.p90_days)
+                if slack >= sg.stock_dispatch_days
+                else 0.0
+            )
+            take = ups[: surge_size(need_guess, on_time) if on_time > 0 else need_guess]
             amount = per_station_vnd_bn(
                 p,
                 np.zeros(1, bool),
@@ -643,6 +652,7 @@ class Rollout:
                 loss_vnd_bn=float(
                     np.clip(-npv - sc.business_case.accepted_loss_vnd_bn_per_site, 0, None).sum()
                 ),
+                on_time_share=on_time,
             )
             decision, n = surge_decision(case)
             if decision in ("wait", "too_late") and any(
@@ -657,6 +667,7 @@ class Rollout:
                     "programme": p.name,
                     "decision": decision,
                     "need": max(0, math.ceil(p.min_stations_per_operator - counted)),
+                    "ordered": n,  # surge sites ordered: the need grossed up for those that would miss the deadline
                     "counted": counted,
                     "support_per_station_vnd_bn": float(amount),
                 }
