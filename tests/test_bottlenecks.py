@@ -846,6 +846,11 @@ def test_support_that_moves_no_station_is_called_a_windfall():
         and "support_decisions.csv" in nothing
     )
     assert "no operator qualified" not in support_note(windfall, ref, diff)
+    # a surge that was made but fell short is not called out of reach: 7,457 surge stations, 0 paid
+    short = frame([(d, 0, "subsidy_paid_vnd_bn", 0.0), (d, 0, "surge_stations_viettel", 7457.0)])
+    note = support_note(short, ref, diff)
+    assert "(+7,457 in surges)" in note and "fell short of it by the deadline" in note
+    assert "no surge to reach one was within reach" not in note
 
 
 def test_a_data_centre_delay_lever_that_moved_nothing_is_said_to_only_delay(synthetic):

@@ -968,6 +968,13 @@ def support_note(
             "it pays for stations the operators build anyway (no surge within reach and worth it, and no "
             "site's business case crosses the line the operators accept)"
         )
+    elif o["paid_vnd_bn"] < 0.5 and o.get("accrued_vnd_bn", 0.0) < 0.5 and o["surge"] >= 0.5:
+        # a surge was within reach and made, but fell short (why "no surge was within reach" was wrong here)
+        text += ": " + _(
+            "no operator qualified: an operator surged for a threshold but fell short of it by the deadline (surge "
+            "sites late, or fewer of its other sites on air than projected), so the surge's premium bought no "
+            "support; `dxsim run` of the option writes each month's reason per operator to support_decisions.csv"
+        )
     elif o["paid_vnd_bn"] < 0.5 and o.get("accrued_vnd_bn", 0.0) < 0.5:
         text += ": " + _(
             "no operator qualified: none reached a threshold in its window, and no surge to reach one was within "
