@@ -327,7 +327,9 @@ def villages_section(run: RunData) -> str:
     capex = [x if x is not None and math.isfinite(x) else 0.0 for x in _col(v, "capex_vnd_bn", 0.0)]
     line_km = _col(v, "grid_line_km", None)
     statuses = sorted(set(status), key=lambda s: (s != "connected", s))
-    opts = sorted(set(options), key=lambda o: -options.count(o))
+    # most villages first, ties by label: a set's order follows the string hash, which differs per process, and the
+    # page `dxsim report` rebuilt then differed from the run's in the order of two one-village options
+    opts = sorted(set(options), key=lambda o: (-options.count(o), o))
     texts = (
         _("option (power + backhaul)"),
         _("villages"),
