@@ -94,6 +94,24 @@ def test_glossary_is_sourced_and_the_catalogue_uses_it() -> None:
     assert LANGS == ("en", "vi")
 
 
+def test_one_word_per_concept_in_the_catalogue() -> None:
+    """A trial review found the median throughput as "Thông lượng" and the mean as "Tốc độ" in adjacent rows,
+    "ngày-MW" and "MW-ngày" in one sentence, and a data-centre cause called "xây dựng" in the chart's legend but
+    "thi công" in the sentence under it. The glossary's words, wherever the English says the same thing."""
+    with open(catalog_path("vi"), "rb") as f:
+        cat = read_po(f, locale="vi")
+    vi = {m.id: m.string for m in cat if m.id and isinstance(m.id, str)}
+    throughput = [k for k in vi if "user throughput" in k]
+    assert len(throughput) >= 4
+    assert not [k for k in throughput if "thông lượng" not in vi[k].casefold()]
+    assert not [k for k, v in vi.items() if "MW-ngày" in v]
+    for key, text in vi.items():  # "<cause> binds" and "<cause> delays most" name the cause by its own word
+        for tail in (" binds", " delays most"):
+            cause = key[: -len(tail)]
+            if key.endswith(tail) and cause in vi and "{" not in cause:
+                assert text.startswith(vi[cause]), (key, text, vi[cause])
+
+
 def test_bad_input_in_vietnamese_names_file_field_value_and_allowed(tmp_path: Path) -> None:
     from conftest import dxsim_cmd
 

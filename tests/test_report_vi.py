@@ -110,6 +110,18 @@ def test_vietnamese_numbers_are_the_summary_values(vi_run: Path) -> None:
     assert cell is not None and cell.group(1) == f"{pct:.2f}".replace(".", ",")
 
 
+def test_one_word_per_concept(vi_run: Path) -> None:
+    """The median and the mean busy-hour user throughput sat one above the other as "Thông lượng trung vị ..." and
+    "Tốc độ trung bình ..." (tốc độ is the speed-test figure of the calibration rows; glossary.csv)."""
+    page = read(vi_run / "report.html")
+    shown = visible(page) + " " + html.unescape(" ".join(re.findall(r'alt="([^"]*)"', page)))
+    for kpi in ("user_throughput_mbps_p50_end", "user_throughput_mbps_mean_end"):
+        row = re.search(rf'<tr data-kpi="{kpi}"><td>([^<]*)</td>', page)
+        assert row is not None and row.group(1).startswith("Thông lượng "), (kpi, row and row.group(1))
+    assert "Tốc độ trung bình mỗi người dùng" not in shown and "Tốc độ trung vị mỗi người dùng" not in shown
+    assert "số ngày-MW bị giữ lại" in shown and "MW-ngày" not in shown  # the data-centre chart's words
+
+
 def test_seed_reports_cited_by_title(vi_run: Path) -> None:
     page = read(vi_run / "report.html")
     table = re.search(r'<table class="calibration">(.*?)</table>', page, re.S).group(1)
