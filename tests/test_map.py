@@ -272,6 +272,13 @@ def test_header_title_and_synthetic_disclosure(map_html, run_dir):
     assert "P50 of 2 runs" in map_html
 
 
+def test_the_run_map_says_its_language(run_dir):
+    """The English map.html `dxsim run` wrote had a bare `<html>` (report.html says lang="en"): a screen reader or a
+    browser set to Vietnamese then guesses the language of the English text."""
+    page = (run_dir / "map.html").read_text(encoding="utf-8")
+    assert re.search(r"<html[^>]*>", page).group(0) == '<html lang="en">'
+
+
 def test_escaping(crafted_file, map_html):
     html = crafted_file.read_text(encoding="utf-8")
     decoded = html.replace("\\u003c", "<").replace("\\u003e", ">")  # as the JSON strings read in JS

@@ -85,7 +85,7 @@ def test_english_unchanged_and_dxsim_map_env(vi_dir: Path, vi_html: str, tmp_pat
     """The same folder in English gives the English page; `DXSIM_LANG=vi dxsim map` gives the Vietnamese one."""
     set_language("en")
     en = build_map(vi_dir, out=tmp_path / "en.html").read_text(encoding="utf-8")
-    assert "<html>" in en and 'lang="vi"' not in en and 'DX.setup("en-US",' in en
+    assert '<html lang="en">' in en and 'lang="vi"' not in en and 'DX.setup("en-US",' in en
     assert [x for x in _overlays(en) if x.startswith("5G coverage ")] == [
         "5G coverage 2025-10-31 (start)",
         "5G coverage 2025-12-31",

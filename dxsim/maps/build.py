@@ -288,10 +288,10 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
 
 
 def _with_lang(page: str) -> str:
-    """The page's `<html>` with the language of its text (screen readers, hyphenation, the browser's fonts);
-    English pages keep the bare `<html>` they always had."""
-    lang = language()
-    return page if lang == "en" else page.replace("<html>", f'<html lang="{esc(lang)}">', 1)
+    """The page's `<html>` with the language of its text (screen readers, hyphenation, the browser's fonts), English
+    too: a bare `<html>` leaves the language to the reader's browser, whose Vietnamese voice then reads the English
+    map (report.html has always said `lang="en"`)."""
+    return page.replace("<html>", f'<html lang="{esc(language())}">', 1)
 
 
 def _attribution(out: RunOutputs) -> str:
