@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -131,6 +132,49 @@ def test_bad_input_in_vietnamese_names_file_field_value_and_allowed(tmp_path: Pa
     assert r.returncode == 2 and "--lang = 'fr'" in r.stderr and "vi (Tiếng Việt) or en" in r.stderr
     r = dxsim_cmd("validate", str(f), env={"DXSIM_LANG": "vi"})
     assert r.returncode == 2 and r.stderr.startswith("lỗi: ")
+
+
+def test_planner_file_errors_in_vietnamese(tmp_path: Path) -> None:
+    """A bad value in a planner's site or village file under --lang vi: the line read "lỗi: sites.csv: row 3, column
+    lon = '200': invalid value (cho phép: 101.8..109.8 (Vietnam))", English but for two words. Now Vietnamese, with
+    the file's own column names and values; the English line is unchanged."""
+    from conftest import dxsim_cmd
+
+    base = PACKAGE.parent / "scenarios" / "baseline.toml"
+    sites = tmp_path / "sites.csv"
+    sites.write_text(
+        "lon,lat,operator,technology,band_mhz,on_air_date\n105.8,21.0,viettel,4g,1800,2019-01-01\n"
+        "200,21.0,viettel,4g,1800,2019-01-01\n",
+        encoding="utf-8",
+    )
+    villages = tmp_path / "v.csv"
+    villages.write_text("name,lon,lat,gso34,population\nBản Á,105.0,22.0,08,abc\n", encoding="utf-8")
+    bad_signal = tmp_path / "v2.csv"
+    bad_signal.write_text(
+        "name,lon,lat,gso34,population,signal\nBản Á,105.0,22.0,08,100,weak\n", encoding="utf-8"
+    )
+    cases = {
+        f'[sites]\nfile = "{sites}"\n': (
+            f"lỗi: {sites}: dòng 3, cột lon = '200': giá trị không hợp lệ (cho phép: 101,8..109,8 (lãnh thổ Việt Nam))",
+            f"error: {sites}: row 3, column lon = '200': invalid value (allowed: 101.8..109.8 (Vietnam))",
+        ),
+        f'[villages.layer]\nfile = "{villages}"\n': (
+            f"lỗi: {villages}: dòng 2, cột population = 'abc': giá trị không hợp lệ "
+            "(cho phép: một số nguyên (người), từ 1 đến 100.000)",
+            f"error: {villages}: row 2, column population = 'abc': invalid value "
+            "(allowed: a whole number of persons, at least 1 and at most 100,000)",
+        ),
+        f'[villages.layer]\nfile = "{bad_signal}"\n': (
+            f"lỗi: {bad_signal}: dòng 2, cột signal = 'weak': giá trị không hợp lệ (cho phép: none (không có sóng)",
+            f"error: {bad_signal}: row 2, column signal = 'weak': invalid value (allowed: none or patchy",
+        ),
+    }
+    for i, (body, (vi, en)) in enumerate(cases.items()):
+        f = tmp_path / f"s{i}.toml"
+        f.write_text(f'extends = "{base}"\nname = "s{i}"\n{body}', encoding="utf-8")
+        line = _bad_input_line(dxsim_cmd("validate", str(f), "--lang", "vi"), vi)
+        assert not re.search(r"\b(row|column|invalid|allowed|persons)\b", line), line
+        _bad_input_line(dxsim_cmd("validate", str(f), "--lang", "en"), en)
 
 
 def test_rules_between_fields_in_vietnamese(tmp_path: Path) -> None:

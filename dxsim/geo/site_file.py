@@ -35,6 +35,8 @@ import polars as pl
 from dxsim.errors import DxsimInputError
 from dxsim.geo.country import Country
 from dxsim.geo.projection import to_projected
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
 from dxsim.geo.sites import (
     ENV_NAMES,
     CellArrays,
@@ -152,6 +154,17 @@ def check_columns(path: Path, names: list[str], where: str = "header") -> None:
         seen[key] = i
 
 
+def cell(row: int, col: str) -> str:
+    """Where a value sits, as a spreadsheet counts (header = row 1), in the language in use: the one-line error of a
+    Vietnamese run read "dòng ..., cột ..." around the file's own column name, not "row 3, column lon"."""
+    return _("row {row}, column {col}").format(row=row, col=col)
+
+
+def in_vietnam(bounds: tuple[float, float]) -> str:
+    """The allowed range of a longitude or latitude (LON_RANGE, LAT_RANGE), in the language in use."""
+    return _("{low}..{high} (Vietnam)").format(low=F.number(bounds[0], 1), high=F.number(bounds[1], 1))
+
+
 def read_site_csv(
     path: Path, *, latest_on_air: dt.date | None = None, country: Country | None = None
 ) -> pl.DataFrame:
@@ -170,10 +183,10 @@ def read_site_csv(
     missing = [c for c in REQUIRED_COLUMNS if c not in cols]
     if missing:
         raise DxsimInputError(
-            f"missing column(s) {', '.join(missing)}",
+            _("missing column(s) {columns}").format(columns=", ".join(missing)),
             file=path,
             field="header",
-            allowed="columns " + ", ".join(REQUIRED_COLUMNS),
+            allowed=_("columns {columns}").format(columns=", ".join(REQUIRED_COLUMNS)),
         )
     try:
         df = pl.read_csv(path, infer_schema_length=0)  # all text; we parse ourselves
@@ -185,16 +198,16 @@ def read_site_csv(
 
     def bad(row: int, col: str, value: object, allowed: str) -> DxsimInputError:
         return DxsimInputError(
-            "invalid value", file=path, field=f"row {row + 2}, column {col}", value=value, allowed=allowed
+            _("invalid value"), file=path, field=cell(row + 2, col), value=value, allowed=allowed
         )
 
     def number(i: int, rec: dict[str, Any], c: str) -> float:
         try:
             v = float(rec[c])
         except (TypeError, ValueError):
-            raise bad(i, c, rec[c], "a number") from None
+            raise bad(i, c, rec[c], _("a number")) from None
         if not np.isfinite(v):
-            raise bad(i, c, rec[c], "a finite number")
+            raise bad(i, c, rec[c], _("a finite number"))
         return v
 
     out: dict[str, list[Any]] = {c: [] for c in REQUIRED_COLUMNS}
@@ -202,22 +215,27 @@ def read_site_csv(
     for i, rec in enumerate(df.select(REQUIRED_COLUMNS).iter_rows(named=True)):
         lon, lat = number(i, rec, "lon"), number(i, rec, "lat")
         if not LON_RANGE[0] <= lon <= LON_RANGE[1]:
-            raise bad(i, "lon", rec["lon"], f"{LON_RANGE[0]}..{LON_RANGE[1]} (Vietnam)")
+            raise bad(i, "lon", rec["lon"], in_vietnam(LON_RANGE))
         if not LAT_RANGE[0] <= lat <= LAT_RANGE[1]:
-            raise bad(i, "lat", rec["lat"], f"{LAT_RANGE[0]}..{LAT_RANGE[1]} (Vietnam)")
+            raise bad(i, "lat", rec["lat"], in_vietnam(LAT_RANGE))
         op = (rec["operator"] or "").strip().lower()
         if op not in OPERATORS:
             raise bad(i, "operator", rec["operator"], ", ".join(OPERATORS))
         tech = (rec["technology"] or "").strip().lower()
         if tech not in ("4g", "5g"):
-            raise bad(i, "technology", rec["technology"], "4g or 5g")
+            raise bad(i, "technology", rec["technology"], _("4g or 5g"))
         bands = supported_bands(tech)
         band_f = number(i, rec, "band_mhz")
         if not band_f.is_integer():
-            raise bad(i, "band_mhz", rec["band_mhz"], f"a whole number of MHz; for {tech}: {bands}")
+            raise bad(
+                i,
+                "band_mhz",
+                rec["band_mhz"],
+                _("a whole number of MHz; for {tech}: {bands}").format(tech=tech, bands=bands),
+            )
         band = int(band_f)
         if band not in bands:
-            raise bad(i, "band_mhz", rec["band_mhz"], f"for {tech}: {bands}")
+            raise bad(i, "band_mhz", rec["band_mhz"], _("for {tech}: {bands}").format(tech=tech, bands=bands))
         raw_date = (rec["on_air_date"] or "").strip()
         day = None
         if raw_date:
@@ -225,15 +243,17 @@ def read_site_csv(
                 day = dt.date.fromisoformat(raw_date)
             except ValueError:
                 raise bad(
-                    i, "on_air_date", raw_date, "an ISO date like 2025-06-30, or empty for planned"
+                    i, "on_air_date", raw_date, _("an ISO date like 2025-06-30, or empty for planned")
                 ) from None
             if not ON_AIR_EARLIEST <= day <= latest:
                 raise bad(
                     i,
                     "on_air_date",
                     raw_date,
-                    f"{ON_AIR_EARLIEST.isoformat()}..{latest.isoformat()} (no mobile network before 1993; "
-                    "at latest the scenario's end date), or empty for planned",
+                    _(
+                        "{first}..{last} (no mobile network before 1993; at latest the scenario's end date), "
+                        "or empty for planned"
+                    ).format(first=ON_AIR_EARLIEST.isoformat(), last=latest.isoformat()),
                 )
         key = (lon, lat, op, tech, band, day)
         if key in first_row:

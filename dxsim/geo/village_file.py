@@ -19,8 +19,16 @@ from dxsim.errors import DxsimInputError
 from dxsim.geo.country import Country
 from dxsim.geo.projection import to_projected
 from dxsim.i18n import N_
+from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
-from dxsim.geo.site_file import LAT_RANGE, LON_RANGE, check_columns, csv_header, normalise_column
+from dxsim.geo.site_file import (
+    LAT_RANGE,
+    LON_RANGE,
+    check_columns,
+    csv_header,
+    in_vietnam,
+    normalise_column,
+)
 
 SIGNAL_STATUSES = ("none", "patchy")
 REQUIRED_COLUMNS = ("name", "lon", "lat", "gso34", "population")
@@ -49,10 +57,12 @@ VILLAGE_POPULATION_RANGE = (1, 100_000)  # persons; the largest rural commune ha
 _FEATURE_TOKEN = b'"Feature"'
 
 
-def _fail(
-    path: Path, where: str, col: str, value: Any, allowed: str, message: str = "invalid value"
-) -> DxsimInputError:
-    return DxsimInputError(message, file=path, field=f"{where}, column {col}", value=value, allowed=allowed)
+def _fail(path: Path, where: str, col: str, value: Any, allowed: str, message: str = "") -> DxsimInputError:
+    """`where`: "row N" (CSV) or "feature N" (GeoJSON), already in the language in use (`_where`)."""
+    field = _("{where}, column {col}").format(where=where, col=col)
+    return DxsimInputError(
+        message or _("invalid value"), file=path, field=field, value=value, allowed=allowed
+    )
 
 
 class _JsonObject(dict[str, Any]):
@@ -186,8 +196,11 @@ def _whole(
     path: Path, w: str, col: str, raw_v: Any, lo: int, hi: int, unit: str, empty_ok: bool = False
 ) -> int:
     """A whole number in lo..hi (a float with nothing after the point, e.g. 150.0, is accepted)."""
-    tail = ", or empty to derive it" if empty_ok else ""
-    allowed = f"a whole number of {unit}, at least {lo:,} and at most {hi:,}{tail}"
+    allowed = (
+        _("a whole number of {unit}, at least {lo} and at most {hi}, or empty to derive it")
+        if empty_ok
+        else _("a whole number of {unit}, at least {lo} and at most {hi}")
+    ).format(unit=unit, lo=F.number(lo), hi=F.number(hi))
     try:
         v = float(str(raw_v).strip())
     except (TypeError, ValueError):
@@ -228,20 +241,18 @@ def read_village_file(
     missing = [c for c in REQUIRED_COLUMNS if c not in cols]
     if missing:
         raise DxsimInputError(
-            f"missing column(s) {', '.join(missing)}",
+            _("missing column(s) {columns}").format(columns=", ".join(missing)),
             file=path,
             field="header",
-            allowed="columns "
-            + ", ".join(REQUIRED_COLUMNS)
-            + " (optional "
-            + ", ".join(OPTIONAL_COLUMNS)
-            + ")",
+            allowed=_("columns {columns} (optional {optional})").format(
+                columns=", ".join(REQUIRED_COLUMNS), optional=", ".join(OPTIONAL_COLUMNS)
+            ),
         )
     if not recs:
         raise DxsimInputError("no rows", file=path, allowed="at least one village")
 
     def where(i: int) -> str:
-        return f"row {i + 2}" if kind == "csv" else f"feature {i + 1}"
+        return _("row {row}").format(row=i + 2) if kind == "csv" else _("feature {n}").format(n=i + 1)
 
     codes = set(country.province_codes) if country is not None else None
     out: dict[str, list[Any]] = {
@@ -271,18 +282,18 @@ def read_village_file(
             try:
                 v = float(str(raw_v).strip())
             except (TypeError, ValueError):
-                raise _fail(path, w, c, raw_v, "a number") from None
+                raise _fail(path, w, c, raw_v, _("a number")) from None
             if not np.isfinite(v):
-                raise _fail(path, w, c, raw_v, "a finite number")
+                raise _fail(path, w, c, raw_v, _("a finite number"))
             vals[c] = v
         if not LON_RANGE[0] <= vals["lon"] <= LON_RANGE[1]:
-            raise _fail(path, w, "lon", rec.get("lon"), f"{LON_RANGE[0]}..{LON_RANGE[1]} (Vietnam)")
+            raise _fail(path, w, "lon", rec.get("lon"), in_vietnam(LON_RANGE))
         if not LAT_RANGE[0] <= vals["lat"] <= LAT_RANGE[1]:
-            raise _fail(path, w, "lat", rec.get("lat"), f"{LAT_RANGE[0]}..{LAT_RANGE[1]} (Vietnam)")
-        pop = _whole(path, w, "population", rec.get("population"), pop_lo, pop_hi, "persons")
+            raise _fail(path, w, "lat", rec.get("lat"), in_vietnam(LAT_RANGE))
+        pop = _whole(path, w, "population", rec.get("population"), pop_lo, pop_hi, _("persons"))
         hh_raw = (rec.get("households") or "").strip()
         hh = (
-            _whole(path, w, "households", hh_raw, 1, pop, "households (at most the population)", True)
+            _whole(path, w, "households", hh_raw, 1, pop, _("households (at most the population)"), True)
             if hh_raw
             else 0
         )
@@ -293,7 +304,7 @@ def read_village_file(
         if former is not None:
             raise _fail(path, w, "gso34", rec.get("gso34"), merged_into(g, *former), message=_(PRE_2025_CODE))
         if not (len(g) == 2 and g.isdigit()) or (codes is not None and g not in codes):
-            allowed = "a 2-digit province code" + (f" ({', '.join(sorted(codes))})" if codes else "")
+            allowed = _("a 2-digit province code") + (f" ({', '.join(sorted(codes))})" if codes else "")
             raise _fail(path, w, "gso34", rec.get("gso34"), allowed)
         vid_raw = (rec.get("village_id") or "").strip()
         vid = vid_raw or f"P{i + 1:03d}"
@@ -303,8 +314,8 @@ def read_village_file(
                 w,
                 "village_id",
                 vid,
-                f"a unique id (also used on {seen[vid]})",
-                message="duplicate village id",
+                _("a unique id (also used on {where})").format(where=seen[vid]),
+                message=_("duplicate village id"),
             )
         seen[vid] = w
         name, commune = _nfc(rec.get("name") or ""), _nfc(rec.get("commune") or "") or None
@@ -320,10 +331,12 @@ def read_village_file(
         first_row[key] = w
         power_raw = (rec.get("has_grid_power") or "").strip()
         if power_raw.casefold() not in _TRUE + _FALSE:
-            raise _fail(path, w, "has_grid_power", power_raw, "true or false (empty = false: no grid power)")
+            raise _fail(
+                path, w, "has_grid_power", power_raw, _("true or false (empty = false: no grid power)")
+            )
         signal_raw = (rec.get("signal") or "").strip().casefold()
         if signal_raw not in ("",) + SIGNAL_STATUSES:
-            raise _fail(path, w, "signal", rec.get("signal"), "none or patchy (empty = none)")
+            raise _fail(path, w, "signal", rec.get("signal"), _("none or patchy (empty = none)"))
         out["has_grid_power"].append(power_raw.casefold() in _TRUE)
         out["signal"].append(signal_raw or "none")
         out["village_id"].append(vid)
@@ -380,7 +393,7 @@ def check_provinces(
         cell[ok] = lookup[row[ok], col[ok]]
         xy = np.c_[c["x_m"].to_numpy(), c["y_m"].to_numpy()]
     else:
-        _, _, cell = geo.cell_at(lon, lat)
+        _row, _col, cell = geo.cell_at(lon, lat)  # `_` is gettext in this module
         xy = np.c_[geo.x, geo.y]
     x, y = to_projected(lon, lat)
     want = df["gso34"].to_numpy()
@@ -391,7 +404,7 @@ def check_provinces(
     from scipy.spatial import cKDTree
 
     tree = geo.cell_tree if geo is not None else cKDTree(xy)
-    _, nn = tree.query(np.c_[x[need], y[need]])
+    _dist, nn = tree.query(np.c_[x[need], y[need]])
     here[need] = np.where(cell[need] >= 0, here[need], cells_gso[np.asarray(nn)])
     bad = need[here[need] != want[need]]
     if bad.size == 0:
@@ -403,10 +416,18 @@ def check_provinces(
         actual = here[i]
         pname = names[int(np.searchsorted(codes, actual))]
         raise DxsimInputError(
-            "the point lies in another province",
+            _("the point lies in another province"),
             file=path,
-            field=f"{df['_where'][int(i)]}, column gso34",
+            field=_("{where}, column {col}").format(where=df["_where"][int(i)], col="gso34"),
             value=want[i],
-            allowed=f"{actual} ({pname}), the province at {lon[i]:.5f},{lat[i]:.5f}, or a point within "
-            f"{tolerance_km:g} km of province {want[i]}",
+            allowed=_(
+                "{actual} ({name}), the province at {lon},{lat}, or a point within {km} km of province {gso34}"
+            ).format(
+                actual=actual,
+                name=pname,
+                lon=f"{lon[i]:.5f}",
+                lat=f"{lat[i]:.5f}",
+                km=F.number(tolerance_km, 1 if tolerance_km % 1 else 0),
+                gso34=want[i],
+            ),
         )
