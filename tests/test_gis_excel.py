@@ -218,6 +218,21 @@ def test_flow_metrics_are_the_monthly_counts_and_money():
             assert monthly, name
 
 
+def test_provinces_geojson_follows_the_right_hand_rule(run_dir):
+    """RFC 7946 3.1.6: exterior rings counterclockwise, holes clockwise; all 896 exteriors came out clockwise."""
+    gj = json.loads((run_dir / "provinces.geojson").read_text(encoding="utf-8"))
+    assert "crs" not in gj  # RFC 7946: WGS 84 lon/lat, no crs member
+    rings = 0
+    for f in gj["features"]:
+        geom = shapely.geometry.shape(f["geometry"])
+        assert geom.is_valid, f["properties"]["name34"]
+        for poly in getattr(geom, "geoms", [geom]):
+            assert poly.exterior.is_ccw, f["properties"]["name34"]
+            assert not any(r.is_ccw for r in poly.interiors), f["properties"]["name34"]
+            rings += 1
+    assert rings >= N_PROVINCES
+
+
 # --------------------------------------------------------------------------- GeoParquet
 
 

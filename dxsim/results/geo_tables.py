@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -16,6 +17,19 @@ import polars as pl
 from dxsim.geo.projection import to_lonlat
 
 GRID_KM = 5.0
+
+
+def _right_hand(geom: Any) -> Any:
+    """A (multi)polygon with its exterior rings counterclockwise and holes clockwise (shapely 2.0's `orient`;
+    `orient_polygons` needs 2.1); other geometries as they are."""
+    from shapely.geometry import MultiPolygon, Polygon
+    from shapely.geometry.polygon import orient
+
+    if isinstance(geom, Polygon):
+        return orient(geom, 1.0)
+    if isinstance(geom, MultiPolygon):
+        return MultiPolygon([orient(p, 1.0) for p in geom.geoms])
+    return geom
 
 
 def provinces_geojson(provinces: pl.DataFrame, path: Path) -> None:
@@ -28,7 +42,9 @@ def provinces_geojson(provinces: pl.DataFrame, path: Path) -> None:
         feats.append(
             {
                 "type": "Feature",
-                "geometry": json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-4))),
+                # RFC 7946 3.1.6: exterior rings counterclockwise, holes clockwise (they came out clockwise, which
+                # GeoJSON validators flag and d3-geo draws as the whole globe minus the province)
+                "geometry": json.loads(shapely.to_geojson(_right_hand(shapely.set_precision(geom, 1e-4)))),
                 "properties": {
                     "gso34": rec["gso34"],
                     "name34": rec["name34"],
