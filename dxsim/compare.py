@@ -307,7 +307,6 @@ class ScenarioRun:
     held_metrics: pl.DataFrame | None = (
         None  # national held-back shares and crew utilisation, all replications
     )
-    support_fund_vnd_bn: float | None = None  # subsidy.fund_vnd_bn: what the support can pay at most
 
 
 @dataclass
@@ -549,7 +548,6 @@ def compare_scenarios(
                 {r: kpis[i][r] for r in sorted(kpis[i])},
                 timing[i],
                 pl.concat(frames) if frames else None,
-                float(sc.subsidy.fund_vnd_bn),
             )
         )
     h = base_sc.horizon
@@ -660,9 +658,7 @@ def add_bottlenecks(result: CompareResult) -> None:
             frames += [
                 pl.DataFrame([{"scenario": run.name, "kind": kind, "text": t}]) for kind, t in verdicts
             ]
-            support = support_note(
-                run.held_metrics, base.held_metrics, diffs, fund_vnd_bn=run.support_fund_vnd_bn
-            )
+            support = support_note(run.held_metrics, base.held_metrics, diffs)
             if support:  # what support paid: not a resource that did not bind
                 frames.append(pl.DataFrame([{"scenario": run.name, "kind": "support", "text": support}]))
     result.bottlenecks = (

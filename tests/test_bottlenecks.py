@@ -835,9 +835,14 @@ def test_support_that_moves_no_station_is_called_a_windfall():
     note = support_note(moved, ref, diff)
     assert "+30 stations ordered because of it (+10 in surges)" in note and "anyway" not in note
     assert support_note(moved, ref, [("crews.north.teams", 450, 900)]) is None  # no support field changed
-    # the fund caps it: 100 bn paid of a 100 bn fund (a share or a window beyond it pays no more); 100 of 500 does not
-    assert "(the fund's cap of 100 bn binds" in support_note(moved, ref, diff, fund_vnd_bn=100.0)
-    assert "cap" not in support_note(moved, ref, diff, fund_vnd_bn=500.0)
+    # a fund caps it: the operators claimed 40 bn beyond what the funds pay (a share or a window beyond it pays no
+    # more); with no claim beyond a fund, nothing is said
+    capped = pl.concat([moved, frame([(d, 0, "support_claims_over_fund_cum_vnd_bn", 40.0)])])
+    assert "(a fund's cap binds: the operators claimed 40 bn more than the funds pay" in support_note(
+        capped, ref, diff
+    )
+    uncapped = pl.concat([moved, frame([(d, 0, "support_claims_over_fund_cum_vnd_bn", 0.0)])])
+    assert "cap" not in support_note(uncapped, ref, diff)
     # support that pays nothing says why no operator got it, and where each month's reason is
     nothing = support_note(ref, ref, [("supports.0.equipment_share_pct", 15, 30)])
     assert (

@@ -509,7 +509,7 @@ def test_support_due_after_the_horizon_is_accrued_not_lost():
     assert ro.subsidy_events == [] and sum(ledger.received.values()) == 0.0
     end = clock.horizon_days
     on_by_end = int((ro.state.on_air_day <= end).sum())
-    assert on_by_end > 0 and ro.support_accrued(end) == pytest.approx(on_by_end * 1.0)
+    assert on_by_end > 0 and ro.support_accrued(end) == pytest.approx((on_by_end * 1.0, 0.0))
     capped = scenario(
         supports=[
             {
@@ -522,7 +522,9 @@ def test_support_due_after_the_horizon_is_accrued_not_lost():
         ]
     )
     ro, _, clock = run(capped, plan(400))
-    assert ro.support_accrued(clock.horizon_days) == pytest.approx(10.0)
+    on_by_end = int((ro.state.on_air_day <= clock.horizon_days).sum())
+    # the fund pays 10; the claims beyond it (1.0 bn a station on air) say its cap binds
+    assert ro.support_accrued(clock.horizon_days) == pytest.approx((10.0, on_by_end * 1.0 - 10.0))
 
 
 def test_support_whose_window_closes_on_the_horizons_last_day_is_accrued_not_lost():
@@ -543,7 +545,7 @@ def test_support_whose_window_closes_on_the_horizons_last_day_is_accrued_not_los
     assert clock.horizon_days == 242.0
     assert ro.subsidy_events == [] and sum(ledger.received.values()) == 0.0
     on_by_end = int((ro.state.on_air_day < clock.horizon_days + 1).sum())
-    assert on_by_end > 0 and ro.support_accrued(clock.horizon_days) == pytest.approx(on_by_end * 1.0)
+    assert on_by_end > 0 and ro.support_accrued(clock.horizon_days) == pytest.approx((on_by_end * 1.0, 0.0))
     # one day earlier the window closes inside the run: paid on 31 August, nothing accrued
     sc_paid = scenario(
         supports=[
@@ -557,5 +559,21 @@ def test_support_whose_window_closes_on_the_horizons_last_day_is_accrued_not_los
     )
     ro, _, clock = run(sc_paid, plan(400))
     assert [(d, n) for d, n, _a in ro.subsidy_events] == [(242.0, "viettel")]
-    assert ro.subsidy_events[0][2] == pytest.approx(float((ro.state.on_air_day < 242.0).sum()))
-    assert ro.support_accrued(clock.horizon_days) == 0.0
+    claimed = float((ro.state.on_air_day < 242.0).sum())
+    assert ro.subsidy_events[0][2] == pytest.approx(claimed)
+    assert ro.support_accrued(clock.horizon_days) == (0.0, 0.0) and ro.support_claims_over_fund_vnd_bn == 0.0
+    # a fund of 10 bn: it pays 10, shared pro rata, and the claims beyond it are counted (its cap binds)
+    sc_capped = scenario(
+        supports=[
+            {
+                "name": "to_end",
+                "per_site_vnd_bn": 1.0,
+                "window_start": dt.date(2026, 1, 1),
+                "window_end": dt.date(2026, 8, 30),
+                "fund_vnd_bn": 10.0,
+            }
+        ]
+    )
+    ro, _, _ = run(sc_capped, plan(400))
+    assert ro.subsidy_events[0][2] == pytest.approx(10.0)
+    assert ro.support_claims_over_fund_vnd_bn == pytest.approx(claimed - 10.0)

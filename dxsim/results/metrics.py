@@ -93,6 +93,7 @@ METRICS: dict[str, str] = {
     "orders_pace_bound_pct": "share of the operators whose orders this month stopped at their announced pace while they had more sites they would build (business case within the loss they accept) and could pay for: the target binds (%; VN)",
     "orders_budget_bound_pct": "share of the operators whose orders this month were cut by their capex budget (phased over the months left in the year) (%; VN)",
     "stations_ordered_for_support_cum": "5G stations ordered so far only because of support: without it their business case loses more than the operator accepts (stations; VN; surges not included, see surge_stations_*)",
+    "support_claims_over_fund_cum_vnd_bn": "5G support the operators claimed beyond the funds of the programmes that paid so far (and, at the last month end, of those paid after the horizon): above 0, a fund's cap binds and each claim was cut pro rata (VND bn; VN; cumulative)",
     "support_accrued_unpaid_vnd_bn": "5G support earned under programmes whose window closes on the horizon's last day or later, so paid after it: what they would pay if their window closed at the end (VND bn; VN; 0 before the last month end)",
     "surge_premium_cum_vnd_bn": "cumulative surge premium (contract crews, express kits, stock) included in 5G capex (VND bn; VN)",
     "sites_in_flight": "5G sites ordered and not yet on air at month end, the warm-start pipeline included (sites; VN)",

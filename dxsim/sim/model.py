@@ -335,8 +335,13 @@ class Monitor:
         self._surge_seen = len(self.r.surge_events)
         out["surge_premium_cum_vnd_bn"] = float(self.r.surge_premium_vnd_bn)
         out["stations_ordered_for_support_cum"] = float(self.r.ordered_for_support)
-        out["support_accrued_unpaid_vnd_bn"] = (
-            self.r.support_accrued(self.clock.day(self.clock.end)) if self._surge_final else 0.0
+        accrued, accrued_over = (
+            self.r.support_accrued(self.clock.day(self.clock.end)) if self._surge_final else (0.0, 0.0)
+        )
+        out["support_accrued_unpaid_vnd_bn"] = accrued
+        # claims beyond the funds so far, paid programmes and (at the end) those paid after the horizon
+        out["support_claims_over_fund_cum_vnd_bn"] = (
+            float(self.r.support_claims_over_fund_vnd_bn) + accrued_over
         )
         out["sites_in_flight"] = float(self.r.in_flight)  # ordered, on_air_day NaN
         return out

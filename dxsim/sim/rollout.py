@@ -219,6 +219,8 @@ class Rollout:
         self.stock_kits = int(scenario.supply.deliveries_per_month * scenario.surge.stock_months_of_supply)
         self._contract: list[tuple[float, float, int, float]] = []  # (from, to, region, teams)
         self.subsidy_paid_vnd_bn = 0.0
+        # what operators claimed beyond a programme's fund (paid programmes): > 0 means a fund's cap binds
+        self.support_claims_over_fund_vnd_bn = 0.0
         self.subsidy_events: list[tuple[float, str, float]] = []
         self.surge_events: list[dict[str, Any]] = []
         self.surge_premium_vnd_bn = 0.0
@@ -876,6 +878,7 @@ class Rollout:
         amounts = self._claims(p, first, end)
         total = sum(amounts.values())
         scale = min(1.0, p.fund_vnd_bn / total) if total > 0 else 0.0
+        self.support_claims_over_fund_vnd_bn += max(total - p.fund_vnd_bn, 0.0)
         day = self.env.now
         year = self.clock.year_of(day)
         for name, amt in amounts.items():
@@ -884,10 +887,11 @@ class Rollout:
             self.subsidy_paid_vnd_bn += paid
             self.subsidy_events.append((day, name, paid))
 
-    def support_accrued(self, day: float) -> float:
+    def support_accrued(self, day: float) -> tuple[float, float]:
         """Support earned by `day` under programmes paid after the horizon (their window closes on its last day or
-        later): what they would pay if their window closed now (thresholds and fund caps applied)."""
-        total = 0.0
+        later): what they would pay if their window closed now (thresholds and fund caps applied), and what their
+        claims exceed their funds by (> 0: a fund's cap binds)."""
+        total = over = 0.0
         for p in self.programmes:
             first, end = window_days(p, self.clock.start)
             if end - 1 < 0 or self._paid_within_horizon(p):
@@ -895,7 +899,8 @@ class Rollout:
             claims = self._claims(p, first, min(end, day + 1.0))
             claimed = sum(claims.values())
             total += min(claimed, p.fund_vnd_bn)
-        return total
+            over += max(claimed - p.fund_vnd_bn, 0.0)
+        return total, over
 
     def _claims(self, p: Support, first: float, end: float) -> dict[str, float]:
         """What each qualifying operator claims from programme p for stations accepted in [first, end)."""
