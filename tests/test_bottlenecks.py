@@ -906,4 +906,11 @@ def test_a_moved_outcome_is_not_put_down_to_one_change_among_several_of_that_pro
     )
     assert "crews.north.teams" not in text
     assert also_changed("dc", grid, grid + levers + unrelated) == [f for f, _a, _b in levers]
-    assert also_changed("5g", unrelated, grid + unrelated) == []  # no field map for 5G: no claim either way
+    assert also_changed("5g", unrelated, grid + unrelated) == []  # the grid field cannot move 5G outcomes
+    # push-5g: more crews beside higher targets and support; the crews cannot claim the 5G date that moved
+    push = [
+        ("crews.north.teams", 450, 675),
+        ("operators.viettel.annual_new_5g_sites.2026", 15000, 22000),
+        ("subsidy.window_end", "2025-12-31", "2026-12-31"),
+    ]
+    assert also_changed("5g", push[:1], push + grid) == [f for f, _a, _b in push[1:]]

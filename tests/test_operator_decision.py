@@ -136,35 +136,49 @@ def test_no_incentive_the_operator_follows_its_business_case():
     assert np.all(st.order_day[::2][:10] == 0.0) and np.all(st.order_day[::2][10:] == 31.0)
 
 
-def test_support_per_site_makes_unprofitable_sites_pay():
-    """2.0 bn per site beats the -1.84 bn case: every site is ordered (a lever that moves the outcome)."""
-    people = np.where(np.arange(40) % 2 == 0, 5000.0, 100.0)
-    sc = scenario(
+RURAL_PEOPLE = np.where(np.arange(40) % 2 == 0, 5000.0, 100.0)  # even sites pay, odd ones lose 1.84 bn
+
+
+def rural_support(per_site_vnd_bn: float, fund_vnd_bn: float = 1e6) -> Scenario:
+    """A support programme open all of 2026 for every station, at a fixed amount per station."""
+    return scenario(
         supports=[
             {
                 "name": "rural",
-                "per_site_vnd_bn": 2.0,
+                "per_site_vnd_bn": per_site_vnd_bn,
                 "window_start": dt.date(2026, 1, 1),
                 "window_end": dt.date(2026, 12, 31),
+                "fund_vnd_bn": fund_vnd_bn,
             }
         ]
     )
-    ro, _, _ = run(sc, plan(40, people))
+
+
+def test_support_per_site_makes_unprofitable_sites_pay():
+    """2.0 bn per site beats the -1.84 bn case: every site is ordered (a lever that moves the outcome)."""
+    ro, _, _ = run(rural_support(2.0), plan(40, RURAL_PEOPLE))
     assert ro.state.ordered.all()
     paid = sum(a for _, _, a in ro.subsidy_events)
     assert paid == 0.0  # the window closes after the horizon: nothing paid yet
-    sc2 = scenario(
-        supports=[
-            {
-                "name": "rural",
-                "per_site_vnd_bn": 1.0,
-                "window_start": dt.date(2026, 1, 1),
-                "window_end": dt.date(2026, 12, 31),
-            }
-        ]
-    )
-    ro2, _, _ = run(sc2, plan(40, people))
+    ro2, _, _ = run(rural_support(1.0), plan(40, RURAL_PEOPLE))
     assert not ro2.state.ordered[1::2].any()  # 1.0 < 1.84: still not worth it
+
+
+@pytest.mark.parametrize(("fund_vnd_bn", "loss_making_ordered"), [(10.0, 5), (30.0, 10), (1e6, 20)])
+def test_operators_weigh_the_share_of_a_small_fund(fund_vnd_bn: float, loss_making_ordered: int) -> None:
+    """2.0 bn a station, every station eligible; the fund cuts claims beyond it pro rata, and operators see it.
+
+    By hand, 10 a month in plan order (even sites pay, odd ones lose 1.84 bn without support):
+    - January: no claims yet, share 1: sites 0-9 (5 loss-making), 20 bn of claims.
+    - February: fund 10 -> share 10/20 = 0.5, 1.0 bn < 1.84: only paying sites from now on (5 loss-making in all).
+      Fund 30 -> share 1 (20 <= 30): sites 10-19, 40 bn of claims; March: 30/40 = 0.75, 1.5 < 1.84: 10 in all.
+      Fund 1,000,000: never binds, all 20 loss-making sites go (the case without a cap above)."""
+    ro, _, _ = run(rural_support(2.0, fund_vnd_bn), plan(40, RURAL_PEOPLE))
+    st = ro.state
+    assert st.ordered[::2].all()  # the sites that pay go anyway
+    assert int(st.ordered[1::2].sum()) == loss_making_ordered
+    assert np.flatnonzero(st.ordered[1::2]).tolist() == list(range(loss_making_ordered))  # in plan order
+    assert ro.ordered_for_support == loss_making_ordered
 
 
 # --------------------------------------------------------------------------- the surge
@@ -286,6 +300,14 @@ def test_surge_decision_rules_by_hand():
     # support 100 x 1.0 = 100 vs 60 x 0.15 + loss: worth it up to a loss of 91
     assert surge_decision(SurgeCase(**{**late, "loss_vnd_bn": 90.9}))[0] == "surge"
     assert surge_decision(SurgeCase(**{**late, "loss_vnd_bn": 91.0}))[0] == "not_worth"
+    # a fund of 100 with 100 of other operators' claims pays half of each claim: own 100 x 0.5 = 50 against 9 +
+    # loss, worth it up to a loss of 41; a fund that holds every claim changes nothing
+    shared = {**late, "fund_vnd_bn": 100.0, "others_claims_vnd_bn": 100.0}
+    assert SurgeCase(**shared).fund_share(60) == pytest.approx(0.5)
+    assert surge_decision(SurgeCase(**{**shared, "loss_vnd_bn": 40.9}))[0] == "surge"
+    assert surge_decision(SurgeCase(**{**shared, "loss_vnd_bn": 41.0}))[0] == "not_worth"
+    roomy = {**late, "fund_vnd_bn": 200.0, "others_claims_vnd_bn": 100.0, "loss_vnd_bn": 90.9}
+    assert SurgeCase(**roomy).fund_share(60) == 1.0 and surge_decision(SurgeCase(**roomy))[0] == "surge"
 
 
 def _smallest_surge_by_brute_force(need: int, q: float) -> int:
@@ -577,3 +599,26 @@ def test_support_whose_window_closes_on_the_horizons_last_day_is_accrued_not_los
     ro, _, _ = run(sc_capped, plan(400))
     assert ro.subsidy_events[0][2] == pytest.approx(10.0)
     assert ro.support_claims_over_fund_vnd_bn == pytest.approx(claimed - 10.0)
+
+
+def test_stations_counted_for_a_programme_by_hand():
+    """rollout_kernel.counted: on air inside [first, end), or not on air yet and due (ready + team-days) inside it;
+    a station due before the window opens does not count (it did), nor one not ordered or of another kind."""
+    from dxsim.sim.rollout_kernel import counted
+
+    nan = np.nan
+    on_air = np.array([5.0, 15.0, 25.0, nan, nan, nan, nan, 15.0])
+    permit = np.array([0.0, 0.0, 0.0, 2.0, 12.0, 19.0, nan, 0.0])  # ready = fmax(permit, kit due, delivered)
+    kit_due = np.array([0.0, 0.0, 0.0, 4.0, 3.0, 1.0, nan, 0.0])
+    delivered = np.full(8, nan)
+    team = np.full(8, 2.0)  # due: site 3 at 6 (before the window), 4 at 14, 5 at 21 (after it), 6 never
+    ordered = np.array([True] * 7 + [False])
+    is_new = np.array([False, False, False, False, True, False, False, False])
+    claim = np.array([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0])
+    sites = np.arange(8, dtype=np.int64)
+    args = (ordered, is_new, on_air, permit, kit_due, delivered, team, claim, 10.0, 20.0)
+    # window [10, 20): site 1 on air in it, site 4 due in it; 0 and 2 on air outside, 3 due before, 5 due after,
+    # 6 never due, 7 not ordered
+    assert counted(sites, 0, *args) == (1, 1, 2.0 + 16.0)
+    assert counted(sites, 1, *args) == (0, 1, 16.0)  # new sites only
+    assert counted(sites, 2, *args) == (1, 0, 2.0)  # upgrades only

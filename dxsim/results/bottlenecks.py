@@ -710,6 +710,25 @@ def did_not_bind(
 PROGRAMME_FIELD_PREFIXES: dict[str, tuple[str, ...]] = {
     "dc": ("compute.datacentres.",),
     "villages": ("villages.",),
+    # push-5g raises crews, targets, budgets and support together, and compare said each region's crews were "on
+    # the critical path" for its 7 months, while the operators' pace binds in every region
+    "5g": (
+        "start_state.",
+        "radio.",
+        "sites.",
+        "operators.",
+        "crews.",
+        "seasons.",
+        "works.",
+        "supply.",
+        "costs.",
+        "subsidy.",
+        "supports",
+        "business_case.",
+        "surge.",
+        "capacity.",
+        "budget.",
+    ),
 }
 
 

@@ -36,7 +36,12 @@ DECISION_COLUMNS: dict[str, tuple[type[pl.DataType], str]] = {
     ),
     "support_per_station_vnd_bn": (
         pl.Float64,
-        "support each station would earn if the operator qualifies (VND bn)",
+        "support each station would earn if the operator qualifies and the fund covers every claim (VND bn)",
+    ),
+    "fund_share_expected": (
+        pl.Float64,
+        "share of its claims the programme's fund would pay if the operator reached the threshold: the fund over "
+        "the claims of every operator projected to qualify by the deadline, at most 1 (pro rata beyond the fund)",
     ),
 }
 
@@ -54,6 +59,7 @@ def decisions_table(by_replication: dict[int, list[dict[str, Any]]], start: dt.d
             "stations_counted": float(e["counted"]),
             "stations_ordered": float(e.get("ordered", 0)),
             "support_per_station_vnd_bn": float(e["support_per_station_vnd_bn"]),
+            "fund_share_expected": float(e["fund_share_expected"]),
         }
         for rep, events in sorted(by_replication.items())
         for e in events

@@ -17,7 +17,9 @@ dxsim.sim.rollout calls them each month for each operator.
   deadline by the fast path (upgrading its own 4G sites with kits from stock and contract crews),
   an operator short of the threshold surges if the threshold is within reach (enough sites to
   upgrade, stock, crews and budget) and the support it would earn exceeds the cost of hurrying
-  (a premium per surge site plus the loss on surge sites with a negative business case). It orders
+  (a premium per surge site plus the loss on surge sites with a negative business case); the support
+  counts at the share of its claims the fund would pay, the other qualifying operators' claims included
+  (pro rata when the claims exceed the fund). It orders
   what it lacks plus enough for the surge sites that would still miss the deadline (surge_size).
   Before its last chance it waits; past the deadline, or out of reach, it does not surge.
 """
@@ -31,6 +33,7 @@ import numpy as np
 
 from dxsim.delay import Z90
 from dxsim.scenario.sections.operators import BusinessCase
+from dxsim.sim.support import pro_rata_share
 
 VND_K_TO_BN = 1e3 / 1e9
 
@@ -130,6 +133,13 @@ class SurgeCase:
     on_time_share: float = (
         1.0  # share of surge sites on air before the deadline (dxsim.delay.share_within_days)
     )
+    fund_vnd_bn: float = math.inf  # the programme's fund: claims beyond it are cut pro rata
+    others_claims_vnd_bn: float = 0.0  # the other operators' claims projected to qualify by the deadline
+
+    def fund_share(self, need: int) -> float:
+        """Share of its claims the fund would pay if the operator reached the threshold with `need` more stations."""
+        own = self.support_per_station_vnd_bn * (self.counted + need)
+        return pro_rata_share(self.fund_vnd_bn, own + self.others_claims_vnd_bn)
 
 
 SURGE_CONFIDENCE_Z = Z90  # the 90th percentile, as the fast path is planned
@@ -180,7 +190,7 @@ def surge_decision(c: SurgeCase) -> tuple[str, int]:
         return "out_of_reach_crews", 0
     if c.budget_vnd_bn < n * c.cost_per_site_vnd_bn:
         return "out_of_reach_budget", 0
-    gain = c.support_per_station_vnd_bn * (c.counted + need)
+    gain = c.support_per_station_vnd_bn * (c.counted + need) * c.fund_share(need)
     if gain <= n * c.premium_vnd_bn + c.loss_vnd_bn:
         return "not_worth", 0
     return "surge", n

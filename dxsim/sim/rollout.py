@@ -53,7 +53,14 @@ from dxsim.sim.operators import (
     surge_decision,
     surge_size,
 )
-from dxsim.sim.support import eligible_kind, per_station_vnd_bn, programmes, start_sites_counted, window_days
+from dxsim.sim.support import (
+    eligible_kind,
+    per_station_vnd_bn,
+    programmes,
+    pro_rata_share,
+    start_sites_counted,
+    window_days,
+)
 
 WEEK_DAYS = 7.0
 AVG_MONTH_DAYS = 365.25 / 12.0
@@ -253,7 +260,22 @@ class Rollout:
         self.base_npv_vnd_bn = site_npv_vnd_bn(
             self.people_served, capex, sub_share[op], scenario.business_case
         )
-        self._support_cache: dict[tuple[int, float], list[Support]] = {}
+        # what each plan site would claim from each programme if its operator qualifies (VND bn), and what a start
+        # station that counts claims (an upgrade's equipment, no people newly covered)
+        people = np.where(np.isfinite(self.people_served), self.people_served, 0.0)
+        self._claim_each = {
+            p.name: per_station_vnd_bn(p, plan.is_new, self.equipment_vnd_bn, people) for p in self.programmes
+        }
+        self._start_claim_each = {
+            p.name: float(
+                per_station_vnd_bn(
+                    p, np.zeros(1, bool), np.array([scenario.costs.upgrade_equipment_vnd_bn]), np.zeros(1)
+                )[0]
+            )
+            for p in self.programmes
+        }
+        # per (operator, day): the programmes it can join with the share of claims their funds are expected to pay
+        self._support_cache: dict[tuple[int, float], list[tuple[Support, float]]] = {}
         self.n_warm = 0  # sites in flight at the start (warm start)
         self.ordered_for_support = (
             0  # sites whose business case crossed the line only with support (cumulative)
@@ -395,8 +417,9 @@ class Rollout:
             )
         return int(front.size)
 
-    def _open_programmes(self, k: int, day: float) -> list[Support]:
-        """Programmes operator k can still join today whose threshold it expects to meet (once per month)."""
+    def _open_programmes(self, k: int, day: float) -> list[tuple[Support, float]]:
+        """Programmes operator k can still join today whose threshold it expects to meet (once per month), each with
+        the share of its claims the fund is expected to pay (`_fund_share`)."""
         key = (k, day)
         if key not in self._support_cache:
             out = []
@@ -406,12 +429,13 @@ class Rollout:
                     continue
                 if p.min_stations_per_operator > 0 and self._counted(k, p, end) < p.min_stations_per_operator:
                     continue  # a threshold not (yet) met is weighed by the surge decision, not site by site
-                out.append(p)
+                out.append((p, self._fund_share(p, end)))
             self._support_cache = {key: out}
         return self._support_cache[key]
 
     def _support_now(self, k: int, sites: np.ndarray, day: float) -> np.ndarray:
-        """Support a site ordered today can expect: programmes it can join in time, thresholds expected to be met."""
+        """Support a site ordered today can expect: programmes it can join in time, thresholds expected to be met,
+        each station's amount times the share of the claims its fund is expected to pay."""
         progs = self._open_programmes(k, day)
         if not progs:
             return np.zeros(sites.size)
@@ -423,11 +447,9 @@ class Rollout:
             max(w.upgrade_permit.p50_days, self.sc.supply.lead_time.p50_days) + w.upgrade_team_days.p50_days,
         )
         total = np.zeros(sites.size)
-        for p in progs:
+        for p, share in progs:
             first, end = window_days(p, self.clock.start)
-            amount = per_station_vnd_bn(
-                p, self.plan.is_new[sites], self.equipment_vnd_bn[sites], self._finite_people(sites)
-            )
+            amount = self._claim_each[p.name][sites] * share
             total += np.where((eta >= first) & (eta < end), amount, 0.0)
         return total
 
@@ -567,13 +589,13 @@ class Rollout:
         self.ledger.commit(name, year, float(st.capex_vnd_bn[picked].sum()))
 
     # ----------------------------------------------------------------- surge
-    def _counted(self, k: int, p: Support, end: float) -> float:
-        """Stations of operator k that count for programme p by its deadline: on air in the window, in
-        the start share, or ordered and projected on air before the deadline."""
+    def _projection(self, k: int, p: Support, end: float) -> tuple[float, float]:
+        """(stations, their claims in VND bn) of operator k that count for programme p by its deadline: on air in
+        the window, in the start share, or ordered and projected on air in the window before the deadline."""
         st = self.state
         first, _ = window_days(p, self.clock.start)
         kind = {"new": 1, "upgrade": 2}.get(p.site_kind, 0)  # eligible_kind
-        built, projected = rollout_kernel.counted(
+        built, projected, claims = rollout_kernel.counted(
             self.op_sites[k],
             kind,
             st.ordered,
@@ -583,13 +605,36 @@ class Rollout:
             st.equipment_due_day,
             st.delivered_day,
             self.team_days,
+            self._claim_each[p.name],
             float(first),
             float(end),
         )
         start_n = start_sites_counted(
             p, int(self.n_start_by_op[k]), self.clock.start, self.sc.start_state.start_sites_in_window_pct
         )
-        return float(built + projected) + start_n
+        return float(built + projected) + start_n, claims + start_n * self._start_claim_each[p.name]
+
+    def _counted(self, k: int, p: Support, end: float) -> float:
+        """Stations of operator k that count for programme p by its deadline (`_projection`)."""
+        return self._projection(k, p, end)[0]
+
+    def _qualifying_claims(self, p: Support, end: float, but: int = -1) -> float:
+        """Claims (VND bn) on programme p by its deadline of the operators projected to reach its threshold (all but
+        operator `but`): what the operators can see of the race for its fund at a monthly decision."""
+        total = 0.0
+        for j in range(len(OPERATORS)):
+            if j == but:
+                continue
+            n, claims = self._projection(j, p, end)
+            if n > 0 and n >= p.min_stations_per_operator:
+                total += claims
+        return total
+
+    def _fund_share(self, p: Support, end: float) -> float:
+        """Share of its claims programme p's fund is expected to pay, from the claims projected today: 1 while they
+        fit, else pro rata. Why: with only the amount per station in the business case, a 500 bn fund bought the
+        same 2,623 loss-making stations as a 100,000 bn one, and the claims ran to 3,573 bn (trial, 2026-12-04)."""
+        return pro_rata_share(p.fund_vnd_bn, self._qualifying_claims(p, end))
 
     def _surge(self, name: str, day: float, next_day: float) -> None:
         """Weigh every open threshold programme for this operator (dxsim.sim.operators.surge_decision) and
@@ -655,6 +700,8 @@ class Rollout:
                     np.clip(-npv - sc.business_case.accepted_loss_vnd_bn_per_site, 0, None).sum()
                 ),
                 on_time_share=on_time,
+                fund_vnd_bn=p.fund_vnd_bn,
+                others_claims_vnd_bn=self._qualifying_claims(p, end, but=k),
             )
             decision, n = surge_decision(case)
             if decision in ("wait", "too_late") and any(
@@ -672,6 +719,9 @@ class Rollout:
                     "ordered": n,  # surge sites ordered: the need grossed up for those that would miss the deadline
                     "counted": counted,
                     "support_per_station_vnd_bn": float(amount),
+                    "fund_share_expected": case.fund_share(
+                        max(0, math.ceil(p.min_stations_per_operator - counted))
+                    ),
                 }
             )
             if decision == "surge":
@@ -877,7 +927,7 @@ class Rollout:
         yield self.env.timeout(max(0.0, end - self.env.now))
         amounts = self._claims(p, first, end)
         total = sum(amounts.values())
-        scale = min(1.0, p.fund_vnd_bn / total) if total > 0 else 0.0
+        scale = pro_rata_share(p.fund_vnd_bn, total)
         self.support_claims_over_fund_vnd_bn += max(total - p.fund_vnd_bn, 0.0)
         day = self.env.now
         year = self.clock.year_of(day)
@@ -916,12 +966,6 @@ class Rollout:
             n_eligible = int(mine.sum()) + round(start_n)
             if n_eligible < p.min_stations_per_operator or n_eligible == 0:
                 continue
-            idx = np.flatnonzero(mine)
-            built = per_station_vnd_bn(
-                p, self.plan.is_new[idx], self.equipment_vnd_bn[idx], self._finite_people(idx)
-            )
-            start_each = per_station_vnd_bn(
-                p, np.zeros(1, bool), np.array([self.sc.costs.upgrade_equipment_vnd_bn]), np.zeros(1)
-            )[0]
-            amounts[name] = float(built.sum()) + start_n * start_each
+            built = self._claim_each[p.name][np.flatnonzero(mine)]
+            amounts[name] = float(built.sum()) + start_n * self._start_claim_each[p.name]
         return amounts

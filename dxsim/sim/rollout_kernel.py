@@ -503,14 +503,17 @@ def counted(
     equipment_due: F64,
     delivered: F64,
     team_days: F64,
+    claim: F64,
     first: float,
     end: float,
-) -> tuple[int, int]:
-    """(built, projected) among the ordered `sites` of a kind (0 all, 1 new, 2 upgrade) for a support programme
-    (Rollout._counted): on air in [first, end), or not on air yet with ready (np.fmax of permit, kit due and
-    delivery) + team-days before `end`. One pass instead of a dozen array temporaries over the operator's sites."""
+) -> tuple[int, int, float]:
+    """(built, projected, their claims) among the ordered `sites` of a kind (0 all, 1 new, 2 upgrade) for a support
+    programme (Rollout._projection): on air in [first, end), or not on air yet with ready (np.fmax of permit, kit
+    due and delivery) + team-days in [first, end); `claim` is what each site would claim (VND bn, per plan site).
+    One pass instead of a dozen array temporaries over the operator's sites."""
     built = 0
     projected = 0
+    claims = 0.0
     for s in sites:
         if not ordered[s]:
             continue
@@ -518,12 +521,14 @@ def counted(
             continue
         on = on_air[s]
         if math.isnan(on):
-            ready = _fmax(permit_done[s], _fmax(equipment_due[s], delivered[s]))
-            if ready + team_days[s] < end:
+            due = _fmax(permit_done[s], _fmax(equipment_due[s], delivered[s])) + team_days[s]
+            if due >= first and due < end:
                 projected += 1
+                claims += claim[s]
         elif on >= 0 and on >= first and on < end:
             built += 1
-    return built, projected
+            claims += claim[s]
+    return built, projected, claims
 
 
 @njit(cache=True)

@@ -3,7 +3,10 @@
 Resolution 193/2025/QH15 (the scenario's `subsidy`) and any further `supports` are one kind of
 thing here: a per-station amount (fixed, a share of equipment cost, or per person newly covered)
 for stations accepted within a window, paid after the window to operators with at least the
-threshold of such stations, capped by the fund.
+threshold of such stations, capped by the fund: when the claims exceed it, each is cut pro rata.
+Operators know this. A site's expected support is its amount times the share of the claims the fund
+is expected to pay (`pro_rata_share` of the claims projected at the decision), so a small fund buys
+few stations instead of as many as a large one.
 """
 
 from __future__ import annotations
@@ -61,6 +64,13 @@ def per_station_vnd_bn(
 def window_days(p: Support, start: dt.date) -> tuple[float, float]:
     """The window as simulation days [first, end): a station on air at any time of window_end counts."""
     return float((p.window_start - start).days), float((p.window_end - start).days) + 1.0
+
+
+def pro_rata_share(fund_vnd_bn: float, claims_vnd_bn: float) -> float:
+    """Share of each claim a fund pays: all of it while the claims fit, else fund / claims (pro rata)."""
+    if claims_vnd_bn <= fund_vnd_bn:
+        return 1.0
+    return fund_vnd_bn / claims_vnd_bn
 
 
 def start_sites_counted(p: Support, n_start_op: int, start: dt.date, in_window_pct: float) -> float:

@@ -149,7 +149,8 @@ class Support(StrictModel):
         unit="VND bn",
         ge=0,
         le=1_000_000,
-        description="Cap on the programme's total payments (shared pro rata when claims exceed it).",
+        description="Cap on the programme's total payments (shared pro rata when claims exceed it); operators "
+        "weigh the share of their claims they expect it to pay when they decide.",
         source="planner input",
     )
 
