@@ -308,7 +308,8 @@ def served_chart_jobs(run: RunData) -> list[ChartJob]:
                 _(
                     "The same three states for mobile broadband on 4G or 5G: a 5G user outside 5G capacity falls back to "
                     "4G where 4G has room (metrics pop_mbb_served_pct, pop_mbb_capacity_short_pct, "
-                    "pop_mbb_uncovered_pct)."
+                    "pop_mbb_uncovered_pct). 4G capacity stays as at the start (no LTE carriers or 4G sites are "
+                    "added), so with traffic growing the served share is a lower bound."
                 ),
             )
         )

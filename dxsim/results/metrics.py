@@ -26,7 +26,7 @@ METRICS: dict[str, str] = {
     "pop_5g_capacity_short_pct": "share of population within 5G coverage whose 5G cells are capacity-short at the busy hour (%; VN and province)",
     "pop_5g_uncovered_pct": "share of population outside 5G coverage (%; VN and province; = 100 - pop_covered_5g_pct)",
     "pop_mbb_served": "people whose busy-hour traffic 4G or 5G carries at the served rate: 5G-device users on their own operator's 5G, everyone else on 4G (persons; VN)",
-    "pop_mbb_served_pct": "share of population whose busy-hour traffic 4G or better carries at the served rate: 5G-device users carried by their own operator's 5G, everyone else (no 5G device, 5G overflow) by 4G with room; a person measure, unlike pop_5g_served_pct (%; VN and province; the three pop_mbb_* add up to 100)",
+    "pop_mbb_served_pct": "share of population whose busy-hour traffic 4G or better carries at the served rate: 5G-device users carried by their own operator's 5G, everyone else (no 5G device, 5G overflow) by 4G with room; a person measure, unlike pop_5g_served_pct; 4G capacity stays the start network's (no LTE carriers or sites are added), so with traffic growing this is a lower bound (%; VN and province; the three pop_mbb_* add up to 100)",
     "pop_mbb_capacity_short_pct": "share of population within 4G or 5G coverage but capacity-short at the busy hour (%; VN and province)",
     "pop_mbb_uncovered_pct": "share of population outside both 4G and 5G coverage (%; VN and province)",
     "user_throughput_mbps_p50": "median busy-hour download throughput of a data user, on the layer it uses: median rate x (1 - load) (Mbps; VN)",
