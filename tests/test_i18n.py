@@ -485,6 +485,45 @@ def test_every_help_text_is_translated(monkeypatch: pytest.MonkeyPatch) -> None:
     assert rich_utils.OPTIONS_PANEL_TITLE == "Tùy chọn"
 
 
+def test_every_field_unit_is_translated(tmp_path: Path) -> None:
+    """Each unit a scenario field declares has a Vietnamese "unit" entry, and a range error under --lang vi says it
+    in Vietnamese (it said "một số từ 0 đến 50 VND bn per station"); English stays as the schema writes it."""
+    import json
+
+    from conftest import dxsim_cmd
+
+    from dxsim.scenario.docs import leaf_fields, unit_text
+    from dxsim.scenario.schema import Scenario
+
+    with open(catalog_path("vi"), "rb") as f:
+        cat = read_po(f, locale="vi")
+    vi = {m.id: m.string for m in cat if m.context == "unit" and m.id}
+    declared = {
+        json.loads(f'"{u}"')
+        for u in re.findall(r'"x-unit": "((?:[^"\\]|\\.)*)"', json.dumps(Scenario.model_json_schema()))
+    }
+    declared |= {leaf.unit for leaf in leaf_fields() if leaf.unit}
+    assert len(declared) > 100 and "VND bn per station" in declared
+    assert not sorted(u for u in declared if not vi.get(u)), "units without a Vietnamese entry"
+    set_language("vi")
+    assert unit_text("team-days per site", translated=True) == "ngày-đội mỗi trạm"
+    assert unit_text("team-days per site") == "team-days per site"  # the loader's English form
+    f = tmp_path / "x.toml"
+    f.write_text(
+        f'extends = "{PACKAGE.parent / "scenarios" / "baseline.toml"}"\nname = "x"\n'
+        '[[supports]]\nname = "rural"\nper_site_vnd_bn = 99\n',
+        encoding="utf-8",
+    )
+    r = dxsim_cmd("validate", str(f), "--lang", "vi")
+    assert r.returncode == 2 and r.stderr.strip().endswith(
+        "(cho phép: một số từ 0 đến 50 tỷ đồng mỗi trạm)"
+    ), r.stderr
+    r = dxsim_cmd("validate", str(f), "--lang", "en")
+    assert r.returncode == 2 and r.stderr.strip().endswith(
+        "(allowed: a number between 0 and 50 VND bn per station)"
+    )
+
+
 def test_schema_markdown_in_vietnamese() -> None:
     """`dxsim schema --markdown --lang vi`: headings, types and ranges in Vietnamese; paths and TOML defaults as
     written. The loader's English sentences keep the English words (type_text/range_text default)."""

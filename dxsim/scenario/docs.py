@@ -354,6 +354,13 @@ def _shape_words() -> dict[str, str]:
     }
 
 
+def unit_text(unit: str, *, translated: bool = False) -> str:
+    """A field's unit; translated: in the language in use (the catalogue's "unit" entries; one not there as written).
+
+    Why: `dxsim validate --lang vi` said "một số từ 0 đến 50 VND bn per station", the unit left in English."""
+    return pgettext("unit", unit) if translated and unit else unit
+
+
 def _worded(template: str, translated: bool, **values: Any) -> str:
     """`template` (English) filled in; translated: in the language in use (the loader's messages stay English)."""
     return (_shape_words()[template] if translated else template).format(**values)
@@ -531,7 +538,7 @@ _WORDED_DEFAULTS = (N_("(required)"), N_("per path: see Uncertain assumptions"))
 def schema_markdown() -> str:
     """A Markdown table of every leaf parameter: path, type, unit, default, range, description, source.
 
-    Headings, types and ranges in the language in use (the README's table is English); paths, units, TOML
+    Headings, types, units and ranges in the language in use (the README's table is English); paths, TOML
     defaults and the field descriptions as the schema writes them.
     """
     heads = (_("Field"), _("Type"), _("Unit"), _("Default"), _("Range"), _("Description"), _("Source"))
@@ -556,7 +563,7 @@ def schema_markdown() -> str:
                 for x in (
                     f"`{leaf.path}`",
                     type_text(leaf.shape, article=False, translated=True),
-                    leaf.unit or "",
+                    unit_text(leaf.unit or "", translated=True),
                     _(leaf.default) if leaf.default in _WORDED_DEFAULTS else leaf.default,
                     rng,
                     leaf.description,

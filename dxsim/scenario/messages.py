@@ -18,7 +18,7 @@ from dxsim.errors import DxsimInputError
 from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
 from dxsim.scenario.constants import EXTENDS
-from dxsim.scenario.docs import Located, key_name, range_text, shape_at, type_text
+from dxsim.scenario.docs import Located, key_name, range_text, shape_at, type_text, unit_text
 
 FRIENDLY_ALLOWED = {  # translated where used
     "name": N_(
@@ -236,7 +236,9 @@ def allowed_text(target: Located | None, path: tuple[Any, ...] = ()) -> str | No
     if target is None:
         return None
     s = target.shape
-    unit = target.unit if target.unit not in ("-", "") else None  # "-": unitless, nothing to say
+    unit = (
+        unit_text(target.unit, translated=True) if target.unit not in ("-", "", None) else None
+    )  # "-": unitless, nothing to say
 
     def rng(shape: Any) -> str:
         return range_text(shape, translated=True)
