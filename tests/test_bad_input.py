@@ -542,6 +542,22 @@ def test_two_support_programmes_with_one_name_are_refused(tmp_path: Path) -> Non
     one_line_error(dxsim("validate", str(sc)), "dup.toml", "supports", "'rural'", "used twice")
 
 
+def test_a_support_programme_named_like_resolution_193_is_refused(tmp_path: Path) -> None:
+    """The `subsidy` section runs as the programme 'resolution_193' and claims are kept by name: a [[supports]] of
+    that name replaced its claims (Res. 193 then paid its whole 12,697 bn fund at 1 bn per station instead of
+    1,947 bn at 15% of equipment). It is refused in one line instead."""
+    sc = write(
+        tmp_path / "res.toml",
+        'name = "res"\n[[supports]]\nname = "resolution_193"\nper_site_vnd_bn = 1.0\n',
+    )
+    one_line_error(dxsim("validate", str(sc)), "res.toml", "supports", "'resolution_193'", "subsidy")
+    ok = write(
+        tmp_path / "ok.toml",
+        'name = "ok"\n[[supports]]\nname = "resolution_193_topup"\nper_site_vnd_bn = 1.0\n',
+    )
+    assert dxsim("validate", str(ok)).returncode == 0
+
+
 def test_a_campaign_naming_an_unknown_village_names_the_file(tmp_path: Path) -> None:
     """Village ids are known once the layer is built: `dxsim run` refuses them in one line, with the file."""
     sc = write(

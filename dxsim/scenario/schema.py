@@ -50,7 +50,7 @@ from dxsim.scenario.sections.network_5g import (
     _default_operators,
     _default_seasons,
 )
-from dxsim.scenario.sections.operators import BusinessCase, Support, Surge
+from dxsim.scenario.sections.operators import RESOLUTION_193_NAME, BusinessCase, Support, Surge
 from dxsim.scenario.sections.run import Horizon, StartState
 from dxsim.scenario.sections.uncertainty import Uncertainty, check_ranges
 from dxsim.scenario.sections.villages import Villages
@@ -171,6 +171,16 @@ class Scenario(StrictModel):
                     "supports: the name {name} is used twice; give each support programme its own name (metrics "
                     "and support_decisions.csv tell them apart by name)"
                 ).format(name=repr(dup[0]))
+            )
+        if RESOLUTION_193_NAME in names:
+            # Why: the `subsidy` section runs as a programme of this name, and claims are kept by name, so a
+            # [[supports]] of the same name replaced Resolution 193's claims (it paid its whole 12,697 bn fund at
+            # 1 bn per station instead of 1,947 bn at 15% of equipment)
+            raise ValueError(
+                _(
+                    "supports: the name {name} is Resolution 193's (the `subsidy` section); give this support "
+                    "programme another name, or change Resolution 193 in [subsidy]"
+                ).format(name=repr(RESOLUTION_193_NAME))
             )
         obs = self.start_state.observed_on
         lo, hi = start_window(obs)

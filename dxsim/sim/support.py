@@ -16,9 +16,9 @@ import datetime as dt
 import numpy as np
 
 from dxsim.scenario.schema import Scenario
-from dxsim.scenario.sections.operators import Support
+from dxsim.scenario.sections.operators import RESOLUTION_193_NAME, Support
 
-RES_193 = "resolution_193"
+RES_193 = RESOLUTION_193_NAME
 
 
 def programmes(sc: Scenario) -> list[Support]:

@@ -76,6 +76,11 @@ class BusinessCase(StrictModel):
     )
 
 
+RESOLUTION_193_NAME = (
+    "resolution_193"  # the programme the `subsidy` section becomes (dxsim.sim.support.programmes)
+)
+
+
 class Support(StrictModel):
     """A support programme for 5G stations: per site, per equipment cost or per person covered.
 
