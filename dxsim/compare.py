@@ -80,6 +80,7 @@ from dxsim.runner_budget import Estimate, estimate, refuse_over_budget
 from dxsim.scenario import load_scenario, scenario_sha256
 from dxsim.scenario.resolved import format_value as format_setting
 from dxsim.scenario.resolved import jsonable, scenario_diff
+from dxsim.sim.support import outside_horizon
 
 Progress = Callable[[str], None]
 
@@ -334,6 +335,8 @@ class CompareResult:
     # scenario, kind, programme, region, binding, ... (BOTTLENECK_COLUMNS); option -> non-binding notes
     bottlenecks: pl.DataFrame | None = None
     bottleneck_notes: dict[str, list[str]] = field(default_factory=dict)
+    # option -> its support programmes whose window lies outside its run (dxsim.sim.support.outside_horizon)
+    idle_supports: dict[str, list[tuple[str, dt.date, dt.date]]] = field(default_factory=dict)
 
     @property
     def options(self) -> list[str]:
@@ -559,6 +562,7 @@ def compare_scenarios(
         for i, (path, sc) in enumerate(zip(scenario_files, scenarios))
         if i != b
     }
+    result.idle_supports = {sc.name: outside_horizon(sc) for i, sc in enumerate(scenarios) if i != b}
     add_bottlenecks(result)
     return result
 
@@ -658,7 +662,9 @@ def add_bottlenecks(result: CompareResult) -> None:
             frames += [
                 pl.DataFrame([{"scenario": run.name, "kind": kind, "text": t}]) for kind, t in verdicts
             ]
-            support = support_note(run.held_metrics, base.held_metrics, diffs)
+            support = support_note(
+                run.held_metrics, base.held_metrics, diffs, idle=result.idle_supports.get(run.name, ())
+            )
             if support:  # what support paid: not a resource that did not bind
                 frames.append(pl.DataFrame([{"scenario": run.name, "kind": "support", "text": support}]))
     result.bottlenecks = (

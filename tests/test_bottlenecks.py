@@ -914,3 +914,34 @@ def test_a_moved_outcome_is_not_put_down_to_one_change_among_several_of_that_pro
         ("subsidy.window_end", "2025-12-31", "2026-12-31"),
     ]
     assert also_changed("5g", push[:1], push + grid) == [f for f, _a, _b in push[1:]]
+
+
+def test_a_support_window_outside_the_run_is_named_not_blamed_on_thresholds():
+    """A `[[supports]]` with a 2024 window in a run from 2025-10-31 paid 0 and compare said no operator reached "a
+    threshold" it did not have. Windows wholly before the start or after the end are named instead; a window that
+    ends on the start day or opens on the last day still overlaps the run (one day), so it is not named."""
+    from dxsim.scenario import load_scenario
+    from dxsim.sim.support import outside_horizon
+
+    def prog(name: str, first: dt.date, last: dt.date) -> dict[str, object]:
+        return {"name": name, "per_site_vnd_bn": 1.0, "window_start": first, "window_end": last}
+
+    sc = load_scenario(
+        {
+            "name": "windows",
+            "horizon": {"start_date": dt.date(2025, 10, 31), "end_date": dt.date(2030, 12, 31)},
+            "supports": [
+                prog("before", dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
+                prog("ends_on_start", dt.date(2025, 1, 1), dt.date(2025, 10, 31)),
+                prog("opens_on_end", dt.date(2030, 12, 31), dt.date(2031, 6, 30)),
+                prog("after", dt.date(2031, 1, 1), dt.date(2031, 12, 31)),
+            ],
+        }
+    )
+    idle = outside_horizon(sc)
+    assert [n for n, _a, _b in idle] == ["before", "after"]
+    d = dt.date(2026, 1, 31)
+    ref = frame([(d, 0, "subsidy_paid_vnd_bn", 0.0), (d, 0, "stations_ordered_for_support_cum", 0.0)])
+    note = support_note(ref, ref, [("supports", [], ["..."])], idle=idle[:1])
+    assert "before pays nothing: its window (01/01/2024 to 31/12/2024) lies outside the run" in note
+    assert "no operator qualified" not in note and "threshold" not in note

@@ -36,6 +36,7 @@ replication, area, metric, value).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -969,11 +970,14 @@ def support_note(
     reference: pl.DataFrame,
     differences: Sequence[tuple[str, Any, Any]],
     fmt: Callable[[Any], str] = str,
+    idle: Sequence[tuple[str, dt.date, dt.date]] = (),
 ) -> str | None:
     """One line when an option changes 5G support: what it paid and how many stations it moved, and whether a
     programme's fund capped it (the operators claimed more than it pays: then a bigger share or a longer window
     pays no more). Every programme's cap counts, Resolution 193's and each `[[supports]]`'s: a trial's 5,000 bn
-    rural fund met 63,000 bn of claims and the note, which read Resolution 193's fund only, said nothing."""
+    rural fund met 63,000 bn of claims and the note, which read Resolution 193's fund only, said nothing.
+    `idle`: the option's programmes (name, window start, window end) whose window lies outside its run; they are
+    named, since no threshold or surge is why they pay nothing."""
     if not any(SUPPORT_FIELDS.match(f) for f, _a, _b in differences):
         return None
     o, r = support_effect(option), support_effect(reference)
@@ -1005,12 +1009,17 @@ def support_note(
             "sites late, or fewer of its other sites on air than projected), so the surge's premium bought no "
             "support; `dxsim run` of the option writes each month's reason per operator to support_decisions.csv"
         )
-    elif o["paid_vnd_bn"] < 0.5 and o.get("accrued_vnd_bn", 0.0) < 0.5:
+    elif o["paid_vnd_bn"] < 0.5 and o.get("accrued_vnd_bn", 0.0) < 0.5 and not idle:
         text += ": " + _(
             "no operator qualified: none reached a threshold in its window, and no surge to reach one was within "
             "reach (plan, kits, crews, budget), in time and worth it; `dxsim run` of the option writes each "
             "month's reason per operator to support_decisions.csv"
         )
+    for name, first, last in idle:
+        text += "; " + _(
+            "{name} pays nothing: its window ({first} to {last}) lies outside the run, so no station accepted in "
+            "the run counts for it"
+        ).format(name=name, first=F.date(first), last=F.date(last))
     return text
 
 

@@ -79,3 +79,16 @@ def start_sites_counted(p: Support, n_start_op: int, start: dt.date, in_window_p
     if p.window_start > start or p.window_end < start:
         return 0.0
     return float(round(n_start_op * in_window_pct / 100.0))
+
+
+def outside_horizon(sc: Scenario) -> list[tuple[str, dt.date, dt.date]]:
+    """The programmes (name, window_start, window_end) whose window lies wholly before the run's start or after its
+    end: no station accepted in the run counts for them, so they pay nothing whatever the operators do. Why: a
+    `[[supports]]` with a 2024 window in a run from 2025-10-31 paid 0, and compare blamed unmet thresholds and
+    surges out of reach for a programme that had no threshold."""
+    h = sc.horizon
+    return [
+        (p.name, p.window_start, p.window_end)
+        for p in programmes(sc)
+        if p.window_end < h.start_date or p.window_start > h.end_date
+    ]
