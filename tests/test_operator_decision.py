@@ -294,6 +294,10 @@ def test_surge_decision_rules_by_hand():
     assert surge_decision(SurgeCase(**{**base, "next_decision_day": 60.0})) == ("surge", 60)
     assert surge_decision(SurgeCase(**{**base, "day": 51.0})) == ("too_late", 0)
     assert surge_decision(SurgeCase(**{**base, "counted": 100.0})) == ("qualifies", 0)
+    # past its last chance (51 > 100 - 50) with 120 >= 100 counted it qualifies: support_decisions.csv said
+    # too_late with stations_needed 0 (Viettel, 12,203 counted for a threshold of 5,000)
+    assert surge_decision(SurgeCase(**{**base, "day": 51.0, "counted": 120.0})) == ("qualifies", 0)
+    assert surge_decision(SurgeCase(**{**base, "day": 51.0, "counted": 99.5})) == ("too_late", 0)  # 1 short
     late = {**base, "next_decision_day": 60.0}
     assert surge_decision(SurgeCase(**{**late, "stock_kits": 59}))[0] == "out_of_reach_equipment"
     assert surge_decision(SurgeCase(**{**late, "budget_vnd_bn": 60 * 1.45 - 1}))[0] == "out_of_reach_budget"

@@ -172,11 +172,11 @@ def surge_decision(c: SurgeCase) -> tuple[str, int]:
     n is what it lacks grossed up for the surge sites that would miss the deadline (surge_size), and the reach
     (plan, stock, crews, budget) and the premium are weighed on those n."""
     latest = c.deadline_day - c.fast_path_days - c.margin_days
+    need = math.ceil(c.threshold - c.counted)
+    if need <= 0:  # before too_late: an operator past its last chance that reaches the threshold qualifies
+        return "qualifies", 0
     if c.day > latest:
         return "too_late", 0
-    need = math.ceil(c.threshold - c.counted)
-    if need <= 0:
-        return "qualifies", 0
     if c.next_decision_day <= latest:
         return "wait", 0
     if c.on_time_share <= 0.0:
