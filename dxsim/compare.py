@@ -90,13 +90,15 @@ DATE_UNIT = "decimal year"  # unit of date KPIs in the CompareResult frames
 DATE_UNIT_CSV = "date (YYYY-MM-DD); delta in days"  # the same rows in the CSV files
 
 # (kpi, label, unit, kind): kind "value" | "date" | "incremental"
-INCREMENTAL = {
-    # row -> (cost kpi, benefit kpi, scale): ratio = scale * P50(d cost) / P50(d benefit)
+INCREMENTAL: dict[str, tuple[str | tuple[str, ...], str, float]] = {
+    # row -> (cost kpi or kpis summed, benefit kpi, scale): ratio = scale * P50(d cost) / P50(d benefit)
     "incr_5g_vnd_m_per_additional_person": ("capex_total_vnd_bn", "pop_covered_5g_added_persons", 1e3),
     "incr_5g_vnd_m_per_additional_person_served": ("capex_total_vnd_bn", "pop_5g_served_added_persons", 1e3),
-    # public money: support paid is not in the operators' capex, so the row above leaves it out
+    # public money: support paid is not in the operators' capex, so the row above leaves it out. Support earned
+    # under a window closing on the horizon's last day or later (the default window_end) is paid after it: it
+    # counts too, as in public_cost_total_vnd_bn; read alone, paid support made such a programme cost 0 per person
     "incr_support_vnd_m_per_additional_person": (
-        "subsidy_paid_total_vnd_bn",
+        ("subsidy_paid_total_vnd_bn", "support_accrued_unpaid_vnd_bn"),
         "pop_covered_5g_added_persons",
         1e3,
     ),
@@ -253,7 +255,7 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ),
         (
             "incr_support_vnd_m_per_additional_person",
-            _("Extra 5G support paid (public money) per additional person covered, vs baseline"),
+            _("Extra 5G support paid or earned (public money) per additional person covered, vs baseline"),
             "VND m per person",
             "incremental",
         ),
@@ -769,6 +771,17 @@ def _tabulate(
             for r, v in run.kpis.items()
         }
 
+    def summed(run: ScenarioRun, kpis: str | tuple[str, ...]) -> dict[int, float]:
+        """A cost of several KPIs: their sum per replication (a KPI absent there adds nothing)."""
+        if isinstance(kpis, str):
+            return series(run, kpis)
+        parts = [series(run, k) for k in kpis]
+        out = {}
+        for r in run.kpis:
+            vals = [p[r] for p in parts if math.isfinite(p[r])]
+            out[r] = math.fsum(vals) if vals else math.nan
+        return out
+
     table_rows, q_rows, rep_rows = [], [], []
     verdicts: dict[tuple[str, str], str] = {}
     for kpi, label, unit, kind in rows:
@@ -779,7 +792,7 @@ def _tabulate(
             for run in runs:
                 val = None
                 if run is not base:
-                    dc = _delta_quantile(paired_deltas(series(run, cost), series(base, cost)), 0.5)
+                    dc = _delta_quantile(paired_deltas(summed(run, cost), summed(base, cost)), 0.5)
                     db = _delta_quantile(paired_deltas(series(run, benefit), series(base, benefit)), 0.5)
                     val, note = incremental_ratio(dc, db, scale)
                     if note:

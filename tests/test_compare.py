@@ -735,3 +735,24 @@ def test_a_campaign_only_the_option_declares_is_absent_from_the_baseline_not_nev
     assert _cell(result, done, unit, "date", "opt", False).startswith("2027-")
     assert _cell(result, late, unit, "date", "base", False) == "not reached"
     assert _cell(result, late, unit, "date", "opt", True) == "reached; the baseline never does"
+
+
+def test_support_earned_after_the_horizon_counts_in_the_support_cost_per_person() -> None:
+    """A programme whose window closes on the horizon's last day (the default window_end) is paid after it: 0 paid,
+    2,000 bn earned (support_accrued_unpaid_vnd_bn). The public-money row counted the 2,000 bn, but the row "extra
+    support per additional person covered" read paid support only and said 0. By hand: 2,000 bn more for 25,000
+    more people = 2,000e9 / 25,000 VND = 80 VND m per person; a paid 500 bn beside it makes 2,500 bn, 100 m."""
+    from dxsim.compare import ScenarioRun, _tabulate
+
+    kpi = "incr_support_vnd_m_per_additional_person"
+    people = "pop_covered_5g_added_persons"
+    base_k = {"subsidy_paid_total_vnd_bn": 0.0, "support_accrued_unpaid_vnd_bn": 0.0, people: 56_000_000.0}
+    base = ScenarioRun("base", Path("base.toml"), "", {r: dict(base_k) for r in range(3)})
+    accrued = {**base_k, "support_accrued_unpaid_vnd_bn": 2000.0, people: 56_025_000.0}
+    opt = ScenarioRun("opt", Path("opt.toml"), "", {r: dict(accrued) for r in range(3)})
+    both = ScenarioRun(
+        "both", Path("both.toml"), "", {r: {**accrued, "subsidy_paid_total_vnd_bn": 500.0} for r in range(3)}
+    )
+    row = _tabulate([base, opt, both], 0, 1, 3, [], None).row(kpi)
+    assert row["opt"] == pytest.approx(2000e9 / 25_000 / 1e6)
+    assert row["both"] == pytest.approx(2500e9 / 25_000 / 1e6)
