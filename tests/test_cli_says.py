@@ -107,3 +107,31 @@ def test_an_unknown_dxsim_lang_is_bad_input_not_silent_english() -> None:
     )
     r = dxsim_cmd("validate", str(REPO / "scenarios" / "baseline.toml"), env={"DXSIM_LANG": "vi_VN.UTF-8"})
     assert r.returncode == 0 and "hợp lệ" in r.stdout
+
+
+def test_the_run_table_shows_support_earned_but_due_after_the_horizon() -> None:
+    """A [[supports]] with the default window_end (the horizon's last day) is paid after the run: its 2,000 bn showed
+    only in summary.json, and the run's table said "5G support paid ... 0". The row is shown when above 0 (in any
+    replication), and left out when no programme earned anything due after the horizon."""
+    from rich.console import Console
+
+    def shown(kpis: dict[str, float], reps: int = 1) -> str:
+        summary = {
+            "scenario": "s",
+            "seed": 1,
+            "reps": reps,
+            "horizon": {"end_date": "2030-12-31"},
+            "kpis": kpis,
+        }
+        con = Console(width=200, record=True)
+        con.print(main.kpi_table(summary))
+        return con.export_text()
+
+    label = "5G support earned but paid after the horizon (VND bn)"
+    out = shown({"subsidy_paid_total_vnd_bn": 0.0, "support_accrued_unpaid_vnd_bn": 2000.0})
+    line = next(ln for ln in out.splitlines() if label in ln)
+    assert "2,000" in line
+    assert label not in shown({"subsidy_paid_total_vnd_bn": 500.0, "support_accrued_unpaid_vnd_bn": 0.0})
+    # with replications: earned in the P90 replication only still shows (P50 0)
+    banded = {"support_accrued_unpaid_vnd_bn": 0.0, "support_accrued_unpaid_vnd_bn_p90": 300.0}
+    assert label in shown(banded, reps=3)

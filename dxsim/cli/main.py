@@ -404,6 +404,9 @@ class ProgressLog:
 # the rows of the terminal tables, by KPI key; each is labelled as the report and the workbook label it
 # (dxsim.results.kpi_labels), so the terminal cannot say "GPUs installed at start" where they say "High-performance
 # GPUs installed at the start" ("{end}": the horizon's last year end)
+# Support earned under programmes whose window closes on the horizon's last day or later (the default window_end of
+# a [[supports]]): paid after the run, so "support paid" read 0 beside 2,000 bn earned, shown in summary.json only
+ACCRUED_ROW = "support_accrued_unpaid_vnd_bn"
 KPI_ROWS = [
     "stations_5g_{end}",
     "pop_covered_5g_pct_{end}",
@@ -412,6 +415,7 @@ KPI_ROWS = [
     "year_5g_pop_99pct",
     "capex_total_vnd_bn",
     "subsidy_paid_total_vnd_bn",
+    "support_accrued_unpaid_vnd_bn",  # ACCRUED_ROW, shown when above 0
     "capex_per_added_person_covered_vnd_m",
     "new_sites_share_of_added_pct",
     "pop_5g_served_pct_end",
@@ -518,6 +522,10 @@ def kpi_table(summary: dict[str, Any]) -> Table:
         key = key.format(end=end)
         if key not in k and ("served" in key or "capacity_short" in key or "throughput" in key):
             continue  # capacity.enabled = false
+        if key == ACCRUED_ROW and not any(
+            (k.get(q) or 0.0) > 0 for q in (key, f"{key}_p10", f"{key}_p90")
+        ):  # no programme earned support due after the horizon
+            continue
         row = [kpi_label(key)[0], _fmt(k.get(key), key)]
         if summary["reps"] > 1:
             row += [_fmt(k.get(f"{key}_p10"), key), _fmt(k.get(f"{key}_p90"), key)]
