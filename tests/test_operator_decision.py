@@ -626,3 +626,27 @@ def test_stations_counted_for_a_programme_by_hand():
     assert counted(sites, 0, *args) == (1, 1, 2.0 + 16.0)
     assert counted(sites, 1, *args) == (0, 1, 16.0)  # new sites only
     assert counted(sites, 2, *args) == (1, 0, 2.0)  # upgrades only
+
+
+def test_start_stations_count_for_a_window_by_when_it_opens():
+    """start_state.start_sites_in_window_pct (60%) is the share of the 16,737 start stations accepted on or after
+    subsidy.window_start (2025-02-19); it was applied to every programme opening before the start (2025-10-31), so
+    one opening on 2025-10-30 claimed for 10,042 stations accepted before it. By hand, with stations accepted evenly
+    between the launch (2024-10-01), 2025-02-19 and the start: 2025-10-30 -> 60% x 1/254 days; 2025-01-01 ->
+    1 - 40% x 92/141 days; the launch or before -> all; the start or after -> none."""
+    import datetime as dt
+
+    from dxsim.scenario.sections.operators import Support
+    from dxsim.sim.support import start_sites_counted
+
+    start, anchor, n = dt.date(2025, 10, 31), dt.date(2025, 2, 19), 16_737
+
+    def counted(first: dt.date) -> float:
+        p = Support(name="p", per_site_vnd_bn=1.0, window_start=first, window_end=dt.date(2026, 12, 31))
+        return start_sites_counted(p, n, start, 60.0, anchor)
+
+    assert counted(anchor) == round(n * 0.6) == 10_042  # Resolution 193's window: the stated share
+    assert counted(dt.date(2025, 10, 30)) == round(n * 0.6 / 254) == 40
+    assert counted(dt.date(2025, 1, 1)) == round(n * (1 - 0.4 * 92 / 141)) == 12_369
+    assert counted(dt.date(2024, 10, 1)) == counted(dt.date(2024, 1, 1)) == n
+    assert counted(start) == 0

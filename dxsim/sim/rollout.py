@@ -610,7 +610,11 @@ class Rollout:
             float(end),
         )
         start_n = start_sites_counted(
-            p, int(self.n_start_by_op[k]), self.clock.start, self.sc.start_state.start_sites_in_window_pct
+            p,
+            int(self.n_start_by_op[k]),
+            self.clock.start,
+            self.sc.start_state.start_sites_in_window_pct,
+            self.sc.subsidy.window_start,
         )
         return float(built + projected) + start_n, claims + start_n * self._start_claim_each[p.name]
 
@@ -961,7 +965,11 @@ class Rollout:
             mine = (st.operator == k) & ~np.isnan(on) & (on >= 0) & (on >= first) & (on < end)
             mine &= eligible_kind(p, self.plan.is_new)
             start_n = start_sites_counted(
-                p, int(self.n_start_by_op[k]), self.clock.start, self.sc.start_state.start_sites_in_window_pct
+                p,
+                int(self.n_start_by_op[k]),
+                self.clock.start,
+                self.sc.start_state.start_sites_in_window_pct,
+                self.sc.subsidy.window_start,
             )
             n_eligible = int(mine.sum()) + round(start_n)
             if n_eligible < p.min_stations_per_operator or n_eligible == 0:

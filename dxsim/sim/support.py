@@ -15,6 +15,7 @@ import datetime as dt
 
 import numpy as np
 
+from dxsim.scenario.constants import OBSERVED_ON_EARLIEST as COMMERCIAL_LAUNCH
 from dxsim.scenario.schema import Scenario
 from dxsim.scenario.sections.operators import RESOLUTION_193_NAME, Support
 
@@ -73,12 +74,40 @@ def pro_rata_share(fund_vnd_bn: float, claims_vnd_bn: float) -> float:
     return fund_vnd_bn / claims_vnd_bn
 
 
-def start_sites_counted(p: Support, n_start_op: int, start: dt.date, in_window_pct: float) -> float:
-    """Start-state stations of an operator that count: the share accepted inside the window (assumption), in whole
-    stations (a station is accepted or not; support_decisions.csv showed 6613.913239 stations counted)."""
+def start_share_in_window(
+    window_start: dt.date,
+    start: dt.date,
+    anchor: dt.date,
+    anchor_pct: float,
+    launch: dt.date = COMMERCIAL_LAUNCH,
+) -> float:
+    """Share (0-1) of the start-date 5G stations accepted on or after `window_start`.
+
+    `anchor_pct` is the share accepted on or after `anchor` (start_state.start_sites_in_window_pct, stated for
+    subsidy.window_start); every station was accepted after the commercial launch and before the start. Between
+    these dates stations are taken as accepted evenly (the share is linear in window_start). Why: every programme
+    opening before the start counted `anchor_pct` of the start stations, so a `[[supports]]` opening the day before
+    the start paid for 10,042 stations accepted in the eight months before it (13,084 bn at 1 bn a station, with
+    2,937 stations accepted in its window in the run)."""
+    if window_start <= launch:
+        return 1.0
+    pct = anchor_pct / 100.0
+    if not launch < anchor <= start:  # no anchor inside the build-up: even from the launch to the start
+        return max(0.0, (start - window_start).days / (start - launch).days)
+    if window_start <= anchor:  # at the anchor (even on the start day): the stated share
+        return 1.0 - (1.0 - pct) * (window_start - launch).days / (anchor - launch).days
+    return max(0.0, pct * (start - window_start).days / (start - anchor).days)
+
+
+def start_sites_counted(
+    p: Support, n_start_op: int, start: dt.date, in_window_pct: float, anchor: dt.date
+) -> float:
+    """Start-state stations of an operator that count: the share accepted inside the window
+    (`start_share_in_window`, `in_window_pct` stated for window_start = `anchor`), in whole stations (a station is
+    accepted or not; support_decisions.csv showed 6613.913239 stations counted)."""
     if p.window_start > start or p.window_end < start:
         return 0.0
-    return float(round(n_start_op * in_window_pct / 100.0))
+    return float(round(n_start_op * start_share_in_window(p.window_start, start, anchor, in_window_pct)))
 
 
 def outside_horizon(sc: Scenario) -> list[tuple[str, dt.date, dt.date]]:
