@@ -558,6 +558,18 @@ def test_a_support_programme_named_like_resolution_193_is_refused(tmp_path: Path
     assert dxsim("validate", str(ok)).returncode == 0
 
 
+def test_a_support_programme_that_pays_nothing_per_station_is_refused(tmp_path: Path) -> None:
+    """A [[supports]] with no amount (per site, equipment share and per person all 0) paid 0, and compare said no
+    operator reached a threshold. Refused in one line; any one amount above 0 is accepted."""
+    sc = write(tmp_path / "zero.toml", 'name = "zero"\n[[supports]]\nname = "nothing"\nfund_vnd_bn = 5000\n')
+    one_line_error(
+        dxsim("validate", str(sc)), "zero.toml", "supports", "'nothing'", "per_site_vnd_bn", "above 0"
+    )
+    for field in ("per_site_vnd_bn", "equipment_share_pct", "per_person_covered_vnd_k"):
+        ok = write(tmp_path / f"{field}.toml", f'name = "ok"\n[[supports]]\nname = "some"\n{field} = 0.5\n')
+        assert dxsim("validate", str(ok)).returncode == 0, field
+
+
 def test_a_campaign_naming_an_unknown_village_names_the_file(tmp_path: Path) -> None:
     """Village ids are known once the layer is built: `dxsim run` refuses them in one line, with the file."""
     sc = write(

@@ -161,6 +161,14 @@ class Support(StrictModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> Support:
+        if self.per_site_vnd_bn <= 0 and self.equipment_share_pct <= 0 and self.per_person_covered_vnd_k <= 0:
+            # Why: such a programme paid nothing and compare blamed unmet thresholds and surges out of reach
+            raise ValueError(
+                _(
+                    "the programme {name} pays nothing per station: per_site_vnd_bn, equipment_share_pct and "
+                    "per_person_covered_vnd_k are all 0; set at least one above 0"
+                ).format(name=repr(self.name))
+            )
         if self.window_end < self.window_start:
             raise ValueError(
                 _("window_end ({end}) must not be before window_start ({start})").format(
