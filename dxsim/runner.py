@@ -76,6 +76,16 @@ def provenance_sources(world: World) -> list[dict[str, Any]]:
                 "synthetic": True,
             }
         )
+    # the seeded data centres (dxsim.geo.datacentres) were counted in the report and map headers but listed as no
+    # source, so the sources table, the workbook's About sheet and summary.json showed every data centre as sourced
+    if world.compute is not None and world.compute.dc_table["synthetic"].any():
+        rows.append(
+            {
+                "name": "data centres beyond the sourced ones (dxsim.geo.datacentres, seeded)",
+                "licence": "CC0 (generated)",
+                "synthetic": True,
+            }
+        )
     if not world.layer.synthetic:
         rows.append(
             {

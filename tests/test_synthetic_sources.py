@@ -1,0 +1,61 @@
+"""Every synthetic part of a run is declared as a synthetic data source, in each file a planner reads it from.
+
+The session's `dxsim run` folder (conftest `cli_baseline`): summary.json's `data_sources`, the report's
+synthetic notice and sources table, and the workbook's About sheet. Which parts are synthetic is read
+independently from the entity tables' own `synthetic` columns.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+DC_SOURCE = "dxsim.geo.datacentres"
+
+
+@pytest.fixture(scope="module")
+def run_dir(cli_baseline: Path) -> Path:
+    return cli_baseline
+
+
+def _synthetic_rows(run_dir: Path, table: str) -> int:
+    return int(pl.read_parquet(run_dir / table)["synthetic"].sum())
+
+
+def test_synthetic_data_centres_are_a_declared_source(run_dir: Path) -> None:
+    """41 of 62 data centres were generated, yet summary.json listed no synthetic data-centre source."""
+    assert _synthetic_rows(run_dir, "datacentres.parquet") > 0  # the premise: the run has generated ones
+    sources = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["data_sources"]
+    dc = [s for s in sources if DC_SOURCE in s["name"] and s["synthetic"]]
+    assert len(dc) == 1, sources
+    assert dc[0]["licence"] == "CC0 (generated)"
+
+
+def test_report_and_workbook_list_the_synthetic_data_centres(run_dir: Path) -> None:
+    """The report's notice (and sources table) and the workbook's About sheet carry the source as synthetic."""
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    notice = page.split('<div class="notice" role="note">', 1)[1].split("</div>", 1)[0]
+    assert DC_SOURCE in notice
+    sources_table = page.split('<table class="sources">', 1)[1].split("</table>", 1)[0]
+    assert DC_SOURCE in sources_table
+
+    wb = openpyxl.load_workbook(run_dir / "results.xlsx", read_only=True)
+    try:
+        rows = [tuple(c.value for c in r) for r in wb["About"].iter_rows()]
+    finally:
+        wb.close()
+    flagged = [r for r in rows if isinstance(r[0], str) and DC_SOURCE in r[0]]
+    assert flagged and all(r[2] is True for r in flagged), flagged
+
+
+def test_every_synthetic_entity_table_has_a_synthetic_source(run_dir: Path) -> None:
+    """Villages and data centres alike: generated rows in a table imply a synthetic source naming its module."""
+    sources = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["data_sources"]
+    synthetic_names = " ".join(s["name"] for s in sources if s["synthetic"])
+    for table, module in (("villages.parquet", "dxsim.geo.villages"), ("datacentres.parquet", DC_SOURCE)):
+        if _synthetic_rows(run_dir, table):
+            assert module in synthetic_names, (table, synthetic_names)
