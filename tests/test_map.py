@@ -546,6 +546,27 @@ def test_browser_draws_offline(browser, map_file, run_dir):
         pg.close()
 
 
+def test_datacentre_legend_says_the_fill_is_the_start_status(browser, run_dir):
+    """The run's own map.html: circles are filled by the status at the start (datacentres.parquet `status`) and
+    sized by the end; the legend named only the size, so projects that went ahead read as still being built."""
+    dc = pl.read_parquet(run_dir / "datacentres.parquet")
+    # the premise: some data centre is not operational at the start yet has capacity at the end
+    assert dc.filter((pl.col("status") != "operational") & (pl.col("it_mw_end") > 0)).height > 0
+    start_fill = {"operational": "#2171b5", "under_construction": "#fd8d3c", "announced": "#9e9ac8"}
+    want = sorted(start_fill[s] for s in dc["status"].to_list())
+    pg = Page(browser, run_dir / "map.html")
+    try:
+        drawn = sorted(
+            pg.page.eval_on_selector_all("path.dx-dc", "els => els.map(e => e.getAttribute('fill'))")
+        )
+        assert drawn == want  # every circle's fill is its status at the start
+        title = pg.page.locator('[data-family="datacentres"] h4').inner_text()
+        assert "status at the start" in title and "IT MW at the end" in title, title
+        assert pg.errors == [], pg.errors
+    finally:
+        pg.close()
+
+
 def test_on_a_phone_the_panels_do_not_cover_each_other(browser, map_file):
     """At 390 x 800 px the legend ran under the layer control and the attribution, and the header's second line
     (the synthetic-data warning) was cut off: the header now scrolls and the panels share the height."""

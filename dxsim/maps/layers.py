@@ -907,7 +907,9 @@ def build_datacentres(ctx: MapContext) -> LayerOut:
         f'height:{2 * _dc_radius(m):.0f}px;border:1px solid #08306b"></span>{m} MW</div>'
         for m in (10, 50)
     )
-    title = esc(_("Data centres (size: IT MW at the end)"))
+    # the fill is datacentres.parquet `status`, the status at the start, while size and hollowness are the end:
+    # a project that went ahead (Viettel Tân Phú Trung, 140 MW at the end) read as still "under construction"
+    title = esc(_("Data centres (fill: status at the start; size: IT MW at the end)"))
     hollow_txt = esc(_("no capacity at the end / did not go ahead"))
     note = esc(_("{syn} of {n} synthetic (generated)").format(syn=count_text(n_syn), n=count_text(df.height)))
     legend = (
