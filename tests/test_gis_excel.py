@@ -174,6 +174,23 @@ def test_gpkg_grid_cells_are_5km_squares_of_the_metric_crs(run_dir):
     np.testing.assert_allclose(gdf["pop"].to_numpy(), src["pop"].to_numpy())
 
 
+def test_grid_squares_carry_the_site_layers_synthetic_flag(run_dir):
+    """The 5 km squares count the run's sites and the people they cover; with a generated site layer those are
+    placeholders, flagged on every site (sites_5g.parquet) but on no square."""
+    generated = bool(pl.read_parquet(run_dir / "sites_5g.parquet", columns=["synthetic"])["synthetic"].any())
+    assert generated  # the baseline's site layer is the seeded one
+    n = pl.read_parquet(run_dir / "grid_5km.parquet").height
+    info = pyogrio.read_info(run_dir / "results.gpkg", layer="grid_5km")
+    fields = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert fields.get("synthetic") == "bool", fields
+    for gdf in (
+        gpd.read_file(run_dir / "results.gpkg", layer="grid_5km"),
+        gpd.read_parquet(run_dir / "grid_5km.geo.parquet"),
+    ):
+        assert len(gdf) == n
+        assert gdf["synthetic"].astype(bool).tolist() == [generated] * n
+
+
 def test_province_kpi_columns_equal_the_metrics_table(run_dir, metrics, province_props):
     gdf = gpd.read_file(run_dir / "results.gpkg", layer="provinces")
     assert sorted(gdf["gso34"]) == sorted(province_props)

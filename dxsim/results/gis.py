@@ -9,7 +9,8 @@ Read from the run's own result tables only (never the model), written with geopa
   see dxsim.results.run_files; a horizon ending mid-year adds `<metric>_<year>_<mm>`),
   `villages` and `datacentres` (points, when the run models them), `sites_5g` (points, replication 0's
   stations on air at the end), `grid_5km` (the 5 km squares as polygons: built in the metric CRS the grid
-  was aggregated in, EPSG:3405 VN-2000 / UTM 48N, then reprojected).
+  was aggregated in, EPSG:3405 VN-2000 / UTM 48N, then reprojected; `synthetic` when the run's site layer
+  holds generated sites, as its site counts and coverage then do).
 - The same layers as GeoParquet (`<layer>.geo.parquet`, GeoParquet 1.1 `geo` metadata, WKB geometry), so
   the plain `*.parquet` tables that the map and report read keep their schema.
 
@@ -115,8 +116,13 @@ def point_layer(result_dir: Path, layer: str) -> Any | None:
     return _geoframe(df, gpd.points_from_xy(df["lon"].to_numpy(), df["lat"].to_numpy()), CRS)
 
 
-def grid_layer(result_dir: Path) -> Any:
-    """5 km squares as polygons: corners in the metric CRS, reprojected to EPSG:4326."""
+def grid_layer(result_dir: Path, synthetic_sites: bool | None = None) -> Any:
+    """5 km squares as polygons: corners in the metric CRS, reprojected to EPSG:4326.
+
+    `synthetic_sites`: whether the run's site layer holds generated sites; written as every square's `synthetic`
+    flag, since its site counts and covered population are then placeholders as much as the sites are (None: no
+    flag, the run's sites table does not say).
+    """
     import shapely
 
     df = read_table(result_dir, "grid_5km.parquet", GRID_COLUMNS)
@@ -139,6 +145,8 @@ def grid_layer(result_dir: Path) -> Any:
     half = df["size_km"].to_numpy() * 500.0
     boxes = shapely.box(x - half, y - half, x + half, y + half)
     gdf = _geoframe(df, boxes, GRID_METRIC_CRS)
+    if synthetic_sites is not None:
+        gdf.insert(len(gdf.columns) - 1, "synthetic", np.full(len(gdf), synthetic_sites))
     return gdf.to_crs(CRS)
 
 
@@ -152,7 +160,13 @@ def gis_layers(result_dir: Path) -> dict[str, Any]:
         gdf = point_layer(result_dir, name)
         if gdf is not None:
             layers[name] = gdf
-    layers["grid_5km"] = grid_layer(result_dir)
+    sites = layers.get("sites_5g")
+    synthetic_sites = (
+        bool(sites["synthetic"].fillna(False).astype(bool).any())
+        if sites is not None and "synthetic" in sites.columns
+        else None
+    )
+    layers["grid_5km"] = grid_layer(result_dir, synthetic_sites)
     return layers
 
 
