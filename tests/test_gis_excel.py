@@ -250,6 +250,25 @@ def test_provinces_geojson_follows_the_right_hand_rule(run_dir):
     assert rings >= N_PROVINCES
 
 
+def test_provinces_geojson_has_one_geometry_type(run_dir):
+    """17 Polygons beside 17 MultiPolygons: GDAL typed the file "Unknown (any)", unlike the GeoPackage layer."""
+    gj = json.loads((run_dir / "provinces.geojson").read_text(encoding="utf-8"))
+    assert len(gj["features"]) == N_PROVINCES
+    assert {f["geometry"]["type"] for f in gj["features"]} == {"MultiPolygon"}
+    info = pyogrio.read_info(run_dir / "provinces.geojson")
+    assert info["geometry_type"] == "MultiPolygon" and info["features"] == N_PROVINCES
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is not None:
+        r = subprocess.run(
+            [ogrinfo, "-ro", "-so", "-al", str(run_dir / "provinces.geojson")],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert r.returncode == 0 and "Geometry: Multi Polygon" in r.stdout, r.stdout + r.stderr
+
+
 # --------------------------------------------------------------------------- GeoParquet
 
 

@@ -32,6 +32,15 @@ def _right_hand(geom: Any) -> Any:
     return geom
 
 
+def _multi(geom: Any) -> Any:
+    """A Polygon as a one-part MultiPolygon, anything else as it is: half the provinces were Polygons and half
+    MultiPolygons, so GDAL typed the file "Unknown (any)" and GIS tools that want one type per layer split or refused
+    it (results.gpkg already promoted them)."""
+    from shapely.geometry import MultiPolygon, Polygon
+
+    return MultiPolygon([geom]) if isinstance(geom, Polygon) else geom
+
+
 def provinces_geojson(provinces: pl.DataFrame, path: Path) -> None:
     """Province polygons (simplified at build time) with Vietnamese and ASCII names and population."""
     import shapely
@@ -44,7 +53,9 @@ def provinces_geojson(provinces: pl.DataFrame, path: Path) -> None:
                 "type": "Feature",
                 # RFC 7946 3.1.6: exterior rings counterclockwise, holes clockwise (they came out clockwise, which
                 # GeoJSON validators flag and d3-geo draws as the whole globe minus the province)
-                "geometry": json.loads(shapely.to_geojson(_right_hand(shapely.set_precision(geom, 1e-4)))),
+                "geometry": json.loads(
+                    shapely.to_geojson(_multi(_right_hand(shapely.set_precision(geom, 1e-4))))
+                ),
                 "properties": {
                     "gso34": rec["gso34"],
                     "name34": rec["name34"],
