@@ -776,10 +776,15 @@ def build_villages(ctx: MapContext) -> LayerOut:
         + "</div>"
         for s in shown
     )
+    # an option no village took says so, as an absent status does (the least-cost rule connects none by grid
+    # extension, yet its outline stood in the legend like the options on the map)
+    chosen = set(df["power"].drop_nulls().to_list()) if "power" in df.columns else set(VILLAGE_POWER)
     power_rows = "".join(
         f'<div class="dx-row"><span class="dx-dot" style="width:12px;height:12px;background:#eee;'
-        f'border:2px {"dashed" if "dashArray" in st else "solid"} {st["color"]}"></span>{esc(_(lab))}</div>'
-        for lab, st in VILLAGE_POWER.values()
+        f'border:2px {"dashed" if "dashArray" in st else "solid"} {st["color"]}"></span>{esc(_(lab))}'
+        + ("" if key in chosen else " " + esc(_("(none)")))
+        + "</div>"
+        for key, (lab, st) in VILLAGE_POWER.items()
     )
     note = _(
         "{n} villages with no or patchy signal: {n_np} without grid power at the start (thick outline), "
