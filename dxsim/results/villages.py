@@ -19,8 +19,13 @@ from dxsim.results.summary import _decimal_year
 
 
 def _dates(start: dt.date, days: np.ndarray) -> list[dt.date | None]:
+    """Simulation days -> the first date at whose start the event has happened (day 30.4 -> start + 31 days).
+
+    The month-end metrics are taken at the start of their date (day 30 is Nov 30 00:00), so a village connected
+    during Nov 30 is not in that month's `villages_connected`; dated Nov 30 (rounded down), counting the table's
+    dates up to a month end gave more villages than the metric (4 more at 2025-12-31 in the baseline)."""
     return [
-        None if (d is None or np.isnan(d)) else start + dt.timedelta(days=int(math.floor(d))) for d in days
+        None if (d is None or np.isnan(d)) else start + dt.timedelta(days=int(math.ceil(d))) for d in days
     ]
 
 
@@ -34,7 +39,7 @@ def last_village_kpi(
         if d.size == 0 or np.isnan(d).any() or d.max() > horizon_days:
             out[rep] = math.nan
         else:
-            out[rep] = _decimal_year(start + dt.timedelta(days=int(math.floor(d.max()))))
+            out[rep] = _decimal_year(_dates(start, np.array([d.max()]))[0] or start)  # the table's date
     return out
 
 
