@@ -41,3 +41,17 @@ def test_villages_connected_by_a_month_end_equal_the_metric(run_dir: Path) -> No
     metric = _metric_rep0(run_dir, "villages_connected")
     counted = {d: villages.filter(pl.col("connected_date") <= d).height for d in metric}
     assert counted == {d: int(v) for d, v in metric.items()}
+
+
+def test_a_data_centres_first_phase_adds_capacity_by_its_month_end(run_dir: Path) -> None:
+    """HS-2's first phase was dated 2028-12-31 while Hà Nội's IT capacity rose only at 2029-01-31."""
+    dcs = pl.read_parquet(run_dir / "datacentres.parquet").filter(pl.col("first_phase_date").is_not_null())
+    assert dcs.height > 0
+    m = pl.read_parquet(run_dir / "metrics.parquet").filter(
+        (pl.col("replication") == 0) & (pl.col("metric") == "dc_it_capacity_mw")
+    )
+    for dc in dcs.iter_rows(named=True):
+        series = m.filter(pl.col("area") == dc["gso34"]).sort("date")
+        dates, values = series["date"].to_list(), series["value"].to_list()
+        i = next(k for k, d in enumerate(dates) if d >= dc["first_phase_date"])  # its month end
+        assert i > 0 and values[i] > values[i - 1], (dc["dc_id"], dc["first_phase_date"], dates[i], values[i])

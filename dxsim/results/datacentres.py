@@ -29,7 +29,10 @@ def datacentre_table(dc_table: pl.DataFrame, run: ComputeRun, start: dt.date) ->
     ids = [str(d) for d in f.dc_id]
 
     def to_date(d: float | None) -> dt.date | None:
-        return None if d is None else start + dt.timedelta(days=int(np.floor(d)))
+        """The first date at whose start the phase is in service, as the month-end metrics (taken at the start of
+        their date) count it: rounded down, a phase commissioned during 31 Dec was dated 31 Dec yet not in that
+        month end's `dc_it_capacity_mw`."""
+        return None if d is None else start + dt.timedelta(days=int(np.ceil(d)))
 
     not_go = set(dcs.not_go)
     return dc_table.with_columns(
