@@ -33,6 +33,7 @@ from dxsim.results.spool import MetricsSpool
 from dxsim.results.summary import kpi_quantiles, kpi_values, merge_kpi_values
 from dxsim.results.villages import campaign_kpis, last_village_kpi, village_table, write_geojson
 from dxsim.results.writer import atomic_dir, check_output_dir, write_json, write_table
+from dxsim.sim.calendar import first_counted_day
 from dxsim.scenario import canonical_json, load_scenario
 from dxsim.scenario.resolved import RESOLVED_NAME, extends_chain, resolved_toml
 from dxsim.scenario.schema import OPERATORS, Scenario
@@ -112,10 +113,8 @@ def sites_table(world: World, on_air_day: np.ndarray, operator: np.ndarray) -> p
     # on air by the end date: crews set a site's on-air day when they take it, which may be after the horizon
     horizon_days = float((world.scenario.horizon.end_date - start).days)
     on = on_air_day[:n] <= horizon_days  # NaN (never on air) compares False
-    # the first date at whose start the site is on air (day 30.4 -> start + 31 days), as the month-end metrics count
-    # it (taken at the start of their date): rounded down, `on_air_date <= 2025-11-30` gave 51 more stations than
-    # the metric `stations_5g` of that month end
-    days = np.ceil(np.where(on_air_day[:n] < 0, 0, np.nan_to_num(on_air_day[:n])))
+    # dated as the month-end metrics count it (calendar.first_counted_day): `on_air_date <= d` is `stations_5g` at d
+    days = first_counted_day(np.where(on_air_day[:n] < 0, 0, np.nan_to_num(on_air_day[:n])))
     dates = np.datetime64(start) + days.astype("timedelta64[D]")
     ops = np.array(("unknown",) + OPERATORS)[operator[:n].astype(int) + 1]
     codes = np.array(world.province_codes)[plan["province_idx"].to_numpy()[:n]]

@@ -55,3 +55,21 @@ def test_a_data_centres_first_phase_adds_capacity_by_its_month_end(run_dir: Path
         dates, values = series["date"].to_list(), series["value"].to_list()
         i = next(k for k, d in enumerate(dates) if d >= dc["first_phase_date"])  # its month end
         assert i > 0 and values[i] > values[i - 1], (dc["dc_id"], dc["first_phase_date"], dates[i], values[i])
+
+
+def test_the_date_an_event_is_counted_from_by_hand() -> None:
+    """A month end's metrics are taken at the start of its date (day 30 = 00:00 on start + 30 days): an event during
+    that day counts from the next date on, one exactly at its start from that date; never-events have no date."""
+    import datetime as dt
+    import math
+
+    import numpy as np
+
+    from dxsim.sim.calendar import counted_date, first_counted_day
+
+    start = dt.date(2025, 10, 31)
+    assert counted_date(start, 30.4) == dt.date(2025, 12, 1)  # during 30 Nov: in December's month end
+    assert counted_date(start, 30.0) == dt.date(2025, 11, 30)  # at its start: in November's
+    assert counted_date(start, 0.0) == start
+    assert [counted_date(start, d) for d in (None, math.nan, math.inf)] == [None, None, None]
+    assert first_counted_day(np.array([0.0, 0.2, 1.0, 61.999])).tolist() == [0.0, 1.0, 1.0, 62.0]

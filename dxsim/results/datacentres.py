@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
+
+from dxsim.sim.calendar import counted_date
 
 if TYPE_CHECKING:  # only the annotation: the table is built after the run
     from dxsim.sim.compute.setup import ComputeRun
@@ -29,10 +30,9 @@ def datacentre_table(dc_table: pl.DataFrame, run: ComputeRun, start: dt.date) ->
     ids = [str(d) for d in f.dc_id]
 
     def to_date(d: float | None) -> dt.date | None:
-        """The first date at whose start the phase is in service, as the month-end metrics (taken at the start of
-        their date) count it: rounded down, a phase commissioned during 31 Dec was dated 31 Dec yet not in that
-        month end's `dc_it_capacity_mw`."""
-        return None if d is None else start + dt.timedelta(days=int(np.ceil(d)))
+        """The date from which `dc_it_capacity_mw` counts the phase (`calendar.counted_date`): rounded down, a phase
+        commissioned during 31 Dec was dated 31 Dec yet not in that month end's metric."""
+        return counted_date(start, d)
 
     not_go = set(dcs.not_go)
     return dc_table.with_columns(

@@ -16,17 +16,12 @@ import numpy as np
 import polars as pl
 
 from dxsim.results.summary import _decimal_year
+from dxsim.sim.calendar import counted_date
 
 
 def _dates(start: dt.date, days: np.ndarray) -> list[dt.date | None]:
-    """Simulation days -> the first date at whose start the event has happened (day 30.4 -> start + 31 days).
-
-    The month-end metrics are taken at the start of their date (day 30 is Nov 30 00:00), so a village connected
-    during Nov 30 is not in that month's `villages_connected`; dated Nov 30 (rounded down), counting the table's
-    dates up to a month end gave more villages than the metric (4 more at 2025-12-31 in the baseline)."""
-    return [
-        None if (d is None or np.isnan(d)) else start + dt.timedelta(days=int(math.ceil(d))) for d in days
-    ]
+    """Simulation days -> the dates from which the month-end metrics count them (`calendar.counted_date`)."""
+    return [counted_date(start, d) for d in days]
 
 
 def last_village_kpi(

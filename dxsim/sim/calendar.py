@@ -27,6 +27,23 @@ def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
     return out
 
 
+def first_counted_day(days: np.ndarray) -> np.ndarray:
+    """Whole days from the start to the first date at whose start events at simulation `days` have happened (30.4 ->
+    31): the date from which the month-end metrics, taken at the start of their date, count them.
+
+    Why: entity tables dated events by the day rounded down, so a site on air during 30 Nov was dated 30 Nov but not
+    in that month end's `stations_5g`, and filtering a table up to a month end disagreed with its metric."""
+    counted: np.ndarray = np.ceil(days)
+    return counted
+
+
+def counted_date(start: dt.date, day: float | None) -> dt.date | None:
+    """The date from which the month-end metrics count an event at simulation `day` (None: never, or not finite)."""
+    if day is None or not np.isfinite(day):
+        return None
+    return start + dt.timedelta(days=int(first_counted_day(np.asarray(day))))
+
+
 class Clock:
     """Converts between simulation days (float, day 0 = start date) and calendar dates."""
 
