@@ -187,6 +187,40 @@ def test_analysis_names_the_driver(tmp_path, base, method, index):
     assert (ix["ci_low"] <= ix["value"]).all() and (ix["value"] <= ix["ci_high"]).all()
 
 
+def test_the_spread_is_a_share_of_the_runs_mean_not_of_the_midpoint_of_their_range(tmp_path, base):
+    """ "x% of the mean" divides the range by the mean over the runs: skewed runs (most low, one high) have a mean
+    far below the midpoint of their range, and the midpoint read 200% where the mean gives 400%."""
+    spec, des, _ = plan_sweep(
+        sweep_file(tmp_path, base, method="lhs", samples=8, kpis='["capex_total_vnd_bn"]')
+    )
+    y = np.array([1000.0, 1000.0, 1000.0, 1000.0, 1000.0, 1000.0, 1000.0, 9000.0])  # mean 2,000, range 8,000
+    order = np.argsort(np.argsort(des.X[:, 0]))  # rank of each run in the first parameter: a non-constant KPI
+    an = analyse(spec, des.X, {"capex_total_vnd_bn": y[order]})
+    by_hand = 100 * (9000.0 - 1000.0) / 2000.0  # 400%
+    md = drivers_markdown(spec, an, len(y))
+    line = next(ln for ln in md.splitlines() if ln.startswith("- **capex_total_vnd_bn**"))
+    assert f"1,000 to 9,000 across the runs, {by_hand:.2f}% of the mean" in line
+    from dxsim.sweep import SweepResult, drivers_table
+
+    res = SweepResult(
+        spec,
+        pl.DataFrame({"capex_total_vnd_bn": y[order]}),
+        pl.DataFrame(),
+        an.indices,
+        an.drivers,
+        an.notes,
+        tmp_path,
+        0,
+        0,
+        None,
+    )
+    from rich.console import Console
+
+    con = Console(width=400, record=True)
+    con.print(drivers_table(res))
+    assert f"{by_hand:.2f}% of the mean" in con.export_text()
+
+
 def test_a_kpi_equal_but_for_rounding_is_constant_and_a_narrow_one_shows_its_spread(tmp_path, base):
     """Runs that add the same values in another order differ in the last digits: no drivers for that noise. A KPI
     that moves by 0.05% keeps its drivers, and drivers.md says how little there is to explain."""

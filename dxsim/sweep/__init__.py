@@ -235,7 +235,11 @@ def drivers_table(result: SweepResult) -> Any:
             cells.append(txt + ("" if r["distinct_from_zero"] and v != 0 else " " + _("(n.s.)")))
         # how much there is to explain: a large index on a KPI that moves by 0.0007 points explains nothing
         y = result.runs[kpi].cast(pl.Float64).drop_nulls().drop_nans() if kpi in result.runs.columns else None
-        spread = spread_text((float(y.min()), float(y.max())), kpi) if y is not None and y.len() else ""  # type: ignore[arg-type]
+        spread = (
+            spread_text((float(y.min()), float(y.max())), kpi, float(y.mean()))  # type: ignore[arg-type]
+            if y is not None and y.len()
+            else ""
+        )
         t.add_row(kpi + ("\n" + spread.strip() if spread else ""), *(cells + [""] * (spec.top - len(cells))))
     return t
 

@@ -99,6 +99,9 @@ class Analysis:
     # kpi -> (lowest, highest) over the runs, for the KPIs with indices: a ranking of drivers says nothing of how
     # much the KPI moves, and a planner must see that 0.05% of a KPI is not worth the ranking's attention
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # kpi -> mean over the runs: what "x% of the mean" divides by (the midpoint of the range is not the mean of
+    # skewed runs: 32,270 to 121,039 read "115.80% of the mean" when the mean was 69,743, so 127.28%)
+    means: dict[str, float] = field(default_factory=dict)
     # parameters that moved no KPI in any run (sobol: every run with the parameter changed equals its base run)
     inert: list[str] = field(default_factory=list)
 
@@ -215,6 +218,7 @@ def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysi
     rows: list[IndexRow] = []
     notes: dict[str, str] = {}
     ranges: dict[str, tuple[float, float]] = {}
+    means: dict[str, float] = {}
     main = MAIN_INDEX[spec.method]
     drivers: list[DriverRow] = []
     for kpi in spec.kpis:
@@ -264,6 +268,7 @@ def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysi
             continue
         rows += k_rows
         ranges[kpi] = (float(y.min()), float(y.max()))
+        means[kpi] = float(y.mean())
         ranked = sorted(
             (r for r in k_rows if r["index"] == main and r["value"] is not None),
             key=lambda r: abs(cast(float, r["value"])),  # None filtered out just above
@@ -290,6 +295,7 @@ def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysi
         pl.DataFrame(drivers, schema=DRIVER_SCHEMA),
         notes,
         ranges,
+        means,
         inert_parameters(spec, Y),
     )
 
@@ -336,12 +342,14 @@ def _fmt(v: float | None) -> str:
     return F.number(v, 0) if a >= 1000 else (shown_g(v, 3) if a < 1 else F.number(v, 2))
 
 
-def spread_text(lo_hi: tuple[float, float] | None, kpi: str = "") -> str:
+def spread_text(lo_hi: tuple[float, float] | None, kpi: str = "", mean: float | None = None) -> str:
     """' (113,201 to 113,259 across the runs: 0.05% of the mean)': how much there is to explain.
 
     The two ends get as many decimals as it takes to tell them apart (up to 6): "93.22 to 93.22 ... 0.00%" hid
     that a KPI ranked by a large index moved by 0.0007 points in all. A date KPI (a decimal year) is shown as
-    months, "2028-12 to 2031-01 across the runs" (it read "2,028 to 2,031 ..., 0.13% of the mean")."""
+    months, "2028-12 to 2031-01 across the runs" (it read "2,028 to 2,031 ..., 0.13% of the mean"). `mean`: the
+    KPI's mean over the runs, what the share divides by (default: the midpoint of the range, right only for
+    symmetric runs)."""
     if lo_hi is None:
         return ""
     lo, hi = lo_hi
@@ -350,7 +358,7 @@ def spread_text(lo_hi: tuple[float, float] | None, kpi: str = "") -> str:
         return (
             " (" + _("{low} to {high} across the runs").format(low=F.month(first), high=F.month(last)) + ")"
         )
-    mean = 0.5 * (lo + hi)
+    mean = 0.5 * (lo + hi) if mean is None else mean
     low, high = _fmt(lo), _fmt(hi)
     if low == high and lo != hi and max(abs(lo), abs(hi)) < 1e6:
         d = next((d for d in range(3, 7) if round(lo, d) != round(hi, d)), 6)
@@ -408,7 +416,9 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
             + ")"
             for r in sub.iter_rows(named=True)
         ]
-        lines.append(f"- **{kpi}**{spread_text(an.ranges.get(kpi), kpi)}: " + ", ".join(parts))
+        lines.append(
+            f"- **{kpi}**{spread_text(an.ranges.get(kpi), kpi, an.means.get(kpi))}: " + ", ".join(parts)
+        )
     idx_names = sorted(set(an.indices["index"].to_list()))
     if not idx_names:
         return "\n".join(lines) + "\n"
