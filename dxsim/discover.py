@@ -16,8 +16,8 @@ Each box is reported with
   quasi-p value of the restriction (a one-sided binomial test; small = unlikely by chance).
 
 Which point of PRIM's peeling trajectory becomes the box: the one with the highest coverage among
-those with density >= `threshold` (default 0.8: at least 8 of 10 runs in the box fail); if none
-reaches it, the densest. Up to `max_boxes` boxes are found, each after removing the runs in the
+those with density >= `threshold` (default 0.8: at least 8 of 10 runs in the box fail), the densest
+of those with equal coverage; if none reaches it, the densest. Up to `max_boxes` boxes are found, each after removing the runs in the
 earlier ones (EMA's default covering approach); the search stops at the first box that does not
 reach the threshold.
 
@@ -230,14 +230,16 @@ def independent_runs(runs: pl.DataFrame, params: list[str], meta: dict[str, Any]
 
 
 def _select(traj: Any, threshold: float) -> int:
-    """Trajectory index: highest coverage with density >= threshold (fewer restrictions on ties), else densest."""
+    """Trajectory index: highest coverage with density >= threshold (on ties fewer restrictions, then the densest),
+    else densest. Why the density: peeling a box down to its failures keeps its coverage, and the first box past the
+    threshold (16 runs, 13 failing) was reported where the trajectory held one of only the 13 failures."""
     dens = traj["density"].to_numpy(dtype=float)
     cov = traj["coverage"].to_numpy(dtype=float)
     res = traj["res_dim"].to_numpy(dtype=float)
     ok = np.flatnonzero(dens >= threshold)
     if ok.size == 0:
         return int(np.argmax(dens))
-    return int(min(ok, key=lambda i: (-cov[i], res[i], i)))
+    return int(min(ok, key=lambda i: (-cov[i], res[i], -dens[i], i)))
 
 
 def discover(

@@ -237,3 +237,21 @@ def test_the_condition_is_shown_as_written(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "year_5g_pop_90pct > 2028.5" in r.stdout and "2,028" not in r.stdout
+
+
+def test_of_boxes_with_equal_coverage_the_densest_is_chosen() -> None:
+    """A KPI that fails exactly when x < 2.35 (13 of 24 runs, as the business case did in a trial sweep): every
+    box on PRIM's trajectory that still holds all 13 failures has coverage 100%, and the one to report is the
+    densest (x below the 13th value: 13 of 13 fail), not the first past the threshold (16 runs, 81%)."""
+    from dxsim.discover import discover
+
+    x = np.linspace(0.5, 4.0, 24)
+    noise = np.random.default_rng(1).permutation(np.linspace(0.0, 1.0, 24))
+    kpi = np.where(x < 2.35, 85.0, 95.0)
+    runs = pl.DataFrame({"run": np.arange(24), "x": x, "noise": noise, "k": kpi})
+    d = discover(runs, ["x", "noise"], "k", "< 90", threshold=0.8)
+    box = d.boxes[0]
+    (r,) = [r for r in box.restrictions if r.parameter == "x"]
+    inside = (x >= r.lower) & (x <= r.upper)  # counted by hand from the box's limits
+    assert int((inside & (kpi < 90)).sum()) == 13 and int(inside.sum()) == 13
+    assert box.coverage == 1.0 and box.density == 1.0 and box.n == 13
