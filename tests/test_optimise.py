@@ -327,6 +327,28 @@ def test_quantile_constraint_holds_out_of_sample_and_compare_written(base: Path,
     assert row["objective_change"] == pytest.approx(want - best.score.objectives[0], rel=1e-9, abs=1e-9)
 
 
+def test_a_rerun_leaves_no_checks_of_an_earlier_best_plan(base: Path, tmp_path: Path) -> None:
+    """A re-run that does not check its best plan (--no-check) must not leave the earlier run's validation.csv,
+    probes.csv and compare/ beside its best.toml: they described candidate 0 at 250/1,250 bn while best.toml held
+    3,250/4,250 bn. A user's own file inside compare/ (not one dxsim wrote) is kept."""
+    out = tmp_path / "out"
+    f = opt_file(tmp_path, base, GRID_BODY.format(evals=3, vreps=2, stat="mean", bound=0.0))
+    run_optimise(f, out_dir=out, workers=0)
+    for name in ("validation.csv", "probes.csv", "compare/compare.csv"):
+        assert (out / name).is_file()
+    (out / "compare" / "my-notes.txt").write_text("mine", encoding="utf-8")
+    tighter = opt_file(tmp_path, base, GRID_BODY.format(evals=3, vreps=2, stat="mean", bound=1e-9), "o2.toml")
+    res = run_optimise(tighter, out_dir=out, workers=0, check=False)
+    assert res.feasible_found and (out / "best.toml").is_file()
+    assert not (out / "validation.csv").exists()
+    assert not (out / "probes.csv").exists()
+    assert not (out / "compare" / "compare.csv").exists()
+    assert (out / "compare" / "my-notes.txt").read_text(encoding="utf-8") == "mine"
+    (out / "compare" / "my-notes.txt").unlink()  # without the user's file, no empty compare/ is left behind
+    run_optimise(f, out_dir=out, workers=0, check=False)
+    assert not (out / "compare").exists()
+
+
 def test_resume_equals_uninterrupted(base: Path, tmp_path: Path) -> None:
     f = opt_file(tmp_path, base, GRID_BODY.format(evals=9, vreps=0, stat="mean", bound=30.0))
     full = run_optimise(f, out_dir=tmp_path / "a", workers=0, check=False)

@@ -43,7 +43,7 @@ from dxsim.optimise.probe import Move, candidates, lever_summary, moves, verdict
 from dxsim.optimise.score import Score, kpi_values, statistic
 from dxsim.optimise.search import Evaluated
 from dxsim.optimise.spec import Constraint, OptSpec
-from dxsim.results.writer import atomic_file, atomic_text
+from dxsim.results.writer import MANIFEST, atomic_file, atomic_text, changed_since_written, read_manifest
 
 VALIDATION_SEED_OFFSET = 1_000_003
 DIRECTIONS = (N_("minimize"), N_("maximize"))  # optuna's words, shown translated
@@ -434,6 +434,34 @@ def summary_markdown(
     return "\n".join(lines) + "\n"
 
 
+def drop_previous_outputs(out: Path) -> None:
+    """Remove what an earlier search wrote here (all but `evals/`) before this one writes its own set.
+
+    Why: each file is replaced only if this search writes it, so a re-run whose best plan, checks or Pareto front
+    differ (another constraint, `--no-check`, fewer plans on the front) left validation.csv, probes.csv and compare/
+    of another plan beside the new best.toml. A file changed after dxsim wrote it is the user's and is kept, and
+    inside compare/ and pareto/ only files the manifest records as dxsim's are removed."""
+    changed = set(changed_since_written(out))
+    digests = (read_manifest(out) or {}).get("sha256")
+    known = set(digests) if isinstance(digests, dict) else set()
+    for name in FILES:
+        p = out / name
+        if name == "evals" or p.is_symlink():
+            continue
+        if p.is_file() and name not in changed:
+            p.unlink()
+        elif p.is_dir():
+            for f in sorted(p.rglob("*"), reverse=True):
+                rel = f.relative_to(out).as_posix()
+                if f.is_file() and not f.is_symlink() and rel in known and rel not in changed:
+                    f.unlink()
+                elif f.is_dir() and not f.is_symlink() and not any(f.iterdir()):
+                    f.rmdir()
+            if {f.name for f in p.iterdir()} <= {MANIFEST}:  # nothing left but compare/'s own manifest
+                (p / MANIFEST).unlink(missing_ok=True)
+                p.rmdir()
+
+
 def write_outputs(
     spec: OptSpec,
     out: Path,
@@ -447,6 +475,7 @@ def write_outputs(
     elapsed_s: float,
 ) -> list[Path]:
     """Write every file listed in the module docstring (each atomically); returns their paths."""
+    drop_previous_outputs(out)
     files: list[Path] = []
     # the search's own counts: the checks below (fresh seeds, probes) are evaluations too, counted apart
     counts = {"evaluated_now": ev.evaluated_now, "reused": ev.reused, "repeated": ev.repeated}
