@@ -140,6 +140,7 @@ class Discovery:
     trajectories: pl.DataFrame
     out_dir: Path | None = None
     note: str = ""  # which runs PRIM read, when not all (see independent_runs)
+    sweep_name: str = ""  # the sweep's own name (sweep.json), as discover.md titles it; set when written
 
 
 def _num(v: float) -> str:
@@ -519,7 +520,7 @@ def write_discovery(d: Discovery, out: Path, sweep_name: str, sweep_dir: Path) -
             fn(tmp / name)
 
     atomic_dir(out, fill, kind="discover")
-    d.out_dir = out
+    d.out_dir, d.sweep_name = out, sweep_name
     return [out / n for n in files]
 
 

@@ -255,3 +255,18 @@ def test_of_boxes_with_equal_coverage_the_densest_is_chosen() -> None:
     inside = (x >= r.lower) & (x <= r.upper)  # counted by hand from the box's limits
     assert int((inside & (kpi < 90)).sum()) == 13 and int(inside.sum()) == 13
     assert box.coverage == 1.0 and box.density == 1.0 and box.n == 13
+
+
+def test_the_terminal_names_the_sweep_as_discover_md_does(tmp_path: Path) -> None:
+    """The sweep is called by its name in sweep.json ("planted"), on the terminal as in discover.md; the terminal
+    used the folder's name ("sw")."""
+    sw = planted_sweep(tmp_path / "sw")
+    out = tmp_path / "disc"
+    r = dxsim_cmd(
+        "discover", str(sw), "--kpi", "pop_covered_5g_pct_2027_12", "--fails", "< 90", "--out", str(out)
+    )
+    assert r.returncode == 0, r.stderr
+    name = json.loads((sw / "sweep.json").read_text(encoding="utf-8"))["name"]
+    title = (out / "discover.md").read_text(encoding="utf-8").splitlines()[0]
+    assert title.endswith(f"on sweep {name}")
+    assert r.stdout.splitlines()[0] == title

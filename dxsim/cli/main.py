@@ -1557,7 +1557,9 @@ def discover(
             mass_min=mass_min,
             max_boxes=max_boxes,
         )
-        out.print(markdown(d, sweep_out.name), markup=False, highlight=False)
+        out.print(
+            markdown(d, d.sweep_name or sweep_out.name), markup=False, highlight=False
+        )  # as discover.md
         out.print(_("wrote {folder}/").format(folder=d.out_dir), highlight=False)
         return 0
 
