@@ -187,6 +187,20 @@ def test_analysis_names_the_driver(tmp_path, base, method, index):
     assert (ix["ci_low"] <= ix["value"]).all() and (ix["value"] <= ix["ci_high"]).all()
 
 
+def test_an_exact_zero_confidence_half_width_is_shown_as_0_not_round_off(tmp_path, base):
+    """A KPI strictly increasing in one parameter: every bootstrap resample has rho = 1, so the half-width is 0;
+    drivers.md showed its round-off ("rho 1.00 ± 1.11e-16") where the terminal showed "± 0"."""
+    spec, des, _ = plan_sweep(
+        sweep_file(tmp_path, base, method="lhs", samples=8, kpis='["capex_total_vnd_bn"]')
+    )
+    y = 1000.0 + 10.0 * des.X[:, 0]
+    an = analyse(spec, des.X, {"capex_total_vnd_bn": y})
+    md = drivers_markdown(spec, an, len(y))
+    line = next(ln for ln in md.splitlines() if ln.startswith("- **capex_total_vnd_bn**"))
+    assert "`supply.deliveries_per_month` (rho 1.00 ± 0)" in line
+    assert "e-1" not in md
+
+
 def test_the_spread_is_a_share_of_the_runs_mean_not_of_the_midpoint_of_their_range(tmp_path, base):
     """ "x% of the mean" divides the range by the mean over the runs: skewed runs (most low, one high) have a mean
     far below the midpoint of their range, and the midpoint read 200% where the mean gives 400%."""

@@ -336,6 +336,9 @@ def _fmt(v: float | None) -> str:
     """An index as drivers.md shows it, with the language's marks (English as f"{v:,.0f}" / f"{v:.3g}" / f"{v:,.2f}")."""
     if v is None:
         return "-"
+    v = (
+        0.0 if abs(v) < FLOAT_NOISE else v
+    )  # round-off of an exact 0 (a CI of 1.11e-16), shown as the terminal does
     a = abs(v)
     if language() == "en":
         return f"{v:,.0f}" if a >= 1000 else (f"{v:.3g}" if a < 1 else f"{v:,.2f}")
