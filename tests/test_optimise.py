@@ -534,3 +534,20 @@ def test_pool_equals_in_process(base: Path, tmp_path: Path) -> None:
         json.loads(p.read_text())["timing"]["worker"] for p in (tmp_path / "two" / "evals").glob("*.json")
     }
     assert all(not w.endswith(f":{os.getpid()}") for w in workers)  # run in the pool, not here
+
+
+def test_the_shipped_example_states_the_replications_it_runs() -> None:
+    """The example's header promised 368 replications; the job also probes the best plan (10 one-step moves x 8),
+    448 in all, as `dxsim optimise` itself estimates before it starts."""
+    import re
+
+    f = REPO / "scenarios" / "optimise" / "envelope-split.toml"
+    spec = load_optimise(f)
+    # by hand: 40 candidates x 8; 32 fresh; probes: 2 variables x 2 directions + 3 shares x 2 donors = 10, x 8;
+    # the comparison with the base: 2 scenarios x 8
+    by_hand = 40 * 8 + 32 + (2 * 2 + 3 * 2) * 8 + 2 * 8
+    from dxsim.optimise import plan_size
+
+    assert plan_size(spec)[0] == by_hand
+    stated = re.search(r"= ([\d,]+) replications", f.read_text(encoding="utf-8"))
+    assert stated is not None and int(stated.group(1).replace(",", "")) == by_hand
