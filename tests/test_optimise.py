@@ -410,6 +410,10 @@ direction = "maximise"
             '[[shares]]\npaths = ["budget.share_pct.five_g_subsidy", "budget.share_pct.villages"]\nhigh = [30, 40]\n',
             ["shares[0]", "highs to 70"],
         ),
+        (  # optuna cut 0 .. 6001 to 0 .. 6000 with a raw UserWarning and ran: 24 steps of 250 reach 6,000
+            '[[variables]]\npath = "supply.deliveries_per_month"\nlow = 0\nhigh = 6001\nstep = 250\n',
+            ["variables[0].step = 250", "6001 is not a multiple of step", "bounds 0 .. 6000"],
+        ),
     ],
 )
 def test_bad_levers_one_line(base: Path, tmp_path: Path, body: str, expect: list[str]) -> None:
@@ -551,3 +555,15 @@ def test_the_shipped_example_states_the_replications_it_runs() -> None:
     assert plan_size(spec)[0] == by_hand
     stated = re.search(r"= ([\d,]+) replications", f.read_text(encoding="utf-8"))
     assert stated is not None and int(stated.group(1).replace(",", "")) == by_hand
+
+
+def test_a_step_dividing_the_range_in_floating_point_is_accepted(base: Path, tmp_path: Path) -> None:
+    """0.1 .. 0.4 by 0.1 is 3 steps, though (0.4 - 0.1) / 0.1 is 3.0000000000000004 in floating point."""
+    f = opt_file(
+        tmp_path,
+        base,
+        '[[variables]]\npath = "business_case.accepted_loss_vnd_bn_per_site"\nlow = 0.1\nhigh = 0.4\nstep = 0.1\n'
+        '[[objectives]]\nkpi = "capex_total_vnd_bn"\ndirection = "minimise"\n',
+    )
+    assert (0.4 - 0.1) / 0.1 != 3  # the case this guards
+    assert load_optimise(f).variables[0].step == 0.1

@@ -248,7 +248,20 @@ def _variables(file: Path, raw: dict[str, Any]) -> list[Variable]:
             raise _err(
                 file, _("an integer field needs whole-number bounds"), key, p.path, _("integer low and high")
             )
-        out.append(Variable(p, _step(file, t, key, high - low, p.integer)))
+        step = _step(file, t, key, high - low, p.integer)
+        n_steps = (high - low) / step if step else 0.0
+        # optuna would cut the range to a multiple of step, with a raw warning, and run
+        if step and abs(n_steps - round(n_steps)) > 1e-9:
+            raise _err(
+                file,
+                _("high - low = {width} is not a multiple of step").format(width=format(high - low, "g")),
+                f"{key}.step",
+                t["step"],
+                _("a step dividing high - low, or bounds {low} .. {high}").format(
+                    low=format(low, "g"), high=format(low + math.floor(n_steps) * step, "g")
+                ),
+            )
+        out.append(Variable(p, step))
     return out
 
 
