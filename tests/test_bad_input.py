@@ -668,3 +668,21 @@ def test_priority_list_ids_are_checked_against_the_layer() -> None:
     bad = load_scenario({"name": "v", "villages": {"programme": {"priority_list": ["S001", "X"]}}})
     with pytest.raises(DxsimInputError, match=r"priority_list\.1 = 'X': unknown village id"):
         check_village_ids(bad, table)
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_campaign_mobilisation_p90_below_p50_is_one_line(lang: str, tmp_path: Path) -> None:
+    """A campaign's mobilisation with p90_days < p50_days failed with "AttributeError: 'int' object has no
+    attribute 'isdigit'" (exit 1): the rule sits in a table inside an item of a list of tables."""
+    sc = write(
+        tmp_path / "m.toml",
+        f'extends = "{BASELINE.as_posix()}"\nname = "m"\n[[villages.campaigns]]\nname = "x"\n'
+        "mobilisation = { p50_days = 60, p90_days = 30 }\n",
+    )
+    line = one_line_error(
+        dxsim("--lang", lang, "validate", str(sc)),
+        "m.toml",
+        "villages.campaigns.0.mobilisation.p90_days",
+        "30",
+    )
+    assert "60" in line  # the p50 it must not be below

@@ -188,9 +188,9 @@ def _split_field(
     if "*" not in parts:
         node: Any = merged
         for p in fpath:
-            if (
-                isinstance(node, list) and p.isdigit()
-            ):  # an item of a list of tables ("extra_orders.0.order_date")
+            # an item of a list of tables ("extra_orders.0.order_date"); the loader's index is an int
+            # (villages.campaigns.0.mobilisation), a dotted rule's a digit string
+            if isinstance(node, list) and (isinstance(p, int) or str(p).isdigit()):
                 node = node[int(p)] if int(p) < len(node) else None
             else:
                 node = node.get(p) if isinstance(node, dict) else None
