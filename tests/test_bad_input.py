@@ -686,3 +686,19 @@ def test_a_campaign_mobilisation_p90_below_p50_is_one_line(lang: str, tmp_path: 
         "30",
     )
     assert "60" in line  # the p50 it must not be below
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "not one of the allowed values"), ("vi", "không")])
+def test_a_misspelt_campaign_subset_names_the_field_and_the_subsets(
+    lang: str, said: str, tmp_path: Path
+) -> None:
+    """villages = "nopower" said `villages.campaigns.0.villages."literal['no_power','with_power','all']"`: pydantic's
+    union-member tag in the field, and no allowed values. The field is the planner's key; the subsets are listed."""
+    sc = write(
+        tmp_path / "s.toml",
+        f'extends = "{BASELINE.as_posix()}"\nname = "s"\n[[villages.campaigns]]\nname = "x"\nvillages = "nopower"\n',
+    )
+    line = one_line_error(dxsim("--lang", lang, "validate", str(sc)), "s.toml", "'nopower'", said)
+    assert "villages.campaigns.0.villages =" in line and "literal[" not in line
+    for subset in ("no_power", "with_power", "all", "gso34"):
+        assert subset in line.split("=", 1)[1], line

@@ -24,7 +24,13 @@ FRIENDLY_ALLOWED = {  # translated where used
     "name": N_(
         "a short name of letters, digits, '_', '.' or '-' (up to 64 characters, starting with a letter or digit)"
     ),
+    "villages.campaigns.villages": N_(
+        "'no_power', 'with_power', 'all', or a list of village ids and/or 2-digit gso34 province codes"
+    ),
 }
+# pydantic names the member of a union a value failed ("literal['no_power','with_power','all']", "list[str]") as if
+# it were a key; the planner wrote none, so it is dropped from the field
+_UNION_MEMBER = re.compile(r"[a-z][a-z-]*\[.*\]")
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_*-]+")
 
@@ -33,7 +39,7 @@ def translate(
     err: Any, merged: dict[str, Any], prov: dict[tuple[str, ...], str], top: str
 ) -> DxsimInputError:
     """One pydantic error -> one planner-readable DxsimInputError."""
-    loc = tuple(err.get("loc", ()))
+    loc = tuple(p for p in err.get("loc", ()) if not (isinstance(p, str) and _UNION_MEMBER.fullmatch(p)))
     kind = err.get("type", "")
     inp = err.get("input")
     ctx = err.get("ctx") or {}
@@ -230,7 +236,7 @@ def _file_for(path: tuple[Any, ...], prov: dict[tuple[str, ...], str], top: str)
 
 def allowed_text(target: Located | None, path: tuple[Any, ...] = ()) -> str | None:
     """'an integer between 0 and 20000 teams', 'a table with keys …', 'an ISO date like 2026-01-31'."""
-    dotted = ".".join(str(p) for p in path)
+    dotted = ".".join(str(p) for p in path if not isinstance(p, int))  # a list item's field as the list's
     if dotted in FRIENDLY_ALLOWED:
         return _(FRIENDLY_ALLOWED[dotted])
     if target is None:
