@@ -945,3 +945,27 @@ def test_a_support_window_outside_the_run_is_named_not_blamed_on_thresholds():
     note = support_note(ref, ref, [("supports", [], ["..."])], idle=idle[:1])
     assert "before pays nothing: its window (01/01/2024 to 31/12/2024) lies outside the run" in note
     assert "no operator qualified" not in note and "threshold" not in note
+
+
+@pytest.mark.parametrize(
+    ("field", "noun"),
+    [
+        ("villages.campaigns.0.extra_utility_teams.north", "line crews"),
+        ("villages.campaigns.1.extra_operator_teams.central", "site teams"),
+    ],
+)
+def test_campaign_surge_teams_that_did_not_bind_are_said_so(field: str, noun: str) -> None:
+    """10 surge line crews on a Lai Châu campaign cost 37.9 bn VND and moved nothing, and compare said nothing: a
+    campaign's extra teams were no resource. They are now judged as the programme's own crews of the same kind: here
+    power held every village-day, so neither crews nor teams bound."""
+    rows = [(d, 0, "villages_held_pct_power", 100.0) for d in (D1, D2)]
+    rows += [
+        (d, 0, f"villages_held_pct_{c}", 0.0)
+        for d in (D1, D2)
+        for c in ("line_crews", "site_teams", "budget", "permits", "season")
+    ]
+    rows += [(d, 0, "village_programme_committed_vnd_bn_cum", 10.0) for d in (D1, D2)]
+    said = option_verdicts(frame(rows), "baseline", [(field, None, 10)])
+    assert len(said) == 1 and said[0][0] == "note", said
+    assert said[0][1].startswith(f"{field} None → 10: {noun} did not bind"), said
+    assert "the binding constraint there is power" in said[0][1]

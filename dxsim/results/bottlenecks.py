@@ -637,6 +637,10 @@ _RESOURCES: tuple[tuple[str, str, str], ...] = (
     (r"^business_case\.", "5g", "business_case"),  # a cause the rollout model adds
     (r"^villages\.programme\.crews\.[^.]+\.utility_teams$", "villages", "line_crews"),
     (r"^villages\.programme\.crews\.", "villages", "site_teams"),  # operator_teams, with_power_teams
+    # a campaign's surge teams join the region's own pools for its villages: 10 surge line crews cost 37.9 bn VND,
+    # moved nothing where power held every village-day, and compare said nothing about them
+    (r"^villages\.campaigns\.\d+\.extra_utility_teams\.", "villages", "line_crews"),
+    (r"^villages\.campaigns\.\d+\.extra_operator_teams\.", "villages", "site_teams"),
     (r"^villages\.programme\.budget_vnd_bn", "villages", "budget"),
     (r"^budget\.share_pct\.villages$", "villages", "budget"),
     (r"^villages\.programme\.grid_works_in_rainy_season", "villages", "season"),
