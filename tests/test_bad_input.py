@@ -702,3 +702,27 @@ def test_a_misspelt_campaign_subset_names_the_field_and_the_subsets(
     assert "villages.campaigns.0.villages =" in line and "literal[" not in line
     for subset in ("no_power", "with_power", "all", "gso34"):
         assert subset in line.split("=", 1)[1], line
+
+
+@pytest.mark.parametrize(
+    ("body", "vi_said"),
+    [
+        (
+            '[[villages.campaigns]]\nname = "x"\ndeadline = 2026-06-30\nvillages = ["99"]\n',
+            "không có thôn, bản",
+        ),
+        ('[villages.programme]\npriority = "list"\npriority_list = ["NOPE-1"]\n', "mã thôn, bản không có"),
+    ],
+)
+def test_unknown_villages_in_a_scenario_are_refused_in_vietnamese(
+    body: str, vi_said: str, tmp_path: Path
+) -> None:
+    """Under --lang vi, a campaign or priority list naming villages the layer does not have was refused in English
+    ("unknown village id or province without villages", "allowed: ... or village ids (e.g. ...)"), and the priority
+    list's hint sent the planner to villages.csv, a file no run writes (the run writes villages.parquet)."""
+    sc = write(tmp_path / "v.toml", f'extends = "{BASELINE.as_posix()}"\nname = "v"\n{body}')
+    line = one_line_error(dxsim("--lang", "vi", "validate", str(sc)), "v.toml", vi_said, "N001")
+    said = line.split("v.toml:", 1)[1]  # the temporary path holds the test's name
+    assert "unknown" not in said and "village ids" not in said and "ids of the village layer" not in said
+    en = one_line_error(dxsim("validate", str(sc)), "v.toml")
+    assert "villages.csv" not in en and "villages.parquet" in en

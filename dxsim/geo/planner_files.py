@@ -85,12 +85,13 @@ def check_campaign_villages(
             )
         if item not in known_ids and item not in known_gso:
             raise DxsimInputError(
-                "unknown village id or province without villages",
+                _("unknown village id or province without villages"),
                 field=f"villages.campaigns.{k}.villages",
                 value=item,
-                allowed="'no_power', 'with_power', 'all', or village ids (e.g. "
-                f"{', '.join(ids[:3])}) and 2-digit gso34 codes of provinces "
-                f"with villages ({', '.join(sorted(known_gso)[:6])}, ...)",
+                allowed=_(
+                    "'no_power', 'with_power', 'all', or village ids (e.g. {ids}; a run lists them all in "
+                    "villages.parquet) and 2-digit gso34 codes of provinces with villages ({codes}, ...)"
+                ).format(ids=", ".join(ids[:3]), codes=", ".join(sorted(known_gso)[:6])),
             )
 
 
@@ -106,9 +107,11 @@ def check_village_ids(scenario: Scenario, villages: pl.DataFrame, country: Count
     for i, vid in enumerate(scenario.villages.programme.priority_list):
         if vid not in known:
             raise DxsimInputError(
-                "unknown village id",
+                _("unknown village id"),
                 field=f"villages.programme.priority_list.{i}",
                 value=vid,
-                allowed=f"ids of the village layer (e.g. {', '.join(ids[:3])}; a run lists them all in "
-                "villages.csv)",
+                # the run writes villages.parquet (and villages.geojson, results.xlsx); there is no villages.csv
+                allowed=_(
+                    "ids of the village layer (e.g. {ids}; a run lists them all in villages.parquet)"
+                ).format(ids=", ".join(ids[:3])),
             )
