@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
 import types
 from pathlib import Path
 
@@ -477,3 +479,36 @@ def test_a_pre_2025_province_code_names_the_province_it_merged_into(tmp_path: Pa
     assert "08 (Tuyên Quang)" in str(e.value) and "Hà Giang" in str(e.value)
     check_campaign_villages(["08", "N001"], 0, table, country)  # current code and id: accepted
     assert read_village_file(write(tmp_path / "ok.csv", VILLAGES), country).height == 2
+
+
+@pytest.mark.parametrize(("lang", "row_word"), [("en", "row"), ("vi", "dòng")])
+def test_a_village_row_with_more_fields_than_the_header_names_the_row(
+    lang: str, row_word: str, tmp_path: Path
+) -> None:
+    """A trailing comma on one row gave "not a readable CSV (found more fields than defined in 'Schema')": no row,
+    and English under --lang vi. The row (as a spreadsheet counts it) and both counts are now named."""
+    header = "village_id,name,lon,lat,gso34,population,households,commune,has_grid_power,signal"
+    rows = [
+        "LC01,Bản Pá Kéo,102.952336,22.405957,12,253,70,Mường Tè,false,none",
+        "LC02,Bản Nậm Củm,102.464514,22.585242,12,127,35,Mường Tè,false,none,",
+    ]
+    (tmp_path / "v.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    sc = tmp_path / "v.toml"
+    sc.write_text(
+        f'extends = "{BASELINE.as_posix()}"\nname = "v"\n[villages.layer]\nfile = "v.csv"\n', encoding="utf-8"
+    )
+    bad_row = 1 + 1 + next(i for i, r in enumerate(rows) if r.endswith(","))  # header is row 1
+    n_header, n_bad = header.count(",") + 1, rows[bad_row - 2].count(",") + 1
+    env = {**os.environ, "DXSIM_RAW_DATA": str(REPO.parent / "shared" / "geodata"), "COLUMNS": "200"}
+    res = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "dxsim"), "--lang", lang, "validate", str(sc)],
+        cwd=REPO,
+        env={**env, **{k: v for k, v in os.environ.items() if k == "DXSIM_RAW_DATA"}},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert res.returncode == 2, res.stderr
+    line = one_line_error(res.stderr, res.stdout, "v.csv", f"{row_word} {bad_row}", str(n_bad), str(n_header))
+    assert "Schema" not in line

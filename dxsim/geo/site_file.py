@@ -73,10 +73,22 @@ def csv_header(path: Path, *, max_rows: int, what: str) -> list[str]:
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh)
-            for rec in reader:
+            for n_row, rec in enumerate(reader, start=1):  # as a spreadsheet counts them: header = row 1
                 if header is None:
                     header = rec
                     continue
+                if len(rec) > len(
+                    header
+                ):  # polars' "found more fields than defined in 'Schema'" names no row
+                    raise DxsimInputError(
+                        _("{n} fields, but the header has {m} columns").format(n=len(rec), m=len(header)),
+                        file=path,
+                        field=_("row {row}").format(row=n_row),
+                        value=",".join(rec[len(header) :]),
+                        allowed=_(
+                            "one value per header column (quote a value that holds a comma; no comma at the end)"
+                        ),
+                    )
                 if rec and any(v.strip() for v in rec):
                     rows += 1
                     if rows > max_rows:
