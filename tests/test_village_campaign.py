@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -387,3 +388,36 @@ def test_campaign_selector_and_validation():
         ("no_power_2025_11", "2025-11-30", "no_power"),
     ]
     assert not math.isnan(sc.villages.campaigns[0].mobilisation.p50_days)
+
+
+def test_a_deadline_after_the_horizon_is_said_to_be_unjudged(tmp_path: Path) -> None:
+    """A campaign due 2028-06-30 in a run to 2027-06-30 got no deadline row (no month end on or after it), and the
+    KPI table, report and summary said nothing about its deadline. `dxsim run` now warns, naming the campaign."""
+    from dxsim.i18n import set_language
+    from dxsim.results.villages import campaigns_past_horizon
+    from dxsim.scenario import load_scenario
+
+    end = dt.date(2027, 6, 30)
+    due = {"early": dt.date(2026, 12, 31), "on_end": end, "late": dt.date(2028, 6, 30)}
+    body = "".join(
+        f'[[villages.campaigns]]\nname = "{n}"\nlaunched = 2025-11-01\ndeadline = {d.isoformat()}\n'
+        for n, d in due.items()
+    )
+    repo = Path(__file__).resolve().parent.parent
+    sc_path = tmp_path / "c.toml"
+    sc_path.write_text(
+        f'extends = "{(repo / "scenarios" / "baseline.toml").as_posix()}"\nname = "c"\n'
+        f"[horizon]\nend_date = {end.isoformat()}\n{body}",
+        encoding="utf-8",
+    )
+    sc = load_scenario(sc_path)
+    unjudged = [n for n, d in due.items() if d > end]  # no month end of the run on or after the deadline
+    try:
+        for lang in ("en", "vi"):
+            set_language(lang)
+            lines = campaigns_past_horizon(sc.villages.campaigns, sc.horizon.end_date)
+            assert len(lines) == len(unjudged) == 1
+            assert "late" in lines[0] and "2028-06-30" in lines[0] and "2027-06-30" in lines[0]
+            assert "horizon.end_date" in lines[0]
+    finally:
+        set_language(None)

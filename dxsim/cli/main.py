@@ -698,10 +698,16 @@ def run(
             import polars as pl  # loaded when a run has finished, not for `dxsim --help`
 
             from dxsim.results.bottlenecks import bottleneck_filter, summary_lines
+            from dxsim.results.villages import campaigns_past_horizon
 
             assert res.out_dir is not None  # run_scenario writes by default
             for line in start_off_reported(pl.read_csv(res.out_dir / "calibration.csv")):
                 out.print(line)
+            if res.scenario.villages is not None and res.scenario.villages.enabled:
+                for line in campaigns_past_horizon(
+                    res.scenario.villages.campaigns, res.scenario.horizon.end_date
+                ):
+                    out.print(line, highlight=False, markup=False, soft_wrap=True)
             why = summary_lines(
                 pl.scan_parquet(res.out_dir / "metrics.parquet").filter(bottleneck_filter()).collect()
             )
