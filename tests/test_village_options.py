@@ -631,3 +631,37 @@ def test_the_end_of_the_leo_licence_costs_a_move_to_the_next_backhaul_by_hand() 
     assert not ended["feasible"].any() and set(ended["backhaul_infeasible_reason"]) == {
         "LEO backhaul not licensed"
     }
+
+
+@pytest.mark.parametrize(
+    ("policy", "refused"),
+    [
+        ('fixed_backhaul = "leo"', "fixed_backhaul"),  # rule: the default grid_first
+        ('rule = "least_cost"\nfixed_power = "offgrid_solar"', "fixed_power"),
+        ('rule = "fixed"\nfixed_power = "offgrid_solar"\nfixed_backhaul = "leo"', None),
+        ('rule = "least_cost"', None),
+    ],
+)
+def test_a_fixed_option_under_another_rule_is_refused(tmp_path, policy: str, refused: str | None) -> None:
+    """fixed_backhaul = "leo" with the default rule (grid_first) was accepted and ignored: every village of a Lai
+    Châu file took microwave. A fixed option the rule does not read is refused on loading, naming it."""
+    from dxsim.errors import DxsimInputError
+    from dxsim.scenario import load_scenario
+
+    baseline = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+    f = tmp_path / "p.toml"
+    f.write_text(
+        f'extends = "{baseline.as_posix()}"\nname = "p"\n[villages.options.policy]\n{policy}\n',
+        encoding="utf-8",
+    )
+    if refused is None:
+        sc = load_scenario(f)
+        rule = sc.villages.options.policy.rule
+        assert rule == "fixed" or sc.villages.options.policy.fixed_backhaul is None
+        return
+    with pytest.raises(DxsimInputError) as info:
+        load_scenario(f)
+    err = info.value
+    written = dict(line.split(" = ") for line in policy.splitlines())
+    assert err.field == f"villages.options.policy.{refused}" and err.value == written[refused].strip('"')
+    assert "p.toml" in str(err) and "rule = 'fixed'" in str(err) and "\n" not in str(err)

@@ -648,9 +648,33 @@ def _looks_numeric(text: str) -> bool:
 # --------------------------------------------------------------------------- validation
 
 
+def _unused_fixed_option(sc: Scenario, prov: dict[tuple[str, ...], str], top: str) -> None:
+    """Refuse villages.options.policy.fixed_power / fixed_backhaul under a rule other than 'fixed': they are read by
+    that rule only, so `fixed_backhaul = "leo"` with the default grid_first was accepted and every village of a Lai
+    Châu file still took microwave. Checked on loading only: code may set them before it sets the rule."""
+    v = sc.villages
+    if v is None or v.options.policy.rule == "fixed":
+        return
+    for name in ("fixed_power", "fixed_backhaul"):
+        value = getattr(v.options.policy, name)
+        if value is not None:
+            path = ("villages", "options", "policy", name)
+            raise DxsimInputError(
+                _(
+                    "used only by rule = 'fixed', and the rule is {rule!r}: the option would be ignored"
+                ).format(rule=v.options.policy.rule),
+                file=prov.get(path, top),
+                field=".".join(path),
+                value=str(value),
+                allowed=_("rule = 'fixed' beside it, or no {name}").format(name=name),
+            )
+
+
 def _validate(merged: dict[str, Any], prov: dict[tuple[str, ...], str], top: str) -> Scenario:
     try:
-        return Scenario.model_validate(merged)
+        sc = Scenario.model_validate(merged)
+        _unused_fixed_option(sc, prov, top)
+        return sc
     except ValidationError as exc:
         errors = [translate(e, merged, prov, top) for e in exc.errors(include_url=False)]
         first = errors[0]
