@@ -434,8 +434,10 @@ def summary_markdown(
     return "\n".join(lines) + "\n"
 
 
-def drop_previous_outputs(out: Path) -> None:
-    """Remove what an earlier search wrote here (all but `evals/`) before this one writes its own set.
+def drop_previous_outputs(out: Path, keep: set[Path]) -> None:
+    """Remove what an earlier search wrote here (all but `evals/`) and this one did not rewrite (`keep`).
+
+    It runs after the new set is written, so a search killed while writing leaves the earlier files in place.
 
     Why: each file is replaced only if this search writes it, so a re-run whose best plan, checks or Pareto front
     differ (another constraint, `--no-check`, fewer plans on the front) left validation.csv, probes.csv and compare/
@@ -448,12 +450,18 @@ def drop_previous_outputs(out: Path) -> None:
         p = out / name
         if name == "evals" or p.is_symlink():
             continue
-        if p.is_file() and name not in changed:
+        if p.is_file() and name not in changed and p not in keep:
             p.unlink()
         elif p.is_dir():
             for f in sorted(p.rglob("*"), reverse=True):
                 rel = f.relative_to(out).as_posix()
-                if f.is_file() and not f.is_symlink() and rel in known and rel not in changed:
+                if (
+                    f.is_file()
+                    and not f.is_symlink()
+                    and rel in known
+                    and rel not in changed
+                    and f not in keep
+                ):
                     f.unlink()
                 elif f.is_dir() and not f.is_symlink() and not any(f.iterdir()):
                     f.rmdir()
@@ -475,7 +483,6 @@ def write_outputs(
     elapsed_s: float,
 ) -> list[Path]:
     """Write every file listed in the module docstring (each atomically); returns their paths."""
-    drop_previous_outputs(out)
     files: list[Path] = []
     # the search's own counts: the checks below (fresh seeds, probes) are evaluations too, counted apart
     counts = {"evaluated_now": ev.evaluated_now, "reused": ev.reused, "repeated": ev.repeated}
@@ -501,6 +508,7 @@ def write_outputs(
             .alias("file"),
         ).sort("rank")
         for i, e in enumerate(best):
+            files.append(out / "pareto" / f"plan-{i + 1:02d}.toml")
             atomic_text(
                 out / "pareto" / f"plan-{i + 1:02d}.toml",
                 plan_toml(
@@ -577,4 +585,6 @@ def write_outputs(
         "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
     atomic_text(out / "optimise.json", json.dumps(meta, indent=2, default=str) + "\n")
-    return files + [out / "optimise.md", out / "optimise.json"]
+    files += [out / "optimise.md", out / "optimise.json"]
+    drop_previous_outputs(out, set(files))
+    return files
