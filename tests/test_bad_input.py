@@ -658,6 +658,19 @@ def test_validate_refuses_data_centre_projects_a_run_refuses(
     assert hint in line
 
 
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_priority_list_under_another_rule_is_refused(lang: str, tmp_path: Path) -> None:
+    """priority_list was read only with priority = "list": set under population_first it changed nothing, silently."""
+    sc = write(
+        tmp_path / "p.toml",
+        f'extends = "{BASELINE.as_posix()}"\nname = "p"\n[villages.programme]\npriority_list = ["N001"]\n',
+    )
+    line = one_line_error(dxsim("--lang", lang, "validate", str(sc)), "p.toml", "villages.programme")
+    assert "priority_list" in line and "'population_first'" in line and 'priority = "list"' in line
+    if lang == "vi":
+        assert "ignores it" not in line and "bỏ qua" in line, line
+
+
 def test_priority_list_ids_are_checked_against_the_layer() -> None:
     table = pl.DataFrame({"village_id": ["N001", "S001"], "gso34": ["08", "44"]})
     ok = load_scenario(
@@ -665,7 +678,9 @@ def test_priority_list_ids_are_checked_against_the_layer() -> None:
     )
     assert needs_village_layer(ok) and not needs_village_layer(load_scenario({"name": "d"}))
     check_village_ids(ok, table)
-    bad = load_scenario({"name": "v", "villages": {"programme": {"priority_list": ["S001", "X"]}}})
+    bad = load_scenario(
+        {"name": "v", "villages": {"programme": {"priority": "list", "priority_list": ["S001", "X"]}}}
+    )
     with pytest.raises(DxsimInputError, match=r"priority_list\.1 = 'X': unknown village id"):
         check_village_ids(bad, table)
 

@@ -567,3 +567,43 @@ def test_a_step_dividing_the_range_in_floating_point_is_accepted(base: Path, tmp
     )
     assert (0.4 - 0.1) / 0.1 != 3  # the case this guards
     assert load_optimise(f).variables[0].step == 0.1
+
+
+def test_a_lever_inside_a_list_of_named_tables_writes_the_whole_list_into_the_plan(
+    base: Path, tmp_path: Path
+) -> None:
+    # Why: a file that extends another replaces a list; writing only the lever ([[supports]] with its name and pay)
+    # would have dropped the base's other programmes and every other field of this one from best.toml
+    import types
+
+    from dxsim.optimise.outputs import plan_toml
+
+    two = tmp_path / "two.toml"
+    two.write_text(
+        f'extends = "{base}"\nname = "two"\n'
+        '[[supports]]\nname = "upgrades"\nper_site_vnd_bn = 0.5\nsite_kind = "upgrade"\n'
+        '[[supports]]\nname = "rural_new"\nper_site_vnd_bn = 1.5\nsite_kind = "new"\nfund_vnd_bn = 2000\n'
+        "window_end = 2027-12-31\n",
+        encoding="utf-8",
+    )
+    f = opt_file(
+        tmp_path,
+        two,
+        '[[variables]]\npath = "supports.rural_new.per_site_vnd_bn"\nlow = 0.5\nhigh = 3\nstep = 0.5\n'
+        '[[variables]]\npath = "supply.deliveries_per_month"\nlow = 1000\nhigh = 6000\n'
+        '[[objectives]]\nkpi = "capex_total_vnd_bn"\ndirection = "minimise"\n',
+    )
+    spec = load_optimise(f)
+    values = {"supports.rural_new.per_site_vnd_bn": 2.5, "supply.deliveries_per_month": 4321.0}
+    e = types.SimpleNamespace(
+        candidate=types.SimpleNamespace(values=values, number=3), score=types.SimpleNamespace(stats={})
+    )
+    out = tmp_path / "plans"
+    out.mkdir()
+    (out / "p.toml").write_text(plan_toml(spec, e, "p", out, "p.toml"), encoding="utf-8")  # type: ignore[arg-type]
+    plan, was = load_scenario(out / "p.toml"), load_scenario(two)
+    assert [s.name for s in plan.supports] == ["upgrades", "rural_new"]
+    assert plan.supports[0] == was.supports[0]
+    assert plan.supports[1].per_site_vnd_bn == 2.5
+    assert plan.supports[1].model_copy(update={"per_site_vnd_bn": 1.5}) == was.supports[1]
+    assert plan.supply.deliveries_per_month == 4321 and isinstance(plan.supply.deliveries_per_month, int)

@@ -15,9 +15,10 @@ import pytest
 
 from dxsim.errors import DxsimInputError
 from dxsim.execution import kpi_names, replication_kpis
+from dxsim.scenario import load_scenario
 from dxsim.sweep import SweepInterrupted, load_sweep, plan_sweep, run_sweep
 from dxsim.sweep.analysis import analyse, drivers_markdown
-from dxsim.sweep.spec import n_runs
+from dxsim.sweep.spec import n_runs, validate_run
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
@@ -148,6 +149,88 @@ def test_sampled_scenario_validated_like_a_scenario_file(tmp_path, base):
     params = '[[parameters]]\npath = "works.new_site_permit.p50_days"\nlow = 100\nhigh = 600\n'
     msg = one_line_error(sweep_file(tmp_path, base, params=params, samples=8))
     assert "(run " in msg and "works.new_site_permit" in msg and "p90_days" in msg
+
+
+TWO_SUPPORTS = """
+[[supports]]
+name = "upgrades"
+per_site_vnd_bn = 0.5
+site_kind = "upgrade"
+
+[[supports]]
+name = "rural_new"
+per_site_vnd_bn = 1.5
+site_kind = "new"
+fund_vnd_bn = 2000
+"""
+
+
+def test_an_item_of_a_list_of_named_tables_is_swept_by_its_name(tmp_path, base):
+    # Why: no [[supports]] programme nor village campaign could be swept ("supports is a list; nothing below it can
+    # be swept"), though a support's pay per station is the lever a ministry pulls
+    b = tmp_path / "two.toml"
+    b.write_text(f'extends = "{base}"\nname = "two"\n{TWO_SUPPORTS}', encoding="utf-8")
+    params = (
+        '[[parameters]]\npath = "supports.rural_new.per_site_vnd_bn"\nlow = 0.5\nhigh = 3.0\n'
+        '[[parameters]]\npath = "villages.campaigns.no_power_2025_11.mobilisation.p50_days"\nlow = 10\nhigh = 50\n'
+    )
+    spec, _design, tasks = plan_sweep(sweep_file(tmp_path, b, params=params, samples=4))
+    assert [p.path for p in spec.parameters] == [
+        "supports.rural_new.per_site_vnd_bn",
+        "villages.campaigns.no_power_2025_11.mobilisation.p50_days",
+    ]
+    assert spec.parameters[0].address == ("supports", 1, "per_site_vnd_bn")
+    base_sc = load_scenario(b)
+    camp = next(i for i, c in enumerate(base_sc.villages.campaigns) if c.name == "no_power_2025_11")
+    for i, t in enumerate(tasks):
+        sc = validate_run(spec, i, t.params)
+        assert sc.supports[1].per_site_vnd_bn == t.params["supports.rural_new.per_site_vnd_bn"]
+        assert sc.supports[0] == base_sc.supports[0]  # the other programme untouched
+        assert (
+            sc.supports[1].fund_vnd_bn == 2000 and sc.supports[1].site_kind == "new"
+        )  # and the rest of its own
+        got = sc.villages.campaigns[camp].mobilisation.p50_days
+        assert got == t.params["villages.campaigns.no_power_2025_11.mobilisation.p50_days"]
+        assert [c.name for c in sc.villages.campaigns] == [c.name for c in base_sc.villages.campaigns]
+    values = sorted(t.params["supports.rural_new.per_site_vnd_bn"] for t in tasks)
+    assert (
+        values[0] >= 0.5 and values[-1] <= 3.0 and len(set(values)) == 4
+    )  # a Latin hypercube: one per stratum
+
+
+@pytest.mark.parametrize(
+    "path, expect",
+    [
+        (
+            "supports.rural_neww.per_site_vnd_bn",
+            [
+                "no item named 'rural_neww' in supports of the base scenario",
+                "did you mean 'rural_new'",
+                "upgrades",
+            ],
+        ),
+        (
+            "villages.campaigns.none_such.mobilisation.p50_days",
+            ["no item named 'none_such'", "no_power_2025_11"],
+        ),
+        ("seasons.north.rainy_months.0", ["rainy_months is a list whose items have no name"]),
+        ("supports.rural_new.site_kind", ["not a number"]),
+    ],
+)
+def test_a_bad_path_into_a_list_of_named_tables_is_one_line(tmp_path, base, path, expect):
+    b = tmp_path / "two.toml"
+    b.write_text(f'extends = "{base}"\nname = "two"\n{TWO_SUPPORTS}', encoding="utf-8")
+    msg = one_line_error(
+        sweep_file(tmp_path, b, params=f'[[parameters]]\npath = "{path}"\nlow = 1\nhigh = 2\n')
+    )
+    for part in expect:
+        assert part in msg, msg
+
+
+def test_a_base_without_the_list_says_it_lists_none(tmp_path, base):
+    params = '[[parameters]]\npath = "supports.rural_new.per_site_vnd_bn"\nlow = 1\nhigh = 2\n'
+    msg = one_line_error(sweep_file(tmp_path, base, params=params))
+    assert "no item named 'rural_new' in supports" in msg and "it lists none" in msg
 
 
 # --------------------------------------------------------------------------- design and analysis

@@ -43,6 +43,7 @@ from dxsim.optimise.probe import Move, candidates, lever_summary, moves, verdict
 from dxsim.optimise.score import Score, kpi_values, statistic
 from dxsim.optimise.search import Evaluated
 from dxsim.optimise.spec import Constraint, OptSpec
+from dxsim.sweep.spec import override
 from dxsim.results.writer import MANIFEST, atomic_file, atomic_text, changed_since_written, read_manifest
 
 VALIDATION_SEED_OFFSET = 1_000_003
@@ -139,15 +140,32 @@ def history_frame(spec: OptSpec, history: list[Evaluated]) -> pl.DataFrame:
 
 
 def _nested(values: dict[str, float], spec: OptSpec) -> dict[str, Any]:
-    integer = {p.path: p.integer for p in spec.parameters}
+    """The levers as the tables of a scenario that `extends` the base. A lever inside a list of named tables
+    (`supports.rural.per_site_vnd_bn`) writes the whole list, the base's items with the levers set: a file that
+    extends another replaces a list, it does not merge it."""
+    full = override(
+        spec.base_merged, {p.path: p.cast(values[p.path]) for p in spec.parameters}, spec.parameters
+    )
     root: dict[str, Any] = {}
-    for path, v in values.items():
-        node = root
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = int(v) if integer[path] else float(v)
+    for p in spec.parameters:
+        addr = p.address  # dict keys (str) up to the first list position (int)
+        first_item = next((i for i, k in enumerate(addr) if isinstance(k, int)), len(addr))
+        cut = first_item - 1  # the list's own key, or the leaf when the path crosses no list
+        src: Any = full
+        node: Any = root
+        for k in addr[:cut]:
+            src, node = src[k], node.setdefault(k, {})
+        node[addr[cut]] = _without_none(src[addr[cut]])
     return root
+
+
+def _without_none(v: Any) -> Any:
+    """A value for TOML, which has no null: unset (None) fields left out, so they take their defaults again."""
+    if isinstance(v, dict):
+        return {k: _without_none(x) for k, x in v.items() if x is not None}
+    if isinstance(v, list):
+        return [_without_none(x) for x in v if x is not None]
+    return v
 
 
 def plan_toml(spec: OptSpec, e: Evaluated, name: str, where: Path, file_name: str) -> str:

@@ -12,8 +12,9 @@ Format (paths relative to the optimisation file)::
     sampler = "auto"              # "tpe" | "nsga2" | "auto" (TPE for one objective, NSGA-II for several)
     validate_reps = 32            # the best plan is re-run on fresh seeds to check its constraints (0: skip)
 
-    [[variables]]                 # one number at a dotted path of the scenario
-    path = "subsidy.equipment_share_pct"
+    [[variables]]                 # one number at a dotted path of the scenario (as in a sweep, an item of a
+    path = "subsidy.equipment_share_pct"  # list of named tables by its name: supports.rural_new.per_site_vnd_bn;
+                                  #   the plan files then hold that whole list, the base's items with the levers set)
     low = 10
     high = 60
     step = 5                      # optional grid step (integer fields: step 1 unless given)
@@ -207,10 +208,10 @@ def _tables(file: Path, raw: dict[str, Any], key: str, required: bool) -> list[d
     return v
 
 
-def _path_param(file: Path, key: str, path: Any, low: float, high: float) -> Parameter:
-    parts, leaf, integer, unit = resolve_path(file, key + ".path", path)
-    _check_range(file, key, ".".join(parts), low, high, leaf)
-    return Parameter(".".join(parts), low, high, integer, parts, unit)
+def _path_param(file: Path, key: str, path: Any, low: float, high: float, base: Any) -> Parameter:
+    at = resolve_path(file, key + ".path", path, base)
+    _check_range(file, key, ".".join(at.parts), low, high, at.leaf)
+    return at.parameter(low, high)
 
 
 def _step(file: Path, t: dict[str, Any], key: str, width: float, integer: bool) -> float | None:
@@ -232,7 +233,7 @@ def _step(file: Path, t: dict[str, Any], key: str, width: float, integer: bool) 
     return step
 
 
-def _variables(file: Path, raw: dict[str, Any]) -> list[Variable]:
+def _variables(file: Path, raw: dict[str, Any], base: Any) -> list[Variable]:
     out: list[Variable] = []
     for i, t in enumerate(_tables(file, raw, "variables", False)):
         key = f"variables[{i}]"
@@ -243,7 +244,7 @@ def _variables(file: Path, raw: dict[str, Any]) -> list[Variable]:
                     file, _("field required"), f"{key}.{k}", allowed=_("path, low and high (step optional)")
                 )
         low, high = _number(file, t["low"], f"{key}.low"), _number(file, t["high"], f"{key}.high")
-        p = _path_param(file, key, t["path"], low, high)
+        p = _path_param(file, key, t["path"], low, high, base)
         if p.integer and not (low.is_integer() and high.is_integer()):
             raise _err(
                 file, _("an integer field needs whole-number bounds"), key, p.path, _("integer low and high")
@@ -282,7 +283,7 @@ def _bounds_list(
     return [_number(file, x, f"{key}.{name}[{j}]") for j, x in enumerate(v)]
 
 
-def _shares(file: Path, raw: dict[str, Any]) -> list[ShareGroup]:
+def _shares(file: Path, raw: dict[str, Any], base: Any) -> list[ShareGroup]:
     out: list[ShareGroup] = []
     for i, t in enumerate(_tables(file, raw, "shares", False)):
         key = f"shares[{i}]"
@@ -310,7 +311,7 @@ def _shares(file: Path, raw: dict[str, Any]) -> list[ShareGroup]:
         highs = _bounds_list(file, t, key, "high", n, [total] * n)
         params = []
         for j, (path, lo, hi) in enumerate(zip(paths, lows, highs)):
-            params.append(_path_param(file, f"{key}.paths[{j}]", path, lo, hi))
+            params.append(_path_param(file, f"{key}.paths[{j}]", path, lo, hi, base))
         if sum(lows) > total + 1e-9 or sum(highs) < total - 1e-9:
             raise _err(
                 file,
@@ -518,8 +519,8 @@ def load_optimise(path: str | os.PathLike[str], max_evals: int | None = None) ->
     merged.pop("extends", None)
     known = kpi_names(base_sc)
     horizon = base_sc.horizon
-    variables = _variables(file, raw)
-    shares = _shares(file, raw)
+    variables = _variables(file, raw, base_sc)
+    shares = _shares(file, raw, base_sc)
     if not variables and not shares:
         raise _err(
             file,

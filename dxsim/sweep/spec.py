@@ -20,8 +20,9 @@ Format (paths relative to the sweep file)::
 
     [[parameters]]
     path = "supply.deliveries_per_month"   # dotted path into the scenario (dict keys too: crews.north.teams,
-    low = 4000                             #   operators.viettel.annual_new_5g_sites.2026)
-    high = 20000
+    low = 4000                             #   operators.viettel.annual_new_5g_sites.2026; an item of a list of
+    high = 20000                           #   named tables by its name: supports.rural_new.per_site_vnd_bn,
+                                           #   villages.campaigns.no_power_2025_11.mobilisation.p50_days)
 
 Runs: sobol N x (D + 2) (N x (2D + 2) with second_order; N a power of 2 is best), morris N
 trajectories x (D + 1), lhs N (D = number of parameters). Size limits, checked before anything is
@@ -35,7 +36,8 @@ Validation (each problem is ONE `DxsimInputError` line naming the sweep file, th
 allowed): unknown or missing keys, `method` not one of the three, `samples`/`reps_per_run` not a
 positive integer, an empty `kpis`/`parameters` list, a KPI the model does not report for the base
 scenario's horizon, a `path` that is not a numeric field of the scenario schema (unknown section,
-key or dict key, a table, a list, a date or text), `low >= high`, `low`/`high` outside the
+key or dict key, a table, a list whose items have no name, a name the base scenario's list does not hold, a date
+or text), `low >= high`, `low`/`high` outside the
 field's own range (from the schema, e.g. 0..1,000,000 kits per month), the same path twice. Each
 sampled scenario is then built as an override of the base's merged dict and validated through the
 same pydantic model as a scenario file, so cross-field rules (e.g. p90_days >= p50_days) are
@@ -96,12 +98,24 @@ NAME_ALLOWED = N_("1-64 characters: letters, digits, '_', '.' or '-', starting w
 
 @dataclass(frozen=True)
 class Parameter:
+    """A swept (or optimised) field: its dotted path as written, its range, and where it sits in the scenario.
+
+    `parts` is the path split at its dots; `keys` is the same address into the scenario's dict, with the
+    position (an int) in place of the name of an item of a list of named tables (`supports.rural.per_site_vnd_bn`
+    -> ("supports", 0, "per_site_vnd_bn")), so overriding never searches a list again."""
+
     path: str
     low: float
     high: float
     integer: bool
     parts: tuple[str, ...]
     unit: str | None = None
+    keys: tuple[str | int, ...] = ()
+
+    @property
+    def address(self) -> tuple[str | int, ...]:
+        """Where the value goes in the scenario's dict (`keys`, or `parts` when the path crosses no list)."""
+        return self.keys or self.parts
 
     def cast(self, x: float) -> float | int:
         return int(round(x)) if self.integer else float(x)
@@ -201,8 +215,41 @@ def _number(file: Path, v: Any, key: str) -> float:
 # --------------------------------------------------------------------------- parameter paths
 
 
-def resolve_path(file: Path, key: str, path: Any) -> tuple[tuple[str, ...], Any, bool, str | None]:
-    """Walk a dotted path through the scenario schema: (parts, Located leaf, is_integer, unit)."""
+@dataclass(frozen=True)
+class Resolved:
+    """A dotted path checked against the scenario schema (and the base scenario, for named list items)."""
+
+    parts: tuple[str, ...]  # the path's parts as written (years normalised: "02026" -> "2026")
+    keys: tuple[str | int, ...]  # the address into the scenario's dict: list items by position
+    leaf: Any  # the field's Located (shape, unit, range)
+    integer: bool
+    unit: str | None
+
+    def parameter(self, low: float, high: float) -> Parameter:
+        return Parameter(".".join(self.parts), low, high, self.integer, self.parts, self.unit, self.keys)
+
+
+def _named_list(shape: Any) -> bool:
+    """A list of tables that each carry a `name` (`[[supports]]`, `[[villages.campaigns]]`): addressed by name."""
+    item = shape.item
+    return item is not None and item.kind == "model" and "name" in item.model_fields
+
+
+def _item_names(base: Any, keys: tuple[str | int, ...]) -> list[str]:
+    """The names of the items of the list at `keys` in the validated base scenario."""
+    obj = base
+    for k in keys:
+        obj = (
+            obj[k] if isinstance(k, int) else (obj.get(k) if isinstance(obj, dict) else getattr(obj, k, None))
+        )
+        if obj is None:
+            return []
+    return [str(getattr(item, "name", "")) for item in obj]
+
+
+def resolve_path(file: Path, key: str, path: Any, base: Any = None) -> Resolved:
+    """Walk a dotted path through the scenario schema. An item of a list of named tables is addressed by its name
+    (`supports.rural.per_site_vnd_bn`); which names exist is read from `base`, the validated base scenario."""
     if not isinstance(path, str) or not path.strip():
         raise _err(
             file,
@@ -217,9 +264,11 @@ def resolve_path(file: Path, key: str, path: Any) -> tuple[tuple[str, ...], Any,
             file, _("cannot be swept ({reason})").format(reason=_(RESERVED_PATHS[parts[0]])), key, path
         )
     cur = ROOT
+    keys: tuple[str | int, ...] = ()
     for i, part in enumerate(parts):
         s = cur.shape
         here = ".".join(parts[:i]) or _("the scenario")
+        item: int | None = None
         if s.kind == "model":
             if part not in s.model_fields:
                 close = difflib.get_close_matches(part, list(s.model_fields), n=1, cutoff=0.6)
@@ -265,17 +314,46 @@ def resolve_path(file: Path, key: str, path: Any) -> tuple[tuple[str, ...], Any,
                         ),
                     )
                 parts = parts[:i] + (str(k),) + parts[i + 1 :]
+        elif s.kind == "list" and _named_list(s) and base is not None:
+            names = _item_names(base, keys)
+            if part not in names:
+                close = difflib.get_close_matches(part, names, n=1, cutoff=0.6)
+                hint = "; " + _("did you mean {name}?").format(name=repr(close[0])) if close else ""
+                raise _err(
+                    file,
+                    _("no item named {name} in {where} of the base scenario").format(
+                        name=repr(part), where=here
+                    )
+                    + hint,
+                    key,
+                    path,
+                    _("one of {options}").format(options=", ".join(names))
+                    if names
+                    else _("a name of an item the base scenario lists there (it lists none)"),
+                )
+            if names.count(part) > 1:
+                raise _err(
+                    file,
+                    _("{where} of the base scenario has two items named {name}").format(
+                        where=here, name=repr(part)
+                    ),
+                    key,
+                    path,
+                    _("give each item its own name in the base scenario"),
+                )
+            item = names.index(part)
         else:
             msg = (
-                _("{where} is a list; nothing below it can be swept")
+                _("{where} is a list whose items have no name; nothing below it can be swept")
                 if s.kind == "list"
                 else _("{where} is a single value; nothing below it can be swept")
             )
             raise _err(file, msg.format(where=here), key, path, _("a dotted path to a numeric field"))
-        nxt = step(cur, part)
+        nxt = step(cur, part if item is None else item)
         if nxt is None:  # pragma: no cover - step mirrors the checks above
             raise _err(file, _("unknown key {key} in {where}").format(key=repr(part), where=here), key, path)
         cur = nxt
+        keys += (parts[i] if item is None else item,)
     s = cur.shape
     if not s.is_number or s.options:
         msg = {
@@ -289,7 +367,7 @@ def resolve_path(file: Path, key: str, path: Any) -> tuple[tuple[str, ...], Any,
             else _("a numeric field (integer or number); sweeps vary numbers only")
         )
         raise _err(file, msg.format(path=path), key, path, allowed)
-    return parts, cur, s.py_type is int, cur.unit
+    return Resolved(parts, keys, cur, s.py_type is int, cur.unit)
 
 
 def _range_text(leaf: Any) -> str:
@@ -392,6 +470,8 @@ def _value_at(scenario: Any, path: str) -> Any:
     for part in path.split("."):
         if isinstance(obj, dict):
             obj = obj.get(part, obj.get(int(part)) if part.isdigit() else None)
+        elif isinstance(obj, list):  # a list of named tables: its item by name
+            obj = next((item for item in obj if getattr(item, "name", None) == part), None)
         else:
             obj = getattr(obj, part, None)
         if obj is None:
@@ -558,13 +638,15 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
         for k in PARAM_KEYS:
             if k not in p:
                 raise _err(file, _("field required"), f"{key}.{k}", allowed=_("path, low and high"))
-        parts, leaf, integer, unit = resolve_path(file, f"{key}.path", p["path"])
+        at = resolve_path(file, f"{key}.path", p["path"], base_sc)
         low, high = _number(file, p["low"], f"{key}.low"), _number(file, p["high"], f"{key}.high")
-        _check_range(file, key, p["path"], low, high, leaf)
-        dotted = ".".join(parts)
-        if any(q.path == dotted for q in params):
-            raise _err(file, _("the same path is swept twice"), f"{key}.path", dotted, _("each path once"))
-        params.append(Parameter(dotted, low, high, integer, parts, unit))
+        _check_range(file, key, p["path"], low, high, at.leaf)
+        param = at.parameter(low, high)
+        if any(q.path == param.path for q in params):
+            raise _err(
+                file, _("the same path is swept twice"), f"{key}.path", param.path, _("each path once")
+            )
+        params.append(param)
 
     spec = SweepSpec(
         file=file,
@@ -772,14 +854,17 @@ def override(
     """A deep copy of the base's merged dict with each parameter's value set at its path."""
     d = copy.deepcopy(merged)
     for p in params:
-        node = d
-        for part in p.parts[:-1]:
+        node: Any = d
+        for part in p.address[:-1]:
+            if isinstance(part, int):  # an item of a list of named tables: resolve_path checked it is there
+                node = node[part]
+                continue
             nxt = node.get(part)
-            if not isinstance(nxt, dict):
+            if not isinstance(nxt, dict | list):
                 nxt = {}
                 node[part] = nxt
             node = nxt
-        node[p.parts[-1]] = values[p.path]
+        node[p.address[-1]] = values[p.path]
     return d
 
 

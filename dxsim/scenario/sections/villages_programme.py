@@ -145,6 +145,16 @@ class VillageProgramme(StrictModel):
                 )
         if len(set(self.priority_list)) != len(self.priority_list):
             raise ValueError(_("priority_list has duplicate village ids"))
+        if self.priority_list and self.priority != "list":
+            # Why: the list was read only under priority = "list"; set with any other rule it changed nothing
+            # and nothing said so
+            raise ValueError(
+                _(
+                    'priority_list is given but priority = {rule}, which ignores it; set priority = "list" to '
+                    "start villages in the list's order, or remove priority_list (priority_list = [] in a file "
+                    "that extends one with a list)"
+                ).format(rule=repr(self.priority))
+            )
         return self
 
     def budget_for(self, year: int) -> float:
