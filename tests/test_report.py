@@ -445,3 +445,36 @@ def test_an_all_zero_count_chart_has_a_0_to_1_axis(
     s = Series(dates, vals, vals, vals, 1)
     charts._time_chart("k", "compute", "t", "jobs", [(s, "#000", "jobs")], ylim=(0, None))
     assert seen[0][0] == 0 and (seen[0][1] == top if top is not None else seen[0][1] > value)
+
+
+def test_date_ticks_are_the_date_locators_own_and_follow_the_view() -> None:
+    """The charts' date locators compute their ticks once per view (constrained layout asks ~45 times a figure):
+    the ticks must be the wrapped locator's for every view, and a new view must give new ticks."""
+    import matplotlib.dates as mdates
+
+    from dxsim.report.charts import _date_axis, _new_axes
+
+    fig, ax = _new_axes()
+    _date_axis(ax)
+    days = [dt.date(2025, 10, 31) + dt.timedelta(days=30 * i) for i in range(64)]
+    ax.plot(days, list(range(64)))  # type: ignore[arg-type]
+    fig.canvas.draw()
+    seen: list[list[dt.date]] = []
+    for lo, hi in [
+        (dt.date(2025, 10, 31), dt.date(2030, 12, 31)),
+        (dt.date(2026, 3, 1), dt.date(2027, 2, 1)),
+    ]:
+        ax.set_xlim(lo, hi)  # type: ignore[arg-type]
+        fig.canvas.draw()
+        year = mdates.YearLocator()  # type: ignore[no-untyped-call]
+        year.set_axis(ax.xaxis)
+        assert list(ax.xaxis.get_major_locator()()) == list(year())
+        month = mdates.MonthLocator(bymonth=(4, 7, 10))  # type: ignore[no-untyped-call]
+        month.set_axis(ax.xaxis)
+        assert list(ax.xaxis.get_minor_locator()()) == list(month())
+        firsts = [mdates.num2date(t).date() for t in ax.xaxis.get_major_locator()()]
+        seen.append(firsts)
+        assert [d for d in firsts if lo <= d <= hi] == [
+            dt.date(y, 1, 1) for y in range(lo.year + 1, hi.year + 1)
+        ]
+    assert seen[0] != seen[1]  # the second view's own ticks, not the first's kept
