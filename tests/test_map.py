@@ -46,6 +46,7 @@ PROBES = {
     "scenario": "<script>window.__pwned=7</script>",
 }
 VIETNAMESE = "Bản Nà Nôm – thôn Đắk Ưởng"
+JINJA = "Thôn {{ 7*7 }} {% if x %}"  # template syntax in a name: shown as written, never evaluated (nor a crash)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -80,6 +81,7 @@ def crafted_dir(run_dir, tmp_path_factory) -> Path:
         PROBES["village3"],
     )
     names[4] = VIETNAMESE
+    names[5] = JINJA
     reasons = v["reason"].to_list()
     reasons[0] = PROBES["reason"]
     v.with_columns(pl.Series("name", names), pl.Series("reason", reasons)).write_parquet(
@@ -298,6 +300,9 @@ def test_escaping(crafted_file, map_html):
         assert html.lower().count(tag) == map_html.lower().count(tag), tag
     assert external_references(html) == []
     assert VIETNAMESE in html  # UTF-8 kept as is (ensure_ascii=False)
+    # the page's data is placed as written: the map's script once went through jinja2 as a template, so "{{ 7*7 }}"
+    # became "49" and an unclosed "{% if" failed the map
+    assert JINJA in html and "Thôn 49" not in html
 
 
 def test_layer_subset(run_dir, tmp_path, map_html):

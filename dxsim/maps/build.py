@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import folium
 from branca.element import Element, Figure, MacroElement
@@ -46,6 +46,18 @@ class _Script(MacroElement):
         super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "DxScript"
         self.code = code
+
+    def render(self, **kwargs: Any) -> str:
+        """Place the code in the page's script section as it is (a MacroElement's render returns nothing to insert).
+
+        Why: MacroElement.render wraps the macro's output in an `Element(text)`, whose constructor compiles that text
+        as a jinja2 template: the map's data (~3 MB of JSON) went through jinja's lexer, ~0.25 s of every map, and a
+        `{{` in a name would have been read as a template expression. The text placed is the one the macro gives
+        (a newline, the code; the template's last newline is dropped as jinja drops it)."""
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "a _Script renders inside the map's Figure"
+        figure.script.add_child(_Raw("\n" + self.code), name=self.get_name())
+        return ""
 
 
 def _select(layers: list[str] | None) -> list[str]:
