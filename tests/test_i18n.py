@@ -728,3 +728,41 @@ def test_scenario_language_is_the_default(tmp_path: Path) -> None:
     bad.write_text('name = "x"\nlanguage = "fr"\n', encoding="utf-8")
     r = subprocess.run([*DXSIM, "validate", str(bad)], capture_output=True, text=True, env=env)
     assert r.returncode == 2 and "language = 'fr'" in r.stderr and "vi, en" in r.stderr
+
+
+def test_planner_file_shape_errors_in_vietnamese(tmp_path: Path) -> None:
+    """A village or site file that is not the shape dxsim reads (semicolons, a column twice, a village twice, not a
+    FeatureCollection) was refused in English under --lang vi: only its values were translated. The separator case is
+    the one a Vietnamese planner meets first: Excel in the vi-VN locale saves a "CSV" with semicolons."""
+    from conftest import dxsim_cmd
+
+    base = PACKAGE.parent / "scenarios" / "baseline.toml"
+    semi = tmp_path / "semi.csv"
+    semi.write_text("name;lon;lat;gso34;population\nBản Á;105,0;22,0;08;100\n", encoding="utf-8")
+    twice = tmp_path / "twice.csv"
+    twice.write_text("name,lon,lat,gso34,population,Name\nBản Á,105.0,22.0,08,100,x\n", encoding="utf-8")
+    dup = tmp_path / "dup.csv"
+    dup.write_text(
+        "name,lon,lat,gso34,population\nBản Á,105.0,22.0,08,100\nBản Á,105.0,22.0,08,100\n", encoding="utf-8"
+    )
+    notfc = tmp_path / "v.geojson"
+    notfc.write_text('{"type": "Feature", "geometry": null}', encoding="utf-8")
+    sites = tmp_path / "sites.csv"
+    sites.write_text("lon\tlat\toperator\n105.8\t21.0\tviettel\n", encoding="utf-8")
+    cases = [  # (scenario body, Vietnamese words, the English words they replace)
+        (f'[villages.layer]\nfile = "{semi}"\n', "phân tách bằng dấu chấm phẩy", "separated by semicolons"),
+        (f'[villages.layer]\nfile = "{twice}"\n', "chỉ khác nhau về chữ hoa", "differ only by case"),
+        (f'[villages.layer]\nfile = "{dup}"\n', "bị tính hai lần", "a village counted twice"),
+        (f'[villages.layer]\nfile = "{notfc}"\n', "không phải GeoJSON FeatureCollection", "not a GeoJSON"),
+        (f'[sites]\nfile = "{sites}"\n', "phân tách bằng dấu tab", "separated by tabs"),
+    ]
+    for i, (body, vi_words, en_words) in enumerate(cases):
+        f = tmp_path / f"s{i}.toml"
+        f.write_text(f'extends = "{base}"\nname = "s{i}"\n{body}', encoding="utf-8")
+        vi = dxsim_cmd("validate", str(f), "--lang", "vi")
+        assert vi.returncode == 2 and len(vi.stderr.strip().splitlines()) == 1, vi.stderr
+        assert vi.stderr.startswith("lỗi: ") and vi_words in vi.stderr and en_words not in vi.stderr, (
+            vi.stderr
+        )
+        en = dxsim_cmd("validate", str(f), "--lang", "en")
+        assert en.returncode == 2 and en_words in en.stderr, en.stderr

@@ -46,7 +46,9 @@ PROBES = {
     "scenario": "<script>window.__pwned=7</script>",
 }
 VIETNAMESE = "Bản Nà Nôm – thôn Đắk Ưởng"
-JINJA = "Thôn {{ 7*7 }} {% if x %}"  # template syntax in a name: shown as written, never evaluated (nor a crash)
+JINJA = (
+    "Thôn {{ 7*7 }} {% if x %}"  # template syntax in a name: shown as written, never evaluated (nor a crash)
+)
 
 
 # --------------------------------------------------------------------------- fixtures

@@ -35,6 +35,7 @@ import polars as pl
 from dxsim.errors import DxsimInputError
 from dxsim.geo.country import Country
 from dxsim.geo.projection import to_projected
+from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.geo.sites import (
@@ -60,11 +61,12 @@ ON_AIR_EARLIEST = dt.date(1990, 1, 1)
 ON_AIR_LATEST_DEFAULT = dt.date(2100, 12, 31)
 
 
-def csv_header(path: Path, *, max_rows: int, what: str) -> list[str]:
+def csv_header(path: Path, *, max_rows: int, row_word: str) -> list[str]:
     """The header of a planner CSV, checked, after counting its rows without loading the file.
 
     Streams the file once with the csv module and stops past `max_rows` data rows, so that a
     file of millions of rows is refused in a fraction of a second instead of filling the memory.
+    `row_word` says what a data row is, translated ("site rows"), for the messages.
     Column names are compared stripped and case-insensitively: a name given twice (`name,name`,
     `Lon,LON`) is refused naming both columns.
     """
@@ -76,6 +78,9 @@ def csv_header(path: Path, *, max_rows: int, what: str) -> list[str]:
             for n_row, rec in enumerate(reader, start=1):  # as a spreadsheet counts them: header = row 1
                 if header is None:
                     header = rec
+                    # before any row is read: a semicolon file saved by Excel in the vi-VN locale holds decimal
+                    # commas ("105,8"), so its rows have more fields than its one-column header
+                    refuse_other_separator(path, header)
                     continue
                 if len(rec) > len(
                     header
@@ -93,36 +98,44 @@ def csv_header(path: Path, *, max_rows: int, what: str) -> list[str]:
                     rows += 1
                     if rows > max_rows:
                         raise DxsimInputError(
-                            f"more than {max_rows:,} {what} rows (stopped counting at line {reader.line_num})",
+                            _("more than {n} {rows} (stopped counting at line {line})").format(
+                                n=F.number(max_rows, 0), rows=row_word, line=reader.line_num
+                            ),
                             file=path,
-                            allowed=f"at most {max_rows:,} {what} rows per file; keep the {what}s "
-                            "the scenario needs",
+                            allowed=_("at most {n} {rows} per file; keep the ones the scenario needs").format(
+                                n=F.number(max_rows, 0), rows=row_word
+                            ),
                         )
     except UnicodeDecodeError as exc:
         raise DxsimInputError(
-            f"not UTF-8 text (byte {exc.start} of a chunk: {exc.reason})",
+            _("not UTF-8 text (byte {start} of a chunk: {reason})").format(
+                start=exc.start, reason=exc.reason
+            ),
             file=path,
-            allowed="a UTF-8 CSV file",
+            allowed=_("a UTF-8 CSV file"),
         ) from None
     except csv.Error as exc:
         raise DxsimInputError(
-            f"not a readable CSV ({exc})",
+            _("not a readable CSV ({reason})").format(reason=exc),
             file=path,
-            allowed="a comma-separated file without NUL bytes or fields over 131,072 characters",
+            allowed=_("a comma-separated file without NUL bytes or fields over {n} characters").format(
+                n=F.number(131_072, 0)
+            ),
         ) from None
     except OSError as exc:
-        raise DxsimInputError(f"cannot read the file ({exc.strerror or exc})", file=path) from None
+        raise DxsimInputError(
+            _("cannot read the file ({reason})").format(reason=exc.strerror or exc), file=path
+        ) from None
     if header is None:
         raise DxsimInputError(
-            "empty file", file=path, field="header", allowed=f"a header line and {what} rows"
+            _("empty file"), file=path, field="header", allowed=_("a header line and one row per item")
         )
-    refuse_other_separator(path, header)
     check_columns(path, header)
     return [normalise_column(c) for c in header]
 
 
 # separators a spreadsheet may have saved a "CSV" with: Excel in a locale with a decimal comma (vi-VN) writes ';'
-OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+OTHER_SEPARATORS = {";": N_("semicolons"), "\t": N_("tabs"), "|": N_("vertical bars")}
 
 
 def refuse_other_separator(path: Path, header: list[str]) -> None:
@@ -133,11 +146,13 @@ def refuse_other_separator(path: Path, header: list[str]) -> None:
     for sep, name in OTHER_SEPARATORS.items():
         if sep in header[0]:
             raise DxsimInputError(
-                f"the header is one column: the file is separated by {name}, not commas",
+                _("the header is one column: the file is separated by {name}, not commas").format(
+                    name=_(name)
+                ),
                 file=path,
                 field="header",
                 value=header[0] if len(header[0]) <= 80 else header[0][:77] + "...",
-                allowed="a comma-separated file (in Excel: Save As 'CSV UTF-8 (Comma delimited)')",
+                allowed=_("a comma-separated file (in Excel: Save As 'CSV UTF-8 (Comma delimited)')"),
             )
 
 
@@ -154,14 +169,17 @@ def check_columns(path: Path, names: list[str], where: str = "header") -> None:
         if key in seen:
             j = seen[key]
             first = str(names[j])
-            how = "is given twice" if first.strip() == str(name).strip() else "differ only by case"
-            label = f"column {first!r}" if how == "is given twice" else f"columns {first!r} and {name!r}"
+            msg = (
+                _("column {first} is given twice (columns {a} and {b})")
+                if first.strip() == str(name).strip()
+                else _("columns {first} and {second} differ only by case (columns {a} and {b})")
+            )
             raise DxsimInputError(
-                f"{label} {how} (columns {j + 1} and {i + 1})",
+                msg.format(first=repr(first), second=repr(str(name)), a=j + 1, b=i + 1),
                 file=path,
                 field=where,
                 value=str(name),
-                allowed="each column once; names are case-insensitive",
+                allowed=_("each column once; names are case-insensitive"),
             )
         seen[key] = i
 
@@ -191,7 +209,7 @@ def read_site_csv(
             "site file not found", file=path, field="sites.file", allowed="an existing CSV file"
         )
     latest = latest_on_air or ON_AIR_LATEST_DEFAULT
-    cols = csv_header(path, max_rows=MAX_SITE_ROWS, what="site")
+    cols = csv_header(path, max_rows=MAX_SITE_ROWS, row_word=_("site rows"))
     missing = [c for c in REQUIRED_COLUMNS if c not in cols]
     if missing:
         raise DxsimInputError(

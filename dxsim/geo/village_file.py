@@ -91,9 +91,11 @@ def _count_features(path: Path) -> int:
 
 def _too_many(path: Path, found: str) -> DxsimInputError:
     return DxsimInputError(
-        f"{found}: too many villages",
+        _("{found}: too many villages").format(found=found),
         file=path,
-        allowed=f"at most {MAX_VILLAGE_ROWS:,} villages per file; list the villages the programme is about",
+        allowed=_("at most {n} villages per file; list the villages the programme is about").format(
+            n=F.number(MAX_VILLAGE_ROWS, 0)
+        ),
     )
 
 
@@ -105,45 +107,54 @@ def _read_records(path: Path) -> tuple[list[dict[str, Any]], list[str], str]:
             text_start = fh.read(64).lstrip()
         size = path.stat().st_size
     except OSError as exc:
-        raise DxsimInputError(f"cannot read the file ({exc.strerror or exc})", file=path) from None
+        raise DxsimInputError(
+            _("cannot read the file ({reason})").format(reason=exc.strerror or exc), file=path
+        ) from None
     is_json = path.suffix.lower() in (".geojson", ".json") or text_start.startswith(b"{")
     if not is_json:
-        csv_header(path, max_rows=MAX_VILLAGE_ROWS, what="village")
+        csv_header(path, max_rows=MAX_VILLAGE_ROWS, row_word=_("village rows"))
         try:
             df = pl.read_csv(path, infer_schema_length=0)
             df.columns = [normalise_column(c) for c in df.columns]
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
             raise DxsimInputError(
-                f"not a readable CSV ({str(exc).splitlines()[0] if str(exc) else exc})", file=path
+                _("not a readable CSV ({reason})").format(
+                    reason=str(exc).splitlines()[0] if str(exc) else exc
+                ),
+                file=path,
             ) from None
         return df.to_dicts(), df.columns, "csv"
     if size > MAX_GEOJSON_BYTES:
         raise DxsimInputError(
-            f"GeoJSON file of {size / 2**20:,.0f} MB",
+            _("GeoJSON file of {mb} MB").format(mb=F.number(size / 2**20, 0)),
             file=path,
-            allowed=f"at most {MAX_GEOJSON_BYTES // 2**20} MB and {MAX_VILLAGE_ROWS:,} features",
+            allowed=_("at most {mb} MB and {n} features").format(
+                mb=MAX_GEOJSON_BYTES // 2**20, n=F.number(MAX_VILLAGE_ROWS, 0)
+            ),
         )
     n_tokens = _count_features(path)
     if n_tokens > MAX_VILLAGE_ROWS:
-        raise _too_many(path, f'{n_tokens:,} "Feature" objects')
+        raise _too_many(path, _('{n} "Feature" objects').format(n=F.number(n_tokens, 0)))
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_json_object)
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise DxsimInputError(
-            f"not readable GeoJSON ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})",
+            _("not readable GeoJSON ({reason})").format(
+                reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            ),
             file=path,
-            allowed="a GeoJSON FeatureCollection of Point features",
+            allowed=_("a GeoJSON FeatureCollection of Point features"),
         ) from None
     feats = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(feats, list):
         raise DxsimInputError(
-            "not a GeoJSON FeatureCollection",
+            _("not a GeoJSON FeatureCollection"),
             file=path,
             field="features",
-            allowed="a GeoJSON FeatureCollection of Point features",
+            allowed=_("a GeoJSON FeatureCollection of Point features"),
         )
     if len(feats) > MAX_VILLAGE_ROWS:
-        raise _too_many(path, f"{len(feats):,} features")
+        raise _too_many(path, _("{n} features").format(n=F.number(len(feats), 0)))
     recs: list[dict[str, Any]] = []
     cols: list[str] = ["lon", "lat"]
     for i, f in enumerate(feats):
@@ -156,31 +167,33 @@ def _read_records(path: Path) -> tuple[list[dict[str, Any]], list[str], str]:
             and len(coords) >= 2
         ):
             raise DxsimInputError(
-                "invalid value",
+                _("invalid value"),
                 file=path,
-                field=f"feature {i + 1}, column geometry",
+                field=_("feature {n}, column {column}").format(n=i + 1, column="geometry"),
                 value=(geom or {}).get("type") if isinstance(geom, dict) else geom,
-                allowed="a Point geometry [lon, lat]",
+                allowed=_("a Point geometry [lon, lat]"),
             )
         props = f.get("properties")
         if props is None:
             props = {}
         if not isinstance(props, dict):
             raise DxsimInputError(
-                f"properties is a JSON {type(props).__name__}",
+                _("properties is a JSON {type}").format(type=type(props).__name__),
                 file=path,
-                field=f"feature {i + 1}, properties",
-                allowed='a JSON object, e.g. {"name": "Bản A", "gso34": "08", "population": 150}',
+                field=_("feature {n}, properties").format(n=i + 1),
+                allowed=_("a JSON object, e.g. {example}").format(
+                    example='{"name": "Bản A", "gso34": "08", "population": 150}'
+                ),
             )
-        where = f"feature {i + 1}, properties"
+        where = _("feature {n}, properties").format(n=i + 1)
         repeated = getattr(props, "repeated", [])
         if repeated:
             raise DxsimInputError(
-                f"key {repeated[0]!r} is given twice",
+                _("key {key} is given twice").format(key=repr(repeated[0])),
                 file=path,
                 field=where,
                 value=repeated[0],
-                allowed="each key once; names are case-insensitive",
+                allowed=_("each key once; names are case-insensitive"),
             )
         check_columns(path, [str(k) for k in props], where)
         rec = {normalise_column(str(k)): (None if v is None else str(v)) for k, v in props.items()}
@@ -232,10 +245,10 @@ def read_village_file(
     path = Path(path)
     if not path.is_file():
         raise DxsimInputError(
-            "village file not found",
+            _("village file not found"),
             file=path,
             field="villages.layer.file",
-            allowed="an existing CSV or GeoJSON file",
+            allowed=_("an existing CSV or GeoJSON file"),
         )
     recs, cols, kind = _read_records(path)
     missing = [c for c in REQUIRED_COLUMNS if c not in cols]
@@ -249,7 +262,7 @@ def read_village_file(
             ),
         )
     if not recs:
-        raise DxsimInputError("no rows", file=path, allowed="at least one village")
+        raise DxsimInputError(_("no rows"), file=path, allowed=_("at least one village"))
 
     def where(i: int) -> str:
         return _("row {row}").format(row=i + 2) if kind == "csv" else _("feature {n}").format(n=i + 1)
@@ -322,11 +335,13 @@ def read_village_file(
         key = (vid_raw, name, vals["lon"], vals["lat"], g, pop, hh, commune)
         if key in first_row:
             raise DxsimInputError(
-                f"{w} repeats {first_row[key]} (same name, lon, lat, gso34, population, "
-                "households, commune): a village counted twice",
+                _(
+                    "{row} repeats {first} (same name, lon, lat, gso34, population, households, commune): a village "
+                    "counted twice"
+                ).format(row=w, first=first_row[key]),
                 file=path,
-                field=f"{first_row[key]} and {w}",
-                allowed="each village once; delete one of them",
+                field=_("{first} and {row}").format(first=first_row[key], row=w),
+                allowed=_("each village once; delete one of them"),
             )
         first_row[key] = w
         power_raw = (rec.get("has_grid_power") or "").strip()
