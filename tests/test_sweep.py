@@ -513,3 +513,24 @@ def test_a_parameter_that_moved_no_kpi_is_named() -> None:
         spec.kpis, np.where(np.arange(y.size) == 1 + 3, np.nan, y)
     )  # AB_3 of the first base run
     assert inert_parameters(spec, one) == []
+
+
+def test_a_data_centre_project_is_addressed_by_its_project_id_not_its_display_name(tmp_path, base):
+    """extra_projects carry a free display `name` (may be empty, repeated or hold dots) and a unique `project_id`:
+    a path names the project by its id."""
+    from dxsim.sweep.spec import resolve_path
+
+    b = tmp_path / "dc.toml"
+    b.write_text(
+        f'extends = "{base}"\nname = "dc"\n'
+        '[[compute.datacentres.extra_projects]]\nproject_id = "NEW-1"\nname = "Khu A. giai đoạn 1"\noperator = "x"\n'
+        'gso34 = "01"\ncooling = "liquid"\nlon = 105.8\nlat = 21.0\nphases = [{ it_mw = 10, target_date = 2028-01-01 }]\n',
+        encoding="utf-8",
+    )
+    sc = load_scenario(b)
+    at = resolve_path(b, "p", "compute.datacentres.extra_projects.NEW-1.lon", sc)
+    assert at.keys == ("compute", "datacentres", "extra_projects", 0, "lon")
+    with pytest.raises(DxsimInputError, match="no item named 'Khu A'.*one of NEW-1"):
+        resolve_path(b, "p", "compute.datacentres.extra_projects.Khu A.lon", sc)
+    with pytest.raises(DxsimInputError, match="phases is a list whose items have no name"):
+        resolve_path(b, "p", "compute.datacentres.extra_projects.NEW-1.phases.0.it_mw", sc)

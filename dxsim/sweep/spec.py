@@ -229,14 +229,28 @@ class Resolved:
         return Parameter(".".join(self.parts), low, high, self.integer, self.parts, self.unit, self.keys)
 
 
-def _named_list(shape: Any) -> bool:
-    """A list of tables that each carry a `name` (`[[supports]]`, `[[villages.campaigns]]`): addressed by name."""
+# the field that names an item of a list of tables in a path: the first of these its tables have
+ITEM_KEYS = ("project_id", "name")
+
+
+def _item_key(shape: Any) -> str | None:
+    """The field an item of this list of tables is addressed by (`[[supports]]`, `[[villages.campaigns]]`: its
+    `name`; `compute.datacentres.extra_projects`: its `project_id`, `name` there being a free display name), or
+    None for a list whose items carry neither."""
     item = shape.item
-    return item is not None and item.kind == "model" and "name" in item.model_fields
+    if item is None or item.kind != "model":
+        return None
+    return next((k for k in ITEM_KEYS if k in item.model_fields), None)
+
+
+def _item_id(item: Any) -> str | None:
+    """An item's name as a path gives it: its first ITEM_KEYS field."""
+    field = next((k for k in ITEM_KEYS if hasattr(item, k)), None)
+    return None if field is None else str(getattr(item, field))
 
 
 def _item_names(base: Any, keys: tuple[str | int, ...]) -> list[str]:
-    """The names of the items of the list at `keys` in the validated base scenario."""
+    """The names (`_item_id`) of the items of the list at `keys` in the validated base scenario."""
     obj = base
     for k in keys:
         obj = (
@@ -244,7 +258,7 @@ def _item_names(base: Any, keys: tuple[str | int, ...]) -> list[str]:
         )
         if obj is None:
             return []
-    return [str(getattr(item, "name", "")) for item in obj]
+    return [_item_id(item) or "" for item in obj]
 
 
 def resolve_path(file: Path, key: str, path: Any, base: Any = None) -> Resolved:
@@ -314,7 +328,7 @@ def resolve_path(file: Path, key: str, path: Any, base: Any = None) -> Resolved:
                         ),
                     )
                 parts = parts[:i] + (str(k),) + parts[i + 1 :]
-        elif s.kind == "list" and _named_list(s) and base is not None:
+        elif s.kind == "list" and _item_key(s) is not None and base is not None:
             names = _item_names(base, keys)
             if part not in names:
                 close = difflib.get_close_matches(part, names, n=1, cutoff=0.6)
@@ -470,8 +484,8 @@ def _value_at(scenario: Any, path: str) -> Any:
     for part in path.split("."):
         if isinstance(obj, dict):
             obj = obj.get(part, obj.get(int(part)) if part.isdigit() else None)
-        elif isinstance(obj, list):  # a list of named tables: its item by name
-            obj = next((item for item in obj if getattr(item, "name", None) == part), None)
+        elif isinstance(obj, list):  # a list of named tables: its item by name (resolve_path's ITEM_KEYS)
+            obj = next((item for item in obj if _item_id(item) == part), None)
         else:
             obj = getattr(obj, part, None)
         if obj is None:
