@@ -128,7 +128,10 @@ def csv_header(path: Path, *, max_rows: int, row_word: str) -> list[str]:
         ) from None
     if header is None:
         raise DxsimInputError(
-            _("empty file"), file=path, field="header", allowed=_("a header line and one row per item")
+            _("empty file"),
+            file=path,
+            field="header",
+            allowed=_("a header line and {rows}").format(rows=row_word),
         )
     check_columns(path, header)
     return [normalise_column(c) for c in header]

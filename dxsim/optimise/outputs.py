@@ -43,8 +43,8 @@ from dxsim.optimise.probe import Move, candidates, lever_summary, moves, verdict
 from dxsim.optimise.score import Score, kpi_values, statistic
 from dxsim.optimise.search import Evaluated
 from dxsim.optimise.spec import Constraint, OptSpec
-from dxsim.sweep.spec import override
 from dxsim.results.writer import MANIFEST, atomic_file, atomic_text, changed_since_written, read_manifest
+from dxsim.sweep.spec import override
 
 VALIDATION_SEED_OFFSET = 1_000_003
 DIRECTIONS = (N_("minimize"), N_("maximize"))  # optuna's words, shown translated

@@ -112,7 +112,7 @@ class _SameViewTicks(Locator):
     """A date locator that computes its ticks once per view interval.
 
     Why: constrained layout measures every axis ~45 times while it places a figure, and each time a date locator
-    expands its dateutil rule again (~1.4 ms): a third of the report's chart time. Within one figure the view
+    expands its dateutil rule again (~1.4 ms): a sixth of the report's chart time. Within one figure the view
     does not change while it is laid out and drawn, so the ticks are the ones the wrapped locator gives."""
 
     def __init__(self, inner: Locator) -> None:
