@@ -487,6 +487,14 @@ def test_example_sweep_file_is_valid():
     assert {"pop_covered_5g_pct_2027_12", "villages_connected_end", "capex_total_vnd_bn"} <= set(spec.kpis)
 
 
+def test_the_support_pay_example_sweeps_its_base_programme_by_name():
+    spec = load_sweep(REPO / "scenarios" / "sweeps" / "support-pay.toml")
+    assert spec.base.name == "new-site-support.toml"
+    names = [s.name for s in spec.base_scenario.supports]
+    for p in spec.parameters:
+        assert p.parts[:2] == ("supports", "new_sites") and p.address[1] == names.index("new_sites")
+
+
 def test_a_parameter_that_moved_no_kpi_is_named() -> None:
     """The example's village budget for 2026 moved no KPI and nothing said so (indices of ~0 read "n.s."). In a Sobol
     design, parameter i moved nothing when every run AB_i (i alone from B) equals its base run A: checked on a KPI
