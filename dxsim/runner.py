@@ -31,8 +31,8 @@ from dxsim.results.metrics_csv import write_metrics_csv
 from dxsim.results.run_files import NATIONAL_CODE
 from dxsim.results.spool import MetricsSpool
 from dxsim.results.summary import kpi_quantiles, kpi_values, merge_kpi_values
-from dxsim.results.villages import campaign_kpis, last_village_kpi, village_table, write_geojson
-from dxsim.results.writer import atomic_dir, check_output_dir, write_json, write_table
+from dxsim.results.villages import campaign_kpis, last_village_kpi, village_table, write_villages_geojson
+from dxsim.results.writer import atomic_dir, check_output_dir, hash_finished_files, write_json, write_table
 from dxsim.sim.calendar import first_counted_day
 from dxsim.scenario import canonical_json, load_scenario
 from dxsim.scenario.resolved import RESOLVED_NAME, extends_chain, resolved_toml
@@ -428,7 +428,6 @@ def write_run(
             write_table(tmp, "datacentres", sim.datacentres, csv=False)
         if sim.villages is not None:
             write_table(tmp, "villages", sim.villages, csv=False)
-            write_geojson(sim.villages, tmp / "villages.geojson")
 
     say(_("writing outputs"))
     return atomic_dir(target, fill)
@@ -464,6 +463,7 @@ def write_views_shared(
         sidecar.pool = pool = ChartPool()
         sidecar.submit("charts", tmp)
     write_metrics_csv(tmp)
+    write_villages_geojson(tmp)
     write_workbook(tmp)
     if with_map and not helper_map:
         say(_("map"))
@@ -484,6 +484,7 @@ def write_views_shared(
         sidecar.wait("charts")
         theirs = {i: Chart(*f) for i, f in sidecar.charts.items()}
         charts = [mine.get(i) or theirs.get(i) or jobs[i]() for i in range(len(jobs))]
+    hash_finished_files(tmp)  # while the helper writes the GIS layers: the manifest's digests at the end
     if not sidecar.wait("gis"):
         write_gis(tmp)
     if helper_map:
@@ -499,8 +500,10 @@ def write_views_shared(
 
 
 def write_derived_tables(result_dir: Path) -> None:
-    """metrics.csv, the GeoPackage/GeoParquet layers and the workbook, from the tables in `result_dir`."""
+    """metrics.csv, villages.geojson, the GeoPackage/GeoParquet layers and the workbook, from the tables in
+    `result_dir`."""
     write_metrics_csv(result_dir)
+    write_villages_geojson(result_dir)
     write_gis(result_dir)
     write_workbook(result_dir)
 

@@ -633,6 +633,42 @@ def test_a_file_the_user_edited_in_a_dxsim_folder_is_not_replaced(tmp_path: Path
     atomic_dir(out, fill)
 
 
+def test_file_digests_are_memoised_only_while_the_file_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run checks its folder three times; each check hashed every file again. file_sha256 now remembers a
+    settled file's digest by (device, inode, size, mtime, ctime); any write changes the ctime, so an edit, even one
+    of the same size with the mtime set back, is hashed afresh. A file changed within the last few seconds is never
+    remembered (a second write in the same timestamp tick would keep its key)."""
+    f = tmp_path / "t.csv"
+    f.write_bytes(b"a\n1\n")
+    hashed: list[str] = []
+    real = hashlib.file_digest
+
+    def counting(fileobj: object, digest: str) -> object:
+        hashed.append(digest)
+        return real(fileobj, digest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writer.hashlib, "file_digest", counting)
+    # just written: not settled, so hashed every time
+    assert writer.file_sha256(f) == writer.file_sha256(f) == hashlib.sha256(b"a\n1\n").hexdigest()
+    assert len(hashed) == 2
+    # seen 10 s later (settled): hashed once, then remembered
+    later = time.time_ns() + 10_000_000_000
+    monkeypatch.setattr(writer.time, "time_ns", lambda: later)
+    writer.file_sha256(f)
+    writer.file_sha256(f)
+    assert len(hashed) == 3
+    # an edit of the same size with the old mtime put back: the ctime moved, so it is hashed again
+    old = f.stat()
+    time.sleep(0.05)  # past the file system's timestamp tick
+    f.write_bytes(b"a\n2\n")
+    os.utime(f, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert f.stat().st_size == old.st_size and f.stat().st_mtime_ns == old.st_mtime_ns
+    assert writer.file_sha256(f) == hashlib.sha256(b"a\n2\n").hexdigest()
+    assert len(hashed) == 4
+
+
 def test_a_map_page_is_not_replaced_by_a_report_nor_the_other_way_round(tmp_path: Path) -> None:
     """`dxsim report RUN --out RUN/map.html` replaced the map with a report: both are dxsim pages. Each page now says
     which it is; a page of the same kind, or of an earlier dxsim (no kind), is replaced as before."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 import math
 import tomllib
@@ -24,6 +23,7 @@ from dxsim.errors import DxsimInputError
 from dxsim.i18n import gettext as _
 from dxsim.maps.data import damaged, served_rate_mbps, short_reason
 from dxsim.results.bottlenecks import bottleneck_filter
+from dxsim.results.writer import file_sha256
 
 # national time series the charts use
 CHART_METRICS = (
@@ -207,12 +207,8 @@ def _description(result_dir: Path, scenario_file: object) -> tuple[str | None, s
 
 
 def _file_info(path: Path) -> tuple[str, int, str]:
-    h = hashlib.sha256()
     try:
-        with path.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        return path.name, path.stat().st_size, h.hexdigest()[:12]
+        return path.name, path.stat().st_size, file_sha256(path)[:12]
     except OSError as e:
         raise damaged(
             path, _("cannot read {name} ({reason})").format(name=path.name, reason=e.strerror or e)

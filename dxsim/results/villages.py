@@ -18,6 +18,7 @@ import polars as pl
 
 from dxsim.i18n import gettext as _
 from dxsim.results.summary import _decimal_year
+from dxsim.results.writer import atomic_file
 from dxsim.sim.calendar import counted_date
 
 
@@ -90,6 +91,19 @@ def village_table(
                 )
             )
     return out
+
+
+GEOJSON_NAME = "villages.geojson"
+
+
+def write_villages_geojson(result_dir: Path) -> Path | None:
+    """villages.geojson from the folder's villages.parquet (None: the run has no villages). Written from the
+    table, not the model, so that it is made after the helper process has the tables it needs (runner.write_run)."""
+    src = Path(result_dir) / "villages.parquet"
+    if not src.is_file():
+        return None
+    df = pl.read_parquet(src)
+    return atomic_file(Path(result_dir) / GEOJSON_NAME, lambda tmp: write_geojson(df, tmp))
 
 
 def write_geojson(df: pl.DataFrame, path: Path) -> None:
