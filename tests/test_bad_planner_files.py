@@ -512,3 +512,32 @@ def test_a_village_row_with_more_fields_than_the_header_names_the_row(
     assert res.returncode == 2, res.stderr
     line = one_line_error(res.stderr, res.stdout, "v.csv", f"{row_word} {bad_row}", str(n_bad), str(n_header))
     assert "Schema" not in line
+
+
+@pytest.mark.parametrize("kind", ["sites", "villages"])
+def test_a_row_with_fewer_fields_than_the_header_is_refused_naming_the_row(kind: str, tmp_path: Path) -> None:
+    """A row missing a field was read with the missing values empty: a village row that left out its commune
+    (`Bản C,105.3,22.0,08,90` under a header that ends in `commune`) was taken, and a row missing a field in the
+    middle had its later values read into the wrong columns. Such a row is refused like a row with too many fields,
+    naming the row as a spreadsheet counts it, both counts and the row itself; a blank line is still skipped."""
+    header = SITE_HEADER if kind == "sites" else VILLAGE_HEADER + ",commune"
+    good = SITES[1] if kind == "sites" else "Bản A,105.20,21.90,08,150,Xã A"
+    short = ",".join(good.split(",")[:-1])  # the last field left out
+    path = write(tmp_path / f"{kind}.csv", [header, good, "", short])
+    n_header = header.count(",") + 1
+    with pytest.raises(DxsimInputError) as e:
+        site_file.csv_header(path, max_rows=100, row_word="rows")
+    line = str(e.value)
+    assert "\n" not in line and f"{kind}.csv" in line
+    assert f"row 4 = '{short}'" in line  # header row 1, good row 2, blank row 3 (skipped, not refused)
+    assert f"{n_header - 1} fields, but the header has {n_header} columns" in line
+    assert "(a,,c)" in line
+    # the same file with the field given (even empty) is read
+    full = write(tmp_path / f"{kind}_ok.csv", [header, good, "", short + ","])
+    assert len(site_file.csv_header(full, max_rows=100, row_word="rows")) == n_header
+
+
+def test_a_short_row_is_quoted_shortened() -> None:
+    """The row is quoted in the message: a long one is cut to 60 characters, with an ellipsis."""
+    assert site_file._shortened("a" * 60) == "a" * 60
+    assert site_file._shortened("a" * 61) == "a" * 59 + "…"

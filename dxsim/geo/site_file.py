@@ -95,6 +95,19 @@ def csv_header(path: Path, *, max_rows: int, row_word: str) -> list[str]:
                         ),
                     )
                 if rec and any(v.strip() for v in rec):
+                    if len(rec) < len(
+                        header
+                    ):  # polars filled the missing fields with nothing, and took the row
+                        raise DxsimInputError(
+                            _("{n} fields, but the header has {m} columns").format(n=len(rec), m=len(header)),
+                            file=path,
+                            field=_("row {row}").format(row=n_row),
+                            value=_shortened(",".join(rec)),
+                            allowed=_(
+                                "one value per header column; leave an unknown value empty between its commas "
+                                "(a,,c)"
+                            ),
+                        )
                     rows += 1
                     if rows > max_rows:
                         raise DxsimInputError(
@@ -135,6 +148,11 @@ def csv_header(path: Path, *, max_rows: int, row_word: str) -> list[str]:
         )
     check_columns(path, header)
     return [normalise_column(c) for c in header]
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    """A row as quoted in a message: at most `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # separators a spreadsheet may have saved a "CSV" with: Excel in a locale with a decimal comma (vi-VN) writes ';'
