@@ -549,6 +549,7 @@ def compute_rows(
         return CalibrationRow(_named(label), float(f[key]["value"]), model, tol, unit, f[key]["source"], **kw)
 
     fleet = {"basis": "input", "basis_note": DC_FLEET_NOTE}
+    cat = world.compute.catalogue
     # the fleet is built to these totals exactly; a planner's own data-centre table may miss them by its rounding
     return [
         row(
@@ -587,6 +588,22 @@ def compute_rows(
             None,
             "GPUs",
             upper_bound=True,
+        ),
+        *(
+            [
+                row(
+                    N_(
+                        "Capex per H100 as deployed, with its server and fabric (FPT's commitment per GPU also covers "
+                        "what the model books as data-centre capex, and running it: context, not a check)"
+                    ),
+                    "fpt_h100_commitment_usd_per_gpu",
+                    cat["H100"].unit_price_usd * world.scenario.compute.gpus.system_capex_factor,
+                    None,
+                    "USD per GPU",
+                )
+            ]
+            if "H100" in cat  # a planner's own catalogue may leave it out
+            else []
         ),
         CalibrationRow(
             _named(

@@ -268,6 +268,24 @@ def test_retirement_and_write_off() -> None:
 # ---------------------------------------------------------------------------- orders, lead times, shocks
 
 
+def test_gpu_capex_is_the_unit_price_times_the_system_factor() -> None:
+    """A GPU's capex was its card price alone (USD 30k per H100), where a deployed H100 with its server and its share
+    of the InfiniBand fabric costs USD 47k-52k. compute.gpus.system_capex_factor scales the price: 1 gives the card
+    alone, 2 doubles it; the delivery dates do not move."""
+    cat = GpuCatalogue([spec(p50=100.0, p90=100.0, price=30_000.0)])
+    got = {}
+    for factor in (1.0, 2.0):
+        cfg = gpus_cfg([order(8)]).model_copy(update={"system_capex_factor": factor})
+        env, gm = model(cfg, cat, dcfleet([10.0]))
+        env.run(until=100.1)
+        got[factor] = (gm.capex_vnd_bn_cum, [d.delivery_day for d in gm.order_draws])
+    # 8 x USD 30,000 x 25,520 VND/USD = 6.1248 bn VND for the cards
+    assert got[1.0][0] == pytest.approx(6.1248) and got[2.0][0] == pytest.approx(2 * 6.1248)
+    assert got[1.0][1] == got[2.0][1] == [100.0]
+    with pytest.raises(ValueError):
+        Gpus.model_validate({"system_capex_factor": 0.5})  # below the card's own price
+
+
 def test_lead_time_shock_and_export_delay_arithmetic() -> None:
     cat = GpuCatalogue([spec(p50=100.0, p90=100.0, price=30_000.0)])  # p90 = p50: deterministic lead time
     shock = {
@@ -290,10 +308,10 @@ def test_lead_time_shock_and_export_delay_arithmetic() -> None:
     env.run(until=101.9)
     assert gm.installed_gpus == 0 and gm.capex_vnd_bn_cum == 0.0
     env.run(until=102.1)
-    # 20 x USD 30,000 x 25,520 VND/USD = 15.312 bn VND
-    assert gm.installed_gpus == 20 and gm.capex_vnd_bn_cum == pytest.approx(15.312)
+    # 20 x USD 30,000 x 1.65 (server and fabric, the default system_capex_factor) x 25,520 VND/USD = 25.2648 bn VND
+    assert gm.installed_gpus == 20 and gm.capex_vnd_bn_cum == pytest.approx(25.2648)
     env.run(until=190.1)
-    assert gm.installed_gpus == 30 and gm.capex_vnd_bn_cum == pytest.approx(15.312 + 7.656)
+    assert gm.installed_gpus == 30 and gm.capex_vnd_bn_cum == pytest.approx(25.2648 + 12.6324)
     delivered = [(e[0], e[4]) for e in gm.events if e[1] == "delivered"]
     assert delivered == [(102.0, 20), (190.0, 10)]
 

@@ -74,7 +74,7 @@ METRICS: dict[str, str] = {
     "ai_jobs_waiting": "AI jobs queued for GPUs at month end (jobs; VN)",
     "ai_jobs_rejected_too_big_cum": "AI jobs turned away so far because they need more GPUs than the pool could ever hold (the start fleet plus every order): a job class larger than the fleet never runs (jobs; VN; cumulative)",
     "ai_job_wait_days_p50": "median wait of AI jobs that started in the month (days; VN; no row in a month when none started)",
-    "compute_capex_vnd_bn": "data-centre capex (booked when a phase's construction starts, the part still to build for a phase under way at the start; commissioning comes a year or more later) and GPU purchases (at delivery) in the month (VND bn; VN)",
+    "compute_capex_vnd_bn": "data-centre capex (booked when a phase's construction starts, the part still to build for a phase under way at the start; commissioning comes a year or more later) and GPUs as deployed (unit price x compute.gpus.system_capex_factor, for the server and the cluster fabric; at delivery) in the month (VND bn; VN)",
     "dc_ppp_state_capex_vnd_bn": "the state's PPP share (compute.datacentres.ppp_share_pct) of the capex of announced data-centre projects, booked as compute_capex_vnd_bn is, in the month: public money beside public_investment_vnd_bn (VND bn; VN)",
     "dc_energy_mwh": "facility energy the data centres drew in the month = IT load x PUE x hours, each month at the load of its first day (MWh; VN)",
     "dc_electricity_opex_vnd_bn": "the data centres' electricity bill in the month: dc_energy_mwh at compute.datacentres.power_price_vnd_per_kwh (VND bn; VN)",

@@ -230,6 +230,21 @@ class Gpus(StrictModel):
         "power is freed; stranded GPUs reaching that age are written off.",
         source="typical 4-6 year depreciation of data-centre GPU servers (dxsim assumption)",
     )
+    system_capex_factor: float = param(
+        1.65,
+        unit="x GPU unit price",
+        ge=1.0,
+        le=4.0,
+        description="Capex of a GPU as deployed, as a multiple of its unit price in geodata/gpu_catalogue.csv: the "
+        "server around it (CPUs, memory, network cards, local storage, chassis) and its share of the cluster fabric "
+        "(switches, cables, optics). The data-centre building and power are data-centre capex "
+        "(compute.datacentres.capex_usd_m_per_mw), not this.",
+        source="H100 clusters: USD 47k-52k of capex per H100 with its node and InfiniBand fabric (node USD 310k "
+        "per 8 GPUs from a Thinkmate quote, 64-port 400 Gb/s switch USD 36k; substack.tech-talk-cto.com 'H100 "
+        "Freakonomics', prices of Aug 2024) against the catalogue's USD 30k per H100: 1.57-1.72, midpoint taken. "
+        "Without the fabric, SemiAnalysis's DGX H100 sale price of ~USD 270k per 8 GPUs (via Epoch AI, "
+        "github.com/epoch-research/training-cost-trends) is 1.13x",
+    )
     usd_vnd: float = param(
         25_520.0,
         unit="VND per USD",

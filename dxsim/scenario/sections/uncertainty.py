@@ -360,6 +360,14 @@ DEFAULT_RANGES: tuple[tuple[str, float, float, str, str], ...] = (
         ),
     ),
     (
+        "compute.gpus.system_capex_factor",
+        0.9,
+        1.1,
+        "uniform",
+        "the H100 sources of compute.gpus.system_capex_factor span 1.57-1.72 (x0.95-x1.04 of 1.65); widened to "
+        "+-10% for other GPU models and fabrics (Ethernet costs less than InfiniBand; dxsim assumption)",
+    ),
+    (
         "compute.demand.growth_pct_per_year",
         0.5,
         1.5,
@@ -468,6 +476,7 @@ PER_REPLICATION: tuple[str, ...] = (
     "compute.datacentres.ppp_share_pct",
     "compute.gpus.life_years",
     "compute.gpus.usd_vnd",
+    "compute.gpus.system_capex_factor",
     "compute.gpus.supply_shock.lead_time_multiplier",
     "compute.gpus.supply_shock.export_licence_delay",
     "compute.demand.growth_pct_per_year",

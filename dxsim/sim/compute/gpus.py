@@ -293,7 +293,10 @@ class GpuModel:
         spec = self.cat[o.model]
         now = float(env.now)
         self.delivered_by_model[o.model] += o.gpus
-        self.capex_vnd_bn_cum += o.gpus * spec.unit_price_usd * self.cfg.usd_vnd / 1e9
+        # the GPU as deployed: its server and share of the cluster fabric, not the card alone
+        self.capex_vnd_bn_cum += (
+            o.gpus * spec.unit_price_usd * self.cfg.system_capex_factor * self.cfg.usd_vnd / 1e9
+        )
         self.events.append((now, "delivered", o.organisation, o.model, o.gpus, ""))
         hint = o.dc_hint or ""
         per_dc = self._place(o.model, o.gpus, hint)
