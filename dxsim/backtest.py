@@ -70,11 +70,14 @@ from dxsim.calibration import (
     is_survey_input,
     survey_dates,
     NATIONAL,
+    YEAR_FLOW_COUNTERPART,
+    counterpart_parts,
     model_counterpart,
     month_end,
     shown_day,
     shown_number,
     sites_for_coverage,
+    year_flow,
 )
 from dxsim.errors import DxsimInputError
 from dxsim.geo import load_country
@@ -133,6 +136,9 @@ NOTE_VILLAGE_LAYERS = N_(
 NOTE_AFTER_END = N_("after the run's end ({end})")
 NOTE_NO_METRIC = N_("this run has no {metric} metric (module disabled?)")
 NOTE_NO_VALUE = N_("no model value at {date}")
+NOTE_PART_YEAR = N_(
+    "added during the year: the run starts on {start}, inside the year or after it, so it sees only part of it"
+)
 NOTES = (
     NOTE_YEAR_ONLY,
     NOTE_INPUT,
@@ -143,6 +149,7 @@ NOTES = (
     NOTE_AFTER_END,
     NOTE_NO_METRIC,
     NOTE_NO_VALUE,
+    NOTE_PART_YEAR,
 )
 
 TABLE_SCHEMA: dict[str, Any] = {
@@ -474,19 +481,28 @@ def score(
             "source": o["source"],
         }
         when = pl.col("date") == at
-        if o["date_precision"] == "year":
-            # "in 2025", no month given: the model may be anywhere on its path through that year
-            when = (pl.col("date").dt.year() == o["date"].year) & (pl.col("date") > from_date)
-            row["note"] = NOTE_YEAR_ONLY
-        vals = (
-            (
-                metrics.filter((pl.col("metric") == m) & (pl.col("area") == o["area"]) & when)["value"]
-                .to_numpy()
-                .astype(float)
+        flow = YEAR_FLOW_COUNTERPART.get(o["metric"])
+        partial = False
+        if flow is not None:
+            # added during the calendar year: the change of the levels from the end of the year before
+            row["model_metric"] = " + ".join(flow) + ", Dec-to-Dec change"  # no level chart: not a level
+            got = year_flow(metrics, flow, o["area"], o["date"].year)
+            partial = got is None
+            vals = np.array([]) if got is None else got
+        else:
+            if o["date_precision"] == "year":
+                # "in 2025", no month given: the model may be anywhere on its path through that year
+                when = (pl.col("date").dt.year() == o["date"].year) & (pl.col("date") > from_date)
+                row["note"] = NOTE_YEAR_ONLY
+            vals = (
+                (
+                    metrics.filter((pl.col("metric") == m) & (pl.col("area") == o["area"]) & when)["value"]
+                    .to_numpy()
+                    .astype(float)
+                )
+                if m in present
+                else np.array([])
             )
-            if m in present
-            else np.array([])
-        )
         vals = vals[np.isfinite(vals)]
         if o["row"] in inputs:
             row.update(status="input", note=NOTE_INPUT)
@@ -504,6 +520,8 @@ def score(
             row.update(status="n/a", note=NOTE_VILLAGE_LAYERS.format(date=VILLAGE_LAYERS_OBSERVED_ON))
         elif at > end_date:
             row.update(status="n/a", note=NOTE_AFTER_END.format(end=end_date))
+        elif partial:
+            row.update(status="n/a", note=NOTE_PART_YEAR.format(start=from_date))
         elif m not in present:
             row.update(status="n/a", note=NOTE_NO_METRIC.format(metric=m))
         elif vals.size == 0:
@@ -680,11 +698,7 @@ def backtest(
         world = load_or_prepare_world(run_sc, country, path.parent, progress=say)
     kept, kept_shown = _kept_notes(sc, obs, day)
     wanted = sorted(
-        {
-            m
-            for m in (model_counterpart(r["metric"], r["area"], codes) for r in later.iter_rows(named=True))
-            if m is not None
-        }
+        {m for r in later.iter_rows(named=True) for m in counterpart_parts(r["metric"], r["area"], codes)}
     )
     done: list[int] = []
 

@@ -27,8 +27,10 @@ from dxsim.geo.observations import read_observations
 from dxsim.i18n import N_, language
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
+from dxsim.i18n import pgettext
 from dxsim.paths import fact_table
 from dxsim.radio.coverage import CoverageGrid
+from dxsim.results.kpi_labels import OPERATOR_NAMES
 from dxsim.scenario.schema import OPERATORS
 from dxsim.sim.model import ReplicationResult, run_replication
 from dxsim.sim.world import World
@@ -468,6 +470,50 @@ def calibration_rows(world: World, replication: ReplicationResult | None = None)
         rows += compute_rows(world, f, replication)
     if world.capacity is not None and replication is not None:
         rows += throughput_rows(replication.metrics)
+    if replication is not None:
+        rows += year_flow_rows(replication.metrics)
+    return rows
+
+
+def year_flow_rows(metrics: pl.DataFrame, observations: pl.DataFrame | None = None) -> list[CalibrationRow]:
+    """The operators' reported 5G additions over a calendar year (observations.csv, YEAR_FLOW_COUNTERPART) beside the
+    model's change over that year in replication 0, where the run spans the whole year: informative only (they are
+    plans and floors, not counts)."""
+    obs = read_observations() if observations is None else observations
+    rows = []
+    for o in (
+        obs.filter(pl.col("metric").is_in(list(YEAR_FLOW_COUNTERPART)) & (pl.col("area") == NATIONAL))
+        .sort("date")
+        .iter_rows(named=True)
+    ):
+        parts = YEAR_FLOW_COUNTERPART[o["metric"]]
+        year = o["date"].year
+        got = year_flow(metrics, parts, NATIONAL, year)
+        if got is None:  # the run starts inside the year: its additions that year are partial
+            continue
+        names = [OPERATOR_NAMES[m.removeprefix("stations_5g_")] for m in parts]
+        rows.append(
+            CalibrationRow(
+                Figure(
+                    f"5G stations added in {year} by {' and '.join(names)} (reported: {o['kind']}; the model's "
+                    f"change from the end of {year - 1} to the end of {year})",
+                    _(
+                        "5G stations added in {year} by {operators} (reported: {kind}; the model's change from the "
+                        "end of {previous} to the end of {year})"
+                    ).format(
+                        year=year,
+                        operators=_(" and ").join(names),
+                        kind=pgettext("kind", str(o["kind"])),
+                        previous=year - 1,
+                    ),
+                ),
+                float(o["value"]),
+                float(got[0]),
+                None,
+                "stations",
+                str(o["source"]),
+            )
+        )
     return rows
 
 
@@ -686,6 +732,44 @@ MODEL_COUNTERPART: dict[str, str] = {
     "gpus_installed_high_performance": "gpus_installed_high_performance",
 }
 NATIONAL = "VN"
+# A reported flow over a calendar year ("5G sites added by Viettel in 2026"): the change of these level metrics from
+# the end of the year before to the end of the year, summed. A run that starts inside the year sees only part of it.
+YEAR_FLOW_COUNTERPART: dict[str, tuple[str, ...]] = {
+    "stations_5g_added_viettel_in_year": ("stations_5g_viettel",),
+    "stations_5g_added_viettel_vnpt_in_year": ("stations_5g_viettel", "stations_5g_vnpt"),
+}
+
+
+def counterpart_parts(metric: str, area: str, province_codes: set[str] | list[str]) -> tuple[str, ...]:
+    """Every model metric a reported (metric, area) is computed from: its counterpart, or a year flow's parts."""
+    if metric in YEAR_FLOW_COUNTERPART:
+        return YEAR_FLOW_COUNTERPART[metric] if area == NATIONAL else ()
+    m = model_counterpart(metric, area, province_codes)
+    return (m,) if m is not None else ()
+
+
+def year_flow(metrics: pl.DataFrame, parts: tuple[str, ...], area: str, year: int) -> np.ndarray | None:
+    """Per replication (ascending): the sum over `parts` of the value at the end of `year` minus the value at the
+    end of the year before; None when the run has no value at either date (it starts inside the year, or ends
+    before its end), since its additions that year would be partial."""
+    ends = (dt.date(year - 1, 12, 31), dt.date(year, 12, 31))
+    sel = metrics.filter(
+        pl.col("metric").is_in(list(parts)) & (pl.col("area") == area) & pl.col("date").is_in(ends)
+    )
+    if sel.height == 0:
+        return None
+    wide = sel.group_by("replication", "date").agg(pl.col("value").sum(), pl.len().alias("n"))
+    reps = sorted(set(sel["replication"].to_list()))
+    out = np.empty(len(reps))
+    for i, rep in enumerate(reps):
+        got = {
+            r["date"]: (r["value"], r["n"])
+            for r in wide.filter(pl.col("replication") == rep).iter_rows(named=True)
+        }
+        if any(d not in got or got[d][1] != len(parts) for d in ends):
+            return None
+        out[i] = float(got[ends[1]][0]) - float(got[ends[0]][0])
+    return out
 
 
 def model_counterpart(metric: str, area: str, province_codes: set[str] | list[str]) -> str | None:
@@ -693,6 +777,8 @@ def model_counterpart(metric: str, area: str, province_codes: set[str] | list[st
     its province rows; named subsets (provincial capital areas) have no metric rows."""
     if area != NATIONAL and area not in province_codes:
         return None
+    if metric in YEAR_FLOW_COUNTERPART:  # computed from its parts (year_flow); named by the first
+        return YEAR_FLOW_COUNTERPART[metric][0] if area == NATIONAL else None
     return MODEL_COUNTERPART.get(metric)
 
 

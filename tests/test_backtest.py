@@ -461,3 +461,64 @@ def test_a_start_date_figure_shows_the_model_start_without_scoring_it() -> None:
     r = rows[0]
     assert r["status"] == "start" and r["p50"] == 27.5 and r["p10"] == 26.5 and r["p90"] == 28.5
     assert r["inside"] is None and r["band_low"] is None  # shown, not judged
+
+
+def test_an_operator_s_additions_in_a_year_are_the_model_s_december_to_december_change() -> None:
+    """ "Viettel adds 15,000 5G sites in 2026" had no model counterpart, though the model counts each operator's
+    stations: it is now the change of stations_5g_viettel from 2025-12-31 to 2026-12-31 per replication (summed
+    over the operators a figure names), hand-computed here; a run that starts inside the year (or after it) sees
+    only part of the year's additions, so that figure is not judged."""
+    from dxsim.calibration import year_flow, year_flow_rows
+
+    rows = []
+    levels = {  # replication -> operator -> (end-2025, end-2026)
+        0: {"viettel": (9_000.0, 21_000.0), "vnpt": (5_000.0, 9_000.0)},
+        1: {"viettel": (9_500.0, 23_500.0), "vnpt": (5_500.0, 8_500.0)},
+    }
+    for rep, ops in levels.items():
+        for op, (a, b) in ops.items():
+            for d, v in (
+                (D(2025, 11, 30), a - 500.0),
+                (D(2025, 12, 31), a),
+                (D(2026, 6, 30), a + 10.0),
+                (D(2026, 12, 31), b),
+            ):
+                rows.append(
+                    {"date": d, "replication": rep, "area": "VN", "metric": f"stations_5g_{op}", "value": v}
+                )
+    m = pl.DataFrame(
+        rows,
+        schema={
+            "date": pl.Date,
+            "replication": pl.Int64,
+            "area": pl.Utf8,
+            "metric": pl.Utf8,
+            "value": pl.Float64,
+        },
+    )
+    # by hand: Viettel 21,000 - 9,000 = 12,000 and 23,500 - 9,500 = 14,000; with VNPT +4,000 and +3,000
+    assert year_flow(m, ("stations_5g_viettel",), "VN", 2026).tolist() == [12_000.0, 14_000.0]
+    assert year_flow(m, ("stations_5g_viettel", "stations_5g_vnpt"), "VN", 2026).tolist() == [
+        16_000.0,
+        17_000.0,
+    ]
+    assert (
+        year_flow(m, ("stations_5g_viettel",), "VN", 2025) is None
+    )  # no end-2024 value: the run starts in 2025
+    figures = obs(
+        [
+            (D(2026, 12, 31), "VN", "stations_5g_added_viettel_in_year", "forecast", 15_000, 0, "year"),
+            (D(2025, 12, 31), "VN", "stations_5g_added_viettel_vnpt_in_year", "forecast", 20_000, 0, "year"),
+        ]
+    )
+    t, without = score(figures, m, from_date=D(2025, 10, 31), end_date=D(2026, 12, 31), provinces=[])
+    assert without == 0
+    flow_2026, flow_2025 = t.sort("date", descending=True).to_dicts()
+    # the band of two runs by the module's rule (an observed value of a replication, as FIVE shows): 12,000 .. 14,000
+    assert flow_2026["status"] == "info"
+    assert (flow_2026["p10"], flow_2026["p50"], flow_2026["p90"]) == (12_000.0, 12_000.0, 14_000.0)
+    assert flow_2025["status"] == "n/a" and "only part" in flow_2025["note"]
+    # dxsim calibration's row: replication 0 only, the partial year left out
+    cal = year_flow_rows(m.filter(pl.col("replication") == 0), figures)
+    assert [(r.reported, r.model, r.tolerance, r.status) for r in cal] == [(15_000.0, 12_000.0, None, "info")]
+    assert "by Viettel" in str(cal[0].figure) and "end of 2025 to the end of 2026" in str(cal[0].figure)
