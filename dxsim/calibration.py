@@ -314,14 +314,15 @@ def overlap_rows(
 
 def calibration_frame(rows: list[CalibrationRow]) -> pl.DataFrame:
     """calibration.csv's rows: `figure` the English name (scripts match on it), the numbers and the status; a run in
-    another language adds the names in it as `label_<lang>` (`label_vi`), which the report shows in that language."""
+    another language adds the names in it as `label_<lang>` (`label_vi`), which the report shows in that language.
+    The label is the last column, so every other column is where it is in an English run's file."""
     lang = language()
     frame = pl.DataFrame(
         [
             {"figure": str(r.figure)}
-            | ({f"label_{lang}": getattr(r.figure, "shown", str(r.figure))} if lang != "en" else {})
             | {k: v for k, v in r.__dict__.items() if k != "figure"}
             | {"status": r.status}
+            | ({f"label_{lang}": getattr(r.figure, "shown", str(r.figure))} if lang != "en" else {})
             for r in rows
         ]
     )

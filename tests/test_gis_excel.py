@@ -7,6 +7,7 @@ here from metrics.parquet and the entity tables with polars/numpy, not with the 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
@@ -140,6 +141,32 @@ def test_ogrinfo_lists_the_layers(run_dir):
     )
     assert f"Feature Count: {source_rows(run_dir, 'villages')}" in one.stdout
     assert re.search(r"^connected_date: Date", one.stdout, flags=re.M), one.stdout  # a date, not text
+
+
+def test_gpkg_layers_say_which_replication_they_show(run_dir, metrics):
+    """With several replications the `provinces` layer holds per-column P50s and the point and grid layers hold
+    replication 0 (the map's), so the province stations of 2030 need not equal the count of site points there; the
+    layers said nothing of it. Each layer's GeoPackage description (what QGIS shows) now says which it is."""
+    import sqlite3
+
+    n = metrics["replication"].n_unique()
+    assert n == 2  # the fixture's run
+    with contextlib.closing(sqlite3.connect(f"file:{run_dir / 'results.gpkg'}?mode=ro", uri=True)) as db:
+        about = dict(db.execute("SELECT table_name, description FROM gpkg_contents").fetchall())
+    assert set(about) == set(LAYERS)
+    assert "P50 over 2 replications" in about["provinces"] and "replication 0" in about["provinces"]
+    for layer in set(LAYERS) - {"provinces"}:
+        assert about[layer].startswith("Replication 0 of 2"), (layer, about[layer])
+    # and it is so: the layer's points are replication 0's stations on air at the end
+    sites = pl.read_parquet(run_dir / "sites_5g.parquet")
+    end = metrics["date"].max()
+    rep0 = metrics.filter(
+        (pl.col("replication") == 0)
+        & (pl.col("date") == end)
+        & (pl.col("area") == "VN")
+        & (pl.col("metric") == "stations_5g")
+    )["value"][0]
+    assert sites.height == rep0
 
 
 @pytest.mark.parametrize(

@@ -541,7 +541,7 @@ def test_schema_markdown_in_vietnamese() -> None:
     assert schema_markdown().startswith("| Field | Type | Unit | Default | Range | Description | Source |")
 
 
-def test_calibration_in_vietnamese(tmp_path: Path) -> None:
+def test_calibration_in_vietnamese(tmp_path: Path, cli_baseline: Path) -> None:
     """`dxsim calibration --lang vi`: headings, figure names, kinds and status words in Vietnamese, numbers and days
     as 16.737 / 39,52 / 31/10/2025; calibration.csv keeps the English figure names and machine numbers."""
     import polars as pl
@@ -569,6 +569,10 @@ def test_calibration_in_vietnamese(tmp_path: Path) -> None:
     assert cal["figure"][0] == "5G population coverage with 16,737 stations (2025-10)"
     # ... and each figure's name in the run's language, which report.html shows
     assert cal["label_vi"][0] == "Tỷ lệ dân số được phủ sóng 5G với 16.737 trạm 5G (tháng 10/2025)"
+    # ... as the last column: every other column stands where it does in an English run's file (a script reading
+    # `reported` as the second column read the Vietnamese names)
+    english = pl.read_csv(cli_baseline / "calibration.csv")
+    assert "label_vi" not in english.columns and cal.columns == [*english.columns, "label_vi"]
     assert set(cal["status"].to_list()) <= {"pass", "FAIL", "info", "fitted", "input"}
     assert cal["reported"][0] == 39.52 and cal["status"][0] == "fitted"
 

@@ -170,7 +170,33 @@ def gis_layers(result_dir: Path) -> dict[str, Any]:
     return layers
 
 
-def _write_gpkg(layers: dict[str, Any], path: Path) -> None:
+def layer_descriptions(result_dir: Path, names: list[str]) -> dict[str, str]:
+    """Each layer's description in the GeoPackage (gpkg_contents.description: QGIS shows it under the layer's
+    properties): which replication it shows. Why: a run of several replications gave a `provinces` layer of P50s
+    (Hà Nội 6,046 stations in 2030) beside a `sites_5g` layer of replication 0 (5,911 points there), unmarked."""
+    n = int(scan_metrics(result_dir).select(pl.col("replication").n_unique()).collect().item())
+    out = {}
+    for name in names:
+        if name == "provinces":
+            out[name] = (
+                _(
+                    "Provinces; <metric>_<year> columns: the year-end level (a flow: the year's sum), each column "
+                    "the P50 over {n} replications on its own, so the columns need not add up to each other nor to "
+                    "the other layers, which show replication 0"
+                ).format(n=n)
+                if n > 1
+                else _("Provinces; <metric>_<year> columns: the year-end level (a flow: the year's sum)")
+            )
+        else:
+            out[name] = (
+                _("Replication 0 of {n} (the one the map draws); the provinces layer holds P50s").format(n=n)
+                if n > 1
+                else _("The run's one replication")
+            )
+    return out
+
+
+def _write_gpkg(layers: dict[str, Any], path: Path, descriptions: dict[str, str] | None = None) -> None:
     """All layers into one GeoPackage. SQLite's per-commit fsync is off while writing (about a third of the
     time here): the file is a temporary one that `atomic_file` renames only once it is complete."""
     import pyogrio
@@ -178,12 +204,12 @@ def _write_gpkg(layers: dict[str, Any], path: Path) -> None:
     saved = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
     pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
     try:
-        _write_layers(layers, path)
+        _write_layers(layers, path, descriptions or {})
     finally:
         pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": saved})
 
 
-def _write_layers(layers: dict[str, Any], path: Path) -> None:
+def _write_layers(layers: dict[str, Any], path: Path, descriptions: dict[str, str]) -> None:
     with warnings.catch_warnings():
         # the hidden temporary name does not end in .gpkg; the final name does
         warnings.filterwarnings(
@@ -198,6 +224,7 @@ def _write_layers(layers: dict[str, Any], path: Path) -> None:
                 engine="pyogrio",
                 use_arrow=True,
                 dataset_options={"VERSION": GPKG_VERSION},
+                layer_options={"DESCRIPTION": descriptions[name]} if name in descriptions else None,
             )
 
 
@@ -222,14 +249,15 @@ def write_gis(result_dir: Path, *, threaded: bool = False) -> list[Path]:
     """
     result_dir = Path(result_dir)
     layers = gis_layers(result_dir)
+    about = layer_descriptions(result_dir, list(layers))
     if not threaded:
         return [
-            atomic_file(result_dir / GPKG_NAME, lambda tmp: _write_gpkg(layers, tmp)),
+            atomic_file(result_dir / GPKG_NAME, lambda tmp: _write_gpkg(layers, tmp, about)),
             *_write_geoparquets(result_dir, layers),
         ]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1, thread_name_prefix="dxsim-geoparquet") as pool:
         parquets = pool.submit(_write_geoparquets, result_dir, layers)
-        gpkg = atomic_file(result_dir / GPKG_NAME, lambda tmp: _write_gpkg(layers, tmp))
+        gpkg = atomic_file(result_dir / GPKG_NAME, lambda tmp: _write_gpkg(layers, tmp, about))
         return [gpkg, *parquets.result()]
