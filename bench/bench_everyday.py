@@ -8,9 +8,13 @@ hyperfine-style repeats (median):
 - the same first run with the world store off (`DXSIM_WORLD_CACHE=0`): what the store saves;
 - where the time goes in one warm run (progress messages time-stamped in the process);
 - `run_replication` CPU time to 2030 and to 2040 (in one process, pinned to CPU 0), budget: 2040 <= 2x 2030;
-- `dxsim run --reps N` peak RSS (child `ru_maxrss`), budget <= 1.5 GB for N = 1000 (`--reps-memory N`).
+- `dxsim run --reps N` peak RSS (child `ru_maxrss`), budget <= 1.5 GB for N = 1000 (`--reps-memory N`);
+- with `--against REV`: the second plain run of another commit (a git worktree of REV, same .venv), in pairs
+  interleaved with this tree's, so that both see the same host. Why: this shared host's speed drifts by up to
+  2x within hours (bench/RESULTS.md history), so a change is judged by the paired difference, not by two runs of
+  the benchmark hours apart.
 
-    .venv/bin/python bench/bench_everyday.py [--repeats 3] [--reps-memory 0]
+    .venv/bin/python bench/bench_everyday.py [--repeats 3] [--reps-memory 0] [--against REV --pairs 8]
 """
 
 from __future__ import annotations
@@ -83,6 +87,44 @@ def dxsim_run(args: list[str], env: dict[str, str]) -> float:
     return dt
 
 
+def plain_run(repo: Path, out: Path, env: dict[str, str]) -> float:
+    """Wall time of one `dxsim run --no-map --no-report` of the baseline with the dxsim package of `repo`."""
+    t0 = time.perf_counter()
+    r = subprocess.run(
+        [sys.executable, "-m", "dxsim.cli.main", "run", "scenarios/baseline.toml", "--reps", "1"]
+        + ["--no-map", "--no-report", "--out", str(out)],
+        env={**env, "PYTHONPATH": str(repo)},
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    dt = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise SystemExit(f"dxsim run in {repo} failed: {r.stderr.strip()}")
+    return dt
+
+
+def against(rev: str, pairs: int, tmp: Path, env: dict[str, str]) -> tuple[list[float], list[float], str]:
+    """(REV's times, this tree's times, REV's short hash): `pairs` second plain runs each, interleaved."""
+    tree = tmp / "against"
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(tree), rev], cwd=C.REPO, check=True, capture_output=True
+    )
+    atexit.register(
+        subprocess.run, ["git", "worktree", "remove", "--force", str(tree)], cwd=C.REPO, capture_output=True
+    )
+    short = subprocess.run(
+        ["git", "rev-parse", "--short", rev], cwd=C.REPO, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    plain_run(tree, tmp / "against-warm", env)  # REV's own data cache and prepared world
+    old, new = [], []
+    for _ in range(pairs):
+        old.append(plain_run(tree, tmp / "against-old", env))
+        new.append(plain_run(C.REPO, tmp / "against-new", env))
+    return old, new, short
+
+
 def peak_rss_mb(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall s, peak RSS MB over the process and its pool workers) of one dxsim run."""
     t0 = time.perf_counter()
@@ -107,6 +149,8 @@ def main() -> None:
     ap.add_argument(
         "--reps-memory", type=int, default=0, help="also run `--reps N --no-map --no-report` for peak RSS"
     )
+    ap.add_argument("--against", help="also time another commit's second plain run, interleaved (git rev)")
+    ap.add_argument("--pairs", type=int, default=8, help="interleaved pairs for --against")
     args = ap.parse_args()
     env = {**os.environ, "COLUMNS": "120"}
     load0 = C.load_avg()
@@ -207,6 +251,19 @@ def main() -> None:
                 C.verdict(rss / 1024 <= BUDGET_RSS_GB),
             )
         )
+    if args.against:
+        old, new, short = against(args.against, args.pairs, tmp, env)
+        diffs = [o - n for o, n in zip(old, new, strict=True)]
+        rows += [
+            (f"second plain run at {short} (interleaved with this tree's)", C.fmt_times(old), "-", "info"),
+            ("second plain run at this tree (interleaved)", C.fmt_times(new), "-", "info"),
+            (
+                f"paired difference {short} minus this tree (> 0: this tree is faster)",
+                f"median {C.med(diffs):+.3f} s ({sum(d > 0 for d in diffs)} of {len(diffs)} pairs faster)",
+                "-",
+                "info",
+            ),
+        ]
     table = "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
     # progress messages may name folders of this machine: shown relative to the repository
     phases = " · ".join(f"{name.replace(str(C.REPO) + '/', '')} {sec:.2f} s" for name, sec in marks)
