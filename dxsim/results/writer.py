@@ -380,6 +380,7 @@ def manifest(
 _DIGESTS: dict[tuple[int, int, int, int, int], str] = {}
 # a file last changed this long ago is memoised: any later write gets a later change time, even on FAT (2 s ticks)
 _SETTLED_NS = 3_000_000_000
+_MAX_DIGESTS = 100_000  # ~20 MB at most
 
 
 def file_sha256(path: Path) -> str:
@@ -398,6 +399,8 @@ def file_sha256(path: Path) -> str:
             return known
         digest = hashlib.file_digest(f, "sha256").hexdigest()
     if time.time_ns() - max(st.st_ctime_ns, st.st_mtime_ns) > _SETTLED_NS or _in_own_tmp(Path(path)):
+        if len(_DIGESTS) >= _MAX_DIGESTS:  # a long-lived process (the Python API, a sweep's workers)
+            _DIGESTS.clear()
         _DIGESTS[key] = digest
     return digest
 
