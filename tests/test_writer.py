@@ -667,6 +667,14 @@ def test_file_digests_are_memoised_only_while_the_file_is_unchanged(
     assert f.stat().st_size == old.st_size and f.stat().st_mtime_ns == old.st_mtime_ns
     assert writer.file_sha256(f) == hashlib.sha256(b"a\n2\n").hexdigest()
     assert len(hashed) == 4
+    # the memo is bounded (a long-lived process hashes many folders): at the bound it starts again
+    monkeypatch.setattr(writer, "_DIGESTS", {})
+    monkeypatch.setattr(writer, "_MAX_DIGESTS", 2)
+    for i in range(5):
+        g = tmp_path / f"g{i}.csv"
+        g.write_bytes(b"x" * i)
+        writer.file_sha256(g)
+        assert 1 <= len(writer._DIGESTS) <= 2
 
 
 def test_a_map_page_is_not_replaced_by_a_report_nor_the_other_way_round(tmp_path: Path) -> None:
