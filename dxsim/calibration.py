@@ -476,6 +476,39 @@ def calibration_rows(world: World, replication: ReplicationResult | None = None)
     return rows
 
 
+GPU_COMMITMENT_SOURCE = (
+    "000:73"  # FPT: 1,016 H100 and the USD 200 million committed, on one line of the report
+)
+
+
+def gpu_capex_rows(usd_per_h100: float, observations: pl.DataFrame | None = None) -> list[CalibrationRow]:
+    """FPT's commitment per H100 (USD 200 million for 1,016, one line of the report: observations.csv) beside the
+    model's capex per H100 as deployed (`usd_per_h100`): context, not a check, since the commitment also covers
+    the data centre and running it; [] when the observations do not hold both figures."""
+    obs = read_observations() if observations is None else observations
+    line = obs.filter(pl.col("source").str.starts_with(GPU_COMMITMENT_SOURCE))
+    money = line.filter(pl.col("metric") == "gpu_investment_fpt_usd_m")
+    gpus = line.filter(pl.col("metric") == "gpus_fpt_h100_cluster")
+    if money.height != 1 or gpus.height != 1:
+        return []
+    usd_m, n = float(money["value"][0]), float(gpus["value"][0])
+    return [
+        CalibrationRow(
+            _named(
+                N_(
+                    "Capex per H100 as deployed, with its server and fabric (FPT's commitment per GPU also covers "
+                    "what the model books as data-centre capex, and running it: context, not a check)"
+                )
+            ),
+            usd_m * 1e6 / n,
+            usd_per_h100,
+            None,
+            "USD per GPU",
+            f"{money['source'][0]}: '{gpus['quote'][0]}, {money['quote'][0]}' (USD {usd_m:g} million / {n:,.0f} H100)",
+        )
+    ]
+
+
 def year_flow_rows(metrics: pl.DataFrame, observations: pl.DataFrame | None = None) -> list[CalibrationRow]:
     """The operators' reported 5G additions over a calendar year (observations.csv, YEAR_FLOW_COUNTERPART) beside the
     model's change over that year in replication 0, where the run spans the whole year: informative only (they are
@@ -637,18 +670,7 @@ def compute_rows(
             upper_bound=True,
         ),
         *(
-            [
-                row(
-                    N_(
-                        "Capex per H100 as deployed, with its server and fabric (FPT's commitment per GPU also covers "
-                        "what the model books as data-centre capex, and running it: context, not a check)"
-                    ),
-                    "fpt_h100_commitment_usd_per_gpu",
-                    cat["H100"].unit_price_usd * world.scenario.compute.gpus.system_capex_factor,
-                    None,
-                    "USD per GPU",
-                )
-            ]
+            gpu_capex_rows(cat["H100"].unit_price_usd * world.scenario.compute.gpus.system_capex_factor)
             if "H100" in cat  # a planner's own catalogue may leave it out
             else []
         ),

@@ -411,15 +411,19 @@ def test_compute_capex_equals_phase_log_and_gpu_deliveries(baseline):
                 assert 0.0 < rec["capex_vnd_bn"] <= full * (1 + REL), (plan.project_id, rec)
             dc_capex += rec["capex_vnd_bn"]
     assert n_full > 0
-    # GPUs: each delivery in the horizon x catalogue unit price x exchange rate
+    # GPUs: each delivery in the horizon x catalogue unit price x the server-and-fabric factor replication 0 drew x
+    # exchange rate
     cat = pl.read_csv(CATALOGUE)
     price = dict(zip(cat["model"].to_list(), cat["unit_price_usd"].to_list()))
-    usd_vnd = out.scenario.compute.gpus.usd_vnd
+    gpus = replication_scenario(out).compute.gpus
+    usd_vnd = gpus.usd_vnd
+    factor = gpus.system_capex_factor
+    assert factor != out.scenario.compute.gpus.system_capex_factor  # drawn: this checks the drawn one is used
     delivered = [
         (day, m, n) for (day, kind, _org, m, n, _d) in cr.gpus.events if kind == "delivered" and day <= h
     ]
     assert delivered
-    gpu_capex = sum(n * price[m] * usd_vnd / 1e9 for _, m, n in delivered)
+    gpu_capex = sum(n * price[m] * factor * usd_vnd / 1e9 for _, m, n in delivered)
     want = dc_capex + gpu_capex
     assert_close(
         out.summary["kpis"]["compute_capex_total_vnd_bn"], want, "KPI compute_capex_total_vnd_bn", KPI_ABS
