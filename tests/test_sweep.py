@@ -7,6 +7,7 @@ prepares the world once; the Dask test starts a 2-process LocalCluster (~30-60 s
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -542,3 +543,46 @@ def test_a_data_centre_project_is_addressed_by_its_project_id_not_its_display_na
         resolve_path(b, "p", "compute.datacentres.extra_projects.Khu A.lon", sc)
     with pytest.raises(DxsimInputError, match="phases is a list whose items have no name"):
         resolve_path(b, "p", "compute.datacentres.extra_projects.NEW-1.phases.0.it_mw", sc)
+
+
+def test_a_driver_is_distinct_from_zero_only_when_a_permutation_test_says_so(tmp_path, base):
+    """A 4-run LHS sweep whose villages KPI moved in one run alone (601 against 602) listed every parameter as a
+    driver, rho ±0.775 with a bootstrap interval of 0.775..1 and no "n.s.": at 4 runs no rank correlation can be
+    told from 0 at 95%, since the exact permutation test's smallest p is 2/4! = 0.083. The test now decides "n.s."
+    (exact up to 7 runs), and indices.csv carries its p_value."""
+    from dxsim.sweep.analysis import spearman_p_value
+
+    # exact p-values, by hand: a perfect rank correlation is 1 of n! orderings, or its reverse
+    assert spearman_p_value(np.arange(4.0), np.arange(4.0), 0) == pytest.approx(2 / 24)
+    assert spearman_p_value(np.arange(5.0), np.arange(5.0), 0) == pytest.approx(2 / 120)
+    assert math.isnan(spearman_p_value(np.arange(4.0), np.ones(4), 0))  # a KPI that does not move
+    spec, des, _ = plan_sweep(
+        sweep_file(tmp_path, base, method="lhs", samples=4, kpis='["villages_connected_end"]')
+    )
+    lone = int(np.argmin(des.X[:, 0]))
+    y = np.full(4, 602.0)
+    y[lone] = 601.0  # moved in one run: the one lowest in the first parameter
+    an = analyse(spec, des.X, {"villages_connected_end": y})
+    drivers = an.drivers.filter(pl.col("rank").is_not_null())
+    assert drivers.height > 0 and not drivers["distinct_from_zero"].any()
+    rho = an.indices.filter(pl.col("index") == "rho")
+    assert rho["p_value"].min() >= 2 / 24 - 1e-12  # no 4-run rho is significant
+    line = next(
+        ln
+        for ln in drivers_markdown(spec, an, 4).splitlines()
+        if ln.startswith("- **villages_connected_end**")
+    )
+    assert line.count("n.s.") == drivers.height  # every listed driver marked
+    # 40 runs with a clear monotone effect of the first parameter: distinct; the others are not
+    spec40, des40, _ = plan_sweep(
+        sweep_file(tmp_path, base, "s40.toml", method="lhs", samples=40, kpis='["capex_total_vnd_bn"]')
+    )
+    y40 = 1000.0 + 10.0 * des40.X[:, 0]
+    an40 = analyse(spec40, des40.X, {"capex_total_vnd_bn": y40})
+    top = an40.drivers.filter(pl.col("rank") == 1).row(0, named=True)
+    assert top["parameter"] == spec40.parameters[0].path and top["distinct_from_zero"] is True
+    p_first = an40.indices.filter(
+        (pl.col("index") == "rho") & (pl.col("parameter") == spec40.parameters[0].path)
+    )["p_value"][0]
+    # no resample of 40 runs reaches rho = 1: the observed one counts alone on each side, 2 x 1 / (9,999 + 1)
+    assert p_first == pytest.approx(2 / 10_000)

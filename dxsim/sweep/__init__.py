@@ -22,7 +22,8 @@ Output directory (default ``outputs/sweeps/<name>/``):
 - ``runs.csv`` / ``runs.parquet``: one row per run, in design order: run, run_id, one column per
   parameter path (the value used), one column per KPI (mean over the run's replications).
 - ``replications.parquet``: run, run_id, replication, kpi, value (every replication of every run).
-- ``indices.csv``: kpi, parameter, index, value, conf, ci_low, ci_high.
+- ``indices.csv``: kpi, parameter, index, value, conf, ci_low, ci_high, p_value (rho: the permutation test of
+  rho = 0 that decides "n.s.").
 - ``drivers.csv`` and ``drivers.md``: per KPI the `top` parameters that move it most, with CIs.
 - ``sweep.json``: the spec, counts (runs, executed now, reused), timing and per-task overhead.
 

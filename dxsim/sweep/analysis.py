@@ -12,7 +12,8 @@ Per KPI (Y = the run KPI, i.e. the mean over the run's replications):
   (robust at small N; S1 also catches non-monotonic effects, read it beside rho).
 
 Indices table (long): kpi, parameter, index, value, conf (half-width of the CI as SALib reports
-it), ci_low, ci_high. A KPI that does not vary across runs gets no indices ("constant"); a KPI
+it), ci_low, ci_high, p_value (rho only: the permutation test of rho = 0, which decides "n.s.": the
+bootstrap interval is far too narrow at a handful of runs). A KPI that does not vary across runs gets no indices ("constant"); a KPI
 with undefined runs (e.g. a date never reached within the horizon) gets none either, with the
 count in the note: extend the horizon or choose another KPI.
 """
@@ -23,7 +24,7 @@ import math
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 import numpy as np
 import polars as pl
@@ -53,6 +54,7 @@ INDEX_SCHEMA = {
     "conf": pl.Float64,
     "ci_low": pl.Float64,
     "ci_high": pl.Float64,
+    "p_value": pl.Float64,
 }
 DRIVER_SCHEMA = {
     "kpi": pl.Utf8,
@@ -76,6 +78,7 @@ class IndexRow(TypedDict):
     conf: float | None
     ci_low: float | None
     ci_high: float | None
+    p_value: NotRequired[float | None]  # rho only: the permutation test of rho = 0 (spearman_p_value)
 
 
 class DriverRow(TypedDict):
@@ -142,6 +145,42 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> float:
     return float(spearmanr(x, y).statistic)
 
 
+PERMUTATIONS = (
+    9_999  # resamples of the test of rho = 0; every permutation when there are fewer (up to 7 runs)
+)
+
+
+def spearman_p_value(x: np.ndarray, y: np.ndarray, seed: int) -> float:
+    """Two-sided permutation test of Spearman's rho = 0 (`scipy.stats.permutation_test`, pairings): exact up to 7
+    runs, else 9,999 seeded resamples; NaN when x or y does not vary.
+
+    Why not the bootstrap interval: at a handful of runs it excluded 0 for every parameter of a 4-run sweep (rho
+    ±0.775, interval 0.775..1) although 4 runs allow no rank correlation to differ from 0 at 95% (the exact test's
+    smallest p is 2/24 = 0.083); a KPI that moved in one run alone made every parameter a "driver"."""
+    from scipy.stats import permutation_test, rankdata
+
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return math.nan
+    ry = rankdata(y)
+    ry = ry - ry.mean()
+    ry_norm = float(np.sqrt((ry * ry).sum()))
+
+    def rho(rx: np.ndarray, axis: int = -1) -> np.ndarray:
+        rx = rx - rx.mean(axis=axis, keepdims=True)
+        return cast(np.ndarray, (rx * ry).sum(axis=axis) / (np.sqrt((rx * rx).sum(axis=axis)) * ry_norm))
+
+    res = permutation_test(
+        (rankdata(x),),
+        rho,
+        permutation_type="pairings",
+        vectorized=True,
+        n_resamples=PERMUTATIONS,
+        alternative="two-sided",
+        rng=np.random.default_rng(seed),
+    )
+    return float(res.pvalue)
+
+
 def _spearman_rows(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> list[IndexRow]:
     rng = np.random.default_rng(spec.seed)
     n = Y.size
@@ -164,6 +203,7 @@ def _spearman_rows(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> l
                 "conf": None if lo is None or hi is None else (hi - lo) / 2,
                 "ci_low": lo,
                 "ci_high": hi,
+                "p_value": _f(spearman_p_value(X[:, j], Y, spec.seed + j)),
             }
         )
     return out
@@ -275,9 +315,15 @@ def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysi
             reverse=True,
         )
         for rank, r in enumerate(ranked[: spec.top], start=1):
-            distinct = (r["ci_low"] is not None and r["ci_low"] > 0) or (
-                r["ci_high"] is not None and r["ci_high"] < 0
-            )
+            if (
+                r["index"] == "rho"
+            ):  # the permutation test: the bootstrap interval is far too narrow at few runs
+                pv = r.get("p_value")
+                distinct = pv is not None and pv < 1 - spec.conf_level
+            else:
+                distinct = (r["ci_low"] is not None and r["ci_low"] > 0) or (
+                    r["ci_high"] is not None and r["ci_high"] < 0
+                )
             drivers.append(
                 {
                     "kpi": kpi,
@@ -387,10 +433,18 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
     lines = [
         "# " + _("Sweep {name}: what moves each KPI").format(name=spec.name),
         "",
-        _(
-            "{method}, N = {samples}, {runs} runs x {reps} replication(s), seed {seed}; base `{base}`. Ranked by "
-            "{what}; ± is the {conf} confidence half-width ({bootstrap} bootstrap resamples). A driver whose "
-            "interval reaches 0 is marked (n.s.)."
+        (
+            _(
+                "{method}, N = {samples}, {runs} runs x {reps} replication(s), seed {seed}; base `{base}`. Ranked by "
+                "{what}; ± is the {conf} confidence half-width ({bootstrap} bootstrap resamples). A driver whose "
+                "rho a permutation test cannot tell from 0 at that level (exact up to 7 runs) is marked (n.s.)."
+            )
+            if main == "rho"
+            else _(
+                "{method}, N = {samples}, {runs} runs x {reps} replication(s), seed {seed}; base `{base}`. Ranked by "
+                "{what}; ± is the {conf} confidence half-width ({bootstrap} bootstrap resamples). A driver whose "
+                "interval reaches 0 is marked (n.s.)."
+            )
         ).format(
             method=spec.method,
             samples=F.plain(spec.samples),
