@@ -48,7 +48,9 @@ def run(out: Path, extra: list[str]) -> tuple[float, float, str]:
     t0 = time.perf_counter()
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=C.REPO, env={**os.environ, "COLUMNS": "200"})
     wall = time.perf_counter() - t0
-    if r.returncode != 0:
+    # exit 1 with the out-of-sample warning is a finished search whose best plan misses a target on fresh seeds
+    flattered = r.returncode == 1 and "warning: the best plan misses" in " ".join(r.stdout.split())
+    if r.returncode != 0 and not flattered:
         sys.exit(f"dxsim optimise failed ({r.returncode}): {r.stderr[-2000:]}")
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
     return wall, (int(m.group(1)) / 1e6 if m else float("nan")), r.stdout
@@ -73,6 +75,12 @@ def main() -> None:
         same = (out / "history.csv").read_bytes() == hist1
         md = (out / "optimise.md").read_text(encoding="utf-8")
     feasible = re.search(r"(\d+) candidates met every constraint", md.replace("\n", " "))
+    warned = re.search(r"warning: the best plan misses [^:]*:", " ".join(stdout.split()))
+    fresh = (
+        warned.group(0).removeprefix("warning: ").rstrip(":") + " (exit 1)"
+        if warned
+        else "meets every constraint"
+    )
     best = (
         md.split("## Best plan", 1)[1].split("## What binds", 1)[0].strip()
         if "## Best plan" in md
@@ -96,6 +104,7 @@ comparison with the base (8 replications each).
 | the same command again (every evaluation reused: a resume) | {wall2:.0f} s; {reused.group(0) if reused else "?"} | - | info |
 | history identical on the second run | {same} | True | {C.verdict(same)} |
 | candidates meeting every constraint | {feasible.group(1) if feasible else "?"} | - | info |
+| the best plan on 32 fresh replications | {fresh} | - | info |
 
 Best plan found:
 

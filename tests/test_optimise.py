@@ -607,3 +607,46 @@ def test_a_lever_inside_a_list_of_named_tables_writes_the_whole_list_into_the_pl
     assert plan.supports[1].per_site_vnd_bn == 2.5
     assert plan.supports[1].model_copy(update={"per_site_vnd_bn": 1.5}) == was.supports[1]
     assert plan.supply.deliveries_per_month == 4321 and isinstance(plan.supply.deliveries_per_month, int)
+
+
+def test_a_best_plan_that_misses_its_constraints_on_fresh_seeds_exits_1(
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trial's best plan met its three constraints in the search (3 replications) and missed all three on fresh
+    seeds (validation.csv: served 5G P10 94.9 -> 91.7 against >= 92.5), and `dxsim optimise` exited 0: a script
+    could not tell it from a plan found. It now warns in one line naming the constraints and exits 1; a plan that
+    holds out of sample still exits 0."""
+    from types import SimpleNamespace
+
+    from typer.testing import CliRunner
+
+    import dxsim.optimise as opt
+    from dxsim.cli.main import app
+    from dxsim.optimise.outputs import unmet_out_of_sample
+
+    f = opt_file(tmp_path, base, GRID_BODY.format(evals=3, vreps=4, stat="P10", bound=30.0))
+    spec = load_optimise(f)
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "optimise.md").write_text("# optimise\n", encoding="utf-8")
+    label = spec.constraints[0].label
+
+    def fake(*_a: object, **_k: object) -> SimpleNamespace:
+        return SimpleNamespace(spec=spec, feasible_found=True, out_dir=out, evaluated_now=3, reused=0)
+
+    monkeypatch.setattr(opt, "run_optimise", fake)
+    for met, code in ((True, 0), (False, 1)):
+        pl.DataFrame(
+            {"constraint": [label], "in_search": [31.0], "fresh_seeds": [35.0 if met else 29.0]}
+            | {"met_out_of_sample": [met]}
+        ).write_csv(out / "validation.csv")
+        assert unmet_out_of_sample(out) == ([] if met else [label])
+        r = CliRunner().invoke(app, ["optimise", str(f), "--out", str(out)])
+        assert r.exit_code == code, r.output
+        text = " ".join(r.output.split())  # the terminal wraps the line
+        assert text.count("warning: the best plan misses") == (0 if met else 1)
+        if not met:
+            assert f"misses 1 of its 1 constraints on fresh seeds ({label}; validation.csv)" in text
+            assert "1 replication(s) per candidate flattered it; raise `reps` in" in text
+    (out / "validation.csv").unlink()  # --no-check: nothing to judge
+    assert unmet_out_of_sample(out) == []

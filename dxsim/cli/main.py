@@ -1484,6 +1484,7 @@ def optimise(
 
     def body() -> int:
         from dxsim.optimise import run_optimise
+        from dxsim.optimise.outputs import unmet_out_of_sample
 
         with Progress(
             SpinnerColumn(),
@@ -1519,7 +1520,27 @@ def optimise(
         )
         # no plan meeting every target is a target failure, as in calibration and backtest: exit 1 (optimise.md
         # says which constraint no candidate met); scripts can tell it from a plan found
-        return 0 if res.feasible_found else 1
+        if not res.feasible_found:
+            return 1
+        # nor is a plan that misses its targets on fresh seeds: the search's replications flattered it
+        missed = unmet_out_of_sample(res.out_dir)
+        if missed:
+            out.print(
+                _(
+                    "warning: the best plan misses {k} of its {n} constraints on fresh seeds ({names}; "
+                    "validation.csv): {reps} replication(s) per candidate flattered it; raise `reps` in {file}"
+                ).format(
+                    k=len(missed),
+                    n=len(res.spec.constraints),
+                    names=", ".join(missed),
+                    reps=res.spec.reps,
+                    file=opt_file,
+                ),
+                highlight=False,
+                markup=False,
+            )
+            return 1
+        return 0
 
     _guard(body)
 

@@ -83,7 +83,10 @@ def binding_lines(spec: OptSpec, hist: pl.DataFrame) -> list[str]:
         lo, hi = (float(col.min()), float(col.max())) if col.len() else (math.nan, math.nan)  # type: ignore[arg-type]
         if col.len() and hi - lo <= 1e-9 * max(1.0, abs(hi)):
             verdict = (
-                _("met whatever the levers: not binding")
+                _(
+                    "met whatever the levers on the search's replications: not binding there (validation.csv "
+                    "checks fresh seeds)"
+                )
                 if met == n
                 else _(
                     "missed whatever the levers: these levers cannot reach it; look at what binds with "
@@ -239,6 +242,16 @@ def validation_frame(spec: OptSpec, best: Evaluated, rec: dict[str, Any]) -> pl.
             "met_out_of_sample": pl.Boolean,
         },
     )
+
+
+def unmet_out_of_sample(out_dir: Path) -> list[str]:
+    """The constraints the best plan misses on fresh seeds (validation.csv's `met_out_of_sample` false); [] when the
+    folder has no validation (`--no-check`, `validate_reps = 0`, no feasible plan)."""
+    path = Path(out_dir) / "validation.csv"
+    if not path.is_file():
+        return []
+    table = pl.read_csv(path, schema_overrides={"met_out_of_sample": pl.Boolean})
+    return table.filter(~pl.col("met_out_of_sample"))["constraint"].to_list()
 
 
 def probe_frame(spec: OptSpec, best: Evaluated, found: list[Move], scores: list[Score]) -> pl.DataFrame:
