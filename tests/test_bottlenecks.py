@@ -12,6 +12,7 @@ import simpy
 from test_datacentres import params  # the same deterministic data-centre pipeline
 
 from dxsim.geo.datacentres import STATE_DC_ID, projects
+from dxsim.i18n import formats as F
 from dxsim.results.bottlenecks import (
     binding_by_month,
     cause_summary,
@@ -969,3 +970,57 @@ def test_campaign_surge_teams_that_did_not_bind_are_said_so(field: str, noun: st
     assert len(said) == 1 and said[0][0] == "note", said
     assert said[0][1].startswith(f"{field} None → 10: {noun} did not bind"), said
     assert "the binding constraint there is power" in said[0][1]
+
+
+def test_support_that_displaces_upgrades_says_so_with_the_year_end_it_costs_most():
+    """A support for new sites ordered ~2,200 stations more and compare said only that, while the option had fewer
+    stations on air for two years: the operators built the paid new sites in place of cheaper upgrades. The note
+    now names the year end with the largest shortfall (mean of the paired differences), the upgrades and new sites
+    then, and the first year end the option is ahead. Hand-computed on two replications."""
+    e26, e27, e28 = dt.date(2026, 12, 31), dt.date(2027, 12, 31), dt.date(2028, 12, 31)
+    mid = dt.date(2027, 6, 30)  # not a year end: never read
+
+    def run(stations: dict, upgrades: dict, new: dict, paid: float, moved: float) -> pl.DataFrame:
+        rows = [(e28, r, "subsidy_paid_vnd_bn", paid) for r in (0, 1)]
+        rows += [(e28, r, "stations_ordered_for_support_cum", moved) for r in (0, 1)]
+        for metric, values in (
+            ("stations_5g", stations),
+            ("stations_5g_upgrades_cum", upgrades),
+            ("stations_5g_new_sites_cum", new),
+        ):
+            rows += [(d, r, metric, v) for (d, r), v in values.items()]
+        return frame(rows + [(mid, 0, "stations_5g", 0.0), (mid, 1, "stations_5g", 0.0)])
+
+    keys = [(e26, 0), (e26, 1), (e27, 0), (e27, 1), (e28, 0), (e28, 1)]
+    ref = run(
+        dict(zip(keys, [100, 110, 200, 210, 300, 310])),
+        dict(zip(keys, [90, 100, 180, 190, 260, 270])),
+        dict(zip(keys, [10, 10, 20, 20, 40, 40])),
+        0.0,
+        0.0,
+    )
+    # option: 100-10 / 110-30 at end-2026 (mean -20), 200-30 / 210-10 at end-2027 (mean -20), ahead at end-2028
+    opt = run(
+        dict(zip(keys, [90, 80, 170, 200, 305, 320])),
+        dict(zip(keys, [70, 60, 140, 160, 250, 260])),
+        dict(zip(keys, [20, 20, 30, 40, 55, 60])),
+        500.0,
+        40.0,
+    )
+    note = support_note(opt, ref, [("supports", [], ["..."])])
+    # ties (-20 at both year ends): the first is named; upgrades then (70-90, 60-100) mean -30, new sites +10
+    assert "+40 stations ordered because of it (+0 in surges), yet -20 stations on air at " in note
+    assert "(-30 upgrades, +10 new sites)" in note and "in place of cheaper upgrades" in note
+    assert note.endswith("(ahead from " + F.date(e28) + ")")
+    assert F.date(e26) in note.split("yet", 1)[1].split("(", 1)[0]
+    never = run(
+        dict(zip(keys, [90, 80, 170, 200, 290, 300])),
+        dict(zip(keys, [70, 60, 140, 160, 240, 250])),
+        dict(zip(keys, [20, 20, 30, 40, 50, 50])),
+        500.0,
+        40.0,
+    )
+    assert support_note(never, ref, [("supports", [], ["..."])]).endswith("(not ahead by the end of the run)")
+    # at least as many stations at every year end: nothing about displacement
+    ahead = run(dict(zip(keys, [100, 110, 200, 210, 300, 310])), {}, {}, 500.0, 40.0)
+    assert "yet" not in support_note(ahead, ref, [("supports", [], ["..."])])
