@@ -71,29 +71,12 @@ print(json.dumps(marks))
 """
 
 
-def dxsim_run(args: list[str], env: dict[str, str]) -> float:
+def dxsim_run(args: list[str], env: dict[str, str], repo: Path = C.REPO) -> float:
+    """Wall time of one `dxsim run ARGS` process, run in `repo` with that tree's dxsim package."""
     t0 = time.perf_counter()
     r = subprocess.run(
         [sys.executable, "-m", "dxsim.cli.main", "run", *args],
-        env=env,
-        cwd=C.REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    dt = time.perf_counter() - t0
-    if r.returncode != 0:
-        raise SystemExit(f"dxsim run failed: {r.stderr.strip()}")
-    return dt
-
-
-def plain_run(repo: Path, out: Path, env: dict[str, str]) -> float:
-    """Wall time of one `dxsim run --no-map --no-report` of the baseline with the dxsim package of `repo`."""
-    t0 = time.perf_counter()
-    r = subprocess.run(
-        [sys.executable, "-m", "dxsim.cli.main", "run", "scenarios/baseline.toml", "--reps", "1"]
-        + ["--no-map", "--no-report", "--out", str(out)],
-        env={**env, "PYTHONPATH": str(repo)},
+        env=env if repo == C.REPO else {**env, "PYTHONPATH": str(repo)},
         cwd=repo,
         capture_output=True,
         text=True,
@@ -103,6 +86,13 @@ def plain_run(repo: Path, out: Path, env: dict[str, str]) -> float:
     if r.returncode != 0:
         raise SystemExit(f"dxsim run in {repo} failed: {r.stderr.strip()}")
     return dt
+
+
+def plain_run(repo: Path, out: Path, env: dict[str, str]) -> float:
+    """Wall time of one `dxsim run --no-map --no-report` of the baseline with the dxsim package of `repo`."""
+    return dxsim_run(
+        ["scenarios/baseline.toml", "--reps", "1", "--no-map", "--no-report", "--out", str(out)], env, repo
+    )
 
 
 def against(rev: str, pairs: int, tmp: Path, env: dict[str, str]) -> tuple[list[float], list[float], str]:

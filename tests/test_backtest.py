@@ -470,31 +470,21 @@ def test_an_operator_s_additions_in_a_year_are_the_model_s_december_to_december_
     only part of the year's additions, so that figure is not judged."""
     from dxsim.calibration import year_flow, year_flow_rows
 
-    rows = []
-    levels = {  # replication -> operator -> (end-2025, end-2026)
-        0: {"viettel": (9_000.0, 21_000.0), "vnpt": (5_000.0, 9_000.0)},
-        1: {"viettel": (9_500.0, 23_500.0), "vnpt": (5_500.0, 8_500.0)},
+    levels = {  # operator -> per replication (end-2025, end-2026)
+        "viettel": ((9_000.0, 21_000.0), (9_500.0, 23_500.0)),
+        "vnpt": ((5_000.0, 9_000.0), (5_500.0, 8_500.0)),
     }
-    for rep, ops in levels.items():
-        for op, (a, b) in ops.items():
-            for d, v in (
-                (D(2025, 11, 30), a - 500.0),
-                (D(2025, 12, 31), a),
-                (D(2026, 6, 30), a + 10.0),
-                (D(2026, 12, 31), b),
-            ):
-                rows.append(
-                    {"date": d, "replication": rep, "area": "VN", "metric": f"stations_5g_{op}", "value": v}
-                )
-    m = pl.DataFrame(
-        rows,
-        schema={
-            "date": pl.Date,
-            "replication": pl.Int64,
-            "area": pl.Utf8,
-            "metric": pl.Utf8,
-            "value": pl.Float64,
-        },
+    m = metrics(
+        [
+            (d, "VN", f"stations_5g_{op}", [f(a, b) for a, b in reps])
+            for op, reps in levels.items()
+            for d, f in (
+                (D(2025, 11, 30), lambda a, _b: a - 500.0),
+                (D(2025, 12, 31), lambda a, _b: a),
+                (D(2026, 6, 30), lambda a, _b: a + 10.0),
+                (D(2026, 12, 31), lambda _a, b: b),
+            )
+        ]
     )
     # by hand: Viettel 21,000 - 9,000 = 12,000 and 23,500 - 9,500 = 14,000; with VNPT +4,000 and +3,000
     assert year_flow(m, ("stations_5g_viettel",), "VN", 2026).tolist() == [12_000.0, 14_000.0]
