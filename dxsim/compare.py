@@ -162,22 +162,34 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ("year_5g_pop_99pct", _("Date 5G covers 99% of the population"), DATE_UNIT, "date"),
         ("year_last_village_connected", _("Date the last feasible village is connected"), DATE_UNIT, "date"),
     ]
+    # the path, not only the end: a lever that connects villages or opens data-centre phases sooner moves these
+    rows += [
+        (
+            f"villages_connected_{t}",
+            _("Villages connected (served), {when} end").format(when=_tag_month(t)),
+            "villages",
+            "value",
+        )
+        for t in tags
+    ]
+    rows += [
+        (
+            f"dc_it_capacity_mw_{t}",
+            _("Data-centre IT capacity, {when}").format(when=_tag_month(t)),
+            "MW",
+            "value",
+        )
+        for t in tags
+    ]
     if dc_tag:
-        when = _tag_month(dc_tag)
-        rows += [
-            (
-                f"dc_it_capacity_mw_{dc_tag}",
-                _("Data-centre IT capacity, {when}").format(when=when),
-                "MW",
-                "value",
-            ),
+        rows.append(
             (
                 f"gpus_installed_{dc_tag}",
-                _("High-performance GPUs powered, {when}").format(when=when),
+                _("High-performance GPUs powered, {when}").format(when=_tag_month(dc_tag)),
                 "GPUs",
                 "value",
-            ),
-        ]
+            )
+        )
     rows += [
         ("year_dc_1gw", _("Date data-centre IT capacity reaches 1 GW"), DATE_UNIT, "date"),
         ("year_gpus_15x_start", _("Date GPUs reach 15x the start fleet"), DATE_UNIT, "date"),
@@ -286,7 +298,7 @@ def incremental_ratio(
     if extra_cost is None or extra_benefit is None:
         return None, ""
     if extra_benefit == 0 and extra_cost == 0:
-        return None, N_("no change")
+        return None, N_("same cost and end total")  # the dates may still move: read them above
     if extra_benefit < 0:  # the option gives up some of the baseline's benefit: say so, not "no more"
         if extra_cost < 0:
             return None, N_("adds less, costs less")
@@ -586,7 +598,7 @@ BOTTLENECK_COLUMNS = {
 # the outcomes by which an option's effect on a programme is judged (KPI rows of the table; a prefix matches every
 # year end), and how far a paired P50 delta must go to count as a move (unit -> threshold)
 OUTCOMES = {
-    "villages": ("year_last_village_connected", "villages_connected_end"),
+    "villages": ("year_last_village_connected", "villages_connected_"),  # each year end and the end
     "5g": ("year_5g_pop_90pct", "year_5g_served_90pct", "pop_covered_5g_pct_", "pop_5g_served_pct_"),
     "dc": ("dc_it_capacity_mw_", "year_dc_1gw"),
 }
@@ -611,9 +623,12 @@ def outcome_moved(result: CompareResult, option: str, programme: str) -> str | N
                 # "Date the ..." inside a sentence; not "5G ..."
                 if label[:1].isupper() and label[1:2].islower():
                     label = label[0].lower() + label[1:]
-                return _("{kpi} moved {delta}").format(
-                    kpi=label, delta=fmt_value(d50, r["unit"], signed=True)
-                )
+                delta = fmt_value(d50, r["unit"], signed=True)  # a date's in months ("-5.0 mo")
+                if r["unit"] == "%":  # a share moves by percentage points
+                    delta += " " + _("points")
+                elif r["unit"] != DATE_UNIT:
+                    delta += " " + unit_label(r["unit"])
+                return _("{kpi} moved {delta}").format(kpi=label, delta=delta)
     return None
 
 

@@ -585,6 +585,39 @@ def test_a_resource_whose_outcome_moved_is_on_the_critical_path_not_free():
     ]
 
 
+def test_one_lever_in_every_region_is_one_verdict_not_three_refusals():
+    """Crews doubled in all three regions, which all held little, and the 5G outcome moved: one "critical" line for
+    the lever, naming the three regions. Before, each region's line refused the move because "the option also
+    changes" the other two regions' crews, its own lever, and a planner had to run three more compares."""
+    rows: list = []
+    for region in ("north", "central", "south"):
+        rows += rollout(region, {(d, 0): {"targets": 100} for d in (D1, D2, D3)})
+        rows += [
+            (d, 0, f"crew_utilization_pct_{region}", v) for d, v in ((D0, 0.0), (D1, 15), (D2, 15), (D3, 15))
+        ]
+    ref = frame(rows)
+    change = [
+        ("crews.north.teams", 450, 900),
+        ("crews.central.teams", 300, 600),
+        ("crews.south.teams", 450, 900),
+    ]
+    said = option_verdicts(ref, "baseline", change, moved=lambda programme: "5G coverage moved +0.3")
+    assert said == [
+        (
+            "critical",
+            "crews.north.teams 450 → 900 (and 2 more fields): crews held little in north, central or south in "
+            "baseline, yet 5G coverage moved +0.3: it is on the critical path there",
+        )
+    ]
+    # another lever of the programme beside them still makes the move unattributable ("mixed"), as before
+    targets = [("operators.viettel.annual_new_5g_sites.2026", 15000, 30000)]
+    mixed = option_verdicts(
+        ref, "baseline", change + targets, moved=lambda programme: "5G coverage moved +0.3"
+    )
+    assert [k for k, t in mixed if t.startswith("crews.")] == ["mixed"]
+    assert also_changed("5g", change, change + targets) == [targets[0][0]]
+
+
 def test_a_partly_binding_resource_that_moved_nothing_is_said_so() -> None:
     """Crews that bind in part of the months give no "did not bind"; if the option moved none of the programme's
     outcomes, compare still says so and names what binds (doubling the central site teams moved nothing)."""
@@ -969,7 +1002,7 @@ def test_campaign_surge_teams_that_did_not_bind_are_said_so(field: str, noun: st
     said = option_verdicts(frame(rows), "baseline", [(field, None, 10)])
     assert len(said) == 1 and said[0][0] == "note", said
     assert said[0][1].startswith(f"{field} None → 10: {noun} did not bind"), said
-    assert "the binding constraint there is power" in said[0][1]
+    assert "the binding constraint there is grid-line works" in said[0][1]
 
 
 def test_support_that_displaces_upgrades_says_so_with_the_year_end_it_costs_most():

@@ -24,6 +24,7 @@ from dxsim.compare import (
     incremental_ratio,
     campaign_rows,
     kpi_rows,
+    quantile,
     markdown,
     paired_deltas,
     rich_table,
@@ -165,7 +166,7 @@ def test_csv_and_markdown_shape(result, tmp_path):
     # why an option's incremental ratio is empty is in the row's note, as the terminal and compare.md say it
     incr = csv.filter(pl.col("kpi") == "incr_5g_vnd_m_per_additional_person").row(0, named=True)
     assert (
-        incr["short-copy"] is None and incr["note"] == "short-copy: no change"
+        incr["short-copy"] is None and incr["note"] == "short-copy: same cost and end total"
     )  # the identical copy adds nothing
     for r in csv.iter_rows(named=True):
         neither = (
@@ -485,6 +486,69 @@ def test_a_lever_that_moved_its_outcome_is_never_called_not_binding() -> None:
     )  # no outcome of that programme in the table
 
 
+def test_villages_connected_sooner_is_a_move_though_the_end_count_is_the_same() -> None:
+    """Doubled village line crews connected 16-22 more villages by end-2026 in every replication, every village by
+    the end either way: compare judged villages by the last village's date and the end count only, and said "line
+    crews did not bind". The year-end counts are outcomes too (OUTCOMES["villages"])."""
+    from dxsim.compare import CompareResult, outcome_moved
+
+    kpis = ["villages_connected_2026_12", "villages_connected_end"]
+    q = pl.DataFrame(
+        {
+            "kpi": kpis * 2,
+            "scenario": ["base", "base", "fast", "fast"],
+            "p10": [480.0, 602.0, 496.0, 602.0],
+            "p50": [500.0, 602.0, 522.0, 602.0],
+            "p90": [520.0, 602.0, 540.0, 602.0],
+            "delta_p10": [None, None, 16.0, 0.0],
+            "delta_p50": [None, None, 22.0, 0.0],
+            "delta_p90": [None, None, 22.0, 0.0],
+        }
+    )
+    table = pl.DataFrame(
+        {
+            "kpi": kpis,
+            "label": ["Villages connected (served), 2026-12 end", "Villages connected (served) by the end"],
+            "unit": ["villages", "villages"],
+        }
+    )
+    res = CompareResult(table, q, pl.DataFrame(), ["base", "fast"], "base", 1, 3, [])
+    assert (
+        outcome_moved(res, "fast", "villages")
+        == "villages connected (served), 2026-12 end moved +22 villages"
+    )
+    # the same with only the end count: nothing moved
+    end_only = CompareResult(table[1:], q, pl.DataFrame(), ["base", "fast"], "base", 1, 3, [])
+    assert outcome_moved(end_only, "fast", "villages") is None
+
+
+def test_year_end_village_and_data_centre_rows_read_the_run(result):
+    """The year-end rows added for the path are the runs' own month-end values: the last year end (the horizon's
+    end, 2027-12-31) equals the end KPIs, per scenario and quantile."""
+    q = result.quantiles
+    for name in result.scenarios:
+        for year_end, end in (
+            ("villages_connected_2027_12", "villages_connected_end"),
+            ("dc_it_capacity_mw_2027_12", "dc_it_capacity_mw_end"),
+        ):
+            a = q.filter((pl.col("scenario") == name) & (pl.col("kpi") == year_end))
+            b = q.filter((pl.col("scenario") == name) & (pl.col("kpi") == end))
+            if b.height == 0:  # the end KPI is not a table row: read it from the replications
+                ends = sorted(
+                    float(v[end]) for v in next(r for r in result.runs if r.name == name).kpis.values()
+                )
+                assert a["p50"][0] == quantile(ends, 0.5), (name, year_end)
+            else:
+                assert a["p50"][0] == b["p50"][0], (name, year_end)
+    kpis = result.table["kpi"].to_list()
+    assert [k for k in kpis if k.startswith("dc_it_capacity_mw_")] == [
+        f"dc_it_capacity_mw_{t}" for t in ("2025_12", "2026_12", "2027_12")
+    ]
+    assert [k for k in kpis if k.startswith("villages_connected_20")] == [
+        f"villages_connected_{t}" for t in ("2025_12", "2026_12", "2027_12")
+    ]
+
+
 def test_rich_table_renders(result):
     from rich.console import Console
 
@@ -669,7 +733,10 @@ def test_incremental_ratio_has_no_number_where_the_option_dominates_or_adds_noth
     assert incremental_ratio(-50.0, 0.0, 1e3) == (None, "adds no more, costs less")
     # rural-700mhz: a quarter fewer people served for less capex reads as a trade-off, not "the same for less"
     assert incremental_ratio(-16_000.0, -2.4e7, 1e3) == (None, "adds less, costs less")
-    assert incremental_ratio(0.0, 0.0, 1e3) == (None, "no change")  # the option leaves this programme alone
+    assert incremental_ratio(0.0, 0.0, 1e3) == (
+        None,
+        "same cost and end total",
+    )  # not "no change": dates may move
     assert incremental_ratio(None, 1e5, 1e3) == (None, "")
 
 

@@ -87,8 +87,9 @@ COMPUTE_KPIS = (
 def kpi_names(scenario: Any) -> list[str]:
     """Every KPI :func:`replication_kpis` reports for this scenario: summary.json's names plus a few more.
 
-    Per year end T (e.g. 2027_12): stations_5g_T, pop_covered_5g_pct_T, capex_cum_vnd_bn_T and, with the
-    compute model, dc_it_capacity_mw_T, gpus_installed_T (high-performance GPUs powered).
+    Per year end T (e.g. 2027_12): stations_5g_T, pop_covered_5g_pct_T, capex_cum_vnd_bn_T; with the
+    compute model, dc_it_capacity_mw_T, gpus_installed_T (high-performance GPUs powered); with the villages,
+    villages_connected_T.
     """
     h = scenario.horizon
     names: list[str] = []
@@ -98,6 +99,8 @@ def kpi_names(scenario: Any) -> list[str]:
             names += [f"pop_5g_served_pct_{tag}", f"pop_mbb_served_pct_{tag}"]
         if scenario.compute.enabled:
             names += [f"dc_it_capacity_mw_{tag}", f"gpus_installed_{tag}"]
+        if scenario.villages.enabled:
+            names.append(f"villages_connected_{tag}")
     names += list(CORE_KPIS)
     if scenario.capacity.enabled:
         names += list(SERVED_KPIS)
@@ -176,7 +179,8 @@ def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]
     """Flat KPI dict of one replication (the summary.json definitions; NaN = not reached / not defined).
 
     Added to summary.json's: `pop_covered_5g_added_persons` (people covered by 5G at the end minus the
-    start), `gpu_pflops_bf16_added`, year-end `dc_it_capacity_mw_T` / `gpus_installed_T`,
+    start), `gpu_pflops_bf16_added`, year-end `dc_it_capacity_mw_T` / `gpus_installed_T` / `villages_connected_T`
+    (a lever that connects villages or opens data-centre phases sooner moves these, not the end totals),
     `capex_all_programmes_total_vnd_bn` (5G + village + compute capex), and cost-effectiveness:
     `village_capex_per_village_connected_vnd_bn`, `compute_capex_per_added_pflops_vnd_bn`.
     """
@@ -217,15 +221,17 @@ def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]
         x for x in (capex_5g, capex_v, capex_c) if math.isfinite(x)
     )
     out["public_cost_total_vnd_bn"] = public_cost_vnd_bn(world.scenario, out)
+    ends = [d for d in dates if d.month == 12] + ([last] if last.month != 12 else [])  # as year_end_tags
     if world.villages is not None:
         out["village_capex_per_village_connected_vnd_bn"] = _ratio(
             capex_v, out.get("villages_connected_end", math.nan)
         )
+        for d in ends:
+            out[f"villages_connected_{d.year}_{d.month:02d}"] = at("villages_connected", d)
     if world.compute is not None:
         added = at("gpu_pflops_bf16", last) - at("gpu_pflops_bf16", first)
         out["gpu_pflops_bf16_added"] = added
         out["compute_capex_per_added_pflops_vnd_bn"] = _ratio(capex_c, added)
-        ends = [d for d in dates if d.month == 12] + ([last] if last.month != 12 else [])
         for d in ends:
             tag = f"{d.year}_{d.month:02d}"
             out[f"dc_it_capacity_mw_{tag}"] = at("dc_it_capacity_mw", d)

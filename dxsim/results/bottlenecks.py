@@ -115,7 +115,8 @@ CAUSE_PHRASE = {  # translated where shown
     "line_crews": N_("line crews bind"),
     "site_teams": N_("site teams bind"),
     "plan": N_("site plan exhausted"),
-    "power": N_("power binds"),
+    # the grid line under construction (dxsim.sim.villages.process): the line crews' own work, so not "power"
+    "power": N_("grid-line works bind"),
     "backhaul": N_("backhaul binds"),
     "season": N_("season binds"),
     "grid": N_("grid binds"),
@@ -132,7 +133,7 @@ CAUSE_NOUN = {  # a cause named second ("then kit lead time (40%)")
     "line_crews": N_("line crews"),
     "site_teams": N_("site teams"),
     "plan": N_("site plan"),
-    "power": N_("power"),
+    "power": N_("grid-line works"),
     "backhaul": N_("backhaul"),
     "season": N_("season"),
     "grid": N_("grid"),
@@ -794,12 +795,17 @@ def option_verdicts(
     summary = {
         (r["programme"], r["region"]): r for r in region_summary(reference, start, end).iter_rows(named=True)
     }
-    # (programme, region, cause) targets of a field -> the fields with those targets
-    groups: dict[tuple[tuple[str, str, str], ...], list[tuple[str, Any, Any]]] = {}
+    # one lever = one (programme, cause): its (programme, region, cause) targets over every region its fields name,
+    # and those fields. Why not one group per region: an option that doubled the crews of all three regions got
+    # three lines, each refusing the move as "the option also changes" the other two regions' crews (its own lever)
+    grouped: dict[tuple[str, str], tuple[list[tuple[str, str, str]], list[tuple[str, Any, Any]]]] = {}
     for field, a, b in differences:
         found = resource_causes(field)
         if found:
-            groups.setdefault(tuple(found), []).append((field, a, b))
+            targets_of, fields_of = grouped.setdefault((found[0][0], found[0][2]), ([], []))
+            targets_of += [t for t in found if t not in targets_of]
+            fields_of.append((field, a, b))
+    groups = {tuple(t): f for t, f in grouped.values()}
     # an option that raises targets which bound in the reference can make its budget bind: no verdict on budgets
     raised_binding_targets = any(
         t[0][2] == "targets"
