@@ -31,6 +31,7 @@ from dxsim.compare import (
     write_compare,
 )
 from dxsim.errors import DxsimInputError
+from dxsim.execution import state_dc_investment_vnd_bn
 from dxsim.results.writer import MANIFEST
 from dxsim.scenario import Scenario, load_scenario, load_scenario_dict
 from dxsim.scenario.sections.budget import BudgetEnvelope, EnvelopeShares
@@ -547,6 +548,24 @@ def test_year_end_village_and_data_centre_rows_read_the_run(result):
     assert [k for k in kpis if k.startswith("villages_connected_20")] == [
         f"villages_connected_{t}" for t in ("2025_12", "2026_12", "2027_12")
     ]
+
+
+def test_village_campaigns_the_utility_and_operators_pay_are_not_public_money(result):
+    """The default campaigns are paid by the utility and the operators (funded_by_programme_budget = false): their
+    works are village capex but not public money, as an operator's 5G capex is not. Before, public money counted all
+    village capex, beside a compare note that the programme budget pays for no village."""
+    base = next(r for r in result.runs if r.name == "short")
+    for rep, k in base.kpis.items():
+        assert k["village_capex_total_vnd_bn"] > 0, rep
+        assert k["village_programme_committed_total_vnd_bn"] == 0, rep
+        by_hand = (
+            k["subsidy_paid_total_vnd_bn"]
+            + k["support_accrued_unpaid_vnd_bn"]
+            + k["village_programme_committed_total_vnd_bn"]
+            + k["dc_ppp_state_capex_total_vnd_bn"]
+            + state_dc_investment_vnd_bn(load_scenario(result.runs[0].path))
+        )
+        assert k["public_cost_total_vnd_bn"] == pytest.approx(by_hand), rep
 
 
 def test_rich_table_renders(result):

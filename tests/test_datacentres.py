@@ -348,7 +348,8 @@ def test_capex_and_ppp_share():
 
 
 def test_public_cost_counts_the_state_s_ppp_share_once() -> None:
-    """public_cost_total_vnd_bn = support + villages + the public DC budget + the PPP share, by hand."""
+    """public_cost_total_vnd_bn = support + the village programme's budget committed + the public DC budget + the PPP
+    share, by hand; village works the utility and the operators pay (village capex beyond that) are not public."""
     from types import SimpleNamespace
 
     from dxsim.execution import public_cost_vnd_bn
@@ -364,11 +365,12 @@ def test_public_cost_counts_the_state_s_ppp_share_once() -> None:
         "subsidy_paid_total_vnd_bn": 10.0,
         "support_accrued_unpaid_vnd_bn": 2.0,
         "village_capex_total_vnd_bn": 300.0,
+        "village_programme_committed_total_vnd_bn": 120.0,
         "dc_ppp_state_capex_total_vnd_bn": 4_000.0,
     }
-    assert public_cost_vnd_bn(sc, kpis) == pytest.approx(10 + 2 + 300 + 1000 + 4000)  # 2040 is past the end
+    assert public_cost_vnd_bn(sc, kpis) == pytest.approx(10 + 2 + 120 + 1000 + 4000)  # 2040 is past the end
     sc.compute.enabled = False
-    assert public_cost_vnd_bn(sc, kpis) == pytest.approx(10 + 2 + 300)
+    assert public_cost_vnd_bn(sc, kpis) == pytest.approx(10 + 2 + 120)
 
 
 def test_a_project_that_is_not_go_never_commissions():

@@ -200,7 +200,9 @@ class Crews(StrictModel):
         unit="teams",
         ge=0,
         le=20_000,
-        description="Installation teams working in parallel in the region.",
+        description="Installation teams working in parallel in the region. Paid per site, inside the site capex "
+        "(costs.upgrade_works_vnd_bn, costs.new_site_civil_vnd_bn), as operators pay contractors per job: an idle "
+        "team costs nothing here, so more teams carry no standing cost.",
         source=ASSUMPTION.format(q=5)
         + "; Viettel's 2017 4G build of ~36,000 sites in ~6 months implies >1,000 teams nationally",
     )

@@ -26,7 +26,9 @@ class VillageCrews(StrictModel):
         unit="line crews",
         ge=0,
         le=1_000,
-        description="Utility (EVN) medium-voltage line crews assigned to village grid extensions in the region.",
+        description="Utility (EVN) medium-voltage line crews assigned to village grid extensions in the region. "
+        "Paid per line, inside the village's grid-extension capex: more crews carry no standing cost (a campaign's "
+        "surge teams do: surge_team_cost_vnd_bn_per_month).",
         source=_ASSUME.format(q=3)
         + "; EVN committed to power the 117 villages by 2025-11-30 (villages/vn_deadzone_counts_timeline.csv)",
     )
