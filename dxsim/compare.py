@@ -41,12 +41,12 @@ summary.json) so the frames stay numeric.
 Say why (:mod:`dxsim.results.bottlenecks`): from each scenario's national held-back shares and crew
 utilisation over the whole horizon (all replications pooled), one line per scenario and region
 ("north: crews idle 45%, permits bind"), and, for each option, one line per changed resource (crews,
-supply, permits, budgets, targets, village crews, data-centre grid ...) whose cause did not bind in
-the baseline run, and a line on what 5G support paid when an option changes it. `bottlenecks.csv`: scenario,
-kind ("region", "note": a changed resource that did not bind, "critical": one that held little yet the outcome
-moved, "mixed": the same but the option changes other fields of that programme too, or "support"), programme,
-region, binding,
-share_pct, binds_pct, held_months_pct, crew_idle_pct, text.
+supply, permits, budgets, targets, village crews, data-centre grid ...) saying whether its cause bound in
+the baseline run and whether the option's outcome moved, and a line on what 5G support paid when an option changes
+it. `bottlenecks.csv`: scenario, kind ("region", "note": a changed resource that did not bind, "critical": one that
+held little yet the outcome moved, "relieved": one that bound and the outcome moved, "unmoved": one that held part of
+the time and nothing moved, "mixed": an outcome moved but the option changes other fields of that programme too, or
+"support"), programme, region, binding, share_pct, binds_pct, held_months_pct, crew_idle_pct, text.
 """
 
 from __future__ import annotations
@@ -712,17 +712,23 @@ def bottleneck_lines(result: CompareResult) -> list[str]:
             continue
         out.append((_("{name} (baseline):") if name == result.baseline else "{name}:").format(name=name))
         out += [f"  {t}" for t in rows.filter(pl.col("kind") == "region")["text"].to_list()]
-        out += [
-            "  " + _("not binding: {note}").format(note=t)
-            for t in rows.filter(pl.col("kind") == "note")["text"].to_list()
-        ]
-        out += [
-            "  " + _("on the critical path: {note}").format(note=t)
-            for t in rows.filter(pl.col("kind") == "critical")["text"].to_list()
-        ]
-        out += [f"  {t}" for t in rows.filter(pl.col("kind") == "mixed")["text"].to_list()]
-        out += [f"  {t}" for t in rows.filter(pl.col("kind") == "support")["text"].to_list()]
+        for kind, prefix in VERDICT_PREFIX.items():
+            out += [
+                "  " + (_(prefix).format(note=t) if prefix else t)
+                for t in rows.filter(pl.col("kind") == kind)["text"].to_list()
+            ]
     return out
+
+
+# how each kind of an option's verdict line is introduced, in this order (bottlenecks.csv `kind`; "" = as it is)
+VERDICT_PREFIX = {
+    "note": N_("not binding: {note}"),
+    "critical": N_("on the critical path: {note}"),
+    "relieved": N_("relieved: {note}"),
+    "unmoved": N_("moved nothing: {note}"),
+    "mixed": "",
+    "support": "",
+}
 
 
 def option_changes(

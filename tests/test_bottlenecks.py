@@ -408,7 +408,20 @@ def test_a_budget_that_binds_in_one_year_is_not_said_to_hold_little():
     assert flow_phases(metrics)[("5g", "north")][0].cause == "budget"
     change = [("operators.viettel.capex_budget_vnd_bn.2025", 9000, 18000)]
     said = option_verdicts(metrics, "baseline", change, moved=lambda programme: "date moved -1.0 mo")
-    assert said == []  # neither "did not bind" nor "held little ... on the critical path"
+    # neither "did not bind" nor "held little ... on the critical path": it bound, and its change moved the outcome
+    assert said == [
+        (
+            "relieved",
+            "operators.viettel.capex_budget_vnd_bn.2025 9000 → 18000: budget bound in north, central and south in "
+            "baseline, and date moved -1.0 mo: the change relieved a binding limit",
+        )
+    ]
+    # beside another change to the programme the move is not the budget's alone
+    both = [*change, ("crews.north.teams", 450, 900)]
+    mixed = option_verdicts(metrics, "baseline", both, moved=lambda programme: "date moved -1.0 mo")
+    budget = [(k, t) for k, t in mixed if t.startswith("operators.")]
+    assert [k for k, _t in budget] == ["mixed"] and "also changes crews.north.teams" in budget[0][1]
+    assert option_verdicts(metrics, "baseline", change) == []  # nothing said of a move: no verdict
     # a budget that never bound in any year still gets its note
     never = frame([(d, r, m, 0.0 if "budget" in m else v) for d, r, m, v in rows])
     notes = option_verdicts(never, "baseline", change)
@@ -627,7 +640,7 @@ def test_a_partly_binding_resource_that_moved_nothing_is_said_so() -> None:
     change = [("crews.north.teams", 450, 900)]
     assert option_verdicts(ref, "baseline", change) == []  # crews bind: no note, as before
     said = option_verdicts(ref, "baseline", change, unmoved=lambda programme: programme == "5g")
-    assert len(said) == 1 and said[0][0] == "note"
+    assert len(said) == 1 and said[0][0] == "unmoved"  # not "note": compare files those under "not binding"
     assert said[0][1].startswith(
         "crews.north.teams 450 → 900: crews held part of the time in north in baseline, but the option moved none"
     )

@@ -773,10 +773,12 @@ def option_verdicts(
     moved: Callable[[str], str | None] | None = None,
     unmoved: Callable[[str], bool] | None = None,
 ) -> list[tuple[str, str]]:
-    """(kind, line) per changed resource that was not the binding one in the reference run: kind "note" (it did
-    not bind), or "critical" when the option's own outcome for that programme moved all the same (`moved(programme)`:
-    how, or None), or "mixed" when it moved but the option also changes other fields of that programme
-    (`also_changed`), so the move is not this resource's to claim.
+    """(kind, line) per changed resource (one lever: a (programme, cause) over the regions its fields name). For one
+    that did not bind in the reference run: kind "note" (it did not bind), or "critical" when the option's own outcome
+    for that programme moved all the same (`moved(programme)`: how, or None), or "mixed" when it moved but the option
+    also changes other fields of that programme (`also_changed`), so the move is not this resource's to claim. For
+    one that bound: "relieved" when the outcome moved (`relieved_line`; "mixed" beside other changes), "unmoved" when
+    nothing moved (below), else no line.
 
     Why "critical": "binding" is the largest share of held work over the horizon, an average. A cause with a small
     share can still sit on the critical path: shorter village permits let line works start before the rains, and
@@ -784,7 +786,7 @@ def option_verdicts(
     bind" there told a planner to drop the one lever that worked.
 
     And the converse: a cause that held part of the time (so it is no "did not bind") whose change moved none of
-    the programme's outcomes (`unmoved(programme)`) gets a "note" that says so and names what binds: doubling the
+    the programme's outcomes (`unmoved(programme)`) gets an "unmoved" line that says so and names what binds: doubling the
     central site teams moved nothing while site teams held 13% of the village-days nationally, and compare said
     nothing at all.
     """
@@ -848,21 +850,41 @@ def option_verdicts(
                 )
             )
             continue
-        free = [
-            r for _p, r, _c in targets if did_not_bind(causes, idle, programme, r, cause, order_bound, phases)
-        ]
-        partial = not free
-        if partial:
-            if unmoved is None or not unmoved(programme):
-                continue
-            free = [r for _p, r, _c in targets]
+        verdict = {
+            r: did_not_bind(causes, idle, programme, r, cause, order_bound, phases) for _p, r, _c in targets
+        }
+        free = [r for r, v in verdict.items() if v]
+        bound = [r for r, v in verdict.items() if v is False]  # None: no metrics to tell
         field, a, b = fields[0]
         what = f"{field} {fmt(a)} → {fmt(b)}" + (
             " (" + _("and {n} more fields").format(n=len(fields) - 1) + ")" if len(fields) > 1 else ""
         )
-        where = {"villages": _("the village programme"), "dc": _("data centres")}.get(programme) or _join(
-            [_where(programme, r) for r in free]
-        )
+
+        def where_of(regions: list[str], conjunction: str = N_("or"), programme: str = programme) -> str:
+            named = {"villages": _("the village programme"), "dc": _("data centres")}.get(programme)
+            return named or _join([_where(programme, r) for r in regions], conjunction)
+
+        partial = not free
+        if partial:
+            relieved = moved(programme) if moved is not None and bound else None
+            if relieved is not None:
+                lines.append(
+                    relieved_line(
+                        what,
+                        cause,
+                        where_of(bound, N_("and")),
+                        reference_name,
+                        relieved,
+                        programme,
+                        fields,
+                        differences,
+                    )
+                )
+                continue
+            if unmoved is None or not unmoved(programme):
+                continue
+            free = [r for _p, r, _c in targets]
+        where = where_of(free)
         idle_txt = ""
         if programme == "5g" and cause == "crews":
             known = [F.percent(idle[r], 0) for r in free if r in idle]
@@ -880,23 +902,7 @@ def option_verdicts(
         outcome = moved(programme) if moved is not None and not partial else None
         others = also_changed(programme, fields, differences)
         if outcome is not None and others:
-            lines.append(
-                (
-                    "mixed",
-                    _(
-                        "{what}: {cause} held little in {where} in {reference}; {outcome}, but the option also "
-                        "changes {others}, so the move cannot be put down to this change: compare it alone to see "
-                        "whether it is on the critical path"
-                    ).format(
-                        what=what,
-                        cause=_cause_noun(cause),
-                        where=where,
-                        reference=reference_name,
-                        outcome=outcome,
-                        others=_join_fields(others),
-                    ),
-                )
-            )
+            lines.append(mixed_line(MIXED_HELD_LITTLE, what, cause, where, reference_name, outcome, others))
             continue
         if outcome is not None:
             lines.append(
@@ -931,13 +937,66 @@ def option_verdicts(
         )
         lines.append(
             (
-                "note",
+                "unmoved" if partial else "note",
                 said.format(what=what, cause=_cause_noun(cause), where=where, reference=reference_name)
                 + idle_txt
                 + tail,
             )
         )
     return lines
+
+
+MIXED_HELD_LITTLE = N_(
+    "{what}: {cause} held little in {where} in {reference}; {outcome}, but the option also changes {others}, so the "
+    "move cannot be put down to this change: compare it alone to see whether it is on the critical path"
+)
+MIXED_BOUND = N_(
+    "{what}: {cause} bound in {where} in {reference}; {outcome}, but the option also changes {others}, so the move "
+    "cannot be put down to this change: compare it alone to see how much it relieves"
+)
+
+
+def mixed_line(
+    template: str, what: str, cause: str, where: str, reference_name: str, outcome: str, others: Sequence[str]
+) -> tuple[str, str]:
+    """("mixed", line): an outcome moved, but the option changes other fields of the programme too (`also_changed`)."""
+    return (
+        "mixed",
+        _(template).format(
+            what=what,
+            cause=_cause_noun(cause),
+            where=where,
+            reference=reference_name,
+            outcome=outcome,
+            others=_join_fields(others),
+        ),
+    )
+
+
+def relieved_line(
+    what: str,
+    cause: str,
+    where: str,
+    reference_name: str,
+    outcome: str,
+    programme: str,
+    fields: Sequence[tuple[str, Any, Any]],
+    differences: Sequence[tuple[str, Any, Any]],
+) -> tuple[str, str]:
+    """(kind, line) for a changed resource that bound in the reference run and whose programme's outcome moved:
+    "relieved" when it is the option's only change to that programme, else "mixed" (the move is not its alone).
+
+    Why: doubling Viettel's budget, which bound in 2025, raised 2025 coverage by ~1 point, and compare said nothing
+    about the lever, while every region still read "what binds: budget (2025)" (the other operators' budgets)."""
+    others = also_changed(programme, fields, differences)
+    if others:
+        return mixed_line(MIXED_BOUND, what, cause, where, reference_name, outcome, others)
+    return (
+        "relieved",
+        _(
+            "{what}: {cause} bound in {where} in {reference}, and {outcome}: the change relieved a binding limit"
+        ).format(what=what, cause=_cause_noun(cause), where=where, reference=reference_name, outcome=outcome),
+    )
 
 
 def programme_budget_unused(metrics: pl.DataFrame) -> bool:
@@ -1097,9 +1156,10 @@ def support_note(
     return text
 
 
-def _join(items: Sequence[str]) -> str:
+def _join(items: Sequence[str], conjunction: str = N_("or")) -> str:
+    """'a, b or c' ("held little in any of them"); with conjunction "and": 'a, b and c' ("bound in each")."""
     items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " " + _("or") + " " + items[-1]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " " + _(conjunction) + " " + items[-1]
 
 
 def _plus(x: float) -> str:
