@@ -14,6 +14,7 @@ from test_datacentres import params  # the same deterministic data-centre pipeli
 from dxsim.geo.datacentres import STATE_DC_ID, projects
 from dxsim.i18n import formats as F
 from dxsim.results.bottlenecks import (
+    DC_CAUSES,
     binding_by_month,
     cause_summary,
     crew_idle,
@@ -118,27 +119,36 @@ def test_a_phase_waiting_for_grid_headroom_is_held_by_the_grid():
         )
     )
     # [200, 300) traces back to [-100, 0): the permits it had not got 300 days before it was due
-    assert m.held_mw_days(200, 300) == {"grid": 0, "permits": 40 * 100, "construction": 0}
-    # [150, 400): permits to day 360 (traced back: day 60, its permits' end), then the grid
+    assert m.held_mw_days(200, 300) == {
+        "grid_connection": 0,
+        "grid_headroom": 0,
+        "permits": 40 * 100,
+        "construction": 0,
+    }
+    # [150, 400): permits to day 360 (traced back: day 60, its permits' end), then the grid connection (traced back:
+    # [60, 100), the interconnect); the headroom wait [150, 400) traces to [450, 700), after this window
     assert m.held_pct(150, 400) == pytest.approx(
         {
-            "dc_held_pct_grid": 100 * 40 / 250,
+            "dc_held_pct_grid_connection": 100 * 40 / 250,
+            "dc_held_pct_grid_headroom": 0.0,
             "dc_held_pct_permits": 100 * 210 / 250,
             "dc_held_pct_construction": 0.0,
         }
     )
-    # the whole lateness, 700 days: permits 300 + 60 = 360, grid 90 + 250 = 340, construction 0 (built in its
-    # median 300 days); booked by the stage of the moment, construction had 300 of them
+    # the whole lateness, 700 days: permits 300 + 60 = 360, the grid connection 90, the headroom 250, construction 0
+    # (built in its median 300 days); booked by the stage of the moment, construction had 300 of them
     assert m.held_mw_days(0, 1000) == pytest.approx(
-        {"grid": 40 * 340, "permits": 40 * 360, "construction": 0}
+        {"grid_connection": 40 * 90, "grid_headroom": 40 * 250, "permits": 40 * 360, "construction": 0}
     )
     pct = m.held_pct(0, 1000)
-    assert pct["dc_held_pct_grid"] == pytest.approx(100 * 340 / 700)
+    assert pct["dc_held_pct_grid_connection"] == pytest.approx(100 * 90 / 700)
+    assert pct["dc_held_pct_grid_headroom"] == pytest.approx(100 * 250 / 700)
     assert pct["dc_held_pct_permits"] == pytest.approx(100 * 360 / 700)
     assert sum(pct.values()) == pytest.approx(100.0)
     # in service from day 700: nothing held back, all shares 0
     assert m.held_pct(700, 900) == {
-        "dc_held_pct_grid": 0.0,
+        "dc_held_pct_grid_connection": 0.0,
+        "dc_held_pct_grid_headroom": 0.0,
         "dc_held_pct_permits": 0.0,
         "dc_held_pct_construction": 0.0,
     }
@@ -158,11 +168,14 @@ def test_a_phase_on_schedule_is_not_held_and_only_its_lateness_counts():
     )
     m = run(p)
     assert m.held_mw_days(0, 1030) == {
-        "grid": 0.0,
+        "grid_connection": 0.0,
+        "grid_headroom": 0.0,
         "permits": 0.0,
         "construction": 0.0,
     }  # permits, but not late
-    assert m.held_mw_days(0, 2000) == pytest.approx({"grid": 900.0, "permits": 2_600.0, "construction": 0.0})
+    assert m.held_mw_days(0, 2000) == pytest.approx(
+        {"grid_connection": 900.0, "grid_headroom": 0.0, "permits": 2_600.0, "construction": 0.0}
+    )
     # on time when nothing slips: permits 60 -> planned start 700 -> in service 1030 = due: never held
     m2 = run(
         params(
@@ -170,7 +183,12 @@ def test_a_phase_on_schedule_is_not_held_and_only_its_lateness_counts():
             delays={"commissioning": {"p50_days": 30, "p90_days": 30}},
         )
     )
-    assert m2.held_mw_days(0, 2000) == {"grid": 0.0, "permits": 0.0, "construction": 0.0}
+    assert m2.held_mw_days(0, 2000) == {
+        "grid_connection": 0.0,
+        "grid_headroom": 0.0,
+        "permits": 0.0,
+        "construction": 0.0,
+    }
 
 
 def test_a_later_phase_waiting_behind_an_earlier_ones_construction_is_held_by_construction():
@@ -179,7 +197,7 @@ def test_a_later_phase_waiting_behind_an_earlier_ones_construction_is_held_by_co
     # (logged as construction), then builds [450, 750): 750 days late = permits 360 + grid 90 + phase 1's 300.
     m = run(params([proj(phases=((40, START), (20, START)))]))
     assert m.held_mw_days(0, 2000) == pytest.approx(
-        {"permits": 60 * 360, "grid": 60 * 90, "construction": 20 * 300}
+        {"permits": 60 * 360, "grid_connection": 60 * 90, "grid_headroom": 0.0, "construction": 20 * 300}
     )
 
 
@@ -187,7 +205,8 @@ def test_a_project_that_does_not_go_holds_nothing():
     m = run(params([proj()], go_probability_pct={"announced": 0}))
     assert m.not_go == ["P1"]
     assert m.held_pct(0, 2000) == {
-        "dc_held_pct_grid": 0.0,
+        "dc_held_pct_grid_connection": 0.0,
+        "dc_held_pct_grid_headroom": 0.0,
         "dc_held_pct_permits": 0.0,
         "dc_held_pct_construction": 0.0,
     }
@@ -246,11 +265,15 @@ CREWS_NORTH = [
 def synthetic() -> pl.DataFrame:
     rows = rollout("north", NORTH)
     rows += [(d, r, "crew_utilization_pct_north", v) for d, r, v in CREWS_NORTH]
-    dc = {(D1, 0): {"grid": 100}, (D2, 0): {"grid": 40, "construction": 60}, (D3, 0): {"permits": 100}}
+    dc = {
+        (D1, 0): {"grid_headroom": 100},
+        (D2, 0): {"grid_headroom": 40, "construction": 60},
+        (D3, 0): {"permits": 100},
+    }
     rows += [
         (d, r, f"dc_held_pct_{c}", s.get(c, 0.0))
         for (d, r), s in dc.items()
-        for c in ("grid", "permits", "construction")
+        for c in ("grid_connection", "grid_headroom", "permits", "construction")
     ]
     rows += [(D1, 0, "stations_5g", 17_000.0), (D1, 0, "rollout_held_pct_targets_west", 50.0)]  # not a region
     return frame(rows).vstack(
@@ -529,7 +552,14 @@ def test_resource_fields_map_to_causes():
     assert resource_causes("villages.programme.crews.north.operator_teams") == [
         ("villages", "national", "site_teams")
     ]
-    assert resource_causes("compute.datacentres.grid.headroom_mw.north") == [("dc", "national", "grid")]
+    assert resource_causes("compute.datacentres.grid.headroom_mw.north") == [
+        ("dc", "national", "grid_headroom")
+    ]
+    assert resource_causes("compute.datacentres.grid.reinforcements") == [("dc", "national", "grid_headroom")]
+    # the connection lead time is another lever: more headroom does nothing for a connection still being built
+    assert resource_causes("compute.datacentres.grid.interconnect.p50_days") == [
+        ("dc", "national", "grid_connection")
+    ]
     assert resource_causes("compute.datacentres.delays.construction.p50_days") == [
         ("dc", "national", "construction")
     ]
@@ -768,7 +798,7 @@ def test_compare_says_doubled_northern_crews_did_not_bind(doubled_crews, tmp_pat
         .group_by("date", "replication")
         .agg(pl.col("value").sum(), pl.len())
     )
-    assert dc.height > 0 and (dc["len"] == 3).all()
+    assert dc.height > 0 and (dc["len"] == len(DC_CAUSES)).all()
     assert all(math.isclose(v, 100.0) or v == 0.0 for v in dc["value"].to_list())
     # the compare folder holds bottlenecks.csv, and compare.md ends with the same lines
     write_compare(res, tmp_path / "out")
@@ -917,6 +947,28 @@ def test_a_data_centre_delay_lever_that_moved_nothing_is_said_to_only_delay(synt
     assert all("only holds phases" not in t for _k, t in moved)  # it moved: no such note
 
 
+def test_grid_headroom_that_held_nothing_did_not_bind_where_connections_held() -> None:
+    """The baseline's held MW-days: construction 75%, grid connections 24%, headroom 0. Doubled headroom moved
+    nothing, and compare said "data-centre grid headroom only holds phases past their announced dates", as if it
+    held some: the grid cause lumped the connection lead time with the headroom. Now each is its own cause: the
+    headroom did not bind (and what binds is named); a connection lever that moved nothing only delays."""
+    shares = {"construction": 75.0, "grid_connection": 25.0, "grid_headroom": 0.0, "permits": 0.0}
+    ref = frame([(d, 0, f"dc_held_pct_{c}", v) for d in (D1, D2, D3) for c, v in shares.items()])
+    headroom = [("compute.datacentres.grid.headroom_mw.north", 250, 500)]
+    said = option_verdicts(ref, "baseline", headroom, moved=lambda programme: None)
+    assert said == [
+        (
+            "note",
+            "compute.datacentres.grid.headroom_mw.north 250 → 500: grid headroom did not bind in data centres in "
+            "baseline; the binding constraint there is construction",
+        )
+    ]
+    connection = [("compute.datacentres.grid.interconnect.p50_days", 180, 90)]
+    said = option_verdicts(ref, "baseline", connection, moved=lambda programme: None)
+    assert [k for k, _t in said] == ["note"]
+    assert "data-centre grid connection only holds phases past their announced dates" in said[0][1]
+
+
 def test_a_moved_outcome_is_not_put_down_to_one_change_among_several_of_that_programme():
     """ai-compute adds grid headroom, a 50% PPP share and state money: its data-centre MW moved, and compare said
     the grid was "on the critical path", while the grid change alone moved nothing (the PPP share moved +258 MW).
@@ -925,7 +977,7 @@ def test_a_moved_outcome_is_not_put_down_to_one_change_among_several_of_that_pro
         [
             (d, 0, f"dc_held_pct_{c}", 100.0 if c == "construction" else 0.0)
             for d in (D1, D2, D3)
-            for c in ("grid", "permits", "construction")
+            for c in ("grid_connection", "grid_headroom", "permits", "construction")
         ]
     )
     grid = [("compute.datacentres.grid.headroom_mw.north", 250, 375)]

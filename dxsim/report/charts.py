@@ -442,7 +442,7 @@ CAUSE_COLORS = {  # per programme, distinct within each chart
         "budget": "#e3b23c",
         "season": "#9bb8da",
     },
-    "dc": {"grid": RED, "permits": PURPLE, "construction": GREY},
+    "dc": {"grid_connection": RED, "grid_headroom": "#f1a7a7", "permits": PURPLE, "construction": GREY},
 }
 EXTRA_COLORS = ("#8c564b", "#e377c2", "#17becf", "#bcbd22")  # causes a model adds beyond the listed ones
 # programme -> (chart key, report section, title)

@@ -52,7 +52,7 @@ from dxsim.i18n import gettext as _
 ROLLOUT_REGIONS = ("north", "central", "south")
 ROLLOUT_CAUSES = ("targets", "business_case", "budget", "permits", "equipment", "deliveries", "crews", "plan")
 VILLAGE_CAUSES = ("power", "backhaul", "line_crews", "site_teams", "budget", "season")
-DC_CAUSES = ("grid", "permits", "construction")
+DC_CAUSES = ("grid_connection", "grid_headroom", "permits", "construction")
 NATIONAL = "national"  # the region of programmes recorded for the whole country
 
 # The 5G causes that limit how much is ordered and built (flow) and those that only make a site wait (latency, see
@@ -119,7 +119,8 @@ CAUSE_PHRASE = {  # translated where shown
     "power": N_("grid-line works bind"),
     "backhaul": N_("backhaul binds"),
     "season": N_("season binds"),
-    "grid": N_("grid binds"),
+    "grid_connection": N_("grid connection binds"),
+    "grid_headroom": N_("grid headroom binds"),
     "construction": N_("construction binds"),
     "business_case": N_("business case binds"),  # a cause the rollout model adds
 }
@@ -136,7 +137,8 @@ CAUSE_NOUN = {  # a cause named second ("then kit lead time (40%)")
     "power": N_("grid-line works"),
     "backhaul": N_("backhaul"),
     "season": N_("season"),
-    "grid": N_("grid"),
+    "grid_connection": N_("grid connection"),
+    "grid_headroom": N_("grid headroom"),
     "construction": N_("construction"),
     "business_case": N_("business case"),
 }
@@ -501,7 +503,8 @@ def _share_of(programme: str, pct: float) -> str:
 DC_DELAY_PHRASE = {
     "construction": N_("construction delays most"),
     "permits": N_("permits delay most"),
-    "grid": N_("grid headroom delays most"),
+    "grid_connection": N_("grid connection delays most"),
+    "grid_headroom": N_("grid headroom delays most"),
 }
 
 
@@ -650,7 +653,10 @@ _RESOURCES: tuple[tuple[str, str, str], ...] = (
     (r"^budget\.share_pct\.villages$", "villages", "budget"),
     (r"^villages\.programme\.grid_works_in_rainy_season", "villages", "season"),
     (r"^villages\.programme\.permit\.", "villages", "permits"),  # a cause the village model adds
-    (r"^compute\.datacentres\.grid\.", "dc", "grid"),
+    # the connection lead time and the headroom are different levers: more headroom does nothing for a connection
+    # still being built, and a "grid" that lumped them pointed a planner at headroom that held nothing
+    (r"^compute\.datacentres\.grid\.interconnect\.", "dc", "grid_connection"),
+    (r"^compute\.datacentres\.grid\.", "dc", "grid_headroom"),  # headroom_mw, reinforcements
     (r"^compute\.datacentres\.delays\.permits\.", "dc", "permits"),
     (r"^compute\.datacentres\.delays\.(construction|commissioning)\.", "dc", "construction"),
 )
@@ -819,7 +825,13 @@ def option_verdicts(
         programme, cause = targets[0][0], targets[0][2]
         if cause == "budget" and programme == "5g" and raised_binding_targets:
             continue
-        if programme == "dc" and moved is not None and moved("dc") is None:
+        verdict = {
+            r: did_not_bind(causes, idle, programme, r, cause, order_bound, phases) for _p, r, _c in targets
+        }
+        # a data-centre delay that held part of the time yet moved nothing only delays; one that held nothing at all
+        # gets the plain "did not bind" below (doubled headroom, which held 0% while connections held 24%, read
+        # "grid headroom only holds phases past their announced dates")
+        if programme == "dc" and moved is not None and moved("dc") is None and not all(verdict.values()):
             field, a, b = fields[0]
             lines.append(
                 (
@@ -850,9 +862,6 @@ def option_verdicts(
                 )
             )
             continue
-        verdict = {
-            r: did_not_bind(causes, idle, programme, r, cause, order_bound, phases) for _p, r, _c in targets
-        }
         free = [r for r, v in verdict.items() if v]
         bound = [r for r, v in verdict.items() if v is False]  # None: no metrics to tell
         field, a, b = fields[0]

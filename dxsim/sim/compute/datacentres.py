@@ -35,13 +35,15 @@ phase's IT MW is one MW-day *held back*, booked along its critical path to the s
 the stage the phase was in one planned build earlier (median construction + commissioning days before;
 a phase with no target date: the stage it is in). A phase whose permits ran 260 days past its planned
 construction start, then waited 90 days for its grid connection and was built on time, is held 350
-days: 260 to permits and 90 to the grid (booked by the stage it was in at the time, construction,
+days: 260 to permits and 90 to the grid connection (booked by the stage it was in at the time, construction,
 "construction" had all 350). Before the project's first stage (already late at the start) the
 stage it was in at the start counts. Causes:
 
 - ``permits``: the project's planning and permits;
-- ``grid``: the project's grid-interconnection lead time, or the phase waiting for its region's
-  grid headroom (own phase or an earlier phase of the same project);
+- ``grid_connection``: the project's grid-interconnection lead time (substation and line);
+- ``grid_headroom``: the phase waiting for its region's grid headroom (own phase or an earlier phase of
+  the same project). Told apart because their levers differ: more headroom
+  (`grid.headroom_mw`, `grid.reinforcements`) does nothing for a connection still being built;
 - ``construction``: an earlier phase still being built, or the phase itself being built or
   commissioned.
 
@@ -72,12 +74,12 @@ from dxsim.sim.calendar import Clock
 from dxsim.sim.compute.capacity import DCFleet
 
 EPS = 1e-9
-HELD_CAUSES = ("grid", "permits", "construction")  # metrics dc_held_pct_<cause>
+HELD_CAUSES = ("grid_connection", "grid_headroom", "permits", "construction")  # metrics dc_held_pct_<cause>
 # stage of a phase -> the cause it is booked to while the phase is due (None: not held back)
 STAGE_CAUSE: dict[str, str | None] = {
     "permits": "permits",
-    "interconnect": "grid",
-    "headroom": "grid",
+    "interconnect": "grid_connection",
+    "headroom": "grid_headroom",
     "construction": "construction",
     "commissioning": "construction",
     "scheduled": None,
