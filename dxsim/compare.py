@@ -44,9 +44,11 @@ utilisation over the whole horizon (all replications pooled), one line per scena
 supply, permits, budgets, targets, village crews, data-centre grid ...) saying whether its cause bound in
 the baseline run and whether the option's outcome moved, and a line on what 5G support paid when an option changes
 it. `bottlenecks.csv`: scenario, kind ("region", "note": a changed resource that did not bind, "critical": one that
-held little yet the outcome moved, "relieved": one that bound and the outcome moved, "unmoved": one that held part of
-the time and nothing moved, "mixed": an outcome moved but the option changes other fields of that programme too, or
-"support"), programme, region, binding, share_pct, binds_pct, held_months_pct, crew_idle_pct, text.
+held little yet the outcome moved, "cut": the same for a resource the option cuts, "relieved": one that bound and the
+outcome moved, "unmoved": one that held part of the time and nothing moved, "effect": a lever that adds capacity
+itself (state data-centre money, GPU orders) and what it moved, "mixed": an outcome moved but the option changes
+other fields of that programme too, or "support"), programme, region, binding, share_pct, binds_pct,
+held_months_pct, crew_idle_pct, text.
 """
 
 from __future__ import annotations
@@ -193,6 +195,12 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
     rows += [
         ("year_dc_1gw", _("Date data-centre IT capacity reaches 1 GW"), DATE_UNIT, "date"),
         ("year_gpus_15x_start", _("Date GPUs reach 15x the start fleet"), DATE_UNIT, "date"),
+        (
+            "year_gpt4_scale_run_fits",
+            _("Date a GPT-4-scale training run fits in one cluster"),
+            DATE_UNIT,
+            "date",
+        ),
         ("capex_total_vnd_bn", _("5G capex over the horizon"), "VND bn", "value"),
         ("village_capex_total_vnd_bn", _("Village programme capex"), "VND bn", "value"),
         ("compute_capex_total_vnd_bn", _("Data-centre and GPU capex"), "VND bn", "value"),
@@ -601,8 +609,9 @@ OUTCOMES = {
     "villages": ("year_last_village_connected", "villages_connected_"),  # each year end and the end
     "5g": ("year_5g_pop_90pct", "year_5g_served_90pct", "pop_covered_5g_pct_", "pop_5g_served_pct_"),
     "dc": ("dc_it_capacity_mw_", "year_dc_1gw"),
+    "gpus": ("gpus_installed_", "year_gpus_15x_start", "year_gpt4_scale_run_fits"),
 }
-MOVE_AT_LEAST = {DATE_UNIT: 1.0 / 24.0, "%": 0.05, "villages": 1.0, "MW": 1.0}
+MOVE_AT_LEAST = {DATE_UNIT: 1.0 / 24.0, "%": 0.05, "villages": 1.0, "MW": 1.0, "GPUs": 1.0}
 
 
 def outcome_moved(result: CompareResult, option: str, programme: str) -> str | None:
@@ -724,8 +733,10 @@ def bottleneck_lines(result: CompareResult) -> list[str]:
 VERDICT_PREFIX = {
     "note": N_("not binding: {note}"),
     "critical": N_("on the critical path: {note}"),
+    "cut": N_("the limit once cut: {note}"),
     "relieved": N_("relieved: {note}"),
     "unmoved": N_("moved nothing: {note}"),
+    "effect": N_("direct effect: {note}"),
     "mixed": "",
     "support": "",
 }

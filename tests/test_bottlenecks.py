@@ -591,7 +591,7 @@ def test_doubling_a_non_binding_resource_is_reported():
     ]
     notes = option_notes(ref, "baseline", budgets, fmt=lambda v: f"{v:g}")
     assert notes == [
-        "operators.viettel.capex_budget_vnd_bn.2026 22000 → 44000 (and 1 more fields): budget did not "
+        "operators.viettel.capex_budget_vnd_bn.2026 22000 → 44000 (and 1 more field): budget did not "
         "bind in north in baseline; the binding constraint there is targets"
     ]
     # targets bind: raising them gets no note, and with them raised the budget may bind: no verdict on it either
@@ -621,6 +621,18 @@ def test_a_resource_whose_outcome_moved_is_on_the_critical_path_not_free():
             "critical",
             "crews.north.teams 450 → 900: crews held little in north in baseline, yet 5G coverage moved +1.2: it is "
             "on the critical path there",
+        )
+    ]
+    # crews cut to a quarter lowered 2026 coverage by 0.33 points, and compare said "on the critical path", inviting
+    # a planner to add crews, which does nothing: cut far enough, slack becomes the limit, and a cut says so
+    cut = option_verdicts(
+        ref, "baseline", [("crews.north.teams", 450, 112)], moved=lambda p: "5G moved -0.33"
+    )
+    assert cut == [
+        (
+            "cut",
+            "crews.north.teams 450 → 112: crews held little in north in baseline, but cut this far they hold it back: "
+            "5G moved -0.33",
         )
     ]
     assert option_notes(ref, "baseline", change) == [
@@ -960,7 +972,7 @@ def test_grid_headroom_that_held_nothing_did_not_bind_where_connections_held() -
         (
             "note",
             "compute.datacentres.grid.headroom_mw.north 250 → 500: grid headroom did not bind in data centres in "
-            "baseline; the binding constraint there is construction",
+            "baseline; construction delays most; the MW built is set by which projects go ahead",
         )
     ]
     connection = [("compute.datacentres.grid.interconnect.p50_days", 180, 90)]
@@ -994,8 +1006,14 @@ def test_a_moved_outcome_is_not_put_down_to_one_change_among_several_of_that_pro
     alone = option_verdicts(ref, "baseline", grid + unrelated, moved=moved)
     assert [k for k, t in alone if t.startswith("compute.datacentres.grid")] == ["critical"]
 
-    said = [(k, t) for k, t in option_verdicts(ref, "baseline", grid + levers, moved=moved) if "grid" in t]
+    every = option_verdicts(ref, "baseline", grid + levers, moved=moved)
+    said = [(k, t) for k, t in every if t.startswith("compute.datacentres.grid")]
     assert [k for k, _t in said] == ["mixed"]
+    # the PPP share and the state money are direct levers: their line too is "mixed", naming the grid change
+    direct = [(k, t) for k, t in every if t.startswith("compute.datacentres.ppp_share_pct")]
+    assert [k for k, _t in direct] == [
+        "mixed"
+    ] and "also changes compute.datacentres.grid.headroom_mw" in direct[0][1]
     text = said[0][1]
     assert "data-centre IT capacity moved +303" in text and "critical path there" not in text
     # the other data-centre fields are named (the first two, then how many more)
@@ -1013,6 +1031,40 @@ def test_a_moved_outcome_is_not_put_down_to_one_change_among_several_of_that_pro
         ("subsidy.window_end", "2025-12-31", "2026-12-31"),
     ]
     assert also_changed("5g", push[:1], push + grid) == [f for f, _a, _b in push[1:]]
+
+
+def test_direct_levers_say_what_they_moved() -> None:
+    """The state's data-centre money (+45 MW by 2030) and an extra GPU order (+8,000 GPUs) got no line at all: they
+    relieve no held-back cause, they add capacity. Each now gets its outcome ("direct effect"), or "moved nothing"."""
+    ref = frame([(d, 0, "dc_held_pct_construction", 100.0) for d in (D1, D2, D3)])
+    money = [
+        ("compute.datacentres.public_investment_vnd_bn.2026", None, 3000),
+        ("compute.datacentres.public_investment_vnd_bn.2027", None, 3000),
+    ]
+    said = option_verdicts(
+        ref,
+        "baseline",
+        money,
+        moved=lambda p: "data-centre IT capacity, 2030-12 moved +45 MW" if p == "dc" else None,
+    )
+    assert said == [
+        (
+            "effect",
+            "compute.datacentres.public_investment_vnd_bn.2026 None → 3000 (and 1 more field): data-centre IT "
+            "capacity, 2030-12 moved +45 MW",
+        )
+    ]
+    gpus = [("compute.gpus.extra_orders", "[]", "[8000 B200 in 2027]")]
+    said = option_verdicts(
+        ref, "baseline", gpus, moved=lambda p: "GPUs powered moved +8,000 GPUs" if p == "gpus" else None
+    )
+    assert said == [
+        ("effect", "compute.gpus.extra_orders [] → [8000 B200 in 2027]: GPUs powered moved +8,000 GPUs")
+    ]
+    nothing = option_verdicts(ref, "baseline", gpus, moved=lambda p: None, unmoved=lambda p: True)
+    assert nothing == [
+        ("unmoved", "compute.gpus.extra_orders [] → [8000 B200 in 2027]: the option moved no GPU outcome")
+    ]
 
 
 def test_a_support_window_outside_the_run_is_named_not_blamed_on_thresholds():

@@ -135,3 +135,38 @@ def test_the_run_table_shows_support_earned_but_due_after_the_horizon() -> None:
     # with replications: earned in the P90 replication only still shows (P50 0)
     banded = {"support_accrued_unpaid_vnd_bn": 0.0, "support_accrued_unpaid_vnd_bn_p90": 300.0}
     assert label in shown(banded, reps=3)
+
+
+def test_an_interrupt_inside_a_compiled_kernel_is_an_interrupt_not_a_failure(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """^C 5 s into `dxsim run` landed in a numba kernel, which re-raises it as "SystemError: CPUDispatcher(...) returned
+    a result with an exception set" (the KeyboardInterrupt its cause): the run said "failed: SystemError" and exited
+    1, not 130. Here a real compiled function is interrupted the same way, from a Python callback it calls."""
+    from numba import njit, objmode
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    @njit
+    def kernel() -> int:
+        with objmode():
+            interrupt()
+        return 1
+
+    with pytest.raises(BaseException) as raised:
+        kernel()
+    assert main.interrupt_behind(raised.value) is not None  # whatever numba wraps it in
+    monkeypatch.setattr(main.signal, "signal", lambda *a: None)
+    wrapped = SystemError("CPUDispatcher(<function place>) returned a result with an exception set")
+    wrapped.__cause__ = KeyboardInterrupt()
+
+    def body() -> int:
+        raise wrapped
+
+    with pytest.raises(typer.Exit) as ended:
+        main._guard(body)
+    assert ended.value.exit_code == 130
+    said = capsys.readouterr().err
+    assert "interrupted" in said and "SystemError" not in said
+    assert main.interrupt_behind(ValueError("bad")) is None

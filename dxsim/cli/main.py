@@ -254,8 +254,27 @@ def _guard(fn: Callable[[], int | None]) -> None:
     except KeyboardInterrupt as e:
         _finish_interrupted(e)
     except Exception as e:
+        interrupt = interrupt_behind(e)
+        if interrupt is not None:
+            _finish_interrupted(interrupt)
         _finish_failed(e)
     raise typer.Exit(code)
+
+
+def interrupt_behind(e: BaseException) -> KeyboardInterrupt | None:
+    """The ^C or TERM an exception stands for, if any (its cause or context chain).
+
+    Why: a signal that lands while a compiled (numba) kernel runs is re-raised when the kernel returns as
+    "SystemError: CPUDispatcher(...) returned a result with an exception set", with the KeyboardInterrupt as its
+    cause; ^C 5 s into `dxsim run` then said "failed: SystemError ..." and exited 1 instead of 130."""
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return cur
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return None
 
 
 def _finish_interrupted(e: KeyboardInterrupt) -> None:

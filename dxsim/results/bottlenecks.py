@@ -725,6 +725,7 @@ def did_not_bind(
 # the fields that can move a programme's outcomes, by dotted prefix (a programme not listed: not known, so no check)
 PROGRAMME_FIELD_PREFIXES: dict[str, tuple[str, ...]] = {
     "dc": ("compute.datacentres.",),
+    "gpus": ("compute.gpus.",),
     "villages": ("villages.",),
     # push-5g raises crews, targets, budgets and support together, and compare said each region's crews were "on
     # the critical path" for its 7 months, while the operators' pace binds in every region
@@ -761,12 +762,22 @@ def also_changed(
     return [f for f, _a, _b in differences if f not in mine and f.startswith(prefixes)] if prefixes else []
 
 
+def _more_fields(n: int) -> str:
+    """' (and 1 more field)' / ' (and 3 more fields)'; '' for none."""
+    if n <= 0:
+        return ""
+    return " (" + (_("and 1 more field") if n == 1 else _("and {n} more fields").format(n=n)) + ")"
+
+
 def _join_fields(fields: Sequence[str], most: int = 2) -> str:
     """'a, b (and 3 more fields)': the first few field names of a list."""
-    shown = ", ".join(fields[:most])
-    return shown + (
-        " (" + _("and {n} more fields").format(n=len(fields) - most) + ")" if len(fields) > most else ""
-    )
+    return ", ".join(fields[:most]) + _more_fields(len(fields) - most)
+
+
+def _what(fields: Sequence[tuple[str, Any, Any]], fmt: Callable[[Any], str]) -> str:
+    """'crews.north.teams 450 → 900 (and 2 more fields)': a lever's first changed field and how many more."""
+    field, a, b = fields[0]
+    return f"{field} {fmt(a)} → {fmt(b)}" + _more_fields(len(fields) - 1)
 
 
 def option_verdicts(
@@ -782,7 +793,8 @@ def option_verdicts(
     """(kind, line) per changed resource (one lever: a (programme, cause) over the regions its fields name). For one
     that did not bind in the reference run: kind "note" (it did not bind), or "critical" when the option's own outcome
     for that programme moved all the same (`moved(programme)`: how, or None), or "mixed" when it moved but the option
-    also changes other fields of that programme (`also_changed`), so the move is not this resource's to claim. For
+    also changes other fields of that programme (`also_changed`), so the move is not this resource's to claim ("cut"
+    instead of "critical" when the option lowers it: cut far enough, slack becomes the limit). For
     one that bound: "relieved" when the outcome moved (`relieved_line`; "mixed" beside other changes), "unmoved" when
     nothing moved (below), else no line.
 
@@ -828,11 +840,11 @@ def option_verdicts(
         verdict = {
             r: did_not_bind(causes, idle, programme, r, cause, order_bound, phases) for _p, r, _c in targets
         }
+        what = _what(fields, fmt)
         # a data-centre delay that held part of the time yet moved nothing only delays; one that held nothing at all
         # gets the plain "did not bind" below (doubled headroom, which held 0% while connections held 24%, read
         # "grid headroom only holds phases past their announced dates")
         if programme == "dc" and moved is not None and moved("dc") is None and not all(verdict.values()):
-            field, a, b = fields[0]
             lines.append(
                 (
                     "note",
@@ -841,16 +853,11 @@ def option_verdicts(
                         "the option moved no data-centre outcome beyond replication noise; the MW built is set by "
                         "which projects go ahead (compute.datacentres: go-ahead probabilities, ppp_share_pct, "
                         "public_investment_vnd_bn)"
-                    ).format(
-                        what=f"{field} {fmt(a)} → {fmt(b)}",
-                        cause=_cause_noun(cause),
-                        reference=reference_name,
-                    ),
+                    ).format(what=what, cause=_cause_noun(cause), reference=reference_name),
                 )
             )
             continue
         if cause == "budget" and programme == "villages" and programme_budget_unused(reference):
-            field, a, b = fields[0]
             lines.append(
                 (
                     "note",
@@ -858,16 +865,12 @@ def option_verdicts(
                         "{what}: the village programme budget pays for no village in {reference}: every village is "
                         "in a campaign the utility and operators pay (funded_by_programme_budget = false), so the "
                         "budget can neither bind nor free anything; a campaign funded from it makes it a lever"
-                    ).format(what=f"{field} {fmt(a)} → {fmt(b)}", reference=reference_name),
+                    ).format(what=what, reference=reference_name),
                 )
             )
             continue
         free = [r for r, v in verdict.items() if v]
         bound = [r for r, v in verdict.items() if v is False]  # None: no metrics to tell
-        field, a, b = fields[0]
-        what = f"{field} {fmt(a)} → {fmt(b)}" + (
-            " (" + _("and {n} more fields").format(n=len(fields) - 1) + ")" if len(fields) > 1 else ""
-        )
 
         def where_of(regions: list[str], conjunction: str = N_("or"), programme: str = programme) -> str:
             named = {"villages": _("the village programme"), "dc": _("data centres")}.get(programme)
@@ -914,13 +917,22 @@ def option_verdicts(
             lines.append(mixed_line(MIXED_HELD_LITTLE, what, cause, where, reference_name, outcome, others))
             continue
         if outcome is not None:
+            # cut far enough, a resource with slack becomes the limit: "critical path" would invite adding more of it
+            said_moved = (
+                _(
+                    "{what}: {cause} held little in {where} in {reference}, but cut this far they hold it back: "
+                    "{outcome}"
+                )
+                if _is_cut(fields)
+                else _(
+                    "{what}: {cause} held little in {where} in {reference}, yet {outcome}: it is on the critical path "
+                    "there"
+                )
+            )
             lines.append(
                 (
-                    "critical",
-                    _(
-                        "{what}: {cause} held little in {where} in {reference}, yet {outcome}: it is on the "
-                        "critical path there"
-                    ).format(
+                    "cut" if _is_cut(fields) else "critical",
+                    said_moved.format(
                         what=what,
                         cause=_cause_noun(cause),
                         where=where,
@@ -931,7 +943,14 @@ def option_verdicts(
             )
             continue
         tail = ""
-        if binding and len({b for _r, b in binding}) == 1:
+        if (
+            programme == "dc"
+            and (programme, NATIONAL) in summary
+            and summary[(programme, NATIONAL)]["binding"]
+        ):
+            # a data-centre cause delays phases; what sets the MW is the pipeline (dc_delay_text), not "binding"
+            tail = "; " + dc_delay_text(summary[(programme, NATIONAL)], detail=False)
+        elif binding and len({b for _r, b in binding}) == 1:
             tail = "; " + _("the binding constraint there is {cause}").format(cause=binding[0][1])
         elif binding:
             tail = "; " + _("the binding constraints there are {causes}").format(
@@ -952,6 +971,58 @@ def option_verdicts(
                 + tail,
             )
         )
+    return lines + direct_lever_lines(differences, fmt, moved, unmoved)
+
+
+# Levers that add capacity themselves rather than relieve a held-back cause: (field pattern, programme). Why: the state's
+# data-centre money (+45 MW by 2030) and an extra GPU order (+8,000 GPUs) got no line at all, while the data-centre
+# note itself named these fields as what sets the MW built.
+DIRECT_LEVERS: tuple[tuple[str, str], ...] = (
+    (r"^compute\.datacentres\.(public_investment_vnd_bn|ppp_share_pct|go_probability_pct)", "dc"),
+    (r"^budget\.(share_pct\.compute_public$|total_vnd_bn\.)", "dc"),  # the envelope's state data-centre money
+    (r"^compute\.gpus\.extra_orders", "gpus"),
+)
+DIRECT_PROGRAMME = {"dc": N_("data-centre"), "gpus": N_("GPU")}
+MIXED_DIRECT = N_(
+    "{what}: {outcome}, but the option also changes {others}, so the move cannot be put down to this change alone"
+)
+
+
+def direct_lever_lines(
+    differences: Sequence[tuple[str, Any, Any]],
+    fmt: Callable[[Any], str],
+    moved: Callable[[str], str | None] | None,
+    unmoved: Callable[[str], bool] | None,
+) -> list[tuple[str, str]]:
+    """(kind, line) per programme whose DIRECT_LEVERS the option changes: "effect" with the outcome that moved, "mixed"
+    beside other changes of that programme (`also_changed`), "unmoved" when every outcome is the reference's."""
+    grouped: dict[str, list[tuple[str, Any, Any]]] = {}
+    for field, a, b in differences:
+        programme = next((p for pattern, p in DIRECT_LEVERS if re.match(pattern, field)), None)
+        if programme is not None:
+            grouped.setdefault(programme, []).append((field, a, b))
+    lines: list[tuple[str, str]] = []
+    for programme, fields in grouped.items():
+        what = _what(fields, fmt)
+        outcome = moved(programme) if moved is not None else None
+        if outcome is None:
+            if unmoved is not None and unmoved(programme):
+                lines.append(
+                    (
+                        "unmoved",
+                        _("{what}: the option moved no {programme} outcome").format(
+                            what=what, programme=_(DIRECT_PROGRAMME[programme])
+                        ),
+                    )
+                )
+            continue
+        others = also_changed(programme, fields, differences)
+        if others:
+            lines.append(
+                ("mixed", _(MIXED_DIRECT).format(what=what, outcome=outcome, others=_join_fields(others)))
+            )
+        else:
+            lines.append(("effect", _("{what}: {outcome}").format(what=what, outcome=outcome)))
     return lines
 
 
@@ -979,6 +1050,14 @@ def mixed_line(
             outcome=outcome,
             others=_join_fields(others),
         ),
+    )
+
+
+def _is_cut(fields: Sequence[tuple[str, Any, Any]]) -> bool:
+    """Every changed field is a number the option lowers (crews 450 -> 112): a cut, not an addition."""
+    return all(
+        isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool) and b < a
+        for _f, a, b in fields
     )
 
 
