@@ -635,6 +635,11 @@ def test_a_resource_whose_outcome_moved_is_on_the_critical_path_not_free():
             "5G moved -0.33",
         )
     ]
+    # a duration lowered is a speed-up, not a cut: halved permits that moved the outcome are on the critical path
+    faster = [("works.new_site_permit.p50_days", 120, 60), ("works.new_site_permit.p90_days", 300, 150)]
+    assert [k for k, _t in option_verdicts(ref, "baseline", faster, moved=lambda p: "5G moved +0.13")] == [
+        "critical"
+    ]
     assert option_notes(ref, "baseline", change) == [
         t for k, t in option_verdicts(ref, "baseline", change) if k == "note"
     ]

@@ -1054,10 +1054,15 @@ def mixed_line(
 
 
 def _is_cut(fields: Sequence[tuple[str, Any, Any]]) -> bool:
-    """Every changed field is a number the option lowers (crews 450 -> 112): a cut, not an addition."""
+    """Every changed field is an amount the option lowers (crews 450 -> 112): a cut, not an addition. A duration
+    (`*_days`: permits, lead times, work) lowered is a speed-up, never a cut."""
     return all(
-        isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool) and b < a
-        for _f, a, b in fields
+        isinstance(a, int | float)
+        and isinstance(b, int | float)
+        and not isinstance(a, bool)
+        and b < a
+        and not f.endswith("_days")
+        for f, a, b in fields
     )
 
 
