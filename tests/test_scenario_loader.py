@@ -476,7 +476,7 @@ def _write_doc(tmp_path: Path, doc: dict) -> Path:
 
 def _keep_consistent(doc: dict, path: tuple[str, ...], value: Any) -> None:
     """Cross-field rules (shares sum to 100, subscriber shares to at most 100, p90 >= p50, 5G <= 3 x 4G, 5G device
-    share <= its ceiling) around the drawn value."""
+    share <= its ceiling, the national village count >= the province surveys' villages) around the drawn value."""
     last = path[-1]
     if last == "subscriber_share_pct":  # the other operators take what is left, at most their default
         for other in ("viettel", "vnpt", "mobifone"):
@@ -502,6 +502,12 @@ def _keep_consistent(doc: dict, path: tuple[str, ...], value: Any) -> None:
         _nest(path[:-1] + ("population_p90",), 100_000, doc)
     elif last == "population_p90":
         _nest(path[:-1] + ("population_p50",), 1, doc)
+    elif path == (
+        "villages",
+        "layer",
+        "n_villages",
+    ):  # the national count includes the province surveys' villages
+        _nest(("villages", "layer", "province_surveys"), [], doc)
 
 
 @_SETTINGS

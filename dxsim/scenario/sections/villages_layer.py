@@ -149,7 +149,8 @@ class VillageLayer(StrictModel):
         le=10_000,
         description="Villages without grid power and mobile signal at the start (named + synthetic). The 25 named "
         "villages are always kept (if fewer are asked for, the first n of the named list); the rest are "
-        "synthetic. Ignored when `file` is given.",
+        "synthetic. At least the villages without power that `province_surveys` count (35 with the default "
+        "surveys): the national count includes them. Ignored when `file` is given.",
         source="MoST report 000:302 (~Oct/Nov 2025): 117 villages without electricity and mobile signal; "
         "117 'dead-zone villages with no national-grid power' in 2025-07 (villages/vn_deadzone_counts_timeline.csv)",
     )
