@@ -617,9 +617,12 @@ MOVE_AT_LEAST = {DATE_UNIT: 1.0 / 24.0, "%": 0.05, "villages": 1.0, "MW": 1.0, "
 def outcome_moved(result: CompareResult, option: str, programme: str) -> str | None:
     """How the option moved the programme's outcome against the baseline ("Date the last feasible village is
     connected moved -5.0 mo"), or None: a move is a paired P50 delta of at least MOVE_AT_LEAST whose P10 and P90
-    have its sign (every part of the band moved the same way)."""
+    have its sign (every part of the band moved the same way). The outcomes are tried in OUTCOMES order; of one
+    outcome's year-end rows, the one that moved most is named (state data-centre money: +45 MW at end-2030, not the
+    +15 MW of end-2027 that came first)."""
     q = result.quantiles.filter(pl.col("scenario") == option)
     for key in OUTCOMES.get(programme, ()):
+        moves: list[tuple[float, dict[str, Any]]] = []
         for r in result.table.filter(pl.col("kpi").str.starts_with(key)).iter_rows(named=True):
             row = q.filter(pl.col("kpi") == r["kpi"])
             if row.height == 0 or r["unit"] not in MOVE_AT_LEAST:
@@ -628,16 +631,19 @@ def outcome_moved(result: CompareResult, option: str, programme: str) -> str | N
             if not (_finite(d50) and _finite(d10) and _finite(d90)):
                 continue
             if abs(d50) >= MOVE_AT_LEAST[r["unit"]] and min(d10, d90) * d50 >= 0 and max(d10, d90) * d50 >= 0:
-                label = str(r["label"])
-                # "Date the ..." inside a sentence; not "5G ..."
-                if label[:1].isupper() and label[1:2].islower():
-                    label = label[0].lower() + label[1:]
-                delta = fmt_value(d50, r["unit"], signed=True)  # a date's in months ("-5.0 mo")
-                if r["unit"] == "%":  # a share moves by percentage points
-                    delta += " " + _("points")
-                elif r["unit"] != DATE_UNIT:
-                    delta += " " + unit_label(r["unit"])
-                return _("{kpi} moved {delta}").format(kpi=label, delta=delta)
+                moves.append((d50, r))
+        if moves:
+            d50, r = max(moves, key=lambda m: abs(m[0]))  # the first of equal moves
+            label = str(r["label"])
+            # "Date the ..." inside a sentence; not "5G ..."
+            if label[:1].isupper() and label[1:2].islower():
+                label = label[0].lower() + label[1:]
+            delta = fmt_value(d50, r["unit"], signed=True)  # a date's in months ("-5.0 mo")
+            if r["unit"] == "%":  # a share moves by percentage points
+                delta += " " + _("points")
+            elif r["unit"] != DATE_UNIT:
+                delta += " " + unit_label(r["unit"])
+            return _("{kpi} moved {delta}").format(kpi=label, delta=delta)
     return None
 
 

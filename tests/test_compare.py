@@ -521,6 +521,23 @@ def test_villages_connected_sooner_is_a_move_though_the_end_count_is_the_same() 
     # the same with only the end count: nothing moved
     end_only = CompareResult(table[1:], q, pl.DataFrame(), ["base", "fast"], "base", 1, 3, [])
     assert outcome_moved(end_only, "fast", "villages") is None
+    # of one outcome's year ends, the largest move is named, not the first (state DC money: +15 MW, then +45 MW)
+    mw = ["dc_it_capacity_mw_2027_12", "dc_it_capacity_mw_2030_12"]
+    dq = pl.DataFrame(
+        {
+            "kpi": mw,
+            "scenario": ["more", "more"],
+            "p10": [300.0, 700.0],
+            "p50": [310.0, 715.0],
+            "p90": [320.0, 730.0],
+            "delta_p10": [15.1, 30.1],
+            "delta_p50": [15.1, 45.2],
+            "delta_p90": [15.1, 60.3],
+        }
+    )
+    dt_ = pl.DataFrame({"kpi": mw, "label": ["DC, 2027-12", "DC, 2030-12"], "unit": ["MW", "MW"]})
+    res = CompareResult(dt_, dq, pl.DataFrame(), ["base", "more"], "base", 1, 3, [])
+    assert outcome_moved(res, "more", "dc") == "DC, 2030-12 moved +45.2 MW"
 
 
 def test_year_end_village_and_data_centre_rows_read_the_run(result):
