@@ -118,35 +118,22 @@ def _tag_month(tag: str) -> str:
     return month_label(dt.date(int(tag[:4]), int(tag[5:]), 1))
 
 
+def _year_end_rows(
+    prefix: str, label: str, unit: str, tags: Sequence[str]
+) -> list[tuple[str, str, str, str]]:
+    """One value row per year-end tag: (prefix + tag, the translated label with its month, unit, "value")."""
+    return [(f"{prefix}{t}", _(label).format(when=_tag_month(t)), unit, "value") for t in tags]
+
+
 def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, str, str]]:
     """The comparison's rows, in display order, for the given year-end tags."""
-    rows = [
-        (
-            f"pop_covered_5g_pct_{t}",
-            _("5G population coverage, {when} end").format(when=_tag_month(t)),
-            "%",
-            "value",
-        )
-        for t in tags
-    ]
-    rows += [
-        (
-            f"pop_5g_served_pct_{t}",
-            _("Population served by 5G (enough capacity), {when} end").format(when=_tag_month(t)),
-            "%",
-            "value",
-        )
-        for t in tags
-    ]
-    rows += [
-        (
-            f"pop_mbb_served_pct_{t}",
-            _("Population served by 4G or better, {when} end").format(when=_tag_month(t)),
-            "%",
-            "value",
-        )
-        for t in tags
-    ]
+    rows = _year_end_rows("pop_covered_5g_pct_", N_("5G population coverage, {when} end"), "%", tags)
+    rows += _year_end_rows(
+        "pop_5g_served_pct_", N_("Population served by 5G (enough capacity), {when} end"), "%", tags
+    )
+    rows += _year_end_rows(
+        "pop_mbb_served_pct_", N_("Population served by 4G or better, {when} end"), "%", tags
+    )
     rows += [
         (
             "pop_5g_capacity_short_pct_end",
@@ -165,32 +152,13 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ("year_last_village_connected", _("Date the last feasible village is connected"), DATE_UNIT, "date"),
     ]
     # the path, not only the end: a lever that connects villages or opens data-centre phases sooner moves these
-    rows += [
-        (
-            f"villages_connected_{t}",
-            _("Villages connected (served), {when} end").format(when=_tag_month(t)),
-            "villages",
-            "value",
-        )
-        for t in tags
-    ]
-    rows += [
-        (
-            f"dc_it_capacity_mw_{t}",
-            _("Data-centre IT capacity, {when}").format(when=_tag_month(t)),
-            "MW",
-            "value",
-        )
-        for t in tags
-    ]
+    rows += _year_end_rows(
+        "villages_connected_", N_("Villages connected (served), {when} end"), "villages", tags
+    )
+    rows += _year_end_rows("dc_it_capacity_mw_", N_("Data-centre IT capacity, {when}"), "MW", tags)
     if dc_tag:
-        rows.append(
-            (
-                f"gpus_installed_{dc_tag}",
-                _("High-performance GPUs powered, {when}").format(when=_tag_month(dc_tag)),
-                "GPUs",
-                "value",
-            )
+        rows += _year_end_rows(
+            "gpus_installed_", N_("High-performance GPUs powered, {when}"), "GPUs", [dc_tag]
         )
     rows += [
         ("year_dc_1gw", _("Date data-centre IT capacity reaches 1 GW"), DATE_UNIT, "date"),
