@@ -29,7 +29,6 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n import pgettext
 from dxsim.paths import fact_table
-from dxsim.radio.capacity import layer_capacity
 from dxsim.radio.coverage import CoverageGrid
 from dxsim.results.kpi_labels import OPERATOR_NAMES
 from dxsim.scenario.schema import OPERATORS
@@ -471,7 +470,7 @@ def calibration_rows(world: World, replication: ReplicationResult | None = None)
         assert replication is not None
         rows += compute_rows(world, f, replication)
     if world.capacity is not None and replication is not None:
-        rows += throughput_rows(replication.metrics, idle_4g=idle_4g_median_mbps(world))
+        rows += throughput_rows(replication.metrics, idle_4g=world.capacity.idle_4g_median_mbps)
     if replication is not None:
         rows += year_flow_rows(replication.metrics)
     return rows
@@ -562,14 +561,6 @@ SPEED_TEST_NOTE = N_(
 )
 
 
-def idle_4g_median_mbps(world: World) -> tuple[float, float]:
-    """(urban, rural) median user rate (Mbps) of an idle cell of the run's 4G layer (`radio.band_4g_mhz`), as the
-    served/short model rates it (`dxsim.radio.capacity.layer_capacity`, the run's neighbour load)."""
-    bands, load = world.scenario.radio.band_4g_mhz, world.scenario.capacity.neighbour_load_pct / 100.0
-    urban = layer_capacity("4g", int(bands.urban), "urban", load).rate_median_mbps
-    return urban, layer_capacity("4g", int(bands.rural), "rural", load).rate_median_mbps
-
-
 def throughput_rows(
     metrics: pl.DataFrame,
     observations: pl.DataFrame | None = None,
@@ -577,7 +568,8 @@ def throughput_rows(
 ) -> list[CalibrationRow]:
     """The reported median mobile download speeds (observations.csv) beside the model's busy-hour median and mean
     user throughput at the first month end: informative only, because the two measure different things.
-    `idle_4g`: the (urban, rural) median rates of an idle 4G cell (`idle_4g_median_mbps`), which the note quotes."""
+    `idle_4g`: the (urban, rural) median rates of an idle 4G cell (`CapacityWorld.idle_4g_median_mbps`), which the
+    note quotes."""
     obs = read_observations() if observations is None else observations
     nat = metrics.filter(pl.col("area") == NATIONAL)
     if nat.filter(pl.col("metric") == "user_throughput_mbps_p50").height == 0:
@@ -855,7 +847,11 @@ def observation_rows(
     horizon. Status: ``info`` (shown for judgement: an observation's tolerance is the report's precision,
     not a model tolerance, and figures dated before the start belong to `dxsim backtest`), ``input`` (a province
     survey the village layer is built from: its count is placed at the start, so comparing it at its own later date
-    with the run judges nothing), ``before start`` / ``after end`` (no model value at that date), ``no counterpart`` (no model metric measures it).
+    with the run judges nothing), ``before start`` / ``after end`` (no model value at that date), ``partial year`` (a
+    flow over a calendar year, e.g. sites added in 2025, of which the run covers only part: the change of its level
+    metrics from the end of the year before to the year's end, :func:`year_flow`, needs both), ``no counterpart`` (no
+    model metric measures it). Why the flow: the level itself (Viettel's stations at the year end) was shown beside
+    a reported addition (stations added in the year).
     `within_tolerance` says whether |model - reported| <= tolerance (for upper_bound rows: model <= reported
     + tolerance).
     """
@@ -875,6 +871,10 @@ def observation_rows(
             status = "before start"
         elif at > h.end_date:
             status = "after end"
+        elif o["metric"] in YEAR_FLOW_COUNTERPART:  # a flow over the calendar year: its parts' change over it
+            flow = year_flow(metrics, YEAR_FLOW_COUNTERPART[o["metric"]], o["area"], o["date"].year)
+            model = float(flow[0]) if flow is not None else None
+            status = "info" if model is not None else "partial year"
         else:
             vals = metrics.filter(
                 (pl.col("metric") == m) & (pl.col("area") == o["area"]) & (pl.col("date") == at)

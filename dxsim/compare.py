@@ -129,10 +129,13 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
     """The comparison's rows, in display order, for the given year-end tags."""
     rows = _year_end_rows("pop_covered_5g_pct_", N_("5G population coverage, {when} end"), "%", tags)
     rows += _year_end_rows(
-        "pop_5g_served_pct_", N_("Population served by 5G (enough capacity), {when} end"), "%", tags
+        "pop_5g_served_pct_", N_("Population where 5G serves (a place measure), {when} end"), "%", tags
     )
     rows += _year_end_rows(
-        "pop_mbb_served_pct_", N_("Population served by 4G or better, {when} end"), "%", tags
+        "pop_mbb_served_pct_",
+        N_("Population served by 4G or better (on each person's own device), {when} end"),
+        "%",
+        tags,
     )
     rows += [
         (
@@ -145,6 +148,14 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         # the median jumps between the 4G and the 5G users' rates as 5G devices pass half the users; the mean does not
         ("user_throughput_mbps_mean_end", _("Mean busy-hour user throughput at the end"), "Mbps", "value"),
         ("year_5g_served_90pct", _("Date 5G serves 90% of the population"), DATE_UNIT, "date"),
+        (
+            "sites_brought_forward_for_capacity_total",
+            _(
+                "5G site moves for capacity (to the head of the plans where cells are short, summed over the years)"
+            ),
+            "sites",
+            "value",
+        ),
     ]
     rows += [
         ("year_5g_pop_90pct", _("Date 5G covers 90% of the population"), DATE_UNIT, "date"),
@@ -156,10 +167,8 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         "villages_connected_", N_("Villages connected (served), {when} end"), "villages", tags
     )
     rows += _year_end_rows("dc_it_capacity_mw_", N_("Data-centre IT capacity, {when}"), "MW", tags)
-    if dc_tag:
-        rows += _year_end_rows(
-            "gpus_installed_", N_("High-performance GPUs powered, {when}"), "GPUs", [dc_tag]
-        )
+    if dc_tag:  # every year end, as the MW: a later GPU delivery moves the years before the end, not the end
+        rows += _year_end_rows("gpus_installed_", N_("High-performance GPUs powered, {when}"), "GPUs", tags)
     rows += [
         ("year_dc_1gw", _("Date data-centre IT capacity reaches 1 GW"), DATE_UNIT, "date"),
         ("year_gpus_15x_start", _("Date GPUs reach 15x the start fleet"), DATE_UNIT, "date"),
@@ -579,7 +588,12 @@ OUTCOMES = {
     "dc": ("dc_it_capacity_mw_", "year_dc_1gw"),
     "gpus": ("gpus_installed_", "year_gpus_15x_start", "year_gpt4_scale_run_fits"),
 }
-MOVE_AT_LEAST = {DATE_UNIT: 1.0 / 24.0, "%": 0.05, "villages": 1.0, "MW": 1.0, "GPUs": 1.0}
+MOVE_AT_LEAST = {DATE_UNIT: 1.0 / 24.0, "%": 0.05, "villages": 1.0, "MW": 1.0, "GPUs": 1.0, "sites": 1.0}
+
+
+# 5G outcomes of service, not coverage: an option that covers more can serve less (a 700 MHz band), so when the move
+# named is one of coverage, the served move is named beside it
+SERVED_OUTCOMES = ("year_5g_served_90pct", "pop_5g_served_pct_", "pop_mbb_served_pct_")
 
 
 def outcome_moved(result: CompareResult, option: str, programme: str) -> str | None:
@@ -587,32 +601,63 @@ def outcome_moved(result: CompareResult, option: str, programme: str) -> str | N
     connected moved -5.0 mo"), or None: a move is a paired P50 delta of at least MOVE_AT_LEAST whose P10 and P90
     have its sign (every part of the band moved the same way). The outcomes are tried in OUTCOMES order; of one
     outcome's year-end rows, the one that moved most is named (state data-centre money: +45 MW at end-2030, not the
-    +15 MW of end-2027 that came first)."""
-    q = result.quantiles.filter(pl.col("scenario") == option)
+    +15 MW of end-2027 that came first). For 5G, a coverage move is followed by the service move when one moved
+    (SERVED_OUTCOMES): the rural 700 MHz band moved the 90% coverage date 10 months earlier and cut 5G served by 22
+    points, and the line named only the first."""
     for key in OUTCOMES.get(programme, ()):
-        moves: list[tuple[float, dict[str, Any]]] = []
-        for r in result.table.filter(pl.col("kpi").str.starts_with(key)).iter_rows(named=True):
-            row = q.filter(pl.col("kpi") == r["kpi"])
-            if row.height == 0 or r["unit"] not in MOVE_AT_LEAST:
-                continue
-            d50, d10, d90 = (row[c][0] for c in ("delta_p50", "delta_p10", "delta_p90"))
-            if not (_finite(d50) and _finite(d10) and _finite(d90)):
-                continue
-            if abs(d50) >= MOVE_AT_LEAST[r["unit"]] and min(d10, d90) * d50 >= 0 and max(d10, d90) * d50 >= 0:
-                moves.append((d50, r))
-        if moves:
-            d50, r = max(moves, key=lambda m: abs(m[0]))  # the first of equal moves
-            label = str(r["label"])
-            # "Date the ..." inside a sentence; not "5G ..."
-            if label[:1].isupper() and label[1:2].islower():
-                label = label[0].lower() + label[1:]
-            delta = fmt_value(d50, r["unit"], signed=True)  # a date's in months ("-5.0 mo")
-            if r["unit"] == "%":  # a share moves by percentage points
-                delta += " " + _("points")
-            elif r["unit"] != DATE_UNIT:
-                delta += " " + unit_label(r["unit"])
-            return _("{kpi} moved {delta}").format(kpi=label, delta=delta)
+        said = _largest_move(result, option, key)
+        if said is None:
+            continue
+        if programme == "5g":
+            served = (
+                next((t for k in SERVED_OUTCOMES if (t := _largest_move(result, option, k))), None)
+                if key not in SERVED_OUTCOMES
+                else None
+            )
+            # why a capacity lever moves coverage: the operators densify where cells are short, not cover anew
+            denser = _largest_move(result, option, DENSIFICATION_KPI, relative=DENSIFICATION_MOVE_SHARE)
+            for more in (served, denser):
+                if more is not None:
+                    said = _("{first}; {second}").format(first=said, second=more)
+        return said
     return None
+
+
+DENSIFICATION_KPI = "sites_brought_forward_for_capacity_total"
+DENSIFICATION_MOVE_SHARE = 0.1  # ... named when it moved by a tenth of the baseline's or more
+
+
+def _largest_move(result: CompareResult, option: str, key: str, relative: float = 0.0) -> str | None:
+    """The largest move among the KPI rows that start with `key` (see outcome_moved), as a phrase, or None.
+    `relative`: a move must also be at least this share of the baseline's P50."""
+    q = result.quantiles.filter(pl.col("scenario") == option)
+    moves: list[tuple[float, dict[str, Any]]] = []
+    for r in result.table.filter(pl.col("kpi").str.starts_with(key)).iter_rows(named=True):
+        row = q.filter(pl.col("kpi") == r["kpi"])
+        if row.height == 0 or r["unit"] not in MOVE_AT_LEAST:
+            continue
+        d50, d10, d90 = (row[c][0] for c in ("delta_p50", "delta_p10", "delta_p90"))
+        if not (_finite(d50) and _finite(d10) and _finite(d90)):
+            continue
+        base = r.get(result.baseline)
+        least = max(
+            MOVE_AT_LEAST[r["unit"]], relative * abs(base) if base is not None and _finite(base) else 0.0
+        )
+        if abs(d50) >= least and min(d10, d90) * d50 >= 0 and max(d10, d90) * d50 >= 0:
+            moves.append((d50, r))
+    if not moves:
+        return None
+    d50, r = max(moves, key=lambda m: abs(m[0]))  # the first of equal moves
+    label = str(r["label"])
+    # "Date the ..." inside a sentence; not "5G ..."
+    if label[:1].isupper() and label[1:2].islower():
+        label = label[0].lower() + label[1:]
+    delta = fmt_value(d50, r["unit"], signed=True)  # a date's in months ("-5.0 mo")
+    if r["unit"] == "%":  # a share moves by percentage points
+        delta += " " + _("points")
+    elif r["unit"] != DATE_UNIT:
+        delta += " " + unit_label(r["unit"])
+    return _("{kpi} moved {delta}").format(kpi=label, delta=delta)
 
 
 def outcome_unmoved(result: CompareResult, option: str, programme: str) -> bool:
@@ -939,8 +984,9 @@ def fmt_value(
         return F.number(v, 0, signed=signed)
     if a >= 10:
         return F.number(v, 1, signed=signed)
-    # a share of people: hundredths of a point at most ("-0.00", not 5e-5)
-    if a >= 0.01 or v == 0 or unit == "%":
+    # a share of people or a user's rate: hundredths at most ("-0.00", not 5e-5; a throughput's delta of
+    # -0.0000000326 Mbps beside +0.000493 was float rounding shown as a move)
+    if a >= 0.01 or v == 0 or unit in ("%", "Mbps"):
         return F.number(v, 2, signed=signed)
     return F.significant(v, 3, signed=signed)
 

@@ -422,6 +422,39 @@ def test_calibration_observation_rows() -> None:
     assert row["status"] == "input" and row["model"] == 194.0 and row["within_tolerance"] is None
 
 
+def test_calibration_observation_rows_of_a_year_flow_show_the_year_s_additions() -> None:
+    """ "5G sites added by Viettel in 2026" beside the model's change of Viettel's stations over 2026 (end-2025 to
+    end-2026, hand-computed), not its level at the year end; the 2025 flow of a run that starts in October has no
+    end-2024 value, so no model figure ("partial year"). Viettel+VNPT sums both operators' changes."""
+    world = SimpleNamespace(
+        scenario=SimpleNamespace(horizon=SimpleNamespace(start_date=OCT, end_date=END)),
+        province_codes=PROVINCES,
+    )
+    m = metrics(
+        [
+            (D(2025, 12, 31), "VN", "stations_5g_viettel", [10_810]),
+            (D(2026, 12, 31), "VN", "stations_5g_viettel", [24_646]),
+            (D(2025, 12, 31), "VN", "stations_5g_vnpt", [5_940]),
+            (D(2026, 12, 31), "VN", "stations_5g_vnpt", [9_000]),
+        ]
+    )
+    o = obs(
+        [
+            (D(2026, 12, 31), "VN", "stations_5g_added_viettel_in_year", "forecast", 15_000, 0),
+            (D(2026, 12, 31), "VN", "stations_5g_added_viettel_vnpt_in_year", "forecast", 20_000, 0),
+            (D(2025, 12, 31), "VN", "stations_5g_added_viettel_vnpt_in_year", "forecast", 20_000, 0),
+        ]
+    ).drop("row")
+    rows = observation_rows(world, m, o).to_dicts()
+    assert [r["status"] for r in rows] == ["info", "info", "partial year"]
+    assert [r["model"] for r in rows] == [
+        24_646.0 - 10_810.0,
+        (24_646.0 - 10_810.0) + (9_000.0 - 5_940.0),
+        None,
+    ]
+    assert [r["within_tolerance"] for r in rows] == [False, False, None]
+
+
 def test_a_figure_dated_by_year_only_is_judged_against_the_whole_year():
     """ "182 MW in 2025" (no month): the model at 182 in June and 214 in December may have been at 182
     when it was reported; pooled over the year's month ends the band is [182, 214]. Dated 31 December

@@ -1072,6 +1072,30 @@ def test_direct_levers_say_what_they_moved() -> None:
     ]
 
 
+def test_levers_of_what_is_carried_or_asked_say_what_they_moved() -> None:
+    """The 5G band, the served rate, the village backhaul options and a campaign's deadline moved outcomes (5G served
+    -22 points, 22 villages fewer by end-2026) and compare printed no line: they relieve no held-back cause. Each
+    now gets its outcome; a campaign's window also says that it sets the villages in works at the start."""
+    ref = frame([(d, 0, "village_held_pct_power", 100.0) for d in (D1, D2, D3)])
+    outcomes = {"5g": "5G served moved -21.6 points", "villages": "villages connected moved -22 villages"}
+    for field, a, b, programme in [
+        ("radio.band_5g_mhz.rural", 3500, 700, "5g"),
+        ("capacity.served_rate_mbps", 10.0, 25.0, "5g"),
+        ("villages.options.backhaul.leo_licensed", True, False, "villages"),
+    ]:
+        said = option_verdicts(ref, "baseline", [(field, a, b)], moved=lambda p: outcomes.get(p))
+        assert said == [("effect", f"{field} {a} → {b}: {outcomes[programme]}")], field
+    deadline = [("villages.campaigns.1.deadline", "2025-11-30", "2025-11-15")]
+    [(kind, line)] = option_verdicts(ref, "baseline", deadline, moved=lambda p: outcomes.get(p))
+    assert kind == "effect" and line.startswith(
+        "villages.campaigns.1.deadline 2025-11-30 → 2025-11-15: villages connected moved -22 villages ("
+    )
+    assert "in works at the start" in line
+    # a campaign's surge teams stay a resource (line crews), not a direct lever
+    teams = [("villages.campaigns.0.extra_utility_teams.north", None, 10)]
+    assert all(k != "effect" for k, _t in option_verdicts(ref, "baseline", teams, moved=lambda p: None))
+
+
 def test_a_support_window_outside_the_run_is_named_not_blamed_on_thresholds():
     """A `[[supports]]` with a 2024 window in a run from 2025-10-31 paid 0 and compare said no operator reached "a
     threshold" it did not have. Windows wholly before the start or after the end are named instead; a window that

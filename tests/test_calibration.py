@@ -13,7 +13,6 @@ import datetime as dt
 import itertools
 import math
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import polars as pl
@@ -237,18 +236,22 @@ def test_source_ref_tells_two_reports_of_one_figure_apart() -> None:
     assert source_ref("a short source") == "a short source"
 
 
-def test_the_speed_test_note_quotes_the_idle_4g_rates_of_the_run_s_own_layer() -> None:
+def test_the_speed_test_note_quotes_the_idle_4g_rates_of_the_run_s_own_layer(world, rows) -> None:
     """The speed-test rows say why the gap is not only definitions: an idle model 4G cell's median rate, from the
-    run's 4G bands (layer_capacity, the same the served/short model uses), is itself below the reported medians."""
-    from dxsim.calibration import idle_4g_median_mbps, throughput_rows
+    run's 4G bands (layer_capacity, the same the served/short model uses), is itself below the reported medians.
+    The world carries the two rates (built with it), and the calibration of that world quotes them."""
+    from dxsim.calibration import throughput_rows
     from dxsim.radio.capacity import layer_capacity
 
-    sc = load_scenario(REPO / "scenarios" / "baseline.toml")
-    world = SimpleNamespace(scenario=sc)
-    urban, rural = idle_4g_median_mbps(world)  # type: ignore[arg-type]
+    sc = world.scenario
+    urban, rural = world.capacity.idle_4g_median_mbps
     load = sc.capacity.neighbour_load_pct / 100.0
     assert urban == layer_capacity("4g", sc.radio.band_4g_mhz.urban, "urban", load).rate_median_mbps
     assert rural == layer_capacity("4g", sc.radio.band_4g_mhz.rural, "rural", load).rate_median_mbps
+    quoted = [r for r in rows if "speed tests" in str(r.figure)]
+    assert quoted and all(
+        f"{urban:.0f} Mbps (urban) or {rural:.0f} Mbps (rural)" in str(r.figure) for r in quoted
+    )
     day = dt.date(2025, 10, 31)
     metrics = pl.DataFrame(
         {

@@ -60,6 +60,22 @@ def test_version_and_help() -> None:
     assert r.returncode == 0 and "--out" in r.stdout
 
 
+def test_python_dash_m_dxsim_is_the_command() -> None:
+    """`python -m dxsim` runs the `dxsim` command (two reviewers reached for it and got "No module named
+    dxsim.__main__"), with its exit codes: a usage mistake is one line and exit 2 there too."""
+    import subprocess
+    import sys
+
+    from dxsim import __version__
+
+    r = subprocess.run(
+        [sys.executable, "-m", "dxsim", "--version"], capture_output=True, text=True, check=False
+    )
+    assert r.returncode == 0 and r.stdout.strip() == f"dxsim {__version__}", r.stderr
+    r = subprocess.run([sys.executable, "-m", "dxsim", "nope"], capture_output=True, text=True, check=False)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "nope" in r.stderr, r.stderr
+
+
 def test_debug_shows_the_traceback_only_when_asked() -> None:
     r = dxsim_cmd("map", "/nonexistent-folder")
     assert r.returncode == 2 and "Traceback" not in r.stderr

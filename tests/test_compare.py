@@ -383,6 +383,9 @@ def test_numbers_carry_the_precision_they_have() -> None:
     assert (
         fmt_value(0.000285, "VND bn", signed=True, scale=0.0004) == "+0.000285"
     )  # all tiny: significant digits
+    # a throughput is read to hundredths of a Mbps: float rounding (-3.26e-8 beside +0.000493) is not a move
+    assert fmt_value(-3.26e-8, "Mbps", signed=True, scale=0.000493) == "-0.00"
+    assert fmt_value(0.000493, "Mbps", signed=True, scale=0.000493) == "+0.00"
     # a share of people is never shown below a hundredth of a point: noise read as an effect otherwise
     assert fmt_value(-0.0000492, "%", signed=True, scale=0.00264) == "-0.00"
 
@@ -538,6 +541,48 @@ def test_villages_connected_sooner_is_a_move_though_the_end_count_is_the_same() 
     dt_ = pl.DataFrame({"kpi": mw, "label": ["DC, 2027-12", "DC, 2030-12"], "unit": ["MW", "MW"]})
     res = CompareResult(dt_, dq, pl.DataFrame(), ["base", "more"], "base", 1, 3, [])
     assert outcome_moved(res, "more", "dc") == "DC, 2030-12 moved +45.2 MW"
+
+
+def test_a_5g_move_of_coverage_names_the_served_move_and_the_densification_beside_it() -> None:
+    """The rural 700 MHz band: the 90% coverage date 10 months earlier, 5G served -21.6 points at the end, and the
+    operators' capacity moves far fewer. compare named only the first; all three now, in that order. The plan moves
+    are named only when they moved by a tenth of the baseline's or more (a 1-site wobble says nothing)."""
+    from dxsim.compare import CompareResult, outcome_moved
+
+    months = 1 / 12
+    kpis = ["year_5g_pop_90pct", "pop_5g_served_pct_2030_12", "sites_brought_forward_for_capacity_total"]
+
+    def res(d_fwd: float) -> CompareResult:
+        q = pl.DataFrame(
+            {
+                "kpi": kpis,
+                "scenario": ["r700"] * 3,
+                "p10": [2026.9, 74.0, 38_000.0],
+                "p50": [2027.0, 74.3, 38_398.0],
+                "p90": [2027.1, 74.6, 76_000.0],
+                "delta_p10": [-11 * months, -21.9, d_fwd * 1.06],
+                "delta_p50": [-10 * months, -21.6, d_fwd],
+                "delta_p90": [-9 * months, -21.2, d_fwd * 0.78],
+            }
+        )
+        table = pl.DataFrame(
+            {
+                "kpi": kpis,
+                "label": ["Date 5G covers 90%", "Population where 5G serves, 2030-12 end", "5G site moves"],
+                "unit": ["decimal year", "%", "sites"],
+                "base": [2027.75, 95.9, 181_233.0],
+            }
+        )
+        return CompareResult(table, q, pl.DataFrame(), ["base", "r700"], "base", 1, 3, [])
+
+    assert outcome_moved(res(-142_835.0), "r700", "5g") == (
+        "date 5G covers 90% moved -10.0 mo; population where 5G serves, 2030-12 end moved -21.6 points; "
+        "5G site moves moved -142,835 sites"
+    )
+    # 10,000 of 181,233 is under a tenth: not named
+    assert outcome_moved(res(-10_000.0), "r700", "5g") == (
+        "date 5G covers 90% moved -10.0 mo; population where 5G serves, 2030-12 end moved -21.6 points"
+    )
 
 
 def test_year_end_village_and_data_centre_rows_read_the_run(result):

@@ -371,6 +371,7 @@ def status_label(status: str) -> str:
         "n/a": pgettext("status", "n/a"),
         "before start": pgettext("status", "before start"),
         "after end": pgettext("status", "after end"),
+        "partial year": pgettext("status", "partial year"),
         "no counterpart": pgettext("status", "no counterpart"),
     }.get(status, status)
 

@@ -51,6 +51,7 @@ SERVED_KPIS = (  # served, not only covered (dxsim.sim.capacity)
     "capex_per_added_person_served_5g_vnd_m",
     "year_5g_served_90pct",
     "year_5g_served_99pct",
+    "sites_brought_forward_for_capacity_total",
 )
 VILLAGE_KPIS = (
     "villages_unconnected_start",

@@ -331,7 +331,9 @@ def served_chart_jobs(run: RunData) -> list[ChartJob]:
                 + " "
                 + _(
                     "Shares of the national population by 5G (metrics pop_5g_served_pct, "
-                    "pop_5g_capacity_short_pct, pop_5g_uncovered_pct)."
+                    "pop_5g_capacity_short_pct, pop_5g_uncovered_pct). A place measure: everyone where 5G serves "
+                    "counts, with or without a 5G device; whether each person's own traffic is carried is the "
+                    "4G-or-better chart below, so this share can be the larger."
                 ),
             )
         )
@@ -344,8 +346,9 @@ def served_chart_jobs(run: RunData) -> list[ChartJob]:
                 "pop_mbb",
                 s,
                 _(
-                    "The same three states for mobile broadband on 4G or 5G: a 5G user outside 5G capacity falls back to "
-                    "4G where 4G has room (metrics pop_mbb_served_pct, pop_mbb_capacity_short_pct, "
+                    "The same three states for mobile broadband on 4G or 5G, each person on their own device: a 5G "
+                    "user outside 5G capacity falls back to 4G where 4G has room, and everyone without a 5G device is "
+                    "on 4G (metrics pop_mbb_served_pct, pop_mbb_capacity_short_pct, "
                     "pop_mbb_uncovered_pct). 4G capacity stays as at the start (no LTE carriers or 4G sites are "
                     "added), so with traffic growing the served share is a lower bound."
                 ),

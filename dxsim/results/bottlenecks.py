@@ -980,9 +980,16 @@ def option_verdicts(
 DIRECT_LEVERS: tuple[tuple[str, str], ...] = (
     (r"^compute\.datacentres\.(public_investment_vnd_bn|ppp_share_pct|go_probability_pct)", "dc"),
     (r"^budget\.(share_pct\.compute_public$|total_vnd_bn\.)", "dc"),  # the envelope's state data-centre money
-    (r"^compute\.gpus\.extra_orders", "gpus"),
+    (r"^compute\.gpus\.(extra_orders|supply_shock\.)", "gpus"),
+    # levers that change what a site or a village link carries, or the demand and the served rate, not a held-back
+    # cause: the 700 MHz band cut 5G served by 22 points, a 25 Mbps served rate moved 5G coverage -7.5 points
+    # (sites brought forward for capacity), LEO off left 22 villages unconnected, and compare said nothing of any
+    (r"^radio\.", "5g"),
+    (r"^capacity\.", "5g"),
+    (r"^villages\.options\.", "villages"),
+    (r"^villages\.campaigns\.\d+\.(deadline|launched|villages|in_progress_at_start)$", "villages"),
 )
-DIRECT_PROGRAMME = {"dc": N_("data-centre"), "gpus": N_("GPU")}
+DIRECT_PROGRAMME = {"dc": N_("data-centre"), "gpus": N_("GPU"), "5g": N_("5G"), "villages": N_("village")}
 MIXED_DIRECT = N_(
     "{what}: {outcome}, but the option also changes {others}, so the move cannot be put down to this change alone"
 )
@@ -1016,6 +1023,8 @@ def direct_lever_lines(
                     )
                 )
             continue
+        if any(re.match(CAMPAIGN_WINDOW, f) for f, _a, _b in fields):
+            outcome += " " + _(CAMPAIGN_WINDOW_NOTE)
         others = also_changed(programme, fields, differences)
         if others:
             lines.append(
@@ -1024,6 +1033,16 @@ def direct_lever_lines(
         else:
             lines.append(("effect", _("{what}: {outcome}").format(what=what, outcome=outcome)))
     return lines
+
+
+# a campaign launched before the start is drawn in works at the start at the elapsed share of its launch-to-deadline
+# window (in_progress_at_start): an earlier deadline put more villages in works on day 0, and compare showed the +3
+# villages as the deadline's effect from then on
+CAMPAIGN_WINDOW = r"^villages\.campaigns\.\d+\.(deadline|launched)$"
+CAMPAIGN_WINDOW_NOTE = N_(
+    "(a campaign's launch and deadline also set how many of its villages are in works at the start, "
+    "in_progress_at_start: part of this move is the start state, not only the pace from then on)"
+)
 
 
 MIXED_HELD_LITTLE = N_(

@@ -33,14 +33,19 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     ),
     # served, not only covered (issue 12)
     "pop_5g_served_pct_end": (
-        N_("Population served by 5G at the end: covered and enough capacity (%)"),
+        N_(
+            "Population where 5G serves at the end: covered and enough 5G capacity, everyone there with or without a 5G device (%)"
+        ),
         "pct",
     ),
     "pop_5g_capacity_short_pct_end": (
         N_("Population in 5G coverage but capacity-short at the end (%)"),
         "pct",
     ),
-    "pop_mbb_served_pct_end": (N_("Population served by 4G or better at the end (%)"), "pct"),
+    "pop_mbb_served_pct_end": (
+        N_("Population served by 4G or better at the end, each on their own device (%)"),
+        "pct",
+    ),
     "pop_mbb_capacity_short_pct_end": (
         N_("Population in 4G/5G coverage but capacity-short at the end (%)"),
         "pct",
@@ -52,6 +57,12 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "year_5g_served_90pct": (N_("Month 5G serves 90% of the population"), "year"),
     "year_5g_served_99pct": (N_("Month 5G serves 99% of the population"), "year"),
     "pop_5g_served_added_persons": (N_("People newly served by 5G (persons)"), "count"),
+    "sites_brought_forward_for_capacity_total": (
+        N_(
+            "5G site moves for capacity: sites moved to the head of the plans where cells are short, at each year's demand step, summed (a site can move in several years) (sites)"
+        ),
+        "count",
+    ),
     # villages: the coverage-hole layer (no or patchy signal) and its no-power subset
     "villages_unconnected_start": (
         N_("Villages without power and signal at the start (no-power subset)"),

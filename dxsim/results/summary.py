@@ -78,6 +78,12 @@ class NationalRows:
         return out
 
 
+def sum_by_replication(national: pl.DataFrame, metric: str) -> dict[int, float]:
+    """{replication: the metric summed over the month ends} of a flow metric (support paid, stations ordered ...)."""
+    total = national.filter(pl.col("metric") == metric).group_by("replication").agg(pl.col("value").sum())
+    return dict(zip(total["replication"].to_list(), total["value"].to_list(), strict=True))
+
+
 def per_replication_kpis(
     metrics: pl.DataFrame, rows: NationalRows | None = None
 ) -> dict[str, dict[int, float]]:
@@ -109,14 +115,7 @@ def per_replication_kpis(
     capex = at("capex_cum_vnd_bn", last)
     for pct in (90, 99):
         kpis[f"year_5g_pop_{pct}pct"] = rows.first_date_reaching("pop_covered_5g_pct", pct)
-    subsidy = (
-        nat.filter(pl.col("metric") == "subsidy_paid_vnd_bn")
-        .group_by("replication")
-        .agg(pl.col("value").sum())
-    )
-    kpis["subsidy_paid_total_vnd_bn"] = dict(
-        zip(subsidy["replication"].to_list(), subsidy["value"].to_list())
-    )
+    kpis["subsidy_paid_total_vnd_bn"] = sum_by_replication(nat, "subsidy_paid_vnd_bn")
     kpis["capex_total_vnd_bn"] = capex
     kpis["capex_per_added_person_covered_vnd_m"] = {
         r: (capex[r] * 1e3 / (end5[r] - start5[r]) if end5[r] > start5[r] else math.nan) for r in reps
@@ -151,20 +150,19 @@ def per_replication_kpis(
         }
         for pct in (90, 99):
             kpis[f"year_5g_served_{pct}pct"] = rows.first_date_reaching("pop_5g_served_pct", pct)
+        if (
+            "sites_brought_forward_for_capacity" in present
+        ):  # densification: why a capacity lever moves coverage
+            kpis["sites_brought_forward_for_capacity_total"] = sum_by_replication(
+                nat, "sites_brought_forward_for_capacity"
+            )
     if "support_accrued_unpaid_vnd_bn" in present:  # earned under programmes that pay after the horizon
         kpis["support_accrued_unpaid_vnd_bn"] = at("support_accrued_unpaid_vnd_bn", last)
     for name in ("viettel", "vnpt", "mobifone"):
         if f"pop_covered_5g_pct_{name}" in present:  # each operator's own network at the end
             kpis[f"pop_covered_5g_pct_{name}_end"] = at(f"pop_covered_5g_pct_{name}", last)
         if f"surge_stations_{name}" in present:  # stations ordered in surges for support deadlines
-            surge = (
-                nat.filter(pl.col("metric") == f"surge_stations_{name}")
-                .group_by("replication")
-                .agg(pl.col("value").sum())
-            )
-            kpis[f"surge_stations_{name}_total"] = dict(
-                zip(surge["replication"].to_list(), surge["value"].to_list())
-            )
+            kpis[f"surge_stations_{name}_total"] = sum_by_replication(nat, f"surge_stations_{name}")
     return kpis
 
 
@@ -178,12 +176,7 @@ def village_kpis(metrics: pl.DataFrame, rows: NationalRows | None = None) -> dic
     rows = rows or NationalRows(nat)
     at = rows.at
 
-    total = (
-        nat.filter(pl.col("metric") == "village_capex_vnd_bn")
-        .group_by("replication")
-        .agg(pl.col("value").sum())
-    )
-    capex = dict(zip(total["replication"].to_list(), total["value"].to_list(), strict=True))
+    capex = sum_by_replication(nat, "village_capex_vnd_bn")
     pop = at("village_pop_connected", last)
     out = {
         "villages_unconnected_start": at("villages_unconnected", first),
@@ -253,22 +246,8 @@ def compute_kpis(metrics: pl.DataFrame, rows: NationalRows | None = None) -> dic
     )
     when = dict(zip(hit["replication"].to_list(), hit["date"].to_list(), strict=True))
     out["year_gpus_15x_start"] = {r: (_decimal_year(when[r]) if r in when else math.nan) for r in reps}
-    capex = (
-        nat.filter(pl.col("metric") == "compute_capex_vnd_bn")
-        .group_by("replication")
-        .agg(pl.col("value").sum())
-    )
-    out["compute_capex_total_vnd_bn"] = dict(
-        zip(capex["replication"].to_list(), capex["value"].to_list(), strict=True)
-    )
-    ppp = (
-        nat.filter(pl.col("metric") == "dc_ppp_state_capex_vnd_bn")
-        .group_by("replication")
-        .agg(pl.col("value").sum())
-    )
-    out["dc_ppp_state_capex_total_vnd_bn"] = dict(
-        zip(ppp["replication"].to_list(), ppp["value"].to_list(), strict=True)
-    )
+    out["compute_capex_total_vnd_bn"] = sum_by_replication(nat, "compute_capex_vnd_bn")
+    out["dc_ppp_state_capex_total_vnd_bn"] = sum_by_replication(nat, "dc_ppp_state_capex_vnd_bn")
     return out
 
 

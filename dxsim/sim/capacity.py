@@ -170,6 +170,10 @@ class CapacityWorld:
     village_cap: SiteCapacity | None = None
     supply5_start: Supply | None = None  # the 5G sites on air at the start
     plan_cell: np.ndarray | None = None  # the populated cell each 5G plan site stands in (-1: none)
+    # (urban, rural) median user rate (Mbps) of an idle cell of the run's 4G layer (`radio.band_4g_mhz`), which the
+    # calibration's speed-test note quotes; built here, with the world, so a run from the stored world does not build
+    # link budgets (and import scipy.optimize) again for two numbers
+    idle_4g_median_mbps: tuple[float, float] = (float("nan"), float("nan"))
 
 
 def histogram_median(hist: np.ndarray) -> float:
@@ -434,6 +438,10 @@ def prepare_capacity(
         site_capacity("5g", plan_band, plan_env, load),
         supply4,
         share / share.sum() if share.sum() > 0 else share,
+    )
+    cw.idle_4g_median_mbps = (
+        layer_capacity("4g", int(band_4g["urban"]), "urban", load).rate_median_mbps,
+        layer_capacity("4g", int(band_4g["rural"]), "rural", load).rate_median_mbps,
     )
     cw.plan_cell = np.asarray(plan_cell, dtype=np.int64)
     cw.supply5_start = Supply.empty(pop.size)
