@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from dxsim._version import __version__
-from dxsim.calibration import calibration_frame, calibration_rows
+from dxsim.calibration import calibration_frame, calibration_rows, plan_frame
 from dxsim.errors import DxsimInputError
 from dxsim.execution import ReplicationTask, chunks, execute_replications, replication_workers, run_tasks
 from dxsim.geo import load_country
@@ -155,6 +155,9 @@ class Simulated:
     villages: pl.DataFrame | None = None
     datacentres: pl.DataFrame | None = None
     decisions: pl.DataFrame | None = None  # the operators' decisions on support deadlines, every replication
+    plans: pl.DataFrame | None = (
+        None  # the reported plans and targets beside replication 0 (calibration.plan_frame)
+    )
 
     @property
     def metrics(self) -> pl.DataFrame:
@@ -331,6 +334,7 @@ def simulate(
         villages,
         dcs,
         decisions_table(decisions, h.start_date),
+        plan_frame(first.metrics),
     )
 
 
@@ -421,6 +425,8 @@ def write_run(
         write_table(tmp, "sites_5g", sim.sites, csv=False)
         write_table(tmp, "grid_5km", sim.grid, csv=False)
         sim.calibration.write_csv(tmp / "calibration.csv")
+        if sim.plans is not None:
+            write_table(tmp, "plans", sim.plans)
         if sim.decisions is not None:
             sim.decisions.write_csv(tmp / "support_decisions.csv")
         provinces_geojson(sim.provinces, tmp / "provinces.geojson")

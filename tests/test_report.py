@@ -478,3 +478,77 @@ def test_date_ticks_are_the_date_locators_own_and_follow_the_view() -> None:
             dt.date(y, 1, 1) for y in range(lo.year + 1, hi.year + 1)
         ]
     assert seen[0] != seen[1]  # the second view's own ticks, not the first's kept
+
+
+def test_plans_and_targets_beside_the_model_read_the_run(run_dirs, reports):
+    """The report the run wrote sets the end-2025 plan (68,457 stations, 90%) and the 2026 Viettel addition beside
+    the run's own metrics, computed here independently from metrics.parquet: the value on the plan's date, the
+    first month end that meets it, and the change over 2026 (not the level at its end)."""
+    d = run_dirs[1]
+    page = read(reports[1])
+    m = pl.read_parquet(d / "metrics.parquet").filter(pl.col("area") == "VN")
+
+    def path(metric: str) -> list[tuple[dt.date, float]]:
+        rows = m.filter(pl.col("metric") == metric).sort("date")
+        return list(zip(rows["date"].to_list(), rows["value"].to_list()))
+
+    m = m.filter(pl.col("replication") == 0)
+    start = html.escape("Plans and targets beside the model")
+    assert start in page
+    table = page[page.index(start) : page.index("</table>", page.index(start))]
+    rows = {
+        html.unescape(re.sub(r"<[^>]+>", "", cells[0])): [
+            html.unescape(re.sub(r"<[^>]+>", "", c)) for c in cells
+        ]
+        for cells in (
+            re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+        )
+        if cells
+    }
+    end25 = dt.date(2025, 12, 31)
+    for label, metric, planned, text in (
+        ("5G stations", "stations_5g", 68_457, "68,457"),
+        ("5G population coverage (%)", "pop_covered_5g_pct", 90.0, "90"),
+    ):
+        series = path(metric)
+        then = dict(series)[end25]
+        first = next((day for day, v in series if v >= planned), None)
+        row = rows[label]
+        assert row[3] == text
+        assert row[4] == (f"{then:,.0f}" if metric == "stations_5g" else f"{then:.1f}")
+        assert row[5] == (f"{first.year}-{first.month:02d}" if first else "not reached")
+    viettel = dict(path("stations_5g_viettel"))
+    added = viettel[dt.date(2026, 12, 31)] - viettel[end25]
+    assert rows["5G stations Viettel adds in the year"][4] == f"{added:,.0f}"
+    # the run starts in October 2025: the 2025 addition of Viettel and VNPT has no model figure
+    assert rows["5G stations Viettel and VNPT add in the year"][4] == "partial year"
+
+
+def test_a_plan_below_the_start_is_reached_going_down() -> None:
+    """Villages left without power and signal: 117 at the start, target 0; reached at the first month end at 0. A
+    plan dated before the run has no model value then, and a run without villages gets no row for it."""
+    from dxsim.calibration import plan_frame
+
+    days = [dt.date(2025, 10, 31), dt.date(2025, 11, 30), dt.date(2025, 12, 31)]
+    metrics = pl.DataFrame(
+        {
+            "date": days,
+            "replication": [0, 0, 0],
+            "area": ["VN"] * 3,
+            "metric": ["villages_unconnected"] * 3,
+            "value": [117.0, 4.0, 0.0],
+        }
+    )
+    obs = pl.DataFrame(
+        {
+            "date": [dt.date(2025, 11, 30), dt.date(2024, 6, 30), dt.date(2030, 12, 31)],
+            "area": ["VN", "VN", "VN"],
+            "metric": ["villages_unconnected", "villages_unconnected", "dc_it_capacity_mw"],
+            "kind": ["target", "target", "target"],
+            "value": [0.0, 0.0, 870.0],
+            "source": ["timeline", "earlier", "dc"],
+        }
+    )
+    early, late = plan_frame(metrics, obs).iter_rows(named=True)
+    assert (late["model"], late["reached"]) == (4.0, dt.date(2025, 12, 31))
+    assert (early["model"], early["reached"]) == (None, dt.date(2025, 12, 31))

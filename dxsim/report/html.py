@@ -19,7 +19,7 @@ from urllib.parse import quote
 import polars as pl
 
 from dxsim._version import __version__
-from dxsim.i18n import language
+from dxsim.i18n import language, pgettext
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n.citations import citation
@@ -37,6 +37,7 @@ from dxsim.results.kpi_labels import (
 from dxsim.results.value_labels import (
     BY_CONSTRUCTION_NOTE,
     CALIBRATION_STATUS,
+    PLAN_LABELS,
     COOLING,
     DC_STATUS,
     VILLAGE_STATUS,
@@ -244,6 +245,51 @@ def _status_badge(status: str) -> str:
     s = (status or "").strip().lower()
     cls = s if s in CALIBRATION_STATUS else "other"
     return f'<span class="status status-{cls}">{esc(label_of(CALIBRATION_STATUS, s) if s in CALIBRATION_STATUS else (status or "–"))}</span>'
+
+
+def plans_section(run: RunData) -> str:
+    """The reported national plans and targets beside the model (plans.parquet, dxsim.calibration.plan_frame); ""
+    when the run has none."""
+    if run.plans is None or run.plans.height == 0:
+        return ""
+    body = []
+    for r in run.plans.iter_rows(named=True):
+        decimals = 1 if r["metric"].endswith("_pct") else 0
+        flow = "_added_" in r["metric"]  # a yearly addition: no month it is "reached"
+        model = (
+            fmt_number(r["model"], decimals)
+            if r["model"] is not None
+            else (_("partial year") if flow else _("outside the run"))
+        )
+        reached = "–" if flow else (F.month(r["reached"]) if r["reached"] is not None else _("not reached"))
+        body.append(
+            f"<tr><td>{esc(label_of(PLAN_LABELS, r['metric']))}</td><td>{esc(pgettext('kind', r['kind']))}</td>"
+            f'<td>{esc(F.date(r["date"]))}</td><td class="num">{esc(fmt_number(r["planned"], decimals))}</td>'
+            f'<td class="num">{esc(model)}</td><td>{esc(reached)}</td>{source_cell(r["source"])}</tr>'
+        )
+    cols = cell_row(
+        "th",
+        (
+            _("plan or target"),
+            _("kind"),
+            _("by"),
+            _("planned"),
+            _("model then"),
+            _("model reaches it"),
+            _("source"),
+        ),
+        num=(3, 4),
+    )
+    intro = _(
+        "The plans and targets the reports set (geodata/observations.csv, kind forecast or target) beside the model: "
+        "its value on the plan's date and the month it reaches the planned value, in replication 0 as the "
+        "calibration. A yearly addition is the change over that calendar year; a year the run covers only in part "
+        "has none. The calibration table below holds the model beside the figures already reported."
+    )
+    return (
+        f'<h3>{esc(_("Plans and targets beside the model"))}</h3><p class="small">{esc(intro)}</p>'
+        f'<table class="plans"><thead><tr>{cols}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    )
 
 
 def calibration_section(run: RunData) -> str:
@@ -777,7 +823,7 @@ def render(run: RunData, out: Path, folder_name: str | None = None, charts: list
 </header>
 {_synthetic_notice(run)}
 <section id="provenance"><h2>{h2["provenance"]}</h2>{provenance_section(run)}</section>
-<section id="kpis"><h2>{h2["kpis"]}</h2>{kpi_section(run)}</section>
+<section id="kpis"><h2>{h2["kpis"]}</h2>{plans_section(run)}{kpi_section(run)}</section>
 <section id="rollout"><h2>{h2["rollout"]}</h2>{figs("5g") or no_5g}</section>
 <section id="villages"><h2>{h2["villages"]}</h2>{figs("villages")}{villages_section(run)}</section>
 <section id="compute"><h2>{h2["compute"]}</h2>{figs("compute")}{datacentres_section(run, prov)}</section>

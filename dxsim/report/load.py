@@ -1,7 +1,7 @@
 """Read a run's output directory (and only that) for the report.
 
 Inputs: `summary.json` (required), `metrics.parquet` (required), `calibration.csv`, `villages.parquet`,
-`datacentres.parquet`, `scenario.resolved.toml` (only the served rate, for captions), `map.html` (optional). Nothing here imports the model (dxsim.sim / geo / radio):
+`datacentres.parquet`, `plans.parquet`, `scenario.resolved.toml` (only the served rate, for captions), `map.html` (optional). Nothing here imports the model (dxsim.sim / geo / radio):
 the report is a view of result files, so it also works on a directory copied from another machine.
 """
 
@@ -54,6 +54,7 @@ INPUT_FILES = (
     "calibration.csv",
     "villages.parquet",
     "datacentres.parquet",
+    "plans.parquet",
     "scenario.resolved.toml",
     "map.html",
 )
@@ -87,6 +88,8 @@ class RunData:
     bottlenecks: pl.DataFrame | None = None
     # the scenario's capacity.served_rate_mbps (scenario.resolved.toml), to name it in captions; None if unknown
     served_rate_mbps: float | None = None
+    # the reported plans and targets beside the run (plans.parquet, dxsim.calibration.plan_frame); None if absent
+    plans: pl.DataFrame | None = None
 
 
 def quantiles_by_date(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -273,6 +276,7 @@ def load_run(result_dir: Path) -> RunData:
         files=files,
         bottlenecks=_read_bottlenecks(mpath),
         served_rate_mbps=served_rate_mbps(result_dir),
+        plans=_read_table(result_dir / "plans.parquet"),
     )
 
 

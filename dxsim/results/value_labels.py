@@ -40,6 +40,17 @@ DC_KIND = {
     "internal": N_("internal (operator's own)"),
 }
 COOLING = {"legacy_air": N_("legacy air"), "liquid": N_("liquid"), "modern_air": N_("modern air")}
+# plans.csv `metric` (dxsim.calibration.PLAN_METRICS): the plans and targets the report sets beside the run
+PLAN_LABELS = {
+    "stations_5g": N_("5G stations"),
+    "pop_covered_5g_pct": N_("5G population coverage (%)"),
+    "stations_5g_added_viettel_in_year": N_("5G stations Viettel adds in the year"),
+    "stations_5g_added_viettel_vnpt_in_year": N_("5G stations Viettel and VNPT add in the year"),
+    "villages_unconnected": N_("Villages without power and signal"),
+    "dc_it_capacity_mw": N_("Data-centre IT capacity (MW)"),
+    "gpus_installed_high_performance": N_("High-performance GPUs"),
+}
+
 # calibration.csv
 CALIBRATION_STATUS = {
     "pass": N_("pass"),
