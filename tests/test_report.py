@@ -552,3 +552,27 @@ def test_a_plan_below_the_start_is_reached_going_down() -> None:
     early, late = plan_frame(metrics, obs).iter_rows(named=True)
     assert (late["model"], late["reached"]) == (4.0, dt.date(2025, 12, 31))
     assert (early["model"], early["reached"]) == (None, dt.date(2025, 12, 31))
+
+
+def test_support_paid_says_why_from_the_operators_decisions(run_dirs, reports):
+    """The baseline pays no Resolution 193 support: the report says why, per operator, from the first decision of
+    replication 0 that is not "wait" in the support_decisions.csv the run wrote (read here independently)."""
+    d = run_dirs[1]
+    page = html.unescape(re.sub(r"<[^>]+>", " ", read(reports[1])))
+    dec = pl.read_csv(d / "support_decisions.csv", try_parse_dates=True)
+    dec = dec.filter((pl.col("replication") == 0) & (pl.col("decision") != "wait")).sort("date")
+    assert dec.height > 0
+    assert "Support programmes" in page
+    names = {"viettel": "Viettel", "vnpt": "VNPT", "mobifone": "MobiFone"}
+    for op in dec["operator"].unique().to_list():
+        first = dec.filter(pl.col("operator") == op).row(0, named=True)
+        when = first["date"].strftime("%d/%m/%Y")
+        want = (
+            f"{names[op]}: out of reach" if first["decision"].startswith("out_of_reach") else f"{names[op]}: "
+        )
+        said = re.search(
+            rf"{re.escape(want)}[^(]*\(({re.escape(when)}); ([\d,]+) stations counted, ([\d,]+) short\)", page
+        )
+        assert said, (op, first)
+        assert int(said.group(2).replace(",", "")) == round(first["stations_counted"])
+        assert int(said.group(3).replace(",", "")) == round(first["stations_needed"])

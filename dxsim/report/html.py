@@ -28,6 +28,7 @@ from dxsim.report.fmt import fmt_date, fmt_number, fmt_range, fmt_value, num, op
 from dxsim.report.load import RunData, as_float, load_run
 from dxsim.results.kpi_labels import (
     GROUPS,
+    OPERATOR_NAMES,
     YEAR_END_COLUMNS,
     YEAR_END_RE,
     kpi_base_keys,
@@ -38,6 +39,7 @@ from dxsim.results.value_labels import (
     BY_CONSTRUCTION_NOTE,
     CALIBRATION_STATUS,
     PLAN_LABELS,
+    SUPPORT_DECISION,
     COOLING,
     DC_STATUS,
     VILLAGE_STATUS,
@@ -290,6 +292,38 @@ def plans_section(run: RunData) -> str:
         f'<h3>{esc(_("Plans and targets beside the model"))}</h3><p class="small">{esc(intro)}</p>'
         f'<table class="plans"><thead><tr>{cols}</tr></thead><tbody>{"".join(body)}</tbody></table>'
     )
+
+
+def support_section(run: RunData) -> str:
+    """Why 5G support paid what it did: each operator's deciding moment on each programme (replication 0), the first
+    decision that is not "wait" (at its last chance), from support_decisions.csv. Why: the baseline pays no
+    Resolution 193 support, and the report showed "5G support paid 0.0" with no word of the reason."""
+    d = run.decisions
+    if d is None or d.height == 0:
+        return ""
+    d = d.filter(pl.col("replication") == d["replication"].min()).sort("date")
+    paid = (run.summary.get("kpis") or {}).get("subsidy_paid_total_vnd_bn")
+    items = []
+    for (programme,), rows in d.group_by("programme", maintain_order=True):
+        parts = []
+        for (operator,), mine in rows.group_by("operator", maintain_order=True):
+            decided = mine.filter(pl.col("decision") != "wait")
+            r = (decided if decided.height else mine).row(0, named=True)
+            parts.append(
+                _("{operator}: {decision} ({date}; {counted} stations counted, {needed} short)").format(
+                    operator=label_of(OPERATOR_NAMES, operator),
+                    decision=label_of(SUPPORT_DECISION, r["decision"]),
+                    date=F.date(r["date"]),
+                    counted=num(r["stations_counted"]),
+                    needed=num(r["stations_needed"]),
+                )
+            )
+        items.append(f"<li><code>{esc(str(programme))}</code>: {esc('; '.join(parts))}</li>")
+    intro = _(
+        "5G support paid: {paid} VND bn. Why, from each operator's deciding month on each programme with a station "
+        "threshold (its last chance to surge; support_decisions.csv, replication 0):"
+    ).format(paid=fmt_number(paid, 1))
+    return f'<h3>{esc(_("Support programmes"))}</h3><p class="small">{esc(intro)}</p><ul class="small">{"".join(items)}</ul>'
 
 
 def calibration_section(run: RunData) -> str:
@@ -824,7 +858,7 @@ def render(run: RunData, out: Path, folder_name: str | None = None, charts: list
 {_synthetic_notice(run)}
 <section id="provenance"><h2>{h2["provenance"]}</h2>{provenance_section(run)}</section>
 <section id="kpis"><h2>{h2["kpis"]}</h2>{plans_section(run)}{kpi_section(run)}</section>
-<section id="rollout"><h2>{h2["rollout"]}</h2>{figs("5g") or no_5g}</section>
+<section id="rollout"><h2>{h2["rollout"]}</h2>{figs("5g") or no_5g}{support_section(run)}</section>
 <section id="villages"><h2>{h2["villages"]}</h2>{figs("villages")}{villages_section(run)}</section>
 <section id="compute"><h2>{h2["compute"]}</h2>{figs("compute")}{datacentres_section(run, prov)}</section>
 <section id="calibration"><h2>{h2["calibration"]}</h2>{calibration_section(run)}</section>

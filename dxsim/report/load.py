@@ -1,7 +1,7 @@
 """Read a run's output directory (and only that) for the report.
 
 Inputs: `summary.json` (required), `metrics.parquet` (required), `calibration.csv`, `villages.parquet`,
-`datacentres.parquet`, `plans.parquet`, `scenario.resolved.toml` (only the served rate, for captions), `map.html` (optional). Nothing here imports the model (dxsim.sim / geo / radio):
+`datacentres.parquet`, `plans.parquet`, `support_decisions.csv`, `scenario.resolved.toml` (only the served rate, for captions), `map.html` (optional). Nothing here imports the model (dxsim.sim / geo / radio):
 the report is a view of result files, so it also works on a directory copied from another machine.
 """
 
@@ -55,6 +55,7 @@ INPUT_FILES = (
     "villages.parquet",
     "datacentres.parquet",
     "plans.parquet",
+    "support_decisions.csv",
     "scenario.resolved.toml",
     "map.html",
 )
@@ -90,6 +91,8 @@ class RunData:
     served_rate_mbps: float | None = None
     # the reported plans and targets beside the run (plans.parquet, dxsim.calibration.plan_frame); None if absent
     plans: pl.DataFrame | None = None
+    # the operators' decisions on support deadlines (support_decisions.csv, dxsim.results.decisions); None if absent
+    decisions: pl.DataFrame | None = None
 
 
 def quantiles_by_date(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -179,6 +182,17 @@ def _read_table(path: Path) -> pl.DataFrame | None:
         return None
     try:
         return pl.read_parquet(path)
+    except Exception as e:  # truncated or foreign file
+        raise damaged(
+            path, _("cannot read {name} ({reason})").format(name=path.name, reason=short_reason(e))
+        ) from None
+
+
+def _read_decisions(path: Path) -> pl.DataFrame | None:
+    if not path.is_file():
+        return None
+    try:
+        return pl.read_csv(path, schema_overrides={"date": pl.Date, "operator": pl.Utf8, "decision": pl.Utf8})
     except Exception as e:  # truncated or foreign file
         raise damaged(
             path, _("cannot read {name} ({reason})").format(name=path.name, reason=short_reason(e))
@@ -277,6 +291,7 @@ def load_run(result_dir: Path) -> RunData:
         bottlenecks=_read_bottlenecks(mpath),
         served_rate_mbps=served_rate_mbps(result_dir),
         plans=_read_table(result_dir / "plans.parquet"),
+        decisions=_read_decisions(result_dir / "support_decisions.csv"),
     )
 
 

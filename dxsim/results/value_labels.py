@@ -40,6 +40,21 @@ DC_KIND = {
     "internal": N_("internal (operator's own)"),
 }
 COOLING = {"legacy_air": N_("legacy air"), "liquid": N_("liquid"), "modern_air": N_("modern air")}
+# support_decisions.csv `decision` (dxsim.sim.operators.surge_decision): why an operator did or did not surge
+SUPPORT_DECISION = {
+    "surge": N_("surged for it"),
+    "wait": N_("waiting: a later month is still in time"),
+    "qualifies": N_("qualifies without a surge"),
+    "too_late": N_("too late: the fastest build cannot make the deadline"),
+    "out_of_reach_plan": N_("out of reach: too few sites left in its plan"),
+    "out_of_reach_equipment": N_("out of reach: too few kits in stock"),
+    "out_of_reach_crews": N_("out of reach: too few crews"),
+    "out_of_reach_budget": N_("out of reach: not enough budget"),
+    "not_worth": N_(
+        "not worth it: the support is less than the surge premium and the loss on sites that do not pay"
+    ),
+}
+
 # plans.csv `metric` (dxsim.calibration.PLAN_METRICS): the plans and targets the report sets beside the run
 PLAN_LABELS = {
     "stations_5g": N_("5G stations"),
