@@ -278,18 +278,34 @@ def test_commissioning_delay_and_target_dates():
 
 
 def test_under_construction_project_is_credited_the_time_already_spent():
-    # under construction, phase 1 due on day 100: on time with median construction; phase 2 due day 500.
+    """Under construction, phase 1 due on day 100 and phase 2 on day 500. With the default median build time (365
+    days, the one the target dates are read as expecting) phase 1 is on time; with a build twice as fast the 100 days
+    left halve to 50 (hand-computed: 100 x 182.5 / 365), where a faster build once pushed phase 1's start into the
+    future and opened it later. Phase 2, not under way, is planned back from its target: day 500 either way."""
+    from dxsim.scenario.sections.compute_dc import CONSTRUCTION_P50_DAYS
+
+    phases = ((20, START + dt.timedelta(days=100)), (20, START + dt.timedelta(days=500)))
+    for build, first in ((CONSTRUCTION_P50_DAYS, 100.0), (CONSTRUCTION_P50_DAYS / 2, 50.0)):
+        p = params(
+            [proj(status="under_construction", cooling="modern_air", phases=phases)],
+            delays={"construction": {"p50_days": build, "p90_days": build}},
+        )
+        m, _, _ = run(p)
+        assert commissioned(m, "P1") == [(pytest.approx(first), 20.0), (pytest.approx(500.0), 20.0)], build
+    # a phase due beyond one build (day 500 > 365) is under way too: on time, not "scheduled" to start on day 135
     p = params(
         [
             proj(
                 status="under_construction",
                 cooling="modern_air",
-                phases=((20, START + dt.timedelta(days=100)), (20, START + dt.timedelta(days=500))),
+                phases=((20, START + dt.timedelta(days=500)),),
             )
-        ]
+        ],
+        delays={"construction": {"p50_days": CONSTRUCTION_P50_DAYS, "p90_days": CONSTRUCTION_P50_DAYS}},
     )
     m, _, _ = run(p)
-    assert commissioned(m, "P1") == [(100.0, 20.0), (500.0, 20.0)]
+    assert commissioned(m, "P1") == [(pytest.approx(500.0), 20.0)]
+    assert "scheduled" not in [stage for _day, stage in m.stage_log[("P1", 1)]]
 
 
 def test_phase_waits_for_regional_headroom_until_a_reinforcement():

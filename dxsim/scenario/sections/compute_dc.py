@@ -102,6 +102,9 @@ SEED_000_67 = "MoST report 000:67 (end-2024: 45 DCs, 182 MW, 27,370 racks)"
 
 
 Delay = DelayDays  # the shared delay model (fields.py)
+# the default median construction time of a phase: the announced target dates are read as set expecting it, so a
+# phase under way at the start has target x (p50 / this) left in a scenario that builds faster or slower
+CONSTRUCTION_P50_DAYS = 365.0
 
 
 def _delay(p50: float, p90: float, desc: str, source: str, unit: str = "days") -> Any:
@@ -328,9 +331,12 @@ class Delays(StrictModel):
         "from Q2 2026 (vietnam.vn; vietnamnews.vn 2025-07-14); p90 is a dxsim assumption",
     )
     construction: Delay = _delay(
-        365.0,
+        CONSTRUCTION_P50_DAYS,
         540.0,
-        "Construction of one phase (shell, power, cooling, fit-out).",
+        "Construction of one phase (shell, power, cooling, fit-out). Announced target dates are read as set "
+        "expecting the default median (365 days): a phase not yet started begins one median before its target, and "
+        "the first phase of a project under construction is under way at the start with its days to target x (p50 / "
+        "365) left, so a faster build opens it sooner.",
         "CMC Hyperscale DC phase I: Q2 2026 -> Q2 2027; FPT's 10,000 m2 HCMC DC: groundbreaking 2020-05, "
         "completion planned Q1 2021 (vietnamnet.vn 2020-05-06); p90 is a dxsim assumption",
     )

@@ -69,7 +69,7 @@ import simpy
 
 from dxsim.geo.datacentres import COOLING_RACK_CLASS, STATE_DC_ID
 from dxsim.rng import stream
-from dxsim.scenario.sections.compute_dc import DC_REGIONS, GSO34_CODES, DataCentres
+from dxsim.scenario.sections.compute_dc import CONSTRUCTION_P50_DAYS, DC_REGIONS, GSO34_CODES, DataCentres
 from dxsim.sim.calendar import Clock
 from dxsim.sim.compute.capacity import DCFleet
 
@@ -334,10 +334,14 @@ class DataCentreModel:
         cons_z = self._z("construction", pid, len(plan.phases))
         comm_z = self._z("commissioning", pid, len(plan.phases))
         per_mw = p.capex_vnd_bn_per_mw(plan.cooling)
+        build_p50 = p.delays.construction.p50_days
         for k, ph in enumerate(plan.phases):
             cons = p.delays.construction.draw(float(cons_z[k]))
+            # the first phase of a project under construction is under way at the start: it is never "scheduled"
+            # later (a faster build once pushed its start into the future and opened it later)
+            under_way = plan.status == "under_construction" and k == 0 and ph.target_day is not None
             planned_start = (
-                (ph.target_day - p.delays.construction.p50_days) if ph.target_day is not None else -np.inf
+                0.0 if under_way else (ph.target_day - build_p50) if ph.target_day is not None else -np.inf
             )
             if planned_start > env.now:
                 self._stage(plan, k, "scheduled")
@@ -350,8 +354,11 @@ class DataCentreModel:
             del self.waiting_for_grid[key]
             self._stage(plan, k, "construction")
             t = env.now
-            if plan.status == "under_construction" and planned_start < 0 and t <= EPS:
-                end = max(planned_start + cons, t)  # already under way at the start
+            if under_way and t <= EPS and ph.target_day is not None:
+                # due at its target with the default build time; what is left scales with this scenario's median
+                # against the default (CONSTRUCTION_P50_DAYS), with the draw's spread about it
+                left = ph.target_day * build_p50 / CONSTRUCTION_P50_DAYS
+                end = max(left - build_p50 + cons, t)
             else:
                 end = t + cons
             share = min(1.0, (end - t) / cons) if cons > 0 else 1.0
