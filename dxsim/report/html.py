@@ -592,9 +592,13 @@ def datacentres_section(run: RunData, prov: list[tuple[str, float, float, float,
         f'<th class="num">{num(int(tot[5]))}</th></tr>'
     )
     synth = sum(1 for s in _col(d, "synthetic", False) if s)
-    note = _(
-        "Replication 0's end state from datacentres.parquet ({n} sites and projects, {synth} synthetic); the KPI "
-        "table above gives the P50 across replications."
+    note = (
+        _(
+            "Replication 0's end state from datacentres.parquet ({n} sites and projects, {synth} synthetic); the KPI "
+            "table above gives the P50 across replications."
+        )
+        if run.n_reps > 1
+        else _("The run's end state from datacentres.parquet ({n} sites and projects, {synth} synthetic).")
     ).format(n=num(d.height), synth=num(synth))
     out = [
         f'<p class="small">{esc(note)}</p>',
