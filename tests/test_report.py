@@ -581,5 +581,7 @@ def test_support_paid_says_why_from_the_operators_decisions(run_dirs, reports):
 def test_data_centre_note_speaks_of_replications_only_when_there_are_several(reports):
     """A one-replication run's data-centre note said "the KPI table above gives the P50 across replications"."""
     one, two = read(reports[1]), read(reports[2])
-    assert "The run&#x27;s end state from datacentres.parquet" in one and "P50 across replications." not in one
+    assert (
+        "The run&#x27;s end state from datacentres.parquet" in one and "P50 across replications." not in one
+    )
     assert "Replication 0&#x27;s end state from datacentres.parquet" in two

@@ -467,6 +467,22 @@ def test_facility_power_is_it_capacity_times_pue(baseline, metrics):
     assert (dcs["gpu_it_mw_end"] <= dcs["it_mw_end"] + 1e-9).all()  # GPUs only where there is power
 
 
+def test_went_ahead_is_a_project_s_decision_only(baseline):
+    """The pipeline table read "State data-centre programme, 0.0 MW, went ahead: yes", and every existing site went
+    ahead too. A go/no-go is a project's (and the state programme's when it has money); the rest are null."""
+    _, out = baseline
+    dcs = pl.read_parquet(out / "datacentres.parquet")
+    projects = dcs.filter(pl.col("kind") == "project")
+    assert projects.height > 0 and projects["went_ahead"].null_count() == 0
+    assert (
+        dcs.filter(pl.col("kind").is_in(["commercial", "internal"]))["went_ahead"].null_count()
+        == dcs.filter(pl.col("kind").is_in(["commercial", "internal"])).height
+    )
+    state = dcs.filter(pl.col("kind") == "state")
+    for r in state.iter_rows(named=True):
+        assert (r["went_ahead"] is None) == (r["it_mw_design"] <= 0)
+
+
 def test_compute_kpis_are_ordered(summary):
     k = summary["kpis"]
     assert k["gpus_installed_start"] <= 2000

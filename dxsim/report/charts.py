@@ -651,7 +651,8 @@ def chart_jobs(
                 ylim=(0, None),
                 caption=_(
                     "GPUs of A100 class and above powered and running in a data centre "
-                    "(metric gpus_installed_high_performance), against 15 times the start fleet."
+                    "(metric gpus_installed_high_performance), against 15 times the start fleet. GPUs leave the "
+                    "count when they retire (compute.gpus.life_years after delivery), so the line can fall."
                 ),
             )
         )

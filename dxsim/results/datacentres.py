@@ -35,6 +35,14 @@ def datacentre_table(dc_table: pl.DataFrame, run: ComputeRun, start: dt.date) ->
         return counted_date(start, d)
 
     not_go = set(dcs.not_go)
+    # a go/no-go belongs to a project, and to the state programme only when it has money: the existing sites and a
+    # state programme of 0 MW read "went ahead: yes" (null: no decision to take)
+    kinds = dc_table["kind"].to_list() if "kind" in dc_table.columns else ["project"] * len(ids)
+    design = dc_table["it_mw_design"].to_list() if "it_mw_design" in dc_table.columns else [1.0] * len(ids)
+    went = [
+        (i not in not_go) if k == "project" or (k == "state" and (d or 0.0) > 0) else None
+        for i, k, d in zip(ids, kinds, design, strict=True)
+    ]
     return dc_table.with_columns(
         pl.Series("it_mw_end", f.it_mw),
         pl.Series("racks_end", f.racks),
@@ -44,5 +52,5 @@ def datacentre_table(dc_table: pl.DataFrame, run: ComputeRun, start: dt.date) ->
         pl.Series("phases_commissioned", [phases.get(i, 0) for i in ids]),
         pl.Series("first_phase_date", [to_date(first_day.get(i)) for i in ids], dtype=pl.Date),
         pl.Series("last_phase_date", [to_date(last_day.get(i)) for i in ids], dtype=pl.Date),
-        pl.Series("went_ahead", [i not in not_go for i in ids]),
+        pl.Series("went_ahead", went, dtype=pl.Boolean),
     )
