@@ -921,7 +921,9 @@ def observation_rows(
     horizon. Status: ``info`` (shown for judgement: an observation's tolerance is the report's precision,
     not a model tolerance, and figures dated before the start belong to `dxsim backtest`), ``input`` (a province
     survey the village layer is built from: its count is placed at the start, so comparing it at its own later date
-    with the run judges nothing), ``before start`` / ``after end`` (no model value at that date), ``partial year`` (a
+    with the run judges nothing), ``start`` (dated in the start month: the start state, whose stations are an input and
+    whose coverage is fitted to them, so "matches" there is read against the report's precision, not the calibration
+    table's tolerance), ``before start`` / ``after end`` (no model value at that date), ``partial year`` (a
     flow over a calendar year, e.g. sites added in 2025, of which the run covers only part: the change of its level
     metrics from the end of the year before to the year's end, :func:`year_flow`, needs both), ``no counterpart`` (no
     model metric measures it). Why the flow: the level itself (Viettel's stations at the year end) was shown beside
@@ -957,6 +959,10 @@ def observation_rows(
             status = "info" if model is not None else "no counterpart"
             if model is not None and is_survey_input(o["metric"], o["area"], o["date"], surveys):
                 status = "input"
+            elif model is not None and at == month_end(h.start_date):
+                status = (
+                    "start"  # the start state: inputs, and the coverage fitted to them (calibration table)
+                )
         within = None
         if model is not None and status != "input":
             within = (

@@ -399,14 +399,15 @@ def test_calibration_observation_rows() -> None:
         ]
     ).drop("row")
     rows = observation_rows(world, m, o).to_dicts()
+    # a figure of the start month is the start state (stations an input, coverage fitted): "start", not "info"
     assert [r["status"] for r in rows] == [
-        "info",
+        "start",
         "info",
         "info",
         "before start",
         "after end",
         "no counterpart",
-        "info",
+        "start",
         "no counterpart",
     ]
     assert [r["model"] for r in rows] == [16_737.0, 20_000.0, 20_000.0, None, None, None, 12.0, None]

@@ -955,8 +955,9 @@ def data(
 
 OBSERVATIONS_NOTE = N_(
     "Model = replication 0 at the month end of the figure's date. Shown for judgement (status "
-    "info): a figure's tolerance is the report's precision, not a model tolerance; figures dated "
-    "before the start are judged by `dxsim backtest --from DATE`."
+    "info): a figure's tolerance is the report's precision, not a model tolerance; a figure of the start month is "
+    "the run's start state (status start: stations are an input, coverage is fitted to them within the calibration "
+    "table's tolerance); figures dated before the start are judged by `dxsim backtest --from DATE`."
 )
 
 
