@@ -73,7 +73,7 @@ from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n.formats import month as month_label
-from dxsim.results.bottlenecks import option_verdicts, region_summary, support_note
+from dxsim.results.bottlenecks import join_fields, option_verdicts, region_summary, support_note
 from dxsim.results.kpi_labels import CAMPAIGN_RE, kpi_label
 from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.value_labels import unit_label
@@ -81,7 +81,7 @@ from dxsim.results.writer import atomic_dir
 from dxsim.runner_budget import Estimate, estimate, refuse_over_budget
 from dxsim.scenario import load_scenario, scenario_sha256
 from dxsim.scenario.resolved import format_value as format_setting
-from dxsim.scenario.resolved import jsonable, scenario_diff
+from dxsim.scenario.resolved import disabled_by, jsonable, scenario_diff
 from dxsim.sim.support import outside_horizon
 
 Progress = Callable[[str], None]
@@ -331,6 +331,8 @@ class CompareResult:
     verdicts: dict[tuple[str, str], str] = field(default_factory=dict)
     # option -> [(dotted field, baseline value, option value)], see NOT_OPTION_SETTINGS
     differences: dict[str, list[tuple[str, Any, Any]]] = field(default_factory=dict)
+    # option -> {changed field: the switch of its part that is off in the option (`budget.enabled`)}: not read
+    ignored: dict[str, dict[str, str]] = field(default_factory=dict)
     # scenario, kind, programme, region, binding, ... (BOTTLENECK_COLUMNS); option -> non-binding notes
     bottlenecks: pl.DataFrame | None = None
     bottleneck_notes: dict[str, list[str]] = field(default_factory=dict)
@@ -562,6 +564,13 @@ def compare_scenarios(
         if i != b
     }
     result.idle_supports = {sc.name: outside_horizon(sc) for i, sc in enumerate(scenarios) if i != b}
+    result.ignored = {
+        sc.name: {
+            f: off for f, _a, _b in result.differences[sc.name] if (off := disabled_by(sc, f)) is not None
+        }
+        for i, sc in enumerate(scenarios)
+        if i != b
+    }
     add_bottlenecks(result)
     return result
 
@@ -694,7 +703,23 @@ def add_bottlenecks(result: CompareResult) -> None:
             )
         )
         if run.name != result.baseline and base.held_metrics is not None:
-            diffs = result.differences.get(run.name, [])
+            ignored = result.ignored.get(run.name, {})
+            diffs = [d for d in result.differences.get(run.name, []) if d[0] not in ignored]
+            for off in dict.fromkeys(ignored.values()):  # one line per switch that is off
+                fields = [f for f, o in ignored.items() if o == off]
+                frames.append(
+                    pl.DataFrame(
+                        [
+                            {
+                                "scenario": run.name,
+                                "kind": "ignored",
+                                "text": _("{fields}: not read, as {switch} = false").format(
+                                    fields=join_fields(fields), switch=off
+                                ),
+                            }
+                        ]
+                    )
+                )
             verdicts = option_verdicts(
                 base.held_metrics,
                 result.baseline,
@@ -756,6 +781,7 @@ VERDICT_PREFIX = {
     "relieved": N_("relieved: {note}"),
     "unmoved": N_("moved nothing: {note}"),
     "effect": N_("direct effect: {note}"),
+    "ignored": N_("ignored: {note}"),
     "mixed": "",
     "support": "",
 }
@@ -1090,8 +1116,12 @@ def differences_markdown(result: CompareResult) -> list[str]:
             f"**{opt}**{where}" + (":" if diffs else ": " + _("no field differs from the baseline."))
         )
         lines.append("")
+        off = result.ignored.get(opt, {})
         for path, base, val in diffs:
-            lines.append(f"- `{path}`: {_md(format_setting(base))} → {_md(format_setting(val))}")
+            note = (
+                " " + _("(not read: {switch} = false)").format(switch=f"`{off[path]}`") if path in off else ""
+            )
+            lines.append(f"- `{path}`: {_md(format_setting(base))} → {_md(format_setting(val))}{note}")
         if diffs:
             lines.append("")
     lines += [_settings_note(result), ""]
@@ -1162,10 +1192,12 @@ def rich_differences(result: CompareResult) -> Any:
         diffs = result.differences.get(opt, [])
         if not diffs:
             t.add_row(Text(opt), Text(_("no field differs")), Text(""), Text(""))
+        off = result.ignored.get(opt, {})
         for i, (path, base, val) in enumerate(diffs):
-            t.add_row(
-                Text(opt if i == 0 else ""), Text(path), Text(format_setting(base)), Text(format_setting(val))
+            shown = format_setting(val) + (
+                " " + _("(not read: {switch} = false)").format(switch=off[path]) if path in off else ""
             )
+            t.add_row(Text(opt if i == 0 else ""), Text(path), Text(format_setting(base)), Text(shown))
     return t
 
 
@@ -1341,7 +1373,13 @@ def write_compare(result: CompareResult, out_dir: str | os.PathLike[str]) -> lis
         ],
         "differences": {
             opt: [
-                {"field": path, "baseline": jsonable(base), "option": jsonable(val)}
+                {
+                    "field": path,
+                    "baseline": jsonable(base),
+                    "option": jsonable(val),
+                    # the switch of its part that is off in the option: the model does not read the field
+                    "not_read_as_off": result.ignored.get(opt, {}).get(path),
+                }
                 for path, base, val in result.differences.get(opt, [])
             ]
             for opt in result.options

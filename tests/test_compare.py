@@ -268,6 +268,7 @@ def test_markdown_lists_what_push_5g_changes(result, tmp_path):
         "field": "subsidy.window_end",
         "baseline": "2025-12-31",
         "option": raw["subsidy"]["window_end"].isoformat(),
+        "not_read_as_off": None,  # the field's part is on
     }
     assert meta["differences"]["short-copy"] == []
 
@@ -904,3 +905,22 @@ def test_support_earned_after_the_horizon_counts_in_the_support_cost_per_person(
     row = _tabulate([base, opt, both], 0, 1, 3, [], None).row(kpi)
     assert row["opt"] == pytest.approx(2000e9 / 25_000 / 1e6)
     assert row["both"] == pytest.approx(2500e9 / 25_000 / 1e6)
+
+
+def test_what_an_option_changes_says_when_a_field_is_not_read() -> None:
+    """An option that sets the envelope's totals with the envelope off: "What each option changes" says the model
+    does not read them (compare.ignored, from scenario.resolved.disabled_by), in the Markdown and the terminal."""
+    from dxsim.compare import CompareResult, differences_markdown, rich_differences
+
+    res = CompareResult(pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), ["base", "off"], "base", 1, 3, [])
+    res.differences = {"off": [("budget.total_vnd_bn.2026", None, 20000), ("crews.north.teams", 450, 900)]}
+    res.ignored = {"off": {"budget.total_vnd_bn.2026": "budget.enabled"}}
+    md = "\n".join(differences_markdown(res))
+    assert "- `budget.total_vnd_bn.2026`: `(not set)` → `20000` (not read: `budget.enabled` = false)" in md
+    assert "- `crews.north.teams`: `450` → `900`\n" in md + "\n"
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(rich_differences(res))
+    text = console.export_text()
+    assert "20000 (not read: budget.enabled = false)" in text and "900 (not read" not in text

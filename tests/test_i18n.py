@@ -561,7 +561,9 @@ def test_calibration_in_vietnamese(tmp_path: Path, cli_baseline: Path) -> None:
     assert "Trạng thái đã hiệu chỉnh / đầu vào: mô hình khớp các số liệu này do cách xây dựng" in r.stdout
     assert "Số liệu báo cáo (geodata/observations.csv) bên cạnh mô hình (baseline)" in r.stdout
     obs = next(line for line in r.stdout.splitlines() if "31/10/2025" in line and "stations_5g " in line)
-    assert "quan sát" in obs and "16.737 ± 0" in obs and "thời điểm đầu" in obs  # the start state, in Vietnamese
+    assert (
+        "quan sát" in obs and "16.737 ± 0" in obs and "thời điểm đầu" in obs
+    )  # the start state, in Vietnamese
     assert r.stdout.rstrip().endswith(f"nguồn và bảng đầy đủ: {tmp_path / 'cal'}/calibration.md")
     md = (tmp_path / "cal" / "calibration.md").read_text(encoding="utf-8")
     assert md.startswith("| số liệu | số báo cáo | mô hình | dung sai | trạng thái | nguồn |")

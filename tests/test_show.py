@@ -29,6 +29,7 @@ from dxsim.scenario.resolved import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
 SCEN = REPO / "scenarios"
 SHIPPED = sorted(SCEN.glob("*.toml"))
 
@@ -291,3 +292,41 @@ def test_a_changed_campaign_is_its_changed_fields_not_the_whole_list():
     assert [p for p, _a, _b in scenario_diff(base, ai) if p.startswith("compute.gpus.extra_orders")] == [
         "compute.gpus.extra_orders"
     ]
+
+
+def test_a_field_of_a_part_that_is_off_is_not_read(tmp_path: Path) -> None:
+    """The envelope's yearly totals with `budget.enabled = false` validated "ok" and compare said they "moved
+    nothing": `disabled_by` names the switch of the nearest part that is off, `validate` notes each such field (exit
+    0, no error), and the switch itself or a field of a part that is on is never flagged."""
+    from dxsim.scenario.resolved import disabled_by, unread_fields
+
+    off = load_scenario(
+        {
+            "name": "off",
+            "budget": {"enabled": False, "total_vnd_bn": {2026: 20_000}},
+            "capacity": {"enabled": False},
+        }
+    )
+    assert disabled_by(off, "budget.total_vnd_bn.2026") == "budget.enabled"
+    assert disabled_by(off, "capacity.served_rate_mbps") == "capacity.enabled"
+    assert disabled_by(off, "budget.enabled") is None and disabled_by(off, "capacity.enabled") is None
+    assert disabled_by(off, "crews.north.teams") is None  # no switch above it
+    on = load_scenario({"name": "on", "budget": {"enabled": True, "total_vnd_bn": {2026: 20_000}}})
+    assert disabled_by(on, "budget.total_vnd_bn.2026") is None
+    # a nested switch (the AI job demand, compute.demand.enabled) inside a part that is on
+    jobs = load_scenario({"name": "g", "compute": {"demand": {"enabled": False, "warm_start": False}}})
+    assert disabled_by(jobs, "compute.demand.warm_start") == "compute.demand.enabled"
+    assert disabled_by(jobs, "compute.gpus.life_years") is None
+    assert ("budget.total_vnd_bn.2026", "budget.enabled") in unread_fields(off)
+    assert unread_fields(on) == [] and unread_fields(load_scenario(BASELINE)) == []
+
+    f = tmp_path / "envelope-off.toml"
+    f.write_text(
+        f'extends = "{BASELINE.as_posix()}"\nname = "envelope-off"\n[budget]\nenabled = false\n'
+        "[budget.total_vnd_bn]\n2026 = 20000\n",
+        encoding="utf-8",
+    )
+    r = dxsim_cmd("validate", str(f), env={"COLUMNS": "400"})  # a long temporary path on one line
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert f"{f}: ok (envelope-off)" in r.stdout
+    assert f"{f}: note: budget.total_vnd_bn.2026 is set, but budget.enabled = false" in r.stdout

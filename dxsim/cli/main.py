@@ -779,6 +779,7 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
             needs_village_layer,
         )
         from dxsim.scenario import load_scenario
+        from dxsim.scenario.resolved import unread_fields
         from dxsim.sim.world import build_layers
 
         bad = 0
@@ -804,6 +805,13 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
                 bad += 1
                 continue
             out.print(_("{file}: ok ({name})").format(file=path, name=sc.name))
+            for field, off in unread_fields(sc):  # set, but in a part that is off: a note, not an error
+                out.print(
+                    _(
+                        "{file}: note: {field} is set, but {switch} = false, so the model does not read it"
+                    ).format(file=path, field=field, switch=off),
+                    highlight=False,
+                )
         return 2 if bad else 0
 
     _guard(body)

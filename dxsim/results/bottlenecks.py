@@ -769,7 +769,7 @@ def _more_fields(n: int) -> str:
     return " (" + (_("and 1 more field") if n == 1 else _("and {n} more fields").format(n=n)) + ")"
 
 
-def _join_fields(fields: Sequence[str], most: int = 2) -> str:
+def join_fields(fields: Sequence[str], most: int = 2) -> str:
     """'a, b (and 3 more fields)': the first few field names of a list."""
     return ", ".join(fields[:most]) + _more_fields(len(fields) - most)
 
@@ -1028,7 +1028,7 @@ def direct_lever_lines(
         others = also_changed(programme, fields, differences)
         if others:
             lines.append(
-                ("mixed", _(MIXED_DIRECT).format(what=what, outcome=outcome, others=_join_fields(others)))
+                ("mixed", _(MIXED_DIRECT).format(what=what, outcome=outcome, others=join_fields(others)))
             )
         else:
             lines.append(("effect", _("{what}: {outcome}").format(what=what, outcome=outcome)))
@@ -1067,7 +1067,7 @@ def mixed_line(
             where=where,
             reference=reference_name,
             outcome=outcome,
-            others=_join_fields(others),
+            others=join_fields(others),
         ),
     )
 

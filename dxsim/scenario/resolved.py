@@ -187,6 +187,31 @@ def scenario_diff(
     return out
 
 
+def disabled_by(scenario: Scenario, field: str) -> str | None:
+    """The switch (`budget.enabled`) of the nearest part that holds `field` and is off in `scenario`, or None: the model
+    does not read a field of a part that is off. Why: an option that set the envelope's yearly totals with
+    `budget.enabled = false` validated "ok", and compare said its change "moved nothing", not that it was ignored."""
+    node: Any = scenario
+    parts = field.split(".")
+    for i, part in enumerate(parts[:-1]):
+        enabled = getattr(node, "enabled", None)
+        if enabled is False and i > 0:
+            return ".".join([*parts[:i], "enabled"])
+        node = getattr(node, part, None) if not isinstance(node, (list, dict)) else None
+        if node is None:
+            return None
+    if getattr(node, "enabled", None) is False and parts[-1] != "enabled":
+        return ".".join([*parts[:-1], "enabled"])
+    return None
+
+
+def unread_fields(scenario: Scenario) -> list[tuple[str, str]]:
+    """(field, switch) for each field the scenario sets away from its default inside a part that is off
+    (:func:`disabled_by`): what `dxsim validate` notes."""
+    defaults = type(scenario).model_validate({"name": scenario.name})
+    return [(f, off) for f, _a, _b in scenario_diff(defaults, scenario) if (off := disabled_by(scenario, f))]
+
+
 def _diff(va: Any, vb: Any, path: tuple[str, ...], out: list[tuple[str, Any, Any]]) -> None:
     if isinstance(va, dict) and isinstance(vb, dict):
         for k in [*va, *(k for k in vb if k not in va)]:
