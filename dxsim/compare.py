@@ -272,16 +272,39 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
     return rows
 
 
+NEGLIGIBLE_SHARE = (
+    1e-4  # an extra benefit or cost under this share of the baseline's is none (see incremental_ratio)
+)
+
+
 def incremental_ratio(
-    extra_cost: float | None, extra_benefit: float | None, scale: float
+    extra_cost: float | None,
+    extra_benefit: float | None,
+    scale: float,
+    base_cost: float | None = None,
+    base_benefit: float | None = None,
 ) -> tuple[float | None, str]:
     """(scale x extra cost / extra benefit, "") where the option adds benefit at a cost; else (None, why), `why` in
     English (compare.csv keeps it so; the terminal and compare.md translate it).
 
     As in cost-effectiveness analysis, a negative ratio is not shown: it mixes "cheaper and better" (the option
-    dominates: no extra cost per extra benefit to speak of) with "dearer and worse"."""
+    dominates: no extra cost per extra benefit to speak of) with "dearer and worse". An extra cost or benefit under
+    NEGLIGIBLE_SHARE of the baseline's own (`base_cost`, `base_benefit`) counts as none: 200 fewer people of 57
+    million newly covered read "adds less" for an option that changed nothing a planner could see."""
     if extra_cost is None or extra_benefit is None:
         return None, ""
+    if (
+        base_cost is not None
+        and math.isfinite(base_cost)
+        and abs(extra_cost) < NEGLIGIBLE_SHARE * abs(base_cost)
+    ):
+        extra_cost = 0.0
+    if (
+        base_benefit is not None
+        and math.isfinite(base_benefit)
+        and abs(extra_benefit) < NEGLIGIBLE_SHARE * abs(base_benefit)
+    ):
+        extra_benefit = 0.0
     if extra_benefit == 0 and extra_cost == 0:
         return None, N_("same cost and end total")  # the dates may still move: read them above
     if extra_benefit < 0:  # the option gives up some of the baseline's benefit: say so, not "no more"
@@ -869,9 +892,17 @@ def _tabulate(
             for run in runs:
                 val = None
                 if run is not base:
-                    dc = _delta_quantile(paired_deltas(summed(run, cost), summed(base, cost)), 0.5)
-                    db = _delta_quantile(paired_deltas(series(run, benefit), series(base, benefit)), 0.5)
-                    val, note = incremental_ratio(dc, db, scale)
+                    base_cost, base_benefit = summed(base, cost), series(base, benefit)
+                    dc = _delta_quantile(paired_deltas(summed(run, cost), base_cost), 0.5)
+                    db = _delta_quantile(paired_deltas(series(run, benefit), base_benefit), 0.5)
+                    # the baseline's own P50 sizes what counts as no change (NEGLIGIBLE_SHARE)
+                    val, note = incremental_ratio(
+                        dc,
+                        db,
+                        scale,
+                        _delta_quantile(list(base_cost.values()), 0.5),
+                        _delta_quantile(list(base_benefit.values()), 0.5),
+                    )
                     if note:
                         verdicts[(kpi, run.name)] = note
                 row[run.name] = val
