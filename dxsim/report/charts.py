@@ -685,7 +685,11 @@ def chart_jobs(
                 _("jobs queued at month end"),
                 [(s["ai_jobs_waiting"], ORANGE, _("AI jobs waiting"))],
                 ylim=(0, None),
-                caption=_("AI jobs queued for GPUs at each month end (metric ai_jobs_waiting)."),
+                caption=_(
+                    "AI jobs queued for GPUs at each month end (metric ai_jobs_waiting). A pool of thousands of GPUs "
+                    "starts a job at once until it is nearly full (many servers share the load, as in Erlang C), so "
+                    "the queue can stay empty at a high utilisation."
+                ),
             )
         )
     if dc_province_rows:
