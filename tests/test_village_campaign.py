@@ -234,6 +234,27 @@ def test_villages_in_works_at_the_start_finish_earlier_and_began_before_it():
     assert vp.connected_day[0] < fresh.connected_day[0]
 
 
+def test_a_what_if_deadline_does_not_rewrite_the_works_under_way_at_the_start():
+    """The lever audit moved the no-power campaign's deadline two weeks earlier and got more villages in works on day 0
+    (the in-works share is elapsed / (deadline - launched)): history rewritten by a what-if. With the deadline it was
+    launched with stated (`deadline_at_launch`), the villages in works at the start are the same for any deadline,
+    and only that launch deadline moves them. 200 villages, share 0.5 (launched -50, window to +50) hand-computed."""
+    sc = scenario()
+    n = 200
+
+    def in_works(**kw):
+        c = campaign(n, launched=-50.0, in_progress_at_start=True, **kw)
+        vp, _ = run(sc, inputs(pop=(500,) * n, grid=(True,) * n, capex=(2.0,) * n, campaigns=[c]))
+        return vp.elapsed_days > 0
+
+    held = in_works(deadline=50.0, launch_deadline_day=50.0)
+    assert np.array_equal(in_works(deadline=10.0, launch_deadline_day=50.0), held)  # the what-if deadline
+    assert abs(held.mean() - 0.5) < 0.1  # share 0.5 of 200 villages, seeded draws
+    assert (
+        in_works(deadline=10.0).mean() > held.mean() + 0.2
+    )  # unset: the deadline is the launch one (share 5/6)
+
+
 def test_works_begun_before_the_start_go_on_when_a_later_campaign_claims_the_village():
     """A province lists its villages first in a campaign of its own, launched after the start (day 30), funded by
     the programme: the works the national campaign (launched day -100, in works) began go on, exactly as without the

@@ -987,7 +987,10 @@ DIRECT_LEVERS: tuple[tuple[str, str], ...] = (
     (r"^radio\.", "5g"),
     (r"^capacity\.", "5g"),
     (r"^villages\.options\.", "villages"),
-    (r"^villages\.campaigns\.\d+\.(deadline|launched|villages|in_progress_at_start)$", "villages"),
+    (
+        r"^villages\.campaigns\.\d+\.(deadline|deadline_at_launch|launched|villages|in_progress_at_start)$",
+        "villages",
+    ),
 )
 DIRECT_PROGRAMME = {"dc": N_("data-centre"), "gpus": N_("GPU"), "5g": N_("5G"), "villages": N_("village")}
 MIXED_DIRECT = N_(
@@ -1036,11 +1039,11 @@ def direct_lever_lines(
 
 
 # a campaign launched before the start is drawn in works at the start at the elapsed share of its launch-to-deadline
-# window (in_progress_at_start): an earlier deadline put more villages in works on day 0, and compare showed the +3
-# villages as the deadline's effect from then on
-CAMPAIGN_WINDOW = r"^villages\.campaigns\.\d+\.(deadline|launched)$"
+# window (in_progress_at_start, with `deadline_at_launch`): moving those put more villages in works on day 0, and
+# compare showed the +3 villages as the effect from then on (a what-if `deadline` alone no longer does)
+CAMPAIGN_WINDOW = r"^villages\.campaigns\.\d+\.(deadline_at_launch|launched)$"
 CAMPAIGN_WINDOW_NOTE = N_(
-    "(a campaign's launch and deadline also set how many of its villages are in works at the start, "
+    "(a campaign's launch and its deadline at launch set how many of its villages are in works at the start, "
     "in_progress_at_start: part of this move is the start state, not only the pace from then on)"
 )
 

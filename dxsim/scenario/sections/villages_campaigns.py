@@ -75,6 +75,14 @@ class Campaign(StrictModel):
         "(and, without grid power, power).",
         source=TIMELINE_117,
     )
+    deadline_at_launch: dt.date | None = param(
+        None,
+        unit="ISO date (or unset)",
+        description="The deadline the campaign was launched with, if it differs from `deadline`: it sets how many of "
+        "its villages are in works at the start (in_progress_at_start), which is history, so a what-if `deadline` "
+        "moves only the pace from the start on (unset: `deadline`). The 2025 campaigns state theirs.",
+        source=TIMELINE_117,
+    )
     villages: Literal["no_power", "with_power", "all"] | list[str] = param(
         "no_power",
         unit="subset or ids",
@@ -99,7 +107,7 @@ class Campaign(StrictModel):
         True,
         unit="-",
         description="Villages of a campaign launched before the start date start in progress: each is under works "
-        "at the start with probability min(1, (start - launched) / (deadline - launched)) (the campaign "
+        "at the start with probability min(1, (start - launched) / (deadline_at_launch - launched)) (the campaign "
         "spreads its starts evenly over its window), drawn per village with a seeded stream; its works "
         "began at a uniform random day between launched and the start, and that elapsed time is spent "
         "first on the permit, then on the kit lead time and, in parallel, on the grid line.",
@@ -198,12 +206,13 @@ class Campaign(StrictModel):
                     "characters): it becomes part of metric names"
                 ).format(name=repr(self.name))
             )
-        if self.deadline <= self.launched:
-            raise ValueError(
-                _("deadline ({deadline}) must be after launched ({launched})").format(
-                    deadline=self.deadline, launched=self.launched
+        for when in (self.deadline, self.deadline_at_launch):
+            if when is not None and when <= self.launched:
+                raise ValueError(
+                    _("deadline ({deadline}) must be after launched ({launched})").format(
+                        deadline=when, launched=self.launched
+                    )
                 )
-            )
         if isinstance(self.villages, list):
             if not self.villages:
                 raise ValueError(
@@ -222,12 +231,14 @@ def default_campaigns() -> list[Campaign]:
             name="with_power_2025_09",
             launched=dt.date(2025, 7, 1),
             deadline=dt.date(2025, 9, 30),
+            deadline_at_launch=dt.date(2025, 9, 30),
             villages="with_power",
         ),
         Campaign(
             name="no_power_2025_11",
             launched=dt.date(2025, 7, 1),
             deadline=dt.date(2025, 11, 30),
+            deadline_at_launch=dt.date(2025, 11, 30),
             villages="no_power",
         ),
     ]

@@ -101,6 +101,9 @@ class CampaignSpec:
     selects: np.ndarray | None = None
     funded_by_programme_budget: bool = False
     in_progress_at_start: bool = True
+    # the deadline it was launched with (days from the start; None: deadline_day): sets the works under way at the
+    # start, which are history, so a what-if deadline does not rewrite them
+    launch_deadline_day: float | None = None
     extra_utility_teams: dict[RegionName, int] = field(default_factory=dict)
     extra_operator_teams: dict[RegionName, int] = field(default_factory=dict)
     mobilisation_p50_days: float = 0.0
@@ -263,7 +266,8 @@ class VillageProgramme:
         iz = stream(seed, replication, "villages.in_progress").random((2, n))
         self.elapsed_days = np.zeros(n)
         for k, c in enumerate(v.campaigns):
-            share = in_progress_share(c.launched_day, c.deadline_day) if c.in_progress_at_start else 0.0
+            window_end = c.deadline_day if c.launch_deadline_day is None else c.launch_deadline_day
+            share = in_progress_share(c.launched_day, window_end) if c.in_progress_at_start else 0.0
             hit = (self.works_camp == k) & v.feasible & (iz[0] < share)
             self.elapsed_days[hit] = iz[1][hit] * (-c.launched_day)
         self.order = self._order(prog.priority, prog.priority_list)

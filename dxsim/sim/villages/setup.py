@@ -101,6 +101,9 @@ def resolve_campaigns(scenario: Scenario, table: pl.DataFrame) -> list[CampaignS
                 selects=selects,
                 funded_by_programme_budget=c.funded_by_programme_budget,
                 in_progress_at_start=c.in_progress_at_start,
+                launch_deadline_day=(
+                    None if c.deadline_at_launch is None else float((c.deadline_at_launch - start).days)
+                ),
                 extra_utility_teams=dict(c.extra_utility_teams),
                 extra_operator_teams=dict(c.extra_operator_teams),
                 mobilisation_p50_days=c.mobilisation.p50_days,
