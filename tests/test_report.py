@@ -585,3 +585,20 @@ def test_data_centre_note_speaks_of_replications_only_when_there_are_several(rep
         "The run&#x27;s end state from datacentres.parquet" in one and "P50 across replications." not in one
     )
     assert "Replication 0&#x27;s end state from datacentres.parquet" in two
+
+
+def test_the_start_data_centre_mw_is_reconciled_with_the_end_2024_fleet(run_dirs, reports):
+    """215 MW at the start beside the reported 182 MW (end-2024) was unexplained: the report splits the start into
+    what was in service by 2024-12-31 and the sites opened since, read here independently from datacentres.parquet."""
+    d = pl.read_parquet(run_dirs[1] / "datacentres.parquet").filter(pl.col("start_it_mw") > 0)
+    page = html.unescape(read(reports[1]))
+    before = d.filter(pl.col("opened").is_null() | (pl.col("opened") <= dt.date(2024, 12, 31)))
+    after = d.filter(pl.col("opened") > dt.date(2024, 12, 31))
+    assert after.height > 0
+    want = (
+        f"IT MW at the start: {d['start_it_mw'].sum():,.1f} MW = {before['start_it_mw'].sum():,.1f} MW in service by "
+        f"the end of 2024 ({before.height} sites;"
+    )
+    assert want in page, want
+    for r in after.iter_rows(named=True):
+        assert f"{r['name']} {r['start_it_mw']:,.1f} MW ({r['opened'].strftime('%d/%m/%Y')})" in page
