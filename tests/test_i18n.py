@@ -772,3 +772,15 @@ def test_planner_file_shape_errors_in_vietnamese(tmp_path: Path) -> None:
         )
         en = dxsim_cmd("validate", str(f), "--lang", "en")
         assert en.returncode == 2 and en_words in en.stderr, en.stderr
+
+
+def test_no_message_is_in_the_catalogue_twice() -> None:
+    """Two entries of one (context, msgid) leave one translation unused, silently (Babel keeps the last): two appeared
+    when plan labels were added beside the existing ones. Read from the file as written, not through Babel."""
+    import collections
+    import re
+
+    text = catalog_path("vi").read_text(encoding="utf-8")
+    keys = re.findall(r'(?:msgctxt "((?:[^"\\]|\\.)*)"\n)?msgid "((?:[^"\\]|\\.)*)"\n', text)
+    twice = [k for k, n in collections.Counter(keys).items() if n > 1 and k != ("", "")]
+    assert not twice

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import polars as pl
 
 from dxsim._version import __version__
-from dxsim.i18n import language, pgettext
+from dxsim.i18n import N_, language, pgettext
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n.citations import citation
@@ -247,6 +247,64 @@ def _status_badge(status: str) -> str:
     s = (status or "").strip().lower()
     cls = s if s in CALIBRATION_STATUS else "other"
     return f'<span class="status status-{cls}">{esc(label_of(CALIBRATION_STATUS, s) if s in CALIBRATION_STATUS else (status or "–"))}</span>'
+
+
+# the terms a planner meets in this report, with what they mean here (translated where shown)
+REPORT_TERMS = (
+    (
+        N_("covered"),
+        N_("a 5G (or 4G) signal reaches the person outdoors, by the 3GPP TR 38.901 link budget of the site"),
+    ),
+    (
+        N_("served / capacity-short"),
+        N_(
+            "covered, and the cells' capacity still gives a user at the cell edge the scenario's served rate at the "
+            "busy hour / covered, but not that rate"
+        ),
+    ),
+    (N_("edge user"), N_("the 5th percentile of a cell's user rates (ITU-R M.2410's cell-edge user)")),
+    (N_("busy hour"), N_("the day's busiest hour, whose traffic is a multiple of the average hour's")),
+    (
+        N_("P10 / P50 / P90"),
+        N_("the 10th, 50th and 90th percentiles over the replications (runs with other draws)"),
+    ),
+    (
+        N_("held site-days"),
+        N_(
+            "days sites waited, by cause (permits, kit, crews ...); likewise village-days and data-centre MW-days"
+        ),
+    ),
+    (
+        N_("surge"),
+        N_("an operator ordering extra stations at a premium to reach a support threshold by its deadline"),
+    ),
+    (
+        N_("Resolution 193"),
+        N_("National Assembly Resolution 193/2025/QH15: support for the 5G stations built in 2025"),
+    ),
+    (N_("NPV"), N_("net present value of a site's cash flows, the operators' business case for building it")),
+    (
+        N_("LEO"),
+        N_(
+            "low-earth-orbit satellite link that carries a village site's traffic where no fibre or microwave"
+        ),
+    ),
+    (N_("IT MW / PUE"), N_("power for the servers of a data centre / facility power over IT power")),
+    (N_("PPP"), N_("public-private partnership: the state's share of a data-centre project's capex")),
+    (
+        N_("BF16 PFLOPS / A100 equivalent"),
+        N_(
+            "dense 16-bit floating-point throughput, 10^15 operations a second / GPUs counted by that throughput"
+        ),
+    ),
+)
+
+
+def glossary() -> str:
+    """A closed list of the report's terms (why: a reviewer met LEO, PFLOPS, PPP, "edge user" and "held site-days"
+    with no word of what they mean)."""
+    items = "".join(f"<dt>{esc(_(term))}</dt><dd>{esc(_(meaning))}</dd>" for term, meaning in REPORT_TERMS)
+    return f'<details class="small"><summary>{esc(_("Terms used in this report"))}</summary><dl>{items}</dl></details>'
 
 
 def plans_section(run: RunData) -> str:
@@ -891,7 +949,7 @@ def render(run: RunData, out: Path, folder_name: str | None = None, charts: list
 <nav>{nav}</nav>
 </header>
 {_synthetic_notice(run)}
-<section id="provenance"><h2>{h2["provenance"]}</h2>{provenance_section(run)}</section>
+<section id="provenance"><h2>{h2["provenance"]}</h2>{provenance_section(run)}{glossary()}</section>
 <section id="kpis"><h2>{h2["kpis"]}</h2>{plans_section(run)}{kpi_section(run)}</section>
 <section id="rollout"><h2>{h2["rollout"]}</h2>{figs("5g") or no_5g}{support_section(run)}</section>
 <section id="villages"><h2>{h2["villages"]}</h2>{figs("villages")}{villages_section(run)}</section>
