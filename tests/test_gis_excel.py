@@ -191,6 +191,8 @@ def test_gpkg_grid_cells_are_5km_squares_of_the_metric_crs(run_dir):
     x, y = to_metric.transform(coords[:, 0], coords[:, 1])
     n = shapely.get_num_coordinates(gdf.geometry.to_numpy())
     assert (n == 5).all()  # closed rings of 4 corners
+    squares = gdf.geometry.to_numpy()
+    assert shapely.is_valid(squares).all() and shapely.is_ccw(shapely.get_exterior_ring(squares)).all()
     x, y = x.reshape(-1, 5), y.reshape(-1, 5)
     half = src["size_km"].to_numpy() * 500.0
     cx, cy = src["x_m"].to_numpy(), src["y_m"].to_numpy()

@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 from numpy.typing import NDArray
+
+from dxsim.jit import njit
 
 _CHUNK_PAIRS = 400_000  # bound temporary memory: pairs x points x 4 bytes
 _BLOCK_SHIFT = 6  # changed cells are also flagged per block of 64 cells, so a month scans only those blocks

@@ -23,7 +23,7 @@ import math
 from typing import Any
 
 import numpy as np
-from numba import njit
+from dxsim.jit import njit
 from numpy.typing import NDArray
 
 from dxsim.radio.coverage import prefetch

@@ -20,7 +20,7 @@ order, for the supply), exactly as the numpy/numba forms these kernels replaced;
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from dxsim.jit import njit
 from numpy.typing import NDArray
 
 from dxsim.radio.coverage import popcount, prefetch

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from dxsim.jit import njit
 from numpy.typing import NDArray
 
 POOL_INTS = ("installed", "idle", "busy", "debt")
