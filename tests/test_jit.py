@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from dxsim.jit import BLAS_MODULE
 
@@ -60,3 +61,27 @@ def test_compiled_dot_falls_back_to_numbas_own_loop_with_the_same_result():
     )
     got, want = (float(v) for v in out.split())
     assert got == want == 55.0  # 1 + 4 + 9 + 16 + 25
+
+
+def test_a_plain_run_loads_only_what_its_own_process_needs(tmp_path):
+    """Issue 13, "import only what a command needs": with the helper process on, `dxsim run --no-map --no-report`
+    leaves the GIS layers to it, so this process loads none of the GIS stack (shapely ~0.1 s, geopandas and pandas
+    ~0.5 s), no plotting, and no scipy.linalg (dxsim.jit). The province outlines come as text from the geodata cache."""
+    repo = Path(__file__).resolve().parents[1]
+    out = _run(
+        f"""
+        import os, sys
+        os.environ["DXSIM_SIDECAR"] = "1"  # on whatever the host's load
+        from dxsim.cli.main import main
+        sys.argv = ["dxsim", "run", {str(repo / "scenarios" / "baseline.toml")!r}, "--no-map", "--no-report",
+                    "--out", {str(tmp_path / "run")!r}]
+        try:
+            main()
+        except SystemExit as e:
+            assert not e.code, e.code
+        heavy = ("scipy.linalg", "shapely", "geopandas", "pandas", "pyogrio", "matplotlib", "folium")
+        print(sorted(m for m in heavy if m in sys.modules))
+        """
+    )
+    assert out.splitlines()[-1] == "[]"
+    assert (tmp_path / "run" / "results.gpkg").is_file()  # written, by the helper

@@ -36,7 +36,7 @@ from dxsim.geo.projection import PROJECTED_EPSG, to_projected
 from dxsim.paths import cache_dir as default_cache_dir
 from dxsim.paths import fact_table, raw_data_dir
 
-PIPELINE_VERSION = "geo-2"  # bump when the build logic changes: it keys the cache
+PIPELINE_VERSION = "geo-3"  # bump when the build logic changes: it keys the cache
 
 NATIONAL_POPULATION_BASE = 101_300_000
 NATIONAL_POPULATION_BASE_YEAR = 2024
@@ -348,7 +348,9 @@ def _simplify(geoms: Any) -> np.ndarray:
 def _build_tables(
     raw_dir: Path, progress: Callable[[str], None]
 ) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
-    import shapely
+    import shapely  # ~0.1 s: only a build loads it (and the module that uses it)
+
+    from dxsim.geo.geojson import geometry_geojson
 
     progress("reading province tables and boundaries")
     mapping, prov, polygons = _provinces_base(raw_dir)
@@ -383,6 +385,7 @@ def _build_tables(
         pl.col("pop").cast(pl.Float64).sum().alias("pop"), pl.len().cast(pl.Int32).alias("n_cells")
     )
     cx, cy = to_projected(prov["capital_lon"].to_numpy(), prov["capital_lat"].to_numpy())
+    boundaries = list(shapely.to_wkb(_simplify(polygons)))
     provinces = (
         prov.join(pops, on="gso34", how="left")
         .with_columns(
@@ -390,7 +393,9 @@ def _build_tables(
             pl.col("n_cells").fill_null(0),
             pl.Series("capital_x_m", cx),
             pl.Series("capital_y_m", cy),
-            pl.Series("geometry_wkb", shapely.to_wkb(_simplify(polygons)), dtype=pl.Binary),
+            pl.Series("geometry_wkb", boundaries, dtype=pl.Binary),
+            # the text every run writes to provinces.geojson for its map and report (dxsim.geo.geojson)
+            pl.Series("geometry_geojson", geometry_geojson(boundaries), dtype=pl.String),
         )
         .select(
             "gso34",
@@ -406,6 +411,7 @@ def _build_tables(
             "capital_x_m",
             "capital_y_m",
             "geometry_wkb",
+            "geometry_geojson",
         )
     )
     communes = _communes(raw_dir)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -19,58 +18,30 @@ from dxsim.geo.projection import to_lonlat
 GRID_KM = 5.0
 
 
-def _right_hand(geom: Any) -> Any:
-    """A (multi)polygon with its exterior rings counterclockwise and holes clockwise (shapely 2.0's `orient`;
-    `orient_polygons` needs 2.1); other geometries as they are."""
-    from shapely.geometry import MultiPolygon, Polygon
-    from shapely.geometry.polygon import orient
-
-    if isinstance(geom, Polygon):
-        return orient(geom, 1.0)
-    if isinstance(geom, MultiPolygon):
-        return MultiPolygon([orient(p, 1.0) for p in geom.geoms])
-    return geom
-
-
-def _multi(geom: Any) -> Any:
-    """A Polygon as a one-part MultiPolygon, anything else as it is: half the provinces were Polygons and half
-    MultiPolygons, so GDAL typed the file "Unknown (any)" and GIS tools that want one type per layer split or refused
-    it (results.gpkg already promoted them)."""
-    from shapely.geometry import MultiPolygon, Polygon
-
-    return MultiPolygon([geom]) if isinstance(geom, Polygon) else geom
-
-
 def provinces_geojson(provinces: pl.DataFrame, path: Path) -> None:
-    """Province polygons (simplified at build time) with Vietnamese and ASCII names and population."""
-    import shapely
+    """Province polygons (simplified at build time) with Vietnamese and ASCII names and population.
 
-    feats = []
-    for rec in provinces.iter_rows(named=True):
-        geom = shapely.from_wkb(rec["geometry_wkb"])
-        feats.append(
+    The geometry is the geodata cache's own GeoJSON text (`geometry_geojson`, dxsim.geo.geojson: RFC 7946 right-hand
+    MultiPolygons at 1e-4 deg), placed as it is, so a run neither imports shapely nor re-serialises the boundaries."""
+    feats = [
+        '{"type":"Feature","geometry":'
+        + rec["geometry_geojson"]
+        + ',"properties":'
+        + json.dumps(
             {
-                "type": "Feature",
-                # RFC 7946 3.1.6: exterior rings counterclockwise, holes clockwise (they came out clockwise, which
-                # GeoJSON validators flag and d3-geo draws as the whole globe minus the province)
-                "geometry": json.loads(
-                    shapely.to_geojson(_multi(_right_hand(shapely.set_precision(geom, 1e-4))))
-                ),
-                "properties": {
-                    "gso34": rec["gso34"],
-                    "name34": rec["name34"],
-                    "name_ascii": rec["name_ascii"],
-                    "region3": rec["region3"],
-                    "pop": round(float(rec["pop"])),
-                },
-            }
+                "gso34": rec["gso34"],
+                "name34": rec["name34"],
+                "name_ascii": rec["name_ascii"],
+                "region3": rec["region3"],
+                "pop": round(float(rec["pop"])),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
-    path.write_text(
-        json.dumps(
-            {"type": "FeatureCollection", "features": feats}, ensure_ascii=False, separators=(",", ":")
-        ),
-        encoding="utf-8",
-    )
+        + "}"
+        for rec in provinces.iter_rows(named=True)
+    ]
+    path.write_text('{"type":"FeatureCollection","features":[' + ",".join(feats) + "]}", encoding="utf-8")
 
 
 def grid_5km(
