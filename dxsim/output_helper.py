@@ -298,7 +298,7 @@ def _serve(inp: BinaryIO, out: BinaryIO) -> None:
             if task == "gis":
                 from dxsim.results.gis import write_gis
 
-                write_gis(folder, threaded=True)
+                write_gis(folder)
             elif task == "map":
                 from dxsim.maps import build_map
 
