@@ -23,9 +23,9 @@ import math
 from typing import Any
 
 import numpy as np
-from dxsim.jit import njit
 from numpy.typing import NDArray
 
+from dxsim.jit import njit
 from dxsim.radio.coverage import prefetch
 
 # array types of the kernels' signatures (for type checkers; numba types the arguments it is called with)

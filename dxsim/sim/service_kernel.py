@@ -20,9 +20,9 @@ order, for the supply), exactly as the numpy/numba forms these kernels replaced;
 from __future__ import annotations
 
 import numpy as np
-from dxsim.jit import njit
 from numpy.typing import NDArray
 
+from dxsim.jit import njit
 from dxsim.radio.coverage import popcount, prefetch
 
 BIN_MBPS = 0.25  # throughput histogram: 0.25 Mbps bins (bin 0 holds 0 to 0.25 Mbps) ...

@@ -25,8 +25,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from dxsim.jit import njit
 from numpy.typing import NDArray
+
+from dxsim.jit import njit
 
 POOL_INTS = ("installed", "idle", "busy", "debt")
 INSTALLED, IDLE, BUSY, DEBT = range(len(POOL_INTS))
