@@ -70,9 +70,17 @@ def provenance_sources(world: World) -> list[dict[str, Any]]:
         or (d["synthetic"] and world.layer.synthetic)
     ]
     if world.villages is not None and world.villages.table["synthetic"].any():
+        # how many, and where their counts come from: the report said "485 with grid power but no or patchy signal"
+        # and no source held that figure (the national 238 of 2025-07 with Tuyên Quang's own survey in its place)
+        generated = world.villages.table.filter(pl.col("synthetic"))
+        n_without = generated.filter(pl.col("subset") == "no_power").height
+        n_with = generated.height - n_without
         rows.append(
             {
-                "name": "remote villages beyond the named ones (dxsim.geo.villages, seeded)",
+                "name": f"{generated.height:,} remote villages beyond the named ones ({n_without:,} without grid power "
+                f"and signal, {n_with:,} with grid power but no or patchy signal): counts from the reported national "
+                "timeline and the provinces' own surveys (villages.layer: n_villages, n_with_power, province_surveys), "
+                "places drawn by dxsim.geo.villages (seeded)",
                 "licence": "CC0 (generated)",
                 "synthetic": True,
             }
