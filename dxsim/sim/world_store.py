@@ -59,6 +59,18 @@ Progress = Callable[[str], None]
 
 # Sections that only steer the simulation, not the prepared world. Two operator fields shape the world
 # and are kept apart from the rest of `operators` (see `world_key`).
+CAPACITY_SIM_ONLY = (
+    "served_rate_mbps",
+    "data_users_pct_of_population",
+    "traffic_gb_per_user_month",
+    "traffic_base_year",
+    "traffic_growth_pct_per_year",
+    "busy_hour_to_average_ratio",
+    "device_5g_share_pct",
+    "device_base_year",
+    "device_5g_share_growth_pp_per_year",
+    "device_5g_share_max_pct",
+)
 SIM_ONLY: tuple[tuple[str, ...], ...] = (
     ("name",),
     ("description",),
@@ -78,6 +90,9 @@ SIM_ONLY: tuple[tuple[str, ...], ...] = (
     ("compute", "demand"),
     ("budget",),
     ("compute", "datacentres", "public_investment_vnd_bn"),
+    # demand and the served rate are held against the world's site capacities in the replication; of `capacity`,
+    # only `enabled` and `neighbour_load_pct` (the interference in the capacities) shape the world
+    *(("capacity", name) for name in CAPACITY_SIM_ONLY),
 )
 FORMAT = b"DXSIM-WORLD-v1\x00\x00"  # 16 bytes; bump when the file layout changes
 _HEADER = struct.Struct("<16sQQQQI4x")  # magic, meta offset, meta length, table offset, body length, crc32
@@ -336,8 +351,10 @@ LAST = StoreStats()
 def with_scenario(world: World, scenario: Scenario) -> World:
     """A world built from a scenario equal in every world-shaping field, carrying `scenario` for the rest.
 
-    The one sim-only input the world shows is the state data-centre money: its fleet row's design size
-    (:func:`dxsim.geo.datacentres.with_state_design`) is recomputed from the scenario as simulated.
+    The sim-only inputs the world shows are the state data-centre money: its fleet row's design size
+    (:func:`dxsim.geo.datacentres.with_state_design`) is recomputed from the scenario as simulated; and the
+    capacity parameters the world keeps beside its site capacities (demand and the served rate), which become
+    the scenario's.
     """
     sc = apply_envelope(scenario)
     compute = world.compute
@@ -345,7 +362,10 @@ def with_scenario(world: World, scenario: Scenario) -> World:
         compute = dataclasses.replace(
             compute, dc_table=with_state_design(compute.dc_table, sc.compute.datacentres)
         )
-    return dataclasses.replace(world, scenario=sc, compute=compute)
+    capacity = world.capacity
+    if capacity is not None:
+        capacity = dataclasses.replace(capacity, params=sc.capacity)
+    return dataclasses.replace(world, scenario=sc, compute=compute, capacity=capacity)
 
 
 def load_or_prepare_world(
