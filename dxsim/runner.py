@@ -260,7 +260,11 @@ def simulate(
     if world.villages is not None:
         feasible = world.villages.inputs.feasible
         extra["year_last_village_connected"] = last_village_kpi(
-            feasible, village_days, h.start_date, float((h.end_date - h.start_date).days)
+            feasible,
+            world.villages.inputs.served,
+            village_days,
+            h.start_date,
+            float((h.end_date - h.start_date).days),
         )
         extra["villages_no_feasible_option"] = {r: float((~feasible).sum()) for r in village_days}
         # a world with villages runs the village programme, so replication 0 has its days

@@ -234,6 +234,32 @@ def test_map_capacity_short_villages(map_html, run_dir):
     assert all("<td>served</td><td>no (" in p for p in short_pops)
 
 
+def test_capacity_short_villages_have_signal_not_a_connected_date(map_html, run_dir):
+    """A capacity-short village has signal, not service: no connected date in the table, the map or the KPI that
+    dates the last connection (a 5 Mbps LEO link for every village, none served, read "connected 6 months
+    sooner" in compare)."""
+    v = pl.read_parquet(run_dir / "villages.parquet")
+    short = (v["status"] == "capacity-short").to_numpy()
+    connected = (v["status"] == "connected").to_numpy()
+    assert short.any() and connected.any()
+    assert v["connected_date"].is_null().to_numpy()[short].all()
+    assert not v["signal_date"].is_null().to_numpy()[short | connected].any()
+    assert (v["connected_date"] == v["signal_date"]).to_numpy()[connected].all()
+    assert int(v.filter(pl.col("status") == "connected")["people_connected"].sum()) == int(
+        v.filter(pl.col("status") == "connected")["population"].sum()
+    )
+    # the map's popups: the signal date, and no connected date, for each capacity-short village
+    pops = {r["p"]: r["s"]["fillColor"] for r in shared_var(map_html, "DX_VILLAGES")}
+    short_pops = [p for p, fill in pops.items() if fill == CAPACITY_SHORT_COLOUR]
+    assert len(short_pops) == int(short.sum())
+    assert all("<td>connected</td><td>–</td>" in p for p in short_pops)
+    assert all(re.search(r"<td>signal on</td><td>[^–<]+</td>", p) for p in short_pops)
+    # some feasible village is never connected: the last connection is not within the horizon
+    kpis = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["kpis"]
+    assert bool((v["feasible"].to_numpy() & short).any())
+    assert kpis["year_last_village_connected"] is None
+
+
 # --------------------------------------------------------------------------- report
 def test_report_has_the_served_charts_in_the_5g_section(run_dir, metrics):
     html = (run_dir / "report.html").read_text(encoding="utf-8")

@@ -108,7 +108,11 @@ def test_capacity_demand_is_a_simulation_lever(store, baseline, country) -> None
     other = baseline.model_copy(
         update={
             "capacity": cap.model_copy(
-                update={"served_rate_mbps": 40.0, "traffic_gb_per_user_month": 25.0, "device_5g_share_pct": 5.0}
+                update={
+                    "served_rate_mbps": 40.0,
+                    "traffic_gb_per_user_month": 25.0,
+                    "device_5g_share_pct": 5.0,
+                }
             )
         }
     )

@@ -207,6 +207,7 @@ def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]
         feasible = world.villages.inputs.feasible
         per["year_last_village_connected"] = last_village_kpi(
             feasible,
+            world.villages.inputs.served,
             {replication: res.village_connected_day},
             h.start_date,
             float((h.end_date - h.start_date).days),

@@ -721,6 +721,8 @@ def _village_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
                 ),
                 *served_row,
                 (_("power on"), _date(r.get("power_date"))),
+                # a capacity-short village has signal and no connected date (dxsim.results.villages)
+                *([(_("signal on"), _date(r.get("signal_date")))] if "signal_date" in r else []),
                 (_("connected"), conn),
                 (_("cost"), _num(cost, 2, _("bn VND"))),
                 (_("reason"), esc(r.get("reason") or "–")),

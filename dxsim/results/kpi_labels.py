@@ -81,7 +81,10 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
         "count",
     ),
     "villages_no_feasible_option": (N_("Villages with no feasible option"), "count"),
-    "year_last_village_connected": (N_("Month the last feasible village has signal"), "year"),
+    "year_last_village_connected": (
+        N_("Month the last feasible village is connected (on air, its link carries its demand)"),
+        "year",
+    ),
     "year_all_villages_connected": (N_("Month every village of the no-power subset has signal"), "year"),
     "village_pop_connected_end": (
         N_("People in connected coverage-hole villages at the end (persons)"),

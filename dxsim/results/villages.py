@@ -1,7 +1,8 @@
 """Village entity table (one row per village) and its GeoJSON, from the run's results.
 
 Dates are replication 0's; with several replications the connected date's P10/P50/P90 across
-replications are added (empty = not connected within the horizon). :func:`campaign_kpis` turns the
+replications are added (empty = not connected within the horizon). A village is connected when its site is on air
+(`signal_date`) and its link carries its busy-hour demand; a capacity-short one has a signal date only. :func:`campaign_kpis` turns the
 campaign metrics into KPIs (the runner adds them to summary.json).
 """
 
@@ -28,13 +29,23 @@ def _dates(start: dt.date, days: np.ndarray) -> list[dt.date | None]:
 
 
 def last_village_kpi(
-    feasible: np.ndarray, connected_by_rep: dict[int, np.ndarray], start: dt.date, horizon_days: float
+    feasible: np.ndarray,
+    served: np.ndarray | None,
+    signal_by_rep: dict[int, np.ndarray],
+    start: dt.date,
+    horizon_days: float,
 ) -> dict[int, float]:
-    """Per replication: decimal year the last feasible village is connected (NaN if one is not, in the horizon)."""
+    """Per replication: decimal year the last feasible village is connected (NaN if one is not, in the horizon).
+
+    Connected = on air (`signal_by_rep`: the day each village's site goes on air) with a link that carries its
+    busy-hour demand (`served`; None: every village's does). A capacity-short village (a feasible option when
+    `demand.capacity_short_is_feasible`) is never connected, so its option cannot finish the programme sooner: a
+    LEO link of 5 Mbps for all 602 villages, none served, read "the last village connected 6 months earlier"."""
     out = {}
-    for rep, days in connected_by_rep.items():
+    all_served = served is None or bool(np.asarray(served)[feasible].all())
+    for rep, days in signal_by_rep.items():
         d = days[feasible]
-        if d.size == 0 or np.isnan(d).any() or d.max() > horizon_days:
+        if d.size == 0 or not all_served or np.isnan(d).any() or d.max() > horizon_days:
             out[rep] = math.nan
         else:
             out[rep] = _decimal_year(_dates(start, np.array([d.max()]))[0] or start)  # the table's date
@@ -47,12 +58,16 @@ def village_table(
     end: dt.date,
     started: np.ndarray,
     power: np.ndarray,
-    connected: np.ndarray,
-    connected_by_rep: dict[int, np.ndarray],
+    signal: np.ndarray,
+    signal_by_rep: dict[int, np.ndarray],
 ) -> pl.DataFrame:
-    """Layer + chosen option + dates + status for every village (none dropped)."""
+    """Layer + chosen option + dates + status for every village (none dropped).
+
+    `signal` (replication 0) and `signal_by_rep`: the day each village's site goes on air. `signal_date` is that
+    day; `connected_date` only when the link also carries the village's busy-hour demand (`served`): a
+    capacity-short village has signal, not service, and no connected date (issue 12)."""
     horizon = float((end - start).days)
-    in_h = ~np.isnan(connected) & (connected <= horizon)
+    in_h = ~np.isnan(signal) & (signal <= horizon)
     feasible = table["feasible"].fill_null(False).to_numpy()
     # on air but its link cannot give each busy-hour user the served rate: capacity-short, not connected (issue 12)
     served = (
@@ -60,6 +75,7 @@ def village_table(
         if "served" in table.columns
         else feasible | True
     )
+    connected = in_h & served
     status = np.where(
         ~feasible,
         "no feasible option",
@@ -76,13 +92,14 @@ def village_table(
     out = table.with_columns(
         pl.Series("started_date", _dates(start, started), dtype=pl.Date),
         pl.Series("power_date", _dates(start, np.where(power <= horizon, power, np.nan)), dtype=pl.Date),
-        pl.Series("connected_date", _dates(start, np.where(in_h, connected, np.nan)), dtype=pl.Date),
+        pl.Series("signal_date", _dates(start, np.where(in_h, signal, np.nan)), dtype=pl.Date),
+        pl.Series("connected_date", _dates(start, np.where(connected, signal, np.nan)), dtype=pl.Date),
         pl.Series("status", status),
-        pl.Series("people_connected", np.where(in_h & served, table["population"].to_numpy(), 0)),
+        pl.Series("people_connected", np.where(connected, table["population"].to_numpy(), 0)),
         pl.Series("cost_vnd_bn", table["capex_vnd_bn"].fill_null(0.0).to_numpy()),
     )
-    if len(connected_by_rep) > 1:
-        stack = np.vstack([np.where(d <= horizon, d, np.inf) for d in connected_by_rep.values()])
+    if len(signal_by_rep) > 1:  # a capacity-short village is never connected, in any replication
+        stack = np.vstack([np.where((d <= horizon) & served, d, np.inf) for d in signal_by_rep.values()])
         for p in (10, 50, 90):
             q = np.quantile(stack, p / 100, axis=0, method="inverted_cdf")
             out = out.with_columns(
