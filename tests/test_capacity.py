@@ -31,6 +31,7 @@ from dxsim.sim.capacity import (
     footprint_shares,
     histogram_median,
 )
+from dxsim.sim.service_kernel import N_BINS, _bin, bin_range_mbps
 
 # ----------------------------------------------------------------------------- radio: per band
 
@@ -252,7 +253,7 @@ def test_5g_served_is_a_place_and_4g_or_better_served_counts_whose_traffic_is_ca
     """Half the people have a 5G device and 5G carries all of them; the other half's traffic is on a 4G that carries a
     fifth of it. 5G served (a place measure, like coverage) counts everyone in served 5G coverage; 4G-or-better served
     counts the 5G-device users on 5G plus a fifth of the rest (it counted everyone before: 96.8% 'served' at a median
-    busy-hour throughput of 0.23 Mbps with 3.5x the baseline demand)."""
+    busy-hour throughput of ~0 Mbps with 3.5x the baseline demand)."""
     from dxsim.results.metrics import METRICS
 
     p = _params(0.03).model_copy(update={"device_5g_share_pct": 50.0})
@@ -283,10 +284,46 @@ def test_a_served_rate_above_the_edge_rate_serves_no_one() -> None:
 
 
 def test_histogram_median_interpolates_inside_the_bin() -> None:
-    hist = np.zeros(100)
-    hist[40] = 1.0  # all weight in [10.0, 10.25) Mbps
-    assert histogram_median(hist) == pytest.approx(10.125)
+    # 10 Mbps = 0.625 x 2**4: octave 2**3 (the 15th from 2**-11), step (1.25 - 1) x 512 = 128 in it, so its bin is
+    # [8 x (1 + 128/512), + 8/512) = [10.0, 10.015625)
+    b = _bin(10.0)
+    assert b == 1 + 14 * 512 + 128
+    assert bin_range_mbps(b) == (10.0, 0.015625)
+    hist = np.zeros(N_BINS)
+    hist[b] = 1.0
+    assert histogram_median(hist) == pytest.approx(10.0078125)
     assert histogram_median(np.zeros(10)) == 0.0
+    # the edges: 0 (and a negative rate) in bin 0, 2 Gbps and faster in the last bin, bins adjoin
+    assert _bin(0.0) == _bin(-3.0) == _bin(2.0**-11 * 0.999) == 0 and _bin(2.0**-11) == 1
+    assert _bin(2048.0) == _bin(1e9) == N_BINS - 1 and _bin(2047.999) == N_BINS - 2
+    for k in (1, 511, 512, 513, 5000, N_BINS - 3):
+        lower, width = bin_range_mbps(k)
+        assert bin_range_mbps(k + 1)[0] == pytest.approx(lower + width, rel=1e-15)
+        assert _bin(lower) == k and _bin(lower + 0.999 * width) == k
+
+
+def test_histogram_median_of_an_overloaded_network_is_near_zero() -> None:
+    """80% of users on fully loaded cells (rate 0), 20% at 50 Mbps: the median is 0 to within a bin of the lowest
+    rate, not ~0.125 Mbps as with 0.25 Mbps bins (a median above a mean of 0.023 Mbps in an overloaded run)."""
+    hist = np.zeros(N_BINS)
+    hist[_bin(0.0)] += 0.8
+    hist[_bin(50.0)] += 0.2
+    assert 0.0 <= histogram_median(hist) < 2.0**-11
+
+
+def test_histogram_median_equals_the_exact_weighted_median() -> None:
+    """Brute force: users at random rates from 0.01 Mbps to 1.5 Gbps with random weights; the histogram's median is
+    within one bin (0.2% of the rate) of the exact weighted median of the values."""
+    rng = np.random.default_rng(12)
+    for _ in range(20):
+        rates = np.exp(rng.uniform(np.log(0.01), np.log(1500.0), size=rng.integers(5, 4000)))
+        weights = rng.uniform(0.1, 10.0, size=rates.size)
+        hist = np.zeros(N_BINS)
+        np.add.at(hist, [_bin(float(r)) for r in rates], weights)
+        order = np.argsort(rates)
+        cum = np.cumsum(weights[order])
+        exact = rates[order][np.searchsorted(cum, 0.5 * cum[-1])]
+        assert histogram_median(hist) == pytest.approx(exact, rel=2.0 / 512)
 
 
 # ----------------------------------------------------------------------------- incremental equals brute force

@@ -28,7 +28,7 @@ not 4G-or-better served (their traffic is on that 4G).
 
 A user's busy-hour flow throughput is median_rate x (1 - load) (M/G/1-PS), with the 5G load the carried
 5G demand (users beyond it moved to 4G) and the 4G load the offered 4G demand (capped at 1); the national median is
-taken over data users from a histogram (0.25 Mbps bins) kept up to date cell by cell.
+taken over data users from a histogram (bins 0.2% of the rate wide) kept up to date cell by cell.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ from dxsim.radio.capacity import layer_capacity
 from dxsim.radio.coverage import CoverageGrid, Footprints
 from dxsim.scenario.sections.capacity import Capacity
 from dxsim.sim.service_kernel import (
-    BIN_MBPS,
     F64,
     GROUP_FIELDS,
     N_BINS,
@@ -52,6 +51,7 @@ from dxsim.sim.service_kernel import (
     STATE_FIELDS,
     U64,
     add_site_supply,
+    bin_range_mbps,
     evaluate_all,
     evaluate_cells,
     init_records,
@@ -177,13 +177,15 @@ class CapacityWorld:
 
 
 def histogram_median(hist: np.ndarray) -> float:
-    """Median of a weighted histogram of BIN_MBPS bins, interpolated linearly inside the median bin; 0 when empty."""
+    """Median of a weighted throughput histogram (service_kernel.BIN_STEPS bins), interpolated linearly inside the
+    median bin; 0 when empty."""
     total = float(hist.sum())
     if total <= 0:
         return 0.0
     b, below = median_bin(hist, 0.5 * total)  # np.searchsorted(np.cumsum(hist), 0.5 * total), compiled
     inside = (0.5 * total - below) / float(hist[b]) if hist[b] > 0 else 0.5
-    return BIN_MBPS * (b + min(max(inside, 0.0), 1.0))
+    lower, width = bin_range_mbps(int(b))
+    return lower + width * min(max(inside, 0.0), 1.0)
 
 
 def cell_records(n: int) -> np.ndarray:
