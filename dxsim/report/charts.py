@@ -10,6 +10,7 @@ inherits DXSIM_LANG), numbers through dxsim.i18n.formats.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -258,17 +259,47 @@ def served_definition(rate_mbps: float | None) -> str:
     ).format(rate=rate)
 
 
+def _state_means(parts: Sequence[tuple[Series, str, str]], dates: Sequence[dt.date]) -> list[np.ndarray]:
+    """Each state's mean over replications at `dates` (the first series' dates: the three are written together).
+
+    Why the mean and not the P50: each state's P50 is taken on its own, possibly from another replication, so the
+    P50s of served, capacity-short and uncovered need not add up to 100 (98.5% at 2030 in the baseline at 4
+    replications, a white band under the top of the stack). Means of shares that add up to 100 in each replication
+    add up to 100; with one replication the mean is that replication's value, as the P50 is."""
+    ys = []
+    for s, _label, _c in parts:
+        # every series of load_run has its means; falling back to the P50s would bring the defect back
+        if s.mean is None:
+            raise ValueError("a stacked chart needs each series' mean over replications (Series.mean)")
+        by_date = dict(zip(s.dates, s.mean))
+        ys.append(np.array([float(by_date.get(d, np.nan)) for d in dates]))
+    return ys
+
+
+def _shown_dates(dates: Sequence[dt.date]) -> list[int]:
+    """The positions of the dates the alt text reads out: the first, each year end and the last month end.
+
+    Why: a reader who cannot see the chart gets its course, not only where it ends."""
+    last = len(dates) - 1
+    return [i for i, d in enumerate(dates) if i in (0, last) or (d.month, d.day) == (12, 31)]
+
+
+def _shares_at(parts: Sequence[tuple[Series, str, str]], ys: Sequence[np.ndarray], i: int) -> str:
+    """The stack at date position `i`, as "served 90.4%; covered but capacity-short 9.5%; uncovered 0.0%"."""
+    return "; ".join(
+        f"{label} {F.percent(round(float(y[i]), 1), 1)}" for (_s, label, _c), y in zip(parts, ys)
+    )
+
+
 def _stacked_states(key: str, title: str, prefix: str, series: dict[str, Series], caption: str) -> Chart:
-    """Stacked areas of the three national shares (P50 over replications at each month end)."""
+    """Stacked areas of the three national shares (mean over replications at each month end: they add up to 100)."""
     parts = [(series[f"{prefix}_{suffix}"], _(label), color) for suffix, label, color in SERVED_STATES]
     n = max(s.n_reps for s, _, _ in parts)
     dates = parts[0][0].dates
+    ys = _state_means(parts, dates)
+    how = _("mean over {n} replications").format(n=num(n)) if n > 1 else _("1 replication")
     with matplotlib.rc_context(_RC):
         fig, ax = _new_axes()
-        ys = []
-        for s, _label, _c in parts:  # align on the first series' dates (the three are written together)
-            by_date = dict(zip(s.dates, s.p50))
-            ys.append(np.array([float(by_date.get(d, np.nan)) for d in dates]))
         base = np.zeros(len(dates))
         for (_s, label, color), y in zip(parts, ys):
             top = base + np.nan_to_num(y)
@@ -279,7 +310,7 @@ def _stacked_states(key: str, title: str, prefix: str, series: dict[str, Series]
                 color=color,
                 alpha=0.9,
                 linewidth=0,
-                label=label + (" (P50)" if n > 1 else ""),
+                label=label,
             )
             base = top
         ax.set_ylim(0, 100)
@@ -287,25 +318,23 @@ def _stacked_states(key: str, title: str, prefix: str, series: dict[str, Series]
         ax.set_ylabel(_("% of population"))
         _date_axis(ax)
         handles, labels = ax.get_legend_handles_labels()
-        fig.legend(handles[::-1], labels[::-1], loc="outside right upper")  # top to bottom, as stacked
+        # top to bottom, as stacked; the title says which statistic the bands are
+        fig.legend(handles[::-1], labels[::-1], loc="outside right upper", title=how)
         png = _png(fig)
-    last = (
-        "; ".join(
-            f"{label} {F.percent(round(float(y[-1]), 1), 1)}"
-            for (_s, label, _c), y in zip(parts, ys)
-            if len(y)
-        )
-        if len(dates)
-        else _("no dates")
-    )
     end = fmt_date(dates[-1]) if len(dates) and hasattr(dates[-1], "isoformat") else _("the end")
-    alt = _("{title}: stacked shares of the population by month end; at {end}: {last}.").format(
-        title=title, end=end, last=last
+    last = _shares_at(parts, ys, len(dates) - 1) if len(dates) else _("no dates")
+    points = [
+        _("At {end}: {last}.").format(end=fmt_date(dates[i]), last=_shares_at(parts, ys, i))
+        for i in _shown_dates(dates)
+    ]
+    alt = " ".join(
+        [_("{title}: stacked shares of the population by month end ({how}).").format(title=title, how=how)]
+        + points
     )
     band = (
         _(
-            "Each band is the P50 over the replications of its own share, so with several replications the stack "
-            "can differ slightly from 100% ({n} replications)."
+            "Each band is its share's mean over the {n} replications, so the three add up to 100% as in each "
+            "replication (each share's own P50, as in the KPI table, need not)."
         ).format(n=num(n))
         if n > 1
         else _("One replication: the three add up to 100%.")
@@ -659,7 +688,9 @@ def chart_jobs(
     if "gpu_utilization_pct" in s and len(s["gpu_utilization_pct"].dates) > 1:
         # a monthly average: the start date closes no month (it reads 0), so the line starts at the first month end
         u = s["gpu_utilization_pct"]
-        u = Series(u.dates[1:], u.p10[1:], u.p50[1:], u.p90[1:], u.n_reps)
+        u = Series(
+            u.dates[1:], u.p10[1:], u.p50[1:], u.p90[1:], u.n_reps, None if u.mean is None else u.mean[1:]
+        )
         charts.append(
             partial(
                 _time_chart,
