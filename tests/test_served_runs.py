@@ -65,8 +65,20 @@ def test_rural_700mhz_leaves_more_town_people_capacity_short_than_the_baseline_b
         nat = res.metrics.filter((pl.col("area") == "VN") & (pl.col("date") == end))
         val = dict(zip(nat["metric"].to_list(), nat["value"].to_list(), strict=True))
         out[name] = (float(short[towns].sum()), val)
+        # the metrics by density class are the cells' own states summed by class, and add up to the national share
+        for e, cls in enumerate(("urban", "suburban", "rural")):
+            in_cls = world.cells.env == e
+            assert val[f"pop_5g_capacity_short_{cls}"] == pytest.approx(
+                float(short[in_cls].sum()), rel=1e-9, abs=1e-3
+            )
+        total_short = sum(val[f"pop_5g_capacity_short_{c}"] for c in ("urban", "suburban", "rural"))
+        pop = float(world.cells.pop.sum())
+        assert total_short == pytest.approx(val["pop_5g_capacity_short_pct"] * pop / 100.0, rel=1e-9)
+        mbb_short = sum(val[f"pop_mbb_capacity_short_{c}"] for c in ("urban", "suburban", "rural"))
+        assert mbb_short == pytest.approx(val["pop_mbb_capacity_short_pct"] * pop / 100.0, rel=1e-9)
     base, r700 = out["baseline"], out["rural-700mhz"]
     assert r700[0] > base[0] + 1e6  # over a million more town people short
+    assert r700[1]["pop_5g_capacity_short_suburban"] > base[1]["pop_5g_capacity_short_suburban"] + 1e6
     assert r700[1]["pop_covered_5g_pct"] > base[1]["pop_covered_5g_pct"]  # covered more ...
     assert r700[1]["pop_5g_served_pct"] < base[1]["pop_5g_served_pct"]  # ... served fewer
 

@@ -217,10 +217,15 @@ class CellService:
         cov5_op: list[CoverageGrid] | None,
         cov4: CoverageGrid,
         params: Capacity | None = None,
+        env: np.ndarray | None = None,
     ) -> None:
         # demand and the served rate: the replication's own (uncertainty draws them); site capacities are the world's
         self.cw, self.p = cw, (params if params is not None else cw.params)
         self.pop, self.group, self.n_groups, self.k = pop, group, n_groups, k
+        # each cell is summed in its area x density class (ENVS; `env` per cell, default all urban): the areas for the
+        # maps, the classes for where capacity is short (towns under 700 MHz's big cells, villages on thin links)
+        env_idx = np.zeros(pop.size, dtype=np.int64) if env is None else np.asarray(env, dtype=np.int64)
+        area_env = np.asarray(group, dtype=np.int64) * len(ENVS) + env_idx
         self.pop_total = float(pop.sum())  # summed once: national() runs every month
         self.cov5, self.cov5_op, self.cov4 = cov5, cov5_op, cov4
         n = pop.size
@@ -231,7 +236,7 @@ class CellService:
             rec,
             s5_start,
             cw.supply4.rows,
-            np.asarray(group, dtype=np.int64),
+            area_env,
             np.asarray(pop, dtype=np.float64),
         )
         self.state = rec[
@@ -242,7 +247,7 @@ class CellService:
         self.year: int | None = None
         self.u = 0.0  # busy-hour Mbps per person
         self.dev5 = 0.0
-        self.group_sum = np.zeros((len(GROUP_FIELDS), n_groups))
+        self.group_sum = np.zeros((len(GROUP_FIELDS), n_groups * len(ENVS)))  # by area x density class
         self.hist_busy = np.zeros(N_BINS)  # data users by busy-hour throughput bin
         self.thr_sum = 0.0  # sum over cells of data users x busy-hour throughput (for the mean)
         self._touched = np.zeros(n, dtype=bool)  # cells whose supply changed since the last update
@@ -370,10 +375,24 @@ class CellService:
         )
 
     # ------------------------------------------------------------------ results
+    def _sums(self) -> np.ndarray:
+        """GROUP_FIELDS x areas x density classes (a view of `group_sum`)."""
+        return self.group_sum.reshape(len(GROUP_FIELDS), self.n_groups, len(ENVS))
+
     def national(self) -> dict[str, float]:
-        """The month's national served/short/uncovered shares (%), throughput and traffic."""
+        """The month's national served/short/uncovered shares (%), throughput and traffic, and the capacity-short
+        people by density class (persons)."""
         total = self.pop_total
         gs = {name: float(self.group_sum[f].sum()) for f, name in enumerate(GROUP_FIELDS)}
+        by_env = self._sums().sum(axis=1)  # fields x classes
+        f = {name: i for i, name in enumerate(GROUP_FIELDS)}
+        short_env = {
+            **{f"pop_5g_capacity_short_{e}": float(by_env[f["short5"], i]) for i, e in enumerate(ENVS)},
+            **{
+                f"pop_mbb_capacity_short_{e}": float(by_env[f["mbb_cov"], i] - by_env[f["mbb_served"], i])
+                for i, e in enumerate(ENVS)
+            },
+        }
         cov5 = self.cov5.covered_pop_total()
         users = gs["w5"] + gs["w4"]
         gb = self.p.traffic_gb_month(self.year or 0)
@@ -391,12 +410,14 @@ class CellService:
             "traffic_pb_per_month": users * gb / 1e6,
             "busy_hour_demand_mbps_per_person": self.u,
             "device_5g_share_pct": 100.0 * self.dev5,
+            **short_env,
         }
 
     def by_group(self, group_pop: np.ndarray, cov5_group: np.ndarray) -> dict[str, np.ndarray]:
         """The same three states per area (%), each adding up to 100."""
         den = np.maximum(group_pop, 1.0)
-        gs = {name: self.group_sum[f] for f, name in enumerate(GROUP_FIELDS)}
+        by_area = self._sums().sum(axis=2)
+        gs = {name: by_area[f] for f, name in enumerate(GROUP_FIELDS)}
         return {
             "pop_5g_served_pct": 100.0 * gs["served5"] / den,
             "pop_5g_capacity_short_pct": 100.0 * gs["short5"] / den,

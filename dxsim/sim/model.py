@@ -182,6 +182,7 @@ class Monitor:
                 self.cov5_op,
                 self.cov4,
                 params=rollout.sc.capacity,
+                env=cells.env,
             )
         )  # this replication's drawn demand (dxsim.sim.uncertainty)
 
