@@ -33,7 +33,11 @@ option's incremental ratio has no number, e.g. "push: costs less and adds more")
 scenario, p10, p50, p90, delta_p10, delta_p50, delta_p90), `compare_replications.csv` (kpi,
 scenario, replication, value, delta) and `compare.json` (seed, reps, baseline, files and their
 scenario hashes, what each option changes, the bottleneck lines and notes) and `bottlenecks.csv` (see
-below). In the CSV files a date KPI is an ISO date
+below). Per scenario compare.json also says how its prepared world was had: `prepare_s` (seconds spent on it),
+`world_source` ("built" from the geodata, read from the "store" of prepared worlds, or already in "memory" from
+an earlier scenario of the same world; the costliest over its tasks) and `world_reused` (true only when every
+task found it in memory, i.e. an earlier scenario with the same world-shaping fields had prepared it; false for
+a world read from the store). In the CSV files a date KPI is an ISO date
 (YYYY-MM-DD) and its delta a number of days; every other cell is a plain number. In memory
 (`CompareResult` frames) dates stay decimal years (year + day of year / days in the year, as in
 summary.json) so the frames stay numeric.
@@ -69,6 +73,7 @@ import polars as pl
 from dxsim._version import __version__
 from dxsim.errors import DxsimInputError
 from dxsim.execution import KpiTask, chunks, execute_kpis, replication_workers, run_tasks, year_end_tags
+from dxsim.execution.worlds import WORLD_SOURCES
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
@@ -476,6 +481,12 @@ def check_compare(
     return est
 
 
+def costliest_source(a: str, b: str) -> str:
+    """Of two tasks' world sources (:data:`dxsim.execution.worlds.WORLD_SOURCES`), the one that cost the most time:
+    a scenario whose world one worker built and another read from memory says "built", as its prepare_s does."""
+    return max(a, b, key=WORLD_SOURCES.index)
+
+
 def compare_scenarios(
     paths: Sequence[str | os.PathLike[str]],
     reps: int | None = None,
@@ -528,7 +539,8 @@ def compare_scenarios(
     kpis: list[dict[int, dict[str, float]]] = [{} for _ in scenario_files]
     held: list[dict[int, pl.DataFrame]] = [{} for _ in scenario_files]
     timing: list[dict[str, Any]] = [
-        {"prepare_s": 0.0, "replications_s": 0.0, "world_cached": True} for _ in scenario_files
+        {"prepare_s": 0.0, "replications_s": 0.0, "world_cached": True, "world_source": "memory"}
+        for _ in scenario_files
     ]
     tasks = []
     for i, sc in enumerate(scenarios):
@@ -560,6 +572,9 @@ def compare_scenarios(
         timing[i]["prepare_s"] += float(t.get("prepare_s", 0.0))
         timing[i]["replications_s"] += float(t.get("replications_s", 0.0))
         timing[i]["world_cached"] = timing[i]["world_cached"] and bool(t.get("world_cached", False))
+        timing[i]["world_source"] = costliest_source(
+            timing[i]["world_source"], t.get("world_source", "built")
+        )
         if on_replication:
             on_replication(sum(len(k) for k in kpis), total)
 
@@ -1398,7 +1413,10 @@ def write_compare(result: CompareResult, out_dir: str | os.PathLike[str]) -> lis
                 "file": str(r.path),
                 "scenario_sha256": r.sha256,
                 "prepare_s": round(float(r.timing.get("prepare_s", 0.0)), 3),
+                # true only when every task found the world already in its process's memory: another scenario of
+                # this compare with the same world-shaping fields had prepared it (not whether it came from the store)
                 "world_reused": bool(r.timing.get("world_cached", False)),
+                "world_source": r.timing.get("world_source", "built"),
             }
             for r in result.runs
         ],

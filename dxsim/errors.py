@@ -7,6 +7,10 @@ stderr and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import numbers
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +46,39 @@ class DxsimInputError(Exception):
         if self.field:
             loc = self.field
             if self.value is not None:
-                loc += f" = {self.value!r}"
+                loc += f" = {toml_value(self.value)}"
             parts.append(loc)
         text = ": ".join(parts + [self.message]) if parts else self.message
         if self.allowed:
             text += f" ({gettext('allowed')}: {self.allowed})"
         return text.replace("\n", " ")
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def toml_value(value: Any) -> str:
+    """A value as the planner wrote it in TOML, for the `field = value` of an error line: `true`/`false` (Python's
+    repr said "True" of a file that says `true`), numbers plain (a numpy number too), dates ISO, strings quoted,
+    lists `[...]` and tables `{ key = value }` inline. Anything else (an abbreviated value) as its repr."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        x = float(value)
+        return ("nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")) if not math.isfinite(x) else repr(x)
+    if isinstance(value, (dt.date, dt.time)):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = (
+            f"{k if _BARE_KEY.fullmatch(str(k)) else toml_value(str(k))} = {toml_value(v)}"
+            for k, v in value.items()
+        )
+        return "{ " + ", ".join(items) + " }" if value else "{}"
+    return repr(value)  # a string: quoted as TOML quotes it ('...' literal, or "..." when it holds a ')
 
 
 class RawDataError(DxsimInputError):

@@ -51,6 +51,9 @@ def cli_baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     r = dxsim_cmd("run", str(BASELINE), "--reps", "2", "--out", str(out), env={"COLUMNS": "200"})
     assert r.returncode == 0, r.stderr
     (out.parent / "stdout.txt").write_text(r.stdout, encoding="utf-8")  # what the user saw, beside the folder
+    (out.parent / "stderr.txt").write_text(
+        r.stderr, encoding="utf-8"
+    )  # what a log got (stderr not a terminal)
     return out
 
 

@@ -741,3 +741,28 @@ def test_unknown_villages_in_a_scenario_are_refused_in_vietnamese(
     assert "unknown" not in said and "village ids" not in said and "ids of the village layer" not in said
     en = one_line_error(dxsim("validate", str(sc)), "v.toml")
     assert "villages.csv" not in en and "villages.parquet" in en
+
+
+@pytest.mark.parametrize(
+    "written, shown",
+    [
+        ("true", "capacity.served_rate_mbps = true: true/false is not a number"),
+        ("[1, false]", "capacity.served_rate_mbps = [1, false]:"),
+        ('{ a = true, "b c" = "x" }', "capacity.served_rate_mbps = { a = true, 'b c' = 'x' }:"),
+        ('"fast"', "capacity.served_rate_mbps = 'fast':"),
+    ],
+    ids=["bool", "list", "table", "string"],
+)
+def test_a_wrong_value_is_shown_as_toml_writes_it(tmp_path: Path, written: str, shown: str) -> None:
+    """`dxsim validate` on a file that extends the baseline and sets `served_rate_mbps = true` said "= True" (Python's
+    repr) of a file that says `true`; lists and tables showed as Python too. The value is shown as TOML writes it."""
+    from conftest import dxsim_cmd  # this checkout's dxsim (python -m), as a user runs it
+
+    f = write(
+        tmp_path / "mine.toml",
+        f'extends = "{BASELINE.as_posix()}"\nname = "mine"\n[capacity]\nserved_rate_mbps = {written}\n',
+    )
+    res = dxsim_cmd("validate", str(f))
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    line = conftest_one_line(res.stderr, res.stdout, str(f), shown)
+    assert "True" not in line and "False" not in line

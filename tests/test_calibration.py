@@ -276,3 +276,17 @@ def test_the_speed_test_note_quotes_the_idle_4g_rates_of_the_run_s_own_layer(wor
     want = f"gives a median user {urban:.0f} Mbps (urban) or {rural:.0f} Mbps (rural)"
     assert all(want in str(r.figure) for r in rows), str(rows[0].figure)
     assert max(urban, rural) < 159.57  # the point of the note: below the reported median even when idle
+
+
+def test_the_mean_throughput_rows_define_the_mean(cli_baseline: Path) -> None:
+    """calibration.csv's rows for the model's mean user throughput repeated the median's definition "median rate x
+    (1 - load)" word for word; they now say the mean is weighted by each cell's data users (CellService.national)."""
+    cal = pl.read_csv(cli_baseline / "calibration.csv")
+    figures = [f for f in cal["figure"].to_list() if "speed tests" in f]
+    mean = [f for f in figures if "busy-hour mean user throughput" in f]
+    median = [f for f in figures if "busy-hour median user throughput" in f]
+    assert mean and median
+    assert all("mean busy-hour flow throughput of its data users" in f for f in mean), mean[0]
+    assert all("weighted by the cell's data users" in f for f in mean), mean[0]
+    assert not any("flow throughput of every data user, median rate" in f for f in mean), mean[0]
+    assert all("flow throughput of every data user, median rate x (1 - load)" in f for f in median), median[0]

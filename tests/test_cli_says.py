@@ -170,3 +170,108 @@ def test_an_interrupt_inside_a_compiled_kernel_is_an_interrupt_not_a_failure(
     said = capsys.readouterr().err
     assert "interrupted" in said and "SystemError" not in said
     assert main.interrupt_behind(ValueError("bad")) is None
+
+
+def test_a_run_tells_a_log_where_its_world_came_from_and_how_far_it_is(cli_baseline: Path) -> None:
+    """Piped to a log, `dxsim run` said nothing: not whether the prepared world was read from the store or built,
+    nor how far the replications were. It now says a few plain lines: the world and its time, the replications
+    done, each output stage; no rich markup, no "None"."""
+    lines = (cli_baseline.parent / "stderr.txt").read_text(encoding="utf-8").splitlines()
+    assert lines, "a log heard nothing of the run"
+    assert all(ln.startswith("baseline.toml: ") for ln in lines), lines
+    world = lines[0].removeprefix("baseline.toml: ")
+    assert world.startswith(("prepared world from the cache (", "prepared world built (")), lines
+    assert "2 of 2 replications done (" in "\n".join(lines), lines
+    said = [ln.removeprefix("baseline.toml: ") for ln in lines]
+    assert {"calibration", "writing outputs", "map", "report"} <= set(said), lines
+    assert len(lines) <= 12 and "None" not in "\n".join(lines), lines  # a few lines, not the preparing stages
+
+
+def test_a_run_in_a_log_says_its_world_was_read_from_the_store(tmp_path: Path) -> None:
+    """A second run of one scenario reads the stored world: the log says so (it was built, or it was read, and
+    nothing in the log told which)."""
+    from conftest import BASELINE
+
+    args = ["run", str(BASELINE), "--reps", "1", "--no-map", "--no-report"]
+    assert dxsim_cmd(*args, "--out", str(tmp_path / "a")).returncode == 0
+    r = dxsim_cmd(*args, "--out", str(tmp_path / "b"))
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert lines[0].startswith("baseline.toml: prepared world from the cache ("), lines
+    assert lines[1].startswith("baseline.toml: 1 of 1 replications done ("), lines
+
+
+def test_the_terminal_display_shows_no_none_and_its_clock_runs_to_the_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a terminal a step without a size showed "0/None", and once the replications' count was full the task was
+    finished, so the elapsed clock stopped while calibration, tables, map and report were written."""
+    import io
+    import time
+
+    from rich.console import Console
+
+    con = Console(file=io.StringIO(), force_terminal=True, width=120)
+    monkeypatch.setattr(main, "err", con)
+
+    def shown(d: main.StepDisplay) -> str:
+        with con.capture() as cap:
+            con.print(d.progress.get_renderable())
+        return cap.get()
+
+    with main.StepDisplay("baseline.toml: preparing") as d:
+        assert "None" not in shown(d) and "/" not in shown(d)
+        d.step("baseline.toml: site layer")
+        assert "None" not in shown(d)
+        d.count(3, 8, "baseline.toml: replications")
+        assert "3/8" in shown(d)
+        d.count(8, 8)
+        d.step("baseline.toml: report")
+        task = d.progress.tasks[0]
+        assert not task.finished  # a finished task's clock stands still
+        before = task.elapsed
+        time.sleep(0.05)
+        assert task.elapsed is not None and before is not None and task.elapsed > before
+        assert "8/8" not in shown(d) and "None" not in shown(d)
+
+
+def test_a_tty_run_shows_no_none(tmp_path: Path) -> None:
+    """`dxsim run` in a terminal (through `script`): no "0/None" while preparing, and the replications' count."""
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import BASELINE
+
+    if shutil.which("script") is None:
+        pytest.skip("no `script` to give the command a terminal")
+    cmd = f"{sys.executable} -m dxsim.cli.main run {BASELINE} --reps 2 --no-map --no-report --out {tmp_path / 'o'}"
+    r = subprocess.run(
+        ["script", "-qc", cmd, "/dev/null"], capture_output=True, text=True, cwd=REPO, timeout=600
+    )
+    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", r.stdout)
+    assert r.returncode == 0 and "baseline.toml: replications" in text, text[-2000:]
+    assert not re.search(r"\d/None", text), [
+        text[m.start() - 80 : m.end()] for m in re.finditer("None", text)
+    ]
+    assert re.search(r"[012]/2", text)  # the replications' count (the last may be replaced before a refresh)
+
+
+def test_a_log_hears_of_many_replications_at_most_once_per_5_percent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--reps 1000 to a log: at most one count line per 5% (20 and the last), however quick the replications."""
+    import io
+
+    from rich.console import Console
+
+    sink = io.StringIO()
+    monkeypatch.setattr(main, "err", Console(file=sink, force_terminal=False, width=200))
+    monkeypatch.setattr(main, "RUN_LOG_EVERY_S", 0.0)
+    log = main.RunLog("big.toml: ")
+    log(0, 1000)
+    for done in range(1, 1001):
+        log(done, 1000)
+    lines = sink.getvalue().splitlines()
+    assert lines[0].startswith("big.toml: prepared world"), lines
+    counts = [ln for ln in lines if "replications done" in ln]
+    assert len(counts) == 20 and counts[-1].startswith("big.toml: 1,000 of 1,000 replications done"), counts

@@ -667,6 +667,25 @@ def test_options_with_another_horizon_are_refused_before_any_run(files, tmp_path
     assert f"allowed: {END}" in said and "\n" not in said
 
 
+def test_compare_json_says_where_each_world_came_from(files, tmp_path):
+    """compare.json said `"world_reused": false` of a world read from the store in 0.3 s: the field means reused in
+    memory from an earlier scenario of the same compare. `world_source` now says built, store or memory."""
+    from dxsim.execution import process_world_cache
+    from dxsim.sim import world_store
+
+    if world_store.store_dir() is None:
+        pytest.skip("the store of prepared worlds is off (DXSIM_WORLD_CACHE=0)")
+    compare_scenarios([files["short"]], reps=1)  # its world is in the store now (built, or read)
+    process_world_cache().clear()  # as in a new process: nothing in memory
+    write_compare(compare_scenarios([files["short"], files["copy"]], reps=1), tmp_path / "out")
+    meta = json.loads((tmp_path / "out" / "compare.json").read_text(encoding="utf-8"))
+    by_name = {s["name"]: s for s in meta["scenarios"]}
+    assert by_name["short"]["world_source"] == "store" and by_name["short"]["world_reused"] is False
+    # the copy shares the base's world (same world-shaping fields): in memory, with no time spent on it
+    assert by_name["short-copy"]["world_source"] == "memory" and by_name["short-copy"]["world_reused"] is True
+    assert by_name["short-copy"]["prepare_s"] == 0.0
+
+
 def test_reused_world_equals_fresh_world(files):
     """A world cache hit (simulation-only change) gives the same results as preparing afresh."""
     from dxsim.execution import WorldCache, effective_scenario

@@ -260,7 +260,9 @@ def test_subscriber_shares_add_up_to_at_most_100(tmp_path: Path) -> None:
 def test_bool_for_number(tmp_path: Path, section: str, key: str, allowed: str) -> None:
     p = write(tmp_path, "s.toml", f'name = "x"\n[{section}]\n{key} = true\n')
     err = error_of(p)
-    assert_names(err, str(p), f"{section}.{key} = True", "true/false is not a number", allowed)
+    assert_names(
+        err, str(p), f"{section}.{key} = true", "true/false is not a number", allowed
+    )  # as TOML says
 
 
 def test_nan_rejected(tmp_path: Path) -> None:

@@ -405,7 +405,7 @@ def test_a_long_sweep_tells_a_log_how_far_it_is(tmp_path, base, monkeypatch) -> 
 
 def test_a_long_run_of_many_replications_tells_a_log_how_far_it_is(tmp_path, base, monkeypatch) -> None:
     """`dxsim run --reps 5000` on a slow host printed nothing for ten minutes to a log; it prints
-    "N of M replications done" like a sweep (none from a short run)."""
+    "N of M replications done": the last always, the others at most every RUN_LOG_EVERY_S (and one per 5%)."""
     import dxsim.cli.main as cli
 
     def run(out: str):
@@ -413,13 +413,20 @@ def test_a_long_run_of_many_replications_tells_a_log_how_far_it_is(tmp_path, bas
             app, ["run", str(base), "--reps", "3", "--no-map", "--no-report", "--out", out]
         )
 
+    def counts(res) -> list[str]:
+        return [
+            ln.split(": ", 1)[1].split(" (")[0] for ln in res.stderr.splitlines() if "replications done" in ln
+        ]
+
+    monkeypatch.setattr(
+        cli, "RUN_LOG_EVERY_S", 3600.0
+    )  # a run quicker than the interval: only the last count
     quiet = run(str(tmp_path / "quiet"))
-    assert quiet.exit_code == 0 and "replications done" not in quiet.stderr, quiet.stderr
-    monkeypatch.setattr(cli, "LOG_EVERY_S", 0.0)
+    assert quiet.exit_code == 0 and counts(quiet) == ["3 of 3 replications done"], quiet.stderr
+    monkeypatch.setattr(cli, "RUN_LOG_EVERY_S", 0.0)  # as if every replication took longer than the interval
     loud = run(str(tmp_path / "loud"))
     assert loud.exit_code == 0, loud.stderr
-    lines = [ln for ln in loud.stderr.splitlines() if "replications done" in ln]
-    assert [ln.split(" (")[0] for ln in lines] == [f"{n} of 3 replications done" for n in (1, 2)], loud.stderr
+    assert counts(loud) == [f"{n} of 3 replications done" for n in (1, 2, 3)], loud.stderr
 
 
 def test_a_sweep_table_the_user_edited_is_theirs(tmp_path, finished):

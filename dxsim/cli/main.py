@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 from rich.markup import escape as rich_escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.console import RenderableType
+from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
+from rich.progress_bar import ProgressBar
 from rich.table import Table
 
 # typer carries its own copy of click; its usage errors are these classes (typer.Abort is public)
@@ -399,26 +401,154 @@ def _yes_no(v: bool | None) -> str:
 LOG_EVERY_S = 30.0  # a long job's progress line in a log (stderr not a terminal), at most this often
 
 
+RUN_LOG_EVERY_S = (
+    2.0  # a run's replication count in a log, at most this often (and once per RUN_LOG_STEPS-th)
+)
+RUN_LOG_STEPS = 20  # ... at most one line per 5% of the replications, however many there are
+
+
+def _seconds(seconds: float) -> str:
+    """A duration for a progress line: tenths under 10 s (a world read from the store takes 0.3 s, not "0 s")."""
+    from dxsim.sweep.spec import _duration
+
+    return _("{n} s").format(n=F.number(seconds, 1)) if seconds < 10 else _duration(seconds)
+
+
 class ProgressLog:
     """A long job's progress line in a log (stderr not a terminal) every LOG_EVERY_S; from a short job nothing, so a
     fault there stays the one line on stderr. `text` (N_-marked): "{done} of {total} ... ({elapsed})"."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, prefix: str = "") -> None:
         self.text = text
+        self.prefix = prefix  # e.g. "baseline.toml: ", which of several files a line is about
         self.started = self.said = time.monotonic()
 
-    def __call__(self, done: int, total: int) -> None:
-        from dxsim.sweep.spec import _duration
+    def due(self, done: int, total: int, now: float) -> bool:
+        """Whether `done` of `total` deserves a line now (a sweep: every LOG_EVERY_S while unfinished)."""
+        return now - self.said >= LOG_EVERY_S and 0 < done < total
 
+    def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
-        if not err.is_terminal and now - self.said >= LOG_EVERY_S and 0 < done < total:
+        if not err.is_terminal and self.due(done, total, now):
             self.said = now
-            err.print(
+            self.line(
                 _(self.text).format(
-                    done=F.number(done), total=F.number(total), elapsed=_duration(now - self.started)
-                ),
-                highlight=False,
+                    done=F.number(done), total=F.number(total), elapsed=_seconds(now - self.started)
+                )
             )
+
+    def line(self, text: str) -> None:
+        """One plain line on stderr (no markup: file names may hold brackets)."""
+        err.print(self.prefix + text, highlight=False, markup=False, soft_wrap=True)
+
+
+class RunLog(ProgressLog):
+    """`dxsim run` in a log (stderr not a terminal), a few plain lines a run: where its prepared world came from and
+    how long that took, the replications done (at most one line per RUN_LOG_STEPS-th and RUN_LOG_EVERY_S, and the
+    last), then each output stage. A log heard nothing of a run, not even whether its world was built or read from
+    the store. The world line waits until replication 0 is done: a value only the world or the simulation can check
+    fails before then, and that fault stays the one line on stderr."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__(N_("{done} of {total} replications done ({elapsed})"), prefix)
+        self.held: list[str] = []  # lines said once replication 0 is done
+        self.step = 0  # the last count's RUN_LOG_STEPS-th said
+        self.running = False  # the replications have started: stages after them are said
+
+    def world_ready(self) -> None:
+        """The world is prepared (replication 0 starts): hold the line saying where it came from."""
+        from dxsim.sim import world_store
+
+        if self.running:
+            return
+        self.running = True
+        took = _seconds(world_store.LAST.seconds)
+        self.held.append(
+            _("prepared world from the cache ({elapsed})").format(elapsed=took)
+            if world_store.LAST.hit
+            else _("prepared world built ({elapsed})").format(elapsed=took)
+        )
+
+    def due(self, done: int, total: int, now: float) -> bool:
+        """A count at a new RUN_LOG_STEPS-th, RUN_LOG_EVERY_S after the last line; the last count always."""
+        step = done * RUN_LOG_STEPS // max(total, 1)
+        if done < 1 or step <= self.step or (done < total and now - self.said < RUN_LOG_EVERY_S):
+            return False
+        self.step = step
+        return True
+
+    def __call__(self, done: int, total: int) -> None:
+        if done == 0:
+            self.world_ready()
+            return
+        if not err.is_terminal:
+            for text in self.held:  # replication 0 ran: the world checked out
+                self.line(text)
+        self.held.clear()
+        super().__call__(done, total)
+
+    def stage(self, text: str) -> None:
+        """An output stage after the replications (calibration, tables, map, report); a preparing stage is not
+        said (the world line sums them up)."""
+        if self.running and not err.is_terminal:
+            self.line(text)
+
+
+class StepBar(ProgressColumn):
+    """The bar of the step in hand, from the task's fields: filled to `done` of `of` for a step of known size (the
+    replications), a pulse for one without (preparing, writing). The task's own total stays None: rich's count
+    showed "0/None" for such a step, and a finished count stopped the elapsed clock while the outputs were written."""
+
+    def render(self, task: Task) -> RenderableType:
+        of = task.fields.get("of")
+        return ProgressBar(
+            total=of,
+            completed=task.fields.get("done", 0),
+            width=40,
+            pulse=of is None,
+            animation_time=task.get_time(),
+        )
+
+
+class StepDisplay:
+    """One command's progress in a terminal: spinner, step name, bar, count ("3/8", only when the step has a size)
+    and the time since the command started, running until it ends. Off when stderr is not a terminal: rich would
+    leave a blank line there, and an error must stay the one line on stderr (a log has ProgressLog)."""
+
+    def __init__(self, first: str) -> None:
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            StepBar(),
+            TextColumn("{task.fields[count]}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        )
+        self.task = self.progress.add_task(first, total=None, done=0, of=None, count="")
+
+    def __enter__(self) -> StepDisplay:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def describe(self, text: str) -> None:
+        """A new step name; the bar and count stay."""
+        self.progress.update(self.task, description=text)
+
+    def step(self, text: str) -> None:
+        """A new step of unknown size: its name, a pulsing bar and no count."""
+        self.progress.update(self.task, description=text, done=0, of=None, count="")
+
+    def count(self, done: int, total: int, text: str | None = None) -> None:
+        """`done` of `total` (and a new step name if given)."""
+        fields: dict[str, Any] = {"done": done, "of": total, "count": f"{F.number(done)}/{F.number(total)}"}
+        if text is not None:
+            fields["description"] = text
+        self.progress.update(self.task, **fields)
 
 
 # the rows of the terminal tables, by KPI key; each is labelled as the report and the workbook label it
@@ -670,29 +800,18 @@ def run(
             target = targets[path]
             # no progress display when stderr is not a terminal: rich would leave a blank line there,
             # and an error must stay the one line on stderr
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-                disable=not err.is_terminal,
-            ) as prog:
-                task = prog.add_task(_("{file}: preparing").format(file=path.name), total=None)
+            # in a terminal the display; in a log (stderr not a terminal) a few plain lines (RunLog)
+            with StepDisplay(_("{file}: preparing").format(file=path.name)) as shown:
+                log = RunLog(f"{path.name}: ")
 
-                def say(msg: str, task: TaskID = task, path: Path = path) -> None:
-                    prog.update(task, description=f"{path.name}: {msg}")
-
-                log = ProgressLog(N_("{done} of {total} replications done ({elapsed})"))
+                def say(msg: str, shown: StepDisplay = shown, path: Path = path, log: RunLog = log) -> None:
+                    shown.step(f"{path.name}: {msg}")
+                    log.stage(msg)
 
                 def on_rep(
-                    done: int, total: int, task: TaskID = task, path: Path = path, log: ProgressLog = log
+                    done: int, total: int, shown: StepDisplay = shown, path: Path = path, log: RunLog = log
                 ) -> None:
-                    prog.update(
-                        task, description=f"{path.name}: " + _("replications"), completed=done, total=total
-                    )
+                    shown.count(done, total, f"{path.name}: " + _("replications"))
                     # a log hears from --reps 5000 on a slow host (it heard nothing for 10 min)
                     log(done, total)
 
@@ -1208,17 +1327,7 @@ def backtest(
         bt_seed = None if seed is None else check_override("seed", seed, option="--seed")
         target = out_dir if out_dir is not None else default_out_dir(load_scenario(scenario).name, day)
         check_output_dir(target, kind="backtest")  # refuse a folder dxsim may not replace before the work
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as prog:
-            task = prog.add_task(_("backtest"), total=None)
+        with StepDisplay(_("backtest")) as shown:
             res = run_backtest(
                 scenario,
                 day,
@@ -1227,8 +1336,8 @@ def backtest(
                 yes=yes,
                 workers=workers,
                 scheduler=scheduler,
-                progress=lambda m: prog.update(task, description=_("backtest: {step}").format(step=m)),
-                on_replication=lambda d, t: prog.update(task, completed=d, total=t),
+                progress=lambda m: shown.describe(_("backtest: {step}").format(step=m)),
+                on_replication=shown.count,
             )
         st = Table(
             title=_("Start state at {date} (scenario {scenario})").format(
@@ -1368,24 +1477,14 @@ def compare(
         if out_dir is not None:
             # refuse a folder dxsim may not replace before minutes of work
             check_output_dir(out_dir, kind="compare")
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as prog:
-            task = prog.add_task(_("comparing"), total=None)
+        with StepDisplay(_("comparing")) as shown:
             res = compare_scenarios(
                 scenario,
                 reps=cmp_reps,
                 baseline=baseline,
                 seed=cmp_seed,
-                progress=lambda m: prog.update(task, description=m),
-                on_replication=lambda d, t: prog.update(task, completed=d, total=t),
+                progress=shown.describe,
+                on_replication=shown.count,
                 workers=workers,
                 scheduler=scheduler,
             )
@@ -1429,21 +1528,11 @@ def sweep(
     def body() -> int:
         from dxsim.sweep import INERT_NOTE, drivers_table, run_sweep
 
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as prog:
-            task = prog.add_task(_("sweep"), total=None)
+        with StepDisplay(_("sweep")) as shown:
             log = ProgressLog(N_("{done} of {total} runs done ({elapsed})"))
 
             def on_run(rec: Any, done: int, total: int) -> None:
-                prog.update(task, completed=done, total=total)
+                shown.count(done, total)
                 log(done, total)
 
             res = run_sweep(
@@ -1452,7 +1541,7 @@ def sweep(
                 workers=workers,
                 scheduler=scheduler,
                 yes=yes,
-                progress=lambda m: prog.update(task, description=m),
+                progress=shown.describe,
                 on_run=on_run,
                 warn=lambda m: err.print(
                     _("warning: {message}").format(message=m), highlight=False, markup=False, soft_wrap=True

@@ -266,11 +266,14 @@ def run_scenario_kpis(
     `on_metrics(replication, metrics)` sees each replication's metrics table before it is dropped
     (compare keeps the few rows it needs from it).
 
-    Returns ({replication: {kpi: value}}, timing {prepare_s, replications_s, world_cached}).
+    Returns ({replication: {kpi: value}}, timing {prepare_s, replications_s, world_cached, world_source}):
+    `world_cached`, the world was in this process's memory; `world_source`, one of
+    :data:`dxsim.execution.worlds.WORLD_SOURCES` (memory, read from the store, or built).
     """
     cache = cache or process_world_cache()
     sc = effective_scenario(scenario, seed)
     world, hit, prep_s = cache.get(sc, scenario_dir)
+    source = cache.source
     indices = range(int(reps)) if isinstance(reps, int) else list(reps)
     out: dict[int, dict[str, float]] = {}
     t0 = time.perf_counter()
@@ -282,4 +285,9 @@ def run_scenario_kpis(
         del res
         if on_replication:
             on_replication(int(rep))
-    return out, {"prepare_s": prep_s, "replications_s": time.perf_counter() - t0, "world_cached": hit}
+    return out, {
+        "prepare_s": prep_s,
+        "replications_s": time.perf_counter() - t0,
+        "world_cached": hit,
+        "world_source": source,
+    }

@@ -14,9 +14,13 @@ from typing import Any
 
 from dxsim.geo import load_country
 from dxsim.sim.finance_envelope import apply_envelope
+from dxsim.sim import world_store
 from dxsim.sim.world_store import load_or_prepare_world, with_scenario, world_key
 
 WORLD_CACHE_SIZE = 2
+# where a task's world came from (WorldCache.source, compare.json's `world_source`): held in this process's memory
+# from an earlier task, read from the store of prepared worlds (DXSIM_CACHE/worlds), or built from the geodata
+WORLD_SOURCES = ("memory", "store", "built")
 
 
 def effective_scenario(scenario: Any, seed: int | None = None) -> Any:
@@ -46,6 +50,7 @@ class WorldCache:
         self._worlds: collections.OrderedDict[str, Any] = collections.OrderedDict()
         self.hits = 0
         self.misses = 0
+        self.source = ""  # the last get's world: one of WORLD_SOURCES ("" before any)
 
     def get(
         self,
@@ -53,17 +58,20 @@ class WorldCache:
         scenario_dir: str | os.PathLike[str] | None,
         progress: Callable[[str], None] | None = None,
     ) -> tuple[Any, bool, float]:
-        """(world for `scenario`, cache hit?, seconds spent preparing)."""
+        """(world for `scenario`, cache hit?, seconds spent preparing); `self.source` says where it came from."""
         key = world_key(scenario, scenario_dir)
         if key in self._worlds:
             self._worlds.move_to_end(key)
             self.hits += 1
+            self.source = "memory"
             return with_scenario(self._worlds[key], scenario), True, 0.0
         self.misses += 1
         t0 = time.perf_counter()
         while len(self._worlds) >= self.maxsize:  # free the memory before building the next world
             self._worlds.popitem(last=False)
         world = load_or_prepare_world(scenario, country(), scenario_dir, progress=progress)
+        # a miss here may still be a world read from the store in a fraction of a second, not built
+        self.source = "store" if world_store.LAST.hit else "built"
         self._worlds[key] = world
         return world, False, time.perf_counter() - t0
 

@@ -36,6 +36,7 @@ import platform
 import re
 import shutil
 import struct
+import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -337,12 +338,14 @@ def store_summary() -> str:
 
 @dataclasses.dataclass
 class StoreStats:
-    """What the last :func:`load_or_prepare_world` call in this process did (for tests and benchmarks)."""
+    """What the last :func:`load_or_prepare_world` call in this process did: for tests and benchmarks, and for what
+    a run and compare say of the world (`hit`: read from the store, not built; `seconds`: the call's time)."""
 
     key: str = ""
     hit: bool = False
     rebuilt_corrupt: bool = False
     written_bytes: int = 0
+    seconds: float = 0.0
 
 
 LAST = StoreStats()
@@ -375,6 +378,21 @@ def load_or_prepare_world(
     progress: Progress | None = None,
 ) -> World:
     """The prepared world of `scenario`: from the store if an identical one is there, else built and stored."""
+    t0 = time.perf_counter()
+    # reset first: with the store off, LAST kept the previous call's `hit` and a built world read as loaded
+    LAST.__init__()  # type: ignore[misc]
+    world = _load_or_prepare(scenario, country, scenario_dir, progress)
+    LAST.seconds = time.perf_counter() - t0
+    return world
+
+
+def _load_or_prepare(
+    scenario: Scenario,
+    country: Country,
+    scenario_dir: str | os.PathLike[str] | None,
+    progress: Progress | None,
+) -> World:
+    """:func:`load_or_prepare_world` without its timing: each return below is one way the world came."""
     say = progress or (lambda _m: None)
     folder = store_dir()
     if folder is not None:
@@ -384,7 +402,7 @@ def load_or_prepare_world(
         return prepare_world(scenario, country, scenario_dir=sdir, progress=progress)
     key = store_key(scenario, scenario_dir, country)
     path = folder / f"{key}{SUFFIX}"
-    LAST.__init__(key=key)  # type: ignore[misc]
+    LAST.key = key
     if path.is_file():
         try:
             world = read_world(path, country)
