@@ -149,6 +149,12 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "%",
             "value",
         ),
+        (
+            "pop_mbb_capacity_short_pct_end",
+            _("Population in 4G/5G coverage but capacity-short at the end"),
+            "%",
+            "value",
+        ),
         ("user_throughput_mbps_p50_end", _("Median busy-hour user throughput at the end"), "Mbps", "value"),
         # the median jumps between the 4G and the 5G users' rates as 5G devices pass half the users; the mean does not
         ("user_throughput_mbps_mean_end", _("Mean busy-hour user throughput at the end"), "Mbps", "value"),

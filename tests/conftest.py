@@ -50,10 +50,9 @@ def cli_baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("cli-run") / "baseline"
     r = dxsim_cmd("run", str(BASELINE), "--reps", "2", "--out", str(out), env={"COLUMNS": "200"})
     assert r.returncode == 0, r.stderr
-    (out.parent / "stdout.txt").write_text(r.stdout, encoding="utf-8")  # what the user saw, beside the folder
-    (out.parent / "stderr.txt").write_text(
-        r.stderr, encoding="utf-8"
-    )  # what a log got (stderr not a terminal)
+    # what the user saw, and what a log got (stderr not a terminal), beside the folder
+    (out.parent / "stdout.txt").write_text(r.stdout, encoding="utf-8")
+    (out.parent / "stderr.txt").write_text(r.stderr, encoding="utf-8")
     return out
 
 

@@ -613,6 +613,18 @@ def test_year_end_village_and_data_centre_rows_read_the_run(result):
     ]
 
 
+def test_both_capacity_short_shares_are_rows_and_read_the_runs(result):
+    """4G-or-better capacity-short people had no row (only 5G's): each row's P50 is the P50 of the scenario's own
+    replications' end values."""
+    for kpi in ("pop_5g_capacity_short_pct_end", "pop_mbb_capacity_short_pct_end"):
+        for name in result.scenarios:
+            row = result.quantiles.filter((pl.col("scenario") == name) & (pl.col("kpi") == kpi))
+            assert row.height == 1, (name, kpi)
+            ends = sorted(float(v[kpi]) for v in next(r for r in result.runs if r.name == name).kpis.values())
+            assert row["p50"][0] == quantile(ends, 0.5), (name, kpi)
+    assert "pop_mbb_capacity_short_pct_end" in result.table["kpi"].to_list()
+
+
 def test_village_campaigns_the_utility_and_operators_pay_are_not_public_money(result):
     """The default campaigns are paid by the utility and the operators (funded_by_programme_budget = false): their
     works are village capex but not public money, as an operator's 5G capex is not. Before, public money counted all

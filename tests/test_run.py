@@ -76,8 +76,8 @@ def test_output_files_exist(baseline):
     for name in OUTPUT_FILES:
         assert (out / name).is_file(), name
         assert (out / name).stat().st_size > 0, name
-    # the atomic writer leaves no temporary siblings behind (conftest keeps the command's stdout beside it)
-    assert sorted(p.name for p in out.parent.iterdir()) == sorted([out.name, "stdout.txt"])
+    # the atomic writer leaves no temporary siblings behind (conftest keeps the command's stdout and stderr beside it)
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([out.name, "stdout.txt", "stderr.txt"])
 
 
 def test_summary_keys(summary):

@@ -571,6 +571,7 @@ KPI_ROWS = [
     "pop_5g_served_pct_end",
     "pop_5g_capacity_short_pct_end",
     "pop_mbb_served_pct_end",
+    "pop_mbb_capacity_short_pct_end",
     "user_throughput_mbps_p50_end",
     "user_throughput_mbps_mean_end",
     "capex_per_added_person_served_5g_vnd_m",
