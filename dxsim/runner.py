@@ -20,6 +20,7 @@ from dxsim.errors import DxsimInputError
 from dxsim.execution import ReplicationTask, chunks, execute_replications, replication_workers, run_tasks
 from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
+from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.output_helper import ChartPool, Sidecar, chart_index, run_with, sidecar_work
 from dxsim.results.datacentres import datacentre_table
@@ -77,10 +78,14 @@ def provenance_sources(world: World) -> list[dict[str, Any]]:
         n_with = generated.height - n_without
         rows.append(
             {
-                "name": f"{generated.height:,} remote villages beyond the named ones ({n_without:,} without grid power "
-                f"and signal, {n_with:,} with grid power but no or patchy signal): counts from the reported national "
-                "timeline and the provinces' own surveys (villages.layer: n_villages, n_with_power, province_surveys), "
-                "places drawn by dxsim.geo.villages (seeded)",
+                "name": _(
+                    "{n} remote villages beyond the named ones ({without} without grid power and signal, {with_power} "
+                    "with grid power but no or patchy signal): counts from the reported national timeline and the "
+                    "provinces' own surveys (villages.layer: n_villages, n_with_power, province_surveys), places drawn "
+                    "by dxsim.geo.villages (seeded)"
+                ).format(
+                    n=F.number(generated.height), without=F.number(n_without), with_power=F.number(n_with)
+                ),
                 "licence": "CC0 (generated)",
                 "synthetic": True,
             }
@@ -90,7 +95,7 @@ def provenance_sources(world: World) -> list[dict[str, Any]]:
     if world.compute is not None and world.compute.dc_table["synthetic"].any():
         rows.append(
             {
-                "name": "data centres beyond the sourced ones (dxsim.geo.datacentres, seeded)",
+                "name": _("data centres beyond the sourced ones (dxsim.geo.datacentres, seeded)"),
                 "licence": "CC0 (generated)",
                 "synthetic": True,
             }
@@ -98,14 +103,14 @@ def provenance_sources(world: World) -> list[dict[str, Any]]:
     if not world.layer.synthetic:
         rows.append(
             {
-                "name": "5G candidate sites beyond the planner's list (dxsim.geo.sites, seeded)",
+                "name": _("5G candidate sites beyond the planner's list (dxsim.geo.sites, seeded)"),
                 "licence": "CC0 (generated)",
                 "synthetic": True,
             }
         )
         rows.append(
             {
-                "name": f"site layer from {world.scenario.sites.file}",
+                "name": _("site layer from {file}").format(file=world.scenario.sites.file),
                 "licence": "planner's data",
                 "synthetic": False,
             }

@@ -335,6 +335,18 @@ def test_run_tables_and_workbook_in_vietnamese(tmp_path: Path) -> None:
     summary = __import__("json").loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert "pop_covered_5g_pct_2026_12" in summary["kpis"]  # identifiers unchanged
     assert "stations_5g" in pl.read_parquet(tmp_path / "out" / "metrics.parquet")["metric"].unique().to_list()
+    # the data sources in the run's language: a Vietnamese report listed them in English
+    names = [d["name"] for d in summary["data_sources"]]
+    english = [n for n in names if re.search(r"\b(the|of|and|with|from|per)\b", n)]
+    assert not english, english
+    generated = next(n for n in names if "thôn, bản vùng sâu ngoài các thôn, bản có tên" in n)
+    assert generated.startswith("577 ") and "485 có điện lưới" in generated
+    about = [
+        c.value
+        for row in openpyxl.load_workbook(tmp_path / "out" / "results.xlsx")["About"].iter_rows()
+        for c in row
+    ]
+    assert generated in about
 
 
 def test_numbers_round_as_python_formats_them() -> None:

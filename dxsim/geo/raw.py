@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.errors import RawDataError
+from dxsim.i18n import N_
 from dxsim.paths import raw_data_dir
 
 if TYPE_CHECKING:  # heavy imports stay lazy: loading the cache must not pay for them
@@ -54,7 +55,7 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "province_mapping",
             "boundaries/province_mapping_63_to_34.csv",
-            "63 -> 34 province mapping (Resolution 202/2025/QH15)",
+            N_("63 -> 34 province mapping (Resolution 202/2025/QH15)"),
             "Hand-built from Resolution 202/2025/QH15; cross-checked against sapnhap.bando.com.vn "
             "and PyPI vietnam-provinces 2025.10.1 GSO codes",
             "CC0 (facts)",
@@ -66,7 +67,7 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "provinces34_geoboundaries",
             "boundaries/vn_provinces34_geoboundaries_pd_dissolved.geojson",
-            "34 post-merger province polygons (geoBoundaries VNM ADM1 dissolved 63 -> 34)",
+            N_("34 post-merger province polygons (geoBoundaries VNM ADM1 dissolved 63 -> 34)"),
             "geoBoundaries gbOpen VNM-ADM1 (build 2023-12-12), dissolved by the 63 -> 34 mapping",
             "Public domain (geoBoundaries)",
             in_cache=True,
@@ -76,8 +77,10 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "provinces34_odv",
             "boundaries/vn_provinces34_odv_dissolved.geojson",
-            "34 post-merger province polygons (ODV 'Dia phan tinh' dissolved 63 -> 34), used to assign "
-            "cells to provinces (99.94% of commune centroids fall in their own province)",
+            N_(
+                "34 post-merger province polygons (ODV 'Dia phan tinh' dissolved 63 -> 34), used to assign "
+                "cells to provinces (99.94% of commune centroids fall in their own province)"
+            ),
             "Open Development Vietnam 'Dia phan tinh' (via TaliaCao/Vietnam-Shape-Map @35f693a2), dissolved",
             ODV,
             download="Open Development Vietnam 'Dia phan tinh' KML from "
@@ -87,7 +90,7 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "country_ne10m",
             "boundaries/vn_country_ne10m.geojson",
-            "Country outline (Natural Earth 10m admin-0, no Paracel/Spratly)",
+            N_("Country outline (Natural Earth 10m admin-0, no Paracel/Spratly)"),
             "Natural Earth 10m via npm world-atlas@2.0.2",
             "Public domain (Natural Earth); world-atlas ISC",
             in_cache=True,
@@ -97,7 +100,7 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "provinces34_area_pop",
             "population/vn_provinces34_2025_area_population.csv",
-            "34 provinces: area km2, admin centre lon/lat (population column is merger-proposal, unused)",
+            N_("34 provinces: area km2, admin centre lon/lat (population column is merger-proposal, unused)"),
             "tranngocminhhieu/vietnamadminunits data/sapnhap.bando.com.vn_province.csv @484ab7e5",
             "MIT (repo); figures from bando.com.vn / MoHA",
             in_cache=True,
@@ -108,7 +111,7 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "worldpop_2020_1km",
             "population/vnm_ppp_2020_1km_Aggregated_UNadj.tif",
-            "WorldPop 2020 1 km UN-adjusted population grid",
+            N_("WorldPop 2020 1 km UN-adjusted population grid"),
             "WorldPop Global 2000-2020 1km UN-adjusted (via kraemer-lab/geoglue @e83cf4e8)",
             WORLDPOP,
             in_cache=True,
@@ -118,7 +121,7 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "etopo5",
             "terrain/vn_etopo5_relief_m.tif",
-            "ETOPO5 5-arc-minute relief, metres (cropped 101.5-118E, 6-24N)",
+            N_("ETOPO5 5-arc-minute relief, metres (cropped 101.5-118E, 6-24N)"),
             "NOAA ETOPO5 via Debian ferret-datasets 7.6.0-5",
             "Public domain (NOAA / US government)",
             in_cache=True,
@@ -129,7 +132,7 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "communes_points",
             "population/vn_communes_2025_3321_points.gpkg",
-            "3,321 post-July-2025 communes/wards: centroid, official area km2",
+            N_("3,321 post-July-2025 communes/wards: centroid, official area km2"),
             "PyPI vietnamadminunits 1.0.4 dataset.db (admin_units)",
             "MIT (vietnamadminunits)",
             in_cache=True,
@@ -140,7 +143,7 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "communes_voronoi",
             "population/vn_communes_2025_voronoi_approx.gpkg",
-            "Approximate commune Voronoi cells with WorldPop 2020 sums (not official boundaries)",
+            N_("Approximate commune Voronoi cells with WorldPop 2020 sums (not official boundaries)"),
             "Derived from vietnamadminunits centroids, ODV province polygons and WorldPop 2020",
             f"{ODV} + {WORLDPOP} + MIT",
             in_cache=True,
@@ -150,7 +153,9 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "communes_legacy",
             "population/vn_communes_legacy_10040_points.gpkg",
-            "10,035 pre-2025 communes with district type (marks cells in urban wards of provincial cities)",
+            N_(
+                "10,035 pre-2025 communes with district type (marks cells in urban wards of provincial cities)"
+            ),
             "PyPI vietnamadminunits 1.0.4 dataset.db (admin_units_legacy); 2019 census ward population",
             "MIT (vietnamadminunits) + census facts",
             in_cache=True,
@@ -161,7 +166,7 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "provinces63_population",
             "population/vn_provinces63_population.csv",
-            "2019 census population per pre-merger province (reference check, not a model input)",
+            N_("2019 census population per pre-merger province (reference check, not a model input)"),
             "GSO 2019 Population and Housing Census, ward tables summed per province",
             "Facts (GSO census) + CC BY 4.0 (WorldPop zonal sums)",
             download="GSO 2019 Population and Housing Census (https://www.gso.gov.vn), ward tables summed per "
@@ -170,7 +175,7 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "data_centres_sample",
             "infra/vn_data_centres_sample.csv",
-            "10 data-centre sites curated from news pages (source URL per row)",
+            N_("10 data-centre sites curated from news pages (source URL per row)"),
             "Curated news pages; coordinates from vietnamadminunits commune centroids",
             "Facts + MIT (coordinates)",
             used_by="dxsim.geo.datacentres",
@@ -180,7 +185,7 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "telecom_dc_stats",
             "infra/vn_telecom_dc_stats.csv",
-            "5G/4G station counts and DC fleet totals (source URL per row)",
+            N_("5G/4G station counts and DC fleet totals (source URL per row)"),
             "Curated news pages",
             "Facts (cite sources)",
             download="curated by the dxsim maintainers from news pages (one source URL per row)",
@@ -188,7 +193,7 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "deadzone_timeline",
             "villages/vn_deadzone_counts_timeline.csv",
-            "National counts of villages without mobile signal over time",
+            N_("National counts of villages without mobile signal over time"),
             "Curated news pages",
             "Facts (cite sources)",
             download="curated by the dxsim maintainers from news pages (one source URL per row)",
@@ -196,8 +201,10 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "deadzone_villages_sample",
             "villages/vn_named_deadzone_villages_sample.csv",
-            "25 named villages without grid power and mobile signal (commune given; the village layer places "
-            "each in a remote cell of its commune)",
+            N_(
+                "25 named villages without grid power and mobile signal (commune given; the village layer places "
+                "each in a remote cell of its commune)"
+            ),
             "baotuyenquang.com.vn 2026-01-12; plo.vn 2025-12-08; vietnamadminunits centroids",
             "Facts + MIT (coordinates)",
             used_by="dxsim.geo.villages",
