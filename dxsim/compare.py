@@ -162,7 +162,8 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         (
             "sites_brought_forward_for_capacity_total",
             _(
-                "5G site moves for capacity (to the head of the plans where cells are short, summed over the years)"
+                "5G site moves for capacity (to the head of the plans where cells are short, summed over the years: "
+                "a site can move in several years, so this can exceed the sites built)"
             ),
             "sites",
             "value",
@@ -190,7 +191,12 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "date",
         ),
         ("capex_total_vnd_bn", _("5G capex over the horizon"), "VND bn", "value"),
-        ("village_capex_total_vnd_bn", _("Village programme capex"), "VND bn", "value"),
+        (
+            "village_capex_total_vnd_bn",
+            _("Village capex, all payers: options on air + campaign surge"),
+            "VND bn",
+            "value",
+        ),
         ("compute_capex_total_vnd_bn", _("Data-centre and GPU capex"), "VND bn", "value"),
         (
             "dc_ppp_state_capex_total_vnd_bn",

@@ -442,3 +442,27 @@ def test_a_deadline_after_the_horizon_is_said_to_be_unjudged(tmp_path: Path) -> 
             assert "horizon.end_date" in lines[0]
     finally:
         set_language(None)
+
+
+def test_an_unset_launch_deadline_is_written_in_as_the_deadline():
+    """A copy of a 2025 campaign without `deadline_at_launch` (as the README's "copy them in" gives) read as a change
+    of the start state to `dxsim show --vs` and compare, though unset means `deadline`: it is now written in."""
+    from dxsim.scenario.sections.villages_campaigns import Campaign, default_campaigns
+
+    for c in default_campaigns():
+        assert (
+            c.deadline_at_launch == c.deadline
+        )  # the 2025 campaigns were launched with the deadline they have
+        copy = Campaign(**{k: v for k, v in c.model_dump().items() if k != "deadline_at_launch"})
+        assert copy == c and copy.model_dump() == c.model_dump()
+    bare = Campaign(name="x", launched=dt.date(2025, 1, 1))
+    assert bare.deadline_at_launch == bare.deadline == Campaign.model_fields["deadline"].default
+    stated = Campaign(name="y", launched=dt.date(2025, 1, 1), deadline=dt.date(2026, 6, 30))
+    assert stated.deadline_at_launch == dt.date(2026, 6, 30)
+    kept = Campaign(
+        name="z",
+        launched=dt.date(2025, 1, 1),
+        deadline=dt.date(2026, 6, 30),
+        deadline_at_launch=dt.date(2025, 9, 1),
+    )
+    assert kept.deadline_at_launch == dt.date(2025, 9, 1)  # a stated one is kept

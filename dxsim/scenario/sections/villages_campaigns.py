@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -196,6 +196,17 @@ class Campaign(StrictModel):
         description="Backhaul capacity of a portable BTS (reported in the village table; lower than a macro site's).",
         source="villages.options.backhaul.leo_capacity_mbps_per_terminal order of magnitude; " + _ASSUME,
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _launch_deadline_is_the_deadline_when_unset(cls, data: Any) -> Any:
+        """An unset `deadline_at_launch` is `deadline` (its definition), written in so that the resolved scenario says
+        so: a copy of a 2025 campaign without it read as a change of the start state to `dxsim show --vs` and to
+        compare ("deadline_at_launch 2025-09-30 -> (not set): part of this move is the start state") though nothing
+        changed."""
+        if isinstance(data, dict) and data.get("deadline_at_launch") is None:
+            return {**data, "deadline_at_launch": data.get("deadline", cls.model_fields["deadline"].default)}
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> Campaign:
