@@ -856,7 +856,11 @@ def option_changes(
 
 
 CAMPAIGN_COMPARED = (  # per campaign: (KPI suffix, unit, kind)
+    # in scope and left at the deadline (0: met) beside done: "59 done by the deadline" alone left the planner to find
+    # the 117 in scope and whether the deadline was met in each run's own table
+    ("villages_in_scope", "villages", "value"),
     ("villages_done_by_deadline", "villages", "value"),
+    ("villages_left_at_deadline", "villages", "value"),
     ("year_done", DATE_UNIT, "date"),
     ("surge_capex_total_vnd_bn", "VND bn", "value"),
 )
@@ -873,8 +877,8 @@ def _campaign_label(name: str, suffix: str) -> str:
 
 
 def campaign_rows(runs: Sequence[ScenarioRun]) -> list[tuple[str, str, str, str]]:
-    """Rows for each campaign any run has (in order of first appearance): villages done by its deadline, the month
-    its last village had signal, its surge capex. Why: what a deadline surge bought was in summary.json only."""
+    """Rows for each campaign any run has (in order of first appearance): its villages in scope, done by its
+    deadline and left at it (0: the deadline met), the month its last village had signal, its surge capex. Why: what a deadline surge bought was in summary.json only."""
     keys = list(dict.fromkeys(k for run in runs for v in run.kpis.values() for k in v))
     names = list(dict.fromkeys(m.group(1) for k in keys if (m := CAMPAIGN_RE.match(k))))
     return [

@@ -878,6 +878,12 @@ def test_each_campaign_is_compared(result):
     vals = sorted(v[done] for v in short.kpis.values())
     assert row["short"] == vals[len(vals) // 2]  # P50 of 3 replications, nearest rank: the middle one
     assert 0 <= row["short"] <= 117 and row["unit"] == "villages"
+    # in scope and left at the deadline beside done: in each replication done + left = in scope (117)
+    scope, left = (done.replace("done_by_deadline", s) for s in ("in_scope", "left_at_deadline"))
+    assert kpis.index(scope) < kpis.index(done) < kpis.index(left)
+    for v in short.kpis.values():
+        assert v[done] + v[left] == v[scope] == 117
+    assert result.table.filter(pl.col("kpi") == scope)["short"][0] == 117
 
 
 def test_a_campaign_row_label_does_not_repeat_its_unit() -> None:
@@ -896,7 +902,7 @@ def test_a_campaign_row_label_does_not_repeat_its_unit() -> None:
         "campaign_no_power_2025_11_villages_done_by_deadline",
         "campaign_no_power_2025_11_year_done",
         "campaign_no_power_2025_11_surge_capex_total_vnd_bn",
-    ]
+    ]  # rows only for the KPIs the runs have
     for _kpi, label, unit, _kind in rows:
         assert f"({unit})" not in label, label
     assert rows[2][1] == "Campaign no_power_2025_11: surge capex"
