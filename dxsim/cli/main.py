@@ -1605,18 +1605,10 @@ def optimise(
         from dxsim.optimise import run_optimise
         from dxsim.optimise.outputs import unmet_out_of_sample
 
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as prog:
-            task = prog.add_task(_("optimise"), total=None)
+        with StepDisplay(_("optimise")) as shown:
 
             def say(m: str) -> None:
-                prog.update(task, description=m)
+                shown.describe(m)
                 if not err.is_terminal:
                     err.print(m, highlight=False, markup=False, soft_wrap=True)
 
