@@ -1,9 +1,9 @@
 """Village entity table (one row per village) and its GeoJSON, from the run's results.
 
 Dates are replication 0's; with several replications the connected date's P10/P50/P90 across
-replications are added (empty = not connected within the horizon). A village is connected when its site is on air
-(`signal_date`) and its link carries its busy-hour demand; a capacity-short one has a signal date only. :func:`campaign_kpis` turns the
-campaign metrics into KPIs (the runner adds them to summary.json).
+replications are added (empty = not connected within the horizon). A village is connected when its site is on
+air (`signal_date`) and its link carries its busy-hour demand; a capacity-short one has a signal date only.
+:func:`campaign_kpis` turns the campaign metrics into KPIs (the runner adds them to summary.json).
 """
 
 from __future__ import annotations

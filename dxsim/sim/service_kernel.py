@@ -85,8 +85,8 @@ else:
     @intrinsic
     def float_bits(typingctx, x):
         """The IEEE 754 bits of a float64 as an int64 (a register move): the binary exponent and leading mantissa
-        bits of a rate are its log-spaced histogram bin. math.frexp gave the same bins with a library call per rate
-        (+50% on the yearly all-cells pass)."""
+        bits of a rate are its log-spaced histogram bin. math.frexp with range tests gave the same bins and made the
+        yearly all-cells pass 27% slower (7.0 to 8.9 ms); this cast, without branches, costs it ~5%."""
         if not isinstance(x, types.Float) or x.bitwidth != 64:
             return None
 
@@ -101,8 +101,8 @@ def _bin(t: float) -> int:
     """The histogram bin of a rate t (Mbps): see BIN_STEPS. A positive float64 is 2**E x (1 + f): its bits shifted
     right by 52 - 9 are E (biased) followed by the top 9 bits of f, i.e. the octave and the step inside it. Rates
     below 2**BIN_LOW_EXP (0 included; a negative one's sign bit makes its bits negative) fall below bin 1 and are
-    clamped into bin 0, faster ones into the last. No branch: a third of the cells have no 5G (rate 0), and a
-    test of t mispredicted often enough to make the all-cells pass 25% slower."""
+    clamped into bin 0, faster ones into the last. No branch: with a third of the rates 0 (no 5G), a test of t
+    mispredicts; binning 800,000 such rates took 3.3 ms with the tests and 0.8 ms clamped, as the linear bins did."""
     b = 1 + (float_bits(t) >> (_MANTISSA_BITS - _STEP_BITS)) - _BIN_OFFSET
     return min(max(b, 0), N_BINS - 1)
 
