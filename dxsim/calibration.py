@@ -17,11 +17,13 @@ import csv
 import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import polars as pl
 
+from dxsim.geo import load_country
 from dxsim.geo.datacentres import fleet_totals
 from dxsim.geo.observations import read_observations
 from dxsim.i18n import N_, language
@@ -31,9 +33,10 @@ from dxsim.i18n import pgettext
 from dxsim.paths import fact_table
 from dxsim.radio.coverage import CoverageGrid
 from dxsim.results.kpi_labels import OPERATOR_NAMES
-from dxsim.scenario.schema import OPERATORS
+from dxsim.scenario.schema import OPERATORS, Scenario
 from dxsim.sim.model import ReplicationResult, run_replication
 from dxsim.sim.world import World
+from dxsim.sim.world_store import load_or_prepare_world
 
 
 class Figure(str):
@@ -1015,3 +1018,11 @@ def observation_rows(
             "source": pl.Utf8,
         },
     )
+
+
+def calibrate(scenario: Scenario, scenario_dir: Path) -> tuple[list[CalibrationRow], pl.DataFrame]:
+    """`dxsim calibration`: the scenario's prepared world (from the store when there) and its replication 0, beside
+    every fitted and reported figure (:func:`calibration_rows`) and every observation (:func:`observation_rows`)."""
+    world = load_or_prepare_world(scenario, load_country(), scenario_dir)
+    first = run_replication(world, 0)
+    return calibration_rows(world, first), observation_rows(world, first.metrics)

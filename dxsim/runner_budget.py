@@ -157,14 +157,6 @@ def check_run(paths: Sequence[str | os.PathLike[str]], reps: int | None, *, yes:
     return est
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return _("{n} s").format(n=F.plain(seconds, 0))
-    if seconds < 3600:
-        return _("{n} min").format(n=F.plain(seconds / 60, 0))
-    return _("{n} h").format(n=F.plain(seconds / 3600, 1))
-
-
 def _size(n_bytes: float) -> str:
     return F.plain(n_bytes / 1e9, 1) + " GB" if n_bytes >= 1e9 else F.plain(n_bytes / 1e6, 0) + " MB"
 
@@ -172,7 +164,7 @@ def _size(n_bytes: float) -> str:
 def describe(est: Estimate) -> str:
     """'about 17 h and 171 GB for 100,000 replication(s) of 63 month ends'."""
     parts = {
-        "duration": _duration(est.seconds),
+        "duration": F.duration(est.seconds),
         "size": _size(est.peak_bytes),
         "n": F.number(est.replications, 0),
         "months": est.month_ends,
@@ -196,7 +188,7 @@ def refuse_over_budget(
             "estimated {estimate}, over the budget of {budget_time} and {budget_size}; add --yes to run it "
             "anyway"
         ).format(
-            estimate=describe(est), budget_time=_duration(BUDGET_SECONDS), budget_size=_size(BUDGET_BYTES)
+            estimate=describe(est), budget_time=F.duration(BUDGET_SECONDS), budget_size=_size(BUDGET_BYTES)
         ),
         file=file,
         field=option,

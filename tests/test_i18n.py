@@ -361,6 +361,29 @@ def test_numbers_round_as_python_formats_them() -> None:
                 assert F.number(v, d) == want, (lang, v, d)
 
 
+def test_durations_pick_their_unit_at_each_boundary() -> None:
+    """F.duration, the one formatter of run times and estimates: tenths under 10 s, whole seconds to 2 min, minutes
+    to 2 h, hours (one decimal) to 3 days, then days; in Vietnamese the units and the decimal mark are its own."""
+    set_language("en")
+    cases = {
+        0.25: "0.2 s",  # a tie rounds to even, as f"{0.25:.1f}" does
+        9.94: "9.9 s",
+        10.0: "10 s",
+        119.4: "119 s",
+        120.0: "2 min",
+        7199.0: "120 min",
+        7200.0: "2.0 h",
+        3 * 86400 - 1: "72.0 h",
+        3 * 86400: "3 days",
+        1000 * 86400: "1,000 days",
+    }
+    for seconds, want in cases.items():
+        assert F.duration(seconds) == want, (seconds, F.duration(seconds))
+    set_language("vi")
+    assert (F.duration(0.3), F.duration(150.0), F.duration(9000.0)) == ("0,3 giây", "2 phút", "2,5 giờ")
+    set_language("en")
+
+
 def _bad_input_line(r: subprocess.CompletedProcess[str], *parts: str) -> str:
     """Exit 2 and one line on stderr, no traceback, naming every part (conftest.one_line_error)."""
     from conftest import one_line_error

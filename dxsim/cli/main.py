@@ -406,13 +406,6 @@ RUN_LOG_EVERY_S = (
 RUN_LOG_STEPS = 20  # ... at most one line per 5% of the replications, however many there are
 
 
-def _seconds(seconds: float) -> str:
-    """A duration for a progress line: tenths under 10 s (a world read from the store takes 0.3 s, not "0 s")."""
-    from dxsim.sweep.spec import _duration
-
-    return _("{n} s").format(n=F.number(seconds, 1)) if seconds < 10 else _duration(seconds)
-
-
 class ProgressLog:
     """A long job's progress line in a log (stderr not a terminal) every LOG_EVERY_S; from a short job nothing, so a
     fault there stays the one line on stderr. `text` (N_-marked): "{done} of {total} ... ({elapsed})"."""
@@ -432,7 +425,7 @@ class ProgressLog:
             self.said = now
             self.line(
                 _(self.text).format(
-                    done=F.number(done), total=F.number(total), elapsed=_seconds(now - self.started)
+                    done=F.number(done), total=F.number(total), elapsed=F.duration(now - self.started)
                 )
             )
 
@@ -445,28 +438,15 @@ class RunLog(ProgressLog):
     """`dxsim run` in a log (stderr not a terminal), a few plain lines a run: where its prepared world came from and
     how long that took, the replications done (at most one line per RUN_LOG_STEPS-th and RUN_LOG_EVERY_S, and the
     last), then each output stage. A log heard nothing of a run, not even whether its world was built or read from
-    the store. The world line waits until replication 0 is done: a value only the world or the simulation can check
-    fails before then, and that fault stays the one line on stderr."""
+    the store. The world line is the last preparing stage the run says (the world store's "prepared world from the
+    cache (0,3 s)" or "... built (...)"); it waits until replication 0 is done: a value only the world or the
+    simulation can check fails before then, and that fault stays the one line on stderr."""
 
     def __init__(self, prefix: str) -> None:
         super().__init__(N_("{done} of {total} replications done ({elapsed})"), prefix)
-        self.held: list[str] = []  # lines said once replication 0 is done
+        self.held: list[str] = []  # the line said once replication 0 is done: the last preparing stage
         self.step = 0  # the last count's RUN_LOG_STEPS-th said
         self.running = False  # the replications have started: stages after them are said
-
-    def world_ready(self) -> None:
-        """The world is prepared (replication 0 starts): hold the line saying where it came from."""
-        from dxsim.sim import world_store
-
-        if self.running:
-            return
-        self.running = True
-        took = _seconds(world_store.LAST.seconds)
-        self.held.append(
-            _("prepared world from the cache ({elapsed})").format(elapsed=took)
-            if world_store.LAST.hit
-            else _("prepared world built ({elapsed})").format(elapsed=took)
-        )
 
     def due(self, done: int, total: int, now: float) -> bool:
         """A count at a new RUN_LOG_STEPS-th, RUN_LOG_EVERY_S after the last line; the last count always."""
@@ -478,7 +458,7 @@ class RunLog(ProgressLog):
 
     def __call__(self, done: int, total: int) -> None:
         if done == 0:
-            self.world_ready()
+            self.running = True  # the world is prepared: replication 0 starts
             return
         if not err.is_terminal:
             for text in self.held:  # replication 0 ran: the world checked out
@@ -487,9 +467,11 @@ class RunLog(ProgressLog):
         super().__call__(done, total)
 
     def stage(self, text: str) -> None:
-        """An output stage after the replications (calibration, tables, map, report); a preparing stage is not
-        said (the world line sums them up)."""
-        if self.running and not err.is_terminal:
+        """An output stage after the replications (calibration, tables, map, report); of the preparing stages only
+        the last, the world line that sums them up, is held (see the class)."""
+        if not self.running:
+            self.held = [text]
+        elif not err.is_terminal:
             self.line(text)
 
 
@@ -1150,26 +1132,19 @@ def calibration(
 
         from dxsim.calibration import (
             by_construction,
+            calibrate,
             calibration_frame,
-            calibration_rows,
-            observation_rows,
             shown_day,
             shown_number,
             tolerance_notes,
         )
-        from dxsim.geo import load_country
         from dxsim.results.writer import atomic_dir
         from dxsim.scenario import load_scenario
-        from dxsim.sim.model import run_replication
-        from dxsim.sim.world_store import load_or_prepare_world
 
         sc = load_scenario(scenario)
         check_output_dir(out_dir, kind="calibration")  # refuse a folder dxsim may not replace before the work
         with err.status(_("calibrating")):
-            world = load_or_prepare_world(sc, load_country(), scenario.parent)
-            first = run_replication(world, 0)
-            rows = calibration_rows(world, first)
-            obs_rows = observation_rows(world, first.metrics)
+            rows, obs_rows = calibrate(sc, scenario.parent)
         t = Table(title=_("Calibration: model vs reported ({scenario})").format(scenario=sc.name))
         for c in (_("figure"), _("reported"), _("model"), _("tolerance"), _("status")):
             t.add_column(c, overflow="fold")

@@ -84,6 +84,20 @@ def month(d: dt.date | None) -> str:
     return format_date(d, "yyyy-MM", locale="en")
 
 
+def duration(seconds: float) -> str:
+    """A duration for a progress line or an estimate: tenths under 10 s (a world read from the store takes 0.3 s,
+    not "0 s"), whole seconds to 2 min, minutes to 2 h, hours to 3 days, then days."""
+    if seconds < 10:
+        return _("{n} s").format(n=number(seconds, 1))
+    if seconds < 120:
+        return _("{n} s").format(n=number(seconds, 0))
+    if seconds < 2 * 3600:
+        return _("{n} min").format(n=number(seconds / 60, 0))
+    if seconds < 3 * 86400:
+        return _("{n} h").format(n=number(seconds / 3600, 1))
+    return _("{n} days").format(n=number(seconds / 86400, 0))
+
+
 def money_vnd_bn(v_bn: float | None, *, signed: bool = False) -> str:
     """Billions of VND: "1.250 tỷ đồng", and from 10,000 bn "12,7 nghìn tỷ đồng" (en: bn / tn VND)."""
     if not _ok(v_bn):

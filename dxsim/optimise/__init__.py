@@ -48,7 +48,7 @@ from dxsim.results.writer import atomic_text, claim_output_dir, file_sha256, rec
 from dxsim.scenario.loader import _validate, canonical_json
 from dxsim.sim.world_store import world_key
 from dxsim.sweep import HASH_KEY, record_sha256
-from dxsim.sweep.spec import CONFIRM_REPLICATIONS, SECONDS_PER_REPLICATION, _duration, _num, override
+from dxsim.sweep.spec import CONFIRM_REPLICATIONS, SECONDS_PER_REPLICATION, _num, override
 
 __all__ = ["OptimiseInterrupted", "OptimiseResult", "load_optimise", "plan_size", "run_optimise"]
 
@@ -111,7 +111,7 @@ def plan_size(spec: OptSpec) -> tuple[int, str]:
         reps=F.number(spec.reps, 0),
         extra=F.number(extra, 0),
         n=F.number(n, 0),
-        duration=_duration(n * SECONDS_PER_REPLICATION),
+        duration=F.duration(n * SECONDS_PER_REPLICATION),
     )
 
 

@@ -47,6 +47,7 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError
 from dxsim.geo.country import Country
+from dxsim.i18n import formats as F
 from dxsim.i18n import language
 from dxsim.geo.datacentres import with_state_design
 from dxsim.i18n import gettext as _
@@ -377,12 +378,22 @@ def load_or_prepare_world(
     scenario_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
 ) -> World:
-    """The prepared world of `scenario`: from the store if an identical one is there, else built and stored."""
+    """The prepared world of `scenario`: from the store if an identical one is there, else built and stored.
+
+    The last progress line says how the world came and how long that took ("prepared world from the cache
+    (0,3 s)"): a run's log keeps that one line of the preparing stages."""
     t0 = time.perf_counter()
     # reset first: with the store off, LAST kept the previous call's `hit` and a built world read as loaded
     LAST.__init__()  # type: ignore[misc]
     world = _load_or_prepare(scenario, country, scenario_dir, progress)
     LAST.seconds = time.perf_counter() - t0
+    if progress is not None:
+        took = F.duration(LAST.seconds)
+        progress(
+            _("prepared world from the cache ({elapsed})").format(elapsed=took)
+            if LAST.hit
+            else _("prepared world built ({elapsed})").format(elapsed=took)
+        )
     return world
 
 
@@ -418,7 +429,6 @@ def _load_or_prepare(
                 os.utime(path)  # least recently used goes first
                 evict(folder, keep=path)  # also clears a killed writer's temporary file
             LAST.hit = True
-            say(_("prepared world from the cache"))
             return with_scenario(world, scenario)
     world = prepare_world(scenario, country, scenario_dir=sdir, progress=progress)
     try:

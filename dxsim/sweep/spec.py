@@ -786,28 +786,18 @@ def estimate_text(spec: SweepSpec, runs: int, workers: int | None = None) -> str
         "runs": F.number(runs),
         "per": F.number(spec.reps_per_run),
         "reps": F.number(reps),
-        "duration": _duration(cpu_s),
+        "duration": F.duration(cpu_s),
         "each": shown_g(SECONDS_PER_REPLICATION),
     }
     if workers and workers > 1:
         return _(
             "{runs} runs x {per} replication(s) = {reps} replications, about {duration} of compute at ~{each} s "
             "per replication (about {wall} on {workers} workers)"
-        ).format(**values, wall=_duration(cpu_s / workers), workers=workers)
+        ).format(**values, wall=F.duration(cpu_s / workers), workers=workers)
     return _(
         "{runs} runs x {per} replication(s) = {reps} replications, about {duration} of compute at ~{each} s "
         "per replication"
     ).format(**values)
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return _("{n} s").format(n=F.number(seconds, 0))
-    if seconds < 2 * 3600:
-        return _("{n} min").format(n=F.number(seconds / 60, 0))
-    if seconds < 3 * 86400:
-        return _("{n} h").format(n=F.number(seconds / 3600, 1))
-    return _("{n} days").format(n=F.number(seconds / 86400, 0))
 
 
 def n_runs(spec: SweepSpec) -> int:
