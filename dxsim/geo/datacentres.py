@@ -56,6 +56,7 @@ from dxsim.geo import raw
 from dxsim.geo.country import Country, load_country
 from dxsim.paths import fact_table
 from dxsim.rng import stream
+from dxsim.rounding import largest_remainder
 from dxsim.scenario.sections.compute_dc import DataCentres
 
 SAMPLE_KEY = "data_centres_sample"
@@ -319,18 +320,6 @@ def _pick_ward(
     return row
 
 
-def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
-    w = np.asarray(weights, dtype=np.float64)
-    if total <= 0 or w.sum() <= 0:
-        return np.zeros(w.size, dtype=np.int64)
-    exact = total * w / w.sum()
-    base: np.ndarray = np.floor(exact).astype(np.int64)
-    rest = total - int(base.sum())
-    order = np.lexsort((np.arange(w.size), -(exact - base)))
-    base[order[:rest]] += 1
-    return base
-
-
 # --------------------------------------------------------------------------- sourced sites
 
 
@@ -467,7 +456,7 @@ def _synthetic_sites(
     for mask, tot_mw, tot_racks in ((is_vt, vt_mw, vt_racks), (~is_vt, other_mw, other_racks)):
         ww = w[mask]
         mw[mask] = tot_mw * ww / ww.sum()
-        racks[mask] = _largest_remainder(tot_racks, ww)
+        racks[mask] = largest_remainder(tot_racks, ww)
     # areas: count quotas over all 45, net of the sourced sites
     weights = params.synthetic_area_weights.as_dict()
     wsum = sum(weights.values())
@@ -475,7 +464,7 @@ def _synthetic_sites(
     for r in in_2024:
         sourced_area[_area_of(r, communes)] += 1
     need = np.array([max(weights[a] / wsum * n_total - sourced_area[a], 0.0) for a in AREAS])
-    quota = dict(zip(AREAS, _largest_remainder(n_syn, need).tolist(), strict=True))
+    quota = dict(zip(AREAS, largest_remainder(n_syn, need).tolist(), strict=True))
     areas: list[str | None] = [None] * n_syn
     vt_idx = [i for i in range(n_syn) if is_vt[i]]
     for i, a in zip(vt_idx, [a for a in VIETTEL_AREAS if quota[a] > 0], strict=False):

@@ -31,6 +31,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.report.fmt import fmt_date, num
 from dxsim.report.load import RunData, Series
+from dxsim.rounding import largest_remainder
 from dxsim.results.bottlenecks import (
     CAUSE_NOUN,
     NATIONAL,
@@ -285,10 +286,14 @@ def _shown_dates(dates: Sequence[dt.date]) -> list[int]:
 
 
 def _shares_at(parts: Sequence[tuple[Series, str, str]], ys: Sequence[np.ndarray], i: int) -> str:
-    """The stack at date position `i`, as "served 90.4%; covered but capacity-short 9.5%; uncovered 0.0%"."""
-    return "; ".join(
-        f"{label} {F.percent(round(float(y[i]), 1), 1)}" for (_s, label, _c), y in zip(parts, ys)
-    )
+    """The stack at date position `i`, as "served 90.4%; covered but capacity-short 9.5%; uncovered 0.1%": tenths
+    by largest remainder, so the three read 100.0% as the stack does (each rounded alone gave 99.9 or 100.1)."""
+    shares = np.array([float(y[i]) for y in ys])
+    if np.isfinite(shares).all() and shares.sum() > 0:
+        tenths = largest_remainder(round(10.0 * float(shares.sum())), shares) / 10.0
+    else:  # a missing month: each as it is (F.percent shows a NaN as missing)
+        tenths = np.round(shares, 1)
+    return "; ".join(f"{label} {F.percent(float(t), 1)}" for (_s, label, _c), t in zip(parts, tenths))
 
 
 def _stacked_states(key: str, title: str, prefix: str, series: dict[str, Series], caption: str) -> Chart:
