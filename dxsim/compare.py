@@ -1263,11 +1263,19 @@ def rich_differences(result: CompareResult) -> Any:
     return t
 
 
-def rich_table(result: CompareResult) -> Any:
-    """A `rich.table.Table` of the comparison (for the terminal)."""
+# Terminal widths (characters) a readable KPI table needs: the KPI label's column and each value column (a P50 with
+# its P10-P90 range folds onto two lines of ~16 characters)
+KPI_COLUMN_CHARS = 40
+VALUE_COLUMN_CHARS = 16
+
+
+def rich_table(result: CompareResult, options: list[str] | None = None) -> Any:
+    """A `rich.table.Table` of the comparison (for the terminal): the baseline, the given options (default all)
+    and each option's Δ."""
     from rich.table import Table
 
     kinds = result.kinds
+    shown = result.options if options is None else options
     t = Table(
         title=_("Options vs {baseline} (seed {seed}, {reps} rep(s), common random numbers)").format(
             baseline=result.baseline, seed=result.seed, reps=result.reps
@@ -1275,20 +1283,30 @@ def rich_table(result: CompareResult) -> Any:
         + (": P50 (P10–P90)" if result.reps > 1 else "")
     )
     t.add_column(_("KPI"), overflow="fold")
-    for s in result.scenarios:
+    for s in [result.baseline, *shown]:
         t.add_column(
             f"{s}\n({_('baseline')})" if s == result.baseline else s, justify="right", overflow="fold"
         )
-    for s in result.options:
+    for s in shown:
         t.add_column(f"Δ {s}", justify="right", overflow="fold", style="cyan")
     for r in result.table.iter_rows(named=True):
         kind = kinds.get(r["kpi"], "value")
         unit = "" if r["unit"] in (DATE_UNIT,) else f" ({unit_label(r['unit'])})"
         cells = [r["label"] + unit]
-        cells += [_cell(result, r["kpi"], r["unit"], kind, s, False) for s in result.scenarios]
-        cells += [_cell(result, r["kpi"], r["unit"], kind, s, True) for s in result.options]
+        cells += [_cell(result, r["kpi"], r["unit"], kind, s, False) for s in [result.baseline, *shown]]
+        cells += [_cell(result, r["kpi"], r["unit"], kind, s, True) for s in shown]
         t.add_row(*cells)
     return t
+
+
+def rich_tables(result: CompareResult, width: int) -> list[Any]:
+    """The comparison for a terminal `width` characters wide: one table when every option fits beside the baseline,
+    else one table per option (baseline, option, Δ). Why: five scenarios in one table at 160 characters left the
+    KPI column 13 characters wide, each label folded over four lines and each range over two."""
+    needed = KPI_COLUMN_CHARS + VALUE_COLUMN_CHARS * (1 + 2 * len(result.options))
+    if needed <= width or len(result.options) <= 1:
+        return [rich_table(result)]
+    return [rich_table(result, [opt]) for opt in result.options]
 
 
 # --------------------------------------------------------------------------- the CSV files

@@ -28,6 +28,7 @@ from dxsim.compare import (
     markdown,
     paired_deltas,
     rich_table,
+    rich_tables,
     write_compare,
 )
 from dxsim.errors import DxsimInputError
@@ -650,6 +651,32 @@ def test_rich_table_renders(result):
     con.print(rich_table(result))
     text = con.export_text()
     assert "Δ push" in text and "short-copy" in text and "not reached" in text
+
+
+def test_a_narrow_terminal_gets_one_table_per_option(result):
+    """Five scenarios in one table at 160 characters folded each KPI label over four lines. When the baseline, every
+    option and every Δ do not fit, each option gets its own table (baseline, option, Δ) with the same cells."""
+    from rich.console import Console
+
+    assert len(result.options) == 2
+    wide = rich_tables(result, 220)
+    assert len(wide) == 1 and len(wide[0].columns) == 1 + 1 + 2 * 2
+    narrow = rich_tables(result, 100)
+    assert len(narrow) == 2
+    full = wide[0]
+    for opt, table in zip(result.options, narrow):
+        headers = [str(c.header) for c in table.columns]
+        assert headers[2:] == [opt, f"Δ {opt}"] and headers[1].startswith(result.baseline), headers
+        # the same cells as the full table's baseline, option and Δ columns, row for row
+        at = {str(c.header): i for i, c in enumerate(full.columns)}
+        for mine, theirs in zip(
+            table.columns, [full.columns[0], full.columns[1], *(full.columns[at[h]] for h in headers[2:])]
+        ):
+            assert list(mine.cells) == list(theirs.cells)
+    con = Console(width=100, record=True)
+    for table in narrow:
+        con.print(table)
+    assert "Δ push" in con.export_text()
 
 
 def test_baseline_choice_and_errors(files):

@@ -1434,7 +1434,7 @@ def compare(
             check_compare,
             compare_scenarios,
             rich_differences,
-            rich_table,
+            rich_tables,
             write_compare,
         )
         from dxsim.scenario.loader import check_override
@@ -1464,7 +1464,8 @@ def compare(
                 scheduler=scheduler,
             )
         out.print(rich_differences(res))
-        out.print(rich_table(res))
+        for table in rich_tables(res, out.width):
+            out.print(table)
         for line in bottleneck_lines(res):
             out.print(line, markup=False, highlight=False)
         if out_dir is not None:
