@@ -1096,6 +1096,25 @@ def _p50(result: CompareResult, kpi: str, scenario: str) -> float | None:
     return q["p50"][0] if q.height else None
 
 
+REACHED_BASELINE_NEVER = N_("reached; the baseline never does")
+NEVER_REACHED_BASELINE_DOES = N_("never reached; the baseline does")
+
+
+def one_side_reaches(result: CompareResult, kpi: str, scenario: str) -> str | None:
+    """For a date KPI: the note (English msgid) when only one of the option and the baseline reaches it at the
+    median, so their delta has no number; None otherwise. The terminal, compare.md and compare.csv's `note` all say
+    it: the CSV's blank delta read as missing data where the answer was "the option gets there, the baseline not"."""
+    if _lacks_kpi(result, kpi, scenario) or _lacks_kpi(result, kpi, result.baseline):
+        return None
+    opt = _finite(_p50(result, kpi, scenario))
+    base = _finite(_p50(result, kpi, result.baseline))
+    if opt and not base:
+        return REACHED_BASELINE_NEVER
+    if base and not opt:
+        return NEVER_REACHED_BASELINE_DOES
+    return None
+
+
 def neither_reaches(result: CompareResult, kpi: str, scenario: str) -> bool:
     """Neither the option nor the baseline reaches the date KPI at the median: their delta says nothing."""
     if _lacks_kpi(result, kpi, scenario) or _lacks_kpi(result, kpi, result.baseline):
@@ -1119,11 +1138,9 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
             # paired, two dates never reached differ by 0; "0 mo" would read as "the same date"
             return _(NEITHER_REACHES)
         if unit == DATE_UNIT and not _finite(q["delta_p50"]):  # one of the two never reaches it: which one
-            base_reached = _finite(_p50(result, kpi, result.baseline))
-            if _finite(q["p50"]) and not base_reached:
-                return _("reached; the baseline never does")
-            if base_reached and not _finite(q["p50"]):
-                return _("never reached; the baseline does")
+            reach = one_side_reaches(result, kpi, scenario)
+            if reach is not None:
+                return _(reach)
         scale = _scale(q["delta_p50"], q["delta_p10"], q["delta_p90"])
         mid = fmt_value(q["delta_p50"], unit, signed=True, missing=_("n/a"), scale=scale)
         if (
@@ -1381,7 +1398,12 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
             )
         # why an option's cell has no number (an incremental ratio of an option that dominates or adds nothing; a
         # date neither reaches), in English as the other notes of the CSV files: a blank cell reads as "not computed"
-        why = {(r["kpi"], s): NEITHER_REACHES for s in neither} | result.verdicts
+        one_side = {
+            (r["kpi"], s): note
+            for s in result.options
+            if is_date and row[f"delta_{s}"] is None and (note := one_side_reaches(result, r["kpi"], s))
+        }
+        why = {(r["kpi"], s): NEITHER_REACHES for s in neither} | one_side | result.verdicts
         row["note"] = "; ".join(f"{s}: {why[(r['kpi'], s)]}" for s in result.options if (r["kpi"], s) in why)
         t_rows.append(row)
     q_rows = []

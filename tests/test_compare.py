@@ -19,6 +19,7 @@ import pytest
 from pydantic import Field, ValidationError
 
 from dxsim.compare import (
+    _cell,
     compare_scenarios,
     fmt_value,
     incremental_ratio,
@@ -280,7 +281,7 @@ def test_csv_dates_are_iso_and_deltas_whole_days(result, tmp_path):
     write_compare(result, tmp_path)
     csv = pl.read_csv(tmp_path / "compare.csv", infer_schema_length=0)  # every cell as written
     kinds = result.kinds
-    dates_seen = neither_seen = 0
+    dates_seen = neither_seen = one_side_seen = 0
     reps = pl.read_csv(tmp_path / "compare_replications.csv", infer_schema_length=0)
     for row in csv.iter_rows(named=True):
         mem = result.row(row["kpi"])
@@ -331,6 +332,15 @@ def test_csv_dates_are_iso_and_deltas_whole_days(result, tmp_path):
                 cell = row[f"delta_{opt}"]
                 if diffs is None:
                     assert cell is None
+                    # a blank delta where only one side reaches the date says which (it read as missing data)
+                    if (row[opt] is None) != (row[result.baseline] is None):
+                        which = (
+                            "never reached; the baseline does"
+                            if row[opt] is None
+                            else "reached; the baseline never does"
+                        )
+                        assert f"{opt}: {which}" in row["note"], (row["kpi"], row["note"])
+                        one_side_seen += 1
                 else:
                     assert int(cell) == sorted(diffs)[(len(diffs) - 1) // 2], (row["kpi"], opt)
     assert dates_seen >= 3
@@ -390,6 +400,32 @@ def test_numbers_carry_the_precision_they_have() -> None:
     assert fmt_value(0.000493, "Mbps", signed=True, scale=0.000493) == "+0.00"
     # a share of people is never shown below a hundredth of a point: noise read as an effect otherwise
     assert fmt_value(-0.0000492, "%", signed=True, scale=0.00264) == "-0.00"
+
+
+def test_compare_csv_says_which_side_reaches_a_date_the_other_never_does(tmp_path):
+    """Ending 2027-03, push reaches 90% (2027-01) and the baseline does not: compare.csv's delta has no number, and
+    its note said nothing either (the helper read it as missing data); the terminal said "reached; the baseline never
+    does". Both directions, from the files compare wrote."""
+    end = "2027-03-31"
+    short = _write(
+        tmp_path / "b.toml",
+        f'extends = "{SCEN / "baseline.toml"}"\nname = "b"\n[horizon]\nend_date = {end}\n',
+    )
+    push = _write(
+        tmp_path / "p.toml", f'extends = "{SCEN / "push-5g.toml"}"\nname = "p"\n[horizon]\nend_date = {end}\n'
+    )
+    for order, opt, which in (
+        ([short, push], "p", "reached; the baseline never does"),
+        ([push, short], "b", "never reached; the baseline does"),
+    ):
+        res = compare_scenarios(order, reps=1)
+        out = tmp_path / f"out-{opt}"
+        write_compare(res, out)
+        csv = pl.read_csv(out / "compare.csv", infer_schema_length=0)
+        row = csv.filter(pl.col("kpi") == "year_5g_pop_90pct").row(0, named=True)
+        assert (row["p"] is not None) and row["b"] is None, row  # push reaches it, the baseline does not
+        assert row[f"delta_{opt}"] is None and row["note"] == f"{opt}: {which}", row
+        assert _cell(res, "year_5g_pop_90pct", "decimal year", "date", opt, True) == which
 
 
 def test_a_date_one_side_never_reaches_says_which_not_n_a() -> None:
