@@ -43,6 +43,34 @@ def test_villages_connected_by_a_month_end_equal_the_metric(run_dir: Path) -> No
     assert counted == {d: int(v) for d, v in metric.items()}
 
 
+def test_4g_stations_count_each_village_site_from_its_signal_date(run_dir: Path) -> None:
+    """Every remote village gets a macro site. stations_4g stayed at the start network's 119,550 for the whole run
+    while those sites raised 4G coverage. Now: the start's stations plus the villages with signal by the month end,
+    nationally and in each province (replication 0's villages.parquet)."""
+    from dxsim.scenario import load_scenario
+
+    start = load_scenario(run_dir / "scenario.resolved.toml").start_state.stations_4g
+    villages = pl.read_parquet(run_dir / "villages.parquet").filter(pl.col("signal_date").is_not_null())
+    metric = _metric_rep0(run_dir, "stations_4g")
+    counted = {d: start + villages.filter(pl.col("signal_date") <= d).height for d in metric}
+    assert counted == {d: int(v) for d, v in metric.items()}
+    assert max(metric.values()) - min(metric.values()) > 100  # the baseline connects hundreds of villages
+    m = pl.read_parquet(run_dir / "metrics.parquet").filter(
+        (pl.col("replication") == 0) & (pl.col("metric") == "stations_4g") & (pl.col("area") != "VN")
+    )
+    end = m["date"].max()
+    first = m["date"].min()
+    at_end = dict(m.filter(pl.col("date") == end).select("area", "value").iter_rows())
+    at_start = dict(m.filter(pl.col("date") == first).select("area", "value").iter_rows())
+    by_province = dict(villages.filter(pl.col("signal_date") <= end).group_by("gso34").len().iter_rows())
+    for area in at_end:
+        assert (
+            at_end[area] - at_start[area]
+            == by_province.get(area, 0)
+            - villages.filter((pl.col("gso34") == area) & (pl.col("signal_date") <= first)).height
+        ), area
+
+
 def test_a_data_centres_first_phase_adds_capacity_by_its_month_end(run_dir: Path) -> None:
     """HS-2's first phase was dated 2028-12-31 while Hà Nội's IT capacity rose only at 2029-01-31."""
     dcs = pl.read_parquet(run_dir / "datacentres.parquet").filter(pl.col("first_phase_date").is_not_null())

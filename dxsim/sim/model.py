@@ -246,7 +246,8 @@ class Monitor:
             values[f"stations_5g_{name}"] = float(self._by_operator[k + 1])
         values.update(
             {
-                "stations_4g": float(w.layer.sites_4g.height),
+                # the start network's 4G sites and each village's new macro site once on air
+                "stations_4g": float(self.stations_4g_prov.sum()),
                 "pop_covered_5g": float(pop5_prov.sum()),
                 "pop_covered_5g_pct": 100.0 * float(pop5_prov.sum()) / total_pop,
                 "pop_covered_4g": float(pop4_prov.sum()),
@@ -356,6 +357,11 @@ class Monitor:
             assert vfp is not None, "prepare_world makes the villages' footprints with the villages"
             self.cov4.add_footprints(vfp, new)
             self.village_on[new] = True
+            assert self.w.villages is not None  # vp runs on the world's villages
+            # a new array, not += : the recorder keeps the earlier months' arrays
+            self.stations_4g_prov = self.stations_4g_prov + np.bincount(
+                self.w.villages.province_idx[new], minlength=self.stations_4g_prov.size
+            )
             if self.service is not None:
                 self.service.add_village_4g(vfp, new)
         national, provinces, _campaigns = village_month_metrics(vp, len(self.w.province_codes), day)
