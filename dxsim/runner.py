@@ -310,6 +310,7 @@ def simulate(
                 "pop_mbb_capacity_short_end": sv["mbb_cov"] - sv["mbb_served"],
             }
         )
+    sites = sites_table(world, first.on_air_day, first.operator)
     grid = grid_5km(
         world.cells.x_m,
         world.cells.y_m,
@@ -319,6 +320,9 @@ def simulate(
             "sites_4g": (s4["x_m"].to_numpy(), s4["y_m"].to_numpy()),
             "sites_5g_end": (world.plan_x[: on_end.size][on_end], world.plan_y[: on_end.size][on_end]),
         },
+    ).with_columns(
+        # the squares' site counts and covered people are placeholders as much as generated sites are
+        synthetic=pl.lit(bool(sites["synthetic"].any()))
     )
     summary = {
         "scenario": scenario.name,
@@ -331,7 +335,6 @@ def simulate(
         "data_sources": provenance_sources(world),
         "kpis": kpis,
     }
-    sites = sites_table(world, first.on_air_day, first.operator)
     return Simulated(
         scenario,
         Path(scenario_dir),

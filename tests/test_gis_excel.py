@@ -203,21 +203,25 @@ def test_gpkg_grid_cells_are_5km_squares_of_the_metric_crs(run_dir):
     np.testing.assert_allclose(gdf["pop"].to_numpy(), src["pop"].to_numpy())
 
 
-def test_grid_squares_carry_the_site_layers_synthetic_flag(run_dir):
-    """The 5 km squares count the run's sites and the people they cover; with a generated site layer those are
-    placeholders, flagged on every site (sites_5g.parquet) but on no square."""
+def test_grid_squares_and_provinces_carry_the_site_layers_synthetic_flag(run_dir):
+    """The 5 km squares and the provinces count the run's sites and the people they cover; with a generated site
+    layer those are placeholders, flagged on every site (sites_5g.parquet) but on no square or province. The flag
+    is in grid_5km.parquet itself (it was only in the GIS copies) and in every copy of both layers."""
     generated = bool(pl.read_parquet(run_dir / "sites_5g.parquet", columns=["synthetic"])["synthetic"].any())
     assert generated  # the baseline's site layer is the seeded one
-    n = pl.read_parquet(run_dir / "grid_5km.parquet").height
-    info = pyogrio.read_info(run_dir / "results.gpkg", layer="grid_5km")
-    fields = dict(zip(info["fields"], info["dtypes"], strict=True))
-    assert fields.get("synthetic") == "bool", fields
-    for gdf in (
-        gpd.read_file(run_dir / "results.gpkg", layer="grid_5km"),
-        gpd.read_parquet(run_dir / "grid_5km.geo.parquet"),
-    ):
-        assert len(gdf) == n
-        assert gdf["synthetic"].astype(bool).tolist() == [generated] * n
+    table = pl.read_parquet(run_dir / "grid_5km.parquet")
+    assert table["synthetic"].to_list() == [generated] * table.height
+    n_provinces = len(json.loads((run_dir / "provinces.geojson").read_text(encoding="utf-8"))["features"])
+    for layer, n in (("grid_5km", table.height), ("provinces", n_provinces)):
+        info = pyogrio.read_info(run_dir / "results.gpkg", layer=layer)
+        fields = dict(zip(info["fields"], info["dtypes"], strict=True))
+        assert fields.get("synthetic") == "bool", (layer, fields)
+        for gdf in (
+            gpd.read_file(run_dir / "results.gpkg", layer=layer),
+            gpd.read_parquet(run_dir / f"{layer}.geo.parquet"),
+        ):
+            assert len(gdf) == n
+            assert gdf["synthetic"].astype(bool).tolist() == [generated] * n, layer
 
 
 def test_province_kpi_columns_equal_the_metrics_table(run_dir, metrics, province_props):
@@ -231,7 +235,9 @@ def test_province_kpi_columns_equal_the_metrics_table(run_dir, metrics, province
         for d in ends
     }
     kpi_cols = {
-        c for c in gdf.columns if c not in ("gso34", "name34", "name_ascii", "region3", "pop", "geometry")
+        c
+        for c in gdf.columns
+        if c not in ("gso34", "name34", "name_ascii", "region3", "pop", "synthetic", "geometry")
     }
     assert kpi_cols == expected_cols
     assert {"stations_5g_2026", "pop_covered_5g_pct_2026", "capex_vnd_bn_2030"} <= kpi_cols

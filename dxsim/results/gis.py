@@ -6,11 +6,12 @@ Read from the run's own result tables only (never the model), written with geopa
   `provinces` (boundaries from provinces.geojson plus, per year end, the P50 over replications of every
   metric the run reports per province, as `<metric>_<year>`, e.g. `stations_5g_2026`,
   `pop_covered_5g_pct_2026`; levels at the year end, flows such as `capex_vnd_bn` summed over the year,
-  see dxsim.results.run_files; a horizon ending mid-year adds `<metric>_<year>_<mm>`),
+  see dxsim.results.run_files; a horizon ending mid-year adds `<metric>_<year>_<mm>`; `synthetic` as the grid's:
+  the boundaries are real, the stations and coverage per province come from the run's site layer),
   `villages` and `datacentres` (points, when the run models them), `sites_5g` (points, replication 0's
   stations on air at the end), `grid_5km` (the 5 km squares as polygons: built in the metric CRS the grid
-  was aggregated in, EPSG:3405 VN-2000 / UTM 48N, then reprojected; `synthetic` when the run's site layer
-  holds generated sites, as its site counts and coverage then do).
+  was aggregated in, EPSG:3405 VN-2000 / UTM 48N, then reprojected; `synthetic` as grid_5km.parquet has it:
+  true when the run's site layer holds generated sites, as its site counts and coverage then do).
 - The same layers as GeoParquet (`<layer>.geo.parquet`, GeoParquet 1.1 `geo` metadata, WKB geometry), so
   the plain `*.parquet` tables that the map and report read keep their schema.
 
@@ -116,13 +117,9 @@ def point_layer(result_dir: Path, layer: str) -> Any | None:
     return _geoframe(df, gpd.points_from_xy(df["lon"].to_numpy(), df["lat"].to_numpy()), CRS)
 
 
-def grid_layer(result_dir: Path, synthetic_sites: bool | None = None) -> Any:
-    """5 km squares as polygons: corners in the metric CRS, reprojected to EPSG:4326.
-
-    `synthetic_sites`: whether the run's site layer holds generated sites; written as every square's `synthetic`
-    flag, since its site counts and covered population are then placeholders as much as the sites are (None: no
-    flag, the run's sites table does not say).
-    """
+def grid_layer(result_dir: Path) -> Any:
+    """5 km squares as polygons: corners in the metric CRS, reprojected to EPSG:4326; the table's columns, its
+    `synthetic` flag (runner.simulate) among them, carried as they are."""
     import shapely
 
     df = read_table(result_dir, "grid_5km.parquet", GRID_COLUMNS)
@@ -150,10 +147,7 @@ def grid_layer(result_dir: Path, synthetic_sites: bool | None = None) -> Any:
     corner_y = np.stack([y - half, y + half, y + half, y - half, y - half], axis=1)
     corner_lon, corner_lat = to_lonlat(corner_x.ravel(), corner_y.ravel())
     squares = shapely.polygons(np.stack([corner_lon, corner_lat], axis=1).reshape(-1, 5, 2))
-    gdf = _geoframe(df, squares, CRS)
-    if synthetic_sites is not None:
-        gdf.insert(len(gdf.columns) - 1, "synthetic", np.full(len(gdf), synthetic_sites))
-    return gdf
+    return _geoframe(df, squares, CRS)
 
 
 def gis_layers(result_dir: Path) -> dict[str, Any]:
@@ -166,13 +160,10 @@ def gis_layers(result_dir: Path) -> dict[str, Any]:
         gdf = point_layer(result_dir, name)
         if gdf is not None:
             layers[name] = gdf
-    sites = layers.get("sites_5g")
-    synthetic_sites = (
-        bool(sites["synthetic"].fillna(False).astype(bool).any())
-        if sites is not None and "synthetic" in sites.columns
-        else None
-    )
-    layers["grid_5km"] = grid_layer(result_dir, synthetic_sites)
+    layers["grid_5km"] = grid = grid_layer(result_dir)
+    if "synthetic" in grid.columns:  # the provinces' station and coverage figures come from the same sites
+        provinces = layers["provinces"]
+        provinces.insert(len(provinces.columns) - 1, "synthetic", bool(grid["synthetic"].any()))
     return layers
 
 
