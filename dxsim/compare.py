@@ -132,7 +132,10 @@ def _year_end_rows(
 
 def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, str, str]]:
     """The comparison's rows, in display order, for the given year-end tags."""
-    rows = _year_end_rows("pop_covered_5g_pct_", N_("5G population coverage, {when} end"), "%", tags)
+    # the stations first: the unit of the operators' and the government's plans (68,457 by end-2025), and what
+    # the why-lines count ("-5,159 stations on air at 31/12/2027")
+    rows = _year_end_rows("stations_5g_", N_("5G stations on air, {when} end"), "stations", tags)
+    rows += _year_end_rows("pop_covered_5g_pct_", N_("5G population coverage, {when} end"), "%", tags)
     rows += _year_end_rows(
         "pop_5g_served_pct_", N_("Population where 5G serves (a place measure), {when} end"), "%", tags
     )

@@ -680,6 +680,21 @@ def test_village_campaigns_the_utility_and_operators_pay_are_not_public_money(re
         assert k["public_cost_total_vnd_bn"] == pytest.approx(by_hand), rep
 
 
+def test_compare_shows_the_5g_stations_at_each_year_end(result):
+    """Stations are the plans' unit (68,457 by end-2025) and what the why-lines count, yet no compare row had
+    them. Each year end's row is the P50 over replications of the runs' own `stations_5g_<year>_12`, and push
+    (more sites ordered in 2026) has more on air at the end of 2026."""
+    t = result.table
+    rows = {r["kpi"]: r for r in t.iter_rows(named=True) if r["kpi"].startswith("stations_5g_")}
+    assert {"stations_5g_2025_12", "stations_5g_2026_12", "stations_5g_2027_12"} <= set(rows)
+    for kpi, row in rows.items():
+        assert row["unit"] == "stations"
+        for run in result.runs:
+            values = sorted(v[kpi] for v in run.kpis.values())
+            assert row[run.name] == values[(len(values) - 1) // 2], (kpi, run.name)  # the empirical median
+    assert rows["stations_5g_2026_12"]["delta_push"] > 1000
+
+
 def test_rich_table_renders(result):
     from rich.console import Console
 
