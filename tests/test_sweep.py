@@ -545,6 +545,28 @@ def test_a_data_centre_project_is_addressed_by_its_project_id_not_its_display_na
         resolve_path(b, "p", "compute.datacentres.extra_projects.NEW-1.phases.0.it_mw", sc)
 
 
+def test_a_rho_interval_holds_its_estimate_when_the_kpi_moved_in_one_run() -> None:
+    """A crews sweep of 6 runs whose KPI moved in one run (the lever binds only below a threshold) read rho 0.655
+    with a bootstrap interval of 0.661..0.949: resamples that missed that run have no rho and were dropped, so the
+    interval kept only the resamples that drew it. They count as rho = 0 now: the interval holds the estimate and
+    reaches 0, as the permutation test (p well above 0.05) says."""
+    from types import SimpleNamespace
+
+    from dxsim.sweep.analysis import _spearman_rows
+
+    x = np.array([20.0, 95.0, 170.0, 250.0, 330.0, 440.0])
+    y = np.array([3.0, 0.0, 0.0, 0.0, 0.0, 0.0])  # the lowest crew count alone moved the date
+    spec = SimpleNamespace(
+        seed=7, conf_level=0.95, bootstrap=1000, parameters=[SimpleNamespace(path="crews.north.teams")]
+    )
+    (row,) = _spearman_rows(spec, "kpi", x[:, None], y)  # type: ignore[arg-type]
+    # by hand: y's ranks are 6 and five ties at 3; x's 1..6, so rho = -7.5 / sqrt(17.5 * 7.5) = -0.6547
+    assert row["value"] == pytest.approx(-7.5 / math.sqrt(17.5 * 7.5), abs=1e-9)
+    assert row["ci_low"] <= row["value"] <= row["ci_high"]
+    assert row["ci_high"] >= 0.0  # a third of the resamples miss the one run that moved: 0 is inside
+    assert row["p_value"] > 0.05
+
+
 def test_a_driver_is_distinct_from_zero_only_when_a_permutation_test_says_so(tmp_path, base):
     """A 4-run LHS sweep whose villages KPI moved in one run alone (601 against 602) listed every parameter as a
     driver, rho ±0.775 with a bootstrap interval of 0.775..1 and no "n.s.": at 4 runs no rank correlation can be

@@ -182,6 +182,10 @@ def spearman_p_value(x: np.ndarray, y: np.ndarray, seed: int) -> float:
 
 
 def _spearman_rows(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> list[IndexRow]:
+    """rho per parameter with its percentile bootstrap interval. A resample in which the KPI (or the parameter)
+    does not vary shows no rank association: it counts as rho = 0. Why: dropping those resamples kept only the ones
+    that drew the few runs where the KPI moved, so a lever that mattered in one run of six read rho 0.655 with an
+    interval of 0.661..0.949, above its own estimate and clear of 0, beside a permutation p of 0.33."""
     rng = np.random.default_rng(spec.seed)
     n = Y.size
     alpha = (1 - spec.conf_level) / 2
@@ -192,7 +196,7 @@ def _spearman_rows(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> l
         for _draw in range(spec.bootstrap):
             idx = rng.integers(0, n, n)
             boots.append(_spearman(X[idx, j], Y[idx]))
-        b = np.array([v for v in boots if math.isfinite(v)])
+        b = np.nan_to_num(np.array(boots, dtype=float), nan=0.0) if math.isfinite(rho) else np.zeros(0)
         lo, hi = (float(np.quantile(b, alpha)), float(np.quantile(b, 1 - alpha))) if b.size else (None, None)
         out.append(
             {
