@@ -678,6 +678,32 @@ def test_one_lever_in_every_region_is_one_verdict_not_three_refusals():
     assert also_changed("5g", change, change + targets) == [targets[0][0]]
 
 
+def test_a_cut_and_a_raise_of_one_resource_are_two_levers():
+    """North's crews cut to 60 and south's raised to 900, and the 90% date came a month later: compare said
+    "crews.north.teams 450 → 60 (and 1 more field): ... it is on the critical path there", which tells a planner that
+    adding crews in the south moved the date (its crews went from 92% to 96% idle). A cut and a raise are two
+    levers: each gets its own line, and neither can claim the move while the other is changed beside it."""
+    rows: list = []
+    for region in ("north", "central", "south"):
+        rows += rollout(region, {(d, 0): {"targets": 100} for d in (D1, D2, D3)})
+        rows += [
+            (d, 0, f"crew_utilization_pct_{region}", v) for d, v in ((D0, 0.0), (D1, 15), (D2, 15), (D3, 15))
+        ]
+    ref = frame(rows)
+    change = [("crews.north.teams", 450, 60), ("crews.south.teams", 450, 900)]
+    said = option_verdicts(ref, "baseline", change, moved=lambda programme: "date moved +1.0 mo")
+    assert [k for k, _t in said] == ["mixed", "mixed"]
+    north, south = (t for _k, t in said)
+    assert north.startswith("crews.north.teams 450 → 60:") and "also changes crews.south.teams" in north
+    assert south.startswith("crews.south.teams 450 → 900:") and "also changes crews.north.teams" in south
+    assert not any("critical path there" in t or "more field" in t for _k, t in said)
+    # the same fields in one direction stay one lever (the test above)
+    same = [("crews.north.teams", 450, 60), ("crews.south.teams", 450, 100)]
+    assert [k for k, _t in option_verdicts(ref, "baseline", same, moved=lambda p: "date moved +1.0 mo")] == [
+        "cut"
+    ]
+
+
 def test_a_partly_binding_resource_that_moved_nothing_is_said_so() -> None:
     """Crews that bind in part of the months give no "did not bind"; if the option moved none of the programme's
     outcomes, compare still says so and names what binds (doubling the central site teams moved nothing)."""

@@ -815,25 +815,28 @@ def option_verdicts(
     summary = {
         (r["programme"], r["region"]): r for r in region_summary(reference, start, end).iter_rows(named=True)
     }
-    # one lever = one (programme, cause): its (programme, region, cause) targets over every region its fields name,
-    # and those fields. Why not one group per region: an option that doubled the crews of all three regions got
-    # three lines, each refusing the move as "the option also changes" the other two regions' crews (its own lever)
-    grouped: dict[tuple[str, str], tuple[list[tuple[str, str, str]], list[tuple[str, Any, Any]]]] = {}
+    # one lever = one (programme, cause, direction): its (programme, region, cause) targets over every region its
+    # fields name, and those fields. Why not one group per region: an option that doubled the crews of all three
+    # regions got three lines, each refusing the move as "the option also changes" the other two regions' crews (its
+    # own lever). Why the direction: north's crews cut to 60 and south's raised to 900 were one lever, "on the
+    # critical path", which told a planner that adding crews in the south moved the date
+    grouped: dict[tuple[str, str, int], tuple[list[tuple[str, str, str]], list[tuple[str, Any, Any]]]] = {}
     for field, a, b in differences:
         found = resource_causes(field)
         if found:
-            targets_of, fields_of = grouped.setdefault((found[0][0], found[0][2]), ([], []))
+            key = (found[0][0], found[0][2], _direction(a, b))
+            targets_of, fields_of = grouped.setdefault(key, ([], []))
             targets_of += [t for t in found if t not in targets_of]
             fields_of.append((field, a, b))
-    groups = {tuple(t): f for t, f in grouped.values()}
+    groups = [(tuple(t), f) for t, f in grouped.values()]  # a list: a cut and a raise may share their targets
     # an option that raises targets which bound in the reference can make its budget bind: no verdict on budgets
     raised_binding_targets = any(
         t[0][2] == "targets"
         and not did_not_bind(causes, idle, t[0][0], t[0][1], "targets", order_bound, phases)
-        for t in groups
+        for t, _f in groups
     )
     lines: list[tuple[str, str]] = []
-    for targets, fields in groups.items():
+    for targets, fields in groups:
         programme, cause = targets[0][0], targets[0][2]
         if cause == "budget" and programme == "5g" and raised_binding_targets:
             continue
@@ -1073,6 +1076,18 @@ def mixed_line(
             others=join_fields(others),
         ),
     )
+
+
+def _direction(a: Any, b: Any) -> int:
+    """+1 when a number is raised, -1 when lowered, 0 for anything else (a date, a switch, a table)."""
+    if (
+        isinstance(a, bool)
+        or isinstance(b, bool)
+        or not isinstance(a, int | float)
+        or not isinstance(b, int | float)
+    ):
+        return 0
+    return (b > a) - (b < a)
 
 
 def _is_cut(fields: Sequence[tuple[str, Any, Any]]) -> bool:
