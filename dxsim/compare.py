@@ -48,8 +48,9 @@ utilisation over the whole horizon (all replications pooled), one line per scena
 supply, permits, budgets, targets, village crews, data-centre grid ...) saying whether its cause bound in
 the baseline run and whether the option's outcome moved, and a line on what 5G support paid when an option changes
 it. `bottlenecks.csv`: scenario, kind ("region", "note": a changed resource that did not bind, "critical": one that
-held little yet the outcome moved, "cut": the same for a resource the option cuts, "relieved": one that bound and the
-outcome moved, "unmoved": one that held part of the time and nothing moved, "effect": a lever that adds capacity
+held little yet the outcome moved, "cut": the same for a resource the option cuts, "binds": a cause that held
+little in the baseline and binds in the option, changed field or not (a budget a new campaign exhausts, a cut
+resource), "relieved": one that bound and the outcome moved, "unmoved": one that held part of the time and nothing moved, "effect": a lever that adds capacity
 itself (state data-centre money, GPU orders) and what it moved, "mixed": an outcome moved but the option changes
 other fields of that programme too, or "support"), programme, region, binding, share_pct, binds_pct,
 held_months_pct, crew_idle_pct, text.
@@ -78,7 +79,13 @@ from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n.formats import month as month_label
-from dxsim.results.bottlenecks import join_fields, option_verdicts, region_summary, support_note
+from dxsim.results.bottlenecks import (
+    join_fields,
+    newly_binding_lines,
+    option_verdicts,
+    region_summary,
+    support_note,
+)
 from dxsim.results.kpi_labels import CAMPAIGN_RE, kpi_label
 from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.value_labels import unit_label
@@ -780,7 +787,12 @@ def add_bottlenecks(result: CompareResult) -> None:
                 fmt=format_setting,
                 moved=functools.partial(outcome_moved, result, run.name),
                 unmoved=functools.partial(outcome_unmoved, result, run.name),
+                option=run.held_metrics,
             )
+            verdicts += [
+                ("binds", t)
+                for t in newly_binding_lines(run.held_metrics, base.held_metrics, result.baseline)
+            ]
             notes[run.name] = [t for kind, t in verdicts if kind == "note"]
             frames += [
                 pl.DataFrame([{"scenario": run.name, "kind": kind, "text": t}]) for kind, t in verdicts
@@ -831,6 +843,7 @@ VERDICT_PREFIX = {
     "note": N_("not binding: {note}"),
     "critical": N_("on the critical path: {note}"),
     "cut": N_("the limit once cut: {note}"),
+    "binds": N_("a new limit: {note}"),
     "relieved": N_("relieved: {note}"),
     "unmoved": N_("moved nothing: {note}"),
     "effect": N_("direct effect: {note}"),

@@ -22,6 +22,7 @@ from dxsim.results.bottlenecks import (
     flow_phases,
     held_shares,
     mean_shares_by_date,
+    newly_binding_lines,
     also_changed,
     option_verdicts,
     order_bound_pct,
@@ -469,6 +470,38 @@ def test_a_village_budget_that_funds_no_village_is_said_so():
     )
     assert programme_budget_unused(unused) and not programme_budget_unused(used)
     assert all("pays for no village" not in t for _k, t in option_verdicts(used, "baseline", change))
+
+
+def test_a_budget_the_option_draws_on_is_no_longer_said_to_pay_for_nothing_and_its_binding_is_named():
+    """An option that funds a campaign from the village programme budget and raises that budget: compare said "the
+    village programme budget pays for no village in baseline ... can neither bind nor free anything", though the
+    option's own campaign draws on it. And an option whose campaign exhausts that budget made it hold 62-88% of the
+    held village-days for 14 months, which compare's why-lines never named."""
+    d4 = dt.date(2026, 4, 30)
+    months = (D1, D2, D3, d4)
+    base = [(d, 0, "villages_held_pct_power", 100.0) for d in months]
+    base += [(d, 0, f"villages_held_pct_{c}", 0.0) for d in months for c in ("budget", "permits", "season")]
+    base += [(d, 0, "village_programme_committed_vnd_bn_cum", 0.0) for d in months]
+    ref = frame(base)
+    # the option: power holds everything in January and February, the budget in March and April (70 of 100)
+    opt_rows = [(d, 0, "villages_held_pct_power", 100.0 if d < D3 else 30.0) for d in months]
+    opt_rows += [(d, 0, "villages_held_pct_budget", 0.0 if d < D3 else 70.0) for d in months]
+    opt_rows += [(d, 0, f"villages_held_pct_{c}", 0.0) for d in months for c in ("permits", "season")]
+    opt_rows += [(d, 0, "village_programme_committed_vnd_bn_cum", 0.0 if d < D3 else 250.0) for d in months]
+    opt = frame(opt_rows)
+    change = [("villages.programme.budget_vnd_bn.2026", 300, 3000)]
+    said = option_verdicts(ref, "baseline", change, option=opt)
+    assert all("pays for no village" not in t for _k, t in said), said
+    assert any(
+        "pays for no village" in t for _k, t in option_verdicts(ref, "baseline", change)
+    )  # unused by both
+    # by hand: the budget's mean share over the option's 4 held months is (0 + 0 + 70 + 70) / 4 = 35%, it binds in
+    # 2 of 4 (50%), from March to April; in the reference it held nothing
+    assert newly_binding_lines(opt, ref, "baseline") == [
+        "villages: budget (35% of held village-days), binding from 2026-03 to 2026-04; it held little in baseline"
+    ]
+    assert newly_binding_lines(ref, ref, "baseline") == []  # nothing new against itself
+    assert newly_binding_lines(ref, opt, "opt") == []  # power bound in both: it is not new
 
 
 def test_the_orders_budgets_cut_get_their_own_line_after_the_5g_regions(synthetic):
