@@ -128,7 +128,10 @@ NOTE_HELD_FROM_START = N_(
     "the start state already meets this ceiling and the run had not moved it by then: it judges the start data "
     "(an input), not the projection"
 )
-NOTE_SURVEY = N_("the village layer's villages here are this province survey")
+NOTE_SURVEY = N_(
+    "the village layer's villages here are this province survey, placed at the run's start; not scored: below the "
+    "count at its own date, the run has connected villages the province still counted then"
+)
 NOTE_START = N_("on the start date: the start state, judged by `dxsim calibration`")
 NOTE_VILLAGE_LAYERS = N_(
     "the village layers are the lists reported up to {date}; a start before that cannot rewind them"
@@ -507,8 +510,16 @@ def score(
         if o["row"] in inputs:
             row.update(status="input", note=NOTE_INPUT)
         elif is_survey_input(m, o["area"], o["date"], surveys or {}):
-            # a province survey the village layer is built from (villages.layer.province_surveys)
+            # a province survey the village layer is built from (villages.layer.province_surveys): placed at the
+            # start, so not scored; the run beside it at the survey's own date is shown, with whether its band holds
+            # the count (Tuyên Quang's 273 of 2026-01: the run has ~200 left then, a miss the row hid)
             row.update(status="input", note=NOTE_SURVEY)
+            if vals.size:
+                p10, p50, p90 = _quantiles(vals)
+                low, high = p10 - float(o["tolerance"]), p90 + float(o["tolerance"])
+                row.update(
+                    p10=p10, p50=p50, p90=p90, band_low=low, band_high=high, inside=low <= o["value"] <= high
+                )
         elif o["date"] <= from_date:
             # the start state (stations, the site layer's coverage, the 4G layer) is an input, not a projection:
             # what it gives on the start date is `dxsim calibration`'s business, but it is shown (not scored): a
