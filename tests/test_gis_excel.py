@@ -636,6 +636,33 @@ def test_decimal_year_round_trip():
     assert decimal_year_date(None) is None and decimal_year_date(math.nan) is None
 
 
+def test_a_share_and_its_complement_come_from_one_p50():
+    """Four replications of Sơn La in 2026: 5G coverage 61.44 / 71.43 / 75.0 / 80.0, so not covered 38.56 / 28.57 /
+    25.0 / 20.0. The lower median of each is 71.43 and 25.0 (96.43 together; the helper saw 90.0 with ten). Now
+    not covered is 100 minus the coverage's P50: 28.57, one run's pair."""
+    from dxsim.results.run_files import province_year_table
+
+    cov = [61.44, 71.43, 75.0, 80.0]
+    end = dt.date(2026, 12, 31)
+    rows = [
+        {"date": end, "replication": r, "area": "14", "metric": m, "value": v}
+        for r, c in enumerate(cov)
+        for m, v in (("pop_covered_5g_pct", c), ("pop_5g_uncovered_pct", 100.0 - c))
+    ]
+    schema = {
+        "date": pl.Date,
+        "replication": pl.Int32,
+        "area": pl.String,
+        "metric": pl.String,
+        "value": pl.Float64,
+    }
+    table = province_year_table(pl.DataFrame(rows, schema=schema))
+    got = dict(table.select("metric", "value").iter_rows())
+    assert got["pop_covered_5g_pct"] == 71.43  # sorted 61.44 71.43 75 80: the lower median
+    assert got["pop_5g_uncovered_pct"] == pytest.approx(100.0 - 71.43)  # not 25.0, another run's
+    assert got["pop_covered_5g_pct"] + got["pop_5g_uncovered_pct"] == pytest.approx(100.0)
+
+
 def test_province_year_table_with_a_horizon_ending_mid_year():
     """Year ends are the Decembers plus a last month that is not one; flows sum that year's months only."""
     from dxsim.results.run_files import period_tag, province_year_table
