@@ -31,7 +31,7 @@ from pyproj import CRS, Transformer
 from dxsim.errors import DxsimInputError
 from dxsim.results.excel import write_workbook
 from dxsim.results.gis import write_gis
-from dxsim.results.kpi_labels import CAMPAIGN_RE
+from dxsim.results.kpi_labels import CAMPAIGN_RE, is_year_kpi
 from dxsim.results.metrics import METRICS
 from dxsim.results.metrics_csv import write_metrics_csv
 from dxsim.results.run_files import FLOW_METRICS
@@ -497,6 +497,11 @@ def test_workbook_kpis_equal_summary(run_dir, summary):
     col = header.index("P50 date") + 1
     shown = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=col) for r in range(2, ws.max_row + 1)}
     assert {shown[k].number_format for k in years} == {"yyyy-mm"}
+    # a date never reached says so (its empty cells read as missing data; the terminal says "not reached")
+    never = [k for k in base if is_year_kpi(k) and s[k] is None]
+    assert never  # the baseline never covers 99%
+    assert all(rows[k]["Note"] == "not reached within the horizon" for k in never), never
+    assert all(rows[k]["Note"] is None for k in years)
 
 
 def test_workbook_people_columns_show_whole_persons(run_dir):

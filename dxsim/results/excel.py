@@ -212,7 +212,8 @@ def decimal_year_date(value: float | None) -> dt.date | None:
 
 def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
     """One row per KPI (P10/P90 folded in from `<kpi>_p10` / `<kpi>_p90`): its key, its label in the language in
-    use, its unit, the quantiles and, for a decimal year, the dates."""
+    use, its unit, the quantiles and, for a decimal year, the dates; a date never reached says so in `Note` (its
+    empty cells read as missing data where the terminal and the report say "not reached")."""
     names = [k for k in kpis if not (k.endswith(("_p10", "_p90")) and k[:-4] in kpis)]
     rows = []
     for k in names:
@@ -229,6 +230,11 @@ def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
                 _("P50 date"): decimal_year_date(p50) if is_year else None,
                 _("P10 date"): decimal_year_date(p10) if is_year else None,
                 _("P90 date"): decimal_year_date(p90) if is_year else None,
+                _("Note"): (
+                    _("not reached within the horizon")
+                    if is_year and (p50 is None or not math.isfinite(p50))
+                    else None
+                ),
             }
         )
     schema = {
@@ -241,6 +247,7 @@ def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
         _("P50 date"): pl.Date,
         _("P10 date"): pl.Date,
         _("P90 date"): pl.Date,
+        _("Note"): pl.String,
     }
     return pl.DataFrame(rows, schema=schema)
 
@@ -410,12 +417,13 @@ def write_workbook(result_dir: Path) -> Path:
     about = {
         "KPIs": _(
             "summary.json KPIs: key, label, unit, P50, P10, P90 (P10/P90 with several replications); "
-            "year_* also as dates"
+            "year_* also as dates, and a note where the date is not reached"
         ),
         "Provinces by year": _(
             "per province and year end ({reps}): levels at the year end, flows (added, capex) "
             "summed over the year's months in the horizon"
         ).format(reps=reps)
+        + "."  # the sentence ends here in both languages; the note below is the next one
         + (
             " "
             + _(
