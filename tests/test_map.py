@@ -600,6 +600,37 @@ def test_on_a_phone_the_panels_do_not_cover_each_other(browser, map_file):
         page.close()
 
 
+def test_on_a_small_laptop_the_header_and_legend_show_whole(browser, map_file):
+    """At 1024 x 640 px the header's synthetic-data warning wrapped to a third line that its fixed 34 px cut off
+    mid-sentence, the legend's data-centre and GPU keys sat under a two-line attribution, and the attribution covered
+    the scale bar. Now the header is as tall as its text and the map starts below it, the legend ends above the
+    attribution and scrolls, and the attribution keeps to the right."""
+    page = browser.new_page(viewport={"width": 1024, "height": 640})
+    try:
+        page.goto(map_file.resolve().as_uri(), wait_until="load")
+        got = page.evaluate(
+            """() => {
+              const r = s => { const b = document.querySelector(s).getBoundingClientRect();
+                               return [b.left, b.top, b.right, b.bottom]; };
+              const h = document.querySelector('.dx-header'), lg = document.querySelector('.dx-legend');
+              return {header: r('.dx-header'), map: r('.folium-map'), legend: r('.dx-legend'),
+                      attribution: r('.leaflet-control-attribution'), scale: r('.leaflet-control-scale'),
+                      headerFits: h.scrollHeight <= h.clientHeight + 1,
+                      legendScrolls: getComputedStyle(lg).overflowY === 'auto'};
+            }"""
+        )
+
+        def apart(a: list[float], b: list[float]) -> bool:
+            return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+        assert got["headerFits"], got  # every line of the warning is shown
+        assert abs(got["map"][1] - got["header"][3]) <= 1, got  # the map starts where the header ends
+        assert apart(got["legend"], got["attribution"]) and apart(got["scale"], got["attribution"]), got
+        assert got["legend"][1] >= got["header"][3] and got["legend"][3] <= 640 and got["legendScrolls"], got
+    finally:
+        page.close()
+
+
 def test_browser_escaping_probe(browser, crafted_file, crafted_dir):
     pg = Page(browser, crafted_file)
     page = pg.page

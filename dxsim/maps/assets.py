@@ -81,15 +81,17 @@ def leaflet_css() -> str:
 # --------------------------------------------------------------------------- page style and runtime
 PAGE_CSS = """
 html, body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; }
-.dx-header { position: absolute; top: 0; left: 0; right: 0; height: 34px; box-sizing: border-box;
+/* the header is as tall as its lines (the runtime moves the map below it): at 1024 px the synthetic-data warning
+   wrapped to a third line that a fixed 34 px cut off; past a quarter of the screen it scrolls */
+.dx-header { position: absolute; top: 0; left: 0; right: 0; min-height: 34px; max-height: 25vh; box-sizing: border-box;
   padding: 4px 10px; font-size: 12.5px; line-height: 13px; background: #1f2d3d; color: #f4f4f4;
-  overflow: hidden; z-index: 1100; }
+  overflow-y: auto; z-index: 1100; }
 .dx-header b { color: #fff; }
 .dx-header .dx-synth { color: #ffd479; }
 .leaflet-container { background: #dbe6ee; font-size: 12px; }
 .dx-legend { background: rgba(255,255,255,0.94); padding: 6px 8px; border-radius: 5px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 11px; line-height: 14px; max-width: 230px;
-  max-height: 60vh; overflow-y: auto; }
+  max-height: min(60vh, calc(100vh - 210px)); overflow-y: auto; }
 .dx-legend h4 { margin: 5px 0 2px; font-size: 11.5px; }
 .dx-legend h4:first-child { margin-top: 0; }
 .dx-legend .dx-row { display: flex; align-items: center; gap: 5px; }
@@ -101,6 +103,9 @@ html, body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sa
 .dx-legend .dx-rt { flex: 1; text-align: center; }
 .dx-legend .dx-note { color: #555; font-size: 10.5px; }
 .leaflet-control-layers { font-size: 12px; max-height: 62vh; overflow-y: auto; }
+/* the attribution keeps to the right half: across the whole width (two lines at 1024 px) it covered the legend's
+   foot and the scale bar */
+.leaflet-control-attribution { font-size: 10.5px; line-height: 12px; max-width: 55vw; }
 .leaflet-control-layers label { margin: 1px 0; }
 .dx-pop { font-size: 12px; line-height: 16px; max-width: 320px; }
 .dx-pop table { border-collapse: collapse; }
@@ -179,7 +184,21 @@ var DX = (function () {
     if (!map.getPane(name)) { map.createPane(name).style.zIndex = z; }
     return name;
   }
+  function fitHeader(map) {  // the map starts below the header, however many lines the header wrapped to
+    var header = document.querySelector('.dx-header');
+    if (!header) return;
+    function fit() {
+      var c = map.getContainer(), h = header.offsetHeight;
+      if (Math.abs(c.getBoundingClientRect().top - h) > 0.5) {
+        c.style.setProperty('top', h + 'px', 'important');
+        map.invalidateSize();
+      }
+    }
+    fit();
+    window.addEventListener('resize', fit);
+  }
   function init(map, legendHtml, bounds) {
+    fitHeader(map);
     var legend = L.control({position: 'bottomleft'});
     legend.onAdd = function () {
       var div = L.DomUtil.create('div', 'dx-legend');

@@ -265,7 +265,7 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
             f'<meta {GENERATOR_MARK} {esc(__version__)}">\n'
             f'<meta name="{PAGE_KIND_META}" content="map">\n'
             f"<style>{leaflet_css()}</style>\n<style>{PAGE_CSS}\n"
-            + ("" if header_px == HEADER_PX else f".dx-header {{ height: {header_px}px; }}\n")
+            + ("" if header_px == HEADER_PX else f".dx-header {{ min-height: {header_px}px; }}\n")
             + f".folium-map {{ position: absolute !important; top: {header_px}px !important; bottom: 0; left: 0; right: 0;"
             " height: auto !important; width: 100% !important; }</style>\n"
             f"<script>{leaflet_js()}</script>\n<script>{RUNTIME_JS}</script>"
