@@ -20,7 +20,14 @@ from pydantic import BaseModel
 from dxsim.scenario import Scenario, json_schema, schema_markdown
 
 # How dict-valued fields are shown in the docs (see dxsim.scenario.docs).
-PLACEHOLDER = {"operators": "<operator>", "crews": "<region>", "seasons": "<region>", "ranges": "<path>"}
+PLACEHOLDER = {
+    "operators": "<operator>",
+    "crews": "<region>",
+    "seasons": "<region>",
+    "ranges": "<path>",
+    "extra_utility_teams": "<region>",  # a campaign's surge teams
+    "extra_operator_teams": "<region>",
+}
 COLUMNS = ["Field", "Type", "Unit", "Default", "Range", "Description", "Source"]
 
 
@@ -44,11 +51,15 @@ def _is_model(ann: Any) -> bool:
 
 
 def model_leaves(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
-    """(dotted path, leaf annotation) for every leaf of the model, walked independently of docs.py."""
+    """(dotted path, leaf annotation) for every leaf of the model, walked independently of docs.py; a list of tables
+    is a leaf, and so is each field of its items (`villages.campaigns[].deadline`)."""
     for name, info in model.model_fields.items():
         ann = _unwrap(info.annotation)
         path = prefix + (name,)
-        if _is_model(ann):
+        if typing.get_origin(ann) is list and _is_model(_unwrap(typing.get_args(ann)[0])):
+            yield ".".join(path), ann
+            yield from model_leaves(_unwrap(typing.get_args(ann)[0]), path[:-1] + (name + "[]",))
+        elif _is_model(ann):
             yield from model_leaves(ann, path)
         elif typing.get_origin(ann) is dict:
             key, value = (_unwrap(a) for a in typing.get_args(ann))
@@ -107,12 +118,20 @@ def test_numeric_leaf_has_unit_range_default_and_source(table: dict[str, dict[st
     assert row["Unit"], f"{path}: no unit (x-unit)"
     assert row["Range"], f"{path}: no range (ge/le or allowed values)"
     assert row["Source"], f"{path}: no source for the default (x-source)"
-    assert row["Default"] and row["Default"] != "(required)", f"{path}: no default"
+    # a list item's own required field (an order's GPUs, a reinforcement's MW) has none: the item must state it
+    if not ("[]" in path and row["Default"] == "(required)"):
+        assert row["Default"] and row["Default"] != "(required)", f"{path}: no default"
     assert row["Description"], f"{path}: no description"
 
 
 def test_only_name_is_required(table: dict[str, dict[str, str]]) -> None:
-    assert [p for p, row in table.items() if row["Default"] == "(required)"] == ["name"]
+    """Of the scenario's own fields only `name`; a list item's field is required where its table needs it (a GPU
+    order's model and count), and the reference says so."""
+    assert [p for p, row in table.items() if row["Default"] == "(required)" and "[]" not in p] == ["name"]
+    items = {p: row for p, row in table.items() if "[]" in p}
+    assert items["villages.campaigns[].deadline"]["Default"] == "2025-11-30"
+    assert items["compute.gpus.orders[].gpus"]["Default"] == "(required)"
+    assert items["supports[].per_site_vnd_bn"]["Default"] == "0"
 
 
 def _schema_nodes(node: Any, where: str = "$") -> Iterator[tuple[str, dict]]:

@@ -12,11 +12,13 @@ import datetime as dt
 import functools
 import types
 import typing
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
+from pydantic_core import to_jsonable_python
 
 from dxsim.i18n import N_, pgettext
 from dxsim.i18n import gettext as _
@@ -245,6 +247,38 @@ def _walk(
             out.append(_leaf(item, p, k))
         return
     out.append(_leaf(cur, path, keys))
+
+
+def list_item_fields(leaf: LeafDoc) -> list[LeafDoc]:
+    """The fields of each item of a list of tables (`villages.campaigns[].deadline`, `supports[].per_site_vnd_bn`),
+    with the item's own defaults ("(required)" where it has none). Why: the reference listed `villages.campaigns` and
+    `supports` as "list of tables" only, and the campaign's own description pointed to fields it never showed."""
+    s = leaf.shape
+    if s.kind != "list" or s.item is None or s.item.kind != "model":
+        return []
+    items: list[LeafDoc] = []
+    _walk(Located(s.item, leaf.unit, leaf.source, ""), (leaf.path + "[]",), leaf.key_shapes, items)
+    model = s.item.py_type
+    out = []
+    for item in items:
+        below = item.path[len(leaf.path) + 3 :].split(".")  # the item's own dotted path, after "<list>[]."
+        out.append(dataclasses.replace(item, default=_item_default(model, below), required=False))
+        out += list_item_fields(item)  # a list inside an item (a project's phases)
+    return out
+
+
+def _item_default(model: type[BaseModel], parts: list[str]) -> str:
+    """The default of a list item's field (dotted `parts` below the item), as the reference shows defaults."""
+    info = model.model_fields.get(parts[0])
+    if info is None or info.is_required():
+        return "(required)"
+    value: Any = info.get_default(call_default_factory=True)
+    for part in parts[1:]:
+        if isinstance(value, BaseModel):
+            value = getattr(value, part, None)
+        else:  # a per-key table (`<region>`): its defaults are the item's own table
+            return _fmt(to_jsonable_python(value))
+    return _fmt(to_jsonable_python(value))
 
 
 def _leaf(cur: Located, path: tuple[str, ...], keys: tuple[tuple[str, Shape], ...]) -> LeafDoc:
@@ -546,7 +580,7 @@ def schema_markdown() -> str:
         "| " + " | ".join(heads) + " |",
         "|---|---|---|---|---|---|---|",
     ]
-    for leaf in leaf_fields():
+    for leaf in [f for top in leaf_fields() for f in (top, *list_item_fields(top))]:
         rng = range_text(leaf.shape, translated=True)
         for kname, kshape in leaf.key_shapes:
             krange = range_text(kshape, translated=True)
