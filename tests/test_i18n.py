@@ -769,6 +769,11 @@ def test_scenario_language_is_the_default(tmp_path: Path) -> None:
     bad.write_text('name = "x"\nlanguage = "fr"\n', encoding="utf-8")
     r = subprocess.run([*DXSIM, "validate", str(bad)], capture_output=True, text=True, env=env)
     assert r.returncode == 2 and "language = 'fr'" in r.stderr and "vi, en" in r.stderr
+    # only the first file decides: an option's `language = "vi"` turned a whole English comparison Vietnamese
+    from dxsim.cli.main import scenario_language
+
+    assert scenario_language([str(BASELINE), str(parent)]) is None
+    assert scenario_language([str(child), str(BASELINE)]) == "vi"
 
 
 def test_planner_file_shape_errors_in_vietnamese(tmp_path: Path) -> None:

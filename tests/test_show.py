@@ -272,6 +272,20 @@ def test_format_value_reads_like_the_file():
     assert format_value("a|b") == '"a|b"'
 
 
+def test_an_absent_or_unset_value_is_said_in_the_language_in_use():
+    """`show --vs --lang vi` and a Vietnamese compare printed "(no entry)" and "(not set)" in English."""
+    from dxsim.i18n import set_language
+    from dxsim.scenario.resolved import MISSING
+
+    set_language("vi")
+    try:
+        assert (format_value(MISSING), format_value(None)) == ("(không có mục)", "(chưa đặt)")
+        assert format_value(675.0) == "675"  # values stay as the file states them
+    finally:
+        set_language("en")
+    assert (format_value(MISSING), format_value(None)) == ("(no entry)", "(not set)")
+
+
 def test_a_changed_campaign_is_its_changed_fields_not_the_whole_list():
     """compare's "what changes" showed the whole villages.campaigns list, cut off in its column."""
     base = load_scenario(SCEN / "baseline.toml")

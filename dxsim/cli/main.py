@@ -121,7 +121,8 @@ def _options(
         "--lang",
         help=N_(
             "Language of what dxsim prints and writes: vi (Tiếng Việt) "
-            "or en (default: DXSIM_LANG, else en). Accepted after any command too."
+            "or en (default: DXSIM_LANG, else the first scenario file's `language`, else en). Accepted after any "
+            "command too."
         ),
     ),
 ) -> None:
@@ -211,22 +212,21 @@ def take_lang(argv: list[str]) -> tuple[list[str], str | None]:
 
 
 def scenario_language(args: list[str]) -> str | None:
-    """The `language` set by the first scenario file among the arguments that sets one (through its extends chain).
+    """The `language` the first scenario file among the arguments sets (through its extends chain), if any.
 
-    Only a default, read before the command runs: a file that is not a scenario, or not a valid one, says nothing
-    here (the command itself reports what is wrong with it)."""
-    for a in args:
-        if not a.endswith(".toml") or not Path(a).is_file():
-            continue
-        from dxsim.scenario import load_scenario_dict  # the scenario layer, only when a .toml is named
+    Only the first file: compare's baseline decides, not an option (an option's `language = "vi"` turned a whole
+    English comparison Vietnamese). Only a default, read before the command runs: a file that is not a scenario, or
+    not a valid one, says nothing here (the command itself reports what is wrong with it)."""
+    first = next((a for a in args if a.endswith(".toml") and Path(a).is_file()), None)
+    if first is None:
+        return None
+    from dxsim.scenario import load_scenario_dict  # the scenario layer, only when a .toml is named
 
-        try:
-            data = load_scenario_dict(a, with_defaults=False)
-        except (DxsimInputError, OSError, ValueError):
-            continue
-        if data.get("language") in LANGS:
-            return str(data["language"])
-    return None
+    try:
+        data = load_scenario_dict(first, with_defaults=False)
+    except (DxsimInputError, OSError, ValueError):
+        return None
+    return str(data["language"]) if data.get("language") in LANGS else None
 
 
 def _fault_line(e: BaseException) -> str:

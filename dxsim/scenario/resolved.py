@@ -229,11 +229,12 @@ def _tables(value: Any) -> bool:
 
 
 def format_value(value: Any) -> str:
-    """A value as a scenario file would state it (dates ISO, lists and tables inline)."""
+    """A value as a scenario file would state it (dates ISO, lists and tables inline); an absent or unset one in the
+    language in use (`show --vs` and compare printed "(no entry)" in a Vietnamese run)."""
     if value is MISSING:
-        return "(no entry)"
+        return _("(no entry)")
     if value is None:
-        return "(not set)"
+        return _("(not set)")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
