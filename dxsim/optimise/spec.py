@@ -384,7 +384,7 @@ def _statistic(
                 end=horizon.end_date,
             ),
             f"{key}.kpi",
-            allowed=_("a KPI of summary.json or public_cost_total_vnd_bn; see dxsim.execution.kpi_names"),
+            allowed=_("a KPI key of a run's summary.json (its `kpis`) or public_cost_total_vnd_bn"),
         )
     stat = t.get("stat", default_stat)
     if not isinstance(stat, str) or not (stat == "mean" or re.fullmatch(r"P([1-9]|[1-9][0-9])", stat)):
