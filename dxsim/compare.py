@@ -1104,6 +1104,7 @@ def _lacks_kpi(result: CompareResult, kpi: str, scenario: str) -> bool:
 
 
 NEITHER_REACHES = N_("neither reaches it")
+NOT_IN_BOTH = N_("not a KPI of both scenarios (a campaign only one of them declares)")
 
 
 def _p50(result: CompareResult, kpi: str, scenario: str) -> float | None:
@@ -1404,10 +1405,16 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
         for s in result.scenarios:
             row[s] = _iso(r[s]) if is_date else _num(r[s])
         neither = {s for s in result.options if is_date and neither_reaches(result, r["kpi"], s)}
+        # a KPI one of the two lacks (a campaign only one declares): no delta, where 0.0 read as "no change"
+        lacking = {
+            s
+            for s in result.options
+            if _lacks_kpi(result, r["kpi"], s) or _lacks_kpi(result, r["kpi"], result.baseline)
+        }
         for s in result.options:
             row[f"delta_{s}"] = (
                 None
-                if s in neither
+                if s in neither or s in lacking
                 else _days(days.quantile(s, r["kpi"], 0.5))
                 if is_date
                 else _num(r[f"delta_{s}"])
@@ -1419,7 +1426,12 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
             for s in result.options
             if is_date and row[f"delta_{s}"] is None and (note := one_side_reaches(result, r["kpi"], s))
         }
-        why = {(r["kpi"], s): NEITHER_REACHES for s in neither} | one_side | result.verdicts
+        why = (
+            {(r["kpi"], s): NEITHER_REACHES for s in neither}
+            | {(r["kpi"], s): NOT_IN_BOTH for s in lacking}
+            | one_side
+            | result.verdicts
+        )
         row["note"] = "; ".join(f"{s}: {why[(r['kpi'], s)]}" for s in result.options if (r["kpi"], s) in why)
         t_rows.append(row)
     q_rows = []

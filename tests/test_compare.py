@@ -1004,6 +1004,13 @@ def test_a_campaign_only_the_option_declares_is_absent_from_the_baseline_not_nev
     assert _cell(result, done, unit, "date", "opt", False).startswith("2027-")
     assert _cell(result, late, unit, "date", "base", False) == "not reached"
     assert _cell(result, late, unit, "date", "opt", True) == "reached; the baseline never does"
+    # compare.csv: no delta where one of the two has no such KPI (it read 0.0, "no change"), and a note says why
+    from dxsim.compare import csv_frames
+
+    rows = {r["kpi"]: r for r in csv_frames(result)["compare.csv"].iter_rows(named=True)}
+    assert rows[done]["delta_opt"] is None and rows[done]["base"] is None
+    assert rows[done]["note"] == "opt: not a KPI of both scenarios (a campaign only one of them declares)"
+    assert rows[late]["note"] == "opt: reached; the baseline never does"
 
 
 def test_support_earned_after_the_horizon_counts_in_the_support_cost_per_person() -> None:

@@ -620,7 +620,9 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
                     end=base_sc.horizon.end_date,
                 ),
                 f"kpis[{i}]",
-                allowed=_("a KPI key of a run's summary.json (its `kpis`; `dxsim run` of the base scenario lists them)"),
+                allowed=_(
+                    "a KPI key of a run's summary.json (its `kpis`; `dxsim run` of the base scenario lists them)"
+                ),
             )
     if len(set(kpis)) != len(kpis):
         dup = next(k for k in kpis if kpis.count(k) > 1)
