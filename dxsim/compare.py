@@ -1406,10 +1406,12 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
             row[s] = _iso(r[s]) if is_date else _num(r[s])
         neither = {s for s in result.options if is_date and neither_reaches(result, r["kpi"], s)}
         # a KPI one of the two lacks (a campaign only one declares): no delta, where 0.0 read as "no change"
+        # (compare's own ratios are in no run's KPIs)
         lacking = {
             s
             for s in result.options
-            if _lacks_kpi(result, r["kpi"], s) or _lacks_kpi(result, r["kpi"], result.baseline)
+            if result.kinds.get(r["kpi"]) != "incremental"
+            and (_lacks_kpi(result, r["kpi"], s) or _lacks_kpi(result, r["kpi"], result.baseline))
         }
         for s in result.options:
             row[f"delta_{s}"] = (
