@@ -1266,3 +1266,29 @@ def test_support_that_displaces_upgrades_says_so_with_the_year_end_it_costs_most
     # at least as many stations at every year end: nothing about displacement
     ahead = run(dict(zip(keys, [100, 110, 200, 210, 300, 310])), {}, {}, 500.0, 40.0)
     assert "yet" not in support_note(ahead, ref, [("supports", [], ["..."])])
+
+
+def test_a_region_without_crews_has_none_idle() -> None:
+    """crews.north.teams = 0 printed "north: crews idle 100%, crews bind": a region without crews booked 0% of no
+    capacity. Its utilisation is 100 (none stands idle), so the line names crews as binding without calling them idle;
+    the regions with crews are unchanged."""
+    from pathlib import Path
+
+    from dxsim.geo.country import load_country
+    from dxsim.scenario.loader import load_scenario
+    from dxsim.sim.model import run_replication
+    from dxsim.sim.world_store import load_or_prepare_world
+
+    scenarios = Path(__file__).resolve().parent.parent / "scenarios"
+    sc = load_scenario(scenarios / "baseline.toml")
+    crews = {**sc.crews, "north": sc.crews["north"].model_copy(update={"teams": 0})}
+    sc = sc.model_copy(update={"crews": crews})
+    world = load_or_prepare_world(sc, load_country(), scenarios)
+    m = run_replication(world, 0).metrics.filter(pl.col("area") == "VN")
+    first = m["date"].min()
+    north = m.filter((pl.col("metric") == "crew_utilization_pct_north") & (pl.col("date") > first))["value"]
+    south = m.filter((pl.col("metric") == "crew_utilization_pct_south") & (pl.col("date") > first))["value"]
+    assert north.len() > 60 and (north == 100.0).all()
+    assert south.max() < 50.0  # a region with crews: mostly idle, as in the baseline
+    line = next(t for t in summary_lines(m) if t.startswith("north:"))
+    assert "crews idle 100%" not in line and "crews idle 0%" in line, line

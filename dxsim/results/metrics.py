@@ -88,7 +88,7 @@ METRICS: dict[str, str] = {
     "dc_held_pct_grid_headroom": "share of the month's data-centre MW-days held back that waiting for the region's grid headroom made late (compute.datacentres.grid.headroom_mw, reinforcements; traced back as for dc_held_pct_grid_connection) (%; VN)",
     "dc_held_pct_permits": "share of the month's data-centre MW-days held back that planning and permits made late (traced back as for dc_held_pct_grid_connection) (%; VN)",
     "dc_held_pct_construction": "share of the month's data-centre MW-days held back that construction or commissioning made late: the phase's own build past its median, or an earlier phase of the project still being built (traced back as for dc_held_pct_grid_connection) (%; VN)",
-    "crew_utilization_pct_north": "share of northern crew capacity used in the month (%; VN; a site's work is booked in the week it starts, so a month can show slightly over 100)",
+    "crew_utilization_pct_north": "share of northern crew capacity used in the month (%; VN; a site's work is booked in the week it starts, so a month can show slightly over 100; 100 for a region with no crews at all)",
     "crew_utilization_pct_central": "share of central crew capacity used in the month (%; VN)",
     "crew_utilization_pct_south": "share of southern crew capacity used in the month (%; VN)",
     "pop_covered_5g_pct_viettel": "share of population within Viettel's own 5G network (%; VN; the networks overlap in towns, so the three add up to more than pop_covered_5g_pct, the people covered by at least one)",

@@ -266,7 +266,10 @@ class Monitor:
         cap = st.crew_capacity - self.last_cap
         self.last_work, self.last_cap = st.crew_work_done.copy(), st.crew_capacity.copy()
         for k, region in enumerate(REGIONS):
-            values[f"crew_utilization_pct_{region}"] = 100.0 * float(work[k] / cap[k]) if cap[k] > 0 else 0.0
+            # a region without crews has none standing idle: 100, not 0 (which read "crews idle 100%, crews bind")
+            values[f"crew_utilization_pct_{region}"] = (
+                100.0 * float(work[k] / cap[k]) if cap[k] > 0 else (100.0 if self.r.teams[k] == 0 else 0.0)
+            )
         if self.cov5_op is not None:
             for k, name in enumerate(OPERATORS):
                 values[f"pop_covered_5g_pct_{name}"] = 100.0 * self.cov5_op[k].covered_pop_total() / total_pop

@@ -245,9 +245,8 @@ class Rollout:
             r: (scenario.seasons[r].rainy_productivity_pct / 100.0 if r in scenario.seasons else 1.0)
             for r in REGIONS
         }
-        self._teams = np.array(
-            [scenario.crews[r].teams if r in scenario.crews else 0 for r in REGIONS], float
-        )
+        # each region's own crew teams (the monitor reads it: a region without crews has none idle)
+        self.teams = np.array([scenario.crews[r].teams if r in scenario.crews else 0 for r in REGIONS], float)
         self.programmes = programmes(scenario)
         # each site's business case without support, for its own operator (support is added per month)
         sub_share = np.array(
@@ -682,7 +681,7 @@ class Rollout:
             )[0]
             npv = self._npv(name, k, take, day) if take.size else np.zeros(0)
             days_left = max(0.0, end - day - w.upgrade_permit.p50_days)
-            teams = self._teams * (1.0 + sg.contract_teams_pct / 100.0) * self._worst_rain()
+            teams = self.teams * (1.0 + sg.contract_teams_pct / 100.0) * self._worst_rain()
             waiting = self._kit_wait.size + self._crew_wait.size
             crew_sites = float(teams.sum() * days_left / max(w.upgrade_team_days.mean_days, 1e-9)) - waiting
             case = SurgeCase(
@@ -753,7 +752,7 @@ class Rollout:
                     day + sg.contract_mobilisation_days,
                     end,
                     int(r),
-                    float(self._teams[r] * sg.contract_teams_pct / 100.0),
+                    float(self.teams[r] * sg.contract_teams_pct / 100.0),
                 )
             )
 
@@ -826,7 +825,7 @@ class Rollout:
         """
         st = self.state
         rainy_now = self.clock.month_of(day)
-        teams = self._teams + self.contract_teams(day)
+        teams = self.teams + self.contract_teams(day)
         rate, slow = np.empty(len(REGIONS)), np.empty(len(REGIONS))
         for r, region in enumerate(REGIONS):
             slow[r] = self._rainy_factor[region] if rainy_now in self._rainy[region] else 1.0
