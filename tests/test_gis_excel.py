@@ -224,6 +224,16 @@ def test_grid_squares_and_provinces_carry_the_site_layers_synthetic_flag(run_dir
             assert gdf["synthetic"].astype(bool).tolist() == [generated] * n, layer
 
 
+def test_province_counts_are_integers_in_the_geopackage(run_dir):
+    """Station, village and GPU counts were Real fields (QGIS labelled "12345.0"); shares and money stay Real."""
+    info = pyogrio.read_info(run_dir / "results.gpkg", layer="provinces")
+    fields = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert fields["stations_5g_2026"] == "int64" and fields["villages_connected_2026"] == "int64", fields
+    assert fields["pop_covered_5g_pct_2026"] == "float64" and fields["capex_vnd_bn_2026"] == "float64"
+    gdf = gpd.read_file(run_dir / "results.gpkg", layer="provinces")
+    assert gdf["stations_5g_2026"].sum() > 30_000  # the values, not only the type
+
+
 def test_province_kpi_columns_equal_the_metrics_table(run_dir, metrics, province_props):
     gdf = gpd.read_file(run_dir / "results.gpkg", layer="provinces")
     assert sorted(gdf["gso34"]) == sorted(province_props)

@@ -32,6 +32,7 @@ import polars as pl
 from dxsim.errors import DxsimInputError
 from dxsim.geo.projection import GEOGRAPHIC_EPSG, PROJECTED_EPSG, to_lonlat
 from dxsim.i18n import gettext as _
+from dxsim.results.metrics import metric_unit
 from dxsim.results.run_files import (
     metric_order,
     period_tag,
@@ -60,6 +61,9 @@ POINT_TABLES = {
     "datacentres": ("datacentres.parquet", ("dc_id", "lon", "lat")),
 }
 GRID_COLUMNS = ("lon", "lat", "x_m", "y_m", "size_km")
+COUNT_UNITS = frozenset(
+    {"stations", "sites", "villages", "GPUs", "racks", "jobs"}
+)  # whole numbers per metric
 
 
 def _geoframe(df: pl.DataFrame, geometry: Any, crs: str) -> Any:
@@ -91,6 +95,14 @@ def province_layer(result_dir: Path) -> Any:
     ).sort("_order", "date")
     columns = list(dict.fromkeys(table["column"].to_list()))
     wide = table.pivot(on="column", index="area", values="value").select("area", *columns)
+    # counts as integers (QGIS labels "12,345", not "12345.0"): a P50 is one run's value, so a count's is whole
+    metric_of = dict(table.select("column", "metric").unique().iter_rows())
+    wide = wide.with_columns(
+        pl.col(c).cast(pl.Int64)
+        for c in columns
+        if metric_unit(metric_of[c]) in COUNT_UNITS
+        and bool(((wide[c] - wide[c].round(0)).abs().fill_null(0.0) < 1e-9).all())
+    )
     unknown = sorted(set(wide["area"].to_list()) - set(provinces["gso34"]))
     if unknown:
         raise DxsimInputError(
