@@ -153,6 +153,10 @@ def test_calibration_passes(tmp_path):
     assert (
         "| MoST report 000:56; slide 001:253 |" in md and "shared/seeds" not in md
     )  # the seed line, no local path
+    # each figure's unit beside its numbers, in the file and on the terminal (USD per GPU was in the CSV only)
+    assert md.startswith("| figure | reported | model | unit | tolerance | status | source |")
+    gpu_row = next(line for line in res.stdout.splitlines() if "Capex per H100" in line)
+    assert "USD" in gpu_row, gpu_row
     with open(path, encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert {"figure", "reported", "model", "tolerance", "status"} <= set(rows[0])

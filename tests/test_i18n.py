@@ -601,7 +601,7 @@ def test_calibration_in_vietnamese(tmp_path: Path, cli_baseline: Path) -> None:
     )  # the start state, in Vietnamese
     assert r.stdout.rstrip().endswith(f"nguồn và bảng đầy đủ: {tmp_path / 'cal'}/calibration.md")
     md = (tmp_path / "cal" / "calibration.md").read_text(encoding="utf-8")
-    assert md.startswith("| số liệu | số báo cáo | mô hình | dung sai | trạng thái | nguồn |")
+    assert md.startswith("| số liệu | số báo cáo | mô hình | đơn vị | dung sai | trạng thái | nguồn |")
     cal = pl.read_csv(tmp_path / "cal" / "calibration.csv")  # data: English identifiers, machine numbers
     assert cal["figure"][0] == "5G population coverage with 16,737 stations (2025-10)"
     # ... and each figure's name in the run's language, which report.html shows

@@ -51,7 +51,7 @@ from dxsim.i18n import (
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.kpi_labels import CAMPAIGN_RE, is_year_kpi, kpi_label
-from dxsim.results.value_labels import BY_CONSTRUCTION_NOTE
+from dxsim.results.value_labels import BY_CONSTRUCTION_NOTE, unit_label
 from dxsim.results.writer import ask_stop, check_output_dir, discard_partial
 
 if TYPE_CHECKING:  # loaded where used: `dxsim --help` imports neither
@@ -1146,7 +1146,8 @@ def calibration(
         with err.status(_("calibrating")):
             rows, obs_rows = calibrate(sc, scenario.parent)
         t = Table(title=_("Calibration: model vs reported ({scenario})").format(scenario=sc.name))
-        for c in (_("figure"), _("reported"), _("model"), _("tolerance"), _("status")):
+        # the unit beside the numbers: "196,850 vs 49,500" was USD per GPU only in calibration.csv
+        for c in (_("figure"), _("reported"), _("model"), _("unit"), _("tolerance"), _("status")):
             t.add_column(c, overflow="fold")
         for r in rows:
             tol = (
@@ -1155,7 +1156,9 @@ def calibration(
                 else ("±" + _fmt(r.tolerance) if r.tolerance is not None else "-")
             )
             reported = ("< " if r.upper_bound else "") + _fmt(r.reported)  # "fewer than 2,000", as reported
-            t.add_row(_shown(r.figure), reported, _fmt(r.model), tol, status_label(r.status))
+            t.add_row(
+                _shown(r.figure), reported, _fmt(r.model), unit_label(r.unit), tol, status_label(r.status)
+            )
         out.print(t)
         constructed = [f"{figure}: {why}" for figure, why in by_construction(rows)]
         for line in [_(BY_CONSTRUCTION_NOTE), *constructed] if constructed else []:
@@ -1171,8 +1174,18 @@ def calibration(
                 return "| " + " | ".join(str(c) for c in cells) + " |"
 
             lines = [
-                md_row((_("figure"), _("reported"), _("model"), _("tolerance"), _("status"), _("source"))),
-                "|---|---|---|---|---|---|",
+                md_row(
+                    (
+                        _("figure"),
+                        _("reported"),
+                        _("model"),
+                        _("unit"),
+                        _("tolerance"),
+                        _("status"),
+                        _("source"),
+                    )
+                ),
+                "|---|---|---|---|---|---|---|",
             ]
             for r in rows:
                 tol = (
@@ -1186,6 +1199,7 @@ def calibration(
                             _shown(r.figure),
                             ("< " if r.upper_bound else "") + _fmt(r.reported),
                             _fmt(r.model),
+                            unit_label(r.unit),
                             tol,
                             status_label(r.status),
                             # the seed line (000:56) is the reference a reader can look up; the path to the
