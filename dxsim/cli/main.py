@@ -708,7 +708,10 @@ def run(
     out_dir: Path | None = typer.Option(
         None,
         "--out",
-        help=N_("Output directory (default outputs/<name>/; with several scenarios, a parent directory)."),
+        help=N_(
+            "Output directory (default outputs/<name>/, the scenario's name; with several scenarios, a parent "
+            "directory holding a folder per scenario file, named after the file)."
+        ),
     ),
     seed: int | None = typer.Option(None, "--seed", help=N_("Override the scenario's seed.")),
     reps: int | None = typer.Option(None, "--reps", min=1, help=N_("Number of replications.")),
