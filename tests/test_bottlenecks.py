@@ -678,17 +678,22 @@ def test_a_resource_whose_outcome_moved_is_on_the_critical_path_not_free():
     ]
 
 
-def test_one_lever_in_every_region_is_one_verdict_not_three_refusals():
-    """Crews doubled in all three regions, which all held little, and the 5G outcome moved: one "critical" line for
-    the lever, naming the three regions. Before, each region's line refused the move because "the option also
-    changes" the other two regions' crews, its own lever, and a planner had to run three more compares."""
+def targets_bind_crews_idle() -> pl.DataFrame:
+    """A reference run in which the operators' targets hold every region's sites and the crews stand 85% idle."""
     rows: list = []
     for region in ("north", "central", "south"):
         rows += rollout(region, {(d, 0): {"targets": 100} for d in (D1, D2, D3)})
         rows += [
             (d, 0, f"crew_utilization_pct_{region}", v) for d, v in ((D0, 0.0), (D1, 15), (D2, 15), (D3, 15))
         ]
-    ref = frame(rows)
+    return frame(rows)
+
+
+def test_one_lever_in_every_region_is_one_verdict_not_three_refusals():
+    """Crews doubled in all three regions, which all held little, and the 5G outcome moved: one "critical" line for
+    the lever, naming the three regions. Before, each region's line refused the move because "the option also
+    changes" the other two regions' crews, its own lever, and a planner had to run three more compares."""
+    ref = targets_bind_crews_idle()
     change = [
         ("crews.north.teams", 450, 900),
         ("crews.central.teams", 300, 600),
@@ -716,13 +721,7 @@ def test_a_cut_and_a_raise_of_one_resource_are_two_levers():
     "crews.north.teams 450 → 60 (and 1 more field): ... it is on the critical path there", which tells a planner that
     adding crews in the south moved the date (its crews went from 92% to 96% idle). A cut and a raise are two
     levers: each gets its own line, and neither can claim the move while the other is changed beside it."""
-    rows: list = []
-    for region in ("north", "central", "south"):
-        rows += rollout(region, {(d, 0): {"targets": 100} for d in (D1, D2, D3)})
-        rows += [
-            (d, 0, f"crew_utilization_pct_{region}", v) for d, v in ((D0, 0.0), (D1, 15), (D2, 15), (D3, 15))
-        ]
-    ref = frame(rows)
+    ref = targets_bind_crews_idle()
     change = [("crews.north.teams", 450, 60), ("crews.south.teams", 450, 900)]
     said = option_verdicts(ref, "baseline", change, moved=lambda programme: "date moved +1.0 mo")
     assert [k for k, _t in said] == ["mixed", "mixed"]
