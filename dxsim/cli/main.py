@@ -439,7 +439,7 @@ class RunLog(ProgressLog):
     how long that took, the replications done (at most one line per RUN_LOG_STEPS-th and RUN_LOG_EVERY_S, and the
     last), then each output stage. A log heard nothing of a run, not even whether its world was built or read from
     the store. The world line is the last preparing stage the run says (the world store's "prepared world from the
-    cache (0,3 s)" or "... built (...)"); it waits until replication 0 is done: a value only the world or the
+    cache (0.3 s)" or "... built (...)"); it waits until replication 0 is done: a value only the world or the
     simulation can check fails before then, and that fault stays the one line on stderr."""
 
     def __init__(self, prefix: str) -> None:

@@ -1169,10 +1169,8 @@ def newly_binding_lines(
     opt_causes = per_run["option"][0]
     lines = []
     for prog in PROGRAMMES.values():
-        if (
-            prog.key == "dc"
-        ):  # a data-centre cause delays phases; the MW built is set by the pipeline (dc_delay_text)
-            continue
+        if prog.key == "dc":
+            continue  # a data-centre cause delays phases; the MW built is set by the pipeline (dc_delay_text)
         for region in prog.regions:
             rows = opt_causes.filter((pl.col("programme") == prog.key) & (pl.col("region") == region))
             for row in rows.iter_rows(named=True):

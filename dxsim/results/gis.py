@@ -61,9 +61,8 @@ POINT_TABLES = {
     "datacentres": ("datacentres.parquet", ("dc_id", "lon", "lat")),
 }
 GRID_COLUMNS = ("lon", "lat", "x_m", "y_m", "size_km")
-COUNT_UNITS = frozenset(
-    {"stations", "sites", "villages", "GPUs", "racks", "jobs"}
-)  # whole numbers per metric
+# the units of metrics that count whole things (stored as integers in the GIS layers)
+COUNT_UNITS = frozenset({"stations", "sites", "villages", "GPUs", "racks", "jobs"})
 
 
 def _geoframe(df: pl.DataFrame, geometry: Any, crs: str) -> Any:

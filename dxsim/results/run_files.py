@@ -200,9 +200,10 @@ def province_year_table(metrics: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
 
     Levels are read at the year end; FLOW_METRICS are summed over that year's months. The P50 is the
     lower median (an observed value, as in summary.json), taken per cell: two columns of one province
-    may come from different replications, except a share and its complement (COMPLEMENT_OF). Columns: area, date (the year end), metric, value. One lazy
-    query: only the year-end levels and the flows are read (the filters go into the scan), with the area and metric codes
-    as categories, so memory grows with the year-end values, not with every month of every replication.
+    may come from different replications, except a share and its complement (COMPLEMENT_OF). Columns: area, date
+    (the year end), metric, value. One lazy query: only the year-end levels and the flows are read (the filters go
+    into the scan), with the area and metric codes as categories, so memory grows with the year-end values, not
+    with every month of every replication.
     """
     lf = metrics.lazy().filter(pl.col("area") != NATIONAL_CODE)
     ends = year_end_dates(lf.select(pl.col("date").unique().sort()).collect()["date"].to_list())

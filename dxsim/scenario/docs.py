@@ -8,11 +8,11 @@ when it explains an error to a planner.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import types
 import typing
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 

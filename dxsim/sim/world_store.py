@@ -381,7 +381,7 @@ def load_or_prepare_world(
     """The prepared world of `scenario`: from the store if an identical one is there, else built and stored.
 
     The last progress line says how the world came and how long that took ("prepared world from the cache
-    (0,3 s)"): a run's log keeps that one line of the preparing stages."""
+    (0.3 s)"): a run's log keeps that one line of the preparing stages."""
     t0 = time.perf_counter()
     # reset first: with the store off, LAST kept the previous call's `hit` and a built world read as loaded
     LAST.__init__()  # type: ignore[misc]
