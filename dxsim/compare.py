@@ -166,6 +166,19 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "value",
         ),
         ("user_throughput_mbps_p50_end", _("Median busy-hour user throughput at the end"), "Mbps", "value"),
+        # each layer's own users: their median moves with the layer's load, not with the 4G/5G mix
+        (
+            "user_throughput_mbps_p50_5g_end",
+            _("Median busy-hour throughput of the users on 5G at the end"),
+            "Mbps",
+            "value",
+        ),
+        (
+            "user_throughput_mbps_p50_4g_end",
+            _("Median busy-hour throughput of the users on 4G at the end"),
+            "Mbps",
+            "value",
+        ),
         # the median jumps between the 4G and the 5G users' rates as 5G devices pass half the users; the mean does not
         ("user_throughput_mbps_mean_end", _("Mean busy-hour user throughput at the end"), "Mbps", "value"),
         ("year_5g_served_90pct", _("Date 5G serves 90% of the population"), DATE_UNIT, "date"),

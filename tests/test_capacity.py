@@ -30,8 +30,9 @@ from dxsim.sim.capacity import (
     Supply,
     footprint_shares,
     histogram_median,
+    layer_median,
 )
-from dxsim.sim.service_kernel import N_BINS, _bin, bin_range_mbps
+from dxsim.sim.service_kernel import BIN_CODE_MASK, BIN_CODE_SHIFT, N_BINS, R_BINS, _bin, bin_range_mbps
 
 # ----------------------------------------------------------------------------- radio: per band
 
@@ -367,6 +368,18 @@ def test_incremental_updates_equal_a_fresh_full_evaluation() -> None:
     np.testing.assert_allclose(sv.group_sum, fresh.group_sum, rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(sv.hist_busy, fresh.hist_busy, rtol=1e-9, atol=1e-6)
     assert sv.national() == pytest.approx(fresh.national(), rel=1e-9, abs=1e-9)
+    # one histogram per layer: row 0 the data users on 5G by their cell's 5G bin, row 1 those on 4G by the 4G bin,
+    # each equal to a plain bincount of the cells' own users and bins (decoded from the records)
+    code = sv._rec[:, R_BINS].astype(np.int64)
+    w5, w4 = sv.state[:, 4], sv.state[:, 5]
+    np.testing.assert_allclose(sv.hist_busy[0], np.bincount(code >> BIN_CODE_SHIFT, w5, N_BINS), atol=1e-6)
+    np.testing.assert_allclose(sv.hist_busy[1], np.bincount(code & BIN_CODE_MASK, w4, N_BINS), atol=1e-6)
+    assert w5.sum() > 0 and w4.sum() > 0  # both layers carry users here
+    nat = sv.national()
+    assert nat["user_throughput_mbps_p50_5g"] == histogram_median(sv.hist_busy[0])
+    assert nat["user_throughput_mbps_p50_4g"] == histogram_median(sv.hist_busy[1])
+    assert nat["user_throughput_mbps_p50"] == histogram_median(sv.hist_busy[0] + sv.hist_busy[1])
+    assert math.isnan(layer_median(np.zeros(N_BINS)))  # no users on a layer: no median, not 0 Mbps
     # and the supply itself equals a brute-force sum over sites of capacity x people share
     share = footprint_shares(fp, cov5.pop, k)
     brute = np.zeros(cov5.pop.size)

@@ -554,6 +554,8 @@ KPI_ROWS = [
     "pop_mbb_served_pct_end",
     "pop_mbb_capacity_short_pct_end",
     "user_throughput_mbps_p50_end",
+    "user_throughput_mbps_p50_5g_end",
+    "user_throughput_mbps_p50_4g_end",
     "user_throughput_mbps_mean_end",
     "capex_per_added_person_served_5g_vnd_m",
 ]

@@ -46,6 +46,8 @@ SERVED_KPIS = (  # served, not only covered (dxsim.sim.capacity)
     "pop_mbb_served_pct_end",
     "pop_mbb_capacity_short_pct_end",
     "user_throughput_mbps_p50_end",
+    "user_throughput_mbps_p50_5g_end",
+    "user_throughput_mbps_p50_4g_end",
     "user_throughput_mbps_mean_end",
     "pop_5g_served_added_persons",
     "capex_per_added_person_served_5g_vnd_m",

@@ -383,8 +383,9 @@ def served_chart_jobs(run: RunData) -> list[ChartJob]:
                     "The same three states for mobile broadband on 4G or 5G, each person on their own device: a 5G "
                     "user outside 5G capacity falls back to 4G where 4G has room, and everyone without a 5G device is "
                     "on 4G (metrics pop_mbb_served_pct, pop_mbb_capacity_short_pct, "
-                    "pop_mbb_uncovered_pct). 4G capacity stays as at the start (no LTE carriers or 4G sites are "
-                    "added), so with traffic growing the served share is a lower bound."
+                    "pop_mbb_uncovered_pct). 4G capacity stays as at the start plus the village programme's sites "
+                    "(no LTE carriers or other 4G sites are added), so with traffic growing the served share is a "
+                    "lower bound."
                 ),
             )
         )
@@ -392,6 +393,13 @@ def served_chart_jobs(run: RunData) -> list[ChartJob]:
         lines = [(s["user_throughput_mbps_p50"], BLUE, _("median user"))]
         if "user_throughput_mbps_mean" in s:
             lines.append((s["user_throughput_mbps_mean"], PURPLE, _("mean user")))
+        # each layer's own median: the median of all jumps between the two groups as 5G devices pass half
+        for metric, color, label in (
+            ("user_throughput_mbps_p50_5g", GREEN, _("median user on 5G")),
+            ("user_throughput_mbps_p50_4g", ORANGE, _("median user on 4G")),
+        ):
+            if metric in s:
+                lines.append((s[metric], color, label))
         refs = (
             [
                 (
@@ -415,7 +423,9 @@ def served_chart_jobs(run: RunData) -> list[ChartJob]:
                 ylim=(0, None),
                 caption=_(
                     "Download throughput of a data user at the busy hour on the layer it uses (metric "
-                    "user_throughput_mbps_p50: the median over users; user_throughput_mbps_mean: the mean). Not "
+                    "user_throughput_mbps_p50: the median over users; user_throughput_mbps_mean: the mean; "
+                    "user_throughput_mbps_p50_5g and _4g: the median of the users on each layer, which move with "
+                    "its load, while the median of all jumps between the two groups as 5G devices pass half). Not "
                     "the measure of a speed-test median, whose tests run at any hour of the day."
                 ),
             )

@@ -46,6 +46,8 @@ CHART_METRICS = (
     "pop_mbb_capacity_short_pct",
     "pop_mbb_uncovered_pct",
     "user_throughput_mbps_p50",
+    "user_throughput_mbps_p50_5g",
+    "user_throughput_mbps_p50_4g",
     "user_throughput_mbps_mean",
 )
 INPUT_FILES = (

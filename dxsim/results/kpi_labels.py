@@ -51,6 +51,15 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
         "pct",
     ),
     "user_throughput_mbps_p50_end": (N_("Median busy-hour user throughput at the end (Mbps)"), "count"),
+    # each layer's own users: a median that moves with its layer's load, not with the 4G/5G mix
+    "user_throughput_mbps_p50_5g_end": (
+        N_("Median busy-hour throughput of the users on 5G at the end (Mbps)"),
+        "count",
+    ),
+    "user_throughput_mbps_p50_4g_end": (
+        N_("Median busy-hour throughput of the users on 4G at the end (Mbps)"),
+        "count",
+    ),
     # the median sits among the 4G or the 5G users by which are more (it jumps); the mean moves with the mix
     "user_throughput_mbps_mean_end": (N_("Mean busy-hour user throughput at the end (Mbps)"), "count"),
     "capex_per_added_person_served_5g_vnd_m": (N_("5G capex per added person served by 5G (VND m)"), "money"),
@@ -144,6 +153,8 @@ _KPI_GROUP = {
             "pop_mbb_served_pct_end",
             "pop_mbb_capacity_short_pct_end",
             "user_throughput_mbps_p50_end",
+            "user_throughput_mbps_p50_5g_end",
+            "user_throughput_mbps_p50_4g_end",
             "user_throughput_mbps_mean_end",
             "capex_per_added_person_served_5g_vnd_m",
             "year_5g_served_90pct",

@@ -27,8 +27,9 @@ so where 4G is overloaded, people without a 5G device inside served 5G coverage 
 not 4G-or-better served (their traffic is on that 4G).
 
 A user's busy-hour flow throughput is median_rate x (1 - load) (M/G/1-PS), with the 5G load the carried
-5G demand (users beyond it moved to 4G) and the 4G load the offered 4G demand (capped at 1); the national median is
-taken over data users from a histogram (bins 0.2% of the rate wide) kept up to date cell by cell.
+5G demand (users beyond it moved to 4G) and the 4G load the offered 4G demand (capped at 1); the national medians
+(of all data users, of those on 5G, of those on 4G) are taken from two histograms, one per layer (bins 0.2% of the
+rate wide), kept up to date cell by cell.
 """
 
 from __future__ import annotations
@@ -188,6 +189,11 @@ def histogram_median(hist: np.ndarray) -> float:
     return lower + width * min(max(inside, 0.0), 1.0)
 
 
+def layer_median(hist: np.ndarray) -> float:
+    """histogram_median of one layer's users; NaN when the layer has none (not a throughput of 0)."""
+    return histogram_median(hist) if float(hist.sum()) > 0 else float("nan")
+
+
 def cell_records(n: int) -> np.ndarray:
     """(n, R_SLOTS) float64, uninitialised (see service_kernel.init_records), C-contiguous, whose rows start on
     64-byte boundaries: each cell's record (see service_kernel.R_STATE) is exactly two cache lines.
@@ -248,7 +254,10 @@ class CellService:
         self.u = 0.0  # busy-hour Mbps per person
         self.dev5 = 0.0
         self.group_sum = np.zeros((len(GROUP_FIELDS), n_groups * len(ENVS)))  # by area x density class
-        self.hist_busy = np.zeros(N_BINS)  # data users by busy-hour throughput bin
+        # data users by busy-hour throughput bin: row 0 those on 5G, row 1 those on 4G. Why two: the users are two
+        # groups (tens and hundreds of Mbps), so the median of all jumps between them as 5G devices pass half; each
+        # group's own median moves with its layer's load
+        self.hist_busy = np.zeros((2, N_BINS))
         self.thr_sum = 0.0  # sum over cells of data users x busy-hour throughput (for the mean)
         self._touched = np.zeros(n, dtype=bool)  # cells whose supply changed since the last update
         self._touched_blocks = np.zeros(n_blocks(n), dtype=bool)  # ... and their blocks of 64 cells
@@ -405,7 +414,9 @@ class CellService:
             "pop_mbb_served_pct": 100.0 * gs["mbb_served"] / total,
             "pop_mbb_capacity_short_pct": 100.0 * (gs["mbb_cov"] - gs["mbb_served"]) / total,
             "pop_mbb_uncovered_pct": 100.0 * (total - gs["mbb_cov"]) / total,
-            "user_throughput_mbps_p50": histogram_median(self.hist_busy),
+            "user_throughput_mbps_p50": histogram_median(self.hist_busy.sum(axis=0)),
+            "user_throughput_mbps_p50_5g": layer_median(self.hist_busy[0]),
+            "user_throughput_mbps_p50_4g": layer_median(self.hist_busy[1]),
             "user_throughput_mbps_mean": self.thr_sum / users if users > 0 else 0.0,
             "traffic_pb_per_month": users * gb / 1e6,
             "busy_hour_demand_mbps_per_person": self.u,

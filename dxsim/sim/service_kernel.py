@@ -30,7 +30,8 @@ from numpy.typing import NDArray
 from dxsim.jit import njit
 from dxsim.radio.coverage import popcount, prefetch
 
-# The busy-hour throughput histogram (its median is `user_throughput_mbps_p50`): bins equally spaced in log(rate),
+# The busy-hour throughput histograms, one of the data users on 5G and one of those on 4G (their medians are
+# `user_throughput_mbps_p50_5g` / `_4g`, the median of both together `user_throughput_mbps_p50`): bins equally spaced in log(rate),
 # BIN_STEPS to each doubling, so each is 0.2% of its rate wide, from 2**BIN_LOW_EXP Mbps (~0.5 kbps) to
 # 2**BIN_HIGH_EXP (~2 Gbps); bin 0 holds slower rates (0 included), the last bin faster ones. Why not linear:
 # 0.25 Mbps bins put every user of an overloaded network in bin 0 and gave a median of ~0.125 Mbps (interpolated)
@@ -207,7 +208,8 @@ def evaluate_cells(
     hist: F64,
 ) -> float:
     """Recompute the cells flagged in `touched` (bool per cell), in ascending order, and clear their flags;
-    update the cells' records `rec` (cells x R_SLOTS, see R_STATE), `group_sum` and `hist` in place.
+    update the cells' records `rec` (cells x R_SLOTS, see R_STATE), `group_sum` and `hist` in place (`hist`: 2 x
+    N_BINS, the data users on 5G by their throughput bin, then those on 4G).
 
     touched_blocks[b] flags that some cell of b*64 .. b*64+63 is touched, so only those blocks are scanned
     (no pass over every cell each month); `work` (int64, one per cell) receives the cells' indices, so their
@@ -250,10 +252,10 @@ def evaluate_cells(
         group_sum[4, g] += new[4] - rec[c, 4]
         group_sum[5, g] += new[5] - rec[c, 5]
         code = int(rec[c, R_BINS])
-        hist[code >> BIN_CODE_SHIFT] -= rec[c, 4]
-        hist[code & BIN_CODE_MASK] -= rec[c, 5]
-        hist[b5] += new[4]
-        hist[b4] += new[5]
+        hist[0, code >> BIN_CODE_SHIFT] -= rec[c, 4]
+        hist[1, code & BIN_CODE_MASK] -= rec[c, 5]
+        hist[0, b5] += new[4]
+        hist[1, b4] += new[5]
         d_thr += new[6] - rec[c, 6]
         _store(rec, c, new, b5, b4)
     return d_thr
@@ -294,7 +296,7 @@ def evaluate_all(
     """Every cell from scratch (a year's demand step): the sums are rebuilt, the old values never read.
     Returns the sum of data users x busy-hour throughput."""
     group_sum[:, :] = 0.0
-    hist[:] = 0.0
+    hist[:, :] = 0.0
     thr = 0.0
     for c in range(rec.shape[0]):
         new, b5, b4 = _cell(
@@ -307,8 +309,8 @@ def evaluate_all(
         group_sum[3, g] += new[3]
         group_sum[4, g] += new[4]
         group_sum[5, g] += new[5]
-        hist[b5] += new[4]
-        hist[b4] += new[5]
+        hist[0, b5] += new[4]
+        hist[1, b4] += new[5]
         thr += new[6]
         _store(rec, c, new, b5, b4)
     return thr
