@@ -686,3 +686,13 @@ def test_browser_escaping_probe(browser, crafted_file, crafted_dir):
         assert pg.errors == [] and pg.failed == [] and pg.aborted == []
     finally:
         pg.close()
+
+
+def test_a_reported_village_placed_by_dxsim_says_so_in_its_popup(run_dir):
+    """The 25 reported villages read "synthetic: no" in their popups, though dxsim placed their points in their
+    communes (villages.parquet `location_precision`): each now says so, in the map the run wrote."""
+    page = (run_dir / "map.html").read_text(encoding="utf-8")
+    villages = pl.read_parquet(run_dir / "villages.parquet")
+    placed = villages.filter(~pl.col("synthetic") & pl.col("location_precision").str.starts_with("commune"))
+    assert placed.height == 25
+    assert page.count("(a reported village; dxsim placed its point in its commune)") == placed.height

@@ -658,6 +658,17 @@ def no_power_subset(r: dict[str, Any]) -> bool:
     return True
 
 
+def _village_synthetic_text(r: dict[str, Any]) -> str:
+    """The popup's "synthetic" row: a generated village says so; a reported one whose point dxsim placed in its
+    commune (`location_precision` "commune ...") says that too, since "synthetic: no" read as surveyed coordinates."""
+    if r.get("synthetic"):
+        return _yes(True) + " " + esc(_("(generated village)"))
+    placed = str(r.get("location_precision") or "").startswith("commune")
+    return _yes(False) + (
+        " " + esc(_("(a reported village; dxsim placed its point in its commune)")) if placed else ""
+    )
+
+
 def _village_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
     rows = []
     for r in df.iter_rows(named=True):
@@ -726,10 +737,7 @@ def _village_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
                 (_("connected"), conn),
                 (_("cost"), _num(cost, 2, _("bn VND"))),
                 (_("reason"), esc(r.get("reason") or "–")),
-                (
-                    _("synthetic"),
-                    _yes(r.get("synthetic")) + (" " + _("(generated village)") if r.get("synthetic") else ""),
-                ),
+                (_("synthetic"), _village_synthetic_text(r)),
             ]
         )
         radius = 4.0 + math.sqrt(max(float(pop or 0), 0.0)) / 6.0
