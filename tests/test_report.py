@@ -656,3 +656,25 @@ def test_the_start_data_centre_mw_is_reconciled_with_the_end_2024_fleet(run_dirs
     assert want in page, want
     for r in after.iter_rows(named=True):
         assert f"{r['name']} {r['start_it_mw']:,.1f} MW ({r['opened'].strftime('%d/%m/%Y')})" in page
+
+
+def test_map_and_report_word_a_folder_that_is_no_run_alike(tmp_path):
+    """`dxsim map` said "not a dxsim result folder: it holds none of ..." and `dxsim report` "summary.json is missing:
+    not a run output directory" of the same empty folder; a missing folder read "result" in one, "run output" in the
+    other. Both now say the same, one line and exit 2 (the report names the file it needs)."""
+    from conftest import dxsim_cmd, one_line_error
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for folder in (empty, tmp_path / "missing"):
+        lines = []
+        for cmd in ("map", "report"):
+            r = dxsim_cmd(cmd, str(folder))
+            assert r.returncode == 2, (cmd, r.stderr)
+            lines.append(one_line_error(r.stderr, r.stdout, str(folder)))
+        said = [line.split(": ", 2)[2] for line in lines]  # after "error: <folder>: "
+        if folder == empty:
+            assert all(s.startswith("not a dxsim result folder: ") for s in said), said
+            assert all("default outputs/<name>/" in s for s in said), said
+        else:
+            assert said[0] == said[1] == "not a result directory (run `dxsim run` first)", said

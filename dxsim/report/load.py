@@ -263,15 +263,14 @@ _SUMMARY_TYPES: dict[str, type | tuple[type, ...]] = {
 def load_run(result_dir: Path) -> RunData:
     result_dir = Path(result_dir)
     if not result_dir.is_dir():
-        raise DxsimInputError(_("not a run output directory (run `dxsim run` first)"), file=result_dir)
+        raise DxsimInputError(_("not a result directory (run `dxsim run` first)"), file=result_dir)
     spath = result_dir / "summary.json"
     if not spath.is_file():
         raise DxsimInputError(
-            _(
-                "summary.json is missing: not a run output directory (run `dxsim run SCENARIO "
-                "--out DIR` to make one)"
-            ),
+            # worded as `dxsim map` words a folder that is no run's (the report needs summary.json itself)
+            _("not a dxsim result folder: it has no summary.json"),
             file=result_dir,
+            allowed=_("a folder written by `dxsim run SCENARIO --out DIR` (default outputs/<name>/)"),
         )
     try:
         summary = json.loads(spath.read_text(encoding="utf-8"))
