@@ -138,8 +138,7 @@ def per_replication_kpis(
             "user_throughput_mbps_p50_4g",
             "user_throughput_mbps_mean",
         ):
-            if name in present:  # the layers' medians: runs from 0.3.0 on
-                kpis[f"{name}_end"] = at(name, last)
+            kpis[f"{name}_end"] = at(name, last)
         served5 = at("pop_5g_served", last)
         served5_start = at("pop_5g_served", first)
         kpis["pop_5g_served_added_persons"] = {r: served5[r] - served5_start[r] for r in reps}

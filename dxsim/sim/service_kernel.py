@@ -31,8 +31,8 @@ from dxsim.jit import njit
 from dxsim.radio.coverage import popcount, prefetch
 
 # The busy-hour throughput histograms, one of the data users on 5G and one of those on 4G (their medians are
-# `user_throughput_mbps_p50_5g` / `_4g`, the median of both together `user_throughput_mbps_p50`): bins equally spaced in log(rate),
-# BIN_STEPS to each doubling, so each is 0.2% of its rate wide, from 2**BIN_LOW_EXP Mbps (~0.5 kbps) to
+# `user_throughput_mbps_p50_5g` / `_4g`, the median of both together `user_throughput_mbps_p50`): bins equally
+# spaced in log(rate), BIN_STEPS to each doubling, so each is 0.2% of its rate wide, from 2**BIN_LOW_EXP Mbps (~0.5 kbps) to
 # 2**BIN_HIGH_EXP (~2 Gbps); bin 0 holds slower rates (0 included), the last bin faster ones. Why not linear:
 # 0.25 Mbps bins put every user of an overloaded network in bin 0 and gave a median of ~0.125 Mbps (interpolated)
 # beside a mean of 0.023; near zero a user's rate falls with the load, so the bins must shrink with the rate.
