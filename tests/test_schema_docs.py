@@ -124,6 +124,14 @@ def test_numeric_leaf_has_unit_range_default_and_source(table: dict[str, dict[st
     assert row["Description"], f"{path}: no description"
 
 
+@pytest.mark.parametrize("path", [p for p in NUMERIC if "[]" in p])
+def test_list_item_field_has_its_own_unit_not_the_lists(table: dict[str, dict[str, str]], path: str) -> None:
+    """A list's unit counts its items ("projects"); its items' fields (a project's longitude, a phase's MW) read
+    "projects" when they took it over."""
+    list_path = path[: path.rindex("[]")]
+    assert table[path]["Unit"] != table[list_path]["Unit"], f"{path}: the unit of {list_path}"
+
+
 def test_only_name_is_required(table: dict[str, dict[str, str]]) -> None:
     """Of the scenario's own fields only `name`; a list item's field is required where its table needs it (a GPU
     order's model and count), and the reference says so."""

@@ -196,7 +196,9 @@ def step(cur: Located, part: Any) -> Located | None:
         return Located(s.item, unit=cur.unit, source=cur.source, description=cur.description)
     if s.kind == "list" and isinstance(part, int):
         assert s.item is not None  # shape_of sets it for a list
-        return Located(s.item, unit=cur.unit, source=cur.source, description=cur.description)
+        # a table in a list has fields of its own units: the list's unit counts its items ("projects")
+        unit = None if s.item.kind == "model" else cur.unit
+        return Located(s.item, unit=unit, source=cur.source, description=cur.description)
     return None
 
 
@@ -257,7 +259,8 @@ def list_item_fields(leaf: LeafDoc) -> list[LeafDoc]:
     if s.kind != "list" or s.item is None or s.item.kind != "model":
         return []
     items: list[LeafDoc] = []
-    _walk(Located(s.item, leaf.unit, leaf.source, ""), (leaf.path + "[]",), leaf.key_shapes, items)
+    # the list's unit counts its items ("projects"), so the items' fields do not inherit it (their own, see `step`)
+    _walk(Located(s.item, None, leaf.source, ""), (leaf.path + "[]",), leaf.key_shapes, items)
     model = s.item.py_type
     out = []
     for item in items:

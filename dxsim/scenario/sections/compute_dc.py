@@ -274,7 +274,15 @@ class GridReinforcement(StrictModel):
     """Grid capacity added to a region's headroom on a date (a new substation, line or plant)."""
 
     region: DcRegion = Field(description="Operator region (north, central, south).")
-    mw: float = Field(description="Facility MW added to the region's headroom.", gt=0, le=100_000)
+    mw: float = Field(
+        description="Facility MW added to the region's headroom.",
+        gt=0,
+        le=100_000,
+        json_schema_extra={
+            "x-unit": "facility MW",
+            "x-source": "planner input (the default list: see compute.datacentres.grid.reinforcements)",
+        },
+    )
     date: dt.date = Field(description="Date the capacity becomes available.")
 
     @field_validator("date")
@@ -394,12 +402,18 @@ class AreaWeights(KeyedTable):
 class PhaseSpec(StrictModel):
     """One phase of a planner-added project."""
 
-    it_mw: float = Field(description="IT capacity of the phase (MW), > 0.", gt=0, le=5_000)
+    it_mw: float = Field(
+        description="IT capacity of the phase (MW), > 0.",
+        gt=0,
+        le=5_000,
+        json_schema_extra={"x-unit": "MW IT", "x-source": "planner input"},
+    )
     racks: float | None = Field(
         None,
         description="Racks of the phase (default: it_mw / kW per rack of the cooling class).",
         ge=0,
         le=1_000_000,
+        json_schema_extra={"x-unit": "racks", "x-source": "planner input"},
     )
     target_date: dt.date = Field(description="Planned commissioning date of the phase.")
 
@@ -427,10 +441,18 @@ class ProjectSpec(StrictModel):
         "modern_air", description="Cooling class (sets PUE, capex and the rack density default)."
     )
     lon: float | None = Field(
-        None, description="Longitude (default: a seeded urban ward of the province).", ge=102, le=118
+        None,
+        description="Longitude (default: a seeded urban ward of the province).",
+        ge=102,
+        le=118,
+        json_schema_extra={"x-unit": "degrees east (WGS 84)", "x-source": "planner input"},
     )
     lat: float | None = Field(
-        None, description="Latitude (default: a seeded urban ward of the province).", ge=8, le=24
+        None,
+        description="Latitude (default: a seeded urban ward of the province).",
+        ge=8,
+        le=24,
+        json_schema_extra={"x-unit": "degrees north (WGS 84)", "x-source": "planner input"},
     )
     phases: list[PhaseSpec] = Field(description="Phases in date order (at least one).", min_length=1)
 
