@@ -288,7 +288,7 @@ class Supply(StrictModel):
         le=1_000_000,
         description="Site equipment kits the vendors can deliver nationally per month.",
         source=ASSUMPTION.format(q=5)
-        + "; must allow the ~20,000 sites/operator push of 2025 (seed 004:269-281)",
+        + "; must allow the 2025 push (Viettel and VNPT together at least 20,000 5G sites, seed 004:269-281)",
     )
     lead_time: DelayDays = Field(
         default_factory=lambda: DelayDays(p50_days=45, p90_days=90),
@@ -371,7 +371,9 @@ class Subsidy(StrictModel):
         ge=0,
         le=500_000,
         description="An operator qualifies only if it has at least this many 5G stations on air at window_end.",
-        source="Decree 88/2025/NĐ-CP: at least 20,000 5G stations nationwide (seed 004:269-281)",
+        source="Decree 88/2025/NĐ-CP: each operator at least 20,000 5G stations nationwide, accepted 19/2/2025 - "
+        "31/12/2025 (baochinhphu.vn, 2025-04-14: https://baochinhphu.vn/chi-dao-dieu-hanh-cua-chinh-phu-thu-tuong-chinh-phu-ngay-14-4-2025-1-102250414195840622.htm); seed 004:269-281 reports "
+        "Viettel and VNPT together planning at least 20,000 in 2025",
     )
     fund_vnd_bn: float = param(
         12_697.0,
@@ -379,7 +381,8 @@ class Subsidy(StrictModel):
         ge=0,
         le=1_000_000,
         description="Cap on total support (the 2024 spectrum auction proceeds).",
-        source="Decree 88/2025/NĐ-CP cap; auction proceeds 12,697 bn VND (seed 003:34)",
+        source="Decree 88/2025/NĐ-CP: total support at most the proceeds of the 2024 spectrum auctions (pbgdpl.gov.vn: "
+        "https://pbgdpl.gov.vn/Pages/chi-tiet-tin.aspx?ItemID=5116&l=HoatdongPBGDPLotrun), 12,697 bn VND (seed 003:34)",
     )
 
     @model_validator(mode="after")

@@ -42,7 +42,7 @@ class BusinessCase(StrictModel):
         description="Share of the operator's subscribers newly served by a site whose revenue the site wins or keeps "
         "(5G take-up among people with a 5G phone, plus churn avoided).",
         source=FINANCIALS
-        + "; 89.4% of subscribers use smartphones (seed 003:40), a minority of them 5G-capable in 2025",
+        + "; 89.4% of subscribers use smartphones (seed 003:36), a minority of them 5G-capable in 2025",
     )
     payback_years: float = param(
         5.0,
@@ -71,8 +71,8 @@ class BusinessCase(StrictModel):
         "announced plan: state-owned operators build toward national coverage targets beyond what pays. Sites losing "
         "more are skipped; beyond its announced pace an operator orders only sites that pay.",
         source="dxsim assumption, revealed by history: the state-owned operators took 4G to 99.8% of the population "
-        "(seed 000:58, infra/vn_telecom_dc_stats.csv) though rural sites cannot pay at this ARPU; 2.0 bn covers the "
-        "whole loss of an upgrade (1.3 bn capex + 0.6 bn opex) but not of a remote new site (3.3 + 0.6 bn)",
+        "(infra/vn_telecom_dc_stats.csv; seed 000:95 gives mobile 99.8% without its basis) though rural sites cannot "
+        "pay at this ARPU; 2.0 bn covers the whole loss of an upgrade (1.3 bn capex + 0.6 bn opex) but not of a remote new site (3.3 + 0.6 bn)",
     )
 
 
@@ -185,7 +185,8 @@ class Surge(StrictModel):
         True,
         unit="-",
         description="Operators may surge for a threshold programme within reach.",
-        source="Viettel and VNPT planned >= 20,000 5G BTS in 2025 to receive Resolution 193 support (seed 004:269-281)",
+        source="Viettel and VNPT together planned >= 20,000 5G BTS in 2025 to receive Resolution 193 support "
+        "(seed 004:269-281)",
     )
     stock_months_of_supply: float = param(
         2.0,

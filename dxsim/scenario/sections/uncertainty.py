@@ -149,7 +149,8 @@ DEFAULT_RANGES: tuple[tuple[str, float, float, str, str], ...] = (
         "uniform",
         _ASSUME.format(
             q=5,
-            why="national kit delivery capacity is sized to allow the 2025 push (seed 004:269-281), not "
+            why="national kit delivery capacity is sized to allow the 2025 push (Viettel and VNPT together, seed "
+            "004:269-281), not "
             "reported; +-25%",
         ),
     ),
@@ -235,7 +236,7 @@ DEFAULT_RANGES: tuple[tuple[str, float, float, str, str], ...] = (
         _ASSUME.format(
             q=6,
             why="how far state-owned operators build beyond what pays is revealed only by 4G reaching 99.8% of the "
-            "population (seed 000:58); x0.5-x1.5",
+            "population (seed 000:95, infra/vn_telecom_dc_stats.csv); x0.5-x1.5",
         ),
     ),
     (
