@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from dxsim._version import __version__
-from dxsim.calibration import calibration_frame, calibration_rows, plan_frame
+from dxsim.calibration import calibration_frame, calibration_rows, plan_frame, plan_metric_names
 from dxsim.errors import DxsimInputError
 from dxsim.execution import ReplicationTask, chunks, execute_replications, replication_workers, run_tasks
 from dxsim.geo import load_country
@@ -163,7 +163,7 @@ class Simulated:
     datacentres: pl.DataFrame | None = None
     decisions: pl.DataFrame | None = None  # the operators' decisions on support deadlines, every replication
     plans: pl.DataFrame | None = (
-        None  # the reported plans and targets beside replication 0 (calibration.plan_frame)
+        None  # the reported plans and targets beside the replications' P50 (calibration.plan_frame)
     )
 
     @property
@@ -213,6 +213,10 @@ def simulate(
     kept: set[int] = set()
     village_days: dict[int, np.ndarray] = {}
     decisions: dict[int, list[dict[str, Any]]] = {}
+    plan_paths: list[
+        pl.DataFrame
+    ] = []  # each replication's national paths of the plans' metrics (plan_frame)
+    plan_names = plan_metric_names()
 
     def keep(
         rep: int, nat: pl.DataFrame, connected_day: np.ndarray | None, decided: list[dict[str, Any]]
@@ -221,6 +225,7 @@ def simulate(
         if world.villages is not None:
             merge_kpi_values(campaigns, campaign_kpis(nat))
         kept.add(rep)
+        plan_paths.append(nat.filter(pl.col("metric").is_in(plan_names)))
         if connected_day is not None:
             village_days[rep] = connected_day
         decisions[rep] = decided
@@ -348,7 +353,7 @@ def simulate(
         villages,
         dcs,
         decisions_table(decisions, h.start_date),
-        plan_frame(first.metrics),
+        plan_frame(pl.concat(plan_paths)),
     )
 
 

@@ -578,6 +578,55 @@ def test_plans_and_targets_beside_the_model_read_the_run(run_dirs, reports):
     assert rows["5G stations Viettel and VNPT add in the year"][4] == "partial year"
 
 
+def test_plans_of_a_run_of_several_replications_are_their_p50_with_the_band(run_dirs, reports):
+    """With two replications the plans table gives the P50 over both (the lower of the two, an observed value, as
+    the KPIs have it) with P10 - P90 (lower - higher) beneath, and the month the P50 reaches the plan; replication
+    0 alone stood for the run, the high end of the data-centre MW in the baseline. Computed here from the
+    metrics.parquet the run wrote; the 2030 data-centre row equals summary.json's end-of-run KPI."""
+    d = run_dirs[2]
+    page = read(reports[2])
+    m = pl.read_parquet(d / "metrics.parquet").filter(pl.col("area") == "VN")
+    start = html.escape("Plans and targets beside the model")
+    table = page[page.index(start) : page.index("</table>", page.index(start))]
+    assert (
+        "P50 over the run&#x27;s 2 replications" in page[page.index(start) - 2000 : page.index(start) + 2000]
+    )
+    rows = {
+        html.unescape(re.sub(r"<[^>]+>", "", cells[0])): cells
+        for cells in (
+            re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+        )
+        if cells
+    }
+    end25 = dt.date(2025, 12, 31)
+    for label, metric, planned in (
+        ("5G stations", "stations_5g", 68_457),
+        ("5G population coverage (%)", "pop_covered_5g_pct", 90.0),
+    ):
+        fmt = (lambda v: f"{v:,.0f}") if metric == "stations_5g" else (lambda v: f"{v:.1f}")
+        then, firsts = [], []
+        for rep in (0, 1):
+            path = m.filter((pl.col("metric") == metric) & (pl.col("replication") == rep)).sort("date")
+            then.append(dict(zip(path["date"].to_list(), path["value"].to_list()))[end25])
+            firsts.append(next((day for day, v in zip(path["date"], path["value"]) if v >= planned), None))
+        model = html.unescape(re.sub(r"(<[^>]+>)+", "|", rows[label][4]))
+        assert model == f"{fmt(min(then))}|{fmt(min(then))} – {fmt(max(then))}|", model
+        reached = html.unescape(re.sub(r"(<[^>]+>)+", "|", rows[label][5]))
+        month = lambda day: f"{day.year}-{day.month:02d}" if day else "not reached"  # noqa: E731
+        never_last = sorted(firsts, key=lambda day: day or dt.date.max)
+        assert reached == f"{month(never_last[0])}|{month(never_last[0])} – {month(never_last[1])}|", reached
+    kpis = json.loads((d / "summary.json").read_text())["kpis"]
+    dc = (
+        pl.read_parquet(d / "plans.parquet")
+        .filter(pl.col("metric") == "dc_it_capacity_mw")
+        .row(0, named=True)
+    )
+    assert (dc["model"], dc["model_p10"], dc["model_p90"]) == pytest.approx(
+        (kpis["dc_it_capacity_mw_end"], kpis["dc_it_capacity_mw_end_p10"], kpis["dc_it_capacity_mw_end_p90"])
+    )
+    assert dc["replications"] == 2
+
+
 def test_a_plan_below_the_start_is_reached_going_down() -> None:
     """Villages left without power and signal: 117 at the start, target 0; reached at the first month end at 0. A
     plan dated before the run has no model value then, and a run without villages gets no row for it."""

@@ -313,19 +313,31 @@ def plans_section(run: RunData) -> str:
     if run.plans is None or run.plans.height == 0:
         return ""
     body = []
+    # P10-P90 under each P50 when the run has several replications (older plans.parquet files: replication 0 only)
+    bands = "model_p10" in run.plans.columns and int(run.plans["replications"].max() or 1) > 1
+
+    def month(day: dt.date | None) -> str:
+        return F.month(day) if day is not None else _("not reached")
+
     for r in run.plans.iter_rows(named=True):
         decimals = 1 if r["metric"].endswith("_pct") else 0
         flow = "_added_" in r["metric"]  # a yearly addition: no month it is "reached"
-        model = (
+        model = esc(
             fmt_number(r["model"], decimals)
             if r["model"] is not None
             else (_("partial year") if flow else _("outside the run"))
         )
-        reached = "–" if flow else (F.month(r["reached"]) if r["reached"] is not None else _("not reached"))
+        reached = esc("–" if flow else month(r["reached"]))
+        if bands and r["model"] is not None:
+            lo, hi = fmt_number(r["model_p10"], decimals), fmt_number(r["model_p90"], decimals)
+            model += f'<br><span class="small">{esc(f"{lo} – {hi}")}</span>'
+        if bands and not flow:
+            band = f"{month(r['reached_p10'])} – {month(r['reached_p90'])}"
+            reached += f'<br><span class="small">{esc(band)}</span>'
         body.append(
             f"<tr><td>{esc(label_of(PLAN_LABELS, r['metric']))}</td><td>{esc(pgettext('kind', r['kind']))}</td>"
             f'<td>{esc(F.date(r["date"]))}</td><td class="num">{esc(fmt_number(r["planned"], decimals))}</td>'
-            f'<td class="num">{esc(model)}</td><td>{esc(reached)}</td>{source_cell(r["source"])}</tr>'
+            f'<td class="num">{model}</td><td>{reached}</td>{source_cell(r["source"])}</tr>'
         )
     cols = cell_row(
         "th",
@@ -340,11 +352,21 @@ def plans_section(run: RunData) -> str:
         ),
         num=(3, 4),
     )
-    intro = _(
-        "The plans and targets the reports set (geodata/observations.csv, kind forecast or target) beside the model: "
-        "its value on the plan's date and the month it reaches the planned value, in replication 0 as the "
-        "calibration. A yearly addition is the change over that calendar year; a year the run covers only in part "
-        "has none. The calibration table below holds the model beside the figures already reported."
+    intro = (
+        _(
+            "The plans and targets the reports set (geodata/observations.csv, kind forecast or target) beside the "
+            "model: the P50 over the run's {n} replications of its value on the plan's date and of the month it "
+            "reaches the planned value, with P10 – P90 below each. A yearly addition is the change over that calendar "
+            "year; a year the run covers only in part has none. The calibration table below holds replication 0 "
+            "beside the figures already reported."
+        ).format(n=int(run.plans["replications"].max()))
+        if bands
+        else _(
+            "The plans and targets the reports set (geodata/observations.csv, kind forecast or target) beside the "
+            "model: its value on the plan's date and the month it reaches the planned value, in the run's one "
+            "replication. A yearly addition is the change over that calendar year; a year the run covers only in part "
+            "has none. The calibration table below holds the model beside the figures already reported."
+        )
     )
     return (
         f'<h3>{esc(_("Plans and targets beside the model"))}</h3><p class="small">{esc(intro)}</p>'
