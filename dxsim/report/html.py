@@ -314,7 +314,8 @@ def plans_section(run: RunData) -> str:
         return ""
     body = []
     # P10-P90 under each P50 when the run has several replications (older plans.parquet files: replication 0 only)
-    bands = "model_p10" in run.plans.columns and int(run.plans["replications"].max() or 1) > 1
+    n_reps = int(cast(int, run.plans["replications"].max())) if "replications" in run.plans.columns else 1
+    bands = n_reps > 1
 
     def month(day: dt.date | None) -> str:
         return F.month(day) if day is not None else _("not reached")
@@ -359,7 +360,7 @@ def plans_section(run: RunData) -> str:
             "reaches the planned value, with P10 – P90 below each. A yearly addition is the change over that calendar "
             "year; a year the run covers only in part has none. The calibration table below holds replication 0 "
             "beside the figures already reported."
-        ).format(n=int(run.plans["replications"].max()))
+        ).format(n=n_reps)
         if bands
         else _(
             "The plans and targets the reports set (geodata/observations.csv, kind forecast or target) beside the "
