@@ -1143,18 +1143,18 @@ def test_levers_of_what_is_carried_or_asked_say_what_they_moved() -> None:
     ]:
         said = option_verdicts(ref, "baseline", [(field, a, b)], moved=lambda p: outcomes.get(p))
         assert said == [("effect", f"{field} {a} → {b}: {outcomes[programme]}")], field
-    deadline = [("villages.campaigns.1.deadline", "2025-11-30", "2025-11-15")]
+    deadline = [("villages.campaigns.no_power_2025_11.deadline", "2025-11-30", "2025-11-15")]
     [(kind, line)] = option_verdicts(ref, "baseline", deadline, moved=lambda p: outcomes.get(p))
     assert (kind, line) == (
         "effect",
-        "villages.campaigns.1.deadline 2025-11-30 → 2025-11-15: " + outcomes["villages"],
+        "villages.campaigns.no_power_2025_11.deadline 2025-11-30 → 2025-11-15: " + outcomes["villages"],
     )
     # the deadline it was launched with sets the works under way at the start: that line says so
-    window = [("villages.campaigns.1.deadline_at_launch", "2025-11-30", "2025-11-15")]
+    window = [("villages.campaigns.no_power_2025_11.deadline_at_launch", "2025-11-30", "2025-11-15")]
     [(kind, line)] = option_verdicts(ref, "baseline", window, moved=lambda p: outcomes.get(p))
     assert kind == "effect" and "in works at the start" in line
     # a campaign's surge teams stay a resource (line crews), not a direct lever
-    teams = [("villages.campaigns.0.extra_utility_teams.north", None, 10)]
+    teams = [("villages.campaigns.with_power_2025_09.extra_utility_teams.north", None, 10)]
     assert all(k != "effect" for k, _t in option_verdicts(ref, "baseline", teams, moved=lambda p: None))
 
 
@@ -1192,8 +1192,8 @@ def test_a_support_window_outside_the_run_is_named_not_blamed_on_thresholds():
 @pytest.mark.parametrize(
     ("field", "noun"),
     [
-        ("villages.campaigns.0.extra_utility_teams.north", "line crews"),
-        ("villages.campaigns.1.extra_operator_teams.central", "site teams"),
+        ("villages.campaigns.with_power_2025_09.extra_utility_teams.north", "line crews"),
+        ("villages.campaigns.no_power_2025_11.extra_operator_teams.central", "site teams"),
     ],
 )
 def test_campaign_surge_teams_that_did_not_bind_are_said_so(field: str, noun: str) -> None:

@@ -294,18 +294,44 @@ def test_a_changed_campaign_is_its_changed_fields_not_the_whole_list():
     camps[1]["extra_utility_teams"] = {"north": 20}
     opt = load_scenario({"name": "o", "villages": {"campaigns": camps}})
     diffs = {p: (a, b) for p, a, b in scenario_diff(base, opt) if p.startswith("villages.campaigns")}
-    assert set(diffs) == {"villages.campaigns.1.deadline", "villages.campaigns.1.extra_utility_teams.north"}
-    assert diffs["villages.campaigns.1.deadline"][1] == dt.date(2026, 6, 30)
-    north = diffs["villages.campaigns.1.extra_utility_teams.north"]
+    second = f"villages.campaigns.{camps[1]['name']}"  # a campaign is named by its name
+    assert set(diffs) == {f"{second}.deadline", f"{second}.extra_utility_teams.north"}
+    assert diffs[f"{second}.deadline"][1] == dt.date(2026, 6, 30)
+    north = diffs[f"{second}.extra_utility_teams.north"]
     assert north == (MISSING, 20)  # the default has no entry
     # an item only one side has is one row; a list that was empty is one row too
     fewer = load_scenario({"name": "f", "villages": {"campaigns": camps[:1]}})
     rows = [p for p, _a, _b in scenario_diff(base, fewer) if p.startswith("villages.campaigns")]
-    assert rows == ["villages.campaigns.1"]
+    assert rows == [second]
     ai = load_scenario(SCEN / "ai-compute.toml")
     assert [p for p, _a, _b in scenario_diff(base, ai) if p.startswith("compute.gpus.extra_orders")] == [
         "compute.gpus.extra_orders"
     ]
+
+
+def test_a_campaign_added_in_front_is_one_row_and_a_reordering_is_said():
+    """A Tuyên Quang campaign listed first (the first listed campaign claims a village) read as both default
+    campaigns' deadlines and launches changed ("villages.campaigns.1.deadline 2025-11-30 -> 2025-09-30"): items
+    were matched by position. Named items are matched by name; the same items in another order are one row of
+    the list itself, since the order decides which campaign claims a village."""
+    base = load_scenario(SCEN / "baseline.toml")
+    camps = [c.model_dump() for c in base.villages.campaigns]
+    tq = {**camps[0], "name": "tq_2026", "villages": ["08"], "deadline": dt.date(2026, 12, 31)}
+    front = load_scenario({"name": "front", "villages": {"campaigns": [tq, *camps]}})
+    rows = [(p, a, b) for p, a, b in scenario_diff(base, front) if p.startswith("villages.campaigns")]
+    assert [p for p, _a, _b in rows] == ["villages.campaigns.tq_2026"]
+    assert rows[0][1] is MISSING and rows[0][2]["villages"] == ["08"]
+    swapped = load_scenario({"name": "swap", "villages": {"campaigns": camps[::-1]}})
+    names = [c["name"] for c in camps]
+    assert [(p, a, b) for p, a, b in scenario_diff(base, swapped) if p.startswith("villages")] == [
+        ("villages.campaigns", names, names[::-1])
+    ]
+    # items with no name of their own stay matched by position: the base's GPU orders without their first
+    orders = [o.model_dump() for o in base.compute.gpus.orders]
+    assert len(orders) >= 2
+    fewer = load_scenario({"name": "f", "compute": {"gpus": {"orders": orders[1:]}}})
+    paths = [p for p, _a, _b in scenario_diff(base, fewer) if p.startswith("compute.gpus.orders")]
+    assert f"compute.gpus.orders.{len(orders) - 1}" in paths and "compute.gpus.orders.0.gpus" in paths
 
 
 def test_a_field_of_a_part_that_is_off_is_not_read(tmp_path: Path) -> None:

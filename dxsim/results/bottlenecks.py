@@ -647,8 +647,8 @@ _RESOURCES: tuple[tuple[str, str, str], ...] = (
     (r"^villages\.programme\.crews\.", "villages", "site_teams"),  # operator_teams, with_power_teams
     # a campaign's surge teams join the region's own pools for its villages: 10 surge line crews cost 37.9 bn VND,
     # moved nothing where power held every village-day, and compare said nothing about them
-    (r"^villages\.campaigns\.\d+\.extra_utility_teams\.", "villages", "line_crews"),
-    (r"^villages\.campaigns\.\d+\.extra_operator_teams\.", "villages", "site_teams"),
+    (r"^villages\.campaigns\.[^.]+\.extra_utility_teams\.", "villages", "line_crews"),
+    (r"^villages\.campaigns\.[^.]+\.extra_operator_teams\.", "villages", "site_teams"),
     (r"^villages\.programme\.budget_vnd_bn", "villages", "budget"),
     (r"^budget\.share_pct\.villages$", "villages", "budget"),
     (r"^villages\.programme\.grid_works_in_rainy_season", "villages", "season"),
@@ -998,7 +998,7 @@ DIRECT_LEVERS: tuple[tuple[str, str], ...] = (
     (r"^capacity\.", "5g"),
     (r"^villages\.options\.", "villages"),
     (
-        r"^villages\.campaigns\.\d+\.(deadline|deadline_at_launch|launched|villages|in_progress_at_start)$",
+        r"^villages\.campaigns\.[^.]+\.(deadline|deadline_at_launch|launched|villages|in_progress_at_start)$",
         "villages",
     ),
 )
@@ -1051,7 +1051,7 @@ def direct_lever_lines(
 # a campaign launched before the start is drawn in works at the start at the elapsed share of its launch-to-deadline
 # window (in_progress_at_start, with `deadline_at_launch`): moving those put more villages in works on day 0, and
 # compare showed the +3 villages as the effect from then on (a what-if `deadline` alone no longer does)
-CAMPAIGN_WINDOW = r"^villages\.campaigns\.\d+\.(deadline_at_launch|launched)$"
+CAMPAIGN_WINDOW = r"^villages\.campaigns\.[^.]+\.(deadline_at_launch|launched)$"
 CAMPAIGN_WINDOW_NOTE = N_(
     "(a campaign's launch and its deadline at launch set how many of its villages are in works at the start, "
     "in_progress_at_start: part of this move is the start state, not only the pace from then on)"

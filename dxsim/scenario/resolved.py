@@ -177,9 +177,11 @@ def scenario_diff(
     """(dotted path, value in a, value in b) for every leaf that differs, in schema order.
 
     A key only one side has (a year in a per-year table) gives :data:`MISSING` on the other side, next to its
-    table's other entries. Two lists of tables (campaigns, GPU orders) are compared item by item (path part: the
-    index), so a changed campaign deadline is one row, not the whole `villages.campaigns` list cut off in a
-    column; an item only one side has is one row. With `a_dir`/`b_dir` (each scenario file's folder) data-file
+    table's other entries. Two lists of tables are compared item by item, so a changed campaign deadline is one
+    row, not the whole `villages.campaigns` list cut off in a column; an item only one side has is one row. Items
+    with a name (campaigns, support programmes: `name`; data-centre projects: `project_id`) are matched by it (path
+    part: the name, `villages.campaigns.tq_2026.deadline`), and the list itself is a row when both have the same
+    items in another order; others (GPU orders, grid reinforcements) by position (path part: the index). With `a_dir`/`b_dir` (each scenario file's folder) data-file
     paths are compared as absolute paths, so the same file named from two folders is not a difference.
     """
     out: list[tuple[str, Any, Any]] = []
@@ -217,8 +219,24 @@ def _diff(va: Any, vb: Any, path: tuple[str, ...], out: list[tuple[str, Any, Any
         for k in [*va, *(k for k in vb if k not in va)]:
             _diff(va.get(k, MISSING), vb.get(k, MISSING), path + (str(k),), out)
     elif _tables(va) and _tables(vb):
-        for i in range(max(len(va), len(vb))):
-            _diff(va[i] if i < len(va) else MISSING, vb[i] if i < len(vb) else MISSING, path + (str(i),), out)
+        key = _identity(va, vb)
+        if key is None:  # items without a name of their own (GPU orders, grid reinforcements): by position
+            for i in range(max(len(va), len(vb))):
+                _diff(
+                    va[i] if i < len(va) else MISSING,
+                    vb[i] if i < len(vb) else MISSING,
+                    path + (str(i),),
+                    out,
+                )
+            return
+        a_by, b_by = {item[key]: item for item in va}, {item[key]: item for item in vb}
+        shared_a, shared_b = [n for n in a_by if n in b_by], [n for n in b_by if n in a_by]
+        if (
+            shared_a != shared_b
+        ):  # the same items in another order: the order itself is a setting (a village goes to
+            out.append((dotted(path), shared_a, shared_b))  # the first listed campaign that claims it)
+        for name in [*b_by, *(n for n in a_by if n not in b_by)]:
+            _diff(a_by.get(name, MISSING), b_by.get(name, MISSING), path + (name,), out)
     elif not _same(va, vb):
         out.append((dotted(path), va, vb))
 
@@ -226,6 +244,22 @@ def _diff(va: Any, vb: Any, path: tuple[str, ...], out: list[tuple[str, Any, Any
 def _tables(value: Any) -> bool:
     """A non-empty list of tables (compared item by item)."""
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+# the field that names an item of a list of tables (a campaign, a support programme, a data-centre project)
+IDENTITY_FIELDS = ("name", "project_id")
+
+
+def _identity(va: list[dict[str, Any]], vb: list[dict[str, Any]]) -> str | None:
+    """The field that names every item of both lists, uniquely within each, or None. Why: items matched by position
+    made a campaign added in front of the defaults read as both defaults' deadlines and launches changed."""
+    for key in IDENTITY_FIELDS:
+        names = [[item.get(key) for item in items] for items in (va, vb)]
+        if all(isinstance(n, str) and n for ns in names for n in ns) and all(
+            len(set(ns)) == len(ns) for ns in names
+        ):
+            return key
+    return None
 
 
 def format_value(value: Any) -> str:
