@@ -95,6 +95,34 @@ def test_quoted_number_is_rejected(tmp_path: Path) -> None:
     assert_names(error_of(p), "supply.deliveries_per_month", "'500'", "without quotes", "site kits per month")
 
 
+@pytest.mark.parametrize(
+    ("quoted", "plain", "underscored"),
+    [
+        ("1.500", "1500", "1_500"),
+        ("1,500", "1500", "1_500"),
+        ("12.697,5", "12697.5", "12_697.5"),
+        ("123,456.5", "123456.5", "123_456.5"),
+    ],
+)
+def test_a_quoted_number_with_thousands_marks_gets_the_plain_number(
+    tmp_path: Path, quoted: str, plain: str, underscored: str
+) -> None:
+    """A Vietnamese planner writes 1.500 for 1,500 bn VND; "write it without quotes" made it 1.500, which TOML reads as
+    1.5 and the scenario accepted (a 1,000x error). The message names the number meant, with no separator."""
+    p = write(tmp_path, "s.toml", f'name = "x"\n[operators.viettel.capex_budget_vnd_bn]\n2026 = "{quoted}"\n')
+    err = error_of(p)
+    assert_names(
+        err,
+        "operators.viettel.capex_budget_vnd_bn.2026",
+        f"write {plain} without quotes",
+        f"(or {underscored})",
+    )
+    fixed = write(
+        tmp_path, "t.toml", f'name = "x"\n[operators.viettel.capex_budget_vnd_bn]\n2026 = {underscored}\n'
+    )
+    assert load_scenario(fixed).operators["viettel"].capex_budget_vnd_bn[2026] == float(plain)
+
+
 @pytest.mark.parametrize("value", ['"yes"', '"true"', '"no"', '"1"', '"off"', "1", "0"])
 def test_a_switch_takes_true_or_false_only(tmp_path: Path, value: str) -> None:
     """pydantic's lax mode read "yes", "off", "1" or 0 as a boolean: a quoted "no" could turn a switch silently."""

@@ -620,11 +620,18 @@ def _check_number(
     if isinstance(value, bool):
         msg = _("true/false is not a number")
     elif isinstance(value, str):
-        msg = (
-            _("a number in quotes is text; write it without quotes")
-            if _looks_numeric(value)
-            else _("not a number")
-        )
+        grouped = _thousands_grouped(value)
+        if grouped is not None:
+            msg = _(
+                "a number in quotes is text, and '.' or ',' between groups of three digits is not a thousands mark in "
+                "a scenario file (1.500 unquoted is 1.5); write {plain} without quotes or separators (or {underscored})"
+            ).format(plain=grouped, underscored=_underscored(grouped))
+        else:
+            msg = (
+                _("a number in quotes is text; write it without quotes")
+                if _looks_numeric(value)
+                else _("not a number")
+            )
     elif isinstance(value, float) and not math.isfinite(value):
         msg = _("not a finite number")
     if msg:
@@ -635,6 +642,32 @@ def _check_number(
             value=show_value(value),
             allowed=allowed_text(cur, path),
         )
+
+
+# a number with its thousands grouped, Vietnamese style (1.500 / 12.697,5) or English style (1,500 / 12,697.5)
+_GROUPED_VI = re.compile(r"^\s*-?\d{1,3}(?:\.\d{3})+(?:,\d+)?\s*$")
+_GROUPED_EN = re.compile(r"^\s*-?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*$")
+
+
+def _thousands_grouped(text: str) -> str | None:
+    """The plain number a quoted value with thousands marks stands for ("1.500" -> "1500", "12,697.5" -> "12697.5"),
+    or None. Why: "write it without quotes" turned "1.500" (1,500 bn VND, as a Vietnamese planner writes it) into
+    1.500, which TOML reads as 1.5: a 1,000x error that validated."""
+    if _GROUPED_VI.match(text):
+        whole, _sep, frac = text.strip().partition(",")
+        return whole.replace(".", "") + (f".{frac}" if frac else "")
+    if _GROUPED_EN.match(text):
+        return text.strip().replace(",", "")
+    return None
+
+
+def _underscored(plain: str) -> str:
+    """1500 -> 1_500 (TOML's own digit separator)."""
+    whole, dot, frac = plain.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    digits = whole.lstrip("-")
+    groups = [digits[max(i - 3, 0) : i] for i in range(len(digits), 0, -3)][::-1]
+    return sign + "_".join(groups) + dot + frac
 
 
 def _looks_numeric(text: str) -> bool:
