@@ -612,7 +612,7 @@ def test_plans_of_a_run_of_several_replications_are_their_p50_with_the_band(run_
         model = html.unescape(re.sub(r"(<[^>]+>)+", "|", rows[label][4]))
         assert model == f"{fmt(min(then))}|{fmt(min(then))} – {fmt(max(then))}|", model
         reached = html.unescape(re.sub(r"(<[^>]+>)+", "|", rows[label][5]))
-        month = lambda day: f"{day.year}-{day.month:02d}" if day else "not reached"  # noqa: E731
+        month = lambda day: f"{day.year}-{day.month:02d}" if day else "not reached"
         never_last = sorted(firsts, key=lambda day: day or dt.date.max)
         assert reached == f"{month(never_last[0])}|{month(never_last[0])} – {month(never_last[1])}|", reached
     kpis = json.loads((d / "summary.json").read_text())["kpis"]

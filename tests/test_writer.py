@@ -582,6 +582,56 @@ def test_an_empty_folder_left_by_a_killed_probe_is_debris(tmp_path: Path) -> Non
     assert not probe.exists()
 
 
+def test_a_folder_holding_only_dead_temporaries_is_debris_and_a_user_file_keeps_it(tmp_path: Path) -> None:
+    """An interrupted run left `.out.tmp-PID/` holding only `.results.gpkg.tmp-PID-journal` (no mark), and every
+    later write to `out` kept it. A folder of only dead dxsim temporaries goes; one with anything else stays."""
+    out = tmp_path / "out"
+    dead = 999999999  # no such process
+    debris = tmp_path / f".out.tmp-{dead}"
+    debris.mkdir()
+    (debris / f".results.gpkg.tmp-{dead + 1}-journal").write_bytes(b"x")
+    (debris / f".metrics.csv.tmp-{dead}").write_bytes(b"x")
+    kept = tmp_path / f".out.old-{dead}"
+    kept.mkdir()
+    (kept / f".results.gpkg.tmp-{dead}-journal").write_bytes(b"x")
+    (kept / "notes.txt").write_text("mine")  # a file the user put there
+    alive = tmp_path / f".out.tmp-{dead + 2}"
+    alive.mkdir()
+    (alive / f".results.gpkg.tmp-{os.getpid()}").write_bytes(b"x")  # a live writer's file
+    clean_debris(out)
+    assert not debris.exists()
+    assert (kept / "notes.txt").read_text() == "mine"
+    assert (alive / f".results.gpkg.tmp-{os.getpid()}").exists()
+
+
+def test_the_geopackage_is_written_without_a_journal_and_the_settings_are_restored(tmp_path: Path) -> None:
+    """SQLite keeps no rollback journal (a killed helper left a `-journal` file in the run's folder) and no fsync
+    while each layer is written, and GDAL's own settings are as they were after."""
+    import geopandas as gpd
+    import pyogrio
+    from shapely.geometry import Point
+
+    from dxsim.results import gis
+
+    names = ("OGR_SQLITE_SYNCHRONOUS", "OGR_SQLITE_JOURNAL")
+    before = {k: pyogrio.get_gdal_config_option(k) for k in names}
+    during: list[dict[str, object]] = []
+    layer = gpd.GeoDataFrame({"a": [1, 2]}, geometry=[Point(105, 21), Point(106, 10)], crs="EPSG:4326")
+
+    class Watch(gpd.GeoDataFrame):  # type: ignore[misc]
+        def to_file(self, path: Path, **kw: object) -> None:
+            during.append({k: pyogrio.get_gdal_config_option(k) for k in names})
+            super().to_file(path, **kw)
+
+    gis._write_gpkg({"one": Watch(layer), "two": Watch(layer)}, tmp_path / "x.gpkg")
+    assert len(during) == 2 and all(v in ("OFF", False) for d in during for v in d.values()), (
+        during
+    )  # pyogrio: OFF -> False
+    assert {k: pyogrio.get_gdal_config_option(k) for k in names} == before
+    assert pyogrio.list_layers(tmp_path / "x.gpkg")[:, 0].tolist() == ["one", "two"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.gpkg"]
+
+
 def test_run_refuses_an_unwritable_out_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """Before, a run into /proc prepared the world and ran every replication, then failed at the write."""
     if not Path("/proc/self").is_dir():  # pragma: no cover - Linux has /proc

@@ -451,11 +451,22 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def _is_empty_dir(path: Path) -> bool:
+# a temporary file of atomic_file, or a side file SQLite keeps beside one (a GeoPackage being written)
+_TMP_FILE = re.compile(r"^\..+\.tmp-(?P<pid>\d+)(?:-journal|-wal|-shm)?$")
+
+
+def _only_debris(path: Path) -> bool:
+    """A folder that holds nothing, or only temporary files of dead dxsim processes (`.X.tmp-PID`, with SQLite's
+    `-journal` beside one): removing it loses nothing. Why: an interrupted run once left a folder holding only
+    `.results.gpkg.tmp-PID-journal`, without the mark, and every later write to that place kept it."""
     try:
-        return not any(path.iterdir())
+        for entry in path.iterdir():
+            m = _TMP_FILE.match(entry.name)
+            if not m or not entry.is_file() or pid_alive(int(m["pid"])):
+                return False
     except OSError:
         return False
+    return True
 
 
 def clean_debris(target: Path) -> None:
@@ -463,7 +474,7 @@ def clean_debris(target: Path) -> None:
 
     Only hidden siblings named ``.NAME.tmp-PID`` / ``.NAME.old-PID`` of a dead PID are touched, and of
     folders only those dxsim marked (:data:`TMP_MARK`), that carry its manifest, or that are empty (a probe of
-    `check_output_dir`: removing an empty folder loses nothing).
+    `check_output_dir`) or hold only temporary files of dead dxsim processes: removing those loses nothing.
 
     A killed run's folders for *another* output in the same place go too (a run killed while writing
     `outputs/a` left `.a.tmp-PID` until something wrote `outputs/a` again): its unfinished `.tmp` folders
@@ -488,7 +499,8 @@ def clean_debris(target: Path) -> None:
                 _remove(p)
             continue
         if p.is_dir():
-            ours = (p / TMP_MARK).exists() or is_dxsim_folder(p) or _is_empty_dir(p)  # empty: a killed probe
+            # empty: a killed probe; only dead temporaries: a folder whose removal raced its helper's last write
+            ours = (p / TMP_MARK).exists() or is_dxsim_folder(p) or _only_debris(p)
             if not ours:
                 continue
             if m["kind"] == "old" and not target.exists() and is_dxsim_folder(p):
