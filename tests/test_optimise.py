@@ -142,6 +142,29 @@ def test_statistics_and_front() -> None:
     assert pareto_front(pts, ["minimize", "maximize"]) == [0]
 
 
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_no_feasible_plan_the_least_violating_and_then_the_best_objective_is_named(direction: str) -> None:
+    """Every candidate of a Tuyên Quang search missed its constraint by the same P90, and best.toml named candidate 0
+    (145 bn VND) over candidate 2 (44.7 bn): ties of the violation went to the candidate number."""
+    from types import SimpleNamespace
+
+    from dxsim.optimise import best_of
+    from dxsim.optimise.search import Candidate, Evaluated
+
+    costs = [145.0, 90.0, 44.7, 60.0]
+    violations = [6.0, 6.0, 6.0, 7.0]
+    history = [
+        Evaluated(Candidate(i, 0, {"x": float(i)}), Score((c,), {}, (v,)))
+        for i, (c, v) in enumerate(zip(costs, violations))
+    ]
+    spec = SimpleNamespace(objectives=[SimpleNamespace(direction=direction)])
+    (best,), feasible = best_of(spec, history)  # type: ignore[arg-type]
+    assert not feasible
+    tied = [i for i, v in enumerate(violations) if v == min(violations)]
+    pick = min(tied, key=lambda i: costs[i]) if direction == "minimize" else max(tied, key=lambda i: costs[i])
+    assert best.candidate.number == pick
+
+
 # --------------------------------------------------------------------------- the search on a known function
 
 
