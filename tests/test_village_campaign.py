@@ -191,14 +191,58 @@ def test_temporary_power_puts_the_site_on_air_before_the_grid_line():
         temp_lead_days=60.0,
     )
     vp, rows = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), campaigns=[c]), monitor=True)
-    # kit lead max(20, 60) = 60, site 5 + genset 5 team-days -> on air day 70; line 0-100
-    assert vp.connected_day[0] == pytest.approx(70.0)
-    assert vp.power_day[0] == pytest.approx(70.0)
+    # site equipment at 20, built 20-25; the genset arrives at 60 and the team installs it 60-65 -> on air day 65;
+    # line 0-100, so the genset runs 35 days
+    assert vp.connected_day[0] == pytest.approx(65.0)
+    assert vp.power_day[0] == pytest.approx(65.0)
     assert vp.grid_day[0] == pytest.approx(100.0)
-    assert sum(r["village_surge_capex_vnd_bn"] for r in rows) == pytest.approx(0.1 + 30 * fuel)
+    assert vp.temp_power[0]
+    assert sum(r["village_surge_capex_vnd_bn"] for r in rows) == pytest.approx(0.1 + 35 * fuel)
     # without the campaign it waits for the line
     plain, _ = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,)))
     assert plain.connected_day[0] == pytest.approx(100.0)
+
+
+def test_temporary_power_is_not_used_when_the_line_is_energised_first():
+    """The kit's lead (60 days) and its 5 team-days were added to the site's even when the line came first: with a
+    30-day line the village got signal at day 70 with the campaign's temporary power and at day 30 without it, and
+    paid for the kit. Hand-computed: equipment at 20, site built 20-25, line energised at 30 while the kit is still
+    on its way (60): signal at 30 with the line; no kit, no fuel, no surge capex."""
+    sc = scenario()
+    c = campaign(
+        1,
+        temporary_power="genset",
+        temp_capex_vnd_bn=np.array([0.1]),
+        temp_fuel_vnd_bn_per_day=0.001,
+        temp_team_days=5.0,
+        temp_lead_days=60.0,
+    )
+    vp, rows = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), util=30.0, campaigns=[c]), monitor=True)
+    assert vp.grid_day[0] == pytest.approx(30.0)
+    assert vp.connected_day[0] == pytest.approx(30.0)
+    assert not vp.temp_power[0]
+    assert sum(r["village_surge_capex_vnd_bn"] for r in rows) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("util", [10.0, 30.0, 55.0, 62.0, 65.0, 100.0])
+def test_temporary_power_never_makes_a_village_later(util: float) -> None:
+    """Hand-computed for a line of `util` team-days (equipment 20 days, site 5 team-days, kit 60 days + 5 team-days):
+    without temporary power signal comes at max(line, 25); with it, a line energised by the kit's arrival (60) leaves
+    the kit unused, and a later one gives signal at the earlier of the line and the kit installed (65)."""
+    sc = scenario()
+    c = campaign(
+        1,
+        temporary_power="solar_battery",
+        temp_capex_vnd_bn=np.array([0.1]),
+        temp_team_days=5.0,
+        temp_lead_days=60.0,
+    )
+    vp, _ = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), util=util, campaigns=[c]))
+    plain, _ = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), util=util))
+    assert plain.connected_day[0] == pytest.approx(max(util, 25.0))
+    assert vp.connected_day[0] == pytest.approx(max(util, 25.0) if util <= 60.0 else min(util, 65.0))
+    assert bool(vp.temp_power[0]) == (util > 60.0)
+    assert vp.connected_day[0] <= plain.connected_day[0]
 
 
 def test_portable_bts_is_fast_and_costs_its_premium():
