@@ -206,13 +206,21 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         rows += _year_end_rows("gpus_installed_", N_("High-performance GPUs powered, {when}"), "GPUs", tags)
     rows += [
         ("year_dc_1gw", _("Date data-centre IT capacity reaches 1 GW"), DATE_UNIT, "date"),
-        ("year_gpus_15x_start", _("Date GPUs reach 15x the start fleet"), DATE_UNIT, "date"),
+        (
+            "year_gpus_15x_start",
+            _("Date GPUs reach 15x the run's start fleet (GPUs at the start)"),
+            DATE_UNIT,
+            "date",
+        ),
         (
             "year_gpt4_scale_run_fits",
             _("Date a GPT-4-scale training run fits in one cluster"),
             DATE_UNIT,
             "date",
         ),
+        # bought GPUs without powered racks: none at the end can hide three years of them
+        ("gpus_stranded_peak", _("GPUs stranded without power, the most at any month end"), "GPUs", "value"),
+        ("gpu_months_stranded", _("GPU-months stranded without power"), "GPU-months", "value"),
         ("capex_total_vnd_bn", _("5G capex over the horizon"), "VND bn", "value"),
         (
             "village_capex_total_vnd_bn",

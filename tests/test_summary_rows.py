@@ -68,3 +68,35 @@ def test_gpus_15x_by_hand_and_not_of_an_empty_start_fleet() -> None:
     # replication 0: 100, 1,040, 1,499 (< 1,500), 2,040 -> April
     assert got[0] == _decimal_year(dt.date(2026, 4, 30))
     assert math.isnan(got[1])
+
+
+def test_stranded_gpus_peak_months_and_the_line_by_hand() -> None:
+    """200,000 GPUs ordered in 2026 waited three years for power while the KPI of GPUs stranded *at the end* read 0
+    and no line said what held the fleet back. Two replications stranded 0, 150, 90, 0 and 0, 50, 30, 0 GPUs at
+    four month ends: peaks 150 and 50, GPU-months 240 and 80; the line says up to the mean path's peak (100),
+    February to March, 160 GPU-months."""
+    from dxsim.results.bottlenecks import stranded_line
+    from dxsim.results.summary import compute_kpis
+
+    stranded = {0: [0.0, 150.0, 90.0, 0.0], 1: [0.0, 50.0, 30.0, 0.0]}
+    base = gpu_table({0: 100.0, 1: 100.0})
+    extra = pl.DataFrame(
+        [
+            (d, rep, "VN", "gpus_stranded", stranded[rep][k])
+            for rep in (0, 1)
+            for k, d in enumerate(sorted(base["date"].unique().to_list()))
+        ],
+        schema=empty_metrics().schema,
+        orient="row",
+    )
+    metrics = pl.concat([base, extra])
+    kpis = compute_kpis(metrics)
+    assert kpis["gpus_stranded_peak"] == {0: 150.0, 1: 50.0}
+    assert kpis["gpu_months_stranded"] == {0: 240.0, 1: 80.0}
+    assert kpis["gpus_stranded_end"] == {0: 0.0, 1: 0.0}
+    line = stranded_line(metrics)
+    assert line.startswith(
+        "GPUs: up to 100 stranded without free data-centre power (2026-02 to 2026-03, 160 GPU-months"
+    )
+    none = pl.concat([base, extra.with_columns(value=pl.lit(0.0))])
+    assert stranded_line(none) == "" and stranded_line(base) == ""

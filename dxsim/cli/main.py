@@ -582,6 +582,8 @@ COMPUTE_ROWS = [
     "gpus_installed_start",
     "gpus_installed_end",
     "gpus_stranded_end",
+    "gpus_stranded_peak",
+    "gpu_months_stranded",
     "year_gpus_15x_start",
     "year_gpt4_scale_run_fits",
     "gpu_pflops_bf16_end",

@@ -76,6 +76,8 @@ COMPUTE_KPIS = (
     "gpus_installed_start",
     "gpus_installed_end",
     "gpus_stranded_end",
+    "gpus_stranded_peak",
+    "gpu_months_stranded",
     "gpu_pflops_bf16_end",
     "year_dc_1gw",
     "year_dc_1_4gw_singapore",

@@ -40,6 +40,7 @@ from dxsim.results.bottlenecks import (
     cause_order,
     mean_shares_by_date,
     region_summary,
+    stranded_line,
 )
 
 DPI = 100
@@ -697,6 +698,11 @@ def chart_jobs(
                     "GPUs of A100 class and above powered and running in a data centre "
                     "(metric gpus_installed_high_performance), against 15 times the start fleet. GPUs leave the "
                     "count when they retire (compute.gpus.life_years after delivery), so the line can fall."
+                )
+                + (
+                    f" {stranded}."
+                    if run.bottlenecks is not None and (stranded := stranded_line(run.bottlenecks))
+                    else ""
                 ),
             )
         )

@@ -201,7 +201,7 @@ def bottleneck_filter() -> pl.Expr:
         named = named | pl.col("metric").str.starts_with(name)
     for prog in PROGRAMMES.values():
         named = named | pl.col("metric").str.starts_with(prog.prefix)
-    named = named | pl.col("metric").is_in(list(DISPLACEMENT_METRICS))
+    named = named | pl.col("metric").is_in([*DISPLACEMENT_METRICS, STRANDED_METRIC])
     return (pl.col("area") == "VN") & named
 
 
@@ -579,7 +579,44 @@ def summary_lines(
     if orders:
         at = sum(1 for p in table["programme"].to_list() if p == "5g")
         lines.insert(at, orders)
+    stranded = stranded_line(metrics, start, end)
+    if stranded:
+        lines.append(stranded)
     return lines
+
+
+STRANDED_METRIC = "gpus_stranded"  # GPUs delivered without free data-centre power (dxsim.sim.compute.gpus)
+
+
+def stranded_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
+    """'GPUs: up to 150,000 stranded without free data-centre power (2026-06 to 2029-12, 3.1 million GPU-months; mean
+    over replications): data-centre MW, not purchases, limits the running fleet', or "" when none were.
+
+    Why: 200,000 B200 ordered in 2026 left ~150,000 unpowered for three and a half years while the KPI of GPUs stranded
+    *at the end* read 0 and no line said what held the GPU fleet back."""
+    nat = metrics.filter(
+        (pl.col("area") == "VN") & (pl.col("metric") == "gpus_stranded")
+    )  # the country's rows
+    if start is not None:
+        nat = nat.filter(pl.col("date") >= start)
+    if end is not None:
+        nat = nat.filter(pl.col("date") <= end)
+    if nat.height == 0:
+        return ""
+    path = nat.group_by("date").agg(pl.col("value").mean()).sort("date")
+    held = path.filter(pl.col("value") >= 0.5)
+    if held.height == 0:
+        return ""
+    peak = float(held["value"].max())  # type: ignore[arg-type]
+    return _(
+        "GPUs: up to {peak} stranded without free data-centre power ({first} to {last}, {months} GPU-months; mean over "
+        "replications): data-centre MW, not purchases, limits the running fleet"
+    ).format(
+        peak=F.number(peak, 0),
+        first=F.month(held["date"][0]),
+        last=F.month(held["date"][-1]),
+        months=F.number(float(held["value"].sum()), 0),
+    )
 
 
 def orders_line(bound_pct: dict[str, float]) -> str:

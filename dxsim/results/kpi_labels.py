@@ -119,7 +119,12 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "gpus_installed_start": (N_("High-performance GPUs installed at the start"), "count"),
     "gpus_installed_end": (N_("High-performance GPUs installed at the end"), "count"),
     "gpus_stranded_end": (N_("GPUs stranded without power at the end"), "count"),
-    "year_gpus_15x_start": (N_("Month high-performance GPUs reach 15× the start"), "year"),
+    "gpus_stranded_peak": (N_("GPUs stranded without power, the most at any month end"), "count"),
+    "gpu_months_stranded": (N_("GPU-months stranded without power (summed over the month ends)"), "count"),
+    "year_gpus_15x_start": (
+        N_("Month high-performance GPUs reach 15× the run's start fleet (GPUs at the start)"),
+        "year",
+    ),
     "year_gpt4_scale_run_fits": (
         N_(
             "Month a 25,000-A100-equivalent (GPT-4-scale) run fits in one cluster (one owner, one data centre)"
@@ -176,6 +181,8 @@ _KPI_GROUP = {
             "gpus_installed_start",
             "gpus_installed_end",
             "gpus_stranded_end",
+            "gpus_stranded_peak",
+            "gpu_months_stranded",
             "year_gpus_15x_start",
             "year_gpt4_scale_run_fits",
             "gpu_pflops_bf16_end",

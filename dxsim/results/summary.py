@@ -84,6 +84,12 @@ def sum_by_replication(national: pl.DataFrame, metric: str) -> dict[int, float]:
     return dict(zip(total["replication"].to_list(), total["value"].to_list(), strict=True))
 
 
+def max_by_replication(national: pl.DataFrame, metric: str) -> dict[int, float]:
+    """{replication: the metric's largest month-end value} (the peak of a level, e.g. GPUs stranded)."""
+    top = national.filter(pl.col("metric") == metric).group_by("replication").agg(pl.col("value").max())
+    return dict(zip(top["replication"].to_list(), top["value"].to_list(), strict=True))
+
+
 def per_replication_kpis(
     metrics: pl.DataFrame, rows: NationalRows | None = None
 ) -> dict[str, dict[int, float]]:
@@ -224,6 +230,9 @@ def compute_kpis(metrics: pl.DataFrame, rows: NationalRows | None = None) -> dic
         "gpus_installed_start": gpus0,
         "gpus_installed_end": at("gpus_installed_high_performance", last),
         "gpus_stranded_end": at("gpus_stranded", last),
+        # the end alone read 0 while 150,000 GPUs waited three years for power (an order larger than the fleet's MW)
+        "gpus_stranded_peak": max_by_replication(nat, "gpus_stranded"),
+        "gpu_months_stranded": sum_by_replication(nat, "gpus_stranded"),
         "gpu_pflops_bf16_end": at("gpu_pflops_bf16", last),
         "year_dc_1gw": rows.first_date_reaching("dc_it_capacity_mw", 1000.0),
         "year_dc_1_4gw_singapore": rows.first_date_reaching("dc_it_capacity_mw", 1400.0),
