@@ -1130,6 +1130,26 @@ def test_direct_levers_say_what_they_moved() -> None:
     ]
 
 
+def test_a_change_no_line_speaks_of_is_said_when_its_programme_moved_nothing() -> None:
+    """A data centre's rack density 40 -> 120 kW moved no KPI and compare printed nothing of it (a "why" promised for
+    every changed resource). A change that is neither a held-back resource nor a direct lever is now said to have
+    moved nothing when its programme's outcomes are the reference's; when they moved, no line claims it."""
+    ref = frame([(d, 0, "dc_held_pct_construction", 100.0) for d in (D1, D2, D3)])
+    racks = [("compute.datacentres.kw_per_rack.ai", 40.0, 120.0)]
+    said = option_verdicts(ref, "baseline", racks, moved=lambda p: None, unmoved=lambda p: p == "dc")
+    assert said == [
+        (
+            "unmoved",
+            "compute.datacentres.kw_per_rack.ai 40.0 → 120.0: the option moved no data-centre outcome",
+        )
+    ]
+    moved = option_verdicts(ref, "baseline", racks, moved=lambda p: "x moved", unmoved=lambda p: False)
+    assert all("kw_per_rack" not in t for _k, t in moved)
+    # a support programme's field is the support lines' business, never this line's
+    pay = [("subsidy.equipment_share_pct", 15.0, 30.0)]
+    assert all("subsidy" not in t for _k, t in option_verdicts(ref, "baseline", pay, unmoved=lambda p: True))
+
+
 def test_levers_of_what_is_carried_or_asked_say_what_they_moved() -> None:
     """The 5G band, the served rate, the village backhaul options and a campaign's deadline moved outcomes (5G served
     -22 points, 22 villages fewer by end-2026) and compare printed no line: they relieve no held-back cause. Each

@@ -531,6 +531,9 @@ def test_workbook_provinces_equal_metrics(run_dir, metrics, province_props):
     assert set(prov["Province code"]) == set(province_props)
     assert sorted(set(prov["Year end"].to_list())) == ends
     assert not [c for c in prov.columns if "_" in c]  # every column has a readable header, no metric names
+    # its station counts come from the site layer: flagged as grid_5km.parquet (and the GeoPackage) flag them
+    grid_flag = bool(pl.read_parquet(run_dir / "grid_5km.parquet")["synthetic"].any())
+    assert prov["Synthetic"].to_list() == [grid_flag] * prov.height
     for r in prov.filter(pl.col("Province code").is_in(["01", "79", prov["Province code"][-1]])).iter_rows(
         named=True
     ):

@@ -1040,6 +1040,8 @@ DIRECT_LEVERS: tuple[tuple[str, str], ...] = (
     ),
 )
 DIRECT_PROGRAMME = {"dc": N_("data-centre"), "gpus": N_("GPU"), "5g": N_("5G"), "villages": N_("village")}
+# fields the support lines speak of (dxsim.compare: the operators' decisions on each programme)
+SAID_ELSEWHERE = ("subsidy.", "supports")
 MIXED_DIRECT = N_(
     "{what}: {outcome}, but the option also changes {others}, so the move cannot be put down to this change alone"
 )
@@ -1054,11 +1056,28 @@ def direct_lever_lines(
     """(kind, line) per programme whose DIRECT_LEVERS the option changes: "effect" with the outcome that moved, "mixed"
     beside other changes of that programme (`also_changed`), "unmoved" when every outcome is the reference's."""
     grouped: dict[str, list[tuple[str, Any, Any]]] = {}
+    others_by_programme: dict[str, list[tuple[str, Any, Any]]] = {}
     for field, a, b in differences:
         programme = next((p for pattern, p in DIRECT_LEVERS if re.match(pattern, field)), None)
         if programme is not None:
             grouped.setdefault(programme, []).append((field, a, b))
+        elif not resource_causes(field) and not field.startswith(SAID_ELSEWHERE):
+            owner = next((p for p, pre in PROGRAMME_FIELD_PREFIXES.items() if field.startswith(pre)), None)
+            if owner is not None:
+                others_by_programme.setdefault(owner, []).append((field, a, b))
     lines: list[tuple[str, str]] = []
+    # a change no line speaks of (a data centre's rack density: compare printed nothing of it) is said when its
+    # programme moved nothing; when it moved, the programme's other lines speak of the move
+    for programme, fields in others_by_programme.items():
+        if programme not in grouped and unmoved is not None and unmoved(programme):
+            lines.append(
+                (
+                    "unmoved",
+                    _("{what}: the option moved no {programme} outcome").format(
+                        what=_what(fields, fmt), programme=_(DIRECT_PROGRAMME[programme])
+                    ),
+                )
+            )
     for programme, fields in grouped.items():
         what = _what(fields, fmt)
         outcome = moved(programme) if moved is not None else None

@@ -8,7 +8,8 @@ Read from the run's result files only (never the model). Sheets:
   P50, P10 and P90 (P10/P90 empty with one replication); `year_*` KPIs (decimal years) also as dates.
 - `Provinces by year`: one row per province and year end: code (text), name, the year end (a date) and
   the P50 over replications of each per-province metric (levels at the year end, flows summed over the
-  year, as in the GeoPackage; see dxsim.results.run_files).
+  year, as in the GeoPackage; see dxsim.results.run_files), and `Synthetic` as grid_5km.parquet has it (the
+  station and coverage figures come from the run's site layer).
 - `Villages` and `Data centres` (when the run models them): one row per village / data centre.
 
 Dates are real Excel dates, the header row is frozen, columns are sized to their contents, and text
@@ -411,6 +412,12 @@ def write_workbook(result_dir: Path) -> Path:
     summary = read_summary(result_dir)
     kpis = kpi_frame(summary["kpis"])
     provinces = province_frame(scan_metrics(result_dir), province_names(result_dir))
+    grid = read_table(result_dir, "grid_5km.parquet", required=False)
+    if (
+        grid is not None and "synthetic" in grid.columns
+    ):  # the stations and coverage per province come from the
+        # site layer, as the grid's do: flagged as the GeoPackage's provinces layer is (dxsim.results.gis)
+        provinces = provinces.with_columns(pl.lit(bool(grid["synthetic"].any())).alias(_("Synthetic")))
     villages = read_table(result_dir, "villages.parquet", VILLAGE_REQUIRED, required=False)
     dcs = read_table(result_dir, "datacentres.parquet", DC_REQUIRED, required=False)
     reps = _("P50 over replications") if (summary.get("reps") or 1) > 1 else _("one replication")
