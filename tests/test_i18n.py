@@ -134,6 +134,32 @@ def test_bad_input_in_vietnamese_names_file_field_value_and_allowed(tmp_path: Pa
     assert r.returncode == 2 and r.stderr.startswith("lỗi: ")
 
 
+def test_a_key_s_kind_is_said_in_vietnamese(tmp_path: Path) -> None:
+    """ "region không xác định 'nort'": the kind of key (region, year) stayed English inside a Vietnamese error."""
+    from dxsim.errors import DxsimInputError
+    from dxsim.scenario import load_scenario
+
+    base = PACKAGE.parent / "scenarios" / "baseline.toml"
+    cases = {
+        "[villages.programme.crews.nort]\nutility_teams = 3\n": (
+            "miền không xác định 'nort'",
+            "unknown region 'nort'",
+        ),
+        "[operators.viettel.capex_budget_vnd_bn]\n1990 = 5\n": (
+            "'1990' không phải năm hợp lệ (cho phép: năm từ 2020 đến 2100)",
+            "'1990' is not a valid year (allowed: a year between 2020 and 2100)",
+        ),
+    }
+    for i, (body, (vi, en)) in enumerate(cases.items()):
+        f = tmp_path / f"k{i}.toml"
+        f.write_text(f'extends = "{base}"\nname = "k"\n{body}', encoding="utf-8")
+        for lang, want in (("vi", vi), ("en", en)):
+            set_language(lang)
+            with pytest.raises(DxsimInputError) as err:
+                load_scenario(f)
+            assert want in str(err.value), (lang, str(err.value))
+
+
 def test_planner_file_errors_in_vietnamese(tmp_path: Path) -> None:
     """A bad value in a planner's site or village file under --lang vi: the line read "lỗi: sites.csv: row 3, column
     lon = '200': invalid value (cho phép: 101.8..109.8 (Vietnam))", English but for two words. Now Vietnamese, with
@@ -701,7 +727,7 @@ def test_backtest_report_in_vietnamese(tmp_path: Path) -> None:
         assert text not in page, text
     table = pl.read_csv(out / "backtest.csv")
     assert "used as the start state" in table["note"].to_list()
-    assert set(table["status"].to_list()) <= {"pass", "FAIL", "info", "input", "start", "n/a"}
+    assert set(table["status"].to_list()) <= {"pass", "FAIL", "info", "input", "start", "fitted", "n/a"}
 
 
 def test_show_comments_and_wrong_type_in_vietnamese(tmp_path: Path) -> None:

@@ -153,6 +153,18 @@ def key_name(shape: Shape) -> str:
     return "key"
 
 
+def key_word(kname: str) -> str:
+    """A dict key's placeholder word (:func:`key_name`: operator, region, year, path, key) in the language in use:
+    an error read "region không xác định" in a Vietnamese run."""
+    return {
+        "operator": pgettext("key", "operator"),
+        "region": pgettext("key", "region"),
+        "year": pgettext("key", "year"),
+        "path": pgettext("key", "path"),
+        "key": pgettext("key", "key"),
+    }.get(kname, kname)
+
+
 ROOT = Located(Shape("model", Scenario))
 
 

@@ -18,7 +18,7 @@ from dxsim.errors import DxsimInputError
 from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
 from dxsim.scenario.constants import EXTENDS
-from dxsim.scenario.docs import Located, key_name, range_text, shape_at, type_text, unit_text
+from dxsim.scenario.docs import Located, key_name, key_word, range_text, shape_at, type_text, unit_text
 
 FRIENDLY_ALLOWED = {  # translated where used
     "name": N_(
@@ -77,16 +77,17 @@ def translate(
         if target.shape.options:
             opts = [str(o) for o in target.shape.options]
             close = difflib.get_close_matches(key, opts, n=1, cutoff=0.6)
-            msg = _("unknown {kind} {key}").format(kind=kname, key=repr(key)) + (
+            msg = _("unknown {kind} {key}").format(kind=key_word(kname), key=repr(key)) + (
                 "; " + _("did you mean {name}?").format(name=repr(close[0])) if close else ""
             )
             return DxsimInputError(msg, file=file, field=field, allowed=", ".join(opts))
-        rng = range_text(target.shape)
         return DxsimInputError(
-            _("{key} is not a valid {kind}").format(key=repr(key), kind=kname),
+            _("{key} is not a valid {kind}").format(key=repr(key), kind=key_word(kname)),
             file=file,
             field=field,
-            allowed=f"a {kname} {rng}".strip(),
+            allowed=_("a {kind} {range}")
+            .format(kind=key_word(kname), range=range_text(target.shape, translated=True))
+            .strip(),
         )
 
     if kind in ("value_error", "assertion_error"):

@@ -64,7 +64,7 @@ from dxsim.i18n import N_, language, pgettext
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.scenario import load_scenario, load_scenario_dict
-from dxsim.scenario.docs import ROOT, key_name, step
+from dxsim.scenario.docs import ROOT, key_name, key_word, step
 from dxsim.scenario.loader import _validate, field_bounds, toml_error_text
 from dxsim.scenario.messages import allowed_text
 
@@ -167,17 +167,6 @@ def _kind(kind: str) -> str:
     return {"sweep": pgettext("file", "sweep"), "optimisation": pgettext("file", "optimisation")}.get(
         kind, kind
     )
-
-
-def _key_word(kname: str) -> str:
-    """A dict key's placeholder word (docs.key_name: operator, region, year, path, key) in the language in use."""
-    return {
-        "operator": pgettext("key", "operator"),
-        "region": pgettext("key", "region"),
-        "year": pgettext("key", "year"),
-        "path": pgettext("key", "path"),
-        "key": pgettext("key", "key"),
-    }.get(kname, kname)
 
 
 def _err(
@@ -303,7 +292,7 @@ def resolve_path(file: Path, key: str, path: Any, base: Any = None) -> Resolved:
                     raise _err(
                         file,
                         _("unknown {kind} {key} in {where}").format(
-                            kind=_key_word(kname), key=repr(part), where=here
+                            kind=key_word(kname), key=repr(part), where=here
                         ),
                         key,
                         path,
@@ -319,12 +308,12 @@ def resolve_path(file: Path, key: str, path: Any, base: Any = None) -> Resolved:
                     raise _err(
                         file,
                         _("{key} is not a valid {kind} in {where}").format(
-                            key=repr(part), kind=_key_word(kname), where=here
+                            key=repr(part), kind=key_word(kname), where=here
                         ),
                         key,
                         path,
                         _("a {kind} between {low} and {high}").format(
-                            kind=_key_word(kname), low=f"{lo:g}", high=f"{hi:g}"
+                            kind=key_word(kname), low=f"{lo:g}", high=f"{hi:g}"
                         ),
                     )
                 parts = parts[:i] + (str(k),) + parts[i + 1 :]
