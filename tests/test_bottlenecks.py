@@ -502,6 +502,14 @@ def test_a_budget_the_option_draws_on_is_no_longer_said_to_pay_for_nothing_and_i
     ]
     assert newly_binding_lines(ref, ref, "baseline") == []  # nothing new against itself
     assert newly_binding_lines(ref, opt, "opt") == []  # power bound in both: it is not new
+    # binding in one month only: "in 2026-04", not "from 2026-04 to 2026-04"
+    one = frame(
+        [r for r in opt_rows if r[2] != "villages_held_pct_budget" and r[2] != "villages_held_pct_power"]
+        + [(d, 0, "villages_held_pct_power", 100.0 if d < d4 else 30.0) for d in months]
+        + [(d, 0, "villages_held_pct_budget", 0.0 if d < d4 else 70.0) for d in months]
+    )
+    [line] = newly_binding_lines(one, ref, "baseline")
+    assert ", binding in 2026-04;" in line, line
 
 
 def test_the_orders_budgets_cut_get_their_own_line_after_the_5g_regions(synthetic):

@@ -1244,8 +1244,12 @@ def newly_binding_lines(
                     ""
                     if span is None
                     else ", "
-                    + _("binding from {first} to {last}").format(
-                        first=F.month(span[0]), last=F.month(span[1])
+                    + (
+                        _("binding in {month}").format(month=F.month(span[0]))
+                        if (span[0].year, span[0].month) == (span[1].year, span[1].month)
+                        else _("binding from {first} to {last}").format(
+                            first=F.month(span[0]), last=F.month(span[1])
+                        )
                     )
                 )
                 lines.append(
