@@ -177,7 +177,10 @@ def test_calibration_passes(tmp_path):
             assert r["basis_note"] and f"{r['figure']}: {r['basis_note']}" in md, r
     for r in rows:
         if r.get("upper_bound") == "true":  # "fewer than N": the model must not exceed the ceiling
-            assert r["status"] == "pass" and float(r["model"]) <= float(r["reported"]), r
+            met = {"check": "pass", "input": "input"}[
+                r["basis"]
+            ]  # the start GPU fleet is built under it: input
+            assert r["status"] == met and float(r["model"]) <= float(r["reported"]), r
         elif r["tolerance"] in ("", None):
             assert r["status"] == "info", r
     anchor = [r for r in rows if r["reported"] not in ("", "NaN", "nan") and float(r["reported"]) == 39.52]

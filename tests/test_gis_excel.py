@@ -647,11 +647,11 @@ def test_missing_metrics_is_one_line_naming_the_file(run_dir, tmp_path, writer):
 
 
 def test_decimal_year_round_trip():
-    from dxsim.results.excel import decimal_year_date
+    from dxsim.results.summary import decimal_year_to_date
 
     for d in (dt.date(2026, 10, 31), dt.date(2028, 2, 29), dt.date(2030, 12, 31), dt.date(2025, 1, 1)):
-        assert decimal_year_date(round(_decimal_year(d), 6)) == d
-    assert decimal_year_date(None) is None and decimal_year_date(math.nan) is None
+        assert decimal_year_to_date(round(_decimal_year(d), 6)) == d
+    assert decimal_year_to_date(None) is None and decimal_year_to_date(math.nan) is None
 
 
 def test_a_share_and_its_complement_come_from_one_p50():

@@ -30,6 +30,7 @@ from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
 from dxsim.results.kpi_labels import is_year_kpi, kpi_label
 from dxsim.results.metrics import metric_unit
+from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.run_files import (
     metric_order,
     province_names,
@@ -185,8 +186,8 @@ _UNIT_SUFFIXES = (
     ("_mw", "MW"),
     ("_persons", "persons"),
 )
-_PERIOD = re.compile(r"_(\d{4}_\d{2}|start|end|total)$")
-_UNIT_FALLBACK = {"villages_no_feasible_option": "villages"}
+_PERIOD = re.compile(r"_(\d{4}_\d{2}|start|end|total|peak)$")
+_UNIT_FALLBACK = {"villages_no_feasible_option": "villages", "gpu_months_stranded": "GPU-months"}
 
 
 def kpi_unit(name: str) -> str:
@@ -199,16 +200,6 @@ def kpi_unit(name: str) -> str:
         if base.endswith(suffix):
             return unit
     return metric_unit(base) or metric_unit(name) or _UNIT_FALLBACK.get(name, "")
-
-
-def decimal_year_date(value: float | None) -> dt.date | None:
-    """Inverse of summary.json's decimal year (2026.830137 -> 2026-10-31); None stays None."""
-    if value is None or not math.isfinite(value):
-        return None
-    year = int(math.floor(value))
-    start = dt.date(year, 1, 1)
-    days = (dt.date(year + 1, 1, 1) - start).days
-    return start + dt.timedelta(days=round((value - year) * days))
 
 
 def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
@@ -228,9 +219,9 @@ def kpi_frame(kpis: dict[str, float | None]) -> pl.DataFrame:
                 "P50": p50,
                 "P10": p10,
                 "P90": p90,
-                _("P50 date"): decimal_year_date(p50) if is_year else None,
-                _("P10 date"): decimal_year_date(p10) if is_year else None,
-                _("P90 date"): decimal_year_date(p90) if is_year else None,
+                _("P50 date"): decimal_year_to_date(p50) if is_year else None,
+                _("P10 date"): decimal_year_to_date(p10) if is_year else None,
+                _("P90 date"): decimal_year_to_date(p90) if is_year else None,
                 _("Note"): (
                     _("not reached within the horizon")
                     if is_year and (p50 is None or not math.isfinite(p50))

@@ -87,6 +87,7 @@ UNITS = {
         N_("% of population"),
         N_("1 = met, 0 = missed"),
         N_("GPUs"),
+        N_("GPU-months"),
         N_("MW"),
         N_("Mbps"),
         N_("PFLOPS"),

@@ -33,7 +33,7 @@ from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n import language
-from dxsim.results.excel import decimal_year_date
+from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.kpi_labels import is_year_kpi
 from dxsim.sweep.spec import SweepSpec, delay_cautions, shown_g
 
@@ -407,7 +407,7 @@ def spread_text(lo_hi: tuple[float, float] | None, kpi: str = "", mean: float | 
         return ""
     lo, hi = lo_hi
     if is_year_kpi(kpi) and 1900 <= lo <= hi <= 2200:  # a decimal year (anything else is shown as a number)
-        first, last = decimal_year_date(lo), decimal_year_date(hi)
+        first, last = decimal_year_to_date(lo), decimal_year_to_date(hi)
         return (
             " (" + _("{low} to {high} across the runs").format(low=F.month(first), high=F.month(last)) + ")"
         )
