@@ -336,6 +336,23 @@ def _prim_boxes(
         warnings.simplefilter("ignore")  # ema_workbench warns about optional parallel back-ends on import
         from ema_workbench.analysis import prim
 
+    with warnings.catch_warnings():
+        # ema_workbench 2.x calls DataFrame.drop(inplace=True), which pandas 3.1 deprecates: a planner's terminal
+        # showed pandas' warning and its URL under the boxes; nothing here depends on it
+        warnings.filterwarnings("ignore", message=r".*inplace keyword in DataFrame\.drop is deprecated")
+        return _peel(prim, x, y, threshold, peel_alpha, mass_min, max_boxes)
+
+
+def _peel(
+    prim: Any,
+    x: pl.DataFrame,
+    y: np.ndarray,
+    threshold: float,
+    peel_alpha: float,
+    mass_min: float,
+    max_boxes: int,
+) -> tuple[list[Box], pl.DataFrame]:
+    """PRIM's boxes (up to `max_boxes`, each at the step `_select` picks) and their peeling trajectories."""
     xp = x.to_pandas().astype(float)
     full = {c: (float(xp[c].min()), float(xp[c].max())) for c in xp.columns}
     p = prim.Prim(

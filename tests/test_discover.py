@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import json
 from pathlib import Path
 
@@ -255,6 +257,11 @@ def test_of_boxes_with_equal_coverage_the_densest_is_chosen() -> None:
     inside = (x >= r.lower) & (x <= r.upper)  # counted by hand from the box's limits
     assert int((inside & (kpi < 90)).sum()) == 13 and int(inside.sum()) == 13
     assert box.coverage == 1.0 and box.density == 1.0 and box.n == 13
+    # ema_workbench's DataFrame.drop(inplace=True) made pandas 3.1 print a deprecation under the boxes
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        discover(runs, ["x", "noise"], "k", "< 90", threshold=0.8)
+    assert not [str(w.message) for w in caught if "inplace" in str(w.message)]
 
 
 def test_the_terminal_names_the_sweep_as_discover_md_does(tmp_path: Path) -> None:
