@@ -602,6 +602,23 @@ def test_schema_markdown_in_vietnamese() -> None:
     assert schema_markdown().startswith("| Field | Type | Unit | Default | Range | Description | Source |")
 
 
+def test_every_unit_of_the_run_s_tables_is_shown_in_vietnamese(cli_baseline: Path) -> None:
+    """The Vietnamese report's calibration table said "USD per GPU" in English: a unit unknown to UNITS is shown as
+    written. Every unit of the calibration and plans tables the run wrote is known and has a Vietnamese entry."""
+    import csv
+
+    from dxsim.results.value_labels import UNITS
+
+    with open(catalog_path("vi"), "rb") as f:
+        cat = read_po(f, locale="vi")
+    vi = {m.id: m.string for m in cat if m.id and not m.context}
+    with open(cli_baseline / "calibration.csv", encoding="utf-8") as f:
+        units = {r["unit"] for r in csv.DictReader(f) if r["unit"]}
+    assert "USD per GPU" in units and "% of population" in units
+    assert not sorted(u for u in units if u not in UNITS), "units the report shows as written"
+    assert not sorted(u for u in units if u != "%" and not vi.get(u)), "units without a Vietnamese entry"
+
+
 def test_calibration_in_vietnamese(tmp_path: Path, cli_baseline: Path) -> None:
     """`dxsim calibration --lang vi`: headings, figure names, kinds and status words in Vietnamese, numbers and days
     as 16.737 / 39,52 / 31/10/2025; calibration.csv keeps the English figure names and machine numbers."""

@@ -91,6 +91,7 @@ UNITS = {
         N_("MW"),
         N_("Mbps"),
         N_("PFLOPS"),
+        N_("USD per GPU"),
         N_("VND bn"),
         N_("VND m"),
         N_("VND m per person"),
