@@ -80,6 +80,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n.formats import month as month_label
 from dxsim.results.bottlenecks import (
+    campaign_lines,
     join_fields,
     newly_binding_lines,
     option_verdicts,
@@ -783,6 +784,10 @@ def add_bottlenecks(result: CompareResult) -> None:
                 pl.col("short_line").alias("text"),
             )
         )
+        frames += [  # what held each campaign's own villages (a province's campaign is not the country)
+            pl.DataFrame([{"scenario": run.name, "kind": "region", "programme": "villages", "text": t}])
+            for t in campaign_lines(run.held_metrics)
+        ]
         if run.name != result.baseline and base.held_metrics is not None:
             ignored = result.ignored.get(run.name, {})
             diffs = [d for d in result.differences.get(run.name, []) if d[0] not in ignored]

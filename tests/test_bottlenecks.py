@@ -1319,3 +1319,24 @@ def test_a_region_without_crews_has_none_idle() -> None:
     assert south.max() < 50.0  # a region with crews: mostly idle, as in the baseline
     line = next(t for t in summary_lines(m) if t.startswith("north:"))
     assert "crews idle 100%" not in line and "crews idle 0%" in line, line
+
+
+def test_a_campaign_s_line_names_what_held_its_own_villages() -> None:
+    """By hand: campaign tq waited in January of both replications (permits 60 and 60, line crews 40 and 40; rep 0's
+    February had nothing waiting and does not dilute it): "permits bind (60% ...), then line crews (40%)"; a campaign
+    that never waited gets no line; the run's summary puts the line after the country's village line."""
+    from dxsim.results.bottlenecks import campaign_lines, summary_lines
+
+    causes = ("budget", "permits", "line_crews", "site_teams", "power", "season", "backhaul")
+    jan = {"permits": 60.0, "line_crews": 40.0}
+    rows = [(D1, r, f"campaign_tq_held_pct_{c}", jan.get(c, 0.0)) for r in (0, 1) for c in causes]
+    rows += [(D2, 0, f"campaign_tq_held_pct_{c}", 0.0) for c in causes]
+    rows += [(d, 0, f"campaign_idle_held_pct_{c}", 0.0) for d in (D1, D2) for c in causes]
+    rows += [(d, r, "villages_held_pct_power", 100.0) for d in (D1, D2) for r in (0, 1)]
+    metrics = frame(rows)
+    assert campaign_lines(metrics) == [
+        "campaign tq: permits bind (60% of its held village-days), then line crews (40%)"
+    ]
+    lines = summary_lines(metrics)
+    at = next(i for i, t in enumerate(lines) if t.startswith("villages:"))
+    assert lines[at + 1].startswith("campaign tq:")

@@ -178,6 +178,28 @@ def test_surge_teams_work_only_for_their_campaign():
     np.testing.assert_allclose(vp.connected_day, [200, 100])
 
 
+def test_a_campaign_s_own_villages_say_what_holds_them_not_the_country_s():
+    """One line crew; the campaign claims V1 only, which takes the crew first (deadline ordering): V1's line is built
+    over days 0-100 (held by the grid-line works), while V0, outside the campaign, waits for the crew (line crews)
+    and then for its own line. In January both wait all month: nationally 50% line crews and 50% grid-line works;
+    the campaign's own villages 100% grid-line works. Its shares come back at each month end as metrics."""
+    c = campaign(2)
+    c.in_scope = np.array([False, True])
+    vp, rows = run(scenario(), inputs(campaigns=[c]), monitor=True)
+    np.testing.assert_allclose(vp.connected_day, [200, 100])
+    jan = rows[0]
+    assert jan["villages_held_pct_line_crews"] == pytest.approx(50.0)
+    assert jan["villages_held_pct_power"] == pytest.approx(50.0)
+    assert jan["campaign_c_held_pct_power"] == pytest.approx(100.0)
+    assert jan["campaign_c_held_pct_line_crews"] == 0.0
+    # after day 100 the campaign's village has signal: its shares are all 0 while V0 still waits
+    late = next(r for r in rows if 130 <= r["day"] < 200)  # May: wholly after day 100
+    assert all(late[f"campaign_c_held_pct_{cause}"] == 0.0 for cause in CAUSES)
+    assert late["villages_held_pct_power"] == pytest.approx(100.0)
+    # the per-campaign days add up to the national ones (the last row: villages of no campaign)
+    np.testing.assert_allclose(vp.held_days_by_campaign.sum(axis=0), vp.held_days(vp.env.now))
+
+
 # --------------------------------------------------------------------------- temporary power / portable BTS
 def test_temporary_power_puts_the_site_on_air_before_the_grid_line():
     sc = scenario()

@@ -202,6 +202,9 @@ def bottleneck_filter() -> pl.Expr:
     for prog in PROGRAMMES.values():
         named = named | pl.col("metric").str.starts_with(prog.prefix)
     named = named | pl.col("metric").is_in([*DISPLACEMENT_METRICS, STRANDED_METRIC])
+    named = named | (
+        pl.col("metric").str.starts_with("campaign_") & pl.col("metric").str.contains("_held_pct_")
+    )
     return (pl.col("area") == "VN") & named
 
 
@@ -579,9 +582,61 @@ def summary_lines(
     if orders:
         at = sum(1 for p in table["programme"].to_list() if p == "5g")
         lines.insert(at, orders)
+    villages_end = sum(1 for p in table["programme"].to_list() if p in ("5g", "villages")) + (
+        1 if orders else 0
+    )
+    lines[villages_end:villages_end] = (
+        campaign_lines(metrics, start, end) if detail else []
+    )  # after the country's
     stranded = stranded_line(metrics, start, end)
     if stranded:
         lines.append(stranded)
+    return lines
+
+
+CAMPAIGN_HELD = re.compile(r"^campaign_(?P<name>[a-z][a-z0-9_]*)_held_pct_(?P<cause>[a-z_]+)$")
+
+
+def campaign_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> list[str]:
+    """One line per campaign whose villages waited: "campaign tq_2026: permits bind (61% of its held village-days),
+    then line crews (27%)": each cause's mean share over the (replication, month) in which its villages waited.
+
+    Why: a Tuyên Quang campaign's tail was held by permits (with permits of 5-10 days all 273 villages had signal by
+    the deadline) while the only village line was the country's ("site teams bind"), and 105 bn VND of surge teams
+    moved nothing without a word on what held the campaign's own villages."""
+    nat = _period(
+        metrics.filter((pl.col("area") == "VN") & pl.col("metric").str.starts_with("campaign_")), start, end
+    )
+    keys = [
+        {"metric": m, "name": g["name"], "cause": g["cause"]}
+        for m in nat["metric"].unique().to_list()
+        if (g := CAMPAIGN_HELD.match(m)) is not None
+    ]
+    if not keys:
+        return []
+    long = nat.join(pl.DataFrame(keys), on="metric")
+    held = long.group_by("name", "replication", "date").agg(pl.col("value").sum().alias("tot"))
+    waited = long.join(held.filter(pl.col("tot") > 1e-9), on=["name", "replication", "date"])
+    if waited.height == 0:
+        return []
+    share = waited.group_by("name", "cause").agg(pl.col("value").mean().alias("share_pct"))
+    lines = []
+    for name in dict.fromkeys(k["name"] for k in sorted(keys, key=lambda k: k["metric"])):
+        rows = share.filter(pl.col("name") == name).sort("share_pct", "cause", descending=[True, False])
+        if rows.height == 0:
+            continue
+        first, pct = rows.row(0)[1], float(rows.row(0)[2])
+        text = (
+            (_(CAUSE_PHRASE[first]) if first in CAUSE_PHRASE else _cause_noun(first))
+            + " ("
+            + _("{pct} of its held village-days").format(pct=F.percent(pct, 0))
+            + ")"
+        )
+        if rows.height > 1 and float(rows.row(1)[2]) >= SECOND_CAUSE_SHARE * pct:
+            text += ", " + _("then {cause} ({pct})").format(
+                cause=_cause_noun(rows.row(1)[1]), pct=F.percent(float(rows.row(1)[2]), 0)
+            )
+        lines.append(_("campaign {name}: {what}").format(name=name, what=text))
     return lines
 
 

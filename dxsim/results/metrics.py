@@ -134,6 +134,9 @@ METRICS: dict[str, str] = {
 
 
 # Per campaign of villages.campaigns (name = the campaign's name; not in METRICS, whose names are fixed)
+# the village programme's held-back causes, as dxsim.sim.villages.process.CAUSES (a test holds them equal): importing
+# the model here would load SimPy into every command that only reads tables (0.4 s for `dxsim map`)
+VILLAGE_HELD_CAUSES = ("budget", "permits", "line_crews", "site_teams", "power", "season", "backhaul")
 CAMPAIGN_METRICS: dict[str, str] = {
     "campaign_<name>_villages_left": "villages in the campaign's scope still without signal at month end (villages; VN)",
     "campaign_<name>_surge_capex_vnd_bn": "capex of the campaign's surge measures incurred in the month (VND bn; VN)",
@@ -141,6 +144,12 @@ CAMPAIGN_METRICS: dict[str, str] = {
     "campaign_<name>_villages_done_by_deadline": "villages in scope with signal by the deadline (villages; VN; one row, as above; none when the deadline precedes the start: the run starts after it)",
     "campaign_<name>_villages_left_at_deadline": "villages in scope without signal at the deadline (villages; VN; one row, as above; none when the deadline precedes the start)",
     "campaign_<name>_deadline_met": "1 if every village in scope had signal by the deadline, else 0 (1 = met, 0 = missed; VN; one row, as above; none when the deadline precedes the start)",
+    **{
+        f"campaign_<name>_held_pct_{cause}": f"share of the month's village-days without signal of the villages the "
+        f"campaign claims held back by {cause} (as villages_held_pct_{cause}) (%; VN; the seven add up to 100, or are "
+        "all 0 when none of them waits)"
+        for cause in VILLAGE_HELD_CAUSES
+    },
 }
 CAMPAIGN_PLACEHOLDER = "campaign_<name>"
 _CAMPAIGN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # as villages.campaigns[].name (dxsim.scenario)

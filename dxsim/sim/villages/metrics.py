@@ -21,6 +21,8 @@ Metric meanings (documented in the README, section on metrics):
   operators pay hold every village, so that the budget cannot bind;
 - ``villages_held_pct_<cause>``: share of the month's village-days without signal held by each
   cause (dxsim.sim.villages.process); they add up to 100 when a village waits, else all 0;
+- per campaign ``campaign_<name>_held_pct_<cause>``: the same shares over the month's village-days of the villages
+  the campaign claims (a province's campaign is held by its own causes, not the country's);
 - per campaign ``campaign_<name>_villages_left`` (in scope, no signal yet) and
   ``campaign_<name>_surge_capex_vnd_bn`` monthly; once, at the month end on or after the deadline
   (the first month end if the deadline precedes the start): ``campaign_<name>_villages_in_scope``, and,
@@ -81,7 +83,15 @@ def village_month_metrics(
     tot = float(month.sum())
     for j, cause in enumerate(CAUSES):
         national[f"villages_held_pct_{cause}"] = 100.0 * float(month[j]) / tot if tot > 1e-9 else 0.0
-    vp._last_month_day, vp._last_held = day, held
+    by_camp = vp.held_days_by_campaign
+    camp_month = by_camp - (vp._last_held_camp if vp._last_held_camp is not None else 0.0)
+    for k, c in enumerate(v.campaigns):
+        tot_k = float(camp_month[k].sum())
+        for j, cause in enumerate(CAUSES):
+            national[f"campaign_{c.name}_held_pct_{cause}"] = (
+                100.0 * float(camp_month[k, j]) / tot_k if tot_k > 1e-9 else 0.0
+            )
+    vp._last_month_day, vp._last_held, vp._last_held_camp = day, held, by_camp
 
     def by(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         w = None if weights is None else weights[mask]

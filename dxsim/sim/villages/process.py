@@ -334,6 +334,10 @@ class VillageProgramme:
         self._cause: list[int] = list(self._vstate)
         self._since: list[float] = [0.0] * n
         self._held: list[float] = [0.0] * len(CAUSES)
+        # ... and per campaign (the one that claims the village; the last row: villages of no campaign), so a
+        # province's campaign can say what holds its own villages rather than the country's
+        self._camp_row: list[int] = np.where(self.camp >= 0, self.camp, len(v.campaigns)).tolist()
+        self._held_camp: list[list[float]] = [[0.0] * len(CAUSES) for _ in range(len(v.campaigns) + 1)]
         assert v.has_power_at_start is not None  # set by VillageInputs.__post_init__
         self._waits_for_grid = v.grid_power & ~v.has_power_at_start
         self._waits_list: list[bool] = self._waits_for_grid.tolist()
@@ -346,6 +350,7 @@ class VillageProgramme:
         # the month end and held days village_month_metrics read last (dxsim.sim.villages.metrics)
         self._last_month_day = -np.inf
         self._last_held = np.zeros(len(CAUSES))
+        self._last_held_camp: np.ndarray | None = None  # held_days_by_campaign at that month end
 
     def _pool(self, teams: int) -> simpy.PriorityResource | None:
         return CrewPool(self.env, capacity=teams) if teams > 0 else None
@@ -387,7 +392,9 @@ class VillageProgramme:
         now = self.env.now
         cause = self._cause[i]
         if cause >= 0:
-            self._held[cause] += now - self._since[i]
+            held = now - self._since[i]
+            self._held[cause] += held
+            self._held_camp[self._camp_row[i]][cause] += held
         self._since[i] = now
         if village is None:
             village = self._vstate[i]
@@ -416,7 +423,8 @@ class VillageProgramme:
         return np.array(self._cause, dtype=np.int64)
 
     def held_days(self, day: float) -> np.ndarray:
-        """Village-days held by each cause (CAUSES order) from day 0 to `day`, cumulative."""
+        """Village-days held by each cause (CAUSES order) from day 0 to `day`, cumulative (also brings
+        :attr:`held_days_by_campaign` to `day`)."""
         cause = self.cause
         on = cause >= 0
         held = np.array(self._held, dtype=np.float64)
@@ -424,9 +432,19 @@ class VillageProgramme:
             since = np.array(self._since, dtype=np.float64)
             held += np.bincount(cause[on], weights=day - since[on], minlength=len(CAUSES))
             self._held = held.tolist()
+            by_camp = np.array(self._held_camp, dtype=np.float64)
+            rows = np.array(self._camp_row, dtype=np.int64)[on]
+            np.add.at(by_camp, (rows, cause[on]), day - since[on])
+            self._held_camp = by_camp.tolist()
             for i in np.flatnonzero(on).tolist():
                 self._since[i] = day
         return held
+
+    @property
+    def held_days_by_campaign(self) -> np.ndarray:
+        """(campaigns + 1, CAUSES) village-days held so far in each campaign's villages (the last row: villages of
+        no campaign), as of the last :meth:`held_days`; the rows add up to it."""
+        return np.array(self._held_camp, dtype=np.float64)
 
     # ------------------------------------------------------------------ processes
     def manager(self) -> Generator[simpy.Event, Any, None]:
