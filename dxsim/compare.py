@@ -81,6 +81,7 @@ from dxsim.i18n import gettext as _
 from dxsim.i18n.formats import month as month_label
 from dxsim.results.bottlenecks import (
     campaign_lines,
+    stranded_line,
     join_fields,
     newly_binding_lines,
     option_verdicts,
@@ -788,6 +789,13 @@ def add_bottlenecks(result: CompareResult) -> None:
             pl.DataFrame([{"scenario": run.name, "kind": "region", "programme": "villages", "text": t}])
             for t in campaign_lines(run.held_metrics)
         ]
+        stranded = stranded_line(run.held_metrics)
+        if stranded:  # GPUs bought without powered racks: the run's own line, in compare as well
+            frames.append(
+                pl.DataFrame(
+                    [{"scenario": run.name, "kind": "region", "programme": "gpus", "text": stranded}]
+                )
+            )
         if run.name != result.baseline and base.held_metrics is not None:
             ignored = result.ignored.get(run.name, {})
             diffs = [d for d in result.differences.get(run.name, []) if d[0] not in ignored]

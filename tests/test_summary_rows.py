@@ -73,8 +73,8 @@ def test_gpus_15x_by_hand_and_not_of_an_empty_start_fleet() -> None:
 def test_stranded_gpus_peak_months_and_the_line_by_hand() -> None:
     """200,000 GPUs ordered in 2026 waited three years for power while the KPI of GPUs stranded *at the end* read 0
     and no line said what held the fleet back. Two replications stranded 0, 150, 90, 0 and 0, 50, 30, 0 GPUs at
-    four month ends: peaks 150 and 50, GPU-months 240 and 80; the line says up to the mean path's peak (100),
-    February to March, 160 GPU-months."""
+    four month ends: peaks 150 and 50, GPU-months 240 and 80; the line gives their P50s (the lower of two, as the
+    KPIs), February to March."""
     from dxsim.results.bottlenecks import stranded_line
     from dxsim.results.summary import compute_kpis
 
@@ -94,9 +94,10 @@ def test_stranded_gpus_peak_months_and_the_line_by_hand() -> None:
     assert kpis["gpus_stranded_peak"] == {0: 150.0, 1: 50.0}
     assert kpis["gpu_months_stranded"] == {0: 240.0, 1: 80.0}
     assert kpis["gpus_stranded_end"] == {0: 0.0, 1: 0.0}
+    # the line gives the P50s of the same per-replication figures (two replications: the lower), as the KPI table
     line = stranded_line(metrics)
     assert line.startswith(
-        "GPUs: up to 100 stranded without free data-centre power (2026-02 to 2026-03, 160 GPU-months"
-    )
+        "GPUs: up to 50 stranded without free data-centre power (2026-02 to 2026-03, 80 GPU-months; P50 over replications)"
+    ), line
     none = pl.concat([base, extra.with_columns(value=pl.lit(0.0))])
     assert stranded_line(none) == "" and stranded_line(base) == ""

@@ -246,6 +246,29 @@ def test_temporary_power_is_not_used_when_the_line_is_energised_first():
     assert sum(r["village_surge_capex_vnd_bn"] for r in rows) == pytest.approx(0.0)
 
 
+def test_temporary_power_waits_for_its_campaign_s_launch():
+    """A kit went on air in 2025-11 (and was paid) for a campaign launched in 2026-01: the village started earlier, in
+    the programme's works. Launched on day 40, the kit (60 days' lead) arrives on day 100 and is installed 100-105,
+    not at 60-65; the line (200 team-days) comes later still, so the kit is used."""
+    sc = scenario()
+    c = campaign(
+        1,
+        launched=40.0,
+        deadline=300.0,
+        temporary_power="genset",
+        temp_capex_vnd_bn=np.array([0.1]),
+        temp_fuel_vnd_bn_per_day=0.0,
+        temp_team_days=5.0,
+        temp_lead_days=60.0,
+    )
+    vp, rows = run(
+        sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), util=200.0, campaigns=[c]), monitor=True
+    )
+    assert vp.temp_power[0] and vp.connected_day[0] == pytest.approx(105.0)
+    paid = [r["day"] for r in rows if r["village_surge_capex_vnd_bn"] > 0]
+    assert paid and min(paid) >= 105.0
+
+
 @pytest.mark.parametrize("util", [10.0, 30.0, 55.0, 62.0, 65.0, 100.0])
 def test_temporary_power_never_makes_a_village_later(util: float) -> None:
     """Hand-computed for a line of `util` team-days (equipment 20 days, site 5 team-days, kit 60 days + 5 team-days):

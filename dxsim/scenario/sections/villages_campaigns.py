@@ -147,8 +147,11 @@ class Campaign(StrictModel):
     temporary_power: Literal["none", "genset", "solar_battery"] = param(
         "none",
         unit="-",
-        description="For campaign villages powered by a grid extension: the site goes on air on temporary power "
-        "as soon as it is built, and the grid line is energised later. 'genset': genset capex "
+        description="For campaign villages powered by a grid extension: a temporary-power kit is ordered once the "
+        "campaign is launched; if the grid line is still not energised when it arrives, a site team installs it and "
+        "the site (built with its own equipment) goes on air on it, the line being energised later; a line "
+        "energised first leaves the kit unused and unpaid. Installing kits takes site-team days other villages' "
+        "sites may wait for. 'genset': genset capex "
         "(villages.options.offgrid.genset_capex_vnd_bn) plus fuel for the site load until the line is "
         "energised; 'solar_battery': an off-grid PV + battery kit sized by villages.options.offgrid "
         "without a genset. Installed by the site team (offgrid.team_days, kit lead offgrid.kit_lead_p50_days).",

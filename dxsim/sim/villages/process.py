@@ -510,8 +510,12 @@ class VillageProgramme:
             work = self.operator_days[i]
             if temp:
                 assert c is not None  # temporary power implies a campaign
+                # ordered once the campaign is launched (a village it claims may start earlier, in another
+                # campaign's works or the programme's): a kit on air in 2025-11 for a campaign of 2026-01 was paid
+                # before the campaign existed
                 kit_in = max(0.0, c.temp_lead_days * self.lead_factor[i] - credit)
-                kit = TempKit(self.env.now + kit_in, c.temp_team_days * self.work_factor[i], self.env.event())
+                ordered = max(self.env.now, c.launched_day)
+                kit = TempKit(ordered + kit_in, c.temp_team_days * self.work_factor[i], self.env.event())
         site = self.env.process(self.site(i, region, max(0.0, lead - credit), work, k, kit))
         power = (
             self.env.process(self.grid(i, region, credit, k, kit.grid_done if kit is not None else None))
