@@ -102,6 +102,7 @@ def test_quoted_number_is_rejected(tmp_path: Path) -> None:
         ("1,500", "1500", "1_500"),
         ("12.697,5", "12697.5", "12_697.5"),
         ("123,456.5", "123456.5", "123_456.5"),
+        ("1 500", "1500", "1_500"),
     ],
 )
 def test_a_quoted_number_with_thousands_marks_gets_the_plain_number(

@@ -647,6 +647,7 @@ def _check_number(
 # a number with its thousands grouped, Vietnamese style (1.500 / 12.697,5) or English style (1,500 / 12,697.5)
 _GROUPED_VI = re.compile(r"^\s*-?\d{1,3}(?:\.\d{3})+(?:,\d+)?\s*$")
 _GROUPED_EN = re.compile(r"^\s*-?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*$")
+_GROUPED_SPACE = re.compile(r"^\s*-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?\s*$")  # 1 500 (SI, French)
 
 
 def _thousands_grouped(text: str) -> str | None:
@@ -658,6 +659,8 @@ def _thousands_grouped(text: str) -> str | None:
         return whole.replace(".", "") + (f".{frac}" if frac else "")
     if _GROUPED_EN.match(text):
         return text.strip().replace(",", "")
+    if _GROUPED_SPACE.match(text):
+        return re.sub(r"[ \u00a0\u202f]", "", text.strip()).replace(",", ".")
     return None
 
 

@@ -283,7 +283,13 @@ class GridReinforcement(StrictModel):
             "x-source": "planner input (the default list: see compute.datacentres.grid.reinforcements)",
         },
     )
-    date: dt.date = Field(description="Date the capacity becomes available.")
+    date: dt.date = Field(
+        description="Date the capacity becomes available.",
+        json_schema_extra={
+            "x-unit": "ISO date",
+            "x-source": "planner input (the default list: see compute.datacentres.grid.reinforcements)",
+        },
+    )
 
     @field_validator("date")
     @classmethod
@@ -415,7 +421,10 @@ class PhaseSpec(StrictModel):
         le=1_000_000,
         json_schema_extra={"x-unit": "racks", "x-source": "planner input"},
     )
-    target_date: dt.date = Field(description="Planned commissioning date of the phase.")
+    target_date: dt.date = Field(
+        description="Planned commissioning date of the phase.",
+        json_schema_extra={"x-unit": "ISO date", "x-source": "planner input"},
+    )
 
     @field_validator("target_date")
     @classmethod
