@@ -95,6 +95,19 @@ def campaign(n, deadline=150.0, launched=0.0, **kw):
     )
 
 
+def temp_campaign(kind: str = "genset", fuel: float = 0.001, **kw):
+    """One village's campaign with temporary power: kit capex 0.1 bn, 5 team-days to install, 60 days' lead."""
+    return campaign(
+        1,
+        temporary_power=kind,
+        temp_capex_vnd_bn=np.array([0.1]),
+        temp_fuel_vnd_bn_per_day=fuel,
+        temp_team_days=5.0,
+        temp_lead_days=60.0,
+        **kw,
+    )
+
+
 def run(sc: Scenario, v: VillageInputs, seed: int = 1, monitor: bool = False):
     env = simpy.Environment()
     clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
@@ -204,14 +217,7 @@ def test_a_campaign_s_own_villages_say_what_holds_them_not_the_country_s():
 def test_temporary_power_puts_the_site_on_air_before_the_grid_line():
     sc = scenario()
     fuel = 0.001  # VND bn per day
-    c = campaign(
-        1,
-        temporary_power="genset",
-        temp_capex_vnd_bn=np.array([0.1]),
-        temp_fuel_vnd_bn_per_day=fuel,
-        temp_team_days=5.0,
-        temp_lead_days=60.0,
-    )
+    c = temp_campaign(fuel=fuel)
     vp, rows = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), campaigns=[c]), monitor=True)
     # site equipment at 20, built 20-25; the genset arrives at 60 and the team installs it 60-65 -> on air day 65;
     # line 0-100, so the genset runs 35 days
@@ -231,14 +237,7 @@ def test_temporary_power_is_not_used_when_the_line_is_energised_first():
     paid for the kit. Hand-computed: equipment at 20, site built 20-25, line energised at 30 while the kit is still
     on its way (60): signal at 30 with the line; no kit, no fuel, no surge capex."""
     sc = scenario()
-    c = campaign(
-        1,
-        temporary_power="genset",
-        temp_capex_vnd_bn=np.array([0.1]),
-        temp_fuel_vnd_bn_per_day=0.001,
-        temp_team_days=5.0,
-        temp_lead_days=60.0,
-    )
+    c = temp_campaign()
     vp, rows = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), util=30.0, campaigns=[c]), monitor=True)
     assert vp.grid_day[0] == pytest.approx(30.0)
     assert vp.connected_day[0] == pytest.approx(30.0)
@@ -251,16 +250,7 @@ def test_temporary_power_waits_for_its_campaign_s_launch():
     the programme's works. Launched on day 40, the kit (60 days' lead) arrives on day 100 and is installed 100-105,
     not at 60-65; the line (200 team-days) comes later still, so the kit is used."""
     sc = scenario()
-    c = campaign(
-        1,
-        launched=40.0,
-        deadline=300.0,
-        temporary_power="genset",
-        temp_capex_vnd_bn=np.array([0.1]),
-        temp_fuel_vnd_bn_per_day=0.0,
-        temp_team_days=5.0,
-        temp_lead_days=60.0,
-    )
+    c = temp_campaign(fuel=0.0, launched=40.0, deadline=300.0)
     vp, rows = run(
         sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), util=200.0, campaigns=[c]), monitor=True
     )
@@ -275,13 +265,7 @@ def test_temporary_power_never_makes_a_village_later(util: float) -> None:
     without temporary power signal comes at max(line, 25); with it, a line energised by the kit's arrival (60) leaves
     the kit unused, and a later one gives signal at the earlier of the line and the kit installed (65)."""
     sc = scenario()
-    c = campaign(
-        1,
-        temporary_power="solar_battery",
-        temp_capex_vnd_bn=np.array([0.1]),
-        temp_team_days=5.0,
-        temp_lead_days=60.0,
-    )
+    c = temp_campaign("solar_battery", fuel=0.0)
     vp, _ = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), util=util, campaigns=[c]))
     plain, _ = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), util=util))
     assert plain.connected_day[0] == pytest.approx(max(util, 25.0))
