@@ -568,6 +568,7 @@ def test_plans_and_targets_beside_the_model_read_the_run(run_dirs, reports):
         then = dict(series)[end25]
         first = next((day for day, v in series if v >= planned), None)
         row = rows[label]
+        assert row[2] == "2025-12-31"  # ISO in an English report, as its other dates
         assert row[3] == text
         assert row[4] == (f"{then:,.0f}" if metric == "stations_5g" else f"{then:.1f}")
         assert row[5] == (f"{first.year}-{first.month:02d}" if first else "not reached")

@@ -337,7 +337,7 @@ def plans_section(run: RunData) -> str:
             reached += f'<br><span class="small">{esc(band)}</span>'
         body.append(
             f"<tr><td>{esc(label_of(PLAN_LABELS, r['metric']))}</td><td>{esc(pgettext('kind', r['kind']))}</td>"
-            f'<td>{esc(F.date(r["date"]))}</td><td class="num">{esc(fmt_number(r["planned"], decimals))}</td>'
+            f'<td>{esc(fmt_date(r["date"]))}</td><td class="num">{esc(fmt_number(r["planned"], decimals))}</td>'
             f'<td class="num">{model}</td><td>{reached}</td>{source_cell(r["source"])}</tr>'
         )
     cols = cell_row(
