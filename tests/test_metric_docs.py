@@ -91,3 +91,12 @@ def test_workbook_village_headers_name_the_subset_the_metric_counts() -> None:
                 assert words in gettext(PROVINCE_LABELS[m]), (lang, m, gettext(PROVINCE_LABELS[m]))
     finally:
         set_language(None)
+
+
+def test_the_documented_village_causes_are_the_model_s() -> None:
+    """results.metrics lists the village programme's causes itself (importing the model would load SimPy into every
+    command that only reads tables): they must be the model's, in its order."""
+    from dxsim.results.metrics import VILLAGE_HELD_CAUSES
+    from dxsim.sim.villages.process import CAUSES
+
+    assert VILLAGE_HELD_CAUSES == CAUSES

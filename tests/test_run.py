@@ -162,7 +162,14 @@ def test_metrics_areas(metrics, province_codes):
     assert areas == {"VN", *province_codes}
 
 
-CAMPAIGN_MONTHLY = ("villages_left", "surge_capex_vnd_bn")
+CAMPAIGN_MONTHLY = (
+    "villages_left",
+    "surge_capex_vnd_bn",
+    *(
+        f"held_pct_{c}"
+        for c in ("budget", "permits", "line_crews", "site_teams", "power", "season", "backhaul")
+    ),
+)
 CAMPAIGN_ONCE = (
     "villages_in_scope",
     "villages_done_by_deadline",

@@ -131,10 +131,12 @@ def test_run_prints_what_held_each_programme_back(cli_baseline: Path) -> None:
 
     shown = (cli_baseline.parent / "stdout.txt").read_text(encoding="utf-8")
     lines = summary_lines(pl.read_parquet(cli_baseline / "metrics.parquet").filter(bottleneck_filter()))
-    assert len(lines) == 6 and lines[0].startswith("north: crews idle ")
+    # three 5G regions, the orders line, the country's villages, one line per default campaign, data centres
+    assert len(lines) == 8 and lines[0].startswith("north: crews idle ")
     assert lines[3].startswith(
         "5G orders: budgets cut the operators' orders in "
     )  # after the three 5G regions
+    assert lines[4].startswith("villages: ") and all(t.startswith("campaign ") for t in lines[5:7])
     assert "What held it back" in shown and all(f"  {line}" in shown for line in lines)
 
 
