@@ -48,6 +48,7 @@ import polars as pl
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
+from dxsim.results.summary import kpi_quantiles
 
 ROLLOUT_REGIONS = ("north", "central", "south")
 ROLLOUT_CAUSES = ("targets", "business_case", "budget", "permits", "equipment", "deliveries", "crews", "plan")
@@ -582,12 +583,9 @@ def summary_lines(
     if orders:
         at = sum(1 for p in table["programme"].to_list() if p == "5g")
         lines.insert(at, orders)
-    villages_end = sum(1 for p in table["programme"].to_list() if p in ("5g", "villages")) + (
-        1 if orders else 0
-    )
-    lines[villages_end:villages_end] = (
-        campaign_lines(metrics, start, end) if detail else []
-    )  # after the country's
+    # each campaign's own line after the country's village line
+    after_villages = sum(1 for p in table["programme"].to_list() if p in ("5g", "villages")) + bool(orders)
+    lines[after_villages:after_villages] = campaign_lines(metrics, start, end) if detail else []
     stranded = stranded_line(metrics, start, end)
     if stranded:
         lines.append(stranded)
@@ -651,13 +649,12 @@ def stranded_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
     Why: 200,000 B200 ordered in 2026 left ~150,000 unpowered for three and a half years while the KPI of GPUs stranded
     *at the end* read 0 and no line said what held the GPU fleet back. Why P50s: a mean path put its figures beside
     the KPI table's P50s on the same screen, and they differed."""
-    nat = metrics.filter(
-        (pl.col("area") == "VN") & (pl.col("metric") == STRANDED_METRIC)
-    )  # the country's rows
-    nat = _period(nat, start, end)
-    if nat.height == 0:
-        return ""
+    nat = _period(
+        metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == STRANDED_METRIC)), start, end
+    )
     held = nat.filter(pl.col("value") >= 0.5)
+    if held.height == 0:
+        return ""
     per = (
         nat.group_by("replication")
         .agg(pl.col("value").max().alias("peak"), pl.col("value").sum().alias("months"))
@@ -669,26 +666,30 @@ def stranded_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
             how="left",
         )
     )
-    if held.height == 0:
-        return ""
+    reps = per["replication"].to_list()
 
-    def p50(
-        values: list[Any],
-    ) -> Any:  # an observed value (inverted CDF), never-stranded replications ranked first
-        ranked = sorted(values, key=lambda v: (v is not None, v))
-        return ranked[math.ceil(0.5 * len(ranked)) - 1]
+    def ordinals(col: str) -> dict[int, float]:  # a replication never stranded: NaN, ranked last as "never"
+        return {r: (d.toordinal() if d is not None else math.nan) for r, d in zip(reps, per[col].to_list())}
 
-    first, last = p50(per["first"].to_list()), p50(per["last"].to_list())
-    if first is None or last is None:
+    q = kpi_quantiles(
+        {
+            "peak": dict(zip(reps, per["peak"].to_list())),
+            "months": dict(zip(reps, per["months"].to_list())),
+            "first": ordinals("first"),
+            "last": ordinals("last"),
+        },
+        len(reps),
+    )
+    if any(q[k] is None for k in ("peak", "months", "first", "last")):
         return ""
     return _(
         "GPUs: up to {peak} stranded without free data-centre power ({first} to {last}, {months} GPU-months; P50 over "
         "replications): data-centre MW, not purchases, limits the running fleet"
     ).format(
-        peak=F.number(float(p50(per["peak"].to_list())), 0),
-        first=F.month(first),
-        last=F.month(last),
-        months=F.number(float(p50(per["months"].to_list())), 0),
+        peak=F.number(float(cast(float, q["peak"])), 0),
+        first=F.month(dt.date.fromordinal(round(cast(float, q["first"])))),
+        last=F.month(dt.date.fromordinal(round(cast(float, q["last"])))),
+        months=F.number(float(cast(float, q["months"])), 0),
     )
 
 
