@@ -288,6 +288,8 @@ def simulate(
             first.village_power_day,
             first.village_connected_day,
             village_days,
+            grid=first.village_grid_day,
+            temporary_power=first.village_temp_power,
         )
         extra.update(campaigns)
     dcs = None

@@ -427,6 +427,12 @@ def test_village_dates_are_consistent(villages):
     assert (c["connected_date"] >= c["power_date"]).all()
     assert (c["power_date"] >= c["started_date"]).all()
     assert c["reason"].str.len_chars().min() > 10
+    # the baseline's campaigns have no temporary power: no village is on a kit, and a village whose grid line was
+    # energised got its power from it (power_date is the earlier of the line and a kit)
+    assert villages["temporary_power"].dtype == pl.Boolean and not villages["temporary_power"].any()
+    lines = villages.filter(pl.col("grid_date").is_not_null())
+    assert lines.height > 0 and (lines["power_date"] == lines["grid_date"]).all()
+    assert set(lines["power"].unique().to_list()) == {"grid_extension"}
 
 
 def test_villages_geojson_matches_the_table(baseline, villages):

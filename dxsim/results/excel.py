@@ -129,6 +129,8 @@ VILLAGE_LABELS = {
     "opex_vnd_bn_per_year": N_("Opex (VND bn per year)"),
     "started_date": N_("Works started"),
     "power_date": N_("Power delivered"),
+    "grid_date": N_("Grid line energised"),
+    "temporary_power": N_("On temporary power"),
     "signal_date": N_("Signal (site on air)"),
     "connected_date": N_("Connected"),
     "connected_date_p10": N_("Connected P10"),

@@ -60,8 +60,15 @@ def village_table(
     power: np.ndarray,
     signal: np.ndarray,
     signal_by_rep: dict[int, np.ndarray],
+    *,
+    grid: np.ndarray | None = None,
+    temporary_power: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Layer + chosen option + dates + status for every village (none dropped).
+
+    `grid` (replication 0): the day each village's grid line is energised, as `grid_date` (`power_date` is the
+    earlier of it and a campaign's temporary kit); `temporary_power`: on air on such a kit. Why: a campaign's kits
+    could not be told from the table (which villages got one, and when their line came).
 
     `signal` (replication 0) and `signal_by_rep`: the day each village's site goes on air. `signal_date` is that
     day; `connected_date` only when the link also carries the village's busy-hour demand (`served`): a
@@ -98,6 +105,12 @@ def village_table(
         pl.Series("people_connected", np.where(connected, table["population"].to_numpy(), 0)),
         pl.Series("cost_vnd_bn", table["capex_vnd_bn"].fill_null(0.0).to_numpy()),
     )
+    if grid is not None:
+        out = out.with_columns(
+            pl.Series("grid_date", _dates(start, np.where(grid <= horizon, grid, np.nan)), dtype=pl.Date)
+        )
+    if temporary_power is not None:
+        out = out.with_columns(pl.Series("temporary_power", np.asarray(temporary_power, dtype=bool) & in_h))
     if len(signal_by_rep) > 1:  # a capacity-short village is never connected, in any replication
         stack = np.vstack([np.where((d <= horizon) & served, d, np.inf) for d in signal_by_rep.values()])
         for p in (10, 50, 90):

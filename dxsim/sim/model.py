@@ -45,6 +45,10 @@ class ReplicationResult:
     village_started_day: np.ndarray | None = None
     village_power_day: np.ndarray | None = None
     village_connected_day: np.ndarray | None = None
+    village_grid_day: np.ndarray | None = (
+        None  # the village's grid line energised (NaN: none built, or not yet)
+    )
+    village_temp_power: np.ndarray | None = None  # on air on a campaign's temporary power kit
     compute: ComputeRun | None = None
     pop_covered_5g_cell_end: np.ndarray | None = None  # per cell, at the horizon end
     pop_covered_4g_cell_end: np.ndarray | None = None
@@ -102,6 +106,8 @@ def run_replication(
         res.village_started_day = vp.started_day.copy()
         res.village_power_day = vp.power_day.copy()
         res.village_connected_day = vp.connected_day.copy()
+        res.village_grid_day = vp.grid_day.copy()
+        res.village_temp_power = vp.temp_power.copy()
     res.compute = cr
     if end_cells:
         res.pop_covered_5g_cell_end = monitor.cov5.covered_pop_cell.copy()
