@@ -22,6 +22,8 @@ from dxsim.scenario import (
     scenario_sha256,
 )
 from dxsim.scenario.docs import Shape, leaf_fields, shape_at
+from dxsim.scenario.loader import grouped_literals
+from dxsim.scenario.resolved import extends_chain, resolved_toml
 from dxsim.scenario.sections.uncertainty import DEFAULT_RANGES, PATH_PATTERN
 
 
@@ -122,6 +124,65 @@ def test_a_quoted_number_with_thousands_marks_gets_the_plain_number(
         tmp_path, "t.toml", f'name = "x"\n[operators.viettel.capex_budget_vnd_bn]\n2026 = {underscored}\n'
     )
     assert load_scenario(fixed).operators["viettel"].capex_budget_vnd_bn[2026] == float(plain)
+
+
+@pytest.mark.parametrize(
+    ("literal", "meant"),
+    [("1.500", 1500), ("12.697", 12697), ("100.000", 100000)],
+)
+def test_an_unquoted_number_grouped_like_1_500_is_refused_where_the_thousands_are_allowed(
+    tmp_path: Path, literal: str, meant: int
+) -> None:
+    """Unquoted, 1.500 is TOML's 1.5, so a Vietnamese planner's one thousand five hundred bn VND validated as 1.5 bn.
+    Where the grouped reading is an allowed value the file is refused, naming both readings; writing either one
+    plainly loads."""
+    p = write(tmp_path, "s.toml", f'name = "x"\n[operators.viettel.capex_budget_vnd_bn]\n2026 = {literal}\n')
+    err = error_of(p)
+    value = float(literal)
+    assert_names(
+        err,
+        str(p),
+        "operators.viettel.capex_budget_vnd_bn.2026",
+        f"{literal} is read as {value:g}",
+        f"write {meant} or ",
+        f"to keep {value:g}",
+    )
+    keep = f"{value:g}" if value == int(value * 10) / 10 else f"{value:g}0"  # 1.5, but 12.6970
+    assert f"or {keep} to keep" in str(err)
+    assert err.field == "operators.viettel.capex_budget_vnd_bn.2026"
+    for plain, expect in ((str(meant), float(meant)), (keep, value), (f"{literal}0", value)):
+        ok = write(
+            tmp_path, "ok.toml", f'name = "x"\n[operators.viettel.capex_budget_vnd_bn]\n2026 = {plain}\n'
+        )
+        assert load_scenario(ok).operators["viettel"].capex_budget_vnd_bn[2026] == expect
+
+
+def test_a_three_decimal_number_is_kept_where_its_thousands_reading_is_not_allowed(tmp_path: Path) -> None:
+    """A share or a coordinate with three decimals (0.125, 21.028) is not taken for a grouped number: 21,028 is no
+    latitude and 12,500 no percentage. Numbers in strings and comments are not read."""
+    p = write(
+        tmp_path,
+        "s.toml",
+        'name = "x"\ndescription = "budget 1.500 bn, as the report writes it"\n'
+        "[capacity]\nneighbour_load_pct = 12.500  # 1.500 in a comment\n",
+    )
+    assert load_scenario(p).capacity.neighbour_load_pct == 12.5
+    assert grouped_literals('a = "1.500"\nb = 2 # 3.000\nc = [4.000, 0.125, 1.2345, 5.000e3]\n') == {
+        4.0: "4.000"
+    }
+
+
+def test_dxsim_writes_a_three_decimal_number_so_that_it_loads_back(tmp_path: Path) -> None:
+    """The resolved scenario (and an optimised plan, written the same way) must load back as it is: 1.125 would be
+    refused as "looks like 1,125", so it is written 1.1250."""
+    p = write(tmp_path, "s.toml", 'name = "x"\n[operators.viettel.capex_budget_vnd_bn]\n2026 = 1.1250\n')
+    sc = load_scenario(p)
+    text = resolved_toml(sc, extends_chain(p))
+    assert "2026 = 1.1250" in text
+    out = tmp_path / "back" / "scenario.resolved.toml"
+    out.parent.mkdir()
+    out.write_text(text, encoding="utf-8")
+    assert load_scenario(out) == sc
 
 
 @pytest.mark.parametrize("value", ['"yes"', '"true"', '"no"', '"1"', '"off"', "1", "0"])

@@ -44,6 +44,7 @@ from dxsim.optimise.score import Score, kpi_values, statistic
 from dxsim.optimise.search import Evaluated
 from dxsim.optimise.spec import Constraint, OptSpec
 from dxsim.results.writer import MANIFEST, atomic_file, atomic_text, changed_since_written, read_manifest
+from dxsim.scenario.resolved import toml_text
 from dxsim.sweep.spec import override
 
 VALIDATION_SEED_OFFSET = 1_000_003
@@ -174,8 +175,6 @@ def _without_none(v: Any) -> Any:
 def plan_toml(spec: OptSpec, e: Evaluated, name: str, where: Path, file_name: str) -> str:
     """The candidate as a scenario (to be saved as `where`/`file_name`): `extends` the base (relative to `where`),
     then its levers."""
-    import tomli_w
-
     try:
         base = os.path.relpath(spec.base.resolve(), where.resolve())
     except ValueError:  # another drive
@@ -196,7 +195,7 @@ def plan_toml(spec: OptSpec, e: Evaluated, name: str, where: Path, file_name: st
         f"# Written by dxsim optimise from {spec.file} on {dt.date.today().isoformat()}.\n"
         f"# The base scenario with the optimiser's levers set; run it with `dxsim run {file_name}`.\n"
     )
-    return head + tomli_w.dumps(doc)
+    return head + toml_text(doc)
 
 
 def _plan_name(spec: OptSpec, suffix: str) -> str:

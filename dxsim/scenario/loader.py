@@ -256,7 +256,8 @@ def toml_error_text(exc: tomllib.TOMLDecodeError, text: str) -> str:
     return _("malformed TOML{where}: {reason}").format(where=where, reason=clean(msg))
 
 
-def _read_toml(path: Path, shown: str) -> dict[str, Any]:
+def _read_toml(path: Path, shown: str) -> tuple[dict[str, Any], dict[float, str]]:
+    """The parsed file, and its unquoted numbers that look thousands-grouped (:func:`grouped_literals`)."""
     try:
         data = _read_capped(path, shown)
     except FileNotFoundError:
@@ -305,7 +306,21 @@ def _read_toml(path: Path, shown: str) -> dict[str, Any]:
             allowed=_("TOML syntax, see https://toml.io"),
         ) from None
     _check_nesting(parsed, shown)
-    return parsed
+    return parsed, grouped_literals(text)
+
+
+# an unquoted number whose only point sits before three digits (1.500, 12.697): TOML reads a decimal point there
+_QUOTED = re.compile(r"'''.*?'''|\"\"\".*?\"\"\"|'[^'\n]*'|\"(?:[^\"\\\n]|\\.)*\"", re.DOTALL)
+_GROUPED_LITERAL = re.compile(r"(?<![\w.+-])([1-9][0-9]{0,2}\.[0-9]{3})(?![\w.])")
+
+
+def grouped_literals(text: str) -> dict[float, str]:
+    """Value -> literal of the unquoted numbers written like 1.500 (one to three digits, a point, three digits), with
+    strings and comments left out. Why: a Vietnamese planner writes one thousand five hundred as 1.500, which TOML
+    reads as 1.5, a 1,000x error that validates; :func:`_check_number` refuses it where 1500 would be allowed."""
+    bare = _QUOTED.sub('""', text)
+    bare = re.sub(r"#[^\n]*", "", bare)
+    return {float(m): m for m in _GROUPED_LITERAL.findall(bare)}
 
 
 _FILE_KINDS = (
@@ -425,8 +440,8 @@ def _load(
         seen.append((real, cur_shown))
         if chain_out is not None:
             chain_out.insert(0, Path(real))
-        raw = _read_toml(cur_path, cur_shown)
-        raw = _prepare(raw, ROOT, (), cur_shown)
+        raw, grouped = _read_toml(cur_path, cur_shown)
+        raw = _prepare(raw, ROOT, (), cur_shown, grouped)
         _resolve_site_file(raw, cur_path, cur_shown, top_path)
         parent = raw.pop(EXTENDS, None)
         chain.append((cur_shown, raw))
@@ -564,12 +579,16 @@ def _mark(d: dict[str, Any], prov: dict[tuple[str, ...], str], file: str, path: 
 # --------------------------------------------------------------------------- per-file checks
 
 
-def _prepare(node: Any, cur: Located, path: tuple[str, ...], file: str) -> Any:
+def _prepare(
+    node: Any, cur: Located, path: tuple[str, ...], file: str, grouped: Mapping[float, str] | None = None
+) -> Any:
     """Normalise year keys ("02026" -> "2026") and reject what pydantic's lax mode would let through.
 
     Pydantic would accept `true` as 1 and "500" as 500 for numeric fields, and NaN/inf
-    pass a range check only by accident; a planner who wrote those made a mistake.
+    pass a range check only by accident; a planner who wrote those made a mistake. `grouped`: the file's numbers
+    written like 1.500 (:func:`grouped_literals`).
     """
+    grouped = grouped or {}
     s = cur.shape
     if s.kind == "model":
         if isinstance(node, dict):
@@ -578,7 +597,7 @@ def _prepare(node: Any, cur: Located, path: tuple[str, ...], file: str) -> Any:
                     continue
                 child = step(cur, k)
                 if child is not None:
-                    node[k] = _prepare(v, child, path + (k,), file)
+                    node[k] = _prepare(v, child, path + (k,), file, grouped)
         return node
     if s.kind == "dict":
         if not isinstance(node, dict):
@@ -598,20 +617,25 @@ def _prepare(node: Any, cur: Located, path: tuple[str, ...], file: str) -> Any:
                         field=dotted(path + (k,)),
                         allowed=f"each {kname} once",
                     )
-            out[nk] = _prepare(v, item, path + (nk,), file)
+            out[nk] = _prepare(v, item, path + (nk,), file, grouped)
         return out
     if s.kind == "list":
         if isinstance(node, list) and s.item is not None:
             item = Located(s.item, cur.unit, cur.source, cur.description)
             for i, v in enumerate(node):
-                _check_number(v, item, path, file, index=i)
+                _check_number(v, item, path, file, index=i, grouped_numbers=grouped)
         return node
-    _check_number(node, cur, path, file)
+    _check_number(node, cur, path, file, grouped_numbers=grouped)
     return node
 
 
 def _check_number(
-    value: Any, cur: Located, path: tuple[str, ...], file: str, index: int | None = None
+    value: Any,
+    cur: Located,
+    path: tuple[str, ...],
+    file: str,
+    index: int | None = None,
+    grouped_numbers: Mapping[float, str] | None = None,
 ) -> None:
     if not cur.shape.is_number:
         return
@@ -634,6 +658,20 @@ def _check_number(
             )
     elif isinstance(value, float) and not math.isfinite(value):
         msg = _("not a finite number")
+    elif isinstance(value, float) and grouped_numbers and value in grouped_numbers:
+        literal = grouped_numbers[value]
+        thousands = int(literal.replace(".", ""))
+        if _in_range(thousands, cur):
+            msg = _(
+                "{literal} is read as {value} (in TOML '.' is the decimal point, not a thousands mark): write {plain} "
+                "or {underscored} for {plain}, or {decimal} to keep {value}"
+            ).format(
+                literal=literal,
+                value=f"{value:g}",
+                decimal=_unambiguous(value),
+                plain=thousands,
+                underscored=_underscored(str(thousands)),
+            )
     if msg:
         raise DxsimInputError(
             msg + where,
@@ -662,6 +700,23 @@ def _thousands_grouped(text: str) -> str | None:
     if _GROUPED_SPACE.match(text):
         return re.sub(r"[ \u00a0\u202f]", "", text.strip()).replace(",", ".")
     return None
+
+
+def _unambiguous(value: float) -> str:
+    """The shortest way to write a decimal that no reader takes for a grouped number: 1.5, or 12.6970 for 12.697."""
+    text = f"{value:g}"
+    return text + "0" if grouped_literals(text) else text
+
+
+def _in_range(x: float, cur: Located) -> bool:
+    """Whether x passes the field's bounds (a field without bounds takes any number)."""
+    s = cur.shape
+    return not (
+        (s.ge is not None and x < s.ge)
+        or (s.gt is not None and x <= s.gt)
+        or (s.le is not None and x > s.le)
+        or (s.lt is not None and x >= s.lt)
+    )
 
 
 def _underscored(plain: str) -> str:

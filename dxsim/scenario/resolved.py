@@ -23,7 +23,7 @@ import tomli_w
 
 from dxsim._version import __version__
 from dxsim.i18n import gettext as _
-from dxsim.scenario.loader import _RELATIVE_FILES, scenario_chain
+from dxsim.scenario.loader import _RELATIVE_FILES, grouped_literals, scenario_chain
 from dxsim.scenario.schema import Scenario
 
 RESOLVED_NAME = "scenario.resolved.toml"
@@ -101,7 +101,18 @@ def _toml_value(value: Any) -> str:
             + ", ".join(f"{_key(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None)
             + " }"
         )
-    return tomli_w.dumps({"x": value}).partition(" = ")[2].rstrip("\n")
+    text: str = tomli_w.dumps({"x": value}).partition(" = ")[2].rstrip("\n")
+    # 1.125 would load back as "looks like 1,125" (loader.grouped_literals refuses it where 1125 is allowed): the same
+    # number with a fourth decimal, 1.1250, is unambiguous
+    return text + "0" if isinstance(value, float) and grouped_literals(text) else text
+
+
+def toml_text(doc: dict[str, Any]) -> str:
+    """A scenario document as TOML text, as the resolved scenario writes it (lists inline, sub-tables after the
+    keys, numbers that load back as written)."""
+    lines: list[str] = []
+    _emit(doc, (), lines)
+    return "\n".join(lines).strip("\n") + "\n"
 
 
 def _is_table_array(value: Any) -> bool:
