@@ -250,6 +250,12 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "VND bn",
             "value",
         ),
+        (
+            "village_programme_committed_total_vnd_bn",
+            _("Village programme budget committed (public money)"),
+            "VND bn",
+            "value",
+        ),
         ("pop_covered_5g_added_persons", _("People newly covered by 5G"), "persons", "value"),
         ("villages_connected_end", _("Villages connected (served) by the end"), "villages", "value"),
         (
@@ -836,6 +842,9 @@ def add_bottlenecks(result: CompareResult) -> None:
             )
             if support:  # what support paid: not a resource that did not bind
                 frames.append(pl.DataFrame([{"scenario": run.name, "kind": "support", "text": support}]))
+            money = public_money_line(result, run)
+            if money:  # which public purse moved: the total alone gave no reason
+                frames.append(pl.DataFrame([{"scenario": run.name, "kind": "money", "text": money}]))
     result.bottlenecks = (
         pl.concat(
             [f.cast({c: t for c, t in BOTTLENECK_COLUMNS.items() if c in f.columns}) for f in frames],
@@ -845,6 +854,73 @@ def add_bottlenecks(result: CompareResult) -> None:
         else pl.DataFrame(schema=BOTTLENECK_COLUMNS)
     )
     result.bottleneck_notes = notes
+
+
+# the parts of public_cost_total_vnd_bn (dxsim.execution.kpis.public_cost_vnd_bn) a compare can name, in that order
+PUBLIC_MONEY_PARTS = (
+    (("subsidy_paid_total_vnd_bn", "support_accrued_unpaid_vnd_bn"), N_("5G support")),
+    (("village_programme_committed_total_vnd_bn",), N_("the village programme's budget")),
+    (("dc_ppp_state_capex_total_vnd_bn",), N_("the state's PPP share of data centres")),
+)
+MONEY_MOVE_VND_BN = 0.05  # a P50 move of public money smaller than this is not explained
+
+
+def public_money_line(result: CompareResult, run: ScenarioRun) -> str | None:
+    """Which public purse an option moved ("public money +17.7 bn VND (P50): the village programme's budget 0 ->
+    17.7 bn ..."), or None when the P50 moved less than MONEY_MOVE_VND_BN.
+
+    Why: an operator-paid campaign of a province, launched after the start, raised public money by 17.7 bn with no
+    word: before its launch its villages are ordinary programme villages, and the programme's budget started some of
+    them at the start. When the programme's budget moved and the option declares such campaigns, the line says so."""
+    total = [_p50(result, "public_cost_total_vnd_bn", n) for n in (result.baseline, run.name)]
+    if any(v is None or not math.isfinite(v) for v in total):
+        return None
+    base_total, opt_total = (float(v) for v in total if v is not None)
+    if abs(opt_total - base_total) < MONEY_MOVE_VND_BN:
+        return None
+    parts = []
+    programme_up = False
+    for kpis, what in PUBLIC_MONEY_PARTS:
+        sides = [sum(_p50_or_0(result, k, n) for k in kpis) for n in (result.baseline, run.name)]
+        if abs(sides[1] - sides[0]) >= MONEY_MOVE_VND_BN:
+            parts.append(
+                _("{what} {before} -> {after} bn").format(
+                    what=_(what), before=F.number(sides[0], 1), after=F.number(sides[1], 1)
+                )
+            )
+            programme_up |= kpis[0] == "village_programme_committed_total_vnd_bn" and sides[1] > sides[0]
+    if not parts:
+        parts.append(_("the state's own data-centre investment"))
+    line = _("public money {delta} bn VND (P50): {parts}").format(
+        delta=F.number(opt_total - base_total, 1, signed=True), parts="; ".join(parts)
+    )
+    later = _later_outside_campaigns(run.path) if programme_up else []
+    if later:
+        line += " " + _(
+            "(the villages of a campaign the utility and the operators pay are the programme's until it is launched, "
+            "and its budget started some of them first: {campaigns})"
+        ).format(campaigns=", ".join(f"{name} {F.date(when)}" for name, when in later))
+    return line
+
+
+def _p50_or_0(result: CompareResult, kpi: str, scenario: str) -> float:
+    v = _p50(result, kpi, scenario)
+    return float(v) if v is not None and math.isfinite(v) else 0.0
+
+
+def _later_outside_campaigns(path: Path) -> list[tuple[str, dt.date]]:
+    """(name, launched) of the scenario's campaigns launched after its start and not paid by the programme."""
+    try:
+        sc = load_scenario(path)
+    except DxsimInputError:
+        return []
+    v = sc.villages
+    if not v.enabled:
+        return []
+    start = sc.horizon.start_date
+    return [
+        (c.name, c.launched) for c in v.campaigns if c.launched > start and not c.funded_by_programme_budget
+    ]
 
 
 def bottleneck_lines(result: CompareResult) -> list[str]:
@@ -884,6 +960,7 @@ VERDICT_PREFIX = {
     "ignored": N_("ignored: {note}"),
     "mixed": "",
     "support": "",
+    "money": "",
 }
 
 

@@ -1051,3 +1051,51 @@ def test_what_an_option_changes_says_when_a_field_is_not_read() -> None:
     console.print(rich_differences(res))
     text = console.export_text()
     assert "20000 (not read: budget.enabled = false)" in text and "900 (not read" not in text
+
+
+def test_a_move_of_public_money_names_its_purse_and_a_later_campaign_s_villages(tmp_path: Path) -> None:
+    """An operator-paid province campaign launched after the start raised public money by 17.7 bn with no word: its
+    villages were ordinary programme villages until the launch, and the programme's budget started some at the
+    start. compare's why names the purse that moved and, when it is the village programme's, the later campaign."""
+    from dxsim.compare import CompareResult, ScenarioRun, public_money_line
+
+    def scenario(funded: str) -> Path:
+        return _write(
+            tmp_path / f"opc-{funded}.toml",
+            f'extends = "{SCEN / "baseline.toml"}"\nname = "opc"\n'
+            '[[villages.campaigns]]\nname = "tq_2026"\nlaunched = 2026-03-01\ndeadline = 2026-12-31\n'
+            f'villages = ["08"]\nfunded_by_programme_budget = {funded}\n',
+        )
+
+    def result(total: tuple[float, float], programme: tuple[float, float], path: Path) -> CompareResult:
+        kpis = [
+            "public_cost_total_vnd_bn",
+            "village_programme_committed_total_vnd_bn",
+            "subsidy_paid_total_vnd_bn",
+        ]
+        values = {kpis[0]: total, kpis[1]: programme, kpis[2]: (5.0, 5.0)}
+        q = pl.DataFrame(
+            {
+                "kpi": [k for k in kpis for _ in (0, 1)],
+                "scenario": ["base", "opc"] * len(kpis),
+                "p50": [v for k in kpis for v in values[k]],
+            }
+        )
+        runs = [ScenarioRun("base", SCEN / "baseline.toml", "", {}), ScenarioRun("opc", path, "", {})]
+        return CompareResult(pl.DataFrame(), q, pl.DataFrame(), ["base", "opc"], "base", 1, 4, runs)
+
+    paid = scenario("false")
+    line = public_money_line(
+        result((5.0, 22.7), (0.0, 17.7), paid), result((5.0, 22.7), (0.0, 17.7), paid).runs[1]
+    )
+    assert line is not None
+    assert line.startswith("public money +17.7 bn VND (P50): the village programme's budget 0.0 -> 17.7 bn")
+    assert "5G support" not in line  # it did not move
+    from dxsim.i18n import formats as F
+
+    assert f"tq_2026 {F.date(dt.date(2026, 3, 1))}" in line and "the programme's until it is launched" in line
+    funded = scenario("true")  # the programme pays the campaign anyway: nothing to explain about the launch
+    r = result((5.0, 22.7), (0.0, 17.7), funded)
+    assert "tq_2026" not in (public_money_line(r, r.runs[1]) or "x")
+    r = result((5.0, 5.02), (0.0, 0.02), paid)  # below MONEY_MOVE_VND_BN: no line
+    assert public_money_line(r, r.runs[1]) is None
