@@ -713,3 +713,54 @@ def test_province_year_table_with_a_horizon_ending_mid_year():
     assert table.height == 2 * 2 * 2
     for r in table.iter_rows(named=True):
         assert r["value"] == expected_province_value(metrics, r["metric"], r["area"], r["date"]), r
+
+
+def test_the_three_service_states_of_a_province_year_add_up_to_100() -> None:
+    """Under 700 MHz the workbook's and GeoPackage's province rows read Quảng Ninh 2025 at 36.15 served + 5.47 short +
+    57.00 uncovered = 98.63: three lower medians, each of another replication. Now served and covered are their own
+    P50s, uncovered = 100 - covered's and capacity-short = covered's - served's, for 5G and for 4G-or-better (whose
+    covered share is 100 - uncovered in each replication). Hand-computed on four replications."""
+    from dxsim.results.run_files import province_year_table
+
+    end = dt.date(2025, 12, 31)
+    # (covered 5G, served 5G, uncovered 4G-or-better, served 4G-or-better) per replication
+    reps = [
+        (40.0, 30.0, 2.0, 90.0),
+        (43.0, 36.15, 1.0, 80.0),
+        (45.0, 40.0, 4.0, 85.0),
+        (60.0, 20.0, 3.0, 70.0),
+    ]
+    rows = []
+    for r, (cov, srv, mbb_unc, mbb_srv) in enumerate(reps):
+        for m, v in (
+            ("pop_covered_5g_pct", cov),
+            ("pop_5g_served_pct", srv),
+            ("pop_5g_capacity_short_pct", cov - srv),
+            ("pop_5g_uncovered_pct", 100.0 - cov),
+            ("pop_mbb_served_pct", mbb_srv),
+            ("pop_mbb_capacity_short_pct", 100.0 - mbb_unc - mbb_srv),
+            ("pop_mbb_uncovered_pct", mbb_unc),
+        ):
+            rows.append({"date": end, "replication": r, "area": "22", "metric": m, "value": v})
+    schema = {
+        "date": pl.Date,
+        "replication": pl.Int32,
+        "area": pl.String,
+        "metric": pl.String,
+        "value": pl.Float64,
+    }
+    got = dict(province_year_table(pl.DataFrame(rows, schema=schema)).select("metric", "value").iter_rows())
+    # lower medians by hand: covered 40 43 45 60 -> 43; served 20 30 36.15 40 -> 30;
+    # 4G-or-better covered 98 99 96 97 -> 97; served 70 80 85 90 -> 80
+    assert got["pop_covered_5g_pct"] == 43.0 and got["pop_5g_served_pct"] == 30.0
+    assert got["pop_5g_uncovered_pct"] == pytest.approx(57.0)
+    assert got["pop_5g_capacity_short_pct"] == pytest.approx(13.0)
+    assert got["pop_mbb_served_pct"] == 80.0
+    assert got["pop_mbb_uncovered_pct"] == pytest.approx(3.0)
+    assert got["pop_mbb_capacity_short_pct"] == pytest.approx(17.0)
+    for layer in ("5g", "mbb"):
+        parts = [got[f"pop_{layer}_{s}_pct"] for s in ("served", "capacity_short", "uncovered")]
+        assert sum(parts) == pytest.approx(100.0) and min(parts) >= 0
+    # one by one, the lower medians did not add up: 5G short 5 7.15 9 40 -> 7.15, uncovered 40 55 57 60 -> 55
+    assert 30.0 + 7.15 + 55.0 != pytest.approx(100.0)
+    assert "_pop_mbb_covered_pct" not in got

@@ -34,6 +34,7 @@ from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.run_files import (
     metric_order,
     province_names,
+    THREE_STATES_NOTE,
     province_year_table,
     read_summary,
     read_table,
@@ -430,6 +431,8 @@ def write_workbook(result_dir: Path) -> Path:
                 "Each column is its own P50, so two columns may come from different replications and need not "
                 "add up (stations at the year end against stations added in it)."
             )
+            + " "
+            + _(THREE_STATES_NOTE)
             if (summary.get("reps") or 1) > 1
             else ""
         ),

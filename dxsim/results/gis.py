@@ -36,6 +36,7 @@ from dxsim.results.metrics import metric_unit
 from dxsim.results.run_files import (
     metric_order,
     period_tag,
+    THREE_STATES_NOTE,
     province_year_table,
     read_provinces,
     read_table,
@@ -192,6 +193,8 @@ def layer_descriptions(result_dir: Path, names: list[str]) -> dict[str, str]:
                     "the P50 over {n} replications on its own, so the columns need not add up to each other nor to "
                     "the other layers, which show replication 0"
                 ).format(n=n)
+                + ". "
+                + _(THREE_STATES_NOTE)
                 if n > 1
                 else _("Provinces; <metric>_<year> columns: the year-end level (a flow: the year's sum)")
             )
