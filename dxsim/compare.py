@@ -81,11 +81,12 @@ from dxsim.i18n import gettext as _
 from dxsim.i18n.formats import month as month_label
 from dxsim.results.bottlenecks import (
     campaign_lines,
-    stranded_line,
     join_fields,
     newly_binding_lines,
     option_verdicts,
     region_summary,
+    short_villages_line,
+    stranded_line,
     support_note,
 )
 from dxsim.results.kpi_labels import CAMPAIGN_RE, kpi_label
@@ -795,6 +796,13 @@ def add_bottlenecks(result: CompareResult) -> None:
             pl.DataFrame([{"scenario": run.name, "kind": "region", "programme": "villages", "text": t}])
             for t in campaign_lines(run.held_metrics)
         ]
+        short = short_villages_line(run.held_metrics)
+        if short:  # villages on air whose links are too thin: not among the held village-days
+            frames.append(
+                pl.DataFrame(
+                    [{"scenario": run.name, "kind": "region", "programme": "villages", "text": short}]
+                )
+            )
         stranded = stranded_line(run.held_metrics)
         if stranded:  # GPUs bought without powered racks: the run's own line, in compare as well
             frames.append(

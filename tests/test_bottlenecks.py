@@ -1340,3 +1340,23 @@ def test_a_campaign_s_line_names_what_held_its_own_villages() -> None:
     lines = summary_lines(metrics)
     at = next(i for i, t in enumerate(lines) if t.startswith("villages:"))
     assert lines[at + 1].startswith("campaign tq:")
+
+
+def test_villages_on_air_behind_thin_links_get_their_own_line() -> None:
+    """Tight LEO links left 597 of 602 villages capacity-short at the end while the only village line said "grid-line
+    works bind" (held shares count the days before signal). By hand: three replications end with 597, 590 and 600
+    villages capacity-short (the lower median is 597; earlier months do not count); the line follows the village
+    lines of the run's summary; a run with none gets no line."""
+    from dxsim.results.bottlenecks import short_villages_line, summary_lines
+
+    rows = [(D1, r, "villages_capacity_short", 5.0) for r in (0, 1, 2)]
+    rows += [(D2, r, "villages_capacity_short", v) for r, v in enumerate((597.0, 590.0, 600.0))]
+    rows += [(d, r, "villages_held_pct_power", 100.0) for d in (D1, D2) for r in (0, 1, 2)]
+    metrics = frame(rows)
+    line = short_villages_line(metrics)
+    assert line.startswith("villages: 597 on air but capacity-short at the end (P50 over replications)")
+    lines = summary_lines(metrics)
+    at = next(i for i, t in enumerate(lines) if t.startswith("villages:") and "bind" in t)
+    assert lines[at + 1] == line
+    none = frame([(D2, r, "villages_capacity_short", 0.0) for r in (0, 1)])
+    assert short_villages_line(none) == ""
