@@ -574,14 +574,14 @@ def year_flow_rows(metrics: pl.DataFrame, observations: pl.DataFrame | None = No
 # speed tests and the model measure different things (see throughput_rows); the mean rows say what the mean is
 # (CellService.national: the data-user-weighted mean over cells), they repeated the median's "median rate x (1 - load)"
 SPEED_TEST_NOTE = N_(
-    "definitions differ: speed tests report the median of on-demand multi-connection tests (any hour, "
+    "definitions differ: speed tests report the median of on-demand tests (any hour, usually over several connections, though the reports do not name their source; "
     "users who test, mostly on good signal); the model gives the busy-hour flow throughput of every "
     "data user, median rate x (1 - load) (dxsim.sim.capacity). Definitions alone do not close the gap: the "
     "model's idle 4G cell gives a median user {urban} Mbps (urban) or {rural} Mbps (rural), below these medians, as "
     "its LTE layer (two 2x2 64QAM carriers per sector) is leaner than the deployed one and speed tests include 5G users"
 )
 SPEED_TEST_NOTE_MEAN = N_(
-    "definitions differ: speed tests report the median of on-demand multi-connection tests (any hour, "
+    "definitions differ: speed tests report the median of on-demand tests (any hour, usually over several connections, though the reports do not name their source; "
     "users who test, mostly on good signal); the model gives the mean busy-hour flow throughput of its data users: "
     "each cell's median rate x (1 - load), weighted by the cell's data users (dxsim.sim.capacity). Definitions alone "
     "do not close the gap: the model's idle 4G cell gives a median user {urban} Mbps (urban) or {rural} Mbps (rural), "
