@@ -186,7 +186,7 @@ def build_layers(
         dc_table = start_fleet(
             raw_data_dir(),
             scenario.compute.datacentres,
-            scenario.seed,
+            scenario.compute.datacentres.synthetic_seed,
             start_date=scenario.horizon.start_date,
             country=country,
         )

@@ -79,6 +79,9 @@ SIM_ONLY: tuple[tuple[str, ...], ...] = (
     ("description",),
     ("language",),
     ("replications",),
+    (
+        "seed",
+    ),  # the replications' draws; the synthetic layers have seeds of their own (sites., compute.datacentres.)
     ("operators",),
     ("crews",),
     ("seasons",),

@@ -554,6 +554,17 @@ class DataCentres(StrictModel):
         source="MoIT Decision 1279/QĐ-BCT (2025-05-09): average retail price 2,204.07 VND/kWh; business customers pay "
         "above average - ~2,900 at 22 kV normal hours (dxsim assumption, as villages.options.grid.tariff_vnd_per_kwh)",
     )
+    synthetic_seed: int = param(
+        20251031,
+        unit="-",
+        ge=0,
+        le=2**32 - 1,
+        description="Seed of the synthetic data-centre placement (the sites of the start fleet beyond the published "
+        "ones, and announced projects without a published site): the layer, not the run, as sites.synthetic_seed. "
+        "Why apart from `seed`: a run with --seed kept the layer of the file's seed while its scenario.resolved.toml, "
+        "run again, drew another one.",
+        source="dxsim convention",
+    )
     public_investment_vnd_bn: dict[Year, VndBnPerYear] = param(
         {},
         unit="VND bn per calendar year",
