@@ -608,3 +608,19 @@ def test_a_driver_is_distinct_from_zero_only_when_a_permutation_test_says_so(tmp
     )["p_value"][0]
     # no resample of 40 runs reaches rho = 1: the observed one counts alone on each side, 2 x 1 / (9,999 + 1)
     assert p_first == pytest.approx(2 / 10_000)
+
+
+def test_checking_a_large_sweep_s_scenarios_says_how_far_it_is(tmp_path, base, monkeypatch):
+    """A 4,900-run sweep checked its sampled scenarios for ~16 s without a word before any run started. The check
+    says how far it is every CHECK_SAY_EVERY runs (here 2 of 5 runs); a small sweep says nothing."""
+    from dxsim.sweep import sampling
+
+    sf = sweep_file(tmp_path, base, samples=5)
+    monkeypatch.setattr(sampling, "CHECK_SAY_EVERY", 2)
+    said: list[str] = []
+    _spec, _des, tasks = plan_sweep(sf, progress=said.append)
+    assert said == [f"checking the sampled scenarios: {i} of {len(tasks)}" for i in range(0, len(tasks), 2)]
+    monkeypatch.setattr(sampling, "CHECK_SAY_EVERY", 500)
+    quiet: list[str] = []
+    plan_sweep(sf, progress=quiet.append)
+    assert quiet == []

@@ -306,6 +306,37 @@ def test_a_ctrl_c_reaches_the_caller_not_the_starting_workers():
     assert _blocked_signals() == before and int(signal.SIGINT) not in before
 
 
+def test_a_ctrl_c_while_the_tasks_are_queued_stops_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """^C while a 4,900-run sweep queued its runs (before any finished) printed "interrupted", then never exited: the
+    queued runs sat outside the code that stops the pool, and the interpreter's exit waited for all of them, the
+    workers at full CPU. By hand: the interrupt lands at the third task queued; the batch raises SweepInterrupted
+    with nothing done, and the pool's workers are gone at once."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from dxsim.execution.pool import SweepInterrupted, run_tasks
+
+    queued: list[int] = []
+    real = ProcessPoolExecutor.submit
+    workers: list[psutil.Process] = []
+
+    def submit(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if fn is os.getpid:  # LocalPool starting its workers
+            return real(self, fn, *args, **kwargs)
+        workers[:] = [psutil.Process(p.pid) for p in self._processes.values()]
+        queued.append(1)
+        if len(queued) == 3:
+            raise KeyboardInterrupt
+        return real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", submit)
+    t0 = time.monotonic()
+    with pytest.raises(SweepInterrupted) as info:
+        run_tasks(list(range(4900)), lambda _rec: None, workers=1, fn=time.sleep)
+    assert (info.value.done, info.value.total) == (0, 4900) and len(queued) == 3
+    assert workers and not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
+    assert time.monotonic() - t0 < 60
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
 def test_no_child_outlives_a_killed_sweep(tmp_path, base):
     """SIGKILL `dxsim sweep --workers 2` while its workers run: every descendant is gone within 10 s."""

@@ -272,10 +272,14 @@ def _run_pool(
     own = pool is None
     pool = pool or LocalPool(workers)
     workers = pool.workers
-    ex = pool.executor()
     # only the futures still to come are kept: a finished future holds its record (see _Tally)
-    pending = {ex.submit(fn, t) for t in tasks}
+    pending: set[Any] = set()
     try:
+        # starting the workers and queueing the tasks are inside: a ^C while 4,900 sweep runs were queued left
+        # them queued, and the interpreter's exit waited for every one of them, its workers at full CPU
+        ex = pool.executor()
+        for t in tasks:
+            pending.add(ex.submit(fn, t))
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             while done:  # popped one by one, so a handled future (and its record) is let go before the next

@@ -91,7 +91,11 @@ def default_out_dir(spec: SweepSpec) -> Path:
 
 
 def plan_sweep(
-    path: str | os.PathLike[str], *, yes: bool = True, workers: int | None = None
+    path: str | os.PathLike[str],
+    *,
+    yes: bool = True,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[SweepSpec, Any, list[RunTask]]:
     """Validate the sweep file and every sampled scenario: (spec, design, tasks); nothing is run.
 
@@ -100,7 +104,7 @@ def plan_sweep(
     """
     spec = load_sweep(path)
     check_size(spec, yes=yes, workers=workers)
-    des, tasks = build_tasks(spec)
+    des, tasks = build_tasks(spec, progress=progress)
     return spec, des, tasks
 
 
@@ -271,7 +275,7 @@ def run_sweep(
     n_workers = (
         None if scheduler is not None else ((os.cpu_count() or 1) if workers is None else max(1, workers))
     )
-    spec, des, tasks = plan_sweep(path, yes=yes, workers=n_workers)
+    spec, des, tasks = plan_sweep(path, yes=yes, workers=n_workers, progress=say)
     # a new, empty or earlier dxsim folder only: its finished runs are reused, a user's folder is refused
     out = claim_output_dir(Path(out_dir) if out_dir is not None else default_out_dir(spec), kind="sweep")
     runs_dir = out / "runs"
