@@ -180,7 +180,7 @@ def test_a_run_tells_a_log_where_its_world_came_from_and_how_far_it_is(cli_basel
     assert lines, "a log heard nothing of the run"
     assert all(ln.startswith("baseline.toml: ") for ln in lines), lines
     world = lines[0].removeprefix("baseline.toml: ")
-    assert world.startswith(("prepared world from the cache (", "prepared world built (")), lines
+    assert world.startswith(("prepared world from the cache (", "prepared world built")), lines
     assert "2 of 2 replications done (" in "\n".join(lines), lines
     said = [ln.removeprefix("baseline.toml: ") for ln in lines]
     assert {"calibration", "writing outputs", "map", "report"} <= set(said), lines

@@ -227,8 +227,14 @@ def test_a_damaged_store_entry_is_rebuilt_not_trusted(
     mine.mkdir()
     _damaged(src, mine / src.name, "flip")
     monkeypatch.setattr(ws, "store_dir", lambda: mine)
-    world = ws.load_or_prepare_world(baseline, country, SCEN)
+    said: list[str] = []
+    world = ws.load_or_prepare_world(baseline, country, SCEN, progress=said.append)
     assert ws.LAST.rebuilt_corrupt and not ws.LAST.hit and ws.LAST.written_bytes > 0
+    # the last line, the one a run's log keeps, says why it was built (it said "prepared world built (8.6 s)")
+    assert (
+        said[-1].startswith("prepared world rebuilt: the stored one was unusable, ")
+        and "checksum" in said[-1]
+    )
     assert ws.read_world(mine / src.name, country) is not None  # the rebuilt file is whole again
     assert run_replication(world, 0).metrics.equals(run_replication(built, 0).metrics)
 

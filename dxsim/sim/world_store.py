@@ -354,6 +354,10 @@ class StoreStats:
     key: str = ""
     hit: bool = False
     rebuilt_corrupt: bool = False
+    unusable: str = (
+        ""  # why a stored world was not used (a corrupt or unreadable file), "" when none was found
+    )
+    store_off: bool = False
     written_bytes: int = 0
     seconds: float = 0.0
 
@@ -397,13 +401,27 @@ def load_or_prepare_world(
     world = _load_or_prepare(scenario, country, scenario_dir, progress)
     LAST.seconds = time.perf_counter() - t0
     if progress is not None:
-        took = F.duration(LAST.seconds)
-        progress(
-            _("prepared world from the cache ({elapsed})").format(elapsed=took)
-            if LAST.hit
-            else _("prepared world built ({elapsed})").format(elapsed=took)
-        )
+        progress(world_line())
     return world
+
+
+def world_line() -> str:
+    """How the last world came, why it was built and in what time: the one line a run's log keeps of preparing.
+
+    Why the reason: a damaged stored world said "cached world unusable (...)" only in a passing progress line, which
+    a log replaces by the last one, "prepared world built (8.6 s)"."""
+    took = F.duration(LAST.seconds)
+    if LAST.hit:
+        return _("prepared world from the cache ({elapsed})").format(elapsed=took)
+    if LAST.unusable:
+        return _("prepared world rebuilt: the stored one was unusable, {reason} ({elapsed})").format(
+            reason=LAST.unusable, elapsed=took
+        )
+    if LAST.store_off:
+        return _("prepared world built, the store is off (DXSIM_WORLD_CACHE=0) ({elapsed})").format(
+            elapsed=took
+        )
+    return _("prepared world built: none stored for these inputs yet ({elapsed})").format(elapsed=took)
 
 
 def _load_or_prepare(
@@ -419,6 +437,7 @@ def _load_or_prepare(
         _budget_bytes()  # a bad DXSIM_WORLD_CACHE_MB is said before the work, not after the world is built
     sdir = Path(scenario_dir) if scenario_dir is not None else None
     if folder is None:
+        LAST.store_off = True
         return prepare_world(scenario, country, scenario_dir=sdir, progress=progress)
     key = store_key(scenario, scenario_dir, country)
     path = folder / f"{key}{SUFFIX}"
@@ -429,6 +448,7 @@ def _load_or_prepare(
         except (CorruptWorld, OSError) as exc:
             say(_("cached world unusable ({reason}); rebuilding it").format(reason=exc))
             LAST.rebuilt_corrupt = True
+            LAST.unusable = str(exc)
             with contextlib.suppress(OSError):  # a read-only store keeps it; the rebuilt world is not stored
                 path.unlink(missing_ok=True)
         else:
