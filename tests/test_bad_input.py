@@ -766,3 +766,33 @@ def test_a_wrong_value_is_shown_as_toml_writes_it(tmp_path: Path, written: str, 
     assert res.returncode == 2, (res.stdout, res.stderr)
     line = conftest_one_line(res.stderr, res.stdout, str(f), shown)
     assert "True" not in line and "False" not in line
+
+
+def test_a_cache_folder_that_cannot_be_made_is_named_before_the_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DXSIM_CACHE=/proc/x built the geodata tables for seconds, then failed "/proc/x: No such file or directory",
+    exit 1. The folder is made first; failing, the variable is named as bad input and nothing is built."""
+    import dxsim.geo.build as build
+
+    def never(*_a: object, **_k: object) -> None:
+        raise AssertionError("built before the cache folder was checked")
+
+    monkeypatch.setattr(build, "_build_tables", never)
+    monkeypatch.setenv("DXSIM_CACHE", "/proc/x")
+    with pytest.raises(DxsimInputError) as info:
+        build.build_cache()
+    err = info.value
+    assert (
+        err.field == "DXSIM_CACHE" and err.value == "/proc/x" and "cannot create the cache folder" in str(err)
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "on"), [("1", True), ("yes", True), ("0", False), ("off", False), ("", False)]
+)
+def test_dxsim_debug_0_is_off(value: str, on: bool) -> None:
+    """DXSIM_DEBUG=0 showed tracebacks: any non-empty value was read as on."""
+    from dxsim.cli.main import debug_from_env
+
+    assert debug_from_env(value) is on

@@ -747,3 +747,15 @@ def test_a_map_page_is_not_replaced_by_a_report_nor_the_other_way_round(tmp_path
     target.write_text(page(None), encoding="utf-8")  # a page of an earlier dxsim
     writer.atomic_page(target, page("report"))
     assert writer.page_kind(target.read_bytes()) == "report"
+
+
+@pytest.mark.parametrize("char", ["\t", "\n", "\x7f"])
+def test_an_out_path_with_a_control_character_is_refused_up_front(tmp_path: Path, char: str) -> None:
+    """`--out "nul<TAB>tab"` ran the whole simulation, then failed with "provinces.geojson: unreadable GeoJSON":
+    GDAL drops control characters from a path. Refused before any work, naming the character; nothing is made."""
+    target = tmp_path / f"a{char}b"
+    with pytest.raises(DxsimInputError, match="control character") as e:
+        check_output_dir(target)
+    assert repr(char) in str(e.value) and e.value.field == "--out"
+    assert list(tmp_path.iterdir()) == []
+    check_output_dir(tmp_path / "a b")  # a space is printable

@@ -93,7 +93,12 @@ YES_OPTION = typer.Option(
 )
 
 
-_DEBUG = {"on": bool(os.environ.get("DXSIM_DEBUG"))}
+def debug_from_env(value: str | None) -> bool:
+    """DXSIM_DEBUG as a switch: 0, false, no, off or empty is off (DXSIM_DEBUG=0 used to turn tracebacks on)."""
+    return (value or "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+_DEBUG = {"on": debug_from_env(os.environ.get("DXSIM_DEBUG"))}
 
 
 def _print_version(value: bool) -> None:

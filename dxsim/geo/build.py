@@ -33,6 +33,7 @@ import polars as pl
 from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo import raw
 from dxsim.geo.projection import PROJECTED_EPSG, to_projected
+from dxsim.i18n import gettext as _
 from dxsim.paths import cache_dir as default_cache_dir
 from dxsim.paths import fact_table, raw_data_dir
 
@@ -484,9 +485,18 @@ def build_cache(
             pass
 
     t0 = time.perf_counter()
+    try:  # before the build's seconds of work: DXSIM_CACHE=/proc/x failed after them, exit 1 ("No such file")
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        env = os.environ.get("DXSIM_CACHE")
+        raise DxsimInputError(
+            _("cannot create the cache folder ({reason})").format(reason=exc.strerror or exc),
+            field="DXSIM_CACHE" if env else None,
+            value=env if env else str(root),
+            allowed=_("a folder dxsim may create and write (or unset DXSIM_CACHE for the default)"),
+        ) from None
     say(f"building geodata cache from {raw_dir}")
     tables, stats = _build_tables(raw_dir, say)
-    root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".{CACHE_PREFIX}tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:

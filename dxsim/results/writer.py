@@ -219,6 +219,16 @@ def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = Non
     """
     target = Path(out_dir).expanduser().absolute()
     allowed = _("a new folder, an empty folder, or a folder dxsim wrote earlier")
+    control = next((c for c in str(target) if ord(c) < 32 or ord(c) == 127), None)
+    if control is not None:  # GDAL drops them from a path: the GIS layers failed after the whole run
+        raise _refuse(
+            target,
+            _("holds a control character ({char}), which GIS tools drop from a path").format(
+                char=repr(control)
+            ),
+            field,
+            _("a path of printable characters"),
+        )
     cwd = Path.cwd().resolve()
     try:
         resolved = target.resolve()
