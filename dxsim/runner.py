@@ -138,12 +138,27 @@ def sites_table(world: World, on_air_day: np.ndarray, operator: np.ndarray) -> p
         on_air_date=pl.Series(np.datetime64(start, "D") + days.astype("timedelta64[D]")).cast(pl.Date),
         existing_at_start=day < 0,
         radius_m=world.plan_radius_m[on],
+        **_site_capacity_columns(world, on),
         synthetic=(
             plan["synthetic"].to_numpy()[on]
             if "synthetic" in plan.columns
             else np.full(on.size, world.layer.synthetic)
         ),
     )
+
+
+def _site_capacity_columns(world: World, on: np.ndarray) -> dict[str, np.ndarray]:
+    """band_mhz, capacity_mbps and edge_rate_mbps of the given plan sites (`dxsim.radio.capacity.layer_capacity`,
+    neighbours at `capacity.neighbour_load_pct`), or none when the run has no capacity model. Why: a capacity
+    engineer could check the model's site capacity against a hand computation from no output."""
+    cw = world.capacity
+    if cw is None or cw.plan_band_mhz is None:
+        return {}
+    return {
+        "band_mhz": cw.plan_band_mhz[on],
+        "capacity_mbps": cw.cap5.capacity_mbps[on],
+        "edge_rate_mbps": cw.cap5.rate_p5_mbps[on],
+    }
 
 
 @dataclass

@@ -585,3 +585,26 @@ def test_datacentre_energy_and_electricity_cost(metrics):
     assert energy.sum() > 0.2 * capacity_mwh.sum()  # 182 MW of data centres are not idle
     price = sc.compute.datacentres.power_price_vnd_per_kwh
     assert cost == pytest.approx(energy * 1000.0 * price / 1e9, rel=1e-12)
+
+
+def test_each_site_says_its_band_and_capacity(baseline):
+    """A capacity engineer could not check the model's site capacity from any output. sites_5g.parquet (and the
+    GeoPackage layer written from it) now carry each site's band, capacity and unloaded cell-edge rate: the baseline's
+    n78 sites hold the link-budget capacity of their environment (test_capacity checks it by hand) and the edge rate
+    is below the capacity of the three sectors."""
+    import pyogrio
+
+    from dxsim.radio.capacity import layer_capacity
+
+    sites, out = baseline
+    assert {"band_mhz", "capacity_mbps", "edge_rate_mbps"} <= set(sites.columns)
+    n78 = sites.filter(pl.col("band_mhz") == 3500)
+    assert n78.height > 0.9 * sites.height
+    by_env = {
+        round(layer_capacity("5g", 3500, e, 0.5).site_capacity_mbps, 6)
+        for e in ("urban", "suburban", "rural")
+    }
+    assert set(n78["capacity_mbps"].round(6).unique().to_list()) <= by_env
+    assert (sites["edge_rate_mbps"] < sites["capacity_mbps"]).all() and (sites["edge_rate_mbps"] > 0).all()
+    layer = pyogrio.read_info(out / "results.gpkg", layer="sites_5g")
+    assert {"band_mhz", "capacity_mbps", "edge_rate_mbps"} <= set(layer["fields"])

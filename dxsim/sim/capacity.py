@@ -171,6 +171,7 @@ class CapacityWorld:
     village_cap: SiteCapacity | None = None
     supply5_start: Supply | None = None  # the 5G sites on air at the start
     plan_cell: np.ndarray | None = None  # the populated cell each 5G plan site stands in (-1: none)
+    plan_band_mhz: np.ndarray | None = None  # each 5G plan site's band (MHz), the one its capacity is computed for
     # (urban, rural) median user rate (Mbps) of an idle cell of the run's 4G layer (`radio.band_4g_mhz`), which the
     # calibration's speed-test note quotes; built here, with the world, so a run from the stored world does not build
     # link budgets (and import scipy.optimize) again for two numbers
@@ -478,6 +479,7 @@ def prepare_capacity(
         layer_capacity("4g", int(band_4g["rural"]), "rural", load).rate_median_mbps,
     )
     cw.plan_cell = np.asarray(plan_cell, dtype=np.int64)
+    cw.plan_band_mhz = np.asarray(plan_band, dtype=np.int64)
     cw.supply5_start = Supply.empty(pop.size)
     cw.supply5_start.add(plan_fp, cw.shares5, cw.cap5, np.arange(n_5g_start))
     if village_fp is not None and village_backhaul_mbps is not None:
