@@ -748,7 +748,9 @@ class Demand(StrictModel):
         unit="Mbps per busy-hour user",
         ge=0.01,
         le=1_000,
-        description="Backhaul capacity each busy-hour user needs for the village to count as served.",
+        description="Backhaul capacity each busy-hour user needs for the village to count as served. Fixed over the "
+        "horizon: a village's demand does not follow `capacity.traffic_growth_pct_per_year` (the 1 km cells' "
+        "does), so a link that carries it at the start carries it to the end.",
         source="dxsim assumption: enough for video calls and e-government services",
     )
     capacity_short_is_feasible: bool = param(
