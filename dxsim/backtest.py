@@ -75,6 +75,7 @@ from dxsim.calibration import (
     NATIONAL,
     YEAR_FLOW_COUNTERPART,
     counterpart_parts,
+    other_definition,
     fitted_figures,
     model_counterpart,
     month_end,
@@ -147,6 +148,10 @@ NOTE_VILLAGE_LAYERS = N_(
 NOTE_AFTER_END = N_("after the run's end ({end})")
 NOTE_NO_METRIC = N_("this run has no {metric} metric (module disabled?)")
 NOTE_NO_VALUE = N_("no model value at {date}")
+NOTE_OTHER_DEFINITION = N_(
+    "another definition: speed tests' median of on-demand tests at any hour beside the model's busy-hour median user "
+    "throughput (`dxsim calibration` says why they differ); shown, not scored"
+)
 NOTE_PART_YEAR = N_(
     "added during the year: the run starts on {start}, inside the year or after it, so it sees only part of it"
 )
@@ -468,6 +473,8 @@ def score(
     without = 0
     for o in later.iter_rows(named=True):
         m = model_counterpart(o["metric"], o["area"], provinces)
+        other = m is None and other_definition(o["metric"], o["area"]) is not None
+        m = other_definition(o["metric"], o["area"]) if other else m
         if m is None:
             without += 1
             continue
@@ -560,6 +567,8 @@ def score(
                 status = "fitted"  # not evidence: the fit makes it follow the stations row of the same month
                 row["note"] = NOTE_FITTED
             row.update(p10=p10, p50=p50, p90=p90, band_low=low, band_high=high, inside=inside, status=status)
+            if other:  # the model's figure of another definition: beside it, not a judgement
+                row.update(status="info", inside=None, note=NOTE_OTHER_DEFINITION)
         rows.append(row)
     return pl.DataFrame(rows, schema=TABLE_SCHEMA), without
 

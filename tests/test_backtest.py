@@ -596,3 +596,36 @@ def test_an_operator_s_additions_in_a_year_are_the_model_s_december_to_december_
     cal = year_flow_rows(m.filter(pl.col("replication") == 0), figures)
     assert [(r.reported, r.model, r.tolerance, r.status) for r in cal] == [(15_000.0, 12_000.0, None, "info")]
     assert "by Viettel" in str(cal[0].figure) and "end of 2025 to the end of 2026" in str(cal[0].figure)
+
+
+def test_a_speed_test_median_is_shown_beside_the_model_of_another_definition_never_judged() -> None:
+    """The calibration table set the reported download speeds beside the model's busy-hour median while
+    calibration_observations.csv said "no counterpart" and the backtest did not list them. Both now show the model's
+    figure: "other definition" in the observations rows (not judged: no within_tolerance), "info" in the backtest
+    with its note; a province's speed (none reported) would still have no counterpart."""
+    world = SimpleNamespace(
+        scenario=SimpleNamespace(horizon=SimpleNamespace(start_date=OCT, end_date=END)),
+        province_codes=PROVINCES,
+    )
+    dec = D(2025, 12, 31)
+    m = metrics(
+        [
+            (OCT, "VN", "user_throughput_mbps_p50", [49.3, 50.1, 48.0]),
+            (dec, "VN", "user_throughput_mbps_p50", [47.0, 46.0, 48.0]),
+        ]
+    )
+    o = obs(
+        [
+            (dec, "VN", "mobile_download_mbps_median", "observed", 159.57, 0.005),
+            (dec, "08", "mobile_download_mbps_median", "observed", 100.0, 0.005),
+        ]
+    )
+    rows = observation_rows(world, m, o.drop("row")).to_dicts()
+    assert [r["status"] for r in rows] == ["other definition", "no counterpart"]
+    assert rows[0]["model_metric"] == "user_throughput_mbps_p50" and rows[0]["model"] == 47.0
+    assert rows[0]["within_tolerance"] is None
+    table, without = score(o, m, from_date=OCT, end_date=END, provinces=PROVINCES)
+    assert without == 1 and table.height == 1
+    row = table.row(0, named=True)
+    assert row["status"] == "info" and row["inside"] is None and row["p50"] == 47.0
+    assert row["note"].startswith("another definition")

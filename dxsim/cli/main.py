@@ -378,6 +378,7 @@ def status_label(status: str) -> str:
         "before start": pgettext("status", "before start"),
         "after end": pgettext("status", "after end"),
         "partial year": pgettext("status", "partial year"),
+        "other definition": pgettext("status", "other definition"),
         "no counterpart": pgettext("status", "no counterpart"),
     }.get(status, status)
 

@@ -171,7 +171,9 @@ class CapacityWorld:
     village_cap: SiteCapacity | None = None
     supply5_start: Supply | None = None  # the 5G sites on air at the start
     plan_cell: np.ndarray | None = None  # the populated cell each 5G plan site stands in (-1: none)
-    plan_band_mhz: np.ndarray | None = None  # each 5G plan site's band (MHz), the one its capacity is computed for
+    plan_band_mhz: np.ndarray | None = (
+        None  # each 5G plan site's band (MHz), the one its capacity is computed for
+    )
     # (urban, rural) median user rate (Mbps) of an idle cell of the run's 4G layer (`radio.band_4g_mhz`), which the
     # calibration's speed-test note quotes; built here, with the world, so a run from the stored world does not build
     # link budgets (and import scipy.optimize) again for two numbers
