@@ -85,6 +85,7 @@ from dxsim.results.bottlenecks import (
     newly_binding_lines,
     option_verdicts,
     region_summary,
+    service_lines,
     short_villages_line,
     stranded_line,
     support_note,
@@ -803,6 +804,10 @@ def add_bottlenecks(result: CompareResult) -> None:
                     [{"scenario": run.name, "kind": "region", "programme": "villages", "text": short}]
                 )
             )
+        frames += [  # what holds the capacity-short people at the end: the cells' edge rate or the load
+            pl.DataFrame([{"scenario": run.name, "kind": "region", "programme": "5g", "text": t}])
+            for t in service_lines(run.held_metrics)
+        ]
         stranded = stranded_line(run.held_metrics)
         if stranded:  # GPUs bought without powered racks: the run's own line, in compare as well
             frames.append(

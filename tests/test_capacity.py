@@ -284,6 +284,72 @@ def test_a_served_rate_above_the_edge_rate_serves_no_one() -> None:
     assert nat["pop_mbb_served_pct"] == pytest.approx(100.0)  # 4G's edge (100 Mbps) still serves them
 
 
+def test_capacity_short_people_are_split_by_what_holds_them_by_hand() -> None:
+    """A 60 Mbps served rate above the 5G edge (50 Mbps): every 5G-short person is held by the edge rate, which no
+    load relieves; the 4G layer (edge 100) serves them all. At 10 Mbps with the first toy's loads (5G edge 50,
+    4G edge 20): the short people are held by the load, none by the edge."""
+    p = _params(0.001).model_copy(update={"served_rate_mbps": 60.0})
+    sv, _ = _toy_service(p, (400.0, 100.0, 200.0), (1e6, 50.0, 80.0))
+    split = sv.edge_limited_short()
+    assert split["pop_5g_capacity_short_edge_pct"] == pytest.approx(100.0)  # = the short share, all of it
+    assert split["pop_mbb_capacity_short_edge_pct"] == 0.0
+    sv, _ = _toy_service(_params(0.03), (40.0, 20.0, 30.0), (100.0, 50.0, 80.0))
+    nat, split = sv.national(), sv.edge_limited_short()
+    assert nat["pop_5g_capacity_short_pct"] == pytest.approx(
+        100 * (1000 / 3 + 1000) / 4000
+    )  # the first toy's
+    assert split == {"pop_5g_capacity_short_edge_pct": 0.0, "pop_mbb_capacity_short_edge_pct": 0.0}
+    # a 4G edge (20 Mbps) at the 25 Mbps served rate: the 4G-or-better short people are held by the edge
+    sv, _ = _toy_service(
+        _params(0.03).model_copy(update={"served_rate_mbps": 25.0}), (40.0, 20.0, 30.0), (100.0, 50.0, 80.0)
+    )
+    nat, split = sv.national(), sv.edge_limited_short()
+    assert split["pop_mbb_capacity_short_edge_pct"] == pytest.approx(nat["pop_mbb_capacity_short_pct"])
+    assert split["pop_5g_capacity_short_edge_pct"] == 0.0 and nat["pop_5g_capacity_short_pct"] > 0
+
+
+def test_the_why_line_says_what_holds_the_capacity_short_people() -> None:
+    """By hand from two replications' last month: 5G short 25.0 and 26.0% with 24.5 and 25.0% edge-held (lower
+    medians 25.0 and 24.5: 98%); 4G-or-better short 14.0 and 15.0% with none edge-held; a layer under 0.5% is silent."""
+    import datetime as dt
+
+    import polars as pl
+
+    from dxsim.results.bottlenecks import service_lines
+
+    end = dt.date(2030, 12, 31)
+    rows = [
+        (m, r, v)
+        for m, vals in (
+            ("pop_5g_capacity_short_pct", (25.0, 26.0)),
+            ("pop_5g_capacity_short_edge_pct", (24.5, 25.0)),
+            ("pop_mbb_capacity_short_pct", (14.0, 15.0)),
+            ("pop_mbb_capacity_short_edge_pct", (0.0, 0.0)),
+        )
+        for r, v in enumerate(vals)
+    ]
+    metrics = pl.DataFrame(
+        {
+            "date": [end] * len(rows),
+            "replication": [r for _, r, _ in rows],
+            "area": ["VN"] * len(rows),
+            "metric": [m for m, _, _ in rows],
+            "value": [v for _, _, v in rows],
+        }
+    )
+    lines = service_lines(metrics)
+    assert lines[0].startswith(
+        "5G served: 25.0% of people capacity-short at the end (P50 over replications), 98% of"
+    )
+    assert "edge rate is not above the served rate" in lines[0] and lines[0].endswith(
+        "held by the busy-hour load"
+    )
+    assert lines[1].startswith("4G-or-better served: 14.0% of people capacity-short at the end")
+    assert "100% of them where the busy-hour load exceeds" in lines[1] and "the rest" not in lines[1]
+    quiet = metrics.with_columns(pl.col("value") / 100)
+    assert service_lines(quiet) == []
+
+
 def test_histogram_median_interpolates_inside_the_bin() -> None:
     # 10 Mbps = 0.625 x 2**4: octave 2**3 (the 15th from 2**-11), step (1.25 - 1) x 512 = 128 in it, so its bin is
     # [8 x (1 + 128/512), + 8/512) = [10.0, 10.015625)

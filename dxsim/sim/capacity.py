@@ -427,6 +427,30 @@ class CellService:
             **short_env,
         }
 
+    def edge_limited_short(self) -> dict[str, float]:
+        """The capacity-short shares (% of population) in cells whose layer's edge rate is not above the served rate:
+        no load serves anyone there (`service_kernel._layer` carries nothing when the edge rate is at or below it),
+        so only more sites or another band relieve them; the rest of the capacity-short are held by the busy-hour
+        load. 5G by the 5G layer's edge, 4G-or-better by the 4G layer's (what the people not on 5G use).
+
+        Why: a served rate of 25 Mbps left 93% of people short on 4G (the 4G edge rate is ~21 Mbps) and no output
+        said why; the run's why-lines read these (once, at the last month end)."""
+        rec, served = self._rec, float(self.p.served_rate_mbps)
+
+        def edge_limited(col: int) -> np.ndarray:
+            mbps, p5 = rec[:, col], rec[:, col + 1]
+            edge = np.divide(p5, mbps, out=np.zeros_like(mbps), where=mbps > 0)
+            limited: np.ndarray = (mbps <= 0) | (edge <= served)
+            return limited
+
+        short5 = self.state[:, 1]
+        short_mbb = self.state[:, 2] - self.state[:, 3]
+        total = self.pop_total
+        return {
+            "pop_5g_capacity_short_edge_pct": 100.0 * float(short5[edge_limited(R_S5)].sum()) / total,
+            "pop_mbb_capacity_short_edge_pct": 100.0 * float(short_mbb[edge_limited(R_S4)].sum()) / total,
+        }
+
     def by_group(self, group_pop: np.ndarray, cov5_group: np.ndarray) -> dict[str, np.ndarray]:
         """The same three states per area (%), each adding up to 100."""
         den = np.maximum(group_pop, 1.0)

@@ -299,6 +299,8 @@ class Monitor:
         sv.update(date.year)
         moved = self.plan_for_capacity(sv) if new_year else 0
         self.rec.national(date, {**sv.national(), "sites_brought_forward_for_capacity": float(moved)})
+        if self._surge_final:  # what held the capacity-short people at the end (dxsim.results.bottlenecks)
+            self.rec.national(date, sv.edge_limited_short())
         for name, values in sv.by_group(self.w.province_pop, self.cov5.covered_pop_group).items():
             self.rec.by_province(date, name, values)
 
