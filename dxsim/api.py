@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from dxsim.errors import DxsimInputError
+from dxsim.execution.pool import pool_size
 from dxsim.i18n import gettext as _
 from dxsim.runner import Simulated, simulate, write_run
 from dxsim.runner_budget import estimate, refuse_over_budget
@@ -131,7 +132,10 @@ def run(
     # a costly job is stated before it starts, as on the command line (`yes=True` runs it anyway)
     n = sc.replications if n_reps is None else n_reps
     refuse_over_budget(
-        estimate([sc], [n], keeps_metrics=True, replications_alive=2), yes=yes, option="reps", value=n
+        estimate([sc], [n], keeps_metrics=True, replications_alive=2, pool_workers=pool_size(workers, n)),
+        yes=yes,
+        option="reps",
+        value=n,
     )
     sim = simulate(
         sc,

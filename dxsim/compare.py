@@ -74,6 +74,7 @@ import polars as pl
 from dxsim._version import __version__
 from dxsim.errors import DxsimInputError
 from dxsim.execution import KpiTask, chunks, execute_kpis, replication_workers, run_tasks, year_end_tags
+from dxsim.execution.pool import pool_size
 from dxsim.execution.worlds import WORLD_SOURCES
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
@@ -515,7 +516,12 @@ def _same_horizon(scenarios: Sequence[Any], files: Sequence[Path], b: int) -> No
 
 
 def check_compare(
-    paths: Sequence[str | os.PathLike[str]], reps: int | None, baseline: str | None, *, yes: bool
+    paths: Sequence[str | os.PathLike[str]],
+    reps: int | None,
+    baseline: str | None,
+    *,
+    yes: bool,
+    workers: int | None = None,
 ) -> Estimate:
     """`dxsim compare`: every scenario runs `--reps` (default: the baseline's `replications`); refuse over budget."""
     scenarios = [load_scenario(p) for p in paths]
@@ -526,7 +532,14 @@ def check_compare(
         except DxsimInputError:
             b = 0  # compare_scenarios reports a bad --baseline itself
     n = reps if reps is not None else scenarios[b].replications
-    est = estimate(scenarios, [n] * len(scenarios), keeps_metrics=False, replications_alive=1, worlds_alive=2)
+    est = estimate(
+        scenarios,
+        [n] * len(scenarios),
+        keeps_metrics=False,
+        replications_alive=1,
+        worlds_alive=2,
+        pool_workers=pool_size(workers, n),
+    )
     if reps is not None:
         refuse_over_budget(est, yes=yes, option="--reps", value=reps)
     else:

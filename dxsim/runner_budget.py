@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dxsim.errors import DxsimInputError
@@ -115,13 +115,16 @@ def estimate(
     keeps_metrics: bool = True,
     replications_alive: int = 2,
     worlds_alive: int = 1,
+    pool_workers: int = 0,
 ) -> Estimate:
     """Seconds and peak bytes of running `reps[i]` replications of each `scenarios[i]` one after another.
 
     `keeps_metrics`: every replication's national metrics stay in memory (dxsim run); False: only its KPIs (compare).
     `replications_alive`: replications whose AI job queues are in memory at once (run keeps replication 0).
     `worlds_alive`: prepared worlds held at once (compare caches two). Kept results of all scenarios are
-    summed (an upper bound: run frees a scenario's metrics once the next one has finished).
+    summed (an upper bound: run frees a scenario's metrics once the next one has finished). `pool_workers`: worker
+    processes, each holding a prepared world and a replication (`--workers 1000` started up to 1,000 of them
+    without a word).
     """
     seconds = 0.0
     kept = 0.0
@@ -140,15 +143,23 @@ def estimate(
         jobs_peak = max(jobs_peak, min(n, replications_alive) * jobs * BYTES_PER_AI_JOB)
         longest = max(longest, months)
         most_jobs = max(most_jobs, jobs)
-    peak = min(worlds_alive, len(scenarios)) * WORLD_BYTES + kept + jobs_peak
+    workers_bytes = max(0, int(pool_workers)) * (WORLD_BYTES + jobs_peak / max(replications_alive, 1))
+    peak = min(worlds_alive, len(scenarios)) * WORLD_BYTES + kept + jobs_peak + workers_bytes
     return Estimate(seconds, peak, int(sum(reps)), longest, most_jobs)
 
 
-def check_run(paths: Sequence[str | os.PathLike[str]], reps: int | None, *, yes: bool) -> Estimate:
-    """`dxsim run`: estimate all the scenario files (reps = `--reps` or each file's `replications`); refuse over budget."""
+def check_run(
+    paths: Sequence[str | os.PathLike[str]],
+    reps: int | None,
+    *,
+    yes: bool,
+    pool_workers: Callable[[int], int] = lambda _n: 0,
+) -> Estimate:
+    """`dxsim run`: estimate all the scenario files (reps = `--reps` or each file's `replications`); refuse over budget.
+    `pool_workers(n)`: the worker processes a scenario of n replications starts (`dxsim.execution.pool.pool_size`)."""
     scenarios = [load_scenario(p) for p in paths]
     n = [reps if reps is not None else sc.replications for sc in scenarios]
-    est = estimate(scenarios, n, keeps_metrics=True, replications_alive=2)
+    est = estimate(scenarios, n, keeps_metrics=True, replications_alive=2, pool_workers=pool_workers(max(n)))
     if reps is not None:
         refuse_over_budget(est, yes=yes, option="--reps", value=reps)
     else:  # the replications come from the file(s): point at the largest
@@ -193,5 +204,5 @@ def refuse_over_budget(
         file=file,
         field=option,
         value=value,
-        allowed=_("fewer replications or a shorter horizon, or --yes"),
+        allowed=_("fewer replications, fewer --workers or a shorter horizon, or --yes"),
     )

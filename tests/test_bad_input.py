@@ -210,6 +210,27 @@ def test_estimate_grows_with_reps_and_horizon_and_budget_edges() -> None:
         rb.refuse_over_budget(big, yes=False)
 
 
+def test_worker_processes_count_in_the_memory_estimate(tmp_path: Path) -> None:
+    """`--workers 1000` started up to one process per replication, each with a prepared world, without a word. Each
+    worker process now adds a world and a replication to the estimate's peak (by hand: n x WORLD_BYTES plus its
+    share of the AI jobs), replication 0 runs in the calling process, and 100 workers for 100 replications are
+    refused with the estimate while 2 run."""
+    from dxsim import runner_budget as rb
+    from dxsim.execution.pool import pool_size
+
+    base = load_scenario(BASELINE)
+    alone, pooled = rb.estimate([base], [100]), rb.estimate([base], [100], pool_workers=10)
+    jobs = min(100, 2) * rb.expected_ai_jobs(base) * rb.BYTES_PER_AI_JOB
+    assert pooled.peak_bytes - alone.peak_bytes == pytest.approx(10 * (rb.WORLD_BYTES + jobs / 2))
+    assert pool_size(100, 100) == 99 and pool_size(2, 100) == 2 and pool_size(None, 1) == 0
+    assert pool_size(1, 100) == 0 and pool_size(0, 100) == 0  # in this process
+    out = tmp_path / "o"
+    res = dxsim("run", str(BASELINE), "--reps", "100", "--workers", "100", "--out", str(out))
+    one_line_error(res, "--reps", "100", "over the budget", "fewer --workers")
+    assert not out.exists()
+    assert not rb.estimate([base], [100], pool_workers=pool_size(2, 100)).over_budget
+
+
 # --------------------------------------------------------------------------- 2./3. horizon
 
 

@@ -755,6 +755,7 @@ def run(
     def run_all(sidecar: Sidecar | None) -> int:
         from dxsim.geo.planner_files import CountryOnce, check_planner_files
         from dxsim.runner import default_run_dir, run_scenario
+        from dxsim.execution.pool import pool_size
         from dxsim.runner_budget import check_run
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import check_override
@@ -763,7 +764,7 @@ def run(
         # overrides are held to the scenario schema's ranges, and a costly job is stated before it starts
         run_seed = None if seed is None else check_override("seed", seed, option="--seed")
         run_reps = None if reps is None else check_override("replications", reps, option="--reps")
-        check_run(scenario, run_reps, yes=yes)
+        check_run(scenario, run_reps, yes=yes, pool_workers=lambda n: pool_size(workers, n))
 
         # where each scenario goes, decided up front: two runs must never write the same folder
         targets: dict[Path, Path] = {}
@@ -1475,7 +1476,7 @@ def compare(
             )
         cmp_seed = None if seed is None else check_override("seed", seed, option="--seed")
         cmp_reps = None if reps is None else check_override("replications", reps, option="--reps")
-        check_compare(scenario, cmp_reps, baseline, yes=yes)
+        check_compare(scenario, cmp_reps, baseline, yes=yes, workers=workers)
         if out_dir is not None:
             # refuse a folder dxsim may not replace before minutes of work
             check_output_dir(out_dir, kind="compare")

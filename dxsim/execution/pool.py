@@ -52,6 +52,16 @@ def replication_workers(workers: int | None, n_replications: int) -> int:
     return (os.cpu_count() or 1) if n_replications >= POOL_MIN_REPLICATIONS else 0
 
 
+def pool_size(workers: int | None, replications: int) -> int:
+    """Worker processes a run of `replications` starts: replication 0 runs in the calling process, the rest on
+    :func:`replication_workers` workers, at most one per replication (0: none). For the cost estimate."""
+    rest = replications - 1
+    if rest <= 0:
+        return 0
+    n = replication_workers(workers, rest)
+    return min(n, rest) if n > 0 else 0
+
+
 def chunks(indices: list[int], workers: int) -> list[list[int]]:
     """Consecutive runs of replications, about four per worker so the cores stay busy to the end."""
     size = max(1, min(CHUNK_MAX_REPLICATIONS, math.ceil(len(indices) / max(1, 4 * workers))))
