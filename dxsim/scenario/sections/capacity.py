@@ -52,7 +52,9 @@ class Capacity(StrictModel):
         ge=0.1,
         le=1_000,
         description="A covered person is served when an active user at the cell edge (the 5th percentile of the "
-        "cell's rates) still gets this download rate at the busy hour; below it the cell is capacity-short.",
+        "cell's rates) still gets this download rate at the busy hour; below it the cell is capacity-short. It also "
+        "steers the build: each year the operators bring forward the planned sites that stand in capacity-short "
+        "cells, so a higher rate moves sites (and coverage dates), not only who counts as served.",
         source="UN Office of the Tech Envoy / ITU universal meaningful connectivity aspiration for 2030: broadband "
         "connections faster than 10 Mbit/s (blog.ciriontechnologies.com, 'What's needed to provide worldwide "
         "connectivity by 2030'); the 5G link budgets' DL edge target is also 10 Mbps (China Telecom 3D-UMa budget)",
