@@ -278,3 +278,18 @@ def test_a_log_hears_of_many_replications_at_most_once_per_5_percent(monkeypatch
     assert lines[0] == "big.toml: prepared world from the cache (0.2 s)", lines
     counts = [ln for ln in lines if "replications done" in ln]
     assert len(counts) == 20 and counts[-1].startswith("big.toml: 1,000 of 1,000 replications done"), counts
+
+
+def test_a_compare_in_a_log_says_how_far_it_is_and_where_each_world_came_from(tmp_path: Path) -> None:
+    """Piped, `dxsim compare` was silent for 30 s, and where each scenario's prepared world came from was only in
+    compare.json. A log now hears the replications done (as `run` says them) and, per scenario, its world: the two
+    scenarios share one world here (push-5g changes only simulation fields), so the second is already in memory."""
+    from conftest import BASELINE
+
+    r = dxsim_cmd("compare", str(BASELINE), str(BASELINE.parent / "push-5g.toml"), "--reps", "1")
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert lines[-3].startswith("2 of 2 replications done ("), lines
+    assert lines[-2].startswith("baseline: prepared world "), lines
+    assert lines[-1].startswith("push-5g: prepared world already in memory ("), lines
+    assert all("None" not in ln for ln in lines)

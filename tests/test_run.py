@@ -205,7 +205,10 @@ def test_metric_names_are_the_documented_ones(metrics):
     counts = nat.group_by("date", "replication", "metric").len()
     assert counts["len"].max() == 1
     periods = nat.select("date", "replication").unique().height
-    at_the_end = {"pop_5g_capacity_short_edge_pct", "pop_mbb_capacity_short_edge_pct"}  # the last month end only
+    at_the_end = {
+        "pop_5g_capacity_short_edge_pct",
+        "pop_mbb_capacity_short_edge_pct",
+    }  # the last month end only
     monthly = (set(METRICS) - {"ai_job_wait_days_p50"} - at_the_end) | {
         f"campaign_{c.name}_{x}" for c in campaigns for x in CAMPAIGN_MONTHLY
     }

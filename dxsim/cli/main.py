@@ -412,6 +412,10 @@ RUN_LOG_EVERY_S = (
 RUN_LOG_STEPS = 20  # ... at most one line per 5% of the replications, however many there are
 
 
+# how a compare's log names where a scenario's prepared world came from (dxsim.execution.worlds.WORLD_SOURCES)
+WORLD_SOURCE_WORDS = {"memory": N_("already in memory"), "store": N_("from the cache"), "built": N_("built")}
+
+
 class ProgressLog:
     """A long job's progress line in a log (stderr not a terminal) every LOG_EVERY_S; from a short job nothing, so a
     fault there stays the one line on stderr. `text` (N_-marked): "{done} of {total} ... ({elapsed})"."""
@@ -1481,16 +1485,32 @@ def compare(
             # refuse a folder dxsim may not replace before minutes of work
             check_output_dir(out_dir, kind="compare")
         with StepDisplay(_("comparing")) as shown:
+            # a log heard nothing of a 30 s compare: the replications done, as `run` says them (RunLog's pace)
+            log = RunLog("")
+
+            def on_rep(done: int, total: int) -> None:
+                shown.count(done, total)
+                log(done, total)
+
             res = compare_scenarios(
                 scenario,
                 reps=cmp_reps,
                 baseline=baseline,
                 seed=cmp_seed,
                 progress=shown.describe,
-                on_replication=shown.count,
+                on_replication=on_rep,
                 workers=workers,
                 scheduler=scheduler,
             )
+        if not err.is_terminal:  # where each scenario's world came from (compare.json has it too)
+            for run in res.runs:
+                log.line(
+                    _("{name}: prepared world {source} ({elapsed})").format(
+                        name=run.name,
+                        source=_(WORLD_SOURCE_WORDS.get(run.timing.get("world_source", ""), "built")),
+                        elapsed=F.duration(float(run.timing.get("prepare_s", 0.0))),
+                    )
+                )
         out.print(rich_differences(res))
         for table in rich_tables(res, out.width):
             out.print(table)
