@@ -704,6 +704,26 @@ def stranded_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
     )
 
 
+def last_p50s(
+    metrics: pl.DataFrame, names: Sequence[str], start: Any = None, end: Any = None
+) -> dict[str, float]:
+    """Each named national metric's P50 over the replications at its last month end in the period (the metrics a
+    replication writes once, at the end, as well as the monthly ones); a metric absent or without a P50 is left out."""
+    nat = _period(metrics.filter((pl.col("area") == "VN") & pl.col("metric").is_in(list(names))), start, end)
+    out: dict[str, float] = {}
+    for name in names:
+        rows = nat.filter(pl.col("metric") == name)
+        if rows.height == 0:
+            continue
+        last = rows.filter(pl.col("date") == pl.col("date").max())
+        q = kpi_quantiles(
+            {name: dict(zip(last["replication"].to_list(), last["value"].to_list()))}, last.height
+        )
+        if q[name] is not None:
+            out[name] = float(cast(float, q[name]))
+    return out
+
+
 SHORT_VILLAGES_METRIC = (
     "villages_capacity_short"  # on air, link below the busy-hour demand (dxsim.sim.villages)
 )
@@ -715,22 +735,13 @@ def short_villages_line(metrics: pl.DataFrame, start: Any = None, end: Any = Non
     Why: with LEO links too thin for their villages 597 of 602 ended capacity-short while the only village line said
     "grid-line works bind": the held shares count the days before a village has signal, and a thin link holds it after.
     """
-    nat = _period(
-        metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == SHORT_VILLAGES_METRIC)), start, end
-    )
-    if nat.height == 0:
-        return ""
-    last = nat.filter(pl.col("date") == pl.col("date").max())
-    q = kpi_quantiles(
-        {"short": dict(zip(last["replication"].to_list(), last["value"].to_list()))}, last.height
-    )
-    short = q["short"]
-    if short is None or float(short) < 0.5:
+    short = last_p50s(metrics, (SHORT_VILLAGES_METRIC,), start, end).get(SHORT_VILLAGES_METRIC)
+    if short is None or short < 0.5:
         return ""
     return _(
         "villages: {n} on air but capacity-short at the end (P50 over replications): their links carry less than "
         "their busy-hour demand, so backhaul capacity, not works, limits them"
-    ).format(n=F.number(float(short), 0))
+    ).format(n=F.number(short, 0))
 
 
 # per layer: (capacity-short share, the part of it in cells whose edge rate is not above the served rate), % of people
@@ -758,27 +769,17 @@ def service_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
 
     Why: a served rate of 25 Mbps left 93% of people short on 4G and the why-lines named coverage dates and crews:
     no line said that the 4G cells' edge rate (~21 Mbps) is below it, which no load, crew or budget relieves."""
-    nat = _period(metrics.filter(pl.col("area") == "VN"), start, end)
     out = []
     for layer, (short_metric, edge_metric) in SHORT_LAYERS.items():
-        rows = nat.filter(pl.col("metric").is_in([short_metric, edge_metric]))
-        last = rows.filter(pl.col("date") == rows["date"].max()) if rows.height else rows
-        vals = {
-            m: dict(zip(g["replication"].to_list(), g["value"].to_list()))
-            for m in (short_metric, edge_metric)
-            if (g := last.filter(pl.col("metric") == m)).height
-        }
-        if short_metric not in vals or edge_metric not in vals:
+        p50 = last_p50s(metrics, (short_metric, edge_metric), start, end)
+        short, edge = p50.get(short_metric), p50.get(edge_metric)
+        if short is None or edge is None or short < SHORT_SAID_FROM_PCT:
             continue
-        q = kpi_quantiles(vals, len(vals[short_metric]))
-        short, edge = q[short_metric], q[edge_metric]
-        if short is None or edge is None or float(short) < SHORT_SAID_FROM_PCT:
-            continue
-        share = min(100.0, 100.0 * float(edge) / float(short))
+        share = min(100.0, 100.0 * edge / short)
         edge_held = share >= 50.0
         main, rest = (share, 100.0 - share) if edge_held else (100.0 - share, share)
         text = _(SHORT_EDGE_HELD if edge_held else SHORT_LOAD_HELD).format(
-            layer=_(SHORT_LAYER_NAMES[layer]), short=F.number(float(short), 1), main=F.number(main, 0)
+            layer=_(SHORT_LAYER_NAMES[layer]), short=F.number(short, 1), main=F.number(main, 0)
         )
         if round(rest) >= 1:
             text += "; " + (
