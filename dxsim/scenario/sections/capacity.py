@@ -97,7 +97,7 @@ class Capacity(StrictModel):
     )
     busy_hour_to_average_ratio: float = param(
         1.72,
-        unit="busy-hour traffic / average-hour traffic",
+        unit="times the average hour's traffic",
         ge=1,
         le=5,
         description="How much more traffic the busiest hour carries than the average hour of the day.",
