@@ -857,8 +857,8 @@ def run(
                         "binds):"
                     )
                 )
-                for line in why:
-                    out.print(f"  {line}")
+                for line in why:  # one line each, as written (a log or grep must find a whole line)
+                    out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
             out.print(_("wrote {folder}/").format(folder=res.out_dir))
         return 0
 
@@ -1515,7 +1515,7 @@ def compare(
         for table in rich_tables(res, out.width):
             out.print(table)
         for line in bottleneck_lines(res):
-            out.print(line, markup=False, highlight=False)
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
         if out_dir is not None:
             for p in write_compare(res, out_dir):
                 out.print(_("wrote {path}").format(path=p))
