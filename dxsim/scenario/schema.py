@@ -90,7 +90,9 @@ class Scenario(StrictModel):
         unit="-",
         ge=0,
         le=2**32 - 1,
-        description="Root of the run's random-number tree (same seed, same results).",
+        description="Root of the run's random-number tree (same seed, same results): every replication's draws. The "
+        "synthetic layers have seeds of their own (sites.synthetic_seed, villages.layer.synthetic_seed, "
+        "compute.datacentres.synthetic_seed), so a changed seed keeps the same site, village and data-centre layers.",
         source="dxsim convention",
     )
     replications: int = param(
