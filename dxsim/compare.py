@@ -52,8 +52,9 @@ held little yet the outcome moved, "cut": the same for a resource the option cut
 little in the baseline and binds in the option, changed field or not (a budget a new campaign exhausts, a cut
 resource), "relieved": one that bound and the outcome moved, "unmoved": one that held part of the time and nothing
 moved, "effect": a lever that adds capacity itself (state data-centre money, GPU orders) and what it moved,
-"mixed": an outcome moved but the option changes other fields of that programme too, or "support"), programme,
-region, binding, share_pct, binds_pct, held_months_pct, crew_idle_pct, text.
+"mixed": an outcome moved but the option changes other fields of that programme too, "support", or "money": which
+public purse moved public money), programme, region, binding, share_pct, binds_pct, held_months_pct, crew_idle_pct,
+text.
 """
 
 from __future__ import annotations
