@@ -826,10 +826,12 @@ YEAR_FLOW_COUNTERPART: dict[str, tuple[str, ...]] = {
 
 
 def counterpart_parts(metric: str, area: str, province_codes: set[str] | list[str]) -> tuple[str, ...]:
-    """Every model metric a reported (metric, area) is computed from: its counterpart, or a year flow's parts."""
+    """Every model metric a reported (metric, area) is computed from: its counterpart, a year flow's parts, or the
+    figure of another definition shown beside it (OTHER_DEFINITION; the backtest kept only the metrics named here,
+    so its speed row read "this run has no user_throughput_mbps_p50 metric")."""
     if metric in YEAR_FLOW_COUNTERPART:
         return YEAR_FLOW_COUNTERPART[metric] if area == NATIONAL else ()
-    m = model_counterpart(metric, area, province_codes)
+    m = model_counterpart(metric, area, province_codes) or other_definition(metric, area)
     return (m,) if m is not None else ()
 
 

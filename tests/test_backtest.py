@@ -629,3 +629,9 @@ def test_a_speed_test_median_is_shown_beside_the_model_of_another_definition_nev
     row = table.row(0, named=True)
     assert row["status"] == "info" and row["inside"] is None and row["p50"] == 47.0
     assert row["note"].startswith("another definition")
+    # the backtest keeps only the metrics counterpart_parts names: the speed's must be among them (it was not, and the
+    # row read "this run has no user_throughput_mbps_p50 metric")
+    from dxsim.calibration import counterpart_parts
+
+    assert counterpart_parts("mobile_download_mbps_median", "VN", PROVINCES) == ("user_throughput_mbps_p50",)
+    assert counterpart_parts("mobile_download_mbps_median", "08", PROVINCES) == ()

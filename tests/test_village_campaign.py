@@ -539,3 +539,47 @@ def test_an_unset_launch_deadline_is_written_in_as_the_deadline():
         deadline_at_launch=dt.date(2025, 9, 1),
     )
     assert kept.deadline_at_launch == dt.date(2025, 9, 1)  # a stated one is kept
+
+
+def test_a_campaign_whose_villages_earlier_campaigns_all_take_is_refused() -> None:
+    """A province's operator-paid campaign listed after the two 2025 ones claimed none of its villages (a village
+    belongs to the first campaign that lists it) and ran as "villages in scope 0 ... last village has signal 2025-10".
+    By hand on a four-village table: 'all' after 'with_power' and 'no_power' selects 4 and keeps none, refused naming
+    both; listed first it takes all four, and the later ones keep what it left (none), refused in turn; a campaign
+    that keeps at least one village is accepted."""
+    from dxsim.sim.villages.setup import resolve_campaigns
+
+    table = pl.DataFrame(
+        {
+            "village_id": ["A", "B", "C", "D"],
+            "gso34": ["08", "08", "11", "11"],
+            "has_grid_power": [True, False, True, False],
+        }
+    )
+    start = dt.date(2025, 10, 31)
+    wp = Campaign(
+        name="wp", launched=dt.date(2025, 7, 1), deadline=dt.date(2025, 9, 30), villages="with_power"
+    )
+    np_ = Campaign(
+        name="np", launched=dt.date(2025, 7, 1), deadline=dt.date(2025, 11, 30), villages="no_power"
+    )
+    late = Campaign(name="late", launched=dt.date(2026, 3, 1), deadline=dt.date(2026, 12, 31), villages="all")
+    some = Campaign(name="tq", launched=dt.date(2026, 3, 1), deadline=dt.date(2026, 12, 31), villages=["08"])
+
+    def scenario(*campaigns: Campaign) -> Scenario:
+        sc = Scenario(name="x")
+        villages = sc.villages.model_copy(update={"campaigns": list(campaigns)})
+        return sc.model_copy(
+            update={"villages": villages, "horizon": sc.horizon.model_copy(update={"start_date": start})}
+        )
+
+    with pytest.raises(DxsimInputError) as info:
+        resolve_campaigns(scenario(wp, np_, late), table)
+    err = info.value
+    assert err.field == "villages.campaigns.2" and err.value == "late"
+    assert "selects 4 villages, all of them claimed by campaigns listed before it (wp, np)" in str(err)
+    with pytest.raises(DxsimInputError) as info:
+        resolve_campaigns(scenario(late, wp, np_), table)
+    assert info.value.field == "villages.campaigns.1" and info.value.value == "wp"
+    specs = resolve_campaigns(scenario(some, wp, np_), table)  # tq takes A, B; wp keeps C, np keeps D
+    assert [int(s.in_scope.sum()) for s in specs] == [2, 1, 1]

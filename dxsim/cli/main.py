@@ -1099,7 +1099,7 @@ def _observations_table(obs_rows: pl.DataFrame, name: str) -> Table:
             scenario=name
         ),
         caption=_(
-            "{n} of {total} reported figures have no model counterpart (speeds, fibre, spectrum, "
+            "{n} of {total} reported figures have no model counterpart (fixed-line speeds, fibre, spectrum, "
             "per-company figures, ...): listed in calibration_observations.csv."
         ).format(n=F.number(n_none), total=F.number(obs_rows.height))
         + " "
@@ -1559,13 +1559,20 @@ def sweep(
                 shown.count(done, total)
                 log(done, total)
 
+            def stage(
+                text: str,
+            ) -> None:  # a log hears the stages too ("checking the sampled scenarios: 500 of ...")
+                shown.describe(text)
+                if not err.is_terminal:
+                    log.line(text)
+
             res = run_sweep(
                 sweep_file,
                 out_dir=out_dir,
                 workers=workers,
                 scheduler=scheduler,
                 yes=yes,
-                progress=shown.describe,
+                progress=stage,
                 on_run=on_run,
                 warn=lambda m: err.print(
                     _("warning: {message}").format(message=m), highlight=False, markup=False, soft_wrap=True

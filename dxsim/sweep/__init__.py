@@ -325,8 +325,9 @@ def run_sweep(
                     ),
                 ) from None
             finished[rec["run_id"]] = rec
-            say(_("run {run} done ({done}/{total})").format(run=rec["run"], done=len(finished), total=total))
-            if on_run:
+            if (
+                on_run
+            ):  # the count of runs done goes here; `progress` says the stages (a log prints each of them)
                 on_run(rec, len(finished), total)
 
         stats = None

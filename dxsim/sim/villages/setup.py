@@ -7,8 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from dxsim.errors import DxsimInputError
 from dxsim.geo.country import Country
 from dxsim.geo.planner_files import check_campaign_villages, check_village_ids
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
 from dxsim.scenario.schema import REGIONS, Scenario
 from dxsim.scenario.sections.villages_campaigns import Campaign
 from dxsim.scenario.sections.villages_options import REGIONS6, VillageOptions
@@ -60,6 +63,25 @@ def select_villages(c: Campaign, k: int, table: pl.DataFrame) -> np.ndarray:
     return out
 
 
+def raise_claimed_before(campaigns: list[Campaign], k: int, n_selected: int) -> None:
+    """Refuse campaign k whose villages all belong to campaigns listed before it (a village belongs to the first).
+
+    Why: a province's operator-paid campaign listed after the two 2025 ones claimed none of its 273 villages; it ran
+    as "villages in scope 0 ... last village has signal 2025-10" (before its launch) and moved nothing, unexplained."""
+    c = campaigns[k]
+    raise DxsimInputError(
+        _(
+            "selects {n} villages, all of them claimed by campaigns listed before it ({before}): a village belongs to "
+            "the first campaign that lists it, so this one would have none"
+        ).format(n=F.number(n_selected), before=", ".join(e.name for e in campaigns[:k])),
+        field=f"villages.campaigns.{k}",
+        value=c.name,
+        allowed=_("{name} listed before the campaigns that take its villages, or left out").format(
+            name=c.name
+        ),
+    )
+
+
 def temporary_power_costs(
     c: Campaign, table: pl.DataFrame, opts: VillageOptions
 ) -> tuple[np.ndarray, float, float, float]:
@@ -87,9 +109,12 @@ def resolve_campaigns(scenario: Scenario, table: pl.DataFrame) -> list[CampaignS
     start = scenario.horizon.start_date
     taken = np.zeros(table.height, dtype=bool)
     out = []
-    for k, c in enumerate(scenario.villages.campaigns):
+    campaigns = scenario.villages.campaigns
+    for k, c in enumerate(campaigns):
         selects = select_villages(c, k, table)
         scope = selects & ~taken
+        if selects.any() and not scope.any():
+            raise_claimed_before(campaigns, k, int(selects.sum()))
         taken |= scope
         capex, fuel, team_days, lead = temporary_power_costs(c, table, scenario.villages.options)
         out.append(
