@@ -75,6 +75,7 @@ import polars as pl
 from dxsim._version import __version__
 from dxsim.errors import DxsimInputError
 from dxsim.execution import KpiTask, chunks, execute_kpis, replication_workers, run_tasks, year_end_tags
+from dxsim.calibration import shown_day
 from dxsim.execution.pool import pool_size
 from dxsim.execution.worlds import WORLD_SOURCES
 from dxsim.i18n import N_
@@ -926,7 +927,7 @@ def public_money_line(result: CompareResult, run: ScenarioRun) -> str | None:
         line += " " + _(
             "(the villages of a campaign the utility and the operators pay are the programme's until it is launched, "
             "and its budget started some of them first: {campaigns})"
-        ).format(campaigns=", ".join(f"{name} {F.date(when)}" for name, when in later))
+        ).format(campaigns=", ".join(f"{name} {shown_day(when)}" for name, when in later))
     return line
 
 
