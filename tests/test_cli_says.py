@@ -50,6 +50,11 @@ def test_a_sweep_says_where_its_finished_runs_are(
 ) -> None:
     said = said_after(SweepInterrupted(4, 8, "outputs/sweeps/s/runs"), capsys, monkeypatch)
     assert "resume" in said and "outputs/sweeps/s/runs" in said
+    # one line however long the folder (it was hard-wrapped at 160 characters in a log), the counts grouped as
+    # everywhere else ("2,000", not "2000")
+    far = "/tmp/" + "deep/" * 40 + "runs"
+    said = said_after(SweepInterrupted(0, 2000, far), capsys, monkeypatch)
+    assert said.count("\n") == 1 and "after 0 of 2,000 runs" in said and far in said
 
 
 def test_a_run_whose_start_is_off_a_reported_figure_says_so() -> None:

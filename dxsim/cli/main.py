@@ -296,16 +296,22 @@ def _finish_interrupted(e: KeyboardInterrupt) -> None:
         err.print(
             _(
                 "interrupted: the finished runs are kept; run the same command again to resume ({reason})"
-            ).format(reason=e)
+            ).format(reason=e),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,  # one line in a log (a path may be long)
         )
     elif optimise is not None and isinstance(e, optimise.OptimiseInterrupted):
-        err.print(_("interrupted: {reason}").format(reason=e))
+        err.print(_("interrupted: {reason}").format(reason=e), highlight=False, markup=False, soft_wrap=True)
     elif WRITTEN:  # a folder swapped in before the interrupt is whole and in place: not "nothing was written"
         err.print(
             _(
                 "interrupted; {folders} had been written in full and replaced the earlier output, nothing else was "
                 "written"
-            ).format(folders=", ".join(f"{f}/" for f in WRITTEN))
+            ).format(folders=", ".join(f"{f}/" for f in WRITTEN)),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
         )
     else:
         err.print(_("interrupted; nothing was written, earlier outputs are unchanged"))

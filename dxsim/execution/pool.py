@@ -19,6 +19,7 @@ from typing import Any
 
 from dxsim.errors import DxsimInputError
 from dxsim.execution.tasks import execute_task
+from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 
 DASK_CONNECT_TIMEOUT = "10s"
@@ -32,10 +33,12 @@ class SweepInterrupted(KeyboardInterrupt):
         self.done, self.total, self.where = done, total, where
         super().__init__(
             _("interrupted after {done} of {total} runs; finished runs kept in {where}").format(
-                done=done, total=total, where=where
+                done=F.number(done), total=F.number(total), where=where
             )
             if where
-            else _("interrupted after {done} of {total} runs").format(done=done, total=total)
+            else _("interrupted after {done} of {total} runs").format(
+                done=F.number(done), total=F.number(total)
+            )
         )
 
 
