@@ -654,6 +654,16 @@ def test_decimal_year_round_trip():
     assert decimal_year_to_date(None) is None and decimal_year_to_date(math.nan) is None
 
 
+# metrics.parquet's columns, for tables made by hand
+METRICS_ROW_SCHEMA = {
+    "date": pl.Date,
+    "replication": pl.Int32,
+    "area": pl.String,
+    "metric": pl.String,
+    "value": pl.Float64,
+}
+
+
 def test_a_share_and_its_complement_come_from_one_p50():
     """Four replications of Sơn La in 2026: 5G coverage 61.44 / 71.43 / 75.0 / 80.0, so not covered 38.56 / 28.57 /
     25.0 / 20.0. The lower median of each is 71.43 and 25.0 (96.43 together; the helper saw 90.0 with ten). Now
@@ -667,14 +677,7 @@ def test_a_share_and_its_complement_come_from_one_p50():
         for r, c in enumerate(cov)
         for m, v in (("pop_covered_5g_pct", c), ("pop_5g_uncovered_pct", 100.0 - c))
     ]
-    schema = {
-        "date": pl.Date,
-        "replication": pl.Int32,
-        "area": pl.String,
-        "metric": pl.String,
-        "value": pl.Float64,
-    }
-    table = province_year_table(pl.DataFrame(rows, schema=schema))
+    table = province_year_table(pl.DataFrame(rows, schema=METRICS_ROW_SCHEMA))
     got = dict(table.select("metric", "value").iter_rows())
     assert got["pop_covered_5g_pct"] == 71.43  # sorted 61.44 71.43 75 80: the lower median
     assert got["pop_5g_uncovered_pct"] == pytest.approx(100.0 - 71.43)  # not 25.0, another run's
@@ -742,14 +745,11 @@ def test_the_three_service_states_of_a_province_year_add_up_to_100() -> None:
             ("pop_mbb_uncovered_pct", mbb_unc),
         ):
             rows.append({"date": end, "replication": r, "area": "22", "metric": m, "value": v})
-    schema = {
-        "date": pl.Date,
-        "replication": pl.Int32,
-        "area": pl.String,
-        "metric": pl.String,
-        "value": pl.Float64,
-    }
-    got = dict(province_year_table(pl.DataFrame(rows, schema=schema)).select("metric", "value").iter_rows())
+    got = dict(
+        province_year_table(pl.DataFrame(rows, schema=METRICS_ROW_SCHEMA))
+        .select("metric", "value")
+        .iter_rows()
+    )
     # lower medians by hand: covered 40 43 45 60 -> 43; served 20 30 36.15 40 -> 30;
     # 4G-or-better covered 98 99 96 97 -> 97; served 70 80 85 90 -> 80
     assert got["pop_covered_5g_pct"] == 43.0 and got["pop_5g_served_pct"] == 30.0
