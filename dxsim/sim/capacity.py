@@ -53,6 +53,7 @@ from dxsim.sim.service_kernel import (
     U64,
     add_site_supply,
     bin_range_mbps,
+    edge_held_short,
     evaluate_all,
     evaluate_cells,
     init_records,
@@ -435,20 +436,11 @@ class CellService:
 
         Why: a served rate of 25 Mbps left 93% of people short on 4G (the 4G edge rate is ~21 Mbps) and no output
         said why; the run's why-lines read these (once, at the last month end)."""
-        rec, served = self._rec, float(self.p.served_rate_mbps)
-
-        def edge_limited(col: int) -> np.ndarray:
-            mbps, p5 = rec[:, col], rec[:, col + 1]
-            edge = np.divide(p5, mbps, out=np.zeros_like(mbps), where=mbps > 0)
-            limited: np.ndarray = (mbps <= 0) | (edge <= served)
-            return limited
-
-        short5 = self.state[:, 1]
-        short_mbb = self.state[:, 2] - self.state[:, 3]
+        short5, short_mbb = edge_held_short(self._rec, float(self.p.served_rate_mbps))
         total = self.pop_total
         return {
-            "pop_5g_capacity_short_edge_pct": 100.0 * float(short5[edge_limited(R_S5)].sum()) / total,
-            "pop_mbb_capacity_short_edge_pct": 100.0 * float(short_mbb[edge_limited(R_S4)].sum()) / total,
+            "pop_5g_capacity_short_edge_pct": 100.0 * short5 / total,
+            "pop_mbb_capacity_short_edge_pct": 100.0 * short_mbb / total,
         }
 
     def by_group(self, group_pop: np.ndarray, cov5_group: np.ndarray) -> dict[str, np.ndarray]:
