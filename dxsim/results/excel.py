@@ -52,7 +52,7 @@ from dxsim.results.value_labels import (
     VILLAGE_SUBSET,
     unit_label,
 )
-from dxsim.results.writer import atomic_file
+from dxsim.results.writer import FILE_STAMP, atomic_file
 
 XLSX_NAME = "results.xlsx"
 SHEETS = ("About", "KPIs", "Provinces by year", "Villages", "Data centres")
@@ -450,6 +450,7 @@ def write_workbook(result_dir: Path) -> Path:
 
     def write(tmp: Path) -> None:
         wb = xlsxwriter.Workbook(str(tmp), _WORKBOOK_OPTIONS)
+        wb.set_properties({"created": FILE_STAMP})  # same run, same bytes
         try:
             _about_sheet(wb, summary, about)
             # one column holds counts, percentages and decimal years: Excel's General shows each as stored

@@ -42,7 +42,7 @@ from dxsim.results.run_files import (
     read_table,
     scan_metrics,
 )
-from dxsim.results.writer import atomic_file
+from dxsim.results.writer import FILE_STAMP, atomic_file
 
 GPKG_NAME = "results.gpkg"
 GPKG_VERSION = (
@@ -210,7 +210,12 @@ def layer_descriptions(result_dir: Path, names: list[str]) -> dict[str, str]:
 # SQLite settings while the temporary GeoPackage is written: no per-commit fsync (about a third of the time) and no
 # rollback journal (a tenth of the rest, and no `-journal` file a killed writer leaves in the run's folder). Neither
 # protects anything here: the file is a temporary one that `atomic_file` renames only once it is complete.
-_GPKG_WRITING = {"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "OFF"}
+# The layers' `last_change` is FILE_STAMP, not the clock (GDAL's OGR_CURRENT_DATE), so a re-run writes the same bytes.
+_GPKG_WRITING = {
+    "OGR_SQLITE_SYNCHRONOUS": "OFF",
+    "OGR_SQLITE_JOURNAL": "OFF",
+    "OGR_CURRENT_DATE": FILE_STAMP.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+}
 
 
 def _write_gpkg(layers: dict[str, Any], path: Path, descriptions: dict[str, str] | None = None) -> None:

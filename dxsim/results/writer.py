@@ -52,6 +52,12 @@ _RENAME_EXCHANGE = 2
 _DISK_FULL = re.compile(r"No space left on device|database or disk is full|os error 28", re.I)
 _AT_FDCWD = -100
 
+# The date written inside the workbook (its "created" property) and the GeoPackage (each layer's `last_change`):
+# 1980-01-01 00:00 UTC, the date XlsxWriter already gives the workbook's zip members. Why not the clock: with it,
+# two runs of one scenario and seed wrote different bytes, so a planner could not check by their hashes that a
+# re-run gave the same files. When dxsim wrote a folder is in its manifest (`written_utc`).
+FILE_STAMP = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+
 
 def write_json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
