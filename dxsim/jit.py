@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from numba import njit
+import numba
 
-__all__ = ["njit"]
+__all__ = ["kernels_without_cache", "njit"]
 
 BLAS_MODULE = "scipy.linalg.cython_blas"  # what numba.np.linalg.ensure_blas imports
 ARRAY_MATH_MODULE = "numba.np.arraymath"  # the numba module that runs that check when it is imported
@@ -36,3 +38,44 @@ def load_array_math_without_blas() -> None:
 
 
 load_array_math_without_blas()
+
+
+# Every kernel compiled on its own and kept in numba's on-disk cache (`cache=True`; `inline="always"` ones are
+# compiled into their callers and have no cache of their own), in the order their modules defined them.
+KERNELS: list[Any] = []
+Kernel = TypeVar("Kernel", bound=Callable[..., Any])
+
+
+def njit(**options: Any) -> Callable[[Kernel], Kernel]:
+    """numba's `njit(**options)` decorator, recording each cached kernel it makes in KERNELS (see
+    `kernels_without_cache`); the kernel keeps its Python signature for the type checker."""
+    decorate = numba.njit(**options)
+    cached = bool(options.get("cache")) and options.get("inline") != "always"
+
+    def register(fn: Kernel) -> Kernel:
+        kernel: Kernel = decorate(fn)
+        if cached:
+            KERNELS.append(kernel)
+        return kernel
+
+    return register
+
+
+def kernels_without_cache() -> list[str]:
+    """The loaded kernels with no up-to-date compiled copy in numba's on-disk cache (none yet, or one of an older
+    source): their first call compiles them (~15 s for all of a replication's, once after dxsim is installed or
+    updated).
+
+    Why: the first run after `make demo`'s install sat silent for those seconds; the run says it is compiling when
+    this is not empty. Reads numba's cache index as numba does before it compiles (numba 0.68's FunctionCache); a
+    kernel whose index cannot be read so counts as cached, so at worst the line is missing."""
+    missing = []
+    for kernel in KERNELS:
+        index = getattr(getattr(kernel, "_cache", None), "_cache_file", None)
+        try:
+            fresh = bool(index._load_index()) if index is not None else True
+        except Exception:  # another numba's layout: say nothing rather than fail a run
+            fresh = True
+        if not fresh:
+            missing.append(f"{kernel.py_func.__module__}.{kernel.py_func.__qualname__}")
+    return missing

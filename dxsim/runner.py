@@ -22,6 +22,7 @@ from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
+from dxsim.jit import kernels_without_cache
 from dxsim.output_helper import ChartPool, Sidecar, chart_index, run_with, sidecar_work
 from dxsim.results.datacentres import datacentre_table
 from dxsim.results.decisions import decisions_table
@@ -252,6 +253,14 @@ def simulate(
         # first: after an install or a code change it also compiles the model's kernels (~15 s, once).
         if on_replication:
             on_replication(0, reps)
+        if (
+            kernels_without_cache()
+        ):  # the wait says what it is (it sat silent for ~15 s after `make demo`'s install)
+            say(
+                _(
+                    "compiling the model's kernels for this machine: once after installing or updating dxsim (~15 s)"
+                )
+            )
         try:
             first = run_replication(world, 0, seed=seed)
         except DxsimInputError as exc:  # a scenario value only the simulation can check (an order's dc_hint)

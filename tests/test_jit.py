@@ -51,7 +51,7 @@ def test_compiled_dot_falls_back_to_numbas_own_loop_with_the_same_result():
         import dxsim.jit
         from dxsim.jit import njit
 
-        @njit
+        @njit()
         def dot(a, b):
             return np.dot(a, b)
 
@@ -87,3 +87,38 @@ def test_a_plain_run_loads_only_what_its_own_process_needs(tmp_path):
     )
     assert out.splitlines()[-1] == "[]"
     assert (tmp_path / "run" / "results.gpkg").is_file()  # written, by the helper
+
+
+def test_the_kernels_without_a_cached_copy_are_named_until_compiled_and_again_after_an_edit(tmp_path):
+    """kernels_without_cache (what `dxsim run` says "compiling the model's kernels" by): a new cached kernel is named
+    before its first call, not after it, nor in the next process (numba read it from disk), and again once its source
+    changed (numba's cache is stale then). An inline kernel has no cache of its own and is never named."""
+    (tmp_path / "kmod.py").write_text(
+        textwrap.dedent(
+            """
+            from dxsim.jit import njit
+
+            @njit(cache=True, inline="always")
+            def twice(x):
+                return 2 * x
+
+            @njit(cache=True)
+            def add_twice(x, y):
+                return x + twice(y)
+            """
+        )
+    )
+    probe = f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        import kmod
+        from dxsim.jit import kernels_without_cache
+        print([k for k in kernels_without_cache() if k.startswith("kmod.")])
+        assert kmod.add_twice(1, 2) == 5
+        print([k for k in kernels_without_cache() if k.startswith("kmod.")])
+        """
+    assert _run(probe).splitlines() == ["['kmod.add_twice']", "[]"]
+    assert _run(probe).splitlines() == ["[]", "[]"]
+    source = tmp_path / "kmod.py"
+    source.write_text(source.read_text() + "\n# edited\n")
+    assert _run(probe).splitlines() == ["['kmod.add_twice']", "[]"]
