@@ -282,6 +282,31 @@ def test_eviction_keeps_the_newest_and_only_touches_its_own_files(
     )
 
 
+def test_a_stored_world_that_pushes_others_out_says_how_many(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, baseline
+) -> None:  # type: ignore[no-untyped-def]
+    """DXSIM_WORLD_CACHE_MB=0 kept only the newest world and removed the others without a word, so the next run of
+    another scenario built its world again unexplained. The world line says what storing removed."""
+    for k in range(2):
+        (tmp_path / f"old{k}.world").write_bytes(b"x" * 1000)
+    monkeypatch.setattr(ws, "store_dir", lambda: tmp_path)
+    monkeypatch.setattr(ws, "store_key", lambda *_a: "new")
+    monkeypatch.setattr(ws, "prepare_world", lambda *_a, **_k: "a world")
+    monkeypatch.setattr(ws, "dump_world", lambda _w, path: path.write_bytes(b"y" * 10))
+    monkeypatch.setenv("DXSIM_WORLD_CACHE_MB", "0")
+    said: list[str] = []
+    assert ws.load_or_prepare_world(baseline, None, SCEN, progress=said.append) == "a world"  # type: ignore[arg-type]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.world"]
+    assert ws.LAST.evicted == 2
+    assert "storing it removed 2 least recently used (DXSIM_WORLD_CACHE_MB = 0)" in said[-1]
+    monkeypatch.setattr(
+        ws, "store_key", lambda *_a: "newer"
+    )  # the budget allows it: nothing removed, not said
+    monkeypatch.setenv("DXSIM_WORLD_CACHE_MB", "1")
+    ws.load_or_prepare_world(baseline, None, SCEN, progress=said.append)  # type: ignore[arg-type]
+    assert ws.LAST.evicted == 0 and "removed" not in said[-1] and "none stored" in said[-1]
+
+
 def test_store_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DXSIM_WORLD_CACHE", "0")
     assert ws.store_dir() is None

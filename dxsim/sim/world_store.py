@@ -359,6 +359,7 @@ class StoreStats:
     )
     store_off: bool = False
     written_bytes: int = 0
+    evicted: int = 0  # stored worlds the new one pushed out (least recently used, past DXSIM_WORLD_CACHE_MB)
     seconds: float = 0.0
 
 
@@ -421,6 +422,11 @@ def world_line() -> str:
         return _("prepared world built, the store is off (DXSIM_WORLD_CACHE=0) ({elapsed})").format(
             elapsed=took
         )
+    if LAST.evicted:  # why the next run of another scenario builds its world again
+        return _(
+            "prepared world built: none stored for these inputs yet; storing it removed {n} least recently used "
+            "(DXSIM_WORLD_CACHE_MB = {mb}) ({elapsed})"
+        ).format(n=F.number(LAST.evicted), mb=F.number(_budget_bytes() / 1e6), elapsed=took)
     return _("prepared world built: none stored for these inputs yet ({elapsed})").format(elapsed=took)
 
 
@@ -465,7 +471,7 @@ def _load_or_prepare(
         if shutil.disk_usage(folder).free > MIN_FREE_BYTES:
             say(_("storing the prepared world"))
             LAST.written_bytes = dump_world(world, path)
-            evict(folder, keep=path)
+            LAST.evicted = sum(p.name.endswith(SUFFIX) for p in evict(folder, keep=path))
     except OSError as exc:  # a read-only or full disk only costs the next run the preparation
         say(_("prepared world not stored ({reason})").format(reason=exc.strerror or exc))
     return world
