@@ -97,12 +97,15 @@ def province_layer(result_dir: Path) -> Any:
     wide = table.pivot(on="column", index="area", values="value").select("area", *columns)
     # counts as integers (QGIS labels "12,345", not "12345.0"): a P50 is one run's value, so a count's is whole
     metric_of = dict(table.select("column", "metric").unique().iter_rows())
-    wide = wide.with_columns(
-        pl.col(c).cast(pl.Int64)
-        for c in columns
-        if metric_unit(metric_of[c]) in COUNT_UNITS
-        and bool(((wide[c] - wide[c].round(0)).abs().fill_null(0.0) < 1e-9).all())
+    counts = [c for c in columns if metric_unit(metric_of[c]) in COUNT_UNITS]
+    whole = (
+        wide.select(  # one query for all count columns (a query each was ~600 small ones, ~60 ms)
+            ((pl.col(c) - pl.col(c).round(0)).abs().fill_null(0.0) < 1e-9).all().alias(c) for c in counts
+        ).row(0, named=True)
+        if counts
+        else {}
     )
+    wide = wide.with_columns(pl.col(c).cast(pl.Int64) for c in counts if whole[c])
     unknown = sorted(set(wide["area"].to_list()) - set(provinces["gso34"]))
     if unknown:
         raise DxsimInputError(
