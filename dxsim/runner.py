@@ -253,9 +253,8 @@ def simulate(
         # first: after an install or a code change it also compiles the model's kernels (~15 s, once).
         if on_replication:
             on_replication(0, reps)
-        if (
-            kernels_without_cache()
-        ):  # the wait says what it is (it sat silent for ~15 s after `make demo`'s install)
+        # ... and the wait says what it is (it sat silent for ~15 s after `make demo`'s install)
+        if kernels_without_cache():
             say(
                 _(
                     "compiling the model's kernels for this machine: once after installing or updating dxsim (~15 s)"
