@@ -588,7 +588,7 @@ def test_a_5g_move_of_coverage_names_the_served_move_and_the_densification_besid
     from dxsim.compare import CompareResult, outcome_moved
 
     months = 1 / 12
-    kpis = ["year_5g_pop_90pct", "pop_5g_served_pct_2030_12", "sites_brought_forward_for_capacity_total"]
+    kpis = ["year_5g_pop_90pct", "pop_5g_served_pct_2030_12", "stations_5g_built_for_capacity_end"]
 
     def res(d_fwd: float) -> CompareResult:
         q = pl.DataFrame(
@@ -606,19 +606,23 @@ def test_a_5g_move_of_coverage_names_the_served_move_and_the_densification_besid
         table = pl.DataFrame(
             {
                 "kpi": kpis,
-                "label": ["Date 5G covers 90%", "Population where 5G serves, 2030-12 end", "5G site moves"],
-                "unit": ["decimal year", "%", "sites"],
-                "base": [2027.75, 95.9, 181_233.0],
+                "label": [
+                    "Date 5G covers 90%",
+                    "Population where 5G serves, 2030-12 end",
+                    "5G stations built for capacity",
+                ],
+                "unit": ["decimal year", "%", "stations"],
+                "base": [2027.75, 95.9, 40_000.0],
             }
         )
         return CompareResult(table, q, pl.DataFrame(), ["base", "r700"], "base", 1, 3, [])
 
-    assert outcome_moved(res(-142_835.0), "r700", "5g") == (
+    assert outcome_moved(res(-30_000.0), "r700", "5g") == (
         "date 5G covers 90% moved -10.0 mo; population where 5G serves, 2030-12 end moved -21.6 points; "
-        "5G site moves moved -142,835 sites"
+        "5G stations built for capacity moved -30,000 stations"
     )
-    # 10,000 of 181,233 is under a tenth: not named
-    assert outcome_moved(res(-10_000.0), "r700", "5g") == (
+    # 3,000 of 40,000 is under a tenth: not named
+    assert outcome_moved(res(-3_000.0), "r700", "5g") == (
         "date 5G covers 90% moved -10.0 mo; population where 5G serves, 2030-12 end moved -21.6 points"
     )
 

@@ -54,6 +54,7 @@ SERVED_KPIS = (  # served, not only covered (dxsim.sim.capacity)
     "year_5g_served_90pct",
     "year_5g_served_99pct",
     "sites_brought_forward_for_capacity_total",
+    "stations_5g_built_for_capacity_end",
 )
 VILLAGE_KPIS = (
     "villages_unconnected_start",

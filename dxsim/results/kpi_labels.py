@@ -68,7 +68,13 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "pop_5g_served_added_persons": (N_("People newly served by 5G (persons)"), "count"),
     "sites_brought_forward_for_capacity_total": (
         N_(
-            "5G site moves for capacity: sites moved to the head of the plans where cells are short, at each year's demand step, summed (a site can move in several years) (sites)"
+            "5G plan sites brought forward for capacity: moved to the head of the plans where cells are short, at a year's demand step, each site once, built by the end or not (sites)"
+        ),
+        "count",
+    ),
+    "stations_5g_built_for_capacity_end": (
+        N_(
+            "5G stations on air at the end that were brought forward for capacity before they were ordered (stations)"
         ),
         "count",
     ),

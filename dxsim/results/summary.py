@@ -164,6 +164,8 @@ def per_replication_kpis(
             kpis["sites_brought_forward_for_capacity_total"] = sum_by_replication(
                 nat, "sites_brought_forward_for_capacity"
             )
+        if "stations_5g_built_for_capacity" in present:  # ... and how many of them were built
+            kpis["stations_5g_built_for_capacity_end"] = at("stations_5g_built_for_capacity", last)
     if "support_accrued_unpaid_vnd_bn" in present:  # earned under programmes that pay after the horizon
         kpis["support_accrued_unpaid_vnd_bn"] = at("support_accrued_unpaid_vnd_bn", last)
     for name in ("viettel", "vnpt", "mobifone"):

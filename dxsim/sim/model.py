@@ -153,6 +153,8 @@ class Monitor:
             [g.copy() for g in world.cov5g_start_by_operator] if world.cov5g_start_by_operator else None
         )
         self.applied = np.zeros(world.plan.n, dtype=bool)
+        # plan sites moved to the head of their operator's queue for capacity, ever (each is counted once)
+        self.brought_forward = np.zeros(world.plan.n, dtype=bool)
         self.applied[: rollout.n_start] = True
         # sites a crew has taken (Rollout.taken_log) whose on-air day had not come at the last month end, and how
         # much of the log has been read: the month's new sites come from these, not from a scan of the whole plan
@@ -298,7 +300,16 @@ class Monitor:
         new_year = sv.year != date.year
         sv.update(date.year)
         moved = self.plan_for_capacity(sv) if new_year else 0
-        self.rec.national(date, {**sv.national(), "sites_brought_forward_for_capacity": float(moved)})
+        self.rec.national(
+            date,
+            {
+                **sv.national(),
+                "sites_brought_forward_for_capacity": float(moved),
+                "stations_5g_built_for_capacity": float(
+                    np.count_nonzero(self.brought_forward & self.applied)
+                ),
+            },
+        )
         if self._surge_final:  # what held the capacity-short people at the end (dxsim.results.bottlenecks)
             self.rec.national(date, sv.edge_limited_short())
         for name, values in sv.by_group(self.w.province_pop, self.cov5.covered_pop_group).items():
@@ -306,14 +317,18 @@ class Monitor:
 
     def plan_for_capacity(self, sv: CellService) -> int:
         """Each year, when demand steps up, each operator brings forward the sites of its next year's orders that stand
-        in capacity-short cells (most short people first): densification where traffic outgrows the cells."""
-        moved = 0
+        in capacity-short cells (most short people first): densification where traffic outgrows the cells. Returns
+        the sites moved for the first time: a site not yet ordered a year later is moved again, and counting every
+        move summed to 227,046 in a run that built 88,056 stations."""
+        first = 0
         for k in range(len(OPERATORS)):
             window = self.r.remaining(k, CAPACITY_REPLAN_WINDOW_SITES)
             pick = sv.short_sites_first(window)  # most short people first, ties in queue order
             if pick.size:
-                moved += self.r.bring_forward(k, pick)
-        return moved
+                moved = self.r.bring_forward(k, pick)
+                first += int(np.count_nonzero(~self.brought_forward[moved]))
+                self.brought_forward[moved] = True
+        return first
 
     def held_metrics(self, day: float) -> dict[str, float]:
         """Shares (%) of the month's held-back site-days by cause, per region (they add up to 100), and the share

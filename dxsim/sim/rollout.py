@@ -381,13 +381,14 @@ class Rollout:
             cache[k] = (sites, rest)
         return rest if limit is None else rest[:limit]
 
-    def bring_forward(self, k: int, sites: np.ndarray) -> int:
+    def bring_forward(self, k: int, sites: np.ndarray) -> np.ndarray:
         """Move these sites of operator k to the head of its queue, in the given order (where cells are capacity-short,
-        dxsim.sim.capacity): they are ordered first, still subject to the pace, the business case and the budget."""
+        dxsim.sim.capacity): they are ordered first, still subject to the pace, the business case and the budget.
+        Returns the sites moved (those not yet ordered)."""
         sites = np.asarray(sites, dtype=np.int64)
-        front = sites[~self.state.ordered[sites]]
+        front: np.ndarray = sites[~self.state.ordered[sites]]
         if front.size == 0:
-            return 0
+            return front
         i = self._op_next[k]
         old = self.op_sites[k]
         moved = np.zeros(
@@ -414,7 +415,7 @@ class Rollout:
                 [0, 0],
                 loss,
             )
-        return int(front.size)
+        return front
 
     def _open_programmes(self, k: int, day: float) -> list[tuple[Support, float]]:
         """Programmes operator k can still join today whose threshold it expects to meet (once per month), each with
