@@ -523,6 +523,13 @@ def test_workbook_people_columns_show_whole_persons(run_dir):
     for label in ("People covered by 5G", "People covered by 4G", "People in connected villages"):
         assert ws.cell(row=2, column=header[label]).number_format == "#,##0", label
     assert ws.cell(row=2, column=header["5G population coverage (%)"]).number_format == "#,##0.00"
+    # every percentage with two decimals, also one whose values are all whole (5G capacity-short is 0 everywhere in
+    # the baseline, and read "0" beside "45.32")
+    percent = [label for label in header if str(label).endswith("(%)")]
+    assert "Population in 5G coverage but capacity-short (%)" in percent
+    for label in percent:
+        column = [ws.cell(row=r, column=header[label]) for r in range(2, ws.max_row + 1)]
+        assert {c.number_format for c in column if isinstance(c.value, float | int)} == {"#,##0.00"}, label
 
 
 def test_workbook_provinces_equal_metrics(run_dir, metrics, province_props):

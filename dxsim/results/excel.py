@@ -290,11 +290,14 @@ def _clean(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _number_formats(df: pl.DataFrame) -> dict[str, str]:
-    """Whole-number float columns as '#,##0', coordinates with 6 decimals (~0.1 m), others with two."""
+    """Whole-number float columns as '#,##0', coordinates with 6 decimals (~0.1 m), others (and every percentage,
+    whole or not: a column of 0 % beside columns of 45.32 % read as another kind of number) with two."""
     out = {}
     for c, t in df.schema.items():
         if c in (_("Longitude"), _("Latitude")):  # the headers are in the language in use
             out[c] = "0.000000"
+        elif t.is_float() and c.endswith("(%)"):
+            out[c] = "#,##0.00"
         elif t.is_float():
             s = df[c].drop_nulls()
             whole = s.len() > 0 and bool((s == s.round(0)).all())
