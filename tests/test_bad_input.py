@@ -817,3 +817,15 @@ def test_dxsim_debug_0_is_off(value: str, on: bool) -> None:
     from dxsim.cli.main import debug_from_env
 
     assert debug_from_env(value) is on
+
+
+def test_a_vietnamese_key_in_an_error_keeps_its_letters(tmp_path: Path) -> None:
+    """A planner wrote the region as "Tây Bắc": the error named the field `extra_utility_teams."T\\u00e2y B\\u1eafc"`.
+    The key is written as it was typed, in TOML's quotes."""
+    sc = write(
+        tmp_path / "vn.toml",
+        'name = "vn"\n[[villages.campaigns]]\nname = "tb"\nvillages = ["11"]\nlaunched = 2026-01-01\n'
+        'deadline = 2026-12-31\nextra_utility_teams = { "Tây Bắc" = 2 }\n',
+    )
+    line = one_line_error(dxsim("validate", str(sc)), "vn.toml", 'extra_utility_teams."Tây Bắc"', "Tây Bắc")
+    assert "\\u" not in line

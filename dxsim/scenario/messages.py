@@ -279,8 +279,13 @@ def allowed_text(target: Located | None, path: tuple[Any, ...] = ()) -> str | No
 
 
 def dotted(path: tuple[Any, ...]) -> str:
+    """A field path as errors and `show --vs` write it: dotted, odd keys in TOML's quotes, their letters as typed
+    ("extra_utility_teams.\"Tây Bắc\"", not "T\\u00e2y B\\u1eafc")."""
     return ".".join(
-        str(p) if isinstance(p, int) or _SIMPLE_KEY.fullmatch(str(p)) else json.dumps(str(p)) for p in path
+        str(p)
+        if isinstance(p, int) or _SIMPLE_KEY.fullmatch(str(p))
+        else json.dumps(str(p), ensure_ascii=False)
+        for p in path
     )
 
 

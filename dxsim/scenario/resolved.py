@@ -24,12 +24,12 @@ import tomli_w
 from dxsim._version import __version__
 from dxsim.i18n import gettext as _
 from dxsim.scenario.loader import _RELATIVE_FILES, grouped_literals, scenario_chain
+from dxsim.scenario.messages import dotted
 from dxsim.scenario.schema import Scenario
 
 RESOLVED_NAME = "scenario.resolved.toml"
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_DOTTED_KEY = re.compile(r"[A-Za-z0-9_*-]+")
 
 
 class _Missing:
@@ -88,7 +88,7 @@ def scenario_values(scenario: Scenario, scenario_dir: str | os.PathLike[str] | N
 
 
 def _key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else json.dumps(key)
+    return key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)  # TOML takes the letters
 
 
 def _toml_value(value: Any) -> str:
@@ -139,8 +139,8 @@ def _emit(node: dict[str, Any], path: tuple[str, ...], lines: list[str]) -> None
 
 
 def _comment(text: str) -> str:
-    """Text safe inside a TOML comment (no line breaks or control characters)."""
-    return json.dumps(text)[1:-1]
+    """Text safe inside a TOML comment (no line breaks or control characters; letters as they are)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
 def resolved_toml(scenario: Scenario, chain: list[Path]) -> str:
@@ -163,11 +163,6 @@ def resolved_toml(scenario: Scenario, chain: list[Path]) -> str:
 
 
 # --------------------------------------------------------------------------- differences
-
-
-def dotted(path: tuple[str, ...]) -> str:
-    """A dotted field path as the loader's errors write it (odd keys in quotes)."""
-    return ".".join(p if _DOTTED_KEY.fullmatch(p) else json.dumps(p) for p in path)
 
 
 def _same(a: Any, b: Any) -> bool:
