@@ -829,3 +829,47 @@ def test_a_vietnamese_key_in_an_error_keeps_its_letters(tmp_path: Path) -> None:
     )
     line = one_line_error(dxsim("validate", str(sc)), "vn.toml", 'extra_utility_teams."Tây Bắc"', "Tây Bắc")
     assert "\\u" not in line
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("0,3", "0,3 has a decimal comma, which TOML cannot read: write 0.3"),
+        ("1,200", "write 1.2 for a decimal or 1_200 for a whole number"),
+    ],
+)
+def test_a_comma_in_a_number_is_named_as_such(value: str, says: str, tmp_path: Path) -> None:
+    """`per_site_vnd_bn = 0,3` (a Vietnamese decimal) said only "Expected newline or end of document"."""
+    sc = write(tmp_path / "c.toml", f'name = "c"\n[[supports]]\nname = "a"\nper_site_vnd_bn = {value}\n')
+    one_line_error(dxsim("validate", str(sc)), "c.toml", "line 4", f"per_site_vnd_bn = {value}", says)
+
+
+def test_a_file_that_does_not_load_is_refused_in_its_own_language(tmp_path: Path) -> None:
+    """A file saying `language = "vi"` had its TOML syntax and its missing parent said in English (its language is
+    read from the file's top level when the file does not load); one that says nothing stays English."""
+    broken = write(
+        tmp_path / "b.toml", 'name = "b"\nlanguage = "vi"\n[[supports]]\nname = "a"\nper_site_vnd_bn = 0,3\n'
+    )
+    line = one_line_error(dxsim("validate", str(broken)), "b.toml", "0,3")
+    assert line.startswith("lỗi:") and "dấu phẩy thập phân" in line
+    orphan = write(tmp_path / "o.toml", 'language = "vi"\nname = "o"\nextends = "nope.toml"\n')
+    assert one_line_error(dxsim("validate", str(orphan)), "o.toml", "nope.toml").startswith("lỗi:")
+    plain = write(tmp_path / "p.toml", 'name = "p"\n[x]\nlanguage = "vi"\nbad = 0,3\n')  # not the top level
+    assert one_line_error(dxsim("validate", str(plain)), "p.toml").startswith("error:")
+
+
+def test_a_parent_not_found_suggests_the_file_meant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`extends = "baseline.toml"` in my/x.toml, run from the checkout: the parent is ../scenarios/baseline.toml."""
+    from dxsim.scenario.loader import _parent_nearby
+
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "baseline.toml").write_text('name = "baseline"\n', encoding="utf-8")
+    (tmp_path / "my").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert _parent_nearby("baseline.toml", tmp_path / "my") == "../scenarios/baseline.toml"
+    assert _parent_nearby("scenarios/baseline.toml", tmp_path / "my") == "../scenarios/baseline.toml"
+    assert _parent_nearby("nothing.toml", tmp_path / "my") is None
+    far = write(
+        tmp_path / "my" / "x.toml", 'name = "x"\nextends = "baseline.toml"\n'
+    )  # the CLI runs in the repo
+    one_line_error(dxsim("validate", str(far)), "x.toml", f'did you mean "{BASELINE.resolve().as_posix()}"?')

@@ -230,8 +230,30 @@ def scenario_language(args: list[str]) -> str | None:
     try:
         data = load_scenario_dict(first, with_defaults=False)
     except (DxsimInputError, OSError, ValueError):
-        return None
+        # its error should still be in its language: a file that says `language = "vi"` got its TOML syntax, its
+        # "1.200" and its missing parent said in English, its other faults in Vietnamese
+        return _top_level_language(Path(first))
     return str(data["language"]) if data.get("language") in LANGS else None
+
+
+_LANGUAGE_LINE = re.compile(r"""^\s*language\s*=\s*["'](\w+)["']\s*(?:#.*)?$""")
+
+
+def _top_level_language(path: Path) -> str | None:
+    """The `language = "..."` line of a file's top level (before its first table), read as text: for a file that does
+    not load. None when there is none, or it names no language dxsim has."""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return None
+    for line in head.splitlines():
+        if line.lstrip().startswith("["):
+            return None
+        m = _LANGUAGE_LINE.match(line)
+        if m is not None:
+            return m.group(1) if m.group(1) in LANGS else None
+    return None
 
 
 def _fault_line(e: BaseException) -> str:

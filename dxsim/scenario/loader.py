@@ -236,6 +236,29 @@ def _not_a_date(line: str) -> str | None:
     return None
 
 
+# `key = 0,3`: a decimal comma (Vietnamese writes 0,3 for 0.3), which TOML cannot read
+_DECIMAL_COMMA = re.compile(r"=\s*([+-]?\d+),(\d+)\s*(?:#.*)?$")
+
+
+def _decimal_comma(line: str) -> str | None:
+    """tomllib says "Expected newline or end of document" of `share = 0,3`; say it is a comma in a number. Three
+    digits after it may be a thousands comma (1,200) as well: both readings are named."""
+    m = _DECIMAL_COMMA.search(line)
+    if m is None:
+        return None
+    whole, tail = m.group(1), m.group(2)
+    if len(tail) == 3:  # the decimal without the zeros that would read as a thousands mark again (1.200)
+        return _(
+            "{text} has a comma in a number, which TOML cannot read: write {decimal} for a decimal or {whole} "
+            "for a whole number"
+        ).format(
+            text=f"{whole},{tail}", decimal=f"{whole}.{tail.rstrip('0') or '0'}", whole=f"{whole}_{tail}"
+        )
+    return _("{text} has a decimal comma, which TOML cannot read: write {decimal}").format(
+        text=f"{whole},{tail}", decimal=f"{whole}.{tail}"
+    )
+
+
 def toml_error_text(exc: tomllib.TOMLDecodeError, text: str) -> str:
     """ "malformed TOML at line L, column C (the line): reason", a broken date said as such (every TOML dxsim reads)."""
     msg = str(exc)
@@ -252,7 +275,7 @@ def toml_error_text(exc: tomllib.TOMLDecodeError, text: str) -> str:
         line = lines[int(m.group(2)) - 1] if m.group(2) and int(m.group(2)) <= len(lines) else ""
         if line.strip():  # the line itself: a planner finds it faster than by its number
             where += f" ({clean(line.strip())[:80]})"
-            msg = _not_a_date(line) or msg
+            msg = _not_a_date(line) or _decimal_comma(line) or msg
     return _("malformed TOML{where}: {reason}").format(where=where, reason=clean(msg))
 
 
@@ -489,14 +512,31 @@ def _parent_file(parent: Any, folder: Path, shown: str) -> Path:
         )
     path = folder / parent
     if not _is_file(path):
+        said = _("parent scenario not found (looked for {path})").format(path=_abs(path))
+        near = _parent_nearby(parent, folder)
+        if near is not None:
+            said += "; " + _("did you mean {name}?").format(name=f'"{near}"')
         raise DxsimInputError(
-            _("parent scenario not found (looked for {path})").format(path=_abs(path)),
+            said,
             file=shown,
             field=EXTENDS,
             value=parent,
             allowed=_("a path to an existing .toml file, relative to this file's folder"),
         )
     return path
+
+
+def _parent_nearby(parent: str, folder: Path) -> str | None:
+    """The `extends` value that names the file a planner most likely meant, relative to `folder`: the same path from
+    the current folder, or a file of that name in its `scenarios/` (`extends = "baseline.toml"` in my/x.toml, run
+    from the checkout, means "../scenarios/baseline.toml"); None when neither exists."""
+    for candidate in (Path.cwd() / parent, Path.cwd() / "scenarios" / Path(parent).name):
+        if _is_file(candidate):
+            target = candidate.resolve()
+            relative = Path(os.path.relpath(target, folder.resolve()))
+            # a path that climbs out of a project reads better whole
+            return (target if relative.parts[:3] == ("..", "..", "..") else relative).as_posix()
+    return None
 
 
 def _require_name(raw: dict[str, Any], shown: str) -> None:
