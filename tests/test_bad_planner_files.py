@@ -481,6 +481,32 @@ def test_a_pre_2025_province_code_names_the_province_it_merged_into(tmp_path: Pa
     assert read_village_file(write(tmp_path / "ok.csv", VILLAGES), country).height == 2
 
 
+def test_a_province_named_in_a_campaign_is_told_its_code() -> None:
+    """villages = ["Điện Biên"] was refused with "04, 08, 11, 12, ...": a planner does not know 11 is Điện Biên. A name
+    of the 34 (or of the 63 before the 2025 merger), with or without diacritics, case or "Tỉnh", names its code; a
+    province without villages is said to have none; village ids and codes pass as before."""
+    from dxsim.geo.country import load_country
+    from dxsim.geo.planner_files import check_campaign_villages
+
+    country = load_country()
+    for text in ("Điện Biên", "dien bien", "Tỉnh Điện Biên", "ĐIỆN BIÊN", "Dien-Bien"):
+        assert country.province_by_name(text) == ("11", "Điện Biên"), text
+    assert country.province_by_name("Hà Giang") == ("08", "Tuyên Quang")  # a pre-2025 name: its 2025 province
+    assert country.province_by_name("Thành phố Hà Nội") == ("01", "Hà Nội")
+    assert country.province_by_name("Atlantis") is None and country.province_by_name("11") is None
+    table = pl.DataFrame({"village_id": ["N001", "N002"], "gso34": ["11", "08"]})
+    with pytest.raises(DxsimInputError) as e:
+        check_campaign_villages(["11", "Điện Biên"], 2, table, country)
+    line = str(e.value)
+    assert (
+        "villages.campaigns.2.villages" in line and "province's name" in line and "'11' (Điện Biên)" in line
+    )
+    with pytest.raises(DxsimInputError) as e:
+        check_campaign_villages(["Hà Nội"], 0, table, country)
+    assert "'01' (Hà Nội) has no villages" in str(e.value)
+    check_campaign_villages(["11", "N002"], 0, table, country)
+
+
 @pytest.mark.parametrize(("lang", "row_word"), [("en", "row"), ("vi", "dòng")])
 def test_a_village_row_with_more_fields_than_the_header_names_the_row(
     lang: str, row_word: str, tmp_path: Path

@@ -7,6 +7,7 @@ geopandas/rasterio. The cache is (re)built on demand by :func:`dxsim.geo.build.b
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -50,6 +51,21 @@ class Country:
             return None
         row = hit.row(0, named=True)
         return str(row["name63"]), str(row["gso34"]), str(row["name34"])
+
+    def province_by_name(self, text: str) -> tuple[str, str] | None:
+        """(gso34, name34) of the province `text` names, a 2025 name or a pre-2025 one (Hà Giang: 08, Tuyên Quang),
+        with or without its diacritics, case, spaces or a "Tỉnh"/"Thành phố" prefix; None when it names none.
+        Why: a planner wrote villages = ["Điện Biên"] and was told only that the codes are 04, 08, 11, ..."""
+        key = _name_key(text)
+        names = [
+            (str(r["name34"]), str(r["gso34"]), str(r["name34"]))
+            for r in self.provinces.iter_rows(named=True)
+        ]
+        names += [
+            (str(r["name63"]), str(r["gso34"]), str(r["name34"]))
+            for r in self.province_mapping.iter_rows(named=True)
+        ]
+        return next(((code, name34) for name, code, name34 in names if _name_key(name) == key), None)
 
     @cached_property
     def cell_xy_m(self) -> np.ndarray:
@@ -122,3 +138,18 @@ def load_country(
     if not (path / "manifest.json").is_file():
         raise RawDataError(f"no up-to-date geodata cache in {root}; run the build (dxsim.geo.build_cache)")
     return _read_cache(path)
+
+
+_PROVINCE_PREFIXES = ("thanhpho", "tinh", "tp.", "tp")
+
+
+def _name_key(text: str) -> str:
+    """A province name without diacritics, case, spaces, hyphens or an administrative prefix ("Tỉnh Điện Biên" ->
+    "dienbien")."""
+    bare = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    key = "".join(ch for ch in bare if not unicodedata.combining(ch)).lower()
+    key = "".join(ch for ch in key if ch.isalnum() or ch == ".")
+    for prefix in _PROVINCE_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            return key[len(prefix) :].lstrip(".")
+    return key

@@ -83,6 +83,18 @@ def check_campaign_villages(
                 value=item,
                 allowed=merged_into(item, *former),
             )
+        named = country.province_by_name(item) if country is not None and item not in known_ids else None
+        if named is not None:
+            raise DxsimInputError(
+                _("a province's name, not its code"),
+                field=f"villages.campaigns.{k}.villages",
+                value=item,
+                allowed=(
+                    _("its gso34 code, '{code}' ({name})")
+                    if named[0] in known_gso
+                    else _("another province: '{code}' ({name}) has no villages in the layer")
+                ).format(code=named[0], name=named[1]),
+            )
         if item not in known_ids and item not in known_gso:
             raise DxsimInputError(
                 _("unknown village id or province without villages"),
