@@ -873,3 +873,36 @@ def test_a_parent_not_found_suggests_the_file_meant(tmp_path: Path, monkeypatch:
         tmp_path / "my" / "x.toml", 'name = "x"\nextends = "baseline.toml"\n'
     )  # the CLI runs in the repo
     one_line_error(dxsim("validate", str(far)), "x.toml", f'did you mean "{BASELINE.resolve().as_posix()}"?')
+
+
+def test_validate_refuses_a_campaign_the_run_would_leave_without_villages(tmp_path: Path) -> None:
+    """A province's campaign listed after the two default ones (which take every village) was "ok" in validate and
+    refused by run. validate now builds the village layer when a campaign may be taken whole (ids or provinces, or a
+    subset earlier campaigns cover) and says the run's line; subsets that cannot overlap need no layer."""
+
+    def campaigns(*items: tuple[str, str]) -> Path:
+        body = 'name = "c"\n' + "".join(
+            f'[[villages.campaigns]]\nname = "{n}"\nvillages = {v}\nlaunched = 2026-01-01\ndeadline = 2026-12-31\n'
+            for n, v in items
+        )
+        return write(tmp_path / f"c{len(list(tmp_path.iterdir()))}.toml", body)
+
+    late = campaigns(("wp", '"with_power"'), ("np", '"no_power"'), ("tq", '["08"]'))
+    one_line_error(
+        dxsim("validate", str(late)), late.name, "villages.campaigns.2", "'tq'", "claimed by campaigns"
+    )
+    assert needs_village_layer(load_scenario(late))
+    covered = campaigns(("a", '"all"'), ("np", '"no_power"'))
+    one_line_error(
+        dxsim("validate", str(covered)),
+        "villages.campaigns.1",
+        "'np'",
+        "claimed by campaigns listed before it (a)",
+    )
+    apart = campaigns(("wp", '"with_power"'), ("np", '"no_power"'))
+    assert not needs_village_layer(load_scenario(apart))  # disjoint subsets: no layer, validate stays ~1 s
+    assert needs_village_layer(
+        load_scenario(campaigns(("wp", '"with_power"'), ("np", '"no_power"'), ("a", '"all"')))
+    )
+    res = dxsim("validate", str(apart))
+    assert res.returncode == 0 and "ok (c)" in res.stdout

@@ -927,6 +927,7 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
         )
         from dxsim.scenario import load_scenario
         from dxsim.scenario.resolved import unread_fields
+        from dxsim.sim.villages.setup import campaign_scopes
         from dxsim.sim.world import build_layers
 
         bad = 0
@@ -936,12 +937,16 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
                 sc = load_scenario(path)
                 # the checks a run makes: "ok" means the run accepts them
                 check_planner_files(sc, path, country)
+                # villages named by id, or a campaign after others that may take all its villages: only the built
+                # layer knows (~2 s); a list the run refused ("all of them claimed by campaigns listed before it")
+                # was "ok" here
                 known = country() if needs_village_layer(sc) else None
-                if known is not None:  # villages named by id: only the built layer knows them (a few seconds)
+                if known is not None:
                     layers = build_layers(sc, known, path.parent, lambda _stage: None, dcs=False)
-                    assert layers.villages is not None  # needs_village_layer: villages are enabled
+                    assert layers.villages is not None  # both need villages enabled
                     try:
                         check_village_ids(sc, layers.villages.villages, known)
+                        campaign_scopes(sc.villages.campaigns, layers.villages.villages)
                     except DxsimInputError as e:
                         e.file = e.file or str(path)  # as the run names it
                         raise

@@ -59,12 +59,23 @@ def check_planner_files(scenario: Scenario, scenario_path: Path, country: Countr
 
 
 def needs_village_layer(scenario: Scenario) -> bool:
-    """Whether the scenario names villages by id or province (campaign selectors, the priority list): only the
-    built layer can tell whether they exist."""
+    """Whether the scenario names villages by id or province (campaign selectors, the priority list), or lists a
+    campaign whose subset ("all", "no_power", "with_power") campaigns before it may take whole: only the built layer
+    can tell whether they exist, or whether a campaign is left with none (the run refuses it)."""
     v = scenario.villages
     if v is None or not v.enabled:
         return False
-    return bool(v.programme.priority_list) or any(not isinstance(c.villages, str) for c in v.campaigns)
+    if bool(v.programme.priority_list) or any(not isinstance(c.villages, str) for c in v.campaigns):
+        return True
+    for k, c in enumerate(v.campaigns):
+        before = {str(e.villages) for e in v.campaigns[:k]}
+        if (
+            "all" in before
+            or c.villages in before
+            or (c.villages == "all" and {"no_power", "with_power"} <= before)
+        ):
+            return True
+    return False
 
 
 def check_campaign_villages(

@@ -104,18 +104,28 @@ def temporary_power_costs(
     return np.zeros(n), 0.0, 0.0, 0.0
 
 
-def resolve_campaigns(scenario: Scenario, table: pl.DataFrame) -> list[CampaignSpec]:
-    """Campaigns as process specs; a village belongs to the first campaign that selects it."""
-    start = scenario.horizon.start_date
+def campaign_scopes(campaigns: list[Campaign], table: pl.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each campaign's (selected, in scope) villages (bool per row of `table`, the village layer): a village belongs to
+    the first campaign that selects it; a campaign whose villages earlier ones all take is refused
+    (:func:`raise_claimed_before`). `dxsim validate` runs it too, so "ok" means the run accepts the list."""
     taken = np.zeros(table.height, dtype=bool)
     out = []
-    campaigns = scenario.villages.campaigns
     for k, c in enumerate(campaigns):
         selects = select_villages(c, k, table)
         scope = selects & ~taken
         if selects.any() and not scope.any():
             raise_claimed_before(campaigns, k, int(selects.sum()))
         taken |= scope
+        out.append((selects, scope))
+    return out
+
+
+def resolve_campaigns(scenario: Scenario, table: pl.DataFrame) -> list[CampaignSpec]:
+    """Campaigns as process specs; a village belongs to the first campaign that selects it."""
+    start = scenario.horizon.start_date
+    out = []
+    campaigns = scenario.villages.campaigns
+    for c, (selects, scope) in zip(campaigns, campaign_scopes(campaigns, table), strict=True):
         capex, fuel, team_days, lead = temporary_power_costs(c, table, scenario.villages.options)
         out.append(
             CampaignSpec(
