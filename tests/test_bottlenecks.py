@@ -1238,7 +1238,7 @@ def test_campaign_surge_teams_that_did_not_bind_are_said_so(field: str, noun: st
     said = option_verdicts(frame(rows), "baseline", [(field, None, 10)])
     assert len(said) == 1 and said[0][0] == "note", said
     assert said[0][1].startswith(f"{field} None → 10: {noun} did not bind"), said
-    assert "the binding constraint there is grid-line works" in said[0][1]
+    assert "the binding constraint there is grid-line build time" in said[0][1]
 
 
 def test_support_that_displaces_upgrades_says_so_with_the_year_end_it_costs_most():

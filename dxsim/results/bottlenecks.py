@@ -117,7 +117,7 @@ CAUSE_PHRASE = {  # translated where shown
     "site_teams": N_("site teams bind"),
     "plan": N_("site plan exhausted"),
     # the grid line under construction (dxsim.sim.villages.process): the line crews' own work, so not "power"
-    "power": N_("grid-line works bind"),
+    "power": N_("grid-line build time binds"),
     "backhaul": N_("backhaul binds"),
     "season": N_("season binds"),
     "grid_connection": N_("grid connection binds"),
@@ -135,7 +135,7 @@ CAUSE_NOUN = {  # a cause named second ("then kit lead time (40%)")
     "line_crews": N_("line crews"),
     "site_teams": N_("site teams"),
     "plan": N_("site plan"),
-    "power": N_("grid-line works"),
+    "power": N_("grid-line build time"),
     "backhaul": N_("backhaul"),
     "season": N_("season"),
     "grid_connection": N_("grid connection"),
@@ -733,7 +733,7 @@ def short_villages_line(metrics: pl.DataFrame, start: Any = None, end: Any = Non
     """'villages: 597 on air but capacity-short at the end (P50 over replications): ...', or "" when none are.
 
     Why: with LEO links too thin for their villages 597 of 602 ended capacity-short while the only village line said
-    "grid-line works bind": the held shares count the days before a village has signal, and a thin link holds it after.
+    "grid-line build time binds": the held shares count the days before a village has signal, and a thin link holds it after.
     """
     short = last_p50s(metrics, (SHORT_VILLAGES_METRIC,), start, end).get(SHORT_VILLAGES_METRIC)
     if short is None or short < 0.5:
