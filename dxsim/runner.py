@@ -20,6 +20,7 @@ from dxsim.errors import DxsimInputError
 from dxsim.execution import ReplicationTask, chunks, execute_replications, replication_workers, run_tasks
 from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
+from dxsim.geo.planner_files import check_support_provinces
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.jit import kernels_without_cache
@@ -215,6 +216,8 @@ def simulate(
     say(_("geodata"))
     country = load_country(progress=say)
     try:
+        # before the world: a stored world is reused whatever the supports say, and a province's name gets its code
+        check_support_provinces(scenario.supports, country.province_codes, country)
         world = load_or_prepare_world(scenario, country, scenario_dir, progress=say)
     except (
         DxsimInputError

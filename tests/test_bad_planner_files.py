@@ -507,6 +507,29 @@ def test_a_province_named_in_a_campaign_is_told_its_code() -> None:
     check_campaign_villages(["11", "N002"], 0, table, country)
 
 
+def test_a_support_programme_s_provinces_are_checked_and_a_name_gets_its_code(tmp_path: Path) -> None:
+    """supports.provinces takes 2025 gso34 codes: `validate` (and a run, before its world) answers a province's name
+    with its code, a pre-2025 code with the province it merged into, anything else with the codes allowed."""
+    cases = {
+        "Điện Biên": ("a province's name, not its code", "'11' (Điện Biên)"),
+        "02": ("pre-2025", "08 (Tuyên Quang)"),
+        "99": ("unknown province code", "2-digit gso34 codes"),
+    }
+    for value, parts in cases.items():
+        toml = tmp_path / "s.toml"
+        toml.write_text(
+            f'name = "s"\n[[supports]]\nname = "p"\nper_site_vnd_bn = 1.0\nprovinces = ["11", "{value}"]\n',
+            encoding="utf-8",
+        )
+        res = CliRunner().invoke(app, ["validate", str(toml)])
+        assert res.exit_code == 2, res.stdout
+        one_line_error(res.stderr, res.stdout, "s.toml", "supports.0.provinces", f"'{value}'", *parts)
+    toml.write_text('name = "s"\n[[supports]]\nname = "p"\nper_site_vnd_bn = 1.0\nprovinces = ["11", "11"]\n')
+    res = CliRunner().invoke(app, ["validate", str(toml)])
+    assert res.exit_code == 2
+    one_line_error(res.stderr, res.stdout, "s.toml", "supports.provinces", "lists a code twice")
+
+
 @pytest.mark.parametrize(("lang", "row_word"), [("en", "row"), ("vi", "dòng")])
 def test_a_village_row_with_more_fields_than_the_header_names_the_row(
     lang: str, row_word: str, tmp_path: Path

@@ -34,6 +34,7 @@ from dxsim.sim.operators import (
     surge_decision,
     surge_size,
 )
+from dxsim.errors import DxsimInputError
 from dxsim.sim.rollout import HELD_CAUSES, PlanArrays, Rollout
 
 UP_CAPEX = 1.3
@@ -162,6 +163,41 @@ def test_support_per_site_makes_unprofitable_sites_pay():
     assert paid == 0.0  # the window closes after the horizon: nothing paid yet
     ro2, _, _ = run(rural_support(1.0), plan(40, RURAL_PEOPLE))
     assert not ro2.state.ordered[1::2].any()  # 1.0 < 1.84: still not worth it
+
+
+def test_a_provincial_programme_pays_and_moves_only_its_province() -> None:
+    """supports.provinces: a province's own money. Sites 0-19 stand in province 01, 20-39 in 11; 2.0 bn a station in
+    11 only, window January-June, paid within the horizon. The loss-making sites of 11 are built, those of 01 are not
+    (no support reaches them), and what is paid is 2.0 bn for each station of 11 on air in the window, counted here
+    from the stations' own on-air days."""
+    province_idx = np.repeat([0, 1], 20)
+    pa = plan(40, RURAL_PEOPLE)
+    pa.province_idx[:] = province_idx
+    support = {
+        "name": "dien_bien",
+        "per_site_vnd_bn": 2.0,
+        "provinces": ["11"],
+        "window_start": dt.date(2026, 1, 1),
+        "window_end": dt.date(2026, 6, 30),
+    }
+    sc = scenario(supports=[support])
+    clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
+    env = simpy.Environment()
+    ledger = Ledger(lambda o, y: 1e5)
+    ro = Rollout(env, sc, pa, 0, clock, 1, 0, ledger, province_codes=["01", "11"])
+    ro.start()
+    env.run(until=clock.horizon_days + 1)
+    st = ro.state
+    odd = np.arange(40) % 2 == 1
+    assert st.ordered[~odd].all()  # the sites that pay go anyway, in both provinces
+    assert st.ordered[odd & (province_idx == 1)].all() and not st.ordered[odd & (province_idx == 0)].any()
+    end = float((support["window_end"] - sc.horizon.start_date).days) + 1.0
+    on = st.on_air_day
+    in_window = (province_idx == 1) & ~np.isnan(on) & (on >= 0) & (on < end)
+    paid = sum(a for _, _, a in ro.subsidy_events)
+    assert in_window.sum() > 10 and paid == pytest.approx(2.0 * int(in_window.sum()))
+    with pytest.raises(DxsimInputError, match=r"supports\.0\.provinces = '11': unknown province code"):
+        Rollout(simpy.Environment(), sc, pa, 0, clock, 1, 0, ledger, province_codes=["01", "08"])
 
 
 @pytest.mark.parametrize(("fund_vnd_bn", "loss_making_ordered"), [(10.0, 5), (30.0, 10), (1e6, 20)])
@@ -620,12 +656,14 @@ def test_stations_counted_for_a_programme_by_hand():
     is_new = np.array([False, False, False, False, True, False, False, False])
     claim = np.array([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0])
     sites = np.arange(8, dtype=np.int64)
-    args = (ordered, is_new, on_air, permit, kit_due, delivered, team, claim, 10.0, 20.0)
+    args = (ordered, on_air, permit, kit_due, delivered, team, claim, 10.0, 20.0)
     # window [10, 20): site 1 on air in it, site 4 due in it; 0 and 2 on air outside, 3 due before, 5 due after,
     # 6 never due, 7 not ordered
-    assert counted(sites, 0, *args) == (1, 1, 2.0 + 16.0)
-    assert counted(sites, 1, *args) == (0, 1, 16.0)  # new sites only
-    assert counted(sites, 2, *args) == (1, 0, 2.0)  # upgrades only
+    assert counted(sites, np.ones(8, bool), *args) == (1, 1, 2.0 + 16.0)
+    assert counted(sites, is_new, *args) == (0, 1, 16.0)  # new sites only
+    assert counted(sites, ~is_new, *args) == (1, 0, 2.0)  # upgrades only
+    in_province = np.array([True, False, True, True, True, True, True, True])  # site 1 stands elsewhere
+    assert counted(sites, in_province, *args) == (0, 1, 16.0)
 
 
 def test_start_stations_count_for_a_window_by_when_it_opens():

@@ -19,6 +19,7 @@ from dxsim.geo.site_file import read_site_csv
 from dxsim.geo.village_file import PRE_2025_CODE, merged_into, read_village_file
 from dxsim.i18n import gettext as _
 from dxsim.scenario.schema import Scenario
+from dxsim.scenario.sections.operators import Support
 
 
 class CountryOnce:
@@ -50,12 +51,49 @@ def check_planner_files(scenario: Scenario, scenario_path: Path, country: Countr
         read_site_csv(named(scenario.sites.file), latest_on_air=scenario.horizon.end_date, country=country())
     if scenario.villages is not None and scenario.villages.layer.file:
         read_village_file(named(scenario.villages.layer.file), country())
+    known = country() if any(p.provinces for p in scenario.supports) else None
+    if known is not None:  # without a data cache the run checks them
+        try:
+            check_support_provinces(scenario.supports, known.province_codes, known)
+        except DxsimInputError as e:
+            e.file = e.file or str(scenario_path)
+            raise
     if scenario.compute.enabled:  # the project table a run builds: exclude_projects and extra_projects' ids
         try:
             projects(scenario.compute.datacentres)
         except DxsimInputError as e:
             e.file = e.file or str(scenario_path)
             raise
+
+
+def check_support_provinces(
+    supports: Sequence[Support], province_codes: Sequence[str], country: Country | None = None
+) -> None:
+    """Every province a support programme names is a 2025 gso34 code; with `country`, a province's name or a
+    pre-2025 code is answered with the code to write (as a campaign's villages are)."""
+    known = set(province_codes)
+    for i, p in enumerate(supports):
+        for code in p.provinces:
+            if code in known:
+                continue
+            field, allowed = (
+                f"supports.{i}.provinces",
+                _("2-digit gso34 codes of the 34 provinces (01, 04, 08, ...)"),
+            )
+            named = country.province_by_name(code) if country is not None else None
+            if named is not None:
+                raise DxsimInputError(
+                    _("a province's name, not its code"),
+                    field=field,
+                    value=code,
+                    allowed=_("its gso34 code, '{code}' ({name})").format(code=named[0], name=named[1]),
+                )
+            former = country.former_province(code) if country is not None else None
+            if former is not None:
+                raise DxsimInputError(
+                    _(PRE_2025_CODE), field=field, value=code, allowed=merged_into(code, *former)
+                )
+            raise DxsimInputError(_("unknown province code"), field=field, value=code, allowed=allowed)
 
 
 def needs_village_layer(scenario: Scenario) -> bool:

@@ -83,7 +83,9 @@ def run_replication(
         return op.value_for_year(op.capex_budget_vnd_bn, year) * year_share_left(sc.horizon.start_date, year)
 
     ledger = Ledger(budget_for)
-    rollout = Rollout(env, sc, world.plan, world.layer.n_5g_start, clock, seed, replication, ledger)
+    rollout = Rollout(
+        env, sc, world.plan, world.layer.n_5g_start, clock, seed, replication, ledger, world.province_codes
+    )
     rollout.start()
     vp = None
     if world.villages is not None:

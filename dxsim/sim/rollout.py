@@ -29,7 +29,7 @@ recognised when they come on air (metrics capex_vnd_bn, capex_cum_vnd_bn).
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ import numpy as np
 import simpy
 
 from dxsim.delay import lognormal_days, share_within_days
+from dxsim.geo.planner_files import check_support_provinces
 from dxsim.rng import stream
 from dxsim.scenario.constants import OperatorName
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
@@ -55,6 +56,7 @@ from dxsim.sim.operators import (
 )
 from dxsim.sim.support import (
     eligible_kind,
+    in_provinces,
     per_station_vnd_bn,
     programmes,
     pro_rata_share,
@@ -135,7 +137,9 @@ class Rollout:
         seed: int,
         replication: int,
         ledger: Ledger,
+        province_codes: Sequence[str] = (),
     ) -> None:
+        """`province_codes`: the codes of `plan.province_idx` (what a support programme's `provinces` name)."""
         self.env = env
         self.sc = scenario
         self.plan = plan
@@ -248,6 +252,19 @@ class Rollout:
         # each region's own crew teams (the monitor reads it: a region without crews has none idle)
         self.teams = np.array([scenario.crews[r].teams if r in scenario.crews else 0 for r in REGIONS], float)
         self.programmes = programmes(scenario)
+        # where each programme pays: everywhere, or in its provinces (a province's own money)
+        if any(p.provinces for p in scenario.supports):
+            check_support_provinces(scenario.supports, province_codes)
+        self._in_area = {p.name: in_provinces(p, plan.province_idx, province_codes) for p in self.programmes}
+        # the stations each programme supports (of its kind, in its provinces), and the start stations there
+        self._eligible = {
+            p.name: eligible_kind(p, plan.is_new) & self._in_area[p.name] for p in self.programmes
+        }
+        start_op = op[:n_start].astype(np.int64)
+        self._n_start_in_area = {
+            p.name: np.bincount(start_op[self._in_area[p.name][:n_start]], minlength=len(OPERATORS))
+            for p in self.programmes
+        }
         # each site's business case without support, for its own operator (support is added per month)
         sub_share = np.array(
             [
@@ -263,7 +280,8 @@ class Rollout:
         # station that counts claims (an upgrade's equipment, no people newly covered)
         people = np.where(np.isfinite(self.people_served), self.people_served, 0.0)
         self._claim_each = {
-            p.name: per_station_vnd_bn(p, plan.is_new, self.equipment_vnd_bn, people) for p in self.programmes
+            p.name: per_station_vnd_bn(p, plan.is_new, self.equipment_vnd_bn, people, self._in_area[p.name])
+            for p in self.programmes
         }
         self._start_claim_each = {
             p.name: float(
@@ -594,12 +612,10 @@ class Rollout:
         the window, in the start share, or ordered and projected on air in the window before the deadline."""
         st = self.state
         first, _ = window_days(p, self.clock.start)
-        kind = {"new": 1, "upgrade": 2}.get(p.site_kind, 0)  # eligible_kind
         built, projected, claims = rollout_kernel.counted(
             self.op_sites[k],
-            kind,
+            self._eligible[p.name],
             st.ordered,
-            self.plan.is_new,
             st.on_air_day,
             st.permit_done_day,
             st.equipment_due_day,
@@ -611,7 +627,7 @@ class Rollout:
         )
         start_n = start_sites_counted(
             p,
-            int(self.n_start_by_op[k]),
+            int(self._n_start_in_area[p.name][k]),
             self.clock.start,
             self.sc.start_state.start_sites_in_window_pct,
             self.sc.subsidy.window_start,
@@ -662,7 +678,7 @@ class Rollout:
             ):
                 continue
             rem = self.remaining(k)
-            ups = rem[~self.plan.is_new[rem]]
+            ups = rem[~self.plan.is_new[rem] & self._in_area[p.name][rem]]  # its own 4G sites where p pays
             counted = self._counted(k, p, end)
             need_guess = max(0, math.ceil(p.min_stations_per_operator - counted))
             # a surge site is on air at max(its permit, the kit from stock) + its work: the share in time is the
@@ -963,10 +979,10 @@ class Rollout:
         amounts: dict[str, float] = {}
         for k, name in enumerate(OPERATORS):
             mine = (st.operator == k) & ~np.isnan(on) & (on >= 0) & (on >= first) & (on < end)
-            mine &= eligible_kind(p, self.plan.is_new)
+            mine &= self._eligible[p.name]
             start_n = start_sites_counted(
                 p,
-                int(self.n_start_by_op[k]),
+                int(self._n_start_in_area[p.name][k]),
                 self.clock.start,
                 self.sc.start_state.start_sites_in_window_pct,
                 self.sc.subsidy.window_start,

@@ -495,9 +495,8 @@ def order_window(
 @njit(cache=True)
 def counted(
     sites: I64,
-    kind: int,
+    eligible: Flags,
     ordered: Flags,
-    is_new: Flags,
     on_air: F64,
     permit_done: F64,
     equipment_due: F64,
@@ -507,17 +506,15 @@ def counted(
     first: float,
     end: float,
 ) -> tuple[int, int, float]:
-    """(built, projected, their claims) among the ordered `sites` of a kind (0 all, 1 new, 2 upgrade) for a support
-    programme (Rollout._projection): on air in [first, end), or not on air yet with ready (np.fmax of permit, kit
-    due and delivery) + team-days in [first, end); `claim` is what each site would claim (VND bn, per plan site).
-    One pass instead of a dozen array temporaries over the operator's sites."""
+    """(built, projected, their claims) among the ordered `sites` the programme supports (`eligible`: of its kind and
+    in its provinces) for a support programme (Rollout._projection): on air in [first, end), or not on air yet with
+    ready (np.fmax of permit, kit due and delivery) + team-days in [first, end); `claim` is what each site would
+    claim (VND bn, per plan site). One pass instead of a dozen array temporaries over the operator's sites."""
     built = 0
     projected = 0
     claims = 0.0
     for s in sites:
-        if not ordered[s]:
-            continue
-        if (kind == 1 and not is_new[s]) or (kind == 2 and is_new[s]):
+        if not ordered[s] or not eligible[s]:
             continue
         on = on_air[s]
         if math.isnan(on):

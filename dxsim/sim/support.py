@@ -12,6 +12,7 @@ few stations instead of as many as a large one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -50,16 +51,31 @@ def eligible_kind(p: Support, is_new: np.ndarray) -> np.ndarray:
     return np.ones(is_new.size, dtype=bool)
 
 
+def in_provinces(p: Support, province_idx: np.ndarray, province_codes: Sequence[str]) -> np.ndarray:
+    """Stations (by their index into `province_codes`) where programme p pays: every one, or those in its
+    `provinces` (codes checked by dxsim.geo.planner_files.check_support_provinces)."""
+    if not p.provinces:
+        return np.ones(province_idx.size, dtype=bool)
+    codes = list(province_codes)
+    return np.isin(province_idx, [codes.index(c) for c in p.provinces])
+
+
 def per_station_vnd_bn(
-    p: Support, is_new: np.ndarray, equipment_vnd_bn: np.ndarray, people_served: np.ndarray
+    p: Support,
+    is_new: np.ndarray,
+    equipment_vnd_bn: np.ndarray,
+    people_served: np.ndarray,
+    in_area: np.ndarray | None = None,
 ) -> np.ndarray:
-    """What each station would earn if its operator qualifies (0 for stations of another kind)."""
+    """What each station would earn if its operator qualifies (0 for stations of another kind, or outside the
+    programme's provinces, `in_area`)."""
     amount = (
         p.per_site_vnd_bn
         + p.equipment_share_pct / 100.0 * equipment_vnd_bn
         + p.per_person_covered_vnd_k * 1e3 / 1e9 * people_served
     )
-    return np.where(eligible_kind(p, is_new), amount, 0.0)
+    eligible = eligible_kind(p, is_new) if in_area is None else eligible_kind(p, is_new) & in_area
+    return np.where(eligible, amount, 0.0)
 
 
 def window_days(p: Support, start: dt.date) -> tuple[float, float]:

@@ -129,6 +129,14 @@ class Support(StrictModel):
         description="Which stations are eligible: all, new sites only, or upgrades of 4G sites only.",
         source="planner input",
     )
+    provinces: list[str] = param(
+        [],
+        unit="gso34 codes",
+        description='Provinces whose stations the programme supports (2-digit gso34 codes, e.g. ["11"] for Điện '
+        "Biên: a province's own money); empty: the whole country. The threshold and the fund count only the "
+        "stations there, start stations included.",
+        source="planner input",
+    )
     min_stations_per_operator: int = param(
         0,
         unit="stations",
@@ -175,6 +183,9 @@ class Support(StrictModel):
                     end=self.window_end, start=self.window_start
                 )
             )
+        # which codes exist is the geodata's to say (dxsim.geo.planner_files.check_support_provinces)
+        if len(set(self.provinces)) != len(self.provinces):
+            raise ValueError(_("provinces lists a code twice"))
         return self
 
 
