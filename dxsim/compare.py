@@ -128,6 +128,12 @@ INCREMENTAL: dict[str, tuple[str | tuple[str, ...], str, float]] = {
         "villages_connected_end",
         1.0,
     ),
+    # ... and per person-month of service gained: a campaign that connects the same villages sooner buys months
+    "incr_village_vnd_k_per_additional_person_month": (
+        "village_capex_total_vnd_bn",
+        "village_person_months_connected",
+        1e6,
+    ),
     "incr_compute_vnd_bn_per_additional_pflops": ("compute_capex_total_vnd_bn", "gpu_pflops_bf16_added", 1.0),
 }
 
@@ -272,6 +278,18 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ("pop_covered_5g_added_persons", _("People newly covered by 5G"), "persons", "value"),
         ("villages_connected_end", _("Villages connected (served) by the end"), "villages", "value"),
         (
+            "village_months_connected",
+            _("Village-months connected (villages connected, summed over the month ends)"),
+            "village-months",
+            "value",
+        ),
+        (
+            "village_person_months_connected",
+            _("Person-months of village service (people in connected villages, summed over the month ends)"),
+            "person-months",
+            "value",
+        ),
+        (
             "villages_capacity_short_end",
             _("Villages on air but capacity-short at the end"),
             "villages",
@@ -329,6 +347,12 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "incr_village_vnd_bn_per_additional_village",
             _("Extra village capex per additional village connected, vs baseline"),
             "VND bn per village",
+            "incremental",
+        ),
+        (
+            "incr_village_vnd_k_per_additional_person_month",
+            _("Extra village capex per additional person-month of village service, vs baseline"),
+            "VND k per person-month",
             "incremental",
         ),
         (
@@ -706,7 +730,8 @@ BOTTLENECK_COLUMNS = {
 # the outcomes by which an option's effect on a programme is judged (KPI rows of the table; a prefix matches every
 # year end), and how far a paired P50 delta must go to count as a move (unit -> threshold)
 OUTCOMES = {
-    "villages": ("year_last_village_connected", "villages_connected_"),  # each year end and the end
+    # each year end and the end, and the months of service (sooner, not only more)
+    "villages": ("year_last_village_connected", "villages_connected_", "village_months_connected"),
     "5g": ("year_5g_pop_90pct", "year_5g_served_90pct", "pop_covered_5g_pct_", "pop_5g_served_pct_"),
     "dc": ("dc_it_capacity_mw_", "year_dc_1gw"),
     "gpus": ("gpus_installed_", "year_gpus_15x_start", "year_gpt4_scale_run_fits"),
@@ -719,6 +744,7 @@ MOVE_AT_LEAST = {
     "GPUs": 1.0,
     "sites": 1.0,
     "stations": 1.0,
+    "village-months": 1.0,
 }
 
 

@@ -72,6 +72,28 @@ def test_sites_brought_forward_count_once_and_bound_the_stations_built_for_capac
     )
 
 
+def test_village_months_are_the_connected_villages_summed_over_the_month_ends(cli_baseline: Path) -> None:
+    """How soon, not only how many: village_months_connected and village_person_months_connected are the month-end
+    counts of the run's own metrics summed per replication (P50 in summary.json), and a village connected earlier adds
+    to them: recomputed from villages.parquet's connected dates of replication 0, month end by month end."""
+    m = pl.read_parquet(cli_baseline / "metrics.parquet").filter(pl.col("area") == "VN")
+    kpis = json.loads((cli_baseline / "summary.json").read_text(encoding="utf-8"))["kpis"]
+    for kpi, metric in (
+        ("village_months_connected", "villages_connected"),
+        ("village_person_months_connected", "village_pop_connected"),
+    ):
+        sums = (
+            m.filter(pl.col("metric") == metric).group_by("replication").agg(pl.col("value").sum())["value"]
+        )
+        assert kpis[kpi] == pytest.approx(float(np.quantile(sums.to_numpy(), 0.5, method="inverted_cdf")))
+    ends = sorted(m["date"].unique().to_list())
+    villages = pl.read_parquet(cli_baseline / "villages.parquet")
+    connected = [d for d in villages["connected_date"].to_list() if d is not None]
+    by_hand = sum(sum(1 for d in connected if d <= end) for end in ends)
+    rep0 = m.filter((pl.col("metric") == "villages_connected") & (pl.col("replication") == 0))["value"].sum()
+    assert by_hand == rep0 > 0
+
+
 def test_calibration_lists_reported_speeds_beside_model_throughput(cli_baseline: Path) -> None:
     cal = pl.read_csv(cli_baseline / "calibration.csv")
     rows = cal.filter(pl.col("figure").str.contains("Median mobile download speed"))

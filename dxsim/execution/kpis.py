@@ -68,6 +68,8 @@ VILLAGE_KPIS = (
     "villages_no_feasible_option",
     "village_capex_per_village_connected_vnd_bn",
     "villages_capacity_short_end",
+    "village_months_connected",
+    "village_person_months_connected",
 )
 COMPUTE_KPIS = (
     "dc_it_capacity_mw_start",

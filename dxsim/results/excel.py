@@ -190,7 +190,12 @@ _UNIT_SUFFIXES = (
     ("_persons", "persons"),
 )
 _PERIOD = re.compile(r"_(\d{4}_\d{2}|start|end|total|peak)$")
-_UNIT_FALLBACK = {"villages_no_feasible_option": "villages", "gpu_months_stranded": "GPU-months"}
+_UNIT_FALLBACK = {
+    "villages_no_feasible_option": "villages",
+    "gpu_months_stranded": "GPU-months",
+    "village_months_connected": "village-months",
+    "village_person_months_connected": "person-months",
+}
 
 
 def kpi_unit(name: str) -> str:

@@ -110,6 +110,14 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
         "money",
     ),
     "village_cost_per_person_connected_vnd_m": (N_("Village cost per person connected (VND m)"), "money"),
+    "village_months_connected": (
+        N_("Village-months connected: villages connected, summed over the month ends (village-months)"),
+        "count",
+    ),
+    "village_person_months_connected": (
+        N_("Person-months of village service: people in connected villages, summed over the month ends"),
+        "count",
+    ),
     "villages_without_power_end": (
         N_("Villages of the no-power subset still without power at the end"),
         "count",
@@ -172,6 +180,8 @@ _KPI_GROUP = {
             "year_5g_served_99pct",
             "pop_5g_served_added_persons",
             "support_accrued_unpaid_vnd_bn",
+            "sites_brought_forward_for_capacity_total",
+            "stations_5g_built_for_capacity_end",
         ),
         "5g",
     ),

@@ -202,6 +202,10 @@ def village_kpis(metrics: pl.DataFrame, rows: NationalRows | None = None) -> dic
         "village_cost_per_person_connected_vnd_m": {
             r: (capex[r] * 1e3 / pop[r] if pop[r] > 0 else math.nan) for r in capex
         },
+        # how soon, not only how many: a village connected a year earlier adds 12 months of service, which the end
+        # counts miss (a campaign that only hurried read "connects no village more, costs more")
+        "village_months_connected": sum_by_replication(nat, "villages_connected"),
+        "village_person_months_connected": sum_by_replication(nat, "village_pop_connected"),
     }
     zero = nat.filter((pl.col("metric") == "villages_unconnected") & (pl.col("value") <= 0))
     reps = sorted(nat["replication"].unique().to_list())

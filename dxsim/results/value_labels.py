@@ -104,6 +104,9 @@ UNITS = {
         N_("stations"),
         N_("villages"),
         N_("villages per year"),
+        N_("village-months"),
+        N_("person-months"),
+        N_("VND k per person-month"),
     )
 }
 
