@@ -941,7 +941,8 @@ def public_money_line(result: CompareResult, run: ScenarioRun) -> str | None:
 
     Why: an operator-paid campaign of a province, launched after the start, raised public money by 17.7 bn with no
     word: before its launch its villages are ordinary programme villages, and the programme's budget started some of
-    them at the start. When the programme's budget moved and the option declares such campaigns, the line says so."""
+    them at the start. When the programme's budget moved and the option declares campaigns launched after the start
+    (whoever pays them), the line says so."""
     total = [_p50(result, "public_cost_total_vnd_bn", n) for n in (result.baseline, run.name)]
     if any(v is None or not math.isfinite(v) for v in total):
         return None
@@ -964,11 +965,11 @@ def public_money_line(result: CompareResult, run: ScenarioRun) -> str | None:
     line = _("public money {delta} bn VND (P50): {parts}").format(
         delta=F.number(opt_total - base_total, 1, signed=True), parts="; ".join(parts)
     )
-    later = _later_outside_campaigns(run.path) if programme_up else []
+    later = _later_campaigns(run.path) if programme_up else []
     if later:
         line += " " + _(
-            "(the villages of a campaign the utility and the operators pay are the programme's until it is launched, "
-            "and its budget started some of them first: {campaigns})"
+            "(a campaign's villages are the programme's until its launch, and the programme's budget started some "
+            "of them before it, at the start or after: {campaigns})"
         ).format(campaigns=", ".join(f"{name} {shown_day(when)}" for name, when in later))
     return line
 
@@ -978,8 +979,10 @@ def _p50_or_0(result: CompareResult, kpi: str, scenario: str) -> float:
     return float(v) if v is not None and math.isfinite(v) else 0.0
 
 
-def _later_outside_campaigns(path: Path) -> list[tuple[str, dt.date]]:
-    """(name, launched) of the scenario's campaigns launched after its start and not paid by the programme."""
+def _later_campaigns(path: Path) -> list[tuple[str, dt.date]]:
+    """(name, launched) of the scenario's campaigns launched after its start, whoever pays them. Why a campaign the
+    programme funds too: a province's programme-funded campaign launched in 2026 showed 24 bn committed at the start,
+    for villages the programme had begun before the launch, and the planner read it as the campaign's cost."""
     try:
         sc = load_scenario(path)
     except DxsimInputError:
@@ -988,9 +991,7 @@ def _later_outside_campaigns(path: Path) -> list[tuple[str, dt.date]]:
     if not v.enabled:
         return []
     start = sc.horizon.start_date
-    return [
-        (c.name, c.launched) for c in v.campaigns if c.launched > start and not c.funded_by_programme_budget
-    ]
+    return [(c.name, c.launched) for c in v.campaigns if c.launched > start]
 
 
 def bottleneck_lines(result: CompareResult) -> list[str]:
