@@ -78,6 +78,8 @@ from dxsim.execution import KpiTask, chunks, execute_kpis, replication_workers, 
 from dxsim.calibration import shown_day
 from dxsim.execution.pool import pool_size
 from dxsim.execution.worlds import WORLD_SOURCES
+from dxsim.geo import load_country
+from dxsim.geo.planner_files import province_codes_named
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
@@ -148,6 +150,39 @@ def _year_end_rows(
 ) -> list[tuple[str, str, str, str]]:
     """One value row per year-end tag: (prefix + tag, the translated label with its month, unit, "value")."""
     return [(f"{prefix}{t}", _(label).format(when=_tag_month(t)), unit, "value") for t in tags]
+
+
+# a province's rows (compare --province): (metric of its year-end KPIs, label, unit), then its flows over the horizon
+PROVINCE_YEAR_END_ROWS = (
+    ("stations_5g", N_("{province}: 5G stations on air, {when} end"), "stations"),
+    ("pop_covered_5g_pct", N_("{province}: 5G population coverage, {when} end"), "%"),
+    ("pop_5g_served_pct", N_("{province}: population where 5G serves, {when} end"), "%"),
+    ("pop_mbb_served_pct", N_("{province}: population served by 4G or better, {when} end"), "%"),
+    ("villages_connected", N_("{province}: villages connected (served), {when} end"), "villages"),
+)
+PROVINCE_TOTAL_ROWS = (
+    ("capex_total_vnd_bn", N_("{province}: 5G capex over the horizon"), "VND bn"),
+    ("village_capex_total_vnd_bn", N_("{province}: village capex over the horizon, all payers"), "VND bn"),
+    ("village_person_months_connected", N_("{province}: person-months of village service"), "person-months"),
+)
+
+
+def province_rows(areas: Sequence[tuple[str, str]], tags: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """Each (gso34, name) province's rows: the year-end KPIs of dxsim.execution.kpis.province_kpis
+    (`<metric>_<gso34>_<tag>`), then its flows (`<kpi>_<gso34>`)."""
+    rows: list[tuple[str, str, str, str]] = []
+    for code, name in areas:
+        where = f"{name} ({code})"
+        for metric, label, unit in PROVINCE_YEAR_END_ROWS:
+            rows += [
+                (f"{metric}_{code}_{t}", _(label).format(province=where, when=_tag_month(t)), unit, "value")
+                for t in tags
+            ]
+        rows += [
+            (f"{kpi}_{code}", _(label).format(province=where), unit, "value")
+            for kpi, label, unit in PROVINCE_TOTAL_ROWS
+        ]
+    return rows
 
 
 def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, str, str]]:
@@ -597,8 +632,12 @@ def compare_scenarios(
     on_replication: Callable[[int, int], None] | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    provinces: Sequence[str] = (),
 ) -> CompareResult:
     """Run every scenario with common random numbers and tabulate KPIs and deltas against the baseline.
+
+    `provinces`: gso34 codes or names of provinces whose own rows are added (`province_rows`): a provincial
+    planner's question is what an option does there, which the national rows drown.
 
     `workers` / `scheduler`: where the replications run, as for `dxsim run` (:func:`dxsim.runner.
     replication_workers`); the table is the same either way.
@@ -628,6 +667,12 @@ def compare_scenarios(
     b = _resolve_baseline(baseline, scenario_files, names)
     base_sc = scenarios[b]
     _same_horizon(scenarios, scenario_files, b)
+    country = load_country() if provinces else None
+    areas = (
+        [(c, country.province_name(c)) for c in province_codes_named(provinces, country, "--province")]
+        if country is not None
+        else []
+    )
     seed = int(base_sc.seed if seed is None else seed)
     reps = int(base_sc.replications if reps is None else reps)
     if reps < 1:
@@ -653,6 +698,7 @@ def compare_scenarios(
                     str(scenario_files[i].parent),
                     seed,
                     tuple(c),
+                    tuple(code for code, _name in areas),
                 )
             )
     if n and scheduler is None:
@@ -695,7 +741,7 @@ def compare_scenarios(
     h = base_sc.horizon
     tags = year_end_tags(h.start_date, h.end_date)
     dc_tag = "2030_12" if "2030_12" in tags else (tags[-1] if tags else None)
-    result = _tabulate(runs, b, seed, reps, tags, dc_tag)
+    result = _tabulate(runs, b, seed, reps, tags, dc_tag, areas)
     result.differences = {
         sc.name: option_changes(base_sc, sc, scenario_files[b].parent, path.parent)
         for i, (path, sc) in enumerate(zip(scenario_files, scenarios))
@@ -1088,11 +1134,17 @@ def campaign_rows(runs: Sequence[ScenarioRun]) -> list[tuple[str, str, str, str]
 
 
 def _tabulate(
-    runs: list[ScenarioRun], b: int, seed: int, reps: int, tags: list[str], dc_tag: str | None
+    runs: list[ScenarioRun],
+    b: int,
+    seed: int,
+    reps: int,
+    tags: list[str],
+    dc_tag: str | None,
+    areas: Sequence[tuple[str, str]] = (),
 ) -> CompareResult:
     names = [r.name for r in runs]
     base = runs[b]
-    rows = kpi_rows(tags, dc_tag) + campaign_rows(runs)
+    rows = kpi_rows(tags, dc_tag) + campaign_rows(runs) + province_rows(areas, tags)
 
     def series(run: ScenarioRun, kpi: str) -> dict[int, float]:
         return {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import tomllib
 from pathlib import Path
 from types import SimpleNamespace
@@ -1103,3 +1104,30 @@ def test_a_move_of_public_money_names_its_purse_and_a_later_campaign_s_villages(
     assert "tq_2026 2026-03-01" in (public_money_line(r, r.runs[1]) or "")
     r = result((5.0, 5.02), (0.0, 0.02), paid)  # below MONEY_MOVE_VND_BN: no line
     assert public_money_line(r, r.runs[1]) is None
+
+
+def test_province_rows_add_up_to_the_national_rows(files) -> None:
+    """compare --province: a provincial planner's own rows. Asked for all 34 provinces (by code, and one by its name,
+    which is read as its code), their 5G stations and villages connected at each year end add up to the national rows
+    of the same replication, exactly, and their 5G capex to the national capex over the horizon; an identical copy of
+    the baseline moves none of them."""
+    from dxsim.geo import load_country
+
+    country = load_country()
+    codes = country.province_codes
+    asked = ["Điện Biên" if c == "11" else c for c in codes]
+    res = compare_scenarios([files["short"], files["copy"]], reps=1, provinces=asked)
+    reps = res.replications.filter(pl.col("scenario") == "short")
+    value = dict(zip(reps["kpi"].to_list(), reps["value"].to_list(), strict=True))
+    tags = [k.removeprefix("stations_5g_") for k in value if re.fullmatch(r"stations_5g_\d{4}_\d{2}", k)]
+    assert tags == ["2025_12", "2026_12", "2027_12"]
+    for t in tags:
+        for metric in ("stations_5g", "villages_connected"):
+            assert sum(value[f"{metric}_{c}_{t}"] for c in codes) == value[f"{metric}_{t}"], (metric, t)
+    assert sum(value[f"capex_total_vnd_bn_{c}"] for c in codes) == pytest.approx(value["capex_total_vnd_bn"])
+    labels = dict(zip(res.table["kpi"].to_list(), res.table["label"].to_list(), strict=True))
+    assert labels["stations_5g_11_2027_12"].startswith("Điện Biên (11): 5G stations on air, 2027-12")
+    copy = res.quantiles.filter((pl.col("scenario") == "short-copy") & pl.col("kpi").str.contains(r"_11_"))
+    assert copy.height > 0 and copy["delta_p50"].drop_nulls().abs().max() == 0.0
+    with pytest.raises(DxsimInputError, match=r"--province = 'Atlantis': unknown province"):
+        compare_scenarios([files["short"], files["copy"]], reps=1, provinces=["Atlantis"])

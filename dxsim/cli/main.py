@@ -1489,6 +1489,14 @@ def compare(
             "Local worker processes (default: CPU count from 8 replications in all, else in this process; 0 or 1 = in this process). The table is the same either way."
         ),
     ),
+    province: list[str] = typer.Option(
+        [],
+        "--province",
+        help=N_(
+            "Also compare this province: its stations, coverage, served shares and villages at each year end, and "
+            'its 5G and village capex (a gso34 code or a name, e.g. 11 or "Điện Biên"; repeat for several).'
+        ),
+    ),
     scheduler: str | None = SCHEDULER_OPTION,
     yes: bool = YES_OPTION,
 ) -> None:
@@ -1514,6 +1522,11 @@ def compare(
         cmp_seed = None if seed is None else check_override("seed", seed, option="--seed")
         cmp_reps = None if reps is None else check_override("replications", reps, option="--reps")
         check_compare(scenario, cmp_reps, baseline, yes=yes, workers=workers)
+        if province:  # a province's name gets its code before minutes of work
+            from dxsim.geo import load_country
+            from dxsim.geo.planner_files import province_codes_named
+
+            province_codes_named(province, load_country(), "--province")
         if out_dir is not None:
             # refuse a folder dxsim may not replace before minutes of work
             check_output_dir(out_dir, kind="compare")
@@ -1534,6 +1547,7 @@ def compare(
                 on_replication=on_rep,
                 workers=workers,
                 scheduler=scheduler,
+                provinces=province,
             )
         if not err.is_terminal:  # where each scenario's world came from (compare.json has it too)
             for run in res.runs:

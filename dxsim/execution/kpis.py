@@ -192,7 +192,51 @@ def public_cost_vnd_bn(scenario: Any, kpis: dict[str, float]) -> float:
     return float(sum(x for x in parts if math.isfinite(x)))
 
 
-def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]:
+# a province's KPIs (compare --province): these metrics at each year end, `<metric>_<gso34>_<YYYY>_<MM>`, and these
+# flows summed over the horizon, `<kpi>_<gso34>`
+PROVINCE_YEAR_END_METRICS = (
+    "stations_5g",
+    "pop_covered_5g_pct",
+    "pop_5g_served_pct",
+    "pop_mbb_served_pct",
+    "villages_connected",
+)
+PROVINCE_SUMMED = {
+    "capex_total_vnd_bn": "capex_vnd_bn",
+    "village_capex_total_vnd_bn": "village_capex_vnd_bn",
+    "village_person_months_connected": "village_pop_connected",
+}
+
+
+def province_kpis(
+    metrics: pl.DataFrame, provinces: Sequence[str], ends: Sequence[dt.date]
+) -> dict[str, float]:
+    """One replication's KPIs of the given provinces (gso34 codes), read from its metrics table: the
+    PROVINCE_YEAR_END_METRICS at the year ends `ends`, and the PROVINCE_SUMMED flows over all month ends. A metric the
+    run does not record (villages off) has no KPI."""
+    if not provinces:
+        return {}
+    rows = metrics.filter(pl.col("area").is_in(list(provinces)))
+    out: dict[str, float] = {}
+    at_ends = rows.filter(
+        pl.col("metric").is_in(PROVINCE_YEAR_END_METRICS) & pl.col("date").is_in(list(ends))
+    )
+    for metric, area, d, v in at_ends.select("metric", "area", "date", "value").iter_rows():
+        out[f"{metric}_{area}_{d.year}_{d.month:02d}"] = float(v)
+    sums = (
+        rows.filter(pl.col("metric").is_in(list(PROVINCE_SUMMED.values())))
+        .group_by("metric", "area")
+        .agg(pl.col("value").sum())
+    )
+    kpi_of = {m: k for k, m in PROVINCE_SUMMED.items()}
+    for metric, area, v in sums.select("metric", "area", "value").iter_rows():
+        out[f"{kpi_of[metric]}_{area}"] = float(v)
+    return out
+
+
+def replication_kpis(
+    world: Any, res: Any, replication: int, provinces: Sequence[str] = ()
+) -> dict[str, float]:
     """Flat KPI dict of one replication (the summary.json definitions; NaN = not reached / not defined).
 
     Added to summary.json's: `pop_covered_5g_added_persons` (people covered by 5G at the end minus the
@@ -256,6 +300,7 @@ def replication_kpis(world: Any, res: Any, replication: int) -> dict[str, float]
             out[f"dc_it_capacity_mw_{tag}"] = at("dc_it_capacity_mw", d)
             out[f"gpus_installed_{tag}"] = at("gpus_installed_high_performance", d)
     out["public_cost_total_vnd_bn"] = public_cost_vnd_bn(world.scenario, out)
+    out.update(province_kpis(res.metrics, provinces, ends))
     return out
 
 
@@ -267,11 +312,12 @@ def run_scenario_kpis(
     cache: WorldCache | None = None,
     on_replication: Callable[[int], None] | None = None,
     on_metrics: Callable[[int, Any], None] | None = None,
+    provinces: Sequence[str] = (),
 ) -> tuple[dict[int, dict[str, float]], dict[str, Any]]:
     """KPIs of replications `range(reps)` (or the given indices) of one scenario, with the common `seed`.
 
     `on_metrics(replication, metrics)` sees each replication's metrics table before it is dropped
-    (compare keeps the few rows it needs from it).
+    (compare keeps the few rows it needs from it). `provinces`: gso34 codes whose KPIs are added (`province_kpis`).
 
     Returns ({replication: {kpi: value}}, timing {prepare_s, replications_s, world_cached, world_source}):
     `world_cached`, the world was in this process's memory; `world_source`, one of
@@ -286,7 +332,7 @@ def run_scenario_kpis(
     t0 = time.perf_counter()
     for rep in indices:
         res = run_replication(world, int(rep), seed=int(seed), end_cells=False)
-        out[int(rep)] = replication_kpis(world, res, int(rep))
+        out[int(rep)] = replication_kpis(world, res, int(rep), provinces)
         if on_metrics:
             on_metrics(int(rep), res.metrics)
         del res

@@ -117,6 +117,7 @@ class KpiTask:
     scenario_dir: str | None
     seed: int
     replications: tuple[int, ...]
+    provinces: tuple[str, ...] = ()  # gso34 codes whose KPIs come back too (compare --province)
 
 
 def execute_kpis(task: KpiTask) -> dict[str, Any]:
@@ -129,6 +130,7 @@ def execute_kpis(task: KpiTask) -> dict[str, Any]:
         task.seed,
         task.replications,
         on_metrics=lambda rep, m: held.__setitem__(rep, bottleneck_rows(m)),
+        provinces=task.provinces,
     )
     return {
         "run_id": task.run_id,

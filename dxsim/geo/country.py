@@ -52,6 +52,11 @@ class Country:
         row = hit.row(0, named=True)
         return str(row["name63"]), str(row["gso34"]), str(row["name34"])
 
+    def province_name(self, code: str) -> str:
+        """The 2025 name of a gso34 code (the code itself when it is none of the 34)."""
+        hit = self.provinces.filter(pl.col("gso34") == code)
+        return str(hit["name34"][0]) if hit.height else code
+
     def province_by_name(self, text: str) -> tuple[str, str] | None:
         """(gso34, name34) of the province `text` names, a 2025 name or a pre-2025 one (Hà Giang: 08, Tuyên Quang),
         with or without its diacritics, case, spaces or a "Tỉnh"/"Thành phố" prefix; None when it names none.

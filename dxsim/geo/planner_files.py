@@ -96,6 +96,31 @@ def check_support_provinces(
             raise DxsimInputError(_("unknown province code"), field=field, value=code, allowed=allowed)
 
 
+def province_codes_named(items: Sequence[str], country: Country, field: str) -> list[str]:
+    """The gso34 codes of `items` (codes or province names, as `province_by_name` reads them), in order, once each;
+    a pre-2025 code or anything else is refused naming `field`."""
+    out: list[str] = []
+    for item in items:
+        code = item if item in country.province_codes else None
+        if code is None and (named := country.province_by_name(item)) is not None:
+            code = named[0]
+        if code is None:
+            former = country.former_province(item)
+            raise DxsimInputError(
+                _(PRE_2025_CODE) if former is not None else _("unknown province"),
+                field=field,
+                value=item,
+                allowed=(
+                    merged_into(item, *former)
+                    if former is not None
+                    else _("a gso34 code of the 34 provinces (01, 04, 08, ...) or a province's name")
+                ),
+            )
+        if code not in out:
+            out.append(code)
+    return out
+
+
 def needs_village_layer(scenario: Scenario) -> bool:
     """Whether the scenario names villages by id or province (campaign selectors, the priority list), or lists a
     campaign whose subset ("all", "no_power", "with_power") campaigns before it may take whole: only the built layer
