@@ -667,9 +667,15 @@ def compare_scenarios(
     b = _resolve_baseline(baseline, scenario_files, names)
     base_sc = scenarios[b]
     _same_horizon(scenarios, scenario_files, b)
-    country = load_country() if provinces else None
+    # the provinces asked for, then those a compared provincial support programme pays in (its effect there and
+    # elsewhere is what the planner weighs; the support line reads their rows)
+    paying = [c for sc in scenarios for p in sc.supports for c in p.provinces]
+    country = load_country() if provinces or paying else None
     areas = (
-        [(c, country.province_name(c)) for c in province_codes_named(provinces, country, "--province")]
+        [
+            (c, country.province_name(c))
+            for c in province_codes_named([*provinces, *paying], country, "--province")
+        ]
         if country is not None
         else []
     )
@@ -954,7 +960,11 @@ def add_bottlenecks(result: CompareResult) -> None:
                 pl.DataFrame([{"scenario": run.name, "kind": kind, "text": t}]) for kind, t in verdicts
             ]
             support = support_note(
-                run.held_metrics, base.held_metrics, diffs, idle=result.idle_supports.get(run.name, ())
+                run.held_metrics,
+                base.held_metrics,
+                diffs,
+                idle=result.idle_supports.get(run.name, ()),
+                inside=_stations_inside(run, base),
             )
             if support:  # what support paid: not a resource that did not bind
                 frames.append(pl.DataFrame([{"scenario": run.name, "kind": "support", "text": support}]))
@@ -970,6 +980,35 @@ def add_bottlenecks(result: CompareResult) -> None:
         else pl.DataFrame(schema=BOTTLENECK_COLUMNS)
     )
     result.bottleneck_notes = notes
+
+
+def _stations_inside(
+    run: ScenarioRun, base: ScenarioRun
+) -> Callable[[dt.date], tuple[str, float] | None] | None:
+    """For an option whose support programmes pay in some provinces only: date -> (their names, the mean over
+    replications of the paired change of their stations on air at that year end), from their compare rows
+    (`stations_5g_<gso34>_<tag>`, added for such programmes); None for a nationwide option."""
+    try:
+        sc = load_scenario(run.path)
+    except DxsimInputError:
+        return None
+    codes = list(dict.fromkeys(c for p in sc.supports for c in p.provinces))
+    if not codes:
+        return None
+    names = ", ".join(load_country().province_name(c) for c in codes)
+
+    def inside(d: dt.date) -> tuple[str, float] | None:
+        tag = f"{d.year}_{d.month:02d}"
+        deltas = []
+        for rep, kpis in run.kpis.items():
+            ref = base.kpis.get(rep)
+            keys = [f"stations_5g_{c}_{tag}" for c in codes]
+            if ref is None or any(k not in kpis or k not in ref for k in keys):
+                return None
+            deltas.append(sum(kpis[k] - ref[k] for k in keys))
+        return (names, float(np.mean(deltas))) if deltas else None
+
+    return inside
 
 
 # the parts of public_cost_total_vnd_bn (dxsim.execution.kpis.public_cost_vnd_bn) a compare can name, in that order

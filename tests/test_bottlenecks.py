@@ -1293,6 +1293,30 @@ def test_support_that_displaces_upgrades_says_so_with_the_year_end_it_costs_most
     # at least as many stations at every year end: nothing about displacement
     ahead = run(dict(zip(keys, [100, 110, 200, 210, 300, 310])), {}, {}, 500.0, 40.0)
     assert "yet" not in support_note(ahead, ref, [("supports", [], ["..."])])
+    # a programme paying every station that moves upgrades as well: not "new sites in place of upgrades" (a
+    # provincial programme read so): upgrades 70-90 / 60-100 but new sites 10-10 / 10-10 at end-2026
+    others = run(
+        dict(zip(keys, [90, 80, 170, 200, 305, 320])),
+        dict(zip(keys, [70, 60, 140, 160, 250, 260])),
+        dict(zip(keys, [10, 10, 20, 20, 55, 60])),
+        500.0,
+        40.0,
+    )
+    note = support_note(others, ref, [("supports", [], ["..."])])
+    assert "(-30 upgrades, +0 new sites)" in note and "the paid stations in place of others" in note
+    assert "cheaper upgrades" not in note
+    # a provincial programme: the change in its provinces (as compare reads its rows) and elsewhere, adding up as shown
+    seen: list[dt.date] = []
+
+    def inside(d: dt.date) -> tuple[str, float]:
+        seen.append(d)
+        return ("Sơn La", 12.4)
+
+    note = support_note(opt, ref, [("supports", [], ["..."])], inside=inside)
+    assert seen == [e26]  # asked at the year end of the largest shortfall
+    assert "yet -20 stations on air at " + F.date(e26) + " (+12 in Sơn La, -32 elsewhere)" in note
+    assert "national, so they build the paid stations there in place of others elsewhere" in note
+    assert note.endswith("(ahead from " + F.date(e28) + ")")
 
 
 def test_a_region_without_crews_has_none_idle() -> None:

@@ -1131,3 +1131,33 @@ def test_province_rows_add_up_to_the_national_rows(files) -> None:
     assert copy.height > 0 and copy["delta_p50"].drop_nulls().abs().max() == 0.0
     with pytest.raises(DxsimInputError, match=r"--province = 'Atlantis': unknown province"):
         compare_scenarios([files["short"], files["copy"]], reps=1, provinces=["Atlantis"])
+
+
+def test_a_provincial_support_gets_its_province_rows_and_says_where_the_stations_moved(
+    files, tmp_path
+) -> None:
+    """A Sơn La programme (2.0 bn a new site, fund 300 bn) compared without --province: its province's rows are added,
+    and, as the operators' targets are national, the option has fewer stations at some year end: the support line
+    splits that change into Sơn La and elsewhere, the Sơn La part being the paired mean of the province rows then."""
+    opt = _write(
+        tmp_path / "sonla.toml",
+        f'extends = "{files["short"]}"\nname = "sonla"\n[[supports]]\nname = "son_la"\nper_site_vnd_bn = 2.0\n'
+        'site_kind = "new"\nprovinces = ["14"]\nfund_vnd_bn = 300\nwindow_start = 2026-01-01\n'
+        "window_end = 2027-12-31\n",
+    )
+    from dxsim.compare import bottleneck_lines
+
+    res = compare_scenarios([files["short"], opt], reps=2)
+    assert "stations_5g_14_2027_12" in res.table["kpi"].to_list()
+    line = next(t for t in bottleneck_lines(res) if "support (mean over replications)" in t)
+    m = re.search(
+        r"yet ([+-][\d,]+) stations on air at (\S+) \(([+-][\d,]+) in Sơn La, ([+-][\d,]+) elsewhere\)", line
+    )
+    assert m is not None, line  # the operators' national targets: fewer stations elsewhere, at some year end
+    total, there, elsewhere = (int(g.replace(",", "")) for g in (m.group(1), m.group(3), m.group(4)))
+    assert there + elsewhere == total and there > 0
+    day, month, year = m.group(2).split("/")
+    runs = {r.name: r for r in res.runs}
+    key = f"stations_5g_14_{year}_{month}"
+    mean = float(np.mean([runs["sonla"].kpis[r][key] - runs["short"].kpis[r][key] for r in (0, 1)]))
+    assert there == round(mean)

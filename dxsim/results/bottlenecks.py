@@ -1525,13 +1525,16 @@ def support_note(
     differences: Sequence[tuple[str, Any, Any]],
     fmt: Callable[[Any], str] = str,
     idle: Sequence[tuple[str, dt.date, dt.date]] = (),
+    inside: Callable[[dt.date], tuple[str, float] | None] | None = None,
 ) -> str | None:
     """One line when an option changes 5G support: what it paid and how many stations it moved, and whether a
     programme's fund capped it (the operators claimed more than it pays: then a bigger share or a longer window
     pays no more). Every programme's cap counts, Resolution 193's and each `[[supports]]`'s: a trial's 5,000 bn
     rural fund met 63,000 bn of claims and the note, which read Resolution 193's fund only, said nothing.
     `idle`: the option's programmes (name, window start, window end) whose window lies outside its run; they are
-    named, since no threshold or surge is why they pay nothing."""
+    named, since no threshold or surge is why they pay nothing. `inside(date)`: for an option whose programmes pay in
+    some provinces only, (their names, the mean change of their stations on air at that year end); the displaced
+    stations are then said to fall elsewhere (a Sơn La programme moved -314 stations outside Sơn La, unsaid)."""
     if not any(SUPPORT_FIELDS.match(f) for f, _a, _b in differences):
         return None
     o, r = support_effect(option), support_effect(reference)
@@ -1552,16 +1555,41 @@ def support_note(
         moved=_plus(moved), surge=_plus(o["surge"] - r["surge"])
     )
     shift = support_displacement(option, reference) if moved >= 0.5 else None
-    if shift is not None:
+    there = inside(shift["date"]) if shift is not None and inside is not None else None
+    if shift is not None and there is not None:
+        names, there_d = there
         text += ", " + _(
-            "yet {stations} stations on air at {date} ({upgrades} upgrades, {new} new sites): within their yearly "
-            "targets and budgets the operators build the paid new sites in place of cheaper upgrades"
+            "yet {stations} stations on air at {date} ({there} in {names}, {elsewhere} elsewhere): the operators' "
+            "yearly targets and budgets are national, so they build the paid stations there in place of others "
+            "elsewhere"
+        ).format(
+            stations=_plus(shift["stations"]),
+            date=F.date(shift["date"]),
+            there=_plus(there_d),
+            names=names,
+            elsewhere=_plus(round(shift["stations"]) - round(there_d)),  # the three add up as shown
+        )
+    elif shift is not None:
+        # "paid new sites in place of cheaper upgrades" only when that is what moved: a programme paying every
+        # station displaces other stations, not upgrades
+        swapped = shift["new_sites"] >= 0.5 and shift["upgrades"] <= -0.5
+        text += ", " + (
+            _(
+                "yet {stations} stations on air at {date} ({upgrades} upgrades, {new} new sites): within their yearly "
+                "targets and budgets the operators build the paid new sites in place of cheaper upgrades"
+            )
+            if swapped
+            else _(
+                "yet {stations} stations on air at {date} ({upgrades} upgrades, {new} new sites): within their yearly "
+                "targets and budgets the operators build the paid stations in place of others"
+            )
         ).format(
             stations=_plus(shift["stations"]),
             date=F.date(shift["date"]),
             upgrades=_plus(shift["upgrades"]),
             new=_plus(shift["new_sites"]),
         )
+    if shift is not None:
         text += (
             " " + _("(ahead from {date})").format(date=F.date(shift["ahead_from"]))
             if shift["ahead_from"] is not None
