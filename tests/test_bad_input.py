@@ -869,6 +869,10 @@ def test_a_parent_not_found_suggests_the_file_meant(tmp_path: Path, monkeypatch:
     assert _parent_nearby("baseline.toml", tmp_path / "my") == "../scenarios/baseline.toml"
     assert _parent_nearby("scenarios/baseline.toml", tmp_path / "my") == "../scenarios/baseline.toml"
     assert _parent_nearby("nothing.toml", tmp_path / "my") is None
+    (tmp_path / "my" / "bad" / "sub").mkdir(parents=True)  # deeper in the project: still relative
+    assert (
+        _parent_nearby("baseline.toml", tmp_path / "my" / "bad" / "sub") == "../../../scenarios/baseline.toml"
+    )
     far = write(
         tmp_path / "my" / "x.toml", 'name = "x"\nextends = "baseline.toml"\n'
     )  # the CLI runs in the repo

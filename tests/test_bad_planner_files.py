@@ -504,6 +504,12 @@ def test_a_province_named_in_a_campaign_is_told_its_code() -> None:
     with pytest.raises(DxsimInputError) as e:
         check_campaign_villages(["Hà Nội"], 0, table, country)
     assert "'01' (Hà Nội) has no villages" in str(e.value)
+    with pytest.raises(DxsimInputError) as e:  # its code: named, with the provinces that have villages
+        check_campaign_villages(["01"], 0, table, country)
+    assert "Hà Nội (01) has no villages in the layer" in str(e.value) and "(08, 11, ...)" in str(e.value)
+    with pytest.raises(DxsimInputError) as e:  # a code that lost its leading zero
+        check_campaign_villages(["8"], 0, table, country)
+    assert "the code with two digits, '08' (Tuyên Quang)" in str(e.value)
     check_campaign_villages(["11", "N002"], 0, table, country)
 
 
@@ -514,6 +520,7 @@ def test_a_support_programme_s_provinces_are_checked_and_a_name_gets_its_code(tm
         "Điện Biên": ("a province's name, not its code", "'11' (Điện Biên)"),
         "02": ("pre-2025", "08 (Tuyên Quang)"),
         "99": ("unknown province code", "2-digit gso34 codes"),
+        "4": ("unknown province code", "the code with two digits, '04' (Cao Bằng)"),
     }
     for value, parts in cases.items():
         toml = tmp_path / "s.toml"
@@ -524,10 +531,16 @@ def test_a_support_programme_s_provinces_are_checked_and_a_name_gets_its_code(tm
         res = CliRunner().invoke(app, ["validate", str(toml)])
         assert res.exit_code == 2, res.stdout
         one_line_error(res.stderr, res.stdout, "s.toml", "supports.0.provinces", f"'{value}'", *parts)
-    toml.write_text('name = "s"\n[[supports]]\nname = "p"\nper_site_vnd_bn = 1.0\nprovinces = ["11", "11"]\n')
-    res = CliRunner().invoke(app, ["validate", str(toml)])
-    assert res.exit_code == 2
-    one_line_error(res.stderr, res.stdout, "s.toml", "supports.provinces", "lists a code twice")
+    # the shapes a planner gets wrong: the code twice, as a number, one code for the list
+    for value, parts in (
+        ('["11", "11"]', ("supports.provinces", "lists '11' twice")),
+        ("[14]", ("supports.0.provinces = 14", 'write it in quotes: "14"', "item 1 of the list")),
+        ('"14"', ("supports.0.provinces = '14'", 'write it as a list: ["14"]')),
+    ):
+        toml.write_text(f'name = "s"\n[[supports]]\nname = "p"\nper_site_vnd_bn = 1.0\nprovinces = {value}\n')
+        res = CliRunner().invoke(app, ["validate", str(toml)])
+        assert res.exit_code == 2
+        one_line_error(res.stderr, res.stdout, "s.toml", *parts)
 
 
 @pytest.mark.parametrize(("lang", "row_word"), [("en", "row"), ("vi", "dòng")])

@@ -771,11 +771,12 @@ def test_show_comments_and_wrong_type_in_vietnamese(tmp_path: Path) -> None:
     f.write_text(f'extends = "{base}"\nname = "x"\ndescription = 3\n', encoding="utf-8")
     line = _bad_input_line(
         dxsim_cmd("validate", str(f), "--lang", "vi"),
-        f"lỗi: {f}: description = 3: sai kiểu: không phải văn bản (cho phép: ",
+        f'lỗi: {f}: description = 3: sai kiểu: không phải văn bản; hãy viết trong dấu ngoặc kép: "3" (cho phép: văn bản ',
     )
     assert "wrong type" not in line and "not text" not in line
     _bad_input_line(
-        dxsim_cmd("validate", str(f)), f"error: {f}: description = 3: wrong type: not text (allowed: "
+        dxsim_cmd("validate", str(f)),
+        f'error: {f}: description = 3: wrong type: not text; write it in quotes: "3" (allowed: text ',
     )
 
 

@@ -66,6 +66,12 @@ def check_planner_files(scenario: Scenario, scenario_path: Path, country: Countr
             raise
 
 
+def _two_digits(item: str, codes: Sequence[str]) -> str | None:
+    """The code `item` means when it lost its leading zero ("4" for 04, Cao Bằng), else None."""
+    padded = item.strip().zfill(2)
+    return padded if item.strip().isdigit() and padded != item and padded in codes else None
+
+
 def check_support_provinces(
     supports: Sequence[Support], province_codes: Sequence[str], country: Country | None = None
 ) -> None:
@@ -93,6 +99,11 @@ def check_support_provinces(
                 raise DxsimInputError(
                     _(PRE_2025_CODE), field=field, value=code, allowed=merged_into(code, *former)
                 )
+            padded = _two_digits(code, province_codes)
+            if padded is not None:
+                allowed = _("the code with two digits, '{code}'").format(code=padded) + (
+                    f" ({country.province_name(padded)})" if country is not None else ""
+                )
             raise DxsimInputError(_("unknown province code"), field=field, value=code, allowed=allowed)
 
 
@@ -104,6 +115,8 @@ def province_codes_named(items: Sequence[str], country: Country, field: str) -> 
         code = item if item in country.province_codes else None
         if code is None and (named := country.province_by_name(item)) is not None:
             code = named[0]
+        if code is None:
+            code = _two_digits(item, country.province_codes)
         if code is None:
             former = country.former_province(item)
             raise DxsimInputError(
@@ -168,6 +181,27 @@ def check_campaign_villages(
                     if named[0] in known_gso
                     else _("another province: '{code}' ({name}) has no villages in the layer")
                 ).format(code=named[0], name=named[1]),
+            )
+        padded = _two_digits(item, sorted(known_gso)) if item not in known_ids else None
+        if padded is not None:
+            raise DxsimInputError(
+                _("unknown village id or province code"),
+                field=f"villages.campaigns.{k}.villages",
+                value=item,
+                allowed=_("the code with two digits, '{code}'").format(code=padded)
+                + (f" ({country.province_name(padded)})" if country is not None else ""),
+            )
+        in_country = country is not None and item in country.province_codes
+        if item not in known_ids and item not in known_gso and country is not None and in_country:
+            raise DxsimInputError(
+                _("{name} ({code}) has no villages in the layer").format(
+                    name=country.province_name(item), code=item
+                ),
+                field=f"villages.campaigns.{k}.villages",
+                value=item,
+                allowed=_("a province with villages ({codes}, ...), or village ids").format(
+                    codes=", ".join(sorted(known_gso)[:6])
+                ),
             )
         if item not in known_ids and item not in known_gso:
             raise DxsimInputError(

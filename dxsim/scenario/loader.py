@@ -527,15 +527,18 @@ def _parent_file(parent: Any, folder: Path, shown: str) -> Path:
 
 
 def _parent_nearby(parent: str, folder: Path) -> str | None:
-    """The `extends` value that names the file a planner most likely meant, relative to `folder`: the same path from
-    the current folder, or a file of that name in its `scenarios/` (`extends = "baseline.toml"` in my/x.toml, run
-    from the checkout, means "../scenarios/baseline.toml"); None when neither exists."""
+    """The `extends` value that names the file a planner most likely meant: the same path from the current folder, or
+    a file of that name in its `scenarios/` (`extends = "baseline.toml"` in my/x.toml, run from the checkout, means
+    "../scenarios/baseline.toml"), relative to `folder` when that lies in the current folder, else whole; None when
+    neither exists."""
     for candidate in (Path.cwd() / parent, Path.cwd() / "scenarios" / Path(parent).name):
         if _is_file(candidate):
-            target = candidate.resolve()
-            relative = Path(os.path.relpath(target, folder.resolve()))
-            # a path that climbs out of a project reads better whole
-            return (target if relative.parts[:3] == ("..", "..", "..") else relative).as_posix()
+            target, here, top = candidate.resolve(), folder.resolve(), Path.cwd().resolve()
+            # relative within the project the command runs in (it stays right when the folder is shared or moved);
+            # whole when the scenario file lies outside it
+            if here.is_relative_to(top):
+                return Path(os.path.relpath(target, here)).as_posix()
+            return target.as_posix()
     return None
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from dxsim.errors import DxsimInputError
 from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
+from dxsim.i18n import pgettext
 from dxsim.scenario.constants import EXTENDS
 from dxsim.scenario.docs import Located, key_name, key_word, range_text, shape_at, type_text, unit_text
 
@@ -48,9 +49,11 @@ def translate(
     # a bad dict key is reported as (..., key, '[key]'): the key's shape belongs to the dict above it
     parent, target = shape_at(loc[:-2] + ("[key]",) if is_key else loc)
     list_index = None
-    if path and isinstance(path[-1], int):  # an item of a list: report the list
+    if path and isinstance(
+        path[-1], int
+    ):  # an item of a list: report the list, and which item of the lists above
         list_index = path[-1]
-        path = tuple(p for p in path if not isinstance(p, int))
+        path = path[:-1]
     where = _(" (item {n} of the list)").format(n=list_index + 1) if list_index is not None else ""
     file = _file_for(path, prov, top)
     field = dotted(path)
@@ -144,6 +147,13 @@ def translate(
         msg = re.sub(r"^Input should be\s*", "should be ", err.get("msg", "invalid value"))
     if kind == "float_type" and isinstance(inp, int) and not isinstance(inp, bool):
         msg = _("number too large")
+    # the two shapes a planner gets wrong most: a code as a number (provinces = [14]), one value for a list
+    if kind == "string_type" and number:
+        msg += "; " + _("write it in quotes: {text}").format(text=json.dumps(str(inp)))
+    if kind == "list_type" and isinstance(inp, (str, int, float)) and not isinstance(inp, bool):
+        msg += "; " + _("write it as a list: {text}").format(
+            text="[" + (json.dumps(inp, ensure_ascii=False) if isinstance(inp, str) else str(inp)) + "]"
+        )
     if kind == "string_too_long" and isinstance(inp, str):
         msg = _("too long ({n} characters)").format(n=len(inp))
     return DxsimInputError(
@@ -273,7 +283,7 @@ def allowed_text(target: Located | None, path: tuple[Any, ...] = ()) -> str | No
     if s.is_number:
         return " ".join(x for x in (type_text(s, translated=True), rng(s), unit) if x)
     if s.py_type is str:
-        text = _("text") + (f" ({rng(s)})" if rng(s) else "")
+        text = pgettext("type", "text") + (f" ({rng(s)})" if rng(s) else "")  # "văn bản" (it read "text")
         return f"{text}: {unit}" if unit else text
     return type_text(s, translated=True)
 

@@ -184,8 +184,9 @@ class Support(StrictModel):
                 )
             )
         # which codes exist is the geodata's to say (dxsim.geo.planner_files.check_support_provinces)
-        if len(set(self.provinces)) != len(self.provinces):
-            raise ValueError(_("provinces lists a code twice"))
+        twice = sorted({c for c in self.provinces if self.provinces.count(c) > 1})
+        if twice:
+            raise ValueError(_("provinces lists {code} twice").format(code=repr(twice[0])))
         return self
 
 
