@@ -64,10 +64,11 @@ import functools
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -95,7 +96,7 @@ from dxsim.results.bottlenecks import (
     stranded_line,
     support_note,
 )
-from dxsim.results.kpi_labels import CAMPAIGN_RE, kpi_label
+from dxsim.results.kpi_labels import CAMPAIGN_RE, SUPPORT_PROGRAMME_RE, kpi_label, support_programme_name
 from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.value_labels import unit_label
 from dxsim.results.writer import atomic_dir
@@ -1039,11 +1040,15 @@ def public_money_line(result: CompareResult, run: ScenarioRun) -> str | None:
     for kpis, what in PUBLIC_MONEY_PARTS:
         sides = [sum(_p50_or_0(result, k, n) for k in kpis) for n in (result.baseline, run.name)]
         if abs(sides[1] - sides[0]) >= MONEY_MOVE_VND_BN:
-            parts.append(
-                _("{what} {before} -> {after} bn").format(
-                    what=_(what), before=F.number(sides[0], 1), after=F.number(sides[1], 1)
-                )
+            part = _("{what} {before} -> {after} bn").format(
+                what=_(what), before=F.number(sides[0], 1), after=F.number(sides[1], 1)
             )
+            if (
+                kpis[0] == "subsidy_paid_total_vnd_bn"
+            ):  # which programmes: a province's own beside the nation's
+                each = _support_moves(result, run.name)
+                part += f" ({each})" if each else ""
+            parts.append(part)
             programme_up |= kpis[0] == "village_programme_committed_total_vnd_bn" and sides[1] > sides[0]
     if not parts:
         parts.append(_("the state's own data-centre investment"))
@@ -1059,8 +1064,27 @@ def public_money_line(result: CompareResult, run: ScenarioRun) -> str | None:
     return line
 
 
+def _support_moves(result: CompareResult, option: str) -> str:
+    """The support programmes whose own money moved (P50, paid and earned), "son_la 0.0 -> 300.0", or ""."""
+    keys = dict.fromkeys(k for k in result.quantiles["kpi"].to_list() if SUPPORT_PROGRAMME_RE.match(k))
+    moves = []
+    for k in keys:
+        before, after = (_p50_or_0(result, k, n) for n in (result.baseline, option))
+        if abs(after - before) >= MONEY_MOVE_VND_BN:
+            name = support_programme_name(cast(re.Match[str], SUPPORT_PROGRAMME_RE.match(k)).group(1))
+            moves.append(f"{name} {F.number(before, 1)} -> {F.number(after, 1)}")
+    return ", ".join(moves)
+
+
 def _p50_or_0(result: CompareResult, kpi: str, scenario: str) -> float:
+    """The scenario's P50 of a money KPI: its row's, else that of its replications' values (support earned but due
+    after the horizon has no row: public money that was only earned read as "the state's own data-centre
+    investment"); 0 when it has neither."""
     v = _p50(result, kpi, scenario)
+    if v is None:
+        run = next((r for r in result.runs if r.name == scenario), None)
+        values = [float(k[kpi]) for k in run.kpis.values() if kpi in k] if run is not None else []
+        v = quantile(values, 0.5) if values else None
     return float(v) if v is not None and math.isfinite(v) else 0.0
 
 
@@ -1172,6 +1196,24 @@ def campaign_rows(runs: Sequence[ScenarioRun]) -> list[tuple[str, str, str, str]
     ]
 
 
+def support_programme_rows(runs: Sequence[ScenarioRun]) -> list[tuple[str, str, str, str]]:
+    """A row per 5G support programme any run has (Resolution 193 and each `[[supports]]`): what it paid and earned
+    over the horizon. Why: a province's 300 bn sat in "public money" beside the national programmes, unnamed."""
+    keys = list(dict.fromkeys(k for run in runs for v in run.kpis.values() for k in v))
+    return [
+        (
+            k,
+            _("5G support {name}: paid and earned over the horizon (public money)").format(
+                name=support_programme_name(m.group(1))
+            ),
+            "VND bn",
+            "value",
+        )
+        for k in keys
+        if (m := SUPPORT_PROGRAMME_RE.match(k)) is not None
+    ]
+
+
 def _tabulate(
     runs: list[ScenarioRun],
     b: int,
@@ -1183,7 +1225,16 @@ def _tabulate(
 ) -> CompareResult:
     names = [r.name for r in runs]
     base = runs[b]
-    rows = kpi_rows(tags, dc_tag) + campaign_rows(runs) + province_rows(areas, tags)
+    for key, *_rest in support_programme_rows(runs):  # a programme a scenario does not have pays it nothing
+        for run in runs:
+            for values in run.kpis.values():
+                values.setdefault(key, 0.0)
+    rows = (
+        kpi_rows(tags, dc_tag)
+        + support_programme_rows(runs)
+        + campaign_rows(runs)
+        + province_rows(areas, tags)
+    )
 
     def series(run: ScenarioRun, kpi: str) -> dict[int, float]:
         return {

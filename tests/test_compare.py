@@ -26,6 +26,7 @@ from dxsim.compare import (
     incremental_ratio,
     campaign_rows,
     kpi_rows,
+    support_programme_rows,
     quantile,
     markdown,
     paired_deltas,
@@ -164,7 +165,10 @@ def test_csv_and_markdown_shape(result, tmp_path):
     ]
     assert csv["kpi"].n_unique() == csv.height  # one row per KPI
     expected = [
-        k for k, *_ in kpi_rows(["2025_12", "2026_12", "2027_12"], "2027_12") + campaign_rows(result.runs)
+        k
+        for k, *_ in kpi_rows(["2025_12", "2026_12", "2027_12"], "2027_12")
+        + support_programme_rows(result.runs)
+        + campaign_rows(result.runs)
     ]
     assert csv["kpi"].to_list() == expected
     # why an option's incremental ratio is empty is in the row's note, as the terminal and compare.md say it
@@ -1149,6 +1153,17 @@ def test_a_provincial_support_gets_its_province_rows_and_says_where_the_stations
 
     res = compare_scenarios([files["short"], opt], reps=2)
     assert "stations_5g_14_2027_12" in res.table["kpi"].to_list()
+    # each programme's own money adds up to the national support, paid and earned, in every replication
+    for run in res.runs:
+        for kpis in run.kpis.values():
+            own = sum(v for k, v in kpis.items() if re.fullmatch(r"support_[a-z0-9_]+_total_vnd_bn", k))
+            assert own == pytest.approx(
+                kpis["subsidy_paid_total_vnd_bn"] + kpis["support_accrued_unpaid_vnd_bn"]
+            )
+    assert res.runs[0].kpis[0]["support_son_la_total_vnd_bn"] == 0.0  # the baseline has no such programme
+    assert res.runs[1].kpis[0]["support_son_la_total_vnd_bn"] > 0
+    money = next(t for t in bottleneck_lines(res) if "public money" in t)
+    assert "(son_la 0.0 -> " in money
     line = next(t for t in bottleneck_lines(res) if "support (mean over replications)" in t)
     m = re.search(
         r"yet ([+-][\d,]+) stations on air at (\S+) \(([+-][\d,]+) in Sơn La, ([+-][\d,]+) elsewhere\)", line

@@ -33,7 +33,7 @@ from pyproj import CRS, Transformer
 from dxsim.errors import DxsimInputError
 from dxsim.results.excel import write_workbook
 from dxsim.results.gis import write_gis
-from dxsim.results.kpi_labels import CAMPAIGN_RE, is_year_kpi
+from dxsim.results.kpi_labels import CAMPAIGN_RE, SUPPORT_PROGRAMME_RE, is_year_kpi
 from dxsim.results.metrics import METRICS
 from dxsim.results.metrics_csv import write_metrics_csv
 from dxsim.results.run_files import FLOW_METRICS
@@ -480,8 +480,10 @@ def test_workbook_kpis_equal_summary(run_dir, summary):
     page = html.unescape((run_dir / "report.html").read_text(encoding="utf-8"))
     for k in base:
         label = rows[k]["Label"]
-        campaign = CAMPAIGN_RE.match(k)
-        named = campaign.group(1) if campaign else ""  # a campaign's own name may hold underscores
+        campaign = CAMPAIGN_RE.match(k) or SUPPORT_PROGRAMME_RE.match(k)
+        named = (
+            campaign.group(1) if campaign else ""
+        )  # a campaign's or programme's own name may hold underscores
         assert label and label != k and "_" not in label.replace(named, ""), (k, label)  # no bare key
         if not re.search(r"_\d{4}_\d{2}$", k):
             assert label in page, (k, label)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dxsim.results.metric_docs import AREAS, COLUMNS, metric_docs, metrics_markdown, parse_description
-from dxsim.results.metrics import CAMPAIGN_METRICS, METRICS, metric_unit
+from dxsim.results.metrics import CAMPAIGN_METRICS, METRICS, SUPPORT_PROGRAMME_METRICS, metric_unit
 
 REPO = Path(__file__).resolve().parent.parent
 REGION = re.compile(r"<!-- BEGIN metrics -->\n(.*?)<!-- END metrics -->", re.DOTALL)
@@ -41,7 +41,7 @@ def test_readme_metric_table_is_generated_from_the_registry() -> None:
 
 def test_tables_list_every_registered_metric_once_and_nothing_else() -> None:
     names = _table_names(metrics_markdown())
-    assert names == [*METRICS, *CAMPAIGN_METRICS]
+    assert names == [*METRICS, *CAMPAIGN_METRICS, *SUPPORT_PROGRAMME_METRICS]
     assert len(names) == len(set(names))
 
 
@@ -52,9 +52,9 @@ def test_table_rows_have_every_column() -> None:
         assert len(cells) == len(COLUMNS), line
 
 
-@pytest.mark.parametrize("name", [*METRICS, *CAMPAIGN_METRICS])
+@pytest.mark.parametrize("name", [*METRICS, *CAMPAIGN_METRICS, *SUPPORT_PROGRAMME_METRICS])
 def test_description_gives_meaning_unit_and_areas(name: str) -> None:
-    doc = parse_description(name, {**METRICS, **CAMPAIGN_METRICS}[name])
+    doc = parse_description(name, {**METRICS, **CAMPAIGN_METRICS, **SUPPORT_PROGRAMME_METRICS}[name])
     assert doc.meaning and doc.unit and doc.areas in AREAS
     # the unit the README shows is the one the workbook labels (dxsim.results.excel via metric_unit)
     assert doc.unit == metric_unit(name.replace("<name>", "north_2025"))

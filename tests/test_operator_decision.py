@@ -196,6 +196,21 @@ def test_a_provincial_programme_pays_and_moves_only_its_province() -> None:
     in_window = (province_idx == 1) & ~np.isnan(on) & (on >= 0) & (on < end)
     paid = sum(a for _, _, a in ro.subsidy_events)
     assert in_window.sum() > 10 and paid == pytest.approx(2.0 * int(in_window.sum()))
+    assert ro.support_paid_by_programme == {"dien_bien": pytest.approx(paid)}  # who paid it
+    # beside a national programme (0.5 bn a station anywhere): each programme's own money, adding up to the total
+    national = {**support, "name": "national", "per_site_vnd_bn": 0.5, "provinces": []}
+    sc2 = scenario(supports=[support, national])
+    env = simpy.Environment()
+    ro2 = Rollout(env, sc2, pa, 0, clock, 1, 0, Ledger(lambda o, y: 1e5), province_codes=["01", "11"])
+    ro2.start()
+    env.run(until=clock.horizon_days + 1)
+    on2 = ro2.state.on_air_day
+    built2 = ~np.isnan(on2) & (on2 >= 0) & (on2 < end)
+    assert ro2.support_paid_by_programme["dien_bien"] == pytest.approx(
+        2.0 * int((built2 & (province_idx == 1)).sum())
+    )
+    assert ro2.support_paid_by_programme["national"] == pytest.approx(0.5 * int(built2.sum()))
+    assert sum(ro2.support_paid_by_programme.values()) == pytest.approx(ro2.subsidy_paid_vnd_bn)
     with pytest.raises(DxsimInputError, match=r"supports\.0\.provinces = '11': unknown province code"):
         Rollout(simpy.Environment(), sc, pa, 0, clock, 1, 0, ledger, province_codes=["01", "08"])
 

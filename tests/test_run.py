@@ -16,7 +16,13 @@ import polars as pl
 import pytest
 
 from dxsim.geo import load_country
-from dxsim.results.metrics import CAMPAIGN_METRICS, METRICS, campaign_metric_key
+from dxsim.results.metrics import (
+    CAMPAIGN_METRICS,
+    METRICS,
+    SUPPORT_PROGRAMME_METRICS,
+    campaign_metric_key,
+    support_programme_metric,
+)
 from dxsim.runner import run_scenario
 from dxsim.scenario import load_scenario, scenario_sha256
 from dxsim.sim.calendar import month_end, month_ends
@@ -182,6 +188,13 @@ def test_metric_names_are_the_documented_ones(metrics):
     campaigns = load_scenario(BASELINE).villages.campaigns
     assert campaigns  # the two 2025 campaigns by default
     names = set(metrics["metric"].unique().to_list())
+    # each support programme's own money: Resolution 193 (the baseline's only programme), by the documented pattern
+    programmes = {m for m in names if support_programme_metric(m) is not None}
+    assert programmes == {f"support_resolution_193_{x}" for x in ("paid_cum_vnd_bn", "accrued_vnd_bn")}
+    assert {f"support_<name>_{support_programme_metric(m)[1]}" for m in programmes} == set(
+        SUPPORT_PROGRAMME_METRICS
+    )
+    names -= programmes
     fixed = {m for m in names if not m.startswith("campaign_")}
     assert fixed == set(METRICS)
     # per campaign: every documented pattern, with the campaign's name (the deadlines lie within the horizon)

@@ -232,6 +232,16 @@ CAMPAIGN_LABELS: dict[str, tuple[str, str]] = {
     "year_done": (N_("month its last village has signal"), "year"),
 }
 
+# per 5G support programme (dxsim.results.summary): support_<name>_total_vnd_bn, paid and earned over the horizon
+SUPPORT_PROGRAMME_RE = re.compile(r"^support_([a-z0-9_]{1,40})_total_vnd_bn$")
+RESOLUTION_193_SHOWN = N_("Resolution 193")  # the name `subsidy` runs under (dxsim.sim.support.RES_193)
+
+
+def support_programme_name(name: str) -> str:
+    """A support programme's name as shown: Resolution 193 by its title, a `[[supports]]` one as the planner wrote it."""
+    return _(RESOLUTION_193_SHOWN) if name == "resolution_193" else name
+
+
 # year-end trajectory KPIs: <metric>_<YYYY>_<MM>
 YEAR_END_RE = re.compile(
     r"^(stations_5g|pop_covered_5g_pct|capex_cum_vnd_bn|pop_5g_served_pct|pop_mbb_served_pct)"
@@ -274,6 +284,8 @@ def kpi_group(key: str) -> str:
         return "5g"
     if CAMPAIGN_RE.match(key):
         return "villages"
+    if SUPPORT_PROGRAMME_RE.match(key):
+        return "5g"
     return _KPI_GROUP.get(key, "other")
 
 
@@ -295,6 +307,10 @@ def kpi_label(key: str) -> tuple[str, str]:
     if m:
         label, kind = CAMPAIGN_LABELS[m.group(2)]
         return _("Campaign {name}: {what}").format(name=m.group(1), what=_(label)), kind
+    m = SUPPORT_PROGRAMME_RE.match(key) if key not in KPI_LABELS else None
+    if m:
+        name = support_programme_name(m.group(1))
+        return _("5G support {name}: paid and earned over the horizon (VND bn)").format(name=name), "money"
     if key.startswith("year_"):
         return key, "year"
     return key, "float"

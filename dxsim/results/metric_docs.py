@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dxsim.results.metrics import CAMPAIGN_METRICS, METRICS
+from dxsim.results.metrics import CAMPAIGN_METRICS, METRICS, SUPPORT_PROGRAMME_METRICS
 
 AREAS = ("VN", "VN and province")  # the nation only, or the nation and each province
 _TAIL = re.compile(r"^(?P<meaning>.*\S)\s*\((?P<tail>[^()]*)\)$", re.DOTALL)
@@ -75,5 +75,10 @@ def metrics_markdown() -> str:
         "`dxsim.results.metrics.CAMPAIGN_METRICS`):",
         "",
         *_table(metric_docs(CAMPAIGN_METRICS)),
+        "",
+        "Per 5G support programme (`<name>`: `resolution_193`, or a `[[supports]]` programme's name;",
+        "`dxsim.results.metrics.SUPPORT_PROGRAMME_METRICS`):",
+        "",
+        *_table(metric_docs(SUPPORT_PROGRAMME_METRICS)),
     ]
     return "\n".join(lines) + "\n"

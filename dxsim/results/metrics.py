@@ -155,6 +155,16 @@ CAMPAIGN_METRICS: dict[str, str] = {
     },
 }
 CAMPAIGN_PLACEHOLDER = "campaign_<name>"
+# each 5G support programme's own money (Resolution 193 as `resolution_193`, and every `[[supports]]` by its name)
+SUPPORT_PROGRAMME_METRICS: dict[str, str] = {
+    "support_<name>_paid_cum_vnd_bn": "5G support the programme paid so far, after its window closed (VND bn; VN; "
+    "cumulative)",
+    "support_<name>_accrued_vnd_bn": "5G support the programme's window earned by the end but pays after the "
+    "horizon (as support_accrued_unpaid_vnd_bn, for this programme) (VND bn; VN; 0 before the last month end)",
+}
+_SUPPORT_PROGRAMME = re.compile(
+    r"^support_(?P<name>[a-z0-9_]{1,40})_(?P<what>paid_cum_vnd_bn|accrued_vnd_bn)$"
+)
 _CAMPAIGN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # as villages.campaigns[].name (dxsim.scenario)
 
 
@@ -176,12 +186,22 @@ def campaign_metric_key(metric: str) -> str | None:
     return best
 
 
+def support_programme_metric(metric: str) -> tuple[str, str] | None:
+    """(programme name, "paid_cum_vnd_bn" | "accrued_vnd_bn") of a SUPPORT_PROGRAMME_METRICS name, else None."""
+    m = _SUPPORT_PROGRAMME.match(metric) if metric not in METRICS else None
+    return None if m is None else (m["name"], m["what"])
+
+
 def metric_description(metric: str) -> str | None:
-    """The documented meaning of a metric name: METRICS, or the CAMPAIGN_METRICS pattern it matches; None if neither."""
+    """The documented meaning of a metric name: METRICS, or the CAMPAIGN_METRICS or SUPPORT_PROGRAMME_METRICS pattern
+    it matches; None if none."""
     if metric in METRICS:
         return METRICS[metric]
     key = campaign_metric_key(metric)
-    return None if key is None else CAMPAIGN_METRICS[key]
+    if key is not None:
+        return CAMPAIGN_METRICS[key]
+    m = _SUPPORT_PROGRAMME.match(metric)
+    return None if m is None else SUPPORT_PROGRAMME_METRICS[f"support_<name>_{m['what']}"]
 
 
 def metric_unit(metric: str) -> str | None:

@@ -13,6 +13,8 @@ from typing import cast
 import numpy as np
 import polars as pl
 
+from dxsim.results.metrics import support_programme_metric
+
 
 def _decimal_year(d: dt.date) -> float:
     start = dt.date(d.year, 1, 1)
@@ -168,6 +170,10 @@ def per_replication_kpis(
             kpis["stations_5g_built_for_capacity_end"] = at("stations_5g_built_for_capacity", last)
     if "support_accrued_unpaid_vnd_bn" in present:  # earned under programmes that pay after the horizon
         kpis["support_accrued_unpaid_vnd_bn"] = at("support_accrued_unpaid_vnd_bn", last)
+    # each programme's own money, paid and earned (a province's programme beside Resolution 193): who pays what
+    for name in sorted({p[0] for m in present if (p := support_programme_metric(m)) is not None}):
+        paid, earned = at(f"support_{name}_paid_cum_vnd_bn", last), at(f"support_{name}_accrued_vnd_bn", last)
+        kpis[f"support_{name}_total_vnd_bn"] = {r: paid[r] + earned.get(r, 0.0) for r in paid}
     for name in ("viettel", "vnpt", "mobifone"):
         if f"pop_covered_5g_pct_{name}" in present:  # each operator's own network at the end
             kpis[f"pop_covered_5g_pct_{name}_end"] = at(f"pop_covered_5g_pct_{name}", last)

@@ -365,10 +365,18 @@ class Monitor:
         self._surge_seen = len(self.r.surge_events)
         out["surge_premium_cum_vnd_bn"] = float(self.r.surge_premium_vnd_bn)
         out["stations_ordered_for_support_cum"] = float(self.r.ordered_for_support)
-        accrued, accrued_over = (
-            self.r.support_accrued(self.clock.day(self.clock.end)) if self._surge_final else (0.0, 0.0)
+        by_programme = (
+            self.r.support_accrued_by_programme(self.clock.day(self.clock.end)) if self._surge_final else {}
         )
+        accrued = sum(a for a, _o in by_programme.values())
+        accrued_over = sum(o for _a, o in by_programme.values())
         out["support_accrued_unpaid_vnd_bn"] = accrued
+        # each programme's own money: who pays what (a province's programme beside the national ones)
+        for p in self.r.programmes:
+            out[f"support_{p.name}_paid_cum_vnd_bn"] = float(
+                self.r.support_paid_by_programme.get(p.name, 0.0)
+            )
+            out[f"support_{p.name}_accrued_vnd_bn"] = by_programme.get(p.name, (0.0, 0.0))[0]
         # claims beyond the funds so far, paid programmes and (at the end) those paid after the horizon
         out["support_claims_over_fund_cum_vnd_bn"] = (
             float(self.r.support_claims_over_fund_vnd_bn) + accrued_over

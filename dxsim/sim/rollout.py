@@ -230,6 +230,7 @@ class Rollout:
         self.stock_kits = int(scenario.supply.deliveries_per_month * scenario.surge.stock_months_of_supply)
         self._contract: list[tuple[float, float, int, float]] = []  # (from, to, region, teams)
         self.subsidy_paid_vnd_bn = 0.0
+        self.support_paid_by_programme: dict[str, float] = {}  # VND bn paid so far, per programme name
         # what operators claimed beyond a programme's fund (paid programmes): > 0 means a fund's cap binds
         self.support_claims_over_fund_vnd_bn = 0.0
         self.subsidy_events: list[tuple[float, str, float]] = []
@@ -955,22 +956,26 @@ class Rollout:
             paid = amt * scale
             self.ledger.receive(name, year, paid)
             self.subsidy_paid_vnd_bn += paid
+            self.support_paid_by_programme[p.name] = self.support_paid_by_programme.get(p.name, 0.0) + paid
             self.subsidy_events.append((day, name, paid))
 
     def support_accrued(self, day: float) -> tuple[float, float]:
         """Support earned by `day` under programmes paid after the horizon (their window closes on its last day or
         later): what they would pay if their window closed now (thresholds and fund caps applied), and what their
         claims exceed their funds by (> 0: a fund's cap binds)."""
-        total = over = 0.0
+        by = self.support_accrued_by_programme(day)
+        return sum(a for a, _o in by.values()), sum(o for _a, o in by.values())
+
+    def support_accrued_by_programme(self, day: float) -> dict[str, tuple[float, float]]:
+        """`support_accrued` per programme paid after the horizon: name -> (earned, claims beyond its fund)."""
+        out = {}
         for p in self.programmes:
             first, end = window_days(p, self.clock.start)
             if end - 1 < 0 or self._paid_within_horizon(p):
                 continue  # paid within the horizon (or closed before the start)
-            claims = self._claims(p, first, min(end, day + 1.0))
-            claimed = sum(claims.values())
-            total += min(claimed, p.fund_vnd_bn)
-            over += max(claimed - p.fund_vnd_bn, 0.0)
-        return total, over
+            claimed = sum(self._claims(p, first, min(end, day + 1.0)).values())
+            out[p.name] = (min(claimed, p.fund_vnd_bn), max(claimed - p.fund_vnd_bn, 0.0))
+        return out
 
     def _claims(self, p: Support, first: float, end: float) -> dict[str, float]:
         """What each qualifying operator claims from programme p for stations accepted in [first, end)."""
