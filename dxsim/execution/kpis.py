@@ -18,6 +18,7 @@ from dxsim.results.villages import campaign_kpis, last_village_kpi
 from dxsim.scenario.schema import OPERATORS
 from dxsim.sim.calendar import month_ends
 from dxsim.sim.model import run_replication
+from dxsim.sim.support import programmes
 
 
 def year_end_tags(start: dt.date, end: dt.date) -> list[str]:
@@ -98,7 +99,7 @@ def kpi_names(scenario: Any) -> list[str]:
 
     Per year end T (e.g. 2027_12): stations_5g_T, pop_covered_5g_pct_T, capex_cum_vnd_bn_T; with the
     compute model, dc_it_capacity_mw_T, gpus_installed_T (high-performance GPUs powered); with the villages,
-    villages_connected_T.
+    villages_connected_T. Per support programme that pays anything: support_<name>_total_vnd_bn.
     """
     h = scenario.horizon
     names: list[str] = []
@@ -111,6 +112,7 @@ def kpi_names(scenario: Any) -> list[str]:
         if scenario.villages.enabled:
             names.append(f"villages_connected_{tag}")
     names += list(CORE_KPIS)
+    names += [f"support_{p.name}_total_vnd_bn" for p in programmes(scenario)]  # each programme's own money
     if scenario.capacity.enabled:
         names += list(SERVED_KPIS)
     for (
