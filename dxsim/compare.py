@@ -80,7 +80,7 @@ from dxsim.calibration import shown_day
 from dxsim.execution.pool import pool_size
 from dxsim.execution.worlds import WORLD_SOURCES
 from dxsim.geo import load_country
-from dxsim.geo.planner_files import province_codes_named
+from dxsim.geo.planner_files import check_support_provinces, province_codes_named
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
@@ -672,6 +672,13 @@ def compare_scenarios(
     # elsewhere is what the planner weighs; the support line reads their rows)
     paying = [c for sc in scenarios for p in sc.supports for c in p.provinces]
     country = load_country() if provinces or paying else None
+    for path, sc in zip(scenario_files, scenarios):  # a programme's own codes are its file's to get right
+        if country is not None and any(p.provinces for p in sc.supports):
+            try:
+                check_support_provinces(sc.supports, country.province_codes, country)
+            except DxsimInputError as exc:
+                exc.file = exc.file or str(path)
+                raise
     areas = (
         [
             (c, country.province_name(c))

@@ -1176,3 +1176,18 @@ def test_a_provincial_support_gets_its_province_rows_and_says_where_the_stations
     key = f"stations_5g_14_{year}_{month}"
     mean = float(np.mean([runs["sonla"].kpis[r][key] - runs["short"].kpis[r][key] for r in (0, 1)]))
     assert there == round(mean)
+
+
+def test_a_provincial_programme_s_bad_code_is_its_file_s_error(files, tmp_path) -> None:
+    """compare adds the rows of the provinces a programme pays in; a name there is the option file's mistake (not
+    --province's), said before any replication runs, with the code to write."""
+    bad = _write(
+        tmp_path / "bad.toml",
+        f'extends = "{files["short"]}"\nname = "bad"\n[[supports]]\nname = "p"\nper_site_vnd_bn = 1.0\n'
+        'provinces = ["Sơn La"]\n',
+    )
+    with pytest.raises(DxsimInputError) as e:
+        compare_scenarios([files["short"], bad], reps=1)
+    line = e.value.one_line()
+    assert "bad.toml" in line and "supports.0.provinces = 'Sơn La'" in line and "'14' (Sơn La)" in line
+    assert "--province" not in line
