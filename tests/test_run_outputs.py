@@ -143,6 +143,23 @@ def test_run_prints_what_held_each_programme_back(cli_baseline: Path) -> None:
     assert "What held it back" in shown and all(f"  {line}" in shown for line in lines)
 
 
+def test_run_prints_the_new_kpis_with_the_summary_s_values(cli_baseline: Path) -> None:
+    """The terminal's tables show how soon villages are served and the stations built for capacity, each row with
+    summary.json's P50 as the terminal formats it (they were in summary.json and the workbook only)."""
+    from dxsim.cli.main import _fmt
+    from dxsim.results.kpi_labels import kpi_label
+
+    shown = (cli_baseline.parent / "stdout.txt").read_text(encoding="utf-8")
+    kpis = json.loads((cli_baseline / "summary.json").read_text(encoding="utf-8"))["kpis"]
+    for key in (
+        "village_months_connected",
+        "village_person_months_connected",
+        "stations_5g_built_for_capacity_end",
+    ):
+        row = next(line for line in shown.splitlines() if kpi_label(key)[0][:40] in line)
+        assert _fmt(kpis[key], key) in row, (key, row)
+
+
 def test_run_with_few_replications_says_what_its_percentiles_are(cli_baseline: Path) -> None:
     """--reps 2: P50 is one of the two values and P10 the lower (nearest rank); the KPI table says so."""
     shown = " ".join((cli_baseline.parent / "stdout.txt").read_text(encoding="utf-8").split())

@@ -596,6 +596,7 @@ KPI_ROWS = [
     "user_throughput_mbps_p50_4g_end",
     "user_throughput_mbps_mean_end",
     "capex_per_added_person_served_5g_vnd_m",
+    "stations_5g_built_for_capacity_end",
 ]
 
 
@@ -608,6 +609,8 @@ VILLAGE_ROWS = [
     "village_pop_connected_end",
     "village_capex_total_vnd_bn",
     "village_cost_per_person_connected_vnd_m",
+    "village_months_connected",  # how soon, not only how many
+    "village_person_months_connected",
 ]
 
 
@@ -694,7 +697,7 @@ def kpi_table(summary: dict[str, Any]) -> Table:
     _value_columns(t, summary)
     for key in KPI_ROWS:
         key = key.format(end=end)
-        if key not in k and ("served" in key or "capacity_short" in key or "throughput" in key):
+        if key not in k and any(w in key for w in ("served", "capacity_short", "throughput", "for_capacity")):
             continue  # capacity.enabled = false
         if key == ACCRUED_ROW and not any(
             (k.get(q) or 0.0) > 0 for q in (key, f"{key}_p10", f"{key}_p90")
