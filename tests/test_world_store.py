@@ -290,7 +290,8 @@ def test_a_stored_world_that_pushes_others_out_says_how_many(
     for k in range(2):
         (tmp_path / f"old{k}.world").write_bytes(b"x" * 1000)
     monkeypatch.setattr(ws, "store_dir", lambda: tmp_path)
-    monkeypatch.setattr(ws, "MIN_FREE_BYTES", 0)  # whatever the host's free disk (a fuller disk stores nothing)
+    # whatever the host's free disk (below MIN_FREE_BYTES nothing is stored)
+    monkeypatch.setattr(ws, "MIN_FREE_BYTES", 0)
     monkeypatch.setattr(ws, "store_key", lambda *_a: "new")
     monkeypatch.setattr(ws, "prepare_world", lambda *_a, **_k: "a world")
     monkeypatch.setattr(ws, "dump_world", lambda _w, path: path.write_bytes(b"y" * 10))
