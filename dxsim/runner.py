@@ -22,6 +22,7 @@ from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
 from dxsim.geo.planner_files import check_support_provinces
 from dxsim.i18n import formats as F
+from dxsim.i18n import language
 from dxsim.i18n import gettext as _
 from dxsim.jit import kernels_without_cache
 from dxsim.output_helper import ChartPool, Sidecar, chart_index, run_with, sidecar_work
@@ -307,7 +308,7 @@ def simulate(
         assert first.village_started_day is not None and first.village_power_day is not None
         assert first.village_connected_day is not None
         villages = village_table(
-            world.villages.table,
+            world.villages.table_in(language()),
             h.start_date,
             h.end_date,
             first.village_started_day,

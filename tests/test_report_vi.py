@@ -95,6 +95,19 @@ def test_vietnamese_page_from_the_run_command(vi_run: Path) -> None:
     assert "31/12/2026" in text
 
 
+def test_village_reasons_in_vietnamese(vi_run: Path) -> None:
+    """villages.parquet as the run wrote it: each village's reason in Vietnamese (the prepared world holds every
+    language's, so a Vietnamese run reuses the English run's stored world and still writes its own)."""
+    import polars as pl
+
+    reasons = pl.read_parquet(vi_run / "villages.parquet")["reason"].to_list()
+    assert reasons and all(r for r in reasons)
+    assert not [
+        r for r in reasons if r.startswith(("grid first", "has grid power", "least NPV", "no feasible"))
+    ]
+    assert sum("điện lưới" in r or "lưới điện" in r for r in reasons) > len(reasons) / 2
+
+
 def test_vietnamese_numbers_are_the_summary_values(vi_run: Path) -> None:
     """A KPI cell holds the summary value in the Vietnamese format: '.' groups thousands, ',' marks decimals."""
     import json

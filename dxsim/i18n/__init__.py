@@ -18,6 +18,8 @@ from __future__ import annotations
 import functools
 import io
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,19 @@ def language() -> str:
         return lang
     env = os.environ.get(ENV, "").strip().lower()[:2]
     return env if env in LANGS else DEFAULT
+
+
+@contextmanager
+def in_language(lang: str) -> Iterator[str]:
+    """Write in `lang` inside the block, then back to the language in use before it (this context only).
+
+    Why: a text kept for every language (the villages' reasons in the prepared world) is written once in each,
+    so a run in another language reads its own instead of preparing the world again."""
+    token = _chosen.set(check_language(lang))
+    try:
+        yield language()
+    finally:
+        _chosen.reset(token)
 
 
 def catalog_path(lang: str) -> Path:

@@ -49,7 +49,7 @@ import polars as pl
 from dxsim.errors import DxsimInputError
 from dxsim.geo.country import Country
 from dxsim.i18n import formats as F
-from dxsim.i18n import language
+
 from dxsim.geo.datacentres import with_state_design
 from dxsim.i18n import gettext as _
 from dxsim.paths import PACKAGE_DIR, cache_dir, facts_dir, raw_data_dir
@@ -147,8 +147,7 @@ def world_key(scenario: Scenario, scenario_dir: str | os.PathLike[str] | None) -
         if isinstance(node, dict):
             node.pop(path[-1], None)
     data["_named_files"] = [_file_digest(p) for p in named_files(scenario, scenario_dir)]
-    # the villages' reasons ("grid first: grid line 2.3 km ...") are written in the language in use
-    data["_language"] = language()
+    # not the language: the world holds the villages' reasons in every language (VillageWorld.table_in)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -11,6 +11,7 @@ from dxsim.errors import DxsimInputError
 from dxsim.geo.country import Country
 from dxsim.geo.planner_files import check_campaign_villages, check_village_ids
 from dxsim.i18n import formats as F
+from dxsim.i18n import DEFAULT, LANGS, in_language
 from dxsim.i18n import gettext as _
 from dxsim.scenario.schema import REGIONS, Scenario
 from dxsim.scenario.sections.villages_campaigns import Campaign
@@ -23,6 +24,11 @@ from dxsim.sim.villages.options import (
     size_offgrid,
 )
 from dxsim.sim.villages.process import GRID, CampaignSpec, VillageInputs
+
+
+# the chosen option's reason in each language but English (the prepared world holds them all: one world whatever
+# the language of the run, where a reason in the language in use made `--lang vi` prepare and store a second one)
+REASON_COLUMNS = tuple(f"reason_{lang}" for lang in LANGS if lang != DEFAULT)
 
 
 @dataclass
@@ -42,6 +48,14 @@ class VillageWorld:
     @property
     def campaigns(self) -> list[CampaignSpec]:
         return self.inputs.campaigns
+
+    def table_in(self, lang: str) -> pl.DataFrame:
+        """`table` with each village's reason in `lang` (the table's own `reason` is English; the other languages'
+        are kept as `reason_<lang>`, see `REASON_COLUMNS`), without the other languages' columns."""
+        other = [c for c in REASON_COLUMNS if c in self.table.columns]
+        if lang != DEFAULT and f"reason_{lang}" in other:
+            return self.table.with_columns(pl.col(f"reason_{lang}").alias("reason")).drop(other)
+        return self.table.drop(other)
 
 
 def select_villages(c: Campaign, k: int, table: pl.DataFrame) -> np.ndarray:
@@ -164,10 +178,18 @@ def prepare_villages(
     """Choose each village's option and resolve the campaigns, on the village layer geo built."""
     vs = scenario.villages
     check_village_ids(scenario, villages, country)
-    evaluated = evaluate_options(villages, vs.options, scenario.horizon.start_date)
-    chosen = choose_options(evaluated, vs.options)
     with_power = villages.filter(pl.col("has_grid_power"))["village_id"].to_list()
-    chosen = choose_signal_only(evaluated, chosen, with_power)
+
+    def choose() -> tuple[pl.DataFrame, pl.DataFrame]:
+        evaluated = evaluate_options(villages, vs.options, scenario.horizon.start_date)
+        return evaluated, choose_signal_only(evaluated, choose_options(evaluated, vs.options), with_power)
+
+    with in_language(DEFAULT):
+        evaluated, chosen = choose()
+    for column in REASON_COLUMNS:
+        with in_language(column.removeprefix("reason_")):
+            reasons = choose()[1].select("village_id", pl.col("reason").alias(column))
+        chosen = chosen.join(reasons, on="village_id", how="left")
     table = villages.join(chosen, on="village_id", how="left")
     campaigns = resolve_campaigns(scenario, table)
     camp_name = np.full(table.height, None, dtype=object)
