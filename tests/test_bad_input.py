@@ -679,6 +679,43 @@ def test_validate_refuses_data_centre_projects_a_run_refuses(
     assert hint in line
 
 
+ORDER = '[[compute.gpus.extra_orders]]\norganisation = "Ministry"\nmodel = "B200"\ngpus = 1000\norder_date = 2026-06-01\n'
+
+
+@pytest.mark.parametrize(
+    ("hint", "says"),
+    [
+        ("Hà Nội", "its gso34 code, '01' (Hà Nội)"),
+        ("tp ho chi minh", "its gso34 code, '79' (Hồ Chí Minh)"),
+        ("NOPE-DC", "a dc_id of the data-centre table (NDC1"),
+    ],
+)
+def test_validate_and_run_refuse_a_gpu_order_placed_by_name(hint: str, says: str, tmp_path: Path) -> None:
+    """`validate` said "ok" to dc_hint = "Hà Nội" and the run refused it without the code to write (trial): both
+    now refuse it, the same line, a province's name answered with its code."""
+    sc = write(
+        tmp_path / "g.toml", f'extends = "{BASELINE.as_posix()}"\nname = "g"\n{ORDER}dc_hint = "{hint}"\n'
+    )
+    field = "compute.gpus.extra_orders.0.dc_hint"
+    lines = [
+        one_line_error(dxsim(*args), "g.toml", field, hint)
+        for args in (
+            ("validate", str(sc)),
+            ("run", str(sc), "--no-map", "--no-report", "--out", str(tmp_path / "o")),
+        )
+    ]
+    assert lines[0] == lines[1] and says in lines[0]
+    assert not (tmp_path / "o").exists()  # nothing written
+
+
+def test_validate_accepts_a_gpu_order_placed_in_a_data_centre(tmp_path: Path) -> None:
+    sc = write(
+        tmp_path / "g.toml", f'extends = "{BASELINE.as_posix()}"\nname = "g"\n{ORDER}dc_hint = "VT-HL"\n'
+    )
+    r = dxsim("validate", str(sc))
+    assert r.returncode == 0 and "ok (g)" in r.stdout, r.stderr
+
+
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_a_priority_list_under_another_rule_is_refused(lang: str, tmp_path: Path) -> None:
     """priority_list was read only with priority = "list": set under population_first it changed nothing, silently."""

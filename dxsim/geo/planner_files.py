@@ -14,10 +14,11 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo.country import Country, load_country
-from dxsim.geo.datacentres import projects
+from dxsim.geo.datacentres import projects, start_fleet
 from dxsim.geo.site_file import read_site_csv
 from dxsim.geo.village_file import PRE_2025_CODE, merged_into, read_village_file
 from dxsim.i18n import gettext as _
+from dxsim.paths import raw_data_dir
 from dxsim.scenario.schema import Scenario
 from dxsim.scenario.sections.operators import Support
 
@@ -61,9 +62,68 @@ def check_planner_files(scenario: Scenario, scenario_path: Path, country: Countr
     if scenario.compute.enabled:  # the project table a run builds: exclude_projects and extra_projects' ids
         try:
             projects(scenario.compute.datacentres)
+            known = (
+                country() if any(_named_hint(o.dc_hint) for o in scenario.compute.gpus.all_orders) else None
+            )
+            if (
+                known is not None
+            ):  # an order placed by a data centre's id: only the run's table knows them (~50 ms)
+                dcs = scenario.compute.datacentres
+                table = start_fleet(
+                    raw_data_dir(),
+                    dcs,
+                    dcs.synthetic_seed,
+                    start_date=scenario.horizon.start_date,
+                    country=known,
+                )
+                check_gpu_hints(scenario, table["dc_id"].to_list(), known)
         except DxsimInputError as e:
             e.file = e.file or str(scenario_path)
             raise
+
+
+def _named_hint(hint: str | None) -> bool:
+    """A GPU order's dc_hint that is not a number (the schema checks the province codes)."""
+    return bool(hint) and not str(hint).strip().isdigit()
+
+
+def check_gpu_hints(scenario: Scenario, dc_ids: Sequence[str], country: Country) -> None:
+    """Every GPU order's dc_hint is a dc_id of the data-centre table or a gso34 province code; a province's name
+    is answered with its code. Why: `dxsim validate` said "ok" to dc_hint = "Hà Nội", which the run refused, and
+    the run's message did not say which code to write. Both call this (the run when it prepares its world)."""
+    ids = set(dc_ids)
+    gpus = scenario.compute.gpus
+    for i, order in enumerate(gpus.all_orders):
+        hint = (order.dc_hint or "").strip()
+        if not hint or hint in ids or hint in country.province_codes:
+            continue
+        field = f"compute.gpus.{gpus.order_field(i)}.dc_hint"
+        named = country.province_by_name(hint)
+        if named is not None:
+            raise DxsimInputError(
+                _("a province's name, not its code"),
+                field=field,
+                value=hint,
+                allowed=_("its gso34 code, '{code}' ({name}), or a dc_id of the data-centre table").format(
+                    code=named[0], name=named[1]
+                ),
+            )
+        raise unknown_dc_hint(hint, field, dc_ids, country.province_codes)
+
+
+def unknown_dc_hint(
+    hint: str, field: str, dc_ids: Sequence[str], province_codes: Sequence[str]
+) -> DxsimInputError:
+    """The one-line error for a dc_hint that is neither a data centre's id nor a province's code."""
+    return DxsimInputError(
+        _("not a data-centre id or a province code"),
+        field=field,
+        value=hint,
+        allowed=_(
+            "a dc_id of the data-centre table ({examples}, ...: the dc_id column of datacentres.parquet) or "
+            "a gso34 province code ({codes})"
+        ).format(examples=", ".join(list(dc_ids)[:3]), codes=", ".join(province_codes)),
+    )
 
 
 def _two_digits(item: str, codes: Sequence[str]) -> str | None:

@@ -31,8 +31,8 @@ import simpy
 
 from dxsim.delay import shifted_lognormal_days, sigma_from_p90
 from dxsim.errors import DxsimInputError
+from dxsim.geo.planner_files import unknown_dc_hint
 from dxsim.gpu_catalogue import FleetEntry, GpuCatalogue
-from dxsim.i18n import gettext as _
 from dxsim.rng import stream
 from dxsim.scenario.sections.compute_gpus import GpuOrder, Gpus
 from dxsim.sim.calendar import Clock
@@ -181,16 +181,7 @@ class GpuModel:
                 ]
                 in_province: np.ndarray = code_of_dc == hint
                 return in_province
-            examples = ", ".join(str(d) for d in ids[:3])
-            raise DxsimInputError(
-                _("not a data-centre id or a province code"),
-                field=where,
-                value=hint,
-                allowed=_(
-                    "a dc_id of the data-centre table ({examples}, ...: the dc_id column of datacentres.parquet) or "
-                    "a gso34 province code ({codes})"
-                ).format(examples=examples, codes=", ".join(self.province_codes)),
-            )
+            raise unknown_dc_hint(hint, where, [str(d) for d in ids], self.province_codes)
         return np.zeros(self.fleet.n, dtype=bool)  # no province table given: the hint cannot be resolved
 
     def _draw_orders(self, seed: int, replication: int) -> list[OrderDraw]:

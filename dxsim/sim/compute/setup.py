@@ -14,6 +14,7 @@ import simpy
 
 from dxsim.geo.country import Country
 from dxsim.geo.datacentres import projects
+from dxsim.geo.planner_files import check_gpu_hints
 from dxsim.gpu_catalogue import FleetEntry, GpuCatalogue, load_catalogue, load_start_fleet
 from dxsim.scenario.schema import Scenario
 from dxsim.sim.calendar import Clock
@@ -48,6 +49,7 @@ class ComputeRun:
 def prepare_compute(scenario: Scenario, country: Country, dc_table: pl.DataFrame) -> ComputeWorld:
     """The compute programme's static inputs: the data-centre table geo built, the projects, the GPU fact tables."""
     cat = load_catalogue()
+    check_gpu_hints(scenario, dc_table["dc_id"].to_list(), country)  # a province's name gets its code
     return ComputeWorld(
         dc_table,
         projects(scenario.compute.datacentres),
