@@ -137,7 +137,13 @@ INCREMENTAL: dict[str, tuple[str | tuple[str, ...], str, float]] = {
         "village_person_months_connected",
         1e6,
     ),
-    "incr_compute_vnd_bn_per_additional_pflops": ("compute_capex_total_vnd_bn", "gpu_pflops_bf16_added", 1.0),
+    # ... and GPUs ordered but not delivered by the end count, as committed: capex is booked on delivery, so an import
+    # shock that pushed deliveries past the horizon read "adds less, costs less", a saving (AI-compute trial)
+    "incr_compute_vnd_bn_per_additional_pflops": (
+        ("compute_capex_total_vnd_bn", "gpu_capex_on_order_end_vnd_bn"),
+        "gpu_pflops_bf16_added",
+        1.0,
+    ),
 }
 
 
@@ -278,6 +284,11 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         # bought GPUs without powered racks: none at the end can hide three years of them
         ("gpus_stranded_peak", _("GPUs stranded without power, the most at any month end"), "GPUs", "value"),
         ("gpu_months_stranded", _("GPU-months stranded without power"), "GPU-months", "value"),
+        # what the GPUs are for: a push that leaves them idle shows here, not in the GPU count
+        ("gpu_utilization_pct_final_year", _("GPU utilisation over the last 12 months"), "%", "value"),
+        ("ai_jobs_waiting_end", _("AI jobs waiting for GPUs at the end"), "jobs", "value"),
+        ("gpu_it_mw_end", _("IT power of the powered GPUs at the end"), "MW", "value"),
+        ("dc_power_draw_mw_end", _("Data-centre power drawn at the end (IT load × PUE)"), "MW", "value"),
         ("capex_total_vnd_bn", _("5G capex over the horizon"), "VND bn", "value"),
         (
             "village_capex_total_vnd_bn",
@@ -286,6 +297,13 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "value",
         ),
         ("compute_capex_total_vnd_bn", _("Data-centre and GPU capex"), "VND bn", "value"),
+        ("gpu_capex_total_vnd_bn", _("of which GPUs (paid on delivery)"), "VND bn", "value"),
+        (
+            "gpu_capex_on_order_end_vnd_bn",
+            _("GPUs ordered, not delivered by the end (committed, not in the capex)"),
+            "VND bn",
+            "value",
+        ),
         (
             "dc_ppp_state_capex_total_vnd_bn",
             _("State's PPP share of data-centre capex (in the row above)"),
@@ -393,7 +411,9 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ),
         (
             "incr_compute_vnd_bn_per_additional_pflops",
-            _("Extra compute capex per additional PFLOPS, vs baseline"),
+            _(
+                "Extra compute capex (GPUs ordered but not delivered included) per additional PFLOPS, vs baseline"
+            ),
             "VND bn per PFLOPS",
             "incremental",
         ),

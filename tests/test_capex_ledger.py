@@ -429,6 +429,21 @@ def test_compute_capex_equals_phase_log_and_gpu_deliveries(baseline):
         out.summary["kpis"]["compute_capex_total_vnd_bn"], want, "KPI compute_capex_total_vnd_bn", KPI_ABS
     )
     assert_close(total(out, "compute_capex_vnd_bn"), want, "sum of monthly compute_capex_vnd_bn")
+    # the GPUs' own share, and what is ordered but not delivered by the end (committed, paid after the horizon)
+    assert_close(
+        out.summary["kpis"]["gpu_capex_total_vnd_bn"], gpu_capex, "KPI gpu_capex_total_vnd_bn", KPI_ABS
+    )
+    pending = sum(
+        o.gpus * price[o.model] * factor * usd_vnd / 1e9
+        for o, d in zip(gpus.all_orders, cr.gpus.order_draws, strict=True)
+        if d.order_day <= h < d.delivery_day
+    )
+    assert_close(
+        out.summary["kpis"]["gpu_capex_on_order_end_vnd_bn"],
+        pending,
+        "KPI gpu_capex_on_order_end_vnd_bn",
+        KPI_ABS,
+    )
     # the models' own running totals (no phase or delivery fell after the last month end in this run)
     late = [r for p in cr.dcs.plans for r in p.log if r["construction_start"] > h]
     late += [e for e in cr.gpus.events if e[1] == "delivered" and e[0] > h]

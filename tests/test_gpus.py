@@ -316,6 +316,27 @@ def test_lead_time_shock_and_export_delay_arithmetic() -> None:
     assert delivered == [(102.0, 20), (190.0, 10)]
 
 
+def test_gpus_on_order_are_committed_until_delivered() -> None:
+    """Capex is paid on delivery; what is ordered and not yet delivered is committed (`on_order_vnd_bn`), so a
+    delivery that slips past the horizon leaves the capex but not the commitment (an import shock read as a saving)."""
+    cat = GpuCatalogue([spec(p50=100.0, p90=100.0, price=30_000.0)])  # deterministic 100-day lead time
+    cfg = gpus_cfg(
+        [order(10, when=START + dt.timedelta(days=10)), order(20, when=START - dt.timedelta(days=30))]
+    )
+    env, gm = model(cfg, cat, dcfleet([10.0]))
+    # one GPU: USD 30,000 x 1.65 x 25,520 VND/USD = 1.26324 bn VND
+    one = 30_000 * 1.65 * 25_520 / 1e9
+    # the order placed before the start (delivered on day 70) is committed from the start; the other from day 10
+    assert gm.on_order_vnd_bn(0.0) == pytest.approx(20 * one)
+    assert gm.on_order_vnd_bn(10.0) == pytest.approx(30 * one)
+    env.run(until=70.1)  # the first delivered: paid, no longer on order
+    assert gm.capex_vnd_bn_cum == pytest.approx(20 * one) and gm.on_order_vnd_bn(70.1) == pytest.approx(
+        10 * one
+    )
+    env.run(until=110.1)  # the second delivered (10 + 100)
+    assert gm.capex_vnd_bn_cum == pytest.approx(30 * one) and gm.on_order_vnd_bn(110.1) == 0.0
+
+
 def test_lognormal_lead_time_median(cat: GpuCatalogue) -> None:
     cfg = gpus_cfg([order(8, model="B200", when=START)] * 400)
     _, gm = model(cfg, cat, dcfleet([1.0]))

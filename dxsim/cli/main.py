@@ -618,6 +618,8 @@ COMPUTE_ROWS = [
     "dc_it_capacity_mw_start",
     "dc_it_capacity_mw_end",
     "dc_facility_power_mw_end",
+    "dc_power_draw_mw_end",
+    "gpu_it_mw_end",
     "year_dc_1gw",
     "year_dc_1_4gw_singapore",
     "gpus_installed_start",
@@ -628,7 +630,11 @@ COMPUTE_ROWS = [
     "year_gpus_15x_start",
     "year_gpt4_scale_run_fits",
     "gpu_pflops_bf16_end",
+    "gpu_utilization_pct_final_year",
+    "ai_jobs_waiting_end",
     "compute_capex_total_vnd_bn",
+    "gpu_capex_total_vnd_bn",
+    "gpu_capex_on_order_end_vnd_bn",
 ]
 
 

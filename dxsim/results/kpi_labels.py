@@ -126,7 +126,12 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     # compute
     "dc_it_capacity_mw_start": (N_("Data-centre IT capacity at the start (MW)"), "mw"),
     "dc_it_capacity_mw_end": (N_("Data-centre IT capacity at the end (MW)"), "mw"),
-    "dc_facility_power_mw_end": (N_("Data-centre facility power at the end (MW)"), "mw"),
+    "dc_facility_power_mw_end": (
+        N_("Data-centre facility power at the end, at full IT load (MW: IT capacity × PUE)"),
+        "mw",
+    ),
+    "dc_power_draw_mw_end": (N_("Data-centre power drawn at the end (MW: IT load × PUE)"), "mw"),
+    "gpu_it_mw_end": (N_("IT power of the powered GPUs at the end (MW)"), "mw"),
     "racks_end": (N_("Data-centre racks at the end"), "count"),
     "year_dc_1gw": (N_("Month DC IT capacity reaches 1 GW"), "year"),
     "year_dc_1_4gw_singapore": (N_("Month DC IT capacity reaches Singapore's 1.4 GW"), "year"),
@@ -147,6 +152,13 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     ),
     "gpu_pflops_bf16_end": (N_("Dense BF16 compute at the end (PFLOPS)"), "count"),
     "compute_capex_total_vnd_bn": (N_("Compute capex: DCs and GPUs (VND bn)"), "money"),
+    "gpu_capex_total_vnd_bn": (N_("of which GPUs, paid on delivery (VND bn)"), "money"),
+    "gpu_capex_on_order_end_vnd_bn": (
+        N_("GPUs ordered but not delivered by the end: capex committed, not in the capex above (VND bn)"),
+        "money",
+    ),
+    "gpu_utilization_pct_final_year": (N_("GPU utilisation over the last 12 months (%)"), "pct"),
+    "ai_jobs_waiting_end": (N_("AI jobs waiting for GPUs at the end"), "count"),
     "dc_ppp_state_capex_total_vnd_bn": (N_("State's PPP share of data-centre capex (VND bn)"), "money"),
 }
 
@@ -203,6 +215,12 @@ _KPI_GROUP = {
             "year_gpt4_scale_run_fits",
             "gpu_pflops_bf16_end",
             "compute_capex_total_vnd_bn",
+            "gpu_capex_total_vnd_bn",
+            "gpu_capex_on_order_end_vnd_bn",
+            "dc_power_draw_mw_end",
+            "gpu_it_mw_end",
+            "gpu_utilization_pct_final_year",
+            "ai_jobs_waiting_end",
             "dc_ppp_state_capex_total_vnd_bn",
         ),
         "compute",

@@ -92,6 +92,15 @@ def max_by_replication(national: pl.DataFrame, metric: str) -> dict[int, float]:
     return dict(zip(top["replication"].to_list(), top["value"].to_list(), strict=True))
 
 
+def final_year_mean_by_replication(national: pl.DataFrame, metric: str) -> dict[int, float]:
+    """{replication: the metric's mean over the run's last 12 month ends}, the start's row left out (a rate over the
+    month before it, which the start has not got): what a fleet's last year looked like, not one month's."""
+    start = national["date"].min()
+    rows = national.filter((pl.col("metric") == metric) & (pl.col("date") > start))
+    last = rows.sort("date").group_by("replication").agg(pl.col("value").tail(12).mean())
+    return dict(zip(last["replication"].to_list(), last["value"].to_list(), strict=True))
+
+
 def per_replication_kpis(
     metrics: pl.DataFrame, rows: NationalRows | None = None
 ) -> dict[str, dict[int, float]]:
@@ -270,6 +279,16 @@ def compute_kpis(metrics: pl.DataFrame, rows: NationalRows | None = None) -> dic
     when = dict(zip(hit["replication"].to_list(), hit["date"].to_list(), strict=True))
     out["year_gpus_15x_start"] = {r: (_decimal_year(when[r]) if r in when else math.nan) for r in reps}
     out["compute_capex_total_vnd_bn"] = sum_by_replication(nat, "compute_capex_vnd_bn")
+    # the GPUs' own money and power: the 15x goal costs its GPUs and their power, not the data centres built for
+    # ordinary IT load (compute_capex_total_vnd_bn mixed them, AI-compute trial)
+    out["gpu_capex_total_vnd_bn"] = sum_by_replication(nat, "gpu_capex_vnd_bn")
+    # ordered, not delivered by the end: a delivery that slips past the horizon is not a saving
+    out["gpu_capex_on_order_end_vnd_bn"] = at("gpu_capex_on_order_vnd_bn", last)
+    out["gpu_it_mw_end"] = at("gpu_it_mw", last)
+    out["dc_power_draw_mw_end"] = at("dc_power_draw_mw", last)
+    # what the GPUs bought are for: how busy they are and how many jobs wait (a push can leave most of them idle)
+    out["gpu_utilization_pct_final_year"] = final_year_mean_by_replication(nat, "gpu_utilization_pct")
+    out["ai_jobs_waiting_end"] = at("ai_jobs_waiting", last)
     out["dc_ppp_state_capex_total_vnd_bn"] = sum_by_replication(nat, "dc_ppp_state_capex_vnd_bn")
     return out
 

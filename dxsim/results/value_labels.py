@@ -107,6 +107,7 @@ UNITS = {
         N_("village-months"),
         N_("person-months"),
         N_("VND k per person-month"),
+        N_("jobs"),
     )
 }
 

@@ -141,6 +141,7 @@ class Monitor:
         self._last_day: float | None = None
         self._wait_ptr = 0
         self._compute_capex_last = 0.0
+        self._gpu_capex_last = 0.0
         self._ppp_capex_last = 0.0  # the state's PPP share of DC capex so far (VND bn), for the month's part
         self._energy_last = 0.0  # data-centre facility energy (MWh) read at the last month end
         # village sites add 4G coverage as they switch on: this replication's own copy
@@ -431,6 +432,10 @@ class Monitor:
         energy_month, self._energy_last = energy_mwh - self._energy_last, energy_mwh
         capex_cum = cr.dcs.capex_vnd_bn_cum + cr.gpus.capex_vnd_bn_cum
         capex_month, self._compute_capex_last = capex_cum - self._compute_capex_last, capex_cum
+        gpu_capex_month, self._gpu_capex_last = (
+            cr.gpus.capex_vnd_bn_cum - self._gpu_capex_last,
+            cr.gpus.capex_vnd_bn_cum,
+        )
         ppp_cum = cr.dcs.capex_ppp_state_vnd_bn_cum
         ppp_month, self._ppp_capex_last = ppp_cum - self._ppp_capex_last, ppp_cum
         self.rec.national(
@@ -449,8 +454,14 @@ class Monitor:
                 "ai_jobs_waiting": float(cr.demand.waiting_jobs),
                 "ai_jobs_rejected_too_big_cum": float(cr.demand.jobs_rejected_too_big),
                 "compute_capex_vnd_bn": float(capex_month),
+                "gpu_capex_vnd_bn": float(gpu_capex_month),
+                "gpu_capex_on_order_vnd_bn": float(cr.gpus.on_order_vnd_bn(day)),
+                "gpu_it_mw": float(f.gpu_it_mw.sum()),
                 "dc_ppp_state_capex_vnd_bn": float(ppp_month),
                 "dc_energy_mwh": float(energy_month),
+                # what the data centres draw at the month end ((ordinary + GPU IT load) x PUE), beside the
+                # facility power at full load (dc_facility_power_mw), which is what they could draw
+                "dc_power_draw_mw": cr.dcs.facility_load_mw(),
                 "dc_electricity_opex_vnd_bn": float(
                     energy_month * 1000.0 * cr.dcs.p.power_price_vnd_per_kwh / 1e9
                 ),

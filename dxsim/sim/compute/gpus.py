@@ -208,6 +208,24 @@ class GpuModel:
             out.append(OrderDraw(self.clock.day(o.order_date), lead, delay, shocked))
         return out
 
+    # ------------------------------------------------------------------ money
+    def order_capex_vnd_bn(self, o: GpuOrder) -> float:
+        """An order's capex, paid on delivery: the GPU as deployed, its server and share of the cluster fabric
+        (`system_capex_factor`), not the card alone."""
+        spec = self.cat[o.model]
+        return o.gpus * spec.unit_price_usd * self.cfg.system_capex_factor * self.cfg.usd_vnd / 1e9
+
+    def on_order_vnd_bn(self, day: float) -> float:
+        """Capex of the GPUs ordered by `day` and not delivered by then (committed, paid on delivery).
+
+        Why: capex is booked on delivery, so an import shock that pushes deliveries past the horizon took their
+        cost out of the run's capex, and compare read the shock as a saving (AI-compute trial)."""
+        return sum(
+            self.order_capex_vnd_bn(o)
+            for o, d in zip(self.cfg.all_orders, self.order_draws, strict=True)
+            if d.order_day <= day < d.delivery_day
+        )
+
     # ------------------------------------------------------------------ placement
     def _place(self, model: str, n: int, hint: str) -> np.ndarray:
         kw = self.cat[model].it_kw_per_gpu
@@ -284,10 +302,7 @@ class GpuModel:
         spec = self.cat[o.model]
         now = float(env.now)
         self.delivered_by_model[o.model] += o.gpus
-        # the GPU as deployed: its server and share of the cluster fabric, not the card alone
-        self.capex_vnd_bn_cum += (
-            o.gpus * spec.unit_price_usd * self.cfg.system_capex_factor * self.cfg.usd_vnd / 1e9
-        )
+        self.capex_vnd_bn_cum += self.order_capex_vnd_bn(o)
         self.events.append((now, "delivered", o.organisation, o.model, o.gpus, ""))
         hint = o.dc_hint or ""
         per_dc = self._place(o.model, o.gpus, hint)
