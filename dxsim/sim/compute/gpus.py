@@ -299,7 +299,6 @@ class GpuModel:
         wait = d.delivery_day - float(env.now)
         if wait > 0:
             yield env.timeout(wait)
-        spec = self.cat[o.model]
         now = float(env.now)
         self.delivered_by_model[o.model] += o.gpus
         self.capex_vnd_bn_cum += self.order_capex_vnd_bn(o)
