@@ -1138,6 +1138,31 @@ def test_direct_levers_say_what_they_moved() -> None:
     ]
 
 
+def test_a_direct_lever_is_named_by_its_quantity_not_its_label() -> None:
+    """An order of 25,000 GPUs in place of 6,000, renamed too, was credited to the rename (AI-compute trial): the line
+    names the changed number first, then a date or a switch, then text."""
+    ref = frame([(d, 0, "dc_held_pct_construction", 100.0) for d in (D1, D2, D3)])
+    order = [
+        (
+            "compute.gpus.extra_orders.0.organisation",
+            "National AI compute programme (state/PPP)",
+            "Programme",
+        ),
+        ("compute.gpus.extra_orders.0.order_date", dt.date(2026, 6, 1), dt.date(2027, 1, 1)),
+        ("compute.gpus.extra_orders.0.gpus", 6000, 25000),
+        ("compute.gpus.extra_orders.1.gpus", 8000, 9000),
+    ]
+    said = option_verdicts(
+        ref, "baseline", order, moved=lambda p: "GPUs moved +19,000" if p == "gpus" else None
+    )
+    assert said == [
+        ("effect", "compute.gpus.extra_orders.0.gpus 6000 → 25000 (and 3 more fields): GPUs moved +19,000")
+    ]
+    # among text and dates alone, the date
+    said = option_verdicts(ref, "baseline", order[:2], moved=lambda p: "x" if p == "gpus" else None)
+    assert said[0][1].startswith("compute.gpus.extra_orders.0.order_date 2026-06-01 → 2027-01-01")
+
+
 def test_a_change_no_line_speaks_of_is_said_when_its_programme_moved_nothing() -> None:
     """A data centre's rack density 40 -> 120 kW moved no KPI and compare printed nothing of it (a "why" promised for
     every changed resource). A change that is neither a held-back resource nor a direct lever is now said to have

@@ -983,9 +983,21 @@ def join_fields(fields: Sequence[str], most: int = 2) -> str:
     return ", ".join(fields[:most]) + _more_fields(len(fields) - most)
 
 
+def _telling(value: Any) -> int:
+    """How much a changed value says of a lever's size: 0 a number, 1 a date or a switch, 2 text or nothing."""
+    if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime)):
+        return 1
+    return 0 if isinstance(value, (int, float)) else 2
+
+
 def _what(fields: Sequence[tuple[str, Any, Any]], fmt: Callable[[Any], str]) -> str:
-    """'crews.north.teams 450 → 900 (and 2 more fields)': a lever's first changed field and how many more."""
-    field, a, b = fields[0]
+    """'crews.north.teams 450 → 900 (and 2 more fields)': a lever's most telling changed field and how many more.
+
+    Most telling: a number before a date or a switch, before text (in the option's order among equals). Why: an
+    order of 25,000 GPUs in place of 6,000, renamed too, read "extra_orders.0.organisation "National AI compute
+    programme (state/PPP)" → "National AI compute programme" (and 5 more fields): ... +25,000 GPUs" (AI-compute
+    trial)."""
+    field, a, b = min(fields, key=lambda f: min(_telling(f[1]), _telling(f[2])))
     return f"{field} {fmt(a)} → {fmt(b)}" + _more_fields(len(fields) - 1)
 
 
