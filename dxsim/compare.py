@@ -298,6 +298,7 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ),
         ("compute_capex_total_vnd_bn", _("Data-centre and GPU capex"), "VND bn", "value"),
         ("gpu_capex_total_vnd_bn", _("of which GPUs (paid on delivery)"), "VND bn", "value"),
+        ("gpu_public_capex_total_vnd_bn", _("of which the state's share of GPU orders"), "VND bn", "value"),
         (
             "gpu_capex_on_order_end_vnd_bn",
             _("GPUs ordered, not delivered by the end (committed, not in the capex)"),
@@ -313,7 +314,7 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ("capex_all_programmes_total_vnd_bn", _("Total capex (5G + villages + compute)"), "VND bn", "value"),
         (
             "public_cost_total_vnd_bn",
-            _("Public money: 5G support, village programme, state data centres and PPP share"),
+            _("Public money: 5G support, village programme, state data centres, PPP share and state GPUs"),
             "VND bn",
             "value",
         ),
@@ -1044,6 +1045,7 @@ PUBLIC_MONEY_PARTS = (
     (("subsidy_paid_total_vnd_bn", "support_accrued_unpaid_vnd_bn"), N_("5G support")),
     (("village_programme_committed_total_vnd_bn",), N_("the village programme's budget")),
     (("dc_ppp_state_capex_total_vnd_bn",), N_("the state's PPP share of data centres")),
+    (("gpu_public_capex_total_vnd_bn",), N_("the state's share of GPU orders")),
 )
 MONEY_MOVE_VND_BN = 0.05  # a P50 move of public money smaller than this is not explained
 

@@ -383,8 +383,12 @@ def test_public_cost_counts_the_state_s_ppp_share_once() -> None:
         "village_capex_total_vnd_bn": 300.0,
         "village_programme_committed_total_vnd_bn": 120.0,
         "dc_ppp_state_capex_total_vnd_bn": 4_000.0,
+        "gpu_capex_total_vnd_bn": 9_000.0,  # not public money, but for ...
+        "gpu_public_capex_total_vnd_bn": 600.0,  # ... the state's share of its orders
     }
-    assert public_cost_vnd_bn(sc, kpis) == pytest.approx(10 + 2 + 120 + 1000 + 4000)  # 2040 is past the end
+    assert public_cost_vnd_bn(sc, kpis) == pytest.approx(
+        10 + 2 + 120 + 1000 + 4000 + 600
+    )  # 2040 is past the end
     sc.compute.enabled = False
     assert public_cost_vnd_bn(sc, kpis) == pytest.approx(10 + 2 + 120)
 

@@ -337,6 +337,19 @@ def test_gpus_on_order_are_committed_until_delivered() -> None:
     assert gm.capex_vnd_bn_cum == pytest.approx(30 * one) and gm.on_order_vnd_bn(110.1) == 0.0
 
 
+def test_the_state_pays_its_share_of_an_order_on_delivery() -> None:
+    """A national programme's GPUs were no public money: an order's public_share_pct of its capex is the state's."""
+    cat = GpuCatalogue([spec(p50=100.0, p90=100.0, price=30_000.0)])
+    state = {**order(10), "public_share_pct": 40.0}
+    env, gm = model(gpus_cfg([state, order(20)]), cat, dcfleet([10.0]))
+    env.run(until=99.9)
+    assert gm.public_capex_vnd_bn_cum == 0.0  # paid on delivery
+    env.run(until=100.1)
+    one = 30_000 * 1.65 * 25_520 / 1e9  # a GPU as deployed, bn VND
+    assert gm.capex_vnd_bn_cum == pytest.approx(30 * one)
+    assert gm.public_capex_vnd_bn_cum == pytest.approx(0.4 * 10 * one)
+
+
 def test_lognormal_lead_time_median(cat: GpuCatalogue) -> None:
     cfg = gpus_cfg([order(8, model="B200", when=START)] * 400)
     _, gm = model(cfg, cat, dcfleet([1.0]))

@@ -89,6 +89,7 @@ COMPUTE_KPIS = (
     "year_gpus_15x_start",
     "compute_capex_total_vnd_bn",
     "gpu_capex_total_vnd_bn",
+    "gpu_public_capex_total_vnd_bn",
     "gpu_capex_on_order_end_vnd_bn",
     "dc_power_draw_mw_end",
     "gpu_it_mw_end",
@@ -185,7 +186,8 @@ def public_cost_vnd_bn(scenario: Any, kpis: dict[str, float]) -> float:
     whose window closes after it) + village_programme_committed_total_vnd_bn (what the village programme's budget
     committed: the villages it starts and the campaigns it funds) + :func:`state_dc_investment_vnd_bn`
     + dc_ppp_state_capex_total_vnd_bn (the state's part of announced projects' capex under `ppp_share_pct`, as their
-    construction starts). The operators' and the utility's own investment is not public money: an operator's 5G capex
+    construction starts) + gpu_public_capex_total_vnd_bn (the state's share of GPU orders, `public_share_pct`, on
+    delivery: a national programme's GPUs were not public money). The operators' and the utility's own investment is not public money: an operator's 5G capex
     is not, and neither are the works of a village campaign the utility and the operators pay
     (`funded_by_programme_budget = false`). Why: all village capex was counted, so the baseline showed 2,100 bn VND
     of public money beside a note that the programme budget pays for no village.
@@ -196,6 +198,7 @@ def public_cost_vnd_bn(scenario: Any, kpis: dict[str, float]) -> float:
         kpis.get("village_programme_committed_total_vnd_bn", 0.0) if scenario.villages.enabled else 0.0,
         state_dc_investment_vnd_bn(scenario),
         kpis.get("dc_ppp_state_capex_total_vnd_bn", 0.0) if scenario.compute.enabled else 0.0,
+        kpis.get("gpu_public_capex_total_vnd_bn", 0.0) if scenario.compute.enabled else 0.0,
     ]
     return float(sum(x for x in parts if math.isfinite(x)))
 

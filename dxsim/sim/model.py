@@ -142,6 +142,7 @@ class Monitor:
         self._wait_ptr = 0
         self._compute_capex_last = 0.0
         self._gpu_capex_last = 0.0
+        self._gpu_public_last = 0.0
         self._ppp_capex_last = 0.0  # the state's PPP share of DC capex so far (VND bn), for the month's part
         self._energy_last = 0.0  # data-centre facility energy (MWh) read at the last month end
         # village sites add 4G coverage as they switch on: this replication's own copy
@@ -436,6 +437,10 @@ class Monitor:
             cr.gpus.capex_vnd_bn_cum - self._gpu_capex_last,
             cr.gpus.capex_vnd_bn_cum,
         )
+        gpu_public_month, self._gpu_public_last = (
+            cr.gpus.public_capex_vnd_bn_cum - self._gpu_public_last,
+            cr.gpus.public_capex_vnd_bn_cum,
+        )
         ppp_cum = cr.dcs.capex_ppp_state_vnd_bn_cum
         ppp_month, self._ppp_capex_last = ppp_cum - self._ppp_capex_last, ppp_cum
         self.rec.national(
@@ -455,6 +460,7 @@ class Monitor:
                 "ai_jobs_rejected_too_big_cum": float(cr.demand.jobs_rejected_too_big),
                 "compute_capex_vnd_bn": float(capex_month),
                 "gpu_capex_vnd_bn": float(gpu_capex_month),
+                "gpu_public_capex_vnd_bn": float(gpu_public_month),
                 "gpu_capex_on_order_vnd_bn": float(cr.gpus.on_order_vnd_bn(day)),
                 "gpu_it_mw": float(f.gpu_it_mw.sum()),
                 "dc_ppp_state_capex_vnd_bn": float(ppp_month),

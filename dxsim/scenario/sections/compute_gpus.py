@@ -60,6 +60,16 @@ class GpuOrder(StrictModel):
         "(e.g. '01' Ha Noi, '79' Ho Chi Minh City); other data centres take what does not fit.",
         max_length=100,
     )
+    public_share_pct: float = param(
+        0.0,
+        unit="% of the order's capex",
+        ge=0,
+        le=100,
+        description="Share of the order's capex the state pays (a national programme's GPUs, a PPP): public money, "
+        "in public_cost_total_vnd_bn beside the state's data centres, paid as the capex is, on delivery. 0: the "
+        "organisation pays it all.",
+        source="planner input (0: a company's own purchase)",
+    )
     source: str = Field("", description="Where the order comes from.", max_length=2000)
 
     @field_validator("model")

@@ -132,6 +132,7 @@ class GpuModel:
         self.retired_by_model: dict[str, int] = dict.fromkeys(self.cat.models, 0)
         self.written_off_by_model: dict[str, int] = dict.fromkeys(self.cat.models, 0)
         self.capex_vnd_bn_cum = 0.0
+        self.public_capex_vnd_bn_cum = 0.0  # of it, the state's (each order's public_share_pct)
         self.events: list[
             tuple[float, str, str, str, int, str]
         ] = []  # (day, kind, organisation, model, gpus, detail)
@@ -302,6 +303,7 @@ class GpuModel:
         now = float(env.now)
         self.delivered_by_model[o.model] += o.gpus
         self.capex_vnd_bn_cum += self.order_capex_vnd_bn(o)
+        self.public_capex_vnd_bn_cum += self.order_capex_vnd_bn(o) * o.public_share_pct / 100.0
         self.events.append((now, "delivered", o.organisation, o.model, o.gpus, ""))
         hint = o.dc_hint or ""
         per_dc = self._place(o.model, o.gpus, hint)
