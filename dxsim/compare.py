@@ -93,6 +93,7 @@ from dxsim.results.bottlenecks import (
     region_summary,
     service_lines,
     short_villages_line,
+    import_cap_line,
     stranded_line,
     support_note,
 )
@@ -284,6 +285,7 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         # bought GPUs without powered racks: none at the end can hide three years of them
         ("gpus_stranded_peak", _("GPUs stranded without power, the most at any month end"), "GPUs", "value"),
         ("gpu_months_stranded", _("GPU-months stranded without power"), "GPU-months", "value"),
+        ("gpu_months_held_by_import_cap", _("GPU-months held back by the import cap"), "GPU-months", "value"),
         # what the GPUs are for: a push that leaves them idle shows here, not in the GPU count
         ("gpu_utilization_pct_final_year", _("GPU utilisation over the last 12 months"), "%", "value"),
         ("ai_jobs_waiting_end", _("AI jobs waiting for GPUs at the end"), "jobs", "value"),
@@ -946,13 +948,14 @@ def add_bottlenecks(result: CompareResult) -> None:
             pl.DataFrame([{"scenario": run.name, "kind": "region", "programme": "5g", "text": t}])
             for t in service_lines(run.held_metrics)
         ]
-        stranded = stranded_line(run.held_metrics)
-        if stranded:  # GPUs bought without powered racks: the run's own line, in compare as well
-            frames.append(
-                pl.DataFrame(
-                    [{"scenario": run.name, "kind": "region", "programme": "gpus", "text": stranded}]
+        # GPUs held at the border by an import cap, and bought without powered racks: the run's own lines, here too
+        for held in (import_cap_line(run.held_metrics), stranded_line(run.held_metrics)):
+            if held:
+                frames.append(
+                    pl.DataFrame(
+                        [{"scenario": run.name, "kind": "region", "programme": "gpus", "text": held}]
+                    )
                 )
-            )
         if run.name != result.baseline and base.held_metrics is not None:
             ignored = result.ignored.get(run.name, {})
             diffs = [d for d in result.differences.get(run.name, []) if d[0] not in ignored]

@@ -5,6 +5,7 @@ Expected values are computed by hand in the comments.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from pathlib import Path
@@ -348,6 +349,40 @@ def test_the_state_pays_its_share_of_an_order_on_delivery() -> None:
     one = 30_000 * 1.65 * 25_520 / 1e9  # a GPU as deployed, bn VND
     assert gm.capex_vnd_bn_cum == pytest.approx(30 * one)
     assert gm.public_capex_vnd_bn_cum == pytest.approx(0.4 * 10 * one)
+
+
+def test_an_import_cap_delivers_the_year_s_allowance_and_holds_the_rest_for_the_next() -> None:
+    """compute.gpus.supply_shock.import_cap_gpus_per_year (a tier-2 country cap): an order beyond the year's
+    allowance is delivered in part, the rest on 1 January, first come first served; capex follows the deliveries."""
+    cat = GpuCatalogue(
+        [spec(p50=100.0, p90=100.0, price=30_000.0)]
+    )  # H100-class: high-performance; 100-day lead
+    shock = {"window_start": START, "window_end": dt.date(2027, 12, 31), "import_cap_gpus_per_year": 25}
+    cfg = gpus_cfg(
+        [order(20), order(20, when=START + dt.timedelta(days=20)), order(40, when=dt.date(2027, 10, 1))],
+        shock=shock,
+    )
+    env, gm = model(cfg, cat, dcfleet([10.0]))
+    env.run(until=200.0)
+    one = 30_000 * 1.65 * 25_520 / 1e9
+    # day 100: the first 20 of 2026's 25; day 120: 5 of the second order, 15 held for 2027
+    assert [(e[0], e[4]) for e in gm.events if e[1] == "delivered"] == [(100.0, 20), (120.0, 5)]
+    assert gm.held_by_cap == 15 and gm.capex_vnd_bn_cum == pytest.approx(25 * one)
+    assert gm.on_order_vnd_bn(200.0) == pytest.approx(15 * one)  # committed, not delivered
+    env.run(until=366.0)  # 2027-01-01 is day 365: the 15 from 2027's allowance, 10 of it left
+    assert gm.held_by_cap == 0 and gm.installed_gpus == 40
+    # the third order arrives 2028-01-09 (2027-10-01 + 100 days): 2028 lies outside the cap's years, so all 40 come
+    env.run(until=float((dt.date(2028, 1, 10) - START).days))
+    assert gm.installed_gpus == 80 and gm.capex_vnd_bn_cum == pytest.approx(80 * one)
+
+
+def test_the_import_cap_holds_only_high_performance_gpus() -> None:
+    low = dataclasses.replace(spec(model="A30", p50=50.0, p90=50.0, tflops=165.0), high_performance=False)
+    cat = GpuCatalogue([low])  # below A100 class (the catalogue's high_performance column)
+    cfg = gpus_cfg([order(100, model="A30")], shock={"window_start": START, "import_cap_gpus_per_year": 0})
+    env, gm = model(cfg, cat, dcfleet([10.0]))
+    env.run(until=51.0)
+    assert gm.installed_gpus == 100 and gm.held_by_cap == 0
 
 
 def test_lognormal_lead_time_median(cat: GpuCatalogue) -> None:

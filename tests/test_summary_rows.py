@@ -101,3 +101,29 @@ def test_stranded_gpus_peak_months_and_the_line_by_hand() -> None:
     ), line
     none = pl.concat([base, extra.with_columns(value=pl.lit(0.0))])
     assert stranded_line(none) == "" and stranded_line(base) == ""
+
+
+def test_gpus_held_by_an_import_cap_kpi_and_line_by_hand() -> None:
+    """GPUs held for a later year's import allowance: 0, 0, 400, 400 and 0, 100, 100, 0 at four month ends: GPU-months
+    800 and 200; the line's P50s (the lower of two) say 100 at most, February to March, 200 GPU-months."""
+    from dxsim.results.bottlenecks import import_cap_line
+    from dxsim.results.summary import compute_kpis
+
+    held = {0: [0.0, 0.0, 400.0, 400.0], 1: [0.0, 100.0, 100.0, 0.0]}
+    base = gpu_table({0: 100.0, 1: 100.0})
+    extra = pl.DataFrame(
+        [
+            (d, rep, "VN", "gpus_held_by_import_cap", held[rep][k])
+            for rep in (0, 1)
+            for k, d in enumerate(sorted(base["date"].unique().to_list()))
+        ],
+        schema=empty_metrics().schema,
+        orient="row",
+    )
+    metrics = pl.concat([base, extra])
+    assert compute_kpis(metrics)["gpu_months_held_by_import_cap"] == {0: 800.0, 1: 200.0}
+    line = import_cap_line(metrics)
+    assert line.startswith(
+        "GPUs: up to 100 held back by the import cap (2026-02 to 2026-03, 200 GPU-months; P50 over replications)"
+    ), line
+    assert import_cap_line(base) == ""

@@ -82,6 +82,7 @@ COMPUTE_KPIS = (
     "gpus_stranded_end",
     "gpus_stranded_peak",
     "gpu_months_stranded",
+    "gpu_months_held_by_import_cap",
     "gpu_pflops_bf16_end",
     "year_dc_1gw",
     "year_dc_1_4gw_singapore",

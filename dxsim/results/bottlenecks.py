@@ -206,6 +206,7 @@ def bottleneck_filter() -> pl.Expr:
         [
             *DISPLACEMENT_METRICS,
             STRANDED_METRIC,
+            IMPORT_CAP_METRIC,
             SHORT_VILLAGES_METRIC,
             *(m for pair in SHORT_LAYERS.values() for m in pair),
         ]
@@ -596,9 +597,9 @@ def summary_lines(
     lines[after_villages:after_villages] = (campaign_lines(metrics, start, end) if detail else []) + (
         [short] if short else []
     )
-    stranded = stranded_line(metrics, start, end)
-    if stranded:
-        lines.append(stranded)
+    lines += [
+        line for line in (import_cap_line(metrics, start, end), stranded_line(metrics, start, end)) if line
+    ]
     lines += service_lines(metrics, start, end)
     return lines
 
@@ -650,22 +651,17 @@ def campaign_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
 
 
 STRANDED_METRIC = "gpus_stranded"  # GPUs delivered without free data-centre power (dxsim.sim.compute.gpus)
+IMPORT_CAP_METRIC = "gpus_held_by_import_cap"  # GPUs waiting for a later year's import allowance
 
 
-def stranded_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
-    """'GPUs: up to 161,112 stranded without free data-centre power (2026-04 to 2029-11, 4,848,082 GPU-months; P50
-    over replications)', each figure the P50 over the replications of that replication's own peak, first and last
-    month with any, and GPU-months (as the KPIs gpus_stranded_peak and gpu_months_stranded), or "" when none were.
-
-    Why: 200,000 B200 ordered in 2026 left ~150,000 unpowered for three and a half years while the KPI of GPUs stranded
-    *at the end* read 0 and no line said what held the GPU fleet back. Why P50s: a mean path put its figures beside
-    the KPI table's P50s on the same screen, and they differed."""
-    nat = _period(
-        metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == STRANDED_METRIC)), start, end
-    )
+def _gpus_held(metrics: pl.DataFrame, metric: str, start: Any, end: Any) -> dict[str, str] | None:
+    """{peak, first, last, months} of a national GPU count that holds GPUs back (the metric), each the P50 over the
+    replications of that replication's own peak, first and last month with any, and GPU-months; None when none were
+    held. Why P50s: a mean path put its figures beside the KPI table's P50s on the same screen, and they differed."""
+    nat = _period(metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == metric)), start, end)
     held = nat.filter(pl.col("value") >= 0.5)
     if held.height == 0:
-        return ""
+        return None
     per = (
         nat.group_by("replication")
         .agg(pl.col("value").max().alias("peak"), pl.col("value").sum().alias("months"))
@@ -679,7 +675,7 @@ def stranded_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
     )
     reps = per["replication"].to_list()
 
-    def ordinals(col: str) -> dict[int, float]:  # a replication never stranded: NaN, ranked last as "never"
+    def ordinals(col: str) -> dict[int, float]:  # a replication never held: NaN, ranked last as "never"
         return {r: (d.toordinal() if d is not None else math.nan) for r, d in zip(reps, per[col].to_list())}
 
     q = kpi_quantiles(
@@ -692,16 +688,41 @@ def stranded_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
         len(reps),
     )
     if any(q[k] is None for k in ("peak", "months", "first", "last")):
+        return None
+    return {
+        "peak": F.number(float(cast(float, q["peak"])), 0),
+        "first": F.month(dt.date.fromordinal(round(cast(float, q["first"])))),
+        "last": F.month(dt.date.fromordinal(round(cast(float, q["last"])))),
+        "months": F.number(float(cast(float, q["months"])), 0),
+    }
+
+
+def stranded_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
+    """'GPUs: up to 161,112 stranded without free data-centre power (2026-04 to 2029-11, 4,848,082 GPU-months; P50
+    over replications)' (as the KPIs gpus_stranded_peak and gpu_months_stranded), or "" when none were.
+
+    Why: 200,000 B200 ordered in 2026 left ~150,000 unpowered for three and a half years while the KPI of GPUs stranded
+    *at the end* read 0 and no line said what held the GPU fleet back."""
+    held = _gpus_held(metrics, STRANDED_METRIC, start, end)
+    if held is None:
         return ""
     return _(
         "GPUs: up to {peak} stranded without free data-centre power ({first} to {last}, {months} GPU-months; P50 over "
         "replications): data-centre MW, not purchases, limits the running fleet"
-    ).format(
-        peak=F.number(float(cast(float, q["peak"])), 0),
-        first=F.month(dt.date.fromordinal(round(cast(float, q["first"])))),
-        last=F.month(dt.date.fromordinal(round(cast(float, q["last"])))),
-        months=F.number(float(cast(float, q["months"])), 0),
-    )
+    ).format(**held)
+
+
+def import_cap_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
+    """'GPUs: up to 12,000 held back by the import cap (...)' when a yearly import allowance
+    (compute.gpus.supply_shock.import_cap_gpus_per_year) pushed deliveries into later years, or "". Why: a cap on
+    imports could not be modelled (AI-compute trial); now it can, the run says when it is what binds."""
+    held = _gpus_held(metrics, IMPORT_CAP_METRIC, start, end)
+    if held is None:
+        return ""
+    return _(
+        "GPUs: up to {peak} held back by the import cap ({first} to {last}, {months} GPU-months; P50 over "
+        "replications): the yearly import allowance, not orders or data-centre power, sets when they arrive"
+    ).format(**held)
 
 
 def last_p50s(

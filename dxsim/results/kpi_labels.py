@@ -140,6 +140,10 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "gpus_stranded_end": (N_("GPUs stranded without power at the end"), "count"),
     "gpus_stranded_peak": (N_("GPUs stranded without power, the most at any month end"), "count"),
     "gpu_months_stranded": (N_("GPU-months stranded without power (summed over the month ends)"), "count"),
+    "gpu_months_held_by_import_cap": (
+        N_("GPU-months held back by the import cap (summed over the month ends)"),
+        "count",
+    ),
     "year_gpus_15x_start": (
         N_("Month high-performance GPUs reach 15× the run's start fleet (GPUs at the start)"),
         "year",
@@ -212,6 +216,7 @@ _KPI_GROUP = {
             "gpus_stranded_end",
             "gpus_stranded_peak",
             "gpu_months_stranded",
+            "gpu_months_held_by_import_cap",
             "year_gpus_15x_start",
             "year_gpt4_scale_run_fits",
             "gpu_pflops_bf16_end",

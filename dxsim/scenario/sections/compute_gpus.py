@@ -182,6 +182,20 @@ class SupplyShock(StrictModel):
         },
     )
 
+    import_cap_gpus_per_year: int | None = param(
+        None,
+        unit="high-performance GPUs per calendar year",
+        ge=0,
+        le=10_000_000,
+        description="At most this many high-performance GPUs delivered in each calendar year from window_start's "
+        "year to window_end's (by delivery date, every order, in the window or not): an order beyond the year's "
+        "allowance is delivered in part, the rest when the next year's opens, first come first served. Not set: no "
+        "cap.",
+        source="baseline: none. For a stress test: the Jan-2025 AI diffusion rule capped tier-2 countries, Vietnam "
+        "among them, at ~50,000 advanced GPUs over 2025-2027 (~17,000 a year); rescinded 2025-05-13 before taking "
+        "effect (steptoe.com)",
+    )
+
     @model_validator(mode="after")
     def _window(self) -> SupplyShock:
         if self.window_end < self.window_start:
@@ -194,6 +208,13 @@ class SupplyShock(StrictModel):
 
     def applies(self, order_date: dt.date) -> bool:
         return self.window_start <= order_date <= self.window_end
+
+    def capped(self, year: int) -> bool:
+        """Whether deliveries in calendar `year` fall under the import cap."""
+        return (
+            self.import_cap_gpus_per_year is not None
+            and self.window_start.year <= year <= self.window_end.year
+        )
 
 
 class Gpus(StrictModel):

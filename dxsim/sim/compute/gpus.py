@@ -26,6 +26,8 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import datetime as dt
+
 import numpy as np
 import simpy
 
@@ -133,6 +135,9 @@ class GpuModel:
         self.written_off_by_model: dict[str, int] = dict.fromkeys(self.cat.models, 0)
         self.capex_vnd_bn_cum = 0.0
         self.public_capex_vnd_bn_cum = 0.0  # of it, the state's (each order's public_share_pct)
+        self.delivered_of_order = [0] * len(self.cfg.all_orders)
+        self._cap_left: dict[int, int] = {}  # year -> high-performance GPUs the import cap still lets through
+        self.held_by_cap = 0  # GPUs delivered late by the import cap, waiting for the next year's allowance
         self.events: list[
             tuple[float, str, str, str, int, str]
         ] = []  # (day, kind, organisation, model, gpus, detail)
@@ -146,7 +151,7 @@ class GpuModel:
 
         env.process(self._start())
         for i, o in enumerate(self.cfg.all_orders):
-            env.process(self._order(o, self.order_draws[i]))
+            env.process(self._order(i, o, self.order_draws[i]))
         env.process(self._monthly_retry())
 
     # ------------------------------------------------------------------ inputs
@@ -210,21 +215,21 @@ class GpuModel:
         return out
 
     # ------------------------------------------------------------------ money
-    def order_capex_vnd_bn(self, o: GpuOrder) -> float:
-        """An order's capex, paid on delivery: the GPU as deployed, its server and share of the cluster fabric
+    def unit_capex_vnd_bn(self, model: str) -> float:
+        """One GPU's capex, paid on delivery: the GPU as deployed, its server and share of the cluster fabric
         (`system_capex_factor`), not the card alone."""
-        spec = self.cat[o.model]
-        return o.gpus * spec.unit_price_usd * self.cfg.system_capex_factor * self.cfg.usd_vnd / 1e9
+        return self.cat[model].unit_price_usd * self.cfg.system_capex_factor * self.cfg.usd_vnd / 1e9
 
     def on_order_vnd_bn(self, day: float) -> float:
-        """Capex of the GPUs ordered by `day` and not delivered by then (committed, paid on delivery).
+        """Capex of the GPUs ordered by `day` and not delivered yet (committed, paid on delivery); read at the
+        current time (`day` = now: the deliveries so far are those up to `day`).
 
         Why: capex is booked on delivery, so an import shock that pushes deliveries past the horizon took their
         cost out of the run's capex, and compare read the shock as a saving (AI-compute trial)."""
         return sum(
-            self.order_capex_vnd_bn(o)
-            for o, d in zip(self.cfg.all_orders, self.order_draws, strict=True)
-            if d.order_day <= day < d.delivery_day
+            (o.gpus - self.delivered_of_order[i]) * self.unit_capex_vnd_bn(o.model)
+            for i, (o, d) in enumerate(zip(self.cfg.all_orders, self.order_draws, strict=True))
+            if d.order_day <= day
         )
 
     # ------------------------------------------------------------------ placement
@@ -285,7 +290,7 @@ class GpuModel:
         return
         yield  # pragma: no cover  (a generator: runs at time 0 as a SimPy process)
 
-    def _order(self, o: GpuOrder, d: OrderDraw) -> Generator[simpy.Event, Any, None]:
+    def _order(self, i: int, o: GpuOrder, d: OrderDraw) -> Generator[simpy.Event, Any, None]:
         env = self.env
         self.events.append(
             (
@@ -300,15 +305,44 @@ class GpuModel:
         wait = d.delivery_day - float(env.now)
         if wait > 0:
             yield env.timeout(wait)
-        now = float(env.now)
-        self.delivered_by_model[o.model] += o.gpus
-        self.capex_vnd_bn_cum += self.order_capex_vnd_bn(o)
-        self.public_capex_vnd_bn_cum += self.order_capex_vnd_bn(o) * o.public_share_pct / 100.0
-        self.events.append((now, "delivered", o.organisation, o.model, o.gpus, ""))
+        left = o.gpus
+        while True:  # once, unless an import cap holds part of the order for the next year's allowance
+            now = float(env.now)
+            n = self._allowance(o.model, left, now)
+            if n > 0:
+                self._deliver(i, o, n, now)
+                left -= n
+            if left <= 0:
+                return
+            self.held_by_cap += left
+            yield env.timeout(self.clock.day(dt.date(self.clock.year_of(now) + 1, 1, 1)) - now)
+            self.held_by_cap -= left
+
+    def _allowance(self, model: str, n: int, day: float) -> int:
+        """GPUs of `n` the import cap lets through on `day` (all when no cap holds that year or the model is not
+        high-performance); takes them from the year's allowance."""
+        shock = self.cfg.supply_shock
+        year = self.clock.year_of(day)
+        cap = shock.import_cap_gpus_per_year
+        if cap is None or not shock.capped(year) or not self.cat[model].high_performance:
+            return n
+        left = self._cap_left.setdefault(year, cap)
+        take = min(n, left)
+        self._cap_left[year] = left - take
+        return take
+
+    def _deliver(self, i: int, o: GpuOrder, n: int, now: float) -> None:
+        """`n` GPUs of order `i` delivered (paid) and placed where IT power is free, the rest stranded."""
+        self.delivered_by_model[o.model] += n
+        self.delivered_of_order[i] += n
+        capex = n * self.unit_capex_vnd_bn(o.model)
+        self.capex_vnd_bn_cum += capex
+        self.public_capex_vnd_bn_cum += capex * o.public_share_pct / 100.0
+        self.events.append((now, "delivered", o.organisation, o.model, n, ""))
         hint = o.dc_hint or ""
-        per_dc = self._place(o.model, o.gpus, hint)
+        per_dc = self._place(o.model, n, hint)
         placed = self._power_on(o.organisation, o.model, per_dc, now, now + self.life_days, "placed")
-        self._strand(o.organisation, o.model, o.gpus - placed, hint, now, now + self.life_days)
+        self._strand(o.organisation, o.model, n - placed, hint, now, now + self.life_days)
 
     def _retire(self, lot: _Lot) -> Generator[simpy.Event, Any, None]:
         wait = lot.retire_day - float(self.env.now)
