@@ -194,6 +194,31 @@ def test_hint_first_then_anywhere() -> None:
     assert fleet2.gpus.tolist() == [100.0, 0.0, 0.0]
 
 
+def test_high_performance_gpus_go_to_the_ai_halls_first() -> None:
+    """Within the hint's data centres and then anywhere, the AI (liquid-cooled) halls take high-performance GPUs
+    first: every GPU of ai-compute went to air-cooled halls while the AI halls stood empty (AI-compute trial)."""
+    cat = GpuCatalogue([spec()])  # 1.27 kW a GPU: 1 MW holds floor(1000 / 1.27) = 787
+    fleet = dcfleet([1.0, 0.5, 2.0, 0.5], provinces=[0, 0, 2, 2])  # dc0, dc1 in '01'; dc2, dc3 in '79'
+    fleet.ai_hall = np.array([False, True, False, True])
+    env, gm = model(gpus_cfg([order(600, hint="01")]), cat, fleet)
+    env.run(until=1.0)
+    # '01': its AI hall dc1 (0.5 MW) takes floor(500 / 1.27) = 393, its air hall dc0 the other 207
+    assert fleet.gpus.tolist() == [207.0, 393.0, 0.0, 0.0]
+    fleet = dcfleet([1.0, 0.5, 2.0, 0.5], provinces=[0, 0, 2, 2])
+    fleet.ai_hall = np.array([False, True, False, True])
+    env, gm = model(gpus_cfg([order(1000)]), cat, fleet)
+    env.run(until=1.0)
+    # no hint: both AI halls fill first (393 each), the last 214 go to the largest free air hall, dc2
+    assert fleet.gpus.tolist() == [0.0, 393.0, 214.0, 393.0]
+    # a GPU that is not high-performance is placed by free power alone
+    low = GpuCatalogue([dataclasses.replace(spec(), high_performance=False)])
+    fleet = dcfleet([1.0, 0.5, 2.0, 0.5], provinces=[0, 0, 2, 2])
+    fleet.ai_hall = np.array([False, True, False, True])
+    env, gm = model(gpus_cfg([order(100)]), low, fleet)
+    env.run(until=1.0)
+    assert fleet.gpus.tolist() == [0.0, 0.0, 100.0, 0.0]
+
+
 def test_powered_gpus_join_the_pool_and_leave_on_retirement() -> None:
     cat = GpuCatalogue([spec()])
     env = simpy.Environment()

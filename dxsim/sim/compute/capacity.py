@@ -28,6 +28,9 @@ class DCFleet:
     base_it_mw: np.ndarray  # non-GPU IT load (MW)
     gpu_it_mw: np.ndarray  # IT power used by GPUs (MW)
     gpus: np.ndarray  # GPUs placed per DC
+    ai_hall: (
+        np.ndarray
+    )  # bool: a liquid-cooled AI hall, built for GPU servers' rack density (placed there first)
 
     def __init__(
         self,
@@ -39,9 +42,11 @@ class DCFleet:
         base_it_mw: np.ndarray,
         gpu_it_mw: np.ndarray | None = None,
         gpus: np.ndarray | None = None,
+        ai_hall: np.ndarray | None = None,
     ) -> None:
-        """The DC-side arrays are copied as float64; no GPU arrays: none placed yet (zeros)."""
+        """The DC-side arrays are copied as float64; no GPU arrays: none placed yet (zeros); no `ai_hall`: none."""
         n = dc_id.size
+        self.ai_hall = np.zeros(n, dtype=bool) if ai_hall is None else np.asarray(ai_hall, dtype=bool)
         self.dc_id, self.province_idx = dc_id, province_idx
         self.pue = np.asarray(pue, dtype=np.float64).copy()
         self.it_mw = np.asarray(it_mw, dtype=np.float64).copy()
@@ -64,6 +69,7 @@ class DCFleet:
             self.base_it_mw.copy(),
             self.gpu_it_mw.copy(),
             self.gpus.copy(),
+            self.ai_hall,
         )
 
     # ------------------------------------------------------------------ DC side

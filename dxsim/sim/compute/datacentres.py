@@ -118,6 +118,7 @@ def make_fleet(
         it_mw=start_mw,
         racks=dc_table["start_racks"].to_numpy().astype(np.float64),
         base_it_mw=start_mw * params.base_utilisation_pct / 100.0,
+        ai_hall=(dc_table["cooling"] == "liquid").to_numpy(),
     )
 
 

@@ -44,11 +44,6 @@ from dxsim.sim.compute.demand import GpuPool
 DAYS_PER_YEAR = 365.25
 
 
-def place_in(fleet: DCFleet, n_gpus: int, it_kw_per_gpu: float, mask: np.ndarray) -> np.ndarray:
-    """DCFleet.place_gpus restricted to the data centres selected by `mask`."""
-    return fleet.place_gpus(n_gpus, it_kw_per_gpu, mask)
-
-
 @dataclass
 class _Lot:
     """GPUs of one model placed together; they retire together."""
@@ -234,14 +229,20 @@ class GpuModel:
 
     # ------------------------------------------------------------------ placement
     def _place(self, model: str, n: int, hint: str) -> np.ndarray:
+        """GPUs placed per data centre: the hint's data centres first, then anywhere; high-performance GPUs within
+        each in the AI halls first (liquid-cooled, built for their rack density: compute.datacentres.kw_per_rack.ai),
+        then the other halls. Why: every GPU of ai-compute went to air-cooled halls, and the state's AI data centre,
+        paid under the same programme, got none (AI-compute trial)."""
         kw = self.cat[model].it_kw_per_gpu
         mask = self._hint_mask(hint) if hint else None
+        areas = ([mask] if mask is not None and mask.any() else []) + [None]
+        ai = self.fleet.ai_hall if self.cat[model].high_performance and self.fleet.ai_hall.any() else None
         placed = np.zeros(self.fleet.n)
-        if mask is not None and mask.any():
-            placed += place_in(self.fleet, n, kw, mask)
-        rest = n - int(round(placed.sum()))
-        if rest > 0:
-            placed += self.fleet.place_gpus(rest, kw)
+        for area in areas:
+            for halls in ([ai if area is None else area & ai] if ai is not None else []) + [area]:
+                rest = n - int(round(placed.sum()))
+                if rest > 0 and (halls is None or halls.any()):
+                    placed += self.fleet.place_gpus(rest, kw, halls)
         return placed
 
     def _power_on(
