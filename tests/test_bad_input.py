@@ -716,6 +716,26 @@ def test_validate_accepts_a_gpu_order_placed_in_a_data_centre(tmp_path: Path) ->
     assert r.returncode == 0 and "ok (g)" in r.stdout, r.stderr
 
 
+@pytest.mark.parametrize(("lang", "type_word"), [("en", "text"), ("vi", "văn bản")])
+def test_text_refused_by_its_own_rule_is_not_told_it_may_be_text(
+    lang: str, type_word: str, tmp_path: Path
+) -> None:
+    """A province code refused with the 34 codes listed ended "(allowed: text)" (AI-compute trial)."""
+    sc = write(
+        tmp_path / "g.toml",
+        f'extends = "{BASELINE.as_posix()}"\nname = "g"\n[[compute.datacentres.extra_projects]]\nproject_id = "N-1"\n'
+        'operator = "x"\ngso34 = "99"\nstatus = "announced"\ncooling = "liquid"\n'
+        "phases = [{ it_mw = 10, target_date = 2028-01-01 }]\n",
+    )
+    line = one_line_error(
+        dxsim("--lang", lang, "validate", str(sc)),
+        "g.toml",
+        "compute.datacentres.extra_projects.0.gso34",
+        "'99'",
+    )
+    assert "01, 04, 08" in line and f"{type_word})" not in line
+
+
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_a_priority_list_under_another_rule_is_refused(lang: str, tmp_path: Path) -> None:
     """priority_list was read only with priority = "list": set under population_first it changed nothing, silently."""

@@ -12,6 +12,10 @@ from conftest import dxsim_cmd
         (["run", "scenarios/baseline.toml", "--reps", "0"], "--reps"),
         (["run", "--bogus"], "--bogus"),
         (["nope"], "nope"),
+        (["runn"], "no such command 'runn' (did you mean 'run'?)"),
+        # a command planners guess is answered with the one that does it (a trial typed `dxsim params`)
+        (["params"], "no such command 'params': `dxsim schema --markdown` lists every scenario field"),
+        (["check", "x.toml"], "`dxsim validate FILE`"),
         (["run"], "scenario"),
         (["compare", "scenarios/baseline.toml", "--seed", "abc"], "--seed"),
         # click raises this one without the subcommand's context
@@ -41,6 +45,7 @@ def test_usage_error_is_one_line(args: list[str], needle: str) -> None:
         (["backtest", "scenarios/baseline.toml"], "thiếu tùy chọn '--from'"),
         (["run", "scenarios/baseline.toml", "--bogus"], "không có tùy chọn --bogus"),
         (["run", "scenarios/baseline.toml", "--seed", "-3"], "quá nhỏ đối với trường `seed` của kịch bản"),
+        (["params"], "không có lệnh 'params': `dxsim schema --markdown` liệt kê"),
     ],
 )
 def test_usage_errors_in_vietnamese(args: list[str], words: str) -> None:

@@ -47,10 +47,40 @@ _SHAPES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         lambda m: _("missing option {option}").format(option=repr(m["opt"])),
     ),
     (
+        re.compile(r"^No such command '(?P<cmd>[^']+)'\.(?: Did you mean '(?P<close>[^']+)'\?)?$"),
+        lambda m: (
+            _("no such command {name}").format(name=repr(m["cmd"]))
+            + (
+                " (" + _("did you mean {name}?").format(name=repr(m["close"])) + ")"
+                if m["close"]
+                else _guess(m["cmd"])
+            )
+        ),
+    ),
+    (
         re.compile(r"^Got unexpected extra arguments? \((?P<args>.*)\)$"),
         lambda m: _("unexpected extra argument(s): {args}").format(args=m["args"]),
     ),
 ]
+
+
+# commands planners guess that dxsim names otherwise (a trial typed `dxsim params` and got no hint)
+_GUESSES = {
+    **dict.fromkeys(("params", "param", "parameters", "fields", "options", "defaults"), "schema"),
+    **dict.fromkeys(("check", "lint", "verify"), "validate"),
+    **dict.fromkeys(("diff", "resolve", "print"), "show"),
+}
+_GUESS_SAYS = {
+    "schema": "`dxsim schema --markdown` lists every scenario field with its unit, range, default and source",
+    "validate": "`dxsim validate FILE` checks a scenario and the files it names",
+    "show": "`dxsim show FILE` prints every value a scenario resolves to; `--vs OTHER` its differences",
+}
+
+
+def _guess(command: str) -> str:
+    """': `dxsim schema --markdown` lists every ...' for a command planners guess, else ''."""
+    hint = _GUESSES.get(command.strip().lower())
+    return ": " + _(_GUESS_SAYS[hint]) if hint else ""
 
 
 def _reason(text: str) -> str:

@@ -120,12 +120,17 @@ def translate(
                 )
             return DxsimInputError(clean(text), file=file, field=field or None)
         said = "allowed:" in text or _("allowed") + ":" in text  # the rule already lists what is allowed
+        allowed = None if said else allowed_text(target, path)
+        # text refused by a rule of its own: "(allowed: text)" after the rule's message (which lists the 34 province
+        # codes) says nothing the value is not already (AI-compute trial)
+        if (
+            isinstance(inp, str)
+            and target is not None
+            and allowed == type_text(target.shape, translated=True)
+        ):
+            allowed = None
         return DxsimInputError(
-            clean(text) + where,
-            file=file,
-            field=field,
-            value=show_value(inp),
-            allowed=None if said else allowed_text(target, path),
+            clean(text) + where, file=file, field=field, value=show_value(inp), allowed=allowed
         )
 
     number = isinstance(inp, (int, float)) and not isinstance(inp, bool)
