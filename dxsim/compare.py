@@ -1670,7 +1670,9 @@ def rich_table(result: CompareResult, options: list[str] | None = None) -> Any:
         title=_("Options vs {baseline} (seed {seed}, {reps} rep(s), common random numbers)").format(
             baseline=result.baseline, seed=result.seed, reps=result.reps
         )
-        + (": P50 (P10–P90)" if result.reps > 1 else "")
+        + (": P50 (P10–P90)" if result.reps > 1 else ""),
+        # the Δ is not the difference of the two P50s beside it (a trial read +77,673 where they differ by 96,745)
+        caption=_("Δ is the P50 of the paired difference option − baseline per replication (dates: months)."),
     )
     t.add_column(_("KPI"), overflow="fold")
     for s in [result.baseline, *shown]:

@@ -711,6 +711,8 @@ def test_rich_table_renders(result):
     con.print(rich_table(result))
     text = con.export_text()
     assert "Δ push" in text and "short-copy" in text and "not reached" in text
+    # the Δ is the P50 of the paired differences, not the difference of the P50s beside it: the table says so
+    assert "Δ is the P50 of the paired difference option − baseline per replication" in text
 
 
 def test_a_narrow_terminal_gets_one_table_per_option(result):

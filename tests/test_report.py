@@ -217,7 +217,7 @@ def test_chart_count_and_bands(run_dirs, reports, reps):
         "5G population coverage",
         "Remote villages connected and unconnected",
         "Data-centre IT capacity",
-        "High-performance GPUs installed",
+        "High-performance GPUs powered",
         "GPU utilisation",
         "AI jobs waiting for GPUs",
         "Data-centre IT capacity by province",

@@ -676,7 +676,7 @@ def chart_jobs(
     if "gpus_installed_high_performance" in s:
         g = s["gpus_installed_high_performance"]
         start = float(g.p50[0]) if len(g.p50) else float("nan")
-        lines = [(g, BLUE, _("high-performance GPUs installed"))]
+        lines = [(g, BLUE, _("high-performance GPUs powered"))]
         if "gpus_stranded" in s and np.nanmax(s["gpus_stranded"].p90, initial=0.0) > 0:
             lines.append((s["gpus_stranded"], RED, _("GPUs stranded (no power)")))
         refs = (
@@ -689,7 +689,7 @@ def chart_jobs(
                 _time_chart,
                 "gpus",
                 "compute",
-                _("High-performance GPUs installed"),
+                _("High-performance GPUs powered"),
                 _("GPUs"),
                 lines,
                 refs=refs,

@@ -91,7 +91,7 @@ PROVINCE_LABELS = {
     "dc_it_capacity_mw": N_("Data-centre IT capacity (MW)"),
     "dc_facility_power_mw": N_("Data-centre facility power (MW)"),
     "racks": N_("Data-centre racks"),
-    "gpus_installed": N_("GPUs installed, every model (the KPIs count high-performance ones only)"),
+    "gpus_installed": N_("GPUs powered, every model (the KPIs count high-performance ones only)"),
 }
 
 PERSON_METRICS = ("pop_covered_5g", "pop_covered_4g", "village_pop_connected", "village_pop_capacity_short")
