@@ -189,10 +189,12 @@ _UNIT_SUFFIXES = (
     ("_mw", "MW"),
     ("_persons", "persons"),
 )
-_PERIOD = re.compile(r"_(\d{4}_\d{2}|start|end|total|peak)$")
+_PERIOD = re.compile(r"_(\d{4}_\d{2}|start|end|total|peak|final_year)$")
 _UNIT_FALLBACK = {
     "villages_no_feasible_option": "villages",
     "gpu_months_stranded": "GPU-months",
+    "gpu_months_held_by_import_cap": "GPU-months",
+    "ai_jobs_waiting_end": "jobs",
     "village_months_connected": "village-months",
     "village_person_months_connected": "person-months",
 }

@@ -94,7 +94,9 @@ def run_replication(
         )
         vp.start()
     cr = (
-        start_compute(env, sc, world.compute, clock, seed, replication) if world.compute is not None else None
+        start_compute(env, sc, world.compute, clock, seed, replication, world.country)
+        if world.compute is not None
+        else None
     )
     rec = MetricsRecorder(replication, world.province_codes)
     monitor = Monitor(world, rollout, clock, rec, vp, cr)

@@ -49,7 +49,6 @@ class ComputeRun:
 def prepare_compute(scenario: Scenario, country: Country, dc_table: pl.DataFrame) -> ComputeWorld:
     """The compute programme's static inputs: the data-centre table geo built, the projects, the GPU fact tables."""
     cat = load_catalogue()
-    check_gpu_hints(scenario, dc_table["dc_id"].to_list(), country)  # a province's name gets its code
     return ComputeWorld(
         dc_table,
         projects(scenario.compute.datacentres),
@@ -60,8 +59,19 @@ def prepare_compute(scenario: Scenario, country: Country, dc_table: pl.DataFrame
 
 
 def start_compute(
-    env: simpy.Environment, scenario: Scenario, cw: ComputeWorld, clock: Clock, seed: int, replication: int
+    env: simpy.Environment,
+    scenario: Scenario,
+    cw: ComputeWorld,
+    clock: Clock,
+    seed: int,
+    replication: int,
+    country: Country | None = None,
 ) -> ComputeRun:
+    """The compute processes of one replication. With `country`, the orders' dc_hints are checked first, a
+    province's name answered with its code: here, not when the world is prepared, since a stored world is reused
+    whatever the orders say (they do not shape it)."""
+    if country is not None:
+        check_gpu_hints(scenario, cw.dc_table["dc_id"].to_list(), country)
     fleet = make_fleet(cw.dc_table, scenario.compute.datacentres, cw.province_codes)
     dcs = DataCentreModel(env, scenario, cw.dc_table, cw.projects, fleet, clock, seed, replication)
     dcs.start()
