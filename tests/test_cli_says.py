@@ -298,3 +298,24 @@ def test_a_compare_in_a_log_says_how_far_it_is_and_where_each_world_came_from(tm
     assert lines[-2].startswith("baseline: prepared world "), lines
     assert lines[-1].startswith("push-5g: prepared world already in memory ("), lines
     assert all("None" not in ln for ln in lines)
+
+
+def test_validate_notes_a_list_that_replaces_the_parent_s(tmp_path: Path) -> None:
+    """A file extending ai-compute with one `[[compute.gpus.extra_orders]]` dropped the parent's three orders (22,000
+    GPUs) without a word (AI-compute trial): lists replace on extends, and validate now says so, as a note."""
+    f = tmp_path / "one.toml"
+    f.write_text(
+        f'extends = "{(REPO / "scenarios" / "ai-compute.toml").as_posix()}"\nname = "one"\n'
+        '[[compute.gpus.extra_orders]]\norganisation = "M"\nmodel = "B200"\ngpus = 10\norder_date = 2026-06-01\n',
+        encoding="utf-8",
+    )
+    r = dxsim_cmd("validate", str(f))
+    assert r.returncode == 0, r.stderr
+    notes = [ln for ln in " ".join(r.stdout.split()).split(str(f)) if "note:" in ln]
+    assert len(notes) == 1 and "compute.gpus.extra_orders lists 1 in place of the 3 that" in notes[0], (
+        r.stdout
+    )
+    assert "ai-compute.toml" in notes[0]
+    # a file that sets no list its parent set gets no such note
+    r = dxsim_cmd("validate", str(REPO / "scenarios" / "ai-compute.toml"))
+    assert r.returncode == 0 and "in place of" not in r.stdout

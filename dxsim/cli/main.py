@@ -937,6 +937,7 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
             needs_village_layer,
         )
         from dxsim.scenario import load_scenario
+        from dxsim.scenario.loader import replaced_lists
         from dxsim.scenario.resolved import unread_fields
         from dxsim.sim.villages.setup import campaign_scopes
         from dxsim.sim.world import build_layers
@@ -968,6 +969,16 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
                 bad += 1
                 continue
             out.print(_("{file}: ok ({name})").format(file=path, name=sc.name))
+            for r in replaced_lists(
+                path
+            ):  # a list in place of the parent's (lists replace on extends): a note
+                out.print(
+                    _(
+                        "{file}: note: {field} lists {n} in place of the {m} that {parent} lists (on extends a list "
+                        "replaces the parent's; list them all to keep them)"
+                    ).format(file=path, field=r.field, n=r.items, m=r.parent_items, parent=r.parent_file),
+                    highlight=False,
+                )
             for field, off in unread_fields(sc):  # set, but in a part that is off: a note, not an error
                 out.print(
                     _(

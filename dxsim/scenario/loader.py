@@ -10,6 +10,7 @@ and what is allowed — never a pydantic dump or a traceback.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 import datetime as dt
 import hashlib
 import json
@@ -86,6 +87,25 @@ def load_scenario_dict(path: str | os.PathLike[str], *, with_defaults: bool = Tr
     """
     merged, _prov, _shown = _load(path, with_defaults=with_defaults)
     return merged
+
+
+@dataclass(frozen=True)
+class ReplacedList:
+    """A list a scenario file set in place of the one its parent file set (lists replace on `extends`)."""
+
+    field: str  # dotted
+    parent_file: str  # the file that set the list replaced
+    parent_items: int
+    items: int
+
+
+def replaced_lists(path: str | os.PathLike[str]) -> list[ReplacedList]:
+    """The lists of a scenario's chain that replace a list a parent file set. Why: a file that extends ai-compute and
+    adds one `[[compute.gpus.extra_orders]]` silently dropped the parent's three orders (22,000 GPUs): documented
+    ("lists replace"), but `validate` said nothing (AI-compute trial)."""
+    out: list[ReplacedList] = []
+    _load(path, with_defaults=False, replaced_out=out)
+    return out
 
 
 def scenario_chain(path: str | os.PathLike[str]) -> list[Path]:
@@ -426,12 +446,17 @@ def _real(path: Path) -> str:
 
 
 def _load(
-    path: str | os.PathLike[str], *, with_defaults: bool = True, chain_out: list[Path] | None = None
+    path: str | os.PathLike[str],
+    *,
+    with_defaults: bool = True,
+    chain_out: list[Path] | None = None,
+    replaced_out: list[ReplacedList] | None = None,
 ) -> tuple[dict[str, Any], dict[tuple[str, ...], str], str]:
     """Read the file chain, merge it, lay it over the defaults.
 
     Returns (merged dict, provenance: dotted path -> file that last set something there, top file).
-    `chain_out`, if given, receives the real paths of the chain's files, root ancestor first.
+    `chain_out`, if given, receives the real paths of the chain's files, root ancestor first; `replaced_out` the lists
+    a file replaced that a parent file set (see `replaced_lists`).
     """
     top_path = Path(path)
     top_shown = str(path)
@@ -480,7 +505,7 @@ def _load(
     merged: dict[str, Any] = copy.deepcopy(defaults_json()) if with_defaults else {}
     prov: dict[tuple[str, ...], str] = {}
     for shown, raw in reversed(chain):  # root ancestor first, the loaded file last
-        _merge(merged, raw, prov, shown, ())
+        _merge(merged, raw, prov, shown, (), replaced_out)
     return merged, prov, top_shown
 
 
@@ -599,13 +624,18 @@ def _merge(
     prov: dict[tuple[str, ...], str],
     file: str,
     path: tuple[str, ...],
+    replaced: list[ReplacedList] | None = None,
 ) -> None:
-    """Deep merge `over` into `base`: tables merge key by key, other values replace."""
+    """Deep merge `over` into `base`: tables merge key by key, other values replace. A list that replaces one a
+    parent file set is recorded in `replaced`."""
     for k, v in over.items():
         p = path + (k,)
+        old = base.get(k)
+        if replaced is not None and isinstance(v, list) and isinstance(old, list) and old and p in prov:
+            replaced.append(ReplacedList(".".join(p), prov[p], len(old), len(v)))
         prov[p] = file
-        if isinstance(v, dict) and isinstance(base.get(k), dict):
-            _merge(base[k], v, prov, file, p)
+        if isinstance(v, dict) and isinstance(old, dict):
+            _merge(base[k], v, prov, file, p, replaced)
         else:
             base[k] = copy.deepcopy(v)
             if isinstance(v, dict):
