@@ -36,6 +36,9 @@ class DxsimInputError(Exception):
         self.value = value
         self.allowed = allowed
         self.message = message
+        # further problems found in the same file (a scenario's other invalid fields): counted on the line, so a
+        # planner who fixes this one knows another waits (a trial fixed one field at a time, unaware of the next)
+        self.more: list[DxsimInputError] = []
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
@@ -51,6 +54,14 @@ class DxsimInputError(Exception):
         text = ": ".join(parts + [self.message]) if parts else self.message
         if self.allowed:
             text += f" ({gettext('allowed')}: {self.allowed})"
+        if self.more:
+            text += " " + (
+                gettext("[1 more problem in this file: `dxsim validate` lists it once this one is fixed]")
+                if len(self.more) == 1
+                else gettext(
+                    "[{n} more problems in this file: `dxsim validate` lists the next once this one is fixed]"
+                ).format(n=len(self.more))
+            )
         return text.replace("\n", " ")
 
 

@@ -716,6 +716,27 @@ def test_validate_accepts_a_gpu_order_placed_in_a_data_centre(tmp_path: Path) ->
     assert r.returncode == 0 and "ok (g)" in r.stdout, r.stderr
 
 
+def test_the_line_counts_the_file_s_other_problems(tmp_path: Path) -> None:
+    """Only the first invalid field of a file was said, so a trial fixed one and met the next (e6): the line counts
+    the others, still one line."""
+    sc = write(
+        tmp_path / "m.toml",
+        f'extends = "{BASELINE.as_posix()}"\nname = "m"\n[crews.north]\nteams = -5\n'
+        "[compute.datacentres]\nppp_share_pct = 150\n",
+    )
+    line = one_line_error(dxsim("validate", str(sc)), "m.toml", "crews.north.teams", "-5")
+    assert line.endswith("[1 more problem in this file: `dxsim validate` lists it once this one is fixed]")
+    sc.write_text(sc.read_text(encoding="utf-8") + "base_utilisation_pct = -1\n", encoding="utf-8")
+    line = one_line_error(dxsim("run", str(sc), "--out", str(tmp_path / "o")), "m.toml", "crews.north.teams")
+    assert "[2 more problems in this file" in line and not (tmp_path / "o").exists()
+    fixed = write(
+        tmp_path / "one.toml", f'extends = "{BASELINE.as_posix()}"\nname = "one"\n[crews.north]\nteams = -5\n'
+    )
+    assert "more problem" not in one_line_error(
+        dxsim("validate", str(fixed)), "one.toml", "crews.north.teams"
+    )
+
+
 @pytest.mark.parametrize(("lang", "type_word"), [("en", "text"), ("vi", "văn bản")])
 def test_text_refused_by_its_own_rule_is_not_told_it_may_be_text(
     lang: str, type_word: str, tmp_path: Path

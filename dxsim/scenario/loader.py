@@ -842,5 +842,5 @@ def _validate(merged: dict[str, Any], prov: dict[tuple[str, ...], str], top: str
     except ValidationError as exc:
         errors = [translate(e, merged, prov, top) for e in exc.errors(include_url=False)]
         first = errors[0]
-        first.more = errors[1:]  # type: ignore[attr-defined]  # the CLI may list them, one per line
+        first.more = errors[1:]  # counted on its line
         raise first from None
