@@ -10,7 +10,6 @@ and what is allowed — never a pydantic dump or a traceback.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 import datetime as dt
 import hashlib
 import json
@@ -21,6 +20,7 @@ import re
 import stat
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 

@@ -22,11 +22,10 @@ after the pool; the start fleet is placed by a process at time 0.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import datetime as dt
 
 import numpy as np
 import simpy
