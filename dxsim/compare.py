@@ -867,9 +867,11 @@ DENSIFICATION_KPI = "stations_5g_built_for_capacity_end"  # built, not only move
 DENSIFICATION_MOVE_SHARE = 0.1  # ... named when it moved by a tenth of the baseline's or more
 
 
-def _largest_move(result: CompareResult, option: str, key: str, relative: float = 0.0) -> str | None:
-    """The largest move among the KPI rows that start with `key` (see outcome_moved), as a phrase, or None.
-    `relative`: a move must also be at least this share of the baseline's P50."""
+def _moves(
+    result: CompareResult, option: str, key: str, relative: float = 0.0
+) -> list[tuple[float, dict[str, Any]]]:
+    """(paired P50 delta, table row) of each KPI row starting with `key` that moved (see outcome_moved), in table
+    order. `relative`: a move must also be at least this share of the baseline's P50."""
     q = result.quantiles.filter(pl.col("scenario") == option)
     moves: list[tuple[float, dict[str, Any]]] = []
     for r in result.table.filter(pl.col("kpi").str.starts_with(key)).iter_rows(named=True):
@@ -885,9 +887,16 @@ def _largest_move(result: CompareResult, option: str, key: str, relative: float 
         )
         if abs(d50) >= least and min(d10, d90) * d50 >= 0 and max(d10, d90) * d50 >= 0:
             moves.append((d50, r))
-    if not moves:
-        return None
-    d50, r = max(moves, key=lambda m: abs(m[0]))  # the first of equal moves
+    return moves
+
+
+def _better(d50: float, unit: str) -> bool:
+    """Whether an outcome's move is for the better: every OUTCOMES row is a quantity wanted up (coverage, villages,
+    MW, GPUs) or a date wanted sooner."""
+    return d50 < 0 if unit == DATE_UNIT else d50 > 0
+
+
+def _move_phrase(d50: float, r: dict[str, Any]) -> str:
     label = str(r["label"])
     # "Date the ..." inside a sentence; not "5G ..."
     if label[:1].isupper() and label[1:2].islower():
@@ -898,6 +907,35 @@ def _largest_move(result: CompareResult, option: str, key: str, relative: float 
     elif r["unit"] != DATE_UNIT:
         delta += " " + unit_label(r["unit"])
     return _("{kpi} moved {delta}").format(kpi=label, delta=delta)
+
+
+def _largest_move(result: CompareResult, option: str, key: str, relative: float = 0.0) -> str | None:
+    """The largest move among the KPI rows that start with `key` (see outcome_moved), as a phrase, or None; when
+    some rows moved for the better and others for the worse, the largest of each, in table (year) order.
+
+    Why both: accepting a larger loss per site moved 5G coverage -0.28 points at end-2026 and +0.09 at end-2030, and
+    the line named only the larger, worse move beside "the change relieved a binding limit" (operator trial)."""
+    moves = _moves(result, option, key, relative)
+    if not moves:
+        return None
+    good = [m for m in moves if _better(m[0], str(m[1]["unit"]))]
+    bad = [m for m in moves if not _better(m[0], str(m[1]["unit"]))]
+    if not good or not bad:
+        d50, r = max(moves, key=lambda m: abs(m[0]))  # the first of equal moves
+        return _move_phrase(d50, r)
+    pair = [max(good, key=lambda m: abs(m[0])), max(bad, key=lambda m: abs(m[0]))]
+    pair.sort(key=lambda m: next(i for i, x in enumerate(moves) if x is m))
+    return _("{first}, and {second}").format(first=_move_phrase(*pair[0]), second=_move_phrase(*pair[1]))
+
+
+def outcome_worse(result: CompareResult, option: str, programme: str) -> bool:
+    """Whether the outcome `outcome_moved` names (the first of OUTCOMES that moved) moved for the worse at some row:
+    a relieved limit whose outcome is worse at some year end is not said to have simply helped."""
+    for key in OUTCOMES.get(programme, ()):
+        moves = _moves(result, option, key)
+        if moves:
+            return any(not _better(d50, str(r["unit"])) for d50, r in moves)
+    return False
 
 
 def outcome_unmoved(result: CompareResult, option: str, programme: str) -> bool:
@@ -981,6 +1019,7 @@ def add_bottlenecks(result: CompareResult) -> None:
                 fmt=format_setting,
                 moved=functools.partial(outcome_moved, result, run.name),
                 unmoved=functools.partial(outcome_unmoved, result, run.name),
+                worse=functools.partial(outcome_worse, result, run.name),
                 option=run.held_metrics,
             )
             verdicts += [

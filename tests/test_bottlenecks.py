@@ -1163,6 +1163,24 @@ def test_a_direct_lever_is_named_by_its_quantity_not_its_label() -> None:
     assert said[0][1].startswith("compute.gpus.extra_orders.0.order_date 2026-06-01 → 2027-01-01")
 
 
+def test_a_relief_whose_outcome_is_worse_at_some_year_ends_says_so() -> None:
+    from dxsim.results.bottlenecks import relieved_line
+
+    args = (
+        "business_case 2 → 3",
+        "business_case",
+        "the north",
+        "baseline",
+        "coverage moved -0.28 points",
+        "5g",
+    )
+    fields = [("business_case.accepted_loss_vnd_bn_per_site", 2, 3)]
+    kind, plain = relieved_line(*args, fields, fields)
+    assert kind == "relieved" and plain.endswith("the change relieved a binding limit")
+    kind, worse = relieved_line(*args, fields, fields, worse=True)
+    assert kind == "relieved" and "but the outcome is worse at some year ends" in worse
+
+
 def test_a_change_no_line_speaks_of_is_said_when_its_programme_moved_nothing() -> None:
     """A data centre's rack density 40 -> 120 kW moved no KPI and compare printed nothing of it (a "why" promised for
     every changed resource). A change that is neither a held-back resource nor a direct lever is now said to have

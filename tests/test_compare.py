@@ -586,6 +586,45 @@ def test_villages_connected_sooner_is_a_move_though_the_end_count_is_the_same() 
     assert outcome_moved(res, "more", "dc") == "DC, 2030-12 moved +45.2 MW"
 
 
+def test_an_outcome_worse_at_some_year_ends_names_both_moves_and_is_flagged() -> None:
+    """Accepting a larger loss per site moved 5G coverage -0.28 points at end-2026 and +0.09 at end-2030; the line
+    named only the larger, worse move beside "the change relieved a binding limit" (operator trial). Both are named,
+    in year order, and `outcome_worse` says the outcome is worse somewhere; a move one way only is named alone."""
+    from dxsim.compare import CompareResult, outcome_moved, outcome_worse
+
+    kpis = ["pop_covered_5g_pct_2026_12", "pop_covered_5g_pct_2028_12", "pop_covered_5g_pct_2030_12"]
+
+    def res(d: list[float]) -> CompareResult:
+        q = pl.DataFrame(
+            {
+                "kpi": kpis,
+                "scenario": ["opt"] * 3,
+                "p10": [50.0] * 3,
+                "p50": [50.0] * 3,
+                "p90": [50.0] * 3,
+                "delta_p10": d,
+                "delta_p50": d,
+                "delta_p90": d,
+            }
+        )
+        t = pl.DataFrame(
+            {"kpi": kpis, "label": ["Cov, 2026-12", "Cov, 2028-12", "Cov, 2030-12"], "unit": ["%"] * 3}
+        )
+        return CompareResult(t, q, pl.DataFrame(), ["base", "opt"], "base", 1, 3, [])
+
+    mixed = res([-0.28, -0.10, 0.09])
+    assert (
+        outcome_moved(mixed, "opt", "5g")
+        == "cov, 2026-12 moved -0.28 points, and cov, 2030-12 moved +0.09 points"
+    )
+    assert outcome_worse(mixed, "opt", "5g")
+    better = res([0.0, 0.10, 0.30])
+    assert outcome_moved(better, "opt", "5g") == "cov, 2030-12 moved +0.30 points" and not outcome_worse(
+        better, "opt", "5g"
+    )
+    assert outcome_worse(res([-0.3, -0.2, 0.0]), "opt", "5g")
+
+
 def test_a_5g_move_of_coverage_names_the_served_move_and_the_densification_beside_it() -> None:
     """The rural 700 MHz band: the 90% coverage date 10 months earlier, 5G served -21.6 points at the end, and the
     operators' capacity moves far fewer. compare named only the first; all three now, in that order. The plan moves

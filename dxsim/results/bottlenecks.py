@@ -1032,6 +1032,7 @@ def option_verdicts(
     moved: Callable[[str], str | None] | None = None,
     unmoved: Callable[[str], bool] | None = None,
     option: pl.DataFrame | None = None,
+    worse: Callable[[str], bool] | None = None,
 ) -> list[tuple[str, str]]:
     """(kind, line) per changed resource (one lever: a (programme, cause) over the regions its fields name). For one
     that did not bind in the reference run: kind "note" (it did not bind), or "critical" when the option's own outcome
@@ -1142,6 +1143,7 @@ def option_verdicts(
                         programme,
                         fields,
                         differences,
+                        worse=worse is not None and worse(programme),
                     )
                 )
                 continue
@@ -1380,20 +1382,35 @@ def relieved_line(
     programme: str,
     fields: Sequence[tuple[str, Any, Any]],
     differences: Sequence[tuple[str, Any, Any]],
+    worse: bool = False,
 ) -> tuple[str, str]:
     """(kind, line) for a changed resource that bound in the reference run and whose programme's outcome moved:
     "relieved" when it is the option's only change to that programme, else "mixed" (the move is not its alone).
+    `worse`: the outcome moved for the worse at some year end; then the line says the relief cost something first.
 
     Why: doubling Viettel's budget, which bound in 2025, raised 2025 coverage by ~1 point, and compare said nothing
-    about the lever, while every region still read "what binds: budget (2025)" (the other operators' budgets)."""
+    about the lever, while every region still read "what binds: budget (2025)" (the other operators' budgets). And
+    accepting a larger loss per site lowered coverage to 2028 and raised it 0.09 points in 2030, and the line said
+    only "the change relieved a binding limit" (operator trial)."""
     others = also_changed(programme, fields, differences)
     if others:
         return mixed_line(MIXED_BOUND, what, cause, where, reference_name, outcome, others)
+    template = (
+        N_(
+            "{what}: {cause} bound in {where} in {reference}, and {outcome}: the change relieved a binding limit, but "
+            "the outcome is worse at some year ends (what it lets in takes the place of something else first, within "
+            "the same budgets and targets)"
+        )
+        if worse
+        else N_(
+            "{what}: {cause} bound in {where} in {reference}, and {outcome}: the change relieved a binding limit"
+        )
+    )
     return (
         "relieved",
-        _(
-            "{what}: {cause} bound in {where} in {reference}, and {outcome}: the change relieved a binding limit"
-        ).format(what=what, cause=_cause_noun(cause), where=where, reference=reference_name, outcome=outcome),
+        _(template).format(
+            what=what, cause=_cause_noun(cause), where=where, reference=reference_name, outcome=outcome
+        ),
     )
 
 
