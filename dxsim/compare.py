@@ -292,6 +292,11 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ("gpu_it_mw_end", _("IT power of the powered GPUs at the end"), "MW", "value"),
         ("dc_power_draw_mw_end", _("Data-centre power drawn at the end (IT load × PUE)"), "MW", "value"),
         ("capex_total_vnd_bn", _("5G capex over the horizon"), "VND bn", "value"),
+    ]
+    # when the money is spent, not only how much: a faster pace spends sooner for the same end total (an operator's
+    # "per VND by 2028" read "same cost and end total" for every pace; optimise's capex_cum objective had no row)
+    rows += _year_end_rows("capex_cum_vnd_bn_", N_("5G capex to date, {when} end"), "VND bn", tags)
+    rows += [
         (
             "village_capex_total_vnd_bn",
             _("Village capex, all payers: options on air + campaign surge"),

@@ -698,6 +698,25 @@ def test_year_end_village_and_data_centre_rows_read_the_run(result):
     ]
 
 
+def test_compare_shows_the_5g_capex_to_date_at_each_year_end(result):
+    """An operator asking "per VND by 2028" read "same cost and end total" for every pace: the end totals converge.
+    Each year end's capex to date is a row, the P50 of the runs' own `capex_cum_vnd_bn_<year>_12`, rising year by
+    year and ending at the horizon's 5G capex."""
+    rows = {
+        r["kpi"]: r for r in result.table.iter_rows(named=True) if r["kpi"].startswith("capex_cum_vnd_bn_")
+    }
+    assert list(rows) == [f"capex_cum_vnd_bn_{t}" for t in ("2025_12", "2026_12", "2027_12")]
+    for name in result.scenarios:
+        assert [r[name] for r in rows.values()] == sorted(r[name] for r in rows.values())
+        run = next(r for r in result.runs if r.name == name)
+        for kpi, row in rows.items():
+            values = sorted(v[kpi] for v in run.kpis.values())
+            assert row[name] == values[(len(values) - 1) // 2] and row["unit"] == "VND bn", (kpi, name)
+        # the last year end is the horizon's end here: its capex to date is the horizon's 5G capex
+        ends = sorted(v["capex_total_vnd_bn"] for v in run.kpis.values())
+        assert rows["capex_cum_vnd_bn_2027_12"][name] == pytest.approx(ends[(len(ends) - 1) // 2])
+
+
 def test_both_capacity_short_shares_are_rows_and_read_the_runs(result):
     """4G-or-better capacity-short people had no row (only 5G's): each row's P50 is the P50 of the scenario's own
     replications' end values."""
