@@ -433,6 +433,14 @@ direction = "maximise"
             '[[shares]]\npaths = ["budget.share_pct.five_g_subsidy", "budget.share_pct.villages"]\nhigh = [30, 40]\n',
             ["shares[0]", "highs to 70"],
         ),
+        (  # a year no run reads: the optimiser searched it and showed it on its front (operator trial)
+            '[[variables]]\npath = "operators.vnpt.capex_budget_vnd_bn.2031"\nlow = 10000\nhigh = 20000\n',
+            [
+                "variables[0].path",
+                "year 2031 lies outside the base scenario's horizon (2025-10-31 to 2026-12-31)",
+                "a year from 2025 to 2026",
+            ],
+        ),
         (  # optuna cut 0 .. 6001 to 0 .. 6000 with a raw UserWarning and ran: 24 steps of 250 reach 6,000
             '[[variables]]\npath = "supply.deliveries_per_month"\nlow = 0\nhigh = 6001\nstep = 250\n',
             ["variables[0].step = 250", "6001 is not a multiple of step", "bounds 0 .. 6000"],
@@ -578,6 +586,24 @@ def test_the_shipped_example_states_the_replications_it_runs() -> None:
     assert plan_size(spec)[0] == by_hand
     stated = re.search(r"= ([\d,]+) replications", f.read_text(encoding="utf-8"))
     assert stated is not None and int(stated.group(1).replace(",", "")) == by_hand
+
+
+def test_no_constraints_no_out_of_sample_check_in_the_estimate(base: Path, tmp_path: Path) -> None:
+    """validate_reps re-runs the best plan for its constraints: without constraints the check never ran, yet the
+    estimate counted its replications (operator trial). By hand: 3 candidates x 2 + the base comparison 2 x 2, and
+    the one lever's two one-step probes x 2."""
+    from dxsim.optimise import plan_size
+
+    top = "reps = 2\nmax_evals = 3\nvalidate_reps = 9\n"
+    tables = (
+        '[[variables]]\npath = "supply.deliveries_per_month"\nlow = 1000\nhigh = 3000\nstep = 1000\n'
+        '[[objectives]]\nkpi = "capex_total_vnd_bn"\ndirection = "minimise"\n'
+    )
+    spec = load_optimise(opt_file(tmp_path, base, top + tables))
+    assert plan_size(spec)[0] == 3 * 2 + 2 * 2 + 2 * 2
+    constraint = 'constraints = ["capex_total_vnd_bn P90 <= 1000000000"]\n'
+    with_constraint = load_optimise(opt_file(tmp_path, base, top + constraint + tables, name="c.toml"))
+    assert plan_size(with_constraint)[0] == 3 * 2 + 9 + 2 * 2 + 2 * 2
 
 
 def test_a_step_dividing_the_range_in_floating_point_is_accepted(base: Path, tmp_path: Path) -> None:

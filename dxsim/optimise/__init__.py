@@ -101,7 +101,9 @@ def plan_size(spec: OptSpec) -> tuple[int, str]:
     probes = (
         most_moves(spec) * spec.reps if len(spec.objectives) == 1 else 0
     )  # the best plan's levers, one step
-    extra = spec.validate_reps * (1 if len(spec.objectives) == 1 else 3) + 2 * spec.reps + probes
+    # the out-of-sample check re-runs the best plan for its constraints: none, no check (the estimate counted it)
+    checks = spec.validate_reps * (1 if len(spec.objectives) == 1 else 3) if spec.constraints else 0
+    extra = checks + 2 * spec.reps + probes
     n = spec.max_evals * spec.reps + extra
     return n, _(
         "{evals} candidates x {reps} replications + {extra} for checking = {n} replications, about "

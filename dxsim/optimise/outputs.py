@@ -549,6 +549,12 @@ def write_outputs(
         pareto_chart(spec, hist, front, out / "pareto.png")
         files += [out / "pareto.csv", out / "pareto.png"]
     if check and best and found:
+        if spec.validate_reps > 0 and not spec.constraints:  # said, not skipped in silence (operator trial)
+            say(
+                _(
+                    "no out-of-sample check: validate_reps = {n} re-runs the best plan for its constraints, and there are none"
+                ).format(n=spec.validate_reps)
+            )
         if spec.validate_reps > 0 and spec.constraints:
             say(_("checking the best plan on {n} fresh replications").format(n=spec.validate_reps))
             t = ev.task(best[0].candidate, seed=spec.seed + VALIDATION_SEED_OFFSET, reps=spec.validate_reps)

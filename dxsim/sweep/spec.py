@@ -316,6 +316,19 @@ def resolve_path(file: Path, key: str, path: Any, base: Any = None) -> Resolved:
                             kind=key_word(kname), low=f"{lo:g}", high=f"{hi:g}"
                         ),
                     )
+                h = getattr(base, "horizon", None)
+                if kname == "year" and h is not None and not h.start_date.year <= k <= h.end_date.year:
+                    # the model reads no year outside the horizon: an optimiser lever there searched a value that
+                    # changed nothing, and showed it on its Pareto front (operator trial)
+                    raise _err(
+                        file,
+                        _(
+                            "year {year} lies outside the base scenario's horizon ({start} to {end}): no run reads it"
+                        ).format(year=k, start=h.start_date, end=h.end_date),
+                        key,
+                        path,
+                        _("a year from {low} to {high}").format(low=h.start_date.year, high=h.end_date.year),
+                    )
                 parts = parts[:i] + (str(k),) + parts[i + 1 :]
         elif s.kind == "list" and _item_key(s) is not None and base is not None:
             names = _item_names(base, keys)
