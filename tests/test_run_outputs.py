@@ -143,6 +143,25 @@ def test_run_prints_what_held_each_programme_back(cli_baseline: Path) -> None:
     assert "What held it back" in shown and all(f"  {line}" in shown for line in lines)
 
 
+def test_each_operator_s_order_limits_add_up_to_the_pooled_ones(cli_baseline: Path) -> None:
+    """The orders line pooled the operators ("targets") while VNPT's own budget stopped it (operator trial). Each
+    operator's monthly flags (0 or 100) are written; in every month their mean over the operators that ordered is
+    the pooled share, and the printed line gives each operator's mean over its months, by hand."""
+    m = pl.read_parquet(cli_baseline / "metrics.parquet").filter(pl.col("area") == "VN")
+    shown = (cli_baseline.parent / "stdout.txt").read_text(encoding="utf-8")
+    for cause, pooled in (("budget", "orders_budget_bound_pct"), ("targets", "orders_pace_bound_pct")):
+        ops = m.filter(pl.col("metric").str.starts_with(pooled + "_"))
+        assert set(ops["value"].unique().to_list()) <= {0.0, 100.0} and ops.height > 0
+        mean = ops.group_by("date", "replication").agg(pl.col("value").mean().alias("ops"))
+        both = mean.join(m.filter(pl.col("metric") == pooled), on=["date", "replication"])
+        assert both.height == mean.height and (both["ops"] - both["value"]).abs().max() < 1e-9
+        for op, name in (("viettel", "Viettel"), ("vnpt", "VNPT"), ("mobifone", "MobiFone")):
+            pct = ops.filter(pl.col("metric") == f"{pooled}_{op}")["value"].mean()
+            said = re.search(rf"{name}: budget (\d+)%, targets (\d+)% of its months", shown)
+            assert said is not None, shown
+            assert int(said.group(1 if cause == "budget" else 2)) == round(pct), (op, cause)
+
+
 def test_run_prints_the_new_kpis_with_the_summary_s_values(cli_baseline: Path) -> None:
     """The terminal's tables show how soon villages are served and the stations built for capacity, each row with
     summary.json's P50 as the terminal formats it (they were in summary.json and the workbook only)."""

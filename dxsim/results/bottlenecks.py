@@ -48,6 +48,7 @@ import polars as pl
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
+from dxsim.results.kpi_labels import OPERATOR_NAMES
 from dxsim.results.summary import kpi_quantiles
 
 ROLLOUT_REGIONS = ("north", "central", "south")
@@ -587,7 +588,11 @@ def summary_lines(
     operators' budgets and yearly targets cut their orders (`orders_line`)."""
     table = region_summary(metrics, start, end)
     lines = table["line" if detail else "short_line"].to_list()
-    orders = orders_line(order_bound_pct(metrics, start, end)) if detail else ""
+    orders = (
+        orders_line(order_bound_pct(metrics, start, end), operator_order_bound_pct(metrics, start, end))
+        if detail
+        else ""
+    )
     if orders:
         at = sum(1 for p in table["programme"].to_list() if p == "5g")
         lines.insert(at, orders)
@@ -812,19 +817,46 @@ def service_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
     return out
 
 
-def orders_line(bound_pct: dict[str, float]) -> str:
-    """'5G orders: budgets cut the operators' orders in 67% of operator-months, yearly targets stopped them in 0%'.
+def orders_line(bound_pct: dict[str, float], by_operator: dict[str, dict[str, float]] | None = None) -> str:
+    """'5G orders: budgets cut the operators' orders in 67% of operator-months, yearly targets stopped them in 0%',
+    then each operator's own shares when `by_operator` has them (`operator_order_bound_pct`).
 
     Why apart: held site-days count sites already ordered and waiting, so a budget that keeps sites from being
-    ordered at all never shows among them (a run could say "kit lead time binds" while budgets cut most orders)."""
+    ordered at all never shows among them (a run could say "kit lead time binds" while budgets cut most orders).
+    Why by operator: the pooled shares said "targets" while VNPT's own budget stopped it (operator trial)."""
     if not bound_pct:
         return ""
-    return _(
+    text = _(
         "5G orders: budgets cut the operators' orders in {budget} of operator-months, their yearly targets stopped "
         "them in {targets} (sites never ordered are not among the held site-days above)"
     ).format(
         budget=F.percent(bound_pct.get("budget", 0.0), 0), targets=F.percent(bound_pct.get("targets", 0.0), 0)
     )
+    if by_operator:
+        text += "; " + "; ".join(
+            _("{operator}: budget {budget}, targets {targets} of its months").format(
+                operator=OPERATOR_NAMES.get(op, op),
+                budget=F.percent(shares.get("budget", 0.0), 0),
+                targets=F.percent(shares.get("targets", 0.0), 0),
+            )
+            for op, shares in by_operator.items()
+        )
+    return text
+
+
+def operator_order_bound_pct(
+    metrics: pl.DataFrame, start: Any = None, end: Any = None
+) -> dict[str, dict[str, float]]:
+    """{operator: {cause: mean share (%) of its (replication, month) in which its announced pace stopped its orders
+    (targets) or its budget cut them (budget)}}, operators in OPERATOR_NAMES order; {} for runs without them."""
+    nat = _period(metrics.filter(pl.col("area") == "VN"), start, end)
+    out: dict[str, dict[str, float]] = {}
+    for op in OPERATOR_NAMES:
+        for cause, name in ORDER_BOUND_METRICS.items():
+            vals = nat.filter(pl.col("metric") == f"{name}_{op}")["value"]
+            if vals.len():
+                out.setdefault(op, {})[cause] = _mean(vals)
+    return out
 
 
 def mean_shares_by_date(metrics: pl.DataFrame) -> pl.DataFrame:

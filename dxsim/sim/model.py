@@ -347,6 +347,10 @@ class Monitor:
             "orders_pace_bound_pct": 100.0 * om["pace_bound"] / n_ops,
             "orders_budget_bound_pct": 100.0 * om["budget_bound"] / n_ops,
         }
+        # each operator's own (an operator asks what binds *it*: VNPT's budget, not the pooled "targets")
+        for name, (pace_bound, budget_bound) in self.r.orders_month_by_operator.items():
+            out[f"orders_pace_bound_pct_{name}"] = 100.0 * pace_bound
+            out[f"orders_budget_bound_pct_{name}"] = 100.0 * budget_bound
         for r, region in enumerate(REGIONS):
             total = float(held[:, r].sum())
             for c, cause in enumerate(HELD_CAUSES):

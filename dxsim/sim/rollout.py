@@ -243,6 +243,8 @@ class Rollout:
         # this month's operators: ordering, stopped by their pace with more sites they would build and could pay
         # for (the target binds), or cut by their budget
         self.orders_month = {"operators": 0, "pace_bound": 0, "budget_bound": 0}
+        # each operator that ordered this month: (its announced pace stopped it, its budget cut it), 0 or 1 each
+        self.orders_month_by_operator: dict[str, tuple[int, int]] = {}
         self._rainy = {
             r: set(scenario.seasons[r].rainy_months) if r in scenario.seasons else set() for r in REGIONS
         }
@@ -362,6 +364,7 @@ class Rollout:
             self.held_orders[:] = 0.0
             self.spare_by_region[:] = 0.0
             self.orders_month = {"operators": 0, "pace_bound": 0, "budget_bound": 0}
+            self.orders_month_by_operator = {}
             for name in ops:
                 self._surge(name, day, nxt)
                 self._order(name, d.year, months_left, day)
@@ -528,11 +531,12 @@ class Rollout:
             accepted_loss_vnd_bn=loss,
         )
         self._attribute_orders(orders, window, pace)
+        pace_bound = int(pace > 0 and orders.picked.size == pace and orders.spare.size > 0)
+        budget_bound = int(orders.held_budget > 0)
         self.orders_month["operators"] += 1
-        self.orders_month["pace_bound"] += int(
-            pace > 0 and orders.picked.size == pace and orders.spare.size > 0
-        )
-        self.orders_month["budget_bound"] += int(orders.held_budget > 0)
+        self.orders_month["pace_bound"] += pace_bound
+        self.orders_month["budget_bound"] += budget_bound
+        self.orders_month_by_operator[name] = (pace_bound, budget_bound)
         picked = orders.picked
         # sites ordered only because of support: without it their business case loses more than accepted
         self.ordered_for_support += int((self.base_npv_vnd_bn[picked] < -loss).sum())
