@@ -597,3 +597,26 @@ def test_the_sweep_command_warns_of_a_lone_delay_median_and_drivers_md_keeps_it(
     assert f"warning: `{PERMIT}.p50_days` is swept with `{PERMIT}.p90_days` fixed at 150 days" in said
     md = (tmp_path / "out" / "drivers.md").read_text(encoding="utf-8")
     assert f"`{PERMIT}.p50_days` is swept with `{PERMIT}.p90_days` fixed at 150 days" in md
+
+
+def test_a_swept_value_the_uncertainty_also_draws_is_flagged(tmp_path: Path, base: Path) -> None:
+    """A sweep kept the [uncertainty] draws on top of the swept values, unsaid, so discover's thresholds read
+    nominal values times a hidden draw (operator trial). Kits a month (the default PARAM) are drawn x0.75 to x1.25,
+    and a permit delay's median is drawn with its delay; a path no range covers, or draws turned off, get no note."""
+    from dxsim.sweep.spec import uncertainty_cautions
+
+    extra = f'[[parameters]]\npath = "{PERMIT}.p50_days"\nlow = 15\nhigh = 140\n'
+    spec = load_sweep(sweep_toml(tmp_path, base, extra=extra))
+    ranges = spec.base_scenario.uncertainty.ranges
+    kits = ranges["supply.deliveries_per_month"]
+    notes = uncertainty_cautions(spec)
+    assert [n.split("`")[1] for n in notes] == [f"{PERMIT}.p50_days", "supply.deliveries_per_month"]
+    assert f"x{kits.low_factor:.2f} to x{kits.high_factor:.2f} of the swept value" in notes[1]
+    crews = '[[parameters]]\npath = "crews.north.teams"\nlow = 100\nhigh = 200\n'
+    off = tmp_path / "off.toml"
+    off.write_text(base.read_text(encoding="utf-8") + "[uncertainty]\nenabled = false\n", encoding="utf-8")
+    assert uncertainty_cautions(load_sweep(sweep_toml(tmp_path, off, name="o.toml"))) == []
+    only_crews = sweep_toml(tmp_path, base, name="c.toml", extra=crews)
+    assert [n.split("`")[1] for n in uncertainty_cautions(load_sweep(only_crews))] == [
+        "supply.deliveries_per_month"
+    ]

@@ -54,7 +54,15 @@ from dxsim.i18n import gettext as _
 from dxsim.results.writer import atomic_file, atomic_files, claim_output_dir
 from dxsim.sweep.analysis import INERT_NOTE, MAIN_INDEX, analyse, drivers_markdown, spread_text
 from dxsim.sweep.sampling import build_tasks
-from dxsim.sweep.spec import SweepSpec, check_size, delay_cautions, estimate_text, load_sweep, shown_g
+from dxsim.sweep.spec import (
+    SweepSpec,
+    check_size,
+    delay_cautions,
+    estimate_text,
+    load_sweep,
+    shown_g,
+    uncertainty_cautions,
+)
 
 __all__ = [
     "INERT_NOTE",
@@ -304,7 +312,8 @@ def run_sweep(
                 estimate=estimate_text(spec, len(todo), n_workers),
             )
         )
-        for caution in delay_cautions(spec):  # before the runs, so a planner can stop and pair the delay
+        # before the runs, so a planner can stop and pair the delay, or turn the draws off
+        for caution in [*delay_cautions(spec), *uncertainty_cautions(spec)]:
             tell(caution)
 
         def on_result(rec: dict[str, Any]) -> None:

@@ -67,6 +67,7 @@ from dxsim.scenario import load_scenario, load_scenario_dict
 from dxsim.scenario.docs import ROOT, key_name, key_word, step
 from dxsim.scenario.loader import _validate, field_bounds, toml_error_text
 from dxsim.scenario.messages import allowed_text
+from dxsim.scenario.sections.uncertainty import concrete_ranges
 
 METHODS = ("sobol", "morris", "lhs")
 TOP_KEYS = (
@@ -493,6 +494,39 @@ def _value_at(scenario: Any, path: str) -> Any:
         if obj is None:
             return None
     return obj
+
+
+def uncertainty_cautions(spec: SweepSpec) -> list[str]:
+    """A note for each swept path that the base scenario's `[uncertainty]` also draws in every replication.
+
+    Why: the draw multiplies the swept value, so a threshold `discover` reports ("accepted loss below 1.57") and a
+    sensitivity read the nominal value, not the one the run used, and nothing said so (operator trial)."""
+    sc = spec.base_scenario
+    unc = getattr(sc, "uncertainty", None)
+    if unc is None or not unc.enabled:
+        return []
+    drawn = concrete_ranges(sc, unc.ranges)
+    out = []
+    for p in spec.parameters:
+        parts = p.path.split(
+            "."
+        )  # the path or a table above it (a delay is drawn as one: p50 and p90 together)
+        hit = next((drawn[q] for i in range(len(parts), 0, -1) if (q := ".".join(parts[:i])) in drawn), None)
+        if hit is None or hit[1].low_factor == hit[1].high_factor == 1.0:
+            continue
+        out.append(
+            _(
+                "`{path}` is swept and also drawn in every replication (uncertainty.ranges {key}: x{low} to x{high} of "
+                "the swept value): the thresholds and sensitivities read the swept, nominal value. Set "
+                "uncertainty.enabled = false in the base, or drop that range, to sweep the value alone."
+            ).format(
+                path=p.path,
+                key=repr(hit[0]),
+                low=F.number(hit[1].low_factor, 2),
+                high=F.number(hit[1].high_factor, 2),
+            )
+        )
+    return out
 
 
 def delay_cautions(spec: SweepSpec) -> list[str]:
