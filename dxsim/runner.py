@@ -28,6 +28,7 @@ from dxsim.jit import kernels_without_cache
 from dxsim.output_helper import ChartPool, Sidecar, chart_index, run_with, sidecar_work
 from dxsim.results.datacentres import datacentre_table
 from dxsim.results.decisions import decisions_table
+from dxsim.results.draws import DRAWS_FILE, draws_table
 from dxsim.results.excel import write_workbook
 from dxsim.results.geo_tables import grid_5km, provinces_geojson
 from dxsim.results.gis import write_gis
@@ -182,6 +183,9 @@ class Simulated:
     decisions: pl.DataFrame | None = None  # the operators' decisions on support deadlines, every replication
     plans: pl.DataFrame | None = (
         None  # the reported plans and targets beside the replications' P50 (calibration.plan_frame)
+    )
+    draws: pl.DataFrame | None = (
+        None  # each replication's factors of the uncertain assumptions (results.draws)
     )
 
     @property
@@ -383,6 +387,7 @@ def simulate(
         dcs,
         decisions_table(decisions, h.start_date),
         plan_frame(pl.concat(plan_paths)),
+        draws_table(world.scenario, seed, range(reps)),  # the scenario the replications drew from
     )
 
 
@@ -477,6 +482,8 @@ def write_run(
             write_table(tmp, "plans", sim.plans)
         if sim.decisions is not None:
             sim.decisions.write_csv(tmp / "support_decisions.csv")
+        if sim.draws is not None:
+            sim.draws.write_csv(tmp / DRAWS_FILE)
         provinces_geojson(sim.provinces, tmp / "provinces.geojson")
         if sim.datacentres is not None:
             write_table(tmp, "datacentres", sim.datacentres, csv=False)

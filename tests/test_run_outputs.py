@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from dxsim.maps import LAYERS
 from dxsim.results.writer import MANIFEST
@@ -160,6 +161,33 @@ def test_each_operator_s_order_limits_add_up_to_the_pooled_ones(cli_baseline: Pa
             said = re.search(rf"{name}: budget (\d+)%, targets (\d+)% of its months", shown)
             assert said is not None, shown
             assert int(said.group(1 if cause == "budget" else 2)) == round(pct), (op, cause)
+
+
+def test_the_draws_file_holds_the_values_each_replication_used(cli_baseline: Path) -> None:
+    """A replication 10x more capacity-short than the others could not be traced to what it drew: no draw was
+    written (operator trial). uncertainty_draws.csv, as the run wrote it: one row per replication and drawn path,
+    and each scalar's factor times the resolved scenario's value is the value the replication ran with."""
+    from dxsim.scenario import load_scenario
+    from dxsim.sim.uncertainty import draw_scenario
+
+    draws = pl.read_csv(cli_baseline / "uncertainty_draws.csv")
+    summary = json.loads((cli_baseline / "summary.json").read_text(encoding="utf-8"))
+    assert sorted(draws["replication"].unique().to_list()) == list(range(summary["reps"]))
+    sc = load_scenario(cli_baseline / "scenario.resolved.toml")
+    checked = 0
+    for rep in range(summary["reps"]):
+        drawn = draw_scenario(sc, summary["seed"], rep).model_dump()
+        base = sc.model_dump()
+        for r in draws.filter(pl.col("replication") == rep).iter_rows(named=True):
+            got, want = drawn, base
+            for part in r["path"].split("."):
+                key = part if part in want else int(part)  # a year's key is a number in the dump
+                got, want = got[key], want[key]
+            if isinstance(want, float):
+                assert got == pytest.approx(want * r["factor"]), r
+                checked += 1
+    assert checked >= 2 * 5  # several scalars in each replication
+    assert set(draws["factor"].to_list()) != {1.0}
 
 
 def test_run_prints_the_new_kpis_with_the_summary_s_values(cli_baseline: Path) -> None:
