@@ -280,7 +280,10 @@ REPORT_TERMS = (
     ),
     (
         N_("Resolution 193"),
-        N_("National Assembly Resolution 193/2025/QH15: support for the 5G stations built in 2025"),
+        N_(
+            "National Assembly Resolution 193/2025/QH15: support for the 5G stations built within the window of the "
+            "run's `subsidy` section (2025 by default)"
+        ),
     ),
     (N_("NPV"), N_("net present value of a site's cash flows, the operators' business case for building it")),
     (

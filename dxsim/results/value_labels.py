@@ -46,7 +46,9 @@ SUPPORT_DECISION = {
     "wait": N_("waiting: a later month is still in time"),
     "qualifies": N_("qualifies without a surge"),
     "too_late": N_("too late: the fastest build cannot make the deadline"),
-    "out_of_reach_plan": N_("out of reach: too few sites left in its plan"),
+    "out_of_reach_plan": N_(
+        "out of reach: too few of its 4G sites left to upgrade (a surge builds upgrades)"
+    ),
     "out_of_reach_equipment": N_("out of reach: too few kits in stock"),
     "out_of_reach_crews": N_("out of reach: too few crews"),
     "out_of_reach_budget": N_("out of reach: not enough budget"),
