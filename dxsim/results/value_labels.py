@@ -47,7 +47,7 @@ SUPPORT_DECISION = {
     "qualifies": N_("qualifies without a surge"),
     "too_late": N_("too late: the fastest build cannot make the deadline"),
     "out_of_reach_plan": N_(
-        "out of reach: too few of its 4G sites left to upgrade (a surge builds upgrades)"
+        "out of reach: too few of its 4G sites left to upgrade, the sites a surge builds"
     ),
     "out_of_reach_equipment": N_("out of reach: too few kits in stock"),
     "out_of_reach_crews": N_("out of reach: too few crews"),
