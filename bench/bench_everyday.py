@@ -23,7 +23,6 @@ import argparse
 import atexit
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -115,12 +114,24 @@ def against(rev: str, pairs: int, tmp: Path, env: dict[str, str]) -> tuple[list[
     return old, new, short
 
 
+PEAK_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "r = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "sys.stderr.write(r.stderr[-2000:])\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.exit(r.returncode)\n"
+)
+
+
 def peak_rss_mb(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall s, peak RSS MB over the process and its pool workers) of one dxsim run."""
+    """(wall s, peak RSS MB over the process and its pool workers) of one dxsim run.
+
+    Measured in a fresh wrapper process whose only child is this run: this process's own RUSAGE_CHILDREN also holds
+    every earlier child of the benchmark (the 2040-horizon process, the runs with map and report), so its maximum
+    could be theirs, not the run's."""
     t0 = time.perf_counter()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     r = subprocess.run(
-        [sys.executable, "-m", "dxsim.cli.main", "run", *args],
+        [sys.executable, "-c", PEAK_WRAPPER, sys.executable, "-m", "dxsim.cli.main", "run", *args],
         env=env,
         cwd=C.REPO,
         capture_output=True,
@@ -129,8 +140,7 @@ def peak_rss_mb(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     )
     if r.returncode != 0:
         raise SystemExit(f"dxsim run failed: {r.stderr.strip()}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return time.perf_counter() - t0, max(after, before) / 1024.0
+    return time.perf_counter() - t0, int(r.stdout.strip().splitlines()[-1]) / 1024.0
 
 
 def main() -> None:
