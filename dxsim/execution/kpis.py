@@ -13,6 +13,7 @@ import polars as pl
 
 from dxsim.execution.worlds import WorldCache, effective_scenario, process_world_cache
 from dxsim.results.bottlenecks import PROGRAMME_COMMITTED_METRIC
+from dxsim.results.kpi_labels import COMPUTE_KPI_NAMES
 from dxsim.results.summary import NationalRows, compute_kpis, per_replication_kpis, village_kpis
 from dxsim.results.villages import campaign_kpis, last_village_kpi
 from dxsim.scenario.schema import OPERATORS
@@ -72,34 +73,8 @@ VILLAGE_KPIS = (
     "village_months_connected",
     "village_person_months_connected",
 )
-COMPUTE_KPIS = (
-    "dc_it_capacity_mw_start",
-    "dc_it_capacity_mw_end",
-    "dc_facility_power_mw_end",
-    "racks_end",
-    "gpus_installed_start",
-    "gpus_installed_end",
-    "gpus_stranded_end",
-    "gpus_stranded_peak",
-    "gpu_months_stranded",
-    "gpu_months_held_by_import_cap",
-    "gpu_pflops_bf16_end",
-    "year_dc_1gw",
-    "year_dc_1_4gw_singapore",
-    "year_gpt4_scale_run_fits",
-    "year_gpus_15x_start",
-    "compute_capex_total_vnd_bn",
-    "gpu_capex_total_vnd_bn",
-    "gpu_public_capex_total_vnd_bn",
-    "gpu_capex_on_order_end_vnd_bn",
-    "dc_power_draw_mw_end",
-    "gpu_it_mw_end",
-    "gpu_utilization_pct_final_year",
-    "ai_jobs_waiting_end",
-    "dc_ppp_state_capex_total_vnd_bn",
-    "gpu_pflops_bf16_added",
-    "compute_capex_per_added_pflops_vnd_bn",
-)
+# the compute KPIs of the summary (one list with the labels' "compute" group) and two of its own
+COMPUTE_KPIS = (*COMPUTE_KPI_NAMES, "gpu_pflops_bf16_added", "compute_capex_per_added_pflops_vnd_bn")
 
 
 def kpi_names(scenario: Any) -> list[str]:

@@ -174,6 +174,34 @@ GROUPS: dict[str, str] = {
     "other": N_("Other KPIs"),
 }
 
+# the data-centre and GPU KPIs of a run's summary, in summary order (dxsim.execution.kpis.COMPUTE_KPIS)
+COMPUTE_KPI_NAMES = (
+    "dc_it_capacity_mw_start",
+    "dc_it_capacity_mw_end",
+    "dc_facility_power_mw_end",
+    "racks_end",
+    "gpus_installed_start",
+    "gpus_installed_end",
+    "gpus_stranded_end",
+    "gpus_stranded_peak",
+    "gpu_months_stranded",
+    "gpu_months_held_by_import_cap",
+    "gpu_pflops_bf16_end",
+    "year_dc_1gw",
+    "year_dc_1_4gw_singapore",
+    "year_gpt4_scale_run_fits",
+    "year_gpus_15x_start",
+    "compute_capex_total_vnd_bn",
+    "gpu_capex_total_vnd_bn",
+    "gpu_public_capex_total_vnd_bn",
+    "gpu_capex_on_order_end_vnd_bn",
+    "dc_power_draw_mw_end",
+    "gpu_it_mw_end",
+    "gpu_utilization_pct_final_year",
+    "ai_jobs_waiting_end",
+    "dc_ppp_state_capex_total_vnd_bn",
+)
+
 _KPI_GROUP = {
     **dict.fromkeys(
         (
@@ -203,35 +231,7 @@ _KPI_GROUP = {
         "5g",
     ),
     **{k: "villages" for k in KPI_LABELS if "village" in k},
-    **dict.fromkeys(
-        (
-            "dc_it_capacity_mw_start",
-            "dc_it_capacity_mw_end",
-            "dc_facility_power_mw_end",
-            "racks_end",
-            "year_dc_1gw",
-            "year_dc_1_4gw_singapore",
-            "gpus_installed_start",
-            "gpus_installed_end",
-            "gpus_stranded_end",
-            "gpus_stranded_peak",
-            "gpu_months_stranded",
-            "gpu_months_held_by_import_cap",
-            "year_gpus_15x_start",
-            "year_gpt4_scale_run_fits",
-            "gpu_pflops_bf16_end",
-            "compute_capex_total_vnd_bn",
-            "gpu_capex_total_vnd_bn",
-            "gpu_public_capex_total_vnd_bn",
-            "gpu_capex_on_order_end_vnd_bn",
-            "dc_power_draw_mw_end",
-            "gpu_it_mw_end",
-            "gpu_utilization_pct_final_year",
-            "ai_jobs_waiting_end",
-            "dc_ppp_state_capex_total_vnd_bn",
-        ),
-        "compute",
-    ),
+    **dict.fromkeys(COMPUTE_KPI_NAMES, "compute"),
 }
 
 # per campaign of villages.campaigns (dxsim.results.villages.campaign_kpis): campaign_<name>_<what>
