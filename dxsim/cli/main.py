@@ -875,7 +875,7 @@ def run(
                     out.print(extra)
             import polars as pl  # loaded when a run has finished, not for `dxsim --help`
 
-            from dxsim.results.bottlenecks import bottleneck_filter, summary_lines
+            from dxsim.results.bottlenecks import bottleneck_filter, operator_order_bound_pct, summary_lines
             from dxsim.results.villages import campaigns_past_horizon
 
             assert res.out_dir is not None  # run_scenario writes by default
@@ -886,8 +886,9 @@ def run(
                     res.scenario.villages.campaigns, res.scenario.horizon.end_date
                 ):
                     out.print(line, highlight=False, markup=False, soft_wrap=True)
+            scan = pl.scan_parquet(res.out_dir / "metrics.parquet")
             why = summary_lines(
-                pl.scan_parquet(res.out_dir / "metrics.parquet").filter(bottleneck_filter()).collect()
+                scan.filter(bottleneck_filter()).collect(), by_operator=operator_order_bound_pct(scan)
             )
             if why:  # read from the table the run wrote, like the report
                 out.print(

@@ -199,8 +199,11 @@ SUPPORT_FIELDS = re.compile(r"^(subsidy\.|supports|budget\.)")
 def bottleneck_filter() -> pl.Expr:
     """Selects the national rows this module reads (also on a lazy scan of metrics.parquet)."""
     named = pl.col("metric").str.starts_with(CREW_METRIC)
-    for name in (*SUPPORT_METRICS, *ORDER_BOUND_METRICS.values(), PROGRAMME_COMMITTED_METRIC):
+    for name in (*SUPPORT_METRICS, PROGRAMME_COMMITTED_METRIC):
         named = named | pl.col("metric").str.starts_with(name)
+    # the pooled order limits only: each operator's (`operator_order_bound_pct`) are read apart, aggregated, since
+    # their 6 rows a month added ~70 MB to a 1,000-replication run that kept them here
+    named = named | pl.col("metric").is_in(list(ORDER_BOUND_METRICS.values()))
     for prog in PROGRAMMES.values():
         named = named | pl.col("metric").str.starts_with(prog.prefix)
     named = named | pl.col("metric").is_in(
@@ -582,14 +585,22 @@ def summary_line(
 
 
 def summary_lines(
-    metrics: pl.DataFrame, start: Any = None, end: Any = None, detail: bool = True
+    metrics: pl.DataFrame,
+    start: Any = None,
+    end: Any = None,
+    detail: bool = True,
+    by_operator: dict[str, dict[str, float]] | None = None,
 ) -> list[str]:
     """One line per programme and region, in programme order; with `detail`, after the 5G regions, how often the
-    operators' budgets and yearly targets cut their orders (`orders_line`)."""
+    operators' budgets and yearly targets cut their orders (`orders_line`), each operator's from `by_operator`
+    (`operator_order_bound_pct` of the run's metrics; default: of `metrics`, if they hold those rows)."""
     table = region_summary(metrics, start, end)
     lines = table["line" if detail else "short_line"].to_list()
     orders = (
-        orders_line(order_bound_pct(metrics, start, end), operator_order_bound_pct(metrics, start, end))
+        orders_line(
+            order_bound_pct(metrics, start, end),
+            by_operator if by_operator is not None else operator_order_bound_pct(metrics, start, end),
+        )
         if detail
         else ""
     )
@@ -845,17 +856,24 @@ def orders_line(bound_pct: dict[str, float], by_operator: dict[str, dict[str, fl
 
 
 def operator_order_bound_pct(
-    metrics: pl.DataFrame, start: Any = None, end: Any = None
+    metrics: pl.DataFrame | pl.LazyFrame, start: Any = None, end: Any = None
 ) -> dict[str, dict[str, float]]:
     """{operator: {cause: mean share (%) of its (replication, month) in which its announced pace stopped its orders
-    (targets) or its budget cut them (budget)}}, operators in OPERATOR_NAMES order; {} for runs without them."""
-    nat = _period(metrics.filter(pl.col("area") == "VN"), start, end)
+    (targets) or its budget cut them (budget)}}, operators in OPERATOR_NAMES order; {} for runs without them.
+    `metrics` may be a lazy scan of metrics.parquet: only the means are collected."""
+    names = {
+        f"{name}_{op}": (op, cause) for op in OPERATOR_NAMES for cause, name in ORDER_BOUND_METRICS.items()
+    }
+    lf = metrics.lazy().filter((pl.col("area") == "VN") & pl.col("metric").is_in(list(names)))
+    if start is not None:
+        lf = lf.filter(pl.col("date") >= start)
+    if end is not None:
+        lf = lf.filter(pl.col("date") <= end)
+    means = dict(lf.group_by("metric").agg(pl.col("value").mean()).collect().iter_rows())
     out: dict[str, dict[str, float]] = {}
-    for op in OPERATOR_NAMES:
-        for cause, name in ORDER_BOUND_METRICS.items():
-            vals = nat.filter(pl.col("metric") == f"{name}_{op}")["value"]
-            if vals.len():
-                out.setdefault(op, {})[cause] = _mean(vals)
+    for name, (op, cause) in names.items():
+        if name in means:
+            out.setdefault(op, {})[cause] = float(means[name])
     return out
 
 
