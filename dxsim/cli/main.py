@@ -802,6 +802,7 @@ def run(
         from dxsim.runner_budget import check_run
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import check_override
+        from dxsim.scenario.unit_slips import slip_line, unit_slips
 
         WRITTEN.clear()  # this command's folders only (a test may run several in one process)
         # overrides are held to the scenario schema's ranges, and a costly job is stated before it starts
@@ -834,6 +835,9 @@ def run(
             country = CountryOnce()
             for path in scenario:
                 check_planner_files(load_scenario(path), path, country)
+        for path in scenario:  # allowed, but a likely unit slip (0.3 in a percent field): said before the run
+            for slip in unit_slips(load_scenario(path)):
+                out.print(slip_line(str(path), slip), highlight=False, markup=False, soft_wrap=True)
 
         for path in scenario:
             target = targets[path]
@@ -940,6 +944,7 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import replaced_lists
         from dxsim.scenario.resolved import unread_fields
+        from dxsim.scenario.unit_slips import slip_line, unit_slips
         from dxsim.sim.villages.setup import campaign_scopes
         from dxsim.sim.world import build_layers
 
@@ -980,6 +985,8 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
                     ).format(file=path, field=r.field, n=r.items, m=r.parent_items, parent=r.parent_file),
                     highlight=False,
                 )
+            for slip in unit_slips(sc):  # allowed, but a likely unit slip
+                out.print(slip_line(str(path), slip), highlight=False, markup=False, soft_wrap=True)
             for field, off in unread_fields(sc):  # set, but in a part that is off: a note, not an error
                 out.print(
                     _(

@@ -1,0 +1,103 @@
+"""Allowed values that look like a unit slip get a note in `dxsim validate` and `dxsim run` (never an error).
+
+Why: `device_5g_share_pct = 0.3` (meant: 30%) and a data centre's headroom in GW (0.25 for 250 MW) validated "ok"
+and ran, and every number after them was off by the slip's factor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import REPO, dxsim_cmd
+
+from dxsim.scenario import load_scenario
+from dxsim.scenario.unit_slips import SCALE_FACTOR, check_value, unit_slips
+
+BASE = (REPO / "scenarios" / "baseline.toml").as_posix()
+
+
+def scenario_file(tmp_path: Path, body: str, name: str = "slips") -> Path:
+    f = tmp_path / f"{name}.toml"
+    f.write_text(f'extends = "{BASE}"\nname = "{name}"\n{body}', encoding="utf-8")
+    return f
+
+
+def test_the_shipped_scenarios_have_no_slip() -> None:
+    """The heuristics do not cry wolf at the project's own scenarios (each sets dozens of values away from defaults)."""
+    files = sorted((REPO / "scenarios").glob("*.toml"))
+    assert len(files) >= 9
+    for f in files:
+        assert unit_slips(load_scenario(f)) == [], f
+
+
+def test_a_fraction_in_a_percent_field(tmp_path: Path) -> None:
+    sc = load_scenario(
+        scenario_file(tmp_path, "[capacity]\ndevice_5g_share_pct = 0.3\nserved_rate_mbps = 12\n")
+    )
+    slips = unit_slips(sc)
+    assert [s.field for s in slips] == ["capacity.device_5g_share_pct"]  # 12 Mbps is a plain change
+    assert slips[0].value == 0.3 and "%" in slips[0].unit
+    assert "0.3 means 0.3%, not 30%" in slips[0].hint and "write 30" in slips[0].hint
+    # the same field written as a percent is no slip, and neither is a whole 1 or 0
+    for v in (30.0, 1.0, 0.0):
+        assert check_value("f", "device_5g_share_pct", v, "% of data users", 29.0) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "default", "flagged"),
+    [
+        (0.25, 250.0, True),  # GW for MW: 1/1000
+        (2.5, 250.0, True),  # exactly 1/100
+        (2.51, 250.0, False),  # just inside
+        (25_000.0, 250.0, True),  # 100x
+        (24_999.0, 250.0, False),
+        (-3.0, 0.0, False),  # no default to compare with
+        (0.0, 250.0, False),  # switching a thing off is no slip
+    ],
+)
+def test_a_value_a_hundred_times_away_from_its_default(value: float, default: float, flagged: bool) -> None:
+    slip = check_value("compute.x_mw", "x_mw", value, "MW (facility)", default)
+    assert (slip is not None) is flagged
+    if slip is not None:
+        ratio = value / default
+        assert abs(ratio) >= SCALE_FACTOR or abs(ratio) <= 1 / SCALE_FACTOR
+        assert "check it is in MW (facility)" in slip.hint
+
+
+def test_year_tables_and_no_limit_defaults(tmp_path: Path) -> None:
+    """A year the default table does not list is held against the last listed year before it (tables repeat their
+    last value); a default at the field's upper bound means "no limit", so a real fund far below it is normal."""
+    sc = load_scenario(
+        scenario_file(
+            tmp_path,
+            "[villages.programme.budget_vnd_bn]\n2026 = 500000\n2028 = 2\n2029 = 250\n"
+            "[compute.datacentres.grid.headroom_mw]\nnorth = 0.25\n",
+        )
+    )
+    got = {s.field: s.hint for s in unit_slips(sc)}
+    assert set(got) == {
+        "villages.programme.budget_vnd_bn.2026",
+        "villages.programme.budget_vnd_bn.2028",
+        "compute.datacentres.grid.headroom_mw.north",
+    }
+    assert got["villages.programme.budget_vnd_bn.2026"].startswith("1000 times its default 500")
+    assert got["villages.programme.budget_vnd_bn.2028"].startswith("1/150 of its default 300")  # 2027's 300
+    assert got["compute.datacentres.grid.headroom_mw.north"].startswith("1/1000 of its default 250")
+    # new-site-support's programmes cap their fund at 3,000 bn against the schema's 1,000,000 ("no limit")
+    assert unit_slips(load_scenario(REPO / "scenarios" / "new-site-support.toml")) == []
+
+
+def test_validate_and_run_print_the_note(tmp_path: Path) -> None:
+    f = scenario_file(tmp_path, "[villages.programme.budget_vnd_bn]\n2028 = 2\n")
+    r = dxsim_cmd("validate", str(f))
+    assert r.returncode == 0, r.stderr
+    line = f"{f}: note: villages.programme.budget_vnd_bn.2028 = 2 (VND bn per calendar year): 1/150 of its default 300"
+    assert line in " ".join(r.stdout.split()), r.stdout
+    out = tmp_path / "out"
+    r = dxsim_cmd("run", str(f), "--reps", "1", "--no-map", "--no-report", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    said = " ".join(r.stdout.split())
+    assert line in said and said.index(line) < said.index(
+        "5G"
+    )  # before the run's tables, where ^C still helps
+    assert (out / "summary.json").is_file()  # a note, not a refusal
