@@ -1,4 +1,4 @@
-"""Option comparison (dxsim.compare) and the budget envelope (dxsim.sim.finance_envelope).
+"""Option comparison (dxsim.compare) and the budget envelope (dxsim.scenario.envelope).
 
 Short horizons (to 2026-12-31) keep it quick: the three compared scenarios share one prepared
 world (a renamed copy and push-5g differ from the base only in simulation-only sections).
@@ -39,7 +39,7 @@ from dxsim.execution import state_dc_investment_vnd_bn
 from dxsim.results.writer import MANIFEST
 from dxsim.scenario import Scenario, load_scenario, load_scenario_dict
 from dxsim.scenario.sections.budget import BudgetEnvelope, EnvelopeShares
-from dxsim.sim.finance_envelope import apply_envelope, envelope_allocation
+from dxsim.scenario.envelope import ENVELOPE_SUPPORT_NAME, apply_envelope, envelope_allocation
 
 REPO = Path(__file__).resolve().parent.parent
 SCEN = REPO / "scenarios"
@@ -896,9 +896,13 @@ def test_envelope_split_explicit():
     assert prog.budget_for(2030) == sc.villages.programme.budget_for(2030)
     dc = out.compute.datacentres
     assert dc.public_investment_vnd_bn == {2026: 300.0, 2027: 600.0}
-    assert out.subsidy.fund_vnd_bn == pytest.approx(12_697.0 + 1500.0)
-    assert out.subsidy.window_end == dt.date(2027, 12, 31)
-    assert out.subsidy.window_start == sc.subsidy.window_start
+    # Resolution 193 stays as enacted; the 5G money is a programme of its own on its terms
+    assert out.subsidy == sc.subsidy
+    (prog5,) = [p for p in out.supports if p.name == ENVELOPE_SUPPORT_NAME]
+    assert prog5.fund_vnd_bn == pytest.approx(500.0 + 1000.0)  # 50% of 1,000 and of 2,000
+    assert (prog5.window_start, prog5.window_end) == (dt.date(2026, 1, 1), dt.date(2027, 12, 31))
+    assert prog5.equipment_share_pct == sc.subsidy.equipment_share_pct == 15.0
+    assert prog5.min_stations_per_operator == sc.subsidy.min_stations_per_operator
     alloc = envelope_allocation(env)
     assert sum(sum(v.values()) for v in alloc.values()) == pytest.approx(3000.0)
 
@@ -944,8 +948,10 @@ def test_balanced_option_validates_with_budget_field_and_folds_idempotently():
     assert out.budget.enabled is False  # folded
     assert out.villages.programme.budget_vnd_bn[2027] == pytest.approx(600.0)
     assert out.compute.datacentres.public_investment_vnd_bn[2029] == pytest.approx(3000.0)
-    assert out.subsidy.fund_vnd_bn == pytest.approx(12_697.0 + 4 * 2400.0)
-    assert out.subsidy.window_end == dt.date(2029, 12, 31)
+    assert out.subsidy == sc.subsidy  # as enacted: 12,697 bn, 2025 window
+    (prog5,) = [p for p in out.supports if p.name == ENVELOPE_SUPPORT_NAME]
+    assert prog5.fund_vnd_bn == pytest.approx(4 * 2400.0)
+    assert prog5.window_end == dt.date(2029, 12, 31)
     assert apply_envelope(out) is out  # applying again is a no-op
     assert out.villages.programme.budget_for(2030) == pytest.approx(
         300.0
@@ -958,7 +964,35 @@ def test_balanced_option_validates_with_budget_field_and_folds_idempotently():
 def test_balanced_loads_once_wired():
     sc = load_scenario(SCEN / "balanced.toml")
     assert sc.budget.enabled
-    assert math.isclose(apply_envelope(sc).subsidy.fund_vnd_bn, 12_697.0 + 9_600.0)
+    out = apply_envelope(sc)
+    assert out.subsidy.fund_vnd_bn == 12_697.0
+    assert math.isclose(sum(p.fund_vnd_bn for p in out.supports if p.name == ENVELOPE_SUPPORT_NAME), 9_600.0)
+
+
+def test_envelope_5g_money_buys_at_most_itself():
+    """1 bn of envelope 5G money extended Resolution 193's window to 2030 and opened its 12,697 bn fund: ~10,750 bn of
+    support for 1 bn (finance trial). Now the money of years after the enacted window is a fund of its own; a year
+    the enacted window covers tops up the enacted fund, with the window unchanged."""
+    sc = load_scenario(SCEN / "baseline.toml")
+    one = BudgetEnvelope(
+        enabled=True,
+        total_vnd_bn={2030: 1.0},
+        share_pct=EnvelopeShares(five_g_subsidy=100, villages=0, compute_public=0),
+    )
+    out = apply_envelope(sc, one)
+    assert out.subsidy == sc.subsidy
+    assert [(p.name, p.fund_vnd_bn, p.window_start, p.window_end) for p in out.supports] == [
+        (ENVELOPE_SUPPORT_NAME, 1.0, dt.date(2030, 1, 1), dt.date(2030, 12, 31))
+    ]
+    both = BudgetEnvelope(
+        enabled=True,
+        total_vnd_bn={2025: 100.0, 2027: 200.0},
+        share_pct=EnvelopeShares(five_g_subsidy=100, villages=0, compute_public=0),
+    )
+    out = apply_envelope(sc, both)
+    assert out.subsidy.fund_vnd_bn == 12_697.0 + 100.0 and out.subsidy.window_end == sc.subsidy.window_end
+    (prog5,) = out.supports
+    assert (prog5.fund_vnd_bn, prog5.window_start) == (200.0, dt.date(2027, 1, 1))  # 2026 had no 5G money
 
 
 def test_world_key_ignores_simulation_only_sections():

@@ -370,3 +370,39 @@ def test_a_field_of_a_part_that_is_off_is_not_read(tmp_path: Path) -> None:
     assert r.returncode == 0 and r.stderr == "", r.stderr
     assert f"{f}: ok (envelope-off)" in r.stdout
     assert f"{f}: note: budget.total_vnd_bn.2026 is set, but budget.enabled = false" in r.stdout
+
+
+def test_resolved_toml_says_what_the_envelope_becomes(tmp_path):
+    """An option with a budget envelope: the resolved file a run writes names each value the envelope sets in the
+    run (the 5G money's support programme, the yearly village and data-centre money), beside the file's own values
+    (finance trial: it showed Resolution 193 as if the run used it unchanged)."""
+    out = tmp_path / "run"
+    f = tmp_path / "env.toml"
+    f.write_text(
+        f'extends = "{(SCEN / "baseline.toml").as_posix()}"\nname = "env"\n[budget]\nenabled = true\n'
+        "total_vnd_bn = { 2027 = 1000 }\n[budget.share_pct]\nfive_g_subsidy = 30\nvillages = 20\ncompute_public = 50\n",
+        encoding="utf-8",
+    )
+    r = dxsim_cmd("run", str(f), "--reps", "1", "--no-map", "--no-report", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    text = (out / "scenario.resolved.toml").read_text(encoding="utf-8")
+    head = text.split("\n\n", 1)[0]
+    assert "# The run folds the budget envelope into these values:" in head
+    folded = [ln for ln in head.splitlines() if ln.startswith("#   ") and " -> " in ln]
+    assert (
+        "#   villages.programme.budget_vnd_bn.2027: 300 -> 200" in folded
+    )  # 20% of 1,000 over the baseline's 300
+    assert "#   compute.datacentres.public_investment_vnd_bn.2027: (no entry) -> 500" in folded
+    support = [ln for ln in folded if ln.startswith("#   supports:")]
+    assert (
+        len(support) == 1
+        and 'name = "budget_envelope_5g"' in support[0]
+        and "fund_vnd_bn = 300" in support[0]
+    )
+    assert "window_start = 2027-01-01, window_end = 2027-12-31" in support[0]
+    back = tomllib.loads(text)  # still loads: the folded values are comments
+    assert back["subsidy"]["fund_vnd_bn"] == 12_697 and back["supports"] == []
+    # and a file without an envelope gets no such block
+    assert "folds the budget envelope" not in resolved_toml(
+        load_scenario(SCEN / "push-5g.toml"), extends_chain(SCEN / "push-5g.toml")
+    )

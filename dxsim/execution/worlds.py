@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dxsim.geo import load_country
-from dxsim.sim.finance_envelope import apply_envelope
+from dxsim.scenario.envelope import apply_envelope
 from dxsim.sim import world_store
 from dxsim.sim.world_store import load_or_prepare_world, with_scenario, world_key
 

@@ -23,6 +23,7 @@ import tomli_w
 
 from dxsim._version import __version__
 from dxsim.i18n import gettext as _
+from dxsim.scenario.envelope import apply_envelope
 from dxsim.scenario.loader import _RELATIVE_FILES, grouped_literals, scenario_chain
 from dxsim.scenario.messages import dotted
 from dxsim.scenario.schema import Scenario
@@ -157,9 +158,32 @@ def resolved_toml(scenario: Scenario, chain: list[Path]) -> str:
     ).format(name=_comment(scenario.name), version=__version__)
     lines = [f"# {line}" for line in head.split("\n")]
     lines += [f"#   {_comment(os.fspath(p))}" for p in chain] or ["#   " + _("(no file)")]
+    folded = envelope_changes(scenario)
+    if folded:  # what the run reads in place of the envelope: the values below are the file's, not the run's
+        lines.append("#")
+        lines += [
+            f"# {line}" for line in _("The run folds the budget envelope into these values:").split("\n")
+        ]
+        lines += [
+            "#   "
+            + " ".join(f"{field}: {format_value(a)} -> {format_value(b)}".split())  # one comment line each
+            for field, a, b in folded
+        ]
     lines.append("")
     _emit(data, (), lines)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def envelope_changes(scenario: Scenario) -> list[tuple[str, Any, Any]]:
+    """(field, the scenario's value, the value the run uses) for each field the budget envelope sets when a run folds
+    it into the programmes (:func:`dxsim.scenario.envelope.apply_envelope`); empty without an envelope.
+
+    Why: scenario.resolved.toml, "every value the run used", showed Resolution 193's 2025 window and 12,697 bn fund
+    for an option whose envelope had extended both (finance trial)."""
+    folded = apply_envelope(scenario)
+    if folded is scenario:
+        return []
+    return [d for d in scenario_diff(scenario, folded) if d[0] != "budget.enabled"]
 
 
 # --------------------------------------------------------------------------- differences

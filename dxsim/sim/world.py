@@ -31,7 +31,7 @@ from dxsim.radio.radii import radii_m
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
 from dxsim.sim.capacity import CapacityWorld, env_bands, prepare_capacity
 from dxsim.sim.compute.setup import ComputeWorld, prepare_compute
-from dxsim.sim.finance_envelope import apply_envelope
+from dxsim.scenario.envelope import apply_envelope
 from dxsim.sim.rollout import PlanArrays
 from dxsim.sim.villages.setup import VillageWorld, prepare_villages
 

@@ -55,7 +55,7 @@ from dxsim.i18n import gettext as _
 from dxsim.paths import PACKAGE_DIR, cache_dir, facts_dir, raw_data_dir
 from dxsim.pids import pid_alive
 from dxsim.scenario.schema import Scenario
-from dxsim.sim.finance_envelope import apply_envelope
+from dxsim.scenario.envelope import apply_envelope
 from dxsim.sim.world import World, prepare_world
 
 Progress = Callable[[str], None]

@@ -2,10 +2,11 @@
 
 Options that move money between the 5G subsidy, the remote-village programme and state data
 centres are only comparable if they spend the same total. The envelope states that total per
-calendar year and the split in percent; :func:`dxsim.sim.finance_envelope.apply_envelope` turns
+calendar year and the split in percent; :func:`dxsim.scenario.envelope.apply_envelope` turns
 it into the three programmes' own levers (see that module for the exact rule):
 
-- `five_g_subsidy`  -> `subsidy.fund_vnd_bn` (Resolution 193/2025/QH15 support) and its window;
+- `five_g_subsidy`  -> a 5G support programme on Resolution 193's terms for the envelope's years after the
+                       enacted window (`supports` item `budget_envelope_5g`, its fund the envelope's 5G money);
 - `villages`        -> `villages.programme.budget_vnd_bn[year]`;
 - `compute_public`  -> `compute.datacentres.public_investment_vnd_bn[year]`.
 
@@ -44,8 +45,10 @@ class EnvelopeShares(StrictModel):
         unit="% of the envelope",
         ge=0,
         le=100,
-        description="Share for the Resolution 193 5G subsidy fund (added to subsidy.fund_vnd_bn; the acceptance "
-        "window is extended to the end of the last envelope year with 5G money).",
+        description="Share for 5G support: a programme on Resolution 193's terms (share of equipment cost, "
+        "station threshold) for stations accepted in the envelope's years after the enacted window, paid from this "
+        "money only (`supports` item budget_envelope_5g, paid after its window closes); money of a year the enacted "
+        "window covers tops up subsidy.fund_vnd_bn.",
         source=_SPLIT_SOURCE,
     )
     villages: float = param(

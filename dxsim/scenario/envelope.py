@@ -16,19 +16,21 @@ State data centres
     `compute.datacentres.public_investment_vnd_bn[y] = T[y] * sc / 100` (replaces y; unlisted
     years are 0 there anyway, so nothing leaks).
 
-5G subsidy (Resolution 193/2025/QH15, Decree 88/2025)
-    The model pays the support once, the day after `subsidy.window_end`, for stations accepted in
-    the window, capped by `subsidy.fund_vnd_bn`. The envelope therefore
-    - adds sum_y T[y] * s5 / 100 to `subsidy.fund_vnd_bn` (the enacted fund, the 2024 auction
-      proceeds, stays: it is not new money), and
-    - extends `subsidy.window_end` to 31 December of the last envelope year with 5G money > 0
-      (never shortens it); `window_start`, the equipment share and the station threshold are kept.
-    Consequences a planner must know: the support (enacted part included) is paid only after the
-    extended window closes, i.e. on 1 January after the envelope's last 5G year, and reaches the
-    operators' capex budgets from that year on (a window closing on the horizon's last day pays
-    at the very end; beyond the horizon it pays nothing within it). Support never exceeds
-    `equipment_share_pct` of the eligible stations' equipment cost, so money above that stays
-    unspent (raise `subsidy.equipment_share_pct` to let it buy more).
+5G support (Resolution 193/2025/QH15, Decree 88/2025 terms, the envelope's own money)
+    Resolution 193 stays as enacted (`subsidy`: its window, its fund from the 2024 auction
+    proceeds). The envelope's 5G money of the years after the enacted window becomes one further
+    support programme, `supports` item ENVELOPE_SUPPORT_NAME, on the Decree's terms
+    (`subsidy.equipment_share_pct` of each station's equipment cost, `subsidy.min_stations_per_operator`
+    stations per operator in its window) for stations accepted from 1 January of the first such year
+    (or the day after the enacted window, if later) to 31 December of the last, its fund the sum of
+    that money. 5G money of a year the enacted window still covers tops up `subsidy.fund_vnd_bn`.
+    Like every programme, it pays once, after its window closes (a window closing after the horizon
+    pays nothing within it: "earned but paid after the horizon").
+
+    Why not extend the enacted window, as dxsim did until December 2026: the extension opened the enacted
+    12,697 bn fund to every station accepted up to the envelope's last year, so 1 bn of envelope money
+    (or a line typed 2035 for 2025) bought ~10,750 bn of support, and options that "spend the same
+    envelope" spent 0 to 25,000 bn of public money (a Ministry of Finance trial).
 
 Idempotence: when the scenario has a `budget` section, the returned copy has
 `budget.enabled = false` (the envelope is now folded into the programmes), so a second
@@ -43,7 +45,9 @@ from typing import Any
 
 from dxsim.scenario.sections.budget import BudgetEnvelope
 
-__all__ = ["apply_envelope", "envelope_allocation"]
+__all__ = ["ENVELOPE_SUPPORT_NAME", "apply_envelope", "envelope_allocation", "envelope_support"]
+
+ENVELOPE_SUPPORT_NAME = "budget_envelope_5g"  # the `supports` programme the envelope's 5G money becomes
 
 
 def _budget_for(table: dict[int, float], year: int) -> float:
@@ -52,6 +56,20 @@ def _budget_for(table: dict[int, float], year: int) -> float:
         return float(table[year])
     earlier = [y for y in table if y <= year]
     return float(table[max(earlier)]) if earlier else 0.0
+
+
+def envelope_support(subsidy: dict[str, Any], money_by_year: dict[int, float]) -> dict[str, Any]:
+    """The support programme (a `supports` item, as a dict) that the envelope's 5G money of the given years (all after
+    the enacted window's year) buys: Resolution 193's terms, the years' window, their money as its fund."""
+    first = max(dt.date(min(money_by_year), 1, 1), subsidy["window_end"] + dt.timedelta(days=1))
+    return {
+        "name": ENVELOPE_SUPPORT_NAME,
+        "equipment_share_pct": float(subsidy["equipment_share_pct"]),
+        "min_stations_per_operator": int(subsidy["min_stations_per_operator"]),
+        "window_start": first,
+        "window_end": dt.date(max(money_by_year), 12, 31),
+        "fund_vnd_bn": float(sum(money_by_year.values())),
+    }
 
 
 def envelope_allocation(envelope: BudgetEnvelope) -> dict[int, dict[str, float]]:
@@ -98,13 +116,16 @@ def apply_envelope(scenario: Any, envelope: BudgetEnvelope | None = None) -> Any
         pub[y] = env.amount("compute_public", y)
     dc["public_investment_vnd_bn"] = dict(sorted(pub.items()))
 
-    # 5G subsidy: top up the fund, extend the window over the envelope's 5G years
+    # 5G: money of years the enacted window covers tops up its fund; later years' money is a programme of its own
     sub = data["subsidy"]
     five_g = {y: env.amount("five_g_subsidy", y) for y in years}
-    paid_years = [y for y, v in five_g.items() if v > 0]
-    if paid_years:
-        sub["fund_vnd_bn"] = float(sub["fund_vnd_bn"]) + sum(five_g.values())
-        sub["window_end"] = max(sub["window_end"], dt.date(max(paid_years), 12, 31))
+    enacted_end: dt.date = sub["window_end"]
+    within = sum(v for y, v in five_g.items() if dt.date(y, 12, 31) <= enacted_end)
+    later = {y: v for y, v in five_g.items() if dt.date(y, 12, 31) > enacted_end and v > 0}
+    if within > 0:
+        sub["fund_vnd_bn"] = float(sub["fund_vnd_bn"]) + within
+    if later:
+        data["supports"] = [*data.get("supports", []), envelope_support(sub, later)]
 
     if has_field:
         data["budget"] = env.model_dump()
