@@ -56,13 +56,25 @@ class DxsimInputError(Exception):
             text += f" ({gettext('allowed')}: {self.allowed})"
         if self.more:
             text += " " + (
-                gettext("[1 more problem in this file: `dxsim validate` lists it once this one is fixed]")
+                gettext("[1 more problem in this file: `dxsim validate` lists each one]")
                 if len(self.more) == 1
-                else gettext(
-                    "[{n} more problems in this file: `dxsim validate` lists the next once this one is fixed]"
-                ).format(n=len(self.more))
+                else gettext("[{n} more problems in this file: `dxsim validate` lists each one]").format(
+                    n=len(self.more)
+                )
             )
         return text.replace("\n", " ")
+
+    def lines(self) -> list[str]:
+        """This problem and each further one of the file, a line each (what `dxsim validate` prints). Why: validate
+        printed the first and "lists it once this one is fixed", to a planner who had just run validate."""
+        return [self.alone().one_line()] + [m.alone().one_line() for m in self.more]
+
+    def alone(self) -> DxsimInputError:
+        """The same problem without the file's further ones."""
+        single = DxsimInputError(
+            self.message, file=self.file, field=self.field, value=self.value, allowed=self.allowed
+        )
+        return single
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")

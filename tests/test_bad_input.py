@@ -724,8 +724,18 @@ def test_the_line_counts_the_file_s_other_problems(tmp_path: Path) -> None:
         f'extends = "{BASELINE.as_posix()}"\nname = "m"\n[crews.north]\nteams = -5\n'
         "[compute.datacentres]\nppp_share_pct = 150\n",
     )
-    line = one_line_error(dxsim("validate", str(sc)), "m.toml", "crews.north.teams", "-5")
-    assert line.endswith("[1 more problem in this file: `dxsim validate` lists it once this one is fixed]")
+    line = one_line_error(
+        dxsim("run", str(sc), "--out", str(tmp_path / "o")), "m.toml", "crews.north.teams", "-5"
+    )
+    assert line.endswith("[1 more problem in this file: `dxsim validate` lists each one]")
+    # validate lists each problem, a line each, and none of them counts the others (provincial trial: validate said
+    # "`dxsim validate` lists it once this one is fixed" to a planner who had just run it)
+    r = dxsim("validate", str(sc))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 2, r.stderr
+    assert "crews.north.teams = -5" in lines[0] and "compute.datacentres.ppp_share_pct = 150" in lines[1]
+    assert all(ln.startswith(f"error: {sc}: ") and "more problem" not in ln for ln in lines)
     sc.write_text(sc.read_text(encoding="utf-8") + "base_utilisation_pct = -1\n", encoding="utf-8")
     line = one_line_error(dxsim("run", str(sc), "--out", str(tmp_path / "o")), "m.toml", "crews.north.teams")
     assert "[2 more problems in this file" in line and not (tmp_path / "o").exists()

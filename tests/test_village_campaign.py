@@ -488,7 +488,7 @@ def test_a_deadline_after_the_horizon_is_said_to_be_unjudged(tmp_path: Path) -> 
     """A campaign due 2028-06-30 in a run to 2027-06-30 got no deadline row (no month end on or after it), and the
     KPI table, report and summary said nothing about its deadline. `dxsim run` now warns, naming the campaign."""
     from dxsim.i18n import set_language
-    from dxsim.results.villages import campaigns_past_horizon
+    from dxsim.scenario.horizon_notes import campaigns_past_horizon
     from dxsim.scenario import load_scenario
 
     end = dt.date(2027, 6, 30)

@@ -802,7 +802,6 @@ def run(
         from dxsim.runner_budget import check_run
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import check_override
-        from dxsim.scenario.unit_slips import slip_line, unit_slips
 
         WRITTEN.clear()  # this command's folders only (a test may run several in one process)
         # overrides are held to the scenario schema's ranges, and a costly job is stated before it starts
@@ -835,9 +834,11 @@ def run(
             country = CountryOnce()
             for path in scenario:
                 check_planner_files(load_scenario(path), path, country)
-        for path in scenario:  # allowed, but a likely unit slip (0.3 in a percent field): said before the run
-            for slip in unit_slips(load_scenario(path)):
-                out.print(slip_line(str(path), slip), highlight=False, markup=False, soft_wrap=True)
+        for (
+            path
+        ) in scenario:  # allowed, but a likely slip (0.3 in a percent field, a year typed 2035): said first
+            for line in scenario_notes(path, load_scenario(path)):
+                out.print(line, highlight=False, markup=False, soft_wrap=True)
 
         for path in scenario:
             target = targets[path]
@@ -880,7 +881,7 @@ def run(
             import polars as pl  # loaded when a run has finished, not for `dxsim --help`
 
             from dxsim.results.bottlenecks import bottleneck_filter, operator_order_bound_pct, summary_lines
-            from dxsim.results.villages import campaigns_past_horizon
+            from dxsim.scenario.horizon_notes import campaigns_past_horizon
 
             assert res.out_dir is not None  # run_scenario writes by default
             for line in start_off_reported(pl.read_csv(res.out_dir / "calibration.csv")):
@@ -907,6 +908,24 @@ def run(
         return 0
 
     _guard(body)
+
+
+def scenario_notes(path: Path, sc: Any) -> list[str]:
+    """What `dxsim validate` and `dxsim run` note of a valid scenario (notes, never errors): values that look like a
+    unit slip, dated inputs the horizon does not reach, and fields set in a part that is off."""
+    from dxsim.scenario.horizon_notes import unreached_inputs
+    from dxsim.scenario.resolved import unread_fields
+    from dxsim.scenario.unit_slips import slip_line, unit_slips
+
+    notes = [slip_line(str(path), slip) for slip in unit_slips(sc)]
+    notes += [_("{file}: note: {text}").format(file=path, text=t) for t in unreached_inputs(sc)]
+    notes += [
+        _("{file}: note: {field} is set, but {switch} = false, so the model does not read it").format(
+            file=path, field=field, switch=off
+        )
+        for field, off in unread_fields(sc)  # set, but in a part that is off
+    ]
+    return notes
 
 
 def start_off_reported(calibration: Any) -> list[str]:
@@ -942,9 +961,8 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
             needs_village_layer,
         )
         from dxsim.scenario import load_scenario
-        from dxsim.scenario.loader import replaced_lists
-        from dxsim.scenario.resolved import unread_fields
-        from dxsim.scenario.unit_slips import slip_line, unit_slips
+        from dxsim.scenario.loader import DEFAULTS_SHOWN, replaced_lists
+        from dxsim.scenario.horizon_notes import campaigns_past_horizon
         from dxsim.sim.villages.setup import campaign_scopes
         from dxsim.sim.world import build_layers
 
@@ -969,31 +987,37 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
                         e.file = e.file or str(path)  # as the run names it
                         raise
             except DxsimInputError as e:
-                if len(scenario) == 1:
-                    raise
-                _say_error("error", e.one_line())
+                for line in e.lines():  # every problem of the file, a line each
+                    _say_error("error", line)
                 bad += 1
                 continue
             out.print(_("{file}: ok ({name})").format(file=path, name=sc.name))
             for r in replaced_lists(
                 path
-            ):  # a list in place of the parent's (lists replace on extends): a note
-                out.print(
+            ):  # a list in place of the parent's or the defaults' (lists replace): a note
+                text = (
                     _(
+                        "{file}: note: {field} lists {n} in place of the {m} of the defaults (a list replaces the "
+                        "default list; `dxsim show` prints them: list them all to keep them)"
+                    )
+                    if r.parent_file == DEFAULTS_SHOWN
+                    else _(
                         "{file}: note: {field} lists {n} in place of the {m} that {parent} lists (on extends a list "
                         "replaces the parent's; list them all to keep them)"
-                    ).format(file=path, field=r.field, n=r.items, m=r.parent_items, parent=r.parent_file),
-                    highlight=False,
+                    )
                 )
-            for slip in unit_slips(sc):  # allowed, but a likely unit slip
-                out.print(slip_line(str(path), slip), highlight=False, markup=False, soft_wrap=True)
-            for field, off in unread_fields(sc):  # set, but in a part that is off: a note, not an error
                 out.print(
-                    _(
-                        "{file}: note: {field} is set, but {switch} = false, so the model does not read it"
-                    ).format(file=path, field=field, switch=off),
+                    text.format(file=path, field=r.field, n=r.items, m=r.parent_items, parent=r.parent_file),
                     highlight=False,
+                    soft_wrap=True,
                 )
+            notes = scenario_notes(path, sc)
+            if sc.villages.enabled:  # the run says these after its tables, where the villages' dates are
+                notes += [
+                    f"{path}: {w}" for w in campaigns_past_horizon(sc.villages.campaigns, sc.horizon.end_date)
+                ]
+            for line in notes:
+                out.print(line, highlight=False, markup=False, soft_wrap=True)
         return 2 if bad else 0
 
     _guard(body)

@@ -12,12 +12,10 @@ import datetime as dt
 import json
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
 
-from dxsim.i18n import gettext as _
 from dxsim.results.summary import _decimal_year
 from dxsim.results.writer import atomic_file
 from dxsim.sim.calendar import counted_date
@@ -207,18 +205,3 @@ def campaign_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
         if sub.height:
             out[f"{m}_end"] = dict(zip(sub["replication"].to_list(), sub["value"].to_list(), strict=True))
     return out
-
-
-def campaigns_past_horizon(campaigns: list[Any], end_date: dt.date) -> list[str]:
-    """A warning per campaign whose deadline falls after the horizon's end: the run has no month end on or after it,
-    so it cannot say whether the deadline is met or how many villages are left at it. A Lai Châu campaign due
-    2028-06-30 in a run to 2027-06-30 got no deadline row at all, and the KPI table, report and summary said so
-    nowhere: a planner could read its silence as "on track"."""
-    return [
-        _(
-            "warning: campaign {name}: deadline {deadline} is after the horizon's end {end}: the run cannot say "
-            "whether it is met or how many villages are left at it (set horizon.end_date on or after it)"
-        ).format(name=c.name, deadline=c.deadline.isoformat(), end=end_date.isoformat())
-        for c in campaigns
-        if c.deadline > end_date
-    ]

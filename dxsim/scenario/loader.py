@@ -99,12 +99,17 @@ class ReplacedList:
     items: int
 
 
+DEFAULTS_SHOWN = "<defaults>"  # ReplacedList.parent_file of a list that replaces a default list
+
+
 def replaced_lists(path: str | os.PathLike[str]) -> list[ReplacedList]:
-    """The lists of a scenario's chain that replace a list a parent file set. Why: a file that extends ai-compute and
-    adds one `[[compute.gpus.extra_orders]]` silently dropped the parent's three orders (22,000 GPUs): documented
-    ("lists replace"), but `validate` said nothing (AI-compute trial)."""
+    """The lists of a scenario's chain that replace a list a parent file set, or a non-empty default list
+    (`parent_file` DEFAULTS_SHOWN). Why: a file that extends ai-compute and adds one `[[compute.gpus.extra_orders]]`
+    silently dropped the parent's three orders (22,000 GPUs), and one `[[villages.layer.province_surveys]]` dropped
+    the two sourced surveys (602 villages became 369): documented ("lists replace"), but `validate` said nothing
+    (AI-compute and provincial trials)."""
     out: list[ReplacedList] = []
-    _load(path, with_defaults=False, replaced_out=out)
+    _load(path, with_defaults=True, replaced_out=out)
     return out
 
 
@@ -631,8 +636,9 @@ def _merge(
     for k, v in over.items():
         p = path + (k,)
         old = base.get(k)
-        if replaced is not None and isinstance(v, list) and isinstance(old, list) and old and p in prov:
-            replaced.append(ReplacedList(".".join(p), prov[p], len(old), len(v)))
+        if replaced is not None and isinstance(v, list) and isinstance(old, list) and old and v != old:
+            # a parent file's list, or (no file set it) the defaults' list
+            replaced.append(ReplacedList(".".join(p), prov.get(p, DEFAULTS_SHOWN), len(old), len(v)))
         prov[p] = file
         if isinstance(v, dict) and isinstance(old, dict):
             _merge(base[k], v, prov, file, p, replaced)
@@ -841,6 +847,11 @@ def _validate(merged: dict[str, Any], prov: dict[tuple[str, ...], str], top: str
         return sc
     except ValidationError as exc:
         errors = [translate(e, merged, prov, top) for e in exc.errors(include_url=False)]
+        # one problem per field: a value that fits no member of a union type gets an error per member
+        by_field: dict[tuple[str | None, str | None], DxsimInputError] = {}
+        for e in errors:
+            by_field.setdefault((e.file, e.field), e)
+        errors = list(by_field.values())
         first = errors[0]
         first.more = errors[1:]  # counted on its line
         raise first from None

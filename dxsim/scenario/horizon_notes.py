@@ -1,0 +1,61 @@
+"""Dated inputs that a run's horizon cannot judge or reach: said by `dxsim validate` and `dxsim run`.
+
+Why: a budget envelope line typed 2035 for 2025, a GPU order dated after the horizon's end, or a campaign deadline
+after it validated "ok"; the run then spent nothing of that money, never saw those GPUs, or could not say whether the
+deadline was met, and only the campaign got a word (finance and provincial trials).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from dxsim.i18n import gettext as _
+from dxsim.scenario.schema import Scenario
+
+
+def campaigns_past_horizon(campaigns: list[Any], end_date: dt.date) -> list[str]:
+    """A warning per campaign whose deadline falls after the horizon's end: the run has no month end on or after it,
+    so it cannot say whether the deadline is met or how many villages are left at it. A Lai Châu campaign due
+    2028-06-30 in a run to 2027-06-30 got no deadline row at all, and the KPI table, report and summary said so
+    nowhere: a planner could read its silence as "on track"."""
+    return [
+        _(
+            "warning: campaign {name}: deadline {deadline} is after the horizon's end {end}: the run cannot say "
+            "whether it is met or how many villages are left at it (set horizon.end_date on or after it)"
+        ).format(name=c.name, deadline=c.deadline.isoformat(), end=end_date.isoformat())
+        for c in campaigns
+        if c.deadline > end_date
+    ]
+
+
+def unreached_inputs(sc: Scenario) -> list[str]:
+    """A note per budget-envelope year outside the horizon and per GPU order placed after its end (what the run
+    spends or receives nothing of), as `field = value: why`."""
+    start, end = sc.horizon.start_date, sc.horizon.end_date
+    lines: list[str] = []
+    if sc.budget.enabled:
+        for year, total in sorted(sc.budget.total_vnd_bn.items()):
+            if year < start.year or year > end.year:
+                lines.append(
+                    _(
+                        "budget.total_vnd_bn.{year} = {total}: the year lies outside the horizon ({start} to {end}): "
+                        "the run spends none of it (a 5G support window after the horizon pays after it)"
+                    ).format(year=year, total=f"{total:g}", start=start.isoformat(), end=end.isoformat())
+                )
+    gpus = sc.compute.gpus
+    if sc.compute.enabled:
+        for i, order in enumerate(gpus.all_orders):
+            if order.order_date > end:
+                lines.append(
+                    _(
+                        "compute.gpus.{field}.order_date = {date}: after the horizon's end {end}: the run never "
+                        "receives these {n} GPUs"
+                    ).format(
+                        field=gpus.order_field(i),
+                        date=order.order_date.isoformat(),
+                        end=end.isoformat(),
+                        n=order.gpus,
+                    )
+                )
+    return lines
