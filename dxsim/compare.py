@@ -97,7 +97,13 @@ from dxsim.results.bottlenecks import (
     stranded_line,
     support_note,
 )
-from dxsim.results.kpi_labels import CAMPAIGN_RE, SUPPORT_PROGRAMME_RE, kpi_label, support_programme_name
+from dxsim.results.kpi_labels import (
+    CAMPAIGN_RE,
+    SUPPORT_PROGRAMME_RE,
+    few_reps_caution,
+    kpi_label,
+    support_programme_name,
+)
 from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.value_labels import unit_label
 from dxsim.results.writer import atomic_dir
@@ -1648,7 +1654,8 @@ def markdown(result: CompareResult) -> str:
         + " "
         + (_("Values are P50 (P10–P90)") if result.reps > 1 else _("Values are P50"))
         + "; "
-        + _("Δ is the P50 of the paired difference option − baseline per replication (dates: months)."),
+        + _("Δ is the P50 of the paired difference option − baseline per replication (dates: months).")
+        + ((" " + c + ".") if (c := few_reps_caution(result.reps)) else ""),
         "",
     ]
     lines += differences_markdown(result)
@@ -1716,7 +1723,12 @@ def rich_table(result: CompareResult, options: list[str] | None = None) -> Any:
         )
         + (": P50 (P10–P90)" if result.reps > 1 else ""),
         # the Δ is not the difference of the two P50s beside it (a trial read +77,673 where they differ by 96,745)
-        caption=_("Δ is the P50 of the paired difference option − baseline per replication (dates: months)."),
+        caption=" ".join(
+            [
+                _("Δ is the P50 of the paired difference option − baseline per replication (dates: months)."),
+                *([c] if (c := few_reps_caution(result.reps)) else []),
+            ]
+        ),
     )
     t.add_column(_("KPI"), overflow="fold")
     for s in [result.baseline, *shown]:

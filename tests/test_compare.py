@@ -7,6 +7,7 @@ world (a renamed copy and push-5g differ from the base only in simulation-only s
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import re
@@ -1285,3 +1286,18 @@ def test_a_provincial_programme_s_bad_code_is_its_file_s_error(files, tmp_path) 
     line = e.value.one_line()
     assert "bad.toml" in line and "supports.0.provinces = 'Sơn La'" in line and "'14' (Sơn La)" in line
     assert "--province" not in line
+
+
+def test_few_replications_are_said_under_the_tables(result, tmp_path):
+    """With 3 replications, a P50 is the middle one and a P10 the lowest: compare said nothing of it, where run did
+    (provincial trial: "603 (603–812)" at --reps 2). compare.md and the terminal table now carry run's caution."""
+    from rich.console import Console
+
+    write_compare(result, tmp_path)
+    md = (tmp_path / "compare.md").read_text(encoding="utf-8")
+    head = md.split("## KPIs", 1)[0]
+    caution = "with 3 replications P50 may equal P10"
+    assert caution in " ".join(head.split())
+    console = Console(width=400, record=True, file=io.StringIO())
+    console.print(rich_table(result))
+    assert caution in " ".join(console.export_text().split())

@@ -50,7 +50,7 @@ from dxsim.i18n import (
 )
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
-from dxsim.results.kpi_labels import CAMPAIGN_RE, is_year_kpi, kpi_label
+from dxsim.results.kpi_labels import CAMPAIGN_RE, few_reps_caution, is_year_kpi, kpi_label
 from dxsim.results.value_labels import BY_CONSTRUCTION_NOTE, unit_label
 from dxsim.results.writer import ask_stop, check_output_dir, discard_partial
 
@@ -725,20 +725,10 @@ def kpi_table(summary: dict[str, Any]) -> Table:
             f"{_fmt(k.get(f'stations_5g_{y}_12'))} / {_fmt(k.get(f'pop_covered_5g_pct_{y}_12'))}",
             *([""] * (2 if summary["reps"] > 1 else 0)),
         )
-    if 1 < summary["reps"] < 10:  # few replications: the percentiles are some of them, not a smooth band
-        t.caption = _(
-            "P10/P50/P90 are replications' own values (nearest rank): with {reps} replications P50 may equal "
-            "P10, and P10/P90 are near the lowest and highest; run more replications for a band"
-        ).format(reps=summary["reps"])
-    elif summary["reps"] == 1:
-        t.caption = _(ONE_RUN_CAPTION)
+    t.caption = (
+        few_reps_caution(summary["reps"]) or None
+    )  # few replications: the percentiles are some of them
     return t
-
-
-ONE_RUN_CAPTION = N_(
-    "One replication: each uncertain input is drawn once, so every value is one possible outcome, not a median "
-    "(it may be an extreme one); run with --reps 10 or more for the P50 and a P10–P90 band"
-)
 
 
 def _value_columns(t: Table, summary: dict[str, Any]) -> None:

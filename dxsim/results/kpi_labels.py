@@ -339,3 +339,25 @@ def kpi_label(key: str) -> tuple[str, str]:
     if key.startswith("year_"):
         return key, "year"
     return key, "float"
+
+
+FEW_REPS = (
+    10  # below this many replications, P10/P50/P90 are some of the replications themselves (nearest rank)
+)
+
+
+def few_reps_caution(reps: int) -> str:
+    """What a table of P10/P50/P90 says under it with fewer than FEW_REPS replications ("" otherwise): the
+    percentiles are replications' own values, so with 2 the P50 is the lower one (a provincial trial read 603
+    (603-812) in compare, where run had cautioned and compare had not)."""
+    if 1 < reps < FEW_REPS:
+        return _(
+            "P10/P50/P90 are replications' own values (nearest rank): with {reps} replications P50 may equal "
+            "P10, and P10/P90 are near the lowest and highest; run more replications for a band"
+        ).format(reps=reps)
+    if reps == 1:
+        return _(
+            "One replication: each uncertain input is drawn once, so every value is one possible outcome, not a "
+            "median (it may be an extreme one); run with --reps 10 or more for the P50 and a P10–P90 band"
+        )
+    return ""
