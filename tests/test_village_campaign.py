@@ -284,6 +284,72 @@ def test_portable_bts_is_fast_and_costs_its_premium():
     assert sum(r["village_surge_capex_vnd_bn"] for r in rows) == pytest.approx(1.0)
 
 
+def test_portable_bts_waits_for_its_campaign_s_launch():
+    """A portable unit went on air in 2025-11, and its premium was paid, for a campaign launched in 2026-01: the
+    village started earlier, in the programme's works (provincial trial). Launched on day 40, the unit (14 days'
+    lead) arrives on day 54 and is commissioned 54-57; nothing is paid before."""
+    c = campaign(
+        1,
+        launched=40.0,
+        deadline=300.0,
+        portable_bts=True,
+        portable_capex_vnd_bn=1.0,
+        portable_lead_days=14.0,
+        portable_team_days=3.0,
+    )
+    vp, rows = run(scenario(), inputs(pop=(500,), grid=(True,), capex=(2.0,), campaigns=[c]), monitor=True)
+    assert vp.portable[0] and vp.connected_day[0] == pytest.approx(57.0)
+    paid = [r["day"] for r in rows if r["village_surge_capex_vnd_bn"] > 0]
+    assert paid and min(paid) >= 57.0
+
+
+def test_a_portable_bts_holds_its_villages_against_its_own_link() -> None:
+    """A village of 1,500 people on a 50 Mbps portable unit read "connected" on the 500 Mbps microwave link it never
+    got (provincial trial). The village table now carries the portable unit's link: hand-computed with the default
+    demand (busy-hour users = population x share, at least 1; served when Mbps per user >= the required rate)."""
+    from dxsim.sim.villages.setup import with_portable_links
+
+    sc = Scenario.model_validate(
+        {
+            "name": "p",
+            "villages": {
+                "campaigns": [
+                    {
+                        "name": "port",
+                        "launched": "2026-01-15",
+                        "deadline": "2026-06-30",
+                        "villages": ["11"],
+                        "portable_bts": True,
+                        "portable_bts_capacity_mbps": 50.0,
+                    },
+                    {"name": "other", "launched": "2026-01-15", "deadline": "2026-06-30", "villages": "all"},
+                ]
+            },
+        }
+    )
+    table = pl.DataFrame(
+        {
+            "population": [1500, 40, 1500],
+            "campaign": ["port", "port", "other"],
+            "backhaul_capacity_mbps": [500.0, 500.0, 500.0],
+            "busy_hour_mbps_per_user": [500.0 / 150.0, 500.0 / 4.0, 500.0 / 150.0],
+            "served": [True, True, True],
+        }
+    )
+    out = with_portable_links(table, sc)
+    dem = sc.villages.options.demand
+    users = np.maximum(np.array([1500.0, 40.0]) * dem.busy_hour_users_pct_of_population / 100.0, 1.0)
+    assert out["portable_bts"].to_list() == [True, True, False]
+    assert out["backhaul_capacity_mbps"].to_list() == [50.0, 50.0, 500.0]
+    assert out["busy_hour_mbps_per_user"].to_list()[:2] == pytest.approx(list(50.0 / users))
+    expect = list(50.0 / users >= dem.required_mbps_per_user)
+    assert out["served"].to_list() == [*expect, True]
+    assert expect == [
+        False,
+        True,
+    ]  # the big village is short on 50 Mbps at the default demand, the small one is not
+
+
 # --------------------------------------------------------------------------- in works at the start
 def test_villages_in_works_at_the_start_finish_earlier_and_began_before_it():
     assert in_progress_share(-100.0, 0.0) == 1.0

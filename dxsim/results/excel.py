@@ -132,6 +132,7 @@ VILLAGE_LABELS = {
     "power_date": N_("Power delivered"),
     "grid_date": N_("Grid line energised"),
     "temporary_power": N_("On temporary power"),
+    "portable_bts": N_("Portable BTS (its link's Mbps)"),
     "signal_date": N_("Signal (site on air)"),
     "connected_date": N_("Connected"),
     "connected_date_p10": N_("Connected P10"),

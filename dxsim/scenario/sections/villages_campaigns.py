@@ -196,7 +196,8 @@ class Campaign(StrictModel):
         unit="Mbps per village",
         ge=0,
         le=100_000,
-        description="Backhaul capacity of a portable BTS (reported in the village table; lower than a macro site's).",
+        description="Backhaul capacity of a portable BTS, shared by the village's busy-hour users (the village "
+        "table's link; lower than a macro site's): a village whose users need more is capacity-short, not connected.",
         source="villages.options.backhaul.leo_capacity_mbps_per_terminal order of magnitude; " + _ASSUME,
     )
 

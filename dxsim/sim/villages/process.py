@@ -503,10 +503,17 @@ class VillageProgramme:
         kit: TempKit | None = None
         if portable:
             assert c is not None  # portable implies a campaign
-            lead = c.portable_lead_days * self.lead_factor[i]
+            # ordered once the campaign is launched, as a temporary-power kit (a village the programme started
+            # earlier had its portable unit on air in 2025-11 for a campaign launched in 2026-01: provincial trial)
+            unit_lead = c.portable_lead_days * self.lead_factor[i]
+            wait = (
+                c.launched_day - self.env.now + unit_lead
+                if c.launched_day > self.env.now
+                else max(0.0, unit_lead - credit)
+            )
             work = c.portable_team_days * self.work_factor[i]
         else:
-            lead = self.lead_days[i]
+            wait = max(0.0, self.lead_days[i] - credit)
             work = self.operator_days[i]
             if temp:
                 assert c is not None  # temporary power implies a campaign
@@ -516,7 +523,7 @@ class VillageProgramme:
                 kit_in = max(0.0, c.temp_lead_days * self.lead_factor[i] - credit)
                 ordered = max(self.env.now, c.launched_day)
                 kit = TempKit(ordered + kit_in, c.temp_team_days * self.work_factor[i], self.env.event())
-        site = self.env.process(self.site(i, region, max(0.0, lead - credit), work, k, kit))
+        site = self.env.process(self.site(i, region, wait, work, k, kit))
         power = (
             self.env.process(self.grid(i, region, credit, k, kit.grid_done if kit is not None else None))
             if needs_grid

@@ -172,6 +172,39 @@ def resolve_campaigns(scenario: Scenario, table: pl.DataFrame) -> list[CampaignS
     return out
 
 
+def with_portable_links(table: pl.DataFrame, scenario: Scenario) -> pl.DataFrame:
+    """The village table with each portable-BTS campaign's villages on the portable unit's link: column
+    `portable_bts`, and `backhaul_capacity_mbps`, `busy_hour_mbps_per_user` and `served` of that link
+    (`portable_bts_capacity_mbps` shared by the village's busy-hour users, held against the same required rate).
+
+    Why: a campaign's portable BTS stays on air through the campaign (its permanent site is not built within it), yet
+    the table and the KPIs held the village against the permanent link it never got: a village of 1,500 people on a
+    50 Mbps portable unit read "connected" on a 500 Mbps microwave link (provincial trial)."""
+    portable = np.zeros(table.height, dtype=bool)
+    mbps = np.zeros(table.height)
+    by_name = {c.name: c for c in scenario.villages.campaigns}
+    names = table["campaign"].to_list()
+    for i, name in enumerate(names):
+        c = by_name.get(name) if name is not None else None
+        if c is not None and c.portable_bts:
+            portable[i], mbps[i] = True, c.portable_bts_capacity_mbps
+    if not portable.any():
+        return table.with_columns(pl.lit(False).alias("portable_bts"))
+    dem = scenario.villages.options.demand
+    users = np.maximum(table["population"].to_numpy() * dem.busy_hour_users_pct_of_population / 100.0, 1.0)
+    per_user = mbps / users
+    served = per_user >= dem.required_mbps_per_user - 1e-9  # as options.backhaul_options holds a link
+    keep = ~portable
+    return table.with_columns(
+        pl.Series("portable_bts", portable),
+        pl.Series("backhaul_capacity_mbps", np.where(keep, table["backhaul_capacity_mbps"].to_numpy(), mbps)),
+        pl.Series(
+            "busy_hour_mbps_per_user", np.where(keep, table["busy_hour_mbps_per_user"].to_numpy(), per_user)
+        ),
+        pl.Series("served", np.where(keep, table["served"].fill_null(True).to_numpy(), served)),
+    )
+
+
 def prepare_villages(
     scenario: Scenario, country: Country, villages: pl.DataFrame, radius_4g_m: dict[str, float]
 ) -> VillageWorld:
@@ -196,6 +229,7 @@ def prepare_villages(
     for c in reversed(campaigns):
         camp_name[c.in_scope] = c.name
     table = table.with_columns(pl.Series("campaign", camp_name.tolist(), dtype=pl.Utf8))
+    table = with_portable_links(table, scenario)
     codes = np.asarray(country.province_codes)
     prov = np.searchsorted(codes, table["gso34"].to_numpy().astype(codes.dtype))
     feasible = table["feasible"].fill_null(False).to_numpy()
