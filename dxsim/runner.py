@@ -18,6 +18,7 @@ from dxsim._version import __version__
 from dxsim.calibration import calibration_frame, calibration_rows, plan_frame, plan_metric_names
 from dxsim.errors import DxsimInputError
 from dxsim.execution import ReplicationTask, chunks, execute_replications, replication_workers, run_tasks
+from dxsim.execution.kpis import public_cost_vnd_bn
 from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
 from dxsim.geo.planner_files import check_support_provinces
@@ -326,6 +327,11 @@ def simulate(
     dcs = None
     if world.compute is not None and first.compute is not None:
         dcs = datacentre_table(world.compute.dc_table, first.compute, h.start_date)
+    # public money per replication, as compare and sweeps count it (a run had no total: finance trial)
+    extra["public_cost_total_vnd_bn"] = {
+        r: public_cost_vnd_bn(world.scenario, {k: v[r] for k, v in {**values, **campaigns}.items() if r in v})
+        for r in sorted(kept)
+    }
     kpis = kpi_quantiles({**values, **extra}, len(kept))
     say(_("calibration"))
     calib = calibration_frame(calibration_rows(world, first))

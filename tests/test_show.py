@@ -9,6 +9,7 @@ computed here independently: by walking the Scenario model's own fields, and by 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -400,6 +401,17 @@ def test_resolved_toml_says_what_the_envelope_becomes(tmp_path):
         and "fund_vnd_bn = 300" in support[0]
     )
     assert "window_start = 2027-01-01, window_end = 2027-12-31" in support[0]
+    # the run's own total of public money (it had none: finance trial), by hand from its parts in the same summary
+    k = json.loads((out / "summary.json").read_text(encoding="utf-8"))["kpis"]
+    parts = (
+        k["subsidy_paid_total_vnd_bn"]
+        + k["support_accrued_unpaid_vnd_bn"]
+        + k["village_programme_committed_total_vnd_bn"]
+        + 500.0  # the envelope's state data-centre money, 50% of 1,000 bn in 2027
+        + k["dc_ppp_state_capex_total_vnd_bn"]
+        + k["gpu_public_capex_total_vnd_bn"]
+    )
+    assert k["public_cost_total_vnd_bn"] == pytest.approx(parts) and parts >= 500.0
     back = tomllib.loads(text)  # still loads: the folded values are comments
     assert back["subsidy"]["fund_vnd_bn"] == 12_697 and back["supports"] == []
     # and a file without an envelope gets no such block

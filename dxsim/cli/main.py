@@ -585,6 +585,7 @@ KPI_ROWS = [
     "capex_total_vnd_bn",
     "subsidy_paid_total_vnd_bn",
     "support_accrued_unpaid_vnd_bn",  # ACCRUED_ROW, shown when above 0
+    "public_cost_total_vnd_bn",
     "capex_per_added_person_covered_vnd_m",
     "new_sites_share_of_added_pct",
     "pop_5g_served_pct_end",

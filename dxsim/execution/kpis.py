@@ -12,7 +12,6 @@ from typing import Any
 import polars as pl
 
 from dxsim.execution.worlds import WorldCache, effective_scenario, process_world_cache
-from dxsim.results.bottlenecks import PROGRAMME_COMMITTED_METRIC
 from dxsim.results.kpi_labels import COMPUTE_KPI_NAMES
 from dxsim.results.summary import NationalRows, compute_kpis, per_replication_kpis, village_kpis
 from dxsim.results.villages import campaign_kpis, last_village_kpi
@@ -276,8 +275,6 @@ def replication_kpis(
         )
         for d in ends:
             out[f"villages_connected_{d.year}_{d.month:02d}"] = at("villages_connected", d)
-        # public money of the village programme (public_cost_vnd_bn): its budget's commitments by the end
-        out["village_programme_committed_total_vnd_bn"] = at(PROGRAMME_COMMITTED_METRIC, last)
     if world.compute is not None:
         added = at("gpu_pflops_bf16", last) - at("gpu_pflops_bf16", first)
         out["gpu_pflops_bf16_added"] = added

@@ -49,6 +49,7 @@ from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.kpi_labels import OPERATOR_NAMES
+from dxsim.results.metrics import PROGRAMME_COMMITTED_METRIC
 from dxsim.results.summary import kpi_quantiles
 
 ROLLOUT_REGIONS = ("north", "central", "south")
@@ -182,7 +183,6 @@ SHARES_SCHEMA = {
 
 
 ORDER_BOUND_METRICS = {"targets": "orders_pace_bound_pct", "budget": "orders_budget_bound_pct"}
-PROGRAMME_COMMITTED_METRIC = "village_programme_committed_vnd_bn_cum"  # 0: the village budget funds nothing
 SUPPORT_METRICS = (
     "subsidy_paid_vnd_bn",
     "stations_ordered_for_support_cum",

@@ -105,6 +105,10 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
         N_("People in connected coverage-hole villages at the end (persons)"),
         "count",
     ),
+    "public_cost_total_vnd_bn": (
+        N_("Public money: 5G support, village programme, state data centres, PPP share and state GPUs (VND bn)"),
+        "money",
+    ),
     "village_capex_total_vnd_bn": (
         N_("Village capex, all payers: options on air + campaign surge (VND bn)"),
         "money",

@@ -147,6 +147,8 @@ METRICS: dict[str, str] = {
     "rollout_held_pct_plan_south": "share of the month's held-back 5G site-days in the southern region by the operators' plans having no sites left for the pace (%; VN)",
 }
 
+PROGRAMME_COMMITTED_METRIC = "village_programme_committed_vnd_bn_cum"  # 0: the village budget funds nothing
+
 
 # Per campaign of villages.campaigns (name = the campaign's name; not in METRICS, whose names are fixed)
 # the village programme's held-back causes, as dxsim.sim.villages.process.CAUSES (a test holds them equal): importing

@@ -13,7 +13,7 @@ from typing import cast
 import numpy as np
 import polars as pl
 
-from dxsim.results.metrics import support_programme_metric
+from dxsim.results.metrics import PROGRAMME_COMMITTED_METRIC, support_programme_metric
 
 
 def _decimal_year(d: dt.date) -> float:
@@ -221,6 +221,8 @@ def village_kpis(metrics: pl.DataFrame, rows: NationalRows | None = None) -> dic
         # counts miss (a campaign that only hurried read "connects no village more, costs more")
         "village_months_connected": sum_by_replication(nat, "villages_connected"),
         "village_person_months_connected": sum_by_replication(nat, "village_pop_connected"),
+        # public money of the village programme (execution.kpis.public_cost_vnd_bn): its budget's commitments by the end
+        "village_programme_committed_total_vnd_bn": at(PROGRAMME_COMMITTED_METRIC, last),
     }
     zero = nat.filter((pl.col("metric") == "villages_unconnected") & (pl.col("value") <= 0))
     reps = sorted(nat["replication"].unique().to_list())
