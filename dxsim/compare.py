@@ -175,6 +175,12 @@ PROVINCE_YEAR_END_ROWS = (
     ("villages_connected", N_("{province}: villages connected (served), {when} end"), "villages"),
 )
 PROVINCE_TOTAL_ROWS = (
+    (
+        "villages_in_layer",
+        N_("{province}: villages in the layer (no power or no signal at the start)"),
+        "villages",
+    ),
+    ("villages_synthetic", N_("{province}: of them synthetic (a seeded draw, not a list)"), "villages"),
     ("capex_total_vnd_bn", N_("{province}: 5G capex over the horizon"), "VND bn"),
     ("village_capex_total_vnd_bn", N_("{province}: village capex over the horizon, all payers"), "VND bn"),
     ("village_person_months_connected", N_("{province}: person-months of village service"), "person-months"),

@@ -1224,6 +1224,11 @@ def test_province_rows_add_up_to_the_national_rows(files) -> None:
         for metric in ("stations_5g", "villages_connected"):
             assert sum(value[f"{metric}_{c}_{t}"] for c in codes) == value[f"{metric}_{t}"], (metric, t)
     assert sum(value[f"capex_total_vnd_bn_{c}"] for c in codes) == pytest.approx(value["capex_total_vnd_bn"])
+    # the layer's villages by province: 117 without power (seed H7) + 485 with power but no signal (238 nationally,
+    # Tuyên Quang's own survey of 255 in place of its share), each synthetic one counted as such
+    assert sum(value[f"villages_in_layer_{c}"] for c in codes) == 117 + 485
+    assert all(0 <= value[f"villages_synthetic_{c}"] <= value[f"villages_in_layer_{c}"] for c in codes)
+    assert value["villages_synthetic_11"] == value["villages_in_layer_11"] > 0  # Điện Biên's are all drawn
     labels = dict(zip(res.table["kpi"].to_list(), res.table["label"].to_list(), strict=True))
     assert labels["stations_5g_11_2027_12"].startswith("Điện Biên (11): 5G stations on air, 2027-12")
     copy = res.quantiles.filter((pl.col("scenario") == "short-copy") & pl.col("kpi").str.contains(r"_11_"))

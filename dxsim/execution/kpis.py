@@ -285,6 +285,23 @@ def replication_kpis(
             out[f"gpus_installed_{tag}"] = at("gpus_installed_high_performance", d)
     out["public_cost_total_vnd_bn"] = public_cost_vnd_bn(world.scenario, out)
     out.update(province_kpis(res.metrics, provinces, ends))
+    if world.villages is not None:
+        out.update(province_village_counts(world.villages.table, provinces))
+    return out
+
+
+def province_village_counts(villages: pl.DataFrame, provinces: Sequence[str]) -> dict[str, float]:
+    """Per province (gso34 code): `villages_in_layer_<code>`, the villages of the run's layer there, and
+    `villages_synthetic_<code>`, those of them the seeded synthetic draw placed (not a list).
+
+    Why: a province's village counts, costs and dates read as its own, though all 24 of Điện Biên's are synthetic
+    (another `villages.layer.synthetic_seed` gave 23, and another last village date): compare --province said
+    nothing of it (provincial trial)."""
+    out: dict[str, float] = {}
+    for code in provinces:
+        here = villages.filter(pl.col("gso34") == code)
+        out[f"villages_in_layer_{code}"] = float(here.height)
+        out[f"villages_synthetic_{code}"] = float(here["synthetic"].fill_null(False).sum())
     return out
 
 

@@ -106,7 +106,9 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
         "count",
     ),
     "public_cost_total_vnd_bn": (
-        N_("Public money: 5G support, village programme, state data centres, PPP share and state GPUs (VND bn)"),
+        N_(
+            "Public money: 5G support, village programme, state data centres, PPP share and state GPUs (VND bn)"
+        ),
         "money",
     ),
     "village_capex_total_vnd_bn": (
