@@ -125,6 +125,18 @@ INCREMENTAL: dict[str, tuple[str | tuple[str, ...], str, float]] = {
     # row -> (cost kpi or kpis summed, benefit kpi, scale): ratio = scale * P50(d cost) / P50(d benefit)
     "incr_5g_vnd_m_per_additional_person": ("capex_total_vnd_bn", "pop_covered_5g_added_persons", 1e3),
     "incr_5g_vnd_m_per_additional_person_served": ("capex_total_vnd_bn", "pop_5g_served_added_persons", 1e3),
+    # people whose traffic is carried (4G or better): where 5G serves everyone it covers, the 5G-served row equals the
+    # covered one, and this is the served measure that tells options apart (finance trial)
+    "incr_5g_vnd_m_per_additional_person_served_mbb": (
+        "capex_total_vnd_bn",
+        "pop_mbb_served_added_persons",
+        1e3,
+    ),
+    "incr_public_vnd_m_per_additional_person_served_mbb": (
+        "public_cost_total_vnd_bn",
+        "pop_mbb_served_added_persons",
+        1e3,
+    ),
     # public money: support paid is not in the operators' capex, so the row above leaves it out. Support earned
     # under a window closing on the horizon's last day or later (the default window_end) is paid after it: it
     # counts too, as in public_cost_total_vnd_bn; read alone, paid support made such a programme cost 0 per person
@@ -412,8 +424,22 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "incremental",
         ),
         (
+            "incr_5g_vnd_m_per_additional_person_served_mbb",
+            _("Extra 5G capex per additional person served by 4G or better, vs baseline"),
+            "VND m per person",
+            "incremental",
+        ),
+        (
             "incr_support_vnd_m_per_additional_person",
             _("Extra 5G support paid or earned (public money) per additional person covered, vs baseline"),
+            "VND m per person",
+            "incremental",
+        ),
+        (
+            "incr_public_vnd_m_per_additional_person_served_mbb",
+            _(
+                "Extra public money (all programmes) per additional person served by 4G or better, vs baseline"
+            ),
             "VND m per person",
             "incremental",
         ),

@@ -159,6 +159,10 @@ def per_replication_kpis(
         served5 = at("pop_5g_served", last)
         served5_start = at("pop_5g_served", first)
         kpis["pop_5g_served_added_persons"] = {r: served5[r] - served5_start[r] for r in reps}
+        # the served measure that tells 5G options apart where 5G serves everyone it covers: people whose traffic is
+        # carried (5G or 4G), the benefit of compare's cost per person served by 4G or better
+        served_mbb, served_mbb_start = at("pop_mbb_served", last), at("pop_mbb_served", first)
+        kpis["pop_mbb_served_added_persons"] = {r: served_mbb[r] - served_mbb_start[r] for r in reps}
         kpis["capex_per_added_person_served_5g_vnd_m"] = {
             r: (
                 capex[r] * 1e3 / (served5[r] - served5_start[r])
