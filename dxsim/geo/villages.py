@@ -9,8 +9,8 @@ count, and the national count is scaled by the placement weight outside the surv
 (:func:`_with_power_villages`). All with-power villages are SYNTHETIC (seeded, flagged), placed
 like the synthetic villages below without the grid-distance and relief tests, weight
 ``d_site_km^2 * relief_m``, ``with_power_min_spacing_km`` apart; their grid distance is 0.
-``signal_status`` (none / patchy) is the named villages' reported status, else a seeded draw
-(``patchy_share_pct``).
+``signal_status`` (none / patchy) is the named villages' reported status, else "none" for a village without grid
+power (the 117 lack "electricity and mobile signal") and a seeded draw (``patchy_share_pct``) for one with it.
 
 Late 2025, 117 villages still had neither electricity nor mobile signal (MoST report, seed
 000:302). No open list of them exists, so by default the layer is 25 villages named in the news
@@ -878,9 +878,11 @@ def _describe(
     d_grid = np.where(has_power, 0.0, d_grid)  # on the grid already
     signal = np.array([r.get("signal_status") or "" for r in rows], dtype=object)
     todo = np.flatnonzero(signal == "")
-    if todo.size:  # generated villages: patchy with probability patchy_share_pct (seeded)
+    if todo.size:  # generated villages with power: patchy with probability patchy_share_pct (seeded)
         u = np.random.default_rng([seed, _STREAM["signal"]]).random(n)[todo]
-        signal[todo] = np.where(u < params.patchy_share_pct / 100.0, "patchy", "none")
+        # a village without grid power has no signal at all: the 117 are "without electricity and mobile signal"
+        # (seed H7); a patchy draw gave 5 of Điện Biên's 8 a signal the report says they lack (provincial trial)
+        signal[todo] = np.where(has_power[todo] & (u < params.patchy_share_pct / 100.0), "patchy", "none")
     ci = geo.nearest_commune(x, y, p)
     com_names = np.asarray(geo.com["ward"].to_list() + [""], dtype=object)
     com_codes = np.asarray(geo.com["ward_code"].to_list() + [""], dtype=object)

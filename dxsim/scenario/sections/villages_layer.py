@@ -196,8 +196,9 @@ class VillageLayer(StrictModel):
         unit="% of villages",
         ge=0,
         le=100,
-        description="Share of generated villages whose signal is patchy (lõm sóng) rather than absent (trắng "
-        "sóng), drawn per village (seeded); named villages keep their reported status.",
+        description="Share of generated villages with grid power whose signal is patchy (lõm sóng) rather than "
+        "absent (trắng sóng), drawn per village (seeded); a village without grid power has none (the 117 lack "
+        "electricity and mobile signal); named villages keep their reported status.",
         source=_TQ + ": 182 / 273 = 66.7% patchy, the only split reported",
     )
     file: str | None = param(
