@@ -322,6 +322,7 @@ def simulate(
             village_days,
             grid=first.village_grid_day,
             temporary_power=first.village_temp_power,
+            held_days=first.village_held_days,
         )
         extra.update(campaigns)
     dcs = None

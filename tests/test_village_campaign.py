@@ -466,6 +466,35 @@ def test_budget_and_crews_are_attributed():
     assert held.sum() == pytest.approx(25.0 + 390.0)  # every day without signal, once
 
 
+def test_each_village_s_longest_hold_is_its_own():
+    """The same timeline as test_budget_and_crews_are_attributed, village by village: V0 held 25 days by its
+    backhaul (kit and works), V1 365 by the budget then 25 by its backhaul; the rows add up to the national days.
+    The village table a run writes names the longest (`held_longest_by`, `held_longest_days`)."""
+    from dxsim.results.villages import village_table
+
+    vp, _ = run(scenario(budget=2.5), inputs(grid=(False, False), capex=(2.0, 2.0), util=0.0))
+    by_village = vp.held_by_village(500.0)
+    want = np.zeros((2, len(CAUSES)))
+    want[0, CAUSES.index("backhaul")] = 25.0
+    want[1, CAUSES.index("budget")], want[1, CAUSES.index("backhaul")] = 365.0, 25.0
+    np.testing.assert_allclose(by_village, want, atol=1e-9)
+    np.testing.assert_allclose(by_village.sum(axis=0), vp.held_days(500.0))
+    table = pl.DataFrame({"feasible": [True, True], "population": [500, 300], "capex_vnd_bn": [2.0, 2.0]})
+    days = vp.connected_day
+    out = village_table(
+        table,
+        START,
+        dt.date(2027, 12, 31),
+        vp.started_day,
+        vp.power_day,
+        days,
+        {0: days},
+        held_days=by_village,
+    )
+    assert out["held_longest_by"].to_list() == ["backhaul", "budget"]
+    assert out["held_longest_days"].to_list() == [25.0, 365.0]
+
+
 def test_shares_add_up_to_100_or_are_all_zero():
     sc = scenario(rainy=(6, 7, 8, 9), budget=6.0)
     v = inputs(

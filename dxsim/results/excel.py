@@ -133,6 +133,8 @@ VILLAGE_LABELS = {
     "grid_date": N_("Grid line energised"),
     "temporary_power": N_("On temporary power"),
     "portable_bts": N_("Portable BTS (its link's Mbps)"),
+    "held_longest_by": N_("Held longest by"),
+    "held_longest_days": N_("Days held by it"),
     "signal_date": N_("Signal (site on air)"),
     "connected_date": N_("Connected"),
     "connected_date_p10": N_("Connected P10"),

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from dxsim.results.metrics import VILLAGE_HELD_CAUSES
 from dxsim.results.summary import _decimal_year
 from dxsim.results.writer import atomic_file
 from dxsim.sim.calendar import counted_date
@@ -61,12 +62,17 @@ def village_table(
     *,
     grid: np.ndarray | None = None,
     temporary_power: np.ndarray | None = None,
+    held_days: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Layer + chosen option + dates + status for every village (none dropped).
 
     `grid` (replication 0): the day each village's grid line is energised, as `grid_date` (`power_date` is the
     earlier of it and a campaign's temporary kit); `temporary_power`: on air on such a kit. Why: a campaign's kits
     could not be told from the table (which villages got one, and when their line came).
+
+    `held_days` (replication 0; villages x VILLAGE_HELD_CAUSES): the days each cause held each village over the
+    horizon, as `held_longest_by` (the cause that held it longest; empty when nothing did) and `held_longest_days`.
+    Why: "which villages will be left, and why?" had only campaign-level shares ("permits bind (70%)").
 
     `signal` (replication 0) and `signal_by_rep`: the day each village's site goes on air. `signal_date` is that
     day; `connected_date` only when the link also carries the village's busy-hour demand (`served`): a
@@ -109,6 +115,17 @@ def village_table(
         )
     if temporary_power is not None:
         out = out.with_columns(pl.Series("temporary_power", np.asarray(temporary_power, dtype=bool) & in_h))
+    if held_days is not None:
+        longest = np.argmax(held_days, axis=1)
+        days = held_days[np.arange(held_days.shape[0]), longest]
+        out = out.with_columns(
+            pl.Series(
+                "held_longest_by",
+                np.where(days > 0, np.asarray(VILLAGE_HELD_CAUSES, dtype=object)[longest], None),
+                dtype=pl.Utf8,
+            ),
+            pl.Series("held_longest_days", np.round(days, 1)),
+        )
     if len(signal_by_rep) > 1:  # a capacity-short village is never connected, in any replication
         stack = np.vstack([np.where((d <= horizon) & served, d, np.inf) for d in signal_by_rep.values()])
         for p in (10, 50, 90):

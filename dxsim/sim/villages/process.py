@@ -338,6 +338,8 @@ class VillageProgramme:
         # province's campaign can say what holds its own villages rather than the country's
         self._camp_row: list[int] = np.where(self.camp >= 0, self.camp, len(v.campaigns)).tolist()
         self._held_camp: list[list[float]] = [[0.0] * len(CAUSES) for _ in range(len(v.campaigns) + 1)]
+        # ... and per village: which cause held each one longest ("which villages will be left, and why?")
+        self._held_village: list[list[float]] = [[0.0] * len(CAUSES) for _ in range(n)]
         assert v.has_power_at_start is not None  # set by VillageInputs.__post_init__
         self._waits_for_grid = v.grid_power & ~v.has_power_at_start
         self._waits_list: list[bool] = self._waits_for_grid.tolist()
@@ -395,6 +397,7 @@ class VillageProgramme:
             held = now - self._since[i]
             self._held[cause] += held
             self._held_camp[self._camp_row[i]][cause] += held
+            self._held_village[i][cause] += held
         self._since[i] = now
         if village is None:
             village = self._vstate[i]
@@ -437,8 +440,15 @@ class VillageProgramme:
             np.add.at(by_camp, (rows, cause[on]), day - since[on])
             self._held_camp = by_camp.tolist()
             for i in np.flatnonzero(on).tolist():
+                self._held_village[i][cause[i]] += day - self._since[i]
                 self._since[i] = day
         return held
+
+    def held_by_village(self, day: float) -> np.ndarray:
+        """(villages, CAUSES) days each village has been held by each cause from day 0 to `day` (brings the
+        bookkeeping to `day`, as :meth:`held_days`)."""
+        self.held_days(day)
+        return np.array(self._held_village, dtype=np.float64)
 
     @property
     def held_days_by_campaign(self) -> np.ndarray:
