@@ -119,7 +119,7 @@ def test_validate_notes_what_the_horizon_does_not_reach(tmp_path: Path) -> None:
         '[[villages.layer.province_surveys]]\ngso34 = "11"\nvillages_with_power = 20\nas_of = 2025-06-30\n'
         'source = "a survey"\n',
     )
-    r = dxsim_cmd("validate", str(f))
+    r = dxsim_cmd("validate", str(f), env={"COLUMNS": "400"})  # no wrapped "ok" line
     assert r.returncode == 0, r.stderr
     lines = [" ".join(ln.split()) for ln in r.stdout.replace(f"\n{f}:", f"\n\0{f}:").split("\0")]
     assert lines[0] == f"{f}: ok (slips)"

@@ -66,6 +66,13 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "year_5g_served_90pct": (N_("Month 5G serves 90% of the population"), "year"),
     "year_5g_served_99pct": (N_("Month 5G serves 99% of the population"), "year"),
     "pop_5g_served_added_persons": (N_("People newly served by 5G (persons)"), "count"),
+    "pop_mbb_served_added_persons": (N_("People newly served by 4G or better (persons)"), "count"),
+    "village_programme_committed_total_vnd_bn": (
+        N_(
+            "Village programme budget committed: villages it starts, campaigns it funds (public money, VND bn)"
+        ),
+        "money",
+    ),
     "sites_brought_forward_for_capacity_total": (
         N_(
             "5G plan sites brought forward for capacity: moved to the head of the plans where cells are short, at a year's demand step, each site once, built by the end or not (sites)"
@@ -230,6 +237,7 @@ _KPI_GROUP = {
             "year_5g_served_90pct",
             "year_5g_served_99pct",
             "pop_5g_served_added_persons",
+            "pop_mbb_served_added_persons",
             "support_accrued_unpaid_vnd_bn",
             "sites_brought_forward_for_capacity_total",
             "stations_5g_built_for_capacity_end",
