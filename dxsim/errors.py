@@ -71,10 +71,9 @@ class DxsimInputError(Exception):
 
     def alone(self) -> DxsimInputError:
         """The same problem without the file's further ones."""
-        single = DxsimInputError(
+        return DxsimInputError(
             self.message, file=self.file, field=self.field, value=self.value, allowed=self.allowed
         )
-        return single
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")

@@ -726,9 +726,8 @@ def kpi_table(summary: dict[str, Any]) -> Table:
             f"{_fmt(k.get(f'stations_5g_{y}_12'))} / {_fmt(k.get(f'pop_covered_5g_pct_{y}_12'))}",
             *([""] * (2 if summary["reps"] > 1 else 0)),
         )
-    t.caption = (
-        few_reps_caution(summary["reps"]) or None
-    )  # few replications: the percentiles are some of them
+    # few replications: the percentiles are some of them, not a smooth band
+    t.caption = few_reps_caution(summary["reps"]) or None
     return t
 
 
@@ -825,9 +824,8 @@ def run(
             country = CountryOnce()
             for path in scenario:
                 check_planner_files(load_scenario(path), path, country)
-        for (
-            path
-        ) in scenario:  # allowed, but a likely slip (0.3 in a percent field, a year typed 2035): said first
+        # allowed, but a likely slip (0.3 in a percent field, a year typed 2035): said before the run starts
+        for path in scenario:
             for line in scenario_notes(path, load_scenario(path)):
                 out.print(line, highlight=False, markup=False, soft_wrap=True)
 
@@ -983,9 +981,8 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
                 bad += 1
                 continue
             out.print(_("{file}: ok ({name})").format(file=path, name=sc.name))
-            for r in replaced_lists(
-                path
-            ):  # a list in place of the parent's or the defaults' (lists replace): a note
+            # a list in place of the parent's or the defaults' (lists replace): a note
+            for r in replaced_lists(path):
                 text = (
                     _(
                         "{file}: note: {field} lists {n} in place of the {m} of the defaults (a list replaces the "
