@@ -355,9 +355,8 @@ def kpi_label(key: str) -> tuple[str, str]:
     return key, "float"
 
 
-FEW_REPS = (
-    10  # below this many replications, P10/P50/P90 are some of the replications themselves (nearest rank)
-)
+# below this many replications, P10/P50/P90 are some of the replications themselves (nearest rank)
+FEW_REPS = 10
 
 
 def few_reps_caution(reps: int) -> str:
