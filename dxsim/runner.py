@@ -323,6 +323,7 @@ def simulate(
             grid=first.village_grid_day,
             temporary_power=first.village_temp_power,
             held_days=first.village_held_days,
+            cost_vnd_bn=first.village_capex_vnd_bn,
         )
         extra.update(campaigns)
     dcs = None

@@ -327,6 +327,12 @@ def test_village_capex_equals_chosen_options_and_the_ledger(case, request):
     assert np.allclose(v["capex_vnd_bn"].to_numpy()[feasible], parts[feasible], rtol=REL)
     connected = (v["status"] == "connected").to_numpy()
     assert connected.sum() > 0
+    # what each village's works cost as paid: the estimate its option was chosen on x replication 0's drawn overrun
+    overrun = replication_scenario(out).villages.options.capex_overrun_factor
+    rng = out.scenario.uncertainty.ranges["villages.options.capex_overrun_factor"]
+    assert overrun != 1.0 and rng.low_factor <= overrun <= rng.high_factor
+    paid = v["cost_vnd_bn"].to_numpy()
+    assert np.allclose(paid[feasible], parts[feasible] * overrun, rtol=REL)
     # surge: the monthly national total is the sum of the campaigns' own
     camps = out.scenario.villages.campaigns
     surge = national(out, "village_surge_capex_vnd_bn")
@@ -338,8 +344,8 @@ def test_village_capex_equals_chosen_options_and_the_ledger(case, request):
     surge_total = float(surge["value"].sum())
     if case == "funded":
         assert surge_total > 0  # surge crews and gensets cost money
-    # reported capex = options of the connected villages + surge, wherever it is read
-    want = float(parts[connected].sum()) + surge_total
+    # reported capex = options of the connected villages, as paid, + surge, wherever it is read
+    want = float(paid[connected].sum()) + surge_total
     assert_close(
         out.summary["kpis"]["village_capex_total_vnd_bn"], want, "KPI village_capex_total_vnd_bn", KPI_ABS
     )
@@ -349,7 +355,7 @@ def test_village_capex_equals_chosen_options_and_the_ledger(case, request):
     # ledger: each started village's option in the year its works began, to its payer; surge in the year incurred
     payers = village_payers(out)
     started = v["started_date"].to_list()
-    cost = v["capex_vnd_bn"].fill_null(0.0).to_numpy()
+    cost = v["cost_vnd_bn"].fill_null(0.0).to_numpy()  # as paid: what the ledger commits
     owners = {o for (o, _) in ledger.committed if o.startswith("villages")}
     assert owners <= {PROGRAMME, OUTSIDE}
     assert OUTSIDE in owners  # the 2025 campaigns (baseline) / the late one are paid outside the programme

@@ -367,3 +367,36 @@ def test_default_uncertainty_widens_the_band_of_5g_stations(world) -> None:
 def test_uncertainty_path_names_use_no_reserved_characters() -> None:
     for p, *_ in DEFAULT_RANGES:
         assert re.fullmatch(r"(\*|[A-Za-z0-9_]+)(\.(\*|[A-Za-z0-9_]+))*", p), p
+
+
+def test_village_works_cost_the_estimate_times_the_drawn_overrun(world) -> None:
+    """Village capex had no band (P10 = P50 = P90 = 2,128.37 bn: finance trial): each replication now pays its drawn
+    `villages.options.capex_overrun_factor` x the estimate the options were chosen on; the choices, work and lead
+    times stay those of the estimate, and a factor of 1 leaves the world's inputs as they are (the same object)."""
+    from dxsim.sim.uncertainty import village_inputs
+
+    vw = world.villages
+    sc = world.scenario
+    assert village_inputs(vw, sc, sc) is vw.inputs
+    factors = [draw_scenario(sc, sc.seed, r).villages.options.capex_overrun_factor for r in range(6)]
+    rng = sc.uncertainty.ranges["villages.options.capex_overrun_factor"]
+    assert all(rng.low_factor <= f <= rng.high_factor for f in factors) and len(set(factors)) == 6
+    drawn = draw_scenario(sc, sc.seed, 0)
+    got = village_inputs(vw, sc, drawn)
+    np.testing.assert_allclose(got.capex_vnd_bn, vw.inputs.capex_vnd_bn * factors[0], rtol=1e-12)
+    np.testing.assert_array_equal(got.feasible, vw.inputs.feasible)
+    # each replication pays its own factor on the villages its sites put on air (the metric the KPIs sum)
+    from dxsim.sim.model import run_replication
+
+    horizon = float((sc.horizon.end_date - sc.horizon.start_date).days)
+    for r in range(3):
+        res = run_replication(world, r)
+        np.testing.assert_allclose(res.village_capex_vnd_bn, vw.inputs.capex_vnd_bn * factors[r], rtol=1e-12)
+        on_air = ~np.isnan(res.village_connected_day) & (res.village_connected_day <= horizon)
+        nat = res.metrics.filter(pl.col("area") == "VN")
+        paid = float(nat.filter(pl.col("metric") == "village_capex_vnd_bn")["value"].sum())
+        surge = float(nat.filter(pl.col("metric") == "village_surge_capex_vnd_bn")["value"].sum())
+        assert on_air.any()
+        assert paid - surge == pytest.approx(
+            float(vw.inputs.capex_vnd_bn[on_air].sum()) * factors[r], rel=1e-9
+        )

@@ -63,6 +63,7 @@ def village_table(
     grid: np.ndarray | None = None,
     temporary_power: np.ndarray | None = None,
     held_days: np.ndarray | None = None,
+    cost_vnd_bn: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Layer + chosen option + dates + status for every village (none dropped).
 
@@ -73,6 +74,9 @@ def village_table(
     `held_days` (replication 0; villages x VILLAGE_HELD_CAUSES): the days each cause held each village over the
     horizon, as `held_longest_by` (the cause that held it longest; empty when nothing did) and `held_longest_days`.
     Why: "which villages will be left, and why?" had only campaign-level shares ("permits bind (70%)").
+
+    `cost_vnd_bn` (replication 0): each village's capex as paid, the estimate (`capex_vnd_bn`, what its option was
+    chosen on) x the replication's `villages.options.capex_overrun_factor`; default the estimate.
 
     `signal` (replication 0) and `signal_by_rep`: the day each village's site goes on air. `signal_date` is that
     day; `connected_date` only when the link also carries the village's busy-hour demand (`served`): a
@@ -107,7 +111,10 @@ def village_table(
         pl.Series("connected_date", _dates(start, np.where(connected, signal, np.nan)), dtype=pl.Date),
         pl.Series("status", status),
         pl.Series("people_connected", np.where(connected, table["population"].to_numpy(), 0)),
-        pl.Series("cost_vnd_bn", table["capex_vnd_bn"].fill_null(0.0).to_numpy()),
+        pl.Series(
+            "cost_vnd_bn",
+            table["capex_vnd_bn"].fill_null(0.0).to_numpy() if cost_vnd_bn is None else cost_vnd_bn,
+        ),
     )
     if grid is not None:
         out = out.with_columns(

@@ -50,6 +50,9 @@ class ReplicationResult:
     )
     village_temp_power: np.ndarray | None = None  # on air on a campaign's temporary power kit
     village_held_days: np.ndarray | None = None  # (villages, CAUSES): days each cause held each village
+    village_capex_vnd_bn: np.ndarray | None = (
+        None  # each village's capex as paid (the estimate x the overrun)
+    )
     compute: ComputeRun | None = None
     pop_covered_5g_cell_end: np.ndarray | None = None  # per cell, at the horizon end
     pop_covered_4g_cell_end: np.ndarray | None = None
@@ -114,6 +117,7 @@ def run_replication(
         res.village_grid_day = vp.grid_day.copy()
         res.village_temp_power = vp.temp_power.copy()
         res.village_held_days = vp.held_by_village(clock.horizon_days)
+        res.village_capex_vnd_bn = vp.v.capex_vnd_bn
     res.compute = cr
     if end_cells:
         res.pop_covered_5g_cell_end = monitor.cov5.covered_pop_cell.copy()

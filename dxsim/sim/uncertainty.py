@@ -32,8 +32,7 @@ from dxsim.sim.villages.options import option_work
 from dxsim.sim.villages.process import VillageInputs
 from dxsim.sim.villages.setup import VillageWorld
 
-# What village_inputs recomputes per replication (costs stay those of the plan: the ledger and the
-# village table report them).
+# What village_inputs recomputes per replication from the drawn options (capex: the estimate x the drawn overrun).
 _VILLAGE_WORK = ("utility_team_days", "operator_team_days", "equipment_lead_days")
 
 
@@ -126,9 +125,11 @@ def _scaled(value: Any, ann: Any, meta: list[Any], f: float) -> Any:
 
 
 def village_inputs(vw: VillageWorld, world_scenario: Scenario, scenario: Scenario) -> VillageInputs:
-    """The villages' work and lead times under this replication's `villages.options` (same chosen options)."""
+    """The villages' work and lead times under this replication's `villages.options` (same chosen options), and
+    their capex at its `capex_overrun_factor` (the options were chosen on the estimate, the world's)."""
+    factor = scenario.villages.options.capex_overrun_factor
     if scenario.villages.options == world_scenario.villages.options:
-        return vw.inputs
+        return _at_cost(vw.inputs, factor)
     table = vw.table
     work = option_work(table, scenario.villages.options)  # the values evaluate_options gives, per option
     power = table["power"].to_numpy()
@@ -140,9 +141,21 @@ def village_inputs(vw: VillageWorld, world_scenario: Scenario, scenario: Scenari
         mine = (power == p) & (backhaul == k)
         for c in _VILLAGE_WORK:
             new[c][mine] = cols[c][mine]
+    return _at_cost(
+        dataclasses.replace(
+            vw.inputs,
+            utility_team_days=new["utility_team_days"],
+            operator_team_days=new["operator_team_days"],
+            equipment_lead_days=new["equipment_lead_days"],
+        ),
+        factor,
+    )
+
+
+def _at_cost(inputs: VillageInputs, overrun: float) -> VillageInputs:
+    """The inputs with each village's capex at `overrun` x its estimate (the same object at 1)."""
+    if overrun == 1.0:
+        return inputs
     return dataclasses.replace(
-        vw.inputs,
-        utility_team_days=new["utility_team_days"],
-        operator_team_days=new["operator_team_days"],
-        equipment_lead_days=new["equipment_lead_days"],
+        inputs, capex_vnd_bn=np.asarray(inputs.capex_vnd_bn, dtype=np.float64) * overrun
     )

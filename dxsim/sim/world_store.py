@@ -92,6 +92,11 @@ SIM_ONLY: tuple[tuple[str, ...], ...] = (
     ("business_case",),
     ("surge",),
     ("villages", "programme"),
+    (
+        "villages",
+        "options",
+        "capex_overrun_factor",
+    ),  # the actual cost, paid in the replication; the choice uses the estimate
     ("compute", "gpus"),
     ("compute", "demand"),
     ("budget",),
