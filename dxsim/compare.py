@@ -361,6 +361,12 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "VND bn",
             "value",
         ),
+        (
+            "dc_state_investment_total_vnd_bn",
+            _("State data-centre money committed within the horizon (public money)"),
+            "VND bn",
+            "value",
+        ),
         ("pop_covered_5g_added_persons", _("People newly covered by 5G"), "persons", "value"),
         ("villages_connected_end", _("Villages connected (served) by the end"), "villages", "value"),
         (
@@ -1129,6 +1135,7 @@ def _stations_inside(
 PUBLIC_MONEY_PARTS = (
     (("subsidy_paid_total_vnd_bn", "support_accrued_unpaid_vnd_bn"), N_("5G support")),
     (("village_programme_committed_total_vnd_bn",), N_("the village programme's budget")),
+    (("dc_state_investment_total_vnd_bn",), N_("state data centres")),
     (("dc_ppp_state_capex_total_vnd_bn",), N_("the state's PPP share of data centres")),
     (("gpu_public_capex_total_vnd_bn",), N_("the state's share of GPU orders")),
 )

@@ -18,7 +18,7 @@ from dxsim._version import __version__
 from dxsim.calibration import calibration_frame, calibration_rows, plan_frame, plan_metric_names
 from dxsim.errors import DxsimInputError
 from dxsim.execution import ReplicationTask, chunks, execute_replications, replication_workers, run_tasks
-from dxsim.execution.kpis import public_cost_vnd_bn
+from dxsim.execution.kpis import public_money_kpis
 from dxsim.geo import load_country
 from dxsim.geo.info import data_sources
 from dxsim.geo.planner_files import check_support_provinces
@@ -45,7 +45,7 @@ from dxsim.scenario.resolved import RESOLVED_NAME, extends_chain, resolved_toml
 from dxsim.scenario.schema import OPERATORS, Scenario
 from dxsim.sim.model import run_replication
 from dxsim.sim.world import World
-from dxsim.sim.world_store import load_or_prepare_world
+from dxsim.sim.world_store import code_fingerprint, load_or_prepare_world
 
 Progress = Callable[[str], None]
 
@@ -330,10 +330,12 @@ def simulate(
     if world.compute is not None and first.compute is not None:
         dcs = datacentre_table(world.compute.dc_table, first.compute, h.start_date)
     # public money per replication, as compare and sweeps count it (a run had no total: finance trial)
-    extra["public_cost_total_vnd_bn"] = {
-        r: public_cost_vnd_bn(world.scenario, {k: v[r] for k, v in {**values, **campaigns}.items() if r in v})
-        for r in sorted(kept)
-    }
+    for r in sorted(kept):
+        money = public_money_kpis(
+            world.scenario, {k: v[r] for k, v in {**values, **campaigns}.items() if r in v}
+        )
+        for name, value in money.items():
+            extra.setdefault(name, {})[r] = value
     kpis = kpi_quantiles({**values, **extra}, len(kept))
     say(_("calibration"))
     calib = calibration_frame(calibration_rows(world, first))
@@ -373,10 +375,14 @@ def simulate(
     summary = {
         "scenario": scenario.name,
         "scenario_file": str(scenario_file) if scenario_file is not None else None,
-        "scenario_sha256": hashlib.sha256(canonical_json(scenario).encode("utf-8")).hexdigest(),
+        # of the scenario as run (--seed and --reps applied): its scenario.resolved.toml hashes alike (state-audit
+        # trial: two runs of one file with other seeds shared a hash, and the resolved file of one did not)
+        "scenario_sha256": hashlib.sha256(canonical_json(used).encode("utf-8")).hexdigest(),
         "seed": seed,
         "reps": reps,
         "dxsim_version": __version__,
+        # the model's code itself: every commit since 0.3.0 said "0.3.0" (state-audit trial)
+        "dxsim_code_sha256": code_fingerprint(),
         "horizon": {"start_date": h.start_date.isoformat(), "end_date": h.end_date.isoformat()},
         "data_sources": provenance_sources(world),
         "kpis": kpis,

@@ -21,6 +21,8 @@ import numpy as np
 import polars as pl
 import pytest
 
+from conftest import without_digests
+
 from dxsim.errors import DxsimInputError
 from dxsim.maps import LAYERS, build_map
 from dxsim.maps.assets import leaflet_js
@@ -73,6 +75,7 @@ def crafted_dir(run_dir, tmp_path_factory) -> Path:
     """A copy of the baseline output with hostile names in every user-text field the map shows."""
     d = tmp_path_factory.mktemp("crafted") / "baseline"
     shutil.copytree(run_dir, d)
+    without_digests(d)
     (d / "map.html").unlink(missing_ok=True)
     v = pl.read_parquet(d / "villages.parquet")
     names = v["name"].to_list()

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from conftest import CHROMIUM
+from conftest import CHROMIUM, without_digests
 
 from dxsim.errors import DxsimInputError
 from dxsim.report import build_report, charts
@@ -261,6 +261,7 @@ def test_map_link_only_when_map_exists(run_dirs, reports, tmp_path):
 def test_escaping_probe(run_dirs, tmp_path):
     d = tmp_path / "probe"
     shutil.copytree(run_dirs[2], d)
+    without_digests(d)
     s = summary_of(d)
     s["scenario"] = PROBE
     s["scenario_file"] = "/nonexistent/" + PROBE + ".toml"  # description unavailable: no failure
@@ -404,6 +405,7 @@ def test_browser_renders_offline(browser, run_dirs, reports, reps):
 def test_browser_escaping_probe(browser, run_dirs, tmp_path):
     d = tmp_path / "probe-browser"
     shutil.copytree(run_dirs[2], d)
+    without_digests(d)
     s = summary_of(d)
     s["scenario"] = PROBE
     (d / "summary.json").write_text(json.dumps(s), encoding="utf-8")
@@ -728,3 +730,32 @@ def test_map_and_report_word_a_folder_that_is_no_run_alike(tmp_path):
             assert all("default outputs/<name>/" in s for s in said), said
         else:
             assert said[0] == said[1] == "not a result directory (run `dxsim run` first)", said
+
+
+def test_report_and_map_refuse_a_run_folder_whose_files_were_edited(
+    cli_baseline: Path, tmp_path: Path
+) -> None:
+    """`dxsim report` on a folder whose summary.json was edited (5G capex 78,562 -> 58,562) published the edited
+    figure beside the run's own yearly table and recorded the page's digest in the manifest as dxsim's (state-audit
+    trial). Both page commands now refuse in one line, naming the file, and leave the folder as it was."""
+    import shutil
+
+    from conftest import dxsim_cmd, one_line_error
+
+    folder = tmp_path / "run"
+    shutil.copytree(cli_baseline, folder)
+    summary = folder / "summary.json"
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    data["kpis"]["capex_total_vnd_bn"] = 58_561.8
+    summary.write_text(json.dumps(data), encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    for command in ("report", "map"):
+        r = dxsim_cmd(command, str(folder))
+        assert r.returncode == 2, (command, r.stdout, r.stderr)
+        line = one_line_error(r.stderr, r.stdout, str(folder), "summary.json changed after dxsim wrote it")
+        assert "restore them, or run the scenario again into a new folder" in line
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
+    # restored, the folder is the run's again: the report is rebuilt
+    shutil.copy2(cli_baseline / "summary.json", summary)
+    r = dxsim_cmd("report", str(folder))
+    assert r.returncode == 0, r.stderr

@@ -34,7 +34,7 @@ OUTPUT_FILES = ("summary.json", "metrics.parquet", "metrics.csv", "sites_5g.parq
 # DESIGN section 3: summary.json keys
 DESIGN_KEYS = {"scenario", "scenario_sha256", "seed", "reps", "dxsim_version", "data_sources", "kpis"}
 # extra keys the runner adds, accepted explicitly (anything else is a schema change to review)
-EXTRA_KEYS = {"scenario_file", "horizon"}
+EXTRA_KEYS = {"scenario_file", "horizon", "dxsim_code_sha256"}
 # metrics the model reports per province as well as nationally (others are VN only)
 SUMMED_BY_PROVINCE = (
     "stations_5g",
@@ -92,11 +92,16 @@ def test_summary_keys(summary):
     assert keys - DESIGN_KEYS <= EXTRA_KEYS, keys - DESIGN_KEYS - EXTRA_KEYS
 
 
-def test_summary_values(summary):
+def test_summary_values(summary, baseline):
     sc = load_scenario(BASELINE)
     assert summary["scenario"] == "baseline" == sc.name
     assert re.fullmatch(r"[0-9a-f]{64}", summary["scenario_sha256"])
-    assert summary["scenario_sha256"] == scenario_sha256(BASELINE)
+    # the scenario as run (`--reps 2` applied): its resolved file hashes alike, the file without the override not
+    # (state-audit trial: runs of one file with other seeds shared a hash, and the resolved file of one did not)
+    _, out = baseline
+    assert summary["scenario_sha256"] == scenario_sha256(out / "scenario.resolved.toml")
+    assert summary["scenario_sha256"] != scenario_sha256(BASELINE) and sc.replications != 2
+    assert re.fullmatch(r"[0-9a-f]{64}", summary["dxsim_code_sha256"])
     assert summary["seed"] == sc.seed
     assert summary["reps"] == 2
     import dxsim

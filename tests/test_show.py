@@ -407,10 +407,13 @@ def test_resolved_toml_says_what_the_envelope_becomes(tmp_path):
         k["subsidy_paid_total_vnd_bn"]
         + k["support_accrued_unpaid_vnd_bn"]
         + k["village_programme_committed_total_vnd_bn"]
-        + 500.0  # the envelope's state data-centre money, 50% of 1,000 bn in 2027
+        + k["dc_state_investment_total_vnd_bn"]
         + k["dc_ppp_state_capex_total_vnd_bn"]
         + k["gpu_public_capex_total_vnd_bn"]
     )
+    assert (
+        k["dc_state_investment_total_vnd_bn"] == 500.0
+    )  # the envelope's state DC money: 50% of 1,000 bn in 2027
     assert k["public_cost_total_vnd_bn"] == pytest.approx(parts) and parts >= 500.0
     back = tomllib.loads(text)  # still loads: the folded values are comments
     assert back["subsidy"]["fund_vnd_bn"] == 12_697 and back["supports"] == []

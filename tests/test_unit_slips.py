@@ -140,3 +140,21 @@ def test_validate_notes_what_the_horizon_does_not_reach(tmp_path: Path) -> None:
     # the shipped scenarios get none of these notes (`dxsim validate` prints "ok" only)
     r = dxsim_cmd("validate", *[str(p) for p in sorted((REPO / "scenarios").glob("*.toml"))])
     assert r.returncode == 0 and "note:" not in r.stdout and "warning:" not in r.stdout, r.stdout
+
+
+def test_a_seed_or_another_unitless_value_is_no_slip(tmp_path: Path) -> None:
+    """ "seed = 42 (-): 1/482000 of its default 20300000: check it is in -" (state-audit trial): a field without a
+    unit has no unit to slip; only the percent rule reads such a field's name."""
+    sc = load_scenario(scenario_file(tmp_path, "seed = 42\n[villages.layer]\nsynthetic_seed = 7\n"))
+    assert unit_slips(sc) == []
+    assert check_value("seed", "seed", 42, "-", 20_251_031) is None
+
+
+def test_a_run_s_own_resolved_file_validates_without_notes(cli_baseline: Path) -> None:
+    """validate on the scenario.resolved.toml a run wrote noted "lists 2 in place of the 2 of the defaults" four
+    times (state-audit trial): a restated list that keeps every item (by name, or written another way) is no
+    replacement."""
+    f = cli_baseline / "scenario.resolved.toml"
+    r = dxsim_cmd("validate", str(f), env={"COLUMNS": "400"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"{f}: ok (baseline)", r.stdout

@@ -18,7 +18,7 @@ from dxsim.i18n import language
 from dxsim.maps.assets import PAGE_CSS, RUNTIME_JS, esc, js_json, leaflet_css, leaflet_js, runtime_setup
 from dxsim.maps.data import FILES, RunOutputs
 from dxsim.maps.layers import LAYERS, LayerOut, MapContext, Overlay, count_text, no_power_subset
-from dxsim.results.writer import GENERATOR_MARK, PAGE_KIND_META, atomic_page
+from dxsim.results.writer import GENERATOR_MARK, PAGE_KIND_META, atomic_page, check_run_unchanged
 
 MAP_FILE = "map.html"
 HEADER_PX = 34
@@ -332,6 +332,7 @@ def build_map(result_dir: Path, layers: list[str] | None = None, out: Path | Non
     out: the file to write (default `result_dir/map.html`); written atomically (temp file + rename).
     """
     result_dir = Path(result_dir)
+    check_run_unchanged(result_dir)
     text = render_map(result_dir, layers)
     target = Path(out) if out is not None else result_dir / MAP_FILE
     atomic_page(target, text)

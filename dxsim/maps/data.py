@@ -45,7 +45,6 @@ SERVED_5G_METRICS = ("pop_5g_served_pct", "pop_5g_capacity_short_pct", "pop_5g_u
 PROVINCE_METRICS = ("pop_covered_5g_pct", "stations_5g", *SERVED_5G_METRICS)
 # 5 km grid columns of the served / capacity-short split at the horizon end (persons; absent without capacity)
 GRID_SERVED_5G = ("pop_5g_served_end", "pop_5g_capacity_short_end")
-RERUN = "the result folder is damaged: run the scenario again (`dxsim run SCENARIO --out DIR`)"
 
 
 def short_reason(exc: BaseException) -> str:
@@ -59,10 +58,11 @@ def damaged(path: Path, what: str) -> DxsimInputError:
     """One line naming the damaged file, what is wrong with it and what to do."""
     return DxsimInputError(
         _(
-            "{what}; the result folder is damaged: run the scenario again (`dxsim run SCENARIO --out DIR`)"
+            "{what}; the result folder is damaged: run the scenario again into a new folder (`dxsim run SCENARIO "
+            "--out NEW_DIR`; dxsim does not replace a folder whose files changed after it wrote them)"
         ).format(what=what),
         file=path,
-    )  # the text of RERUN
+    )
 
 
 def served_rate_mbps(result_dir: Path) -> float | None:

@@ -46,7 +46,7 @@ from dxsim.results.value_labels import (
     label_of,
     unit_label,
 )
-from dxsim.results.writer import GENERATOR_MARK, PAGE_KIND_META, atomic_page
+from dxsim.results.writer import GENERATOR_MARK, PAGE_KIND_META, atomic_page, check_run_unchanged
 
 BAND = "P10–P90"
 
@@ -848,6 +848,7 @@ def provenance_section(run: RunData) -> str:
         (_("replications"), s.get("reps"), False),
         (_("horizon"), horizon, False),
         (_("dxsim version"), s.get("dxsim_version"), False),
+        (_("dxsim code SHA-256"), s.get("dxsim_code_sha256"), True),
     ]
     dl = "".join(
         f"<dt>{esc(k)}</dt><dd>{'<code>' + esc(v) + '</code>' if code else esc(v)}</dd>"
@@ -1013,6 +1014,7 @@ def build_report(
     """
     result_dir = Path(result_dir)
     target = Path(out) if out is not None else result_dir / "report.html"
+    check_run_unchanged(result_dir)
     run = load_run(result_dir)
     text = render(run, target, folder_name, charts)
     atomic_page(target, text)

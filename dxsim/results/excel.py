@@ -376,6 +376,7 @@ def _about_sheet(wb: Any, summary: dict[str, Any], sheets: dict[str, str]) -> No
         (N_("Seed"), summary.get("seed")),
         (N_("Replications"), summary.get("reps")),
         (N_("dxsim version"), summary.get("dxsim_version")),
+        (N_("dxsim code SHA-256"), summary.get("dxsim_code_sha256")),
         (N_("Horizon start"), horizon.get("start_date")),
         (N_("Horizon end"), horizon.get("end_date")),
     ]

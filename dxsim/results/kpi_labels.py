@@ -112,6 +112,10 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
         N_("People in connected coverage-hole villages at the end (persons)"),
         "count",
     ),
+    "dc_state_investment_total_vnd_bn": (
+        N_("State data-centre money committed within the horizon (public money, VND bn)"),
+        "money",
+    ),
     "public_cost_total_vnd_bn": (
         N_(
             "Public money: 5G support, village programme, state data centres, PPP share and state GPUs (VND bn)"

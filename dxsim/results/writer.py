@@ -437,6 +437,27 @@ def hash_finished_files(folder: Path) -> None:
                 file_sha256(p)
 
 
+PAGES = ("report.html", "map.html")  # what `dxsim report` and `dxsim map` rebuild from a run's other files
+
+
+def check_run_unchanged(folder: Path) -> None:
+    """Refuse to build a page from a run folder whose files (other than the pages) changed after dxsim wrote them.
+
+    Why: `dxsim report` on a folder whose summary.json was edited published the edited figure beside the run's own
+    yearly table, and recorded the new page's digest in the manifest as dxsim's (state-audit trial); `dxsim run`
+    already refused that folder."""
+    changed = [rel for rel in changed_since_written(folder) if rel not in PAGES]
+    if changed:
+        entries = ", ".join(changed[:3]) + (" ..." if len(changed) > 3 else "")
+        raise DxsimInputError(
+            _(
+                "{entries} changed after dxsim wrote it: a page built from it would show figures the run did not produce"
+            ).format(entries=entries),
+            file=folder,
+            allowed=_("the run's own files (restore them, or run the scenario again into a new folder)"),
+        )
+
+
 def changed_since_written(folder: Path) -> list[str]:
     """The files of a dxsim folder whose content differs from what dxsim wrote (its manifest's digests); [] for
     folders without digests (filled file by file: sweeps, optimise; or written by an earlier dxsim)."""

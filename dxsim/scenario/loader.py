@@ -636,7 +636,13 @@ def _merge(
     for k, v in over.items():
         p = path + (k,)
         old = base.get(k)
-        if replaced is not None and isinstance(v, list) and isinstance(old, list) and old and v != old:
+        if (
+            replaced is not None
+            and isinstance(v, list)
+            and isinstance(old, list)
+            and old
+            and not _keeps_all(old, v)
+        ):
             # a parent file's list, or (no file set it) the defaults' list
             replaced.append(ReplacedList(".".join(p), prov.get(p, DEFAULTS_SHOWN), len(old), len(v)))
         prov[p] = file
@@ -646,6 +652,34 @@ def _merge(
             base[k] = copy.deepcopy(v)
             if isinstance(v, dict):
                 _mark(v, prov, file, p)
+
+
+_ITEM_IDENTITY = ("name", "project_id", "gso34")  # what names an item of a list of tables
+
+
+def _keeps_all(old: list[Any], new: list[Any]) -> bool:
+    """Whether a list in place of `old` keeps every item of it: by name when both are lists of named tables (a
+    resolved file restates the default campaigns with every field written out, and validate noted "lists 2 in place
+    of the 2 of the defaults"), else as equal lists."""
+    for key in _ITEM_IDENTITY:
+        if all(isinstance(x, dict) and key in x for x in (*old, *new)):
+            return {str(x[key]) for x in old} <= {str(x[key]) for x in new}
+    kept = [_plain_value(x) for x in new]
+    return all(_plain_value(x) in kept for x in old)
+
+
+def _plain_value(x: Any) -> Any:
+    """A TOML or JSON value in one form (dates as ISO text, numbers as floats), so a restated item equals its
+    original whichever way it was written."""
+    if isinstance(x, dict):
+        return tuple(sorted((str(k), _plain_value(v)) for k, v in x.items()))
+    if isinstance(x, (list, tuple)):
+        return tuple(_plain_value(v) for v in x)
+    if isinstance(x, (dt.date, dt.datetime)):
+        return x.isoformat()
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return float(x)
+    return x
 
 
 def _mark(d: dict[str, Any], prov: dict[tuple[str, ...], str], file: str, path: tuple[str, ...]) -> None:

@@ -106,7 +106,9 @@ def check_value(
                 v=significant(v), pct=significant(100.0 * v)
             ),
         )
-    if d is not None and d != 0.0 and v != 0.0 and d != upper:
+    if (
+        d is not None and d != 0.0 and v != 0.0 and d != upper and unit != "-"
+    ):  # "-": a seed, a count, no unit
         ratio = abs(v / d)
         if ratio >= SCALE_FACTOR or ratio <= 1.0 / SCALE_FACTOR:
             times = (
