@@ -752,8 +752,8 @@ def test_report_and_map_refuse_a_run_folder_whose_files_were_edited(
     for command in ("report", "map"):
         r = dxsim_cmd(command, str(folder))
         assert r.returncode == 2, (command, r.stdout, r.stderr)
-        line = one_line_error(r.stderr, r.stdout, str(folder), "summary.json changed after dxsim wrote it")
-        assert "restore them, or run the scenario again into a new folder" in line
+        line = one_line_error(r.stderr, r.stdout, f"{folder / 'summary.json'}: changed after dxsim wrote it")
+        assert "restore them, or run the scenario again into a new folder (`dxsim run SCENARIO --out" in line
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
     # restored, the folder is the run's again: the report is rebuilt
     shutil.copy2(cli_baseline / "summary.json", summary)

@@ -448,13 +448,17 @@ def check_run_unchanged(folder: Path) -> None:
     already refused that folder."""
     changed = [rel for rel in changed_since_written(folder) if rel not in PAGES]
     if changed:
-        entries = ", ".join(changed[:3]) + (" ..." if len(changed) > 3 else "")
+        more = " " + _("(and {n} more files)").format(n=len(changed) - 1) if len(changed) > 1 else ""
         raise DxsimInputError(
             _(
-                "{entries} changed after dxsim wrote it: a page built from it would show figures the run did not produce"
-            ).format(entries=entries),
-            file=folder,
-            allowed=_("the run's own files (restore them, or run the scenario again into a new folder)"),
+                "changed after dxsim wrote it{more}: a page built from it would show figures the run did not "
+                "produce"
+            ).format(more=more),
+            file=Path(folder) / changed[0],
+            allowed=_(
+                "the run's own files: restore them, or run the scenario again into a new folder (`dxsim run "
+                "SCENARIO --out NEW_DIR`)"
+            ),
         )
 
 
