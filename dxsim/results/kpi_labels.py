@@ -104,7 +104,7 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     ),
     "villages_no_feasible_option": (N_("Villages with no feasible option"), "count"),
     "year_last_village_connected": (
-        N_("Month the last feasible village is connected (on air, its link carries its demand)"),
+        N_("Date the last feasible village is connected (on air, its link carries its demand)"),
         "year",
     ),
     "year_all_villages_connected": (N_("Month every village of the no-power subset has signal"), "year"),
