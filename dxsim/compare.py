@@ -17,7 +17,8 @@ reached counts as no difference; one reached and the other not gives no number (
 Cost-effectiveness rows: the average ones are each scenario's own ratio (VND per person newly
 covered by 5G since the start, per village connected, per PFLOPS added); the incremental ones
 ("vs baseline") are P50 of the paired extra cost divided by P50 of the paired extra benefit,
-shown in the option's column (empty for the baseline). There is no ratio (null in compare.csv) when the
+shown in the option's column (empty for the baseline), with P10-P90 of each replication's own ratio when every
+replication adds benefit at a cost (`ratio_band`). There is no ratio (null in compare.csv) when the
 option adds no benefit, or when it costs less and adds more (it dominates); the tables say which
 (`CompareResult.verdicts`, `incremental_ratio`).
 
@@ -519,6 +520,35 @@ def incremental_ratio(
     if extra_cost < 0:
         return None, N_("costs less and adds more")
     return scale * extra_cost / extra_benefit, ""
+
+
+def ratio_band(
+    extra_costs: Sequence[float],
+    extra_benefits: Sequence[float],
+    scale: float,
+    base_cost: float | None = None,
+    base_benefit: float | None = None,
+) -> tuple[float | None, float | None]:
+    """(P10, P90) over replications of each replication's own incremental ratio (`incremental_ratio` of its paired
+    extra cost and extra benefit), or (None, None) unless every replication adds benefit at a cost.
+
+    Why: the ratio shown is P50 of the extra cost over P50 of the extra benefit, one number, and a Ministry of
+    Finance reader asked how sure it is. As in a probabilistic cost-effectiveness analysis, the band is the spread
+    of the per-draw ratios; it is given only when every draw lies where a ratio means something (more benefit at
+    a cost): one replication that dominates or adds nothing has no ratio, and a band over the rest would hide it.
+    The point (a ratio of P50s) is not the P50 of these ratios, so with skewed draws it can sit at or just
+    outside the band; both are documented where shown."""
+    ratios = []
+    for c, b in zip(extra_costs, extra_benefits, strict=True):
+        r, _why = incremental_ratio(
+            c if math.isfinite(c) else None, b if math.isfinite(b) else None, scale, base_cost, base_benefit
+        )
+        if r is None:
+            return None, None
+        ratios.append(r)
+    if len(ratios) < 2:
+        return None, None
+    return quantile(ratios, 0.1), quantile(ratios, 0.9)
 
 
 @dataclass
@@ -1388,23 +1418,33 @@ def _tabulate(
                     dc = _delta_quantile(paired_deltas(summed(run, cost), base_cost), 0.5)
                     db = _delta_quantile(paired_deltas(series(run, benefit), base_benefit), 0.5)
                     # the baseline's own P50 sizes what counts as no change (NEGLIGIBLE_SHARE)
-                    val, note = incremental_ratio(
-                        dc,
-                        db,
-                        scale,
+                    sizes = (
                         _delta_quantile(list(base_cost.values()), 0.5),
                         _delta_quantile(list(base_benefit.values()), 0.5),
                     )
+                    val, note = incremental_ratio(dc, db, scale, *sizes)
                     if note:
                         verdicts[(kpi, run.name)] = note
+                    band = (
+                        ratio_band(
+                            paired_deltas(summed(run, cost), base_cost),
+                            paired_deltas(series(run, benefit), base_benefit),
+                            scale,
+                            *sizes,
+                        )
+                        if val is not None
+                        else (None, None)
+                    )
+                else:
+                    band = (None, None)
                 row[run.name] = val
                 q_rows.append(
                     {
                         "kpi": kpi,
                         "scenario": run.name,
-                        "p10": None,
+                        "p10": band[0],
                         "p50": val,
-                        "p90": None,
+                        "p90": band[1],
                         "delta_p10": None,
                         "delta_p50": None,
                         "delta_p90": None,
@@ -1624,7 +1664,13 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
         if scenario == result.baseline:
             return ""
         verdict = result.verdicts.get((kpi, scenario))
-        return _(verdict) if verdict else fmt_value(q["p50"], unit)
+        if verdict:
+            return _(verdict)
+        scale = _scale(q["p50"], q["p10"], q["p90"])
+        mid = fmt_value(q["p50"], unit, scale=scale)
+        if result.reps > 1 and _finite(q["p10"]) and _finite(q["p90"]) and q["p10"] != q["p90"]:
+            mid += f" ({fmt_value(q['p10'], unit, scale=scale)}–{fmt_value(q['p90'], unit, scale=scale)})"
+        return mid
     scale = _scale(q["p50"], q["p10"], q["p90"])
     mid = fmt_value(q["p50"], unit, missing=missing, scale=scale)
     if result.reps > 1 and q["p10"] != q["p90"]:

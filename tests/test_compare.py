@@ -110,7 +110,11 @@ def test_same_seed_and_replication_indices_everywhere(result):
 
 
 def test_quantiles_ordered(result):
-    q = result.quantiles.filter(pl.col("p10").is_not_null() & pl.col("p90").is_not_null())
+    # an incremental ratio's P50 is a ratio of P50s and its band the spread of per-replication ratios (ratio_band)
+    values = [k for k, kind in result.kinds.items() if kind != "incremental"]
+    q = result.quantiles.filter(
+        pl.col("p10").is_not_null() & pl.col("p90").is_not_null() & pl.col("kpi").is_in(values)
+    )
     assert q.height > 20
     assert (q["p10"] <= q["p50"]).all() and (q["p50"] <= q["p90"]).all()
     d = result.quantiles.filter(pl.col("delta_p10").is_not_null() & pl.col("delta_p90").is_not_null())
@@ -1136,6 +1140,35 @@ def test_support_earned_after_the_horizon_counts_in_the_support_cost_per_person(
     row = _tabulate([base, opt, both], 0, 1, 3, [], None).row(kpi)
     assert row["opt"] == pytest.approx(2000e9 / 25_000 / 1e6)
     assert row["both"] == pytest.approx(2500e9 / 25_000 / 1e6)
+
+
+def test_incremental_ratio_band_is_the_spread_of_each_replication_s_own_ratio() -> None:
+    """By hand, three replications of an option adding 100, 200, 400 bn of 5G capex for 10,000, 20,000, 20,000 more
+    people covered: per replication 10, 10, 20 VND m per person; P10 and P90 (inverted_cdf over 3) are 10 and 20; the
+    point is P50 of the extra cost over P50 of the extra benefit, 200 bn / 20,000 = 10. One replication that adds
+    nothing leaves no band (its ratio does not exist), and the point stays; compare.md shows the band in brackets."""
+    from dxsim.compare import ScenarioRun, _cell, _tabulate
+
+    kpi = "incr_5g_vnd_m_per_additional_person"
+    cost, people = "capex_total_vnd_bn", "pop_covered_5g_added_persons"
+    base = ScenarioRun("base", Path("b.toml"), "", {r: {cost: 1000.0, people: 5e6} for r in range(3)})
+    extra = [(100.0, 10_000.0), (200.0, 20_000.0), (400.0, 20_000.0)]
+    opt = ScenarioRun(
+        "opt", Path("o.toml"), "", {r: {cost: 1000.0 + c, people: 5e6 + b} for r, (c, b) in enumerate(extra)}
+    )
+    result = _tabulate([base, opt], 0, 1, 3, [], None)
+    q = result.quantiles.filter((pl.col("kpi") == kpi) & (pl.col("scenario") == "opt")).row(0, named=True)
+    assert (q["p10"], q["p50"], q["p90"]) == (pytest.approx(10.0), pytest.approx(10.0), pytest.approx(20.0))
+    assert _cell(result, kpi, "VND m per person", "incremental", "opt", False) == "10 (10–20)"
+    none = ScenarioRun(
+        "none", Path("n.toml"), "", {**opt.kpis, 2: {cost: 1400.0, people: 5e6}}
+    )  # replication 2 adds no one
+    q = (
+        _tabulate([base, none], 0, 1, 3, [], None)
+        .quantiles.filter((pl.col("kpi") == kpi) & (pl.col("scenario") == "none"))
+        .row(0, named=True)
+    )
+    assert q["p10"] is None and q["p90"] is None and q["p50"] == pytest.approx(200e9 / 10_000 / 1e6)
 
 
 def test_what_an_option_changes_says_when_a_field_is_not_read() -> None:
