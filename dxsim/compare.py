@@ -123,19 +123,21 @@ DATE_UNIT_CSV = "date (YYYY-MM-DD); delta in days"  # the same rows in the CSV f
 
 # (kpi, label, unit, kind): kind "value" | "date" | "incremental"
 INCREMENTAL: dict[str, tuple[str | tuple[str, ...], str, float]] = {
-    # row -> (cost kpi or kpis summed, benefit kpi, scale): ratio = scale * P50(d cost) / P50(d benefit)
-    "incr_5g_vnd_m_per_additional_person": ("capex_total_vnd_bn", "pop_covered_5g_added_persons", 1e3),
-    "incr_5g_vnd_m_per_additional_person_served": ("capex_total_vnd_bn", "pop_5g_served_added_persons", 1e3),
+    # row -> (cost kpi or kpis summed, benefit kpi, scale): ratio = scale * P50(d cost) / P50(d benefit). The benefits
+    # are levels at the end: with the same start, the paired extra people at the end are the extra people added; an
+    # option that changes the start (a served rate, a start network) is judged by what it leaves at the end
+    "incr_5g_vnd_m_per_additional_person": ("capex_total_vnd_bn", "pop_covered_5g_end_persons", 1e3),
+    "incr_5g_vnd_m_per_additional_person_served": ("capex_total_vnd_bn", "pop_5g_served_end_persons", 1e3),
     # people whose traffic is carried (4G or better): where 5G serves everyone it covers, the 5G-served row equals the
     # covered one, and this is the served measure that tells options apart (finance trial)
     "incr_5g_vnd_m_per_additional_person_served_mbb": (
         "capex_total_vnd_bn",
-        "pop_mbb_served_added_persons",
+        "pop_mbb_served_end_persons",
         1e3,
     ),
     "incr_public_vnd_m_per_additional_person_served_mbb": (
         "public_cost_total_vnd_bn",
-        "pop_mbb_served_added_persons",
+        "pop_mbb_served_end_persons",
         1e3,
     ),
     # public money: support paid is not in the operators' capex, so the row above leaves it out. Support earned
@@ -143,7 +145,7 @@ INCREMENTAL: dict[str, tuple[str | tuple[str, ...], str, float]] = {
     # counts too, as in public_cost_total_vnd_bn; read alone, paid support made such a programme cost 0 per person
     "incr_support_vnd_m_per_additional_person": (
         ("subsidy_paid_total_vnd_bn", "support_accrued_unpaid_vnd_bn"),
-        "pop_covered_5g_added_persons",
+        "pop_covered_5g_end_persons",
         1e3,
     ),
     "incr_village_vnd_bn_per_additional_village": (

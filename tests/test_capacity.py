@@ -90,7 +90,8 @@ def _n78_rate_by_hand(x: np.ndarray, y: np.ndarray, radius: float, load: float) 
     s_mw = 10 ** ((rx + b.tx_antenna_gain_dbi - pl(np.hypot(x, y))) / 10)
     isd = math.sqrt(3) * radius
     i_mw = sum(
-        load * 10 ** ((rx + SECTOR_GAIN_DBI - pl(np.hypot(x - isd * math.cos(a), y - isd * math.sin(a)))) / 10)
+        load
+        * 10 ** ((rx + SECTOR_GAIN_DBI - pl(np.hypot(x - isd * math.cos(a), y - isd * math.sin(a)))) / 10)
         for a in (k * math.pi / 3 + math.pi / 6 for k in range(6))
     )
     n_mw = 10 ** ((-174 + 10 * math.log10(100e6) + b.noise_figure_db) / 10)
@@ -113,7 +114,10 @@ def test_site_capacity_is_over_the_site_s_own_hexagon_by_brute_force() -> None:
     x, y = r * np.cos(th), r * np.sin(th)
     isd = math.sqrt(3) * cap.radius_m
     nearest_neighbour = np.min(
-        [np.hypot(x - isd * math.cos(a), y - isd * math.sin(a)) for a in np.arange(6) * math.pi / 3 + math.pi / 6],
+        [
+            np.hypot(x - isd * math.cos(a), y - isd * math.sin(a))
+            for a in np.arange(6) * math.pi / 3 + math.pi / 6
+        ],
         axis=0,
     )
     own = np.hypot(x, y) <= nearest_neighbour

@@ -1129,7 +1129,7 @@ def test_support_earned_after_the_horizon_counts_in_the_support_cost_per_person(
     from dxsim.compare import ScenarioRun, _tabulate
 
     kpi = "incr_support_vnd_m_per_additional_person"
-    people = "pop_covered_5g_added_persons"
+    people = "pop_covered_5g_end_persons"
     base_k = {"subsidy_paid_total_vnd_bn": 0.0, "support_accrued_unpaid_vnd_bn": 0.0, people: 56_000_000.0}
     base = ScenarioRun("base", Path("base.toml"), "", {r: dict(base_k) for r in range(3)})
     accrued = {**base_k, "support_accrued_unpaid_vnd_bn": 2000.0, people: 56_025_000.0}
@@ -1150,7 +1150,7 @@ def test_incremental_ratio_band_is_the_spread_of_each_replication_s_own_ratio() 
     from dxsim.compare import ScenarioRun, _cell, _tabulate
 
     kpi = "incr_5g_vnd_m_per_additional_person"
-    cost, people = "capex_total_vnd_bn", "pop_covered_5g_added_persons"
+    cost, people = "capex_total_vnd_bn", "pop_covered_5g_end_persons"
     base = ScenarioRun("base", Path("b.toml"), "", {r: {cost: 1000.0, people: 5e6} for r in range(3)})
     extra = [(100.0, 10_000.0), (200.0, 20_000.0), (400.0, 20_000.0)]
     opt = ScenarioRun(
@@ -1169,6 +1169,29 @@ def test_incremental_ratio_band_is_the_spread_of_each_replication_s_own_ratio() 
         .row(0, named=True)
     )
     assert q["p10"] is None and q["p90"] is None and q["p50"] == pytest.approx(200e9 / 10_000 / 1e6)
+
+
+def test_an_option_that_redefines_served_is_judged_by_the_people_served_at_the_end() -> None:
+    """A served rate of 25 Mbps lowers the option's own start: its people "added" read +33.1 M against the baseline's
+    -4.05 M, and the extra 5G capex per extra person served by 4G or better read 0.0, a free gain, for 58% of people
+    served at the end against 92% (operator RAN trial). The ratio weighs the people served at the end: by hand
+    58.3% and 92.3% of 100 M are 58.3 M and 92.3 M, 34 M fewer: "adds less", at the same capex."""
+    from dxsim.compare import ScenarioRun, _tabulate
+
+    kpi = "incr_5g_vnd_m_per_additional_person_served_mbb"
+
+    def kpis(start: float, end: float) -> dict[str, float]:
+        return {
+            "capex_total_vnd_bn": 80_000.0,
+            "pop_mbb_served_added_persons": end - start,
+            "pop_mbb_served_end_persons": end,
+        }
+
+    base = ScenarioRun("base", Path("b.toml"), "", {r: kpis(96.35e6, 92.3e6) for r in range(2)})
+    rate25 = ScenarioRun("rate25", Path("r.toml"), "", {r: kpis(25.2e6, 58.3e6) for r in range(2)})
+    result = _tabulate([base, rate25], 0, 1, 2, [], None)
+    assert result.row(kpi)["rate25"] is None
+    assert result.verdicts[(kpi, "rate25")] == "adds less"
 
 
 def test_what_an_option_changes_says_when_a_field_is_not_read() -> None:
