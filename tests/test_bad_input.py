@@ -679,6 +679,33 @@ def test_validate_refuses_data_centre_projects_a_run_refuses(
     assert hint in line
 
 
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_project_under_construction_due_before_the_start_is_refused(lang: str, tmp_path: Path) -> None:
+    """A 50 MW liquid-cooled project "under construction" with a target date of 2024-01-01 opened 21 days after the
+    start at no capex (the share of the build left was 0; data-centre trial). validate and run refuse it, naming
+    the field, the value and the two ways out (the expected date, or the start fleet); a date after the start runs."""
+    body = (
+        '[[compute.datacentres.extra_projects]]\nproject_id = "LQ-50"\noperator = "x"\ngso34 = "01"\n'
+        'status = "under_construction"\ncooling = "liquid"\nphases = [{{ it_mw = 50, target_date = {d} }}]\n'
+    )
+    sc = write(
+        tmp_path / "u.toml", f'extends = "{BASELINE.as_posix()}"\nname = "u"\n{body.format(d="2024-01-01")}'
+    )
+    for cmd in ("validate", "run"):
+        line = one_line_error(
+            dxsim("--lang", lang, cmd, str(sc), *(["--out", str(tmp_path / "o")] if cmd == "run" else [])),
+            "u.toml",
+            "compute.datacentres.extra_projects.0.phases.0.target_date",
+            "2024-01-01",
+        )
+        assert "2025-10-31" in line and "dc_sites.csv" in line
+    assert not (tmp_path / "o").exists()
+    ok = write(
+        tmp_path / "k.toml", f'extends = "{BASELINE.as_posix()}"\nname = "k"\n{body.format(d="2026-06-30")}'
+    )
+    assert dxsim("validate", str(ok)).returncode == 0
+
+
 ORDER = '[[compute.gpus.extra_orders]]\norganisation = "Ministry"\nmodel = "B200"\ngpus = 1000\norder_date = 2026-06-01\n'
 
 

@@ -214,4 +214,8 @@ class Scenario(StrictModel):
         if problems:
             path, _value, msg = problems[0]
             raise ValueError(f"compute.gpus.{path} {msg}")  # "field rest": messages.py points at the field
+        late = self.compute.datacentres.validate_horizon(self.horizon.start_date)
+        if late:
+            path, _value, msg = late[0]
+            raise ValueError(f"compute.datacentres.{path} {msg}")
         return self

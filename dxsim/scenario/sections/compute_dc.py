@@ -631,6 +631,30 @@ class DataCentres(StrictModel):
             raise ValueError(_("synthetic_area_weights: at least one weight must be > 0"))
         return self
 
+    def validate_horizon(self, start: dt.date) -> list[tuple[str, dt.date, str]]:
+        """Problems of the planner's projects against the start: (field path, value, message) triples (empty = fine).
+
+        A project under construction at the start is due at its first phase's target date, and its capex is the share
+        of the build still to do; a target before the start left nothing to do, so a 50 MW liquid-cooled project
+        opened 21 days after the start at no capex (data-centre trial). Such a project is finished (then it belongs
+        in the start fleet) or late (then its expected date is what the run needs)."""
+        out = []
+        for i, proj in enumerate(self.extra_projects):
+            first = proj.phases[0].target_date
+            if proj.status == "under_construction" and first <= start:
+                out.append(
+                    (
+                        f"extra_projects.{i}.phases.0.target_date",
+                        first,
+                        _(
+                            "is on or before the start ({start}) for a project under construction; give the date it "
+                            "is now expected to open (after the start), or, if it is open, put it in the start fleet "
+                            "(geodata/dc_sites.csv) instead"
+                        ).format(start=start),
+                    )
+                )
+        return out
+
     # ------------------------------------------------------------------ helpers
     def pue_for(self, cooling: str) -> float:
         """PUE of a cooling class including the tropical uplift."""
