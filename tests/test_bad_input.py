@@ -706,6 +706,32 @@ def test_a_project_under_construction_due_before_the_start_is_refused(lang: str,
     assert dxsim("validate", str(ok)).returncode == 0
 
 
+@pytest.mark.parametrize(
+    ("section", "band", "allowed"),
+    [("band_5g_mhz", 1800, "700, 2600, 3500"), ("band_4g_mhz", 3500, "700, 900, 1800, 2100, 2600")],
+)
+def test_a_band_without_a_link_budget_is_refused_and_the_schema_offers_only_those_with_one(
+    section: str, band: int, allowed: str, tmp_path: Path
+) -> None:
+    """The schema listed every band (700 to 3500) for 5G and 4G alike, and `rural = 1800` for 5G was then refused by
+    another check whose message repeated the list (operator RAN trial): each technology's schema enum is now the
+    bands of its link budgets, and the one-line error names them once."""
+    from dxsim.radio.radii import supported_bands
+    from dxsim.scenario.schema import Scenario
+
+    tech = section.split("_")[1]
+    props = Scenario.model_json_schema()["$defs"]["Bands5G" if tech == "5g" else "Bands4G"]["properties"]
+    assert {env: props[env]["enum"] for env in ("urban", "suburban", "rural")} == dict.fromkeys(
+        ("urban", "suburban", "rural"), list(supported_bands(tech))
+    )
+    sc = write(
+        tmp_path / "b.toml",
+        f'extends = "{BASELINE.as_posix()}"\nname = "b"\n[radio.{section}]\nrural = {band}\n',
+    )
+    line = one_line_error(dxsim("validate", str(sc)), "b.toml", f"radio.{section}.rural", str(band))
+    assert line.count(allowed) == 1, line
+
+
 ORDER = '[[compute.gpus.extra_orders]]\norganisation = "Ministry"\nmodel = "B200"\ngpus = 1000\norder_date = 2026-06-01\n'
 
 
