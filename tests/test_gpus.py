@@ -172,6 +172,35 @@ def test_stranded_when_power_is_short_then_placed_when_commissioned() -> None:
     assert kinds.count("stranded") == 1 and "placed_from_stranded" in kinds
 
 
+def test_gpus_over_their_hall_s_rack_density_are_counted_by_hand() -> None:
+    """Two data centres of 10 MW: dc0 with 1,500 racks (6.67 kW a rack, an air-cooled hall), dc1 with 250 (40 kW).
+    1,000 GPUs of a 14.3 kW 8-GPU server (1.7875 kW each, DGX B200) hinted to dc0 need 1.7875 MW: all go there, and
+    all 1,000 run in racks built for less than their server (6.67 < 14.3). 1,000 of a 6.5 kW server (0.8125 kW, DGX
+    A100) in dc0 do not count (6.5 < 6.67); the same B200 hinted to dc1 do not either (14.3 < 40)."""
+
+    def fleet() -> DCFleet:
+        return DCFleet(
+            np.array(["dc0", "dc1"]),
+            np.array([0, 1]),
+            np.full(2, 1.4),
+            np.array([10.0, 10.0]),
+            np.array([1500.0, 250.0]),
+            np.zeros(2),
+        )
+
+    b200 = spec("B200", tdp_w=1000.0, overhead=1.7875)
+    a100 = spec("A100", tdp_w=400.0, overhead=0.8125 / 0.4)
+    cat = GpuCatalogue([b200, a100])
+    assert fleet().design_kw_per_rack() == pytest.approx([10_000 / 1500, 40.0])
+    for model_name, hint, over in (("B200", "dc0", 1000), ("A100", "dc0", 0), ("B200", "dc1", 0)):
+        f = fleet()
+        env, gm = model(gpus_cfg([order(1000, model=model_name, hint=hint)]), cat, f)
+        env.run(until=1.0)
+        assert gm.installed_by_model[model_name] == 1000
+        assert f.gpus[int(hint[-1])] == 1000
+        assert gm.gpus_over_rack_density == over, (model_name, hint)
+
+
 def test_shipped_h100_at_1_275_kw(cat: GpuCatalogue) -> None:
     fleet = dcfleet([1.0])
     env, gm = model(gpus_cfg(), cat, fleet, start_fleet=[entry(1000)])

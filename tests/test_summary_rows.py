@@ -103,6 +103,35 @@ def test_stranded_gpus_peak_months_and_the_line_by_hand() -> None:
     assert stranded_line(none) == "" and stranded_line(base) == ""
 
 
+def test_gpus_over_rack_density_peak_and_the_line_by_hand() -> None:
+    """GPUs in halls built for less than their servers draw: 0, 300, 300, 200 and 0, 0, 100, 100 at four month ends:
+    peaks 300 and 100 (the KPI), the line's P50s (the lower of two) 100 at most, first month February (the lower of
+    February and March), last April, 200
+    GPU-months, and it says the retrofit is assumed, not costed."""
+    from dxsim.results.bottlenecks import bottleneck_filter, rack_density_line
+    from dxsim.results.summary import compute_kpis
+
+    over = {0: [0.0, 300.0, 300.0, 200.0], 1: [0.0, 0.0, 100.0, 100.0]}
+    base = gpu_table({0: 100.0, 1: 100.0})
+    extra = pl.DataFrame(
+        [
+            (d, rep, "VN", "gpus_over_rack_density", over[rep][k])
+            for rep in (0, 1)
+            for k, d in enumerate(sorted(base["date"].unique().to_list()))
+        ],
+        schema=empty_metrics().schema,
+        orient="row",
+    )
+    metrics = pl.concat([base, extra])
+    assert compute_kpis(metrics)["gpus_over_rack_density_peak"] == {0: 300.0, 1: 100.0}
+    line = rack_density_line(metrics.filter(bottleneck_filter()))  # what compare keeps of a run is enough
+    assert line.startswith(
+        "GPUs: up to 100 run in halls whose racks are built for less than their servers draw"
+    ), line
+    assert "(2026-02 to 2026-04, 200 GPU-months; P50 over replications)" in line and "at no cost" in line
+    assert rack_density_line(base) == ""
+
+
 def test_gpus_held_by_an_import_cap_kpi_and_line_by_hand() -> None:
     """GPUs held for a later year's import allowance: 0, 0, 400, 400 and 0, 100, 100, 0 at four month ends: GPU-months
     800 and 200; the line's P50s (the lower of two) say 100 at most, February to March, 200 GPU-months."""

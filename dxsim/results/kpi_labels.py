@@ -156,6 +156,10 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "gpus_installed_end": (N_("High-performance GPUs powered at the end"), "count"),
     "gpus_stranded_end": (N_("GPUs stranded without power at the end"), "count"),
     "gpus_stranded_peak": (N_("GPUs stranded without power, the most at any month end"), "count"),
+    "gpus_over_rack_density_peak": (
+        N_("GPUs in halls whose racks are built for less than their servers draw, the most at any month end"),
+        "count",
+    ),
     "gpu_months_stranded": (N_("GPU-months stranded without power (summed over the month ends)"), "count"),
     "gpu_months_held_by_import_cap": (
         N_("GPU-months held back by the import cap (summed over the month ends)"),
@@ -203,6 +207,7 @@ COMPUTE_KPI_NAMES = (
     "gpus_stranded_peak",
     "gpu_months_stranded",
     "gpu_months_held_by_import_cap",
+    "gpus_over_rack_density_peak",
     "gpu_pflops_bf16_end",
     "year_dc_1gw",
     "year_dc_1_4gw_singapore",

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# GPUs per server: the catalogue's server overheads are those of 8-GPU HGX/DGX systems (geodata/gpu_catalogue.csv: DGX
+# A100 6.5 kW, DGX H100/H200 10.2 kW, DGX B200 14.3 kW per 8 GPUs), the unit a rack must take whole
+GPUS_PER_SERVER = 8
+
 
 @dataclass(init=False)
 class DCFleet:
@@ -83,6 +87,14 @@ class DCFleet:
     def grow_base_load(self, factor: float) -> None:
         """Ordinary IT load grows (e.g. yearly), but never beyond what is not used by GPUs."""
         self.base_it_mw = np.minimum(self.base_it_mw * factor, np.maximum(self.it_mw - self.gpu_it_mw, 0.0))
+
+    def design_kw_per_rack(self) -> np.ndarray:
+        """Commissioned IT kW per rack of each data centre (its design power density); inf where it has no racks."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kw: np.ndarray = np.where(
+                self.racks > 0, self.it_mw * 1000.0 / np.maximum(self.racks, 1e-12), np.inf
+            )
+        return kw
 
     # ------------------------------------------------------------------ GPU side
     def free_it_mw(self) -> np.ndarray:

@@ -37,7 +37,7 @@ from dxsim.gpu_catalogue import FleetEntry, GpuCatalogue
 from dxsim.rng import stream
 from dxsim.scenario.sections.compute_gpus import GpuOrder, Gpus
 from dxsim.sim.calendar import Clock
-from dxsim.sim.compute.capacity import DCFleet
+from dxsim.sim.compute.capacity import GPUS_PER_SERVER, DCFleet
 from dxsim.sim.compute.demand import GpuPool
 
 DAYS_PER_YEAR = 365.25
@@ -399,6 +399,20 @@ class GpuModel:
     @property
     def stranded_gpus(self) -> int:
         return sum(self.stranded_by_model.values())
+
+    @property
+    def gpus_over_rack_density(self) -> int:
+        """Running GPUs whose server (GPUS_PER_SERVER of them) draws more IT kW than a rack of their data centre is
+        built for (its commissioned IT kW per rack): placement counts power only, so a hall of 6.65 kW racks took
+        DGX B200 servers of 14.3 kW; the model assumes such a hall is retrofitted (rear-door or liquid cooling) at
+        no cost. Why counted: 15x the GPUs "fitted" the existing halls by construction (data-centre trial)."""
+        density = self.fleet.design_kw_per_rack()
+        n = 0.0
+        for lot in self.lots:
+            if not lot.retired:
+                server_kw = GPUS_PER_SERVER * self.cat[lot.model].it_kw_per_gpu
+                n += float(lot.per_dc[density < server_kw].sum())
+        return int(round(n))
 
     @property
     def pflops_bf16(self) -> float:
