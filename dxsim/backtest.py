@@ -134,8 +134,13 @@ NOTE_HELD_FROM_START = N_(
     "(an input), not the projection"
 )
 NOTE_SURVEY = N_(
-    "the village layer's villages here are this province survey, placed at the run's start; not scored: below the "
-    "count at its own date, the run has connected villages the province still counted then"
+    "the village layer's villages here are this province survey, placed at the run's start: the start state, not "
+    "scored"
+)
+NOTE_SURVEY_FLOOR = N_(
+    "the village layer starts from this province survey's count (a floor: holes close, they do not open); at the "
+    "survey's own date the run is judged by it: below it, the run connected villages the province still counted "
+    "then, or the province had more at the start"
 )
 NOTE_START = N_("on the start date: the start state, judged by `dxsim calibration`")
 NOTE_FITTED = N_(
@@ -525,10 +530,9 @@ def score(
         vals = vals[np.isfinite(vals)]
         if o["row"] in inputs:
             row.update(status="input", note=NOTE_INPUT)
-        elif is_survey_input(m, o["area"], o["date"], surveys or {}):
-            # a province survey the village layer is built from (villages.layer.province_surveys): placed at the
-            # start, so not scored; the run beside it at the survey's own date is shown, with whether its band holds
-            # the count (Tuyên Quang's 273 of 2026-01: the run has ~200 left then, a miss the row hid)
+        elif is_survey_input(m, o["area"], o["date"], surveys or {}, from_date):
+            # a province survey the village layer is built from (villages.layer.province_surveys), dated on or before
+            # the start: the start state, not scored; the run beside it is shown, with whether its band holds it
             row.update(status="input", note=NOTE_SURVEY)
             if vals.size:
                 p10, p50, p90 = _quantiles(vals)
@@ -567,6 +571,10 @@ def score(
                 status = "fitted"  # not evidence: the fit makes it follow the stations row of the same month
                 row["note"] = NOTE_FITTED
             row.update(p10=p10, p50=p50, p90=p90, band_low=low, band_high=high, inside=inside, status=status)
+            if m in VILLAGE_METRICS and (surveys or {}).get(o["area"], dt.date.min) >= o["date"]:
+                row["note"] = (
+                    NOTE_SURVEY_FLOOR  # a survey after the start: the layer's floor there, judged here
+                )
             if other:  # the model's figure of another definition: beside it, not a judgement
                 row.update(status="info", inside=None, note=NOTE_OTHER_DEFINITION)
         rows.append(row)

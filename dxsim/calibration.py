@@ -994,9 +994,17 @@ def survey_dates(scenario: Any) -> dict[str, dt.date]:
     return {sv.gso34: sv.as_of for sv in getattr(layer, "province_surveys", None) or []}
 
 
-def is_survey_input(metric: str, area: str, date: dt.date, surveys: dict[str, dt.date]) -> bool:
-    """A village figure of a province dated on or before its survey: the layer's own input, not a model result."""
-    return metric in VILLAGE_METRICS and surveys.get(area, dt.date.min) >= date
+def is_survey_input(
+    metric: str, area: str, date: dt.date, surveys: dict[str, dt.date], start: dt.date
+) -> bool:
+    """A village figure of a province dated on or before its survey and on or before the run's start: the layer's
+    own input (the start state), not a model result.
+
+    A survey dated after the start is a floor for the start (holes close, they do not open) and, at its own date,
+    a check of the run like any later figure: Tuyên Quang counted 273 in 2026-01 while a run from 2025-10-31 had
+    ~200 left then, and "input" kept that miss out of the score (operator and provincial trials). Either the
+    run connects villages faster than the province did, or the province had more at the start."""
+    return metric in VILLAGE_METRICS and surveys.get(area, dt.date.min) >= date and date <= start
 
 
 def observation_rows(
@@ -1007,9 +1015,9 @@ def observation_rows(
     `model` is the metric at the month end of the observation's date when that date lies within the
     horizon. Status: ``info`` (shown for judgement: an observation's tolerance is the report's precision,
     not a model tolerance, and figures dated before the start belong to `dxsim backtest`), ``input`` (a province
-    survey the village layer is built from: its count is placed at the start, so it is not a judgement of the run;
-    its match at its own later date is still given: a miss says the run had connected villages the province still
-    counted then), ``start`` (dated in the start month: the start state, whose stations are an input and
+    survey the village layer is built from, dated on or before the start: the start state; one dated after the start
+    is a floor there and ``info`` at its own date, `within_tolerance` saying whether the run still has as many
+    villages left as the province counted then: see is_survey_input), ``start`` (dated in the start month: the start state, whose stations are an input and
     whose coverage is fitted to them, so "matches" there is read against the report's precision, not the calibration
     table's tolerance), ``before start`` / ``after end`` (no model value at that date), ``partial year`` (a
     flow over a calendar year, e.g. sites added in 2025, of which the run covers only part: the change of its level
@@ -1048,7 +1056,9 @@ def observation_rows(
             )
             model = float(vals["value"][0]) if vals.height else None
             status = "info" if model is not None else "no counterpart"
-            if model is not None and is_survey_input(o["metric"], o["area"], o["date"], surveys):
+            if model is not None and is_survey_input(
+                o["metric"], o["area"], o["date"], surveys, h.start_date
+            ):
                 status = "input"
             elif model is not None and at == month_end(h.start_date):
                 status = (
@@ -1057,8 +1067,8 @@ def observation_rows(
         within = None
         if other and model is not None:  # beside the model, not judged by it
             status = "other definition"
-        # a survey input too: placed at the start, its match at its own date says whether the run has already
-        # connected villages the province still counted then (Tuyên Quang: ~200 left at 2026-01 against 273)
+        # a survey dated after the start (placed there as a floor) is read at its own date like any later figure:
+        # below it, the run connected villages the province still counted then (Tuyên Quang: ~200 against 273)
         elif model is not None:
             within = (
                 (model <= o["value"] + o["tolerance"])

@@ -209,26 +209,31 @@ def test_what_is_left_out_or_not_judged() -> None:
     assert "village" in rows[0]["note"] and "end" in rows[1]["note"] and "racks" in rows[2]["note"]
 
 
-def test_a_province_survey_input_is_shown_beside_the_run_at_its_own_date_not_scored() -> None:
-    """Tuyên Quang's survey (273 villages with holes, 2026-01) is the village layer's input, placed at the start. The
-    row said "input" with no model value, hiding that the run has ~200 left at that date. Now its band is shown
-    (P10/P50/P90 of the five runs, hand-computed: 190, 200, 208) and whether it holds the count, still not scored."""
+def test_a_province_survey_dated_after_the_start_is_scored_at_its_own_date() -> None:
+    """Tuyên Quang's survey (273 villages with holes, 2026-01) is the village layer's count at a start before it (a
+    floor), and at its own date a check like any later figure: the row said "input", so the run's ~200 left then
+    was never scored (operator and provincial trials). Five runs at 208, 190, 200, 195, 205: P10/P50/P90 190, 200,
+    208 by hand, 273 outside: FAIL, with the note saying what a miss means. From a start on or after the survey's
+    date it is the start state: "input", not scored."""
     from dxsim.backtest import score
 
     jan = D(2026, 1, 31)
     m = metrics([(jan, "08", "villages_without_signal", [208, 190, 200, 195, 205])])  # its model counterpart
-    table, _ = score(
-        obs([(jan, "08", "villages_coverage_holes", "observed", 273, 0)]),
-        m,
-        from_date=FROM,
-        end_date=END,
-        provinces=PROVINCES,
-        surveys={"08": jan},
-    )
+    o = obs([(jan, "08", "villages_coverage_holes", "observed", 273, 0)])
+    table, _ = score(o, m, from_date=OCT, end_date=END, provinces=PROVINCES, surveys={"08": jan})
     (row,) = table.to_dicts()
     # five values sorted 190 195 200 205 208: ECDF P10 = 190 (1/5 >= 0.1), P50 = 200 (3/5 >= 0.5), P90 = 208
     assert (row["p10"], row["p50"], row["p90"]) == (190.0, 200.0, 208.0)
-    assert row["status"] == "input" and row["inside"] is False and "still counted" in row["note"]
+    assert row["status"] == "FAIL" and row["inside"] is False and "still counted" in row["note"]
+    held = metrics([(jan, "08", "villages_without_signal", [273, 270, 275, 273, 280])])
+    (ok,) = score(o, held, from_date=OCT, end_date=END, provinces=PROVINCES, surveys={"08": jan})[
+        0
+    ].to_dicts()
+    assert ok["status"] == "pass"
+    (start,) = score(o, m, from_date=jan, end_date=END, provinces=PROVINCES, surveys={"08": jan})[
+        0
+    ].to_dicts()
+    assert start["status"] == "input" and start["inside"] is False
 
 
 def test_a_ceiling_the_start_already_meets_is_not_scored_until_the_run_moves() -> None:
@@ -461,16 +466,16 @@ def test_calibration_observation_rows() -> None:
     ]
     assert [r["model"] for r in rows] == [16_737.0, 20_000.0, 20_000.0, None, None, None, 12.0, None]
     assert [r["within_tolerance"] for r in rows] == [True, False, True, None, None, None, False, None]
-    # a province survey the village layer is built from (Tuyên Quang, 08, as of 2026-01-31): its count is the
-    # layer's input, placed at the start, so not a judgement; but the match at its own later date is shown (194
-    # left against 273: the run connected villages the province still counted then), not hidden
+    # a province survey the village layer is built from (Tuyên Quang, 08, as of 2026-01-31), dated after the start:
+    # a floor at the start, and at its own date a figure like the others (194 left against 273: the run connected
+    # villages the province still counted then), "info" with its match, not "input"
     survey = SimpleNamespace(gso34="08", as_of=D(2026, 1, 31))
     world.scenario.villages = SimpleNamespace(layer=SimpleNamespace(province_surveys=[survey]))
     jan = D(2026, 1, 31)
     m2 = pl.concat([m, metrics([(jan, "08", "villages_without_signal", [194])])])
     o2 = obs([(jan, "08", "villages_coverage_holes", "observed", 273, 0)]).drop("row")
     row = observation_rows(world, m2, o2).to_dicts()[0]
-    assert row["status"] == "input" and row["model"] == 194.0 and row["within_tolerance"] is False
+    assert row["status"] == "info" and row["model"] == 194.0 and row["within_tolerance"] is False
 
 
 def test_calibration_observation_rows_of_a_year_flow_show_the_year_s_additions() -> None:
