@@ -114,6 +114,21 @@ def test_an_unknown_dxsim_lang_is_bad_input_not_silent_english() -> None:
     assert r.returncode == 0 and "hợp lệ" in r.stdout
 
 
+def test_a_country_code_typed_for_the_language_gets_a_hint() -> None:
+    """`--lang vn` (Việt Nam's country code, the likeliest slip for vi) said only "unknown language" (provincial GIS
+    trial); it now suggests 'vi', as misspelt scenario keys get a suggestion, and a word it cannot place gets none."""
+    base = str(REPO / "scenarios" / "baseline.toml")
+    for value, hint in (
+        ("vn", "did you mean 'vi'?"),
+        ("Vietnamese", "did you mean 'vi'?"),
+        ("english", "'en'"),
+    ):
+        r = dxsim_cmd("--lang", value, "validate", base)
+        assert r.returncode == 2 and hint in one_line_error(r.stderr, r.stdout, "--lang", repr(value))
+    r = dxsim_cmd("--lang", "xx", "validate", base)
+    assert r.returncode == 2 and "did you mean" not in r.stderr
+
+
 def test_the_run_table_shows_support_earned_but_due_after_the_horizon() -> None:
     """A [[supports]] with the default window_end (the horizon's last day) is paid after the run: its 2,000 bn showed
     only in summary.json, and the run's table said "5G support paid ... 0". The row is shown when above 0 (in any

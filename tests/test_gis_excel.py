@@ -578,6 +578,13 @@ def test_workbook_villages_and_datacentres_equal_tables(run_dir):
     )
     assert xv["Grid power at start"].to_list() == v["has_grid_power"].to_list()
     assert xv["Synthetic"].to_list() == v["synthetic"].to_list()
+    # what held each village longest, in the why-lines' words ("permits" read as the identifier in a vi workbook)
+    from dxsim.results.bottlenecks import CAUSE_NOUN
+
+    assert xv["Held longest by"].to_list() == [
+        None if c is None else CAUSE_NOUN[c] for c in v["held_longest_by"]
+    ]
+    assert "grid-line build time" in xv["Held longest by"].to_list()
     np.testing.assert_allclose(xv["Cost (VND bn)"].to_numpy(), v["cost_vnd_bn"].to_numpy(), rtol=1e-12)
     got = [
         None if d is None else (d.date() if isinstance(d, dt.datetime) else d)

@@ -62,7 +62,7 @@ def _overlays(html: str) -> list[str]:
 def test_vi_page_static(vi_html: str) -> None:
     assert '<html lang="vi">' in vi_html and '<meta charset="utf-8">' in vi_html
     assert re.search(
-        r"<title>Bản đồ dxsim — short-vi \(giá trị khởi tạo \d+, 1 lần lặp, có dữ liệu tổng hợp\)</title>",
+        r"<title>Bản đồ dxsim — short-vi \(giá trị khởi tạo \d+, 1 lần lặp, có dữ liệu giả lập\)</title>",
         vi_html,
     )
     head = re.search(r'<div class="dx-header".*?</div>', vi_html, re.S).group(0)
@@ -119,7 +119,7 @@ def test_vi_browser(browser, vi_dir: Path) -> None:  # type: ignore[no-untyped-d
         ):
             assert want in legend, want
         header = page.locator(".dx-header").inner_text()
-        assert "Bản đồ dxsim" in header and "dữ liệu tổng hợp" in header
+        assert "Bản đồ dxsim" in header and "dữ liệu giả lập" in header
         # the longer Vietnamese header fits its box (nothing clipped) and the map starts below it
         assert page.evaluate(
             "() => { const h = document.querySelector('.dx-header'); "

@@ -80,7 +80,7 @@ def test_vietnamese_page_from_the_run_command(vi_run: Path) -> None:
         "Nguồn dữ liệu và giấy phép",
         "Tỷ lệ dân số được phủ sóng 5G",
         "Vốn đầu tư 5G trong kỳ (tỷ đồng)",
-        "Dữ liệu tổng hợp",
+        "Dữ liệu giả lập",
         "giá trị khởi tạo",
         "1 lần lặp",
         "tháng 12/2026",

@@ -200,6 +200,18 @@ def test_wrong_type_date(tmp_path: Path) -> None:
     assert_names(error_of(p), str(p), "horizon.end_date", "'next year'", "an ISO date like 2026-01-31")
 
 
+def test_a_day_first_date_is_told_its_iso_form_once(tmp_path: Path) -> None:
+    """deadline = "30/06/2026" (how dates are written in Vietnam) read "wrong type: not an ISO date like 2026-01-31
+    (allowed: an ISO date like 2026-01-31)", and a second error followed for deadline_at_launch, a field the file
+    never wrote (provincial GIS trial). One error now, at deadline, with the date's ISO form and the type said once."""
+    body = '[[villages.campaigns]]\nname = "x"\nlaunched = 2026-01-01\ndeadline = "30/06/2026"\nvillages = ["08"]\n'
+    p = write(tmp_path, "s.toml", f'name = "x"\n{body}')
+    err = error_of(p)
+    assert_names(err, "villages.campaigns.0.deadline", "'30/06/2026'", "write it as 2026-06-30")
+    (line,) = err.lines()  # the one problem of the file
+    assert line.count("ISO date like") == 1 and "deadline_at_launch" not in line
+
+
 def test_negative_value(tmp_path: Path) -> None:
     p = write(tmp_path, "s.toml", 'name = "x"\n[crews.north]\nteams = -5\n')
     err = error_of(p)

@@ -47,6 +47,7 @@ from dxsim.i18n import (
     language,
     pgettext,
     set_language,
+    unknown_language_message,
 )
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
@@ -1908,7 +1909,7 @@ def main() -> None:
                 check_language(env_lang)
             except UnknownLanguage:
                 raise DxsimInputError(
-                    _("unknown language"), field=LANG_ENV, value=env_lang, allowed=LANG_ALLOWED
+                    unknown_language_message(env_lang), field=LANG_ENV, value=env_lang, allowed=LANG_ALLOWED
                 ) from None
         if lang is None and not os.environ.get(
             LANG_ENV
@@ -1919,7 +1920,7 @@ def main() -> None:
         _say_error(
             "error",
             DxsimInputError(
-                _("unknown language"), field="--lang", value=str(e), allowed=LANG_ALLOWED
+                unknown_language_message(str(e)), field="--lang", value=str(e), allowed=LANG_ALLOWED
             ).one_line(),
         )
         sys.exit(2)

@@ -47,6 +47,28 @@ def check_language(lang: str) -> str:
     return norm
 
 
+# what people type for a language dxsim has, by the language (the country code, the language's own name, ...)
+_LIKE = {
+    "vi": ("vn", "vie", "viet", "vietnam", "vietnamese", "tiếng việt", "tieng viet", "tiengviet"),
+    "en": ("eng", "english", "gb", "uk", "us"),
+}
+
+
+def language_like(text: str) -> str | None:
+    """The language `text` most likely means ("vn" -> "vi", the country's code typed for the language's), or None.
+    Why: `--lang vn` said "unknown language" with no hint, as a misspelt scenario key is given one."""
+    t = str(text).strip().lower()
+    return next((code for code, words in _LIKE.items() if t in words), None)
+
+
+def unknown_language_message(text: str) -> str:
+    """ "unknown language", and the language `text` most likely means when there is one (see language_like)."""
+    like = language_like(text)
+    return gettext("unknown language") + (
+        "; " + gettext("did you mean {lang}?").format(lang=repr(like)) if like else ""
+    )
+
+
 def set_language(lang: str | None, *, children: bool = False) -> str:
     """Use `lang` from now on in this context (None: back to DXSIM_LANG or English); returns the one in use.
 

@@ -28,6 +28,7 @@ import polars as pl
 
 from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
+from dxsim.results.bottlenecks import CAUSE_NOUN
 from dxsim.results.kpi_labels import is_year_kpi, kpi_label
 from dxsim.results.metrics import metric_unit
 from dxsim.results.summary import decimal_year_to_date
@@ -156,6 +157,7 @@ VALUE_LABELS = {
     "status": {**VILLAGE_STATUS, **DC_STATUS},
     "kind": DC_KIND,
     "cooling": COOLING,
+    "held_longest_by": CAUSE_NOUN,  # the causes' words, as the why-lines name them (they read "permits" in vi)
 }
 DC_REQUIRED = ("dc_id", "name", "it_mw_end", "synthetic")
 DC_LABELS = {

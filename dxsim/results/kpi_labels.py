@@ -66,7 +66,12 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "year_5g_served_90pct": (N_("Month 5G serves 90% of the population"), "year"),
     "year_5g_served_99pct": (N_("Month 5G serves 99% of the population"), "year"),
     "pop_5g_served_added_persons": (N_("People newly served by 5G (persons)"), "count"),
-    "pop_mbb_served_added_persons": (N_("People newly served by 4G or better (persons)"), "count"),
+    # a change, not an addition: 4G stays as at the start while demand grows, so it falls below 0 (provincial trial:
+    # "people newly served: -4,050,828")
+    "pop_mbb_served_added_persons": (
+        N_("Change since the start in people served by 4G or better (persons; below 0: fewer served)"),
+        "count",
+    ),
     "village_programme_committed_total_vnd_bn": (
         N_(
             "Village programme budget committed: villages it starts, campaigns it funds (public money, VND bn)"

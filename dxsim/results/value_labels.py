@@ -37,7 +37,7 @@ DC_KIND = {
     "commercial": N_("commercial"),
     "state": N_("state"),
     "project": N_("project"),
-    "internal": N_("internal (operator's own)"),
+    "internal": N_("internal (an operator's or the state's own)"),  # NDC1 is the state's (provincial trial)
 }
 COOLING = {"legacy_air": N_("legacy air"), "liquid": N_("liquid"), "modern_air": N_("modern air")}
 # support_decisions.csv `decision` (dxsim.sim.operators.surge_decision): why an operator did or did not surge

@@ -161,13 +161,26 @@ def translate(
         )
     if kind == "string_too_long" and isinstance(inp, str):
         msg = _("too long ({n} characters)").format(n=len(inp))
+    if kind.startswith("date_") and isinstance(inp, str) and (iso := _day_first_date(inp)) is not None:
+        msg += "; " + _("write it as {text} (year-month-day, without quotes)").format(text=iso)
+    allowed = ctx.get("allowed") or allowed_text(target, path)  # a custom error may say what is allowed
+    if allowed and allowed in msg:  # "wrong type: not an ISO date like ... (allowed: an ISO date like ...)"
+        allowed = None
     return DxsimInputError(
-        clean(msg) + where,
-        file=file,
-        field=field or None,
-        value=show_value(inp),
-        allowed=ctx.get("allowed") or allowed_text(target, path),  # a custom error may say what is allowed
+        clean(msg) + where, file=file, field=field or None, value=show_value(inp), allowed=allowed
     )
+
+
+def _day_first_date(text: str) -> str | None:
+    """The ISO form of a day-first date (30/06/2026, 30-06-2026, 30.6.2026: how dates are written in Vietnam), or
+    None. Why: a provincial analyst wrote deadline = "30/06/2026" and was told only that it is not an ISO date."""
+    m = re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*", text)
+    if m is None:
+        return None
+    try:
+        return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
+    except ValueError:
+        return None
 
 
 MESSAGES = {  # translated where used (gettext)

@@ -209,7 +209,13 @@ class Campaign(StrictModel):
         compare ("deadline_at_launch 2025-09-30 -> (not set): part of this move is the start state") though nothing
         changed."""
         if isinstance(data, dict) and data.get("deadline_at_launch") is None:
-            return {**data, "deadline_at_launch": data.get("deadline", cls.model_fields["deadline"].default)}
+            deadline = data.get("deadline", cls.model_fields["deadline"].default)
+            try:  # a deadline that is no date is reported once, at `deadline`, not again at deadline_at_launch
+                if not isinstance(deadline, dt.date):
+                    dt.date.fromisoformat(str(deadline))
+            except ValueError:
+                return data
+            return {**data, "deadline_at_launch": deadline}
         return data
 
     @model_validator(mode="after")
