@@ -410,6 +410,8 @@ def test_the_why_line_says_what_holds_the_capacity_short_people() -> None:
     )
     assert lines[1].startswith("4G-or-better served: 14.0% of people capacity-short at the end")
     assert "100% of them where the busy-hour load exceeds" in lines[1] and "the rest" not in lines[1]
+    # 4G-or-better's load-held are on 4G, which the model keeps as at the start: no "(sites, spectrum)" lever it lacks
+    assert "holds as at the start" in lines[1] and "spectrum" not in lines[1]
     quiet = metrics.with_columns(pl.col("value") / 100)
     assert service_lines(quiet) == []
 

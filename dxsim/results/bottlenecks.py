@@ -823,6 +823,14 @@ SHORT_LOAD_HELD = N_(
     "{layer}: {short}% of people capacity-short at the end (P50 over replications), {main}% of them where the "
     "busy-hour load exceeds the cells' capacity: more capacity where the traffic is (sites, spectrum) would relieve them"
 )
+# 4G-or-better: the short are on 4G (no 5G device, or outside their own operator's 5G), and 4G stays as at the start;
+# "sites, spectrum" named a lever the model does not have (operator RAN trial)
+SHORT_LOAD_HELD_MBB = N_(
+    "{layer}: {short}% of people capacity-short at the end (P50 over replications), {main}% of them where the "
+    "busy-hour load exceeds the cells' capacity: they are on 4G (no 5G device, or outside their own operator's 5G), "
+    "which the model holds as at the start (no 4G carriers or sites are added); more 5G sites relieve only the 5G "
+    "device users among them, a faster 5G device uptake moves more of them"
+)
 
 
 def service_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> list[str]:
@@ -841,7 +849,8 @@ def service_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
         share = min(100.0, 100.0 * edge / short)
         edge_held = share >= 50.0
         main, rest = (share, 100.0 - share) if edge_held else (100.0 - share, share)
-        text = _(SHORT_EDGE_HELD if edge_held else SHORT_LOAD_HELD).format(
+        load_held = SHORT_LOAD_HELD_MBB if layer == "mbb" else SHORT_LOAD_HELD
+        text = _(SHORT_EDGE_HELD if edge_held else load_held).format(
             layer=_(SHORT_LAYER_NAMES[layer]), short=F.number(short, 1), main=F.number(main, 0)
         )
         if round(rest) >= 1:
