@@ -27,7 +27,7 @@ from dxsim.errors import DxsimInputError
 from dxsim.maps import LAYERS, build_map
 from dxsim.maps.assets import leaflet_js
 from dxsim.maps.data import RunOutputs
-from dxsim.maps.layers import coverage_dates
+from dxsim.maps.data import coverage_dates
 from dxsim.results.writer import GENERATOR_MARK
 
 REPO = Path(__file__).resolve().parents[1]
@@ -274,9 +274,26 @@ def test_header_title_and_synthetic_disclosure(map_html, run_dir):
         f"({int(no_power['synthetic'].sum())} of the {no_power.height} without grid power)"
     )
     assert want in head and "site layer" in head
-    # the province layer is one run: its legend says so beside the P50 the report and the GeoPackage give
-    assert map_html.count("one run (replication 0); the report and results.gpkg give each province") == 1
-    assert "P50 of 2 runs" in map_html
+    # the provinces are the P50 the workbook and the GeoPackage give, and the legend and the header say so
+    assert map_html.count("each province: the P50 of 2 runs, as in the workbook and results.gpkg") >= 1
+    assert "(provinces: P50; squares, sites and villages: replication 0)" in head
+
+
+def test_province_coverage_on_the_map_is_the_geopackage_s_p50(map_html, run_dir):
+    """The map's province figures were replication 0 (Tuyên Quang 1,623 stations and 79.3% beside the workbook's and
+    the GeoPackage's 1,709 and 79.75%): a memo got two numbers for one province (provincial GIS trial). The coverage
+    the map's last date gives each province (its tooltip, to 0.1) is the `pop_covered_5g_pct_<year>` of that
+    province in the results.gpkg the same run wrote."""
+    import geopandas as gpd
+
+    shared = {m.group(1): m.group(2) for m in re.finditer(r"var (DX_COV\d+) = (.*?);\n", map_html)}
+    last = json.loads(shared[max(shared, key=lambda k: int(k[len("DX_COV") :]))])
+    end = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["horizon"]["end_date"][:4]
+    gpkg = gpd.read_file(run_dir / "results.gpkg", layer="provinces")
+    want = dict(zip(gpkg["gso34"], gpkg[f"pop_covered_5g_pct_{end}"], strict=True))
+    got = {code: float(re.search(r"5G coverage ([0-9.]+)%", tip).group(1)) for code, tip in last["t"].items()}
+    assert len(got) == 34 and set(got) == set(want)
+    assert all(abs(got[c] - round(want[c], 1)) < 1e-9 for c in got), [(c, got[c], want[c]) for c in got]
 
 
 def test_the_run_map_says_its_language(run_dir):

@@ -96,7 +96,11 @@ def _header(out: RunOutputs, notes: list[str]) -> str:
         ),
         _("seed {seed}").format(seed=esc(s.get("seed", "?"))),
         (_("{n} replication") if reps == 1 else _("{n} replications")).format(n=reps_text)
-        + (" " + _("(map shows replication 0)") if isinstance(reps, int) and reps > 1 else ""),
+        + (
+            " " + _("(provinces: P50; squares, sites and villages: replication 0)")
+            if isinstance(reps, int) and reps > 1
+            else ""
+        ),
         f"{_day(hz.get('start_date', '?'))} → {_day(hz.get('end_date', '?'))}",
     ]
     synth = [

@@ -7,6 +7,7 @@ Each table is read lazily, once, from the files `dxsim run` writes (see README "
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import tomllib
@@ -19,6 +20,7 @@ import polars as pl
 
 from dxsim.errors import DxsimInputError
 from dxsim.i18n import gettext as _
+from dxsim.results.run_files import province_levels_p50
 
 # --------------------------------------------------------------------------- the files
 FILES = {
@@ -39,12 +41,25 @@ REQUIRED_COLUMNS = {
     "metrics": ("date", "replication", "area", "metric", "value"),
     "grid": ("lon", "lat", "pop"),
 }
-# Per-province metrics the map reads (replication 0). The served shares exist only when the run modelled
-# capacity (issue 12: served + capacity-short + uncovered = 100).
+# Per-province metrics the map reads (the P50 over replications, as the workbook and results.gpkg). The served shares
+# exist only when the run modelled capacity (issue 12: served + capacity-short + uncovered = 100).
 SERVED_5G_METRICS = ("pop_5g_served_pct", "pop_5g_capacity_short_pct", "pop_5g_uncovered_pct")
 PROVINCE_METRICS = ("pop_covered_5g_pct", "stations_5g", *SERVED_5G_METRICS)
 # 5 km grid columns of the served / capacity-short split at the horizon end (persons; absent without capacity)
 GRID_SERVED_5G = ("pop_5g_served_end", "pop_5g_capacity_short_end")
+
+
+def coverage_dates(dates: list[dt.date]) -> list[tuple[dt.date, str]]:
+    """The start, each December month end, and the horizon end (deduplicated, in order)."""
+    if not dates:
+        return []
+    dates = sorted(set(dates))
+    start, end = dates[0], dates[-1]
+    chosen = {start: "start", end: "end"}
+    for d in dates:
+        if d.month == 12 and d not in chosen:
+            chosen[d] = ""
+    return [(d, chosen[d]) for d in sorted(chosen)]
 
 
 def short_reason(exc: BaseException) -> str:
@@ -223,13 +238,15 @@ class RunOutputs:
     # ------------------------------------------------------------------ metrics
     @cached_property
     def province_metrics(self) -> pl.DataFrame:
-        """Replication 0 (the lowest), provinces only: date, area and one column per PROVINCE_METRICS (null when
-        the run has no such metric, e.g. the served shares of a run without the capacity model)."""
+        """Provinces only, at the dates the map draws (the start, each December, the end): date, area and one column
+        per PROVINCE_METRICS (null when the run has no such metric, e.g. the served shares of a run without the
+        capacity model), each the P50 over replications of `results.run_files.province_levels_p50`, the figure the
+        workbook and results.gpkg give for the same province and year end."""
         p = self._need("metrics")
         empty = pl.DataFrame(
             schema={"date": pl.Date, "area": pl.Utf8, **dict.fromkeys(PROVINCE_METRICS, pl.Float64)}
         )
-        try:  # lazily: a run of many replications has a large table, the map needs replication 0 only
+        try:  # lazily: a run of many replications has a large table, the map needs a few dates of a few metrics
             m = pl.scan_parquet(p)
             missing = [c for c in REQUIRED_COLUMNS["metrics"] if c not in m.collect_schema().names()]
             if missing:
@@ -237,17 +254,13 @@ class RunOutputs:
                     p,
                     _("{name} lacks the column(s) {columns}").format(name=p.name, columns=", ".join(missing)),
                 )
-            rep0 = m.select(pl.col("replication").min()).collect().item()
-            if rep0 is None:
+            wanted = [*PROVINCE_METRICS, "pop_mbb_uncovered_pct"]  # the P50s need each state's covered share
+            prov = m.filter((pl.col("area") != "VN") & pl.col("metric").is_in(wanted))
+            dates = prov.select(pl.col("date").unique().sort()).collect()["date"].to_list()
+            if not dates:
                 return empty
-            df = (
-                m.filter(
-                    (pl.col("replication") == rep0)
-                    & (pl.col("area") != "VN")
-                    & pl.col("metric").is_in(list(PROVINCE_METRICS))
-                )
-                .select("date", "area", "metric", "value")
-                .collect()
+            df = province_levels_p50(prov, [d for d, _tag in coverage_dates(dates)]).filter(
+                pl.col("metric").is_in(list(PROVINCE_METRICS))
             )
             if df.is_empty():
                 return empty

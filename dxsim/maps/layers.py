@@ -26,7 +26,7 @@ from dxsim.i18n import N_, language
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.maps.assets import esc, js_json
-from dxsim.maps.data import GRID_SERVED_5G, SERVED_5G_METRICS, RunOutputs
+from dxsim.maps.data import GRID_SERVED_5G, SERVED_5G_METRICS, RunOutputs, coverage_dates
 from dxsim.results.value_labels import BACKHAUL
 from dxsim.results.value_labels import VILLAGE_STATUS as VILLAGE_STATUS_LABEL
 
@@ -59,6 +59,22 @@ class MapContext:
         if name not in self.shared:
             self.shared[name] = js_json(obj)
         return name
+
+    @property
+    def reps(self) -> int:
+        """The run's replications (1 when summary.json does not say)."""
+        n = self.out.summary.get("reps")
+        return n if isinstance(n, int) and n > 0 else 1
+
+    @property
+    def province_basis(self) -> str:
+        """What a province's figure on the map is: the P50 over the replications, as the workbook and results.gpkg
+        give it (RunOutputs.province_metrics), or the one run."""
+        if self.reps > 1:
+            return _("each province: the P50 of {n} runs, as in the workbook and results.gpkg").format(
+                n=self.reps
+            )
+        return _("the run's one replication")
 
 
 @dataclass(frozen=True)
@@ -197,19 +213,6 @@ COVERAGE_LABEL = {
 }
 
 
-def coverage_dates(dates: list[dt.date]) -> list[tuple[dt.date, str]]:
-    """The start, each December month end, and the horizon end (deduplicated, in order)."""
-    if not dates:
-        return []
-    dates = sorted(set(dates))
-    start, end = dates[0], dates[-1]
-    chosen = {start: "start", end: "end"}
-    for d in dates:
-        if d.month == 12 and d not in chosen:
-            chosen[d] = ""
-    return [(d, chosen[d]) for d in sorted(chosen)]
-
-
 def _served_lines(rec: dict[str, Any]) -> list[tuple[str, str]]:
     """Popup rows of a province's 5G served / capacity-short / uncovered shares (none without capacity)."""
     vals = [rec.get(m) for m in SERVED_5G_METRICS]
@@ -253,7 +256,7 @@ def build_coverage(ctx: MapContext) -> LayerOut:
                     ]
                 )
                 + '<div class="dx-ascii">'
-                + _("replication 0 of the run")
+                + esc(ctx.province_basis)
                 + "</div></div>"
             )
         label = _(COVERAGE_LABEL[tag]).format(date=_month(d))
@@ -275,11 +278,10 @@ def build_coverage(ctx: MapContext) -> LayerOut:
         "coverage_5g",
         active=True,
     )
-    reps = ctx.out.summary.get("reps")
-    # a province read off the map is one run, not the P50 the files give
-    if isinstance(reps, int) and reps > 1:
-        note = _("one run (replication 0); the report and results.gpkg give each province's P50 of {n} runs")
-        legend = legend[: -len("</div>")] + f'<div class="dx-note">{esc(note.format(n=reps))}</div></div>'
+    # a province read off the map is the P50 the workbook and results.gpkg give (it was replication 0: two numbers
+    # for one province in a memo, provincial trial)
+    if ctx.reps > 1:
+        legend = legend[: -len("</div>")] + f'<div class="dx-note">{esc(ctx.province_basis)}</div></div>'
     return LayerOut(overlays, legend)
 
 
@@ -500,7 +502,7 @@ def build_served(ctx: MapContext) -> LayerOut:
                         (_("province code"), esc(code)),
                     ]
                 )
-                + f'<div class="dx-ascii">{esc(definition)}; {rep0}</div></div>'
+                + f'<div class="dx-ascii">{esc(definition)}; {esc(ctx.province_basis)}</div></div>'
             )
         prov = ctx.share("DX_PROV", out.provinces)
         data = ctx.share("DX_SERVED_PROV", {"c": colours, "t": tips, "p": pops})

@@ -215,8 +215,8 @@ THREE_STATES = (
 def province_year_table(metrics: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
     """Per province, metric and year end: the P50 over replications of the year's value (long form).
 
-    Levels are read at the year end; FLOW_METRICS are summed over that year's months. The P50 is the
-    lower median (an observed value, as in summary.json), taken per cell: two columns of one province
+    Levels are read at the year end (province_levels_p50); FLOW_METRICS are summed over that year's months. The P50
+    is the lower median (an observed value, as in summary.json), taken per cell: two columns of one province
     may come from different replications, except a share and its complement (COMPLEMENT_OF). Columns: area, date
     (the year end), metric, value. One lazy query: only the year-end levels and the flows are read (the filters go
     into the scan), with the area and metric codes as categories, so memory grows with the year-end values, not
@@ -233,15 +233,6 @@ def province_year_table(metrics: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
     )
     flows = pl.col("metric").is_in(list(FLOW_METRICS))
     coded = [pl.col("area").cast(pl.Categorical), pl.col("metric").cast(pl.Categorical)]
-    at_ends = lf.filter(~flows & pl.col("date").is_in(ends))
-    mbb_covered = at_ends.filter(pl.col("metric") == "pop_mbb_uncovered_pct").with_columns(
-        pl.lit(MBB_COVERED).alias("metric"), (100.0 - pl.col("value")).alias("value")
-    )
-    levels = (
-        pl.concat([at_ends, mbb_covered])
-        .with_columns(coded)
-        .select("replication", "area", "metric", pl.col("date").alias("end"), "value")
-    )
     sums = (
         lf.filter(flows)
         .with_columns(coded)
@@ -252,13 +243,34 @@ def province_year_table(metrics: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
         .group_by("replication", "area", "metric", "end")
         .agg(pl.col("value").sort_by("date"))
         .with_columns(pl.col("value").list.sum())
-    )
-    table = (
-        pl.concat([levels, sums])
         .group_by("area", "end", "metric")
         .agg(pl.col("value").quantile(0.5, interpolation="lower"))
         .with_columns(pl.col("area").cast(pl.String), pl.col("metric").cast(pl.String))
         .rename({"end": "date"})
+        .collect()
+    )
+    levels = province_levels_p50(lf.filter(~flows), ends)
+    return pl.concat([levels, sums.select(levels.columns)]).sort("area", "date", "metric")
+
+
+def province_levels_p50(metrics: pl.LazyFrame | pl.DataFrame, dates: list[dt.date]) -> pl.DataFrame:
+    """Per province, level metric and date (of `dates`): the P50 over replications (lower median), a share's
+    complement (COMPLEMENT_OF) and the three service states (THREE_STATES) made consistent. Columns: area, date,
+    metric, value. The one P50 of a province's levels: the workbook, the GeoPackage and the map's provinces read it,
+    so a province's figure is the same in each (the map showed replication 0: 1,623 stations beside the
+    workbook's 1,709; provincial trial)."""
+    coded = [pl.col("area").cast(pl.Categorical), pl.col("metric").cast(pl.Categorical)]
+    at = metrics.lazy().filter((pl.col("area") != NATIONAL_CODE) & pl.col("date").is_in(dates))
+    mbb_covered = at.filter(pl.col("metric") == "pop_mbb_uncovered_pct").with_columns(
+        pl.lit(MBB_COVERED).alias("metric"), (100.0 - pl.col("value")).alias("value")
+    )
+    table = (
+        pl.concat([at, mbb_covered])
+        .with_columns(coded)
+        .group_by("area", "date", "metric")
+        .agg(pl.col("value").quantile(0.5, interpolation="lower"))
+        .with_columns(pl.col("area").cast(pl.String), pl.col("metric").cast(pl.String))
+        .select("area", pl.col("date").cast(pl.Date), "metric", "value")
         .sort("area", "date", "metric")
         .collect()
     )
