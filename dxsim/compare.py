@@ -1600,6 +1600,39 @@ def _p50(result: CompareResult, kpi: str, scenario: str) -> float | None:
     return q["p50"][0] if q.height else None
 
 
+SCOPE_DIFFERS = N_("its villages differ ({base} -> {option} in scope): not the same campaign to compare")
+
+
+def scope_change(result: CompareResult, kpi: str, scenario: str) -> tuple[float, float] | None:
+    """(baseline, option) P50 villages in scope of the campaign a campaign KPI belongs to, when they differ; else
+    None (also for the scope row itself and for a KPI that is no campaign's).
+
+    Why: a Tuyên Quang campaign listed before the two 2025 campaigns took their Tuyên Quang villages (485 -> 230,
+    117 -> 99 in scope), and compare showed the 2025 campaigns' "villages left at the deadline 115 -> 98" and their
+    last village 3 months sooner as effects of the option: the same name counting other villages (provincial
+    trial). Such a delta has no number; the cell and compare.csv's note say why."""
+    m = CAMPAIGN_RE.match(kpi)
+    if m is None or kpi.endswith("_villages_in_scope") or scenario == result.baseline:
+        return None
+    scope = f"campaign_{m.group(1)}_villages_in_scope"
+    base, option = _p50(result, scope, result.baseline), _p50(result, scope, scenario)
+    if base is None or option is None or not (_finite(base) and _finite(option)) or base == option:
+        return None
+    return base, option
+
+
+def scope_note(result: CompareResult, kpi: str, scenario: str, translate: bool = True) -> str | None:
+    """SCOPE_DIFFERS filled in (translated, or in English for compare.csv), or None (see scope_change)."""
+    change = scope_change(result, kpi, scenario)
+    if change is None:
+        return None
+    text = _(SCOPE_DIFFERS) if translate else SCOPE_DIFFERS
+    return text.format(
+        base=F.number(change[0], 0) if translate else f"{change[0]:g}",
+        option=F.number(change[1], 0) if translate else f"{change[1]:g}",
+    )
+
+
 REACHED_BASELINE_NEVER = N_("reached; the baseline never does")
 NEVER_REACHED_BASELINE_DOES = N_("never reached; the baseline does")
 
@@ -1638,6 +1671,8 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
             result, kpi, scenario
         ):  # nothing to compare with
             return _("n/a")
+        if (scope := scope_note(result, kpi, scenario)) is not None:  # a campaign counting other villages
+            return scope
         if unit == DATE_UNIT and neither_reaches(result, kpi, scenario):
             # paired, two dates never reached differ by 0; "0 mo" would read as "the same date"
             return _(NEITHER_REACHES)
@@ -1914,10 +1949,15 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
             if result.kinds.get(r["kpi"]) != "incremental"
             and (_lacks_kpi(result, r["kpi"], s) or _lacks_kpi(result, r["kpi"], result.baseline))
         }
+        rescoped = {
+            (r["kpi"], s): note
+            for s in result.options
+            if (note := scope_note(result, r["kpi"], s, translate=False)) is not None
+        }
         for s in result.options:
             row[f"delta_{s}"] = (
                 None
-                if s in neither or s in lacking
+                if s in neither or s in lacking or (r["kpi"], s) in rescoped
                 else _days(days.quantile(s, r["kpi"], 0.5))
                 if is_date
                 else _num(r[f"delta_{s}"])
@@ -1933,6 +1973,7 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
             {(r["kpi"], s): NEITHER_REACHES for s in neither}
             | {(r["kpi"], s): NOT_IN_BOTH for s in lacking}
             | one_side
+            | rescoped
             | result.verdicts
         )
         row["note"] = "; ".join(f"{s}: {why[(r['kpi'], s)]}" for s in result.options if (r["kpi"], s) in why)

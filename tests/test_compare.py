@@ -1194,6 +1194,34 @@ def test_an_option_that_redefines_served_is_judged_by_the_people_served_at_the_e
     assert result.verdicts[(kpi, "rate25")] == "adds less"
 
 
+def test_a_campaign_whose_villages_an_option_took_has_no_delta_but_says_why() -> None:
+    """A Tuyên Quang campaign listed before the 2025 campaigns takes their Tuyên Quang villages: with_power_2025_09
+    goes from 485 to 230 in scope, and its "villages left at the deadline" 115 -> 98 read as the option's effect
+    (provincial trial). A campaign row whose scope differs has no delta; the cell and compare.csv's note give both
+    scopes. The scope row itself keeps its delta (-255), and a campaign whose scope is the same keeps all of them."""
+    from dxsim.compare import ScenarioRun, _cell, _tabulate, csv_frames
+
+    def kpis(scope: float, left: float, other_left: float) -> dict[str, float]:
+        return {
+            "campaign_wp_villages_in_scope": scope,
+            "campaign_wp_villages_left_at_deadline": left,
+            "campaign_np_villages_in_scope": 117.0,
+            "campaign_np_villages_left_at_deadline": other_left,
+        }
+
+    base = ScenarioRun("base", Path("b.toml"), "", {r: kpis(485.0, 115.0, 10.0) for r in range(3)})
+    opt = ScenarioRun("opt", Path("o.toml"), "", {r: kpis(230.0, 98.0, 8.0) for r in range(3)})
+    result = _tabulate([base, opt], 0, 1, 3, [], None)
+    left = "campaign_wp_villages_left_at_deadline"
+    cell = _cell(result, left, "villages", "value", "opt", True)
+    assert cell == "its villages differ (485 -> 230 in scope): not the same campaign to compare"
+    assert _cell(result, "campaign_wp_villages_in_scope", "villages", "value", "opt", True) == "-255"
+    assert _cell(result, "campaign_np_villages_left_at_deadline", "villages", "value", "opt", True) == "-2"
+    rows = {r["kpi"]: r for r in csv_frames(result)["compare.csv"].iter_rows(named=True)}
+    assert rows[left]["delta_opt"] is None and "485 -> 230 in scope" in rows[left]["note"]
+    assert float(rows["campaign_np_villages_left_at_deadline"]["delta_opt"]) == -2.0
+
+
 def test_what_an_option_changes_says_when_a_field_is_not_read() -> None:
     """An option that sets the envelope's totals with the envelope off: "What each option changes" says the model
     does not read them (compare.ignored, from scenario.resolved.disabled_by), in the Markdown and the terminal."""
