@@ -445,6 +445,14 @@ def test_base_load_grows_yearly_and_spills_to_free_capacity():
     assert m.opex_vnd_bn_cum > 0 and m.energy_mwh_cum > 0
 
 
+def test_ordinary_load_without_room_is_kept_as_unmet_by_hand():
+    """OLD alone: 10 MW, 6.5 MW of ordinary load growing 15% each 1 January for 5 Januaries wants 6.5 x 1.15^5 =
+    13.07 MW; 10 fit, and the 3.07 MW left is the unmet demand the run now reports (dc_ordinary_load_unmet_mw)."""
+    m, fleet, _t = run(params([]))
+    assert fleet.base_it_mw.sum() == pytest.approx(10.0)
+    assert m.base_unmet_mw == pytest.approx(6.5 * 1.15**5 - 10.0)
+
+
 # --------------------------------------------------------------------------- validation
 
 

@@ -132,6 +132,33 @@ def test_gpus_over_rack_density_peak_and_the_line_by_hand() -> None:
     assert rack_density_line(base) == ""
 
 
+def test_ordinary_demand_without_room_kpi_and_line_by_hand() -> None:
+    """Ordinary data-centre demand without room: 0, 0, 30, 60 MW and 0, 10, 20, 40 MW at four month ends: peaks 60
+    and 40 MW (the KPI); the line's P50s (the lower of two): up to 40 MW, first month February (the lower of March
+    and February), last April."""
+    from dxsim.results.bottlenecks import bottleneck_filter, ordinary_load_line
+    from dxsim.results.summary import compute_kpis
+
+    unmet = {0: [0.0, 0.0, 30.0, 60.0], 1: [0.0, 10.0, 20.0, 40.0]}
+    base = gpu_table({0: 100.0, 1: 100.0})
+    extra = pl.DataFrame(
+        [
+            (d, rep, "VN", "dc_ordinary_load_unmet_mw", unmet[rep][k])
+            for rep in (0, 1)
+            for k, d in enumerate(sorted(base["date"].unique().to_list()))
+        ],
+        schema=empty_metrics().schema,
+        orient="row",
+    )
+    metrics = pl.concat([base, extra])
+    assert compute_kpis(metrics)["dc_ordinary_load_unmet_mw_peak"] == {0: 60.0, 1: 40.0}
+    line = ordinary_load_line(metrics.filter(bottleneck_filter()))
+    assert line.startswith(
+        "data centres: up to 40 MW of ordinary (non-AI) IT demand found no room (2026-02 to 2026-04"
+    ), line
+    assert ordinary_load_line(base) == ""
+
+
 def test_gpus_held_by_an_import_cap_kpi_and_line_by_hand() -> None:
     """GPUs held for a later year's import allowance: 0, 0, 400, 400 and 0, 100, 100, 0 at four month ends: GPU-months
     800 and 200; the line's P50s (the lower of two) say 100 at most, February to March, 200 GPU-months."""

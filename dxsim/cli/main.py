@@ -631,6 +631,7 @@ COMPUTE_ROWS = [
     "gpu_months_stranded",
     "gpu_months_held_by_import_cap",
     "gpus_over_rack_density_peak",
+    "dc_ordinary_load_unmet_mw_peak",
     "year_gpus_15x_start",
     "year_gpt4_scale_run_fits",
     "gpu_pflops_bf16_end",

@@ -212,6 +212,7 @@ def bottleneck_filter() -> pl.Expr:
             STRANDED_METRIC,
             IMPORT_CAP_METRIC,
             RACK_DENSITY_METRIC,
+            UNMET_ORDINARY_METRIC,
             SHORT_VILLAGES_METRIC,
             *(m for pair in SHORT_LAYERS.values() for m in pair),
         ]
@@ -620,6 +621,7 @@ def summary_lines(
             import_cap_line(metrics, start, end),
             stranded_line(metrics, start, end),
             rack_density_line(metrics, start, end),
+            ordinary_load_line(metrics, start, end),
         )
         if line
     ]
@@ -675,13 +677,13 @@ def campaign_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
 
 STRANDED_METRIC = "gpus_stranded"  # GPUs delivered without free data-centre power (dxsim.sim.compute.gpus)
 IMPORT_CAP_METRIC = "gpus_held_by_import_cap"  # GPUs waiting for a later year's import allowance
-RACK_DENSITY_METRIC = (
-    "gpus_over_rack_density"  # GPUs whose servers draw more than their hall's racks are built for
-)
+# GPUs whose servers draw more than their hall's racks are built for; ordinary DC demand without free capacity (MW)
+RACK_DENSITY_METRIC = "gpus_over_rack_density"
+UNMET_ORDINARY_METRIC = "dc_ordinary_load_unmet_mw"
 
 
 def _gpus_held(metrics: pl.DataFrame, metric: str, start: Any, end: Any) -> dict[str, str] | None:
-    """{peak, first, last, months} of a national GPU count that holds GPUs back (the metric), each the P50 over the
+    """{peak, first, last, months} of a national quantity held back (the metric: GPUs, or MW of demand), each the P50 over the
     replications of that replication's own peak, first and last month with any, and GPU-months; None when none were
     held. Why P50s: a mean path put its figures beside the KPI table's P50s on the same screen, and they differed."""
     nat = _period(metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == metric)), start, end)
@@ -751,6 +753,22 @@ def rack_density_line(metrics: pl.DataFrame, start: Any = None, end: Any = None)
         "GPUs: up to {peak} run in halls whose racks are built for less than their servers draw ({first} to {last}, "
         "{months} GPU-months; P50 over replications): the model places GPUs by power and assumes those halls "
         "retrofitted (rear-door or liquid cooling) at no cost; AI halls (liquid cooling) avoid it"
+    ).format(**held)
+
+
+def ordinary_load_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
+    """'data centres: up to 95 MW of ordinary (non-AI) demand found no room (...)' when the yearly growth of the
+    ordinary IT load found no free capacity, or "".
+
+    Why: with no grid headroom and 200,000 B200, GPUs took the free MW and ordinary demand stopped at 186 MW against
+    the 281 MW its growth gave, with no metric and no line; only the stranded GPUs were said (data-centre trial)."""
+    held = _gpus_held(metrics, UNMET_ORDINARY_METRIC, start, end)
+    if held is None:
+        return ""
+    return _(
+        "data centres: up to {peak} MW of ordinary (non-AI) IT demand found no room ({first} to {last}; P50 over "
+        "replications): GPUs and the load already there hold the capacity built, so new capacity, not customers, "
+        "limits it"
     ).format(**held)
 
 

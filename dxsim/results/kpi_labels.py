@@ -161,6 +161,10 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "gpus_installed_end": (N_("High-performance GPUs powered at the end"), "count"),
     "gpus_stranded_end": (N_("GPUs stranded without power at the end"), "count"),
     "gpus_stranded_peak": (N_("GPUs stranded without power, the most at any month end"), "count"),
+    "dc_ordinary_load_unmet_mw_peak": (
+        N_("Ordinary (non-AI) data-centre demand without room, the most at any month end (MW)"),
+        "count",
+    ),
     "gpus_over_rack_density_peak": (
         N_("GPUs in halls whose racks are built for less than their servers draw, the most at any month end"),
         "count",
@@ -213,6 +217,7 @@ COMPUTE_KPI_NAMES = (
     "gpu_months_stranded",
     "gpu_months_held_by_import_cap",
     "gpus_over_rack_density_peak",
+    "dc_ordinary_load_unmet_mw_peak",
     "gpu_pflops_bf16_end",
     "year_dc_1gw",
     "year_dc_1_4gw_singapore",

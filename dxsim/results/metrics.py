@@ -78,6 +78,7 @@ METRICS: dict[str, str] = {
     "gpus_installed": "GPUs powered and running in a data centre, all models (GPUs; VN and province)",
     "gpus_installed_high_performance": "of which high-performance (A100 class and above, the seed's '<2,000' count) (GPUs; VN)",
     "gpus_stranded": "GPUs delivered but without free data-centre power (GPUs; VN)",
+    "dc_ordinary_load_unmet_mw": "Ordinary (non-AI) data-centre IT demand that found no free IT capacity after its yearly growth (GPUs and the load already there hold the rest): it waits for new capacity (MW; VN)",
     "gpus_over_rack_density": "Running GPUs whose 8-GPU server draws more IT kW than a rack of their data centre is built for (commissioned IT MW / racks): the model places GPUs by power and assumes such halls retrofitted (rear-door or liquid cooling), not costed (GPUs; VN)",
     "gpus_held_by_import_cap": "GPUs past their lead time whose delivery waits for the next calendar year's import allowance (compute.gpus.supply_shock.import_cap_gpus_per_year) (GPUs; VN)",
     "gpu_pflops_bf16": "dense BF16 compute of the installed GPUs (PFLOPS; VN)",

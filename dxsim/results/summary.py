@@ -264,6 +264,8 @@ def compute_kpis(metrics: pl.DataFrame, rows: NationalRows | None = None) -> dic
         "gpu_months_held_by_import_cap": sum_by_replication(nat, "gpus_held_by_import_cap"),
         # placed by power alone: servers denser than their hall's racks run on an assumed, uncosted retrofit
         "gpus_over_rack_density_peak": max_by_replication(nat, "gpus_over_rack_density"),
+        # ordinary demand GPUs and the built capacity crowd out: it grows each January whether there is room or not
+        "dc_ordinary_load_unmet_mw_peak": max_by_replication(nat, "dc_ordinary_load_unmet_mw"),
         "gpu_pflops_bf16_end": at("gpu_pflops_bf16", last),
         "year_dc_1gw": rows.first_date_reaching("dc_it_capacity_mw", 1000.0),
         "year_dc_1_4gw_singapore": rows.first_date_reaching("dc_it_capacity_mw", 1400.0),

@@ -465,6 +465,7 @@ class Monitor:
                 "gpus_installed_high_performance": float(cr.gpus.high_performance_installed),
                 "gpus_stranded": float(cr.gpus.stranded_gpus),
                 "gpus_over_rack_density": float(cr.gpus.gpus_over_rack_density),
+                "dc_ordinary_load_unmet_mw": float(cr.dcs.base_unmet_mw),
                 "gpus_held_by_import_cap": float(cr.gpus.held_by_cap),
                 "gpu_pflops_bf16": float(cr.gpus.pflops_bf16),
                 "gpu_a100_equivalents": float(cr.gpus.a100_equivalents),

@@ -416,9 +416,11 @@ class DataCentreModel:
             year += 1
 
     def grow_base(self, factor: float) -> None:
-        """Ordinary IT load x factor nationally: in place where it fits, the rest where IT capacity is free."""
+        """Ordinary IT load x factor nationally: in place where it fits, the rest where IT capacity is free; what fits
+        nowhere is kept as unmet demand, which grows with the rest (it is demand: it was carried flat, so a year of
+        no room understated the next year's)."""
         f = self.fleet
-        want = float(f.base_it_mw.sum()) * factor + self.base_unmet_mw
+        want = (float(f.base_it_mw.sum()) + self.base_unmet_mw) * factor
         f.grow_base_load(factor)
         spill = want - float(f.base_it_mw.sum())
         free = np.maximum(f.it_mw - f.base_it_mw - f.gpu_it_mw, 0.0)
