@@ -159,6 +159,32 @@ def test_ordinary_demand_without_room_kpi_and_line_by_hand() -> None:
     assert ordinary_load_line(base) == ""
 
 
+def test_idle_gpus_line_by_hand() -> None:
+    """GPU utilisation over 14 month ends, the start's left out, the last 12 averaged: replication 0 at 20% and
+    replication 1 at 30% for the last 12 (the P50 of two is the lower, 20%): under 50%, the line says demand binds.
+    At 60% and 70% it says nothing."""
+    import datetime as dt
+
+    from dxsim.results.bottlenecks import bottleneck_filter, idle_gpus_line
+
+    dates = [dt.date(2029, 10, 31), dt.date(2029, 11, 30)] + [
+        dt.date(2030, m, 28 if m == 2 else 30 if m in (4, 6, 9, 11) else 31) for m in range(1, 13)
+    ]
+
+    def table(busy: dict[int, float]) -> pl.DataFrame:
+        rows = [
+            (d, r, "VN", "gpu_utilization_pct", 99.0 if k < 2 else v)
+            for r, v in busy.items()
+            for k, d in enumerate(dates)
+        ]
+        return pl.DataFrame(rows, schema=empty_metrics().schema, orient="row")
+
+    line = idle_gpus_line(table({0: 20.0, 1: 30.0}).filter(bottleneck_filter()))
+    assert line.startswith("GPUs: 20% busy over the last 12 months (P50 over replications)"), line
+    assert "more GPUs would wait idle" in line
+    assert idle_gpus_line(table({0: 60.0, 1: 70.0})) == ""
+
+
 def test_gpus_held_by_an_import_cap_kpi_and_line_by_hand() -> None:
     """GPUs held for a later year's import allowance: 0, 0, 400, 400 and 0, 100, 100, 0 at four month ends: GPU-months
     800 and 200; the line's P50s (the lower of two) say 100 at most, February to March, 200 GPU-months."""

@@ -50,7 +50,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.kpi_labels import OPERATOR_NAMES
 from dxsim.results.metrics import PROGRAMME_COMMITTED_METRIC
-from dxsim.results.summary import kpi_quantiles
+from dxsim.results.summary import final_year_mean_by_replication, kpi_quantiles
 
 ROLLOUT_REGIONS = ("north", "central", "south")
 ROLLOUT_CAUSES = ("targets", "business_case", "budget", "permits", "equipment", "deliveries", "crews", "plan")
@@ -213,6 +213,7 @@ def bottleneck_filter() -> pl.Expr:
             IMPORT_CAP_METRIC,
             RACK_DENSITY_METRIC,
             UNMET_ORDINARY_METRIC,
+            GPU_BUSY_METRIC,
             SHORT_VILLAGES_METRIC,
             *(m for pair in SHORT_LAYERS.values() for m in pair),
         ]
@@ -622,6 +623,7 @@ def summary_lines(
             stranded_line(metrics, start, end),
             rack_density_line(metrics, start, end),
             ordinary_load_line(metrics, start, end),
+            idle_gpus_line(metrics, start, end),
         )
         if line
     ]
@@ -680,6 +682,10 @@ IMPORT_CAP_METRIC = "gpus_held_by_import_cap"  # GPUs waiting for a later year's
 # GPUs whose servers draw more than their hall's racks are built for; ordinary DC demand without free capacity (MW)
 RACK_DENSITY_METRIC = "gpus_over_rack_density"
 UNMET_ORDINARY_METRIC = "dc_ordinary_load_unmet_mw"
+GPU_BUSY_METRIC = "gpu_utilization_pct"  # busy GPU-days over GPU-days available in the month (%)
+# below this share of their time busy over the last 12 months, the GPUs are said to wait for demand (dxsim convention:
+# half the fleet idle; an AI cloud plans on ~70-80% busy, so this flags a fleet bought well ahead of its demand)
+IDLE_GPUS_BELOW_PCT = 50.0
 
 
 def _gpus_held(metrics: pl.DataFrame, metric: str, start: Any, end: Any) -> dict[str, str] | None:
@@ -770,6 +776,29 @@ def ordinary_load_line(metrics: pl.DataFrame, start: Any = None, end: Any = None
         "replications): GPUs and the load already there hold the capacity built, so new capacity, not customers, "
         "limits it"
     ).format(**held)
+
+
+def idle_gpus_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
+    """'GPUs: 20% busy over the last 12 months (P50 over replications): AI demand, not GPUs or power, limits the
+    compute used; more GPUs would wait idle' when the fleet is busy less than IDLE_GPUS_BELOW_PCT of its time, or "".
+
+    Why: 53,414 bn VND of GPUs 20% busy in the last year and the why-lines said nothing of GPUs unless some were
+    stranded (data-centre trial): which constraint binds is demand."""
+    nat = _period(
+        metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == GPU_BUSY_METRIC)), start, end
+    )
+    if nat.height == 0:
+        return ""
+    busy = kpi_quantiles(
+        {"busy": final_year_mean_by_replication(nat, GPU_BUSY_METRIC)}, nat["replication"].n_unique()
+    )
+    pct = busy["busy"]
+    if pct is None or not math.isfinite(float(pct)) or float(pct) >= IDLE_GPUS_BELOW_PCT:
+        return ""
+    return _(
+        "GPUs: {pct} busy over the last 12 months (P50 over replications): AI demand, not GPUs or power, limits the "
+        "compute used; more GPUs would wait idle"
+    ).format(pct=F.percent(float(pct), 0))
 
 
 def import_cap_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
