@@ -732,6 +732,35 @@ def test_a_band_without_a_link_budget_is_refused_and_the_schema_offers_only_thos
     assert line.count(allowed) == 1, line
 
 
+def test_a_gpu_model_in_another_case_is_the_catalogue_s_and_a_near_miss_is_named(tmp_path: Path) -> None:
+    """model = "b200" was refused as unknown beside the catalogue's B200 (data-centre trial): any case, a hyphen or
+    spaces now name the catalogue's model (the resolved scenario says B200); "H20O" is refused with "did you mean
+    'H200'?"; a phase of 50 MW with racks = 0 is refused (no power density)."""
+    from dxsim.scenario import load_scenario
+
+    order = '[[compute.gpus.extra_orders]]\norganisation = "M"\nmodel = "{m}"\ngpus = 10\norder_date = 2026-06-01\n'
+    ok = write(
+        tmp_path / "b.toml", f'extends = "{BASELINE.as_posix()}"\nname = "b"\n{order.format(m="b-200")}'
+    )
+    assert load_scenario(ok).compute.gpus.extra_orders[0].model == "B200"
+    bad = write(
+        tmp_path / "h.toml", f'extends = "{BASELINE.as_posix()}"\nname = "h"\n{order.format(m="H20O")}'
+    )
+    line = one_line_error(
+        dxsim("validate", str(bad)), "h.toml", "compute.gpus.extra_orders.0.model", "'H20O'"
+    )
+    assert "did you mean 'H200'?" in line
+    racks = write(
+        tmp_path / "r.toml",
+        f'extends = "{BASELINE.as_posix()}"\nname = "r"\n[[compute.datacentres.extra_projects]]\nproject_id = "R"\n'
+        'operator = "x"\ngso34 = "01"\nstatus = "announced"\ncooling = "liquid"\n'
+        "phases = [{ it_mw = 50, racks = 0, target_date = 2028-01-01 }]\n",
+    )
+    one_line_error(
+        dxsim("validate", str(racks)), "r.toml", "compute.datacentres.extra_projects.0.phases.0.racks", "0"
+    )
+
+
 ORDER = '[[compute.gpus.extra_orders]]\norganisation = "Ministry"\nmodel = "B200"\ngpus = 1000\norder_date = 2026-06-01\n'
 
 

@@ -108,13 +108,14 @@ def test_validate_and_run_print_the_note(tmp_path: Path) -> None:
 
 
 def test_validate_notes_what_the_horizon_does_not_reach(tmp_path: Path) -> None:
-    """An envelope line typed 2035, a GPU order after the horizon and a campaign due after it validated "ok" (finance
-    and provincial trials); a list that replaced a default list (one province survey for the two sourced ones: 602
+    """An envelope line typed 2035, a GPU order after the horizon, state data-centre money for 2040 and a campaign due
+    after it validated "ok" (finance, data-centre and provincial trials); a list that replaced a default list (one province survey for the two sourced ones: 602
     villages became 369) did too. validate now notes each, and still says ok (exit 0)."""
     f = scenario_file(
         tmp_path,
         "[budget]\nenabled = true\ntotal_vnd_bn = { 2030 = 10, 2035 = 5000 }\n"
         '[[compute.gpus.extra_orders]]\norganisation = "M"\nmodel = "B200"\ngpus = 10\norder_date = 2031-06-01\n'
+        "[compute.datacentres.public_investment_vnd_bn]\n2040 = 5000\n"
         '[[villages.campaigns]]\nname = "db"\nlaunched = 2026-01-01\ndeadline = 2035-06-30\n'
         '[[villages.layer.province_surveys]]\ngso34 = "11"\nvillages_with_power = 20\nas_of = 2025-06-30\n'
         'source = "a survey"\n',
@@ -129,6 +130,8 @@ def test_validate_notes_what_the_horizon_does_not_reach(tmp_path: Path) -> None:
         "spends none of it (a 5G support window after the horizon pays after it)",
         "compute.gpus.extra_orders.0.order_date = 2031-06-01: after the horizon's end 2030-12-31: the run never "
         "receives these 10 GPUs",
+        "compute.datacentres.public_investment_vnd_bn.2040 = 5000: the year lies outside the horizon (2025-10-31 to "
+        "2030-12-31): the run commits none of it",
         "villages.campaigns lists 1 in place of the 2 of the defaults (a list replaces the default list; `dxsim show` "
         "prints them: list them all to keep them)",
         "villages.layer.province_surveys lists 1 in place of the 2 of the defaults (a list replaces the default list; "

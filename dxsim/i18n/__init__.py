@@ -65,7 +65,7 @@ def unknown_language_message(text: str) -> str:
     """ "unknown language", and the language `text` most likely means when there is one (see language_like)."""
     like = language_like(text)
     return gettext("unknown language") + (
-        "; " + gettext("did you mean {lang}?").format(lang=repr(like)) if like else ""
+        "; " + gettext("did you mean {name}?").format(name=repr(like)) if like else ""
     )
 
 

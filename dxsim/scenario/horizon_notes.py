@@ -45,6 +45,16 @@ def unreached_inputs(sc: Scenario) -> list[str]:
                 )
     gpus = sc.compute.gpus
     if sc.compute.enabled:
+        # state data-centre money buys a phase on 1 January of its year: a year outside the horizon buys nothing in
+        # the run, and public_investment_vnd_bn.2040 in a run to 2030 validated "ok" (data-centre trial)
+        for year, vnd_bn in sorted(sc.compute.datacentres.public_investment_vnd_bn.items()):
+            if vnd_bn > 0 and (year < start.year or year > end.year):
+                lines.append(
+                    _(
+                        "compute.datacentres.public_investment_vnd_bn.{year} = {total}: the year lies outside the "
+                        "horizon ({start} to {end}): the run commits none of it"
+                    ).format(year=year, total=f"{vnd_bn:g}", start=start.isoformat(), end=end.isoformat())
+                )
         for i, order in enumerate(gpus.all_orders):
             if order.order_date > end:
                 lines.append(

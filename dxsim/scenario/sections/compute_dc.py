@@ -416,8 +416,9 @@ class PhaseSpec(StrictModel):
     )
     racks: float | None = Field(
         None,
-        description="Racks of the phase (default: it_mw / kW per rack of the cooling class).",
-        ge=0,
+        description="Racks of the phase (default: it_mw / kW per rack of the cooling class); > 0: a phase of IT MW "
+        "with no racks has no power density (racks = 0 on 50 MW was accepted, data-centre trial).",
+        gt=0,
         le=1_000_000,
         json_schema_extra={"x-unit": "racks", "x-source": "planner input"},
     )

@@ -16,6 +16,8 @@ Seed facts (../shared/seed_facts.md, 2g): fewer than 2,000 high-performance GPUs
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -75,14 +77,20 @@ class GpuOrder(StrictModel):
     @field_validator("model")
     @classmethod
     def _known_model(cls, v: str) -> str:
+        """The catalogue's name of the model, written in any case or with a hyphen or spaces ("b200", "B-200": the
+        catalogue's B200); an unknown one is refused with the nearest name when one is close ("H20O": H200)."""
         models = catalogue_models()
-        if v not in models:
-            raise ValueError(
-                _("unknown GPU model {model}; allowed: {models}").format(
-                    model=repr(v), models=", ".join(models)
-                )
-            )
-        return v
+        if v in models:
+            return v
+        canonical = {re.sub(r"[\s-]", "", m).upper(): m for m in models}
+        hit = canonical.get(re.sub(r"[\s-]", "", str(v)).upper())
+        if hit is not None:
+            return hit
+        near = difflib.get_close_matches(str(v).upper(), list(models), n=1, cutoff=0.6)
+        raise ValueError(
+            _("unknown GPU model {model}; allowed: {models}").format(model=repr(v), models=", ".join(models))
+            + ("; " + _("did you mean {name}?").format(name=repr(near[0])) if near else "")
+        )
 
     @field_validator("order_date")
     @classmethod
