@@ -76,7 +76,15 @@ import polars as pl
 
 from dxsim._version import __version__
 from dxsim.errors import DxsimInputError
-from dxsim.execution import KpiTask, chunks, execute_kpis, replication_workers, run_tasks, year_end_tags
+from dxsim.execution import (
+    CampaignProbe,
+    KpiTask,
+    chunks,
+    execute_kpis,
+    replication_workers,
+    run_tasks,
+    year_end_tags,
+)
 from dxsim.calibration import shown_day
 from dxsim.execution.pool import pool_size
 from dxsim.execution.worlds import WORLD_SOURCES
@@ -563,6 +571,8 @@ class ScenarioRun:
     held_metrics: pl.DataFrame | None = (
         None  # national held-back shares and crew utilisation, all replications
     )
+    # the campaigns the scenario declares (None: not known); another's counted here has values too (campaign_probes)
+    campaigns: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -721,6 +731,24 @@ def check_compare(
     return est
 
 
+def campaign_probes(scenarios: Sequence[Any]) -> list[tuple[CampaignProbe, ...]]:
+    """Per scenario, the campaigns other scenarios declare and it does not (each from the first scenario declaring it,
+    with that scenario's whole list, whose order decides its villages): counted there on the same villages at the
+    same deadline (`dxsim.execution.kpis.campaign_probe_kpis`), so a campaign's rows have a value in every column."""
+    first: dict[str, CampaignProbe] = {}
+    for sc in scenarios:
+        listed = (
+            tuple(c.model_dump(mode="json") for c in sc.villages.campaigns) if sc.villages.enabled else ()
+        )
+        for c in sc.villages.campaigns if sc.villages.enabled else []:
+            first.setdefault(c.name, CampaignProbe(c.name, listed))
+    out = []
+    for sc in scenarios:
+        own = {c.name for c in sc.villages.campaigns} if sc.villages.enabled else set()
+        out.append(tuple(p for name, p in first.items() if name not in own) if sc.villages.enabled else ())
+    return out
+
+
 def costliest_source(a: str, b: str) -> str:
     """Of two tasks' world sources (:data:`dxsim.execution.worlds.WORLD_SOURCES`), the one that cost the most time:
     a scenario whose world one worker built and another read from memory says "built", as its prepare_s does."""
@@ -805,6 +833,7 @@ def compare_scenarios(
         {"prepare_s": 0.0, "replications_s": 0.0, "world_cached": True, "world_source": "memory"}
         for _ in scenario_files
     ]
+    probes = campaign_probes(scenarios)
     tasks = []
     for i, sc in enumerate(scenarios):
         # in this process one replication a task, so progress moves with each; on a pool a few per task
@@ -817,6 +846,7 @@ def compare_scenarios(
                     seed,
                     tuple(c),
                     tuple(code for code, _name in areas),
+                    probes[i],
                 )
             )
     if n and scheduler is None:
@@ -854,6 +884,7 @@ def compare_scenarios(
                 {r: kpis[i][r] for r in sorted(kpis[i])},
                 timing[i],
                 pl.concat(frames) if frames else None,
+                tuple(c.name for c in sc.villages.campaigns) if sc.villages.enabled else (),
             )
         )
     h = base_sc.horizon
@@ -1600,6 +1631,24 @@ def _p50(result: CompareResult, kpi: str, scenario: str) -> float | None:
     return q["p50"][0] if q.height else None
 
 
+NO_CAMPAIGN_HERE = N_("same villages, no campaign")
+NO_CAMPAIGN_NOTE = N_("no such campaign: its villages counted at its deadline")
+
+
+def probed_campaign(result: CompareResult, kpi: str, scenario: str) -> bool:
+    """Whether the value is another scenario's campaign counted on the same villages in this one, which does not
+    declare it (`campaign_probes`): shown, with a word, so it is not read as this scenario's own campaign."""
+    m = CAMPAIGN_RE.match(kpi)
+    run = next((r for r in result.runs if r.name == scenario), None)
+    return (
+        m is not None
+        and run is not None
+        and run.campaigns is not None
+        and m.group(1) not in run.campaigns
+        and not _lacks_kpi(result, kpi, scenario)
+    )
+
+
 SCOPE_DIFFERS = N_("its villages differ ({base} -> {option} in scope): not the same campaign to compare")
 
 
@@ -1713,6 +1762,8 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
     if result.reps > 1 and q["p10"] != q["p90"]:
         low = fmt_value(q["p10"], unit, missing=missing, scale=scale)
         mid += f" ({low}–{fmt_value(q['p90'], unit, missing=missing, scale=scale)})"
+    if probed_campaign(result, kpi, scenario):
+        mid += " [" + _(NO_CAMPAIGN_HERE) + "]"
     return mid
 
 
@@ -1969,14 +2020,20 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
             for s in result.options
             if is_date and row[f"delta_{s}"] is None and (note := one_side_reaches(result, r["kpi"], s))
         }
+        probed = {
+            (r["kpi"], s): NO_CAMPAIGN_NOTE for s in result.scenarios if probed_campaign(result, r["kpi"], s)
+        }
         why = (
-            {(r["kpi"], s): NEITHER_REACHES for s in neither}
+            probed
+            | {(r["kpi"], s): NEITHER_REACHES for s in neither}
             | {(r["kpi"], s): NOT_IN_BOTH for s in lacking}
             | one_side
             | rescoped
             | result.verdicts
         )
-        row["note"] = "; ".join(f"{s}: {why[(r['kpi'], s)]}" for s in result.options if (r["kpi"], s) in why)
+        row["note"] = "; ".join(
+            f"{s}: {why[(r['kpi'], s)]}" for s in result.scenarios if (r["kpi"], s) in why
+        )
         t_rows.append(row)
     q_rows = []
     for r in result.quantiles.iter_rows(named=True):

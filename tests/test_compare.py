@@ -1222,6 +1222,53 @@ def test_a_campaign_whose_villages_an_option_took_has_no_delta_but_says_why() ->
     assert float(rows["campaign_np_villages_left_at_deadline"]["delta_opt"]) == -2.0
 
 
+def test_a_campaign_only_the_option_declares_is_counted_on_the_same_villages_in_the_baseline(
+    tmp_path: Path,
+) -> None:
+    """A Tuyên Quang campaign (its 273 villages, deadline 2026-06-30) only the option declares showed "-" in the
+    baseline column, and the planner counted by hand the baseline's villages still without signal at that deadline
+    (provincial trial). compare counts the same villages in the baseline: by hand, replication 0 of the baseline run
+    through the API, its Tuyên Quang villages (gso34 08) without signal on day (2026-06-30 - start); the cell says it
+    is no campaign there, and the option's delta is the campaign's effect (with 10 line crews and 20 site teams more
+    in the north and gensets, fewer villages are left at the deadline)."""
+    from dxsim.compare import _cell, csv_frames
+    from dxsim.geo import load_country
+    from dxsim.sim.model import run_replication
+    from dxsim.sim.world import prepare_world
+
+    option = _write(
+        tmp_path / "tq.toml",
+        f'extends = "{SCEN / "baseline.toml"}"\nname = "tq"\n[horizon]\nend_date = {END}\n'
+        '[[villages.campaigns]]\nname = "tq_2026"\nlaunched = 2026-01-01\ndeadline = 2026-06-30\nvillages = ["08"]\n'
+        'funded_by_programme_budget = false\ntemporary_power = "genset"\n'
+        "[villages.campaigns.extra_utility_teams]\nnorth = 10\n[villages.campaigns.extra_operator_teams]\nnorth = 20\n"
+        '[[villages.campaigns]]\nname = "with_power_2025_09"\nlaunched = 2025-07-01\ndeadline = 2025-09-30\n'
+        'villages = "with_power"\nfunded_by_programme_budget = false\n'
+        '[[villages.campaigns]]\nname = "no_power_2025_11"\nlaunched = 2025-07-01\ndeadline = 2025-11-30\n'
+        'villages = "no_power"\nfunded_by_programme_budget = false\n',
+    )
+    base = _write(
+        tmp_path / "base.toml",
+        f'extends = "{SCEN / "baseline.toml"}"\nname = "base"\n[horizon]\nend_date = {END}\n',
+    )
+    result = compare_scenarios([base, option], reps=1)
+    left = "campaign_tq_2026_villages_left_at_deadline"
+    sc = load_scenario(base)
+    world = prepare_world(sc, load_country())
+    res = run_replication(world, 0, seed=sc.seed)
+    tq = (world.villages.table["gso34"] == "08").to_numpy()
+    day = (dt.date(2026, 6, 30) - sc.horizon.start_date).days
+    signal = np.nan_to_num(res.village_signal_day, nan=np.inf)
+    assert result.row("campaign_tq_2026_villages_in_scope")["base"] == tq.sum() == 273
+    assert result.row(left)["base"] == float((tq & (signal > day)).sum())
+    assert result.row(left)["base"] + result.row("campaign_tq_2026_villages_done_by_deadline")["base"] == 273
+    assert result.row(left)["delta_tq"] < 0  # the campaign leaves fewer without signal at its deadline
+    assert _cell(result, left, "villages", "value", "base", False).endswith("[same villages, no campaign]")
+    assert "[" not in _cell(result, left, "villages", "value", "tq", False)
+    rows = {r["kpi"]: r for r in csv_frames(result)["compare.csv"].iter_rows(named=True)}
+    assert rows[left]["note"].startswith("base: no such campaign: its villages counted at its deadline")
+
+
 def test_what_an_option_changes_says_when_a_field_is_not_read() -> None:
     """An option that sets the envelope's totals with the envelope off: "What each option changes" says the model
     does not read them (compare.ignored, from scenario.resolved.disabled_by), in the Markdown and the terminal."""

@@ -46,6 +46,7 @@ killed ``dxsim sweep --workers 2`` left both workers (~440 MB each) and the trac
 
 from dxsim.execution.kpis import (
     COMPUTE_KPIS,
+    CampaignProbe,
     CORE_KPIS,
     SERVED_KPIS,
     VILLAGE_KPIS,
@@ -76,6 +77,7 @@ from dxsim.execution.worlds import WorldCache, country, effective_scenario, proc
 
 __all__ = [
     "COMPUTE_KPIS",
+    "CampaignProbe",
     "CORE_KPIS",
     "SERVED_KPIS",
     "VILLAGE_KPIS",

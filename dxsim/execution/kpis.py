@@ -7,8 +7,10 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from dxsim.execution.worlds import WorldCache, effective_scenario, process_world_cache
@@ -17,7 +19,10 @@ from dxsim.results.summary import NationalRows, compute_kpis, per_replication_kp
 from dxsim.results.villages import campaign_kpis, last_village_kpi
 from dxsim.scenario.schema import OPERATORS
 from dxsim.sim.calendar import month_ends
+from dxsim.errors import DxsimInputError
+from dxsim.scenario.sections.villages_campaigns import Campaign
 from dxsim.sim.model import run_replication
+from dxsim.sim.villages.setup import campaign_scopes
 from dxsim.sim.support import programmes
 
 
@@ -236,8 +241,60 @@ def province_kpis(
     return out
 
 
+@dataclass(frozen=True)
+class CampaignProbe:
+    """A campaign another scenario of a compare declares (`name`, with that scenario's whole campaign list, in its
+    order, as dicts), counted in a scenario that does not declare it: the same villages at the same deadline."""
+
+    name: str
+    campaigns: tuple[dict[str, Any], ...]
+
+
+def campaign_probe_kpis(world: Any, res: Any, probes: Sequence[CampaignProbe]) -> dict[str, float]:
+    """For each probe: `campaign_<name>_villages_in_scope`, `_villages_done_by_deadline` and
+    `_villages_left_at_deadline` of the villages the campaign takes in its own scenario's list, applied to this run's
+    village layer (`campaign_scopes`), on air by its deadline or not in this run; nothing when the deadline lies
+    outside the horizon, the run has no villages, or the list selects nothing here.
+
+    Why: compare showed a Tuyên Quang campaign's 25 villages left at its deadline beside "-" in the baseline, which
+    has no such campaign, and the planner computed the baseline's 95 of the same villages by hand (provincial
+    trial): the campaign's effect is the difference, and now a row of its own."""
+    out: dict[str, float] = {}
+    vw = getattr(world, "villages", None)
+    signal = getattr(res, "village_signal_day", None)
+    if vw is None or signal is None:
+        return out
+    h = world.scenario.horizon
+    span = float((h.end_date - h.start_date).days)
+    for probe in probes:
+        campaigns = [Campaign.model_validate(c) for c in probe.campaigns]
+        try:
+            scopes = campaign_scopes(campaigns, vw.table)
+        except (
+            DxsimInputError
+        ):  # another village layer, whose villages the list's order leaves this one none of
+            continue
+        k = next((i for i, c in enumerate(campaigns) if c.name == probe.name), None)
+        if k is None:
+            continue
+        deadline = float((campaigns[k].deadline - h.start_date).days)
+        if not 0.0 <= deadline <= span:
+            continue
+        scope = scopes[k][1]
+        on_air = np.nan_to_num(np.asarray(signal, dtype=np.float64), nan=np.inf) <= deadline
+        prefix = f"campaign_{probe.name}_"
+        out[prefix + "villages_in_scope"] = float(scope.sum())
+        out[prefix + "villages_done_by_deadline"] = float((scope & on_air).sum())
+        out[prefix + "villages_left_at_deadline"] = float((scope & ~on_air).sum())
+    return out
+
+
 def replication_kpis(
-    world: Any, res: Any, replication: int, provinces: Sequence[str] = ()
+    world: Any,
+    res: Any,
+    replication: int,
+    provinces: Sequence[str] = (),
+    campaign_probes: Sequence[CampaignProbe] = (),
 ) -> dict[str, float]:
     """Flat KPI dict of one replication (the summary.json definitions; NaN = not reached / not defined).
 
@@ -312,6 +369,7 @@ def replication_kpis(
     out.update(province_kpis(res.metrics, provinces, ends))
     if world.villages is not None:
         out.update(province_village_counts(world.villages.table, provinces))
+    out.update(campaign_probe_kpis(world, res, campaign_probes))
     return out
 
 
@@ -339,11 +397,13 @@ def run_scenario_kpis(
     on_replication: Callable[[int], None] | None = None,
     on_metrics: Callable[[int, Any], None] | None = None,
     provinces: Sequence[str] = (),
+    campaign_probes: Sequence[CampaignProbe] = (),
 ) -> tuple[dict[int, dict[str, float]], dict[str, Any]]:
     """KPIs of replications `range(reps)` (or the given indices) of one scenario, with the common `seed`.
 
     `on_metrics(replication, metrics)` sees each replication's metrics table before it is dropped
-    (compare keeps the few rows it needs from it). `provinces`: gso34 codes whose KPIs are added (`province_kpis`).
+    (compare keeps the few rows it needs from it). `provinces`: gso34 codes whose KPIs are added (`province_kpis`);
+    `campaign_probes`: campaigns of other scenarios counted here (`campaign_probe_kpis`).
 
     Returns ({replication: {kpi: value}}, timing {prepare_s, replications_s, world_cached, world_source}):
     `world_cached`, the world was in this process's memory; `world_source`, one of
@@ -358,7 +418,7 @@ def run_scenario_kpis(
     t0 = time.perf_counter()
     for rep in indices:
         res = run_replication(world, int(rep), seed=int(seed), end_cells=False)
-        out[int(rep)] = replication_kpis(world, res, int(rep), provinces)
+        out[int(rep)] = replication_kpis(world, res, int(rep), provinces, campaign_probes)
         if on_metrics:
             on_metrics(int(rep), res.metrics)
         del res

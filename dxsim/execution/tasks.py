@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from dxsim.execution.kpis import run_scenario_kpis
+from dxsim.execution.kpis import CampaignProbe, run_scenario_kpis
 from dxsim.execution.worlds import process_world_cache
 from dxsim.results.bottlenecks import bottleneck_rows
 from dxsim.results.spool import MetricsSpool
@@ -118,6 +118,9 @@ class KpiTask:
     seed: int
     replications: tuple[int, ...]
     provinces: tuple[str, ...] = ()  # gso34 codes whose KPIs come back too (compare --province)
+    campaign_probes: tuple[
+        CampaignProbe, ...
+    ] = ()  # other scenarios' campaigns counted here (the same villages)
 
 
 def execute_kpis(task: KpiTask) -> dict[str, Any]:
@@ -131,6 +134,7 @@ def execute_kpis(task: KpiTask) -> dict[str, Any]:
         task.replications,
         on_metrics=lambda rep, m: held.__setitem__(rep, bottleneck_rows(m)),
         provinces=task.provinces,
+        campaign_probes=task.campaign_probes,
     )
     return {
         "run_id": task.run_id,

@@ -45,6 +45,9 @@ class ReplicationResult:
     village_started_day: np.ndarray | None = None
     village_power_day: np.ndarray | None = None
     village_connected_day: np.ndarray | None = None
+    village_signal_day: np.ndarray | None = (
+        None  # on air (NaN: not yet); a campaign counts villages left by it
+    )
     village_grid_day: np.ndarray | None = (
         None  # the village's grid line energised (NaN: none built, or not yet)
     )
@@ -114,6 +117,7 @@ def run_replication(
         res.village_started_day = vp.started_day.copy()
         res.village_power_day = vp.power_day.copy()
         res.village_connected_day = vp.connected_day.copy()
+        res.village_signal_day = vp.signal_day.copy()
         res.village_grid_day = vp.grid_day.copy()
         res.village_temp_power = vp.temp_power.copy()
         res.village_held_days = vp.held_by_village(clock.horizon_days)
