@@ -201,6 +201,34 @@ def test_gpus_over_their_hall_s_rack_density_are_counted_by_hand() -> None:
         assert gm.gpus_over_rack_density == over, (model_name, hint)
 
 
+def test_gpus_placed_outside_their_hint_move_there_when_it_opens_before_later_orders() -> None:
+    """The state's GPUs arrived before the state hall opened, stayed in other halls for good, and enterprises' later
+    GPUs filled the state hall (data-centre trial). By hand: dc0 (the hint) has 0 MW, dc1 2.6 MW; 1,000 H100 (1.27 MW)
+    hinted to dc0 go to dc1 (1.33 MW left). dc0 commissions 2 MW on day 40. An unhinted order of 1,000 on day 45 would
+    take dc0 (2.0 MW free, the most), leaving the hinted ones out for good; now the hinted 1,000 move first (dc0 0.73
+    MW left, dc1 2.6), and the new 1,000 go to dc1."""
+    cat = GpuCatalogue([spec()])
+    fleet = dcfleet([0.0, 2.6])
+    day45 = START + dt.timedelta(days=45)
+    cfg = gpus_cfg([order(1000, hint="dc0", org="State"), order(1000, when=day45, org="Firm")])
+    env, gm = model(cfg, cat, fleet)
+    env.run(until=1.0)
+    assert list(fleet.gpus) == [0.0, 1000.0]
+
+    def commission():
+        yield env.timeout(40)
+        fleet.commission(0, 2.0, 100)
+
+    env.process(commission())
+    env.run(until=46.0)
+    state = next(lot for lot in gm.lots if lot.organisation == "State")
+    firm = next(lot for lot in gm.lots if lot.organisation == "Firm")
+    assert list(state.per_dc) == [1000.0, 0.0] and list(firm.per_dc) == [0.0, 1000.0]
+    assert list(fleet.gpus) == [1000.0, 1000.0]
+    assert fleet.gpu_it_mw == pytest.approx([1.27, 1.27])
+    assert [e[1] for e in gm.events].count("moved_to_hint") == 1
+
+
 def test_shipped_h100_at_1_275_kw(cat: GpuCatalogue) -> None:
     fleet = dcfleet([1.0])
     env, gm = model(gpus_cfg(), cat, fleet, start_fleet=[entry(1000)])

@@ -59,7 +59,8 @@ class GpuOrder(StrictModel):
     dc_hint: str | None = Field(
         None,
         description="Where they should go: a data-centre id or a gso34 province code "
-        "(e.g. '01' Ha Noi, '79' Ho Chi Minh City); other data centres take what does not fit.",
+        "(e.g. '01' Ha Noi, '79' Ho Chi Minh City); other data centres take what does not fit, until the hint has "
+        "room: they then move there, before later deliveries are placed.",
         max_length=100,
     )
     public_share_pct: float = param(

@@ -53,6 +53,9 @@ class _Lot:
     in_service_day: float
     retire_day: float
     retired: bool = False
+    hint: str = (
+        ""  # where they should go (an order's dc_hint): placed elsewhere, they move there when it has room
+    )
 
     @property
     def n(self) -> int:
@@ -252,11 +255,12 @@ class GpuModel:
         in_service_day: float,
         retire_day: float,
         kind: str,
+        hint: str = "",
     ) -> int:
         n = int(round(per_dc.sum()))
         if n <= 0:
             return 0
-        lot = _Lot(organisation, model, per_dc, in_service_day, retire_day)
+        lot = _Lot(organisation, model, per_dc, in_service_day, retire_day, hint=hint)
         self.lots.append(lot)
         self.installed_by_model[model] += n
         if self.pool is not None:
@@ -285,7 +289,9 @@ class GpuModel:
                 self.events.append((now, "retired_before_start", e.organisation, e.model, e.gpus, ""))
                 continue
             per_dc = self._place(e.model, e.gpus, e.dc_hint)
-            placed = self._power_on(e.organisation, e.model, per_dc, in_service, retire, "start_placed")
+            placed = self._power_on(
+                e.organisation, e.model, per_dc, in_service, retire, "start_placed", e.dc_hint
+            )
             self._strand(e.organisation, e.model, e.gpus - placed, e.dc_hint, in_service, retire)
         return
         yield  # pragma: no cover  (a generator: runs at time 0 as a SimPy process)
@@ -340,8 +346,9 @@ class GpuModel:
         self.public_capex_vnd_bn_cum += capex * o.public_share_pct / 100.0
         self.events.append((now, "delivered", o.organisation, o.model, n, ""))
         hint = o.dc_hint or ""
+        self.move_to_hints()  # GPUs waiting elsewhere for their hinted data centre go first
         per_dc = self._place(o.model, n, hint)
-        placed = self._power_on(o.organisation, o.model, per_dc, now, now + self.life_days, "placed")
+        placed = self._power_on(o.organisation, o.model, per_dc, now, now + self.life_days, "placed", hint)
         self._strand(o.organisation, o.model, n - placed, hint, now, now + self.life_days)
 
     def _retire(self, lot: _Lot) -> Generator[simpy.Event, Any, None]:
@@ -357,6 +364,53 @@ class GpuModel:
             self.pool.retire(n)
         self.events.append((float(self.env.now), "retired", lot.organisation, lot.model, n, ""))
 
+    def move_to_hints(self) -> int:
+        """Move running GPUs placed outside their hint (no room there when they came) into it, where it now has free
+        IT power, first placed first; returns the GPUs moved. Runs each month and before each delivery is placed,
+        so a hall that opens is first the GPUs' that were meant for it.
+
+        Why: the state's 24,000 B200 arrived before the state's AI hall opened and stayed in Viettel's halls for good,
+        while enterprises' later H200 filled the state hall (data-centre trial)."""
+        moved = 0
+        for lot in self.lots:
+            if lot.retired or not lot.hint:
+                continue
+            mask = self._hint_mask(lot.hint)
+            if mask is None or not mask.any():
+                continue
+            away = np.where(mask, 0.0, lot.per_dc)
+            n_away = int(round(away.sum()))
+            if n_away <= 0:
+                continue
+            kw = self.cat[lot.model].it_kw_per_gpu
+            ai = (
+                self.fleet.ai_hall
+                if self.cat[lot.model].high_performance and self.fleet.ai_hall.any()
+                else None
+            )
+            into = np.zeros(self.fleet.n)
+            for halls in ([mask & ai] if ai is not None else []) + [mask]:
+                rest = n_away - int(round(into.sum()))
+                if rest > 0 and halls.any():
+                    into += self.fleet.place_gpus(rest, kw, halls)
+            n_in = int(round(into.sum()))
+            if n_in <= 0:
+                continue
+            # take them from the other data centres in table order (place_gpus has already added them in the hint)
+            left, out = float(n_in), np.zeros(self.fleet.n)
+            for i in np.flatnonzero(away > 0):
+                take = min(float(away[i]), left)
+                out[i], left = take, left - take
+                if left <= 0:
+                    break
+            self.fleet.remove_gpus(out, kw)
+            lot.per_dc = lot.per_dc - out + into
+            moved += n_in
+            self.events.append(
+                (float(self.env.now), "moved_to_hint", lot.organisation, lot.model, n_in, lot.hint)
+            )
+        return moved
+
     def retry_stranded(self) -> int:
         """Write off stranded GPUs past their life, then place the rest in delivery order. Returns GPUs placed."""
         now = float(self.env.now)
@@ -370,7 +424,7 @@ class GpuModel:
                 continue
             per_dc = self._place(s.model, s.n, s.hint)
             placed = self._power_on(
-                s.organisation, s.model, per_dc, now, s.writeoff_day, "placed_from_stranded"
+                s.organisation, s.model, per_dc, now, s.writeoff_day, "placed_from_stranded", s.hint
             )
             if placed:
                 self.stranded_by_model[s.model] -= placed
@@ -388,6 +442,7 @@ class GpuModel:
             if nxt > self.clock.horizon_days:
                 return
             yield env.timeout(nxt - float(env.now))
+            self.move_to_hints()
             if self.stranded:
                 self.retry_stranded()
 
