@@ -731,19 +731,29 @@ def _gpus_held(metrics: pl.DataFrame, metric: str, start: Any, end: Any) -> dict
     }
 
 
+def _held_line(metrics: pl.DataFrame, metric: str, text: str, start: Any, end: Any) -> str:
+    """`text` (an English msgid with {peak}, {first}, {last}, {months}) filled from `_gpus_held` of the metric, or
+    "" when nothing was held: the one shape of the GPU and data-centre lines below."""
+    held = _gpus_held(metrics, metric, start, end)
+    return "" if held is None else _(text).format(**held)
+
+
 def stranded_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
     """'GPUs: up to 161,112 stranded without free data-centre power (2026-04 to 2029-11, 4,848,082 GPU-months; P50
     over replications)' (as the KPIs gpus_stranded_peak and gpu_months_stranded), or "" when none were.
 
     Why: 200,000 B200 ordered in 2026 left ~150,000 unpowered for three and a half years while the KPI of GPUs stranded
     *at the end* read 0 and no line said what held the GPU fleet back."""
-    held = _gpus_held(metrics, STRANDED_METRIC, start, end)
-    if held is None:
-        return ""
-    return _(
-        "GPUs: up to {peak} stranded without free data-centre power ({first} to {last}, {months} GPU-months; P50 over "
-        "replications): data-centre MW, not purchases, limits the running fleet"
-    ).format(**held)
+    return _held_line(
+        metrics,
+        STRANDED_METRIC,
+        N_(
+            "GPUs: up to {peak} stranded without free data-centre power ({first} to {last}, {months} GPU-months; P50 over "
+            "replications): data-centre MW, not purchases, limits the running fleet"
+        ),
+        start,
+        end,
+    )
 
 
 def rack_density_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
@@ -752,14 +762,17 @@ def rack_density_line(metrics: pl.DataFrame, start: Any = None, end: Any = None)
 
     Why: GPUs go wherever IT power is free, so 30,000 B200 (14.3 kW a server) "fitted" old air-cooled halls of
     6.65 kW racks and no line said that this assumes a retrofit nobody pays for (data-centre trial)."""
-    held = _gpus_held(metrics, RACK_DENSITY_METRIC, start, end)
-    if held is None:
-        return ""
-    return _(
-        "GPUs: up to {peak} run in halls whose racks are built for less than their servers draw ({first} to {last}, "
-        "{months} GPU-months; P50 over replications): the model places GPUs by power and assumes those halls "
-        "retrofitted (rear-door or liquid cooling) at no cost; AI halls (liquid cooling) avoid it"
-    ).format(**held)
+    return _held_line(
+        metrics,
+        RACK_DENSITY_METRIC,
+        N_(
+            "GPUs: up to {peak} run in halls whose racks are built for less than their servers draw ({first} to {last}, "
+            "{months} GPU-months; P50 over replications): the model places GPUs by power and assumes those halls "
+            "retrofitted (rear-door or liquid cooling) at no cost; AI halls (liquid cooling) avoid it"
+        ),
+        start,
+        end,
+    )
 
 
 def ordinary_load_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
@@ -768,14 +781,17 @@ def ordinary_load_line(metrics: pl.DataFrame, start: Any = None, end: Any = None
 
     Why: with no grid headroom and 200,000 B200, GPUs took the free MW and ordinary demand stopped at 186 MW against
     the 281 MW its growth gave, with no metric and no line; only the stranded GPUs were said (data-centre trial)."""
-    held = _gpus_held(metrics, UNMET_ORDINARY_METRIC, start, end)
-    if held is None:
-        return ""
-    return _(
-        "data centres: up to {peak} MW of ordinary (non-AI) IT demand found no room ({first} to {last}; P50 over "
-        "replications): GPUs and the load already there hold the capacity built, so new capacity, not customers, "
-        "limits it"
-    ).format(**held)
+    return _held_line(
+        metrics,
+        UNMET_ORDINARY_METRIC,
+        N_(
+            "data centres: up to {peak} MW of ordinary (non-AI) IT demand found no room ({first} to {last}; P50 over "
+            "replications): GPUs and the load already there hold the capacity built, so new capacity, not customers, "
+            "limits it"
+        ),
+        start,
+        end,
+    )
 
 
 def idle_gpus_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
@@ -805,13 +821,16 @@ def import_cap_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -
     """'GPUs: up to 12,000 held back by the import cap (...)' when a yearly import allowance
     (compute.gpus.supply_shock.import_cap_gpus_per_year) pushed deliveries into later years, or "". Why: a cap on
     imports could not be modelled (AI-compute trial); now it can, the run says when it is what binds."""
-    held = _gpus_held(metrics, IMPORT_CAP_METRIC, start, end)
-    if held is None:
-        return ""
-    return _(
-        "GPUs: up to {peak} held back by the import cap ({first} to {last}, {months} GPU-months; P50 over "
-        "replications): the yearly import allowance, not orders or data-centre power, sets when they arrive"
-    ).format(**held)
+    return _held_line(
+        metrics,
+        IMPORT_CAP_METRIC,
+        N_(
+            "GPUs: up to {peak} held back by the import cap ({first} to {last}, {months} GPU-months; P50 over "
+            "replications): the yearly import allowance, not orders or data-centre power, sets when they arrive"
+        ),
+        start,
+        end,
+    )
 
 
 def last_p50s(
