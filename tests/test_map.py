@@ -279,6 +279,31 @@ def test_header_title_and_synthetic_disclosure(map_html, run_dir):
     assert "(provinces: P50; squares, sites and villages: replication 0)" in head
 
 
+def test_the_archipelagos_are_named_where_the_boundaries_draw_them(map_html):
+    """The map drew Hoàng Sa and Trường Sa without names (provincial GIS trial): each is named once on the basemap, at
+    a point within the provinces' outline's bounds (the map's extent), and a browser draws both (test_map_browser)."""
+    from dxsim.maps.build import ARCHIPELAGOS
+
+    m = re.search(r"DX\.places\(\w+, (\[.*?\]\])\);", map_html)
+    places = json.loads(m.group(1))
+    assert [p[2] for p in places] == ["Hoàng Sa archipelago (Viet Nam)", "Trường Sa archipelago (Viet Nam)"]
+    prov = json.loads(re.search(r"var DX_PROV = (\{.*?\});\n", map_html).group(1))
+    points = np.array(
+        [
+            xy
+            for f in prov["features"]
+            for xy in np.asarray(_coords(f["geometry"]["coordinates"])).reshape(-1, 2)
+        ]
+    )
+    for lat, lon, _name in ARCHIPELAGOS:  # an island the outline draws lies within ~1 degree of the label
+        assert np.hypot(points[:, 0] - lon, points[:, 1] - lat).min() < 1.0, _name
+
+
+def _coords(c):  # type: ignore[no-untyped-def]
+    """Every [lon, lat] pair of a GeoJSON coordinates array, flattened."""
+    return [c] if isinstance(c[0], (int, float)) else [xy for part in c for xy in _coords(part)]
+
+
 def test_province_coverage_on_the_map_is_the_geopackage_s_p50(map_html, run_dir):
     """The map's province figures were replication 0 (Tuyên Quang 1,623 stations and 79.3% beside the workbook's and
     the GeoPackage's 1,709 and 79.75%): a memo got two numbers for one province (provincial GIS trial). The coverage

@@ -77,6 +77,8 @@ def test_vi_page_static(vi_html: str) -> None:
     tips = re.findall(r"Phủ sóng 5G (\S+) dân số", vi_html)
     assert tips and all(re.fullmatch(r"\d{1,3}(,\d)?%|–", t) for t in tips)
     assert 'DX.setup("vi-VN",' in vi_html  # JS formats numbers in the Vietnamese locale
+    # the two archipelagos the boundaries draw are named, as Vietnam's maps name them (they were drawn unnamed)
+    assert "Quần đảo Hoàng Sa (Việt Nam)" in vi_html and "Quần đảo Trường Sa (Việt Nam)" in vi_html
     assert not MOJIBAKE.search(vi_html.replace("\\u003c", "<"))
     assert external_references(vi_html) == []
 

@@ -112,6 +112,9 @@ html, body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sa
 .dx-pop td { padding: 0 6px 0 0; vertical-align: top; }
 .dx-pop td:first-child { color: #555; white-space: nowrap; }
 .dx-ascii { color: #666; }
+.leaflet-tooltip.dx-place { background: none; border: none; box-shadow: none; padding: 0; color: #4a4a4a;
+  font-size: 11px; font-style: italic; white-space: nowrap; text-shadow: 0 0 2px #fff; }
+.leaflet-tooltip.dx-place::before { display: none; }
 /* a phone: the header scrolls (its second line, the synthetic-data warning, was cut off), and the legend and the
    layer control share the height instead of overlapping */
 @media (max-width: 600px) {
@@ -253,6 +256,13 @@ var DX = (function () {
       onEachFeature: function (f, l) { l.bindTooltip(f.properties.tip, {sticky: true}); }
     }).addTo(map);
   }
+  function places(map, items) {  // fixed place names on the basemap: [lat, lon, escaped text] (no marker)
+    var p = pane(map, 'dxPlaces', 430);
+    items.forEach(function (t) {
+      map.openTooltip(L.tooltip({permanent: true, direction: 'right', className: 'dx-place', pane: p,
+        interactive: false}).setLatLng([t[0], t[1]]).setContent(t[2]));
+    });
+  }
   function choropleth(map, g, prov, d) {
     L.geoJSON(prov, {
       style: function (f) {
@@ -321,7 +331,8 @@ var DX = (function () {
       g.addLayer(m);
     }
   }
-  return {setup: setup, tr: tr, fmt: fmt, cls: cls, group: group, init: init, base: base, choropleth: choropleth,
+  return {setup: setup, tr: tr, fmt: fmt, cls: cls, group: group, init: init, base: base, places: places,
+          choropleth: choropleth,
           squares: squares, counts: counts, points: points, groups: groups};
 })();
 """

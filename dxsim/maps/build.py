@@ -12,6 +12,7 @@ from jinja2 import Template
 
 from dxsim._version import __version__
 from dxsim.errors import DxsimInputError
+from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n import language
@@ -288,7 +289,8 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
             f"{mname}.attributionControl.setPrefix('Leaflet');\n"
             f"{mname}.attributionControl.addAttribution({js_json(esc(_attribution(out)))});\n"
             f"L.control.scale({{imperial: false}}).addTo({mname});\n"
-            f"DX.base({mname}, DX_PROV);"
+            f"DX.base({mname}, DX_PROV);\n"
+            f"DX.places({mname}, {js_json([[lat, lon, esc(_(name))] for lat, lon, name in ARCHIPELAGOS])});"
         ),
         name="dx_base",
     )
@@ -308,6 +310,16 @@ def _with_lang(page: str) -> str:
     too: a bare `<html>` leaves the language to the reader's browser, whose Vietnamese voice then reads the English
     map (report.html has always said `lang="en"`)."""
     return page.replace("<html>", f'<html lang="{esc(language())}">', 1)
+
+
+# The two archipelagos the province boundaries draw (Hoàng Sa in Đà Nẵng, Trường Sa in Khánh Hòa), named on the
+# basemap as Vietnam's maps name them: the map drew them unnamed (provincial GIS trial). (lat, lon): the
+# archipelagos' usual reference points, 16°30'N 112°00'E and 10°00'N 114°20'E (en.wikipedia.org, Paracel Islands and
+# Spratly Islands).
+ARCHIPELAGOS = (
+    (16.5, 112.0, N_("Hoàng Sa archipelago (Viet Nam)")),
+    (10.0, 114.333, N_("Trường Sa archipelago (Viet Nam)")),
+)
 
 
 def _attribution(out: RunOutputs) -> str:
