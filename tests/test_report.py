@@ -606,7 +606,12 @@ def test_plans_of_a_run_of_several_replications_are_their_p50_with_the_band(run_
         ("5G stations", "stations_5g", 68_457),
         ("5G population coverage (%)", "pop_covered_5g_pct", 90.0),
     ):
-        fmt = (lambda v: f"{v:,.0f}") if metric == "stations_5g" else (lambda v: f"{v:.1f}")
+        # one decimal for a share, none when it rounds to a whole number there (45.04 -> "45"), as the page says
+        fmt = (
+            (lambda v: f"{v:,.0f}")
+            if metric == "stations_5g"
+            else (lambda v: f"{v:.0f}" if round(v, 1) == round(v) else f"{v:.1f}")
+        )
         then, firsts = [], []
         for rep in (0, 1):
             path = m.filter((pl.col("metric") == metric) & (pl.col("replication") == rep)).sort("date")

@@ -82,8 +82,6 @@ from typing import Any, cast
 
 import numpy as np
 import polars as pl
-import shapely
-import shapely.ops
 
 from dxsim.delay import sigma_from_p90
 from dxsim.errors import DxsimInputError, RawDataError
@@ -190,6 +188,8 @@ class _Geo:
         self._cell_tree: Any = None  # a scipy cKDTree (untyped), built on first use
         self._grid_cache: dict[tuple[Any, ...], Any] = {}
         # each province's published outline (the simplified one of the outputs), prepared for point tests
+        import shapely
+
         self.province_outlines = shapely.from_wkb(np.asarray(prov["geometry_wkb"].to_list(), dtype=object))
         shapely.prepare(self.province_outlines)
 
@@ -357,6 +357,8 @@ def _cell_points(
     its cell (up to REDRAWS_INSIDE_PROVINCE times, from a generator keyed by the cells, so the other points and
     the later draws of `rng` stay as they were); one still outside (a cell with little or none of it inside, e.g.
     an islet the outline lacks) goes to the nearest point of the outline, nudged 1 m inside."""
+    import shapely  # only when a village layer is built (a run whose world is stored needs none: test_jit)
+    import shapely.ops
     fx = rng.uniform(-0.5, 0.5, cand.size)
     fy = rng.uniform(-0.5, 0.5, cand.size)
     lon = geo.lon[cand] + fx * geo.res
