@@ -29,8 +29,7 @@ Named villages (raw `villages/vn_named_deadzone_villages_sample.csv`, 25 rows)
     "electrified settlement" (see grid proxy), drawn with weight ``d_site_km^2 * d_grid_km``
     (distance to the nearest 4G site, squared, times distance to the grid proxy: the village has
     neither), at a uniform random point of the cell inside its province's published outline, at least
-    ``min_spacing_km`` from the
-    villages placed before it (relaxed only if the commune has no room).
+    ``min_spacing_km`` from the villages placed before it (relaxed only if the commune has no room).
 
 Synthetic villages (``n_villages`` - named)
     A province whose survey counts its villages without power (``province_surveys``,
@@ -42,8 +41,8 @@ Synthetic villages (``n_villages`` - named)
     plains: what is left of the central coast is the Trường Sơn range), relief at or above the
     ``candidate_min_relief_percentile`` of those cells, density < ``candidate_max_density_per_km2``,
     population >= ``candidate_min_cell_pop`` and grid distance >= ``candidate_min_grid_distance_km``.
-    Each candidate gets a uniform random point in its cell (inside its province's published outline) and the weight
-    ``d_site_km^2 * d_grid_km * relief_m`` (remoteness from the 4G layer - squared, so that the
+    Each candidate gets a uniform random point in its cell (inside its province's published outline) and the
+    weight ``d_site_km^2 * d_grid_km * relief_m`` (remoteness from the 4G layer - squared, so that the
     villages fall where carving the 4G layer costs least - times remoteness from the grid proxy
     times relief). Villages are drawn without replacement in proportion to the weights
     (Efraimidis-Spirakis keys), skipping any point closer than ``min_spacing_km`` to a village
