@@ -358,6 +358,7 @@ def _cell_points(
     an islet the outline lacks) goes to the nearest point of the outline, nudged 1 m inside."""
     import shapely  # only when a village layer is built (a run whose world is stored needs none: test_jit)
     import shapely.ops
+
     fx = rng.uniform(-0.5, 0.5, cand.size)
     fy = rng.uniform(-0.5, 0.5, cand.size)
     lon = geo.lon[cand] + fx * geo.res
