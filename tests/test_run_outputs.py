@@ -226,3 +226,44 @@ def test_run_with_few_replications_says_what_its_percentiles_are(cli_baseline: P
         "P10/P50/P90 are replications' own values (nearest rank): with 2 replications P50 may equal P10"
         in shown
     )
+
+
+def test_run_prints_a_province_at_each_year_end(tmp_path: Path) -> None:
+    """A provincial analyst filtered the workbook for her one-page summary: `run --province` prints the province at
+    each year end. By hand from the metrics.parquet the command wrote (2 replications: the P50 is the lower of the
+    two, an observed value): Tuyên Quang's (08) 5G stations and villages connected at the end of 2026 and 2030; a name
+    typed without its diacritics is found ("Tuyen Quang"), and a misspelt one is refused with the nearest name."""
+    from conftest import BASELINE, dxsim_cmd, one_line_error
+
+    out = tmp_path / "run"
+    r = dxsim_cmd(
+        "run",
+        str(BASELINE),
+        "--reps",
+        "2",
+        "--no-map",
+        "--no-report",
+        "--province",
+        "Tuyen Quang",
+        "--out",
+        str(out),
+        env={"COLUMNS": "250"},
+    )
+    assert r.returncode == 0, r.stderr
+    block = r.stdout[r.stdout.index("baseline: Tuyên Quang (08), year ends (P50 over 2 replications)") :]
+    rows = {
+        m.group(1): [c.strip() for c in m.group(2).split("│")]
+        for m in re.finditer(r"│ (\d{4}-12)\s+│(.*?)│\n", block)
+    }
+    m = pl.read_parquet(out / "metrics.parquet").filter(pl.col("area") == "08")
+    for year in ("2026", "2030"):
+        at = m.filter(pl.col("date") == pl.lit(f"{year}-12-31").str.to_date())
+        stations = at.filter(pl.col("metric") == "stations_5g")["value"].min()
+        villages = at.filter(pl.col("metric") == "villages_connected")["value"].min()
+        cells = rows[f"{year}-12"]
+        assert cells[0] == f"{stations:,.0f}" and cells[4] == f"{villages:,.0f}", (year, cells)
+    bad = dxsim_cmd("run", str(BASELINE), "--province", "Tuyen Quan", "--out", str(tmp_path / "no"))
+    assert "did you mean 'Tuyên Quang'?" in one_line_error(
+        bad.stderr, bad.stdout, "--province", "'Tuyen Quan'"
+    )
+    assert bad.returncode == 2 and not (tmp_path / "no").exists()

@@ -698,6 +698,43 @@ def village_table(summary: dict[str, Any]) -> Table | None:
     )
 
 
+# a province's year-end columns in `run --province`: (metric, header, decimals); the P50s of the workbook's "Provinces by
+# year" sheet and results.gpkg's provinces layer (results.run_files.province_year_table)
+PROVINCE_COLUMNS = (
+    ("stations_5g", N_("5G stations"), 0),
+    ("pop_covered_5g_pct", N_("5G coverage %"), 1),
+    ("pop_5g_served_pct", N_("5G served %"), 1),
+    ("pop_mbb_served_pct", N_("4G-or-better served %"), 1),
+    ("villages_connected", N_("villages connected"), 0),
+    ("villages_without_signal", N_("villages without signal"), 0),
+    ("village_capex_vnd_bn", N_("village capex, VND bn in the year"), 1),
+)
+
+
+def province_table(table: Any, code: str, name: str, summary: dict[str, Any]) -> Table:
+    """One province at each year end (`run --province`): the P50s the workbook and results.gpkg give it, with its
+    villages in the layer. Why: a provincial analyst had to filter the workbook for a one-page summary; `compare` had
+    the province rows and `run` had none (provincial trials)."""
+    import polars as pl  # loaded when a run has finished
+
+    mine = table.filter(pl.col("area") == code)
+    present = set(mine["metric"].unique().to_list())
+    cols = [(m, h, d) for m, h, d in PROVINCE_COLUMNS if m in present]
+    how = _("P50 over {n} replications").format(n=summary["reps"]) if summary["reps"] > 1 else _("one run")
+    t = Table(
+        title=_("{scenario}: {province} ({code}), year ends ({how})").format(
+            scenario=summary["scenario"], province=name, code=code, how=how
+        )
+    )
+    t.add_column(_("year end"))
+    for _m, header, _d in cols:
+        t.add_column(_(header), justify="right")
+    wide = mine.pivot(on="metric", index="date", values="value").sort("date")
+    for r in wide.iter_rows(named=True):
+        t.add_row(F.month(r["date"]), *(F.number(r.get(m), d) for m, _h, d in cols))
+    return t  # the KPI table above says once what few replications mean
+
+
 def kpi_table(summary: dict[str, Any]) -> Table:
     k = summary["kpis"]
     end = summary["horizon"]["end_date"][:7].replace("-", "_")
@@ -769,6 +806,15 @@ def run(
     ),
     workers: int | None = REPLICATION_WORKERS_OPTION,
     scheduler: str | None = SCHEDULER_OPTION,
+    province: list[str] = typer.Option(
+        [],
+        "--province",
+        help=N_(
+            "Also print this province at each year end: its 5G stations, coverage, served shares and villages, the "
+            'P50s the workbook and results.gpkg give it (a gso34 code or a name, e.g. 08 or "Tuyên Quang"; repeat '
+            "for several)."
+        ),
+    ),
     yes: bool = YES_OPTION,
 ) -> None:
 
@@ -798,6 +844,16 @@ def run(
 
         WRITTEN.clear()  # this command's folders only (a test may run several in one process)
         # overrides are held to the scenario schema's ranges, and a costly job is stated before it starts
+        areas: list[tuple[str, str]] = []
+        if province:  # a province's name gets its code before minutes of work
+            from dxsim.geo import load_country
+            from dxsim.geo.planner_files import province_codes_named
+
+            country_codes = load_country()
+            areas = [
+                (c, country_codes.province_name(c))
+                for c in province_codes_named(province, country_codes, "--province")
+            ]
         run_seed = None if seed is None else check_override("seed", seed, option="--seed")
         run_reps = None if reps is None else check_override("replications", reps, option="--reps")
         check_run(scenario, run_reps, yes=yes, pool_workers=lambda n: pool_size(workers, n))
@@ -870,6 +926,13 @@ def run(
             for extra in (village_table(res.summary), compute_table(res.summary)):
                 if extra is not None:
                     out.print(extra)
+            if areas:
+                from dxsim.results.run_files import province_year_table, scan_metrics
+
+                assert res.out_dir is not None
+                years = province_year_table(scan_metrics(res.out_dir))
+                for code, name in areas:
+                    out.print(province_table(years, code, name, res.summary))
             import polars as pl  # loaded when a run has finished, not for `dxsim --help`
 
             from dxsim.results.bottlenecks import bottleneck_filter, operator_order_bound_pct, summary_lines

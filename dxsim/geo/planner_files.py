@@ -7,12 +7,15 @@ pre-flight of `dxsim run` both call this, so "ok" means the run accepts the file
 
 from __future__ import annotations
 
+import difflib
+
 from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
 
 from dxsim.errors import DxsimInputError, RawDataError
+from dxsim.geo.build import name_ascii
 from dxsim.geo.country import Country, load_country
 from dxsim.geo.datacentres import projects, start_fleet
 from dxsim.geo.site_file import read_site_csv
@@ -179,8 +182,16 @@ def province_codes_named(items: Sequence[str], country: Country, field: str) -> 
             code = _two_digits(item, country.province_codes)
         if code is None:
             former = country.former_province(item)
+            # the nearest 2025 name (ASCII folded, as a planner types it: "Tuyen Quan" -> Tuyên Quang; GIS trial)
+            folded = {name_ascii(n).casefold(): n for n in country.provinces["name34"].to_list()}
+            near = difflib.get_close_matches(name_ascii(item).casefold(), list(folded), n=1, cutoff=0.8)
+            hint = (
+                "; " + _("did you mean {name}?").format(name=repr(folded[near[0]]))
+                if near and former is None
+                else ""
+            )
             raise DxsimInputError(
-                _(PRE_2025_CODE) if former is not None else _("unknown province"),
+                _(PRE_2025_CODE) if former is not None else _("unknown province") + hint,
                 field=field,
                 value=item,
                 allowed=(
