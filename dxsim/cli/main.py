@@ -849,10 +849,9 @@ def run(
             from dxsim.geo import load_country
             from dxsim.geo.planner_files import province_codes_named
 
-            country_codes = load_country()
+            vietnam = load_country()
             areas = [
-                (c, country_codes.province_name(c))
-                for c in province_codes_named(province, country_codes, "--province")
+                (c, vietnam.province_name(c)) for c in province_codes_named(province, vietnam, "--province")
             ]
         run_seed = None if seed is None else check_override("seed", seed, option="--seed")
         run_reps = None if reps is None else check_override("replications", reps, option="--reps")
