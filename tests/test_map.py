@@ -676,6 +676,89 @@ def test_on_a_small_laptop_the_header_and_legend_show_whole(browser, map_file):
         page.close()
 
 
+def _province_box(run_dir: Path, code: str) -> tuple[float, float, float, float]:
+    """(south, west, north, east) of a province's outline in the provinces.geojson the run wrote."""
+    gj = json.loads((run_dir / "provinces.geojson").read_text(encoding="utf-8"))
+    f = next(f for f in gj["features"] if f["properties"]["gso34"] == code)
+    pts = np.array(
+        [
+            xy
+            for poly in (
+                f["geometry"]["coordinates"]
+                if f["geometry"]["type"] == "MultiPolygon"
+                else [f["geometry"]["coordinates"]]
+            )
+            for ring in poly
+            for xy in ring
+        ]
+    )
+    return float(pts[:, 1].min()), float(pts[:, 0].min()), float(pts[:, 1].max()), float(pts[:, 0].max())
+
+
+def _view(page) -> tuple[float, float, float, float]:
+    """(south, west, north, east) of the map's view."""
+    return tuple(
+        page.evaluate(
+            "() => { const m = Object.keys(window).find(k => /^map_/.test(k)); const b = window[m].getBounds();"
+            " return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }"
+        )
+    )
+
+
+def _shows(view: tuple[float, ...], box: tuple[float, ...]) -> bool:
+    """The view holds the whole province and is not more than 4x its extent either way (zoomed to it, not the
+    country: Viet Nam spans ~15 degrees of latitude, a province 1-3)."""
+    s, w, n, e = view
+    bs, bw, bn, be = box
+    inside = s <= bs and w <= bw and n >= bn and e >= be
+    return inside and (n - s) <= 4 * (bn - bs) + 0.5 and (e - w) <= 4 * (be - bw) + 0.5
+
+
+def test_a_province_is_refused_by_name_with_the_nearest_one(run_dir, tmp_path):
+    with pytest.raises(DxsimInputError) as e:
+        build_map(run_dir, out=tmp_path / "m.html", province="Tuyen Quan")
+    assert "did you mean 'Tuyên Quang'?" in str(e.value) and "--province" in str(e.value)
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_the_map_opens_on_a_province_and_its_picker_and_address_change_it(browser, run_dir, tmp_path):
+    """A provincial planner's map (`dxsim map --province`, or the address `run --province` prints): the page opens
+    zoomed to the province and outlined; the picker lists the 34 provinces and moves to another, writing its code
+    into the address; an address ending #<name> without diacritics opens on that province. The view is checked
+    against each province's outline in the run's own provinces.geojson."""
+    from conftest import dxsim_cmd
+
+    d = tmp_path / "run"
+    shutil.copytree(run_dir, d)
+    r = dxsim_cmd("map", str(d), "--province", "tuyen-quang", "--out", str(tmp_path / "tq.html"))
+    assert r.returncode == 0, r.stderr
+    pg = Page(browser, tmp_path / "tq.html")
+    page = pg.page
+    try:
+        page.wait_for_timeout(300)
+        assert page.evaluate("() => document.querySelector('.dx-picker select').value") == "08"
+        assert page.evaluate("() => document.querySelector('.dx-picker select').options.length") == 35
+        tq, db = _province_box(run_dir, "08"), _province_box(run_dir, "11")
+        assert _shows(_view(page), tq) and not _shows(_view(page), db)
+        page.select_option(".dx-picker select", "11")
+        page.wait_for_timeout(500)
+        assert page.evaluate("() => location.hash") == "#11"
+        assert _shows(_view(page), db) and not _shows(_view(page), tq)
+        page.select_option(".dx-picker select", "")  # all of Viet Nam: the country again, the address bare
+        page.wait_for_timeout(500)
+        assert page.evaluate("() => location.hash") == "" and not _shows(_view(page), db)
+        # the run's own map (no --province) opened at an address naming a province
+        page.goto("about:blank")
+        page.goto((d / "map.html").resolve().as_uri() + "#Dien%20Bien", wait_until="load")
+        page.wait_for_selector(".dx-picker select", state="attached", timeout=15_000)
+        page.wait_for_timeout(300)
+        assert page.evaluate("() => document.querySelector('.dx-picker select').value") == "11"
+        assert _shows(_view(page), db)
+        assert pg.errors == [] and pg.failed == [] and pg.aborted == []
+    finally:
+        pg.close()
+
+
 def test_browser_escaping_probe(browser, crafted_file, crafted_dir):
     pg = Page(browser, crafted_file)
     page = pg.page

@@ -232,7 +232,8 @@ def test_run_prints_a_province_at_each_year_end(tmp_path: Path) -> None:
     """A provincial analyst filtered the workbook for her one-page summary: `run --province` prints the province at
     each year end. By hand from the metrics.parquet the command wrote (2 replications: the P50 is the lower of the
     two, an observed value): Tuyên Quang's (08) 5G stations and villages connected at the end of 2026 and 2030; a name
-    typed without its diacritics is found ("Tuyen Quang"), and a misspelt one is refused with the nearest name."""
+    typed without its diacritics is found ("Tuyen Quang"), and a misspelt one is refused with the nearest name. The
+    address of the run's map opened on the province is printed too."""
     from conftest import BASELINE, dxsim_cmd, one_line_error
 
     out = tmp_path / "run"
@@ -241,7 +242,6 @@ def test_run_prints_a_province_at_each_year_end(tmp_path: Path) -> None:
         str(BASELINE),
         "--reps",
         "2",
-        "--no-map",
         "--no-report",
         "--province",
         "Tuyen Quang",
@@ -262,6 +262,9 @@ def test_run_prints_a_province_at_each_year_end(tmp_path: Path) -> None:
         villages = at.filter(pl.col("metric") == "villages_connected")["value"].min()
         cells = rows[f"{year}-12"]
         assert cells[0] == f"{stations:,.0f}" and cells[4] == f"{villages:,.0f}", (year, cells)
+    # and where the run's map opens on the province (tests/test_map.py opens such an address in a browser)
+    assert f"map of Tuyên Quang: {(out / 'map.html').resolve().as_uri()}#08" in " ".join(r.stdout.split())
+    assert (out / "map.html").is_file()
     bad = dxsim_cmd("run", str(BASELINE), "--province", "Tuyen Quan", "--out", str(tmp_path / "no"))
     assert "did you mean 'Tuyên Quang'?" in one_line_error(
         bad.stderr, bad.stdout, "--province", "'Tuyen Quan'"

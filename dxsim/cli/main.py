@@ -812,7 +812,7 @@ def run(
         help=N_(
             "Also print this province at each year end: its 5G stations, coverage, served shares and villages, the "
             'P50s the workbook and results.gpkg give it (a gso34 code or a name, e.g. 08 or "Tuyên Quang"; repeat '
-            "for several)."
+            "for several), and the address that opens the run's map on it."
         ),
     ),
     yes: bool = YES_OPTION,
@@ -932,6 +932,13 @@ def run(
                 years = province_year_table(scan_metrics(res.out_dir))
                 for code, name in areas:
                     out.print(province_table(years, code, name, res.summary))
+                    if (
+                        not no_map
+                    ):  # the run's map opens on the province at this address (its province picker)
+                        link = (res.out_dir / "map.html").resolve().as_uri() + "#" + code
+                        out.print(
+                            _("map of {province}: {link}").format(province=name, link=link), highlight=False
+                        )
             import polars as pl  # loaded when a run has finished, not for `dxsim --help`
 
             from dxsim.results.bottlenecks import bottleneck_filter, operator_order_bound_pct, summary_lines
@@ -1901,6 +1908,14 @@ def map_cmd(
     out_path: Path | None = typer.Option(
         None, "--out", help=N_("Where to write (default RESULT_DIR/map.html).")
     ),
+    province: str | None = typer.Option(
+        None,
+        "--province",
+        help=N_(
+            "Open the map on this province, zoomed to it and outlined (gso34 code or name); the page's province "
+            "picker, or an address ending #08, changes it."
+        ),
+    ),
 ) -> None:
 
     def body() -> int:
@@ -1912,7 +1927,7 @@ def map_cmd(
             raise DxsimInputError(
                 _("unknown layer"), field="--layers", value=",".join(unknown), allowed=", ".join(LAYERS)
             )
-        out.print(_("wrote {path}").format(path=build_map(result_dir, names, out_path)))
+        out.print(_("wrote {path}").format(path=build_map(result_dir, names, out_path, province)))
         return 0
 
     _guard(body)

@@ -112,6 +112,8 @@ html, body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sa
 .dx-pop td { padding: 0 6px 0 0; vertical-align: top; }
 .dx-pop td:first-child { color: #555; white-space: nowrap; }
 .dx-ascii { color: #666; }
+.dx-picker { background: #fff; padding: 3px 5px; font-size: 12px; }
+.dx-picker select { margin-left: 4px; font-size: 12px; max-width: 190px; }
 .leaflet-tooltip.dx-place { background: none; border: none; box-shadow: none; padding: 0; color: #4a4a4a;
   font-size: 11px; font-style: italic; white-space: nowrap; text-shadow: 0 0 2px #fff; }
 .leaflet-tooltip.dx-place::before { display: none; }
@@ -147,6 +149,8 @@ def runtime_text() -> dict[str, str]:
         "zoom_in": _("Zoom in"),
         "zoom_out": _("Zoom out"),
         "close_popup": _("Close popup"),
+        "province_pick": _("Province"),
+        "all_provinces": _("All of Viet Nam"),
     }
 
 
@@ -200,7 +204,7 @@ var DX = (function () {
     fit();
     window.addEventListener('resize', fit);
   }
-  function init(map, legendHtml, bounds) {
+  function init(map, legendHtml, bounds, focus) {
     fitHeader(map);
     var legend = L.control({position: 'bottomleft'});
     legend.onAdd = function () {
@@ -246,15 +250,95 @@ var DX = (function () {
     });
     map.on('overlayremove', function () { setTimeout(update, 0); });
     update();
-    if (bounds) map.fitBounds(bounds, {padding: [4, 4]});
+    // not animated: an animated zoom still running would end on its own target, over a province picked meanwhile
+    if (bounds) map.fitBounds(bounds, {padding: [4, 4], animate: false});
+    picker(map, bounds, focus);
   }
+  // the provinces of the basemap, for the province picker: [{code, name, ascii, layer}], by name
+  var provinces = [];
   function base(map, prov) {
     var p = pane(map, 'dxBase', 300);
     return L.geoJSON(prov, {
       pane: p,
       style: {color: '#8d8d8d', weight: 0.7, fillColor: '#f6f3ec', fillOpacity: 1},
-      onEachFeature: function (f, l) { l.bindTooltip(f.properties.tip, {sticky: true}); }
+      onEachFeature: function (f, l) {
+        l.bindTooltip(f.properties.tip, {sticky: true});
+        provinces.push({code: f.properties.code, name: f.properties.name34, ascii: f.properties.name_ascii || '',
+          feature: f});
+      }
     }).addTo(map);
+  }
+  // a province as typed after '#' in the address: its gso34 code, or its name with or without the diacritics
+  function fold(s) {
+    s = String(s);
+    return (s.normalize ? s.normalize('NFD') : s).replace(/[\u0300-\u036f]/g, '').replace(/[\u0111\u0110]/g, 'd')
+      .toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  }
+  function findProvince(text) {
+    var t = fold(text);
+    if (!t) return null;
+    for (var i = 0; i < provinces.length; i++) {
+      var p = provinces[i];
+      if (p.code === text || fold(p.code) === t || fold(p.name) === t || (p.ascii && fold(p.ascii) === t)) return p;
+    }
+    return null;
+  }
+  // the province picker (top left): zooms to a province and outlines it above every overlay; the address's '#08'
+  // or '#Tuyên Quang' picks one (a link to a province's view), `dxsim map --province` gives the page's default
+  function picker(map, bounds, focus) {
+    if (!provinces.length) return;
+    var outline = null, sel;
+    var box = L.control({position: 'topleft'});
+    box.onAdd = function () {
+      var div = L.DomUtil.create('div', 'dx-picker leaflet-bar');
+      var label = L.DomUtil.create('label', '', div);
+      label.textContent = T.province_pick || 'Province';
+      sel = L.DomUtil.create('select', '', label);
+      sel.setAttribute('aria-label', T.province_pick || 'Province');
+      var all = document.createElement('option');
+      all.value = ''; all.textContent = T.all_provinces || 'All'; sel.appendChild(all);
+      provinces.slice().sort(function (a, b) { return a.name.localeCompare(b.name, locale); })
+        .forEach(function (p) {
+          var o = document.createElement('option');
+          o.value = p.code; o.textContent = p.name + ' (' + p.code + ')'; sel.appendChild(o);
+        });
+      L.DomEvent.disableClickPropagation(div); L.DomEvent.disableScrollPropagation(div);
+      L.DomEvent.on(sel, 'change', function () { show(findProvince(sel.value), true); });
+      return div;
+    };
+    box.addTo(map);
+    function show(p, remember) {
+      if (outline) { map.removeLayer(outline); outline = null; }
+      if (p) {
+        outline = L.geoJSON(p.feature, {pane: pane(map, 'dxFocus', 440), interactive: false,
+          style: {color: '#111111', weight: 2.5, fill: false}}).addTo(map);
+        map.fitBounds(outline.getBounds(), clear(map));
+      } else if (bounds) {
+        map.fitBounds(bounds, {padding: [4, 4], animate: false});
+      }
+      sel.value = p ? p.code : '';
+      map.getContainer().setAttribute('data-dx-province', p ? p.code : '');
+      if (remember && window.history && history.replaceState) {
+        history.replaceState(null, '', p ? '#' + p.code : location.pathname + location.search);
+      }
+    }
+    // the province beside the panels, not under them: the legend (bottom left) and the layer control (top right)
+    // pad the view, together at most 60% of the map's width (a phone's panels nearly fill it)
+    function clear(map) {
+      var c = map.getContainer(), w = c.clientWidth;
+      var lg = c.querySelector('.dx-legend'), lc = c.querySelector('.leaflet-control-layers');
+      var left = lg ? lg.offsetWidth + 12 : 12, right = lc ? lc.offsetWidth + 12 : 12;
+      var k = Math.min(1, 0.6 * w / (left + right));
+      // not animated: the view is the province's at once (a zoom animation's frames are views of neither)
+      return {paddingTopLeft: [left * k, 12], paddingBottomRight: [right * k, 12], animate: false};
+    }
+    function fromHash() {
+      var h = decodeURIComponent(location.hash.replace(/^#/, ''));
+      return h ? findProvince(h) : null;
+    }
+    var start = fromHash() || (focus ? findProvince(focus) : null);
+    if (start) show(start, false);
+    window.addEventListener('hashchange', function () { var p = fromHash(); if (p) show(p, false); });
   }
   function places(map, items) {  // fixed place names on the basemap: [lat, lon, escaped text] (no marker)
     var p = pane(map, 'dxPlaces', 430);

@@ -17,7 +17,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.i18n import language
 from dxsim.maps.assets import PAGE_CSS, RUNTIME_JS, esc, js_json, leaflet_css, leaflet_js, runtime_setup
-from dxsim.maps.data import FILES, RunOutputs
+from dxsim.maps.data import FILES, RunOutputs, province_code
 from dxsim.maps.layers import LAYERS, LayerOut, MapContext, Overlay, count_text, no_power_subset
 from dxsim.results.writer import GENERATOR_MARK, PAGE_KIND_META, atomic_page, check_run_unchanged
 
@@ -184,7 +184,7 @@ class _Ids:
         return el
 
 
-def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
+def render_map(result_dir: Path, layers: list[str] | None = None, province: str | None = None) -> str:
     """The HTML text of the map (see build_map)."""
     out = RunOutputs(Path(result_dir))
     names = _select(layers)
@@ -214,6 +214,7 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
         ],
     }
     shared["DX_PROV"] = js_json(base_prov)
+    focus = province_code(out, province) if province is not None else None
     for name in names:
         spec = LAYERS[name]
         missing = [FILES[k] for k in spec.needs if not out.has(k)]
@@ -301,7 +302,10 @@ def render_map(result_dir: Path, layers: list[str] | None = None) -> str:
             _add_overlay(m, ov, ids)
     ids(folium.LayerControl(collapsed=False, position="topright")).add_to(m)
     legend_html = "".join(legends) or '<div class="dx-note">' + esc(_("provinces only")) + "</div>"
-    m.add_child(_Script(f"DX.init({mname}, {js_json(legend_html)}, {js_json(bounds)});"), name="dx_init")
+    m.add_child(
+        _Script(f"DX.init({mname}, {js_json(legend_html)}, {js_json(bounds)}, {js_json(focus)});"),
+        name="dx_init",
+    )
     return _with_lang(fig.render())
 
 
@@ -339,17 +343,21 @@ def _add_overlay(m: folium.Map, ov: Overlay, ids: _Ids) -> None:
     fg.add_child(_Script(code))
 
 
-def build_map(result_dir: Path, layers: list[str] | None = None, out: Path | None = None) -> Path:
+def build_map(
+    result_dir: Path, layers: list[str] | None = None, out: Path | None = None, province: str | None = None
+) -> Path:
     """Write the offline map of a run's output directory and return its path.
 
     result_dir: a directory written by `dxsim run` (reads only its files).
     layers: names from `LAYERS` (None = all, each at its default visibility; a list = only those,
         all shown; the 5G coverage layer shows its latest date). Unknown names raise DxsimInputError.
     out: the file to write (default `result_dir/map.html`); written atomically (temp file + rename).
+    province: the province the page opens on, zoomed to and outlined (its gso34 code or its name, with or
+        without diacritics; the page's province picker and an address ending `#08` change it); None = the country.
     """
     result_dir = Path(result_dir)
     check_run_unchanged(result_dir)
-    text = render_map(result_dir, layers)
+    text = render_map(result_dir, layers, province)
     target = Path(out) if out is not None else result_dir / MAP_FILE
     atomic_page(target, text)
     return target

@@ -8,9 +8,12 @@ Each table is read lazily, once, from the files `dxsim run` writes (see README "
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import math
+import re
 import tomllib
+import unicodedata
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,34 @@ import polars as pl
 from dxsim.errors import DxsimInputError
 from dxsim.i18n import gettext as _
 from dxsim.results.run_files import province_levels_p50
+
+
+def fold_name(text: str) -> str:
+    """A province's name or code as the map compares them (the page's DX.fold does the same): no diacritics, đ as d,
+    lower case, every run of other characters one space ("Tuyên Quang", "tuyen-quang" and "TUYEN QUANG" agree)."""
+    s = unicodedata.normalize("NFD", str(text))
+    s = "".join(c for c in s if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "d").lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", s).split())
+
+
+def province_code(out: RunOutputs, text: str) -> str:
+    """The gso34 code of the run's province named `text` (its code, or its name with or without diacritics); an
+    unknown one is refused in one line, with the nearest name when there is one."""
+    feats = [f["properties"] for f in out.provinces["features"]]
+    want = fold_name(text)
+    for p in feats:
+        if want and want in (fold_name(p["code"]), fold_name(p["name34"]), fold_name(p["name_ascii"])):
+            return str(p["code"])
+    names = {fold_name(p["name34"]): p["name34"] for p in feats}
+    near = difflib.get_close_matches(want, list(names), n=1, cutoff=0.8)
+    raise DxsimInputError(
+        _("unknown province")
+        + ("; " + _("did you mean {name}?").format(name=repr(names[near[0]])) if near else ""),
+        field="--province",
+        value=text,
+        allowed=_("a gso34 code of the 34 provinces (01, 04, 08, ...) or a province's name"),
+    )
+
 
 # --------------------------------------------------------------------------- the files
 FILES = {
