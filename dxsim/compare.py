@@ -51,7 +51,8 @@ the baseline run and whether the option's outcome moved, and a line on what 5G s
 it. `bottlenecks.csv`: scenario, kind ("region", "note": a changed resource that did not bind, "critical": one that
 held little yet the outcome moved, "cut": the same for a resource the option cuts, "binds": a cause that held
 little in the baseline and binds in the option, changed field or not (a budget a new campaign exhausts, a cut
-resource), "relieved": one that bound and the outcome moved, "unmoved": one that held part of the time and nothing
+resource), "relieved": one that bound and the outcome moved, "tightened": the same for a change that makes the
+resource scarcer (a budget cut, longer permits), "unmoved": one that held part of the time and nothing
 moved, "effect": a lever that adds capacity itself (state data-centre money, GPU orders) and what it moved,
 "mixed": an outcome moved but the option changes other fields of that programme too, "support", or "money": which
 public purse moved public money), programme, region, binding, share_pct, binds_pct, held_months_pct, crew_idle_pct,
@@ -1319,6 +1320,7 @@ VERDICT_PREFIX = {
     "cut": N_("the limit once cut: {note}"),
     "binds": N_("a new limit: {note}"),
     "relieved": N_("relieved: {note}"),
+    "tightened": N_("tightened: {note}"),
     "unmoved": N_("moved nothing: {note}"),
     "effect": N_("direct effect: {note}"),
     "ignored": N_("ignored: {note}"),

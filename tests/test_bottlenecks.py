@@ -1181,6 +1181,24 @@ def test_a_relief_whose_outcome_is_worse_at_some_year_ends_says_so() -> None:
     assert kind == "relieved" and "but the outcome is worse at some year ends" in worse
 
 
+def test_a_binding_resource_cut_is_tightened_not_relieved() -> None:
+    """Halving Viettel's 2025-2027 budgets, which bound, moved the 90% date 7 months later, and compare said "the
+    change relieved a binding limit" (finance trial). A cut amount, or a lengthened duration, tightens; a shortened
+    duration relieves."""
+    from dxsim.results.bottlenecks import relieved_line
+
+    args = ("budget 9000 → 4500", "budget", "the north", "baseline", "date moved +7.0 mo", "5g")
+    cut = [("operators.viettel.capex_budget_vnd_bn.2025", 9000, 4500)]
+    kind, line = relieved_line(*args, cut, cut)
+    assert kind == "tightened" and line.endswith("the change tightened a binding limit")
+    longer = [("works.new_site_permit.p50_days", 60, 120)]
+    assert relieved_line(*args, longer, longer)[0] == "tightened"
+    shorter = [("works.new_site_permit.p50_days", 120, 60)]
+    assert relieved_line(*args, shorter, shorter)[0] == "relieved"
+    raised = [("operators.viettel.capex_budget_vnd_bn.2025", 9000, 18000)]
+    assert relieved_line(*args, raised, raised)[0] == "relieved"
+
+
 def test_a_change_no_line_speaks_of_is_said_when_its_programme_moved_nothing() -> None:
     """A data centre's rack density 40 -> 120 kW moved no KPI and compare printed nothing of it (a "why" promised for
     every changed resource). A change that is neither a held-back resource nor a direct lever is now said to have

@@ -1524,6 +1524,14 @@ def _is_cut(fields: Sequence[tuple[str, Any, Any]]) -> bool:
     )
 
 
+def _tightens(fields: Sequence[tuple[str, Any, Any]]) -> bool:
+    """Every changed field makes its resource scarcer: an amount lowered (`_is_cut`) or a duration (`*_days`)
+    lengthened."""
+    return all(
+        _is_cut([(f, a, b)]) or (f.endswith("_days") and _direction(a, b) > 0) for f, a, b in fields
+    )
+
+
 def relieved_line(
     what: str,
     cause: str,
@@ -1536,7 +1544,8 @@ def relieved_line(
     worse: bool = False,
 ) -> tuple[str, str]:
     """(kind, line) for a changed resource that bound in the reference run and whose programme's outcome moved:
-    "relieved" when it is the option's only change to that programme, else "mixed" (the move is not its alone).
+    "relieved" when it is the option's only change to that programme, else "mixed" (the move is not its alone);
+    "tightened" when the change makes the resource scarcer (a budget cut, a longer permit time).
     `worse`: the outcome moved for the worse at some year end; then the line says the relief cost something first.
 
     Why: doubling Viettel's budget, which bound in 2025, raised 2025 coverage by ~1 point, and compare said nothing
@@ -1546,6 +1555,13 @@ def relieved_line(
     others = also_changed(programme, fields, differences)
     if others:
         return mixed_line(MIXED_BOUND, what, cause, where, reference_name, outcome, others)
+    if _tightens(fields):  # halving a budget that bound moved the 90% date 7 months later: not a relief (finance trial)
+        return (
+            "tightened",
+            _(
+                "{what}: {cause} bound in {where} in {reference}, and {outcome}: the change tightened a binding limit"
+            ).format(what=what, cause=_cause_noun(cause), where=where, reference=reference_name, outcome=outcome),
+        )
     template = (
         N_(
             "{what}: {cause} bound in {where} in {reference}, and {outcome}: the change relieved a binding limit, but "
