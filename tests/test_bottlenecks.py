@@ -1003,6 +1003,22 @@ def test_support_that_moves_no_station_is_called_a_windfall():
     )
     uncapped = pl.concat([moved, frame([(d, 0, "support_claims_over_fund_cum_vnd_bn", 0.0)])])
     assert "cap" not in support_note(uncapped, ref, diff)
+    # a cap that binds in 1 of 2 replications (80 bn over it there: 40 on average) does not say "pays no more": a
+    # bigger share pays more in the other (finance trial: 2 of 5 runs at the cap, "pays no more", and doubling the
+    # pay per site paid 1,774 bn more)
+    other = frame(
+        [
+            (d, 1, "subsidy_paid_vnd_bn", 100.0),
+            (d, 1, "stations_ordered_for_support_cum", 20.0),
+            (d, 1, "surge_stations_viettel", 10.0),
+            (d, 1, "support_claims_over_fund_cum_vnd_bn", 0.0),
+        ]
+    )
+    some = support_note(
+        pl.concat([moved, frame([(d, 0, "support_claims_over_fund_cum_vnd_bn", 80.0)]), other]), ref, diff
+    )
+    assert "(a fund's cap binds in 1 of 2 replications" in some and "40 bn on average" in some
+    assert "pays no more" not in some and "in the others a bigger share or a longer window pays more" in some
     # support that pays nothing says why no operator got it, and where each month's reason is
     nothing = support_note(ref, ref, [("supports.0.equipment_share_pct", 15, 30)])
     assert (
