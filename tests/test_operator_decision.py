@@ -455,6 +455,49 @@ def test_warm_start_fills_the_pipeline_by_littles_law():
     )
 
 
+def test_the_pipeline_at_the_start_is_history_not_the_option_s():
+    """Which sites are in flight at the start follows the times they were ordered under (`history`), not the
+    option's: an option with 40-day kit lead times and one with none, both with history's 10-day permits and
+    0-day kits (+2 days of work), start with the same ~9.86 x 12 = 118 sites in flight, ordered on the same days
+    (modelling audit: 20/40-day lead times left 1,146 in flight against the baseline's 1,984, so shorter lead times
+    gave fewer stations at end-2025). Their crew work, still to come, takes the option's time."""
+    from dxsim.scenario.fields import DelayDays
+    from dxsim.sim.rollout import PipelineHistory
+
+    rate = {"pipeline_build_rate_5g_per_month": 300.0}
+    base = scenario(start_state=rate)
+    history = PipelineHistory(works=base.works, lead_time=base.supply.lead_time)
+    clock = Clock(base.horizon.start_date, base.horizon.end_date)
+    warm = []
+    for lead in (0, 40):
+        sc = scenario(start_state=rate, supply={"lead_time": fixed(lead)})
+        ro = Rollout(
+            simpy.Environment(), sc, plan(2000), 0, clock, 1, 0, Ledger(lambda o, y: 1e5), history=history
+        )
+        warm.append((ro.n_warm, ro.state.order_day[ro.state.ordered].tolist()))
+        assert np.all(ro.state.equipment_due_day[ro.state.ordered] == ro.state.order_day[ro.state.ordered])
+    assert warm[0] == warm[1] and abs(warm[0][0] - 300.0 / (365.25 / 12) * 12.0) <= 1.0
+    # without a history the scenario's own times make it: 40 + 2 days -> ~414 in flight
+    own = Rollout(
+        simpy.Environment(),
+        scenario(start_state=rate, supply={"lead_time": fixed(40)}),
+        plan(2000),
+        0,
+        clock,
+        1,
+        0,
+        Ledger(lambda o, y: 1e5),
+    )
+    assert abs(own.n_warm - 300.0 / (365.25 / 12) * 42.0) <= 1.0
+    # the model's history: the schema's defaults scaled by the replication's factor for each path
+    from dxsim.sim.uncertainty import pipeline_history
+
+    h = pipeline_history({"supply.lead_time": 2.0, "works.new_site_permit": 0.5})
+    assert h.lead_time == DelayDays(p50_days=90, p90_days=180)  # default 45 / 90 days, x2
+    assert h.works.new_site_permit == DelayDays(p50_days=60, p90_days=150)  # default 120 / 300, x0.5
+    assert h.works.upgrade_permit == DelayDays(p50_days=14, p90_days=45)  # no factor: the default
+
+
 # --------------------------------------------------------------------------- attribution
 
 

@@ -24,7 +24,7 @@ from dxsim.sim.compute.setup import ComputeRun, start_compute
 from dxsim.sim.finance import Ledger
 from dxsim.sim.recorder import MetricsRecorder
 from dxsim.sim.rollout import HELD_CAUSES, Rollout
-from dxsim.sim.uncertainty import draw_scenario, village_inputs
+from dxsim.sim.uncertainty import draw_factors, draw_scenario, pipeline_history, village_inputs
 from dxsim.sim.villages.metrics import village_month_metrics
 from dxsim.sim.villages.process import OWNER as VILLAGES
 from dxsim.sim.villages.process import VillageProgramme
@@ -73,10 +73,9 @@ def run_replication(
     `end_cells=False` leaves out the per-cell end state (`pop_covered_*_cell_end`, `service_cell_end`): only a
     run's first replication draws the maps, and copying ~400,000 cells' columns out of the capacity records took
     ~15 ms of every further replication."""
-    sc = draw_scenario(
-        world.scenario, world.scenario.seed if seed is None else seed, replication
-    )  # this replication's values
-    seed = sc.seed if seed is None else seed
+    seed = world.scenario.seed if seed is None else seed
+    factors = draw_factors(world.scenario, seed, replication)
+    sc = draw_scenario(world.scenario, seed, replication, factors)  # this replication's values
     clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
     env = simpy.Environment()
 
@@ -91,7 +90,16 @@ def run_replication(
 
     ledger = Ledger(budget_for)
     rollout = Rollout(
-        env, sc, world.plan, world.layer.n_5g_start, clock, seed, replication, ledger, world.province_codes
+        env,
+        sc,
+        world.plan,
+        world.layer.n_5g_start,
+        clock,
+        seed,
+        replication,
+        ledger,
+        world.province_codes,
+        history=pipeline_history(factors),
     )
     rollout.start()
     vp = None

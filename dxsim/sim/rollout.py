@@ -22,6 +22,9 @@ Warm start: at the start the pipeline is not empty. Sites were ordered before th
 observed build rate (start_state.pipeline_build_rate_5g_per_month); the j-th site back in time
 was ordered (j + u_j) / rate days before the start and is still in flight if its own
 order-to-air time exceeds that (the others are on air already, i.e. among the start sites).
+That order-to-air time is history: it follows the schema's default permit, work and lead times
+(with the replication's draw of their uncertainty, `uncertainty.pipeline_history`), not an
+option's, whose times apply to what is ordered from the start.
 Their capex was committed before the start, so it is not in the ledger; like any site's, it is
 recognised when they come on air (metrics capex_vnd_bn, capex_cum_vnd_bn).
 """
@@ -40,7 +43,9 @@ from dxsim.delay import lognormal_days, share_within_days
 from dxsim.geo.planner_files import check_support_provinces
 from dxsim.rng import stream
 from dxsim.scenario.constants import OperatorName
+from dxsim.scenario.fields import DelayDays
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
+from dxsim.scenario.sections.network_5g import Works
 from dxsim.scenario.sections.operators import Support
 from dxsim.sim import rollout_kernel
 from dxsim.sim.calendar import Clock, year_share_left
@@ -124,6 +129,14 @@ def _deal_to_operators(n: int, shares: np.ndarray) -> np.ndarray:
     return np.concatenate(labels)[np.argsort(np.concatenate(keys), kind="stable")[:n]]
 
 
+@dataclass(frozen=True)
+class PipelineHistory:
+    """The permit, crew-work and kit lead times under which the 5G sites in flight at the start were ordered."""
+
+    works: Works
+    lead_time: DelayDays
+
+
 class Rollout:
     """The SimPy processes of the 5G build-out for one replication."""
 
@@ -138,8 +151,11 @@ class Rollout:
         replication: int,
         ledger: Ledger,
         province_codes: Sequence[str] = (),
+        history: PipelineHistory | None = None,
     ) -> None:
-        """`province_codes`: the codes of `plan.province_idx` (what a support programme's `provinces` name)."""
+        """`province_codes`: the codes of `plan.province_idx` (what a support programme's `provinces` name).
+        `history`: the permit, work and lead times the sites in flight at the start were ordered under (see the warm
+        start); None: the scenario's own."""
         self.env = env
         self.sc = scenario
         self.plan = plan
@@ -300,34 +316,61 @@ class Rollout:
         self.ordered_for_support = (
             0  # sites whose business case crossed the line only with support (cumulative)
         )
-        self._warm_start(seed, replication)
+        self._warm_start(
+            seed,
+            replication,
+            history or PipelineHistory(works=w, lead_time=scenario.supply.lead_time),
+            (z_permit, z_lead, z_work),
+        )
 
     # ----------------------------------------------------------------- warm start
-    def _warm_start(self, seed: int, replication: int) -> None:
-        """Fill the pipeline with the sites ordered before the start that are not on air yet."""
+    def _warm_start(
+        self,
+        seed: int,
+        replication: int,
+        history: PipelineHistory,
+        z: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ) -> None:
+        """Fill the pipeline with the sites ordered before the start that are not on air yet.
+
+        Which sites those are, and when their permits and kits came or come, follow `history` (the times they were
+        ordered under), with each site's own draws (common random numbers); their crew work, still to come, takes the
+        scenario's time."""
         rate_per_day = self.sc.start_state.pipeline_build_rate_5g_per_month / AVG_MONTH_DAYS
         st = self.state
         lo = self.n_start
         if rate_per_day <= 0 or lo >= self.plan.n:
             return
-        w = self.sc.works
+        w = history.works
         longest = (
-            3.0 * max(w.new_site_permit.p90_days, self.sc.supply.lead_time.p90_days)
+            3.0 * max(w.new_site_permit.p90_days, history.lead_time.p90_days)
             + 3.0 * w.new_site_team_days.p90_days
         )
         m = min(self.plan.n - lo, int(math.ceil(rate_per_day * longest)) + 1)
         cand = np.arange(lo, lo + m)
         u = stream(seed, replication, "rollout.warm_start").random(m)
         ago = (np.arange(m) + u) / rate_per_day  # days before the start each was ordered
-        total = np.maximum(self.permit_days[cand], self.lead_days[cand]) + self.team_days[cand]
-        flight = cand[total > ago]
-        ago = ago[total > ago]
+        new = self.plan.is_new[cand]
+        z_permit, z_lead, z_work = (a[cand] for a in z)
+        permit = lognormal_days(
+            np.where(new, w.new_site_permit.p50_days, w.upgrade_permit.p50_days),
+            np.where(new, w.new_site_permit.sigma, w.upgrade_permit.sigma),
+            z_permit,
+        )
+        lead = history.lead_time.draws(z_lead)
+        work = lognormal_days(
+            np.where(new, w.new_site_team_days.p50_days, w.upgrade_team_days.p50_days),
+            np.where(new, w.new_site_team_days.sigma, w.upgrade_team_days.sigma),
+            z_work,
+        )
+        still = np.maximum(permit, lead) + work > ago
+        flight, ago = cand[still], ago[still]
         if flight.size == 0:
             return
         st.ordered[flight] = True
         st.order_day[flight] = -ago
-        st.permit_done_day[flight] = -ago + self.permit_days[flight]
-        st.equipment_due_day[flight] = -ago + self.lead_days[flight]
+        st.permit_done_day[flight] = -ago + permit[still]
+        st.equipment_due_day[flight] = -ago + lead[still]
         self._kit_wait = np.sort(flight)
         self._kit_due = st.equipment_due_day[self._kit_wait]
         self._kit_free = st.surge[self._kit_wait] | (self._kit_due < 0)

@@ -27,6 +27,8 @@ from dxsim.errors import DxsimInputError
 from dxsim.rng import stream
 from dxsim.scenario.fields import DelayDays
 from dxsim.scenario.schema import Scenario
+from dxsim.scenario.sections.network_5g import Supply, Works
+from dxsim.sim.rollout import PipelineHistory
 from dxsim.scenario.sections.uncertainty import bounds_of, concrete_ranges
 from dxsim.sim.villages.options import option_work
 from dxsim.sim.villages.process import VillageInputs
@@ -52,12 +54,38 @@ def draw_factors(scenario: Scenario, seed: int, replication: int) -> dict[str, f
     return out
 
 
-def draw_scenario(scenario: Scenario, seed: int, replication: int) -> Scenario:
+def pipeline_history(factors: dict[str, float]) -> PipelineHistory:
+    """The schema's default (cited) 5G permit, work and lead times, scaled by this replication's draws of their
+    uncertainty (`draw_factors`, the same factors the scenario's own values get).
+
+    Why: the sites in flight at the start were ordered before it, so which of them are still in flight is history,
+    not the option's doing. Drawn from each option's own times, kit lead times of 20/40 days left 1,146 sites in
+    flight against the baseline's 1,984, so shorter lead times gave fewer stations at end-2025, and the supply-shock
+    option (120/270 days) started with 5,129 in flight and built 2,419 in its first two months (modelling audit)."""
+    works, lead = Works(), Supply().lead_time
+
+    def scaled(value: DelayDays, path: str) -> DelayDays:
+        f = factors.get(path, 1.0)
+        return value if f == 1.0 else DelayDays.model_validate(_scaled(value, None, [], f))
+
+    return PipelineHistory(
+        works=Works(
+            **{name: scaled(getattr(works, name), f"works.{name}") for name in type(works).model_fields}
+        ),
+        lead_time=scaled(lead, "supply.lead_time"),
+    )
+
+
+def draw_scenario(
+    scenario: Scenario, seed: int, replication: int, factors: dict[str, float] | None = None
+) -> Scenario:
     """The scenario with this replication's values of its uncertain assumptions (validated copy).
 
-    Returns `scenario` itself when nothing changes (uncertainty off, or every factor 1).
+    Returns `scenario` itself when nothing changes (uncertainty off, or every factor 1). `factors`: the replication's
+    `draw_factors`, when the caller has them already.
     """
-    factors = {p: f for p, f in draw_factors(scenario, seed, replication).items() if f != 1.0}
+    drawn = draw_factors(scenario, seed, replication) if factors is None else factors
+    factors = {p: f for p, f in drawn.items() if f != 1.0}
     if not factors:
         return scenario
     data = scenario.model_dump()
@@ -68,11 +96,11 @@ def draw_scenario(scenario: Scenario, seed: int, replication: int) -> Scenario:
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in err.get("loc", ()))
-        drawn = ", ".join(f"{p} x{f:.3g}" for p, f in factors.items())
+        shown = ", ".join(f"{p} x{f:.3g}" for p, f in factors.items())
         raise DxsimInputError(
             f"the values drawn for replication {replication} are not a valid scenario ({err.get('msg', '')})",
             field=where or "uncertainty.ranges",
-            allowed=f"ranges whose values stay valid (drawn: {drawn})",
+            allowed=f"ranges whose values stay valid (drawn: {shown})",
         ) from None
 
 

@@ -99,7 +99,9 @@ class StartState(StrictModel):
         description="5G stations brought on air per month just before the start. It fills the pipeline at the "
         "start (warm start): by Little's law the sites in flight (ordered, in permitting, awaiting kit or a crew, "
         "under construction) are this rate times each site's own order-to-air time, each at a uniformly drawn "
-        "point of its way through the pipeline.",
+        "point of its way through the pipeline. That time is history: the default permit, work and kit lead "
+        "times (with the replication's draw of their uncertainty), not a scenario's own, which apply to what is "
+        "ordered from the start.",
         source="(16,737 - 11,591) stations / 5 months, 2025-05-31 to 2025-10-31 (seed 000:56; "
         "infra/vn_telecom_dc_stats.csv; geodata/observations.csv)",
     )
