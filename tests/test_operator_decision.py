@@ -113,6 +113,37 @@ def test_business_case_by_hand():
 
 def test_pace_and_choice_by_hand():
     assert monthly_pace(120, 0, 12) == 10 and monthly_pace(120, 115, 1) == 5 and monthly_pace(10, 12, 3) == 0
+    # a round with 1 of October's 31 days left, then November and December: 620 x (1/31) / (2 + 1/31) = 9.84 -> 10
+    assert monthly_pace(620, 0, 2 + 1 / 31, 1 / 31) == 10 and monthly_pace(620, 10, 2.0) == 305
+
+
+def test_a_start_on_a_month_s_last_day_orders_one_day_of_pace_there():
+    """A run starting on 31 October orders, on its first day, the pace of the one day of October left, then half of
+    the rest on 1 November and the rest on 1 December; it ordered a third on each (October counted as a month left:
+    two thirds of the two months' plan in the first two days; modelling audit). Viettel's 2025 plan of 12,000 sites
+    counts pro rata from the start: 12,000 x 62/365 = 2,038.4; by hand 2,038.4 x (1/31) / (2 + 1/31) = 32.3 -> 33 on
+    day 0, (2,038.4 - 33) / 2 = 1,002.7 -> 1,003 on day 1, the rest (1,002.4 -> 1,003) on day 31."""
+    from dxsim.sim.rollout import Rollout
+
+    sc = scenario(
+        horizon={"start_date": dt.date(2025, 10, 31), "end_date": dt.date(2025, 12, 31)},
+        operators={
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "subscriber_share_pct": 100.0,
+                "annual_new_5g_sites": {2025: 12_000},
+                "capex_budget_vnd_bn": {2025: 1e6},
+            }
+        },
+        crews={"north": {"teams": 10_000}},
+    )
+    clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
+    env = simpy.Environment()
+    ro = Rollout(env, sc, plan(5000), 0, clock, 1, 0, Ledger(lambda o, y: 1e7))
+    ro.start()
+    env.run(until=clock.horizon_days + 1)
+    days, counts = np.unique(ro.state.order_day[ro.state.ordered], return_counts=True)
+    assert days.tolist() == [0.0, 1.0, 31.0] and counts.tolist() == [33, 1003, 1003]
     rem = np.arange(10, 20)
     npv = np.array([1, -1, 1, 1, -1, 1, 1, 1, 1, 1], float)
     o = choose_orders(rem, npv, np.full(10, UP_CAPEX), pace=4, available_vnd_bn=100.0, spare_cap=3)

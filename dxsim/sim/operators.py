@@ -61,9 +61,13 @@ def site_npv_vnd_bn(
     return npv_vnd_bn
 
 
-def monthly_pace(target: float, ordered_this_year: int, months_left: int) -> int:
-    """Sites to order this month to keep pace with the year's plan."""
-    return max(0, math.ceil((target - ordered_this_year) / max(months_left, 1) - 1e-9))
+def monthly_pace(target: float, ordered_this_year: int, months_left: float, this_month: float = 1.0) -> int:
+    """Sites to order in this round to keep pace with the year's plan: what is left of it, spread over the months
+    left in the year, of which this round's month counts `this_month` (the share of it still ahead: 1 at a month
+    start). Why the share: a run starting on 31 October ordered a third of the year's last two months on its first
+    day and another third the next day, counting October as a month left (modelling audit)."""
+    share = max(this_month, 1e-9)
+    return max(0, math.ceil((target - ordered_this_year) * share / max(months_left, share) - 1e-9))
 
 
 @dataclass

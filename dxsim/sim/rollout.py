@@ -31,6 +31,7 @@ recognised when they come on air (metrics capex_vnd_bn, capex_cum_vnd_bn).
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
@@ -398,8 +399,11 @@ class Rollout:
         while True:
             day = self.env.now
             d = self.clock.date(day)
-            months_left = 12 - d.month + 1
             nxt = self.clock.next_month_start(day)
+            # the share of this month still ahead (1 at a month start; 1/31 on a 31 October start) and the months
+            # left in the year counting it so
+            this_month = (nxt - day) / calendar.monthrange(d.year, d.month)[1]
+            months_left = this_month + (12 - d.month)
             ops = [o for o in OPERATORS if o in self.sc.operators]
             if ops:
                 k = month_i % len(ops)
@@ -410,7 +414,7 @@ class Rollout:
             self.orders_month_by_operator = {}
             for name in ops:
                 self._surge(name, day, nxt)
-                self._order(name, d.year, months_left, day)
+                self._order(name, d.year, months_left, day, this_month)
             month_i += 1
             if nxt > self.clock.horizon_days:
                 return
@@ -531,13 +535,15 @@ class Rollout:
             npv += self._support_now(k, sites, day)
         return npv
 
-    def _order(self, name: OperatorName, year: int, months_left: int, day: float) -> int:
+    def _order(
+        self, name: OperatorName, year: int, months_left: float, day: float, this_month: float = 1.0
+    ) -> int:
         st = self.state
         op = self.sc.operators[name]
         k = OPERATORS.index(name)
         target = op.value_for_year(op.annual_new_5g_sites, year) * year_share_left(self.clock.start, year)
         done = st.ordered_by_op_year.get((name, year), 0)
-        pace = monthly_pace(target, done, months_left)
+        pace = monthly_pace(target, done, months_left, this_month)
         loss = self.sc.business_case.accepted_loss_vnd_bn_per_site
         spare_cap = pace  # one more month of pace
         if not self._open_programmes(
@@ -563,7 +569,7 @@ class Rollout:
         window, npv = window[:cut], npv[:cut]
         # capex is phased evenly over the months left in the year (an operator does not spend its year's budget
         # in the first months and then stop)
-        month_budget = self.ledger.available(name, year) / max(months_left, 1)
+        month_budget = self.ledger.available(name, year) * this_month / max(months_left, this_month, 1e-9)
         orders = choose_orders(
             window,
             npv,
