@@ -268,6 +268,8 @@ class Monitor:
         subsidy_now = self.r.subsidy_paid_vnd_bn - self.subsidy_reported
         self.subsidy_reported = self.r.subsidy_paid_vnd_bn
         n_on = int(self._stations_prov.sum())
+        n_taken_ahead = n_permit + n_equipment + n_crew - self.r.in_flight  # taken, crew start after `day`
+        under_construction = self.r.committed - (n_on - self.r.n_start) - n_taken_ahead
         values = {
             "stations_5g": float(n_on),
             "stations_5g_added": float(new.size),
@@ -290,8 +292,11 @@ class Monitor:
                 "sites_in_permitting": float(n_permit),
                 "sites_awaiting_equipment": float(n_equipment),
                 "sites_awaiting_crew": float(n_crew),
-                # taken by a crew, not yet on air: every committed site minus those on air by now
-                "sites_under_construction": float(self.r.committed - (n_on - self.r.n_start)),
+                # a crew on site, not yet on air: every committed site minus those on air by now and those whose crew
+                # starts later in the week (counted waiting above)
+                "sites_under_construction": float(under_construction),
+                # ordered and not yet on air (the warm start's included): the four stages
+                "sites_in_flight": float(n_permit + n_equipment + n_crew + under_construction),
             }
         )
         work = st.crew_work_done - self.last_work
@@ -407,7 +412,6 @@ class Monitor:
         out["support_claims_over_fund_cum_vnd_bn"] = (
             float(self.r.support_claims_over_fund_vnd_bn) + accrued_over
         )
-        out["sites_in_flight"] = float(self.r.in_flight)  # ordered, on_air_day NaN
         return out
 
     def record_villages(self, date: dt.date, day: float, vp: VillageProgramme) -> None:

@@ -939,9 +939,16 @@ class Rollout:
         return int(self._kit_wait.size + self._crew_wait.size)
 
     def waiting_counts(self, day: float) -> tuple[int, int, int]:
-        """Ordered sites not yet taken by a crew on `day`: (in permitting, awaiting equipment, awaiting a crew)."""
+        """Ordered sites whose crew has not started on `day`: (in permitting, awaiting equipment, awaiting a crew).
+
+        Those waiting for their kit or a crew, and those a crew has taken whose start is still ahead: the weekly pass
+        takes every site whose crew starts within the week, so at a month end inside the week some taken sites still
+        wait for their permit or kit (they were counted under construction: 402 at 2026-03-31, of which 204 waited;
+        modelling audit)."""
         st = self.state
-        waiting = np.concatenate([self._kit_wait, self._crew_wait])
+        taken = self._taken_recent  # every taken site whose on-air day is not before the last month's start
+        ahead = taken[st.crew_start_day[taken] > day]
+        waiting = np.concatenate([self._kit_wait, self._crew_wait, ahead])
         permit = st.permit_done_day[waiting] > day
         equipment = ~permit & ~(st.delivered_day[waiting] <= day)
         n_permit, n_equipment = int(permit.sum()), int(equipment.sum())
