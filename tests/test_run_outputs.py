@@ -262,6 +262,8 @@ def test_run_prints_a_province_at_each_year_end(tmp_path: Path) -> None:
         villages = at.filter(pl.col("metric") == "villages_connected")["value"].min()
         cells = rows[f"{year}-12"]
         assert cells[0] == f"{stations:,.0f}" and cells[4] == f"{villages:,.0f}", (year, cells)
+    # with P50s from several replications the table says its cells need not add up along a run's path
+    assert "Each cell is its own P50 over the replications" in " ".join(block.split())
     # and where the run's map opens on the province (tests/test_map.py opens such an address in a browser)
     assert f"map of Tuyên Quang: {(out / 'map.html').resolve().as_uri()}#08" in " ".join(r.stdout.split())
     assert (out / "map.html").is_file()

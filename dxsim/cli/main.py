@@ -724,7 +724,16 @@ def province_table(table: Any, code: str, name: str, summary: dict[str, Any]) ->
     t = Table(
         title=_("{scenario}: {province} ({code}), year ends ({how})").format(
             scenario=summary["scenario"], province=name, code=code, how=how
+        ),
+        # the workbook's About sheet says it too: 873 stations at end-2029 after 680 at end-2028 read as 193 added, and
+        # the workbook's own added column said 131 (provincial trial)
+        caption=_(
+            "Each cell is its own P50 over the replications, so cells may come from different replications: one "
+            "year's value against the next's is not one run's change, and the years' village capex need not add up "
+            "to compare's total."
         )
+        if summary["reps"] > 1
+        else None,
     )
     t.add_column(_("year end"))
     for _m, header, _d in cols:
