@@ -149,7 +149,9 @@ class Operator(StrictModel):
     capex_budget_vnd_bn: dict[Year, VndBnPerYear] = param(
         {},
         unit="VND bn per calendar year",
-        description="5G radio-access capex the operator can commit each year (years after the last listed repeat its value).",
+        description="5G radio-access capex the operator can commit each year (years after the last listed repeat its "
+        "value); in the start year only the part of the year after start_date counts (pro rata: 2/12 of it from "
+        "2025-10-31), phased evenly over the months left.",
         source=ASSUMPTION.format(q=6),
     )
 
@@ -378,7 +380,9 @@ class Subsidy(StrictModel):
         unit="stations",
         ge=0,
         le=500_000,
-        description="An operator qualifies only if it has at least this many 5G stations on air at window_end.",
+        description="An operator qualifies only if at least this many of its 5G stations were accepted (came on air) "
+        "inside the window, window_start to window_end: those of the start network by the share "
+        "start_state.start_sites_in_window_pct, and those the run brings on air in it.",
         source="Decree 88/2025/NĐ-CP: each operator at least 20,000 5G stations nationwide, accepted 19/2/2025 - "
         "31/12/2025 (baochinhphu.vn, 2025-04-14: https://baochinhphu.vn/chi-dao-dieu-hanh-cua-chinh-phu-thu-tuong-chinh-phu-ngay-14-4-2025-1-102250414195840622.htm); seed 004:269-281 reports "
         "Viettel and VNPT together planning at least 20,000 in 2025",
