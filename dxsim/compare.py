@@ -1710,6 +1710,54 @@ def neither_reaches(result: CompareResult, kpi: str, scenario: str) -> bool:
     return not _finite(_p50(result, kpi, scenario)) and not _finite(_p50(result, kpi, result.baseline))
 
 
+SPLIT_MARK = "†"
+SPLIT_NOTE = N_(
+    "the replications split: the P50s differ by {medians}, the P50 of the paired differences is {paired} "
+    "(compare_replications.csv has each run)"
+)
+SPLIT_CAPTION = N_(
+    "†: the two P50s beside it differ by far less, by far more, or the other way: the replications split into groups "
+    "(some runs move a lot, others not), so read the Δ, not the difference of the P50s."
+)
+
+
+def split_medians(result: CompareResult, kpi: str, scenario: str) -> tuple[float, float] | None:
+    """(difference of the two P50s, P50 of the paired differences) when they tell different stories: opposite signs,
+    or one at least 3 times the other, and apart by at least a tenth of the baseline's P10-P90 spread (noise aside).
+    None otherwise, for a date or incremental KPI, or with one replication.
+
+    Why: Điện Biên's 5G stations at end-2030 were 880 in the baseline and 884 with a support option (P50s), and the
+    Δ beside them was +218: both right, the replications split into low (603-812) and high (880-1,308) outcomes, and
+    nothing said so; a planner reading the columns concluded the support did nothing (provincial planner trial)."""
+    if result.reps < 2 or scenario == result.baseline or result.kinds.get(kpi) in ("date", "incremental"):
+        return None
+    if (
+        _lacks_kpi(result, kpi, scenario)
+        or _lacks_kpi(result, kpi, result.baseline)
+        or scope_change(result, kpi, scenario) is not None
+    ):
+        return None
+    qs = result.quantiles.filter(pl.col("kpi") == kpi)
+    mine = qs.filter(pl.col("scenario") == scenario).row(0, named=True)
+    base = qs.filter(pl.col("scenario") == result.baseline).row(0, named=True)
+    vals = (mine["p50"], base["p50"], mine["delta_p50"], base["p10"], base["p90"])
+    if not all(_finite(v) for v in vals):
+        return None
+    medians, paired = mine["p50"] - base["p50"], mine["delta_p50"]
+    differ = (medians * paired < 0) or max(abs(medians), abs(paired)) >= 3 * min(abs(medians), abs(paired))
+    material = abs(paired - medians) >= 0.1 * (base["p90"] - base["p10"]) and abs(paired - medians) > 1e-9
+    return (medians, paired) if differ and material else None
+
+
+def any_split(result: CompareResult) -> bool:
+    """Whether some KPI row's Δ is marked as split (`split_medians`)."""
+    return any(
+        split_medians(result, kpi, s) is not None
+        for kpi in result.table["kpi"].to_list()
+        for s in result.options
+    )
+
+
 def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, delta: bool) -> str:
     q = result.quantiles.filter((pl.col("kpi") == kpi) & (pl.col("scenario") == scenario)).row(0, named=True)
     missing = _("not reached") if (unit == DATE_UNIT and not delta) else "-"
@@ -1747,6 +1795,8 @@ def _cell(result: CompareResult, kpi: str, unit: str, kind: str, scenario: str, 
                 )
                 + ")"
             )
+        if split_medians(result, kpi, scenario) is not None:
+            mid += " " + SPLIT_MARK
         return mid
     if kind == "incremental":
         if scenario == result.baseline:
@@ -1830,7 +1880,8 @@ def markdown(result: CompareResult) -> str:
         + (_("Values are P50 (P10–P90)") if result.reps > 1 else _("Values are P50"))
         + "; "
         + _("Δ is the P50 of the paired difference option − baseline per replication (dates: months).")
-        + ((" " + c + ".") if (c := few_reps_caution(result.reps)) else ""),
+        + ((" " + c + ".") if (c := few_reps_caution(result.reps)) else "")
+        + ((" " + _(SPLIT_CAPTION)) if any_split(result) else ""),
         "",
     ]
     lines += differences_markdown(result)
@@ -1902,6 +1953,7 @@ def rich_table(result: CompareResult, options: list[str] | None = None) -> Any:
             [
                 _("Δ is the P50 of the paired difference option − baseline per replication (dates: months)."),
                 *([c] if (c := few_reps_caution(result.reps)) else []),
+                *([_(SPLIT_CAPTION)] if any_split(result) else []),
             ]
         ),
     )
@@ -2025,8 +2077,14 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
         probed = {
             (r["kpi"], s): NO_CAMPAIGN_NOTE for s in result.scenarios if probed_campaign(result, r["kpi"], s)
         }
+        split = {
+            (r["kpi"], s): SPLIT_NOTE.format(medians=f"{sm[0]:+.6g}", paired=f"{sm[1]:+.6g}")
+            for s in result.options
+            if (sm := split_medians(result, r["kpi"], s)) is not None
+        }
         why = (
-            probed
+            split
+            | probed
             | {(r["kpi"], s): NEITHER_REACHES for s in neither}
             | {(r["kpi"], s): NOT_IN_BOTH for s in lacking}
             | one_side

@@ -1437,3 +1437,36 @@ def test_few_replications_are_said_under_the_tables(result, tmp_path):
     console = Console(width=400, record=True, file=io.StringIO())
     console.print(rich_table(result))
     assert caution in " ".join(console.export_text().split())
+
+
+def test_a_delta_whose_two_p50s_tell_another_story_is_marked() -> None:
+    """Điện Biên's 5G stations at end-2030: 880 in the baseline and 884 with a late support window (P50s), the Δ
+    beside them +218 (the replications split into low and high outcomes); a planner reading the columns concluded the
+    support did nothing (provincial planner trial). Such a Δ is marked, and compare.csv's note gives both numbers; a
+    Δ near the difference of the P50s, or a split smaller than a tenth of the baseline's spread, is not."""
+    from dxsim.compare import SPLIT_MARK, CompareResult, _cell, split_medians
+
+    def result(opt50: float, d50: float) -> CompareResult:
+        q = pl.DataFrame(
+            {
+                "kpi": ["stations_5g_11_2030_12"] * 2,
+                "scenario": ["base", "opt"],
+                "p10": [603.0, 640.0],
+                "p50": [880.0, opt50],
+                "p90": [1308.0, 1350.0],
+                "delta_p10": [None, 0.0],
+                "delta_p50": [None, d50],
+                "delta_p90": [None, 420.0],
+            }
+        )
+        return CompareResult(pl.DataFrame(), q, pl.DataFrame(), ["base", "opt"], "base", 1, 5, [])
+
+    split = result(884.0, 218.0)
+    assert split_medians(split, "stations_5g_11_2030_12", "opt") == (4.0, 218.0)
+    assert _cell(split, "stations_5g_11_2030_12", "stations", "count", "opt", True).endswith(" " + SPLIT_MARK)
+    assert split_medians(result(1080.0, 218.0), "stations_5g_11_2030_12", "opt") is None  # +200 vs +218
+    assert split_medians(result(881.0, -1.0), "stations_5g_11_2030_12", "opt") is None  # opposite, but noise
+    assert split_medians(result(880.0, -150.0), "stations_5g_11_2030_12", "opt") == (0.0, -150.0)
+    assert SPLIT_MARK not in _cell(
+        result(1080.0, 218.0), "stations_5g_11_2030_12", "stations", "count", "opt", True
+    )
