@@ -1461,3 +1461,22 @@ def test_villages_on_air_behind_thin_links_get_their_own_line() -> None:
     assert lines[at + 1] == line
     none = frame([(D2, r, "villages_capacity_short", 0.0) for r in (0, 1)])
     assert short_villages_line(none) == ""
+
+
+def test_villages_a_year_s_budget_cannot_start_get_their_own_line() -> None:
+    """Three villages above a year's whole programme budget from 2026-01 to 2026-03 in replication 0, two in
+    replication 1 from 2026-02: the line says up to 2 (the P50 of the two peaks, nearest rank: the lower), from the
+    P50 first month to the P50 last, and that they never start; none at all, no line. The run's summary carries it."""
+    from dxsim.results.bottlenecks import over_budget_line, summary_lines
+
+    months = [dt.date(2026, 1, 31), dt.date(2026, 2, 28), dt.date(2026, 3, 31)]
+    rows = [(d, 0, "villages_over_year_budget", 3.0) for d in months]
+    rows += [(months[0], 1, "villages_over_year_budget", 0.0)]
+    rows += [(d, 1, "villages_over_year_budget", 2.0) for d in months[1:]]
+    line = over_budget_line(frame(rows))
+    assert line.startswith(
+        "villages: up to 2 cost more than a whole year's programme budget (2026-01 to 2026-03"
+    )
+    assert "they never start" in line
+    assert over_budget_line(frame([(d, 0, "villages_over_year_budget", 0.0) for d in months])) == ""
+    assert line in summary_lines(frame(rows))

@@ -678,3 +678,27 @@ def test_a_campaign_whose_villages_earlier_campaigns_all_take_is_refused() -> No
     assert info.value.field == "villages.campaigns.1" and info.value.value == "wp"
     specs = resolve_campaigns(scenario(some, wp, np_), table)  # tq takes A, B; wp keeps C, np keeps D
     assert [int(s.in_scope.sum()) for s in specs] == [2, 1, 1]
+
+
+def test_a_village_costing_more_than_a_year_s_budget_never_starts_and_is_counted():
+    """A 5 bn-a-year programme and villages of 2, 12 and 4 bn (no campaign): first fit starts the 2 bn village at
+    once, the 4 bn one in 2027 (3 bn left in 2026), and never the 12 bn one: a village's cost is committed in the year
+    its works start. `villages_over_year_budget` counts it at every month end (provincial planner trial: three
+    villages of 10-14 bn under a 5 bn budget, and the only word was "budget binds"). With a 15 bn budget it is 0, and
+    so it is when a campaign paid outside the budget holds the village."""
+    v = inputs(pop=(500, 300, 200), grid=(False, False, False), capex=(2.0, 12.0, 4.0), util=0.0)
+    vp, rows = run(scenario(budget=5.0), v, monitor=True)
+    assert vp.started_day[0] == 0.0 and np.isnan(vp.started_day[1])
+    assert vp.started_day[2] == float((dt.date(2027, 1, 1) - START).days)
+    assert [r["villages_over_year_budget"] for r in rows] == [1.0] * len(rows) and len(rows) == 24
+    _vp, rows = run(scenario(budget=15.0), v, monitor=True)
+    assert {r["villages_over_year_budget"] for r in rows} == {0.0}
+    outside = inputs(
+        pop=(500, 300, 200),
+        grid=(False, False, False),
+        capex=(2.0, 12.0, 4.0),
+        util=0.0,
+        campaigns=[campaign(3, funded_by_programme_budget=False)],
+    )
+    vp, rows = run(scenario(budget=5.0), outside, monitor=True)
+    assert not np.isnan(vp.started_day).any() and {r["villages_over_year_budget"] for r in rows} == {0.0}

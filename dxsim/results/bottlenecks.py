@@ -209,6 +209,7 @@ def bottleneck_filter() -> pl.Expr:
     named = named | pl.col("metric").is_in(
         [
             *DISPLACEMENT_METRICS,
+            OVER_BUDGET_METRIC,
             STRANDED_METRIC,
             IMPORT_CAP_METRIC,
             RACK_DENSITY_METRIC,
@@ -620,6 +621,7 @@ def summary_lines(
         line
         for line in (
             import_cap_line(metrics, start, end),
+            over_budget_line(metrics, start, end),
             stranded_line(metrics, start, end),
             rack_density_line(metrics, start, end),
             ordinary_load_line(metrics, start, end),
@@ -677,6 +679,9 @@ def campaign_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
     return lines
 
 
+OVER_BUDGET_METRIC = (
+    "villages_over_year_budget"  # villages a year's whole programme budget cannot start (sim.villages)
+)
 STRANDED_METRIC = "gpus_stranded"  # GPUs delivered without free data-centre power (dxsim.sim.compute.gpus)
 IMPORT_CAP_METRIC = "gpus_held_by_import_cap"  # GPUs waiting for a later year's import allowance
 # GPUs whose servers draw more than their hall's racks are built for; ordinary DC demand without free capacity (MW)
@@ -736,6 +741,25 @@ def _held_line(metrics: pl.DataFrame, metric: str, text: str, start: Any, end: A
     "" when nothing was held: the one shape of the GPU and data-centre lines below."""
     held = _gpus_held(metrics, metric, start, end)
     return "" if held is None else _(text).format(**held)
+
+
+def over_budget_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
+    """'villages: up to 3 cost more than a whole year's programme budget (2026-01 to 2030-12; ...)' when villages
+    that only the programme budget can start cost more than a year of it (metric villages_over_year_budget), or "".
+
+    Why: a campaign paid from a 5 bn-a-year budget left three villages of 10-14 bn never started while its extra
+    crews were paid to the horizon, and the only word was "budget binds (87%)" (provincial planner trial)."""
+    return _held_line(
+        metrics,
+        OVER_BUDGET_METRIC,
+        N_(
+            "villages: up to {peak} cost more than a whole year's programme budget ({first} to {last}; P50 over "
+            "replications): they never start, since a village's cost is committed in the year its works start and a "
+            "year's budget does not carry over; a larger yearly budget, or their campaign paid outside it, starts them"
+        ),
+        start,
+        end,
+    )
 
 
 def stranded_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:

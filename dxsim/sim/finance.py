@@ -19,6 +19,10 @@ class Ledger:
         self.committed: dict[tuple[str, int], float] = defaultdict(float)
         self.received: dict[tuple[str, int], float] = defaultdict(float)
 
+    def budget(self, owner: str, year: int) -> float:
+        """The owner's whole budget for the year, what it received included (VND bn)."""
+        return self._budget_for(owner, year) + self.received[(owner, year)]
+
     def available(self, owner: str, year: int) -> float:
         """Money the owner can still commit this year (VND bn)."""
         return self._budget_for(owner, year) + self.received[(owner, year)] - self.committed[(owner, year)]

@@ -13,6 +13,8 @@ Metric meanings (documented in the README, section on metrics):
   temporary power yet;
 - ``villages_with_power``: villages of the layer with power of any kind (with-power villages from day 0);
 - ``villages_started``, ``village_pop_connected``;
+- ``villages_over_year_budget``: villages not started that only the programme budget can start and whose cost
+  exceeds that year's whole budget (they never start: a village's cost is committed in one year);
 - ``village_capex_vnd_bn``: capex recognised in the month: a village's chosen option when its site
   goes on air, plus the surge measures of campaigns incurred in the month (``village_surge_capex_vnd_bn``;
   committed to the ledger as they are incurred, see dxsim.sim.villages.process), whoever pays;
@@ -119,6 +121,7 @@ def village_month_metrics(
             "village_programme_committed_vnd_bn_cum": vp.programme_committed_vnd_bn(),
             "villages_with_power": float(powered.sum()),
             "villages_started": float(_done(vp.started_day, day).sum()),
+            "villages_over_year_budget": float(vp.over_year_budget(day)),
             "villages_without_power": float((no_power_subset & ~powered).sum()),
             "villages_without_signal": float((~signal).sum()),
         }
