@@ -272,3 +272,42 @@ def test_run_prints_a_province_at_each_year_end(tmp_path: Path) -> None:
         bad.stderr, bad.stdout, "--province", "'Tuyen Quan'"
     )
     assert bad.returncode == 2 and not (tmp_path / "no").exists()
+
+
+def test_a_funded_campaign_says_which_of_its_villages_were_in_works_before_the_start(tmp_path: Path) -> None:
+    """A Điện Biên campaign paid from the programme budget, listed first, claims the province's villages, most of them
+    in works since mid-2025 under the 2025 campaigns; its public money (three villages and its crews) read as the
+    price of all 24 (provincial planner trial). `run` says how many were in works at the start and their cost, which
+    is not in the run's public money: by hand from the villages.parquet the command wrote (replication 0)."""
+    import datetime as dt
+
+    from conftest import BASELINE, dxsim_cmd
+
+    sc = tmp_path / "db.toml"
+    sc.write_text(
+        f'extends = "{BASELINE.as_posix()}"\nname = "db"\n'
+        '[[villages.campaigns]]\nname = "dienbien_2026"\nlaunched = 2025-10-31\ndeadline = 2026-12-31\n'
+        'villages = ["11"]\nfunded_by_programme_budget = true\nin_progress_at_start = false\n'
+        '[[villages.campaigns]]\nname = "with_power_2025_09"\nlaunched = 2025-07-01\ndeadline = 2025-09-30\n'
+        'deadline_at_launch = 2025-09-30\nvillages = "with_power"\nfunded_by_programme_budget = false\n'
+        "in_progress_at_start = true\n"
+        '[[villages.campaigns]]\nname = "no_power_2025_11"\nlaunched = 2025-07-01\ndeadline = 2025-11-30\n'
+        'deadline_at_launch = 2025-11-30\nvillages = "no_power"\nfunded_by_programme_budget = false\n'
+        "in_progress_at_start = true\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "run"
+    r = dxsim_cmd(
+        "run", str(sc), "--reps", "1", "--no-map", "--no-report", "--out", str(out), env={"COLUMNS": "250"}
+    )
+    assert r.returncode == 0, r.stderr
+    v = pl.read_parquet(out / "villages.parquet").filter(pl.col("campaign") == "dienbien_2026")
+    before = v.filter(pl.col("started_date") < dt.date(2025, 10, 31))
+    assert 0 < before.height < v.height
+    said = " ".join(r.stdout.split())
+    assert (
+        f"campaign dienbien_2026: {before.height} of its {v.height} villages were in works at the start, begun "
+        f"before it: their cost ({before['cost_vnd_bn'].sum():,.1f} bn VND, replication 0)"
+    ) in said
+    # the 2025 campaigns the utility and operators pay (most of their villages in works too) get no such line
+    assert said.count("were in works at the start") == 1

@@ -951,6 +951,7 @@ def run(
             import polars as pl  # loaded when a run has finished, not for `dxsim --help`
 
             from dxsim.results.bottlenecks import bottleneck_filter, operator_order_bound_pct, summary_lines
+            from dxsim.results.villages import funded_in_works_lines
             from dxsim.scenario.horizon_notes import campaigns_past_horizon
 
             assert res.out_dir is not None  # run_scenario writes by default
@@ -961,6 +962,14 @@ def run(
                     res.scenario.villages.campaigns, res.scenario.horizon.end_date
                 ):
                     out.print(line, highlight=False, markup=False, soft_wrap=True)
+                if (res.out_dir / "villages.parquet").exists():
+                    funded = [c.name for c in res.scenario.villages.campaigns if c.funded_by_programme_budget]
+                    for line in funded_in_works_lines(
+                        pl.read_parquet(res.out_dir / "villages.parquet"),
+                        funded,
+                        res.scenario.horizon.start_date,
+                    ):
+                        out.print(line, highlight=False, markup=False, soft_wrap=True)
             scan = pl.scan_parquet(res.out_dir / "metrics.parquet")
             why = summary_lines(
                 scan.filter(bottleneck_filter()).collect(), by_operator=operator_order_bound_pct(scan)

@@ -9,6 +9,7 @@ air (`signal_date`) and its link carries its busy-hour demand; a capacity-short 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 import json
 import math
 from pathlib import Path
@@ -16,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
 from dxsim.results.metrics import VILLAGE_HELD_CAUSES
 from dxsim.results.summary import _decimal_year
 from dxsim.results.writer import atomic_file
@@ -229,3 +232,34 @@ def campaign_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
         if sub.height:
             out[f"{m}_end"] = dict(zip(sub["replication"].to_list(), sub["value"].to_list(), strict=True))
     return out
+
+
+def funded_in_works_lines(villages: pl.DataFrame, funded: Sequence[str], start: dt.date) -> list[str]:
+    """One line per campaign paid from the programme budget (`funded`, by name) whose villages include some already
+    in works at the start (replication 0's `started_date` before it): their cost was committed before the start, by
+    whoever began them, so the run's public money does not hold it.
+
+    Why: a Điện Biên campaign paid from the programme budget claimed 24 villages, 20 of them in works since mid-2025
+    under the 2025 campaigns; its public money was 65.6 bn (three villages and its extra crews) and read as the price
+    of 24 (provincial planner trial)."""
+    if villages.height == 0 or not {"campaign", "started_date", "cost_vnd_bn"} <= set(villages.columns):
+        return []
+    lines = []
+    for name in funded:
+        mine = villages.filter(pl.col("campaign") == name)
+        before = mine.filter(pl.col("started_date") < start)
+        if before.height == 0:
+            continue
+        lines.append(
+            _(
+                "campaign {name}: {n} of its {total} villages were in works at the start, begun before it: their cost "
+                "({cost} bn VND, replication 0) was committed then, by whoever began them, and is not in this run's "
+                "public money"
+            ).format(
+                name=name,
+                n=F.number(before.height, 0),
+                total=F.number(mine.height, 0),
+                cost=F.number(float(before["cost_vnd_bn"].sum()), 1),
+            )
+        )
+    return lines
