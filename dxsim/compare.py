@@ -122,6 +122,7 @@ from dxsim.scenario import load_scenario, scenario_sha256
 from dxsim.scenario.resolved import format_value as format_setting
 from dxsim.scenario.resolved import disabled_by, jsonable, scenario_diff
 from dxsim.sim.support import outside_horizon
+from dxsim.sim.support import programmes as support_programmes
 
 Progress = Callable[[str], None]
 
@@ -605,6 +606,8 @@ class CompareResult:
     bottleneck_notes: dict[str, list[str]] = field(default_factory=dict)
     # option -> its support programmes whose window lies outside its run (dxsim.sim.support.outside_horizon)
     idle_supports: dict[str, list[tuple[str, dt.date, dt.date]]] = field(default_factory=dict)
+    # option -> whether every support programme it adds or changes pays for new sites only (support_note's wording)
+    new_sites_support: dict[str, bool] = field(default_factory=dict)
 
     @property
     def options(self) -> list[str]:
@@ -898,6 +901,13 @@ def compare_scenarios(
         if i != b
     }
     result.idle_supports = {sc.name: outside_horizon(sc) for i, sc in enumerate(scenarios) if i != b}
+    base_programmes = support_programmes(scenarios[b])
+    result.new_sites_support = {  # the programmes the option adds or changes, not those it shares with the baseline
+        sc.name: bool(ps := [p for p in support_programmes(sc) if p not in base_programmes])
+        and all(p.site_kind == "new" for p in ps)
+        for i, sc in enumerate(scenarios)
+        if i != b
+    }
     result.ignored = {
         sc.name: {
             f: off for f, _a, _b in result.differences[sc.name] if (off := disabled_by(sc, f)) is not None
@@ -1149,6 +1159,7 @@ def add_bottlenecks(result: CompareResult) -> None:
                 diffs,
                 idle=result.idle_supports.get(run.name, ()),
                 inside=_stations_inside(run, base),
+                new_sites_only=result.new_sites_support.get(run.name, False),
             )
             if support:  # what support paid: not a resource that did not bind
                 frames.append(pl.DataFrame([{"scenario": run.name, "kind": "support", "text": support}]))

@@ -1357,6 +1357,10 @@ def test_support_that_displaces_upgrades_says_so_with_the_year_end_it_costs_most
     # ties (-20 at both year ends): the first is named; upgrades then (70-90, 60-100) mean -30, new sites +10
     assert "+40 stations ordered because of it (+0 in surges), yet -20 stations on air at " in note
     assert "(-30 upgrades, +10 new sites)" in note and "in place of cheaper upgrades" in note
+    # a programme that pays every kind of station displaces stations, not upgrades (balanced's 5G programme read
+    # "the paid new sites in place of cheaper upgrades (-32 upgrades, +15 new)"; finance trial)
+    every = support_note(opt, ref, [("supports", [], ["..."])], new_sites_only=False)
+    assert "(-30 upgrades, +10 new sites)" in every and "the paid stations in place of others" in every
     assert note.endswith("(ahead from " + F.date(e28) + ")")
     assert F.date(e26) in note.split("yet", 1)[1].split("(", 1)[0]
     never = run(

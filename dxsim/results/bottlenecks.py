@@ -1772,6 +1772,7 @@ def support_note(
     fmt: Callable[[Any], str] = str,
     idle: Sequence[tuple[str, dt.date, dt.date]] = (),
     inside: Callable[[dt.date], tuple[str, float] | None] | None = None,
+    new_sites_only: bool = True,
 ) -> str | None:
     """One line when an option changes 5G support: what it paid and how many stations it moved, and whether a
     programme's fund capped it (the operators claimed more than it pays: then a bigger share or a longer window
@@ -1780,7 +1781,9 @@ def support_note(
     `idle`: the option's programmes (name, window start, window end) whose window lies outside its run; they are
     named, since no threshold or surge is why they pay nothing. `inside(date)`: for an option whose programmes pay in
     some provinces only, (their names, the mean change of their stations on air at that year end); the displaced
-    stations are then said to fall elsewhere (a Sơn La programme moved -314 stations outside Sơn La, unsaid)."""
+    stations are then said to fall elsewhere (a Sơn La programme moved -314 stations outside Sơn La, unsaid).
+    `new_sites_only`: every programme of the option pays for new sites alone (`site_kind = "new"`), so the stations it
+    displaces can be said to be upgrades it swapped for paid new sites."""
     if not any(SUPPORT_FIELDS.match(f) for f, _a, _b in differences):
         return None
     o, r = support_effect(option), support_effect(reference)
@@ -1828,7 +1831,9 @@ def support_note(
     elif shift is not None:
         # "paid new sites in place of cheaper upgrades" only when that is what moved: a programme paying every
         # station displaces other stations, not upgrades
-        swapped = shift["new_sites"] >= 0.5 and shift["upgrades"] <= -0.5
+        # (and only for a programme that pays new sites alone: one paying every station moved -32 upgrades and +15 new
+        # sites, noise, and the line said it paid new sites in place of upgrades; finance trial)
+        swapped = new_sites_only and shift["new_sites"] >= 0.5 and shift["upgrades"] <= -0.5
         text += ", " + (
             _(
                 "yet {stations} stations on air at {date} ({upgrades} upgrades, {new} new sites): within their yearly "
