@@ -287,7 +287,8 @@ def test_yearly_target_is_ordered_exactly_and_spread_over_months():
 
 
 def test_start_year_counts_from_the_start_date():
-    """Start 31 Oct: only the rest of the year counts (62 of 365 days), spread over Oct 31, Nov 1, Dec 1."""
+    """Start 31 Oct: only the rest of the year counts (62 of 365 days), spread over Oct 31 (the one day of October
+    left), Nov 1 and Dec 1."""
     sc = make_scenario(
         horizon={"start_date": dt.date(2025, 10, 31), "end_date": dt.date(2026, 1, 31)},
         operators={
@@ -300,9 +301,10 @@ def test_start_year_counts_from_the_start_date():
     )
     ro, _, clock = run(sc, make_plan(500))
     by_month = _orders_by_month(ro, clock)
-    # 100 x 62/365 = 16.99: ceil(16.99/3) = 6, ceil(10.99/2) = 6, ceil(4.99/1) = 5; January 2026: 24/12 -> 2
+    # 100 x 62/365 = 16.99; October's round has 1/31 of its month over 2 + 1/31 months left:
+    # ceil(16.99 x (1/31) / 2.032) = ceil(0.27) = 1, then ceil(15.99/2) = 8, ceil(7.99/1) = 8; January 2026: 24/12 -> 2
     assert 100 * 62 / 365 == pytest.approx(16.986, abs=1e-3)
-    assert by_month == {(2025, 10): 6, (2025, 11): 6, (2025, 12): 5, (2026, 1): 2}
+    assert by_month == {(2025, 10): 1, (2025, 11): 8, (2025, 12): 8, (2026, 1): 2}
 
 
 @pytest.mark.parametrize("targets", [(1200, 600, 0), (100, 250, 37)])
