@@ -329,6 +329,12 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ("gpu_it_mw_end", _("IT power of the powered GPUs at the end"), "MW", "value"),
         ("dc_power_draw_mw_end", _("Data-centre power drawn at the end (IT load × PUE)"), "MW", "value"),
         ("capex_total_vnd_bn", _("5G capex over the horizon"), "VND bn", "value"),
+        (
+            "capex_5g_on_order_end_vnd_bn",
+            _("5G sites ordered, not on air by the end (committed, not in the capex)"),
+            "VND bn",
+            "value",
+        ),
     ]
     # when the money is spent, not only how much: a faster pace spends sooner for the same end total (an operator's
     # "per VND by 2028" read "same cost and end total" for every pace; optimise's capex_cum objective had no row)

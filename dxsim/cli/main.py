@@ -584,6 +584,7 @@ KPI_ROWS = [
     "year_5g_pop_90pct",
     "year_5g_pop_99pct",
     "capex_total_vnd_bn",
+    "capex_5g_on_order_end_vnd_bn",
     "subsidy_paid_total_vnd_bn",
     "support_accrued_unpaid_vnd_bn",  # ACCRUED_ROW, shown when above 0
     "public_cost_total_vnd_bn",

@@ -24,6 +24,10 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "year_5g_pop_90pct": (N_("Month 5G covers 90% of the population"), "year"),
     "year_5g_pop_99pct": (N_("Month 5G covers 99% of the population"), "year"),
     "capex_total_vnd_bn": (N_("5G capex over the horizon (VND bn)"), "money"),
+    "capex_5g_on_order_end_vnd_bn": (
+        N_("5G sites ordered but not on air by the end: capex committed, not in the capex above (VND bn)"),
+        "money",
+    ),
     "subsidy_paid_total_vnd_bn": (N_("5G support paid, Res. 193 and other programmes (VND bn)"), "money"),
     "capex_per_added_person_covered_vnd_m": (N_("5G capex per added person covered (VND m)"), "money"),
     "new_sites_share_of_added_pct": (N_("New-build share of the 5G stations added (%)"), "pct"),
@@ -241,6 +245,7 @@ _KPI_GROUP = {
             "year_5g_pop_90pct",
             "year_5g_pop_99pct",
             "capex_total_vnd_bn",
+            "capex_5g_on_order_end_vnd_bn",
             "subsidy_paid_total_vnd_bn",
             "capex_per_added_person_covered_vnd_m",
             "new_sites_share_of_added_pct",

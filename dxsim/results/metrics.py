@@ -93,6 +93,7 @@ METRICS: dict[str, str] = {
     "dc_ppp_state_capex_vnd_bn": "the state's PPP share (compute.datacentres.ppp_share_pct) of the capex of announced data-centre projects, booked as compute_capex_vnd_bn is, in the month: public money beside public_investment_vnd_bn (VND bn; VN)",
     "gpu_capex_vnd_bn": "of compute_capex_vnd_bn, the GPUs' (as deployed, at delivery) in the month (VND bn; VN)",
     "gpu_public_capex_vnd_bn": "of gpu_capex_vnd_bn, the state's part (each order's compute.gpus.orders/extra_orders public_share_pct): public money, at delivery, in the month (VND bn; VN)",
+    "capex_5g_on_order_vnd_bn": "capex of the 5G sites ordered in the run and not on air by the month end: committed against the operators' budgets at the order, recognised in capex_vnd_bn when on air, so sites ordered but stuck (kits, crews) stay here (VND bn; VN; a stock)",
     "gpu_capex_on_order_vnd_bn": "capex of the GPUs ordered by the month end and not yet delivered: committed, paid on delivery, so a delivery that slips past the horizon leaves compute_capex_vnd_bn but stays here (VND bn; VN; a stock)",
     "gpu_it_mw": "IT power of the powered GPUs (GPUs x each model's IT kW per GPU) (MW; VN)",
     "dc_power_draw_mw": "facility power the data centres draw at the month end = (ordinary IT load + gpu_it_mw) x PUE; dc_facility_power_mw is what they could draw at full IT load (MW; VN)",

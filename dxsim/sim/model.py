@@ -193,6 +193,7 @@ class Monitor:
             rollout.state.operator[:n0].astype(np.int64) + 1, minlength=len(OPERATORS) + 1
         )
         self.capex_cum = 0.0
+        self.capex_on_air_ordered = 0.0  # capex of the sites ordered in the run that are on air
         self.subsidy_reported = 0.0
         self.last_work = np.zeros(len(REGIONS))
         self.last_cap = np.zeros(len(REGIONS))
@@ -256,6 +257,8 @@ class Monitor:
         added_prov = np.bincount(w.plan.province_idx[new], minlength=n_prov).astype(float)
         capex_prov = np.bincount(w.plan.province_idx[new], weights=st.capex_vnd_bn[new], minlength=n_prov)
         self.capex_cum += float(capex_prov.sum())
+        ordered_in_run = new[st.order_day[new] >= 0]  # not the warm start's: committed before the start
+        self.capex_on_air_ordered += float(st.capex_vnd_bn[ordered_in_run].sum())
         # copies: the recorder keeps the arrays, and the grid updates covered_pop_group in place
         if self.vp is not None:
             self.record_villages(date, day, self.vp)
@@ -288,6 +291,11 @@ class Monitor:
                 "pop_covered_4g_pct": 100.0 * float(pop4_prov.sum()) / total_pop,
                 "capex_vnd_bn": float(capex_prov.sum()),
                 "capex_cum_vnd_bn": self.capex_cum,
+                # ordered in the run and not on air: committed against the budgets, not yet in the capex
+                # (a difference of two running sums: its rounding residue, ~1e-10 when every order is on air, is 0)
+                "capex_5g_on_order_vnd_bn": on_order
+                if (on_order := self.r.capex_ordered_vnd_bn - self.capex_on_air_ordered) > 1e-6
+                else 0.0,
                 "subsidy_paid_vnd_bn": subsidy_now,
                 "sites_in_permitting": float(n_permit),
                 "sites_awaiting_equipment": float(n_equipment),

@@ -236,6 +236,7 @@ class Rollout:
         self._crew_region = np.zeros(0, dtype=np.int64)
         self._crew_work = np.zeros(0)
         self.committed = 0  # sites a crew has taken (on_air_day set), excluding the start sites
+        self.capex_ordered_vnd_bn = 0.0  # capex of the sites ordered in the run (the ledger's 5G commitments)
         # sites a crew has taken that may still be live for held_site_days: every one whose on-air day is not before
         # `_held_from` (the start of the last month attributed), unsorted
         self._taken_recent = np.zeros(0, dtype=np.int64)
@@ -658,7 +659,9 @@ class Rollout:
             self._kit_due,
             self._kit_free,
         )
-        self.ledger.commit(name, year, float(st.capex_vnd_bn[picked].sum()))
+        amount = float(st.capex_vnd_bn[picked].sum())
+        self.ledger.commit(name, year, amount)
+        self.capex_ordered_vnd_bn += amount
 
     # ----------------------------------------------------------------- surge
     def _projection(self, k: int, p: Support, end: float) -> tuple[float, float]:
