@@ -777,3 +777,38 @@ def test_start_stations_count_for_a_window_by_when_it_opens():
     assert counted(dt.date(2025, 1, 1)) == round(n * (1 - 0.4 * 92 / 141)) == 12_369
     assert counted(dt.date(2024, 10, 1)) == counted(dt.date(2024, 1, 1)) == n
     assert counted(start) == 0
+
+
+def test_operators_hold_no_more_kits_on_order_than_vendors_deliver_over_a_p90_lead_time():
+    """30 kits a month and a fixed 30-day lead time: the vendors deliver 30 kits over a month (a P90 lead time of 30
+    days is shorter: 29.6), so after every month's orders at most 30 sites wait for a kit, though the plan asks 100;
+    the pace left unordered is held by kit deliveries (modelling audit: at 300 kits a month the operators kept
+    ordering and 57,676 sites waited for kits at the end). With 1,000,000 kits a month the cap never binds: the full
+    pace is ordered."""
+    sc = scenario(
+        horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 6, 30)},
+        operators={
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "subscriber_share_pct": 100.0,
+                "annual_new_5g_sites": {2026: 1200},
+                "capex_budget_vnd_bn": {2026: 1e5},
+            }
+        },
+        crews={"north": {"teams": 1000}},
+        supply={"deliveries_per_month": 30, "lead_time": fixed(30)},
+    )
+    ro, _, clock = run(sc, plan(5000))
+    st = ro.state
+    for t in sorted(set(st.order_day[st.ordered].tolist())):
+        # the weekly delivery pass at day w (every 7 days from the start) books the kits it delivers in [w, w + 7)
+        week_end = math.floor(t / 7.0) * 7.0 + 7.0
+        on_books = int((st.ordered & (st.order_day <= t) & ~(st.delivered_day < week_end)).sum())
+        assert on_books <= 30, (t, on_books)
+    assert 0 < int(st.ordered.sum()) < 600 and ro.held_orders[HELD_CAUSES.index("deliveries")].sum() > 0
+    plenty = sc.model_copy(
+        update={"supply": sc.supply.model_copy(update={"deliveries_per_month": 1_000_000})}
+    )
+    free, _, _ = run(plenty, plan(5000))
+    assert int(free.state.ordered.sum()) == 600  # 100 a month for six months
+    assert free.held_orders[HELD_CAUSES.index("deliveries")].sum() == 0

@@ -201,7 +201,14 @@ def test_supply_capacity_binds_weekly(per_month, lead):
         supply={"deliveries_per_month": per_month, "lead_time": fixed(lead)},
         crews={},
     )
-    ro, _, clock = run(sc, make_plan(n))
+    # every site ordered on day 0 (placed directly: the operators' own orders hold no more kits on order than a
+    # month or a P90 lead time of deliveries, Rollout._kit_room), then only the weekly deliveries and installs run
+    clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
+    env = simpy.Environment()
+    ro = Rollout(env, sc, make_plan(n), 0, clock, 1, 0, Ledger(lambda o, y: 1e9))
+    ro._place(np.arange(n), 0.0, "viettel", 2026, lead=ro.lead_days[:n])
+    env.process(ro.weekly_works())
+    env.run(until=clock.horizon_days + 1)
     st = ro.state
     assert np.all(st.order_day == 0.0)
     assert np.all(st.equipment_due_day == lead)
@@ -692,15 +699,18 @@ def test_waiting_lists_match_a_scan_of_the_site_timeline(until: float):
     st, day = ro.state, until
     ordered = np.arange(st.on_air_day.size) >= 50
     ordered &= ~np.isnan(st.order_day)
-    waiting = ordered & np.isnan(st.on_air_day)
+    # waiting: no crew on site by `day` (not taken, or taken by the week's pass with its start still ahead)
+    waiting = ordered & ~(st.crew_start_day <= day)
     permit = waiting & (st.permit_done_day > day)
     equipment = waiting & ~permit & ~(st.delivered_day <= day)
     crew = waiting & ~permit & ~equipment
     assert ro.waiting_counts(day) == (int(permit.sum()), int(equipment.sum()), int(crew.sum()))
     assert min(permit.sum(), equipment.sum(), crew.sum()) > 0  # every stage is exercised
-    building = ordered & (st.on_air_day > day)
+    taken_ahead = ordered & (st.crew_start_day > day)
+    building = ordered & (st.on_air_day > day) & ~taken_ahead
     on_air_built = ordered & (st.on_air_day <= day)
-    assert ro.committed - int(on_air_built.sum()) == int(building.sum())
+    assert ro.committed - int(on_air_built.sum()) - int(taken_ahead.sum()) == int(building.sum())
     # the lists hold exactly the undelivered and the delivered-but-not-taken sites, in rank order
     assert np.array_equal(ro._kit_wait, np.flatnonzero(ordered & np.isnan(st.delivered_day)))
-    assert np.array_equal(ro._crew_wait, np.flatnonzero(waiting & ~np.isnan(st.delivered_day)))
+    not_taken = ordered & np.isnan(st.on_air_day)
+    assert np.array_equal(ro._crew_wait, np.flatnonzero(not_taken & ~np.isnan(st.delivered_day)))

@@ -545,6 +545,9 @@ class Rollout:
         target = op.value_for_year(op.annual_new_5g_sites, year) * year_share_left(self.clock.start, year)
         done = st.ordered_by_op_year.get((name, year), 0)
         pace = monthly_pace(target, done, months_left, this_month)
+        asked = pace
+        pace = min(pace, self._kit_room())
+        held_kits = asked - pace  # the pace the vendors' backlog leaves unordered this month
         loss = self.sc.business_case.accepted_loss_vnd_bn_per_site
         spare_cap = pace  # one more month of pace
         if not self._open_programmes(
@@ -581,7 +584,9 @@ class Rollout:
             accepted_loss_vnd_bn=loss,
         )
         self._attribute_orders(orders, window, pace)
-        pace_bound = int(pace > 0 and orders.picked.size == pace and orders.spare.size > 0)
+        if held_kits:  # held by kit deliveries: a stage of the pipeline, spread like the sites asked for
+            self._attribute_held(window[:pace] if pace else window[:1], "deliveries", held_kits)
+        pace_bound = int(pace > 0 and not held_kits and orders.picked.size == pace and orders.spare.size > 0)
         budget_bound = int(orders.held_budget > 0)
         self.orders_month["operators"] += 1
         self.orders_month["pace_bound"] += pace_bound
@@ -621,24 +626,42 @@ class Rollout:
         )
         return window
 
-    def _attribute_orders(self, orders: Orders, window: np.ndarray, pace: int) -> None:
-        """Sites held back on the order side this month, spread over regions like the sites asked for."""
+    def _kit_room(self) -> int:
+        """Sites the operators may still order this month without holding more kits on order than the vendors
+        deliver over a P90 lead time, or a month if that is shorter (supply.deliveries_per_month x lead_time.p90_days):
+        an operator does not order kits its vendors cannot deliver within a normal lead time. Kits from stock (surge) and the warm start's
+        already due are not on the vendors' books.
+
+        Why: with 300 kits a month the operators kept ordering at their yearly pace, 57,676 sites waited for kits at
+        the end (about 16 years of supply) and 74,962 bn VND of capex was committed for them (modelling audit). With
+        the baseline's 12,000 kits a month the room (~35,000 kits) is never reached."""
+        sup = self.sc.supply
+        # at least a month of deliveries: the operators order monthly (with no lead time, kits come the same week)
+        cap = sup.deliveries_per_month * max(sup.lead_time.p90_days / AVG_MONTH_DAYS, 1.0)
+        on_books = int((~self._kit_free).sum())
+        return max(0, int(math.floor(cap)) - on_books)
+
+    def _attribute_held(self, asked: np.ndarray, cause: str, n: float) -> None:
+        """`n` sites held back on the order side by `cause`, spread over regions like the sites `asked` for."""
         regions = self.plan.region_idx
-        asked = window[:pace]
         mix = (
             np.bincount(regions[asked], minlength=len(REGIONS)) / asked.size
             if asked.size
             else np.full(len(REGIONS), 1.0 / len(REGIONS))
         )
+        self.held_orders[HELD_CAUSES.index(cause)] += n * mix
+
+    def _attribute_orders(self, orders: Orders, window: np.ndarray, pace: int) -> None:
+        """Sites held back on the order side this month, spread over regions like the sites asked for."""
         for cause, n in (
             ("business_case", orders.held_business_case),
             ("budget", orders.held_budget),
             ("plan", orders.held_plan),
         ):
             if n:
-                self.held_orders[HELD_CAUSES.index(cause)] += n * mix
+                self._attribute_held(window[:pace], cause, n)
         if orders.spare.size:
-            self.spare_by_region += np.bincount(regions[orders.spare], minlength=len(REGIONS))
+            self.spare_by_region += np.bincount(self.plan.region_idx[orders.spare], minlength=len(REGIONS))
 
     def _place(self, picked: np.ndarray, day: float, name: str, year: int, lead: np.ndarray) -> None:
         """Order `picked` (state, ledger, the kits waiting; compiled: rollout_kernel.place)."""
