@@ -296,7 +296,9 @@ class Supply(StrictModel):
         unit="site kits per month",
         ge=0,
         le=1_000_000,
-        description="Site equipment kits the vendors can deliver nationally per month.",
+        description="Site equipment kits the vendors can deliver nationally per month. The operators hold no more kits "
+        "on order than this delivers over lead_time's P90 (or a month, if that is shorter): the rest of their pace "
+        "waits, held by kit deliveries.",
         source=ASSUMPTION.format(q=5)
         + "; must allow the 2025 push (Viettel and VNPT together at least 20,000 5G sites, seed 004:269-281)",
     )
