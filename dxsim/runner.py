@@ -324,6 +324,7 @@ def simulate(
             temporary_power=first.village_temp_power,
             held_days=first.village_held_days,
             cost_vnd_bn=first.village_capex_vnd_bn,
+            paid_by=first.village_paid_by,
         )
         extra.update(campaigns)
     dcs = None

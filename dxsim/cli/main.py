@@ -966,9 +966,7 @@ def run(
                 if (res.out_dir / "villages.parquet").exists():
                     funded = [c.name for c in res.scenario.villages.campaigns if c.funded_by_programme_budget]
                     for line in funded_in_works_lines(
-                        pl.read_parquet(res.out_dir / "villages.parquet"),
-                        funded,
-                        res.scenario.horizon.start_date,
+                        pl.read_parquet(res.out_dir / "villages.parquet"), funded
                     ):
                         out.print(line, highlight=False, markup=False, soft_wrap=True)
             scan = pl.scan_parquet(res.out_dir / "metrics.parquet")

@@ -49,6 +49,7 @@ from dxsim.results.value_labels import (
     POWER,
     SIGNAL,
     TERRAIN,
+    PAID_BY,
     VILLAGE_STATUS,
     VILLAGE_SUBSET,
     unit_label,
@@ -128,6 +129,7 @@ VILLAGE_LABELS = {
     "backhaul_capacity_mbps": N_("Backhaul capacity (Mbps)"),
     "busy_hour_mbps_per_user": N_("Mbps per busy-hour user"),
     "cost_vnd_bn": N_("Cost (VND bn)"),
+    "paid_by": N_("Paid by"),
     "opex_vnd_bn_per_year": N_("Opex (VND bn per year)"),
     "started_date": N_("Works started"),
     "power_date": N_("Power delivered"),
@@ -157,6 +159,7 @@ VALUE_LABELS = {
     "status": {**VILLAGE_STATUS, **DC_STATUS},
     "kind": DC_KIND,
     "cooling": COOLING,
+    "paid_by": PAID_BY,
     "held_longest_by": CAUSE_NOUN,  # the causes' words, as the why-lines name them (they read "permits" in vi)
 }
 DC_REQUIRED = ("dc_id", "name", "it_mw_end", "synthetic")

@@ -18,6 +18,8 @@ VILLAGE_STATUS = {
     "not started": N_("not started"),
     "no feasible option": N_("no feasible option"),
 }
+# who pays a started village's option (villages.parquet `paid_by`)
+PAID_BY = {"programme": N_("the village programme (public money)"), "outside": N_("utility and operators")}
 VILLAGE_SUBSET = {"with_power": N_("grid power at the start"), "no_power": N_("no grid power at the start")}
 SIGNAL = {"none": N_("none"), "patchy": N_("patchy")}
 TERRAIN = {"flat": N_("flat"), "hilly": N_("hilly"), "mountainous": N_("mountainous")}

@@ -67,6 +67,7 @@ def village_table(
     temporary_power: np.ndarray | None = None,
     held_days: np.ndarray | None = None,
     cost_vnd_bn: np.ndarray | None = None,
+    paid_by: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Layer + chosen option + dates + status for every village (none dropped).
 
@@ -77,6 +78,11 @@ def village_table(
     `held_days` (replication 0; villages x VILLAGE_HELD_CAUSES): the days each cause held each village over the
     horizon, as `held_longest_by` (the cause that held it longest; empty when nothing did) and `held_longest_days`.
     Why: "which villages will be left, and why?" had only campaign-level shares ("permits bind (70%)").
+
+    `paid_by` (replication 0): who pays each started village's option, "programme" (the village programme's budget:
+    public money) or "outside" (a campaign the utility and operators pay), empty when not started. Why: a campaign
+    paid from the budget claimed villages whose works another campaign had begun and paid, and its public money read
+    as the price of them all (provincial planner trial).
 
     `cost_vnd_bn` (replication 0): each village's capex as paid, the estimate (`capex_vnd_bn`, what its option was
     chosen on) x the replication's `villages.options.capex_overrun_factor`; default the estimate.
@@ -119,6 +125,8 @@ def village_table(
             table["capex_vnd_bn"].fill_null(0.0).to_numpy() if cost_vnd_bn is None else cost_vnd_bn,
         ),
     )
+    if paid_by is not None:
+        out = out.with_columns(pl.Series("paid_by", paid_by.tolist(), dtype=pl.Utf8))
     if grid is not None:
         out = out.with_columns(
             pl.Series("grid_date", _dates(start, np.where(grid <= horizon, grid, np.nan)), dtype=pl.Date)
@@ -234,20 +242,24 @@ def campaign_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     return out
 
 
-def funded_in_works_lines(villages: pl.DataFrame, funded: Sequence[str], start: dt.date) -> list[str]:
+def funded_in_works_lines(villages: pl.DataFrame, funded: Sequence[str]) -> list[str]:
     """One line per campaign paid from the programme budget (`funded`, by name) whose villages include some already
-    in works at the start (replication 0's `started_date` before it): their cost was committed before the start, by
-    whoever began them, so the run's public money does not hold it.
+    in works at the start under a campaign the utility and operators pay (replication 0's `paid_by` "outside"): their
+    cost was committed before the start, by whoever began them, so the run's public money does not hold it.
 
     Why: a Điện Biên campaign paid from the programme budget claimed 24 villages, 20 of them in works since mid-2025
     under the 2025 campaigns; its public money was 65.6 bn (three villages and its extra crews) and read as the price
     of 24 (provincial planner trial)."""
-    if villages.height == 0 or not {"campaign", "started_date", "cost_vnd_bn"} <= set(villages.columns):
+    if villages.height == 0 or not {"campaign", "started_date", "cost_vnd_bn", "paid_by"} <= set(
+        villages.columns
+    ):
         return []
     lines = []
     for name in funded:
         mine = villages.filter(pl.col("campaign") == name)
-        before = mine.filter(pl.col("started_date") < start)
+        # paid outside the programme though the campaign is the programme's: begun before the start under a campaign
+        # the utility and operators pay (a started_date within a day of the start reads as the start's own date)
+        before = mine.filter(pl.col("paid_by") == "outside")
         if before.height == 0:
             continue
         lines.append(

@@ -56,6 +56,8 @@ class ReplicationResult:
     village_capex_vnd_bn: np.ndarray | None = (
         None  # each village's capex as paid (the estimate x the overrun)
     )
+    # who pays each started village's option: "programme" (its budget) or "outside" (utility and operators); None
+    village_paid_by: np.ndarray | None = None
     compute: ComputeRun | None = None
     pop_covered_5g_cell_end: np.ndarray | None = None  # per cell, at the horizon end
     pop_covered_4g_cell_end: np.ndarray | None = None
@@ -130,6 +132,10 @@ def run_replication(
         res.village_temp_power = vp.temp_power.copy()
         res.village_held_days = vp.held_by_village(clock.horizon_days)
         res.village_capex_vnd_bn = vp.v.capex_vnd_bn
+        res.village_paid_by = np.array(
+            [None if o is None else ("programme" if o == VILLAGES else "outside") for o in vp.paid_by],
+            dtype=object,
+        )
     res.compute = cr
     if end_cells:
         res.pop_covered_5g_cell_end = monitor.cov5.covered_pop_cell.copy()

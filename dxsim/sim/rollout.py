@@ -628,9 +628,9 @@ class Rollout:
 
     def _kit_room(self) -> int:
         """Sites the operators may still order this month without holding more kits on order than the vendors
-        deliver over a P90 lead time, or a month if that is shorter (supply.deliveries_per_month x lead_time.p90_days):
-        an operator does not order kits its vendors cannot deliver within a normal lead time. Kits from stock (surge) and the warm start's
-        already due are not on the vendors' books.
+        deliver over a P90 lead time, or over a month if that is shorter (supply.deliveries_per_month x
+        lead_time.p90_days): an operator does not order kits its vendors cannot deliver within a normal lead time.
+        Kits from stock (surge) and the warm start's kits already due are not on the vendors' books.
 
         Why: with 300 kits a month the operators kept ordering at their yearly pace, 57,676 sites waited for kits at
         the end (about 16 years of supply) and 74,962 bn VND of capex was committed for them (modelling audit). With
