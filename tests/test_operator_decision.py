@@ -74,6 +74,18 @@ def scenario(**over: Any) -> Scenario:
     return Scenario.model_validate(deep_update(d, over))
 
 
+def viettel_alone(year: int, sites: int, budget_vnd_bn: float) -> dict[str, Any]:
+    """`operators`: Viettel alone (all of the 5G and of the subscribers), its plan and budget for one year."""
+    return {
+        "viettel": {
+            "start_share_5g_pct": 100.0,
+            "subscriber_share_pct": 100.0,
+            "annual_new_5g_sites": {year: sites},
+            "capex_budget_vnd_bn": {year: budget_vnd_bn},
+        }
+    }
+
+
 def plan(n: int, people: np.ndarray | float = np.inf, operator: np.ndarray | None = None) -> PlanArrays:
     return PlanArrays(
         is_new=np.zeros(n, bool),
@@ -127,14 +139,7 @@ def test_a_start_on_a_month_s_last_day_orders_one_day_of_pace_there():
 
     sc = scenario(
         horizon={"start_date": dt.date(2025, 10, 31), "end_date": dt.date(2025, 12, 31)},
-        operators={
-            "viettel": {
-                "start_share_5g_pct": 100.0,
-                "subscriber_share_pct": 100.0,
-                "annual_new_5g_sites": {2025: 12_000},
-                "capex_budget_vnd_bn": {2025: 1e6},
-            }
-        },
+        operators=viettel_alone(2025, 12_000, 1e6),
         crews={"north": {"teams": 10_000}},
     )
     clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
@@ -787,14 +792,7 @@ def test_operators_hold_no_more_kits_on_order_than_vendors_deliver_over_a_p90_le
     pace is ordered."""
     sc = scenario(
         horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 6, 30)},
-        operators={
-            "viettel": {
-                "start_share_5g_pct": 100.0,
-                "subscriber_share_pct": 100.0,
-                "annual_new_5g_sites": {2026: 1200},
-                "capex_budget_vnd_bn": {2026: 1e5},
-            }
-        },
+        operators=viettel_alone(2026, 1200, 1e5),
         crews={"north": {"teams": 1000}},
         supply={"deliveries_per_month": 30, "lead_time": fixed(30)},
     )
