@@ -39,6 +39,7 @@ CORE_KPIS = (
     "year_5g_pop_99pct",
     "subsidy_paid_total_vnd_bn",
     "capex_total_vnd_bn",
+    "capex_5g_on_order_end_vnd_bn",
     "capex_per_added_person_covered_vnd_m",
     "new_sites_share_of_added_pct",
     "pop_covered_5g_added_persons",
