@@ -702,3 +702,28 @@ def test_a_village_costing_more_than_a_year_s_budget_never_starts_and_is_counted
     )
     vp, rows = run(scenario(budget=5.0), outside, monitor=True)
     assert not np.isnan(vp.started_day).any() and {r["villages_over_year_budget"] for r in rows} == {0.0}
+
+
+def test_surge_teams_go_home_when_only_villages_that_can_never_start_are_left():
+    """A campaign paid from a 5 bn-a-year budget, with one surge line crew (arriving day 10, 0.15 bn a month), and
+    villages of 2, 12 and 4 bn with grid lines: the 12 bn one never starts, so the crew is paid from its arrival to
+    the last line of the other two (the 4 bn village starts in 2027 when the budget renews), not to the horizon
+    (provincial planner trial: extra crews paid for years waiting for villages the budget could never start)."""
+    c = campaign(
+        3,
+        deadline=700.0,
+        funded_by_programme_budget=True,
+        extra_utility_teams={"north": 1},
+        mobilisation_p50_days=10.0,
+        mobilisation_p90_days=10.0,
+        team_cost_vnd_bn_per_month=0.15,
+    )
+    v = inputs(pop=(500, 300, 200), grid=(True, True, True), capex=(2.0, 12.0, 4.0), campaigns=[c])
+    vp, rows = run(scenario(budget=5.0), v, monitor=True)
+    assert np.isnan(vp.started_day[1]) and not np.isnan(vp.grid_day[[0, 2]]).any()
+    last_line = float(np.max(vp.grid_day[[0, 2]]))
+    horizon = float((dt.date(2027, 12, 31) - START).days)
+    assert last_line < horizon - 30
+    surge = sum(r["campaign_c_surge_capex_vnd_bn"] for r in rows)
+    assert surge == pytest.approx((last_line - 10.0) / DAYS_PER_MONTH * 0.15)
+    assert {r["villages_over_year_budget"] for r in rows} == {1.0}

@@ -61,7 +61,7 @@ METRICS: dict[str, str] = {
     "village_capex_vnd_bn": "village capex recognised in the month: a village's chosen option when its site goes on air, plus campaign surge measures incurred in the month (VND bn; VN and province)",
     "villages_with_power": "villages of the layer with power of any kind: grid, off-grid or temporary; villages with grid power count from the start (villages; VN)",
     "villages_started": "villages whose works have started, including those in works at the start (villages; VN)",
-    "villages_over_year_budget": "villages not started that only the programme budget can start and whose cost exceeds that year's whole budget: they never start, since a village's cost is committed in the year its works start (villages; VN)",
+    "villages_over_year_budget": "villages not started that only the programme budget can start and whose cost exceeds the whole budget of every year left in the run: they never start, since a village's cost is committed in the year its works start, and a campaign's surge teams are not kept for them (villages; VN)",
     "villages_without_power": "villages of the no-power subset with neither grid nor off-grid or temporary power yet (villages; VN and province)",
     "villages_without_signal": "villages of the coverage-hole layer (with and without grid power) still without signal (villages; VN and province)",
     "village_programme_committed_vnd_bn_cum": "money committed against the village programme budget (villages.programme.budget_vnd_bn) since the start: villages the programme starts, and the works and surges of campaigns it funds; 0 when every village is in a campaign the utility and operators pay, so the budget cannot bind (VND bn; VN)",

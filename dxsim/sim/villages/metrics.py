@@ -14,7 +14,7 @@ Metric meanings (documented in the README, section on metrics):
 - ``villages_with_power``: villages of the layer with power of any kind (with-power villages from day 0);
 - ``villages_started``, ``village_pop_connected``;
 - ``villages_over_year_budget``: villages not started that only the programme budget can start and whose cost
-  exceeds that year's whole budget (they never start: a village's cost is committed in one year);
+  exceeds the whole budget of every year left (they never start: a village's cost is committed in one year);
 - ``village_capex_vnd_bn``: capex recognised in the month: a village's chosen option when its site
   goes on air, plus the surge measures of campaigns incurred in the month (``village_surge_capex_vnd_bn``;
   committed to the ledger as they are incurred, see dxsim.sim.villages.process), whoever pays;

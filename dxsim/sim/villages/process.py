@@ -487,20 +487,26 @@ class VillageProgramme:
                 return
             yield self.env.timeout(nxt - day)
 
-    def over_year_budget(self, day: float) -> int:
-        """Villages not started that only the programme budget can start (no campaign of theirs pays outside it)
-        and whose cost exceeds that whole year's budget: first fit never starts them, since a village's cost is
-        committed in the year its works start and a year's budget does not carry over.
+    def beyond_budget(self, day: float) -> np.ndarray:
+        """Villages (bool) not started that only the programme budget can start (no campaign of theirs pays outside
+        it) and whose cost exceeds the whole budget of every year left in the run: first fit never starts them, since
+        a village's cost is committed in the year its works start and a year's budget does not carry over.
 
         Why: a campaign paid from a 5 bn-a-year budget left three villages of 10-14 bn never started, its extra crews
         paid for the whole horizon, and the only word was "budget binds (87%)" (provincial planner trial)."""
-        waiting = np.isnan(self.started_day) & self.v.feasible
+        waiting: np.ndarray = np.isnan(self.started_day) & self.v.feasible
         if not waiting.any():
-            return 0
+            return waiting
         outside = np.array([not c.funded_by_programme_budget for c in self.v.campaigns] + [False])
         by_programme = waiting & ~outside[np.where(self.camp >= 0, self.camp, len(self.v.campaigns))]
-        whole = self.ledger.budget(OWNER, self.clock.year_of(day))
-        return int((by_programme & (self.v.capex_vnd_bn > whole + 1e-9)).sum())
+        years = range(self.clock.year_of(day), self.clock.end.year + 1)
+        most = max(self.ledger.budget(OWNER, y) for y in years)
+        beyond: np.ndarray = by_programme & (self.v.capex_vnd_bn > most + 1e-9)
+        return beyond
+
+    def over_year_budget(self, day: float) -> int:
+        """How many villages `beyond_budget` holds on `day` (the metric villages_over_year_budget)."""
+        return int(self.beyond_budget(day).sum())
 
     def _commit(self, i: int, owner: str, year: int, cost: float) -> None:
         self.ledger.commit(owner, year, cost)
@@ -704,11 +710,15 @@ class VillageProgramme:
         return got
 
     # ------------------------------------------------------------------ money of surge measures
-    def surge_team_release_day(self, k: int, kind: str) -> float:
+    def surge_team_release_day(self, k: int, kind: str, day: float | None = None) -> float:
         """Day the campaign's surge teams of a kind go home: the campaign's last job of that kind is done
-        (inf while one is open; their arrival day if the campaign has no such job)."""
+        (inf while one is open; their arrival day if the campaign has no such job). With `day`, a village that can
+        never start by then (`beyond_budget`: it costs more than any year's programme budget left) is no job: the
+        teams were paid to the horizon waiting for it (provincial planner trial)."""
         c = self.v.campaigns[k]
         mine = c.in_scope & self.v.feasible
+        if day is not None:
+            mine = mine & ~self.beyond_budget(day)
         if kind == "utility":
             mine = mine & self._waits_for_grid
             done = self.grid_day[mine]
@@ -756,7 +766,10 @@ class VillageProgramme:
             for region, n_teams in teams.items():
                 if n_teams <= 0:
                     continue
-                lo, hi = max(prev_day, self.arrival_day[k]), min(day, self.surge_team_release_day(k, kind))
+                lo, hi = (
+                    max(prev_day, self.arrival_day[k]),
+                    min(day, self.surge_team_release_day(k, kind, day)),
+                )
                 if hi <= lo:
                     continue
                 cost = n_teams * (hi - lo) / DAYS_PER_MONTH * c.team_cost_vnd_bn_per_month
