@@ -327,11 +327,11 @@ def may(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_backtest_from_may_lands_near_october(may) -> None:
-    """From 2025-05-31 the projection reaches October's 16,737 stations only at its top: since the start-day order
-    round was cut to the one day of May left (it ordered a month's pace there, a month counted twice), 16,737 lies
-    just above the band with 10 replications (P90 16,721) and the second source's 16,700 +- 50 inside it. Each row's
-    status is its band against its own tolerance; the command exits 1 when any scored figure is outside. The guard
-    on the model: the figure lies within one band-width (P90 - P10) of the P50."""
+    """From 2025-05-31 the projection reaches October's 16,737 stations in the top of its band (20 replications:
+    P10-P90 14,740-16,865, P50 15,518; the operators order their plans' stations on air one order-to-air time ahead).
+    Each row's status is its band against its own tolerance, whatever it is with these 10 replications; the command
+    exits 1 when any scored figure is outside. The guard on the model: the figure lies within one band-width
+    (P90 - P10) of the P50."""
     res, out = may
     with open(out / "backtest.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))

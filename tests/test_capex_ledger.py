@@ -22,6 +22,7 @@ and `run_replication` to keep the objects of each replication.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,9 +145,10 @@ def site_cost(sc: Scenario, books: Books) -> np.ndarray:
     )
 
 
-def budget_in_year(sc: Scenario, op: str, year: int) -> float:
-    """An operator's capex budget for a year; in the start year only the days from the start on count (pro rata)."""
-    start = sc.horizon.start_date
+def budget_in_year(sc: Scenario, op: str, year: int, start: dt.date | None = None) -> float:
+    """An operator's capex budget for a year; in the year of `start` (the scenario's start date, or the day its plan
+    starts) only the days from it on count (pro rata)."""
+    start = sc.horizon.start_date if start is None else start
     if year < start.year:
         return 0.0
     budget = listed_or_last(sc.operators[op].capex_budget_vnd_bn, year)
@@ -229,28 +231,51 @@ def test_5g_capex_by_year_and_the_ledger(baseline):
     added = out.sites.filter(~pl.col("existing_at_start"))
     assert added.height == int(in_horizon.sum())
     assert (added["kind"] == "new").sum() == int((in_horizon & plan.is_new).sum())
-    # ledger: what each operator committed in a year = the sites it ordered in the run that year x unit cost
-    # (warm-start sites are not in it), within that year's budget (the start year's pro rata)
+    # the operators' targets count stations on air (target_counts): each site was ordered for the day it was planned
+    # on air, its order day plus the p50 order-to-air days of the operator's next sites, between those of an upgrade
+    # and of a new site
+    w, lead = sc.works, sc.supply.lead_time.p50_days
+    lags = (
+        max(w.upgrade_permit.p50_days, lead) + w.upgrade_team_days.p50_days,
+        max(w.new_site_permit.p50_days, lead) + w.new_site_team_days.p50_days,
+    )
+    assert all(o.target_counts == "on_air" for o in sc.operators.values())
+    ahead = st.plan_day[in_run] - st.order_day[in_run]
+    assert lags[0] - 1e-9 <= ahead.min() and ahead.max() <= lags[1] + 1e-9
+    plan_start = {op: rollout.plan_start[op] for op in OPERATORS}
+    for op, d in plan_start.items():
+        assert lags[0] - 1 <= (d - start).days <= lags[1], (op, d)
+    # ledger: what each operator committed for a year = the sites it ordered in the run planned on air that year x
+    # unit cost (warm-start sites are not in it), within that year's budget (the plan start year's pro rata)
     order_day = np.nan_to_num(st.order_day, nan=-1.0)
-    order_year = year_of(out, order_day)
+    plan_year = year_of(out, np.nan_to_num(st.plan_day, nan=-1.0))
     for k, op in enumerate(OPERATORS):
         years = {y for (o, y) in ledger.committed if o == op}
-        assert set(order_year[in_run & (st.operator == k)].tolist()) <= years, op
+        assert set(plan_year[in_run & (st.operator == k)].tolist()) <= years, op
         for y in years:
-            mine = in_run & (st.operator == k) & (order_year == y)
+            mine = in_run & (st.operator == k) & (plan_year == y)
             assert_close(ledger.committed[(op, y)], float(cost[mine].sum()), f"ledger {op} {y}")
-            assert ledger.committed[(op, y)] <= budget_in_year(sc, op, y) + 1e-6, (op, y)
-    # phased budget: a month's regular orders cost at most what is left of the year's budget over the months
-    # left in the year (a surge that month has drawn first)
+            assert ledger.committed[(op, y)] <= budget_in_year(sc, op, y, plan_start[op]) + 1e-6, (op, y)
+    # phased budget: a month's regular orders cost at most what is left of their year's budget over the months left
+    # in it, counted from the day they are planned on air (a surge that month has drawn first)
     binds = 0
     for k, op in enumerate(OPERATORS):
         mine = in_run & (st.operator == k)
         for m in np.unique(order_day[mine & ~st.surge]):
-            d = start + dt.timedelta(days=int(m))
-            year_start = float((dt.date(d.year, 1, 1) - start).days)
-            spent = mine & (order_day >= year_start) & ((order_day < m) | ((order_day == m) & st.surge))
-            limit = (budget_in_year(sc, op, d.year) - float(cost[spent].sum())) / (12 - d.month + 1)
-            month = float(cost[mine & ~st.surge & (order_day == m)].sum())
+            regular = mine & ~st.surge & (order_day == m)
+            plan_day = float(st.plan_day[regular][0])
+            assert np.all(st.plan_day[regular] == plan_day)  # one round, one plan day
+            d = start + dt.timedelta(days=int(plan_day))
+            nxt = dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
+            span = calendar.monthrange(d.year, d.month)[1]
+            months_left = ((nxt - start).days - plan_day) / span + 12 - d.month
+            today = start + dt.timedelta(days=int(m))
+            round_nxt = dt.date(today.year + today.month // 12, today.month % 12 + 1, 1)
+            this_month = ((round_nxt - start).days - m) / calendar.monthrange(today.year, today.month)[1]
+            spent = mine & (plan_year == d.year) & ((order_day < m) | ((order_day == m) & st.surge))
+            left = budget_in_year(sc, op, d.year, plan_start[op]) - float(cost[spent].sum())
+            limit = left * this_month / max(months_left, this_month)
+            month = float(cost[regular].sum())
             assert month <= limit + 1e-6, (op, d, month, limit)
             binds += limit - month < max(unit_capex(sc).values())
     assert binds > 0  # the phasing binds in some months of the baseline (else the check above tests nothing)

@@ -320,9 +320,9 @@ def test_the_operator_ordering_first_rotates_every_month() -> None:
     calls: list[tuple[float, str]] = []
 
     class Spy(Rollout):
-        def _order(self, name, year, months_left, day, this_month=1.0):  # type: ignore[no-untyped-def]
+        def _order(self, name, plan_day, months_left, day, this_month=1.0):  # type: ignore[no-untyped-def]
             calls.append((float(day), name))
-            return super()._order(name, year, months_left, day, this_month)
+            return super()._order(name, plan_day, months_left, day, this_month)
 
     ops = {
         o: {

@@ -74,14 +74,16 @@ def scenario(**over: Any) -> Scenario:
     return Scenario.model_validate(deep_update(d, over))
 
 
-def viettel_alone(year: int, sites: int, budget_vnd_bn: float) -> dict[str, Any]:
-    """`operators`: Viettel alone (all of the 5G and of the subscribers), its plan and budget for one year."""
+def viettel_alone(year: int, sites: int, budget_vnd_bn: float, counts: str = "on_air") -> dict[str, Any]:
+    """`operators`: Viettel alone (all of the 5G and of the subscribers), its plan and budget for one year, and what
+    they count (`target_counts`)."""
     return {
         "viettel": {
             "start_share_5g_pct": 100.0,
             "subscriber_share_pct": 100.0,
             "annual_new_5g_sites": {year: sites},
             "capex_budget_vnd_bn": {year: budget_vnd_bn},
+            "target_counts": counts,
         }
     }
 
@@ -139,7 +141,7 @@ def test_a_start_on_a_month_s_last_day_orders_one_day_of_pace_there():
 
     sc = scenario(
         horizon={"start_date": dt.date(2025, 10, 31), "end_date": dt.date(2025, 12, 31)},
-        operators=viettel_alone(2025, 12_000, 1e6),
+        operators=viettel_alone(2025, 12_000, 1e6, counts="orders"),
         crews={"north": {"teams": 10_000}},
     )
     clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
@@ -281,6 +283,7 @@ def surge_scenario(
                 "subscriber_share_pct": 100.0,
                 "annual_new_5g_sites": {2026: 12},
                 "capex_budget_vnd_bn": {2026: 1e5},
+                "target_counts": "orders",  # the pace the hand counts below use: 1 ordered a month
             }
         },
         supports=[
@@ -792,7 +795,7 @@ def test_operators_hold_no_more_kits_on_order_than_vendors_deliver_over_a_p90_le
     pace is ordered."""
     sc = scenario(
         horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 6, 30)},
-        operators=viettel_alone(2026, 1200, 1e5),
+        operators=viettel_alone(2026, 1200, 1e5, counts="orders"),
         crews={"north": {"teams": 1000}},
         supply={"deliveries_per_month": 30, "lead_time": fixed(30)},
     )

@@ -7,6 +7,7 @@ deterministic (p50 == p90 -> sigma 0) wherever the test needs exact arithmetic.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from typing import Any
@@ -206,7 +207,7 @@ def test_supply_capacity_binds_weekly(per_month, lead):
     clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
     env = simpy.Environment()
     ro = Rollout(env, sc, make_plan(n), 0, clock, 1, 0, Ledger(lambda o, y: 1e9))
-    ro._place(np.arange(n), 0.0, "viettel", 2026, lead=ro.lead_days[:n])
+    ro._place(np.arange(n), 0.0, "viettel", 0.0, lead=ro.lead_days[:n])
     env.process(ro.weekly_works())
     env.run(until=clock.horizon_days + 1)
     st = ro.state
@@ -276,6 +277,7 @@ def test_yearly_target_is_ordered_exactly_and_spread_over_months():
                 "start_share_5g_pct": 100.0,
                 "annual_new_5g_sites": {2026: 30, 2027: 13},
                 "capex_budget_vnd_bn": {2026: 1e5},
+                "target_counts": "orders",  # the calendar of the hand counts (on air: test_on_air_*)
             }
         },
     )
@@ -293,6 +295,72 @@ def test_yearly_target_is_ordered_exactly_and_spread_over_months():
     assert np.all(np.diff(order) >= 0) and np.isnan(ro.state.order_day[43:]).all()
 
 
+def _on_air_scenario(counts: str) -> Scenario:
+    """Upgrades with a fixed 14-day permit, 45-day kit lead time and 2 crew-days: 47 days from order to on air at the
+    medians, plus the wait for the weekly dispatch (at most 7 days); ample crews; 365 stations a year in 2026 and
+    2027, 1,000 bn a year."""
+    return make_scenario(
+        horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2027, 1, 31)},
+        operators={
+            "viettel": {
+                "start_share_5g_pct": 100.0,
+                "annual_new_5g_sites": {2026: 365},
+                "capex_budget_vnd_bn": {2026: 1000.0},
+                "target_counts": counts,
+            }
+        },
+        crews={"north": {"teams": 1000}},
+        works={
+            "upgrade_permit": fixed(14),
+            "new_site_permit": fixed(14),
+            "upgrade_team_days": fixed(2),
+            "new_site_team_days": fixed(2),
+        },
+        supply={"deliveries_per_month": 1_000_000, "lead_time": fixed(45)},
+    )
+
+
+def test_on_air_targets_are_ordered_one_order_to_air_time_ahead():
+    """target_counts = on_air: the operator plans on the calendar of the day its orders go on air, 47 days on. Its
+    first plan date is 17 February 2026, so 2026 counts 318 of its 365 days: 365 x 318/365 = 318 stations. By hand,
+    each month start m orders ceil(left x 1 / months_left) with months_left counted at m + 47 days: 1 January ->
+    17 February, (59 - 47)/28 + 10 = 10.43 months, ceil(318/10.43) = 31; ... 1 November -> 18 December, 14/31 of a
+    month left, fewer than the month's share: the rest. 1 December plans 17 January 2027: 2027's orders, paid from
+    2027's budget. All 318 are on air in 2026 and no order of 2027 is; counting orders instead, December's orders of
+    2026 go on air in 2027."""
+    ro, ledger, clock = run(_on_air_scenario("on_air"), make_plan(5000))
+    st = ro.state
+    want, left = [], 318
+    for month in range(1, 12):  # the hand loop: the round of 1 `month` 2026
+        m = float((dt.date(2026, month, 1) - dt.date(2026, 1, 1)).days)
+        plan_day = m + 47.0
+        d = dt.date(2026, 1, 1) + dt.timedelta(days=int(plan_day))
+        nxt = dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
+        months_left = (nxt - d).days / calendar.monthrange(d.year, d.month)[1] + (12 - d.month)
+        n = math.ceil(left / max(months_left, 1.0) - 1e-9)
+        want.append(n)
+        left -= n
+    assert want[0] == 31 and sum(want) == 318 and left == 0
+    by_month = _orders_by_month(ro, clock)
+    assert [by_month.get((2026, m), 0) for m in range(1, 12)] == want
+    assert ro.state.ordered_by_op_year[("viettel", 2026)] == 318
+    december = st.order_day == float((dt.date(2026, 12, 1) - dt.date(2026, 1, 1)).days)
+    assert december.sum() == math.ceil(365 / (15 / 31 + 11)) == 32
+    january = st.order_day == 365.0  # the last round of the run: plans 17 February 2027
+    assert ro.state.ordered_by_op_year[("viettel", 2027)] == december.sum() + january.sum() > 32
+    # the year's budget pays its stations: December's orders are committed to 2027
+    assert ledger.committed[("viettel", 2027)] == pytest.approx((december.sum() + january.sum()) * UP_CAPEX)
+    assert ledger.committed[("viettel", 2026)] == pytest.approx(318 * UP_CAPEX)
+    on_2026 = on_air_by(ro, 365.0)
+    assert on_2026 == 318 and np.nanmax(st.on_air_day[st.order_day <= 304.0]) < 365.0
+    # counting orders, the same plan orders all 365 in 2026 (from day 0: no 47 days left to a pipeline ordered before
+    # the start, which this plan lacks), and December's are on air in 2027
+    ro_orders, _, _ = run(_on_air_scenario("orders"), make_plan(5000))
+    assert ro_orders.state.ordered_by_op_year[("viettel", 2026)] == 365
+    december_orders = int((ro_orders.state.order_day == 334.0).sum())
+    assert december_orders >= 30 and on_air_by(ro_orders, 365.0) == 365 - december_orders
+
+
 def test_start_year_counts_from_the_start_date():
     """Start 31 Oct: only the rest of the year counts (62 of 365 days), spread over Oct 31 (the one day of October
     left), Nov 1 and Dec 1."""
@@ -303,6 +371,7 @@ def test_start_year_counts_from_the_start_date():
                 "start_share_5g_pct": 100.0,
                 "annual_new_5g_sites": {2025: 100, 2026: 24},
                 "capex_budget_vnd_bn": {2025: 1e5},
+                "target_counts": "orders",  # the calendar of the hand counts (on air: test_on_air_*)
             }
         },
     )
@@ -321,6 +390,7 @@ def test_each_operator_gets_its_own_target(targets):
             "start_share_5g_pct": 100.0 if i == 0 else 0.0,
             "annual_new_5g_sites": {2026: t},
             "capex_budget_vnd_bn": {2026: 1e5},
+            "target_counts": "orders",  # a year of orders is the target exactly
         }
         for i, (name, t) in enumerate(zip(OPERATORS, targets))
     }
@@ -360,6 +430,7 @@ def test_budget_binds_upgrades():
                 "start_share_5g_pct": 100.0,
                 "annual_new_5g_sites": {2026: 1200},
                 "capex_budget_vnd_bn": {2026: 100.0, 2027: 13.0},
+                "target_counts": "orders",  # the calendar of the hand counts (on air: test_on_air_*)
             }
         },
     )

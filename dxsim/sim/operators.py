@@ -4,7 +4,9 @@ Pure functions over arrays, so every rule can be checked by hand (tests/test_ope
 dxsim.sim.rollout calls them each month for each operator.
 
 - **Pace (soft target).** The operator spreads what is left of its announced yearly plan over the
-  months left in the year. In the start year only the part of the year after the start counts.
+  months left in the year. In the start year only the part of the year after the start counts. The
+  plans count stations on air (`target_counts`), so the year and its months are those of the day its
+  orders are planned on air, one expected order-to-air time ahead (dxsim.sim.rollout._plan_months).
 - **Business case.** A site pays when what it earns over the payback period covers its capex and
   opex: people it newly serves x the operator's subscriber share x take-up x ARPU x 12 x years,
   plus any support it would earn, against capex + opex x years. Toward its announced plan a

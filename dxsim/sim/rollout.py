@@ -2,7 +2,8 @@
 
 Each operator (Viettel, VNPT, MobiFone) builds its own network from its own ranked plan
 (dxsim.geo.sites). At each month start it decides what to order (dxsim.sim.operators): it
-paces itself on its announced plan, skips sites whose business case is negative, stays within
+paces itself on its announced plan (stations on air in a year: it orders them one expected order-to-air time
+ahead, see _plan_months), skips sites whose business case is negative, stays within
 its capex budget phased evenly over the months left in the year and, at its last chance before a support deadline it can still reach, surges.
 An ordered site passes through: permit / site acquisition (log-normal delay, longer for new
 sites) and equipment delivery (lead time, then a national weekly delivery capacity; surge kits
@@ -32,6 +33,7 @@ recognised when they come on air (metrics capex_vnd_bn, capex_cum_vnd_bn).
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import math
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
@@ -102,6 +104,9 @@ class RolloutState:
 
     operator: np.ndarray
     order_day: np.ndarray
+    # the day the operator planned the site on air when it ordered it (target_counts): its order day plus the
+    # order-to-air time it plans with, or the order day itself; the year of it is the target and budget it counts in
+    plan_day: np.ndarray
     permit_done_day: np.ndarray
     equipment_due_day: np.ndarray
     delivered_day: np.ndarray
@@ -199,6 +204,7 @@ class Rollout:
         self.state = RolloutState(
             operator=op,
             order_day=nan.copy(),
+            plan_day=nan.copy(),
             permit_done_day=nan.copy(),
             equipment_due_day=nan.copy(),
             delivered_day=nan.copy(),
@@ -324,6 +330,12 @@ class Rollout:
             history or PipelineHistory(works=w, lead_time=scenario.supply.lead_time),
             (z_permit, z_lead, z_work),
         )
+        # the date whose year an operator's first orders are for (target_counts): the start, or the start plus the
+        # order-to-air time it plans with; the start year's target and budget count from it on (pro rata)
+        self.plan_start: dict[str, dt.date] = {
+            name: self.clock.date(self._plan_lag_days(OPERATORS.index(name), 0.0))
+            for name in scenario.operators
+        }
 
     # ----------------------------------------------------------------- warm start
     def _warm_start(
@@ -401,10 +413,8 @@ class Rollout:
             day = self.env.now
             d = self.clock.date(day)
             nxt = self.clock.next_month_start(day)
-            # the share of this month still ahead (1 at a month start; 1/31 on a 31 October start) and the months
-            # left in the year counting it so
+            # the share of this month still ahead (1 at a month start; 1/31 on a 31 October start)
             this_month = (nxt - day) / calendar.monthrange(d.year, d.month)[1]
-            months_left = this_month + (12 - d.month)
             ops = [o for o in OPERATORS if o in self.sc.operators]
             if ops:
                 k = month_i % len(ops)
@@ -415,11 +425,35 @@ class Rollout:
             self.orders_month_by_operator = {}
             for name in ops:
                 self._surge(name, day, nxt)
-                self._order(name, d.year, months_left, day, this_month)
+                plan_day, months_left = self._plan_months(OPERATORS.index(name), day)
+                self._order(name, plan_day, months_left, day, this_month)
             month_i += 1
             if nxt > self.clock.horizon_days:
                 return
             yield self.env.timeout(nxt - day)
+
+    def _plan_lag_days(self, k: int, day: float) -> float:
+        """How many days ahead of its stations going on air operator k orders them (target_counts): 0 when its
+        targets count orders; else the mean p50 order-to-air days (_p50_build_days) of the next month of its plan
+        (a month of the year's target, at least one site), 0 once its plan is all ordered. Why the plan's head:
+        upgrades come first (~47 days at the defaults), and late in a plan of new sites it orders ~132 days ahead."""
+        name = OPERATORS[k]
+        op = self.sc.operators.get(name)
+        if op is None or op.target_counts == "orders":
+            return 0.0
+        per_month = op.value_for_year(op.annual_new_5g_sites, self.clock.year_of(day)) / 12.0
+        head = self.remaining(k, max(1, math.ceil(per_month)))
+        return float(self._p50_build_days(head).mean()) if head.size else 0.0
+
+    def _plan_months(self, k: int, day: float) -> tuple[float, float]:
+        """(the day operator k plans its orders of today on air, the months left in that day's year counting its
+        month by the share still ahead): the calendar its targets are paced on, so a year's orders stop one
+        order-to-air time (_plan_lag_days) before its end. The plan day's year is the year the orders count for and
+        whose budget pays them. With no lag, the day itself and the months left in its year."""
+        plan_day = day + self._plan_lag_days(k, day)
+        d = self.clock.date(plan_day)
+        ahead = (self.clock.next_month_start(plan_day) - plan_day) / calendar.monthrange(d.year, d.month)[1]
+        return plan_day, ahead + (12 - d.month)
 
     def remaining(self, k: int, limit: int | None = None) -> np.ndarray:
         """The operator's sites not yet ordered, in its own order (the first `limit` of them, or all).
@@ -509,19 +543,25 @@ class Rollout:
         progs = self._open_programmes(k, day)
         if not progs:
             return np.zeros(sites.size)
-        w = self.sc.works
-        eta = day + np.where(
-            self.plan.is_new[sites],
-            max(w.new_site_permit.p50_days, self.sc.supply.lead_time.p50_days)
-            + w.new_site_team_days.p50_days,
-            max(w.upgrade_permit.p50_days, self.sc.supply.lead_time.p50_days) + w.upgrade_team_days.p50_days,
-        )
+        eta = day + self._p50_build_days(sites)
         total = np.zeros(sites.size)
         for p, share in progs:
             first, end = window_days(p, self.clock.start)
             amount = self._claim_each[p.name][sites] * share
             total += np.where((eta >= first) & (eta < end), amount, 0.0)
         return total
+
+    def _p50_build_days(self, sites: np.ndarray) -> np.ndarray:
+        """Each site's days from order to on air at the median delays, as an operator plans them: the longer of its
+        permit and the kit lead time, then the crew's days on site."""
+        w = self.sc.works
+        lead = self.sc.supply.lead_time.p50_days
+        build_days: np.ndarray = np.where(
+            self.plan.is_new[sites],
+            max(w.new_site_permit.p50_days, lead) + w.new_site_team_days.p50_days,
+            max(w.upgrade_permit.p50_days, lead) + w.upgrade_team_days.p50_days,
+        )
+        return build_days
 
     def _finite_people(self, sites: np.ndarray) -> np.ndarray:
         p = self.people_served[sites]
@@ -537,12 +577,17 @@ class Rollout:
         return npv
 
     def _order(
-        self, name: OperatorName, year: int, months_left: float, day: float, this_month: float = 1.0
+        self, name: OperatorName, plan_day: float, months_left: float, day: float, this_month: float = 1.0
     ) -> int:
+        """Order the operator's sites in this month's round (day): its pace toward the target of the plan day's year
+        (_plan_months) over `months_left`, of which this round is `this_month`, within that year's budget."""
         st = self.state
+        year = self.clock.year_of(plan_day)
         op = self.sc.operators[name]
         k = OPERATORS.index(name)
-        target = op.value_for_year(op.annual_new_5g_sites, year) * year_share_left(self.clock.start, year)
+        target = op.value_for_year(op.annual_new_5g_sites, year) * year_share_left(
+            self.plan_start[name], year
+        )
         done = st.ordered_by_op_year.get((name, year), 0)
         pace = monthly_pace(target, done, months_left, this_month)
         asked = pace
@@ -597,7 +642,7 @@ class Rollout:
         self.ordered_for_support += int((self.base_npv_vnd_bn[picked] < -loss).sum())
         if picked.size == 0:
             return 0
-        self._place(picked, day, name, year, lead=self.lead_days[picked])
+        self._place(picked, day, name, plan_day, lead=self.lead_days[picked])
         st.ordered_by_op_year[(name, year)] = done + picked.size
         return int(picked.size)
 
@@ -663,9 +708,11 @@ class Rollout:
         if orders.spare.size:
             self.spare_by_region += np.bincount(self.plan.region_idx[orders.spare], minlength=len(REGIONS))
 
-    def _place(self, picked: np.ndarray, day: float, name: str, year: int, lead: np.ndarray) -> None:
-        """Order `picked` (state, ledger, the kits waiting; compiled: rollout_kernel.place)."""
+    def _place(self, picked: np.ndarray, day: float, name: str, plan_day: float, lead: np.ndarray) -> None:
+        """Order `picked` on `day`, planned on air on `plan_day` (its year's budget pays them): state, ledger, the kits
+        waiting (compiled: rollout_kernel.place)."""
         st = self.state
+        st.plan_day[picked] = plan_day
         self._kit_wait, self._kit_due, self._kit_free = rollout_kernel.place(
             np.asarray(picked, dtype=np.int64),
             OPERATORS.index(name),
@@ -683,7 +730,7 @@ class Rollout:
             self._kit_free,
         )
         amount = float(st.capex_vnd_bn[picked].sum())
-        self.ledger.commit(name, year, amount)
+        self.ledger.commit(name, self.clock.year_of(plan_day), amount)
         self.capex_ordered_vnd_bn += amount
 
     # ----------------------------------------------------------------- surge
@@ -792,7 +839,7 @@ class Rollout:
                 candidates=int(ups.size),
                 stock_kits=self.stock_kits,
                 crew_sites=crew_sites,
-                budget_vnd_bn=self.ledger.available(name, self.clock.year_of(day)),
+                budget_vnd_bn=self.ledger.available(name, self.clock.year_of(self._plan_months(k, day)[0])),
                 cost_per_site_vnd_bn=sc.costs.capex_vnd_bn(False) + sg.premium_vnd_bn_per_site,
                 support_per_station_vnd_bn=float(amount),
                 premium_vnd_bn=sg.premium_vnd_bn_per_site,
@@ -840,7 +887,11 @@ class Rollout:
         self.stock_kits -= int(sites.size)
         self._support_cache = {}  # it now expects to reach the threshold: its support enters this month's orders
         self._place(
-            sites, day, name, self.clock.year_of(day), lead=np.full(sites.size, sg.stock_dispatch_days)
+            sites,
+            day,
+            name,
+            self._plan_months(OPERATORS.index(name), day)[0],
+            lead=np.full(sites.size, sg.stock_dispatch_days),
         )
         by_region = np.bincount(self.plan.region_idx[sites], minlength=len(REGIONS))
         for r in np.flatnonzero(by_region):

@@ -143,15 +143,31 @@ class Operator(StrictModel):
         unit="stations per calendar year",
         description="New 5G stations the operator announces for each year: a soft target it paces its orders on (it "
         "skips sites with a negative business case and may surge beyond it for support). Years after the last listed "
-        "repeat its value; in the start year only the part of the year after start_date counts (pro rata).",
+        "repeat its value; in the start year only the part of the year after start_date counts (pro rata). What it "
+        "counts: see target_counts.",
         source=ASSUMPTION.format(q=17),
+    )
+    target_counts: Literal["on_air", "orders"] = param(
+        "on_air",
+        unit="-",
+        description="What annual_new_5g_sites and capex_budget_vnd_bn count. 'on_air': stations brought on air in "
+        "the calendar year. The operator orders them one expected order-to-air time ahead: the p50 permit or kit "
+        "lead time, whichever is longer, plus the crew's p50 days, averaged over the next month of its plan "
+        "(~47 days for an upgrade, ~132 for a new site at the defaults). The year's budget pays for them. In the "
+        "start year, the part of the year from start_date plus that time counts, pro rata; stations landing "
+        "before it were ordered before the start (start_state's pipeline). 'orders': sites ordered in the "
+        "calendar year, paid from that year's budget.",
+        source="seed 004:880: Viettel and VNPT 'dự kiến triển khai tối thiểu 20.000 trạm BTS 5G trong năm 2025' "
+        "(deploy at least 20,000 5G BTS in 2025); Viettel's 2026 plan '+15,000 5G sites' "
+        "(infra/vn_telecom_dc_stats.csv, vietnamnet 2025-12): stations deployed in the year, not orders",
     )
     capex_budget_vnd_bn: dict[Year, VndBnPerYear] = param(
         {},
         unit="VND bn per calendar year",
         description="5G radio-access capex the operator can commit each year (years after the last listed repeat its "
-        "value); in the start year only the part of the year after start_date counts (pro rata: 2/12 of it from "
-        "2025-10-31), phased evenly over the months left.",
+        "value), for the stations of that year (target_counts); in the start year only the part of the year after "
+        "the operator's plan start counts (pro rata: 2/12 of it from 2025-10-31 with target_counts = 'orders'), "
+        "phased evenly over the months left.",
         source=ASSUMPTION.format(q=6),
     )
 
