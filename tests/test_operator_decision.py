@@ -50,6 +50,9 @@ def scenario(**over: Any) -> Scenario:
                 "subscriber_share_pct": 100.0,
                 "annual_new_5g_sites": {2026: 120},
                 "capex_budget_vnd_bn": {2026: 1e5},
+                # the pace's calendar is that of the orders here (10 a month from 1 January); the calendar of the
+                # day orders go on air (the default) has its own hand tests in tests/test_rollout.py
+                "target_counts": "orders",
             }
         },
         "crews": {"north": {"teams": 10}},
@@ -326,6 +329,24 @@ def test_threshold_within_reach_surges_at_the_last_chance():
     # and it pays: 101 stations >= 100 -> 101 x 1.0 bn, on day 181
     assert int((st.on_air_day < 181.0).sum()) == 101
     assert [(d, n, round(a, 6)) for d, n, a in ro.subsidy_events] == [(181.0, "viettel", 101.0)]
+
+
+def test_a_surge_is_paid_from_the_year_it_goes_on_air_in() -> None:
+    """With targets that count stations on air, the surge of 1 June is planned on air on its fast path, 16 days on
+    (day 167, in 2026), and that year's budget pays it, as the regular orders' year pays them; with targets that
+    count orders, the order day. Why: a plan day of the regular orders in the next year let Viettel surge 12,000-
+    14,500 stations in late 2025 on its 2026 budget (trial)."""
+    sc = surge_scenario()
+    on_air = sc.model_copy(
+        update={
+            "operators": {"viettel": sc.operators["viettel"].model_copy(update={"target_counts": "on_air"})}
+        }
+    )
+    for scen, plan_day in ((sc, 151.0), (on_air, 167.0)):
+        ro, ledger, _ = run(scen, plan(500))
+        st = ro.state
+        assert int(st.surge.sum()) > 0 and np.all(st.plan_day[st.surge] == plan_day)
+        assert set(y for (_, y) in ledger.committed) == {2026}
 
 
 def test_no_surge_without_the_incentive_or_when_it_is_not_worth_it():
@@ -641,6 +662,7 @@ def test_a_binding_pace_is_held_by_targets():
                     "subscriber_share_pct": 100.0,
                     "annual_new_5g_sites": {2026: 120},
                     "capex_budget_vnd_bn": {2026: 12 * 5 * UP_CAPEX},
+                    "target_counts": "orders",  # 10 a month asked, as above
                 }
             }
         )

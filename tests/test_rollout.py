@@ -321,44 +321,136 @@ def _on_air_scenario(counts: str) -> Scenario:
 
 
 def test_on_air_targets_are_ordered_one_order_to_air_time_ahead():
-    """target_counts = on_air: the operator plans on the calendar of the day its orders go on air, 47 days on. Its
-    first plan date is 17 February 2026, so 2026 counts 318 of its 365 days: 365 x 318/365 = 318 stations. By hand,
-    each month start m orders ceil(left x 1 / months_left) with months_left counted at m + 47 days: 1 January ->
-    17 February, (59 - 47)/28 + 10 = 10.43 months, ceil(318/10.43) = 31; ... 1 November -> 18 December, 14/31 of a
+    """target_counts = on_air: the operator plans on the calendar of the day its orders go on air, 47 days on. By
+    hand, each month start m orders ceil(left x 1 / months_left) with months_left counted at m + 47 days: 1 January ->
+    17 February, (59 - 47)/28 + 10 = 10.43 months, ceil(365/10.43) = 35; ... 1 November -> 18 December, 14/31 of a
     month left, fewer than the month's share: the rest. 1 December plans 17 January 2027: 2027's orders, paid from
-    2027's budget. All 318 are on air in 2026 and no order of 2027 is; counting orders instead, December's orders of
+    2027's budget. All 365 are on air in 2026 and no order of 2027 is; counting orders instead, December's orders of
     2026 go on air in 2027."""
     ro, ledger, clock = run(_on_air_scenario("on_air"), make_plan(5000))
     st = ro.state
-    want, left = [], 318
+    want, left = [], 365
     for month in range(1, 12):  # the hand loop: the round of 1 `month` 2026
         m = float((dt.date(2026, month, 1) - dt.date(2026, 1, 1)).days)
-        plan_day = m + 47.0
-        d = dt.date(2026, 1, 1) + dt.timedelta(days=int(plan_day))
+        d = dt.date(2026, 1, 1) + dt.timedelta(days=int(m + 47.0))
         nxt = dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
         months_left = (nxt - d).days / calendar.monthrange(d.year, d.month)[1] + (12 - d.month)
         n = math.ceil(left / max(months_left, 1.0) - 1e-9)
         want.append(n)
         left -= n
-    assert want[0] == 31 and sum(want) == 318 and left == 0
+    assert want[0] == 35 and sum(want) == 365 and left == 0
     by_month = _orders_by_month(ro, clock)
     assert [by_month.get((2026, m), 0) for m in range(1, 12)] == want
-    assert ro.state.ordered_by_op_year[("viettel", 2026)] == 318
+    assert ro.state.ordered_by_op_year[("viettel", 2026)] == 365
+    assert np.all(st.plan_day[st.ordered] - st.order_day[st.ordered] == 47.0)
     december = st.order_day == float((dt.date(2026, 12, 1) - dt.date(2026, 1, 1)).days)
     assert december.sum() == math.ceil(365 / (15 / 31 + 11)) == 32
     january = st.order_day == 365.0  # the last round of the run: plans 17 February 2027
     assert ro.state.ordered_by_op_year[("viettel", 2027)] == december.sum() + january.sum() > 32
     # the year's budget pays its stations: December's orders are committed to 2027
     assert ledger.committed[("viettel", 2027)] == pytest.approx((december.sum() + january.sum()) * UP_CAPEX)
-    assert ledger.committed[("viettel", 2026)] == pytest.approx(318 * UP_CAPEX)
-    on_2026 = on_air_by(ro, 365.0)
-    assert on_2026 == 318 and np.nanmax(st.on_air_day[st.order_day <= 304.0]) < 365.0
-    # counting orders, the same plan orders all 365 in 2026 (from day 0: no 47 days left to a pipeline ordered before
-    # the start, which this plan lacks), and December's are on air in 2027
+    assert ledger.committed[("viettel", 2026)] == pytest.approx(365 * UP_CAPEX)
+    assert on_air_by(ro, 365.0) == 365 and np.nanmax(st.on_air_day[st.order_day <= 304.0]) < 365.0
+    # counting orders, the same plan orders the same 365 in 2026, and December's are on air in 2027
     ro_orders, _, _ = run(_on_air_scenario("orders"), make_plan(5000))
     assert ro_orders.state.ordered_by_op_year[("viettel", 2026)] == 365
     december_orders = int((ro_orders.state.order_day == 334.0).sum())
     assert december_orders >= 30 and on_air_by(ro_orders, 365.0) == 365 - december_orders
+
+
+def test_on_air_targets_count_the_pipeline_in_flight_at_the_start():
+    """A start on 31 December 2025 with 1,029 stations a month in flight: the sites of that pipeline count toward the
+    year their operator plans them on air (order day + 47 days, or the start if that is past), so the orders of 2026
+    are the plan less the pipeline's 2026 sites, and 2026 is neither cut nor ordered twice over. By hand: every
+    pipeline site of 2026 plus the 2026 orders = the 2026 plan exactly."""
+    sc = _on_air_scenario("on_air").model_copy(
+        update={
+            "horizon": _on_air_scenario("on_air").horizon.model_copy(
+                update={"start_date": dt.date(2025, 12, 31), "end_date": dt.date(2027, 1, 31)}
+            ),
+            "start_state": _on_air_scenario("on_air").start_state.model_copy(
+                update={"pipeline_build_rate_5g_per_month": 1029.0}
+            ),
+        }
+    )
+    sc.operators["viettel"].annual_new_5g_sites = {2025: 1000, 2026: 12_000}
+    sc.operators["viettel"].capex_budget_vnd_bn = {2025: 1e6}
+    ro, _, clock = run(sc, make_plan(20_000))
+    st = ro.state
+    warm = st.order_day < 0
+    assert 0 < ro.n_warm == int(warm.sum())
+    plan_year = np.array([clock.year_of(d) for d in st.plan_day[warm]])
+    want = np.maximum(st.order_day[warm] + 47.0, 0.0)
+    assert np.array_equal(st.plan_day[warm], want)
+    warm_2026 = int((plan_year == 2026).sum())
+    assert warm_2026 > 0
+    run_2026 = int(
+        ((st.order_day >= 0) & (np.floor(st.plan_day) >= 1) & (np.floor(st.plan_day) <= 365)).sum()
+    )
+    assert ro.state.ordered_by_op_year[("viettel", 2026)] == warm_2026 + run_2026 == 12_000
+    # the start year's day of plan (1 x 1,000 / 365 = 2.7 -> 3) is met by the pipeline's overdue sites: no order for it
+    assert int((plan_year == 2025).sum()) >= 3 and not (st.plan_day[~warm & st.ordered] < 1).any()
+
+
+def test_the_order_to_air_time_is_that_of_the_sites_the_operator_would_order():
+    """The plan's first 500 sites are new sites that serve nobody (each loses its 3.3 bn capex and more: beyond the
+    2 bn an operator accepts), then upgrades that serve 5,000 people each. The operator orders only the upgrades, so
+    it plans 47 days ahead (the longer of an upgrade's 14-day permit and the 45-day kit, then 2 crew-days), not the
+    122 of a new site (its 120-day permit, then 2 crew-days): the new sites stay at the head of its plan
+    unordered and must not set its calendar (trial: upgrades ordered 135 days ahead went on air a year early)."""
+    sc = _on_air_scenario("on_air")
+    sc = sc.model_copy(
+        update={
+            "works": sc.works.model_copy(
+                update={
+                    "new_site_permit": sc.works.upgrade_permit.model_copy(
+                        update={"p50_days": 120.0, "p90_days": 120.0}
+                    )
+                }
+            )
+        }
+    )
+    n = 3000
+    is_new = np.arange(n) < 500
+    plan = PlanArrays(
+        is_new=is_new,
+        region_idx=np.zeros(n, dtype=np.int64),
+        province_idx=np.zeros(n, dtype=np.int64),
+        people_served=np.where(is_new, 0.0, 5000.0),
+    )
+    ro, _, _ = run(sc, plan)
+    st = ro.state
+    assert not st.ordered[:500].any() and st.ordered[500:].sum() > 300
+    assert np.all(st.plan_day[st.ordered] - st.order_day[st.ordered] == 47.0)
+    assert ro._plan_lag_days(0, 0.0) == 47.0
+    # the new sites would plan 122 days ahead had they passed: the calendar is that of what is ordered
+    assert ro._p50_build_days(np.arange(500)).tolist() == [122.0] * 500
+
+
+def test_an_order_to_air_time_that_grows_does_not_skip_the_rest_of_a_year():
+    """The lag is 47 days until November, then the kits take 90 days: 1 November's plan day would be 2027-01-30,
+    past 2026 whose plan still lacks its last month's orders. The round orders 2026's rest instead, planned on air
+    on 31 December 2026 (its budget pays), and 2026's orders reach its plan exactly."""
+    sc = _on_air_scenario("on_air")
+    clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
+    env = simpy.Environment()
+    ro = Rollout(env, sc, make_plan(5000), 0, clock, 1, 0, Ledger(lambda o, y: 1e9))
+    slow = sc.supply.model_copy(
+        update={"lead_time": sc.supply.lead_time.model_copy(update={"p50_days": 90.0, "p90_days": 90.0})}
+    )
+
+    def slower_kits() -> Any:
+        yield env.timeout(float((dt.date(2026, 10, 15) - dt.date(2026, 1, 1)).days))
+        ro.sc = ro.sc.model_copy(update={"supply": slow})  # what the operator plans with from mid-October
+
+    ro.start()
+    env.process(slower_kits())
+    env.run(until=clock.horizon_days + 1)
+    st = ro.state
+    nov1 = float((dt.date(2026, 11, 1) - dt.date(2026, 1, 1)).days)
+    at_nov = st.order_day == nov1
+    assert at_nov.any() and np.all(st.plan_day[at_nov] == 364.0)  # 31 December 2026
+    assert ro.state.ordered_by_op_year[("viettel", 2026)] == 365
 
 
 def test_start_year_counts_from_the_start_date():

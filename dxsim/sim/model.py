@@ -87,11 +87,8 @@ def run_replication(
         op = sc.operators.get(owner) if is_operator(owner) else None
         if op is None:
             return 0.0
-        # in the start year only the part of the year after the operator's plan start is left to commit (pro rata;
-        # `rollout`, bound below, knows it: the start plus the order-to-air time its targets count on, if any)
-        return op.value_for_year(op.capex_budget_vnd_bn, year) * year_share_left(
-            rollout.plan_start[owner], year
-        )
+        # in the start year only the part of the year after the start is left to commit (pro rata)
+        return op.value_for_year(op.capex_budget_vnd_bn, year) * year_share_left(sc.horizon.start_date, year)
 
     ledger = Ledger(budget_for)
     rollout = Rollout(

@@ -330,14 +330,31 @@ class Rollout:
             history or PipelineHistory(works=w, lead_time=scenario.supply.lead_time),
             (z_permit, z_lead, z_work),
         )
-        # the date whose year an operator's first orders are for (target_counts): the start, or the start plus the
-        # order-to-air time it plans with; the start year's target and budget count from it on (pro rata)
-        self.plan_start: dict[str, dt.date] = {
-            name: self.clock.date(self._plan_lag_days(OPERATORS.index(name), 0.0))
-            for name in scenario.operators
-        }
+        self._count_pipeline_in_plans()
 
     # ----------------------------------------------------------------- warm start
+    def _count_pipeline_in_plans(self) -> None:
+        """Count the sites in flight at the start toward the year their operator plans them on air, when its targets
+        count stations on air (target_counts): their order day plus their p50 order-to-air days, or the start if that
+        is past. Why: an operator's plan for the start year (pro rata from the start) and the next is met by what
+        its pipeline brings on air and by its new orders together. Counting only new orders, a start on 31 December
+        would order all of 2026 on top of the pipeline's 2026 landings; cutting the plan from the start plus the
+        order-to-air time instead cut a whole 2026 to 86% from that start, and in a replication whose lead time drew
+        80 days from 31 October too (trial of target_counts)."""
+        st = self.state
+        warm = np.flatnonzero(st.order_day < 0)  # NaN (not ordered, or on air at the start) compares False
+        for k, name in enumerate(OPERATORS):
+            op = self.sc.operators.get(name)
+            if op is None or op.target_counts == "orders":
+                continue
+            mine = warm[st.operator[warm] == k]
+            st.plan_day[mine] = np.maximum(st.order_day[mine] + self._p50_build_days(mine), 0.0)
+            day0 = np.datetime64(self.clock.start, "D")
+            dates = day0 + np.floor(st.plan_day[mine]).astype("timedelta64[D]")
+            years, n = np.unique(dates.astype("datetime64[Y]").astype(np.int64) + 1970, return_counts=True)
+            for year, count in zip(years.tolist(), n.tolist(), strict=True):
+                st.ordered_by_op_year[(name, year)] = st.ordered_by_op_year.get((name, year), 0) + count
+
     def _warm_start(
         self,
         seed: int,
@@ -432,26 +449,55 @@ class Rollout:
                 return
             yield self.env.timeout(nxt - day)
 
+    def _target(self, name: OperatorName, year: int) -> float:
+        """The operator's announced new 5G stations for `year`; in the start year the part after the start (pro
+        rata)."""
+        op = self.sc.operators[name]
+        return op.value_for_year(op.annual_new_5g_sites, year) * year_share_left(self.clock.start, year)
+
     def _plan_lag_days(self, k: int, day: float) -> float:
         """How many days ahead of its stations going on air operator k orders them (target_counts): 0 when its
-        targets count orders; else the mean p50 order-to-air days (_p50_build_days) of the next month of its plan
-        (a month of the year's target, at least one site), 0 once its plan is all ordered. Why the plan's head:
-        upgrades come first (~47 days at the defaults), and late in a plan of new sites it orders ~132 days ahead."""
+        targets count orders; else the mean p50 order-to-air days (_p50_build_days) of the next month of sites it
+        would order (a month of the year's target, at least one site): the next sites of its plan whose business
+        case passes without support, or, if none does, its next sites; 0 once its plan is all ordered. Why those:
+        upgrades come first (~47 days at the defaults) and late in a plan of new sites it orders ~132 days ahead,
+        but the new sites that fail their business case stay at the head of the plan unordered; averaged in, they
+        made it order upgrades 135 days ahead, which went on air the year before they counted for (trial)."""
         name = OPERATORS[k]
         op = self.sc.operators.get(name)
         if op is None or op.target_counts == "orders":
             return 0.0
-        per_month = op.value_for_year(op.annual_new_5g_sites, self.clock.year_of(day)) / 12.0
-        head = self.remaining(k, max(1, math.ceil(per_month)))
-        return float(self._p50_build_days(head).mean()) if head.size else 0.0
+        n = max(1, math.ceil(op.value_for_year(op.annual_new_5g_sites, self.clock.year_of(day)) / 12.0))
+        floor_npv = -self.sc.business_case.accepted_loss_vnd_bn_per_site
+        span = 4 * n
+        while True:
+            head = self.remaining(k, span)
+            passing = head[self.base_npv_vnd_bn[head] >= floor_npv]
+            if passing.size >= n or head.size < span:
+                break
+            span *= 4
+        sites = passing[:n] if passing.size else head[:n]
+        return float(self._p50_build_days(sites).mean()) if sites.size else 0.0
 
     def _plan_months(self, k: int, day: float) -> tuple[float, float]:
         """(the day operator k plans its orders of today on air, the months left in that day's year counting its
         month by the share still ahead): the calendar its targets are paced on, so a year's orders stop one
         order-to-air time (_plan_lag_days) before its end. The plan day's year is the year the orders count for and
-        whose budget pays them. With no lag, the day itself and the months left in its year."""
+        whose budget pays them. With no lag, the day itself and the months left in its year.
+
+        A plan day never skips a year whose target is not yet ordered: if this round's plan day falls after the end of
+        a year from today's on that still lacks orders (the lag grew since the last round, from 53 to 63 days in a
+        trial, and 486 stations of a year were never ordered), the round orders that year's rest, planned on air on
+        its last day."""
+        name = OPERATORS[k]
         plan_day = day + self._plan_lag_days(k, day)
         d = self.clock.date(plan_day)
+        for year in range(self.clock.year_of(day), d.year):
+            if self.state.ordered_by_op_year.get((name, year), 0) < math.ceil(
+                self._target(name, year) - 1e-9
+            ):
+                last = self.clock.day(dt.date(year, 12, 31))
+                return last, (self.clock.next_month_start(last) - last) / 31.0
         ahead = (self.clock.next_month_start(plan_day) - plan_day) / calendar.monthrange(d.year, d.month)[1]
         return plan_day, ahead + (12 - d.month)
 
@@ -583,11 +629,8 @@ class Rollout:
         (_plan_months) over `months_left`, of which this round is `this_month`, within that year's budget."""
         st = self.state
         year = self.clock.year_of(plan_day)
-        op = self.sc.operators[name]
         k = OPERATORS.index(name)
-        target = op.value_for_year(op.annual_new_5g_sites, year) * year_share_left(
-            self.plan_start[name], year
-        )
+        target = self._target(name, year)
         done = st.ordered_by_op_year.get((name, year), 0)
         pace = monthly_pace(target, done, months_left, this_month)
         asked = pace
@@ -783,7 +826,7 @@ class Rollout:
         same 2,623 loss-making stations as a 100,000 bn one, and the claims ran to 3,573 bn (trial, 2026-12-04)."""
         return pro_rata_share(p.fund_vnd_bn, self._qualifying_claims(p, end))
 
-    def _surge(self, name: str, day: float, next_day: float) -> None:
+    def _surge(self, name: OperatorName, day: float, next_day: float) -> None:
         """Weigh every open threshold programme for this operator (dxsim.sim.operators.surge_decision) and
         surge when it decides to; the decision and its reason are recorded (support_decisions.csv)."""
         sc = self.sc
@@ -839,7 +882,9 @@ class Rollout:
                 candidates=int(ups.size),
                 stock_kits=self.stock_kits,
                 crew_sites=crew_sites,
-                budget_vnd_bn=self.ledger.available(name, self.clock.year_of(self._plan_months(k, day)[0])),
+                budget_vnd_bn=self.ledger.available(
+                    name, self.clock.year_of(self._surge_plan_day(name, day, fast))
+                ),
                 cost_per_site_vnd_bn=sc.costs.capex_vnd_bn(False) + sg.premium_vnd_bn_per_site,
                 support_per_station_vnd_bn=float(amount),
                 premium_vnd_bn=sg.premium_vnd_bn_per_site,
@@ -872,13 +917,23 @@ class Rollout:
                 }
             )
             if decision == "surge":
-                self._surge_order(name, ups[:n], day, end)
+                self._surge_order(name, ups[:n], day, end, self._surge_plan_day(name, day, fast))
 
     def _worst_rain(self) -> float:
         return min(self._rainy_factor.values()) if self._rainy_factor else 1.0
 
-    def _surge_order(self, name: str, sites: np.ndarray, day: float, end: float) -> None:
-        """Order the surge: upgrades with kits from stock, contract crews, a premium per site."""
+    def _surge_plan_day(self, name: OperatorName, day: float, fast_path_days: float) -> float:
+        """The day a surge ordered today is planned on air, whose year's budget pays it: today plus its fast path
+        when the operator's targets count stations on air (target_counts), else today. Why not the regular orders'
+        plan day: surge sites come in weeks, before the deadline; paid from the next year's budget when that plan
+        day fell in it (a kit lead time drawn long), Viettel surged 12,000-14,500 stations in November-December
+        2025 on its 2026 budget (trial)."""
+        on_air = self.sc.operators[name].target_counts == "on_air"
+        return day + fast_path_days if on_air else day
+
+    def _surge_order(self, name: str, sites: np.ndarray, day: float, end: float, plan_day: float) -> None:
+        """Order the surge, planned on air on `plan_day`: upgrades with kits from stock, contract crews, a premium per
+        site."""
         sg = self.sc.surge
         st = self.state
         st.capex_vnd_bn[sites] += sg.premium_vnd_bn_per_site
@@ -890,7 +945,7 @@ class Rollout:
             sites,
             day,
             name,
-            self._plan_months(OPERATORS.index(name), day)[0],
+            plan_day,
             lead=np.full(sites.size, sg.stock_dispatch_days),
         )
         by_region = np.bincount(self.plan.region_idx[sites], minlength=len(REGIONS))

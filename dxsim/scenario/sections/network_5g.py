@@ -152,11 +152,13 @@ class Operator(StrictModel):
         unit="-",
         description="What annual_new_5g_sites and capex_budget_vnd_bn count. 'on_air': stations brought on air in "
         "the calendar year. The operator orders them one expected order-to-air time ahead: the p50 permit or kit "
-        "lead time, whichever is longer, plus the crew's p50 days, averaged over the next month of its plan "
-        "(~47 days for an upgrade, ~132 for a new site at the defaults). The year's budget pays for them. In the "
-        "start year, the part of the year from start_date plus that time counts, pro rata; stations landing "
-        "before it were ordered before the start (start_state's pipeline). 'orders': sites ordered in the "
-        "calendar year, paid from that year's budget.",
+        "lead time, whichever is longer, plus the crew's p50 days, averaged over the next month of sites it would "
+        "order (those whose business case passes): ~47 days for upgrades, ~132 for new sites at the defaults. So a "
+        "year's orders run from about mid-November of the year before (for upgrades) to one such time before its "
+        "end, and that year's budget pays them; a year whose orders are not complete when that time grows is "
+        "completed first. The sites in flight at the start (start_state's pipeline) count toward the year their "
+        "order day plus that time falls in. 'orders': sites ordered in the calendar year, paid from that year's "
+        "budget. Either way, in the start year only the part after start_date counts (pro rata).",
         source="seed 004:880: Viettel and VNPT 'dự kiến triển khai tối thiểu 20.000 trạm BTS 5G trong năm 2025' "
         "(deploy at least 20,000 5G BTS in 2025); Viettel's 2026 plan '+15,000 5G sites' "
         "(infra/vn_telecom_dc_stats.csv, vietnamnet 2025-12): stations deployed in the year, not orders",
@@ -166,8 +168,7 @@ class Operator(StrictModel):
         unit="VND bn per calendar year",
         description="5G radio-access capex the operator can commit each year (years after the last listed repeat its "
         "value), for the stations of that year (target_counts); in the start year only the part of the year after "
-        "the operator's plan start counts (pro rata: 2/12 of it from 2025-10-31 with target_counts = 'orders'), "
-        "phased evenly over the months left.",
+        "start_date counts (pro rata: 2/12 of it from 2025-10-31), phased evenly over the months left.",
         source=ASSUMPTION.format(q=6),
     )
 
