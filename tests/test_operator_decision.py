@@ -346,7 +346,7 @@ def test_a_surge_is_paid_from_the_year_it_goes_on_air_in() -> None:
         ro, ledger, _ = run(scen, plan(500))
         st = ro.state
         assert int(st.surge.sum()) > 0 and np.all(st.plan_day[st.surge] == plan_day)
-        assert set(y for (_, y) in ledger.committed) == {2026}
+        assert {y for (_, y) in ledger.committed} == {2026}
 
 
 def test_no_surge_without_the_incentive_or_when_it_is_not_worth_it():
