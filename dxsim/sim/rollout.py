@@ -927,7 +927,7 @@ class Rollout:
         when the operator's targets count stations on air (target_counts), else today. Why not the regular orders'
         plan day: surge sites come in weeks, before the deadline; paid from the next year's budget when that plan
         day fell in it (a kit lead time drawn long), Viettel surged 12,000-14,500 stations in November-December
-        2025 on its 2026 budget (trial)."""
+        2025 on its 2026 budget (2 of 10 baseline replications)."""
         on_air = self.sc.operators[name].target_counts == "on_air"
         return day + fast_path_days if on_air else day
 
