@@ -21,6 +21,7 @@ import pytest
 from pydantic import Field, ValidationError
 
 from dxsim.compare import (
+    SPLIT_NOTE,
     _cell,
     compare_scenarios,
     fmt_value,
@@ -33,6 +34,7 @@ from dxsim.compare import (
     paired_deltas,
     rich_table,
     rich_tables,
+    split_medians,
     write_compare,
 )
 from dxsim.errors import DxsimInputError
@@ -185,12 +187,16 @@ def test_csv_and_markdown_shape(result, tmp_path):
         neither = (
             r["unit"].startswith("date") and r["short"] is None
         )  # a date the baseline's P50 never reaches
+        # a Δ whose replications split says so (split_medians has its own test); a verdict or "neither" says more
+        split = {s: sm for s in result.options if (sm := split_medians(result, r["kpi"], s)) is not None}
         want = "; ".join(
             f"{s}: {result.verdicts[(r['kpi'], s)]}"
             if (r["kpi"], s) in result.verdicts
             else f"{s}: neither reaches it"
+            if neither and r[s] is None
+            else f"{s}: " + SPLIT_NOTE.format(medians=f"{split[s][0]:+.6g}", paired=f"{split[s][1]:+.6g}")
             for s in result.options
-            if (r["kpi"], s) in result.verdicts or (neither and r[s] is None)
+            if (r["kpi"], s) in result.verdicts or (neither and r[s] is None) or s in split
         )
         assert (r["note"] or "") == want, r["kpi"]
     for kpi in (
