@@ -537,7 +537,8 @@ def test_folder_that_is_not_a_result_folder(command: str, tmp_path: Path) -> Non
 
 
 def test_a_rule_inside_a_list_item_names_the_field(tmp_path: Path) -> None:
-    """[[supports]] with its window backwards: one line naming supports.window_end, its value and the item."""
+    """[[supports]] with its window backwards: one line naming the item's field (supports[1].window_end, the first
+    table counted from 1 as every message counts list items) and its value."""
     sc = write(
         tmp_path / "sup.toml",
         'name = "sup"\n[[supports]]\nname = "rural"\nper_site_vnd_bn = 2.0\n'
@@ -546,10 +547,8 @@ def test_a_rule_inside_a_list_item_names_the_field(tmp_path: Path) -> None:
     line = one_line_error(
         dxsim("validate", str(sc)),
         "sup.toml",
-        "supports.window_end",
-        "2026-12-31",
+        "supports[1].window_end = '2026-12-31'",
         "must not be before window_start",
-        "item 1 of the list",
     )
     assert "{" not in line  # not the whole table's repr
 
@@ -636,12 +635,12 @@ def test_a_bad_environment_variable_is_named_before_the_work(
     [
         (
             '[[villages.campaigns]]\nname = "x"\ndeadline = 2026-06-30\nvillages = ["99"]\n',
-            "villages.campaigns.0.villages",
+            "villages.campaigns[1].villages",
             "'99'",
         ),
         (
             '[villages.programme]\npriority = "list"\npriority_list = ["N001", "NOPE-1"]\n',
-            "villages.programme.priority_list.1",
+            "villages.programme.priority_list[2]",
             "'NOPE-1'",
         ),
     ],
@@ -695,7 +694,7 @@ def test_a_project_under_construction_due_before_the_start_is_refused(lang: str,
         line = one_line_error(
             dxsim("--lang", lang, cmd, str(sc), *(["--out", str(tmp_path / "o")] if cmd == "run" else [])),
             "u.toml",
-            "compute.datacentres.extra_projects.0.phases.0.target_date",
+            "compute.datacentres.extra_projects[1].phases[1].target_date",
             "2024-01-01",
         )
         assert "2025-10-31" in line and "dc_sites.csv" in line
@@ -747,7 +746,7 @@ def test_a_gpu_model_in_another_case_is_the_catalogue_s_and_a_near_miss_is_named
         tmp_path / "h.toml", f'extends = "{BASELINE.as_posix()}"\nname = "h"\n{order.format(m="H20O")}'
     )
     line = one_line_error(
-        dxsim("validate", str(bad)), "h.toml", "compute.gpus.extra_orders.0.model", "'H20O'"
+        dxsim("validate", str(bad)), "h.toml", "compute.gpus.extra_orders[1].model", "'H20O'"
     )
     assert "did you mean 'H200'?" in line
     racks = write(
@@ -757,7 +756,7 @@ def test_a_gpu_model_in_another_case_is_the_catalogue_s_and_a_near_miss_is_named
         "phases = [{ it_mw = 50, racks = 0, target_date = 2028-01-01 }]\n",
     )
     one_line_error(
-        dxsim("validate", str(racks)), "r.toml", "compute.datacentres.extra_projects.0.phases.0.racks", "0"
+        dxsim("validate", str(racks)), "r.toml", "compute.datacentres.extra_projects[1].phases[1].racks", "0"
     )
 
 
@@ -778,7 +777,7 @@ def test_validate_and_run_refuse_a_gpu_order_placed_by_name(hint: str, says: str
     sc = write(
         tmp_path / "g.toml", f'extends = "{BASELINE.as_posix()}"\nname = "g"\n{ORDER}dc_hint = "{hint}"\n'
     )
-    field = "compute.gpus.extra_orders.0.dc_hint"
+    field = "compute.gpus.extra_orders[1].dc_hint"
     lines = [
         one_line_error(dxsim(*args), "g.toml", field, hint)
         for args in (
@@ -843,7 +842,7 @@ def test_text_refused_by_its_own_rule_is_not_told_it_may_be_text(
     line = one_line_error(
         dxsim("--lang", lang, "validate", str(sc)),
         "g.toml",
-        "compute.datacentres.extra_projects.0.gso34",
+        "compute.datacentres.extra_projects[1].gso34",
         "'99'",
     )
     assert "01, 04, 08" in line and f"{type_word})" not in line
@@ -872,7 +871,7 @@ def test_priority_list_ids_are_checked_against_the_layer() -> None:
     bad = load_scenario(
         {"name": "v", "villages": {"programme": {"priority": "list", "priority_list": ["S001", "X"]}}}
     )
-    with pytest.raises(DxsimInputError, match=r"priority_list\.1 = 'X': unknown village id"):
+    with pytest.raises(DxsimInputError, match=r"priority_list\[2\] = 'X': unknown village id"):
         check_village_ids(bad, table)
 
 
@@ -888,7 +887,7 @@ def test_a_campaign_mobilisation_p90_below_p50_is_one_line(lang: str, tmp_path: 
     line = one_line_error(
         dxsim("--lang", lang, "validate", str(sc)),
         "m.toml",
-        "villages.campaigns.0.mobilisation.p90_days",
+        "villages.campaigns[1].mobilisation.p90_days",
         "30",
     )
     assert "60" in line  # the p50 it must not be below
@@ -898,14 +897,14 @@ def test_a_campaign_mobilisation_p90_below_p50_is_one_line(lang: str, tmp_path: 
 def test_a_misspelt_campaign_subset_names_the_field_and_the_subsets(
     lang: str, said: str, tmp_path: Path
 ) -> None:
-    """villages = "nopower" said `villages.campaigns.0.villages."literal['no_power','with_power','all']"`: pydantic's
+    """villages = "nopower" said `villages.campaigns[1].villages."literal['no_power','with_power','all']"`: pydantic's
     union-member tag in the field, and no allowed values. The field is the planner's key; the subsets are listed."""
     sc = write(
         tmp_path / "s.toml",
         f'extends = "{BASELINE.as_posix()}"\nname = "s"\n[[villages.campaigns]]\nname = "x"\nvillages = "nopower"\n',
     )
     line = one_line_error(dxsim("--lang", lang, "validate", str(sc)), "s.toml", "'nopower'", said)
-    assert "villages.campaigns.0.villages =" in line and "literal[" not in line
+    assert "villages.campaigns[1].villages =" in line and "literal[" not in line
     for subset in ("no_power", "with_power", "all", "gso34"):
         assert subset in line.split("=", 1)[1], line
 
@@ -1063,13 +1062,13 @@ def test_validate_refuses_a_campaign_the_run_would_leave_without_villages(tmp_pa
 
     late = campaigns(("wp", '"with_power"'), ("np", '"no_power"'), ("tq", '["08"]'))
     one_line_error(
-        dxsim("validate", str(late)), late.name, "villages.campaigns.2", "'tq'", "claimed by campaigns"
+        dxsim("validate", str(late)), late.name, "villages.campaigns[3]", "'tq'", "claimed by campaigns"
     )
     assert needs_village_layer(load_scenario(late))
     covered = campaigns(("a", '"all"'), ("np", '"no_power"'))
     one_line_error(
         dxsim("validate", str(covered)),
-        "villages.campaigns.1",
+        "villages.campaigns[2]",
         "'np'",
         "claimed by campaigns listed before it (a)",
     )

@@ -499,7 +499,7 @@ def test_a_province_named_in_a_campaign_is_told_its_code() -> None:
         check_campaign_villages(["11", "Điện Biên"], 2, table, country)
     line = str(e.value)
     assert (
-        "villages.campaigns.2.villages" in line and "province's name" in line and "'11' (Điện Biên)" in line
+        "villages.campaigns[3].villages" in line and "province's name" in line and "'11' (Điện Biên)" in line
     )
     with pytest.raises(DxsimInputError) as e:
         check_campaign_villages(["Hà Nội"], 0, table, country)
@@ -530,12 +530,12 @@ def test_a_support_programme_s_provinces_are_checked_and_a_name_gets_its_code(tm
         )
         res = CliRunner().invoke(app, ["validate", str(toml)])
         assert res.exit_code == 2, res.stdout
-        one_line_error(res.stderr, res.stdout, "s.toml", "supports.0.provinces", f"'{value}'", *parts)
+        one_line_error(res.stderr, res.stdout, "s.toml", "supports[1].provinces", f"'{value}'", *parts)
     # the shapes a planner gets wrong: the code twice, as a number, one code for the list
     for value, parts in (
-        ('["11", "11"]', ("supports.provinces", "lists '11' twice")),
-        ("[14]", ("supports.0.provinces = 14", 'write it in quotes: "14"', "item 1 of the list")),
-        ('"14"', ("supports.0.provinces = '14'", 'write it as a list: ["14"]')),
+        ('["11", "11"]', ("supports[1].provinces", "lists '11' twice")),
+        ("[14]", ("supports[1].provinces[1] = 14", 'write it in quotes: "14"')),
+        ('"14"', ("supports[1].provinces = '14'", 'write it as a list: ["14"]')),
     ):
         toml.write_text(f'name = "s"\n[[supports]]\nname = "p"\nper_site_vnd_bn = 1.0\nprovinces = {value}\n')
         res = CliRunner().invoke(app, ["validate", str(toml)])

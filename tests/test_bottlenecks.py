@@ -1020,7 +1020,7 @@ def test_support_that_moves_no_station_is_called_a_windfall():
     assert "(a fund's cap binds in 1 of 2 replications" in some and "40 bn on average" in some
     assert "pays no more" not in some and "in the others a bigger share or a longer window pays more" in some
     # support that pays nothing says why no operator got it, and where each month's reason is
-    nothing = support_note(ref, ref, [("supports.0.equipment_share_pct", 15, 30)])
+    nothing = support_note(ref, ref, [("supports[1].equipment_share_pct", 15, 30)])
     assert (
         "0 bn VND paid" in nothing
         and "no operator qualified" in nothing
@@ -1160,23 +1160,23 @@ def test_a_direct_lever_is_named_by_its_quantity_not_its_label() -> None:
     ref = frame([(d, 0, "dc_held_pct_construction", 100.0) for d in (D1, D2, D3)])
     order = [
         (
-            "compute.gpus.extra_orders.0.organisation",
+            "compute.gpus.extra_orders[1].organisation",
             "National AI compute programme (state/PPP)",
             "Programme",
         ),
-        ("compute.gpus.extra_orders.0.order_date", dt.date(2026, 6, 1), dt.date(2027, 1, 1)),
-        ("compute.gpus.extra_orders.0.gpus", 6000, 25000),
-        ("compute.gpus.extra_orders.1.gpus", 8000, 9000),
+        ("compute.gpus.extra_orders[1].order_date", dt.date(2026, 6, 1), dt.date(2027, 1, 1)),
+        ("compute.gpus.extra_orders[1].gpus", 6000, 25000),
+        ("compute.gpus.extra_orders[2].gpus", 8000, 9000),
     ]
     said = option_verdicts(
         ref, "baseline", order, moved=lambda p: "GPUs moved +19,000" if p == "gpus" else None
     )
     assert said == [
-        ("effect", "compute.gpus.extra_orders.0.gpus 6000 → 25000 (and 3 more fields): GPUs moved +19,000")
+        ("effect", "compute.gpus.extra_orders[1].gpus 6000 → 25000 (and 3 more fields): GPUs moved +19,000")
     ]
     # among text and dates alone, the date
     said = option_verdicts(ref, "baseline", order[:2], moved=lambda p: "x" if p == "gpus" else None)
-    assert said[0][1].startswith("compute.gpus.extra_orders.0.order_date 2026-06-01 → 2027-01-01")
+    assert said[0][1].startswith("compute.gpus.extra_orders[1].order_date 2026-06-01 → 2027-01-01")
 
 
 def test_a_relief_whose_outcome_is_worse_at_some_year_ends_says_so() -> None:

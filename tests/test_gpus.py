@@ -544,11 +544,11 @@ def test_bad_orders_raise_naming_the_field() -> None:
     )
     env.run(until=Clock(START, END).horizon_days + 1)
     assert late.installed_gpus == 0 and late.stranded_gpus == 0
-    with pytest.raises(DxsimInputError, match=r"compute\.gpus\.orders\.0\.order_date = '2020-01-01'") as e:
+    with pytest.raises(DxsimInputError, match=r"compute\.gpus\.orders\[1\]\.order_date = '2020-01-01'") as e:
         model(gpus_cfg([order(model="H100", when=dt.date(2020, 1, 1))]), cat, dcfleet())
     assert "\n" not in str(e.value)
     with pytest.raises(
-        DxsimInputError, match=r"orders\.0\.model"
+        DxsimInputError, match=r"orders\[1\]\.model"
     ):  # valid in the shipped catalogue, not in this one
         model(gpus_cfg([order(model="B200")]), cat, dcfleet())
     with pytest.raises(DxsimInputError, match="not a data-centre id or a province code") as e:
@@ -560,23 +560,23 @@ def test_bad_orders_raise_naming_the_field() -> None:
 
 def test_an_option_s_extra_order_is_named_as_its_file_writes_it() -> None:
     """A bad item of `extra_orders` is named by its own list and index, not by its place in `orders` + `extra_orders`:
-    with 2 default orders, the second extra order is extra_orders.1 (it was "orders[3]", in no file)."""
+    with 2 default orders, the second extra order is extra_orders[2] (it was "orders[3]", in no file)."""
     cat = GpuCatalogue([spec()])
     defaults = [order(n=10), order(n=20)]
     extra = [order(n=30), order(n=40, hint="dc7")]
     cfg = Gpus.model_validate({"orders": defaults, "extra_orders": extra})
     assert [cfg.order_field(i) for i in range(4)] == [
-        "orders.0",
-        "orders.1",
-        "extra_orders.0",
-        "extra_orders.1",
+        "orders[1]",
+        "orders[2]",
+        "extra_orders[1]",
+        "extra_orders[2]",
     ]
     with pytest.raises(DxsimInputError) as e:
         model(cfg, cat, dcfleet())
-    assert e.value.field == "compute.gpus.extra_orders.1.dc_hint" and e.value.value == "dc7"
+    assert e.value.field == "compute.gpus.extra_orders[2].dc_hint" and e.value.value == "dc7"
     early = Gpus.model_validate({"orders": defaults, "extra_orders": [order(when=dt.date(2021, 6, 1))]})
     [(path, value, _msg)] = early.validate_horizon(dt.date(2025, 10, 31), dt.date(2030, 12, 31))
-    assert (path, value) == ("extra_orders.0.order_date", dt.date(2021, 6, 1))
+    assert (path, value) == ("extra_orders[1].order_date", dt.date(2021, 6, 1))
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:

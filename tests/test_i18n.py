@@ -700,12 +700,12 @@ def test_sweep_in_vietnamese(tmp_path: Path) -> None:
     f.write_text(sweep.replace("low = 500\nhigh = 3000", "low = 3000\nhigh = 500"), encoding="utf-8")
     _bad_input_line(
         dxsim_cmd("sweep", str(f), "--workers", "0", "--out", str(out), "--lang", "vi"),
-        f"lỗi: {f}: parameters[0] = 'supply.deliveries_per_month': low (3000) phải nhỏ hơn high (500) "
+        f"lỗi: {f}: parameters[1] = 'supply.deliveries_per_month': low (3000) phải nhỏ hơn high (500) "
         "(cho phép: low < high)",
     )
     _bad_input_line(
         dxsim_cmd("sweep", str(f), "--workers", "0", "--out", str(out)),
-        f"error: {f}: parameters[0] = 'supply.deliveries_per_month': low (3000) must be below high (500) "
+        f"error: {f}: parameters[1] = 'supply.deliveries_per_month': low (3000) must be below high (500) "
         "(allowed: low < high)",
     )
 

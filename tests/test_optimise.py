@@ -419,31 +419,31 @@ direction = "maximise"
     [
         (
             '[[variables]]\npath = "supply.deliveries_per_mnth"\nlow = 1\nhigh = 2\n',
-            ["variables[0].path", "unknown key 'deliveries_per_mnth'", "did you mean 'deliveries_per_month'"],
+            ["variables[1].path", "unknown key 'deliveries_per_mnth'", "did you mean 'deliveries_per_month'"],
         ),
         (
             '[[variables]]\npath = "crews.north.teams"\nlow = 20\nhigh = 30000\n',
-            ["variables[0]", "high = 30000 is outside the field's range", "between 0 and 20000"],
+            ["variables[1]", "high = 30000 is outside the field's range", "between 0 and 20000"],
         ),
         (
             '[[shares]]\npaths = ["budget.share_pct.five_g_subsidy", "budget.share_pct.villages"]\nlow = [60, 50]\n',
-            ["shares[0]", "cannot add up to 100", "sum(low) <= 100 <= sum(high)"],
+            ["shares[1]", "cannot add up to 100", "sum(low) <= 100 <= sum(high)"],
         ),
         (
             '[[shares]]\npaths = ["budget.share_pct.five_g_subsidy", "budget.share_pct.villages"]\nhigh = [30, 40]\n',
-            ["shares[0]", "highs to 70"],
+            ["shares[1]", "highs to 70"],
         ),
         (  # a year no run reads: the optimiser searched it and showed it on its front (operator trial)
             '[[variables]]\npath = "operators.vnpt.capex_budget_vnd_bn.2031"\nlow = 10000\nhigh = 20000\n',
             [
-                "variables[0].path",
+                "variables[1].path",
                 "year 2031 lies outside the base scenario's horizon (2025-10-31 to 2026-12-31)",
                 "a year from 2025 to 2026",
             ],
         ),
         (  # optuna cut 0 .. 6001 to 0 .. 6000 with a raw UserWarning and ran: 24 steps of 250 reach 6,000
             '[[variables]]\npath = "supply.deliveries_per_month"\nlow = 0\nhigh = 6001\nstep = 250\n',
-            ["variables[0].step = 250", "6001 is not a multiple of step", "bounds 0 .. 6000"],
+            ["variables[1].step = 250", "6001 is not a multiple of step", "bounds 0 .. 6000"],
         ),
     ],
 )
@@ -465,28 +465,28 @@ def test_bad_levers_one_line(base: Path, tmp_path: Path, body: str, expect: list
         (
             'kpi = "capex_totl_vnd_bn"\ndirection = "minimise"',
             "",
-            ["objectives[0].kpi", "unknown KPI", "capex_total_vnd_bn"],
+            ["objectives[1].kpi", "unknown KPI", "capex_total_vnd_bn"],
         ),
         (
             'kpi = "capex_total_vnd_bn"\ndirection = "cheapest"',
             "",
-            ["objectives[0].direction", "minimise or maximise"],
+            ["objectives[1].direction", "minimise or maximise"],
         ),
         ('kpi = "capex_total_vnd_bn"\ndirection = "minimise"\nstat = "P100"', "", ["stat", "P1"]),
         (
             'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
             'constraints = ["pop_5g_served_pct at 2027-12-31, P10 >= 90"]',
-            ["constraints[0].at", "year ends of the horizon", "2026-12-31"],
+            ["constraints[1].at", "year ends of the horizon", "2026-12-31"],
         ),
         (
             'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
             'constraints = ["pop_5g_served_pct at 2026-12-31, P10 >= 192.5"]',
-            ["constraints[0].value", "192.5", "a share in %", "between 0 and 100"],
+            ["constraints[1].value", "192.5", "a share in %", "between 0 and 100"],
         ),
         (
             'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
             'constraints = ["coverage is good"]',
-            ["constraints[0]", "not a constraint", "P10 >= 90"],
+            ["constraints[1]", "not a constraint", "P10 >= 90"],
         ),
     ],
 )

@@ -208,7 +208,7 @@ def test_a_day_first_date_is_told_its_iso_form_once(tmp_path: Path) -> None:
     body = '[[villages.campaigns]]\nname = "x"\nlaunched = 2026-01-01\ndeadline = "30/06/2026"\nvillages = ["08"]\n'
     p = write(tmp_path, "s.toml", f'name = "x"\n{body}')
     err = error_of(p)
-    assert_names(err, "villages.campaigns.0.deadline", "'30/06/2026'", "write it as 2026-06-30")
+    assert_names(err, "villages.campaigns[1].deadline", "'30/06/2026'", "write it as 2026-06-30")
     (line,) = err.lines()  # the one problem of the file
     assert line.count("ISO date like") == 1 and "deadline_at_launch" not in line
 
@@ -812,7 +812,7 @@ def test_a_gpu_order_rule_says_what_is_allowed_once_without_the_list_s_unit(
 
 
 def test_an_extra_gpu_order_before_the_start_is_named_as_written(tmp_path: Path) -> None:
-    """An option's first extra order placed 4 years before the start: the error names extra_orders.0.order_date and
+    """An option's first extra order placed 4 years before the start: the error names extra_orders[1].order_date and
     its value, in the option's file. It said `compute.gpus."orders[3]"."order_date:"`, a place in no file (the
     baseline's 3 orders come first), and "(the default: no file sets it; set it too)"."""
     base = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
@@ -826,7 +826,7 @@ def test_an_extra_gpu_order_before_the_start_is_named_as_written(tmp_path: Path)
         f'organisation = "X"\nmodel = "H100"\ngpus = 10\norder_date = {early.isoformat()}\n',
     )
     err = error_of(path)
-    assert err.file == str(path) and err.field == "compute.gpus.extra_orders.0.order_date"
+    assert err.file == str(path) and err.field == "compute.gpus.extra_orders[1].order_date"
     assert err.value == early.isoformat()
     assert_names(err, f"before the start ({start})")
-    assert "orders[" not in str(err) and "default" not in str(err)
+    assert "gpus.orders" not in str(err) and "default" not in str(err)  # not the index into all_orders

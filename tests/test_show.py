@@ -312,7 +312,7 @@ def test_a_changed_campaign_is_its_changed_fields_not_the_whole_list():
 
 def test_a_campaign_added_in_front_is_one_row_and_a_reordering_is_said():
     """A Tuyên Quang campaign listed first (the first listed campaign claims a village) read as both default
-    campaigns' deadlines and launches changed ("villages.campaigns.1.deadline 2025-11-30 -> 2025-09-30"): items
+    campaigns' deadlines and launches changed ("villages.campaigns[2].deadline 2025-11-30 -> 2025-09-30"): items
     were matched by position. Named items are matched by name; the same items in another order are one row of
     the list itself, since the order decides which campaign claims a village."""
     base = load_scenario(SCEN / "baseline.toml")
@@ -332,7 +332,7 @@ def test_a_campaign_added_in_front_is_one_row_and_a_reordering_is_said():
     assert len(orders) >= 2
     fewer = load_scenario({"name": "f", "compute": {"gpus": {"orders": orders[1:]}}})
     paths = [p for p, _a, _b in scenario_diff(base, fewer) if p.startswith("compute.gpus.orders")]
-    assert f"compute.gpus.orders.{len(orders) - 1}" in paths and "compute.gpus.orders.0.gpus" in paths
+    assert f"compute.gpus.orders[{len(orders)}]" in paths and "compute.gpus.orders[1].gpus" in paths
 
 
 def test_a_field_of_a_part_that_is_off_is_not_read(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def one_line_error(path: Path) -> str:
             "unknown path",
             ("supply.deliveries_per_month", "supply.deliveries_per_mnth"),
             [
-                "parameters[0].path",
+                "parameters[1].path",
                 "unknown key 'deliveries_per_mnth'",
                 "did you mean 'deliveries_per_month'",
             ],
@@ -93,24 +93,24 @@ def one_line_error(path: Path) -> str:
         (
             "unknown section",
             ("crews.north.teams", "crew.north.teams"),
-            ["parameters[1].path", "unknown key 'crew'"],
+            ["parameters[2].path", "unknown key 'crew'"],
         ),
         (
             "unknown dict key",
             ("crews.north.teams", "crews.west.teams"),
             ["unknown region 'west'", "north, central, south"],
         ),
-        ("not a number", ("crews.north.teams", "horizon.end_date"), ["parameters[1]", "not a number"]),
-        ("a table", ("crews.north.teams", "supply.lead_time"), ["parameters[1]", "is a table"]),
+        ("not a number", ("crews.north.teams", "horizon.end_date"), ["parameters[2]", "not a number"]),
+        ("a table", ("crews.north.teams", "supply.lead_time"), ["parameters[2]", "is a table"]),
         (
             "low > high",
             ("low = 500\nhigh = 3000", "low = 3000\nhigh = 500"),
-            ["parameters[0]", "low (3000) must be below high (500)"],
+            ["parameters[1]", "low (3000) must be below high (500)"],
         ),
         (
             "out of range",
             ("low = 20\nhigh = 300", "low = 20\nhigh = 30000"),
-            ["parameters[1]", "high = 30000 is outside the field's range", "between 0 and 20000"],
+            ["parameters[2]", "high = 30000 is outside the field's range", "between 0 and 20000"],
         ),
         ("reserved", ("crews.north.teams", "seed"), ["cannot be swept"]),
     ],
@@ -129,7 +129,7 @@ def test_bad_method_kpi_and_keys(tmp_path, base):
     msg = one_line_error(
         sweep_file(tmp_path, base, kpis='["pop_covered_5g_pct_2027_12"]')
     )  # beyond the horizon
-    assert "kpis[0]" in msg and "unknown KPI 'pop_covered_5g_pct_2027_12'" in msg
+    assert "kpis[1]" in msg and "unknown KPI 'pop_covered_5g_pct_2027_12'" in msg
     msg = one_line_error(sweep_file(tmp_path, base, kpis='["capex_totl_vnd_bn"]'))
     assert "did you mean 'capex_total_vnd_bn'" in msg
     msg = one_line_error(sweep_file(tmp_path, base, extra="sampels = 3"))
@@ -199,6 +199,23 @@ def test_an_item_of_a_list_of_named_tables_is_swept_by_its_name(tmp_path, base):
     )  # a Latin hypercube: one per stratum
 
 
+def test_an_item_is_swept_by_its_place_as_messages_write_it(tmp_path, base):
+    """`supports[2].x`, the second [[supports]] table counted from 1 as validation errors name it, is the item named
+    in the base (rural_new): the same parameter, under its name, as `supports.rural_new.x`."""
+    b = tmp_path / "two.toml"
+    b.write_text(f'extends = "{base}"\nname = "two"\n{TWO_SUPPORTS}', encoding="utf-8")
+    by_place = '[[parameters]]\npath = "supports[2].per_site_vnd_bn"\nlow = 0.5\nhigh = 3.0\n'
+    by_name = by_place.replace("supports[2]", "supports.rural_new")
+    placed, _d, tasks_p = plan_sweep(sweep_file(tmp_path, b, params=by_place))
+    named, _d, tasks_n = plan_sweep(sweep_file(tmp_path, b, params=by_name))
+    assert placed.parameters == named.parameters and placed.parameters[0].address == (
+        "supports",
+        1,
+        "per_site_vnd_bn",
+    )
+    assert [t.params for t in tasks_p] == [t.params for t in tasks_n]
+
+
 @pytest.mark.parametrize(
     "path, expect",
     [
@@ -216,6 +233,10 @@ def test_an_item_of_a_list_of_named_tables_is_swept_by_its_name(tmp_path, base):
         ),
         ("seasons.north.rainy_months.0", ["rainy_months is a list whose items have no name"]),
         ("supports.rural_new.site_kind", ["not a number"]),
+        (
+            "supports[3].per_site_vnd_bn",
+            ["supports of the base scenario has 2 items", "upgrades, rural_new", "from 1"],
+        ),
     ],
 )
 def test_a_bad_path_into_a_list_of_named_tables_is_one_line(tmp_path, base, path, expect):

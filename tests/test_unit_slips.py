@@ -128,7 +128,7 @@ def test_validate_notes_what_the_horizon_does_not_reach(tmp_path: Path) -> None:
     expected = {
         "budget.total_vnd_bn.2035 = 5000: the year lies outside the horizon (2025-10-31 to 2030-12-31): the run "
         "spends none of it (a 5G support window after the horizon pays after it)",
-        "compute.gpus.extra_orders.0.order_date = 2031-06-01: after the horizon's end 2030-12-31: the run never "
+        "compute.gpus.extra_orders[1].order_date = 2031-06-01: after the horizon's end 2030-12-31: the run never "
         "receives these 10 GPUs",
         "compute.datacentres.public_investment_vnd_bn.2040 = 5000: the year lies outside the horizon (2025-10-31 to "
         "2030-12-31): the run commits none of it",

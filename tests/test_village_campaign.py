@@ -563,7 +563,7 @@ def test_campaign_selector_and_validation():
     assert select_villages(Campaign(villages="with_power"), 0, table).tolist() == [False, False, True]
     assert select_villages(Campaign(villages=["08"]), 0, table).tolist() == [True, False, True]
     assert select_villages(Campaign(villages=["S001"]), 0, table).tolist() == [False, True, False]
-    with pytest.raises(DxsimInputError, match=r"villages\.campaigns\.1\.villages.*X9"):
+    with pytest.raises(DxsimInputError, match=r"villages\.campaigns\[2\]\.villages.*X9"):
         select_villages(Campaign(villages=["X9"]), 1, table)
     with pytest.raises(ValueError, match="deadline"):
         Campaign(launched=dt.date(2025, 7, 1), deadline=dt.date(2025, 6, 1))
@@ -671,11 +671,11 @@ def test_a_campaign_whose_villages_earlier_campaigns_all_take_is_refused() -> No
     with pytest.raises(DxsimInputError) as info:
         resolve_campaigns(scenario(wp, np_, late), table)
     err = info.value
-    assert err.field == "villages.campaigns.2" and err.value == "late"
+    assert err.field == "villages.campaigns[3]" and err.value == "late"
     assert "selects 4 villages, all of them claimed by campaigns listed before it (wp, np)" in str(err)
     with pytest.raises(DxsimInputError) as info:
         resolve_campaigns(scenario(late, wp, np_), table)
-    assert info.value.field == "villages.campaigns.1" and info.value.value == "wp"
+    assert info.value.field == "villages.campaigns[2]" and info.value.value == "wp"
     specs = resolve_campaigns(scenario(some, wp, np_), table)  # tq takes A, B; wp keeps C, np keeps D
     assert [int(s.in_scope.sum()) for s in specs] == [2, 1, 1]
 

@@ -22,6 +22,7 @@ from dxsim.geo.site_file import read_site_csv
 from dxsim.geo.village_file import PRE_2025_CODE, merged_into, read_village_file
 from dxsim.i18n import gettext as _
 from dxsim.paths import raw_data_dir
+from dxsim.scenario.constants import item_field
 from dxsim.scenario.schema import Scenario
 from dxsim.scenario.sections.operators import Support
 
@@ -146,7 +147,7 @@ def check_support_provinces(
             if code in known:
                 continue
             field, allowed = (
-                f"supports.{i}.provinces",
+                item_field("supports", i) + ".provinces",
                 _("2-digit gso34 codes of the 34 provinces (01, 04, 08, ...)"),
             )
             named = country.province_by_name(code) if country is not None else None
@@ -237,7 +238,7 @@ def check_campaign_villages(
         if former is not None:
             raise DxsimInputError(
                 _(PRE_2025_CODE),
-                field=f"villages.campaigns.{k}.villages",
+                field=item_field("villages.campaigns", k) + ".villages",
                 value=item,
                 allowed=merged_into(item, *former),
             )
@@ -245,7 +246,7 @@ def check_campaign_villages(
         if named is not None:
             raise DxsimInputError(
                 _("a province's name, not its code"),
-                field=f"villages.campaigns.{k}.villages",
+                field=item_field("villages.campaigns", k) + ".villages",
                 value=item,
                 allowed=(
                     _("its gso34 code, '{code}' ({name})")
@@ -257,7 +258,7 @@ def check_campaign_villages(
         if padded is not None:
             raise DxsimInputError(
                 _("unknown village id or province code"),
-                field=f"villages.campaigns.{k}.villages",
+                field=item_field("villages.campaigns", k) + ".villages",
                 value=item,
                 allowed=_("the code with two digits, '{code}'").format(code=padded)
                 + (f" ({country.province_name(padded)})" if country is not None else ""),
@@ -268,7 +269,7 @@ def check_campaign_villages(
                 _("{name} ({code}) has no villages in the layer").format(
                     name=country.province_name(item), code=item
                 ),
-                field=f"villages.campaigns.{k}.villages",
+                field=item_field("villages.campaigns", k) + ".villages",
                 value=item,
                 allowed=_("a province with villages ({codes}, ...), or village ids").format(
                     codes=", ".join(sorted(known_gso)[:6])
@@ -277,7 +278,7 @@ def check_campaign_villages(
         if item not in known_ids and item not in known_gso:
             raise DxsimInputError(
                 _("unknown village id or province without villages"),
-                field=f"villages.campaigns.{k}.villages",
+                field=item_field("villages.campaigns", k) + ".villages",
                 value=item,
                 allowed=_(
                     "'no_power', 'with_power', 'all', or village ids (e.g. {ids}; a run lists them all in "
@@ -299,7 +300,7 @@ def check_village_ids(scenario: Scenario, villages: pl.DataFrame, country: Count
         if vid not in known:
             raise DxsimInputError(
                 _("unknown village id"),
-                field=f"villages.programme.priority_list.{i}",
+                field=item_field("villages.programme.priority_list", i),
                 value=vid,
                 # the run writes villages.parquet (and villages.geojson, results.xlsx); there is no villages.csv
                 allowed=_(

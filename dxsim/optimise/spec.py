@@ -66,6 +66,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.optimise.shares import split
 from dxsim.scenario import load_scenario, load_scenario_dict
+from dxsim.scenario.constants import item_field
 from dxsim.scenario.loader import _validate, field_bounds
 from dxsim.sweep.spec import (
     NAME_ALLOWED,
@@ -236,7 +237,7 @@ def _step(file: Path, t: dict[str, Any], key: str, width: float, integer: bool) 
 def _variables(file: Path, raw: dict[str, Any], base: Any) -> list[Variable]:
     out: list[Variable] = []
     for i, t in enumerate(_tables(file, raw, "variables", False)):
-        key = f"variables[{i}]"
+        key = item_field("variables", i)
         _keys(file, t, VARIABLE_KEYS, key)
         for k in ("path", "low", "high"):
             if k not in t:
@@ -280,13 +281,13 @@ def _bounds_list(
             v,
             _("a list of {n} numbers").format(n=n),
         )
-    return [_number(file, x, f"{key}.{name}[{j}]") for j, x in enumerate(v)]
+    return [_number(file, x, item_field(f"{key}.{name}", j)) for j, x in enumerate(v)]
 
 
 def _shares(file: Path, raw: dict[str, Any], base: Any) -> list[ShareGroup]:
     out: list[ShareGroup] = []
     for i, t in enumerate(_tables(file, raw, "shares", False)):
-        key = f"shares[{i}]"
+        key = item_field("shares", i)
         _keys(file, t, SHARE_KEYS, key)
         paths = t.get("paths")
         if not isinstance(paths, list) or len(paths) < 2:
@@ -311,7 +312,7 @@ def _shares(file: Path, raw: dict[str, Any], base: Any) -> list[ShareGroup]:
         highs = _bounds_list(file, t, key, "high", n, [total] * n)
         params = []
         for j, (path, lo, hi) in enumerate(zip(paths, lows, highs)):
-            params.append(_path_param(file, f"{key}.paths[{j}]", path, lo, hi, base))
+            params.append(_path_param(file, item_field(f"{key}.paths", j), path, lo, hi, base))
         if sum(lows) > total + 1e-9 or sum(highs) < total - 1e-9:
             raise _err(
                 file,
@@ -395,7 +396,7 @@ def _statistic(
 def _objectives(file: Path, raw: dict[str, Any], known: list[str], horizon: Any) -> list[Objective]:
     out = []
     for i, t in enumerate(_tables(file, raw, "objectives", True)):
-        key = f"objectives[{i}]"
+        key = item_field("objectives", i)
         _keys(file, t, OBJECTIVE_KEYS, key)
         d = t.get("direction")
         if d not in DIRECTIONS:
@@ -451,7 +452,7 @@ def _constraints(file: Path, raw: dict[str, Any], known: list[str], horizon: Any
         )
     out = []
     for i, t in enumerate(v):
-        key = f"constraints[{i}]"
+        key = item_field("constraints", i)
         t = _constraint_table(file, t, key)
         _keys(file, t, CONSTRAINT_KEYS, key)
         op = t.get("op")

@@ -20,6 +20,15 @@ SEED_000_56 = "MoST report on the National DT Programme, Oct 2025 (seed 000:56)"
 ASSUMPTION = "dxsim assumption (no public Vietnamese figure; seed_facts.md open question {q})"
 
 
+def item_field(field: str, index: int) -> str:
+    """The field of a list's item at 0-based `index`, counted from 1 as a planner reads the file:
+    ``item_field("villages.campaigns", 1)`` is ``villages.campaigns[2]``, the second ``[[villages.campaigns]]`` table.
+
+    Why one helper: scenario errors wrote the second campaign as ``villages.campaigns.1``, a sweep file's first
+    ``[[parameters]]`` table as ``parameters[0]``, and a list's value as "item 1 of the list": three countings."""
+    return f"{field}[{index + 1}]"
+
+
 def is_operator(name: str) -> TypeGuard[OperatorName]:
     """Whether `name` is one of OPERATORS (narrows a str key for the scenario's per-operator tables)."""
     return name in OPERATORS

@@ -752,7 +752,6 @@ def _check_number(
 ) -> None:
     if not cur.shape.is_number:
         return
-    where = _(" (item {n} of the list)").format(n=index + 1) if index is not None else ""
     msg = None
     if isinstance(value, bool):
         msg = _("true/false is not a number")
@@ -787,9 +786,9 @@ def _check_number(
             )
     if msg:
         raise DxsimInputError(
-            msg + where,
+            msg,
             file=file,
-            field=dotted(path),
+            field=dotted(path if index is None else (*path, index)),  # a list's item: "supports[1].provinces[2]"
             value=show_value(value),
             allowed=allowed_text(cur, path),
         )

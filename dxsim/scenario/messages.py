@@ -18,7 +18,7 @@ from dxsim.errors import DxsimInputError
 from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
 from dxsim.i18n import pgettext
-from dxsim.scenario.constants import EXTENDS
+from dxsim.scenario.constants import EXTENDS, item_field
 from dxsim.scenario.docs import Located, key_name, key_word, range_text, shape_at, type_text, unit_text
 
 FRIENDLY_ALLOWED = {  # translated where used
@@ -49,14 +49,11 @@ def translate(
     # a bad dict key is reported as (..., key, '[key]'): the key's shape belongs to the dict above it
     parent, target = shape_at(loc[:-2] + ("[key]",) if is_key else loc)
     list_index = None
-    if path and isinstance(
-        path[-1], int
-    ):  # an item of a list: report the list, and which item of the lists above
+    field = dotted(path)  # an item of a list is named with its place: "supports[1].provinces[2]"
+    if path and isinstance(path[-1], int):  # an item of a list: its rules and shape are the list's
         list_index = path[-1]
         path = path[:-1]
-    where = _(" (item {n} of the list)").format(n=list_index + 1) if list_index is not None else ""
     file = _file_for(path, prov, top)
-    field = dotted(path)
 
     if kind == "missing":
         return DxsimInputError(
@@ -99,7 +96,7 @@ def translate(
         if target is not None and target.shape.kind == "model":
             found = (
                 _split_field(text, target, path, merged)
-                if not where
+                if list_index is None
                 else _split_item_field(text, target, path, list_index, merged)
             )
             if found is not None:
@@ -113,7 +110,7 @@ def translate(
                 else:
                     origin = ""
                 return DxsimInputError(
-                    clean(rest) + where + origin,
+                    clean(rest) + origin,
                     file=top,  # the file being loaded is the one to change
                     field=dotted(fpath),
                     value=show_value(value),
@@ -130,7 +127,7 @@ def translate(
         ):
             allowed = None
         return DxsimInputError(
-            clean(text) + where, file=file, field=field, value=show_value(inp), allowed=allowed
+            clean(text), file=file, field=field, value=show_value(inp), allowed=allowed
         )
 
     number = isinstance(inp, (int, float)) and not isinstance(inp, bool)
@@ -167,7 +164,7 @@ def translate(
     if allowed and allowed in msg:  # "wrong type: not an ISO date like ... (allowed: an ISO date like ...)"
         allowed = None
     return DxsimInputError(
-        clean(msg) + where, file=file, field=field or None, value=show_value(inp), allowed=allowed
+        clean(msg), file=file, field=field or None, value=show_value(inp), allowed=allowed
     )
 
 
@@ -212,10 +209,10 @@ def _not_a_calendar_day(text: str) -> bool:
 
 def _split_field(
     text: str, target: Located, path: tuple[Any, ...], merged: dict[str, Any]
-) -> tuple[tuple[str, ...], Any, str] | None:
+) -> tuple[tuple[Any, ...], Any, str] | None:
     """A section-level rule like "end_date (…) must be after start_date (…)": point at end_date."""
     token, _sep, rest = text.partition(" ")
-    parts = tuple(token.split("."))
+    parts = parse_field(token)
     if not rest or parts[0] not in target.shape.model_fields:
         return None
     fpath = tuple(path) + parts
@@ -223,10 +220,9 @@ def _split_field(
     if "*" not in parts:
         node: Any = merged
         for p in fpath:
-            # an item of a list of tables ("extra_orders.0.order_date"); the loader's index is an int
-            # (villages.campaigns.0.mobilisation), a dotted rule's a digit string
-            if isinstance(node, list) and (isinstance(p, int) or str(p).isdigit()):
-                node = node[int(p)] if int(p) < len(node) else None
+            # an item of a list of tables ("extra_orders[1].order_date", villages.campaigns[1].mobilisation): an int
+            if isinstance(node, list) and isinstance(p, int):
+                node = node[p] if p < len(node) else None
             else:
                 node = node.get(p) if isinstance(node, dict) else None
         value = node
@@ -236,7 +232,7 @@ def _split_field(
 
 def _split_item_field(
     text: str, target: Located, path: tuple[Any, ...], index: int | None, merged: dict[str, Any]
-) -> tuple[tuple[str, ...], Any, str] | None:
+) -> tuple[tuple[Any, ...], Any, str] | None:
     """A rule of one item of a list of tables ("window_end (…) must not be before …"): point at its field."""
     token, _sep, rest = text.partition(" ")
     if not rest or "." in token or token not in target.shape.model_fields or index is None:
@@ -247,7 +243,7 @@ def _split_item_field(
     item = node[index] if isinstance(node, list) and index < len(node) else None
     value = item.get(token) if isinstance(item, dict) else None
     rest = re.sub(r"^(\([^)]*\)|=\s*[^:]*:)\s*", "", rest)
-    return tuple(path) + (token,), value, rest
+    return (*path, index, token), value, rest
 
 
 def _file_for(path: tuple[Any, ...], prov: dict[tuple[str, ...], str], top: str) -> str:
@@ -306,15 +302,33 @@ def allowed_text(target: Located | None, path: tuple[Any, ...] = ()) -> str | No
     return type_text(s, translated=True)
 
 
+_ITEM = re.compile(r"(.*)\[([1-9][0-9]*)\]")
+
+
+def parse_field(field: str) -> tuple[str | int, ...]:
+    """The path of a field as :func:`dotted` writes it (keys without dots): "extra_orders[2].order_date" is
+    ("extra_orders", 1, "order_date"), list items back to 0-based ints. Model rules name their field this way."""
+    out: list[str | int] = []
+    for part in field.split("."):
+        items: list[int] = []
+        while (m := _ITEM.fullmatch(part)) is not None:
+            part, n = m.group(1), int(m.group(2))
+            items.insert(0, n - 1)
+        out.extend([part, *items] if part else items)
+    return tuple(out)
+
+
 def dotted(path: tuple[Any, ...]) -> str:
-    """A field path as errors and `show --vs` write it: dotted, odd keys in TOML's quotes, their letters as typed
-    ("extra_utility_teams.\"Tây Bắc\"", not "T\\u00e2y B\\u1eafc")."""
-    return ".".join(
-        str(p)
-        if isinstance(p, int) or _SIMPLE_KEY.fullmatch(str(p))
-        else json.dumps(str(p), ensure_ascii=False)
-        for p in path
-    )
+    """A field path as errors, `show --vs` and `compare` write it: dotted, odd keys in TOML's quotes, their letters as
+    typed ("extra_utility_teams.\"Tây Bắc\"", not "T\\u00e2y B\\u1eafc"), list items counted from 1 (item_field)."""
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out = item_field(out, p)
+            continue
+        key = str(p) if _SIMPLE_KEY.fullmatch(str(p)) else json.dumps(str(p), ensure_ascii=False)
+        out = f"{out}.{key}" if out else key
+    return out
 
 
 def clean(text: Any) -> str:

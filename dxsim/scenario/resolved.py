@@ -244,7 +244,7 @@ def unread_fields(scenario: Scenario) -> list[tuple[str, str]]:
     return [(f, off) for f, _a, _b in scenario_diff(defaults, scenario) if (off := disabled_by(scenario, f))]
 
 
-def _diff(va: Any, vb: Any, path: tuple[str, ...], out: list[tuple[str, Any, Any]]) -> None:
+def _diff(va: Any, vb: Any, path: tuple[str | int, ...], out: list[tuple[str, Any, Any]]) -> None:
     if isinstance(va, dict) and isinstance(vb, dict):
         for k in [*va, *(k for k in vb if k not in va)]:
             _diff(va.get(k, MISSING), vb.get(k, MISSING), path + (str(k),), out)
@@ -255,7 +255,7 @@ def _diff(va: Any, vb: Any, path: tuple[str, ...], out: list[tuple[str, Any, Any
                 _diff(
                     va[i] if i < len(va) else MISSING,
                     vb[i] if i < len(vb) else MISSING,
-                    path + (str(i),),
+                    path + (i,),  # dotted counts it from 1: extra_orders[1]
                     out,
                 )
             return

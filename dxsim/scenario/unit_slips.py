@@ -19,6 +19,7 @@ from pydantic_core import PydanticUndefined
 
 from dxsim.i18n import gettext as _
 from dxsim.i18n.formats import significant
+from dxsim.scenario.constants import item_field
 from dxsim.scenario.docs import unit_text
 
 # a value this many times its default (or this many times smaller) is worth a second look; 100 catches MW/GW,
@@ -140,7 +141,7 @@ def unit_slips(model: BaseModel, prefix: str = "") -> list[UnitSlip]:
         elif isinstance(value, (list, tuple)):
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
-                    out.extend(unit_slips(item, f"{field}.{i}."))
+                    out.extend(unit_slips(item, item_field(field, i) + "."))
         elif isinstance(value, dict):
             default = _default(info)
             for key, item in value.items():

@@ -66,7 +66,8 @@ from dxsim.i18n import gettext as _
 from dxsim.scenario import load_scenario, load_scenario_dict
 from dxsim.scenario.docs import ROOT, key_name, key_word, step
 from dxsim.scenario.loader import _validate, field_bounds, toml_error_text
-from dxsim.scenario.messages import allowed_text
+from dxsim.scenario.constants import item_field
+from dxsim.scenario.messages import allowed_text, parse_field
 from dxsim.scenario.sections.uncertainty import concrete_ranges
 
 METHODS = ("sobol", "morris", "lhs")
@@ -262,7 +263,9 @@ def resolve_path(file: Path, key: str, path: Any, base: Any = None) -> Resolved:
             path,
             _("a dotted path into the scenario, e.g. supply.deliveries_per_month"),
         )
-    parts = tuple(p.strip() for p in path.strip().split("."))
+    # an item of a list by its name (`supports.rural.x`) or by its place as messages write it (`supports[1].x`)
+    written = parse_field(".".join(p.strip() for p in path.strip().split(".")))
+    parts = tuple(p if isinstance(p, str) else f"[{p + 1}]" for p in written)
     if parts[0] in RESERVED_PATHS and len(parts) == 1:
         raise _err(
             file, _("cannot be swept ({reason})").format(reason=_(RESERVED_PATHS[parts[0]])), key, path
@@ -333,6 +336,18 @@ def resolve_path(file: Path, key: str, path: Any, base: Any = None) -> Resolved:
                 parts = parts[:i] + (str(k),) + parts[i + 1 :]
         elif s.kind == "list" and _item_key(s) is not None and base is not None:
             names = _item_names(base, keys)
+            place = written[i]
+            if isinstance(place, int):  # supports[2]: the second item, named as the base names it
+                if place >= len(names):
+                    raise _err(
+                        file,
+                        _("{where} of the base scenario has {n} items").format(where=here, n=len(names)),
+                        key,
+                        path,
+                        _("an item's name ({options}) or its place, from 1").format(options=", ".join(names)),
+                    )
+                part = names[place]
+                parts = parts[:i] + (part,) + parts[i + 1 :]
             if part not in names:
                 close = difflib.get_close_matches(part, names, n=1, cutoff=0.6)
                 hint = "; " + _("did you mean {name}?").format(name=repr(close[0])) if close else ""
@@ -655,7 +670,7 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
                     start=base_sc.horizon.start_date,
                     end=base_sc.horizon.end_date,
                 ),
-                f"kpis[{i}]",
+                item_field("kpis", i),
                 allowed=_(
                     "a KPI key of a run's summary.json (its `kpis`; `dxsim run` of the base scenario lists them)"
                 ),
@@ -676,7 +691,7 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
         )
     params: list[Parameter] = []
     for i, p in enumerate(plist):
-        key = f"parameters[{i}]"
+        key = item_field("parameters", i)
         if not isinstance(p, dict):
             raise _err(file, _("not a table"), key, allowed="{ path = ..., low = ..., high = ... }")
         for k in p:

@@ -38,6 +38,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from dxsim.i18n import gettext as _
+from dxsim.scenario.constants import item_field
 from dxsim.scenario.fields import DelayDays, KeyedTable, StrictModel, VndBnPerYear, Year, param
 
 DC_REGIONS = ("north", "central", "south")
@@ -645,7 +646,7 @@ class DataCentres(StrictModel):
             if proj.status == "under_construction" and first <= start:
                 out.append(
                     (
-                        f"extra_projects.{i}.phases.0.target_date",
+                        f"{item_field('extra_projects', i)}.{item_field('phases', 0)}.target_date",
                         first,
                         _(
                             "is on or before the start ({start}) for a project under construction; give the date it "

@@ -24,6 +24,7 @@ from pydantic import Field, field_validator, model_validator
 
 from dxsim.i18n import gettext as _
 from dxsim.gpu_catalogue import catalogue_models, province_codes
+from dxsim.scenario.constants import item_field
 from dxsim.scenario.fields import DelayDays, StrictModel, param
 
 _ASSUME = "dxsim assumption (no public Vietnamese figure)"
@@ -252,13 +253,13 @@ class Gpus(StrictModel):
         return [*self.orders, *self.extra_orders]
 
     def order_field(self, i: int) -> str:
-        """Where item i of `all_orders` is written, relative to compute.gpus ("orders.2", "extra_orders.0"; 0-based,
-        as scenario errors count list items).
+        """Where item i of `all_orders` is written, relative to compute.gpus ("orders[3]", "extra_orders[1]"; counted
+        from 1 in its own list, as every message counts list items: messages.item_field).
 
         Why: messages said "orders[3]" for the first of an option's `extra_orders`, a list index into
         `all_orders` that is in no file."""
         n = len(self.orders)
-        return f"orders.{i}" if i < n else f"extra_orders.{i - n}"
+        return item_field("orders", i) if i < n else item_field("extra_orders", i - n)
 
     supply_shock: SupplyShock = Field(default_factory=SupplyShock, description="Procurement shock window.")
     life_years: float = param(

@@ -13,6 +13,7 @@ from dxsim.geo.planner_files import check_campaign_villages, check_village_ids
 from dxsim.i18n import formats as F
 from dxsim.i18n import DEFAULT, LANGS, in_language
 from dxsim.i18n import gettext as _
+from dxsim.scenario.constants import item_field
 from dxsim.scenario.schema import REGIONS, Scenario
 from dxsim.scenario.sections.villages_campaigns import Campaign
 from dxsim.scenario.sections.villages_options import REGIONS6, VillageOptions
@@ -88,7 +89,7 @@ def raise_claimed_before(campaigns: list[Campaign], k: int, n_selected: int) -> 
             "selects {n} villages, all of them claimed by campaigns listed before it ({before}): a village belongs to "
             "the first campaign that lists it, so this one would have none"
         ).format(n=F.number(n_selected), before=", ".join(e.name for e in campaigns[:k])),
-        field=f"villages.campaigns.{k}",
+        field=item_field("villages.campaigns", k),
         value=c.name,
         allowed=_("{name} listed before the campaigns that take its villages, or left out").format(
             name=c.name
