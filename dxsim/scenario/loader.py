@@ -788,7 +788,9 @@ def _check_number(
         raise DxsimInputError(
             msg,
             file=file,
-            field=dotted(path if index is None else (*path, index)),  # a list's item: "supports[1].provinces[2]"
+            field=dotted(
+                path if index is None else (*path, index)
+            ),  # a list's item: "supports[1].provinces[2]"
             value=show_value(value),
             allowed=allowed_text(cur, path),
         )

@@ -126,9 +126,7 @@ def translate(
             and allowed == type_text(target.shape, translated=True)
         ):
             allowed = None
-        return DxsimInputError(
-            clean(text), file=file, field=field, value=show_value(inp), allowed=allowed
-        )
+        return DxsimInputError(clean(text), file=file, field=field, value=show_value(inp), allowed=allowed)
 
     number = isinstance(inp, (int, float)) and not isinstance(inp, bool)
     if kind.startswith("date_") and isinstance(inp, str) and _not_a_calendar_day(inp):
@@ -163,9 +161,7 @@ def translate(
     allowed = ctx.get("allowed") or allowed_text(target, path)  # a custom error may say what is allowed
     if allowed and allowed in msg:  # "wrong type: not an ISO date like ... (allowed: an ISO date like ...)"
         allowed = None
-    return DxsimInputError(
-        clean(msg), file=file, field=field or None, value=show_value(inp), allowed=allowed
-    )
+    return DxsimInputError(clean(msg), file=file, field=field or None, value=show_value(inp), allowed=allowed)
 
 
 def _day_first_date(text: str) -> str | None:
