@@ -1398,6 +1398,22 @@ def test_support_that_displaces_upgrades_says_so_with_the_year_end_it_costs_most
     assert "yet -20 stations on air at " + F.date(e26) + " (+12 in Sơn La, -32 elsewhere)" in note
     assert "national, so they build the paid stations there in place of others elsewhere" in note
     assert note.endswith("(ahead from " + F.date(e28) + ")")
+    # the option also changes an operator's plan: the -20 is not the programme's to explain, wherever it fell
+    seen.clear()
+    mixed = support_note(
+        opt,
+        ref,
+        [("supports", [], ["..."]), ("operators.vnpt.target_counts", "on_air", "orders")],
+        inside=inside,
+    )
+    assert (
+        "yet -20 stations on air at " + F.date(e26) + ", but the option also changes operators.vnpt" in mixed
+    )
+    assert "cannot be put down to the support" in mixed and "+40 stations ordered because of it" in mixed
+    assert "in place of" not in mixed and "elsewhere" not in mixed and seen == []
+    # a change that moves no 5G station (a village campaign) leaves the support's own explanation
+    alone = support_note(opt, ref, [("supports", [], ["..."]), ("villages.programme.teams", 20, 40)])
+    assert "in place of cheaper upgrades" in alone and "cannot be put down" not in alone
 
 
 def test_a_region_without_crews_has_none_idle() -> None:

@@ -1814,8 +1814,21 @@ def support_note(
         moved=_plus(moved), surge=_plus(o["surge"] - r["surge"])
     )
     shift = support_displacement(option, reference) if moved >= 0.5 else None
-    there = inside(shift["date"]) if shift is not None and inside is not None else None
-    if shift is not None and there is not None:
+    # the option's other changes that move 5G stations too: the displacement is then not the support's to explain (a
+    # Điện Biên programme beside VNPT's plan read as orders: "-588 stations ... they build the paid stations there
+    # in place of others elsewhere", while the programme alone moved 0 and VNPT's reading -713; provincial trial)
+    others = [
+        f
+        for f, _a, _b in differences
+        if not SUPPORT_FIELDS.match(f) and f.startswith(PROGRAMME_FIELD_PREFIXES["5g"])
+    ]
+    there = inside(shift["date"]) if shift is not None and inside is not None and not others else None
+    if shift is not None and others:
+        text += ", " + _(
+            "yet {stations} stations on air at {date}, but the option also changes {others}, so that move cannot be "
+            "put down to the support: compare the support alone to see what it displaces"
+        ).format(stations=_plus(shift["stations"]), date=F.date(shift["date"]), others=join_fields(others))
+    elif shift is not None and there is not None:
         names, there_d = there
         text += ", " + _(
             "yet {stations} stations on air at {date} ({there} in {names}, {elsewhere} elsewhere): the operators' "
