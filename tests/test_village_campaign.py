@@ -592,6 +592,8 @@ def test_a_deadline_after_the_horizon_is_said_to_be_unjudged(tmp_path: Path) -> 
         f'[[villages.campaigns]]\nname = "{n}"\nlaunched = 2025-11-01\ndeadline = {d.isoformat()}\n'
         for n, d in due.items()
     )
+    # launched after the end: the run works none of its villages, said once (not also as an unjudged deadline)
+    body += '[[villages.campaigns]]\nname = "after"\nlaunched = 2027-07-01\ndeadline = 2028-12-31\nvillages = ["08"]\n'
     repo = Path(__file__).resolve().parent.parent
     sc_path = tmp_path / "c.toml"
     sc_path.write_text(
@@ -605,9 +607,15 @@ def test_a_deadline_after_the_horizon_is_said_to_be_unjudged(tmp_path: Path) -> 
         for lang in ("en", "vi"):
             set_language(lang)
             lines = campaigns_past_horizon(sc.villages.campaigns, sc.horizon.end_date)
-            assert len(lines) == len(unjudged) == 1
+            assert len(lines) == len(unjudged) + 1 == 2
             assert "late" in lines[0] and "2028-06-30" in lines[0] and "2027-06-30" in lines[0]
             assert "horizon.end_date" in lines[0]
+            assert "after" in lines[1] and "2027-07-01" in lines[1] and "2028-12-31" in lines[1]
+        set_language("en")
+        assert (
+            "launched 2027-07-01, after the horizon's end 2027-06-30: the run works none of its villages"
+            in (campaigns_past_horizon(sc.villages.campaigns, sc.horizon.end_date)[1])
+        )
     finally:
         set_language(None)
 

@@ -18,15 +18,31 @@ def campaigns_past_horizon(campaigns: list[Any], end_date: dt.date) -> list[str]
     """A warning per campaign whose deadline falls after the horizon's end: the run has no month end on or after it,
     so it cannot say whether the deadline is met or how many villages are left at it. A Lai Châu campaign due
     2028-06-30 in a run to 2027-06-30 got no deadline row at all, and the KPI table, report and summary said so
-    nowhere: a planner could read its silence as "on track"."""
-    return [
-        _(
-            "warning: campaign {name}: deadline {deadline} is after the horizon's end {end}: the run cannot say "
-            "whether it is met or how many villages are left at it (set horizon.end_date on or after it)"
-        ).format(name=c.name, deadline=c.deadline.isoformat(), end=end_date.isoformat())
-        for c in campaigns
-        if c.deadline > end_date
-    ]
+    nowhere: a planner could read its silence as "on track". A campaign launched after the horizon's end works none
+    of its villages in the run (its deadline is later still): one line says that instead (it validated and ran
+    silently, and compare still gave it a "permits bind" line; provincial planner trial)."""
+    lines = []
+    for c in campaigns:
+        if c.launched > end_date:
+            lines.append(
+                _(
+                    "warning: campaign {name}: launched {launched}, after the horizon's end {end}: the run works none "
+                    "of its villages (set horizon.end_date after its deadline {deadline}, or launch it earlier)"
+                ).format(
+                    name=c.name,
+                    launched=c.launched.isoformat(),
+                    end=end_date.isoformat(),
+                    deadline=c.deadline.isoformat(),
+                )
+            )
+        elif c.deadline > end_date:
+            lines.append(
+                _(
+                    "warning: campaign {name}: deadline {deadline} is after the horizon's end {end}: the run cannot "
+                    "say whether it is met or how many villages are left at it (set horizon.end_date on or after it)"
+                ).format(name=c.name, deadline=c.deadline.isoformat(), end=end_date.isoformat())
+            )
+    return lines
 
 
 def unreached_inputs(sc: Scenario) -> list[str]:
