@@ -226,6 +226,24 @@ def test_run_with_few_replications_says_what_its_percentiles_are(cli_baseline: P
         "P10/P50/P90 are replications' own values (nearest rank): with 2 replications P50 may equal P10"
         in shown
     )
+    assert "an odd --reps keeps such pairs exact" in shown  # 2 is even: see the next test
+
+
+def test_the_even_replications_caution_says_what_the_p50s_do() -> None:
+    """With an even number of replications a campaign's villages with and without signal (15 and 6 of 24 with 2;
+    provincial planner trial) need not add up in their P50s: the P50 (polars' lower quantile, as the run's tables take
+    it) of a and of 24 - a are the lower middles of each, two different replications. With an odd number they add up
+    exactly, as the caution says; it is given for even counts only."""
+    from dxsim.results.kpi_labels import FEW_REPS, few_reps_caution
+
+    def p50(values: list[float]) -> float:
+        return float(pl.Series(values).quantile(0.5, interpolation="lower"))
+
+    even, odd = [15.0, 18.0], [15.0, 18.0, 16.0]
+    assert p50(even) + p50([24 - v for v in even]) == 15 + 6 != 24
+    assert p50(odd) + p50([24 - v for v in odd]) == 24
+    for reps in range(2, FEW_REPS):
+        assert ("odd --reps" in few_reps_caution(reps)) == (reps % 2 == 0), reps
 
 
 def test_run_prints_a_province_at_each_year_end(tmp_path: Path) -> None:

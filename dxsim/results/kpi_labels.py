@@ -388,10 +388,19 @@ def few_reps_caution(reps: int) -> str:
     percentiles are replications' own values, so with 2 the P50 is the lower one (a provincial trial read 603
     (603-812) in compare, where run had cautioned and compare had not)."""
     if 1 < reps < FEW_REPS:
-        return _(
+        text = _(
             "P10/P50/P90 are replications' own values (nearest rank): with {reps} replications P50 may equal "
             "P10, and P10/P90 are near the lowest and highest; run more replications for a band"
         ).format(reps=reps)
+        if reps % 2 == 0:
+            # two figures that add up to a fixed total in every run (a campaign's villages with and without signal)
+            # showed 15 and 6 of 24 with 2 replications, and Δs of +5 and -8 (provincial planner trial)
+            text += "; " + _(
+                "with an even number, each P50 is the lower of its two middle replications, figure by figure, so two "
+                "figures that add up to a fixed total in every replication need not in their P50s or Δs; an odd "
+                "--reps keeps such pairs exact"
+            )
+        return text
     if reps == 1:
         return _(
             "One replication: each uncertain input is drawn once, so every value is one possible outcome, not a "
