@@ -54,8 +54,9 @@ little in the baseline and binds in the option, changed field or not (a budget a
 resource), "relieved": one that bound and the outcome moved, "tightened": the same for a change that makes the
 resource scarcer (a budget cut, longer permits), "unmoved": one that held part of the time and nothing
 moved, "effect": a lever that adds capacity itself (state data-centre money, GPU orders) and what it moved,
-"mixed": an outcome moved but the option changes other fields of that programme too, "support", or "money": which
-public purse moved public money), programme, region, binding, share_pct, binds_pct, held_months_pct, crew_idle_pct,
+"mixed": an outcome moved but the option changes other fields of that programme too, "support", "money": which
+public purse moved public money, or "layer": the option's village layer differs, and with it the start network),
+programme, region, binding, share_pct, binds_pct, held_months_pct, crew_idle_pct,
 text.
 """
 
@@ -106,6 +107,7 @@ from dxsim.results.bottlenecks import (
     import_cap_line,
     stranded_line,
     support_note,
+    village_layer_note,
 )
 from dxsim.results.kpi_labels import (
     CAMPAIGN_RE,
@@ -1169,6 +1171,9 @@ def add_bottlenecks(result: CompareResult) -> None:
             )
             if support:  # what support paid: not a resource that did not bind
                 frames.append(pl.DataFrame([{"scenario": run.name, "kind": "support", "text": support}]))
+            layer = village_layer_note(diffs, base.kpis.get(0, {}), run.kpis.get(0, {}))
+            if layer:  # the start network differs: every outcome may move, not only the villages'
+                frames.append(pl.DataFrame([{"scenario": run.name, "kind": "layer", "text": layer}]))
             money = public_money_line(result, run)
             if money:  # which public purse moved: the total alone gave no reason
                 frames.append(pl.DataFrame([{"scenario": run.name, "kind": "money", "text": money}]))
@@ -1344,6 +1349,7 @@ VERDICT_PREFIX = {
     "mixed": "",
     "support": "",
     "money": "",
+    "layer": "",
 }
 
 

@@ -1500,3 +1500,22 @@ def test_villages_a_year_s_budget_cannot_start_get_their_own_line() -> None:
     assert "they never start" in line
     assert over_budget_line(frame([(d, 0, "villages_over_year_budget", 0.0) for d in months])) == ""
     assert line in summary_lines(frame(rows))
+
+
+def test_an_option_with_its_own_village_layer_says_the_start_network_moves_with_it() -> None:
+    """Three Điện Biên villages in place of the national layer moved 5G stations by +774 and compare said nothing
+    (provincial planner trial): the layer carves the 4G sites that cover a village without signal, and the 5G upgrades
+    planned on them. The line names the layer's changed field and both start 4G coverages; an option that keeps the
+    layer (a campaign only) gets no such line."""
+    from dxsim.results.bottlenecks import village_layer_note
+
+    ref, opt = {"pop_covered_4g_pct": 99.68703}, {"pop_covered_4g_pct": 99.98}
+    line = village_layer_note([("villages.layer.file", None, "vill.csv")], ref, opt)
+    assert line is not None and line.startswith(
+        "villages.layer.file: the option's village layer is not the baseline's"
+    )
+    assert "(start 4G coverage 99.69% -> 99.98%)" in line and "5G upgrades planned on them" in line
+    assert village_layer_note([("villages.campaigns[3].deadline", None, "2026-09-30")], ref, opt) is None
+    assert "start 4G coverage" not in (
+        village_layer_note([("villages.layer.synthetic_seed", 1, 2)], ref, {}) or ""
+    )
