@@ -1963,6 +1963,7 @@ def rich_table(result: CompareResult, options: list[str] | None = None) -> Any:
     """A `rich.table.Table` of the comparison (for the terminal): the baseline, the given options (default all)
     and each option's Δ."""
     from rich.table import Table
+    from rich.text import Text
 
     kinds = result.kinds
     shown = result.options if options is None else options
@@ -1993,7 +1994,8 @@ def rich_table(result: CompareResult, options: list[str] | None = None) -> Any:
         cells = [r["label"] + unit]
         cells += [_cell(result, r["kpi"], r["unit"], kind, s, False) for s in [result.baseline, *shown]]
         cells += [_cell(result, r["kpi"], r["unit"], kind, s, True) for s in shown]
-        t.add_row(*cells)
+        # as text, not rich markup: "15 (15–18) [same villages, no campaign]" lost its mark as an unknown style tag
+        t.add_row(*(Text(c) for c in cells))
     return t
 
 
