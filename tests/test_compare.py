@@ -1276,7 +1276,11 @@ def test_a_campaign_only_the_option_declares_is_counted_on_the_same_villages_in_
 
     console = Console(width=400, record=True, file=io.StringIO())
     console.print(rich_table(result))
-    shown = next(ln for ln in console.export_text().splitlines() if "Campaign tq_2026: villages without signal at the deadline" in ln)
+    shown = next(
+        ln
+        for ln in console.export_text().splitlines()
+        if "Campaign tq_2026: villages without signal at the deadline" in ln
+    )
     assert "[same villages, no campaign]" in shown, shown
     rows = {r["kpi"]: r for r in csv_frames(result)["compare.csv"].iter_rows(named=True)}
     assert rows[left]["note"].startswith("base: no such campaign: its villages counted at its deadline")

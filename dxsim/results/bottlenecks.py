@@ -1810,8 +1810,21 @@ def support_note(
         ).format(
             k=F.number(o["capped_reps"], 0), n=F.number(o["reps"], 0), over=F.number(o["over_fund_vnd_bn"], 0)
         )
-    text += "; " + _("{moved} stations ordered because of it ({surge} in surges)").format(
-        moved=_plus(moved), surge=_plus(o["surge"] - r["surge"])
+    extra_paid = (
+        o["paid_vnd_bn"] + o.get("accrued_vnd_bn", 0.0) - r["paid_vnd_bn"] - r.get("accrued_vnd_bn", 0.0)
+    )
+    # what a ministry weighs a programme by: the extra public money over the extra stations it brings (a 5 bn a site
+    # programme paid 1,760 bn for +25 stations, ~70 bn each, and the line never said so; provincial trial)
+    per = (
+        "; "
+        + _("{per} bn VND of the extra support per extra station").format(
+            per=F.number(extra_paid / moved, 1 if extra_paid / moved < 100 else 0)
+        )
+        if moved >= 0.5 and extra_paid > 0.5
+        else ""
+    )
+    text += "; " + _("{moved} stations ordered because of it ({surge} in surges{per})").format(
+        moved=_plus(moved), surge=_plus(o["surge"] - r["surge"]), per=per
     )
     shift = support_displacement(option, reference) if moved >= 0.5 else None
     # the option's other changes that move 5G stations too: the displacement is then not the support's to explain (a
