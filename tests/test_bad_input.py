@@ -1079,3 +1079,24 @@ def test_validate_refuses_a_campaign_the_run_would_leave_without_villages(tmp_pa
     )
     res = dxsim("validate", str(apart))
     assert res.returncode == 0 and "ok (c)" in res.stdout
+
+
+def test_a_programme_name_that_is_not_a_short_name_is_told_in_words(tmp_path: Path) -> None:
+    """`[[supports]] name = "Điện Biên"` was answered with the regex `^[a-z0-9_]{1,40}$` (provincial planner trial):
+    the allowed form is said in words, with an example that passes the rule itself."""
+    import re
+
+    from dxsim.scenario.sections.operators import Support
+
+    sc = write(
+        tmp_path / "s.toml",
+        f'extends = "{BASELINE.as_posix()}"\nname = "s"\n[[supports]]\nname = "Điện Biên"\nper_site_vnd_bn = 1.0\n',
+    )
+    line = one_line_error(
+        dxsim("validate", str(sc)), "s.toml", "supports[1].name = 'Điện Biên'", "without accents"
+    )
+    assert "^[" not in line
+    example = re.search(r"e\.g\. ([a-z0-9_]+)", line)
+    assert (
+        example is not None and Support(name=example.group(1), per_site_vnd_bn=1.0).name == "dien_bien_sites"
+    )

@@ -603,3 +603,30 @@ def test_a_short_row_is_quoted_shortened() -> None:
     """The row is quoted in the message: a long one is cut to 60 characters, with an ellipsis."""
     assert site_file._shortened("a" * 60) == "a" * 60
     assert site_file._shortened("a" * 61) == "a" * 59 + "…"
+
+
+def test_a_province_named_by_its_pre_2025_name_is_said_to_be_part_of_its_2025_one() -> None:
+    """`--province "Hà Giang"` printed Tuyên Quang's year ends without a word (provincial planner trial). Every
+    pre-2025 province whose name is not its 2025 province's gets a note naming the 2025 province and code, read here
+    from the raw merger table itself (province_mapping_63_to_34.csv); a 2025 name, with or without diacritics or
+    "Tỉnh", or a code gets none."""
+    import csv
+
+    from dxsim.geo import load_country
+    from dxsim.geo.planner_files import merged_name_notes
+    from dxsim.paths import raw_data_dir
+
+    country = load_country()
+    with open(raw_data_dir() / "boundaries" / "province_mapping_63_to_34.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    merged = [r for r in rows if r["name63"] != r["name34"]]
+    # 29 provinces merged into others, and Thừa Thiên Huế renamed Huế
+    assert len(rows) == 63 and len(merged) == 63 - 34 + 1
+    for r in merged:
+        (line,) = merged_name_notes([r["name63"]], country)
+        assert line.startswith(
+            f"note: {r['name63']} is part of {r['name34']} ({r['gso34']}) since the 2025 merger"
+        )
+    assert (
+        merged_name_notes(["Tuyên Quang", "tuyen quang", "Tỉnh Tuyên Quang", "08", "Hà Nội"], country) == []
+    )

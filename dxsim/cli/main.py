@@ -857,12 +857,14 @@ def run(
         areas: list[tuple[str, str]] = []
         if province:  # a province's name gets its code before minutes of work
             from dxsim.geo import load_country
-            from dxsim.geo.planner_files import province_codes_named
+            from dxsim.geo.planner_files import merged_name_notes, province_codes_named
 
             vietnam = load_country()
             areas = [
                 (c, vietnam.province_name(c)) for c in province_codes_named(province, vietnam, "--province")
             ]
+            for line in merged_name_notes(province, vietnam):
+                out.print(line, highlight=False, markup=False, soft_wrap=True)
         run_seed = None if seed is None else check_override("seed", seed, option="--seed")
         run_reps = None if reps is None else check_override("replications", reps, option="--reps")
         check_run(scenario, run_reps, yes=yes, pool_workers=lambda n: pool_size(workers, n))
@@ -1655,9 +1657,11 @@ def compare(
         check_compare(scenario, cmp_reps, baseline, yes=yes, workers=workers)
         if province:  # a province's name gets its code before minutes of work
             from dxsim.geo import load_country
-            from dxsim.geo.planner_files import province_codes_named
+            from dxsim.geo.planner_files import merged_name_notes, province_codes_named
 
             province_codes_named(province, load_country(), "--province")
+            for line in merged_name_notes(province, load_country()):
+                out.print(line, highlight=False, markup=False, soft_wrap=True)
         if out_dir is not None:
             # refuse a folder dxsim may not replace before minutes of work
             check_output_dir(out_dir, kind="compare")

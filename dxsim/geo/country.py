@@ -72,6 +72,12 @@ class Country:
         ]
         return next(((code, name34) for name, code, name34 in names if _name_key(name) == key), None)
 
+    def merged_by_name(self, text: str) -> tuple[str, str] | None:
+        """(gso34, name34) when `text` names a pre-2025 province by a name that is not its 2025 province's (Hà Giang:
+        08, Tuyên Quang), else None (a 2025 name, a code, or no province)."""
+        named = self.province_by_name(text)
+        return named if named is not None and _name_key(text) != _name_key(named[1]) else None
+
     @cached_property
     def cell_xy_m(self) -> np.ndarray:
         """(n, 2) float64 VN-2000 / UTM 48N coordinates of cell centres, metres."""

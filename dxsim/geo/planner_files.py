@@ -206,6 +206,22 @@ def province_codes_named(items: Sequence[str], country: Country, field: str) -> 
     return out
 
 
+def merged_name_notes(items: Sequence[str], country: Country) -> list[str]:
+    """A line per item of `items` that names a province by its pre-2025 name (Hà Giang), saying which 2025 province
+    the figures shown are: `--province "Hà Giang"` printed Tuyên Quang's year ends without a word (provincial trial)."""
+    lines = []
+    for item in items:
+        merged = country.merged_by_name(item) if item not in country.province_codes else None
+        if merged is not None:
+            lines.append(
+                _(
+                    "note: {name} is part of {name34} ({code}) since the 2025 merger (Resolution 202/2025/QH15): "
+                    "the figures shown are {name34}'s"
+                ).format(name=item, name34=merged[1], code=merged[0])
+            )
+    return lines
+
+
 def needs_village_layer(scenario: Scenario) -> bool:
     """Whether the scenario names villages by id or province (campaign selectors, the priority list), or lists a
     campaign whose subset ("all", "no_power", "with_power") campaigns before it may take whole: only the built layer

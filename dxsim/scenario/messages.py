@@ -28,6 +28,13 @@ FRIENDLY_ALLOWED = {  # translated where used
     "villages.campaigns.villages": N_(
         "'no_power', 'with_power', 'all', or a list of village ids and/or 2-digit gso34 province codes"
     ),
+    # not the regex (^[a-z0-9_]{1,40}$ was shown; provincial planner trial)
+    "supports.name": N_(
+        "1 to 40 characters: lower-case letters a-z without accents, digits or '_' (e.g. dien_bien_sites)"
+    ),
+    "compute.datacentres.extra_projects.project_id": N_(
+        "1 to 40 characters: letters without accents, digits, '-' or '_', starting with a letter or digit (e.g. NEW-1)"
+    ),
 }
 # pydantic names the member of a union a value failed ("literal['no_power','with_power','all']", "list[str]") as if
 # it were a key; the planner wrote none, so it is dropped from the field
