@@ -1476,6 +1476,7 @@ def test_villages_on_air_behind_thin_links_get_their_own_line() -> None:
     villages capacity-short (the lower median is 597; earlier months do not count); the line follows the village
     lines of the run's summary; a run with none gets no line."""
     from dxsim.results.bottlenecks import short_villages_line, summary_lines
+    from dxsim.i18n import in_language
 
     rows = [(D1, r, "villages_capacity_short", 5.0) for r in (0, 1, 2)]
     rows += [(D2, r, "villages_capacity_short", v) for r, v in enumerate((597.0, 590.0, 600.0))]
@@ -1488,6 +1489,14 @@ def test_villages_on_air_behind_thin_links_get_their_own_line() -> None:
     assert lines[at + 1] == line
     none = frame([(D2, r, "villages_capacity_short", 0.0) for r in (0, 1)])
     assert short_villages_line(none) == ""
+    # one replication: its own value, not a P50 "over replications" (provincial planner trial), in both languages
+    one = metrics.filter(pl.col("replication") == 1)
+    assert short_villages_line(one).startswith(
+        "villages: 590 on air but capacity-short at the end (one replication)"
+    )
+    with in_language("vi"):
+        said = short_villages_line(one)
+    assert "(một lần lặp)" in said and "P50" not in said
 
 
 def test_villages_a_year_s_budget_cannot_start_get_their_own_line() -> None:

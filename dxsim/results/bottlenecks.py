@@ -736,11 +736,19 @@ def _gpus_held(metrics: pl.DataFrame, metric: str, start: Any, end: Any) -> dict
     }
 
 
+def _over_runs(text: str, metrics: pl.DataFrame) -> str:
+    """`text` with its "P50 over replications" said as "one replication" when `metrics` holds one: a one-run line
+    said P50 of a single value (provincial planner trial)."""
+    if metrics.height and metrics["replication"].n_unique() == 1:
+        return text.replace(_("P50 over replications"), _("one replication"))
+    return text
+
+
 def _held_line(metrics: pl.DataFrame, metric: str, text: str, start: Any, end: Any) -> str:
     """`text` (an English msgid with {peak}, {first}, {last}, {months}) filled from `_gpus_held` of the metric, or
     "" when nothing was held: the one shape of the GPU and data-centre lines below."""
     held = _gpus_held(metrics, metric, start, end)
-    return "" if held is None else _(text).format(**held)
+    return "" if held is None else _over_runs(_(text).format(**held), metrics)
 
 
 def over_budget_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
@@ -835,10 +843,13 @@ def idle_gpus_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
     pct = busy["busy"]
     if pct is None or not math.isfinite(float(pct)) or float(pct) >= IDLE_GPUS_BELOW_PCT:
         return ""
-    return _(
-        "GPUs: {pct} busy over the last 12 months (P50 over replications): AI demand, not GPUs or power, limits the "
-        "compute used; more GPUs would wait idle"
-    ).format(pct=F.percent(float(pct), 0))
+    return _over_runs(
+        _(
+            "GPUs: {pct} busy over the last 12 months (P50 over replications): AI demand, not GPUs or power, limits "
+            "the compute used; more GPUs would wait idle"
+        ).format(pct=F.percent(float(pct), 0)),
+        nat,
+    )
 
 
 def import_cap_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
@@ -891,10 +902,13 @@ def short_villages_line(metrics: pl.DataFrame, start: Any = None, end: Any = Non
     short = last_p50s(metrics, (SHORT_VILLAGES_METRIC,), start, end).get(SHORT_VILLAGES_METRIC)
     if short is None or short < 0.5:
         return ""
-    return _(
-        "villages: {n} on air but capacity-short at the end (P50 over replications): their links carry less than "
-        "their busy-hour demand, so backhaul capacity, not works, limits them"
-    ).format(n=F.number(short, 0))
+    return _over_runs(
+        _(
+            "villages: {n} on air but capacity-short at the end (P50 over replications): their links carry less "
+            "than their busy-hour demand, so backhaul capacity, not works, limits them"
+        ).format(n=F.number(short, 0)),
+        metrics,
+    )
 
 
 # per layer: (capacity-short share, the part of it in cells whose edge rate is not above the served rate), % of people
@@ -949,7 +963,7 @@ def service_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
                 if edge_held
                 else _("the rest are where the cells' edge rate is not above the served rate")
             )
-        out.append(text)
+        out.append(_over_runs(text, metrics))
     return out
 
 
