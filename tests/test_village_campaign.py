@@ -735,3 +735,49 @@ def test_surge_teams_go_home_when_only_villages_that_can_never_start_are_left():
     surge = sum(r["campaign_c_surge_capex_vnd_bn"] for r in rows)
     assert surge == pytest.approx((last_line - 10.0) / DAYS_PER_MONTH * 0.15)
     assert {r["villages_over_year_budget"] for r in rows} == {1.0}
+
+
+def test_a_planner_campaign_due_before_the_start_is_said_to_be_unjudged_and_in_works(tmp_path: Path) -> None:
+    """A campaign launched 2025-01-01 and due 2025-06-30 in a run from 2025-10-31 validated and ran silently, its
+    deadline rows absent (provincial planner trial). It gets a line: the deadline cannot be judged, and its whole
+    window is past, so every village starts in works (in_progress_share of its window is 1, as the model draws it).
+    A campaign due after the start, and the 2025 campaigns of the data (history: the 2025-09 one is due before the
+    start too), get none."""
+    from dxsim.i18n import set_language
+    from dxsim.scenario import load_scenario
+    from dxsim.scenario.horizon_notes import campaigns_past_horizon
+    from dxsim.sim.villages.process import in_progress_share
+
+    repo = Path(__file__).resolve().parent.parent
+    sc_path = tmp_path / "p.toml"
+    sc_path.write_text(
+        f'extends = "{(repo / "scenarios" / "baseline.toml").as_posix()}"\nname = "p"\n'
+        '[[villages.campaigns]]\nname = "past"\nlaunched = 2025-01-01\ndeadline = 2025-06-30\nvillages = ["11"]\n'
+        '[[villages.campaigns]]\nname = "open"\nlaunched = 2025-01-01\ndeadline = 2026-06-30\nvillages = ["12"]\n'
+        '[[villages.campaigns]]\nname = "late_whatif"\nlaunched = 2025-07-01\ndeadline = 2025-08-31\n'
+        'deadline_at_launch = 2026-12-31\nvillages = ["14"]\n',
+        encoding="utf-8",
+    )
+    sc = load_scenario(sc_path)
+    start, end = sc.horizon.start_date, sc.horizon.end_date
+    try:
+        set_language("en")
+        lines = campaigns_past_horizon(sc.villages.campaigns, end, start)
+        assert [ln.split(":")[1].strip() for ln in lines] == ["campaign past", "campaign late_whatif"]
+        assert "deadline 2025-06-30 is on or before the start 2025-10-31" in lines[0]
+        assert "every one of its villages as in works at the start" in lines[0]
+        # its deadline at launch is after the start: part of its window is ahead, so not every village is in works
+        assert "in works" not in lines[1]
+        day = lambda d: (d - start).days
+        past = next(c for c in sc.villages.campaigns if c.name == "past")
+        whatif = next(c for c in sc.villages.campaigns if c.name == "late_whatif")
+        assert in_progress_share(day(past.launched), day(past.deadline)) == 1.0
+        assert in_progress_share(day(whatif.launched), day(whatif.deadline_at_launch)) < 1.0
+        assert (
+            campaigns_past_horizon(
+                load_scenario(repo / "scenarios" / "baseline.toml").villages.campaigns, end, start
+            )
+            == []
+        )
+    finally:
+        set_language(None)

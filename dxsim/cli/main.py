@@ -962,7 +962,9 @@ def run(
                 out.print(line)
             if res.scenario.villages is not None and res.scenario.villages.enabled:
                 for line in campaigns_past_horizon(
-                    res.scenario.villages.campaigns, res.scenario.horizon.end_date
+                    res.scenario.villages.campaigns,
+                    res.scenario.horizon.end_date,
+                    res.scenario.horizon.start_date,
                 ):
                     out.print(line, highlight=False, markup=False, soft_wrap=True)
                 if (res.out_dir / "villages.parquet").exists():
@@ -1093,7 +1095,10 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
             notes = scenario_notes(path, sc)
             if sc.villages.enabled:  # the run says these after its tables, where the villages' dates are
                 notes += [
-                    f"{path}: {w}" for w in campaigns_past_horizon(sc.villages.campaigns, sc.horizon.end_date)
+                    f"{path}: {w}"
+                    for w in campaigns_past_horizon(
+                        sc.villages.campaigns, sc.horizon.end_date, sc.horizon.start_date
+                    )
                 ]
             for line in notes:
                 out.print(line, highlight=False, markup=False, soft_wrap=True)

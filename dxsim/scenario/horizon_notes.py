@@ -12,17 +12,43 @@ from typing import Any
 
 from dxsim.i18n import gettext as _
 from dxsim.scenario.schema import Scenario
+from dxsim.scenario.sections.villages_campaigns import default_campaigns
 
 
-def campaigns_past_horizon(campaigns: list[Any], end_date: dt.date) -> list[str]:
+def campaigns_past_horizon(
+    campaigns: list[Any], end_date: dt.date, start_date: dt.date | None = None
+) -> list[str]:
     """A warning per campaign whose deadline falls after the horizon's end: the run has no month end on or after it,
     so it cannot say whether the deadline is met or how many villages are left at it. A Lai Châu campaign due
     2028-06-30 in a run to 2027-06-30 got no deadline row at all, and the KPI table, report and summary said so
     nowhere: a planner could read its silence as "on track". A campaign launched after the horizon's end works none
     of its villages in the run (its deadline is later still): one line says that instead (it validated and ran
-    silently, and compare still gave it a "permits bind" line; provincial planner trial)."""
+    silently, and compare still gave it a "permits bind" line; provincial planner trial).
+
+    With `start_date`, a planner's campaign (not one of the 2025 campaigns of the data) due on or before the start gets
+    a line too: the run cannot judge that deadline, and a campaign whose whole launch window has passed starts with
+    every village in works (in_progress_at_start); one launched 2025-01-01 and due 2025-06-30 ran silently, its
+    deadline rows simply absent (provincial planner trial)."""
     lines = []
+    history = default_campaigns()
     for c in campaigns:
+        if start_date is not None and c.deadline <= start_date and c not in history:
+            window_passed = c.in_progress_at_start and (c.deadline_at_launch or c.deadline) <= start_date
+            lines.append(
+                (
+                    _(
+                        "warning: campaign {name}: deadline {deadline} is on or before the start {start}: the run "
+                        "cannot say whether it was met, and with its whole window before the start it takes every one "
+                        "of its villages as in works at the start (in_progress_at_start)"
+                    )
+                    if window_passed
+                    else _(
+                        "warning: campaign {name}: deadline {deadline} is on or before the start {start}: the run "
+                        "cannot say whether it was met"
+                    )
+                ).format(name=c.name, deadline=c.deadline.isoformat(), start=start_date.isoformat())
+            )
+            continue
         if c.launched > end_date:
             lines.append(
                 _(
