@@ -202,3 +202,43 @@ def test_planner_file_marks_villages_with_power(tmp_path):
     )
     with pytest.raises(DxsimInputError, match=r"row 2, column has_grid_power.*maybe.*true or false"):
         read_village_file(p)
+
+
+def test_a_province_file_replaces_only_its_provinces_villages(base, national, tmp_path):
+    """`villages.layer.file_replaces = "provinces"`: three Điện Biên villages replace the layer's Điện Biên ones and
+    the rest of the country keeps the national layer, village for village (built here apart, with the same seed). With
+    the default, "country", the file is the whole layer, as before; an id of the file that the layer uses elsewhere is
+    refused in one line. Why: the file in place of the whole layer moved national 5G results (+774 stations; the layer
+    carves the 4G sites covering its villages), which a provincial planner does not expect."""
+    country, cells, layer = base
+    p = tmp_path / "db.csv"
+    p.write_text(
+        "village_id,name,lon,lat,gso34,population,has_grid_power,signal\n"
+        "DB01,Bản Huổi Lụ,103.10,21.75,11,320,false,none\n"
+        "DB02,Bản Pa Thơm,102.95,21.30,11,210,true,patchy\n"
+        "DB03,Bản Nậm Khăn,103.25,21.95,11,180,false,none\n",
+        encoding="utf-8",
+    )
+    params = VillageLayer(file=str(p), file_replaces="provinces")
+    res = build_village_layer(country, cells, layer, params, start_date=START)
+    whole = national.villages
+    kept = whole.filter(pl.col("gso34") != "11")
+    assert whole.filter(pl.col("gso34") == "11").height > 3  # the national layer has other Điện Biên villages
+    got = res.villages
+    assert sorted(got.filter(pl.col("gso34") == "11")["village_id"].to_list()) == ["DB01", "DB02", "DB03"]
+    assert got.height == kept.height + 3
+    cols = [
+        c for c in got.columns if c not in ("site_distance_km",)
+    ]  # carving differs where the villages differ
+    assert got.filter(pl.col("gso34") != "11").select(cols).equals(kept.select(cols))
+    assert "in its provinces" in res.report["source"]
+    only = build_village_layer(country, cells, layer, VillageLayer(file=str(p)), start_date=START)
+    assert only.villages["village_id"].to_list() == ["DB01", "DB02", "DB03"]
+    clash = tmp_path / "clash.csv"
+    clash.write_text(
+        p.read_text(encoding="utf-8").replace("DB02", str(kept["village_id"][0])), encoding="utf-8"
+    )
+    with pytest.raises(DxsimInputError, match=r"is also one of the layer's in another province"):
+        build_village_layer(
+            country, cells, layer, params.model_copy(update={"file": str(clash)}), start_date=START
+        )

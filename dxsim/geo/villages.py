@@ -90,6 +90,7 @@ from dxsim.geo.observations import read_observations
 from dxsim.geo.projection import to_projected
 from dxsim.geo.sites import CellArrays, SiteLayer, _systematic_counts, attach_cells
 from dxsim.geo.village_file import _nfc, check_provinces, read_village_file
+from dxsim.i18n import gettext as _
 from dxsim.paths import fact_table
 from dxsim.scenario.sections.villages_layer import VillageLayer
 
@@ -407,7 +408,7 @@ def _pick_spaced(
         for qx, qy in placed_xy:
             alive &= np.hypot(ox - qx, oy - qy) >= spacing_m
     picks: list[int] = []
-    for _ in range(n):  # one iteration per village
+    for _village in range(n):  # one iteration per village
         if not alive.any():
             break
         j = int(np.argmax(alive))
@@ -1152,6 +1153,49 @@ def _planner_villages(
 # --------------------------------------------------------------------------- entry point
 
 
+def _default_layer(
+    geo: _Geo,
+    params: VillageLayer,
+    seed: int,
+    planner_sites: bool,
+    raw_dir: Path | None,
+    start_date: dt.date | None,
+    report: dict[str, Any],
+) -> pl.DataFrame:
+    """The named + synthetic layer (described, not yet carved); its placement figures go into `report`."""
+    named = _named_villages(geo, params, seed, params.n_villages, planner_sites, raw_dir)
+    placed = np.array([[v["x_m"], v["y_m"]] for v in named]).reshape(-1, 2)
+    synth, srep = _synthetic_villages(geo, params, seed, named, placed, planner_sites)
+    report.update(srep)
+    with_power: list[dict[str, Any]] = []
+    if params.include_with_power:
+        if params.n_with_power is None:
+            n_nat, rule = with_power_count(start_date)
+        else:
+            n_nat, rule = params.n_with_power, "villages.layer.n_with_power"
+        report["with_power_count_rule"] = rule
+        placed = np.array([[v["x_m"], v["y_m"]] for v in named + synth]).reshape(-1, 2)
+        with_power, wrep = _with_power_villages(geo, params, seed, n_nat, placed, planner_sites)
+        report.update(wrep)
+    return _describe(geo, params, named + synth + with_power, seed, info=report)
+
+
+def _in_place_of_provinces(mine: pl.DataFrame, layer: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """`layer` without its villages in the provinces `mine` lists, then `mine` (villages.layer.file_replaces =
+    'provinces'). An id of the file that the rest of the layer uses too is refused: campaigns name villages by id."""
+    rest = layer.filter(~pl.col("gso34").is_in(mine["gso34"].unique().to_list()))
+    clash = sorted(set(rest["village_id"].to_list()) & set(mine["village_id"].to_list()))
+    if clash:
+        raise DxsimInputError(
+            _("village id {vid} is also one of the layer's in another province").format(vid=repr(clash[0])),
+            file=str(path),
+            field="village_id",
+            value=clash[0],
+            allowed=_("ids the rest of the layer does not use (it uses N001.., S001.., W0001..): e.g. DB01"),
+        )
+    return pl.concat([rest, mine], how="vertical")
+
+
 def build_village_layer(
     country: Country,
     cells: CellArrays,
@@ -1182,22 +1226,13 @@ def build_village_layer(
         rows, pops, hhs = _planner_villages(geo, params, path)
         villages = _describe(geo, params, rows, seed, populations=pops.astype(np.int64), households=hhs)
         report["source"] = f"planner file {path}"
+        if params.file_replaces == "provinces":
+            villages = _in_place_of_provinces(
+                villages, _default_layer(geo, params, seed, planner_sites, raw_dir, start_date, report), path
+            )
+            report["source"] = f"planner file {path} in its provinces, named + synthetic elsewhere"
     else:
-        named = _named_villages(geo, params, seed, params.n_villages, planner_sites, raw_dir)
-        placed = np.array([[v["x_m"], v["y_m"]] for v in named]).reshape(-1, 2)
-        synth, srep = _synthetic_villages(geo, params, seed, named, placed, planner_sites)
-        report.update(srep)
-        with_power: list[dict[str, Any]] = []
-        if params.include_with_power:
-            if params.n_with_power is None:
-                n_nat, rule = with_power_count(start_date)
-            else:
-                n_nat, rule = params.n_with_power, "villages.layer.n_with_power"
-            report["with_power_count_rule"] = rule
-            placed = np.array([[v["x_m"], v["y_m"]] for v in named + synth]).reshape(-1, 2)
-            with_power, wrep = _with_power_villages(geo, params, seed, n_nat, placed, planner_sites)
-            report.update(wrep)
-        villages = _describe(geo, params, named + synth + with_power, seed, info=report)
+        villages = _default_layer(geo, params, seed, planner_sites, raw_dir, start_date, report)
         report["source"] = "named + synthetic"
     new_layer, carve = carve_site_layer(site_layer, villages, cells)
     report.update(carve)

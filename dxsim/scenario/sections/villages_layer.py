@@ -150,7 +150,7 @@ class VillageLayer(StrictModel):
         description="Villages without grid power and mobile signal at the start (named + synthetic). The 25 named "
         "villages are always kept (if fewer are asked for, the first n of the named list); the rest are "
         "synthetic. At least the villages without power that `province_surveys` count (35 with the default "
-        "surveys): the national count includes them. Ignored when `file` is given.",
+        "surveys): the national count includes them. Ignored when `file` replaces the whole layer.",
         source="MoST report 000:302 (~Oct/Nov 2025): 117 villages without electricity and mobile signal; "
         "117 'dead-zone villages with no national-grid power' in 2025-07 (villages/vn_deadzone_counts_timeline.csv)",
     )
@@ -208,6 +208,16 @@ class VillageLayer(StrictModel):
         "columns name, lon, lat, gso34, population (optional village_id, households, commune, has_grid_power "
         "true/false (default false), signal none/patchy (default none)).",
         source="planner data; default is the named + seeded synthetic layer (dxsim/geo/villages.py)",
+    )
+    file_replaces: Literal["country", "provinces"] = param(
+        "country",
+        unit="-",
+        description="What `file` replaces: 'country', the whole layer (the run has only the file's villages); "
+        "'provinces', the layer's villages in the provinces the file lists, the rest of the country keeping the "
+        "named + synthetic layer. Why: the layer carves the 4G sites covering a village without signal (and the 5G "
+        "upgrades planned on them), so a province's own list in place of the national layer moved national 5G "
+        "results too.",
+        source="planner input; provincial planner trial (3 Điện Biên villages in place of 602: +774 5G stations)",
     )
     synthetic_seed: int = param(
         20251031,
