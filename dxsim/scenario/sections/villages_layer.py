@@ -204,7 +204,8 @@ class VillageLayer(StrictModel):
     file: str | None = param(
         None,
         unit="path (relative to the scenario file)",
-        description="A planner's village CSV or GeoJSON (Point features) replacing the named + synthetic layer: "
+        description="A planner's village CSV or GeoJSON (Point features) replacing the named + synthetic layer (all "
+        "of it, or its villages in the file's provinces: `file_replaces`): "
         "columns name, lon, lat, gso34, population (optional village_id, households, commune, has_grid_power "
         "true/false (default false), signal none/patchy (default none)).",
         source="planner data; default is the named + seeded synthetic layer (dxsim/geo/villages.py)",
