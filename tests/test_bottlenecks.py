@@ -1531,6 +1531,17 @@ def test_an_option_with_its_own_village_layer_says_the_start_network_moves_with_
         "villages.layer.file: the option's village layer is not the baseline's"
     )
     assert "(start 4G coverage 99.69% -> 99.98%)" in line and "5G upgrades planned on them" in line
+    assert line.endswith(
+        '(or set villages.layer.file_replaces = "provinces": the file then replaces its provinces\' '
+        "villages only)"
+    )
+    scoped = [
+        ("villages.layer.file", None, "vill.csv"),
+        ("villages.layer.file_replaces", "country", "provinces"),
+    ]
+    said = village_layer_note(scoped, ref, opt)
+    assert said is not None and said.startswith("villages.layer.file, villages.layer.file_replaces:")
+    assert "file_replaces = " not in said  # already scoped: no such advice
     assert village_layer_note([("villages.campaigns[3].deadline", None, "2026-09-30")], ref, opt) is None
     assert "start 4G coverage" not in (
         village_layer_note([("villages.layer.synthetic_seed", 1, 2)], ref, {}) or ""

@@ -1946,12 +1946,18 @@ def village_layer_note(
         if ref is not None and opt is not None
         else ""
     )
-    return _(
+    text = _(
         "{fields}: the option's village layer is not the baseline's, and the layer shapes the start network: no "
         "existing site may cover a village without signal, so the 4G sites covering one are left out, with the 5G "
         "upgrades planned on them{coverage}; 5G outcomes move with the layer. For an effect on villages alone, keep "
         "the baseline's layer and change the campaigns"
     ).format(fields=join_fields(fields), coverage=coverage)
+    scoped = any(f == "villages.layer.file_replaces" and b == "provinces" for f, _a, b in differences)
+    if "villages.layer.file" in {f for f, _a, _b in differences} and not scoped:
+        text += " " + _(
+            '(or set villages.layer.file_replaces = "provinces": the file then replaces its provinces\' villages only)'
+        )
+    return text
 
 
 def _join(items: Sequence[str], conjunction: str = N_("or")) -> str:
