@@ -778,7 +778,7 @@ def test_a_rule_inside_a_list_item_or_across_operators_does_not_say_no_file_sets
         'name = "x"\n[[villages.campaigns]]\nname = "c"\nlaunched = 2026-06-01\ndeadline = 2026-01-01\n',
     )
     err = error_of(c)
-    assert_names(err, "villages.campaigns.deadline = '2026-01-01'", "must be after launched")
+    assert_names(err, "villages.campaigns[1].deadline = '2026-01-01'", "must be after launched")
     assert "no file sets it" not in str(err)
     s = write(tmp_path, "s.toml", 'name = "x"\n[operators.viettel]\nsubscriber_share_pct = 90\n')
     err = error_of(s)

@@ -133,7 +133,7 @@ def test_validate_notes_what_the_horizon_does_not_reach(tmp_path: Path) -> None:
         "compute.datacentres.public_investment_vnd_bn.2040 = 5000: the year lies outside the horizon (2025-10-31 to "
         "2030-12-31): the run commits none of it",
         "villages.campaigns lists 1 in place of the 2 of the defaults (a list replaces the default list; `dxsim show` "
-        "prints them: list them all to keep them)",
+        "prints them: list them all to keep them); not listed: with_power_2025_09, no_power_2025_11",
         "villages.layer.province_surveys lists 1 in place of the 2 of the defaults (a list replaces the default list; "
         "`dxsim show` prints them: list them all to keep them)",
         f"{f}: warning: campaign db: deadline 2035-06-30 is after the horizon's end 2030-12-31: the run cannot say "

@@ -1087,10 +1087,16 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
                         "replaces the parent's; list them all to keep them)"
                     )
                 )
+                line = text.format(
+                    file=path, field=r.field, n=r.items, m=r.parent_items, parent=r.parent_file
+                )
+                if r.dropped:  # the parent's items the run loses, by name ("2 in place of the 2" named none)
+                    line += "; " + _("not listed: {names}").format(names=", ".join(r.dropped))
                 out.print(
-                    text.format(file=path, field=r.field, n=r.items, m=r.parent_items, parent=r.parent_file),
+                    line,
                     highlight=False,
                     soft_wrap=True,
+                    markup=False,
                 )
             notes = scenario_notes(path, sc)
             if sc.villages.enabled:  # the run says these after its tables, where the villages' dates are

@@ -97,6 +97,9 @@ class ReplacedList:
     parent_file: str  # the file that set the list replaced
     parent_items: int
     items: int
+    dropped: tuple[
+        str, ...
+    ] = ()  # the names of the replaced list's items the new one does not list (named items)
 
 
 DEFAULTS_SHOWN = "<defaults>"  # ReplacedList.parent_file of a list that replaces a default list
@@ -644,7 +647,13 @@ def _merge(
             and not _keeps_all(old, v)
         ):
             # a parent file's list, or (no file set it) the defaults' list
-            replaced.append(ReplacedList(".".join(p), prov.get(p, DEFAULTS_SHOWN), len(old), len(v)))
+            kept = {item.get("name") for item in v if isinstance(item, dict)}
+            dropped = tuple(
+                str(item["name"])
+                for item in old
+                if isinstance(item, dict) and item.get("name") not in (None, *kept)
+            )
+            replaced.append(ReplacedList(".".join(p), prov.get(p, DEFAULTS_SHOWN), len(old), len(v), dropped))
         prov[p] = file
         if isinstance(v, dict) and isinstance(old, dict):
             _merge(base[k], v, prov, file, p, replaced)
