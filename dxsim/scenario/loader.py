@@ -97,9 +97,8 @@ class ReplacedList:
     parent_file: str  # the file that set the list replaced
     parent_items: int
     items: int
-    dropped: tuple[
-        str, ...
-    ] = ()  # the names of the replaced list's items the new one does not list (named items)
+    # the names of the replaced list's items the new one does not list (items with a name)
+    dropped: tuple[str, ...] = ()
 
 
 DEFAULTS_SHOWN = "<defaults>"  # ReplacedList.parent_file of a list that replaces a default list
@@ -797,9 +796,8 @@ def _check_number(
         raise DxsimInputError(
             msg,
             file=file,
-            field=dotted(
-                path if index is None else (*path, index)
-            ),  # a list's item: "supports[1].provinces[2]"
+            # a list's item is named with its place: "supports[1].provinces[2]"
+            field=dotted(path if index is None else (*path, index)),
             value=show_value(value),
             allowed=allowed_text(cur, path),
         )
