@@ -1199,7 +1199,9 @@ def _stations_inside(
     except DxsimInputError:
         return None
     codes = list(dict.fromkeys(c for p in sc.supports for c in p.provinces))
-    if not codes:
+    # a nationwide programme beside a provincial one: the stations it displaces fall anywhere, "there" is nowhere (a
+    # line said "+203 in Điện Biên, Tuyên Quang, -3,621 elsewhere ... the paid stations there"; trial of today's changes)
+    if not codes or any(not p.provinces for p in sc.supports):
         return None
     names = ", ".join(load_country().province_name(c) for c in codes)
 

@@ -994,9 +994,8 @@ def test_support_that_moves_no_station_is_called_a_windfall():
     )
     note = support_note(moved, ref, diff)
     # 100 bn more for 30 more stations: 3.33 bn each
-    assert (
-        "+30 stations ordered because of it (+10 in surges; 3.3 bn VND of the extra support per extra station)"
-        in (note)
+    assert "+30 stations ordered because of it (+10 in surges; 3.3 bn VND of the extra support each)" in (
+        note
     )
     assert "anyway" not in note
     assert "per extra station" not in support_note(windfall, ref, diff)  # none more: no ratio
@@ -1361,7 +1360,7 @@ def test_support_that_displaces_upgrades_says_so_with_the_year_end_it_costs_most
     )
     note = support_note(opt, ref, [("supports", [], ["..."])])
     # ties (-20 at both year ends): the first is named; upgrades then (70-90, 60-100) mean -30, new sites +10
-    said = "+40 stations ordered because of it (+0 in surges; 12.5 bn VND of the extra support per extra station)"
+    said = "+40 stations ordered because of it (+0 in surges; 12.5 bn VND of the extra support each)"
     assert said + ", yet -20 stations on air at " in note  # 500 bn more for 40 more stations: 12.5 bn each
     assert "(-30 upgrades, +10 new sites)" in note and "in place of cheaper upgrades" in note
     # a programme that pays every kind of station displaces stations, not upgrades (balanced's 5G programme read

@@ -1487,3 +1487,36 @@ def test_a_delta_whose_two_p50s_tell_another_story_is_marked() -> None:
     assert SPLIT_MARK not in _cell(
         result(1080.0, 218.0), "stations_5g_11_2030_12", "stations", "count", "opt", True
     )
+
+
+def test_a_nationwide_programme_beside_a_provincial_one_has_no_there(tmp_path: Path) -> None:
+    """One programme paying in Điện Biên and Tuyên Quang and one paying everywhere: the support line said the stations
+    displaced fell "+203 in Điện Biên, Tuyên Quang, -3,621 elsewhere" (trial of the session's changes). The stations
+    a nationwide programme displaces fall anywhere, so such an option has no "there"; an option whose programmes all
+    pay in named provinces keeps it."""
+    from dxsim.compare import ScenarioRun, _stations_inside
+
+    def option(name: str, second: str) -> ScenarioRun:
+        path = _write(
+            tmp_path / f"{name}.toml",
+            f'extends = "{SCEN / "baseline.toml"}"\nname = "{name}"\n'
+            '[[supports]]\nname = "a"\nper_site_vnd_bn = 1.0\nprovinces = ["11", "08"]\n'
+            f'[[supports]]\nname = "b"\nper_site_vnd_bn = 1.0\n{second}',
+        )
+        return ScenarioRun(
+            name, path, "", {0: {"stations_5g_11_2026_12": 5.0, "stations_5g_08_2026_12": 7.0}}
+        )
+
+    base = ScenarioRun(
+        "base",
+        SCEN / "baseline.toml",
+        "",
+        {0: {"stations_5g_11_2026_12": 4.0, "stations_5g_08_2026_12": 5.0}},
+    )
+    assert _stations_inside(option("mixed", ""), base) is None
+    inside = _stations_inside(option("provincial", 'provinces = ["12"]\n'), base)
+    assert (
+        inside is None or inside(dt.date(2026, 12, 31)) is None
+    )  # no rows for 12: not said rather than half said
+    both = _stations_inside(option("both", 'provinces = ["11"]\n'), base)
+    assert both is not None and both(dt.date(2026, 12, 31)) == ("Điện Biên, Tuyên Quang", 3.0)

@@ -1831,7 +1831,7 @@ def support_note(
     # programme paid 1,760 bn for +25 stations, ~70 bn each, and the line never said so; provincial trial)
     per = (
         "; "
-        + _("{per} bn VND of the extra support per extra station").format(
+        + _("{per} bn VND of the extra support each").format(
             per=F.number(extra_paid / moved, 1 if extra_paid / moved < 100 else 0)
         )
         if moved >= 0.5 and extra_paid > 0.5
