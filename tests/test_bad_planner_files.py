@@ -630,3 +630,30 @@ def test_a_province_named_by_its_pre_2025_name_is_said_to_be_part_of_its_2025_on
     assert (
         merged_name_notes(["Tuyên Quang", "tuyen quang", "Tỉnh Tuyên Quang", "08", "Hà Nội"], country) == []
     )
+
+
+def test_validate_refuses_a_province_village_file_whose_id_the_layer_uses(tmp_path: Path) -> None:
+    """`villages.layer.file_replaces = "provinces"` merges the file into the layer, which refuses an id the rest of it
+    uses; `validate` said "ok" and the run failed after other work (trial of the session's changes). validate now
+    builds the layer for such a file: one line naming the file, the id and what to use."""
+    from conftest import BASELINE
+
+    (tmp_path / "v.csv").write_text(
+        "village_id,name,lon,lat,gso34,population\nDB01,A,103.10,21.75,11,320\nN001,B,102.95,21.30,11,210\n",
+        encoding="utf-8",
+    )
+    toml = tmp_path / "s.toml"
+    toml.write_text(
+        f'extends = "{BASELINE.as_posix()}"\nname = "s"\n[villages.layer]\nfile = "v.csv"\nfile_replaces = "provinces"\n',
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(app, ["validate", str(toml)])
+    assert res.exit_code == 2, res.stdout
+    one_line_error(
+        res.stderr, res.stdout, "v.csv", "village_id = 'N001'", "also one of the layer's", "e.g. DB01"
+    )
+    (tmp_path / "v.csv").write_text(
+        "village_id,name,lon,lat,gso34,population\nDB01,A,103.10,21.75,11,320\nDB02,B,102.95,21.30,11,210\n",
+        encoding="utf-8",
+    )
+    assert CliRunner().invoke(app, ["validate", str(toml)]).exit_code == 0

@@ -225,11 +225,15 @@ def merged_name_notes(items: Sequence[str], country: Country) -> list[str]:
 def needs_village_layer(scenario: Scenario) -> bool:
     """Whether the scenario names villages by id or province (campaign selectors, the priority list), or lists a
     campaign whose subset ("all", "no_power", "with_power") campaigns before it may take whole: only the built layer
-    can tell whether they exist, or whether a campaign is left with none (the run refuses it)."""
+    can tell whether they exist, or whether a campaign is left with none (the run refuses it). A village file that
+    replaces its provinces' villages only is merged into the layer, which refuses an id the rest of it uses: only the
+    build can tell (validate said "ok" and the run failed after other work; trial of the session's changes)."""
     v = scenario.villages
     if v is None or not v.enabled:
         return False
     if bool(v.programme.priority_list) or any(not isinstance(c.villages, str) for c in v.campaigns):
+        return True
+    if v.layer.file and v.layer.file_replaces == "provinces":
         return True
     for k, c in enumerate(v.campaigns):
         before = {str(e.villages) for e in v.campaigns[:k]}
