@@ -1437,7 +1437,7 @@ def test_a_provincial_programme_s_bad_code_is_its_file_s_error(files, tmp_path) 
     with pytest.raises(DxsimInputError) as e:
         compare_scenarios([files["short"], bad], reps=1)
     line = e.value.one_line()
-    assert "bad.toml" in line and "supports[1].provinces = 'Sơn La'" in line and "'14' (Sơn La)" in line
+    assert "bad.toml" in line and "supports[1].provinces[1] = 'Sơn La'" in line and "'14' (Sơn La)" in line
     assert "--province" not in line
 
 

@@ -252,7 +252,7 @@ def test_a_provincial_programme_pays_and_moves_only_its_province() -> None:
     )
     assert ro2.support_paid_by_programme["national"] == pytest.approx(0.5 * int(built2.sum()))
     assert sum(ro2.support_paid_by_programme.values()) == pytest.approx(ro2.subsidy_paid_vnd_bn)
-    with pytest.raises(DxsimInputError, match=r"supports\[1\]\.provinces = '11': unknown province code"):
+    with pytest.raises(DxsimInputError, match=r"supports\[1\]\.provinces\[1\] = '11': unknown province code"):
         Rollout(simpy.Environment(), sc, pa, 0, clock, 1, 0, ledger, province_codes=["01", "08"])
 
 

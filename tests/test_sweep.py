@@ -237,6 +237,13 @@ def test_an_item_is_swept_by_its_place_as_messages_write_it(tmp_path, base):
             "supports[3].per_site_vnd_bn",
             ["supports of the base scenario has 2 items", "upgrades, rural_new", "from 1"],
         ),
+        # a place that is no count from 1: said so, not "unknown key 'supports[0]'" (trial of the session's changes)
+        (
+            "supports[0].per_site_vnd_bn",
+            ["'[0]' is no place in the list supports: its items are counted from 1"],
+        ),
+        ("supports[-1].per_site_vnd_bn", ["'[-1]' is no place", "supports[1] for the first item"]),
+        ("supports[x].per_site_vnd_bn", ["'[x]' is no place"]),
     ],
 )
 def test_a_bad_path_into_a_list_of_named_tables_is_one_line(tmp_path, base, path, expect):

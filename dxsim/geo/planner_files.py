@@ -143,11 +143,11 @@ def check_support_provinces(
     pre-2025 code is answered with the code to write (as a campaign's villages are)."""
     known = set(province_codes)
     for i, p in enumerate(supports):
-        for code in p.provinces:
+        for j, code in enumerate(p.provinces):
             if code in known:
                 continue
             field, allowed = (
-                item_field("supports", i) + ".provinces",
+                item_field(item_field("supports", i) + ".provinces", j),  # supports[1].provinces[2]
                 _("2-digit gso34 codes of the 34 provinces (01, 04, 08, ...)"),
             )
             named = country.province_by_name(code) if country is not None else None
@@ -253,12 +253,15 @@ def check_campaign_villages(
     `country`, a pre-2025 province code is named as such, with the 2025 province it is part of."""
     ids = villages["village_id"].cast(pl.Utf8).to_list()
     known_ids, known_gso = set(ids), set(villages["gso34"].cast(pl.Utf8).to_list())
-    for item in items:
+    for j, item in enumerate(items):
+        field = item_field(
+            item_field("villages.campaigns", k) + ".villages", j
+        )  # villages.campaigns[3].villages[2]
         former = country.former_province(item) if country is not None and item not in known_ids else None
         if former is not None:
             raise DxsimInputError(
                 _(PRE_2025_CODE),
-                field=item_field("villages.campaigns", k) + ".villages",
+                field=field,
                 value=item,
                 allowed=merged_into(item, *former),
             )
@@ -266,7 +269,7 @@ def check_campaign_villages(
         if named is not None:
             raise DxsimInputError(
                 _("a province's name, not its code"),
-                field=item_field("villages.campaigns", k) + ".villages",
+                field=field,
                 value=item,
                 allowed=(
                     _("its gso34 code, '{code}' ({name})")
@@ -278,7 +281,7 @@ def check_campaign_villages(
         if padded is not None:
             raise DxsimInputError(
                 _("unknown village id or province code"),
-                field=item_field("villages.campaigns", k) + ".villages",
+                field=field,
                 value=item,
                 allowed=_("the code with two digits, '{code}'").format(code=padded)
                 + (f" ({country.province_name(padded)})" if country is not None else ""),
@@ -289,7 +292,7 @@ def check_campaign_villages(
                 _("{name} ({code}) has no villages in the layer").format(
                     name=country.province_name(item), code=item
                 ),
-                field=item_field("villages.campaigns", k) + ".villages",
+                field=field,
                 value=item,
                 allowed=_("a province with villages ({codes}, ...), or village ids").format(
                     codes=", ".join(sorted(known_gso)[:6])
@@ -298,7 +301,7 @@ def check_campaign_villages(
         if item not in known_ids and item not in known_gso:
             raise DxsimInputError(
                 _("unknown village id or province without villages"),
-                field=item_field("villages.campaigns", k) + ".villages",
+                field=field,
                 value=item,
                 allowed=_(
                     "'no_power', 'with_power', 'all', or village ids (e.g. {ids}; a run lists them all in "

@@ -277,6 +277,18 @@ def resolve_path(file: Path, key: str, path: Any, base: Any = None) -> Resolved:
         here = ".".join(parts[:i]) or _("the scenario")
         item: int | None = None
         if s.kind == "model":
+            bracket = re.fullmatch(r"([^\[\]]+)\[(.*)\]", part)
+            if part not in s.model_fields and bracket is not None and bracket.group(1) in s.model_fields:
+                # supports[0], supports[-1], supports[x]: a place that is no count from 1 (parse_field read none)
+                raise _err(
+                    file,
+                    _("{place} is no place in the list {name}: its items are counted from 1").format(
+                        place=repr("[" + bracket.group(2) + "]"), name=bracket.group(1)
+                    ),
+                    key,
+                    path,
+                    _("{name}[1] for the first item, or the item's name").format(name=bracket.group(1)),
+                )
             if part not in s.model_fields:
                 close = difflib.get_close_matches(part, list(s.model_fields), n=1, cutoff=0.6)
                 hint = "; " + _("did you mean {name}?").format(name=repr(close[0])) if close else ""
@@ -341,7 +353,11 @@ def resolve_path(file: Path, key: str, path: Any, base: Any = None) -> Resolved:
                 if place >= len(names):
                     raise _err(
                         file,
-                        _("{where} of the base scenario has {n} items").format(where=here, n=len(names)),
+                        (
+                            _("{where} of the base scenario has 1 item")
+                            if len(names) == 1
+                            else _("{where} of the base scenario has {n} items")
+                        ).format(where=here, n=len(names)),
                         key,
                         path,
                         _("an item's name ({options}) or its place, from 1").format(options=", ".join(names)),
