@@ -652,3 +652,34 @@ def test_checking_a_large_sweep_s_scenarios_says_how_far_it_is(tmp_path, base, m
     quiet: list[str] = []
     plan_sweep(sf, progress=quiet.append)
     assert quiet == []
+
+
+def test_an_item_of_a_list_without_names_is_swept_by_its_place(tmp_path):
+    """`compute.gpus.extra_orders[2].gpus` is what `show --vs` and compare print for ai-compute's second extra order;
+    a sweep refused it ("a list whose items have no name; nothing below it can be swept"; trial of the session's
+    changes). It now sweeps that order's GPUs and no other field, and a place beyond the list is one line."""
+    base = REPO / "scenarios" / "ai-compute.toml"
+    params = '[[parameters]]\npath = "compute.gpus.extra_orders[2].gpus"\nlow = 4000\nhigh = 12000\n'
+    spec, _design, tasks = plan_sweep(sweep_file(tmp_path, base, params=params, samples=4))
+    (p,) = spec.parameters
+    assert p.path == "compute.gpus.extra_orders[2].gpus" and p.address == (
+        "compute",
+        "gpus",
+        "extra_orders",
+        1,
+        "gpus",
+    )
+    base_sc = load_scenario(base)
+    for i, t in enumerate(tasks):
+        sc = validate_run(spec, i, t.params)
+        orders = sc.compute.gpus.extra_orders
+        assert orders[1].gpus == t.params[p.path] and 4000 <= orders[1].gpus <= 12000
+        assert (
+            orders[0] == base_sc.compute.gpus.extra_orders[0]
+            and orders[2] == base_sc.compute.gpus.extra_orders[2]
+        )
+    beyond = params.replace("extra_orders[2]", "extra_orders[4]")
+    msg = one_line_error(sweep_file(tmp_path, base, name="b.toml", params=beyond))
+    assert (
+        "compute.gpus.extra_orders of the base scenario has 3 items" in msg and "a place from 1 to 3" in msg
+    )

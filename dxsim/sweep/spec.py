@@ -217,7 +217,9 @@ class Resolved:
     unit: str | None
 
     def parameter(self, low: float, high: float) -> Parameter:
-        return Parameter(".".join(self.parts), low, high, self.integer, self.parts, self.unit, self.keys)
+        # a place is written as messages write it: compute.gpus.extra_orders[2].gpus, not extra_orders.[2].gpus
+        path = ".".join(self.parts).replace(".[", "[")
+        return Parameter(path, low, high, self.integer, self.parts, self.unit, self.keys)
 
 
 # the field that names an item of a list of tables in a path: the first of these its tables have
@@ -274,7 +276,7 @@ def resolve_path(file: Path, key: str, path: Any, base: Any = None) -> Resolved:
     keys: tuple[str | int, ...] = ()
     for i, part in enumerate(parts):
         s = cur.shape
-        here = ".".join(parts[:i]) or _("the scenario")
+        here = ".".join(parts[:i]).replace(".[", "[") or _("the scenario")
         item: int | None = None
         if s.kind == "model":
             bracket = re.fullmatch(r"([^\[\]]+)\[(.*)\]", part)
@@ -390,6 +392,22 @@ def resolve_path(file: Path, key: str, path: Any, base: Any = None) -> Resolved:
                     _("give each item its own name in the base scenario"),
                 )
             item = names.index(part)
+        elif s.kind == "list" and base is not None and isinstance(written[i], int):
+            # an item of a list without names by its place, as show --vs and compare write it (extra_orders[2].gpus)
+            place, n_items = int(written[i]), len(_item_names(base, keys))
+            if place >= n_items:
+                raise _err(
+                    file,
+                    (
+                        _("{where} of the base scenario has 1 item")
+                        if n_items == 1
+                        else _("{where} of the base scenario has {n} items")
+                    ).format(where=here, n=n_items),
+                    key,
+                    path,
+                    _("a place from 1 to {n}").format(n=n_items) if n_items else _("a list the base fills"),
+                )
+            item = place
         else:
             msg = (
                 _("{where} is a list whose items have no name; nothing below it can be swept")
