@@ -657,3 +657,24 @@ def test_validate_refuses_a_province_village_file_whose_id_the_layer_uses(tmp_pa
         encoding="utf-8",
     )
     assert CliRunner().invoke(app, ["validate", str(toml)]).exit_code == 0
+
+
+def test_file_replaces_without_a_file_is_noted(tmp_path: Path) -> None:
+    """`villages.layer.file_replaces = "provinces"` without `file` validated "ok" silently (trial of the session's
+    changes): validate notes that the model does not read it; with the default it notes nothing."""
+    from conftest import BASELINE
+
+    toml = tmp_path / "s.toml"
+    toml.write_text(
+        f'extends = "{BASELINE.as_posix()}"\nname = "s"\n[villages.layer]\nfile_replaces = "provinces"\n',
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(app, ["validate", str(toml)])
+    assert res.exit_code == 0
+    said = " ".join(res.stdout.split())
+    assert (
+        "note: villages.layer.file_replaces is set, but villages.layer.file is not, so the model does not read"
+        in said
+    )
+    toml.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "s"\n', encoding="utf-8")
+    assert "note:" not in CliRunner().invoke(app, ["validate", str(toml)]).stdout

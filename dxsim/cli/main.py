@@ -1007,6 +1007,15 @@ def scenario_notes(path: Path, sc: Any) -> list[str]:
         )
         for field, off in unread_fields(sc)  # set, but in a part that is off
     ]
+    layer = sc.villages.layer
+    if (
+        layer.file_replaces != "country" and not layer.file
+    ):  # validated "ok" silently (trial of the session's changes)
+        notes.append(
+            _("{file}: note: {field} is set, but {other} is not, so the model does not read it").format(
+                file=path, field="villages.layer.file_replaces", other="villages.layer.file"
+            )
+        )
     return notes
 
 
