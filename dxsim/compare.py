@@ -1029,8 +1029,9 @@ def _better(d50: float, unit: str) -> bool:
 
 def _move_phrase(d50: float, r: dict[str, Any]) -> str:
     label = str(r["label"])
-    # "Date the ..." inside a sentence; not "5G ..."
-    if label[:1].isupper() and label[1:2].islower():
+    # "Date the ..." inside a sentence; not "5G ...", nor a province's name ("Điện Biên (11): villages connected" read
+    # "điện Biên (11)"; trial of the session's changes): a label that names a place begins with it
+    if label[:1].isupper() and label[1:2].islower() and not re.match(r"^[^:(]+ \(\d{2}\)", label):
         label = label[0].lower() + label[1:]
     delta = fmt_value(d50, r["unit"], signed=True)  # a date's in months ("-5.0 mo")
     if r["unit"] == "%":  # a share moves by percentage points

@@ -1520,3 +1520,16 @@ def test_a_nationwide_programme_beside_a_provincial_one_has_no_there(tmp_path: P
     )  # no rows for 12: not said rather than half said
     both = _stations_inside(option("both", 'provinces = ["11"]\n'), base)
     assert both is not None and both(dt.date(2026, 12, 31)) == ("Điện Biên, Tuyên Quang", 3.0)
+
+
+def test_a_province_row_keeps_its_capital_inside_a_why_line() -> None:
+    """compare's why-lines wrote "and điện Biên (11): villages connected ..." (trial of the session's changes): a
+    label is lower-cased inside a sentence, but a province's name is a name."""
+    from dxsim.compare import _move_phrase
+
+    assert _move_phrase(
+        3.0, {"label": "Điện Biên (11): villages connected, 2026-12", "unit": "villages"}
+    ).startswith("Điện Biên (11): villages connected")
+    assert _move_phrase(-2.0, {"label": "Date 5G covers 90% of the population", "unit": "date"}).startswith(
+        "date 5G"
+    )
