@@ -7,10 +7,12 @@ stderr and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import numbers
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +103,59 @@ def toml_value(value: Any) -> str:
         )
         return "{ " + ", ".join(items) + " }" if value else "{}"
     return repr(value)  # a string: quoted as TOML quotes it ('...' literal, or "..." when it holds a ')
+
+
+MAX_LISTED_PROBLEMS = (
+    50  # a file's problems listed one by one; a column wrong on every row is not 20,000 lines
+)
+
+
+class FileProblems:
+    """The problems of one planner file, gathered row by row so that `dxsim validate` lists each one (the first
+    raised, the rest in its `more`), up to MAX_LISTED_PROBLEMS and then counted.
+
+    Why: the site and village files stopped at their first bad row, so a planner fixed a file one row per validate.
+    """
+
+    def __init__(self, file: str | Path) -> None:
+        self.file = file
+        self.found: list[tuple[float, DxsimInputError]] = []  # (row, problem); listed by row
+        self.unlisted = 0
+
+    def add(self, error: DxsimInputError, row: int | None = None) -> None:
+        """Keep `error` (of the file's `row`, counted from 0; None: the file as a whole, listed last) and the further
+        problems it carries."""
+        for e in [error.alone(), *error.more]:
+            if len(self.found) < MAX_LISTED_PROBLEMS:
+                self.found.append((math.inf if row is None else row, e))
+            else:
+                self.unlisted += 1
+
+    @contextlib.contextmanager
+    def gather(self, row: int | None = None) -> Iterator[None]:
+        """Run the checks of `row`: a DxsimInputError they raise is kept, and the code after the block goes on."""
+        try:
+            yield
+        except DxsimInputError as e:
+            self.add(e, row)
+
+    def raise_any(self) -> None:
+        """Raise the first problem by row, the others in its `more`, if there is any."""
+        if not self.found:
+            return
+        ordered = [e for _row, e in sorted(self.found, key=lambda p: p[0])]  # stable: a row's own order kept
+        first, rest = ordered[0], ordered[1:]
+        if self.unlisted:
+            rest.append(
+                DxsimInputError(
+                    gettext("{n} more problems are not listed: fix those above and validate again").format(
+                        n=self.unlisted
+                    ),
+                    file=self.file,
+                )
+            )
+        first.more = rest
+        raise first
 
 
 class RawDataError(DxsimInputError):

@@ -20,7 +20,7 @@ from conftest import one_line_error
 from typer.testing import CliRunner
 
 from dxsim.cli.main import app
-from dxsim.errors import DxsimInputError
+from dxsim.errors import MAX_LISTED_PROBLEMS, DxsimInputError
 from dxsim.geo import site_file
 from dxsim.geo import village_file as villages
 from dxsim.geo.site_file import read_site_csv
@@ -419,6 +419,66 @@ def test_validate_checks_the_planner_files_a_scenario_names(
     res = CliRunner().invoke(app, ["validate", str(sc)])
     assert res.exit_code == 2, (res.stdout, res.stderr)
     one_line_error(res.stderr, res.stdout, "bad.csv", needle)
+
+
+def test_validate_lists_every_bad_row_of_a_site_file_in_row_order(tmp_path: Path) -> None:
+    """A planner fixed a site file one row per `dxsim validate`: it stopped at the first bad row. Now validate lists
+    each bad row, the country check's among them, in the file's order; a run says the first and counts the rest."""
+    lines = [
+        *SITES,
+        "105.85,21.03,vietel,4g,1800,2019-01-01",  # row 5: operator
+        "102.60,19.90,viettel,5g,3500,",  # row 6: in Laos (the country check, after the loop)
+        "106.70,10.78,vnpt,4g,1801,2019-01-01",  # row 7: band
+        SITES[1],  # row 8: repeats row 2
+        "106.70,10.78,vnpt,4g,1800,2019-13-01",  # row 9: date
+    ]
+    f = write(tmp_path / "bad.csv", lines)
+    sc = scenario(tmp_path, sites=f.name)
+    res = CliRunner().invoke(app, ["validate", str(sc)])
+    assert res.exit_code == 2, (res.stdout, res.stderr)
+    got = res.stderr.splitlines()
+    want = [
+        "row 5, column operator",
+        "row 6, columns lon, lat",
+        "row 7, column band_mhz",
+        "rows 2 and 8",
+        "row 9",
+    ]
+    assert len(got) == len(want), got
+    for line, part in zip(got, want):
+        assert "bad.csv" in line and part in line, (part, line)
+    assert "Traceback" not in res.stderr + res.stdout
+    line = run_fails(tmp_path, sc, "bad.csv", "row 5, column operator")
+    assert "[4 more problems in this file: `dxsim validate` lists each one]" in line
+
+
+def test_validate_lists_every_bad_village_and_counts_past_the_listed_ones(tmp_path: Path) -> None:
+    """Village rows alike, the province check's included; past MAX_LISTED_PROBLEMS rows a last line counts the rest."""
+    lines = [
+        VILLAGE_HEADER,
+        "Bản A,105.20,21.90,08,150",
+        "Bản B,105.20,21.90,99,150",  # row 3: no province 99
+        "Bản C,106.70,10.78,08,150",  # row 4: in Ho Chi Minh City, coded Tuyên Quang
+        "Bản D,abc,21.90,08,150",  # row 5: lon
+    ]
+    f = write(tmp_path / "v.csv", lines)
+    sc = scenario(tmp_path, villages_file=f.name)
+    res = CliRunner().invoke(app, ["validate", str(sc)])
+    assert res.exit_code == 2, (res.stdout, res.stderr)
+    got = res.stderr.splitlines()
+    assert [("row 3" in g, "row 4" in g, "row 5" in g) for g in got] == [
+        (True, False, False),
+        (False, True, False),
+        (False, False, True),
+    ], got
+    assert "another province" in got[1]
+    n_bad = MAX_LISTED_PROBLEMS + 7
+    write(tmp_path / "v.csv", [VILLAGE_HEADER] + [f"Bản {i},105.20,21.90,08,0" for i in range(n_bad)])
+    res = CliRunner().invoke(app, ["validate", str(sc)])
+    got = res.stderr.splitlines()
+    assert len(got) == MAX_LISTED_PROBLEMS + 1, got
+    assert all("column population = '0'" in g for g in got[:-1])
+    assert got[-1].endswith("7 more problems are not listed: fix those above and validate again"), got[-1]
 
 
 def test_validate_passes_good_planner_files(tmp_path: Path) -> None:

@@ -242,6 +242,62 @@ def test_villages_and_datacentre_summaries(run_dirs, reports):
         assert (f"{mw:,.0f}" if mw >= 100 else f"{mw:,.1f}") in row
 
 
+def _numbers(cell: str) -> list[float]:
+    """The numbers of a province cell ("1,020 → 4,512" or one number) as floats."""
+    return [float(x.replace(",", "")) for x in re.findall(r"-?[\d,]+(?:\.\d+)?", html.unescape(cell))]
+
+
+@pytest.mark.parametrize("reps", [2, 1])
+def test_provinces_section_is_each_province_p50_at_start_and_end(run_dirs, reports, reps):
+    """The report's Provinces section, as the run wrote it: every province of provinces.geojson once, its 5G stations
+    and coverage at the first and last month ends equal to the lower median over replications recomputed here from
+    metrics.parquet, its people without 5G = people x (100 - that coverage) / 100, most people without 5G first;
+    the last row is the country's own P50."""
+    page = read(reports[reps])
+    section = re.search(r'<section id="provinces">(.*?)</section>', page, re.S).group(1)
+    rows = re.findall(r'<tr data-area="([^"]+)">(.*?)</tr>', section, re.S)
+    feats = json.loads((run_dirs[reps] / "provinces.geojson").read_text(encoding="utf-8"))["features"]
+    people = {f["properties"]["gso34"]: f["properties"]["pop"] for f in feats}
+    assert sorted(a for a, _r in rows) == sorted(people)
+    m = pl.read_parquet(run_dirs[reps] / "metrics.parquet")
+    first, last = m["date"].min(), m["date"].max()
+    heads = [html.unescape(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", section.split("</thead>")[0])]
+    col = {h: i for i, h in enumerate(heads)}
+
+    def lower_median(area: str, metric: str, day: dt.date) -> float:
+        vals = sorted(
+            m.filter((pl.col("area") == area) & (pl.col("metric") == metric) & (pl.col("date") == day))[
+                "value"
+            ]
+        )
+        assert len(vals) == reps
+        return vals[(len(vals) - 1) // 2]
+
+    without = []
+    for area, row in rows:
+        cells = re.findall(r'<td class="num">(.*?)</td>', row, re.S)  # people, without 5G, then the metrics
+        stations = _numbers(cells[col["5G stations"] - 1])
+        want = [lower_median(area, "stations_5g", first), lower_median(area, "stations_5g", last)]
+        assert stations == (want if want[0] != want[1] else want[:1]), area
+        cover = _numbers(cells[col["5G coverage %"] - 1])
+        want_cover = [lower_median(area, "pop_covered_5g_pct", d) for d in (first, last)]
+        assert cover[-1] == pytest.approx(want_cover[1], abs=0.051), area
+        assert cover[0] == pytest.approx(want_cover[0], abs=0.051), area
+        assert _numbers(cells[0]) == [people[area]]
+        gap = _numbers(cells[1])[0]
+        assert gap == pytest.approx(people[area] * (100.0 - want_cover[1]) / 100.0, abs=0.51), area
+        without.append(gap)
+    assert without == sorted(without, reverse=True)  # the biggest gaps first
+    country = re.findall(r"<tr><th>(.*?)</th>(.*?)</tr>", section.split("<tbody>")[1], re.S)[-1]
+    assert html.unescape(country[0]) == "Việt Nam"
+    cells = re.findall(r'<th class="num">(.*?)</th>', country[1], re.S)
+    assert _numbers(cells[col["5G stations"] - 1]) == [
+        lower_median("VN", "stations_5g", first),
+        lower_median("VN", "stations_5g", last),
+    ]
+    assert "→" in section and ("P50 over 2 replications" in section) == (reps == 2)
+
+
 def test_map_link_only_when_map_exists(run_dirs, reports, tmp_path):
     nomap = tmp_path / "nomap"
     shutil.copytree(run_dirs[2], nomap)

@@ -51,7 +51,13 @@ from dxsim.i18n import (
 )
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
-from dxsim.results.kpi_labels import CAMPAIGN_RE, few_reps_caution, is_year_kpi, kpi_label
+from dxsim.results.kpi_labels import (
+    CAMPAIGN_RE,
+    PROVINCE_COLUMNS,
+    few_reps_caution,
+    is_year_kpi,
+    kpi_label,
+)
 from dxsim.results.value_labels import BY_CONSTRUCTION_NOTE, unit_label
 from dxsim.results.writer import ask_stop, check_output_dir, discard_partial
 
@@ -697,19 +703,6 @@ def village_table(summary: dict[str, Any]) -> Table | None:
         [*VILLAGE_ROWS, *campaign_rows(summary)],
         summary,
     )
-
-
-# a province's year-end columns in `run --province`: (metric, header, decimals); the P50s of the workbook's "Provinces by
-# year" sheet and results.gpkg's provinces layer (results.run_files.province_year_table)
-PROVINCE_COLUMNS = (
-    ("stations_5g", N_("5G stations"), 0),
-    ("pop_covered_5g_pct", N_("5G coverage %"), 1),
-    ("pop_5g_served_pct", N_("5G served %"), 1),
-    ("pop_mbb_served_pct", N_("4G-or-better served %"), 1),
-    ("villages_connected", N_("villages connected"), 0),
-    ("villages_without_signal", N_("villages without signal"), 0),
-    ("village_capex_vnd_bn", N_("village capex, VND bn in the year"), 1),
-)
 
 
 def province_table(table: Any, code: str, name: str, summary: dict[str, Any]) -> Table:

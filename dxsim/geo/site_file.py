@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from dxsim.errors import DxsimInputError
+from dxsim.errors import DxsimInputError, FileProblems
 from dxsim.geo.country import Country
 from dxsim.geo.projection import to_projected
 from dxsim.i18n import N_
@@ -263,61 +263,67 @@ def read_site_csv(
 
     out: dict[str, list[Any]] = {c: [] for c in REQUIRED_COLUMNS}
     first_row: dict[tuple[float, float, str, str, int, dt.date | None], int] = {}
+    rows: list[int] = []  # each kept site's row in the file (0 = the first after the header)
+    problems = FileProblems(path)
     for i, rec in enumerate(df.select(REQUIRED_COLUMNS).iter_rows(named=True)):
-        lon, lat = number(i, rec, "lon"), number(i, rec, "lat")
-        if not LON_RANGE[0] <= lon <= LON_RANGE[1]:
-            raise bad(i, "lon", rec["lon"], in_vietnam(LON_RANGE))
-        if not LAT_RANGE[0] <= lat <= LAT_RANGE[1]:
-            raise bad(i, "lat", rec["lat"], in_vietnam(LAT_RANGE))
-        op = (rec["operator"] or "").strip().lower()
-        if op not in OPERATORS:
-            raise bad(i, "operator", rec["operator"], ", ".join(OPERATORS))
-        tech = (rec["technology"] or "").strip().lower()
-        if tech not in ("4g", "5g"):
-            raise bad(i, "technology", rec["technology"], _("4g or 5g"))
-        bands = supported_bands(tech)
-        band_f = number(i, rec, "band_mhz")
-        if not band_f.is_integer():
-            raise bad(
-                i,
-                "band_mhz",
-                rec["band_mhz"],
-                _("a whole number of MHz; for {tech}: {bands}").format(tech=tech, bands=bands),
-            )
-        band = int(band_f)
-        if band not in bands:
-            raise bad(i, "band_mhz", rec["band_mhz"], _("for {tech}: {bands}").format(tech=tech, bands=bands))
-        raw_date = (rec["on_air_date"] or "").strip()
-        day = None
-        if raw_date:
-            try:
-                day = dt.date.fromisoformat(raw_date)
-            except ValueError:
-                raise bad(
-                    i, "on_air_date", raw_date, _("an ISO date like 2025-06-30, or empty for planned")
-                ) from None
-            if not ON_AIR_EARLIEST <= day <= latest:
+        with problems.gather(i):  # a bad row is listed and left out; the next row is read
+            lon, lat = number(i, rec, "lon"), number(i, rec, "lat")
+            if not LON_RANGE[0] <= lon <= LON_RANGE[1]:
+                raise bad(i, "lon", rec["lon"], in_vietnam(LON_RANGE))
+            if not LAT_RANGE[0] <= lat <= LAT_RANGE[1]:
+                raise bad(i, "lat", rec["lat"], in_vietnam(LAT_RANGE))
+            op = (rec["operator"] or "").strip().lower()
+            if op not in OPERATORS:
+                raise bad(i, "operator", rec["operator"], ", ".join(OPERATORS))
+            tech = (rec["technology"] or "").strip().lower()
+            if tech not in ("4g", "5g"):
+                raise bad(i, "technology", rec["technology"], _("4g or 5g"))
+            bands = supported_bands(tech)
+            band_f = number(i, rec, "band_mhz")
+            if not band_f.is_integer():
                 raise bad(
                     i,
-                    "on_air_date",
-                    raw_date,
-                    _(
-                        "{first}..{last} (no mobile network before 1993; at latest the scenario's end date), "
-                        "or empty for planned"
-                    ).format(first=ON_AIR_EARLIEST.isoformat(), last=latest.isoformat()),
+                    "band_mhz",
+                    rec["band_mhz"],
+                    _("a whole number of MHz; for {tech}: {bands}").format(tech=tech, bands=bands),
                 )
-        key = (lon, lat, op, tech, band, day)
-        if key in first_row:
-            raise DxsimInputError(
-                f"row {i + 2} repeats row {first_row[key] + 2} (same lon, lat, operator, technology, band_mhz, "
-                "on_air_date): a station counted twice",
-                file=path,
-                field=f"rows {first_row[key] + 2} and {i + 2}",
-                allowed="each site once; delete one of the two rows",
-            )
-        first_row[key] = i
-        for c, v in zip(REQUIRED_COLUMNS, key):
-            out[c].append(v)
+            band = int(band_f)
+            if band not in bands:
+                raise bad(
+                    i, "band_mhz", rec["band_mhz"], _("for {tech}: {bands}").format(tech=tech, bands=bands)
+                )
+            raw_date = (rec["on_air_date"] or "").strip()
+            day = None
+            if raw_date:
+                try:
+                    day = dt.date.fromisoformat(raw_date)
+                except ValueError:
+                    raise bad(
+                        i, "on_air_date", raw_date, _("an ISO date like 2025-06-30, or empty for planned")
+                    ) from None
+                if not ON_AIR_EARLIEST <= day <= latest:
+                    raise bad(
+                        i,
+                        "on_air_date",
+                        raw_date,
+                        _(
+                            "{first}..{last} (no mobile network before 1993; at latest the scenario's end date), "
+                            "or empty for planned"
+                        ).format(first=ON_AIR_EARLIEST.isoformat(), last=latest.isoformat()),
+                    )
+            key = (lon, lat, op, tech, band, day)
+            if key in first_row:
+                raise DxsimInputError(
+                    f"row {i + 2} repeats row {first_row[key] + 2} (same lon, lat, operator, technology, band_mhz, "
+                    "on_air_date): a station counted twice",
+                    file=path,
+                    field=f"rows {first_row[key] + 2} and {i + 2}",
+                    allowed="each site once; delete one of the two rows",
+                )
+            first_row[key] = i
+            for c, v in zip(REQUIRED_COLUMNS, key):
+                out[c].append(v)
+            rows.append(i)
     res = pl.DataFrame(
         out,
         schema={
@@ -329,18 +335,27 @@ def read_site_csv(
             "on_air_date": pl.Date,
         },
     )
+    if country is not None and res.height:
+        check_in_country(path, res, country, rows, problems)
+    problems.raise_any()
     if res.filter(pl.col("technology") == "4g").height == 0:
         raise DxsimInputError("no 4G rows", file=path, field="technology", allowed="at least one 4g site")
-    if country is not None:
-        check_in_country(path, res, country)
     return res
 
 
 COUNTRY_TOLERANCE_KM = 5.0  # a mast on a border ridge or a jetty stands just outside the 1:10m outline
 
 
-def check_in_country(path: Path, df: pl.DataFrame, country: Country) -> None:
-    """Each site inside the country outline (Natural Earth 10m) or within COUNTRY_TOLERANCE_KM of it.
+def check_in_country(
+    path: Path,
+    df: pl.DataFrame,
+    country: Country,
+    rows: list[int] | None = None,
+    problems: FileProblems | None = None,
+) -> None:
+    """Each site inside the country outline (Natural Earth 10m) or within COUNTRY_TOLERANCE_KM of it; every site
+    outside is a problem, added to `problems` (raised here when None). `rows`: each site's row in the file (0 = the
+    first after the header; default the table's own order).
 
     Why: the lon/lat box of Viet Nam also holds parts of Laos, Cambodia and China; a site there was placed in the
     nearest Vietnamese province (a mast in Laos served Dien Bien)."""
@@ -355,14 +370,21 @@ def check_in_country(path: Path, df: pl.DataFrame, country: Country) -> None:
     inside = shapely.dwithin(outline, shapely.points(lon, lat), tol_deg)
     if inside.all():
         return
-    i = int(np.flatnonzero(~inside)[0])
-    raise DxsimInputError(
-        "the site lies outside Viet Nam",
-        file=path,
-        field=f"row {i + 2}, columns lon, lat",
-        value=f"{lon[i]:.5f},{lat[i]:.5f}",
-        allowed=f"a point in Viet Nam or within {COUNTRY_TOLERANCE_KM:g} km of its border",
-    )
+    found = FileProblems(path) if problems is None else problems
+    for i in np.flatnonzero(~inside):
+        row = rows[i] if rows is not None else int(i)
+        found.add(
+            DxsimInputError(
+                "the site lies outside Viet Nam",
+                file=path,
+                field=f"row {row + 2}, columns lon, lat",
+                value=f"{lon[i]:.5f},{lat[i]:.5f}",
+                allowed=f"a point in Viet Nam or within {COUNTRY_TOLERANCE_KM:g} km of its border",
+            ),
+            row,
+        )
+    if problems is None:
+        found.raise_any()
 
 
 def _placed(cells: CellArrays, df: pl.DataFrame, region_of_province: np.ndarray, tech: str) -> pl.DataFrame:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from dxsim.errors import DxsimInputError
+from dxsim.errors import DxsimInputError, FileProblems
 from dxsim.geo.country import Country
 from dxsim.geo.projection import to_projected
 from dxsim.i18n import N_
@@ -240,7 +240,7 @@ def read_village_file(
     row 1; GeoJSON: feature number), the column, the value and what is allowed. With `country`,
     each point must lie in its gso34 province (or within `tolerance_km` of it). Returns
     village_id, name, lon, lat, gso34, population, households (0 = derive), commune (None = derive),
-    has_grid_power, signal.
+    has_grid_power, signal, and _where and _row (the row or feature as errors name it, and its index from 0).
     """
     path = Path(path)
     if not path.is_file():
@@ -282,87 +282,93 @@ def read_village_file(
             "has_grid_power",
             "signal",
             "_where",
+            "_row",
         )
     }
     seen: dict[str, str] = {}
     first_row: dict[tuple[Any, ...], str] = {}
     pop_lo, pop_hi = VILLAGE_POPULATION_RANGE
+    problems = FileProblems(path)
     for i, rec in enumerate(recs):
-        w = where(i)
-        vals = {}
-        for c in ("lon", "lat"):
-            raw_v = rec.get(c)
-            try:
-                v = float(str(raw_v).strip())
-            except (TypeError, ValueError):
-                raise _fail(path, w, c, raw_v, _("a number")) from None
-            if not np.isfinite(v):
-                raise _fail(path, w, c, raw_v, _("a finite number"))
-            vals[c] = v
-        if not LON_RANGE[0] <= vals["lon"] <= LON_RANGE[1]:
-            raise _fail(path, w, "lon", rec.get("lon"), in_vietnam(LON_RANGE))
-        if not LAT_RANGE[0] <= vals["lat"] <= LAT_RANGE[1]:
-            raise _fail(path, w, "lat", rec.get("lat"), in_vietnam(LAT_RANGE))
-        pop = _whole(path, w, "population", rec.get("population"), pop_lo, pop_hi, _("persons"))
-        hh_raw = (rec.get("households") or "").strip()
-        hh = (
-            _whole(path, w, "households", hh_raw, 1, pop, _("households (at most the population)"), True)
-            if hh_raw
-            else 0
-        )
-        g = (rec.get("gso34") or "").strip()
-        if g.isdigit() and len(g) <= 2:
-            g = g.zfill(2)
-        former = country.former_province(g) if country is not None else None
-        if former is not None:
-            raise _fail(path, w, "gso34", rec.get("gso34"), merged_into(g, *former), message=_(PRE_2025_CODE))
-        if not (len(g) == 2 and g.isdigit()) or (codes is not None and g not in codes):
-            allowed = _("a 2-digit province code") + (f" ({', '.join(sorted(codes))})" if codes else "")
-            raise _fail(path, w, "gso34", rec.get("gso34"), allowed)
-        vid_raw = (rec.get("village_id") or "").strip()
-        vid = vid_raw or f"P{i + 1:03d}"
-        if vid in seen:
-            raise _fail(
-                path,
-                w,
-                "village_id",
-                vid,
-                _("a unique id (also used on {where})").format(where=seen[vid]),
-                message=_("duplicate village id"),
+        with problems.gather(i):  # a bad row is listed and left out; the next row is read
+            w = where(i)
+            vals = {}
+            for c in ("lon", "lat"):
+                raw_v = rec.get(c)
+                try:
+                    v = float(str(raw_v).strip())
+                except (TypeError, ValueError):
+                    raise _fail(path, w, c, raw_v, _("a number")) from None
+                if not np.isfinite(v):
+                    raise _fail(path, w, c, raw_v, _("a finite number"))
+                vals[c] = v
+            if not LON_RANGE[0] <= vals["lon"] <= LON_RANGE[1]:
+                raise _fail(path, w, "lon", rec.get("lon"), in_vietnam(LON_RANGE))
+            if not LAT_RANGE[0] <= vals["lat"] <= LAT_RANGE[1]:
+                raise _fail(path, w, "lat", rec.get("lat"), in_vietnam(LAT_RANGE))
+            pop = _whole(path, w, "population", rec.get("population"), pop_lo, pop_hi, _("persons"))
+            hh_raw = (rec.get("households") or "").strip()
+            hh = (
+                _whole(path, w, "households", hh_raw, 1, pop, _("households (at most the population)"), True)
+                if hh_raw
+                else 0
             )
-        seen[vid] = w
-        name, commune = _nfc(rec.get("name") or ""), _nfc(rec.get("commune") or "") or None
-        key = (vid_raw, name, vals["lon"], vals["lat"], g, pop, hh, commune)
-        if key in first_row:
-            raise DxsimInputError(
-                _(
-                    "{row} repeats {first} (same name, lon, lat, gso34, population, households, commune): a village "
-                    "counted twice"
-                ).format(row=w, first=first_row[key]),
-                file=path,
-                field=_("{first} and {row}").format(first=first_row[key], row=w),
-                allowed=_("each village once; delete one of them"),
-            )
-        first_row[key] = w
-        power_raw = (rec.get("has_grid_power") or "").strip()
-        if power_raw.casefold() not in _TRUE + _FALSE:
-            raise _fail(
-                path, w, "has_grid_power", power_raw, _("true or false (empty = false: no grid power)")
-            )
-        signal_raw = (rec.get("signal") or "").strip().casefold()
-        if signal_raw not in ("",) + SIGNAL_STATUSES:
-            raise _fail(path, w, "signal", rec.get("signal"), _("none or patchy (empty = none)"))
-        out["has_grid_power"].append(power_raw.casefold() in _TRUE)
-        out["signal"].append(signal_raw or "none")
-        out["village_id"].append(vid)
-        out["name"].append(name)
-        out["lon"].append(vals["lon"])
-        out["lat"].append(vals["lat"])
-        out["gso34"].append(g)
-        out["population"].append(pop)
-        out["households"].append(hh)
-        out["commune"].append(commune)
-        out["_where"].append(w)
+            g = (rec.get("gso34") or "").strip()
+            if g.isdigit() and len(g) <= 2:
+                g = g.zfill(2)
+            former = country.former_province(g) if country is not None else None
+            if former is not None:
+                raise _fail(
+                    path, w, "gso34", rec.get("gso34"), merged_into(g, *former), message=_(PRE_2025_CODE)
+                )
+            if not (len(g) == 2 and g.isdigit()) or (codes is not None and g not in codes):
+                allowed = _("a 2-digit province code") + (f" ({', '.join(sorted(codes))})" if codes else "")
+                raise _fail(path, w, "gso34", rec.get("gso34"), allowed)
+            vid_raw = (rec.get("village_id") or "").strip()
+            vid = vid_raw or f"P{i + 1:03d}"
+            if vid in seen:
+                raise _fail(
+                    path,
+                    w,
+                    "village_id",
+                    vid,
+                    _("a unique id (also used on {where})").format(where=seen[vid]),
+                    message=_("duplicate village id"),
+                )
+            seen[vid] = w
+            name, commune = _nfc(rec.get("name") or ""), _nfc(rec.get("commune") or "") or None
+            key = (vid_raw, name, vals["lon"], vals["lat"], g, pop, hh, commune)
+            if key in first_row:
+                raise DxsimInputError(
+                    _(
+                        "{row} repeats {first} (same name, lon, lat, gso34, population, households, commune): a village "
+                        "counted twice"
+                    ).format(row=w, first=first_row[key]),
+                    file=path,
+                    field=_("{first} and {row}").format(first=first_row[key], row=w),
+                    allowed=_("each village once; delete one of them"),
+                )
+            first_row[key] = w
+            power_raw = (rec.get("has_grid_power") or "").strip()
+            if power_raw.casefold() not in _TRUE + _FALSE:
+                raise _fail(
+                    path, w, "has_grid_power", power_raw, _("true or false (empty = false: no grid power)")
+                )
+            signal_raw = (rec.get("signal") or "").strip().casefold()
+            if signal_raw not in ("",) + SIGNAL_STATUSES:
+                raise _fail(path, w, "signal", rec.get("signal"), _("none or patchy (empty = none)"))
+            out["has_grid_power"].append(power_raw.casefold() in _TRUE)
+            out["signal"].append(signal_raw or "none")
+            out["village_id"].append(vid)
+            out["name"].append(name)
+            out["lon"].append(vals["lon"])
+            out["lat"].append(vals["lat"])
+            out["gso34"].append(g)
+            out["population"].append(pop)
+            out["households"].append(hh)
+            out["commune"].append(commune)
+            out["_where"].append(w)
+            out["_row"].append(i)
     df = pl.DataFrame(
         out,
         schema={
@@ -377,19 +383,27 @@ def read_village_file(
             "has_grid_power": pl.Boolean,
             "signal": pl.Utf8,
             "_where": pl.Utf8,
+            "_row": pl.Int64,
         },
     )
-    if country is not None:
-        check_provinces(path, df, country, tolerance_km)
+    if country is not None and df.height:
+        check_provinces(path, df, country, tolerance_km, problems=problems)
+    problems.raise_any()
     return df
 
 
 def check_provinces(
-    path: Path, df: pl.DataFrame, country: Country, tolerance_km: float, geo: Any | None = None
+    path: Path,
+    df: pl.DataFrame,
+    country: Country,
+    tolerance_km: float,
+    geo: Any | None = None,
+    problems: FileProblems | None = None,
 ) -> None:
     """Each point in its gso34 province: its cell's province (off-grid: the nearest cell's), or any
     populated cell within `tolerance_km` of it in that province. `geo`: the village layer's prepared geometry
-    (cell_at, x, y, cell_tree), to reuse its grid and tree; without it they are built from `country`."""
+    (cell_at, x, y, cell_tree), to reuse its grid and tree; without it they are built from `country`. Each village
+    elsewhere is a problem, added to `problems` (raised here when None); `df["_row"]`: its row (from 0)."""
     from dxsim.radio.coverage import GridSpec
 
     lon, lat = df["lon"].to_numpy(), df["lat"].to_numpy()
@@ -425,24 +439,30 @@ def check_provinces(
     if bad.size == 0:
         return
     around = tree.query_ball_point(np.c_[x[bad], y[bad]], 1000.0 * tolerance_km)
+    found = FileProblems(path) if problems is None else problems
     for i, js in zip(bad, around):  # only the mismatching villages
         if np.any(cells_gso[np.asarray(js, dtype=np.int64)] == want[i]):
             continue
         actual = here[i]
         pname = names[int(np.searchsorted(codes, actual))]
-        raise DxsimInputError(
-            _("the point lies in another province"),
-            file=path,
-            field=_("{where}, column {col}").format(where=df["_where"][int(i)], col="gso34"),
-            value=want[i],
-            allowed=_(
-                "{actual} ({name}), the province at {lon},{lat}, or a point within {km} km of province {gso34}"
-            ).format(
-                actual=actual,
-                name=pname,
-                lon=f"{lon[i]:.5f}",
-                lat=f"{lat[i]:.5f}",
-                km=F.number(tolerance_km, 1 if tolerance_km % 1 else 0),
-                gso34=want[i],
+        found.add(
+            DxsimInputError(
+                _("the point lies in another province"),
+                file=path,
+                field=_("{where}, column {col}").format(where=df["_where"][int(i)], col="gso34"),
+                value=want[i],
+                allowed=_(
+                    "{actual} ({name}), the province at {lon},{lat}, or a point within {km} km of province {gso34}"
+                ).format(
+                    actual=actual,
+                    name=pname,
+                    lon=f"{lon[i]:.5f}",
+                    lat=f"{lat[i]:.5f}",
+                    km=F.number(tolerance_km, 1 if tolerance_km % 1 else 0),
+                    gso34=want[i],
+                ),
             ),
+            int(df["_row"][int(i)]),
         )
+    if problems is None:
+        found.raise_any()

@@ -25,10 +25,11 @@ from dxsim.i18n import gettext as _
 from dxsim.i18n.citations import citation
 from dxsim.report.charts import Chart, ChartJob, build_charts, chart_jobs
 from dxsim.report.fmt import fmt_date, fmt_number, fmt_range, fmt_value, num, option_label
-from dxsim.report.load import RunData, as_float, load_run
+from dxsim.report.load import PROVINCE_LEVELS, RunData, as_float, load_run
 from dxsim.results.kpi_labels import (
     GROUPS,
     OPERATOR_NAMES,
+    PROVINCE_COLUMNS,
     YEAR_END_COLUMNS,
     YEAR_END_RE,
     kpi_base_keys,
@@ -46,6 +47,7 @@ from dxsim.results.value_labels import (
     label_of,
     unit_label,
 )
+from dxsim.results.run_files import NATIONAL_NAME
 from dxsim.results.writer import GENERATOR_MARK, PAGE_KIND_META, atomic_page, check_run_unchanged
 
 BAND = "P10–P90"
@@ -611,6 +613,95 @@ def _named_villages(v: pl.DataFrame) -> str:
     )
 
 
+def _start_to_end(start: float | None, end: float | None, decimals: int) -> str:
+    """'start → end' of a province's column (one value when both are equal, '–' for a missing one)."""
+    a, b = (F.MISSING if v is None or math.isnan(v) else num(v, decimals) for v in (start, end))
+    return b if a == b else f"{a} → {b}"
+
+
+def provinces_section(run: RunData) -> str:
+    """Every province at the start and at the end, most people without 5G at the end first, and the country below.
+
+    Why: a provincial planner found the province only in the workbook, the GeoPackage and the map; the report, the
+    page that is passed around, had no province in it (provincial trial)."""
+    p = run.provinces
+    if p is None:
+        return small(_("No per-province metrics in this run (metrics.parquet has no province rows)."))
+    levels = set(PROVINCE_LEVELS)
+    present = set(p.p50["metric"].unique().to_list())
+    cols = [(m, h, d) for m, h, d in PROVINCE_COLUMNS if m in levels and m in present]
+    values = {(a, d, m): v for a, d, m, v in p.p50.iter_rows()}
+
+    def at(area: str, metric: str, day: dt.date) -> float | None:
+        return values.get((area, day, metric))
+
+    def without_5g(area: str) -> float:
+        share = at(area, "pop_5g_uncovered_pct", p.end)
+        return p.people.get(area, math.nan) * share / 100.0 if share is not None else math.nan
+
+    areas = sorted(
+        {a for a, _d, _m in values},
+        key=lambda a: (-without_5g(a) if not math.isnan(without_5g(a)) else math.inf, p.names.get(a, a)),
+    )
+    head = (
+        "<tr>"
+        + cell_row(
+            "th",
+            (_("province"), _("people"), _("people without 5G, end"), *[_(h) for _m, h, _d in cols]),
+            num=tuple(range(1, len(cols) + 3)),
+        )
+        + "</tr>"
+    )
+    rows = [
+        f'<tr data-area="{esc(a)}"><td>{esc(p.names.get(a, a))} <span class="key">{esc(a)}</span></td>'
+        f'<td class="num">{esc(num(p.people.get(a)))}</td><td class="num">{esc(num(without_5g(a)))}</td>'
+        + "".join(
+            f'<td class="num">{esc(_start_to_end(at(a, m, p.start), at(a, m, p.end), d))}</td>'
+            for m, _h, d in cols
+        )
+        + "</tr>"
+        for a in areas
+    ]
+    people = sum(v for v in p.people.values() if not math.isnan(v))
+    cover = run.series.get("pop_covered_5g_pct")
+    national_without = people * (100.0 - float(cover.p50[-1])) / 100.0 if cover is not None else math.nan
+    national = []
+    for m, _h, d in cols:
+        s = run.series.get(m)
+        first, last = (float(s.p50[0]), float(s.p50[-1])) if s is not None else (None, None)
+        national.append(_start_to_end(first, last, d))
+    rows.append(
+        "<tr>"
+        + cell_row(
+            "th",
+            (NATIONAL_NAME, num(people), num(national_without), *national),
+            num=tuple(range(1, len(cols) + 3)),
+        )
+        + "</tr>"
+    )
+    how = (
+        _(
+            "The P50 over {n} replications, each cell taken on its own (the figures the workbook's Provinces by year "
+            "sheet and results.gpkg's provinces layer give); the last row is the country's own P50, not the sum of "
+            "the rows."
+        ).format(n=num(run.n_reps))
+        if run.n_reps > 1
+        else _("The run's one replication; the last row is the country.")
+    )
+    lead = _(
+        "Each province at the start ({start}) and at the end ({end}) of the run, as start → end; the provinces with "
+        "the most people outside 5G coverage at the end come first."
+    ).format(start=F.month(p.start), end=F.month(p.end))
+    more = _(
+        "Every year end: the workbook's Provinces by year sheet, or `dxsim run SCENARIO --province NAME` for one "
+        "province; the map colours them."
+    )
+    return (
+        f'<p class="small">{esc(lead)} {esc(how)} {esc(more)}</p>'
+        f'<table class="provinces"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+    )
+
+
 def dc_province_rows(run: RunData) -> list[tuple[str, float, float, float, float, int, int]]:
     """(province, IT MW start, IT MW end, facility MW end, GPUs end, sites operating at end, sites) by province."""
     d = run.datacentres
@@ -931,6 +1022,7 @@ def render(run: RunData, out: Path, folder_name: str | None = None, charts: list
             ("provenance", _("Scenario")),
             ("kpis", _("KPIs")),
             ("rollout", "5G"),
+            ("provinces", _("Provinces")),
             ("villages", _("Villages")),
             ("compute", _("Data centres and GPUs")),
             ("calibration", _("Calibration")),
@@ -961,6 +1053,7 @@ def render(run: RunData, out: Path, folder_name: str | None = None, charts: list
             ("provenance", _("Scenario and provenance")),
             ("kpis", _("Key results")),
             ("rollout", _("5G rollout")),
+            ("provinces", _("Provinces")),
             ("villages", _("Remote villages")),
             ("compute", _("Data centres and GPUs")),
             ("calibration", _("Calibration")),
@@ -979,6 +1072,7 @@ def render(run: RunData, out: Path, folder_name: str | None = None, charts: list
 <section id="provenance"><h2>{h2["provenance"]}</h2>{provenance_section(run)}{glossary()}</section>
 <section id="kpis"><h2>{h2["kpis"]}</h2>{plans_section(run)}{kpi_section(run)}</section>
 <section id="rollout"><h2>{h2["rollout"]}</h2>{figs("5g") or no_5g}{support_section(run)}</section>
+<section id="provinces"><h2>{h2["provinces"]}</h2>{provinces_section(run)}</section>
 <section id="villages"><h2>{h2["villages"]}</h2>{figs("villages")}{villages_section(run)}</section>
 <section id="compute"><h2>{h2["compute"]}</h2>{figs("compute")}{datacentres_section(run, prov)}</section>
 <section id="calibration"><h2>{h2["calibration"]}</h2>{calibration_section(run)}</section>

@@ -1,7 +1,8 @@
 """Read a run's output directory (and only that) for the report.
 
 Inputs: `summary.json` (required), `metrics.parquet` (required), `calibration.csv`, `villages.parquet`,
-`datacentres.parquet`, `plans.parquet`, `support_decisions.csv`, `scenario.resolved.toml` (only the served rate, for captions), `map.html` (optional). Nothing here imports the model (dxsim.sim / geo / radio):
+`datacentres.parquet`, `plans.parquet`, `support_decisions.csv`, `scenario.resolved.toml` (only the served rate, for captions),
+`provinces.geojson` (names and people of the provinces), `map.html` (optional). Nothing here imports the model (dxsim.sim / geo / radio):
 the report is a view of result files, so it also works on a directory copied from another machine.
 """
 
@@ -23,6 +24,8 @@ from dxsim.errors import DxsimInputError
 from dxsim.i18n import gettext as _
 from dxsim.maps.data import damaged, served_rate_mbps, short_reason
 from dxsim.results.bottlenecks import bottleneck_filter
+from dxsim.results.kpi_labels import PROVINCE_COLUMNS
+from dxsim.results.run_files import FLOW_METRICS, province_levels_p50, province_names, province_people
 from dxsim.results.writer import file_sha256
 
 # national time series the charts use
@@ -59,7 +62,13 @@ INPUT_FILES = (
     "plans.parquet",
     "support_decisions.csv",
     "scenario.resolved.toml",
+    "provinces.geojson",
     "map.html",
+)
+# the province levels the report shows at the start and the end (PROVINCE_COLUMNS without the flows, and the uncovered
+# share, from which the people without 5G at the end follow)
+PROVINCE_LEVELS = tuple(m for m, _h, _d in PROVINCE_COLUMNS if m not in FLOW_METRICS) + (
+    "pop_5g_uncovered_pct",
 )
 
 
@@ -92,6 +101,18 @@ def mean_by_date(values: np.ndarray) -> np.ndarray:
 
 
 @dataclass
+class Provinces:
+    """Each province at the run's first and last month ends: the P50s over replications the workbook and results.gpkg
+    give it (results.run_files.province_levels_p50), with its name and people (provinces.geojson)."""
+
+    start: dt.date
+    end: dt.date
+    p50: pl.DataFrame  # area, date, metric, value: PROVINCE_LEVELS at start and end
+    names: dict[str, str]  # gso34 -> name
+    people: dict[str, float]  # gso34 -> people in the run's population grid
+
+
+@dataclass
 class RunData:
     result_dir: Path
     summary: dict[str, Any]  # summary.json as parsed
@@ -112,6 +133,8 @@ class RunData:
     plans: pl.DataFrame | None = None
     # the operators' decisions on support deadlines (support_decisions.csv, dxsim.results.decisions); None if absent
     decisions: pl.DataFrame | None = None
+    # each province at the start and the end (metrics.parquet's province rows, provinces.geojson); None if absent
+    provinces: Provinces | None = None
 
 
 def quantiles_by_date(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -182,6 +205,23 @@ def _read_bottlenecks(path: Path) -> pl.DataFrame | None:
             path, _("cannot read the metrics table ({reason})").format(reason=short_reason(e))
         ) from None
     return df if df.height else None
+
+
+def _read_provinces(result_dir: Path, mpath: Path) -> Provinces | None:
+    """The province rows of the metrics table at its first and last dates (None without provinces.geojson or rows)."""
+    if not (result_dir / "provinces.geojson").is_file():
+        return None
+    try:
+        lf = pl.scan_parquet(mpath).filter(pl.col("metric").is_in(PROVINCE_LEVELS))
+        start, end = lf.select(pl.col("date").min(), pl.col("date").max().alias("end")).collect().row(0)
+        p50 = province_levels_p50(lf, [start, end]) if start is not None else None
+    except Exception as e:  # truncated file, missing columns, foreign file
+        raise damaged(
+            mpath, _("cannot read the metrics table ({reason})").format(reason=short_reason(e))
+        ) from None
+    if p50 is None or p50.height == 0:
+        return None
+    return Provinces(start, end, p50, province_names(result_dir), province_people(result_dir))
 
 
 def _read_calibration(path: Path) -> list[dict[str, str]] | None:
@@ -310,6 +350,7 @@ def load_run(result_dir: Path) -> RunData:
         served_rate_mbps=served_rate_mbps(result_dir),
         plans=_read_table(result_dir / "plans.parquet"),
         decisions=_read_decisions(result_dir / "support_decisions.csv"),
+        provinces=_read_provinces(result_dir, mpath),
     )
 
 

@@ -318,6 +318,19 @@ YEAR_END_COLUMNS: dict[str, tuple[str, str]] = {
     "capex_cum_vnd_bn": (N_("Cumulative 5G capex (VND bn)"), "money"),
 }
 
+# a province's columns, shown at each year end by `run --province` and at the start and the end by the report's
+# Provinces section: (metric, header, decimals). The values are the P50s the workbook's "Provinces by year" sheet and
+# results.gpkg's provinces layer give (results.run_files.province_levels_p50 / province_year_table).
+PROVINCE_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("stations_5g", N_("5G stations"), 0),
+    ("pop_covered_5g_pct", N_("5G coverage %"), 1),
+    ("pop_5g_served_pct", N_("5G served %"), 1),
+    ("pop_mbb_served_pct", N_("4G-or-better served %"), 1),
+    ("villages_connected", N_("villages connected"), 0),
+    ("villages_without_signal", N_("villages without signal"), 0),
+    ("village_capex_vnd_bn", N_("village capex, VND bn in the year"), 1),
+)
+
 # per operator (dxsim.results.summary.national_kpis): <what>_<operator>_<end|total>
 OPERATOR_RE = re.compile(r"^(pop_covered_5g_pct|surge_stations)_(viettel|vnpt|mobifone)_(end|total)$")
 OPERATOR_NAMES = {"viettel": "Viettel", "vnpt": "VNPT", "mobifone": "MobiFone"}

@@ -163,19 +163,40 @@ def read_provinces(result_dir: Path) -> Any:
     return gdf
 
 
-def province_names(result_dir: Path) -> dict[str, str]:
-    """gso34 code -> province name (Vietnamese), from provinces.geojson; plus VN -> the country."""
+def _province_properties(result_dir: Path) -> list[dict[str, Any]]:
+    """Each feature's properties in provinces.geojson, gso34 and name34 checked."""
     p = need(result_dir, "provinces.geojson")
     try:
-        feats = json.loads(p.read_text(encoding="utf-8"))["features"]
-        names = {str(f["properties"]["gso34"]): str(f["properties"]["name34"]) for f in feats}
+        props = [f["properties"] for f in json.loads(p.read_text(encoding="utf-8"))["features"]]
+        for f in props:
+            f["gso34"], f["name34"] = str(f["gso34"]), str(f["name34"])
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise DxsimInputError(
             _("unreadable provinces ({kind})").format(kind=type(exc).__name__),
             file=p,
             allowed=_("a FeatureCollection with gso34 and name34 properties"),
         ) from None
-    return {NATIONAL_CODE: NATIONAL_NAME, **names}
+    return props
+
+
+def province_names(result_dir: Path) -> dict[str, str]:
+    """gso34 code -> province name (Vietnamese), from provinces.geojson; plus VN -> the country."""
+    return {
+        NATIONAL_CODE: NATIONAL_NAME,
+        **{f["gso34"]: f["name34"] for f in _province_properties(result_dir)},
+    }
+
+
+def province_people(result_dir: Path) -> dict[str, float]:
+    """gso34 code -> the province's people in the run's population grid (provinces.geojson `pop`; NaN if absent)."""
+    out = {}
+    for f in _province_properties(result_dir):
+        raw: Any = f.get("pop")
+        try:
+            out[f["gso34"]] = float(raw)
+        except (TypeError, ValueError):
+            out[f["gso34"]] = float("nan")
+    return out
 
 
 def year_end_dates(dates: Iterable[dt.date]) -> list[dt.date]:
