@@ -579,6 +579,48 @@ def test_campaign_selector_and_validation():
     assert not math.isnan(sc.villages.campaigns[0].mobilisation.p50_days)
 
 
+def test_a_subset_leaves_out_the_villages_a_survey_counted_after_the_deadline():
+    """Tuyên Quang's survey of 2026-01 counts the holes the with-power campaign due 2025-09 left: a subset selection
+    leaves its villages out when the survey is dated after the campaign's deadline, keeps them when it is dated on or
+    before it; a campaign naming the province or the village takes them whatever the survey's date."""
+    table = pl.DataFrame(
+        {
+            "village_id": ["N001", "W0001", "W0002", "W0003"],
+            "gso34": ["08", "08", "08", "44"],
+            "has_grid_power": [False, True, True, True],
+            "survey_as_of": [None, dt.date(2026, 1, 31), dt.date(2025, 9, 30), None],
+        }
+    )
+    due_2025_09 = Campaign(villages="with_power", launched=dt.date(2025, 7, 1), deadline=dt.date(2025, 9, 30))
+    assert select_villages(due_2025_09, 0, table).tolist() == [False, False, True, True]
+    due_2026_06 = Campaign(villages="with_power", launched=dt.date(2026, 2, 1), deadline=dt.date(2026, 6, 30))
+    assert select_villages(due_2026_06, 0, table).tolist() == [False, True, True, True]
+    every = Campaign(villages="all", launched=dt.date(2025, 7, 1), deadline=dt.date(2025, 9, 30))
+    assert select_villages(every, 0, table).tolist() == [True, False, True, True]
+    named = Campaign(villages=["08", "W0003"], launched=dt.date(2025, 7, 1), deadline=dt.date(2025, 9, 30))
+    assert select_villages(named, 0, table).tolist() == [True, True, True, True]
+    assert select_villages(due_2025_09, 0, table.drop("survey_as_of")).tolist() == [False, True, True, True]
+
+
+def test_the_default_layer_dates_tuyen_quang_s_surveyed_villages_and_its_campaigns_leave_them_out(
+    cli_baseline: Path,
+) -> None:
+    """In the run's villages.parquet: the villages with grid power in Tuyên Quang are exactly its survey's count and
+    carry its date; no default campaign holds them (both are due before it), every other village with grid power is
+    in the with-power campaign, and the no-power ones (part of the national 117) in theirs."""
+    sc = Scenario.model_validate({"name": "t"})
+    survey = next(sv for sv in sc.villages.layer.province_surveys if sv.gso34 == "08")
+    v = pl.read_parquet(cli_baseline / "villages.parquet")
+    tq = v.filter((pl.col("gso34") == "08") & pl.col("has_grid_power"))
+    assert tq.height == survey.villages_with_power
+    assert tq["survey_as_of"].unique().to_list() == [survey.as_of]
+    assert tq["campaign"].null_count() == tq.height
+    rest = v.filter(pl.col("has_grid_power") & (pl.col("gso34") != "08"))
+    assert rest["survey_as_of"].null_count() == rest.height
+    assert rest["campaign"].unique().to_list() == ["with_power_2025_09"]
+    assert v.filter(~pl.col("has_grid_power"))["campaign"].unique().to_list() == ["no_power_2025_11"]
+
+
 def test_a_deadline_after_the_horizon_is_said_to_be_unjudged(tmp_path: Path) -> None:
     """A campaign due 2028-06-30 in a run to 2027-06-30 got no deadline row (no month end on or after it), and the
     KPI table, report and summary said nothing about its deadline. `dxsim run` now warns, naming the campaign."""

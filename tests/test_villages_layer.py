@@ -87,7 +87,9 @@ def test_rows_columns_and_ids(built):
     assert v.columns == list(COLUMNS)
     assert all(v.schema[k] == d for k, d in COLUMNS.items())
     assert v["village_id"].n_unique() == v.height
-    assert v.null_count().sum_horizontal().item() == 0
+    # every column is filled but survey_as_of, which only a surveyed province's villages with grid power have
+    assert v.drop("survey_as_of").null_count().sum_horizontal().item() == 0
+    assert v["survey_as_of"].null_count() == v.filter(~pl.col("has_grid_power")).height == v.height
     assert set(v["terrain_class"]) <= {"flat", "hilly", "mountainous"}
     assert (v["cell_id"] >= 0).all()
 

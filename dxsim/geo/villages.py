@@ -9,6 +9,8 @@ count, and the national count is scaled by the placement weight outside the surv
 (:func:`_with_power_villages`). All with-power villages are SYNTHETIC (seeded, flagged), placed
 like the synthetic villages below without the grid-distance and relief tests, weight
 ``d_site_km^2 * relief_m``, ``with_power_min_spacing_km`` apart; their grid distance is 0.
+``survey_as_of`` is the survey's date for a surveyed province's villages with grid power (None for the national
+count's): a campaign selecting a subset leaves out the ones counted after its deadline (`select_villages`).
 ``signal_status`` (none / patchy) is the named villages' reported status, else "none" for a village without grid
 power (the 117 lack "electricity and mobile signal") and a seeded draw (``patchy_share_pct``) for one with it.
 
@@ -124,6 +126,7 @@ COLUMNS: dict[str, Any] = {
     "has_grid_power": pl.Boolean,
     "signal_status": pl.Utf8,
     "subset": pl.Utf8,
+    "survey_as_of": pl.Date,
 }
 SUBSET_NO_POWER, SUBSET_WITH_POWER = "no_power", "with_power"
 NAMED_KEY = "deadzone_villages_sample"
@@ -829,6 +832,7 @@ def _with_power_villages(
             allowed="a smaller with_power_min_spacing_km, n_with_power or survey count, looser candidate_* "
             "thresholds, or a village file",
         )
+    as_of = {sv.gso34: sv.as_of for sv in surveys}
     rows = []
     for m, j in enumerate(picks):  # one per village
         rows.append(
@@ -849,6 +853,8 @@ def _with_power_villages(
                 "source": SYNTHETIC_SOURCE,
                 "has_grid_power": True,
                 "signal_status": None,
+                # a surveyed province's villages are its survey's count: see select_villages
+                "survey_as_of": as_of.get(str(prov[j])),
             }
         )
     return rows, report
@@ -956,6 +962,7 @@ def _describe(
         "has_grid_power": has_power,
         "signal_status": signal.tolist(),
         "subset": np.where(has_power, SUBSET_WITH_POWER, SUBSET_NO_POWER).tolist(),
+        "survey_as_of": [r.get("survey_as_of") for r in rows],
     }
     return pl.DataFrame(data, schema=COLUMNS)
 

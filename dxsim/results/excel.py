@@ -119,6 +119,7 @@ VILLAGE_LABELS = {
     "has_grid_power": N_("Grid power at start"),
     "signal_status": N_("Signal at start"),
     "campaign": N_("Campaign"),
+    "survey_as_of": N_("Counted by the province survey of"),
     "population": N_("Population"),
     "terrain_class": N_("Terrain"),
     "power": N_("Power option"),

@@ -36,8 +36,10 @@ class Villages(StrictModel):
         default_factory=default_campaigns,
         description="Campaigns with a deadline and surge resources, a list of {name, launched, deadline, villages, "
         "...} (see villages.campaigns[] fields); [] = no campaign. Default: the two 2025 campaigns "
-        "(the villages with power by 2025-09-30, reported as 238 nationally, 485 in the layer once Tuyên Quang's "
-        "own survey replaces its share; the villages without power by 2025-11-30). The first deadline is before the "
+        "(the villages with power by 2025-09-30, reported as 238 nationally: 230 in the layer, as Tuyên Quang's own "
+        "survey (255, 2026-01) replaces its share and counts what the campaign left, so none of the survey's are in "
+        "it; the villages without power by 2025-11-30). A campaign that selects a subset leaves out the villages of "
+        "a province survey dated after its deadline (villages.parquet's survey_as_of). The first deadline is before the "
         "2025-10-31 start, so a run does not judge it (it starts after it) and reports when its last village is done.",
         json_schema_extra={
             "x-unit": "campaigns",

@@ -89,7 +89,10 @@ class ProvinceSurvey(StrictModel):
         unit="villages",
         ge=0,
         le=10_000,
-        description="Villages with grid power and no or patchy signal in the province (empty: not surveyed).",
+        description="Villages with grid power and no or patchy signal in the province (empty: not surveyed). A "
+        "survey dated after a campaign's deadline counts what the campaign left: a campaign that selects a subset "
+        "(with_power, all) and is due before `as_of` leaves these villages out; one that names the province takes "
+        "them.",
         source=_TQ + ": 273 - 18 without power = 255",
     )
     villages_without_power: int | None = param(
