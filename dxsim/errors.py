@@ -41,6 +41,7 @@ class DxsimInputError(Exception):
         # further problems found in the same file (a scenario's other invalid fields): counted on the line, so a
         # planner who fixes this one knows another waits (a trial fixed one field at a time, unaware of the next)
         self.more: list[DxsimInputError] = []
+        self.unlisted = 0  # further problems beyond those in `more` (FileProblems lists MAX_LISTED_PROBLEMS)
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
@@ -56,20 +57,51 @@ class DxsimInputError(Exception):
         text = ": ".join(parts + [self.message]) if parts else self.message
         if self.allowed:
             text += f" ({gettext('allowed')}: {self.allowed})"
-        if self.more:
-            text += " " + (
-                gettext("[1 more problem in this file: `dxsim validate` lists each one]")
-                if len(self.more) == 1
-                else gettext("[{n} more problems in this file: `dxsim validate` lists each one]").format(
-                    n=len(self.more)
+        n = len(self.more) + self.unlisted
+        if n:
+            one_file = all(m.file == self.file for m in self.more)
+            if self.unlisted:
+                count = gettext("[{n} more problems: `dxsim validate` lists the first {listed}]").format(
+                    n=n, listed=len(self.more) + 1
                 )
-            )
+            elif n == 1:
+                count = (
+                    gettext("[1 more problem in this file: `dxsim validate` lists each one]")
+                    if one_file
+                    else gettext("[1 more problem in another file: `dxsim validate` lists each one]")
+                )
+            else:
+                count = (
+                    gettext("[{n} more problems in this file: `dxsim validate` lists each one]")
+                    if one_file
+                    else gettext("[{n} more problems in these files: `dxsim validate` lists each one]")
+                ).format(n=n)
+            text += " " + count
         return text.replace("\n", " ")
 
     def lines(self) -> list[str]:
-        """This problem and each further one of the file, a line each (what `dxsim validate` prints). Why: validate
-        printed the first and "lists it once this one is fixed", to a planner who had just run validate."""
-        return [self.alone().one_line()] + [m.alone().one_line() for m in self.more]
+        """This problem and each further one of the file, a line each (what `dxsim validate` prints), and how many
+        more there are when not all are listed. Why: validate printed the first and "lists it once this one is
+        fixed", to a planner who had just run validate."""
+        out = [self.alone().one_line()] + [m.alone().one_line() for m in self.more]
+        if self.unlisted:
+            out.append(
+                DxsimInputError(
+                    gettext("{n} more problems are not listed: fix those above and validate again").format(
+                        n=self.unlisted
+                    ),
+                    file=self.file if all(m.file == self.file for m in self.more) else None,
+                ).one_line()
+            )
+        return out
+
+    def joined(self, others: list[DxsimInputError]) -> DxsimInputError:
+        """This problem carrying `others` (each with its own further problems) after its own: several files' problems
+        in one error, validate listing them file by file."""
+        for e in others:
+            self.more += [e.alone(), *e.more]
+            self.unlisted += e.unlisted
+        return self
 
     def alone(self) -> DxsimInputError:
         """The same problem without the file's further ones."""
@@ -130,6 +162,7 @@ class FileProblems:
                 self.found.append((math.inf if row is None else row, e))
             else:
                 self.unlisted += 1
+        self.unlisted += error.unlisted
 
     @contextlib.contextmanager
     def gather(self, row: int | None = None) -> Iterator[None]:
@@ -144,17 +177,8 @@ class FileProblems:
         if not self.found:
             return
         ordered = [e for _row, e in sorted(self.found, key=lambda p: p[0])]  # stable: a row's own order kept
-        first, rest = ordered[0], ordered[1:]
-        if self.unlisted:
-            rest.append(
-                DxsimInputError(
-                    gettext("{n} more problems are not listed: fix those above and validate again").format(
-                        n=self.unlisted
-                    ),
-                    file=self.file,
-                )
-            )
-        first.more = rest
+        first = ordered[0]
+        first.more, first.unlisted = ordered[1:], self.unlisted
         raise first
 
 

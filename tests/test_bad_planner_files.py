@@ -95,7 +95,7 @@ def run_fails(tmp: Path, toml: Path, *parts: str) -> str:
         ),
         (
             SITES[:2] + ["106.70,10.78,vnpt,4g,1800.9,2019-01-01"] + SITES[3:],
-            ["row 3, column band_mhz = '1800.9'", "a whole number of MHz", "1800"],
+            ["row 3, column band_mhz = '1800.9'", "a whole number of MHz", "700, 900, 1800, 2100, 2600"],
         ),
         (SITES + [SITES[2]], ["rows 3 and 5", "row 5 repeats row 3", "each site once"]),
         (
@@ -267,7 +267,8 @@ def test_bad_village_csv(tmp_path, lines, parts):
             ["feature 1, column population", "at most 100,000"],
         ),
         (
-            [feature("a", 104.1, 22.3, good_props("A")), feature("a", 104.1, 22.3, good_props("A"))],
+            # in Tuyên Quang (08), so the two rows pass the province check a run now makes too
+            [feature("a", 105.2, 21.9, good_props("A")), feature("a", 105.2, 21.9, good_props("A"))],
             ["feature 1 and feature 2", "each village once"],
         ),
     ],
@@ -479,6 +480,59 @@ def test_validate_lists_every_bad_village_and_counts_past_the_listed_ones(tmp_pa
     assert len(got) == MAX_LISTED_PROBLEMS + 1, got
     assert all("column population = '0'" in g for g in got[:-1])
     assert got[-1].endswith("7 more problems are not listed: fix those above and validate again"), got[-1]
+    line = run_fails(tmp_path, sc, "v.csv", "row 2, column population = '0'")
+    assert line.endswith(
+        f"[{n_bad - 1} more problems: `dxsim validate` lists the first {MAX_LISTED_PROBLEMS}]"
+    )
+
+
+def test_validate_lists_the_site_and_village_files_problems_together_and_a_run_counts_them_all(
+    tmp_path: Path,
+) -> None:
+    """validate listed a site file's problems and nothing of the village file's until they were fixed, and a run
+    counted only the site file's: now both files, and the village file's province check counted by the run too."""
+    write(tmp_path / "s.csv", [*SITES, "105.85,21.03,vietel,4g,1800,2019-01-01"])  # row 5: operator
+    write(
+        tmp_path / "v.csv",
+        [
+            VILLAGE_HEADER,
+            "Bản A,106.70,10.78,08,150",  # row 2: Ho Chi Minh City coded Tuyên Quang
+            "Bản B,105.20,21.90,08,zero",  # row 3: population
+        ],
+    )
+    sc = scenario(tmp_path, sites="s.csv", villages_file="v.csv")
+    res = CliRunner().invoke(app, ["validate", str(sc)])
+    assert res.exit_code == 2, (res.stdout, res.stderr)
+    got = res.stderr.splitlines()
+    assert [("s.csv" in g, "v.csv" in g) for g in got] == [(True, False), (False, True), (False, True)], got
+    assert "row 5, column operator" in got[0] and "another province" in got[1] and "population" in got[2]
+    line = run_fails(tmp_path, sc, "s.csv", "row 5, column operator")
+    assert line.endswith("[2 more problems in these files: `dxsim validate` lists each one]"), line
+
+
+def test_a_site_file_s_slips_are_named() -> None:
+    """Swapped lon/lat, a day-first date and the bands: the allowed part says what was meant."""
+    from dxsim.geo.site_file import day_first_hint, swapped_hint
+
+    assert swapped_hint(21.03, 105.8) == "; lon and lat swapped? lon 105.8 and lat 21.03 would be in Vietnam"
+    assert swapped_hint(105.8, 21.03) == "" and swapped_hint(200.0, 21.0) == ""
+    assert day_first_hint("30/09/2025") == "; 30/09/2025 reads as day/month/year: write 2025-09-30"
+    assert day_first_hint("31/02/2025") == "" and day_first_hint("2025-09-30") == ""
+
+
+def test_validate_notes_what_a_planner_s_files_replace(tmp_path: Path) -> None:
+    """A site file of two provinces replaced the whole country's site layer, and a village file replacing its provinces
+    dropped Tuyên Quang's own survey for the one village it listed: validate said "ok" to both (provincial trial)."""
+    write(tmp_path / "s.csv", SITES)  # Hà Nội and Hồ Chí Minh City
+    write(tmp_path / "v.csv", [VILLAGE_HEADER, "Bản A,105.20,21.90,08,150"])
+    sc = scenario(tmp_path, sites="s.csv", villages_file="v.csv")
+    sc.write_text(sc.read_text(encoding="utf-8") + 'file_replaces = "provinces"\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["validate", str(sc)])
+    assert res.exit_code == 0, res.stderr
+    text = " ".join(res.stdout.split())
+    assert "3 sites stand in 2 of the 34 provinces (Hà Nội (01), Hồ Chí Minh (79))" in text
+    assert "the other 32 provinces start with no 4G or 5G site" in text
+    assert "Tuyên Quang (08): 1 of the file in place of the 273 of its own survey (2026-01-31)" in text
 
 
 def test_validate_passes_good_planner_files(tmp_path: Path) -> None:

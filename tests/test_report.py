@@ -296,6 +296,15 @@ def test_provinces_section_is_each_province_p50_at_start_and_end(run_dirs, repor
         lower_median("VN", "stations_5g", last),
     ]
     assert "→" in section and ("P50 over 2 replications" in section) == (reps == 2)
+    # 5G served is one column with coverage exactly when they are equal in every province at both dates
+    same = all(
+        lower_median(a, "pop_5g_served_pct", d) == lower_median(a, "pop_covered_5g_pct", d)
+        for a in people
+        for d in (first, last)
+    )
+    assert ("5G served %" in heads) != same
+    assert ("5G served equals 5G coverage in every province" in section) == same
+    assert "<code>dxsim run SCENARIO --province NAME</code>" in section  # a command, not text in backticks
 
 
 def test_map_link_only_when_map_exists(run_dirs, reports, tmp_path):

@@ -838,7 +838,7 @@ def run(
                 sidecar.close()
 
     def run_all(sidecar: Sidecar | None) -> int:
-        from dxsim.geo.planner_files import CountryOnce, check_planner_files
+        from dxsim.geo.planner_files import CountryOnce, check_planner_files, planner_file_notes
         from dxsim.runner import default_run_dir, run_scenario
         from dxsim.execution.pool import pool_size
         from dxsim.runner_budget import check_run
@@ -883,10 +883,16 @@ def run(
         # minutes, with the first's folder written
         for target in targets.values():
             check_output_dir(target, kind="run")
-        if len(scenario) > 1:
-            country = CountryOnce()
-            for path in scenario:
-                check_planner_files(load_scenario(path), path, country)
+        # ... and a planner's file in full, so the first line counts every problem validate lists (a run read the
+        # site file first and counted only its problems; provincial planner trial)
+        country = CountryOnce()
+        for path in scenario:
+            sc = load_scenario(path)
+            own_files = sc.sites.file or (sc.villages is not None and sc.villages.layer.file)
+            if len(scenario) > 1 or own_files:
+                files = check_planner_files(sc, path, country)
+                for line in planner_file_notes(sc, files, country()):
+                    out.print(f"{path}: {line}", highlight=False, markup=False, soft_wrap=True)
         # allowed, but a likely slip (0.3 in a percent field, a year typed 2035): said before the run starts
         for path in scenario:
             for line in scenario_notes(path, load_scenario(path)):
@@ -1043,6 +1049,7 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
             check_planner_files,
             check_village_ids,
             needs_village_layer,
+            planner_file_notes,
         )
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import DEFAULTS_SHOWN, replaced_lists
@@ -1056,7 +1063,7 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
             try:
                 sc = load_scenario(path)
                 # the checks a run makes: "ok" means the run accepts them
-                check_planner_files(sc, path, country)
+                files = check_planner_files(sc, path, country)
                 # villages named by id, or a campaign after others that may take all its villages: only the built
                 # layer knows (~2 s); a list the run refused ("all of them claimed by campaigns listed before it")
                 # was "ok" here
@@ -1100,7 +1107,9 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
                     soft_wrap=True,
                     markup=False,
                 )
-            notes = scenario_notes(path, sc)
+            notes = scenario_notes(path, sc) + [
+                f"{path}: {n}" for n in planner_file_notes(sc, files, country())
+            ]
             if sc.villages.enabled:  # the run says these after its tables, where the villages' dates are
                 notes += [
                     f"{path}: {w}"

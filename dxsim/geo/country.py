@@ -19,6 +19,7 @@ import polars as pl
 
 from dxsim.errors import RawDataError
 from dxsim.geo.build import CACHE_PREFIX, TABLES, build_cache, input_hashes
+from dxsim.geo.projection import to_projected
 from dxsim.paths import cache_dir as default_cache_dir
 from dxsim.paths import raw_data_dir
 
@@ -87,6 +88,43 @@ class Country:
     def cell_pop(self) -> np.ndarray:
         """Population per cell (base year, scaled to the national total), float64."""
         return self.cells["pop"].cast(pl.Float64).to_numpy()
+
+    @cached_property
+    def _cell_lookup(self) -> tuple[Any, np.ndarray]:
+        """The cells' raster and a (rows, cols) array of cell indices (-1: no populated cell)."""
+        from dxsim.radio.coverage import (
+            GridSpec,
+        )  # numba comes with it: loaded only when a point is looked up
+
+        c = self.cells
+        rows, cols = c["row"].to_numpy().astype(np.int64), c["col"].to_numpy().astype(np.int64)
+        grid = GridSpec.from_cells(rows, cols, c["lon"].to_numpy(), c["lat"].to_numpy())
+        lookup = np.full((grid.n_rows, grid.n_cols), -1, dtype=np.int64)
+        lookup[rows, cols] = np.arange(rows.size)
+        return grid, lookup
+
+    def cell_at(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Index of the populated cell each point (degrees) falls in; -1 for a point in none."""
+        grid, lookup = self._cell_lookup
+        row, col = grid.rowcol(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
+        ok = (row >= 0) & (row < grid.n_rows) & (col >= 0) & (col < grid.n_cols)
+        cell = np.full(row.shape, -1, dtype=np.int64)
+        cell[ok] = lookup[row[ok], col[ok]]
+        return cell
+
+    def province_at(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """The gso34 code of the province each point stands in: its cell's, or the nearest populated cell's."""
+        lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+        cell = self.cell_at(lon, lat)
+        off = cell < 0
+        if off.any():
+            from scipy.spatial import cKDTree  # scipy only for points off the populated cells
+
+            x, y = to_projected(lon[off], lat[off])
+            _dist, nearest = cKDTree(self.cell_xy_m).query(np.c_[x, y])
+            cell[off] = nearest
+        codes: np.ndarray = self.cells["gso34"].to_numpy()[cell]
+        return codes
 
     @cached_property
     def cell_province_idx(self) -> np.ndarray:

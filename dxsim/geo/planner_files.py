@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import difflib
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -45,45 +47,127 @@ class CountryOnce:
         return self._country
 
 
-def check_planner_files(scenario: Scenario, scenario_path: Path, country: CountryOnce) -> None:
+@dataclass
+class PlannerFiles:
+    """The planner's files a scenario names, as read and checked (None: the scenario names none)."""
+
+    sites: pl.DataFrame | None = None
+    villages: pl.DataFrame | None = None
+
+
+def check_planner_files(scenario: Scenario, scenario_path: Path, country: CountryOnce) -> PlannerFiles:
     """Read the site and village files `scenario` names (relative names start at its folder) with every check a
-    run makes; the first problem is a one-line DxsimInputError."""
+    run makes; every problem of every file in one DxsimInputError (the first, the rest in its `more`), so validate
+    lists them all. Why: validate listed a site file's problems and said nothing of the village file's until they
+    were fixed (provincial planner trial)."""
 
     def named(f: str) -> Path:
         return Path(f) if Path(f).is_absolute() else scenario_path.parent / f
 
+    found: list[DxsimInputError] = []
+    files = PlannerFiles()
+
+    def attempt(check: Callable[[], object]) -> Any:
+        try:
+            return check()
+        except DxsimInputError as e:
+            e.file = e.file or str(scenario_path)
+            found.append(e)
+            return None
+
     if scenario.sites.file:
-        read_site_csv(named(scenario.sites.file), latest_on_air=scenario.horizon.end_date, country=country())
+        site_file = named(scenario.sites.file)
+        files.sites = attempt(
+            lambda: read_site_csv(site_file, latest_on_air=scenario.horizon.end_date, country=country())
+        )
     if scenario.villages is not None and scenario.villages.layer.file:
-        read_village_file(named(scenario.villages.layer.file), country())
+        village_file = named(scenario.villages.layer.file)
+        tolerance = scenario.villages.layer.province_tolerance_km  # as the run checks it
+        files.villages = attempt(lambda: read_village_file(village_file, country(), tolerance_km=tolerance))
     known = country() if any(p.provinces for p in scenario.supports) else None
     if known is not None:  # without a data cache the run checks them
-        try:
-            check_support_provinces(scenario.supports, known.province_codes, known)
-        except DxsimInputError as e:
-            e.file = e.file or str(scenario_path)
-            raise
+        attempt(lambda: check_support_provinces(scenario.supports, known.province_codes, known))
     if scenario.compute.enabled:  # the project table a run builds: exclude_projects and extra_projects' ids
-        try:
-            projects(scenario.compute.datacentres)
-            known = (
-                country() if any(_named_hint(o.dc_hint) for o in scenario.compute.gpus.all_orders) else None
-            )
-            if (
-                known is not None
-            ):  # an order placed by a data centre's id: only the run's table knows them (~50 ms)
-                dcs = scenario.compute.datacentres
-                table = start_fleet(
-                    raw_data_dir(),
-                    dcs,
-                    dcs.synthetic_seed,
-                    start_date=scenario.horizon.start_date,
-                    country=known,
+        attempt(lambda: _check_projects(scenario, country))
+    if found:
+        raise found[0].joined(found[1:])
+    return files
+
+
+NAMES_SHOWN = 6  # provinces named in a note, then "and N more"
+
+
+def _province_list(country: Country, codes: Sequence[str]) -> str:
+    shown = ", ".join(f"{country.province_name(c)} ({c})" for c in codes[:NAMES_SHOWN])
+    if len(codes) > NAMES_SHOWN:
+        shown += ", " + _("and {n} more").format(n=len(codes) - NAMES_SHOWN)
+    return shown
+
+
+def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country | None) -> list[str]:
+    """What a planner's files replace, said before a run (notes, never errors).
+
+    Why: a provincial planner's site file of 9 sites in two provinces replaced the whole country's site layer (4G
+    coverage at the start 0.03%), and a village file replacing its provinces dropped Tuyên Quang's own survey of 273
+    villages for the 1 village it listed there; `validate` said "ok" to both (provincial planner trial)."""
+    if country is None:
+        return []
+    notes = []
+    if files.sites is not None and files.sites.height:
+        codes = sorted(set(country.province_at(files.sites["lon"].to_numpy(), files.sites["lat"].to_numpy())))
+        rest = [c for c in country.province_codes if c not in codes]
+        if rest:
+            notes.append(
+                _(
+                    "note: sites.file's {n} sites stand in {k} of the {total} provinces ({names}), and the file replaces "
+                    "the whole country's site layer: the other {rest} provinces start with no 4G or 5G site. List every "
+                    "province's sites, or leave sites.file empty for the national layer."
+                ).format(
+                    n=files.sites.height,
+                    k=len(codes),
+                    total=len(country.province_codes),
+                    names=_province_list(country, codes),
+                    rest=len(rest),
                 )
-                check_gpu_hints(scenario, table["dc_id"].to_list(), known)
-        except DxsimInputError as e:
-            e.file = e.file or str(scenario_path)
-            raise
+            )
+    v = scenario.villages
+    if files.villages is not None and v is not None and v.layer.file_replaces == "provinces":
+        counts = dict(files.villages.group_by("gso34").len().iter_rows())
+        surveys = {sv.gso34: sv for sv in v.layer.province_surveys}
+        parts = []
+        for code in sorted(counts):
+            part = _("{province} ({code}): {n} of the file").format(
+                province=country.province_name(code), code=code, n=counts[code]
+            )
+            sv = surveys.get(code)
+            if sv is not None:
+                surveyed = (sv.villages_with_power or 0) + (sv.villages_without_power or 0)
+                part += " " + _("in place of the {m} of its own survey ({date})").format(
+                    m=surveyed, date=sv.as_of.isoformat()
+                )
+            parts.append(part)
+        notes.append(
+            _(
+                "note: villages.layer.file replaces the default layer's villages of the provinces it lists: {parts}"
+            ).format(parts="; ".join(parts))
+        )
+    return notes
+
+
+def _check_projects(scenario: Scenario, country: CountryOnce) -> None:
+    """The data-centre projects a run builds, and the GPU orders placed by a data centre's id."""
+    projects(scenario.compute.datacentres)
+    known = country() if any(_named_hint(o.dc_hint) for o in scenario.compute.gpus.all_orders) else None
+    if known is not None:  # an order placed by a data centre's id: only the run's table knows them (~50 ms)
+        dcs = scenario.compute.datacentres
+        table = start_fleet(
+            raw_data_dir(),
+            dcs,
+            dcs.synthetic_seed,
+            start_date=scenario.horizon.start_date,
+            country=known,
+        )
+        check_gpu_hints(scenario, table["dc_id"].to_list(), known)
 
 
 def _named_hint(hint: str | None) -> bool:

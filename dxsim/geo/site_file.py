@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,36 @@ def cell(row: int, col: str) -> str:
     return _("row {row}, column {col}").format(row=row, col=col)
 
 
+def _as_written(v: float) -> str:
+    """A coordinate with the decimals it was written with (up to 6), in the language's number format."""
+    return F.number(v, len(f"{v:.6f}".rstrip("0").partition(".")[2]))
+
+
+def swapped_hint(lon: float, lat: float) -> str:
+    """'; lon and lat swapped?' when the two values fit each other's range (a column order slip), else ''."""
+    if LAT_RANGE[0] <= lon <= LAT_RANGE[1] and LON_RANGE[0] <= lat <= LON_RANGE[1]:
+        return "; " + _("lon and lat swapped? lon {lat} and lat {lon} would be in Vietnam").format(
+            lat=_as_written(lat), lon=_as_written(lon)
+        )
+    return ""
+
+
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def day_first_hint(text: str) -> str:
+    """'; 30/09/2025 is day/month/year: write 2025-09-30' for a date written day first, else ''."""
+    m = _DAY_FIRST.match(text.strip())
+    if m is None:
+        return ""
+    d, mo, y = (int(g) for g in m.groups())
+    try:
+        iso = dt.date(y, mo, d).isoformat()
+    except ValueError:
+        return ""
+    return "; " + _("{text} reads as day/month/year: write {iso}").format(text=text.strip(), iso=iso)
+
+
 def in_vietnam(bounds: tuple[float, float]) -> str:
     """The allowed range of a longitude or latitude (LON_RANGE, LAT_RANGE), in the language in use."""
     return _("{low}..{high} (Vietnam)").format(low=F.number(bounds[0], 1), high=F.number(bounds[1], 1))
@@ -269,7 +300,7 @@ def read_site_csv(
         with problems.gather(i):  # a bad row is listed and left out; the next row is read
             lon, lat = number(i, rec, "lon"), number(i, rec, "lat")
             if not LON_RANGE[0] <= lon <= LON_RANGE[1]:
-                raise bad(i, "lon", rec["lon"], in_vietnam(LON_RANGE))
+                raise bad(i, "lon", rec["lon"], in_vietnam(LON_RANGE) + swapped_hint(lon, lat))
             if not LAT_RANGE[0] <= lat <= LAT_RANGE[1]:
                 raise bad(i, "lat", rec["lat"], in_vietnam(LAT_RANGE))
             op = (rec["operator"] or "").strip().lower()
@@ -278,7 +309,7 @@ def read_site_csv(
             tech = (rec["technology"] or "").strip().lower()
             if tech not in ("4g", "5g"):
                 raise bad(i, "technology", rec["technology"], _("4g or 5g"))
-            bands = supported_bands(tech)
+            bands = ", ".join(str(b) for b in supported_bands(tech))
             band_f = number(i, rec, "band_mhz")
             if not band_f.is_integer():
                 raise bad(
@@ -288,7 +319,7 @@ def read_site_csv(
                     _("a whole number of MHz; for {tech}: {bands}").format(tech=tech, bands=bands),
                 )
             band = int(band_f)
-            if band not in bands:
+            if band not in supported_bands(tech):
                 raise bad(
                     i, "band_mhz", rec["band_mhz"], _("for {tech}: {bands}").format(tech=tech, bands=bands)
                 )
@@ -299,7 +330,10 @@ def read_site_csv(
                     day = dt.date.fromisoformat(raw_date)
                 except ValueError:
                     raise bad(
-                        i, "on_air_date", raw_date, _("an ISO date like 2025-06-30, or empty for planned")
+                        i,
+                        "on_air_date",
+                        raw_date,
+                        _("an ISO date like 2025-06-30, or empty for planned") + day_first_hint(raw_date),
                     ) from None
                 if not ON_AIR_EARLIEST <= day <= latest:
                     raise bad(
@@ -314,11 +348,13 @@ def read_site_csv(
             key = (lon, lat, op, tech, band, day)
             if key in first_row:
                 raise DxsimInputError(
-                    f"row {i + 2} repeats row {first_row[key] + 2} (same lon, lat, operator, technology, band_mhz, "
-                    "on_air_date): a station counted twice",
+                    _(
+                        "row {row} repeats row {first} (same lon, lat, operator, technology, band_mhz, on_air_date): "
+                        "a station counted twice"
+                    ).format(row=i + 2, first=first_row[key] + 2),
                     file=path,
-                    field=f"rows {first_row[key] + 2} and {i + 2}",
-                    allowed="each site once; delete one of the two rows",
+                    field=_("rows {first} and {row}").format(first=first_row[key] + 2, row=i + 2),
+                    allowed=_("each site once; delete one of the two rows"),
                 )
             first_row[key] = i
             for c, v in zip(REQUIRED_COLUMNS, key):
@@ -375,11 +411,13 @@ def check_in_country(
         row = rows[i] if rows is not None else int(i)
         found.add(
             DxsimInputError(
-                "the site lies outside Viet Nam",
+                _("the site lies outside Viet Nam"),
                 file=path,
-                field=f"row {row + 2}, columns lon, lat",
-                value=f"{lon[i]:.5f},{lat[i]:.5f}",
-                allowed=f"a point in Viet Nam or within {COUNTRY_TOLERANCE_KM:g} km of its border",
+                field=_("row {row}, columns lon, lat").format(row=row + 2),
+                value=f"{lon[i]:.5f} {lat[i]:.5f}",
+                allowed=_("a point in Viet Nam or within {km} km of its border").format(
+                    km=F.number(COUNTRY_TOLERANCE_KM, 0)
+                ),
             ),
             row,
         )

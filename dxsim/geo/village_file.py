@@ -224,7 +224,7 @@ def _whole(
 
 
 def read_village_file(
-    path: Path | str, country: Country | None = None, *, tolerance_km: float = 2.0
+    path: Path | str, country: Country | None = None, *, tolerance_km: float = 2.0, geo: Any | None = None
 ) -> pl.DataFrame:
     """Read and validate a planner's village CSV or GeoJSON (Point features).
 
@@ -238,7 +238,8 @@ def read_village_file(
     :data:`MAX_GEOJSON_BYTES` (64 MB), checked before the file is loaded. Every problem is a
     one-line DxsimInputError naming the file, the row (CSV: as a spreadsheet counts, header =
     row 1; GeoJSON: feature number), the column, the value and what is allowed. With `country`,
-    each point must lie in its gso34 province (or within `tolerance_km` of it). Returns
+    each point must lie in its gso34 province (or within `tolerance_km` of it; `geo`: see check_provinces), and
+    every problem of the file is listed (FileProblems), those of the province check among them. Returns
     village_id, name, lon, lat, gso34, population, households (0 = derive), commune (None = derive),
     has_grid_power, signal, and _where and _row (the row or feature as errors name it, and its index from 0).
     """
@@ -387,7 +388,7 @@ def read_village_file(
         },
     )
     if country is not None and df.height:
-        check_provinces(path, df, country, tolerance_km, problems=problems)
+        check_provinces(path, df, country, tolerance_km, geo, problems)
     problems.raise_any()
     return df
 
@@ -404,23 +405,13 @@ def check_provinces(
     populated cell within `tolerance_km` of it in that province. `geo`: the village layer's prepared geometry
     (cell_at, x, y, cell_tree), to reuse its grid and tree; without it they are built from `country`. Each village
     elsewhere is a problem, added to `problems` (raised here when None); `df["_row"]`: its row (from 0)."""
-    from dxsim.radio.coverage import GridSpec
-
     lon, lat = df["lon"].to_numpy(), df["lat"].to_numpy()
     codes = np.asarray(country.province_codes)
     names = country.provinces["name34"].to_list()
     cells_gso = country.cells["gso34"].to_numpy()
     if geo is None:
-        c = country.cells
-        rows_c, cols_c = c["row"].to_numpy().astype(np.int64), c["col"].to_numpy().astype(np.int64)
-        grid = GridSpec.from_cells(rows_c, cols_c, c["lon"].to_numpy(), c["lat"].to_numpy())
-        row, col = grid.rowcol(lon, lat)
-        lookup = np.full((grid.n_rows, grid.n_cols), -1, dtype=np.int64)
-        lookup[rows_c, cols_c] = np.arange(rows_c.size)
-        ok = (row >= 0) & (row < grid.n_rows) & (col >= 0) & (col < grid.n_cols)
-        cell = np.full(lon.size, -1, dtype=np.int64)
-        cell[ok] = lookup[row[ok], col[ok]]
-        xy = np.c_[c["x_m"].to_numpy(), c["y_m"].to_numpy()]
+        cell = country.cell_at(lon, lat)
+        xy = country.cell_xy_m
     else:
         _row, _col, cell = geo.cell_at(lon, lat)  # `_` is gettext in this module
         xy = np.c_[geo.x, geo.y]

@@ -91,7 +91,7 @@ from dxsim.geo.country import Country
 from dxsim.geo.observations import read_observations
 from dxsim.geo.projection import to_projected
 from dxsim.geo.sites import CellArrays, SiteLayer, _systematic_counts, attach_cells
-from dxsim.geo.village_file import _nfc, check_provinces, read_village_file
+from dxsim.geo.village_file import _nfc, read_village_file
 from dxsim.i18n import gettext as _
 from dxsim.paths import fact_table
 from dxsim.scenario.sections.villages_layer import VillageLayer
@@ -1121,8 +1121,8 @@ def _coverage_loss(cells: CellArrays, s4: pl.DataFrame, keep: np.ndarray, subsam
 def _planner_villages(
     geo: _Geo, params: VillageLayer, path: Path
 ) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray]:
-    df = read_village_file(path, None)
-    check_provinces(path, df, geo.country, params.province_tolerance_km, geo)
+    # the province check with the file's other checks: a run counts the problems `dxsim validate` lists
+    df = read_village_file(path, geo.country, tolerance_km=params.province_tolerance_km, geo=geo)
     lon, lat = df["lon"].to_numpy(), df["lat"].to_numpy()
     x, y = to_projected(lon, lat)
     codes_map: dict[tuple[str, str], int] = {}

@@ -627,28 +627,62 @@ def provinces_section(run: RunData) -> str:
     p = run.provinces
     if p is None:
         return small(_("No per-province metrics in this run (metrics.parquet has no province rows)."))
-    levels = set(PROVINCE_LEVELS)
-    present = set(p.p50["metric"].unique().to_list())
-    cols = [(m, h, d) for m, h, d in PROVINCE_COLUMNS if m in levels and m in present]
     values = {(a, d, m): v for a, d, m, v in p.p50.iter_rows()}
 
     def at(area: str, metric: str, day: dt.date) -> float | None:
         return values.get((area, day, metric))
 
+    areas = sorted({a for a, _d, _m in values})
+    notes: list[str] = []
+    # 5G served is 5G coverage wherever no one is 5G capacity-short (the baseline): one column says it, and a note
+    same_5g = all(
+        at(a, "pop_5g_served_pct", d) == at(a, "pop_covered_5g_pct", d)
+        for a in areas
+        for d in (p.start, p.end)
+    )
+    if same_5g and any(m == "pop_5g_served_pct" for _a, _d, m in values):
+        notes.append(
+            _(
+                "5G served equals 5G coverage in every province: no one covered by 5G is capacity-short, so one column."
+            )
+        )
+    cols = [
+        (m, h, d)
+        for m, h, d in PROVINCE_COLUMNS
+        if m in PROVINCE_LEVELS
+        and any(k == m for _a, _d, k in values)
+        and not (same_5g and m == "pop_5g_served_pct")
+    ]
+    mbb_falls = [
+        a
+        for a in areas
+        if (mbb0 := at(a, "pop_mbb_served_pct", p.start)) is not None
+        and (mbb1 := at(a, "pop_mbb_served_pct", p.end)) is not None
+        and mbb1 < mbb0 - 0.05
+    ]
+    if mbb_falls:
+        notes.append(
+            _(
+                "4G-or-better served falls in {n} provinces: busy-hour demand grows and the people on 4G (no 5G "
+                "device, or outside their own operator's 5G) share a 4G layer the model holds as at the start (no 4G "
+                "carriers or sites are added)."
+            ).format(n=num(len(mbb_falls)))
+        )
+
     def without_5g(area: str) -> float:
         share = at(area, "pop_5g_uncovered_pct", p.end)
         return p.people.get(area, math.nan) * share / 100.0 if share is not None else math.nan
 
-    areas = sorted(
-        {a for a, _d, _m in values},
-        key=lambda a: (-without_5g(a) if not math.isnan(without_5g(a)) else math.inf, p.names.get(a, a)),
+    areas.sort(
+        key=lambda a: (-without_5g(a) if not math.isnan(without_5g(a)) else math.inf, p.names.get(a, a))
     )
+    numeric = tuple(range(1, len(cols) + 3))
     head = (
         "<tr>"
         + cell_row(
             "th",
             (_("province"), _("people"), _("people without 5G, end"), *[_(h) for _m, h, _d in cols]),
-            num=tuple(range(1, len(cols) + 3)),
+            num=numeric,
         )
         + "</tr>"
     )
@@ -667,23 +701,19 @@ def provinces_section(run: RunData) -> str:
     national_without = people * (100.0 - float(cover.p50[-1])) / 100.0 if cover is not None else math.nan
     national = []
     for m, _h, d in cols:
-        s = run.series.get(m)
-        first, last = (float(s.p50[0]), float(s.p50[-1])) if s is not None else (None, None)
+        series = run.series.get(m)
+        first, last = (float(series.p50[0]), float(series.p50[-1])) if series is not None else (None, None)
         national.append(_start_to_end(first, last, d))
     rows.append(
         "<tr>"
-        + cell_row(
-            "th",
-            (NATIONAL_NAME, num(people), num(national_without), *national),
-            num=tuple(range(1, len(cols) + 3)),
-        )
+        + cell_row("th", (NATIONAL_NAME, num(people), num(national_without), *national), num=numeric)
         + "</tr>"
     )
     how = (
         _(
-            "The P50 over {n} replications, each cell taken on its own (the figures the workbook's Provinces by year "
-            "sheet and results.gpkg's provinces layer give); the last row is the country's own P50, not the sum of "
-            "the rows."
+            "The P50 over {n} replications, each cell taken on its own, as the workbook's Provinces by year sheet "
+            "(from the first year end) and results.gpkg's provinces layer give them; the last row is the country's "
+            "own P50, not the sum of the rows."
         ).format(n=num(run.n_reps))
         if run.n_reps > 1
         else _("The run's one replication; the last row is the country.")
@@ -692,13 +722,19 @@ def provinces_section(run: RunData) -> str:
         "Each province at the start ({start}) and at the end ({end}) of the run, as start → end; the provinces with "
         "the most people outside 5G coverage at the end come first."
     ).format(start=F.month(p.start), end=F.month(p.end))
-    more = _(
-        "Every year end: the workbook's Provinces by year sheet, or `dxsim run SCENARIO --province NAME` for one "
-        "province; the map colours them."
+    people_note = _(
+        "People: the run's population grid (WorldPop 2020, 1 km, scaled to the national total), summed in the "
+        "province's 2025 outline; where WorldPop places people unlike the census a province's count differs from "
+        "its official one."
     )
+    before, _mark, after = _(
+        "Every year end: the workbook's Provinces by year sheet, or {command} for one province; the map colours them."
+    ).partition("{command}")
+    more = f"{esc(before)}<code>dxsim run SCENARIO --province NAME</code>{esc(after)}"
     return (
-        f'<p class="small">{esc(lead)} {esc(how)} {esc(more)}</p>'
+        f'<p class="small">{esc(lead)} {esc(how)} {more}</p>'
         f'<table class="provinces"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+        + "".join(small(n) for n in [*notes, people_note])
     )
 
 
