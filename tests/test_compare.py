@@ -743,11 +743,13 @@ def test_both_capacity_short_shares_are_rows_and_read_the_runs(result):
 def test_village_campaigns_the_utility_and_operators_pay_are_not_public_money(result):
     """The default campaigns are paid by the utility and the operators (funded_by_programme_budget = false): their
     works are village capex but not public money, as an operator's 5G capex is not. Before, public money counted all
-    village capex, beside a compare note that the programme budget pays for no village."""
+    village capex, beside a compare note that the programme budget pays for no village. The programme budget pays
+    for the villages in no campaign only: Tuyên Quang's surveyed villages with grid power (the survey, 2026-01,
+    counts what the with-power campaign left), so it commits something, and less than all village capex."""
     base = next(r for r in result.runs if r.name == "short")
     for rep, k in base.kpis.items():
         assert k["village_capex_total_vnd_bn"] > 0, rep
-        assert k["village_programme_committed_total_vnd_bn"] == 0, rep
+        assert 0 < k["village_programme_committed_total_vnd_bn"] < k["village_capex_total_vnd_bn"], rep
         by_hand = (
             k["subsidy_paid_total_vnd_bn"]
             + k["support_accrued_unpaid_vnd_bn"]
