@@ -146,8 +146,9 @@ def test_national_population_is_scaled(country):
     assert facts["key"].is_unique().all() and facts["source"].null_count() == 0
 
 
-def test_province_population_vs_independent_zonal_sums(country):
-    """Per-province sums of our cells vs the raw file's own WorldPop zonal sums in ODV polygons.
+def test_cells_assigned_to_provinces_as_independent_zonal_sums(country):
+    """Per-province sums of our cells' WorldPop people (before the census scaling) vs the raw file's own WorldPop
+    zonal sums in ODV polygons.
 
     Same raster and polygons, different tool (rasterio zonal statistics upstream vs our
     pixel-centre point-in-polygon), so only edge pixels may differ: measured <= 8.8 %
@@ -157,29 +158,25 @@ def test_province_population_vs_independent_zonal_sums(country):
         "provinces63_population", RAW, required=["gso34", "worldpop2020"], numeric=["worldpop2020"]
     )
     wp = census.group_by("gso34").agg(pl.col("worldpop2020").sum())
-    wp = wp.with_columns(
-        (pl.col("worldpop2020") * NATIONAL_POPULATION_BASE / pl.col("worldpop2020").sum()).alias("ref")
-    )
-    j = country.provinces.select("gso34", "pop").join(wp, on="gso34")
+    wp = wp.with_columns((pl.col("worldpop2020") / pl.col("worldpop2020").sum()).alias("ref"))
+    ours = country.cells.group_by("gso34").agg(pl.col("pop_worldpop2020").cast(pl.Float64).sum().alias("wp"))
+    j = ours.with_columns(pl.col("wp") / pl.col("wp").sum()).join(wp, on="gso34")
     assert j.height == 34
-    rel = (j["pop"] / j["ref"] - 1).abs()
+    rel = (j["wp"] / j["ref"] - 1).abs()
     assert rel.max() <= 0.10, j.with_columns(rel.alias("rel")).sort("rel")
     assert float((rel < 0.02).mean()) >= 0.75
-    misplaced = 0.5 * (j["pop"] - j["ref"]).abs().sum() / NATIONAL_POPULATION_BASE
+    misplaced = 0.5 * (j["wp"] - j["ref"]).abs().sum()
     assert misplaced <= 0.01, misplaced
 
 
-def test_province_population_vs_2019_census(country):
-    """Independent check: per-province cell population vs the 2019 census scaled to 101.3 M.
+def test_province_population_is_its_2019_census_share(country):
+    """Each province holds its 2019 census share of the 101.3 M, and inside it WorldPop's pattern is kept.
 
-    Tolerances come from the data, not the code: WorldPop 2020's top-down model itself
-    departs from the 2019 census by -58 % (old Phú Thọ) to +51 % (Lai Châu) per old province
-    (see the worldpop2020 column of the same CSV, zonal sums in ODV polygons). Measured with
-    the ODV polygons: worst province above 1 M people -35 % (Phú Thọ), worst overall +50 %
-    (Lai Châu), 4.4 % of the population "misplaced". So: <= 40 % for provinces above 1 M
-    people, <= 60 % for the rest, <= 8 % misplaced. Pipeline bugs (swapped axes, wrong code
-    mapping, no scaling, misaligned grid) produce errors far above these bounds; the tighter
-    check against WorldPop's own zonal sums is the next test.
+    Why: WorldPop 2020's top-down model departs from the 2019 census by -58 % (old Phú Thọ) to +51 % (Lai Châu) per
+    old province (the worldpop2020 column of the same CSV, zonal sums in ODV polygons, whose areas match the official
+    ones within 1 %); a Lai Châu planner read 727,948 people beside the official ~490,000 (provincial trial). Checked
+    here by hand: census per 2025 province = the sum of its pre-merger provinces' pop2019, times 101.3 M over the
+    census total; and every cell of a province has the same people per WorldPop person.
     """
     census = rawmod.read_csv(
         "provinces63_population", RAW, required=["gso34", "pop2019"], numeric=["pop2019"]
@@ -188,16 +185,18 @@ def test_province_population_vs_2019_census(country):
     cen = cen.with_columns(
         (pl.col("pop2019") * NATIONAL_POPULATION_BASE / pl.col("pop2019").sum()).alias("census")
     )
-    j = country.provinces.select("gso34", "name_ascii", "pop").join(
-        cen, on="gso34", how="full", coalesce=True
-    )
+    j = country.provinces.select("gso34", "pop").join(cen, on="gso34", how="full", coalesce=True)
     assert j.height == 34 and j.null_count().sum_horizontal().item() == 0
-    j = j.with_columns((pl.col("pop") / pl.col("census") - 1).alias("rel"))
-    big = j.filter(pl.col("census") > 1e6)
-    assert big["rel"].abs().max() <= 0.40, big.sort("rel")
-    assert j["rel"].abs().max() <= 0.60, j.sort("rel")
-    misplaced = 0.5 * (j["pop"] - j["census"]).abs().sum() / NATIONAL_POPULATION_BASE
-    assert misplaced <= 0.08, misplaced
+    assert ((j["pop"] / j["census"] - 1).abs() <= 1e-5).all(), j  # float32 cells summed
+    ratio = country.cells.select(
+        "gso34", (pl.col("pop").cast(pl.Float64) / pl.col("pop_worldpop2020").cast(pl.Float64)).alias("r")
+    )
+    spread = ratio.group_by("gso34").agg((pl.col("r").max() / pl.col("r").min() - 1).alias("spread"))
+    assert spread["spread"].max() <= 1e-5  # one factor per province (float32 rounding only)
+    factors = country.manifest["census_raking_factor"]
+    assert (
+        0.6 < factors["12"] < 0.75 and 1.3 < factors["25"] < 1.6
+    )  # Lai Châu down, Phú Thọ up: the data's own
 
 
 def test_assignment_matches_brute_force_sjoin(country, gb_provinces):

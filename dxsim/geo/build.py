@@ -37,13 +37,17 @@ from dxsim.i18n import gettext as _
 from dxsim.paths import cache_dir as default_cache_dir
 from dxsim.paths import fact_table, raw_data_dir
 
-PIPELINE_VERSION = "geo-3"  # bump when the build logic changes: it keys the cache
+PIPELINE_VERSION = "geo-4"  # bump when the build logic changes: it keys the cache
 
 NATIONAL_POPULATION_BASE = 101_300_000
 NATIONAL_POPULATION_BASE_YEAR = 2024
 NATIONAL_POPULATION_SOURCE = (
     "GSO, 'Socio-economic situation in the fourth quarter and 2024' (2025-01-06): "
     "average population 2024 estimated at 101.3 million"
+)
+
+CENSUS_SOURCE = (
+    "GSO 2019 Population and Housing Census (raw population/vn_provinces63_population.csv, pop2019)"
 )
 
 URBAN_MIN_DENSITY_PER_KM2 = 1500.0  # DEGURBA urban-centre cell threshold
@@ -218,6 +222,39 @@ def _cells(raw_dir: Path, progress: Callable[[str], None]) -> pl.DataFrame:
     )
 
 
+def census_people(raw_dir: Path, codes: list[str]) -> np.ndarray:
+    """People per 2025 province (in `codes` order) in the 2019 census: the pre-merger provinces' counts summed."""
+    census = raw.read_csv(
+        "provinces63_population", raw_dir, required=["gso34", "pop2019"], numeric=["pop2019"]
+    )
+    per = dict(
+        census.group_by(pl.col("gso34").cast(pl.String).str.zfill(2)).agg(pl.col("pop2019").sum()).iter_rows()
+    )
+    missing = [c for c in codes if not per.get(c)]
+    if missing:
+        raise RawDataError(
+            f"raw file {raw.require('provinces63_population', raw_dir)} has no 2019 census population for "
+            f"province(s) {', '.join(missing)}; {raw.HINT}"
+        )
+    return np.array([float(per[c]) for c in codes])
+
+
+def rake_to_census(
+    pop: np.ndarray, province_idx: np.ndarray, census: np.ndarray, total: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cell people scaled per province so each province holds its census share of `total` (float64).
+
+    Why: WorldPop 2020 places people by a model, and its 1 km grid summed in the 2025 outlines gave Lai Châu 51%
+    more people than the 2019 census and the old Phú Thọ 58% fewer (Vĩnh Phúc 23% fewer), while the outlines'
+    areas match the official ones within 1%. Within a province WorldPop's pattern is kept (urban and rural cells keep
+    their ratios); across provinces the census decides, as for any census-adjusted grid. Returns the cells' people
+    (float64, summing to `total`) and each province's factor."""
+    per = np.bincount(province_idx, weights=pop, minlength=census.size)
+    target = census / census.sum() * total
+    factor = np.divide(target, per, out=np.zeros_like(target), where=per > 0)
+    return np.asarray(pop, dtype=np.float64) * factor[province_idx], factor
+
+
 def _terrain(raw_dir: Path, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Nearest-pixel ETOPO5 elevation (sea clamped to 0 m) and 3x3 max-min relief at each point."""
     from scipy.ndimage import maximum_filter, minimum_filter
@@ -364,10 +401,19 @@ def _build_tables(
     progress("assigning cells to the 34 provinces (point in polygon)")
     codes = prov["gso34"].to_list()
     idx, inside = assign_provinces(lon, lat, polygons)
+    progress("scaling each province's people to its 2019 census share")
+    census = census_people(raw_dir, codes)
+    pop, raking = rake_to_census(
+        cells["pop"].to_numpy().astype(np.float64), idx, census, NATIONAL_POPULATION_BASE
+    )
+    density = pop / cells["area_km2"].to_numpy().astype(np.float64)
     cells = cells.with_columns(
         pl.Series("gso34", np.asarray(codes, dtype=object)[idx], dtype=pl.String),
         pl.Series("elevation_m", elev),
         pl.Series("relief_m", relief),
+        pl.Series("pop", pop.astype(np.float32)),
+        pl.Series("density_per_km2", density.astype(np.float32)),
+        pl.Series("density_class", density_class(density)),
     )
     outside = ~inside
     if outside.any():
@@ -431,6 +477,8 @@ def _build_tables(
         "worldpop2020_total": float(cells["pop_worldpop2020"].cast(pl.Float64).sum()),
         "population_scale_factor": NATIONAL_POPULATION_BASE
         / float(cells["pop_worldpop2020"].cast(pl.Float64).sum()),
+        # each province's people over WorldPop's there (both at the national total), by code
+        "census_raking_factor": {c: round(float(f), 4) for c, f in zip(codes, raking)},
         "n_cells_outside_polygons": int(outside.sum()),
         "pop_outside_polygons": float(cells["pop"].to_numpy()[outside].astype(np.float64).sum()),
         "max_outside_distance_km": round(max_out_km, 2),

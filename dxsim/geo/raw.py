@@ -166,9 +166,10 @@ RAW_FILES: dict[str, RawFile] = {
         RawFile(
             "provinces63_population",
             "population/vn_provinces63_population.csv",
-            N_("2019 census population per pre-merger province (reference check, not a model input)"),
+            N_("2019 census population per pre-merger province: each 2025 province's share of the people"),
             "GSO 2019 Population and Housing Census, ward tables summed per province",
             "Facts (GSO census) + CC BY 4.0 (WorldPop zonal sums)",
+            in_cache=True,
             download="GSO 2019 Population and Housing Census (https://www.gso.gov.vn), ward tables summed per "
             "province",
         ),

@@ -723,9 +723,8 @@ def provinces_section(run: RunData) -> str:
         "the most people outside 5G coverage at the end come first."
     ).format(start=F.month(p.start), end=F.month(p.end))
     people_note = _(
-        "People: the run's population grid (WorldPop 2020, 1 km, scaled to the national total), summed in the "
-        "province's 2025 outline; where WorldPop places people unlike the census a province's count differs from "
-        "its official one."
+        "People: the run's population grid, WorldPop 2020 at 1 km with each province scaled to its 2019 census share "
+        "of the GSO 2024 total (101.3 million); the shares leave out the growth since 2019."
     )
     before, _mark, after = _(
         "Every year end: the workbook's Provinces by year sheet, or {command} for one province; the map colours them."

@@ -437,12 +437,12 @@ class Sites(StrictModel):
         source="planner data; default is the seeded synthetic layer (dxsim/geo/sites.py)",
     )
     people_per_5g_site_dense: float = param(
-        2080.0,
+        2055.0,
         unit="persons per 5G site",
         ge=0,
         le=100_000,
         description="Synthetic layer: in cells dense enough, the first 5G sites are capacity-driven, one per this many people (network-wide, shared between the operators by the 4G sites each has there), densest cells first; then each operator's coverage greedy takes over.",
-        source="fitted so the first 16,737 sites of the operators' merged plans cover 39.52% (seed 000:56; 2,150 before operators had their own overlapping plans); checked out-of-sample on 11,591 -> ~26% (vietnamnews 2025-05); see `dxsim calibration`",
+        source="fitted so the first 16,737 sites of the operators' merged plans cover 39.52% (seed 000:56; 2,150 before operators had their own overlapping plans, 2,080 before each province's people followed its 2019 census share); checked out-of-sample on 11,591 -> ~26% (vietnamnews 2025-05); see `dxsim calibration`",
     )
     demand_phase_order: Literal["national_density", "province_balanced"] = param(
         "national_density",
