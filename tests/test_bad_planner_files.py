@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import types
+import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -510,6 +511,22 @@ def test_validate_lists_the_site_and_village_files_problems_together_and_a_run_c
     assert line.endswith("[2 more problems in these files: `dxsim validate` lists each one]"), line
 
 
+def test_a_file_in_a_vietnamese_code_page_names_its_line_and_how_to_save_it(tmp_path: Path) -> None:
+    """A village file saved in Windows-1258 said "not UTF-8 text (byte 32 of a chunk: ...)": no line, no way out
+    (provincial trial). The line of its first non-UTF-8 byte is found by hand here: the header and row 2 are ASCII."""
+    f = tmp_path / "v.csv"
+    rows = [
+        VILLAGE_HEADER,
+        "Ban A,105.20,21.90,08,150",
+        unicodedata.normalize("NFD", "Bản B,105.25,21.95,08,220"),
+    ]
+    f.write_bytes(("\n".join(rows) + "\n").encode("cp1258"))  # cp1258 writes the tone mark as its own byte
+    with pytest.raises(DxsimInputError) as e:
+        read_village_file(f)
+    line = str(e.value)
+    assert "line 3 holds a byte that is not UTF-8" in line and "CSV UTF-8" in line and "Windows-1258" in line
+
+
 def test_a_site_file_s_slips_are_named() -> None:
     """Swapped lon/lat, a day-first date and the bands: the allowed part says what was meant."""
     from dxsim.geo.site_file import day_first_hint, swapped_hint
@@ -744,6 +761,30 @@ def test_a_province_named_by_its_pre_2025_name_is_said_to_be_part_of_its_2025_on
     assert (
         merged_name_notes(["Tuyên Quang", "tuyen quang", "Tỉnh Tuyên Quang", "08", "Hà Nội"], country) == []
     )
+
+
+def test_a_pre_2025_code_is_read_as_its_2025_province_like_its_name() -> None:
+    """`--province 02` exited 2 while `--province "Hà Giang"` showed Tuyên Quang with a note (provincial trial): every
+    pre-2025 code of the raw merger table now gives its 2025 province, with the same note naming the old province."""
+    import csv
+
+    from dxsim.geo import load_country
+    from dxsim.geo.planner_files import merged_name_notes, province_codes_named
+    from dxsim.paths import raw_data_dir
+
+    country = load_country()
+    with open(raw_data_dir() / "boundaries" / "province_mapping_63_to_34.csv", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["gso63"] not in country.province_codes]
+    assert rows  # codes that are no 2025 code
+    for r in rows:
+        assert province_codes_named([r["gso63"]], country, "--province") == [r["gso34"]]
+        (line,) = merged_name_notes([r["gso63"]], country)
+        assert line.startswith(
+            f"note: {r['gso63']} ({r['name63']}) is part of {r['name34']} ({r['gso34']})"
+        ), line
+    assert province_codes_named(["02", "Hà Giang", "08"], country, "--province") == ["08"]
+    with pytest.raises(DxsimInputError, match="unknown province"):
+        province_codes_named(["99"], country, "--province")
 
 
 def test_validate_refuses_a_province_village_file_whose_id_the_layer_uses(tmp_path: Path) -> None:

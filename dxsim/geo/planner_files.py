@@ -256,8 +256,10 @@ def check_support_provinces(
 
 
 def province_codes_named(items: Sequence[str], country: Country, field: str) -> list[str]:
-    """The gso34 codes of `items` (codes or province names, as `province_by_name` reads them), in order, once each;
-    a pre-2025 code or anything else is refused naming `field`."""
+    """The gso34 codes of `items` (codes, pre-2025 codes or province names, as `province_by_name` reads them), in
+    order, once each; anything else is refused naming `field`. A pre-2025 code or name gives the 2025 province it is
+    part of (`merged_name_notes` says so): `--province 02` was refused while `--province "Hà Giang"` showed Tuyên
+    Quang (provincial trial)."""
     out: list[str] = []
     for item in items:
         code = item if item in country.province_codes else None
@@ -265,24 +267,19 @@ def province_codes_named(items: Sequence[str], country: Country, field: str) -> 
             code = named[0]
         if code is None:
             code = _two_digits(item, country.province_codes)
+        if code is None and (merged := country.former_province(item)) is not None:
+            code = merged[1]
         if code is None:
-            former = country.former_province(item)
             # the nearest 2025 name (ASCII folded, as a planner types it: "Tuyen Quan" -> Tuyên Quang; GIS trial)
             folded = {name_ascii(n).casefold(): n for n in country.provinces["name34"].to_list()}
             near = difflib.get_close_matches(name_ascii(item).casefold(), list(folded), n=1, cutoff=0.8)
-            hint = (
-                "; " + _("did you mean {name}?").format(name=repr(folded[near[0]]))
-                if near and former is None
-                else ""
-            )
+            hint = "; " + _("did you mean {name}?").format(name=repr(folded[near[0]])) if near else ""
             raise DxsimInputError(
-                _(PRE_2025_CODE) if former is not None else _("unknown province") + hint,
+                _("unknown province") + hint,
                 field=field,
                 value=item,
-                allowed=(
-                    merged_into(item, *former)
-                    if former is not None
-                    else _("a gso34 code of the 34 provinces (01, 04, 08, ...) or a province's name")
+                allowed=_(
+                    "a gso34 code of the 34 provinces (01, 04, 08, ...), a pre-2025 one, or a province's name"
                 ),
             )
         if code not in out:
@@ -296,6 +293,9 @@ def merged_name_notes(items: Sequence[str], country: Country) -> list[str]:
     lines = []
     for item in items:
         merged = country.merged_by_name(item) if item not in country.province_codes else None
+        former = country.former_province(item) if merged is None else None
+        if former is not None:  # 02, Hà Giang's code until the merger
+            item, merged = f"{item} ({former[0]})", (former[1], former[2])
         if merged is not None:
             lines.append(
                 _(

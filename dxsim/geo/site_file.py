@@ -121,12 +121,20 @@ def csv_header(path: Path, *, max_rows: int, row_word: str) -> list[str]:
                             ),
                         )
     except UnicodeDecodeError as exc:
+        line = first_non_utf8_line(path)
         raise DxsimInputError(
-            _("not UTF-8 text (byte {start} of a chunk: {reason})").format(
-                start=exc.start, reason=exc.reason
+            (
+                _("not UTF-8 text: line {line} holds a byte that is not UTF-8 ({reason})").format(
+                    line=line, reason=exc.reason
+                )
+                if line is not None
+                else _("not UTF-8 text ({reason})").format(reason=exc.reason)
             ),
             file=path,
-            allowed=_("a UTF-8 CSV file"),
+            allowed=_(
+                "a UTF-8 CSV file: in Excel, Save As 'CSV UTF-8 (Comma delimited)'; a file in Windows-1258 or "
+                "another Vietnamese code page reads wrong"
+            ),
         ) from None
     except csv.Error as exc:
         raise DxsimInputError(
@@ -144,11 +152,23 @@ def csv_header(path: Path, *, max_rows: int, row_word: str) -> list[str]:
         raise DxsimInputError(
             _("empty file"),
             file=path,
-            field="header",
+            field=_("header"),
             allowed=_("a header line and {rows}").format(rows=row_word),
         )
     check_columns(path, header)
     return [normalise_column(c) for c in header]
+
+
+def first_non_utf8_line(path: Path) -> int | None:
+    """The line (from 1) of a file's first byte that is not UTF-8; None if it reads, or cannot be read."""
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return data.count(b"\n", 0, exc.start) + 1
+    except OSError:
+        return None
+    return None
 
 
 def _shortened(text: str, limit: int = 60) -> str:
@@ -172,7 +192,7 @@ def refuse_other_separator(path: Path, header: list[str]) -> None:
                     name=_(name)
                 ),
                 file=path,
-                field="header",
+                field=_("header"),
                 value=header[0] if len(header[0]) <= 80 else header[0][:77] + "...",
                 allowed=_("a comma-separated file (in Excel: Save As 'CSV UTF-8 (Comma delimited)')"),
             )
@@ -267,7 +287,7 @@ def read_site_csv(
         raise DxsimInputError(
             _("missing column(s) {columns}").format(columns=", ".join(missing)),
             file=path,
-            field="header",
+            field=_("header"),
             allowed=_("columns {columns}").format(columns=", ".join(REQUIRED_COLUMNS)),
         )
     try:

@@ -257,7 +257,7 @@ def read_village_file(
         raise DxsimInputError(
             _("missing column(s) {columns}").format(columns=", ".join(missing)),
             file=path,
-            field="header",
+            field=_("header"),
             allowed=_("columns {columns} (optional {optional})").format(
                 columns=", ".join(REQUIRED_COLUMNS), optional=", ".join(OPTIONAL_COLUMNS)
             ),
@@ -443,12 +443,12 @@ def check_provinces(
                 field=_("{where}, column {col}").format(where=df["_where"][int(i)], col="gso34"),
                 value=want[i],
                 allowed=_(
-                    "{actual} ({name}), the province at {lon},{lat}, or a point within {km} km of province {gso34}"
+                    "{actual} ({name}), the province at lon {lon}, lat {lat}, or a point within {km} km of province {gso34}"
                 ).format(
                     actual=actual,
                     name=pname,
-                    lon=f"{lon[i]:.5f}",
-                    lat=f"{lat[i]:.5f}",
+                    lon=F.number(float(lon[i]), 5),
+                    lat=F.number(float(lat[i]), 5),
                     km=F.number(tolerance_km, 1 if tolerance_km % 1 else 0),
                     gso34=want[i],
                 ),

@@ -686,13 +686,18 @@ def provinces_section(run: RunData) -> str:
         )
         + "</tr>"
     )
+
+    def cell(a: str, m: str, d: int) -> str:
+        text = esc(_start_to_end(at(a, m, p.start), at(a, m, p.end), d))
+        band = p.band_end.get((a, m))
+        if band is not None and band[0] != band[1]:  # the end's P10-P90, as the KPI table shows a KPI's
+            text += f'<br><span class="small">{esc(num(band[0], d))}–{esc(num(band[1], d))}</span>'
+        return f'<td class="num">{text}</td>'
+
     rows = [
         f'<tr data-area="{esc(a)}"><td>{esc(p.names.get(a, a))} <span class="key">{esc(a)}</span></td>'
         f'<td class="num">{esc(num(p.people.get(a)))}</td><td class="num">{esc(num(without_5g(a)))}</td>'
-        + "".join(
-            f'<td class="num">{esc(_start_to_end(at(a, m, p.start), at(a, m, p.end), d))}</td>'
-            for m, _h, d in cols
-        )
+        + "".join(cell(a, m, d) for m, _h, d in cols)
         + "</tr>"
         for a in areas
     ]
@@ -712,9 +717,9 @@ def provinces_section(run: RunData) -> str:
     how = (
         _(
             "The P50 over {n} replications, each cell taken on its own, as the workbook's Provinces by year sheet "
-            "(from the first year end) and results.gpkg's provinces layer give them; the last row is the country's "
-            "own P50, not the sum of the rows."
-        ).format(n=num(run.n_reps))
+            "(from the first year end) and results.gpkg's provinces layer give them, with the end's {band} range "
+            "below; the last row is the country's own P50, not the sum of the rows."
+        ).format(n=num(run.n_reps), band=BAND)
         if run.n_reps > 1
         else _("The run's one replication; the last row is the country.")
     )

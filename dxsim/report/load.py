@@ -110,6 +110,8 @@ class Provinces:
     p50: pl.DataFrame  # area, date, metric, value: PROVINCE_LEVELS at start and end
     names: dict[str, str]  # gso34 -> name
     people: dict[str, float]  # gso34 -> people in the run's population grid
+    # (gso34, metric) -> (P10, P90) over the replications at the end (as quantiles_by_date takes them); empty with one
+    band_end: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -221,7 +223,31 @@ def _read_provinces(result_dir: Path, mpath: Path) -> Provinces | None:
         ) from None
     if p50 is None or p50.height == 0:
         return None
-    return Provinces(start, end, p50, province_names(result_dir), province_people(result_dir))
+    return Provinces(
+        start, end, p50, province_names(result_dir), province_people(result_dir), _end_bands(lf, end, mpath)
+    )
+
+
+def _end_bands(lf: pl.LazyFrame, end: dt.date, mpath: Path) -> dict[tuple[str, str], tuple[float, float]]:
+    """(province, metric) -> its P10 and P90 over the replications at `end` (the empirical quantiles of
+    quantiles_by_date, as the KPI bands); empty for a run of one replication."""
+    try:
+        rows = (
+            lf.filter((pl.col("date") == end) & (pl.col("area") != "VN"))
+            .group_by("area", "metric")
+            .agg(pl.col("value"))
+            .collect()
+        )
+    except Exception as e:  # truncated file, missing columns, foreign file
+        raise damaged(
+            mpath, _("cannot read the metrics table ({reason})").format(reason=short_reason(e))
+        ) from None
+    out = {}
+    for area, metric, values in rows.iter_rows():
+        if len(values) > 1:
+            p10, _p50, p90 = quantiles_by_date(np.asarray([values], dtype=float))
+            out[(str(area), str(metric))] = (float(p10[0]), float(p90[0]))
+    return out
 
 
 def _read_calibration(path: Path) -> list[dict[str, str]] | None:
