@@ -423,6 +423,16 @@ def test_validate_checks_the_planner_files_a_scenario_names(
     one_line_error(res.stderr, res.stdout, "bad.csv", needle)
 
 
+def validate_fails(tmp: Path, **files: str) -> tuple[Path, list[str]]:
+    """`dxsim validate` of a scenario naming the given planner files (scenario()'s keywords) exits 2, without a
+    traceback; returns the scenario and its stderr lines (a problem each)."""
+    sc = scenario(tmp, **files)
+    res = CliRunner().invoke(app, ["validate", str(sc)])
+    assert res.exit_code == 2, (res.stdout, res.stderr)
+    assert "Traceback" not in res.stderr + res.stdout
+    return sc, res.stderr.splitlines()
+
+
 def test_validate_lists_every_bad_row_of_a_site_file_in_row_order(tmp_path: Path) -> None:
     """A planner fixed a site file one row per `dxsim validate`: it stopped at the first bad row. Now validate lists
     each bad row, the country check's among them, in the file's order; a run says the first and counts the rest."""
@@ -434,11 +444,8 @@ def test_validate_lists_every_bad_row_of_a_site_file_in_row_order(tmp_path: Path
         SITES[1],  # row 8: repeats row 2
         "106.70,10.78,vnpt,4g,1800,2019-13-01",  # row 9: date
     ]
-    f = write(tmp_path / "bad.csv", lines)
-    sc = scenario(tmp_path, sites=f.name)
-    res = CliRunner().invoke(app, ["validate", str(sc)])
-    assert res.exit_code == 2, (res.stdout, res.stderr)
-    got = res.stderr.splitlines()
+    write(tmp_path / "bad.csv", lines)
+    sc, got = validate_fails(tmp_path, sites="bad.csv")
     want = [
         "row 5, column operator",
         "row 6, columns lon, lat",
@@ -449,7 +456,6 @@ def test_validate_lists_every_bad_row_of_a_site_file_in_row_order(tmp_path: Path
     assert len(got) == len(want), got
     for line, part in zip(got, want):
         assert "bad.csv" in line and part in line, (part, line)
-    assert "Traceback" not in res.stderr + res.stdout
     line = run_fails(tmp_path, sc, "bad.csv", "row 5, column operator")
     assert "[4 more problems in this file: `dxsim validate` lists each one]" in line
 
@@ -463,11 +469,8 @@ def test_validate_lists_every_bad_village_and_counts_past_the_listed_ones(tmp_pa
         "Bản C,106.70,10.78,08,150",  # row 4: in Ho Chi Minh City, coded Tuyên Quang
         "Bản D,abc,21.90,08,150",  # row 5: lon
     ]
-    f = write(tmp_path / "v.csv", lines)
-    sc = scenario(tmp_path, villages_file=f.name)
-    res = CliRunner().invoke(app, ["validate", str(sc)])
-    assert res.exit_code == 2, (res.stdout, res.stderr)
-    got = res.stderr.splitlines()
+    write(tmp_path / "v.csv", lines)
+    sc, got = validate_fails(tmp_path, villages_file="v.csv")
     assert [("row 3" in g, "row 4" in g, "row 5" in g) for g in got] == [
         (True, False, False),
         (False, True, False),
@@ -476,8 +479,7 @@ def test_validate_lists_every_bad_village_and_counts_past_the_listed_ones(tmp_pa
     assert "another province" in got[1]
     n_bad = MAX_LISTED_PROBLEMS + 7
     write(tmp_path / "v.csv", [VILLAGE_HEADER] + [f"Bản {i},105.20,21.90,08,0" for i in range(n_bad)])
-    res = CliRunner().invoke(app, ["validate", str(sc)])
-    got = res.stderr.splitlines()
+    sc, got = validate_fails(tmp_path, villages_file="v.csv")
     assert len(got) == MAX_LISTED_PROBLEMS + 1, got
     assert all("column population = '0'" in g for g in got[:-1])
     assert got[-1].endswith("7 more problems are not listed: fix those above and validate again"), got[-1]
@@ -501,10 +503,7 @@ def test_validate_lists_the_site_and_village_files_problems_together_and_a_run_c
             "Bản B,105.20,21.90,08,zero",  # row 3: population
         ],
     )
-    sc = scenario(tmp_path, sites="s.csv", villages_file="v.csv")
-    res = CliRunner().invoke(app, ["validate", str(sc)])
-    assert res.exit_code == 2, (res.stdout, res.stderr)
-    got = res.stderr.splitlines()
+    sc, got = validate_fails(tmp_path, sites="s.csv", villages_file="v.csv")
     assert [("s.csv" in g, "v.csv" in g) for g in got] == [(True, False), (False, True), (False, True)], got
     assert "row 5, column operator" in got[0] and "another province" in got[1] and "population" in got[2]
     line = run_fails(tmp_path, sc, "s.csv", "row 5, column operator")
