@@ -61,9 +61,13 @@ class DxsimInputError(Exception):
         if n:
             one_file = all(m.file == self.file for m in self.more)
             if self.unlisted:
-                count = gettext("[{n} more problems: `dxsim validate` lists the first {listed}]").format(
-                    n=n, listed=len(self.more) + 1
-                )
+                count = (
+                    gettext("[{n} more problems in this file: `dxsim validate` lists the first {listed}]")
+                    if one_file
+                    else gettext(
+                        "[{n} more problems in these files: `dxsim validate` lists up to {listed} a file]"
+                    )
+                ).format(n=n, listed=len(self.more) + 1 if one_file else MAX_LISTED_PROBLEMS)
             elif n == 1:
                 count = (
                     gettext("[1 more problem in this file: `dxsim validate` lists each one]")

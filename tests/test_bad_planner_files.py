@@ -485,7 +485,7 @@ def test_validate_lists_every_bad_village_and_counts_past_the_listed_ones(tmp_pa
     assert got[-1].endswith("7 more problems are not listed: fix those above and validate again"), got[-1]
     line = run_fails(tmp_path, sc, "v.csv", "row 2, column population = '0'")
     assert line.endswith(
-        f"[{n_bad - 1} more problems: `dxsim validate` lists the first {MAX_LISTED_PROBLEMS}]"
+        f"[{n_bad - 1} more problems in this file: `dxsim validate` lists the first {MAX_LISTED_PROBLEMS}]"
     )
 
 
@@ -534,6 +534,24 @@ def test_a_site_file_s_slips_are_named() -> None:
     assert swapped_hint(105.8, 21.03) == "" and swapped_hint(200.0, 21.0) == ""
     assert day_first_hint("30/09/2025") == "; 30/09/2025 reads as day/month/year: write 2025-09-30"
     assert day_first_hint("31/02/2025") == "" and day_first_hint("2025-09-30") == ""
+
+
+def test_a_village_file_that_replaces_the_country_is_noted_and_its_swapped_point_named(
+    tmp_path: Path,
+) -> None:
+    """A one-village file replaced the 602 villages of the layer with only a calibration warning to say so, and a
+    village's swapped lon/lat got no hint, where a site's did (trial of the session's changes)."""
+    write(tmp_path / "v.csv", [VILLAGE_HEADER, "Bản A,105.20,21.90,08,150"])
+    res = CliRunner().invoke(app, ["validate", str(scenario(tmp_path, villages_file="v.csv"))])
+    assert res.exit_code == 0, res.stderr
+    text = " ".join(res.stdout.split())
+    assert (
+        "replaces the whole village layer" in text
+        and "1 villages in 1 of the 34 provinces (Tuyên Quang (08))" in text
+    )
+    write(tmp_path / "v.csv", [VILLAGE_HEADER, "Bản A,21.90,105.20,08,150"])
+    _sc, got = validate_fails(tmp_path, villages_file="v.csv")
+    assert "lon and lat swapped? lon 105.2 and lat 21.9 would be in Vietnam" in got[0], got
 
 
 def test_validate_notes_what_a_planner_s_files_replace(tmp_path: Path) -> None:

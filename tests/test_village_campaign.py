@@ -621,6 +621,21 @@ def test_the_default_layer_dates_tuyen_quang_s_surveyed_villages_and_its_campaig
     assert v.filter(~pl.col("has_grid_power"))["campaign"].unique().to_list() == ["no_power_2025_11"]
 
 
+def test_the_run_says_whose_villages_the_programme_pays_for(cli_baseline: Path) -> None:
+    """The baseline's public money holds the village programme's spending on the villages in no campaign (Tuyên
+    Quang's surveyed ones), and no output said whose villages they were: `dxsim run` now says it, and its count and
+    cost are replication 0's rows of villages.parquet, summed here."""
+    v = pl.read_parquet(cli_baseline / "villages.parquet")
+    mine = v.filter(pl.col("campaign").is_null() & (pl.col("paid_by") == "programme"))
+    assert mine.height > 0 and set(mine["gso34"].to_list()) == {"08"}
+    said = " ".join((cli_baseline.parent / "stdout.txt").read_text(encoding="utf-8").split())
+    want = (
+        f"villages in no campaign: {mine.height:,} (Tuyên Quang {mine.height:,}), started by the village programme "
+        f"from its budget: {mine['cost_vnd_bn'].sum():,.1f} bn VND committed (replication 0), public money"
+    )
+    assert want in said, said[-1500:]
+
+
 def test_a_deadline_after_the_horizon_is_said_to_be_unjudged(tmp_path: Path) -> None:
     """A campaign due 2028-06-30 in a run to 2027-06-30 got no deadline row (no month end on or after it), and the
     KPI table, report and summary said nothing about its deadline. `dxsim run` now warns, naming the campaign."""

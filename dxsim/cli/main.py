@@ -953,7 +953,7 @@ def run(
             import polars as pl  # loaded when a run has finished, not for `dxsim --help`
 
             from dxsim.results.bottlenecks import bottleneck_filter, operator_order_bound_pct, summary_lines
-            from dxsim.results.villages import funded_in_works_lines
+            from dxsim.results.villages import funded_in_works_lines, programme_villages_line
             from dxsim.scenario.horizon_notes import campaigns_past_horizon
 
             assert res.out_dir is not None  # run_scenario writes by default
@@ -968,9 +968,10 @@ def run(
                     out.print(line, highlight=False, markup=False, soft_wrap=True)
                 if (res.out_dir / "villages.parquet").exists():
                     funded = [c.name for c in res.scenario.villages.campaigns if c.funded_by_programme_budget]
-                    for line in funded_in_works_lines(
-                        pl.read_parquet(res.out_dir / "villages.parquet"), funded
-                    ):
+                    table = pl.read_parquet(res.out_dir / "villages.parquet")
+                    lines = funded_in_works_lines(table, funded)
+                    programme = programme_villages_line(table)
+                    for line in [*lines, *([programme] if programme else [])]:
                         out.print(line, highlight=False, markup=False, soft_wrap=True)
             scan = pl.scan_parquet(res.out_dir / "metrics.parquet")
             why = summary_lines(

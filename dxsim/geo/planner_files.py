@@ -131,6 +131,20 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
                 )
             )
     v = scenario.villages
+    if files.villages is not None and v is not None and v.layer.file_replaces == "country":
+        codes = sorted(set(files.villages["gso34"].to_list()))
+        notes.append(
+            _(
+                "note: villages.layer.file replaces the whole village layer (the national coverage holes and the "
+                "provinces' own surveys) with its {n} villages in {k} of the {total} provinces ({names}); "
+                'file_replaces = "provinces" keeps the other provinces\' villages'
+            ).format(
+                n=files.villages.height,
+                k=len(codes),
+                total=len(country.province_codes),
+                names=_province_list(country, codes),
+            )
+        )
     if files.villages is not None and v is not None and v.layer.file_replaces == "provinces":
         counts = dict(files.villages.group_by("gso34").len().iter_rows())
         surveys = {sv.gso34: sv for sv in v.layer.province_surveys}

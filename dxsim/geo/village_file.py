@@ -28,6 +28,7 @@ from dxsim.geo.site_file import (
     csv_header,
     in_vietnam,
     normalise_column,
+    swapped_hint,
 )
 
 SIGNAL_STATUSES = ("none", "patchy")
@@ -304,7 +305,13 @@ def read_village_file(
                     raise _fail(path, w, c, raw_v, _("a finite number"))
                 vals[c] = v
             if not LON_RANGE[0] <= vals["lon"] <= LON_RANGE[1]:
-                raise _fail(path, w, "lon", rec.get("lon"), in_vietnam(LON_RANGE))
+                raise _fail(
+                    path,
+                    w,
+                    "lon",
+                    rec.get("lon"),
+                    in_vietnam(LON_RANGE) + swapped_hint(vals["lon"], vals["lat"]),
+                )
             if not LAT_RANGE[0] <= vals["lat"] <= LAT_RANGE[1]:
                 raise _fail(path, w, "lat", rec.get("lat"), in_vietnam(LAT_RANGE))
             pop = _whole(path, w, "population", rec.get("population"), pop_lo, pop_hi, _("persons"))
@@ -353,7 +360,11 @@ def read_village_file(
             power_raw = (rec.get("has_grid_power") or "").strip()
             if power_raw.casefold() not in _TRUE + _FALSE:
                 raise _fail(
-                    path, w, "has_grid_power", power_raw, _("true or false (empty = false: no grid power)")
+                    path,
+                    w,
+                    "has_grid_power",
+                    power_raw,
+                    _("true or false (also yes/no, 1/0; empty = false: no grid power)"),
                 )
             signal_raw = (rec.get("signal") or "").strip().casefold()
             if signal_raw not in ("",) + SIGNAL_STATUSES:

@@ -275,3 +275,32 @@ def funded_in_works_lines(villages: pl.DataFrame, funded: Sequence[str]) -> list
             )
         )
     return lines
+
+
+PROVINCES_SHOWN = 4  # provinces named in the programme line, then "and N more"
+
+
+def programme_villages_line(villages: pl.DataFrame) -> str | None:
+    """The villages in no campaign that the village programme pays (replication 0's `paid_by` "programme"), by
+    province, with their cost: public money the KPI tables give only as a total.
+
+    Why: the baseline's public money became 598 bn VND when Tuyên Quang's surveyed villages left the national
+    campaign, and no output said whose villages they were (trial of the session's changes)."""
+    if villages.height == 0 or not {"campaign", "paid_by", "cost_vnd_bn", "province"} <= set(
+        villages.columns
+    ):
+        return None
+    mine = villages.filter(pl.col("campaign").is_null() & (pl.col("paid_by") == "programme"))
+    if mine.height == 0:
+        return None
+    by = mine.group_by("province").agg(pl.len().alias("n")).sort(["n", "province"], descending=[True, False])
+    names = [f"{p} {F.number(n, 0)}" for p, n in by.iter_rows()]
+    shown = ", ".join(names[:PROVINCES_SHOWN]) + (
+        ", " + _("and {n} more").format(n=len(names) - PROVINCES_SHOWN)
+        if len(names) > PROVINCES_SHOWN
+        else ""
+    )
+    return _(
+        "villages in no campaign: {n} ({provinces}), started by the village programme from its budget: {cost} bn VND "
+        "committed (replication 0), public money"
+    ).format(n=F.number(mine.height, 0), provinces=shown, cost=F.number(float(mine["cost_vnd_bn"].sum()), 1))
