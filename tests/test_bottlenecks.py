@@ -1545,3 +1545,16 @@ def test_an_option_with_its_own_village_layer_says_the_start_network_moves_with_
     assert "start 4G coverage" not in (
         village_layer_note([("villages.layer.synthetic_seed", 1, 2)], ref, {}) or ""
     )
+
+
+def test_a_lowered_share_of_an_envelope_is_no_cut() -> None:
+    """balanced lowers the villages' share of its envelope 20 -> 10 while the envelope gives the programme 600 bn a
+    year where the baseline has 500: compare read it as "the limit once cut". An amount lowered is a cut; a duration
+    lowered, or a share lowered, is not."""
+    from dxsim.results.bottlenecks import _is_cut
+
+    assert _is_cut([("crews.north.teams", 450, 112)])
+    assert not _is_cut([("crews.north.teams", 450, 900)])
+    assert not _is_cut([("sites.permit_p50_days", 60, 30)])
+    assert not _is_cut([("budget.share_pct.villages", 20, 10)])
+    assert not _is_cut([("crews.north.teams", 450, 112), ("budget.share_pct.villages", 20, 10)])

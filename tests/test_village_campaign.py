@@ -621,6 +621,26 @@ def test_the_default_layer_dates_tuyen_quang_s_surveyed_villages_and_its_campaig
     assert v.filter(~pl.col("has_grid_power"))["campaign"].unique().to_list() == ["no_power_2025_11"]
 
 
+def test_the_programme_budget_is_pro_rata_in_the_start_year(cli_baseline: Path) -> None:
+    """The programme committed its whole 2025 budget in the two months after a 2025-10-31 start; like an operator's,
+    its start-year budget is the share of the year left (62 of 365 days here), and each later year's is whole. Read
+    from the run's own metrics (every replication): what it committed by each year end against the budgets summed."""
+    from dxsim.scenario import load_scenario
+
+    sc = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml")
+    start = sc.horizon.start_date
+    year_days = (dt.date(start.year + 1, 1, 1) - dt.date(start.year, 1, 1)).days
+    left = (dt.date(start.year + 1, 1, 1) - start).days / year_days  # from the start day on: 62 of 365
+    m = pl.read_parquet(cli_baseline / "metrics.parquet").filter(
+        (pl.col("area") == "VN") & (pl.col("metric") == "village_programme_committed_vnd_bn_cum")
+    )
+    for (rep,), rows in m.group_by("replication"):
+        at = dict(rows.select("date", "value").iter_rows())
+        y2025 = at[dt.date(2025, 12, 31)]
+        assert 0 < y2025 <= sc.villages.programme.budget_for(2025) * left + 1e-9, rep
+        assert at[dt.date(2026, 12, 31)] - y2025 <= sc.villages.programme.budget_for(2026) + 1e-9, rep
+
+
 def test_the_run_says_whose_villages_the_programme_pays_for(cli_baseline: Path) -> None:
     """The baseline's public money holds the village programme's spending on the villages in no campaign (Tuyên
     Quang's surveyed ones), and no output said whose villages they were: `dxsim run` now says it, and its count and

@@ -1551,13 +1551,16 @@ def _direction(a: Any, b: Any) -> int:
 
 def _is_cut(fields: Sequence[tuple[str, Any, Any]]) -> bool:
     """Every changed field is an amount the option lowers (crews 450 -> 112): a cut, not an addition. A duration
-    (`*_days`: permits, lead times, work) lowered is a speed-up, never a cut."""
+    (`*_days`: permits, lead times, work) lowered is a speed-up, never a cut; a share of an envelope (`share_pct.*`)
+    lowered is no cut either, as the envelope may grow: balanced's villages share 20 -> 10 of a 6,000 bn envelope
+    gave the village programme 600 bn a year where the baseline has 500, and read as "the limit once cut"."""
     return all(
         isinstance(a, int | float)
         and isinstance(b, int | float)
         and not isinstance(a, bool)
         and b < a
         and not f.endswith("_days")
+        and ".share_pct." not in f
         for f, a, b in fields
     )
 

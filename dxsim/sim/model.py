@@ -82,13 +82,16 @@ def run_replication(
     env = simpy.Environment()
 
     def budget_for(owner: str, year: int) -> float:
+        # in the start year only the part of the year after the start is left to commit (pro rata), for the operators
+        # and the village programme alike: the programme committed its whole 2025 budget in the two months after a
+        # 2025-10-31 start (trial of the session's changes)
+        left = year_share_left(sc.horizon.start_date, year)
         if owner == VILLAGES:
-            return sc.villages.programme.budget_for(year)
+            return sc.villages.programme.budget_for(year) * left
         op = sc.operators.get(owner) if is_operator(owner) else None
         if op is None:
             return 0.0
-        # in the start year only the part of the year after the start is left to commit (pro rata)
-        return op.value_for_year(op.capex_budget_vnd_bn, year) * year_share_left(sc.horizon.start_date, year)
+        return op.value_for_year(op.capex_budget_vnd_bn, year) * left
 
     ledger = Ledger(budget_for)
     rollout = Rollout(

@@ -93,7 +93,7 @@ class VillageProgramme(StrictModel):
     budget_vnd_bn: dict[Year, VndBnPerYear] = param(
         {2025: 300.0, 2026: 500.0, 2027: 300.0},
         unit="VND bn per calendar year",
-        description="Programme capex that can be committed each year (power + site + backhaul); years after the last listed repeat its value.",
+        description="Programme capex that can be committed each year (power + site + backhaul); years after the last listed repeat its value. In the start year, the part of the year after the start (pro rata), as for the operators' budgets.",
         source="assumption: EVN rural-electrification funds + Public Utility Telecommunication Service Fund (VTF); "
         "sized so grid-first (~9-10 bn VND per village, mostly 22 kV line) fits in about three years",
     )
