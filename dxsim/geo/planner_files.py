@@ -104,6 +104,16 @@ def _province_list(country: Country, codes: Sequence[str]) -> str:
     return shown
 
 
+def _spread(country: Country, n: int, codes: Sequence[str]) -> dict[str, object]:
+    """A note's {n} rows in {k} of the {total} provinces ({names})."""
+    return {
+        "n": n,
+        "k": len(codes),
+        "total": len(country.province_codes),
+        "names": _province_list(country, codes),
+    }
+
+
 def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country | None) -> list[str]:
     """What a planner's files replace, said before a run (notes, never errors).
 
@@ -122,13 +132,7 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
                     "note: sites.file's {n} sites stand in {k} of the {total} provinces ({names}), and the file replaces "
                     "the whole country's site layer: the other {rest} provinces start with no 4G or 5G site. List every "
                     "province's sites, or leave sites.file empty for the national layer."
-                ).format(
-                    n=files.sites.height,
-                    k=len(codes),
-                    total=len(country.province_codes),
-                    names=_province_list(country, codes),
-                    rest=len(rest),
-                )
+                ).format(**_spread(country, files.sites.height, codes), rest=len(rest))
             )
     v = scenario.villages
     if files.villages is not None and v is not None and v.layer.file_replaces == "country":
@@ -138,12 +142,7 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
                 "note: villages.layer.file replaces the whole village layer (the national coverage holes and the "
                 "provinces' own surveys) with its {n} villages in {k} of the {total} provinces ({names}); "
                 'file_replaces = "provinces" keeps the other provinces\' villages'
-            ).format(
-                n=files.villages.height,
-                k=len(codes),
-                total=len(country.province_codes),
-                names=_province_list(country, codes),
-            )
+            ).format(**_spread(country, files.villages.height, codes))
         )
     if files.villages is not None and v is not None and v.layer.file_replaces == "provinces":
         counts = dict(files.villages.group_by("gso34").len().iter_rows())
