@@ -563,6 +563,7 @@ def build_cache(
             "national_population_total": NATIONAL_POPULATION_BASE,
             "national_population_base_year": NATIONAL_POPULATION_BASE_YEAR,
             "national_population_source": NATIONAL_POPULATION_SOURCE,
+            "province_population_source": CENSUS_SOURCE,  # each province's share (rake_to_census)
             "projected_crs": f"EPSG:{PROJECTED_EPSG}",
             "province_boundaries": PROVINCE_BOUNDARIES_KEY,
             "density_thresholds_per_km2": {

@@ -92,9 +92,8 @@ class Country:
     @cached_property
     def _cell_lookup(self) -> tuple[Any, np.ndarray]:
         """The cells' raster and a (rows, cols) array of cell indices (-1: no populated cell)."""
-        from dxsim.radio.coverage import (
-            GridSpec,
-        )  # numba comes with it: loaded only when a point is looked up
+        # numba comes with radio.coverage: loaded only when a point is looked up
+        from dxsim.radio.coverage import GridSpec
 
         c = self.cells
         rows, cols = c["row"].to_numpy().astype(np.int64), c["col"].to_numpy().astype(np.int64)
