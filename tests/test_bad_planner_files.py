@@ -14,6 +14,7 @@ import subprocess
 import types
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -423,6 +424,15 @@ def test_validate_checks_the_planner_files_a_scenario_names(
     one_line_error(res.stderr, res.stdout, "bad.csv", needle)
 
 
+def validate_text(tmp: Path, text: str) -> Any:
+    """`dxsim validate` of a scenario file `s.toml` holding `text`: exits 2; returns the CliRunner result."""
+    toml = tmp / "s.toml"
+    toml.write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(app, ["validate", str(toml)])
+    assert res.exit_code == 2, res.stdout
+    return res
+
+
 def validate_fails(tmp: Path, **files: str) -> tuple[Path, list[str]]:
     """`dxsim validate` of a scenario naming the given planner files (scenario()'s keywords) exits 2, without a
     traceback; returns the scenario and its stderr lines (a problem each)."""
@@ -671,13 +681,10 @@ def test_a_support_programme_s_provinces_are_checked_and_a_name_gets_its_code(tm
         "4": ("unknown province code", "the code with two digits, '04' (Cao Bằng)"),
     }
     for value, parts in cases.items():
-        toml = tmp_path / "s.toml"
-        toml.write_text(
+        res = validate_text(
+            tmp_path,
             f'name = "s"\n[[supports]]\nname = "p"\nper_site_vnd_bn = 1.0\nprovinces = ["11", "{value}"]\n',
-            encoding="utf-8",
         )
-        res = CliRunner().invoke(app, ["validate", str(toml)])
-        assert res.exit_code == 2, res.stdout
         one_line_error(res.stderr, res.stdout, "s.toml", "supports[1].provinces", f"'{value}'", *parts)
     # the shapes a planner gets wrong: the code twice, as a number, one code for the list
     for value, parts in (
@@ -685,9 +692,9 @@ def test_a_support_programme_s_provinces_are_checked_and_a_name_gets_its_code(tm
         ("[14]", ("supports[1].provinces[1] = 14", 'write it in quotes: "14"')),
         ('"14"', ("supports[1].provinces = '14'", 'write it as a list: ["14"]')),
     ):
-        toml.write_text(f'name = "s"\n[[supports]]\nname = "p"\nper_site_vnd_bn = 1.0\nprovinces = {value}\n')
-        res = CliRunner().invoke(app, ["validate", str(toml)])
-        assert res.exit_code == 2
+        res = validate_text(
+            tmp_path, f'name = "s"\n[[supports]]\nname = "p"\nper_site_vnd_bn = 1.0\nprovinces = {value}\n'
+        )
         one_line_error(res.stderr, res.stdout, "s.toml", *parts)
 
 
@@ -814,13 +821,10 @@ def test_validate_refuses_a_province_village_file_whose_id_the_layer_uses(tmp_pa
         "village_id,name,lon,lat,gso34,population\nDB01,A,103.10,21.75,11,320\nN001,B,102.95,21.30,11,210\n",
         encoding="utf-8",
     )
-    toml = tmp_path / "s.toml"
-    toml.write_text(
+    res = validate_text(
+        tmp_path,
         f'extends = "{BASELINE.as_posix()}"\nname = "s"\n[villages.layer]\nfile = "v.csv"\nfile_replaces = "provinces"\n',
-        encoding="utf-8",
     )
-    res = CliRunner().invoke(app, ["validate", str(toml)])
-    assert res.exit_code == 2, res.stdout
     one_line_error(
         res.stderr, res.stdout, "v.csv", "village_id = 'N001'", "also one of the layer's", "e.g. DB01"
     )
@@ -828,7 +832,7 @@ def test_validate_refuses_a_province_village_file_whose_id_the_layer_uses(tmp_pa
         "village_id,name,lon,lat,gso34,population\nDB01,A,103.10,21.75,11,320\nDB02,B,102.95,21.30,11,210\n",
         encoding="utf-8",
     )
-    assert CliRunner().invoke(app, ["validate", str(toml)]).exit_code == 0
+    assert CliRunner().invoke(app, ["validate", str(tmp_path / "s.toml")]).exit_code == 0
 
 
 def test_file_replaces_without_a_file_is_noted(tmp_path: Path) -> None:
