@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.geo.projection import to_lonlat
+from dxsim.rounding import largest_remainder
 
 GRID_KM = 5.0
 
@@ -22,7 +23,12 @@ def provinces_geojson(provinces: pl.DataFrame, path: Path) -> None:
     """Province polygons (simplified at build time) with Vietnamese and ASCII names and population.
 
     The geometry is the geodata cache's own GeoJSON text (`geometry_geojson`, dxsim.geo.geojson: RFC 7946 right-hand
-    MultiPolygons at 1e-4 deg), placed as it is, so a run neither imports shapely nor re-serialises the boundaries."""
+    MultiPolygons at 1e-4 deg), placed as it is, so a run neither imports shapely nor re-serialises the boundaries.
+
+    `pop` is whole people that add up to the country's total rounded once (largest remainder): rounded one by one, the
+    34 provinces summed to 101,300,001 beside the 101.3 M the grid holds."""
+    pop = provinces["pop"].cast(pl.Float64).fill_null(0.0).to_numpy()
+    whole = largest_remainder(round(float(pop.sum())), pop)
     feats = [
         '{"type":"Feature","geometry":'
         + rec["geometry_geojson"]
@@ -33,13 +39,13 @@ def provinces_geojson(provinces: pl.DataFrame, path: Path) -> None:
                 "name34": rec["name34"],
                 "name_ascii": rec["name_ascii"],
                 "region3": rec["region3"],
-                "pop": round(float(rec["pop"])),
+                "pop": int(people),
             },
             ensure_ascii=False,
             separators=(",", ":"),
         )
         + "}"
-        for rec in provinces.iter_rows(named=True)
+        for rec, people in zip(provinces.iter_rows(named=True), whole, strict=True)
     ]
     path.write_text('{"type":"FeatureCollection","features":[' + ",".join(feats) + "]}", encoding="utf-8")
 
