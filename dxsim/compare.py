@@ -583,6 +583,8 @@ class ScenarioRun:
     )
     # the campaigns the scenario declares (None: not known); another's counted here has values too (campaign_probes)
     campaigns: tuple[str, ...] | None = None
+    # campaign -> the deadline its rows are counted at here: a declared campaign's own, a probed one's (campaign_probes)
+    campaign_deadlines: dict[str, dt.date] = field(default_factory=dict)
 
 
 @dataclass
@@ -743,12 +745,14 @@ def check_compare(
     return est
 
 
-def campaign_probes(scenarios: Sequence[Any]) -> list[tuple[CampaignProbe, ...]]:
-    """Per scenario, the campaigns other scenarios declare and it does not (each from the first scenario declaring it,
-    with that scenario's whole list, whose order decides its villages): counted there on the same villages at the
-    same deadline (`dxsim.execution.kpis.campaign_probe_kpis`), so a campaign's rows have a value in every column."""
+def campaign_probes(scenarios: Sequence[Any], baseline: int = 0) -> list[tuple[CampaignProbe, ...]]:
+    """Per scenario, the campaigns other scenarios declare and it does not (each from the baseline if it declares it,
+    else from the first scenario declaring it, with that scenario's whole list, whose order decides its villages):
+    counted there on the same villages at the same deadline (`dxsim.execution.kpis.campaign_probe_kpis`), so a
+    campaign's rows have a value in every column. An option declaring the campaign otherwise (another deadline) is
+    not counted at the baseline's: `deadline_change` leaves its Δ without a number."""
     first: dict[str, CampaignProbe] = {}
-    for sc in scenarios:
+    for sc in [scenarios[baseline], *scenarios] if scenarios else []:
         listed = (
             tuple(c.model_dump(mode="json") for c in sc.villages.campaigns) if sc.villages.enabled else ()
         )
@@ -758,6 +762,17 @@ def campaign_probes(scenarios: Sequence[Any]) -> list[tuple[CampaignProbe, ...]]
     for sc in scenarios:
         own = {c.name for c in sc.villages.campaigns} if sc.villages.enabled else set()
         out.append(tuple(p for name, p in first.items() if name not in own) if sc.villages.enabled else ())
+    return out
+
+
+def campaign_deadlines(scenario: Any, probes: Sequence[CampaignProbe]) -> dict[str, dt.date]:
+    """Campaign name -> the deadline its rows are counted at in this scenario: its own campaigns' deadlines, and for
+    the others' campaigns counted here (`probes`), the deadline of the scenario they come from."""
+    out = {c.name: c.deadline for c in scenario.villages.campaigns} if scenario.villages.enabled else {}
+    for probe in probes:
+        for c in probe.campaigns:
+            if c.get("name") == probe.name and c.get("deadline") is not None:
+                out[probe.name] = dt.date.fromisoformat(str(c["deadline"]))
     return out
 
 
@@ -845,7 +860,7 @@ def compare_scenarios(
         {"prepare_s": 0.0, "replications_s": 0.0, "world_cached": True, "world_source": "memory"}
         for _ in scenario_files
     ]
-    probes = campaign_probes(scenarios)
+    probes = campaign_probes(scenarios, b)
     tasks = []
     for i, sc in enumerate(scenarios):
         # in this process one replication a task, so progress moves with each; on a pool a few per task
@@ -897,6 +912,7 @@ def compare_scenarios(
                 timing[i],
                 pl.concat(frames) if frames else None,
                 tuple(c.name for c in sc.villages.campaigns) if sc.villages.enabled else (),
+                campaign_deadlines(sc, probes[i]),
             )
         )
     h = base_sc.horizon
@@ -991,7 +1007,18 @@ def outcome_moved(result: CompareResult, option: str, programme: str) -> str | N
                 if more is not None:
                     said = _("{first}; {second}").format(first=said, second=more)
         return said
+    if programme == "villages":  # a village link's capacity is also its people's service (dxsim.sim.capacity)
+        served = next((t for k in SERVED_OUTCOMES if (t := _largest_move(result, option, k))), None)
+        if served is not None:
+            return _(VILLAGE_SERVICE_MOVE).format(served=served)
     return None
+
+
+# Why: doubling the LEO terminals' capacity moved people served by 4G or better +0.12 points at end-2030 in every
+# replication, and the line said "the option moved no village outcome" (lever audit)
+VILLAGE_SERVICE_MOVE = N_(
+    "no village was connected sooner, but {served}: a village's link also carries its people's busy-hour traffic"
+)
 
 
 DENSIFICATION_KPI = "stations_5g_built_for_capacity_end"  # built, not only moved up the plans
@@ -1698,16 +1725,53 @@ def scope_change(result: CompareResult, kpi: str, scenario: str) -> tuple[float,
     return base, option
 
 
-def scope_note(result: CompareResult, kpi: str, scenario: str, translate: bool = True) -> str | None:
-    """SCOPE_DIFFERS filled in (translated, or in English for compare.csv), or None (see scope_change)."""
-    change = scope_change(result, kpi, scenario)
-    if change is None:
+DEADLINE_DIFFERS = N_(
+    "counted at another deadline ({base} in the baseline, {option} here): not the same campaign to compare; compare "
+    "this option with the baseline alone"
+)
+# the campaign KPIs counted at the campaign's deadline (the others: its scope, its villages at the horizon's end, its
+# surge capex and the year it is done, do not depend on it)
+AT_DEADLINE = ("_villages_done_by_deadline", "_villages_left_at_deadline", "_deadline_met")
+
+
+def deadline_change(result: CompareResult, kpi: str, scenario: str) -> tuple[dt.date, dt.date] | None:
+    """(baseline, option) deadlines a campaign KPI counted at the deadline is counted at, when they differ; else None.
+
+    Why: two options declaring a Tuyên Quang campaign due 2027-12-31 and 2026-06-30 beside a baseline without one
+    counted the baseline's villages at the first option's deadline (254 with signal) and the second's own at its
+    earlier one (124): a Δ of -130 where that campaign gained +21 villages against the baseline at its own deadline
+    (lever audit). A baseline declaring the campaign with another deadline than the option's did the same."""
+    m = CAMPAIGN_RE.match(kpi)
+    if m is None or not kpi.endswith(AT_DEADLINE) or scenario == result.baseline:
         return None
-    text = _(SCOPE_DIFFERS) if translate else SCOPE_DIFFERS
-    return text.format(
-        base=F.number(change[0], 0) if translate else f"{change[0]:g}",
-        option=F.number(change[1], 0) if translate else f"{change[1]:g}",
-    )
+    runs = {r.name: r for r in result.runs}
+    base, option = runs.get(result.baseline), runs.get(scenario)
+    if base is None or option is None:
+        return None
+    due_base, due_option = base.campaign_deadlines.get(m.group(1)), option.campaign_deadlines.get(m.group(1))
+    if due_base is None or due_option is None or due_base == due_option:
+        return None
+    return due_base, due_option
+
+
+def scope_note(result: CompareResult, kpi: str, scenario: str, translate: bool = True) -> str | None:
+    """Why a campaign KPI's Δ has no number (translated, or in English for compare.csv): SCOPE_DIFFERS filled in
+    (see scope_change) or DEADLINE_DIFFERS (see deadline_change); None when neither applies."""
+    change = scope_change(result, kpi, scenario)
+    if change is not None:
+        text = _(SCOPE_DIFFERS) if translate else SCOPE_DIFFERS
+        return text.format(
+            base=F.number(change[0], 0) if translate else f"{change[0]:g}",
+            option=F.number(change[1], 0) if translate else f"{change[1]:g}",
+        )
+    due = deadline_change(result, kpi, scenario)
+    if due is not None:
+        text = _(DEADLINE_DIFFERS) if translate else DEADLINE_DIFFERS
+        return text.format(
+            base=F.date(due[0]) if translate else due[0].isoformat(),
+            option=F.date(due[1]) if translate else due[1].isoformat(),
+        )
+    return None
 
 
 REACHED_BASELINE_NEVER = N_("reached; the baseline never does")
@@ -1760,7 +1824,7 @@ def split_medians(result: CompareResult, kpi: str, scenario: str) -> tuple[float
     if (
         _lacks_kpi(result, kpi, scenario)
         or _lacks_kpi(result, kpi, result.baseline)
-        or scope_change(result, kpi, scenario) is not None
+        or scope_note(result, kpi, scenario, translate=False) is not None
     ):
         return None
     qs = result.quantiles.filter(pl.col("kpi") == kpi)

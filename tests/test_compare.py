@@ -544,6 +544,47 @@ def test_a_lever_that_moved_its_outcome_is_never_called_not_binding() -> None:
     )  # no outcome of that programme in the table
 
 
+def test_a_village_lever_that_moved_only_the_people_served_says_so() -> None:
+    """Doubling the LEO terminals' capacity connected no village sooner and moved people served by 4G or better
+    +0.12 points at end-2030 in every replication (+0.12 to +0.13); compare said "the option moved no village
+    outcome" (lever audit). The villages' outcome line names the service move; with none, there is no line."""
+    from dxsim.compare import CompareResult, outcome_moved, outcome_unmoved
+
+    def result(served: tuple[float, float, float]) -> CompareResult:
+        kpis = ["villages_connected_end", "pop_mbb_served_pct_2030_12"]
+        q = pl.DataFrame(
+            {
+                "kpi": kpis * 2,
+                "scenario": ["base", "base", "leo", "leo"],
+                "p10": [602.0, 97.9, 602.0, 98.0],
+                "p50": [602.0, 98.0, 602.0, 98.1],
+                "p90": [602.0, 98.1, 602.0, 98.2],
+                "delta_p10": [None, None, 0.0, served[0]],
+                "delta_p50": [None, None, 0.0, served[1]],
+                "delta_p90": [None, None, 0.0, served[2]],
+            }
+        )
+        table = pl.DataFrame(
+            {
+                "kpi": kpis,
+                "label": ["Villages connected at the end", "Population served by 4G or better, 2030-12"],
+                "unit": ["villages", "%"],
+            }
+        )
+        return CompareResult(table, q, pl.DataFrame(), ["base", "leo"], "base", 1, 3, [])
+
+    moved = outcome_moved(result((0.12, 0.12, 0.13)), "leo", "villages")
+    assert moved is not None and moved.startswith("no village was connected sooner, but ")
+    assert moved.endswith(
+        "served by 4G or better, 2030-12 moved +0.12 points: a village's link also carries its people's busy-hour traffic"
+    )
+    assert outcome_moved(result((0.0, 0.0, 0.0)), "leo", "villages") is None
+    assert outcome_unmoved(result((0.0, 0.0, 0.0)), "leo", "villages")
+    assert (
+        outcome_moved(result((-0.01, 0.12, 0.13)), "leo", "villages") is None
+    )  # the band crosses 0: no move
+
+
 def test_villages_connected_sooner_is_a_move_though_the_end_count_is_the_same() -> None:
     """Doubled village line crews connected 16-22 more villages by end-2026 in every replication, every village by
     the end either way: compare judged villages by the last village's date and the end count only, and said "line
@@ -1228,6 +1269,81 @@ def test_a_campaign_whose_villages_an_option_took_has_no_delta_but_says_why() ->
     rows = {r["kpi"]: r for r in csv_frames(result)["compare.csv"].iter_rows(named=True)}
     assert rows[left]["delta_opt"] is None and "485 -> 230 in scope" in rows[left]["note"]
     assert float(rows["campaign_np_villages_left_at_deadline"]["delta_opt"]) == -2.0
+
+
+def test_a_campaign_counted_at_another_deadline_than_the_baseline_s_has_no_delta_but_says_why() -> None:
+    """Two options declare a Tuyên Quang campaign due 2027-12-31 and 2026-06-30; the baseline has none and is counted
+    at the first's deadline (254 of 273 with signal by then). The second's own 124 by its earlier deadline read as a
+    Δ of -130, where against the baseline at its own deadline (109) it gains +15 (lever audit). The second option's
+    deadline rows have no Δ and say why, in the terminal and in compare.csv; its scope row and the first option's
+    rows keep their numbers."""
+    from dxsim.compare import ScenarioRun, _cell, _tabulate, csv_frames, split_medians
+
+    done = "campaign_tq_villages_done_by_deadline"
+
+    def kpis(done_by_deadline: float) -> dict[str, float]:
+        return {"campaign_tq_villages_in_scope": 273.0, done: done_by_deadline}
+
+    late, early = dt.date(2027, 12, 31), dt.date(2026, 6, 30)
+    base = ScenarioRun(
+        "base", Path("b.toml"), "", {r: kpis(254.0 + r) for r in range(3)}, campaign_deadlines={"tq": late}
+    )
+    opt_late = ScenarioRun(
+        "late",
+        Path("l.toml"),
+        "",
+        {r: kpis(255.0 + r) for r in range(3)},
+        campaigns=("tq",),
+        campaign_deadlines={"tq": late},
+    )
+    opt_early = ScenarioRun(
+        "early",
+        Path("e.toml"),
+        "",
+        {r: kpis(124.0 + 3 * r) for r in range(3)},
+        campaigns=("tq",),
+        campaign_deadlines={"tq": early},
+    )
+    result = _tabulate([base, opt_late, opt_early], 0, 1, 3, [], None)
+    assert _cell(result, done, "villages", "value", "late", True) == "+1"
+    cell = _cell(result, done, "villages", "value", "early", True)
+    assert cell.startswith("counted at another deadline (31/12/2027 in the baseline, 30/06/2026 here)")
+    assert _cell(result, "campaign_tq_villages_in_scope", "villages", "value", "early", True) == "0"
+    assert split_medians(result, done, "early") is None  # no † on a row without a Δ
+    rows = {r["kpi"]: r for r in csv_frames(result)["compare.csv"].iter_rows(named=True)}
+    assert (
+        rows[done]["delta_early"] is None
+        and "2027-12-31 in the baseline, 2026-06-30 here" in rows[done]["note"]
+    )
+    assert float(rows[done]["delta_late"]) == 1.0
+
+
+def test_campaign_probes_count_a_campaign_at_the_baseline_s_deadline_when_it_declares_one(
+    tmp_path: Path,
+) -> None:
+    """The baseline (second file) declares tq due 2026-06-30, the first option tq due 2027-12-31, and a third file
+    none: the third is counted at the baseline's deadline (the first file's came first and was used), so its Δ is
+    against the same count; each scenario's deadlines are its own campaigns' and the probes'."""
+    from dxsim.compare import campaign_deadlines, campaign_probes
+    from dxsim.scenario import load_scenario
+
+    def campaign(due: str) -> str:
+        return f'[[villages.campaigns]]\nname = "tq"\nlaunched = 2025-11-01\ndeadline = {due}\nvillages = ["08"]\n'
+
+    head = f'extends = "{SCEN / "baseline.toml"}"\n'
+    files = [
+        _write(tmp_path / "late.toml", head + 'name = "late"\n' + campaign("2027-12-31")),
+        _write(tmp_path / "base.toml", head + 'name = "base"\n' + campaign("2026-06-30")),
+        _write(tmp_path / "none.toml", head + 'name = "none"\n'),
+    ]
+    scenarios = [load_scenario(f) for f in files]
+    probes = campaign_probes(scenarios, baseline=1)
+    # a campaign list replaces the baseline's on `extends`: the first two count the 2025 campaigns of the third
+    default = ["with_power_2025_09", "no_power_2025_11"]
+    assert [[p.name for p in ps] for ps in probes] == [default, default, ["tq"]]
+    due = [campaign_deadlines(sc, ps)["tq"] for sc, ps in zip(scenarios, probes)]
+    assert due == [dt.date(2027, 12, 31), dt.date(2026, 6, 30), dt.date(2026, 6, 30)]
+    assert "no_power_2025_11" in campaign_deadlines(scenarios[2], probes[2])  # its own campaigns too
 
 
 def test_a_campaign_only_the_option_declares_is_counted_on_the_same_villages_in_the_baseline(

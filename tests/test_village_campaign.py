@@ -656,6 +656,41 @@ def test_the_run_says_whose_villages_the_programme_pays_for(cli_baseline: Path) 
     assert want in said, said[-1500:]
 
 
+def test_the_run_says_when_villages_have_no_feasible_option(tmp_path: Path) -> None:
+    """1,000 Mbps asked per busy-hour user: no option carries any village, the KPI table counted them among 20 rows
+    and the only line on the villages said "nothing held back" (lever audit). `dxsim run` now says how many have no
+    feasible option and why, for the first of them, from its own villages.parquet; the baseline run, whose villages
+    all have one, says nothing of it."""
+    from conftest import dxsim_cmd
+
+    repo = Path(__file__).resolve().parent.parent
+    sc = tmp_path / "big.toml"
+    sc.write_text(
+        f'extends = "{(repo / "scenarios" / "baseline.toml").as_posix()}"\nname = "big"\n'
+        "[horizon]\nend_date = 2026-06-30\n[villages.options.demand]\nrequired_mbps_per_user = 1000\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    r = dxsim_cmd("run", str(sc), "--out", str(out), "--no-map", "--no-report", env={"COLUMNS": "200"})
+    assert r.returncode == 0, r.stderr
+    v = pl.read_parquet(out / "villages.parquet")
+    bad = v.filter(~pl.col("feasible"))
+    assert bad.height == v.height > 0  # every village, by the scenario
+    said = " ".join(r.stdout.split())
+    want = (
+        f"villages: {bad.height:,} of {v.height:,} have no feasible option, so none of them is ever started "
+        f"(villages.parquet `reason` says why for each), e.g. {bad['name'][0]}: {bad['reason'][0]}"
+    )
+    assert " ".join(want.split()) in said, said[-2000:]
+
+
+def test_the_baseline_run_names_no_village_without_a_feasible_option(cli_baseline: Path) -> None:
+    """The line above appears only when some village has no feasible option (the baseline's all have one)."""
+    v = pl.read_parquet(cli_baseline / "villages.parquet")
+    assert v["feasible"].all()
+    assert "have no feasible option" not in (cli_baseline.parent / "stdout.txt").read_text(encoding="utf-8")
+
+
 def test_a_deadline_after_the_horizon_is_said_to_be_unjudged(tmp_path: Path) -> None:
     """A campaign due 2028-06-30 in a run to 2027-06-30 got no deadline row (no month end on or after it), and the
     KPI table, report and summary said nothing about its deadline. `dxsim run` now warns, naming the campaign."""

@@ -953,7 +953,11 @@ def run(
             import polars as pl  # loaded when a run has finished, not for `dxsim --help`
 
             from dxsim.results.bottlenecks import bottleneck_filter, operator_order_bound_pct, summary_lines
-            from dxsim.results.villages import funded_in_works_lines, programme_villages_line
+            from dxsim.results.villages import (
+                funded_in_works_lines,
+                infeasible_villages_line,
+                programme_villages_line,
+            )
             from dxsim.scenario.horizon_notes import campaigns_past_horizon
 
             assert res.out_dir is not None  # run_scenario writes by default
@@ -970,8 +974,8 @@ def run(
                     funded = [c.name for c in res.scenario.villages.campaigns if c.funded_by_programme_budget]
                     table = pl.read_parquet(res.out_dir / "villages.parquet")
                     lines = funded_in_works_lines(table, funded)
-                    programme = programme_villages_line(table)
-                    for line in [*lines, *([programme] if programme else [])]:
+                    said = [programme_villages_line(table), infeasible_villages_line(table)]
+                    for line in [*lines, *(s for s in said if s)]:
                         out.print(line, highlight=False, markup=False, soft_wrap=True)
             scan = pl.scan_parquet(res.out_dir / "metrics.parquet")
             why = summary_lines(

@@ -120,7 +120,9 @@ CAUSE_PHRASE = {  # translated where shown
     "plan": N_("site plan exhausted"),
     # the grid line under construction (dxsim.sim.villages.process): the line crews' own work, so not "power"
     "power": N_("grid-line build time binds"),
-    "backhaul": N_("backhaul binds"),
+    # the site kit's and backhaul's lead time and their works, not the link's capacity (a thin link leaves a village
+    # capacity-short after it has signal: short_villages_line); "backhaul binds" sent a planner to double LEO capacity
+    "backhaul": N_("site and backhaul lead time and works bind"),
     "season": N_("season binds"),
     "grid_connection": N_("grid connection binds"),
     "grid_headroom": N_("grid headroom binds"),
@@ -138,7 +140,7 @@ CAUSE_NOUN = {  # a cause named second ("then kit lead time (40%)")
     "site_teams": N_("site teams"),
     "plan": N_("site plan"),
     "power": N_("grid-line build time"),
-    "backhaul": N_("backhaul"),
+    "backhaul": N_("site and backhaul lead time and works"),
     "season": N_("season"),
     "grid_connection": N_("grid connection"),
     "grid_headroom": N_("grid headroom"),
@@ -1466,8 +1468,12 @@ def direct_lever_lines(
     # programme moved nothing; when it moved, the programme's other lines speak of the move
     for programme, fields in others_by_programme.items():
         if programme not in grouped and unmoved is not None and unmoved(programme):
+            # its own outcomes held; `moved` may still name another it moves (a village link's capacity: service)
+            outcome = moved(programme) if moved is not None else None
             lines.append(
-                (
+                ("effect", _("{what}: {outcome}").format(what=_what(fields, fmt), outcome=outcome))
+                if outcome is not None
+                else (
                     "unmoved",
                     _("{what}: the option moved no {programme} outcome").format(
                         what=_what(fields, fmt), programme=_(DIRECT_PROGRAMME[programme])

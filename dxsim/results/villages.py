@@ -280,6 +280,30 @@ def funded_in_works_lines(villages: pl.DataFrame, funded: Sequence[str]) -> list
 PROVINCES_SHOWN = 4  # provinces named in the programme line, then "and N more"
 
 
+def infeasible_villages_line(villages: pl.DataFrame) -> str | None:
+    """'villages: 602 of 602 have no feasible option, so none of them is ever started: ...' with the first such
+    village's reason, or None when every village has one.
+
+    Why: with 1,000 Mbps asked per busy-hour user no option could carry any village; the KPI table said "Villages with
+    no feasible option 602" among 20 rows and the only line on what held the villages said "nothing held back"
+    (lever audit): an infeasible village never waits, so no held-back share speaks of it."""
+    if villages.height == 0 or not {"feasible", "reason", "name"} <= set(villages.columns):
+        return None
+    bad = villages.filter(~pl.col("feasible").fill_null(False))
+    if bad.height == 0:
+        return None
+    first = bad.row(0, named=True)
+    return _(
+        "villages: {n} of {total} have no feasible option, so none of them is ever started (villages.parquet "
+        "`reason` says why for each), e.g. {village}: {reason}"
+    ).format(
+        n=F.number(bad.height, 0),
+        total=F.number(villages.height, 0),
+        village=first["name"],
+        reason=first["reason"],
+    )
+
+
 def programme_villages_line(villages: pl.DataFrame) -> str | None:
     """The villages in no campaign that the village programme pays (replication 0's `paid_by` "programme"), by
     province, with their cost: public money the KPI tables give only as a total.
