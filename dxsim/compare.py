@@ -260,7 +260,14 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "%",
             "value",
         ),
-        ("user_throughput_mbps_p50_end", _("Median busy-hour user throughput at the end"), "Mbps", "value"),
+        (
+            "user_throughput_mbps_p50_end",
+            _(
+                "Median busy-hour user throughput at the end, 4G and 5G users together (it jumps between the two groups' rates)"
+            ),
+            "Mbps",
+            "value",
+        ),
         # each layer's own users: their median moves with the layer's load, not with the 4G/5G mix
         (
             "user_throughput_mbps_p50_5g_end",

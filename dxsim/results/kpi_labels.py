@@ -54,7 +54,13 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
         N_("Population in 4G/5G coverage but capacity-short at the end (%)"),
         "pct",
     ),
-    "user_throughput_mbps_p50_end": (N_("Median busy-hour user throughput at the end (Mbps)"), "count"),
+    "user_throughput_mbps_p50_end": (
+        N_(
+            "Median busy-hour user throughput at the end, 4G and 5G users together (Mbps; it jumps between the two "
+            "groups' rates)"
+        ),
+        "count",
+    ),
     # each layer's own users: a median that moves with its layer's load, not with the 4G/5G mix
     "user_throughput_mbps_p50_5g_end": (
         N_("Median busy-hour throughput of the users on 5G at the end (Mbps)"),
