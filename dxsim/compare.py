@@ -1733,7 +1733,12 @@ def scope_change(result: CompareResult, kpi: str, scenario: str) -> tuple[float,
 
 
 DEADLINE_DIFFERS = N_(
-    "counted at another deadline ({base} in the baseline, {option} here): not the same campaign to compare; compare "
+    "counted at another deadline ({base} in the baseline, {option} here): not the same count to compare; the month "
+    "its last village has signal compares them"
+)
+# ... when the baseline has no such campaign and is counted at another option's deadline (campaign_probes)
+DEADLINE_DIFFERS_PROBED = N_(
+    "counted at another deadline ({base} in the baseline, {option} here): not the same count to compare; compare "
     "this option with the baseline alone"
 )
 # the campaign KPIs counted at the campaign's deadline (the others: its scope, its villages at the horizon's end, its
@@ -1773,7 +1778,10 @@ def scope_note(result: CompareResult, kpi: str, scenario: str, translate: bool =
         )
     due = deadline_change(result, kpi, scenario)
     if due is not None:
-        text = _(DEADLINE_DIFFERS) if translate else DEADLINE_DIFFERS
+        template = (
+            DEADLINE_DIFFERS_PROBED if probed_campaign(result, kpi, result.baseline) else DEADLINE_DIFFERS
+        )
+        text = _(template) if translate else template
         return text.format(
             base=F.date(due[0]) if translate else due[0].isoformat(),
             option=F.date(due[1]) if translate else due[1].isoformat(),

@@ -1286,7 +1286,12 @@ def test_a_campaign_counted_at_another_deadline_than_the_baseline_s_has_no_delta
 
     late, early = dt.date(2027, 12, 31), dt.date(2026, 6, 30)
     base = ScenarioRun(
-        "base", Path("b.toml"), "", {r: kpis(254.0 + r) for r in range(3)}, campaign_deadlines={"tq": late}
+        "base",
+        Path("b.toml"),
+        "",
+        {r: kpis(254.0 + r) for r in range(3)},
+        campaigns=(),  # declares none: counted on the first option's campaign (campaign_probes)
+        campaign_deadlines={"tq": late},
     )
     opt_late = ScenarioRun(
         "late",
@@ -1307,7 +1312,10 @@ def test_a_campaign_counted_at_another_deadline_than_the_baseline_s_has_no_delta
     result = _tabulate([base, opt_late, opt_early], 0, 1, 3, [], None)
     assert _cell(result, done, "villages", "value", "late", True) == "+1"
     cell = _cell(result, done, "villages", "value", "early", True)
-    assert cell.startswith("counted at another deadline (31/12/2027 in the baseline, 30/06/2026 here)")
+    assert cell == (
+        "counted at another deadline (31/12/2027 in the baseline, 30/06/2026 here): not the same count to compare; "
+        "compare this option with the baseline alone"
+    )
     assert _cell(result, "campaign_tq_villages_in_scope", "villages", "value", "early", True) == "0"
     assert split_medians(result, done, "early") is None  # no † on a row without a Δ
     rows = {r["kpi"]: r for r in csv_frames(result)["compare.csv"].iter_rows(named=True)}
@@ -1316,6 +1324,30 @@ def test_a_campaign_counted_at_another_deadline_than_the_baseline_s_has_no_delta
         and "2027-12-31 in the baseline, 2026-06-30 here" in rows[done]["note"]
     )
     assert float(rows[done]["delta_late"]) == 1.0
+    # a baseline that declares the campaign itself, with the later deadline: a re-run alone would count the same, so
+    # the note points to the row that compares the two campaigns whatever their deadlines
+    own = ScenarioRun("base", base.path, "", base.kpis, campaigns=("tq",), campaign_deadlines={"tq": late})
+    cell = _cell(_tabulate([own, opt_early], 0, 1, 3, [], None), done, "villages", "value", "early", True)
+    assert cell.endswith("not the same count to compare; the month its last village has signal compares them")
+
+
+def test_a_deadline_that_moved_nothing_says_what_a_deadline_does() -> None:
+    """A campaign due 2026-06-30 in place of 2027-12-31 connected the same villages on the same days, and compare said
+    only "moved nothing" (lever audit). For deadline fields alone the line says that a deadline orders and judges the
+    villages and speeds none; beside another field it says only that nothing moved."""
+    from dxsim.results.bottlenecks import direct_lever_lines
+
+    due = ("villages.campaigns.tq.deadline", "2027-12-31", "2026-06-30")
+    launched = ("villages.campaigns.tq.launched", "2025-10-31", "2025-07-01")
+    lines = direct_lever_lines([due], str, lambda _p: None, lambda p: p == "villages")
+    assert [k for k, _t in lines] == ["unmoved"]
+    assert lines[0][1].endswith(
+        "the option moved no village outcome: a deadline orders the campaigns' villages (the earliest deadline "
+        "first) and is when the campaign is judged; it speeds none of them up: the campaign's surge teams, temporary "
+        "power or portable BTS would"
+    )
+    lines = direct_lever_lines([due, launched], str, lambda _p: None, lambda p: p == "villages")
+    assert [t.endswith("the option moved no village outcome") for _k, t in lines] == [True]
 
 
 def test_campaign_probes_count_a_campaign_at_the_baseline_s_deadline_when_it_declares_one(

@@ -1473,26 +1473,14 @@ def direct_lever_lines(
             lines.append(
                 ("effect", _("{what}: {outcome}").format(what=_what(fields, fmt), outcome=outcome))
                 if outcome is not None
-                else (
-                    "unmoved",
-                    _("{what}: the option moved no {programme} outcome").format(
-                        what=_what(fields, fmt), programme=_(DIRECT_PROGRAMME[programme])
-                    ),
-                )
+                else ("unmoved", unmoved_line(_what(fields, fmt), programme, fields))
             )
     for programme, fields in grouped.items():
         what = _what(fields, fmt)
         outcome = moved(programme) if moved is not None else None
         if outcome is None:
             if unmoved is not None and unmoved(programme):
-                lines.append(
-                    (
-                        "unmoved",
-                        _("{what}: the option moved no {programme} outcome").format(
-                            what=what, programme=_(DIRECT_PROGRAMME[programme])
-                        ),
-                    )
-                )
+                lines.append(("unmoved", unmoved_line(what, programme, fields)))
             continue
         if any(re.match(CAMPAIGN_WINDOW, f) for f, _a, _b in fields):
             outcome += " " + _(CAMPAIGN_WINDOW_NOTE)
@@ -1504,6 +1492,27 @@ def direct_lever_lines(
         else:
             lines.append(("effect", _("{what}: {outcome}").format(what=what, outcome=outcome)))
     return lines
+
+
+CAMPAIGN_DEADLINE = r"^villages\.campaigns\.[^.]+\.(deadline|deadline_at_launch)$"
+CAMPAIGN_DEADLINE_NOTE = N_(
+    "a deadline orders the campaigns' villages (the earliest deadline first) and is when the campaign is judged; it "
+    "speeds none of them up: the campaign's surge teams, temporary power or portable BTS would"
+)
+
+
+def unmoved_line(what: str, programme: str, fields: Sequence[tuple[str, Any, Any]]) -> str:
+    """ "<fields>: the option moved no <programme> outcome", and why when every field is a campaign's deadline.
+
+    Why: a Tuyên Quang campaign due 2026-06-30 in place of 2027-12-31 connected the same villages on the same days,
+    and the line said only that it moved nothing (lever audit): in the model a deadline is a priority and a date to
+    judge by, not a resource."""
+    line = _("{what}: the option moved no {programme} outcome").format(
+        what=what, programme=_(DIRECT_PROGRAMME[programme])
+    )
+    if fields and all(re.match(CAMPAIGN_DEADLINE, f) for f, _a, _b in fields):
+        line += ": " + _(CAMPAIGN_DEADLINE_NOTE)
+    return line
 
 
 # a campaign launched before the start is drawn in works at the start at the elapsed share of its launch-to-deadline
