@@ -277,3 +277,67 @@ def test_the_terminal_names_the_sweep_as_discover_md_does(tmp_path: Path) -> Non
     title = (out / "discover.md").read_text(encoding="utf-8").splitlines()[0]
     assert title.endswith(f"on sweep {name}")
     assert r.stdout.splitlines()[0] == title
+
+
+def test_later_boxes_are_counted_on_all_runs_and_the_swept_ranges_are_the_sweep_file_s(
+    tmp_path: Path,
+) -> None:
+    """Two planted failure regions (permit P90 > 400, or supply < 5,000). PRIM's box 2 is measured on the runs box 1
+    left, and its text gave only those counts (3 runs, 3 failing, where its rule held 7 of 7 in the whole sweep;
+    search audit). boxes.csv and discover.md now give the counts on all runs too, checked here by filtering the runs
+    with the box's limits; the "swept" column is the range of sweep.json (wider than the runs' own here), not the
+    lowest and highest value a run drew."""
+    sw = planted_sweep(tmp_path / "sw")
+    runs = pl.read_parquet(sw / "runs.parquet")
+    fail = (runs[PARAMS[0]] > 400) | (runs[PARAMS[1]] < 5000)
+    runs = runs.with_columns(pl.Series("pop_covered_5g_pct_2027_12", np.where(fail.to_numpy(), 85.0, 95.0)))
+    runs.write_parquet(sw / "runs.parquet")
+    meta = json.loads((sw / "sweep.json").read_text(encoding="utf-8"))
+    swept = {PARAMS[0]: (50.0, 550.0), PARAMS[1]: (1000.0, 20000.0)}
+    for p in meta["parameters"]:
+        if p["path"] in swept:
+            p["low"], p["high"] = swept[p["path"]]
+    (sw / "sweep.json").write_text(json.dumps(meta), encoding="utf-8")
+    out = tmp_path / "disc"
+    r = dxsim_cmd(
+        "discover", str(sw), "--kpi", "pop_covered_5g_pct_2027_12", "--fails", "< 90", "--out", str(out)
+    )
+    assert r.returncode == 0, r.stderr
+    boxes = pl.read_csv(out / "boxes.csv")
+    assert boxes["box"].max() >= 2
+    failing = runs["pop_covered_5g_pct_2027_12"].to_numpy() < 90
+    for (b,), rows in boxes.group_by("box"):
+        inside = np.ones(runs.height, dtype=bool)
+        for row in rows.iter_rows(named=True):
+            v = runs[row["parameter"]].to_numpy()
+            inside &= (v >= row["lower"]) & (v <= row["upper"])
+            if row["parameter"] in swept:
+                assert (row["swept_low"], row["swept_high"]) == swept[row["parameter"]]
+        assert rows["runs_in_box_all"][0] == int(inside.sum()), b
+        assert rows["failing_in_box_all"][0] == int((inside & failing).sum()), b
+    md = (out / "discover.md").read_text(encoding="utf-8")
+    two = boxes.filter(pl.col("box") == 2).row(0, named=True)
+    assert (
+        f"PRIM measured this box on the runs outside the earlier boxes; on all {runs.height} runs it holds "
+        f"{two['runs_in_box_all']}, {two['failing_in_box_all']} failing." in " ".join(md.split())
+    )
+
+
+def test_no_box_is_not_said_to_mean_no_pattern() -> None:
+    """30 runs whose failures follow no parameter: PRIM finds no box, and discover.md says that PRIM found none at
+    this peeling step and what to try, not that the failures are concentrated nowhere (with 30 runs and peel alpha
+    0.05 PRIM also stopped short of a rule that held 8 of 8 failing runs; search audit)."""
+    from dxsim.discover import discover, markdown
+
+    rng = np.random.default_rng(5)
+    runs = pl.DataFrame(
+        {"run": np.arange(30), "x": rng.uniform(0, 1, 30), "k": np.where(np.arange(30) % 3 == 0, 85.0, 95.0)}
+    )
+    d = discover(runs, ["x"], "k", "< 90", threshold=0.8)
+    assert d.boxes == []
+    text = " ".join(markdown(d, "s").split())
+    assert (
+        "PRIM found no box that reaches the density threshold (80%) peeling 5% of the runs at a time" in text
+    )
+    assert "30 runs are too few for steps this fine: try --peel-alpha 0.1, or sample more runs." in text
+    assert "not concentrated" not in text

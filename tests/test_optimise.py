@@ -488,6 +488,15 @@ def test_bad_levers_one_line(base: Path, tmp_path: Path, body: str, expect: list
             'constraints = ["coverage is good"]',
             ["constraints[1]", "not a constraint", "P10 >= 90"],
         ),
+        # a constraint string with a statistic out of range said only "not a constraint" (search audit)
+        *(
+            (
+                'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
+                f'constraints = ["pop_5g_served_pct at 2026-12-31, {stat} >= 92"]',
+                ["constraints[1].stat", f"'{stat}'", "not a statistic", '"P1" .. "P99"'],
+            )
+            for stat in ("P100", "P10.5", "p10")
+        ),
     ],
 )
 def test_bad_objectives_one_line(
@@ -528,7 +537,15 @@ def test_cli_bad_file_exit_2_and_refuses_huge_job(base: Path, tmp_path: Path) ->
     )
     r = dxsim_cmd("optimise", str(big), "--out", str(tmp_path / "big"))
     assert r.returncode == 2 and "needs confirmation" in r.stderr and "--yes" in r.stderr
+    assert "max_evals = 100" in r.stderr and str(big) in r.stderr  # the file's own number, named as its key
     assert not (tmp_path / "big").exists()
+    # the number from --max-evals is named as the option, not as the file's key (which said 100)
+    r = dxsim_cmd("optimise", str(big), "--max-evals", "1300", "--out", str(tmp_path / "big"))
+    assert (
+        r.returncode == 2
+        and "--max-evals = 1300" in r.stderr
+        and "max_evals = 1300" not in r.stderr.replace("--max-evals = 1300", "")
+    )
     # a share group without the third share its rule sums: no candidate can run, so it is refused at load
     two = opt_file(
         tmp_path,

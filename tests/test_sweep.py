@@ -478,6 +478,17 @@ def test_outputs(tmp_path, base):
     assert "year_5g_pop_99pct" in res.notes  # never reached by 2026: no indices, said so
     md = (out / "drivers.md").read_text()
     assert "pop_covered_5g_pct_2026_12" in md and "supply.deliveries_per_month" in md
+    # rho is of the values the runs used (crews' teams are whole), recomputed here from runs.csv with scipy: from
+    # the sampled values it read 0.0643 where runs.csv gives 0.0685 (search audit)
+    from scipy.stats import spearmanr
+
+    idx = pl.read_csv(out / "indices.csv").filter(pl.col("index") == "rho")
+    kpi = "capex_total_vnd_bn"
+    for p in ("supply.deliveries_per_month", "crews.north.teams"):
+        row = idx.filter((pl.col("kpi") == kpi) & (pl.col("parameter") == p))
+        want = spearmanr(runs[p].to_numpy(), runs[kpi].to_numpy()).statistic
+        assert row["value"][0] == pytest.approx(want, abs=1e-12), p
+    assert (runs["crews.north.teams"] == runs["crews.north.teams"].round(0)).all()
 
 
 def test_local_pool_and_dask_cluster_give_identical_results(tmp_path, base):
@@ -683,3 +694,77 @@ def test_an_item_of_a_list_without_names_is_swept_by_its_place(tmp_path):
     assert (
         "compute.gpus.extra_orders of the base scenario has 3 items" in msg and "a place from 1 to 3" in msg
     )
+
+
+def test_rbd_fast_intervals_are_not_degenerate_at_a_few_dozen_runs(tmp_path: Path) -> None:
+    """30 LHS runs of a KPI that is 3 x the first parameter plus a little noise, the other two irrelevant. With M = 7
+    harmonics (the old (n - 1) // 4) SALib's half-size bootstrap resamples have only 8 frequencies, every resample
+    gives S1 = 1 and every interval read "± 0" (search audit: an irrelevant parameter read S1 0.141 ± 0). Now M is
+    30 // 16 = 1: every interval is positive, the driver's S1 is high, the irrelevant ones' low; a zero spread would
+    be shown as none, never as "± 0"."""
+    from SALib.analyze import rbd_fast
+    from SALib.sample import latin
+
+    from dxsim.sweep.analysis import indices_for, rbd_fast_harmonics
+    from dxsim.sweep.spec import load_sweep
+
+    params = "".join(
+        f'[[parameters]]\npath = "{p}"\nlow = 0\nhigh = 100\n'
+        for p in ("supply.deliveries_per_month", "crews.north.teams", "crews.south.teams")
+    )
+    f = tmp_path / "s.toml"
+    f.write_text(
+        f'base = "{(REPO / "scenarios" / "baseline.toml").as_posix()}"\nmethod = "lhs"\nsamples = 30\nseed = 3\n'
+        f'kpis = ["capex_total_vnd_bn"]\n{params}',
+        encoding="utf-8",
+    )
+    spec = load_sweep(f)
+    x = latin.sample(spec.problem, 30, seed=3)
+    y = 3 * x[:, 0] + np.random.default_rng(3).normal(0, 1, 30)
+    assert rbd_fast_harmonics(30) == 1 and rbd_fast_harmonics(160) == 10 and rbd_fast_harmonics(10_000) == 10
+    old = rbd_fast.analyze(spec.problem, x, y, M=7, num_resamples=50, seed=3)
+    assert all(c == 0 for c in old["S1_conf"])  # the degenerate interval this replaces
+    s1 = {r["parameter"]: r for r in indices_for(spec, "k", x, y) if r["index"] == "S1"}
+    assert all(r["conf"] is not None and r["conf"] > 0 for r in s1.values())
+    assert s1["supply.deliveries_per_month"]["value"] > 0.8
+    assert max(s1["crews.north.teams"]["value"], s1["crews.south.teams"]["value"]) < 0.3
+
+
+def test_an_lhs_sweep_s_rho_reads_the_whole_numbers_the_runs_used(tmp_path, base):
+    """Teams swept over 1 .. 4 in 8 runs: the runs use whole teams, so several share a value (ties), and the rank
+    correlation of the sampled fractions differs from that of the values in runs.csv (0.0643 against 0.0685 in the
+    search audit). indices.csv's rho is scipy's Spearman of runs.csv's columns."""
+    from scipy.stats import spearmanr
+
+    params = '[[parameters]]\npath = "crews.north.teams"\nlow = 1\nhigh = 4\n'
+    run_sweep(
+        sweep_file(tmp_path, base, samples=8, params=params, kpis='["capex_total_vnd_bn"]'),
+        out_dir=tmp_path / "o",
+        workers=0,
+    )
+    runs = pl.read_csv(tmp_path / "o" / "runs.csv")
+    teams = runs["crews.north.teams"].to_numpy()
+    assert len(set(teams.tolist())) < len(teams)  # ties: what rounding changes
+    rho = pl.read_csv(tmp_path / "o" / "indices.csv").filter(pl.col("index") == "rho")["value"][0]
+    assert rho == pytest.approx(spearmanr(teams, runs["capex_total_vnd_bn"].to_numpy()).statistic, abs=1e-12)
+
+
+def test_the_estimate_counts_the_worlds_the_runs_prepare(tmp_path, base):
+    """A 30-run sweep was estimated at 7.5 s on 2 workers and took 37 s, 42 s of it preparing worlds (search audit).
+    By hand: 30 runs x 1 replication x 0.5 s, plus each worker preparing each world it runs once: one shared world
+    on 2 workers is 2 preparations; 3 worlds of 1, 1 and 28 runs on 2 workers are 1 + 1 + 2 = 4."""
+    from dxsim.runner_budget import SECONDS_PER_WORLD
+    from dxsim.sweep.spec import SECONDS_PER_REPLICATION, estimate_text, load_sweep, world_preparations
+
+    assert world_preparations(["a"] * 30, 2) == 2 and world_preparations(["a", "b", *["c"] * 28], 2) == 4
+    assert world_preparations(["a", "b"], None) == 2  # in this process: one worker
+    spec = load_sweep(sweep_file(tmp_path, base, samples=30))
+    one = estimate_text(spec, 30, 2, ["a"] * 30)
+    cpu = 30 * SECONDS_PER_REPLICATION + 2 * SECONDS_PER_WORLD
+    from dxsim.i18n import formats as F
+
+    assert f"about {F.duration(cpu)} of compute" in one and f"about {F.duration(cpu / 2)} on 2 workers" in one
+    assert "world preparation included" in one and "distinct prepared worlds" not in one
+    many = estimate_text(spec, 30, 2, [str(i) for i in range(30)])
+    assert f"about {F.duration(30 * SECONDS_PER_REPLICATION + 30 * SECONDS_PER_WORLD)} of compute" in many
+    assert "(30 distinct prepared worlds: a swept parameter shapes the world" in many

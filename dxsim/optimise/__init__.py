@@ -301,8 +301,10 @@ def run_optimise(
             _("{estimate}; more than {limit} replications needs confirmation").format(
                 estimate=estimate, limit=F.number(CONFIRM_REPLICATIONS, 0)
             ),
-            file=spec.file,
-            field="max_evals",
+            # where the number came from: --max-evals overrides the file's (the refusal named the file's key
+            # beside the option's 1,300 where the file said 12; search audit)
+            file=None if max_evals is not None else spec.file,
+            field="--max-evals" if max_evals is not None else "max_evals",
             value=spec.max_evals,
             allowed=_("add --yes to start it anyway, or lower max_evals / reps"),
         )

@@ -98,7 +98,7 @@ MAX_EVALS = 5_000
 MAX_REPS = 1_000
 EXAMPLE = "scenarios/optimise/envelope-split.toml"
 CONSTRAINT_PATTERN = re.compile(
-    r"^\s*(?P<kpi>[A-Za-z0-9_]+)(?:\s+at\s+(?P<at>\d{4}-\d{2}-\d{2}))?\s*,?\s*(?P<stat>mean|P\d{1,2})?\s*"
+    r"^\s*(?P<kpi>[A-Za-z0-9_]+)(?:\s+at\s+(?P<at>\d{4}-\d{2}-\d{2}))?\s*,?\s*(?P<stat>mean|[Pp][0-9.]+)?\s*"
     r"(?P<op>>=|<=)\s*(?P<value>[-+]?\d[\d_]*(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*$"
 )
 

@@ -46,6 +46,21 @@ INERT_NOTE = N_(
 # another order differ in the last digits (113259.55329786762 vs ...765), and ranking drivers of that is noise
 FLOAT_NOISE = 1e-9
 RBD_FAST_MIN_RUNS = 16
+RBD_FAST_MAX_HARMONICS = 10  # SALib's default M
+RBD_FAST_RUNS_PER_HARMONIC = 16
+
+
+def rbd_fast_harmonics(n_runs: int) -> int:
+    """RBD-FAST's M (harmonics summed) for n_runs: n_runs // 16, from 1 to 10.
+
+    Why: SALib's bootstrap draws half the runs, whose periodogram has n/4 + 1 frequencies; with M near n/4 the
+    harmonics are all of them, so every resample gives S1 = 1 and the interval is 0. At 30 runs M was 7 (then
+    (n - 1) // 4): every S1 read "± 0", a parameter with no effect at all read S1 0.141, another -0.276 (search
+    audit). M = n // 16 keeps the harmonics to a quarter of a resample's frequencies and the bias correction's
+    2M/n (Tissot & Prieur 2012) at 1/8 or less."""
+    return max(1, min(RBD_FAST_MAX_HARMONICS, n_runs // RBD_FAST_RUNS_PER_HARMONIC))
+
+
 INDEX_SCHEMA = {
     "kpi": pl.Utf8,
     "parameter": pl.Utf8,
@@ -247,13 +262,14 @@ def indices_for(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> list
         if Y.size >= RBD_FAST_MIN_RUNS:
             from SALib.analyze import rbd_fast
 
-            m = max(1, min(10, (Y.size - 1) // 4))
             try:
-                si = rbd_fast.analyze(problem, X, Y, M=m, **kw)
+                si = rbd_fast.analyze(problem, X, Y, M=rbd_fast_harmonics(Y.size), **kw)
             except (ZeroDivisionError, ValueError, FloatingPointError):  # degenerate bootstrap resamples
                 si = None
             if si is not None:
-                rows += _rows(kpi, names, "S1", si["S1"], si["S1_conf"])
+                # a bootstrap spread of exactly 0 is a degenerate one (every resample alike), not certainty: none
+                conf = [None if c is not None and float(c) == 0.0 else c for c in si["S1_conf"]]
+                rows += _rows(kpi, names, "S1", si["S1"], conf)
         return rows
 
 

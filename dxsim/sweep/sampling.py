@@ -35,6 +35,12 @@ class Design:
     X: np.ndarray  # (runs, D) design points as SALib produced them
     values: list[dict[str, float | int]]  # per run: path -> value used (integers rounded)
 
+    def used(self, spec: SweepSpec) -> np.ndarray:
+        """(runs, D) the values the runs used (integer parameters rounded), in the spec's parameter order."""
+        return np.array(
+            [[float(v[p.path]) for p in spec.parameters] for v in self.values], dtype=float
+        ).reshape(len(self.values), len(spec.parameters))
+
 
 def sample(spec: SweepSpec) -> np.ndarray:
     problem = spec.problem
