@@ -744,3 +744,42 @@ def test_plans_the_replications_cannot_order_are_said_to_be_within_the_noise() -
     tied, _lo, _hi = noise_ties([best], front, lambda e: values[e.candidate.number])
     assert tied == [1, 3]
     assert noise_ties([best], [best], lambda e: values[0])[0] == []
+
+
+def test_what_binds_names_the_constraint_that_rules_out_the_better_candidates(
+    base: Path, tmp_path: Path
+) -> None:
+    """Five candidates minimising capex under two constraints, by hand: the best feasible costs 300; the two cheaper
+    ones (100, 200) both miss coverage >= 50 and meet villages >= 10, so coverage binds (2 of the 2 better missed it)
+    and villages, missed only by a dearer one, does not hold the best back. A constraint every candidate met is not
+    binding in the search; "met by 5 of 5" alone said none of this (search audit)."""
+    from dxsim.optimise.outputs import binding_lines
+
+    f = opt_file(
+        tmp_path,
+        base,
+        'constraints = ["pop_covered_5g_pct_2026_12 mean >= 50", "villages_connected_end mean >= 10", '
+        '"capex_total_vnd_bn mean <= 1000"]\n'
+        '[[variables]]\npath = "crews.north.teams"\nlow = 20\nhigh = 300\n'
+        '[[objectives]]\nkpi = "capex_total_vnd_bn"\ndirection = "minimise"\n',
+    )
+    spec = load_optimise(f)
+    cov, vil, cap = (c.of.label for c in spec.constraints)
+    obj = spec.objectives[0].of.label
+    assert obj == cap  # the objective's statistic is also the third constraint's
+    hist = pl.DataFrame(
+        {
+            obj: [100.0, 200.0, 300.0, 400.0, 500.0],
+            cov: [40.0, 45.0, 55.0, 60.0, 65.0],
+            vil: [12.0, 11.0, 10.0, 9.0, 12.0],
+            "feasible": [False, False, True, False, True],
+        }
+    )
+    lines = dict(zip(("cov", "vil", "cap"), binding_lines(spec, hist)))
+    assert lines["cov"].endswith(
+        f"met by 3 of 5 candidates; binds: 2 of the 2 candidates better on {obj} missed it."
+    )
+    assert lines["vil"].endswith(
+        f"met by 4 of 5 candidates; none of those better on {obj} missed it: it does not hold the best plan back."
+    )
+    assert lines["cap"].endswith("met by every candidate (5): not binding in the search.")

@@ -75,10 +75,33 @@ def _fmt(v: float | None, label: str = "") -> str:
     return F.number(v, 0) if abs(v) >= 1000 or float(v).is_integer() else F.significant(v, 4)
 
 
+def _better_than_best(spec: OptSpec, hist: pl.DataFrame) -> tuple[pl.DataFrame, str] | None:
+    """(the candidates better on the objective than the best feasible one, the objective's label), or None with
+    several objectives (a Pareto front has no one best) or no feasible candidate."""
+    if len(spec.objectives) != 1:
+        return None
+    obj = spec.objectives[0]
+    label = obj.of.label
+    feasible = hist.filter(pl.col("feasible") & pl.col(label).is_not_null())
+    if feasible.height == 0:
+        return None
+    minimise = obj.direction == "minimize"
+    best = float(feasible[label].min() if minimise else feasible[label].max())  # type: ignore[arg-type]
+    better = hist.filter(
+        pl.col(label).is_not_null() & ((pl.col(label) < best) if minimise else (pl.col(label) > best))
+    )
+    return better, label
+
+
 def binding_lines(spec: OptSpec, hist: pl.DataFrame) -> list[str]:
-    """Per constraint: how many candidates met it, and whether any lever moved it at all."""
+    """Per constraint: how many candidates met it, whether any lever moved it at all, and whether it binds: whether
+    the candidates better than the best on the objective missed it (they are what the constraint rules out).
+
+    Why the last: "met by 12 of 12 candidates" beside a served-5G constraint whose values differed by 0.0002
+    points did not say that nothing bound the search (search audit)."""
     out = []
     n = hist.height
+    ahead = _better_than_best(spec, hist)
     for c in spec.constraints:
         col = hist[c.of.label].drop_nulls()
         met = sum(1 for v in col if c.violation(float(v)) <= 0)
@@ -95,8 +118,23 @@ def binding_lines(spec: OptSpec, hist: pl.DataFrame) -> list[str]:
                     "`dxsim compare` (bottlenecks)"
                 )
             )
-        else:
+        elif met == n:
+            verdict = _("met by every candidate ({n}): not binding in the search").format(n=n)
+        elif ahead is None:
             verdict = _("met by {met} of {n} candidates").format(met=met, n=n)
+        else:
+            better, objective = ahead
+            missed = sum(1 for v in better[c.of.label] if v is None or c.violation(float(v)) > 0)
+            verdict = (
+                _(
+                    "met by {met} of {n} candidates; binds: {k} of the {m} candidates better on {objective} missed it"
+                )
+                if missed
+                else _(
+                    "met by {met} of {n} candidates; none of those better on {objective} missed it: it does not hold "
+                    "the best plan back"
+                )
+            ).format(met=met, n=n, k=missed, m=better.height, objective=objective)
         out.append(
             "- "
             + _("{constraint}: ranged {low} .. {high} across candidates; {verdict}.").format(
