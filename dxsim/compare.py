@@ -263,7 +263,8 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         (
             "user_throughput_mbps_p50_end",
             _(
-                "Median busy-hour user throughput at the end, 4G and 5G users together (it jumps between the two groups' rates)"
+                "Median busy-hour user throughput at the end, 4G and 5G users together (it jumps between the two "
+                "groups' rates)"
             ),
             "Mbps",
             "value",
