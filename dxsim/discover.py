@@ -356,6 +356,8 @@ def _prim_boxes(
     max_boxes: int,
     ranges: dict[str, tuple[float, float]],
 ) -> tuple[list[Box], pl.DataFrame]:
+    """PRIM's boxes (up to `max_boxes`, each at the step `_select` picks) and their peeling trajectories;
+    `ranges`: the swept (low, high) of each parameter, shown beside the box's."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ema_workbench warns about optional parallel back-ends on import
         from ema_workbench.analysis import prim
@@ -364,30 +366,27 @@ def _prim_boxes(
         # ema_workbench 2.x calls DataFrame.drop(inplace=True), which pandas 3.1 deprecates: a planner's terminal
         # showed pandas' warning and its URL under the boxes; nothing here depends on it
         warnings.filterwarnings("ignore", message=r".*inplace keyword in DataFrame\.drop is deprecated")
-        return _peel(prim, x, y, threshold, peel_alpha, mass_min, max_boxes, ranges)
+        return _peel(prim.Prim, x, y, threshold, max_boxes, ranges, peel_alpha=peel_alpha, mass_min=mass_min)
 
 
 def _peel(
-    prim: Any,
+    make_prim: Any,
     x: pl.DataFrame,
     y: np.ndarray,
     threshold: float,
-    peel_alpha: float,
-    mass_min: float,
     max_boxes: int,
-    ranges: dict[str, tuple[float, float]] | None = None,
+    ranges: dict[str, tuple[float, float]],
+    **prim_options: float,
 ) -> tuple[list[Box], pl.DataFrame]:
-    """PRIM's boxes (up to `max_boxes`, each at the step `_select` picks) and their peeling trajectories;
-    `ranges`: the swept (low, high) of each parameter, shown beside the box's."""
+    """_prim_boxes' search with EMA's `Prim` class (`make_prim`) and its peel_alpha and mass_min."""
     xp = x.to_pandas().astype(float)
     full = {c: (float(xp[c].min()), float(xp[c].max())) for c in xp.columns}
-    p = prim.Prim(
+    p = make_prim(
         xp,
         y.astype(bool),
         threshold=threshold,
-        peel_alpha=peel_alpha,
-        paste_alpha=peel_alpha,
-        mass_min=mass_min,
+        paste_alpha=prim_options["peel_alpha"],
+        **prim_options,
     )
     total_k = int(y.sum())
     boxes: list[Box] = []
@@ -418,7 +417,7 @@ def _peel(
             f_lo, f_hi = full[c]
             if lo > f_lo or hi < f_hi:
                 q = [v for v in qp.get(c, []) if v is not None and v >= 0 and math.isfinite(v)]
-                swept = (ranges or {}).get(c, (None, None))
+                swept = ranges.get(c, (None, None))
                 rs.append(Restriction(c, lo, hi, f_lo, f_hi, min(q) if q else None, *swept))
         rs.sort(key=lambda r: (r.qp if r.qp is not None else 1.0, r.parameter))
         k_in, n_in = int(row["k"]), int(row["n"])
