@@ -71,6 +71,9 @@ def provenance_sources(world: World) -> list[dict[str, Any]]:
         {"name": d["name"], "licence": d["licence"], "synthetic": bool(d["synthetic"])}
         for d in data_sources()
         if d.get("in_cache")
+        or d.get(
+            "fact_table"
+        )  # every fact table, those read at run time too (the GPU start fleet's assumed rows)
         or (d.get("used_by") == "dxsim.geo.villages" and world.villages is not None)
         or (d.get("used_by") == "dxsim.geo.datacentres" and world.compute is not None)
         or (d["synthetic"] and world.layer.synthetic)
@@ -91,6 +94,24 @@ def provenance_sources(world: World) -> list[dict[str, Any]]:
                 ).format(
                     n=F.number(generated.height), without=F.number(n_without), with_power=F.number(n_with)
                 ),
+                "licence": "CC0 (generated)",
+                "synthetic": True,
+            }
+        )
+    if (
+        world.villages is not None
+        and (
+            reported := world.villages.table.filter(~pl.col("synthetic") & pl.col("population_synthetic"))
+        ).height
+    ):
+        # a reported village's name, commune and status are sourced, its people are not: drawn, and flagged only in
+        # villages.parquet's population_synthetic (trust audit: "synthetic: False" beside a drawn 301 people)
+        rows.append(
+            {
+                "name": _(
+                    "the population and households of the {n} reported villages: no source counts them; drawn by "
+                    "dxsim.geo.villages (seeded; villages.parquet `population_synthetic`)"
+                ).format(n=F.number(reported.height)),
                 "licence": "CC0 (generated)",
                 "synthetic": True,
             }

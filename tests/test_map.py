@@ -824,3 +824,6 @@ def test_a_reported_village_placed_by_dxsim_says_so_in_its_popup(run_dir):
     placed = villages.filter(~pl.col("synthetic") & pl.col("location_precision").str.starts_with("commune"))
     assert placed.height == 25
     assert page.count("(a reported village; dxsim placed its point in its commune)") == placed.height
+    # ... and that no source counts their people (population_synthetic)
+    drawn = villages.filter(~pl.col("synthetic") & pl.col("population_synthetic"))
+    assert drawn.height == 25 and page.count("its population is drawn (synthetic)") == drawn.height

@@ -69,9 +69,46 @@ def test_the_generated_villages_source_counts_them_by_subset(run_dir: Path) -> N
     with_power = villages.filter(pl.col("subset") == "with_power").height
     assert without > 0 and with_power > 0  # the premise: the baseline generates both subsets
     sources = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["data_sources"]
-    row = [s for s in sources if "dxsim.geo.villages" in s["name"] and s["synthetic"]]
+    row = [  # the generated villages' row (the reported ones' drawn population has its own)
+        s
+        for s in sources
+        if "dxsim.geo.villages" in s["name"] and s["synthetic"] and "population_syn" not in s["name"]
+    ]
     assert len(row) == 1, sources
     name = row[0]["name"]
     assert name.startswith(f"{without + with_power:,} remote villages beyond the named ones"), name
     assert f"{without:,} without grid power and signal" in name and f"{with_power:,} with grid power" in name
     assert "n_with_power" in name and "province_surveys" in name  # where the counts come from
+
+
+def test_the_reported_villages_drawn_population_is_a_declared_source(run_dir: Path) -> None:
+    """The 25 reported villages read "synthetic: False" beside a drawn population (trust audit): no source counts
+    their people. villages.parquet flags it per row (`population_synthetic`), and summary.json, the report's notice
+    and the workbook's About sheet declare it as a synthetic source with the table's own count."""
+    v = pl.read_parquet(run_dir / "villages.parquet")
+    reported = v.filter(~pl.col("synthetic") & pl.col("population_synthetic"))
+    assert reported.height == 25
+    sources = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["data_sources"]
+    row = [s for s in sources if "population_synthetic" in s["name"]]
+    assert len(row) == 1 and row[0]["synthetic"], sources
+    assert row[0]["name"].startswith(
+        f"the population and households of the {reported.height} reported villages"
+    )
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    notice = page.split('<div class="notice" role="note">', 1)[1].split("</div>", 1)[0]
+    assert "population_synthetic" in notice
+    wb = openpyxl.load_workbook(run_dir / "results.xlsx", read_only=True)
+    try:
+        rows = [tuple(c.value for c in r) for r in wb["About"].iter_rows()]
+    finally:
+        wb.close()
+    assert [r[2] for r in rows if isinstance(r[0], str) and "population_synthetic" in r[0]] == [True]
+
+
+def test_the_gpu_start_fleet_and_its_assumed_rows_are_a_listed_source(run_dir: Path) -> None:
+    """The start fleet of 1,656 GPUs holds 400 unnamed ones assumed by dxsim, and its fact table was in no list of
+    sources (trust audit). summary.json now lists every fact table, with the rows that hold an assumption."""
+    sources = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["data_sources"]
+    gpu = [s for s in sources if "gpu_fleet_2025.csv" in s["name"]]
+    assert len(gpu) == 1 and not gpu[0]["synthetic"]
+    assert "rows hold a dxsim assumption" in gpu[0]["name"]

@@ -98,6 +98,9 @@ def test_named_villages_present_with_names_and_provinces(built):
     src = raw.read_csv("deadzone_villages_sample", required=["village", "gso34", "source"])
     named = built.villages.filter(~pl.col("synthetic"))
     assert named.height == src.height == 25
+    # no source counts their people: their population and households are seeded draws, flagged as every generated
+    # village's are (trust audit: "synthetic: False" beside a drawn population of 301)
+    assert "population" not in src.columns and built.villages["population_synthetic"].all()
     assert named["name"].to_list() == src["village"].to_list()
     assert named["gso34"].to_list() == src["gso34"].to_list()
     assert named["source"].to_list() == src["source"].to_list()
@@ -261,6 +264,7 @@ def test_planner_village_file_replaces_the_layer(built, base, good_lines, tmp_pa
     assert v["population"].to_list() == [150, 151, 152]
     assert v["households"].to_list()[0] == 40 and v["households"][1] == round(151 / 3.5)
     assert not v["synthetic"].any() and (v["location_precision"] == "planner file").all()
+    assert not v["population_synthetic"].any()  # the planner file's own people
     assert (v["commune"] != "").all() and (v["grid_distance_km"] > 0).all()
     s4 = res.site_layer.sites_4g
     assert (

@@ -30,16 +30,28 @@ def data_sources(raw_dir: Path | None = None) -> list[dict[str, Any]]:
         }
         for spec in raw.RAW_FILES.values()
     ]
-    for name in FACT_TABLES:
+    for name in fact_table_names():
+        assumed, total = assumed_rows(fact_table(name))
         rows.append(
             {
-                "name": _("fact table {name} (in the repo, one source per row)").format(name=name),
+                "name": _("fact table {name} (in the repo, one source per row)").format(name=name)
+                + (
+                    "; "
+                    + _(
+                        "{k} of its {n} rows hold a dxsim assumption (each row's source says which value)"
+                    ).format(k=assumed, n=total)
+                    if assumed
+                    else ""
+                ),
                 "file": f"geodata/{name}",
                 "source": "dxsim maintainers; each row cites its source",
                 "licence": "CC0 (facts)",
                 "synthetic": False,
                 "present": fact_table(name).is_file(),
-                "in_cache": True,
+                "in_cache": name in FACT_TABLES,
+                "used_by": "geodata cache" if name in FACT_TABLES else "read at run time",
+                "fact_table": True,
+                "assumed_rows": assumed,
             }
         )
     rows.append(
@@ -54,6 +66,31 @@ def data_sources(raw_dir: Path | None = None) -> list[dict[str, Any]]:
         }
     )
     return rows
+
+
+ASSUMED = (
+    "assum",
+)  # a row whose text says "assumption", "ASSUMED", ...: a dxsim assumption, not a reported figure
+
+
+def fact_table_names() -> list[str]:
+    """Every fact table of geodata/ (the CSV files, by name), the cache's and those read at run time.
+
+    Why all: only the cache's two were listed, so a run's data sources left out the GPU start fleet, whose 400
+    unnamed GPUs (24% of the 1,656) are a dxsim assumption (trust audit)."""
+    folder = fact_table(FACT_TABLES[0]).parent
+    return sorted(p.name for p in folder.glob("*.csv")) if folder.is_dir() else list(FACT_TABLES)
+
+
+def assumed_rows(path: Path) -> tuple[int, int]:
+    """(rows whose text names a dxsim assumption for one of their values, rows) of a fact table; (0, 0) if
+    unreadable."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()[1:]
+    except (OSError, UnicodeDecodeError):
+        return 0, 0
+    rows = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
+    return sum(1 for ln in rows if any(a in ln.casefold() for a in ASSUMED)), len(rows)
 
 
 def cache_summary(cache_dir: Path | None = None) -> dict[str, Any]:

@@ -121,6 +121,9 @@ COLUMNS: dict[str, Any] = {
     "region3": pl.Utf8,
     "region6": pl.Utf8,
     "synthetic": pl.Boolean,
+    # the population and households are seeded draws (every synthetic village, and the reported ones: no source
+    # counts their people), not a planner file's or a survey's figures
+    "population_synthetic": pl.Boolean,
     "location_precision": pl.Utf8,
     "source": pl.Utf8,
     "has_grid_power": pl.Boolean,
@@ -888,6 +891,7 @@ def _describe(
     p = np.searchsorted(geo.codes, gso.astype(geo.codes.dtype))
     region6 = geo.region6_p[p]
     k = params.population_catchment_cells
+    drawn = populations is None
     if populations is None:
         rng = np.random.default_rng([seed, _STREAM["population"]])
         mu = math.log(params.population_p50)
@@ -957,6 +961,7 @@ def _describe(
         "region3": geo.region3_p[p].tolist(),
         "region6": region6.tolist(),
         "synthetic": [bool(r["synthetic"]) for r in rows],
+        "population_synthetic": np.full(n, drawn),
         "location_precision": [r["location_precision"] for r in rows],
         "source": [r["source"] for r in rows],
         "has_grid_power": has_power,

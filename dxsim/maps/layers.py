@@ -666,8 +666,12 @@ def _village_synthetic_text(r: dict[str, Any]) -> str:
     if r.get("synthetic"):
         return _yes(True) + " " + esc(_("(generated village)"))
     placed = str(r.get("location_precision") or "").startswith("commune")
-    return _yes(False) + (
+    text = _yes(False) + (
         " " + esc(_("(a reported village; dxsim placed its point in its commune)")) if placed else ""
+    )
+    # its people are a seeded draw: no source counts them (population_synthetic)
+    return text + (
+        " " + esc(_("its population is drawn (synthetic)")) if r.get("population_synthetic") else ""
     )
 
 

@@ -146,6 +146,7 @@ VILLAGE_LABELS = {
     "connected_date_p90": N_("Connected P90"),
     "people_connected": N_("People connected"),
     "synthetic": N_("Synthetic"),
+    "population_synthetic": N_("Population drawn (synthetic)"),
     "lon": N_("Longitude"),
     "lat": N_("Latitude"),
     "reason": N_("Why this option"),
