@@ -676,7 +676,7 @@ def compute_rows(
     # the fleet is built to these totals exactly; a planner's own data-centre table may miss them by its rounding
     return [
         row(
-            N_("Data-centre IT capacity, end-2024"),
+            N_("Data-centre IT capacity, end-2024 (the report's 'công suất 182 MW', read as IT MW)"),
             "dc_capacity_mw_2024",
             tot["it_mw"],
             1.0,

@@ -145,7 +145,12 @@ class Operator(StrictModel):
         "skips sites with a negative business case and may surge beyond it for support). Years after the last listed "
         "repeat its value; in the start year only the part of the year after start_date counts (pro rata). What it "
         "counts: see target_counts.",
-        source=ASSUMPTION.format(q=17),
+        # the defaults are reported plans where there are any (trust audit: the source said "no public figure" beside
+        # Viettel's reported 15,000 for 2026)
+        source="2025: seed 004:880, Viettel and VNPT 'at least 20,000 5G BTS in 2025', split 13,000 / 7,000 by "
+        "subscriber share (a dxsim reading), MobiFone ~3,500 by its share; 2026: Viettel's reported plan of +15,000 "
+        "(infra/vn_telecom_dc_stats.csv, vietnamnet 2025-12), VNPT and MobiFone by share; later years: "
+        + ASSUMPTION.format(q=17),
     )
     target_counts: Literal["on_air", "orders"] = param(
         "on_air",
