@@ -66,14 +66,13 @@ class RunOutput:
 
 
 def provenance_sources(world: World) -> list[dict[str, Any]]:
-    """`data_sources` for summary.json: name, licence, synthetic flag."""
+    """`data_sources` for summary.json: name, licence, synthetic flag. Every fact table is listed, those read at run
+    time too (the GPU start fleet, with its assumed rows), beside the cache's inputs and the generated parts."""
     rows = [
         {"name": d["name"], "licence": d["licence"], "synthetic": bool(d["synthetic"])}
         for d in data_sources()
         if d.get("in_cache")
-        or d.get(
-            "fact_table"
-        )  # every fact table, those read at run time too (the GPU start fleet's assumed rows)
+        or d.get("fact_table")
         or (d.get("used_by") == "dxsim.geo.villages" and world.villages is not None)
         or (d.get("used_by") == "dxsim.geo.datacentres" and world.compute is not None)
         or (d["synthetic"] and world.layer.synthetic)

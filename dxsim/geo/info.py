@@ -68,9 +68,8 @@ def data_sources(raw_dir: Path | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-ASSUMED = (
-    "assum",
-)  # a row whose text says "assumption", "ASSUMED", ...: a dxsim assumption, not a reported figure
+# a row whose text says "assumption", "ASSUMED", ...: some value of it is dxsim's, not reported
+ASSUMED = ("assum",)
 
 
 def fact_table_names() -> list[str]:
