@@ -372,6 +372,13 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "value",
         ),
         ("capex_all_programmes_total_vnd_bn", _("Total capex (5G + villages + compute)"), "VND bn", "value"),
+        ("dc_energy_total_gwh", _("Data-centre energy over the horizon (IT load x PUE)"), "GWh", "value"),
+        (
+            "dc_electricity_opex_total_vnd_bn",
+            _("Data-centre electricity bill over the horizon"),
+            "VND bn",
+            "value",
+        ),
         (
             "public_cost_total_vnd_bn",
             _("Public money: 5G support, village programme, state data centres, PPP share and state GPUs"),

@@ -1558,3 +1558,20 @@ def test_a_lowered_share_of_an_envelope_is_no_cut() -> None:
     assert not _is_cut([("sites.permit_p50_days", 60, 30)])
     assert not _is_cut([("budget.share_pct.villages", 20, 10)])
     assert not _is_cut([("crews.north.teams", 450, 112), ("budget.share_pct.villages", 20, 10)])
+
+
+def test_a_line_names_a_whole_list_changed_beside_its_lever() -> None:
+    """An import cap set beside two new GPU orders: the line named the cap (a number is the most telling field) and
+    "(and 2 more fields)", crediting it with the +15,000 GPUs the orders brought (data-centre audit). A whole list
+    changed beside the lever is now named; other fields are still counted."""
+    from dxsim.results.bottlenecks import _what
+
+    cap = ("compute.gpus.supply_shock.import_cap_gpus_per_year", None, 5000)
+    orders = ("compute.gpus.extra_orders", [], [{"gpus": 9500}, {"gpus": 9500}])
+    window = ("compute.gpus.supply_shock.window_end", "2026-12-31", "2030-12-31")
+    assert _what([orders, window, cap], str) == (
+        "compute.gpus.supply_shock.import_cap_gpus_per_year None → 5000 (also compute.gpus.extra_orders) "
+        "(and 1 more field)"
+    )
+    teams = [(f"crews.{r}.teams", 450, 900) for r in ("north", "central", "south")]
+    assert _what(teams, str) == "crews.north.teams 450 → 900 (and 2 more fields)"  # no list: as before

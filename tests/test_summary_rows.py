@@ -184,6 +184,30 @@ def test_idle_gpus_line_by_hand() -> None:
     assert "more GPUs would wait idle" in line
     assert idle_gpus_line(table({0: 60.0, 1: 70.0})) == ""
 
+    # months without a GPU are left out: no fleet is no idle fleet (an import cap of 0 left none, and its 0% months
+    # made a mean of 50% with 5,472 jobs waiting; data-centre audit). Fleets of 0 in the last 6 months and 90%
+    # busy before: 90%, said nothing; no GPU in any month: nothing said either
+    def with_fleet(busy: float, fleet_from_end: int) -> pl.DataFrame:
+        b = table({0: busy, 1: busy}).with_columns(
+            pl.when(pl.col("date") >= dates[-fleet_from_end])
+            .then(0.0)
+            .otherwise(pl.col("value"))
+            .alias("value")
+        )
+        installed = b.with_columns(
+            pl.lit("gpus_installed").alias("metric"),
+            pl.when(pl.col("date") >= dates[-fleet_from_end]).then(0.0).otherwise(1000.0).alias("value"),
+        )
+        return pl.concat([b, installed]).filter(bottleneck_filter())
+
+    assert idle_gpus_line(table({0: 90.0, 1: 90.0})) == ""  # the premise: 90% busy says nothing
+    assert idle_gpus_line(with_fleet(90.0, 6)) == ""  # was (6 x 90 + 6 x 0) / 12 = 45%: "demand binds"
+    assert idle_gpus_line(with_fleet(90.0, len(dates))) == ""
+    # 20% busy with a fleet of 0 in the last 6 months: the 12 last month ends with GPUs are the 7 after the start's
+    # (the start's own row is left out): one at 99% and six at 20%, (99 + 6 x 20) / 7 = 31.3%
+    line = idle_gpus_line(with_fleet(20.0, 6))
+    assert line.startswith("GPUs: 31% busy over the last 12 months"), line
+
 
 def test_gpus_held_by_an_import_cap_kpi_and_line_by_hand() -> None:
     """GPUs held for a later year's import allowance: 0, 0, 400, 400 and 0, 100, 100, 0 at four month ends: GPU-months
@@ -209,3 +233,23 @@ def test_gpus_held_by_an_import_cap_kpi_and_line_by_hand() -> None:
         "GPUs: up to 100 held back by the import cap (2026-02 to 2026-03, 200 GPU-months; P50 over replications)"
     ), line
     assert import_cap_line(base) == ""
+
+
+def test_the_data_centres_energy_and_electricity_bill_are_kpis(cli_baseline) -> None:
+    """The data centres' energy and electricity bill were in metrics.parquet only (data-centre audit: 15.8 TWh and
+    45,855 bn VND over the baseline's horizon). summary.json now carries both, each the sum of the monthly metric
+    over the month ends, recomputed here from the run's own metrics.parquet (P50 over its 2 replications: the
+    lower)."""
+    import json
+
+    summary = json.loads((cli_baseline / "summary.json").read_text(encoding="utf-8"))["kpis"]
+    m = pl.read_parquet(cli_baseline / "metrics.parquet").filter(pl.col("area") == "VN")
+    for kpi, metric, scale in (
+        ("dc_energy_total_gwh", "dc_energy_mwh", 1000.0),
+        ("dc_electricity_opex_total_vnd_bn", "dc_electricity_opex_vnd_bn", 1.0),
+    ):
+        per_rep = (
+            m.filter(pl.col("metric") == metric).group_by("replication").agg(pl.col("value").sum())["value"]
+        )
+        assert per_rep.len() == 2 and float(per_rep.min()) > 0
+        assert math.isclose(summary[kpi], float(per_rep.min()) / scale, rel_tol=1e-6), kpi  # summary.json rounds

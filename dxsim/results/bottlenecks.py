@@ -217,6 +217,7 @@ def bottleneck_filter() -> pl.Expr:
             RACK_DENSITY_METRIC,
             UNMET_ORDINARY_METRIC,
             GPU_BUSY_METRIC,
+            GPUS_INSTALLED_METRIC,
             SHORT_VILLAGES_METRIC,
             *(m for pair in SHORT_LAYERS.values() for m in pair),
         ]
@@ -690,6 +691,7 @@ IMPORT_CAP_METRIC = "gpus_held_by_import_cap"  # GPUs waiting for a later year's
 RACK_DENSITY_METRIC = "gpus_over_rack_density"
 UNMET_ORDINARY_METRIC = "dc_ordinary_load_unmet_mw"
 GPU_BUSY_METRIC = "gpu_utilization_pct"  # busy GPU-days over GPU-days available in the month (%)
+GPUS_INSTALLED_METRIC = "gpus_installed"  # GPUs powered at the month end (idle_gpus_line: months with none)
 # below this share of their time busy over the last 12 months, the GPUs are said to wait for demand (dxsim convention:
 # half the fleet idle; an AI cloud plans on ~70-80% busy, so this flags a fleet bought well ahead of its demand)
 IDLE_GPUS_BELOW_PCT = 50.0
@@ -837,6 +839,12 @@ def idle_gpus_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
     nat = _period(
         metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == GPU_BUSY_METRIC)), start, end
     )
+    fleet = metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == GPUS_INSTALLED_METRIC))
+    if fleet.height:
+        # months without a GPU are no idle fleet: an import cap of 0 left none, its 0% months made a 50% mean, and the
+        # line said demand binds beside 5,472 jobs waiting (data-centre audit)
+        with_gpus = fleet.filter(pl.col("value") > 0).select("replication", "date")
+        nat = nat.join(with_gpus, on=["replication", "date"], how="semi")
     if nat.height == 0:
         return ""
     busy = kpi_quantiles(
@@ -1210,7 +1218,19 @@ def _what(fields: Sequence[tuple[str, Any, Any]], fmt: Callable[[Any], str]) -> 
     programme (state/PPP)" → "National AI compute programme" (and 5 more fields): ... +25,000 GPUs" (AI-compute
     trial)."""
     field, a, b = min(fields, key=lambda f: min(_telling(f[1]), _telling(f[2])))
-    return f"{field} {fmt(a)} → {fmt(b)}" + _more_fields(len(fields) - 1)
+    text = f"{field} {fmt(a)} → {fmt(b)}"
+    # a whole list changed beside it (orders, campaigns or programmes added) is named: an import cap's line credited
+    # it with the +15,000 GPUs that the option's new GPU orders brought (data-centre audit)
+    lists = [f for f, x, y in fields if f != field and (isinstance(x, list) or isinstance(y, list))]
+    if lists:
+        return (
+            text
+            + " ("
+            + _("also {fields}").format(fields=", ".join(lists))
+            + ")"
+            + _more_fields(len(fields) - 1 - len(lists))
+        )
+    return text + _more_fields(len(fields) - 1)
 
 
 def option_verdicts(

@@ -92,6 +92,7 @@ UNITS = {
         N_("1 = met, 0 = missed"),
         N_("GPUs"),
         N_("GPU-months"),
+        N_("GWh"),
         N_("MW"),
         N_("Mbps"),
         N_("PFLOPS"),
