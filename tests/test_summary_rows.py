@@ -252,4 +252,6 @@ def test_the_data_centres_energy_and_electricity_bill_are_kpis(cli_baseline) -> 
             m.filter(pl.col("metric") == metric).group_by("replication").agg(pl.col("value").sum())["value"]
         )
         assert per_rep.len() == 2 and float(per_rep.min()) > 0
-        assert math.isclose(summary[kpi], float(per_rep.min()) / scale, rel_tol=1e-6), kpi  # summary.json rounds
+        assert math.isclose(summary[kpi], float(per_rep.min()) / scale, rel_tol=1e-6), (
+            kpi
+        )  # summary.json rounds
