@@ -197,6 +197,7 @@ _UNIT_SUFFIXES = (
     ("_vnd_bn", "VND bn"),
     ("_vnd_m", "VND m"),
     ("_mw", "MW"),
+    ("_gwh", "GWh"),
     ("_persons", "persons"),
 )
 _PERIOD = re.compile(r"_(\d{4}_\d{2}|start|end|total|peak|final_year)$")
