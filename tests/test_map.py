@@ -274,6 +274,8 @@ def test_header_title_and_synthetic_disclosure(map_html, run_dir):
         f"({int(no_power['synthetic'].sum())} of the {no_power.height} without grid power)"
     )
     assert want in head and "site layer" in head
+    reported = v.filter(~pl.col("synthetic") & pl.col("population_synthetic")).height
+    assert reported == 25 and f"the population of the {reported} reported villages" in head
     # the provinces are the P50 the workbook and the GeoPackage give, and the legend and the header say so
     assert map_html.count("each province: the P50 of 2 runs, as in the workbook and results.gpkg") >= 1
     assert "(provinces: P50; squares, sites and villages: replication 0)" in head

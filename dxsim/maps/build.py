@@ -122,6 +122,16 @@ def _header(out: RunOutputs, notes: list[str]) -> str:
                     n_np=count_text(n_np),
                 )
             )
+            if (
+                "population_synthetic" in v.columns
+            ):  # the reported villages' people: drawn, no source counts them
+                drawn = sum(
+                    1 for x, d in zip(syn, v["population_synthetic"].to_list(), strict=True) if d and not x
+                )
+                if drawn:
+                    counts.append(
+                        _("the population of the {n} reported villages").format(n=count_text(drawn))
+                    )
     if out.has("datacentres"):
         d = out.datacentres
         if "synthetic" in d.columns:
