@@ -12,6 +12,7 @@ checked against the benchmark figures and the drawn AI jobs, not against the est
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 import math
 import os
 import re
@@ -412,13 +413,15 @@ SHORT = 'extends = "{base}"\nname = "short"\n[horizon]\nend_date = 2025-12-31\n'
 
 
 @pytest.fixture(scope="module")
-def cache_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy of the geodata cache (built into it when the checkout has none)."""
+def cache_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A private copy of the geodata cache (built into it when the checkout has none), removed after the module:
+    the runs store their ~280 MB worlds in it."""
     root = tmp_path_factory.mktemp("cache")
     src = sorted(REPO_CACHE.glob("geo-*/plan5g-*.parquet"))
     if src:
         shutil.copytree(src[0].parent, root / src[0].parent.name)
-    return root
+    yield root
+    shutil.rmtree(root)
 
 
 @pytest.fixture(scope="module")
