@@ -562,6 +562,45 @@ def test_short_people_at_reads_the_site_cell_and_skips_sites_that_cannot_serve()
     np.testing.assert_allclose(sv.short_people_at(np.array([0, 1, 2])), [short_cell1, 0.0, 0.0])
 
 
+def test_a_site_relieves_at_most_the_people_it_can_serve_at_the_served_rate_by_hand() -> None:
+    """A site barely above the served rate (the 700 MHz edge of 10.016 Mbps against 10) carries almost nothing at that
+    rate: it relieves (1 - 10/10.016) x 69.5 Mbps / 0.03 Mbps a person = 3.7 people, not the cell's 1,500 short
+    (radio audit: ~10,000 such sites were brought forward "for capacity"). A site of 0.5 Mbps at edge 50 relieves
+    0.8 x 0.5 / 0.03 = 13.3; an ample one the whole 1,500."""
+    cov4, cov5 = _two_cells()
+    cap5 = SiteCapacity(np.array([69.5, 0.5, 1000.0]), np.array([10.016, 50.0, 50.0]), np.full(3, 80.0))
+    cw = CapacityWorld(
+        _params(0.03),
+        np.zeros(0, np.float32),
+        cap5,
+        _one_site_supply(40.0, 20.0, 30.0, cov5.pop),
+        np.array([1.0, 0.0, 0.0]),
+        supply5_start=_one_site_supply(100.0, 50.0, 80.0, cov5.pop),
+        plan_cell=cov5.cell_index(np.array([0, 0, 0]), np.array([1, 1, 1])),
+    )
+    sv = CellService(cw, cov5.pop, cov5.group, 2, cov5.k, cov5, None, cov4)
+    sv.update(2026)
+    by_hand = [(1 - 10 / 10.016) * 69.5 / 0.03, 0.8 * 0.5 / 0.03, 1500.0]
+    assert by_hand[0] == pytest.approx(3.70, abs=0.01)
+    np.testing.assert_allclose(sv.short_people_at(np.array([0, 1, 2])), by_hand)
+    # most relieved first; a site relieving less than one person is not brought forward at all
+    assert sv.short_sites_first(np.array([0, 1, 2])).tolist() == [2, 1, 0]
+    cap5.rate_p5_mbps[0] = 10.0001
+    assert sv.short_sites_first(np.array([0, 1, 2])).tolist() == [2, 1]
+
+
+def test_a_cell_whose_edge_rate_carries_less_than_one_person_is_edge_held_by_hand() -> None:
+    """5G edge 10.016 Mbps at a 10 Mbps served rate: a cell can carry (1 - 10/10.016) x its 5G supply at that rate.
+    Cell 0 (10 Mbps of the 40) carries 0.016 Mbps, less than one person's 0.03: held by the edge, which no load
+    relieves. Cell 1 (30 Mbps) carries 0.048: held by the load, as the edge-rate test alone said of both."""
+    sv, pop = _toy_service(_params(0.03), (4000.0, 100.0, 200.0), (40.0, 10.016, 80.0))
+    assert (1 - 10 / 10.016) * 10.0 < 0.03 <= (1 - 10 / 10.016) * 30.0
+    c, split = sv.cell, sv.edge_limited_short()
+    assert c["short5"][0] > 999 and c["short5"][1] > 2990  # almost nobody served at that rate
+    assert split["pop_5g_capacity_short_edge_pct"] == pytest.approx(100 * c["short5"][0] / pop.sum())
+    assert split["pop_mbb_capacity_short_edge_pct"] == 0.0  # 4G's edge (100) carries everyone
+
+
 @pytest.mark.parametrize(
     ("body", "parts"),
     [

@@ -930,8 +930,8 @@ SHORT_LAYER_NAMES = {"5g": N_("5G served"), "mbb": N_("4G-or-better served")}
 SHORT_SAID_FROM_PCT = 0.5  # a capacity-short share smaller than this (% of people) gets no line
 SHORT_EDGE_HELD = N_(
     "{layer}: {short}% of people capacity-short at the end (P50 over replications), {main}% of them where the cells' "
-    "edge rate is not above the served rate (capacity.served_rate_mbps): no load relieves them, more sites, another "
-    "band or a lower served rate would"
+    "edge rate is not above the served rate (capacity.served_rate_mbps), or too close to it to carry one person's "
+    "busy-hour demand: no load relieves them, more sites, another band or a lower served rate would"
 )
 SHORT_LOAD_HELD = N_(
     "{layer}: {short}% of people capacity-short at the end (P50 over replications), {main}% of them where the "
@@ -971,7 +971,9 @@ def service_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
             text += "; " + (
                 _("the rest are held by the busy-hour load")
                 if edge_held
-                else _("the rest are where the cells' edge rate is not above the served rate")
+                else _(
+                    "the rest are where the cells' edge rate is not above the served rate, or too close to it to carry one person's demand"
+                )
             )
         out.append(_over_runs(text, metrics))
     return out

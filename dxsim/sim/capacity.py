@@ -322,8 +322,9 @@ class CellService:
             )
 
     def short_people_at(self, sites: np.ndarray) -> np.ndarray:
-        """Capacity-short people (5G and 4G-or-better) in the cell each 5G plan site stands in; 0 for a site whose
-        edge rate is below the served rate (it could not serve them)."""
+        """Capacity-short people (5G and 4G-or-better) in the cell each 5G plan site stands in, at most as many as the
+        site can serve at the served rate this year (`service_kernel.short_people`); 0 for a site whose edge rate is
+        not above the served rate (it could not serve them)."""
         sites = np.asarray(sites, dtype=np.int64)
         out = np.empty(sites.size)
         assert self.cw.plan_cell is not None, "prepare_capacity sets plan_cell"
@@ -331,10 +332,12 @@ class CellService:
             sites,
             self.cw.plan_cell,
             self.cw.cap5.rate_p5_mbps,
+            self.cw.cap5.capacity_mbps,
             float(self.p.served_rate_mbps),
+            self.u,
             self.state,
             out,
-        )  # short5 + (mbb_cov - mbb_served) of each site's cell
+        )  # short5 + (mbb_cov - mbb_served) of each site's cell, capped by what the site serves
         return out
 
     def short_sites_first(self, sites: np.ndarray) -> np.ndarray:
@@ -429,14 +432,15 @@ class CellService:
         }
 
     def edge_limited_short(self) -> dict[str, float]:
-        """The capacity-short shares (% of population) in cells whose layer's edge rate is not above the served rate:
-        no load serves anyone there (`service_kernel._layer` carries nothing when the edge rate is at or below it),
-        so only more sites or another band relieve them; the rest of the capacity-short are held by the busy-hour
-        load. 5G by the 5G layer's edge, 4G-or-better by the 4G layer's (what the people not on 5G use).
+        """The capacity-short shares (% of population) in cells whose layer's edge rate leaves it unable to carry one
+        person's busy-hour demand at the served rate (`service_kernel.edge_held_short`; at or below the served rate
+        `_layer` carries nothing), so only another band relieves them; the rest of the capacity-short are held by
+        the busy-hour load. 5G by the 5G layer's edge, 4G-or-better by the 4G layer's (what the people not on 5G
+        use).
 
         Why: a served rate of 25 Mbps left 93% of people short on 4G (the 4G edge rate is ~21 Mbps) and no output
         said why; the run's why-lines read these (once, at the last month end)."""
-        short5, short_mbb = edge_held_short(self._rec, float(self.p.served_rate_mbps))
+        short5, short_mbb = edge_held_short(self._rec, float(self.p.served_rate_mbps), self.u)
         total = self.pop_total
         return {
             "pop_5g_capacity_short_edge_pct": 100.0 * short5 / total,
