@@ -41,7 +41,7 @@ METRICS: dict[str, str] = {
     "user_throughput_mbps_p50_5g": "median busy-hour download throughput of the data users on 5G (their own operator's 5G carries them): median rate x (1 - load) of their cells; moves with the 5G load, not with how many users have a 5G device (Mbps; VN; empty with no user on 5G)",
     "user_throughput_mbps_p50_4g": "median busy-hour download throughput of the data users on 4G (no 5G device, no 5G of their operator, or 5G overflow): median rate x (1 - load) of their 4G cells, 0 where 4G is loaded to capacity (Mbps; VN; empty with no user on 4G)",
     "user_throughput_mbps_mean": "mean busy-hour download throughput of a data user (Mbps; VN)",
-    "traffic_pb_per_month": "mobile data traffic of the covered data users in a month (PB per month; VN)",
+    "traffic_pb_per_month": "mobile data traffic the covered data users ask for in a month (offered: their demand, carried or not; a month's off-peak hours carry what the busy hour cannot) (PB per month; VN)",
     "busy_hour_demand_mbps_per_person": "busy-hour demand per person of the population in the year (Mbps; VN)",
     "device_5g_share_pct": "share of data users with a 5G device in the year (%; VN)",
     "sites_brought_forward_for_capacity": "5G plan sites the operators moved to the head of their plans for the first time at the year's demand step because they stand in capacity-short cells; summed over the years each site counts once, built by the end or not (sites; VN; 0 in other months)",
