@@ -30,6 +30,7 @@ A planner's own CSV (`lon, lat, operator, technology, band_mhz, on_air_date`) re
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -43,7 +44,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.geo.projection import to_lonlat
-from dxsim.radio.coverage import CoverageGrid, GridSpec
+from dxsim.radio.coverage import CoverageGrid, GridSpec, cell_lookup
 
 ENV_NAMES = ("urban", "suburban", "rural")
 MIN_POP_PER_COVERAGE_SITE = 300.0  # people within reach for a rural coverage site (assumption)
@@ -77,6 +78,13 @@ class CellArrays:
     def grid(self) -> GridSpec:
         return GridSpec.from_cells(self.rows, self.cols, self.lon, self.lat)
 
+    @functools.cached_property
+    def _lookup(self) -> np.ndarray:
+        """The raster's cell index, one for every coverage grid built on these cells (`cell_lookup`)."""
+        return cell_lookup(
+            self.grid, np.asarray(self.rows, dtype=np.int64), np.asarray(self.cols, dtype=np.int64)
+        )
+
     def coverage_grid(self, subsamples: int = 4) -> CoverageGrid:
         return CoverageGrid(
             self.grid,
@@ -90,6 +98,7 @@ class CellArrays:
             self.province_idx,
             self.n_provinces,
             subsamples,
+            lookup=self._lookup,
         )
 
 

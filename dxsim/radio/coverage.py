@@ -80,6 +80,16 @@ class GridSpec:
         return row, col
 
 
+def cell_lookup(grid: GridSpec, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The raster (n_rows x n_cols, int64) holding each populated cell's index at its (row, col), -1 elsewhere.
+
+    Why shared: a world holds five coverage grids on the same cells (5G at the start, 4G, 5G per operator); each
+    built its own 12.5 MB copy, 62 MB of a 281 MB prepared world on disk."""
+    out = np.full((grid.n_rows, grid.n_cols), -1, dtype=np.int64)
+    out[rows, cols] = np.arange(rows.size)
+    return out
+
+
 class CoverageGrid:
     """Covered share of every population cell, for one technology layer.
 
@@ -100,7 +110,9 @@ class CoverageGrid:
         group: np.ndarray,
         n_groups: int,
         subsamples: int = 4,
+        lookup: np.ndarray | None = None,
     ) -> None:
+        """`lookup`: the raster's cell index (`cell_lookup(grid, rows, cols)`), shared by grids on the same cells."""
         if not 1 <= subsamples <= 8:
             raise ValueError("subsamples must be 1..8 (n*n points must fit a 64-bit mask)")
         self.grid = grid
@@ -122,8 +134,11 @@ class CoverageGrid:
         self._weights = (np.uint64(1) << np.arange(self.k, dtype=np.uint64)).astype(np.uint64)
         self.full_mask = np.uint64((1 << self.k) - 1) if self.k < 64 else np.uint64(0xFFFFFFFFFFFFFFFF)
         self.half_diag = 0.5 * np.hypot(self.w, self.h)
-        self._lookup = np.full((grid.n_rows, grid.n_cols), -1, dtype=np.int64)
-        self._lookup[self.rows, self.cols] = np.arange(self.rows.size)
+        self._lookup = cell_lookup(grid, self.rows, self.cols) if lookup is None else lookup
+        if self._lookup.shape != (grid.n_rows, grid.n_cols):
+            raise ValueError(
+                f"lookup of shape {self._lookup.shape} for a {grid.n_rows} x {grid.n_cols} raster"
+            )
         self._min_w = float(self.w.min())
         self._min_h = float(self.h.min())
         self.mask = np.zeros(self.rows.size, dtype=np.uint64)
