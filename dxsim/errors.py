@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import math
 import numbers
 import re
@@ -194,6 +195,15 @@ class ModelFailure(Exception):
     """The model ran but a target or tolerance was not met (exit code 1)."""
 
     exit_code = 1
+
+
+# How libraries say that a write filled its disk: the OS (ENOSPC), polars ("os error 28"), SQLite/GDAL
+DISK_FULL_WORDS = re.compile(r"No space left on device|database or disk is full|os error 28", re.I)
+
+
+def says_disk_full(e: BaseException) -> bool:
+    """Whether an exception says its write found the disk full, in the OS's words or a library's."""
+    return getattr(e, "errno", None) == errno.ENOSPC or bool(DISK_FULL_WORDS.search(str(e)))
 
 
 class OutputError(Exception):

@@ -364,3 +364,30 @@ def test_the_data_centre_layer_follows_its_own_seed_not_the_run_s(baseline, coun
     assert not layer.equals(
         start_fleet(None, dc, 1, start_date=start, country=country)
     )  # the seed does move it
+
+
+def test_a_world_that_cannot_be_stored_is_said_not_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store, baseline, country
+) -> None:  # type: ignore[no-untyped-def]
+    """The run's one line of preparing said "none stored for these inputs yet" though the world was not stored
+    (a disk under the 2 GB dxsim keeps free, a read-only or full one), so every later run rebuilt it unexplained."""
+    _, built, _ = store
+    monkeypatch.setattr(ws, "store_dir", lambda: tmp_path / "worlds")
+    monkeypatch.setattr(ws, "prepare_world", lambda *_a, **_k: built)
+    monkeypatch.setattr(ws, "MIN_FREE_BYTES", 10**18)
+    ws.load_or_prepare_world(baseline, country, SCEN)
+    line = ws.world_line()
+    assert not ws.LAST.hit and ws.LAST.written_bytes == 0 and not list((tmp_path / "worlds").iterdir())
+    assert line.startswith("prepared world built, not stored (") and "GB free on the disk of" in line
+    assert "the next run builds it again" in line
+    monkeypatch.setattr(ws, "MIN_FREE_BYTES", 0)
+
+    def full(*_a: object, **_k: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ws, "dump_world", full)
+    ws.load_or_prepare_world(baseline, country, SCEN)
+    assert f"not stored ({tmp_path / 'worlds'}: No space left on device)" in ws.world_line()
+    monkeypatch.undo()
+    ws.LAST.__init__()  # type: ignore[misc]
+    assert "not stored" not in ws.world_line()

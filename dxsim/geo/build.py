@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from dxsim.errors import DxsimInputError, RawDataError
+from dxsim.errors import DxsimInputError, OutputError, RawDataError, says_disk_full
 from dxsim.geo import raw
 from dxsim.geo.projection import PROJECTED_EPSG, to_projected
 from dxsim.i18n import gettext as _
@@ -588,6 +588,16 @@ def build_cache(
         for d in [old, *[p for p in root.glob(f"{CACHE_PREFIX}*") if p != target]]:
             if d is not None and d.is_dir():
                 shutil.rmtree(d, ignore_errors=True)
+    except Exception as e:
+        if not says_disk_full(e):
+            raise
+        # polars said "ComputeError: ... os error 28", naming neither the cache nor what to do (disk-full trial)
+        raise OutputError(
+            _(
+                "writing the geodata cache in {folder} failed (no space left on device): free space there, or set "
+                "DXSIM_CACHE to a folder on a disk with room"
+            ).format(folder=root)
+        ) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from dxsim.errors import says_disk_full
 from dxsim.geo.projection import to_lonlat
 from dxsim.radio.coverage import CoverageGrid, GridSpec, cell_lookup
 
@@ -752,7 +753,8 @@ def _write_cached_layer(cache_dir: Path, items: tuple[tuple[pl.DataFrame, Path],
     """Write each table to a hidden, process-unique sibling and rename it into place (atomic, race-safe).
 
     The geo layer sits below dxsim.results, so this does not use results.writer.atomic_file; a cache
-    that cannot be written is only slower next time, never an error.
+    that cannot be written is only slower next time, never an error (a full cache disk failed a run: disk-full
+    trial, 2026-12-06).
     """
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -763,8 +765,11 @@ def _write_cached_layer(cache_dir: Path, items: tuple[tuple[pl.DataFrame, Path],
         try:
             df.write_parquet(tmp)
             os.replace(tmp, p)
-        except OSError:
-            pass
+        except (
+            Exception
+        ) as e:  # polars says a full disk as "ComputeError: ... os error 28", not as an OSError
+            if not (isinstance(e, OSError) or says_disk_full(e)):
+                raise
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)

@@ -59,7 +59,14 @@ from dxsim.results.writer import FILE_STAMP, atomic_file
 XLSX_NAME = "results.xlsx"
 SHEETS = ("About", "KPIs", "Provinces by year", "Villages", "Data centres")
 _MAX_WIDTH_PX = 420  # long texts (sources, reasons) wrap the view otherwise
-_WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+# in_memory: XlsxWriter assembles the file without temporary files of its own in TMPDIR, which a full TMPDIR left
+# behind (6-7 a failed run, disk-full trial, 2026-12-06); the workbook is a few MB
+_WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "in_memory": True,
+}
 
 # per-province metric -> column header (metrics not listed keep their name)
 PROVINCE_LABELS = {

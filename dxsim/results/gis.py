@@ -21,8 +21,11 @@ CRS; the exports only carry them.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -210,13 +213,16 @@ def layer_descriptions(result_dir: Path, names: list[str]) -> dict[str, str]:
     return out
 
 
-# SQLite settings while the temporary GeoPackage is written: no per-commit fsync (about a third of the time) and no
-# rollback journal (a tenth of the rest, and no `-journal` file a killed writer leaves in the run's folder). Neither
-# protects anything here: the file is a temporary one that `atomic_file` renames only once it is complete.
+# SQLite settings while the temporary GeoPackage is written: no per-commit fsync (about a third of the time; it
+# protects nothing here: the file is a temporary one that `atomic_file` renames only once it is complete) and the
+# rollback journal in memory (no `-journal` file a killed writer leaves in the run's folder). Not no journal at all:
+# then a write that filled the disk could not be rolled back, GDAL returned from the `sites_5g` layer without an error,
+# and the run wrote a GeoPackage of 1 layer of 5 (disk-full trial, 2026-12-06); with the journal in memory it says
+# "database or disk is full".
 # The layers' `last_change` is FILE_STAMP, not the clock (GDAL's OGR_CURRENT_DATE), so a re-run writes the same bytes.
 _GPKG_WRITING = {
     "OGR_SQLITE_SYNCHRONOUS": "OFF",
-    "OGR_SQLITE_JOURNAL": "OFF",
+    "OGR_SQLITE_JOURNAL": "MEMORY",
     "OGR_CURRENT_DATE": FILE_STAMP.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
 }
 
@@ -231,15 +237,43 @@ def _write_gpkg(layers: dict[str, Any], path: Path, descriptions: dict[str, str]
         _write_layers(layers, path, descriptions or {})
     finally:
         pyogrio.set_gdal_config_options(saved)
+    check_gpkg(path, {name: len(gdf) for name, gdf in layers.items()})
 
 
-def _write_layers(layers: dict[str, Any], path: Path, descriptions: dict[str, str]) -> None:
+def check_gpkg(path: Path, expected: dict[str, int]) -> None:
+    """Read the written GeoPackage back: exactly these layers, in this order, with these feature counts; OSError
+    (EIO) if not, so the file is never renamed into a run.
+
+    Why: on a full disk GDAL returned from writing `sites_5g` without an error, leaving a damaged database, and the
+    next layer's write made a new file of that layer alone: a run exited 0, "wrote", with a results.gpkg of 1 of its
+    5 layers in place of a good one (disk-full trial, 2026-12-06)."""
+    import pyogrio
+
+    try:
+        with _temporary_name_quiet():
+            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+            counts = {name: int(pyogrio.read_info(path, layer=name)["features"]) for name in names}
+    except Exception as e:  # a damaged database: GDAL's own words
+        raise OSError(errno.EIO, f"the GeoPackage written cannot be read back ({e})") from None
+    if names != list(expected) or counts != expected:
+        got = ", ".join(f"{n} {counts[n]}" for n in names) or "none"
+        want = ", ".join(f"{n} {c}" for n, c in expected.items())
+        raise OSError(errno.EIO, f"the GeoPackage written holds layers {got}, not {want} features")
+
+
+@contextlib.contextmanager
+def _temporary_name_quiet() -> Iterator[None]:
+    """GDAL's warnings that the hidden temporary name does not end in .gpkg (the final name does) kept quiet."""
     with warnings.catch_warnings():
-        # the hidden temporary name does not end in .gpkg; the final name does
         warnings.filterwarnings(
             "ignore", message=".*filename extension should be 'gpkg'", category=RuntimeWarning
         )
         warnings.filterwarnings("ignore", message=".*non conformant file extension", category=RuntimeWarning)
+        yield
+
+
+def _write_layers(layers: dict[str, Any], path: Path, descriptions: dict[str, str]) -> None:
+    with _temporary_name_quiet():
         for name, gdf in layers.items():
             gdf.to_file(
                 path,

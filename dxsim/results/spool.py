@@ -13,6 +13,7 @@ is removed by the next spool created on the machine (its process is gone).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -22,6 +23,8 @@ from pathlib import Path
 
 import polars as pl
 
+from dxsim.errors import OutputError, says_disk_full
+from dxsim.i18n import gettext as _
 from dxsim.pids import pid_alive
 
 PREFIX = "dxsim-spool-"
@@ -61,8 +64,22 @@ class MetricsSpool:
         """One replication's table; written under a temporary name and renamed, so a part is whole or absent."""
         dst = self.part(replication)
         tmp = dst.with_name(f".{dst.name}.tmp-{os.getpid()}")
-        frame.write_parquet(tmp)
-        os.replace(tmp, dst)
+        try:
+            frame.write_parquet(tmp)
+            os.replace(tmp, dst)
+        except Exception as e:
+            full = says_disk_full(e)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            if not full:
+                raise
+            # polars said "ComputeError: ... os error 28" of a folder the user never named (disk-full trial)
+            raise OutputError(
+                _(
+                    "writing the replications' metrics to {folder} failed (no space left on device): free space "
+                    "there, or set TMPDIR to a folder on a disk with room"
+                ).format(folder=self.folder)
+            ) from None
 
     def parts(self) -> list[Path]:
         return sorted(self.folder.glob("rep-*.parquet"))

@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # only annotations: `dxsim --help` and the CLI's start do not
     import polars as pl
 
 from dxsim._version import __version__
-from dxsim.errors import DxsimInputError, OutputError
+from dxsim.errors import DxsimInputError, OutputError, says_disk_full
 from dxsim.i18n import gettext as _
 from dxsim.pids import pid_alive
 
@@ -49,7 +49,6 @@ PAGE_KIND_META = "dxsim-page"
 _PAGE_KIND = re.compile(rb'<meta name="dxsim-page" content="(\w+)">')
 _HIDDEN = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)$")
 _RENAME_EXCHANGE = 2
-_DISK_FULL = re.compile(r"No space left on device|database or disk is full|os error 28", re.I)
 _AT_FDCWD = -100
 
 # The date written inside the workbook (its "created" property) and the GeoPackage (each layer's `last_change`):
@@ -599,6 +598,38 @@ def _os_error(e: OSError, target: Path, where_unusable: bool = False, field: str
     )
 
 
+# OS errors that say the output place is unusable (`_os_error` makes them bad input), not that the disk is full
+_WHERE_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG)
+
+
+def disk_full_error(where: Path | str) -> OutputError:
+    """The one line for a write that filled its disk, whichever library said so and in whatever words."""
+    return OutputError(
+        _("writing {where} failed (no space left on device); the previous output, if any, is intact").format(
+            where=where
+        )
+    )
+
+
+def _write_fault(e: Exception, target: Path, field: str = "--out") -> Exception:
+    """What a failed write into `target` is to its caller, decided before its temporary file or folder is removed
+    (removing it frees the space that shows the disk was full).
+
+    A full disk is said as such whatever said it: polars ("ComputeError: ... os error 28"), GDAL ("cannot rollback -
+    no transaction is active", when SQLite's journal could not grow) or the OS (disk-full trial, 2026-12-06: the
+    GeoPackage's and the sweep's writers gave library messages). Other OS errors are `_os_error`'s; anything else
+    (dxsim's own errors, a bug) is the caller's to raise as it is."""
+    if isinstance(e, DxsimInputError | OutputError):
+        return e
+    if isinstance(e, OSError) and e.errno in _WHERE_ERRNOS:  # the place is wrong, however full its disk
+        return _os_error(e, target, field=field)
+    if says_disk_full(e) or _nearly_full(target.parent):
+        return disk_full_error(target)
+    if isinstance(e, OSError):
+        return _os_error(e, target, field=field)
+    return e
+
+
 # (tmp, old, target) of every folder swap under way in this process: what `discard_partial` undoes
 _UNDER_WAY: set[tuple[Path, Path, Path]] = set()
 
@@ -708,22 +739,17 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
             os.rename(out_dir, old)
             os.rename(tmp, out_dir)
             _to_the_end(lambda: _remove(old))
-    except OSError as e:
-        _to_the_end(lambda: _restore(tmp, old, out_dir))
-        _UNDER_WAY.discard(job)
-        raise _os_error(e, out_dir) from None
     except Exception as e:
         # polars / GDAL say a full disk in their own words, or not at all: look before the clean-up frees space
-        full = bool(_DISK_FULL.search(str(e))) or _nearly_full(out_dir.parent)
+        fault = _write_fault(e, out_dir)
         _to_the_end(lambda: _restore(tmp, old, out_dir))
         _UNDER_WAY.discard(job)
-        if full:
-            raise OutputError(
-                _(
-                    "writing {where} failed (no space left on device); the previous output, if any, is intact"
-                ).format(where=out_dir)
-            ) from None
-        raise
+        if isinstance(fault, OutputError) and str(tmp) in str(fault):
+            # a file's writer named the hidden folder: the user knows the folder by the name they gave
+            raise OutputError(str(fault).replace(str(tmp), str(out_dir))) from None
+        if fault is e:
+            raise
+        raise fault from None
     except BaseException:
         # if a second interrupt cuts this short, the job stays listed for `discard_partial`
         _to_the_end(lambda: _restore(tmp, old, out_dir))
@@ -758,8 +784,11 @@ def atomic_file(path: Path, write: Callable[[Path], object]) -> Path:
         write(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except OSError as e:
-        raise _os_error(e, path) from None
+    except Exception as e:
+        fault = _write_fault(e, path)  # before the temporary file is removed
+        if fault is e:
+            raise
+        raise fault from None
     finally:
         _remove(tmp)
     return path
@@ -796,9 +825,12 @@ def atomic_files(folder: Path, writers: dict[str, Callable[[Path], object]]) -> 
             write(tmp)
             os.chmod(tmp, 0o644)
         check_stop()
-    except OSError as e:
+    except Exception as e:
+        fault = _write_fault(e, folder)  # before the temporary files are removed
         _to_the_end(functools.partial(_remove_all, list(done.values())))
-        raise _os_error(e, folder) from None
+        if fault is e:
+            raise
+        raise fault from None
     except BaseException:
         _to_the_end(functools.partial(_remove_all, list(done.values())))
         raise

@@ -364,6 +364,7 @@ class StoreStats:
     store_off: bool = False
     written_bytes: int = 0
     evicted: int = 0  # stored worlds the new one pushed out (least recently used, past DXSIM_WORLD_CACHE_MB)
+    not_stored: str = ""  # why a built world was not stored (a full or read-only disk), "" when it was
     seconds: float = 0.0
 
 
@@ -426,6 +427,10 @@ def world_line() -> str:
         return _("prepared world built, the store is off (DXSIM_WORLD_CACHE=0) ({elapsed})").format(
             elapsed=took
         )
+    if LAST.not_stored:  # "none stored yet" read as if it now were (disk-full trial, 2026-12-06)
+        return _(
+            "prepared world built, not stored ({reason}): the next run builds it again ({elapsed})"
+        ).format(reason=LAST.not_stored, elapsed=took)
     if LAST.evicted:  # why the next run of another scenario builds its world again
         return _(
             "prepared world built: none stored for these inputs yet; storing it removed {n} least recently used "
@@ -472,10 +477,15 @@ def _load_or_prepare(
     world = prepare_world(scenario, country, scenario_dir=sdir, progress=progress)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        if shutil.disk_usage(folder).free > MIN_FREE_BYTES:
+        free = shutil.disk_usage(folder).free
+        if free > MIN_FREE_BYTES:
             say(_("storing the prepared world"))
             LAST.written_bytes = dump_world(world, path)
             LAST.evicted = sum(p.name.endswith(SUFFIX) for p in evict(folder, keep=path))
+        else:
+            LAST.not_stored = _(
+                "{free} GB free on the disk of {folder}, under the {floor} GB dxsim keeps free"
+            ).format(free=F.number(free / 1e9, 1), folder=folder, floor=F.number(MIN_FREE_BYTES / 1e9, 1))
     except OSError as exc:  # a read-only or full disk only costs the next run the preparation
-        say(_("prepared world not stored ({reason})").format(reason=exc.strerror or exc))
+        LAST.not_stored = f"{folder}: {exc.strerror or exc}"
     return world
