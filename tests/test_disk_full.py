@@ -191,3 +191,31 @@ def test_a_full_cache_disk_under_the_geodata_build_names_dxsim_cache(
         "or set DXSIM_CACHE to a folder on a disk with room"
     )
     assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_a_page_into_a_read_only_run_folder_names_the_folder_not_out(
+    cli_baseline: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dxsim map RUN` on a read-only RUN said "--out = 'RUN/map.html': cannot write there", though no --out was
+    given (disk-full trial)."""
+    import errno
+
+    from dxsim.errors import DxsimInputError
+    from dxsim.maps import build_map
+    from dxsim.report import build_report
+
+    run = tmp_path / "run"
+    shutil.copytree(cli_baseline, run)
+
+    def read_only(*_a: object, **_k: object) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(writer, "clean_debris", read_only)
+    for build in (build_map, build_report):
+        with pytest.raises(DxsimInputError) as e:
+            build(run)
+        assert e.value.one_line().startswith("result_dir = "), e.value.one_line()
+        assert "cannot write there (Read-only file system)" in e.value.one_line()
+        with pytest.raises(DxsimInputError) as e:
+            build(run, out=tmp_path / "elsewhere.html")
+        assert e.value.one_line().startswith("--out = ")

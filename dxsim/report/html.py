@@ -1151,6 +1151,6 @@ def build_report(
     check_run_unchanged(result_dir)
     run = load_run(result_dir)
     text = render(run, target, folder_name, charts)
-    atomic_page(target, text)
+    atomic_page(target, text, "--out" if out is not None else "result_dir")
     out = target
     return out

@@ -774,8 +774,9 @@ def claim_output_dir(out_dir: Path, kind: str, files: list[str] | None = None) -
     return out_dir
 
 
-def atomic_file(path: Path, write: Callable[[Path], object]) -> Path:
-    """Call `write(tmp)` on a hidden sibling, then rename it over `path` (readers never see half a file)."""
+def atomic_file(path: Path, write: Callable[[Path], object], field: str = "--out") -> Path:
+    """Call `write(tmp)` on a hidden sibling, then rename it over `path` (readers never see half a file).
+    `field`: how an unusable place is named to the user (the option or argument that chose it)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
@@ -785,7 +786,7 @@ def atomic_file(path: Path, write: Callable[[Path], object]) -> Path:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except Exception as e:
-        fault = _write_fault(e, path)  # before the temporary file is removed
+        fault = _write_fault(e, path, field)  # before the temporary file is removed
         if fault is e:
             raise
         raise fault from None
@@ -849,14 +850,15 @@ def atomic_files(folder: Path, writers: dict[str, Callable[[Path], object]]) -> 
     return [folder / name for name in writers]
 
 
-def atomic_text(path: Path, text: str) -> Path:
+def atomic_text(path: Path, text: str, field: str = "--out") -> Path:
     """Write UTF-8 text atomically."""
-    return atomic_file(path, lambda p: p.write_text(text, encoding="utf-8", newline="\n"))
+    return atomic_file(path, lambda p: p.write_text(text, encoding="utf-8", newline="\n"), field)
 
 
-def atomic_page(path: Path, text: str) -> Path:
-    """Write a dxsim page (map/report) over nothing but an earlier dxsim page; list it in its folder's manifest."""
-    target = atomic_text(check_output_file(path, kind=page_kind(text)), text)
+def atomic_page(path: Path, text: str, field: str = "--out") -> Path:
+    """Write a dxsim page (map/report) over nothing but an earlier dxsim page; list it in its folder's manifest.
+    `field`: what chose the path (`--out`, or the run folder's argument when the page goes into it)."""
+    target = atomic_text(check_output_file(path, field, kind=page_kind(text)), text, field)
     m = read_manifest(target.parent)
     if m is not None:
         m["files"] = sorted({*m.get("files", []), target.name})
