@@ -765,9 +765,8 @@ def _write_cached_layer(cache_dir: Path, items: tuple[tuple[pl.DataFrame, Path],
         try:
             df.write_parquet(tmp)
             os.replace(tmp, p)
-        except (
-            Exception
-        ) as e:  # polars says a full disk as "ComputeError: ... os error 28", not as an OSError
+        except Exception as e:
+            # polars says a full disk as "ComputeError: ... os error 28", not as an OSError
             if not (isinstance(e, OSError) or says_disk_full(e)):
                 raise
         finally:

@@ -369,7 +369,6 @@ def build_map(
     check_run_unchanged(result_dir)
     text = render_map(result_dir, layers, province)
     target = Path(out) if out is not None else result_dir / MAP_FILE
-    atomic_page(
-        target, text, "--out" if out is not None else "result_dir"
-    )  # a read-only run folder named "--out"
+    # named as the user gave it: a read-only run folder was called "--out", which had not been given
+    atomic_page(target, text, "--out" if out is not None else "result_dir")
     return target
