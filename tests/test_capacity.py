@@ -538,24 +538,30 @@ def test_bring_forward_moves_unordered_sites_to_the_head_of_the_queue() -> None:
     assert Rollout.remaining(r, 0, 3).tolist() == [8, 5, 2]
 
 
-def test_short_people_at_reads_the_site_cell_and_skips_sites_that_cannot_serve() -> None:
+def _plan_sites_service(cap5: SiteCapacity, cols: list[int]) -> tuple[CellService, CapacityWorld]:
+    """The first toy (4G 40 / edge 20, 5G 100 / edge 50 over both cells) with 5G plan sites of capacities `cap5` in
+    row 0 at raster columns `cols`, updated to 2026 (0.03 Mbps a person)."""
     cov4, cov5 = _two_cells()
-    p = _params(0.03)
-    cap5 = SiteCapacity(
-        np.array([100.0, 100.0, 100.0]), np.array([50.0, 5.0, 50.0]), np.array([80.0, 80.0, 80.0])
-    )
     cw = CapacityWorld(
-        p,
+        _params(0.03),
         np.zeros(0, np.float32),
         cap5,
         _one_site_supply(40.0, 20.0, 30.0, cov5.pop),
         np.array([1.0, 0.0, 0.0]),
         supply5_start=_one_site_supply(100.0, 50.0, 80.0, cov5.pop),
-        plan_cell=cov5.cell_index(np.array([0, 0, 0]), np.array([1, 1, 5])),
+        plan_cell=cov5.cell_index(np.zeros(len(cols), dtype=np.int64), np.array(cols)),
     )
-    assert cw.plan_cell.tolist() == [1, 1, -1]  # column 5 is outside the raster
     sv = CellService(cw, cov5.pop, cov5.group, 2, cov5.k, cov5, None, cov4)
     sv.update(2026)
+    return sv, cw
+
+
+def test_short_people_at_reads_the_site_cell_and_skips_sites_that_cannot_serve() -> None:
+    cap5 = SiteCapacity(
+        np.array([100.0, 100.0, 100.0]), np.array([50.0, 5.0, 50.0]), np.array([80.0, 80.0, 80.0])
+    )
+    sv, cw = _plan_sites_service(cap5, [1, 1, 5])
+    assert cw.plan_cell is not None and cw.plan_cell.tolist() == [1, 1, -1]  # column 5 is outside the raster
     c = sv.cell
     short_cell1 = c["short5"][1] + c["mbb_cov"][1] - c["mbb_served"][1]
     assert short_cell1 == pytest.approx(1000.0 + 500.0)  # from the hand split above
@@ -567,19 +573,8 @@ def test_a_site_relieves_at_most_the_people_it_can_serve_at_the_served_rate_by_h
     rate: it relieves (1 - 10/10.016) x 69.5 Mbps / 0.03 Mbps a person = 3.7 people, not the cell's 1,500 short
     (radio audit: ~10,000 such sites were brought forward "for capacity"). A site of 0.5 Mbps at edge 50 relieves
     0.8 x 0.5 / 0.03 = 13.3; an ample one the whole 1,500."""
-    cov4, cov5 = _two_cells()
     cap5 = SiteCapacity(np.array([69.5, 0.5, 1000.0]), np.array([10.016, 50.0, 50.0]), np.full(3, 80.0))
-    cw = CapacityWorld(
-        _params(0.03),
-        np.zeros(0, np.float32),
-        cap5,
-        _one_site_supply(40.0, 20.0, 30.0, cov5.pop),
-        np.array([1.0, 0.0, 0.0]),
-        supply5_start=_one_site_supply(100.0, 50.0, 80.0, cov5.pop),
-        plan_cell=cov5.cell_index(np.array([0, 0, 0]), np.array([1, 1, 1])),
-    )
-    sv = CellService(cw, cov5.pop, cov5.group, 2, cov5.k, cov5, None, cov4)
-    sv.update(2026)
+    sv, _ = _plan_sites_service(cap5, [1, 1, 1])
     by_hand = [(1 - 10 / 10.016) * 69.5 / 0.03, 0.8 * 0.5 / 0.03, 1500.0]
     assert by_hand[0] == pytest.approx(3.70, abs=0.01)
     np.testing.assert_allclose(sv.short_people_at(np.array([0, 1, 2])), by_hand)
