@@ -31,6 +31,7 @@ from dxsim.sim.capacity import (
     footprint_shares,
     histogram_median,
     layer_median,
+    site_capacity,
 )
 from dxsim.sim.service_kernel import BIN_CODE_MASK, BIN_CODE_SHIFT, N_BINS, R_BINS, _bin, bin_range_mbps
 
@@ -283,6 +284,36 @@ def _toy_service(
     sv = CellService(cw, pop, cov5.group, 2, cov5.k, cov5, None, cov4)
     sv.update(2026)
     return sv, pop
+
+
+def test_a_scenario_s_5g_carrier_sets_its_sites_capacity() -> None:
+    """More spectrum as a lever (radio audit: bandwidth and layers were fixed in the code). The defaults change
+    nothing; twice the bandwidth gives nearly twice the rates (the noise doubles too, so a little less); twice the
+    layers give less than twice (each layer gets half the power: L log2(1 + SINR / L)); only 5G is touched."""
+    base = layer_capacity("5g", 700, "rural", 0.5)
+    assert layer_capacity("5g", 700, "rural", 0.5, nr=(10.0, 2)) == base
+    wide = layer_capacity("5g", 700, "rural", 0.5, nr=(20.0, 2))
+    assert wide.radius_m == base.radius_m  # coverage is the band's, not the carrier's
+    assert 1.9 < wide.site_capacity_mbps / base.site_capacity_mbps <= 2.0
+    assert 1.8 < wide.rate_p5_mbps / base.rate_p5_mbps <= 2.0
+    n78 = layer_capacity("5g", 3500, "urban", 0.5)
+    more_layers = layer_capacity("5g", 3500, "urban", 0.5, nr=(100.0, 8))
+    assert 1.0 < more_layers.site_capacity_mbps / n78.site_capacity_mbps < 2.0
+    # by hand at the median SINR: 8 log2(1 + s/8) / (4 log2(1 + s/4)) with the per-layer caps
+    s = 10 ** (n78.sinr_median_db / 10)
+    by_hand = min(8 * ALPHA * math.log2(1 + s / 8), 8 * SE_MAX_NR) / min(
+        4 * ALPHA * math.log2(1 + s / 4), 4 * SE_MAX_NR
+    )
+    assert more_layers.rate_median_mbps / n78.rate_median_mbps == pytest.approx(by_hand, rel=0.02)
+    # the scenario's table reaches the sites of that band only
+    p = Capacity(nr_bandwidth_mhz={700: 20.0})
+    assert p.nr_carrier(700) == (20.0, 2) and p.nr_carrier(3500) == (100.0, 4)
+    sc = site_capacity("5g", np.array([700, 3500]), np.array([2, 0]), 0.5, nr_carrier=p.nr_carrier)
+    np.testing.assert_allclose(sc.capacity_mbps, [wide.site_capacity_mbps, n78.site_capacity_mbps])
+    lte = site_capacity("4g", np.array([1800]), np.array([0]), 0.5, nr_carrier=p.nr_carrier)
+    assert lte.capacity_mbps[0] == layer_capacity("4g", 1800, "urban", 0.5).site_capacity_mbps
+    with pytest.raises(ValueError, match="band 900 MHz has no 5G link budget; allowed: 700, 2600, 3500"):
+        Capacity(nr_bandwidth_mhz={900: 20.0})
 
 
 def test_served_and_short_split_on_a_toy_area_by_hand() -> None:

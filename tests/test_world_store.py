@@ -77,6 +77,10 @@ def test_sim_only_sections_share_a_world_and_world_fields_do_not(baseline, count
     name = next(iter(ops))
     ops[name] = ops[name].model_copy(update={"subscriber_share_pct": ops[name].subscriber_share_pct + 1})
     assert ws.store_key(baseline.model_copy(update={"operators": ops}), SCEN, country) != key
+    # a 5G carrier's bandwidth or layers set the sites' capacities, which the world holds
+    for field, value in (("nr_bandwidth_mhz", {700: 20.0}), ("nr_mimo_layers", {3500: 8})):
+        cap = baseline.capacity.model_copy(update={field: value})
+        assert ws.store_key(baseline.model_copy(update={"capacity": cap}), SCEN, country) != key
 
 
 def test_state_dc_money_is_a_simulation_lever(store, baseline, country) -> None:  # type: ignore[no-untyped-def]
@@ -111,7 +115,8 @@ def test_capacity_demand_is_a_simulation_lever(store, baseline, country) -> None
     from dxsim.sim.world import prepare_world
 
     # every field is decided: it shapes the world (in the key) or only the replication (CAPACITY_SIM_ONLY)
-    assert set(Capacity.model_fields) == set(ws.CAPACITY_SIM_ONLY) | {"enabled", "neighbour_load_pct"}
+    world_shaping = {"enabled", "neighbour_load_pct", "nr_bandwidth_mhz", "nr_mimo_layers"}  # site capacities
+    assert set(Capacity.model_fields) == set(ws.CAPACITY_SIM_ONLY) | world_shaping
     key = ws.store_key(baseline, SCEN, country)
     cap = baseline.capacity
     other = baseline.model_copy(

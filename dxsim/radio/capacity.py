@@ -145,11 +145,19 @@ _LTE = {
 }
 
 
-def carriers_for(technology: str, band_mhz: int, environment: str) -> tuple[Carrier, ...]:
+def carriers_for(
+    technology: str, band_mhz: int, environment: str, nr: tuple[float, int] | None = None
+) -> tuple[Carrier, ...]:
     """The carriers a site of this layer carries: 5G one carrier; 4G its coverage band plus the
-    capacity bands deployed in that environment (urban/suburban B3+B1, rural B8+B3)."""
+    capacity bands deployed in that environment (urban/suburban B3+B1, rural B8+B3).
+
+    `nr`: a 5G carrier's (bandwidth MHz, MIMO layers) where a scenario sets them (`capacity.nr_bandwidth_mhz`,
+    `capacity.nr_mimo_layers`); None: the defaults below."""
     if technology == "5g":
-        return (_NR[int(band_mhz)],)
+        car = _NR[int(band_mhz)]
+        if nr is not None and (nr[0], nr[1]) != (car.bandwidth_mhz, car.layers):
+            car = replace(car, bandwidth_mhz=float(nr[0]), layers=int(nr[1]), source="the scenario's")
+        return (car,)
     extra = ("1800", "2100") if environment in ("urban", "suburban") else ("900", "1800")
     bands = [str(int(band_mhz))] + [b for b in extra if b != str(int(band_mhz))]
     return tuple(_LTE[b] for b in bands)
@@ -204,7 +212,12 @@ _NEIGHBOUR_ANGLES = np.arange(6) * np.pi / 3.0 + np.pi / 6.0  # first tier of a 
 
 
 def _point_rates_mbps(
-    technology: str, band_mhz: int, environment: str, radius: float, neighbour_load: float
+    technology: str,
+    band_mhz: int,
+    environment: str,
+    radius: float,
+    neighbour_load: float,
+    nr: tuple[float, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rate (Mbps) and SINR (dB, coverage carrier) at the sample points of one sector."""
     r = np.maximum(radius * np.sqrt(_U)[:, None] * _EDGE[None, :], RADIUS_MIN_M).ravel()
@@ -217,7 +230,7 @@ def _point_rates_mbps(
     )
     rate = np.zeros(r.size)
     sinr_cov = np.zeros(r.size)
-    for k, car in enumerate(carriers_for(technology, band_mhz, environment)):
+    for k, car in enumerate(carriers_for(technology, band_mhz, environment, nr)):
         b = DEFAULT_BUDGETS[(car.technology, car.band_mhz, environment)]
         b = replace(b, penetration_loss_db=0.0)  # outdoor, as the population-coverage definition
         rx0 = eirp_dbm(b) + b.rx_antenna_gain_dbi - b.body_loss_db
@@ -237,17 +250,23 @@ def _point_rates_mbps(
 
 @lru_cache(maxsize=128)
 def layer_capacity(
-    technology: str, band_mhz: int, environment: str, neighbour_load: float = 0.5, radius: float | None = None
+    technology: str,
+    band_mhz: int,
+    environment: str,
+    neighbour_load: float = 0.5,
+    radius: float | None = None,
+    nr: tuple[float, int] | None = None,
 ) -> LayerCapacity:
     """Site capacity of a layer, its cell-edge (p5), median and mean unloaded rates.
 
     ``radius`` defaults to the layer's outdoor coverage radius (``dxsim.radio.radii``);
-    ``neighbour_load`` (0..1) is the share of the neighbours' resources transmitting at the busy hour.
+    ``neighbour_load`` (0..1) is the share of the neighbours' resources transmitting at the busy hour;
+    ``nr``: a 5G carrier's (bandwidth MHz, MIMO layers), None for the band's defaults (`carriers_for`).
     """
     if not 0.0 <= neighbour_load <= 1.0:
         raise ValueError(f"neighbour_load must be in [0, 1], got {neighbour_load}")
     rad = radius_m(technology, int(band_mhz), environment, "outdoor") if radius is None else float(radius)
-    rate, sinr = _point_rates_mbps(technology, int(band_mhz), environment, rad, neighbour_load)
+    rate, sinr = _point_rates_mbps(technology, int(band_mhz), environment, rad, neighbour_load, nr)
     usable = rate > 0
     sector = float(1.0 / np.mean(1.0 / rate[usable])) if usable.any() else 0.0
     return LayerCapacity(

@@ -34,6 +34,7 @@ rate wide), kept up to date cell by cell.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,15 +82,18 @@ def site_capacity(
     env_idx: np.ndarray,
     neighbour_load: float,
     cap_mbps: np.ndarray | None = None,
+    nr_carrier: Callable[[int], tuple[float, int]] | None = None,
 ) -> SiteCapacity:
     """Capacity of each site from its own band in its environment (`layer_capacity`, once per band and
-    environment), optionally capped (a backhaul)."""
+    environment), optionally capped (a backhaul). `nr_carrier`: a 5G band's (bandwidth MHz, layers), the
+    scenario's (`Capacity.nr_carrier`); None: the bands' defaults."""
     env_idx = np.asarray(env_idx, dtype=np.int64)
     band = np.asarray(band_mhz, dtype=np.int64)
     cap, p5, med = np.zeros(band.size), np.zeros(band.size), np.zeros(band.size)
     pairs = np.unique(np.stack([band, env_idx]), axis=1) if band.size else np.zeros((2, 0), dtype=np.int64)
     for b, e in pairs.T:
-        t = layer_capacity(technology, int(b), ENVS[int(e)], neighbour_load)
+        nr = nr_carrier(int(b)) if technology == "5g" and nr_carrier is not None else None
+        t = layer_capacity(technology, int(b), ENVS[int(e)], neighbour_load, nr=nr)
         at = (band == b) & (env_idx == e)
         cap[at], p5[at], med[at] = t.site_capacity_mbps, t.rate_p5_mbps, t.rate_median_mbps
     if cap_mbps is not None:  # a site behind a thin link carries at most the link, and no user gets more
@@ -492,7 +496,7 @@ def prepare_capacity(
     cw = CapacityWorld(
         params,
         footprint_shares(plan_fp, pop, k),
-        site_capacity("5g", plan_band, plan_env, load),
+        site_capacity("5g", plan_band, plan_env, load, nr_carrier=params.nr_carrier),
         supply4,
         share / share.sum() if share.sum() > 0 else share,
     )

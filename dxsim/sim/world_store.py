@@ -102,7 +102,7 @@ SIM_ONLY: tuple[tuple[str, ...], ...] = (
     ("budget",),
     ("compute", "datacentres", "public_investment_vnd_bn"),
     # demand and the served rate are held against the world's site capacities in the replication; of `capacity`,
-    # only `enabled` and `neighbour_load_pct` (the interference in the capacities) shape the world
+    # only `enabled`, `neighbour_load_pct` (the interference in the capacities) and the 5G carriers shape the world
     *(("capacity", name) for name in CAPACITY_SIM_ONLY),
 )
 FORMAT = b"DXSIM-WORLD-v2\x00\x00"  # 16 bytes; bump when the file layout changes (v2: XXH3-64, was CRC-32)

@@ -25,10 +25,17 @@ TOML::
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
 
 from dxsim.i18n import gettext as _
+from dxsim.radio.capacity import CARRIERS
+from dxsim.radio.radii import supported_bands
 from dxsim.scenario.fields import StrictModel, param
+
+CarrierMhz = Annotated[float, Field(ge=1.4, le=400)]  # LTE's narrowest carrier .. NR FR1's widest
+MimoLayers = Annotated[int, Field(ge=1, le=8)]  # TS 38.306: at most 8 DL layers to one UE
 
 # the mean month of a 365.25-day year (the Gregorian 30.436875 days are 0.002% less)
 SECONDS_PER_MONTH = 30.4375 * 24 * 3600
@@ -150,6 +157,46 @@ class Capacity(StrictModel):
         source="ITU-R M.2412 full-buffer evaluations use 100% (the worst case); 50% is a loaded busy hour "
         "(dxsim assumption)",
     )
+
+    nr_bandwidth_mhz: dict[int, CarrierMhz] = param(
+        {},
+        unit="MHz",
+        description="Per 5G band (the key, in MHz): the downlink carrier bandwidth where the planner's differs "
+        "from dxsim.radio.capacity's (3500 and 2600: 100 MHz, one 2024 auction block; 700: 2x10 MHz FDD), e.g. "
+        "700 = 20 in [capacity.nr_bandwidth_mhz] for 2x20 MHz. It sets the capacity and edge rate of that band's "
+        "sites (the noise grows with it too), not their coverage radius: more spectrum as a lever.",
+        source="the defaults' sources: dxsim.radio.capacity CARRIERS (n78/n41: the 2024 auction's blocks, seed "
+        "003:38; n28: dxsim assumption, no 700 MHz assignment reported); a value here is the planner's",
+    )
+    nr_mimo_layers: dict[int, MimoLayers] = param(
+        {},
+        unit="layers",
+        description="Per 5G band (the key, in MHz): the spatial (MIMO) layers to a typical handset, where the "
+        "planner's differ from dxsim.radio.capacity's (3500 and 2600: 4, a 64T64R array to a 4Rx handset, no "
+        "MU-MIMO counted; 700: 2, 2T2R).",
+        source="TS 38.306 UE capabilities; the defaults' sources in dxsim.radio.capacity CARRIERS",
+    )
+
+    @field_validator("nr_bandwidth_mhz", "nr_mimo_layers")
+    @classmethod
+    def _nr_bands(cls, v: dict[int, float]) -> dict[int, float]:
+        bands = supported_bands("5g")
+        for band in v:
+            if band not in bands:
+                raise ValueError(
+                    _("band {band} MHz has no 5G link budget; allowed: {allowed}").format(
+                        band=band, allowed=", ".join(str(b) for b in bands)
+                    )
+                )
+        return dict(sorted(v.items()))
+
+    def nr_carrier(self, band_mhz: int) -> tuple[float, int]:
+        """(bandwidth MHz, MIMO layers) of a 5G band's carrier: the scenario's, else dxsim.radio.capacity's."""
+        default = CARRIERS[f"5g/{int(band_mhz)}"]
+        return (
+            float(self.nr_bandwidth_mhz.get(int(band_mhz), default.bandwidth_mhz)),
+            int(self.nr_mimo_layers.get(int(band_mhz), default.layers)),
+        )
 
     @model_validator(mode="after")
     def _share_below_ceiling(self) -> Capacity:
