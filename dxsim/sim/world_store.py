@@ -112,7 +112,7 @@ _HEADER = struct.Struct(
 _ALIGN_BYTES = 64
 SUFFIX = ".world"
 DEFAULT_BUDGET_MB = 3000.0
-MIN_FREE_BYTES = 2_000_000_000  # a world file is ~0.3 GB; never fill the disk for a cache
+MIN_FREE_BYTES = 2_000_000_000  # a world file is ~0.23 GB; never fill the disk for a cache
 
 
 # --------------------------------------------------------------------------- the key
