@@ -219,3 +219,36 @@ def test_a_page_into_a_read_only_run_folder_names_the_folder_not_out(
         with pytest.raises(DxsimInputError) as e:
             build(run, out=tmp_path / "elsewhere.html")
         assert e.value.one_line().startswith("--out = ")
+
+
+def test_gdal_s_rollback_words_with_too_little_room_for_the_layer_are_a_full_disk(
+    cli_baseline: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite rolls a layer's transaction back by itself on a full disk, which frees the pages again; GDAL then says
+    only "cannot rollback - no transaction is active", and the writer's look found room (2 runs of 5 on a 20 MB
+    disk). A layer that would not fit in the room left is a full disk; with room to spare the words stay GDAL's."""
+    from collections import namedtuple
+
+    import geopandas as gpd
+
+    run = tmp_path / "run"
+    shutil.copytree(cli_baseline, run)
+    before = _digests(run)
+
+    def rolled_back(self: object, *_a: object, **_k: object) -> None:
+        raise RuntimeError(
+            "Error while writing batch to OGR layer: sqlite3_exec(ROLLBACK) failed: " + GDAL_ROLLBACK
+        )
+
+    Usage = namedtuple("Usage", "total used free")
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", rolled_back)
+    monkeypatch.setattr(writer, "_nearly_full", lambda _folder: False)  # the free space is back
+    layers = gis.gis_layers(run)
+    room = 2 * gis._layer_bytes(layers["provinces"])  # the first layer written
+    monkeypatch.setattr(gis.shutil, "disk_usage", lambda _p: Usage(10**9, 10**9 - room + 1, room - 1))
+    with pytest.raises(OutputError, match=r"results\.gpkg failed \(no space left on device\)"):
+        gis.write_gis(run)
+    monkeypatch.setattr(gis.shutil, "disk_usage", lambda _p: Usage(10**9, 10**9 - room, room))
+    with pytest.raises(RuntimeError, match="cannot rollback"):
+        gis.write_gis(run)
+    assert _digests(run) == before

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import shutil
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -272,18 +273,40 @@ def _temporary_name_quiet() -> Iterator[None]:
         yield
 
 
+# What GDAL says when SQLite has already rolled a layer's transaction back by itself, as it does on SQLITE_FULL: the
+# first error is lost, and the rollback took back the pages that filled the disk
+_AUTO_ROLLED_BACK = "cannot rollback - no transaction is active"
+
+
 def _write_layers(layers: dict[str, Any], path: Path, descriptions: dict[str, str]) -> None:
     with _temporary_name_quiet():
         for name, gdf in layers.items():
-            gdf.to_file(
-                path,
-                layer=name,
-                driver="GPKG",
-                engine="pyogrio",
-                use_arrow=True,
-                dataset_options={"VERSION": GPKG_VERSION},
-                layer_options={"DESCRIPTION": descriptions[name]} if name in descriptions else None,
-            )
+            try:
+                gdf.to_file(
+                    path,
+                    layer=name,
+                    driver="GPKG",
+                    engine="pyogrio",
+                    use_arrow=True,
+                    dataset_options={"VERSION": GPKG_VERSION},
+                    layer_options={"DESCRIPTION": descriptions[name]} if name in descriptions else None,
+                )
+            except Exception as e:
+                if _AUTO_ROLLED_BACK in str(e) and shutil.disk_usage(path.parent).free < 2 * _layer_bytes(
+                    gdf
+                ):
+                    # the free space is back once SQLite rolled back, so the writer's own look finds room (2 runs
+                    # of 5 on a 20 MB disk said GDAL's words, disk-full re-trial, 2026-12-06): the layer would not fit
+                    raise OSError(errno.ENOSPC, "No space left on device", str(path)) from None
+                raise
+
+
+def _layer_bytes(gdf: Any) -> int:
+    """About what a layer takes in a GeoPackage: its attributes in memory and its geometries as WKB."""
+    import shapely
+
+    wkb = shapely.to_wkb(np.asarray(gdf.geometry))
+    return int(gdf.drop(columns=gdf.geometry.name).memory_usage(deep=True).sum()) + sum(len(b) for b in wkb)
 
 
 def _to_geoparquet(gdf: Any, tmp: Path) -> None:
