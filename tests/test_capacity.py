@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import typing
 
 import numpy as np
 import pytest
@@ -22,7 +23,8 @@ from dxsim.radio.capacity import (
 from dxsim.radio.coverage import CoverageGrid, GridSpec
 from dxsim.radio.link_budget import DEFAULT_BUDGETS
 from dxsim.radio.pathloss import pathloss_db
-from dxsim.scenario.sections.capacity import MBIT_PER_GB, SECONDS_PER_MONTH, Capacity
+from dxsim.radio.radii import supported_bands
+from dxsim.scenario.sections.capacity import MBIT_PER_GB, SECONDS_PER_MONTH, Band5G, Capacity
 from dxsim.sim.capacity import (
     CapacityWorld,
     CellService,
@@ -312,7 +314,10 @@ def test_a_scenario_s_5g_carrier_sets_its_sites_capacity() -> None:
     np.testing.assert_allclose(sc.capacity_mbps, [wide.site_capacity_mbps, n78.site_capacity_mbps])
     lte = site_capacity("4g", np.array([1800]), np.array([0]), 0.5, nr_carrier=p.nr_carrier)
     assert lte.capacity_mbps[0] == layer_capacity("4g", 1800, "urban", 0.5).site_capacity_mbps
-    with pytest.raises(ValueError, match="band 900 MHz has no 5G link budget; allowed: 700, 2600, 3500"):
+    assert Capacity(nr_bandwidth_mhz={"700": 20.0}) == p  # keys as TOML writes them
+    # the bands a scenario may key are those with a 5G link budget
+    assert typing.get_args(Band5G) == tuple(str(b) for b in supported_bands("5g"))
+    with pytest.raises(ValueError, match="700"):
         Capacity(nr_bandwidth_mhz={900: 20.0})
 
 

@@ -27,6 +27,8 @@ PLACEHOLDER = {
     "ranges": "<path>",
     "extra_utility_teams": "<region>",  # a campaign's surge teams
     "extra_operator_teams": "<region>",
+    "nr_bandwidth_mhz": "<key>",  # a 5G band (MHz)
+    "nr_mimo_layers": "<key>",
 }
 COLUMNS = ["Field", "Type", "Unit", "Default", "Range", "Description", "Source"]
 

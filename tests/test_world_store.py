@@ -78,7 +78,7 @@ def test_sim_only_sections_share_a_world_and_world_fields_do_not(baseline, count
     ops[name] = ops[name].model_copy(update={"subscriber_share_pct": ops[name].subscriber_share_pct + 1})
     assert ws.store_key(baseline.model_copy(update={"operators": ops}), SCEN, country) != key
     # a 5G carrier's bandwidth or layers set the sites' capacities, which the world holds
-    for field, value in (("nr_bandwidth_mhz", {700: 20.0}), ("nr_mimo_layers", {3500: 8})):
+    for field, value in (("nr_bandwidth_mhz", {"700": 20.0}), ("nr_mimo_layers", {"3500": 8})):
         cap = baseline.capacity.model_copy(update={field: value})
         assert ws.store_key(baseline.model_copy(update={"capacity": cap}), SCEN, country) != key
 

@@ -25,17 +25,18 @@ TOML::
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import Field, field_validator, model_validator
 
 from dxsim.i18n import gettext as _
 from dxsim.radio.capacity import CARRIERS
-from dxsim.radio.radii import supported_bands
 from dxsim.scenario.fields import StrictModel, param
 
 CarrierMhz = Annotated[float, Field(ge=1.4, le=400)]  # LTE's narrowest carrier .. NR FR1's widest
 MimoLayers = Annotated[int, Field(ge=1, le=8)]  # TS 38.306: at most 8 DL layers to one UE
+# the 5G bands with a link budget (dxsim.radio.radii.supported_bands("5g"), checked by a test), as TOML writes keys
+Band5G = Literal["700", "2600", "3500"]
 
 # the mean month of a 365.25-day year (the Gregorian 30.436875 days are 0.002% less)
 SECONDS_PER_MONTH = 30.4375 * 24 * 3600
@@ -158,7 +159,7 @@ class Capacity(StrictModel):
         "(dxsim assumption)",
     )
 
-    nr_bandwidth_mhz: dict[int, CarrierMhz] = param(
+    nr_bandwidth_mhz: dict[Band5G, CarrierMhz] = param(
         {},
         unit="MHz",
         description="Per 5G band (the key, in MHz): the downlink carrier bandwidth where the planner's differs "
@@ -168,7 +169,7 @@ class Capacity(StrictModel):
         source="the defaults' sources: dxsim.radio.capacity CARRIERS (n78/n41: the 2024 auction's blocks, seed "
         "003:38; n28: dxsim assumption, no 700 MHz assignment reported); a value here is the planner's",
     )
-    nr_mimo_layers: dict[int, MimoLayers] = param(
+    nr_mimo_layers: dict[Band5G, MimoLayers] = param(
         {},
         unit="layers",
         description="Per 5G band (the key, in MHz): the spatial (MIMO) layers to a typical handset, where the "
@@ -177,25 +178,19 @@ class Capacity(StrictModel):
         source="TS 38.306 UE capabilities; the defaults' sources in dxsim.radio.capacity CARRIERS",
     )
 
-    @field_validator("nr_bandwidth_mhz", "nr_mimo_layers")
+    @field_validator("nr_bandwidth_mhz", "nr_mimo_layers", mode="before")
     @classmethod
-    def _nr_bands(cls, v: dict[int, float]) -> dict[int, float]:
-        bands = supported_bands("5g")
-        for band in v:
-            if band not in bands:
-                raise ValueError(
-                    _("band {band} MHz has no 5G link budget; allowed: {allowed}").format(
-                        band=band, allowed=", ".join(str(b) for b in bands)
-                    )
-                )
-        return dict(sorted(v.items()))
+    def _band_keys(cls, v: Any) -> Any:
+        """Keys as TOML writes them: the Python API's {700: 20} reads as TOML's 700 = 20."""
+        return {str(k): x for k, x in v.items()} if isinstance(v, dict) else v
 
     def nr_carrier(self, band_mhz: int) -> tuple[float, int]:
         """(bandwidth MHz, MIMO layers) of a 5G band's carrier: the scenario's, else dxsim.radio.capacity's."""
         default = CARRIERS[f"5g/{int(band_mhz)}"]
+        band = cast(Band5G, str(int(band_mhz)))  # a band without an entry gets the default
         return (
-            float(self.nr_bandwidth_mhz.get(int(band_mhz), default.bandwidth_mhz)),
-            int(self.nr_mimo_layers.get(int(band_mhz), default.layers)),
+            float(self.nr_bandwidth_mhz.get(band, default.bandwidth_mhz)),
+            int(self.nr_mimo_layers.get(band, default.layers)),
         )
 
     @model_validator(mode="after")
