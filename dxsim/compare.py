@@ -600,6 +600,14 @@ class ScenarioRun:
     campaigns: tuple[str, ...] | None = None
     # campaign -> the deadline its rows are counted at here: a declared campaign's own, a probed one's (campaign_probes)
     campaign_deadlines: dict[str, dt.date] = field(default_factory=dict)
+    # where the file is read when it is not at `path` yet (an optimisation's best plan, compared before it is put in
+    # place); `path` is what the tables name
+    read_from: Path | None = None
+
+    @property
+    def source(self) -> Path:
+        """The file to read the scenario from."""
+        return self.read_from or self.path
 
 
 @dataclass
@@ -1238,7 +1246,7 @@ def _stations_inside(
     replications of the paired change of their stations on air at that year end), from their compare rows
     (`stations_5g_<gso34>_<tag>`, added for such programmes); None for a nationwide option."""
     try:
-        sc = load_scenario(run.path)
+        sc = load_scenario(run.source)
     except DxsimInputError:
         return None
     codes = list(dict.fromkeys(c for p in sc.supports for c in p.provinces))
@@ -1307,7 +1315,7 @@ def public_money_line(result: CompareResult, run: ScenarioRun) -> str | None:
     line = _("public money {delta} bn VND (P50): {parts}").format(
         delta=F.number(opt_total - base_total, 1, signed=True), parts="; ".join(parts)
     )
-    later = _later_campaigns(run.path) if programme_up else []
+    later = _later_campaigns(run.source) if programme_up else []
     if later:
         line += " " + _(
             "(a campaign's villages are the programme's until its launch, and the programme's budget started some "

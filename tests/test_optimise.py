@@ -372,6 +372,41 @@ def test_a_rerun_leaves_no_checks_of_an_earlier_best_plan(base: Path, tmp_path: 
     assert not (out / "compare").exists()
 
 
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` but the evaluation records (a search adds to them as it goes), by relative path."""
+    return {
+        f.relative_to(folder).as_posix(): f.read_bytes()
+        for f in sorted(folder.rglob("*"))
+        if f.is_file() and "evals" not in f.relative_to(folder).parts
+    }
+
+
+def test_a_search_stopped_during_its_checks_leaves_the_previous_folder_whole(
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks (fresh seeds, probes, the comparison) run after the search and take minutes. A search interrupted
+    there had already replaced history.csv and best.toml, beside the previous search's compare/, optimise.md and
+    manifest. Now nothing is replaced until everything is computed, and then all at once; the comparison reads the
+    plan from a hidden file and names it by the file it becomes."""
+    out = tmp_path / "out"
+    f = opt_file(tmp_path, base, GRID_BODY.format(evals=3, vreps=2, stat="mean", bound=0.0))
+    run_optimise(f, out_dir=out, workers=0)
+    before = _snapshot(out)
+    meta = json.loads((out / "compare" / "compare.json").read_text(encoding="utf-8"))
+    assert [s["file"] for s in meta["scenarios"]] == [str(base), str(out / "best.toml")]
+    assert "best-check" not in (out / "compare" / "compare.md").read_text(encoding="utf-8")
+
+    def stopped(*_a: object, **_k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("dxsim.optimise.outputs.compare_scenarios", stopped)
+    other = opt_file(tmp_path, base, GRID_BODY.format(evals=3, vreps=2, stat="mean", bound=1e-9), "o2.toml")
+    with pytest.raises(KeyboardInterrupt):
+        run_optimise(other, out_dir=out, workers=0)
+    assert _snapshot(out) == before
+    assert not [p.name for p in out.rglob(".*") if p.name != ".dxsim-output.json"]
+
+
 def test_resume_equals_uninterrupted(base: Path, tmp_path: Path) -> None:
     f = opt_file(tmp_path, base, GRID_BODY.format(evals=9, vreps=0, stat="mean", bound=30.0))
     full = run_optimise(f, out_dir=tmp_path / "a", workers=0, check=False)

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import signal
+from collections.abc import Callable
 import subprocess
 import sys
 import time
@@ -28,7 +29,15 @@ from typer.testing import CliRunner
 from dxsim.cli.main import app
 from dxsim.errors import DxsimInputError
 from dxsim.execution.pool import LocalPool
-from dxsim.results.writer import atomic_files, changed_since_written, claim_output_dir, remove_own_output
+from dxsim.results.writer import (
+    atomic_dir,
+    atomic_files,
+    changed_since_written,
+    claim_output_dir,
+    file_sha256,
+    read_manifest,
+    remove_own_output,
+)
 from dxsim.sweep import spec as spec_mod
 from dxsim.sweep.spec import load_sweep
 
@@ -493,6 +502,42 @@ def test_an_interrupt_while_the_tables_are_written_keeps_the_previous_set(tmp_pa
     assert (folder / "a.csv").read_text() == "old a" and (folder / "b.json").read_text() == "old b"
     assert sorted(p.name for p in folder.iterdir()) == [".dxsim-output.json", "a.csv", "b.json"]  # no debris
     assert changed_since_written(folder) == []
+
+
+def test_a_set_with_a_folder_and_a_subfolder_file_is_swapped_in_whole(tmp_path):
+    """An optimisation's set holds compare/ (a folder `atomic_dir` writes) and pareto/plan-01.toml: the old folder is
+    replaced whole, only after every entry is written, its files' digests are recorded under its name, and `finish`
+    runs once the set is in place."""
+    folder = claim_output_dir(tmp_path / "o", kind="optimise")
+
+    def compare_dir(text: str) -> Callable[[Path], None]:
+        def fill(p: Path) -> None:
+            atomic_dir(p, lambda d: (d / "compare.csv").write_text(text), kind="compare")
+
+        return fill
+
+    atomic_files(folder, {"compare": compare_dir("old"), "pareto/plan-01.toml": lambda p: p.write_text("p1")})
+    (folder / "compare" / "stale.csv").write_text("an earlier file")
+    with pytest.raises(KeyboardInterrupt):
+        atomic_files(
+            folder,
+            {"compare": compare_dir("new"), "b.md": lambda p: (_ for _ in ()).throw(KeyboardInterrupt())},
+        )
+    assert (folder / "compare" / "stale.csv").exists() and (
+        folder / "compare" / "compare.csv"
+    ).read_text() == "old"
+    finished: list[bool] = []
+    atomic_files(
+        folder, {"compare": compare_dir("new")}, finish=lambda: finished.append((folder / "compare").is_dir())
+    )
+    assert finished == [True]
+    assert sorted(p.name for p in (folder / "compare").iterdir()) == [".dxsim-output.json", "compare.csv"]
+    assert (folder / "compare" / "compare.csv").read_text() == "new"
+    assert (folder / "pareto" / "plan-01.toml").read_text() == "p1"
+    digests = read_manifest(folder)["sha256"]
+    assert digests["compare/compare.csv"] == file_sha256(folder / "compare" / "compare.csv")
+    assert "compare/.dxsim-output.json" not in digests and "pareto/plan-01.toml" in digests
+    assert not [p for p in folder.rglob(".*") if p.name != ".dxsim-output.json"]  # no debris
 
 
 @pytest.mark.parametrize(

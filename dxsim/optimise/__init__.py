@@ -44,7 +44,7 @@ from dxsim.optimise.probe import most_moves
 from dxsim.optimise.score import Score, pareto_front, score
 from dxsim.optimise.search import Candidate, Dim, Evaluated, Group, Problem, search
 from dxsim.optimise.spec import OptSpec, load_optimise
-from dxsim.results.writer import atomic_text, claim_output_dir, file_sha256, record_digests
+from dxsim.results.writer import atomic_text, claim_output_dir
 from dxsim.scenario.loader import _validate, canonical_json
 from dxsim.sim.world_store import world_key
 from dxsim.sweep import HASH_KEY, record_sha256
@@ -348,8 +348,6 @@ def run_optimise(
         files = write_outputs(
             spec, out, history, best, found, ev, check=check, say=say, elapsed_s=time.perf_counter() - t0
         )
-        # a file the user edits afterwards is theirs: not replaced by the next search, kept by `make clean`
-        record_digests(out, {f.relative_to(out).as_posix(): file_sha256(f) for f in files if f.is_file()})
     except SweepInterrupted:
         raise OptimiseInterrupted(len(ev.records), str(evals_dir)) from None
     finally:

@@ -24,7 +24,9 @@ Folder (default ``outputs/optimise/<name>/``):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -44,7 +46,14 @@ from dxsim.optimise.probe import Move, candidates, lever_summary, moves, verdict
 from dxsim.optimise.score import Score, kpi_values, statistic
 from dxsim.optimise.search import Evaluated
 from dxsim.optimise.spec import Constraint, OptSpec
-from dxsim.results.writer import MANIFEST, atomic_file, atomic_text, changed_since_written, read_manifest
+from dxsim.results.writer import (
+    MANIFEST,
+    atomic_files,
+    changed_since_written,
+    check_output_dir,
+    clean_debris,
+    read_manifest,
+)
 from dxsim.scenario.resolved import toml_text
 from dxsim.sweep.spec import override
 
@@ -332,7 +341,7 @@ def _png(path: Path, draw: Callable[[Any], None]) -> None:
     draw(ax)
     ax.grid(True, color="#dddddd", linewidth=0.6)
     fig.tight_layout()
-    atomic_file(path, lambda p: fig.savefig(p, format="png"))
+    fig.savefig(path, format="png")
 
 
 def convergence_chart(spec: OptSpec, hist: pl.DataFrame, path: Path) -> None:
@@ -563,7 +572,8 @@ def summary_markdown(
 def drop_previous_outputs(out: Path, keep: set[Path]) -> None:
     """Remove what an earlier search wrote here (all but `evals/`) and this one did not rewrite (`keep`).
 
-    It runs after the new set is written, so a search killed while writing leaves the earlier files in place.
+    It runs as the new set is put in place (`atomic_files`' `finish`), so a search killed before leaves the earlier
+    files in place. A folder the set rewrote whole (compare/) is left to it.
 
     Why: each file is replaced only if this search writes it, so a re-run whose best plan, checks or Pareto front
     differ (another constraint, `--no-check`, fewer plans on the front) left validation.csv, probes.csv and compare/
@@ -574,7 +584,7 @@ def drop_previous_outputs(out: Path, keep: set[Path]) -> None:
     known = set(digests) if isinstance(digests, dict) else set()
     for name in FILES:
         p = out / name
-        if name == "evals" or p.is_symlink():
+        if name == "evals" or p.is_symlink() or p in keep:
             continue
         if p.is_file() and name not in changed and p not in keep:
             p.unlink()
@@ -608,20 +618,46 @@ def write_outputs(
     say: Callable[[str], None],
     elapsed_s: float,
 ) -> list[Path]:
-    """Write every file listed in the module docstring (each atomically); returns their paths."""
-    files: list[Path] = []
+    """Write every file listed in the module docstring as one set (`atomic_files`); returns their paths.
+
+    Everything is computed first, the checks included (they take as long as the search's last batches), and only
+    then is the set put in place, with the earlier search's files this one does not rewrite removed in the same
+    step: a search killed or failing at any point leaves the previous folder as it was. The comparison reads the
+    best plan from a hidden file until then."""
+    if check and best and found:  # a folder of the user's where compare/ goes: said before the checks run
+        check_output_dir(out / "compare", kind="compare")
+    staged = out / f".best-check.toml.tmp-{os.getpid()}"
+    clean_debris(out / "best-check.toml")
+    try:
+        return _write_set(spec, out, history, best, found, ev, check, say, elapsed_s, staged)
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def _write_set(
+    spec: OptSpec,
+    out: Path,
+    history: list[Evaluated],
+    best: list[Evaluated],
+    found: bool,
+    ev: Any,
+    check: bool,
+    say: Callable[[str], None],
+    elapsed_s: float,
+    staged: Path,
+) -> list[Path]:
+    """`write_outputs`' work; `staged`: where the best plan is read from by the comparison before it is in place."""
+    writers: dict[str, Callable[[Path], object]] = {}
     # the search's own counts: the checks below (fresh seeds, probes) are evaluations too, counted apart
     counts = {"evaluated_now": ev.evaluated_now, "reused": ev.reused, "repeated": ev.repeated}
     hist = history_frame(spec, history)
-    atomic_file(out / "history.csv", lambda p: hist.write_csv(p))
-    files.append(out / "history.csv")
-    convergence_chart(spec, hist, out / "convergence.png")
-    files.append(out / "convergence.png")
+    writers["history.csv"] = hist.write_csv
+    writers["convergence.png"] = lambda p: convergence_chart(spec, hist, p)
     validation = None
     probes: pl.DataFrame | None = None
     if best:
-        atomic_text(out / "best.toml", plan_toml(spec, best[0], _plan_name(spec, "best"), out, "best.toml"))
-        files.append(out / "best.toml")
+        best_text = plan_toml(spec, best[0], _plan_name(spec, "best"), out, "best.toml")
+        writers["best.toml"] = lambda p: p.write_text(best_text, encoding="utf-8", newline="\n")
     if len(spec.objectives) > 1 and found:
         front = hist.filter(pl.col("candidate").is_in([e.candidate.number for e in best]))
         order = {e.candidate.number: i for i, e in enumerate(best)}
@@ -634,16 +670,12 @@ def write_outputs(
             .alias("file"),
         ).sort("rank")
         for i, e in enumerate(best):
-            files.append(out / "pareto" / f"plan-{i + 1:02d}.toml")
-            atomic_text(
-                out / "pareto" / f"plan-{i + 1:02d}.toml",
-                plan_toml(
-                    spec, e, _plan_name(spec, f"p{i + 1:02d}"), out / "pareto", f"plan-{i + 1:02d}.toml"
-                ),
+            text = plan_toml(
+                spec, e, _plan_name(spec, f"p{i + 1:02d}"), out / "pareto", f"plan-{i + 1:02d}.toml"
             )
-        atomic_file(out / "pareto.csv", lambda p: front.write_csv(p))
-        pareto_chart(spec, hist, front, out / "pareto.png")
-        files += [out / "pareto.csv", out / "pareto.png"]
+            writers[f"pareto/plan-{i + 1:02d}.toml"] = functools.partial(_write_text, text=text)
+        writers["pareto.csv"] = front.write_csv
+        writers["pareto.png"] = lambda p: pareto_chart(spec, hist, front, p)
     if check and best and found:
         if spec.validate_reps > 0 and not spec.constraints:  # said, not skipped in silence (operator trial)
             say(
@@ -656,8 +688,7 @@ def write_outputs(
             t = ev.task(best[0].candidate, seed=spec.seed + VALIDATION_SEED_OFFSET, reps=spec.validate_reps)
             rec = ev.run([t])[t.run_id]
             validation = validation_frame(spec, best[0], rec)
-            atomic_file(out / "validation.csv", lambda p: validation.write_csv(p))
-            files.append(out / "validation.csv")
+            writers["validation.csv"] = validation.write_csv
         if len(spec.objectives) == 1:
             found_moves = moves(spec, best[0].candidate.values)
             if found_moves:
@@ -667,17 +698,22 @@ def write_outputs(
                     )
                 )
                 probes = probe_frame(spec, best[0], found_moves, ev(candidates(found_moves)))
-                atomic_file(out / "probes.csv", lambda p: probes.write_csv(p))
-                files.append(out / "probes.csv")
+                writers["probes.csv"] = probes.write_csv
         say(_("comparing the best plan with the base"))
+        _write_text(staged, text=best_text)
         res = compare_scenarios(
-            [spec.base, out / "best.toml"],
+            [spec.base, staged],
             reps=spec.reps,
             seed=spec.seed,
             workers=0 if ev.pool is not None else ev.workers,
             scheduler=ev.scheduler,
         )
-        files += write_compare(res, out / "compare")
+        # the tables name the plan by the file it will be, and read it where it is now
+        res.runs = [
+            dataclasses.replace(r, path=out / "best.toml", read_from=staged) if r.path == staged else r
+            for r in res.runs
+        ]
+        writers["compare"] = lambda p: write_compare(res, p)
     counts["checks_evaluated_now"] = ev.evaluated_now - counts["evaluated_now"]
     first = spec.objectives[0].of.kpi
 
@@ -687,9 +723,8 @@ def write_outputs(
         return [] if rec is None else kpi_values(rec["kpis"], first, ev.horizon_end)
 
     caution = noise_caution(spec, noise_ties(best, history, per_rep)) if found else None
-    atomic_text(
-        out / "optimise.md", summary_markdown(spec, hist, best, found, validation, counts, probes, caution)
-    )
+    summary = summary_markdown(spec, hist, best, found, validation, counts, probes, caution)
+    writers["optimise.md"] = functools.partial(_write_text, text=summary)
     meta = {
         "file": str(spec.file),
         "base": str(spec.base),
@@ -726,7 +761,12 @@ def write_outputs(
         "dxsim_version": __version__,
         "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
-    atomic_text(out / "optimise.json", json.dumps(meta, indent=2, default=str) + "\n")
-    files += [out / "optimise.md", out / "optimise.json"]
-    drop_previous_outputs(out, set(files))
-    return files
+    writers["optimise.json"] = functools.partial(
+        _write_text, text=json.dumps(meta, indent=2, default=str) + "\n"
+    )
+    keep = {out / name for name in writers}
+    return atomic_files(out, writers, finish=lambda: drop_previous_outputs(out, keep))
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8", newline="\n")

@@ -809,22 +809,30 @@ def record_digests(folder: Path, digests: dict[str, str]) -> None:
         atomic_text(Path(folder) / MANIFEST, json.dumps(m, indent=2) + "\n")
 
 
-def atomic_files(folder: Path, writers: dict[str, Callable[[Path], object]]) -> list[Path]:
+def atomic_files(
+    folder: Path, writers: dict[str, Callable[[Path], object]], finish: Callable[[], None] | None = None
+) -> list[Path]:
     """Write a set of files into a dxsim folder filled file by file (sweep, optimise) as one set, and record their
     digests in its manifest, so a file a user edits afterwards is theirs (see `changed_since_written`).
 
-    Every file is written to a hidden sibling first; only when all are whole are they renamed into place, in one
+    Every entry is written to a hidden sibling first; only when all are whole are they moved into place, in one
     step that an interrupt cannot cut short (it is re-raised after). An interrupted re-sweep left runs.csv of 16
-    runs beside a sweep.json of 12."""
+    runs beside a sweep.json of 12. A name may hold a subfolder (`pareto/plan-01.toml`), and a writer may make a
+    folder instead of a file (an optimisation's `compare/`, written by `atomic_dir`): it is swapped in whole, its
+    files' digests recorded under its name. Why one set: a search killed while its check ran left the new best plan
+    beside the comparison and summary of the previous one. `finish` runs in the same uninterruptible step, after
+    the set is in place (an optimisation removes there what the earlier search wrote and this one did not)."""
     folder = Path(folder)
     done: dict[str, Path] = {}
     try:
         for name, write in writers.items():
-            tmp = folder / f".{name}.tmp-{os.getpid()}"
+            target = folder / name
+            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
             done[name] = tmp
-            clean_debris(folder / name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            clean_debris(target)
             write(tmp)
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp, 0o755 if tmp.is_dir() else 0o644)
         check_stop()
     except Exception as e:
         fault = _write_fault(e, folder)  # before the temporary files are removed
@@ -835,13 +843,33 @@ def atomic_files(folder: Path, writers: dict[str, Callable[[Path], object]]) -> 
     except BaseException:
         _to_the_end(functools.partial(_remove_all, list(done.values())))
         raise
-    digests = {name: file_sha256(tmp) for name, tmp in done.items()}
+    digests: dict[str, str] = {}
+    for name, tmp in done.items():
+        if tmp.is_dir():
+            for f in sorted(tmp.rglob("*")):
+                if f.is_file() and f.name != MANIFEST:
+                    digests[f"{name}/{f.relative_to(tmp).as_posix()}"] = file_sha256(f)
+        else:
+            digests[name] = file_sha256(tmp)
 
     def commit() -> None:
         for name, tmp in done.items():
-            if tmp.exists():
-                os.replace(tmp, folder / name)
+            target = folder / name
+            if not tmp.exists():
+                continue
+            if tmp.is_dir() and target.is_dir() and not target.is_symlink():
+                old = target.with_name(f".{target.name}.old-{os.getpid()}")
+                if _exchange(tmp, target):
+                    _remove(tmp)  # now holds the previous folder
+                else:
+                    os.rename(target, old)
+                    os.rename(tmp, target)
+                    _remove(old)
+            else:
+                os.replace(tmp, target)
         record_digests(folder, digests)
+        if finish is not None:
+            finish()
 
     try:
         _to_the_end(commit)
