@@ -10,11 +10,13 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dxsim.errors import DxsimInputError
 from dxsim.geo import load_country, raw
 from dxsim.geo.village_file import read_village_file
-from dxsim.geo.villages import COLUMNS, NAMED_KEY, SYNTHETIC_SOURCE, build_village_layer
+from dxsim.geo.villages import COLUMNS, NAMED_KEY, SYNTHETIC_SOURCE, _pick_spaced, build_village_layer
 from dxsim.paths import GEODATA_DIR
 from dxsim.radio.coverage import CoverageGrid
 from dxsim.radio.radii import radii_m
@@ -442,3 +444,59 @@ def test_a_truncated_raw_csv_is_refused_not_read_as_fewer_rows(tmp_path: Path, c
     with pytest.raises(raw.RawDataError, match=said) as e:
         raw.read_csv(key, tmp_path, required=["village"])
     assert str(tmp_path / rel) in str(e.value) and "truncated" in str(e.value)
+
+
+def _pick_spaced_by_striking(
+    rng: np.random.Generator,
+    w: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    placed_xy: np.ndarray,
+    spacing_m: float,
+    n: int,
+) -> np.ndarray:
+    """The spaced draw as first written (the reference): after each pick, strike every candidate near it."""
+    u = rng.random(w.size)
+    with np.errstate(divide="ignore"):
+        keys = np.where(w > 0, np.log(np.maximum(u, 1e-300)) / np.where(w > 0, w, 1.0), -np.inf)
+    order = np.argsort(-keys, kind="stable")
+    alive = w[order] > 0
+    ox, oy = px[order], py[order]
+    if placed_xy.size and spacing_m > 0:
+        for qx, qy in placed_xy:
+            alive &= np.hypot(ox - qx, oy - qy) >= spacing_m
+    picks: list[int] = []
+    for _ in range(n):
+        if not alive.any():
+            break
+        j = int(np.argmax(alive))
+        picks.append(j)
+        alive[j] = False
+        if spacing_m > 0:
+            alive &= np.hypot(ox - ox[j], oy - oy[j]) >= spacing_m
+    return order[np.asarray(picks, dtype=np.int64)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 400),
+    st.integers(0, 30),
+    st.sampled_from([0.0, 500.0, 2000.0, 6000.0]),
+    st.integers(0, 120),
+)
+def test_the_spaced_draw_equals_striking_near_candidates_after_each_pick(
+    seed: int, n_candidates: int, n_placed: int, spacing_m: float, n: int
+) -> None:
+    """The compiled walk (`_pick_spaced`) picks the same villages, in the same order, as the reference that strikes
+    every candidate near each pick from the whole list, on random candidates (some of weight 0, some at the same
+    point) and placed villages in a 50 km square."""
+    gen = np.random.default_rng(seed)
+    px = np.round(gen.uniform(0, 50_000, n_candidates), -2)  # rounded: ties and exact spacings occur
+    py = np.round(gen.uniform(0, 50_000, n_candidates), -2)
+    w = np.where(gen.random(n_candidates) < 0.2, 0.0, gen.uniform(0.1, 5.0, n_candidates))
+    placed = np.round(gen.uniform(0, 50_000, (n_placed, 2)), -2)
+    got = _pick_spaced(np.random.default_rng(seed), w, px, py, placed, spacing_m, n)
+    want = _pick_spaced_by_striking(np.random.default_rng(seed), w, px, py, placed, spacing_m, n)
+    assert got.tolist() == want.tolist()
+    assert len(got) <= n and all(w[got] > 0)

@@ -93,6 +93,7 @@ from dxsim.geo.projection import to_projected
 from dxsim.geo.sites import CellArrays, SiteLayer, _systematic_counts, attach_cells
 from dxsim.geo.village_file import _nfc, read_village_file
 from dxsim.i18n import gettext as _
+from dxsim.jit import njit
 from dxsim.paths import fact_table
 from dxsim.scenario.sections.villages_layer import VillageLayer
 
@@ -408,21 +409,55 @@ def _pick_spaced(
     with np.errstate(divide="ignore"):
         keys = np.where(w > 0, np.log(np.maximum(u, 1e-300)) / np.where(w > 0, w, 1.0), -np.inf)
     order = np.argsort(-keys, kind="stable")
-    alive = w[order] > 0
-    ox, oy = px[order], py[order]
-    if placed_xy.size and spacing_m > 0:
-        for qx, qy in placed_xy:
-            alive &= np.hypot(ox - qx, oy - qy) >= spacing_m
-    picks: list[int] = []
-    for _village in range(n):  # one iteration per village
-        if not alive.any():
+    placed = np.ascontiguousarray(placed_xy, dtype=np.float64).reshape(-1, 2)
+    picks = _spaced_picks(
+        w[order] > 0,
+        np.ascontiguousarray(px[order], dtype=np.float64),
+        np.ascontiguousarray(py[order], dtype=np.float64),
+        placed,
+        float(spacing_m),
+        int(n),
+    )
+    picked: np.ndarray = order[picks]
+    return picked
+
+
+@njit(cache=True)
+def _spaced_picks(
+    alive: np.ndarray, ox: np.ndarray, oy: np.ndarray, placed: np.ndarray, spacing_m: float, n: int
+) -> np.ndarray:
+    """Positions of the first (up to) n candidates, in the given order, that are alive and at least `spacing_m` from
+    every placed point and every candidate picked before them (no test at all when spacing_m <= 0).
+
+    Why a loop: a candidate is still alive when its turn comes exactly when no earlier pick is too near, so walking
+    the order once and testing each candidate against the few hundred points placed and picked equals the earlier
+    form, which struck every candidate near each pick from the whole list (0.8 s of a village layer for 57,000
+    candidates, 372 villages placed and 230 drawn). The distances are np.hypot's, compared as it did (a NaN is
+    never far enough)."""
+    out = np.empty(max(n, 0), dtype=np.int64)
+    m = 0
+    for i in range(alive.size):
+        if m >= n:
             break
-        j = int(np.argmax(alive))
-        picks.append(j)
-        alive[j] = False
+        if not alive[i]:
+            continue
         if spacing_m > 0:
-            alive &= np.hypot(ox - ox[j], oy - oy[j]) >= spacing_m
-    return order[np.asarray(picks, dtype=np.int64)]
+            ok = True
+            for q in range(placed.shape[0]):
+                if not np.hypot(ox[i] - placed[q, 0], oy[i] - placed[q, 1]) >= spacing_m:
+                    ok = False
+                    break
+            if ok:
+                for k in range(m):
+                    j = out[k]
+                    if not np.hypot(ox[i] - ox[j], oy[i] - oy[j]) >= spacing_m:
+                        ok = False
+                        break
+            if not ok:
+                continue
+        out[m] = i
+        m += 1
+    return out[:m]
 
 
 @dataclass(frozen=True)

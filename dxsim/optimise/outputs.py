@@ -657,7 +657,7 @@ def _write_set(
     probes: pl.DataFrame | None = None
     if best:
         best_text = plan_toml(spec, best[0], _plan_name(spec, "best"), out, "best.toml")
-        writers["best.toml"] = lambda p: p.write_text(best_text, encoding="utf-8", newline="\n")
+        writers["best.toml"] = functools.partial(_write_text, text=best_text)
     if len(spec.objectives) > 1 and found:
         front = hist.filter(pl.col("candidate").is_in([e.candidate.number for e in best]))
         order = {e.candidate.number: i for i, e in enumerate(best)}
