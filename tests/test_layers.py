@@ -91,7 +91,7 @@ def test_the_checker_sees_a_planted_cycle(tmp_path: pathlib.Path) -> None:
 def test_function_level_dxsim_imports_are_few_and_lazy_on_purpose() -> None:
     """Outside the CLI (whose commands import their module on use, to start fast), a function-level import
     of a dxsim module is allowed only for the modules that pull heavy libraries: folium and matplotlib (maps,
-    report), geopandas (results.gis), scipy (radio.radii, through the link budget), numba (radio.coverage) and
+    report), geopandas (results.gis), numba (radio.coverage) and
     shapely (geo.geojson, which only a geodata build uses)."""
     lazy_ok = {
         "dxsim.maps",
@@ -100,7 +100,6 @@ def test_function_level_dxsim_imports_are_few_and_lazy_on_purpose() -> None:
         "dxsim.report.html",
         "dxsim.report.load",
         "dxsim.results.gis",
-        "dxsim.radio.radii",
         "dxsim.radio.coverage",
         "dxsim.geo.geojson",
     }
