@@ -395,6 +395,11 @@ def test_a_search_stopped_during_its_checks_leaves_the_previous_folder_whole(
     meta = json.loads((out / "compare" / "compare.json").read_text(encoding="utf-8"))
     assert [s["file"] for s in meta["scenarios"]] == [str(base), str(out / "best.toml")]
     assert "best-check" not in (out / "compare" / "compare.md").read_text(encoding="utf-8")
+    # the folder written under a hidden name says the name it has ("folder": ".compare.tmp-796", optimise trial)
+    assert (
+        json.loads((out / "compare" / ".dxsim-output.json").read_text(encoding="utf-8"))["folder"]
+        == "compare"
+    )
 
     def stopped(*_a: object, **_k: object) -> None:
         raise KeyboardInterrupt
@@ -405,6 +410,12 @@ def test_a_search_stopped_during_its_checks_leaves_the_previous_folder_whole(
         run_optimise(other, out_dir=out, workers=0)
     assert _snapshot(out) == before
     assert not [p.name for p in out.rglob(".*") if p.name != ".dxsim-output.json"]
+    # run to its end without checks: the earlier checks' files go, and so do their digests in the manifest
+    monkeypatch.undo()
+    run_optimise(other, out_dir=out, workers=0, check=False)
+    assert not (out / "compare").exists() and not (out / "validation.csv").exists()
+    digests = json.loads((out / ".dxsim-output.json").read_text(encoding="utf-8"))["sha256"]
+    assert digests and all((out / rel).is_file() for rel in digests)
 
 
 def test_resume_equals_uninterrupted(base: Path, tmp_path: Path) -> None:

@@ -14,10 +14,10 @@ import json
 import math
 import os
 import signal
-from collections.abc import Callable
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -538,6 +538,25 @@ def test_a_set_with_a_folder_and_a_subfolder_file_is_swapped_in_whole(tmp_path):
     assert digests["compare/compare.csv"] == file_sha256(folder / "compare" / "compare.csv")
     assert "compare/.dxsim-output.json" not in digests and "pareto/plan-01.toml" in digests
     assert not [p for p in folder.rglob(".*") if p.name != ".dxsim-output.json"]  # no debris
+
+
+@pytest.mark.parametrize(
+    ("command", "file", "what", "tool"),
+    [
+        ("validate", "scenarios/optimise/envelope-split.toml", "is an optimisation file", "`dxsim optimise`"),
+        ("run", "scenarios/optimise/envelope-split.toml", "is an optimisation file", "`dxsim optimise`"),
+        ("show", "scenarios/sweeps/example.toml", "is a sweep file", "`dxsim sweep`"),
+    ],
+)
+def test_an_optimisation_or_sweep_file_given_as_a_scenario_is_named_as_such(
+    command: str, file: str, what: str, tool: str
+) -> None:
+    """`dxsim validate scenarios/optimise/envelope-split.toml` said "unknown key 'base'", "unknown key 'reps'; did
+    you mean 'crews'?" and a line for each other key (optimise trial)."""
+    path = Path(__file__).resolve().parent.parent / file
+    res = CliRunner().invoke(app, [command, str(path)])
+    line = one_line_error(res.stderr, res.stdout, path.name, what, "not a scenario file", tool)
+    assert res.exit_code == 2 and "unknown key" not in line
 
 
 @pytest.mark.parametrize(

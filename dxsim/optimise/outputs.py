@@ -52,6 +52,7 @@ from dxsim.results.writer import (
     changed_since_written,
     check_output_dir,
     clean_debris,
+    forget_missing_digests,
     read_manifest,
 )
 from dxsim.scenario.resolved import toml_text
@@ -765,7 +766,12 @@ def _write_set(
         _write_text, text=json.dumps(meta, indent=2, default=str) + "\n"
     )
     keep = {out / name for name in writers}
-    return atomic_files(out, writers, finish=lambda: drop_previous_outputs(out, keep))
+
+    def finish() -> None:
+        drop_previous_outputs(out, keep)
+        forget_missing_digests(out)
+
+    return atomic_files(out, writers, finish=finish)
 
 
 def _write_text(path: Path, text: str) -> None:

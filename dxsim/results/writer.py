@@ -809,6 +809,27 @@ def record_digests(folder: Path, digests: dict[str, str]) -> None:
         atomic_text(Path(folder) / MANIFEST, json.dumps(m, indent=2) + "\n")
 
 
+def _name_folder(folder: Path, name: str) -> None:
+    """A folder written under a temporary name: its manifest names the folder it becomes (it said ".compare.tmp-796")."""
+    m = read_manifest(folder)
+    if m is not None and m.get("folder") != name:
+        m["folder"] = name
+        write_json(folder / MANIFEST, m)
+
+
+def forget_missing_digests(folder: Path) -> None:
+    """Drop from a dxsim folder's manifest the digests of files no longer there (removed as an earlier run's
+    leftovers), so the manifest lists what the folder holds."""
+    m = read_manifest(folder)
+    known = m.get("sha256") if m is not None else None
+    if m is None or not isinstance(known, dict):
+        return
+    kept = {rel: d for rel, d in known.items() if (Path(folder) / rel).is_file()}
+    if kept != known:
+        m["sha256"] = kept
+        atomic_text(Path(folder) / MANIFEST, json.dumps(m, indent=2) + "\n")
+
+
 def atomic_files(
     folder: Path, writers: dict[str, Callable[[Path], object]], finish: Callable[[], None] | None = None
 ) -> list[Path]:
@@ -832,6 +853,8 @@ def atomic_files(
             target.parent.mkdir(parents=True, exist_ok=True)
             clean_debris(target)
             write(tmp)
+            if tmp.is_dir():
+                _name_folder(tmp, target.name)
             os.chmod(tmp, 0o755 if tmp.is_dir() else 0o644)
         check_stop()
     except Exception as e:

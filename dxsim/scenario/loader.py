@@ -496,6 +496,7 @@ def _load(
         if chain_out is not None:
             chain_out.insert(0, Path(real))
         raw, grouped = _read_toml(cur_path, cur_shown)
+        _refuse_search_file(raw, cur_shown)
         raw = _prepare(raw, ROOT, (), cur_shown, grouped)
         _resolve_site_file(raw, cur_path, cur_shown, top_path)
         parent = raw.pop(EXTENDS, None)
@@ -514,6 +515,34 @@ def _load(
     for shown, raw in reversed(chain):  # root ancestor first, the loaded file last
         _merge(merged, raw, prov, shown, (), replaced_out)
     return merged, prov, top_shown
+
+
+# keys an optimisation file / a sweep file has and a scenario file has not (dxsim.sweep.spec lists them all: it
+# builds on this module, which cannot import it)
+_OPTIMISE_KEYS = frozenset({"variables", "shares", "objectives", "constraints", "max_evals", "validate_reps"})
+_SWEEP_KEYS = frozenset({"parameters", "method", "samples", "kpis"})
+
+
+def _refuse_search_file(raw: dict[str, Any], shown: str) -> None:
+    """An optimisation or sweep file given where a scenario belongs (`dxsim run`, `validate`, `show`, `compare`):
+    say what it is and which command reads it, not "unknown key 'base'" and one more line per key (a trial of
+    `dxsim validate scenarios/optimise/envelope-split.toml`). Told by `base`, which no scenario has, beside a key
+    only such a file has."""
+    if "base" not in raw or EXTENDS in raw:
+        return
+    if _OPTIMISE_KEYS & set(raw):
+        msg = _("is an optimisation file, not a scenario file; run it with `dxsim optimise`")
+    elif _SWEEP_KEYS & set(raw):
+        msg = _("is a sweep file, not a scenario file; run it with `dxsim sweep`")
+    else:
+        return
+    raise DxsimInputError(
+        msg,
+        file=shown,
+        allowed=_("{what}, e.g. {example}").format(
+            what=_("a scenario file"), example="scenarios/baseline.toml"
+        ),
+    )
 
 
 # Scenario fields naming a data file, relative to the scenario file that names them:
