@@ -24,13 +24,14 @@ Folder (default ``outputs/optimise/<name>/``):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import json
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -627,151 +628,147 @@ def write_outputs(
     best plan from a hidden file until then."""
     if check and best and found:  # a folder of the user's where compare/ goes: said before the checks run
         check_output_dir(out / "compare", kind="compare")
-    staged = out / f".best-check.toml.tmp-{os.getpid()}"
+    with _staged_plan(out) as staged:
+        writers: dict[str, Callable[[Path], object]] = {}
+        # the search's own counts: the checks below (fresh seeds, probes) are evaluations too, counted apart
+        counts = {"evaluated_now": ev.evaluated_now, "reused": ev.reused, "repeated": ev.repeated}
+        hist = history_frame(spec, history)
+        writers["history.csv"] = hist.write_csv
+        writers["convergence.png"] = lambda p: convergence_chart(spec, hist, p)
+        validation = None
+        probes: pl.DataFrame | None = None
+        if best:
+            best_text = plan_toml(spec, best[0], _plan_name(spec, "best"), out, "best.toml")
+            writers["best.toml"] = functools.partial(_write_text, text=best_text)
+        if len(spec.objectives) > 1 and found:
+            front = hist.filter(pl.col("candidate").is_in([e.candidate.number for e in best]))
+            order = {e.candidate.number: i for i, e in enumerate(best)}
+            front = front.with_columns(
+                pl.col("candidate").replace_strict(order, return_dtype=pl.Int64).alias("rank"),
+                pl.col("candidate")
+                .replace_strict(
+                    {k: f"pareto/plan-{i + 1:02d}.toml" for k, i in order.items()}, return_dtype=pl.Utf8
+                )
+                .alias("file"),
+            ).sort("rank")
+            for i, e in enumerate(best):
+                text = plan_toml(
+                    spec, e, _plan_name(spec, f"p{i + 1:02d}"), out / "pareto", f"plan-{i + 1:02d}.toml"
+                )
+                writers[f"pareto/plan-{i + 1:02d}.toml"] = functools.partial(_write_text, text=text)
+            writers["pareto.csv"] = front.write_csv
+            writers["pareto.png"] = lambda p: pareto_chart(spec, hist, front, p)
+        if check and best and found:
+            if (
+                spec.validate_reps > 0 and not spec.constraints
+            ):  # said, not skipped in silence (operator trial)
+                say(
+                    _(
+                        "no out-of-sample check: validate_reps = {n} re-runs the best plan for its constraints, and there are none"
+                    ).format(n=spec.validate_reps)
+                )
+            if spec.validate_reps > 0 and spec.constraints:
+                say(_("checking the best plan on {n} fresh replications").format(n=spec.validate_reps))
+                t = ev.task(
+                    best[0].candidate, seed=spec.seed + VALIDATION_SEED_OFFSET, reps=spec.validate_reps
+                )
+                rec = ev.run([t])[t.run_id]
+                validation = validation_frame(spec, best[0], rec)
+                writers["validation.csv"] = validation.write_csv
+            if len(spec.objectives) == 1:
+                found_moves = moves(spec, best[0].candidate.values)
+                if found_moves:
+                    say(
+                        _("probing the best plan: each lever moved one step ({n} plans)").format(
+                            n=len(found_moves)
+                        )
+                    )
+                    probes = probe_frame(spec, best[0], found_moves, ev(candidates(found_moves)))
+                    writers["probes.csv"] = probes.write_csv
+            say(_("comparing the best plan with the base"))
+            _write_text(staged, text=best_text)
+            res = compare_scenarios(
+                [spec.base, staged],
+                reps=spec.reps,
+                seed=spec.seed,
+                workers=0 if ev.pool is not None else ev.workers,
+                scheduler=ev.scheduler,
+            )
+            # the tables name the plan by the file it will be, and read it where it is now
+            res.runs = [
+                dataclasses.replace(r, path=out / "best.toml", read_from=staged) if r.path == staged else r
+                for r in res.runs
+            ]
+            writers["compare"] = lambda p: write_compare(res, p)
+        counts["checks_evaluated_now"] = ev.evaluated_now - counts["evaluated_now"]
+        first = spec.objectives[0].of.kpi
+
+        def per_rep(e: Evaluated) -> list[float]:
+            t = ev.task(e.candidate)
+            rec = ev.records.get(t.run_id) if not isinstance(t, str) else None
+            return [] if rec is None else kpi_values(rec["kpis"], first, ev.horizon_end)
+
+        caution = noise_caution(spec, noise_ties(best, history, per_rep)) if found else None
+        summary = summary_markdown(spec, hist, best, found, validation, counts, probes, caution)
+        writers["optimise.md"] = functools.partial(_write_text, text=summary)
+        meta = {
+            "file": str(spec.file),
+            "base": str(spec.base),
+            "name": spec.name,
+            "seed": spec.seed,
+            "reps": spec.reps,
+            "max_evals": spec.max_evals,
+            "batch": spec.batch,
+            "sampler": spec.sampler_name,
+            "variables": [
+                {"path": v.path, "low": v.param.low, "high": v.param.high, "step": v.step}
+                for v in spec.variables
+            ],
+            "shares": [
+                {
+                    "paths": [p.path for p in g.params],
+                    "low": g.low,
+                    "high": g.high,
+                    "step": g.step,
+                    "total": g.total,
+                }
+                for g in spec.shares
+            ],
+            "objectives": [
+                {"kpi": o.of.kpi, "stat": o.of.stat, "direction": o.direction} for o in spec.objectives
+            ],
+            "constraints": [c.label for c in spec.constraints],
+            "feasible_found": found,
+            "best": [
+                {"candidate": e.candidate.number, "values": e.candidate.values, "stats": e.score.stats}
+                for e in best
+            ],
+            **counts,
+            "elapsed_s": round(elapsed_s, 1),
+            "dxsim_version": __version__,
+            "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        }
+        writers["optimise.json"] = functools.partial(
+            _write_text, text=json.dumps(meta, indent=2, default=str) + "\n"
+        )
+        keep = {out / name for name in writers}
+
+        def finish() -> None:
+            drop_previous_outputs(out, keep)
+            forget_missing_digests(out)
+
+        return atomic_files(out, writers, finish=finish)
+
+
+@contextlib.contextmanager
+def _staged_plan(out: Path) -> Iterator[Path]:
+    """A hidden file in `out` the comparison reads the best plan from until the set is in place; removed after."""
     clean_debris(out / "best-check.toml")
+    staged = out / f".best-check.toml.tmp-{os.getpid()}"
     try:
-        return _write_set(spec, out, history, best, found, ev, check, say, elapsed_s, staged)
+        yield staged
     finally:
         staged.unlink(missing_ok=True)
-
-
-def _write_set(
-    spec: OptSpec,
-    out: Path,
-    history: list[Evaluated],
-    best: list[Evaluated],
-    found: bool,
-    ev: Any,
-    check: bool,
-    say: Callable[[str], None],
-    elapsed_s: float,
-    staged: Path,
-) -> list[Path]:
-    """`write_outputs`' work; `staged`: where the best plan is read from by the comparison before it is in place."""
-    writers: dict[str, Callable[[Path], object]] = {}
-    # the search's own counts: the checks below (fresh seeds, probes) are evaluations too, counted apart
-    counts = {"evaluated_now": ev.evaluated_now, "reused": ev.reused, "repeated": ev.repeated}
-    hist = history_frame(spec, history)
-    writers["history.csv"] = hist.write_csv
-    writers["convergence.png"] = lambda p: convergence_chart(spec, hist, p)
-    validation = None
-    probes: pl.DataFrame | None = None
-    if best:
-        best_text = plan_toml(spec, best[0], _plan_name(spec, "best"), out, "best.toml")
-        writers["best.toml"] = functools.partial(_write_text, text=best_text)
-    if len(spec.objectives) > 1 and found:
-        front = hist.filter(pl.col("candidate").is_in([e.candidate.number for e in best]))
-        order = {e.candidate.number: i for i, e in enumerate(best)}
-        front = front.with_columns(
-            pl.col("candidate").replace_strict(order, return_dtype=pl.Int64).alias("rank"),
-            pl.col("candidate")
-            .replace_strict(
-                {k: f"pareto/plan-{i + 1:02d}.toml" for k, i in order.items()}, return_dtype=pl.Utf8
-            )
-            .alias("file"),
-        ).sort("rank")
-        for i, e in enumerate(best):
-            text = plan_toml(
-                spec, e, _plan_name(spec, f"p{i + 1:02d}"), out / "pareto", f"plan-{i + 1:02d}.toml"
-            )
-            writers[f"pareto/plan-{i + 1:02d}.toml"] = functools.partial(_write_text, text=text)
-        writers["pareto.csv"] = front.write_csv
-        writers["pareto.png"] = lambda p: pareto_chart(spec, hist, front, p)
-    if check and best and found:
-        if spec.validate_reps > 0 and not spec.constraints:  # said, not skipped in silence (operator trial)
-            say(
-                _(
-                    "no out-of-sample check: validate_reps = {n} re-runs the best plan for its constraints, and there are none"
-                ).format(n=spec.validate_reps)
-            )
-        if spec.validate_reps > 0 and spec.constraints:
-            say(_("checking the best plan on {n} fresh replications").format(n=spec.validate_reps))
-            t = ev.task(best[0].candidate, seed=spec.seed + VALIDATION_SEED_OFFSET, reps=spec.validate_reps)
-            rec = ev.run([t])[t.run_id]
-            validation = validation_frame(spec, best[0], rec)
-            writers["validation.csv"] = validation.write_csv
-        if len(spec.objectives) == 1:
-            found_moves = moves(spec, best[0].candidate.values)
-            if found_moves:
-                say(
-                    _("probing the best plan: each lever moved one step ({n} plans)").format(
-                        n=len(found_moves)
-                    )
-                )
-                probes = probe_frame(spec, best[0], found_moves, ev(candidates(found_moves)))
-                writers["probes.csv"] = probes.write_csv
-        say(_("comparing the best plan with the base"))
-        _write_text(staged, text=best_text)
-        res = compare_scenarios(
-            [spec.base, staged],
-            reps=spec.reps,
-            seed=spec.seed,
-            workers=0 if ev.pool is not None else ev.workers,
-            scheduler=ev.scheduler,
-        )
-        # the tables name the plan by the file it will be, and read it where it is now
-        res.runs = [
-            dataclasses.replace(r, path=out / "best.toml", read_from=staged) if r.path == staged else r
-            for r in res.runs
-        ]
-        writers["compare"] = lambda p: write_compare(res, p)
-    counts["checks_evaluated_now"] = ev.evaluated_now - counts["evaluated_now"]
-    first = spec.objectives[0].of.kpi
-
-    def per_rep(e: Evaluated) -> list[float]:
-        t = ev.task(e.candidate)
-        rec = ev.records.get(t.run_id) if not isinstance(t, str) else None
-        return [] if rec is None else kpi_values(rec["kpis"], first, ev.horizon_end)
-
-    caution = noise_caution(spec, noise_ties(best, history, per_rep)) if found else None
-    summary = summary_markdown(spec, hist, best, found, validation, counts, probes, caution)
-    writers["optimise.md"] = functools.partial(_write_text, text=summary)
-    meta = {
-        "file": str(spec.file),
-        "base": str(spec.base),
-        "name": spec.name,
-        "seed": spec.seed,
-        "reps": spec.reps,
-        "max_evals": spec.max_evals,
-        "batch": spec.batch,
-        "sampler": spec.sampler_name,
-        "variables": [
-            {"path": v.path, "low": v.param.low, "high": v.param.high, "step": v.step} for v in spec.variables
-        ],
-        "shares": [
-            {
-                "paths": [p.path for p in g.params],
-                "low": g.low,
-                "high": g.high,
-                "step": g.step,
-                "total": g.total,
-            }
-            for g in spec.shares
-        ],
-        "objectives": [
-            {"kpi": o.of.kpi, "stat": o.of.stat, "direction": o.direction} for o in spec.objectives
-        ],
-        "constraints": [c.label for c in spec.constraints],
-        "feasible_found": found,
-        "best": [
-            {"candidate": e.candidate.number, "values": e.candidate.values, "stats": e.score.stats}
-            for e in best
-        ],
-        **counts,
-        "elapsed_s": round(elapsed_s, 1),
-        "dxsim_version": __version__,
-        "written": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-    }
-    writers["optimise.json"] = functools.partial(
-        _write_text, text=json.dumps(meta, indent=2, default=str) + "\n"
-    )
-    keep = {out / name for name in writers}
-
-    def finish() -> None:
-        drop_previous_outputs(out, keep)
-        forget_missing_digests(out)
-
-    return atomic_files(out, writers, finish=finish)
 
 
 def _write_text(path: Path, text: str) -> None:
