@@ -26,7 +26,11 @@ from dxsim.geo.build import (
     name_ascii,
 )
 from dxsim.geo.info import cache_summary, data_sources
+from dxsim.geo.sites import generate_4g
 from dxsim.paths import GEODATA_DIR, raw_data_dir
+from dxsim.radio.radii import radii_m
+from dxsim.scenario import load_scenario
+from dxsim.sim.world import cell_arrays
 
 RAW = raw_data_dir()
 
@@ -399,3 +403,27 @@ def test_data_sources_lists_everything():
         if r["in_cache"] and not r["synthetic"]:
             assert Path(r["file"]).name in sources_md, r["file"]
     assert not data_sources(RAW / "nowhere")[0]["present"]
+
+
+def test_the_4g_coverage_threshold_is_a_lever_of_the_synthetic_layer(country):
+    """`sites.min_people_per_4g_coverage_site` (was the hard-coded MIN_POP_PER_COVERAGE_SITE = 300): a higher bar keeps
+    a subset of the same lattice's coverage sites, moves the rest of the stations to where people live (the total
+    stays the reported one), and covers fewer people with 4G."""
+
+    sc = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml")
+    cells = cell_arrays(country)
+    r4 = radii_m("4g", sc.radio.band_4g_mhz, sc.radio.coverage_definition)
+    n = sc.start_state.stations_4g
+    layers = {t: generate_4g(cells, n, r4, sc.sites.synthetic_seed, t) for t in (300.0, 3000.0)}
+    coverage = {t: df.filter(pl.col("role") == "coverage").select("x_m", "y_m") for t, df in layers.items()}
+    assert all(df.height == n for df in layers.values())
+    assert 0 < coverage[3000.0].height < coverage[300.0].height
+    assert coverage[3000.0].join(coverage[300.0], on=["x_m", "y_m"], how="anti").height == 0  # a subset
+    covered = {}
+    for t, df in layers.items():
+        grid = cells.coverage_grid(subsamples=2)
+        row, col = df["row"].to_numpy(), df["col"].to_numpy()
+        x, y = df["x_m"].to_numpy(), df["y_m"].to_numpy()
+        grid.add_sites(row, col, x, y, df["radius_m"].to_numpy().astype(np.float64))
+        covered[t] = grid.covered_pop_total()
+    assert covered[3000.0] < covered[300.0]

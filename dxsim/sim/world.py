@@ -117,6 +117,7 @@ def load_site_layer(
         capex_new_vnd_bn=scenario.costs.capex_vnd_bn(True),
         seed=scenario.sites.synthetic_seed,
         people_per_site=scenario.sites.people_per_5g_site_dense,
+        min_people_per_coverage_site=scenario.sites.min_people_per_4g_coverage_site,
         shares={name: op.start_share_5g_pct / 100.0 for name, op in scenario.operators.items()},
         province_balanced=scenario.sites.demand_phase_order == "province_balanced",
         cache_dir=cache,
