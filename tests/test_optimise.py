@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dxsim.errors import DxsimInputError
-from dxsim.execution import run_scenario_kpis
-from dxsim.optimise import load_optimise, run_optimise
+from dxsim.execution import SweepInterrupted, run_scenario_kpis
+from dxsim.optimise import OptimiseInterrupted, load_optimise, run_optimise
 from dxsim.optimise.probe import Move, lever_summary, moves, verdict
 from dxsim.optimise.score import Score, pareto_front, statistic
 from dxsim.optimise.search import Dim, Problem, search
@@ -402,13 +402,16 @@ def test_a_search_stopped_during_its_checks_leaves_the_previous_folder_whole(
     )
 
     def stopped(*_a: object, **_k: object) -> None:
-        raise KeyboardInterrupt
+        raise SweepInterrupted(0, 6)  # what Ctrl-C during the comparison's replications raises
 
     monkeypatch.setattr("dxsim.optimise.outputs.compare_scenarios", stopped)
     other = opt_file(tmp_path, base, GRID_BODY.format(evals=3, vreps=2, stat="mean", bound=1e-9), "o2.toml")
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(OptimiseInterrupted) as info:
         run_optimise(other, out_dir=out, workers=0)
     assert _snapshot(out) == before
+    # the line counts every evaluation the folder keeps (it said 11 where the folder held 22: this attempt's only)
+    assert info.value.done == len(list((out / "evals").glob("*.json"))) > 3
+    assert f"{info.value.done} evaluations (candidates and their checks) are kept in" in str(info.value)
     assert not [p.name for p in out.rglob(".*") if p.name != ".dxsim-output.json"]
     # run to its end without checks: the earlier checks' files go, and so do their digests in the manifest
     monkeypatch.undo()

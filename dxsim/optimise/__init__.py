@@ -61,9 +61,10 @@ class OptimiseInterrupted(KeyboardInterrupt):
     def __init__(self, done: int, where: str) -> None:
         self.done, self.where = done, where
         super().__init__(
-            _("{done} evaluated candidates are kept in {where}; run the same command again to resume").format(
-                done=done, where=where
-            )
+            _(
+                "{done} evaluations (candidates and their checks) are kept in {where}; run the same command again "
+                "to resume"
+            ).format(done=done, where=where)
         )
 
 
@@ -349,7 +350,8 @@ def run_optimise(
             spec, out, history, best, found, ev, check=check, say=say, elapsed_s=time.perf_counter() - t0
         )
     except SweepInterrupted:
-        raise OptimiseInterrupted(len(ev.records), str(evals_dir)) from None
+        # every record in the folder, an earlier attempt's too: it said 11 of the 22 the folder held (optimise trial)
+        raise OptimiseInterrupted(sum(1 for _ in evals_dir.glob("*.json")), str(evals_dir)) from None
     finally:
         if pool is not None:
             pool.close()
