@@ -45,9 +45,9 @@ from __future__ import annotations
 
 import csv
 import math
-from statistics import NormalDist
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, fields, replace
+from statistics import NormalDist
 from typing import Any, Final
 
 import numpy as np
