@@ -86,6 +86,40 @@ def test_seed_outside_the_schema_range_is_refused(seed: int, command: str, tmp_p
     assert not out.exists()
 
 
+@pytest.mark.parametrize("case", ["seed", "reps", "field", "folder"])
+def test_a_refused_run_starts_no_helper_process(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The output helper (a second Python process, ~0.4 CPU s of imports) starts only once the input is known good:
+    a refused run must not pay for it. Counted in this process (typer's CliRunner), where `Sidecar.start` is seen."""
+    from typer.testing import CliRunner
+
+    from dxsim.cli.main import app
+    from dxsim.output_helper import Sidecar
+
+    started: list[tuple[str, ...]] = []
+    monkeypatch.setattr(Sidecar, "start", classmethod(lambda cls, work=("gis",): started.append(work)))
+    out = tmp_path / "out"
+    args = {
+        "seed": [str(BASELINE), "--seed", "-1"],
+        "reps": [str(BASELINE), "--reps", str(REPS_MAX + 1)],
+        "field": [str(write(tmp_path / "bad.toml", f'extends = "{BASELINE}"\nseed = -3\n'))],
+        "folder": [str(BASELINE)],
+    }[case]
+    if case == "folder":  # a user's folder that is no run of dxsim's
+        out.mkdir()
+        write(out / "notes.txt", "mine")
+    res = CliRunner().invoke(app, ["run", *args, "--out", str(out)])
+    assert res.exit_code == 2, (res.stdout, res.stderr, res.exception)
+    assert started == []
+    # the same call with good input starts it, so the count above could fail
+    res = CliRunner().invoke(
+        app, ["run", str(BASELINE), "--reps", "1", "--no-map", "--no-report", "--out", str(tmp_path / "ok")]
+    )
+    assert res.exit_code == 0, (res.stdout, res.stderr, res.exception)
+    assert started[:1] == [("gis",)]  # --no-map --no-report: the GIS layers only (output_helper.sidecar_work)
+
+
 def test_seed_at_the_top_of_the_range_passes_the_seed_check(tmp_path: Path) -> None:
     # refused for its cost, not its seed: the seed check ran first and let 2^32 - 1 through
     res = dxsim(

@@ -100,6 +100,11 @@ YES_OPTION = typer.Option(
 )
 
 
+# what `dxsim run` has checked before any work: the --province areas (code, name), the --seed and --reps
+# overrides, and each scenario file's output folder
+RunChecks = tuple[list[tuple[str, str]], int | None, int | None, dict[Path, Path]]
+
+
 def debug_from_env(value: str | None) -> bool:
     """DXSIM_DEBUG as a switch: 0, false, no, off or empty is off (DXSIM_DEBUG=0 used to turn tracebacks on)."""
     return (value or "").strip().lower() not in ("", "0", "false", "no", "off")
@@ -824,11 +829,13 @@ def run(
     def body() -> int:
         from dxsim.output_helper import Sidecar, sidecar_work
 
-        # the helper that writes part of each output folder starts first: it loads its modules (geopandas,
-        # matplotlib, folium) on the other core while this process loads the model and runs the replications
+        checked = check_all()
+        # the helper that writes part of each output folder starts once the input is known good (a refused run
+        # must not pay for a second process's imports): it loads its modules (geopandas, matplotlib, folium) on
+        # the other core while this process loads the model and runs the replications
         sidecar = Sidecar.start(sidecar_work(not no_map, not no_report))
         try:
-            return run_all(sidecar)
+            return run_all(checked, sidecar)
         except BaseException:
             if sidecar is not None:
                 sidecar.kill()
@@ -837,9 +844,11 @@ def run(
             if sidecar is not None:
                 sidecar.close()
 
-    def run_all(sidecar: Sidecar | None) -> int:
+    def check_all() -> RunChecks:
+        """Every check of the command line, the scenarios, their folders and planner files, before any work:
+        (the --province areas, the --seed and --reps overrides, each scenario's output folder)."""
         from dxsim.geo.planner_files import CountryOnce, check_planner_files, planner_file_notes
-        from dxsim.runner import default_run_dir, run_scenario
+        from dxsim.runner import default_run_dir
         from dxsim.execution.pool import pool_size
         from dxsim.runner_budget import check_run
         from dxsim.scenario import load_scenario
@@ -897,7 +906,12 @@ def run(
         for path in scenario:
             for line in scenario_notes(path, load_scenario(path)):
                 out.print(line, highlight=False, markup=False, soft_wrap=True)
+        return areas, run_seed, run_reps, targets
 
+    def run_all(checked: RunChecks, sidecar: Sidecar | None) -> int:
+        from dxsim.runner import run_scenario
+
+        areas, run_seed, run_reps, targets = checked
         for path in scenario:
             target = targets[path]
             # no progress display when stderr is not a terminal: rich would leave a blank line there,
