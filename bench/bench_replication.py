@@ -1,7 +1,7 @@
 """Benchmark 1: one national replication of the baseline to 2030, after the cache is built.
 
-Budgets (design): run_replication <= 1 s on one core; a process that loads, prepares and
-runs one replication peaks at <= 1.5 GB RSS. The warm-cache data load and prepare_world
+Budgets: run_replication <= 0.2 s on one core (DESIGN.md section 6; issue 12's "still <= 1 s" is the
+looser ceiling, also shown); a process that loads, prepares and runs one replication peaks at <= 1.5 GB RSS. The warm-cache data load and prepare_world
 are timed separately (no budget). On a failed budget the replication is profiled.
 
     .venv/bin/python bench/bench_replication.py [--repeats 5] [--prepare-repeats 3] [--profile]
@@ -21,7 +21,10 @@ from typing import Any
 
 import _common as C
 
-BUDGET_S = 1.0
+BUDGET_S = (
+    0.2  # DESIGN.md section 6: one national replication <= 0.2 s on one core, after the world is loaded
+)
+CEILING_S = 1.0  # issue 12: with the served/short model a replication is "still <= 1 s"
 BUDGET_RSS_GB = 1.5
 CAPACITY_BUDGET_PCT = 30.0  # issue 12: the served/short model adds at most 30% to a replication
 
@@ -211,8 +214,13 @@ def main() -> int:
         "| measure | result | budget | status |",
         "|---|---|---|---|",
         (
-            f"| `run_replication` (1 core, after `prepare_world`) | {C.fmt_times(t_run)} | <= {BUDGET_S:.1f} s | "
+            f"| `run_replication` (1 core, after `prepare_world`) | {C.fmt_times(t_run)} | <= {BUDGET_S:.1f} s "
+            "(DESIGN.md section 6) | "
             f"{C.verdict(ok_t)}{'' if ok_t else f' ({C.med(t_run) / BUDGET_S:.1f}x the budget, +{C.med(t_run) - BUDGET_S:.2f} s)'} |"
+        ),
+        (
+            f"| the same against issue 12's ceiling | median {C.med(t_run):.3f} s | <= {CEILING_S:.1f} s | "
+            f"{C.verdict(C.med(t_run) <= CEILING_S)} |"
         ),
         f"| `run_replication` process CPU time (same calls) | {C.fmt_times(c_run)} | - | info |",
         f"| the same without capacity (`[capacity] enabled = false`) | {C.fmt_times(t_off)} | - | info |",
