@@ -9,6 +9,7 @@ simulation-only parameter, so the world is prepared once per process.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -538,6 +539,20 @@ def test_a_set_with_a_folder_and_a_subfolder_file_is_swapped_in_whole(tmp_path):
     assert digests["compare/compare.csv"] == file_sha256(folder / "compare" / "compare.csv")
     assert "compare/.dxsim-output.json" not in digests and "pareto/plan-01.toml" in digests
     assert not [p for p in folder.rglob(".*") if p.name != ".dxsim-output.json"]  # no debris
+
+
+def test_a_folder_filled_again_says_when_dxsim_last_wrote_it(tmp_path):
+    """A sweep or optimisation folder written again: its manifest's `written_utc` is the later write's time, not the
+    first search's (it said the first search's after any number of re-runs)."""
+    folder = claim_output_dir(tmp_path / "o", kind="optimise")
+    atomic_files(folder, {"a.md": lambda p: p.write_text("one")})
+    m = read_manifest(folder)
+    m["written_utc"] = "2001-01-01T00:00:00+00:00"  # as if the first search ran long ago
+    (folder / ".dxsim-output.json").write_text(json.dumps(m))
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    atomic_files(folder, {"a.md": lambda p: p.write_text("two")})
+    after = dt.datetime.now(dt.UTC)
+    assert before <= dt.datetime.fromisoformat(read_manifest(folder)["written_utc"]) <= after
 
 
 @pytest.mark.parametrize(

@@ -801,11 +801,13 @@ def _remove_all(paths: list[Path]) -> None:
 
 
 def record_digests(folder: Path, digests: dict[str, str]) -> None:
-    """Add files' digests (relative path -> sha256, as dxsim wrote them) to a dxsim folder's manifest."""
+    """Add files' digests (relative path -> sha256, as dxsim wrote them) to a dxsim folder's manifest, and make its
+    `written_utc` this write's time: a sweep or optimisation folder filled again said when its first search began."""
     m = read_manifest(folder)
     if m is not None:
         known = m.get("sha256")
         m["sha256"] = {**(known if isinstance(known, dict) else {}), **digests}
+        m["written_utc"] = manifest("", "")["written_utc"]
         atomic_text(Path(folder) / MANIFEST, json.dumps(m, indent=2) + "\n")
 
 
