@@ -91,7 +91,7 @@ from dxsim.calibration import shown_day
 from dxsim.execution.pool import pool_size
 from dxsim.execution.worlds import WORLD_SOURCES
 from dxsim.geo import load_country
-from dxsim.geo.planner_files import check_support_provinces, province_codes_named
+from dxsim.geo.planner_files import check_support_provinces, needs_village_layer, province_codes_named
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
@@ -124,6 +124,7 @@ from dxsim.scenario import load_scenario, scenario_sha256
 from dxsim.scenario.resolved import format_value as format_setting
 from dxsim.scenario.resolved import disabled_by, jsonable, scenario_diff
 from dxsim.sim.support import outside_horizon
+from dxsim.sim.world import check_villages_named
 from dxsim.sim.support import programmes as support_programmes
 
 Progress = Callable[[str], None]
@@ -861,6 +862,12 @@ def compare_scenarios(
             except DxsimInputError as exc:
                 exc.file = exc.file or str(path)
                 raise
+    # the villages each file names, before any replication: a later file's misspelt village id was refused only
+    # after the first file's replications (village officer trial); one file is checked as its world is made
+    for path, sc in zip(scenario_files, scenarios):
+        if len(scenario_files) > 1 and needs_village_layer(sc):
+            country = country or load_country()
+            check_villages_named(sc, country, path)
     areas = (
         [
             (c, country.province_name(c))

@@ -692,6 +692,32 @@ def test_validate_refuses_villages_the_layer_does_not_have(
     assert "N001" in line  # says what the layer's ids look like
 
 
+def test_an_unknown_priority_id_is_refused_when_the_world_comes_from_the_store(tmp_path: Path) -> None:
+    """The priority list is no part of the prepared world's key: a run whose world came from the store took a
+    misspelt id and said nothing, and compare refused it only after the first file's replications (village officer
+    trial). Each command now refuses it with one line naming the file, before any replication."""
+    sc = write(
+        tmp_path / "v.toml",
+        f'extends = "{BASELINE.as_posix()}"\nname = "v"\n'
+        '[villages.programme]\npriority = "list"\npriority_list = ["N001", "NOPE-1"]\n',
+    )
+    stored = dxsim(
+        "run", str(BASELINE), "--reps", "1", "--no-map", "--no-report", "--out", str(tmp_path / "b")
+    )
+    assert stored.returncode == 0, (
+        stored.stderr
+    )  # the baseline's world is in the store: v.toml's run reuses it
+    for args in (
+        ["run", str(sc), "--reps", "1", "--no-map", "--no-report"],
+        ["run", str(BASELINE), str(sc), "--reps", "1", "--no-map", "--no-report"],
+        ["compare", str(BASELINE), str(sc), "--reps", "1"],
+    ):
+        out = tmp_path / "out"
+        line = one_line_error(dxsim(*args, "--out", str(out)), "v.toml", "priority_list[2]", "'NOPE-1'")
+        assert "unknown village id" in line, args
+        assert not out.exists(), args
+
+
 @pytest.mark.parametrize(
     ("body", "field", "value", "hint"),
     [

@@ -608,6 +608,49 @@ def test_resource_fields_map_to_causes():
         resource_causes("radio.band_5g_mhz") == []
         and resource_causes("operators.vnpt.start_share_5g_pct") == []
     )
+    # a rainy season slows the 5G crews of its region and pauses the village works: a resource of both
+    assert resource_causes("seasons.north.rainy_months") == [
+        ("5g", "north", "crews"),
+        ("villages", "national", "season"),
+    ]
+
+
+def test_a_season_that_holds_the_villages_is_not_called_not_binding() -> None:
+    """A longer northern rainy season moved the last village a year later, and compare said "not binding:
+    seasons.north.rainy_months …: crews did not bind in north" beside "villages: season binds": it judged the field
+    by the 5G crews alone (village officer trial). The village works' season is now a lever of its own."""
+    rows = rollout("north", {(d, 0): {"targets": 100} for d in (D1, D2, D3)})
+    rows += [(d, 0, "crew_utilization_pct_north", v) for d, v in ((D0, 0.0), (D1, 15), (D2, 15), (D3, 15))]
+    rows += [(d, 0, "villages_held_pct_season", 80.0) for d in (D1, D2, D3)]
+    rows += [
+        (d, 0, f"villages_held_pct_{c}", 20.0 if c == "power" else 0.0)
+        for d in (D1, D2, D3)
+        for c in ("power", "line_crews", "site_teams", "budget", "permits")
+    ]
+    longer = [("seasons.north.rainy_months", [5, 6, 7, 8, 9, 10], [4, 5, 6, 7, 8, 9, 10, 11])]
+    moved = option_verdicts(
+        frame(rows),
+        "baseline",
+        longer,
+        fmt=lambda v: "long" if len(v) > 6 else "short",
+        moved=lambda p: "last village connected moved +12 months" if p == "villages" else None,
+    )
+    kinds = {t.split(":")[1].strip().split(" ")[0]: k for k, t in moved}
+    assert len(moved) == 2 and kinds == {"crews": "note", "season": "tightened"}, moved
+    assert "season held little" not in " ".join(t for _k, t in moved)
+    # a shorter season that moved the villages relieved that limit
+    shorter = [(f, b, a) for f, a, b in longer]
+    relieved = option_verdicts(
+        frame(rows),
+        "baseline",
+        shorter,
+        fmt=lambda v: "long" if len(v) > 6 else "short",
+        moved=lambda p: "moved",
+    )
+    assert [k for k, t in relieved if "season bound" in t] == ["relieved"], relieved
+    # an outcome that did not move: the season still held the villages, so no "did not bind" for it
+    still = option_verdicts(frame(rows), "baseline", longer, fmt=lambda v: "long" if len(v) > 6 else "short")
+    assert not [t for _k, t in still if "season did not bind" in t], still
 
 
 def reference_targets_bind() -> pl.DataFrame:

@@ -106,6 +106,9 @@ def test_one_word_per_concept_in_the_catalogue() -> None:
     assert len(throughput) >= 4
     assert not [k for k in throughput if "thông lượng" not in vi[k].casefold()]
     assert not [k for k, v in vi.items() if "MW-ngày" in v]
+    public = [k for k in vi if "public money" in k.casefold()]  # "tiền công" (wages) stood in three of them
+    assert len(public) >= 10
+    assert not [k for k in public if "ngân sách nhà nước" not in vi[k].casefold()]
     for key, text in vi.items():  # "<cause> binds" and "<cause> delays most" name the cause by its own word
         for tail in (" binds", " delays most"):
             cause = key[: -len(tail)]

@@ -847,8 +847,14 @@ def run(
     def check_all() -> RunChecks:
         """Every check of the command line, the scenarios, their folders and planner files, before any work:
         (the --province areas, the --seed and --reps overrides, each scenario's output folder)."""
-        from dxsim.geo.planner_files import CountryOnce, check_planner_files, planner_file_notes
+        from dxsim.geo.planner_files import (
+            CountryOnce,
+            check_planner_files,
+            needs_village_layer,
+            planner_file_notes,
+        )
         from dxsim.runner import default_run_dir
+        from dxsim.sim.world import check_villages_named
         from dxsim.execution.pool import pool_size
         from dxsim.runner_budget import check_run
         from dxsim.scenario import load_scenario
@@ -902,6 +908,10 @@ def run(
                 files = check_planner_files(sc, path, country)
                 for line in planner_file_notes(sc, files, country()):
                     out.print(f"{path}: {line}", highlight=False, markup=False, soft_wrap=True)
+            # the villages a later file names, before the first file's run (one file is checked as its world is made)
+            known = country() if len(scenario) > 1 and needs_village_layer(sc) else None
+            if known is not None:
+                check_villages_named(sc, known, path)
         # allowed, but a likely slip (0.3 in a percent field, a year typed 2035): said before the run starts
         for path in scenario:
             for line in scenario_notes(path, load_scenario(path)):
@@ -1066,15 +1076,13 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
         from dxsim.geo.planner_files import (
             CountryOnce,
             check_planner_files,
-            check_village_ids,
             needs_village_layer,
             planner_file_notes,
         )
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import DEFAULTS_SHOWN, replaced_lists
         from dxsim.scenario.horizon_notes import campaigns_past_horizon
-        from dxsim.sim.villages.setup import campaign_scopes
-        from dxsim.sim.world import build_layers
+        from dxsim.sim.world import check_villages_named
 
         bad = 0
         country = CountryOnce()  # loaded once, for the first file that names a site or village file
@@ -1087,15 +1095,8 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
                 # layer knows (~2 s); a list the run refused ("all of them claimed by campaigns listed before it")
                 # was "ok" here
                 known = country() if needs_village_layer(sc) else None
-                if known is not None:
-                    layers = build_layers(sc, known, path.parent, lambda _stage: None, dcs=False)
-                    assert layers.villages is not None  # both need villages enabled
-                    try:
-                        check_village_ids(sc, layers.villages.villages, known)
-                        campaign_scopes(sc.villages.campaigns, layers.villages.villages)
-                    except DxsimInputError as e:
-                        e.file = e.file or str(path)  # as the run names it
-                        raise
+                if known is not None:  # without a data cache the run checks them
+                    check_villages_named(sc, known, path)
             except DxsimInputError as e:
                 for line in e.lines():  # every problem of the file, a line each
                     _say_error("error", line)

@@ -1067,6 +1067,9 @@ _RESOURCES: tuple[tuple[str, str, str], ...] = (
     # (field pattern, programme, cause); a "(?P<region>...)" group names the 5G region, else every region
     (r"^crews\.(?P<region>north|central|south)\.", "5g", "crews"),
     (r"^seasons\.(?P<region>north|central|south)\.", "5g", "crews"),  # rainy-season crew productivity
+    # ... and the village works that pause in the rains: compare judged a longer rainy season by the 5G crews alone
+    # and called it "not binding" beside "villages: season binds" (village officer trial)
+    (r"^seasons\.(north|central|south)\.", "villages", "season"),
     (r"^works\.[^.]*team_days\.", "5g", "crews"),
     (r"^works\.[^.]*permit", "5g", "permits"),
     (r"^supply\.deliveries_per_month$", "5g", "deliveries"),
@@ -1094,14 +1097,16 @@ _RESOURCES: tuple[tuple[str, str, str], ...] = (
 
 
 def resource_causes(field: str) -> list[tuple[str, str, str]]:
-    """The (programme, region, cause) a scenario field is a resource of ([] if none)."""
+    """The (programme, region, cause) a scenario field is a resource of ([] if none): the first pattern of
+    _RESOURCES that matches it for each programme (a rainy season is the 5G crews' and the village works')."""
+    found: list[tuple[str, str, str]] = []
     for pattern, programme, cause in _RESOURCES:
         m = re.match(pattern, field)
-        if m:
+        if m and all(p != programme for p, _r, _c in found):
             region = m.groupdict().get("region")
             regions = (region,) if region else PROGRAMMES[programme].regions
-            return [(programme, r, cause) for r in regions]
-    return []
+            found += [(programme, r, cause) for r in regions]
+    return found
 
 
 def order_bound_pct(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> dict[str, float]:
@@ -1280,10 +1285,10 @@ def option_verdicts(
     grouped: dict[tuple[str, str, int], tuple[list[tuple[str, str, str]], list[tuple[str, Any, Any]]]] = {}
     for field, a, b in differences:
         found = resource_causes(field)
-        if found:
-            key = (found[0][0], found[0][2], _direction(a, b))
+        for programme, cause in dict.fromkeys((p, c) for p, _r, c in found):  # a lever per programme it moves
+            key = (programme, cause, _direction(a, b))
             targets_of, fields_of = grouped.setdefault(key, ([], []))
-            targets_of += [t for t in found if t not in targets_of]
+            targets_of += [t for t in found if t[0] == programme and t not in targets_of]
             fields_of.append((field, a, b))
     groups = [(tuple(t), f) for t, f in grouped.values()]  # a list: a cut and a raise may share their targets
     # an option that raises targets which bound in the reference can make its budget bind: no verdict on budgets
@@ -1603,9 +1608,14 @@ def _is_cut(fields: Sequence[tuple[str, Any, Any]]) -> bool:
 
 
 def _tightens(fields: Sequence[tuple[str, Any, Any]]) -> bool:
-    """Every changed field makes its resource scarcer: an amount lowered (`_is_cut`) or a duration (`*_days`)
-    lengthened."""
-    return all(_is_cut([(f, a, b)]) or (f.endswith("_days") and _direction(a, b) > 0) for f, a, b in fields)
+    """Every changed field makes its resource scarcer: an amount lowered (`_is_cut`), a duration (`*_days`)
+    lengthened, or a rainy season of more months (a longer season read "the change relieved a binding limit")."""
+    return all(
+        _is_cut([(f, a, b)])
+        or (f.endswith("_days") and _direction(a, b) > 0)
+        or (f.endswith(".rainy_months") and isinstance(a, list) and isinstance(b, list) and len(b) > len(a))
+        for f, a, b in fields
+    )
 
 
 def relieved_line(

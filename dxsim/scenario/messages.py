@@ -23,7 +23,8 @@ from dxsim.scenario.docs import Located, key_name, key_word, range_text, shape_a
 
 FRIENDLY_ALLOWED = {  # translated where used
     "name": N_(
-        "a short name of letters, digits, '_', '.' or '-' (up to 64 characters, starting with a letter or digit)"
+        "a short name of letters a-z or A-Z without accents, digits, '_', '.' or '-' (up to 64 characters, starting "
+        "with a letter or digit; it names the output folder)"
     ),
     "villages.campaigns.villages": N_(
         "'no_power', 'with_power', 'all', or a list of village ids and/or 2-digit gso34 province codes"

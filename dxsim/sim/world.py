@@ -20,7 +20,9 @@ import numpy as np
 import polars as pl
 
 from dxsim.geo.country import Country
+from dxsim.errors import DxsimInputError
 from dxsim.geo.datacentres import start_fleet
+from dxsim.geo.planner_files import check_village_ids, needs_village_layer
 from dxsim.geo.site_file import load_site_file
 from dxsim.geo.sites import CellArrays, SiteLayer, build_synthetic_layer
 from dxsim.geo.villages import VillageLayerResult, build_village_layer
@@ -33,7 +35,7 @@ from dxsim.sim.capacity import CapacityWorld, env_bands, prepare_capacity
 from dxsim.sim.compute.setup import ComputeWorld, prepare_compute
 from dxsim.scenario.envelope import apply_envelope
 from dxsim.sim.rollout import PlanArrays
-from dxsim.sim.villages.setup import VillageWorld, prepare_villages
+from dxsim.sim.villages.setup import VillageWorld, campaign_scopes, prepare_villages
 
 Progress = Callable[[str], None]
 
@@ -192,6 +194,23 @@ def build_layers(
             country=country,
         )
     return Layers(cells, sites, villages, dc_table, r4, r5)
+
+
+def check_villages_named(scenario: Scenario, country: Country, scenario_file: Path) -> None:
+    """The villages `scenario` names by id or province, and campaigns that others listed before may leave without
+    villages, checked on the built village layer (~2 s) when the scenario names any (`needs_village_layer`), with
+    the file named. Why before any work: the world from the store skips the build that checks them, and a compare
+    refused a misspelt priority id only after the first scenario's replications (village officer trial)."""
+    if not needs_village_layer(scenario):
+        return
+    layers = build_layers(scenario, country, scenario_file.parent, lambda _stage: None, dcs=False)
+    assert layers.villages is not None  # needs_village_layer: villages are enabled
+    try:
+        check_village_ids(scenario, layers.villages.villages, country)
+        campaign_scopes(scenario.villages.campaigns, layers.villages.villages)
+    except DxsimInputError as e:
+        e.file = e.file or str(scenario_file)  # as the run names it
+        raise
 
 
 def compute_coverage(scenario: Scenario, layers: Layers, operator: np.ndarray, say: Progress) -> Coverage:

@@ -51,6 +51,7 @@ from dxsim.geo.country import Country
 from dxsim.i18n import formats as F
 
 from dxsim.geo.datacentres import with_state_design
+from dxsim.geo.planner_files import check_village_ids
 from dxsim.i18n import gettext as _
 from dxsim.paths import PACKAGE_DIR, cache_dir, facts_dir, raw_data_dir
 from dxsim.pids import pid_alive
@@ -380,6 +381,10 @@ def with_scenario(world: World, scenario: Scenario) -> World:
     the scenario's.
     """
     sc = apply_envelope(scenario)
+    if world.villages is not None and sc.villages is not None and sc.villages.enabled:
+        # the villages a scenario names outside the world's key (the programme's priority list) are checked on the
+        # layer here, as building the world checks them: a run from the store took an unknown id and said nothing
+        check_village_ids(sc, world.villages.table)
     compute = world.compute
     if compute is not None and sc.compute.enabled:
         compute = dataclasses.replace(
