@@ -16,6 +16,7 @@ import calendar
 import csv
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -35,6 +36,7 @@ from dxsim.radio.coverage import CoverageGrid
 from dxsim.results.kpi_labels import OPERATOR_NAMES
 from dxsim.results.summary import kpi_quantiles
 from dxsim.scenario.schema import OPERATORS, Scenario
+from dxsim.scenario.sections.network_5g import Operator
 from dxsim.sim.model import ReplicationResult, run_replication
 from dxsim.sim.world import World
 from dxsim.sim.world_store import load_or_prepare_world
@@ -492,7 +494,7 @@ def calibration_rows(world: World, replication: ReplicationResult | None = None)
     if world.capacity is not None and replication is not None:
         rows += throughput_rows(replication.metrics, idle_4g=world.capacity.idle_4g_median_mbps)
     if replication is not None:
-        rows += year_flow_rows(replication.metrics)
+        rows += year_flow_rows(replication.metrics, targets=world.scenario.operators)
     return rows
 
 
@@ -529,10 +531,16 @@ def gpu_capex_rows(usd_per_h100: float, observations: pl.DataFrame | None = None
     ]
 
 
-def year_flow_rows(metrics: pl.DataFrame, observations: pl.DataFrame | None = None) -> list[CalibrationRow]:
+def year_flow_rows(
+    metrics: pl.DataFrame,
+    observations: pl.DataFrame | None = None,
+    targets: Mapping[Any, Operator] | None = None,
+) -> list[CalibrationRow]:
     """The operators' reported 5G additions over a calendar year (observations.csv, YEAR_FLOW_COUNTERPART) beside the
     model's change over that year in replication 0, where the run spans the whole year: informative only (they are
-    plans and floors, not counts)."""
+    plans and floors, not counts). With `targets` (the scenario's operators), a figure that is the scenario's own
+    target for the year says so: Viettel's reported 15,000 for 2026 is the baseline's input, and 14,880 beside it
+    read as a check (backtest audit)."""
     obs = read_observations() if observations is None else observations
     rows = []
     for o in (
@@ -546,11 +554,23 @@ def year_flow_rows(metrics: pl.DataFrame, observations: pl.DataFrame | None = No
         if got is None:  # the run starts inside the year: its additions that year are partial
             continue
         names = [OPERATOR_NAMES[m.removeprefix("stations_5g_")] for m in parts]
+        own = (
+            sum(
+                targets[m.removeprefix("stations_5g_")].value_for_year(
+                    targets[m.removeprefix("stations_5g_")].annual_new_5g_sites, year
+                )
+                for m in parts
+            )
+            if targets is not None
+            else None
+        )
+        is_input = own is not None and own == float(o["value"])
         rows.append(
             CalibrationRow(
                 Figure(
                     f"5G stations added in {year} by {' and '.join(names)} (reported: {o['kind']}; the model's "
-                    f"change from the end of {year - 1} to the end of {year})",
+                    f"change from the end of {year - 1} to the end of {year})"
+                    + (f"; the scenario's own target for {year}, an input, not a check" if is_input else ""),
                     _(
                         "5G stations added in {year} by {operators} (reported: {kind}; the model's change from the "
                         "end of {previous} to the end of {year})"
@@ -559,6 +579,11 @@ def year_flow_rows(metrics: pl.DataFrame, observations: pl.DataFrame | None = No
                         operators=_(" and ").join(names),
                         kind=pgettext("kind", str(o["kind"])),
                         previous=year - 1,
+                    )
+                    + (
+                        _("; the scenario's own target for {year}, an input, not a check").format(year=year)
+                        if is_input
+                        else ""
                     ),
                 ),
                 float(o["value"]),

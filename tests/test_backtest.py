@@ -615,6 +615,14 @@ def test_an_operator_s_additions_in_a_year_are_the_model_s_december_to_december_
     cal = year_flow_rows(m.filter(pl.col("replication") == 0), figures)
     assert [(r.reported, r.model, r.tolerance, r.status) for r in cal] == [(15_000.0, 12_000.0, None, "info")]
     assert "by Viettel" in str(cal[0].figure) and "end of 2025 to the end of 2026" in str(cal[0].figure)
+    assert "input" not in str(cal[0].figure)
+    # the baseline's own target for Viettel's 2026 is the reported 15,000: the row says it is an input, not a check
+    from dxsim.scenario.sections.network_5g import Operator
+
+    for target, said in ((15_000, True), (16_000, False)):
+        own = {"viettel": Operator(annual_new_5g_sites={2025: 13_000, 2026: target})}
+        row = year_flow_rows(m.filter(pl.col("replication") == 0), figures, targets=own)[0]
+        assert ("the scenario's own target for 2026, an input, not a check" in str(row.figure)) is said
 
 
 def test_a_speed_test_median_is_shown_beside_the_model_of_another_definition_never_judged() -> None:

@@ -171,6 +171,11 @@ def test_calibration_passes(tmp_path):
     assert "Why each tolerance:" in md
     for r in graded:
         assert r["tolerance_basis"] and f"{r['figure']}: {r['tolerance_basis']}" in md, r
+    # ... and a scored row's on the terminal: "pass" at ±3 points read as a match where the report's '~26' is missed
+    said = res.stdout.replace("\n", " ")
+    for r in graded:
+        if r["status"] == "pass":
+            assert f"{r['figure']}: {r['tolerance_basis']}" in said, r
     # the file says what set each figure met by construction
     for r in graded:
         if r["basis"] != "check":

@@ -1389,6 +1389,13 @@ def calibration(
         constructed = [f"{figure}: {why}" for figure, why in by_construction(rows)]
         for line in [_(BY_CONSTRUCTION_NOTE), *constructed] if constructed else []:
             out.print(line, highlight=False, markup=False)
+        # why a scored row's tolerance is what it is, under the table and not only in calibration.md: a "pass"
+        # at a tolerance wider than the report's own precision read as a match (backtest audit)
+        scored_why = tolerance_notes([r for r in rows if r.status in ("pass", "FAIL")])
+        for line in (
+            [_("Why each tolerance:"), *(f"{fig}: {why}" for fig, why in scored_why)] if scored_why else []
+        ):
+            out.print(line, highlight=False, markup=False, soft_wrap=True)
         out.print(_observations_table(obs_rows, sc.name))
         df = calibration_frame(rows)
 
