@@ -554,17 +554,9 @@ def year_flow_rows(
         if got is None:  # the run starts inside the year: its additions that year are partial
             continue
         names = [OPERATOR_NAMES[m.removeprefix("stations_5g_")] for m in parts]
-        own = (
-            sum(
-                targets[m.removeprefix("stations_5g_")].value_for_year(
-                    targets[m.removeprefix("stations_5g_")].annual_new_5g_sites, year
-                )
-                for m in parts
-            )
-            if targets is not None
-            else None
-        )
-        is_input = own is not None and own == float(o["value"])
+        ops = [targets[m.removeprefix("stations_5g_")] for m in parts] if targets is not None else []
+        own = sum(op.value_for_year(op.annual_new_5g_sites, year) for op in ops)
+        is_input = bool(ops) and own == float(o["value"])
         rows.append(
             CalibrationRow(
                 Figure(

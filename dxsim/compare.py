@@ -866,8 +866,7 @@ def compare_scenarios(
     # after the first file's replications (village officer trial); one file is checked as its world is made
     for path, sc in zip(scenario_files, scenarios):
         if len(scenario_files) > 1 and needs_village_layer(sc):
-            country = country or load_country()
-            check_villages_named(sc, country, path)
+            check_villages_named(sc, country or load_country(), path)
     areas = (
         [
             (c, country.province_name(c))

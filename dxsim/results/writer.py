@@ -376,6 +376,11 @@ def check_output_file(path: Path, field: str = "--out", kind: str | None = None)
     return target
 
 
+def _utc_now() -> str:
+    """Now, as a manifest's `written_utc` says it (ISO 8601, whole seconds, UTC)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
 def manifest(
     kind: str, folder_name: str, files: list[str] | None = None, sha256: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -385,7 +390,7 @@ def manifest(
         "dxsim_version": __version__,
         "kind": kind,
         "folder": folder_name,
-        "written_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "written_utc": _utc_now(),
         "files": files or [],
         **({"sha256": sha256} if sha256 is not None else {}),
     }
@@ -807,7 +812,7 @@ def record_digests(folder: Path, digests: dict[str, str]) -> None:
     if m is not None:
         known = m.get("sha256")
         m["sha256"] = {**(known if isinstance(known, dict) else {}), **digests}
-        m["written_utc"] = manifest("", "")["written_utc"]
+        m["written_utc"] = _utc_now()
         atomic_text(Path(folder) / MANIFEST, json.dumps(m, indent=2) + "\n")
 
 
