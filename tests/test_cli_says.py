@@ -74,6 +74,33 @@ def test_a_run_whose_start_is_off_a_reported_figure_says_so() -> None:
     assert main.start_off_reported(calib.filter(pl.col("status") == "pass")) == []
 
 
+@pytest.mark.parametrize(
+    ("start", "stations", "warned"), [("2025-05-31", 11_591, False), ("2025-10-31", 20_000, True)]
+)
+def test_the_share_of_4g_row_is_held_to_its_own_month(
+    start: str, stations: int, warned: bool, tmp_path: Path
+) -> None:
+    """A run started in May from May's reported 11,591 stations was warned "the start is off a reported figure: 5G
+    stations as a share of 4G stations (2025-10): model 9.70, reported 14" (backtest audit): the row set May's count
+    beside October's share. It reads the start's count only when the start is October's, else October's count over
+    the 4G layer; an October start off the reported count is still warned."""
+    sc = tmp_path / "s.toml"
+    sc.write_text(
+        f'extends = "{(REPO / "scenarios" / "baseline.toml").as_posix()}"\nname = "s"\n'
+        f"[horizon]\nstart_date = {start}\n[start_state]\nstations_5g = {stations}\nobserved_on = {start}\n",
+        encoding="utf-8",
+    )
+    r = dxsim_cmd("run", str(sc), "--reps", "1", "--no-map", "--no-report", "--out", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    row = pl.read_csv(tmp_path / "o" / "calibration.csv").filter(pl.col("figure").str.contains("share of 4G"))
+    assert row.height == 1
+    said = [line for line in r.stdout.splitlines() if "share of 4G stations" in line]
+    assert bool(said) is warned, said
+    assert (row["status"][0] == "FAIL") is warned and (
+        row["model"][0] == pytest.approx(14.0, abs=0.05)
+    ) is not warned
+
+
 def test_a_missing_scenario_file_is_named_in_vietnamese(tmp_path: Path) -> None:
     """The loader's own messages (file not found, malformed TOML) were English under --lang vi."""
     r = dxsim_cmd("--lang", "vi", "run", str(tmp_path / "nope.toml"))
