@@ -736,7 +736,6 @@ def backtest(
         )
         run_sc = _override(path, sc, day, end, n_start, round(rate, 1))
         world = load_or_prepare_world(run_sc, country, path.parent, progress=say)
-    kept, kept_shown = _kept_notes(sc, obs, day)
     wanted = sorted(
         {m for r in later.iter_rows(named=True) for m in counterpart_parts(r["metric"], r["area"], codes)}
     )
@@ -766,6 +765,11 @@ def backtest(
         inputs=inputs,
         surveys=surveys,
     )
+    # a start-date figure the table sets beside the run's start (its "start" rows) is no "no scenario counterpart"
+    at_start = {
+        r["metric"] for r in table.iter_rows(named=True) if r["status"] == "start" and r["date"] == day
+    }
+    kept, kept_shown = _kept_notes(sc, obs, day, at_start)
     keys = sorted(
         {
             (r["model_metric"], r["area"])
@@ -789,9 +793,12 @@ def backtest(
     )
 
 
-def _kept_notes(sc: Scenario, obs: pl.DataFrame, day: dt.date) -> tuple[list[str], list[str]]:
+def _kept_notes(
+    sc: Scenario, obs: pl.DataFrame, day: dt.date, at_start: set[str]
+) -> tuple[list[str], list[str]]:
     """The start-state facts a backtest does not set, and why: in English (backtest.json) and in the language in
-    use (printed)."""
+    use (printed). `at_start`: the metrics the table scores at the start (its "start" rows); the notes said "no
+    scenario counterpart" of villages_unconnected beside its "start" row (backtest audit)."""
     s = sc.start_state
     shown = [
         _(
@@ -835,7 +842,7 @@ def _kept_notes(sc: Scenario, obs: pl.DataFrame, day: dt.date) -> tuple[list[str
         & (pl.col("date") == day)
     )
     for r in at.iter_rows(named=True):
-        scored = r["metric"] in (COVERAGE_METRIC, "pop_covered_4g_pct")
+        scored = r["metric"] in at_start
         notes.append(
             f"{r['metric']} = {r['value']:g} at {r['date']} (row {r['row']}): not a scenario input; "
             + ("scored at the start" if scored else "no scenario counterpart")

@@ -365,6 +365,22 @@ def test_in_process_replications_give_the_pool_s_table(may) -> None:
     assert pool.select(cols).rows() == here.select(pl.col(c).cast(pl.Utf8) for c in cols).rows()
 
 
+def test_the_start_notes_say_scored_exactly_where_the_table_has_a_start_row() -> None:
+    """From 2025-10-31 the notes said "villages_unconnected = 117 … no scenario counterpart" while the table scored
+    that same figure at the start (backtest audit): a note now says "scored at the start" exactly when the table
+    has the figure's "start" row."""
+    from dxsim.backtest import backtest
+
+    result = backtest(BASELINE, "2025-10-31", 1, workers=0)
+    start = result.table.filter((pl.col("status") == "start") & (pl.col("date") == D(2025, 10, 31)))
+    at_start = set(start["metric"].to_list())
+    assert "villages_unconnected" in at_start
+    notes = [n for n in result.kept if "not a scenario input" in n]
+    assert any(n.startswith("villages_unconnected = 117") for n in notes), notes
+    for n in notes:
+        assert ("scored at the start" in n) is (n.split(" = ")[0] in at_start), (n, at_start)
+
+
 def test_backtest_folder(may) -> None:
     """Whatever the verdict, the folder is written: table, summary, an offline report, the manifest."""
     res, out = may
@@ -381,6 +397,13 @@ def test_backtest_folder(may) -> None:
         rows = list(csv.DictReader(f))
     counted = {s: sum(r["status"] == s for r in rows) for s in ("pass", "FAIL")}
     assert summary["scored"] == counted["pass"] + counted["FAIL"] > 0
+    # a start-date figure's note says "scored at the start" exactly when the table has its "start" row (it said "no
+    # scenario counterpart" of villages_unconnected beside that row)
+    at_start = {r["metric"] for r in rows if r["status"] == "start" and r["date"] == "2025-05-31"}
+    notes = [n for n in summary["start_state_kept"] if "not a scenario input" in n]
+    assert notes and at_start
+    for n in notes:
+        assert ("scored at the start" in n) is (n.split(" = ")[0] in at_start), (n, at_start)
     assert summary["share_inside_band"] == pytest.approx(counted["pass"] / summary["scored"])
     # a figure two sources report is one figure with two rows: the terminal says both numbers
     figures = {(r["date"], r["area"], r["metric"]) for r in rows if r["status"] in ("pass", "FAIL")}
