@@ -26,7 +26,7 @@ from dxsim.execution.pool import pool_size
 from dxsim.i18n import gettext as _
 from dxsim.runner import Simulated, simulate, write_run
 from dxsim.runner_budget import estimate, refuse_over_budget
-from dxsim.scenario import Scenario, load_scenario, load_scenario_data
+from dxsim.scenario import Scenario, load_scenario, load_scenario_data, scenario_folder
 from dxsim.scenario.constants import EXTENDS
 from dxsim.scenario.loader import check_override
 from dxsim.scenario.resolved import extends_chain
@@ -42,8 +42,10 @@ class RunResult:
 
     @property
     def scenario(self) -> Scenario:
-        """The validated scenario that ran (after `extends` and defaults)."""
-        return self.sim.scenario
+        """The validated scenario that ran (after `extends` and defaults), with the `seed` and `reps` it ran with: a
+        copy, as scenario.resolved.toml records it (it was the caller's object, with its own seed)."""
+        ran = {"seed": self.sim.summary["seed"], "replications": self.sim.summary["reps"]}
+        return self.sim.scenario.model_copy(update=ran, deep=True)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -118,7 +120,9 @@ def run(
     `scenario` is a path to a .toml file, a dict with the fields of a scenario file (it may
     `extends` a file) or a :class:`Scenario`. `reps` and `seed` override the scenario's. For a
     dict or a Scenario, `extends` and file fields (`sites.file`, ...) are relative to `base_dir`
-    (default: the current folder); a file's are relative to its own folder. A job estimated over
+    (default: the current folder, or for a Scenario from `load_scenario` its file's folder); a file's are
+    relative to its own folder. A Scenario is validated again as a whole (a field changed after loading is held
+    to every rule a file is). A job estimated over
     the budget of `dxsim.runner_budget` raises DxsimInputError with the estimate unless `yes=True`.
     `workers`: local worker processes for the replications, as `dxsim run --workers` (same results);
     default 0, in this process: pool workers re-import the calling script, so a script that asks for
@@ -189,9 +193,17 @@ def _resolve(
             )
         path = Path(scenario)
         return load_scenario(path), path.parent, path
-    folder = Path(base_dir) if base_dir is not None else Path.cwd()
     if isinstance(scenario, Scenario):
-        return scenario, folder, None
+        own = scenario_folder(scenario)
+        folder = Path(base_dir) if base_dir is not None else own if own is not None else Path.cwd()
+        # validated again as a whole, into a copy: a field changed after loading was checked alone (operator shares
+        # summing to 140 ran), and the result's scenario was the caller's object, changed by later edits
+        return (
+            load_scenario_data(scenario.model_dump(mode="json", warnings=False), base_dir=folder),
+            folder,
+            None,
+        )
+    folder = Path(base_dir) if base_dir is not None else Path.cwd()
     if isinstance(scenario, Mapping):
         return load_scenario_data(scenario, base_dir=folder), folder, None
     raise DxsimInputError(

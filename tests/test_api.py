@@ -216,3 +216,39 @@ def test_a_run_from_the_api_records_the_files_it_came_from() -> None:
     assert chain and _chain(str(BASELINE), BASELINE, BASELINE.parent) == chain
     assert _chain({"extends": "scenarios/baseline.toml", "name": "x"}, None, REPO) == chain
     assert _chain({"name": "x"}, None, REPO) == []
+
+
+def test_an_edited_scenario_is_validated_again_as_a_whole() -> None:
+    """A field changed after loading was checked alone: operator shares summing to 140 ran (and the run's own
+    scenario.resolved.toml was then refused by `dxsim validate`), and a seed of "abc" failed inside the run with
+    int()'s message (Python API trial). `run` now validates a Scenario as a file is, before any work."""
+    sc = dxsim.load_scenario(BASELINE)
+    sc.operators["viettel"].start_share_5g_pct = 95.0
+    with pytest.raises(DxsimInputError) as shares:
+        dxsim.run(sc, reps=1)
+    assert "start_share_5g_pct" in str(shares.value) and "100" in str(shares.value)
+    assert "\n" not in str(shares.value)
+    with pytest.raises(DxsimInputError) as seed:
+        dxsim.run(dxsim.load_scenario(BASELINE).model_copy(update={"seed": "abc"}), reps=1)
+    assert "seed" in str(seed.value) and "abc" in str(seed.value)
+
+
+def test_a_loaded_scenario_keeps_its_folder_and_the_result_its_own_copy(tmp_path: Path) -> None:
+    """`run(load_scenario(path))` looked for the scenario's relative files in the current folder (a file of the same
+    name there would have been taken), and `RunResult.scenario` was the caller's object: its seed, not the run's, and
+    any later edit (Python API trial)."""
+    from dxsim.api import _resolve
+
+    sub = tmp_path / "plans"
+    sub.mkdir()
+    (sub / "s.toml").write_text(f'extends = "{BASELINE.as_posix()}"\nname = "s"\n', encoding="utf-8")
+    assert _resolve(dxsim.load_scenario(sub / "s.toml"), None)[1] == sub
+    assert _resolve(load_scenario_data({"name": "d"}, base_dir=sub), None)[1] == sub
+    assert _resolve(dxsim.load_scenario(sub / "s.toml"), tmp_path)[1] == tmp_path  # base_dir still wins
+    sc = dxsim.load_scenario(BASELINE)
+    res = dxsim.run(sc, reps=1, seed=7)
+    assert (
+        (res.scenario.seed, res.scenario.replications) == (7, 1) == (res.summary["seed"], res.summary["reps"])
+    )
+    sc.crews["north"].teams = 999
+    assert res.scenario.crews["north"].teams == dxsim.load_scenario(BASELINE).crews["north"].teams != 999

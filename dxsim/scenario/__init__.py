@@ -6,6 +6,7 @@ from dxsim.scenario.loader import (
     load_scenario,
     load_scenario_data,
     load_scenario_dict,
+    scenario_folder,
     scenario_sha256,
 )
 from dxsim.scenario.schema import Scenario
@@ -17,6 +18,7 @@ __all__ = [
     "load_scenario",
     "load_scenario_data",
     "load_scenario_dict",
+    "scenario_folder",
     "scenario_sha256",
     "schema_markdown",
 ]

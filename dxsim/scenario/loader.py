@@ -77,7 +77,16 @@ def load_scenario(path: str | os.PathLike[str] | Mapping[str, Any]) -> Scenario:
             allowed="a path to a .toml scenario file, or a dict of a scenario's fields",
         )
     merged, prov, top = _load(path)
-    return _validate(merged, prov, top)
+    sc = _validate(merged, prov, top)
+    sc._folder = Path(path).parent
+    return sc
+
+
+def scenario_folder(sc: Scenario) -> Path | None:
+    """The folder a scenario's relative file names start from: its file's folder (load_scenario), the `base_dir` of
+    a dict (load_scenario_data), None for one built otherwise. Why: the Python API ran `load_scenario(path)` with
+    its site file looked for in the current folder, where a file of the same name would have been taken."""
+    return sc._folder
 
 
 def load_scenario_dict(path: str | os.PathLike[str], *, with_defaults: bool = True) -> dict[str, Any]:
@@ -161,7 +170,9 @@ def load_scenario_data(
                 node[keys[-1]] = os.path.relpath(src, os.path.dirname(_real(here)))
     _require_name(raw, shown)
     _merge(merged, raw, prov, shown, ())
-    return _validate(merged, prov, shown)
+    sc = _validate(merged, prov, shown)
+    sc._folder = Path(base_dir)
+    return sc
 
 
 def _str_keys(node: Any, shown: str, path: tuple[str, ...]) -> Any:

@@ -14,9 +14,10 @@ Citations use the seed short-ids of ../shared/seed_facts.md (e.g. "000:56" = MoS
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from dxsim.i18n import gettext as _
 from dxsim.scenario.constants import (
@@ -74,6 +75,10 @@ __all__ = [  # the root model, and the shared names callers import from here
 
 class Scenario(StrictModel):
     """A planning scenario: current policy (baseline) or an investment option."""
+
+    # the folder its relative file names (sites.file, villages.layer.file) start from: the file's own folder when
+    # loaded from a file, `base_dir` for a dict (dxsim.scenario.loader.scenario_folder); no field of the scenario
+    _folder: Path | None = PrivateAttr(default=None)
 
     name: str = Field(
         description="Short name; outputs go to outputs/<name>/.",
