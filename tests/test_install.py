@@ -140,9 +140,8 @@ def test_installed_package_runs_outside_the_checkout(installed: dict, tmp_path: 
     file, facts, outside, version = json.loads(probe.stdout)
     assert Path(file).parent == installed["site"] / "dxsim"
     assert Path(facts) == installed["site"] / "dxsim" / "_facts" and outside
-    assert (
-        installed["site"] / "dxsim" / "py.typed"
-    ).is_file()  # PEP 561: users' type checkers read the hints
+    # PEP 561: users' type checkers read the hints
+    assert (installed["site"] / "dxsim" / "py.typed").is_file()
     assert version == VERSION
 
     r = _run([str(installed["dxsim"]), "--version"], cwd=cwd, env=env)
