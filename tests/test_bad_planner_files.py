@@ -403,6 +403,22 @@ def test_installed_command_reports_a_bad_site_file(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_site_on_any_populated_cell_is_in_viet_nam_and_one_at_sea_or_in_laos_is_not(tmp_path: Path) -> None:
+    """The 1:10m outline leaves out islands where 1,043 populated cells and ~204,000 people live (Cô Tô, Vân Đồn, Lý
+    Sơn, the islands off Phú Quốc), and a file of dxsim's own synthetic sites was refused 38 of them (Python API
+    trial). Every populated cell's centre is now in the country; the open sea and Laos are still not."""
+    from dxsim.geo import load_country
+
+    country = load_country()
+    cells = country.cells.select("lon", "lat")
+    site_file.check_in_country(tmp_path / "s.csv", cells, country)  # raises for any centre refused
+    away = pl.DataFrame({"lon": [110.50, 102.60], "lat": [12.00, 19.90]})  # South China Sea, Laos
+    with pytest.raises(DxsimInputError) as refused:
+        site_file.check_in_country(tmp_path / "s.csv", away, country)
+    said = "\n".join(refused.value.lines())
+    assert "110.50000 12.00000" in said and "102.60000 19.90000" in said
+
+
 @pytest.mark.parametrize(
     ("kind", "lines", "needle"),
     [
