@@ -5,7 +5,7 @@ maps or report; those read result tables only.
 
 Python API (see README "Python API"): ``dxsim.run(scenario, reps=..., seed=...)`` returns a
 :class:`dxsim.api.RunResult`; ``dxsim.load_scenario`` and ``dxsim.Scenario`` are the scenario
-loader and model. They load on first use, so ``import dxsim`` (and every CLI start) stays light.
+loader and model; ``dxsim.DxsimInputError`` is what bad input raises. They load on first use, so ``import dxsim`` (and every CLI start) stays light.
 """
 
 from __future__ import annotations
@@ -16,15 +16,19 @@ from dxsim._version import __version__
 
 if TYPE_CHECKING:
     from dxsim.api import RunResult, run
+    from dxsim.errors import DxsimInputError
     from dxsim.scenario import Scenario, load_scenario
 
-__all__ = ["RunResult", "Scenario", "__version__", "load_scenario", "run"]
+__all__ = ["DxsimInputError", "RunResult", "Scenario", "__version__", "load_scenario", "run"]
 
 _LAZY = {
     "run": "dxsim.api",
     "RunResult": "dxsim.api",
     "Scenario": "dxsim.scenario",
     "load_scenario": "dxsim.scenario",
+    # what bad input raises (file, field, value, allowed): `except dxsim.DxsimInputError` without reaching into
+    # dxsim.errors, which was an AttributeError until something had imported it (Python API trial)
+    "DxsimInputError": "dxsim.errors",
 }
 
 

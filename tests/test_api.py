@@ -67,6 +67,12 @@ def test_readme_example_runs(
         repr(k[f"stations_5g_2026_06{s}"]) for s in ("", "_p10", "_p90")
     ]
     assert "2026-06-30" in printed
+    # the example's P50 of a metric is dxsim's rule (an observed value, numpy's inverted_cdf), as it says
+    cov = res.metrics.filter(pl.col("area") == "VN", pl.col("metric") == "pop_covered_5g_pct")
+    shown = cov.group_by("date").agg(pl.col("value").quantile(0.5, interpolation="lower")).sort("date")
+    for date, value in shown.iter_rows():
+        per_rep = cov.filter(pl.col("date") == date)["value"].to_numpy()
+        assert value == float(np.quantile(per_rep, 0.5, method="inverted_cdf")), date
 
     # write(): the run's folder, with map and report, holding exactly these tables
     assert folder == tmp_path / "outputs" / "north-600-teams"  # not a shipped scenario's folder
@@ -196,12 +202,13 @@ def test_dict_input_means_what_the_same_file_means() -> None:
 def test_import_is_light_and_exports_the_api() -> None:
     code = (
         "import sys, dxsim; print(sorted(m for m in ('dxsim.scenario', 'dxsim.api', 'polars', 'pydantic') "
-        "if m in sys.modules)); print(dxsim.run.__module__, dxsim.Scenario.__name__, dxsim.load_scenario.__name__)"
+        "if m in sys.modules)); print(dxsim.run.__module__, dxsim.Scenario.__name__, dxsim.load_scenario.__name__, "
+        "dxsim.DxsimInputError.__module__)"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == ["[]", "dxsim.api Scenario load_scenario"]
-    assert {"run", "Scenario", "load_scenario", "__version__"} <= set(dxsim.__all__)
+    assert r.stdout.splitlines() == ["[]", "dxsim.api Scenario load_scenario dxsim.errors"]
+    assert {"run", "Scenario", "load_scenario", "DxsimInputError", "__version__"} <= set(dxsim.__all__)
 
 
 def test_a_costly_job_is_refused_with_its_estimate_as_on_the_command_line() -> None:
