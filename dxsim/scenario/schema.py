@@ -80,6 +80,13 @@ class Scenario(StrictModel):
     # loaded from a file, `base_dir` for a dict (dxsim.scenario.loader.scenario_folder); no field of the scenario
     _folder: Path | None = PrivateAttr(default=None)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is: where a scenario was loaded from (`_folder`) is no part of it (pydantic's own
+        equality compares private attributes too, and a scenario.resolved.toml read back was "different")."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
     name: str = Field(
         description="Short name; outputs go to outputs/<name>/.",
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
