@@ -5,7 +5,8 @@ maps or report; those read result tables only.
 
 Python API (see README "Python API"): ``dxsim.run(scenario, reps=..., seed=...)`` returns a
 :class:`dxsim.api.RunResult`; ``dxsim.load_scenario`` and ``dxsim.Scenario`` are the scenario
-loader and model; ``dxsim.DxsimInputError`` is what bad input raises. They load on first use, so ``import dxsim`` (and every CLI start) stays light.
+loader and model; ``dxsim.DxsimInputError`` is what bad input raises. They load on first use, so
+``import dxsim`` (and every CLI start) stays light.
 """
 
 from __future__ import annotations
