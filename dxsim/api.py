@@ -140,6 +140,7 @@ def run(
         yes=yes,
         option="reps",
         value=n,
+        switches=("yes=True", "workers"),
     )
     sim = simulate(
         sc,

@@ -189,20 +189,33 @@ def describe(est: Estimate) -> str:
 
 
 def refuse_over_budget(
-    est: Estimate, *, yes: bool, file: str | None = None, option: str = "--reps", value: object = None
+    est: Estimate,
+    *,
+    yes: bool,
+    file: str | None = None,
+    option: str = "--reps",
+    value: object = None,
+    switches: tuple[str, str] = ("--yes", "--workers"),
 ) -> None:
-    """Raise a one-line DxsimInputError when the estimate is beyond the budget and `yes` is False."""
+    """Raise a one-line DxsimInputError when the estimate is beyond the budget and `yes` is False. `switches`: how
+    the caller names "run anyway" and the worker count (the Python API's are `yes=True` and `workers`; it said
+    "add --yes", which it has no such thing as)."""
     if yes or not est.over_budget:
         return
+    yes_name, workers_name = switches
     raise DxsimInputError(
         _(
-            "estimated {estimate}, over the budget of {budget_time} and {budget_size}; add --yes to run it "
-            "anyway"
+            "estimated {estimate}, over the budget of {budget_time} and {budget_size}; add {yes} to run it anyway"
         ).format(
-            estimate=describe(est), budget_time=F.duration(BUDGET_SECONDS), budget_size=_size(BUDGET_BYTES)
+            estimate=describe(est),
+            budget_time=F.duration(BUDGET_SECONDS),
+            budget_size=_size(BUDGET_BYTES),
+            yes=yes_name,
         ),
         file=file,
         field=option,
         value=value,
-        allowed=_("fewer replications, fewer --workers or a shorter horizon, or --yes"),
+        allowed=_("fewer replications, fewer {workers} or a shorter horizon, or {yes}").format(
+            workers=workers_name, yes=yes_name
+        ),
     )

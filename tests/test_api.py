@@ -212,8 +212,11 @@ def test_import_is_light_and_exports_the_api() -> None:
 
 
 def test_a_costly_job_is_refused_with_its_estimate_as_on_the_command_line() -> None:
-    with pytest.raises(DxsimInputError, match=r"estimated about .* h and .* GB"):
+    with pytest.raises(DxsimInputError, match=r"estimated about .* h and .* GB") as refused:
         dxsim.run(REPO / "scenarios" / "baseline.toml", reps=100_000)
+    # in the API's own words: it has `yes=True` and `workers`, no --yes or --workers (Python API trial)
+    said = str(refused.value)
+    assert "add yes=True to run it anyway" in said and "fewer workers" in said and "--" not in said
 
 
 def test_a_run_from_the_api_records_the_files_it_came_from() -> None:
