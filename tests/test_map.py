@@ -621,6 +621,16 @@ def test_datacentre_legend_says_the_fill_is_the_start_status(browser, run_dir):
         pg.close()
 
 
+def test_village_legend_says_the_fill_is_the_end_status(run_dir):
+    """The villages' fill is the run's end state whatever coverage date the map shows: with the start's coverage
+    picked, all 602 villages read "connected" (report reader trial). The legend of the run's own map says so."""
+    v = pl.read_parquet(run_dir / "villages.parquet")
+    assert v.filter(pl.col("status") == "connected").height > 0  # the premise: villages connected by the end
+    page = (run_dir / "map.html").read_text(encoding="utf-8")  # the legend sits in a JSON string
+    title = re.search(r'data-family=\\"villages\\"\\u003e\\u003ch4\\u003e(.*?)\\u003c/h4', page)
+    assert title and "status at the end of the run" in title.group(1), title
+
+
 def test_on_a_phone_the_panels_do_not_cover_each_other(browser, map_file):
     """At 390 x 800 px the legend ran under the layer control and the attribution, and the header's second line
     (the synthetic-data warning) was cut off: the header now scrolls and the panels share the height."""

@@ -183,6 +183,55 @@ def test_every_kpi_appears_with_units(run_dirs, reports, reps):
 
 
 @pytest.mark.parametrize("reps", [2, 1])
+def test_the_page_opens_on_the_headline_figures(run_dirs, reports, reps):
+    """An advisor could not brief a minister from the first screen: it held the synthetic-data notice and checksums,
+    the headlines spread through ~100 KPI rows (report reader trial). "At a glance" now comes first: the first and
+    last year end's 5G stations and coverage, the 90% month, villages, data centres, GPUs and money, each with the
+    same values (P50 and range) as its row in the full KPI table."""
+    page = read(reports[reps])
+    kpis = summary_of(run_dirs[reps])["kpis"]
+    start = page.index('<section id="glance">')
+    assert start < page.index('<section id="provenance">') < page.index('<section id="kpis">')
+    glance = page[start : page.index("</section>", start)]
+    keys = re.findall(r'<tr data-kpi="([^"]+)">', glance)
+    ends = sorted(k for k in kpis if re.fullmatch(r"stations_5g_\d{4}_12", k))
+    assert keys[:4] == [
+        e.replace("stations_5g", m)
+        for e in (ends[0], ends[-1])
+        for m in ("stations_5g", "pop_covered_5g_pct")
+    ]
+    assert {
+        "year_5g_pop_90pct",
+        "villages_connected_end",
+        "dc_it_capacity_mw_end",
+        "public_cost_total_vnd_bn",
+    } <= set(keys)
+    table = page[page.index('<section id="kpis">') :]
+    for key in keys:
+        mine = re.findall(r'<td class="num">(.*?)</td>', kpi_element(glance, key))
+        full = kpi_element(table, key)  # its row in the KPI table, or its cell in the year-end table
+        assert mine and all(v.split("<br>")[0] in full for v in mine), (key, mine, full)
+    assert (" – " in glance) is (reps > 1)
+
+
+def test_the_data_centre_province_table_says_where_its_one_run_sits(run_dirs, reports):
+    """The province table is replication 0's end state: its total read as the result beside a different P50 (818 MW
+    against 670 MW; report reader trial). The note under it now gives that total, the P50 and the range."""
+    page = read(reports[2])
+    kpis = summary_of(run_dirs[2])["kpis"]
+    said = re.search(
+        r"Its total, ([\d,]+) MW of IT capacity at the end, is one possible outcome: the P50 is ([\d,]+) MW",
+        page,
+    )
+    assert said, "no note on the one run"
+    total = (
+        pl.read_parquet(run_dirs[2] / "datacentres.parquet")["it_mw_end"].fill_nan(0.0).fill_null(0.0).sum()
+    )
+    assert said.group(1) == f"{total:,.0f}" and said.group(2) == f"{kpis['dc_it_capacity_mw_end']:,.0f}"
+    assert "Its total" not in read(reports[1])  # one replication: the table is the run
+
+
+@pytest.mark.parametrize("reps", [2, 1])
 def test_calibration_rows_all_appear_with_status(run_dirs, reports, reps):
     page = read(reports[reps])
     rows = pl.read_csv(run_dirs[reps] / "calibration.csv", infer_schema=False).to_dicts()

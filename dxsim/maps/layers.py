@@ -811,7 +811,14 @@ def build_villages(ctx: MapContext) -> LayerOut:
         n_gp=count_text(df.height - n_np),
         n_syn=count_text(n_syn),
     )
-    title = esc(_("Coverage-hole villages (fill: status; outline: power)"))
+    # the fill is the run's end state whatever coverage date the map shows: all 602 villages read "connected" beside
+    # the start's coverage (report reader trial)
+    title = esc(
+        _(
+            "Coverage-hole villages (fill: status at the end of the run, whichever coverage date is shown; "
+            "outline: power)"
+        )
+    )
     legend = (
         f'<div data-family="villages"><h4>{title}</h4>{status_rows}{power_rows}'
         f'<div class="dx-note">{esc(note)}</div></div>'

@@ -193,6 +193,63 @@ def kpi_section(run: RunData) -> str:
     return "\n".join(out)
 
 
+# the headline figures a reader briefs from, in this order (those the run has): the first and last year end's 5G,
+# the month 90% is covered, 5G served, villages, data centres, GPUs and money. Why: the page opened on the
+# synthetic-data notice and checksums, with the headlines spread through a table of ~100 rows (report reader trial)
+GLANCE_KEYS = (
+    "year_5g_pop_90pct",
+    "pop_5g_served_pct_end",
+    "villages_connected_end",
+    "year_last_village_connected",
+    "dc_it_capacity_mw_end",
+    "gpus_installed_end",
+    "capex_total_vnd_bn",
+    "public_cost_total_vnd_bn",
+)
+
+
+def glance_section(run: RunData) -> str:
+    """ "At a glance": the headline KPIs (GLANCE_KEYS, after the first and last year end's 5G stations and coverage),
+    each its P50 and, with several replications, its P10–P90 range, in a few rows at the top of the page."""
+    kpis = run.summary.get("kpis") or {}
+    ends = sorted(
+        {
+            (int(m.group(2)), int(m.group(3)))
+            for k in kpis
+            if (m := YEAR_END_RE.match(k)) and not k.endswith(("_p10", "_p90"))
+        }
+    )
+    five_g = [
+        f"{metric}_{y}_{mo:02d}"
+        for y, mo in ([ends[0], ends[-1]] if len(ends) > 1 else ends)
+        for metric in ("stations_5g", "pop_covered_5g_pct")
+    ]
+    keys = [k for k in (*five_g, *GLANCE_KEYS) if k in kpis]
+    if not keys:
+        return ""
+    bands = run.n_reps > 1
+    rows = "".join(
+        f'<tr data-kpi="{esc(k)}"><td>{esc(kpi_label(k)[0])}</td>{_kpi_cells(kpis, k, kpi_label(k)[1], bands)}</tr>'
+        for k in keys
+    )
+    how = (
+        _(
+            "The middle (P50) of {n} replications, and the range {band}: eight in ten replications fall inside it. "
+            "Each replication draws the uncertain inputs (costs, delays, demand) anew; the key results below have "
+            "every figure, and the sections after them how each came about."
+        ).format(n=run.n_reps, band=BAND)
+        if bands
+        else _("One replication: one possible outcome, not a median; run with --reps 10 or more for a range.")
+    )
+    head = cell_row(
+        "th", (_("figure"), "P50" if bands else _("value")) + ((BAND,) if bands else ()), num=(1, 2)
+    )
+    return (
+        f'<section id="glance"><h2>{esc(_("At a glance"))}</h2><p class="small">{esc(how)}</p>'
+        f'<table class="kpis"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></section>'
+    )
+
+
 def _year_end_table(kpis: dict[str, Any], keys: list[str], bands: bool) -> str:
     by_period: dict[dt.date, dict[str, str]] = {}
     for key in keys:
@@ -815,6 +872,22 @@ def datacentres_section(run: RunData, prov: list[tuple[str, float, float, float,
         if run.n_reps > 1
         else _("The run's end state from datacentres.parquet ({n} sites and projects, {synth} synthetic).")
     ).format(n=num(d.height), synth=num(synth))
+    kpis = run.summary.get("kpis") or {}
+    p50 = kpis.get("dc_it_capacity_mw_end")
+    if run.n_reps > 1 and p50 is not None:
+        # where this one run sits: its 818 MW in the table and the charts read as the result beside a P50 of 670 MW
+        # (report reader trial)
+        note += " " + _(
+            "Its total, {total} MW of IT capacity at the end, is one possible outcome: the P50 is {p50} MW, the "
+            "{band} range {range} MW."
+        ).format(
+            total=fmt_value(tot[1], "mw"),
+            p50=fmt_value(p50, "mw"),
+            band=BAND,
+            range=fmt_range(
+                kpis.get("dc_it_capacity_mw_end_p10"), kpis.get("dc_it_capacity_mw_end_p90"), "mw"
+            ),
+        )
     out = [
         f'<p class="small">{esc(note)}</p>',
         f'<table class="dc-provinces"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>',
@@ -1108,6 +1181,7 @@ def render(run: RunData, out: Path, folder_name: str | None = None, charts: list
 <p class="lead">{esc(lead)}</p>
 <nav>{nav}</nav>
 </header>
+{glance_section(run)}
 {_synthetic_notice(run)}
 <section id="provenance"><h2>{h2["provenance"]}</h2>{provenance_section(run)}{glossary()}</section>
 <section id="kpis"><h2>{h2["kpis"]}</h2>{plans_section(run)}{kpi_section(run)}</section>
