@@ -839,3 +839,13 @@ def test_a_reported_village_placed_by_dxsim_says_so_in_its_popup(run_dir):
     # ... and that no source counts their people (population_synthetic)
     drawn = villages.filter(~pl.col("synthetic") & pl.col("population_synthetic"))
     assert drawn.height == 25 and page.count("its population is drawn (synthetic)") == drawn.height
+
+
+def test_a_village_popup_says_whether_its_link_carries_its_demand_not_served(run_dir):
+    """ "served: yes" sat beside 3.3 Mbps per busy-hour user in a village popup, where the 5G layers' "served" means a
+    user at a cell's edge gets the served rate (report reader trial): every village with a link verdict says "link
+    carries its demand", in the map the run wrote."""
+    page = (run_dir / "map.html").read_text(encoding="utf-8")
+    villages = pl.read_parquet(run_dir / "villages.parquet")
+    judged = villages.filter(pl.col("served").is_not_null()).height
+    assert judged > 0 and page.count("link carries its demand") == judged

@@ -716,7 +716,9 @@ def _village_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
                 if per_user is not None or cap is not None
                 else ""
             )
-            served_row = [(_("served"), _yes(r.get("served")) + link)]
+            # not "served": on the 5G layers that means a user at a cell's edge gets the served rate at the busy hour,
+            # and "served: yes" sat beside 3.3 Mbps per user here (report reader trial)
+            served_row = [(_("link carries its demand"), _yes(r.get("served")) + link)]
         signal_text = (
             esc(_(SIGNAL_TEXT[signal]))
             if signal in SIGNAL_TEXT
