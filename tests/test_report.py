@@ -231,6 +231,19 @@ def test_the_data_centre_province_table_says_where_its_one_run_sits(run_dirs, re
     assert "Its total" not in read(reports[1])  # one replication: the table is the run
 
 
+def test_the_report_says_what_is_uncertain(run_dirs, reports):
+    """The report's only word on its P10–P90 ranges was "runs with other draws" (report reader trial): it now lists
+    every input the replications drew, with the lowest and highest factor drawn (uncertainty_draws.csv), by hand."""
+    page = read(reports[2])
+    draws = pl.read_csv(run_dirs[2] / "uncertainty_draws.csv")
+    section = page[page.index("What is uncertain") : page.index("</table>", page.index("What is uncertain"))]
+    rows = dict(re.findall(r'<tr><td><code>([^<]+)</code></td><td class="num">([^<]+)</td></tr>', section))
+    assert set(rows) == set(draws["path"].unique().to_list()) and len(rows) >= 10
+    for path, factors in draws.group_by("path").agg(pl.col("factor")).iter_rows():
+        assert rows[path] == f"×{min(factors):.2f} to ×{max(factors):.2f}", (path, rows[path])
+    assert "What is uncertain" not in read(reports[1])  # one replication: no range to explain
+
+
 @pytest.mark.parametrize("reps", [2, 1])
 def test_calibration_rows_all_appear_with_status(run_dirs, reports, reps):
     page = read(reports[reps])

@@ -250,6 +250,36 @@ def glance_section(run: RunData) -> str:
     )
 
 
+def uncertainty_section(run: RunData) -> str:
+    """What varies between the replications: each uncertain input and the factors its replications drew
+    (uncertainty_draws.csv). Why: the report's only word on the P10–P90 ranges was "runs with other draws", and a
+    reader could not tell which inputs vary (report reader trial)."""
+    d = run.draws
+    if d is None or d.height == 0 or run.n_reps <= 1 or not {"path", "factor"} <= set(d.columns):
+        return ""
+    g = (
+        d.group_by("path")
+        .agg(pl.col("factor").min().alias("lo"), pl.col("factor").max().alias("hi"))
+        .sort("path")
+    )
+    rows = "".join(
+        f'<tr><td><code>{esc(p)}</code></td><td class="num">'
+        f"{esc(_('×{lo} to ×{hi}').format(lo=F.number(lo, 2), hi=F.number(hi, 2)))}</td></tr>"
+        for p, lo, hi in g.iter_rows()
+    )
+    intro = _(
+        "The {band} ranges above come from these {n} inputs: each replication multiplies the scenario's value of "
+        "each by a factor drawn from its range (the scenario's [uncertainty] section; a delay's median and 90th "
+        "percentile together). The factors its {reps} replications drew are below, each replication's in "
+        "uncertainty_draws.csv. Which of them drives a result: `dxsim sweep` over it, then `dxsim discover`."
+    ).format(band=BAND, n=num(g.height), reps=num(run.n_reps))
+    head = cell_row("th", (_("uncertain input"), _("factors drawn")), num=(1,))
+    return (
+        f'<h3>{esc(_("What is uncertain"))}</h3><p class="small">{esc(intro)}</p>'
+        f'<table class="kpis"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    )
+
+
 def _year_end_table(kpis: dict[str, Any], keys: list[str], bands: bool) -> str:
     by_period: dict[dt.date, dict[str, str]] = {}
     for key in keys:
@@ -1184,7 +1214,7 @@ def render(run: RunData, out: Path, folder_name: str | None = None, charts: list
 {glance_section(run)}
 {_synthetic_notice(run)}
 <section id="provenance"><h2>{h2["provenance"]}</h2>{provenance_section(run)}{glossary()}</section>
-<section id="kpis"><h2>{h2["kpis"]}</h2>{plans_section(run)}{kpi_section(run)}</section>
+<section id="kpis"><h2>{h2["kpis"]}</h2>{plans_section(run)}{kpi_section(run)}{uncertainty_section(run)}</section>
 <section id="rollout"><h2>{h2["rollout"]}</h2>{figs("5g") or no_5g}{support_section(run)}</section>
 <section id="provinces"><h2>{h2["provinces"]}</h2>{provinces_section(run)}</section>
 <section id="villages"><h2>{h2["villages"]}</h2>{figs("villages")}{villages_section(run)}</section>

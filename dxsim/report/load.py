@@ -1,7 +1,7 @@
 """Read a run's output directory (and only that) for the report.
 
 Inputs: `summary.json` (required), `metrics.parquet` (required), `calibration.csv`, `villages.parquet`,
-`datacentres.parquet`, `plans.parquet`, `support_decisions.csv`, `scenario.resolved.toml` (only the served rate, for captions),
+`datacentres.parquet`, `plans.parquet`, `support_decisions.csv`, `uncertainty_draws.csv`, `scenario.resolved.toml` (only the served rate, for captions),
 `provinces.geojson` (names and people of the provinces), `map.html` (optional). Nothing here imports the model (dxsim.sim / geo / radio):
 the report is a view of result files, so it also works on a directory copied from another machine.
 """
@@ -61,6 +61,7 @@ INPUT_FILES = (
     "datacentres.parquet",
     "plans.parquet",
     "support_decisions.csv",
+    "uncertainty_draws.csv",
     "scenario.resolved.toml",
     "provinces.geojson",
     "map.html",
@@ -137,6 +138,8 @@ class RunData:
     decisions: pl.DataFrame | None = None
     # each province at the start and the end (metrics.parquet's province rows, provinces.geojson); None if absent
     provinces: Provinces | None = None
+    # each replication's factor on each uncertain input (uncertainty_draws.csv, dxsim.results.draws); None if absent
+    draws: pl.DataFrame | None = None
 
 
 def quantiles_by_date(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -284,6 +287,17 @@ def _read_decisions(path: Path) -> pl.DataFrame | None:
         ) from None
 
 
+def _read_draws(path: Path) -> pl.DataFrame | None:
+    if not path.is_file():
+        return None
+    try:
+        return pl.read_csv(path, schema_overrides={"path": pl.Utf8, "factor": pl.Float64})
+    except Exception as e:  # truncated or foreign file
+        raise damaged(
+            path, _("cannot read {name} ({reason})").format(name=path.name, reason=short_reason(e))
+        ) from None
+
+
 def _description(result_dir: Path, scenario_file: object) -> tuple[str | None, str | None]:
     """The scenario file's `description`, if the file can still be found and has one (else None)."""
     if not isinstance(scenario_file, str) or not scenario_file:
@@ -377,6 +391,7 @@ def load_run(result_dir: Path) -> RunData:
         plans=_read_table(result_dir / "plans.parquet"),
         decisions=_read_decisions(result_dir / "support_decisions.csv"),
         provinces=_read_provinces(result_dir, mpath),
+        draws=_read_draws(result_dir / "uncertainty_draws.csv"),
     )
 
 
