@@ -231,7 +231,7 @@ def test_map_capacity_short_villages(map_html, run_dir):
     assert fills.count(CAPACITY_SHORT_COLOUR) == n_short
     assert fills.count("#1a9850") == int((v["status"] == "connected").sum())
     short_pops = [r["p"] for r in rows if r["s"]["fillColor"] == CAPACITY_SHORT_COLOUR]
-    assert all("<td>served</td><td>no (" in p for p in short_pops)
+    assert all("<td>link carries its demand</td><td>no (" in p for p in short_pops)
 
 
 def test_capacity_short_villages_have_signal_not_a_connected_date(map_html, run_dir):
