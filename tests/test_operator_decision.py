@@ -383,6 +383,44 @@ def test_no_surge_when_out_of_reach_or_too_late():
     assert not ro.state.surge.any() and "out_of_reach_crews" in {e["decision"] for e in ro.surge_events}
 
 
+def test_a_committed_operator_finances_its_surge_beyond_its_budget() -> None:
+    """A budget of 20 bn for 2026 pays the pace (1 upgrade a month at 1.3 bn) but not a surge of 95 x 1.45 = 137.75
+    bn: an operator that has not committed to the programme finds the surge out of reach on its budget; one that has
+    (operators.<op>.committed_to) surges on 1 June as with an ample budget, the surge's capex is committed all the
+    same (2026 is overdrawn), and the support is paid on the deadline. Why: Viettel's commitment to reach Resolution
+    193's 20,000 stations was judged against two months of its ordinary 2025 budget (~1,500 bn against ~20,000 bn
+    of surge) and it never raced."""
+    base = surge_scenario()
+
+    def with_viettel(**update: Any) -> Scenario:
+        op = base.operators["viettel"].model_copy(update={"capex_budget_vnd_bn": {2026: 20.0}, **update})
+        return base.model_copy(update={"operators": {"viettel": op}})
+
+    ro, ledger, _ = run(with_viettel(), plan(500))
+    assert not ro.state.surge.any()
+    assert "out_of_reach_budget" in {e["decision"] for e in ro.surge_events} and ro.subsidy_events == []
+    ro, ledger, _ = run(with_viettel(committed_to=["push"]), plan(500))
+    st = ro.state
+    ev = {e["decision"]: e for e in ro.surge_events}
+    assert ev["surge"]["day"] == 151.0 and int(st.surge.sum()) == ev["surge"]["ordered"] == 95
+    assert ledger.committed[("viettel", 2026)] == pytest.approx(float(st.capex_vnd_bn[st.ordered].sum()))
+    assert ledger.committed[("viettel", 2026)] > 20.0 + 95 * UP_CAPEX  # the surge went beyond the budget
+    on_time = int((st.on_air_day < 181.0).sum())
+    assert on_time >= 100 and [(d, n) for d, n, _ in ro.subsidy_events] == [(181.0, "viettel")]
+    assert ro.subsidy_events[0][2] == pytest.approx(float(on_time))  # 1.0 bn a station
+
+
+def test_committed_to_names_a_support_programme() -> None:
+    """A commitment to a programme the scenario does not have is refused with the field, the name and what is
+    allowed."""
+    viettel = {"start_share_5g_pct": 100.0, "subscriber_share_pct": 100.0, "committed_to": ["res193"]}
+    with pytest.raises(
+        ValueError,
+        match=r"operators\.viettel\.committed_to names 'res193', which is not a support programme; use 'resolution_193'",
+    ):
+        scenario(operators={"viettel": viettel})
+
+
 def test_surge_decision_rules_by_hand():
     base = {
         "day": 0.0,
@@ -412,6 +450,10 @@ def test_surge_decision_rules_by_hand():
     late = {**base, "next_decision_day": 60.0}
     assert surge_decision(SurgeCase(**{**late, "stock_kits": 59}))[0] == "out_of_reach_equipment"
     assert surge_decision(SurgeCase(**{**late, "budget_vnd_bn": 60 * 1.45 - 1}))[0] == "out_of_reach_budget"
+    # committed to the programme: the budget is no limit, the stock still is
+    poor = {**late, "budget_vnd_bn": 0.0, "committed": True}
+    assert surge_decision(SurgeCase(**poor)) == ("surge", 60)
+    assert surge_decision(SurgeCase(**{**poor, "stock_kits": 59}))[0] == "out_of_reach_equipment"
     # support 100 x 1.0 = 100 vs 60 x 0.15 + loss: worth it up to a loss of 91
     assert surge_decision(SurgeCase(**{**late, "loss_vnd_bn": 90.9}))[0] == "surge"
     assert surge_decision(SurgeCase(**{**late, "loss_vnd_bn": 91.0}))[0] == "not_worth"

@@ -196,6 +196,19 @@ class Scenario(StrictModel):
                     "programme another name, or change Resolution 193 in [subsidy]"
                 ).format(name=repr(RESOLUTION_193_NAME))
             )
+        programme_names = {RESOLUTION_193_NAME, *names}
+        for op_name, op in self.operators.items():
+            unknown = [n for n in op.committed_to if n not in programme_names]
+            if unknown:
+                raise ValueError(
+                    _(
+                        "operators.{operator}.committed_to names {name}, which is not a support programme; use {allowed}"
+                    ).format(
+                        operator=op_name,
+                        name=repr(unknown[0]),
+                        allowed=", ".join(repr(n) for n in sorted(programme_names)),
+                    )
+                )
         obs = self.start_state.observed_on
         lo, hi = start_window(obs)
         start = self.horizon.start_date

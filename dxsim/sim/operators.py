@@ -18,7 +18,9 @@ dxsim.sim.rollout calls them each month for each operator.
 - **Surge.** A programme with a station threshold and a deadline: at its last chance to make the
   deadline by the fast path (upgrading its own 4G sites with kits from stock and contract crews),
   an operator short of the threshold surges if the threshold is within reach (enough sites to
-  upgrade, stock, crews and budget) and the support it would earn exceeds the cost of hurrying
+  upgrade, stock, crews, and budget unless it committed to the programme: a committed operator
+  finances the surge as an investment of its own, outside the year's budget that paces its ordinary
+  build) and the support it would earn exceeds the cost of hurrying
   (a premium per surge site plus the loss on surge sites with a negative business case); the support
   counts at the share of its claims the fund would pay, the other qualifying operators' claims included
   (pro rata when the claims exceed the fund). It orders
@@ -141,6 +143,7 @@ class SurgeCase:
     )
     fund_vnd_bn: float = math.inf  # the programme's fund: claims beyond it are cut pro rata
     others_claims_vnd_bn: float = 0.0  # the other operators' claims projected to qualify by the deadline
+    committed: bool = False  # committed to the programme (Operator.committed_to): the budget is not a limit
 
     def fund_share(self, need: int) -> float:
         """Share of its claims the fund would pay if the operator reached the threshold with `need` more stations."""
@@ -176,7 +179,7 @@ def surge_decision(c: SurgeCase) -> tuple[str, int]:
     """('surge', n) or (reason, 0): wait, qualifies, too_late, out_of_reach_<what>, not_worth.
 
     n is what it lacks grossed up for the surge sites that would miss the deadline (surge_size), and the reach
-    (plan, stock, crews, budget) and the premium are weighed on those n."""
+    (plan, stock, crews, budget unless committed) and the premium are weighed on those n."""
     latest = c.deadline_day - c.fast_path_days - c.margin_days
     need = math.ceil(c.threshold - c.counted)
     if need <= 0:  # before too_late: an operator past its last chance that reaches the threshold qualifies
@@ -194,7 +197,7 @@ def surge_decision(c: SurgeCase) -> tuple[str, int]:
         return "out_of_reach_equipment", 0
     if c.crew_sites < n:
         return "out_of_reach_crews", 0
-    if c.budget_vnd_bn < n * c.cost_per_site_vnd_bn:
+    if not c.committed and c.budget_vnd_bn < n * c.cost_per_site_vnd_bn:
         return "out_of_reach_budget", 0
     gain = c.support_per_station_vnd_bn * (c.counted + need) * c.fund_share(need)
     if gain <= n * c.premium_vnd_bn + c.loss_vnd_bn:

@@ -920,6 +920,7 @@ class Rollout:
                 on_time_share=on_time,
                 fund_vnd_bn=p.fund_vnd_bn,
                 others_claims_vnd_bn=self._qualifying_claims(p, end, but=k),
+                committed=p.name in sc.operators[name].committed_to,
             )
             decision, n = surge_decision(case)
             if decision in ("wait", "too_late") and any(

@@ -183,6 +183,24 @@ class Operator(StrictModel):
         "2025-05-31`; backtest audit, 2026-12-06). Not fitted, but the assumption that figure tests.",
     )
 
+    committed_to: list[str] = param(
+        [],
+        unit="support programme names",
+        description="Support programmes whose station threshold the operator has committed to the Government to "
+        "reach ('resolution_193' for the `subsidy` section, else a supports[].name). A committed operator finances a "
+        "surge toward that threshold as an investment of its own, outside capex_budget_vnd_bn (which paces its "
+        "ordinary build): at its last chance it surges when its plan, the kit stock and the crews can reach the "
+        "threshold and the support pays for hurrying (surge section). An operator that has not committed surges "
+        "only within what is left of the year's budget. Its surge capex is still spent, in the ledger and every "
+        "capex figure.",
+        source="Viettel: its commitment to the Government to bring at least 20,000 5G stations on air in Decree 88's "
+        "window (19/2-31/12/2025), the plan it made in 2025 before the run starts: seed 004:269-281 (03/2025, "
+        "Viettel and VNPT plan at least 20,000 for the support); 'kế hoạch cam kết với Chính phủ' and 'Viettel là "
+        "một trong các đơn vị cam kết thực hiện mục tiêu này' (cafef.vn 2025-12-09). VNPT and MobiFone: none "
+        "(dxsim reads 004:880's 20,000 as Viettel's and VNPT's together, VNPT's share 7,000, below the threshold; "
+        "planner lever)",
+    )
+
     @field_validator("annual_new_5g_sites", "capex_budget_vnd_bn")
     @classmethod
     def _years(cls, v: dict[int, float]) -> dict[int, float]:
@@ -214,6 +232,7 @@ def _default_operators() -> dict[Literal["viettel", "vnpt", "mobifone"], Operato
             subscriber_share_pct=55.0,
             annual_new_5g_sites={2025: 13000, 2026: 15000, 2027: 12000, 2028: 10000, 2029: 8000, 2030: 6000},
             capex_budget_vnd_bn={2025: 9000, 2026: 22000, 2027: 20000},
+            committed_to=["resolution_193"],
         ),
         "vnpt": Operator(
             start_share_5g_pct=30.0,
