@@ -1317,7 +1317,18 @@ def public_money_line(result: CompareResult, run: ScenarioRun) -> str | None:
             parts.append(part)
             programme_up |= kpis[0] == "village_programme_committed_total_vnd_bn" and sides[1] > sides[0]
     if not parts:
-        parts.append(_("the state's own data-centre investment"))
+        # no purse's own P50 moved, yet the total's did: its parts move in different replications (support paid in
+        # some only). Means add up where P50s do not, so each purse is named by its mean over the replications. Why:
+        # this said "the state's own data-centre investment" whatever moved, and that was 0 in every replication
+        # while Resolution 193 support was paid in some (operator trial, 2026-12-06)
+        for kpis, what in PUBLIC_MONEY_PARTS:
+            sides = [_mean_or_0(result, kpis, n) for n in (result.baseline, run.name)]
+            if abs(sides[1] - sides[0]) >= MONEY_MOVE_VND_BN:
+                parts.append(
+                    _("{what}: mean over the replications {before} -> {after} bn (its P50 unmoved)").format(
+                        what=_(what), before=F.number(sides[0], 1), after=F.number(sides[1], 1)
+                    )
+                )
     line = _("public money {delta} bn VND (P50): {parts}").format(
         delta=F.number(opt_total - base_total, 1, signed=True), parts="; ".join(parts)
     )
@@ -1352,6 +1363,15 @@ def _p50_or_0(result: CompareResult, kpi: str, scenario: str) -> float:
         values = [float(k[kpi]) for k in run.kpis.values() if kpi in k] if run is not None else []
         v = quantile(values, 0.5) if values else None
     return float(v) if v is not None and math.isfinite(v) else 0.0
+
+
+def _mean_or_0(result: CompareResult, kpis: tuple[str, ...], scenario: str) -> float:
+    """The mean over the scenario's replications of the sum of these money KPIs (a missing KPI counts 0)."""
+    run = next((r for r in result.runs if r.name == scenario), None)
+    totals = (
+        [sum(float(k.get(kpi, 0.0)) for kpi in kpis) for k in run.kpis.values()] if run is not None else []
+    )
+    return float(np.mean(totals)) if totals else 0.0
 
 
 def _later_campaigns(path: Path) -> list[tuple[str, dt.date]]:

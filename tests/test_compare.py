@@ -1455,6 +1455,47 @@ def test_what_an_option_changes_says_when_a_field_is_not_read() -> None:
     assert "20000 (not read: budget.enabled = false)" in text and "900 (not read" not in text
 
 
+def test_public_money_moved_only_in_some_replications_names_the_purse_by_its_mean() -> None:
+    """Support paid in 2 of 3 replications of the option and 1 of the baseline's: each side's P50 of the support is
+    2,000 bn, unmoved, while the total's P50 moves. The line named "the state's own data-centre investment", 0
+    everywhere (operator trial); it now names 5G support by its mean, (0 + 2,000 + 2,400) / 3 = 1,466.7 against
+    (0 + 0 + 2,000) / 3 = 666.7, hand-computed."""
+    from dxsim.compare import CompareResult, ScenarioRun, public_money_line
+
+    support = {"base": (0.0, 0.0, 2000.0), "opt": (0.0, 2000.0, 2400.0)}
+    runs = [
+        ScenarioRun(
+            n,
+            SCEN / "baseline.toml",
+            "",
+            {
+                r: {"subsidy_paid_total_vnd_bn": v, "public_cost_total_vnd_bn": v + 10.0}
+                for r, v in enumerate(vals)
+            },
+        )
+        for n, vals in support.items()
+    ]
+    q = pl.DataFrame(
+        {
+            "kpi": ["public_cost_total_vnd_bn"] * 2 + ["subsidy_paid_total_vnd_bn"] * 2,
+            "scenario": ["base", "opt"] * 2,
+            "p50": [
+                10.0,
+                2010.0,
+                2000.0,
+                2000.0,
+            ],  # the total as its replications give it; the support's own P50s
+        }
+    )
+    res = CompareResult(pl.DataFrame(), q, pl.DataFrame(), ["base", "opt"], "base", 1, 3, runs)
+    line = public_money_line(res, runs[1])
+    assert line is not None and "data-centre" not in line
+    assert line == (
+        "public money +2,000.0 bn VND (P50): 5G support: mean over the replications 666.7 -> 1,466.7 bn (its P50 "
+        "unmoved)"
+    )
+
+
 def test_a_move_of_public_money_names_its_purse_and_a_later_campaign_s_villages(tmp_path: Path) -> None:
     """An operator-paid province campaign launched after the start raised public money by 17.7 bn with no word: its
     villages were ordinary programme villages until the launch, and the programme's budget started some at the

@@ -410,6 +410,23 @@ def test_a_committed_operator_finances_its_surge_beyond_its_budget() -> None:
     assert ro.subsidy_events[0][2] == pytest.approx(float(on_time))  # 1.0 bn a station
 
 
+def test_a_run_that_starts_past_the_last_chance_decides_on_its_first_day() -> None:
+    """Deadline 14 January (day 14 of a run from 1 January), fast path 16 days: the last chance (day -2) fell before
+    the start. Permits take 10 days and the work 2, so every surge site ordered on day 0 is on air by day 12: the
+    operator surges on its first day rather than being "too late" (the baseline from 2025-10-31 called 5 of 20
+    replications too late on the start day, whose long permit draws put the last chance in October). A deadline of
+    10 January leaves 9 days after the work, less than the permit: too late (test_no_surge_when_out_of_reach...)."""
+    # 100 teams: (14 - 10) days x 1.5 (contract crews) / 2 days = 300 surge sites they can finish >= 100
+    ro, _, _ = run(
+        surge_scenario(window_end=dt.date(2026, 1, 14), crews={"north": {"teams": 100}}), plan(500)
+    )
+    ev = {e["decision"]: e for e in ro.surge_events}
+    assert set(ev) == {"surge"} and ev["surge"]["day"] == 0.0 and ev["surge"]["need"] == 100
+    st = ro.state
+    assert int(st.surge.sum()) == 100 and np.nanmax(st.on_air_day[st.surge]) < 14.0
+    assert [(d, n) for d, n, _ in ro.subsidy_events] == [(14.0, "viettel")]
+
+
 def test_committed_to_names_a_support_programme() -> None:
     """A commitment to a programme the scenario does not have is refused with the field, the name and what is
     allowed."""
@@ -447,6 +464,12 @@ def test_surge_decision_rules_by_hand():
     # too_late with stations_needed 0 (Viettel, 12,203 counted for a threshold of 5,000)
     assert surge_decision(SurgeCase(**{**base, "day": 51.0, "counted": 120.0})) == ("qualifies", 0)
     assert surge_decision(SurgeCase(**{**base, "day": 51.0, "counted": 99.5})) == ("too_late", 0)  # 1 short
+    # the run starts past the last chance (day 51 > 50): its first round decides on the share still in time (75%:
+    # 60 needed, 60 / 0.75 = 80 plus the margin for the 90th percentile, surge_size) instead of "too late"
+    first = {**base, "day": 51.0, "next_decision_day": 80.0, "first_round": True, "on_time_share": 0.75}
+    assert surge_decision(SurgeCase(**first)) == ("surge", surge_size(60, 0.75))
+    assert surge_decision(SurgeCase(**{**first, "first_round": False})) == ("too_late", 0)
+    assert surge_decision(SurgeCase(**{**first, "on_time_share": 0.0})) == ("too_late", 0)  # no site in time
     late = {**base, "next_decision_day": 60.0}
     assert surge_decision(SurgeCase(**{**late, "stock_kits": 59}))[0] == "out_of_reach_equipment"
     assert surge_decision(SurgeCase(**{**late, "budget_vnd_bn": 60 * 1.45 - 1}))[0] == "out_of_reach_budget"

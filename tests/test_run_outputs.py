@@ -107,8 +107,23 @@ def test_support_decisions_say_why_support_bought_nothing(cli_baseline: Path) ->
         "out_of_reach_equipment",
         "out_of_reach_crews",
         "out_of_reach_budget",
+        "paid",
     }
     assert set(d["decision"]) <= allowed
+    # the outcome: a paid row per operator paid, with at least the threshold of stations counted; what the rows say
+    # was paid is what the metrics say the programme paid, replication by replication
+    paid = d.filter(pl.col("decision") == "paid")
+    assert (paid["stations_counted"] >= 20_000).all() and (paid["support_paid_vnd_bn"] > 0).all()
+    assert (d.filter(pl.col("decision") != "paid")["support_paid_vnd_bn"] == 0).all()
+    m_paid = (
+        pl.read_parquet(cli_baseline / "metrics.parquet")
+        .filter((pl.col("area") == "VN") & (pl.col("metric") == "subsidy_paid_vnd_bn"))
+        .group_by("replication")
+        .agg(pl.col("value").sum())
+    )
+    by_rep = dict(paid.group_by("replication").agg(pl.col("support_paid_vnd_bn").sum()).iter_rows())
+    for rep, total in m_paid.iter_rows():
+        assert total == pytest.approx(by_rep.get(rep, 0.0), abs=1e-6)
     # every operator-replication ends with a final verdict once the deadline is past
     last = d.sort("date").group_by("replication", "operator").agg(pl.col("decision").last())
     assert set(last["decision"]) <= allowed - {"wait"}
@@ -124,6 +139,32 @@ def test_support_decisions_say_why_support_bought_nothing(cli_baseline: Path) ->
     assert (d["stations_counted"] == d["stations_counted"].round(0)).all()
     short = d.filter(pl.col("stations_counted") < 20_000)
     assert short.height > 0 and ((short["stations_needed"] + short["stations_counted"]) == 20_000).all()
+
+
+def test_run_prints_who_was_paid_support_in_how_many_replications(cli_baseline: Path) -> None:
+    """`dxsim run` says, per programme and operator, in how many replications it was paid and what it decided, counted
+    here again from the support_decisions.csv the command wrote (a planner had to join two files to learn that
+    Viettel qualified in 4 of 10: operator trial)."""
+    stdout = (cli_baseline.parent / "stdout.txt").read_text(encoding="utf-8")
+    d = pl.read_csv(cli_baseline / "support_decisions.csv", try_parse_dates=True)
+    n = d["replication"].n_unique()
+    assert "Support programmes (support_decisions.csv):" in stdout
+    names = {"viettel": "Viettel", "vnpt": "VNPT", "mobifone": "MobiFone"}
+    for op, name in names.items():
+        mine = d.filter(pl.col("operator") == op)
+        k = mine.filter(pl.col("decision") == "paid").height
+        line = next(ln for ln in stdout.splitlines() if ln.strip().startswith(f"resolution_193, {name}: "))
+        assert f"paid in {k} of {n} replications" in line
+        # each replication's deciding move: its first decision that is neither wait nor paid
+        first = (
+            mine.filter(~pl.col("decision").is_in(["wait", "paid"]))
+            .sort("date")
+            .group_by("replication")
+            .agg(pl.col("decision").first())
+        )
+        said = line.split("decided: ", 1)[1]
+        assert said.count("(") == first["decision"].n_unique()
+        assert sum(int(c) for c in re.findall(r"\((\d+)\)", said)) == first.height
 
 
 def test_run_prints_what_held_each_programme_back(cli_baseline: Path) -> None:

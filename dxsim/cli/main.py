@@ -1014,6 +1014,15 @@ def run(
                 )
                 for line in why:  # one line each, as written (a log or grep must find a whole line)
                     out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+            decisions_csv = res.out_dir / "support_decisions.csv"
+            if decisions_csv.exists():
+                from dxsim.results.decisions import read_decisions, support_outcome_lines
+
+                support = support_outcome_lines(read_decisions(decisions_csv))
+                if support:
+                    out.print(_("Support programmes (support_decisions.csv):"))
+                    for line in support:
+                        out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
             out.print(_("wrote {folder}/").format(folder=res.out_dir))
         return 0
 

@@ -24,6 +24,7 @@ from dxsim.errors import DxsimInputError
 from dxsim.i18n import gettext as _
 from dxsim.maps.data import damaged, served_rate_mbps, short_reason
 from dxsim.results.bottlenecks import bottleneck_filter
+from dxsim.results.decisions import read_decisions
 from dxsim.results.kpi_labels import PROVINCE_COLUMNS
 from dxsim.results.run_files import FLOW_METRICS, province_levels_p50, province_names, province_people
 from dxsim.results.writer import file_sha256
@@ -280,7 +281,7 @@ def _read_decisions(path: Path) -> pl.DataFrame | None:
     if not path.is_file():
         return None
     try:
-        return pl.read_csv(path, schema_overrides={"date": pl.Date, "operator": pl.Utf8, "decision": pl.Utf8})
+        return read_decisions(path)
     except Exception as e:  # truncated or foreign file
         raise damaged(
             path, _("cannot read {name} ({reason})").format(name=path.name, reason=short_reason(e))

@@ -9,9 +9,15 @@ planner can read why support did or did not buy stations (`support_decisions.csv
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from dxsim.i18n import formats as F
+from dxsim.i18n import gettext as _
+from dxsim.results.kpi_labels import OPERATOR_NAMES
+from dxsim.results.value_labels import SUPPORT_DECISION, label_of
 
 DECISION_COLUMNS: dict[str, tuple[type[pl.DataType], str]] = {
     "replication": (pl.Int64, "replication index"),
@@ -22,7 +28,9 @@ DECISION_COLUMNS: dict[str, tuple[type[pl.DataType], str]] = {
         pl.Utf8,
         "surge, wait (a later month is still in time), qualifies (reaches the threshold anyway), "
         "too_late (the fast path cannot make the deadline), out_of_reach_plan / _equipment / _crews "
-        "/ _budget (what it lacks), not_worth (support < premium + loss on sites that do not pay)",
+        "/ _budget (the first of these, in this order, that it lacks), not_worth (support < premium + loss on sites "
+        "that do not pay); paid: the outcome, on the day the programme pays after its window (the operator reached "
+        "the threshold; stations_counted is how many stations counted, support_paid_vnd_bn what it was paid)",
     ),
     "stations_needed": (pl.Float64, "stations short of the threshold by the deadline (stations)"),
     "stations_counted": (
@@ -41,8 +49,10 @@ DECISION_COLUMNS: dict[str, tuple[type[pl.DataType], str]] = {
     "fund_share_expected": (
         pl.Float64,
         "share of its claims the programme's fund would pay if the operator reached the threshold: the fund over "
-        "the claims of every operator projected to qualify by the deadline, at most 1 (pro rata beyond the fund)",
+        "the claims of every operator projected to qualify by the deadline, at most 1 (pro rata beyond the fund); on a "
+        "paid row the share the fund paid",
     ),
+    "support_paid_vnd_bn": (pl.Float64, "support paid to the operator (VND bn; 0 unless decision is paid)"),
 }
 
 
@@ -60,8 +70,48 @@ def decisions_table(by_replication: dict[int, list[dict[str, Any]]], start: dt.d
             "stations_ordered": float(e.get("ordered", 0)),
             "support_per_station_vnd_bn": float(e["support_per_station_vnd_bn"]),
             "fund_share_expected": float(e["fund_share_expected"]),
+            "support_paid_vnd_bn": float(e.get("paid_vnd_bn", 0.0)),
         }
         for rep, events in sorted(by_replication.items())
         for e in events
     ]
     return pl.DataFrame(rows, schema={c: t for c, (t, _) in DECISION_COLUMNS.items()})
+
+
+def read_decisions(path: Path) -> pl.DataFrame:
+    """A run's support_decisions.csv with its columns' types; a column an older dxsim did not write
+    (support_paid_vnd_bn) is added as 0 (no paid rows then)."""
+    d = pl.read_csv(path, schema_overrides={"date": pl.Date, "operator": pl.Utf8, "decision": pl.Utf8})
+    missing = [pl.lit(0.0).alias(c) for c in ("support_paid_vnd_bn",) if c not in d.columns]
+    return d.with_columns(missing) if missing else d
+
+
+def support_outcome_lines(d: pl.DataFrame) -> list[str]:
+    """One line per programme and operator over every replication: in how many it was paid (and the range paid),
+    and its deciding move in each: the first decision that is not "wait" (its last chance, or the day it qualified,
+    was too late or found the threshold out of reach). Why: the report gave the P50 paid beside replication 0's
+    reasons ("2,438 bn paid ... Viettel: not worth it"), and no output said "Viettel qualifies in 4 of 10" (operator
+    trial, 2026-12-06)."""
+    n_reps = d["replication"].n_unique() if d.height else 0
+    lines = []
+    for (programme, operator), rows in d.group_by(["programme", "operator"], maintain_order=True):
+        paid = rows.filter(pl.col("decision") == "paid")
+        moves = (
+            rows.filter(~pl.col("decision").is_in(["wait", "paid"]))
+            .sort("date")
+            .group_by("replication", maintain_order=True)
+            .first()
+        )
+        counts = moves["decision"].value_counts(sort=True)
+        said = "; ".join(f"{label_of(SUPPORT_DECISION, str(dec))} ({n})" for dec, n in counts.iter_rows())
+        amounts = paid["support_paid_vnd_bn"].to_list()
+        head = _("{programme}, {operator}: paid in {k} of {n} replications").format(
+            programme=programme, operator=label_of(OPERATOR_NAMES, operator), k=paid.height, n=n_reps
+        )
+        if paid.height:
+            head += " " + _("({low}–{high} VND bn)").format(
+                low=F.number(min(amounts)),
+                high=F.number(max(amounts)),
+            )
+        lines.append(head + ("; " + _("decided: {said}").format(said=said) if said else ""))
+    return lines

@@ -25,7 +25,9 @@ dxsim.sim.rollout calls them each month for each operator.
   counts at the share of its claims the fund would pay, the other qualifying operators' claims included
   (pro rata when the claims exceed the fund). It orders
   what it lacks plus enough for the surge sites that would still miss the deadline (surge_size).
-  Before its last chance it waits; past the deadline, or out of reach, it does not surge.
+  Before its last chance it waits; past the deadline, or out of reach, it does not surge. A last chance
+  that fell before the run's start is taken at the run's first decision, on the share of sites still in
+  time: from an observed start the operator's earlier choice is unknown, not a refusal.
 """
 
 from __future__ import annotations
@@ -144,6 +146,9 @@ class SurgeCase:
     fund_vnd_bn: float = math.inf  # the programme's fund: claims beyond it are cut pro rata
     others_claims_vnd_bn: float = 0.0  # the other operators' claims projected to qualify by the deadline
     committed: bool = False  # committed to the programme (Operator.committed_to): the budget is not a limit
+    # the run's first decision round: a last chance that fell before the run's start is not "too late" yet (the
+    # operator's decision lies in history the run does not see), it decides now on the share still in time
+    first_round: bool = False
 
     def fund_share(self, need: int) -> float:
         """Share of its claims the fund would pay if the operator reached the threshold with `need` more stations."""
@@ -184,7 +189,7 @@ def surge_decision(c: SurgeCase) -> tuple[str, int]:
     need = math.ceil(c.threshold - c.counted)
     if need <= 0:  # before too_late: an operator past its last chance that reaches the threshold qualifies
         return "qualifies", 0
-    if c.day > latest:
+    if c.day > latest and not c.first_round:
         return "too_late", 0
     if c.next_decision_day <= latest:
         return "wait", 0

@@ -921,6 +921,7 @@ class Rollout:
                 fund_vnd_bn=p.fund_vnd_bn,
                 others_claims_vnd_bn=self._qualifying_claims(p, end, but=k),
                 committed=p.name in sc.operators[name].committed_to,
+                first_round=day == 0.0,
             )
             decision, n = surge_decision(case)
             if decision in ("wait", "too_late") and any(
@@ -1165,18 +1166,34 @@ class Rollout:
         """Pay a programme once its window closes (the day after window_end)."""
         first, end = window_days(p, self.clock.start)
         yield self.env.timeout(max(0.0, end - self.env.now))
-        amounts = self._claims(p, first, end)
-        total = sum(amounts.values())
+        claims = self._claims(p, first, end)
+        total = sum(amt for amt, _n in claims.values())
         scale = pro_rata_share(p.fund_vnd_bn, total)
         self.support_claims_over_fund_vnd_bn += max(total - p.fund_vnd_bn, 0.0)
         day = self.env.now
         year = self.clock.year_of(day)
-        for name, amt in amounts.items():
+        for name, (amt, n_counted) in claims.items():
             paid = amt * scale
             self.ledger.receive(name, year, paid)
             self.subsidy_paid_vnd_bn += paid
             self.support_paid_by_programme[p.name] = self.support_paid_by_programme.get(p.name, 0.0) + paid
             self.subsidy_events.append((day, name, paid))
+            # the outcome beside the decisions (support_decisions.csv): who qualified, on how many stations, paid what
+            # (a planner had to infer it from subsidy_paid_vnd_bn and surge_stations_<op>: operator trial)
+            self.surge_events.append(
+                {
+                    "day": day,
+                    "operator": name,
+                    "programme": p.name,
+                    "decision": "paid",
+                    "need": 0,
+                    "ordered": 0,
+                    "counted": float(n_counted),
+                    "support_per_station_vnd_bn": amt / n_counted if n_counted else 0.0,
+                    "fund_share_expected": scale,
+                    "paid_vnd_bn": paid,
+                }
+            )
 
     def support_accrued(self, day: float) -> tuple[float, float]:
         """Support earned by `day` under programmes paid after the horizon (their window closes on its last day or
@@ -1192,15 +1209,16 @@ class Rollout:
             first, end = window_days(p, self.clock.start)
             if end - 1 < 0 or self._paid_within_horizon(p):
                 continue  # paid within the horizon (or closed before the start)
-            claimed = sum(self._claims(p, first, min(end, day + 1.0)).values())
+            claimed = sum(amt for amt, _n in self._claims(p, first, min(end, day + 1.0)).values())
             out[p.name] = (min(claimed, p.fund_vnd_bn), max(claimed - p.fund_vnd_bn, 0.0))
         return out
 
-    def _claims(self, p: Support, first: float, end: float) -> dict[str, float]:
-        """What each qualifying operator claims from programme p for stations accepted in [first, end)."""
+    def _claims(self, p: Support, first: float, end: float) -> dict[str, tuple[float, float]]:
+        """What each qualifying operator claims from programme p for stations accepted in [first, end) (VND bn), and
+        on how many stations (those of the start network by their share in the window included)."""
         st = self.state
         on = st.on_air_day
-        amounts: dict[str, float] = {}
+        amounts: dict[str, tuple[float, float]] = {}
         for k, name in enumerate(OPERATORS):
             mine = (st.operator == k) & ~np.isnan(on) & (on >= 0) & (on >= first) & (on < end)
             mine &= self._eligible[p.name]
@@ -1215,5 +1233,5 @@ class Rollout:
             if n_eligible < p.min_stations_per_operator or n_eligible == 0:
                 continue
             built = self._claim_each[p.name][np.flatnonzero(mine)]
-            amounts[name] = float(built.sum()) + start_n * self._start_claim_each[p.name]
+            amounts[name] = (float(built.sum()) + start_n * self._start_claim_each[p.name], float(n_eligible))
         return amounts
