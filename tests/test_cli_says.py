@@ -361,3 +361,40 @@ def test_validate_notes_a_list_that_replaces_the_parent_s(tmp_path: Path) -> Non
     # a file that sets no list its parent set gets no such note
     r = dxsim_cmd("validate", str(REPO / "scenarios" / "ai-compute.toml"))
     assert r.returncode == 0 and "in place of" not in r.stdout
+
+
+def test_validate_notes_a_commitment_that_changes_nothing(tmp_path: Path) -> None:
+    """A commitment the operators can never act on got "ok" and a run identical to the one without it (operator
+    trial): validate notes it (surges off; a programme for new sites only, which a surge of 4G upgrades cannot
+    serve; a name given twice), for the operators the file commits, not for Viettel's default commitment."""
+    base = (REPO / "scenarios" / "baseline.toml").as_posix()
+    off = tmp_path / "off.toml"
+    off.write_text(
+        f'extends = "{base}"\nname = "off"\n[surge]\nenabled = false\n'
+        '[operators.vnpt]\ncommitted_to = ["resolution_193", "resolution_193"]\n',
+        encoding="utf-8",
+    )
+    r = dxsim_cmd("validate", str(off))
+    assert r.returncode == 0, r.stderr
+    notes = [ln for ln in r.stdout.splitlines() if ": note: operators." in ln]
+    assert len(notes) == 2, r.stdout  # VNPT's two; none for Viettel's default commitment
+    assert "operators.vnpt.committed_to names 'resolution_193': operators never surge" in notes[0]
+    assert "surge.enabled = false" in notes[0] and "the commitment changes nothing" in notes[0]
+    assert notes[1].endswith("operators.vnpt.committed_to names 'resolution_193' twice; once is enough")
+    new = tmp_path / "new.toml"
+    new.write_text(
+        f'extends = "{base}"\nname = "new"\n[[supports]]\nname = "newsites"\nper_site_vnd_bn = 1.0\n'
+        'site_kind = "new"\nmin_stations_per_operator = 100\nwindow_start = 2026-01-01\nwindow_end = 2026-12-31\n'
+        'fund_vnd_bn = 100\n[operators.vnpt]\ncommitted_to = ["newsites"]\n',
+        encoding="utf-8",
+    )
+    r = dxsim_cmd("validate", str(new))
+    assert r.returncode == 0, r.stderr
+    assert "operators.vnpt.committed_to names 'newsites': the programme pays only new sites" in r.stdout
+    # a commitment that can act gets no note
+    fine = tmp_path / "fine.toml"
+    fine.write_text(
+        f'extends = "{base}"\nname = "fine"\n[operators.vnpt]\ncommitted_to = ["resolution_193"]\n'
+    )
+    r = dxsim_cmd("validate", str(fine))
+    assert r.returncode == 0 and "committed_to" not in r.stdout, r.stdout

@@ -421,10 +421,16 @@ def test_a_run_that_starts_past_the_last_chance_decides_on_its_first_day() -> No
         surge_scenario(window_end=dt.date(2026, 1, 14), crews={"north": {"teams": 100}}), plan(500)
     )
     ev = {e["decision"]: e for e in ro.surge_events}
-    assert set(ev) == {"surge"} and ev["surge"]["day"] == 0.0 and ev["surge"]["need"] == 100
+    assert set(ev) == {"surge", "paid"} and ev["surge"]["day"] == 0.0 and ev["surge"]["need"] == 100
     st = ro.state
     assert int(st.surge.sum()) == 100 and np.nanmax(st.on_air_day[st.surge]) < 14.0
     assert [(d, n) for d, n, _ in ro.subsidy_events] == [(14.0, "viettel")]
+    # the outcome is recorded beside the decisions: the stations on air in the window (the surge's 100 and the pace's
+    # order of day 0), 1.0 bn each, paid on the deadline
+    in_window = int((st.on_air_day < 14.0).sum())
+    assert in_window >= 100
+    assert (ev["paid"]["day"], ev["paid"]["counted"]) == (14.0, float(in_window))
+    assert ev["paid"]["paid_vnd_bn"] == pytest.approx(float(in_window))
 
 
 def test_committed_to_names_a_support_programme() -> None:

@@ -1032,12 +1032,17 @@ def run(
 def scenario_notes(path: Path, sc: Any) -> list[str]:
     """What `dxsim validate` and `dxsim run` note of a valid scenario (notes, never errors): values that look like a
     unit slip, dated inputs the horizon does not reach, and fields set in a part that is off."""
+    from dxsim.scenario.commitment_notes import idle_commitments
+    from dxsim.scenario import load_scenario_dict
     from dxsim.scenario.horizon_notes import unreached_inputs
     from dxsim.scenario.resolved import unread_fields
     from dxsim.scenario.unit_slips import slip_line, unit_slips
 
     notes = [slip_line(str(path), slip) for slip in unit_slips(sc)]
     notes += [_("{file}: note: {text}").format(file=path, text=t) for t in unreached_inputs(sc)]
+    stated = load_scenario_dict(path, with_defaults=False).get("operators") or {}
+    committing = [op for op, table in stated.items() if isinstance(table, dict) and "committed_to" in table]
+    notes += [_("{file}: note: {text}").format(file=path, text=t) for t in idle_commitments(sc, committing)]
     notes += [
         _("{file}: note: {field} is set, but {switch} = false, so the model does not read it").format(
             file=path, field=field, switch=off
