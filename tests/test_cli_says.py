@@ -3,6 +3,7 @@ re-run resumes), and when a run starts off a reported figure."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import polars as pl
@@ -342,17 +343,23 @@ def test_a_compare_in_a_log_says_how_far_it_is_and_where_each_world_came_from(tm
     assert all("None" not in ln for ln in lines)
 
 
+def validated(path: Path, text: str) -> subprocess.CompletedProcess[str]:
+    """Write a scenario file, `dxsim validate` it, and return what it said (it must be valid)."""
+    path.write_text(text, encoding="utf-8")
+    r = dxsim_cmd("validate", str(path))
+    assert r.returncode == 0, r.stderr
+    return r
+
+
 def test_validate_notes_a_list_that_replaces_the_parent_s(tmp_path: Path) -> None:
     """A file extending ai-compute with one `[[compute.gpus.extra_orders]]` dropped the parent's three orders (22,000
     GPUs) without a word (AI-compute trial): lists replace on extends, and validate now says so, as a note."""
     f = tmp_path / "one.toml"
-    f.write_text(
+    r = validated(
+        f,
         f'extends = "{(REPO / "scenarios" / "ai-compute.toml").as_posix()}"\nname = "one"\n'
         '[[compute.gpus.extra_orders]]\norganisation = "M"\nmodel = "B200"\ngpus = 10\norder_date = 2026-06-01\n',
-        encoding="utf-8",
     )
-    r = dxsim_cmd("validate", str(f))
-    assert r.returncode == 0, r.stderr
     notes = [ln for ln in " ".join(r.stdout.split()).split(str(f)) if "note:" in ln]
     assert len(notes) == 1 and "compute.gpus.extra_orders lists 1 in place of the 3 that" in notes[0], (
         r.stdout
@@ -368,33 +375,26 @@ def test_validate_notes_a_commitment_that_changes_nothing(tmp_path: Path) -> Non
     trial): validate notes it (surges off; a programme for new sites only, which a surge of 4G upgrades cannot
     serve; a name given twice), for the operators the file commits, not for Viettel's default commitment."""
     base = (REPO / "scenarios" / "baseline.toml").as_posix()
-    off = tmp_path / "off.toml"
-    off.write_text(
+    r = validated(
+        tmp_path / "off.toml",
         f'extends = "{base}"\nname = "off"\n[surge]\nenabled = false\n'
         '[operators.vnpt]\ncommitted_to = ["resolution_193", "resolution_193"]\n',
-        encoding="utf-8",
     )
-    r = dxsim_cmd("validate", str(off))
-    assert r.returncode == 0, r.stderr
     notes = [ln for ln in r.stdout.splitlines() if ": note: operators." in ln]
     assert len(notes) == 2, r.stdout  # VNPT's two; none for Viettel's default commitment
     assert "operators.vnpt.committed_to names 'resolution_193': operators never surge" in notes[0]
     assert "surge.enabled = false" in notes[0] and "the commitment changes nothing" in notes[0]
     assert notes[1].endswith("operators.vnpt.committed_to names 'resolution_193' twice; once is enough")
-    new = tmp_path / "new.toml"
-    new.write_text(
+    r = validated(
+        tmp_path / "new.toml",
         f'extends = "{base}"\nname = "new"\n[[supports]]\nname = "newsites"\nper_site_vnd_bn = 1.0\n'
         'site_kind = "new"\nmin_stations_per_operator = 100\nwindow_start = 2026-01-01\nwindow_end = 2026-12-31\n'
         'fund_vnd_bn = 100\n[operators.vnpt]\ncommitted_to = ["newsites"]\n',
-        encoding="utf-8",
     )
-    r = dxsim_cmd("validate", str(new))
-    assert r.returncode == 0, r.stderr
     assert "operators.vnpt.committed_to names 'newsites': the programme pays only new sites" in r.stdout
     # a commitment that can act gets no note
-    fine = tmp_path / "fine.toml"
-    fine.write_text(
-        f'extends = "{base}"\nname = "fine"\n[operators.vnpt]\ncommitted_to = ["resolution_193"]\n'
+    r = validated(
+        tmp_path / "fine.toml",
+        f'extends = "{base}"\nname = "fine"\n[operators.vnpt]\ncommitted_to = ["resolution_193"]\n',
     )
-    r = dxsim_cmd("validate", str(fine))
-    assert r.returncode == 0 and "committed_to" not in r.stdout, r.stdout
+    assert "committed_to" not in r.stdout, r.stdout

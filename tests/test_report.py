@@ -212,6 +212,21 @@ def test_the_page_opens_on_the_headline_figures(run_dirs, reports, reps):
         full = kpi_element(table, key)  # its row in the KPI table, or its cell in the year-end table
         assert mine and all(v.split("<br>")[0] in full for v in mine), (key, mine, full)
     assert (" – " in glance) is (reps > 1)
+    if (
+        reps > 1
+    ):  # how many replications the band holds, as the page says it (2 of 2: both ends are replications)
+        assert f": {reps} of the {reps} replications fall inside it" in html.unescape(glance)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 10, 11, 20, 37, 100])
+def test_the_replications_inside_the_band_by_brute_force(n):
+    """The glance sentence's count against numpy's own inverted_cdf P10/P90 of n distinct values: "eight in ten"
+    stood beside 10 replications, where 9 fall inside (operator trial)."""
+    from dxsim.report.html import replications_inside_band
+
+    values = np.random.default_rng(n).permutation(n).astype(float)
+    lo, hi = (np.quantile(values, p, method="inverted_cdf") for p in (0.1, 0.9))
+    assert replications_inside_band(n) == int(((values >= lo) & (values <= hi)).sum())
 
 
 def test_the_data_centre_province_table_says_where_its_one_run_sits(run_dirs, reports):
