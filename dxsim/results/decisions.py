@@ -16,6 +16,7 @@ import polars as pl
 
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
+from dxsim.i18n import ngettext
 from dxsim.results.kpi_labels import OPERATOR_NAMES
 from dxsim.results.value_labels import SUPPORT_DECISION, label_of
 
@@ -105,9 +106,11 @@ def support_outcome_lines(d: pl.DataFrame) -> list[str]:
         counts = moves["decision"].value_counts(sort=True)
         said = "; ".join(f"{label_of(SUPPORT_DECISION, str(dec))} ({n})" for dec, n in counts.iter_rows())
         amounts = paid["support_paid_vnd_bn"].to_list()
-        head = _("{programme}, {operator}: paid in {k} of {n} replications").format(
-            programme=programme, operator=label_of(OPERATOR_NAMES, operator), k=paid.height, n=n_reps
-        )
+        head = ngettext(
+            "{programme}, {operator}: paid in {k} of {n} replication",
+            "{programme}, {operator}: paid in {k} of {n} replications",
+            n_reps,
+        ).format(programme=programme, operator=label_of(OPERATOR_NAMES, operator), k=paid.height, n=n_reps)
         if paid.height:
             head += " " + _("({low}–{high} VND bn)").format(
                 low=F.number(min(amounts)),
