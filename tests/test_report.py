@@ -836,7 +836,7 @@ def test_support_paid_says_why_from_the_operators_decisions(run_dirs, reports):
         mine = dec.filter(pl.col("operator") == op)
         k = mine.filter(pl.col("decision") == "paid").height
         said = re.search(
-            rf"resolution_193, {names[op]}: paid in (\d+) of (\d+) replications[^;]*; decided: ((?:[^;()]+ \(\d+\)(?:; )?)+)",
+            rf"resolution_193, {names[op]}: paid in (\d+) of (\d+) replications?[^;]*; decided: ((?:[^;()]+ \(\d+\)(?:; )?)+)",
             page,
         )
         assert said, op

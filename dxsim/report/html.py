@@ -483,11 +483,20 @@ def support_section(run: RunData) -> str:
         return ""
     paid = (run.summary.get("kpis") or {}).get("subsidy_paid_total_vnd_bn")
     items = "".join(f"<li>{esc(line)}</li>" for line in support_outcome_lines(d))
-    intro = _(
-        "5G support paid: {paid} VND bn (P50 over the replications). Who was paid, in how many of the {n} "
-        "replications, and each operator's deciding move on each programme with a station threshold (its last "
-        "chance to surge, or the day it qualified anyway; support_decisions.csv):"
-    ).format(paid=fmt_number(paid, 1), n=d["replication"].n_unique())
+    n = d["replication"].n_unique()
+    intro = (
+        _(
+            "5G support paid: {paid} VND bn (P50 over the replications). Who was paid, in how many of the {n} "
+            "replications, and each operator's deciding move on each programme with a station threshold (its last "
+            "chance to surge, or the day it qualified anyway; support_decisions.csv):"
+        )
+        if n > 1
+        else _(
+            "5G support paid: {paid} VND bn in the run's one replication. Who was paid, and each operator's deciding "
+            "move on each programme with a station threshold (its last chance to surge, or the day it qualified "
+            "anyway; support_decisions.csv):"
+        )
+    ).format(paid=fmt_number(paid, 1), n=n)
     return f'<h3>{esc(_("Support programmes"))}</h3><p class="small">{esc(intro)}</p><ul class="small">{items}</ul>'
 
 
