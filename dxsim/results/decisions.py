@@ -89,10 +89,10 @@ def read_decisions(path: Path) -> pl.DataFrame:
 
 def support_outcome_lines(d: pl.DataFrame) -> list[str]:
     """One line per programme and operator over every replication: in how many it was paid (and the range paid),
-    and its deciding move in each: the first decision that is not "wait" (its last chance, or the day it qualified,
-    was too late or found the threshold out of reach). Why: the report gave the P50 paid beside replication 0's
-    reasons ("2,438 bn paid ... Viettel: not worth it"), and no output said "Viettel qualifies in 4 of 10" (operator
-    trial, 2026-12-06)."""
+    and its deciding move in each, the first decision that is neither "wait" nor "paid": at its last chance a surge,
+    out of reach or not worth it; else the day it qualified anyway or found it too late. Why: the report gave the P50
+    paid beside replication 0's reasons ("2,438 bn paid ... Viettel: not worth it"), and no output said "Viettel
+    qualifies in 4 of 10" (operator trial, 2026-12-06)."""
     n_reps = d["replication"].n_unique() if d.height else 0
     lines = []
     for (programme, operator), rows in d.group_by(["programme", "operator"], maintain_order=True):
