@@ -389,6 +389,16 @@ def _terminate(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def _interrupt_in_callback(unraisable: Any) -> None:
+    """sys.unraisablehook: an interrupt that lands in a weakref or garbage-collector callback (an import's module
+    lock, say) is recorded already (`_terminate` calls ask_stop, and the run stops at its next check), so it is not
+    printed; anything else is, as Python would. Why: a SIGTERM during an import printed "Exception ignored in ...
+    Traceback" above dxsim's one-line "interrupted" (fresh-clone CI, 2026-12-06)."""
+    if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def _fmt(v: float | None, key: str = "") -> str:
     """Numbers as a planner reads them, in the language in use: counts without decimals, decimal years as months."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -2063,6 +2073,7 @@ def main() -> None:
     Console.on_broken_pipe = _drop_output_on_closed_pipe  # type: ignore[method-assign, assignment]
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
+    sys.unraisablehook = _interrupt_in_callback
     try:
         sys.argv[1:], lang = take_lang(sys.argv[1:])
         env_lang = os.environ.get(LANG_ENV, "").strip()
