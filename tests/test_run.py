@@ -459,11 +459,18 @@ def test_village_dates_are_consistent(villages):
     assert (on_grid["started_date"] > on_grid["power_date"]).any()
     assert c["reason"].str.len_chars().min() > 10
     # the baseline's campaigns have no temporary power: no village is on a kit, and a village whose grid line was
-    # energised got its power from it (power_date is the earlier of the line and a kit)
+    # energised got its power from it or, earlier, from the utility's bridge (power_bridge, on by default):
+    # power_date is the earliest of the line, the bridge and a kit
     assert villages["temporary_power"].dtype == pl.Boolean and not villages["temporary_power"].any()
     lines = villages.filter(pl.col("grid_date").is_not_null())
-    assert lines.height > 0 and (lines["power_date"] == lines["grid_date"]).all()
-    assert set(lines["power"].unique().to_list()) == {"grid_extension"}
+    assert lines.height > 0 and set(lines["power"].unique().to_list()) == {"grid_extension"}
+    first = pl.min_horizontal("grid_date", "power_bridge_date")
+    assert (lines["power_date"] == lines.select(first).to_series()).all()
+    bridged = villages.filter(pl.col("power_bridge_date").is_not_null())
+    assert bridged.height > 0 and (bridged["power_date"] == bridged["power_bridge_date"]).all()
+    assert (bridged["campaign"] == "no_power_2025_11").all() and not bridged["has_grid_power"].any()
+    later_line = bridged.filter(pl.col("grid_date").is_not_null())
+    assert (later_line["grid_date"] > later_line["power_bridge_date"]).all()
 
 
 def test_villages_geojson_matches_the_table(baseline, villages):

@@ -274,6 +274,139 @@ def test_temporary_power_never_makes_a_village_later(util: float) -> None:
     assert vp.connected_day[0] <= plain.connected_day[0]
 
 
+# --------------------------------------------------------------------------- the utility's bridge (power_bridge)
+def bridge_campaign(n: int = 1, deadline: float = 150.0, lead: float = 10.0, **kw):
+    """A campaign whose utility bridges its villages: a fixed lead (p50 = p90), 0.5 bn a village."""
+    return campaign(
+        n,
+        deadline=deadline,
+        power_bridge=True,
+        power_bridge_lead_p50_days=lead,
+        power_bridge_lead_p90_days=lead,
+        power_bridge_capex_vnd_bn=0.5,
+        **kw,
+    )
+
+
+def test_the_utility_bridges_a_village_whose_line_misses_the_deadline():
+    """Hand-computed: a 300-team-day line (0-300), site equipment at 20 and built 20-25. The utility plans on the
+    bridge's p90 (10 days), so it acts on day 155 - 10 = 145 and the village has power, and its built site signal, on
+    day 155, the deadline; the line is still energised on day 300. Without the bridge: power and signal on day 300.
+    The bridge's 0.5 bn is the campaign's surge, booked in the month it comes on (June 2026: day 180 is 30 June)."""
+    sc = scenario()
+    v = inputs(
+        pop=(500,), grid=(True,), capex=(2.0,), util=300.0, campaigns=[bridge_campaign(deadline=155.0)]
+    )
+    vp, rows = run(sc, v, monitor=True)
+    assert vp.v.campaigns[0].power_bridge_order_day == pytest.approx(145.0)
+    assert vp.bridge_day[0] == pytest.approx(155.0) and vp.power_day[0] == pytest.approx(155.0)
+    assert vp.connected_day[0] == pytest.approx(155.0)
+    assert vp.grid_day[0] == pytest.approx(300.0)
+    paid = {r["day"]: r["campaign_c_surge_capex_vnd_bn"] for r in rows if r["campaign_c_surge_capex_vnd_bn"]}
+    assert paid == {180.0: pytest.approx(0.5)}
+    once = next(r for r in rows if "campaign_c_deadline_met" in r)
+    assert once["campaign_c_deadline_met"] == 1.0
+    for r in rows:  # on the bridge from day 155 until the line on day 300; without power before it
+        assert r["villages_on_bridge_power"] == (1.0 if 155.0 <= r["day"] < 300.0 else 0.0)
+        assert r["villages_without_power"] == (1.0 if r["day"] < 155.0 else 0.0)
+    plain, _ = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), util=300.0, campaigns=[campaign(1)]))
+    assert plain.connected_day[0] == pytest.approx(300.0) and plain.power_day[0] == pytest.approx(300.0)
+    assert np.isnan(plain.bridge_day[0])
+
+
+def test_no_bridge_when_the_line_comes_first():
+    """A 100-team-day line is energised on day 100, before the bridge would come on (150): nothing is bridged or paid."""
+    v = inputs(pop=(500,), grid=(True,), capex=(2.0,), util=100.0, campaigns=[bridge_campaign()])
+    vp, rows = run(scenario(), v, monitor=True)
+    assert np.isnan(vp.bridge_day[0]) and vp.connected_day[0] == pytest.approx(100.0)
+    assert sum(r["village_surge_capex_vnd_bn"] for r in rows) == 0.0
+    assert all(r["villages_on_bridge_power"] == 0.0 for r in rows)
+
+
+def test_a_bridged_village_is_held_by_its_site_not_its_line():
+    """Site equipment takes 200 days (built 200-205), the line 300, the bridge comes on at 150. Days 0-150 the
+    village waits for power (the line under construction); from 150 it has power and waits for its site: 55 days of
+    backhaul. Without the bridge the line holds it all 300 days."""
+    v = inputs(pop=(500,), grid=(True,), capex=(2.0,), util=300.0, lead=200.0, campaigns=[bridge_campaign()])
+    vp, _ = run(scenario(), v)
+    assert vp.connected_day[0] == pytest.approx(205.0)
+    held = vp.held_days(400.0)
+    want = np.zeros(len(CAUSES))
+    want[CAUSES.index("power")], want[CAUSES.index("backhaul")] = 150.0, 55.0
+    np.testing.assert_allclose(held, want, atol=1e-9)
+
+
+def test_a_temporary_kit_is_not_used_when_the_bridge_comes_first_and_the_bridge_not_when_the_kit_does():
+    """Temporary kit: 60 days' lead, installed 60-65 (site built 20-25). (a) Deadline 40: the bridge comes on at 40,
+    before the kit: the site goes on air on it at 40, the kit is unused and unpaid. (b) Deadline 150: the kit powers
+    the site at 65, before the bridge (150), which is then not needed."""
+    sc = scenario()
+    for deadline, on_air, bridged, temp, surge in (
+        (40.0, 40.0, True, False, 0.5),
+        (150.0, 65.0, False, True, 0.1),
+    ):
+        c = temp_campaign(
+            fuel=0.0,
+            deadline=deadline,
+            power_bridge=True,
+            power_bridge_lead_p50_days=10.0,
+            power_bridge_lead_p90_days=10.0,
+            power_bridge_capex_vnd_bn=0.5,
+        )
+        vp, rows = run(
+            sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), util=300.0, campaigns=[c]), monitor=True
+        )
+        assert vp.connected_day[0] == pytest.approx(on_air)
+        assert (not np.isnan(vp.bridge_day[0])) == bridged and bool(vp.temp_power[0]) == temp
+        assert sum(r["village_surge_capex_vnd_bn"] for r in rows) == pytest.approx(surge)
+
+
+def test_an_off_grid_village_has_power_from_the_bridge_before_its_site():
+    """An off-grid village's power came with its site (on air at 25); with a bridge ordered on day 10 (deadline 20,
+    lead 10) the village has power from day 20, and signal still at 25."""
+    v = inputs(pop=(500,), grid=(False,), capex=(2.0,), util=0.0, campaigns=[bridge_campaign(deadline=20.0)])
+    vp, _ = run(scenario(), v)
+    assert vp.power_day[0] == pytest.approx(20.0) and vp.bridge_day[0] == pytest.approx(20.0)
+    assert vp.connected_day[0] == pytest.approx(25.0)
+
+
+def test_bridge_leads_are_drawn_per_village_from_the_scenario_s_percentiles():
+    """2,001 villages whose lines never finish in the horizon: the leads behind their bridges have the scenario's
+    median (20 days) and 90th percentile (45 days), within sampling error, and the same seed gives the same days."""
+    n = 2001
+    c = campaign(
+        n,
+        deadline=200.0,
+        power_bridge=True,
+        power_bridge_lead_p50_days=20.0,
+        power_bridge_lead_p90_days=45.0,
+        power_bridge_capex_vnd_bn=0.5,
+    )
+    v = inputs(pop=(100,) * n, grid=(True,) * n, capex=(0.0,) * n, util=5000.0, campaigns=[c])
+    env = simpy.Environment()
+    sc = scenario()
+    vp = VillageProgramme(env, sc, v, Clock(START, dt.date(2027, 12, 31)), 1, 0, Ledger(lambda o, y: 1e9))
+    lead = vp.bridge_due - c.power_bridge_order_day
+    assert c.power_bridge_order_day == pytest.approx(155.0)
+    assert np.median(lead) == pytest.approx(20.0, rel=0.06)
+    assert np.quantile(lead, 0.9) == pytest.approx(45.0, rel=0.08)
+    again = VillageProgramme(
+        simpy.Environment(), sc, v, Clock(START, dt.date(2027, 12, 31)), 1, 0, Ledger(lambda o, y: 1e9)
+    )
+    np.testing.assert_array_equal(again.bridge_due, vp.bridge_due)
+
+
+def test_the_default_campaigns_bridge_and_the_run_s_campaigns_carry_it() -> None:
+    """The two 2025 campaigns are bridged by default (the utility answers its deadline) with the scenario's lead and
+    cost; `power_bridge = false` leaves a campaign's villages to their lines."""
+    from dxsim.scenario.sections.villages_campaigns import default_campaigns
+
+    for c in default_campaigns():
+        assert c.power_bridge and c.power_bridge_lead.p50_days <= c.power_bridge_lead.p90_days
+    off = Campaign(name="x", villages="no_power", power_bridge=False)
+    assert not off.power_bridge
+
+
 def test_portable_bts_is_fast_and_costs_its_premium():
     c = campaign(
         1, portable_bts=True, portable_capex_vnd_bn=1.0, portable_lead_days=14.0, portable_team_days=3.0

@@ -91,8 +91,9 @@ PROVINCE_LABELS = {
     # the province's coverage-hole villages (Tuyên Quang, 2025: 52 connected + 15 "not connected" of 275)
     "villages_unconnected": N_("Villages of the no-power subset still without signal"),
     "villages_without_power": N_(
-        "Villages of the no-power subset still without power (grid, off-grid or temporary)"
+        "Villages of the no-power subset still without power (grid, bridge, off-grid or temporary)"
     ),
+    "villages_on_bridge_power": N_("Villages on the utility's bridge power, line not yet energised"),
     "villages_without_signal": N_("Coverage-hole villages still without signal"),
     "village_pop_connected": N_("People in connected villages"),
     "village_pop_capacity_short": N_("People in capacity-short villages"),
@@ -143,6 +144,7 @@ VILLAGE_LABELS = {
     "power_date": N_("Power delivered"),
     "grid_date": N_("Grid line energised"),
     "temporary_power": N_("On temporary power"),
+    "power_bridge_date": N_("Utility's bridge power on"),
     "portable_bts": N_("Portable BTS (its link's Mbps)"),
     "held_longest_by": N_("Held longest by"),
     "held_longest_days": N_("Days held by it"),

@@ -65,6 +65,7 @@ def village_table(
     *,
     grid: np.ndarray | None = None,
     temporary_power: np.ndarray | None = None,
+    bridge: np.ndarray | None = None,
     held_days: np.ndarray | None = None,
     cost_vnd_bn: np.ndarray | None = None,
     paid_by: np.ndarray | None = None,
@@ -73,7 +74,8 @@ def village_table(
 
     `grid` (replication 0): the day each village's grid line is energised, as `grid_date` (`power_date` is the
     earlier of it and a campaign's temporary kit); `temporary_power`: on air on such a kit. Why: a campaign's kits
-    could not be told from the table (which villages got one, and when their line came).
+    could not be told from the table (which villages got one, and when their line came). `bridge`: the day the
+    utility's bridge power came on (a campaign's power_bridge), as `power_bridge_date`.
 
     `held_days` (replication 0; villages x VILLAGE_HELD_CAUSES): the days each cause held each village over the
     horizon, as `held_longest_by` (the cause that held it longest; empty when nothing did) and `held_longest_days`.
@@ -133,6 +135,12 @@ def village_table(
         )
     if temporary_power is not None:
         out = out.with_columns(pl.Series("temporary_power", np.asarray(temporary_power, dtype=bool) & in_h))
+    if bridge is not None:
+        out = out.with_columns(
+            pl.Series(
+                "power_bridge_date", _dates(start, np.where(bridge <= horizon, bridge, np.nan)), dtype=pl.Date
+            )
+        )
     if held_days is not None:
         longest = np.argmax(held_days, axis=1)
         days = held_days[np.arange(held_days.shape[0]), longest]

@@ -4,7 +4,9 @@ A campaign names the villages it covers (a subset selector), the date it was ord
 and what is brought in to meet it: utility line crews from other regions (extra teams after a
 mobilisation delay, at a cost premium), temporary power (a genset or solar + battery) so the site
 goes on air before the grid line is energised, and portable / satellite-backhauled BTS (fast,
-costlier, lower capacity). Campaign villages are started first (earliest deadline first). The
+costlier, lower capacity). Campaign villages are started first (earliest deadline first). The utility
+answers the deadline itself: villages whose line will not be energised in time get local power (a
+generator set) first, as Quảng Trị did for 10 of its 17 villages in 2025 (`power_bridge`). The
 defaults are the two 2025 campaigns in the data (villages/vn_deadzone_counts_timeline.csv).
 """
 
@@ -48,6 +50,33 @@ class Mobilisation(DelayDays):
     )
     p90_days: float = param(
         60.0, unit="days", ge=0, le=3650, description="90th-percentile delay (>= p50_days).", source=_ASSUME
+    )
+
+
+_PLO = (
+    "Quảng Trị brought power to its 17 villages without power and signal by 7 grid lines and 10 generators "
+    "(plo.vn 2025-12-08, villages/vn_deadzone_counts_timeline.csv row 2025-12)"
+)
+
+
+class BridgeLead(DelayDays):
+    """Delay from the utility's decision to bridge a village until its local power is on (log-normal)."""
+
+    p50_days: float = param(
+        20.0,
+        unit="days",
+        ge=0,
+        le=3650,
+        description="Median delay.",
+        source=_ASSUME + ": a generator set and the village's low-voltage network hauled in and commissioned",
+    )
+    p90_days: float = param(
+        45.0,
+        unit="days",
+        ge=0,
+        le=3650,
+        description="90th-percentile delay (>= p50_days); the utility plans on it (see power_bridge).",
+        source=_ASSUME,
     )
 
 
@@ -150,13 +179,42 @@ class Campaign(StrictModel):
         description="For campaign villages powered by a grid extension: a temporary-power kit is ordered once the "
         "campaign is launched; if the grid line is still not energised when it arrives, a site team installs it and "
         "the site (built with its own equipment) goes on air on it, the line being energised later; a line "
-        "energised first leaves the kit unused and unpaid. Installing kits takes site-team days other villages' "
+        "energised (or the utility's power_bridge on) first leaves the kit unused and unpaid. Installing kits takes site-team days other villages' "
         "sites may wait for. 'genset': genset capex "
         "(villages.options.offgrid.genset_capex_vnd_bn) plus fuel for the site load until the line is "
         "energised; 'solar_battery': an off-grid PV + battery kit sized by villages.options.offgrid "
         "without a genset. Installed by the site team (offgrid.team_days, kit lead offgrid.kit_lead_p50_days).",
         source="GSMA (2020), Renewable Energy for Mobile Towers: off-grid towers run on gensets or solar hybrids; "
         "Quảng Trị powers remote villages by generator (plo.vn 2025-12-08)",
+    )
+    power_bridge: bool = param(
+        True,
+        unit="-",
+        description="The utility's answer to the deadline: each village of the campaign still without power when the "
+        "utility must act (the deadline less power_bridge_lead.p90_days, or the campaign's launch or the run's start if "
+        "later) gets local power (a generator set with the village's low-voltage network) after a drawn "
+        "power_bridge_lead, unless its grid line is energised first (then nothing is paid). The village has power "
+        "from then; its site, once built, goes on air on it without waiting for the line, which is finished later. "
+        "Paid by the campaign's payer (power_bridge_capex_vnd_bn). false: villages wait for their lines.",
+        source=_PLO
+        + "; EVN's units organised continuous works to meet the Government's deadline (TB 593/TB-VPCP of "
+        "2025-10-31; baochinhphu.vn 2026-01-06)",
+    )
+    power_bridge_lead: BridgeLead = Field(
+        default_factory=BridgeLead,
+        description="Delay from the utility's decision (see power_bridge) until a village's local power is on; one "
+        "draw per village and replication.",
+        json_schema_extra={"x-unit": "days", "x-source": _ASSUME},
+    )
+    power_bridge_capex_vnd_bn: float = param(
+        0.5,
+        unit="VND bn per village",
+        ge=0,
+        le=100,
+        description="Cost of bridging one village: the generator set, its haul, the village's low-voltage network "
+        "and fuel until the line is energised.",
+        source=_ASSUME
+        + ": a ~30 kVA diesel set (~VND 0.2 bn), a few km of low-voltage line and a year of fuel",
     )
     portable_bts: bool = param(
         False,

@@ -9,8 +9,10 @@ Metric meanings (documented in the README, section on metrics):
 - ``villages_without_signal``: villages of the layer still without signal (the rest);
 - ``villages_unconnected``: villages of the no-power subset still without signal (the reported
   "villages without electricity and mobile signal", 117 at 2025-10-31);
-- ``villages_without_power``: villages of the no-power subset with neither grid nor off-grid or
+- ``villages_without_power``: villages of the no-power subset with neither grid nor bridge, off-grid or
   temporary power yet;
+- ``villages_on_bridge_power``: villages on the utility's bridge (a campaign's ``power_bridge``) whose grid
+  line is not yet energised;
 - ``villages_with_power``: villages of the layer with power of any kind (with-power villages from day 0);
 - ``villages_started``, ``village_pop_connected``;
 - ``villages_over_year_budget``: villages not started that only the programme budget can start and whose cost
@@ -60,6 +62,7 @@ def village_month_metrics(
     signal = _done(vp.signal_day, day)
     new = signal & ~_done(vp.signal_day, prev) if np.isfinite(prev) else signal
     powered = _done(vp.power_day, day)
+    on_bridge = _done(vp.bridge_day, day) & ~_done(vp.grid_day, day)
     served = signal & v_served
     short = signal & ~v_served
     no_power_subset = ~power_at_start
@@ -107,6 +110,7 @@ def village_month_metrics(
         "village_pop_connected": by(served, v.population),
         "village_capex_vnd_bn": np.bincount(prov, weights=capex, minlength=n_prov).astype(float),
         "villages_without_power": by(no_power_subset & ~powered),
+        "villages_on_bridge_power": by(on_bridge),
         "villages_without_signal": by(~signal),
     }
     national.update(
@@ -123,6 +127,7 @@ def village_month_metrics(
             "villages_started": float(_done(vp.started_day, day).sum()),
             "villages_over_year_budget": float(vp.over_year_budget(day)),
             "villages_without_power": float((no_power_subset & ~powered).sum()),
+            "villages_on_bridge_power": float(on_bridge.sum()),
             "villages_without_signal": float((~signal).sum()),
         }
     )

@@ -17,12 +17,14 @@ A started village goes through permits, then two tracks in parallel:
   power: one of the operators' ordinary teams, `with_power_teams`), or a campaign surge team;
   rainy months slow the work down.
 
-The site goes on air when it has power: when the line is energised, or, for a campaign with
-temporary power, as soon as the site (with a genset or solar + battery kit) is built; a campaign
-with portable BTS puts a portable satellite-backhauled unit with its own genset on air instead of
-the macro site. `connected_day` is the day the village has signal; `power_day` the day it first
-has power (grid, off-grid or temporary; day 0 for villages with grid power); `grid_day` the day
-a grid line is energised.
+The site goes on air when it has power: when the line is energised, or the utility's bridge (a
+campaign's `power_bridge`: local power for the villages whose line is not energised when the utility
+must act for the deadline) is on, or, for a campaign with temporary power, as soon as the site (with
+a genset or solar + battery kit) is built; a campaign with portable BTS puts a portable
+satellite-backhauled unit with its own genset on air instead of the macro site. `connected_day` is
+the day the village has signal; `power_day` the day it first has power (grid, bridge, off-grid or
+temporary; day 0 for villages with grid power); `grid_day` the day a grid line is energised;
+`bridge_day` the day the utility's bridge came on.
 
 Money (the ledger, dxsim.sim.finance): a village's chosen option is committed in the year its works
 start, to the ledger owner that pays for it. ``villages`` (:data:`OWNER`) is the programme budget
@@ -114,10 +116,22 @@ class CampaignSpec:
     temp_fuel_vnd_bn_per_day: float = 0.0
     temp_team_days: float = 0.0
     temp_lead_days: float = 0.0
+    # the utility's bridge (scenario `power_bridge`): local power for the villages whose line is not energised when it
+    # must act (power_bridge_order_day), each after its drawn lead
+    power_bridge: bool = False
+    power_bridge_lead_p50_days: float = 0.0
+    power_bridge_lead_p90_days: float = 0.0
+    power_bridge_capex_vnd_bn: float = 0.0
     portable_bts: bool = False
     portable_capex_vnd_bn: float = 0.0
     portable_lead_days: float = 0.0
     portable_team_days: float = 0.0
+
+    @property
+    def power_bridge_order_day(self) -> float:
+        """The day the utility decides which villages to bridge: the deadline less the bridge's p90 lead (it plans on
+        the 90th percentile, as operators plan a surge), not before the launch or the run's start (day 0)."""
+        return max(0.0, self.launched_day, self.deadline_day - self.power_bridge_lead_p90_days)
 
 
 @dataclass
@@ -171,7 +185,9 @@ class TempKit:
 
     kit_day: float  # the day the kit arrives (its lead from the permit)
     team_days: float  # the site team's days to install it
-    grid_done: simpy.Event  # succeeds when the line is energised: the kit is then not needed
+    powered: (
+        simpy.Event
+    )  # succeeds when the village has power (its line, or the utility's bridge): no kit needed
 
 
 class _SortedRequests(SortedQueue):
@@ -345,7 +361,21 @@ class VillageProgramme:
         self._waits_list: list[bool] = self._waits_for_grid.tolist()
         self._own_power: list[bool] = [
             False
-        ] * n  # on temporary power or a portable BTS (temp_power | portable)
+        ] * n  # on temporary power, a portable BTS or the utility's bridge (temp_power | portable | bridged)
+        # "the village has power" (its line energised, or the utility's bridge on), which its site waits on
+        self._powered: list[simpy.Event | None] = [env.event() if w else None for w in self._waits_list]
+        # the utility's bridges (CampaignSpec.power_bridge): the day each village's local power is due (NaN: none
+        # planned) and the day it came on (NaN: none, or the village had power first)
+        self.bridge_due = nan.copy()
+        self.bridge_day = nan.copy()
+        for c in v.campaigns:
+            if not c.power_bridge:
+                continue
+            who = c.in_scope & v.feasible & ~v.has_power_at_start
+            bz = stream(seed, replication, f"villages.campaign.{c.name}.power_bridge").standard_normal(n)
+            p50, p90 = c.power_bridge_lead_p50_days, c.power_bridge_lead_p90_days
+            lead = lognormal_days(p50, sigma_from_p90(p50, p90), bz) if p50 > 0 else np.zeros(n)
+            self.bridge_due[who] = c.power_bridge_order_day + lead[who]
         self._months: dict[
             int, tuple[int, float]
         ] = {}  # day (floor) -> (its month, the next month's start day)
@@ -377,6 +407,8 @@ class VillageProgramme:
                     if pool is not None:
                         self.env.process(self._block(pool, self.arrival_day[k]))
         self.env.process(self.manager())
+        for i in np.flatnonzero(~np.isnan(self.bridge_due)).tolist():
+            self.env.process(self.bridge(i))
 
     def _block(self, pool: simpy.PriorityResource, until: float) -> Generator[simpy.Event, Any, None]:
         reqs = [pool.request(priority=-(10**9)) for _ in range(int(pool.capacity))]  # capacity: a team count
@@ -530,7 +562,7 @@ class VillageProgramme:
         portable = c is not None and c.portable_bts
         temp = c is not None and c.temporary_power != "none" and needs_grid and not portable
         self.portable[i], self.temp_power[i] = portable, temp
-        self._own_power[i] = portable or temp
+        self._own_power[i] = portable or temp or not math.isnan(self.bridge_day[i])
         kit: TempKit | None = None
         if portable:
             assert c is not None  # portable implies a campaign
@@ -553,13 +585,11 @@ class VillageProgramme:
                 # before the campaign existed
                 kit_in = max(0.0, c.temp_lead_days * self.lead_factor[i] - credit)
                 ordered = max(self.env.now, c.launched_day)
-                kit = TempKit(ordered + kit_in, c.temp_team_days * self.work_factor[i], self.env.event())
+                powered = self._powered[i]
+                assert powered is not None  # temporary power implies a village waiting for its line
+                kit = TempKit(ordered + kit_in, c.temp_team_days * self.work_factor[i], powered)
         site = self.env.process(self.site(i, region, wait, work, k, kit))
-        power = (
-            self.env.process(self.grid(i, region, credit, k, kit.grid_done if kit is not None else None))
-            if needs_grid
-            else None
-        )
+        power = self.env.process(self.grid(i, region, credit, k)) if needs_grid else None
         self._set(i)
         on_air = yield site
         temp = bool(self.temp_power[i])  # the site decided: the grid may have come first
@@ -576,8 +606,12 @@ class VillageProgramme:
             if power is not None:
                 yield power
         elif power is not None:
-            yield power
-            self.signal_day[i] = max(self.grid_day[i], on_air)
+            powered = self._powered[i]
+            assert powered is not None  # set for every village waiting for its line
+            yield powered  # its line, or the utility's bridge first
+            self.signal_day[i] = max(float(self.power_day[i]), on_air)
+            self._set(i)
+            yield power  # a bridged village's line is finished later
         else:
             self.signal_day[i] = on_air
             if math.isnan(self.power_day[i]):
@@ -613,11 +647,9 @@ class VillageProgramme:
         extra = self.surge[k][kind][region] if k >= 0 else None
         return [p for p in (own, extra) if p is not None]
 
-    def grid(
-        self, i: int, region: RegionName, credit: float, k: int, done: simpy.Event | None = None
-    ) -> Generator[simpy.Event, Any, None]:
-        """The grid extension: line crews, then the line's team-days; `done` (a temporary-power kit's wait) succeeds
-        when it is energised."""
+    def grid(self, i: int, region: RegionName, credit: float, k: int) -> Generator[simpy.Event, Any, None]:
+        """The grid extension: line crews, then the line's team-days; energised, it gives the village power (the
+        event its site waits on) unless the utility's bridge did first."""
         pools = self._pools("utility", region, k, i)
         if not pools:  # no line crews in this region: never powered
             self._set(i, power=LINE_CREWS)
@@ -632,9 +664,29 @@ class VillageProgramme:
         self.grid_day[i] = self.env.now
         if math.isnan(self.power_day[i]) or self.power_day[i] > self.env.now:
             self.power_day[i] = self.env.now
-        if done is not None:
-            done.succeed()
+        powered = self._powered[i]
+        if powered is not None and not powered.triggered:
+            powered.succeed()
         self._set(i, power=NOT_HELD)
+
+    def bridge(self, i: int) -> Generator[simpy.Event, Any, None]:
+        """The utility's local power for village i (CampaignSpec.power_bridge), on at its due day unless the village
+        has power by then (its line, or a campaign's temporary kit or portable BTS on air): then none is paid.
+
+        Why: the campaigns' villages waited for their grid lines (permits, line crews, dry months), ~110 of 117 were
+        without power a month after the 2025-11-30 deadline, while the utility met it by generators where its lines
+        could not (Quảng Trị: 10 of 17 villages, plo.vn 2025-12-08)."""
+        yield self.env.timeout(float(self.bridge_due[i]))
+        if not math.isnan(self.power_day[i]):
+            return
+        self.bridge_day[i] = self.power_day[i] = self.env.now
+        self._own_power[i] = (
+            True  # a site waiting for its line can go on air on it: the signal track holds it
+        )
+        powered = self._powered[i]
+        if powered is not None and not powered.triggered:
+            powered.succeed()
+        self._set(i)
 
     def site(
         self, i: int, region: RegionName, lead: float, work: float, k: int, kit: TempKit | None = None
@@ -645,7 +697,7 @@ class VillageProgramme:
         With a temporary-power `kit` (the village waits for a grid line), the site is built as soon as its own
         equipment is in; if the line is still not energised when the kit arrives, a site team installs the kit and
         the site goes on air on it (`temp_power[i]`, paid), or with the line if that comes first meanwhile. A line
-        energised before the kit arrives leaves the kit unused and unpaid. Why: the kit's lead and team-days were
+        energised (or the utility's bridge on) before the kit arrives leaves the kit unused and unpaid. Why: the kit's lead and team-days were
         added to the site's in every case, so 11 of Tuyên Quang's 18 grid-extension villages got signal later with
         temporary power than without it, one 59 days later, and paid for kits their line had made unneeded."""
         self._set(i, signal=BACKHAUL)
@@ -662,19 +714,20 @@ class VillageProgramme:
         if kit is None:
             return self.env.now
         built = self.env.now
-        if kit.kit_day > built and not kit.grid_done.triggered:
-            yield self.env.any_of([self.env.timeout(kit.kit_day - built), kit.grid_done])
-        if not kit.grid_done.triggered:
+        if kit.kit_day > built and not kit.powered.triggered:
+            yield self.env.any_of([self.env.timeout(kit.kit_day - built), kit.powered])
+        if not kit.powered.triggered:
             self._set(i, signal=SITE_TEAMS)
             pool, req = yield from self._acquire(pools, int(self.rank[i]))
             self._set(i, signal=BACKHAUL)
-            if not kit.grid_done.triggered:  # still needed when a team is free: installed, paid
+            if not kit.powered.triggered:  # still needed when a team is free: installed, paid
                 yield from self.work(kit.team_days, region, in_rain=True)
                 pool.release(req)
-                grid = self.grid_day[i]
-                return self.env.now if math.isnan(grid) else min(self.env.now, float(grid))
+                first = self.power_day[i]  # the line or the bridge, if either came during the install
+                return self.env.now if math.isnan(first) else min(self.env.now, float(first))
             pool.release(req)
-        self.temp_power[i] = self._own_power[i] = False  # the line came first
+        self.temp_power[i] = False  # the line or the utility's bridge came first
+        self._own_power[i] = not math.isnan(self.bridge_day[i])
         self._set(i)
         return built
 
@@ -758,7 +811,8 @@ class VillageProgramme:
 
         Teams: team-months deployed (arrival to release) x the premium, shared equally over the
         campaign's feasible villages in the team's region. Kits: a temporary-power kit or a portable
-        BTS when its site goes on air; genset fuel for each day a site runs on it before the grid.
+        BTS when its site goes on air; genset fuel for each day a site runs on it before the grid (or the utility's
+        bridge); the utility's bridge of a village when it comes on.
         """
         c = self.v.campaigns[k]
         per = np.zeros(self.v.n)
@@ -781,9 +835,13 @@ class VillageProgramme:
         mine = c.in_scope
         on = mine & (self.signal_day > prev_day) & (self.signal_day <= day)
         per[on] += self.surge_capex_vnd_bn[on]
+        bridged = mine & (self.bridge_day > prev_day) & (self.bridge_day <= day)
+        per[bridged] += c.power_bridge_capex_vnd_bn
         if c.temporary_power == "genset" and c.temp_fuel_vnd_bn_per_day > 0:
             run = np.flatnonzero(mine & self.temp_power & ~np.isnan(self.signal_day))
             run_lo = np.maximum(prev_day, self.signal_day[run])
-            run_hi = np.minimum(day, np.where(np.isnan(self.grid_day[run]), np.inf, self.grid_day[run]))
+            # until the line or the utility's bridge (fmin skips a NaN: not yet)
+            off = np.fmin(self.grid_day[run], self.bridge_day[run])
+            run_hi = np.minimum(day, np.where(np.isnan(off), np.inf, off))
             per[run] += np.maximum(run_hi - run_lo, 0.0) * c.temp_fuel_vnd_bn_per_day
         return float(per.sum()), per
