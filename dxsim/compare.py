@@ -1456,6 +1456,7 @@ CAMPAIGN_COMPARED = (  # per campaign: (KPI suffix, unit, kind)
     ("villages_in_scope", "villages", "value"),
     ("villages_done_by_deadline", "villages", "value"),
     ("villages_left_at_deadline", "villages", "value"),
+    ("villages_without_power_at_deadline", "villages", "value"),
     ("year_done", DATE_UNIT, "date"),
     ("surge_capex_total_vnd_bn", "VND bn", "value"),
 )
@@ -1785,7 +1786,12 @@ DEADLINE_DIFFERS_PROBED = N_(
 )
 # the campaign KPIs counted at the campaign's deadline (the others: its scope, its villages at the horizon's end, its
 # surge capex and the year it is done, do not depend on it)
-AT_DEADLINE = ("_villages_done_by_deadline", "_villages_left_at_deadline", "_deadline_met")
+AT_DEADLINE = (
+    "_villages_done_by_deadline",
+    "_villages_left_at_deadline",
+    "_villages_without_power_at_deadline",
+    "_deadline_met",
+)
 
 
 def deadline_change(result: CompareResult, kpi: str, scenario: str) -> tuple[dt.date, dt.date] | None:

@@ -185,6 +185,7 @@ CAMPAIGN_ONCE = (
     "villages_in_scope",
     "villages_done_by_deadline",
     "villages_left_at_deadline",
+    "villages_without_power_at_deadline",
     "deadline_met",
 )
 

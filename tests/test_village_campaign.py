@@ -305,13 +305,25 @@ def test_the_utility_bridges_a_village_whose_line_misses_the_deadline():
     paid = {r["day"]: r["campaign_c_surge_capex_vnd_bn"] for r in rows if r["campaign_c_surge_capex_vnd_bn"]}
     assert paid == {180.0: pytest.approx(0.5)}
     once = next(r for r in rows if "campaign_c_deadline_met" in r)
-    assert once["campaign_c_deadline_met"] == 1.0
+    assert (
+        once["campaign_c_deadline_met"] == 1.0
+        and once["campaign_c_villages_without_power_at_deadline"] == 0.0
+    )
     for r in rows:  # on the bridge from day 155 until the line on day 300; without power before it
         assert r["villages_on_bridge_power"] == (1.0 if 155.0 <= r["day"] < 300.0 else 0.0)
         assert r["villages_without_power"] == (1.0 if r["day"] < 155.0 else 0.0)
-    plain, _ = run(sc, inputs(pop=(500,), grid=(True,), capex=(2.0,), util=300.0, campaigns=[campaign(1)]))
+    plain, rows0 = run(
+        sc,
+        inputs(pop=(500,), grid=(True,), capex=(2.0,), util=300.0, campaigns=[campaign(1, deadline=155.0)]),
+        monitor=True,
+    )
     assert plain.connected_day[0] == pytest.approx(300.0) and plain.power_day[0] == pytest.approx(300.0)
     assert np.isnan(plain.bridge_day[0])
+    once0 = next(r for r in rows0 if "campaign_c_deadline_met" in r)
+    assert (
+        once0["campaign_c_deadline_met"] == 0.0
+        and once0["campaign_c_villages_without_power_at_deadline"] == 1.0
+    )
 
 
 def test_no_bridge_when_the_line_comes_first():

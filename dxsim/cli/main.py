@@ -690,6 +690,7 @@ def _table(title: str, rows: list[str], summary: dict[str, Any]) -> Table:
 CAMPAIGN_ROWS = (
     "villages_in_scope",
     "villages_done_by_deadline",
+    "villages_without_power_at_deadline",
     "deadline_met",
     "year_done",
     "surge_capex_total_vnd_bn",

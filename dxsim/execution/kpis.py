@@ -136,7 +136,12 @@ def campaign_kpi_names(scenario: Any) -> list[str]:
         if c.deadline <= h.end_date:
             out.append(f"{n}_villages_in_scope")
         if h.start_date <= c.deadline <= h.end_date:
-            out += [f"{n}_villages_done_by_deadline", f"{n}_villages_left_at_deadline", f"{n}_deadline_met"]
+            out += [
+                f"{n}_villages_done_by_deadline",
+                f"{n}_villages_left_at_deadline",
+                f"{n}_villages_without_power_at_deadline",
+                f"{n}_deadline_met",
+            ]
         out += [f"{n}_surge_capex_total_vnd_bn", f"{n}_villages_left_end", f"{n}_year_done"]
     return out
 
@@ -253,7 +258,8 @@ class CampaignProbe:
 
 def campaign_probe_kpis(world: Any, res: Any, probes: Sequence[CampaignProbe]) -> dict[str, float]:
     """For each probe: `campaign_<name>_villages_in_scope`, `_villages_done_by_deadline` and
-    `_villages_left_at_deadline` of the villages the campaign takes in its own scenario's list, applied to this run's
+    `_villages_left_at_deadline` (and `_villages_without_power_at_deadline`) of the villages the campaign takes in its
+    own scenario's list, applied to this run's
     village layer (`campaign_scopes`), on air by its deadline or not in this run; nothing when the deadline lies
     outside the horizon, the run has no villages, or the list selects nothing here.
 
@@ -287,6 +293,10 @@ def campaign_probe_kpis(world: Any, res: Any, probes: Sequence[CampaignProbe]) -
         out[prefix + "villages_in_scope"] = float(scope.sum())
         out[prefix + "villages_done_by_deadline"] = float((scope & on_air).sum())
         out[prefix + "villages_left_at_deadline"] = float((scope & ~on_air).sum())
+        power = getattr(res, "village_power_day", None)
+        if power is not None:
+            powered = np.nan_to_num(np.asarray(power, dtype=np.float64), nan=np.inf) <= deadline
+            out[prefix + "villages_without_power_at_deadline"] = float((scope & ~powered).sum())
     return out
 
 

@@ -288,7 +288,8 @@ _KPI_GROUP = {
 # per campaign of villages.campaigns (dxsim.results.villages.campaign_kpis): campaign_<name>_<what>
 CAMPAIGN_RE = re.compile(
     r"^campaign_([a-z][a-z0-9_]*?)_(villages_in_scope|villages_done_by_deadline|"
-    r"villages_left_at_deadline|deadline_met|villages_left_end|surge_capex_total_vnd_bn|year_done)$"
+    r"villages_left_at_deadline|villages_without_power_at_deadline|deadline_met|villages_left_end|"
+    r"surge_capex_total_vnd_bn|year_done)$"
 )
 
 
@@ -302,6 +303,7 @@ CAMPAIGN_LABELS: dict[str, tuple[str, str]] = {
     "villages_in_scope": (N_("villages in scope"), "count"),
     "villages_done_by_deadline": (N_("villages with signal by the deadline"), "count"),
     "villages_left_at_deadline": (N_("villages without signal at the deadline"), "count"),
+    "villages_without_power_at_deadline": (N_("villages without power at the deadline"), "count"),
     "deadline_met": (N_("deadline met (1 = yes, 0 = no)"), "count"),
     "villages_left_end": (N_("villages without signal at the end"), "count"),
     "surge_capex_total_vnd_bn": (N_("surge capex (VND bn)"), "money"),

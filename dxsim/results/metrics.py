@@ -165,6 +165,7 @@ CAMPAIGN_METRICS: dict[str, str] = {
     "campaign_<name>_villages_in_scope": "villages in scope (villages; VN; one row, at the month end on or after the deadline, or the first month end if the deadline precedes the start)",
     "campaign_<name>_villages_done_by_deadline": "villages in scope with signal by the deadline (villages; VN; one row, as above; none when the deadline precedes the start: the run starts after it)",
     "campaign_<name>_villages_left_at_deadline": "villages in scope without signal at the deadline (villages; VN; one row, as above; none when the deadline precedes the start)",
+    "campaign_<name>_villages_without_power_at_deadline": "villages in scope without power of any kind (grid, the utility's bridge, off-grid or temporary) at the deadline; 0 for villages with grid power (villages; VN; one row, as above; none when the deadline precedes the start)",
     "campaign_<name>_deadline_met": "1 if every village in scope had signal by the deadline, else 0 (1 = met, 0 = missed; VN; one row, as above; none when the deadline precedes the start)",
     **{
         f"campaign_<name>_held_pct_{cause}": f"share of the month's village-days without signal of the villages the "

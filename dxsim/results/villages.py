@@ -203,6 +203,7 @@ CAMPAIGN_ONCE = (
     "villages_in_scope",
     "villages_done_by_deadline",
     "villages_left_at_deadline",
+    "villages_without_power_at_deadline",
     "deadline_met",
 )
 
@@ -210,7 +211,8 @@ CAMPAIGN_ONCE = (
 def campaign_kpis(metrics: pl.DataFrame) -> dict[str, dict[int, float]]:
     """Per replication, for every campaign in the metrics (dxsim.sim.villages.metrics):
 
-    ``campaign_<name>_villages_in_scope``, ``_villages_done_by_deadline``, ``_villages_left_at_deadline``
+    ``campaign_<name>_villages_in_scope``, ``_villages_done_by_deadline``, ``_villages_left_at_deadline``,
+    ``_villages_without_power_at_deadline``
     and ``_deadline_met`` (1/0; absent when the deadline lies beyond the horizon or before its start),
     ``_surge_capex_total_vnd_bn`` (sum of the monthly surge capex), ``_villages_left_end`` and
     ``_year_done`` (decimal year of the first month end with no village of the campaign left; NaN

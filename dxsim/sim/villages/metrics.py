@@ -30,7 +30,8 @@ Metric meanings (documented in the README, section on metrics):
 - per campaign ``campaign_<name>_villages_left`` (in scope, no signal yet) and
   ``campaign_<name>_surge_capex_vnd_bn`` monthly; once, at the month end on or after the deadline
   (the first month end if the deadline precedes the start): ``campaign_<name>_villages_in_scope``, and,
-  unless the deadline precedes the start, ``_villages_done_by_deadline``, ``_villages_left_at_deadline`` and
+  unless the deadline precedes the start, ``_villages_done_by_deadline``, ``_villages_left_at_deadline``,
+  ``_villages_without_power_at_deadline`` (in scope, no power of any kind by the deadline) and
   ``_deadline_met`` (1 or 0). A deadline before the start is not judged: the start state is the network after
   it (the layer's villages without signal at the start), so "0 done by the deadline, missed" was the input
   restated as if the run had found it.
@@ -82,6 +83,9 @@ def village_month_metrics(
             done = int((c.in_scope & _done(vp.signal_day, c.deadline_day)).sum())
             national[f"campaign_{c.name}_villages_done_by_deadline"] = float(done)
             national[f"campaign_{c.name}_villages_left_at_deadline"] = float(scope - done)
+            national[f"campaign_{c.name}_villages_without_power_at_deadline"] = float(
+                (c.in_scope & ~_done(vp.power_day, c.deadline_day)).sum()
+            )
             national[f"campaign_{c.name}_deadline_met"] = float(done == scope)
     held = vp.held_days(day)
     month = held - held_prev
