@@ -275,8 +275,9 @@ def test_temporary_power_never_makes_a_village_later(util: float) -> None:
 
 
 # --------------------------------------------------------------------------- the utility's bridge (power_bridge)
-def bridge_campaign(n: int = 1, deadline: float = 150.0, lead: float = 10.0, **kw):
-    """A campaign whose utility bridges its villages: a fixed lead (p50 = p90), 0.5 bn a village."""
+def bridge_campaign(n: int = 1, deadline: float = 150.0, lead: float = 10.0, running: float = 0.0, **kw):
+    """A campaign whose utility bridges its villages: a fixed lead (p50 = p90), 0.5 bn a village, `running` bn a
+    day until the line."""
     return campaign(
         n,
         deadline=deadline,
@@ -284,6 +285,7 @@ def bridge_campaign(n: int = 1, deadline: float = 150.0, lead: float = 10.0, **k
         power_bridge_lead_p50_days=lead,
         power_bridge_lead_p90_days=lead,
         power_bridge_capex_vnd_bn=0.5,
+        power_bridge_running_vnd_bn_per_day=running,
         **kw,
     )
 
@@ -292,18 +294,22 @@ def test_the_utility_bridges_a_village_whose_line_misses_the_deadline():
     """Hand-computed: a 300-team-day line (0-300), site equipment at 20 and built 20-25. The utility plans on the
     bridge's p90 (10 days), so it acts on day 155 - 10 = 145 and the village has power, and its built site signal, on
     day 155, the deadline; the line is still energised on day 300. Without the bridge: power and signal on day 300.
-    The bridge's 0.5 bn is the campaign's surge, booked in the month it comes on (June 2026: day 180 is 30 June)."""
+    The bridge's 0.5 bn is the campaign's surge, booked in the month it comes on (June 2026: day 180 is 30 June),
+    and its running cost (0.001 bn a day) month by month for the 145 days until the line."""
     sc = scenario()
-    v = inputs(
-        pop=(500,), grid=(True,), capex=(2.0,), util=300.0, campaigns=[bridge_campaign(deadline=155.0)]
-    )
+    c = bridge_campaign(deadline=155.0, running=0.001)
+    v = inputs(pop=(500,), grid=(True,), capex=(2.0,), util=300.0, campaigns=[c])
     vp, rows = run(sc, v, monitor=True)
     assert vp.v.campaigns[0].power_bridge_order_day == pytest.approx(145.0)
     assert vp.bridge_day[0] == pytest.approx(155.0) and vp.power_day[0] == pytest.approx(155.0)
     assert vp.connected_day[0] == pytest.approx(155.0)
     assert vp.grid_day[0] == pytest.approx(300.0)
     paid = {r["day"]: r["campaign_c_surge_capex_vnd_bn"] for r in rows if r["campaign_c_surge_capex_vnd_bn"]}
-    assert paid == {180.0: pytest.approx(0.5)}
+    assert paid[180.0] == pytest.approx(0.5 + 25 * 0.001)  # set up on day 155, running 155-180
+    assert (
+        min(paid) == 180.0 and max(paid) == 303.0
+    )  # the month end after the line (day 300; 31 Oct = day 303)
+    assert sum(paid.values()) == pytest.approx(0.5 + 145 * 0.001)
     once = next(r for r in rows if "campaign_c_deadline_met" in r)
     assert (
         once["campaign_c_deadline_met"] == 1.0

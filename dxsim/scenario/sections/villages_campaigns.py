@@ -54,9 +54,11 @@ class Mobilisation(DelayDays):
 
 
 _PLO = (
-    "Quảng Trị brought power to its 17 villages without power and signal by 7 grid lines and 10 generators "
-    "(plo.vn 2025-12-08, villages/vn_deadzone_counts_timeline.csv row 2025-12)"
+    "Quảng Trị powered its 17 villages without power and signal by grid lines to 7 and generators with a temporary "
+    "low-voltage network in 10, to finish by 2025-12-15 (plo.vn 2025-12-08, villages/vn_deadzone_counts_timeline.csv "
+    "row 2025-12; vietnamnet.vn 2025-12-08)"
 )
+_QT_COST = "vietnamnet.vn 2025-12-08 (Quảng Trị's 17 villages)"
 
 
 class BridgeLead(DelayDays):
@@ -195,7 +197,8 @@ class Campaign(StrictModel):
         "later) gets local power (a generator set with the village's low-voltage network) after a drawn "
         "power_bridge_lead, unless its grid line is energised first (then nothing is paid). The village has power "
         "from then; its site, once built, goes on air on it without waiting for the line, which is finished later. "
-        "Paid by the campaign's payer (power_bridge_capex_vnd_bn). false: villages wait for their lines.",
+        "Paid by the campaign's payer (power_bridge_capex_vnd_bn, then power_bridge_running_vnd_bn_per_year until the "
+        "line). false: villages wait for their lines.",
         source=_PLO
         + "; EVN's units organised continuous works to meet the Government's deadline (TB 593/TB-VPCP of "
         "2025-10-31; baochinhphu.vn 2026-01-06)",
@@ -207,14 +210,24 @@ class Campaign(StrictModel):
         json_schema_extra={"x-unit": "days", "x-source": _ASSUME},
     )
     power_bridge_capex_vnd_bn: float = param(
-        0.5,
+        0.4,
         unit="VND bn per village",
         ge=0,
         le=100,
-        description="Cost of bridging one village: the generator set, its haul, the village's low-voltage network "
-        "and fuel until the line is energised.",
-        source=_ASSUME
-        + ": a ~30 kVA diesel set (~VND 0.2 bn), a few km of low-voltage line and a year of fuel",
+        description="Cost of setting up one village's bridge: the generator set, its haul and the village's "
+        "temporary low-voltage network.",
+        source=_QT_COST
+        + ": over 7 bn VND for the works of all 17 villages, 7 of them by line, ~0.4 bn a village (a dxsim "
+        "reading: the lines' share is not given)",
+    )
+    power_bridge_running_vnd_bn_per_year: float = param(
+        1.2,
+        unit="VND bn per village-year",
+        ge=0,
+        le=100,
+        description="Running cost of a village's bridge (generator fuel and operation) from the day it comes on until "
+        "the line is energised, booked month by month as the campaign's surge cost.",
+        source=_QT_COST + ": ~12 bn VND a year to run the generators of 10 villages",
     )
     portable_bts: bool = param(
         False,

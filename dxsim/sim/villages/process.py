@@ -122,6 +122,7 @@ class CampaignSpec:
     power_bridge_lead_p50_days: float = 0.0
     power_bridge_lead_p90_days: float = 0.0
     power_bridge_capex_vnd_bn: float = 0.0
+    power_bridge_running_vnd_bn_per_day: float = 0.0  # until the line is energised
     portable_bts: bool = False
     portable_capex_vnd_bn: float = 0.0
     portable_lead_days: float = 0.0
@@ -185,9 +186,8 @@ class TempKit:
 
     kit_day: float  # the day the kit arrives (its lead from the permit)
     team_days: float  # the site team's days to install it
-    powered: (
-        simpy.Event
-    )  # succeeds when the village has power (its line, or the utility's bridge): no kit needed
+    # succeeds when the village has power (its line, or the utility's bridge): the kit is then not needed
+    powered: simpy.Event
 
 
 class _SortedRequests(SortedQueue):
@@ -673,16 +673,15 @@ class VillageProgramme:
         """The utility's local power for village i (CampaignSpec.power_bridge), on at its due day unless the village
         has power by then (its line, or a campaign's temporary kit or portable BTS on air): then none is paid.
 
-        Why: the campaigns' villages waited for their grid lines (permits, line crews, dry months), ~110 of 117 were
-        without power a month after the 2025-11-30 deadline, while the utility met it by generators where its lines
+        Why: the campaigns' villages waited for their grid lines (permits, line crews, dry months), and ~105 of 117 were
+        without power a month after the 2025-11-30 deadline, while the utility met it with generators where its lines
         could not (Quảng Trị: 10 of 17 villages, plo.vn 2025-12-08)."""
-        yield self.env.timeout(float(self.bridge_due[i]))
+        yield self.env.timeout(max(0.0, float(self.bridge_due[i]) - self.env.now))
         if not math.isnan(self.power_day[i]):
             return
         self.bridge_day[i] = self.power_day[i] = self.env.now
-        self._own_power[i] = (
-            True  # a site waiting for its line can go on air on it: the signal track holds it
-        )
+        # a site waiting for its line can go on air on it: from now the signal track holds the village
+        self._own_power[i] = True
         powered = self._powered[i]
         if powered is not None and not powered.triggered:
             powered.succeed()
@@ -697,9 +696,10 @@ class VillageProgramme:
         With a temporary-power `kit` (the village waits for a grid line), the site is built as soon as its own
         equipment is in; if the line is still not energised when the kit arrives, a site team installs the kit and
         the site goes on air on it (`temp_power[i]`, paid), or with the line if that comes first meanwhile. A line
-        energised (or the utility's bridge on) before the kit arrives leaves the kit unused and unpaid. Why: the kit's lead and team-days were
-        added to the site's in every case, so 11 of Tuyên Quang's 18 grid-extension villages got signal later with
-        temporary power than without it, one 59 days later, and paid for kits their line had made unneeded."""
+        energised (or the utility's bridge on) before the kit arrives leaves the kit unused and unpaid. Why: the kit's
+        lead and team-days were added to the site's in every case, so 11 of Tuyên Quang's 18 grid-extension villages
+        got signal later with temporary power than without it, one 59 days later, and paid for kits their line had
+        made unneeded."""
         self._set(i, signal=BACKHAUL)
         yield self.env.timeout(lead)
         pools = self._pools("operator", region, k, i)
@@ -812,7 +812,7 @@ class VillageProgramme:
         Teams: team-months deployed (arrival to release) x the premium, shared equally over the
         campaign's feasible villages in the team's region. Kits: a temporary-power kit or a portable
         BTS when its site goes on air; genset fuel for each day a site runs on it before the grid (or the utility's
-        bridge); the utility's bridge of a village when it comes on.
+        bridge); the utility's bridge of a village when it comes on, and its running cost each day until the line.
         """
         c = self.v.campaigns[k]
         per = np.zeros(self.v.n)
@@ -839,9 +839,18 @@ class VillageProgramme:
         per[bridged] += c.power_bridge_capex_vnd_bn
         if c.temporary_power == "genset" and c.temp_fuel_vnd_bn_per_day > 0:
             run = np.flatnonzero(mine & self.temp_power & ~np.isnan(self.signal_day))
-            run_lo = np.maximum(prev_day, self.signal_day[run])
-            # until the line or the utility's bridge (fmin skips a NaN: not yet)
+            # a site's genset runs until the line or the utility's bridge (fmin skips a NaN: not yet)
             off = np.fmin(self.grid_day[run], self.bridge_day[run])
-            run_hi = np.minimum(day, np.where(np.isnan(off), np.inf, off))
-            per[run] += np.maximum(run_hi - run_lo, 0.0) * c.temp_fuel_vnd_bn_per_day
+            per[run] += _days_between(self.signal_day[run], off, prev_day, day) * c.temp_fuel_vnd_bn_per_day
+        if c.power_bridge_running_vnd_bn_per_day > 0:
+            run = np.flatnonzero(mine & ~np.isnan(self.bridge_day))
+            days = _days_between(self.bridge_day[run], self.grid_day[run], prev_day, day)
+            per[run] += days * c.power_bridge_running_vnd_bn_per_day
         return float(per.sum()), per
+
+
+def _days_between(on: np.ndarray, off: np.ndarray, prev_day: float, day: float) -> np.ndarray:
+    """Days of (prev_day, day] in which something on from `on` until `off` (NaN: not yet off) runs."""
+    end = np.minimum(day, np.where(np.isnan(off), np.inf, off))
+    days: np.ndarray = np.maximum(end - np.maximum(prev_day, on), 0.0)
+    return days

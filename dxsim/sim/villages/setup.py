@@ -25,7 +25,7 @@ from dxsim.sim.villages.options import (
     evaluate_options,
     size_offgrid,
 )
-from dxsim.sim.villages.process import GRID, CampaignSpec, VillageInputs
+from dxsim.sim.villages.process import DAYS_PER_MONTH, GRID, CampaignSpec, VillageInputs
 
 
 # the chosen option's reason in each language but English (the prepared world holds them all: one world whatever
@@ -185,6 +185,8 @@ def resolve_campaigns(scenario: Scenario, table: pl.DataFrame) -> list[CampaignS
                 power_bridge_lead_p50_days=c.power_bridge_lead.p50_days,
                 power_bridge_lead_p90_days=c.power_bridge_lead.p90_days,
                 power_bridge_capex_vnd_bn=c.power_bridge_capex_vnd_bn,
+                power_bridge_running_vnd_bn_per_day=c.power_bridge_running_vnd_bn_per_year
+                / (12.0 * DAYS_PER_MONTH),
                 portable_bts=c.portable_bts,
                 portable_capex_vnd_bn=c.portable_bts_capex_vnd_bn,
                 portable_lead_days=c.portable_bts_lead_days,
