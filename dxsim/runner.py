@@ -343,6 +343,7 @@ def simulate(
             grid=first.village_grid_day,
             temporary_power=first.village_temp_power,
             bridge=first.village_bridge_day,
+            bridge_cost_vnd_bn=first.village_bridge_cost_vnd_bn,
             held_days=first.village_held_days,
             cost_vnd_bn=first.village_capex_vnd_bn,
             paid_by=first.village_paid_by,

@@ -7,6 +7,7 @@ with the same seed and one with another seed. Outputs go to pytest temp director
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from pathlib import Path
@@ -472,6 +473,33 @@ def test_village_dates_are_consistent(villages):
     assert (bridged["campaign"] == "no_power_2025_11").all() and not bridged["has_grid_power"].any()
     later_line = bridged.filter(pl.col("grid_date").is_not_null())
     assert (later_line["grid_date"] > later_line["power_bridge_date"]).all()
+
+
+def test_the_bridges_the_run_reports_are_the_table_s_and_their_cost_the_campaign_s_surge(
+    baseline, villages, metrics
+):
+    """The baseline's no-power campaign declares no surge measure, so its surge capex (replication 0, every month) is
+    its generator bridges alone: the village table's `power_bridge_cost_vnd_bn` summed over its villages. The line
+    `dxsim run` printed and report.html shows counts the table's bridged villages and that cost."""
+    _, out = baseline
+    name = "no_power_2025_11"
+    camp = villages.filter(pl.col("campaign") == name)
+    bridged = camp.filter(pl.col("power_bridge_date").is_not_null())
+    assert (
+        bridged.height > 0
+        and (camp.filter(pl.col("power_bridge_date").is_null())["power_bridge_cost_vnd_bn"] == 0).all()
+    )
+    surge = metrics.filter(
+        (pl.col("replication") == 0)
+        & (pl.col("area") == "VN")
+        & (pl.col("metric") == f"campaign_{name}_surge_capex_vnd_bn")
+    )["value"].sum()
+    assert float(camp["power_bridge_cost_vnd_bn"].sum()) == pytest.approx(surge, rel=1e-9)
+    said = f"the utility powered {bridged.height} of its {camp.height} villages with a generator bridge"
+    stdout = (out.parent / "stdout.txt").read_text(encoding="utf-8")
+    assert said in " ".join(stdout.split())
+    page = html.unescape((out / "report.html").read_text(encoding="utf-8"))
+    assert said in page and f"{float(camp['power_bridge_cost_vnd_bn'].sum()):,.1f} bn VND" in page
 
 
 def test_villages_geojson_matches_the_table(baseline, villages):

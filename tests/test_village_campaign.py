@@ -381,11 +381,18 @@ def test_a_temporary_kit_is_not_used_when_the_bridge_comes_first_and_the_bridge_
 
 def test_an_off_grid_village_has_power_from_the_bridge_before_its_site():
     """An off-grid village's power came with its site (on air at 25); with a bridge ordered on day 10 (deadline 20,
-    lead 10) the village has power from day 20, and signal still at 25."""
-    v = inputs(pop=(500,), grid=(False,), capex=(2.0,), util=0.0, campaigns=[bridge_campaign(deadline=20.0)])
-    vp, _ = run(scenario(), v)
+    lead 10) the village has power from day 20, and signal still at 25, when its own off-grid system replaces the
+    bridge: 5 days of running cost, and no village on a bridge at the January month end (day 30). (The 8 off-grid
+    villages of the 2025 campaign ran on their bridges to 2030, counted "line not yet energised" with no line to
+    come: trial.)"""
+    c = bridge_campaign(deadline=20.0, running=0.001)
+    v = inputs(pop=(500,), grid=(False,), capex=(2.0,), util=0.0, campaigns=[c])
+    vp, rows = run(scenario(), v, monitor=True)
     assert vp.power_day[0] == pytest.approx(20.0) and vp.bridge_day[0] == pytest.approx(20.0)
-    assert vp.connected_day[0] == pytest.approx(25.0)
+    assert vp.connected_day[0] == pytest.approx(25.0) and vp.bridge_off_day[0] == pytest.approx(25.0)
+    assert sum(r["campaign_c_surge_capex_vnd_bn"] for r in rows) == pytest.approx(0.5 + 5 * 0.001)
+    assert all(r["villages_on_bridge_power"] == 0.0 for r in rows)
+    np.testing.assert_allclose(vp.bridge_cost_vnd_bn(700.0), [0.5 + 5 * 0.001])
 
 
 def test_bridge_leads_are_drawn_per_village_from_the_scenario_s_percentiles():

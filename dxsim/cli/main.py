@@ -989,6 +989,7 @@ def run(
 
             from dxsim.results.bottlenecks import bottleneck_filter, operator_order_bound_pct, summary_lines
             from dxsim.results.villages import (
+                bridged_villages_lines,
                 funded_in_works_lines,
                 infeasible_villages_line,
                 programme_villages_line,
@@ -1008,7 +1009,7 @@ def run(
                 if (res.out_dir / "villages.parquet").exists():
                     funded = [c.name for c in res.scenario.villages.campaigns if c.funded_by_programme_budget]
                     table = pl.read_parquet(res.out_dir / "villages.parquet")
-                    lines = funded_in_works_lines(table, funded)
+                    lines = funded_in_works_lines(table, funded) + bridged_villages_lines(table)
                     said = [programme_villages_line(table), infeasible_villages_line(table)]
                     for line in [*lines, *(s for s in said if s)]:
                         out.print(line, highlight=False, markup=False, soft_wrap=True)

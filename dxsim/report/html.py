@@ -46,6 +46,7 @@ from dxsim.results.value_labels import (
     unit_label,
 )
 from dxsim.results.decisions import support_outcome_lines
+from dxsim.results.villages import bridged_villages_lines
 from dxsim.results.run_files import NATIONAL_NAME
 from dxsim.results.writer import GENERATOR_MARK, PAGE_KIND_META, atomic_page, check_run_unchanged
 
@@ -621,6 +622,7 @@ def villages_section(run: RunData) -> str:
     parts = [
         f'<p class="small">{esc(_subset_note(v, synth))} {esc(status_note)}</p>',
         f'<table class="villages-summary"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>',
+        *(f'<p class="small">{esc(line)}</p>' for line in bridged_villages_lines(v)),
     ]
     parts.append(_named_villages(v))
     return "\n".join(parts)

@@ -93,7 +93,9 @@ PROVINCE_LABELS = {
     "villages_without_power": N_(
         "Villages of the no-power subset still without power (grid, bridge, off-grid or temporary)"
     ),
-    "villages_on_bridge_power": N_("Villages on the utility's bridge power, line not yet energised"),
+    "villages_on_bridge_power": N_(
+        "Villages on the utility's generator bridge, their own power not yet come"
+    ),
     "villages_without_signal": N_("Coverage-hole villages still without signal"),
     "village_pop_connected": N_("People in connected villages"),
     "village_pop_capacity_short": N_("People in capacity-short villages"),
@@ -144,7 +146,8 @@ VILLAGE_LABELS = {
     "power_date": N_("Power delivered"),
     "grid_date": N_("Grid line energised"),
     "temporary_power": N_("On temporary power"),
-    "power_bridge_date": N_("Utility's bridge power on"),
+    "power_bridge_date": N_("Date the utility's generator bridge came on"),
+    "power_bridge_cost_vnd_bn": N_("Generator bridge cost, set-up and running (VND bn)"),
     "portable_bts": N_("Portable BTS (its link's Mbps)"),
     "held_longest_by": N_("Held longest by"),
     "held_longest_days": N_("Days held by it"),

@@ -53,6 +53,7 @@ class ReplicationResult:
     )
     village_temp_power: np.ndarray | None = None  # on air on a campaign's temporary power kit
     village_bridge_day: np.ndarray | None = None  # the utility's bridge power on (NaN: none)
+    village_bridge_cost_vnd_bn: np.ndarray | None = None  # what each village's bridge cost within the horizon
     village_held_days: np.ndarray | None = None  # (villages, CAUSES): days each cause held each village
     village_capex_vnd_bn: np.ndarray | None = (
         None  # each village's capex as paid (the estimate x the overrun)
@@ -135,6 +136,7 @@ def run_replication(
         res.village_grid_day = vp.grid_day.copy()
         res.village_temp_power = vp.temp_power.copy()
         res.village_bridge_day = vp.bridge_day.copy()
+        res.village_bridge_cost_vnd_bn = vp.bridge_cost_vnd_bn(clock.horizon_days)
         res.village_held_days = vp.held_by_village(clock.horizon_days)
         res.village_capex_vnd_bn = vp.v.capex_vnd_bn
         res.village_paid_by = np.array(

@@ -196,9 +196,10 @@ class Campaign(StrictModel):
         "utility must act (the deadline less power_bridge_lead.p90_days, or the campaign's launch or the run's start if "
         "later) gets local power (a generator set with the village's low-voltage network) after a drawn "
         "power_bridge_lead, unless its grid line is energised first (then nothing is paid). The village has power "
-        "from then; its site, once built, goes on air on it without waiting for the line, which is finished later. "
+        "from then; its site, once built, goes on air on it without waiting for the line, which is finished later "
+        "(an off-grid village's bridge ends when its site and off-grid system are on air). "
         "Paid by the campaign's payer (power_bridge_capex_vnd_bn, then power_bridge_running_vnd_bn_per_year until the "
-        "line). false: villages wait for their lines.",
+        "village's own power). false: villages wait for their lines.",
         source=_PLO
         + "; EVN's units organised continuous works to meet the Government's deadline (TB 593/TB-VPCP of "
         "2025-10-31; baochinhphu.vn 2026-01-06)",
@@ -226,7 +227,8 @@ class Campaign(StrictModel):
         ge=0,
         le=100,
         description="Running cost of a village's bridge (generator fuel and operation) from the day it comes on until "
-        "the line is energised, booked month by month as the campaign's surge cost.",
+        "the village's own power (its line energised, or an off-grid village's site and system on air), booked month "
+        "by month as the campaign's surge cost.",
         source=_QT_COST + ": ~12 bn VND a year to run the generators of 10 villages",
     )
     portable_bts: bool = param(

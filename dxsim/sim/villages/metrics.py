@@ -11,8 +11,8 @@ Metric meanings (documented in the README, section on metrics):
   "villages without electricity and mobile signal", 117 at 2025-10-31);
 - ``villages_without_power``: villages of the no-power subset with neither grid nor bridge, off-grid or
   temporary power yet;
-- ``villages_on_bridge_power``: villages on the utility's bridge (a campaign's ``power_bridge``) whose grid
-  line is not yet energised;
+- ``villages_on_bridge_power``: villages on the utility's bridge (a campaign's ``power_bridge``) whose own power
+  (the grid line, or an off-grid village's system with its site) has not yet come;
 - ``villages_with_power``: villages of the layer with power of any kind (with-power villages from day 0);
 - ``villages_started``, ``village_pop_connected``;
 - ``villages_over_year_budget``: villages not started that only the programme budget can start and whose cost
@@ -63,7 +63,7 @@ def village_month_metrics(
     signal = _done(vp.signal_day, day)
     new = signal & ~_done(vp.signal_day, prev) if np.isfinite(prev) else signal
     powered = _done(vp.power_day, day)
-    on_bridge = _done(vp.bridge_day, day) & ~_done(vp.grid_day, day)
+    on_bridge = _done(vp.bridge_day, day) & ~_done(vp.bridge_off_day, day)
     served = signal & v_served
     short = signal & ~v_served
     no_power_subset = ~power_at_start
