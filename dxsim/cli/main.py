@@ -988,8 +988,8 @@ def run(
             import polars as pl  # loaded when a run has finished, not for `dxsim --help`
 
             from dxsim.results.bottlenecks import bottleneck_filter, operator_order_bound_pct, summary_lines
+            from dxsim.results.village_bridges import bridged_villages_lines
             from dxsim.results.villages import (
-                bridged_villages_lines,
                 funded_in_works_lines,
                 infeasible_villages_line,
                 programme_villages_line,

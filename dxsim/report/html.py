@@ -46,7 +46,7 @@ from dxsim.results.value_labels import (
     unit_label,
 )
 from dxsim.results.decisions import support_outcome_lines
-from dxsim.results.villages import bridged_villages_lines
+from dxsim.results.village_bridges import bridged_villages_lines
 from dxsim.results.run_files import NATIONAL_NAME
 from dxsim.results.writer import GENERATOR_MARK, PAGE_KIND_META, atomic_page, check_run_unchanged
 

@@ -321,42 +321,6 @@ def infeasible_villages_line(villages: pl.DataFrame) -> str | None:
     )
 
 
-def bridged_villages_lines(villages: pl.DataFrame) -> list[str]:
-    """Per campaign, the villages the utility bridged with a generator (replication 0's `power_bridge_date`), when,
-    and what the bridges cost (`power_bridge_cost_vnd_bn`, part of the campaign's surge capex).
-
-    Why: the baseline's no-power campaign showed 55 bn VND of surge capex, though it declares no surge measure, and
-    nothing said it was 110 generator bridges; the report never named them (trial of power_bridge)."""
-    if not {"campaign", "power_bridge_date", "power_bridge_cost_vnd_bn"} <= set(villages.columns):
-        return []
-    out = []
-    camp = villages.filter(pl.col("campaign").is_not_null())
-    for (name,), grp in camp.group_by("campaign", maintain_order=True):
-        bridged = grp.filter(pl.col("power_bridge_date").is_not_null())
-        if bridged.height == 0:
-            continue
-        out.append(
-            _(
-                "campaign {name}: the utility powered {n} of its {total} villages with a generator bridge until their "
-                "own power came (power_bridge), from {first} to {last}: {cost} bn VND of its surge capex "
-                "(replication 0)"
-            ).format(
-                name=name,
-                n=F.number(bridged.height, 0),
-                total=F.number(grp.height, 0),
-                first=F.month(_as_date(bridged["power_bridge_date"].min())),
-                last=F.month(_as_date(bridged["power_bridge_date"].max())),
-                cost=F.number(float(bridged["power_bridge_cost_vnd_bn"].sum()), 1),
-            )
-        )
-    return out
-
-
-def _as_date(v: object) -> dt.date | None:
-    """A polars Date scalar (min / max of a column) as a date, None when empty."""
-    return v if isinstance(v, dt.date) else None
-
-
 def programme_villages_line(villages: pl.DataFrame) -> str | None:
     """The villages in no campaign that the village programme pays (replication 0's `paid_by` "programme"), by
     province, with their cost: public money the KPI tables give only as a total.
