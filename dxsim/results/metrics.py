@@ -55,7 +55,7 @@ METRICS: dict[str, str] = {
     "sites_under_construction": "sites a crew is on, not yet on air, at month end (sites; VN)",
     "villages_connected": "villages of the coverage-hole layer whose site is on air and whose link carries their busy-hour demand (served) (villages; VN and province)",
     "villages_capacity_short": "villages whose site is on air but whose link cannot give each busy-hour user the required Mbps: signal, not service (villages; VN and province)",
-    "villages_unconnected": "villages of the no-power subset still without signal: the reported 'villages without electricity and mobile signal', including those with no feasible option (villages; VN and province)",
+    "villages_unconnected": "villages of the no-power subset still without signal: the reported 'villages without electricity and mobile signal', including those with no feasible option and those the utility's bridge (power_bridge) already powers, until their site is on air (villages; VN and province)",
     "village_pop_connected": "people in connected (served) villages of the layer (persons; VN and province)",
     "village_pop_capacity_short": "people in villages on air whose link cannot carry their busy-hour demand (persons; VN)",
     "village_capex_vnd_bn": "village capex recognised in the month: a village's chosen option when its site goes on air, plus campaign surge measures incurred in the month (VND bn; VN and province)",
