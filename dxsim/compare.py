@@ -313,6 +313,12 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
     rows += _year_end_rows(
         "villages_connected_", N_("Villages connected (served), {when} end"), "villages", tags
     )
+    rows += _year_end_rows(
+        "villages_without_power_",
+        N_("Villages of the no-power subset without power, {when} end"),
+        "villages",
+        tags,
+    )
     rows += _year_end_rows("dc_it_capacity_mw_", N_("Data-centre IT capacity, {when}"), "MW", tags)
     if dc_tag:  # every year end, as the MW: a later GPU delivery moves the years before the end, not the end
         rows += _year_end_rows("gpus_installed_", N_("High-performance GPUs powered, {when}"), "GPUs", tags)

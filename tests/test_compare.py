@@ -730,6 +730,7 @@ def test_year_end_village_and_data_centre_rows_read_the_run(result):
     for name in result.scenarios:
         for year_end, end in (
             ("villages_connected_2027_12", "villages_connected_end"),
+            ("villages_without_power_2027_12", "villages_without_power_end"),
             ("dc_it_capacity_mw_2027_12", "dc_it_capacity_mw_end"),
         ):
             a = q.filter((pl.col("scenario") == name) & (pl.col("kpi") == year_end))
@@ -747,6 +748,9 @@ def test_year_end_village_and_data_centre_rows_read_the_run(result):
     ]
     assert [k for k in kpis if k.startswith("villages_connected_20")] == [
         f"villages_connected_{t}" for t in ("2025_12", "2026_12", "2027_12")
+    ]
+    assert [k for k in kpis if k.startswith("villages_without_power_20")] == [
+        f"villages_without_power_{t}" for t in ("2025_12", "2026_12", "2027_12")
     ]
 
 

@@ -92,7 +92,8 @@ def kpi_names(scenario: Any) -> list[str]:
 
     Per year end T (e.g. 2027_12): stations_5g_T, pop_covered_5g_pct_T, capex_cum_vnd_bn_T; with the
     compute model, dc_it_capacity_mw_T, gpus_installed_T (high-performance GPUs powered); with the villages,
-    villages_connected_T. Per support programme that pays anything: support_<name>_total_vnd_bn.
+    villages_connected_T and villages_without_power_T (the no-power subset's, at a date every option shares: a
+    campaign's own count is at its deadline, which an option may move). Per support programme that pays anything: support_<name>_total_vnd_bn.
     """
     h = scenario.horizon
     names: list[str] = []
@@ -103,7 +104,7 @@ def kpi_names(scenario: Any) -> list[str]:
         if scenario.compute.enabled:
             names += [f"dc_it_capacity_mw_{tag}", f"gpus_installed_{tag}"]
         if scenario.villages.enabled:
-            names.append(f"villages_connected_{tag}")
+            names += [f"villages_connected_{tag}", f"villages_without_power_{tag}"]
     names += list(CORE_KPIS)
     names += [f"support_{p.name}_total_vnd_bn" for p in programmes(scenario)]  # each programme's own money
     if scenario.capacity.enabled:
@@ -368,6 +369,7 @@ def replication_kpis(
         )
         for d in ends:
             out[f"villages_connected_{d.year}_{d.month:02d}"] = at("villages_connected", d)
+            out[f"villages_without_power_{d.year}_{d.month:02d}"] = at("villages_without_power", d)
     if world.compute is not None:
         added = at("gpu_pflops_bf16", last) - at("gpu_pflops_bf16", first)
         out["gpu_pflops_bf16_added"] = added
