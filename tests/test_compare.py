@@ -126,10 +126,14 @@ def test_quantiles_ordered(result):
 
 
 def test_option_effect_is_visible(result):
-    row = result.row("pop_covered_5g_pct_2026_12")
-    assert row["delta_push"] > 1.0  # push-5g: more crews, higher 2026 targets
-    assert result.row("year_5g_pop_90pct")["delta_push"] < 0  # 90% reached earlier
+    """push-5g (more crews, higher 2026-2027 targets and budgets, Resolution 193 extended to end-2026 at a 10,000
+    threshold) covers more people by the end of 2027 (the horizon here), for more capex and more support: a positive
+    cost per additional person. Not earlier: its later deadline calls off Viettel's 2025 race, which the baseline
+    runs in 2 of these 3 replications, so at the end of 2026 it is level with the baseline (README, "Comparing
+    options")."""
+    assert result.row("pop_covered_5g_pct_2027_12")["delta_push"] > 1.0
     assert result.row("capex_total_vnd_bn")["delta_push"] > 0
+    assert result.row("subsidy_paid_total_vnd_bn")["delta_push"] > 0
     assert result.row("incr_5g_vnd_m_per_additional_person")["push"] > 0
     assert (
         result.row("incr_5g_vnd_m_per_additional_person")["short"] is None
@@ -808,7 +812,7 @@ def test_village_campaigns_the_utility_and_operators_pay_are_not_public_money(re
 def test_compare_shows_the_5g_stations_at_each_year_end(result):
     """Stations are the plans' unit (68,457 by end-2025) and what the why-lines count, yet no compare row had
     them. Each year end's row is the P50 over replications of the runs' own `stations_5g_<year>_12`, and push
-    (more sites ordered in 2026) has more on air at the end of 2026."""
+    (more sites ordered in 2026 and 2027) has more on air at the end of 2027."""
     t = result.table
     rows = {r["kpi"]: r for r in t.iter_rows(named=True) if r["kpi"].startswith("stations_5g_")}
     assert {"stations_5g_2025_12", "stations_5g_2026_12", "stations_5g_2027_12"} <= set(rows)
@@ -817,7 +821,7 @@ def test_compare_shows_the_5g_stations_at_each_year_end(result):
         for run in result.runs:
             values = sorted(v[kpi] for v in run.kpis.values())
             assert row[run.name] == values[(len(values) - 1) // 2], (kpi, run.name)  # the empirical median
-    assert rows["stations_5g_2026_12"]["delta_push"] > 1000
+    assert rows["stations_5g_2027_12"]["delta_push"] > 1000
 
 
 def test_rich_table_renders(result):

@@ -21,6 +21,7 @@ import simpy
 from test_rollout import deep_update, fixed
 
 from dxsim.delay import share_within_days
+from dxsim.scenario.fields import DelayDays
 from dxsim.scenario.schema import Scenario
 from dxsim.scenario.sections.operators import BusinessCase
 from dxsim.sim.calendar import Clock
@@ -277,7 +278,11 @@ def test_operators_weigh_the_share_of_a_small_fund(fund_vnd_bn: float, loss_maki
 
 
 def surge_scenario(
-    threshold: int = 100, premium: float = 0.15, window_end: dt.date = dt.date(2026, 6, 30), **over: Any
+    threshold: int = 100,
+    premium: float = 0.15,
+    window_end: dt.date = dt.date(2026, 6, 30),
+    surge: dict[str, Any] | None = None,
+    **over: Any,
 ) -> Scenario:
     return scenario(
         operators={
@@ -304,6 +309,7 @@ def surge_scenario(
             "contract_mobilisation_days": 14.0,
             "contract_teams_pct": 50.0,
             "safety_margin_days": 0.0,
+            **(surge or {}),
         },
         **over,
     )
@@ -408,6 +414,123 @@ def test_a_committed_operator_finances_its_surge_beyond_its_budget() -> None:
     on_time = int((st.on_air_day < 181.0).sum())
     assert on_time >= 100 and [(d, n) for d, n, _ in ro.subsidy_events] == [(181.0, "viettel")]
     assert ro.subsidy_events[0][2] == pytest.approx(float(on_time))  # 1.0 bn a station
+
+
+def _committed(sc: Scenario, programme: str = "push") -> Scenario:
+    op = sc.operators["viettel"].model_copy(update={"committed_to": [programme]})
+    return sc.model_copy(update={"operators": {"viettel": op}})
+
+
+def test_a_committed_operator_surges_on_the_kits_it_procured_for_its_commitment() -> None:
+    """No shared stock (surge.stock_months_of_supply = 0). The window opens on day 0; a committed operator tenders for
+    its commitment's 100 kits then (threshold 100, nothing counted yet) and they arrive 30 days later (tender 30 days,
+    lead time 0). On 1 June (day 151) it lacks 95 (5 paced orders) and surges on 95 of its own kits: 5 are left and
+    the shared stock is untouched. An operator that did not commit finds the surge out of reach on kits. Why: the
+    baseline refused Viettel's Resolution 193 surge on the national stock in 3 of 10 replications, while Viettel
+    imported the kits for its 2025 plan from August 2025."""
+    sc = surge_scenario(surge={"stock_months_of_supply": 0.0, "commitment_tender_days": 30.0})
+    ro, _, _ = run(sc, plan(500))
+    assert not ro.state.surge.any() and ro.commitment_kits == {}
+    assert "out_of_reach_equipment" in {e["decision"] for e in ro.surge_events}
+    ro, _, _ = run(_committed(sc), plan(500))
+    ev = {e["decision"]: e for e in ro.surge_events}
+    assert ev["surge"]["day"] == 151.0 and ev["surge"]["ordered"] == 95
+    assert (ev["wait"]["kits_own"], ev["surge"]["kits_own"], ev["surge"]["kits_in_stock"]) == (0, 100, 100)
+    assert ro.commitment_kits == {(0, "push"): (5, 30.0)} and ro.stock_kits == 0
+    assert [(d, n) for d, n, _ in ro.subsidy_events] == [(181.0, "viettel")]
+
+
+def test_commitment_kits_arrive_a_tender_and_a_lead_time_after_the_window_opens() -> None:
+    """Tender 140 days and a fixed kit lead time of 20: the kits arrive on day 160, after the last chance (day 151),
+    so the surge is out of reach on kits there. The lead time is the vendors' (supply.lead_time): with a median of 20
+    and a 90th percentile of 40 days the arrival is the tender plus the replication's one draw of it, inside
+    [140 + 0, 140 + 3 x 40] and at 160 for the median draw."""
+    sc = surge_scenario(
+        surge={"stock_months_of_supply": 0.0, "commitment_tender_days": 140.0},
+        supply={"deliveries_per_month": 1_000_000, "lead_time": fixed(20)},
+    )
+    ro, _, _ = run(_committed(sc), plan(500))
+    assert ro.commitment_kits[(0, "push")] == (100 - int(ro.state.surge.sum()), 160.0)
+    assert not ro.state.surge.any()
+    decided = [e for e in ro.surge_events if e["decision"] not in ("wait", "too_late")]
+    assert [(e["day"], e["decision"], e["kits_own"]) for e in decided] == [
+        (151.0, "out_of_reach_equipment", 0)
+    ]
+    uncertain = sc.model_copy(
+        update={"supply": sc.supply.model_copy(update={"lead_time": DelayDays(p50_days=20, p90_days=40)})}
+    )
+    arrivals = []
+    for rep in range(40):
+        clock = Clock(uncertain.horizon.start_date, uncertain.horizon.end_date)
+        ledger = Ledger(lambda o, y: 1e5)
+        ro = Rollout(simpy.Environment(), _committed(uncertain), plan(500), 0, clock, 1, rep, ledger)
+        arrivals.append(ro.commitment_kits[(0, "push")][1] - 140.0)
+    assert min(arrivals) > 0.0 and max(arrivals) < 120.0 and len(set(arrivals)) == 40
+    assert float(np.median(arrivals)) == pytest.approx(20.0, rel=0.25)
+
+
+def test_a_later_start_holds_what_the_commitment_still_needs() -> None:
+    """The window opened on 19 February 2025, before a start on 1 January 2026 with 40 stations on air, all accepted
+    in the window (start_sites_in_window_pct = 100 at the subsidy's window start, which the programme shares): the
+    commitment's kits still held are 100 - 40 = 60, there since the start (they arrived ~10 months before it). On 1
+    June it lacks 100 - 40 - 5 = 55 and takes them from its own kits: 5 left."""
+    sc = surge_scenario(
+        surge={"stock_months_of_supply": 0.0, "commitment_tender_days": 90.0},
+        start_state={"pipeline_build_rate_5g_per_month": 0.0, "start_sites_in_window_pct": 100.0},
+    )
+    push = sc.supports[0].model_copy(update={"window_start": dt.date(2025, 2, 19)})
+    sc = _committed(sc.model_copy(update={"supports": [push]}))
+    ro = Rollout(
+        simpy.Environment(),
+        sc,
+        plan(540),
+        40,
+        Clock(sc.horizon.start_date, sc.horizon.end_date),
+        1,
+        0,
+        Ledger(lambda o, y: 1e5),
+    )
+    kits, arrive = ro.commitment_kits[(0, "push")]
+    assert kits == 60 and arrive == pytest.approx((dt.date(2025, 2, 19) - dt.date(2026, 1, 1)).days + 90.0)
+    ro, _, _ = run(sc, plan(540), n_start=40)
+    ev = {e["decision"]: e for e in ro.surge_events}
+    assert (ev["surge"]["need"], ev["surge"]["kits_own"]) == (55, 60)
+    assert ro.commitment_kits[(0, "push")][0] == 5 and ro.stock_kits == 0
+
+
+def test_crew_reach_takes_each_region_s_own_rain() -> None:
+    """The north's crews build every site and have no rainy months; the central coast (no crews, no sites) rains all
+    year at 10%. The fast path plans on the slowest region's rain (2 / 0.1 = 20 days of work: 14 + 20 = 34, last
+    chance day 147), so the operator decides on 1 May (day 120), lacking 96 (4 paced orders). Its crews' reach is the
+    north's own output: 10 teams x 1.5 x (181 - 120 - 10) days / 2 = 382 >= 96, so it surges; weighed with the
+    central rain on the north too it was 38: out of reach on crews."""
+    sc = surge_scenario(
+        crews={"north": {"teams": 10}},
+        seasons={"central": {"rainy_months": list(range(1, 13)), "rainy_productivity_pct": 10.0}},
+    )
+    ro, _, _ = run(sc, plan(500))
+    ev = {e["decision"]: e for e in ro.surge_events}
+    assert ev["surge"]["day"] == 120.0 and ev["surge"]["need"] == 96
+    # each region's mean output from 17 October to 16 November (31 days): the north rains to October at 70%
+    sc2 = scenario(
+        horizon={"start_date": dt.date(2026, 10, 1), "end_date": dt.date(2026, 12, 31)},
+        seasons={
+            "north": {"rainy_months": [5, 6, 7, 8, 9, 10], "rainy_productivity_pct": 70.0},
+            "central": {"rainy_months": [9, 10, 11, 12], "rainy_productivity_pct": 60.0},
+        },
+    )
+    ro2 = Rollout(
+        simpy.Environment(),
+        sc2,
+        plan(10),
+        0,
+        Clock(sc2.horizon.start_date, sc2.horizon.end_date),
+        1,
+        0,
+        Ledger(lambda o, y: 1e5),
+    )
+    out = ro2._rain_output(16.0, 47.0)
+    assert out.tolist() == pytest.approx([(15 * 0.7 + 16) / 31, 0.6, 1.0])
 
 
 def test_a_run_that_starts_past_the_last_chance_decides_on_its_first_day() -> None:

@@ -54,6 +54,16 @@ DECISION_COLUMNS: dict[str, tuple[type[pl.DataType], str]] = {
         "paid row the share the fund paid",
     ),
     "support_paid_vnd_bn": (pl.Float64, "support paid to the operator (VND bn; 0 unless decision is paid)"),
+    "kits_in_stock": (
+        pl.Float64,
+        "site kits the operator could draw on for a surge that day (kits): the shared stock (surge.stock_months_of_"
+        "supply) and its own commitment kits once they arrived (surge.commitment_tender_days); empty on a paid row",
+    ),
+    "kits_own": (
+        pl.Float64,
+        "of kits_in_stock, the kits it holds for its commitment to this programme (kits; 0 when it did not commit, "
+        "or before they arrive); empty on a paid row",
+    ),
 }
 
 
@@ -72,6 +82,8 @@ def decisions_table(by_replication: dict[int, list[dict[str, Any]]], start: dt.d
             "support_per_station_vnd_bn": float(e["support_per_station_vnd_bn"]),
             "fund_share_expected": float(e["fund_share_expected"]),
             "support_paid_vnd_bn": float(e.get("paid_vnd_bn", 0.0)),
+            "kits_in_stock": float(e["kits_in_stock"]) if "kits_in_stock" in e else None,
+            "kits_own": float(e["kits_own"]) if "kits_own" in e else None,
         }
         for rep, events in sorted(by_replication.items())
         for e in events
@@ -80,10 +92,12 @@ def decisions_table(by_replication: dict[int, list[dict[str, Any]]], start: dt.d
 
 
 def read_decisions(path: Path) -> pl.DataFrame:
-    """A run's support_decisions.csv with its columns' types; a column an older dxsim did not write
-    (support_paid_vnd_bn) is added as 0 (no paid rows then)."""
+    """A run's support_decisions.csv with its columns' types; a column an older dxsim did not write is added:
+    support_paid_vnd_bn as 0 (no paid rows then), the kits as empty (not recorded)."""
     d = pl.read_csv(path, schema_overrides={"date": pl.Date, "operator": pl.Utf8, "decision": pl.Utf8})
-    missing = [pl.lit(0.0).alias(c) for c in ("support_paid_vnd_bn",) if c not in d.columns]
+    missing = [pl.lit(0.0).alias(c) for c in ("support_paid_vnd_bn",) if c not in d.columns] + [
+        pl.lit(None, dtype=pl.Float64).alias(c) for c in ("kits_in_stock", "kits_own") if c not in d.columns
+    ]
     return d.with_columns(missing) if missing else d
 
 

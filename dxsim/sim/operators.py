@@ -20,7 +20,7 @@ dxsim.sim.rollout calls them each month for each operator.
   an operator short of the threshold surges if the threshold is within reach (enough sites to
   upgrade, stock, crews, and budget unless it committed to the programme: a committed operator
   finances the surge as an investment of its own, outside the year's budget that paces its ordinary
-  build) and the support it would earn exceeds the cost of hurrying
+  build, and draws on the kits it procured for its commitment as well as the shared stock) and the support it would earn exceeds the cost of hurrying
   (a premium per surge site plus the loss on surge sites with a negative business case); the support
   counts at the share of its claims the fund would pay, the other qualifying operators' claims included
   (pro rata when the claims exceed the fund). It orders

@@ -7,7 +7,8 @@ ahead, see _plan_months), skips sites whose business case is negative, stays wit
 its capex budget phased evenly over the months left in the year and, at its last chance before a support deadline it can still reach, surges.
 An ordered site passes through: permit / site acquisition (log-normal delay, longer for new
 sites) and equipment delivery (lead time, then a national weekly delivery capacity; surge kits
-come from stock) in parallel -> installation by the region's crew pool (weekly dispatcher;
+come from stock: the shared stock, and a committed operator's own kits, tendered for when the programme's window
+opened) in parallel -> installation by the region's crew pool (weekly dispatcher;
 rainy months slow crews down; a surge adds contract crews) -> on air.
 
 At 100k sites we avoid one SimPy process per site: sites live in numpy arrays indexed by
@@ -334,6 +335,41 @@ class Rollout:
             (z_permit, z_lead, z_work),
         )
         self._count_pipeline_in_plans()
+        # per (operator, programme) it committed to: (kits held for the commitment, the day they arrive)
+        self.commitment_kits = self._commitment_kits(seed, replication)
+
+    def _commitment_kits(self, seed: int, replication: int) -> dict[tuple[int, str], tuple[int, float]]:
+        """Per (operator, programme) it committed to (Operator.committed_to): (kits it holds for the commitment,
+        the day they arrive, days from the start).
+
+        A committed operator tenders for its commitment's kits when the window opens and imports them on a schedule:
+        they arrive `surge.commitment_tender_days` after the opening plus one draw of the vendors' lead time. It holds
+        what the commitment still needs at the start, the threshold less the stations it counts then (built or in
+        flight with the commitment's kits). Why: with only the shared stock of two months' national deliveries,
+        the baseline refused Viettel's Resolution 193 surge on kits in 3 of 10 replications and on crews in 2; it
+        ended 2025 with 20,000 stations nationally where >35,000 were reported (2026-12-06). Viettel's first kits for
+        its 2025 plan were imported in August 2025 (thanhnien.vn 2025-09-19)."""
+        out: dict[tuple[int, str], tuple[int, float]] = {}
+        tender_days = self.sc.surge.commitment_tender_days
+        for p in self.programmes:
+            if p.min_stations_per_operator <= 0 or p.site_kind == "new":
+                continue
+            first, end = window_days(p, self.clock.start)
+            if end <= 0.0:
+                continue  # the window closed before the start
+            for k, name in enumerate(OPERATORS):
+                op = self.sc.operators.get(name)
+                if op is None or p.name not in op.committed_to:
+                    continue
+                kits = max(0, math.ceil(p.min_stations_per_operator - self._counted(k, p, end) - 1e-9))
+                z = stream(seed, replication, f"rollout.commitment_kits.{name}.{p.name}").standard_normal(1)
+                out[(k, p.name)] = (kits, first + tender_days + float(self.sc.supply.lead_time.draws(z)[0]))
+        return out
+
+    def own_kits(self, k: int, programme: str, day: float) -> int:
+        """Kits operator k holds on `day` for its commitment to `programme` (0 before they arrive, or uncommitted)."""
+        kits, arrive = self.commitment_kits.get((k, programme), (0, math.inf))
+        return kits if arrive <= day else 0
 
     # ----------------------------------------------------------------- warm start
     def _count_pipeline_in_plans(self) -> None:
@@ -894,9 +930,12 @@ class Rollout:
             )[0]
             npv = self._npv(name, k, take, day) if take.size else np.zeros(0)
             days_left = max(0.0, end - day - w.upgrade_permit.p50_days)
-            teams = self.teams * (1.0 + sg.contract_teams_pct / 100.0) * self._worst_rain()
+            teams = (
+                self.teams * (1.0 + sg.contract_teams_pct / 100.0) * self._rain_output(end - days_left, end)
+            )
             waiting = self._kit_wait.size + self._crew_wait.size
             crew_sites = float(teams.sum() * days_left / max(w.upgrade_team_days.mean_days, 1e-9)) - waiting
+            own = self.own_kits(k, p.name, day)
             case = SurgeCase(
                 day=day,
                 deadline_day=end,
@@ -906,7 +945,7 @@ class Rollout:
                 threshold=p.min_stations_per_operator,
                 counted=counted,
                 candidates=int(ups.size),
-                stock_kits=self.stock_kits,
+                stock_kits=self.stock_kits + own,
                 crew_sites=crew_sites,
                 budget_vnd_bn=self.ledger.available(
                     name, self.clock.year_of(self._surge_plan_day(name, day, fast))
@@ -942,13 +981,31 @@ class Rollout:
                     "fund_share_expected": case.fund_share(
                         max(0, math.ceil(p.min_stations_per_operator - counted))
                     ),
+                    "kits_in_stock": self.stock_kits + own,
+                    "kits_own": own,
                 }
             )
             if decision == "surge":
-                self._surge_order(name, ups[:n], day, end, self._surge_plan_day(name, day, fast))
+                self._surge_order(name, p.name, ups[:n], day, end, self._surge_plan_day(name, day, fast))
 
     def _worst_rain(self) -> float:
+        """The slowest region's rainy-season output (share of dry output): the fast path's p90 plans on it."""
         return min(self._rainy_factor.values()) if self._rainy_factor else 1.0
+
+    def _rain_output(self, day: float, end: float) -> np.ndarray:
+        """Each region's mean crew output from `day` to `end` as a share of its dry-season output, day by day from
+        its own rainy months. Why not the slowest region's everywhere: a November surge was weighed with the central
+        coast's rain (60%) on the north's crews too, whose rains end in October; Viettel's Resolution 193 surge was
+        out of reach on crews in 2 of 10 baseline replications (2026-12-06)."""
+        out = np.ones(len(REGIONS))
+        n_days = int(math.ceil(end - day))
+        if n_days <= 0:
+            return out
+        months = np.array([self.clock.month_of(day + i) for i in range(n_days)])
+        for r, region in enumerate(REGIONS):
+            rainy = np.isin(months, list(self._rainy[region]))
+            out[r] = float(np.where(rainy, self._rainy_factor[region], 1.0).mean())
+        return out
 
     def _surge_plan_day(self, name: OperatorName, day: float, fast_path_days: float) -> float:
         """The day a surge ordered today is planned on air, whose year's budget pays it: today plus its fast path
@@ -959,15 +1016,22 @@ class Rollout:
         on_air = self.sc.operators[name].target_counts == "on_air"
         return day + fast_path_days if on_air else day
 
-    def _surge_order(self, name: str, sites: np.ndarray, day: float, end: float, plan_day: float) -> None:
-        """Order the surge, planned on air on `plan_day`: upgrades with kits from stock, contract crews, a premium per
-        site."""
+    def _surge_order(
+        self, name: OperatorName, programme: str, sites: np.ndarray, day: float, end: float, plan_day: float
+    ) -> None:
+        """Order the surge for `programme`, planned on air on `plan_day`: upgrades with kits from stock (the
+        operator's own commitment kits first, then the shared stock), contract crews, a premium per site."""
         sg = self.sc.surge
         st = self.state
         st.capex_vnd_bn[sites] += sg.premium_vnd_bn_per_site
         self.surge_premium_vnd_bn += sg.premium_vnd_bn_per_site * sites.size
         st.surge[sites] = True
-        self.stock_kits -= int(sites.size)
+        k = OPERATORS.index(name)
+        from_own = min(int(sites.size), self.own_kits(k, programme, day))
+        if from_own:
+            kits, arrive = self.commitment_kits[(k, programme)]
+            self.commitment_kits[(k, programme)] = (kits - from_own, arrive)
+        self.stock_kits -= int(sites.size) - from_own
         self._support_cache = {}  # it now expects to reach the threshold: its support enters this month's orders
         self._place(
             sites,

@@ -189,8 +189,10 @@ class Operator(StrictModel):
         description="Support programmes whose station threshold the operator has committed to the Government to "
         "reach ('resolution_193' for the `subsidy` section, else a supports[].name). A committed operator finances a "
         "surge toward that threshold as an investment of its own, outside capex_budget_vnd_bn (which paces its "
-        "ordinary build): at its last chance it surges when its plan, the kit stock and the crews can reach the "
-        "threshold and the support pays for hurrying (surge section). An operator that has not committed surges "
+        "ordinary build), and it tenders for the kits the commitment still needs when the window opens, held for its "
+        "surge beside the shared stock (surge.commitment_tender_days): at its last chance it surges when its plan, "
+        "those kits and the crews can reach the threshold and the support pays for hurrying (surge section). An "
+        "operator that has not committed surges "
         "only within what is left of the year's budget. Its surge capex is still spent, in the ledger and every "
         "capex figure.",
         source="Viettel: its commitment to the Government to bring at least 20,000 5G stations on air in Decree 88's "

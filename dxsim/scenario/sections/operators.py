@@ -210,6 +210,21 @@ class Surge(StrictModel):
         source="dxsim assumption (no public figure): an operator preparing a surge stocks up over the preceding "
         "months; two months of deliveries ~ the 90-day p90 kit lead time (supply.lead_time)",
     )
+    commitment_tender_days: float = param(
+        90.0,
+        unit="days",
+        ge=0,
+        le=365,
+        description="An operator committed to a threshold programme (operators.<name>.committed_to) tenders for the "
+        "kits its commitment still needs when the programme's window opens; they arrive this long after the opening "
+        "plus one draw of the vendors' lead time (supply.lead_time), and are held for its surge, beside the shared "
+        "stock (stock_months_of_supply). A run from a later start holds what the commitment still needs then: the "
+        "threshold less the stations it counts.",
+        source="the operators, via MoST's May 2025 5G briefing: equipment tendering takes about three months "
+        "(60shomnay.vn 2025-05, 'quá trình đấu thầu thiết bị kéo dài khoảng 3 tháng'); checked against Viettel: its "
+        "first kits for the 2025 plan were imported in August 2025 (thanhnien.vn 2025-09-19), and 19/2 + 90 days "
+        "+ the 45-90-day lead time gives 20/7-18/8",
+    )
     stock_dispatch_days: float = param(
         7.0,
         unit="days",

@@ -269,6 +269,13 @@ DEFAULT_RANGES: tuple[tuple[str, float, float, str, str], ...] = (
             q=5, why="how many kits operators stock up ahead of a deadline is not reported; x0.5-x1.5"
         ),
     ),
+    (
+        "surge.commitment_tender_days",
+        0.67,
+        1.33,
+        "uniform",
+        _ASSUME.format(q=5, why="the tender's length is reported only as 'about three months'; 2-4 months"),
+    ),
     # villages: permits and works
     (
         "villages.programme.permit",
