@@ -35,7 +35,8 @@ month end of its date, and:
   that year after the start, pooled over replications;
 * kind ``upper_bound`` (the report gives a ceiling, "fewer than 2,000"): inside when
   P50 <= observed + tolerance (the median projection respects the ceiling; part of the band above it is
-  uncertainty, not a contradiction); ``pass`` or ``FAIL``;
+  uncertainty, not a contradiction); ``pass`` or ``FAIL``; kind ``lower_bound`` (a floor, "more than 35,000"):
+  inside when P50 >= observed - tolerance, likewise;
 * kinds ``forecast``, ``target`` and ``restated``: the band rule is computed but the status is ``info``
   (a plan is not history; a restated figure belongs to an earlier date);
 * a figure a parameter is fitted to (:func:`dxsim.calibration.fitted_figures`: 39.52% at 2025-10, which the site
@@ -118,7 +119,7 @@ Progress = Callable[[str], None]
 
 START_METRIC = "stations_5g"
 COVERAGE_METRIC = "pop_covered_5g_pct"
-SCORED_KINDS = ("observed", "upper_bound")
+SCORED_KINDS = ("observed", "upper_bound", "lower_bound")
 # The village layers are lists: the coverage holes of 2024-10 and the 117 villages without power and signal
 # of 2025-07 (villages/vn_deadzone_counts_timeline.csv; scenario field villages.layer). A start before the
 # later list cannot rewind them.
@@ -199,7 +200,7 @@ CSV_COLUMNS_DOC = {
     "date": "date the figure refers to (ISO)",
     "area": "VN, a gso34 province code, or a named subset",
     "metric": "reported metric name",
-    "kind": "observed, upper_bound, forecast or target",
+    "kind": "observed, upper_bound, lower_bound, forecast, target or restated",
     "observed": "reported value",
     "tolerance": "the report's precision, absolute, in its unit",
     "unit": "unit of the reported value",
@@ -210,13 +211,14 @@ CSV_COLUMNS_DOC = {
     "p90": "model P90",
     "band_low": "P10 - tolerance",
     "band_high": "P90 + tolerance",
-    "inside": "meets its rule: band_low <= observed <= band_high; upper_bound: P50 <= observed + tolerance",
-    "status": "pass / FAIL (observed, upper_bound), info (forecast, target, restated), input (used as the start "
+    "inside": "meets its rule: band_low <= observed <= band_high; upper_bound: P50 <= observed + tolerance; "
+    "lower_bound: P50 >= observed - tolerance",
+    "status": "pass / FAIL (observed, upper_bound, lower_bound), info (forecast, target, restated), input (used as the start "
     "state or the village layer), "
     "start (another figure of the start date: the start state, judged by dxsim calibration), "
     "n/a (cannot be judged: see note)",
     "note": "why a row is input or n/a",
-    "source": "the observation's source (seed line or shared geodata file)",
+    "source": "the observation's source (seed line, shared geodata file, or a dated public page)",
 }
 
 
@@ -318,6 +320,7 @@ class BacktestResult:
             "rules": {
                 "observed": "pass when P10 - tolerance <= observed <= P90 + tolerance",
                 "upper_bound": "pass when P50 <= observed + tolerance",
+                "lower_bound": "pass when P50 >= observed - tolerance",
                 "forecast, target": "info: shown for judgement, never pass/fail",
                 "quantiles": "empirical (inverted_cdf) across replications at the month end of the date",
             },
@@ -565,7 +568,10 @@ def score(
             p10, p50, p90 = _quantiles(vals)
             tol = float(o["tolerance"])
             low, high = p10 - tol, p90 + tol
-            inside = (p50 <= o["value"] + tol) if o["kind"] == "upper_bound" else (low <= o["value"] <= high)
+            inside = {
+                "upper_bound": p50 <= o["value"] + tol,
+                "lower_bound": p50 >= o["value"] - tol,
+            }.get(o["kind"], low <= o["value"] <= high)
             status = ("pass" if inside else "FAIL") if o["kind"] in SCORED_KINDS else "info"
             if status in ("pass", "FAIL") and (m, o["area"], f"{o['date']:%Y-%m}") in fitted:
                 status = "fitted"  # not evidence: the fit makes it follow the stations row of the same month
@@ -958,8 +964,8 @@ def chart(result: BacktestResult, metric: str, area: str) -> Chart:
                 else _("reported ({status})").format(status=pgettext("status", r["status"]))
             )
             seen.add(r["status"])
-            marker = (
-                "v" if r["kind"] == "upper_bound" else ("s" if r["kind"] in ("forecast", "target") else "o")
+            marker = {"upper_bound": "v", "lower_bound": "^", "forecast": "s", "target": "s"}.get(
+                r["kind"], "o"
             )
             ax.errorbar(
                 [r["date"]],

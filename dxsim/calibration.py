@@ -820,6 +820,7 @@ def village_rows(
 # share is only its start-state input divided by that count, not a projection.
 MODEL_COUNTERPART: dict[str, str] = {
     "stations_5g": "stations_5g",
+    "stations_5g_viettel": "stations_5g_viettel",
     "pop_covered_5g_pct": "pop_covered_5g_pct",
     "pop_covered_4g_pct": "pop_covered_4g_pct",
     "villages_unconnected": "villages_unconnected",
@@ -846,6 +847,7 @@ def other_definition(metric: str, area: str) -> str | None:
 # A reported flow over a calendar year ("5G sites added by Viettel in 2026"): the change of these level metrics from
 # the end of the year before to the end of the year, summed. A run that starts inside the year sees only part of it.
 YEAR_FLOW_COUNTERPART: dict[str, tuple[str, ...]] = {
+    "stations_5g_added_in_year": ("stations_5g",),
     "stations_5g_added_viettel_in_year": ("stations_5g_viettel",),
     "stations_5g_added_viettel_vnpt_in_year": ("stations_5g_viettel", "stations_5g_vnpt"),
 }
@@ -1052,7 +1054,7 @@ def observation_rows(
     model metric measures it). Why the flow: the level itself (Viettel's stations at the year end) was shown beside
     a reported addition (stations added in the year).
     `within_tolerance` says whether |model - reported| <= tolerance (for upper_bound rows: model <= reported
-    + tolerance).
+    + tolerance; for lower_bound rows: model >= reported - tolerance).
     """
     obs = read_observations() if observations is None else observations
     h = world.scenario.horizon
@@ -1096,11 +1098,10 @@ def observation_rows(
         # a survey dated after the start (placed there as a floor) is read at its own date like any later figure:
         # below it, the run connected villages the province still counted then (Tuyên Quang: ~200 against 273)
         elif model is not None:
-            within = (
-                (model <= o["value"] + o["tolerance"])
-                if o["kind"] == "upper_bound"
-                else abs(model - o["value"]) <= o["tolerance"]
-            )
+            within = {
+                "upper_bound": model <= o["value"] + o["tolerance"],
+                "lower_bound": model >= o["value"] - o["tolerance"],
+            }.get(o["kind"], abs(model - o["value"]) <= o["tolerance"])
         rows.append(
             {
                 "date": o["date"],

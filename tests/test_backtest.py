@@ -127,6 +127,15 @@ def test_band_rule_hand_computed() -> None:
                 29.5,
                 0.4,
             ),  # P50 30 > 29.9 -> FAIL, though P10 is below
+            (OCT, "VN", "stations_5g", "lower_bound", 30, 0),  # a floor: P50 30 >= 30 -> pass
+            (
+                OCT,
+                "VN",
+                "stations_5g",
+                "lower_bound",
+                30.5,
+                0.4,
+            ),  # P50 30 < 30.1 -> FAIL, though P90 is above
             (OCT, "VN", "stations_5g", "forecast", 1000, 0),  # outside, but a forecast -> info
             (OCT, "VN", "stations_5g", "target", 40, 0),  # inside, but a target -> info
         ]
@@ -139,10 +148,24 @@ def test_band_rule_hand_computed() -> None:
         "pass",
         "pass",
         "FAIL",
+        "pass",
+        "FAIL",
         "info",
         "info",
     ]
-    assert [r["inside"] for r in rows] == [True, False, False, True, True, True, False, False, True]
+    assert [r["inside"] for r in rows] == [
+        True,
+        False,
+        False,
+        True,
+        True,
+        True,
+        False,
+        True,
+        False,
+        False,
+        True,
+    ]
     assert (rows[0]["p10"], rows[0]["p50"], rows[0]["p90"]) == (10.0, 30.0, 50.0)
     assert (rows[0]["band_low"], rows[0]["band_high"]) == (5.0, 55.0)
     assert rows[4]["model_date"] == OCT

@@ -1486,7 +1486,9 @@ def test_a_region_without_crews_has_none_idle() -> None:
     north = m.filter((pl.col("metric") == "crew_utilization_pct_north") & (pl.col("date") > first))["value"]
     south = m.filter((pl.col("metric") == "crew_utilization_pct_south") & (pl.col("date") > first))["value"]
     assert north.len() > 60 and (north == 100.0).all()
-    assert south.max() < 50.0  # a region with crews: mostly idle, as in the baseline
+    # a region with crews: idle in most months, as in the baseline (Viettel's November 2025 surge, which now goes to
+    # the regions whose crews can build it, fills the south's for a month or two)
+    assert south.median() < 50.0 and (south < 50.0).mean() > 0.9
     line = next(t for t in summary_lines(m) if t.startswith("north:"))
     assert "crews idle 100%" not in line and "crews idle 0%" in line, line
 

@@ -636,10 +636,13 @@ def test_written_capex_equals_the_drawn_capex_of_the_sites_built(tmp_path: Path)
     built = (st.on_air_day >= 0) & (st.on_air_day <= horizon)
     assert built.sum() > 100 and plan.is_new[built].any() and (~plan.is_new[built]).any()
     # each site's capex: the replication's drawn unit cost of its kind, from the scenario's cost fields
-    drawn = draw_scenario(out.scenario, int(out.summary["seed"]), 0).costs
+    drawn_scenario = draw_scenario(out.scenario, int(out.summary["seed"]), 0)
+    drawn = drawn_scenario.costs
     unit_new = drawn.new_site_equipment_vnd_bn + drawn.new_site_civil_vnd_bn
     unit_up = drawn.upgrade_equipment_vnd_bn + drawn.upgrade_works_vnd_bn
-    premium = np.where(st.surge, out.scenario.surge.premium_vnd_bn_per_site, 0.0)
+    # the premium is drawn per replication too (uncertainty.ranges surge.premium_vnd_bn_per_site)
+    assert st.surge.any()  # replication 0 races for Resolution 193 in this horizon
+    premium = np.where(st.surge, drawn_scenario.surge.premium_vnd_bn_per_site, 0.0)
     np.testing.assert_allclose(
         st.capex_vnd_bn, np.where(plan.is_new, unit_new, unit_up) + premium, rtol=1e-12
     )

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from dxsim.errors import DxsimInputError
@@ -84,7 +85,7 @@ def test_every_row_validates() -> None:
     assert df.height == len(raw) > 50
     assert df["area"].to_list() == [r["area"] for r in raw]  # codes stay text ("08", not 8)
     assert df["value"].to_list() == [float(r["value"]) for r in raw]
-    assert set(df["kind"]) <= {"observed", "target", "forecast", "upper_bound", "restated"}
+    assert set(df["kind"]) <= {"observed", "target", "forecast", "upper_bound", "lower_bound", "restated"}
     assert (df["tolerance"] >= 0).all()
 
 
@@ -120,6 +121,22 @@ def test_covers_what_issue_11_asks() -> None:
     assert has("2025-10-31", "VN", "gpus_installed_high_performance", 2000, "upper_bound")
     assert has("2025-10-31", "VN", "mobile_download_mbps_median", 159.57)
     assert has("2025-02-28", "VN", "mobile_download_mbps_median", 144.50)
+
+
+def test_figures_reported_after_the_seeds_cite_their_dated_pages() -> None:
+    """The end-2025 figures published after the seeds (MoST's year-end conference, January 2026; Viettel) are there
+    to score the model against, each citing its page with the publisher and date: >35,000 stations (a floor), ~90%
+    population coverage, Viettel's ~30,000 stations and its 20,758 in Resolution 193's window."""
+    df = read_observations()
+    later = df.filter(pl.col("source").str.starts_with("https://"))
+    got = {(str(r["date"]), r["metric"], r["value"], r["kind"]) for r in later.iter_rows(named=True)}
+    assert {
+        ("2025-12-31", "stations_5g", 35000.0, "lower_bound"),
+        ("2025-12-31", "pop_covered_5g_pct", 90.0, "observed"),
+        ("2025-12-31", "stations_5g_viettel", 30000.0, "observed"),
+        ("2025-12-10", "stations_5g_in_window_viettel", 20758.0, "observed"),
+    } <= got
+    assert all(re.search(r" \([^()]+ 20\d\d-\d\d-\d\d\)$", s) for s in later["source"])
 
 
 def test_calibration_facts_are_observations() -> None:
@@ -212,12 +229,14 @@ def test_geodata_quotes_are_in_the_cited_row_and_give_the_value() -> None:
     raw_rows = [r for r in rows() if not SEED_CITE.match(r["source"])]
     assert len(raw_rows) > 20
     for r in raw_rows:
-        m = RAW_CITE.match(r["source"])
-        assert m, r["source"]
-        path, key = m.groups()
-        lines = [norm(line) for line in (RAW / path).read_text(encoding="utf-8").splitlines()]
-        assert any(key in line and norm(r["quote"]) in line for line in lines), (path, key, r["quote"])
-        numbers = _numbers(r["quote"], vietnamese=False)
+        page = r["source"].startswith("https://")  # a dated public page: its Vietnamese quote gives the value
+        if not page:
+            m = RAW_CITE.match(r["source"])
+            assert m, r["source"]
+            path, key = m.groups()
+            lines = [norm(line) for line in (RAW / path).read_text(encoding="utf-8").splitlines()]
+            assert any(key in line and norm(r["quote"]) in line for line in lines), (path, key, r["quote"])
+        numbers = _numbers(r["quote"], vietnamese=page)
         value = float(r["value"])
         if value == 0:  # a deadline: "cover these by Sept" - nothing left
             assert r["kind"] == "target" and not numbers, r
@@ -295,8 +314,10 @@ def test_planner_file_is_read(tmp_path: Path) -> None:
         ("value", "nan", "finite"),
         ("value", "16.737,5", "finite number"),
         ("tolerance", "-1", ">= 0"),
-        ("kind", "estimate", "observed, target, forecast, upper_bound, restated"),
+        ("kind", "estimate", "observed, target, forecast, upper_bound, lower_bound, restated"),
         ("source", "https://example.org/news", "seed file id"),
+        ("source", "https://example.org/news (example.org)", "publisher and date"),  # a page without its date
+        ("source", "http://example.org/news (example.org 2026-01-22)", "https address"),
         ("source", "0:56 report", "seed file id"),
         ("quote", "  ", "non-empty"),
     ],

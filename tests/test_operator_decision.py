@@ -315,6 +315,12 @@ def surge_scenario(
     )
 
 
+def _committed(sc: Scenario, programme: str = "push") -> Scenario:
+    """The scenario with Viettel committed to `programme` (operators.viettel.committed_to)."""
+    op = sc.operators["viettel"].model_copy(update={"committed_to": [programme]})
+    return sc.model_copy(update={"operators": {"viettel": op}})
+
+
 def test_threshold_within_reach_surges_at_the_last_chance():
     """Fast path = max(10 permit, 7 stock, 14 crews) + 2 work = 16 days; deadline day 181 (1 July):
     latest start day 165. Decisions on 1 May (day 120: 1 June is still in time -> wait) and 1 June
@@ -374,6 +380,10 @@ def test_no_surge_without_the_incentive_or_when_it_is_not_worth_it():
     ro, _, _ = run(surge_scenario(premium=2.0), plan(500))
     assert not ro.state.surge.any() and "not_worth" in {e["decision"] for e in ro.surge_events}
     assert ro.subsidy_events == []
+    # an operator committed to the programme keeps its promise at that premium: it surges 95 and is paid
+    ro, _, _ = run(_committed(surge_scenario(premium=2.0)), plan(500))
+    assert int(ro.state.surge.sum()) == 95 and ro.surge_premium_vnd_bn == pytest.approx(95 * 2.0)
+    assert [(d, n) for d, n, _ in ro.subsidy_events] == [(181.0, "viettel")]
 
 
 def test_no_surge_when_out_of_reach_or_too_late():
@@ -414,11 +424,6 @@ def test_a_committed_operator_finances_its_surge_beyond_its_budget() -> None:
     on_time = int((st.on_air_day < 181.0).sum())
     assert on_time >= 100 and [(d, n) for d, n, _ in ro.subsidy_events] == [(181.0, "viettel")]
     assert ro.subsidy_events[0][2] == pytest.approx(float(on_time))  # 1.0 bn a station
-
-
-def _committed(sc: Scenario, programme: str = "push") -> Scenario:
-    op = sc.operators["viettel"].model_copy(update={"committed_to": [programme]})
-    return sc.model_copy(update={"operators": {"viettel": op}})
 
 
 def test_a_committed_operator_surges_on_the_kits_it_procured_for_its_commitment() -> None:
@@ -496,6 +501,23 @@ def test_a_later_start_holds_what_the_commitment_still_needs() -> None:
     ev = {e["decision"]: e for e in ro.surge_events}
     assert (ev["surge"]["need"], ev["surge"]["kits_own"]) == (55, 60)
     assert ro.commitment_kits[(0, "push")][0] == 5 and ro.stock_kits == 0
+
+
+def test_crew_reach_is_weighed_region_by_region() -> None:
+    """The plan alternates north and central upgrades; the central region has no crews. The surge goes where crews
+    can build it: with 10 northern teams, (181 - 151 - 10) days x 10 x 1.5 / 2 = 150 northern upgrades can be
+    finished, so it orders its 95 all in the north (skipping the central ones in its order). With 5 northern teams
+    only 75: out of reach on crews, though pooled with 5 central teams (150) it was within reach, and is."""
+    pa = plan(500)
+    pa.region_idx[1::2] = 1
+    ro, _, _ = run(surge_scenario(crews={"north": {"teams": 10}, "central": {"teams": 0}}), pa)
+    st = ro.state
+    assert int(st.surge.sum()) == 95 and np.all(pa.region_idx[st.surge] == 0)
+    ro, _, _ = run(surge_scenario(crews={"north": {"teams": 5}, "central": {"teams": 0}}), pa)
+    assert not ro.state.surge.any() and "out_of_reach_crews" in {e["decision"] for e in ro.surge_events}
+    ro, _, _ = run(surge_scenario(crews={"north": {"teams": 5}, "central": {"teams": 5}}), pa)
+    st = ro.state
+    assert int(st.surge.sum()) == 95 and set(pa.region_idx[st.surge].tolist()) == {0, 1}
 
 
 def test_crew_reach_takes_each_region_s_own_rain() -> None:
@@ -602,10 +624,12 @@ def test_surge_decision_rules_by_hand():
     late = {**base, "next_decision_day": 60.0}
     assert surge_decision(SurgeCase(**{**late, "stock_kits": 59}))[0] == "out_of_reach_equipment"
     assert surge_decision(SurgeCase(**{**late, "budget_vnd_bn": 60 * 1.45 - 1}))[0] == "out_of_reach_budget"
-    # committed to the programme: the budget is no limit, the stock still is
+    # committed to the programme: the budget is no limit, the stock still is; the support's worth is not weighed
     poor = {**late, "budget_vnd_bn": 0.0, "committed": True}
     assert surge_decision(SurgeCase(**poor)) == ("surge", 60)
     assert surge_decision(SurgeCase(**{**poor, "stock_kits": 59}))[0] == "out_of_reach_equipment"
+    assert surge_decision(SurgeCase(**{**poor, "crew_sites": 59.0}))[0] == "out_of_reach_crews"
+    assert surge_decision(SurgeCase(**{**poor, "loss_vnd_bn": 1e6, "premium_vnd_bn": 10.0})) == ("surge", 60)
     # support 100 x 1.0 = 100 vs 60 x 0.15 + loss: worth it up to a loss of 91
     assert surge_decision(SurgeCase(**{**late, "loss_vnd_bn": 90.9}))[0] == "surge"
     assert surge_decision(SurgeCase(**{**late, "loss_vnd_bn": 91.0}))[0] == "not_worth"

@@ -438,6 +438,7 @@ def kind_label(kind: str) -> str:
     return {
         "observed": pgettext("kind", "observed"),
         "upper_bound": pgettext("kind", "upper_bound"),
+        "lower_bound": pgettext("kind", "lower_bound"),
         "forecast": pgettext("kind", "forecast"),
         "target": pgettext("kind", "target"),
         "restated": pgettext("kind", "restated"),

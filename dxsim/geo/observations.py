@@ -13,8 +13,9 @@ Conventions checked here, so a planner's own file follows them too:
 * ``area`` is ``VN``, a gso34 province code of ``geodata/province_regions.csv`` (text, e.g. "08"),
   or a named subset of :data:`NAMED_AREAS`.
 * ``kind``: ``observed``, ``target`` (an official goal), ``forecast`` (an expected or planned value),
-  ``upper_bound`` (the report gives a ceiling: "under 2,000", "up to 220 MW") or ``restated`` (a
-  later document repeats an earlier figure under a later date; shown for judgement, never scored).
+  ``upper_bound`` (the report gives a ceiling: "under 2,000", "up to 220 MW"), ``lower_bound`` (a floor: "more
+  than 35,000", "vượt mốc") or ``restated`` (a later document repeats an earlier figure under a later date; shown
+  for judgement, never scored).
 * ``tolerance`` is absolute, in the row's unit, >= 0 (reporting precision, rounding or the report's
   own uncertainty, said in ``tolerance_basis``).
 
@@ -50,7 +51,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "quote",
 )
 OPTIONAL_COLUMNS: tuple[str, ...] = ("note",)
-KINDS: tuple[str, ...] = ("observed", "target", "forecast", "upper_bound", "restated")
+KINDS: tuple[str, ...] = ("observed", "target", "forecast", "upper_bound", "lower_bound", "restated")
 DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year")
 NATIONAL_AREA = "VN"
 # Areas that are neither the country nor a province: the subsets the reports speak of.
@@ -59,6 +60,8 @@ NAMED_AREAS: dict[str, str] = {
 }
 SEED_SOURCE = re.compile(r"^\d{3}:\d+(-\d+)?(\s|$)")  # seed file id and line(s), e.g. "002:3297-3301"
 RAW_SUBDIRS = ("boundaries", "infra", "population", "terrain", "villages")  # folders of the shared geodata
+# a public page the seeds and the shared geodata do not hold: its address, then its publisher and date in brackets
+URL_SOURCE = re.compile(r"^https://\S+ \([^()]+ \d{4}-\d{2}-\d{2}\)$")
 GEODATA_SOURCE = re.compile(
     r"^(" + "|".join(RAW_SUBDIRS) + r")/[A-Za-z0-9_.-]+\.(csv|geojson|gpkg|tif)(\s|$)"
 )
@@ -185,15 +188,16 @@ class _RowChecker:
         if kind not in KINDS:
             raise self.fail(row_no, "kind", kind, "unknown kind", ", ".join(KINDS))
         source = self.text(row_no, row, "source")
-        if not (SEED_SOURCE.match(source) or GEODATA_SOURCE.match(source)):
+        if not (SEED_SOURCE.match(source) or GEODATA_SOURCE.match(source) or URL_SOURCE.match(source)):
             raise self.fail(
                 row_no,
                 "source",
                 source,
-                "cites neither a seed line nor a shared geodata file",
+                "cites neither a seed line, a shared geodata file nor a dated public page",
                 "a seed file id and line(s) such as '000:56' or '002:3297-3301', or a file under "
                 f"the shared geodata folder ({'/, '.join(RAW_SUBDIRS)}/) such as "
-                "'villages/vn_deadzone_counts_timeline.csv', then the document",
+                "'villages/vn_deadzone_counts_timeline.csv', then the document, or a page's https address then "
+                "its publisher and date in brackets, such as 'https://vnexpress.net/... (vnexpress.net 2025-12-25)'",
             )
         return {
             "date": day,

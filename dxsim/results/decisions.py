@@ -30,7 +30,7 @@ DECISION_COLUMNS: dict[str, tuple[type[pl.DataType], str]] = {
         "surge, wait (a later month is still in time), qualifies (reaches the threshold anyway), "
         "too_late (the fast path cannot make the deadline), out_of_reach_plan / _equipment / _crews "
         "/ _budget (the first of these, in this order, that it lacks), not_worth (support < premium + loss on sites "
-        "that do not pay); paid: the outcome, on the day the programme pays after its window (the operator reached "
+        "that do not pay; weighed only by an operator not committed to the programme); paid: the outcome, on the day the programme pays after its window (the operator reached "
         "the threshold; stations_counted is how many stations counted, support_paid_vnd_bn what it was paid)",
     ),
     "stations_needed": (pl.Float64, "stations short of the threshold by the deadline (stations)"),

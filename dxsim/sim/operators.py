@@ -21,7 +21,8 @@ dxsim.sim.rollout calls them each month for each operator.
   upgrade, stock, crews, and budget unless it committed to the programme: a committed operator
   finances the surge as an investment of its own, outside the year's budget that paces its ordinary
   build, and draws on the kits it procured for its commitment as well as the shared stock) and the support it would earn exceeds the cost of hurrying
-  (a premium per surge site plus the loss on surge sites with a negative business case); the support
+  (a premium per surge site plus the loss on surge sites with a negative business case; an operator that
+  committed does not weigh this: it keeps its promise whenever its plan, kits and crews can reach); the support
   counts at the share of its claims the fund would pay, the other qualifying operators' claims included
   (pro rata when the claims exceed the fund). It orders
   what it lacks plus enough for the surge sites that would still miss the deadline (surge_size).
@@ -134,7 +135,9 @@ class SurgeCase:
     counted: float  # stations already counting or projected to count by the deadline
     candidates: int  # its own 4G sites it could still upgrade (eligible kind)
     stock_kits: int
-    crew_sites: float  # upgrades the crews (with contract crews) can finish before the deadline
+    # of its next upgrades in its own order, how many the crews of their regions (with contract crews) can finish
+    # before the deadline (Rollout._crew_reach)
+    crew_sites: float
     budget_vnd_bn: float
     cost_per_site_vnd_bn: float  # capex + surge premium of a surge site
     support_per_station_vnd_bn: float
@@ -145,7 +148,12 @@ class SurgeCase:
     )
     fund_vnd_bn: float = math.inf  # the programme's fund: claims beyond it are cut pro rata
     others_claims_vnd_bn: float = 0.0  # the other operators' claims projected to qualify by the deadline
-    committed: bool = False  # committed to the programme (Operator.committed_to): the budget is not a limit
+    # committed to the programme (Operator.committed_to): the budget is not a limit, and the support's worth is not
+    # weighed: it surges whenever its plan, kits and crews can reach the threshold. Why: the commitment is a task the
+    # Government set and checks (MoST's letter of 22/12/2025 found Viettel "completed the task", vnexpress.net
+    # 2025-12-25); weighed on the support alone, Viettel dropped its 2025 race in 3 of 10 baseline replications,
+    # those whose surge premium drew above ~0.22 bn a station, an assumption with no public figure (2026-12-06)
+    committed: bool = False
     # the run's first decision round: a last chance that fell before the run's start is not "too late" yet (the
     # operator's decision lies in history the run does not see), it decides now on the share still in time
     first_round: bool = False
@@ -204,6 +212,8 @@ def surge_decision(c: SurgeCase) -> tuple[str, int]:
         return "out_of_reach_crews", 0
     if not c.committed and c.budget_vnd_bn < n * c.cost_per_site_vnd_bn:
         return "out_of_reach_budget", 0
+    if c.committed:  # its promise to the Government, not the support's worth, decides (SurgeCase.committed)
+        return "surge", n
     gain = c.support_per_station_vnd_bn * (c.counted + need) * c.fund_share(need)
     if gain <= n * c.premium_vnd_bn + c.loss_vnd_bn:
         return "not_worth", 0

@@ -911,6 +911,8 @@ class Rollout:
                 continue
             rem = self.remaining(k)
             ups = rem[~self.plan.is_new[rem] & self._in_area[p.name][rem]]  # its own 4G sites where p pays
+            days_left = max(0.0, end - day - w.upgrade_permit.p50_days)
+            buildable = self._crew_pick(ups, days_left, end)  # those of them the crews can finish in time
             counted = self._counted(k, p, end)
             need_guess = max(0, math.ceil(p.min_stations_per_operator - counted))
             # a surge site is on air at max(its permit, the kit from stock) + its work: the share in time is the
@@ -921,7 +923,7 @@ class Rollout:
                 if slack >= sg.stock_dispatch_days
                 else 0.0
             )
-            take = ups[: surge_size(need_guess, on_time) if on_time > 0 else need_guess]
+            take = buildable[: surge_size(need_guess, on_time) if on_time > 0 else need_guess]
             amount = per_station_vnd_bn(
                 p,
                 np.zeros(1, bool),
@@ -929,12 +931,6 @@ class Rollout:
                 np.array([float(np.mean(self._finite_people(take))) if take.size else 0.0]),
             )[0]
             npv = self._npv(name, k, take, day) if take.size else np.zeros(0)
-            days_left = max(0.0, end - day - w.upgrade_permit.p50_days)
-            teams = (
-                self.teams * (1.0 + sg.contract_teams_pct / 100.0) * self._rain_output(end - days_left, end)
-            )
-            waiting = self._kit_wait.size + self._crew_wait.size
-            crew_sites = float(teams.sum() * days_left / max(w.upgrade_team_days.mean_days, 1e-9)) - waiting
             own = self.own_kits(k, p.name, day)
             case = SurgeCase(
                 day=day,
@@ -946,7 +942,7 @@ class Rollout:
                 counted=counted,
                 candidates=int(ups.size),
                 stock_kits=self.stock_kits + own,
-                crew_sites=crew_sites,
+                crew_sites=float(buildable.size),
                 budget_vnd_bn=self.ledger.available(
                     name, self.clock.year_of(self._surge_plan_day(name, day, fast))
                 ),
@@ -986,7 +982,31 @@ class Rollout:
                 }
             )
             if decision == "surge":
-                self._surge_order(name, p.name, ups[:n], day, end, self._surge_plan_day(name, day, fast))
+                self._surge_order(
+                    name, p.name, buildable[:n], day, end, self._surge_plan_day(name, day, fast)
+                )
+
+    def _crew_pick(self, ups: np.ndarray, days_left: float, end: float) -> np.ndarray:
+        """The upgrades of `ups` (in the operator's order) its surge can give the crews: in each region, as many of
+        its next sites there as the region's teams with the surge's contract crews can finish in the `days_left`
+        before `end`, at the region's own rain (`_rain_output`), less the sites already waiting there for a kit or a
+        crew. Why per region: pooled, a north without crews (teams = 0) still "reached" a surge that put thousands
+        of upgrades there, which no crew could install; the operator puts its surge where crews can build it."""
+        w, sg = self.sc.works, self.sc.surge
+        teams = self.teams * (1.0 + sg.contract_teams_pct / 100.0) * self._rain_output(end - days_left, end)
+        waiting = np.bincount(
+            self.plan.region_idx[np.concatenate([self._kit_wait, self._crew_wait])], minlength=len(REGIONS)
+        )
+        reach = teams * days_left / max(w.upgrade_team_days.mean_days, 1e-9) - waiting
+        region = self.plan.region_idx[ups]
+        rank = np.empty(
+            ups.size, dtype=np.int64
+        )  # each site's place among the operator's next sites in its region
+        for r in range(len(REGIONS)):
+            here = region == r
+            rank[here] = np.arange(int(here.sum()))
+        picked: np.ndarray = ups[rank < np.floor(reach)[region]]
+        return picked
 
     def _worst_rain(self) -> float:
         """The slowest region's rainy-season output (share of dry output): the fast path's p90 plans on it."""
@@ -1115,8 +1135,9 @@ class Rollout:
         whose crew starts this week are committed. One team on site: a site's own duration (slowed by
         rain) is its latency, counted from the site's own ready day, not from the crews' busy_until (that
         would stall the first sites of every backlogged week by a whole site duration at each weekly
-        dispatch); a team is on site for that duration before it goes on air, and any time between
-        ready and that start is time the site waited for a crew.
+        dispatch); a team is on site for that duration before it goes on air (from this week's pass at the
+        earliest: a site a saturated pool held over from an earlier week waited for a crew until the pass that
+        took it), and any time between ready and that start is time the site waited for a crew.
         """
         st = self.state
         rainy_now = self.clock.month_of(day)

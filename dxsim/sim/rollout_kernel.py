@@ -351,7 +351,11 @@ def install(
             if t_finish - step < week_end:  # the crew starts it this week: commit
                 on = _nmax(t_finish, own_ready + work / slow[r])
                 on_air[site] = on
-                crew_start[site] = on - work / slow[r]
+                # its team starts one duration before on air, but not before this pass took it: a site held over
+                # a week by a saturated pool (on air just after this pass) waited for a crew until now. On air
+                # alone put 64 sites of the central pool in the 2025 surge 5-7 days before the pass that took
+                # them, so a month end counted them awaiting a crew while their timeline said under construction
+                crew_start[site] = _nmax(on - work / slow[r], day)
                 served[n_served + count] = site
                 served_work[n_served + count] = work
                 done[pos] = True

@@ -191,14 +191,16 @@ class Operator(StrictModel):
         "surge toward that threshold as an investment of its own, outside capex_budget_vnd_bn (which paces its "
         "ordinary build), and it tenders for the kits the commitment still needs when the window opens, held for its "
         "surge beside the shared stock (surge.commitment_tender_days): at its last chance it surges when its plan, "
-        "those kits and the crews can reach the threshold and the support pays for hurrying (surge section). An "
-        "operator that has not committed surges "
-        "only within what is left of the year's budget. Its surge capex is still spent, in the ledger and every "
+        "those kits and the crews can reach the threshold, whatever the surge premium against the support (a task "
+        "the Government sets and checks, not a bet on the support; surge section). An operator that has not "
+        "committed surges only within what is left of the year's budget, and only when the support pays for "
+        "hurrying. Its surge capex is still spent, in the ledger and every "
         "capex figure.",
         source="Viettel: its commitment to the Government to bring at least 20,000 5G stations on air in Decree 88's "
         "window (19/2-31/12/2025), the plan it made in 2025 before the run starts: seed 004:269-281 (03/2025, "
         "Viettel and VNPT plan at least 20,000 for the support); 'kế hoạch cam kết với Chính phủ' and 'Viettel là "
-        "một trong các đơn vị cam kết thực hiện mục tiêu này' (cafef.vn 2025-12-09). VNPT and MobiFone: none "
+        "một trong các đơn vị cam kết thực hiện mục tiêu này' (cafef.vn 2025-12-09); MoST's check of 22/12/2025 "
+        "found Viettel had 'completed the task' (vnexpress.net 2025-12-25). VNPT and MobiFone: none "
         "(dxsim reads 004:880's 20,000 as Viettel's and VNPT's together, VNPT's share 7,000, below the threshold; "
         "planner lever)",
     )
