@@ -26,6 +26,9 @@ BASELINE = REPO / "scenarios" / "baseline.toml"
 SECTION_ORDER = ("header", "replication", "coverage", "scaling", "map", "sweep", "everyday", "optimise")
 
 os.environ.setdefault("DXSIM_RAW_DATA", str((REPO.parent / "shared" / "geodata").resolve()))
+# absolute for the child processes, some of which run elsewhere (bench_everyday --against runs a git worktree in a
+# temporary folder, where ../shared/geodata named nothing and the run stopped after nine minutes of measuring)
+os.environ["DXSIM_RAW_DATA"] = str(Path(os.environ["DXSIM_RAW_DATA"]).resolve())
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
