@@ -998,7 +998,8 @@ def chart(result: BacktestResult, metric: str, area: str) -> Chart:
     )
     cap = _(
         "Line: model P50; shaded: P10–P90 across {n} replications. Points: reported figures with their tolerance "
-        "as bars (circle: observed, triangle: upper bound, square: forecast/target), coloured by status (green "
+        "as bars (circle: observed, triangle down: upper bound, triangle up: lower bound, square: forecast/target), "
+        "coloured by status (green "
         "pass, red FAIL, grey info, blue the start state: an input, or what the model gives on the start date, "
         "which `dxsim calibration` judges)."
     ).format(n=s.n_reps)
@@ -1056,7 +1057,7 @@ def report_html(result: BacktestResult) -> str:
         + esc(
             _(
                 "Rules: observed figures pass when P10 − tolerance ≤ observed ≤ P90 + tolerance; upper bounds pass "
-                "when P50 ≤ observed + tolerance; forecasts and targets are shown for judgement (info); n/a rows "
+                "when P50 ≤ observed + tolerance, lower bounds when P50 ≥ observed − tolerance; forecasts and targets are shown for judgement (info); n/a rows "
                 "cannot be judged (see the note)."
             )
         )
