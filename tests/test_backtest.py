@@ -373,6 +373,12 @@ def test_backtest_from_may_lands_near_october(may) -> None:
     assert cov["status"] == "fitted", cov
     failed = any(r["status"] == "FAIL" for r in rows)
     assert res.returncode == (1 if failed else 0), res.stderr
+    # a bound is judged by its P50, so its failure line gives the P50, not a band ("35,000 (P10-P90 ...)" read as
+    # a band the figure lay outside: operator trial)
+    for r in rows:
+        if r["kind"] == "lower_bound" and r["status"] == "FAIL":
+            p50 = f"{float(r['p50']):,.0f}"
+            assert f"{r['metric']} lower_bound {float(r['observed']):,.0f} (P50 {p50})" in res.stderr, res.stderr
 
 
 def test_in_process_replications_give_the_pool_s_table(may) -> None:

@@ -520,6 +520,36 @@ def test_crew_reach_is_weighed_region_by_region() -> None:
     assert int(st.surge.sum()) == 95 and set(pa.region_idx[st.surge].tolist()) == {0, 1}
 
 
+def test_a_surge_that_misses_the_threshold_is_recorded_and_said() -> None:
+    """The plan alternates north and central upgrades and the central region has no crews: the pace's central orders
+    are projected on air (the projection does not look at crews) but never built, so the surge of 1 June, placed in
+    the north where crews can build it, leaves the operator short of 100 at the deadline. The window's close records
+    a `short` row with what it lacked, nothing is paid, and the run's support line says the surge fell short
+    (a planner read "surged for it (5)" beside "paid in 2 of 5": operator trial)."""
+    from dxsim.results.decisions import decisions_table, support_outcome_lines
+
+    pa = plan(500)
+    pa.region_idx[1::2] = 1
+    ro, _, clock = run(
+        _committed(surge_scenario(crews={"north": {"teams": 10}, "central": {"teams": 0}})), pa
+    )
+    st = ro.state
+    built = int((st.on_air_day < 181.0).sum())
+    assert st.surge.any() and built < 100 and ro.subsidy_events == []
+    (short,) = [e for e in ro.surge_events if e["decision"] == "short"]
+    assert (short["day"], short["operator"], short["counted"], short["need"]) == (
+        181.0,
+        "viettel",
+        built,
+        100 - built,
+    )
+    table = decisions_table({0: ro.surge_events}, clock.start)
+    (line,) = [ln for ln in support_outcome_lines(table) if "Viettel" in ln]
+    assert (
+        "paid in 0 of 1 replication" in line and "surged for it but fell short of the threshold (1)" in line
+    )
+
+
 def test_crew_reach_takes_each_region_s_own_rain() -> None:
     """The north's crews build every site and have no rainy months; the central coast (no crews, no sites) rains all
     year at 10%. The fast path plans on the slowest region's rain (2 / 0.1 = 20 days of work: 14 + 20 = 34, last

@@ -108,6 +108,7 @@ def test_support_decisions_say_why_support_bought_nothing(cli_baseline: Path) ->
         "out_of_reach_crews",
         "out_of_reach_budget",
         "paid",
+        "short",
     }
     assert set(d["decision"]) <= allowed
     # the outcome: a paid row per operator paid, with at least the threshold of stations counted; what the rows say
@@ -157,7 +158,7 @@ def test_run_prints_who_was_paid_support_in_how_many_replications(cli_baseline: 
         assert f"paid in {k} of {n} replications" in line
         # each replication's deciding move: its first decision that is neither wait nor paid
         first = (
-            mine.filter(~pl.col("decision").is_in(["wait", "paid"]))
+            mine.filter(~pl.col("decision").is_in(["wait", "paid", "short"]))
             .sort("date")
             .group_by("replication")
             .agg(pl.col("decision").first())

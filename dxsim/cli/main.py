@@ -1654,13 +1654,25 @@ def backtest(
                 _("{n} reported figure(s) outside the model's band: {figures}").format(
                     n=res.failures.height,
                     figures="; ".join(
-                        _("{date} {area} {metric} {value} (P10-P90 {low}-{high})").format(
-                            date=shown_day(r["date"]),
-                            area=r["area"],
-                            metric=r["metric"],
-                            value=fmt_shown(r["observed"]),
-                            low=fmt_shown(r["p10"]),
-                            high=fmt_shown(r["p90"]),
+                        (
+                            # a bound is judged by the P50 (backtest rules), so the line gives the P50
+                            _("{date} {area} {metric} {kind} {value} (P50 {p50})").format(
+                                date=shown_day(r["date"]),
+                                area=r["area"],
+                                metric=r["metric"],
+                                kind=kind_label(r["kind"]),
+                                value=fmt_shown(r["observed"]),
+                                p50=fmt_shown(r["p50"]),
+                            )
+                            if r["kind"] in ("upper_bound", "lower_bound")
+                            else _("{date} {area} {metric} {value} (P10-P90 {low}-{high})").format(
+                                date=shown_day(r["date"]),
+                                area=r["area"],
+                                metric=r["metric"],
+                                value=fmt_shown(r["observed"]),
+                                low=fmt_shown(r["p10"]),
+                                high=fmt_shown(r["p90"]),
+                            )
                         )
                         for r in res.failures.iter_rows(named=True)
                     ),

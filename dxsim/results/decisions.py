@@ -31,7 +31,9 @@ DECISION_COLUMNS: dict[str, tuple[type[pl.DataType], str]] = {
         "too_late (the fast path cannot make the deadline), out_of_reach_plan / _equipment / _crews "
         "/ _budget (the first of these, in this order, that it lacks), not_worth (support < premium + loss on sites "
         "that do not pay; weighed only by an operator not committed to the programme); paid: the outcome, on the day the programme pays after its window (the operator reached "
-        "the threshold; stations_counted is how many stations counted, support_paid_vnd_bn what it was paid)",
+        "the threshold; stations_counted is how many stations counted, support_paid_vnd_bn what it was paid); short: the "
+        "outcome for an operator that surged and still missed the threshold, on the day the window closed "
+        "(stations_counted what counted, stations_needed what it lacked)",
     ),
     "stations_needed": (pl.Float64, "stations short of the threshold by the deadline (stations)"),
     "stations_counted": (
@@ -57,12 +59,12 @@ DECISION_COLUMNS: dict[str, tuple[type[pl.DataType], str]] = {
     "kits_in_stock": (
         pl.Float64,
         "site kits the operator could draw on for a surge that day (kits): the shared stock (surge.stock_months_of_"
-        "supply) and its own commitment kits once they arrived (surge.commitment_tender_days); empty on a paid row",
+        "supply) and its own commitment kits once they arrived (surge.commitment_tender_days); empty on a paid or short row",
     ),
     "kits_own": (
         pl.Float64,
         "of kits_in_stock, the kits it holds for its commitment to this programme (kits; 0 when it did not commit, "
-        "or before they arrive); empty on a paid row",
+        "or before they arrive); empty on a paid or short row",
     ),
 }
 
@@ -112,10 +114,17 @@ def support_outcome_lines(d: pl.DataFrame) -> list[str]:
     for (programme, operator), rows in d.group_by(["programme", "operator"], maintain_order=True):
         paid = rows.filter(pl.col("decision") == "paid")
         moves = (
-            rows.filter(~pl.col("decision").is_in(["wait", "paid"]))
+            rows.filter(~pl.col("decision").is_in(["wait", "paid", "short"]))
             .sort("date")
             .group_by("replication", maintain_order=True)
             .first()
+        )
+        short = set(rows.filter(pl.col("decision") == "short")["replication"].to_list())
+        moves = moves.with_columns(  # a surge that ended short of the threshold says so
+            pl.when((pl.col("decision") == "surge") & pl.col("replication").is_in(list(short)))
+            .then(pl.lit("surge_short"))
+            .otherwise(pl.col("decision"))
+            .alias("decision")
         )
         counts = moves["decision"].value_counts(sort=True)
         said = "; ".join(f"{label_of(SUPPORT_DECISION, str(dec))} ({n})" for dec, n in counts.iter_rows())

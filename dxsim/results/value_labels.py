@@ -45,6 +45,9 @@ COOLING = {"legacy_air": N_("legacy air"), "liquid": N_("liquid"), "modern_air":
 # support_decisions.csv `decision` (dxsim.sim.operators.surge_decision): why an operator did or did not surge
 SUPPORT_DECISION = {
     "surge": N_("surged for it"),
+    # a replication's deciding move was a surge, yet no paid row followed (support_outcome_lines)
+    "surge_short": N_("surged for it but fell short of the threshold"),
+    "short": N_("fell short of the threshold after a surge"),
     "wait": N_("waiting: a later month is still in time"),
     "qualifies": N_("qualifies without a surge"),
     "too_late": N_("too late: the fastest build cannot make the deadline"),

@@ -1279,6 +1279,27 @@ class Rollout:
                     "paid_vnd_bn": paid,
                 }
             )
+        # an operator that surged for it and still missed the threshold: the premium spent, nothing paid (a planner
+        # read "surged for it (5)" beside "paid in 2 of 5" with no row saying why: operator trial, 2026-12-06)
+        surged = {
+            e["operator"] for e in self.surge_events if e["programme"] == p.name and e["decision"] == "surge"
+        }
+        for name in sorted(surged - set(claims)):
+            built, start_n = self._accepted(OPERATORS.index(name), p, first, end)
+            counted = float(built.size + round(start_n))
+            self.surge_events.append(
+                {
+                    "day": day,
+                    "operator": name,
+                    "programme": p.name,
+                    "decision": "short",
+                    "need": max(0, math.ceil(p.min_stations_per_operator - counted)),
+                    "ordered": 0,
+                    "counted": counted,
+                    "support_per_station_vnd_bn": 0.0,
+                    "fund_share_expected": 0.0,
+                }
+            )
 
     def support_accrued(self, day: float) -> tuple[float, float]:
         """Support earned by `day` under programmes paid after the horizon (their window closes on its last day or
@@ -1298,25 +1319,37 @@ class Rollout:
             out[p.name] = (min(claimed, p.fund_vnd_bn), max(claimed - p.fund_vnd_bn, 0.0))
         return out
 
+    def _accepted(self, k: int, p: Support, first: float, end: float) -> tuple[np.ndarray, float]:
+        """Operator k's stations accepted for programme p in [first, end): those built (plan positions) and those of
+        the start network by their share in the window."""
+        st = self.state
+        on = st.on_air_day
+        mine = (
+            (st.operator == k)
+            & ~np.isnan(on)
+            & (on >= 0)
+            & (on >= first)
+            & (on < end)
+            & self._eligible[p.name]
+        )
+        start_n = start_sites_counted(
+            p,
+            int(self._n_start_in_area[p.name][k]),
+            self.clock.start,
+            self.sc.start_state.start_sites_in_window_pct,
+            self.sc.subsidy.window_start,
+        )
+        return np.flatnonzero(mine), start_n
+
     def _claims(self, p: Support, first: float, end: float) -> dict[str, tuple[float, float]]:
         """What each qualifying operator claims from programme p for stations accepted in [first, end) (VND bn), and
         on how many stations (those of the start network by their share in the window included)."""
-        st = self.state
-        on = st.on_air_day
         amounts: dict[str, tuple[float, float]] = {}
         for k, name in enumerate(OPERATORS):
-            mine = (st.operator == k) & ~np.isnan(on) & (on >= 0) & (on >= first) & (on < end)
-            mine &= self._eligible[p.name]
-            start_n = start_sites_counted(
-                p,
-                int(self._n_start_in_area[p.name][k]),
-                self.clock.start,
-                self.sc.start_state.start_sites_in_window_pct,
-                self.sc.subsidy.window_start,
-            )
-            n_eligible = int(mine.sum()) + round(start_n)
+            built, start_n = self._accepted(k, p, first, end)
+            n_eligible = built.size + round(start_n)
             if n_eligible < p.min_stations_per_operator or n_eligible == 0:
                 continue
-            built = self._claim_each[p.name][np.flatnonzero(mine)]
-            amounts[name] = (float(built.sum()) + start_n * self._start_claim_each[p.name], float(n_eligible))
+            claim = self._claim_each[p.name][built]
+            amounts[name] = (float(claim.sum()) + start_n * self._start_claim_each[p.name], float(n_eligible))
         return amounts
