@@ -378,7 +378,9 @@ def test_backtest_from_may_lands_near_october(may) -> None:
     for r in rows:
         if r["kind"] == "lower_bound" and r["status"] == "FAIL":
             p50 = f"{float(r['p50']):,.0f}"
-            assert f"{r['metric']} lower_bound {float(r['observed']):,.0f} (P50 {p50})" in res.stderr, res.stderr
+            assert f"{r['metric']} lower_bound {float(r['observed']):,.0f} (P50 {p50})" in res.stderr, (
+                res.stderr
+            )
 
 
 def test_in_process_replications_give_the_pool_s_table(may) -> None:

@@ -999,9 +999,8 @@ class Rollout:
         )
         reach = teams * days_left / max(w.upgrade_team_days.mean_days, 1e-9) - waiting
         region = self.plan.region_idx[ups]
-        rank = np.empty(
-            ups.size, dtype=np.int64
-        )  # each site's place among the operator's next sites in its region
+        # each site's place among the operator's next sites in its region
+        rank = np.empty(ups.size, dtype=np.int64)
         for r in range(len(REGIONS)):
             here = region == r
             rank[here] = np.arange(int(here.sum()))
