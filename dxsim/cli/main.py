@@ -445,6 +445,27 @@ def kind_label(kind: str) -> str:
     }.get(kind, kind)
 
 
+def _failed_figure(r: dict[str, Any]) -> str:
+    """A backtest row outside the model, as the failure line names it: the band for an observed figure; the P50 for
+    a bound, which the backtest judges by it ("35,000 (P10-P90 ...)" read as a band the figure lay outside)."""
+    from dxsim.backtest import fmt_shown  # the backtest command's own modules, loaded only when it runs
+    from dxsim.calibration import shown_day
+
+    said = {
+        "date": shown_day(r["date"]),
+        "area": r["area"],
+        "metric": r["metric"],
+        "value": fmt_shown(r["observed"]),
+    }
+    if r["kind"] in ("upper_bound", "lower_bound"):
+        return _("{date} {area} {metric} {kind} {value} (P50 {p50})").format(
+            kind=kind_label(r["kind"]), p50=fmt_shown(r["p50"]), **said
+        )
+    return _("{date} {area} {metric} {value} (P10-P90 {low}-{high})").format(
+        low=fmt_shown(r["p10"]), high=fmt_shown(r["p90"]), **said
+    )
+
+
 def _shown(text: str) -> str:
     """A calibration figure's name in the language in use (calibration.Figure.shown; plain text as it is)."""
     return getattr(text, "shown", text)
@@ -1653,29 +1674,7 @@ def backtest(
             raise ModelFailure(
                 _("{n} reported figure(s) outside the model's band: {figures}").format(
                     n=res.failures.height,
-                    figures="; ".join(
-                        (
-                            # a bound is judged by the P50 (backtest rules), so the line gives the P50
-                            _("{date} {area} {metric} {kind} {value} (P50 {p50})").format(
-                                date=shown_day(r["date"]),
-                                area=r["area"],
-                                metric=r["metric"],
-                                kind=kind_label(r["kind"]),
-                                value=fmt_shown(r["observed"]),
-                                p50=fmt_shown(r["p50"]),
-                            )
-                            if r["kind"] in ("upper_bound", "lower_bound")
-                            else _("{date} {area} {metric} {value} (P10-P90 {low}-{high})").format(
-                                date=shown_day(r["date"]),
-                                area=r["area"],
-                                metric=r["metric"],
-                                value=fmt_shown(r["observed"]),
-                                low=fmt_shown(r["p10"]),
-                                high=fmt_shown(r["p90"]),
-                            )
-                        )
-                        for r in res.failures.iter_rows(named=True)
-                    ),
+                    figures="; ".join(_failed_figure(r) for r in res.failures.iter_rows(named=True)),
                 )
             )
         return 0
