@@ -25,7 +25,7 @@ from dxsim.scenario.fields import DelayDays
 from dxsim.scenario.schema import Scenario
 from dxsim.scenario.sections.operators import BusinessCase
 from dxsim.sim.calendar import Clock
-from dxsim.sim.finance import Ledger
+from dxsim.sim.finance import Ledger, commitment_owner
 from dxsim.sim.operators import (
     SurgeCase,
     choose_orders,
@@ -402,8 +402,8 @@ def test_no_surge_when_out_of_reach_or_too_late():
 def test_a_committed_operator_finances_its_surge_beyond_its_budget() -> None:
     """A budget of 20 bn for 2026 pays the pace (1 upgrade a month at 1.3 bn) but not a surge of 95 x 1.45 = 137.75
     bn: an operator that has not committed to the programme finds the surge out of reach on its budget; one that has
-    (operators.<op>.committed_to) surges on 1 June as with an ample budget, the surge's capex is committed all the
-    same (2026 is overdrawn), and the support is paid on the deadline. Why: Viettel's commitment to reach Resolution
+    (operators.<op>.committed_to) surges on 1 June as with an ample budget, the surge's capex is committed on a line of
+    its own (the year's budget still paces the ordinary orders), and the support is paid on the deadline. Why: Viettel's commitment to reach Resolution
     193's 20,000 stations was judged against two months of its ordinary 2025 budget (~1,500 bn against ~20,000 bn
     of surge) and it never raced."""
     base = surge_scenario()
@@ -419,8 +419,17 @@ def test_a_committed_operator_finances_its_surge_beyond_its_budget() -> None:
     st = ro.state
     ev = {e["decision"]: e for e in ro.surge_events}
     assert ev["surge"]["day"] == 151.0 and int(st.surge.sum()) == ev["surge"]["ordered"] == 95
-    assert ledger.committed[("viettel", 2026)] == pytest.approx(float(st.capex_vnd_bn[st.ordered].sum()))
-    assert ledger.committed[("viettel", 2026)] > 20.0 + 95 * UP_CAPEX  # the surge went beyond the budget
+    # the surge is on the commitment's own line (95 x (1.3 + 0.15) = 137.75 bn, beyond the budget); the ordinary
+    # orders stay on the operator's line, within its 20 bn, which keeps pacing them after the surge
+    line = commitment_owner("viettel", "push")
+    assert ledger.committed[(line, 2026)] == pytest.approx(95 * (UP_CAPEX + 0.15))
+    assert ledger.committed[("viettel", 2026)] == pytest.approx(
+        float(st.capex_vnd_bn[st.ordered & ~st.surge].sum())
+    )
+    assert 0.0 < ledger.committed[("viettel", 2026)] <= 20.0 + 1e-9
+    assert (
+        int((st.ordered & ~st.surge & (st.order_day > 151.0)).sum()) > 0
+    )  # the pace goes on after the surge
     on_time = int((st.on_air_day < 181.0).sum())
     assert on_time >= 100 and [(d, n) for d, n, _ in ro.subsidy_events] == [(181.0, "viettel")]
     assert ro.subsidy_events[0][2] == pytest.approx(float(on_time))  # 1.0 bn a station

@@ -11,6 +11,14 @@ from collections import defaultdict
 from collections.abc import Callable
 
 
+def commitment_owner(operator: str, programme: str) -> str:
+    """The ledger owner of an operator's surge toward a programme it committed to (Operator.committed_to): it has no
+    budget of its own, only commitments. Why apart: the operator finances that surge outside the year's budget, which
+    paces its ordinary build; on the operator's own line it overdrew 2025 and stopped Viettel's ordinary orders for
+    the rest of the year (2026-12-06)."""
+    return f"{operator}:{programme}"
+
+
 class Ledger:
     """Budgets and commitments by (owner, year)."""
 

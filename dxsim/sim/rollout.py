@@ -53,7 +53,7 @@ from dxsim.scenario.sections.network_5g import Works
 from dxsim.scenario.sections.operators import Support
 from dxsim.sim import rollout_kernel
 from dxsim.sim.calendar import Clock, year_share_left
-from dxsim.sim.finance import Ledger
+from dxsim.sim.finance import Ledger, commitment_owner
 from dxsim.sim.operators import (
     Orders,
     SurgeCase,
@@ -813,9 +813,11 @@ class Rollout:
         if orders.spare.size:
             self.spare_by_region += np.bincount(self.plan.region_idx[orders.spare], minlength=len(REGIONS))
 
-    def _place(self, picked: np.ndarray, day: float, name: str, plan_day: float, lead: np.ndarray) -> None:
-        """Order `picked` on `day`, planned on air on `plan_day` (its year's budget pays them): state, ledger, the kits
-        waiting (compiled: rollout_kernel.place)."""
+    def _place(
+        self, picked: np.ndarray, day: float, name: str, plan_day: float, lead: np.ndarray, payer: str = ""
+    ) -> None:
+        """Order `picked` on `day`, planned on air on `plan_day` (its year's budget pays them, or `payer`'s ledger
+        line when given): state, ledger, the kits waiting (compiled: rollout_kernel.place)."""
         st = self.state
         st.plan_day[picked] = plan_day
         self._kit_wait, self._kit_due, self._kit_free = rollout_kernel.place(
@@ -835,7 +837,7 @@ class Rollout:
             self._kit_free,
         )
         amount = float(st.capex_vnd_bn[picked].sum())
-        self.ledger.commit(name, self.clock.year_of(plan_day), amount)
+        self.ledger.commit(payer or name, self.clock.year_of(plan_day), amount)
         self.capex_ordered_vnd_bn += amount
 
     # ----------------------------------------------------------------- surge
@@ -1039,7 +1041,9 @@ class Rollout:
         self, name: OperatorName, programme: str, sites: np.ndarray, day: float, end: float, plan_day: float
     ) -> None:
         """Order the surge for `programme`, planned on air on `plan_day`: upgrades with kits from stock (the
-        operator's own commitment kits first, then the shared stock), contract crews, a premium per site."""
+        operator's own commitment kits first, then the shared stock), contract crews, a premium per site. A
+        committed operator pays it outside the year's budget (`commitment_owner`), which keeps pacing its ordinary
+        orders; any other pays it from that budget."""
         sg = self.sc.surge
         st = self.state
         st.capex_vnd_bn[sites] += sg.premium_vnd_bn_per_site
@@ -1058,6 +1062,9 @@ class Rollout:
             name,
             plan_day,
             lead=np.full(sites.size, sg.stock_dispatch_days),
+            payer=commitment_owner(name, programme)
+            if programme in self.sc.operators[name].committed_to
+            else "",
         )
         by_region = np.bincount(self.plan.region_idx[sites], minlength=len(REGIONS))
         for r in np.flatnonzero(by_region):
