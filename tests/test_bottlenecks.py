@@ -414,6 +414,36 @@ def test_5g_binds_by_what_limits_the_flow_year_by_year_and_names_the_wait_beside
     assert summary_lines(waits) == ["north: kit lead time binds (60% of held site-days), then permits (40%)"]
 
 
+def test_a_region_whose_crews_bind_in_one_year_gives_their_idle_share_then():
+    """The baseline said "north: crews idle 92%, what binds: crews (2025), ...": the whole run's idle share beside a
+    year in which crews bound read as a contradiction. By hand: crews bind in 2025 (two months, utilisation 74 and
+    16 after the start month's 17, which is left out), targets in 2026 (utilisation 10 and 12): idle over the run
+    100 - (74 + 16 + 10 + 12) / 4 = 72; in 2025, 100 - (74 + 16) / 2 = 55. The line gives both; a region whose
+    crews never bound keeps the single share."""
+    start, months = (
+        dt.date(2025, 10, 31),
+        {
+            dt.date(2025, 11, 30): ({"crews": 40}, 74.0),
+            dt.date(2025, 12, 31): ({"crews": 30}, 16.0),
+            dt.date(2026, 6, 30): ({"targets": 40}, 10.0),
+            dt.date(2026, 12, 31): ({"targets": 40}, 12.0),
+        },
+    )
+    rows = held_rows({d: held for d, (held, _u) in months.items()})
+    rows += [(start, 0, "crew_utilization_pct_north", 17.0)]
+    rows += [(d, 0, "crew_utilization_pct_north", u) for d, (_h, u) in months.items()]
+    metrics = frame(rows)
+    line = summary_lines(metrics)[0]
+    assert line.startswith(
+        "north: crews idle 72% over the run, 55% in 2025, what binds: crews (2025), targets (2026)"
+    ), line
+    # crews bound in no year: one share, as before
+    targets = frame([(d, r, m, v) for d, r, m, v in rows if d.year != 2025 or m.startswith("crew_")])
+    assert summary_lines(targets)[0].startswith("north: crews idle 72%, targets bind ("), summary_lines(
+        targets
+    )[0]
+
+
 def test_a_budget_that_binds_in_one_year_is_not_said_to_hold_little():
     """compare said "budget held little in north ... yet the 90% date moved: it is on the critical path" beside
     "what binds: budget (2025)": the cut orders averaged under 20% of the horizon's operator-months (here 100% in

@@ -478,6 +478,10 @@ def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
                         nxt = ranked.row(1, named=True)
                         row.update(second=nxt["cause"], second_share_pct=nxt["share_pct"])
                     row["phases"] = phases.get((prog.key, region), [])
+                    if idle_pct is not None and len(row["phases"]) > 1:
+                        row["crew_idle_when_binding_pct"] = crew_idle_when_binding(
+                            metrics, region, row["phases"], start, end
+                        )
                     row["binding_text"] = (
                         phases_text(row["phases"]) if len(row["phases"]) > 1 else _cause_noun(row["binding"])
                     )
@@ -501,6 +505,24 @@ def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
     return pl.DataFrame(rows, schema=schema)
 
 
+def crew_idle_when_binding(
+    metrics: pl.DataFrame, region: str, phases: Sequence[Phase], start: Any = None, end: Any = None
+) -> float | None:
+    """The region's crew idle share (`crew_idle`) over the years in which crews bound (`phases`), or None if they
+    never did. Why: "crews idle 92%, what binds: crews (2025)" read as a contradiction; the 92% is the whole run's,
+    and the crews were busy in the months of 2025 they bound (Viettel's surge): the line now says both."""
+    years = {y for ph in phases if ph.cause == "crews" for y in range(ph.first_year, ph.last_year + 1)}
+    if not years:
+        return None
+    # the table's first date (the start state) is kept for crew_idle to leave out, as it does for the whole run
+    first = metrics["date"].min()
+    idle = crew_idle(
+        metrics.filter(pl.col("date").dt.year().is_in(sorted(years)) | (pl.col("date") == first)), start, end
+    )
+    got = idle.filter(pl.col("region") == region)["crew_idle_pct"]
+    return float(got[0]) if got.len() else None
+
+
 def _where(programme: str, region: str) -> str:
     """The region (5G) or the programme a line is about, as shown (translated)."""
     if programme == "5g":
@@ -510,12 +532,17 @@ def _where(programme: str, region: str) -> str:
 
 def phases_text(phases: Sequence[Phase]) -> str:
     """ "budget (2025), targets (2026–2028), business case (2029–2030)" in the language in use."""
-    return ", ".join(
-        f"{_cause_noun(ph.cause)} ({ph.first_year}"
-        + ("" if ph.last_year == ph.first_year else f"–{ph.last_year}")
-        + ")"
-        for ph in phases
-    )
+    return ", ".join(f"{_cause_noun(ph.cause)} ({_years(ph)})" for ph in phases)
+
+
+def _years(ph: Phase) -> str:
+    """ "2025" or "2026–2028"."""
+    return f"{ph.first_year}" + ("" if ph.last_year == ph.first_year else f"–{ph.last_year}")
+
+
+def phases_years(phases: Sequence[Phase], cause: str) -> str:
+    """ "2025" or "2025–2026, 2029": the years in which `cause` bound, as phases_text writes them."""
+    return ", ".join(_years(ph) for ph in phases if ph.cause == cause)
 
 
 def _share_of(programme: str, pct: float) -> str:
@@ -560,7 +587,17 @@ def summary_line(
     """E.g. "north: crews idle 85%, targets bind (62% of held site-days)"; without detail, no parenthesis."""
     parts = []
     if row.get("crew_idle_pct") is not None:
-        parts.append(_("crews idle {pct}").format(pct=F.percent(row["crew_idle_pct"], 0)))
+        idle_then = row.get("crew_idle_when_binding_pct") if has_causes else None
+        if idle_then is not None:
+            # the whole run's idle share beside the years crews bound (crew_idle_when_binding)
+            years = phases_years(row.get("phases") or [], "crews")
+            parts.append(
+                _("crews idle {pct} over the run, {when_pct} in {years}").format(
+                    pct=F.percent(row["crew_idle_pct"], 0), when_pct=F.percent(idle_then, 0), years=years
+                )
+            )
+        else:
+            parts.append(_("crews idle {pct}").format(pct=F.percent(row["crew_idle_pct"], 0)))
     if has_causes:
         if row.get("binding") is None:
             parts.append(_("nothing held back"))
