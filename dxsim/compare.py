@@ -56,8 +56,8 @@ resource scarcer (a budget cut, longer permits), "unmoved": one that held part o
 moved, "effect": a lever that adds capacity itself (state data-centre money, GPU orders) and what it moved,
 "mixed": an outcome moved but the option changes other fields of that programme too, "support", "money": which
 public purse moved public money, or "layer": the option's village layer differs, and with it the start network),
-programme, region, binding, share_pct, binds_pct, held_months_pct, crew_idle_pct,
-text.
+programme, region, binding, share_pct, binds_pct, held_months_pct, crew_idle_pct (over the run; `text` gives it in
+the years crews bound too), text.
 """
 
 from __future__ import annotations

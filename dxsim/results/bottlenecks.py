@@ -482,6 +482,7 @@ def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
                         row["crew_idle_when_binding_pct"] = crew_idle_when_binding(
                             metrics, region, row["phases"], start, end
                         )
+                        row["crew_binding_years"] = phases_years(row["phases"], "crews")
                     row["binding_text"] = (
                         phases_text(row["phases"]) if len(row["phases"]) > 1 else _cause_noun(row["binding"])
                     )
@@ -496,6 +497,8 @@ def region_summary(metrics: pl.DataFrame, start: Any = None, end: Any = None) ->
         "binds_pct": pl.Float64,
         "held_months_pct": pl.Float64,
         "crew_idle_pct": pl.Float64,
+        "crew_idle_when_binding_pct": pl.Float64,  # in the years crews bound (crew_idle_when_binding), or null
+        "crew_binding_years": pl.Utf8,  # those years, as "2025" or "2025–2026"
         "binding_text": pl.Utf8,  # the binding cause as shown, or each year's where it changed (flow_phases)
         "latency": pl.Utf8,  # a wait (5G: permits, kit lead time) that took more held work than `binding`
         "latency_share_pct": pl.Float64,
@@ -581,23 +584,24 @@ def dc_delay_text(row: dict[str, Any], detail: bool = True) -> str:
     return text + "; " + _("the MW built is set by which projects go ahead")
 
 
+def _crew_idle_text(idle_pct: float, row: dict[str, Any] | None) -> str:
+    """ "crews idle 85%", or with the years crews bound in `row` (a region_summary row, or the dict it is made from):
+    "crews idle 92% over the run, 55% in 2025" (crew_idle_when_binding)."""
+    idle_then = row.get("crew_idle_when_binding_pct") if row else None
+    if idle_then is None or row is None:
+        return _("crews idle {pct}").format(pct=F.percent(idle_pct, 0))
+    return _("crews idle {pct} over the run, {when_pct} in {years}").format(
+        pct=F.percent(idle_pct, 0), when_pct=F.percent(idle_then, 0), years=row["crew_binding_years"]
+    )
+
+
 def summary_line(
     programme: str, region: str, row: dict[str, Any], has_causes: bool = True, detail: bool = True
 ) -> str:
     """E.g. "north: crews idle 85%, targets bind (62% of held site-days)"; without detail, no parenthesis."""
     parts = []
     if row.get("crew_idle_pct") is not None:
-        idle_then = row.get("crew_idle_when_binding_pct") if has_causes else None
-        if idle_then is not None:
-            # the whole run's idle share beside the years crews bound (crew_idle_when_binding)
-            years = phases_years(row.get("phases") or [], "crews")
-            parts.append(
-                _("crews idle {pct} over the run, {when_pct} in {years}").format(
-                    pct=F.percent(row["crew_idle_pct"], 0), when_pct=F.percent(idle_then, 0), years=years
-                )
-            )
-        else:
-            parts.append(_("crews idle {pct}").format(pct=F.percent(row["crew_idle_pct"], 0)))
+        parts.append(_crew_idle_text(row["crew_idle_pct"], row if has_causes else None))
     if has_causes:
         if row.get("binding") is None:
             parts.append(_("nothing held back"))
@@ -1175,10 +1179,14 @@ def did_not_bind(
     not the binding cause of any year (`phases`, from `flow_phases`): budgets that cut every order in 2025 alone
     average under that share over six years, and compare said "held little" beside "what binds: budget (2025)".
     """
+    # bound in some year (a phase of "what binds"): not "did not bind", whatever its horizon average. Why for every
+    # cause: compare said "crews did not bind in north in baseline (crews idle 91%); the binding constraint there is
+    # crews (2025), ..." of doubled crews, which moved nothing since the surge they held was on air by its deadline
+    in_a_phase = phases is not None and any(p.cause == cause for p in phases.get((programme, region), []))
     if programme == "5g" and order_bound and cause in order_bound:
-        # bound in some year (a phase of "what binds"): not "did not bind", whatever its horizon average
-        in_a_phase = phases is not None and any(p.cause == cause for p in phases.get((programme, region), []))
         return order_bound[cause] < NON_BINDING_BINDS_PCT and not in_a_phase
+    if in_a_phase:
+        return False
     c = causes.filter((pl.col("programme") == programme) & (pl.col("region") == region))
     if c.height == 0:
         if programme == "5g" and cause == "crews" and region in idle:
@@ -1402,14 +1410,22 @@ def option_verdicts(
                     )
                 )
                 continue
-            if unmoved is None or not unmoved(programme):
+            # bound only in some years (a phase of "what binds") and moved nothing beyond replication noise: say so,
+            # rather than nothing (an exact "unmoved" needs every paired difference 0)
+            in_years = {
+                _years(ph) for r in bound for ph in phases.get((programme, r), []) if ph.cause == cause
+            }
+            noise_only = bool(in_years) and moved is not None
+            if not noise_only and (unmoved is None or not unmoved(programme)):
                 continue
             free = [r for _p, r, _c in targets]
+        else:
+            in_years, noise_only = set(), False
         where = where_of(free)
         idle_txt = ""
         if programme == "5g" and cause == "crews":
-            known = [F.percent(idle[r], 0) for r in free if r in idle]
-            idle_txt = " (" + _("crews idle {pct}").format(pct=", ".join(known)) + ")" if known else ""
+            known = [_crew_idle_text(idle[r], summary.get((programme, r))) for r in free if r in idle]
+            idle_txt = " (" + ", ".join(known) + ")" if known else ""
         binding: list[tuple[str, str]] = []
         for r in free:
             s = summary.get((programme, r))
@@ -1465,17 +1481,27 @@ def option_verdicts(
             tail = "; " + _("the binding constraints there are {causes}").format(
                 causes=", ".join(f"{b} ({r})" for r, b in binding)
             )
-        said = (
-            _(
+        if noise_only:
+            said = _(
+                "{what}: {cause} bound in {where} in {reference} only in {years}, and the option moved none of its "
+                "outcomes beyond replication noise"
+            )
+        elif partial:
+            said = _(
                 "{what}: {cause} held part of the time in {where} in {reference}, but the option moved none of its outcomes"
             )
-            if partial
-            else _("{what}: {cause} did not bind in {where} in {reference}")
-        )
+        else:
+            said = _("{what}: {cause} did not bind in {where} in {reference}")
         lines.append(
             (
                 "unmoved" if partial else "note",
-                said.format(what=what, cause=_cause_noun(cause), where=where, reference=reference_name)
+                said.format(
+                    what=what,
+                    cause=_cause_noun(cause),
+                    where=where,
+                    reference=reference_name,
+                    years=", ".join(sorted(in_years)),
+                )
                 + idle_txt
                 + tail,
             )
