@@ -559,6 +559,30 @@ def test_a_surge_that_misses_the_threshold_is_recorded_and_said() -> None:
     )
 
 
+def test_the_support_line_gives_one_amount_for_one_replication_paid() -> None:
+    """By hand: 101 stations by the deadline at 1.0 bn each are paid 101 bn in the one replication; the line gives that
+    amount alone ("3,092–3,092 VND bn" in the demo's single replication read as a range), and a range for two."""
+    from dxsim.results.decisions import decisions_table, support_outcome_lines
+
+    ro, _, clock = run(surge_scenario(), plan(500))
+    (line,) = [
+        ln
+        for ln in support_outcome_lines(decisions_table({0: ro.surge_events}, clock.start))
+        if "Viettel" in ln
+    ]
+    assert line.startswith(
+        "push, Viettel: paid in 1 of 1 replication (101 VND bn); decided: surged for it (1)"
+    ), line
+    (two,) = [
+        ln
+        for ln in support_outcome_lines(
+            decisions_table({0: ro.surge_events, 1: ro.surge_events}, clock.start)
+        )
+        if "Viettel" in ln
+    ]
+    assert "paid in 2 of 2 replications (101–101 VND bn)" in two, two
+
+
 def test_crew_reach_takes_each_region_s_own_rain() -> None:
     """The north's crews build every site and have no rainy months; the central coast (no crews, no sites) rains all
     year at 10%. The fast path plans on the slowest region's rain (2 / 0.1 = 20 days of work: 14 + 20 = 34, last

@@ -134,7 +134,9 @@ def support_outcome_lines(d: pl.DataFrame) -> list[str]:
             "{programme}, {operator}: paid in {k} of {n} replications",
             n_reps,
         ).format(programme=programme, operator=label_of(OPERATOR_NAMES, operator), k=paid.height, n=n_reps)
-        if paid.height:
+        if paid.height == 1:  # one amount is no range ("3,092–3,092", the demo's single replication)
+            head += " " + _("({amount} VND bn)").format(amount=F.number(amounts[0]))
+        elif paid.height:
             head += " " + _("({low}–{high} VND bn)").format(
                 low=F.number(min(amounts)),
                 high=F.number(max(amounts)),
