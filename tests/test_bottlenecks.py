@@ -1084,6 +1084,12 @@ def test_support_that_moves_no_station_is_called_a_windfall():
     assert "anyway" not in note
     assert "per extra station" not in support_note(windfall, ref, diff)  # none more: no ratio
     assert support_note(moved, ref, [("crews.north.teams", 450, 900)]) is None  # no support field changed
+    # an operator's commitment to a programme changes its support too (a committed VNPT got no line)
+    committed = support_note(moved, ref, [("operators.vnpt.committed_to", [], ["resolution_193"])])
+    assert committed is not None and "+30 stations ordered because of it (+10 in surges" in committed
+    assert (
+        support_note(moved, ref, [("operators.vnpt.committed_to_x", [], [])]) is None
+    )  # the field, not a prefix
     # a fund caps it: the operators claimed 40 bn beyond what the funds pay (a share or a window beyond it pays no
     # more); with no claim beyond a fund, nothing is said
     capped = pl.concat([moved, frame([(d, 0, "support_claims_over_fund_cum_vnd_bn", 40.0)])])

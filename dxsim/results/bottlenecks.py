@@ -195,7 +195,9 @@ SUPPORT_METRICS = (
 SUPPORT_OVER_FUND_METRIC = "support_claims_over_fund_cum_vnd_bn"  # > 0: a programme's fund capped its claims
 # what support_displacement compares at each year end (exact names: stations_5g_<operator> are not needed)
 DISPLACEMENT_METRICS = ("stations_5g", "stations_5g_upgrades_cum", "stations_5g_new_sites_cum")
-SUPPORT_FIELDS = re.compile(r"^(subsidy\.|supports|budget\.)")
+# the fields that change 5G support: the programmes, the envelope that funds one, and an operator's commitment to a
+# programme's threshold (a committed VNPT raced for Resolution 193 and compare said nothing of the support it drew)
+SUPPORT_FIELDS = re.compile(r"^(subsidy\.|supports|budget\.|operators\.[^.]+\.committed_to$)")
 
 
 def bottleneck_filter() -> pl.Expr:
