@@ -102,11 +102,13 @@ def plan(n: int, people: np.ndarray | float = np.inf, operator: np.ndarray | Non
     )
 
 
-def run(sc: Scenario, pa: PlanArrays, n_start: int = 0) -> tuple[Rollout, Ledger, Clock]:
+def run(
+    sc: Scenario, pa: PlanArrays, n_start: int = 0, rollout: type[Rollout] = Rollout
+) -> tuple[Rollout, Ledger, Clock]:
     clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
     env = simpy.Environment()
     ledger = Ledger(lambda o, y: sc.operators[o].value_for_year(sc.operators[o].capex_budget_vnd_bn, y))
-    ro = Rollout(env, sc, pa, n_start, clock, 1, 0, ledger)
+    ro = rollout(env, sc, pa, n_start, clock, 1, 0, ledger)
     ro.start()
     env.run(until=clock.horizon_days + 1)
     return ro, ledger, clock
@@ -515,13 +517,15 @@ def test_a_later_start_holds_what_the_commitment_still_needs() -> None:
 def test_crew_reach_is_weighed_region_by_region() -> None:
     """The plan alternates north and central upgrades; the central region has no crews. The surge goes where crews
     can build it: with 10 northern teams, (181 - 151 - 10) days x 10 x 1.5 / 2 = 150 northern upgrades can be
-    finished, so it orders its 95 all in the north (skipping the central ones in its order). With 5 northern teams
-    only 75: out of reach on crews, though pooled with 5 central teams (150) it was within reach, and is."""
+    finished, so it orders what it lacks all in the north (skipping the central ones in its order): 100 less the 3
+    northern paced orders (sites 0, 2, 4 of the 5 ordered by 1 June), 97; the 2 central ones cannot be built and do
+    not count (`Rollout._crew_reach`). With 5 northern teams only 75: out of reach on crews, though pooled with 5
+    central teams (150) it was within reach, and is, lacking 95 (the central paced orders count then)."""
     pa = plan(500)
     pa.region_idx[1::2] = 1
     ro, _, _ = run(surge_scenario(crews={"north": {"teams": 10}, "central": {"teams": 0}}), pa)
     st = ro.state
-    assert int(st.surge.sum()) == 95 and np.all(pa.region_idx[st.surge] == 0)
+    assert int(st.surge.sum()) == 97 and np.all(pa.region_idx[st.surge] == 0)
     ro, _, _ = run(surge_scenario(crews={"north": {"teams": 5}, "central": {"teams": 0}}), pa)
     assert not ro.state.surge.any() and "out_of_reach_crews" in {e["decision"] for e in ro.surge_events}
     ro, _, _ = run(surge_scenario(crews={"north": {"teams": 5}, "central": {"teams": 5}}), pa)
@@ -529,10 +533,34 @@ def test_crew_reach_is_weighed_region_by_region() -> None:
     assert int(st.surge.sum()) == 95 and set(pa.region_idx[st.surge].tolist()) == {0, 1}
 
 
+def test_a_committed_operator_counts_only_the_orders_its_crews_can_build() -> None:
+    """The plan alternates north and central upgrades and the central region has no crews. Before 2026-12-06 the
+    pace's central orders were projected on air by the deadline (ready + team-days, as if crews waited), so the surge
+    of 1 June was 95 and the operator ended short of 100. The projection now holds each region's orders to what its
+    crews can install by the deadline (none in the central region): it lacks 97, surges 97 in the north, and reaches
+    100 on the deadline (3 + 97; the central orders never go on air) and is paid."""
+    pa = plan(500)
+    pa.region_idx[1::2] = 1
+    ro, _, _ = run(_committed(surge_scenario(crews={"north": {"teams": 10}, "central": {"teams": 0}})), pa)
+    st = ro.state
+    (surge,) = [e for e in ro.surge_events if e["decision"] == "surge"]
+    assert (surge["day"], surge["counted"], surge["need"]) == (151.0, 3.0, 97)
+    assert int((st.on_air_day < 181.0).sum()) == 100 and not (st.on_air_day[pa.region_idx == 1] >= 0).any()
+    assert [(d, n, round(a, 6)) for d, n, a in ro.subsidy_events] == [(181.0, "viettel", 100.0)]
+    assert not any(e["decision"] == "short" for e in ro.surge_events)
+
+
+class _BlindToCrews(Rollout):
+    """An operator that counts its orders as on air by the deadline whatever its crews (dxsim before 2026-12-06)."""
+
+    def _crew_reach(self, k: int, day: float, end: float) -> np.ndarray:
+        return np.full(3, 10**9, dtype=np.int64)
+
+
 def test_a_surge_that_misses_the_threshold_is_recorded_and_said() -> None:
-    """The plan alternates north and central upgrades and the central region has no crews: the pace's central orders
-    are projected on air (the projection does not look at crews) but never built, so the surge of 1 June, placed in
-    the north where crews can build it, leaves the operator short of 100 at the deadline. The window's close records
+    """The plan alternates north and central upgrades and the central region has no crews; an operator blind to its
+    crews (`_BlindToCrews`) counts the pace's central orders as on air by the deadline, so the surge of 1 June,
+    placed in the north where crews can build it, leaves it short of 100 at the deadline. The window's close records
     a `short` row with what it lacked, nothing is paid, and the run's support line says the surge fell short
     (a planner read "surged for it (5)" beside "paid in 2 of 5": operator trial)."""
     from dxsim.results.decisions import decisions_table, support_outcome_lines
@@ -540,7 +568,9 @@ def test_a_surge_that_misses_the_threshold_is_recorded_and_said() -> None:
     pa = plan(500)
     pa.region_idx[1::2] = 1
     ro, _, clock = run(
-        _committed(surge_scenario(crews={"north": {"teams": 10}, "central": {"teams": 0}})), pa
+        _committed(surge_scenario(crews={"north": {"teams": 10}, "central": {"teams": 0}})),
+        pa,
+        rollout=_BlindToCrews,
     )
     st = ro.state
     built = int((st.on_air_day < 181.0).sum())
@@ -1056,14 +1086,24 @@ def test_stations_counted_for_a_programme_by_hand():
     is_new = np.array([False, False, False, False, True, False, False, False])
     claim = np.array([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0])
     sites = np.arange(8, dtype=np.int64)
-    args = (ordered, on_air, permit, kit_due, delivered, team, claim, 10.0, 20.0)
+    region = np.array([0, 0, 0, 0, 1, 0, 0, 0], dtype=np.int64)  # site 4 in the central region
+
+    def count(eligible: np.ndarray) -> tuple[int, float, list[int], list[float]]:
+        """(built, their claims, projected per region, their claims per region)."""
+        projected, projected_claims = np.zeros(3, dtype=np.int64), np.zeros(3)
+        built, claims = counted(
+            sites, eligible, ordered, on_air, permit, kit_due, delivered, team, claim, region, 10.0, 20.0,
+            projected, projected_claims,
+        )  # fmt: skip
+        return built, claims, projected.tolist(), projected_claims.tolist()
+
     # window [10, 20): site 1 on air in it, site 4 due in it; 0 and 2 on air outside, 3 due before, 5 due after,
     # 6 never due, 7 not ordered
-    assert counted(sites, np.ones(8, bool), *args) == (1, 1, 2.0 + 16.0)
-    assert counted(sites, is_new, *args) == (0, 1, 16.0)  # new sites only
-    assert counted(sites, ~is_new, *args) == (1, 0, 2.0)  # upgrades only
+    assert count(np.ones(8, bool)) == (1, 2.0, [0, 1, 0], [0.0, 16.0, 0.0])
+    assert count(is_new) == (0, 0.0, [0, 1, 0], [0.0, 16.0, 0.0])  # new sites only
+    assert count(~is_new) == (1, 2.0, [0, 0, 0], [0.0, 0.0, 0.0])  # upgrades only
     in_province = np.array([True, False, True, True, True, True, True, True])  # site 1 stands elsewhere
-    assert counted(sites, in_province, *args) == (0, 1, 16.0)
+    assert count(in_province) == (0, 0.0, [0, 1, 0], [0.0, 16.0, 0.0])
 
 
 def test_start_stations_count_for_a_window_by_when_it_opens():

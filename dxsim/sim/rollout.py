@@ -843,10 +843,13 @@ class Rollout:
     # ----------------------------------------------------------------- surge
     def _projection(self, k: int, p: Support, end: float) -> tuple[float, float]:
         """(stations, their claims in VND bn) of operator k that count for programme p by its deadline: on air in
-        the window, in the start share, or ordered and projected on air in the window before the deadline."""
+        the window, in the start share, or ordered and projected on air in the window before the deadline, in each
+        region at most as many as its crews can still install by then (`_crew_reach`)."""
         st = self.state
         first, _ = window_days(p, self.clock.start)
-        built, projected, claims = rollout_kernel.counted(
+        projected = np.zeros(len(REGIONS), dtype=np.int64)
+        projected_claims = np.zeros(len(REGIONS))
+        built, claims = rollout_kernel.counted(
             self.op_sites[k],
             self._eligible[p.name],
             st.ordered,
@@ -856,9 +859,22 @@ class Rollout:
             st.delivered_day,
             self.team_days,
             self._claim_each[p.name],
+            self.plan.region_idx,
             float(first),
             float(end),
+            projected,
+            projected_claims,
         )
+        if projected.any():
+            reach = self._crew_reach(k, float(self.env.now), end)
+            kept = np.minimum(projected, reach)
+            claims += float(
+                np.sum(
+                    projected_claims
+                    * np.divide(kept, projected, where=projected > 0, out=np.zeros(len(REGIONS)))
+                )
+            )
+            built += int(kept.sum())
         start_n = start_sites_counted(
             p,
             int(self._n_start_in_area[p.name][k]),
@@ -866,7 +882,21 @@ class Rollout:
             self.sc.start_state.start_sites_in_window_pct,
             self.sc.subsidy.window_start,
         )
-        return float(built + projected) + start_n, claims + start_n * self._start_claim_each[p.name]
+        return float(built) + start_n, claims + start_n * self._start_claim_each[p.name]
+
+    def _crew_reach(self, k: int, day: float, end: float) -> np.ndarray:
+        """Sites each region's crews (its teams and the surge contract teams at work today) can still install from
+        `day` to `end`, at the region's own rain, less the other operators' sites already waiting there for a kit or a
+        crew (ahead in the queue). Why: operator k counted its ordered sites as on air by a deadline in a region
+        without crews, surged too little and missed the threshold (central teams = 0); it knows its contractors."""
+        teams = (self.teams + self.contract_teams(day)) * self._rain_output(day, end)
+        waiting = np.concatenate([self._kit_wait, self._crew_wait])
+        others = waiting[self.state.operator[waiting] != k]
+        ahead = np.bincount(self.plan.region_idx[others], minlength=len(REGIONS))
+        days_left = max(0.0, end - day)
+        reach = teams * days_left / max(self.sc.works.upgrade_team_days.mean_days, 1e-9) - ahead
+        out: np.ndarray = np.floor(np.maximum(reach, 0.0)).astype(np.int64)
+        return out
 
     def _counted(self, k: int, p: Support, end: float) -> float:
         """Stations of operator k that count for programme p by its deadline (`_projection`)."""

@@ -507,15 +507,18 @@ def counted(
     delivered: F64,
     team_days: F64,
     claim: F64,
+    region: I64,
     first: float,
     end: float,
-) -> tuple[int, int, float]:
-    """(built, projected, their claims) among the ordered `sites` the programme supports (`eligible`: of its kind and
-    in its provinces) for a support programme (Rollout._projection): on air in [first, end), or not on air yet with
-    ready (np.fmax of permit, kit due and delivery) + team-days in [first, end); `claim` is what each site would
-    claim (VND bn, per plan site). One pass instead of a dozen array temporaries over the operator's sites."""
+    projected: I64,
+    projected_claims: F64,
+) -> tuple[int, float]:
+    """(built, their claims) among the ordered `sites` the programme supports (`eligible`: of its kind and in its
+    provinces) for a support programme (Rollout._projection): on air in [first, end); and, added per region into
+    `projected` and `projected_claims` (one slot per region, `region` per plan site), those not on air yet whose
+    ready day (np.fmax of permit, kit due and delivery) + team-days falls in [first, end); `claim` is what each site
+    would claim (VND bn, per plan site). One pass instead of a dozen array temporaries over the operator's sites."""
     built = 0
-    projected = 0
     claims = 0.0
     for s in sites:
         if not ordered[s] or not eligible[s]:
@@ -524,12 +527,12 @@ def counted(
         if math.isnan(on):
             due = _fmax(permit_done[s], _fmax(equipment_due[s], delivered[s])) + team_days[s]
             if due >= first and due < end:
-                projected += 1
-                claims += claim[s]
+                projected[region[s]] += 1
+                projected_claims[region[s]] += claim[s]
         elif on >= 0 and on >= first and on < end:
             built += 1
             claims += claim[s]
-    return built, projected, claims
+    return built, claims
 
 
 @njit(cache=True)
