@@ -887,8 +887,10 @@ class Rollout:
     def _crew_reach(self, k: int, day: float, end: float) -> np.ndarray:
         """Sites each region's crews (its teams and the surge contract teams at work today) can still install from
         `day` to `end`, at the region's own rain, less the other operators' sites already waiting there for a kit or a
-        crew (ahead in the queue). Why: operator k counted its ordered sites as on air by a deadline in a region
-        without crews, surged too little and missed the threshold (central teams = 0); it knows its contractors."""
+        crew (ahead in the queue), at an upgrade's mean team-days (as `_crew_pick` weighs a surge; a new site takes
+        longer, so a programme for new sites is counted a little generously). Why: operator k counted its ordered
+        sites as on air by a deadline in a region without crews, surged too little and missed the threshold (central
+        teams = 0); it knows its contractors."""
         teams = (self.teams + self.contract_teams(day)) * self._rain_output(day, end)
         waiting = np.concatenate([self._kit_wait, self._crew_wait])
         others = waiting[self.state.operator[waiting] != k]
