@@ -158,11 +158,13 @@ def test_run_prints_who_was_paid_support_in_how_many_replications(cli_baseline: 
         assert f"paid in {k} of {n} replications" in line
         # what was paid: one amount, or the range over the replications paid (one amount is no range: "3,092–3,092")
         paid = sorted(mine.filter(pl.col("decision") == "paid")["support_paid_vnd_bn"].to_list())
-        shown = re.search(r"replications? \(([\d,.]+)(?:–([\d,.]+))? VND bn\)", line)
+        shown = re.search(r"replications? \(([\d,.]+)(?:–([\d,.]+))? VND bn( each)?\)", line)
         if k == 0:
             assert shown is None, line
-        else:
-            assert shown is not None and (shown.group(2) is None) == (k == 1), line
+        else:  # a range only for several replications paid different amounts
+            assert shown is not None and (shown.group(2) is None) == (k == 1 or shown.group(3) is not None), (
+                line
+            )
             low = float(shown.group(1).replace(",", ""))
             high = float((shown.group(2) or shown.group(1)).replace(",", ""))
             assert low == pytest.approx(paid[0], abs=1.0) and high == pytest.approx(paid[-1], abs=1.0), line

@@ -136,6 +136,8 @@ def support_outcome_lines(d: pl.DataFrame) -> list[str]:
         ).format(programme=programme, operator=label_of(OPERATOR_NAMES, operator), k=paid.height, n=n_reps)
         if paid.height == 1:  # one amount is no range ("3,092–3,092", the demo's single replication)
             head += " " + _("({amount} VND bn)").format(amount=F.number(amounts[0]))
+        elif paid.height and F.number(min(amounts)) == F.number(max(amounts)):  # the same amount as shown
+            head += " " + _("({amount} VND bn each)").format(amount=F.number(amounts[0]))
         elif paid.height:
             head += " " + _("({low}–{high} VND bn)").format(
                 low=F.number(min(amounts)),
