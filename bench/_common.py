@@ -98,6 +98,38 @@ def now() -> str:
     return dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
+def host_speed(repeats: int = 5) -> tuple[float, float]:
+    """(ns per step of a fixed pure-Python loop, GB/s of a numpy read stream over 256 MB), best of `repeats`.
+
+    Why: the budgets are in seconds and the benchmarks run on whatever shared host the session gets. The same
+    commit's replication took 0.52 s on an Intel Xeon host (2026-12-06) and ~0.9 s on an AMD EPYC host the next day.
+    A replication is about half interpreted Python (the SimPy processes, the planners) and half memory-bound compiled
+    passes over 400,000 cells, so these two numbers, recorded beside each section, say how fast its host was."""
+    import numpy as np
+
+    def python_loop() -> int:
+        total = 0
+        for i in range(2_000_000):  # an add, a compare and a loop step: the interpreter's own speed
+            if i & 1:
+                total += i
+        return total
+
+    stream = np.ones(32 * 1024 * 1024)  # 256 MB, far beyond any cache
+    stream.sum()  # pages touched before timing
+    py_s = min(timed(python_loop)[0] for _ in range(repeats))
+    mem_s = min(timed(stream.sum)[0] for _ in range(repeats))
+    return py_s / 2_000_000 * 1e9, stream.nbytes / mem_s / 1e9
+
+
+def host_line() -> str:
+    """The host a section was measured on, for its "Run ..." line (see host_speed)."""
+    py_ns, mem_gbs = host_speed()
+    return (
+        f"Host: {cpu_model()}; reference speed (`_common.host_speed`, this process): "
+        f"pure-Python loop {py_ns:.1f} ns a step, memory read stream {mem_gbs:.1f} GB/s."
+    )
+
+
 def header_body() -> str:
     import numpy
     import polars
@@ -110,7 +142,9 @@ def header_body() -> str:
             "Produced by `make bench` (= `.venv/bin/python bench/run_all.py`); each benchmark rewrites",
             "its own section below. Timings are wall-clock (`time.perf_counter`) medians; the",
             "1-core numbers are taken with the process pinned to CPU 0. The host is shared, so the",
-            "load average at the start of each benchmark is recorded next to its numbers.",
+            "load average at the start of each benchmark is recorded next to its numbers. Sections may be",
+            "measured on different hosts: each names its CPU and two reference speeds (`_common.host_speed`),",
+            "so a time is read against its own host; the table below is the host of the newest section.",
             "",
             "| | |",
             "|---|---|",

@@ -145,7 +145,8 @@ def main() -> int:
         "## 2. Incremental coverage vs full recompute each month",
         "",
         f"Command (from the repository root): `{C.command_line()}`  ",
-        f"Run {C.now()}; {pin}; load average at start {load}.",
+        f"Run {C.now()}; {pin}; load average at start {load}.  ",
+        C.host_line(),
         "",
         f"Workload: the baseline's replication 0 replayed month by month: {len(batches)} month ends, "
         f"{int(sizes.sum()):,} sites switched on after the {n0:,} start sites (batch size median "

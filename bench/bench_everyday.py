@@ -272,6 +272,8 @@ def main() -> None:
 Command (from the repository root): `{C.command_line()}`.
 Run {C.now()}; unpinned (the run may use both cores), load average at start {load0}.
 
+{C.host_line()}
+
 Each row is a fresh `python -m dxsim.cli.main run scenarios/baseline.toml --reps 1 ...` process, timed from
 start to exit, after one run that stored the prepared world.
 

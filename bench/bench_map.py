@@ -180,7 +180,8 @@ def main() -> int:
             "## 4. Offline map (`dxsim.maps.build_map`) of the national baseline",
             "",
             f"Command (from the repository root): `{C.command_line()}`  ",
-            f"Run {C.now()}; not pinned (Chromium is multi-threaded); load average at start {load}.",
+            f"Run {C.now()}; not pinned (Chromium is multi-threaded); load average at start {load}.  ",
+            C.host_line(),
             "",
             (
                 f"Workload: {workload}; `map.html` with all six layers (7 coverage dates × 34 provinces, "

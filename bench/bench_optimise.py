@@ -93,6 +93,8 @@ def main() -> None:
 Command (from the repository root): `{C.command_line()}`
 Run {C.now()}; 2 workers; load average at start {load}. World store before the run: {stored}.
 
+{C.host_line()}
+
 Workload: `scenarios/optimise/envelope-split.toml`: 5 levers (two envelope totals, a three-way split), 1 objective,
 3 quantile constraints, {args.max_evals or 40} candidates x 8 replications, then the best plan on 32 fresh replications and a
 comparison with the base (8 replications each).

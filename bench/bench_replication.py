@@ -203,7 +203,8 @@ def main() -> int:
         "## 1. One national replication (baseline, to 2030)",
         "",
         f"Command (from the repository root): `{C.command_line()}`  ",
-        f"Run {C.now()}; {pin}; load average at start {load}.",
+        f"Run {C.now()}; {pin}; load average at start {load}.  ",
+        C.host_line(),
         "",
         (
             f"Workload: `scenarios/baseline.toml`, {world.plan.n:,} ranked 5G sites ({world.layer.n_5g_start:,} on air "

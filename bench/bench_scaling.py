@@ -133,7 +133,8 @@ def main() -> int:
         "## 3. Scaling of `run_replication` with site count",
         "",
         f"Command (from the repository root): `{C.command_line()}`  ",
-        f"Run {C.now()}; {pin}; load average at start {load}.",
+        f"Run {C.now()}; {pin}; load average at start {load}.  ",
+        C.host_line(),
         "",
         "Each size is a TOML variant `extends`-ing `scenarios/baseline.toml` (absolute path) with "
         "`start_state.stations_4g = N`, `sites.people_per_5g_site_dense = 1` (every 4G site in a populated "

@@ -267,7 +267,8 @@ def main() -> int:
         "",
         f"Command (from the repository root): `{C.command_line()}`  ",
         f"Run {started}; sweep part unpinned (2 cores), load average at start {load0}; replication part {pin}, "
-        f"load average at its start {load1}.",
+        f"load average at its start {load1}.  ",
+        C.host_line(),
         "",
         "### 1,000 replications of the baseline on one core (world prepared once)",
         "",

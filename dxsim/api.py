@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from dxsim.errors import DxsimInputError
-from dxsim.execution.pool import pool_size
+from dxsim.workers import pool_size
 from dxsim.i18n import gettext as _
 from dxsim.runner import Simulated, simulate, write_run
 from dxsim.runner_budget import estimate, refuse_over_budget

@@ -88,7 +88,7 @@ from dxsim.execution import (
     year_end_tags,
 )
 from dxsim.calibration import shown_day
-from dxsim.execution.pool import pool_size
+from dxsim.workers import pool_size
 from dxsim.execution.worlds import WORLD_SOURCES
 from dxsim.geo import load_country
 from dxsim.geo.planner_files import check_support_provinces, needs_village_layer, province_codes_named

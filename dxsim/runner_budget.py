@@ -156,7 +156,7 @@ def check_run(
     pool_workers: Callable[[int], int] = lambda _n: 0,
 ) -> Estimate:
     """`dxsim run`: estimate all the scenario files (reps = `--reps` or each file's `replications`); refuse over budget.
-    `pool_workers(n)`: the worker processes a scenario of n replications starts (`dxsim.execution.pool.pool_size`)."""
+    `pool_workers(n)`: the worker processes a scenario of n replications starts (`dxsim.workers.pool_size`)."""
     scenarios = [load_scenario(p) for p in paths]
     n = [reps if reps is not None else sc.replications for sc in scenarios]
     est = estimate(scenarios, n, keeps_metrics=True, replications_alive=2, pool_workers=pool_workers(max(n)))

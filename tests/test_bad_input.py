@@ -86,6 +86,56 @@ def test_seed_outside_the_schema_range_is_refused(seed: int, command: str, tmp_p
     assert not out.exists()
 
 
+def _imported(stderr: str) -> set[str]:
+    """The modules a `python -X importtime` process imported, from its stderr."""
+    return {ln.rsplit("|", 1)[1].strip() for ln in stderr.splitlines() if ln.startswith("import time:")}
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_a_refused_scenario_loads_no_model_module(command: str, tmp_path: Path) -> None:
+    """A scenario refused for a bad field is refused by the scenario layer alone: the model's modules (numba, polars,
+    the simulation) took ~1 s of every such refusal before they were imported only once the files are known good.
+    The same command with good files but a refused output folder gets past the scenario checks and imports them, so
+    the import check could fail."""
+    bad = write(
+        tmp_path / "bad.toml",
+        f'name = "bad"\nextends = "{BASELINE}"\n[sites]\npeople_per_5g_site_dense = -4\n',
+    )
+    files = [str(bad)] if command == "run" else [str(bad), str(BASELINE)]
+    env = {**os.environ, "DXSIM_RAW_DATA": str(REPO.parent / "shared" / "geodata"), "COLUMNS": "200"}
+    res = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "dxsim.cli.main", command, *files],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert res.returncode == 2, res.stderr[-2000:]
+    refusal = [ln for ln in res.stderr.splitlines() if not ln.startswith("import time:")]
+    assert len(refusal) == 1 and "sites.people_per_5g_site_dense = -4" in refusal[0], refusal
+    heavy = {"numba", "polars", "dxsim.sim", "dxsim.runner", "dxsim.geo"}
+    assert not heavy & _imported(res.stderr)
+    # good files, a user's folder as --out: refused after the scenario checks, with the model's modules loaded
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    write(mine / "notes.txt", "mine")
+    files = [str(BASELINE)] if command == "run" else [str(BASELINE), str(PUSH)]
+    res = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "dxsim.cli.main", command, *files, "--out", str(mine)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert res.returncode == 2, res.stderr[-2000:]
+    assert {"numba", "polars"} <= _imported(res.stderr)
+    assert (mine / "notes.txt").read_text() == "mine"
+
+
 @pytest.mark.parametrize("case", ["seed", "reps", "field", "folder"])
 def test_a_refused_run_starts_no_helper_process(
     case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -251,7 +301,7 @@ def test_worker_processes_count_in_the_memory_estimate(tmp_path: Path) -> None:
     share of the AI jobs), replication 0 runs in the calling process, and 100 workers for 100 replications are
     refused with the estimate while 2 run."""
     from dxsim import runner_budget as rb
-    from dxsim.execution.pool import pool_size
+    from dxsim.workers import pool_size
 
     base = load_scenario(BASELINE)
     alone, pooled = rb.estimate([base], [100]), rb.estimate([base], [100], pool_workers=10)

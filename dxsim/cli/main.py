@@ -880,18 +880,12 @@ def run(
     def check_all() -> RunChecks:
         """Every check of the command line, the scenarios, their folders and planner files, before any work:
         (the --province areas, the --seed and --reps overrides, each scenario's output folder)."""
-        from dxsim.geo.planner_files import (
-            CountryOnce,
-            check_planner_files,
-            needs_village_layer,
-            planner_file_notes,
-        )
-        from dxsim.runner import default_run_dir
-        from dxsim.sim.world import check_villages_named
-        from dxsim.execution.pool import pool_size
+        # only the scenario layer until every file is known good: a refused scenario must not wait ~1 s for the
+        # model's modules (numba, polars) it never uses
         from dxsim.runner_budget import check_run
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import check_override
+        from dxsim.workers import pool_size
 
         WRITTEN.clear()  # this command's folders only (a test may run several in one process)
         # overrides are held to the scenario schema's ranges, and a costly job is stated before it starts
@@ -909,6 +903,14 @@ def run(
         run_seed = None if seed is None else check_override("seed", seed, option="--seed")
         run_reps = None if reps is None else check_override("replications", reps, option="--reps")
         check_run(scenario, run_reps, yes=yes, pool_workers=lambda n: pool_size(workers, n))
+        from dxsim.geo.planner_files import (
+            CountryOnce,
+            check_planner_files,
+            needs_village_layer,
+            planner_file_notes,
+        )
+        from dxsim.runner import default_run_dir
+        from dxsim.sim.world import check_villages_named
 
         # where each scenario goes, decided up front: two runs must never write the same folder
         targets: dict[Path, Path] = {}
@@ -1722,14 +1724,7 @@ def compare(
 ) -> None:
 
     def body() -> int:
-        from dxsim.compare import (
-            bottleneck_lines,
-            check_compare,
-            compare_scenarios,
-            rich_differences,
-            rich_tables,
-            write_compare,
-        )
+        from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import check_override
 
         if len(scenario) < 2:
@@ -1741,6 +1736,17 @@ def compare(
             )
         cmp_seed = None if seed is None else check_override("seed", seed, option="--seed")
         cmp_reps = None if reps is None else check_override("replications", reps, option="--reps")
+        for path in scenario:  # each file validated before the model's modules load (~1 s a refusal waited)
+            load_scenario(path)
+        from dxsim.compare import (
+            bottleneck_lines,
+            check_compare,
+            compare_scenarios,
+            rich_differences,
+            rich_tables,
+            write_compare,
+        )
+
         check_compare(scenario, cmp_reps, baseline, yes=yes, workers=workers)
         if province:  # a province's name gets its code before minutes of work
             from dxsim.geo import load_country

@@ -62,9 +62,9 @@ from dxsim.execution.pool import (
     LocalPool,
     SweepInterrupted,
     chunks,
-    replication_workers,
     run_tasks,
 )
+from dxsim.workers import replication_workers
 from dxsim.execution.tasks import (
     KpiTask,
     ReplicationTask,
