@@ -24,7 +24,7 @@ import dxsim.results.writer as writer
 from dxsim.errors import OutputError, says_disk_full
 from dxsim.geo.sites import _write_cached_layer
 from dxsim.results.excel import write_workbook
-from dxsim.results.spool import MetricsSpool
+from dxsim.results.spool import LOCK, MetricsSpool
 
 POLARS_FULL = "parquet: File out of specification: underlying IO error: No space left on device (os error 28)"
 GDAL_ROLLBACK = "sqlite3_exec(ROLLBACK) failed: cannot rollback - no transaction is active"
@@ -141,7 +141,9 @@ def test_a_full_tmpdir_under_the_metrics_spool_names_tmpdir(
     with pytest.raises(OutputError) as e:
         spool.write(0, pl.DataFrame({"a": [1]}))
     assert "set TMPDIR to a folder on a disk with room" in str(e.value) and str(spool.folder) in str(e.value)
-    assert list(spool.folder.iterdir()) == []  # no part, whole or half
+    assert spool.parts() == [] and [p.name for p in spool.folder.iterdir()] == [
+        LOCK
+    ]  # no part, whole or half
 
 
 def test_a_full_cache_disk_only_skips_the_site_layer_cache(

@@ -733,6 +733,23 @@ def test_a_province_is_refused_by_name_with_the_nearest_one(run_dir, tmp_path):
     assert not (tmp_path / "m.html").exists()
 
 
+@pytest.mark.parametrize("former", ["Hà Giang", "02"])
+def test_map_reads_a_pre_2025_province_as_run_does(run_dir, tmp_path, former):
+    """`dxsim map --province "Hà Giang"` answered "did you mean 'An Giang'?" (the other end of the country) and
+    `--province 02` was refused, while `run` and `compare` read both as Tuyên Quang (08) with a note (new-user trial).
+    The map the command writes for them is the very file it writes for 08, and An Giang's is another."""
+    from conftest import dxsim_cmd
+
+    maps = {}
+    for name, arg in (("08", "08"), ("former", former), ("an_giang", "An Giang")):
+        r = dxsim_cmd("map", str(run_dir), "--province", arg, "--out", str(tmp_path / f"{name}.html"))
+        assert r.returncode == 0, r.stderr
+        maps[name] = (tmp_path / f"{name}.html").read_bytes()
+        if name == "former":
+            assert "is part of Tuyên Quang (08) since the 2025 merger" in r.stdout
+    assert maps["former"] == maps["08"] and maps["an_giang"] != maps["08"]
+
+
 def test_the_map_opens_on_a_province_and_its_picker_and_address_change_it(browser, run_dir, tmp_path):
     """A provincial planner's map (`dxsim map --province`, or the address `run --province` prints): the page opens
     zoomed to the province and outlined; the picker lists the 34 provinces and moves to another, writing its code

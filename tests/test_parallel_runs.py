@@ -10,7 +10,9 @@ from __future__ import annotations
 import filecmp
 import json
 import os
-import tempfile
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import polars as pl
@@ -104,13 +106,57 @@ def test_spool_is_removed_and_stale_spools_are_cleaned(tmp_path: Path) -> None:
     assert sp.collect()["replication"].to_list() == [0, 1]  # replication order, not write order
     sp.close()
     assert not sp.folder.exists()
-    dead = tmp_path / f"{spool_mod.PREFIX}999999999-abc"  # a run killed mid-way (no such process)
-    dead.mkdir()
-    live = Path(tempfile.mkdtemp(prefix=f"{spool_mod.PREFIX}{os.getpid()}-", dir=tmp_path))
+    # a run killed mid-way: its lock was let go when it died (taken and released here)
+    dead = spool_mod.MetricsSpool.create(tmp_path)
+    assert dead._finalizer is not None
+    _obj, _remove, (_folder, lock_fd), _kw = dead._finalizer.detach()  # as if killed: nothing removed at exit
+    os.close(lock_fd)  # ... and its lock let go, as the kernel does when a process dies
+    live = spool_mod.MetricsSpool.create(tmp_path)  # this process's, alive: its lock is held
     mine = tmp_path / "dxsim-spool-notes"  # not a spool name: never touched
     mine.mkdir()
-    assert spool_mod.remove_stale(tmp_path) == [dead]
-    assert live.exists() and mine.exists()
+    # an older dxsim's spool (no lock file) of a PID not seen here: removed only once untouched for a day
+    old_fresh = tmp_path / f"{spool_mod.PREFIX}999999999-abc"
+    old_fresh.mkdir()
+    old_stale = tmp_path / f"{spool_mod.PREFIX}999999998-abc"
+    old_stale.mkdir()
+    day_ago = time.time() - spool_mod.LEGACY_STALE_S - 60
+    os.utime(old_stale, (day_ago, day_ago))
+    gone = spool_mod.remove_stale(tmp_path)
+    assert old_stale in gone and old_fresh not in gone and live.folder not in gone
+    assert live.folder.exists() and mine.exists() and old_fresh.exists() and not old_stale.exists()
+    live.close()
+    assert not live.folder.exists()
+
+
+def test_a_spool_of_a_process_this_one_cannot_see_is_kept_while_its_lock_is_held(tmp_path: Path) -> None:
+    """The system's temporary folder can be shared by containers that do not see each other's processes: a spool
+    named after a PID not seen here (999999999) whose lock another live process holds is another run's, and stays;
+    once that process has exited (its lock gone with it) the spool is stale and removed. Before the lock, the PID
+    alone decided, and a run removed a live spool of another container (new-user trial)."""
+    spool = tmp_path / f"{spool_mod.PREFIX}999999999-elsewhere"
+    spool.mkdir()
+    (spool / "rep-0000000.parquet").write_bytes(b"part")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({str(spool / spool_mod.LOCK)!r}, os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\nsys.stdin.read()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        assert spool_mod.remove_stale(tmp_path) == []
+        assert (spool / "rep-0000000.parquet").exists()
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert spool_mod.remove_stale(tmp_path) == [spool] and not spool.exists()
 
 
 def test_a_run_leaves_no_spool_behind(serial_and_pooled: tuple[Path, Path]) -> None:

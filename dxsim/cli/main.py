@@ -2026,8 +2026,8 @@ def map_cmd(
         None,
         "--province",
         help=N_(
-            "Open the map on this province, zoomed to it and outlined (gso34 code or name); the page's province "
-            "picker, or an address ending #08, changes it."
+            "Open the map on this province, zoomed to it and outlined (a gso34 code or a name; a pre-2025 code or "
+            "name gives its 2025 province); the page's province picker, or an address ending #08, changes it."
         ),
     ),
 ) -> None:
@@ -2041,10 +2041,32 @@ def map_cmd(
             raise DxsimInputError(
                 _("unknown layer"), field="--layers", value=",".join(unknown), allowed=", ".join(LAYERS)
             )
-        out.print(_("wrote {path}").format(path=build_map(result_dir, names, out_path, province)))
+        code = province
+        if province is not None:  # a pre-2025 code or name is read as run and compare read it
+            code = _province_from_reference(province)
+        out.print(_("wrote {path}").format(path=build_map(result_dir, names, out_path, code)))
         return 0
 
     _guard(body)
+
+
+def _province_from_reference(text: str) -> str:
+    """`--province` of `dxsim map` as `run` and `compare` read it, with the 63-to-34 province table of the geodata cache
+    (a pre-2025 code or name gives its 2025 province, with a note): `dxsim map --province "Hà Giang"` suggested An
+    Giang, at the other end of the country (new-user trial). Without an up-to-date cache (a result folder read on
+    another machine) the text goes to the map as given, which knows the run's 34 provinces by code and name."""
+    from dxsim.errors import RawDataError
+    from dxsim.geo import load_country
+    from dxsim.geo.planner_files import merged_name_notes, province_codes_named
+
+    try:
+        vietnam = load_country(build_if_missing=False)
+    except (RawDataError, DxsimInputError, OSError):
+        return text
+    code = province_codes_named([text], vietnam, "--province")[0]
+    for line in merged_name_notes([text], vietnam):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    return code
 
 
 @app.command(help=N_("(Re)build report.html from a results directory (offline, self-contained)."))

@@ -8,16 +8,22 @@ order (so the file is the same as if all tables had been concatenated in memory)
 
 The folder is a fresh ``dxsim-spool-<pid>-*`` in the system's temporary directory. It is removed
 when the spool is closed or garbage-collected, or at interpreter exit; one left by a killed process
-is removed by the next spool created on the machine (its process is gone).
+is removed by the next spool created on the machine. Its creator holds an exclusive lock on the folder's
+``.owner.lock`` for the spool's life, and the kernel drops it when the process dies, however it dies: a
+spool is stale when its lock can be taken. Why not the PID in its name alone: the system's temporary
+directory can be shared by containers that do not see each other's processes, and a run there deleted
+another container's live spool, whose PID it could not see (new-user trial, 2026-12-07).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import shutil
 import tempfile
+import time
 import weakref
 from pathlib import Path
 
@@ -28,34 +34,86 @@ from dxsim.i18n import gettext as _
 from dxsim.pids import pid_alive
 
 PREFIX = "dxsim-spool-"
-_NAME = re.compile(rf"^{PREFIX}(?P<pid>\d+)-")
+_NAME = re.compile(rf"^\.?{PREFIX}(?P<pid>\d+)-")  # with a dot: one being created (MetricsSpool.create)
 _PART = "rep-{:07d}.parquet"
 
 
+LOCK = ".owner.lock"
+LEGACY_STALE_S = 24 * 3600.0  # a spool without a lock (an older dxsim's) must also be untouched this long
+
+
+def _lock(path: Path) -> int | None:
+    """An open descriptor of `path` holding its exclusive lock, or None when another process holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def remove_stale(parent: Path | None = None) -> list[Path]:
-    """Spool folders of processes that no longer exist (killed runs), removed; returns them."""
+    """Spool folders whose creator is gone (killed runs), removed; returns them.
+
+    A folder with a lock file is stale when its lock can be taken (its creator died, in whatever container). One
+    without (an older dxsim's) is stale when no process of its PID is seen here and it has not changed for
+    LEGACY_STALE_S: a process this one cannot see may still be writing it."""
     base = Path(parent) if parent is not None else Path(tempfile.gettempdir())
     gone = []
-    for p in base.glob(f"{PREFIX}*"):
+    for p in [*base.glob(f"{PREFIX}*"), *base.glob(f".{PREFIX}*")]:
         m = _NAME.match(p.name)
-        if m and p.is_dir() and not pid_alive(int(m["pid"])):
-            shutil.rmtree(p, ignore_errors=True)
-            gone.append(p)
+        if not m or not p.is_dir():
+            continue
+        lock = p / LOCK
+        try:
+            if lock.exists():
+                fd = _lock(lock)
+                if fd is None:
+                    continue  # its creator is alive
+                try:
+                    shutil.rmtree(p, ignore_errors=True)
+                finally:
+                    os.close(fd)
+            elif pid_alive(int(m["pid"])) or time.time() - p.stat().st_mtime < LEGACY_STALE_S:
+                continue
+            else:
+                shutil.rmtree(p, ignore_errors=True)
+        except OSError:
+            continue  # removed meanwhile by another cleaner, or not ours to read
+        gone.append(p)
     return gone
+
+
+def _remove_owned(folder: str, lock_fd: int | None) -> None:
+    """Remove a spool folder this process made, then release its lock."""
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        if lock_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(lock_fd)
 
 
 class MetricsSpool:
     """A folder of one Parquet part per replication."""
 
-    def __init__(self, folder: Path, *, owner: bool = False) -> None:
+    def __init__(self, folder: Path, *, owner: bool = False, lock_fd: int | None = None) -> None:
         self.folder = Path(folder)
-        # the creating process removes the folder; a pool worker that only writes parts does not
-        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.folder), True) if owner else None
+        # the creating process removes the folder (then lets its lock go); a pool worker that only writes parts does not
+        self._finalizer = weakref.finalize(self, _remove_owned, str(self.folder), lock_fd) if owner else None
 
     @classmethod
     def create(cls, parent: Path | None = None) -> MetricsSpool:
+        """A fresh spool folder, locked before it gets its spool name: a cleaner never sees it unlocked."""
         remove_stale(parent)
-        return cls(Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=parent)), owner=True)
+        base = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+        staging = Path(tempfile.mkdtemp(prefix=f".{PREFIX}{os.getpid()}-", dir=base))
+        fd = _lock(staging / LOCK)
+        assert fd is not None, "a folder just made is nobody else's"
+        folder = base / staging.name[1:]
+        os.rename(staging, folder)
+        return cls(folder, owner=True, lock_fd=fd)
 
     def part(self, replication: int) -> Path:
         return self.folder / _PART.format(int(replication))
