@@ -1213,3 +1213,22 @@ def test_a_programme_name_that_is_not_a_short_name_is_told_in_words(tmp_path: Pa
     assert (
         example is not None and Support(name=example.group(1), per_site_vnd_bn=1.0).name == "dien_bien_sites"
     )
+
+
+@pytest.mark.parametrize("command", ["report", "map"])
+def test_report_and_map_on_another_commands_folder_name_that_command(command: str, tmp_path: Path) -> None:
+    """`dxsim report` and `dxsim map` on a backtest, compare or sweep folder said "not a dxsim result folder",
+    although dxsim wrote it (new-user trial): they now say which command wrote it. A folder dxsim did not write keeps
+    the old words, so the check could fail."""
+    from dxsim.results.writer import claim_output_dir
+
+    swept = claim_output_dir(tmp_path / "sweep-out", kind="sweep")  # the manifest a sweep folder starts with
+    res = dxsim(command, str(swept), "--out", str(tmp_path / "page.html"))
+    line = one_line_error(res, str(swept))
+    assert "a folder dxsim wrote for `dxsim sweep`, not a run's folder" in line
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    line = one_line_error(dxsim(command, str(mine), "--out", str(tmp_path / "page.html")), str(mine))
+    assert "not a dxsim result folder" in line
+    assert not (tmp_path / "page.html").exists() and (mine / "notes.txt").read_text() == "mine"

@@ -24,6 +24,7 @@ import polars as pl
 from dxsim.errors import DxsimInputError
 from dxsim.i18n import gettext as _
 from dxsim.results.run_files import province_levels_p50
+from dxsim.results.writer import not_a_run_reason
 
 
 def fold_name(text: str) -> str:
@@ -140,7 +141,8 @@ class RunOutputs:
             raise DxsimInputError(_("not a result directory (run `dxsim run` first)"), file=self.dir)
         if not any(self.path(k).exists() for k in FILES) and not (self.dir / "villages.geojson").exists():
             raise DxsimInputError(
-                _("not a dxsim result folder: it holds none of {files}").format(
+                not_a_run_reason(self.dir)
+                or _("not a dxsim result folder: it holds none of {files}").format(
                     files=", ".join(FILES.values())
                 ),
                 file=self.dir,

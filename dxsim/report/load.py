@@ -27,7 +27,7 @@ from dxsim.results.bottlenecks import bottleneck_filter
 from dxsim.results.decisions import read_decisions
 from dxsim.results.kpi_labels import PROVINCE_COLUMNS
 from dxsim.results.run_files import FLOW_METRICS, province_levels_p50, province_names, province_people
-from dxsim.results.writer import file_sha256
+from dxsim.results.writer import file_sha256, not_a_run_reason
 
 # national time series the charts use
 CHART_METRICS = (
@@ -349,7 +349,7 @@ def load_run(result_dir: Path) -> RunData:
     if not spath.is_file():
         raise DxsimInputError(
             # worded as `dxsim map` words a folder that is no run's (the report needs summary.json itself)
-            _("not a dxsim result folder: it has no summary.json"),
+            not_a_run_reason(result_dir) or _("not a dxsim result folder: it has no summary.json"),
             file=result_dir,
             allowed=_("a folder written by `dxsim run SCENARIO --out DIR` (default outputs/<name>/)"),
         )

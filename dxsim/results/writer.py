@@ -141,6 +141,16 @@ def _only_run_records(runs: Path) -> bool:
         return False
 
 
+def not_a_run_reason(folder: Path) -> str | None:
+    """Why a folder dxsim wrote for another command (compare, sweep, backtest, ...) is not a run's folder, naming that
+    command; None for a run's folder or one dxsim did not write. Why: `dxsim report` and `dxsim map` on a backtest
+    folder, which holds a report.html, answered "not a dxsim result folder" (new-user trial)."""
+    kind = (read_manifest(folder) or {}).get("kind")
+    if not isinstance(kind, str) or kind == "run":
+        return None
+    return _("a folder dxsim wrote for `dxsim {command}`, not a run's folder").format(command=kind)
+
+
 def is_dxsim_folder(folder: Path) -> bool:
     """Written by dxsim: carries the manifest, or is a run or sweep folder of dxsim 0.1 holding only its files."""
     return read_manifest(folder) is not None or _is_legacy_output(Path(folder))
