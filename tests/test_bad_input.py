@@ -102,16 +102,8 @@ def test_a_refused_scenario_loads_no_model_module(command: str, tmp_path: Path) 
         f'name = "bad"\nextends = "{BASELINE}"\n[sites]\npeople_per_5g_site_dense = -4\n',
     )
     files = [str(bad)] if command == "run" else [str(bad), str(BASELINE)]
-    env = {**os.environ, "DXSIM_RAW_DATA": str(REPO.parent / "shared" / "geodata"), "COLUMNS": "200"}
-    res = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "dxsim.cli.main", command, *files],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    timed = {"PYTHONPROFILEIMPORTTIME": "1"}  # = python -X importtime: each import's line on stderr
+    res = dxsim(command, *files, env=timed)
     assert res.returncode == 2, res.stderr[-2000:]
     refusal = [ln for ln in res.stderr.splitlines() if not ln.startswith("import time:")]
     assert len(refusal) == 1 and "sites.people_per_5g_site_dense = -4" in refusal[0], refusal
@@ -122,15 +114,7 @@ def test_a_refused_scenario_loads_no_model_module(command: str, tmp_path: Path) 
     mine.mkdir()
     write(mine / "notes.txt", "mine")
     files = [str(BASELINE)] if command == "run" else [str(BASELINE), str(PUSH)]
-    res = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "dxsim.cli.main", command, *files, "--out", str(mine)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    res = dxsim(command, *files, "--out", str(mine), env=timed)
     assert res.returncode == 2, res.stderr[-2000:]
     assert {"numba", "polars"} <= _imported(res.stderr)
     assert (mine / "notes.txt").read_text() == "mine"
