@@ -136,6 +136,31 @@ def test_pages_overwrite_only_dxsim_files(tmp_path: Path) -> None:
     assert "v2" in ours.read_text()
 
 
+def test_a_folder_inside_a_folder_dxsim_replaces_whole_is_refused(tmp_path: Path) -> None:
+    """`dxsim run --out outputs/rep2/sub` wrote a run inside a run; replacing outputs/rep2 was then refused (it "now
+    also holds sub"), and would otherwise have taken sub with it (new-user trial). A target inside a run's (or a
+    compare's) folder is refused before any work, naming the outer folder; inside a sweep's folder (filled file by
+    file, never replaced whole) or a user's folder it is allowed, so the refusal could fail."""
+    run = atomic_dir(tmp_path / "rep2", lambda t: (t / "summary.json").write_text("{}"), kind="run")
+    compared = atomic_dir(tmp_path / "cmp", lambda t: (t / "compare.csv").write_text("x"), kind="compare")
+    for outer in (run, compared):
+        with pytest.raises(DxsimInputError) as e:
+            check_output_dir(outer / "deeper" / "sub", kind="run")
+        assert f"is inside {outer}, an output folder dxsim replaces whole" in str(e.value)
+        assert str(tmp_path / "sub") in str(e.value)  # the folder to use instead
+    sweep = claim_output_dir(tmp_path / "sweep", kind="sweep")
+    user = tmp_path / "user"
+    user.mkdir()
+    assert check_output_dir(sweep / "x", kind="run") == sweep / "x"
+    assert check_output_dir(user / "x", kind="run") == user / "x"
+    # as the user meets it: one line, exit 2, nothing written, and the outer folder stays replaceable
+    r = dxsim_cmd("run", str(BASELINE), "--reps", "1", "--no-map", "--no-report", "--out", str(run / "sub"))
+    assert r.returncode == 2
+    one_line_error(r.stderr, r.stdout, str(run / "sub"), "replaces whole")
+    assert sorted(p.name for p in run.iterdir()) == [MANIFEST, "summary.json"]
+    assert check_output_dir(run, kind="run") == run
+
+
 def test_claimed_folder_is_marked_and_a_users_folder_is_not_claimed(tmp_path: Path) -> None:
     sweep = claim_output_dir(tmp_path / "sweeps" / "s1", kind="sweep")
     assert json.loads((sweep / MANIFEST).read_text())["kind"] == "sweep"

@@ -226,6 +226,25 @@ def remove_own_output(folder: Path) -> list[str]:
     return foreign
 
 
+CLAIMED_KINDS = frozenset({"sweep", "optimise"})
+"""Output kinds whose folder dxsim fills file by file (`claim_output_dir`) and never replaces whole: folders of their
+own may sit inside (a sweep's runs/, a search's compare/)."""
+
+
+def _replaced_whole_outer(target: Path) -> Path | None:
+    """The nearest folder above `target` that dxsim wrote and replaces whole (a run, compare, backtest, ...), if any.
+
+    Why: `dxsim run --out outputs/rep2/sub` wrote a run inside a run; replacing outputs/rep2 later was refused, since
+    it "now also holds sub", and would otherwise have deleted sub with it (new-user trial)."""
+    for parent in target.parents:
+        if is_dxsim_folder(parent):
+            kind = (read_manifest(parent) or {}).get(
+                "kind", "run"
+            )  # a dxsim 0.1 folder (no manifest) is a run's
+            return None if kind in CLAIMED_KINDS else parent
+    return None
+
+
 def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = None) -> Path:
     """Refuse a target dxsim may not replace or cannot write; return it absolute. Leaves nothing behind.
 
@@ -262,6 +281,17 @@ def check_output_dir(out_dir: Path, field: str = "--out", kind: str | None = Non
     for parent in resolved.parents:
         if parent.exists() and not parent.is_dir():
             raise _refuse(target, _("{parent} is a file, not a folder").format(parent=parent), field, allowed)
+    outer = _replaced_whole_outer(resolved)
+    if outer is not None:
+        raise _refuse(
+            target,
+            _(
+                "is inside {outer}, an output folder dxsim replaces whole: replacing it would delete this folder, "
+                "and this folder would stop it being replaced"
+            ).format(outer=outer),
+            field,
+            _("a folder outside it, e.g. {example}").format(example=outer.parent / target.name),
+        )
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise _refuse(target, _("exists and is not a folder; dxsim will not replace it"), field, allowed)
     # a mount point (a USB stick): renaming a finished folder over it fails (EBUSY), after all the work
@@ -777,8 +807,10 @@ def atomic_dir(out_dir: Path, fill: Callable[[Path], None], kind: str = "run") -
 def claim_output_dir(out_dir: Path, kind: str, files: list[str] | None = None) -> Path:
     """Create (or reuse) a folder that dxsim fills file by file (a resumable sweep), marked as dxsim's.
 
-    `files`: the names dxsim may put there (recorded in the manifest; anything else is a user's).
+    `files`: the names dxsim may put there (recorded in the manifest; anything else is a user's). `kind` is one of
+    CLAIMED_KINDS.
     """
+    assert kind in CLAIMED_KINDS, f"{kind} folders are replaced whole (atomic_dir), not claimed"
     out_dir = check_output_dir(out_dir, kind=kind)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
