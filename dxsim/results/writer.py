@@ -238,9 +238,9 @@ def _replaced_whole_outer(target: Path) -> Path | None:
     it "now also holds sub", and would otherwise have deleted sub with it (new-user trial)."""
     for parent in target.parents:
         if is_dxsim_folder(parent):
-            kind = (read_manifest(parent) or {}).get(
-                "kind", "run"
-            )  # a dxsim 0.1 folder (no manifest) is a run's
+            # a dxsim 0.1 folder (no manifest) is a run's, or a sweep's when it holds sweep.json or runs/
+            legacy = "sweep" if (parent / "sweep.json").exists() or (parent / "runs").is_dir() else "run"
+            kind = (read_manifest(parent) or {}).get("kind", legacy)
             return None if kind in CLAIMED_KINDS else parent
     return None
 
