@@ -474,10 +474,10 @@ def calibration_rows(world: World, replication: ReplicationResult | None = None)
             val("stations_5g_share_of_4g_2025_10"),
             # the start's 5G stations when it starts that month, else October's count (the row then checks the 4G
             # layer alone): a May start's 11,591 was set beside October's 14% and warned "the start is off a reported
-            # figure" (backtest audit)
+            # figure" (backtest audit); the layer's start count, which a site file sets (start_state's is then unused)
             100.0
             * (
-                world.scenario.start_state.stations_5g
+                world.layer.n_5g_start
                 if world.scenario.horizon.start_date == dt.date(2025, 10, 31)
                 else n_oct
             )

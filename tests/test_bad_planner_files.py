@@ -870,3 +870,27 @@ def test_file_replaces_without_a_file_is_noted(tmp_path: Path) -> None:
     )
     toml.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "s"\n', encoding="utf-8")
     assert "note:" not in CliRunner().invoke(app, ["validate", str(toml)]).stdout
+
+
+def test_a_site_file_s_start_network_beside_start_state_is_noted(tmp_path: Path) -> None:
+    """A site file of 10,000 start stations ran beside start_state's reported 16,737 unsaid, and the run's warning
+    "5G population coverage with 16,737 stations: model 23.98" read as the file's network (new-user trial). The note
+    counts the file's 5G rows on air by the start date (2025-05-01 is; the undated and later rows are not) and names
+    the start_state value it leaves unused; a file that agrees with start_state gets no such note."""
+    rows = [
+        *SITES,
+        "105.86,21.04,viettel,5g,3500,2025-10-31",
+        "105.87,21.05,vnpt,5g,3500,",
+        "105.88,21.06,vnpt,5g,3500,2026-03-01",
+    ]
+    write(tmp_path / "s.csv", rows)
+    sc = scenario(tmp_path, sites="s.csv")
+    res = CliRunner().invoke(app, ["validate", str(sc)])
+    assert res.exit_code == 0, res.stderr
+    text = " ".join(res.stdout.split())
+    assert "sites.file puts 2 5G stations on air by 2025-10-31, the run's start network" in text, text
+    assert "start_state.stations_5g = 16,737 sizes only the synthetic layer and is not used" in text, text
+    sc.write_text(sc.read_text(encoding="utf-8") + "[start_state]\nstations_5g = 2\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["validate", str(sc)])
+    assert res.exit_code == 0, res.stderr
+    assert "start network" not in " ".join(res.stdout.split())

@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from dxsim.calibration import calibration_rows
 from dxsim.errors import DxsimInputError
 from dxsim.geo import load_country
 from dxsim.geo.site_file import read_site_csv
@@ -138,3 +139,14 @@ def test_planner_run_starts_from_their_5g_sites(planner_world):
     first = res.metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == "stations_5g")).sort("date")
     assert first["value"][0] >= n5
     assert np.all(res.on_air_day[:n5] < 0)  # on air before the start
+
+
+def test_the_start_share_of_4g_row_counts_the_file_s_start_stations(planner_world):
+    """The row divided start_state.stations_5g (the reported 16,737) by the file's 4G sites, which a site file leaves
+    unused: 16,737 / 400 showed 4,184% for a file of 30 start stations in 400 4G sites (new-user trial)."""
+    world, (_, _, n4, n5, _) = planner_world
+    res = run_replication(world, 0)
+    row = next(
+        r for r in calibration_rows(world, res) if str(r.figure).startswith("5G stations as a share of 4G")
+    )
+    assert row.model == pytest.approx(100.0 * n5 / n4)  # 7.5%

@@ -20,8 +20,9 @@ from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo.build import name_ascii
 from dxsim.geo.country import Country, load_country
 from dxsim.geo.datacentres import projects, start_fleet
-from dxsim.geo.site_file import read_site_csv
+from dxsim.geo.site_file import read_site_csv, start_5g_stations
 from dxsim.geo.village_file import PRE_2025_CODE, merged_into, read_village_file
+from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.paths import raw_data_dir
 from dxsim.scenario.constants import item_field
@@ -120,9 +121,23 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
     Why: a provincial planner's site file of 9 sites in two provinces replaced the whole country's site layer (4G
     coverage at the start 0.03%), and a village file replacing its provinces dropped Tuyên Quang's own survey of 273
     villages for the 1 village it listed there; `validate` said "ok" to both (provincial planner trial)."""
-    if country is None:
-        return []
     notes = []
+    if files.sites is not None:
+        start = scenario.horizon.start_date
+        n_file, n_set = start_5g_stations(files.sites, start), scenario.start_state.stations_5g
+        if n_file != n_set:
+            # why: a file of 10,000 start stations ran beside start_state's reported 16,737 unsaid, and the run's
+            # warning "5G population coverage with 16,737 stations: model 23.98" read as the file's network
+            notes.append(
+                _(
+                    "note: sites.file puts {n} 5G stations on air by {date}, the run's start network; "
+                    "start_state.stations_5g = {m} sizes only the synthetic layer and is not used. The calibration "
+                    "rows of 5G coverage with a reported station count take the plan's first sites: the file's, then "
+                    "synthetic candidates."
+                ).format(n=F.number(n_file), date=start.isoformat(), m=F.number(n_set))
+            )
+    if country is None:
+        return notes
     if files.sites is not None and files.sites.height:
         codes = sorted(set(country.province_at(files.sites["lon"].to_numpy(), files.sites["lat"].to_numpy())))
         rest = [c for c in country.province_codes if c not in codes]

@@ -478,6 +478,16 @@ def _placed(cells: CellArrays, df: pl.DataFrame, region_of_province: np.ndarray,
     )
 
 
+def on_air_by(day: dt.date) -> pl.Expr:
+    """The rows on air by `day` (a dated row on or before it): the start network when `day` is the start date."""
+    return pl.col("on_air_date").is_not_null() & (pl.col("on_air_date") <= day)
+
+
+def start_5g_stations(df: pl.DataFrame, start: dt.date) -> int:
+    """5G rows of a site file (:func:`read_site_csv`) on air by the start date: the run's start network."""
+    return df.filter((pl.col("technology") == "5g") & on_air_by(start)).height
+
+
 def load_site_file(
     path: Path,
     scenario: Scenario,
@@ -502,10 +512,8 @@ def load_site_file(
     cand = cand.with_columns(pl.lit(True).alias("synthetic"), pl.lit(None, dtype=pl.Int64).alias("band_mhz"))
     n_start = 0
     if p5 is not None:
-        existing = p5.filter(pl.col("on_air_date").is_not_null() & (pl.col("on_air_date") <= start))
-        planned = p5.filter(pl.col("on_air_date").is_null() | (pl.col("on_air_date") > start)).sort(
-            "on_air_date", nulls_last=True
-        )
+        existing = p5.filter(on_air_by(start))
+        planned = p5.filter(~on_air_by(start)).sort("on_air_date", nulls_last=True)
         n_start = existing.height
         mine = (
             pl.concat([existing, planned], how="vertical_relaxed")
