@@ -548,6 +548,10 @@ def test_truncated_geo_table_is_rebuilt(
     assert "Traceback" not in res.stderr
     rebuilt = sorted(cache.glob("geo-*/cells.parquet"))
     assert len(rebuilt) == 1 and pl.read_parquet(rebuilt[0]).equals(intact)
+    # the cache in words (it was the summary's Python dict: "{'path': ..., 'built': True, ...}")
+    said = res.stdout
+    assert f"Geodata cache: {rebuilt[0].parent}\n" in said and "'built'" not in said, said
+    assert f"{intact.height:,} populated 1 km cells, 34 provinces" in said, said
 
 
 # --------------------------------------------------------------------------- 7. damaged result folders

@@ -1267,7 +1267,14 @@ def data(
     def body() -> int:
         from dxsim.errors import RawDataError
         from dxsim.geo import load_country
-        from dxsim.geo.info import cache_summary, data_sources, missing_raw_files, raw_layout, raw_needed_for
+        from dxsim.geo.info import (
+            cache_lines,
+            cache_summary,
+            data_sources,
+            missing_raw_files,
+            raw_layout,
+            raw_needed_for,
+        )
         from dxsim.geo.raw import RAW_FILES
         from dxsim.paths import raw_data_dir
 
@@ -1326,8 +1333,7 @@ def data(
             )
         out.print(t)
         try:
-            cs = cache_summary()
-            out.print(dict(cs.items()))
+            out.print("\n".join(cache_lines(cache_summary())), highlight=False, markup=False, soft_wrap=True)
         except DxsimInputError as e:
             out.print(_("cache: not built ({reason}); run `dxsim data --build`").format(reason=e.message))
         from dxsim.sim.world_store import store_summary

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 from dxsim.geo import raw
 from dxsim.geo.build import FACT_TABLES, PIPELINE_VERSION, _find_cache, cache_input_keys
+from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.paths import cache_dir as default_cache_dir
 from dxsim.paths import fact_table, raw_data_dir
@@ -114,6 +116,49 @@ def cache_summary(cache_dir: Path | None = None) -> dict[str, Any]:
         "population_source": m.get("national_population_source"),
         "input_hashes": {k: v["sha256"][:12] for k, v in m.get("inputs", {}).items()},
     }
+
+
+def cache_lines(cs: dict[str, Any]) -> list[str]:
+    """`dxsim data`'s words for :func:`cache_summary`: where the cache is, when and from what it was built, what
+    it holds. Why: the command ended with the summary's Python dict (quotes, braces, `'built': True`)."""
+    if not cs["built"]:
+        return [_("Geodata cache: not built in {path}; run `dxsim data --build`").format(path=cs["path"])]
+    pipeline = cs["pipeline_version"]
+    if not cs["current_pipeline"]:
+        pipeline = _("{old}, older than this dxsim's {new}: the next run rebuilds it").format(
+            old=pipeline, new=PIPELINE_VERSION
+        )
+    seconds, built_at = cs.get("build_seconds"), cs.get("built_at")
+    when = (
+        dt.datetime.fromisoformat(built_at).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if built_at
+        else "?"
+    )
+    return [
+        _("Geodata cache: {path}").format(path=cs["path"]),
+        "  "
+        + _("built {when} in {duration} (pipeline {pipeline})").format(
+            when=when,
+            duration=F.duration(float(seconds)) if seconds is not None else "?",
+            pipeline=pipeline,
+        ),
+        "  "
+        + _("{cells} populated 1 km cells, {provinces} provinces, {communes} communes").format(
+            cells=F.number(cs.get("n_cells")),
+            provinces=F.number(cs.get("n_provinces")),
+            communes=F.number(cs.get("n_communes")),
+        ),
+        "  "
+        + _("population {people} ({year}): {source}").format(
+            people=F.number(cs.get("population_total")),
+            year=cs.get("population_base_year") or "?",
+            source=cs.get("population_source") or "?",
+        ),
+        "  "
+        + _("inputs (SHA-256, first 12 digits): {hashes}").format(
+            hashes=", ".join(f"{k} {v}" for k, v in cs.get("input_hashes", {}).items())
+        ),
+    ]
 
 
 # ---------------------------------------------------------------- getting the raw data
