@@ -92,6 +92,75 @@ def test_probe_moves_keep_bounds_and_shares_whole() -> None:
         )  # one step moved from one share to another
 
 
+def test_local_rounds_reach_the_brute_force_optimum_and_run_no_neighbour_twice() -> None:
+    """The shipped example's levers (two budgets on a 250 grid, a 5-step three-way split) under a known function:
+    cost = b2026 + b2027 + 10 |five_g - 20| + 7 |villages - 35|, feasible when b2026 + b2027 >= 5,000. Separable and
+    convex along every move, so a plan no one-step move improves is a global optimum: brute force over the whole
+    grid says 5,000. From a feasible plan 14 steps away, the steps reach it, every plan is run once, and no
+    neighbour of the end is better and feasible."""
+    import dataclasses
+
+    from dxsim.optimise.polish import better, polish
+    from dxsim.optimise.search import Candidate, Evaluated
+
+    spec = dataclasses.replace(
+        load_optimise(REPO / "scenarios" / "optimise" / "envelope-split.toml"), local_rounds=50
+    )
+    keys = ("budget.total_vnd_bn.2026", "budget.total_vnd_bn.2027")
+    g5, gv, gc = (f"budget.share_pct.{k}" for k in ("five_g_subsidy", "villages", "compute_public"))
+
+    def cost(v: dict[str, float]) -> Score:
+        total = v[keys[0]] + v[keys[1]]
+        c = total + 10 * abs(v[g5] - 20) + 7 * abs(v[gv] - 35)
+        return Score((c,), {"cost": c}, (5000.0 - total,))
+
+    runs: list[dict[str, float]] = []
+    batches: list[int] = []
+
+    def evaluate(cands: list[Candidate]) -> list[Score]:
+        runs.extend(c.values for c in cands)
+        batches.append(len(cands))
+        return [cost(c.values) for c in cands]
+
+    b = np.arange(0, 6001, 250.0)
+    share = np.arange(0, 101, 5.0)
+    bsum = (b[:, None] + b[None, :]).ravel()
+    f5, fv = np.meshgrid(share, share, indexing="ij")
+    whole = (f5 + fv <= 100).ravel()
+    split_cost = (10 * np.abs(f5 - 20) + 7 * np.abs(fv - 35)).ravel()[whole]
+    brute = float(bsum[bsum >= 5000].min() + split_cost.min())
+    assert brute == 5000.0
+
+    start_values = {keys[0]: 4000.0, keys[1]: 3000.0, g5: 30.0, gv: 15.0, gc: 55.0}
+    start = Evaluated(Candidate(7, 2, start_values), cost(start_values))
+    end, found = polish(spec, start, [start], evaluate)
+    assert end.score.objectives == (brute,)
+    assert end.candidate.values[g5] == 20.0 and end.candidate.values[gv] == 35.0
+    assert end.candidate.values[keys[0]] + end.candidate.values[keys[1]] == 5000.0
+    # every plan run once, numbered and batched after the history's (candidate 7, batch 2)
+    seen = [tuple(sorted(v.items())) for v in runs]
+    assert len(seen) == len(set(seen)) and start_values not in runs
+    assert [e.candidate.number for e in found] == list(range(8, 8 + len(found)))
+    assert min(e.candidate.batch for e in found) == 3
+    # a move that keeps paying is repeated one plan at a time (the budgets fall 2,000 in eight 250 steps), not
+    # after probing every neighbour again: at most 10 neighbours a probe, so fewer runs than 14 probes would take
+    assert batches.count(1) >= 7 and len(runs) < 14 * 10
+    # the end is a local optimum: no one-step move of it is better and feasible
+    assert not any(
+        better(spec, Evaluated(Candidate(0, 0, m.values), cost(m.values)), end)
+        for m in moves(spec, end.candidate.values)
+    )
+    # one round: the probe's best move (2026's budget -250, by hand: -250 against the split's -85 at best), repeated
+    # while it pays: 4,000 -> 2,000, where the budgets add up to 5,000; the split is left as it was
+    one = dataclasses.replace(spec, local_rounds=1)
+    steps: list[str] = []
+    end1, _ = polish(
+        one, start, [start], lambda c: [cost(x.values) for x in c], lambda i, m, v: steps.append(m.text)
+    )
+    assert steps == [f"{keys[0]} {4000 - 250 * i} -> {3750 - 250 * i}" for i in range(8)]
+    assert end1.score.objectives == (5000.0 + 10 * 10 + 7 * 20,)
+
+
 def test_probe_verdicts() -> None:
     best = Score((100.0,), {"cost mean": 100.0, "dc P10": 600.0}, (-10.0,))
     same = Score((100.0,), {"cost mean": 100.0, "dc P10": 600.0}, (-10.0,))
@@ -279,11 +348,17 @@ def test_optimiser_finds_brute_force_optimum(base: Path, brute: dict, tmp_path: 
     assert b.score.objectives[0] == pytest.approx(feasible[best_key]["capex_total_vnd_bn"], rel=1e-12)
     # and the files say so
     hist = pl.read_csv(tmp_path / "out" / "history.csv")
-    assert hist.height == 24
+    # the 24 proposals, then the neighbours the local steps ran that the search had not
+    assert hist.height == len(res.history) >= 24 and hist["candidate"].to_list() == list(range(hist.height))
     # 24 proposals on a grid of fewer points: each distinct one run once, the repeats scored from its record
     assert res.evaluated_now == len(set(zip(hist["supply.deliveries_per_month"], hist["crews.north.teams"])))
-    assert res.evaluated_now + res.repeated == 24 and res.repeated > 0 and res.reused == 0
+    assert res.evaluated_now + res.repeated == hist.height and res.repeated > 0 and res.reused == 0
     md = (tmp_path / "out" / "optimise.md").read_text()
+    assert (
+        "Objectives: minimise capex_total_vnd_bn mean." in md
+    )  # the file's word, not the sampler's "minimize"
+    # the search found the grid's optimum (above), so no one-step move improves on it
+    assert "No one-step move of the search's best plan was better and met every constraint" in md
     assert f"{res.repeated} proposals repeated an earlier candidate and were scored from its record." in md
     assert "in batches of 3" in md  # the spec's batch, not above max_evals
     assert hist["best_so_far"].drop_nulls()[-1] == pytest.approx(b.score.objectives[0])
@@ -639,14 +714,15 @@ def test_pool_equals_in_process(base: Path, tmp_path: Path) -> None:
 
 def test_the_shipped_example_states_the_replications_it_runs() -> None:
     """The example's header promised 368 replications; the job also probes the best plan (10 one-step moves x 8),
-    448 in all, as `dxsim optimise` itself estimates before it starts."""
+    and each local round probes its plan and follows a move: 2,048 at most, as `dxsim optimise` itself estimates before it starts."""
     import re
 
     f = REPO / "scenarios" / "optimise" / "envelope-split.toml"
     spec = load_optimise(f)
     # by hand: 40 candidates x 8; 32 fresh; probes: 2 variables x 2 directions + 3 shares x 2 donors = 10, x 8;
-    # the comparison with the base: 2 scenarios x 8
-    by_hand = 40 * 8 + 32 + (2 * 2 + 3 * 2) * 8 + 2 * 8
+    # the comparison with the base: 2 x 8
+    # and each of the 10 local rounds probes them and may repeat its move up to 10 times
+    by_hand = 40 * 8 + 32 + (10 * (10 + 10) + 10) * 8 + 2 * 8
     from dxsim.optimise import plan_size
 
     assert plan_size(spec)[0] == by_hand
@@ -657,19 +733,19 @@ def test_the_shipped_example_states_the_replications_it_runs() -> None:
 def test_no_constraints_no_out_of_sample_check_in_the_estimate(base: Path, tmp_path: Path) -> None:
     """validate_reps re-runs the best plan for its constraints: without constraints the check never ran, yet the
     estimate counted its replications (operator trial). By hand: 3 candidates x 2 + the base comparison 2 x 2, and
-    the one lever's two one-step probes x 2."""
+    the one lever's two one-step probes x 2, and for each of the 2 local rounds its probes and up to 10 repeats."""
     from dxsim.optimise import plan_size
 
-    top = "reps = 2\nmax_evals = 3\nvalidate_reps = 9\n"
+    top = "reps = 2\nmax_evals = 3\nvalidate_reps = 9\nlocal_rounds = 2\n"
     tables = (
         '[[variables]]\npath = "supply.deliveries_per_month"\nlow = 1000\nhigh = 3000\nstep = 1000\n'
         '[[objectives]]\nkpi = "capex_total_vnd_bn"\ndirection = "minimise"\n'
     )
     spec = load_optimise(opt_file(tmp_path, base, top + tables))
-    assert plan_size(spec)[0] == 3 * 2 + 2 * 2 + 2 * 2
+    assert plan_size(spec)[0] == 3 * 2 + 2 * 2 + (2 * (2 + 10) + 2) * 2
     constraint = 'constraints = ["capex_total_vnd_bn P90 <= 1000000000"]\n'
     with_constraint = load_optimise(opt_file(tmp_path, base, top + constraint + tables, name="c.toml"))
-    assert plan_size(with_constraint)[0] == 3 * 2 + 9 + 2 * 2 + 2 * 2
+    assert plan_size(with_constraint)[0] == 3 * 2 + 9 + 2 * 2 + (2 * (2 + 10) + 2) * 2
 
 
 def test_a_step_dividing_the_range_in_floating_point_is_accepted(base: Path, tmp_path: Path) -> None:

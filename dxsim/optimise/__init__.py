@@ -40,7 +40,8 @@ from dxsim.execution import LocalPool, RunTask, SweepInterrupted, effective_scen
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.optimise.outputs import FILES, write_outputs
-from dxsim.optimise.probe import most_moves
+from dxsim.optimise.polish import most_plans, polish
+from dxsim.optimise.probe import Move, most_moves
 from dxsim.optimise.score import Score, pareto_front, score
 from dxsim.optimise.search import Candidate, Dim, Evaluated, Group, Problem, search
 from dxsim.optimise.spec import OptSpec, load_optimise
@@ -99,16 +100,16 @@ def problem_of(spec: OptSpec) -> Problem:
 
 def plan_size(spec: OptSpec) -> tuple[int, str]:
     """Replications the optimisation needs at most, and a one-line estimate of its time."""
-    probes = (
-        most_moves(spec) * spec.reps if len(spec.objectives) == 1 else 0
-    )  # the best plan's levers, one step
+    # one objective: the local search's rounds (each probes every one-step move of its plan, then repeats the best
+    # one while it pays) and the best plan's own probes
+    probes = (most_plans(spec) + most_moves(spec)) * spec.reps if len(spec.objectives) == 1 else 0
     # the out-of-sample check re-runs the best plan for its constraints: none, no check (the estimate counted it)
     checks = spec.validate_reps * (1 if len(spec.objectives) == 1 else 3) if spec.constraints else 0
     extra = checks + 2 * spec.reps + probes
     n = spec.max_evals * spec.reps + extra
     return n, _(
-        "{evals} candidates x {reps} replications + {extra} for checking = {n} replications, about "
-        "{duration} on one core"
+        "{evals} candidates x {reps} replications + at most {extra} for the local search and checks = {n} "
+        "replications at most, about {duration} on one core"
     ).format(
         evals=F.number(spec.max_evals, 0),
         reps=F.number(spec.reps, 0),
@@ -344,10 +345,38 @@ def run_optimise(
 
     try:
         history = search(problem_of(spec), ev, on_batch=on_batch)
-        searched_now, reused = ev.evaluated_now, ev.reused  # the checks after the search are counted apart
         best, found = best_of(spec, history)
+        local_moves: list[str] | None = None
+        if found and len(spec.objectives) == 1 and spec.local_rounds > 0:
+            local_moves = []
+
+            def on_step(step: int, move: Move, value: float) -> None:
+                local_moves.append(move.text)
+                say(
+                    _("local step {step}: {move}, {label} {value}").format(
+                        step=step,
+                        move=move.text,
+                        label=spec.objectives[0].of.label,
+                        value=_num(value),
+                    )
+                )
+
+            say(_("local search from the best plan: each lever one step while a step is better and feasible"))
+            polished, steps = polish(spec, best[0], history, ev, on_step)
+            history, best = history + steps, [polished]
+        # the search's and the local search's plans (history.csv's rows); the checks after them are counted apart
+        searched_now, reused = ev.evaluated_now, ev.reused
         files = write_outputs(
-            spec, out, history, best, found, ev, check=check, say=say, elapsed_s=time.perf_counter() - t0
+            spec,
+            out,
+            history,
+            best,
+            found,
+            ev,
+            check=check,
+            say=say,
+            elapsed_s=time.perf_counter() - t0,
+            local_moves=local_moves,
         )
     except SweepInterrupted:
         # every record in the folder, an earlier attempt's too: it said 11 of the 22 the folder held (optimise trial)

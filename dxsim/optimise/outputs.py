@@ -441,6 +441,10 @@ def noise_caution(spec: OptSpec, ties: tuple[list[int], float, float]) -> str | 
     )
 
 
+# the file's words for a direction ("minimise"), not the sampler's ("minimize")
+DIRECTION_WORDS = {"minimize": N_("minimise"), "maximize": N_("maximise")}
+
+
 def summary_markdown(
     spec: OptSpec,
     hist: pl.DataFrame,
@@ -450,8 +454,10 @@ def summary_markdown(
     counts: dict[str, Any],
     probes: pl.DataFrame | None = None,
     caution: str | None = None,
+    local_moves: list[str] | None = None,
 ) -> str:
-    """optimise.md, in the language in use (KPI names and paths stay as in the files)."""
+    """optimise.md, in the language in use (KPI names and paths stay as in the files). `local_moves`: the steps
+    the local search took from the search's best plan (`dxsim.optimise.polish`), None when it did not run."""
     lines = [
         "# " + _("Optimisation {name}").format(name=spec.name),
         "",
@@ -480,7 +486,7 @@ def summary_markdown(
         ),
         "",
         _("Objectives: {list}.").format(
-            list="; ".join(f"{_(o.direction)} {o.of.label}" for o in spec.objectives)
+            list="; ".join(f"{_(DIRECTION_WORDS[o.direction])} {o.of.label}" for o in spec.objectives)
         ),
         _("Constraints: {list}.").format(list="; ".join(c.label for c in spec.constraints) or _("none")),
         "",
@@ -493,6 +499,21 @@ def summary_markdown(
             _(
                 "**No candidate met every constraint.** The least-violating plan is written as `best.toml` for "
                 "inspection; loosen a constraint, widen a lever's range or raise max_evals."
+            ),
+            "",
+        ]
+    if local_moves is not None:
+        lines += [
+            (
+                _(
+                    "The search's best plan was moved {n} step(s) to a better neighbour that meets every "
+                    "constraint (local search, `local_rounds` = {limit}): {moves}."
+                ).format(n=len(local_moves), limit=spec.local_rounds, moves="; ".join(local_moves))
+                if local_moves
+                else _(
+                    "No one-step move of the search's best plan was better and met every constraint: it is a local "
+                    "optimum on the levers' grid, on these replications."
+                )
             ),
             "",
         ]
@@ -619,6 +640,7 @@ def write_outputs(
     check: bool,
     say: Callable[[str], None],
     elapsed_s: float,
+    local_moves: list[str] | None = None,
 ) -> list[Path]:
     """Write every file listed in the module docstring as one set (`atomic_files`); returns their paths.
 
@@ -709,7 +731,7 @@ def write_outputs(
             return [] if rec is None else kpi_values(rec["kpis"], first, ev.horizon_end)
 
         caution = noise_caution(spec, noise_ties(best, history, per_rep)) if found else None
-        summary = summary_markdown(spec, hist, best, found, validation, counts, probes, caution)
+        summary = summary_markdown(spec, hist, best, found, validation, counts, probes, caution, local_moves)
         writers["optimise.md"] = functools.partial(_write_text, text=summary)
         meta = {
             "file": str(spec.file),

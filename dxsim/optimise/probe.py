@@ -77,7 +77,7 @@ def candidates(found: list[Move]) -> list[Candidate]:
     return [Candidate(PROBE_BASE + i, -1, dict(m.values)) for i, m in enumerate(found)]
 
 
-def _same(a: float | None, b: float | None) -> bool:
+def same(a: float | None, b: float | None) -> bool:
     if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
         return a is None and b is None
     return abs(a - b) <= SAME_REL * max(1.0, abs(a), abs(b))
@@ -87,13 +87,13 @@ def verdict(best: Score, probe: Score, minimise: bool) -> str:
     """What the move did, in words: nothing; broke a constraint; better or worse and still feasible."""
     if probe.objectives is None:
         return _("not a valid plan: {note}").format(note=probe.note)
-    if all(_same(best.stats.get(k), probe.stats.get(k)) for k in best.stats):
+    if all(same(best.stats.get(k), probe.stats.get(k)) for k in best.stats):
         return _("no effect: neither the objective nor any constraint moved")
     if not probe.feasible:
         return _("misses a constraint")
     assert best.objectives is not None
     d = probe.objectives[0] - best.objectives[0]
-    if _same(probe.objectives[0], best.objectives[0]):
+    if same(probe.objectives[0], best.objectives[0]):
         return _("the objective is the same; a constraint statistic moved")
     better = d < 0 if minimise else d > 0
     return (

@@ -11,6 +11,9 @@ Format (paths relative to the optimisation file)::
                                   #   depend on --workers, only on batch)
     sampler = "auto"              # "tpe" | "nsga2" | "auto" (TPE for one objective, NSGA-II for several)
     validate_reps = 32            # the best plan is re-run on fresh seeds to check its constraints (0: skip)
+    local_rounds = 10             # one objective: from the search's best plan, the most rounds of a local search on
+                                  #   the levers' grid: probe every one-step move, follow the best that is better and
+                                  #   feasible while it pays (dxsim/optimise/polish.py; 0: none)
 
     [[variables]]                 # one number at a dotted path of the scenario (as in a sweep, an item of a
     path = "subsidy.equipment_share_pct"  # list of named tables by its name: supports.rural_new.per_site_vnd_bn;
@@ -91,6 +94,10 @@ SHARE_KEYS = ("paths", "low", "high", "step", "total")
 OBJECTIVE_KEYS = ("kpi", "at", "direction", "stat")
 CONSTRAINT_KEYS = ("kpi", "at", "stat", "op", "value")
 SAMPLERS = ("auto", "tpe", "nsga2")
+# the local search from the search's best plan probes its neighbours at most this many times (dxsim.optimise.polish):
+# the shipped example's best was beaten by 4 of its 10 one-step probes, each a plan the search had stopped short of
+LOCAL_ROUNDS = 10
+MAX_LOCAL_ROUNDS = 100
 DIRECTIONS = {"minimise": "minimize", "minimize": "minimize", "maximise": "maximize", "maximize": "maximize"}
 OPS = (">=", "<=")
 STAT_ALLOWED = N_('"mean" or a percentile "P1" .. "P99" (e.g. "P10": 90% of replications at or above it)')
@@ -171,6 +178,7 @@ class OptSpec:
     batch: int
     sampler: str
     validate_reps: int
+    local_rounds: int
     variables: list[Variable]
     shares: list[ShareGroup]
     objectives: list[Objective]
@@ -511,6 +519,7 @@ def load_optimise(path: str | os.PathLike[str], max_evals: int | None = None) ->
         evals = int(max_evals)
     batch = _int(file, raw, "batch", 4, 1, 256)
     validate_reps = _int(file, raw, "validate_reps", 32, 0, MAX_REPS)
+    local_rounds = _int(file, raw, "local_rounds", LOCAL_ROUNDS, 0, MAX_LOCAL_ROUNDS)
     sampler = raw.get("sampler", "auto")
     if sampler not in SAMPLERS:
         raise _err(file, _("unknown sampler"), "sampler", sampler, ", ".join(SAMPLERS))
@@ -546,6 +555,7 @@ def load_optimise(path: str | os.PathLike[str], max_evals: int | None = None) ->
         batch=batch,
         sampler=sampler,
         validate_reps=validate_reps,
+        local_rounds=local_rounds,
         variables=variables,
         shares=shares,
         objectives=objectives,

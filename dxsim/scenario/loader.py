@@ -530,7 +530,9 @@ def _load(
 
 # keys an optimisation file / a sweep file has and a scenario file has not (dxsim.sweep.spec lists them all: it
 # builds on this module, which cannot import it)
-_OPTIMISE_KEYS = frozenset({"variables", "shares", "objectives", "constraints", "max_evals", "validate_reps"})
+_OPTIMISE_KEYS = frozenset(
+    {"variables", "shares", "objectives", "constraints", "max_evals", "validate_reps", "local_rounds"}
+)
 _SWEEP_KEYS = frozenset({"parameters", "method", "samples", "kpis"})
 
 

@@ -497,6 +497,7 @@ OPTIMISE_TOP_KEYS = (
     "batch",
     "sampler",
     "validate_reps",
+    "local_rounds",
     "variables",
     "shares",
     "objectives",
