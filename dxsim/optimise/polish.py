@@ -5,9 +5,8 @@ the shipped example (one lever moved one step, `dxsim.optimise.probe`) found 4 o
 still within every constraint: the search had stopped short, and the planner was told to "raise max_evals, or run
 that plan". Here the plan takes the best such step itself, follows it while it pays, and probes again, until no
 one-step move is better (a local optimum on the levers' grid, on the search's own replications) or it has probed
-`local_rounds` times. Every
-neighbour is run on the search's replications (common random numbers), so a step is the lever's effect, not luck;
-the out-of-sample check (`validate_reps`) then runs on the plan where the steps end.
+`local_rounds` times. Every neighbour is run on the search's replications (common random numbers), so a step is the
+lever's effect, not luck; the out-of-sample check (`validate_reps`) then runs on the plan where the steps end.
 """
 
 from __future__ import annotations
@@ -56,8 +55,8 @@ def polish(
     strictly better (ties: the move listed first); the same move is then repeated, one plan at a time, while it
     stays better and feasible (a pattern move: the shipped example's 2027 envelope fell by 250 bn VND a step for
     8 steps running, each of which had probed all 10 neighbours again). A round is one probe and at most
-    REPEATS_PER_ROUND repeats; at most `spec.local_rounds` rounds. A plan evaluated before (in `history` or on the way) keeps its
-    score and is not run again. Each call of `evaluate` is a batch, numbered after the search's last."""
+    REPEATS_PER_ROUND repeats; at most `spec.local_rounds` rounds. A plan evaluated before (in `history` or on the
+    way) keeps its score and is not run again. Each call of `evaluate` is a batch, numbered after the search's last."""
     known = {_key(e.candidate.values): e for e in history}
     number = max((e.candidate.number for e in history), default=-1) + 1
     batch = max((e.candidate.batch for e in history), default=-1) + 1
