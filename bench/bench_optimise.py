@@ -96,8 +96,9 @@ Run {C.now()}; 2 workers; load average at start {load}. World store before the r
 {C.host_line()}
 
 Workload: `scenarios/optimise/envelope-split.toml`: 5 levers (two envelope totals, a three-way split), 1 objective,
-3 quantile constraints, {args.max_evals or 40} candidates x 8 replications, then the best plan on 32 fresh replications and a
-comparison with the base (8 replications each).
+3 quantile constraints, {args.max_evals or 40} candidates x 8 replications, a local search from the best of them
+(`local_rounds` = 10: one-step probes x 8 replications, a paying move repeated), then the best plan on 32 fresh
+replications, its probes and a comparison with the base (8 replications each).
 
 | measure | result | budget | status |
 |---|---|---|---|
