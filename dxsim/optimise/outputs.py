@@ -60,7 +60,6 @@ from dxsim.scenario.resolved import toml_text
 from dxsim.sweep.spec import override
 
 VALIDATION_SEED_OFFSET = 1_000_003
-DIRECTIONS = (N_("minimize"), N_("maximize"))  # optuna's words, shown translated
 FILES = [
     "evals",
     "history.csv",
