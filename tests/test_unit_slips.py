@@ -83,6 +83,9 @@ def test_year_tables_and_no_limit_defaults(tmp_path: Path) -> None:
     assert got["villages.programme.budget_vnd_bn.2026"].startswith("1000 times its default 500")
     assert got["villages.programme.budget_vnd_bn.2028"].startswith("1/150 of its default 300")  # 2027's 300
     assert got["compute.datacentres.grid.headroom_mw.north"].startswith("1/1000 of its default 250")
+    # a whole default is shown whole: stations_5g's 16,737 read "16700" at 3 significant digits (new-user trial)
+    slips = unit_slips(load_scenario(scenario_file(tmp_path, "[start_state]\nstations_5g = 20\n")))
+    assert [s.hint for s in slips] == ["1/837 of its default 16,737: check it is in stations"]
     # new-site-support's programmes cap their fund at 3,000 bn against the schema's 1,000,000 ("no limit")
     assert unit_slips(load_scenario(REPO / "scenarios" / "new-site-support.toml")) == []
 

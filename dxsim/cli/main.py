@@ -1072,9 +1072,13 @@ def scenario_notes(path: Path, sc: Any) -> list[str]:
     from dxsim.scenario import load_scenario_dict
     from dxsim.scenario.horizon_notes import unreached_inputs
     from dxsim.scenario.resolved import unread_fields
+    from dxsim.geo.planner_files import SITE_FILE_UNREAD
     from dxsim.scenario.unit_slips import slip_line, unit_slips
 
-    notes = [slip_line(str(path), slip) for slip in unit_slips(sc)]
+    # a site file sets the start network, so start_state's counts size nothing (planner_file_notes says so): a value
+    # set to match the file (stations_5g = 2) was noted as "1/8,370 of its default" (new-user trial)
+    unread = SITE_FILE_UNREAD if sc.sites.file else ()
+    notes = [slip_line(str(path), slip) for slip in unit_slips(sc) if slip.field not in unread]
     notes += [_("{file}: note: {text}").format(file=path, text=t) for t in unreached_inputs(sc)]
     stated = load_scenario_dict(path, with_defaults=False).get("operators") or {}
     committing = [op for op, table in stated.items() if isinstance(table, dict) and "committed_to" in table]

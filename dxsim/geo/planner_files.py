@@ -96,6 +96,8 @@ def check_planner_files(scenario: Scenario, scenario_path: Path, country: Countr
 
 
 NAMES_SHOWN = 6  # provinces named in a note, then "and N more"
+# what a site file leaves unread: start_state's station counts size the synthetic layer only
+SITE_FILE_UNREAD = ("start_state.stations_4g", "start_state.stations_5g")
 
 
 def _province_list(country: Country, codes: Sequence[str]) -> str:
@@ -130,11 +132,18 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
             # warning "5G population coverage with 16,737 stations: model 23.98" read as the file's network
             notes.append(
                 _(
-                    "note: sites.file puts {n} 5G stations on air by {date}, the run's start network; "
-                    "start_state.stations_5g = {m} sizes only the synthetic layer and is not used. The calibration "
-                    "rows of 5G coverage with a reported station count take the plan's first sites: the file's, then "
-                    "synthetic candidates."
-                ).format(n=F.number(n_file), date=start.isoformat(), m=F.number(n_set))
+                    "note: 5G stations on air by {date} in sites.file, the run's start network: {n}; "
+                    "start_state.stations_5g = {m} sizes only the synthetic layer and is not used. From the start "
+                    "the run still completes the sites ordered before it (start_state.pipeline_build_rate_5g_per_month, "
+                    "{rate} a month) and the operators' plans continue past the file's planned rows with synthetic "
+                    "candidates, anywhere in the country. The calibration rows of 5G coverage with a reported station "
+                    "count take the plan's first sites: the file's, then synthetic candidates."
+                ).format(
+                    n=F.number(n_file),
+                    date=start.isoformat(),
+                    m=F.number(n_set),
+                    rate=F.number(scenario.start_state.pipeline_build_rate_5g_per_month),
+                )
             )
     if country is None:
         return notes
@@ -145,8 +154,9 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
             notes.append(
                 _(
                     "note: sites.file's {n} sites stand in {k} of the {total} provinces ({names}), and the file replaces "
-                    "the whole country's site layer: the other {rest} provinces start with no 4G or 5G site. List every "
-                    "province's sites, or leave sites.file empty for the national layer."
+                    "the whole country's site layer: the other {rest} provinces start with no 4G or 5G site (the "
+                    "operators' plans then build synthetic 5G sites there). List every province's sites, or leave "
+                    "sites.file empty for the national layer."
                 ).format(**_spread(country, files.sites.height, codes), rest=len(rest))
             )
     v = scenario.villages

@@ -18,6 +18,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from dxsim.i18n import gettext as _
+from dxsim.i18n import formats as F
 from dxsim.i18n.formats import significant
 from dxsim.scenario.constants import item_field
 from dxsim.scenario.docs import unit_text
@@ -112,10 +113,12 @@ def check_value(
     ):  # "-": a seed, a count, no unit
         ratio = abs(v / d)
         if ratio >= SCALE_FACTOR or ratio <= 1.0 / SCALE_FACTOR:
+            # a whole default as it is (16,737 stations, not "16700"); a fraction to 3 significant digits
+            shown = F.number(d) if d.is_integer() else significant(d)
             times = (
-                _("{x} times its default {d}").format(x=significant(ratio), d=significant(d))
+                _("{x} times its default {d}").format(x=significant(ratio), d=shown)
                 if ratio >= 1.0
-                else _("1/{x} of its default {d}").format(x=significant(1.0 / ratio), d=significant(d))
+                else _("1/{x} of its default {d}").format(x=significant(1.0 / ratio), d=shown)
             )
             return UnitSlip(
                 field,
