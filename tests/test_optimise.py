@@ -20,7 +20,7 @@ from dxsim.execution import SweepInterrupted, run_scenario_kpis
 from dxsim.optimise import OptimiseInterrupted, load_optimise, run_optimise
 from dxsim.optimise.probe import Move, lever_summary, moves, verdict
 from dxsim.optimise.score import Score, pareto_front, statistic
-from dxsim.optimise.search import Dim, Problem, search
+from dxsim.optimise.search import Candidate, Dim, Evaluated, Problem, search
 from dxsim.optimise.shares import split
 from dxsim.scenario import load_scenario
 from dxsim.scenario.loader import canonical_json
@@ -101,7 +101,6 @@ def test_local_rounds_reach_the_brute_force_optimum_and_run_no_neighbour_twice()
     import dataclasses
 
     from dxsim.optimise.polish import better, polish
-    from dxsim.optimise.search import Candidate, Evaluated
 
     spec = dataclasses.replace(
         load_optimise(REPO / "scenarios" / "optimise" / "envelope-split.toml"), local_rounds=50
@@ -112,7 +111,9 @@ def test_local_rounds_reach_the_brute_force_optimum_and_run_no_neighbour_twice()
     def cost(v: dict[str, float]) -> Score:
         total = v[keys[0]] + v[keys[1]]
         c = total + 10 * abs(v[g5] - 20) + 7 * abs(v[gv] - 35)
-        return Score((c,), {"cost": c}, (5000.0 - total,))
+        return Score(
+            (c,), {"cost": c}, (5000.0 - total, -1.0, -1.0)
+        )  # the example's other two constraints met
 
     runs: list[dict[str, float]] = []
     batches: list[int] = []
@@ -149,6 +150,13 @@ def test_local_rounds_reach_the_brute_force_optimum_and_run_no_neighbour_twice()
     assert not any(
         better(spec, Evaluated(Candidate(0, 0, m.values), cost(m.values)), end)
         for m in moves(spec, end.candidate.values)
+    )
+    # best.toml names it by its history.csv number and says where it came from ("candidate 24 of 6" read as impossible)
+    from dxsim.optimise.outputs import plan_toml
+
+    text = plan_toml(spec, end, "best", REPO / "scenarios" / "optimise", "best.toml")
+    assert (
+        f"(candidate {end.candidate.number} of history.csv, found by the local search, 8 replications" in text
     )
     # one round: the probe's best move (2026's budget -250, by hand: -250 against the split's -85 at best), repeated
     # while it pays: 4,000 -> 2,000, where the budgets add up to 5,000; the split is left as it was
@@ -218,7 +226,6 @@ def test_no_feasible_plan_the_least_violating_and_then_the_best_objective_is_nam
     from types import SimpleNamespace
 
     from dxsim.optimise import best_of
-    from dxsim.optimise.search import Candidate, Evaluated
 
     costs = [145.0, 90.0, 44.7, 60.0]
     violations = [6.0, 6.0, 6.0, 7.0]
@@ -350,6 +357,7 @@ def test_optimiser_finds_brute_force_optimum(base: Path, brute: dict, tmp_path: 
     hist = pl.read_csv(tmp_path / "out" / "history.csv")
     # the 24 proposals, then the neighbours the local steps ran that the search had not
     assert hist.height == len(res.history) >= 24 and hist["candidate"].to_list() == list(range(hist.height))
+    assert hist["stage"].to_list() == ["search"] * 24 + ["local"] * (hist.height - 24)
     # 24 proposals on a grid of fewer points: each distinct one run once, the repeats scored from its record
     assert res.evaluated_now == len(set(zip(hist["supply.deliveries_per_month"], hist["crews.north.teams"])))
     assert res.evaluated_now + res.repeated == hist.height and res.repeated > 0 and res.reused == 0
@@ -696,7 +704,20 @@ def test_no_plan_meeting_the_targets_exits_1(base: Path, tmp_path: Path) -> None
     )
     r = dxsim_cmd("optimise", str(f), "--workers", "0", "--no-check", "--out", str(tmp_path / "o"))
     assert r.returncode == 1, r.stderr
-    assert "No candidate met every constraint" in (tmp_path / "o" / "optimise.md").read_text(encoding="utf-8")
+    md = " ".join((tmp_path / "o" / "optimise.md").read_text(encoding="utf-8").split())
+    assert "No candidate met every constraint" in md
+    # what did not run, and why (the estimate had promised "at most N for the local search and checks")
+    assert (
+        "The local search, the out-of-sample check, the probes and the comparison with the base start only"
+        in md
+    )
+    assert "the local search, the out-of-sample check, the probes and" in " ".join(r.stderr.split()), r.stderr
+    # best.toml says it misses the target, not "Plan found by dxsim optimise ... (candidate 0 of 1"
+    desc = load_scenario(tmp_path / "o" / "best.toml").description
+    assert desc.startswith(
+        "The least-violating plan of dxsim optimise o.toml, which misses capex_total_vnd_bn mean <= 1"
+    )
+    assert "(candidate 0 of history.csv, 1 replications" in desc, desc
 
 
 def test_pool_equals_in_process(base: Path, tmp_path: Path) -> None:
@@ -765,7 +786,6 @@ def test_a_lever_inside_a_list_of_named_tables_writes_the_whole_list_into_the_pl
 ) -> None:
     # Why: a file that extends another replaces a list; writing only the lever ([[supports]] with its name and pay)
     # would have dropped the base's other programmes and every other field of this one from best.toml
-    import types
 
     from dxsim.optimise.outputs import plan_toml
 
@@ -786,12 +806,10 @@ def test_a_lever_inside_a_list_of_named_tables_writes_the_whole_list_into_the_pl
     )
     spec = load_optimise(f)
     values = {"supports.rural_new.per_site_vnd_bn": 2.5, "supply.deliveries_per_month": 4321.0}
-    e = types.SimpleNamespace(
-        candidate=types.SimpleNamespace(values=values, number=3), score=types.SimpleNamespace(stats={})
-    )
+    e = Evaluated(Candidate(3, 0, values), Score((1.0,), {}, ()))
     out = tmp_path / "plans"
     out.mkdir()
-    (out / "p.toml").write_text(plan_toml(spec, e, "p", out, "p.toml"), encoding="utf-8")  # type: ignore[arg-type]
+    (out / "p.toml").write_text(plan_toml(spec, e, "p", out, "p.toml"), encoding="utf-8")
     plan, was = load_scenario(out / "p.toml"), load_scenario(two)
     assert [s.name for s in plan.supports] == ["upgrades", "rural_new"]
     assert plan.supports[0] == was.supports[0]
@@ -849,7 +867,6 @@ def test_plans_the_replications_cannot_order_are_said_to_be_within_the_noise() -
     random numbers): a P10-P90 range holding 0 is a tie; one wholly on one side is not."""
     from dxsim.optimise.outputs import noise_ties
     from dxsim.optimise.score import Score
-    from dxsim.optimise.search import Candidate, Evaluated
 
     def plan(n: int) -> Evaluated:
         return Evaluated(Candidate(n, 0, {}), Score((0.0,), {}, ()))

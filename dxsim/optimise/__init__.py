@@ -39,7 +39,7 @@ from dxsim.errors import DxsimInputError
 from dxsim.execution import LocalPool, RunTask, SweepInterrupted, effective_scenario, run_tasks
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
-from dxsim.optimise.outputs import FILES, write_outputs
+from dxsim.optimise.outputs import FILES, stat_text, write_outputs
 from dxsim.optimise.polish import most_plans, polish
 from dxsim.optimise.probe import Move, most_moves
 from dxsim.optimise.score import Score, pareto_front, score
@@ -107,10 +107,18 @@ def plan_size(spec: OptSpec) -> tuple[int, str]:
     checks = spec.validate_reps * (1 if len(spec.objectives) == 1 else 3) if spec.constraints else 0
     extra = checks + 2 * spec.reps + probes
     n = spec.max_evals * spec.reps + extra
-    return n, _(
-        "{evals} candidates x {reps} replications + at most {extra} for the local search and checks = {n} "
-        "replications at most, about {duration} on one core"
-    ).format(
+    text = (
+        _(
+            "{evals} candidates x {reps} replications + at most {extra} for the local search and checks = {n} "
+            "replications at most, about {duration} on one core"
+        )
+        if len(spec.objectives) == 1 and spec.local_rounds > 0
+        else _(
+            "{evals} candidates x {reps} replications + {extra} for the checks = {n} replications, about "
+            "{duration} on one core"
+        )
+    )
+    return n, text.format(
         evals=F.number(spec.max_evals, 0),
         reps=F.number(spec.reps, 0),
         extra=F.number(extra, 0),
@@ -357,13 +365,20 @@ def run_optimise(
                         step=step,
                         move=move.text,
                         label=spec.objectives[0].of.label,
-                        value=_num(value),
+                        value=stat_text(value, spec.objectives[0].of.label),
                     )
                 )
 
             say(_("local search from the best plan: each lever one step while a step is better and feasible"))
             polished, steps = polish(spec, best[0], history, ev, on_step)
             history, best = history + steps, [polished]
+        elif not found and history:
+            say(
+                _(
+                    "no candidate met every constraint: the local search, the out-of-sample check, the probes and "
+                    "the comparison with the base start only from one that does, so none runs"
+                )
+            )
         # the search's and the local search's plans (history.csv's rows); the checks after them are counted apart
         searched_now, reused = ev.evaluated_now, ev.reused
         files = write_outputs(

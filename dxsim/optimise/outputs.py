@@ -3,9 +3,10 @@
 Folder (default ``outputs/optimise/<name>/``):
 
 - ``evals/<id>.json``: one evaluated candidate (KPIs per replication); the resume record.
-- ``history.csv``: every candidate in proposal order: its levers, each objective and constraint
-  statistic, the total constraint violation, feasible, and `best_so_far` (first objective, best
-  feasible value up to that candidate: the convergence history).
+- ``history.csv``: every candidate in proposal order, the sampler's and then the local search's (`stage`:
+  search / local, :mod:`dxsim.optimise.polish`): its levers, each objective and constraint statistic, the total
+  constraint violation, feasible, and `best_so_far` (first objective, best feasible value up to that candidate:
+  the convergence history).
 - ``best.toml``: the best plan as a scenario that `extends` the base (`dxsim run best.toml`).
   With several objectives: the front's plan best in the first objective, and every front plan as
   ``pareto/plan-NN.toml``; ``pareto.csv`` lists the front, ``pareto.png`` draws it.
@@ -76,7 +77,7 @@ FILES = [
 ]  # all an optimisation folder may hold
 
 
-def _fmt(v: float | None, label: str = "") -> str:
+def stat_text(v: float | None, label: str = "") -> str:
     """A number for the summary in the language in use; `year_*` statistics as decimal years (2028.33)."""
     if v is None or not math.isfinite(v):
         return "-"
@@ -148,7 +149,7 @@ def binding_lines(spec: OptSpec, hist: pl.DataFrame) -> list[str]:
         out.append(
             "- "
             + _("{constraint}: ranged {low} .. {high} across candidates; {verdict}.").format(
-                constraint=c.label, low=_fmt(lo, c.of.kpi), high=_fmt(hi, c.of.kpi), verdict=verdict
+                constraint=c.label, low=stat_text(lo, c.of.kpi), high=stat_text(hi, c.of.kpi), verdict=verdict
             )
         )
     return out
@@ -171,6 +172,7 @@ def history_frame(spec: OptSpec, history: list[Evaluated]) -> pl.DataFrame:
             {
                 "candidate": e.candidate.number,
                 "batch": e.candidate.batch,
+                "stage": e.candidate.stage,
                 **{p: float(e.candidate.values[p]) for p in paths},
                 **{lab: s.stats.get(lab) for lab in labels},
                 "violation": s.total_violation if s.objectives is not None else None,
@@ -182,6 +184,7 @@ def history_frame(spec: OptSpec, history: list[Evaluated]) -> pl.DataFrame:
     schema = {
         "candidate": pl.Int64,
         "batch": pl.Int64,
+        "stage": pl.Utf8,
         **dict.fromkeys(paths, pl.Float64),
         **dict.fromkeys(labels, pl.Float64),
         "violation": pl.Float64,
@@ -232,12 +235,23 @@ def plan_toml(spec: OptSpec, e: Evaluated, name: str, where: Path, file_name: st
         os.pardir + os.sep + os.pardir + os.sep + os.pardir
     ):  # far away: an absolute path reads better
         base = str(spec.base.resolve())
-    stats = "; ".join(f"{k} = {_fmt(v, k)}" for k, v in e.score.stats.items())
+    stats = "; ".join(f"{k} = {stat_text(v, k)}" for k, v in e.score.stats.items())
+    # history.csv's number; "candidate 24 of 6" read as impossible where the local search had numbered it
+    found_by = (
+        f"candidate {e.candidate.number} of history.csv, found by the local search"
+        if e.candidate.stage == "local"
+        else f"candidate {e.candidate.number} of history.csv"
+    )
+    missed = ", ".join(c.label for c, v in zip(spec.constraints, e.score.violations, strict=True) if v > 0)
     doc = {
         "extends": base.replace(os.sep, "/"),
         "name": name,
-        "description": f"Plan found by dxsim optimise {spec.file.name} (candidate {e.candidate.number} of "
-        f"{spec.max_evals}, {spec.reps} replications, seed {spec.seed}): {stats}.",
+        "description": (
+            f"Plan found by dxsim optimise {spec.file.name} "
+            if e.score.feasible
+            else f"The least-violating plan of dxsim optimise {spec.file.name}, which misses {missed} "
+        )
+        + f"({found_by}, {spec.reps} replications, seed {spec.seed}): {stats}.",
         **_nested(e.candidate.values, spec),
     }
     head = (
@@ -435,8 +449,8 @@ def noise_caution(spec: OptSpec, ties: tuple[list[int], float, float]) -> str | 
         numbers=shown,
         objective=label,
         reps=spec.reps,
-        lo=_fmt(lo, label),
-        hi=_fmt(hi, label),
+        lo=stat_text(lo, label),
+        hi=stat_text(hi, label),
     )
 
 
@@ -457,6 +471,7 @@ def summary_markdown(
 ) -> str:
     """optimise.md, in the language in use (KPI names and paths stay as in the files). `local_moves`: the steps
     the local search took from the search's best plan (`dxsim.optimise.polish`), None when it did not run."""
+    searched = int((hist["stage"] == "search").sum())
     lines = [
         "# " + _("Optimisation {name}").format(name=spec.name),
         "",
@@ -466,7 +481,7 @@ def summary_markdown(
             "reused from earlier runs: {reused}."
         ).format(
             base=spec.base,
-            n=len(hist),
+            n=searched,
             reps=spec.reps,
             seed=spec.seed,
             sampler=spec.sampler_name.upper(),
@@ -474,6 +489,15 @@ def summary_markdown(
             feasible=int(hist["feasible"].sum()),
             now=counts["evaluated_now"],
             reused=counts["reused"],
+        )
+        + (
+            " "
+            + _(
+                "The local search from the best of them ran {m} more candidates (history.csv: stage = local), "
+                "{total} in all; the counts here and under What binds are of all {total}."
+            ).format(m=len(hist) - searched, total=len(hist))
+            if len(hist) > searched
+            else ""
         )
         + (
             " "
@@ -497,7 +521,9 @@ def summary_markdown(
         lines += [
             _(
                 "**No candidate met every constraint.** The least-violating plan is written as `best.toml` for "
-                "inspection; loosen a constraint, widen a lever's range or raise max_evals."
+                "inspection; loosen a constraint, widen a lever's range or raise max_evals. The local search, the "
+                "out-of-sample check, the probes and the comparison with the base start only from a plan that "
+                "meets every constraint, so none ran."
             ),
             "",
         ]
@@ -528,9 +554,9 @@ def summary_markdown(
         f"| {_('lever')} | {_('value')} |",
         "|---|---:|",
     ]
-    lines += [f"| `{k}` | {_fmt(v)} |" for k, v in b.candidate.values.items()]
+    lines += [f"| `{k}` | {stat_text(v)} |" for k, v in b.candidate.values.items()]
     lines += ["", f"| {_('statistic')} | {_('value')} |", "|---|---:|"]
-    lines += [f"| {k} | {_fmt(v, k)} |" for k, v in b.score.stats.items()]
+    lines += [f"| {k} | {stat_text(v, k)} |" for k, v in b.score.stats.items()]
     if caution:
         lines += ["", caution]
     if spec.constraints:
@@ -554,7 +580,7 @@ def summary_markdown(
                 continue
             change = r["objective_change"]
             shown = "-" if change is None else ("0" if change == 0 else F.number(change, 1, signed=True))
-            lines.append(f"| {r['move']} | {_fmt(r[first], first)} | {shown} | {r['verdict']} |")
+            lines.append(f"| {r['move']} | {stat_text(r[first], first)} | {shown} | {r['verdict']} |")
         rows = [r for r in probes.iter_rows(named=True) if r["lever"]]
         arbitrary = lever_summary(
             [Move(r["lever"], r["move"], {}, r["give"] or "") for r in rows], [r["verdict"] for r in rows]
@@ -585,7 +611,7 @@ def summary_markdown(
             lab = r["constraint"]
             met = _("yes") if r["met_out_of_sample"] else "**" + _("no") + "**"
             lines.append(
-                f"| {lab} | {_fmt(r['in_search'], lab)} | {_fmt(r['fresh_seeds'], lab)} | {share} | {prom} "
+                f"| {lab} | {stat_text(r['in_search'], lab)} | {stat_text(r['fresh_seeds'], lab)} | {share} | {prom} "
                 f"| {met} |"
             )
     return "\n".join(lines) + "\n"

@@ -65,7 +65,7 @@ def polish(
     def scored(plans: list[dict[str, float]]) -> list[Evaluated]:
         nonlocal number, batch
         new = list({_key(v): v for v in plans if _key(v) not in known}.values())
-        cands = [Candidate(number + i, batch, dict(v)) for i, v in enumerate(new)]
+        cands = [Candidate(number + i, batch, dict(v), "local") for i, v in enumerate(new)]
         for c, sc in zip(cands, evaluate(cands) if cands else [], strict=True):
             known[_key(c.values)] = e = Evaluated(c, sc)
             found.append(e)

@@ -65,6 +65,9 @@ class Candidate:
     number: int  # 0-based proposal order
     batch: int
     values: dict[str, float]  # decided path -> value
+    stage: str = (
+        "search"  # "search": proposed by the sampler; "local": by the local search (dxsim.optimise.polish)
+    )
 
 
 @dataclass(frozen=True)
