@@ -132,7 +132,7 @@ def lever_summary(found: list[Move], verdicts: list[str]) -> list[str]:
         "- "
         + _(
             "**{move}** is better and still meets every constraint: the search stopped short of it; raise "
-            "max_evals, or run that plan"
+            "local_rounds or max_evals, or run that plan"
         ).format(move=m.text)
         for m, v in zip(found, verdicts, strict=True)
         if v == better
