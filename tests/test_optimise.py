@@ -358,6 +358,13 @@ def test_optimiser_finds_brute_force_optimum(base: Path, brute: dict, tmp_path: 
     # the 24 proposals, then the neighbours the local steps ran that the search had not
     assert hist.height == len(res.history) >= 24 and hist["candidate"].to_list() == list(range(hist.height))
     assert hist["stage"].to_list() == ["search"] * 24 + ["local"] * (hist.height - 24)
+    meta = json.loads((tmp_path / "out" / "optimise.json").read_text(encoding="utf-8"))
+    assert (
+        meta["local_rounds"] == 10
+        and meta["local_moves"] == []
+        and meta["local_candidates"] == hist.height - 24
+    )
+    assert meta["best"][0]["stage"] == "search"  # the search found the optimum: no step was taken
     # 24 proposals on a grid of fewer points: each distinct one run once, the repeats scored from its record
     assert res.evaluated_now == len(set(zip(hist["supply.deliveries_per_month"], hist["crews.north.teams"])))
     assert res.evaluated_now + res.repeated == hist.height and res.repeated > 0 and res.reused == 0

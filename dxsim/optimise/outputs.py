@@ -767,6 +767,10 @@ def write_outputs(
             "max_evals": spec.max_evals,
             "batch": spec.batch,
             "sampler": spec.sampler_name,
+            "local_rounds": spec.local_rounds,
+            # the local search: its moves (None: it did not run) and the candidates it added to history.csv
+            "local_moves": local_moves,
+            "local_candidates": sum(e.candidate.stage == "local" for e in history),
             "variables": [
                 {"path": v.path, "low": v.param.low, "high": v.param.high, "step": v.step}
                 for v in spec.variables
@@ -787,7 +791,12 @@ def write_outputs(
             "constraints": [c.label for c in spec.constraints],
             "feasible_found": found,
             "best": [
-                {"candidate": e.candidate.number, "values": e.candidate.values, "stats": e.score.stats}
+                {
+                    "candidate": e.candidate.number,
+                    "stage": e.candidate.stage,
+                    "values": e.candidate.values,
+                    "stats": e.score.stats,
+                }
                 for e in best
             ],
             **counts,
