@@ -169,6 +169,45 @@ def test_local_rounds_reach_the_brute_force_optimum_and_run_no_neighbour_twice()
     assert end1.score.objectives == (5000.0 + 10 * 10 + 7 * 20,)
 
 
+def test_optimise_md_lists_the_local_steps_and_counts_the_local_candidates() -> None:
+    """optimise.md of a search of 3 candidates whose best was moved 2 steps by a local search of 4 more: the header
+    counts the sampler's 3 and says the 4 the local search added (it said "7 candidates" beside max_evals = 3), and
+    the steps are listed in the order taken."""
+    import dataclasses
+
+    from dxsim.optimise.outputs import history_frame, summary_markdown
+
+    spec = dataclasses.replace(
+        load_optimise(REPO / "scenarios" / "optimise" / "envelope-split.toml"), max_evals=3
+    )
+    base = {p.path: 0.0 for p in spec.parameters} | {"budget.share_pct.compute_public": 100.0}
+
+    def plan(number: int, stage: str, cost: float) -> Evaluated:
+        stats = {"public_cost_total_vnd_bn mean": cost} | {c.of.label: 0.0 for c in spec.constraints}
+        return Evaluated(
+            Candidate(number, number // 3, dict(base), stage), Score((cost,), stats, (-1.0, -1.0, -1.0))
+        )
+
+    history = [plan(i, "search", 100.0 - i) for i in range(3)] + [
+        plan(i, "local", 90.0 - i) for i in range(3, 7)
+    ]
+    hist = history_frame(spec, history)
+    counts = {"evaluated_now": 7, "reused": 0, "repeated": 0}
+    moves_taken = ["budget.total_vnd_bn.2027 3250 -> 3000", "budget.total_vnd_bn.2027 3000 -> 2750"]
+    md = " ".join(
+        summary_markdown(spec, hist, [history[-1]], True, None, counts, local_moves=moves_taken).split()
+    )
+    assert "3 candidates x 8 replications" in md, md
+    assert (
+        "The local search from the best of them ran 4 more candidates (history.csv: stage = local), 7 in all"
+        in md
+    )
+    assert (
+        "was moved 2 step(s) to a better neighbour that meets every constraint (local search, `local_rounds` = 10): "
+        "budget.total_vnd_bn.2027 3250 -> 3000; budget.total_vnd_bn.2027 3000 -> 2750." in md
+    )
+
+
 def test_probe_verdicts() -> None:
     best = Score((100.0,), {"cost mean": 100.0, "dc P10": 600.0}, (-10.0,))
     same = Score((100.0,), {"cost mean": 100.0, "dc P10": 600.0}, (-10.0,))
