@@ -157,10 +157,17 @@ def sites_table(world: World, on_air_day: np.ndarray, operator: np.ndarray) -> p
     # the rows are gathered first and the names by index (numpy string arrays of every plan site took ~50 ms)
     names = pl.Series(("unknown",) + OPERATORS)
     rows = plan.select(pl.col("rank", "kind", "lon", "lat").gather(on))
+    dates = pl.Series(np.datetime64(start, "D") + days.astype("timedelta64[D]")).cast(pl.Date)
+    # a site file's start network keeps the file's own dates (it said the start date, 2025-10-31, for a station the
+    # planner dated 2025-05-01: new-user trial)
+    if "on_air_date" in plan.columns:
+        filed = plan["on_air_date"].gather(on)
+        use = pl.Series(day < 0) & filed.is_not_null()
+        dates = pl.select(pl.when(use).then(filed).otherwise(dates)).to_series().alias("on_air_date")
     return rows.with_columns(
         gso34=pl.Series(world.province_codes).gather(plan["province_idx"].to_numpy()[on]),
         operator=names.gather(operator[on].astype(np.int64) + 1),
-        on_air_date=pl.Series(np.datetime64(start, "D") + days.astype("timedelta64[D]")).cast(pl.Date),
+        on_air_date=dates,
         existing_at_start=day < 0,
         radius_m=world.plan_radius_m[on],
         **_site_capacity_columns(world, on),

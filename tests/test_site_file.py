@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from dxsim.radio.capacity import layer_capacity
 from dxsim.radio.radii import radius_m
 from dxsim.scenario import load_scenario
 from dxsim.sim.model import run_replication
+from dxsim.runner import sites_table
 from dxsim.sim.world import prepare_world
 
 REPO = Path(__file__).resolve().parent.parent
@@ -136,6 +138,13 @@ def test_planner_sites_get_the_capacity_of_their_own_band(planner_world):
 def test_planner_run_starts_from_their_5g_sites(planner_world):
     world, (_, _, _, n5, n5p) = planner_world
     res = run_replication(world, 0)
+    # sites_5g keeps the file's own date of its start network (it said the start date, 2025-10-31, new-user trial);
+    # the stations the run builds are dated by the run
+    table = sites_table(world, res.on_air_day, res.operator)
+    start = table.filter(pl.col("existing_at_start"))
+    assert start.height == n5 and set(start["on_air_date"].to_list()) == {dt.date(2025, 3, 1)}
+    built = table.filter(~pl.col("existing_at_start"))
+    assert built.height > 0 and built["on_air_date"].min() > world.scenario.horizon.start_date
     first = res.metrics.filter((pl.col("area") == "VN") & (pl.col("metric") == "stations_5g")).sort("date")
     assert first["value"][0] >= n5
     assert np.all(res.on_air_day[:n5] < 0)  # on air before the start

@@ -509,7 +509,11 @@ def load_site_file(
     five = df.filter(pl.col("technology") == "5g")
     p5 = _placed(cells, five, region_of_province, "5g") if five.height else None
     cand = operator_candidates(cells, s4, radius_5g_m, scenario.sites.synthetic_seed)
-    cand = cand.with_columns(pl.lit(True).alias("synthetic"), pl.lit(None, dtype=pl.Int64).alias("band_mhz"))
+    cand = cand.with_columns(
+        pl.lit(True).alias("synthetic"),
+        pl.lit(None, dtype=pl.Int64).alias("band_mhz"),
+        pl.lit(None, dtype=pl.Date).alias("on_air_date"),  # the file's own date (kept for its start network)
+    )
     n_start = 0
     if p5 is not None:
         existing = p5.filter(on_air_by(start))
@@ -517,7 +521,19 @@ def load_site_file(
         n_start = existing.height
         mine = (
             pl.concat([existing, planned], how="vertical_relaxed")
-            .select("x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m", "band_mhz", "operator")
+            .select(
+                "x_m",
+                "y_m",
+                "lon",
+                "lat",
+                "row",
+                "col",
+                "env",
+                "radius_m",
+                "band_mhz",
+                "operator",
+                "on_air_date",
+            )
             .with_columns(
                 pl.lit(-1, dtype=pl.Int64).alias("host_site_id"),
                 pl.lit("planner").alias("kind"),
