@@ -1769,8 +1769,9 @@ def compare(
             # refuse a folder dxsim may not replace before minutes of work
             check_output_dir(out_dir, kind="compare")
         with StepDisplay(_("comparing")) as shown:
-            # a log heard nothing of a 30 s compare: the replications done, as `run` says them (RunLog's pace)
-            log = RunLog("")
+            # a log heard nothing of a 30 s compare: the replications done, as `run` says them (RunLog's pace), of all
+            # the scenarios together, named as compare's (a bare "3 of 4 replications done" read as a scenario's)
+            log = RunLog("compare: ")
 
             def on_rep(done: int, total: int) -> None:
                 shown.count(done, total)
