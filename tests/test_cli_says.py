@@ -338,8 +338,8 @@ def test_a_compare_in_a_log_says_how_far_it_is_and_where_each_world_came_from(tm
     assert r.returncode == 0, r.stderr
     lines = r.stderr.splitlines()
     assert lines[-3].startswith("compare: 2 of 2 replications done ("), lines  # all scenarios' together
-    assert lines[-2].startswith("baseline: prepared world "), lines
-    assert lines[-1].startswith("push-5g: prepared world already in memory ("), lines
+    assert lines[-2].startswith("compare: baseline: prepared world "), lines
+    assert lines[-1].startswith("compare: push-5g: prepared world already in memory ("), lines
     assert all("None" not in ln for ln in lines)
 
 
