@@ -208,6 +208,24 @@ def test_optimise_md_lists_the_local_steps_and_counts_the_local_candidates() -> 
     )
 
 
+def test_a_statistic_beside_its_bound_is_never_shown_as_the_bound() -> None:
+    """optimise.md showed the best plan's data-centre P10 of 580.02 MW as "580" beside its constraint ">= 580"
+    (new-user trial): beside a bound, a value that is not it takes digits until they differ; one that is, or a
+    text already apart, is shown as before."""
+    from dxsim.optimise.outputs import stat_text
+
+    assert stat_text(580.02, "dc_it_capacity_mw_end P10", 580.0) == "580.02"
+    assert stat_text(580.0, "dc_it_capacity_mw_end P10", 580.0) == "580"
+    assert (
+        stat_text(590.258, "dc_it_capacity_mw_end P10", 590.0) == "590.3"
+    )  # 4 significant digits differ already
+    assert (
+        stat_text(2029.999, "year_all_villages_connected P90", 2030.0) == "2029.999"
+    )  # a year: no separator
+    assert stat_text(1000.4, "cost mean", 1000.0) == "1,000.4"
+    assert stat_text(1000.4, "cost mean") == "1,000"  # no bound: as the tables always were
+
+
 def test_probe_verdicts() -> None:
     best = Score((100.0,), {"cost mean": 100.0, "dc P10": 600.0}, (-10.0,))
     same = Score((100.0,), {"cost mean": 100.0, "dc P10": 600.0}, (-10.0,))

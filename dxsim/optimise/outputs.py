@@ -77,13 +77,24 @@ FILES = [
 ]  # all an optimisation folder may hold
 
 
-def stat_text(v: float | None, label: str = "") -> str:
-    """A number for the summary in the language in use; `year_*` statistics as decimal years (2028.33)."""
+def stat_text(v: float | None, label: str = "", bound: float | None = None) -> str:
+    """A number for the summary in the language in use; `year_*` statistics as decimal years (2028.33). Beside a
+    constraint's `bound`, a value that is not the bound is never shown as it: more digits until they differ (580.02
+    read "580" against ">= 580")."""
     if v is None or not math.isfinite(v):
         return "-"
     if label.startswith("year_"):
-        return F.plain(v, 2)
-    return F.number(v, 0) if abs(v) >= 1000 or float(v).is_integer() else F.significant(v, 4)
+        text = F.plain(v, 2)
+    else:
+        text = F.number(v, 0) if abs(v) >= 1000 or float(v).is_integer() else F.significant(v, 4)
+    if bound is None or v == bound or text != stat_text(bound, label):
+        return text
+    digits = F.plain if label.startswith("year_") else F.number
+    for decimals in range(1, 7):
+        text = digits(v, decimals)
+        if round(v, decimals) != round(bound, decimals):
+            break
+    return text
 
 
 def _better_than_best(spec: OptSpec, hist: pl.DataFrame) -> tuple[pl.DataFrame, str] | None:
@@ -556,7 +567,8 @@ def summary_markdown(
     ]
     lines += [f"| `{k}` | {stat_text(v)} |" for k, v in b.candidate.values.items()]
     lines += ["", f"| {_('statistic')} | {_('value')} |", "|---|---:|"]
-    lines += [f"| {k} | {stat_text(v, k)} |" for k, v in b.score.stats.items()]
+    bounds = {c.of.label: c.value for c in spec.constraints}  # a statistic beside its bound shows they differ
+    lines += [f"| {k} | {stat_text(v, k, bounds.get(k))} |" for k, v in b.score.stats.items()]
     if caution:
         lines += ["", caution]
     if spec.constraints:
@@ -610,9 +622,10 @@ def summary_markdown(
             prom = "-" if r["promised_share"] is None else F.percent(100 * r["promised_share"], 0)
             lab = r["constraint"]
             met = _("yes") if r["met_out_of_sample"] else "**" + _("no") + "**"
+            bound = next((c.value for c in spec.constraints if c.label == lab), None)
             lines.append(
-                f"| {lab} | {stat_text(r['in_search'], lab)} | {stat_text(r['fresh_seeds'], lab)} | {share} | {prom} "
-                f"| {met} |"
+                f"| {lab} | {stat_text(r['in_search'], lab, bound)} | {stat_text(r['fresh_seeds'], lab, bound)} "
+                f"| {share} | {prom} | {met} |"
             )
     return "\n".join(lines) + "\n"
 
