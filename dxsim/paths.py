@@ -24,6 +24,9 @@ REPO_ROOT = PACKAGE_DIR.parent
 # The checkout's fact-table folder, for tests and tools that check the repository's files.
 # The model reads fact tables through fact_table(), which also works for an installed package.
 GEODATA_DIR = REPO_ROOT / "geodata"
+# the resolved scenario a run writes into its folder (dxsim.scenario.resolved); here so the command line can read a
+# run folder's language without loading the scenario layer
+RESOLVED_NAME = "scenario.resolved.toml"
 FACTS_SUBDIR = "_facts"  # package-data folder of the fact tables in a built wheel
 
 

@@ -26,6 +26,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import language
 from dxsim.i18n import gettext as _
 from dxsim.jit import kernels_without_cache
+from dxsim.paths import RESOLVED_NAME
 from dxsim.output_helper import ChartPool, Sidecar, chart_index, run_with, sidecar_work
 from dxsim.results.datacentres import datacentre_table
 from dxsim.results.decisions import decisions_table
@@ -41,7 +42,7 @@ from dxsim.results.villages import campaign_kpis, last_village_kpi, village_tabl
 from dxsim.results.writer import atomic_dir, check_output_dir, hash_finished_files, write_json, write_table
 from dxsim.sim.calendar import first_counted_day
 from dxsim.scenario import canonical_json, load_scenario
-from dxsim.scenario.resolved import RESOLVED_NAME, extends_chain, resolved_toml
+from dxsim.scenario.resolved import extends_chain, resolved_toml
 from dxsim.scenario.schema import OPERATORS, Scenario
 from dxsim.sim.model import run_replication
 from dxsim.sim.world import World

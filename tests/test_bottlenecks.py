@@ -683,6 +683,39 @@ def test_a_season_that_holds_the_villages_is_not_called_not_binding() -> None:
     assert not [t for _k, t in still if "season did not bind" in t], still
 
 
+def test_village_crews_are_not_credited_with_a_move_a_season_change_beside_them_made() -> None:
+    """Line crews doubled beside a slower central rainy season: one village fewer was connected, and compare put the
+    crews "on the critical path" (new-user trial, 2026-12-07). Alone, the crews moved nothing and the season lost
+    the village. The village works read the regions' seasons, so the crews' line is "mixed" and names the season."""
+    rows = rollout("north", {(d, 0): {"targets": 100} for d in (D1, D2, D3)})
+    rows += [(d, 0, "crew_utilization_pct_north", v) for d, v in ((D0, 0.0), (D1, 15), (D2, 15), (D3, 15))]
+    rows += [
+        (d, 0, f"villages_held_pct_{c}", 30.0 if c == "power" else 1.0)
+        for d in (D1, D2, D3)
+        for c in ("power", "line_crews", "site_teams", "budget", "permits", "season")
+    ]
+    crews = [("villages.programme.crews.central.utility_teams", 15, 30)]
+    season = [("seasons.central.rainy_productivity_pct", 60, 55)]
+    assert also_changed("villages", crews, crews + season) == [season[0][0]]
+    assert also_changed("gpus", [("compute.gpus.import_cap", 1, 2)], [("compute.datacentres.x", 1, 2)]) == [
+        "compute.datacentres.x"
+    ]
+    said = option_verdicts(
+        frame(rows),
+        "baseline",
+        crews + season,
+        moved=lambda p: "villages connected moved -1 villages" if p == "villages" else None,
+    )
+    crew_lines = [(k, t) for k, t in said if t.startswith("villages.programme.crews")]
+    assert crew_lines and all(k == "mixed" for k, _t in crew_lines), said
+    assert "seasons.central.rainy_productivity_pct" in crew_lines[0][1]
+    # the crews alone, with the same move, are still credited with it
+    alone = option_verdicts(
+        frame(rows), "baseline", crews, moved=lambda p: "villages connected moved -1 villages"
+    )
+    assert [k for k, _t in alone] == ["critical"], alone
+
+
 def reference_targets_bind() -> pl.DataFrame:
     rows = rollout("north", {(d, 0): {"targets": 100} for d in (D1, D2, D3)})
     rows += [(d, 0, "crew_utilization_pct_north", v) for d, v in ((D0, 0.0), (D1, 15), (D2, 15), (D3, 15))]

@@ -153,6 +153,11 @@ def test_a_key_s_kind_is_said_in_vietnamese(tmp_path: Path) -> None:
             "'1990' không phải năm hợp lệ (cho phép: năm từ 2020 đến 2100)",
             "'1990' is not a valid year (allowed: a year between 2020 and 2100)",
         ),
+        # a list's kind: "a list of bảngs" (the list words without the catalogue's "type" context; trial 2026-12-07)
+        '[compute.datacentres]\nextra_projects = [{gso34 = "01", project_id = "N1", operator = "x"}]\n': (
+            "phases: thiếu trường bắt buộc (cho phép: một danh sách bảng)",
+            "phases: field required (allowed: a list of tables)",
+        ),
     }
     for i, (body, (vi, en)) in enumerate(cases.items()):
         f = tmp_path / f"k{i}.toml"
@@ -377,6 +382,19 @@ def test_run_tables_and_workbook_in_vietnamese(tmp_path: Path) -> None:
         for c in row
     ]
     assert generated in about
+    # `dxsim report DIR` / `map DIR` without --lang write the run's language: a Vietnamese run's report was rebuilt in
+    # English in place of its own (new-user trial, 2026-12-07); --lang still decides, and the run keeps its language
+    plain = {k: v for k, v in os.environ.items() if k != "DXSIM_LANG"}
+    for command, page in (("report", "report.html"), ("map", "map.html")):
+        r = dxsim_cmd(command, str(tmp_path / "out"), env=plain)
+        assert r.returncode == 0 and r.stdout.startswith("đã ghi"), r.stdout + r.stderr
+        assert '<html lang="vi"' in (tmp_path / "out" / page).read_text(encoding="utf-8")[:300]
+    r = dxsim_cmd("report", str(tmp_path / "out"), "--lang", "en", env=plain)
+    assert r.returncode == 0 and '<html lang="en"' in (tmp_path / "out" / "report.html").read_text(
+        encoding="utf-8"
+    )
+    r = dxsim_cmd("map", str(tmp_path / "out"), env=plain)
+    assert '<html lang="vi"' in (tmp_path / "out" / "map.html").read_text(encoding="utf-8")[:300]
 
 
 def test_numbers_round_as_python_formats_them() -> None:

@@ -213,6 +213,31 @@ def test_a_day_first_date_is_told_its_iso_form_once(tmp_path: Path) -> None:
     assert line.count("ISO date like") == 1 and "deadline_at_launch" not in line
 
 
+@pytest.mark.parametrize(
+    ("written", "iso"),
+    [
+        ('"2028/06/30"', "2028-06-30"),  # year first with slashes
+        ('"06/30/2028"', "2028-06-30"),  # month first: the only reading that is a date
+        ('"05/06/2028"', "2028-06-05"),  # both readings are dates: day first, as Vietnam writes them
+        ("2028-6-30", "2028-06-30"),  # unquoted: TOML cannot read it at all
+        ("30/06/2028", "2028-06-30"),
+    ],
+)
+def test_a_date_in_another_form_is_told_its_toml_form(tmp_path: Path, written: str, iso: str) -> None:
+    """end_date = 2028-6-30 and 30/06/2028 (unquoted) gave only "malformed TOML ... Expected newline or end of
+    document", and "2028/06/30" only "not an ISO date" (new-user trial, 2026-12-07): each is now told the date to
+    write."""
+    p = write(tmp_path, "s.toml", f'name = "x"\n[horizon]\nend_date = {written}\n')
+    err = error_of(p)
+    assert f"write it as {iso} (year-month-day, without quotes)" in str(err), str(err)
+    assert str(p) in str(err) and ("horizon.end_date" in str(err) or "end_date = " in str(err))
+
+
+def test_a_text_that_is_no_date_is_offered_none(tmp_path: Path) -> None:
+    p = write(tmp_path, "s.toml", 'name = "x"\n[horizon]\nend_date = "13/13/2028"\n')
+    assert "write it as" not in str(error_of(p))
+
+
 def test_negative_value(tmp_path: Path) -> None:
     p = write(tmp_path, "s.toml", 'name = "x"\n[crews.north]\nteams = -5\n')
     err = error_of(p)
@@ -830,3 +855,32 @@ def test_an_extra_gpu_order_before_the_start_is_named_as_written(tmp_path: Path)
     assert err.value == early.isoformat()
     assert_names(err, f"before the start ({start})")
     assert "gpus.orders" not in str(err) and "default" not in str(err)  # not the index into all_orders
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ('"9-12"', "write it as a list: [9, 10, 11, 12]"),
+        ('"9, 10, 11"', "write it as a list: [9, 10, 11]"),
+        ("9", "write it as a list: [9]"),
+        ('"rainy"', None),  # no numbers in it: no list to copy
+    ],
+)
+def test_one_value_for_a_list_of_numbers_is_given_the_list_it_meant(
+    tmp_path: Path, value: str, hint: str | None
+) -> None:
+    """`rainy_months = "9-12"` was told to write ["9-12"], which is then refused as not a number (new-user trial,
+    2026-12-07): a list of numbers is offered the numbers the text names, or no list at all."""
+    from dxsim.errors import DxsimInputError
+    from dxsim.scenario import load_scenario
+
+    f = tmp_path / "s.toml"
+    f.write_text(f'name = "s"\n[seasons.central]\nrainy_months = {value}\n', encoding="utf-8")
+    with pytest.raises(DxsimInputError) as err:
+        load_scenario(f)
+    said = str(err.value)
+    assert "seasons.central.rainy_months" in said and "not a list of integers" in said, said
+    if hint is None:
+        assert "write it as a list" not in said, said
+    else:
+        assert hint in said, said

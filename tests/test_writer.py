@@ -10,6 +10,7 @@ import errno
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -823,3 +824,34 @@ def test_an_interrupt_inside_a_callback_prints_no_traceback(
     del b
     gc.collect()
     assert ref_b() is None and "ValueError: a real fault" in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["optimise", "sweep"])
+def test_a_killed_writer_s_temporary_inside_a_claimed_folder_is_cleared_by_the_next_write(
+    tmp_path: Path, kind: str
+) -> None:
+    """A `dxsim optimise` killed while comparing its best plan left `.best-check.toml.tmp-PID` in its folder, and every
+    later run was refused ("is a dxsim folder that now also holds ..."; analyst trial, 2026-12-07). A dead writer's
+    temporary file is dxsim's: the folder is accepted and the next claim removes it. A live writer's temporary file,
+    a temporary-looking folder and a user's file still make it refused."""
+    out = claim_output_dir(tmp_path / "o", kind=kind)
+    dead = [out / ".best-check.toml.tmp-999999999", out / ".history.csv.tmp-999999999-journal"]
+    for p in dead:
+        p.write_text("half", encoding="utf-8")
+    live = out / f".runs.csv.tmp-{os.getpid()}"  # this process is alive: another write under way there
+    live.write_text("now", encoding="utf-8")
+    with pytest.raises(DxsimInputError, match=rf"\.runs\.csv\.tmp-{os.getpid()}"):
+        check_output_dir(out, kind=kind)
+    live.unlink()
+    users_dir = out / ".mine.tmp-999999999"
+    users_dir.mkdir()
+    (users_dir / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(DxsimInputError, match=r"\.mine\.tmp-999999999"):  # a folder dxsim never writes there
+        check_output_dir(out, kind=kind)
+    shutil.rmtree(users_dir)
+    assert check_output_dir(out, kind=kind) == out
+    claim_output_dir(out, kind=kind)
+    assert not any(p.exists() for p in dead)
+    (out / "my-notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(DxsimInputError, match="my-notes.txt"):
+        check_output_dir(out, kind=kind)

@@ -38,6 +38,7 @@ from dxsim.cli.usage_words import usage_message
 from dxsim.cli.leave import leave
 from dxsim.errors import DxsimInputError, ModelFailure, OutputError
 from dxsim.i18n import ENV as LANG_ENV
+from dxsim.paths import RESOLVED_NAME
 from dxsim.i18n import (
     LANG_ALLOWED,
     LANGS,
@@ -59,7 +60,7 @@ from dxsim.results.kpi_labels import (
     kpi_label,
 )
 from dxsim.results.value_labels import BY_CONSTRUCTION_NOTE, unit_label
-from dxsim.results.writer import ask_stop, check_output_dir, discard_partial
+from dxsim.results.writer import MANIFEST, ask_stop, check_output_dir, discard_partial, read_manifest
 
 if TYPE_CHECKING:  # loaded where used: `dxsim --help` imports neither
     import polars as pl
@@ -233,10 +234,13 @@ def scenario_language(args: list[str]) -> str | None:
 
     Only the first file: compare's baseline decides, not an option (an option's `language = "vi"` turned a whole
     English comparison Vietnamese). Only a default, read before the command runs: a file that is not a scenario, or
-    not a valid one, says nothing here (the command itself reports what is wrong with it)."""
+    not a valid one, says nothing here (the command itself reports what is wrong with it).
+
+    With no scenario file, a folder dxsim wrote among the arguments (`dxsim report DIR`, `dxsim map DIR`) gives the
+    language it was written in: a Vietnamese run's report was rebuilt in English, in place of its own."""
     first = next((a for a in args if a.endswith(".toml") and Path(a).is_file()), None)
     if first is None:
-        return None
+        return next((lang for a in args if (lang := _folder_language(Path(a))) is not None), None)
     from dxsim.scenario import load_scenario_dict  # the scenario layer, only when a .toml is named
 
     try:
@@ -246,6 +250,17 @@ def scenario_language(args: list[str]) -> str | None:
         # "1.200" and its missing parent said in English, its other faults in Vietnamese
         return _top_level_language(Path(first))
     return str(data["language"]) if data.get("language") in LANGS else None
+
+
+def _folder_language(folder: Path) -> str | None:
+    """The language a folder dxsim wrote was written in: its manifest's, or (a folder of an older dxsim) its resolved
+    scenario's `language`. None for anything else."""
+    if not (folder / MANIFEST).is_file():
+        return None
+    said = (read_manifest(folder) or {}).get("language")
+    if said in LANGS:
+        return str(said)
+    return _top_level_language(folder / RESOLVED_NAME) if (folder / RESOLVED_NAME).is_file() else None
 
 
 _LANGUAGE_LINE = re.compile(r"""^\s*language\s*=\s*["'](\w+)["']\s*(?:#.*)?$""")

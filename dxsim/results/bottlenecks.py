@@ -1232,15 +1232,36 @@ PROGRAMME_FIELD_PREFIXES: dict[str, tuple[str, ...]] = {
 }
 
 
+# fields of another programme's section that also move a programme's outcomes (the model reads them there too)
+ALSO_MOVED_BY: dict[str, tuple[str, ...]] = {
+    # the village works run in the regions' rainy seasons (dxsim.sim.villages.process), their kits take the 5G
+    # supply's lead-time spread, and the villages' new 4G sites cover with the 4G band's radius
+    "villages": (
+        "seasons.",
+        "supply.lead_time.",
+        "radio.band_4g_mhz.",
+        "radio.coverage_definition",
+        "sites.",
+        "start_state.stations_4g",
+    ),
+    "gpus": ("compute.datacentres.",),  # GPUs are placed in the data centres' halls, by their power and racks
+}
+
+
 def also_changed(
     programme: str, fields: Sequence[tuple[str, Any, Any]], differences: Sequence[tuple[str, Any, Any]]
 ) -> list[str]:
-    """The option's other changed fields that can move the same programme's outcomes (PROGRAMME_FIELD_PREFIXES).
+    """The option's other changed fields that can move the same programme's outcomes (PROGRAMME_FIELD_PREFIXES and
+    ALSO_MOVED_BY).
 
     Why: ai-compute adds grid headroom *and* a 50% PPP share and state money; its data-centre MW rose by 303 and
     compare put it all down to the grid ("on the critical path"), while the grid change alone moved nothing and
-    the PPP share alone moved +258 MW. An outcome that moved says which change moved it only when it is the one."""
+    the PPP share alone moved +258 MW. An outcome that moved says which change moved it only when it is the one.
+    And a village programme's doubled line crews were put "on the critical path" for one village lost, which a
+    slower central rainy season changed in the same option had lost (new-user trial, 2026-12-07)."""
     prefixes = PROGRAMME_FIELD_PREFIXES.get(programme, ())
+    if prefixes:
+        prefixes += ALSO_MOVED_BY.get(programme, ())
     mine = {f for f, _a, _b in fields}
     return [f for f, _a, _b in differences if f not in mine and f.startswith(prefixes)] if prefixes else []
 

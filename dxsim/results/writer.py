@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # only annotations: `dxsim --help` and the CLI's start do not
 from dxsim._version import __version__
 from dxsim.errors import DxsimInputError, OutputError, says_disk_full
 from dxsim.i18n import gettext as _
+from dxsim.i18n import language
 from dxsim.pids import pid_alive
 
 MANIFEST = ".dxsim-output.json"
@@ -190,10 +191,18 @@ def _foreign_entries(folder: Path) -> list[str]:
     else:
         known = {str(f).split("/", 1)[0] for f in m.get("files", [])}
     try:
-        names = [p.name for p in folder.iterdir()]
+        names = [p.name for p in folder.iterdir() if not _dead_temporary(p)]
     except OSError:
         return []
     return sorted(n for n in names if n not in known and n != MANIFEST)
+
+
+def _dead_temporary(path: Path) -> bool:
+    """A temporary file of a dxsim process that is gone (`.X.tmp-PID`, SQLite's side files beside one), left inside
+    a folder dxsim fills file by file. Why: a killed `dxsim optimise` left `.best-check.toml.tmp-PID` in its folder,
+    which then "also holds" it: every later run was refused, and the README promises the next write removes it."""
+    m = _TMP_FILE.match(path.name)
+    return m is not None and path.is_file() and not path.is_symlink() and not pid_alive(int(m["pid"]))
 
 
 def files_not_listed(folder: Path) -> list[str]:
@@ -424,12 +433,14 @@ def _utc_now() -> str:
 def manifest(
     kind: str, folder_name: str, files: list[str] | None = None, sha256: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """The manifest; `sha256`: each file's digest as written, so a file a user edited afterwards is theirs too."""
+    """The manifest; `sha256`: each file's digest as written, so a file a user edited afterwards is theirs too.
+    `language`: the language its texts were written in (a later `dxsim report DIR` or `map DIR` keeps it)."""
     return {
         "writer": "dxsim",
         "dxsim_version": __version__,
         "kind": kind,
         "folder": folder_name,
+        "language": language(),
         "written_utc": _utc_now(),
         "files": files or [],
         **({"sha256": sha256} if sha256 is not None else {}),
@@ -816,6 +827,9 @@ def claim_output_dir(out_dir: Path, kind: str, files: list[str] | None = None) -
         out_dir.mkdir(parents=True, exist_ok=True)
         if not is_dxsim_folder(out_dir):
             atomic_text(out_dir / MANIFEST, json.dumps(manifest(kind, out_dir.name, files), indent=2) + "\n")
+        for p in out_dir.iterdir():  # what killed writers left at its top (check_output_dir let them pass)
+            if _dead_temporary(p):
+                _remove(p)
     except OSError as e:
         raise _os_error(e, out_dir) from None
     return out_dir

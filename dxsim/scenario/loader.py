@@ -44,6 +44,7 @@ from dxsim.scenario.messages import (
     allowed_text,
     clean,
     dotted,
+    iso_date_of,
     show_value,
     translate,
 )
@@ -258,18 +259,25 @@ def field_bounds(field: str) -> tuple[int, int]:
 
 
 _DATE_LIKE = re.compile(r"=\s*(\d{4}-\d{2}-\d{2})\b")
+_OTHER_DATE = re.compile(r"=\s*(\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4})\s*(?:#.*)?$")
 
 
 def _not_a_date(line: str) -> str | None:
-    """tomllib reads 2030-13-01 as a broken statement; say it is not a calendar date."""
+    """tomllib reads 2030-13-01, 2028-6-30 and 30/06/2028 as broken statements; say it is not a calendar date, or
+    which TOML date it was written for."""
     m = _DATE_LIKE.search(line)
-    if m is None:
+    if m is not None:
+        try:
+            dt.date.fromisoformat(m.group(1))
+        except ValueError:
+            return _("{text} is not a calendar date (YYYY-MM-DD, month 01-12, a day the month has)").format(
+                text=m.group(1)
+            )
         return None
-    try:
-        dt.date.fromisoformat(m.group(1))
-    except ValueError:
-        return _("{text} is not a calendar date (YYYY-MM-DD, month 01-12, a day the month has)").format(
-            text=m.group(1)
+    m = _OTHER_DATE.search(line)
+    if m is not None and (iso := iso_date_of(m.group(1))) is not None:
+        return _("{text} is not a TOML date: write it as {iso} (year-month-day, without quotes)").format(
+            text=m.group(1), iso=iso
         )
     return None
 

@@ -158,13 +158,11 @@ def translate(
     # the two shapes a planner gets wrong most: a code as a number (provinces = [14]), one value for a list
     if kind == "string_type" and number:
         msg += "; " + _("write it in quotes: {text}").format(text=json.dumps(str(inp)))
-    if kind == "list_type" and isinstance(inp, (str, int, float)) and not isinstance(inp, bool):
-        msg += "; " + _("write it as a list: {text}").format(
-            text="[" + (json.dumps(inp, ensure_ascii=False) if isinstance(inp, str) else str(inp)) + "]"
-        )
+    if kind == "list_type" and (listed := _as_list(inp, target)) is not None:
+        msg += "; " + _("write it as a list: {text}").format(text=listed)
     if kind == "string_too_long" and isinstance(inp, str):
         msg = _("too long ({n} characters)").format(n=len(inp))
-    if kind.startswith("date_") and isinstance(inp, str) and (iso := _day_first_date(inp)) is not None:
+    if kind.startswith("date_") and isinstance(inp, str) and (iso := iso_date_of(inp)) is not None:
         msg += "; " + _("write it as {text} (year-month-day, without quotes)").format(text=iso)
     allowed = ctx.get("allowed") or allowed_text(target, path)  # a custom error may say what is allowed
     if allowed and allowed in msg:  # "wrong type: not an ISO date like ... (allowed: an ISO date like ...)"
@@ -172,16 +170,53 @@ def translate(
     return DxsimInputError(clean(msg), file=file, field=field or None, value=show_value(inp), allowed=allowed)
 
 
-def _day_first_date(text: str) -> str | None:
-    """The ISO form of a day-first date (30/06/2026, 30-06-2026, 30.6.2026: how dates are written in Vietnam), or
-    None. Why: a provincial analyst wrote deadline = "30/06/2026" and was told only that it is not an ISO date."""
-    m = re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*", text)
+_WHOLE_RANGE = re.compile(r"^\s*(\d{1,4})\s*(?:-|–|\.\.)\s*(\d{1,4})\s*$")
+
+
+def _as_list(inp: Any, target: Located | None) -> str | None:
+    """The list a single value given for a list field was likely meant as, or None when there is none to offer.
+
+    Why: `rainy_months = "9-12"` was told to write ["9-12"], which is then refused as not a number (new-user trial,
+    2026-12-07). For a list of numbers, a text is read as its numbers: "9-12" as [9, 10, 11, 12], "9, 10" as
+    [9, 10]; a text that is no numbers gets no list to copy."""
+    if isinstance(inp, bool) or not isinstance(inp, (str, int, float)):
+        return None
+    item = target.shape.item if target is not None and target.shape.kind == "list" else None
+    if not isinstance(inp, str):
+        return f"[{inp}]"
+    if item is None or not item.is_number:
+        return "[" + json.dumps(inp, ensure_ascii=False) + "]"
+    if (m := _WHOLE_RANGE.match(inp)) is not None and int(m[1]) <= int(m[2]) and int(m[2]) - int(m[1]) < 100:
+        return "[" + ", ".join(str(v) for v in range(int(m[1]), int(m[2]) + 1)) + "]"
+    parts = [p.strip() for p in re.split(r"[,;\s]+", inp.strip()) if p.strip()]
+    if parts and all(re.fullmatch(r"-?\d+(\.\d+)?", p) for p in parts):
+        return "[" + ", ".join(parts) + "]"
+    return None
+
+
+def iso_date_of(text: str) -> str | None:
+    """The ISO form (YYYY-MM-DD) of a date written another way, or None when it is no date.
+
+    Day first (30/06/2026, 30-06-2026, 30.6.2026: how dates are written in Vietnam), year first with other marks or
+    one-digit parts (2026/06/30, 2026-6-30), and month first when only that reading is a date (06/30/2026). Why: a
+    provincial analyst wrote deadline = "30/06/2026" and was told only that it is not an ISO date; "2028/06/30" and an
+    unquoted 2028-6-30 still were (new-user trial, 2026-12-07)."""
+    m = re.fullmatch(r"\s*(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})\s*", text)
     if m is None:
         return None
-    try:
-        return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
-    except ValueError:
+    a, b, c = (int(g) for g in m.groups())
+    if len(m.group(1)) == 4:
+        readings = [(a, b, c)]
+    elif len(m.group(3)) == 4:
+        readings = [(c, b, a), (c, a, b)]  # day first, then month first
+    else:
         return None
+    for year, month, day in readings:
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            continue
+    return None
 
 
 MESSAGES = {  # translated where used (gettext)
@@ -294,7 +329,9 @@ def allowed_text(target: Located | None, path: tuple[Any, ...] = ()) -> str | No
         )
     if s.kind == "list" and s.item is not None:
         inner = " ".join(x for x in (rng(s.item), unit if s.item.is_number else None) if x)
-        what = _("a list of {inner}s").format(inner=type_text(s.item, article=False, translated=True))
+        what = pgettext("type", "a list of {inner}s").format(
+            inner=type_text(s.item, article=False, translated=True)
+        )
         return what + (_(", each {inner}").format(inner=inner) if inner else "")
     if s.options:
         return " ".join(x for x in (rng(s), unit if s.is_number else None) if x)

@@ -28,7 +28,6 @@ from dxsim.scenario.loader import _RELATIVE_FILES, grouped_literals, scenario_ch
 from dxsim.scenario.messages import dotted
 from dxsim.scenario.schema import Scenario
 
-RESOLVED_NAME = "scenario.resolved.toml"
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
