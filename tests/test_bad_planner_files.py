@@ -660,7 +660,7 @@ def test_a_province_named_in_a_campaign_is_told_its_code() -> None:
     of the 34 (or of the 63 before the 2025 merger), with or without diacritics, case or "Tỉnh", names its code; a
     province without villages is said to have none; village ids and codes pass as before."""
     from dxsim.geo.country import load_country
-    from dxsim.geo.planner_files import check_campaign_villages
+    from dxsim.geo.planner_files import check_campaign_villages, province_codes_named
 
     country = load_country()
     for text in ("Điện Biên", "dien bien", "Tỉnh Điện Biên", "ĐIỆN BIÊN", "Dien-Bien"):
@@ -668,6 +668,22 @@ def test_a_province_named_in_a_campaign_is_told_its_code() -> None:
     assert country.province_by_name("Hà Giang") == ("08", "Tuyên Quang")  # a pre-2025 name: its 2025 province
     assert country.province_by_name("Thành phố Hà Nội") == ("01", "Hà Nội")
     assert country.province_by_name("Atlantis") is None and country.province_by_name("11") is None
+    # the English and short names of the two cities (Hanoi was read, Ho Chi Minh City refused; trial 2026-12-07)
+    hcm = country.province_by_name("Hồ Chí Minh")
+    assert hcm is not None and hcm[1] == "Hồ Chí Minh"
+    for text in ("Ho Chi Minh City", "TP HCM", "TP.HCM", "HCMC", "Sài Gòn", "Thành phố Hồ Chí Minh"):
+        assert country.province_by_name(text) == hcm, text
+    assert country.province_by_name("Hanoi") == country.province_by_name("Hanoi City") == ("01", "Hà Nội")
+    assert country.province_by_name("Lao Cai Province") == country.province_by_name("Lào Cai")
+    assert country.province_by_name("City") is None and country.province_by_name("HCM Province Zoo") is None
+    # a pre-2025 code without its leading zero, as 8 is read as 08 (`--province 2` was refused, 02 read)
+    assert country.former_province("2") == country.former_province("02") == ("Hà Giang", "08", "Tuyên Quang")
+    assert country.former_province("8") is None and country.former_province("6") == (
+        "Bắc Kạn",
+        "19",
+        "Thái Nguyên",
+    )
+    assert province_codes_named(["2", "HCMC", "8"], country, "--province") == ["08", hcm[0]]
     table = pl.DataFrame({"village_id": ["N001", "N002"], "gso34": ["11", "08"]})
     with pytest.raises(DxsimInputError) as e:
         check_campaign_villages(["11", "Điện Biên"], 2, table, country)

@@ -833,6 +833,48 @@ def test_no_constraints_no_out_of_sample_check_in_the_estimate(base: Path, tmp_p
     assert plan_size(with_constraint)[0] == 3 * 2 + 9 + 2 * 2 + (2 * (2 + 10) + 2) * 2
 
 
+def test_a_lever_that_shapes_the_world_counts_a_world_per_plan_and_a_long_job_asks(
+    base: Path, tmp_path: Path
+) -> None:
+    """2,000 candidates of `sites.people_per_5g_site_dense` were estimated at "about 17 min" and started; each builds
+    its own world (~6 s), ~3.5 h in all (analyst trial, 2026-12-07). By hand: 2,000 candidates + the best plan's 2
+    probes + its check and the base = 2,004 plans of 1 replication, each with a world: 2,004 x (0.5 + 6.1) s. A
+    simulation-only lever over as many candidates prepares no world per plan. Over the hour it is refused before
+    any folder is made; --yes (yes=True) is what starts it (not run here)."""
+    from dxsim.optimise import plan_seconds, plan_size, run_optimise
+    from dxsim.runner_budget import SECONDS_PER_WORLD
+    from dxsim.sweep.spec import SECONDS_PER_REPLICATION
+
+    top = "reps = 1\nmax_evals = 2000\nlocal_rounds = 0\n"
+    goal = '[[objectives]]\nkpi = "capex_total_vnd_bn"\ndirection = "minimise"\n'
+    shaping = load_optimise(
+        opt_file(
+            tmp_path,
+            base,
+            top + '[[variables]]\npath = "sites.people_per_5g_site_dense"\nlow = 1500\nhigh = 2500\n' + goal,
+        )
+    )
+    assert plan_size(shaping)[0] == 2004
+    assert plan_seconds(shaping) == pytest.approx(2004 * (SECONDS_PER_REPLICATION + SECONDS_PER_WORLD))
+    assert "sites.people_per_5g_site_dense shapes the world" in plan_size(shaping)[1]
+    steering = load_optimise(
+        opt_file(
+            tmp_path,
+            base,
+            top + '[[variables]]\npath = "supply.deliveries_per_month"\nlow = 1000\nhigh = 3000\n' + goal,
+            name="s.toml",
+        )
+    )
+    assert plan_seconds(steering) == pytest.approx(2004 * SECONDS_PER_REPLICATION)
+    assert "shapes the world" not in plan_size(steering)[1]
+    out = tmp_path / "out"
+    with pytest.raises(DxsimInputError) as err:
+        run_optimise(shaping.file, out_dir=out, workers=2)
+    said = str(err.value)
+    assert "longer than the 60 min a job starts without confirmation" in said and "--yes" in said, said
+    assert not out.exists()
+
+
 def test_a_step_dividing_the_range_in_floating_point_is_accepted(base: Path, tmp_path: Path) -> None:
     """0.1 .. 0.4 by 0.1 is 3 steps, though (0.4 - 0.1) / 0.1 is 3.0000000000000004 in floating point."""
     f = opt_file(

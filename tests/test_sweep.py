@@ -277,6 +277,36 @@ def test_design_sizes(tmp_path, base):
     ]  # same spec -> same runs (resume finds them)
 
 
+def test_a_sweep_over_the_hour_asks_before_it_starts(tmp_path, base, monkeypatch):
+    """A sweep of a field that shapes the world over 4,900 runs printed "about 9.0 h" and started, storing a 230 MB
+    world every few seconds (analyst trial, 2026-12-07). By hand with the estimate's coefficients: n runs of one
+    replication each preparing its own world take n x (0.5 + 6.1) s, on 2 workers half that; over 3,600 s it is
+    refused before any folder is made, naming the time and --yes. Runs already done (their files in runs/) are not
+    counted, and the same runs sharing one world are under the hour."""
+    from dxsim.runner_budget import BUDGET_SECONDS, SECONDS_PER_WORLD
+    from dxsim.sweep.spec import SECONDS_PER_REPLICATION, check_time
+
+    spec = load_sweep(sweep_file(tmp_path, base))
+    each = SECONDS_PER_REPLICATION + SECONDS_PER_WORLD
+    fits = int(
+        2 * BUDGET_SECONDS / each
+    )  # the most runs of their own world that 2 workers finish in the hour
+    check_time(spec, [f"w{i}" for i in range(fits)], 2)
+    with pytest.raises(DxsimInputError) as err:
+        check_time(spec, [f"w{i}" for i in range(fits + 2)], 2)
+    said = str(err.value)
+    assert "longer than the 60 min a sweep starts without confirmation" in said and "--yes" in said, said
+    check_time(spec, ["one"] * (fits + 2), 2)  # one world: 2 preparations, the rest replications only
+    world = '[[parameters]]\npath = "sites.people_per_5g_site_dense"\nlow = 1500\nhigh = 2500\n'
+    # the command's own path, with the budget lowered to a minute so that a few runs exceed it
+    monkeypatch.setattr("dxsim.sweep.spec.BUDGET_SECONDS", 60.0)
+    big = sweep_file(tmp_path, base, name="big.toml", samples=int(2 * 60 / each) + 2, params=world)
+    out = tmp_path / "out"
+    with pytest.raises(DxsimInputError, match="longer than the 60 s a sweep starts"):
+        run_sweep(big, out_dir=out, workers=2)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("method, index", [("sobol", "ST"), ("morris", "mu_star"), ("lhs", "rho")])
 def test_analysis_names_the_driver(tmp_path, base, method, index):
     spec, des, _ = plan_sweep(

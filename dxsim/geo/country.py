@@ -44,7 +44,11 @@ class Country:
     def former_province(self, code: str) -> tuple[str, str, str] | None:
         """(name63, gso34, name34) when `code` is a pre-2025 (63-province) code that is no longer one of the 34, else
         None. Why: a planner from Hà Giang writes 02, its code until the 2025 merger, and was told only that 02 is not
-        among the 34 codes, not that Hà Giang is now part of 08 (Tuyên Quang)."""
+        among the 34 codes, not that Hà Giang is now part of 08 (Tuyên Quang). A code without its leading zero (2) is
+        read as one (02), as 8 is read as 08: `--province 8` worked and `--province 2` did not (new-user trial)."""
+        code = code.strip()
+        if code.isdigit() and len(code) == 1:
+            code = code.zfill(2)
         if code in self.province_codes:
             return None
         hit = self.province_mapping.filter(pl.col("gso63").cast(pl.Utf8) == code)
@@ -189,15 +193,24 @@ def load_country(
 
 
 _PROVINCE_PREFIXES = ("thanhpho", "tinh", "tp.", "tp")
+_PROVINCE_SUFFIXES = ("city", "province")  # English: "Ho Chi Minh City", "Lao Cai Province"
+# the short names planners write for Ho Chi Minh City (key -> the key of its name): "TP HCM", "TP.HCM", "HCMC", Sài Gòn
+_ALIASES = {"hcm": "hochiminh", "hcmc": "hochiminh", "saigon": "hochiminh"}
 
 
 def _name_key(text: str) -> str:
-    """A province name without diacritics, case, spaces, hyphens or an administrative prefix ("Tỉnh Điện Biên" ->
-    "dienbien")."""
+    """A province name without diacritics, case, spaces, hyphens, an administrative prefix or an English suffix
+    ("Tỉnh Điện Biên" -> "dienbien", "Ho Chi Minh City" and "TP HCM" -> "hochiminh"). Why the suffix and the short
+    names: "Hanoi" was read and "Ho Chi Minh City", "TP HCM" and "HCMC" were refused (new-user trial, 2026-12-07)."""
     bare = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     key = "".join(ch for ch in bare if not unicodedata.combining(ch)).lower()
     key = "".join(ch for ch in key if ch.isalnum() or ch == ".")
     for prefix in _PROVINCE_PREFIXES:
         if key.startswith(prefix) and len(key) > len(prefix):
-            return key[len(prefix) :].lstrip(".")
-    return key
+            key = key[len(prefix) :].lstrip(".")
+            break
+    for suffix in _PROVINCE_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            key = key[: -len(suffix)]
+            break
+    return _ALIASES.get(key, key)

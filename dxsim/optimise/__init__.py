@@ -47,7 +47,8 @@ from dxsim.optimise.search import Candidate, Dim, Evaluated, Group, Problem, sea
 from dxsim.optimise.spec import OptSpec, load_optimise
 from dxsim.results.writer import atomic_text, claim_output_dir
 from dxsim.scenario.loader import _validate, canonical_json
-from dxsim.sim.world_store import world_key
+from dxsim.runner_budget import BUDGET_SECONDS, SECONDS_PER_WORLD
+from dxsim.sim.world_store import shapes_world, world_key
 from dxsim.sweep import HASH_KEY, record_sha256
 from dxsim.sweep.spec import CONFIRM_REPLICATIONS, SECONDS_PER_REPLICATION, _num, override
 
@@ -99,14 +100,8 @@ def problem_of(spec: OptSpec) -> Problem:
 
 
 def plan_size(spec: OptSpec) -> tuple[int, str]:
-    """Replications the optimisation needs at most, and a one-line estimate of its time."""
-    # one objective: the local search's rounds (each probes every one-step move of its plan, then repeats the best
-    # one while it pays) and the best plan's own probes
-    probes = (most_plans(spec) + most_moves(spec)) * spec.reps if len(spec.objectives) == 1 else 0
-    # the out-of-sample check re-runs the best plan for its constraints: none, no check (the estimate counted it)
-    checks = spec.validate_reps * (1 if len(spec.objectives) == 1 else 3) if spec.constraints else 0
-    extra = checks + 2 * spec.reps + probes
-    n = spec.max_evals * spec.reps + extra
+    """Replications the optimisation needs at most, and a one-line estimate of its time (:func:`plan_seconds`)."""
+    n, plans = _counts(spec)
     text = (
         _(
             "{evals} candidates x {reps} replications + at most {extra} for the local search and checks = {n} "
@@ -117,14 +112,43 @@ def plan_size(spec: OptSpec) -> tuple[int, str]:
             "{evals} candidates x {reps} replications + {extra} for the checks = {n} replications, about "
             "{duration} on one core"
         )
-    )
-    return n, text.format(
+    ).format(
         evals=F.number(spec.max_evals, 0),
         reps=F.number(spec.reps, 0),
-        extra=F.number(extra, 0),
+        extra=F.number(n - spec.max_evals * spec.reps, 0),
         n=F.number(n, 0),
-        duration=F.duration(n * SECONDS_PER_REPLICATION),
+        duration=F.duration(plan_seconds(spec)),
     )
+    if shaping := world_levers(spec):
+        text += " " + _(
+            "(a prepared world for each of up to {plans} plans, ~{each} s each: {path} shapes the world)"
+        ).format(plans=F.number(plans, 0), each=F.number(SECONDS_PER_WORLD, 1), path=shaping[0])
+    return n, text
+
+
+def _counts(spec: OptSpec) -> tuple[int, int]:
+    """(replications, plans) the optimisation runs at most."""
+    # one objective: the local search's rounds (each probes every one-step move of its plan, then repeats the best
+    # one while it pays) and the best plan's own probes
+    local = (most_plans(spec) + most_moves(spec)) if len(spec.objectives) == 1 else 0
+    # the out-of-sample check re-runs the best plan for its constraints: none, no check (the estimate counted it)
+    checks = spec.validate_reps * (1 if len(spec.objectives) == 1 else 3) if spec.constraints else 0
+    n = spec.max_evals * spec.reps + checks + 2 * spec.reps + local * spec.reps
+    return n, spec.max_evals + local + 2
+
+
+def world_levers(spec: OptSpec) -> list[str]:
+    """The levers whose values shape the prepared world (dxsim.sim.world_store.shapes_world)."""
+    return [p.path for p in spec.parameters if shapes_world(p.path)]
+
+
+def plan_seconds(spec: OptSpec) -> float:
+    """Seconds on one core: the replications, and a world prepared for each plan when a lever shapes the world.
+
+    Why the worlds: 2,000 candidates of `sites.people_per_5g_site_dense` were estimated at "about 17 min" and needed
+    ~3.5 h, each candidate preparing its own world (~6 s; analyst trial, 2026-12-07)."""
+    n, plans = _counts(spec)
+    return n * SECONDS_PER_REPLICATION + (plans * SECONDS_PER_WORLD if world_levers(spec) else 0.0)
 
 
 def default_out_dir(spec: OptSpec) -> Path:
@@ -306,10 +330,19 @@ def run_optimise(
     say = progress or (lambda _m: None)
     spec = load_optimise(path, max_evals=max_evals)
     n, estimate = plan_size(spec)
-    if not yes and n > CONFIRM_REPLICATIONS:
+    local_workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
+    # on a cluster (scheduler) its size is not known here: the time is not judged, the replications are
+    too_long = scheduler is None and plan_seconds(spec) / local_workers > BUDGET_SECONDS
+    if not yes and (n > CONFIRM_REPLICATIONS or too_long):
         raise DxsimInputError(
-            _("{estimate}; more than {limit} replications needs confirmation").format(
-                estimate=estimate, limit=F.number(CONFIRM_REPLICATIONS, 0)
+            (
+                _("{estimate}: longer than the {budget} a job starts without confirmation").format(
+                    estimate=estimate, budget=F.duration(BUDGET_SECONDS)
+                )
+                if too_long
+                else _("{estimate}; more than {limit} replications needs confirmation").format(
+                    estimate=estimate, limit=F.number(CONFIRM_REPLICATIONS, 0)
+                )
             ),
             # where the number came from: --max-evals overrides the file's (the refusal named the file's key
             # beside the option's 1,300 where the file said 12; search audit)

@@ -106,6 +106,18 @@ SIM_ONLY: tuple[tuple[str, ...], ...] = (
     # only `enabled`, `neighbour_load_pct` (the interference in the capacities) and the 5G carriers shape the world
     *(("capacity", name) for name in CAPACITY_SIM_ONLY),
 )
+OPERATOR_WORLD_FIELDS = ("start_share_5g_pct", "subscriber_share_pct")  # of `operators`, what world_key keeps
+
+
+def shapes_world(path: str) -> bool:
+    """Whether a scenario field (dotted path, e.g. `sites.people_per_5g_site_dense`) is among what the prepared world
+    is keyed by (:func:`world_key`): a search that varies it prepares a world for each value it tries."""
+    parts = tuple(path.split("."))
+    if parts[:1] == ("operators",):
+        return len(parts) >= 3 and parts[2] in OPERATOR_WORLD_FIELDS
+    return not any(parts[: len(p)] == p for p in SIM_ONLY)
+
+
 FORMAT = b"DXSIM-WORLD-v2\x00\x00"  # 16 bytes; bump when the file layout changes (v2: XXH3-64, was CRC-32)
 _HEADER = struct.Struct(
     "<16sQQQQQ"
@@ -143,8 +155,7 @@ def world_key(scenario: Scenario, scenario_dir: str | os.PathLike[str] | None) -
     data = scenario.model_dump(mode="json")
     # of `operators`, the start shares (how the plans interleave) and subscriber shares (whose 5G a user may use)
     data["_operator_world_fields"] = {
-        name: [op.get("start_share_5g_pct"), op.get("subscriber_share_pct")]
-        for name, op in (data.get("operators") or {}).items()
+        name: [op.get(f) for f in OPERATOR_WORLD_FIELDS] for name, op in (data.get("operators") or {}).items()
     }
     for path in SIM_ONLY:
         node = data

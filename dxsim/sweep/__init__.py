@@ -57,6 +57,7 @@ from dxsim.sweep.sampling import build_tasks
 from dxsim.sweep.spec import (
     SweepSpec,
     check_size,
+    check_time,
     delay_cautions,
     estimate_text,
     load_sweep,
@@ -284,8 +285,15 @@ def run_sweep(
         None if scheduler is not None else ((os.cpu_count() or 1) if workers is None else max(1, workers))
     )
     spec, des, tasks = plan_sweep(path, yes=yes, workers=n_workers, progress=say)
+    target = Path(out_dir) if out_dir is not None else default_out_dir(spec)
+    if not yes and scheduler is None:  # a cluster's size is not known here: its job is not judged in time
+        check_time(
+            spec,
+            [t.world_key for t in tasks if not (target / "runs" / f"{t.run_id}.json").is_file()],
+            n_workers,
+        )
     # a new, empty or earlier dxsim folder only: its finished runs are reused, a user's folder is refused
-    out = claim_output_dir(Path(out_dir) if out_dir is not None else default_out_dir(spec), kind="sweep")
+    out = claim_output_dir(target, kind="sweep")
     runs_dir = out / "runs"
     try:
         runs_dir.mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,7 @@ from dxsim.scenario.loader import _validate, field_bounds, toml_error_text
 from dxsim.scenario.constants import item_field
 from dxsim.scenario.messages import allowed_text, parse_field
 from dxsim.scenario.sections.uncertainty import concrete_ranges
-from dxsim.runner_budget import SECONDS_PER_WORLD
+from dxsim.runner_budget import BUDGET_SECONDS, SECONDS_PER_WORLD
 
 METHODS = ("sobol", "morris", "lhs")
 TOP_KEYS = (
@@ -978,6 +978,31 @@ def check_size(spec: SweepSpec, *, yes: bool = False, workers: int | None = None
             _("add --yes to start it anyway, or lower samples / reps_per_run"),
         )
     return runs
+
+
+def check_time(spec: SweepSpec, worlds: Sequence[str], workers: int | None) -> None:
+    """Refuse runs (`worlds`: each run's world key) whose estimated time on `workers` local workers, replications and
+    prepared worlds, is over :data:`dxsim.runner_budget.BUDGET_SECONDS`: `--yes` starts them.
+
+    Why: a sweep of a field that shapes the world over 4,900 runs printed "about 9.0 h" and started, storing a 230 MB
+    world every few seconds (analyst trial, 2026-12-07), where `dxsim run` refuses a job over the hour."""
+    runs = len(worlds)
+    cpu_s = (
+        runs * spec.reps_per_run * SECONDS_PER_REPLICATION
+        + world_preparations(worlds, workers) * SECONDS_PER_WORLD
+    )
+    if cpu_s / max(workers or 1, 1) > BUDGET_SECONDS:
+        raise _err(
+            spec.file,
+            _("{estimate}: longer than the {budget} a sweep starts without confirmation").format(
+                estimate=estimate_text(spec, runs, workers, list(worlds)), budget=F.duration(BUDGET_SECONDS)
+            ),
+            "samples",
+            spec.samples,
+            _(
+                "add --yes to start it anyway, or lower samples / reps_per_run, or sweep fewer fields that shape the world"
+            ),
+        )
 
 
 # --------------------------------------------------------------------------- sampled scenarios
