@@ -519,6 +519,15 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
 NEGLIGIBLE_SHARE = (
     1e-4  # an extra benefit or cost under this share of the baseline's is none (see incremental_ratio)
 )
+# (the benefit more, the extra cost's sign) -> the words for a benefit under NEGLIGIBLE_SHARE (0.01%) that is not 0
+SMALL_BENEFIT_WORDS = {
+    (True, 1): N_("adds under 0.01% more, costs more"),
+    (True, 0): N_("adds under 0.01% more"),
+    (True, -1): N_("adds under 0.01% more, costs less"),
+    (False, 1): N_("adds under 0.01% less, costs more"),
+    (False, 0): N_("adds under 0.01% less"),
+    (False, -1): N_("adds under 0.01% less, costs less"),
+}
 
 
 def incremental_ratio(
@@ -543,12 +552,18 @@ def incremental_ratio(
         and abs(extra_cost) < NEGLIGIBLE_SHARE * abs(base_cost)
     ):
         extra_cost = 0.0
+    # a benefit under the share is too small for a ratio, but it is not "no more": a provincial programme's 2,400
+    # more people covered nationally read "adds no more, costs more" (new-user trial, 2026-12-07)
+    small = 0.0
     if (
         base_benefit is not None
         and math.isfinite(base_benefit)
         and abs(extra_benefit) < NEGLIGIBLE_SHARE * abs(base_benefit)
     ):
-        extra_benefit = 0.0
+        small, extra_benefit = extra_benefit, 0.0
+    cost = 0 if extra_cost == 0 else (1 if extra_cost > 0 else -1)
+    if extra_benefit == 0 and small != 0:
+        return None, SMALL_BENEFIT_WORDS[(small > 0, cost)]
     if extra_benefit == 0 and extra_cost == 0:
         return None, N_("same cost and end total")  # the dates may still move: read them above
     if extra_benefit < 0:  # the option gives up some of the baseline's benefit: say so, not "no more"

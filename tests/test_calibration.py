@@ -293,3 +293,50 @@ def test_the_mean_throughput_rows_define_the_mean(cli_baseline: Path) -> None:
     assert all("weighted by the cell's data users" in f for f in mean), mean[0]
     assert not any("flow throughput of every data user, median rate" in f for f in mean), mean[0]
     assert all("flow throughput of every data user, median rate x (1 - load)" in f for f in median), median[0]
+
+
+def _readme_number(text: str) -> tuple[float, int] | None:
+    """(value, decimals shown) of a README table cell such as "39.51", "~90", "< 2,000" or "27,370"; None for "–",
+    "144.50 / 159.57" or words."""
+    import re
+
+    m = re.fullmatch(r"[~<>≤ ]*([\d,]+(?:\.(\d+))?)", text.strip())
+    if m is None:
+        return None
+    return float(m.group(1).replace(",", "")), len(m.group(2) or "")
+
+
+def test_the_readme_calibration_table_is_what_the_tool_gives(rows) -> None:
+    """The README's calibration table had gone stale: it said the model's first-year village pace was 64 a year
+    where `dxsim calibration` printed 114, and it lacked two of the tool's rows (analyst trial, 2026-12-07). Every
+    README row whose reported figure names one of the tool's rows shows that row's model value as the tool rounds
+    it, and every tool row with a reported figure appears there."""
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Calibration") : readme.index("## Baseline projection")]
+    table = [
+        line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| figure")
+    ]
+    table = [line for line in table if not re.fullmatch(r"\|[-| ]+\|", line)]
+    checked, found = 0, set()
+    for line in table:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        reported, model = _readme_number(cells[1]), _readme_number(cells[2])
+        if reported is None or model is None:
+            continue
+        value, places = reported
+        near = [
+            r for r in rows if not math.isnan(r.reported) and abs(round(r.reported, places) - value) < 1e-9
+        ]
+        if len(near) != 1:
+            continue  # two rows report the same figure (the speed tests): the README names them together
+        tool = near[0]
+        found.add(tool.figure)
+        assert round(tool.model, model[1]) == pytest.approx(model[0]), (cells[0], tool.figure, tool.model)
+        checked += 1
+    assert checked >= 12, checked
+    reported_rows = {
+        r.figure for r in rows if not math.isnan(r.reported) and "download speed" not in r.figure
+    }
+    assert reported_rows <= found, sorted(reported_rows - found)

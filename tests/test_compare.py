@@ -1098,11 +1098,21 @@ def test_incremental_ratio_has_no_number_where_the_option_dominates_or_adds_noth
         "same cost and end total",
     )  # not "no change": dates may move
     assert incremental_ratio(None, 1e5, 1e3) == (None, "")
-    # under a ten-thousandth of the baseline's own benefit or cost is none: 200 fewer of 57 million people newly
-    # covered is not "adds less"; 6,000 fewer is
-    assert incremental_ratio(-30.0, -200.0, 1e3, 94_772.0, 5.7e7) == (None, "adds no more, costs less")
+    # under a ten-thousandth of the baseline's own benefit or cost gets no ratio: 200 fewer of 57 million people
+    # newly covered is said as under 0.01% less, not as "adds less" (6,000 fewer is); a provincial programme's 2,400
+    # more is under 0.01% more, not "adds no more" (new-user trial, 2026-12-07)
+    assert incremental_ratio(-30.0, -200.0, 1e3, 94_772.0, 5.7e7) == (
+        None,
+        "adds under 0.01% less, costs less",
+    )
     assert incremental_ratio(-30.0, -6_000.0, 1e3, 94_772.0, 5.7e7) == (None, "adds less, costs less")
+    assert incremental_ratio(300.0, 2_400.0, 1e3, 94_772.0, 5.7e7) == (
+        None,
+        "adds under 0.01% more, costs more",
+    )
+    assert incremental_ratio(5.0, 2_400.0, 1e3, 94_772.0, 5.7e7) == (None, "adds under 0.01% more")
     assert incremental_ratio(5.0, 0.0, 1e3, 94_772.0, 5.7e7) == (None, "same cost and end total")
+    assert incremental_ratio(300.0, 6_000.0, 1e3, 94_772.0, 5.7e7) == (pytest.approx(50.0), "")
 
 
 def test_deltas_of_float_noise_are_zero_and_real_ones_are_kept() -> None:
