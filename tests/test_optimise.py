@@ -605,6 +605,13 @@ direction = "maximise"
     for fname in front["file"]:
         assert load_scenario(tmp_path / "out" / fname).name.startswith("o-p")
     assert (tmp_path / "out" / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # optimise.md shows every plan of the front side by side, as pareto.csv has them (it showed the first only)
+    md = (tmp_path / "out" / "optimise.md").read_text(encoding="utf-8")
+    section = md[md.index("## Pareto front") :]
+    header = next(line for line in section.splitlines() if line.startswith("| lever |"))
+    assert header.count("| plan ") == front.height == len(res.best), header
+    for fname in front["file"]:
+        assert f"`{fname}`" in header
 
 
 # --------------------------------------------------------------------------- bad files

@@ -374,7 +374,15 @@ def test_the_spread_is_a_share_of_the_runs_mean_not_of_the_midpoint_of_their_ran
 
     con = Console(width=400, record=True)
     con.print(drivers_table(res))
-    assert f"{by_hand:.2f}% of the mean" in con.export_text()
+    shown = con.export_text()
+    assert f"{by_hand:.2f}% of the mean" in shown
+    # the terminal shows each index as drivers.md does ("1e+05 ± 2e+04" there beside "100,450 ± 20,363"; trial)
+    from dxsim.sweep.analysis import index_text
+
+    for r in an.drivers.iter_rows(named=True):
+        text = index_text(r["value"]) + ("" if r["conf"] is None else f" ± {index_text(r['conf'])}")
+        assert text in shown and text in md, (text, shown)
+        assert "e+" not in text
 
 
 def test_a_kpi_equal_but_for_rounding_is_constant_and_a_narrow_one_shows_its_spread(tmp_path, base):

@@ -395,6 +395,9 @@ def convergence_chart(spec: OptSpec, hist: pl.DataFrame, path: Path) -> None:
     _png(path, draw)
 
 
+FRONT_COLUMNS = 8  # plans of a Pareto front optimise.md shows side by side (pareto.csv lists every one)
+
+
 def pareto_chart(spec: OptSpec, hist: pl.DataFrame, front: pl.DataFrame, path: Path) -> None:
     x, y = spec.objectives[0].of.label, spec.objectives[1].of.label
 
@@ -562,13 +565,34 @@ def summary_markdown(
             else _("Pareto front ({n} plans; best.toml is the first)").format(n=len(best))
         ),
         "",
-        f"| {_('lever')} | {_('value')} |",
-        "|---|---:|",
     ]
-    lines += [f"| `{k}` | {stat_text(v)} |" for k, v in b.candidate.values.items()]
-    lines += ["", f"| {_('statistic')} | {_('value')} |", "|---|---:|"]
     bounds = {c.of.label: c.value for c in spec.constraints}  # a statistic beside its bound shows they differ
-    lines += [f"| {k} | {stat_text(v, k, bounds.get(k))} |" for k, v in b.score.stats.items()]
+    # every plan of a front side by side (it showed the first only; the others were in pareto.csv alone: analyst
+    # trial, 2026-12-07), at most FRONT_COLUMNS of them
+    plans = best[:FRONT_COLUMNS]
+    heads = (
+        [_("value")]
+        if len(best) == 1
+        else [
+            _("plan {i}").format(i=i + 1) + (f" (`pareto/plan-{i + 1:02d}.toml`)") for i in range(len(plans))
+        ]
+    )
+    rule = "|---|" + "---:|" * len(heads)
+    lines += [f"| {_('lever')} | " + " | ".join(heads) + " |", rule]
+    lines += [
+        f"| `{k}` | " + " | ".join(stat_text(e.candidate.values[k]) for e in plans) + " |"
+        for k in b.candidate.values
+    ]
+    lines += ["", f"| {_('statistic')} | " + " | ".join(heads) + " |", rule]
+    lines += [
+        f"| {k} | " + " | ".join(stat_text(e.score.stats[k], k, bounds.get(k)) for e in plans) + " |"
+        for k in b.score.stats
+    ]
+    if len(best) > len(plans):
+        lines += [
+            "",
+            _("The other {n} plans of the front are in pareto.csv.").format(n=len(best) - len(plans)),
+        ]
     if caution:
         lines += ["", caution]
     if spec.constraints:

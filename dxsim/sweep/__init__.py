@@ -52,7 +52,7 @@ from dxsim.execution import ExecStats, RunTask, SweepInterrupted, run_tasks
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.writer import atomic_file, atomic_files, claim_output_dir
-from dxsim.sweep.analysis import INERT_NOTE, MAIN_INDEX, analyse, drivers_markdown, spread_text
+from dxsim.sweep.analysis import INERT_NOTE, MAIN_INDEX, analyse, drivers_markdown, index_text, spread_text
 from dxsim.sweep.sampling import build_tasks
 from dxsim.sweep.spec import (
     SweepSpec,
@@ -61,7 +61,6 @@ from dxsim.sweep.spec import (
     delay_cautions,
     estimate_text,
     load_sweep,
-    shown_g,
     uncertainty_cautions,
 )
 
@@ -243,9 +242,8 @@ def drivers_table(result: SweepResult) -> Any:
         cells = []
         for r in sub.iter_rows(named=True):
             v, c = _tidy(r["value"]), None if r["conf"] is None else _tidy(r["conf"])
-            txt = f"{r['parameter']}\n{main} {shown_g(v, 3)}" + (
-                f" ± {shown_g(c, 2)}" if c is not None else ""
-            )
+            # as drivers.md shows it: "1e+05 ± 2e+04" here beside "100,450 ± 20,363" there (analyst trial)
+            txt = f"{r['parameter']}\n{main} {index_text(v)}" + (f" ± {index_text(c)}" if c is not None else "")
             cells.append(txt + ("" if r["distinct_from_zero"] and v != 0 else " " + _("(n.s.)")))
         # how much there is to explain: a large index on a KPI that moves by 0.0007 points explains nothing
         y = result.runs[kpi].cast(pl.Float64).drop_nulls().drop_nans() if kpi in result.runs.columns else None

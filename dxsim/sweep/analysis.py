@@ -398,7 +398,7 @@ def inert_parameters(spec: SweepSpec, Y: dict[str, np.ndarray]) -> list[str]:
     return out
 
 
-def _fmt(v: float | None) -> str:
+def index_text(v: float | None) -> str:
     """An index as drivers.md shows it, with the language's marks (English as f"{v:,.0f}" / f"{v:.3g}" / f"{v:,.2f}")."""
     if v is None:
         return "-"
@@ -428,7 +428,7 @@ def spread_text(lo_hi: tuple[float, float] | None, kpi: str = "", mean: float | 
             " (" + _("{low} to {high} across the runs").format(low=F.month(first), high=F.month(last)) + ")"
         )
     mean = 0.5 * (lo + hi) if mean is None else mean
-    low, high = _fmt(lo), _fmt(hi)
+    low, high = index_text(lo), index_text(hi)
     if low == high and lo != hi and max(abs(lo), abs(hi)) < 1e6:
         d = next((d for d in range(3, 7) if round(lo, d) != round(hi, d)), 6)
         low, high = F.number(lo, d), F.number(hi, d)
@@ -488,7 +488,7 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
             lines.append(f"- **{kpi}**: {an.notes[kpi]}")
             continue
         parts = [
-            f"`{r['parameter']}` ({main} {_fmt(r['value'])} ± {_fmt(r['conf'])}"
+            f"`{r['parameter']}` ({main} {index_text(r['value'])} ± {index_text(r['conf'])}"
             + ("" if r["distinct_from_zero"] else ", " + _("n.s."))
             + ")"
             for r in sub.iter_rows(named=True)
@@ -518,6 +518,6 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
                     cells.append("")
                     continue
                 v, c = r["value"][0], r["conf"][0]
-                cells.append(_fmt(v) + (f" ± {_fmt(c)}" if c is not None else ""))
+                cells.append(index_text(v) + (f" ± {index_text(c)}" if c is not None else ""))
             lines.append(f"| {kpi} | `{p.path}` | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
