@@ -168,6 +168,25 @@ def check_run(
     return est
 
 
+def check_pool_memory(workers: int, *, yes: bool) -> None:
+    """Refuse a local pool whose workers' prepared worlds alone (:data:`WORLD_BYTES` each) exceed
+    :data:`BUDGET_BYTES`, unless `yes`. Why: `dxsim run --workers 40` was refused at 24 GB while `dxsim sweep` and
+    `dxsim optimise` started as many workers without a word (analyst trial, 2026-12-07)."""
+    peak = max(0, int(workers)) * WORLD_BYTES
+    if yes or peak <= BUDGET_BYTES:
+        return
+    raise DxsimInputError(
+        _(
+            "{n} worker processes hold about {size} of prepared worlds ({each} each), over the budget of {budget}"
+        ).format(n=F.number(workers), size=_size(peak), each=_size(WORLD_BYTES), budget=_size(BUDGET_BYTES)),
+        field="--workers",
+        value=workers,
+        allowed=_("at most {n} workers, or --yes to start them anyway").format(
+            n=F.number(int(BUDGET_BYTES // WORLD_BYTES))
+        ),
+    )
+
+
 def _size(n_bytes: float) -> str:
     return F.plain(n_bytes / 1e9, 1) + " GB" if n_bytes >= 1e9 else F.plain(n_bytes / 1e6, 0) + " MB"
 

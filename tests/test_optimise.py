@@ -880,6 +880,11 @@ def test_a_lever_that_shapes_the_world_counts_a_world_per_plan_and_a_long_job_as
     said = str(err.value)
     assert "longer than the 60 min a job starts without confirmation" in said and "--yes" in said, said
     assert not out.exists()
+    # 40 local workers hold 40 prepared worlds, over the memory a job starts without --yes (as `dxsim run` refuses)
+    with pytest.raises(DxsimInputError) as err:
+        run_optimise(steering.file, out_dir=out, workers=40)
+    assert str(err.value).startswith("--workers = 40: ") and "24.0 GB" in str(err.value), str(err.value)
+    assert not out.exists()
 
 
 def test_a_step_dividing_the_range_in_floating_point_is_accepted(base: Path, tmp_path: Path) -> None:

@@ -305,6 +305,12 @@ def test_a_sweep_over_the_hour_asks_before_it_starts(tmp_path, base, monkeypatch
     with pytest.raises(DxsimInputError, match="longer than the 60 s a sweep starts"):
         run_sweep(big, out_dir=out, workers=2)
     assert not out.exists()
+    # 40 workers hold 40 prepared worlds (0.6 GB each): 24 GB, over the 16 GB `dxsim run --workers 40` is refused at
+    with pytest.raises(DxsimInputError) as err:
+        run_sweep(sweep_file(tmp_path, base, name="wide.toml", samples=40), out_dir=out, workers=40)
+    said = str(err.value)
+    assert said.startswith("--workers = 40: ") and "24.0 GB" in said and "at most 26 workers" in said, said
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("method, index", [("sobol", "ST"), ("morris", "mu_star"), ("lhs", "rho")])

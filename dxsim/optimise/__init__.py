@@ -47,7 +47,7 @@ from dxsim.optimise.search import Candidate, Dim, Evaluated, Group, Problem, sea
 from dxsim.optimise.spec import OptSpec, load_optimise
 from dxsim.results.writer import atomic_text, claim_output_dir
 from dxsim.scenario.loader import _validate, canonical_json
-from dxsim.runner_budget import BUDGET_SECONDS, SECONDS_PER_WORLD
+from dxsim.runner_budget import BUDGET_SECONDS, SECONDS_PER_WORLD, check_pool_memory
 from dxsim.sim.world_store import shapes_world, world_key
 from dxsim.sweep import HASH_KEY, record_sha256
 from dxsim.sweep.spec import CONFIRM_REPLICATIONS, SECONDS_PER_REPLICATION, _num, override
@@ -331,6 +331,8 @@ def run_optimise(
     spec = load_optimise(path, max_evals=max_evals)
     n, estimate = plan_size(spec)
     local_workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
+    if scheduler is None:
+        check_pool_memory(local_workers, yes=yes)
     # on a cluster (scheduler) its size is not known here: the time is not judged, the replications are
     too_long = scheduler is None and plan_seconds(spec) / local_workers > BUDGET_SECONDS
     if not yes and (n > CONFIRM_REPLICATIONS or too_long):

@@ -53,6 +53,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.writer import atomic_file, atomic_files, claim_output_dir
 from dxsim.sweep.analysis import INERT_NOTE, MAIN_INDEX, analyse, drivers_markdown, index_text, spread_text
+from dxsim.runner_budget import check_pool_memory
 from dxsim.sweep.sampling import build_tasks
 from dxsim.sweep.spec import (
     SweepSpec,
@@ -243,7 +244,9 @@ def drivers_table(result: SweepResult) -> Any:
         for r in sub.iter_rows(named=True):
             v, c = _tidy(r["value"]), None if r["conf"] is None else _tidy(r["conf"])
             # as drivers.md shows it: "1e+05 ± 2e+04" here beside "100,450 ± 20,363" there (analyst trial)
-            txt = f"{r['parameter']}\n{main} {index_text(v)}" + (f" ± {index_text(c)}" if c is not None else "")
+            txt = f"{r['parameter']}\n{main} {index_text(v)}" + (
+                f" ± {index_text(c)}" if c is not None else ""
+            )
             cells.append(txt + ("" if r["distinct_from_zero"] and v != 0 else " " + _("(n.s.)")))
         # how much there is to explain: a large index on a KPI that moves by 0.0007 points explains nothing
         y = result.runs[kpi].cast(pl.Float64).drop_nulls().drop_nans() if kpi in result.runs.columns else None
@@ -284,6 +287,8 @@ def run_sweep(
     )
     spec, des, tasks = plan_sweep(path, yes=yes, workers=n_workers, progress=say)
     target = Path(out_dir) if out_dir is not None else default_out_dir(spec)
+    if scheduler is None and n_workers is not None:
+        check_pool_memory(min(n_workers, len(tasks)), yes=yes)
     if not yes and scheduler is None:  # a cluster's size is not known here: its job is not judged in time
         check_time(
             spec,
