@@ -592,7 +592,10 @@ def test_validate_notes_what_a_planner_s_files_replace(tmp_path: Path) -> None:
     text = " ".join(res.stdout.split())
     assert "3 sites stand in 2 of the 34 provinces (Hà Nội (01), Hồ Chí Minh (79))" in text
     assert "the other 32 provinces start with no 4G or 5G site" in text
-    assert "Tuyên Quang (08): 1 of the file in place of the 273 of its own survey (2026-01-31)" in text
+    assert (
+        "Tuyên Quang (08): 1 of the file in place of all the default layer's villages there (its own survey of "
+        "2026-01-31 counts 273)" in text
+    )
 
 
 def test_validate_passes_good_planner_files(tmp_path: Path) -> None:
@@ -920,3 +923,26 @@ def test_a_site_file_s_start_network_beside_start_state_is_noted(tmp_path: Path)
     # start_state's count is unread with a site file: setting it to the file's is not a unit slip (it was noted
     # "1/8370 of its default 16700")
     assert "stations_5g = 2 (stations)" not in text, text
+
+
+def test_a_comma_inside_a_number_is_named_as_such(tmp_path: Path) -> None:
+    """A village row with decimal commas (lon 106,62) was told "row 2 = 'none': 8 fields, but the header has 7
+    columns", quoting an unrelated value (new-user trial, 2026-12-07). The first number split at a comma is named with
+    both readings; a row with a trailing comma keeps the old words."""
+    from dxsim.geo.site_file import csv_header
+
+    header = "village_id,name,lon,lat,gso34,population,signal"
+    bad = tmp_path / "v.csv"
+    bad.write_text(f"{header}\nQT1,Bản A,106,62,16.62,44,120,none\n", encoding="utf-8")
+    with pytest.raises(DxsimInputError) as err:
+        csv_header(bad, max_rows=10, row_word="village rows")
+    said = str(err.value)
+    assert "row 2" in said and "8 fields, but the header has 7 columns" in said, said
+    assert (
+        "a comma inside a number? 106,62: write 106.62 for a decimal, 10662 for a thousands separator" in said
+    )
+    trailing = tmp_path / "t.csv"
+    trailing.write_text(f"{header}\nQT1,Bản A,106.62,16.62,44,120,none,\n", encoding="utf-8")
+    with pytest.raises(DxsimInputError) as err:
+        csv_header(trailing, max_rows=10, row_word="village rows")
+    assert "comma inside a number" not in str(err.value) and "no comma at the end" in str(err.value)

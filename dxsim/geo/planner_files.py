@@ -179,10 +179,12 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
             )
             sv = surveys.get(code)
             if sv is not None:
+                # every village the default layer has there goes, the national list's too: "in place of the 17 of
+                # its own survey" was said where 27 went (17 surveyed, 10 of the national list; trial 2026-12-07)
                 surveyed = (sv.villages_with_power or 0) + (sv.villages_without_power or 0)
-                part += " " + _("in place of the {m} of its own survey ({date})").format(
-                    m=surveyed, date=sv.as_of.isoformat()
-                )
+                part += " " + _(
+                    "in place of all the default layer's villages there (its own survey of {date} counts {m})"
+                ).format(m=surveyed, date=sv.as_of.isoformat())
             parts.append(part)
         notes.append(
             _(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,17 @@ ON_AIR_EARLIEST = dt.date(1990, 1, 1)
 ON_AIR_LATEST_DEFAULT = dt.date(2100, 12, 31)
 
 
+def _comma_in_number(rec: list[str]) -> tuple[str, str] | None:
+    """The first two neighbouring fields that read as one number split at a comma (106,62 -> "106", "62"), or None.
+
+    Why: a village row written with decimal commas (lon 106,62) was told only that it has 8 fields for 7 columns,
+    quoting an unrelated value (new-user trial, 2026-12-07)."""
+    for a, b in itertools.pairwise(rec):
+        if re.fullmatch(r"-?\d+", a.strip()) and re.fullmatch(r"\d+", b.strip()):
+            return a.strip(), b.strip()
+    return None
+
+
 def csv_header(path: Path, *, max_rows: int, row_word: str) -> list[str]:
     """The header of a planner CSV, checked, after counting its rows without loading the file.
 
@@ -86,11 +98,24 @@ def csv_header(path: Path, *, max_rows: int, row_word: str) -> list[str]:
                 if len(rec) > len(
                     header
                 ):  # polars' "found more fields than defined in 'Schema'" names no row
+                    # extra fields that are all empty: commas at the end, not a comma inside a number
+                    split = _comma_in_number(rec) if any(v.strip() for v in rec[len(header) :]) else None
                     raise DxsimInputError(
-                        _("{n} fields, but the header has {m} columns").format(n=len(rec), m=len(header)),
+                        _("{n} fields, but the header has {m} columns").format(n=len(rec), m=len(header))
+                        + (
+                            "; "
+                            + _(
+                                "a comma inside a number? {text}: write {decimal} for a decimal, {whole} for a "
+                                "thousands separator"
+                            ).format(
+                                text=split[0] + "," + split[1], decimal=".".join(split), whole="".join(split)
+                            )
+                            if split is not None
+                            else ""
+                        ),
                         file=path,
                         field=_("row {row}").format(row=n_row),
-                        value=",".join(rec[len(header) :]),
+                        value=",".join(rec[len(header) :]) if split is None else _shortened(",".join(rec)),
                         allowed=_(
                             "one value per header column (quote a value that holds a comma; no comma at the end)"
                         ),
