@@ -65,6 +65,8 @@ from dxsim.results.writer import MANIFEST, ask_stop, check_output_dir, discard_p
 if TYPE_CHECKING:  # loaded where used: `dxsim --help` imports neither
     import polars as pl
 
+    from dxsim.geo.planner_files import CountryOnce
+
     from dxsim.output_helper import Sidecar
 
 # Every help text is an English msgid (N_): typer reads them at import, before main() knows --lang, and
@@ -1142,22 +1144,29 @@ def start_off_reported(calibration: Any) -> list[str]:
 def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML file(s)."))) -> None:
 
     def body() -> int:
-        from dxsim.geo.planner_files import (
-            CountryOnce,
-            check_planner_files,
-            needs_village_layer,
-            planner_file_notes,
-        )
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import DEFAULTS_SHOWN, replaced_lists
         from dxsim.scenario.horizon_notes import campaigns_past_horizon
-        from dxsim.sim.world import check_villages_named
 
         bad = 0
-        country = CountryOnce()  # loaded once, for the first file that names a site or village file
+        country: CountryOnce | None = (
+            None  # loaded once, for the first file that names a site or village file
+        )
         for path in scenario:  # every file, a line each: one bad file does not hide the next one's problem
             try:
                 sc = load_scenario(path)
+                # the files and villages a valid scenario names are checked by the model's modules (numba, polars:
+                # ~0.45 s): a file refused for its own fields does not wait for them, as `dxsim run` does not
+                from dxsim.geo.planner_files import (
+                    CountryOnce,
+                    check_planner_files,
+                    needs_village_layer,
+                    planner_file_notes,
+                )
+                from dxsim.sim.world import check_villages_named
+
+                if country is None:
+                    country = CountryOnce()
                 # the checks a run makes: "ok" means the run accepts them
                 files = check_planner_files(sc, path, country)
                 # villages named by id, or a campaign after others that may take all its villages: only the built
