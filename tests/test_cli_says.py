@@ -30,6 +30,8 @@ def said_after(
 def test_run_and_compare_batches_do_not_promise_a_resume(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # no folder this command wrote: an earlier in-process command's list (another test's) must not leak in
+    monkeypatch.setattr(main, "WRITTEN", [])
     said = said_after(SweepInterrupted(4, 8), capsys, monkeypatch)  # replications on the pool: nothing saved
     assert "resume" not in said and "kept" not in said
     assert "nothing was written" in said
