@@ -110,7 +110,9 @@ def test_a_refused_scenario_loads_no_model_module(command: str, tmp_path: Path) 
     assert len(refusal) == 1 and "sites.people_per_5g_site_dense = -4" in refusal[0], refusal
     heavy = {"numba", "polars", "dxsim.sim", "dxsim.runner", "dxsim.geo"}
     assert not heavy & _imported(res.stderr)
-    if command == "validate":  # good files: their planner files and villages are checked with the model's modules
+    if (
+        command == "validate"
+    ):  # good files: their planner files and villages are checked with the model's modules
         res = dxsim(command, str(BASELINE), env=timed)
         assert res.returncode == 0, res.stderr[-2000:]
         assert {"numba", "polars"} <= _imported(res.stderr)

@@ -946,3 +946,22 @@ def test_a_comma_inside_a_number_is_named_as_such(tmp_path: Path) -> None:
     with pytest.raises(DxsimInputError) as err:
         csv_header(trailing, max_rows=10, row_word="village rows")
     assert "comma inside a number" not in str(err.value) and "no comma at the end" in str(err.value)
+
+
+def test_a_province_name_in_a_village_file_s_code_column_is_told_its_code(tmp_path: Path) -> None:
+    """gso34 = "Quang Tri" in a village file listed the 34 codes without saying which is Quảng Trị, where a
+    campaign's villages = ["Điện Biên"] is told its code (new-user trial, 2026-12-07)."""
+    from dxsim.geo.country import load_country
+
+    country = load_country()
+    bad = write(tmp_path / "v.csv", [VILLAGE_HEADER, "Bản A,105.20,21.90,Tuyen Quang,150"])
+    with pytest.raises(DxsimInputError) as err:
+        read_village_file(bad, country)
+    said = str(err.value)
+    assert "row 2, column gso34 = 'Tuyen Quang': a province's name, not its code" in said, said
+    assert "its gso34 code, '08' (Tuyên Quang)" in said, said
+    with pytest.raises(DxsimInputError) as err:  # no province at all: the codes, as before
+        read_village_file(
+            write(tmp_path / "w.csv", [VILLAGE_HEADER, "Bản A,105.20,21.90,Atlantis,150"]), country
+        )
+    assert "a 2-digit province code (01, 04" in str(err.value)

@@ -884,3 +884,21 @@ def test_one_value_for_a_list_of_numbers_is_given_the_list_it_meant(
         assert "write it as a list" not in said, said
     else:
         assert hint in said, said
+
+
+def test_start_shares_that_do_not_sum_to_100_are_listed_and_a_fraction_is_named(tmp_path: Path) -> None:
+    """start_share_5g_pct = 0.55 (a fraction for 55%) said only "must sum to 100, got 45.55" (new-user trial,
+    2026-12-07): each operator's share is listed and the fraction named with the percent to write."""
+    from dxsim.scenario import load_scenario
+
+    f = tmp_path / "s.toml"
+    f.write_text('name = "s"\n[operators.viettel]\nstart_share_5g_pct = 0.55\n', encoding="utf-8")
+    with pytest.raises(DxsimInputError) as err:
+        load_scenario(f)
+    said = str(err.value)
+    assert "must sum to 100, got 45.55 (viettel 0.55, vnpt 30, mobifone 15)" in said, said
+    assert "viettel's 0.55 is 0.55%: write 55 for 55%" in said, said
+    f.write_text('name = "s"\n[operators.viettel]\nstart_share_5g_pct = 60\n', encoding="utf-8")
+    with pytest.raises(DxsimInputError) as err:
+        load_scenario(f)
+    assert "got 105 (viettel 60, vnpt 30, mobifone 15)" in str(err.value) and "write" not in str(err.value)

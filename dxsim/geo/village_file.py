@@ -329,6 +329,16 @@ def read_village_file(
                 raise _fail(
                     path, w, "gso34", rec.get("gso34"), merged_into(g, *former), message=_(PRE_2025_CODE)
                 )
+            named = country.province_by_name(g) if country is not None and not g.isdigit() else None
+            if named is not None:  # "Quang Tri" for 44: the code to write, as a campaign's villages are told
+                raise _fail(
+                    path,
+                    w,
+                    "gso34",
+                    rec.get("gso34"),
+                    _("its gso34 code, '{code}' ({name})").format(code=named[0], name=named[1]),
+                    message=_("a province's name, not its code"),
+                )
             if not (len(g) == 2 and g.isdigit()) or (codes is not None and g not in codes):
                 allowed = _("a 2-digit province code") + (f" ({', '.join(sorted(codes))})" if codes else "")
                 raise _fail(path, w, "gso34", rec.get("gso34"), allowed)

@@ -167,8 +167,20 @@ class Scenario(StrictModel):
     def _consistent(self) -> Scenario:
         shares = sum(op.start_share_5g_pct for op in self.operators.values())
         if self.operators and abs(shares - 100.0) > 0.5:
+            # each operator's share, and a fraction read as a percent named: "must sum to 100, got 45.55" gave no
+            # clue that viettel's 0.55 meant 55% (new-user trial, 2026-12-07)
+            each = ", ".join(f"{name} {op.start_share_5g_pct:g}" for name, op in self.operators.items())
+            slips = [
+                _("{name}'s {value:g} is {value:g}%: write {pct:g} for {pct:g}%").format(
+                    name=name, value=op.start_share_5g_pct, pct=op.start_share_5g_pct * 100
+                )
+                for name, op in self.operators.items()
+                if 0 < op.start_share_5g_pct <= 1
+            ]
             raise ValueError(
                 _("operators.*.start_share_5g_pct must sum to 100, got {total}").format(total=f"{shares:g}")
+                + f" ({each})"
+                + ("; " + "; ".join(slips) if slips else "")
             )
         subscribers = sum(op.subscriber_share_pct for op in self.operators.values())
         if subscribers > 100.5:  # below 100 is fine: other operators (Vietnamobile, Gmobile) hold the rest
