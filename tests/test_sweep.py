@@ -469,7 +469,11 @@ def test_resume_after_interruption(tmp_path, base):
     assert resumed.reused == 2 and resumed.executed == 3
     assert sorted(ran + seen[:2]) == [0, 1, 2, 3, 4] and not set(ran) & set(seen[:2])
     assert resumed.runs.equals(full.runs)
-    assert pl.read_csv(tmp_path / "part" / "runs.csv").equals(pl.read_csv(tmp_path / "full" / "runs.csv"))
+    written = pl.read_csv(tmp_path / "part" / "runs.csv")
+    assert written.equals(pl.read_csv(tmp_path / "full" / "runs.csv"))
+    # an integer field as the integers the runs used (345, not 345.0; analyst trial, 2026-12-07)
+    assert written.schema["crews.north.teams"] == pl.Int64
+    assert written["crews.north.teams"].to_list() == [t.params["crews.north.teams"] for t in plan_sweep(sf)[2]]
     assert resumed.indices.equals(full.indices)
 
     again = run_sweep(sf, out_dir=tmp_path / "part", workers=0)  # everything done: nothing runs

@@ -41,7 +41,7 @@ import polars as pl
 
 from dxsim._version import __version__
 from dxsim.compare import compare_scenarios, write_compare
-from dxsim.i18n import N_
+from dxsim.i18n import N_, ngettext
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.optimise.probe import Move, candidates, lever_summary, moves, verdict
@@ -515,9 +515,11 @@ def summary_markdown(
         )
         + (
             " "
-            + _("{n} proposals repeated an earlier candidate and were scored from its record.").format(
-                n=counts["repeated"]
-            )
+            + ngettext(
+                "{n} proposal repeated an earlier candidate and was scored from its record.",
+                "{n} proposals repeated an earlier candidate and were scored from its record.",
+                counts["repeated"],
+            ).format(n=counts["repeated"])
             if counts.get("repeated")
             else ""
         ),

@@ -360,7 +360,7 @@ def run_sweep(
         recs = [finished[t.run_id] for t in tasks]
         cols: dict[str, Any] = {"run": [t.run for t in tasks], "run_id": [t.run_id for t in tasks]}
         for p in spec.parameters:
-            cols[p.path] = [float(t.params[p.path]) for t in tasks]
+            cols[p.path] = [p.cast(t.params[p.path]) for t in tasks]
         Y = {k: np.array([_run_value(r, k) for r in recs], dtype=float) for k in spec.kpis}
         for k in spec.kpis:
             cols[k] = [None if not math.isfinite(v) else float(v) for v in Y[k]]
@@ -369,7 +369,8 @@ def run_sweep(
             schema={
                 "run": pl.Int64,
                 "run_id": pl.Utf8,
-                **{p.path: pl.Float64 for p in spec.parameters},
+                # an integer field (crews, kits) as the integers the runs used: 345, not 345.0 (analyst trial)
+                **{p.path: (pl.Int64 if p.integer else pl.Float64) for p in spec.parameters},
                 **dict.fromkeys(spec.kpis, pl.Float64),
             },
         )
