@@ -222,6 +222,14 @@ CSV_COLUMNS_DOC = {
 }
 
 
+# how a row passes, said under the table in the terminal and in report.html (the terminal said nothing of it)
+PASS_RULES = N_(
+    "Rules: observed figures pass when P10 − tolerance ≤ observed ≤ P90 + tolerance; upper bounds pass "
+    "when P50 ≤ observed + tolerance, lower bounds when P50 ≥ observed − tolerance; forecasts and targets are shown "
+    "for judgement (info); n/a rows cannot be judged (see the note)."
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class StartValue:
     """One start-state field of the backtest run and how its value was obtained."""
@@ -1054,13 +1062,7 @@ def report_html(result: BacktestResult) -> str:
             )
         )
         + "</p>\n<p class='small'>"
-        + esc(
-            _(
-                "Rules: observed figures pass when P10 − tolerance ≤ observed ≤ P90 + tolerance; upper bounds pass "
-                "when P50 ≤ observed + tolerance, lower bounds when P50 ≥ observed − tolerance; forecasts and targets are shown for judgement (info); n/a rows "
-                "cannot be judged (see the note)."
-            )
-        )
+        + esc(_(PASS_RULES))
         + f"</p>\n<h2>{esc(_('Start state used'))}</h2><table><thead><tr><th>{esc(_('field'))}</th>"
         f"<th class='num'>{esc(_('value'))}</th><th>{esc(_('how'))}</th></tr>"
         f"</thead><tbody>{start_rows}</tbody></table><ul class='small'>{kept}</ul>\n"

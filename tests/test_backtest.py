@@ -368,6 +368,10 @@ def test_backtest_from_may_lands_near_october(may) -> None:
     first = stations[0]
     p10, p50, p90 = (float(first[k]) for k in ("p10", "p50", "p90"))
     assert abs(16737 - p50) <= p90 - p10, first
+    # the terminal says how a row passes, as report.html does (it did not: analyst trial, 2026-12-07)
+    assert "Rules: observed figures pass when P10 − tolerance ≤ observed ≤ P90 + tolerance" in " ".join(
+        res.stdout.split()
+    )
     # the site layer is fitted to give 39.52% with October's 16,737 stations: shown with its band, not scored
     cov = oct_rows[("pop_covered_5g_pct", "39.52")]
     assert cov["status"] == "fitted", cov

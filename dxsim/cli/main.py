@@ -1623,7 +1623,14 @@ def backtest(
 
     def body() -> int:
         from dxsim.backtest import backtest as run_backtest
-        from dxsim.backtest import NOTE_YEAR_ONLY, default_out_dir, fmt_shown, parse_from_date, write_backtest
+        from dxsim.backtest import (
+            NOTE_YEAR_ONLY,
+            PASS_RULES,
+            default_out_dir,
+            fmt_shown,
+            parse_from_date,
+            write_backtest,
+        )
         from dxsim.calibration import shown_day, source_ref
         from dxsim.scenario import load_scenario
         from dxsim.scenario.loader import check_override
@@ -1697,6 +1704,7 @@ def backtest(
             ),
             highlight=False,
         )
+        out.print(_(PASS_RULES), highlight=False)
         if res.few_reps_text():
             out.print(res.few_reps_text(), highlight=False)
         if (res.table["note"] == NOTE_YEAR_ONLY).any():
