@@ -749,6 +749,9 @@ def test_cli_bad_file_exit_2_and_refuses_huge_job(base: Path, tmp_path: Path) ->
         and "--max-evals = 1300" in r.stderr
         and "max_evals = 1300" not in r.stderr.replace("--max-evals = 1300", "")
     )
+    # an option out of range is the command line's, not the file's: "big.toml: --max-evals = 100000" blamed the file
+    r = dxsim_cmd("optimise", str(big), "--max-evals", "100000", "--out", str(tmp_path / "big"))
+    assert r.returncode == 2 and r.stderr.startswith("error: --max-evals = 100000: out of range"), r.stderr
     # a share group without the third share its rule sums: no candidate can run, so it is refused at load
     two = opt_file(
         tmp_path,

@@ -341,7 +341,7 @@ def run_optimise(
                 _("{estimate}: longer than the {budget} a job starts without confirmation").format(
                     estimate=estimate, budget=F.duration(BUDGET_SECONDS)
                 )
-                if too_long
+                if n <= CONFIRM_REPLICATIONS
                 else _("{estimate}; more than {limit} replications needs confirmation").format(
                     estimate=estimate, limit=F.number(CONFIRM_REPLICATIONS, 0)
                 )

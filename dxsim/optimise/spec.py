@@ -508,13 +508,12 @@ def load_optimise(path: str | os.PathLike[str], max_evals: int | None = None) ->
     reps = _int(file, raw, "reps", 8, 1, MAX_REPS)
     evals = _int(file, raw, "max_evals", 48, 1, MAX_EVALS)
     if max_evals is not None:
-        if not 1 <= max_evals <= MAX_EVALS:
-            raise _err(
-                file,
+        if not 1 <= max_evals <= MAX_EVALS:  # the command line's option, not the file's: no file named
+            raise DxsimInputError(
                 _("out of range"),
-                "--max-evals",
-                max_evals,
-                _("an integer between 1 and {high}").format(high=F.number(MAX_EVALS, 0)),
+                field="--max-evals",
+                value=max_evals,
+                allowed=_("an integer between 1 and {high}").format(high=F.number(MAX_EVALS, 0)),
             )
         evals = int(max_evals)
     batch = _int(file, raw, "batch", 4, 1, 256)
