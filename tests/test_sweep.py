@@ -816,3 +816,17 @@ def test_the_estimate_counts_the_worlds_the_runs_prepare(tmp_path, base):
     many = estimate_text(spec, 30, 2, [str(i) for i in range(30)])
     assert f"about {F.duration(30 * SECONDS_PER_REPLICATION + 30 * SECONDS_PER_WORLD)} of compute" in many
     assert "(30 distinct prepared worlds: a swept parameter shapes the world" in many
+
+
+@pytest.mark.parametrize(
+    ("method", "extra", "expect"),
+    [
+        ("lhs", "second_order = true", "second_order = true: applies to method = 'sobol' only"),
+        ("sobol", "morris_levels = 6", "morris_levels = 6: applies to method = 'morris' only"),
+    ],
+)
+def test_a_key_of_another_method_is_refused(tmp_path, base, method, extra, expect):
+    """`second_order = true` with `method = "lhs"` was silently ignored (analyst trial, 2026-12-07)."""
+    msg = one_line_error(sweep_file(tmp_path, base, method=method, extra=extra))
+    assert expect in msg and "this sweep's method is" in msg, msg
+    plan_sweep(sweep_file(tmp_path, base, name="ok.toml", method="lhs", extra="second_order = false"))

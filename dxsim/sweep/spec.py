@@ -667,6 +667,18 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     second = raw.get("second_order", False)
     if not isinstance(second, bool):
         raise _err(file, _("not true/false"), "second_order", second, _("true or false"))
+    # a key of another method's design did nothing, without a word (analyst trial, 2026-12-07)
+    for key, owner in (("second_order", "sobol"), ("morris_levels", "morris")):
+        if key in raw and method != owner and raw[key] not in (False,):
+            raise _err(
+                file,
+                _("applies to method = {owner} only, and this sweep's method is {method}").format(
+                    owner=repr(owner), method=repr(method)
+                ),
+                key,
+                raw[key],
+                _("remove it, or set method = {owner}").format(owner=repr(owner)),
+            )
     conf = raw.get("conf_level", 0.95)
     if isinstance(conf, bool) or not isinstance(conf, (int, float)) or not 0.5 <= conf < 1:
         raise _err(
