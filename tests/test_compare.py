@@ -223,7 +223,7 @@ def test_csv_and_markdown_shape(result, tmp_path):
     assert rows[0].startswith("| KPI | unit | short (baseline) | short-copy | push | Δ short-copy | Δ push |")
     assert len(rows) == 1 + csv.height  # header + one line per KPI
     assert all(r.count(" | ") == rows[0].count(" | ") for r in rows)
-    date_row = next(r for r in rows if r.startswith("| Date 5G covers 90% of the population |"))
+    date_row = next(r for r in rows if r.startswith("| Month 5G covers 90% of the population |"))
     assert date_row.split(" | ")[1] == "month" and "decimal year" not in md  # shown as months, said so
     assert markdown(result) == md
     reps = pl.read_csv(tmp_path / "out" / "compare_replications.csv", infer_schema=False)  # dates and numbers
@@ -711,7 +711,7 @@ def test_a_5g_move_of_coverage_names_the_served_move_and_the_densification_besid
             {
                 "kpi": kpis,
                 "label": [
-                    "Date 5G covers 90%",
+                    "Month 5G covers 90%",
                     "Population where 5G serves, 2030-12 end",
                     "5G stations built for capacity",
                 ],
@@ -722,12 +722,12 @@ def test_a_5g_move_of_coverage_names_the_served_move_and_the_densification_besid
         return CompareResult(table, q, pl.DataFrame(), ["base", "r700"], "base", 1, 3, [])
 
     assert outcome_moved(res(-30_000.0), "r700", "5g") == (
-        "date 5G covers 90% moved -10.0 mo; population where 5G serves, 2030-12 end moved -21.6 points; "
+        "month 5G covers 90% moved -10.0 mo; population where 5G serves, 2030-12 end moved -21.6 points; "
         "5G stations built for capacity moved -30,000 stations"
     )
     # 3,000 of 40,000 is under a tenth: not named
     assert outcome_moved(res(-3_000.0), "r700", "5g") == (
-        "date 5G covers 90% moved -10.0 mo; population where 5G serves, 2030-12 end moved -21.6 points"
+        "month 5G covers 90% moved -10.0 mo; population where 5G serves, 2030-12 end moved -21.6 points"
     )
 
 
@@ -1743,6 +1743,6 @@ def test_a_province_row_keeps_its_capital_inside_a_why_line() -> None:
     assert _move_phrase(
         3.0, {"label": "Điện Biên (11): villages connected, 2026-12", "unit": "villages"}
     ).startswith("Điện Biên (11): villages connected")
-    assert _move_phrase(-2.0, {"label": "Date 5G covers 90% of the population", "unit": "date"}).startswith(
-        "date 5G"
+    assert _move_phrase(-2.0, {"label": "Month 5G covers 90% of the population", "unit": "date"}).startswith(
+        "month 5G"
     )

@@ -519,7 +519,7 @@ def test_help_in_vietnamese() -> None:
 
     r = dxsim_cmd("--lang", "vi", "run", "--help", env={"COLUMNS": "200"})
     assert r.returncode == 0, r.stderr
-    assert "Chạy (các) kịch bản và ghi outputs/<name>/" in r.stdout and "Số lần lặp." in r.stdout
+    assert "Chạy (các) kịch bản và ghi outputs/<name>/" in r.stdout and "Số lần lặp (mặc định" in r.stdout
     assert "Tùy chọn" in r.stdout and "[bắt buộc]" in r.stdout and "Hiện hướng dẫn này rồi thoát." in r.stdout
     assert "Number of replications" not in r.stdout and "Show this message" not in r.stdout
     r = dxsim_cmd("--help", env={"DXSIM_LANG": "vi", "COLUMNS": "200"})
@@ -531,7 +531,7 @@ def test_help_in_vietnamese() -> None:
     )
     r = dxsim_cmd("run", "--help", env={"DXSIM_LANG": "en", "COLUMNS": "200"})  # English as written
     assert (
-        "Number of replications." in r.stdout
+        "Number of replications (default: the scenario's" in r.stdout
         and "Options" in r.stdout
         and "Show this message and exit." in r.stdout
     )

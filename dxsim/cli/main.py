@@ -855,7 +855,9 @@ def run(
         ),
     ),
     seed: int | None = typer.Option(None, "--seed", help=N_("Override the scenario's seed.")),
-    reps: int | None = typer.Option(None, "--reps", min=1, help=N_("Number of replications.")),
+    reps: int | None = typer.Option(
+        None, "--reps", min=1, help=N_("Number of replications (default: the scenario's `replications`).")
+    ),
     no_map: bool = typer.Option(
         False, "--no-map", help=N_("Skip map.html (faster; `dxsim map` can build it later).")
     ),
@@ -869,8 +871,8 @@ def run(
         "--province",
         help=N_(
             "Also print this province at each year end: its 5G stations, coverage, served shares and villages, the "
-            'P50s the workbook and results.gpkg give it (a gso34 code or a name, e.g. 08 or "Tuyên Quang"; repeat '
-            "for several), and the address that opens the run's map on it."
+            'P50s the workbook and results.gpkg give it (a gso34 code or a name, e.g. 08 or "Tuyên Quang"; a pre-2025 '
+            "code or name gives its 2025 province; repeat for several), and the address that opens the run's map on it."
         ),
     ),
     yes: bool = YES_OPTION,
@@ -1758,7 +1760,8 @@ def compare(
         "--province",
         help=N_(
             "Also compare this province: its stations, coverage, served shares and villages at each year end, and "
-            'its 5G and village capex (a gso34 code or a name, e.g. 11 or "Điện Biên"; repeat for several).'
+            'its 5G and village capex (a gso34 code or a name, e.g. 11 or "Điện Biên"; a pre-2025 code or name gives '
+            "its 2025 province; repeat for several)."
         ),
     ),
     scheduler: str | None = SCHEDULER_OPTION,
