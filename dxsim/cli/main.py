@@ -2010,7 +2010,7 @@ def optimise(
 @app.command(help=N_("Scenario discovery (PRIM): the ranges of swept assumptions under which a plan fails."))
 def discover(
     sweep_out: Path = typer.Argument(
-        ..., help=N_("A finished sweep's output folder (outputs/sweeps/<name>/).")
+        ..., help=N_("A finished sweep's output folder (outputs/sweeps/<name>/), of at least 20 runs.")
     ),
     kpi: str = typer.Option(
         ..., "--kpi", help=N_("The KPI that decides failure (a column of the sweep's runs.csv).")
