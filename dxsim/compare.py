@@ -656,6 +656,8 @@ class CompareResult:
     differences: dict[str, list[tuple[str, Any, Any]]] = field(default_factory=dict)
     # option -> {changed field: the switch of its part that is off in the option (`budget.enabled`)}: not read
     ignored: dict[str, dict[str, str]] = field(default_factory=dict)
+    # per option, the fields it sets in a part the baseline has off and it turns on: not judged as levers
+    switched_on: dict[str, set[str]] = field(default_factory=dict)
     # scenario, kind, programme, region, binding, ... (BOTTLENECK_COLUMNS); option -> non-binding notes
     bottlenecks: pl.DataFrame | None = None
     bottleneck_notes: dict[str, list[str]] = field(default_factory=dict)
@@ -989,6 +991,18 @@ def compare_scenarios(
         for i, sc in enumerate(scenarios)
         if i != b
     }
+    # fields of a part the baseline has off and the option turns on (`budget.share_pct.villages` beside
+    # `budget.enabled = true`): the baseline never read its value, so "20 -> 10" is no cut of a resource it had, and
+    # compare called it "relieved: budget bound in the village programme in baseline" (README trial, 2026-12-07)
+    result.switched_on = {
+        sc.name: {
+            f
+            for f, _a, _b in result.differences[sc.name]
+            if disabled_by(scenarios[b], f) is not None and disabled_by(sc, f) is None
+        }
+        for i, sc in enumerate(scenarios)
+        if i != b
+    }
     add_bottlenecks(result)
     return result
 
@@ -1230,6 +1244,7 @@ def add_bottlenecks(result: CompareResult) -> None:
                 unmoved=functools.partial(outcome_unmoved, result, run.name),
                 worse=functools.partial(outcome_worse, result, run.name),
                 option=run.held_metrics,
+                not_levers=result.switched_on.get(run.name, set()),
             )
             verdicts += [
                 ("binds", t)

@@ -1746,3 +1746,29 @@ def test_a_province_row_keeps_its_capital_inside_a_why_line() -> None:
     assert _move_phrase(-2.0, {"label": "Month 5G covers 90% of the population", "unit": "date"}).startswith(
         "month 5G"
     )
+
+
+def test_fields_of_a_part_the_baseline_has_off_are_not_judged_as_levers(files, tmp_path):
+    """An option turning the budget envelope on with a 10% village share: compare said "relieved:
+    budget.share_pct.villages 20 → 10: budget bound in the village programme in baseline", though the baseline's 20
+    is the default of a section it has off and never reads (README trial, 2026-12-07). Such fields are listed as
+    what the option changes, but no lever line judges them."""
+    option = _write(
+        tmp_path / "env.toml",
+        f'extends = "{files["short"]}"\nname = "env"\n[budget]\nenabled = true\n'
+        "[budget.total_vnd_bn]\n2026 = 6000\n2027 = 6000\n"
+        "[budget.share_pct]\nfive_g_subsidy = 40\nvillages = 10\ncompute_public = 50\n",
+    )
+    res = compare_scenarios([files["short"], option], reps=1)
+    changed = {f for f, _a, _b in res.differences["env"]}
+    assert "budget.share_pct.villages" in changed and "budget.share_pct.villages" in res.switched_on["env"]
+    assert "budget.enabled" not in res.switched_on["env"]  # the switch itself is a change of the baseline's
+    lines = res.bottlenecks.filter(pl.col("scenario") == "env")
+    judged = lines.filter(
+        pl.col("kind").is_in(["note", "critical", "cut", "relieved", "tightened", "unmoved"])
+    )
+    assert not [t for t in judged["text"] if "budget." in t], judged
+    # what the envelope's money moved is still said (a line of what changed, not a verdict on a resource)
+    assert any(t.startswith("budget.total_vnd_bn") and "moved" in t for t in lines["text"]), lines[
+        "text"
+    ].to_list()

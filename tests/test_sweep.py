@@ -473,7 +473,9 @@ def test_resume_after_interruption(tmp_path, base):
     assert written.equals(pl.read_csv(tmp_path / "full" / "runs.csv"))
     # an integer field as the integers the runs used (345, not 345.0; analyst trial, 2026-12-07)
     assert written.schema["crews.north.teams"] == pl.Int64
-    assert written["crews.north.teams"].to_list() == [t.params["crews.north.teams"] for t in plan_sweep(sf)[2]]
+    assert written["crews.north.teams"].to_list() == [
+        t.params["crews.north.teams"] for t in plan_sweep(sf)[2]
+    ]
     assert resumed.indices.equals(full.indices)
 
     again = run_sweep(sf, out_dir=tmp_path / "part", workers=0)  # everything done: nothing runs

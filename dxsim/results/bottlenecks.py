@@ -39,7 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -1319,6 +1319,7 @@ def option_verdicts(
     unmoved: Callable[[str], bool] | None = None,
     option: pl.DataFrame | None = None,
     worse: Callable[[str], bool] | None = None,
+    not_levers: Collection[str] = frozenset(),
 ) -> list[tuple[str, str]]:
     """(kind, line) per changed resource (one lever: a (programme, cause) over the regions its fields name). For one
     that did not bind in the reference run: kind "note" (it did not bind), or "critical" when the option's own outcome
@@ -1352,6 +1353,8 @@ def option_verdicts(
     # critical path", which told a planner that adding crews in the south moved the date
     grouped: dict[tuple[str, str, int], tuple[list[tuple[str, str, str]], list[tuple[str, Any, Any]]]] = {}
     for field, a, b in differences:
+        if field in not_levers:  # set with a part the reference has off: no resource of the reference's
+            continue
         found = resource_causes(field)
         for programme, cause in dict.fromkeys((p, c) for p, _r, c in found):  # a lever per programme it moves
             key = (programme, cause, _direction(a, b))
