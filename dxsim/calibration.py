@@ -64,7 +64,7 @@ def _named(english: str) -> Figure:
 
 def shown_day(d: dt.date) -> str:
     """A day as dxsim's terminal tables show it: ISO in English (as always), 31/12/2025 in Vietnamese."""
-    return d.isoformat() if language() == "en" else F.date(d)
+    return F.date(d)
 
 
 def shown_number(v: float, digits: int = 6, *, grouped: bool = False) -> str:

@@ -1418,7 +1418,7 @@ def test_a_support_window_outside_the_run_is_named_not_blamed_on_thresholds():
     d = dt.date(2026, 1, 31)
     ref = frame([(d, 0, "subsidy_paid_vnd_bn", 0.0), (d, 0, "stations_ordered_for_support_cum", 0.0)])
     note = support_note(ref, ref, [("supports", [], ["..."])], idle=idle[:1])
-    assert "before pays nothing: its window (01/01/2024 to 31/12/2024) lies outside the run" in note
+    assert "before pays nothing: its window (2024-01-01 to 2024-12-31) lies outside the run" in note
     assert "no operator qualified" not in note and "threshold" not in note
 
 

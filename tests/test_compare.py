@@ -1335,7 +1335,7 @@ def test_a_campaign_counted_at_another_deadline_than_the_baseline_s_has_no_delta
     assert _cell(result, done, "villages", "value", "late", True) == "+1"
     cell = _cell(result, done, "villages", "value", "early", True)
     assert cell == (
-        "counted at another deadline (31/12/2027 in the baseline, 30/06/2026 here): not the same count to compare; "
+        "counted at another deadline (2027-12-31 in the baseline, 2026-06-30 here): not the same count to compare; "
         "compare this option with the baseline alone"
     )
     assert _cell(result, "campaign_tq_villages_in_scope", "villages", "value", "early", True) == "0"
@@ -1632,7 +1632,7 @@ def test_a_provincial_support_gets_its_province_rows_and_says_where_the_stations
     assert m is not None, line  # the operators' national targets: fewer stations elsewhere, at some year end
     total, there, elsewhere = (int(g.replace(",", "")) for g in (m.group(1), m.group(3), m.group(4)))
     assert there + elsewhere == total and there > 0
-    day, month, year = m.group(2).split("/")
+    year, month, day = m.group(2).split("-")
     runs = {r.name: r for r in res.runs}
     key = f"stations_5g_14_{year}_{month}"
     mean = float(np.mean([runs["sonla"].kpis[r][key] - runs["short"].kpis[r][key] for r in (0, 1)]))

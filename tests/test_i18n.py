@@ -64,7 +64,7 @@ def test_language_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     "lang, num, pct, day, mon, bn, tn",
     [
         ("vi", "1.074,75", "39,52%", "31/12/2025", "tháng 12/2025", "1.250 tỷ đồng", "12,7 nghìn tỷ đồng"),
-        ("en", "1,074.75", "39.52%", "31/12/2025", "2025-12", "1,250 bn VND", "12.7 tn VND"),
+        ("en", "1,074.75", "39.52%", "2025-12-31", "2025-12", "1,250 bn VND", "12.7 tn VND"),
     ],
 )
 def test_formats(lang: str, num: str, pct: str, day: str, mon: str, bn: str, tn: str) -> None:

@@ -876,7 +876,7 @@ def test_the_start_data_centre_mw_is_reconciled_with_the_end_2024_fleet(run_dirs
     )
     assert want in page, want
     for r in after.iter_rows(named=True):
-        assert f"{r['name']} {r['start_it_mw']:,.1f} MW ({r['opened'].strftime('%d/%m/%Y')})" in page
+        assert f"{r['name']} {r['start_it_mw']:,.1f} MW ({r['opened'].isoformat()})" in page
 
 
 def test_map_and_report_word_a_folder_that_is_no_run_alike(tmp_path):

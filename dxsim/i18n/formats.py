@@ -71,8 +71,11 @@ def percent(v_pct: float | None, decimals: int = 2, *, signed: bool = False) -> 
 
 
 def date(d: dt.date | None) -> str:
-    """A day as 31/12/2025 (both languages: the seed reports' and Vietnam's convention)."""
-    return MISSING if d is None else format_date(d, "dd/MM/yyyy", locale=language())
+    """A day: 31/12/2025 (the seed reports' and Vietnam's convention) / 2025-12-31 (ISO, as dxsim's English tables and
+    `month` show it: an English compare line said "at 31/12/2026" beside tables of "2026-12-31"; trial 2026-12-07)."""
+    if d is None:
+        return MISSING
+    return d.isoformat() if language() == "en" else format_date(d, "dd/MM/yyyy", locale=language())
 
 
 def month(d: dt.date | None) -> str:

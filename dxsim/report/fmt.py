@@ -10,7 +10,6 @@ import datetime as dt
 import math
 from typing import Any
 
-from dxsim.i18n import language
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.summary import decimal_year_to_date
@@ -77,7 +76,7 @@ def fmt_date(v: object) -> str:
     if v is None:
         return F.MISSING
     if isinstance(v, dt.date):
-        return F.date(v) if language() == "vi" else v.isoformat()
+        return F.date(v)
     return str(v)
 
 
