@@ -426,7 +426,9 @@ def simulate(
         sites,
         grid,
         calib,
-        world.country.provinces,
+        world.country.provinces.join(world.country.former_names(), on="gso34", how="left").with_columns(
+            pl.col("former").fill_null("")
+        ),
         resolved,
         villages,
         dcs,

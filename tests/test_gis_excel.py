@@ -249,7 +249,7 @@ def test_province_kpi_columns_equal_the_metrics_table(run_dir, metrics, province
     kpi_cols = {
         c
         for c in gdf.columns
-        if c not in ("gso34", "name34", "name_ascii", "region3", "pop", "synthetic", "geometry")
+        if c not in ("gso34", "name34", "name_ascii", "region3", "pop", "former", "synthetic", "geometry")
     }
     assert kpi_cols == expected_cols
     assert {"stations_5g_2026", "pop_covered_5g_pct_2026", "capex_vnd_bn_2030"} <= kpi_cols
@@ -303,7 +303,9 @@ def test_provinces_geojson_draws_the_geodata_boundaries(run_dir):
     from dxsim.geo import load_country
     from dxsim.geo.build import SIMPLIFY_TOLERANCE_DEG
 
-    provinces = load_country().provinces
+    country = load_country()
+    provinces = country.provinces
+    former = dict(country.former_names().iter_rows())
     gj = json.loads((run_dir / "provinces.geojson").read_text(encoding="utf-8"))
     by_code = {f["properties"]["gso34"]: f for f in gj["features"]}
     assert sorted(by_code) == sorted(provinces["gso34"].to_list())
@@ -325,8 +327,12 @@ def test_provinces_geojson_draws_the_geodata_boundaries(run_dir):
             "name34": rec["name34"],
             "name_ascii": rec["name_ascii"],
             "region3": rec["region3"],
+            "former": former.get(rec["gso34"], ""),  # the pre-2025 provinces merged in under another code
         }
         assert isinstance(f["properties"]["pop"], int)
+    # by hand: Hà Giang (02) is part of Tuyên Quang (08) since the 2025 merger; Hà Nội kept its code
+    assert "Hà Giang (02)" in by_code["08"]["properties"]["former"].split("; ")
+    assert by_code["01"]["properties"]["former"] == ""
 
 
 def test_provinces_geojson_has_one_geometry_type(run_dir):

@@ -1745,7 +1745,12 @@ def compare(
         None, "--seed", help=N_("Seed for every scenario (default: the baseline's); common random numbers.")
     ),
     out_dir: Path | None = typer.Option(
-        None, "--out", help=N_("Also write compare.csv and compare.md here.")
+        None,
+        "--out",
+        help=N_(
+            "Also write the comparison here: compare.csv and compare.md, with compare.json, compare_quantiles.csv, "
+            "compare_replications.csv and bottlenecks.csv."
+        ),
     ),
     workers: int | None = typer.Option(
         None,

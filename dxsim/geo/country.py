@@ -57,6 +57,15 @@ class Country:
         row = hit.row(0, named=True)
         return str(row["name63"]), str(row["gso34"]), str(row["name34"])
 
+    def former_names(self) -> pl.DataFrame:
+        """gso34 -> `former`: the pre-2025 provinces merged into it under another code, "Hà Giang (02)", joined by
+        "; " (empty for a province that kept its code). Why: the map's address took #08 but not #02 or #Hà Giang,
+        which `dxsim run --province` and `dxsim map --province` read (README trial, 2026-12-07)."""
+        m = self.province_mapping.filter(pl.col("gso63") != pl.col("gso34"))
+        return m.group_by("gso34", maintain_order=True).agg(
+            (pl.col("name63") + " (" + pl.col("gso63") + ")").str.join("; ").alias("former")
+        )
+
     def province_name(self, code: str) -> str:
         """The 2025 name of a gso34 code (the code itself when it is none of the 34)."""
         hit = self.provinces.filter(pl.col("gso34") == code)

@@ -263,8 +263,12 @@ var DX = (function () {
       style: {color: '#8d8d8d', weight: 0.7, fillColor: '#f6f3ec', fillOpacity: 1},
       onEachFeature: function (f, l) {
         l.bindTooltip(f.properties.tip, {sticky: true});
+        // the pre-2025 provinces merged into it under another code ("Hà Giang (02); ..."): #02 and #Hà Giang open it
+        var former = String(f.properties.former || '').split('; ').map(function (s) {
+          var m = s.match(/^(.*) \((\d+)\)$/); return m ? {name: m[1], code: m[2]} : null;
+        }).filter(Boolean);
         provinces.push({code: f.properties.code, name: f.properties.name34, ascii: f.properties.name_ascii || '',
-          feature: f});
+          former: former, feature: f});
       }
     }).addTo(map);
   }
@@ -275,11 +279,18 @@ var DX = (function () {
       .toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
   }
   function findProvince(text) {
+    if (/^\d$/.test(text)) text = '0' + text;  // a code without its leading zero: 8 for 08, as the command reads it
     var t = fold(text);
     if (!t) return null;
     for (var i = 0; i < provinces.length; i++) {
       var p = provinces[i];
       if (p.code === text || fold(p.code) === t || fold(p.name) === t || (p.ascii && fold(p.ascii) === t)) return p;
+    }
+    for (var j = 0; j < provinces.length; j++) {  // then a pre-2025 province, by its code or name: its 2025 one
+      var q = provinces[j];
+      for (var k = 0; k < q.former.length; k++) {
+        if (q.former[k].code === text || fold(q.former[k].name) === t) return q;
+      }
     }
     return null;
   }

@@ -237,6 +237,7 @@ class RunOutputs:
                             "code": str(props.get("gso34", "")),
                             "name34": str(props.get("name34") or ""),
                             "name_ascii": str(props.get("name_ascii") or ""),
+                            "former": str(props.get("former") or ""),
                         },
                     }
                 )

@@ -40,6 +40,8 @@ def provinces_geojson(provinces: pl.DataFrame, path: Path) -> None:
                 "name_ascii": rec["name_ascii"],
                 "region3": rec["region3"],
                 "pop": int(people),
+                # the pre-2025 provinces merged into it under another code ("Hà Giang (02)"), for the map's address
+                "former": rec.get("former") or "",
             },
             ensure_ascii=False,
             separators=(",", ":"),

@@ -140,7 +140,7 @@ def replication_batches(
 
 
 def read_provinces(result_dir: Path) -> Any:
-    """provinces.geojson as a GeoDataFrame in EPSG:4326 (gso34, name34, name_ascii, region3, pop, geometry)."""
+    """provinces.geojson as a GeoDataFrame in EPSG:4326 (gso34, name34, name_ascii, region3, pop, former, geometry)."""
     import geopandas as gpd
 
     p = need(result_dir, "provinces.geojson")
