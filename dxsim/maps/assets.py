@@ -94,7 +94,12 @@ html, body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sa
   max-height: min(60vh, calc(100vh - 210px)); overflow-y: auto; }
 .dx-legend h4 { margin: 5px 0 2px; font-size: 11.5px; }
 .dx-legend h4:first-child { margin-top: 0; }
-.dx-legend .dx-row { display: flex; align-items: center; gap: 5px; }
+/* a swatch beside the first line of its label (a three-line Vietnamese label had it on the second); a size circle
+   beside the middle of its label */
+.dx-legend .dx-row { display: flex; align-items: flex-start; gap: 5px; }
+.dx-legend .dx-row > .dx-sw, .dx-legend .dx-row > .dx-dot { margin-top: 2px; }
+.dx-legend .dx-row.dx-size { align-items: center; }
+.dx-legend .dx-row.dx-size > .dx-dot { margin-top: 0; }
 .dx-legend .dx-sw { display: inline-block; width: 14px; height: 10px; border: 1px solid #777; flex: none; }
 .dx-legend .dx-dot { display: inline-block; border-radius: 50%; flex: none; box-sizing: border-box; }
 .dx-legend .dx-ramp { display: flex; margin-top: 2px; }

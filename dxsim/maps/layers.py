@@ -599,7 +599,7 @@ def build_sites(ctx: MapContext) -> LayerOut:
     ]
     examples = [n for n in (1, 10, 100, 1000) if n <= top * 1.5] or [1]
     dots = "".join(
-        f'<div class="dx-row"><span class="dx-dot" style="width:{2 * (1.2 + k * math.sqrt(n)):.0f}px;'
+        f'<div class="dx-row dx-size"><span class="dx-dot" style="width:{2 * (1.2 + k * math.sqrt(n)):.0f}px;'
         f'height:{2 * (1.2 + k * math.sqrt(n)):.0f}px;background:#999"></span>'
         + (_("{n} sites") if n > 1 else _("{n} site")).format(n=_num(n))
         + "</div>"
@@ -933,7 +933,7 @@ def build_datacentres(ctx: MapContext) -> LayerOut:
         for s, c in DC_STATUS.items()
     )
     sizes = "".join(
-        f'<div class="dx-row"><span class="dx-dot" style="width:{2 * _dc_radius(m):.0f}px;'
+        f'<div class="dx-row dx-size"><span class="dx-dot" style="width:{2 * _dc_radius(m):.0f}px;'
         f'height:{2 * _dc_radius(m):.0f}px;border:1px solid #08306b"></span>{m} MW</div>'
         for m in (10, 50)
     )
@@ -983,7 +983,7 @@ def build_gpus(ctx: MapContext) -> LayerOut:
     label = _("GPU clusters, GPUs at the end ({n})").format(n=count_text(len(rows)))
     overlays = [Overlay(label, "gpus", ctx.show, f"DX.points(map, g, {data}, 'dxGpus', 660);")]
     sizes = "".join(
-        f'<div class="dx-row"><span class="dx-dot" style="width:{2 * _gpu_radius(n):.0f}px;'
+        f'<div class="dx-row dx-size"><span class="dx-dot" style="width:{2 * _gpu_radius(n):.0f}px;'
         f'height:{2 * _gpu_radius(n):.0f}px;background:{GPU_COLOUR};border:1px solid #49006a"></span>'
         + esc(_("{n} GPUs").format(n=_num(n)))
         + "</div>"

@@ -105,6 +105,10 @@ def _short(v: float) -> str:
     return num(v, 0 if v == round(v) else (1 if v == round(v, 1) else 2))
 
 
+INSIDE_LEGEND_MAX = 4  # legend entries a time chart keeps inside its axes; more go under them
+LEGEND_ROW_IN = 0.2  # inches a legend row under the axes adds to the figure's height
+
+
 def _new_axes() -> tuple[Figure, Axes]:
     fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
@@ -233,7 +237,14 @@ def _time_chart(
             ax.set_ylim(*ylim)
             if ylim[1] is None and ax.get_ylim()[1] <= 1.0 and not any(_peak(s) > 0 for s, _c, _l in lines):
                 ax.set_ylim(ylim[0], 1.0)  # all zero: 0 to 1, not ticks "0.0, 0.0, 0.1" of a hair-thin range
-        ax.legend(loc="best")
+        handles, labels = ax.get_legend_handles_labels()
+        if len(labels) > INSIDE_LEGEND_MAX:
+            # under the axes, the figure taller by its rows: the villages' 8 entries inside covered the lines that
+            # run along 0 after 2027 (README trial, 2026-12-07), and no corner of that chart is empty
+            fig.set_size_inches(SIZE[0], SIZE[1] + LEGEND_ROW_IN * len(labels))
+            fig.legend(handles, labels, loc="outside lower left")
+        else:
+            ax.legend(loc="best")
         png = _png(fig)
     n = max(s.n_reps for s, _, _ in lines)
     alt = _("{title} ({unit}) by month end.").format(title=title, unit=ylabel) + " " + _band_note(n)
