@@ -1346,7 +1346,8 @@ def data(
             _("used by the model"),
             pgettext("column", "present"),
         ):
-            t.add_column(c)
+            # a path is folded, not cut ("boundaries/province_mapping_63_to…" could not be read in a log; trial)
+            t.add_column(c, overflow="fold")
         for d in data_sources():
             used = (
                 _("yes")
