@@ -117,6 +117,26 @@ def test_gpkg_layer_opens_with_crs_and_rows(run_dir, layer):
         assert len(gdf) == N_PROVINCES
 
 
+def test_counts_are_integer_fields_in_the_gis_layers(run_dir):
+    """Racks, GPUs and sites were Real fields of the GeoPackage (README trial, 2026-12-07): QGIS labelled "1300.0". The
+    count columns are integer fields, equal to the tables' values; a share or a population stays real."""
+    import pyogrio
+
+    for layer, table, counts, real in (
+        ("datacentres", "datacentres.parquet", ("racks_design", "racks_end", "gpus_end"), "it_mw_end"),
+        ("grid_5km", "grid_5km.parquet", ("sites_4g", "sites_5g_end"), "pop"),
+    ):
+        info = pyogrio.read_info(run_dir / "results.gpkg", layer=layer)
+        types = dict(zip(info["fields"], info["dtypes"], strict=True))
+        assert all(types[c] == "int64" for c in counts), types
+        assert types[real] == "float64", types
+        gdf = gpd.read_file(run_dir / "results.gpkg", layer=layer)
+        source = pl.read_parquet(run_dir / table)
+        for c in counts:
+            assert gdf[c].tolist() == [int(v) for v in source[c].to_list()], c
+        assert gpd.read_parquet(run_dir / f"{layer}.geo.parquet")[counts[0]].dtype.kind == "i"
+
+
 def test_ogrinfo_lists_the_layers(run_dir):
     ogrinfo = shutil.which("ogrinfo")
     if ogrinfo is None:

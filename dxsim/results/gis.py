@@ -68,6 +68,24 @@ POINT_TABLES = {
 GRID_COLUMNS = ("lon", "lat", "x_m", "y_m", "size_km")
 # the units of metrics that count whole things (stored as integers in the GIS layers)
 COUNT_UNITS = frozenset({"stations", "sites", "villages", "GPUs", "racks", "jobs"})
+# the point and grid layers' columns that count whole things (the tables keep them as floats)
+COUNT_COLUMNS = frozenset(
+    {"racks_design", "start_racks", "racks_end", "gpus_end", "sites_4g", "sites_5g_end"}
+)
+
+
+def _counts_as_integers(df: pl.DataFrame) -> pl.DataFrame:
+    """COUNT_COLUMNS whose values are all whole, as integers: QGIS labels "1,300", not "1300.0", and a GIS field of
+    racks or sites reads as a count (README trial, 2026-12-07: racks, GPUs and sites were Real fields). A column with a
+    fraction (a model change) stays as it is rather than being rounded."""
+    whole = [
+        c
+        for c in df.columns
+        if c in COUNT_COLUMNS
+        and df[c].dtype.is_float()
+        and bool(((df[c] - df[c].round(0)).abs().fill_null(0.0) < 1e-9).all())
+    ]
+    return df.with_columns(pl.col(c).cast(pl.Int64) for c in whole)
 
 
 def _geoframe(df: pl.DataFrame, geometry: Any, crs: str) -> Any:
@@ -133,7 +151,9 @@ def point_layer(result_dir: Path, layer: str) -> Any | None:
     df = read_table(result_dir, name, cols, required=(layer == "sites_5g"))
     if df is None:
         return None
-    return _geoframe(df, gpd.points_from_xy(df["lon"].to_numpy(), df["lat"].to_numpy()), CRS)
+    return _geoframe(
+        _counts_as_integers(df), gpd.points_from_xy(df["lon"].to_numpy(), df["lat"].to_numpy()), CRS
+    )
 
 
 def grid_layer(result_dir: Path) -> Any:
@@ -166,7 +186,7 @@ def grid_layer(result_dir: Path) -> Any:
     corner_y = np.stack([y - half, y + half, y + half, y - half, y - half], axis=1)
     corner_lon, corner_lat = to_lonlat(corner_x.ravel(), corner_y.ravel())
     squares = shapely.polygons(np.stack([corner_lon, corner_lat], axis=1).reshape(-1, 5, 2))
-    return _geoframe(df, squares, CRS)
+    return _geoframe(_counts_as_integers(df), squares, CRS)
 
 
 def gis_layers(result_dir: Path) -> dict[str, Any]:
