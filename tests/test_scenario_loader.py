@@ -902,3 +902,37 @@ def test_start_shares_that_do_not_sum_to_100_are_listed_and_a_fraction_is_named(
     with pytest.raises(DxsimInputError) as err:
         load_scenario(f)
     assert "got 105 (viettel 60, vnpt 30, mobifone 15)" in str(err.value) and "write" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (
+            '[[villages.layer.province_surveys]]\ngso34 = "Tuyen Quang"\nvillages_without_power = 5\n'
+            "as_of = 2026-01-31\n",
+            "villages.layer.province_surveys[1].gso34 = 'Tuyen Quang': a province's name, not its code; write '08' "
+            "(Tuyên Quang)",
+        ),
+        (
+            '[compute.datacentres]\npublic_dc_gso34 = "Ha Noi"\n',
+            "compute.datacentres.public_dc_gso34 = 'Ha Noi': a province's name, not its code; write '01' (Hà Nội)",
+        ),
+        (
+            '[compute.datacentres]\npublic_dc_gso34 = "HCMC"\n',
+            "public_dc_gso34 = 'HCMC': a province's name, not its code; write '79' (Hồ Chí Minh)",
+        ),
+    ],
+)
+def test_a_province_s_name_in_a_code_field_of_the_scenario_is_told_its_code(
+    tmp_path: Path, body: str, said: str
+) -> None:
+    """A survey's gso34 = "Tuyen Quang" said only "must be a 2-digit province code", where a campaign's villages are
+    told the code of a province they name (new-user trial, 2026-12-07). Codes from the fact table province_regions.csv,
+    names as dxsim.province_names reads them."""
+    from dxsim.scenario import load_scenario
+
+    f = tmp_path / "s.toml"
+    f.write_text('name = "s"\n' + body, encoding="utf-8")
+    with pytest.raises(DxsimInputError) as err:
+        load_scenario(f)
+    assert said in str(err.value), str(err.value)

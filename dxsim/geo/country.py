@@ -7,7 +7,6 @@ geopandas/rasterio. The cache is (re)built on demand by :func:`dxsim.geo.build.b
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +21,7 @@ from dxsim.geo.build import CACHE_PREFIX, TABLES, build_cache, input_hashes
 from dxsim.geo.projection import to_projected
 from dxsim.paths import cache_dir as default_cache_dir
 from dxsim.paths import raw_data_dir
+from dxsim.province_names import name_key
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +75,7 @@ class Country:
         """(gso34, name34) of the province `text` names, a 2025 name or a pre-2025 one (Hà Giang: 08, Tuyên Quang),
         with or without its diacritics, case, spaces or a "Tỉnh"/"Thành phố" prefix; None when it names none.
         Why: a planner wrote villages = ["Điện Biên"] and was told only that the codes are 04, 08, 11, ..."""
-        key = _name_key(text)
+        key = name_key(text)
         names = [
             (str(r["name34"]), str(r["gso34"]), str(r["name34"]))
             for r in self.provinces.iter_rows(named=True)
@@ -84,13 +84,13 @@ class Country:
             (str(r["name63"]), str(r["gso34"]), str(r["name34"]))
             for r in self.province_mapping.iter_rows(named=True)
         ]
-        return next(((code, name34) for name, code, name34 in names if _name_key(name) == key), None)
+        return next(((code, name34) for name, code, name34 in names if name_key(name) == key), None)
 
     def merged_by_name(self, text: str) -> tuple[str, str] | None:
         """(gso34, name34) when `text` names a pre-2025 province by a name that is not its 2025 province's (Hà Giang:
         08, Tuyên Quang), else None (a 2025 name, a code, or no province)."""
         named = self.province_by_name(text)
-        return named if named is not None and _name_key(text) != _name_key(named[1]) else None
+        return named if named is not None and name_key(text) != name_key(named[1]) else None
 
     @cached_property
     def cell_xy_m(self) -> np.ndarray:
@@ -199,27 +199,3 @@ def load_country(
     if not (path / "manifest.json").is_file():
         raise RawDataError(f"no up-to-date geodata cache in {root}; run the build (dxsim.geo.build_cache)")
     return _read_cache(path)
-
-
-_PROVINCE_PREFIXES = ("thanhpho", "tinh", "tp.", "tp")
-_PROVINCE_SUFFIXES = ("city", "province")  # English: "Ho Chi Minh City", "Lao Cai Province"
-# the short names planners write for Ho Chi Minh City (key -> the key of its name): "TP HCM", "TP.HCM", "HCMC", Sài Gòn
-_ALIASES = {"hcm": "hochiminh", "hcmc": "hochiminh", "saigon": "hochiminh"}
-
-
-def _name_key(text: str) -> str:
-    """A province name without diacritics, case, spaces, hyphens, an administrative prefix or an English suffix
-    ("Tỉnh Điện Biên" -> "dienbien", "Ho Chi Minh City" and "TP HCM" -> "hochiminh"). Why the suffix and the short
-    names: "Hanoi" was read and "Ho Chi Minh City", "TP HCM" and "HCMC" were refused (new-user trial, 2026-12-07)."""
-    bare = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    key = "".join(ch for ch in bare if not unicodedata.combining(ch)).lower()
-    key = "".join(ch for ch in key if ch.isalnum() or ch == ".")
-    for prefix in _PROVINCE_PREFIXES:
-        if key.startswith(prefix) and len(key) > len(prefix):
-            key = key[len(prefix) :].lstrip(".")
-            break
-    for suffix in _PROVINCE_SUFFIXES:
-        if key.endswith(suffix) and len(key) > len(suffix):
-            key = key[: -len(suffix)]
-            break
-    return _ALIASES.get(key, key)

@@ -37,7 +37,9 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
+from dxsim.province_names import province_named
 from dxsim.scenario.constants import item_field
 from dxsim.scenario.fields import DelayDays, KeyedTable, StrictModel, VndBnPerYear, Year, param
 
@@ -46,6 +48,8 @@ COOLING_CLASSES = ("legacy_air", "modern_air", "liquid")
 RACK_CLASSES = ("standard", "high_density", "ai")
 DC_STATUSES = ("announced", "under_construction")
 # The 34 post-July-2025 provinces (GSO codes; geodata/province_regions.csv).
+# a province's name where its code belongs: the code to write ("Ha Noi" -> '01' (Hà Nội); new-user trial, 2026-12-07)
+NAME_NOT_CODE = N_("a province's name, not its code; write '{code}' ({name})")
 GSO34_CODES = (
     "01",
     "04",
@@ -473,6 +477,9 @@ class ProjectSpec(StrictModel):
         v = str(v).strip()
         if len(v) == 1 and v.isdigit():
             v = "0" + v
+        named = province_named(v) if v not in GSO34_CODES else None
+        if named is not None:  # "Ha Noi" for 01: the code to write
+            raise ValueError(_(NAME_NOT_CODE).format(code=named[0], name=named[1]))
         if v not in GSO34_CODES:
             raise ValueError(
                 _("gso34 {code} is not one of the 34 province codes ({codes})").format(
@@ -615,6 +622,9 @@ class DataCentres(StrictModel):
     @field_validator("public_dc_gso34")
     @classmethod
     def _public_province(cls, v: str) -> str:
+        named = province_named(v) if v not in GSO34_CODES else None
+        if named is not None:
+            raise ValueError(_(NAME_NOT_CODE).format(code=named[0], name=named[1]))
         if v not in GSO34_CODES:
             raise ValueError(
                 _("public_dc_gso34 {code} is not one of the 34 province codes; allowed: {codes}").format(

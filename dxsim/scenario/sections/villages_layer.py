@@ -15,7 +15,8 @@ from pydantic import Field, model_validator
 
 from dxsim.i18n import gettext as _
 from dxsim.scenario.fields import StrictModel, param
-from dxsim.scenario.sections.compute_dc import GSO34_CODES
+from dxsim.province_names import province_named
+from dxsim.scenario.sections.compute_dc import GSO34_CODES, NAME_NOT_CODE
 
 REGION6 = (
     "northern_mountains",
@@ -120,6 +121,11 @@ class ProvinceSurvey(StrictModel):
                 ).format(code=repr(self.gso34))
             )
         if not (len(self.gso34) == 2 and self.gso34.isdigit()):
+            named = province_named(self.gso34)
+            if (
+                named is not None
+            ):  # "Tuyen Quang" for 08: the code to write, as a campaign's villages are told
+                raise ValueError("gso34 " + _(NAME_NOT_CODE).format(code=named[0], name=named[1]))
             raise ValueError(
                 _("gso34 must be a 2-digit province code, got {code}").format(code=repr(self.gso34))
             )
