@@ -535,3 +535,25 @@ def test_capex_is_booked_when_construction_starts_as_the_metric_says():
     assert m.capex_vnd_bn_cum == pytest.approx(40 * per_mw) and commissioned(m, "P1") == [(450.0, 40.0)]
     said = METRICS["compute_capex_vnd_bn"]
     assert "construction starts" in said and "phases commissioned" not in said
+
+
+def test_a_planner_project_with_an_existing_data_centre_s_id_is_refused() -> None:
+    """extra_projects with project_id = "VT-HL" took over Viettel IDC Hòa Lạc's row: its 30 MW and 1,666 GPUs became a
+    5 MW announcement and the project vanished, validated "ok" (planner-data trial, 2026-12-07). Every dc_id of
+    geodata/dc_sites.csv is refused as a project's id; a new id is taken as before."""
+    from dxsim.errors import DxsimInputError
+
+    sites = pl.read_csv(GEODATA_DIR / "dc_sites.csv", infer_schema=False)["dc_id"].to_list()
+    assert "VT-HL" in sites
+    proj = {
+        "project_id": "VT-HL",
+        "operator": "VNPT",
+        "gso34": "11",
+        "phases": [{"it_mw": 5, "target_date": "2026-06-30"}],
+    }
+    for taken in sites:
+        with pytest.raises(DxsimInputError) as err:
+            projects(params([{**proj, "project_id": taken}]))
+        assert "existing data centre's dc_id" in str(err.value) and taken in str(err.value)
+    fresh = projects(params([{**proj, "project_id": "MY-NEW-1"}]))
+    assert "MY-NEW-1" in fresh["project_id"].to_list()

@@ -52,6 +52,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError, RawDataError
+from dxsim.i18n import gettext as _
 from dxsim.geo import raw
 from dxsim.geo.country import Country, load_country
 from dxsim.paths import fact_table
@@ -218,7 +219,17 @@ def projects(params: DataCentres) -> pl.DataFrame:
             }
         )
     known = {r["project_id"] for r in rows}
+    # an existing data centre's id: the project took its row over, the 30 MW Viettel IDC Hòa Lạc became a 5 MW
+    # announcement and the project vanished, without a word (planner-data trial, 2026-12-07)
+    existing = set(_read_fact_csv(SITE_FACTS, ["dc_id"])["dc_id"].to_list())
     for p in params.extra_projects:
+        if p.project_id in existing:
+            raise DxsimInputError(
+                _("project_id is an existing data centre's dc_id in geodata/{file}").format(file=SITE_FACTS.name),
+                field="compute.datacentres.extra_projects",
+                value=p.project_id,
+                allowed=_("a new project_id (an existing data centre is not a project: its id is taken)"),
+            )
         if p.project_id in known:
             raise DxsimInputError(
                 f"project_id already exists in geodata/{PROJECTS_FILE.name}",
@@ -573,6 +584,13 @@ def start_fleet(
         pid = pid[0]
         first = ph.row(0, named=True)
         design_mw, design_racks = float(ph["it_mw"].sum()), float(ph["racks"].sum())
+        if pid in by_id and first["extra"]:  # `projects` refuses a planner's id of a data centre: never taken over
+            raise DxsimInputError(
+                _("project_id is an existing data centre's dc_id"),
+                field="compute.datacentres.extra_projects",
+                value=pid,
+                allowed=_("a new project_id (an existing data centre is not a project: its id is taken)"),
+            )
         if pid in by_id:  # a project of the raw sample: its row, the phases' totals
             r = by_id[pid]
             r["it_mw_design"], r["racks_design"] = design_mw, design_racks
