@@ -915,11 +915,22 @@ def test_a_site_file_s_start_network_beside_start_state_is_noted(tmp_path: Path)
         "the other 32 provinces start with no 4G or 5G site (the operators' plans then build synthetic"
         in text
     )
+    # what the later and undated rows' dates mean (they were taken as on-air dates; planner-data trial, 2026-12-07):
+    # by hand, the 2 later or undated 5G rows, and no 4G row after the start
+    assert (
+        "sites.file's 2 5G rows dated after 2025-10-31 or undated are the first the operators build" in text
+    )
+    assert "4G rows dated after" not in text
     sc.write_text(sc.read_text(encoding="utf-8") + "[start_state]\nstations_5g = 2\n", encoding="utf-8")
     res = CliRunner().invoke(app, ["validate", str(sc)])
     assert res.exit_code == 0, res.stderr
     text = " ".join(res.stdout.split())
     assert "start network" not in text
+    write(tmp_path / "s.csv", [*rows, "105.89,21.07,vnpt,4g,1800,2027-06-01", "105.90,21.08,vnpt,4g,1800,"])
+    text = " ".join(CliRunner().invoke(app, ["validate", str(sc)]).stdout.split())
+    assert (
+        "sites.file's 2 4G rows dated after 2025-10-31 or undated are in the 4G layer from the start" in text
+    )
     # start_state's count is unread with a site file: setting it to the file's is not a unit slip (it was noted
     # "1/8370 of its default 16700")
     assert "stations_5g = 2 (stations)" not in text, text

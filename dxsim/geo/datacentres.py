@@ -225,7 +225,9 @@ def projects(params: DataCentres) -> pl.DataFrame:
     for p in params.extra_projects:
         if p.project_id in existing:
             raise DxsimInputError(
-                _("project_id is an existing data centre's dc_id in geodata/{file}").format(file=SITE_FACTS.name),
+                _("project_id is an existing data centre's dc_id in geodata/{file}").format(
+                    file=SITE_FACTS.name
+                ),
                 field="compute.datacentres.extra_projects",
                 value=p.project_id,
                 allowed=_("a new project_id (an existing data centre is not a project: its id is taken)"),
@@ -584,7 +586,9 @@ def start_fleet(
         pid = pid[0]
         first = ph.row(0, named=True)
         design_mw, design_racks = float(ph["it_mw"].sum()), float(ph["racks"].sum())
-        if pid in by_id and first["extra"]:  # `projects` refuses a planner's id of a data centre: never taken over
+        if (
+            pid in by_id and first["extra"]
+        ):  # `projects` refuses a planner's id of a data centre: never taken over
             raise DxsimInputError(
                 _("project_id is an existing data centre's dc_id"),
                 field="compute.datacentres.extra_projects",

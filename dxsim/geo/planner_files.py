@@ -20,7 +20,7 @@ from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo.build import name_ascii
 from dxsim.geo.country import Country, load_country
 from dxsim.geo.datacentres import projects, start_fleet
-from dxsim.geo.site_file import read_site_csv, start_5g_stations
+from dxsim.geo.site_file import on_air_by, read_site_csv, start_5g_stations
 from dxsim.geo.village_file import PRE_2025_CODE, merged_into, read_village_file
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
@@ -144,6 +144,27 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
                     m=F.number(n_set),
                     rate=F.number(scenario.start_state.pipeline_build_rate_5g_per_month),
                 )
+            )
+    if files.sites is not None:
+        # what a date after the start means (the file's dates of 5G stations were taken for their on-air dates, and
+        # planned 4G rows for stations on air: planner-data trial, 2026-12-07)
+        later = files.sites.filter(~on_air_by(scenario.horizon.start_date))
+        n5 = later.filter(pl.col("technology") == "5g").height
+        n4 = later.height - n5
+        if n5:
+            notes.append(
+                _(
+                    "note: sites.file's {n} 5G rows dated after {date} or undated are the first the operators build, "
+                    "in their date order, as fast as the rollout allows: their dates order the build and hold no "
+                    "station back (sites_5g.parquet gives each its on-air date in the run)"
+                ).format(n=F.number(n5), date=scenario.horizon.start_date.isoformat())
+            )
+        if n4:
+            notes.append(
+                _(
+                    "note: sites.file's {n} 4G rows dated after {date} or undated are in the 4G layer from the start: "
+                    "the model builds no 4G, so they count as on air (leave them out for the 4G network of the start)"
+                ).format(n=F.number(n4), date=scenario.horizon.start_date.isoformat())
             )
     if country is None:
         return notes
