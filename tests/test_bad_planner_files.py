@@ -976,3 +976,20 @@ def test_a_province_name_in_a_village_file_s_code_column_is_told_its_code(tmp_pa
             write(tmp_path / "w.csv", [VILLAGE_HEADER, "Bản A,105.20,21.90,Atlantis,150"]), country
         )
     assert "a 2-digit province code (01, 04" in str(err.value)
+
+
+def test_a_spreadsheet_export_s_unnamed_columns_and_empty_end_rows_are_read(tmp_path: Path) -> None:
+    """A file ending in ",,,,,," rows was refused row by row ("row 27, column lon: invalid value"), and a header
+    ending in two unnamed columns as "column '' is given twice" (planner-data trial, 2026-12-07). Both are what a
+    spreadsheet export adds: the sites and villages read as without them. An empty row inside the file is still a
+    row of the file (refused as before, by its own number)."""
+    sites = [SITES[0] + ",,", *(r + ",," for r in SITES[1:]), ",,,,,,,", ",,,,,,,", ""]
+    got = read_site_csv(write(tmp_path / "s.csv", sites))
+    assert got.height == len(SITES) - 1
+    assert got.equals(read_site_csv(write(tmp_path / "plain.csv", SITES)))
+    villages = [*VILLAGES, ",,,,", ""]
+    assert read_village_file(write(tmp_path / "v.csv", villages)).height == len(VILLAGES) - 1
+    inside = [SITES[0], SITES[1], ",,,,,", "x,21.0,viettel,4g,1800,2019-01-01"]
+    with pytest.raises(DxsimInputError) as err:
+        read_site_csv(write(tmp_path / "i.csv", inside))
+    assert "row 3, column lon" in str(err.value), str(err.value)

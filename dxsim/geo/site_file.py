@@ -233,6 +233,8 @@ def check_columns(path: Path, names: list[str], where: str = "header") -> None:
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
         key = normalise_column(str(name))
+        if not key:  # an unnamed column (Excel's trailing ",,") is one of the other columns, ignored
+            continue
         if key in seen:
             j = seen[key]
             first = str(names[j])
@@ -249,6 +251,22 @@ def check_columns(path: Path, names: list[str], where: str = "header") -> None:
                 allowed=_("each column once; names are case-insensitive"),
             )
         seen[key] = i
+
+
+def read_planner_csv(path: Path) -> pl.DataFrame:
+    """A planner's CSV as text columns, named by `normalise_column`, without what a spreadsheet export adds: unnamed
+    columns and empty rows at the end. Why: a file ending in ",,,,,," rows was refused row by row ("row 27, column
+    lon: invalid value"), and one with two unnamed columns as "column '' is given twice" (planner-data trial,
+    2026-12-07). Empty rows inside the file are kept, so every row keeps its number in messages.
+    Raises polars' and the system's own errors: each reader says them in its words."""
+    df = pl.read_csv(path, infer_schema_length=0)  # all text; the readers parse it themselves
+    df.columns = [normalise_column(c) for c in df.columns]
+    df = df.select([c for c in df.columns if c and not re.fullmatch(r"_duplicated_\d+", c)])
+    if df.height and df.width:
+        kept = df.select(pl.any_horizontal(pl.all().fill_null("").str.strip_chars() != "").alias("kept"))
+        rows = kept["kept"].arg_true()  # the rows that hold a value
+        df = df.head(int(rows[-1]) + 1 if rows.len() else 0)
+    return df
 
 
 def cell(row: int, col: str) -> str:
@@ -316,8 +334,7 @@ def read_site_csv(
             allowed=_("columns {columns}").format(columns=", ".join(REQUIRED_COLUMNS)),
         )
     try:
-        df = pl.read_csv(path, infer_schema_length=0)  # all text; we parse ourselves
-        df.columns = [normalise_column(c) for c in df.columns]
+        df = read_planner_csv(path)
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
         raise DxsimInputError(f"not a readable CSV ({str(exc).splitlines()[0]})", file=path) from None
     if df.height == 0:

@@ -28,6 +28,7 @@ from dxsim.geo.site_file import (
     csv_header,
     in_vietnam,
     normalise_column,
+    read_planner_csv,
     swapped_hint,
 )
 
@@ -115,8 +116,7 @@ def _read_records(path: Path) -> tuple[list[dict[str, Any]], list[str], str]:
     if not is_json:
         csv_header(path, max_rows=MAX_VILLAGE_ROWS, row_word=_("village rows"))
         try:
-            df = pl.read_csv(path, infer_schema_length=0)
-            df.columns = [normalise_column(c) for c in df.columns]
+            df = read_planner_csv(path)
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
             raise DxsimInputError(
                 _("not a readable CSV ({reason})").format(
