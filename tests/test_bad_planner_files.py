@@ -993,3 +993,19 @@ def test_a_spreadsheet_export_s_unnamed_columns_and_empty_end_rows_are_read(tmp_
     with pytest.raises(DxsimInputError) as err:
         read_site_csv(write(tmp_path / "i.csv", inside))
     assert "row 3, column lon" in str(err.value), str(err.value)
+
+
+def test_a_village_in_laos_or_at_sea_is_refused_as_a_site_is(tmp_path: Path) -> None:
+    """A village 60 km inside Laos and one 40 km off Huế took the nearest cell's province and validated "ok"
+    (planner-data trial, 2026-12-07), where a site file refuses such points. Each is named once, by its row (not also
+    as in a wrong province); a village in Viet Nam beside them is read."""
+    from dxsim.geo.country import load_country
+
+    rows = [VILLAGE_HEADER, "Laos,101.95,21.30,11,200", "Sea off Hue,107.9,16.9,46,100", VILLAGES[1]]
+    with pytest.raises(DxsimInputError) as err:
+        read_village_file(write(tmp_path / "v.csv", rows), load_country())
+    lines = err.value.lines()
+    assert len(lines) == 2, lines
+    assert "row 2, columns lon, lat = '101.95000 21.30000': the village lies outside Viet Nam" in lines[0]
+    assert "row 3, columns lon, lat" in lines[1] and "outside Viet Nam" in lines[1]
+    assert read_village_file(write(tmp_path / "ok.csv", VILLAGES), load_country()).height == 2

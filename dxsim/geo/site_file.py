@@ -450,6 +450,8 @@ def check_in_country(
     country: Country,
     rows: list[int] | None = None,
     problems: FileProblems | None = None,
+    wheres: list[str] | None = None,
+    what: str = N_("the site lies outside Viet Nam"),
 ) -> None:
     """Each site inside the country outline (Natural Earth 10m), within COUNTRY_TOLERANCE_KM of it, or on a
     populated 1 km cell of the country's population grid; every other site is a problem, added to `problems` (raised
@@ -459,7 +461,9 @@ def check_in_country(
     Why: the lon/lat box of Viet Nam also holds parts of Laos, Cambodia and China; a site there was placed in the
     nearest Vietnamese province (a mast in Laos served Dien Bien). Why the populated cells too: the 1:10m outline
     leaves out islands where 1,043 populated cells and ~204,000 people live (Cô Tô and Vân Đồn, Phú Quốc's
-    neighbours, Lý Sơn), and a site file of dxsim's own synthetic sites was refused 38 of them (Python API trial)."""
+    neighbours, Lý Sơn), and a site file of dxsim's own synthetic sites was refused 38 of them (Python API trial).
+    `wheres`: each point's place in its file as the messages name it ("feature 3"; default "row N"); `what`: the
+    words for a point outside (a village file's are its own)."""
     if not country.country_wkb:
         return
     import shapely
@@ -476,9 +480,13 @@ def check_in_country(
         row = rows[i] if rows is not None else int(i)
         found.add(
             DxsimInputError(
-                _("the site lies outside Viet Nam"),
+                _(what),
                 file=path,
-                field=_("row {row}, columns lon, lat").format(row=row + 2),
+                field=(
+                    wheres[i] + ", " + _("columns lon, lat")
+                    if wheres is not None
+                    else _("row {row}, columns lon, lat").format(row=row + 2)
+                ),
                 value=f"{lon[i]:.5f} {lat[i]:.5f}",
                 allowed=_("a point in Viet Nam or within {km} km of its border").format(
                     km=F.number(COUNTRY_TOLERANCE_KM, 0)

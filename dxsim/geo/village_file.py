@@ -27,6 +27,7 @@ from dxsim.geo.site_file import (
     check_columns,
     csv_header,
     in_vietnam,
+    check_in_country,
     normalise_column,
     read_planner_csv,
     swapped_hint,
@@ -409,7 +410,25 @@ def read_village_file(
         },
     )
     if country is not None and df.height:
-        check_provinces(path, df, country, tolerance_km, geo, problems)
+        # in Laos or 40 km out at sea, a village took the nearest cell's province and was "ok" (planner-data trial,
+        # 2026-12-07), where a site file refuses such points: the same test, each village once
+        outside = FileProblems(path)
+        check_in_country(
+            path,
+            df,
+            country,
+            df["_row"].to_list(),
+            outside,
+            df["_where"].to_list(),
+            N_("the village lies outside Viet Nam"),
+        )
+        for (
+            row,
+            e,
+        ) in outside.found:  # each once: a village outside the country is not also in a wrong province
+            problems.add(e, int(row))
+        far = [int(row) for row, _e in outside.found]
+        check_provinces(path, df.filter(~pl.col("_row").is_in(far)), country, tolerance_km, geo, problems)
     problems.raise_any()
     return df
 
