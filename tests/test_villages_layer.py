@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dxsim.i18n import set_language
 from dxsim.errors import DxsimInputError
 from dxsim.geo import load_country, raw
 from dxsim.geo.village_file import read_village_file
@@ -386,14 +387,24 @@ def test_planner_sites_are_not_carved(base, built, tmp_path):
     assert (
         "my_sites.csv" in msg
         and "Bản X" in msg
-        and "either the site file or the village file is wrong" in msg
+        and f"within the coverage radius of the 4G site at {s['lon']:.5f},{s['lat']:.5f}" in msg
+        and "(allowed: a village without coverage" in msg
     )
+    set_language(
+        "vi"
+    )  # in the run's language (it was English under --lang vi; planner-data trial, 2026-12-07)
+    try:
+        with pytest.raises(DxsimInputError) as ei:
+            build_village_layer(country, cells, planner, PARAMS.model_copy(update={"file": str(p)}))
+        assert "nằm trong bán kính phủ sóng của trạm 4G" in ei.value.one_line(), ei.value.one_line()
+    finally:
+        set_language(None)
     # the default (named + synthetic) layer avoids a planner's sites where it can, else names the conflict
     try:
         res = build_village_layer(country, cells, planner, PARAMS)
     except DxsimInputError as exc:
         assert (
-            "either the site file or the village file is wrong" in exc.one_line()
+            "within the coverage radius of the" in exc.one_line()
             or "outside the coverage of the planner's sites" in exc.one_line()
         )
     else:

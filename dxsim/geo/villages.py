@@ -92,6 +92,7 @@ from dxsim.geo.observations import read_observations
 from dxsim.geo.projection import to_projected
 from dxsim.geo.sites import CellArrays, SiteLayer, _systematic_counts, attach_cells
 from dxsim.geo.village_file import _nfc, read_village_file
+from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.jit import njit
 from dxsim.paths import fact_table
@@ -1036,17 +1037,27 @@ def carve_site_layer(
         for v, h, h5 in zip(recs, hits, hits5):
             for tech, hh, tab in (("4G", h, s4), ("5G", h5, plan)):
                 if hh.size:
+                    # the site by where it stands (the file's row is not kept here: "#17" was its place among the 4G
+                    # rows, on the file's row 19), in the run's language (planner-data trial, 2026-12-07)
                     s = tab.row(int(hh[0]), named=True)
-                    sid = (
-                        f"4G site #{s.get('site_id', int(hh[0]))}"
-                        if tech == "4G"
-                        else f"5G start site (rank {int(hh[0])})"
-                    )
                     raise DxsimInputError(
-                        f"village {_label(v)} at {v['lon']:.5f},{v['lat']:.5f} is within {sid}'s coverage radius "
-                        f"({s['radius_m']:.0f} m, site at {s['lon']:.5f},{s['lat']:.5f}); either the site file or "
-                        "the village file is wrong",
+                        _(
+                            "village {village} at {vlon},{vlat} is within the coverage radius of the {tech} site at "
+                            "{slon},{slat} ({radius} m)"
+                        ).format(
+                            village=_label(v),
+                            vlon=f"{v['lon']:.5f}",
+                            vlat=f"{v['lat']:.5f}",
+                            tech=tech,
+                            slon=f"{s['lon']:.5f}",
+                            slat=f"{s['lat']:.5f}",
+                            radius=F.number(s["radius_m"], 0),
+                        ),
                         file=where,
+                        allowed=_(
+                            "a village without coverage: fix the site's or the village's position, or leave the "
+                            "village out (the model counts everyone within a site's radius as covered)"
+                        ),
                     )
         return site_layer, {
             "sites_4g_removed": 0,
