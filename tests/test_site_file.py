@@ -52,7 +52,7 @@ def test_reads_a_good_file(tmp_path):
         ([GOOD[0], "105.8,21.0,viettel,4g,3500,2019-01-01"], "row 2, column band_mhz", "1800"),
         ([GOOD[0], "105.8,21.0,viettel,4g,1800,31/12/2019"], "row 2, column on_air_date", "ISO date"),
         ([GOOD[0], "abc,21.0,viettel,4g,1800,2019-01-01"], "row 2, column lon", "a number"),
-        ([GOOD[0], GOOD[3]], "technology", "at least one 4g"),
+        ([GOOD[0], GOOD[3]], "technology", "at least one 4G"),
         # Excel with a decimal comma (vi-VN) saves "CSV" with semicolons: said as such, not as 6 missing columns
         ([line.replace(",", ";") for line in GOOD], "header = 'lon;lat;operator", "comma-separated"),
     ],

@@ -321,7 +321,7 @@ def read_site_csv(
     path = Path(path)
     if not path.is_file():
         raise DxsimInputError(
-            "site file not found", file=path, field="sites.file", allowed="an existing CSV file"
+            _("site file not found"), file=path, field="sites.file", allowed=_("an existing CSV file")
         )
     latest = latest_on_air or ON_AIR_LATEST_DEFAULT
     cols = csv_header(path, max_rows=MAX_SITE_ROWS, row_word=_("site rows"))
@@ -336,9 +336,11 @@ def read_site_csv(
     try:
         df = read_planner_csv(path)
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
-        raise DxsimInputError(f"not a readable CSV ({str(exc).splitlines()[0]})", file=path) from None
+        raise DxsimInputError(
+            _("not a readable CSV ({reason})").format(reason=str(exc).splitlines()[0]), file=path
+        ) from None
     if df.height == 0:
-        raise DxsimInputError("no rows", file=path, allowed="at least one 4G site")
+        raise DxsimInputError(_("no rows"), file=path, allowed=_("at least one 4G site"))
 
     def bad(row: int, col: str, value: object, allowed: str) -> DxsimInputError:
         return DxsimInputError(
@@ -437,7 +439,9 @@ def read_site_csv(
         check_in_country(path, res, country, rows, problems)
     problems.raise_any()
     if res.filter(pl.col("technology") == "4g").height == 0:
-        raise DxsimInputError("no 4G rows", file=path, field="technology", allowed="at least one 4g site")
+        raise DxsimInputError(
+            _("no 4G rows"), file=path, field="technology", allowed=_("at least one 4G site")
+        )
     return res
 
 
