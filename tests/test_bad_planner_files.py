@@ -1009,3 +1009,29 @@ def test_a_village_in_laos_or_at_sea_is_refused_as_a_site_is(tmp_path: Path) -> 
     assert "row 2, columns lon, lat = '101.95000 21.30000': the village lies outside Viet Nam" in lines[0]
     assert "row 3, columns lon, lat" in lines[1] and "outside Viet Nam" in lines[1]
     assert read_village_file(write(tmp_path / "ok.csv", VILLAGES), load_country()).height == 2
+
+
+def test_a_village_without_an_id_gets_one_no_row_of_the_file_names(tmp_path: Path) -> None:
+    """A row without an id got P<row>, and "P003" clashed with another row's own P003: the message quoted a value the
+    row did not hold (planner-data trial, 2026-12-07). Rows without an id now get the next P-number no row names."""
+    header = "village_id,name,lon,lat,gso34,population"
+    rows = [
+        header,
+        "P001,Bản A,105.20,21.90,08,150",
+        ",Bản B,105.25,21.95,08,220",
+        "P002,Bản C,105.21,21.91,08,120",
+        ",Bản D,105.22,21.92,08,130",
+    ]
+    got = read_village_file(write(tmp_path / "v.csv", rows))
+    ids = got["village_id"].to_list()
+    assert len(set(ids)) == 4 and ids[0] == "P001" and ids[2] == "P002", ids
+    assert ids[1] not in ("P001", "P002") and ids[3] not in ("P001", "P002", ids[1]), ids
+    plain = read_village_file(
+        write(tmp_path / "p.csv", ["name,lon,lat,gso34,population", *(r.split(",", 1)[1] for r in rows[1:])])
+    )
+    assert plain["village_id"].to_list() == [
+        "P001",
+        "P002",
+        "P003",
+        "P004",
+    ]  # as before, when no row names one

@@ -292,6 +292,18 @@ def read_village_file(
     first_row: dict[tuple[Any, ...], str] = {}
     pop_lo, pop_hi = VILLAGE_POPULATION_RANGE
     problems = FileProblems(path)
+    # a row without an id gets P<its row>, or the next P-number no row of the file names: "P003" given to row 4 had
+    # clashed with another row's own P003, and the message quoted a value row 4 did not hold (planner-data trial)
+    given = {str(r.get("village_id") or "").strip() for r in recs}
+    auto: dict[int, str] = {}
+    number = 0
+    for i, rec in enumerate(recs):
+        if not str(rec.get("village_id") or "").strip():
+            number = max(number, i + 1)
+            while f"P{number:03d}" in given:
+                number += 1
+            auto[i] = f"P{number:03d}"
+            number += 1
     for i, rec in enumerate(recs):
         with problems.gather(i):  # a bad row is listed and left out; the next row is read
             w = where(i)
@@ -344,7 +356,7 @@ def read_village_file(
                 allowed = _("a 2-digit province code") + (f" ({', '.join(sorted(codes))})" if codes else "")
                 raise _fail(path, w, "gso34", rec.get("gso34"), allowed)
             vid_raw = (rec.get("village_id") or "").strip()
-            vid = vid_raw or f"P{i + 1:03d}"
+            vid = vid_raw or auto[i]
             if vid in seen:
                 raise _fail(
                     path,
