@@ -190,8 +190,8 @@ def test_planner_file_errors_in_vietnamese(tmp_path: Path) -> None:
     )
     cases = {
         f'[sites]\nfile = "{sites}"\n': (
-            f"lỗi: {sites}: dòng 3, cột lon = '200': giá trị không hợp lệ (cho phép: 101,8..109,8 (lãnh thổ Việt Nam))",
-            f"error: {sites}: row 3, column lon = '200': invalid value (allowed: 101.8..109.8 (Vietnam))",
+            f"lỗi: {sites}: dòng 3, cột lon = '200': giá trị không hợp lệ (cho phép: 101,8..117,3 (lãnh thổ Việt Nam))",
+            f"error: {sites}: row 3, column lon = '200': invalid value (allowed: 101.8..117.3 (Vietnam))",
         ),
         f'[villages.layer]\nfile = "{villages}"\n': (
             f"lỗi: {villages}: dòng 2, cột population = 'abc': giá trị không hợp lệ "

@@ -159,3 +159,54 @@ def test_the_start_share_of_4g_row_counts_the_file_s_start_stations(planner_worl
         r for r in calibration_rows(world, res) if str(r.figure).startswith("5G stations as a share of 4G")
     )
     assert row.model == pytest.approx(100.0 * n5 / n4)  # 7.5%
+
+
+# the island districts: Trường Sa (Khánh Hòa, 56) and Hoàng Sa (Đà Nẵng, 48); neither has a cell of the population
+# grid nor a part of the 1:10m country outline
+ISLANDS = [
+    ("Trường Sa Lớn", 111.9204, 8.6458, "56"),
+    ("Song Tử Tây", 114.3311, 11.4292, "56"),
+    ("Phú Lâm", 112.335, 16.834, "48"),
+]
+
+
+def test_island_district_sites_are_read_and_placed_in_their_province(tmp_path):
+    """A mast on Trường Sa was refused as outside Viet Nam (lon over 109.8) and, past that, would have served the
+    nearest populated cell's province (Lâm Đồng). Checked against the raw province outlines, read apart."""
+    import geopandas as gpd
+    import shapely
+
+    from dxsim.geo.site_file import _placed
+    from dxsim.paths import raw_data_dir
+    from dxsim.sim.world import cell_arrays, region_of_province
+
+    country = load_country()
+    rows = [GOOD[0], GOOD[1]] + [f"{lon},{lat},viettel,4g,1800,2019-01-01" for _n, lon, lat, _c in ISLANDS]
+    df = read_site_csv(write(tmp_path, rows), country=country)
+    assert df.height == 1 + len(ISLANDS)
+    isl = df.filter(pl.col("lon") > 110)
+    assert (
+        country.cell_at(isl["lon"].to_numpy(), isl["lat"].to_numpy()) == -1
+    ).all()  # no population cell there
+    want = [c for *_x, c in ISLANDS]
+    assert country.province_at(isl["lon"].to_numpy(), isl["lat"].to_numpy()).tolist() == want
+    raw = gpd.read_file(raw_data_dir() / "boundaries" / "vn_provinces34_odv_dissolved.geojson")
+    for _n, lon, lat, code in ISLANDS:
+        nearest = int(np.argmin(shapely.distance(raw.geometry.values, shapely.Point(lon, lat))))
+        assert raw["gso34"].iloc[nearest] == code
+    placed = _placed(cell_arrays(country), isl, region_of_province(country), "4g", country)
+    assert [country.province_codes[i] for i in placed["province_idx"].to_list()] == want
+    # a point on a populated cell keeps its cell's province
+    assert country.province_at(np.array([105.85]), np.array([21.03])).tolist() == ["01"]
+
+
+@pytest.mark.parametrize(
+    "lon, lat, allowed",
+    [(113.0, 12.0, "within 5 km of its border"), (118.0, 10.0, "101.8..117.3"), (110.0, 6.0, "6.6..23.7")],
+)
+def test_open_sea_and_out_of_box_points_are_still_refused(tmp_path, lon, lat, allowed):
+    """The wider box holds the archipelagos; a point in open sea between them is still outside Viet Nam."""
+    p = write(tmp_path, [GOOD[0], GOOD[1], f"{lon},{lat},viettel,4g,1800,2019-01-01"])
+    with pytest.raises(DxsimInputError) as ei:
+        read_site_csv(p, country=load_country())
+    assert allowed in ei.value.one_line() and "row 3" in ei.value.one_line()

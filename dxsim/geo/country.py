@@ -24,6 +24,11 @@ from dxsim.paths import raw_data_dir
 from dxsim.province_names import name_key
 
 
+KM_PER_DEGREE_LAT = 111.0
+# a mast on a border ridge, a jetty or a reef stands just outside the simplified outlines (0.005 degree)
+OUTLINE_TOLERANCE_KM = 5.0
+
+
 @dataclass(frozen=True, eq=False)
 class Country:
     """Model inputs for the whole country. Tables are polars; numpy views are cached properties."""
@@ -125,18 +130,56 @@ class Country:
         return cell
 
     def province_at(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        """The gso34 code of the province each point stands in: its cell's, or the nearest populated cell's."""
+        """The gso34 code of the province each point stands in: its cell's; off the populated cells, the province
+        whose outline holds it (within OUTLINE_TOLERANCE_KM), else the nearest populated cell's."""
         lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
         cell = self.cell_at(lon, lat)
+        prov = self.cell_province_idx[np.maximum(cell, 0)].astype(np.int64)
         off = cell < 0
         if off.any():
-            from scipy.spatial import cKDTree  # scipy only for points off the populated cells
-
-            x, y = to_projected(lon[off], lat[off])
-            _dist, nearest = cKDTree(self.cell_xy_m).query(np.c_[x, y])
-            cell[off] = nearest
-        codes: np.ndarray = self.cells["gso34"].to_numpy()[cell]
+            prov[off] = self.off_grid_province_idx(lon[off], lat[off])
+        codes: np.ndarray = np.asarray(self.province_codes)[prov]
         return codes
+
+    def off_grid_province_idx(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Index into :attr:`province_codes` of the province of points off the populated cells: the province whose
+        outline holds each point (or lies within OUTLINE_TOLERANCE_KM of it), else the nearest populated cell's.
+        Why the outline first: the island districts have no cell of the 1 km population grid, and the nearest cell
+        put a mast on Trường Sa (Khánh Hòa) in Lâm Đồng and one on Hoàng Sa (Đà Nẵng) in Quảng Ngãi."""
+        lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+        prov = self.outline_province_idx(lon, lat)
+        rest = prov < 0
+        if rest.any():
+            from scipy.spatial import cKDTree  # scipy only for points off the populated cells and outlines
+
+            x, y = to_projected(lon[rest], lat[rest])
+            _dist, nearest = cKDTree(self.cell_xy_m).query(np.c_[x, y])
+            prov[rest] = self.cell_province_idx[nearest]
+        return prov
+
+    @cached_property
+    def _outline_tree(self) -> Any:
+        """An R-tree of the 34 province outlines (shapely, as the cache stores them), in province-table order."""
+        import shapely
+
+        return shapely.STRtree(shapely.from_wkb(self.provinces["geometry_wkb"].to_numpy()))
+
+    def outline_province_idx(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Index into :attr:`province_codes` of the province outline each point lies in or within
+        OUTLINE_TOLERANCE_KM of (one of them where two are: a point on a shared border); -1 for a point near none.
+        The outlines hold the island districts, Trường Sa (Khánh Hòa) and Hoàng Sa (Đà Nẵng) among them."""
+        import shapely
+
+        lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+        out = np.full(lon.shape, -1, dtype=np.int64)
+        if lon.size == 0:
+            return out
+        tol_deg = OUTLINE_TOLERANCE_KM / KM_PER_DEGREE_LAT  # a degree of longitude is shorter here: stricter
+        point, outline = self._outline_tree.query_nearest(
+            shapely.points(lon, lat), max_distance=tol_deg, all_matches=False
+        )
+        out[point] = outline
+        return out
 
     @cached_property
     def cell_province_idx(self) -> np.ndarray:

@@ -35,7 +35,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError, FileProblems
-from dxsim.geo.country import Country
+from dxsim.geo.country import KM_PER_DEGREE_LAT, OUTLINE_TOLERANCE_KM, Country
 from dxsim.geo.projection import to_projected
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
@@ -52,9 +52,10 @@ from dxsim.radio.radii import radius_m, supported_bands
 from dxsim.scenario.schema import OPERATORS, Scenario
 
 REQUIRED_COLUMNS = ("lon", "lat", "operator", "technology", "band_mhz", "on_air_date")
-# Vietnam's mainland and near islands (degrees), generous by ~0.3 degrees
-LON_RANGE = (101.8, 109.8)
-LAT_RANGE = (8.2, 23.7)
+# Viet Nam's territory (degrees): the box of its 34 province outlines, island districts included (Trường Sa reaches
+# 116.95 E and 6.95 N), generous by ~0.3 degrees; `check_in_country` then checks the outlines themselves
+LON_RANGE = (101.8, 117.3)
+LAT_RANGE = (6.6, 23.7)
 # ~2x Vietnam's 4G + 5G stations of all operators (~136k at 2025-10): room for a national file
 MAX_SITE_ROWS = 300_000
 # no mobile network in Vietnam before 1993 (GSM); an earlier date is a typo (e.g. 0001-01-01)
@@ -316,7 +317,7 @@ def read_site_csv(
     """Read and validate a site CSV; every problem is a one-line DxsimInputError with the row.
 
     `latest_on_air`: the last on-air date accepted (the scenario's end date; default 2100-12-31). With `country`,
-    each site must stand in Viet Nam or within COUNTRY_TOLERANCE_KM of its border (`check_in_country`).
+    each site must stand in Viet Nam or within OUTLINE_TOLERANCE_KM of its border (`check_in_country`).
     """
     path = Path(path)
     if not path.is_file():
@@ -445,9 +446,6 @@ def read_site_csv(
     return res
 
 
-COUNTRY_TOLERANCE_KM = 5.0  # a mast on a border ridge or a jetty stands just outside the 1:10m outline
-
-
 def check_in_country(
     path: Path,
     df: pl.DataFrame,
@@ -457,8 +455,8 @@ def check_in_country(
     wheres: list[str] | None = None,
     what: str = N_("the site lies outside Viet Nam"),
 ) -> None:
-    """Each site inside the country outline (Natural Earth 10m), within COUNTRY_TOLERANCE_KM of it, or on a
-    populated 1 km cell of the country's population grid; every other site is a problem, added to `problems` (raised
+    """Each site inside the country outline (Natural Earth 10m) or a province outline, within OUTLINE_TOLERANCE_KM of
+    one, or on a populated 1 km cell of the country's population grid; every other site is a problem, added to `problems` (raised
     here when None). `rows`: each site's row in the file (0 = the first after the header; default the table's own
     order).
 
@@ -466,6 +464,8 @@ def check_in_country(
     nearest Vietnamese province (a mast in Laos served Dien Bien). Why the populated cells too: the 1:10m outline
     leaves out islands where 1,043 populated cells and ~204,000 people live (Cô Tô and Vân Đồn, Phú Quốc's
     neighbours, Lý Sơn), and a site file of dxsim's own synthetic sites was refused 38 of them (Python API trial).
+    Why the province outlines: they hold the island districts, Trường Sa (Khánh Hòa) and Hoàng Sa (Đà Nẵng), that
+    neither the 1:10m outline nor the population grid has; a mast on Trường Sa was refused (planner-data trial).
     `wheres`: each point's place in its file as the messages name it ("feature 3"; default "row N"); `what`: the
     words for a point outside (a village file's are its own)."""
     if not country.country_wkb:
@@ -475,8 +475,10 @@ def check_in_country(
     outline = shapely.from_wkb(country.country_wkb)
     shapely.prepare(outline)
     lon, lat = df["lon"].to_numpy(), df["lat"].to_numpy()
-    tol_deg = COUNTRY_TOLERANCE_KM / 111.0  # km per degree of latitude; a degree of longitude is shorter here
+    tol_deg = OUTLINE_TOLERANCE_KM / KM_PER_DEGREE_LAT  # a degree of longitude is shorter here: stricter
     inside = shapely.dwithin(outline, shapely.points(lon, lat), tol_deg) | (country.cell_at(lon, lat) >= 0)
+    rest = np.flatnonzero(~inside)
+    inside[rest] = country.outline_province_idx(lon[rest], lat[rest]) >= 0
     if inside.all():
         return
     found = FileProblems(path) if problems is None else problems
@@ -493,7 +495,7 @@ def check_in_country(
                 ),
                 value=f"{lon[i]:.5f} {lat[i]:.5f}",
                 allowed=_("a point in Viet Nam or within {km} km of its border").format(
-                    km=F.number(COUNTRY_TOLERANCE_KM, 0)
+                    km=F.number(OUTLINE_TOLERANCE_KM, 0)
                 ),
             ),
             row,
@@ -502,7 +504,9 @@ def check_in_country(
         found.raise_any()
 
 
-def _placed(cells: CellArrays, df: pl.DataFrame, region_of_province: np.ndarray, tech: str) -> pl.DataFrame:
+def _placed(
+    cells: CellArrays, df: pl.DataFrame, region_of_province: np.ndarray, tech: str, country: Country
+) -> pl.DataFrame:
     """Add metric coordinates, raster indices, cell, province, environment and radius."""
     lon, lat = df["lon"].to_numpy(), df["lat"].to_numpy()
     x, y = to_projected(lon, lat)
@@ -518,7 +522,7 @@ def _placed(cells: CellArrays, df: pl.DataFrame, region_of_province: np.ndarray,
             "env": np.zeros(df.height, dtype=np.int8),
         }
     )
-    placed = attach_cells(cells, base, region_of_province)
+    placed = attach_cells(cells, base, region_of_province, country.off_grid_province_idx)
     cell = placed["cell_id"].to_numpy()
     env = np.where(cell >= 0, cells.env[np.maximum(cell, 0)], 2).astype(np.int8)  # unpopulated pixel: rural
     band = df["band_mhz"].to_numpy()
@@ -554,14 +558,14 @@ def load_site_file(
     """Build the site layer from a planner's CSV (see module docstring)."""
     df = read_site_csv(path, latest_on_air=scenario.horizon.end_date, country=country)
     start = scenario.horizon.start_date
-    s4 = _placed(cells, df.filter(pl.col("technology") == "4g"), region_of_province, "4g")
+    s4 = _placed(cells, df.filter(pl.col("technology") == "4g"), region_of_province, "4g", country)
     s4 = s4.with_columns(
         pl.Series("site_id", np.arange(s4.height, dtype=np.int64)),
         pl.lit("planner").alias("role"),
         pl.lit(False).alias("synthetic"),
     )
     five = df.filter(pl.col("technology") == "5g")
-    p5 = _placed(cells, five, region_of_province, "5g") if five.height else None
+    p5 = _placed(cells, five, region_of_province, "5g", country) if five.height else None
     cand = operator_candidates(cells, s4, radius_5g_m, scenario.sites.synthetic_seed)
     cand = cand.with_columns(
         pl.lit(True).alias("synthetic"),
@@ -614,7 +618,10 @@ def load_site_file(
     )
     # the planner's 5G rows keep their ranks 0..k-1 (existing first, then planned by date)
     plan = attach_cells(
-        cells, plan.drop("cell_id", "province_idx", "region_idx", strict=False), region_of_province
+        cells,
+        plan.drop("cell_id", "province_idx", "region_idx", strict=False),
+        region_of_province,
+        country.off_grid_province_idx,
     )
     # planner rows are built like upgrades (cost/time); synthetic new sites stay "new"
     plan = plan.with_columns(

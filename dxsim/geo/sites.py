@@ -514,21 +514,28 @@ def rank_by_operator(
     return plan[order].with_columns(pl.Series("rank", np.arange(plan.height, dtype=np.int64)))
 
 
-def attach_cells(cells: CellArrays, df: pl.DataFrame, region_of_province: np.ndarray) -> pl.DataFrame:
-    """Add cell index, province index and region index to a site table (drops sites off-grid)."""
-    cell = _cell_of(cells, df["row"].to_numpy(), df["col"].to_numpy())
-    # sites in unpopulated pixels take the nearest populated cell's province
-    from scipy.spatial import cKDTree
+def attach_cells(
+    cells: CellArrays,
+    df: pl.DataFrame,
+    region_of_province: np.ndarray,
+    off_grid_province: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+) -> pl.DataFrame:
+    """Add cell index, province index and region index to a site table (cell -1 for a site off the populated cells).
 
+    A site off the populated cells takes `off_grid_province(lon, lat)` (province indices; a planner's file passes
+    `Country.off_grid_province_idx`, which reads the province outlines: a mast on Trường Sa is Khánh Hòa's), else the
+    nearest populated cell's province."""
+    cell = _cell_of(cells, df["row"].to_numpy(), df["col"].to_numpy())
+    prov = cells.province_idx[np.maximum(cell, 0)]
     missing = cell < 0
-    if missing.any():
+    if missing.any() and off_grid_province is not None:
+        prov[missing] = off_grid_province(df["lon"].to_numpy()[missing], df["lat"].to_numpy()[missing])
+    elif missing.any():
+        from scipy.spatial import cKDTree
+
         tree = cKDTree(np.c_[cells.x_m, cells.y_m])
         _, nn = tree.query(np.c_[df["x_m"].to_numpy()[missing], df["y_m"].to_numpy()[missing]])
-        cell_for_prov = cell.copy()
-        cell_for_prov[missing] = nn
-    else:
-        cell_for_prov = cell
-    prov = cells.province_idx[cell_for_prov]
+        prov[missing] = cells.province_idx[nn]
     return df.with_columns(
         pl.Series("cell_id", cell),
         pl.Series("province_idx", prov.astype(np.int16)),
