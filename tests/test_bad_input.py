@@ -787,6 +787,33 @@ def test_validate_refuses_data_centre_projects_a_run_refuses(
     assert hint in line
 
 
+@pytest.mark.parametrize(
+    ("lon", "lat", "field", "value", "says"),
+    [
+        # Hồ Chí Minh City's centre (District 1) written with Hà Nội's code
+        (106.70, 10.78, "extra_projects[2].gso34", "'01'", "79 (Hồ Chí Minh), the province at lon 106.70000"),
+        # Laos, inside the old lon/lat bounds of the field (102..118, 8..24)
+        (103.0, 14.0, "extra_projects[2].lon, lat", "'103.00000 14.00000'", "outside Viet Nam"),
+    ],
+)
+def test_a_project_placed_outside_its_province_is_refused(
+    lon: float, lat: float, field: str, value: str, says: str, tmp_path: Path
+) -> None:
+    """A project given HCMC's lon/lat with gso34 01 was accepted (planner-data trial): it took Hà Nội's grid and
+    region, while the map drew it in the south. validate and run refuse it, naming the province its point is in;
+    the first project, in its own province (Hòa Lạc, Hà Nội), passes, and no folder is written."""
+    body = "".join(
+        f'[[compute.datacentres.extra_projects]]\nproject_id = "P{k}"\noperator = "x"\ngso34 = "01"\n'
+        f"lon = {x}\nlat = {y}\nphases = [{{ it_mw = 10, target_date = 2028-01-01 }}]\n"
+        for k, (x, y) in enumerate([(105.52, 21.01), (lon, lat)])
+    )
+    sc = write(tmp_path / "p.toml", f'extends = "{BASELINE.as_posix()}"\nname = "p"\n{body}')
+    for args in (("validate", str(sc)), ("run", str(sc), "--out", str(tmp_path / "out"))):
+        line = one_line_error(dxsim(*args), "p.toml", f"compute.datacentres.{field}", value)
+        assert says in line, args
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_a_project_under_construction_due_before_the_start_is_refused(lang: str, tmp_path: Path) -> None:
     """A 50 MW liquid-cooled project "under construction" with a target date of 2024-01-01 opened 21 days after the

@@ -958,7 +958,10 @@ def run(
         for path in scenario:
             sc = load_scenario(path)
             own_files = sc.sites.file or (sc.villages is not None and sc.villages.layer.file)
-            if len(scenario) > 1 or own_files:
+            own_places = sc.compute.enabled and any(
+                p.lon is not None for p in sc.compute.datacentres.extra_projects
+            )
+            if len(scenario) > 1 or own_files or own_places:
                 files = check_planner_files(sc, path, country)
                 for line in planner_file_notes(sc, files, country()):
                     out.print(f"{path}: {line}", highlight=False, markup=False, soft_wrap=True)

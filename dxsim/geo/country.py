@@ -164,6 +164,15 @@ class Country:
 
         return shapely.STRtree(shapely.from_wkb(self.provinces["geometry_wkb"].to_numpy()))
 
+    def near_province(self, code: str, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Whether each point lies in province `code`'s outline or within OUTLINE_TOLERANCE_KM of it (bool)."""
+        import shapely
+
+        outline = self._outline_tree.geometries[self.province_codes.index(code)]
+        tol_deg = OUTLINE_TOLERANCE_KM / KM_PER_DEGREE_LAT
+        near: np.ndarray = shapely.dwithin(outline, shapely.points(lon, lat), tol_deg)
+        return near
+
     def outline_province_idx(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Index into :attr:`province_codes` of the province outline each point lies in or within
         OUTLINE_TOLERANCE_KM of (one of them where two are: a point on a shared border); -1 for a point near none.

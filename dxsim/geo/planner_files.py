@@ -12,21 +12,23 @@ import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo.build import name_ascii
-from dxsim.geo.country import Country, load_country
+from dxsim.geo.country import OUTLINE_TOLERANCE_KM, Country, load_country
 from dxsim.geo.datacentres import projects, start_fleet
-from dxsim.geo.site_file import on_air_by, read_site_csv, start_5g_stations
+from dxsim.geo.site_file import in_country, on_air_by, read_site_csv, start_5g_stations
 from dxsim.geo.village_file import PRE_2025_CODE, merged_into, read_village_file
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.paths import raw_data_dir
 from dxsim.scenario.constants import item_field
 from dxsim.scenario.schema import Scenario
+from dxsim.scenario.sections.compute_dc import ProjectSpec
 from dxsim.scenario.sections.operators import Support
 
 
@@ -89,7 +91,7 @@ def check_planner_files(scenario: Scenario, scenario_path: Path, country: Countr
     if known is not None:  # without a data cache the run checks them
         attempt(lambda: check_support_provinces(scenario.supports, known.province_codes, known))
     if scenario.compute.enabled:  # the project table a run builds: exclude_projects and extra_projects' ids
-        attempt(lambda: _check_projects(scenario, country))
+        attempt(lambda: _check_projects(scenario, scenario_path, country))
     if found:
         raise found[0].joined(found[1:])
     return files
@@ -215,9 +217,15 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
     return notes
 
 
-def _check_projects(scenario: Scenario, country: CountryOnce) -> None:
+def _check_projects(scenario: Scenario, scenario_path: Path, country: CountryOnce) -> None:
     """The data-centre projects a run builds, and the GPU orders placed by a data centre's id."""
     projects(scenario.compute.datacentres)
+    placed = [
+        p for p in scenario.compute.datacentres.extra_projects if p.lon is not None and p.lat is not None
+    ]
+    here = country() if placed else None
+    if here is not None:  # without a data cache the run checks them
+        check_project_places(placed, here, scenario_path)
     known = country() if any(_named_hint(o.dc_hint) for o in scenario.compute.gpus.all_orders) else None
     if known is not None:  # an order placed by a data centre's id: only the run's table knows them (~50 ms)
         dcs = scenario.compute.datacentres
@@ -229,6 +237,50 @@ def _check_projects(scenario: Scenario, country: CountryOnce) -> None:
             country=known,
         )
         check_gpu_hints(scenario, table["dc_id"].to_list(), known)
+
+
+def check_project_places(projects: Sequence[ProjectSpec], country: Country, scenario_path: Path) -> None:
+    """Each extra data-centre project given a lon/lat stands in Viet Nam (`in_country`, as a site file's masts) and in
+    its gso34 province: the province there (`Country.province_at`), or within OUTLINE_TOLERANCE_KM of the gso34
+    province's outline (a campus on a shared border). Why: a project at Hồ Chí Minh City's coordinates with gso34 01
+    was accepted, and took Hà Nội's grid, climate and region while the map drew it in the south (planner-data trial)."""
+    placed = [(i, p) for i, p in enumerate(projects) if p.lon is not None and p.lat is not None]
+    if not placed:
+        return
+    lon = np.array([float(cast(float, p.lon)) for _i, p in placed])
+    lat = np.array([float(cast(float, p.lat)) for _i, p in placed])
+    inside = in_country(country, lon, lat)
+    at = country.province_at(lon, lat)
+    for k, (i, p) in enumerate(placed):
+        where = item_field("compute.datacentres.extra_projects", i)
+        if not inside[k]:
+            raise DxsimInputError(
+                _("the project lies outside Viet Nam"),
+                file=scenario_path,
+                field=where + ".lon, lat",
+                value=f"{lon[k]:.5f} {lat[k]:.5f}",
+                allowed=_("a point in Viet Nam or within {km} km of its border").format(
+                    km=F.number(OUTLINE_TOLERANCE_KM, 0)
+                ),
+            )
+        if at[k] == p.gso34 or country.near_province(p.gso34, lon[k : k + 1], lat[k : k + 1])[0]:
+            continue
+        raise DxsimInputError(
+            _("the project's lon, lat lie in another province"),
+            file=scenario_path,
+            field=where + ".gso34",
+            value=p.gso34,
+            allowed=_(
+                "{actual} ({name}), the province at lon {lon}, lat {lat}, or a point within {km} km of province {gso34}"
+            ).format(
+                actual=at[k],
+                name=country.province_name(str(at[k])),
+                lon=F.number(float(lon[k]), 5),
+                lat=F.number(float(lat[k]), 5),
+                km=F.number(OUTLINE_TOLERANCE_KM, 0),
+                gso34=p.gso34,
+            ),
+        )
 
 
 def _named_hint(hint: str | None) -> bool:

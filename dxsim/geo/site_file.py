@@ -446,6 +446,21 @@ def read_site_csv(
     return res
 
 
+def in_country(country: Country, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Whether each point stands in Viet Nam (bool): see `check_in_country`."""
+    import shapely
+
+    outline = shapely.from_wkb(country.country_wkb)
+    shapely.prepare(outline)
+    tol_deg = OUTLINE_TOLERANCE_KM / KM_PER_DEGREE_LAT  # a degree of longitude is shorter here: stricter
+    inside: np.ndarray = shapely.dwithin(outline, shapely.points(lon, lat), tol_deg) | (
+        country.cell_at(lon, lat) >= 0
+    )
+    rest = np.flatnonzero(~inside)
+    inside[rest] = country.outline_province_idx(lon[rest], lat[rest]) >= 0
+    return inside
+
+
 def check_in_country(
     path: Path,
     df: pl.DataFrame,
@@ -470,15 +485,8 @@ def check_in_country(
     words for a point outside (a village file's are its own)."""
     if not country.country_wkb:
         return
-    import shapely
-
-    outline = shapely.from_wkb(country.country_wkb)
-    shapely.prepare(outline)
     lon, lat = df["lon"].to_numpy(), df["lat"].to_numpy()
-    tol_deg = OUTLINE_TOLERANCE_KM / KM_PER_DEGREE_LAT  # a degree of longitude is shorter here: stricter
-    inside = shapely.dwithin(outline, shapely.points(lon, lat), tol_deg) | (country.cell_at(lon, lat) >= 0)
-    rest = np.flatnonzero(~inside)
-    inside[rest] = country.outline_province_idx(lon[rest], lat[rest]) >= 0
+    inside = in_country(country, lon, lat)
     if inside.all():
         return
     found = FileProblems(path) if problems is None else problems
