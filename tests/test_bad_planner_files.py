@@ -1035,3 +1035,50 @@ def test_a_village_without_an_id_gets_one_no_row_of_the_file_names(tmp_path: Pat
         "P003",
         "P004",
     ]  # as before, when no row names one
+
+
+def test_validate_lists_every_feature_without_a_point_and_the_rest_of_the_file(tmp_path: Path) -> None:
+    """A GeoJSON export with features left unplaced (geometry null) stopped at the first of them, so the planner
+    fixed one feature per validate (planner-data trial): each is now listed by its feature number, with the other
+    features' problems, in feature order."""
+    features = [
+        feature("a", 105.2, 21.9, good_props("A")),
+        {"type": "Feature", "geometry": None, "properties": good_props("B")},
+        feature("c", 105.25, 21.95, good_props("C", 0)),  # feature 3: population
+        {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [[105, 21], [106, 22]]},
+            "properties": {},
+        },
+    ]
+    f = tmp_path / "v.geojson"
+    f.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    _sc, got = validate_fails(tmp_path, villages_file="v.geojson")
+    assert len(got) == 3, got
+    assert "feature 2, column geometry = 'null'" in got[0] and "a Point geometry" in got[0]
+    assert "feature 3, column population = '0'" in got[1]
+    assert "feature 4, column geometry = 'LineString'" in got[2]
+
+
+def test_a_survey_s_vietnamese_words_for_power_and_signal_are_read(tmp_path: Path) -> None:
+    """A provincial survey writes "có"/"không" for grid power and "trắng sóng"/"lõm sóng" for the signal, as the
+    reports do; they were refused ("true or false", "none or patchy"). Any case, with or without diacritics."""
+    lines = [
+        VILLAGE_HEADER + ",has_grid_power,signal",
+        "Bản A,105.20,21.90,08,150,Có,Lõm sóng",
+        "Bản B,105.21,21.91,08,150,không,trắng sóng",
+        "Bản C,105.22,21.92,08,150,khong co,LOM SONG",
+        "Bản D,105.23,21.93,08,150,TRUE,none",
+        "Bản E,105.24,21.94,08,150,,",
+    ]
+    df = read_village_file(write(tmp_path / "v.csv", lines))
+    assert df["has_grid_power"].to_list() == [True, False, False, True, False]
+    assert df["signal"].to_list() == ["patchy", "none", "patchy", "none", "none"]
+    bad = write(
+        tmp_path / "b.csv",
+        [lines[0], "Bản A,105.20,21.90,08,150,có điện,", "Bản B,105.21,21.91,08,150,,mất sóng"],
+    )
+    with pytest.raises(DxsimInputError) as ei:
+        read_village_file(bad)
+    assert "column has_grid_power = 'có điện'" in ei.value.one_line() and "có/không" in ei.value.one_line()
+    assert "column signal = 'mất sóng'" in ei.value.more[0].one_line()

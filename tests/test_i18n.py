@@ -200,7 +200,7 @@ def test_planner_file_errors_in_vietnamese(tmp_path: Path) -> None:
             "(allowed: a whole number of persons, at least 1 and at most 100,000)",
         ),
         f'[villages.layer]\nfile = "{bad_signal}"\n': (
-            f"lỗi: {bad_signal}: dòng 2, cột signal = 'weak': giá trị không hợp lệ (cho phép: none (không có sóng)",
+            f"lỗi: {bad_signal}: dòng 2, cột signal = 'weak': giá trị không hợp lệ (cho phép: trắng sóng (none) hoặc lõm sóng (patchy)",
             f"error: {bad_signal}: row 2, column signal = 'weak': invalid value (allowed: none or patchy",
         ),
     }

@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.errors import DxsimInputError, FileProblems
+from dxsim.geo.build import name_ascii
 from dxsim.geo.country import Country
 from dxsim.geo.projection import to_projected
 from dxsim.i18n import N_
@@ -33,10 +34,31 @@ from dxsim.geo.site_file import (
     swapped_hint,
 )
 
-SIGNAL_STATUSES = ("none", "patchy")
 REQUIRED_COLUMNS = ("name", "lon", "lat", "gso34", "population")
 OPTIONAL_COLUMNS = ("village_id", "households", "commune", "has_grid_power", "signal")
-_TRUE, _FALSE = ("true", "1", "yes", "y", "t"), ("false", "0", "no", "n", "f", "")
+# the words read, without diacritics or case (`_word`): English, and Vietnamese as a survey sheet writes them ("có" /
+# "không", "đúng" / "sai", "chưa có" = not yet). Why: a provincial file saying "có" or "không" was refused (trial)
+_TRUE = ("true", "1", "yes", "y", "t", "co", "dung", "x")
+_FALSE = ("false", "0", "no", "n", "f", "", "khong", "sai", "chua", "chua co", "khong co")
+# signal: "trắng sóng" (no signal at all) / "không" is none, "lõm sóng" (a coverage hole) / "chập chờn" (on and
+# off) / "yếu" (weak) is patchy, as the reports word them (geodata/villages/vn_named_deadzone_villages_sample.csv)
+_SIGNAL_WORDS = {
+    "none": "none",
+    "khong": "none",
+    "khong co": "none",
+    "khong song": "none",
+    "trang song": "none",
+    "patchy": "patchy",
+    "lom song": "patchy",
+    "chap chon": "patchy",
+    "yeu": "patchy",
+    "song yeu": "patchy",
+}
+
+
+def _word(text: str | None) -> str:
+    """A cell's word without diacritics, case or extra spaces ("Không có" -> "khong co")."""
+    return " ".join(name_ascii((text or "").strip()).casefold().split())
 
 
 PRE_2025_CODE = N_("a pre-2025 province code")
@@ -54,6 +76,9 @@ def _nfc(text: str) -> str:
 
 
 # Limits of a planner's village file (documented in read_village_file)
+BAD_GEOMETRY = (
+    "\x00geometry"  # a GeoJSON feature's record key for its geometry's problem (no property is named so)
+)
 MAX_VILLAGE_ROWS = 20_000  # ~170x the 117 villages without power and signal (seed 000:302)
 MAX_GEOJSON_BYTES = 64 * 1024 * 1024  # ~3 KB per feature at the row cap; parsed in memory
 VILLAGE_POPULATION_RANGE = (1, 100_000)  # persons; the largest rural commune has ~60,000
@@ -162,17 +187,20 @@ def _read_records(path: Path) -> tuple[list[dict[str, Any]], list[str], str]:
     for i, f in enumerate(feats):
         geom = f.get("geometry") if isinstance(f, dict) else None
         coords = geom.get("coordinates") if isinstance(geom, dict) else None
+        bad_geometry = None
         if not (
             isinstance(geom, dict)
             and geom.get("type") == "Point"
             and isinstance(coords, list)
             and len(coords) >= 2
-        ):
-            raise DxsimInputError(
+        ):  # listed with the feature's other problems: the file stopped at its first null geometry (trial)
+            bad_geometry = DxsimInputError(
                 _("invalid value"),
                 file=path,
                 field=_("feature {n}, column {column}").format(n=i + 1, column="geometry"),
-                value=(geom or {}).get("type") if isinstance(geom, dict) else geom,
+                value=geom.get("type")
+                if isinstance(geom, dict)
+                else json.dumps(geom),  # None: "null", as written
                 allowed=_("a Point geometry [lon, lat]"),
             )
         props = f.get("properties")
@@ -198,11 +226,16 @@ def _read_records(path: Path) -> tuple[list[dict[str, Any]], list[str], str]:
                 allowed=_("each key once; names are case-insensitive"),
             )
         check_columns(path, [str(k) for k in props], where)
-        rec = {normalise_column(str(k)): (None if v is None else str(v)) for k, v in props.items()}
+        rec: dict[str, Any] = {
+            normalise_column(str(k)): (None if v is None else str(v)) for k, v in props.items()
+        }
         for k in rec:
             if k not in cols:
                 cols.append(k)
-        rec["lon"], rec["lat"] = str(coords[0]), str(coords[1])
+        if bad_geometry is not None:
+            rec[BAD_GEOMETRY] = bad_geometry
+        elif isinstance(coords, list):
+            rec["lon"], rec["lat"] = str(coords[0]), str(coords[1])
         recs.append(rec)
     return recs, cols, "geojson"
 
@@ -235,7 +268,7 @@ def read_village_file(
     Ranges: lon/lat inside Vietnam (:data:`dxsim.geo.site_file.LON_RANGE`/`LAT_RANGE`),
     population a whole number of persons in :data:`VILLAGE_POPULATION_RANGE` (1..100,000),
     households a whole number from 1 to the population (empty = derive). Two identical rows are
-    refused. Optional `has_grid_power` (true/false/1/0/yes/no; empty = false) puts a village in the
+    refused. Optional `has_grid_power` (true/false/1/0/yes/no/có/không; empty = false) puts a village in the
     with-power subset (signal track only), `signal` (none/patchy; empty = none). At most :data:`MAX_VILLAGE_ROWS` (20,000) villages, and a GeoJSON file at most
     :data:`MAX_GEOJSON_BYTES` (64 MB), checked before the file is loaded. Every problem is a
     one-line DxsimInputError naming the file, the row (CSV: as a spreadsheet counts, header =
@@ -306,6 +339,8 @@ def read_village_file(
             number += 1
     for i, rec in enumerate(recs):
         with problems.gather(i):  # a bad row is listed and left out; the next row is read
+            if BAD_GEOMETRY in rec:
+                raise rec[BAD_GEOMETRY]
             w = where(i)
             vals = {}
             for c in ("lon", "lat"):
@@ -380,20 +415,26 @@ def read_village_file(
                     allowed=_("each village once; delete one of them"),
                 )
             first_row[key] = w
-            power_raw = (rec.get("has_grid_power") or "").strip()
-            if power_raw.casefold() not in _TRUE + _FALSE:
+            power = _word(rec.get("has_grid_power"))
+            if power not in _TRUE + _FALSE:
                 raise _fail(
                     path,
                     w,
                     "has_grid_power",
-                    power_raw,
-                    _("true or false (also yes/no, 1/0; empty = false: no grid power)"),
+                    (rec.get("has_grid_power") or "").strip(),
+                    _("true or false (also yes/no, 1/0, có/không; empty = false: no grid power)"),
                 )
-            signal_raw = (rec.get("signal") or "").strip().casefold()
-            if signal_raw not in ("",) + SIGNAL_STATUSES:
-                raise _fail(path, w, "signal", rec.get("signal"), _("none or patchy (empty = none)"))
-            out["has_grid_power"].append(power_raw.casefold() in _TRUE)
-            out["signal"].append(signal_raw or "none")
+            signal = _word(rec.get("signal")) or "none"
+            if signal not in _SIGNAL_WORDS:
+                raise _fail(
+                    path,
+                    w,
+                    "signal",
+                    rec.get("signal"),
+                    _("none or patchy (also trắng sóng / lõm sóng; empty = none)"),
+                )
+            out["has_grid_power"].append(power in _TRUE)
+            out["signal"].append(_SIGNAL_WORDS[signal])
             out["village_id"].append(vid)
             out["name"].append(name)
             out["lon"].append(vals["lon"])

@@ -216,7 +216,7 @@ class VillageLayer(StrictModel):
         description="A planner's village CSV or GeoJSON (Point features) replacing the named + synthetic layer (all "
         "of it, or its villages in the file's provinces: `file_replaces`): "
         "columns name, lon, lat, gso34, population (optional village_id, households, commune, has_grid_power "
-        "true/false (default false), signal none/patchy (default none)).",
+        "true/false or có/không (default false), signal none/patchy or trắng sóng/lõm sóng (default none)).",
         source="planner data; default is the named + seeded synthetic layer (dxsim/geo/villages.py)",
     )
     file_replaces: Literal["country", "provinces"] = param(
