@@ -928,3 +928,17 @@ def test_report_and_map_refuse_a_run_folder_whose_files_were_edited(
     shutil.copy2(cli_baseline / "summary.json", summary)
     r = dxsim_cmd("report", str(folder))
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("reps", [2, 1])
+def test_the_synthetic_notice_counts_the_5g_sites_at_synthetic_places(run_dirs, reports, reps):
+    """The notice counted synthetic villages and data centres, not the 5G sites: with a site file the plans go on at
+    seeded candidates and a planner could not tell how many of the end's sites those were (trial). Counted here from
+    the sites_5g.parquet the run wrote."""
+    page = read(reports[reps])
+    sites = pl.read_parquet(run_dirs[reps] / "sites_5g.parquet", columns=["synthetic"])
+    n, total = int(sites["synthetic"].sum()), sites.height
+    assert n > 0  # the baseline's layer is the seeded synthetic one
+    notice = re.search(r'<div class="notice" role="note">(.*?)</div>', page, re.S).group(1)
+    assert f"{n:,} of the {total:,} 5G sites on air at the end (replication 0)" in notice
+    assert summary_of(run_dirs[reps])["sites_5g_end"] == {"total": total, "synthetic": n}

@@ -35,7 +35,7 @@ OUTPUT_FILES = ("summary.json", "metrics.parquet", "metrics.csv", "sites_5g.parq
 # DESIGN section 3: summary.json keys
 DESIGN_KEYS = {"scenario", "scenario_sha256", "seed", "reps", "dxsim_version", "data_sources", "kpis"}
 # extra keys the runner adds, accepted explicitly (anything else is a schema change to review)
-EXTRA_KEYS = {"scenario_file", "horizon", "dxsim_code_sha256"}
+EXTRA_KEYS = {"scenario_file", "horizon", "dxsim_code_sha256", "sites_5g_end"}
 # metrics the model reports per province as well as nationally (others are VN only)
 SUMMED_BY_PROVINCE = (
     "stations_5g",

@@ -1038,6 +1038,17 @@ def _synthetic_notice(run: RunData) -> str:
                 total=num(run.villages.height),
             )
         )
+    sites = run.summary.get("sites_5g_end") or {}
+    if (
+        isinstance(sites.get("synthetic"), int)
+        and isinstance(sites.get("total"), int)
+        and sites["synthetic"] > 0
+    ):
+        extra.append(
+            _("{n} of the {total} 5G sites on air at the end (replication 0)").format(
+                n=num(sites["synthetic"]), total=num(sites["total"])
+            )
+        )
     if run.datacentres is not None and "synthetic" in run.datacentres.columns:
         extra.append(
             _("{n} of {total} data centres").format(

@@ -338,6 +338,7 @@ _SUMMARY_TYPES: dict[str, type | tuple[type, ...]] = {
     "kpis": (dict, type(None)),
     "horizon": (dict, type(None)),
     "data_sources": (list, type(None)),
+    "sites_5g_end": (dict, type(None)),
 }
 
 
