@@ -16,6 +16,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 from conftest import one_line_error
@@ -1082,3 +1083,25 @@ def test_a_survey_s_vietnamese_words_for_power_and_signal_are_read(tmp_path: Pat
         read_village_file(bad)
     assert "column has_grid_power = 'có điện'" in ei.value.one_line() and "có/không" in ei.value.one_line()
     assert "column signal = 'mất sóng'" in ei.value.more[0].one_line()
+
+
+def test_validate_refuses_a_site_file_that_leaves_the_surveyed_villages_no_room(tmp_path: Path) -> None:
+    """A national site file covered Tuyên Quang so densely that its 255 surveyed villages with grid power found 85
+    uncovered places: validate said "ok" and the run failed after the layer build (planner-data trial). validate
+    now builds the village layer for a site file, and says what the run says, with the file named. The file here:
+    4G masts on a 3 km grid over every populated cell of Tuyên Quang (08), each reaching 2.8 km or more, plus one
+    in Hà Nội."""
+    from dxsim.geo import load_country
+
+    country = load_country()
+    lon, lat = np.meshgrid(np.arange(104.25, 105.65, 0.028), np.arange(21.45, 23.45, 0.027))
+    lon, lat = lon.ravel(), lat.ravel()
+    keep = (country.cell_at(lon, lat) >= 0) & (country.province_at(lon, lat) == "08")
+    rows = [SITE_HEADER, "105.85,21.03,viettel,4g,1800,2019-01-01"]
+    rows += [f"{x:.4f},{y:.4f},viettel,4g,1800,2019-01-01" for x, y in zip(lon[keep], lat[keep])]
+    write(tmp_path / "s.csv", rows)
+    sc, got = validate_fails(tmp_path, sites="s.csv")
+    assert len(got) == 1, got
+    assert str(sc) in got[0] and "villages.layer" in got[0], got
+    assert "villages with grid power in province 08 fit outside the coverage of the planner's sites" in got[0]
+    run_fails(tmp_path, sc, str(sc), "villages.layer", "fit outside the coverage of the planner's sites")

@@ -486,8 +486,8 @@ def _pick_by_province(
     the candidates outside them, each batch spaced from every village placed before. Returns the picks and the first
     batch that did not fit (None: all did), so the caller names it."""
     surveyed = np.isin(prov, [code for code, _ in quotas])
-    batches = [(f"in province {code}", n, prov == code) for code, n in quotas]
-    batches.append(("outside the surveyed provinces" if quotas else "nationally", n_rest, ~surveyed))
+    batches = [(_("in province {code}").format(code=code), n, prov == code) for code, n in quotas]
+    batches.append((_("outside the surveyed provinces") if quotas else _("nationally"), n_rest, ~surveyed))
     placed = placed_xy.reshape(-1, 2)
     picks: list[int] = []
     for where, n, sel in batches:
@@ -744,11 +744,15 @@ def _synthetic_body(
     picks, short = _pick_by_province(rng, w, x, y, placed_xy, spacing, prov, quotas, n_rest)
     if short is not None and non_synthetic_sites:
         raise DxsimInputError(
-            f"only {short.got} of the {short.wanted} synthetic villages {short.where} fit outside the coverage of "
-            f"the planner's sites ({short.candidates} candidate cells are uncovered)",
+            _(
+                "only {got} of the {wanted} synthetic villages {where} fit outside the coverage of the planner's "
+                "sites ({candidates} candidate cells are uncovered)"
+            ).format(got=short.got, wanted=short.wanted, where=short.where, candidates=short.candidates),
             field="villages.layer",
-            allowed="a village file (villages.layer.file) listing the villages without signal, or fewer "
-            "synthetic villages (n_villages, province_surveys)",
+            allowed=_(
+                "a village file (villages.layer.file) listing the villages without signal, or fewer synthetic "
+                "villages (n_villages, province_surveys)"
+            ),
         )
     if short is not None:
         raise DxsimInputError(
@@ -833,7 +837,7 @@ def _with_power_villages(
     list's share there) and drawn outside them. Spacing ``with_power_min_spacing_km`` from every
     village placed before.
     """
-    cand, _, _ = _candidates(geo, params, False)
+    cand, _d_grid, _relief = _candidates(geo, params, False)
     rng = np.random.default_rng([seed, _STREAM["with_power"]])
     lon, lat, x, y = _cell_points(geo, cand, rng)
     w = (geo.site_distance_m(x, y) / 1000.0) ** SITE_DISTANCE_EXPONENT * np.maximum(geo.relief[cand], 1.0)
@@ -863,6 +867,18 @@ def _with_power_villages(
     quotas = [(sv.gso34, int(sv.villages_with_power or 0)) for sv in surveys]
     spacing = 1000.0 * params.with_power_min_spacing_km
     picks, short = _pick_by_province(rng, w, x, y, placed_xy, spacing, prov, quotas, n_outside)
+    if short is not None and non_synthetic_sites:  # as the villages without power say it (_synthetic_body)
+        raise DxsimInputError(
+            _(
+                "only {got} of the {wanted} villages with grid power {where} fit outside the coverage of the planner's "
+                "sites ({candidates} candidate cells are uncovered)"
+            ).format(got=short.got, wanted=short.wanted, where=short.where, candidates=short.candidates),
+            field="villages.layer",
+            allowed=_(
+                "a village file (villages.layer.file) listing the villages without signal, or fewer villages with "
+                "grid power (n_with_power, province_surveys)"
+            ),
+        )
     if short is not None:
         raise DxsimInputError(
             f"only {short.got} of {short.wanted} villages with grid power fit {short.where} ({short.candidates} "

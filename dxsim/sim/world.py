@@ -199,13 +199,13 @@ def build_layers(
 def check_villages_named(scenario: Scenario, country: Country, scenario_file: Path) -> None:
     """The villages `scenario` names by id or province, and campaigns that others listed before may leave without
     villages, checked on the built village layer (~2 s) when the scenario names any (`needs_village_layer`), with
-    the file named. Why before any work: the world from the store skips the build that checks them, and a compare
+    the file named; so are the villages a site file leaves no room for (the build refuses them). Why before any work: the world from the store skips the build that checks them, and a compare
     refused a misspelt priority id only after the first scenario's replications (village officer trial)."""
     if not needs_village_layer(scenario):
         return
-    layers = build_layers(scenario, country, scenario_file.parent, lambda _stage: None, dcs=False)
-    assert layers.villages is not None  # needs_village_layer: villages are enabled
     try:
+        layers = build_layers(scenario, country, scenario_file.parent, lambda _stage: None, dcs=False)
+        assert layers.villages is not None  # needs_village_layer: villages are enabled
         check_village_ids(scenario, layers.villages.villages, country)
         campaign_scopes(scenario.villages.campaigns, layers.villages.villages)
     except DxsimInputError as e:
