@@ -154,7 +154,8 @@ RAW_FILES: dict[str, RawFile] = {
             "communes_legacy",
             "population/vn_communes_legacy_10040_points.gpkg",
             N_(
-                "10,035 pre-2025 communes with district type (marks cells in urban wards of provincial cities)"
+                "10,035 pre-2025 communes with district type (the 10,040 of the file's name less 5 without "
+                "coordinates; marks cells in urban wards of provincial cities)"
             ),
             "PyPI vietnamadminunits 1.0.4 dataset.db (admin_units_legacy); 2019 census ward population",
             "MIT (vietnamadminunits) + census facts",
