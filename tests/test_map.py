@@ -688,6 +688,32 @@ def test_on_a_small_laptop_the_header_and_legend_show_whole(browser, map_file):
         page.close()
 
 
+def test_a_legend_taller_than_its_box_says_there_is_more_below(browser, map_file):
+    """At 800 x 600 px the legend ended mid-section, with nothing to say that the data centres' sizes and the GPU
+    clusters followed (trial). Its foot now says "scroll for more" while part of it lies below, not once scrolled to
+    the end, and not at all where the legend fits (1400 x 1000)."""
+    probe = """() => { const d = document.querySelector('.dx-legend'), h = d.querySelector('.dx-more-hint');
+                  return {more: d.scrollTop + d.clientHeight < d.scrollHeight - 4,
+                          shown: getComputedStyle(h).display !== 'none', text: h.textContent,
+                          inside: h.getBoundingClientRect().bottom <= d.getBoundingClientRect().bottom + 1}; }"""
+    for size, overflows in (((800, 600), True), ((1400, 1000), False)):
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+        try:
+            page.goto(map_file.resolve().as_uri(), wait_until="load")
+            got = page.evaluate(probe)
+            assert got["more"] == overflows and got["shown"] == overflows, (size, got)
+            if overflows:
+                assert got["text"].endswith("scroll for more") and got["inside"], got
+                page.evaluate(
+                    "() => { const d = document.querySelector('.dx-legend'); d.scrollTop = d.scrollHeight; }"
+                )
+                page.wait_for_timeout(100)  # the scroll event's handler
+                after = page.evaluate(probe)
+                assert not after["more"] and not after["shown"], after
+        finally:
+            page.close()
+
+
 def _province_box(run_dir: Path, code: str) -> tuple[float, float, float, float]:
     """(south, west, north, east) of a province's outline in the provinces.geojson the run wrote."""
     gj = json.loads((run_dir / "provinces.geojson").read_text(encoding="utf-8"))

@@ -254,7 +254,7 @@ def test_a_damaged_run_file_is_run_again(tmp_path, finished, damage, expect):
     ]
     assert len(warnings) == 1 and str(victim) in warnings[0] and expect in warnings[0], res.stderr
     assert "run 1 is executed again" in warnings[0]
-    assert "1 runs executed, 2 reused" in res.stdout
+    assert "1 run executed, 2 reused" in res.stdout
     rec = json.loads(victim.read_text(encoding="utf-8"))  # replaced by a good record
     assert rec["sha256"] == canonical_sha256(rec) and rec["run"] == 1
     assert (out / "runs.csv").read_bytes() == table

@@ -46,6 +46,7 @@ from dxsim.i18n import (
     UnknownLanguage,
     check_language,
     language,
+    ngettext,
     pgettext,
     set_language,
     unknown_language_message,
@@ -1917,9 +1918,11 @@ def sweep(
                 soft_wrap=True,
             )
         out.print(
-            _("{executed} runs executed, {reused} reused from an earlier attempt; wrote {folder}/").format(
-                executed=F.number(res.executed), reused=F.number(res.reused), folder=res.out_dir
-            ),
+            ngettext(
+                "{executed} run executed, {reused} reused from an earlier attempt; wrote {folder}/",
+                "{executed} runs executed, {reused} reused from an earlier attempt; wrote {folder}/",
+                res.executed,
+            ).format(executed=F.number(res.executed), reused=F.number(res.reused), folder=res.out_dir),
             highlight=False,
         )
         return 0

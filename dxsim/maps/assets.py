@@ -107,6 +107,12 @@ html, body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sa
 .dx-legend .dx-ticks { display: flex; font-size: 10px; color: #333; }
 .dx-legend .dx-rt { flex: 1; text-align: center; }
 .dx-legend .dx-note { color: #555; font-size: 10.5px; }
+/* a legend taller than its box scrolls: its foot says so while more lies below (at 800 x 600 it ended mid-section
+   with nothing to tell that the data centres' sizes and the GPU clusters followed) */
+.dx-legend .dx-more-hint { display: none; position: sticky; bottom: -6px; margin: 0 -8px -6px; padding: 10px 8px 3px;
+  text-align: center; font-size: 10.5px; color: #333; pointer-events: none;
+  background: linear-gradient(rgba(255,255,255,0), rgba(255,255,255,0.97) 50%); }
+.dx-legend.dx-more .dx-more-hint { display: block; }
 .leaflet-control-layers { font-size: 12px; max-height: 62vh; overflow-y: auto; }
 /* the attribution keeps to the right half: across the whole width (two lines at 1024 px) it covered the legend's
    foot and the scale bar */
@@ -156,6 +162,7 @@ def runtime_text() -> dict[str, str]:
         "close_popup": _("Close popup"),
         "province_pick": _("Province"),
         "all_provinces": _("All of Viet Nam"),
+        "legend_more": _("scroll for more"),
     }
 
 
@@ -215,10 +222,20 @@ var DX = (function () {
     legend.onAdd = function () {
       var div = L.DomUtil.create('div', 'dx-legend');
       div.innerHTML = legendHtml;
+      var hint = L.DomUtil.create('div', 'dx-more-hint', div);
+      hint.setAttribute('aria-hidden', 'true');
+      hint.textContent = '\u25BE ' + (T.legend_more || '');
       L.DomEvent.disableClickPropagation(div); L.DomEvent.disableScrollPropagation(div);
+      div.addEventListener('scroll', moreBelow);
       return div;
     };
+    // the foot hint while part of the legend lies below its box (dx-more)
+    function moreBelow() {
+      var d = legend.getContainer();
+      if (d) d.classList.toggle('dx-more', d.scrollTop + d.clientHeight < d.scrollHeight - 4);
+    }
     legend.addTo(map);
+    window.addEventListener('resize', moreBelow);
     if (map.zoomControl) {  // Leaflet's own button titles, in the page's language
       var zc = map.zoomControl.getContainer();
       [['.leaflet-control-zoom-in', 'zoom_in'], ['.leaflet-control-zoom-out', 'zoom_out']].forEach(function (b) {
@@ -242,6 +259,7 @@ var DX = (function () {
         var t = secs[i].querySelector('.dx-active');
         if (t) t.textContent = title[f] ? '(' + title[f] + ')' : '';
       }
+      moreBelow();
     }
     map.on('overlayadd', function (e) {
       var x = e.layer._dxExclusive;
