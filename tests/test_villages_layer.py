@@ -375,7 +375,8 @@ def test_border_tolerance(base, tmp_path):
 
 
 def test_planner_sites_are_not_carved(base, built, tmp_path):
-    """With a planner's site file, a village inside a site's disc is an input error naming both."""
+    """With a planner's site file, a village without signal inside a site's disc is an input error naming both; a
+    village with a patchy signal may stand there."""
     country, cells, layer = base
     planner = dataclasses.replace(layer, synthetic=False, params={"file": "my_sites.csv"})
     s = layer.sites_4g.filter((pl.col("role") == "coverage") & (pl.col("cell_id") >= 0)).row(0, named=True)
@@ -399,6 +400,13 @@ def test_planner_sites_are_not_carved(base, built, tmp_path):
         assert "nằm trong bán kính phủ sóng của trạm 4G" in ei.value.one_line(), ei.value.one_line()
     finally:
         set_language(None)
+    # a patchy village may stand inside a mast's radius (the mast reaches it in part): it was refused, and so was every
+    # such village of a planner's real files (planner-data trial)
+    patchy = write(
+        tmp_path, [HEADER + ",signal", f"X1,Bản X,{s['lon']:.6f},{s['lat']:.6f},{gso},120,,,patchy"], "p.csv"
+    )
+    res = build_village_layer(country, cells, planner, PARAMS.model_copy(update={"file": str(patchy)}))
+    assert res.site_layer is planner and res.villages["signal_status"].to_list() == ["patchy"]
     # the default (named + synthetic) layer avoids a planner's sites where it can, else names the conflict
     try:
         res = build_village_layer(country, cells, planner, PARAMS)

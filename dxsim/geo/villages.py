@@ -66,7 +66,8 @@ Layer agreement ("carving")
     a removed 4G site are dropped, and so is any 5G start site whose disc contains a village (the
     next plan rows move up, so the start count is unchanged). With a planner's site file nothing
     is deleted: named and synthetic villages are only placed at points its sites leave uncovered
-    (where the commune has one), and any remaining conflict is a :class:`DxsimInputError`.
+    (where the commune has one), and any remaining conflict is a :class:`DxsimInputError`, but for a village whose
+    signal is patchy (a site reaches it in part: it may stand inside a site's radius).
     ``VillageLayerResult.report`` gives the sites removed, the people losing 4G coverage, the
     villages per province and the population total.
 """
@@ -1047,10 +1048,15 @@ def carve_site_layer(
     pxy = np.c_[plan["x_m"].to_numpy()[:n0], plan["y_m"].to_numpy()[:n0]].astype(np.float64)
     pr = plan["radius_m"].to_numpy()[:n0].astype(np.float64)
     hits5 = _covering(cKDTree(pxy) if n0 else None, pxy, pr, vx, vy)
-    recs = villages.select("village_id", "name", "lon", "lat").to_dicts()
+    recs = villages.select("village_id", "name", "lon", "lat", "signal_status").to_dicts()
     if not site_layer.synthetic:
         where = site_layer.params.get("file")
         for v, h, h5 in zip(recs, hits, hits5):
+            if v["signal_status"] == "patchy":
+                # a patchy signal is a site reaching the village in part (a hill between them): a planner's real
+                # villages and masts put many such villages inside a mast's nominal radius, and every one was
+                # refused (planner-data trial); their people count as covered, and the programme still connects them
+                continue
             for tech, hh, tab in (("4G", h, s4), ("5G", h5, plan)):
                 if hh.size:
                     # the site by where it stands (the file's row is not kept here: "#17" was its place among the 4G
@@ -1071,8 +1077,9 @@ def carve_site_layer(
                         ),
                         file=where,
                         allowed=_(
-                            "a village without coverage: fix the site's or the village's position, or leave the "
-                            "village out (the model counts everyone within a site's radius as covered)"
+                            "a village without coverage: fix the site's or the village's position, write signal = "
+                            "patchy if the site reaches it in part, or leave the village out (the model counts "
+                            "everyone within a site's radius as covered)"
                         ),
                     )
         return site_layer, {
