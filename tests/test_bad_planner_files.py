@@ -554,13 +554,23 @@ def test_a_file_in_a_vietnamese_code_page_names_its_line_and_how_to_save_it(tmp_
 
 
 def test_a_site_file_s_slips_are_named() -> None:
-    """Swapped lon/lat, a day-first date and the bands: the allowed part says what was meant."""
+    """Swapped lon/lat, a day-first, month-first or Excel-number date and the bands: the allowed part says what was
+    meant."""
     from dxsim.geo.site_file import day_first_hint, swapped_hint
 
     assert swapped_hint(21.03, 105.8) == "; lon and lat swapped? lon 105.8 and lat 21.03 would be in Vietnam"
     assert swapped_hint(105.8, 21.03) == "" and swapped_hint(200.0, 21.0) == ""
     assert day_first_hint("30/09/2025") == "; 30/09/2025 reads as day/month/year: write 2025-09-30"
     assert day_first_hint("31/02/2025") == "" and day_first_hint("2025-09-30") == ""
+    # a US spreadsheet's month first, where the first number cannot be the day; both readable: day first, as Vietnam
+    assert day_first_hint("12/31/2019") == "; 12/31/2019 reads as month/day/year: write 2019-12-31"
+    assert day_first_hint("03/04/2025") == "; 03/04/2025 reads as day/month/year: write 2025-04-03"
+    # Excel's serial day numbers (epoch 1899-12-30): 45658 is 2025-01-01, as Excel shows it; 4 or 6 digits are not dates
+    assert (
+        day_first_hint("45658")
+        == "; 45658 looks like an Excel date number (2025-01-01): format the column as yyyy-mm-dd"
+    )
+    assert day_first_hint("2019") == "" and day_first_hint("201912") == ""
 
 
 def test_a_village_file_that_replaces_the_country_is_noted_and_its_swapped_point_named(

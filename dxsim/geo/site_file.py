@@ -293,17 +293,35 @@ def swapped_hint(lon: float, lat: float) -> str:
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 
+_EXCEL_SERIAL = re.compile(r"^\d{5}(\.0+)?$")
+_EXCEL_EPOCH = dt.date(
+    1899, 12, 30
+)  # day 0 of Excel's 1900 date system (its serial 60 is the 29 Feb 1900 it invents)
+
+
 def day_first_hint(text: str) -> str:
-    """'; 30/09/2025 is day/month/year: write 2025-09-30' for a date written day first, else ''."""
-    m = _DAY_FIRST.match(text.strip())
+    """A hint for a date written another way than ISO, else '': '; 30/09/2025 reads as day/month/year: write
+    2025-09-30'; a first number that cannot be a day of that month reads month first (12/31/2019, as a US
+    spreadsheet writes it); and a five-digit number is an Excel date serial (45658 is 2025-01-01: the column was
+    saved as numbers). Why the last two: a planner's file saved by Excel in US settings, or with the column's date
+    format lost, got no hint (planner-data trial)."""
+    t = text.strip()
+    if _EXCEL_SERIAL.match(t):
+        iso = (_EXCEL_EPOCH + dt.timedelta(days=int(float(t)))).isoformat()
+        return "; " + _(
+            "{text} looks like an Excel date number ({iso}): format the column as yyyy-mm-dd"
+        ).format(text=t, iso=iso)
+    m = _DAY_FIRST.match(t)
     if m is None:
         return ""
-    d, mo, y = (int(g) for g in m.groups())
-    try:
-        iso = dt.date(y, mo, d).isoformat()
-    except ValueError:
-        return ""
-    return "; " + _("{text} reads as day/month/year: write {iso}").format(text=text.strip(), iso=iso)
+    a, b, y = (int(g) for g in m.groups())
+    for d, mo, words in ((a, b, N_("day/month/year")), (b, a, N_("month/day/year"))):
+        try:
+            iso = dt.date(y, mo, d).isoformat()
+        except ValueError:
+            continue
+        return "; " + _("{text} reads as {order}: write {iso}").format(text=t, order=_(words), iso=iso)
+    return ""
 
 
 def in_vietnam(bounds: tuple[float, float]) -> str:
