@@ -472,6 +472,28 @@ class Short:
     candidates: int
 
 
+def _no_room(short: Short, villages: str, counts: str) -> DxsimInputError:
+    """The layer's `villages` (translated words) that a planner's site file leaves no uncovered place for; `counts`:
+    the fields that set how many there are. Why: validate passed such a file and the run failed (trial)."""
+    return DxsimInputError(
+        _(
+            "only {got} of the {wanted} {villages} {where} fit outside the coverage of the planner's sites "
+            "({candidates} candidate cells are uncovered)"
+        ).format(
+            got=short.got,
+            wanted=short.wanted,
+            villages=villages,
+            where=short.where,
+            candidates=short.candidates,
+        ),
+        field="villages.layer",
+        allowed=_(
+            "a village file (villages.layer.file) listing the villages without signal, or fewer of these villages "
+            "({fields})"
+        ).format(fields=counts),
+    )
+
+
 def _pick_by_province(
     rng: np.random.Generator,
     weights: np.ndarray,
@@ -744,17 +766,7 @@ def _synthetic_body(
     spacing = 1000.0 * params.min_spacing_km
     picks, short = _pick_by_province(rng, w, x, y, placed_xy, spacing, prov, quotas, n_rest)
     if short is not None and non_synthetic_sites:
-        raise DxsimInputError(
-            _(
-                "only {got} of the {wanted} synthetic villages {where} fit outside the coverage of the planner's "
-                "sites ({candidates} candidate cells are uncovered)"
-            ).format(got=short.got, wanted=short.wanted, where=short.where, candidates=short.candidates),
-            field="villages.layer",
-            allowed=_(
-                "a village file (villages.layer.file) listing the villages without signal, or fewer synthetic "
-                "villages (n_villages, province_surveys)"
-            ),
-        )
+        raise _no_room(short, _("synthetic villages"), "n_villages, province_surveys")
     if short is not None:
         raise DxsimInputError(
             f"only {short.got} of the {short.wanted} synthetic villages {short.where} fit: {short.candidates} "
@@ -868,18 +880,8 @@ def _with_power_villages(
     quotas = [(sv.gso34, int(sv.villages_with_power or 0)) for sv in surveys]
     spacing = 1000.0 * params.with_power_min_spacing_km
     picks, short = _pick_by_province(rng, w, x, y, placed_xy, spacing, prov, quotas, n_outside)
-    if short is not None and non_synthetic_sites:  # as the villages without power say it (_synthetic_body)
-        raise DxsimInputError(
-            _(
-                "only {got} of the {wanted} villages with grid power {where} fit outside the coverage of the planner's "
-                "sites ({candidates} candidate cells are uncovered)"
-            ).format(got=short.got, wanted=short.wanted, where=short.where, candidates=short.candidates),
-            field="villages.layer",
-            allowed=_(
-                "a village file (villages.layer.file) listing the villages without signal, or fewer villages with "
-                "grid power (n_with_power, province_surveys)"
-            ),
-        )
+    if short is not None and non_synthetic_sites:
+        raise _no_room(short, _("villages with grid power"), "n_with_power, province_surveys")
     if short is not None:
         raise DxsimInputError(
             f"only {short.got} of {short.wanted} villages with grid power fit {short.where} ({short.candidates} "
