@@ -1513,8 +1513,8 @@ def test_public_money_moved_only_in_some_replications_names_the_purse_by_its_mea
     line = public_money_line(res, runs[1])
     assert line is not None and "data-centre" not in line
     assert line == (
-        "public money +2,000.0 bn VND (P50): 5G support: mean over the replications 666.7 -> 1,466.7 bn (its P50 "
-        "unmoved)"
+        "public money +2,000.0 bn VND (P50 of the paired differences, as in the table): 5G support: mean over the "
+        "replications 666.7 -> 1,466.7 bn (its P50 unmoved)"
     )
 
 
@@ -1554,7 +1554,10 @@ def test_a_move_of_public_money_names_its_purse_and_a_later_campaign_s_villages(
         result((5.0, 22.7), (0.0, 17.7), paid), result((5.0, 22.7), (0.0, 17.7), paid).runs[1]
     )
     assert line is not None
-    assert line.startswith("public money +17.7 bn VND (P50): the village programme's budget 0.0 -> 17.7 bn")
+    assert line.startswith(
+        "public money +17.7 bn VND (P50 of the paired differences, as in the table): the village programme's budget "
+        "0.0 -> 17.7 bn (P50s)"
+    )
     assert "5G support" not in line  # it did not move
     assert "tq_2026 2026-03-01" in line and "the programme's until its launch" in line  # ISO, as in English
     # the programme pays the campaign too, but the money at the start is for villages it began before the launch (a
@@ -1562,6 +1565,15 @@ def test_a_move_of_public_money_names_its_purse_and_a_later_campaign_s_villages(
     funded = scenario("true")
     r = result((5.0, 22.7), (0.0, 17.7), funded)
     assert "tq_2026 2026-03-01" in (public_money_line(r, r.runs[1]) or "")
+    # the table's delta, the P50 of the paired differences, where compare has it: with 3 replications the P50s' difference
+    # (+17.7 here) and the paired P50 (+30.7) differ, and the line had said the one beside the table's other
+    r = result((5.0, 22.7), (0.0, 17.7), paid)
+    r.quantiles = r.quantiles.with_columns(
+        delta_p50=pl.when((pl.col("kpi") == "public_cost_total_vnd_bn") & (pl.col("scenario") == "opc"))
+        .then(30.7)
+        .otherwise(None)
+    )
+    assert (public_money_line(r, r.runs[1]) or "").startswith("public money +30.7 bn VND (P50 of the paired")
     r = result((5.0, 5.02), (0.0, 0.02), paid)  # below MONEY_MOVE_VND_BN: no line
     assert public_money_line(r, r.runs[1]) is None
 
