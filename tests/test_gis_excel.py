@@ -352,6 +352,9 @@ def test_provinces_geojson_draws_the_geodata_boundaries(run_dir):
         assert isinstance(f["properties"]["pop"], int)
     # by hand: Hà Giang (02) is part of Tuyên Quang (08) since the 2025 merger; Hà Nội kept its code
     assert "Hà Giang (02)" in by_code["08"]["properties"]["former"].split("; ")
+    # a province whose code the merged one kept is a former province too (Yên Bái was missing from Lào Cai: trial)
+    assert by_code["15"]["properties"]["former"].split("; ") == ["Lào Cai (10)", "Yên Bái (15)"]
+    assert by_code["46"]["properties"]["former"] == "Thừa Thiên Huế (46)"  # renamed, same code
     assert by_code["01"]["properties"]["former"] == ""
 
 

@@ -63,10 +63,14 @@ class Country:
         return str(row["name63"]), str(row["gso34"]), str(row["name34"])
 
     def former_names(self) -> pl.DataFrame:
-        """gso34 -> `former`: the pre-2025 provinces merged into it under another code, "Hà Giang (02)", joined by
-        "; " (empty for a province that kept its code). Why: the map's address took #08 but not #02 or #Hà Giang,
-        which `dxsim run --province` and `dxsim map --province` read (README trial, 2026-12-07)."""
-        m = self.province_mapping.filter(pl.col("gso63") != pl.col("gso34"))
+        """gso34 -> `former`: the pre-2025 provinces merged into it under another code or another name, "Hà Giang
+        (02)", joined by "; " (empty for a province unchanged: Hà Nội). Why: the map's address took #08 but not #02 or
+        #Hà Giang, which `dxsim run --province` and `dxsim map --province` read (README trial, 2026-12-07); and a
+        province whose code the merged one kept was left out: Yên Bái (15) of today's Lào Cai (15), Thừa Thiên Huế
+        (46) of Huế (provincial trial)."""
+        m = self.province_mapping.filter(
+            (pl.col("gso63") != pl.col("gso34")) | (pl.col("name63") != pl.col("name34"))
+        )
         return m.group_by("gso34", maintain_order=True).agg(
             (pl.col("name63") + " (" + pl.col("gso63") + ")").str.join("; ").alias("former")
         )
