@@ -264,7 +264,7 @@ def simulate(
     values: dict[str, dict[int, float]] = {}
     campaigns: dict[str, dict[int, float]] = {}
     kept: set[int] = set()
-    village_days: dict[int, np.ndarray] = {}
+    village_days: dict[int, np.ndarray] = {}  # each replication's village served days (connected)
     decisions: dict[int, list[dict[str, Any]]] = {}
     plan_paths: list[
         pl.DataFrame
@@ -272,15 +272,15 @@ def simulate(
     plan_names = plan_metric_names()
 
     def keep(
-        rep: int, nat: pl.DataFrame, connected_day: np.ndarray | None, decided: list[dict[str, Any]]
+        rep: int, nat: pl.DataFrame, served_day: np.ndarray | None, decided: list[dict[str, Any]]
     ) -> None:
         merge_kpi_values(values, kpi_values(nat))
         if world.villages is not None:
             merge_kpi_values(campaigns, campaign_kpis(nat))
         kept.add(rep)
         plan_paths.append(nat.filter(pl.col("metric").is_in(plan_names)))
-        if connected_day is not None:
-            village_days[rep] = connected_day
+        if served_day is not None:
+            village_days[rep] = served_day
         decisions[rep] = decided
         if on_replication:
             on_replication(len(kept), reps)
@@ -307,7 +307,7 @@ def simulate(
         keep(
             0,
             first.metrics.filter(pl.col("area") == NATIONAL_CODE),
-            first.village_connected_day,
+            first.village_served_day,
             first.support_decisions or [],
         )
         run_more_replications(
@@ -331,7 +331,6 @@ def simulate(
         feasible = world.villages.inputs.feasible
         extra["year_last_village_connected"] = last_village_kpi(
             feasible,
-            world.villages.inputs.served,
             village_days,
             h.start_date,
             float((h.end_date - h.start_date).days),
@@ -339,7 +338,7 @@ def simulate(
         extra["villages_no_feasible_option"] = {r: float((~feasible).sum()) for r in village_days}
         # a world with villages runs the village programme, so replication 0 has its days
         assert first.village_started_day is not None and first.village_power_day is not None
-        assert first.village_connected_day is not None
+        assert first.village_connected_day is not None and first.village_served_day is not None
         villages = village_table(
             world.villages.table_in(language()),
             h.start_date,
@@ -348,6 +347,8 @@ def simulate(
             first.village_power_day,
             first.village_connected_day,
             village_days,
+            served=first.village_served_day,
+            permanent=first.village_permanent_day,
             grid=first.village_grid_day,
             temporary_power=first.village_temp_power,
             bridge=first.village_bridge_day,
@@ -457,7 +458,8 @@ def run_more_replications(
     scheduler: str | None = None,
 ) -> None:
     """Run replications `indices` of the run whose world is `world`: in this process, on the local pool or on
-    Dask. Each metrics table goes to `spool`; `keep(rep, national rows, village days, decisions)` gets the rest."""
+    Dask. Each metrics table goes to `spool`; `keep(rep, national rows, village served days, decisions)` gets the
+    rest."""
     todo = list(indices)
     if not todo:
         return
@@ -469,7 +471,7 @@ def run_more_replications(
             keep(
                 rep,
                 res.metrics.filter(pl.col("area") == NATIONAL_CODE),
-                res.village_connected_day,
+                res.village_served_day,
                 res.support_decisions or [],
             )
         return
@@ -485,7 +487,7 @@ def run_more_replications(
         for r in rec["results"]:
             if "metrics" in r:
                 spool.write(r["replication"], r["metrics"])
-            keep(r["replication"], r["national"], r["village_connected_day"], r["decisions"])
+            keep(r["replication"], r["national"], r["village_served_day"], r["decisions"])
 
     run_tasks(tasks, on_result, workers=n, scheduler=scheduler, fn=execute_replications)
 

@@ -461,6 +461,38 @@ def test_portable_bts_waits_for_its_campaign_s_launch():
     assert paid and min(paid) >= 57.0
 
 
+def test_a_portable_bts_village_gets_its_permanent_site_after_the_campaign() -> None:
+    """A campaign's 50 Mbps portable units left 12 of Lào Cai's villages capacity-short to 2030: their permanent site
+    was never built, and a faster campaign read as a loss to the province (provincial trial). By hand: the unit is on
+    air on day 17 (14 days' lead, 3 team-days) on a link too small for the village (served False); the campaign ends
+    on day 150; the macro site's kit then comes in 20 days (day 170) and the region's one site team builds it in 5
+    team-days (day 175); its grid line, one crew's 100 team-days from day 0, was energised on day 100. So the village
+    is connected from day 175, on its permanent link, and its option's 2.0 bn is recognised then, not on day 17."""
+    import dataclasses
+
+    c = campaign(
+        1, portable_bts=True, portable_capex_vnd_bn=1.0, portable_lead_days=14.0, portable_team_days=3.0
+    )
+    v = dataclasses.replace(
+        inputs(pop=(500,), grid=(True,), capex=(2.0,), campaigns=[c]),
+        served=np.array([False]),
+        served_permanent=np.array([True]),
+    )
+    vp, rows = run(scenario(), v, monitor=True)
+    assert vp.signal_day[0] == pytest.approx(17.0) and vp.grid_day[0] == pytest.approx(100.0)
+    assert vp.permanent_day[0] == pytest.approx(175.0) and vp.served_day[0] == pytest.approx(175.0)
+    for r in rows:  # capacity-short on the portable unit, connected on the permanent site
+        assert (r["villages_connected"], r["villages_capacity_short"]) == (
+            (1.0, 0.0) if r["day"] >= 175.0 else (0.0, 1.0 if r["day"] >= 17.0 else 0.0)
+        ), r["day"]
+    option = [(r["day"], r["village_capex_vnd_bn"] - r["village_surge_capex_vnd_bn"]) for r in rows]
+    assert [d for d, x in option if x > 0] == [min(d for d, _ in option if d >= 175.0)]
+    assert sum(x for _, x in option) == pytest.approx(2.0)
+    # a unit whose own link serves the village: connected from the unit's day; the macro site still follows
+    vp, _ = run(scenario(), inputs(pop=(500,), grid=(True,), capex=(2.0,), campaigns=[c]))
+    assert vp.served_day[0] == pytest.approx(17.0) and vp.permanent_day[0] == pytest.approx(175.0)
+
+
 def test_a_portable_bts_holds_its_villages_against_its_own_link() -> None:
     """A village of 1,500 people on a 50 Mbps portable unit read "connected" on the 500 Mbps microwave link it never
     got (provincial trial). The village table now carries the portable unit's link: hand-computed with the default

@@ -326,12 +326,11 @@ def replication_kpis(
         per.update(campaign_kpis(nat))
     per.update(compute_kpis(nat, rows))
     h = world.scenario.horizon
-    if world.villages is not None and res.village_connected_day is not None:
+    if world.villages is not None and res.village_served_day is not None:
         feasible = world.villages.inputs.feasible
         per["year_last_village_connected"] = last_village_kpi(
             feasible,
-            world.villages.inputs.served,
-            {replication: res.village_connected_day},
+            {replication: res.village_served_day},
             h.start_date,
             float((h.end_date - h.start_date).days),
         )

@@ -93,7 +93,7 @@ def execute_replications(task: ReplicationTask) -> dict[str, Any]:
         r = {
             "replication": rep,
             "national": res.metrics.filter(pl.col("area") == "VN"),
-            "village_connected_day": res.village_connected_day,
+            "village_served_day": res.village_served_day,
             "decisions": res.support_decisions or [],
         }
         if spool is not None:

@@ -32,22 +32,20 @@ def _dates(start: dt.date, days: np.ndarray) -> list[dt.date | None]:
 
 def last_village_kpi(
     feasible: np.ndarray,
-    served: np.ndarray | None,
-    signal_by_rep: dict[int, np.ndarray],
+    served_by_rep: dict[int, np.ndarray],
     start: dt.date,
     horizon_days: float,
 ) -> dict[int, float]:
     """Per replication: decimal year the last feasible village is connected (NaN if one is not, in the horizon).
 
-    Connected = on air (`signal_by_rep`: the day each village's site goes on air) with a link that carries its
-    busy-hour demand (`served`; None: every village's does). A capacity-short village (a feasible option when
-    `demand.capacity_short_is_feasible`) is never connected, so its option cannot finish the programme sooner: a
+    Connected = on air with a link that carries its busy-hour demand (`served_by_rep`: the day each village is,
+    VillageProgramme.served_day; NaN: never). A capacity-short village (a feasible option when
+    `demand.capacity_short_is_feasible`) is not connected, so its option cannot finish the programme sooner: a
     LEO link of 5 Mbps for all 602 villages, none served, read "the last village connected 6 months earlier"."""
     out = {}
-    all_served = served is None or bool(np.asarray(served)[feasible].all())
-    for rep, days in signal_by_rep.items():
+    for rep, days in served_by_rep.items():
         d = days[feasible]
-        if d.size == 0 or not all_served or np.isnan(d).any() or d.max() > horizon_days:
+        if d.size == 0 or np.isnan(d).any() or d.max() > horizon_days:
             out[rep] = math.nan
         else:
             out[rep] = _decimal_year(_dates(start, np.array([d.max()]))[0] or start)  # the table's date
@@ -70,6 +68,8 @@ def village_table(
     held_days: np.ndarray | None = None,
     cost_vnd_bn: np.ndarray | None = None,
     paid_by: np.ndarray | None = None,
+    served: np.ndarray | None = None,
+    permanent: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Layer + chosen option + dates + status for every village (none dropped).
 
@@ -92,24 +92,29 @@ def village_table(
     `cost_vnd_bn` (replication 0): each village's capex as paid, the estimate (`capex_vnd_bn`, what its option was
     chosen on) x the replication's `villages.options.capex_overrun_factor`; default the estimate.
 
-    `signal` (replication 0) and `signal_by_rep`: the day each village's site goes on air. `signal_date` is that
-    day; `connected_date` only when the link also carries the village's busy-hour demand (`served`): a
-    capacity-short village has signal, not service, and no connected date (issue 12)."""
+    `signal` (replication 0): the day each village's site goes on air, `signal_date`. `served` (replication 0) and
+    `signal_by_rep` (every replication): the day it is on air on a link that carries its busy-hour demand
+    (VillageProgramme.served_day; default: `signal` where the table's `served` says its link does), `connected_date`
+    and its quantiles: a capacity-short village has signal, not service, and no connected date (issue 12).
+    `permanent` (replication 0): the day a portable-BTS campaign's village's permanent site came on air, as
+    `permanent_site_date` (empty for the other villages, whose first site is their permanent one)."""
     horizon = float((end - start).days)
     in_h = ~np.isnan(signal) & (signal <= horizon)
     feasible = table["feasible"].fill_null(False).to_numpy()
-    # on air but its link cannot give each busy-hour user the served rate: capacity-short, not connected (issue 12)
-    served = (
-        table["served"].fill_null(True).to_numpy().astype(bool)
-        if "served" in table.columns
-        else feasible | True
-    )
-    connected = in_h & served
+    if served is None:
+        link = (
+            table["served"].fill_null(True).to_numpy().astype(bool)
+            if "served" in table.columns
+            else np.ones(table.height, dtype=bool)
+        )
+        served = np.where(link, signal, np.nan)
+    # on air but no link of it gives each busy-hour user the served rate yet: capacity-short, not connected (issue 12)
+    connected = ~np.isnan(served) & (served <= horizon)
     status = np.where(
         ~feasible,
         "no feasible option",
         np.where(
-            in_h & served,
+            connected,
             "connected",
             np.where(
                 in_h,
@@ -122,7 +127,7 @@ def village_table(
         pl.Series("started_date", _dates(start, started), dtype=pl.Date),
         pl.Series("power_date", _dates(start, np.where(power <= horizon, power, np.nan)), dtype=pl.Date),
         pl.Series("signal_date", _dates(start, np.where(in_h, signal, np.nan)), dtype=pl.Date),
-        pl.Series("connected_date", _dates(start, np.where(connected, signal, np.nan)), dtype=pl.Date),
+        pl.Series("connected_date", _dates(start, np.where(connected, served, np.nan)), dtype=pl.Date),
         pl.Series("status", status),
         pl.Series("people_connected", np.where(connected, table["population"].to_numpy(), 0)),
         pl.Series(
@@ -132,6 +137,11 @@ def village_table(
     )
     if paid_by is not None:
         out = out.with_columns(pl.Series("paid_by", paid_by.tolist(), dtype=pl.Utf8))
+    if permanent is not None and "portable_bts" in table.columns:
+        later = table["portable_bts"].fill_null(False).to_numpy() & (permanent <= horizon)
+        out = out.with_columns(
+            pl.Series("permanent_site_date", _dates(start, np.where(later, permanent, np.nan)), dtype=pl.Date)
+        )
     if grid is not None:
         out = out.with_columns(
             pl.Series("grid_date", _dates(start, np.where(grid <= horizon, grid, np.nan)), dtype=pl.Date)
@@ -159,8 +169,8 @@ def village_table(
             ),
             pl.Series("held_longest_days", np.round(days, 1)),
         )
-    if len(signal_by_rep) > 1:  # a capacity-short village is never connected, in any replication
-        stack = np.vstack([np.where((d <= horizon) & served, d, np.inf) for d in signal_by_rep.values()])
+    if len(signal_by_rep) > 1:  # a village not connected within the horizon, in a replication: never there
+        stack = np.vstack([np.where(d <= horizon, d, np.inf) for d in signal_by_rep.values()])
         for p in (10, 50, 90):
             q = np.quantile(stack, p / 100, axis=0, method="inverted_cdf")
             out = out.with_columns(

@@ -48,6 +48,10 @@ class ReplicationResult:
     village_signal_day: np.ndarray | None = (
         None  # on air (NaN: not yet); a campaign counts villages left by it
     )
+    # on air on a link that carries the busy hour (NaN: not yet): "connected" (VillageProgramme.served_day)
+    village_served_day: np.ndarray | None = None
+    # a portable-BTS campaign's village's permanent site on air (NaN: not yet); the signal day for the others
+    village_permanent_day: np.ndarray | None = None
     village_grid_day: np.ndarray | None = (
         None  # the village's grid line energised (NaN: none built, or not yet)
     )
@@ -133,6 +137,8 @@ def run_replication(
         res.village_power_day = vp.power_day.copy()
         res.village_connected_day = vp.connected_day.copy()
         res.village_signal_day = vp.signal_day.copy()
+        res.village_served_day = vp.served_day
+        res.village_permanent_day = vp.permanent_day.copy()
         res.village_grid_day = vp.grid_day.copy()
         res.village_temp_power = vp.temp_power.copy()
         res.village_bridge_day = vp.bridge_day.copy()

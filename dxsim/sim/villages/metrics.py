@@ -3,7 +3,8 @@
 Metric meanings (documented in the README, section on metrics):
 
 - ``villages_connected``: villages of the layer whose site is on air and whose link carries their busy-hour
-  demand (served: each busy-hour user gets the required Mbps, issue 12);
+  demand (served: each busy-hour user gets the required Mbps, issue 12): a portable BTS's link, or from its day the
+  permanent site's that follows a campaign;
 - ``villages_capacity_short``: villages whose site is on air but whose link cannot carry that demand (they have
   signal, not service); connected + capacity-short + without signal = the layer;
 - ``villages_without_signal``: villages of the layer still without signal (the rest);
@@ -17,7 +18,7 @@ Metric meanings (documented in the README, section on metrics):
 - ``villages_started``, ``village_pop_connected``;
 - ``villages_over_year_budget``: villages not started that only the programme budget can start and whose cost
   exceeds the whole budget of every year left (they never start: a village's cost is committed in one year);
-- ``village_capex_vnd_bn``: capex recognised in the month: a village's chosen option when its site
+- ``village_capex_vnd_bn``: capex recognised in the month: a village's chosen option when its (permanent) site
   goes on air, plus the surge measures of campaigns incurred in the month (``village_surge_capex_vnd_bn``;
   committed to the ledger as they are incurred, see dxsim.sim.villages.process), whoever pays;
 - ``village_programme_committed_vnd_bn_cum``: money committed against the programme budget since the start
@@ -56,18 +57,21 @@ def village_month_metrics(
     v = vp.v
     prev = vp._last_month_day
     held_prev = vp._last_held
-    prov, v_served, power_at_start = v.province_idx, v.served, v.has_power_at_start
-    assert (
-        prov is not None and v_served is not None and power_at_start is not None
-    )  # VillageInputs.__post_init__
+    prov, power_at_start = v.province_idx, v.has_power_at_start
+    assert prov is not None and power_at_start is not None  # VillageInputs.__post_init__
     signal = _done(vp.signal_day, day)
-    new = signal & ~_done(vp.signal_day, prev) if np.isfinite(prev) else signal
+    new = signal & ~_done(vp.signal_day, prev) if np.isfinite(prev) else signal  # their sites switch on
+    # the option's capex when its permanent site is on air (a portable unit's is the campaign's surge capex)
+    built = _done(vp.permanent_day, day)
+    built_now = built & ~_done(vp.permanent_day, prev) if np.isfinite(prev) else built
     powered = _done(vp.power_day, day)
     on_bridge = _done(vp.bridge_day, day) & ~_done(vp.bridge_off_day, day)
-    served = signal & v_served
-    short = signal & ~v_served
+    served = _done(
+        vp.served_day, day
+    )  # on a link that carries the busy hour: a portable's, or the permanent's
+    short = signal & ~served
     no_power_subset = ~power_at_start
-    base_capex = np.where(new, v.capex_vnd_bn, 0.0)
+    base_capex = np.where(built_now, v.capex_vnd_bn, 0.0)
     totals, surge = vp.book_surge(
         prev if np.isfinite(prev) else -np.inf, day
     )  # also commits it to the ledger

@@ -21,8 +21,9 @@ The site goes on air when it has power: when the line is energised, or the utili
 campaign's `power_bridge`: local power for the villages whose line is not energised when the utility
 must act for the deadline) is on, or, for a campaign with temporary power, as soon as the site (with
 a genset or solar + battery kit) is built; a campaign with portable BTS puts a portable
-satellite-backhauled unit with its own genset on air instead of the macro site. `connected_day` is
-the day the village has signal; `power_day` the day it first has power (grid, bridge, off-grid or
+satellite-backhauled unit with its own genset on air first, and the macro site follows after the campaign's
+deadline (`permanent_site`, `permanent_day`). `connected_day` is the day the village has signal; `served_day` the
+day it is on a link that carries its busy hour (the portable unit's or the permanent site's); `power_day` the day it first has power (grid, bridge, off-grid or
 temporary; day 0 for villages with grid power); `grid_day` the day a grid line is energised;
 `bridge_day` the day the utility's bridge came on.
 
@@ -152,13 +153,18 @@ class VillageInputs:
     province_idx: np.ndarray | None = None  # int, for metrics by province
     campaigns: list[CampaignSpec] = field(default_factory=list)
     served: np.ndarray | None = (
-        None  # bool: the chosen link carries the busy-hour demand (else capacity-short)
+        None  # bool: the village's first link carries the busy-hour demand (else capacity-short)
     )
+    # bool: the permanent site's link does (None: `served`); differs from `served` for a portable-BTS campaign's
+    # villages, whose first link is the portable unit's (dxsim.sim.villages.setup.with_portable_links)
+    served_permanent: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = self.n
         if self.served is None:
             self.served = np.ones(n, dtype=bool)
+        if self.served_permanent is None:
+            self.served_permanent = self.served
         if self.has_power_at_start is None:
             self.has_power_at_start = np.zeros(n, dtype=bool)
         if self.province_idx is None:
@@ -306,6 +312,9 @@ class VillageProgramme:
             nan.copy(),
         )
         self.power_day[v.has_power_at_start] = 0.0
+        # the day the village's permanent site is on air: its signal day, but for a portable-BTS campaign's village,
+        # whose macro site follows the campaign (permanent_site)
+        self.permanent_day = nan.copy()
         self.temp_power = np.zeros(n, dtype=bool)  # site on air on temporary power (campaign)
         self.portable = np.zeros(n, dtype=bool)  # served by a portable BTS (campaign)
         self.surge_capex_vnd_bn = np.zeros(n)  # temporary-power kit / portable BTS, booked when on air
@@ -399,6 +408,19 @@ class VillageProgramme:
     def connected_day(self) -> np.ndarray:
         """The day the village has signal (its site, on any power, is on air)."""
         return self.signal_day
+
+    @property
+    def served_day(self) -> np.ndarray:
+        """The day the village is first served, on air on a link that carries its busy-hour demand (NaN: not yet):
+        its signal day when its first link does, else its permanent site's day when that site's link does. Why: a
+        campaign's 50 Mbps portable unit left 12 of Lào Cai's villages capacity-short to 2030, their permanent site
+        never built, and the campaign read as a loss to the province (provincial trial)."""
+        v = self.v
+        assert v.served is not None and v.served_permanent is not None  # VillageInputs.__post_init__
+        first = np.where(v.served, self.signal_day, np.nan)
+        later = np.where(v.served_permanent, self.permanent_day, np.nan)
+        out: np.ndarray = np.fmin(first, later)
+        return out
 
     def start(self) -> None:
         for k in range(len(self.v.campaigns)):  # surge pools are blocked until the teams arrive
@@ -599,7 +621,9 @@ class VillageProgramme:
             self.power_day[i] = on_air if math.isnan(self.power_day[i]) else min(self.power_day[i], on_air)
             if portable:
                 self.surge_capex_vnd_bn[i] += c.portable_capex_vnd_bn
+                self.env.process(self.permanent_site(i, region, c.deadline_day, power))
             else:
+                self.permanent_day[i] = on_air
                 assert c.temp_capex_vnd_bn is not None  # resolved with the campaign's temporary power
                 self.surge_capex_vnd_bn[i] += float(c.temp_capex_vnd_bn[i])
             self._set(i)
@@ -609,14 +633,34 @@ class VillageProgramme:
             powered = self._powered[i]
             assert powered is not None  # set for every village waiting for its line
             yield powered  # its line, or the utility's bridge first
-            self.signal_day[i] = max(float(self.power_day[i]), on_air)
+            self.signal_day[i] = self.permanent_day[i] = max(float(self.power_day[i]), on_air)
             self._set(i)
             yield power  # a bridged village's line is finished later
         else:
-            self.signal_day[i] = on_air
+            self.signal_day[i] = self.permanent_day[i] = on_air
             if math.isnan(self.power_day[i]):
                 self.power_day[i] = on_air  # off-grid system installed with the site
         self._set(i, power=NOT_HELD, signal=NOT_HELD)
+
+    def permanent_site(
+        self, i: int, region: RegionName, deadline_day: float, line: simpy.Process | None
+    ) -> Generator[simpy.Event, Any, None]:
+        """A portable-BTS village's permanent site: the portable unit holds through the campaign; from its deadline
+        the macro site's kit comes (the village's own lead time), a site team of the region's own builds it (the
+        campaign's surge teams are gone), and a village on a grid extension waits for its line (`line`); then it is on
+        air on its own link (`served_permanent`) and its option's capex is recognised. Why: the permanent site was
+        never built, and a village whose 50 Mbps portable link could not carry its busy hour stayed capacity-short
+        to the horizon (provincial trial)."""
+        yield self.env.timeout(max(0.0, deadline_day - self.env.now) + float(self.lead_days[i]))
+        pools = self._pools("operator", region, -1, i)
+        if not pools:  # no site teams in the region: the portable unit stays
+            return
+        pool, req = yield from self._acquire(pools, int(self.rank[i]))
+        yield from self.work(float(self.operator_days[i]), region, in_rain=True)
+        pool.release(req)
+        if line is not None and not line.triggered:
+            yield line
+        self.permanent_day[i] = self.env.now
 
     def _acquire(
         self, pools: list[simpy.PriorityResource], prio: int

@@ -201,6 +201,8 @@ def with_portable_links(table: pl.DataFrame, scenario: Scenario) -> pl.DataFrame
     `portable_bts`, and `backhaul_capacity_mbps`, `busy_hour_mbps_per_user` and `served` of that link
     (`portable_bts_capacity_mbps` shared by the village's busy-hour users, held against the same required rate).
 
+    `served_permanent`: the permanent site's link carries the busy hour (built after the campaign).
+
     Why: a campaign's portable BTS stays on air through the campaign (its permanent site is not built within it), yet
     the table and the KPIs held the village against the permanent link it never got: a village of 1,500 people on a
     50 Mbps portable unit read "connected" on a 500 Mbps microwave link (provincial trial)."""
@@ -213,7 +215,9 @@ def with_portable_links(table: pl.DataFrame, scenario: Scenario) -> pl.DataFrame
         if c is not None and c.portable_bts:
             portable[i], mbps[i] = True, c.portable_bts_capacity_mbps
     if not portable.any():
-        return table.with_columns(pl.lit(False).alias("portable_bts"))
+        return table.with_columns(
+            pl.lit(False).alias("portable_bts"), pl.col("served").fill_null(True).alias("served_permanent")
+        )
     dem = scenario.villages.options.demand
     users = np.maximum(table["population"].to_numpy() * dem.busy_hour_users_pct_of_population / 100.0, 1.0)
     per_user = mbps / users
@@ -221,6 +225,8 @@ def with_portable_links(table: pl.DataFrame, scenario: Scenario) -> pl.DataFrame
     keep = ~portable
     return table.with_columns(
         pl.Series("portable_bts", portable),
+        # the permanent site's link, on air after the campaign (VillageProgramme.permanent_site)
+        pl.Series("served_permanent", table["served"].fill_null(True).to_numpy().astype(bool)),
         pl.Series("backhaul_capacity_mbps", np.where(keep, table["backhaul_capacity_mbps"].to_numpy(), mbps)),
         pl.Series(
             "busy_hour_mbps_per_user", np.where(keep, table["busy_hour_mbps_per_user"].to_numpy(), per_user)
@@ -275,6 +281,7 @@ def prepare_villages(
         province_idx=prov.astype(np.int64),
         campaigns=campaigns,
         served=table["served"].fill_null(True).to_numpy().astype(bool),
+        served_permanent=table["served_permanent"].to_numpy().astype(bool),
     )
     world = VillageWorld(
         table=table,
