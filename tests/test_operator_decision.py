@@ -723,6 +723,16 @@ def test_surge_decision_rules_by_hand():
     assert surge_decision(SurgeCase(**poor)) == ("surge", 60)
     assert surge_decision(SurgeCase(**{**poor, "stock_kits": 59}))[0] == "out_of_reach_equipment"
     assert surge_decision(SurgeCase(**{**poor, "crew_sites": 59.0}))[0] == "out_of_reach_crews"
+    # ... and orders what its kits and crews allow when they cover the 60 it lacks but not the margin for late
+    # sites (81 at a share of 0.8): with no deliveries, Viettel held exactly the kits it lacked and installed none
+    short = {**poor, "on_time_share": 0.8}
+    assert surge_decision(SurgeCase(**short)) == ("surge", 81)
+    assert surge_decision(SurgeCase(**{**short, "stock_kits": 60})) == ("surge", 60)
+    assert surge_decision(SurgeCase(**{**short, "stock_kits": 70, "crew_sites": 65.5})) == ("surge", 65)
+    assert (
+        surge_decision(SurgeCase(**{**short, "stock_kits": 60, "committed": False}))[0]
+        == "out_of_reach_equipment"
+    )
     assert surge_decision(SurgeCase(**{**poor, "loss_vnd_bn": 1e6, "premium_vnd_bn": 10.0})) == ("surge", 60)
     # support 100 x 1.0 = 100 vs 60 x 0.15 + loss: worth it up to a loss of 91
     assert surge_decision(SurgeCase(**{**late, "loss_vnd_bn": 90.9}))[0] == "surge"

@@ -192,7 +192,8 @@ def surge_decision(c: SurgeCase) -> tuple[str, int]:
     """('surge', n) or (reason, 0): wait, qualifies, too_late, out_of_reach_<what>, not_worth.
 
     n is what it lacks grossed up for the surge sites that would miss the deadline (surge_size), and the reach
-    (plan, stock, crews, budget unless committed) and the premium are weighed on those n."""
+    (plan, stock, crews, budget unless committed) and the premium are weighed on those n; a committed operator whose
+    plan, kits and crews cover what it lacks but not that margin orders what they allow."""
     latest = c.deadline_day - c.fast_path_days - c.margin_days
     need = math.ceil(c.threshold - c.counted)
     if need <= 0:  # before too_late: an operator past its last chance that reaches the threshold qualifies
@@ -204,6 +205,12 @@ def surge_decision(c: SurgeCase) -> tuple[str, int]:
     if c.on_time_share <= 0.0:
         return "too_late", 0
     n = surge_size(need, c.on_time_share)
+    reach = min(c.candidates, c.stock_kits, math.floor(c.crew_sites))
+    if c.committed and need <= reach < n:
+        # a committed operator orders what its plan, kits and crews allow when the margin for late sites is beyond
+        # them: its promise, not the odds, decides. Why: with no new kit deliveries, Viettel held the 13,386 kits it
+        # had imported for Resolution 193, exactly what it lacked, and installed none ("too few kits": lever trial)
+        n = reach
     if c.candidates < n:
         return "out_of_reach_plan", 0
     if c.stock_kits < n:
