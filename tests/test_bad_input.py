@@ -771,9 +771,35 @@ def test_an_unknown_priority_id_is_refused_when_the_world_comes_from_the_store(t
         (
             '[[compute.datacentres.extra_projects]]\nproject_id = "HS-1"\noperator = "x"\ngso34 = "01"\n'
             'status = "announced"\ncooling = "liquid"\nphases = [{ it_mw = 10, target_date = 2028-01-01 }]\n',
-            "extra_projects",
+            "extra_projects[1].project_id",
             "'HS-1'",
             "a new project_id",
+        ),
+        # a synthetic data centre's id: datacentres.parquet held two rows of SYN-05 (data-centre trial)
+        (
+            '[[compute.datacentres.extra_projects]]\nproject_id = "SYN-05"\noperator = "x"\ngso34 = "01"\n'
+            "phases = [{ it_mw = 10, target_date = 2028-01-01 }]\n",
+            "extra_projects[1].project_id",
+            "'SYN-05'",
+            "does not start with SYN-",
+        ),
+        # an announced project dated before the start opened at its delays after it, as one dated years ahead did
+        (
+            '[[compute.datacentres.extra_projects]]\nproject_id = "OLD-1"\noperator = "x"\ngso34 = "01"\n'
+            "phases = [{ it_mw = 10, target_date = 2024-06-30 }]\n",
+            "extra_projects[1].phases[1].target_date",
+            "2024-06-30",
+            "expected to open (after the start)",
+        ),
+        (
+            "".join(
+                '[[compute.datacentres.extra_projects]]\nproject_id = "NEW-1"\noperator = "x"\ngso34 = "01"\n'
+                "phases = [{ it_mw = 10, target_date = 2028-01-01 }]\n"
+                for _ in range(2)
+            ),
+            "",
+            "",
+            "project_id 'NEW-1' is given twice",
         ),
     ],
 )
@@ -783,7 +809,8 @@ def test_validate_refuses_data_centre_projects_a_run_refuses(
     """`validate` said "ok" to an unknown id in exclude_projects and to an extra project reusing a listed id, which
     `run` refused: it now builds the project table (geodata/dc_projects.csv, no raw data) as a run does."""
     sc = write(tmp_path / "d.toml", f'extends = "{BASELINE.as_posix()}"\nname = "d"\n{body}')
-    line = one_line_error(dxsim("validate", str(sc)), "d.toml", f"compute.datacentres.{field}", value)
+    where = f"compute.datacentres.{field}" if field else "compute.datacentres: extra_projects"
+    line = one_line_error(dxsim("validate", str(sc)), "d.toml", where, value)
     assert hint in line
 
 

@@ -487,7 +487,7 @@ def test_dates_out_of_range_and_other_bad_values():
     assert err["loc"] == ("extra_projects", 0, "phases")
     with pytest.raises(pydantic.ValidationError, match="p90_days"):
         DataCentres.model_validate({"delays": {"permits": {"p50_days": 100, "p90_days": 50}}})
-    with pytest.raises(pydantic.ValidationError, match="duplicate project_id"):
+    with pytest.raises(pydantic.ValidationError, match="project_id .P1. is given twice"):
         DataCentres.model_validate({"extra_projects": [proj(), proj()]})
     with pytest.raises(pydantic.ValidationError, match="extra_forbidden|Extra inputs"):
         DataCentres.model_validate({"pue": {"liquidd": 1.1}})

@@ -58,6 +58,7 @@ from dxsim.geo.country import Country, load_country
 from dxsim.paths import fact_table
 from dxsim.rng import stream
 from dxsim.rounding import largest_remainder
+from dxsim.scenario.constants import item_field
 from dxsim.scenario.sections.compute_dc import DataCentres
 
 SAMPLE_KEY = "data_centres_sample"
@@ -67,6 +68,7 @@ PROJECTS_FILE = fact_table("dc_projects.csv")
 REGIONS_FILE = fact_table("province_regions.csv")
 SYNTHETIC_SOURCE = "dxsim.geo.datacentres (seeded)"
 STATE_DC_ID = "STATE-PUBLIC"
+SYNTHETIC_ID_PREFIX = "SYN-"  # the synthetic data centres' ids: SYN-01, SYN-02, ...
 CALIBRATION_DATE = dt.date(2024, 12, 31)  # the end-2024 fleet (seed 000:67)
 DEFAULT_START = dt.date(2025, 10, 31)
 
@@ -222,23 +224,38 @@ def projects(params: DataCentres) -> pl.DataFrame:
     # an existing data centre's id: the project took its row over, the 30 MW Viettel IDC Hòa Lạc became a 5 MW
     # announcement and the project vanished, without a word (planner-data trial, 2026-12-07)
     existing = set(_read_fact_csv(SITE_FACTS, ["dc_id"])["dc_id"].to_list())
-    for p in params.extra_projects:
+    for k, p in enumerate(params.extra_projects):
+        where = item_field("compute.datacentres.extra_projects", k) + ".project_id"
+        if p.project_id.upper().startswith(SYNTHETIC_ID_PREFIX):
+            # a synthetic data centre's id: datacentres.parquet held two rows of SYN-05 (data-centre trial)
+            raise DxsimInputError(
+                _("project_id starts with {prefix}, the ids dxsim gives its synthetic data centres").format(
+                    prefix=SYNTHETIC_ID_PREFIX
+                ),
+                field=where,
+                value=p.project_id,
+                allowed=_("a project_id that does not start with {prefix}").format(
+                    prefix=SYNTHETIC_ID_PREFIX
+                ),
+            )
         if p.project_id in existing:
             raise DxsimInputError(
                 _("project_id is an existing data centre's dc_id in geodata/{file}").format(
                     file=SITE_FACTS.name
                 ),
-                field="compute.datacentres.extra_projects",
+                field=where,
                 value=p.project_id,
                 allowed=_("a new project_id (an existing data centre is not a project: its id is taken)"),
             )
         if p.project_id in known:
             raise DxsimInputError(
-                f"project_id already exists in geodata/{PROJECTS_FILE.name}",
-                field="compute.datacentres.extra_projects",
+                _("project_id already exists in geodata/{file}").format(file=PROJECTS_FILE.name),
+                field=where,
                 value=p.project_id,
-                allowed="a new project_id (to change a listed project, exclude it with exclude_projects and add it "
-                "under another id)",
+                allowed=_(
+                    "a new project_id (to change a listed project, exclude it with exclude_projects and add it "
+                    "under another id)"
+                ),
             )
         for k, ph in enumerate(p.phases, start=1):
             rows.append(
@@ -494,7 +511,7 @@ def _synthetic_sites(
         ward = _pick_ward(area_wards(communes, a), rng, taken[a])
         rows.append(
             {
-                "dc_id": f"SYN-{i + 1:02d}",
+                "dc_id": f"{SYNTHETIC_ID_PREFIX}{i + 1:02d}",
                 "name": f"Synthetic DC {i + 1} ({operator[i]})",
                 "operator": operator[i],
                 "gso34": AREAS[a][0],

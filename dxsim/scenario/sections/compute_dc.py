@@ -638,7 +638,11 @@ class DataCentres(StrictModel):
         ids = [p.project_id for p in self.extra_projects]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
-            raise ValueError(_("extra_projects: duplicate project_id {ids}").format(ids=dup))
+            raise ValueError(
+                _(
+                    "extra_projects: project_id {ids} is given twice; each project once, under its own id"
+                ).format(ids=", ".join(repr(i) for i in dup))
+            )
         if sum(self.synthetic_area_weights.as_dict().values()) <= 0:
             raise ValueError(_("synthetic_area_weights: at least one weight must be > 0"))
         return self
@@ -646,13 +650,26 @@ class DataCentres(StrictModel):
     def validate_horizon(self, start: dt.date) -> list[tuple[str, dt.date, str]]:
         """Problems of the planner's projects against the start: (field path, value, message) triples (empty = fine).
 
-        A project under construction at the start is due at its first phase's target date, and its capex is the share
+        An announced project's first target on or before the start is refused as well. A project under construction at the start is due at its first phase's target date, and its capex is the share
         of the build still to do; a target before the start left nothing to do, so a 50 MW liquid-cooled project
         opened 21 days after the start at no capex (data-centre trial). Such a project is finished (then it belongs
         in the start fleet) or late (then its expected date is what the run needs)."""
         out = []
         for i, proj in enumerate(self.extra_projects):
             first = proj.phases[0].target_date
+            if proj.status == "announced" and first <= start:
+                # it opened at its planning and permit delays after the start, as a project dated years ahead did:
+                # the date said nothing (data-centre trial)
+                out.append(
+                    (
+                        f"{item_field('extra_projects', i)}.{item_field('phases', 0)}.target_date",
+                        first,
+                        _(
+                            "is on or before the start ({start}) for an announced project; give the date it is now "
+                            "expected to open (after the start)"
+                        ).format(start=start),
+                    )
+                )
             if proj.status == "under_construction" and first <= start:
                 out.append(
                     (
