@@ -118,6 +118,7 @@ def test_validate_notes_what_the_horizon_does_not_reach(tmp_path: Path) -> None:
         tmp_path,
         "[budget]\nenabled = true\ntotal_vnd_bn = { 2030 = 10, 2035 = 5000 }\n"
         '[[compute.gpus.extra_orders]]\norganisation = "M"\nmodel = "B200"\ngpus = 10\norder_date = 2031-06-01\n'
+        '[[compute.gpus.extra_orders]]\norganisation = "M"\nmodel = "H100"\ngpus = 100\norder_date = 2024-01-15\n'
         "[compute.datacentres.public_investment_vnd_bn]\n2040 = 5000\n"
         '[[villages.campaigns]]\nname = "db"\nlaunched = 2026-01-01\ndeadline = 2035-06-30\n'
         '[[villages.layer.province_surveys]]\ngso34 = "11"\nvillages_with_power = 20\nas_of = 2025-06-30\n'
@@ -133,6 +134,10 @@ def test_validate_notes_what_the_horizon_does_not_reach(tmp_path: Path) -> None:
         "spends none of it (a 5G support window after the horizon pays after it)",
         "compute.gpus.extra_orders[1].order_date = 2031-06-01: after the horizon's end 2030-12-31: the run never "
         "receives these 10 GPUs",
+        # an order before the start joined the start fleet, and the 15x month's base, without a word (trial)
+        "compute.gpus.extra_orders[2].order_date = 2024-01-15: before the start 2025-10-31: those of these 100 GPUs "
+        "delivered by the start are part of the start fleet, and of the base of the KPIs measured against it (the "
+        "month the fleet reaches 15x)",
         "compute.datacentres.public_investment_vnd_bn.2040 = 5000: the year lies outside the horizon (2025-10-31 to "
         "2030-12-31): the run commits none of it",
         "villages.campaigns lists 1 in place of the 2 of the defaults (a list replaces the default list; `dxsim show` "

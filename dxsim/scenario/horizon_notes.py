@@ -73,7 +73,7 @@ def campaigns_past_horizon(
 
 def unreached_inputs(sc: Scenario) -> list[str]:
     """A note per budget-envelope year outside the horizon and per GPU order placed after its end (what the run
-    spends or receives nothing of), as `field = value: why`."""
+    spends or receives nothing of) or before its start (part of the start fleet), as `field = value: why`."""
     start, end = sc.horizon.start_date, sc.horizon.end_date
     lines: list[str] = []
     if sc.budget.enabled:
@@ -98,6 +98,21 @@ def unreached_inputs(sc: Scenario) -> list[str]:
                     ).format(year=year, total=f"{vnd_bn:g}", start=start.isoformat(), end=end.isoformat())
                 )
         for i, order in enumerate(gpus.all_orders):
+            if order.order_date < start:
+                # they joined the start fleet without a word, and the "15x the start fleet" month moved with them
+                # (data-centre trial)
+                lines.append(
+                    _(
+                        "compute.gpus.{field}.order_date = {date}: before the start {start}: those of these {n} GPUs "
+                        "delivered by the start are part of the start fleet, and of the base of the KPIs measured "
+                        "against it (the month the fleet reaches 15x)"
+                    ).format(
+                        field=gpus.order_field(i),
+                        date=order.order_date.isoformat(),
+                        start=start.isoformat(),
+                        n=order.gpus,
+                    )
+                )
             if order.order_date > end:
                 lines.append(
                     _(
