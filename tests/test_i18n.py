@@ -367,6 +367,18 @@ def test_run_tables_and_workbook_in_vietnamese(tmp_path: Path) -> None:
     header = [c.value for c in ws[1]]
     lon = ws.cell(row=2, column=header.index("Kinh độ") + 1)  # coordinates keep ~0.1 m in every language
     assert lon.number_format == "0.000000" and isinstance(lon.value, float)
+    # dates as the terminal, report and map write them in Vietnamese: 14/05/2026 (the workbook showed 2026-05-14)
+    started = [
+        c
+        for c in ws.iter_cols(
+            min_col=header.index("Khởi công") + 1, max_col=header.index("Khởi công") + 1, min_row=2
+        )
+    ][0]
+    assert {c.number_format for c in started if c.value is not None} == {"dd/mm/yyyy"}
+    kws = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx")["KPIs"]
+    kheader = [c.value for c in kws[1]]
+    p50 = [kws.cell(row=r, column=kheader.index("Ngày P50") + 1) for r in range(2, kws.max_row + 1)]
+    assert {c.number_format for c in p50 if c.value is not None} == {"mm/yyyy"}
     summary = __import__("json").loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert "pop_covered_5g_pct_2026_12" in summary["kpis"]  # identifiers unchanged
     assert "stations_5g" in pl.read_parquet(tmp_path / "out" / "metrics.parquet")["metric"].unique().to_list()

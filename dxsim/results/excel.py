@@ -26,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from dxsim.i18n import N_
+from dxsim.i18n import N_, language
 from dxsim.i18n import gettext as _
 from dxsim.results.bottlenecks import CAUSE_NOUN
 from dxsim.results.kpi_labels import is_year_kpi, kpi_label
@@ -345,12 +345,21 @@ def _table_sheet(
         workbook=wb,
         worksheet=name,
         column_formats=column_formats,
-        dtype_formats={pl.Date: "yyyy-mm-dd"},
+        dtype_formats={pl.Date: excel_date_format()},
         freeze_panes=(1, frozen_columns),
         table_name=re.sub(r"\W", "_", name),
         autofit=False,
     )
     wb.get_worksheet_by_name(name).autofit(max_width=_MAX_WIDTH_PX)
+
+
+def excel_date_format(month: bool = False) -> str:
+    """Excel's number format of a date (or a month) cell in the language in use, as `formats.date` and `formats.month`
+    write them: yyyy-mm-dd (ISO) in English, dd/mm/yyyy in Vietnamese. Why: a Vietnamese workbook showed 2026-05-14
+    where the terminal, report and map said 14/05/2026 (provincial trial). The cells stay dates."""
+    if language() == "vi":
+        return "mm/yyyy" if month else "dd/mm/yyyy"
+    return "yyyy-mm" if month else "yyyy-mm-dd"
 
 
 # a KPI's kind (dxsim.results.kpi_labels) -> the number format of its P50/P10/P90 cells; others stay General
@@ -366,7 +375,7 @@ def _kpi_number_formats(wb: Any, kpis: pl.DataFrame) -> None:
     cols = [kpis.columns.index(c) for c in ("P50", "P10", "P90")]
     # a date KPI is a month ("Month 5G covers 90%"): most are read at month ends, so a day (2028-12-31) claimed a
     # precision they lack and put "every no-power village" (month end) after "the last village" (its day, 12-05)
-    month = wb.add_format({"num_format": "yyyy-mm", "align": "left"})
+    month = wb.add_format({"num_format": excel_date_format(month=True), "align": "left"})
     dates = [i for i, c in enumerate(kpis.columns) if kpis.schema[c] == pl.Date]
     for i, row in enumerate(kpis.iter_rows(named=True), start=1):
         for c in dates:
@@ -386,7 +395,7 @@ def _kpi_number_formats(wb: Any, kpis: pl.DataFrame) -> None:
 def _about_sheet(wb: Any, summary: dict[str, Any], sheets: dict[str, str]) -> None:
     ws = wb.add_worksheet("About")
     bold = wb.add_format({"bold": True})
-    date = wb.add_format({"num_format": "yyyy-mm-dd", "align": "left"})
+    date = wb.add_format({"num_format": excel_date_format(), "align": "left"})
     ws.write_string(0, 0, _("dxsim results"), wb.add_format({"bold": True, "font_size": 14}))
     horizon = summary.get("horizon") or {}
     rows: list[tuple[str, Any]] = [
