@@ -368,12 +368,8 @@ def test_run_tables_and_workbook_in_vietnamese(tmp_path: Path) -> None:
     lon = ws.cell(row=2, column=header.index("Kinh độ") + 1)  # coordinates keep ~0.1 m in every language
     assert lon.number_format == "0.000000" and isinstance(lon.value, float)
     # dates as the terminal, report and map write them in Vietnamese: 14/05/2026 (the workbook showed 2026-05-14)
-    started = [
-        c
-        for c in ws.iter_cols(
-            min_col=header.index("Khởi công") + 1, max_col=header.index("Khởi công") + 1, min_row=2
-        )
-    ][0]
+    col = header.index("Khởi công") + 1
+    started = next(ws.iter_cols(min_col=col, max_col=col, min_row=2))
     assert {c.number_format for c in started if c.value is not None} == {"dd/mm/yyyy"}
     kws = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx")["KPIs"]
     kheader = [c.value for c in kws[1]]
