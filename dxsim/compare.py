@@ -326,7 +326,7 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ("year_dc_1gw", _("Date data-centre IT capacity reaches 1 GW"), DATE_UNIT, "date"),
         (
             "year_gpus_15x_start",
-            _("Date GPUs reach 15x the run's start fleet (GPUs at the start)"),
+            _("Date GPUs reach 15× the run's start fleet (GPUs at the start)"),
             DATE_UNIT,
             "date",
         ),
@@ -379,7 +379,7 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "value",
         ),
         ("capex_all_programmes_total_vnd_bn", _("Total capex (5G + villages + compute)"), "VND bn", "value"),
-        ("dc_energy_total_gwh", _("Data-centre energy over the horizon (IT load x PUE)"), "GWh", "value"),
+        ("dc_energy_total_gwh", _("Data-centre energy over the horizon (IT load × PUE)"), "GWh", "value"),
         (
             "dc_electricity_opex_total_vnd_bn",
             _("Data-centre electricity bill over the horizon"),

@@ -205,7 +205,7 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "gpu_utilization_pct_final_year": (N_("GPU utilisation over the last 12 months (%)"), "pct"),
     "ai_jobs_waiting_end": (N_("AI jobs waiting for GPUs at the end"), "count"),
     "dc_ppp_state_capex_total_vnd_bn": (N_("State's PPP share of data-centre capex (VND bn)"), "money"),
-    "dc_energy_total_gwh": (N_("Data-centre energy over the horizon (GWh: IT load x PUE)"), "count"),
+    "dc_energy_total_gwh": (N_("Data-centre energy over the horizon (GWh: IT load × PUE)"), "count"),
     "dc_electricity_opex_total_vnd_bn": (
         N_("Data-centre electricity bill over the horizon (VND bn)"),
         "money",
