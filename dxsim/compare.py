@@ -179,6 +179,10 @@ INCREMENTAL: dict[str, tuple[str | tuple[str, ...], str, float]] = {
         "gpu_pflops_bf16_added",
         1.0,
     ),
+    # ... and the data centres' capex per MW of IT capacity they leave at the end: a PPP share that bought 258 MW read
+    # "adds no more, costs more" on the PFLOPS and people rows only, and a grid shortfall that lost 350 MW "costs
+    # less" (data-centre trial)
+    "incr_dc_vnd_bn_per_additional_mw": ("dc_capex_total_vnd_bn", "dc_it_capacity_mw_end", 1.0),
 }
 
 
@@ -365,6 +369,7 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ),
         ("compute_capex_total_vnd_bn", _("Data-centre and GPU capex"), "VND bn", "value"),
         ("gpu_capex_total_vnd_bn", _("of which GPUs (paid on delivery)"), "VND bn", "value"),
+        ("dc_capex_total_vnd_bn", _("of which data centres"), "VND bn", "value"),
         ("gpu_public_capex_total_vnd_bn", _("of which the state's share of GPU orders"), "VND bn", "value"),
         (
             "gpu_capex_on_order_end_vnd_bn",
@@ -510,6 +515,12 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
                 "Extra compute capex (GPUs ordered but not delivered included) per additional PFLOPS, vs baseline"
             ),
             "VND bn per PFLOPS",
+            "incremental",
+        ),
+        (
+            "incr_dc_vnd_bn_per_additional_mw",
+            _("Extra data-centre capex per additional MW of IT capacity at the end, vs baseline"),
+            "VND bn per MW",
             "incremental",
         ),
     ]

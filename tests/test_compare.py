@@ -1784,3 +1784,25 @@ def test_fields_of_a_part_the_baseline_has_off_are_not_judged_as_levers(files, t
     assert any(t.startswith("budget.total_vnd_bn") and "moved" in t for t in lines["text"]), lines[
         "text"
     ].to_list()
+
+
+def test_data_centre_capex_is_weighed_against_the_mw_it_adds() -> None:
+    """A PPP share that bought 258 MW read "adds no more, costs more" on the PFLOPS and people-served rows only, and
+    a grid shortfall that lost 350 MW "costs less" (data-centre trial). The data centres' capex (the compute capex
+    less the GPUs') per MW of IT capacity at the end, by hand: 2,240 bn more for 10 MW more is 224 bn per MW; 350 MW
+    fewer for 50,000 bn less "adds less, costs less"; GPUs alone move no MW: "adds no more, costs more"."""
+    from dxsim.compare import ScenarioRun, _tabulate
+
+    kpi = "incr_dc_vnd_bn_per_additional_mw"
+    dc, mw = "dc_capex_total_vnd_bn", "dc_it_capacity_mw_end"
+    base_k = {dc: 95_000.0, mw: 664.6}
+    base = ScenarioRun("base", Path("b.toml"), "", {r: dict(base_k) for r in range(3)})
+    ppp = ScenarioRun("ppp", Path("p.toml"), "", {r: {dc: 97_240.0, mw: 674.6} for r in range(3)})
+    tight = ScenarioRun("tight", Path("t.toml"), "", {r: {dc: 45_000.0, mw: 314.6} for r in range(3)})
+    gpus = ScenarioRun("gpus", Path("g.toml"), "", {r: {dc: 95_500.0, mw: 664.6} for r in range(3)})
+    result = _tabulate([base, ppp, tight, gpus], 0, 1, 3, [], None)
+    row = result.row(kpi)
+    assert row["ppp"] == pytest.approx(2240.0 / 10.0)
+    assert row["tight"] is None and row["gpus"] is None
+    assert result.verdicts[(kpi, "tight")] == "adds less, costs less"
+    assert result.verdicts[(kpi, "gpus")] == "adds no more, costs more"

@@ -701,6 +701,7 @@ COMPUTE_ROWS = [
     "ai_jobs_waiting_end",
     "compute_capex_total_vnd_bn",
     "gpu_capex_total_vnd_bn",
+    "dc_capex_total_vnd_bn",
     "gpu_public_capex_total_vnd_bn",
     "gpu_capex_on_order_end_vnd_bn",
 ]

@@ -197,6 +197,7 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "gpu_pflops_bf16_end": (N_("Dense BF16 compute at the end (PFLOPS)"), "count"),
     "compute_capex_total_vnd_bn": (N_("Compute capex: DCs and GPUs (VND bn)"), "money"),
     "gpu_capex_total_vnd_bn": (N_("of which GPUs, paid on delivery (VND bn)"), "money"),
+    "dc_capex_total_vnd_bn": (N_("of which data centres (VND bn)"), "money"),
     "gpu_public_capex_total_vnd_bn": (N_("State's share of GPU capex (VND bn)"), "money"),
     "gpu_capex_on_order_end_vnd_bn": (
         N_("GPUs ordered but not delivered by the end: capex committed, not in the capex above (VND bn)"),
@@ -240,6 +241,7 @@ COMPUTE_KPI_NAMES = (
     "year_gpus_15x_start",
     "compute_capex_total_vnd_bn",
     "gpu_capex_total_vnd_bn",
+    "dc_capex_total_vnd_bn",
     "gpu_public_capex_total_vnd_bn",
     "gpu_capex_on_order_end_vnd_bn",
     "dc_power_draw_mw_end",

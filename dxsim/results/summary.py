@@ -297,6 +297,12 @@ def compute_kpis(metrics: pl.DataFrame, rows: NationalRows | None = None) -> dic
     # the GPUs' own money and power: the 15x goal costs its GPUs and their power, not the data centres built for
     # ordinary IT load (compute_capex_total_vnd_bn mixed them, AI-compute trial)
     out["gpu_capex_total_vnd_bn"] = sum_by_replication(nat, "gpu_capex_vnd_bn")
+    # ... and the data centres' own (the rest of the compute capex): what compare weighs against the MW they add (an
+    # option buying 258 MW read only per PFLOPS and per person served, "adds no more, costs more": data-centre trial)
+    out["dc_capex_total_vnd_bn"] = {
+        r: out["compute_capex_total_vnd_bn"][r] - out["gpu_capex_total_vnd_bn"].get(r, 0.0)
+        for r in out["compute_capex_total_vnd_bn"]
+    }
     out["gpu_public_capex_total_vnd_bn"] = sum_by_replication(nat, "gpu_public_capex_vnd_bn")
     # ordered, not delivered by the end: a delivery that slips past the horizon is not a saving
     out["gpu_capex_on_order_end_vnd_bn"] = at("gpu_capex_on_order_vnd_bn", last)
