@@ -49,7 +49,9 @@ utilisation over the whole horizon (all replications pooled), one line per scena
 supply, permits, budgets, targets, village crews, data-centre grid ...) saying whether its cause bound in
 the baseline run and whether the option's outcome moved, and a line on what 5G support paid when an option changes
 it. `bottlenecks.csv`: scenario, kind ("region", "note": a changed resource that did not bind, "critical": one that
-held little yet the outcome moved, "cut": the same for a resource the option cuts, "binds": a cause that held
+held little yet the outcome moved, "cut": the same for a resource the option cuts, "timing": the same where the
+outcome moved the opposite way to the change (shorter permits, fewer stations: a support deadline's surge moved),
+"binds": a cause that held
 little in the baseline and binds in the option, changed field or not (a budget a new campaign exhausts, a cut
 resource), "relieved": one that bound and the outcome moved, "tightened": the same for a change that makes the
 resource scarcer (a budget cut, longer permits), "unmoved": one that held part of the time and nothing
@@ -1162,6 +1164,39 @@ def _largest_move(result: CompareResult, option: str, key: str, relative: float 
     return _("{first}, and {second}").format(first=_move_phrase(*pair[0]), second=_move_phrase(*pair[1]))
 
 
+def outcome_tail(result: CompareResult, option: str, programme: str) -> str | None:
+    """Where the P50 of the paired differences moved none of the programme's outcomes but the band did, the largest
+    such move at the band's edge, as a phrase ("month 5G covers 90% of the population moved +9.0 mo in some
+    replications (P10 to P90: 0 to +9.0 mo)"), else None.
+
+    Why: doubled upgrade permits read "not binding ... permits did not bind" while one replication of three lost
+    Viettel's whole Resolution 193 surge (-13,062 stations at end-2025) and the 90% month's P90 moved +9 months
+    (lever trial): the P50 is one replication of three, and the line spoke for all."""
+    q = result.quantiles.filter(pl.col("scenario") == option)
+    best: tuple[float, str] | None = None
+    for key in OUTCOMES.get(programme, ()):
+        for r in result.table.filter(pl.col("kpi").str.starts_with(key)).iter_rows(named=True):
+            row = q.filter(pl.col("kpi") == r["kpi"])
+            if row.height == 0 or r["unit"] not in MOVE_AT_LEAST:
+                continue
+            d50, d10, d90 = (row[c][0] for c in ("delta_p50", "delta_p10", "delta_p90"))
+            if not (_finite(d50) and _finite(d10) and _finite(d90)) or abs(d50) >= MOVE_AT_LEAST[r["unit"]]:
+                continue
+            edge = d90 if abs(d90) >= abs(d10) else d10
+            if abs(edge) < MOVE_AT_LEAST[r["unit"]] or (best is not None and abs(edge) <= best[0]):
+                continue
+            band = _("{low} to {high}").format(
+                low=fmt_value(d10, r["unit"], signed=True), high=fmt_value(d90, r["unit"], signed=True)
+            )
+            best = (
+                abs(edge),
+                _("{move} in some replications (P10 to P90: {band})").format(
+                    move=_move_phrase(edge, r), band=band
+                ),
+            )
+    return best[1] if best is not None else None
+
+
 def outcome_worse(result: CompareResult, option: str, programme: str) -> bool:
     """Whether the outcome `outcome_moved` names (the first of OUTCOMES that moved) moved for the worse at some row:
     a relieved limit whose outcome is worse at some year end is not said to have simply helped."""
@@ -1254,6 +1289,7 @@ def add_bottlenecks(result: CompareResult) -> None:
                 moved=functools.partial(outcome_moved, result, run.name),
                 unmoved=functools.partial(outcome_unmoved, result, run.name),
                 worse=functools.partial(outcome_worse, result, run.name),
+                tail=functools.partial(outcome_tail, result, run.name),
                 option=run.held_metrics,
                 not_levers=result.switched_on.get(run.name, set()),
             )
@@ -1470,6 +1506,7 @@ VERDICT_PREFIX = {
     "note": N_("not binding: {note}"),
     "critical": N_("on the critical path: {note}"),
     "cut": N_("the limit once cut: {note}"),
+    "timing": N_("the wrong way round: {note}"),
     "binds": N_("a new limit: {note}"),
     "relieved": N_("relieved: {note}"),
     "tightened": N_("tightened: {note}"),

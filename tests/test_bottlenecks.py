@@ -790,6 +790,38 @@ def test_a_resource_whose_outcome_moved_is_on_the_critical_path_not_free():
     assert option_notes(ref, "baseline", change) == [
         t for k, t in option_verdicts(ref, "baseline", change) if k == "note"
     ]
+    # ... unless it moved the opposite way to the change: shorter permits that cost stations (the operators' last
+    # chance to surge moved with them: lever trial), or a cut that moved the outcome for the better, are "timing"
+    worse = option_verdicts(ref, "baseline", faster, moved=lambda p: "5G moved -0.32", worse=lambda p: True)
+    assert [k for k, _t in worse] == ["timing"] and "the opposite way to this change" in worse[0][1]
+    assert "critical path" not in worse[0][1]
+    better = option_verdicts(
+        ref,
+        "baseline",
+        [("crews.north.teams", 450, 112)],
+        moved=lambda p: "5G moved +0.2",
+        worse=lambda p: False,
+    )
+    assert [k for k, _t in better] == ["timing"]
+    assert [
+        k
+        for k, _t in option_verdicts(
+            ref, "baseline", faster, moved=lambda p: "5G moved +0.13", worse=lambda p: False
+        )
+    ] == ["critical"]
+
+
+def test_a_resource_that_did_not_bind_at_the_p50_says_what_the_band_moved() -> None:
+    """Doubled permits read "permits did not bind" while one replication of three lost the whole 2025 surge (lever
+    trial): the note keeps its P50 verdict and adds the band's move; with no such move it is as before."""
+    ref = reference_targets_bind()
+    change = [("crews.north.teams", 450, 900)]
+    plain = option_verdicts(ref, "baseline", change, moved=lambda p: None)
+    said = option_verdicts(
+        ref, "baseline", change, moved=lambda p: None, tail=lambda p: "X moved +9.0 mo in some replications"
+    )
+    assert [k for k, _t in said] == [k for k, _t in plain] == ["note"]
+    assert said[0][1] == plain[0][1] + "; yet X moved +9.0 mo in some replications"
 
 
 def targets_bind_crews_idle() -> pl.DataFrame:

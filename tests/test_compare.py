@@ -552,6 +552,57 @@ def test_a_lever_that_moved_its_outcome_is_never_called_not_binding() -> None:
     )  # no outcome of that programme in the table
 
 
+def test_a_band_that_moved_where_the_p50_did_not_is_said() -> None:
+    """Doubled upgrade permits read "not binding ... permits did not bind" while one replication of three lost
+    Viettel's whole surge and the 90% month's P90 moved +9 months (lever trial). outcome_tail names the largest move at
+    the band's edge where the P50 moved nothing; none where the P50 moved (outcome_moved speaks) or nothing did."""
+    from dxsim.compare import CompareResult, outcome_tail
+
+    def result(d10: float, d50: float, d90: float) -> CompareResult:
+        q = pl.DataFrame(
+            {
+                "kpi": ["year_5g_pop_90pct", "stations_5g_2025_12"],
+                "scenario": ["x2"] * 2,
+                "p10": [2026.9, 20_000.0],
+                "p50": [2026.9, 33_000.0],
+                "p90": [2027.7, 33_200.0],
+                "delta_p10": [d10, -13_062.0],
+                "delta_p50": [d50, 0.0],
+                "delta_p90": [d90, 0.0],
+            }
+        )
+        table = pl.DataFrame(
+            {
+                "kpi": ["year_5g_pop_90pct", "stations_5g_2025_12"],
+                "label": ["Month 5G covers 90% of the population", "5G stations on air, 2025-12 end"],
+                "unit": ["decimal year", "stations"],
+            }
+        )
+        return CompareResult(table, q, pl.DataFrame(), ["base", "x2"], "base", 1, 3, [])
+
+    said = outcome_tail(result(0.0, 0.0, 0.75), "x2", "5g")
+    assert said == (
+        "month 5G covers 90% of the population moved +9.0 mo in some replications (P10 to P90: 0 mo to +9.0 mo)"
+    ), said
+    assert outcome_tail(result(0.0, 0.5, 0.75), "x2", "5g") is None  # the P50 moved: outcome_moved says it
+    assert outcome_tail(result(0.0, 0.0, 0.0), "x2", "5g") is None  # nothing moved
+    assert outcome_tail(result(0.0, 0.0, 0.75), "x2", "villages") is None  # another programme's outcomes
+
+
+def test_an_outcome_that_moved_against_its_change_is_said_to_be_the_wrong_way_round() -> None:
+    """Shorter upgrade permits cost 845 stations at end-2026 and read "on the critical path" (lever trial): the
+    operators' last chance to surge moved with them. A tightened resource with a better outcome, or an eased one with
+    a worse, is "timing", and says so; an eased one with a better outcome stays "critical"."""
+    from dxsim.results.bottlenecks import _eases, _tightens
+
+    shorter = [("works.upgrade_permit.p50_days", 14.0, 7.0)]
+    longer = [("works.upgrade_permit.p50_days", 14.0, 28.0)]
+    more = [("crews.north.teams", 450, 900)]
+    assert _eases(shorter) and not _tightens(shorter)
+    assert _tightens(longer) and not _eases(longer)
+    assert _eases(more) and not _eases([("budget.share_pct.villages", 20.0, 30.0)])
+
+
 def test_a_village_lever_that_moved_only_the_people_served_says_so() -> None:
     """Doubling the LEO terminals' capacity connected no village sooner and moved people served by 4G or better
     +0.12 points at end-2030 in every replication (+0.12 to +0.13); compare said "the option moved no village
@@ -1777,7 +1828,7 @@ def test_fields_of_a_part_the_baseline_has_off_are_not_judged_as_levers(files, t
     assert "budget.enabled" not in res.switched_on["env"]  # the switch itself is a change of the baseline's
     lines = res.bottlenecks.filter(pl.col("scenario") == "env")
     judged = lines.filter(
-        pl.col("kind").is_in(["note", "critical", "cut", "relieved", "tightened", "unmoved"])
+        pl.col("kind").is_in(["note", "critical", "cut", "timing", "relieved", "tightened", "unmoved"])
     )
     assert not [t for t in judged["text"] if "budget." in t], judged
     # what the envelope's money moved is still said (a line of what changed, not a verdict on a resource)

@@ -1320,6 +1320,7 @@ def option_verdicts(
     option: pl.DataFrame | None = None,
     worse: Callable[[str], bool] | None = None,
     not_levers: Collection[str] = frozenset(),
+    tail: Callable[[str], str | None] | None = None,
 ) -> list[tuple[str, str]]:
     """(kind, line) per changed resource (one lever: a (programme, cause) over the regions its fields name). For one
     that did not bind in the reference run: kind "note" (it did not bind), or "critical" when the option's own outcome
@@ -1338,6 +1339,10 @@ def option_verdicts(
     the programme's outcomes (`unmoved(programme)`) gets an "unmoved" line that says so and names what binds: doubling the
     central site teams moved nothing while site teams held 13% of the village-days nationally, and compare said
     nothing at all.
+
+    Both say what the P50 of the paired differences shows; where the band moved an outcome all the same
+    (`tail(programme)`: how, or None), the line says that too, and what it reports for the P50 is no more said of
+    every replication.
     """
     causes = cause_summary(reference, start, end)
     idle = dict(crew_idle(reference, start, end).iter_rows())
@@ -1480,9 +1485,19 @@ def option_verdicts(
                     "there"
                 )
             )
+            # shorter upgrade permits cost 845 stations at end-2026 and read "on the critical path" (lever trial): the
+            # operators' last chance to surge for Resolution 193 moved with them (`worse` unknown: not judged)
+            is_worse = worse(programme) if worse is not None else None
+            wrong_way = is_worse is not None and (
+                (_tightens(fields) and not is_worse) or (_eases(fields) and is_worse)
+            )
+            if wrong_way:
+                said_moved = _("{what}: {cause} held little in {where} in {reference}, yet {outcome}") + _(
+                    WRONG_WAY
+                )
             lines.append(
                 (
-                    "cut" if _is_cut(fields) else "critical",
+                    "timing" if wrong_way else "cut" if _is_cut(fields) else "critical",
                     said_moved.format(
                         what=what,
                         cause=_cause_noun(cause),
@@ -1493,18 +1508,18 @@ def option_verdicts(
                 )
             )
             continue
-        tail = ""
+        binding_tail = ""
         if (
             programme == "dc"
             and (programme, NATIONAL) in summary
             and summary[(programme, NATIONAL)]["binding"]
         ):
             # a data-centre cause delays phases; what sets the MW is the pipeline (dc_delay_text), not "binding"
-            tail = "; " + dc_delay_text(summary[(programme, NATIONAL)], detail=False)
+            binding_tail = "; " + dc_delay_text(summary[(programme, NATIONAL)], detail=False)
         elif binding and len({b for _r, b in binding}) == 1:
-            tail = "; " + _("the binding constraint there is {cause}").format(cause=binding[0][1])
+            binding_tail = "; " + _("the binding constraint there is {cause}").format(cause=binding[0][1])
         elif binding:
-            tail = "; " + _("the binding constraints there are {causes}").format(
+            binding_tail = "; " + _("the binding constraints there are {causes}").format(
                 causes=", ".join(f"{b} ({r})" for r, b in binding)
             )
         if noise_only:
@@ -1518,6 +1533,7 @@ def option_verdicts(
             )
         else:
             said = _("{what}: {cause} did not bind in {where} in {reference}")
+        some = tail(programme) if tail is not None else None
         lines.append(
             (
                 "unmoved" if partial else "note",
@@ -1529,7 +1545,8 @@ def option_verdicts(
                     years=", ".join(sorted(in_years)),
                 )
                 + idle_txt
-                + tail,
+                + binding_tail
+                + ("; " + _("yet {move}").format(move=some) if some else ""),
             )
         )
     return lines + direct_lever_lines(differences, fmt, moved, unmoved)
@@ -1705,6 +1722,25 @@ def _tightens(fields: Sequence[tuple[str, Any, Any]]) -> bool:
         or (f.endswith(".rainy_months") and isinstance(a, list) and isinstance(b, list) and len(b) > len(a))
         for f, a, b in fields
     )
+
+
+def _eases(fields: Sequence[tuple[str, Any, Any]]) -> bool:
+    """Every changed field makes its resource more plentiful: an amount raised, a duration (`*_days`) shortened (the
+    converse of `_tightens`; a share of an envelope is neither)."""
+    return all(
+        _direction(a, b) != 0
+        and ".share_pct." not in f
+        and ((_direction(a, b) < 0) if f.endswith("_days") else (_direction(a, b) > 0))
+        for f, a, b in fields
+    )
+
+
+# an outcome that moved the other way than its lever: a tighter resource and a better outcome, or the converse
+WRONG_WAY = N_(
+    "; the opposite way to this change: it changed when the operators' surges for support deadlines or the "
+    "programmes' deadlines fall (support_decisions.csv), which outweighs it here; read it as that timing, not as a "
+    "return on the change"
+)
 
 
 def relieved_line(
