@@ -199,6 +199,14 @@ def test_gpus_over_their_hall_s_rack_density_are_counted_by_hand() -> None:
         assert gm.installed_by_model[model_name] == 1000
         assert f.gpus[int(hint[-1])] == 1000
         assert gm.gpus_over_rack_density == over, (model_name, hint)
+        # their hall's retrofit: 1,000 x 1.7875 kW = 1.7875 MW at USD 2 m a MW and 25,520 VND a USD = 91.2344 bn VND
+        # (data-centre capex, not the GPUs'); none where they fit the racks
+        assert gm.retrofit_capex_vnd_bn_cum == pytest.approx(over * 1.7875 / 1000 * 2.0 * 25_520 / 1000)
+    # the start fleet's halls are as they are: the same GPUs in dc0 at the start pay no retrofit
+    f = fleet()
+    env, gm = model(gpus_cfg(), cat, f, start_fleet=[entry(1000, model="B200", hint="dc0")])
+    env.run(until=1.0)
+    assert gm.gpus_over_rack_density == 1000 and gm.retrofit_capex_vnd_bn_cum == 0.0
 
 
 def test_gpus_placed_outside_their_hint_move_there_when_it_opens_before_later_orders() -> None:

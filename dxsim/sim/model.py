@@ -181,6 +181,7 @@ class Monitor:
         self._wait_ptr = 0
         self._compute_capex_last = 0.0
         self._gpu_capex_last = 0.0
+        self._retrofit_last = 0.0
         self._gpu_public_last = 0.0
         self._ppp_capex_last = 0.0  # the state's PPP share of DC capex so far (VND bn), for the month's part
         self._energy_last = 0.0  # data-centre facility energy (MWh) read at the last month end
@@ -486,7 +487,11 @@ class Monitor:
         fresh, self._wait_ptr = cr.demand.waits_since(self._wait_ptr)  # the waits of the month's starts
         energy_mwh = cr.dcs.energy_mwh_until(day)
         energy_month, self._energy_last = energy_mwh - self._energy_last, energy_mwh
-        capex_cum = cr.dcs.capex_vnd_bn_cum + cr.gpus.capex_vnd_bn_cum
+        capex_cum = cr.dcs.capex_vnd_bn_cum + cr.gpus.capex_vnd_bn_cum + cr.gpus.retrofit_capex_vnd_bn_cum
+        retrofit_month, self._retrofit_last = (
+            cr.gpus.retrofit_capex_vnd_bn_cum - self._retrofit_last,
+            cr.gpus.retrofit_capex_vnd_bn_cum,
+        )
         capex_month, self._compute_capex_last = capex_cum - self._compute_capex_last, capex_cum
         gpu_capex_month, self._gpu_capex_last = (
             cr.gpus.capex_vnd_bn_cum - self._gpu_capex_last,
@@ -517,6 +522,7 @@ class Monitor:
                 "ai_jobs_waiting": float(cr.demand.waiting_jobs),
                 "ai_jobs_rejected_too_big_cum": float(cr.demand.jobs_rejected_too_big),
                 "compute_capex_vnd_bn": float(capex_month),
+                "dc_retrofit_capex_vnd_bn": float(retrofit_month),
                 "gpu_capex_vnd_bn": float(gpu_capex_month),
                 "gpu_public_capex_vnd_bn": float(gpu_public_month),
                 "gpu_capex_on_order_vnd_bn": float(cr.gpus.on_order_vnd_bn(day)),

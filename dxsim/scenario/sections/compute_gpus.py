@@ -286,6 +286,20 @@ class Gpus(StrictModel):
         "Without the fabric, SemiAnalysis's DGX H100 sale price of ~USD 270k per 8 GPUs (via Epoch AI, "
         "github.com/epoch-research/training-cost-trends) is 1.13x",
     )
+    retrofit_usd_m_per_mw: float = param(
+        2.0,
+        unit="USD million per MW of IT load",
+        ge=0.0,
+        le=20.0,
+        description="Capex of retrofitting a data-centre hall for GPU servers denser than its racks are built for "
+        "(rear-door heat exchangers or direct liquid cooling: pipework, coolant distribution units, containment), "
+        "per MW of the IT load of the GPUs placed there over the hall's rack density (gpus_over_rack_density); "
+        "booked as data-centre capex when they are placed (the start fleet's halls are as they are). 0 = free, as "
+        "the model had it. The retrofit's time is not modelled.",
+        source="STL Partners, 'The retrofitting roadmap: an evolution of liquid cooling' (press release 2026-05-28, "
+        "stlpartners.com/press/liquid-cooling-retrofits-can-cost-roughly-80-less): around USD 2 million per MW for "
+        "a liquid-cooling retrofit, against over USD 11 million per MW for new liquid-cooled capacity",
+    )
     usd_vnd: float = param(
         25_520.0,
         unit="VND per USD",

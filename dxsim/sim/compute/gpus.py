@@ -132,6 +132,8 @@ class GpuModel:
         self.written_off_by_model: dict[str, int] = dict.fromkeys(self.cat.models, 0)
         self.capex_vnd_bn_cum = 0.0
         self.public_capex_vnd_bn_cum = 0.0  # of it, the state's (each order's public_share_pct)
+        # halls retrofitted for servers denser than their racks (data-centre capex, not the GPUs': _retrofit)
+        self.retrofit_capex_vnd_bn_cum = 0.0
         self.delivered_of_order = [0] * len(self.cfg.all_orders)
         self._cap_left: dict[int, int] = {}  # year -> high-performance GPUs the import cap still lets through
         self.held_by_cap = 0  # GPUs delivered late by the import cap, waiting for the next year's allowance
@@ -261,6 +263,8 @@ class GpuModel:
         if n <= 0:
             return 0
         lot = _Lot(organisation, model, per_dc, in_service_day, retire_day, hint=hint)
+        if kind != "start_placed":  # the start fleet's halls are as they are
+            self._retrofit(model, per_dc)
         self.lots.append(lot)
         self.installed_by_model[model] += n
         if self.pool is not None:
@@ -268,6 +272,21 @@ class GpuModel:
         self.events.append((float(self.env.now), kind, organisation, model, n, ""))
         self.env.process(self._retire(lot))
         return n
+
+    def over_density_mw(self, model: str, per_dc: np.ndarray) -> float:
+        """IT MW of `per_dc` GPUs of `model` in data centres whose racks are built for less than their server draws
+        (see gpus_over_rack_density)."""
+        server_kw = GPUS_PER_SERVER * self.cat[model].it_kw_per_gpu
+        over = self.fleet.design_kw_per_rack() < server_kw
+        return float(per_dc[over].sum()) * self.cat[model].it_kw_per_gpu / 1000.0
+
+    def _retrofit(self, model: str, per_dc: np.ndarray) -> None:
+        """Book the retrofit of the halls that take GPUs over their rack density: compute.gpus.retrofit_usd_m_per_mw
+        per MW of those GPUs' IT load. Why: placement counts power only, so the cheapest path to 15x GPUs put them in
+        6.65 kW air-cooled halls at no cost, and racks and cooling never bound nor cost anything (data-centre
+        trial)."""
+        mw = self.over_density_mw(model, per_dc)
+        self.retrofit_capex_vnd_bn_cum += mw * self.cfg.retrofit_usd_m_per_mw * self.cfg.usd_vnd / 1000.0
 
     def _strand(
         self, organisation: str, model: str, n: int, hint: str, delivered_day: float, writeoff_day: float
@@ -404,6 +423,7 @@ class GpuModel:
                 if left <= 0:
                     break
             self.fleet.remove_gpus(out, kw)
+            self._retrofit(lot.model, into)
             lot.per_dc = lot.per_dc - out + into
             moved += n_in
             self.events.append(
@@ -459,8 +479,9 @@ class GpuModel:
     def gpus_over_rack_density(self) -> int:
         """Running GPUs whose server (GPUS_PER_SERVER of them) draws more IT kW than a rack of their data centre is
         built for (its commissioned IT kW per rack): placement counts power only, so a hall of 6.65 kW racks took
-        DGX B200 servers of 14.3 kW; the model assumes such a hall is retrofitted (rear-door or liquid cooling) at
-        no cost. Why counted: 15x the GPUs "fitted" the existing halls by construction (data-centre trial)."""
+        DGX B200 servers of 14.3 kW; such a hall is retrofitted (rear-door or liquid cooling) at
+        compute.gpus.retrofit_usd_m_per_mw (`_retrofit`). Why counted: 15x the GPUs "fitted" the existing halls by
+        construction (data-centre trial)."""
         density = self.fleet.design_kw_per_rack()
         n = 0.0
         for lot in self.lots:
