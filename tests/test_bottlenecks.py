@@ -1312,6 +1312,16 @@ def test_direct_levers_say_what_they_moved() -> None:
     assert nothing == [
         ("unmoved", "compute.gpus.extra_orders [] → [8000 B200 in 2027]: the option moved no GPU outcome")
     ]
+    # a site's cost and a planner's data-centre project too: doubled equipment cost took 40,107 stations off 2030 and
+    # no line named costs.*; an extra project got no line (lever and data-centre trials)
+    dearer = [("costs.upgrade_equipment_vnd_bn", 1.0, 2.0)]
+    said = option_verdicts(
+        ref, "baseline", dearer, moved=lambda p: "5G coverage moved -12.6 points" if p == "5g" else None
+    )
+    assert said == [("effect", "costs.upgrade_equipment_vnd_bn 1.0 → 2.0: 5G coverage moved -12.6 points")]
+    project = [("compute.datacentres.extra_projects", "[]", "[NAI-BD 80 MW]")]
+    said = option_verdicts(ref, "baseline", project, moved=lambda p: "MW moved +60" if p == "dc" else None)
+    assert said == [("effect", "compute.datacentres.extra_projects [] → [NAI-BD 80 MW]: MW moved +60")]
 
 
 def test_a_direct_lever_is_named_by_its_quantity_not_its_label() -> None:

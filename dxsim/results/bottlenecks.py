@@ -1556,7 +1556,13 @@ def option_verdicts(
 # data-centre money (+45 MW by 2030) and an extra GPU order (+8,000 GPUs) got no line at all, while the data-centre
 # note itself named these fields as what sets the MW built.
 DIRECT_LEVERS: tuple[tuple[str, str], ...] = (
-    (r"^compute\.datacentres\.(public_investment_vnd_bn|ppp_share_pct|go_probability_pct)", "dc"),
+    (
+        r"^compute\.datacentres\.(public_investment_vnd_bn|ppp_share_pct|go_probability_pct|extra_projects)",
+        "dc",
+    ),
+    # what a site costs sets how many the operators' budgets buy: equipment at 2.0 bn a site took 40,107 stations off
+    # 2030 and no line named costs.* (lever trial)
+    (r"^costs\.", "5g"),
     (r"^budget\.(share_pct\.compute_public$|total_vnd_bn\.)", "dc"),  # the envelope's state data-centre money
     (r"^compute\.gpus\.(extra_orders|supply_shock\.)", "gpus"),
     # levers that change what a site or a village link carries, or the demand and the served rate, not a held-back
