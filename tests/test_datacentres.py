@@ -405,6 +405,19 @@ def test_a_project_that_is_not_go_never_commissions():
     # a PPP share of 100% removes the operator's hurdle: p = 0 + (1 - 0) x 1 = 1
     m, _, _ = run(params([proj("A")], go_probability_pct={"announced": 0}, ppp_share_pct=100))
     assert m.not_go == [] and commissioned(m, "A") == [(450.0, 40.0)]
+    # a project's own chance beats its status's, without moving the others: a planner's committed project (100) goes
+    # where its status's 0 would stop it, and an under-construction one given 0 never does (data-centre trial)
+    own = params(
+        [
+            proj("A", go_probability_pct=100),
+            proj("B"),
+            proj("U", status="under_construction", go_probability_pct=0),
+        ],
+        go_probability_pct={"announced": 0, "under_construction": 100},
+    )
+    for rep in range(5):
+        m, _, _ = run(own, rep=rep)
+        assert sorted(m.not_go) == ["B", "U"] and commissioned(m, "A") == [(450.0, 40.0)], rep
 
 
 def test_public_investment_builds_a_state_phase():

@@ -118,6 +118,7 @@ PROJECT_COLUMNS: dict[str, Any] = {
     "source": pl.Utf8,
     "note": pl.Utf8,
     "extra": pl.Boolean,
+    "go_probability_pct": pl.Float64,  # a planner's own (extra_projects); null: the status's
 }
 
 # Areas where data centres are (gso34, inclusive ward-code range of the pre-2025 city or None).
@@ -194,7 +195,9 @@ def projects(params: DataCentres) -> pl.DataFrame:
     ``exclude_projects`` are dropped; racks left blank are filled as it_mw x 1000 / kW per rack of
     the cooling class's rack class (modern air -> high density, liquid -> AI).
     """
-    df = _read_fact_csv(PROJECTS_FILE, [c for c in PROJECT_COLUMNS if c not in ("region3", "extra")])
+    df = _read_fact_csv(
+        PROJECTS_FILE, [c for c in PROJECT_COLUMNS if c not in ("region3", "extra", "go_probability_pct")]
+    )
     regions = province_regions()
     rows: list[dict[str, Any]] = []
     for r in df.iter_rows(named=True):
@@ -218,6 +221,7 @@ def projects(params: DataCentres) -> pl.DataFrame:
                 "source": r["source"],
                 "note": r["note"] or "",
                 "extra": False,
+                "go_probability_pct": None,
             }
         )
     known = {r["project_id"] for r in rows}
@@ -278,6 +282,7 @@ def projects(params: DataCentres) -> pl.DataFrame:
                     "source": "scenario extra_projects",
                     "note": "",
                     "extra": True,
+                    "go_probability_pct": p.go_probability_pct,
                 }
             )
     excluded = set(params.exclude_projects)

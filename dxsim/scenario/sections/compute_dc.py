@@ -470,6 +470,16 @@ class ProjectSpec(StrictModel):
         json_schema_extra={"x-unit": "degrees north (WGS 84)", "x-source": "planner input"},
     )
     phases: list[PhaseSpec] = Field(description="Phases in date order (at least one).", min_length=1)
+    go_probability_pct: float | None = Field(
+        None,
+        description="This project's own chance of going ahead (100 = committed: it always does); empty = "
+        "compute.datacentres.go_probability_pct of its status (with ppp_share_pct for an announced one). Why: a "
+        "planner's committed 80 MW project did not go ahead in a replication, and only a 100% PPP share, which "
+        "moves every announced project, could make it certain (data-centre trial).",
+        ge=0,
+        le=100,
+        json_schema_extra={"x-unit": "%", "x-source": "planner input"},
+    )
 
     @field_validator("gso34")
     @classmethod

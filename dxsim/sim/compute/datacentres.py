@@ -168,6 +168,7 @@ class Plan:
     phases: list[Phase]
     state_share: float = 0.0
     log: list[dict[str, Any]] = field(default_factory=list)
+    go_pct: float | None = None  # the project's own chance of going ahead (%); None: its status's
 
 
 class DataCentreModel:
@@ -236,6 +237,7 @@ class DataCentreModel:
                     first["cooling"],
                     phases,
                     state_share=ppp if status == "announced" else 0.0,
+                    go_pct=first.get("go_probability_pct"),
                 )
             )
         return plans
@@ -308,7 +310,8 @@ class DataCentreModel:
         pid = plan.project_id
         if plan.status != "state":
             u = stream(self.seed, self.replication, f"dc.go.{pid}").random()
-            if u >= p.go_probability(plan.status):
+            go = p.go_probability(plan.status) if plan.go_pct is None else plan.go_pct / 100.0
+            if u >= go:
                 self.not_go.append(pid)
                 self.events.append((env.now, plan.dc_id, f"{pid}: not go"))
                 return
