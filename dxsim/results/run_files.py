@@ -33,6 +33,7 @@ FLOW_METRICS = frozenset(
         "village_capex_vnd_bn",
         "compute_capex_vnd_bn",
         "gpu_capex_vnd_bn",  # of compute_capex_vnd_bn
+        "dc_retrofit_capex_vnd_bn",  # of compute_capex_vnd_bn, not of gpu_capex_vnd_bn
         "gpu_public_capex_vnd_bn",  # of gpu_capex_vnd_bn
         "dc_ppp_state_capex_vnd_bn",  # booked as compute_capex_vnd_bn is: a flow
         "village_surge_capex_vnd_bn",
