@@ -500,6 +500,13 @@ def test_the_bridges_the_run_reports_are_the_table_s_and_their_cost_the_campaign
     assert said in " ".join(stdout.split())
     page = html.unescape((out / "report.html").read_text(encoding="utf-8"))
     assert said in page and f"{float(camp['power_bridge_cost_vnd_bn'].sum()):,.1f} bn VND" in page
+    # when, from the table: one month is said as one ("from 6/2026 to 6/2026": provincial trial)
+    first, last = (
+        f"{d.year}-{d.month:02d}"
+        for d in (bridged["power_bridge_date"].min(), bridged["power_bridge_date"].max())
+    )
+    when = f"in {first}" if first == last else f"from {first} to {last}"
+    assert f"(power_bridge), {when}:" in " ".join(stdout.split())
 
 
 def test_villages_geojson_matches_the_table(baseline, villages):

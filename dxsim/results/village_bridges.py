@@ -28,17 +28,23 @@ def bridged_villages_lines(villages: pl.DataFrame) -> list[str]:
         bridged = grp.filter(pl.col("power_bridge_date").is_not_null())
         if bridged.height == 0:
             continue
+        dates = bridged["power_bridge_date"]
+        first, last = F.month(_as_date(dates.min())), F.month(_as_date(dates.max()))
+        # one month is said as one: "from 6/2026 to 6/2026" (provincial trial)
+        when = (
+            _("in {month}").format(month=first)
+            if first == last
+            else _("from {first} to {last}").format(first=first, last=last)
+        )
         out.append(
             _(
                 "campaign {name}: the utility powered {n} of its {total} villages with a generator bridge until their "
-                "own power came (power_bridge), from {first} to {last}: {cost} bn VND of its surge capex "
-                "(replication 0)"
+                "own power came (power_bridge), {when}: {cost} bn VND of its surge capex (replication 0)"
             ).format(
                 name=name,
                 n=F.number(bridged.height, 0),
                 total=F.number(grp.height, 0),
-                first=F.month(_as_date(bridged["power_bridge_date"].min())),
-                last=F.month(_as_date(bridged["power_bridge_date"].max())),
+                when=when,
                 cost=F.number(float(bridged["power_bridge_cost_vnd_bn"].sum()), 1),
             )
         )
