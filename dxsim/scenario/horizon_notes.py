@@ -10,9 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
 from dxsim.scenario.schema import Scenario
 from dxsim.scenario.sections.villages_campaigns import default_campaigns
+
+
+ORDER_BEFORE_START = N_(
+    "compute.gpus.{field}.order_date = {date}: before the start {start}: those of these {n} GPUs delivered by the "
+    "start are part of the start fleet, and of the base of the KPIs measured against it (the month the fleet reaches "
+    "15x)"
+)
+ORDER_AFTER_END = N_(
+    "compute.gpus.{field}.order_date = {date}: after the horizon's end {end}: the run never receives these {n} GPUs"
+)
 
 
 def campaigns_past_horizon(
@@ -98,31 +109,18 @@ def unreached_inputs(sc: Scenario) -> list[str]:
                     ).format(year=year, total=f"{vnd_bn:g}", start=start.isoformat(), end=end.isoformat())
                 )
         for i, order in enumerate(gpus.all_orders):
-            if order.order_date < start:
-                # they joined the start fleet without a word, and the "15x the start fleet" month moved with them
-                # (data-centre trial)
-                lines.append(
-                    _(
-                        "compute.gpus.{field}.order_date = {date}: before the start {start}: those of these {n} GPUs "
-                        "delivered by the start are part of the start fleet, and of the base of the KPIs measured "
-                        "against it (the month the fleet reaches 15x)"
-                    ).format(
-                        field=gpus.order_field(i),
-                        date=order.order_date.isoformat(),
-                        start=start.isoformat(),
-                        n=order.gpus,
-                    )
+            if start <= order.order_date <= end:
+                continue
+            # before the start they joined the start fleet without a word, and the "15x the start fleet" month moved
+            # with them (data-centre trial)
+            said = ORDER_BEFORE_START if order.order_date < start else ORDER_AFTER_END
+            lines.append(
+                _(said).format(
+                    field=gpus.order_field(i),
+                    date=order.order_date.isoformat(),
+                    start=start.isoformat(),
+                    end=end.isoformat(),
+                    n=order.gpus,
                 )
-            if order.order_date > end:
-                lines.append(
-                    _(
-                        "compute.gpus.{field}.order_date = {date}: after the horizon's end {end}: the run never "
-                        "receives these {n} GPUs"
-                    ).format(
-                        field=gpus.order_field(i),
-                        date=order.order_date.isoformat(),
-                        end=end.isoformat(),
-                        n=order.gpus,
-                    )
-                )
+            )
     return lines
