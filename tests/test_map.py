@@ -826,6 +826,22 @@ def test_the_map_opens_on_a_province_and_its_picker_and_address_change_it(browse
             page.wait_for_selector(".dx-picker select", state="attached", timeout=15_000)
             page.wait_for_timeout(300)
             assert page.evaluate("() => document.querySelector('.dx-picker select').value") == "15", ending
+            assert page.evaluate("() => document.querySelector('.dx-picker-note').hidden"), ending
+        # an address that names no province says so, and shows the whole country (it said nothing: provincial trial)
+        page.goto("about:blank")
+        page.goto((d / "map.html").resolve().as_uri() + "#Lao%20Kai", wait_until="load")
+        page.wait_for_selector(".dx-picker select", state="attached", timeout=15_000)
+        page.wait_for_timeout(300)
+        note = page.evaluate(
+            "() => { const n = document.querySelector('.dx-picker-note'); return [n.hidden, n.textContent]; }"
+        )
+        assert note == [False, "no province is named “Lao Kai” in the address: the whole country is shown"], (
+            note
+        )
+        assert page.evaluate("() => document.querySelector('.dx-picker select').value") == ""
+        page.select_option(".dx-picker select", "11")  # a province picked: the note goes
+        page.wait_for_timeout(300)
+        assert page.evaluate("() => document.querySelector('.dx-picker-note').hidden")
         assert pg.errors == [] and pg.failed == [] and pg.aborted == []
     finally:
         pg.close()

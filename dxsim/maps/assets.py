@@ -125,6 +125,7 @@ html, body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sa
 .dx-ascii { color: #666; }
 .dx-picker { background: #fff; padding: 3px 5px; font-size: 12px; }
 .dx-picker select { margin-left: 4px; font-size: 12px; max-width: 190px; }
+.dx-picker-note { margin-top: 3px; max-width: 230px; color: #8a1c1c; font-size: 11px; line-height: 13px; }
 .leaflet-tooltip.dx-place { background: none; border: none; box-shadow: none; padding: 0; color: #4a4a4a;
   font-size: 11px; font-style: italic; white-space: nowrap; text-shadow: 0 0 2px #fff; }
 .leaflet-tooltip.dx-place::before { display: none; }
@@ -163,6 +164,7 @@ def runtime_text() -> dict[str, str]:
         "province_pick": _("Province"),
         "all_provinces": _("All of Viet Nam"),
         "legend_more": _("scroll for more"),
+        "no_province": _("no province is named “{name}” in the address: the whole country is shown"),
     }
 
 
@@ -321,7 +323,7 @@ var DX = (function () {
   // or '#Tuyên Quang' picks one (a link to a province's view), `dxsim map --province` gives the page's default
   function picker(map, bounds, focus) {
     if (!provinces.length) return;
-    var outline = null, sel;
+    var outline = null, sel, note;
     var box = L.control({position: 'topleft'});
     box.onAdd = function () {
       var div = L.DomUtil.create('div', 'dx-picker leaflet-bar');
@@ -336,12 +338,17 @@ var DX = (function () {
           var o = document.createElement('option');
           o.value = p.code; o.textContent = p.name + ' (' + p.code + ')'; sel.appendChild(o);
         });
+      // an address that names no province says so (it showed the whole country without a word: provincial trial)
+      note = L.DomUtil.create('div', 'dx-picker-note', div);
+      note.setAttribute('role', 'status');
+      note.hidden = true;
       L.DomEvent.disableClickPropagation(div); L.DomEvent.disableScrollPropagation(div);
       L.DomEvent.on(sel, 'change', function () { show(findProvince(sel.value), true); });
       return div;
     };
     box.addTo(map);
     function show(p, remember) {
+      note.hidden = true;
       if (outline) { map.removeLayer(outline); outline = null; }
       if (p) {
         outline = L.geoJSON(p.feature, {pane: pane(map, 'dxFocus', 440), interactive: false,
@@ -366,13 +373,22 @@ var DX = (function () {
       // not animated: the view is the province's at once (a zoom animation's frames are views of neither)
       return {paddingTopLeft: [left * k, 12], paddingBottomRight: [right * k, 12], animate: false};
     }
+    function hashText() { return decodeURIComponent(location.hash.replace(/^#/, '')); }
     function fromHash() {
-      var h = decodeURIComponent(location.hash.replace(/^#/, ''));
+      var h = hashText();
       return h ? findProvince(h) : null;
+    }
+    function sayUnknown() {  // after show(), which hides the note
+      var h = hashText();
+      if (h && !findProvince(h)) {
+        note.textContent = (T.no_province || '{name}?').replace('{name}', h);
+        note.hidden = false;
+      }
     }
     var start = fromHash() || (focus ? findProvince(focus) : null);
     if (start) show(start, false);
-    window.addEventListener('hashchange', function () { var p = fromHash(); if (p) show(p, false); });
+    sayUnknown();
+    window.addEventListener('hashchange', function () { show(fromHash(), false); sayUnknown(); });
   }
   function places(map, items) {  // fixed place names on the basemap: [lat, lon, escaped text] (no marker)
     var p = pane(map, 'dxPlaces', 430);
