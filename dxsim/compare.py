@@ -1072,6 +1072,9 @@ def outcome_moved(result: CompareResult, option: str, programme: str) -> str | N
         said = _largest_move(result, option, key)
         if said is None:
             continue
+        cost = cost_move(result, option, programme)
+        if cost is not None:
+            said = _("{first}; {second}").format(first=said, second=cost)
         if programme == "5g":
             served = (
                 next((t for k in SERVED_OUTCOMES if (t := _largest_move(result, option, k))), None)
@@ -1089,6 +1092,45 @@ def outcome_moved(result: CompareResult, option: str, programme: str) -> str | N
         if served is not None:
             return _(VILLAGE_SERVICE_MOVE).format(served=served)
     return None
+
+
+VILLAGE_COST_KPI = "village_capex_total_vnd_bn"
+COST_MOVE_SHARE = 0.05  # a cost move named beside the outcome: at least this share of the baseline's
+
+
+def cost_move(result: CompareResult, option: str, programme: str) -> str | None:
+    """The village programme's capex (all payers) when the option moved it by COST_MOVE_SHARE of the baseline's or
+    more in every part of the band, as a phrase, else None (other programmes: None). Why: utility crews at 0 read "the
+    limit once cut ... moved -1 village-months" while the campaigns' generator bridges ran on for +558 bn VND, which
+    no line said (lever trial)."""
+    if programme != "villages":
+        return None
+    moves = _moves_of(result, option, VILLAGE_COST_KPI)
+    if moves is None:
+        return None
+    d10, d50, d90, base = moves
+    if (
+        base is None
+        or not _finite(base)
+        or abs(d50) < COST_MOVE_SHARE * abs(base)
+        or d10 * d50 < 0
+        or d90 * d50 < 0
+    ):
+        return None
+    return _("village capex (all payers) moved {delta} bn VND").format(delta=F.number(d50, 1, signed=True))
+
+
+def _moves_of(
+    result: CompareResult, option: str, kpi: str
+) -> tuple[float, float, float, float | None] | None:
+    """(delta P10, P50, P90, the baseline's P50) of one KPI row, or None where a part is missing."""
+    q = result.quantiles.filter((pl.col("scenario") == option) & (pl.col("kpi") == kpi))
+    if q.height == 0:
+        return None
+    d50, d10, d90 = (q[c][0] for c in ("delta_p50", "delta_p10", "delta_p90"))
+    if not (_finite(d50) and _finite(d10) and _finite(d90)):
+        return None
+    return float(d10), float(d50), float(d90), _p50(result, kpi, result.baseline)
 
 
 # Why: doubling the LEO terminals' capacity moved people served by 4G or better +0.12 points at end-2030 in every

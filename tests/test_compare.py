@@ -603,6 +603,37 @@ def test_an_outcome_that_moved_against_its_change_is_said_to_be_the_wrong_way_ro
     assert _eases(more) and not _eases([("budget.share_pct.villages", 20.0, 30.0)])
 
 
+def test_a_village_lever_names_the_capex_it_moved_beside_its_outcome() -> None:
+    """Utility crews at 0 read "the limit once cut ... moved -1 village-months" while the campaigns' generator bridges
+    ran on for +558 bn VND (lever trial). A village capex move of 5% of the baseline's or more, the same sign across
+    the band, is named; a smaller one, a mixed band or another programme's is not. By hand: +556.3 of 2,660."""
+    from dxsim.compare import CompareResult, cost_move
+
+    def result(d10: float, d50: float, d90: float) -> CompareResult:
+        q = pl.DataFrame(
+            {
+                "kpi": ["village_capex_total_vnd_bn"] * 2,
+                "scenario": ["base", "cut"],
+                "p50": [2660.0, 2660.0 + d50],
+                "delta_p10": [None, d10],
+                "delta_p50": [None, d50],
+                "delta_p90": [None, d90],
+            }
+        )
+        table = pl.DataFrame(
+            {"kpi": ["village_capex_total_vnd_bn"], "label": ["Village capex"], "unit": ["VND bn"]}
+        )
+        return CompareResult(table, q, pl.DataFrame(), ["base", "cut"], "base", 1, 3, [])
+
+    assert (
+        cost_move(result(540.0, 556.3, 580.0), "cut", "villages")
+        == "village capex (all payers) moved +556.3 bn VND"
+    )
+    assert cost_move(result(100.0, 120.0, 140.0), "cut", "villages") is None  # 4.5% of 2,660: below 5%
+    assert cost_move(result(-10.0, 556.3, 580.0), "cut", "villages") is None  # the band changes sign
+    assert cost_move(result(540.0, 556.3, 580.0), "cut", "5g") is None
+
+
 def test_a_village_lever_that_moved_only_the_people_served_says_so() -> None:
     """Doubling the LEO terminals' capacity connected no village sooner and moved people served by 4G or better
     +0.12 points at end-2030 in every replication (+0.12 to +0.13); compare said "the option moved no village
