@@ -408,7 +408,9 @@ def merged_name_notes(items: Sequence[str], country: Country) -> list[str]:
         merged = country.merged_by_name(item) if item not in country.province_codes else None
         former = country.former_province(item) if merged is None else None
         if former is not None:  # 02, Hà Giang's code until the merger
-            item, merged = f"{item} ({former[0]})", (former[1], former[2])
+            # 10, the former Lào Cai, in today's Lào Cai (15): "10 (Lào Cai) is part of Lào Cai (15)" (provincial trial)
+            name = _("the former {name}").format(name=former[0]) if former[0] == former[2] else former[0]
+            item, merged = f"{item} ({name})", (former[1], former[2])
         if merged is not None:
             lines.append(
                 _(
