@@ -105,49 +105,55 @@ def run(p: DataCentres) -> DataCentreModel:
     return m
 
 
+# the default median build (365 days), the one the target dates are read as expecting: here the scenario's build and
+# the announcer's plan agree, so a phase breaks ground 365 days before its target and a held day traces back 365 days
+BUILD_365 = {"p50_days": 365, "p90_days": 365}
+
+
 def test_a_phase_waiting_for_grid_headroom_is_held_by_the_grid():
     # north has no headroom until +60 MW on day 400. 40 MW IT, due day 0 (target = start, commissioning 0): its
-    # construction should have started on day -300 (median 300 days). Stages: permits [0, 60), interconnect
-    # [60, 150), headroom [150, 400), construction [400, 700), in service 700: 700 days late. Held day t traces back to
-    # the stage at t - 300: before day 0 (already late at the start) the stage it was in then, permits.
+    # construction should have started on day -365. Stages: permits [0, 60), interconnect [60, 150), headroom
+    # [150, 400), construction [400, 765), in service 765: 765 days late. Held day t traces back to the stage at
+    # t - 365: before day 0 (already late at the start) the stage it was in then, permits.
     m = run(
         params(
             [proj()],
+            delays={"construction": BUILD_365},
             grid={
                 "headroom_mw": {"north": 0, "central": 1000, "south": 1000},
                 "reinforcements": [{"region": "north", "mw": 60, "date": START + dt.timedelta(days=400)}],
             },
         )
     )
-    # [200, 300) traces back to [-100, 0): the permits it had not got 300 days before it was due
+    # [200, 300) traces back to [-165, -65): the permits it had not got 365 days before it was due
     assert m.held_mw_days(200, 300) == {
         "grid_connection": 0,
         "grid_headroom": 0,
         "permits": 40 * 100,
         "construction": 0,
     }
-    # [150, 400): permits to day 360 (traced back: day 60, its permits' end), then the grid connection (traced back:
-    # [60, 100), the interconnect); the headroom wait [150, 400) traces to [450, 700), after this window
-    assert m.held_pct(150, 400) == pytest.approx(
+    # [150, 500) traces back to [-215, 135): permits to day 425 (traced back: day 60, its permits' end), then the
+    # grid connection (traced back: [60, 135), the interconnect); the headroom wait [150, 400) traces to [515, 765)
+    assert m.held_pct(150, 500) == pytest.approx(
         {
-            "dc_held_pct_grid_connection": 100 * 40 / 250,
+            "dc_held_pct_grid_connection": 100 * 75 / 350,
             "dc_held_pct_grid_headroom": 0.0,
-            "dc_held_pct_permits": 100 * 210 / 250,
+            "dc_held_pct_permits": 100 * 275 / 350,
             "dc_held_pct_construction": 0.0,
         }
     )
-    # the whole lateness, 700 days: permits 300 + 60 = 360, the grid connection 90, the headroom 250, construction 0
-    # (built in its median 300 days); booked by the stage of the moment, construction had 300 of them
+    # the whole lateness, 765 days: permits 365 + 60 = 425, the grid connection 90, the headroom 250, construction 0
+    # (built in its median 365 days); booked by the stage of the moment, construction had 365 of them
     assert m.held_mw_days(0, 1000) == pytest.approx(
-        {"grid_connection": 40 * 90, "grid_headroom": 40 * 250, "permits": 40 * 360, "construction": 0}
+        {"grid_connection": 40 * 90, "grid_headroom": 40 * 250, "permits": 40 * 425, "construction": 0}
     )
     pct = m.held_pct(0, 1000)
-    assert pct["dc_held_pct_grid_connection"] == pytest.approx(100 * 90 / 700)
-    assert pct["dc_held_pct_grid_headroom"] == pytest.approx(100 * 250 / 700)
-    assert pct["dc_held_pct_permits"] == pytest.approx(100 * 360 / 700)
+    assert pct["dc_held_pct_grid_connection"] == pytest.approx(100 * 90 / 765)
+    assert pct["dc_held_pct_grid_headroom"] == pytest.approx(100 * 250 / 765)
+    assert pct["dc_held_pct_permits"] == pytest.approx(100 * 425 / 765)
     assert sum(pct.values()) == pytest.approx(100.0)
-    # in service from day 700: nothing held back, all shares 0
-    assert m.held_pct(700, 900) == {
+    # in service from day 765: nothing held back, all shares 0
+    assert m.held_pct(765, 900) == {
         "dc_held_pct_grid_connection": 0.0,
         "dc_held_pct_grid_headroom": 0.0,
         "dc_held_pct_permits": 0.0,
@@ -156,14 +162,15 @@ def test_a_phase_waiting_for_grid_headroom_is_held_by_the_grid():
 
 
 def test_a_phase_on_schedule_is_not_held_and_only_its_lateness_counts():
-    # target day 1000, construction 300, commissioning 30 days: planned construction start 700, due day 1030.
-    # Permits take 960 days: interconnect [960, 1050), construction [1050, 1350), commissioning [1350, 1380).
-    # 350 days late, traced back 330 days: permits ran 260 days past the planned start (700 to 960), then the
+    # target day 1000, construction 365, commissioning 30 days: planned construction start 635, due day 1030.
+    # Permits take 960 days: interconnect [960, 1050), construction [1050, 1415), commissioning [1415, 1445).
+    # 415 days late, traced back 395 days: permits ran 325 days past the planned start (635 to 960), then the
     # grid connection 90 days (960 to 1050); construction and commissioning took their medians. 10 MW.
     p = params(
         [proj(phases=((10, START + dt.timedelta(days=1000)),))],
         delays={
             "permits": {"p50_days": 960, "p90_days": 960},
+            "construction": BUILD_365,
             "commissioning": {"p50_days": 30, "p90_days": 30},
         },
     )
@@ -175,13 +182,13 @@ def test_a_phase_on_schedule_is_not_held_and_only_its_lateness_counts():
         "construction": 0.0,
     }  # permits, but not late
     assert m.held_mw_days(0, 2000) == pytest.approx(
-        {"grid_connection": 900.0, "grid_headroom": 0.0, "permits": 2_600.0, "construction": 0.0}
+        {"grid_connection": 900.0, "grid_headroom": 0.0, "permits": 3_250.0, "construction": 0.0}
     )
-    # on time when nothing slips: permits 60 -> planned start 700 -> in service 1030 = due: never held
+    # on time when nothing slips: permits 60 -> planned start 635 -> in service 1030 = due: never held
     m2 = run(
         params(
             [proj(phases=((10, START + dt.timedelta(days=1000)),))],
-            delays={"commissioning": {"p50_days": 30, "p90_days": 30}},
+            delays={"construction": BUILD_365, "commissioning": {"p50_days": 30, "p90_days": 30}},
         )
     )
     assert m2.held_mw_days(0, 2000) == {
@@ -192,13 +199,31 @@ def test_a_phase_on_schedule_is_not_held_and_only_its_lateness_counts():
     }
 
 
-def test_a_later_phase_waiting_behind_an_earlier_ones_construction_is_held_by_construction():
-    # phases 40 + 20 MW, both due day 0 (planned construction start -300): permits [0, 60) and interconnect
-    # [60, 150) hold both; phase 1 builds [150, 450): 450 days late = permits 360 + grid 90; phase 2 waits for it
-    # (logged as construction), then builds [450, 750): 750 days late = permits 360 + grid 90 + phase 1's 300.
-    m = run(params([proj(phases=((40, START), (20, START)))]))
+def test_a_slower_build_than_announced_is_held_by_construction():
+    """The announcer planned a 365-day build (ground broken on day 635 for a target of day 1000) and this scenario
+    builds in 540: in service on day 1175, 175 days past its due day 1000 (commissioning 0), and all of them are
+    construction's. Planning back from the target with the scenario's own median started it on day 460 and held
+    nothing; a held day traced back by 540 days then fell before the planned start and was booked to no cause."""
+    p = params(
+        [proj(phases=((10, START + dt.timedelta(days=1000)),))],
+        delays={"construction": {"p50_days": 540, "p90_days": 540}},
+    )
+    m = run(p)
+    assert [(day, mw) for day, d, mw, _ in m.phases_commissioned if d == "P1"] == [
+        (pytest.approx(1175.0), 10.0)
+    ]
     assert m.held_mw_days(0, 2000) == pytest.approx(
-        {"permits": 60 * 360, "grid_connection": 60 * 90, "grid_headroom": 0.0, "construction": 20 * 300}
+        {"grid_connection": 0.0, "grid_headroom": 0.0, "permits": 0.0, "construction": 10 * 175.0}
+    )
+
+
+def test_a_later_phase_waiting_behind_an_earlier_ones_construction_is_held_by_construction():
+    # phases 40 + 20 MW, both due day 0 (planned construction start -365): permits [0, 60) and interconnect
+    # [60, 150) hold both; phase 1 builds [150, 515): 515 days late = permits 425 + grid 90; phase 2 waits for it
+    # (logged as construction), then builds [515, 880): 880 days late = permits 425 + grid 90 + phase 1's 365.
+    m = run(params([proj(phases=((40, START), (20, START)))], delays={"construction": BUILD_365}))
+    assert m.held_mw_days(0, 2000) == pytest.approx(
+        {"permits": 60 * 425, "grid_connection": 60 * 90, "grid_headroom": 0.0, "construction": 20 * 365}
     )
 
 

@@ -268,30 +268,36 @@ def test_phase_timing_permits_interconnect_construction_then_next_phase():
 
 
 def test_commissioning_delay_and_target_dates():
-    # commissioning 30 days; phase 2 planned for day 1000: construction starts at 1000 - 300 = 700.
+    # commissioning 30 days; phase 2 planned for day 1000: it breaks ground when its announcer planned, one default
+    # median build (365 days) before, on day 635, and this scenario builds in 300: in service 635 + 300 + 30 = 965.
     p = params(
         [proj(phases=((40, START), (20, START + dt.timedelta(days=1000))))],
         delays={"commissioning": {"p50_days": 30, "p90_days": 30}},
     )
     m, _, _ = run(p)
-    assert commissioned(m, "P1") == [(480.0, 40.0), (1030.0, 20.0)]
+    assert commissioned(m, "P1") == [(480.0, 40.0), (965.0, 20.0)]
 
 
 def test_under_construction_project_is_credited_the_time_already_spent():
     """Under construction, phase 1 due on day 100 and phase 2 on day 500. With the default median build time (365
     days, the one the target dates are read as expecting) phase 1 is on time; with a build twice as fast the 100 days
     left halve to 50 (hand-computed: 100 x 182.5 / 365), where a faster build once pushed phase 1's start into the
-    future and opened it later. Phase 2, not under way, is planned back from its target: day 500 either way."""
+    future and opened it later. Phase 2, not under way, breaks ground when its announcer planned, one default build
+    before its target (day 500 - 365 = 135), and is built in this scenario's time: day 500, or 135 + 182.5 = 317.5,
+    where planning back from the target with the scenario's own median opened it on day 500 either way."""
     from dxsim.scenario.sections.compute_dc import CONSTRUCTION_P50_DAYS
 
     phases = ((20, START + dt.timedelta(days=100)), (20, START + dt.timedelta(days=500)))
-    for build, first in ((CONSTRUCTION_P50_DAYS, 100.0), (CONSTRUCTION_P50_DAYS / 2, 50.0)):
+    for build, first, second in (
+        (CONSTRUCTION_P50_DAYS, 100.0, 500.0),
+        (CONSTRUCTION_P50_DAYS / 2, 50.0, 317.5),
+    ):
         p = params(
             [proj(status="under_construction", cooling="modern_air", phases=phases)],
             delays={"construction": {"p50_days": build, "p90_days": build}},
         )
         m, _, _ = run(p)
-        assert commissioned(m, "P1") == [(pytest.approx(first), 20.0), (pytest.approx(500.0), 20.0)], build
+        assert commissioned(m, "P1") == [(pytest.approx(first), 20.0), (pytest.approx(second), 20.0)], build
     # a phase due beyond one build (day 500 > 365) is under way too: on time, not "scheduled" to start on day 135
     p = params(
         [
@@ -570,3 +576,34 @@ def test_a_planner_project_with_an_existing_data_centre_s_id_is_refused() -> Non
         assert "existing data centre's dc_id" in str(err.value) and taken in str(err.value)
     fresh = projects(params([{**proj, "project_id": "MY-NEW-1"}]))
     assert "MY-NEW-1" in fresh["project_id"].to_list()
+
+
+def test_a_faster_build_never_delays_capacity_on_the_shipped_pipeline():
+    """The lever a planner pulls: halve the construction time of every phase (p50 365 -> 182.5, p90 540 -> 270). On
+    the shipped project pipeline, with each project's own random draws (common random numbers), the IT MW in service
+    is never lower at any month end, and is higher somewhere. Planning each phase back from its target with the
+    scenario's own median opened it on its target all the same and only reshuffled who got the grid headroom first:
+    fewer MW in some years (lever audit, 2026-12-07)."""
+    defaults = {
+        "go_probability_pct": {"announced": 100, "under_construction": 100},
+        "grid": {"headroom_mw": {"north": 1000, "central": 1000, "south": 1000}, "reinforcements": []},
+    }
+    slow = DataCentres.model_validate(defaults)
+    fast = DataCentres.model_validate(
+        {**defaults, "delays": {"construction": {"p50_days": 182.5, "p90_days": 270}}}
+    )
+    assert slow.delays.construction.p50_days == 365  # the default this halves
+    months = np.array(
+        [Clock(START, END).day(dt.date(y, m, 1)) for y in range(2026, 2032) for m in range(1, 13)]
+    )
+    gained = 0.0
+    for seed in range(10):
+        curves = []
+        for p in (slow, fast):
+            m, _, _ = run(p, seed=seed)
+            days = np.array([d for d, _, _, _ in m.phases_commissioned])
+            mw = np.array([x for _, _, x, _ in m.phases_commissioned])
+            curves.append(np.array([mw[days <= t].sum() for t in months]))
+        assert np.all(curves[1] >= curves[0] - 1e-9), seed
+        gained += float((curves[1] - curves[0]).sum())
+    assert gained > 0

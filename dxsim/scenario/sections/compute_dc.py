@@ -108,7 +108,8 @@ SEED_000_67 = "MoST report 000:67 (end-2024: 45 DCs, 182 MW, 27,370 racks)"
 
 Delay = DelayDays  # the shared delay model (fields.py)
 # the default median construction time of a phase: the announced target dates are read as set expecting it, so a
-# phase under way at the start has target x (p50 / this) left in a scenario that builds faster or slower
+# phase not yet started breaks ground this long before its target, and one under way at the start has target x
+# (p50 / this) left, in a scenario that builds faster or slower
 CONSTRUCTION_P50_DAYS = 365.0
 
 
@@ -353,9 +354,9 @@ class Delays(StrictModel):
         CONSTRUCTION_P50_DAYS,
         540.0,
         "Construction of one phase (shell, power, cooling, fit-out). Announced target dates are read as set "
-        "expecting the default median (365 days): a phase not yet started begins one median before its target, and "
-        "the first phase of a project under construction is under way at the start with its days to target x (p50 / "
-        "365) left, so a faster build opens it sooner.",
+        "expecting the default median (365 days): a phase not yet started breaks ground 365 days before its target "
+        "(the announcer's plan), and the first phase of a project under construction is under way at the start "
+        "with its days to target x (p50 / 365) left, so a faster build opens either sooner and a slower one later.",
         "CMC Hyperscale DC phase I: Q2 2026 -> Q2 2027; FPT's 10,000 m2 HCMC DC: groundbreaking 2020-05, "
         "completion planned Q1 2021 (vietnamnet.vn 2020-05-06); p90 is a dxsim assumption",
     )

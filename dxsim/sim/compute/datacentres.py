@@ -6,8 +6,9 @@ One process per project (``projects`` table: one row per phase, dxsim.geo.datace
    p + (1 - p) x PPP share). A project that is not "go" never starts.
 2. announced projects: planning / permits (log-normal delay), then the grid interconnection lead
    time (log-normal). Projects under construction have both already.
-3. each phase in turn: not before its planned construction start (target date minus the median
-   construction time: on time when nothing slips), and not before the previous phase's
+3. each phase in turn: not before its planned construction start (target date minus the default
+   median construction time, ``CONSTRUCTION_P50_DAYS``, the one the announcer expected: on time when
+   nothing slips, sooner in a scenario that builds faster), and not before the previous phase's
    construction ends; then it waits until its region's grid headroom can take phase IT MW x PUE
    (facility MW), which it consumes (first fit: a smaller later phase may pass a big one that
    does not fit); then construction (log-normal; a phase already under way at the start is
@@ -32,7 +33,7 @@ phase is *due* from its planned date onwards, i.e. its target date plus the medi
 (what the pipeline delivers when nothing slips; a phase with no target date, such as a state phase,
 is due from the moment its project starts). From then until it is in service, each day of the
 phase's IT MW is one MW-day *held back*, booked along its critical path to the stage that made it late:
-the stage the phase was in one planned build earlier (median construction + commissioning days before;
+the stage the phase was in one planned build earlier (default median construction + median commissioning days before;
 a phase with no target date: the stage it is in). A phase whose permits ran 260 days past its planned
 construction start, then waited 90 days for its grid connection and was built on time, is held 350
 days: 260 to permits and 90 to the grid connection (booked by the stage it was in at the time, construction,
@@ -320,9 +321,10 @@ class DataCentreModel:
             key = (pid, ph.number)
             self.phase_mw[key] = ph.it_mw
             self.phase_due_day[key] = env.now if ph.target_day is None else ph.target_day + commissioning_p50
-            # planned time from construction start to service: a day held at t traces back to the stage of t - this
+            # planned time from construction start to service (the announcer's: the default median build, see
+            # CONSTRUCTION_P50_DAYS): a day held at t traces back to the stage of t - this
             self.phase_shift_days[key] = (
-                0.0 if ph.target_day is None else p.delays.construction.p50_days + commissioning_p50
+                0.0 if ph.target_day is None else CONSTRUCTION_P50_DAYS + commissioning_p50
             )
             self.stage_log[key] = []
         if plan.status != "under_construction":
@@ -344,8 +346,16 @@ class DataCentreModel:
             # the first phase of a project under construction is under way at the start: it is never "scheduled"
             # later (a faster build once pushed its start into the future and opened it later)
             under_way = plan.status == "under_construction" and k == 0 and ph.target_day is not None
+            # ground is broken when the announcer planned, one default median build before the target: the
+            # scenario's median says how long the build takes, not when it starts (planning back from the target
+            # with it made a faster build open on the target all the same, and only reshuffled the grid headroom:
+            # lever audit, 2026-12-07)
             planned_start = (
-                0.0 if under_way else (ph.target_day - build_p50) if ph.target_day is not None else -np.inf
+                0.0
+                if under_way
+                else (ph.target_day - CONSTRUCTION_P50_DAYS)
+                if ph.target_day is not None
+                else -np.inf
             )
             if planned_start > env.now:
                 self._stage(plan, k, "scheduled")
@@ -464,7 +474,7 @@ class DataCentreModel:
         """MW-days held back in the window [t0, t1] (sim days), by cause (see the module docstring).
 
         A phase is held from its due day until it is in service. Held day t is booked to the stage the phase was in
-        at t - shift (shift = median construction + commissioning days, the plan from construction start to
+        at t - shift (shift = default median construction + median commissioning days, the plan from construction start to
         service; 0 without a target date): the stage that made the output due at t late. Before the log's first day
         (a project already late at the start), the stage it was in at the start."""
         out = dict.fromkeys(HELD_CAUSES, 0.0)
