@@ -826,6 +826,7 @@ MODEL_COUNTERPART: dict[str, str] = {
     "stations_5g": "stations_5g",
     "stations_5g_viettel": "stations_5g_viettel",
     "pop_covered_5g_pct": "pop_covered_5g_pct",
+    "pop_covered_5g_pct_vnpt": "pop_covered_5g_pct_vnpt",  # an operator's own network (VNPT's 2026 commitment)
     "pop_covered_4g_pct": "pop_covered_4g_pct",
     "villages_unconnected": "villages_unconnected",
     # the model's villages_without_signal counts the coverage-hole layer (no *or patchy* signal); the reports'
