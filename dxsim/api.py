@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,9 +84,15 @@ class RunResult:
         return self.sim.calibration
 
     def write(
-        self, out_dir: str | os.PathLike[str], *, with_map: bool = True, with_report: bool = True
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        with_map: bool = True,
+        with_report: bool = True,
+        provinces: Sequence[str] = (),
     ) -> Path:
-        """Write the folder `dxsim run --out out_dir` writes (atomically); returns its path."""
+        """Write the folder `dxsim run --out out_dir` writes (atomically); returns its path. `provinces`: gso34 codes
+        (e.g. "08") the report shows at every year end, as `dxsim run --province` does."""
         # None or 5 from a notebook: one line, not a TypeError
         if not isinstance(out_dir, (str, os.PathLike)):
             raise DxsimInputError(
@@ -95,7 +101,16 @@ class RunResult:
                 value=repr(out_dir),
                 allowed="a path (str or pathlib.Path)",
             )
-        return write_run(self.sim, Path(out_dir), with_map=with_map, with_report=with_report, field="out_dir")
+        if isinstance(provinces, str):  # write(..., provinces="08"): one code, not the characters "0" and "8"
+            provinces = (provinces,)
+        return write_run(
+            self.sim,
+            Path(out_dir),
+            with_map=with_map,
+            with_report=with_report,
+            field="out_dir",
+            provinces=provinces,
+        )
 
     def __repr__(self) -> str:
         s = self.sim.summary

@@ -6,7 +6,7 @@ This is the model core's public entry point; the CLI is a thin face over it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -501,12 +501,14 @@ def write_run(
     progress: Progress | None = None,
     sidecar: Sidecar | None = None,
     field: str = "--out",
+    provinces: Sequence[str] = (),
 ) -> Path:
     """Write a run's folder atomically (default outputs/<name>/): tables first, then the pages that read them.
 
     `sidecar`: a helper process (:mod:`dxsim.output_helper`) that writes the GIS layers, the map and part of
     the report's charts meanwhile; the files are the same with or without it. `field`: how a refused folder is
-    named to the caller (the CLI's `--out`, the Python API's `out_dir`).
+    named to the caller (the CLI's `--out`, the Python API's `out_dir`). `provinces`: gso34 codes the report shows at
+    every year end (`--province`).
     """
     say = progress or (lambda _m: None)
     target = Path(out_dir) if out_dir is not None else default_run_dir(sim.scenario)
@@ -518,10 +520,11 @@ def write_run(
         say(_("tables for GIS and Excel"))
         if sidecar is not None and sidecar.alive:
             run_with(
-                sidecar, lambda: write_views_shared(tmp, sidecar, folder_name, with_map, with_report, say)
+                sidecar,
+                lambda: write_views_shared(tmp, sidecar, folder_name, with_map, with_report, say, provinces),
             )
         else:
-            write_views(tmp, folder_name, with_map, with_report, say)
+            write_views(tmp, folder_name, with_map, with_report, say, provinces)
 
     def write_base_tables(tmp: Path) -> None:
         write_json(tmp / "summary.json", sim.summary)
@@ -546,7 +549,14 @@ def write_run(
     return atomic_dir(target, fill)
 
 
-def write_views(tmp: Path, folder_name: str, with_map: bool, with_report: bool, say: Progress) -> None:
+def write_views(
+    tmp: Path,
+    folder_name: str,
+    with_map: bool,
+    with_report: bool,
+    say: Progress,
+    provinces: Sequence[str] = (),
+) -> None:
     """metrics.csv, GIS layers, workbook, map and report from the tables in `tmp`, in this process."""
     write_derived_tables(tmp)
     # folium and matplotlib take ~1 s to import: only a run that builds the page loads them
@@ -559,11 +569,17 @@ def write_views(tmp: Path, folder_name: str, with_map: bool, with_report: bool, 
         say(_("report"))
         from dxsim.report import build_report
 
-        build_report(tmp, folder_name=folder_name)
+        build_report(tmp, folder_name=folder_name, provinces=provinces)
 
 
 def write_views_shared(
-    tmp: Path, sidecar: Sidecar, folder_name: str, with_map: bool, with_report: bool, say: Progress
+    tmp: Path,
+    sidecar: Sidecar,
+    folder_name: str,
+    with_map: bool,
+    with_report: bool,
+    say: Progress,
+    provinces: Sequence[str] = (),
 ) -> None:
     """:func:`write_views` with a helper process: the same files, two cores. Whatever the helper could not do
     is done here, so its failure surfaces as the same error as without it."""
@@ -609,7 +625,7 @@ def write_views_shared(
     if with_report:
         from dxsim.report import build_report
 
-        build_report(tmp, folder_name=folder_name, charts=charts)
+        build_report(tmp, folder_name=folder_name, charts=charts, provinces=provinces)
 
 
 def write_derived_tables(result_dir: Path) -> None:
@@ -640,11 +656,13 @@ def run_scenario(
     workers: int | None = None,
     scheduler: str | None = None,
     sidecar: Sidecar | None = None,
+    provinces: Sequence[str] = (),
 ) -> RunOutput:
     """Validate a scenario file, run all replications and (optionally) write `out_dir` atomically.
 
     `sidecar`: the helper process that writes part of the folder (:func:`write_run`); when writing without one,
-    one is started here, so it loads its modules while the replications run.
+    one is started here, so it loads its modules while the replications run. `provinces`: gso34 codes the report
+    shows at every year end (`--province`).
     """
     path = Path(path)
     scenario = load_scenario(path)
@@ -667,7 +685,13 @@ def run_scenario(
         )
         written = (
             write_run(
-                sim, out_dir, with_map=with_map, with_report=with_report, progress=progress, sidecar=helper
+                sim,
+                out_dir,
+                with_map=with_map,
+                with_report=with_report,
+                progress=progress,
+                sidecar=helper,
+                provinces=provinces,
             )
             if write
             else None

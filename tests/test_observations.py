@@ -243,9 +243,13 @@ def test_geodata_quotes_are_in_the_cited_row_and_give_the_value() -> None:
         value = float(r["value"])
         if value == 0:  # a deadline: "cover these by Sept" - nothing left
             assert r["kind"] == "target" and not numbers, r
-        elif re.search(r"\d\s*[-–]\s*\d", r["quote"]):  # a range "55-60%": its midpoint, half the range either side
+        elif re.search(
+            r"\d\s*[-–]\s*\d", r["quote"]
+        ):  # a range "55-60%": its midpoint, half the range either side
             low, high = numbers
-            assert math.isclose(value, (low + high) / 2) and math.isclose(float(r["tolerance"]), (high - low) / 2), r
+            assert math.isclose(value, (low + high) / 2) and math.isclose(
+                float(r["tolerance"]), (high - low) / 2
+            ), r
         else:
             assert numbers and all(math.isclose(n, value) for n in numbers), (r["quote"], numbers, value)
 

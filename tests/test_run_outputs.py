@@ -305,7 +305,9 @@ def test_run_prints_a_province_at_each_year_end(tmp_path: Path) -> None:
     each year end. By hand from the metrics.parquet the command wrote (2 replications: the P50 is the lower of the
     two, an observed value): Tuyên Quang's (08) 5G stations and villages connected at the end of 2026 and 2030; a name
     typed without its diacritics is found ("Tuyen Quang"), and a misspelt one is refused with the nearest name. The
-    address of the run's map opened on the province is printed too."""
+    address of the run's map opened on the province is printed too. The report the command wrote shows the same
+    years at the top of its provinces section, with a link that opens the map there; `dxsim report --province`
+    rebuilds it for another province, a pre-2025 name giving its 2025 one."""
     from conftest import BASELINE, dxsim_cmd, one_line_error
 
     out = tmp_path / "run"
@@ -314,7 +316,6 @@ def test_run_prints_a_province_at_each_year_end(tmp_path: Path) -> None:
         str(BASELINE),
         "--reps",
         "2",
-        "--no-report",
         "--province",
         "Tuyen Quang",
         "--out",
@@ -334,11 +335,30 @@ def test_run_prints_a_province_at_each_year_end(tmp_path: Path) -> None:
         villages = at.filter(pl.col("metric") == "villages_connected")["value"].min()
         cells = rows[f"{year}-12"]
         assert cells[0] == f"{stations:,.0f}" and cells[4] == f"{villages:,.0f}", (year, cells)
+        # the report's table of the province, the same cells
+        page = (out / "report.html").read_text(encoding="utf-8")
+        table = page[page.index('<table class="province-years" data-area="08">') :].split("</table>")[0]
+        html_row = re.search(rf"<tr><td>{year}-12</td>(.*?)</tr>", table)
+        assert html_row is not None, year
+        html_cells = re.findall(r'<td class="num">([^<]*)</td>', html_row.group(1))
+        assert html_cells[0] == f"{stations:,.0f}" and html_cells[4] == f"{villages:,.0f}", (year, html_cells)
     # with P50s from several replications the table says its cells need not add up along a run's path
     assert "Each cell is its own P50 over the replications" in " ".join(block.split())
     # and where the run's map opens on the province (tests/test_map.py opens such an address in a browser)
     assert f"map of Tuyên Quang: {(out / 'map.html').resolve().as_uri()}#08" in " ".join(r.stdout.split())
     assert (out / "map.html").is_file()
+    assert '<h3 id="province-08">Tuyên Quang (08), year ends (P50 over 2 replications)</h3>' in page
+    assert '<a href="map.html#08">Open the map on Tuyên Quang</a>' in page
+    # rebuilt for the former Hà Giang (02, now part of Tuyên Quang) and Điện Biên (11); the run's own years again
+    rebuilt = dxsim_cmd("report", str(out), "--province", "Hà Giang", "--province", "11")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "Hà Giang is part of Tuyên Quang (08)" in " ".join(rebuilt.stdout.split())
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert (
+        page.index('id="province-08"')
+        < page.index('id="province-11"')
+        < page.index('<table class="provinces"')
+    )
     bad = dxsim_cmd("run", str(BASELINE), "--province", "Tuyen Quan", "--out", str(tmp_path / "no"))
     assert "did you mean 'Tuyên Quang'?" in one_line_error(
         bad.stderr, bad.stdout, "--province", "'Tuyen Quan'"

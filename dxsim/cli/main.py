@@ -874,7 +874,8 @@ def run(
         help=N_(
             "Also print this province at each year end: its 5G stations, coverage, served shares and villages, the "
             'P50s the workbook and results.gpkg give it (a gso34 code or a name, e.g. 08 or "Tuyên Quang"; a pre-2025 '
-            "code or name gives its 2025 province; repeat for several), and the address that opens the run's map on it."
+            "code or name gives its 2025 province; repeat for several), and the address that opens the run's map on it; "
+            "report.html shows it at the top of its provinces section."
         ),
     ),
     yes: bool = YES_OPTION,
@@ -1012,6 +1013,7 @@ def run(
                     workers=workers,
                     scheduler=scheduler,
                     sidecar=sidecar,
+                    provinces=[code for code, _name in areas],
                 )
             if res.out_dir is not None:
                 WRITTEN.append(res.out_dir)
@@ -2134,12 +2136,21 @@ def report(
     out_path: Path | None = typer.Option(
         None, "--out", help=N_("Where to write (default RESULT_DIR/report.html).")
     ),
+    province: list[str] = typer.Option(
+        [],
+        "--province",
+        help=N_(
+            "Also show this province at each year end, at the top of the report's provinces section (a gso34 code or "
+            "a name; a pre-2025 code or name gives its 2025 province; repeat for several), as `run --province` does."
+        ),
+    ),
 ) -> None:
 
     def body() -> int:
         from dxsim.report import build_report
 
-        out.print(_("wrote {path}").format(path=build_report(result_dir, out_path)))
+        codes = [_province_from_reference(p) for p in province]
+        out.print(_("wrote {path}").format(path=build_report(result_dir, out_path, provinces=codes)))
         return 0
 
     _guard(body)

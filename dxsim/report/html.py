@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
@@ -47,7 +48,7 @@ from dxsim.results.value_labels import (
 )
 from dxsim.results.decisions import support_outcome_lines
 from dxsim.results.village_bridges import bridged_villages_lines
-from dxsim.results.run_files import NATIONAL_NAME
+from dxsim.results.run_files import NATIONAL_NAME, province_year_table, scan_metrics
 from dxsim.results.writer import GENERATOR_MARK, PAGE_KIND_META, atomic_page, check_run_unchanged
 
 BAND = "P10–P90"
@@ -106,6 +107,7 @@ td a, td code, td.small { overflow-wrap: anywhere; } /* long source URLs wrap in
 th { background: #eef1f5; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.num { white-space: nowrap; } /* numbers stay whole; headers wrap, so a wide table fits the page */
+table.province-years td:first-child { white-space: nowrap; } /* a year end (2026-12) is one word */
 tr.group th { background: #dfe7f1; font-size: 14px; }
 code, .key { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 11.5px; color: var(--muted); }
 .small { font-size: 12px; color: var(--muted); }
@@ -709,6 +711,70 @@ def _start_to_end(start: float | None, end: float | None, decimals: int) -> str:
     return b if a == b else f"{a} → {b}"
 
 
+def province_years_section(run: RunData, out: Path, codes: Sequence[str]) -> str:
+    """Each province asked for (`dxsim run --province`, `dxsim report --province`) at every year end: the P50s the
+    terminal table of `run --province`, the workbook's "Provinces by year" and results.gpkg give it, and the link that
+    opens the run's map on it.
+
+    Why: `run --province 10` printed the province's years in the terminal only; the report, the page that is passed
+    around, showed it among 34 provinces at the start and the end (provincial trial)."""
+    if not codes:
+        return ""
+    names = run.provinces.names if run.provinces is not None else {}
+    years = province_year_table(scan_metrics(run.result_dir))
+    how = _("P50 over {n} replications").format(n=num(run.n_reps)) if run.n_reps > 1 else _("one run")
+    parts: list[str] = []
+    for code in codes:
+        name = names.get(code, code)
+        title = _("{province} ({code}), year ends ({how})").format(province=name, code=code, how=how)
+        parts.append(f'<h3 id="province-{esc(code)}">{esc(title)}</h3>')
+        mine = years.filter(pl.col("area") == code)
+        if mine.is_empty():
+            parts.append(small(_("This run has no rows for province {code}.").format(code=code)))
+            continue
+        present = set(mine["metric"].unique().to_list())
+        cols = [(m, h, d) for m, h, d in PROVINCE_COLUMNS if m in present]
+        wide = mine.pivot(on="metric", index="date", values="value").sort("date")
+        head = (
+            "<tr>"
+            + cell_row(
+                "th", (_("year end"), *[_(h) for _m, h, _d in cols]), num=tuple(range(1, len(cols) + 1))
+            )
+            + "</tr>"
+        )
+        rows = [
+            "<tr>"
+            + cell_row(
+                "td",
+                (F.month(r["date"]), *(F.number(r.get(m), d) for m, _h, d in cols)),
+                num=tuple(range(1, len(cols) + 1)),
+            )
+            + "</tr>"
+            for r in wide.iter_rows(named=True)
+        ]
+        parts.append(
+            f'<table class="province-years" data-area="{esc(code)}"><thead>{head}</thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+        if run.n_reps > 1:
+            parts.append(
+                small(
+                    _(
+                        "Each cell is its own P50 over the replications, so cells may come from different "
+                        "replications: one year's value against the next's is not one run's change, and the years' "
+                        "village capex need not add up to compare's total."
+                    )
+                )
+            )
+        if run.has_map:
+            rel = os.path.relpath((run.result_dir / "map.html").resolve(), out.resolve().parent)
+            href = "/".join(rel.split(os.sep)) + "#" + code
+            parts.append(
+                f'<p><a href="{esc(quote(href, safe="/#"))}">{esc(_("Open the map on {province}").format(province=name))}</a></p>'
+            )
+    return "".join(parts)
+
+
 def provinces_section(run: RunData) -> str:
     """Every province at the start and at the end, most people without 5G at the end first, and the country below.
 
@@ -1158,8 +1224,15 @@ def report_chart_jobs(run: RunData) -> list[ChartJob]:
     return chart_jobs(run, [(p, a, b) for p, a, b, *_ in dc_province_rows(run)] or None)
 
 
-def render(run: RunData, out: Path, folder_name: str | None = None, charts: list[Chart] | None = None) -> str:
-    """The page. `charts`: the report's charts already drawn (in page order), e.g. shared with a helper process."""
+def render(
+    run: RunData,
+    out: Path,
+    folder_name: str | None = None,
+    charts: list[Chart] | None = None,
+    provinces: Sequence[str] = (),
+) -> str:
+    """The page. `charts`: the report's charts already drawn (in page order), e.g. shared with a helper process.
+    `provinces`: gso34 codes shown at every year end at the top of the provinces section."""
     s = run.summary
     name = s.get("scenario") or run.result_dir.name
     prov = dc_province_rows(run)
@@ -1230,7 +1303,7 @@ def render(run: RunData, out: Path, folder_name: str | None = None, charts: list
 <section id="provenance"><h2>{h2["provenance"]}</h2>{provenance_section(run)}{glossary()}</section>
 <section id="kpis"><h2>{h2["kpis"]}</h2>{plans_section(run)}{kpi_section(run)}{uncertainty_section(run)}</section>
 <section id="rollout"><h2>{h2["rollout"]}</h2>{figs("5g") or no_5g}{support_section(run)}</section>
-<section id="provinces"><h2>{h2["provinces"]}</h2>{provinces_section(run)}</section>
+<section id="provinces"><h2>{h2["provinces"]}</h2>{province_years_section(run, out, provinces)}{provinces_section(run)}</section>
 <section id="villages"><h2>{h2["villages"]}</h2>{figs("villages")}{villages_section(run)}</section>
 <section id="compute"><h2>{h2["compute"]}</h2>{figs("compute")}{datacentres_section(run, prov)}</section>
 <section id="calibration"><h2>{h2["calibration"]}</h2>{calibration_section(run)}</section>
@@ -1254,6 +1327,7 @@ def build_report(
     out: Path | None = None,
     folder_name: str | None = None,
     charts: list[Chart] | None = None,
+    provinces: Sequence[str] = (),
 ) -> Path:
     """Write a self-contained `report.html` for a run's output directory; returns its path.
 
@@ -1262,13 +1336,14 @@ def build_report(
     temporary file in the same directory and renamed into place, so a reader never sees half a report.
     `folder_name` is the name the folder will have once it is in place (the runner builds the report
     in a hidden temporary folder). `charts`: drawn beforehand (:func:`report_chart_jobs`, as the runner does
-    with a helper process); drawn here when None. Raises DxsimInputError when the directory is not a run output.
+    with a helper process); drawn here when None. `provinces`: gso34 codes shown at every year end (`--province`).
+    Raises DxsimInputError when the directory is not a run output.
     """
     result_dir = Path(result_dir)
     target = Path(out) if out is not None else result_dir / "report.html"
     check_run_unchanged(result_dir)
     run = load_run(result_dir)
-    text = render(run, target, folder_name, charts)
+    text = render(run, target, folder_name, charts, provinces)
     atomic_page(target, text, "--out" if out is not None else "result_dir")
     out = target
     return out
