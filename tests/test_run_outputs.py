@@ -348,6 +348,18 @@ def test_run_prints_a_province_at_each_year_end(tmp_path: Path) -> None:
     assert f"map of Tuyên Quang: {(out / 'map.html').resolve().as_uri()}#08" in " ".join(r.stdout.split())
     assert (out / "map.html").is_file()
     assert '<h3 id="province-08">Tuyên Quang (08), year ends (P50 over 2 replications)</h3>' in page
+    # its 4G-or-better served share, first and last year end (the lower of two replications): a fall is explained
+    mbb = [
+        m.filter((pl.col("metric") == "pop_mbb_served_pct") & (pl.col("date") == pl.lit(d).str.to_date()))[
+            "value"
+        ].min()
+        for d in ("2025-12-31", "2030-12-31")
+    ]
+    said = (
+        "4G-or-better served falls from" in " ".join(block.split()),
+        "4G-or-better served falls from" in page,
+    )
+    assert said == ((mbb[1] < mbb[0] - 0.05),) * 2, (mbb, said)
     assert '<a href="map.html#08">Open the map on Tuyên Quang</a>' in page
     # rebuilt for the former Hà Giang (02, now part of Tuyên Quang) and Điện Biên (11); the run's own years again
     rebuilt = dxsim_cmd("report", str(out), "--province", "Hà Giang", "--province", "11")

@@ -56,6 +56,7 @@ from dxsim.i18n import gettext as _
 from dxsim.results.kpi_labels import (
     CAMPAIGN_RE,
     PROVINCE_COLUMNS,
+    mbb_falls_note,
     few_reps_caution,
     is_year_kpi,
     kpi_label,
@@ -792,6 +793,11 @@ def province_table(table: Any, code: str, name: str, summary: dict[str, Any]) ->
     wide = mine.pivot(on="metric", index="date", values="value").sort("date")
     for r in wide.iter_rows(named=True):
         t.add_row(F.month(r["date"]), *(F.number(r.get(m), d) for m, _h, d in cols))
+    if "pop_mbb_served_pct" in wide.columns:
+        mbb = wide["pop_mbb_served_pct"].drop_nulls()
+        note = mbb_falls_note(mbb[0], mbb[-1]) if len(mbb) else None
+        if note is not None:
+            t.caption = note if t.caption is None else f"{t.caption} {note}"
     return t  # the KPI table above says once what few replications mean
 
 

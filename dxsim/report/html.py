@@ -28,6 +28,7 @@ from dxsim.report.charts import Chart, ChartJob, build_charts, chart_jobs
 from dxsim.report.fmt import fmt_date, fmt_number, fmt_range, fmt_value, num, option_label
 from dxsim.report.load import PROVINCE_LEVELS, RunData, as_float, load_run
 from dxsim.results.kpi_labels import (
+    mbb_falls_note,
     GROUPS,
     PROVINCE_COLUMNS,
     YEAR_END_COLUMNS,
@@ -756,6 +757,11 @@ def province_years_section(run: RunData, out: Path, codes: Sequence[str]) -> str
             f'<table class="province-years" data-area="{esc(code)}"><thead>{head}</thead>'
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
+        if "pop_mbb_served_pct" in wide.columns:
+            mbb = wide["pop_mbb_served_pct"].drop_nulls()
+            note = mbb_falls_note(mbb[0], mbb[-1]) if len(mbb) else None
+            if note is not None:
+                parts.append(small(note))
         if run.n_reps > 1:
             parts.append(
                 small(

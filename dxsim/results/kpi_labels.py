@@ -351,6 +351,22 @@ PROVINCE_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("village_capex_vnd_bn", N_("village capex, VND bn in the year"), 1),
 )
 
+# a province's 4G-or-better served share falls along its year ends: the people on 4G share a 4G layer held as at the
+# start while their busy-hour demand grows (98.8% -> 92.8% in Lào Cai's table said nothing of why: provincial trial)
+MBB_FALL_PCT_POINTS = 0.05  # a fall smaller than this is rounding, not a fall
+
+
+def mbb_falls_note(first: float | None, last: float | None) -> str | None:
+    """The note beside one province's years when its 4G-or-better served share falls from `first` to `last` (%)."""
+    if first is None or last is None or not last < first - MBB_FALL_PCT_POINTS:
+        return None
+    return _(
+        "4G-or-better served falls from {first}% to {last}% here: busy-hour demand grows and the people on 4G (no 5G "
+        "device, or outside their own operator's 5G) share a 4G layer the model holds as at the start (no 4G carriers "
+        "or sites are added)."
+    ).format(first=F.number(first, 1), last=F.number(last, 1))
+
+
 # per operator (dxsim.results.summary.national_kpis): <what>_<operator>_<end|total>
 OPERATOR_RE = re.compile(r"^(pop_covered_5g_pct|surge_stations)_(viettel|vnpt|mobifone)_(end|total)$")
 OPERATOR_NAMES = {"viettel": "Viettel", "vnpt": "VNPT", "mobifone": "MobiFone"}
