@@ -437,6 +437,26 @@ def test_public_investment_builds_a_state_phase():
     assert m.capex_state_vnd_bn_cum == pytest.approx(budget) and m.capex_ppp_state_vnd_bn_cum == 0
 
 
+def test_two_years_of_state_phases_wait_for_the_grid_together():
+    """Two years of public investment (2027 and 2028, 40 MW each: 50 MW facility at PUE 1.25) in a north with no grid
+    headroom until +100 MW on 2029-01-01: both state phases wait for it at once, at the one state data centre, then
+    both fit and are built in 300 days. The waiting phases were keyed by (data centre, phase), the same for both
+    years: the run crashed with KeyError ('STATE-PUBLIC', 1) (lever audit)."""
+    budget = 7_962.24  # = 40 MW x 199.056 bn VND
+    grid_day = (dt.date(2029, 1, 1) - START).days
+    p = params(
+        [],
+        public_investment_vnd_bn={2027: budget, 2028: budget},
+        grid={
+            "headroom_mw": {"north": 0, "central": 1000, "south": 1000},
+            "reinforcements": [{"region": "north", "mw": 100, "date": dt.date(2029, 1, 1)}],
+        },
+    )
+    m, _, _ = run(p)
+    assert commissioned(m, STATE_DC_ID) == [(grid_day + 300.0, pytest.approx(40.0))] * 2
+    assert m.waiting_for_grid == {} and m.headroom_mw()["north"] == pytest.approx(0.0)
+
+
 def test_determinism_per_seed_and_replication():
     p = params(
         [proj("A", phases=((40, START), (20, START))), proj("B", gso34="79")],

@@ -204,7 +204,9 @@ class DataCentreModel:
         self._opex_from, self._opex_load_mw = 0.0, 0.0  # the month being accumulated: its start and held load
         self.base_unmet_mw = 0.0
         self.not_go: list[str] = []
-        self.waiting_for_grid: dict[tuple[str, int], float] = {}  # (dc_id, phase) -> facility MW
+        # (project id, phase) -> facility MW: by project, since every year's state plan builds at one data centre
+        # (STATE_DC_ID) and two of them waiting at once shared a (dc_id, phase) key and crashed the run (lever audit)
+        self.waiting_for_grid: dict[tuple[str, int], float] = {}
         self.events: list[tuple[float, str, str]] = []  # (day, dc_id, what)
         # per phase (project_id, phase number): IT MW, day due, and its stage log [(from day, stage)]
         self.phase_mw: dict[tuple[str, int], float] = {}
@@ -361,7 +363,7 @@ class DataCentreModel:
                 self._stage(plan, k, "scheduled")
                 yield env.timeout(planned_start - env.now)
             need = ph.it_mw * pue
-            key = (plan.dc_id, ph.number)
+            key = (plan.project_id, ph.number)
             self.waiting_for_grid[key] = need
             self._stage(plan, k, "headroom")
             yield self.grid.request(region, need)
