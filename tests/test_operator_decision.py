@@ -396,9 +396,22 @@ def test_no_surge_when_out_of_reach_or_too_late():
     # deadline 10 January: 11 days left < 16 days of fast path
     ro, _, _ = run(surge_scenario(window_end=dt.date(2026, 1, 10)), plan(500))
     assert not ro.state.surge.any() and {e["decision"] for e in ro.surge_events} == {"too_late"}
-    # crews: 1 team can do (181 - 151 - 10) x 1.5 / 2 = 15 upgrades < 95
+    # crews: 1 team with the contract crews (x 1.5) does 0.75 upgrades a day, from a round at day d until the permit
+    # (10 days) before the deadline (181): (171 - d) x 0.75. From 1 February (31) that is 105 >= the 99 it lacks; from
+    # 1 March (59) 84 < 98. So 1 February is its last chance and it surges then, and is paid for 103 on day 181. At the
+    # last chance of the fast path alone, 1 June, the team could do 15 and the surge was out of reach.
     ro, _, _ = run(surge_scenario(crews={"north": {"teams": 1}}), plan(500))
-    assert not ro.state.surge.any() and "out_of_reach_crews" in {e["decision"] for e in ro.surge_events}
+    assert [(e["day"], e["decision"], e["ordered"]) for e in ro.surge_events] == [
+        (0, "wait", 0),
+        (31.0, "surge", 99),
+        (181.0, "paid", 0),
+    ]
+    assert np.nanmax(ro.state.on_air_day[ro.state.surge]) < 181.0 and ro.subsidy_events == [
+        (181.0, "viettel", 103.0)
+    ]
+    # 200 stations: 128 at most even from day 0, out of reach of its crews at every round
+    ro, _, _ = run(surge_scenario(threshold=200, crews={"north": {"teams": 1}}), plan(500))
+    assert not ro.state.surge.any() and {e["decision"] for e in ro.surge_events} == {"out_of_reach_crews"}
 
 
 def test_a_committed_operator_finances_its_surge_beyond_its_budget() -> None:
@@ -519,15 +532,22 @@ def test_crew_reach_is_weighed_region_by_region() -> None:
     can build it: with 10 northern teams, (181 - 151 - 10) days x 10 x 1.5 / 2 = 150 northern upgrades can be
     finished, so it orders what it lacks all in the north (skipping the central ones in its order): 100 less the 3
     northern paced orders (sites 0, 2, 4 of the 5 ordered by 1 June), 97; the 2 central ones cannot be built and do
-    not count (`Rollout._crew_reach`). With 5 northern teams only 75: out of reach on crews, though pooled with 5
-    central teams (150) it was within reach, and is, lacking 95 (the central paced orders count then)."""
+    not count (`Rollout._crew_reach`). With 5 northern teams only 75 from 1 June: that round is beyond its crews, so
+    1 May is its last chance (51 days: 191 upgrades), and it surges then, 98 (100 less the 2 northern paced orders by
+    1 May), all in the north, and is paid; pooled with 5 central teams (150 from 1 June) it waits for 1 June, lacking
+    95 (the central paced orders count then)."""
     pa = plan(500)
     pa.region_idx[1::2] = 1
     ro, _, _ = run(surge_scenario(crews={"north": {"teams": 10}, "central": {"teams": 0}}), pa)
     st = ro.state
     assert int(st.surge.sum()) == 97 and np.all(pa.region_idx[st.surge] == 0)
     ro, _, _ = run(surge_scenario(crews={"north": {"teams": 5}, "central": {"teams": 0}}), pa)
-    assert not ro.state.surge.any() and "out_of_reach_crews" in {e["decision"] for e in ro.surge_events}
+    st = ro.state
+    assert [(e["day"], e["decision"], e["ordered"]) for e in ro.surge_events][:2] == [
+        (0, "wait", 0),
+        (120.0, "surge", 98),
+    ]
+    assert np.all(pa.region_idx[st.surge] == 0) and ro.subsidy_events == [(181.0, "viettel", 100.0)]
     ro, _, _ = run(surge_scenario(crews={"north": {"teams": 5}, "central": {"teams": 5}}), pa)
     st = ro.state
     assert int(st.surge.sum()) == 95 and set(pa.region_idx[st.surge].tolist()) == {0, 1}
@@ -702,6 +722,9 @@ def test_surge_decision_rules_by_hand():
         "loss_vnd_bn": 0.0,
     }
     assert surge_decision(SurgeCase(**base)) == ("wait", 0)  # 31 <= 50: next month is still in time
+    # ... for the fast path; the next round's crews must still build the 60 it lacks, or this round is the last
+    assert surge_decision(SurgeCase(**{**base, "crew_sites_next": 60.0})) == ("wait", 0)
+    assert surge_decision(SurgeCase(**{**base, "crew_sites_next": 59.0})) == ("surge", 60)
     assert surge_decision(SurgeCase(**{**base, "next_decision_day": 60.0})) == ("surge", 60)
     assert surge_decision(SurgeCase(**{**base, "day": 51.0})) == ("too_late", 0)
     assert surge_decision(SurgeCase(**{**base, "counted": 100.0})) == ("qualifies", 0)
@@ -796,17 +819,17 @@ def test_surge_size_covers_the_sites_that_miss_the_deadline_by_hand():
 
 def test_a_surge_with_uncertain_permits_still_reaches_the_threshold():
     """As test_threshold_within_reach_surges_at_the_last_chance, but the upgrade permit is log-normal (p50 10, p90
-    25): the fast path is 25 + 2 = 27 days, so 1 June (day 151, 30 days left) is the last chance; 95 are short and
-    some permits take longer than the 28 days left after the work. It orders 107 (the hand test above), and enough
-    are on air by 1 July (day 181) to reach 100 and be paid 1.0 bn each. Ordering only the 95 it lacked left it
-    short and unpaid."""
+    25): the fast path is 25 + 2 = 27 days, so 1 June (day 151, 30 days left) is the fast path's last chance, but
+    from it the crews would have 181 - 151 - 25 = 5 days at the permit's p90, too few for what it lacks: 1 May is its
+    last chance. It lacks 96 then and orders 98, grossed up for the permits that could still run past the deadline
+    (surge_size), and enough are on air by 1 July (day 181) to reach 100 and be paid 1.0 bn each. On 1 June it
+    ordered 107 and some did miss the deadline; ordering only what it lacked there left it short and unpaid."""
     sc = surge_scenario(works={"upgrade_permit": {"p50_days": 10.0, "p90_days": 25.0}})
     ro, _ledger, _clock = run(sc, plan(500))
     surge = [e for e in ro.surge_events if e["decision"] == "surge"]
-    assert [(e["day"], e["need"], e["ordered"]) for e in surge] == [(151.0, 95, 107)]
+    assert [(e["day"], e["need"], e["ordered"]) for e in surge] == [(120.0, 96, 98)]
     st = ro.state
-    assert int(st.surge.sum()) == 107
-    assert int((st.surge & ~(st.on_air_day < 181.0)).sum()) > 0  # some surge sites do miss the deadline
+    assert int(st.surge.sum()) == 98
     on_time = int((st.on_air_day < 181.0).sum())
     assert on_time >= 100
     assert [(d, n, round(a, 6)) for d, n, a in ro.subsidy_events] == [(181.0, "viettel", float(on_time))]

@@ -19,7 +19,7 @@ import simpy
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
 from dxsim.sim.calendar import Clock
 from dxsim.sim.finance import Ledger
-from dxsim.sim.rollout import PlanArrays, Rollout
+from dxsim.sim.rollout import PipelineHistory, PlanArrays, Rollout
 
 UP_CAPEX = 1.0 + 0.3  # default upgrade equipment + works (VND bn)
 NEW_CAPEX = 1.0 + 2.3  # default new-site equipment + civil (VND bn)
@@ -451,6 +451,57 @@ def test_an_order_to_air_time_that_grows_does_not_skip_the_rest_of_a_year():
     at_nov = st.order_day == nov1
     assert at_nov.any() and np.all(st.plan_day[at_nov] == 364.0)  # 31 December 2026
     assert ro.state.ordered_by_op_year[("viettel", 2026)] == 365
+
+
+def _dec1_orders(sc: Scenario, history: PipelineHistory | None = None) -> tuple[Rollout, np.ndarray]:
+    """Run `sc` on a 5,000-site plan; (the rollout, the plan days of the orders placed on 1 December 2026)."""
+    clock = Clock(sc.horizon.start_date, sc.horizon.end_date)
+    env = simpy.Environment()
+
+    def budget_for(owner: str, year: int) -> float:
+        op = sc.operators.get(owner)
+        return op.value_for_year(op.capex_budget_vnd_bn, year) if op else 0.0
+
+    ro = Rollout(env, sc, make_plan(5000), 0, clock, 1, 0, Ledger(budget_for), history=history)
+    ro.start()
+    env.run(until=clock.horizon_days + 1)
+    dec1 = float((dt.date(2026, 12, 1) - dt.date(2026, 1, 1)).days)
+    st = ro.state
+    return ro, st.plan_day[st.order_day == dec1]
+
+
+def test_a_faster_chain_keeps_the_habitual_order_calendar_and_a_slower_one_orders_earlier():
+    """The operator orders ahead by the longer of the scenario's order-to-air time and its habitual one (the default
+    times, `history`): 14-day permits, 45-day kits and 2 crew-days make 47 days. With kits in 22 days it still orders
+    47 days ahead, so 1 December 2026 orders 2027's sites, planned on air 47 days on (17 January): planned back with
+    its own 24 days, 1 December's plan day fell in 2026, 2027's first round moved to 1 January and fewer stations
+    were on air from January to June (lever audit). With kits in 90 days it orders 92 days ahead."""
+    base = _on_air_scenario("on_air")
+    habit = PipelineHistory(works=base.works, lead_time=base.supply.lead_time)
+    dec1 = float((dt.date(2026, 12, 1) - dt.date(2026, 1, 1)).days)
+    for lead, lag in ((22.0, 47.0), (45.0, 47.0), (90.0, 92.0)):
+        kits = base.supply.lead_time.model_copy(update={"p50_days": lead, "p90_days": lead})
+        sc = base.model_copy(update={"supply": base.supply.model_copy(update={"lead_time": kits})})
+        ro, plan_days = _dec1_orders(sc, habit)
+        assert ro._plan_lag_days(0, 0.0) == lag, lead
+        if lead < 45.0:
+            assert plan_days.size and np.all(plan_days == dec1 + 47.0), (
+                lead
+            )  # 2027's, on the habitual calendar
+
+
+def test_a_year_whose_budget_is_spent_does_not_hold_the_next_year_s_orders():
+    """2026's budget (100 bn) pays for fewer of its 365 stations than planned; 2027's pays for all. On 1 December
+    2026 the plan day is in 2027 (47 days on) while 2026 still lacks orders: its rest would be ordered first, but its
+    budget cannot pay the next site, so the round orders 2027's sites instead. Waiting for 2026's rest, VNPT ordered
+    nothing on 1 November and 1 December when its targets were raised past its budget (lever audit)."""
+    sc = _on_air_scenario("on_air")
+    op = sc.operators["viettel"].model_copy(update={"capex_budget_vnd_bn": {2026: 100.0, 2027: 1000.0}})
+    sc = sc.model_copy(update={"operators": {"viettel": op}})
+    ro, plan_days = _dec1_orders(sc)
+    assert ro.state.ordered_by_op_year[("viettel", 2026)] < 365  # 2026's budget ran out
+    dec1 = float((dt.date(2026, 12, 1) - dt.date(2026, 1, 1)).days)
+    assert plan_days.size > 0 and np.all(plan_days == dec1 + 47.0)
 
 
 def test_start_year_counts_from_the_start_date():

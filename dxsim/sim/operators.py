@@ -157,6 +157,9 @@ class SurgeCase:
     # the run's first decision round: a last chance that fell before the run's start is not "too late" yet (the
     # operator's decision lies in history the run does not see), it decides now on the share still in time
     first_round: bool = False
+    # crew_sites as the crews would see it at the next decision round: fewer days are left then. An operator waits
+    # for a later round only while that round's crews still reach what it lacks (surge_decision)
+    crew_sites_next: float = math.inf
 
     def fund_share(self, need: int) -> float:
         """Share of its claims the fund would pay if the operator reached the threshold with `need` more stations."""
@@ -191,6 +194,9 @@ def surge_size(need: int, on_time_share: float) -> int:
 def surge_decision(c: SurgeCase) -> tuple[str, int]:
     """('surge', n) or (reason, 0): wait, qualifies, too_late, out_of_reach_<what>, not_worth.
 
+    It waits while a later round is still in time: the fast path makes the deadline from it, and its crews
+    (`crew_sites_next`) can still build what it lacks, grossed up as today's surge would be.
+
     n is what it lacks grossed up for the surge sites that would miss the deadline (surge_size), and the reach
     (plan, stock, crews, budget unless committed) and the premium are weighed on those n; a committed operator whose
     plan, kits and crews cover what it lacks but not that margin orders what they allow."""
@@ -200,7 +206,11 @@ def surge_decision(c: SurgeCase) -> tuple[str, int]:
         return "qualifies", 0
     if c.day > latest and not c.first_round:
         return "too_late", 0
-    if c.next_decision_day <= latest:
+    # the last chance is the last round from which both the fast path and the crews still make the deadline: the fast
+    # path alone put it a round too late when the permits were quicker (halved upgrade permits moved Viettel's
+    # Resolution 193 surge from 1 November to 1 December, whose crews could build only part of it, and it ended
+    # 14,813 stations short in 2 of 10 replications: lever audit, 2026-12-07)
+    if c.next_decision_day <= latest and c.crew_sites_next >= surge_size(need, c.on_time_share or 1.0):
         return "wait", 0
     if c.on_time_share <= 0.0:
         return "too_late", 0

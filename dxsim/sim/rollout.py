@@ -328,12 +328,10 @@ class Rollout:
         self.ordered_for_support = (
             0  # sites whose business case crossed the line only with support (cumulative)
         )
-        self._warm_start(
-            seed,
-            replication,
-            history or PipelineHistory(works=w, lead_time=scenario.supply.lead_time),
-            (z_permit, z_lead, z_work),
-        )
+        # the default times (scaled by this replication's draws): the sites in flight were ordered under them, and
+        # the operators' habitual order-to-air time, which their ordering calendar keeps (_plan_lag_days)
+        self.history = history or PipelineHistory(works=w, lead_time=scenario.supply.lead_time)
+        self._warm_start(seed, replication, self.history, (z_permit, z_lead, z_work))
         self._count_pipeline_in_plans()
         # per (operator, programme) it committed to: (kits held for the commitment, the day they arrive)
         self.commitment_kits = self._commitment_kits(seed, replication)
@@ -501,7 +499,13 @@ class Rollout:
         case passes without support, or, if none does, its next sites; 0 once its plan is all ordered. Why those:
         upgrades come first (~47 days at the defaults) and late in a plan of new sites it orders ~132 days ahead,
         but the new sites that fail their business case stay at the head of the plan unordered; averaged in, they
-        made it order upgrades 135 days ahead, which went on air the year before they counted for (trial)."""
+        made it order upgrades 135 days ahead, which went on air the year before they counted for (trial).
+
+        Each site's days are the longer of the scenario's and the habitual ones (the default times, `history`): a
+        slower chain makes an operator order earlier, a faster one brings its stations on air sooner rather than
+        letting it order later. Planned back with a faster chain's own time, a year's first round moved a month later
+        (2026's from 1 December to 1 January, halved kit lead times) and fewer stations were on air from January to
+        June in every year (lever audit, 2026-12-07)."""
         name = OPERATORS[k]
         op = self.sc.operators.get(name)
         if op is None or op.target_counts == "orders":
@@ -510,7 +514,10 @@ class Rollout:
         sites = self._passing_head(k, n)
         if sites.size == 0:
             sites = self.remaining(k, n)
-        return float(self._p50_build_days(sites).mean()) if sites.size else 0.0
+        if not sites.size:
+            return 0.0
+        habitual = self._p50_build_days(sites, self.history.works, self.history.lead_time)
+        return float(np.maximum(self._p50_build_days(sites), habitual).mean())
 
     def _passing_head(self, k: int, n: int) -> np.ndarray:
         """The next `n` unordered sites of operator k's plan whose business case passes without support, in its
@@ -550,18 +557,27 @@ class Rollout:
         A plan day never skips a year whose target is not yet ordered: if this round's plan day falls after the end of
         a year from today's on that still lacks orders (the lag grew since the last round, from 53 to 63 days in a
         trial, and 486 stations of a year were never ordered), the round orders that year's rest, planned on air on
-        its last day."""
+        its last day. Not when that year's budget cannot pay its next site: the rest will never be ordered, and
+        waiting for it stopped the next year's orders for two rounds (VNPT's targets raised past its budget ordered
+        nothing on 1 November and 1 December 2026, and was 357-534 stations short into mid-2027: lever audit)."""
         name = OPERATORS[k]
         plan_day = day + self._plan_lag_days(k, day)
         d = self.clock.date(plan_day)
         for year in range(self.clock.year_of(day), d.year):
             if self.state.ordered_by_op_year.get((name, year), 0) < math.ceil(
                 self._target(name, year) - 1e-9
-            ):
+            ) and self._can_pay_next(k, year):
                 last = self.clock.day(dt.date(year, 12, 31))
                 return last, (self.clock.next_month_start(last) - last) / 31.0
         ahead = (self.clock.next_month_start(plan_day) - plan_day) / calendar.monthrange(d.year, d.month)[1]
         return plan_day, ahead + (12 - d.month)
+
+    def _can_pay_next(self, k: int, year: int) -> bool:
+        """Whether operator k's budget of `year` can still pay the next site of its plan."""
+        nxt = self.remaining(k, 1)
+        return bool(nxt.size) and self.ledger.available(OPERATORS[k], year) >= float(
+            self.state.capex_vnd_bn[nxt[0]]
+        )
 
     def remaining(self, k: int, limit: int | None = None) -> np.ndarray:
         """The operator's sites not yet ordered, in its own order (the first `limit` of them, or all).
@@ -659,11 +675,14 @@ class Rollout:
             total += np.where((eta >= first) & (eta < end), amount, 0.0)
         return total
 
-    def _p50_build_days(self, sites: np.ndarray) -> np.ndarray:
+    def _p50_build_days(
+        self, sites: np.ndarray, works: Works | None = None, lead_time: DelayDays | None = None
+    ) -> np.ndarray:
         """Each site's days from order to on air at the median delays, as an operator plans them: the longer of its
-        permit and the kit lead time, then the crew's days on site."""
-        w = self.sc.works
-        lead = self.sc.supply.lead_time.p50_days
+        permit and the kit lead time, then the crew's days on site; at the scenario's times, or at `works` and
+        `lead_time` (the habitual ones, _plan_lag_days)."""
+        w = works or self.sc.works
+        lead = (lead_time or self.sc.supply.lead_time).p50_days
         build_days: np.ndarray = np.where(
             self.plan.is_new[sites],
             max(w.new_site_permit.p50_days, lead) + w.new_site_team_days.p50_days,
@@ -947,6 +966,15 @@ class Rollout:
             ups = rem[~self.plan.is_new[rem] & self._in_area[p.name][rem]]  # its own 4G sites where p pays
             days_left = max(0.0, end - day - w.upgrade_permit.p50_days)
             buildable = self._crew_pick(ups, days_left, end)  # those of them the crews can finish in time
+            # ... and from the next round, if it waits: at the permit's and the crews' 90th percentiles, as the fast
+            # path plans (to wait, it must be sure the later round is still in time; the crews are taken as busy then
+            # as now). At the medians, a 1 December surge left Viettel 194 short in 1 of 10 replications.
+            next_left = max(0.0, end - next_day - w.upgrade_permit.p90_days)
+            buildable_next = (
+                self._crew_pick(ups, next_left, end, w.upgrade_team_days.p90_days)
+                if next_day < end
+                else ups[:0]
+            )
             counted = self._counted(k, p, end)
             need_guess = max(0, math.ceil(p.min_stations_per_operator - counted))
             # a surge site is on air at max(its permit, the kit from stock) + its work: the share in time is the
@@ -991,6 +1019,7 @@ class Rollout:
                 others_claims_vnd_bn=self._qualifying_claims(p, end, but=k),
                 committed=p.name in sc.operators[name].committed_to,
                 first_round=day == 0.0,
+                crew_sites_next=float(buildable_next.size),
             )
             decision, n = surge_decision(case)
             if decision in ("wait", "too_late") and any(
@@ -1020,18 +1049,22 @@ class Rollout:
                     name, p.name, buildable[:n], day, end, self._surge_plan_day(name, day, fast)
                 )
 
-    def _crew_pick(self, ups: np.ndarray, days_left: float, end: float) -> np.ndarray:
+    def _crew_pick(
+        self, ups: np.ndarray, days_left: float, end: float, team_days: float | None = None
+    ) -> np.ndarray:
         """The upgrades of `ups` (in the operator's order) its surge can give the crews: in each region, as many of
         its next sites there as the region's teams with the surge's contract crews can finish in the `days_left`
         before `end`, at the region's own rain (`_rain_output`), less the sites already waiting there for a kit or a
-        crew. Why per region: pooled, a north without crews (teams = 0) still "reached" a surge that put thousands
-        of upgrades there, which no crew could install; the operator puts its surge where crews can build it."""
+        crew; each site takes `team_days` of a team (default: the mean). Why per region: pooled, a north without
+        crews (teams = 0) still "reached" a surge that put thousands of upgrades there, which no crew could install;
+        the operator puts its surge where crews can build it."""
         w, sg = self.sc.works, self.sc.surge
+        per_site = w.upgrade_team_days.mean_days if team_days is None else team_days
         teams = self.teams * (1.0 + sg.contract_teams_pct / 100.0) * self._rain_output(end - days_left, end)
         waiting = np.bincount(
             self.plan.region_idx[np.concatenate([self._kit_wait, self._crew_wait])], minlength=len(REGIONS)
         )
-        reach = teams * days_left / max(w.upgrade_team_days.mean_days, 1e-9) - waiting
+        reach = teams * days_left / max(per_site, 1e-9) - waiting
         region = self.plan.region_idx[ups]
         # each site's place among the operator's next sites in its region
         rank = np.empty(ups.size, dtype=np.int64)
