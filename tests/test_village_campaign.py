@@ -464,10 +464,12 @@ def test_portable_bts_waits_for_its_campaign_s_launch():
 def test_a_portable_bts_village_gets_its_permanent_site_after_the_campaign() -> None:
     """A campaign's 50 Mbps portable units left 12 of Lào Cai's villages capacity-short to 2030: their permanent site
     was never built, and a faster campaign read as a loss to the province (provincial trial). By hand: the unit is on
-    air on day 17 (14 days' lead, 3 team-days) on a link too small for the village (served False); the campaign ends
-    on day 150; the macro site's kit then comes in 20 days (day 170) and the region's one site team builds it in 5
-    team-days (day 175); its grid line, one crew's 100 team-days from day 0, was energised on day 100. So the village
-    is connected from day 175, on its permanent link, and its option's 2.0 bn is recognised then, not on day 17."""
+    air on day 17 (14 days' lead, 3 team-days) on a link too small for the village (served False); the macro site's
+    kit, ordered with the unit on day 0, comes in 20 days (day 20) and the region's one site team builds it in 5
+    team-days: on air on day 25, on the unit's genset, while its grid line, one crew's 100 team-days from day 0, is
+    energised on day 100. So the village is connected from day 25, on its permanent link, and its option's 2.0 bn is
+    recognised then, not on day 17. Begun at the campaign's deadline (day 150) and waiting for its line, it was on
+    air on day 175, and a campaign with portable units served fewer villages than one without (lever audit)."""
     import dataclasses
 
     c = campaign(
@@ -480,17 +482,28 @@ def test_a_portable_bts_village_gets_its_permanent_site_after_the_campaign() -> 
     )
     vp, rows = run(scenario(), v, monitor=True)
     assert vp.signal_day[0] == pytest.approx(17.0) and vp.grid_day[0] == pytest.approx(100.0)
-    assert vp.permanent_day[0] == pytest.approx(175.0) and vp.served_day[0] == pytest.approx(175.0)
+    assert vp.permanent_day[0] == pytest.approx(25.0) and vp.served_day[0] == pytest.approx(25.0)
     for r in rows:  # capacity-short on the portable unit, connected on the permanent site
         assert (r["villages_connected"], r["villages_capacity_short"]) == (
-            (1.0, 0.0) if r["day"] >= 175.0 else (0.0, 1.0 if r["day"] >= 17.0 else 0.0)
+            (1.0, 0.0) if r["day"] >= 25.0 else (0.0, 1.0 if r["day"] >= 17.0 else 0.0)
         ), r["day"]
     option = [(r["day"], r["village_capex_vnd_bn"] - r["village_surge_capex_vnd_bn"]) for r in rows]
-    assert [d for d, x in option if x > 0] == [min(d for d, _ in option if d >= 175.0)]
+    assert [d for d, x in option if x > 0] == [min(d for d, _ in option if d >= 25.0)]
     assert sum(x for _, x in option) == pytest.approx(2.0)
     # a unit whose own link serves the village: connected from the unit's day; the macro site still follows
     vp, _ = run(scenario(), inputs(pop=(500,), grid=(True,), capex=(2.0,), campaigns=[c]))
-    assert vp.served_day[0] == pytest.approx(17.0) and vp.permanent_day[0] == pytest.approx(175.0)
+    assert vp.served_day[0] == pytest.approx(17.0) and vp.permanent_day[0] == pytest.approx(25.0)
+    # off the grid (its own power with the site): the same day 25
+    vp, _ = run(
+        scenario(),
+        dataclasses.replace(
+            inputs(pop=(500,), grid=(False,), capex=(2.0,), campaigns=[c]),
+            served=np.array([False]),
+            served_permanent=np.array([True]),
+        ),
+    )
+    assert vp.signal_day[0] == pytest.approx(17.0) and vp.permanent_day[0] == pytest.approx(25.0)
+    assert vp.served_day[0] == pytest.approx(25.0)
 
 
 def test_a_portable_bts_holds_its_villages_against_its_own_link() -> None:

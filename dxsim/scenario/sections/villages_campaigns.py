@@ -236,10 +236,10 @@ class Campaign(StrictModel):
         unit="-",
         description="Serve the campaign's villages with a portable, satellite-backhauled BTS (own genset) instead "
         "of waiting for the macro site: signal and (temporary) power on air after the portable kit's "
-        "lead time and install team-days. The permanent site follows the campaign: from its deadline the site's kit "
-        "(the village's own lead time), a site team of the region's own, and for a grid village its line; until "
-        "then the village is held against the portable unit's link (portable_bts_capacity_mbps), and its option's "
-        "capex is recognised when the permanent site is on air.",
+        "lead time and install team-days. The permanent site follows: its kit is ordered with the unit (the "
+        "village's own lead time), a site team of the region's own builds it, and it runs on the unit's genset until "
+        "its power comes; until then the village is held against the portable unit's link "
+        "(portable_bts_capacity_mbps), and its option's capex is recognised when the permanent site is on air.",
         source="cell-on-wheels / VSAT BTS used by Vietnamese operators for disaster recovery and events "
         "(dxsim reading); " + _ASSUME,
     )

@@ -201,7 +201,7 @@ def with_portable_links(table: pl.DataFrame, scenario: Scenario) -> pl.DataFrame
     `portable_bts`, and `backhaul_capacity_mbps`, `busy_hour_mbps_per_user` and `served` of that link
     (`portable_bts_capacity_mbps` shared by the village's busy-hour users, held against the same required rate).
 
-    `served_permanent`: the permanent site's link carries the busy hour (built after the campaign).
+    `served_permanent`: the permanent site's link carries the busy hour (built after the portable unit).
 
     Why: a campaign's portable BTS stays on air through the campaign (its permanent site is not built within it), yet
     the table and the KPIs held the village against the permanent link it never got: a village of 1,500 people on a
