@@ -627,3 +627,39 @@ def test_a_faster_build_never_delays_capacity_on_the_shipped_pipeline():
         assert np.all(curves[1] >= curves[0] - 1e-9), seed
         gained += float((curves[1] - curves[0]).sum())
     assert gained > 0
+
+
+def test_first_come_keeps_the_queue_and_more_headroom_never_delays_a_phase():
+    """`grid.allocation = "first_come"`: BIG (100 MW IT, 125 MW facility at PUE 1.25) asked before SMALL (12.5 MW) on
+    day 150, with 20 MW of headroom. First fit gives SMALL the 20 MW at once (in service on day 450) and BIG never
+    fits; in a queue SMALL waits behind BIG until +125 MW on day 400 lets BIG in (145 MW) and SMALL after it (20 MW
+    left): both in service on day 700. With 130 MW at the start instead of 20, first fit gives BIG 125 at once and
+    SMALL no longer fits: more headroom puts SMALL in service 250 days later (the lever audit saw fewer MW in some
+    months); in a queue SMALL is in service on day 700 either way. And on the shipped pipeline in a tight grid
+    (60/30/80 MW), a queue never puts a phase in service later when the headroom is doubled, over 10 seeds."""
+    pipeline = [proj("BIG", phases=((100, START),)), proj("SMALL", phases=((10, START),))]
+    more = {"region": "north", "mw": 125, "date": START + dt.timedelta(days=400)}
+    grid = {"headroom_mw": {"north": 20, "central": 0, "south": 0}, "reinforcements": [more]}
+    fit, _, _ = run(params(pipeline, grid=grid))
+    assert commissioned(fit, "SMALL") == [(450.0, 10.0)] and commissioned(fit, "BIG") == [(700.0, 100.0)]
+    queue, _, _ = run(params(pipeline, grid={**grid, "allocation": "first_come"}))
+    assert commissioned(queue, "SMALL") == [(700.0, 10.0)] and commissioned(queue, "BIG") == [(700.0, 100.0)]
+    roomy = {**grid, "headroom_mw": {"north": 130, "central": 0, "south": 0}}
+    fit, _, _ = run(params(pipeline, grid=roomy))
+    assert commissioned(fit, "BIG") == [(450.0, 100.0)] and commissioned(fit, "SMALL") == [(700.0, 10.0)]
+    queue, _, _ = run(params(pipeline, grid={**roomy, "allocation": "first_come"}))
+    assert commissioned(queue, "BIG") == [(450.0, 100.0)] and commissioned(queue, "SMALL") == [(700.0, 10.0)]
+
+    tight = {"north": 60, "central": 30, "south": 80}
+    months = np.array(
+        [Clock(START, END).day(dt.date(y, m, 1)) for y in range(2026, 2032) for m in range(1, 13)]
+    )
+    for seed in range(10):
+        curves = []
+        for headroom in (tight, {r: 2 * v for r, v in tight.items()}):
+            p = DataCentres.model_validate({"grid": {"headroom_mw": headroom, "allocation": "first_come"}})
+            m, _, _ = run(p, seed=seed)
+            days = np.array([d for d, _, _, _ in m.phases_commissioned])
+            mw = np.array([x for _, _, x, _ in m.phases_commissioned])
+            curves.append(np.array([mw[days <= t].sum() for t in months]))
+        assert np.all(curves[1] >= curves[0] - 1e-9), seed

@@ -10,8 +10,8 @@ One process per project (``projects`` table: one row per phase, dxsim.geo.datace
    median construction time, ``CONSTRUCTION_P50_DAYS``, the one the announcer expected: on time when
    nothing slips, sooner in a scenario that builds faster), and not before the previous phase's
    construction ends; then it waits until its region's grid headroom can take phase IT MW x PUE
-   (facility MW), which it consumes (first fit: a smaller later phase may pass a big one that
-   does not fit); then construction (log-normal; a phase already under way at the start is
+   (facility MW), which it consumes (`grid.allocation`: first fit, a smaller later phase may pass a big one that
+   does not fit, or first come, a queue); then construction (log-normal; a phase already under way at the start is
    credited the planned time elapsed before day 0); then commissioning (log-normal, in parallel
    with the next phase's construction) and ``fleet.commission(i, it_mw, racks)``.
 
@@ -124,11 +124,13 @@ def make_fleet(
 
 
 class GridHeadroom:
-    """Spare grid capacity (facility MW) per region; requests are served first fit."""
+    """Spare grid capacity (facility MW) per region; requests are served in the order they came, first fit (any that
+    fits) or first come (none passes an earlier one: `queue`)."""
 
-    def __init__(self, env: simpy.Environment, initial: dict[str, float]) -> None:
+    def __init__(self, env: simpy.Environment, initial: dict[str, float], queue: bool = False) -> None:
         self.env = env
         self.level = {r: float(initial.get(r, 0.0)) for r in DC_REGIONS}
+        self.queue = queue
         self._waiting: dict[str, list[tuple[simpy.Event, float]]] = {r: [] for r in DC_REGIONS}
 
     def request(self, region: str, mw: float) -> simpy.Event:
@@ -142,9 +144,9 @@ class GridHeadroom:
         self._grant(region)
 
     def _grant(self, region: str) -> None:
-        still = []
+        still: list[tuple[simpy.Event, float]] = []
         for ev, mw in self._waiting[region]:
-            if self.level[region] + EPS >= mw:
+            if not (self.queue and still) and self.level[region] + EPS >= mw:
                 self.level[region] -= mw
                 ev.succeed(mw)
             else:
@@ -192,7 +194,11 @@ class DataCentreModel:
         self.index = {str(d): i for i, d in enumerate(fleet.dc_id)}
         table_region = dict(zip(dc_table["dc_id"].to_list(), dc_table["region3"].to_list(), strict=True))
         self.region = {d: table_region[d] for d in self.index}
-        self.grid = GridHeadroom(env, {r: p.grid.headroom_mw.lookup(r) for r in DC_REGIONS})
+        self.grid = GridHeadroom(
+            env,
+            {r: p.grid.headroom_mw.lookup(r) for r in DC_REGIONS},
+            queue=p.grid.allocation == "first_come",
+        )
         # what the Monitor reads
         self.phases_commissioned: list[tuple[float, str, float, float]] = []  # (day, dc_id, it_mw, racks)
         self.capex_vnd_bn_cum = 0.0
