@@ -966,15 +966,9 @@ class Rollout:
             ups = rem[~self.plan.is_new[rem] & self._in_area[p.name][rem]]  # its own 4G sites where p pays
             days_left = max(0.0, end - day - w.upgrade_permit.p50_days)
             buildable = self._crew_pick(ups, days_left, end)  # those of them the crews can finish in time
-            # ... and from the next round, if it waits: at the permit's and the crews' 90th percentiles, as the fast
-            # path plans (to wait, it must be sure the later round is still in time; the crews are taken as busy then
-            # as now). At the medians, a 1 December surge left Viettel 194 short in 1 of 10 replications.
-            next_left = max(0.0, end - next_day - w.upgrade_permit.p90_days)
-            buildable_next = (
-                self._crew_pick(ups, next_left, end, w.upgrade_team_days.p90_days)
-                if next_day < end
-                else ups[:0]
-            )
+            # ... and from the next round, if it waits, weighed as this round's (the crews taken as busy then as now)
+            next_left = max(0.0, end - next_day - w.upgrade_permit.p50_days)
+            buildable_next = self._crew_pick(ups, next_left, end) if next_day < end else ups[:0]
             counted = self._counted(k, p, end)
             need_guess = max(0, math.ceil(p.min_stations_per_operator - counted))
             # a surge site is on air at max(its permit, the kit from stock) + its work: the share in time is the
@@ -1049,22 +1043,18 @@ class Rollout:
                     name, p.name, buildable[:n], day, end, self._surge_plan_day(name, day, fast)
                 )
 
-    def _crew_pick(
-        self, ups: np.ndarray, days_left: float, end: float, team_days: float | None = None
-    ) -> np.ndarray:
+    def _crew_pick(self, ups: np.ndarray, days_left: float, end: float) -> np.ndarray:
         """The upgrades of `ups` (in the operator's order) its surge can give the crews: in each region, as many of
         its next sites there as the region's teams with the surge's contract crews can finish in the `days_left`
         before `end`, at the region's own rain (`_rain_output`), less the sites already waiting there for a kit or a
-        crew; each site takes `team_days` of a team (default: the mean). Why per region: pooled, a north without
-        crews (teams = 0) still "reached" a surge that put thousands of upgrades there, which no crew could install;
-        the operator puts its surge where crews can build it."""
+        crew. Why per region: pooled, a north without crews (teams = 0) still "reached" a surge that put thousands
+        of upgrades there, which no crew could install; the operator puts its surge where crews can build it."""
         w, sg = self.sc.works, self.sc.surge
-        per_site = w.upgrade_team_days.mean_days if team_days is None else team_days
         teams = self.teams * (1.0 + sg.contract_teams_pct / 100.0) * self._rain_output(end - days_left, end)
         waiting = np.bincount(
             self.plan.region_idx[np.concatenate([self._kit_wait, self._crew_wait])], minlength=len(REGIONS)
         )
-        reach = teams * days_left / max(per_site, 1e-9) - waiting
+        reach = teams * days_left / max(w.upgrade_team_days.mean_days, 1e-9) - waiting
         region = self.plan.region_idx[ups]
         # each site's place among the operator's next sites in its region
         rank = np.empty(ups.size, dtype=np.int64)
