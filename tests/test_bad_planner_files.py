@@ -234,8 +234,8 @@ def good_props(name: str, population: int = 150) -> dict:
             ["row 2, column households = '151'", "at most 150"],
         ),
         (
-            [line.replace(",", "\t") for line in VILLAGES],
-            ["header = 'name\\tlon", "separated by tabs, not commas", "CSV UTF-8 (Comma delimited)"],
+            [line.replace(",", "|") for line in VILLAGES],
+            ["header = 'name|lon", "separated by vertical bars, not commas", "CSV UTF-8 (Comma delimited)"],
         ),
     ],
     ids=[
@@ -246,7 +246,7 @@ def good_props(name: str, population: int = 150) -> dict:
         "population-over-cap",
         "population-fraction",
         "households-over-population",
-        "tab-separated",
+        "bar-separated",
     ],
 )
 def test_bad_village_csv(tmp_path, lines, parts):

@@ -852,8 +852,8 @@ def test_scenario_language_is_the_default(tmp_path: Path) -> None:
 
 def test_planner_file_shape_errors_in_vietnamese(tmp_path: Path) -> None:
     """A village or site file that is not the shape dxsim reads (semicolons, a column twice, a village twice, not a
-    FeatureCollection) was refused in English under --lang vi: only its values were translated. The separator case is
-    the one a Vietnamese planner meets first: Excel in the vi-VN locale saves a "CSV" with semicolons."""
+    FeatureCollection) was refused in English under --lang vi: only its values were translated. A file separated by
+    vertical bars is refused; one with semicolons (Excel in the vi-VN locale) is read, with a note in Vietnamese."""
     from conftest import dxsim_cmd
 
     base = PACKAGE.parent / "scenarios" / "baseline.toml"
@@ -868,13 +868,12 @@ def test_planner_file_shape_errors_in_vietnamese(tmp_path: Path) -> None:
     notfc = tmp_path / "v.geojson"
     notfc.write_text('{"type": "Feature", "geometry": null}', encoding="utf-8")
     sites = tmp_path / "sites.csv"
-    sites.write_text("lon\tlat\toperator\n105.8\t21.0\tviettel\n", encoding="utf-8")
+    sites.write_text("lon|lat|operator\n105.8|21.0|viettel\n", encoding="utf-8")
     cases = [  # (scenario body, Vietnamese words, the English words they replace)
-        (f'[villages.layer]\nfile = "{semi}"\n', "phân tách bằng dấu chấm phẩy", "separated by semicolons"),
         (f'[villages.layer]\nfile = "{twice}"\n', "chỉ khác nhau về chữ hoa", "differ only by case"),
         (f'[villages.layer]\nfile = "{dup}"\n', "bị tính hai lần", "a village counted twice"),
         (f'[villages.layer]\nfile = "{notfc}"\n', "không phải GeoJSON FeatureCollection", "not a GeoJSON"),
-        (f'[sites]\nfile = "{sites}"\n', "phân tách bằng dấu tab", "separated by tabs"),
+        (f'[sites]\nfile = "{sites}"\n', "phân tách bằng dấu gạch đứng", "separated by vertical bars"),
     ]
     for i, (body, vi_words, en_words) in enumerate(cases):
         f = tmp_path / f"s{i}.toml"
@@ -886,6 +885,12 @@ def test_planner_file_shape_errors_in_vietnamese(tmp_path: Path) -> None:
         )
         en = dxsim_cmd("validate", str(f), "--lang", "en")
         assert en.returncode == 2 and en_words in en.stderr, en.stderr
+    # semicolons and decimal commas: read, and said so in the run's language (the village is in Tuyên Quang)
+    f = tmp_path / "semi.toml"
+    f.write_text(f'extends = "{base}"\nname = "semi"\n[villages.layer]\nfile = "{semi}"\n', encoding="utf-8")
+    vi = dxsim_cmd("validate", str(f), "--lang", "vi")
+    assert vi.returncode == 0, vi.stderr
+    assert "được phân tách bằng dấu chấm phẩy" in vi.stdout and "separated by" not in vi.stdout, vi.stdout
 
 
 def test_no_message_is_in_the_catalogue_twice() -> None:

@@ -53,8 +53,8 @@ def test_reads_a_good_file(tmp_path):
         ([GOOD[0], "105.8,21.0,viettel,4g,1800,31/12/2019"], "row 2, column on_air_date", "ISO date"),
         ([GOOD[0], "abc,21.0,viettel,4g,1800,2019-01-01"], "row 2, column lon", "a number"),
         ([GOOD[0], GOOD[3]], "technology", "at least one 4G"),
-        # Excel with a decimal comma (vi-VN) saves "CSV" with semicolons: said as such, not as 6 missing columns
-        ([line.replace(",", ";") for line in GOOD], "header = 'lon;lat;operator", "comma-separated"),
+        # a separator no spreadsheet writes: said as such, not as 6 missing columns
+        ([line.replace(",", "|") for line in GOOD], "header = 'lon|lat|operator", "comma-separated"),
     ],
 )
 def test_bad_files_name_file_row_column_and_allowed(tmp_path, lines, field, allowed):
@@ -64,7 +64,27 @@ def test_bad_files_name_file_row_column_and_allowed(tmp_path, lines, field, allo
     msg = ei.value.one_line()
     assert str(p) in msg and field in msg and allowed in msg
     assert "\n" not in msg
-    assert ("separated by semicolons" in msg) == (";" in lines[0])
+    assert ("separated by vertical bars" in msg) == ("|" in lines[0])
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_a_decimal_comma_spreadsheet_s_file_is_read_as_it_means(tmp_path, sep):
+    """Excel in the vi-VN locale saves its "CSV" with semicolons (text with tabs), numbers with decimal commas and
+    '.' thousands groups; such a file was refused, to be saved again as "CSV UTF-8 (Comma delimited)" (provincial
+    trial). It reads as the comma file it stands for: 105,85 is 105.85 and 1.800 is 1800. Dates and words are
+    kept as written, and a number written with a decimal point stays as written."""
+    local = [
+        sep.join(["lon", "lat", "operator", "technology", "band_mhz", "on_air_date"]),
+        sep.join(["105,85", "21,03", "viettel", "4g", "1.800", "2019-01-01"]),
+        sep.join(["106,70", "10.78", "vnpt", "4g", "1800", "2019-01-01"]),
+        sep.join(["105,85", "21,03", "viettel", "5g", "3.500", "2025-05-01"]),
+    ]
+    assert read_site_csv(write(tmp_path, local, "local.csv")).equals(read_site_csv(write(tmp_path, GOOD)))
+    # a value with a comma and no separator of its kind is still one value ("1,800" is a decimal: 1.8 MHz, refused)
+    bad = [*local[:3], sep.join(["105,85", "21,03", "viettel", "5g", "3,5", "2025-05-01"])]
+    with pytest.raises(DxsimInputError) as ei:
+        read_site_csv(write(tmp_path, bad, "bad.csv"))
+    assert "row 4, column band_mhz = '3.5'" in ei.value.one_line()
 
 
 def test_missing_file_is_an_input_error(tmp_path):

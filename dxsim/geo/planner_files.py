@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,7 +21,14 @@ from dxsim.errors import DxsimInputError, RawDataError
 from dxsim.geo.build import name_ascii
 from dxsim.geo.country import OUTLINE_TOLERANCE_KM, Country, load_country
 from dxsim.geo.datacentres import projects, start_fleet
-from dxsim.geo.site_file import in_country, on_air_by, read_site_csv, start_5g_stations
+from dxsim.geo.site_file import (
+    file_separator,
+    in_country,
+    on_air_by,
+    read_site_csv,
+    separator_note,
+    start_5g_stations,
+)
 from dxsim.geo.village_file import PRE_2025_CODE, merged_into, read_village_file
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
@@ -56,6 +63,8 @@ class PlannerFiles:
 
     sites: pl.DataFrame | None = None
     villages: pl.DataFrame | None = None
+    # a file read as a decimal-comma spreadsheet's (site_file.separator_note), said before a run
+    separator_notes: list[str] = field(default_factory=list)
 
 
 def check_planner_files(scenario: Scenario, scenario_path: Path, country: CountryOnce) -> PlannerFiles:
@@ -83,10 +92,17 @@ def check_planner_files(scenario: Scenario, scenario_path: Path, country: Countr
         files.sites = attempt(
             lambda: read_site_csv(site_file, latest_on_air=scenario.horizon.end_date, country=country())
         )
+        if files.sites is not None:
+            files.separator_notes.append(separator_note("sites.file", file_separator(site_file)) or "")
     if scenario.villages is not None and scenario.villages.layer.file:
         village_file = named(scenario.villages.layer.file)
         tolerance = scenario.villages.layer.province_tolerance_km  # as the run checks it
         files.villages = attempt(lambda: read_village_file(village_file, country(), tolerance_km=tolerance))
+        if files.villages is not None and village_file.suffix.lower() not in (".geojson", ".json"):
+            files.separator_notes.append(
+                separator_note("villages.layer.file", file_separator(village_file)) or ""
+            )
+    files.separator_notes = [n for n in files.separator_notes if n]
     known = country() if any(p.provinces for p in scenario.supports) else None
     if known is not None:  # without a data cache the run checks them
         attempt(lambda: check_support_provinces(scenario.supports, known.province_codes, known))
@@ -125,7 +141,7 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
     Why: a provincial planner's site file of 9 sites in two provinces replaced the whole country's site layer (4G
     coverage at the start 0.03%), and a village file replacing its provinces dropped Tuyên Quang's own survey of 273
     villages for the 1 village it listed there; `validate` said "ok" to both (provincial planner trial)."""
-    notes = []
+    notes = list(files.separator_notes)
     if files.sites is not None:
         start = scenario.horizon.start_date
         n_file, n_set = start_5g_stations(files.sites, start), scenario.start_state.stations_5g

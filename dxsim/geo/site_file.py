@@ -86,21 +86,24 @@ def csv_header(path: Path, *, max_rows: int, row_word: str) -> list[str]:
     """
     header: list[str] | None = None
     rows = 0
+    sep = file_separator(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
+            reader = csv.reader(fh, delimiter=sep)
             for n_row, rec in enumerate(reader, start=1):  # as a spreadsheet counts them: header = row 1
                 if header is None:
                     header = rec
-                    # before any row is read: a semicolon file saved by Excel in the vi-VN locale holds decimal
-                    # commas ("105,8"), so its rows have more fields than its one-column header
                     refuse_other_separator(path, header)
                     continue
                 if len(rec) > len(
                     header
                 ):  # polars' "found more fields than defined in 'Schema'" names no row
-                    # extra fields that are all empty: commas at the end, not a comma inside a number
-                    split = _comma_in_number(rec) if any(v.strip() for v in rec[len(header) :]) else None
+                    # extra fields that are all empty: separators at the end, not a comma inside a number
+                    split = (
+                        _comma_in_number(rec)
+                        if sep == "," and any(v.strip() for v in rec[len(header) :])
+                        else None
+                    )
                     raise DxsimInputError(
                         _("{n} fields, but the header has {m} columns").format(n=len(rec), m=len(header))
                         + (
@@ -202,8 +205,39 @@ def _shortened(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# separators a spreadsheet may have saved a "CSV" with: Excel in a locale with a decimal comma (vi-VN) writes ';'
-OTHER_SEPARATORS = {";": N_("semicolons"), "\t": N_("tabs"), "|": N_("vertical bars")}
+# separators a spreadsheet in a locale with a decimal comma (vi-VN) saves its files with: Excel's "CSV" takes the
+# region's list separator, ';', and its text export tabs; its numbers have decimal commas and '.' thousands groups.
+# Read as such (`file_separator`, `read_planner_csv`): a Vietnamese planner's Excel file was refused, to be saved
+# again as "CSV UTF-8 (Comma delimited)" (provincial trial, 2026-12-07)
+LOCALE_SEPARATORS = {";": N_("semicolons"), "\t": N_("tabs")}
+OTHER_SEPARATORS = {"|": N_("vertical bars")}  # refused: no spreadsheet writes it
+# a number as a decimal-comma locale writes it: 105,8 / -12,5 / 1.800 / 12.345,67 (the '.' groups of three digits)
+LOCALE_NUMBER = r"^\s*[-+]?(\d+,\d+|\d{1,3}(\.\d{3})+(,\d+)?)\s*$"
+
+
+def file_separator(path: Path) -> str:
+    """The separator of a planner's CSV: ',' unless its header line is one field holding ';' or a tab."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            first = fh.readline()
+    except (OSError, UnicodeDecodeError):
+        return ","  # the reader says what is wrong with the file
+    header = next(csv.reader([first]), [])
+    if len(header) == 1:
+        for sep in LOCALE_SEPARATORS:
+            if sep in header[0]:
+                return sep
+    return ","
+
+
+def separator_note(path_field: str, sep: str) -> str | None:
+    """The note a run gives for a planner's file read with `sep` and decimal commas (None for a comma file)."""
+    if sep not in LOCALE_SEPARATORS:
+        return None
+    return _(
+        "note: {field} is separated by {name}, as a spreadsheet in the Vietnamese locale saves it: its numbers are "
+        "read with decimal commas and '.' thousands groups (105,8 is 105.8; 1.800 is 1800)"
+    ).format(field=path_field, name=_(LOCALE_SEPARATORS[sep]))
 
 
 def refuse_other_separator(path: Path, header: list[str]) -> None:
@@ -258,9 +292,22 @@ def read_planner_csv(path: Path) -> pl.DataFrame:
     """A planner's CSV as text columns, named by `normalise_column`, without what a spreadsheet export adds: unnamed
     columns and empty rows at the end. Why: a file ending in ",,,,,," rows was refused row by row ("row 27, column
     lon: invalid value"), and one with two unnamed columns as "column '' is given twice" (planner-data trial,
-    2026-12-07). Empty rows inside the file are kept, so every row keeps its number in messages.
+    2026-12-07). Empty rows inside the file are kept, so every row keeps its number in messages. A file separated
+    by ';' or tabs (`file_separator`: a spreadsheet in a decimal-comma locale) has its numbers rewritten as the
+    readers parse them ("105,8" -> "105.8", "1.800" -> "1800"); other text is kept as written.
     Raises polars' and the system's own errors: each reader says them in its words."""
-    df = pl.read_csv(path, infer_schema_length=0)  # all text; the readers parse it themselves
+    sep = file_separator(path)
+    df = pl.read_csv(path, infer_schema_length=0, separator=sep)  # all text; the readers parse it themselves
+    if (
+        sep != ","
+    ):  # a decimal-comma locale's numbers (LOCALE_NUMBER) as the readers parse them: 1.800,5 -> 1800.5
+        df = df.with_columns(
+            pl.when(pl.col(c).str.contains(LOCALE_NUMBER))
+            .then(pl.col(c).str.replace_all(r"\.", "").str.replace(",", ".", literal=True).str.strip_chars())
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in df.columns
+        )
     df.columns = [normalise_column(c) for c in df.columns]
     df = df.select([c for c in df.columns if c and not re.fullmatch(r"_duplicated_\d+", c)])
     if df.height and df.width:
