@@ -512,7 +512,7 @@ def write_run(
     """
     say = progress or (lambda _m: None)
     target = Path(out_dir) if out_dir is not None else default_run_dir(sim.scenario)
-    folder_name = check_output_dir(target, field, kind="run").name
+    views = Views(check_output_dir(target, field, kind="run").name, with_map, with_report, tuple(provinces))
 
     def fill(tmp: Path) -> None:
         write_base_tables(tmp)
@@ -521,10 +521,10 @@ def write_run(
         if sidecar is not None and sidecar.alive:
             run_with(
                 sidecar,
-                lambda: write_views_shared(tmp, sidecar, folder_name, with_map, with_report, say, provinces),
+                lambda: write_views_shared(tmp, sidecar, views, say),
             )
         else:
-            write_views(tmp, folder_name, with_map, with_report, say, provinces)
+            write_views(tmp, views, say)
 
     def write_base_tables(tmp: Path) -> None:
         write_json(tmp / "summary.json", sim.summary)
@@ -549,40 +549,37 @@ def write_run(
     return atomic_dir(target, fill)
 
 
-def write_views(
-    tmp: Path,
-    folder_name: str,
-    with_map: bool,
-    with_report: bool,
-    say: Progress,
-    provinces: Sequence[str] = (),
-) -> None:
+@dataclass(frozen=True)
+class Views:
+    """The pages a run's folder gets beside its tables: `folder_name` is the folder's name once in place, the report
+    shows `provinces` (gso34 codes) at every year end."""
+
+    folder_name: str
+    with_map: bool
+    with_report: bool
+    provinces: Sequence[str] = ()
+
+
+def write_views(tmp: Path, views: Views, say: Progress) -> None:
     """metrics.csv, GIS layers, workbook, map and report from the tables in `tmp`, in this process."""
     write_derived_tables(tmp)
     # folium and matplotlib take ~1 s to import: only a run that builds the page loads them
-    if with_map:
+    if views.with_map:
         say(_("map"))
         from dxsim.maps import build_map
 
         build_map(tmp)
-    if with_report:
+    if views.with_report:
         say(_("report"))
         from dxsim.report import build_report
 
-        build_report(tmp, folder_name=folder_name, provinces=provinces)
+        build_report(tmp, folder_name=views.folder_name, provinces=views.provinces)
 
 
-def write_views_shared(
-    tmp: Path,
-    sidecar: Sidecar,
-    folder_name: str,
-    with_map: bool,
-    with_report: bool,
-    say: Progress,
-    provinces: Sequence[str] = (),
-) -> None:
+def write_views_shared(tmp: Path, sidecar: Sidecar, views: Views, say: Progress) -> None:
     """:func:`write_views` with a helper process: the same files, two cores. Whatever the helper could not do
     is done here, so its failure surfaces as the same error as without it."""
+    with_map, with_report = views.with_map, views.with_report
     helper_map = "map" in sidecar_work(with_map, with_report)
     if helper_map:
         sidecar.submit("map", tmp)
@@ -625,7 +622,7 @@ def write_views_shared(
     if with_report:
         from dxsim.report import build_report
 
-        build_report(tmp, folder_name=folder_name, charts=charts, provinces=provinces)
+        build_report(tmp, folder_name=views.folder_name, charts=charts, provinces=views.provinces)
 
 
 def write_derived_tables(result_dir: Path) -> None:
