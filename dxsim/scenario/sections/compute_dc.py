@@ -344,8 +344,9 @@ class Grid(StrictModel):
         description="How a region's headroom is given to the phases waiting for it: 'first_fit' (in the order they "
         "asked, any phase that fits, so a smaller later phase may pass a large one that does not fit) or "
         "'first_come' (a queue: no phase passes one that asked earlier). First fit uses the headroom fully, but more "
-        "or earlier headroom can change which phases take it, so a large phase may wait longer; in a queue more or "
-        "earlier headroom never delays a phase.",
+        "or earlier headroom can change which phases take it, so a large phase may wait longer; in a queue more "
+        "headroom never delays a phase. Earlier headroom can in either, since a project's next phase asks once the "
+        "one before it is built: a project let in sooner may ask before another project's phase.",
         source="dxsim assumption (no public rule for Vietnamese data-centre grid connections; seed_facts.md open "
         "question 14); first come is the rule of most utilities' interconnection queues",
     )
