@@ -573,8 +573,11 @@ class Rollout:
         return plan_day, ahead + (12 - d.month)
 
     def _can_pay_next(self, k: int, year: int) -> bool:
-        """Whether operator k's budget of `year` can still pay the next site of its plan."""
-        nxt = self.remaining(k, 1)
+        """Whether operator k's budget of `year` can still pay the next site it would order: the next of its plan
+        whose business case passes without support (as _plan_lag_days takes them), else its next."""
+        nxt = self._passing_head(k, 1)
+        if not nxt.size:
+            nxt = self.remaining(k, 1)
         return bool(nxt.size) and self.ledger.available(OPERATORS[k], year) >= float(
             self.state.capex_vnd_bn[nxt[0]]
         )
