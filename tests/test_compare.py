@@ -1888,3 +1888,23 @@ def test_data_centre_capex_is_weighed_against_the_mw_it_adds() -> None:
     assert row["tight"] is None and row["gpus"] is None
     assert result.verdicts[(kpi, "tight")] == "adds less, costs less"
     assert result.verdicts[(kpi, "gpus")] == "adds no more, costs more"
+
+
+def test_the_grid_allocation_rule_is_a_direct_lever_not_a_relieved_resource() -> None:
+    """compare called `grid.allocation` first_fit -> first_come "relieved a binding limit, but the outcome is worse"
+    (provincial trial): it is a rule for who gets the headroom, not more of it. It is no resource of any held cause
+    (the headroom and the reinforcements are), and its line says what it moved, as the other direct levers do."""
+    from dxsim.results.bottlenecks import direct_lever_lines, resource_causes
+
+    rule = ("compute.datacentres.grid.allocation", "first_fit", "first_come")
+    assert resource_causes(rule[0]) == []
+    assert {c for _p, _r, c in resource_causes("compute.datacentres.grid.headroom_mw.north")} == {
+        "grid_headroom"
+    }
+    assert {c for _p, _r, c in resource_causes("compute.datacentres.grid.reinforcements")} == {
+        "grid_headroom"
+    }
+    lines = direct_lever_lines(
+        [rule], str, lambda p: "IT capacity -10 MW" if p == "dc" else None, lambda _p: False
+    )
+    assert [k for k, _t in lines] == ["effect"] and "IT capacity -10 MW" in lines[0][1], lines

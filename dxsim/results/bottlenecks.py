@@ -1133,7 +1133,7 @@ _RESOURCES: tuple[tuple[str, str, str], ...] = (
     # the connection lead time and the headroom are different levers: more headroom does nothing for a connection
     # still being built, and a "grid" that lumped them pointed a planner at headroom that held nothing
     (r"^compute\.datacentres\.grid\.interconnect\.", "dc", "grid_connection"),
-    (r"^compute\.datacentres\.grid\.", "dc", "grid_headroom"),  # headroom_mw, reinforcements
+    (r"^compute\.datacentres\.grid\.(headroom_mw|reinforcements)", "dc", "grid_headroom"),
     (r"^compute\.datacentres\.delays\.permits\.", "dc", "permits"),
     (r"^compute\.datacentres\.delays\.(construction|commissioning)\.", "dc", "construction"),
 )
@@ -1560,6 +1560,9 @@ DIRECT_LEVERS: tuple[tuple[str, str], ...] = (
         r"^compute\.datacentres\.(public_investment_vnd_bn|ppp_share_pct|go_probability_pct|extra_projects)",
         "dc",
     ),
+    # a rule, not a resource: who gets the headroom, not how much there is (compare called first_come "relieved a
+    # binding limit, but the outcome is worse": provincial trial)
+    (r"^compute\.datacentres\.grid\.allocation$", "dc"),
     # what a site costs sets how many the operators' budgets buy: equipment at 2.0 bn a site took 40,107 stations off
     # 2030 and no line named costs.* (lever trial)
     (r"^costs\.", "5g"),
