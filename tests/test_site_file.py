@@ -71,15 +71,20 @@ def test_bad_files_name_file_row_column_and_allowed(tmp_path, lines, field, allo
 def test_a_decimal_comma_spreadsheet_s_file_is_read_as_it_means(tmp_path, sep):
     """Excel in the vi-VN locale saves its "CSV" with semicolons (text with tabs), numbers with decimal commas and
     '.' thousands groups; such a file was refused, to be saved again as "CSV UTF-8 (Comma delimited)" (provincial
-    trial). It reads as the comma file it stands for: 105,85 is 105.85 and 1.800 is 1800. Dates and words are
-    kept as written, and a number written with a decimal point stays as written."""
+    trial). It reads as the comma file it stands for: 105,85 is 105.85, 1.800 is 1800 and 01/05/2025 is 1 May 2025.
+    Words are kept as written, and a number written with a decimal point stays as written."""
     local = [
         sep.join(["lon", "lat", "operator", "technology", "band_mhz", "on_air_date"]),
         sep.join(["105,85", "21,03", "viettel", "4g", "1.800", "2019-01-01"]),
         sep.join(["106,70", "10.78", "vnpt", "4g", "1800", "2019-01-01"]),
-        sep.join(["105,85", "21,03", "viettel", "5g", "3.500", "2025-05-01"]),
+        sep.join(["105,85", "21,03", "viettel", "5g", "3.500", "01/05/2025"]),  # day first: 1 May
     ]
     assert read_site_csv(write(tmp_path, local, "local.csv")).equals(read_site_csv(write(tmp_path, GOOD)))
+    # a date that is no day stays as written, and is refused as such
+    no_day = [*local[:3], sep.join(["105,85", "21,03", "viettel", "5g", "3.500", "31/02/2025"])]
+    with pytest.raises(DxsimInputError) as ei:
+        read_site_csv(write(tmp_path, no_day, "no_day.csv"))
+    assert "row 4, column on_air_date = '31/02/2025'" in ei.value.one_line()
     # a value with a comma and no separator of its kind is still one value ("1,800" is a decimal: 1.8 MHz, refused)
     bad = [*local[:3], sep.join(["105,85", "21,03", "viettel", "5g", "3,5", "2025-05-01"])]
     with pytest.raises(DxsimInputError) as ei:

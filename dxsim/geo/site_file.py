@@ -213,6 +213,9 @@ LOCALE_SEPARATORS = {";": N_("semicolons"), "\t": N_("tabs")}
 OTHER_SEPARATORS = {"|": N_("vertical bars")}  # refused: no spreadsheet writes it
 # a number as a decimal-comma locale writes it: 105,8 / -12,5 / 1.800 / 12.345,67 (the '.' groups of three digits)
 LOCALE_NUMBER = r"^\s*[-+]?(\d+,\d+|\d{1,3}(\.\d{3})+(,\d+)?)\s*$"
+# ... and a date as it writes it, day first (Excel's short date in vi-VN)
+LOCALE_DATE = "%d/%m/%Y"
+LOCALE_DATE_RE = r"^\s*\d{1,2}/\d{1,2}/\d{4}\s*$"
 
 
 def file_separator(path: Path) -> str:
@@ -236,7 +239,8 @@ def separator_note(path_field: str, sep: str) -> str | None:
         return None
     return _(
         "note: {field} is separated by {name}, as a spreadsheet in the Vietnamese locale saves it: its numbers are "
-        "read with decimal commas and '.' thousands groups (105,8 is 105.8; 1.800 is 1800)"
+        "read with decimal commas and '.' thousands groups (105,8 is 105.8; 1.800 is 1800), its dates day first "
+        "(15/03/2025 is 2025-03-15)"
     ).format(field=path_field, name=_(LOCALE_SEPARATORS[sep]))
 
 
@@ -293,8 +297,9 @@ def read_planner_csv(path: Path) -> pl.DataFrame:
     columns and empty rows at the end. Why: a file ending in ",,,,,," rows was refused row by row ("row 27, column
     lon: invalid value"), and one with two unnamed columns as "column '' is given twice" (planner-data trial,
     2026-12-07). Empty rows inside the file are kept, so every row keeps its number in messages. A file separated
-    by ';' or tabs (`file_separator`: a spreadsheet in a decimal-comma locale) has its numbers rewritten as the
-    readers parse them ("105,8" -> "105.8", "1.800" -> "1800"); other text is kept as written.
+    by ';' or tabs (`file_separator`: a spreadsheet in a decimal-comma locale) has its numbers and day-first dates
+    rewritten as the readers parse them ("105,8" -> "105.8", "1.800" -> "1800", "15/03/2025" -> "2025-03-15"); other
+    text is kept as written.
     Raises polars' and the system's own errors: each reader says them in its words."""
     sep = file_separator(path)
     df = pl.read_csv(path, infer_schema_length=0, separator=sep)  # all text; the readers parse it themselves
@@ -307,6 +312,22 @@ def read_planner_csv(path: Path) -> pl.DataFrame:
             .otherwise(pl.col(c))
             .alias(c)
             for c in df.columns
+        )
+        # ... and its dates, day first (15/03/2025 -> 2025-03-15); a date that is no day (31/02/2025) stays as
+        # written, for the reader to refuse
+        day_first = [
+            pl.col(c)
+            .str.strip_chars()
+            .str.strptime(pl.Date, LOCALE_DATE, strict=False)
+            .dt.strftime("%Y-%m-%d")
+            for c in df.columns
+        ]
+        df = df.with_columns(
+            pl.when(pl.col(c).str.contains(LOCALE_DATE_RE) & d.is_not_null())
+            .then(d)
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c, d in zip(df.columns, day_first, strict=True)
         )
     df.columns = [normalise_column(c) for c in df.columns]
     df = df.select([c for c in df.columns if c and not re.fullmatch(r"_duplicated_\d+", c)])
