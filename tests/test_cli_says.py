@@ -75,6 +75,24 @@ def test_a_run_whose_start_is_off_a_reported_figure_says_so() -> None:
     assert len(lines) == 1
     assert "16,737 stations" in lines[0] and "41.55" in lines[0] and "39.52" in lines[0]
     assert main.start_off_reported(calib.filter(pl.col("status") == "pass")) == []
+    # a count stays a count, the figure is said in the run's language, and a village file is named among the causes
+    # (a Vietnamese run read "Villages without grid power ... : mô hình 105,00, báo cáo 117,00": provincial trial)
+    from dxsim.i18n import in_language
+
+    villages = pl.DataFrame(
+        {
+            "figure": ["Villages without grid power and mobile signal at the start (2025-10)"],
+            "reported": [117.0],
+            "model": [105.0],
+            "tolerance": [0.0],
+            "status": ["FAIL"],
+        }
+    )
+    [line] = main.start_off_reported(villages)
+    assert "model 105, reported 117 (tolerance 0)" in line and "village file" in line
+    with in_language("vi"):
+        [line] = main.start_off_reported(villages)
+    assert "mô hình 105, báo cáo 117" in line and "Villages without" not in line, line
 
 
 @pytest.mark.parametrize(

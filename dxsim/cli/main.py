@@ -1139,17 +1139,21 @@ def start_off_reported(calibration: Any) -> list[str]:
     from a different place than the options it is compared with, and its gains include that head start."""
     lines = []
     for row in calibration.filter(calibration["status"] == "FAIL").iter_rows(named=True):
+        values = (row["model"], row["reported"], row["tolerance"])
+        # a count as a count (105 villages, not 105,00), and the figure in the run's language: calibration.csv keeps
+        # the English name, and a Vietnamese run's warning quoted it (provincial trial)
+        decimals = 0 if all(float(v).is_integer() for v in values) else 2
         lines.append(
             _(
                 "warning: the start is off a reported figure: {figure}: model {model}, reported {reported} "
-                "(tolerance {tolerance}). What shapes the network on air at the start (radio bands, the site plan, "
-                "start_state) changes it too, so gains against other options include this difference "
-                "(calibration.csv)."
+                "(tolerance {tolerance}). What shapes the network and the villages at the start (radio bands, the "
+                "site plan, start_state, a planner's site or village file) changes it too, so gains against other "
+                "options include this difference (calibration.csv)."
             ).format(
-                figure=row["figure"],
-                model=F.number(row["model"], 2),
-                reported=F.number(row["reported"], 2),
-                tolerance=F.number(row["tolerance"], 2),
+                figure=_(row["figure"]),
+                model=F.number(values[0], decimals),
+                reported=F.number(values[1], decimals),
+                tolerance=F.number(values[2], decimals),
             )
         )
     return lines
