@@ -1116,3 +1116,50 @@ def test_validate_refuses_a_site_file_that_leaves_the_surveyed_villages_no_room(
     assert str(sc) in got[0] and "villages.layer" in got[0], got
     assert "villages with grid power in province 08 fit outside the coverage of the planner's sites" in got[0]
     run_fails(tmp_path, sc, str(sc), "villages.layer", "fit outside the coverage of the planner's sites")
+
+
+def test_a_village_file_in_campaigns_under_way_is_noted(tmp_path: Path) -> None:
+    """A provincial planner's villages "without power or signal today" joined the national campaigns under way since
+    July, were credited the works since then, and one was energised on the start day, unsaid (provincial trial).
+    validate counts the file's villages per campaign under way at the start, by the campaign's villages (no_power:
+    the 2 without grid power; with_power: the 1 with), and says none once the campaigns start at the start."""
+    from conftest import BASELINE
+
+    villages = tmp_path / "v.csv"
+    villages.write_text(
+        "village_id,name,lon,lat,gso34,population,has_grid_power,signal\n"
+        "DB01,Bản Huổi Lụ,103.10,21.75,11,320,false,none\n"
+        "DB02,Bản Pa Thơm,102.95,21.30,11,210,true,patchy\n"
+        "DB03,Bản Nậm Khăn,103.25,21.95,11,180,false,none\n",
+        encoding="utf-8",
+    )
+    body = f'extends = "{BASELINE.as_posix()}"\nname = "s"\n[villages.layer]\nfile = "v.csv"\nfile_replaces = "provinces"\n'
+    toml = tmp_path / "s.toml"
+    toml.write_text(body, encoding="utf-8")
+    res = CliRunner().invoke(app, ["validate", str(toml)])
+    assert res.exit_code == 0, res.stdout
+    said = " ".join(res.stdout.split())
+    assert (
+        "note: 2 of villages.layer.file's villages fall in campaign no_power_2025_11, under way since 2025-07-01"
+        in said
+    )
+    assert (
+        "note: 1 of villages.layer.file's villages fall in campaign with_power_2025_09, under way since"
+        in said
+    )
+    # the campaigns restated without works before the start: nothing to say
+    from dxsim.scenario import load_scenario
+
+    campaigns = load_scenario(BASELINE).villages.campaigns
+    toml.write_text(
+        body
+        + "".join(
+            f'[[villages.campaigns]]\nname = "{c.name}"\nlaunched = {c.launched}\ndeadline = {c.deadline}\n'
+            f'villages = "{c.villages}"\nin_progress_at_start = false\n'
+            for c in campaigns
+        ),
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(app, ["validate", str(toml)])
+    assert res.exit_code == 0, res.stdout
+    assert "fall in campaign" not in res.stdout

@@ -230,7 +230,41 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
                 "note: villages.layer.file replaces the default layer's villages of the provinces it lists: {parts}"
             ).format(parts="; ".join(parts))
         )
+    if files.villages is not None and v is not None:
+        notes += _campaigns_under_way(scenario, files.villages)
     return notes
+
+
+def _campaigns_under_way(scenario: Scenario, villages: pl.DataFrame) -> list[str]:
+    """A note per campaign under way at the start (in_progress_at_start) that takes villages of a planner's file: they
+    are credited the works done since its launch. Why: a file's villages without power or signal "today" were in works
+    from July, one energised on the start day, and nothing said so (provincial trial)."""
+    v = scenario.villages
+    assert v is not None  # the caller's
+    start = scenario.horizon.start_date
+    powered = villages["has_grid_power"].cast(pl.Boolean) if "has_grid_power" in villages.columns else None
+    out = []
+    for c in v.campaigns:
+        if not c.in_progress_at_start or c.launched >= start:
+            continue
+        if c.villages == "no_power" and powered is not None:
+            n = int((~powered).sum())
+        elif c.villages == "with_power" and powered is not None:
+            n = int(powered.sum())
+        elif c.villages == "all" or powered is None:
+            n = villages.height
+        else:  # a list of provinces or ids: the run resolves it
+            continue
+        if n:
+            out.append(
+                _(
+                    "note: {n} of villages.layer.file's villages fall in campaign {name}, under way since {launched}: "
+                    "their works are credited the time since then (in_progress_at_start), so some have power or "
+                    "signal soon after the start; in_progress_at_start = false in that campaign starts them at the "
+                    "start, if the file's villages had no works begun"
+                ).format(n=F.number(n), name=c.name, launched=F.date(c.launched))
+            )
+    return out
 
 
 def _check_projects(scenario: Scenario, scenario_path: Path, country: CountryOnce) -> None:
