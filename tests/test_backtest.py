@@ -372,6 +372,9 @@ def test_backtest_from_may_lands_near_october(may) -> None:
     assert "Rules: observed figures pass when P10 − tolerance ≤ observed ≤ P90 + tolerance" in " ".join(
         res.stdout.split()
     )
+    # a province's row names the province beside its code (the table said "25" alone: provincial trial); the CSV
+    # keeps the code
+    assert any(r["area"] == "25" for r in rows) and "25 Phú Thọ" in res.stdout
     # the site layer is fitted to give 39.52% with October's 16,737 stations: shown with its band, not scored
     cov = oct_rows[("pop_covered_5g_pct", "39.52")]
     assert cov["status"] == "fitted", cov

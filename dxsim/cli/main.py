@@ -39,6 +39,7 @@ from dxsim.cli.leave import leave
 from dxsim.errors import DxsimInputError, ModelFailure, OutputError
 from dxsim.i18n import ENV as LANG_ENV
 from dxsim.paths import RESOLVED_NAME
+from dxsim.province_names import names34
 from dxsim.i18n import (
     LANG_ALLOWED,
     LANGS,
@@ -450,6 +451,13 @@ def status_label(status: str) -> str:
         "other definition": pgettext("status", "other definition"),
         "no counterpart": pgettext("status", "no counterpart"),
     }.get(status, status)
+
+
+def area_label(area: str) -> str:
+    """A reported figure's area as shown: a province's code with its name ("25 Phú Thọ"), else as written (VN). Why:
+    the backtest's row "25 stations_5g" named no province (provincial trial)."""
+    name = names34().get(area)
+    return f"{area} {name}" if name else area
 
 
 def kind_label(kind: str) -> str:
@@ -1434,7 +1442,7 @@ def _observations_table(obs_rows: pl.DataFrame, name: str) -> Table:
     for r in shown.iter_rows(named=True):
         t.add_row(
             shown_day(r["date"]),
-            r["area"],
+            area_label(r["area"]),
             r["metric"],
             kind_label(r["kind"]),
             f"{_fmt(r['reported'])} ± {shown_number(r['tolerance'])}",
@@ -1705,7 +1713,7 @@ def backtest(
         for r in res.table.iter_rows(named=True):
             t.add_row(
                 str(r["date"].year) if r["note"] == NOTE_YEAR_ONLY else shown_day(r["date"]),  # "in 2025"
-                r["area"],
+                area_label(r["area"]),
                 r["metric"],
                 kind_label(r["kind"]),
                 f"{fmt_shown(r['observed'])} ± {fmt_shown(r['tolerance'])}",
