@@ -371,6 +371,8 @@ def test_run_prints_a_province_at_each_year_end(tmp_path: Path) -> None:
         < page.index('id="province-11"')
         < page.index('<table class="provinces"')
     )
+    # the page says why Hà Giang gives Tuyên Quang (as the terminal did, and provinces.geojson's `former` holds)
+    assert "Since the 2025 merger (Resolution 202/2025/QH15) Tuyên Quang includes Hà Giang (02)." in page
     bad = dxsim_cmd("run", str(BASELINE), "--province", "Tuyen Quan", "--out", str(tmp_path / "no"))
     assert "did you mean 'Tuyên Quang'?" in one_line_error(
         bad.stderr, bad.stdout, "--province", "'Tuyen Quan'"

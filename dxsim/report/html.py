@@ -49,7 +49,7 @@ from dxsim.results.value_labels import (
 )
 from dxsim.results.decisions import support_outcome_lines
 from dxsim.results.village_bridges import bridged_villages_lines
-from dxsim.results.run_files import NATIONAL_NAME, province_year_table, scan_metrics
+from dxsim.results.run_files import NATIONAL_NAME, province_former, province_year_table, scan_metrics
 from dxsim.results.writer import GENERATOR_MARK, PAGE_KIND_META, atomic_page, check_run_unchanged
 
 BAND = "P10–P90"
@@ -722,6 +722,7 @@ def province_years_section(run: RunData, out: Path, codes: Sequence[str]) -> str
     if not codes:
         return ""
     names = run.provinces.names if run.provinces is not None else {}
+    former = province_former(run.result_dir) if (run.result_dir / "provinces.geojson").is_file() else {}
     years = province_year_table(scan_metrics(run.result_dir))
     how = _("P50 over {n} replications").format(n=num(run.n_reps)) if run.n_reps > 1 else _("one run")
     parts: list[str] = []
@@ -729,6 +730,16 @@ def province_years_section(run: RunData, out: Path, codes: Sequence[str]) -> str
         name = names.get(code, code)
         title = _("{province} ({code}), year ends ({how})").format(province=name, code=code, how=how)
         parts.append(f'<h3 id="province-{esc(code)}">{esc(title)}</h3>')
+        if former.get(
+            code
+        ):  # asked for as Hà Giang, shown as Tuyên Quang: the page says why (provincial trial)
+            parts.append(
+                small(
+                    _("Since the 2025 merger (Resolution 202/2025/QH15) {name34} includes {former}.").format(
+                        name34=name, former=former[code]
+                    )
+                )
+            )
         mine = years.filter(pl.col("area") == code)
         if mine.is_empty():
             parts.append(small(_("This run has no rows for province {code}.").format(code=code)))

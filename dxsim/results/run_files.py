@@ -188,6 +188,12 @@ def province_names(result_dir: Path) -> dict[str, str]:
     }
 
 
+def province_former(result_dir: Path) -> dict[str, str]:
+    """gso34 code -> the pre-2025 provinces merged into it, as provinces.geojson `former` says ("Hà Giang (02)"; empty
+    for a province no other joined)."""
+    return {f["gso34"]: str(f.get("former") or "") for f in _province_properties(result_dir)}
+
+
 def province_people(result_dir: Path) -> dict[str, float]:
     """gso34 code -> the province's people in the run's population grid (provinces.geojson `pop`; NaN if absent)."""
     out = {}
