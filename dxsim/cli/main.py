@@ -57,7 +57,9 @@ from dxsim.i18n import gettext as _
 from dxsim.results.kpi_labels import (
     CAMPAIGN_RE,
     PROVINCE_COLUMNS,
+    SAME_5G_NOTE,
     mbb_falls_note,
+    same_5g_columns,
     few_reps_caution,
     is_year_kpi,
     kpi_label,
@@ -779,7 +781,13 @@ def province_table(table: Any, code: str, name: str, summary: dict[str, Any]) ->
 
     mine = table.filter(pl.col("area") == code)
     present = set(mine["metric"].unique().to_list())
-    cols = [(m, h, d) for m, h, d in PROVINCE_COLUMNS if m in present]
+    wide = mine.pivot(on="metric", index="date", values="value").sort("date")
+    same = {"pop_5g_served_pct", "pop_covered_5g_pct"} <= present and same_5g_columns(
+        wide["pop_5g_served_pct"].to_list(), wide["pop_covered_5g_pct"].to_list()
+    )
+    cols = [
+        (m, h, d) for m, h, d in PROVINCE_COLUMNS if m in present and not (same and m == "pop_5g_served_pct")
+    ]
     how = _("P50 over {n} replications").format(n=summary["reps"]) if summary["reps"] > 1 else _("one run")
     t = Table(
         title=_("{scenario}: {province} ({code}), year ends ({how})").format(
@@ -798,9 +806,10 @@ def province_table(table: Any, code: str, name: str, summary: dict[str, Any]) ->
     t.add_column(_("year end"))
     for _m, header, _d in cols:
         t.add_column(_(header), justify="right")
-    wide = mine.pivot(on="metric", index="date", values="value").sort("date")
     for r in wide.iter_rows(named=True):
         t.add_row(F.month(r["date"]), *(F.number(r.get(m), d) for m, _h, d in cols))
+    if same:
+        t.caption = _(SAME_5G_NOTE) if t.caption is None else f"{t.caption} {_(SAME_5G_NOTE)}"
     if "pop_mbb_served_pct" in wide.columns:
         mbb = wide["pop_mbb_served_pct"].drop_nulls()
         note = mbb_falls_note(mbb[0], mbb[-1]) if len(mbb) else None

@@ -28,7 +28,9 @@ from dxsim.report.charts import Chart, ChartJob, build_charts, chart_jobs
 from dxsim.report.fmt import fmt_date, fmt_number, fmt_range, fmt_value, num, option_label
 from dxsim.report.load import PROVINCE_LEVELS, RunData, as_float, load_run
 from dxsim.results.kpi_labels import (
+    SAME_5G_NOTE,
     mbb_falls_note,
+    same_5g_columns,
     GROUPS,
     PROVINCE_COLUMNS,
     YEAR_END_COLUMNS,
@@ -745,8 +747,15 @@ def province_years_section(run: RunData, out: Path, codes: Sequence[str]) -> str
             parts.append(small(_("This run has no rows for province {code}.").format(code=code)))
             continue
         present = set(mine["metric"].unique().to_list())
-        cols = [(m, h, d) for m, h, d in PROVINCE_COLUMNS if m in present]
         wide = mine.pivot(on="metric", index="date", values="value").sort("date")
+        same = {"pop_5g_served_pct", "pop_covered_5g_pct"} <= present and same_5g_columns(
+            wide["pop_5g_served_pct"].to_list(), wide["pop_covered_5g_pct"].to_list()
+        )
+        cols = [
+            (m, h, d)
+            for m, h, d in PROVINCE_COLUMNS
+            if m in present and not (same and m == "pop_5g_served_pct")
+        ]
         head = (
             "<tr>"
             + cell_row(
@@ -768,6 +777,8 @@ def province_years_section(run: RunData, out: Path, codes: Sequence[str]) -> str
             f'<table class="province-years" data-area="{esc(code)}"><thead>{head}</thead>'
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
+        if same:
+            parts.append(small(_(SAME_5G_NOTE)))
         if "pop_mbb_served_pct" in wide.columns:
             mbb = wide["pop_mbb_served_pct"].drop_nulls()
             note = mbb_falls_note(mbb[0], mbb[-1]) if len(mbb) else None

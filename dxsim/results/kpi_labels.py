@@ -356,6 +356,17 @@ PROVINCE_COLUMNS: tuple[tuple[str, str, int], ...] = (
 MBB_FALL_PCT_POINTS = 0.05  # a fall smaller than this is rounding, not a fall
 
 
+def same_5g_columns(served: list[float | None], covered: list[float | None]) -> bool:
+    """Whether a province's 5G served share equals its 5G coverage at every year end (no one covered is capacity-short):
+    then its tables show one column and say why (`SAME_5G_NOTE`), as the report's all-province table does."""
+    return bool(served) and all(a == b for a, b in zip(served, covered, strict=True))
+
+
+SAME_5G_NOTE = N_(
+    "5G served equals 5G coverage at every year end here: no one covered by 5G is capacity-short."
+)
+
+
 def mbb_falls_note(first: float | None, last: float | None) -> str | None:
     """The note beside one province's years when its 4G-or-better served share falls from `first` to `last` (%)."""
     if first is None or last is None or not last < first - MBB_FALL_PCT_POINTS:
