@@ -303,9 +303,8 @@ def read_planner_csv(path: Path) -> pl.DataFrame:
     Raises polars' and the system's own errors: each reader says them in its words."""
     sep = file_separator(path)
     df = pl.read_csv(path, infer_schema_length=0, separator=sep)  # all text; the readers parse it themselves
-    if (
-        sep != ","
-    ):  # a decimal-comma locale's numbers (LOCALE_NUMBER) as the readers parse them: 1.800,5 -> 1800.5
+    if sep != ",":
+        # a decimal-comma locale's numbers (LOCALE_NUMBER) as the readers parse them: 1.800,5 -> 1800.5
         df = df.with_columns(
             pl.when(pl.col(c).str.contains(LOCALE_NUMBER))
             .then(pl.col(c).str.replace_all(r"\.", "").str.replace(",", ".", literal=True).str.strip_chars())
