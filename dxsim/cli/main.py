@@ -56,10 +56,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.kpi_labels import (
     CAMPAIGN_RE,
-    PROVINCE_COLUMNS,
-    SAME_5G_NOTE,
-    mbb_falls_note,
-    same_5g_columns,
+    CELLS_OWN_P50,
     few_reps_caution,
     is_year_kpi,
     kpi_label,
@@ -73,6 +70,7 @@ if TYPE_CHECKING:  # loaded where used: `dxsim --help` imports neither
     from dxsim.geo.planner_files import CountryOnce
 
     from dxsim.output_helper import Sidecar
+    from dxsim.results.run_files import ProvinceYears
 
 # Every help text is an English msgid (N_): typer reads them at import, before main() knows --lang, and
 # localise_help translates the command tree main() builds once the language is set.
@@ -773,48 +771,33 @@ def village_table(summary: dict[str, Any]) -> Table | None:
     )
 
 
-def province_table(table: Any, code: str, name: str, summary: dict[str, Any]) -> Table:
+def province_table(years: ProvinceYears | None, code: str, name: str, summary: dict[str, Any]) -> Table:
     """One province at each year end (`run --province`): the P50s the workbook and results.gpkg give it, with its
     villages in the layer. Why: a provincial analyst had to filter the workbook for a one-page summary; `compare` had
     the province rows and `run` had none (provincial trials)."""
-    import polars as pl  # loaded when a run has finished
-
-    mine = table.filter(pl.col("area") == code)
-    present = set(mine["metric"].unique().to_list())
-    wide = mine.pivot(on="metric", index="date", values="value").sort("date")
-    same = {"pop_5g_served_pct", "pop_covered_5g_pct"} <= present and same_5g_columns(
-        wide["pop_5g_served_pct"].to_list(), wide["pop_covered_5g_pct"].to_list()
-    )
-    cols = [
-        (m, h, d) for m, h, d in PROVINCE_COLUMNS if m in present and not (same and m == "pop_5g_served_pct")
-    ]
     how = _("P50 over {n} replications").format(n=summary["reps"]) if summary["reps"] > 1 else _("one run")
+    captions = (
+        [
+            # the workbook's About sheet says it too: 873 stations at end-2029 after 680 at end-2028 read as 193 added,
+            # and the workbook's own added column said 131 (provincial trial)
+            _(CELLS_OWN_P50)
+        ]
+        if summary["reps"] > 1
+        else []
+    )
     t = Table(
         title=_("{scenario}: {province} ({code}), year ends ({how})").format(
             scenario=summary["scenario"], province=name, code=code, how=how
         ),
-        # the workbook's About sheet says it too: 873 stations at end-2029 after 680 at end-2028 read as 193 added, and
-        # the workbook's own added column said 131 (provincial trial)
-        caption=_(
-            "Each cell is its own P50 over the replications, so cells may come from different replications: one "
-            "year's value against the next's is not one run's change, and the years' village capex need not add up "
-            "to compare's total."
-        )
-        if summary["reps"] > 1
-        else None,
+        caption=" ".join(captions + (years.notes if years is not None else [])) or None,
     )
     t.add_column(_("year end"))
-    for _m, header, _d in cols:
+    if years is None:  # no rows for it in this run
+        return t
+    for _m, header, _d in years.columns:
         t.add_column(_(header), justify="right")
-    for r in wide.iter_rows(named=True):
-        t.add_row(F.month(r["date"]), *(F.number(r.get(m), d) for m, _h, d in cols))
-    if same:
-        t.caption = _(SAME_5G_NOTE) if t.caption is None else f"{t.caption} {_(SAME_5G_NOTE)}"
-    if "pop_mbb_served_pct" in wide.columns:
-        mbb = wide["pop_mbb_served_pct"].drop_nulls()
-        note = mbb_falls_note(mbb[0], mbb[-1]) if len(mbb) else None
-        if note is not None:
-            t.caption = note if t.caption is None else f"{t.caption} {note}"
+    for r in years.wide.iter_rows(named=True):
+        t.add_row(F.month(r["date"]), *(F.number(r.get(m), d) for m, _h, d in years.columns))
     return t  # the KPI table above says once what few replications mean
 
 
@@ -1045,12 +1028,12 @@ def run(
                 if extra is not None:
                     out.print(extra)
             if areas:
-                from dxsim.results.run_files import province_year_table, scan_metrics
+                from dxsim.results.run_files import province_year_table, province_years, scan_metrics
 
                 assert res.out_dir is not None
                 years = province_year_table(scan_metrics(res.out_dir))
                 for code, name in areas:
-                    out.print(province_table(years, code, name, res.summary))
+                    out.print(province_table(province_years(years, code), code, name, res.summary))
                     if (
                         not no_map
                     ):  # the run's map opens on the province at this address (its province picker)

@@ -28,9 +28,7 @@ from dxsim.report.charts import Chart, ChartJob, build_charts, chart_jobs
 from dxsim.report.fmt import fmt_date, fmt_number, fmt_range, fmt_value, num, option_label
 from dxsim.report.load import PROVINCE_LEVELS, RunData, as_float, load_run
 from dxsim.results.kpi_labels import (
-    SAME_5G_NOTE,
-    mbb_falls_note,
-    same_5g_columns,
+    CELLS_OWN_P50,
     GROUPS,
     PROVINCE_COLUMNS,
     YEAR_END_COLUMNS,
@@ -51,7 +49,13 @@ from dxsim.results.value_labels import (
 )
 from dxsim.results.decisions import support_outcome_lines
 from dxsim.results.village_bridges import bridged_villages_lines
-from dxsim.results.run_files import NATIONAL_NAME, province_former, province_year_table, scan_metrics
+from dxsim.results.run_files import (
+    NATIONAL_NAME,
+    province_former,
+    province_year_table,
+    province_years,
+    scan_metrics,
+)
 from dxsim.results.writer import GENERATOR_MARK, PAGE_KIND_META, atomic_page, check_run_unchanged
 
 BAND = "P10–P90"
@@ -732,9 +736,8 @@ def province_years_section(run: RunData, out: Path, codes: Sequence[str]) -> str
         name = names.get(code, code)
         title = _("{province} ({code}), year ends ({how})").format(province=name, code=code, how=how)
         parts.append(f'<h3 id="province-{esc(code)}">{esc(title)}</h3>')
-        if former.get(
-            code
-        ):  # asked for as Hà Giang, shown as Tuyên Quang: the page says why (provincial trial)
+        # asked for as Hà Giang, shown as Tuyên Quang: the page says why (provincial trial)
+        if former.get(code):
             parts.append(
                 small(
                     _("Since the 2025 merger (Resolution 202/2025/QH15) {name34} includes {former}.").format(
@@ -742,20 +745,11 @@ def province_years_section(run: RunData, out: Path, codes: Sequence[str]) -> str
                     )
                 )
             )
-        mine = years.filter(pl.col("area") == code)
-        if mine.is_empty():
+        view = province_years(years, code)
+        if view is None:
             parts.append(small(_("This run has no rows for province {code}.").format(code=code)))
             continue
-        present = set(mine["metric"].unique().to_list())
-        wide = mine.pivot(on="metric", index="date", values="value").sort("date")
-        same = {"pop_5g_served_pct", "pop_covered_5g_pct"} <= present and same_5g_columns(
-            wide["pop_5g_served_pct"].to_list(), wide["pop_covered_5g_pct"].to_list()
-        )
-        cols = [
-            (m, h, d)
-            for m, h, d in PROVINCE_COLUMNS
-            if m in present and not (same and m == "pop_5g_served_pct")
-        ]
+        cols = view.columns
         head = (
             "<tr>"
             + cell_row(
@@ -771,29 +765,15 @@ def province_years_section(run: RunData, out: Path, codes: Sequence[str]) -> str
                 num=tuple(range(1, len(cols) + 1)),
             )
             + "</tr>"
-            for r in wide.iter_rows(named=True)
+            for r in view.wide.iter_rows(named=True)
         ]
         parts.append(
             f'<table class="province-years" data-area="{esc(code)}"><thead>{head}</thead>'
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
-        if same:
-            parts.append(small(_(SAME_5G_NOTE)))
-        if "pop_mbb_served_pct" in wide.columns:
-            mbb = wide["pop_mbb_served_pct"].drop_nulls()
-            note = mbb_falls_note(mbb[0], mbb[-1]) if len(mbb) else None
-            if note is not None:
-                parts.append(small(note))
+        parts += [small(note) for note in view.notes]
         if run.n_reps > 1:
-            parts.append(
-                small(
-                    _(
-                        "Each cell is its own P50 over the replications, so cells may come from different "
-                        "replications: one year's value against the next's is not one run's change, and the years' "
-                        "village capex need not add up to compare's total."
-                    )
-                )
-            )
+            parts.append(small(_(CELLS_OWN_P50)))
         if run.has_map:
             rel = os.path.relpath((run.result_dir / "map.html").resolve(), out.resolve().parent)
             href = "/".join(rel.split(os.sep)) + "#" + code

@@ -356,6 +356,13 @@ PROVINCE_COLUMNS: tuple[tuple[str, str, int], ...] = (
 MBB_FALL_PCT_POINTS = 0.05  # a fall smaller than this is rounding, not a fall
 
 
+# under a province's year ends with several replications (the terminal's, the report's): its cells are P50s each
+CELLS_OWN_P50 = N_(
+    "Each cell is its own P50 over the replications, so cells may come from different replications: one year's value "
+    "against the next's is not one run's change, and the years' village capex need not add up to compare's total."
+)
+
+
 def same_5g_columns(served: list[float | None], covered: list[float | None]) -> bool:
     """Whether a province's 5G served share equals its 5G coverage at every year end (no one covered is capacity-short):
     then its tables show one column and say why (`SAME_5G_NOTE`), as the report's all-province table does."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import polars as pl
 from dxsim.errors import DxsimInputError
 from dxsim.i18n import N_
 from dxsim.i18n import gettext as _
+from dxsim.results.kpi_labels import PROVINCE_COLUMNS, SAME_5G_NOTE, mbb_falls_note, same_5g_columns
 from dxsim.results.metrics import METRICS
 
 NATIONAL_CODE = "VN"
@@ -238,6 +240,37 @@ THREE_STATES = (
     ("pop_5g_served_pct", "pop_5g_capacity_short_pct", "pop_5g_uncovered_pct", "pop_covered_5g_pct"),
     ("pop_mbb_served_pct", "pop_mbb_capacity_short_pct", "pop_mbb_uncovered_pct", MBB_COVERED),
 )
+
+
+@dataclass
+class ProvinceYears:
+    """One province at each year end, as `run --province` and report.html show it: `wide` (date and a column per
+    metric), the `columns` shown (PROVINCE_COLUMNS present, 5G served left out where it equals 5G coverage at every
+    year end), and the `notes` beside them, in the language in use."""
+
+    wide: pl.DataFrame
+    columns: list[tuple[str, str, int]]
+    notes: list[str] = field(default_factory=list)
+
+
+def province_years(years: pl.DataFrame, code: str) -> ProvinceYears | None:
+    """Province `code` of a `province_year_table`, as shown (None: no rows for it). One view for the terminal and the
+    report, whose two copies of this had to agree cell for cell."""
+    mine = years.filter(pl.col("area") == code)
+    if mine.is_empty():
+        return None
+    present = set(mine["metric"].unique().to_list())
+    wide = mine.pivot(on="metric", index="date", values="value").sort("date")
+    same = {"pop_5g_served_pct", "pop_covered_5g_pct"} <= present and same_5g_columns(
+        wide["pop_5g_served_pct"].to_list(), wide["pop_covered_5g_pct"].to_list()
+    )
+    columns = [c for c in PROVINCE_COLUMNS if c[0] in present and not (same and c[0] == "pop_5g_served_pct")]
+    notes = [_(SAME_5G_NOTE)] if same else []
+    if "pop_mbb_served_pct" in wide.columns:
+        mbb = wide["pop_mbb_served_pct"].drop_nulls()
+        fall = mbb_falls_note(mbb[0], mbb[-1]) if len(mbb) else None
+        notes += [fall] if fall is not None else []
+    return ProvinceYears(wide, columns, notes)
 
 
 def province_year_table(metrics: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
