@@ -76,7 +76,7 @@ def provenance_sources(world: World) -> list[dict[str, Any]]:
         or d.get("fact_table")
         or (d.get("used_by") == "dxsim.geo.villages" and world.villages is not None)
         or (d.get("used_by") == "dxsim.geo.datacentres" and world.compute is not None)
-        or (d["synthetic"] and world.layer.synthetic)
+        or (d["synthetic"] and world.layer.has_synthetic_sites)
     ]
     if world.villages is not None and world.villages.table["synthetic"].any():
         # how many, and where their counts come from: the report said "485 with grid power but no or patchy signal"

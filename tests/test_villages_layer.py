@@ -378,7 +378,16 @@ def test_planner_sites_are_not_carved(base, built, tmp_path):
     """With a planner's site file, a village without signal inside a site's disc is an input error naming both; a
     village with a patchy signal may stand there."""
     country, cells, layer = base
-    planner = dataclasses.replace(layer, synthetic=False, params={"file": "my_sites.csv"})
+    # every site the planner's (a site file's rows are flagged so, row by row: sites.file_replaces = "provinces"
+    # leaves synthetic ones beside them)
+    mine = pl.lit(False).alias("synthetic")
+    planner = dataclasses.replace(
+        layer,
+        synthetic=False,
+        params={"file": "my_sites.csv"},
+        sites_4g=layer.sites_4g.with_columns(mine),
+        plan_5g=layer.plan_5g.with_columns(mine),
+    )
     s = layer.sites_4g.filter((pl.col("role") == "coverage") & (pl.col("cell_id") >= 0)).row(0, named=True)
     gso = country.province_codes[int(s["province_idx"])]
     p = write(tmp_path, [HEADER, f"X1,Bản X,{s['lon']:.6f},{s['lat']:.6f},{gso},120,,"], "x.csv")

@@ -1109,7 +1109,7 @@ def scenario_notes(path: Path, sc: Any) -> list[str]:
 
     # a site file sets the start network, so start_state's counts size nothing (planner_file_notes says so): a value
     # set to match the file (stations_5g = 2) was noted as "1/8,370 of its default" (new-user trial)
-    unread = SITE_FILE_UNREAD if sc.sites.file else ()
+    unread = SITE_FILE_UNREAD if sc.sites.file and sc.sites.file_replaces == "country" else ()
     notes = [slip_line(str(path), slip) for slip in unit_slips(sc) if slip.field not in unread]
     notes += [_("{file}: note: {text}").format(file=path, text=t) for t in unreached_inputs(sc)]
     stated = load_scenario_dict(path, with_defaults=False).get("operators") or {}

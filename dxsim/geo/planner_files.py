@@ -114,7 +114,8 @@ def check_planner_files(scenario: Scenario, scenario_path: Path, country: Countr
 
 
 NAMES_SHOWN = 6  # provinces named in a note, then "and N more"
-# what a site file leaves unread: start_state's station counts size the synthetic layer only
+# what a site file leaves unread (sites.file_replaces = "country"): start_state's station counts size the synthetic
+# layer only
 SITE_FILE_UNREAD = ("start_state.stations_4g", "start_state.stations_5g")
 
 
@@ -142,7 +143,8 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
     coverage at the start 0.03%), and a village file replacing its provinces dropped Tuyên Quang's own survey of 273
     villages for the 1 village it listed there; `validate` said "ok" to both (provincial planner trial)."""
     notes = list(files.separator_notes)
-    if files.sites is not None:
+    in_provinces = scenario.sites.file_replaces == "provinces"
+    if files.sites is not None and not in_provinces:
         start = scenario.horizon.start_date
         n_file, n_set = start_5g_stations(files.sites, start), scenario.start_state.stations_5g
         if n_file != n_set:
@@ -189,13 +191,29 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
     if files.sites is not None and files.sites.height:
         codes = sorted(set(country.province_at(files.sites["lon"].to_numpy(), files.sites["lat"].to_numpy())))
         rest = [c for c in country.province_codes if c not in codes]
-        if rest:
+        if rest and in_provinces:
+            notes.append(
+                _(
+                    "note: sites.file's {n} sites stand in {k} of the {total} provinces ({names}) and replace the "
+                    "synthetic layer's sites there; the other {rest} provinces keep the synthetic 4G sites and 5G start "
+                    "network (start_state.stations_5g = {m} sizes it, the file's {n5} 5G stations on air by {date} "
+                    "stand in for the synthetic ones of its provinces)"
+                ).format(
+                    **_spread(country, files.sites.height, codes),
+                    rest=len(rest),
+                    m=F.number(scenario.start_state.stations_5g),
+                    n5=F.number(start_5g_stations(files.sites, scenario.horizon.start_date)),
+                    date=scenario.horizon.start_date.isoformat(),
+                )
+            )
+        elif rest:
             notes.append(
                 _(
                     "note: sites.file's {n} sites stand in {k} of the {total} provinces ({names}), and the file replaces "
                     "the whole country's site layer: the other {rest} provinces start with no 4G or 5G site (the "
-                    "operators' plans then build synthetic 5G sites there). List every province's sites, or leave "
-                    "sites.file empty for the national layer."
+                    "operators' plans then build synthetic 5G sites there). List every province's sites, write "
+                    'file_replaces = "provinces" to keep the synthetic layer elsewhere, or leave sites.file empty for '
+                    "the national layer."
                 ).format(**_spread(country, files.sites.height, codes), rest=len(rest))
             )
     v = scenario.villages

@@ -19,7 +19,12 @@ before the file is loaded.
 4G rows form the 4G layer. 5G rows on air by the scenario's start date are the start state;
 later or undated 5G rows are built first, in date order; after them the rollout continues
 with synthetic candidates (upgrades of the planner's 4G sites and new lattice sites), ranked
-the same way as the synthetic layer and flagged `synthetic`.
+the same way as the synthetic layer and flagged `synthetic`. A 5G row on one of the file's 4G
+masts (same operator, within SAME_MAST_M) is that mast's upgrade: the mast is no candidate again.
+
+With `sites.file_replaces = "provinces"` the file replaces the synthetic layer only in the
+provinces where its sites stand: elsewhere the synthetic 4G sites and start network stay (rows
+flagged `synthetic`), and the plans are ranked again around them and the file's sites.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import datetime as dt
 import itertools
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -47,6 +52,7 @@ from dxsim.geo.sites import (
     attach_cells,
     operator_candidates,
     rank_by_operator,
+    without_upgrades_of,
 )
 from dxsim.radio.radii import radius_m, supported_bands
 from dxsim.scenario.schema import OPERATORS, Scenario
@@ -647,53 +653,55 @@ def load_site_file(
     region_of_province: np.ndarray,
     radius_4g_m: dict[str, float],
     radius_5g_m: dict[str, float],
+    national: SiteLayer | None = None,
 ) -> SiteLayer:
-    """Build the site layer from a planner's CSV (see module docstring)."""
+    """Build the site layer from a planner's CSV (see module docstring).
+
+    `national` (`sites.file_replaces = "provinces"`): the synthetic layer the file replaces in its own provinces only.
+    Its 4G sites and its start network outside them stay; the operators' plans are ranked again around them and the
+    file's sites. Why: a province's file in place of the national layer left the other provinces with no 4G or 5G
+    site at the start (provincial planner trial)."""
     df = read_site_csv(path, latest_on_air=scenario.horizon.end_date, country=country)
     start = scenario.horizon.start_date
     s4 = _placed(cells, df.filter(pl.col("technology") == "4g"), region_of_province, "4g", country)
+    five = df.filter(pl.col("technology") == "5g")
+    p5 = _placed(cells, five, region_of_province, "5g", country) if five.height else None
+    first_id = 0
+    kept_on_air: pl.DataFrame | None = None
+    provinces: list[int] = []
+    if national is not None:
+        provinces = sorted(
+            set(s4["province_idx"].to_list()) | (set() if p5 is None else set(p5["province_idx"].to_list()))
+        )
+        kept_4g, kept_on_air = outside_provinces(national, provinces)
+        first_id = int(cast(int, national.sites_4g["site_id"].max())) + 1
     s4 = s4.with_columns(
-        pl.Series("site_id", np.arange(s4.height, dtype=np.int64)),
+        pl.Series("site_id", first_id + np.arange(s4.height, dtype=np.int64)),
         pl.lit("planner").alias("role"),
         pl.lit(False).alias("synthetic"),
     )
-    five = df.filter(pl.col("technology") == "5g")
-    p5 = _placed(cells, five, region_of_province, "5g", country) if five.height else None
+    if national is not None:
+        s4 = pl.concat([kept_4g, s4], how="diagonal_relaxed")
     cand = operator_candidates(cells, s4, radius_5g_m, scenario.sites.synthetic_seed)
     cand = cand.with_columns(
         pl.lit(True).alias("synthetic"),
         pl.lit(None, dtype=pl.Int64).alias("band_mhz"),
         pl.lit(None, dtype=pl.Date).alias("on_air_date"),  # the file's own date (kept for its start network)
     )
-    n_start = 0
+    if kept_on_air is not None:
+        cand = not_yet_on_air(cand, kept_on_air)
+    existing = planned = None
     if p5 is not None:
-        existing = p5.filter(on_air_by(start))
-        planned = p5.filter(~on_air_by(start)).sort("on_air_date", nulls_last=True)
-        n_start = existing.height
-        mine = (
-            pl.concat([existing, planned], how="vertical_relaxed")
-            .select(
-                "x_m",
-                "y_m",
-                "lon",
-                "lat",
-                "row",
-                "col",
-                "env",
-                "radius_m",
-                "band_mhz",
-                "operator",
-                "on_air_date",
-            )
-            .with_columns(
-                pl.lit(-1, dtype=pl.Int64).alias("host_site_id"),
-                pl.lit("planner").alias("kind"),
-                pl.lit(False).alias("synthetic"),
-            )
-        )
-        cand = pl.concat([mine, cand.select(mine.columns)], how="vertical_relaxed")
-    is_mine = np.zeros(cand.height, dtype=bool)
-    is_mine[: 0 if p5 is None else p5.height] = True
+        cand = without_upgrades_of(cand, hosts_of(p5, s4))
+        existing = _as_plan_rows(p5.filter(on_air_by(start)))
+        planned = _as_plan_rows(p5.filter(~on_air_by(start)).sort("on_air_date", nulls_last=True))
+    # the start network first (the file's, then the rest of the country's), then the file's planned rows by date
+    first = [t for t in (existing, kept_on_air, planned) if t is not None and t.height]
+    n_start = sum(t.height for t in (existing, kept_on_air) if t is not None)
+    n_first = sum(t.height for t in first)
+    if first:
+        cand = pl.concat([*(t.select(cand.columns) for t in first), cand], how="vertical_relaxed")
+    is_mine = np.arange(cand.height) < n_first
     costs = scenario.costs
     shares = {name: op.start_share_5g_pct / 100.0 for name, op in scenario.operators.items()}
     for name in set(cand["operator"].to_list()) - set(shares):
@@ -720,5 +728,69 @@ def load_site_file(
     plan = plan.with_columns(
         pl.when(pl.col("kind") == "planner").then(pl.lit("upgrade")).otherwise(pl.col("kind")).alias("kind")
     )
-    params = {"file": str(path), "n_4g": s4.height, "n_5g_rows": 0 if p5 is None else p5.height}
+    params: dict[str, Any] = {
+        "file": str(path),
+        "n_4g": int((~s4["synthetic"]).sum()),
+        "n_5g_rows": 0 if p5 is None else p5.height,
+    }
+    if national is not None:
+        params["file_replaces"] = "provinces"
+        params["province_codes"] = [country.province_codes[k] for k in provinces]
+        params["n_4g_kept"] = s4.height - params["n_4g"]
+        params["n_5g_start_kept"] = 0 if kept_on_air is None else kept_on_air.height
     return SiteLayer(s4, plan, n_start, False, params)
+
+
+# a file's 5G row this close to one of its 4G sites of the same operator is that mast's upgrade (a site list gives a
+# mast's 4G and 5G rows the same coordinates, or nearly: rounding)
+SAME_MAST_M = 30.0
+
+
+def hosts_of(p5: pl.DataFrame, s4: pl.DataFrame) -> np.ndarray:
+    """Ids of the 4G sites (`site_id`) that a file's 5G rows stand on, same operator within SAME_MAST_M: their
+    upgrade is the file's row, not a candidate of its own. Why: a 5G station on a 4G mast was planned a second time
+    as that mast's upgrade."""
+    from scipy.spatial import cKDTree
+
+    out = []
+    for op in set(p5["operator"].to_list()):
+        mine = s4.filter(pl.col("operator") == op)
+        five = p5.filter(pl.col("operator") == op)
+        if mine.height == 0:
+            continue
+        d, j = cKDTree(np.c_[mine["x_m"].to_numpy(), mine["y_m"].to_numpy()]).query(
+            np.c_[five["x_m"].to_numpy(), five["y_m"].to_numpy()]
+        )
+        out.append(mine["site_id"].to_numpy()[j[d <= SAME_MAST_M]])
+    return np.unique(np.concatenate([np.zeros(0, np.int64), *out]))
+
+
+def _as_plan_rows(p5: pl.DataFrame) -> pl.DataFrame:
+    """A site file's placed 5G rows in the plan's columns, built like upgrades of their own (no 4G host)."""
+    return p5.select(
+        "x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m", "band_mhz", "operator", "on_air_date"
+    ).with_columns(
+        pl.lit(-1, dtype=pl.Int64).alias("host_site_id"),
+        pl.lit("planner").alias("kind"),
+        pl.lit(False).alias("synthetic"),
+    )
+
+
+def outside_provinces(national: SiteLayer, provinces: list[int]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The synthetic layer's 4G sites and start network (its first `n_5g_start` plan rows) outside `provinces`
+    (province indices): what a file that replaces only its own provinces keeps of the national layer."""
+    outside = ~pl.col("province_idx").is_in(provinces)
+    on_air = national.plan_5g.head(national.n_5g_start).filter(outside)
+    if "band_mhz" not in on_air.columns:
+        on_air = on_air.with_columns(pl.lit(None, dtype=pl.Int64).alias("band_mhz"))
+    if "on_air_date" not in on_air.columns:
+        on_air = on_air.with_columns(pl.lit(None, dtype=pl.Date).alias("on_air_date"))
+    return national.sites_4g.filter(outside), on_air.with_columns(pl.lit(True).alias("synthetic"))
+
+
+def not_yet_on_air(cand: pl.DataFrame, on_air: pl.DataFrame) -> pl.DataFrame:
+    """`cand` without the candidates already on air in `on_air`: the upgrades of its 4G hosts and its new sites (the
+    same seeded lattice draws them again at the same points), so no site is built twice."""
+    cand = without_upgrades_of(cand, on_air.filter(pl.col("kind") == "upgrade")["host_site_id"].to_numpy())
+    new = on_air.filter(pl.col("kind") == "new").select("x_m", "y_m", "operator")
+    return cand.join(new, on=["x_m", "y_m", "operator"], how="anti", maintain_order="left")

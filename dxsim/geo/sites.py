@@ -112,6 +112,21 @@ class SiteLayer:
     synthetic: bool
     params: dict[str, Any]
 
+    @property
+    def has_synthetic_sites(self) -> bool:
+        """Whether any site of the layer, not counting the 5G candidates beyond a planner's list, is generated: the
+        synthetic layer's, or its rest of the country around a site file's provinces (`sites.file_replaces`)."""
+        return self.synthetic or self.params.get("file_replaces") == "provinces"
+
+
+def planner_rows(sites: pl.DataFrame, synthetic_layer: bool) -> np.ndarray:
+    """Which rows of a site table (4G sites or 5G plan) are a planner's, from a site file, rather than synthetic: the
+    village layer must fit around them, as it cannot carve them. A table without the `synthetic` column is all of
+    its layer's kind."""
+    if "synthetic" not in sites.columns:
+        return np.full(sites.height, not synthetic_layer)
+    return ~sites["synthetic"].fill_null(True).to_numpy().astype(bool)
+
 
 def _hex_lattice(
     x_min: float, x_max: float, y_min: float, y_max: float, spacing: float, rng: np.random.Generator
@@ -359,6 +374,12 @@ def operator_candidates(
             candidates_5g(cells, mine, radius_5g_m, seed * 7 + k).with_columns(pl.lit(name).alias("operator"))
         )
     return pl.concat(parts, how="vertical_relaxed")
+
+
+def without_upgrades_of(cand: pl.DataFrame, hosts: np.ndarray) -> pl.DataFrame:
+    """`cand` without the upgrade candidates of the 4G sites `hosts` (site ids), already upgraded: a start network's
+    upgrades, or a site file's 5G rows on 4G masts."""
+    return cand.filter(~((pl.col("kind") == "upgrade") & pl.col("host_site_id").is_in(hosts.tolist())))
 
 
 def rank_5g(
@@ -680,9 +701,8 @@ def replan_after_start(
         s4 = start.sites_4g
         on_air = start.plan_5g.head(n_5g_start)
         cand = operator_candidates(cells, s4, radius_5g_m, seed)
-        upgraded = on_air.filter(pl.col("kind") == "upgrade")["host_site_id"]
-        cand = cand.filter(
-            ~((pl.col("kind") == "upgrade") & pl.col("host_site_id").is_in(upgraded.implode()))
+        cand = without_upgrades_of(
+            cand, on_air.filter(pl.col("kind") == "upgrade")["host_site_id"].to_numpy()
         )
         both = pl.concat([on_air.select(cand.columns), cand], how="vertical_relaxed")
         plan = rank_by_operator(

@@ -91,7 +91,7 @@ from dxsim.geo import raw
 from dxsim.geo.country import Country
 from dxsim.geo.observations import read_observations
 from dxsim.geo.projection import to_projected
-from dxsim.geo.sites import CellArrays, SiteLayer, _systematic_counts, attach_cells
+from dxsim.geo.sites import CellArrays, SiteLayer, _systematic_counts, attach_cells, planner_rows
 from dxsim.geo.village_file import _nfc, read_village_file
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
@@ -189,6 +189,10 @@ class _Geo:
         self.site_xy = np.c_[s4["x_m"].to_numpy(), s4["y_m"].to_numpy()].astype(np.float64)
         self.site_r = s4["radius_m"].to_numpy().astype(np.float64)
         self.site_tree = cKDTree(self.site_xy) if len(self.site_xy) else None
+        # the planner's 4G sites (a site file's), which villages must avoid: they are not carved
+        mine = planner_rows(s4, site_layer.synthetic)
+        self.planner_r = self.site_r[mine]
+        self.planner_tree = cKDTree(self.site_xy[mine]) if mine.any() else None
         com = country.communes
         self.com = com
         self.com_xy = np.c_[com["x_m"].to_numpy(), com["y_m"].to_numpy()]
@@ -615,7 +619,7 @@ def _named_villages(
         )
         w = (geo.site_distance_m(x, y) / 1000.0) ** SITE_DISTANCE_EXPONENT * (d_grid / 1000.0) + 1e-9
         if non_synthetic_sites:  # a planner's sites cannot be carved: prefer points they leave uncovered
-            free = ~_covered_any(geo.site_tree, geo.site_r, x, y)
+            free = ~_covered_any(geo.planner_tree, geo.planner_r, x, y)
             if free.any():
                 w = np.where(free, w, 0.0)
         pick = _pick_spaced(rng_p, w, x, y, placed, spacing, 1)
@@ -761,7 +765,7 @@ def _synthetic_body(
     d_site = geo.site_distance_m(x, y)
     w = (d_site / 1000.0) ** SITE_DISTANCE_EXPONENT * (d_grid / 1000.0) * np.maximum(geo.relief[cand], 1.0)
     if non_synthetic_sites:  # a planner's sites cannot be carved: only points they leave uncovered
-        w = np.where(_covered_any(geo.site_tree, geo.site_r, x, y), 0.0, w)
+        w = np.where(_covered_any(geo.planner_tree, geo.planner_r, x, y), 0.0, w)
     prov = np.asarray(geo.codes)[geo.prov_idx[cand]].astype(str)
     spacing = 1000.0 * params.min_spacing_km
     picks, short = _pick_by_province(rng, w, x, y, placed_xy, spacing, prov, quotas, n_rest)
@@ -855,7 +859,7 @@ def _with_power_villages(
     lon, lat, x, y = _cell_points(geo, cand, rng)
     w = (geo.site_distance_m(x, y) / 1000.0) ** SITE_DISTANCE_EXPONENT * np.maximum(geo.relief[cand], 1.0)
     if non_synthetic_sites:
-        w = np.where(_covered_any(geo.site_tree, geo.site_r, x, y), 0.0, w)
+        w = np.where(_covered_any(geo.planner_tree, geo.planner_r, x, y), 0.0, w)
     prov = np.asarray(geo.codes)[geo.prov_idx[cand]].astype(str)
     codes = set(np.asarray(geo.codes).astype(str).tolist())
     surveys = sorted(
@@ -1051,7 +1055,10 @@ def carve_site_layer(
     pr = plan["radius_m"].to_numpy()[:n0].astype(np.float64)
     hits5 = _covering(cKDTree(pxy) if n0 else None, pxy, pr, vx, vy)
     recs = villages.select("village_id", "name", "lon", "lat", "signal_status").to_dicts()
-    if not site_layer.synthetic:
+    # a planner's sites are not carved (a village they cover is refused); a file that replaces only its provinces
+    # leaves synthetic sites elsewhere, which are
+    mine4, mine5 = planner_rows(s4, site_layer.synthetic), planner_rows(plan.head(n0), site_layer.synthetic)
+    if mine4.any() or mine5.any():
         where = site_layer.params.get("file")
         for v, h, h5 in zip(recs, hits, hits5):
             if v["signal_status"] == "patchy":
@@ -1059,7 +1066,7 @@ def carve_site_layer(
                 # villages and masts put many such villages inside a mast's nominal radius, and every one was
                 # refused (planner-data trial); their people count as covered, and the programme still connects them
                 continue
-            for tech, hh, tab in (("4G", h, s4), ("5G", h5, plan)):
+            for tech, hh, tab in (("4G", h[mine4[h]], s4), ("5G", h5[mine5[h5]], plan)):
                 if hh.size:
                     # the site by where it stands (the file's row is not kept here: "#17" was its place among the 4G
                     # rows, on the file's row 19), in the run's language (planner-data trial, 2026-12-07)
@@ -1084,6 +1091,9 @@ def carve_site_layer(
                             "everyone within a site's radius as covered)"
                         ),
                     )
+        hits = [h[~mine4[h]] for h in hits]
+        hits5 = [h5[~mine5[h5]] for h5 in hits5]
+    if mine4.all() and mine5.all():
         return site_layer, {
             "sites_4g_removed": 0,
             "plan_5g_start_dropped": 0,
@@ -1114,7 +1124,7 @@ def carve_site_layer(
                     cells, s4, int(removed.size), vx, vy, int(site_layer.params.get("seed", 0))
                 ),
             ],
-            how="vertical_relaxed",
+            how="diagonal_relaxed",
         )
     params = dict(site_layer.params)
     params["villages_carved_4g_sites"] = int(removed.size)
@@ -1172,7 +1182,9 @@ def _replacement_sites(
     region = np.zeros(cells.n_provinces, dtype=np.int8)
     if "province_idx" in s4.columns and "region_idx" in s4.columns:
         region[s4["province_idx"].to_numpy()] = s4["region_idx"].to_numpy()
-    return attach_cells(cells, df, region).select(s4.columns)
+    return attach_cells(cells, df, region).select(
+        c for c in s4.columns if c in df.columns or c in ("cell_id", "province_idx", "region_idx")
+    )
 
 
 def _coverage_loss(cells: CellArrays, s4: pl.DataFrame, keep: np.ndarray, subsamples: int = 4) -> float:

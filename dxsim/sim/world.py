@@ -99,15 +99,29 @@ def load_site_layer(
     radius_5g_m: dict[str, float],
     scenario_dir: Path | None = None,
 ) -> SiteLayer:
-    """The scenario's site layer: a planner's CSV if given, else the seeded synthetic one."""
-    if scenario.sites.file:
-        path = Path(scenario.sites.file)
-        if not path.is_absolute() and scenario_dir is not None:
-            path = scenario_dir / path
-        return load_site_file(
-            path, scenario, country, cells, region_of_province(country), radius_4g_m, radius_5g_m
-        )
-    cache = country.cache_path
+    """The scenario's site layer: a planner's CSV if given (in place of the synthetic layer, or of its sites in the
+    file's provinces: `sites.file_replaces`), else the seeded synthetic one."""
+    if not scenario.sites.file:
+        return synthetic_layer(scenario, country, cells, radius_4g_m, radius_5g_m)
+    national = None
+    if scenario.sites.file_replaces == "provinces":
+        national = synthetic_layer(scenario, country, cells, radius_4g_m, radius_5g_m)
+    path = Path(scenario.sites.file)
+    if not path.is_absolute() and scenario_dir is not None:
+        path = scenario_dir / path
+    return load_site_file(
+        path, scenario, country, cells, region_of_province(country), radius_4g_m, radius_5g_m, national
+    )
+
+
+def synthetic_layer(
+    scenario: Scenario,
+    country: Country,
+    cells: CellArrays,
+    radius_4g_m: dict[str, float],
+    radius_5g_m: dict[str, float],
+) -> SiteLayer:
+    """The seeded synthetic site layer the scenario's fields shape (from the geodata cache when built before)."""
     return build_synthetic_layer(
         cells,
         region_of_province(country),
@@ -122,7 +136,7 @@ def load_site_layer(
         min_people_per_coverage_site=scenario.sites.min_people_per_4g_coverage_site,
         shares={name: op.start_share_5g_pct / 100.0 for name, op in scenario.operators.items()},
         province_balanced=scenario.sites.demand_phase_order == "province_balanced",
-        cache_dir=cache,
+        cache_dir=country.cache_path,
         cells_hash=str(country.manifest.get("inputs_sha256", country.manifest.get("input_hashes", ""))),
         radius_5g_start_m=radii_m("5g", scenario.radio.band_5g_start_mhz, scenario.radio.coverage_definition),
     )
