@@ -12,7 +12,7 @@ import pytest
 from dxsim.calibration import calibration_rows
 from dxsim.errors import DxsimInputError
 from dxsim.geo import load_country
-from dxsim.geo.site_file import read_site_csv
+from dxsim.geo.site_file import read_site_csv, separator_note
 from dxsim.radio.capacity import layer_capacity
 from dxsim.radio.radii import radius_m
 from dxsim.scenario import load_scenario
@@ -85,11 +85,33 @@ def test_a_decimal_comma_spreadsheet_s_file_is_read_as_it_means(tmp_path, sep):
     with pytest.raises(DxsimInputError) as ei:
         read_site_csv(write(tmp_path, no_day, "no_day.csv"))
     assert "row 4, column on_air_date = '31/02/2025'" in ei.value.one_line()
-    # a value with a comma and no separator of its kind is still one value ("1,800" is a decimal: 1.8 MHz, refused)
+    # a value with a comma and no separator of its kind is still one value ("3,5" is a decimal: 3.5 MHz, refused),
+    # quoted as written (it said '3.5', and '1200.5' for 1.200,5)
     bad = [*local[:3], sep.join(["105,85", "21,03", "viettel", "5g", "3,5", "2025-05-01"])]
     with pytest.raises(DxsimInputError) as ei:
         read_site_csv(write(tmp_path, bad, "bad.csv"))
-    assert "row 4, column band_mhz = '3.5'" in ei.value.one_line()
+    assert "row 4, column band_mhz = '3,5'" in ei.value.one_line()
+    far = [*local[:3], sep.join(["1.200,5", "21,03", "viettel", "5g", "3.500", "2025-05-01"])]
+    with pytest.raises(DxsimInputError) as ei:
+        read_site_csv(write(tmp_path, far, "far.csv"))
+    assert "row 4, column lon = '1.200,5'" in ei.value.one_line()
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_a_semicolon_file_of_decimal_points_is_read_with_decimal_points(tmp_path, sep):
+    """A ';' file with no decimal comma anywhere writes its decimals with points: "21.035" is 21.035, not 21,035
+    (it was read as thousands groups and refused as a latitude out of range, while "105.8" in the same file stayed
+    105.8), and the note says how the numbers were read."""
+    dots = [line.replace(",", sep) for line in GOOD]
+    dots[1] = sep.join(["105.850", "21.030", "viettel", "4g", "1800", "01/01/2019"])  # dates still day first
+    got = read_site_csv(write(tmp_path, dots, "dots.csv"))
+    assert got.equals(read_site_csv(write(tmp_path, GOOD)))
+    note = separator_note("sites.file", tmp_path / "dots.csv")
+    assert note is not None and "a '.' is a decimal point" in note and "15/03/2025 is 2025-03-15" in note
+    commas = [line.replace(",", sep) for line in GOOD]
+    commas[1] = sep.join(["105,85", "21,03", "viettel", "4g", "1.800", "2019-01-01"])
+    note = separator_note("sites.file", write(tmp_path, commas, "commas.csv"))
+    assert note is not None and "decimal commas and '.' thousands groups" in note
 
 
 def test_missing_file_is_an_input_error(tmp_path):

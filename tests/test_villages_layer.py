@@ -528,3 +528,19 @@ def test_the_spaced_draw_equals_striking_near_candidates_after_each_pick(
     want = _pick_spaced_by_striking(np.random.default_rng(seed), w, px, py, placed, spacing_m, n)
     assert got.tolist() == want.tolist()
     assert len(got) <= n and all(w[got] > 0)
+
+
+def test_a_semicolon_village_file_s_bad_value_is_quoted_as_written(tmp_path):
+    """A vi-VN spreadsheet's village file is read with decimal commas; a refused value is quoted as the planner wrote
+    it: a population of 1.200,5 (a fraction of a person) was said as '1200.5'."""
+    lines = [
+        HEADER.replace(",", ";"),
+        "D1;Bản A;103,02;21,38;11;1.200;;",
+        "D2;Bản B;103,05;21,40;11;1.200,5;;",
+    ]
+    with pytest.raises(DxsimInputError) as ei:
+        read_village_file(write(tmp_path, lines, "v.csv"))
+    msg = ei.value.one_line()
+    assert "row 3, column population = '1.200,5'" in msg and "1200.5" not in msg
+    ok = read_village_file(write(tmp_path, lines[:2], "ok.csv"))
+    assert ok["population"].to_list() == [1200] and ok["lon"].to_list() == [103.02]

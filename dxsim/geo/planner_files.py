@@ -22,7 +22,6 @@ from dxsim.geo.build import name_ascii
 from dxsim.geo.country import OUTLINE_TOLERANCE_KM, Country, load_country
 from dxsim.geo.datacentres import projects, start_fleet
 from dxsim.geo.site_file import (
-    file_separator,
     in_country,
     on_air_by,
     read_site_csv,
@@ -93,15 +92,13 @@ def check_planner_files(scenario: Scenario, scenario_path: Path, country: Countr
             lambda: read_site_csv(site_file, latest_on_air=scenario.horizon.end_date, country=country())
         )
         if files.sites is not None:
-            files.separator_notes.append(separator_note("sites.file", file_separator(site_file)) or "")
+            files.separator_notes.append(separator_note("sites.file", site_file) or "")
     if scenario.villages is not None and scenario.villages.layer.file:
         village_file = named(scenario.villages.layer.file)
         tolerance = scenario.villages.layer.province_tolerance_km  # as the run checks it
         files.villages = attempt(lambda: read_village_file(village_file, country(), tolerance_km=tolerance))
         if files.villages is not None and village_file.suffix.lower() not in (".geojson", ".json"):
-            files.separator_notes.append(
-                separator_note("villages.layer.file", file_separator(village_file)) or ""
-            )
+            files.separator_notes.append(separator_note("villages.layer.file", village_file) or "")
     files.separator_notes = [n for n in files.separator_notes if n]
     known = country() if any(p.provinces for p in scenario.supports) else None
     if known is not None:  # without a data cache the run checks them

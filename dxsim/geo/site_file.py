@@ -219,6 +219,8 @@ LOCALE_SEPARATORS = {";": N_("semicolons"), "\t": N_("tabs")}
 OTHER_SEPARATORS = {"|": N_("vertical bars")}  # refused: no spreadsheet writes it
 # a number as a decimal-comma locale writes it: 105,8 / -12,5 / 1.800 / 12.345,67 (the '.' groups of three digits)
 LOCALE_NUMBER = r"^\s*[-+]?(\d+,\d+|\d{1,3}(\.\d{3})+(,\d+)?)\s*$"
+# a number with a decimal comma: 105,8 / -12,5 / 12.345,67; a file with one reads its '.' as thousands groups
+DECIMAL_COMMA = r"^\s*[-+]?(\d+|\d{1,3}(\.\d{3})+),\d+\s*$"
 # ... and a date as it writes it, day first (Excel's short date in vi-VN)
 LOCALE_DATE = "%d/%m/%Y"
 LOCALE_DATE_RE = r"^\s*\d{1,2}/\d{1,2}/\d{4}\s*$"
@@ -239,15 +241,16 @@ def file_separator(path: Path) -> str:
     return ","
 
 
-def separator_note(path_field: str, sep: str) -> str | None:
-    """The note a run gives for a planner's file read with `sep` and decimal commas (None for a comma file)."""
+def separator_note(path_field: str, path: Path) -> str | None:
+    """The note a run gives for a planner's file separated by ';' or tabs: how its numbers and dates are read (None
+    for a comma file)."""
+    sep = file_separator(path)
     if sep not in LOCALE_SEPARATORS:
         return None
     return _(
-        "note: {field} is separated by {name}, as a spreadsheet in the Vietnamese locale saves it: its numbers are "
-        "read with decimal commas and '.' thousands groups (105,8 is 105.8; 1.800 is 1800), its dates day first "
-        "(15/03/2025 is 2025-03-15)"
-    ).format(field=path_field, name=_(LOCALE_SEPARATORS[sep]))
+        "note: {field} is separated by {name}, as a spreadsheet in the Vietnamese locale saves it: {numbers}, its "
+        "dates day first (15/03/2025 is 2025-03-15)"
+    ).format(field=path_field, name=_(LOCALE_SEPARATORS[sep]), numbers=number_style_note(path))
 
 
 def refuse_other_separator(path: Path, header: list[str]) -> None:
@@ -298,18 +301,30 @@ def check_columns(path: Path, names: list[str], where: str = "header") -> None:
         seen[key] = i
 
 
-def read_planner_csv(path: Path) -> pl.DataFrame:
+def read_planner_csv(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A planner's CSV as text columns, named by `normalise_column`, without what a spreadsheet export adds: unnamed
-    columns and empty rows at the end. Why: a file ending in ",,,,,," rows was refused row by row ("row 27, column
-    lon: invalid value"), and one with two unnamed columns as "column '' is given twice" (planner-data trial,
-    2026-12-07). Empty rows inside the file are kept, so every row keeps its number in messages. A file separated
-    by ';' or tabs (`file_separator`: a spreadsheet in a decimal-comma locale) has its numbers and day-first dates
-    rewritten as the readers parse them ("105,8" -> "105.8", "1.800" -> "1800", "15/03/2025" -> "2025-03-15"); other
-    text is kept as written.
+    columns and empty rows at the end; then the same cells as written, for messages. Why: a file ending in ",,,,,,"
+    rows was refused row by row ("row 27, column lon: invalid value"), and one with two unnamed columns as "column ''
+    is given twice" (planner-data trial, 2026-12-07). Empty rows inside the file are kept, so every row keeps its
+    number in messages.
+
+    A file separated by ';' or tabs (`file_separator`: a spreadsheet in a decimal-comma locale) has its day-first
+    dates rewritten as the readers parse them ("15/03/2025" -> "2025-03-15"), and, when one of its numbers has a
+    decimal comma (`decimal_commas`), its numbers too ("105,8" -> "105.8", "1.800" -> "1800"); other text is kept as
+    written. The cells as written are what messages quote: "1.200,5" was refused as "1200.5".
     Raises polars' and the system's own errors: each reader says them in its words."""
     sep = file_separator(path)
-    df = pl.read_csv(path, infer_schema_length=0, separator=sep)  # all text; the readers parse it themselves
-    if sep != ",":
+    written = pl.read_csv(
+        path, infer_schema_length=0, separator=sep
+    )  # all text; the readers parse it themselves
+    written.columns = [normalise_column(c) for c in written.columns]
+    written = written.select([c for c in written.columns if c and not re.fullmatch(r"_duplicated_\d+", c)])
+    if written.height and written.width:
+        kept = written.select(pl.any_horizontal(pl.all().fill_null("").str.strip_chars() != "").alias("kept"))
+        rows = kept["kept"].arg_true()  # the rows that hold a value
+        written = written.head(int(rows[-1]) + 1 if rows.len() else 0)
+    df = written
+    if sep != "," and decimal_commas(written):
         # a decimal-comma locale's numbers (LOCALE_NUMBER) as the readers parse them: 1.800,5 -> 1800.5
         df = df.with_columns(
             pl.when(pl.col(c).str.contains(LOCALE_NUMBER))
@@ -318,6 +333,7 @@ def read_planner_csv(path: Path) -> pl.DataFrame:
             .alias(c)
             for c in df.columns
         )
+    if sep != ",":
         # ... and its dates, day first (15/03/2025 -> 2025-03-15); a date that is no day (31/02/2025) stays as
         # written, for the reader to refuse
         day_first = [
@@ -334,13 +350,33 @@ def read_planner_csv(path: Path) -> pl.DataFrame:
             .alias(c)
             for c, d in zip(df.columns, day_first, strict=True)
         )
-    df.columns = [normalise_column(c) for c in df.columns]
-    df = df.select([c for c in df.columns if c and not re.fullmatch(r"_duplicated_\d+", c)])
-    if df.height and df.width:
-        kept = df.select(pl.any_horizontal(pl.all().fill_null("").str.strip_chars() != "").alias("kept"))
-        rows = kept["kept"].arg_true()  # the rows that hold a value
-        df = df.head(int(rows[-1]) + 1 if rows.len() else 0)
-    return df
+    return df, written
+
+
+def decimal_commas(table: pl.DataFrame) -> bool:
+    """Whether a text table writes a number with a decimal comma (DECIMAL_COMMA) anywhere: then its '.' are thousands
+    groups; else they are decimal points. Why: a ';' file of dot decimals read "21.035" as 21,035 (a latitude out of
+    range) and "1.800" as 1800, where the same file's "105.8" stayed 105.8: one file, two readings."""
+    if not table.width or not table.height:
+        return False
+    return bool(
+        table.select(pl.any_horizontal(pl.all().str.contains(DECIMAL_COMMA).fill_null(False)))
+        .to_series()
+        .any()
+    )
+
+
+def number_style_note(path: Path) -> str:
+    """How `read_planner_csv` reads a ';' or tab file's numbers, for `separator_note`."""
+    try:
+        comma = decimal_commas(pl.read_csv(path, infer_schema_length=0, separator=file_separator(path)))
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError):
+        comma = True  # the reader refuses the file: the note is not shown
+    if comma:
+        return _(
+            "its numbers are read with decimal commas and '.' thousands groups (105,8 is 105.8; 1.800 is 1800)"
+        )
+    return _("none of its numbers has a decimal comma, so a '.' is a decimal point (105.8 is 105.8)")
 
 
 def cell(row: int, col: str) -> str:
@@ -426,7 +462,7 @@ def read_site_csv(
             allowed=_("columns {columns}").format(columns=", ".join(REQUIRED_COLUMNS)),
         )
     try:
-        df = read_planner_csv(path)
+        df, written = read_planner_csv(path)
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
         raise DxsimInputError(
             _("not a readable CSV ({reason})").format(reason=str(exc).splitlines()[0]), file=path
@@ -435,6 +471,8 @@ def read_site_csv(
         raise DxsimInputError(_("no rows"), file=path, allowed=_("at least one 4G site"))
 
     def bad(row: int, col: str, value: object, allowed: str) -> DxsimInputError:
+        if col in written.columns and value == df[row, col]:
+            value = written[row, col]  # as the planner wrote it (1.200,5), not as read (1200.5)
         return DxsimInputError(
             _("invalid value"), file=path, field=cell(row + 2, col), value=value, allowed=allowed
         )

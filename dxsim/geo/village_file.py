@@ -83,6 +83,9 @@ MAX_VILLAGE_ROWS = 20_000  # ~170x the 117 villages without power and signal (se
 MAX_GEOJSON_BYTES = 64 * 1024 * 1024  # ~3 KB per feature at the row cap; parsed in memory
 VILLAGE_POPULATION_RANGE = (1, 100_000)  # persons; the largest rural commune has ~60,000
 _FEATURE_TOKEN = b'"Feature"'
+WRITTEN = (
+    "\x00written"  # a CSV record's key for its cells as written (read_planner_csv); no column is named so
+)
 
 
 def _fail(path: Path, where: str, col: str, value: Any, allowed: str, message: str = "") -> DxsimInputError:
@@ -142,7 +145,7 @@ def _read_records(path: Path) -> tuple[list[dict[str, Any]], list[str], str]:
     if not is_json:
         csv_header(path, max_rows=MAX_VILLAGE_ROWS, row_word=_("village rows"))
         try:
-            df = read_planner_csv(path)
+            df, written = read_planner_csv(path)
         except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
             raise DxsimInputError(
                 _("not a readable CSV ({reason})").format(
@@ -150,7 +153,10 @@ def _read_records(path: Path) -> tuple[list[dict[str, Any]], list[str], str]:
                 ),
                 file=path,
             ) from None
-        return df.to_dicts(), df.columns, "csv"
+        rows = df.to_dicts()
+        for row, as_written in zip(rows, written.to_dicts(), strict=True):
+            row[WRITTEN] = as_written  # what messages quote (1.200,5 as written, not 1200.5 as read)
+        return rows, df.columns, "csv"
     if size > MAX_GEOJSON_BYTES:
         raise DxsimInputError(
             _("GeoJSON file of {mb} MB").format(mb=F.number(size / 2**20, 0)),
@@ -241,9 +247,20 @@ def _read_records(path: Path) -> tuple[list[dict[str, Any]], list[str], str]:
 
 
 def _whole(
-    path: Path, w: str, col: str, raw_v: Any, lo: int, hi: int, unit: str, empty_ok: bool = False
+    path: Path,
+    w: str,
+    col: str,
+    raw_v: Any,
+    lo: int,
+    hi: int,
+    unit: str,
+    empty_ok: bool = False,
+    *,
+    shown: Any = None,
 ) -> int:
-    """A whole number in lo..hi (a float with nothing after the point, e.g. 150.0, is accepted)."""
+    """A whole number in lo..hi (a float with nothing after the point, e.g. 150.0, is accepted); `shown`: the cell as
+    written, for the message (default `raw_v`)."""
+    shown = raw_v if shown is None else shown
     allowed = (
         _("a whole number of {unit}, at least {lo} and at most {hi}, or empty to derive it")
         if empty_ok
@@ -252,9 +269,9 @@ def _whole(
     try:
         v = float(str(raw_v).strip())
     except (TypeError, ValueError):
-        raise _fail(path, w, col, raw_v, allowed) from None
+        raise _fail(path, w, col, shown, allowed) from None
     if not (math.isfinite(v) and v.is_integer() and lo <= v <= hi):
-        raise _fail(path, w, col, raw_v, allowed)
+        raise _fail(path, w, col, shown, allowed)
     return int(v)
 
 
@@ -342,30 +359,50 @@ def read_village_file(
             if BAD_GEOMETRY in rec:
                 raise rec[BAD_GEOMETRY]
             w = where(i)
+            shown = rec.get(WRITTEN, rec)  # the cells as written, for messages
             vals = {}
             for c in ("lon", "lat"):
                 raw_v = rec.get(c)
                 try:
                     v = float(str(raw_v).strip())
                 except (TypeError, ValueError):
-                    raise _fail(path, w, c, raw_v, _("a number")) from None
+                    raise _fail(path, w, c, shown.get(c), _("a number")) from None
                 if not np.isfinite(v):
-                    raise _fail(path, w, c, raw_v, _("a finite number"))
+                    raise _fail(path, w, c, shown.get(c), _("a finite number"))
                 vals[c] = v
             if not LON_RANGE[0] <= vals["lon"] <= LON_RANGE[1]:
                 raise _fail(
                     path,
                     w,
                     "lon",
-                    rec.get("lon"),
+                    shown.get("lon"),
                     in_vietnam(LON_RANGE) + swapped_hint(vals["lon"], vals["lat"]),
                 )
             if not LAT_RANGE[0] <= vals["lat"] <= LAT_RANGE[1]:
-                raise _fail(path, w, "lat", rec.get("lat"), in_vietnam(LAT_RANGE))
-            pop = _whole(path, w, "population", rec.get("population"), pop_lo, pop_hi, _("persons"))
+                raise _fail(path, w, "lat", shown.get("lat"), in_vietnam(LAT_RANGE))
+            pop = _whole(
+                path,
+                w,
+                "population",
+                rec.get("population"),
+                pop_lo,
+                pop_hi,
+                _("persons"),
+                shown=shown.get("population"),
+            )
             hh_raw = (rec.get("households") or "").strip()
             hh = (
-                _whole(path, w, "households", hh_raw, 1, pop, _("households (at most the population)"), True)
+                _whole(
+                    path,
+                    w,
+                    "households",
+                    hh_raw,
+                    1,
+                    pop,
+                    _("households (at most the population)"),
+                    True,
+                    shown=shown.get("households"),
+                )
                 if hh_raw
                 else 0
             )
