@@ -27,13 +27,21 @@ PROVINCE = "11"  # Điện Biên: rural, hundreds of 4G sites and a few 5G stati
 ENVS = ("urban", "suburban", "rural")
 
 
+def _in(sites: pl.DataFrame, code: str) -> pl.Series:
+    """The sites standing in province `code`: inside its outline, as a planner's site is placed (a border province's
+    1 km cells reach over the line)."""
+    return pl.Series(
+        load_country().outline_province_at(sites["lon"].to_numpy(), sites["lat"].to_numpy()) == code
+    )
+
+
 def _province_file(world: World, code: str, path: Path) -> tuple[int, int]:
     """The synthetic layer's 4G sites (undated) and 5G start network (dated before the start) of one province, as a
     planner's site CSV with each site's own band. Returns (4G rows, 5G rows)."""
     layer, sc = world.layer, world.scenario
-    k = world.province_codes.index(code)
-    s4 = layer.sites_4g.filter(pl.col("province_idx") == k)
-    on = layer.plan_5g.head(layer.n_5g_start).filter(pl.col("province_idx") == k)
+    s4 = layer.sites_4g.filter(_in(layer.sites_4g, code))
+    on = layer.plan_5g.head(layer.n_5g_start)
+    on = on.filter(_in(on, code))
     rows = [
         {
             "lon": r["lon"],
@@ -86,12 +94,12 @@ def test_a_file_of_one_province_s_synthetic_sites_gives_back_the_national_layer(
     assert m.params["n_4g"] == n4 and m.params["n_4g_kept"] == b.sites_4g.height - n4
     assert m.params["n_5g_start_kept"] == b.n_5g_start - n5 and m.params["province_codes"] == [PROVINCE]
     # outside the province, the same 4G sites (by id) and the same start stations (by place and operator)
-    k = base.province_codes.index(PROVINCE)
-    out_b = b.sites_4g.filter(pl.col("province_idx") != k)["site_id"].sort().to_list()
+    out_b = b.sites_4g.filter(~_in(b.sites_4g, PROVINCE))["site_id"].sort().to_list()
     kept = m.sites_4g.filter(pl.col("synthetic"))
     assert kept["site_id"].sort().to_list() == out_b
     key = ["x_m", "y_m", "operator"]
-    start_b = b.plan_5g.head(b.n_5g_start).filter(pl.col("province_idx") != k).select(key).sort(key)
+    start_b = b.plan_5g.head(b.n_5g_start)
+    start_b = start_b.filter(~_in(start_b, PROVINCE)).select(key).sort(key)
     start_m = m.plan_5g.head(m.n_5g_start).filter(pl.col("synthetic")).select(key).sort(key)
     assert start_m.equals(start_b)
     # the file's sites stand where the synthetic ones stood (the CSV keeps ~1e-15 degrees), and cover the same people
@@ -150,6 +158,22 @@ def test_validate_says_what_the_file_replaces(
     assert f"the file's {n5} 5G stations on air" in said and "16,737" in said
     # start_state.stations_5g sizes the rest of the country here: not said to be unused
     assert "is not used" not in said and "whole country" not in said
+    # the province's whole synthetic network reaches ~all its people: no warning
+    assert "warning" not in said
+    # one stray row in Hà Nội replaces Hà Nội's whole network: warned, naming it and how few people it reaches
+    stray = tmp_path / "stray.csv"
+    stray.write_text(csv.read_text() + "105.8342,21.0278,viettel,4g,1800,\n")
+    toml = tmp_path / "stray.toml"
+    toml.write_text(
+        f'extends = "{REPO / "scenarios" / "baseline.toml"}"\nname = "x"\n'
+        '[sites]\nfile = "stray.csv"\nfile_replaces = "provinces"\n'
+    )
+    sc = load_scenario(toml)
+    said = planner_file_notes(sc, check_planner_files(sc, toml, lambda: country), country)
+    warned = [n for n in said if n.startswith("warning:")]
+    assert len(warned) == 1 and "holds 1 4G sites in Hà Nội (01)" in warned[0], said
+    pct = float(warned[0].split("within reach of ")[1].split("%")[0])
+    assert 0.0 < pct < 10.0  # one site's disc over the capital's ~8 million people
 
 
 def _layer(synthetic_4g: list[bool], xy_4g: list[tuple[float, float]]) -> SiteLayer:
@@ -202,3 +226,35 @@ def test_villages_carve_the_synthetic_sites_and_refuse_to_sit_under_the_planner_
     with pytest.raises(DxsimInputError) as e:
         carve_site_layer(layer, _villages([(10_300.0, 0.0)]))
     assert "within the coverage radius of the 4G site" in str(e.value) and "province.csv" in str(e.value)
+
+
+def test_the_other_provinces_keep_their_villages(tmp_path: Path) -> None:
+    """The village layer is drawn against the synthetic sites, as without the file: a province's file (here its own
+    synthetic sites, minus most of its 4G) moved villages in from its neighbours (Điện Biên 22 -> 91, Lào Cai 49 ->
+    35: provincial planner trial). Now only the file's province may lose generated villages its sites reach."""
+    country = load_country()
+    (tmp_path / "base.toml").write_text(f'extends = "{REPO / "scenarios" / "baseline.toml"}"\nname = "b"\n')
+    base = prepare_world(load_scenario(tmp_path / "base.toml"), country, tmp_path)
+    csv = tmp_path / "province.csv"
+    _province_file(base, PROVINCE, csv)
+    rows = csv.read_text().splitlines()
+    four = [r for r in rows[1:] if ",4g," in r]
+    csv.write_text(
+        "\n".join([rows[0], *four[::5], *(r for r in rows[1:] if ",5g," in r)]) + "\n"
+    )  # a fifth of its 4G
+    (tmp_path / "merged.toml").write_text(
+        'extends = "base.toml"\nname = "m"\n[sites]\nfile = "province.csv"\nfile_replaces = "provinces"\n'
+    )
+    merged = prepare_world(load_scenario(tmp_path / "merged.toml"), country, tmp_path)
+    assert base.villages is not None and merged.villages is not None
+    key = ["village_id", "gso34", "lon", "lat", "population", "subset", "signal_status"]
+    b, m = base.villages.table.select(key), merged.villages.table.select(key)
+    others = pl.col("gso34") != PROVINCE
+    assert m.filter(others).sort("village_id").equals(b.filter(others).sort("village_id"))
+    mine = set(m.filter(~others)["village_id"].to_list())
+    assert mine <= set(b.filter(~others)["village_id"].to_list())
+    # no carved synthetic 4G site is put back in the file's province: its 4G is the file's
+    k = country.province_codes.index(PROVINCE)
+    placed = merged.layer.sites_4g.filter(pl.col("synthetic") & (pl.col("province_idx") == k))
+    kept = base.layer.sites_4g.filter(~_in(base.layer.sites_4g, PROVINCE) & (pl.col("province_idx") == k))
+    assert placed.height <= kept.height  # only border sites of neighbours whose 1 km cell is the province's

@@ -145,6 +145,18 @@ class Country:
         codes: np.ndarray = np.asarray(self.province_codes)[prov]
         return codes
 
+    def outline_province_at(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """The gso34 code of the province whose outline holds each point (or lies nearest within
+        OUTLINE_TOLERANCE_KM), else :meth:`province_at`'s. Why: the provinces a planner's site file stands in
+        (`sites.file_replaces`); a mast 430 m inside Điện Biên stood on a 1 km cell of Lai Châu, so the file replaced
+        Lai Châu's sites too (provincial planner trial)."""
+        lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+        idx = self.outline_province_idx(lon, lat)
+        codes: np.ndarray = self.province_at(lon, lat)
+        inside = idx >= 0
+        codes[inside] = np.asarray(self.province_codes)[idx[inside]]
+        return codes
+
     def off_grid_province_idx(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Index into :attr:`province_codes` of the province of points off the populated cells: the province whose
         outline holds each point (or lies within OUTLINE_TOLERANCE_KM of it), else the nearest populated cell's.

@@ -706,12 +706,10 @@ def load_site_file(
     p5 = _placed(cells, five, region_of_province, "5g", country) if five.height else None
     first_id = 0
     kept_on_air: pl.DataFrame | None = None
-    provinces: list[int] = []
+    codes: list[str] = []
     if national is not None:
-        provinces = sorted(
-            set(s4["province_idx"].to_list()) | (set() if p5 is None else set(p5["province_idx"].to_list()))
-        )
-        kept_4g, kept_on_air = outside_provinces(national, provinces)
+        codes = sorted(set(country.outline_province_at(df["lon"].to_numpy(), df["lat"].to_numpy()).tolist()))
+        kept_4g, kept_on_air = outside_provinces(national, codes, country)
         first_id = int(cast(int, national.sites_4g["site_id"].max())) + 1
     s4 = s4.with_columns(
         pl.Series("site_id", first_id + np.arange(s4.height, dtype=np.int64)),
@@ -773,10 +771,11 @@ def load_site_file(
     }
     if national is not None:
         params["file_replaces"] = "provinces"
-        params["province_codes"] = [country.province_codes[k] for k in provinces]
+        params["province_codes"] = codes
+        params["province_idx"] = [country.province_codes.index(c) for c in codes]
         params["n_4g_kept"] = s4.height - params["n_4g"]
         params["n_5g_start_kept"] = 0 if kept_on_air is None else kept_on_air.height
-    return SiteLayer(s4, plan, n_start, False, params)
+    return SiteLayer(s4, plan, n_start, False, params, national)
 
 
 # a file's 5G row this close to one of its 4G sites of the same operator is that mast's upgrade (a site list gives a
@@ -814,16 +813,26 @@ def _as_plan_rows(p5: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def outside_provinces(national: SiteLayer, provinces: list[int]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The synthetic layer's 4G sites and start network (its first `n_5g_start` plan rows) outside `provinces`
-    (province indices): what a file that replaces only its own provinces keeps of the national layer."""
-    outside = ~pl.col("province_idx").is_in(provinces)
-    on_air = national.plan_5g.head(national.n_5g_start).filter(outside)
+def outside_provinces(
+    national: SiteLayer, codes: list[str], country: Country
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The synthetic layer's 4G sites and start network (its first `n_5g_start` plan rows) outside the provinces
+    `codes`: what a file that replaces only its own provinces keeps of the national layer. A site is in the province
+    whose outline holds it (`Country.outline_province_at`), as the file's own sites are: by their 1 km cells, a
+    border province's sites stood on both sides of it."""
+
+    def outside(table: pl.DataFrame) -> pl.Series:
+        at = country.outline_province_at(table["lon"].to_numpy(), table["lat"].to_numpy())
+        return pl.Series(~np.isin(at, codes))
+
+    on_air = national.plan_5g.head(national.n_5g_start)
+    on_air = on_air.filter(outside(on_air))
     if "band_mhz" not in on_air.columns:
         on_air = on_air.with_columns(pl.lit(None, dtype=pl.Int64).alias("band_mhz"))
     if "on_air_date" not in on_air.columns:
         on_air = on_air.with_columns(pl.lit(None, dtype=pl.Date).alias("on_air_date"))
-    return national.sites_4g.filter(outside), on_air.with_columns(pl.lit(True).alias("synthetic"))
+    s4 = national.sites_4g
+    return s4.filter(outside(s4)), on_air.with_columns(pl.lit(True).alias("synthetic"))
 
 
 def not_yet_on_air(cand: pl.DataFrame, on_air: pl.DataFrame) -> pl.DataFrame:

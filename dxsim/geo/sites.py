@@ -111,6 +111,9 @@ class SiteLayer:
     n_5g_start: int
     synthetic: bool
     params: dict[str, Any]
+    # the synthetic layer a site file replaced in its own provinces only (sites.file_replaces = "provinces"): the
+    # village layer is drawn against it, as in a run without the file, so the other provinces keep their villages
+    national: SiteLayer | None = None
 
     @property
     def has_synthetic_sites(self) -> bool:

@@ -1121,7 +1121,13 @@ def carve_site_layer(
             [
                 new_s4,
                 _replacement_sites(
-                    cells, s4, int(removed.size), vx, vy, int(site_layer.params.get("seed", 0))
+                    cells,
+                    s4,
+                    int(removed.size),
+                    vx,
+                    vy,
+                    int(site_layer.params.get("seed", 0)),
+                    site_layer.params.get("province_idx", []),
                 ),
             ],
             how="diagonal_relaxed",
@@ -1140,12 +1146,19 @@ def carve_site_layer(
 
 
 def _replacement_sites(
-    cells: CellArrays, s4: pl.DataFrame, n: int, vx: np.ndarray, vy: np.ndarray, seed: int
+    cells: CellArrays,
+    s4: pl.DataFrame,
+    n: int,
+    vx: np.ndarray,
+    vy: np.ndarray,
+    seed: int,
+    planner_provinces: list[int] | None = None,
 ) -> pl.DataFrame:
     """Re-place `n` removed synthetic 4G sites so the layer keeps the reported station count.
 
     They become capacity sites, shared out to cells in proportion to population (as in
-    `dxsim.geo.sites.generate_4g`), only in cells from which no point can reach a village.
+    `dxsim.geo.sites.generate_4g`), only in cells from which no point can reach a village, and not in the provinces
+    a site file holds all the sites of (`planner_provinces`, province indices; sites.file_replaces = "provinces").
     """
     from scipy.spatial import cKDTree
 
@@ -1156,6 +1169,8 @@ def _replacement_sites(
     reach = r_env[cells.env.astype(int)] + 0.5 * np.hypot(cells.width_m, cells.height_m)
     d, _ = cKDTree(np.c_[vx, vy]).query(np.c_[cells.x_m, cells.y_m])
     weights = np.where(d > reach, cells.pop, 0.0)
+    if planner_provinces:
+        weights = np.where(np.isin(cells.province_idx, planner_provinces), 0.0, weights)
     counts = _systematic_counts(weights, n, rng)
     ci = np.repeat(np.arange(weights.size), counts)
     fx, fy = rng.uniform(-0.5, 0.5, ci.size), rng.uniform(-0.5, 0.5, ci.size)
@@ -1291,6 +1306,31 @@ def _in_place_of_provinces(mine: pl.DataFrame, layer: pl.DataFrame, path: Path) 
     return pl.concat([rest, mine], how="vertical")
 
 
+def _without_generated_villages_in_signal(
+    villages: pl.DataFrame, layer: SiteLayer
+) -> tuple[pl.DataFrame, int]:
+    """`villages` without the generated (synthetic) ones a planner's site reaches, and how many: drawn against the
+    synthetic layer, a generated village without signal may lie where the planner's file has a site. A named
+    village there stays, and is refused by `carve_site_layer` (a reported village and a planner's site disagree)."""
+    from scipy.spatial import cKDTree
+
+    s4 = layer.sites_4g.filter(pl.Series(planner_rows(layer.sites_4g, layer.synthetic)))
+    start = layer.plan_5g.head(layer.n_5g_start)
+    s5 = start.filter(pl.Series(planner_rows(start, layer.synthetic)))
+    mine = pl.concat([s4.select("x_m", "y_m", "radius_m"), s5.select("x_m", "y_m", "radius_m")])
+    if mine.height == 0 or villages.height == 0:
+        return villages, 0
+    xy = np.c_[mine["x_m"].to_numpy(), mine["y_m"].to_numpy()].astype(np.float64)
+    hit = _covered_any(
+        cKDTree(xy),
+        mine["radius_m"].to_numpy().astype(np.float64),
+        villages["x_m"].to_numpy(),
+        villages["y_m"].to_numpy(),
+    )
+    drop = hit & villages["synthetic"].to_numpy() & (villages["signal_status"].to_numpy() == "none")
+    return villages.filter(pl.Series(~drop)), int(drop.sum())
+
+
 def build_village_layer(
     country: Country,
     cells: CellArrays,
@@ -1311,9 +1351,12 @@ def build_village_layer(
     surveys). Deterministic for the seed; ~1-2 s on the national grid.
     """
     seed = params.synthetic_seed if seed is None else int(seed)
-    geo = _Geo(country, cells, site_layer)
+    # drawn against the synthetic layer where a site file replaced only its provinces' sites: the other provinces
+    # keep the villages they have without the file (a province's thin file drew villages into it from its neighbours)
+    drawn_on = site_layer.national or site_layer
+    geo = _Geo(country, cells, drawn_on)
     report: dict[str, Any] = {}
-    planner_sites = not site_layer.synthetic
+    planner_sites = not drawn_on.synthetic
     if params.file:
         path = Path(params.file)
         if not path.is_absolute() and scenario_dir is not None:
@@ -1329,6 +1372,9 @@ def build_village_layer(
     else:
         villages = _default_layer(geo, params, seed, planner_sites, raw_dir, start_date, report)
         report["source"] = "named + synthetic"
+    if site_layer.national is not None:
+        villages, n_signal = _without_generated_villages_in_signal(villages, site_layer)
+        report["synthetic_villages_in_the_file_s_signal"] = n_signal
     new_layer, carve = carve_site_layer(site_layer, villages, cells)
     report.update(carve)
     s4 = new_layer.sites_4g

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,6 +199,9 @@ def build_layers(
             start_date=scenario.horizon.start_date,
         )
         sites = villages.site_layer
+    sites = dataclasses.replace(
+        sites, national=None
+    )  # the villages were drawn against it: not kept in the world
     dc_table = None
     if scenario.compute.enabled and dcs:
         say(_("data centres and GPUs"))

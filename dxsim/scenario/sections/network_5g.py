@@ -478,7 +478,9 @@ class Sites(StrictModel):
         description="What `file` replaces: 'country', the whole site layer (the run has only the file's 4G and 5G "
         "sites, and synthetic 5G candidates); 'provinces', the synthetic layer's sites in the provinces where the "
         "file's sites stand, the rest of the country keeping its synthetic 4G sites and start network "
-        "(start_state.stations_5g sizes it). Either way the operators' plans are ranked again over the layer. Why: a "
+        "(start_state.stations_5g sizes it); a site is in the province whose outline holds it, and the villages are "
+        "drawn against the synthetic layer, so the other provinces keep theirs. Either way the operators' plans are "
+        "ranked again over the layer. Why: a "
         "province's own site list in place of the national layer left the other provinces without a 4G or 5G site "
         "at the start.",
         source="planner input; provincial planner trial (9 sites in two provinces: 4G coverage at the start 0.03%)",
