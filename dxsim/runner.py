@@ -134,13 +134,27 @@ def provenance_sources(world: World) -> list[dict[str, Any]]:
                 "synthetic": True,
             }
         )
+        replaced = world.layer.params.get("province_codes")
         rows.append(
             {
-                "name": _("site layer from {file}").format(file=world.scenario.sites.file),
+                "name": (
+                    _("site layer of provinces {codes} from {file}").format(
+                        codes=", ".join(replaced), file=world.scenario.sites.file
+                    )
+                    if replaced
+                    else _("site layer from {file}").format(file=world.scenario.sites.file)
+                ),
                 "licence": "planner's data",
                 "synthetic": False,
             }
         )
+        if replaced:
+            # the generated layer's row said "4G/5G site layer" as if it were all of it (provincial planner trial)
+            for row in rows:
+                if row["name"] == _("4G/5G site layer"):
+                    row["name"] = _("4G/5G site layer outside provinces {codes}").format(
+                        codes=", ".join(replaced)
+                    )
     return rows
 
 

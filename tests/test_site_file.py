@@ -12,7 +12,7 @@ import pytest
 from dxsim.calibration import calibration_rows
 from dxsim.errors import DxsimInputError
 from dxsim.geo import load_country
-from dxsim.geo.site_file import read_site_csv, separator_note
+from dxsim.geo.site_file import hosts_of, read_site_csv, separator_note
 from dxsim.radio.capacity import layer_capacity
 from dxsim.radio.radii import radius_m
 from dxsim.scenario import load_scenario
@@ -260,3 +260,30 @@ def test_open_sea_and_out_of_box_points_are_still_refused(tmp_path, lon, lat, al
     with pytest.raises(DxsimInputError) as ei:
         read_site_csv(p, country=load_country())
     assert allowed in ei.value.one_line() and "row 3" in ei.value.one_line()
+
+
+def test_a_planned_5g_row_on_no_mast_of_its_operator_is_a_new_site(planner_world):
+    """The file's 5G rows stand on Viettel's 4G masts but are VNPT's and MobiFone's, who have no mast there: they are
+    new sites (new-site capex, permits and works), not upgrades, as every file row had been."""
+    world, (_lon, _lat, _n4, n5, n5p) = planner_world
+    plan = world.layer.plan_5g
+    mine = plan.filter(~pl.col("synthetic"))
+    assert mine.height == n5 + n5p and set(mine["kind"].to_list()) == {"new"}
+
+
+def test_a_5g_row_within_30_m_of_its_operator_s_4g_mast_is_that_mast_s_upgrade():
+    """hosts_of by hand: the same operator's mast within SAME_MAST_M (30 m) hosts the row; farther, or another
+    operator's, does not."""
+    s4 = pl.DataFrame(
+        {"x_m": [0.0, 1000.0], "y_m": [0.0, 0.0], "operator": ["viettel", "vnpt"], "site_id": [7, 8]}
+    )
+    p5 = pl.DataFrame(
+        {
+            "x_m": [0.0, 29.0, 31.0, 1000.0, 1010.0],
+            "y_m": [0.0, 0.0, 0.0, 0.0, 0.0],
+            "operator": ["viettel", "viettel", "viettel", "mobifone", "vnpt"],
+        }
+    )
+    hosts, on_mast = hosts_of(p5, s4)
+    assert hosts.tolist() == [7, 8]
+    assert on_mast.tolist() == [True, True, False, False, True]

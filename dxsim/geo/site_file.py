@@ -728,7 +728,9 @@ def load_site_file(
         cand = not_yet_on_air(cand, kept_on_air)
     existing = planned = None
     if p5 is not None:
-        cand = without_upgrades_of(cand, hosts_of(p5, s4))
+        hosts, on_mast = hosts_of(p5, s4)
+        cand = without_upgrades_of(cand, hosts)
+        p5 = p5.with_columns(pl.Series("_on_mast", on_mast))
         existing = _as_plan_rows(p5.filter(on_air_by(start)))
         planned = _as_plan_rows(p5.filter(~on_air_by(start)).sort("on_air_date", nulls_last=True))
     # the start network first (the file's, then the rest of the country's), then the file's planned rows by date
@@ -760,9 +762,15 @@ def load_site_file(
         region_of_province,
         country.off_grid_province_idx,
     )
-    # planner rows are built like upgrades (cost/time); synthetic new sites stay "new"
+    # a planner's 5G row on one of its 4G masts is built as that mast's upgrade, one with no mast under it as a new
+    # site (cost, permit and works: it was costed as an upgrade, provincial planner trial)
     plan = plan.with_columns(
-        pl.when(pl.col("kind") == "planner").then(pl.lit("upgrade")).otherwise(pl.col("kind")).alias("kind")
+        pl.when(pl.col("kind") == PLANNER_ON_MAST)
+        .then(pl.lit("upgrade"))
+        .when(pl.col("kind") == PLANNER_NEW)
+        .then(pl.lit("new"))
+        .otherwise(pl.col("kind"))
+        .alias("kind")
     )
     params: dict[str, Any] = {
         "file": str(path),
@@ -783,32 +791,40 @@ def load_site_file(
 SAME_MAST_M = 30.0
 
 
-def hosts_of(p5: pl.DataFrame, s4: pl.DataFrame) -> np.ndarray:
-    """Ids of the 4G sites (`site_id`) that a file's 5G rows stand on, same operator within SAME_MAST_M: their
-    upgrade is the file's row, not a candidate of its own. Why: a 5G station on a 4G mast was planned a second time
-    as that mast's upgrade."""
+def hosts_of(p5: pl.DataFrame, s4: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(ids of the 4G sites a file's 5G rows stand on, whether each 5G row stands on one): same operator within
+    SAME_MAST_M. Such a mast's upgrade is the file's row, not a candidate of its own (a 5G station on a 4G mast was
+    planned a second time as that mast's upgrade), and a row on no mast is a new site."""
     from scipy.spatial import cKDTree
 
     out = []
-    for op in set(p5["operator"].to_list()):
+    on_mast = np.zeros(p5.height, dtype=bool)
+    ops = p5["operator"].to_numpy()
+    for op in set(ops.tolist()):
         mine = s4.filter(pl.col("operator") == op)
-        five = p5.filter(pl.col("operator") == op)
+        rows = np.flatnonzero(ops == op)
         if mine.height == 0:
             continue
         d, j = cKDTree(np.c_[mine["x_m"].to_numpy(), mine["y_m"].to_numpy()]).query(
-            np.c_[five["x_m"].to_numpy(), five["y_m"].to_numpy()]
+            np.c_[p5["x_m"].to_numpy()[rows], p5["y_m"].to_numpy()[rows]]
         )
+        on_mast[rows] = d <= SAME_MAST_M
         out.append(mine["site_id"].to_numpy()[j[d <= SAME_MAST_M]])
-    return np.unique(np.concatenate([np.zeros(0, np.int64), *out]))
+    return np.unique(np.concatenate([np.zeros(0, np.int64), *out])), on_mast
+
+
+# a site file's 5G rows while the plans are ranked (on one of the file's 4G masts, or on none), then "upgrade"/"new"
+PLANNER_ON_MAST, PLANNER_NEW = "planner", "planner_new"
 
 
 def _as_plan_rows(p5: pl.DataFrame) -> pl.DataFrame:
-    """A site file's placed 5G rows in the plan's columns, built like upgrades of their own (no 4G host)."""
+    """A site file's placed 5G rows (with `_on_mast`, see `hosts_of`) in the plan's columns; not candidates of the
+    ranking (no 4G host id), kinds PLANNER_ON_MAST / PLANNER_NEW."""
     return p5.select(
         "x_m", "y_m", "lon", "lat", "row", "col", "env", "radius_m", "band_mhz", "operator", "on_air_date"
     ).with_columns(
         pl.lit(-1, dtype=pl.Int64).alias("host_site_id"),
-        pl.lit("planner").alias("kind"),
+        pl.when(p5["_on_mast"]).then(pl.lit(PLANNER_ON_MAST)).otherwise(pl.lit(PLANNER_NEW)).alias("kind"),
         pl.lit(False).alias("synthetic"),
     )
 

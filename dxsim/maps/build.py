@@ -141,7 +141,13 @@ def _header(out: RunOutputs, notes: list[str]) -> str:
                 )
             )
     if out.sites_synthetic:
-        counts.insert(0, _("the 4G/5G site layer"))
+        # beside a planner's site file, the generated part only (sites_5g.parquet flags each site)
+        counts.insert(
+            0,
+            _("the 4G/5G site layer beyond the planner's sites")
+            if out.sites_planner
+            else _("the 4G/5G site layer"),
+        )
     disclosure = (
         '<span class="dx-synth">'
         + _("Partly <b>synthetic</b> data (generated, not observed): {what}.").format(

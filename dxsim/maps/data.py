@@ -402,6 +402,15 @@ class RunOutputs:
         return self._table("datacentres")
 
     @cached_property
+    def sites_planner(self) -> bool:
+        """Whether some 5G site of the run is a planner's (a site file's row, `synthetic` false)."""
+        p = self.path("sites")
+        if not p.exists() or self.sites_synthetic is None:
+            return False
+        s = pl.scan_parquet(p)
+        return bool(s.select((~pl.col("synthetic")).any()).collect().item())
+
+    @cached_property
     def sites_synthetic(self) -> bool | None:
         """Whether the 5G site layer is synthetic (None when sites_5g.parquet is absent)."""
         p = self.path("sites")
