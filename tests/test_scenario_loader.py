@@ -936,3 +936,26 @@ def test_a_province_s_name_in_a_code_field_of_the_scenario_is_told_its_code(
     with pytest.raises(DxsimInputError) as err:
         load_scenario(f)
     assert said in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize(
+    "section, key, typed, near",
+    [
+        ("sites", "file_replaces", "province", "provinces"),
+        ("radio", "coverage_definition", "outdor", "outdoor"),
+        ("radio", "coverage_definition", "sky", None),
+    ],
+)
+def test_a_misspelt_choice_is_told_the_near_one(
+    tmp_path: Path, section: str, key: str, typed: str, near: str | None
+) -> None:
+    """A choice one letter off ("province" for "provinces") names the allowed one it is near, and only then."""
+    f = tmp_path / "s.toml"
+    f.write_text(f'name = "s"\n[{section}]\n{key} = "{typed}"\n', encoding="utf-8")
+    with pytest.raises(DxsimInputError) as ei:
+        load_scenario(f)
+    line = ei.value.one_line()
+    assert f"{section}.{key} = '{typed}'" in line
+    assert ("did you mean" in line) == (near is not None)
+    if near:
+        assert f"did you mean '{near}'?" in line

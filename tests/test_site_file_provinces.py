@@ -213,6 +213,7 @@ def _villages(xy: list[tuple[float, float]]) -> pl.DataFrame:
             "x_m": [p[0] for p in xy],
             "y_m": [p[1] for p in xy],
             "signal_status": ["none"] * len(xy),
+            "source": ["planner file v.csv"] * len(xy),
         }
     )
 
@@ -225,7 +226,10 @@ def test_villages_carve_the_synthetic_sites_and_refuse_to_sit_under_the_planner_
     assert carved.sites_4g["site_id"].to_list() == [1]  # the planner's site stays
     with pytest.raises(DxsimInputError) as e:
         carve_site_layer(layer, _villages([(10_300.0, 0.0)]))
-    assert "within the coverage radius of the 4G site" in str(e.value) and "province.csv" in str(e.value)
+    said = str(e.value)
+    # the village by its name, id and own file; the site by its place, in the site file
+    assert "'v0' (V0, planner file v.csv) at" in said and "within the coverage radius of the 4G site" in said
+    assert "province.csv" in said
 
 
 def test_the_other_provinces_keep_their_villages(tmp_path: Path) -> None:

@@ -74,6 +74,8 @@ Layer agreement ("carving")
 
 from __future__ import annotations
 
+import os
+
 import datetime as dt
 import math
 import re
@@ -1035,7 +1037,12 @@ def _describe(
 
 
 def _label(v: dict[str, Any]) -> str:
-    return f"{v['name']!r} ({v['village_id']})" if v["name"] else v["village_id"]
+    """A village as a message names it: its name and id, and the planner's file it comes from (a village of the
+    village file under a site of the site file was named by an id the file did not hold, with the site file only:
+    provincial planner trial)."""
+    where = str(v.get("source") or "")
+    of = f", {where}" if where.startswith("planner file ") else ""
+    return f"{v['name']!r} ({v['village_id']}{of})" if v["name"] else f"{v['village_id']}{of}"
 
 
 def carve_site_layer(
@@ -1054,12 +1061,15 @@ def carve_site_layer(
     pxy = np.c_[plan["x_m"].to_numpy()[:n0], plan["y_m"].to_numpy()[:n0]].astype(np.float64)
     pr = plan["radius_m"].to_numpy()[:n0].astype(np.float64)
     hits5 = _covering(cKDTree(pxy) if n0 else None, pxy, pr, vx, vy)
-    recs = villages.select("village_id", "name", "lon", "lat", "signal_status").to_dicts()
+    recs = villages.select("village_id", "name", "lon", "lat", "signal_status", "source").to_dicts()
     # a planner's sites are not carved (a village they cover is refused); a file that replaces only its provinces
     # leaves synthetic sites elsewhere, which are
     mine4, mine5 = planner_rows(s4, site_layer.synthetic), planner_rows(plan.head(n0), site_layer.synthetic)
     if mine4.any() or mine5.any():
         where = site_layer.params.get("file")
+        where = (
+            os.path.normpath(where) if where else where
+        )  # "mine/bad/../data/sites.csv" as "mine/data/sites.csv"
         for v, h, h5 in zip(recs, hits, hits5):
             if v["signal_status"] == "patchy":
                 # a patchy signal is a site reaching the village in part (a hill between them): a planner's real

@@ -160,6 +160,10 @@ def translate(
         msg += "; " + _("write it in quotes: {text}").format(text=json.dumps(str(inp)))
     if kind == "list_type" and (listed := _as_list(inp, target)) is not None:
         msg += "; " + _("write it as a list: {text}").format(text=listed)
+    if kind == "literal_error" and isinstance(inp, str):  # file_replaces = "province": the near one, by name
+        close = difflib.get_close_matches(inp, re.findall(r"'([^']*)'", str(ctx.get("expected", ""))), n=1)
+        if close:
+            msg += "; " + _("did you mean {name}?").format(name=repr(close[0]))
     if kind == "string_too_long" and isinstance(inp, str):
         msg = _("too long ({n} characters)").format(n=len(inp))
     if kind.startswith("date_") and isinstance(inp, str) and (iso := iso_date_of(inp)) is not None:
