@@ -135,16 +135,20 @@ def provenance_sources(world: World) -> list[dict[str, Any]]:
             }
         )
         replaced = world.layer.params.get("province_codes")
+        places = ", ".join(
+            f"{name} ({code})"
+            for name, code in zip(world.layer.params.get("province_names", []), replaced or [], strict=False)
+        )
         rows.append(
             {
                 "name": (
-                    _("site layer of provinces {codes} from {file}").format(
-                        codes=", ".join(replaced), file=world.scenario.sites.file
+                    _("site layer of {places} from {file}").format(
+                        places=places, file=world.scenario.sites.file
                     )
                     if replaced
                     else _("site layer from {file}").format(file=world.scenario.sites.file)
                 ),
-                "licence": "planner's data",
+                "licence": _("planner's data"),
                 "synthetic": False,
             }
         )
@@ -152,9 +156,7 @@ def provenance_sources(world: World) -> list[dict[str, Any]]:
             # the generated layer's row said "4G/5G site layer" as if it were all of it (provincial planner trial)
             for row in rows:
                 if row["name"] == _("4G/5G site layer"):
-                    row["name"] = _("4G/5G site layer outside provinces {codes}").format(
-                        codes=", ".join(replaced)
-                    )
+                    row["name"] = _("4G/5G site layer outside {places}").format(places=places)
     return rows
 
 

@@ -287,3 +287,18 @@ def test_a_5g_row_within_30_m_of_its_operator_s_4g_mast_is_that_mast_s_upgrade()
     hosts, on_mast = hosts_of(p5, s4)
     assert hosts.tolist() == [7, 8]
     assert on_mast.tolist() == [True, True, False, False, True]
+
+
+def test_a_decimal_comma_in_a_comma_file_and_a_utf16_file_are_told_what_to_write(tmp_path):
+    """A comma-separated file quoting "103,03534" is told the number with a decimal point; Excel's "Unicode Text"
+    (UTF-16, with its byte-order mark) is named as such, not as a Vietnamese code page."""
+    quoted = [GOOD[0], '"105,85",21.03,viettel,4g,1800,2019-01-01']
+    with pytest.raises(DxsimInputError) as ei:
+        read_site_csv(write(tmp_path, quoted, "quoted.csv"))
+    assert "column lon = '105,85'" in ei.value.one_line()
+    assert "(allowed: a number with a decimal point, 105.85)" in ei.value.one_line()
+    utf16 = tmp_path / "unicode.txt"
+    utf16.write_bytes("\n".join(line.replace(",", "\t") for line in GOOD).encode("utf-16"))
+    with pytest.raises(DxsimInputError) as ei:
+        read_site_csv(utf16)
+    assert "UTF-16 text (Excel's 'Unicode Text'), not UTF-8" in ei.value.one_line()

@@ -17,6 +17,7 @@ import pytest
 from dxsim.errors import DxsimInputError
 from dxsim.geo import load_country
 from dxsim.geo.planner_files import planner_file_notes, check_planner_files
+from dxsim.geo.site_file import site_provinces
 from dxsim.geo.sites import SiteLayer
 from dxsim.geo.villages import carve_site_layer
 from dxsim.scenario import load_scenario
@@ -171,8 +172,8 @@ def test_validate_says_what_the_file_replaces(
     sc = load_scenario(toml)
     said = planner_file_notes(sc, check_planner_files(sc, toml, lambda: country), country)
     warned = [n for n in said if n.startswith("warning:")]
-    assert len(warned) == 1 and "holds 1 4G sites in Hà Nội (01)" in warned[0], said
-    pct = float(warned[0].split("within reach of ")[1].split("%")[0])
+    assert len(warned) == 1 and "4G sites in Hà Nội (01), 1 of them, reach" in warned[0], said
+    pct = float(warned[0].split("reach ")[1].split("%")[0])
     assert 0.0 < pct < 10.0  # one site's disc over the capital's ~8 million people
 
 
@@ -228,7 +229,7 @@ def test_villages_carve_the_synthetic_sites_and_refuse_to_sit_under_the_planner_
         carve_site_layer(layer, _villages([(10_300.0, 0.0)]))
     said = str(e.value)
     # the village by its name, id and own file; the site by its place, in the site file
-    assert "'v0' (V0, planner file v.csv) at" in said and "within the coverage radius of the 4G site" in said
+    assert "'v0' (V0, file v.csv) at" in said and "within the coverage radius of the 4G site" in said
     assert "province.csv" in said
 
 
@@ -262,3 +263,27 @@ def test_the_other_provinces_keep_their_villages(tmp_path: Path) -> None:
     placed = merged.layer.sites_4g.filter(pl.col("synthetic") & (pl.col("province_idx") == k))
     kept = base.layer.sites_4g.filter(~_in(base.layer.sites_4g, PROVINCE) & (pl.col("province_idx") == k))
     assert placed.height <= kept.height  # only border sites of neighbours whose 1 km cell is the province's
+
+
+def test_a_few_masts_just_over_the_border_do_not_bring_in_the_next_province() -> None:
+    """Masts a few hundred metres outside Điện Biên's outline (in Sơn La) are the file's spill over its border: the
+    file replaces Điện Biên only (they had made it replace all of Sơn La's sites: provincial planner trial). A stray
+    row far from the file's province is its own province (and is warned of)."""
+    import shapely
+
+    country = load_country()
+    outline = country._outline_tree.geometries[country.province_codes.index(PROVINCE)]
+    ring = np.asarray(shapely.get_coordinates(outline.boundary))[::25]
+    spill = []
+    for lon, lat in ring:
+        for dx, dy in ((0.003, 0), (-0.003, 0), (0, 0.003), (0, -0.003)):
+            p = np.array([lon + dx]), np.array([lat + dy])
+            if country.outline_province_at(*p)[0] == "14" and country.near_province(PROVINCE, *p)[0]:
+                spill.append((p[0][0], p[1][0]))
+    assert len(spill) >= 3
+    inside = shapely.get_coordinates(outline.representative_point())[0]
+    lon = np.array([inside[0]] * 10 + [x for x, _ in spill[:3]] + [105.8342])
+    lat = np.array([inside[1]] * 10 + [y for _, y in spill[:3]] + [21.0278])
+    assert sorted(set(country.outline_province_at(lon, lat).tolist())) == ["01", PROVINCE, "14"]
+    got = site_provinces(country, lon, lat)
+    assert got[:13].tolist() == [PROVINCE] * 13 and got[13] == "01"

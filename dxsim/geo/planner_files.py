@@ -26,6 +26,7 @@ from dxsim.geo.sites import ENV_NAMES
 from dxsim.geo.site_file import (
     in_country,
     on_air_by,
+    site_provinces,
     read_site_csv,
     separator_note,
     start_5g_stations,
@@ -189,16 +190,14 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
     if country is None:
         return notes
     if files.sites is not None and files.sites.height:
-        codes = sorted(
-            set(
-                country.outline_province_at(
-                    files.sites["lon"].to_numpy(), files.sites["lat"].to_numpy()
-                ).tolist()
-            )
-        )
+        at = site_provinces(country, files.sites["lon"].to_numpy(), files.sites["lat"].to_numpy())
+        codes = sorted(set(at.tolist()))
         rest = [c for c in country.province_codes if c not in codes]
         if in_provinces:
-            notes += [_thin_province_note(country, files.sites, code) or "" for code in codes]
+            notes += [
+                _thin_province_note(country, files.sites.filter(pl.Series(at == code)), code) or ""
+                for code in codes
+            ]
             notes = [n for n in notes if n]
         if rest and in_provinces:
             notes.append(
@@ -269,15 +268,13 @@ THIN_4G_SHARE = 0.90
 
 def _thin_province_note(country: Country, sites: pl.DataFrame, code: str) -> str | None:
     """A warning when a file that replaces its provinces' sites (`sites.file_replaces = "provinces"`) holds too few 4G
-    sites in province `code` to be its whole network: the share of its people within a 4G site's radius at the start
+    sites in province `code` (`sites`: the file's rows there, `site_provinces`) to be its whole network: the share of its people within a 4G site's radius at the start
     (cell centres; radius by band and the site's environment). Why: one stray Hà Nội row replaced Hà Nội's ~8,000
     synthetic sites (its 4G coverage 43%), and a partial list of 152 Điện Biên sites its 910 (47%), with a note only
     (provincial planner trial)."""
     from scipy.spatial import cKDTree
 
     mine = sites.filter(pl.col("technology") == "4g")
-    lon, lat = mine["lon"].to_numpy(), mine["lat"].to_numpy()
-    mine = mine.filter(pl.Series(country.outline_province_at(lon, lat) == code))
     k = country.province_codes.index(code)
     cells = np.flatnonzero(country.cell_province_idx == k)
     pop = country.cell_pop[cells]
@@ -298,7 +295,7 @@ def _thin_province_note(country: Country, sites: pl.DataFrame, code: str) -> str
     if share >= THIN_4G_SHARE:
         return None
     return _(
-        "warning: sites.file holds {n} 4G sites in {province} ({code}), within reach of {pct}% of its people: "
+        "warning: sites.file's 4G sites in {province} ({code}), {n} of them, reach {pct}% of its people: "
         "the file replaces all the synthetic layer's sites there, so the province starts with these only (4G reaches "
         "99.8% of people nationally, seed 000:95). List all its sites, or leave its rows out to keep the synthetic "
         "layer there"

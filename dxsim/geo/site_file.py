@@ -157,9 +157,13 @@ def csv_header(path: Path, *, max_rows: int, row_word: str) -> list[str]:
                         )
     except UnicodeDecodeError as exc:
         line = first_non_utf8_line(path)
+        with open(path, "rb") as fh:
+            utf16 = fh.read(2) in (b"\xff\xfe", b"\xfe\xff")  # its byte-order mark: Excel's "Unicode Text"
         raise DxsimInputError(
             (
-                _("not UTF-8 text: line {line} holds a byte that is not UTF-8 ({reason})").format(
+                _("UTF-16 text (Excel's 'Unicode Text'), not UTF-8")
+                if utf16
+                else _("not UTF-8 text: line {line} holds a byte that is not UTF-8 ({reason})").format(
                     line=line, reason=exc.reason
                 )
                 if line is not None
@@ -353,6 +357,14 @@ def read_planner_csv(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     return df, written
 
 
+def a_number(text: object) -> str:
+    """What a number cell allows, with the value as a decimal point writes it when it has a decimal comma: a
+    comma-separated file quoting "103,03534" was told only "a number" (provincial planner trial)."""
+    if isinstance(text, str) and re.fullmatch(r"\s*[-+]?\d+,\d+\s*", text):
+        return _("a number with a decimal point, {text}").format(text=text.strip().replace(",", "."))
+    return _("a number")
+
+
 def decimal_commas(table: pl.DataFrame) -> bool:
     """Whether a text table writes a number with a decimal comma (DECIMAL_COMMA) anywhere: then its '.' are thousands
     groups; else they are decimal points. Why: a ';' file of dot decimals read "21.035" as 21,035 (a latitude out of
@@ -481,7 +493,7 @@ def read_site_csv(
         try:
             v = float(rec[c])
         except (TypeError, ValueError):
-            raise bad(i, c, rec[c], _("a number")) from None
+            raise bad(i, c, rec[c], a_number(rec[c])) from None
         if not np.isfinite(v):
             raise bad(i, c, rec[c], _("a finite number"))
         return v
@@ -708,8 +720,7 @@ def load_site_file(
     kept_on_air: pl.DataFrame | None = None
     codes: list[str] = []
     if national is not None:
-        codes = sorted(set(country.outline_province_at(df["lon"].to_numpy(), df["lat"].to_numpy()).tolist()))
-        kept_4g, kept_on_air = outside_provinces(national, codes, country)
+        codes = sorted(set(site_provinces(country, df["lon"].to_numpy(), df["lat"].to_numpy()).tolist()))
         first_id = int(cast(int, national.sites_4g["site_id"].max())) + 1
     s4 = s4.with_columns(
         pl.Series("site_id", first_id + np.arange(s4.height, dtype=np.int64)),
@@ -717,6 +728,7 @@ def load_site_file(
         pl.lit(False).alias("synthetic"),
     )
     if national is not None:
+        kept_4g, kept_on_air = outside_provinces(national, codes, country, s4, p5)
         s4 = pl.concat([kept_4g, s4], how="diagonal_relaxed")
     cand = operator_candidates(cells, s4, radius_5g_m, scenario.sites.synthetic_seed)
     cand = cand.with_columns(
@@ -780,6 +792,7 @@ def load_site_file(
     if national is not None:
         params["file_replaces"] = "provinces"
         params["province_codes"] = codes
+        params["province_names"] = [country.province_name(c) for c in codes]
         params["province_idx"] = [country.province_codes.index(c) for c in codes]
         params["n_4g_kept"] = s4.height - params["n_4g"]
         params["n_5g_start_kept"] = 0 if kept_on_air is None else kept_on_air.height
@@ -791,26 +804,54 @@ def load_site_file(
 SAME_MAST_M = 30.0
 
 
+def same_mast(points: pl.DataFrame, masts: pl.DataFrame) -> np.ndarray:
+    """For each row of `points` (x_m, y_m, operator), the row of `masts` of the same operator within SAME_MAST_M of
+    it (the nearest), or -1."""
+    from scipy.spatial import cKDTree
+
+    out = np.full(points.height, -1, dtype=np.int64)
+    ops, mast_ops = points["operator"].to_numpy(), masts["operator"].to_numpy()
+    for op in set(ops.tolist()):
+        mine = np.flatnonzero(mast_ops == op)
+        rows = np.flatnonzero(ops == op)
+        if mine.size == 0:
+            continue
+        d, j = cKDTree(np.c_[masts["x_m"].to_numpy()[mine], masts["y_m"].to_numpy()[mine]]).query(
+            np.c_[points["x_m"].to_numpy()[rows], points["y_m"].to_numpy()[rows]]
+        )
+        out[rows] = np.where(d <= SAME_MAST_M, mine[j], -1)
+    return out
+
+
 def hosts_of(p5: pl.DataFrame, s4: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(ids of the 4G sites a file's 5G rows stand on, whether each 5G row stands on one): same operator within
     SAME_MAST_M. Such a mast's upgrade is the file's row, not a candidate of its own (a 5G station on a 4G mast was
     planned a second time as that mast's upgrade), and a row on no mast is a new site."""
-    from scipy.spatial import cKDTree
+    mast = same_mast(p5, s4)
+    on_mast = mast >= 0
+    return np.unique(s4["site_id"].to_numpy()[mast[on_mast]]), on_mast
 
-    out = []
-    on_mast = np.zeros(p5.height, dtype=bool)
-    ops = p5["operator"].to_numpy()
-    for op in set(ops.tolist()):
-        mine = s4.filter(pl.col("operator") == op)
-        rows = np.flatnonzero(ops == op)
-        if mine.height == 0:
-            continue
-        d, j = cKDTree(np.c_[mine["x_m"].to_numpy(), mine["y_m"].to_numpy()]).query(
-            np.c_[p5["x_m"].to_numpy()[rows], p5["y_m"].to_numpy()[rows]]
-        )
-        on_mast[rows] = d <= SAME_MAST_M
-        out.append(mine["site_id"].to_numpy()[j[d <= SAME_MAST_M]])
-    return np.unique(np.concatenate([np.zeros(0, np.int64), *out])), on_mast
+
+def site_provinces(country: Country, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Each site's province (gso34) for a file that replaces its provinces' sites: the one whose outline holds it,
+    except that a province where the file has only sites within OUTLINE_TOLERANCE_KM of another of the file's
+    provinces, holding more of its sites, is that province's spill over the border. Why: six masts 3-253 m outside
+    the Điện Biên and Lai Châu outlines made the file replace all of Sơn La's and Lào Cai's sites (provincial planner
+    trial); one stray row far from the file's province is still its own province (and `validate` warns)."""
+    at = country.outline_province_at(lon, lat)
+    codes, counts = np.unique(at, return_counts=True)
+    held = dict(zip(codes.tolist(), counts.tolist(), strict=True))
+    for c in sorted(held, key=lambda k: (held[k], k)):  # the fewest sites first
+        here = np.flatnonzero(at == c)
+        to = np.full(here.size, "", dtype=object)  # the larger file province each site is near, if any
+        for d in sorted((k for k in held if k != c and held[k] > held[c]), key=lambda k: (-held[k], k)):
+            to[(to == "") & country.near_province(d, lon[here], lat[here])] = d
+        if here.size and (to != "").all():
+            for d in set(to.tolist()):
+                held[d] += int((to == d).sum())
+            at[here] = to.astype(at.dtype)
+            held[c] = 0
+    return at
 
 
 # a site file's 5G rows while the plans are ranked (on one of the file's 4G masts, or on none), then "upgrade"/"new"
@@ -830,12 +871,17 @@ def _as_plan_rows(p5: pl.DataFrame) -> pl.DataFrame:
 
 
 def outside_provinces(
-    national: SiteLayer, codes: list[str], country: Country
+    national: SiteLayer,
+    codes: list[str],
+    country: Country,
+    file_4g: pl.DataFrame,
+    file_5g: pl.DataFrame | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The synthetic layer's 4G sites and start network (its first `n_5g_start` plan rows) outside the provinces
     `codes`: what a file that replaces only its own provinces keeps of the national layer. A site is in the province
-    whose outline holds it (`Country.outline_province_at`), as the file's own sites are: by their 1 km cells, a
-    border province's sites stood on both sides of it."""
+    whose outline holds it, as the file's own sites are (by their 1 km cells, a border province's sites stood on both
+    sides of it); a kept site on the mast of a file's site of its operator and technology (SAME_MAST_M: one of the
+    file's just over the border) is the file's."""
 
     def outside(table: pl.DataFrame) -> pl.Series:
         at = country.outline_province_at(table["lon"].to_numpy(), table["lat"].to_numpy())
@@ -843,12 +889,16 @@ def outside_provinces(
 
     on_air = national.plan_5g.head(national.n_5g_start)
     on_air = on_air.filter(outside(on_air))
+    if file_5g is not None and file_5g.height:
+        on_air = on_air.filter(pl.Series(same_mast(on_air, file_5g) < 0))
     if "band_mhz" not in on_air.columns:
         on_air = on_air.with_columns(pl.lit(None, dtype=pl.Int64).alias("band_mhz"))
     if "on_air_date" not in on_air.columns:
         on_air = on_air.with_columns(pl.lit(None, dtype=pl.Date).alias("on_air_date"))
-    s4 = national.sites_4g
-    return s4.filter(outside(s4)), on_air.with_columns(pl.lit(True).alias("synthetic"))
+    s4 = national.sites_4g.filter(outside(national.sites_4g))
+    if file_4g.height:
+        s4 = s4.filter(pl.Series(same_mast(s4, file_4g) < 0))
+    return s4, on_air.with_columns(pl.lit(True).alias("synthetic"))
 
 
 def not_yet_on_air(cand: pl.DataFrame, on_air: pl.DataFrame) -> pl.DataFrame:

@@ -23,6 +23,7 @@ from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.geo.site_file import (
+    a_number,
     LAT_RANGE,
     LON_RANGE,
     check_columns,
@@ -366,7 +367,7 @@ def read_village_file(
                 try:
                     v = float(str(raw_v).strip())
                 except (TypeError, ValueError):
-                    raise _fail(path, w, c, shown.get(c), _("a number")) from None
+                    raise _fail(path, w, c, shown.get(c), a_number(shown.get(c))) from None
                 if not np.isfinite(v):
                     raise _fail(path, w, c, shown.get(c), _("a finite number"))
                 vals[c] = v

@@ -1041,7 +1041,11 @@ def _label(v: dict[str, Any]) -> str:
     village file under a site of the site file was named by an id the file did not hold, with the site file only:
     provincial planner trial)."""
     where = str(v.get("source") or "")
-    of = f", {where}" if where.startswith("planner file ") else ""
+    of = (
+        ", " + _("file {name}").format(name=where.removeprefix("planner file "))
+        if where.startswith("planner file ")
+        else ""
+    )
     return f"{v['name']!r} ({v['village_id']}{of})" if v["name"] else f"{v['village_id']}{of}"
 
 
