@@ -1737,6 +1737,9 @@ def test_an_option_with_its_own_village_layer_says_the_start_network_moves_with_
     assert "start 4G coverage" not in (
         village_layer_note([("villages.layer.synthetic_seed", 1, 2)], ref, {}) or ""
     )
+    # with a site file in the option too, the start coverage moved by it as well: not laid on the village layer
+    both = village_layer_note([*scoped, ("sites.file", None, "sites.csv")], ref, opt)
+    assert both is not None and "villages.layer.file" in both and "start 4G coverage" not in both
 
 
 def test_a_lowered_share_of_an_envelope_is_no_cut() -> None:

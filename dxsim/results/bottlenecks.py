@@ -2125,9 +2125,12 @@ def village_layer_note(
     if not fields:
         return None
     ref, opt = reference_kpis.get("pop_covered_4g_pct"), option_kpis.get("pop_covered_4g_pct")
+    # an option that also changes the site layer (a site file) moves the start coverage by it too: the figure is not
+    # the village layer's (it was laid on the village file where a thin site file had made it: provincial trial)
+    sites_too = any(f.startswith("sites.") for f, _a, _b in differences)
     coverage = (
         " " + _("(start 4G coverage {ref}% -> {opt}%)").format(ref=F.number(ref, 2), opt=F.number(opt, 2))
-        if ref is not None and opt is not None
+        if ref is not None and opt is not None and not sites_too
         else ""
     )
     text = _(
