@@ -268,10 +268,10 @@ THIN_4G_SHARE = 0.90
 
 def _thin_province_note(country: Country, sites: pl.DataFrame, code: str) -> str | None:
     """A warning when a file that replaces its provinces' sites (`sites.file_replaces = "provinces"`) holds too few 4G
-    sites in province `code` (`sites`: the file's rows there, `site_provinces`) to be its whole network: the share of its people within a 4G site's radius at the start
-    (cell centres; radius by band and the site's environment). Why: one stray Hà Nội row replaced Hà Nội's ~8,000
-    synthetic sites (its 4G coverage 43%), and a partial list of 152 Điện Biên sites its 910 (47%), with a note only
-    (provincial planner trial)."""
+    sites in province `code` (`sites`: the file's rows there, `site_provinces`) to be its whole network: the share of
+    its people within a 4G site's radius at the start (cell centres; radius by band and the site's environment).
+    Why: one stray Hà Nội row replaced Hà Nội's ~8,000 synthetic sites (its 4G coverage 43%), and a partial list of
+    152 Điện Biên sites its 910 (47%), with a note only (provincial planner trial)."""
     from scipy.spatial import cKDTree
 
     mine = sites.filter(pl.col("technology") == "4g")

@@ -1067,13 +1067,12 @@ def carve_site_layer(
     hits5 = _covering(cKDTree(pxy) if n0 else None, pxy, pr, vx, vy)
     recs = villages.select("village_id", "name", "lon", "lat", "signal_status", "source").to_dicts()
     # a planner's sites are not carved (a village they cover is refused); a file that replaces only its provinces
-    # leaves synthetic sites elsewhere, which are
+    # leaves synthetic sites elsewhere, which are carved as in the synthetic layer
     mine4, mine5 = planner_rows(s4, site_layer.synthetic), planner_rows(plan.head(n0), site_layer.synthetic)
     if mine4.any() or mine5.any():
         where = site_layer.params.get("file")
-        where = (
-            os.path.normpath(where) if where else where
-        )  # "mine/bad/../data/sites.csv" as "mine/data/sites.csv"
+        if where:  # "mine/bad/../data/sites.csv" as "mine/data/sites.csv"
+            where = os.path.normpath(where)
         for v, h, h5 in zip(recs, hits, hits5):
             if v["signal_status"] == "patchy":
                 # a patchy signal is a site reaching the village in part (a hill between them): a planner's real
