@@ -21,7 +21,7 @@ from dxsim.geo.site_file import site_provinces
 from dxsim.geo.sites import SiteLayer
 from dxsim.geo.villages import carve_site_layer
 from dxsim.scenario import load_scenario
-from dxsim.sim.world import World, prepare_world
+from dxsim.sim.world import World, build_layers, check_villages_named, prepare_world
 
 REPO = Path(__file__).resolve().parent.parent
 PROVINCE = "11"  # Điện Biên: rural, hundreds of 4G sites and a few 5G stations at the start
@@ -287,3 +287,27 @@ def test_a_few_masts_just_over_the_border_do_not_bring_in_the_next_province() ->
     assert sorted(set(country.outline_province_at(lon, lat).tolist())) == ["01", PROVINCE, "14"]
     got = site_provinces(country, lon, lat)
     assert got[:13].tolist() == [PROVINCE] * 13 and got[13] == "01"
+
+
+def test_validate_says_how_many_villages_a_village_file_stands_in_for(tmp_path: Path) -> None:
+    """One Lai Châu row of a village file that replaces its provinces' villages stood in for all of Lai Châu's, said
+    only as "Lai Châu (12): 1 of the file". The note gives the default layer's count there, as the baseline builds it."""
+    country = load_country()
+    base = load_scenario(REPO / "scenarios" / "baseline.toml")
+    layers = build_layers(base, country, REPO / "scenarios", lambda _s: None, dcs=False)
+    assert layers.villages is not None
+    default_12 = layers.villages.villages.filter(pl.col("gso34") == "12").height
+    assert default_12 > 1
+    (tmp_path / "v.csv").write_text(
+        "name,lon,lat,gso34,population\nBản Một,103.15,22.40,12,150\n", encoding="utf-8"
+    )
+    toml = tmp_path / "v.toml"
+    toml.write_text(
+        f'extends = "{REPO / "scenarios" / "baseline.toml"}"\nname = "v"\n'
+        '[villages.layer]\nfile = "v.csv"\nfile_replaces = "provinces"\n',
+        encoding="utf-8",
+    )
+    notes = check_villages_named(load_scenario(toml), country, toml)
+    assert notes == [
+        f"note: villages.layer.file stands in for the default layer's {default_12} villages in Lai Châu (12) with 1"
+    ]

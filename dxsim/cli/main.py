@@ -977,7 +977,8 @@ def run(
             # the villages a later file names, before the first file's run (one file is checked as its world is made)
             known = country() if len(scenario) > 1 and needs_village_layer(sc) else None
             if known is not None:
-                check_villages_named(sc, known, path)
+                for line in check_villages_named(sc, known, path):
+                    out.print(f"{path}: {line}", highlight=False, markup=False, soft_wrap=True)
         # allowed, but a likely slip (0.3 in a percent field, a year typed 2035): said before the run starts
         for path in scenario:
             for line in scenario_notes(path, load_scenario(path)):
@@ -1192,8 +1193,9 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
                 # layer knows (~2 s); a list the run refused ("all of them claimed by campaigns listed before it")
                 # was "ok" here
                 known = country() if needs_village_layer(sc) else None
+                village_notes: list[str] = []
                 if known is not None:  # without a data cache the run checks them
-                    check_villages_named(sc, known, path)
+                    village_notes = check_villages_named(sc, known, path)
             except DxsimInputError as e:
                 for line in e.lines():  # every problem of the file, a line each
                     _say_error("error", line)
@@ -1225,7 +1227,7 @@ def validate(scenario: list[Path] = typer.Argument(..., help=N_("Scenario TOML f
                     markup=False,
                 )
             notes = scenario_notes(path, sc) + [
-                f"{path}: {n}" for n in planner_file_notes(sc, files, country())
+                f"{path}: {n}" for n in planner_file_notes(sc, files, country()) + village_notes
             ]
             if sc.villages.enabled:  # the run says these after its tables, where the villages' dates are
                 notes += [

@@ -1378,9 +1378,17 @@ def build_village_layer(
         villages = _describe(geo, params, rows, seed, populations=pops.astype(np.int64), households=hhs)
         report["source"] = f"planner file {path}"
         if params.file_replaces == "provinces":
-            villages = _in_place_of_provinces(
-                villages, _default_layer(geo, params, seed, planner_sites, raw_dir, start_date, report), path
-            )
+            default = _default_layer(geo, params, seed, planner_sites, raw_dir, start_date, report)
+            # what the file's villages stand in for, province by province (validate says it)
+            listed = villages["gso34"].unique().to_list()
+            report["replaced_villages_by_province"] = {
+                code: (
+                    villages.filter(pl.col("gso34") == code).height,
+                    default.filter(pl.col("gso34") == code).height,
+                )
+                for code in sorted(listed)
+            }
+            villages = _in_place_of_provinces(villages, default, path)
             report["source"] = f"planner file {path} in its provinces, named + synthetic elsewhere"
     else:
         villages = _default_layer(geo, params, seed, planner_sites, raw_dir, start_date, report)

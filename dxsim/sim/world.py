@@ -28,6 +28,7 @@ from dxsim.geo.planner_files import check_village_ids, needs_village_layer
 from dxsim.geo.site_file import load_site_file
 from dxsim.geo.sites import CellArrays, SiteLayer, build_synthetic_layer
 from dxsim.geo.villages import VillageLayerResult, build_village_layer
+from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.paths import raw_data_dir
 from dxsim.radio.coverage import CoverageGrid, Footprints
@@ -215,13 +216,16 @@ def build_layers(
     return Layers(cells, sites, villages, dc_table, r4, r5)
 
 
-def check_villages_named(scenario: Scenario, country: Country, scenario_file: Path) -> None:
+def check_villages_named(scenario: Scenario, country: Country, scenario_file: Path) -> list[str]:
     """The villages `scenario` names by id or province, and campaigns that others listed before may leave without
     villages, checked on the built village layer (~2 s) when the scenario names any (`needs_village_layer`), with
     the file named; so are the villages a site file leaves no room for (the build refuses them). Why before any work: the world from the store skips the build that checks them, and a compare
-    refused a misspelt priority id only after the first scenario's replications (village officer trial)."""
+    refused a misspelt priority id only after the first scenario's replications (village officer trial).
+
+    Returns notes: what a village file that replaces its provinces' villages stands in for, province by province
+    (one row of Lai Châu in place of its 29 villages was said as "Lai Châu (12): 1 of the file": provincial trial)."""
     if not needs_village_layer(scenario):
-        return
+        return []
     try:
         layers = build_layers(scenario, country, scenario_file.parent, lambda _stage: None, dcs=False)
         assert layers.villages is not None  # needs_village_layer: villages are enabled
@@ -230,6 +234,14 @@ def check_villages_named(scenario: Scenario, country: Country, scenario_file: Pa
     except DxsimInputError as e:
         e.file = e.file or str(scenario_file)  # as the run names it
         raise
+    replaced = layers.villages.report.get("replaced_villages_by_province", {})
+    return [
+        _(
+            "note: villages.layer.file stands in for the default layer's {m} villages in {province} ({code}) with {n}"
+        ).format(n=F.number(n), m=F.number(m), province=country.province_name(code), code=code)
+        for code, (n, m) in replaced.items()
+        if n != m
+    ]
 
 
 def compute_coverage(scenario: Scenario, layers: Layers, operator: np.ndarray, say: Progress) -> Coverage:
