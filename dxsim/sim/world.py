@@ -200,9 +200,9 @@ def build_layers(
             start_date=scenario.horizon.start_date,
         )
         sites = villages.site_layer
-    sites = dataclasses.replace(
-        sites, national=None
-    )  # the villages were drawn against it: not kept in the world
+    # the synthetic layer a provinces site file was merged into: the villages were drawn against it, the world keeps
+    # only the merged layer
+    sites = dataclasses.replace(sites, national=None)
     dc_table = None
     if scenario.compute.enabled and dcs:
         say(_("data centres and GPUs"))
