@@ -227,6 +227,30 @@ def test_assignment_matches_brute_force_sjoin(country, gb_provinces):
     assert shapely.__version__ >= "2"
 
 
+def test_outline_lookup_equals_the_distance_to_every_outline(country):
+    """`outline_province_idx` tests points inside an outline by a prepared point-in-polygon and measures only the
+    others; brute force: each point's distance to each of the 34 outlines. Points near borders, coasts and the
+    frontier, and far offshore (no province within OUTLINE_TOLERANCE_KM: -1)."""
+    import shapely
+
+    from dxsim.geo.country import KM_PER_DEGREE_LAT, OUTLINE_TOLERANCE_KM
+
+    rng = np.random.default_rng(7)
+    cells = country.cells[np.sort(rng.choice(country.cells.height, 300, replace=False)).tolist()]
+    lon = np.r_[cells["lon"].to_numpy() + rng.normal(0, 0.03, 300), rng.uniform(101.0, 112.0, 300)]
+    lat = np.r_[cells["lat"].to_numpy() + rng.normal(0, 0.03, 300), rng.uniform(8.0, 23.5, 300)]
+    got = country.outline_province_idx(lon, lat)
+    outlines = shapely.from_wkb(country.provinces["geometry_wkb"].to_numpy())
+    dist = shapely.distance(outlines[None, :], shapely.points(lon, lat)[:, None])  # (points, 34), degrees
+    tol = OUTLINE_TOLERANCE_KM / KM_PER_DEGREE_LAT
+    want = np.where(dist.min(axis=1) <= tol, dist.argmin(axis=1), -1)
+    assert (got >= 0).sum() > 300 and (got < 0).sum() > 50  # both kinds of point are checked
+    # a point on two outlines at once (a shared border, an overlap) may be given either
+    tie = (np.sort(dist, axis=1)[:, :2] == dist.min(axis=1, keepdims=True)).all(axis=1) & (want >= 0)
+    assert (got[~tie] == want[~tie]).all()
+    assert (dist[tie, got[tie]] == dist.min(axis=1)[tie]).all()
+
+
 def test_communes_land_in_their_own_province(country):
     """The official commune->province codes agree with the polygons for >= 95 % of communes."""
     import shapely

@@ -21,6 +21,7 @@ from dxsim.geo.site_file import site_provinces
 from dxsim.geo.sites import SiteLayer
 from dxsim.geo.villages import carve_site_layer
 from dxsim.scenario import load_scenario
+from dxsim.scenario.schema import Scenario
 from dxsim.sim.world import World, build_layers, check_villages_named, prepare_world
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,10 +37,9 @@ def _in(sites: pl.DataFrame, code: str) -> pl.Series:
     )
 
 
-def _province_file(world: World, code: str, path: Path) -> tuple[int, int]:
+def _province_file(layer: SiteLayer, sc: Scenario, code: str, path: Path) -> tuple[int, int]:
     """The synthetic layer's 4G sites (undated) and 5G start network (dated before the start) of one province, as a
     planner's site CSV with each site's own band. Returns (4G rows, 5G rows)."""
-    layer, sc = world.layer, world.scenario
     s4 = layer.sites_4g.filter(_in(layer.sites_4g, code))
     on = layer.plan_5g.head(layer.n_5g_start)
     on = on.filter(_in(on, code))
@@ -71,7 +71,7 @@ def worlds(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, World, tupl
     )
     country = load_country()
     base = prepare_world(load_scenario(d / "base.toml"), country, d)
-    counts = _province_file(base, PROVINCE, d / "province.csv")
+    counts = _province_file(base.layer, base.scenario, PROVINCE, d / "province.csv")
     (d / "merged.toml").write_text(
         'extends = "base.toml"\nname = "m"\n[sites]\nfile = "province.csv"\nfile_replaces = "provinces"\n'
     )
@@ -125,7 +125,7 @@ def test_a_whole_country_file_of_one_province_leaves_the_rest_without_sites(
     """The contrast the option exists for: the same file under the default `file_replaces = "country"`."""
     base, merged, _ = worlds
     csv = tmp_path / "province.csv"
-    _province_file(base, PROVINCE, csv)
+    _province_file(base.layer, base.scenario, PROVINCE, csv)
     (tmp_path / "country.toml").write_text(
         f'extends = "{REPO / "scenarios" / "baseline.toml"}"\nname = "c"\n[villages]\nenabled = false\n'
         f'[sites]\nfile = "{csv}"\n'
@@ -140,7 +140,7 @@ def test_validate_says_what_the_file_replaces(
 ) -> None:
     base, _, (n4, n5) = worlds
     csv = tmp_path / "province.csv"
-    _province_file(base, PROVINCE, csv)
+    _province_file(base.layer, base.scenario, PROVINCE, csv)
     country = load_country()
     notes = {}
     for mode in ("country", "provinces"):
@@ -239,9 +239,11 @@ def test_the_other_provinces_keep_their_villages(tmp_path: Path) -> None:
     35: provincial planner trial). Now only the file's province may lose generated villages its sites reach."""
     country = load_country()
     (tmp_path / "base.toml").write_text(f'extends = "{REPO / "scenarios" / "baseline.toml"}"\nname = "b"\n')
-    base = prepare_world(load_scenario(tmp_path / "base.toml"), country, tmp_path)
+    # the layers alone (sites, villages): coverage and capacity are not looked at
+    base_sc = load_scenario(tmp_path / "base.toml")
+    base = build_layers(base_sc, country, tmp_path, lambda _s: None, dcs=False)
     csv = tmp_path / "province.csv"
-    _province_file(base, PROVINCE, csv)
+    _province_file(base.sites, base_sc, PROVINCE, csv)
     rows = csv.read_text().splitlines()
     four = [r for r in rows[1:] if ",4g," in r]
     csv.write_text(
@@ -250,18 +252,20 @@ def test_the_other_provinces_keep_their_villages(tmp_path: Path) -> None:
     (tmp_path / "merged.toml").write_text(
         'extends = "base.toml"\nname = "m"\n[sites]\nfile = "province.csv"\nfile_replaces = "provinces"\n'
     )
-    merged = prepare_world(load_scenario(tmp_path / "merged.toml"), country, tmp_path)
+    merged = build_layers(
+        load_scenario(tmp_path / "merged.toml"), country, tmp_path, lambda _s: None, dcs=False
+    )
     assert base.villages is not None and merged.villages is not None
     key = ["village_id", "gso34", "lon", "lat", "population", "subset", "signal_status"]
-    b, m = base.villages.table.select(key), merged.villages.table.select(key)
+    b, m = base.villages.villages.select(key), merged.villages.villages.select(key)
     others = pl.col("gso34") != PROVINCE
     assert m.filter(others).sort("village_id").equals(b.filter(others).sort("village_id"))
     mine = set(m.filter(~others)["village_id"].to_list())
     assert mine <= set(b.filter(~others)["village_id"].to_list())
     # no carved synthetic 4G site is put back in the file's province: its 4G is the file's
     k = country.province_codes.index(PROVINCE)
-    placed = merged.layer.sites_4g.filter(pl.col("synthetic") & (pl.col("province_idx") == k))
-    kept = base.layer.sites_4g.filter(~_in(base.layer.sites_4g, PROVINCE) & (pl.col("province_idx") == k))
+    placed = merged.sites.sites_4g.filter(pl.col("synthetic") & (pl.col("province_idx") == k))
+    kept = base.sites.sites_4g.filter(~_in(base.sites.sites_4g, PROVINCE) & (pl.col("province_idx") == k))
     assert placed.height <= kept.height  # only border sites of neighbours whose 1 km cell is the province's
 
 
