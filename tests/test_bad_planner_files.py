@@ -109,6 +109,10 @@ def run_fails(tmp: Path, toml: Path, *parts: str) -> str:
             SITES[:3] + ["105.85,21.03,viettel,5g,3500,9999-12-31"],
             ["row 4, column on_air_date = '9999-12-31'", "1990-01-01..2030-12-31"],
         ),
+        (
+            SITES[:3] + ["105.85,21.03,viettel,5g,3500,2015-06-01"],
+            ["row 4, column on_air_date = '2015-06-01'", "for 5g: 2019-01-01..2030-12-31", "is 4g"],
+        ),
     ],
     ids=[
         "lon-LON",
@@ -119,6 +123,7 @@ def run_fails(tmp: Path, toml: Path, *parts: str) -> str:
         "identical-rows",
         "date-0001",
         "date-9999",
+        "5g-before-5g",
     ],
 )
 def test_bad_site_files(tmp_path, lines, parts):

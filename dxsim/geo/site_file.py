@@ -8,7 +8,7 @@ CSV columns (one row per station):
 | `operator` | viettel, vnpt or mobifone |
 | `technology` | 4g or 5g |
 | `band_mhz` | coverage band (a band with a link budget for that technology) |
-| `on_air_date` | ISO date from 1990-01-01 to the scenario's end date; empty = planned |
+| `on_air_date` | ISO date from 1990-01-01 (5G: 2019-01-01) to the scenario's end date; empty = planned |
 
 Column names are case-insensitive and each may appear once (`lon,LON` is refused, naming both);
 other columns are ignored. `band_mhz` must be a whole number of MHz (1800.0 is read as 1800,
@@ -66,6 +66,10 @@ LAT_RANGE = (6.6, 23.7)
 MAX_SITE_ROWS = 300_000
 # no mobile network in Vietnam before 1993 (GSM); an earlier date is a typo (e.g. 0001-01-01)
 ON_AIR_EARLIEST = dt.date(1990, 1, 1)
+# no 5G station in Vietnam before 2019: Viettel got the country's first 5G trial licence in January 2019 and put up
+# its first 5G station in Hà Nội early that year (Reuters via marketscreener.com 2019-01-23; VnExpress International
+# 2019-09-21); a 5G row dated earlier is a 4G row labelled 5G or a typo
+ON_AIR_EARLIEST_5G = dt.date(2019, 1, 1)
 # without a scenario, the latest on-air date accepted (the schema's last year)
 ON_AIR_LATEST_DEFAULT = dt.date(2100, 12, 31)
 
@@ -550,6 +554,16 @@ def read_site_csv(
                             "{first}..{last} (no mobile network before 1993; at latest the scenario's end date), "
                             "or empty for planned"
                         ).format(first=ON_AIR_EARLIEST.isoformat(), last=latest.isoformat()),
+                    )
+                if tech == "5g" and day < ON_AIR_EARLIEST_5G:
+                    raise bad(
+                        i,
+                        "on_air_date",
+                        raw_date,
+                        _(
+                            "for 5g: {first}..{last} (Vietnam's first 5G trial licence and station: 2019), or empty "
+                            "for planned; a station on air earlier is 4g"
+                        ).format(first=ON_AIR_EARLIEST_5G.isoformat(), last=latest.isoformat()),
                     )
             key = (lon, lat, op, tech, band, day)
             if key in first_row:
