@@ -567,8 +567,12 @@ def test_bring_forward_moves_unordered_sites_to_the_head_of_the_queue() -> None:
 
     ordered = np.zeros(10, dtype=bool)
     ordered[[0, 1, 7]] = True
-    r = SimpleNamespace(state=SimpleNamespace(ordered=ordered), _op_next=[2], op_sites=[np.arange(10)])
-    moved = Rollout.bring_forward(r, 0, np.array([8, 7, 5]))  # 7 is already ordered
+    held_back = np.zeros(10, dtype=bool)
+    held_back[3] = True  # a planner's date holds it back (sites.planned_dates = "hold"): it joins on its day
+    r = SimpleNamespace(
+        state=SimpleNamespace(ordered=ordered), _op_next=[2], op_sites=[np.arange(10)], held_back=held_back
+    )
+    moved = Rollout.bring_forward(r, 0, np.array([8, 7, 5, 3]))  # 7 is already ordered
     assert moved.tolist() == [8, 5]
     np.testing.assert_array_equal(r.op_sites[0], [0, 1, 8, 5, 2, 3, 4, 6, 7, 9])
     assert Rollout.remaining(r, 0, 3).tolist() == [8, 5, 2]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from pathlib import Path
 import math
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 import simpy
 
 from dxsim.scenario.schema import OPERATORS, REGIONS, Scenario
+from dxsim.scenario import load_scenario
 from dxsim.sim.calendar import Clock
 from dxsim.sim.finance import Ledger
 from dxsim.sim.rollout import PipelineHistory, PlanArrays, Rollout
@@ -696,6 +698,70 @@ def test_deterministic_delays_are_exact():
     ro, _, _ = run(sc, make_plan(100, is_new))
     assert np.all(ro.permit_days[is_new] == 120) and np.all(ro.permit_days[~is_new] == 14)
     assert np.all(ro.team_days[is_new] == 12) and np.all(ro.team_days[~is_new] == 2)
+
+
+# --------------------------------------------------------------------------- a planner's dated rows
+
+
+def _dated_plan(dated_day: float) -> PlanArrays:
+    """40 upgrades nobody would build (no one newly covered: each loses its capex) and 40 that pay; sites 30..39,
+    four that do not pay, planned on air on `dated_day` (a planner's dated rows, sites.planned_dates = "hold")."""
+    plan = make_plan(80)
+    plan.people_served = np.r_[np.zeros(40), np.full(40, 1e6)]
+    planned = np.full(80, np.nan)
+    planned[30:40] = dated_day
+    plan.planned_on_air_day = planned
+    return plan
+
+
+def test_a_planner_s_dated_rows_are_ordered_in_the_round_before_their_release_day():
+    """Upgrades: permit 20 days, kit lead time 10, crew 2 (fixed): 22 days from order to air, so a row planned on air
+    on day 200 (2026-07-20) is released on day 178 and ordered in the round of 1 June (day 151), on air on day 173:
+    by its date, not in January with the others. It is ordered though its business case fails (the planner decided
+    it); the other sites that fail it are not."""
+    sc = make_scenario(
+        horizon={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2026, 12, 31)},
+        works={"upgrade_permit": fixed(20), "upgrade_team_days": fixed(2)},
+        supply={"deliveries_per_month": 1_000_000, "lead_time": fixed(10)},
+        business_case={"accepted_loss_vnd_bn_per_site": 0.5},  # below an upgrade's capex (1.3 bn)
+    )
+    ro, _, clock = run(sc, _dated_plan(200.0))
+    st = ro.state
+    june = clock.day(dt.date(2026, 6, 1))
+    assert june == 151.0
+    np.testing.assert_array_equal(st.order_day[30:40], np.full(10, june))
+    np.testing.assert_array_equal(st.on_air_day[30:40], np.full(10, june + 22.0))
+    assert (st.on_air_day[30:40] <= 200.0).all()
+    assert (st.order_day[40:] == 0.0).all()  # the sites that pay: the first round
+    assert not st.ordered[:30].any()  # the business case still holds the rest back
+    # a date whose release day is not after the start: in the queue from the start, with the others
+    ro, _, _ = run(sc, _dated_plan(15.0))
+    assert (ro.state.order_day[30:] == 0.0).all()
+    # without dates (sites.planned_dates = "order"): the rows are sites like the others, held by their case
+    plan = _dated_plan(200.0)
+    plan.planned_on_air_day = None
+    ro, _, _ = run(sc, plan)
+    assert (ro.state.order_day[40:] == 0.0).all() and not ro.state.ordered[:40].any()
+
+
+def test_the_world_reads_the_planned_days_from_the_site_file_s_dates():
+    """`planned_days`: days from the start of the file's dated rows after the start network; NaN for the start
+    network and undated rows; None under "order" (the default) or with no dated row."""
+    import polars as pl
+
+    from dxsim.sim.world import planned_days
+
+    base = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml")
+    start = base.horizon.start_date
+    plan = pl.DataFrame(
+        {"on_air_date": [dt.date(2025, 6, 1), start + dt.timedelta(days=40), None, dt.date(2029, 6, 30)]}
+    )
+    hold = base.model_copy(update={"sites": base.sites.model_copy(update={"planned_dates": "hold"})})
+    got = planned_days(hold, plan, n_start=1)
+    assert got is not None
+    np.testing.assert_array_equal(got, [np.nan, 40.0, np.nan, float((dt.date(2029, 6, 30) - start).days)])
+    assert planned_days(base, plan, n_start=1) is None
+    assert planned_days(hold, plan.head(1), n_start=1) is None  # only the start network is dated
 
 
 # --------------------------------------------------------------------------- subsidy

@@ -172,13 +172,33 @@ def planner_file_notes(scenario: Scenario, files: PlannerFiles, country: Country
         later = files.sites.filter(~on_air_by(scenario.horizon.start_date))
         n5 = later.filter(pl.col("technology") == "5g").height
         n4 = later.height - n5
-        if n5:
+        dated = later.filter((pl.col("technology") == "5g") & pl.col("on_air_date").is_not_null()).height
+        if n5 and scenario.sites.planned_dates == "hold" and dated:
+            notes.append(
+                _(
+                    "note: sites.file's {dated} 5G rows dated after {date} are held to their dates "
+                    '(sites.planned_dates = "hold"): each is ordered in the month its date less its median '
+                    "order-to-air days falls in, whatever its business case, so it goes on air near its date when "
+                    "permits, kits and crews allow; its {undated} undated 5G rows are the first the operators build "
+                    "(sites_5g.parquet gives each its on-air date in the run)"
+                ).format(
+                    dated=F.number(dated),
+                    undated=F.number(n5 - dated),
+                    date=scenario.horizon.start_date.isoformat(),
+                )
+            )
+        elif n5:
             notes.append(
                 _(
                     "note: sites.file's {n} 5G rows dated after {date} or undated are the first the operators build, "
                     "in their date order, as fast as the rollout allows: their dates order the build and hold no "
                     "station back (sites_5g.parquet gives each its on-air date in the run)"
                 ).format(n=F.number(n5), date=scenario.horizon.start_date.isoformat())
+                + (
+                    _('; sites.planned_dates = "hold" holds each dated row to its date')
+                    if dated and scenario.sites.planned_dates == "order"
+                    else ""
+                )
             )
         if n4:
             notes.append(

@@ -93,6 +93,9 @@ class PlanArrays:
     province_idx: np.ndarray  # int
     operator: np.ndarray | None = None  # int, index into OPERATORS
     people_served: np.ndarray | None = None  # people newly served (business case)
+    # a planner's dated row under sites.planned_dates = "hold": its planned on-air day (days from the start), before
+    # which the operator does not plan it on air (NaN: no such date; None: no site has one)
+    planned_on_air_day: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -222,6 +225,10 @@ class Rollout:
         self.n_start_by_op = np.bincount(op[:n_start].astype(np.int64), minlength=len(OPERATORS))
         # each operator's own sites in its own order (the national order within an operator)
         self.op_sites = [np.flatnonzero(op == k) for k in range(len(OPERATORS))]
+        # a planner's rows dated for later (sites.planned_dates = "hold") wait outside their operator's queue until
+        # their release day (_release_held)
+        self.held_back = self._held_back_sites(ordered)
+        self.op_sites = [sites[~self.held_back[sites]] for sites in self.op_sites]
         self._op_next = [int(np.searchsorted(s, n_start)) for s in self.op_sites]
         # per operator, (op_sites[k], its sites unordered at the last full scan): a site once ordered stays
         # ordered, so later scans need only filter this list while op_sites[k] is the same array (remaining)
@@ -307,6 +314,11 @@ class Rollout:
         self.base_npv_vnd_bn = site_npv_vnd_bn(
             self.people_served, capex, sub_share[op], scenario.business_case
         )
+        # a planner's dated row held to its date (sites.planned_dates = "hold") is the planner's decision: ordered when
+        # its day comes whatever its business case (a sparse province's rows dated 2029, with no support left then,
+        # failed it and were never built)
+        if plan.planned_on_air_day is not None:
+            self.base_npv_vnd_bn[np.isfinite(plan.planned_on_air_day)] = np.inf
         # what each plan site would claim from each programme if its operator qualifies (VND bn), and what a start
         # station that counts claims (an upgrade's equipment, no people newly covered)
         people = np.where(np.isfinite(self.people_served), self.people_served, 0.0)
@@ -335,6 +347,45 @@ class Rollout:
         self._count_pipeline_in_plans()
         # per (operator, programme) it committed to: (kits held for the commitment, the day they arrive)
         self.commitment_kits = self._commitment_kits(seed, replication)
+
+    def _held_back_sites(self, ordered: np.ndarray) -> np.ndarray:
+        """Which sites wait outside their operator's queue at the start (bool per site), and each operator's release
+        days (`_release_day`, ascending, with `_release_sites`).
+
+        A planner's row dated for later under sites.planned_dates = "hold" is released on its date less its median
+        order-to-air days (_p50_build_days: the operator plans it on air on its date), in the month round before
+        that day; one whose release day is not after the start is in the queue from the start, as are all others. Why out of the queue rather than skipped
+        in it: the queue's head is where each month's orders, surges and projections look, and a held site there
+        would be read by each of them."""
+        n = self.plan.n
+        held = np.zeros(n, dtype=bool)
+        self._release_day: list[np.ndarray] = [np.zeros(0)] * len(OPERATORS)
+        self._release_sites: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(OPERATORS)
+        nb = self.plan.planned_on_air_day
+        if nb is None:
+            return held
+        release: np.ndarray = nb - self._p50_build_days(np.arange(n))
+        held = np.asarray(np.isfinite(release) & (release > 0.0) & ~ordered, dtype=bool)
+        for k in range(len(OPERATORS)):
+            sites = np.flatnonzero(held & (self.state.operator == k))
+            order = np.argsort(release[sites], kind="stable")  # ties in plan order
+            self._release_sites[k], self._release_day[k] = sites[order], release[sites[order]]
+        return held
+
+    def _release_held(self, k: int, nxt: float) -> None:
+        """Put operator k's held sites whose release day falls before the next round (`nxt`, the next month start) at
+        the head of its queue, in plan order: ordered in this round, still subject to the pace and the budget, they
+        are planned on air by their dates (a month later, had they waited for the round after their release day)."""
+        due = int(np.searchsorted(self._release_day[k], nxt, side="left"))
+        if due == 0:
+            return
+        sites = np.sort(self._release_sites[k][:due])
+        self._release_sites[k], self._release_day[k] = (
+            self._release_sites[k][due:],
+            self._release_day[k][due:],
+        )
+        self.held_back[sites] = False
+        self.bring_forward(k, sites)
 
     def _commitment_kits(self, seed: int, replication: int) -> dict[tuple[int, str], tuple[int, float]]:
         """Per (operator, programme) it committed to (Operator.committed_to): (kits it holds for the commitment,
@@ -415,7 +466,11 @@ class Rollout:
             + 3.0 * w.new_site_team_days.p90_days
         )
         m = min(self.plan.n - lo, int(math.ceil(rate_per_day * longest)) + 1)
-        cand = np.arange(lo, lo + m)
+        # the next sites of the plan, but none a planner's date holds back (sites.planned_dates = "hold")
+        cand = (
+            lo + np.flatnonzero(~self.held_back[lo:])[:m] if self.held_back.any() else np.arange(lo, lo + m)
+        )
+        m = cand.size
         u = stream(seed, replication, "rollout.warm_start").random(m)
         ago = (np.arange(m) + u) / rate_per_day  # days before the start each was ordered
         new = self.plan.is_new[cand]
@@ -478,6 +533,7 @@ class Rollout:
             self.orders_month = {"operators": 0, "pace_bound": 0, "budget_bound": 0}
             self.orders_month_by_operator = {}
             for name in ops:
+                self._release_held(OPERATORS.index(name), nxt)
                 self._surge(name, day, nxt)
                 plan_day, months_left = self._plan_months(OPERATORS.index(name), day)
                 self._order(name, plan_day, months_left, day, this_month)
@@ -617,7 +673,8 @@ class Rollout:
         dxsim.sim.capacity): they are ordered first, still subject to the pace, the business case and the budget.
         Returns the sites moved (those not yet ordered)."""
         sites = np.asarray(sites, dtype=np.int64)
-        front: np.ndarray = sites[~self.state.ordered[sites]]
+        # a site a planner's date still holds back is not brought forward (it joins the queue on its release day)
+        front: np.ndarray = sites[~self.state.ordered[sites] & ~self.held_back[sites]]
         if front.size == 0:
             return front
         i = self._op_next[k]

@@ -301,6 +301,23 @@ def site_bands(
     return band
 
 
+def planned_days(scenario: Scenario, plan: pl.DataFrame, n_start: int) -> np.ndarray | None:
+    """Under sites.planned_dates = "hold", each plan site's planned on-air day from a site file (days from the start;
+    NaN for a site without one, and for the start network); else None (the dates only order the build)."""
+    if scenario.sites.planned_dates != "hold" or "on_air_date" not in plan.columns:
+        return None
+    days = (
+        plan.select((pl.col("on_air_date") - pl.lit(scenario.horizon.start_date)).dt.total_days())
+        .to_series()
+        .cast(pl.Float64)
+        .fill_null(np.nan)
+        .to_numpy()
+        .copy()
+    )
+    days[: min(n_start, days.size)] = np.nan
+    return days if np.isfinite(days).any() else None
+
+
 def prepare_world(
     scenario: Scenario, country: Country, scenario_dir: Path | None = None, progress: Progress | None = None
 ) -> World:
@@ -320,6 +337,7 @@ def prepare_world(
         province_idx=plan["province_idx"].to_numpy().astype(np.int64),
         operator=operator,
         people_served=plan["people_served"].to_numpy().astype(np.float64),
+        planned_on_air_day=planned_days(scenario, plan, layers.sites.n_5g_start),
     )
     cells = layers.cells
     villages = (

@@ -485,6 +485,19 @@ class Sites(StrictModel):
         "at the start.",
         source="planner input; provincial planner trial (9 sites in two provinces: 4G coverage at the start 0.03%)",
     )
+    planned_dates: Literal["order", "hold"] = param(
+        "order",
+        unit="-",
+        description="What the dates of `file`'s planned 5G rows (dated after the start) mean: 'order', they only "
+        "order the build (those rows are the first the operators build, as fast as the rollout allows, whatever "
+        "their date); 'hold', a row waits outside its operator's queue and is ordered in the month round in which "
+        "its date less the median order-to-air days of its kind falls (the longer of the permit and the kit lead "
+        "time, then the crew's days), whatever its business case (the planner has decided it), so it goes on air by "
+        "its date when permits, kits and crews allow, and later otherwise. Undated rows are built first either way. "
+        "Why: a "
+        "province's sites planned for 2029 went on air in 2026 (provincial planner trial).",
+        source="planner input; provincial planner trial (a file's rows dated 2029-06-30 on air by 2026-02)",
+    )
     people_per_5g_site_dense: float = param(
         2055.0,
         unit="persons per 5G site",
