@@ -108,6 +108,7 @@ from dxsim.results.bottlenecks import (
     short_villages_line,
     import_cap_line,
     stranded_line,
+    support_cliff_note,
     support_note,
     village_layer_note,
 )
@@ -1353,6 +1354,9 @@ def add_bottlenecks(result: CompareResult) -> None:
             )
             if support:  # what support paid: not a resource that did not bind
                 frames.append(pl.DataFrame([{"scenario": run.name, "kind": "support", "text": support}]))
+            cliff = support_cliff_note(run.held_metrics, base.held_metrics)
+            if cliff:  # a threshold met or missed in some replications: the mean hides it
+                frames.append(pl.DataFrame([{"scenario": run.name, "kind": "support", "text": cliff}]))
             layer = village_layer_note(diffs, base.kpis.get(0, {}), run.kpis.get(0, {}))
             if layer:  # the start network differs: every outcome may move, not only the villages'
                 frames.append(pl.DataFrame([{"scenario": run.name, "kind": "layer", "text": layer}]))

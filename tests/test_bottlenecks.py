@@ -30,6 +30,7 @@ from dxsim.results.bottlenecks import (
     region_summary,
     resource_causes,
     summary_lines,
+    support_cliff_note,
     support_note,
 )
 from dxsim.scenario.sections.compute_dc import DataCentres
@@ -1145,6 +1146,39 @@ def test_a_support_line_is_not_called_a_resource_that_did_not_bind():
         "  not binding: crews.north.teams 450 → 900: crews did not bind",
         "  support (mean over replications): 100 bn VND paid",
     ]
+
+
+def test_support_paid_in_some_replications_only_is_said_with_their_numbers():
+    """Paired replications: the option is paid nothing in replications 0 and 2 (a threshold missed), where the
+    reference was paid 3,000 and 3,100 bn; in 1 and 3 both are paid. Support earned but due after the run counts as
+    paid. Where every replication is paid in both, or in neither, nothing is said."""
+    d1, d2 = dt.date(2025, 12, 31), dt.date(2026, 1, 31)
+
+    def run(paid: dict[int, float], accrued: dict[int, float] | None = None) -> pl.DataFrame:
+        rows = [(d1, r, "subsidy_paid_vnd_bn", 0.0) for r in paid] + [
+            (d2, r, "subsidy_paid_vnd_bn", v) for r, v in paid.items()
+        ]
+        rows += [(d2, r, "support_accrued_unpaid_vnd_bn", v) for r, v in (accrued or {}).items()]
+        return frame(rows)
+
+    ref = run({0: 3000.0, 1: 2900.0, 2: 3100.0, 3: 2950.0})
+    option = run({0: 0.0, 1: 2800.0, 2: 0.2, 3: 2900.0})
+    note = support_cliff_note(option, ref)
+    assert note is not None
+    assert note.startswith(
+        "support paid nothing in 2 of 4 replications (0, 2) where the reference was paid 3,050 bn VND on average there"
+    )
+    assert "all or nothing" in note and "support_decisions.csv" in note
+    # the other way round: the option is paid where the reference got nothing
+    back = support_cliff_note(ref, option)
+    assert back is not None and back.startswith(
+        "support paid 3,050 bn VND on average in 2 of 4 replications (0, 2) where the reference got none"
+    )
+    assert support_cliff_note(run({0: 10.0, 1: 20.0}), run({0: 30.0, 1: 5.0})) is None  # paid in every one
+    assert support_cliff_note(run({0: 0.0, 1: 0.0}), run({0: 0.0, 1: 0.0})) is None  # in none
+    # earned but due after the run: paid, not nothing
+    assert support_cliff_note(run({0: 0.0, 1: 0.0}, {0: 500.0, 1: 400.0}), run({0: 300.0, 1: 200.0})) is None
+    assert support_cliff_note(run({0: 0.0}), run({0: 300.0})) is None  # one replication: no split to speak of
 
 
 def test_support_that_moves_no_station_is_called_a_windfall():

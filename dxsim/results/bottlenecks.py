@@ -1919,6 +1919,80 @@ def support_effect(metrics: pl.DataFrame) -> dict[str, float]:
     }
 
 
+def _support_by_replication(metrics: pl.DataFrame) -> dict[int, float]:
+    """Support paid or earned in the run (VND bn), per replication: paid over the months plus what is due after it."""
+    nat = metrics.filter(pl.col("area") == "VN")
+    paid = (
+        nat.filter(pl.col("metric") == "subsidy_paid_vnd_bn")
+        .group_by("replication")
+        .agg(pl.col("value").sum())
+    )
+    accrued = (
+        nat.filter(pl.col("metric") == "support_accrued_unpaid_vnd_bn")
+        .group_by("replication")
+        .agg(pl.col("value").sort_by(pl.col("date")).last())
+    )
+    out = {int(r): 0.0 for r in nat["replication"].unique().to_list()}
+    for frame in (paid, accrued):
+        for r, v in frame.iter_rows():
+            out[int(r)] += float(v)
+    return out
+
+
+SUPPORT_NOTHING_VND_BN = (
+    0.5  # a replication whose programmes paid and earned under this paid nothing (rounding)
+)
+
+
+def support_cliff_note(option: pl.DataFrame, reference: pl.DataFrame) -> str | None:
+    """One line when support pays nothing in some replications of the option and not in the same replications of
+    the reference (or the other way round): a programme's threshold or deadline was missed there, all or nothing, and
+    the mean change in support averages those replications with the others. Why: faster upgrade permits moved
+    Viettel's Resolution 193 surge a month later, and in 2 of 10 replications it ended 151 stations short and was paid
+    nothing; compare said "-57 bn" and no line said "nothing in 2 of 10" (search-workflow trial, 2026-12-07)."""
+    o, r = _support_by_replication(option), _support_by_replication(reference)
+    both = sorted(set(o) & set(r))
+    if len(both) < 2:
+        return None
+    lost = [i for i in both if o[i] < SUPPORT_NOTHING_VND_BN <= r[i]]
+    won = [i for i in both if r[i] < SUPPORT_NOTHING_VND_BN <= o[i]]
+    if not lost and not won:
+        return None
+    parts = []
+    if lost:
+        parts.append(
+            _(
+                "support paid nothing in {k} of {n} replications ({which}) where the reference was paid {paid} bn VND "
+                "on average there"
+            ).format(
+                k=len(lost),
+                n=len(both),
+                which=", ".join(str(i) for i in lost),
+                paid=F.number(sum(r[i] for i in lost) / len(lost), 0),
+            )
+        )
+    if won:
+        parts.append(
+            _(
+                "support paid {paid} bn VND on average in {k} of {n} replications ({which}) where the reference got none"
+            ).format(
+                k=len(won),
+                n=len(both),
+                which=", ".join(str(i) for i in won),
+                paid=F.number(sum(o[i] for i in won) / len(won), 0),
+            )
+        )
+    return (
+        "; ".join(parts)
+        + ": "
+        + _(
+            "a programme's station threshold or deadline is all or nothing, and it was missed or met there, so the "
+            "mean change in support averages those replications with the others (`dxsim run` of either scenario "
+            "writes support_decisions.csv: which operator, and why)"
+        )
+    )
+
+
 def support_displacement(option: pl.DataFrame, reference: pl.DataFrame) -> dict[str, Any] | None:
     """The year end at which the option has the fewest 5G stations on air against the reference (mean over
     replications, paired by replication), when it has fewer there: the change in stations, upgrades and new sites
