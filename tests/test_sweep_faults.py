@@ -248,9 +248,12 @@ def test_a_damaged_run_file_is_run_again(tmp_path, finished, damage, expect):
     victim.write_text(damage(victim.read_text(encoding="utf-8")), encoding="utf-8")
     res = sweep_cli(str(f), "--workers", "0", "--out", str(out))
     assert res.exit_code == 0, (res.stderr, res.exception)
-    # the run file's warning (the base's uncertainty draws get a caution of their own, about the parameters)
+    # the run file's warning (the base's uncertainty draws get cautions of their own, about the parameters and the
+    # few draws a run reads)
     warnings = [
-        ln for ln in res.stderr.splitlines() if ln.startswith("warning:") and "is swept and" not in ln
+        ln
+        for ln in res.stderr.splitlines()
+        if ln.startswith("warning:") and "is swept and" not in ln and "every run uses the same" not in ln
     ]
     assert len(warnings) == 1 and str(victim) in warnings[0] and expect in warnings[0], res.stderr
     assert "run 1 is executed again" in warnings[0]
@@ -702,3 +705,23 @@ def test_a_swept_value_the_uncertainty_also_draws_is_flagged(tmp_path: Path, bas
     assert [n.split("`")[1] for n in uncertainty_cautions(load_sweep(only_crews))] == [
         "supply.deliveries_per_month"
     ]
+
+
+def test_a_sweep_of_few_replications_per_run_says_it_reads_few_draws(tmp_path: Path, base: Path) -> None:
+    """With the base's uncertain assumptions drawn, every run of a sweep uses the same replications of the same seed:
+    with reps_per_run = 1 its levers are compared on one draw (a seed-7 sweep read the baseline's stall at that draw
+    as the levers' doing: search-workflow trial). Five replications a run, or draws turned off, get no note."""
+    from dxsim.sweep.spec import FEW_DRAWS, draw_cautions
+
+    one = draw_cautions(load_sweep(sweep_toml(tmp_path, base, seed="7")))
+    assert (
+        len(one) == 1
+        and "the same 1 replication of seed 7" in one[0]
+        and f"reps_per_run = {FEW_DRAWS}" in one[0]
+    )
+    two = draw_cautions(load_sweep(sweep_toml(tmp_path, base, name="t.toml", reps=2)))
+    assert len(two) == 1 and "the same 2 replications of seed 11" in two[0]
+    assert draw_cautions(load_sweep(sweep_toml(tmp_path, base, name="f.toml", reps=FEW_DRAWS))) == []
+    off = tmp_path / "off.toml"
+    off.write_text(base.read_text(encoding="utf-8") + "[uncertainty]\nenabled = false\n", encoding="utf-8")
+    assert draw_cautions(load_sweep(sweep_toml(tmp_path, off, name="o.toml"))) == []

@@ -60,6 +60,7 @@ from dxsim.sweep.spec import (
     check_size,
     check_time,
     delay_cautions,
+    draw_cautions,
     estimate_text,
     load_sweep,
     uncertainty_cautions,
@@ -324,7 +325,7 @@ def run_sweep(
             )
         )
         # before the runs, so a planner can stop and pair the delay, or turn the draws off
-        for caution in [*delay_cautions(spec), *uncertainty_cautions(spec)]:
+        for caution in [*delay_cautions(spec), *uncertainty_cautions(spec), *draw_cautions(spec)]:
             tell(caution)
 
         def on_result(rec: dict[str, Any]) -> None:

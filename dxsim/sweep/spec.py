@@ -61,7 +61,7 @@ from typing import Any
 from dxsim.delay import Z99, quantile_days
 from dxsim.errors import DxsimInputError
 from dxsim.execution import kpi_names
-from dxsim.i18n import N_, language, pgettext
+from dxsim.i18n import N_, language, ngettext, pgettext
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.scenario import load_scenario, load_scenario_dict
@@ -579,6 +579,39 @@ def uncertainty_cautions(spec: SweepSpec) -> list[str]:
             )
         )
     return out
+
+
+FEW_DRAWS = 5  # replications per run under which a sweep with uncertain assumptions is said to read few draws
+
+
+def draw_cautions(spec: SweepSpec) -> list[str]:
+    """A note when the base scenario draws its uncertain assumptions and each run has fewer than FEW_DRAWS
+    replications: every run uses the same replications of the same seed (common random numbers), so the sweep
+    compares its levers on those few draws of the assumptions only.
+
+    Why: a 24-run sweep with reps_per_run = 1 and seed 7 read 80-85% coverage at end-2026 in every run, and said
+    the 90% date was "undefined in 24 of 24 runs ... extend the horizon": at that one draw the baseline itself stalls
+    at 86.8% from 2027; with another seed the same sweep read 81-91% (search-workflow trial, 2026-12-07)."""
+    sc = spec.base_scenario
+    unc = getattr(sc, "uncertainty", None)
+    if unc is None or not unc.enabled or spec.reps_per_run >= FEW_DRAWS:
+        return []
+    drawn = concrete_ranges(sc, unc.ranges)
+    if all(r.low_factor == r.high_factor == 1.0 for _key, r in drawn.values()):
+        return []
+    return [
+        ngettext(
+            "every run uses the same {k} replication of seed {seed}, i.e. the same {k} draw of the base scenario's "
+            "uncertain assumptions (uncertainty.ranges; common random numbers): the levers are compared on that "
+            "draw alone, and the KPIs may not hold at others. reps_per_run = {few} or more averages each run over "
+            "as many draws ({few}x the time), or another seed shows another draw.",
+            "every run uses the same {k} replications of seed {seed}, i.e. the same {k} draws of the base "
+            "scenario's uncertain assumptions (uncertainty.ranges; common random numbers): the levers are compared "
+            "on those draws alone, and the KPIs may not hold at others. reps_per_run = {few} or more averages each "
+            "run over as many draws, or another seed shows others.",
+            spec.reps_per_run,
+        ).format(k=spec.reps_per_run, seed=spec.seed, few=FEW_DRAWS)
+    ]
 
 
 def delay_cautions(spec: SweepSpec) -> list[str]:
