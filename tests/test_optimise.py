@@ -617,6 +617,19 @@ direction = "maximise"
 # --------------------------------------------------------------------------- bad files
 
 
+def test_a_sweep_file_s_word_for_replications_is_pointed_to_reps(base: Path, tmp_path: Path) -> None:
+    """`reps_per_run` (a sweep's key) or `replications` in an optimisation file: "did you mean 'reps'?", where the
+    spelling alone suggested nothing (search-workflow trial)."""
+    for word in ("reps_per_run", "replications"):
+        body = GRID_BODY.format(evals=3, vreps=2, stat="mean", bound=0.0).replace(
+            "reps = 1", f"{word} = 1", 1
+        )
+        f = opt_file(tmp_path, base, body)
+        with pytest.raises(DxsimInputError) as info:
+            load_optimise(f)
+        assert f"unknown key '{word}'; did you mean 'reps'?" in str(info.value)
+
+
 @pytest.mark.parametrize(
     "body, expect",
     [

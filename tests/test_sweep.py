@@ -134,6 +134,9 @@ def test_bad_method_kpi_and_keys(tmp_path, base):
     assert "did you mean 'capex_total_vnd_bn'" in msg
     msg = one_line_error(sweep_file(tmp_path, base, extra="sampels = 3"))
     assert "unknown key 'sampels'" in msg
+    # the word a user writes for the key, not close in spelling (search-workflow trial)
+    msg = one_line_error(sweep_file(tmp_path, base, extra="replications = 3"))
+    assert "unknown key 'replications'; did you mean 'reps_per_run'?" in msg
     msg = one_line_error(sweep_file(tmp_path, base, samples=0))
     assert "samples" in msg
     dup = PARAMS + '\n[[parameters]]\npath = "supply.deliveries_per_month"\nlow = 1\nhigh = 2\n'

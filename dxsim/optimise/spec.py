@@ -198,10 +198,15 @@ class OptSpec:
         return "tpe" if len(self.objectives) == 1 else "nsga2"
 
 
+# what a user writes for a key of another name (a sweep file's `reps_per_run`, or `replications`)
+SAID_FOR = {"replications": "reps", "reps_per_run": "reps"}
+
+
 def _keys(file: Path, table: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
     for k in table:
         if k not in allowed:
-            close = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
+            said = SAID_FOR.get(k)
+            close = [said] if said in allowed else difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
             msg = _("unknown key {key}").format(key=repr(k)) + (
                 "; " + _("did you mean {name}?").format(name=repr(close[0])) if close else ""
             )

@@ -391,7 +391,7 @@ def run_sweep(
                 "value": pl.Float64,
             },
         )
-        say(_("sensitivity indices"))
+        say(_("computing the sensitivity indices of the {n} runs").format(n=F.number(total)))
         # an LHS's indices read the values the runs used (crews' teams rounded: rho 0.0643 from the sampled values
         # against 0.0685 from runs.csv, search audit); Sobol's and Morris's read the design they were built from
         an = analyse(spec, des.used(spec) if spec.method == "lhs" else des.X, Y)

@@ -92,6 +92,8 @@ PARAM_KEYS = ("path", "low", "high")
 RESERVED_PATHS = {"seed": N_("the sweep's own `seed` sets it"), "replications": N_("use `reps_per_run`")}
 MAX_SAMPLES = 1_000_000
 MAX_RUNS = 20_000  # runs of one sweep, whatever --yes says (~50 KB of validated scenario each while planning)
+# what a user writes for a key of another name (`replications` got no "did you mean": search-workflow trial)
+SAID_FOR = {"replications": "reps_per_run", "reps": "reps_per_run"}
 CONFIRM_REPLICATIONS = 5_000  # runs x reps_per_run above which a sweep needs --yes (~40 min on one core)
 SECONDS_PER_REPLICATION = 0.5  # national baseline to 2030 on one core (bench/RESULTS.md: ~0.45 s)
 MAX_FILE_BYTES = 1_000_000  # a sweep file is a few hundred bytes; anything near this is not one
@@ -656,7 +658,9 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     refuse_other_tool_file(file, raw, "sweep")
     for k in raw:
         if k not in TOP_KEYS:
-            close = difflib.get_close_matches(k, TOP_KEYS, n=1, cutoff=0.6)
+            close = (
+                [SAID_FOR[k]] if k in SAID_FOR else difflib.get_close_matches(k, TOP_KEYS, n=1, cutoff=0.6)
+            )
             raise _err(
                 file,
                 _("unknown key {key}").format(key=repr(k))
