@@ -702,36 +702,40 @@ def test_plans_and_targets_beside_the_model_read_the_run(run_dirs, reports):
         return list(zip(rows["date"].to_list(), rows["value"].to_list()))
 
     m = m.filter(pl.col("replication") == 0)
-    start = html.escape("Plans and targets beside the model")
+    # with the plans, the figures reported after the start (">35,000" stations, "about 90%" at end-2025)
+    start = html.escape("Plans, targets and later reports beside the model")
     assert start in page
     table = page[page.index(start) : page.index("</table>", page.index(start))]
     rows = {
-        html.unescape(re.sub(r"<[^>]+>", "", cells[0])): [
-            html.unescape(re.sub(r"<[^>]+>", "", c)) for c in cells
-        ]
+        (cells[0], cells[1]): cells
         for cells in (
-            re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+            [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+            for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)
         )
         if cells
     }
     end25 = dt.date(2025, 12, 31)
-    for label, metric, planned, text in (
-        ("5G stations", "stations_5g", 68_457, "68,457"),
-        ("5G population coverage (%)", "pop_covered_5g_pct", 90.0, "90"),
+    for label, kind, metric, planned, text in (
+        ("5G stations", "forecast", "stations_5g", 68_457, "68,457"),
+        ("5G stations", "lower bound", "stations_5g", 35_000, "35,000"),
+        ("5G population coverage (%)", "forecast", "pop_covered_5g_pct", 90.0, "90"),
+        ("5G population coverage (%)", "observed", "pop_covered_5g_pct", 90.0, "90"),
     ):
         series = path(metric)
         then = dict(series)[end25]
         first = next((day for day, v in series if v >= planned), None)
-        row = rows[label]
+        row = rows[(label, kind)]
         assert row[2] == "2025-12-31"  # ISO in an English report, as its other dates
         assert row[3] == text
         assert row[4] == (f"{then:,.0f}" if metric == "stations_5g" else f"{then:.1f}")
         assert row[5] == (f"{first.year}-{first.month:02d}" if first else "not reached")
     viettel = dict(path("stations_5g_viettel"))
     added = viettel[dt.date(2026, 12, 31)] - viettel[end25]
-    assert rows["5G stations Viettel adds in the year"][4] == f"{added:,.0f}"
+    assert rows[("5G stations Viettel adds in the year", "forecast")][4] == f"{added:,.0f}"
     # the run starts in October 2025: the 2025 addition of Viettel and VNPT has no model figure
-    assert rows["5G stations Viettel and VNPT add in the year"][4] == "partial year"
+    assert rows[("5G stations Viettel and VNPT add in the year", "forecast")][4] == "partial year"
+    # the start month's figures (16,737 stations, 39.52%) are the start state, not listed
+    assert not any(r[1] == "observed" and r[2] <= "2025-10-31" for r in rows.values())
 
 
 def test_plans_of_a_run_of_several_replications_are_their_p50_with_the_band(run_dirs, reports):
@@ -742,7 +746,7 @@ def test_plans_of_a_run_of_several_replications_are_their_p50_with_the_band(run_
     d = run_dirs[2]
     page = read(reports[2])
     m = pl.read_parquet(d / "metrics.parquet").filter(pl.col("area") == "VN")
-    start = html.escape("Plans and targets beside the model")
+    start = html.escape("Plans, targets and later reports beside the model")
     table = page[page.index(start) : page.index("</table>", page.index(start))]
     assert (
         "P50 over the run&#x27;s 2 replications" in page[page.index(start) - 2000 : page.index(start) + 2000]
@@ -752,7 +756,7 @@ def test_plans_of_a_run_of_several_replications_are_their_p50_with_the_band(run_
         for cells in (
             re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)
         )
-        if cells
+        if cells and re.sub(r"<[^>]+>", "", cells[1]) == "forecast"
     }
     end25 = dt.date(2025, 12, 31)
     for label, metric, planned in (
@@ -816,6 +820,47 @@ def test_a_plan_below_the_start_is_reached_going_down() -> None:
     early, late = plan_frame(metrics, obs).iter_rows(named=True)
     assert (late["model"], late["reached"]) == (4.0, dt.date(2025, 12, 31))
     assert (early["model"], early["reached"]) == (None, dt.date(2025, 12, 31))
+
+
+def test_figures_reported_after_the_start_stand_beside_the_plans() -> None:
+    """plans.csv holds, besides forecasts and targets, the national figures reported after the run's start month
+    (observed, floors, ceilings), each once; those of the start month or before are the start state or history (the
+    calibration and the backtest hold them). The baseline's end-2025 ">35,000 stations" and "about 90%" were in no
+    run output (search-workflow trial)."""
+    from dxsim.calibration import plan_frame
+
+    days = [dt.date(2025, 10, 31), dt.date(2025, 11, 30), dt.date(2025, 12, 31)]
+    metrics = pl.DataFrame(
+        {
+            "date": days,
+            "replication": [0, 0, 0],
+            "area": ["VN"] * 3,
+            "metric": ["stations_5g"] * 3,
+            "value": [16737.0, 27000.0, 33000.0],
+        }
+    )
+    obs = pl.DataFrame(
+        {
+            "date": [
+                dt.date(2025, 10, 31),  # the start month: the start state, not listed
+                dt.date(2025, 12, 31),
+                dt.date(2025, 12, 31),  # the same figure from a second source: listed once
+                dt.date(2025, 12, 31),
+                dt.date(2025, 12, 15),  # another area: not national
+            ],
+            "area": ["VN", "VN", "VN", "VN", "01"],
+            "metric": ["stations_5g"] * 5,
+            "kind": ["observed", "lower_bound", "lower_bound", "forecast", "observed"],
+            "value": [16737.0, 35000.0, 35000.0, 68457.0, 900.0],
+            "source": ["start", "dantri", "other paper", "000:56", "province"],
+        }
+    )
+    rows = plan_frame(metrics, obs).sort("kind").to_dicts()
+    assert [(r["kind"], r["planned"], r["model"], r["source"]) for r in rows] == [
+        ("forecast", 68457.0, 33000.0, "000:56"),
+        ("lower_bound", 35000.0, 33000.0, "dantri"),
+    ]
+    assert rows[1]["reached"] is None  # not reached within the run
 
 
 def test_support_paid_says_why_from_the_operators_decisions(run_dirs, reports):

@@ -40,6 +40,7 @@ from dxsim.results.kpi_labels import (
 from dxsim.results.value_labels import (
     BY_CONSTRUCTION_NOTE,
     CALIBRATION_STATUS,
+    LATER_KINDS,
     PLAN_LABELS,
     COOLING,
     DC_STATUS,
@@ -437,7 +438,7 @@ def plans_section(run: RunData) -> str:
             band = f"{month(r['reached_p10'])} – {month(r['reached_p90'])}"
             reached += f'<br><span class="small">{esc(band)}</span>'
         body.append(
-            f"<tr><td>{esc(label_of(PLAN_LABELS, r['metric']))}</td><td>{esc(pgettext('kind', r['kind']))}</td>"
+            f"<tr><td>{esc(label_of(PLAN_LABELS, r['metric']))}</td><td>{esc(pgettext('kind', r['kind']).replace('_', ' '))}</td>"
             f'<td>{esc(fmt_date(r["date"]))}</td><td class="num">{esc(fmt_number(r["planned"], decimals))}</td>'
             f'<td class="num">{model}</td><td>{reached}</td>{source_cell(r["source"])}</tr>'
         )
@@ -470,8 +471,16 @@ def plans_section(run: RunData) -> str:
             "has none. The calibration table below holds the model beside the figures already reported."
         )
     )
+    title = _("Plans and targets beside the model")
+    if run.plans["kind"].is_in(list(LATER_KINDS)).any():  # figures reported after the start are listed too
+        title = _("Plans, targets and later reports beside the model")
+        intro += " " + _(
+            "With them, the national figures reported after the run's start (kind observed, lower bound or upper "
+            "bound; 'planned' is then the reported value) beside the model at their dates: where the run starts off "
+            "what was reported later. `dxsim backtest` judges them."
+        )
     return (
-        f'<h3>{esc(_("Plans and targets beside the model"))}</h3><p class="small">{esc(intro)}</p>'
+        f'<h3>{esc(title)}</h3><p class="small">{esc(intro)}</p>'
         f'<table class="plans"><thead><tr>{cols}</tr></thead><tbody>{"".join(body)}</tbody></table>'
     )
 

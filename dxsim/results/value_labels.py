@@ -63,6 +63,9 @@ SUPPORT_DECISION = {
 }
 
 # plans.csv `metric` (dxsim.calibration.PLAN_METRICS): the plans and targets the report sets beside the run
+# the kinds of observations.csv figure reported as it stood (a count, a floor, a ceiling), not a plan: what a run that
+# starts before its date is held to (`dxsim backtest`) and shown beside (plans.csv, the report)
+LATER_KINDS: tuple[str, ...] = ("observed", "lower_bound", "upper_bound")
 PLAN_LABELS = {
     "stations_5g": N_("5G stations"),
     "pop_covered_5g_pct": N_("5G population coverage (%)"),
