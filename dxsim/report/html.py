@@ -423,6 +423,9 @@ def plans_section(run: RunData) -> str:
         return F.month(day) if day is not None else _("not reached")
 
     for r in run.plans.iter_rows(named=True):
+        kind = pgettext("kind", r["kind"]).replace(
+            "_", " "
+        )  # "lower bound" in English, as the vi catalogue has it
         decimals = 1 if r["metric"].endswith("_pct") else 0
         flow = "_added_" in r["metric"]  # a yearly addition: no month it is "reached"
         model = esc(
@@ -438,7 +441,7 @@ def plans_section(run: RunData) -> str:
             band = f"{month(r['reached_p10'])} – {month(r['reached_p90'])}"
             reached += f'<br><span class="small">{esc(band)}</span>'
         body.append(
-            f"<tr><td>{esc(label_of(PLAN_LABELS, r['metric']))}</td><td>{esc(pgettext('kind', r['kind']).replace('_', ' '))}</td>"
+            f"<tr><td>{esc(label_of(PLAN_LABELS, r['metric']))}</td><td>{esc(kind)}</td>"
             f'<td>{esc(fmt_date(r["date"]))}</td><td class="num">{esc(fmt_number(r["planned"], decimals))}</td>'
             f'<td class="num">{model}</td><td>{reached}</td>{source_cell(r["source"])}</tr>'
         )

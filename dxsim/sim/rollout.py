@@ -354,9 +354,9 @@ class Rollout:
 
         A planner's row dated for later under sites.planned_dates = "hold" is released on its date less its median
         order-to-air days (_p50_build_days: the operator plans it on air on its date), in the month round before
-        that day; one whose release day is not after the start is in the queue from the start, as are all others. Why out of the queue rather than skipped
-        in it: the queue's head is where each month's orders, surges and projections look, and a held site there
-        would be read by each of them."""
+        that day; one whose release day is not after the start is in the queue from the start, as are all others.
+        Why out of the queue rather than skipped in it: the queue's head is where each month's orders, surges and
+        projections look, and a held site there would be read by each of them."""
         n = self.plan.n
         held = np.zeros(n, dtype=bool)
         self._release_day: list[np.ndarray] = [np.zeros(0)] * len(OPERATORS)
