@@ -1958,28 +1958,34 @@ def support_cliff_note(option: pl.DataFrame, reference: pl.DataFrame) -> str | N
     won = [i for i in both if r[i] < SUPPORT_NOTHING_VND_BN <= o[i]]
     if not lost and not won:
         return None
+
+    def said(template: str, reps: list[int], paid: dict[int, float]) -> str:
+        mean = sum(paid[i] for i in reps) / len(reps)
+        return template.format(
+            k=len(reps), n=len(both), which=", ".join(str(i) for i in reps), paid=F.number(mean, 0)
+        )
+
     parts = []
     if lost:
         parts.append(
-            _(
-                "support paid nothing in {k} of {n} replications ({which}) where the reference was paid {paid} bn VND "
-                "on average there"
-            ).format(
-                k=len(lost),
-                n=len(both),
-                which=", ".join(str(i) for i in lost),
-                paid=F.number(sum(r[i] for i in lost) / len(lost), 0),
+            said(
+                _(
+                    "support paid nothing in {k} of {n} replications ({which}) where the reference was paid {paid} "
+                    "bn VND on average there"
+                ),
+                lost,
+                r,
             )
         )
     if won:
         parts.append(
-            _(
-                "support paid {paid} bn VND on average in {k} of {n} replications ({which}) where the reference got none"
-            ).format(
-                k=len(won),
-                n=len(both),
-                which=", ".join(str(i) for i in won),
-                paid=F.number(sum(o[i] for i in won) / len(won), 0),
+            said(
+                _(
+                    "support paid {paid} bn VND on average in {k} of {n} replications ({which}) where the reference "
+                    "got none"
+                ),
+                won,
+                o,
             )
         )
     return (
