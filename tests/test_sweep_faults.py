@@ -725,3 +725,24 @@ def test_a_sweep_of_few_replications_per_run_says_it_reads_few_draws(tmp_path: P
     off = tmp_path / "off.toml"
     off.write_text(base.read_text(encoding="utf-8") + "[uncertainty]\nenabled = false\n", encoding="utf-8")
     assert draw_cautions(load_sweep(sweep_toml(tmp_path, off, name="o.toml"))) == []
+
+
+def test_a_swept_range_that_looks_like_a_unit_slip_is_noted(tmp_path: Path, base: Path) -> None:
+    """0.1 to 0.4 on a field in percent sweeps 0.1%-0.4% (validate notes the same value in a scenario; the sweep ran
+    without a word: search-workflow trial); a yearly budget swept at 1/700 of the base's value is noted too. A range
+    in the field's own unit is not."""
+    from dxsim.sweep.spec import unit_cautions
+
+    extra = (
+        '[[parameters]]\npath = "subsidy.equipment_share_pct"\nlow = 0.1\nhigh = 0.4\n\n'
+        '[[parameters]]\npath = "operators.viettel.capex_budget_vnd_bn.2026"\nlow = 20\nhigh = 30\n\n'
+        '[[parameters]]\npath = "crews.north.teams"\nlow = 400\nhigh = 600\n'
+    )
+    notes = unit_cautions(load_sweep(sweep_toml(tmp_path, base, extra=extra)))
+    assert len(notes) == 2, notes
+    assert notes[0].startswith("`subsidy.equipment_share_pct` is swept from 0.1 to 0.4")
+    assert "0.4 means 0.4%, not 40%" in notes[0]
+    assert notes[1].startswith("`operators.viettel.capex_budget_vnd_bn.2026` is swept from 20 to 30")
+    assert "check it is in VND bn" in notes[1]
+    fine = '[[parameters]]\npath = "subsidy.equipment_share_pct"\nlow = 10\nhigh = 40\n'
+    assert unit_cautions(load_sweep(sweep_toml(tmp_path, base, name="f.toml", extra=fine))) == []

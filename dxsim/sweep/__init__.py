@@ -64,6 +64,7 @@ from dxsim.sweep.spec import (
     estimate_text,
     load_sweep,
     uncertainty_cautions,
+    unit_cautions,
 )
 
 __all__ = [
@@ -325,7 +326,12 @@ def run_sweep(
             )
         )
         # before the runs, so a planner can stop and pair the delay, or turn the draws off
-        for caution in [*delay_cautions(spec), *uncertainty_cautions(spec), *draw_cautions(spec)]:
+        for caution in [
+            *unit_cautions(spec),
+            *delay_cautions(spec),
+            *uncertainty_cautions(spec),
+            *draw_cautions(spec),
+        ]:
             tell(caution)
 
         def on_result(rec: dict[str, Any]) -> None:

@@ -65,11 +65,12 @@ from dxsim.i18n import N_, language, ngettext, pgettext
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.scenario import load_scenario, load_scenario_dict
-from dxsim.scenario.docs import ROOT, key_name, key_word, step
+from dxsim.scenario.docs import ROOT, key_name, key_word, step, unit_text
 from dxsim.scenario.loader import _validate, field_bounds, toml_error_text
 from dxsim.scenario.constants import item_field
 from dxsim.scenario.messages import allowed_text, parse_field
 from dxsim.scenario.sections.uncertainty import concrete_ranges
+from dxsim.scenario.unit_slips import check_value
 from dxsim.runner_budget import BUDGET_SECONDS, SECONDS_PER_WORLD
 
 METHODS = ("sobol", "morris", "lhs")
@@ -580,6 +581,37 @@ def uncertainty_cautions(spec: SweepSpec) -> list[str]:
                 high=F.number(hit[1].high_factor, 2),
             )
         )
+    return out
+
+
+def unit_cautions(spec: SweepSpec) -> list[str]:
+    """A note for each swept range whose ends look like a unit slip against its field and the base scenario's value
+    (`dxsim.scenario.unit_slips.check_value`, what `dxsim validate` notes in a scenario): 0.1 to 0.4 on a field in
+    percent sweeps 0.1%-0.4%, not 10-40%. Why: validate noted `equipment_share_pct = 0.3`, and a sweep of the same
+    field from 0.1 to 0.4 ran without a word (search-workflow trial, 2026-12-07)."""
+    out = []
+    for p in spec.parameters:
+        if p.unit is None:
+            continue
+        base = _value_at(spec.base_scenario, p.path)
+        name = next(
+            (part for part in reversed(p.parts) if not part.isdigit()), p.path
+        )  # a year key: its table
+        for end, value in (("high", p.high), ("low", p.low)):
+            slip = check_value(p.path, name, value, p.unit, base)
+            if slip is not None:
+                out.append(
+                    _("`{path}` is swept from {low} to {high} ({unit}); at {end} = {value}: {hint}").format(
+                        path=p.path,
+                        low=shown_g(p.low),
+                        high=shown_g(p.high),
+                        unit=unit_text(p.unit, translated=True),
+                        end=end,
+                        value=shown_g(value),
+                        hint=slip.hint,
+                    )
+                )
+                break
     return out
 
 
