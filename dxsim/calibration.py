@@ -895,10 +895,6 @@ def year_flow(metrics: pl.DataFrame, parts: tuple[str, ...], area: str, year: in
 
 # the reported national plans and targets a run sets beside its path (plans.csv; the report's "Plans and targets")
 PLAN_KINDS = ("forecast", "target")
-# figures reported after a run's start (LATER_KINDS: a count, a floor, a ceiling) are shown beside it with the plans:
-# the run's own projection of a date that has passed (the baseline's end-2025 against ">35,000 stations" and "about
-# 90%": the report showed only the forecasts, and a planner reading it never learnt that the run starts off what was
-# reported later; search-workflow trial, 2026-12-07). `dxsim backtest` judges them.
 PLAN_METRICS = (
     "stations_5g",
     "pop_covered_5g_pct",
@@ -960,6 +956,10 @@ def plan_frame(metrics: pl.DataFrame, observations: pl.DataFrame | None = None) 
     nat = metrics.filter(pl.col("area") == NATIONAL)
     reps = sorted(set(nat["replication"].to_list()))
     rows = []
+    # figures reported after the start month (LATER_KINDS: a count, a floor, a ceiling): the run's own projection of a
+    # date that has passed. The report showed only the forecasts beside the baseline's end-2025, never ">35,000
+    # stations" and "about 90%", so a planner never learnt the run starts off what was reported later (search-workflow
+    # trial, 2026-12-07); `dxsim backtest` judges them
     start = nat["date"].min() if nat.height else None  # the run's first month end: the start state
     later = pl.col("kind").is_in(list(LATER_KINDS)) & (
         pl.col("date").dt.month_end() > start if start is not None else pl.lit(False)
