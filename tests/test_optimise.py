@@ -1059,3 +1059,32 @@ def test_what_binds_names_the_constraint_that_rules_out_the_better_candidates(
         f"met by 4 of 5 candidates; none of those better on {obj} missed it: it does not hold the best plan back."
     )
     assert lines["cap"].endswith("met by every candidate (5): not binding in the search.")
+
+
+def test_an_envelope_share_the_programme_never_spends_is_said() -> None:
+    """The best plan gives villages 4,500 bn over 2026-2027 and the village programme commits 560, 600 and 580 bn in
+    three replications (P50 580): at least 3,920 bn lies unspent. State data centres spend all of their 1,500 bn
+    (within 1%): nothing said. (A search put 75% of an envelope in villages that spent 575.8 bn in the base and the
+    best plan alike: search-workflow trial.)"""
+    from dxsim.optimise.outputs import unspent_envelope_lines
+
+    allocation = {
+        2026: {"five_g_subsidy": 300.0, "villages": 4500.0, "compute_public": 1200.0},
+        2027: {"five_g_subsidy": 0.0, "villages": 0.0, "compute_public": 300.0},
+    }
+    kpis = {
+        r: {"village_programme_committed_total_vnd_bn": v, "dc_state_investment_total_vnd_bn": 1495.0 + r}
+        for r, v in enumerate((560.0, 600.0, 580.0))
+    }
+    lines = unspent_envelope_lines(allocation, kpis)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(
+        "- The best plan's envelope gives the village programme 4,500 bn VND in 2026–2027"
+    )
+    assert "spends 580 bn" in lines[0] and "at least 3,920 bn of its share is not spent" in lines[0]
+    # spent in full, or a purse the envelope gives nothing: no line
+    kpis_full = {
+        0: {"village_programme_committed_total_vnd_bn": 4600.0, "dc_state_investment_total_vnd_bn": 0.0}
+    }
+    none_to_dc = {y: {**a, "compute_public": 0.0} for y, a in allocation.items()}
+    assert unspent_envelope_lines(none_to_dc, kpis_full) == []

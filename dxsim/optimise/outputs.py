@@ -57,6 +57,8 @@ from dxsim.results.writer import (
     forget_missing_digests,
     read_manifest,
 )
+from dxsim.scenario import load_scenario
+from dxsim.scenario.envelope import envelope_allocation
 from dxsim.scenario.resolved import toml_text
 from dxsim.sweep.spec import override
 
@@ -472,6 +474,54 @@ def noise_caution(spec: OptSpec, ties: tuple[list[int], float, float]) -> str | 
 DIRECTION_WORDS = {"minimize": N_("minimise"), "maximize": N_("maximise")}
 
 
+# an envelope purse -> the KPI of what the run spent from it, whole-run total (VND bn)
+PURSE_SPENT_KPI = {
+    "villages": "village_programme_committed_total_vnd_bn",
+    "compute_public": "dc_state_investment_total_vnd_bn",
+}
+PURSE_NAMES = {"villages": N_("the village programme"), "compute_public": N_("state data centres")}
+
+
+def unspent_envelope_lines(
+    allocation: dict[int, dict[str, float]], kpis_by_rep: dict[int, dict[str, float]]
+) -> list[str]:
+    """A line for each envelope purse of the best plan (`allocation`: year -> purse -> VND bn, from
+    `dxsim.scenario.envelope.envelope_allocation`) that the comparison's replications of it (`kpis_by_rep`) never
+    spend in full: what the purse spent over the whole run (the P50 over replications) is below what the envelope
+    gives it, so at least the difference lies unspent, and an objective of money spent does not count it.
+
+    Why: a search put 75% of a 6,000 bn envelope in villages, whose programme committed 575.8 bn in the base and in
+    the best plan alike; optimise.md said only "no effect" for one probe (search-workflow trial, 2026-12-07)."""
+    lines = []
+    years = sorted(allocation)
+    for purse, kpi in PURSE_SPENT_KPI.items():
+        given = sum(allocation[y].get(purse, 0.0) for y in years)
+        spent = [float(k[kpi]) for k in kpis_by_rep.values() if kpi in k and math.isfinite(float(k[kpi]))]
+        if given <= 0.5 or not spent:
+            continue
+        p50 = float(np.median(spent))
+        if given - p50 <= max(0.5, 0.01 * given):
+            continue
+        lines.append(
+            "- "
+            + _(
+                "The best plan's envelope gives {purse} {given} bn VND in {first}–{last}; over the whole run it "
+                "spends {spent} bn ({kpi}, P50 of the comparison's replications): at least {left} bn of its share "
+                "is not spent, and costs nothing in an objective of money spent. Read that share as a ceiling the "
+                "programme does not reach, not as money it needs."
+            ).format(
+                purse=_(PURSE_NAMES[purse]),
+                given=F.number(given, 0),
+                first=years[0],
+                last=years[-1],
+                spent=F.number(p50, 0),
+                kpi=kpi,
+                left=F.number(given - p50, 0),
+            )
+        )
+    return lines
+
+
 def summary_markdown(
     spec: OptSpec,
     hist: pl.DataFrame,
@@ -482,9 +532,11 @@ def summary_markdown(
     probes: pl.DataFrame | None = None,
     caution: str | None = None,
     local_moves: list[str] | None = None,
+    unspent: list[str] | None = None,
 ) -> str:
     """optimise.md, in the language in use (KPI names and paths stay as in the files). `local_moves`: the steps
-    the local search took from the search's best plan (`dxsim.optimise.polish`), None when it did not run."""
+    the local search took from the search's best plan (`dxsim.optimise.polish`), None when it did not run;
+    `unspent`: unspent_envelope_lines of the best plan, under What binds."""
     searched = int((hist["stage"] == "search").sum())
     lines = [
         "# " + _("Optimisation {name}").format(name=spec.name),
@@ -597,8 +649,9 @@ def summary_markdown(
         ]
     if caution:
         lines += ["", caution]
-    if spec.constraints:
-        lines += ["", "## " + _("What binds"), ""] + binding_lines(spec, hist)
+    if spec.constraints or unspent:
+        lines += ["", "## " + _("What binds"), ""]
+        lines += (binding_lines(spec, hist) if spec.constraints else []) + (unspent or [])
     if probes is not None and probes.height > 1:
         first = spec.objectives[0].of.label
         lines += [
@@ -723,6 +776,7 @@ def write_outputs(
         writers["convergence.png"] = lambda p: convergence_chart(spec, hist, p)
         validation = None
         probes: pl.DataFrame | None = None
+        unspent: list[str] = []
         if best:
             best_text = plan_toml(spec, best[0], _plan_name(spec, "best"), out, "best.toml")
             writers["best.toml"] = functools.partial(_write_text, text=best_text)
@@ -786,6 +840,10 @@ def write_outputs(
                 for r in res.runs
             ]
             writers["compare"] = lambda p: write_compare(res, p)
+            best_sc = load_scenario(staged)
+            if best_sc.budget.enabled:
+                best_run = next(r for r in res.runs if r.read_from == staged)
+                unspent = unspent_envelope_lines(envelope_allocation(best_sc.budget), best_run.kpis)
         counts["checks_evaluated_now"] = ev.evaluated_now - counts["evaluated_now"]
         first = spec.objectives[0].of.kpi
 
@@ -795,7 +853,9 @@ def write_outputs(
             return [] if rec is None else kpi_values(rec["kpis"], first, ev.horizon_end)
 
         caution = noise_caution(spec, noise_ties(best, history, per_rep)) if found else None
-        summary = summary_markdown(spec, hist, best, found, validation, counts, probes, caution, local_moves)
+        summary = summary_markdown(
+            spec, hist, best, found, validation, counts, probes, caution, local_moves, unspent
+        )
         writers["optimise.md"] = functools.partial(_write_text, text=summary)
         meta = {
             "file": str(spec.file),
