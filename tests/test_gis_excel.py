@@ -32,7 +32,7 @@ from pyproj import CRS, Transformer
 
 from dxsim.errors import DxsimInputError
 from dxsim.results.excel import write_workbook
-from dxsim.results.gis import write_gis
+from dxsim.results.gis import warm_up, write_gis
 from dxsim.results.kpi_labels import CAMPAIGN_RE, SUPPORT_PROGRAMME_RE, is_year_kpi
 from dxsim.results.metrics import METRICS
 from dxsim.results.metrics_csv import write_metrics_csv
@@ -686,6 +686,21 @@ def test_a_rewrite_of_the_same_tables_gives_the_same_bytes(run_dir, tmp_path):
         stamps = {row[0] for row in db.execute("SELECT last_change FROM gpkg_contents")}
     assert stamps == {"1980-01-01T00:00:00.000Z"}
     assert openpyxl.load_workbook(run_dir / "results.xlsx").properties.created == dt.datetime(1980, 1, 1)
+
+
+def test_the_helpers_warm_up_writes_nothing_and_changes_no_layer(run_dir, tmp_path, monkeypatch):
+    """The output helper's warm-up (gis.warm_up, while the replications run) writes only in GDAL's memory and
+    removes it, and the GeoPackage written after it in the same process is the run's own, byte for byte."""
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    warm_up()
+    assert list(work.iterdir()) == []
+    assert pyogrio.vsi_listtree("/vsimem/") == []
+    out = tmp_path / "run"
+    shutil.copytree(run_dir, out, ignore=shutil.ignore_patterns("results.*", "*.geo.parquet"))
+    write_gis(out)
+    assert (out / "results.gpkg").read_bytes() == (run_dir / "results.gpkg").read_bytes()
 
 
 def test_workbook_writes_text_as_text(run_dir, tmp_path):
