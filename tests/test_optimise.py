@@ -22,6 +22,7 @@ from dxsim.optimise.probe import Move, lever_summary, moves, verdict
 from dxsim.optimise.score import Score, pareto_front, statistic
 from dxsim.optimise.search import Candidate, Dim, Evaluated, Problem, search
 from dxsim.optimise.shares import split
+from dxsim.optimise.spec import unit_cautions
 from dxsim.scenario import load_scenario
 from dxsim.scenario.loader import canonical_json
 
@@ -675,6 +676,42 @@ def test_bad_levers_one_line(base: Path, tmp_path: Path, body: str, expect: list
         assert part in msg, msg
 
 
+class _Said(Exception):
+    """Raised by a test's `warn` to stop run_optimise at its first caution."""
+
+
+def test_a_lever_range_that_looks_like_a_unit_slip_is_said_before_the_search(
+    base: Path, tmp_path: Path
+) -> None:
+    """0.1 to 0.4 on a field in percent searches 0.1%-0.4%: said before any candidate runs, as the sweep says it of
+    its ranges (the optimiser said nothing: search-workflow trial). A year bound the base's horizon can meet loads."""
+    body = (
+        'constraints = ["year_5g_pop_90pct P90 <= 2027"]\n'
+        '[[variables]]\npath = "subsidy.equipment_share_pct"\nlow = 0.1\nhigh = 0.4\n'
+        '[[variables]]\npath = "crews.north.teams"\nlow = 40\nhigh = 450\n'
+        '[[objectives]]\nkpi = "capex_total_vnd_bn"\ndirection = "minimise"\n'
+    )
+    f = opt_file(tmp_path, base, body)
+    notes = unit_cautions(load_optimise(f))
+    assert len(notes) == 1, notes
+    assert notes[0].startswith("`subsidy.equipment_share_pct` is searched from 0.1 to 0.4 (% of equipment cost"), notes
+    assert "0.4 means 0.4%, not 40%" in notes[0]
+    said: list[str] = []
+
+    def warn(m: str) -> None:
+        said.append(m)
+        raise _Said
+
+    with pytest.raises(_Said):
+        run_optimise(f, out_dir=tmp_path / "out", workers=0, yes=True, warn=warn)
+    assert said == notes
+    assert not any((tmp_path / "out" / "evals").iterdir())  # before the first candidate
+    fine = opt_file(
+        tmp_path, base, body.replace("low = 0.1\nhigh = 0.4", "low = 10\nhigh = 40"), name="f.toml"
+    )
+    assert unit_cautions(load_optimise(fine)) == []
+
+
 @pytest.mark.parametrize(
     "objective, constraint, expect",
     [
@@ -703,6 +740,18 @@ def test_bad_levers_one_line(base: Path, tmp_path: Path, body: str, expect: list
             'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
             'constraints = ["coverage is good"]',
             ["constraints[1]", "not a constraint", "P10 >= 90"],
+        ),
+        # a bound on a year KPI no plan can meet ran the whole search to "no candidate met every constraint": the
+        # short base runs from 2025-10-31 (2025 + 303/365) to 2026-12-31, a date not reached counting as 2027 + 364/365
+        (
+            'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
+            'constraints = ["year_5g_pop_90pct P90 <= 2024"]',
+            ["constraints[1].value", "2024", "no plan can meet", "2025.83", "2028.00"],
+        ),
+        (
+            'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
+            'constraints = ["year_5g_pop_90pct P50 >= 2028.5"]',
+            ["constraints[1].value", "2028.5", "no plan can meet", "between 2025.83 and 2028.00"],
         ),
         # a constraint string with a statistic out of range said only "not a constraint" (search audit)
         *(

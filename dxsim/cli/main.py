@@ -1999,6 +1999,9 @@ def optimise(
                 yes=yes,
                 check=not no_check,
                 progress=say,
+                warn=lambda m: err.print(
+                    _("warning: {message}").format(message=m), highlight=False, markup=False, soft_wrap=True
+                ),
             )
         out.print((res.out_dir / "optimise.md").read_text(encoding="utf-8"), markup=False, highlight=False)
         out.print(

@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,7 @@ from dxsim.optimise.polish import most_plans, polish
 from dxsim.optimise.probe import Move, most_moves
 from dxsim.optimise.score import Score, pareto_front, score
 from dxsim.optimise.search import Candidate, Dim, Evaluated, Group, Problem, search
-from dxsim.optimise.spec import OptSpec, load_optimise
+from dxsim.optimise.spec import OptSpec, load_optimise, unit_cautions
 from dxsim.results.writer import atomic_text, claim_output_dir
 from dxsim.scenario.loader import _validate, canonical_json
 from dxsim.runner_budget import BUDGET_SECONDS, SECONDS_PER_WORLD, check_pool_memory
@@ -320,14 +321,17 @@ def run_optimise(
     progress: Progress | None = None,
     yes: bool = False,
     check: bool = True,
+    warn: Callable[[str], None] | None = None,
 ) -> OptimiseResult:
     """Run (or resume) an optimisation and write its files; returns the history and the best plan(s).
 
     `workers`: local pool size (default: CPU count; 0 = in this process); `scheduler`: a Dask address.
     `yes`: start a job above CONFIRM_REPLICATIONS replications (refused otherwise, with its estimate).
-    `check=False` skips the out-of-sample validation and the comparison with the base.
+    `check=False` skips the out-of-sample validation and the comparison with the base. `warn(message)`: a lever
+    whose range looks like a unit slip (`spec.unit_cautions`; default: :func:`warnings.warn`), said before the search.
     """
     say = progress or (lambda _m: None)
+    tell = warn or (lambda m: warnings.warn(m, stacklevel=3))
     spec = load_optimise(path, max_evals=max_evals)
     n, estimate = plan_size(spec)
     local_workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
@@ -371,6 +375,8 @@ def run_optimise(
             estimate=estimate,
         )
     )
+    for caution in unit_cautions(spec):  # before the search, so a planner can stop it and fix the range
+        tell(caution)
     t0 = time.perf_counter()
     n_workers = (
         None if scheduler is not None else ((os.cpu_count() or 1) if workers is None else max(0, workers))

@@ -84,6 +84,7 @@ from dxsim.sweep.spec import (
     read_toml,
     OPTIMISE_TOP_KEYS,
     refuse_other_tool_file,
+    range_unit_slips,
     refuse_scenario_file,
     resolve_path,
 )
@@ -489,8 +490,47 @@ def _constraints(file: Path, raw: dict[str, Any], known: list[str], horizon: Any
                 value,
                 _("a number between 0 and 100"),
             )
+        _check_year_bound(file, f"{key}.value", stat.kpi, op, value, horizon)
         out.append(Constraint(stat, op, value))
     return out
+
+
+def _check_year_bound(file: Path, key: str, kpi: str, op: str, value: float, horizon: Any) -> None:
+    """Refuse a bound on a `year_*` KPI that no plan can meet: the KPI's values lie from the start date's decimal
+    year to the year after the horizon's end (where a date not reached counts, `censored_value`), so `<=` a year
+    before the start, or `>=` a year after that, holds for no candidate. Why: "year_5g_pop_90pct, P90 <= 2024" ran
+    its whole search to "no candidate met every constraint" (search-workflow trial, 2026-12-07)."""
+    if not kpi.startswith("year_"):
+        return
+    start = horizon.start_date
+    jan1 = dt.date(start.year, 1, 1)
+    first = (
+        start.year + (start - jan1).days / (dt.date(start.year + 1, 1, 1) - jan1).days
+    )  # as summary.json dates
+    never = censored_value(kpi, math.nan, horizon.end_date)
+    if (op == "<=" and value < first) or (op == ">=" and value > never):
+        lo, hi = format(first, ".2f"), format(never, ".2f")  # decimal years, as summary.json holds them
+        raise _err(
+            file,
+            _(
+                "no plan can meet this bound on {kpi}: its values lie from the start ({first}) to {never} (a date "
+                "the horizon does not reach counts as {never})"
+            ).format(kpi=kpi, first=lo, never=hi),
+            key,
+            value,
+            _("a year between {first} and {never}").format(first=lo, never=hi),
+        )
+
+
+def unit_cautions(spec: OptSpec) -> list[str]:
+    """A note for each lever whose range looks like a unit slip against its field and the base scenario's value, as
+    the sweep's ranges get (`dxsim.sweep.spec.range_unit_slips`): 0.1 to 0.4 on a field in percent searches
+    0.1%-0.4%. Why: the sweep said so and the optimiser did not (search-workflow trial, 2026-12-07)."""
+    return range_unit_slips(
+        spec.parameters,
+        spec.base_scenario,
+        _("`{path}` is searched from {low} to {high} ({unit}); at {end} = {value}: {hint}"),
+    )
 
 
 def _is_share_pct(kpi: str) -> bool:

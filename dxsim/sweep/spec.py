@@ -589,11 +589,22 @@ def unit_cautions(spec: SweepSpec) -> list[str]:
     (`dxsim.scenario.unit_slips.check_value`, what `dxsim validate` notes in a scenario): 0.1 to 0.4 on a field in
     percent sweeps 0.1%-0.4%, not 10-40%. Why: validate noted `equipment_share_pct = 0.3`, and a sweep of the same
     field from 0.1 to 0.4 ran without a word (search-workflow trial, 2026-12-07)."""
+    return range_unit_slips(
+        spec.parameters,
+        spec.base_scenario,
+        _("`{path}` is swept from {low} to {high} ({unit}); at {end} = {value}: {hint}"),
+    )
+
+
+def range_unit_slips(params: list[Parameter], base_scenario: Any, line: str) -> list[str]:
+    """`line` (a translated template of path, low, high, unit, end, value and hint) for each range of `params` one of
+    whose ends looks like a unit slip against its field and the base scenario's value; the high end is said first.
+    Shared by the sweep's ranges and the optimiser's levers."""
     out = []
-    for p in spec.parameters:
+    for p in params:
         if p.unit is None:
             continue
-        base = _value_at(spec.base_scenario, p.path)
+        base = _value_at(base_scenario, p.path)
         name = next(
             (part for part in reversed(p.parts) if not part.isdigit()), p.path
         )  # a year key: its table
@@ -601,7 +612,7 @@ def unit_cautions(spec: SweepSpec) -> list[str]:
             slip = check_value(p.path, name, value, p.unit, base)
             if slip is not None:
                 out.append(
-                    _("`{path}` is swept from {low} to {high} ({unit}); at {end} = {value}: {hint}").format(
+                    line.format(
                         path=p.path,
                         low=shown_g(p.low),
                         high=shown_g(p.high),
