@@ -725,7 +725,14 @@ def test_sweep_in_vietnamese(tmp_path: Path) -> None:
     assert "what moves each KPI (rho, ± 95% CI)" in r.stdout
     md = (out / "drivers.md").read_text(encoding="utf-8")
     assert md.startswith("# Sweep s: what moves each KPI\n") and "| KPI | parameter | rho |" in md
-    assert "undefined in 4 of 4 runs (e.g. a date not reached within the horizon)" in md
+    # the 99% date: coverage still rises at the horizon's end, so the note says how far beyond it the pace reaches 99%
+    assert (
+        "undefined in 4 of 4 runs (a date not reached within the horizon): no indices; in those runs " in md
+    )
+    assert re.search(
+        r"pop_covered_5g_pct_2026_12 ends at [0-9.]+%, rising [0-9.]+ points a year: at that pace 99% is about [0-9.]+ years beyond the horizon",
+        md,
+    ), md
     # a bad range: one line in Vietnamese; English unchanged
     f.write_text(sweep.replace("low = 500\nhigh = 3000", "low = 3000\nhigh = 500"), encoding="utf-8")
     _bad_input_line(

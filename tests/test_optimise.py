@@ -694,7 +694,9 @@ def test_a_lever_range_that_looks_like_a_unit_slip_is_said_before_the_search(
     f = opt_file(tmp_path, base, body)
     notes = unit_cautions(load_optimise(f))
     assert len(notes) == 1, notes
-    assert notes[0].startswith("`subsidy.equipment_share_pct` is searched from 0.1 to 0.4 (% of equipment cost"), notes
+    assert notes[0].startswith(
+        "`subsidy.equipment_share_pct` is searched from 0.1 to 0.4 (% of equipment cost"
+    ), notes
     assert "0.4 means 0.4%, not 40%" in notes[0]
     said: list[str] = []
 

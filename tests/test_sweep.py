@@ -18,7 +18,7 @@ from dxsim.errors import DxsimInputError
 from dxsim.execution import kpi_names, replication_kpis
 from dxsim.scenario import load_scenario
 from dxsim.sweep import SweepInterrupted, load_sweep, plan_sweep, run_sweep
-from dxsim.sweep.analysis import analyse, drivers_markdown
+from dxsim.sweep.analysis import analyse, drivers_markdown, reach_advice
 from dxsim.sweep.spec import n_runs, validate_run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -835,3 +835,21 @@ def test_a_key_of_another_method_is_refused(tmp_path, base, method, extra, expec
     msg = one_line_error(sweep_file(tmp_path, base, method=method, extra=extra))
     assert expect in msg and "this sweep's method is" in msg, msg
     plan_sweep(sweep_file(tmp_path, base, name="ok.toml", method="lhs", extra="second_order = false"))
+
+
+def test_a_date_no_horizon_reaches_is_not_advised_a_longer_horizon() -> None:
+    """A 90% date undefined in runs whose coverage is flat at the end: a longer horizon would not reach it (the
+    sweep said "extend the horizon": search-workflow trial); rising, the years its last year's pace needs, by hand:
+    ends at (80 + 84) / 2 = 82%, rising (10 + 8) / 2 = 9 points a year, (99 - 82) / 9 = 1.9 years."""
+    tags = ("2029_12", "2030_12")
+    flat = reach_advice("year_5g_pop_90pct", np.array([85.0, 85.1]), np.array([85.0, 85.0]), tags, 1.0)
+    assert flat is not None
+    assert "pop_covered_5g_pct_2030_12 ends at 85% (a change of 0.05 points a year at the end)" in flat
+    assert "a longer horizon would not reach 90%" in flat
+    rising = reach_advice("year_5g_served_99pct", np.array([80.0, 84.0]), np.array([70.0, 76.0]), tags, 1.0)
+    assert rising is not None
+    assert "pop_5g_served_pct_2030_12 ends at 82%, rising 9 points a year" in rising
+    assert "99% is about 1.9 years beyond the horizon" in rising  # (99 - 82) / 9 = 1.89
+    # a date whose level dxsim does not know, or levels not recorded: no advice (the general note stays)
+    assert reach_advice("year_all_villages_connected", np.array([1.0]), np.array([0.0]), tags, 1.0) is None
+    assert reach_advice("year_5g_pop_90pct", np.array([np.nan]), np.array([80.0]), tags, 1.0) is None

@@ -48,11 +48,20 @@ import polars as pl
 
 from dxsim._version import __version__
 from dxsim.errors import DxsimInputError
-from dxsim.execution import ExecStats, RunTask, SweepInterrupted, run_tasks
+from dxsim.execution import ExecStats, RunTask, SweepInterrupted, run_tasks, year_end_tags
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.writer import atomic_file, atomic_files, claim_output_dir
-from dxsim.sweep.analysis import INERT_NOTE, MAIN_INDEX, analyse, drivers_markdown, index_text, spread_text
+from dxsim.sweep.analysis import (
+    INERT_NOTE,
+    MAIN_INDEX,
+    YEAR_KPI_LEVELS,
+    analyse,
+    drivers_markdown,
+    index_text,
+    reach_advice,
+    spread_text,
+)
 from dxsim.runner_budget import check_pool_memory
 from dxsim.sweep.sampling import build_tasks
 from dxsim.sweep.spec import (
@@ -201,6 +210,31 @@ def _run_value(rec: dict[str, Any], kpi: str) -> float:
     if not vals or any(v is None for v in vals):
         return math.nan
     return float(np.mean(vals))
+
+
+def _reach_advice(spec: SweepSpec, recs: list[dict[str, Any]], Y: dict[str, np.ndarray]) -> dict[str, str]:
+    """`analysis.reach_advice` for each year KPI undefined in some runs, from its level at the horizon's last two
+    year ends in those runs (every run record holds the year-end levels, `execution.kpis`)."""
+    h = spec.base_scenario.horizon
+    tags = year_end_tags(h.start_date, h.end_date)
+    if len(tags) < 2:
+        return {}
+    last_tag, before_tag = tags[-1], tags[-2]
+    y0, m0 = (int(x) for x in before_tag.split("_"))
+    y1, m1 = (int(x) for x in last_tag.split("_"))
+    years = (y1 - y0) + (m1 - m0) / 12.0
+    out = {}
+    for kpi in spec.kpis:
+        undefined = [r for r, v in zip(recs, Y[kpi], strict=True) if not math.isfinite(v)]
+        stem = YEAR_KPI_LEVELS.get(kpi, ("", 0.0))[0]
+        if not undefined or not stem:
+            continue
+        last = np.array([_run_value(r, f"{stem}_{last_tag}") for r in undefined])
+        before = np.array([_run_value(r, f"{stem}_{before_tag}") for r in undefined])
+        text = reach_advice(kpi, last, before, (before_tag, last_tag), years)
+        if text:
+            out[kpi] = text
+    return out
 
 
 def _group_by_world(tasks: list[RunTask]) -> list[RunTask]:
@@ -400,7 +434,7 @@ def run_sweep(
         say(_("computing the sensitivity indices of the {n} runs").format(n=F.number(total)))
         # an LHS's indices read the values the runs used (crews' teams rounded: rho 0.0643 from the sampled values
         # against 0.0685 from runs.csv, search audit); Sobol's and Morris's read the design they were built from
-        an = analyse(spec, des.used(spec) if spec.method == "lhs" else des.X, Y)
+        an = analyse(spec, des.used(spec) if spec.method == "lhs" else des.X, Y, _reach_advice(spec, recs, Y))
         busy = sum(float(r["timing"]["task_s"]) for r in recs)
         meta = {
             "sweep_file": str(spec.file),

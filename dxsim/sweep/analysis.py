@@ -273,8 +273,66 @@ def indices_for(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> list
         return rows
 
 
-def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysis:
-    """Indices and top drivers for every KPI of the spec (`Y[kpi]` in design order)."""
+# year KPIs that date a national level's first month end at a threshold (dxsim.results.summary), with the stem of
+# that level's year-end KPIs (`<stem>_<yyyy>_<mm>` in every run record) and the threshold
+YEAR_KPI_LEVELS = {
+    "year_5g_pop_90pct": ("pop_covered_5g_pct", 90.0),
+    "year_5g_pop_99pct": ("pop_covered_5g_pct", 99.0),
+    "year_5g_served_90pct": ("pop_5g_served_pct", 90.0),
+    "year_5g_served_99pct": ("pop_5g_served_pct", 99.0),
+}
+# a level that rises less than this a year at the horizon's end (percentage points) is flat: no horizon reaches more
+FLAT_POINTS_PER_YEAR = 0.1
+
+
+def reach_advice(
+    kpi: str, last: np.ndarray, before: np.ndarray, tags: tuple[str, str], years: float
+) -> str | None:
+    """What to do about year KPI `kpi` undefined in some runs, from its level at the horizon's last two year ends in
+    those runs (`last`, `before`: each run's mean over its replications; `tags`: those year ends, `years` apart):
+    with the level flat, a longer horizon would not reach the threshold; rising, the years its last year's pace needs.
+    None for a KPI it cannot judge (no level known, or none recorded).
+
+    Why: a sweep whose runs all stalled at 80-85% coverage from 2027 advised "extend the horizon" for the 90% date,
+    which no horizon reaches at that level (search-workflow trial, 2026-12-07)."""
+    stem, threshold = YEAR_KPI_LEVELS.get(kpi, ("", math.nan))
+    if (
+        not stem
+        or last.size == 0
+        or not (np.isfinite(last).all() and np.isfinite(before).all())
+        or years <= 0
+    ):
+        return None
+    level = float(np.mean(last))
+    rise = float(np.mean(last - before)) / years  # points a year at the end, averaged over those runs
+    gap = threshold - level
+    if rise < FLAT_POINTS_PER_YEAR:
+        return _(
+            "in those runs {level_kpi} ends at {level}% (a change of {rise} points a year at the end): a longer horizon "
+            "would not reach {threshold}%; choose levers that move it, or another KPI such as {level_kpi}"
+        ).format(
+            level_kpi=f"{stem}_{tags[1]}",
+            level=shown_g(round(level, 1)),
+            rise=shown_g(round(rise, 2)),
+            threshold=shown_g(threshold),
+        )
+    return _(
+        "in those runs {level_kpi} ends at {level}%, rising {rise} points a year: at that pace {threshold}% is about "
+        "{more} years beyond the horizon; extend it by that or choose another KPI"
+    ).format(
+        level_kpi=f"{stem}_{tags[1]}",
+        level=shown_g(round(level, 1)),
+        rise=shown_g(round(rise, 2)),
+        threshold=shown_g(threshold),
+        more=shown_g(round(max(gap, 0.0) / rise, 1)),
+    )
+
+
+def analyse(
+    spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray], advice: dict[str, str] | None = None
+) -> Analysis:
+    """Indices and top drivers for every KPI of the spec (`Y[kpi]` in design order). `advice`: for a KPI undefined
+    in some runs, what to do (`reach_advice`), in place of "extend the horizon or choose another KPI"."""
     rows: list[IndexRow] = []
     notes: dict[str, str] = {}
     ranges: dict[str, tuple[float, float]] = {}
@@ -284,7 +342,11 @@ def analyse(spec: SweepSpec, X: np.ndarray, Y: dict[str, np.ndarray]) -> Analysi
     for kpi in spec.kpis:
         y = np.asarray(Y[kpi], dtype=float)
         bad = int((~np.isfinite(y)).sum())
-        if bad:
+        if bad and (advice or {}).get(kpi):
+            notes[kpi] = _(
+                "undefined in {bad} of {n} runs (a date not reached within the horizon): no indices; {advice}"
+            ).format(bad=bad, n=y.size, advice=(advice or {})[kpi])
+        elif bad:
             notes[kpi] = _(
                 "undefined in {bad} of {n} runs (e.g. a date not reached within the horizon): "
                 "no indices; extend the horizon or choose another KPI"
