@@ -144,6 +144,13 @@ INCREMENTAL: dict[str, tuple[str | tuple[str, ...], str, float]] = {
     # option that changes the start (a served rate, a start network) is judged by what it leaves at the end
     "incr_5g_vnd_m_per_additional_person": ("capex_total_vnd_bn", "pop_covered_5g_end_persons", 1e3),
     "incr_5g_vnd_m_per_additional_person_served": ("capex_total_vnd_bn", "pop_5g_served_end_persons", 1e3),
+    # ... and per person-month of 5G service gained: an option that brings the same stations on air sooner buys months,
+    # which the end counts above miss (a delay cost nothing in them: search-workflow trial)
+    "incr_5g_vnd_k_per_additional_person_month_served": (
+        "capex_total_vnd_bn",
+        "pop_5g_served_person_months",
+        1e6,
+    ),
     # people whose traffic is carried (4G or better): where 5G serves everyone it covers, the 5G-served row equals the
     # covered one, and this is the served measure that tells options apart (finance trial)
     "incr_5g_vnd_m_per_additional_person_served_mbb": (
@@ -419,6 +426,18 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "value",
         ),
         ("pop_covered_5g_added_persons", _("People newly covered by 5G"), "persons", "value"),
+        (
+            "pop_5g_covered_person_months",
+            _("Person-months of 5G coverage (people within 5G coverage, summed over the month ends)"),
+            "person-months",
+            "value",
+        ),
+        (
+            "pop_5g_served_person_months",
+            _("Person-months of 5G service (people where 5G serves, summed over the month ends)"),
+            "person-months",
+            "value",
+        ),
         ("villages_connected_end", _("Villages connected (served) by the end"), "villages", "value"),
         (
             "village_months_connected",
@@ -484,6 +503,12 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             "incr_5g_vnd_m_per_additional_person_served_mbb",
             _("Extra 5G capex per additional person served by 4G or better, vs baseline"),
             "VND m per person",
+            "incremental",
+        ),
+        (
+            "incr_5g_vnd_k_per_additional_person_month_served",
+            _("Extra 5G capex per additional person-month of 5G service, vs baseline"),
+            "VND k per person-month",
             "incremental",
         ),
         (

@@ -138,6 +138,18 @@ def test_option_effect_is_visible(result):
     assert (
         result.row("incr_5g_vnd_m_per_additional_person")["short"] is None
     )  # baseline: no incremental ratio
+    # how soon, not only how many: calling off the 2025 race leaves push 27 points behind at the end of 2025 (paired
+    # replications), so it gives fewer person-months of 5G service over the horizon although it ends ahead, and the
+    # row per person-month says "adds less, costs more" where the end counts above read a price per person
+    q = result.quantiles.filter(pl.col("scenario") == "push")
+    d = dict(zip(q["kpi"].to_list(), q["delta_p50"].to_list(), strict=True))
+    assert d["pop_covered_5g_pct_2025_12"] < -10 and d["pop_covered_5g_pct_2027_12"] > 0
+    assert d["pop_5g_served_person_months"] < 0 and d["pop_5g_covered_person_months"] < 0
+    assert result.row("incr_5g_vnd_k_per_additional_person_month_served")["push"] is None
+    assert (
+        result.verdicts[("incr_5g_vnd_k_per_additional_person_month_served", "push")]
+        == "adds less, costs more"
+    )
 
 
 # --------------------------------------------------------------------------- outputs

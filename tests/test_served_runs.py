@@ -94,6 +94,29 @@ def test_village_months_are_the_connected_villages_summed_over_the_month_ends(cl
     assert by_hand == rep0 > 0
 
 
+def test_5g_person_months_are_the_people_covered_and_served_summed_over_the_month_ends(
+    cli_baseline: Path,
+) -> None:
+    """How soon, not only how many, for 5G as for villages: pop_5g_covered_person_months and
+    pop_5g_served_person_months are the national month-end people of the run's own metrics summed per replication (P50
+    in summary.json); the covered people at each month end are also the provinces' own, summed."""
+    m = pl.read_parquet(cli_baseline / "metrics.parquet")
+    nat = m.filter(pl.col("area") == "VN")
+    kpis = json.loads((cli_baseline / "summary.json").read_text(encoding="utf-8"))["kpis"]
+    for kpi, metric in (
+        ("pop_5g_covered_person_months", "pop_covered_5g"),
+        ("pop_5g_served_person_months", "pop_5g_served"),
+    ):
+        sums = nat.filter(pl.col("metric") == metric).group_by("replication").agg(pl.col("value").sum())
+        assert sums.height == 2 and (sums["value"] > 0).all()
+        assert kpis[kpi] == pytest.approx(
+            float(np.quantile(sums["value"].to_numpy(), 0.5, method="inverted_cdf"))
+        )
+    cov = m.filter((pl.col("metric") == "pop_covered_5g") & (pl.col("replication") == 0))
+    by_province = float(cov.filter(pl.col("area") != "VN")["value"].sum())
+    assert float(cov.filter(pl.col("area") == "VN")["value"].sum()) == pytest.approx(by_province, rel=1e-9)
+
+
 def test_calibration_lists_reported_speeds_beside_model_throughput(cli_baseline: Path) -> None:
     cal = pl.read_csv(cli_baseline / "calibration.csv")
     rows = cal.filter(pl.col("figure").str.contains("Median mobile download speed"))

@@ -220,6 +220,8 @@ _UNIT_FALLBACK = {
     "ai_jobs_waiting_end": "jobs",
     "village_months_connected": "village-months",
     "village_person_months_connected": "person-months",
+    "pop_5g_covered_person_months": "person-months",
+    "pop_5g_served_person_months": "person-months",
 }
 
 

@@ -76,6 +76,15 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "year_5g_served_90pct": (N_("Month 5G serves 90% of the population"), "year"),
     "year_5g_served_99pct": (N_("Month 5G serves 99% of the population"), "year"),
     "pop_5g_served_added_persons": (N_("People newly served by 5G (persons)"), "count"),
+    # how soon, not only how many (as the villages' person-months): earlier stations add month ends
+    "pop_5g_covered_person_months": (
+        N_("Person-months of 5G coverage: people within 5G coverage, summed over the month ends"),
+        "count",
+    ),
+    "pop_5g_served_person_months": (
+        N_("Person-months of 5G service: people where 5G serves, summed over the month ends"),
+        "count",
+    ),
     # a change, not an addition: 4G stays as at the start while demand grows, so it falls below 0 (provincial trial:
     # "people newly served: -4,050,828")
     "pop_mbb_served_added_persons": (
@@ -277,6 +286,8 @@ _KPI_GROUP = {
             "year_5g_served_99pct",
             "pop_5g_served_added_persons",
             "pop_mbb_served_added_persons",
+            "pop_5g_covered_person_months",
+            "pop_5g_served_person_months",
             "support_accrued_unpaid_vnd_bn",
             "sites_brought_forward_for_capacity_total",
             "stations_5g_built_for_capacity_end",
