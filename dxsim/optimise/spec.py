@@ -504,9 +504,8 @@ def _check_year_bound(file: Path, key: str, kpi: str, op: str, value: float, hor
         return
     start = horizon.start_date
     jan1 = dt.date(start.year, 1, 1)
-    first = (
-        start.year + (start - jan1).days / (dt.date(start.year + 1, 1, 1) - jan1).days
-    )  # as summary.json dates
+    # the start as a decimal year, as summary.json dates its year KPIs
+    first = start.year + (start - jan1).days / (dt.date(start.year + 1, 1, 1) - jan1).days
     never = censored_value(kpi, math.nan, horizon.end_date)
     if (op == "<=" and value < first) or (op == ">=" and value > never):
         lo, hi = format(first, ".2f"), format(never, ".2f")  # decimal years, as summary.json holds them

@@ -305,27 +305,21 @@ def reach_advice(
         return None
     level = float(np.mean(last))
     rise = float(np.mean(last - before)) / years  # points a year at the end, averaged over those runs
-    gap = threshold - level
+    said = {
+        "level_kpi": f"{stem}_{tags[1]}",
+        "level": shown_g(round(level, 1)),
+        "rise": shown_g(round(rise, 2)),
+        "threshold": shown_g(threshold),
+    }
     if rise < FLAT_POINTS_PER_YEAR:
         return _(
             "in those runs {level_kpi} ends at {level}% (a change of {rise} points a year at the end): a longer horizon "
             "would not reach {threshold}%; choose levers that move it, or another KPI such as {level_kpi}"
-        ).format(
-            level_kpi=f"{stem}_{tags[1]}",
-            level=shown_g(round(level, 1)),
-            rise=shown_g(round(rise, 2)),
-            threshold=shown_g(threshold),
-        )
+        ).format(**said)
     return _(
         "in those runs {level_kpi} ends at {level}%, rising {rise} points a year: at that pace {threshold}% is about "
         "{more} years beyond the horizon; extend it by that or choose another KPI"
-    ).format(
-        level_kpi=f"{stem}_{tags[1]}",
-        level=shown_g(round(level, 1)),
-        rise=shown_g(round(rise, 2)),
-        threshold=shown_g(threshold),
-        more=shown_g(round(max(gap, 0.0) / rise, 1)),
-    )
+    ).format(**said, more=shown_g(round(max(threshold - level, 0.0) / rise, 1)))
 
 
 def analyse(
