@@ -744,16 +744,28 @@ def test_a_lever_range_that_looks_like_a_unit_slip_is_said_before_the_search(
             ["constraints[1]", "not a constraint", "P10 >= 90"],
         ),
         # a bound on a year KPI no plan can meet ran the whole search to "no candidate met every constraint": the
-        # short base runs from 2025-10-31 (2025 + 303/365) to 2026-12-31, a date not reached counting as 2027 + 364/365
+        # short base runs from 2025-10-31 (2025 + 303/365 = 2025.830) to 2026-12-31, a date not reached counting as
+        # 2027 + 364/365 = 2027.997
         (
             'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
             'constraints = ["year_5g_pop_90pct P90 <= 2024"]',
-            ["constraints[1].value", "2024", "no plan can meet", "2025.83", "2028.00"],
+            ["constraints[1].value", "2024", "no plan can meet", "2025.830", "2027.997"],
         ),
         (
             'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
             'constraints = ["year_5g_pop_90pct P50 >= 2028.5"]',
-            ["constraints[1].value", "2028.5", "no plan can meet", "between 2025.83 and 2028.00"],
+            ["constraints[1].value", "2028.5", "no plan can meet", "from 2025.830 to before 2027.997"],
+        ),
+        # ... and a bound a date not reached meets: every plan of a base that stays at 76% met "<= 2029" (trial)
+        (
+            'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
+            'constraints = ["year_5g_pop_90pct P90 <= 2029"]',
+            [
+                "constraints[1].value",
+                "2029",
+                "met by every plan, one that never reaches it included",
+                "2027.997",
+            ],
         ),
         # a constraint string with a statistic out of range said only "not a constraint" (search audit)
         *(

@@ -496,10 +496,14 @@ def _constraints(file: Path, raw: dict[str, Any], known: list[str], horizon: Any
 
 
 def _check_year_bound(file: Path, key: str, kpi: str, op: str, value: float, horizon: Any) -> None:
-    """Refuse a bound on a `year_*` KPI that no plan can meet: the KPI's values lie from the start date's decimal
-    year to the year after the horizon's end (where a date not reached counts, `censored_value`), so `<=` a year
-    before the start, or `>=` a year after that, holds for no candidate. Why: "year_5g_pop_90pct, P90 <= 2024" ran
-    its whole search to "no candidate met every constraint" (search-workflow trial, 2026-12-07)."""
+    """Refuse a bound on a `year_*` KPI that does not tell plans apart: the KPI's values lie from the start date's
+    decimal year to the value a date not reached counts as (`censored_value`, the horizon's end plus a year), so `<=`
+    a year before the start, or `>=` a year after that value, holds for no plan, and `<=` that value or later holds
+    for every plan, one that never reaches the level included.
+
+    Why: "year_5g_pop_90pct P90 <= 2024" ran its whole search to "no candidate met every constraint", and "<= 2029"
+    on a horizon to 2027 was met by every plan of a base whose coverage stayed at 76%: a date not reached counts as
+    2028.997 (search-workflow trials, 2026-12-07)."""
     if not kpi.startswith("year_"):
         return
     start = horizon.start_date
@@ -507,18 +511,26 @@ def _check_year_bound(file: Path, key: str, kpi: str, op: str, value: float, hor
     # the start as a decimal year, as summary.json dates its year KPIs
     first = start.year + (start - jan1).days / (dt.date(start.year + 1, 1, 1) - jan1).days
     never = censored_value(kpi, math.nan, horizon.end_date)
-    if (op == "<=" and value < first) or (op == ">=" and value > never):
-        lo, hi = format(first, ".2f"), format(never, ".2f")  # decimal years, as summary.json holds them
-        raise _err(
-            file,
-            _(
-                "no plan can meet this bound on {kpi}: its values lie from the start ({first}) to {never} (a date "
-                "the horizon does not reach counts as {never})"
-            ).format(kpi=kpi, first=lo, never=hi),
-            key,
-            value,
-            _("a year between {first} and {never}").format(first=lo, never=hi),
-        )
+    lo, hi = F.plain(first, 3), F.plain(never, 3)  # decimal years, as summary.json holds them
+    if op == "<=" and value >= never:
+        message = _(
+            "this bound on {kpi} is met by every plan, one that never reaches it included: a date the horizon does "
+            "not reach counts as {never}"
+        ).format(kpi=kpi, never=hi)
+    elif (op == "<=" and value < first) or (op == ">=" and value > never):
+        message = _(
+            "no plan can meet this bound on {kpi}: its values lie from the start ({first}) to {never} (a date "
+            "the horizon does not reach counts as {never})"
+        ).format(kpi=kpi, first=lo, never=hi)
+    else:
+        return
+    raise _err(
+        file,
+        message,
+        key,
+        value,
+        _("a year from {first} to before {never}").format(first=lo, never=hi),
+    )
 
 
 def unit_cautions(spec: OptSpec) -> list[str]:
