@@ -231,7 +231,7 @@ def _reach_advice(spec: SweepSpec, recs: list[dict[str, Any]], Y: dict[str, np.n
             continue
         last = np.array([_run_value(r, f"{stem}_{last_tag}") for r in undefined])
         before = np.array([_run_value(r, f"{stem}_{before_tag}") for r in undefined])
-        text = reach_advice(kpi, last, before, (before_tag, last_tag), years)
+        text = reach_advice(kpi, last, before, (before_tag, last_tag), years, h.end_date)
         if text:
             out[kpi] = text
     return out

@@ -20,6 +20,7 @@ count in the note: extend the horizon or choose another KPI.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import warnings
 from collections.abc import Iterable
@@ -35,6 +36,7 @@ from dxsim.i18n import gettext as _
 from dxsim.i18n import language
 from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.kpi_labels import is_year_kpi
+from dxsim.scenario.constants import END_DATE_LATEST
 from dxsim.sweep.spec import SweepSpec, delay_cautions, shown_g
 
 MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "lhs": "rho"}
@@ -285,16 +287,26 @@ YEAR_KPI_LEVELS = {
 FLAT_POINTS_PER_YEAR = 0.1
 
 
-def reach_advice(
-    kpi: str, last: np.ndarray, before: np.ndarray, tags: tuple[str, str], years: float
-) -> str | None:
-    """What to do about year KPI `kpi` undefined in some runs, from its level at the horizon's last two year ends in
-    those runs (`last`, `before`: each run's mean over its replications; `tags`: those year ends, `years` apart):
-    with the level flat, a longer horizon would not reach the threshold; rising, the years its last year's pace needs.
-    None for a KPI it cannot judge (no level known, or none recorded).
+def _span(values: np.ndarray, decimals: int) -> str:
+    """The values' range, rounded ("81.0-84.6"), or the one value when they round alike."""
+    lo, hi = shown_g(round(float(values.min()), decimals)), shown_g(round(float(values.max()), decimals))
+    return lo if lo == hi else f"{lo}–{hi}"
 
-    Why: a sweep whose runs all stalled at 80-85% coverage from 2027 advised "extend the horizon" for the 90% date,
-    which no horizon reaches at that level (search-workflow trial, 2026-12-07)."""
+
+def reach_advice(
+    kpi: str, last: np.ndarray, before: np.ndarray, tags: tuple[str, str], years: float, end: dt.date
+) -> str | None:
+    """What to do about year KPI `kpi` undefined in some runs, judged run by run from its level at the horizon's last
+    two year ends (`last`, `before`: each of those runs' mean over its replications; `tags`: those year ends, `years`
+    apart; `end`: the horizon's last day). Runs whose level is flat (under FLAT_POINTS_PER_YEAR a year) would not reach
+    the threshold with any horizon; for runs still rising, their last year's pace gives a lower bound on the years
+    beyond the horizon (growth slows as coverage nears its ceiling), or says it lies past the latest horizon dxsim runs
+    (END_DATE_LATEST). None for a KPI it cannot judge (no level known, or none recorded).
+
+    Why: a sweep whose runs all stalled at 80-85% coverage from 2027 advised "extend the horizon" for the 90% date
+    (search-workflow trial); the first form of this advice averaged stalled and rising runs into one pace, said
+    "about 139 years" past a horizon that cannot pass 2045, and read a level-off as a straight line (new-user trial,
+    2026-12-07)."""
     stem, threshold = YEAR_KPI_LEVELS.get(kpi, ("", math.nan))
     if (
         not stem
@@ -303,23 +315,59 @@ def reach_advice(
         or years <= 0
     ):
         return None
-    level = float(np.mean(last))
-    rise = float(np.mean(last - before)) / years  # points a year at the end, averaged over those runs
-    said = {
-        "level_kpi": f"{stem}_{tags[1]}",
-        "level": shown_g(round(level, 1)),
-        "rise": shown_g(round(rise, 2)),
-        "threshold": shown_g(threshold),
-    }
-    if rise < FLAT_POINTS_PER_YEAR:
-        return _(
-            "in those runs {level_kpi} ends at {level}% (a change of {rise} points a year at the end): a longer horizon "
-            "would not reach {threshold}%; choose levers that move it, or another KPI such as {level_kpi}"
-        ).format(**said)
-    return _(
-        "in those runs {level_kpi} ends at {level}%, rising {rise} points a year: at that pace {threshold}% is about "
-        "{more} years beyond the horizon; extend it by that or choose another KPI"
-    ).format(**said, more=shown_g(round(max(threshold - level, 0.0) / rise, 1)))
+    rise = (last - before) / years  # points a year at the end, run by run
+    flat = rise < FLAT_POINTS_PER_YEAR
+    level_kpi = f"{stem}_{tags[1]}"
+    n = last.size
+    said = []
+    if flat.any():
+        said.append(
+            _(
+                "{k} of the {n} stall at {level}% ({level_kpi}, a change under {flat} points a year at the end): no "
+                "horizon reaches {threshold}% there"
+            ).format(
+                k=int(flat.sum()),
+                n=n,
+                level=_span(last[flat], 1),
+                level_kpi=level_kpi,
+                flat=shown_g(FLAT_POINTS_PER_YEAR),
+                threshold=shown_g(threshold),
+            )
+        )
+    rising = ~flat
+    extend = False  # some run reaches the threshold within the latest horizon at its last year's pace
+    if rising.any():
+        nearest = float(np.min(np.maximum(threshold - last[rising], 0.0) / rise[rising]))
+        room = (END_DATE_LATEST - end).days / 365.25  # years a longer horizon can add
+        fields = {
+            "k": int(rising.sum()),
+            "n": n,
+            "rise": _span(rise[rising], 2),
+            "level": _span(last[rising], 1),
+            "threshold": shown_g(threshold),
+        }
+        extend = nearest <= room
+        said.append(
+            _(
+                "{k} of the {n} still rise {rise} points a year from {level}%: at that pace {threshold}% is at least "
+                "{more} years beyond the horizon, likely more as growth slows"
+            ).format(**fields, more=shown_g(round(nearest, 1)))
+            if extend
+            else _(
+                "{k} of the {n} still rise {rise} points a year from {level}%: at that pace {threshold}% lies beyond "
+                "{latest}, the latest horizon"
+            ).format(**fields, latest=END_DATE_LATEST.isoformat())
+        )
+    return _("of those runs, {parts}; {then}").format(
+        parts="; ".join(said),
+        then=(
+            _("extend the horizon, choose levers that move it, or another KPI")
+            if extend
+            else _("choose levers that move it, or another KPI such as {level_kpi}").format(
+                level_kpi=level_kpi
+            )
+        ),
+    )
 
 
 def analyse(
