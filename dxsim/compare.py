@@ -138,23 +138,30 @@ DATE_UNIT = "decimal year"  # unit of date KPIs in the CompareResult frames
 DATE_UNIT_CSV = "date (YYYY-MM-DD); delta in days"  # the same rows in the CSV files
 
 # (kpi, label, unit, kind): kind "value" | "date" | "incremental"
+CAPEX_5G_COMMITTED = (
+    "capex_total_vnd_bn",
+    "capex_5g_on_order_end_vnd_bn",
+)  # on air + ordered, not on air, at the end
 INCREMENTAL: dict[str, tuple[str | tuple[str, ...], str, float]] = {
     # row -> (cost kpi or kpis summed, benefit kpi, scale): ratio = scale * P50(d cost) / P50(d benefit). The benefits
     # are levels at the end: with the same start, the paired extra people at the end are the extra people added; an
     # option that changes the start (a served rate, a start network) is judged by what it leaves at the end
-    "incr_5g_vnd_m_per_additional_person": ("capex_total_vnd_bn", "pop_covered_5g_end_persons", 1e3),
-    "incr_5g_vnd_m_per_additional_person_served": ("capex_total_vnd_bn", "pop_5g_served_end_persons", 1e3),
+    # 5G capex as committed: on air by the end, and ordered but not on air then (capex is booked on air, so an option
+    # that brought the same sites on air sooner read "costs 647 bn more" for the work it moved before the horizon's
+    # end, and its sites on order fell by exactly as much: new-user trial, 2026-12-07)
+    "incr_5g_vnd_m_per_additional_person": (CAPEX_5G_COMMITTED, "pop_covered_5g_end_persons", 1e3),
+    "incr_5g_vnd_m_per_additional_person_served": (CAPEX_5G_COMMITTED, "pop_5g_served_end_persons", 1e3),
     # ... and per person-month of 5G service gained: an option that brings the same stations on air sooner buys months,
     # which the end counts above miss (a delay cost nothing in them: search-workflow trial)
     "incr_5g_vnd_k_per_additional_person_month_served": (
-        "capex_total_vnd_bn",
+        CAPEX_5G_COMMITTED,
         "pop_5g_served_person_months",
         1e6,
     ),
     # people whose traffic is carried (4G or better): where 5G serves everyone it covers, the 5G-served row equals the
     # covered one, and this is the served measure that tells options apart (finance trial)
     "incr_5g_vnd_m_per_additional_person_served_mbb": (
-        "capex_total_vnd_bn",
+        CAPEX_5G_COMMITTED,
         "pop_mbb_served_end_persons",
         1e3,
     ),
@@ -489,25 +496,35 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ),
         (
             "incr_5g_vnd_m_per_additional_person",
-            _("Extra 5G capex per additional person covered, vs baseline"),
+            _(
+                "Extra 5G capex (sites on order at the end included) per additional person covered, vs baseline"
+            ),
             "VND m per person",
             "incremental",
         ),
         (
             "incr_5g_vnd_m_per_additional_person_served",
-            _("Extra 5G capex per additional person served by 5G, vs baseline"),
+            _(
+                "Extra 5G capex (sites on order at the end included) per additional person served by 5G, vs baseline"
+            ),
             "VND m per person",
             "incremental",
         ),
         (
             "incr_5g_vnd_m_per_additional_person_served_mbb",
-            _("Extra 5G capex per additional person served by 4G or better, vs baseline"),
+            _(
+                "Extra 5G capex (sites on order at the end included) per additional person served by 4G or better, "
+                "vs baseline"
+            ),
             "VND m per person",
             "incremental",
         ),
         (
             "incr_5g_vnd_k_per_additional_person_month_served",
-            _("Extra 5G capex per additional person-month of 5G service, vs baseline"),
+            _(
+                "Extra 5G capex (sites on order at the end included) per additional person-month of 5G service, "
+                "vs baseline"
+            ),
             "VND k per person-month",
             "incremental",
         ),

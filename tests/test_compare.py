@@ -1336,6 +1336,38 @@ def test_incremental_ratio_band_is_the_spread_of_each_replication_s_own_ratio() 
     assert q["p10"] is None and q["p90"] is None and q["p50"] == pytest.approx(200e9 / 10_000 / 1e6)
 
 
+def test_5g_capex_counts_as_committed_so_the_same_sites_sooner_cost_nothing_more() -> None:
+    """An option that brings the baseline's sites on air sooner moves capex from "ordered, not on air by the end" into
+    the capex booked on air: 18,000 kits a month read 647 bn VND dearer with its sites on order 647 bn fewer (new-user
+    trial). By hand: 1,000 + 200 on order against 1,200 + 0 is no extra cost, for 10,000 more people and 5 million
+    more person-months: 0 per person and per person-month, no verdict; 300 bn more committed for 10,000 people is
+    30 VND m per person (300e9 / 10,000 / 1e6), and per 5 million person-months 60 VND k (300e9 / 5e6 / 1e3)."""
+    from dxsim.compare import ScenarioRun, _tabulate
+
+    def kpis(on_air: float, on_order: float, people: float, months: float) -> dict[str, float]:
+        return {
+            "capex_total_vnd_bn": on_air,
+            "capex_5g_on_order_end_vnd_bn": on_order,
+            "pop_covered_5g_end_persons": people,
+            "pop_5g_served_person_months": months,
+        }
+
+    base = ScenarioRun("base", Path("b.toml"), "", {r: kpis(1000.0, 200.0, 5e6, 1e9) for r in range(3)})
+    sooner = ScenarioRun(
+        "sooner", Path("s.toml"), "", {r: kpis(1200.0, 0.0, 5.01e6, 1.005e9) for r in range(3)}
+    )
+    more = ScenarioRun(
+        "more", Path("m.toml"), "", {r: kpis(1300.0, 200.0, 5.01e6, 1.005e9) for r in range(3)}
+    )
+    result = _tabulate([base, sooner, more], 0, 1, 3, [], None)
+    for kpi, scale in (
+        ("incr_5g_vnd_m_per_additional_person", 300e9 / 10_000 / 1e6),
+        ("incr_5g_vnd_k_per_additional_person_month_served", 300e9 / 5e6 / 1e3),
+    ):
+        assert result.row(kpi)["sooner"] == 0.0 and (kpi, "sooner") not in result.verdicts
+        assert result.row(kpi)["more"] == pytest.approx(scale)
+
+
 def test_an_option_that_redefines_served_is_judged_by_the_people_served_at_the_end() -> None:
     """A served rate of 25 Mbps lowers the option's own start: its people "added" read +33.1 M against the baseline's
     -4.05 M, and the extra 5G capex per extra person served by 4G or better read 0.0, a free gain, for 58% of people
