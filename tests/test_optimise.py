@@ -1065,8 +1065,11 @@ def test_plans_the_replications_cannot_order_are_said_to_be_within_the_noise() -
     from dxsim.optimise.outputs import noise_ties
     from dxsim.optimise.score import Score
 
-    def plan(n: int) -> Evaluated:
-        return Evaluated(Candidate(n, 0, {}), Score((0.0,), {}, ()))
+    def plan(n: int, teams: float | None = None) -> Evaluated:
+        return Evaluated(
+            Candidate(n, 0, {"crews.north.teams": float(n if teams is None else teams)}),
+            Score((0.0,), {}, ()),
+        )
 
     best = plan(0)
     values = {
@@ -1074,8 +1077,9 @@ def test_plans_the_replications_cannot_order_are_said_to_be_within_the_noise() -
         1: [10.5, 10.5, 12.5, 12.5, 14.5],  # differences +0.5, -0.5, +0.5, -0.5, +0.5: holds 0
         2: [9.0, 10.0, 11.0, 12.0, 13.0],  # -1 every time: told apart
         3: [10.0, 11.0, 12.0, 13.0, 14.0],  # identical: 0 in every replication, a tie
+        4: [10.0, 11.0, 12.0, 13.0, 14.0],  # the best plan proposed again (the same values): not another plan
     }
-    front = [best, plan(1), plan(2), plan(3)]
+    front = [best, plan(1), plan(2), plan(3), plan(4, teams=0)]
     tied, lo, hi = noise_ties(front, [], lambda e: values[e.candidate.number])
     assert tied == [1, 3]
     assert (lo, hi) == (-0.5, 0.5)  # P10 and P90 (nearest rank) of plan 1's differences

@@ -268,6 +268,8 @@ def test_run_prints_the_new_kpis_with_the_summary_s_values(cli_baseline: Path) -
         "village_months_connected",
         "village_person_months_connected",
         "stations_5g_built_for_capacity_end",
+        "pop_5g_covered_person_months",
+        "pop_5g_served_person_months",
     ):
         row = next(line for line in shown.splitlines() if kpi_label(key)[0][:40] in line)
         assert _fmt(kpis[key], key) in row, (key, row)

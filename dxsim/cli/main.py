@@ -660,6 +660,7 @@ KPI_ROWS = [
     "public_cost_total_vnd_bn",
     "capex_per_added_person_covered_vnd_m",
     "new_sites_share_of_added_pct",
+    "pop_5g_covered_person_months",  # how soon, not only how many (as the villages')
     "pop_5g_served_pct_end",
     "pop_5g_capacity_short_pct_end",
     "pop_mbb_served_pct_end",
@@ -669,6 +670,7 @@ KPI_ROWS = [
     "user_throughput_mbps_p50_4g_end",
     "user_throughput_mbps_mean_end",
     "capex_per_added_person_served_5g_vnd_m",
+    "pop_5g_served_person_months",
     "stations_5g_built_for_capacity_end",
 ]
 

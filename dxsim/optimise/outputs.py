@@ -422,7 +422,8 @@ def noise_ties(
     """The plans the search cannot tell from best[0] on the first objective: the other members of the Pareto front (or,
     with one objective, the other feasible candidates) whose paired per-replication differences from it have a
     P10-P90 range that holds 0 (compare's reading of a Δ). Returns (their candidate numbers, the lowest P10 and the
-    highest P90 of those differences).
+    highest P90 of those differences). A candidate with the best's own values (the sampler proposed it again) is the
+    same plan and not listed.
 
     Why: a finance trial's front of plans 0.12 points of served population apart (83.76-83.88) at 4 replications was
     presented plan by plan, and best.toml (20,250 bn VND of support) first, with no word that the replications cannot
@@ -441,7 +442,10 @@ def noise_ties(
             float(np.quantile(d, 0.1, method="inverted_cdf")),
             float(np.quantile(d, 0.9, method="inverted_cdf")),
         )
-        if lo <= 0.0 <= hi and e.candidate.number != ref.candidate.number:
+        # the best plan proposed again is the same plan, not one the replications cannot separate from it (a trial's
+        # three candidates of equipment_share_pct = 0.1 read "raise reps to separate them")
+        same_plan = e.candidate.values == ref.candidate.values
+        if lo <= 0.0 <= hi and e.candidate.number != ref.candidate.number and not same_plan:
             tied.append(e.candidate.number)
             lows.append(lo)
             highs.append(hi)
