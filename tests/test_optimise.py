@@ -1087,6 +1087,9 @@ def test_plans_the_replications_cannot_order_are_said_to_be_within_the_noise() -
     tied, _lo, _hi = noise_ties([best], front, lambda e: values[e.candidate.number])
     assert tied == [1, 3]
     assert noise_ties([best], [best], lambda e: values[0])[0] == []
+    # float noise (the same sums in another order) is no difference, as compare reads one: 0 to 0, not 0 to 1.8e-15
+    noisy = {**values, 5: [v * (1 + 1e-15) for v in values[0]]}
+    assert noise_ties([best], [best, plan(5)], lambda e: noisy[e.candidate.number]) == ([5], 0.0, 0.0)
 
 
 def test_what_binds_names_the_constraint_that_rules_out_the_better_candidates(

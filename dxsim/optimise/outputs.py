@@ -40,7 +40,7 @@ import numpy as np
 import polars as pl
 
 from dxsim._version import __version__
-from dxsim.compare import compare_scenarios, write_compare
+from dxsim.compare import compare_scenarios, paired_deltas, write_compare
 from dxsim.i18n import N_, ngettext
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
@@ -435,7 +435,10 @@ def noise_ties(
     base = np.asarray(per_rep(ref), dtype=float)
     tied, lows, highs = [], [], []
     for e in others:
-        d = np.asarray(per_rep(e), dtype=float) - base
+        # float noise (sums in another order) is 0, as compare reads a difference: a trial read "0 to 0.00000000003638"
+        d = np.asarray(
+            paired_deltas(dict(enumerate(per_rep(e))), dict(enumerate(base.tolist()))), dtype=float
+        )
         if d.size != base.size or d.size < 2 or np.isnan(d).any():
             continue
         lo, hi = (
