@@ -209,6 +209,17 @@ def test_optimise_md_lists_the_local_steps_and_counts_the_local_candidates() -> 
     )
 
 
+def test_a_date_not_reached_is_said_so_not_shown_as_a_year() -> None:
+    """A P90 of year_5g_pop_90pct at what a date not reached counts as (2028.997 for a horizon to 2027-12-31) read
+    "2029.00" in the best plan's table, i.e. 90% in 2029, where coverage stayed at 76% (new-user trial)."""
+    from dxsim.optimise.outputs import stat_text
+
+    never = 2028 + 364 / 365
+    assert stat_text(never, "year_5g_pop_90pct P90", never=never) == "not reached (counts as 2028.997)"
+    assert stat_text(2027.5, "year_5g_pop_90pct P90", never=never) == "2027.50"
+    assert stat_text(never, "capex_total_vnd_bn mean", never=never) == "2,029"  # not a date KPI
+
+
 def test_a_statistic_beside_its_bound_is_never_shown_as_the_bound() -> None:
     """optimise.md showed the best plan's data-centre P10 of 580.02 MW as "580" beside its constraint ">= 580"
     (new-user trial): beside a bound, a value that is not it takes digits until they differ; one that is, or a
@@ -1062,7 +1073,9 @@ def test_plans_the_replications_cannot_order_are_said_to_be_within_the_noise() -
     """A finance trial's Pareto front was 0.12 points of served population wide at 4 replications, and best.toml was
     presented first with no word of it. Hand cases of paired differences from the best (per replication, common
     random numbers): a P10-P90 range holding 0 is a tie; one wholly on one side is not."""
-    from dxsim.optimise.outputs import noise_ties
+    from types import SimpleNamespace
+
+    from dxsim.optimise.outputs import noise_caution, noise_ties
     from dxsim.optimise.score import Score
 
     def plan(n: int, teams: float | None = None) -> Evaluated:
@@ -1087,9 +1100,22 @@ def test_plans_the_replications_cannot_order_are_said_to_be_within_the_noise() -
     tied, _lo, _hi = noise_ties([best], front, lambda e: values[e.candidate.number])
     assert tied == [1, 3]
     assert noise_ties([best], [best], lambda e: values[0])[0] == []
-    # float noise (the same sums in another order) is no difference, as compare reads one: 0 to 0, not 0 to 1.8e-15
-    noisy = {**values, 5: [v * (1 + 1e-15) for v in values[0]]}
-    assert noise_ties([best], [best, plan(5)], lambda e: noisy[e.candidate.number]) == ([5], 0.0, 0.0)
+    # float noise (the same sums in another order) is no difference, as compare reads one: 0 to 0, not 0 to 1.8e-15;
+    # a plan proposed twice (candidate 6 repeats 5's values) is one plan
+    noisy = {**values, 5: [v * (1 + 1e-15) for v in values[0]], 6: values[0]}
+    ties = noise_ties([best], [best, plan(5), plan(6, teams=5)], lambda e: noisy[e.candidate.number])
+    assert ties == ([5], 0.0, 0.0)
+    # ... and the same results in every replication are not for more replications to separate (a trial's lever that
+    # moved nothing read "raise reps")
+    spec = SimpleNamespace(
+        objectives=[SimpleNamespace(of=SimpleNamespace(label="capex_total_vnd_bn mean"))], reps=2
+    )
+    same = noise_caution(spec, ties)  # type: ignore[arg-type]
+    assert same is not None and same.startswith(
+        "**Same results:** 1 other plan(s) (candidates 5) give best.toml's"
+    )
+    assert "raise `reps`" not in same
+    assert "raise `reps`" in (noise_caution(spec, ([1], -0.5, 0.5)) or "")  # type: ignore[arg-type]
 
 
 def test_what_binds_names_the_constraint_that_rules_out_the_better_candidates(

@@ -47,7 +47,7 @@ from dxsim.i18n import gettext as _
 from dxsim.optimise.probe import Move, candidates, lever_summary, moves, verdict
 from dxsim.optimise.score import Score, kpi_values, statistic
 from dxsim.optimise.search import Evaluated
-from dxsim.optimise.spec import Constraint, OptSpec
+from dxsim.optimise.spec import Constraint, OptSpec, censored_value
 from dxsim.results.writer import (
     MANIFEST,
     atomic_files,
@@ -79,12 +79,18 @@ FILES = [
 ]  # all an optimisation folder may hold
 
 
-def stat_text(v: float | None, label: str = "", bound: float | None = None) -> str:
+def stat_text(
+    v: float | None, label: str = "", bound: float | None = None, never: float | None = None
+) -> str:
     """A number for the summary in the language in use; `year_*` statistics as decimal years (2028.33). Beside a
     constraint's `bound`, a value that is not the bound is never shown as it: more digits until they differ (580.02
-    read "580" against ">= 580")."""
+    read "580" against ">= 580"). `never`: what a date not reached counts as (`spec.censored_value`); a `year_*`
+    statistic at it reads "not reached", not as a year (a P90 of 2029.00 read as 90% in 2029 where coverage stayed at
+    76%: new-user trial, 2026-12-07)."""
     if v is None or not math.isfinite(v):
         return "-"
+    if never is not None and label.startswith("year_") and v >= never - 1e-9:
+        return _("not reached (counts as {value})").format(value=F.plain(never, 3))
     if label.startswith("year_"):
         text = F.plain(v, 2)
     else:
@@ -97,6 +103,15 @@ def stat_text(v: float | None, label: str = "", bound: float | None = None) -> s
         if round(v, decimals) != round(bound, decimals):
             break
     return text
+
+
+def never_of(spec: OptSpec, label: str) -> float | None:
+    """What a `year_*` KPI's date not reached counts as in this search (the base's horizon end plus a year); None for
+    other KPIs. `label`: the KPI, or its statistic's label ("year_5g_pop_90pct P90")."""
+    kpi = label.split(" ")[0]
+    if not kpi.startswith("year_") or spec.base_scenario is None:
+        return None
+    return censored_value(kpi, math.nan, spec.base_scenario.horizon.end_date)
 
 
 def _better_than_best(spec: OptSpec, hist: pl.DataFrame) -> tuple[pl.DataFrame, str] | None:
@@ -162,7 +177,10 @@ def binding_lines(spec: OptSpec, hist: pl.DataFrame) -> list[str]:
         out.append(
             "- "
             + _("{constraint}: ranged {low} .. {high} across candidates; {verdict}.").format(
-                constraint=c.label, low=stat_text(lo, c.of.kpi), high=stat_text(hi, c.of.kpi), verdict=verdict
+                constraint=c.label,
+                low=stat_text(lo, c.of.kpi, never=never_of(spec, c.of.kpi)),
+                high=stat_text(hi, c.of.kpi, never=never_of(spec, c.of.kpi)),
+                verdict=verdict,
             )
         )
     return out
@@ -434,6 +452,7 @@ def noise_ties(
     others = best[1:] if len(best) > 1 else [e for e in history if e.score.feasible and e is not ref]
     base = np.asarray(per_rep(ref), dtype=float)
     tied, lows, highs = [], [], []
+    kept: list[Evaluated] = []
     for e in others:
         # float noise (sums in another order) is 0, as compare reads a difference: a trial read "0 to 0.00000000003638"
         d = np.asarray(
@@ -448,7 +467,10 @@ def noise_ties(
         # the best plan proposed again is the same plan, not one the replications cannot separate from it (a trial's
         # three candidates of equipment_share_pct = 0.1 read "raise reps to separate them")
         same_plan = e.candidate.values == ref.candidate.values
-        if lo <= 0.0 <= hi and e.candidate.number != ref.candidate.number and not same_plan:
+        # ... and a plan proposed twice is one plan (a trial's "2 other plans (candidates 1, 3)" were one)
+        seen = any(e.candidate.values == t.candidate.values for t in kept)
+        if lo <= 0.0 <= hi and e.candidate.number != ref.candidate.number and not same_plan and not seen:
+            kept.append(e)
             tied.append(e.candidate.number)
             lows.append(lo)
             highs.append(hi)
@@ -462,6 +484,14 @@ def noise_caution(spec: OptSpec, ties: tuple[list[int], float, float]) -> str | 
         return None
     label = spec.objectives[0].of.label
     shown = ", ".join(str(n) for n in numbers[:8]) + (", ..." if len(numbers) > 8 else "")
+    if (
+        lo == 0.0 and hi == 0.0
+    ):  # the same results in every replication: no number of replications separates them
+        return _(
+            "**Same results:** {k} other plan(s) (candidates {numbers}) give best.toml's {objective} in every one of "
+            "the {reps} replications: the levers in which they differ from it did not move it here, so best.toml's "
+            "values of those levers are arbitrary (history.csv has their other statistics)."
+        ).format(k=len(numbers), numbers=shown, objective=label, reps=spec.reps)
     return _(
         "**Within the noise:** {k} other plan(s) (candidates {numbers}) are not told apart from best.toml on {objective}: "
         "their paired differences from it over the {reps} replications run from {lo} to {hi} (P10–P90) and hold 0. "
@@ -646,7 +676,9 @@ def summary_markdown(
     ]
     lines += ["", f"| {_('statistic')} | " + " | ".join(heads) + " |", rule]
     lines += [
-        f"| {k} | " + " | ".join(stat_text(e.score.stats[k], k, bounds.get(k)) for e in plans) + " |"
+        f"| {k} | "
+        + " | ".join(stat_text(e.score.stats[k], k, bounds.get(k), never_of(spec, k)) for e in plans)
+        + " |"
         for k in b.score.stats
     ]
     if len(best) > len(plans):

@@ -351,7 +351,7 @@ def reach_advice(
             _(
                 "{k} of the {n} still rise {rise} points a year from {level}%: at that pace {threshold}% is at least "
                 "{more} years beyond the horizon, likely more as growth slows"
-            ).format(**fields, more=shown_g(round(nearest, 1)))
+            ).format(**fields, more=F.plain(nearest, 1))  # "1.0 years", not "1 years"
             if extend
             else _(
                 "{k} of the {n} still rise {rise} points a year from {level}%: at that pace {threshold}% lies beyond "
