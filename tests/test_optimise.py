@@ -209,6 +209,34 @@ def test_optimise_md_lists_the_local_steps_and_counts_the_local_candidates() -> 
     )
 
 
+def test_history_says_which_proposals_repeat_an_earlier_plan() -> None:
+    """optimise.md said "2 proposals repeated an earlier candidate" while history.csv showed their identical rows with
+    no note (re-check trial): each repeat names the candidate that proposed the plan first."""
+    from types import SimpleNamespace
+
+    from dxsim.optimise.outputs import history_frame
+    from dxsim.optimise.score import Score
+
+    obj = SimpleNamespace(of=SimpleNamespace(label="capex_total_vnd_bn mean"), direction="minimize")
+    spec = SimpleNamespace(
+        parameters=[SimpleNamespace(path="crews.north.teams")], objectives=[obj], constraints=[]
+    )
+    teams = [450.0, 300.0, 450.0, 450.0]
+    history = [
+        Evaluated(
+            Candidate(i, 0, {"crews.north.teams": t}), Score((100.0,), {"capex_total_vnd_bn mean": 100.0}, ())
+        )
+        for i, t in enumerate(teams)
+    ]
+    notes = history_frame(spec, history)["note"].to_list()  # type: ignore[arg-type]
+    assert notes == [
+        "",
+        "",
+        "the same plan as candidate 0, scored from its record",
+        "the same plan as candidate 0, scored from its record",
+    ]
+
+
 def test_a_date_not_reached_is_said_so_not_shown_as_a_year() -> None:
     """A P90 of year_5g_pop_90pct at what a date not reached counts as (2028.997 for a horizon to 2027-12-31) read
     "2029.00" in the best plan's table, i.e. 90% in 2029, where coverage stayed at 76% (new-user trial)."""

@@ -187,15 +187,25 @@ def binding_lines(spec: OptSpec, hist: pl.DataFrame) -> list[str]:
 
 
 def history_frame(spec: OptSpec, history: list[Evaluated]) -> pl.DataFrame:
-    """One row per candidate (proposal order), with the convergence column `best_so_far`."""
+    """One row per candidate (proposal order), with the convergence column `best_so_far`. A proposal of a plan already
+    evaluated says so in `note` (English, as compare.csv's notes): its row repeats the first one's, which a reader saw
+    unexplained beside optimise.md's "2 proposals repeated an earlier candidate" (re-check trial, 2026-12-07)."""
     paths = [p.path for p in spec.parameters]
     labels = [o.of.label for o in spec.objectives] + [c.of.label for c in spec.constraints]
     labels = list(dict.fromkeys(labels))
     d0 = spec.objectives[0].direction
     best: float | None = None
     rows = []
+    first_of: dict[tuple[float, ...], int] = {}  # a plan's values -> the candidate that proposed it first
     for e in history:
         s = e.score
+        plan = tuple(float(e.candidate.values[p]) for p in paths)
+        first = first_of.setdefault(plan, e.candidate.number)
+        again = (
+            f"the same plan as candidate {first}, scored from its record"
+            if first != e.candidate.number
+            else ""
+        )
         if s.feasible and s.objectives is not None:
             v = s.objectives[0]
             best = v if best is None else (min(best, v) if d0 == "minimize" else max(best, v))
@@ -209,7 +219,7 @@ def history_frame(spec: OptSpec, history: list[Evaluated]) -> pl.DataFrame:
                 "violation": s.total_violation if s.objectives is not None else None,
                 "feasible": s.feasible,
                 "best_so_far": best,
-                "note": s.note,
+                "note": "; ".join(n for n in (s.note, again) if n),
             }
         )
     schema = {
