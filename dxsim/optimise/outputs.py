@@ -494,9 +494,8 @@ def noise_caution(spec: OptSpec, ties: tuple[list[int], float, float]) -> str | 
         return None
     label = spec.objectives[0].of.label
     shown = ", ".join(str(n) for n in numbers[:8]) + (", ..." if len(numbers) > 8 else "")
-    if (
-        lo == 0.0 and hi == 0.0
-    ):  # the same results in every replication: no number of replications separates them
+    # the same results in every replication: no number of replications separates them
+    if lo == 0.0 and hi == 0.0:
         return _(
             "**Same results:** {k} other plan(s) (candidates {numbers}) give best.toml's {objective} in every one of "
             "the {reps} replications: the levers in which they differ from it did not move it here, so best.toml's "
