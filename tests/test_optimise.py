@@ -806,6 +806,11 @@ def test_a_lever_range_that_looks_like_a_unit_slip_is_said_before_the_search(
                 "2027.997",
             ],
         ),
+        (
+            'kpi = "capex_total_vnd_bn"\ndirection = "minimise"',
+            'constraints = ["year_5g_pop_90pct P10 >= 2025.5"]',
+            ["constraints[1].value", "2025.5", "met by every plan", "from 2025.830 to before 2027.997"],
+        ),
         # a constraint string with a statistic out of range said only "not a constraint" (search audit)
         *(
             (

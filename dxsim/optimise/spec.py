@@ -498,8 +498,8 @@ def _constraints(file: Path, raw: dict[str, Any], known: list[str], horizon: Any
 def _check_year_bound(file: Path, key: str, kpi: str, op: str, value: float, horizon: Any) -> None:
     """Refuse a bound on a `year_*` KPI that does not tell plans apart: the KPI's values lie from the start date's
     decimal year to the value a date not reached counts as (`censored_value`, the horizon's end plus a year), so `<=`
-    a year before the start, or `>=` a year after that value, holds for no plan, and `<=` that value or later holds
-    for every plan, one that never reaches the level included.
+    a year before the start, or `>=` a year after that value, holds for no plan, and `<=` that value or later, or `>=`
+    the start or earlier, holds for every plan, one that never reaches the level included.
 
     Why: "year_5g_pop_90pct P90 <= 2024" ran its whole search to "no candidate met every constraint", and "<= 2029"
     on a horizon to 2027 was met by every plan of a base whose coverage stayed at 76%: a date not reached counts as
@@ -512,7 +512,7 @@ def _check_year_bound(file: Path, key: str, kpi: str, op: str, value: float, hor
     first = start.year + (start - jan1).days / (dt.date(start.year + 1, 1, 1) - jan1).days
     never = censored_value(kpi, math.nan, horizon.end_date)
     lo, hi = F.plain(first, 3), F.plain(never, 3)  # decimal years, as summary.json holds them
-    if op == "<=" and value >= never:
+    if (op == "<=" and value >= never) or (op == ">=" and value <= first):
         message = _(
             "this bound on {kpi} is met by every plan, one that never reaches it included: a date the horizon does "
             "not reach counts as {never}"
