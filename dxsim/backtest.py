@@ -814,15 +814,22 @@ def _kept_notes(
     use (printed). `at_start`: the metrics the table scores at the start (its "start" rows); the notes said "no
     scenario counterpart" of villages_unconnected beside its "start" row (backtest audit)."""
     s = sc.start_state
+    opened = sc.subsidy.window_start <= sc.horizon.start_date  # else none of the start stations can count
+    counted = s.stations_5g - min(s.stations_5g_at_window_start, s.stations_5g) if opened else 0
     shown = [
         _(
             "start_state.stations_4g = {n} kept from the scenario: the 4G layer is one fixed count; the reported 5G/4G "
             "shares use different 4G bases (7.72% in 2025-05 implies ~150k, 14% in 2025-10 ~119.5k)"
         ).format(n=F.number(s.stations_4g)),
         _(
-            "start_state.start_sites_in_window_pct = {pct} kept from the scenario (no observation of the share of start "
-            "stations accepted within the Resolution 193 window)"
-        ).format(pct=shown_number(s.start_sites_in_window_pct)),
+            "start_state.stations_5g_at_window_start = {n} kept from the scenario (the stations on air when the "
+            "Resolution 193 window opened, {day}: {counted} of the {start} start stations count toward its threshold)"
+        ).format(
+            n=F.number(s.stations_5g_at_window_start),
+            day=F.date(sc.subsidy.window_start),
+            counted=F.number(counted),
+            start=F.number(s.stations_5g),
+        ),
         _(
             "data centres: the fleet at the start is the table's sites commissioned by the start date "
             "(compute.datacentres); GPUs: the start fleet of geodata/gpu_fleet_2025.csv"
@@ -831,8 +838,9 @@ def _kept_notes(
     notes = [
         f"start_state.stations_4g = {s.stations_4g:,} kept from the scenario: the 4G layer is one fixed count; the "
         "reported 5G/4G shares use different 4G bases (7.72% in 2025-05 implies ~150k, 14% in 2025-10 ~119.5k)",
-        f"start_state.start_sites_in_window_pct = {s.start_sites_in_window_pct:g} kept from the scenario (no "
-        "observation of the share of start stations accepted within the Resolution 193 window)",
+        f"start_state.stations_5g_at_window_start = {s.stations_5g_at_window_start:,} kept from the scenario (the "
+        f"stations on air when the Resolution 193 window opened, {sc.subsidy.window_start}: {counted:,} of the "
+        f"{s.stations_5g:,} start stations count toward its threshold)",
         "data centres: the fleet at the start is the table's sites commissioned by the start date "
         "(compute.datacentres); GPUs: the start fleet of geodata/gpu_fleet_2025.csv",
     ]

@@ -541,8 +541,8 @@ def eligible_support(out: RunOutput, books: Books, last_day: bool = True) -> dic
 
     Eligible: built in the run and on air from window_start to the end of window_end (a station on air at any
     time on window_end counts; `last_day=False` stops at 00:00 of window_end, to show that day matters), plus
-    the share of the operator's start-date stations assumed accepted in the window (when the start date lies in
-    the window). Only operators with at least the threshold of stations. Replication 0's drawn values.
+    the operator's share of the start-date stations beyond those on air when the window opened (when the start
+    date lies in the window). Only operators with at least the threshold of stations. Replication 0's drawn values.
     """
     sc = replication_scenario(out)
     assert not sc.supports  # Resolution 193 is the only programme of these runs
@@ -552,8 +552,12 @@ def eligible_support(out: RunOutput, books: Books, last_day: bool = True) -> dic
     ws, we = float((sc.subsidy.window_start - start).days), float((sc.subsidy.window_end - start).days)
     equip = np.where(is_new, sc.costs.new_site_equipment_vnd_bn, sc.costs.upgrade_equipment_vnd_bn)
     in_window = sc.subsidy.window_start <= start <= sc.subsidy.window_end
-    share_start = sc.start_state.start_sites_in_window_pct / 100.0 if in_window else 0.0
     on = st.on_air_day
+    n_all = int(
+        (on < 0).sum()
+    )  # the start network; those beyond the count on air when the window opened count
+    before = min(sc.start_state.stations_5g_at_window_start, n_all)
+    share_start = (n_all - before) / n_all if in_window and n_all else 0.0
     out_ = {}
     for k, op in enumerate(OPERATORS):
         mine = st.operator == k

@@ -500,12 +500,12 @@ def test_commitment_kits_arrive_a_tender_and_a_lead_time_after_the_window_opens(
 
 def test_a_later_start_holds_what_the_commitment_still_needs() -> None:
     """The window opened on 19 February 2025, before a start on 1 January 2026 with 40 stations on air, all accepted
-    in the window (start_sites_in_window_pct = 100 at the subsidy's window start, which the programme shares): the
+    in the window (none on air at the subsidy's window start, which the programme shares): the
     commitment's kits still held are 100 - 40 = 60, there since the start (they arrived ~10 months before it). On 1
     June it lacks 100 - 40 - 5 = 55 and takes them from its own kits: 5 left."""
     sc = surge_scenario(
         surge={"stock_months_of_supply": 0.0, "commitment_tender_days": 90.0},
-        start_state={"pipeline_build_rate_5g_per_month": 0.0, "start_sites_in_window_pct": 100.0},
+        start_state={"pipeline_build_rate_5g_per_month": 0.0, "stations_5g_at_window_start": 0},
     )
     push = sc.supports[0].model_copy(update={"window_start": dt.date(2025, 2, 19)})
     sc = _committed(sc.model_copy(update={"supports": [push]}))
@@ -1141,8 +1141,8 @@ def test_stations_counted_for_a_programme_by_hand():
 
 
 def test_start_stations_count_for_a_window_by_when_it_opens():
-    """start_state.start_sites_in_window_pct (60%) is the share of the 16,737 start stations accepted on or after
-    subsidy.window_start (2025-02-19); it was applied to every programme opening before the start (2025-10-31), so
+    """60% of the 16,737 start stations accepted on or after subsidy.window_start (2025-02-19) was applied to
+    every programme opening before the start (2025-10-31), so
     one opening on 2025-10-30 claimed for 10,042 stations accepted before it. By hand, with stations accepted evenly
     between the launch (2024-10-01), 2025-02-19 and the start: 2025-10-30 -> 60% x 1/254 days; 2025-01-01 ->
     1 - 40% x 92/141 days; the launch or before -> all; the start or after -> none."""
@@ -1162,6 +1162,39 @@ def test_start_stations_count_for_a_window_by_when_it_opens():
     assert counted(dt.date(2025, 1, 1)) == round(n * (1 - 0.4 * 92 / 141)) == 12_369
     assert counted(dt.date(2024, 10, 1)) == counted(dt.date(2024, 1, 1)) == n
     assert counted(start) == 0
+
+
+def test_the_start_stations_in_the_window_are_those_beyond_the_count_on_air_when_it_opened():
+    """start_state.stations_5g_at_window_start is a count, so the share in the window follows the start: by hand,
+    10,928 on air on 2025-02-19 leave (16,737 - 10,928) / 16,737 = 34.71% of October's start and
+    (11,591 - 10,928) / 11,591 = 5.72% of May's in the window (the share of 60% it replaces was applied to both);
+    a count above the start network counts none of it, and a start with no stations has none to count."""
+    import datetime as dt
+
+    from dxsim.scenario.sections.operators import Support
+    from dxsim.sim.support import anchor_in_window_pct, start_sites_counted
+
+    assert (
+        anchor_in_window_pct(16_737, 10_928)
+        == pytest.approx(100 * 5_809 / 16_737)
+        == pytest.approx(34.707, abs=1e-3)
+    )
+    assert (
+        anchor_in_window_pct(11_591, 10_928)
+        == pytest.approx(100 * 663 / 11_591)
+        == pytest.approx(5.720, abs=1e-3)
+    )
+    assert anchor_in_window_pct(5_000, 10_928) == 0.0 and anchor_in_window_pct(0, 10_928) == 0.0
+    assert anchor_in_window_pct(16_737, 0) == 100.0
+    # Viettel's 55% of May's start (6,375 stations): 365 count toward Resolution 193's threshold, not 3,825
+    window = dt.date(2025, 2, 19)
+    res193 = Support(name="r", per_site_vnd_bn=1.0, window_start=window, window_end=dt.date(2025, 12, 31))
+    pct = anchor_in_window_pct(11_591, 10_928)
+    assert (
+        start_sites_counted(res193, 6_375, dt.date(2025, 5, 31), pct, window)
+        == round(6_375 * 663 / 11_591)
+        == 365
+    )
 
 
 def test_operators_hold_no_more_kits_on_order_than_vendors_deliver_over_a_p90_lead_time():

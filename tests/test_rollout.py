@@ -849,23 +849,23 @@ def test_subsidy_capped_pro_rata_by_the_fund():
 
 
 def test_subsidy_threshold_counts_in_window_start_sites():
-    """20 start sites (all viettel), 50% accepted inside the window -> 10 of them count.
+    """20 start sites (all viettel), 10 of them on air when the window opened -> the other 10 count.
 
     viettel builds 30 in the window -> 30 + 10 = 40 eligible; vnpt 10 and mobifone 20 are under 25.
     Equipment: 70 bn (built) + 10 x 2.0 (start share at the upgrade price) = 90 -> 15% = 13.5.
     """
-    sc = _subsidy_scenario(fund=1000.0, min_stations=25, start_state={"start_sites_in_window_pct": 50.0})
+    sc = _subsidy_scenario(fund=1000.0, min_stations=25, start_state={"stations_5g_at_window_start": 10})
     is_new = np.r_[np.zeros(20, bool), SUB_IS_NEW]
     ro, _, _ = run(sc, sub_plan(20, is_new), n_start=20)
     assert np.all(ro.state.operator[:20] == 0)
     paid = {name: amt for _, name, amt in ro.subsidy_events}
     assert paid == pytest.approx({"viettel": 13.5})
-    # with no start sites inside the window viettel still qualifies on its own 30 ...
-    sc0 = _subsidy_scenario(fund=1000.0, min_stations=25, start_state={"start_sites_in_window_pct": 0.0})
+    # with every start site on air before the window (the default 10,928 > 20) viettel still qualifies on its own 30
+    sc0 = _subsidy_scenario(fund=1000.0, min_stations=25)
     ro0, _, _ = run(sc0, sub_plan(20, is_new), n_start=20)
     assert {n: a for _, n, a in ro0.subsidy_events} == pytest.approx({"viettel": 10.5})
     # ... but not with a threshold of 35, which only the start sites push it over
-    sc1 = _subsidy_scenario(fund=1000.0, min_stations=35, start_state={"start_sites_in_window_pct": 0.0})
+    sc1 = _subsidy_scenario(fund=1000.0, min_stations=35, start_state={"stations_5g_at_window_start": 20})
     ro1, ledger1, _ = run(sc1, sub_plan(20, is_new), n_start=20)
     assert ro1.subsidy_events == [] and ro1.subsidy_paid_vnd_bn == 0.0
     assert sum(ledger1.received.values()) == 0.0

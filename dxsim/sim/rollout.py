@@ -64,6 +64,7 @@ from dxsim.sim.operators import (
     surge_size,
 )
 from dxsim.sim.support import (
+    anchor_in_window_pct,
     eligible_kind,
     in_provinces,
     per_station_vnd_bn,
@@ -222,6 +223,10 @@ class Rollout:
             busy_until=np.zeros(len(REGIONS)),
         )
         self.n_start = n_start
+        # % of the start network accepted inside subsidy.window_start's window (each operator's by its share)
+        self._start_in_window_pct = anchor_in_window_pct(
+            n_start, scenario.start_state.stations_5g_at_window_start
+        )
         self.n_start_by_op = np.bincount(op[:n_start].astype(np.int64), minlength=len(OPERATORS))
         # each operator's own sites in its own order (the national order within an operator)
         self.op_sites = [np.flatnonzero(op == k) for k in range(len(OPERATORS))]
@@ -958,7 +963,7 @@ class Rollout:
             p,
             int(self._n_start_in_area[p.name][k]),
             self.clock.start,
-            self.sc.start_state.start_sites_in_window_pct,
+            self._start_in_window_pct,
             self.sc.subsidy.window_start,
         )
         return float(built) + start_n, claims + start_n * self._start_claim_each[p.name]
@@ -1457,7 +1462,7 @@ class Rollout:
             p,
             int(self._n_start_in_area[p.name][k]),
             self.clock.start,
-            self.sc.start_state.start_sites_in_window_pct,
+            self._start_in_window_pct,
             self.sc.subsidy.window_start,
         )
         return np.flatnonzero(mine), start_n

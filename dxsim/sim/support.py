@@ -90,6 +90,17 @@ def pro_rata_share(fund_vnd_bn: float, claims_vnd_bn: float) -> float:
     return fund_vnd_bn / claims_vnd_bn
 
 
+def anchor_in_window_pct(n_start: int, on_air_at_anchor: int) -> float:
+    """% of the `n_start` start stations accepted after the anchor date (subsidy.window_start), when
+    `on_air_at_anchor` were on air then (start_state.stations_5g_at_window_start; at most all of them count as
+    before it). Why a count, not a share: the share of one start date is wrong for every other start. A share of
+    60%, stated for 2025-10-31, was applied to a run from 2025-05-31, when at most ~700 of the 11,591 stations could
+    have come after 19/2/2025, so Viettel counted ~3,800 stations it did not have and surged ~3,500 too few."""
+    if n_start <= 0:
+        return 0.0
+    return 100.0 * (n_start - min(on_air_at_anchor, n_start)) / n_start
+
+
 def start_share_in_window(
     window_start: dt.date,
     start: dt.date,
@@ -99,9 +110,9 @@ def start_share_in_window(
 ) -> float:
     """Share (0-1) of the start-date 5G stations accepted on or after `window_start`.
 
-    `anchor_pct` is the share accepted on or after `anchor` (start_state.start_sites_in_window_pct, stated for
-    subsidy.window_start); every station was accepted after the commercial launch and before the start. Between
-    these dates stations are taken as accepted evenly (the share is linear in window_start). Why: every programme
+    `anchor_pct` is the share accepted on or after `anchor` (subsidy.window_start; `anchor_in_window_pct`); every
+    station was accepted after the commercial launch and before the start. Between these dates stations are taken
+    as accepted evenly (the share is linear in window_start). Why: every programme
     opening before the start counted `anchor_pct` of the start stations, so a `[[supports]]` opening the day before
     the start paid for 10,042 stations accepted in the eight months before it (13,084 bn at 1 bn a station, with
     2,937 stations accepted in its window in the run)."""

@@ -436,8 +436,8 @@ class Subsidy(StrictModel):
         ge=0,
         le=500_000,
         description="An operator qualifies only if at least this many of its 5G stations were accepted (came on air) "
-        "inside the window, window_start to window_end: those of the start network by the share "
-        "start_state.start_sites_in_window_pct, and those the run brings on air in it.",
+        "inside the window, window_start to window_end: those of the start network beyond the "
+        "start_state.stations_5g_at_window_start on air when it opened, and those the run brings on air in it.",
         source="Decree 88/2025/NĐ-CP: each operator at least 20,000 5G stations nationwide, accepted 19/2/2025 - "
         "31/12/2025 (baochinhphu.vn, 2025-04-14: https://baochinhphu.vn/chi-dao-dieu-hanh-cua-chinh-phu-thu-tuong-chinh-phu-ngay-14-4-2025-1-102250414195840622.htm); seed 004:269-281 reports "
         "Viettel and VNPT together planning at least 20,000 in 2025",

@@ -105,11 +105,20 @@ class StartState(StrictModel):
         source="(16,737 - 11,591) stations / 5 months, 2025-05-31 to 2025-10-31 (seed 000:56; "
         "infra/vn_telecom_dc_stats.csv; geodata/observations.csv)",
     )
-    start_sites_in_window_pct: float = param(
-        60.0,
-        unit="% of start 5G stations",
+    stations_5g_at_window_start: int = param(
+        10_928,
+        unit="stations",
         ge=0,
-        le=100,
-        description="Share of the start-date 5G stations accepted on or after subsidy.window_start (they count toward the 20,000-station threshold).",
-        source="assumption: commercial 5G launched Oct 2024; 11,591 stations by 2025-05 and 16,737 by 2025-10 (seed 000:56; infra/vn_telecom_dc_stats.csv)",
+        le=500_000,
+        description="5G stations on air when subsidy.window_start opened (19/2/2025 for Resolution 193): the "
+        "start stations beyond this count were accepted inside the window and count toward its threshold, each "
+        "operator's by its share of the start network (at most start_state.stations_5g counts as before the "
+        "window). Change it with subsidy.window_start. A programme of `supports` opening at another date counts "
+        "the start stations accepted after it with the on-air count taken as linear from the commercial launch "
+        "(none) through this count to the start.",
+        source="linear between the stations on air at 2024-12-31 and 2025-05-31 (11,591, infra/vn_telecom_dc_stats.csv), "
+        "taken at 2025-02-19 (50 of 151 days): 10,600 + 991 x 50/151; the 10,600 are the first ranked sites of the "
+        "baseline's site layer whose coverage reaches the 25.5% reported for 2024-12-31 (seed 003:34), as "
+        "`dxsim backtest` derives the pace before 2025-05-31. Checked against Viettel alone: 6,500 on air at the end "
+        "of 2024 (cafef.vn 2025-12-09, geodata/observations.csv)",
     )

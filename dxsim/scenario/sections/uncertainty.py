@@ -176,15 +176,14 @@ DEFAULT_RANGES: tuple[tuple[str, float, float, str, str], ...] = (
         ),
     ),
     (
-        "start_state.start_sites_in_window_pct",
-        0.75,
-        1.25,
+        "start_state.stations_5g_at_window_start",
+        1.0,
+        1.045,
         "uniform",
-        _ASSUME.format(
-            q=5,
-            why="share of the start stations accepted inside the Resolution 193 window, from 11,591 by "
-            "2025-05 and 16,737 by 2025-10 (seed 000:56) without acceptance dates; +-25%",
-        ),
+        "no count of 2025-02-19 is reported; the default inverts 2024-12-31's 25.5% coverage (seed 003:34) through "
+        "the site layer (10,600 sites). The layer gives 27.6% at 2025-05-31's 11,591 stations, where ~26% was "
+        "reported (infra/vn_telecom_dc_stats.csv: 10,850 sites reach 26%), so it may cover more people per station "
+        "than the network did at that size: rescaled by 11,591 / 10,850, the count is 4.5% higher (11,412)",
     ),
     # the operators' business case of a site (read by the operators' decision in each replication)
     (
@@ -442,7 +441,7 @@ def default_ranges() -> dict[str, Range]:
 
 # Path prefixes the model reads in every replication (checked against the code that reads them):
 # Rollout (works, supply, seasons, crews, costs, operators' targets and budgets, subsidy, start
-# share in the window, the business case: it receives the replication's scenario), VillageProgramme (programme; villages.options' work and lead times through
+# stations before the window, the business case: it receives the replication's scenario), VillageProgramme (programme; villages.options' work and lead times through
 # dxsim.sim.uncertainty.village_inputs), the compute processes (DataCentreModel, GpuModel, AiDemand).
 PER_REPLICATION: tuple[str, ...] = (
     "works",
@@ -455,7 +454,7 @@ PER_REPLICATION: tuple[str, ...] = (
     "subsidy.equipment_share_pct",
     "subsidy.min_stations_per_operator",
     "subsidy.fund_vnd_bn",
-    "start_state.start_sites_in_window_pct",
+    "start_state.stations_5g_at_window_start",
     "business_case.arpu_vnd_k_per_month",
     "business_case.take_up_pct",
     "business_case.opex_vnd_bn_per_site_year",
