@@ -783,7 +783,7 @@ def backtest(
     at_start = {
         r["metric"] for r in table.iter_rows(named=True) if r["status"] == "start" and r["date"] == day
     }
-    kept, kept_shown = _kept_notes(sc, obs, day, at_start)
+    kept, kept_shown = _kept_notes(run_sc, obs, day, at_start)  # the start as run (its stations, its date)
     keys = sorted(
         {
             (r["model_metric"], r["area"])

@@ -1143,9 +1143,11 @@ def test_stations_counted_for_a_programme_by_hand():
 def test_start_stations_count_for_a_window_by_when_it_opens():
     """60% of the 16,737 start stations accepted on or after subsidy.window_start (2025-02-19) was applied to
     every programme opening before the start (2025-10-31), so
-    one opening on 2025-10-30 claimed for 10,042 stations accepted before it. By hand, with stations accepted evenly
-    between the launch (2024-10-01), 2025-02-19 and the start: 2025-10-30 -> 60% x 1/254 days; 2025-01-01 ->
-    1 - 40% x 92/141 days; the launch or before -> all; the start or after -> none."""
+    one opening on 2025-10-30 claimed for 10,042 stations accepted before it. By hand, with the network on air
+    since the launch (2024-10-01) up to 2025-02-19 and stations accepted evenly from then to the start:
+    2025-10-30 -> 60% x 1/254 days; 2025-01-01 -> 60%, as on 2025-02-19 (a rise from none at the launch gave
+    1 - 40% x 92/141, 12,369 stations, where 10,600 were on air by 2024-12-31); the launch or before -> all; the
+    start or after -> none."""
     import datetime as dt
 
     from dxsim.scenario.sections.operators import Support
@@ -1159,7 +1161,8 @@ def test_start_stations_count_for_a_window_by_when_it_opens():
 
     assert counted(anchor) == round(n * 0.6) == 10_042  # Resolution 193's window: the stated share
     assert counted(dt.date(2025, 10, 30)) == round(n * 0.6 / 254) == 40
-    assert counted(dt.date(2025, 1, 1)) == round(n * (1 - 0.4 * 92 / 141)) == 12_369
+    assert counted(dt.date(2025, 1, 1)) == counted(dt.date(2024, 10, 2)) == counted(anchor) == 10_042
+    assert counted(dt.date(2025, 6, 1)) == round(n * 0.6 * 152 / 254) == 6_010  # linear after the anchor
     assert counted(dt.date(2024, 10, 1)) == counted(dt.date(2024, 1, 1)) == n
     assert counted(start) == 0
 

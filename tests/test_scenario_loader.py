@@ -284,6 +284,15 @@ def test_unknown_key_did_you_mean(tmp_path: Path) -> None:
     assert_names(err, "= 5", "did you mean 'teams'?", "allowed: teams")
 
 
+def test_the_retired_window_share_points_to_the_count_that_replaced_it(tmp_path: Path) -> None:
+    """start_state.start_sites_in_window_pct (a share) gave way to stations_5g_at_window_start (a count) on
+    2026-12-07: a scenario written before is refused in one line that names the new key."""
+    p = write(tmp_path, "s.toml", 'name = "x"\n[start_state]\nstart_sites_in_window_pct = 60\n')
+    err = error_of(p)
+    assert err.field == "start_state.start_sites_in_window_pct"
+    assert_names(err, "= 60", "did you mean 'stations_5g_at_window_start'?")
+
+
 def test_unknown_key_without_close_match_lists_keys(tmp_path: Path) -> None:
     p = write(tmp_path, "s.toml", 'name = "x"\n[horizon]\nbananas = 1\n')
     err = error_of(p)

@@ -1107,6 +1107,7 @@ def scenario_notes(path: Path, sc: Any) -> list[str]:
     from dxsim.scenario import load_scenario_dict
     from dxsim.scenario.horizon_notes import unreached_inputs
     from dxsim.scenario.resolved import unread_fields
+    from dxsim.scenario.start_notes import window_count_notes
     from dxsim.geo.planner_files import SITE_FILE_UNREAD
     from dxsim.scenario.unit_slips import slip_line, unit_slips
 
@@ -1115,6 +1116,7 @@ def scenario_notes(path: Path, sc: Any) -> list[str]:
     unread = SITE_FILE_UNREAD if sc.sites.file and sc.sites.file_replaces == "country" else ()
     notes = [slip_line(str(path), slip) for slip in unit_slips(sc) if slip.field not in unread]
     notes += [_("{file}: note: {text}").format(file=path, text=t) for t in unreached_inputs(sc)]
+    notes += [_("{file}: note: {text}").format(file=path, text=t) for t in window_count_notes(sc)]
     stated = load_scenario_dict(path, with_defaults=False).get("operators") or {}
     committing = [op for op, table in stated.items() if isinstance(table, dict) and "committed_to" in table]
     notes += [_("{file}: note: {text}").format(file=path, text=t) for t in idle_commitments(sc, committing)]

@@ -113,12 +113,15 @@ class StartState(StrictModel):
         description="5G stations on air when subsidy.window_start opened (19/2/2025 for Resolution 193): the "
         "start stations beyond this count were accepted inside the window and count toward its threshold, each "
         "operator's by its share of the start network (at most start_state.stations_5g counts as before the "
-        "window). Change it with subsidy.window_start. A programme of `supports` opening at another date counts "
-        "the start stations accepted after it with the on-air count taken as linear from the commercial launch "
-        "(none) through this count to the start.",
+        "window). Change it with subsidy.window_start (`dxsim validate` notes a moved window with this default). A "
+        "programme of `supports` opening at another date counts the start stations beyond the count on air then, "
+        "taken as this count from the commercial launch to subsidy.window_start (the network was switched on "
+        "around the launch) and as rising evenly from it to the start (the reported counts rose more slowly "
+        "before 2025-05 and faster after, so a window opening in mid-2025 is credited with fewer start stations "
+        "than came after it).",
         source="linear between the stations on air at 2024-12-31 and 2025-05-31 (11,591, infra/vn_telecom_dc_stats.csv), "
         "taken at 2025-02-19 (50 of 151 days): 10,600 + 991 x 50/151; the 10,600 are the first ranked sites of the "
         "baseline's site layer whose coverage reaches the 25.5% reported for 2024-12-31 (seed 003:34), as "
-        "`dxsim backtest` derives the pace before 2025-05-31. Checked against Viettel alone: 6,500 on air at the end "
-        "of 2024 (cafef.vn 2025-12-09, geodata/observations.csv)",
+        "`dxsim backtest` derives the pace before 2025-05-31. Viettel alone reported 6,500 on air at the end of 2024 "
+        "(cafef.vn 2025-12-09, published after the seeds; geodata/observations.csv), 59% of this count",
     )

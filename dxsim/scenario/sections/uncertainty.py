@@ -183,7 +183,8 @@ DEFAULT_RANGES: tuple[tuple[str, float, float, str, str], ...] = (
         "no count of 2025-02-19 is reported; the default inverts 2024-12-31's 25.5% coverage (seed 003:34) through "
         "the site layer (10,600 sites). The layer gives 27.6% at 2025-05-31's 11,591 stations, where ~26% was "
         "reported (infra/vn_telecom_dc_stats.csv: 10,850 sites reach 26%), so it may cover more people per station "
-        "than the network did at that size: rescaled by 11,591 / 10,850, the count is 4.5% higher (11,412)",
+        "than the network did at that size: rescaled by 11,591 / 10,850, the count is 4.4% higher (11,412). "
+        "Stations accepted some time after they came on air would lower it; no figure says by how much",
     ),
     # the operators' business case of a site (read by the operators' decision in each replication)
     (
