@@ -37,9 +37,8 @@ def window_count_notes(sc: Scenario) -> list[str]:
                 window=window.isoformat(), n=F.number(COUNT_DEFAULT), default=WINDOW_START_DEFAULT.isoformat()
             )
         )
-    from_file = (
-        bool(sc.sites.file) and sc.sites.file_replaces == "country"
-    )  # the file's 5G sites are the start
+    # a site file that replaces the country sets the start network; stations_5g then sizes nothing
+    from_file = bool(sc.sites.file) and sc.sites.file_replaces == "country"
     if s.stations_5g < s.stations_5g_at_window_start and not from_file:
         lines.append(
             _(
