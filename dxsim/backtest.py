@@ -867,7 +867,7 @@ def _kept_notes(
         scored = r["metric"] in at_start
         notes.append(
             f"{r['metric']} = {r['value']:g} at {r['date']} (row {r['row']}): not a scenario input; "
-            + ("scored at the start" if scored else "no scenario counterpart")
+            + ("shown at the start, not scored (status start)" if scored else "no scenario counterpart")
         )
         values = {
             "metric": r["metric"],
@@ -876,9 +876,9 @@ def _kept_notes(
             "row": r["row"],
         }
         shown.append(
-            _("{metric} = {value} at {date} (row {row}): not a scenario input; scored at the start").format(
-                **values
-            )
+            _(
+                "{metric} = {value} at {date} (row {row}): not a scenario input; shown at the start, not scored (status start)"
+            ).format(**values)
             if scored
             else _(
                 "{metric} = {value} at {date} (row {row}): not a scenario input; no scenario counterpart"

@@ -435,26 +435,32 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
         ("pop_covered_5g_added_persons", _("People newly covered by 5G"), "persons", "value"),
         (
             "pop_5g_covered_person_months",
-            _("Person-months of 5G coverage (people within 5G coverage, summed over the month ends)"),
+            _(
+                "Person-months of 5G coverage (people within 5G coverage, summed over the month ends after the start)"
+            ),
             "person-months",
             "value",
         ),
         (
             "pop_5g_served_person_months",
-            _("Person-months of 5G service (people where 5G serves, summed over the month ends)"),
+            _(
+                "Person-months of 5G service (people where 5G serves, summed over the month ends after the start)"
+            ),
             "person-months",
             "value",
         ),
         ("villages_connected_end", _("Villages connected (served) by the end"), "villages", "value"),
         (
             "village_months_connected",
-            _("Village-months connected (villages connected, summed over the month ends)"),
+            _("Village-months connected (villages connected, summed over the month ends after the start)"),
             "village-months",
             "value",
         ),
         (
             "village_person_months_connected",
-            _("Person-months of village service (people in connected villages, summed over the month ends)"),
+            _(
+                "Person-months of village service (people in connected villages, summed over the month ends after the start)"
+            ),
             "person-months",
             "value",
         ),

@@ -405,7 +405,7 @@ def test_in_process_replications_give_the_pool_s_table(may) -> None:
 
 def test_the_start_notes_say_scored_exactly_where_the_table_has_a_start_row() -> None:
     """From 2025-10-31 the notes said "villages_unconnected = 117 … no scenario counterpart" while the table scored
-    that same figure at the start (backtest audit): a note now says "scored at the start" exactly when the table
+    that same figure at the start (backtest audit): a note now says "shown at the start, not scored (status start)" exactly when the table
     has the figure's "start" row."""
     from dxsim.backtest import backtest
 
@@ -416,7 +416,10 @@ def test_the_start_notes_say_scored_exactly_where_the_table_has_a_start_row() ->
     notes = [n for n in result.kept if "not a scenario input" in n]
     assert any(n.startswith("villages_unconnected = 117") for n in notes), notes
     for n in notes:
-        assert ("scored at the start" in n) is (n.split(" = ")[0] in at_start), (n, at_start)
+        assert ("shown at the start, not scored (status start)" in n) is (n.split(" = ")[0] in at_start), (
+            n,
+            at_start,
+        )
 
 
 def test_backtest_folder(may) -> None:
@@ -441,13 +444,16 @@ def test_backtest_folder(may) -> None:
         rows = list(csv.DictReader(f))
     counted = {s: sum(r["status"] == s for r in rows) for s in ("pass", "FAIL")}
     assert summary["scored"] == counted["pass"] + counted["FAIL"] > 0
-    # a start-date figure's note says "scored at the start" exactly when the table has its "start" row (it said "no
+    # a start-date figure's note says "shown at the start, not scored (status start)" exactly when the table has its "start" row (it said "no
     # scenario counterpart" of villages_unconnected beside that row)
     at_start = {r["metric"] for r in rows if r["status"] == "start" and r["date"] == "2025-05-31"}
     notes = [n for n in summary["start_state_kept"] if "not a scenario input" in n]
     assert notes and at_start
     for n in notes:
-        assert ("scored at the start" in n) is (n.split(" = ")[0] in at_start), (n, at_start)
+        assert ("shown at the start, not scored (status start)" in n) is (n.split(" = ")[0] in at_start), (
+            n,
+            at_start,
+        )
     assert summary["share_inside_band"] == pytest.approx(counted["pass"] / summary["scored"])
     # a figure two sources report is one figure with two rows: the terminal says both numbers
     figures = {(r["date"], r["area"], r["metric"]) for r in rows if r["status"] in ("pass", "FAIL")}

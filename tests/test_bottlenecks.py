@@ -1181,6 +1181,42 @@ def test_support_paid_in_some_replications_only_is_said_with_their_numbers():
     assert support_cliff_note(run({0: 0.0}), run({0: 300.0})) is None  # one replication: no split to speak of
 
 
+def test_compare_says_who_surged_for_support_and_when_against_the_reference():
+    """A window moved to mid-2026: the reference's Viettel surges in November 2025 in all three replications
+    (16,000, 16,200, 15,900 stations), the option's in May 2026 in two (9,000 and 9,400) and in June in one (9,100);
+    VNPT surges in neither. By hand: option 3 of 3, first months May, May, June -> P50 (nearest rank) 2026-05,
+    (9,000 + 9,400 + 9,100) / 3 = 9,167 stations; reference 3 of 3, 2025-11, 16,033. VNPT, unchanged, is not named."""
+    from dxsim.results.bottlenecks import surge_timing
+
+    nov, may, jun = dt.date(2025, 11, 30), dt.date(2026, 5, 31), dt.date(2026, 6, 30)
+    ref = frame(
+        [(nov, r, "surge_stations_viettel", v) for r, v in enumerate((16_000, 16_200, 15_900))]
+        + [(d, r, "surge_stations_vnpt", 0.0) for d in (nov, may) for r in range(3)]
+        + [(d, r, "subsidy_paid_vnd_bn", 0.0) for d in (nov, may, jun) for r in range(3)]
+    )
+    option = frame(
+        [(may, 0, "surge_stations_viettel", 9_000), (may, 1, "surge_stations_viettel", 9_400)]
+        + [(jun, 2, "surge_stations_viettel", 9_100), (nov, 0, "surge_stations_viettel", 0.0)]
+        + [(d, r, "subsidy_paid_vnd_bn", 0.0) for d in (nov, may, jun) for r in range(3)]
+    )
+    t = surge_timing(option)["viettel"]
+    assert (t.surged, t.reps, t.first_month) == (3, 3, dt.date(2026, 5, 31))
+    assert t.stations == pytest.approx(27_500 / 3)
+    assert surge_timing(ref)["vnpt"].surged == 0 and surge_timing(ref)["vnpt"].first_month is None
+    note = support_note(option, ref, [("subsidy.window_end", "2025-12-31", "2026-06-30")])
+    assert note is not None
+    assert note.endswith(
+        "; Viettel surged in 3 of 3 replications, first in 2026-05, 9,167 stations (reference: 3 of 3, first in "
+        "2025-11, 16,033)"
+    ), note
+    assert "VNPT" not in note
+    # an operator that no longer surges says so: no month
+    calm = frame([(d, r, "subsidy_paid_vnd_bn", 0.0) for d in (nov, may) for r in range(3)])
+    assert support_note(calm, ref, [("subsidy.min_stations_per_operator", 20000, 10000)]).endswith(
+        "; Viettel surged in 0 of 3 replications, 0 stations (reference: 3 of 3, first in 2025-11, 16,033)"
+    )
+
+
 def test_support_that_moves_no_station_is_called_a_windfall():
     """An option that pays 100 bn of support but orders no station more than the reference is told so;
     one whose support brings 30 stations (20 + a surge of 10) says +30."""

@@ -158,6 +158,15 @@ def test_an_unquoted_number_grouped_like_1_500_is_refused_where_the_thousands_ar
         assert load_scenario(ok).operators["viettel"].capex_budget_vnd_bn[2026] == expect
 
 
+def test_a_count_grouped_like_16_737_is_not_offered_its_decimal_reading(tmp_path: Path) -> None:
+    """A station count cannot keep 16.737: the hint offered "or 16.7370 to keep 16.737", which the file then refused
+    as not a whole number (new-user trial); a count is told only the thousands reading."""
+    p = write(tmp_path, "s.toml", 'name = "x"\n[start_state]\nstations_5g = 16.737\n')
+    err = error_of(p)
+    assert_names(err, str(p), "start_state.stations_5g", "16.737 is read as 16.737", "write 16737 or 16_737")
+    assert "to keep" not in str(err)
+
+
 def test_a_three_decimal_number_is_kept_where_its_thousands_reading_is_not_allowed(tmp_path: Path) -> None:
     """A share or a coordinate with three decimals (0.125, 21.028) is not taken for a grouped number: 21,028 is no
     latitude and 12,500 no percentage. Numbers in strings and comments are not read."""
@@ -286,11 +295,15 @@ def test_unknown_key_did_you_mean(tmp_path: Path) -> None:
 
 def test_the_retired_window_share_points_to_the_count_that_replaced_it(tmp_path: Path) -> None:
     """start_state.start_sites_in_window_pct (a share) gave way to stations_5g_at_window_start (a count) on
-    2026-12-07: a scenario written before is refused in one line that names the new key."""
+    2026-12-07: a scenario written before is refused in one line that names the new key and says it is a count, not
+    a share ("did you mean" pointed the share at the count, where 60 passes as 60 stations)."""
     p = write(tmp_path, "s.toml", 'name = "x"\n[start_state]\nstart_sites_in_window_pct = 60\n')
     err = error_of(p)
     assert err.field == "start_state.start_sites_in_window_pct"
-    assert_names(err, "= 60", "did you mean 'stations_5g_at_window_start'?")
+    assert_names(
+        err, "= 60", "replaced on 2026-12-07 by start_state.stations_5g_at_window_start", "not a share"
+    )
+    assert "did you mean" not in str(err)
 
 
 def test_unknown_key_without_close_match_lists_keys(tmp_path: Path) -> None:

@@ -59,3 +59,19 @@ def test_validate_prints_the_notes_and_passes(tmp_path: Path) -> None:
         f"{p}: note: subsidy.window_start = 2025-06-01, but start_state.stations_5g_at_window_start"
         in res.stdout
     )
+
+
+def test_validate_notes_a_support_window_that_closed_before_the_start(tmp_path: Path) -> None:
+    """Resolution 193's window ended 2025-10-15, before the 2025-10-31 start: it can pay nothing in the run, and
+    validate said "ok" alone (compare alone said so; new-user trial)."""
+    p = tmp_path / "e.toml"
+    p.write_text(
+        f'extends = "{REPO / "scenarios" / "baseline.toml"}"\nname = "e"\n[subsidy]\nwindow_end = 2025-10-15\n',
+        encoding="utf-8",
+    )
+    res = dxsim_cmd("validate", str(p))
+    assert res.returncode == 0, res.stderr
+    assert (
+        f"{p}: note: resolution_193 pays nothing: its window (2025-02-19 to 2025-10-15) lies outside the run"
+        in res.stdout
+    )

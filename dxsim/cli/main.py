@@ -1108,6 +1108,7 @@ def scenario_notes(path: Path, sc: Any) -> list[str]:
     from dxsim.scenario.horizon_notes import unreached_inputs
     from dxsim.scenario.resolved import unread_fields
     from dxsim.scenario.start_notes import window_count_notes
+    from dxsim.sim.support import outside_horizon
     from dxsim.geo.planner_files import SITE_FILE_UNREAD
     from dxsim.scenario.unit_slips import slip_line, unit_slips
 
@@ -1117,6 +1118,16 @@ def scenario_notes(path: Path, sc: Any) -> list[str]:
     notes = [slip_line(str(path), slip) for slip in unit_slips(sc) if slip.field not in unread]
     notes += [_("{file}: note: {text}").format(file=path, text=t) for t in unreached_inputs(sc)]
     notes += [_("{file}: note: {text}").format(file=path, text=t) for t in window_count_notes(sc)]
+    notes += [  # a window that closed before the start, or opens after the end: said only by compare before
+        _("{file}: note: {text}").format(
+            file=path,
+            text=_(
+                "{name} pays nothing: its window ({first} to {last}) lies outside the run, so no station accepted in "
+                "the run counts for it"
+            ).format(name=name, first=F.date(first), last=F.date(last)),
+        )
+        for name, first, last in outside_horizon(sc)
+    ]
     stated = load_scenario_dict(path, with_defaults=False).get("operators") or {}
     committing = [op for op, table in stated.items() if isinstance(table, dict) and "committed_to" in table]
     notes += [_("{file}: note: {text}").format(file=path, text=t) for t in idle_commitments(sc, committing)]

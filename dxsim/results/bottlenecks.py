@@ -1919,6 +1919,66 @@ def support_effect(metrics: pl.DataFrame) -> dict[str, float]:
     }
 
 
+@dataclass(frozen=True)
+class SurgeTiming:
+    """When an operator surged for support in a set of replications: in how many of them, the P50 (nearest rank) of
+    the month of its first surge among those, and the stations it ordered in surges (mean over all of them)."""
+
+    surged: int
+    reps: int
+    first_month: dt.date | None
+    stations: float
+
+
+def surge_timing(metrics: pl.DataFrame) -> dict[str, SurgeTiming]:
+    """Per operator, from the month-end `surge_stations_<operator>` metrics: see SurgeTiming."""
+    nat = metrics.filter((pl.col("area") == "VN") & pl.col("metric").str.starts_with("surge_stations_"))
+    reps = max(metrics.filter(pl.col("area") == "VN")["replication"].n_unique(), 1)
+    out = {}
+    for op in OPERATOR_NAMES:
+        mine = nat.filter(pl.col("metric") == f"surge_stations_{op}")
+        firsts = sorted(
+            mine.filter(pl.col("value") > 0).group_by("replication").agg(pl.col("date").min())["date"]
+        )
+        p50 = firsts[math.ceil(0.5 * len(firsts)) - 1] if firsts else None
+        out[op] = SurgeTiming(len(firsts), reps, p50, float(mine["value"].sum()) / reps)
+    return out
+
+
+def surge_change_text(option: pl.DataFrame, reference: pl.DataFrame) -> str:
+    """ "; Viettel surged in 3 of 3 replications, first in 2026-05, 9,191 stations (reference: 3 of 3, first in
+    2025-11, 16,100)" for each operator whose surges moved in time or count. Why: an option that moved Resolution
+    193's window said only "-7,723 stations ordered because of it"; who raced, and when, was in no line of compare
+    (new-user trial, 2026-12-07)."""
+
+    def when(t: SurgeTiming) -> str:
+        return ", " + _("first in {month}").format(month=F.month(t.first_month)) if t.first_month else ""
+
+    parts = []
+    opt, ref = surge_timing(option), surge_timing(reference)
+    for op, o in opt.items():
+        r = ref[op]
+        if (o.surged, o.first_month) == (r.surged, r.first_month) and abs(o.stations - r.stations) < 0.5:
+            continue
+        parts.append(
+            _(
+                "{operator} surged in {k} of {n} replications{when}, {stations} stations (reference: {rk} of {rn}"
+                "{rwhen}, {rstations})"
+            ).format(
+                operator=OPERATOR_NAMES.get(op, op),
+                k=o.surged,
+                n=o.reps,
+                when=when(o),
+                stations=F.number(o.stations, 0),
+                rk=r.surged,
+                rn=r.reps,
+                rwhen=when(r),
+                rstations=F.number(r.stations, 0),
+            )
+        )
+    return "".join("; " + t for t in parts)
+
+
 def _support_by_replication(metrics: pl.DataFrame) -> dict[int, float]:
     """Support paid or earned in the run (VND bn), per replication: paid over the months plus what is due after it."""
     nat = metrics.filter(pl.col("area") == "VN")
@@ -2183,7 +2243,7 @@ def support_note(
             "{name} pays nothing: its window ({first} to {last}) lies outside the run, so no station accepted in "
             "the run counts for it"
         ).format(name=name, first=F.date(first), last=F.date(last))
-    return text
+    return text + surge_change_text(option, reference)
 
 
 LAYER_FIELDS = "villages.layer."

@@ -78,11 +78,13 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "pop_5g_served_added_persons": (N_("People newly served by 5G (persons)"), "count"),
     # how soon, not only how many (as the villages' person-months): earlier stations add month ends
     "pop_5g_covered_person_months": (
-        N_("Person-months of 5G coverage: people within 5G coverage, summed over the month ends"),
+        N_(
+            "Person-months of 5G coverage: people within 5G coverage, summed over the month ends after the start"
+        ),
         "count",
     ),
     "pop_5g_served_person_months": (
-        N_("Person-months of 5G service: people where 5G serves, summed over the month ends"),
+        N_("Person-months of 5G service: people where 5G serves, summed over the month ends after the start"),
         "count",
     ),
     # a change, not an addition: 4G stays as at the start while demand grows, so it falls below 0 (provincial trial:
@@ -152,11 +154,15 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     ),
     "village_cost_per_person_connected_vnd_m": (N_("Village cost per person connected (VND m)"), "money"),
     "village_months_connected": (
-        N_("Village-months connected: villages connected, summed over the month ends (village-months)"),
+        N_(
+            "Village-months connected: villages connected, summed over the month ends after the start (village-months)"
+        ),
         "count",
     ),
     "village_person_months_connected": (
-        N_("Person-months of village service: people in connected villages, summed over the month ends"),
+        N_(
+            "Person-months of village service: people in connected villages, summed over the month ends after the start"
+        ),
         "count",
     ),
     "villages_without_power_end": (
@@ -188,9 +194,12 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
         N_("GPUs in halls whose racks are built for less than their servers draw, the most at any month end"),
         "count",
     ),
-    "gpu_months_stranded": (N_("GPU-months stranded without power (summed over the month ends)"), "count"),
+    "gpu_months_stranded": (
+        N_("GPU-months stranded without power (summed over the month ends after the start)"),
+        "count",
+    ),
     "gpu_months_held_by_import_cap": (
-        N_("GPU-months held back by the import cap (summed over the month ends)"),
+        N_("GPU-months held back by the import cap (summed over the month ends after the start)"),
         "count",
     ),
     "year_gpus_15x_start": (

@@ -831,7 +831,14 @@ def _check_number(
     elif isinstance(value, float) and grouped_numbers and value in grouped_numbers:
         literal = grouped_numbers[value]
         thousands = int(literal.replace(".", ""))
-        if _in_range(thousands, cur):
+        if _in_range(thousands, cur) and cur.shape.py_type is int:  # a count cannot keep the fraction
+            msg = _(
+                "{literal} is read as {value} (in TOML '.' is the decimal point, not a thousands mark): write {plain} "
+                "or {underscored}"
+            ).format(
+                literal=literal, value=f"{value:g}", plain=thousands, underscored=_underscored(str(thousands))
+            )
+        elif _in_range(thousands, cur):
             msg = _(
                 "{literal} is read as {value} (in TOML '.' is the decimal point, not a thousands mark): write {plain} "
                 "or {underscored} for {plain}, or {decimal} to keep {value}"

@@ -39,6 +39,15 @@ FRIENDLY_ALLOWED = {  # translated where used
 }
 # pydantic names the member of a union a value failed ("literal['no_power','with_power','all']", "list[str]") as if
 # it were a key; the planner wrote none, so it is dropped from the field
+# keys a release removed, by dotted path: what replaced them (translated where used). Why: "did you mean" pointed the
+# retired share (start_sites_in_window_pct = 60) at the count that replaced it, where 60 passes as 60 stations
+RETIRED_KEYS = {
+    "start_state.start_sites_in_window_pct": N_(
+        "it was replaced on 2026-12-07 by start_state.stations_5g_at_window_start, the count of 5G stations on air "
+        "when subsidy.window_start opened (10,928 on 2025-02-19 by default), not a share: only the start stations "
+        "above it count toward the threshold"
+    ),
+}
 _UNION_MEMBER = re.compile(r"[a-z][a-z-]*\[.*\]")
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_*-]+")
@@ -74,9 +83,12 @@ def translate(
         if len(loc) == 1:
             keys.append(EXTENDS)
         close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
-        msg = _("unknown key {key}").format(key=repr(key)) + (
-            "; " + _("did you mean {name}?").format(name=repr(close[0])) if close else ""
-        )
+        hint = ""
+        if field in RETIRED_KEYS:
+            hint = "; " + _(RETIRED_KEYS[field])
+        elif close:
+            hint = "; " + _("did you mean {name}?").format(name=repr(close[0]))
+        msg = _("unknown key {key}").format(key=repr(key)) + hint
         return DxsimInputError(msg, file=file, field=field, value=show_value(inp), allowed=", ".join(keys))
 
     if is_key and target is not None:
