@@ -37,8 +37,6 @@ FRIENDLY_ALLOWED = {  # translated where used
         "1 to 40 characters: letters without accents, digits, '-' or '_', starting with a letter or digit (e.g. NEW-1)"
     ),
 }
-# pydantic names the member of a union a value failed ("literal['no_power','with_power','all']", "list[str]") as if
-# it were a key; the planner wrote none, so it is dropped from the field
 # keys a release removed, by dotted path: what replaced them (translated where used). Why: "did you mean" pointed the
 # retired share (start_sites_in_window_pct = 60) at the count that replaced it, where 60 passes as 60 stations
 RETIRED_KEYS = {
@@ -48,6 +46,8 @@ RETIRED_KEYS = {
         "above it count toward the threshold"
     ),
 }
+# pydantic names the member of a union a value failed ("literal['no_power','with_power','all']", "list[str]") as if
+# it were a key; the planner wrote none, so it is dropped from the field
 _UNION_MEMBER = re.compile(r"[a-z][a-z-]*\[.*\]")
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
 _SIMPLE_KEY = re.compile(r"[A-Za-z0-9_*-]+")
