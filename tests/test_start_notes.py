@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from dxsim.scenario.loader import load_scenario_data
 from dxsim.scenario.start_notes import window_count_notes
 
@@ -47,31 +49,26 @@ def test_a_start_network_smaller_than_the_count_before_the_window_is_noted() -> 
     assert notes(start_state={"stations_5g": 9_000, "stations_5g_at_window_start": 9_000}) == []
 
 
-def test_validate_prints_the_notes_and_passes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("subsidy", "said"),
+    [
+        # a moved window with the default count
+        (
+            "window_start = 2025-06-01",
+            "subsidy.window_start = 2025-06-01, but start_state.stations_5g_at_window_start",
+        ),
+        # Resolution 193's window ended before the 2025-10-31 start: it pays nothing in the run, and validate said
+        # "ok" alone (compare alone said so; new-user trial)
+        (
+            "window_end = 2025-10-15",
+            "resolution_193 pays nothing: its window (2025-02-19 to 2025-10-15) lies outside the run",
+        ),
+    ],
+)
+def test_validate_prints_the_note_and_passes(tmp_path: Path, subsidy: str, said: str) -> None:
     p = tmp_path / "w.toml"
-    p.write_text(
-        f'extends = "{REPO / "scenarios" / "baseline.toml"}"\nname = "w"\n[subsidy]\nwindow_start = 2025-06-01\n',
-        encoding="utf-8",
-    )
+    base = REPO / "scenarios" / "baseline.toml"
+    p.write_text(f'extends = "{base}"\nname = "w"\n[subsidy]\n{subsidy}\n', encoding="utf-8")
     res = dxsim_cmd("validate", str(p))
     assert res.returncode == 0, res.stderr
-    assert (
-        f"{p}: note: subsidy.window_start = 2025-06-01, but start_state.stations_5g_at_window_start"
-        in res.stdout
-    )
-
-
-def test_validate_notes_a_support_window_that_closed_before_the_start(tmp_path: Path) -> None:
-    """Resolution 193's window ended 2025-10-15, before the 2025-10-31 start: it can pay nothing in the run, and
-    validate said "ok" alone (compare alone said so; new-user trial)."""
-    p = tmp_path / "e.toml"
-    p.write_text(
-        f'extends = "{REPO / "scenarios" / "baseline.toml"}"\nname = "e"\n[subsidy]\nwindow_end = 2025-10-15\n',
-        encoding="utf-8",
-    )
-    res = dxsim_cmd("validate", str(p))
-    assert res.returncode == 0, res.stderr
-    assert (
-        f"{p}: note: resolution_193 pays nothing: its window (2025-02-19 to 2025-10-15) lies outside the run"
-        in res.stdout
-    )
+    assert f"{p}: note: {said}" in res.stdout
