@@ -193,6 +193,7 @@ TABLE_SCHEMA: dict[str, Any] = {
     "inside": pl.Boolean,
     "status": pl.Utf8,
     "note": pl.Utf8,
+    "observation_note": pl.Utf8,
     "source": pl.Utf8,
 }
 CSV_COLUMNS_DOC = {
@@ -218,6 +219,8 @@ CSV_COLUMNS_DOC = {
     "start (another figure of the start date: the start state, judged by dxsim calibration), "
     "n/a (cannot be judged: see note)",
     "note": "why a row is input or n/a",
+    "observation_note": "the observations file's own note on the figure (English): how it was reported, its caveats "
+    "(e.g. a method the report does not state) and what it was or was not used for",
     "source": "the observation's source (seed line, shared geodata file, or a dated public page)",
 }
 
@@ -513,6 +516,7 @@ def score(
             "band_high": None,
             "inside": None,
             "note": "",
+            "observation_note": o.get("note") or "",  # a frame without the column has none
             "source": o["source"],
         }
         when = pl.col("date") == at
@@ -1022,6 +1026,16 @@ def chart(result: BacktestResult, metric: str, area: str) -> Chart:
     return Chart(f"{metric}-{area}", "backtest", title, alt, cap, png)
 
 
+def _failed_figure_note(row: dict[str, Any]) -> str:
+    """The observations file's note on a figure the model fails, folded under the row of report.html (a reader saw
+    "FAIL" beside ~90% coverage with its caveat, a method the report does not state, only in the README)."""
+    note = row.get("observation_note") or ""
+    if row["status"] != "FAIL" or not note:
+        return ""
+    label = _("the figure's note")
+    return f"<details><summary>{esc(label)}</summary>{esc(note)}</details>"
+
+
 def report_html(result: BacktestResult) -> str:
     """The offline, self-contained report page: headline, start state, table and charts."""
     head = result.scored_text() + (" " + result.few_reps_text() if result.few_reps_text() else "")
@@ -1042,7 +1056,8 @@ def report_html(result: BacktestResult) -> str:
             f"</td><td class='num'>{esc(fmt_shown(r['p10']))}</td><td class='num'>{esc(fmt_shown(r['p50']))}</td>"
             f"<td class='num'>{esc(fmt_shown(r['p90']))}</td><td><span class='status {cls}'>"
             f"{esc(pgettext('status', r['status']))}</span></td>"
-            f"<td class='small'>{esc(_note_shown(r['note']))} {esc(_source_shown(r['source']))}</td></tr>"
+            f"<td class='small'>{esc(_note_shown(r['note']))} {esc(_source_shown(r['source']))}"
+            f"{_failed_figure_note(r)}</td></tr>"
         )
     figs = "".join(
         f'<figure><img src="{c.data_uri}" alt="{esc(c.alt)}"><figcaption>{esc(c.caption)}</figcaption>'
