@@ -304,6 +304,33 @@ class BacktestResult:
             "the runs, so inside it is weak evidence; run {more} or more for a band."
         ).format(reps=self.reps, more=FEW_REPS * 2)
 
+    def why_lines(self) -> list[str]:
+        """What the terminal prints under its table, which has no room for notes: why the n/a rows cannot be judged,
+        a line per reason naming its figures, then each failed figure's own note from the observations file, as
+        report.html folds it under the row (the rules line said "see the note" and the terminal showed none)."""
+        lines: list[str] = []
+        na = self.table.filter(pl.col("status") == "n/a")
+        for note in dict.fromkeys(na["note"].fill_null("").to_list()):
+            rows = na.filter(pl.col("note").fill_null("") == note)
+            figures = ", ".join(
+                dict.fromkeys(f"{r['metric']} {shown_day(r['date'])}" for r in rows.iter_rows(named=True))
+            )
+            lines.append(
+                _("n/a: {note} ({figures})").format(note=_note_shown(note) or _("no note"), figures=figures)
+            )
+        for r in self.failures.iter_rows(named=True):
+            if r.get("observation_note"):
+                lines.append(
+                    _("FAIL {date} {area} {metric} {value}, the figure's note: {note}").format(
+                        date=shown_day(r["date"]),
+                        area=r["area"],
+                        metric=r["metric"],
+                        value=fmt_shown(r["observed"]),
+                        note=r["observation_note"],
+                    )
+                )
+        return lines
+
     def counts(self) -> dict[str, int]:
         return {s: int((self.table["status"] == s).sum()) for s in STATUSES}
 
@@ -867,26 +894,42 @@ def _kept_notes(
         & (pl.col("kind") == "observed")
         & (pl.col("date") == day)
     )
+    # the figures scored at the start get a line each; those with no counterpart share one line (from 2025-10-31, 19
+    # of 24 notes were "no scenario counterpart", one per speed rank and FPT cluster: new-user trial)
+    unused: list[tuple[str, str]] = []  # (English, shown) "metric = value (row N)"
     for r in at.iter_rows(named=True):
-        scored = r["metric"] in at_start
-        notes.append(
-            f"{r['metric']} = {r['value']:g} at {r['date']} (row {r['row']}): not a scenario input; "
-            + ("shown at the start, not scored (status start)" if scored else "no scenario counterpart")
-        )
         values = {
             "metric": r["metric"],
             "value": shown_number(r["value"]),
             "date": shown_day(r["date"]),
             "row": r["row"],
         }
+        if r["metric"] not in at_start:
+            unused.append(
+                (
+                    f"{r['metric']} = {r['value']:g} (row {r['row']})",
+                    _("{metric} = {value} (row {row})").format(**values),
+                )
+            )
+            continue
+        notes.append(
+            f"{r['metric']} = {r['value']:g} at {r['date']} (row {r['row']}): not a scenario input; "
+            "shown at the start, not scored (status start)"
+        )
         shown.append(
             _(
                 "{metric} = {value} at {date} (row {row}): not a scenario input; shown at the start, not scored (status start)"
             ).format(**values)
-            if scored
-            else _(
-                "{metric} = {value} at {date} (row {row}): not a scenario input; no scenario counterpart"
-            ).format(**values)
+        )
+    if unused:
+        notes.append(
+            f"{len(unused)} figure(s) reported at {day} are not scenario inputs and have no scenario counterpart: "
+            + ", ".join(e for e, _s in unused)
+        )
+        shown.append(
+            _(
+                "{n} figure(s) reported at {date} are not scenario inputs and have no scenario counterpart: {figures}"
+            ).format(n=F.number(len(unused)), date=shown_day(day), figures=", ".join(sh for _e, sh in unused))
         )
     return notes, shown
 

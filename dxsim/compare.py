@@ -114,6 +114,7 @@ from dxsim.results.bottlenecks import (
 )
 from dxsim.results.kpi_labels import (
     CAMPAIGN_RE,
+    FEW_REPS,
     SUPPORT_PROGRAMME_RE,
     few_reps_caution,
     kpi_label,
@@ -2063,6 +2064,28 @@ SPLIT_CAPTION = N_(
     "†: the two P50s beside it differ by far less, by far more, or the other way: the replications split into groups "
     "(some runs move a lot, others not), so read the Δ, not the difference of the P50s."
 )
+# With fewer than FEW_REPS replications each P50 is one run's own value, and the two P50s may come from different
+# runs, so a Δ far from their difference is what few runs give, not evidence of groups (a trial saw "split into
+# groups" with 3 replications); the mark stays, since reading the Δ is still the advice
+SPLIT_NOTE_FEW = N_(
+    "the P50s differ by {medians}, the P50 of the paired differences is {paired}: with {reps} replications each P50 "
+    "is one run's value, maybe from different runs (compare_replications.csv has each run)"
+)
+SPLIT_CAPTION_FEW = N_(
+    "†: the two P50s beside it differ by far less, by far more, or the other way: with {reps} replications each P50 "
+    "is one run's value, maybe from different runs, so read the Δ, not the difference of the P50s."
+)
+
+
+def split_caption(reps: int) -> str:
+    """The † caption (translated): "groups" only with replications enough to show them."""
+    return _(SPLIT_CAPTION_FEW).format(reps=reps) if reps < FEW_REPS else _(SPLIT_CAPTION)
+
+
+def split_note(reps: int, medians: float, paired: float) -> str:
+    """compare.csv's note (English, as its other notes) on a † row."""
+    note = SPLIT_NOTE_FEW if reps < FEW_REPS else SPLIT_NOTE
+    return note.format(medians=f"{medians:+.6g}", paired=f"{paired:+.6g}", reps=reps)
 
 
 def split_medians(result: CompareResult, kpi: str, scenario: str) -> tuple[float, float] | None:
@@ -2225,7 +2248,7 @@ def markdown(result: CompareResult) -> str:
         + "; "
         + _("Δ is the P50 of the paired difference option − baseline per replication (dates: months).")
         + ((" " + c + ".") if (c := few_reps_caution(result.reps)) else "")
-        + ((" " + _(SPLIT_CAPTION)) if any_split(result) else ""),
+        + ((" " + split_caption(result.reps)) if any_split(result) else ""),
         "",
     ]
     lines += differences_markdown(result)
@@ -2298,7 +2321,7 @@ def rich_table(result: CompareResult, options: list[str] | None = None) -> Any:
             [
                 _("Δ is the P50 of the paired difference option − baseline per replication (dates: months)."),
                 *([c] if (c := few_reps_caution(result.reps)) else []),
-                *([_(SPLIT_CAPTION)] if any_split(result) else []),
+                *([split_caption(result.reps)] if any_split(result) else []),
             ]
         ),
     )
@@ -2424,7 +2447,7 @@ def csv_frames(result: CompareResult) -> dict[str, pl.DataFrame]:
             (r["kpi"], s): NO_CAMPAIGN_NOTE for s in result.scenarios if probed_campaign(result, r["kpi"], s)
         }
         split = {
-            (r["kpi"], s): SPLIT_NOTE.format(medians=f"{sm[0]:+.6g}", paired=f"{sm[1]:+.6g}")
+            (r["kpi"], s): split_note(result.reps, *sm)
             for s in result.options
             if (sm := split_medians(result, r["kpi"], s)) is not None
         }

@@ -420,6 +420,27 @@ def test_the_start_notes_say_scored_exactly_where_the_table_has_a_start_row() ->
             n,
             at_start,
         )
+    # the figures of that day with no counterpart share one line, naming each (19 of 24 notes were one each)
+    unused = [n for n in result.kept if "have no scenario counterpart" in n]
+    assert len(unused) == 1, result.kept
+    reported = [m for m in national_figures_at(D(2025, 10, 31)) if m not in at_start]  # a row per source
+    assert {m for m in reported if f"{m} = " in unused[0]} == set(reported)
+    assert unused[0].startswith(f"{len(reported)} figure(s) reported at 2025-10-31")
+    assert len(result.kept) <= 8, result.kept
+
+
+def national_figures_at(day: D) -> list[str]:
+    """The national figures observations.csv reports at `day`, a metric per row (its observed rows other than the 5G
+    station count, the start itself), read independently of the backtest."""
+    from dxsim.geo.observations import read_observations
+
+    obs = read_observations()
+    return obs.filter(
+        (pl.col("date") == day)
+        & (pl.col("area") == "VN")
+        & (pl.col("kind") == "observed")
+        & (pl.col("metric") != "stations_5g")
+    )["metric"].to_list()
 
 
 def test_backtest_folder(may) -> None:
@@ -478,6 +499,20 @@ def test_backtest_folder(may) -> None:
     assert said, ninety
     failed = [r for r in rows if r["status"] == "FAIL" and r["observation_note"]]
     assert page.count("<details><summary>the figure&#x27;s note</summary>") == len(failed) > 0
+    # the terminal, whose table has no note column, says the same under it: each failed figure's note, and why each
+    # n/a row cannot be judged, a line per reason naming its figures (the rules said "see the note" and none showed)
+    flat = " ".join(res.stdout.split())
+    for r in failed:
+        assert (
+            f"FAIL {r['date']} {r['area']} {r['metric']}" in flat
+            and " ".join(r["observation_note"].split()) in flat
+        )
+    unjudged = [r for r in rows if r["status"] == "n/a"]
+    assert unjudged
+    for r in unjudged:
+        line = next(ln for ln in flat.split(" - n/a: ")[1:] if ln.startswith(r["note"]))
+        assert f"{r['metric']} {r['date']}" in line.split(" - ")[0], (r, line)
+    assert flat.count(" - n/a: ") == len({r["note"] for r in unjudged})
     # the coverage chart draws the start point too (26% reported at 11,591 stations, beside the model's 27.77 there):
     # its alt text reads every point the chart draws
     import html as html_lib

@@ -21,7 +21,6 @@ import pytest
 from pydantic import Field, ValidationError
 
 from dxsim.compare import (
-    SPLIT_NOTE,
     _cell,
     compare_scenarios,
     fmt_value,
@@ -35,6 +34,7 @@ from dxsim.compare import (
     rich_table,
     rich_tables,
     split_medians,
+    split_note,
     write_compare,
 )
 from dxsim.errors import DxsimInputError
@@ -210,7 +210,7 @@ def test_csv_and_markdown_shape(result, tmp_path):
             if (r["kpi"], s) in result.verdicts
             else f"{s}: neither reaches it"
             if neither and r[s] is None
-            else f"{s}: " + SPLIT_NOTE.format(medians=f"{split[s][0]:+.6g}", paired=f"{split[s][1]:+.6g}")
+            else f"{s}: " + split_note(result.reps, *split[s])
             for s in result.options
             if (r["kpi"], s) in result.verdicts or (neither and r[s] is None) or s in split
         )
@@ -1838,6 +1838,20 @@ def test_a_delta_whose_two_p50s_tell_another_story_is_marked() -> None:
     assert SPLIT_MARK not in _cell(
         result(1080.0, 218.0), "stations_5g_11_2030_12", "stations", "count", "opt", True
     )
+
+
+@pytest.mark.parametrize("reps", [3, 9, 10])
+def test_split_mark_claims_groups_only_with_replications_enough(reps: int) -> None:
+    """With 3 replications each P50 is one run's own value, so a Δ far from the difference of the P50s is what few
+    runs give; the † text said "the replications split into groups" there (trial). Below FEW_REPS it says why the
+    two differ instead; from FEW_REPS on it names the groups; both tell the planner to read the Δ."""
+    from dxsim.compare import split_caption
+    from dxsim.results.kpi_labels import FEW_REPS
+
+    caption, note = split_caption(reps), split_note(reps, 4.0, 218.0)
+    assert "read the Δ" in caption and "+4" in note and "+218" in note
+    assert ("split into groups" in caption) == note.startswith("the replications split") == (reps >= FEW_REPS)
+    assert (f"with {reps} replications" in caption) == (reps < FEW_REPS)
 
 
 def test_a_nationwide_programme_beside_a_provincial_one_has_no_there(tmp_path: Path) -> None:

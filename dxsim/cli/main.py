@@ -1742,6 +1742,8 @@ def backtest(
             highlight=False,
         )
         out.print(_(PASS_RULES), highlight=False)
+        for line in res.why_lines():
+            out.print(f"  - {line}", highlight=False, markup=False)
         if res.few_reps_text():
             out.print(res.few_reps_text(), highlight=False)
         if (res.table["note"] == NOTE_YEAR_ONLY).any():
