@@ -8,7 +8,8 @@ every cell it covers the load ``demand of its people / C_s``, which is the proce
 that site. This allocation is static per site, so a month only touches the cells of the sites
 switched on in it (and every cell once a year, when demand steps up).
 
-Per cell, with u the busy-hour Mbps per person (`Capacity.busy_hour_mbps_per_person`)::
+Per cell, with u the busy-hour Mbps per person (`Capacity.busy_hour_mbps_per_person`, in the run's start year's
+terms: the scenario's growth applies after it)::
 
     D5  = u x device_5g_share x sum_k share_k x covered_5g_k      (5G users inside their operator's 5G)
     rho_max = 1 - served_rate / edge_rate                          (edge_rate: capacity-weighted p5 rate)
@@ -232,9 +233,12 @@ class CellService:
         cov4: CoverageGrid,
         params: Capacity | None = None,
         env: np.ndarray | None = None,
+        *,
+        start_year: int,
     ) -> None:
         # demand and the served rate: the replication's own (uncertainty draws them); site capacities are the world's
         self.cw, self.p = cw, (params if params is not None else cw.params)
+        self.start_year = start_year  # the run's: demand grows at the history's rate up to it, then the scenario's
         self.pop, self.group, self.n_groups, self.k = pop, group, n_groups, k
         # each cell is summed in its area x density class (ENVS; `env` per cell, default all urban): the areas for the
         # maps, the classes for where capacity is short (towns under 700 MHz's big cells, villages on thin links)
@@ -361,7 +365,7 @@ class CellService:
         on, which hold every cell whose coverage changed), or every cell when the year (demand) changed."""
         if year != self.year:
             self.year = year
-            self.u = self.p.busy_hour_mbps_per_person(year)
+            self.u = self.p.busy_hour_mbps_per_person(year, self.start_year)
             self.dev5 = self.p.device_5g_share(year)
             self._touched[:] = False
             self._touched_blocks[:] = False
@@ -415,7 +419,7 @@ class CellService:
         }
         cov5 = self.cov5.covered_pop_total()
         users = gs["w5"] + gs["w4"]
-        gb = self.p.traffic_gb_month(self.year or 0)
+        gb = self.p.traffic_gb_month(self.year or self.start_year, self.start_year)
         return {
             "pop_5g_served": gs["served5"],
             "pop_5g_served_pct": 100.0 * gs["served5"] / total,

@@ -236,6 +236,7 @@ class Monitor:
                 self.cov4,
                 params=rollout.sc.capacity,
                 env=cells.env,
+                start_year=rollout.sc.horizon.start_date.year,
             )
         )  # this replication's drawn demand (dxsim.sim.uncertainty)
 

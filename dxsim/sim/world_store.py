@@ -69,6 +69,7 @@ CAPACITY_SIM_ONLY = (
     "traffic_gb_per_user_month",
     "traffic_base_year",
     "traffic_growth_pct_per_year",
+    "traffic_growth_before_start_pct_per_year",
     "busy_hour_to_average_ratio",
     "device_5g_share_pct",
     "device_base_year",
