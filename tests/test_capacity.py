@@ -666,7 +666,9 @@ def test_the_growth_lever_leaves_the_start_year_s_demand_as_it_is() -> None:
     assert (slow.traffic_base_year, slow.traffic_gb_per_user_month) == (2024, 17.0)
     assert fast.traffic_gb_month(2025, 2025) == slow.traffic_gb_month(2025, 2025) == pytest.approx(17.0 * 1.2)
     assert fast.traffic_gb_month(2028, 2025) == pytest.approx(17.0 * 1.2 * 1.4**3)
-    assert slow.traffic_gb_month(2028, 2025) == pytest.approx(17.0 * 1.2**4)  # the defaults: one rate, as before
+    assert slow.traffic_gb_month(2028, 2025) == pytest.approx(
+        17.0 * 1.2**4
+    )  # the defaults: one rate, as before
     assert fast.busy_hour_mbps_per_person(2025, 2025) == slow.busy_hour_mbps_per_person(2025, 2025)
     # the busy-hour demand by hand: 65% users x 20.4 GB x 8,000 Mbit / (30.4375 days of seconds) x 1.72
     assert slow.busy_hour_mbps_per_person(2025, 2025) == pytest.approx(
@@ -674,6 +676,18 @@ def test_the_growth_lever_leaves_the_start_year_s_demand_as_it_is() -> None:
     )
     # a run that starts later sees the history up to its own start; the history's rate is a field of its own
     assert fast.traffic_gb_month(2027, 2027) == pytest.approx(17.0 * 1.2**3)
-    assert Capacity(traffic_growth_before_start_pct_per_year=0.0).traffic_gb_month(2026, 2025) == pytest.approx(
-        17.0 * 1.2
-    )
+    assert Capacity(traffic_growth_before_start_pct_per_year=0.0).traffic_gb_month(
+        2026, 2025
+    ) == pytest.approx(17.0 * 1.2)
+
+
+@pytest.mark.parametrize(
+    ("band", "ok", "too_wide"), [(700, 45.0, 45.5), (2600, 194.0, 200.0), (3500, 400.0, None)]
+)
+def test_a_5g_carrier_is_no_wider_than_its_band(band: int, ok: float, too_wide: float | None) -> None:
+    """`capacity.nr_bandwidth_mhz.700 = 400` passed the field's 1.4-400 MHz (operator trial): n28's downlink is 45 MHz
+    (758-803), n41's 194 (2496-2690), n77's 900, so the field's own 400 caps that one."""
+    assert Capacity(nr_bandwidth_mhz={band: ok}).nr_carrier(band)[0] == ok
+    if too_wide is not None:
+        with pytest.raises(ValueError, match=rf"wider than the band's downlink, {ok:g} MHz"):
+            Capacity(nr_bandwidth_mhz={band: too_wide})

@@ -131,7 +131,7 @@ def test_map_has_the_layer_and_its_legend_words(map_html):
         "partly capacity-short (1–10% of people)",
         "capacity-short 10–50% of people",
         "mostly capacity-short (≥ 50% of people)",
-        "Population served by 5G, %, by province",
+        "Population where 5G serves (a place measure), %, by province",
         f"an edge user still gets {SERVED_RATE_MBPS:g} Mbps at the busy hour",
         "uncovered = outside 5G coverage",
     ):
@@ -310,7 +310,7 @@ def test_workbook_labels_the_new_metrics(run_dir, metrics):
     rows = list(ws.iter_rows(values_only=True))
     head = list(rows[0])
     for label in (
-        "Population served by 5G (%)",
+        "Population where 5G serves (a place measure, %)",
         "Population in 5G coverage but capacity-short (%)",
         "Population not covered by 5G (%)",
         "Population served by 4G or better (%)",

@@ -875,3 +875,25 @@ def test_a_date_no_horizon_reaches_is_not_advised_a_longer_horizon() -> None:
         reach_advice("year_all_villages_connected", np.array([1.0]), np.array([0.0]), tags, 1.0, end) is None
     )
     assert reach_advice("year_5g_pop_90pct", np.array([np.nan]), np.array([80.0]), tags, 1.0, end) is None
+
+
+def test_a_run_s_kpi_is_the_mean_of_its_replications_and_drivers_md_says_so(tmp_path, base):
+    """runs.csv's KPI of a run is the mean of that run's rows of replications.parquet (recomputed here), where run
+    and compare show a P50; drivers.md says so with more than one replication a run (it was said only in the code:
+    operator trial), and not with one."""
+    out = tmp_path / "two"
+    with pytest.warns(UserWarning):  # the swept delivery rate is drawn too, and 2 draws are few: both said
+        run_sweep(sweep_file(tmp_path, base, samples=3, extra="reps_per_run = 2"), out_dir=out, workers=0)
+    runs = pl.read_csv(out / "runs.csv")
+    reps = pl.read_parquet(out / "replications.parquet")
+    kpi = "capex_total_vnd_bn"
+    mine = reps.filter(pl.col("kpi") == kpi)
+    means = mine.group_by("run").agg(pl.col("value").mean()).sort("run")
+    assert mine.height == 2 * runs.height and sorted(set(mine["replication"].to_list())) == [0, 1]
+    np.testing.assert_allclose(runs.sort("run")[kpi].to_numpy(), means["value"].to_numpy(), rtol=1e-12)
+    said = "Each run's KPI is the mean of its 2 replications"
+    assert said in (out / "drivers.md").read_text(encoding="utf-8")
+    one = tmp_path / "one"
+    with pytest.warns(UserWarning):
+        run_sweep(sweep_file(tmp_path, base, "s1.toml", samples=3), out_dir=one, workers=0)
+    assert "Each run's KPI is the mean" not in (one / "drivers.md").read_text(encoding="utf-8")

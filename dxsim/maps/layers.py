@@ -517,7 +517,7 @@ def build_served(ctx: MapContext) -> LayerOut:
             )
         )
         legend += _ramp(
-            _("Population served by 5G, %, by province"),
+            _("Population where 5G serves (a place measure), %, by province"),
             COVERAGE_COLOURS,
             COVERAGE_BINS,
             "served_5g_prov",

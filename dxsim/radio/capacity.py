@@ -55,6 +55,7 @@ from dxsim.radio.radii import radius_m
 __all__ = [
     "ALPHA",
     "CARRIERS",
+    "DL_BAND_WIDTH_MHZ",
     "SE_MAX_LTE",
     "SE_MAX_NR",
     "SINR_MIN_DB",
@@ -70,6 +71,10 @@ SINR_MIN_DB: Final[float] = -10.0  # TR 36.942 A.2 DL lowest usable SINR
 SE_MAX_LTE: Final[float] = 4.4  # TR 36.942 A.2 DL maximum (64QAM) per layer, bit/s/Hz
 SE_MAX_NR: Final[float] = SE_MAX_LTE * 7.4063 / 5.5547  # 256QAM: TS 38.214 Table 5.2.2.1-3 vs -2 peaks
 SECTORS: Final[int] = 3  # three-sector macro sites (operator practice)
+# The downlink width of each 5G band's 3GPP operating band (TS 38.101-1 Table 5.2-1): no carrier, nor carriers of one
+# band aggregated, can be wider. n28 758-803 MHz; n41 2496-2690 MHz; n77 3300-4200 MHz (the 2024 auction's C2 and C3
+# blocks, 3700-3900 MHz, lie in n77; the link budget is at 3.5 GHz).
+DL_BAND_WIDTH_MHZ: Final[dict[int, float]] = {700: 45.0, 2600: 194.0, 3500: 900.0}
 # The gain a beamforming neighbour presents to a user it does not serve: the sector pattern's, averaged over its beam
 # directions (see the module docstring); = the 65-degree passive panel of radio_hardware.csv (B3 row, 17.5 dBi).
 SECTOR_GAIN_DBI: Final[float] = 17.5

@@ -78,7 +78,7 @@ PROVINCE_LABELS = {
     "pop_covered_4g": N_("People covered by 4G"),
     "pop_covered_4g_pct": N_("4G population coverage (%)"),
     # served / capacity-short / uncovered (issue 12; each triple adds up to 100)
-    "pop_5g_served_pct": N_("Population served by 5G (%)"),
+    "pop_5g_served_pct": N_("Population where 5G serves (a place measure, %)"),
     "pop_5g_capacity_short_pct": N_("Population in 5G coverage but capacity-short (%)"),
     "pop_5g_uncovered_pct": N_("Population not covered by 5G (%)"),
     "pop_mbb_served_pct": N_("Population served by 4G or better (%)"),

@@ -350,7 +350,7 @@ YEAR_END_RE = re.compile(
 YEAR_END_COLUMNS: dict[str, tuple[str, str]] = {
     "stations_5g": (N_("5G stations on air"), "count"),
     "pop_covered_5g_pct": (N_("5G population coverage (%)"), "pct"),
-    "pop_5g_served_pct": (N_("Population served by 5G (%)"), "pct"),
+    "pop_5g_served_pct": (N_("Population where 5G serves (a place measure, %)"), "pct"),
     "pop_mbb_served_pct": (N_("Population served by 4G or better (%)"), "pct"),
     "capex_cum_vnd_bn": (N_("Cumulative 5G capex (VND bn)"), "money"),
 }

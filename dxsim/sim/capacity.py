@@ -238,7 +238,9 @@ class CellService:
     ) -> None:
         # demand and the served rate: the replication's own (uncertainty draws them); site capacities are the world's
         self.cw, self.p = cw, (params if params is not None else cw.params)
-        self.start_year = start_year  # the run's: demand grows at the history's rate up to it, then the scenario's
+        self.start_year = (
+            start_year  # the run's: demand grows at the history's rate up to it, then the scenario's
+        )
         self.pop, self.group, self.n_groups, self.k = pop, group, n_groups, k
         # each cell is summed in its area x density class (ENVS; `env` per cell, default all urban): the areas for the
         # maps, the classes for where capacity is short (towns under 700 MHz's big cells, villages on thin links)

@@ -582,6 +582,16 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
         ),
         "",
     ]
+    if (
+        spec.reps_per_run > 1
+    ):  # said only in the code before (operator trial): a sweep's 68,695.5 beside run's P50
+        lines += [
+            _(
+                "Each run's KPI is the mean of its {reps} replications, where `dxsim run` and `dxsim compare` show "
+                "their P50: the indices are computed on means."
+            ).format(reps=spec.reps_per_run),
+            "",
+        ]
     for caution in delay_cautions(spec):
         lines += [caution, ""]
     if an.inert:

@@ -31,7 +31,7 @@ from typing import Annotated, Any, Literal, cast
 from pydantic import Field, field_validator, model_validator
 
 from dxsim.i18n import gettext as _
-from dxsim.radio.capacity import CARRIERS
+from dxsim.radio.capacity import CARRIERS, DL_BAND_WIDTH_MHZ
 from dxsim.scenario.fields import StrictModel, param
 
 CarrierMhz = Annotated[float, Field(ge=1.4, le=400)]  # LTE's narrowest carrier .. NR FR1's widest
@@ -206,6 +206,20 @@ class Capacity(StrictModel):
             float(self.nr_bandwidth_mhz.get(band, default.bandwidth_mhz)),
             int(self.nr_mimo_layers.get(band, default.layers)),
         )
+
+    @model_validator(mode="after")
+    def _carrier_inside_its_band(self) -> Capacity:
+        """A carrier no wider than its 3GPP band (the field's own range, 1.4-400 MHz, let n28 take 400 MHz)."""
+        for band, mhz in self.nr_bandwidth_mhz.items():
+            width = DL_BAND_WIDTH_MHZ[int(band)]
+            if mhz > width:
+                raise ValueError(
+                    _(
+                        "nr_bandwidth_mhz.{band} = {mhz}: wider than the band's downlink, {width} MHz (TS 38.101-1 "
+                        "Table 5.2-1); allowed: 1.4 to {width} MHz"
+                    ).format(band=band, mhz=f"{mhz:g}", width=f"{width:g}")
+                )
+        return self
 
     @model_validator(mode="after")
     def _share_below_ceiling(self) -> Capacity:
