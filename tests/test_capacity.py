@@ -691,3 +691,43 @@ def test_a_5g_carrier_is_no_wider_than_its_band(band: int, ok: float, too_wide: 
     if too_wide is not None:
         with pytest.raises(ValueError, match=rf"wider than the band's downlink, {ok:g} MHz"):
             Capacity(nr_bandwidth_mhz={band: too_wide})
+
+
+def test_each_density_class_has_its_own_three_states_by_hand() -> None:
+    """Towns are a question of their own (operator capacity trial: the national shares averaged them away). The toy's
+    cell 0 (1,000 people) urban and cell 1 (3,000) rural: each class's shares are its own cell's states by hand, add
+    up to 100, and weigh back to the national shares; a class without people has none."""
+    p = _params(0.03)
+    cov4, cov5 = _two_cells()
+    pop = cov5.pop
+    cw = CapacityWorld(
+        p,
+        np.zeros(0, np.float32),
+        SiteCapacity(np.zeros(0), np.zeros(0), np.zeros(0)),
+        _one_site_supply(40.0, 20.0, 30.0, pop),
+        np.array([1.0, 0.0, 0.0]),
+        supply5_start=_one_site_supply(100.0, 50.0, 80.0, pop),
+    )
+    sv = CellService(cw, pop, cov5.group, 2, cov5.k, cov5, None, cov4, env=np.array([0, 2]), start_year=2026)
+    sv.update(2026)
+    nat, c = sv.national(), sv.cell
+    assert "pop_5g_served_pct_suburban" not in nat  # no town cell here
+    for e, i in (("urban", 0), ("rural", 1)):
+        assert nat[f"pop_5g_served_pct_{e}"] == pytest.approx(100 * c["served5"][i] / pop[i])
+        assert nat[f"pop_5g_capacity_short_pct_{e}"] == pytest.approx(100 * c["short5"][i] / pop[i])
+        assert nat[f"pop_mbb_served_pct_{e}"] == pytest.approx(100 * c["mbb_served"][i] / pop[i])
+        for layer in ("5g", "mbb"):
+            states = [nat[f"pop_{layer}_{s}_pct_{e}"] for s in ("served", "capacity_short", "uncovered")]
+            assert sum(states) == pytest.approx(100.0)
+    # by hand (the toy's split test): urban 2/3 served, rural 2/3 served on 5G
+    assert nat["pop_5g_served_pct_urban"] == pytest.approx(100 * 2 / 3)
+    for key in ("pop_5g_served_pct", "pop_mbb_served_pct", "pop_mbb_capacity_short_pct"):
+        weighted = (nat[f"{key}_urban"] * pop[0] + nat[f"{key}_rural"] * pop[1]) / pop.sum()
+        assert weighted == pytest.approx(nat[key])
+
+
+def test_the_metrics_name_the_simulation_s_density_classes() -> None:
+    from dxsim.results.metrics import DENSITY_CLASSES
+    from dxsim.sim.capacity import ENVS
+
+    assert DENSITY_CLASSES == ENVS

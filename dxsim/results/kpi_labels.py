@@ -54,6 +54,19 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
         N_("Population in 4G/5G coverage but capacity-short at the end (%)"),
         "pct",
     ),
+    # the same by the 1 km cell's density class (% of the class's people): towns are the suburban class
+    "pop_5g_served_pct_urban_end": (N_("Urban cells' people where 5G serves at the end (%)"), "pct"),
+    "pop_5g_served_pct_suburban_end": (
+        N_("Town (suburban) cells' people where 5G serves at the end (%)"),
+        "pct",
+    ),
+    "pop_5g_served_pct_rural_end": (N_("Rural cells' people where 5G serves at the end (%)"), "pct"),
+    "pop_mbb_served_pct_urban_end": (N_("Urban cells' people served by 4G or better at the end (%)"), "pct"),
+    "pop_mbb_served_pct_suburban_end": (
+        N_("Town (suburban) cells' people served by 4G or better at the end (%)"),
+        "pct",
+    ),
+    "pop_mbb_served_pct_rural_end": (N_("Rural cells' people served by 4G or better at the end (%)"), "pct"),
     "user_throughput_mbps_p50_end": (
         N_(
             "Median busy-hour user throughput at the end, 4G and 5G users together (Mbps; it jumps between the two "
@@ -286,6 +299,12 @@ _KPI_GROUP = {
             "pop_5g_capacity_short_pct_end",
             "pop_mbb_served_pct_end",
             "pop_mbb_capacity_short_pct_end",
+            "pop_5g_served_pct_urban_end",
+            "pop_5g_served_pct_suburban_end",
+            "pop_5g_served_pct_rural_end",
+            "pop_mbb_served_pct_urban_end",
+            "pop_mbb_served_pct_suburban_end",
+            "pop_mbb_served_pct_rural_end",
             "user_throughput_mbps_p50_end",
             "user_throughput_mbps_p50_5g_end",
             "user_throughput_mbps_p50_4g_end",

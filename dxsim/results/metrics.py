@@ -152,6 +152,22 @@ METRICS: dict[str, str] = {
     "rollout_held_pct_crews_south": "share of the month's held-back 5G site-days in the southern region by sites ready (permit and kit) waiting for an installation crew (%; VN)",
     "rollout_held_pct_plan_south": "share of the month's held-back 5G site-days in the southern region by the operators' plans having no sites left for the pace (%; VN)",
 }
+# the three states within each density class, each class's adding up to 100 (CellService.by_density_class): where
+# towns stand under 700 MHz's big cells, which the national shares average away (operator capacity trial)
+DENSITY_CLASSES = ("urban", "suburban", "rural")  # dxsim.sim.capacity.ENVS (a test holds them equal)
+_CLASS_OF_CELL = (
+    "the 1 km cell's density class: urban from 1,500 people per km², suburban (towns) from 300, rural below, "
+    "DEGURBA's thresholds; dxsim.geo.build"
+)
+for _env in DENSITY_CLASSES:
+    METRICS |= {
+        f"pop_5g_served_pct_{_env}": f"share of the {_env} cells' people where 5G serves, as pop_5g_served_pct ({_CLASS_OF_CELL}) (% of the class's people; VN; served + capacity-short + uncovered = 100)",
+        f"pop_5g_capacity_short_pct_{_env}": f"share of the {_env} cells' people in 5G coverage but capacity-short at the busy hour ({_CLASS_OF_CELL}) (% of the class's people; VN)",
+        f"pop_5g_uncovered_pct_{_env}": f"share of the {_env} cells' people outside 5G coverage ({_CLASS_OF_CELL}) (% of the class's people; VN)",
+        f"pop_mbb_served_pct_{_env}": f"share of the {_env} cells' people whose busy-hour traffic 4G or better carries, as pop_mbb_served_pct ({_CLASS_OF_CELL}) (% of the class's people; VN; the three pop_mbb_* of a class add up to 100)",
+        f"pop_mbb_capacity_short_pct_{_env}": f"share of the {_env} cells' people in 4G or 5G coverage but capacity-short at the busy hour ({_CLASS_OF_CELL}) (% of the class's people; VN)",
+        f"pop_mbb_uncovered_pct_{_env}": f"share of the {_env} cells' people outside both 4G and 5G coverage ({_CLASS_OF_CELL}) (% of the class's people; VN)",
+    }
 
 PROGRAMME_COMMITTED_METRIC = "village_programme_committed_vnd_bn_cum"  # 0: the village budget funds nothing
 

@@ -13,7 +13,7 @@ from typing import cast
 import numpy as np
 import polars as pl
 
-from dxsim.results.metrics import PROGRAMME_COMMITTED_METRIC, support_programme_metric
+from dxsim.results.metrics import DENSITY_CLASSES, PROGRAMME_COMMITTED_METRIC, support_programme_metric
 
 
 def _decimal_year(d: dt.date) -> float:
@@ -169,8 +169,10 @@ def per_replication_kpis(
             "user_throughput_mbps_p50_5g",
             "user_throughput_mbps_p50_4g",
             "user_throughput_mbps_mean",
+            *(f"pop_{layer}_served_pct_{e}" for layer in ("5g", "mbb") for e in DENSITY_CLASSES),
         ):
-            kpis[f"{name}_end"] = at(name, last)
+            if name in present:  # the density classes: runs from before they were recorded have none
+                kpis[f"{name}_end"] = at(name, last)
         served5 = at("pop_5g_served", last)
         served5_start = at("pop_5g_served", first)
         kpis["pop_5g_served_added_persons"] = {r: served5[r] - served5_start[r] for r in reps}

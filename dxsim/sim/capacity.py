@@ -247,6 +247,8 @@ class CellService:
         env_idx = np.zeros(pop.size, dtype=np.int64) if env is None else np.asarray(env, dtype=np.int64)
         area_env = np.asarray(group, dtype=np.int64) * len(ENVS) + env_idx
         self.pop_total = float(pop.sum())  # summed once: national() runs every month
+        # each density class's people, the denominators of its served / short / uncovered shares
+        self.pop_env = np.bincount(env_idx, weights=np.asarray(pop, dtype=np.float64), minlength=len(ENVS))
         self.cov5, self.cov5_op, self.cov4 = cov5, cov5_op, cov4
         n = pop.size
         # one 128-byte record per cell (see cell_records): state, bins, 5G and 4G supply, area and people
@@ -421,6 +423,7 @@ class CellService:
         }
         cov5 = self.cov5.covered_pop_total()
         users = gs["w5"] + gs["w4"]
+        by_class = self.by_density_class(by_env, f)
         gb = self.p.traffic_gb_month(self.year or self.start_year, self.start_year)
         return {
             "pop_5g_served": gs["served5"],
@@ -439,7 +442,29 @@ class CellService:
             "busy_hour_demand_mbps_per_person": self.u,
             "device_5g_share_pct": 100.0 * self.dev5,
             **short_env,
+            **by_class,
         }
+
+    def by_density_class(self, by_env: np.ndarray, f: dict[str, int]) -> dict[str, float]:
+        """The three states (% of the class's people) per density class, 5G and 4G-or-better: towns under 700 MHz's
+        big cells are a suburban question, which the national shares averaged away (operator capacity trial). The
+        5G-covered people of a cell are its served plus its short (service_kernel), so uncovered is the rest."""
+        out: dict[str, float] = {}
+        for i, e in enumerate(ENVS):
+            den = float(self.pop_env[i])
+            if den <= 0:
+                continue  # no people of that class (a toy world): no share
+            served5, short5 = float(by_env[f["served5"], i]), float(by_env[f["short5"], i])
+            cov, served = float(by_env[f["mbb_cov"], i]), float(by_env[f["mbb_served"], i])
+            out |= {
+                f"pop_5g_served_pct_{e}": 100.0 * served5 / den,
+                f"pop_5g_capacity_short_pct_{e}": 100.0 * short5 / den,
+                f"pop_5g_uncovered_pct_{e}": 100.0 * (den - served5 - short5) / den,
+                f"pop_mbb_served_pct_{e}": 100.0 * served / den,
+                f"pop_mbb_capacity_short_pct_{e}": 100.0 * (cov - served) / den,
+                f"pop_mbb_uncovered_pct_{e}": 100.0 * (den - cov) / den,
+            }
+        return out
 
     def edge_limited_short(self) -> dict[str, float]:
         """The capacity-short shares (% of population) in cells whose layer's edge rate leaves it unable to carry one
