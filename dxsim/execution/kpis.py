@@ -14,8 +14,7 @@ import numpy as np
 import polars as pl
 
 from dxsim.execution.worlds import WorldCache, effective_scenario, process_world_cache
-from dxsim.results.kpi_labels import COMPUTE_KPI_NAMES
-from dxsim.results.metrics import DENSITY_CLASSES
+from dxsim.results.kpi_labels import COMPUTE_KPI_NAMES, SERVED_BY_CLASS_KPIS
 from dxsim.results.summary import NationalRows, compute_kpis, per_replication_kpis, village_kpis
 from dxsim.results.villages import campaign_kpis, last_village_kpi
 from dxsim.scenario.schema import OPERATORS
@@ -60,7 +59,7 @@ SERVED_KPIS = (  # served, not only covered (dxsim.sim.capacity)
     "user_throughput_mbps_p50_5g_end",
     "user_throughput_mbps_p50_4g_end",
     "user_throughput_mbps_mean_end",
-    *(f"pop_{layer}_served_pct_{e}_end" for layer in ("5g", "mbb") for e in DENSITY_CLASSES),
+    *SERVED_BY_CLASS_KPIS,
     "pop_5g_served_added_persons",
     "pop_mbb_served_added_persons",
     "pop_5g_served_end_persons",

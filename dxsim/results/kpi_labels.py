@@ -16,8 +16,14 @@ from typing import Any
 from dxsim.i18n import N_
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
+from dxsim.results.metrics import DENSITY_CLASSES
 
 # KPI key -> (label with unit, kind). Kind picks the number format (see fmt_value).
+# where 5G serves and where 4G or better serves, at the end, per density class (towns = suburban; labels below)
+SERVED_BY_CLASS_KPIS = tuple(
+    f"pop_{layer}_served_pct_{e}_end" for layer in ("5g", "mbb") for e in DENSITY_CLASSES
+)
+
 KPI_LABELS: dict[str, tuple[str, str]] = {
     # 5G
     "pop_covered_4g_pct": (N_("4G population coverage at the start (%)"), "pct"),
@@ -299,12 +305,7 @@ _KPI_GROUP = {
             "pop_5g_capacity_short_pct_end",
             "pop_mbb_served_pct_end",
             "pop_mbb_capacity_short_pct_end",
-            "pop_5g_served_pct_urban_end",
-            "pop_5g_served_pct_suburban_end",
-            "pop_5g_served_pct_rural_end",
-            "pop_mbb_served_pct_urban_end",
-            "pop_mbb_served_pct_suburban_end",
-            "pop_mbb_served_pct_rural_end",
+            *SERVED_BY_CLASS_KPIS,
             "user_throughput_mbps_p50_end",
             "user_throughput_mbps_p50_5g_end",
             "user_throughput_mbps_p50_4g_end",
