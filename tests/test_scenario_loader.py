@@ -588,9 +588,17 @@ def _in_range(shape: Shape, path: tuple[str, ...] = ()) -> st.SearchStrategy[Any
         return st.sampled_from(list(shape.options))
     if shape.py_type is int:
         return st.integers(int(shape.ge), int(shape.le))
+    hi = shape.le
+    if len(path) == 3 and path[:2] == (
+        "capacity",
+        "nr_bandwidth_mhz",
+    ):  # no wider than its band (test_capacity)
+        from dxsim.radio.capacity import DL_BAND_WIDTH_MHZ
+
+        hi = min(hi, DL_BAND_WIDTH_MHZ[int(path[2])])
     # a float TOML writes as 1.625 reads to a Vietnamese planner as 1625, and the loader refuses it when 1625 is in
     # range too, asking for 1625 or 1.6250 (loader._check_number): not a valid override as written
-    return st.floats(shape.ge, shape.le, allow_nan=False, allow_infinity=False).filter(
+    return st.floats(shape.ge, hi, allow_nan=False, allow_infinity=False).filter(
         lambda v: not re.fullmatch(r"-?\d{1,3}\.\d{3}", repr(v))
     )
 

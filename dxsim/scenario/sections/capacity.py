@@ -179,7 +179,8 @@ class Capacity(StrictModel):
         description="Per 5G band (the key, in MHz): the downlink carrier bandwidth where the planner's differs "
         "from dxsim.radio.capacity's (3500 and 2600: 100 MHz, one 2024 auction block; 700: 2x10 MHz FDD), e.g. "
         "700 = 20 in [capacity.nr_bandwidth_mhz] for 2x20 MHz. It sets the capacity and edge rate of that band's "
-        "sites (the noise grows with it too), not their coverage radius: more spectrum as a lever.",
+        "sites (the noise grows with it too), not their coverage radius: more spectrum as a lever. At most the "
+        "band's downlink width (700: 45 MHz, 2600: 194 MHz; TS 38.101-1 Table 5.2-1).",
         source="the defaults' sources: dxsim.radio.capacity CARRIERS (n78/n41: the 2024 auction's blocks, seed "
         "003:38; n28: dxsim assumption, no 700 MHz assignment reported); a value here is the planner's",
     )
