@@ -482,6 +482,26 @@ class CellService:
             "pop_mbb_capacity_short_edge_pct": 100.0 * short_mbb / total,
         }
 
+    def slowest_band_edge(self, on_air: np.ndarray) -> dict[str, float]:
+        """The replication's served rate, and the 5G band on air whose sites' median unloaded edge (p5) rate is the
+        lowest, with that rate (Mbps): what the why-line puts beside the edge-held capacity-short people.
+
+        Why: a 700 MHz edge rate of 10.016 Mbps against a 10 Mbps served rate left 24% of people short, and the line
+        said "not above the served rate, or too close to it" without either number (operator capacity trial).
+        `on_air`: bool per 5G plan site."""
+        assert self.cw.plan_band_mhz is not None, "prepare_capacity sets plan_band_mhz"
+        out = {"served_rate_mbps": float(self.p.served_rate_mbps)}
+        bands = self.cw.plan_band_mhz[on_air]
+        rates = self.cw.cap5.rate_p5_mbps[on_air]
+        medians = {int(b): float(np.median(rates[bands == b])) for b in np.unique(bands)}
+        if medians:
+            band = min(medians, key=lambda b: (medians[b], b))
+            out |= {
+                "edge_rate_5g_slowest_band_mhz": float(band),
+                "edge_rate_5g_slowest_band_mbps": medians[band],
+            }
+        return out
+
     def by_group(self, group_pop: np.ndarray, cov5_group: np.ndarray) -> dict[str, np.ndarray]:
         """The same three states per area (%), each adding up to 100."""
         den = np.maximum(group_pop, 1.0)

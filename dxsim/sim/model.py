@@ -369,7 +369,7 @@ class Monitor:
             },
         )
         if self._surge_final:  # what held the capacity-short people at the end (dxsim.results.bottlenecks)
-            self.rec.national(date, sv.edge_limited_short())
+            self.rec.national(date, sv.edge_limited_short() | sv.slowest_band_edge(self.applied))
         for name, values in sv.by_group(self.w.province_pop, self.cov5.covered_pop_group).items():
             self.rec.by_province(date, name, values)
 
