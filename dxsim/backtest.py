@@ -328,6 +328,12 @@ class BacktestResult:
                         value=fmt_shown(r["observed"]),
                         note=r["observation_note"],
                     )
+                    # the table's own note on the row too (a survey's count read as a floor): only in backtest.csv
+                    + (
+                        ("; " + _("dxsim's note: {note}").format(note=_note_shown(r["note"])))
+                        if r["note"]
+                        else ""
+                    )
                 )
         return lines
 
@@ -896,7 +902,9 @@ def _kept_notes(
     )
     # the figures scored at the start get a line each; those with no counterpart share one line (from 2025-10-31, 19
     # of 24 notes were "no scenario counterpart", one per speed rank and FPT cluster: new-user trial)
-    unused: list[tuple[str, str]] = []  # (English, shown) "metric = value (row N)"
+    unused: dict[
+        tuple[str, float], list[int]
+    ] = {}  # (metric, value) -> its rows: a figure two sources report
     for r in at.iter_rows(named=True):
         values = {
             "metric": r["metric"],
@@ -905,12 +913,7 @@ def _kept_notes(
             "row": r["row"],
         }
         if r["metric"] not in at_start:
-            unused.append(
-                (
-                    f"{r['metric']} = {r['value']:g} (row {r['row']})",
-                    _("{metric} = {value} (row {row})").format(**values),
-                )
-            )
+            unused.setdefault((r["metric"], r["value"]), []).append(r["row"])
             continue
         notes.append(
             f"{r['metric']} = {r['value']:g} at {r['date']} (row {r['row']}): not a scenario input; "
@@ -924,12 +927,23 @@ def _kept_notes(
     if unused:
         notes.append(
             f"{len(unused)} figure(s) reported at {day} are not scenario inputs and have no scenario counterpart: "
-            + ", ".join(e for e, _s in unused)
+            + ", ".join(
+                f"{m} = {v:g} (" + ("row " if len(rows) == 1 else "rows ") + ", ".join(map(str, rows)) + ")"
+                for (m, v), rows in unused.items()
+            )
+        )
+        figures = ", ".join(
+            (
+                _("{metric} = {value} (row {row})")
+                if len(rows) == 1
+                else _("{metric} = {value} (rows {row})")
+            ).format(metric=m, value=shown_number(v), row=", ".join(map(str, rows)))
+            for (m, v), rows in unused.items()
         )
         shown.append(
             _(
                 "{n} figure(s) reported at {date} are not scenario inputs and have no scenario counterpart: {figures}"
-            ).format(n=F.number(len(unused)), date=shown_day(day), figures=", ".join(sh for _e, sh in unused))
+            ).format(n=F.number(len(unused)), date=shown_day(day), figures=figures)
         )
     return notes, shown
 

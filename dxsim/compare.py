@@ -112,6 +112,7 @@ from dxsim.results.bottlenecks import (
     support_note,
     village_layer_note,
 )
+from dxsim.results.metrics import DENSITY_CLASSES
 from dxsim.results.kpi_labels import (
     CAMPAIGN_RE,
     FEW_REPS,
@@ -255,6 +256,13 @@ def province_rows(areas: Sequence[tuple[str, str]], tags: Sequence[str]) -> list
     return rows
 
 
+CLASS_CELLS = {
+    "urban": N_("Urban cells"),
+    "suburban": N_("Town (suburban) cells"),
+    "rural": N_("Rural cells"),
+}
+
+
 def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, str, str]]:
     """The comparison's rows, in display order, for the given year-end tags."""
     # the stations first: the unit of the operators' and the government's plans (68,457 by end-2025), and what
@@ -282,6 +290,20 @@ def kpi_rows(tags: Sequence[str], dc_tag: str | None) -> list[tuple[str, str, st
             _("Population in 4G/5G coverage but capacity-short at the end"),
             "%",
             "value",
+        ),
+        # the same by density class, towns apart (a VNPT planner's question; kpi_labels.SERVED_BY_CLASS_KPIS)
+        *(
+            (
+                f"pop_{layer}_served_pct_{cls}_end",
+                _(template).format(cells=_(CLASS_CELLS[cls])),
+                "%",
+                "value",
+            )
+            for layer, template in (
+                ("5g", N_("{cells}: people where 5G serves at the end")),
+                ("mbb", N_("{cells}: people served by 4G or better at the end")),
+            )
+            for cls in DENSITY_CLASSES
         ),
         (
             "user_throughput_mbps_p50_end",
@@ -2320,7 +2342,7 @@ def rich_table(result: CompareResult, options: list[str] | None = None) -> Any:
         caption=" ".join(
             [
                 _("Δ is the P50 of the paired difference option − baseline per replication (dates: months)."),
-                *([c] if (c := few_reps_caution(result.reps)) else []),
+                *([c + "."] if (c := few_reps_caution(result.reps)) else []),
                 *([split_caption(result.reps)] if any_split(result) else []),
             ]
         ),

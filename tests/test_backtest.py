@@ -425,22 +425,27 @@ def test_the_start_notes_say_scored_exactly_where_the_table_has_a_start_row() ->
     assert len(unused) == 1, result.kept
     reported = [m for m in national_figures_at(D(2025, 10, 31)) if m not in at_start]  # a row per source
     assert {m for m in reported if f"{m} = " in unused[0]} == set(reported)
-    assert unused[0].startswith(f"{len(reported)} figure(s) reported at 2025-10-31")
+    # a figure two sources report is one figure with its rows (FPT's 1,016 H100s, rows 101 and 102)
+    figures = {(m, v) for m, v in national_figures_at(D(2025, 10, 31), values=True) if m not in at_start}
+    assert len(figures) < len(reported) and unused[0].startswith(
+        f"{len(figures)} figure(s) reported at 2025-10-31"
+    )
+    assert all(unused[0].count(f"{m} = ") == 1 for m, _v in figures)
     assert len(result.kept) <= 8, result.kept
 
 
-def national_figures_at(day: D) -> list[str]:
-    """The national figures observations.csv reports at `day`, a metric per row (its observed rows other than the 5G
-    station count, the start itself), read independently of the backtest."""
+def national_figures_at(day: D, values: bool = False) -> list:
+    """The national figures observations.csv reports at `day`, a metric (or (metric, value)) per row (its observed
+    rows other than the 5G station count, the start itself), read independently of the backtest."""
     from dxsim.geo.observations import read_observations
 
-    obs = read_observations()
-    return obs.filter(
+    obs = read_observations().filter(
         (pl.col("date") == day)
         & (pl.col("area") == "VN")
         & (pl.col("kind") == "observed")
         & (pl.col("metric") != "stations_5g")
-    )["metric"].to_list()
+    )
+    return list(zip(obs["metric"], obs["value"], strict=True)) if values else obs["metric"].to_list()
 
 
 def test_backtest_folder(may) -> None:
@@ -507,6 +512,7 @@ def test_backtest_folder(may) -> None:
             f"FAIL {r['date']} {r['area']} {r['metric']}" in flat
             and " ".join(r["observation_note"].split()) in flat
         )
+        assert not r["note"] or f"dxsim's note: {' '.join(r['note'].split())}" in flat
     unjudged = [r for r in rows if r["status"] == "n/a"]
     assert unjudged
     for r in unjudged:

@@ -1966,3 +1966,19 @@ def test_the_grid_allocation_rule_is_a_direct_lever_not_a_relieved_resource() ->
         [rule], str, lambda p: "IT capacity -10 MW" if p == "dc" else None, lambda _p: False
     )
     assert [k for k, _t in lines] == ["effect"] and "IT capacity -10 MW" in lines[0][1], lines
+
+
+def test_compare_shows_the_served_shares_by_density_class() -> None:
+    """The six end KPIs by density class were in run, summary.json and the workbook but not in compare, which keeps
+    its own row list (re-trial of the session's changes): every one is a compare row, in the % unit."""
+    from dxsim.results.kpi_labels import SERVED_BY_CLASS_KPIS
+
+    rows = {kpi: (label, unit) for kpi, label, unit, _kind in kpi_rows(["2030_12"], None)}
+    assert len(SERVED_BY_CLASS_KPIS) == 6
+    for kpi in SERVED_BY_CLASS_KPIS:
+        label, unit = rows[kpi]
+        assert unit == "%" and "cells: people" in label, (kpi, label)
+    assert (
+        rows["pop_5g_served_pct_suburban_end"][0]
+        == "Town (suburban) cells: people where 5G serves at the end"
+    )

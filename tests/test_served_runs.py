@@ -31,6 +31,17 @@ def test_three_states_add_up_to_100_everywhere_in_the_run(cli_baseline: Path) ->
         total = wide.select(pl.sum_horizontal(names)).to_series().to_numpy()
         np.testing.assert_allclose(total, 100.0, atol=1e-6)
         assert (wide.select(names).to_numpy() >= -1e-9).all()
+    # ... and within each density class (national rows)
+    for layer in ("5g", "mbb"):
+        for cls in ("urban", "suburban", "rural"):
+            names = [f"pop_{layer}_{st}_pct_{cls}" for st in ("served", "capacity_short", "uncovered")]
+            wide = m.filter(pl.col("metric").is_in(names)).pivot(
+                on="metric", index=["date", "replication", "area"], values="value"
+            )
+            assert wide.height > 60 and set(wide["area"].to_list()) == {"VN"}
+            np.testing.assert_allclose(
+                wide.select(pl.sum_horizontal(names)).to_series().to_numpy(), 100.0, atol=1e-6
+            )
     # 5G uncovered is exactly what coverage leaves out
     cov = m.filter(pl.col("metric") == "pop_covered_5g_pct").rename({"value": "cov"})
     unc = m.filter(pl.col("metric") == "pop_5g_uncovered_pct").rename({"value": "unc"})
@@ -166,7 +177,21 @@ def test_rural_700mhz_leaves_more_town_people_capacity_short_than_the_baseline_b
         assert total_short == pytest.approx(val["pop_5g_capacity_short_pct"] * pop / 100.0, rel=1e-9)
         mbb_short = sum(val[f"pop_mbb_capacity_short_{c}"] for c in ("urban", "suburban", "rural"))
         assert mbb_short == pytest.approx(val["pop_mbb_capacity_short_pct"] * pop / 100.0, rel=1e-9)
+        # each class's shares are its cells' end states over its own people, summed here from the cells
+        cells = res.service_cell_end
+        for e, cls in enumerate(("urban", "suburban", "rural")):
+            in_cls = world.cells.env == e
+            people = float(world.cells.pop[in_cls].sum())
+            assert val[f"pop_5g_served_pct_{cls}"] == pytest.approx(
+                100.0 * float(cells["served5"][in_cls].sum()) / people, rel=1e-9
+            )
+            assert val[f"pop_5g_capacity_short_pct_{cls}"] == pytest.approx(
+                100.0 * float(short[in_cls].sum()) / people, rel=1e-9, abs=1e-9
+            )
     base, r700 = out["baseline"], out["rural-700mhz"]
+    assert (
+        r700[1]["pop_5g_served_pct_suburban"] < base[1]["pop_5g_served_pct_suburban"] - 1.0
+    )  # towns served less
     assert r700[0] > base[0] + 1e6  # over a million more town people short
     assert r700[1]["pop_5g_capacity_short_suburban"] > base[1]["pop_5g_capacity_short_suburban"] + 1e6
     assert r700[1]["pop_covered_5g_pct"] > base[1]["pop_covered_5g_pct"]  # covered more ...
