@@ -902,9 +902,8 @@ def _kept_notes(
     )
     # the figures scored at the start get a line each; those with no counterpart share one line (from 2025-10-31, 19
     # of 24 notes were "no scenario counterpart", one per speed rank and FPT cluster: new-user trial)
-    unused: dict[
-        tuple[str, float], list[int]
-    ] = {}  # (metric, value) -> its rows: a figure two sources report
+    # (metric, value) -> its rows: a figure two sources report is one figure
+    unused: dict[tuple[str, float], list[int]] = {}
     for r in at.iter_rows(named=True):
         values = {
             "metric": r["metric"],
