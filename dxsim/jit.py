@@ -43,12 +43,15 @@ load_array_math_without_blas()
 # Every kernel compiled on its own and kept in numba's on-disk cache (`cache=True`; `inline="always"` ones are
 # compiled into their callers and have no cache of their own), in the order their modules defined them.
 KERNELS: list[Any] = []
+# ... and those of them called only while a world is prepared (the geo layers, the footprints), never by a replication
+PREPARE_ONLY: set[int] = set()  # id() of the kernel
 Kernel = TypeVar("Kernel", bound=Callable[..., Any])
 
 
-def njit(**options: Any) -> Callable[[Kernel], Kernel]:
+def njit(*, prepare_only: bool = False, **options: Any) -> Callable[[Kernel], Kernel]:
     """numba's `njit(**options)` decorator, recording each cached kernel it makes in KERNELS (see
-    `kernels_without_cache`); the kernel keeps its Python signature for the type checker."""
+    `kernels_without_cache`); the kernel keeps its Python signature for the type checker. `prepare_only`: the kernel
+    runs only while a world is prepared, so a run whose world comes from the store never calls (or compiles) it."""
     decorate = numba.njit(**options)
     cached = bool(options.get("cache")) and options.get("inline") != "always"
 
@@ -56,21 +59,27 @@ def njit(**options: Any) -> Callable[[Kernel], Kernel]:
         kernel: Kernel = decorate(fn)
         if cached:
             KERNELS.append(kernel)
+            if prepare_only:
+                PREPARE_ONLY.add(id(kernel))
         return kernel
 
     return register
 
 
-def kernels_without_cache() -> list[str]:
+def kernels_without_cache(*, replication_only: bool = False) -> list[str]:
     """The loaded kernels with no up-to-date compiled copy in numba's on-disk cache (none yet, or one of an older
     source): their first call compiles them (~15 s for all of a replication's, once after dxsim is installed or
-    updated).
+    updated). `replication_only`: leave out the kernels only a world's preparation calls (asked once the world is
+    ready: a world from the store never compiles them, and every run said "compiling" for `_window_pairs`,
+    provincial planner trial).
 
     Why: the first run after `make demo`'s install sat silent for those seconds; the run says it is compiling when
     this is not empty. Reads numba's cache index as numba does before it compiles (numba 0.68's FunctionCache); a
     kernel whose index cannot be read so counts as cached, so at worst the line is missing."""
     missing = []
     for kernel in KERNELS:
+        if replication_only and id(kernel) in PREPARE_ONLY:
+            continue
         index = getattr(getattr(kernel, "_cache", None), "_cache_file", None)
         try:
             fresh = bool(index._load_index()) if index is not None else True

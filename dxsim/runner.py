@@ -307,7 +307,7 @@ def simulate(
         if on_replication:
             on_replication(0, reps)
         # ... and the wait says what it is (it sat silent for ~15 s after `make demo`'s install)
-        if kernels_without_cache():
+        if kernels_without_cache(replication_only=True):  # the world is ready: its own kernels are done
             say(
                 _(
                     "compiling the model's kernels for this machine: once after installing or updating dxsim (~15 s)"

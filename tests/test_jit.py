@@ -122,3 +122,51 @@ def test_the_kernels_without_a_cached_copy_are_named_until_compiled_and_again_af
     source = tmp_path / "kmod.py"
     source.write_text(source.read_text() + "\n# edited\n")
     assert _run(probe).splitlines() == ["['kmod.add_twice']", "[]"]
+
+
+def test_a_kernel_only_world_preparation_calls_is_not_named_once_the_world_is_ready(tmp_path):
+    """Every `dxsim run` said "compiling the model's kernels" when its world came from the store: the footprints'
+    kernel (`_window_pairs`) had no cached copy and is never called then (provincial planner trial). Asked with
+    `replication_only`, a kernel marked `prepare_only` is left out; asked without, it is named as before."""
+    (tmp_path / "kprep.py").write_text(
+        textwrap.dedent(
+            """
+            from dxsim.jit import njit
+
+            @njit(cache=True, prepare_only=True)
+            def build(x):
+                return x + 1
+
+            @njit(cache=True)
+            def step(x):
+                return x * 3
+            """
+        )
+    )
+    probe = f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        import kprep
+        from dxsim.jit import kernels_without_cache
+        print(sorted(k for k in kernels_without_cache() if k.startswith("kprep.")))
+        print(sorted(k for k in kernels_without_cache(replication_only=True) if k.startswith("kprep.")))
+        assert kprep.step(2) == 6
+        print(sorted(k for k in kernels_without_cache(replication_only=True) if k.startswith("kprep.")))
+        """
+    assert _run(probe).splitlines() == ["['kprep.build', 'kprep.step']", "['kprep.step']", "[]"]
+
+
+def test_the_kernels_marked_prepare_only_are_those_a_replication_never_calls():
+    """The mark is a claim about the call graph: the kernels marked are those of the geo layers and the footprints,
+    and no module of the simulation (dxsim.sim) calls them."""
+    import dxsim.geo.villages
+    import dxsim.radio.coverage  # noqa: F401
+    from dxsim.jit import KERNELS, PREPARE_ONLY
+
+    marked = {f"{k.py_func.__module__}.{k.py_func.__qualname__}" for k in KERNELS if id(k) in PREPARE_ONLY}
+    assert marked == {"dxsim.radio.coverage._window_pairs", "dxsim.geo.villages._spaced_picks"}
+    sim = " ".join(
+        p.read_text(encoding="utf-8") for p in (Path(__file__).parents[1] / "dxsim" / "sim").rglob("*.py")
+    )
+    for name in marked:
+        assert name.rsplit(".", 1)[1] not in sim

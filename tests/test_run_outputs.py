@@ -5,6 +5,7 @@ Opens the files the command wrote (the session's `cli_baseline`), never a copy r
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -376,6 +377,16 @@ def test_run_prints_a_province_at_each_year_end(tmp_path: Path) -> None:
     )
     assert said == ((mbb[1] < mbb[0] - 0.05),) * 2, (mbb, said)
     assert '<a href="map.html#08">Open the map on Tuyên Quang</a>' in page
+    # what held its villages longest (tests/test_province_villages_line.py): the counts of the villages table the
+    # command wrote (replication 0), in the terminal and in the province's section of the report
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("Tuyên Quang: what held its"))
+    v = pl.read_parquet(out / "villages.parquet").filter(pl.col("gso34") == "08")
+    assert f"what held its {v.height:,} villages longest" in line
+    causes = line.split("`held_longest_by`): ", 1)[1].split("; ", 1)[0]
+    got = {c.rsplit(" ", 1)[0]: int(c.rsplit(" ", 1)[1].replace(",", "")) for c in causes.split(", ")}
+    assert sum(got.values()) == v.filter(pl.col("held_longest_by").fill_null("") != "").height
+    assert got.get("budget", 0) == v.filter(pl.col("held_longest_by") == "budget").height
+    assert html.escape(line) in page
     # rebuilt for the former Hà Giang (02, now part of Tuyên Quang) and Điện Biên (11); the run's own years again
     rebuilt = dxsim_cmd("report", str(out), "--province", "Hà Giang", "--province", "11")
     assert rebuilt.returncode == 0, rebuilt.stderr

@@ -1032,13 +1032,22 @@ def run(
             for extra in (village_table(res.summary), compute_table(res.summary)):
                 if extra is not None:
                     out.print(extra)
+            import polars as pl  # loaded when a run has finished, not for `dxsim --help`
+
             if areas:
                 from dxsim.results.run_files import province_year_table, province_years, scan_metrics
+                from dxsim.results.villages import province_held_line
 
                 assert res.out_dir is not None
                 years = province_year_table(scan_metrics(res.out_dir))
+                village_rows = (
+                    pl.read_parquet(v) if (v := res.out_dir / "villages.parquet").exists() else None
+                )
                 for code, name in areas:
                     out.print(province_table(province_years(years, code), code, name, res.summary))
+                    held = province_held_line(village_rows, code, name) if village_rows is not None else None
+                    if held:
+                        out.print(held, highlight=False, markup=False, soft_wrap=True)
                     if (
                         not no_map
                     ):  # the run's map opens on the province at this address (its province picker)
@@ -1046,9 +1055,8 @@ def run(
                         out.print(
                             _("map of {province}: {link}").format(province=name, link=link), highlight=False
                         )
-            import polars as pl  # loaded when a run has finished, not for `dxsim --help`
-
             from dxsim.results.bottlenecks import bottleneck_filter, operator_order_bound_pct, summary_lines
+            from dxsim.results.synthetic import synthetic_line
             from dxsim.results.village_bridges import bridged_villages_lines
             from dxsim.results.villages import (
                 funded_in_works_lines,
@@ -1058,6 +1066,13 @@ def run(
             from dxsim.scenario.horizon_notes import campaigns_past_horizon
 
             assert res.out_dir is not None  # run_scenario writes by default
+            synthetic = synthetic_line(
+                res.summary,
+                pl.read_parquet(v) if (v := res.out_dir / "villages.parquet").exists() else None,
+                pl.read_parquet(d) if (d := res.out_dir / "datacentres.parquet").exists() else None,
+            )
+            if synthetic:
+                out.print(synthetic, highlight=False, markup=False, soft_wrap=True)
             for line in start_off_reported(pl.read_csv(res.out_dir / "calibration.csv")):
                 out.print(line)
             if res.scenario.villages is not None and res.scenario.villages.enabled:

@@ -430,7 +430,7 @@ def _pick_spaced(
     return picked
 
 
-@njit(cache=True)
+@njit(cache=True, prepare_only=True)
 def _spaced_picks(
     alive: np.ndarray, ox: np.ndarray, oy: np.ndarray, placed: np.ndarray, spacing_m: float, n: int
 ) -> np.ndarray:

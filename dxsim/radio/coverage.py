@@ -376,7 +376,7 @@ class CoverageGrid:
         return np.concatenate(out_s), np.concatenate(out_c), np.concatenate(out_b)
 
 
-@njit(cache=True)
+@njit(cache=True, prepare_only=True)
 def _window_pairs(
     row: NDArray[np.int64],
     col: NDArray[np.int64],

@@ -50,6 +50,8 @@ from dxsim.results.value_labels import (
 )
 from dxsim.results.decisions import support_outcome_lines
 from dxsim.results.village_bridges import bridged_villages_lines
+from dxsim.results.synthetic import synthetic_counts
+from dxsim.results.villages import province_held_line
 from dxsim.results.run_files import (
     NATIONAL_NAME,
     province_former,
@@ -786,6 +788,9 @@ def province_years_section(run: RunData, out: Path, codes: Sequence[str]) -> str
         parts += [small(note) for note in view.notes]
         if run.n_reps > 1:
             parts.append(small(_(CELLS_OWN_P50)))
+        held = province_held_line(run.villages, code, name) if run.villages is not None else None
+        if held:  # what held its villages, as `run --province` says it
+            parts.append(small(held))
         if run.has_map:
             rel = os.path.relpath((run.result_dir / "map.html").resolve(), out.resolve().parent)
             href = "/".join(rel.split(os.sep)) + "#" + code
@@ -1116,32 +1121,7 @@ def _projects(d: pl.DataFrame) -> str:
 def _synthetic_notice(run: RunData) -> str:
     srcs = run.summary.get("data_sources") or []
     synth = [s.get("name", "") for s in srcs if isinstance(s, dict) and s.get("synthetic")]
-    extra = []
-    if run.villages is not None and "synthetic" in run.villages.columns:
-        extra.append(
-            _("{n} of {total} villages").format(
-                n=num(sum(1 for x in run.villages["synthetic"].to_list() if x)),
-                total=num(run.villages.height),
-            )
-        )
-    sites = run.summary.get("sites_5g_end") or {}
-    if (
-        isinstance(sites.get("synthetic"), int)
-        and isinstance(sites.get("total"), int)
-        and sites["synthetic"] > 0
-    ):
-        extra.append(
-            _("{n} of the {total} 5G sites on air at the end (replication 0)").format(
-                n=num(sites["synthetic"]), total=num(sites["total"])
-            )
-        )
-    if run.datacentres is not None and "synthetic" in run.datacentres.columns:
-        extra.append(
-            _("{n} of {total} data centres").format(
-                n=num(sum(1 for x in run.datacentres["synthetic"].to_list() if x)),
-                total=num(run.datacentres.height),
-            )
-        )
+    extra = synthetic_counts(run.summary, run.villages, run.datacentres)
     items = "".join(f"<li>{esc(n)}</li>" for n in synth)
     headline = _("Synthetic data — model projections, not observations.")
     parts = [f'<div class="notice" role="note"><strong>{esc(headline)}</strong> ']

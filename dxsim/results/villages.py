@@ -19,6 +19,7 @@ import polars as pl
 
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
+from dxsim.results.bottlenecks import CAUSE_NOUN
 from dxsim.results.metrics import VILLAGE_HELD_CAUSES
 from dxsim.results.summary import _decimal_year
 from dxsim.results.writer import atomic_file
@@ -355,3 +356,41 @@ def programme_villages_line(villages: pl.DataFrame) -> str | None:
         "villages in no campaign: {n} ({provinces}), started by the village programme from its budget: {cost} bn VND "
         "committed (replication 0), public money"
     ).format(n=F.number(mine.height, 0), provinces=shown, cost=F.number(float(mine["cost_vnd_bn"].sum()), 1))
+
+
+def province_held_line(villages: pl.DataFrame, code: str, name: str) -> str | None:
+    """'Tuyên Quang: what held its 273 villages longest (replication 0, villages.parquet `held_longest_by`): site and
+    backhaul lead time and works 84, site teams 66, permits 62, budget 58, ...; budget: not started while the year's
+    village programme budget was used up', or None for a province without villages in the layer.
+
+    Why: the run's village line is national ("site and backhaul lead time and works bind (47%), then permits"), and a
+    provincial planner found the budget holding 58 of Tuyên Quang's 273 villages, the last 21 waiting 427 days for
+    2027's budget, only by filtering the workbook (provincial planner trial)."""
+    if villages.height == 0 or not {"gso34", "held_longest_by"} <= set(villages.columns):
+        return None
+    mine = villages.filter(pl.col("gso34") == code)
+    if mine.height == 0:
+        return None
+    held = (
+        mine.filter(pl.col("held_longest_by").fill_null("") != "")
+        .group_by("held_longest_by")
+        .agg(pl.len().alias("n"))
+        .sort(["n", "held_longest_by"], descending=[True, False])
+    )
+    if held.height == 0:
+        return _("{province}: nothing held its {n} villages back (replication 0)").format(
+            province=name, n=F.number(mine.height, 0)
+        )
+    causes = ", ".join(
+        f"{_(CAUSE_NOUN[c]) if c in CAUSE_NOUN else c.replace('_', ' ')} {F.number(n, 0)}"
+        for c, n in held.iter_rows()
+    )
+    line = _(
+        "{province}: what held its {n} villages longest (replication 0, villages.parquet `held_longest_by`): {causes}"
+    ).format(province=name, n=F.number(mine.height, 0), causes=causes)
+    if "budget" in held["held_longest_by"].to_list():
+        line += "; " + _(
+            "budget: not started while the year's village programme budget was used up "
+            "(villages.programme.budget_vnd_bn)"
+        )
+    return line
