@@ -861,6 +861,12 @@ def test_a_pre_2025_code_is_read_as_its_2025_province_like_its_name() -> None:
     assert province_codes_named(["02", "Hà Giang", "08"], country, "--province") == ["08"]
     with pytest.raises(DxsimInputError, match="unknown province"):
         province_codes_named(["99"], country, "--province")
+    # a misspelt pre-2025 name is offered that name (which gives its 2025 province), not another 2025 province's:
+    # "Hà Giangg" was offered An Giang (provincial planner trial); a misspelt 2025 name still gets its own
+    for typed, offered in (("Hà Giangg", "Hà Giang"), ("Ha Giag", "Hà Giang"), ("Tuyen Quan", "Tuyên Quang")):
+        with pytest.raises(DxsimInputError) as e:
+            province_codes_named([typed], country, "--province")
+        assert f"did you mean {offered!r}?" in str(e.value), (typed, str(e.value))
 
 
 def test_validate_refuses_a_province_village_file_whose_id_the_layer_uses(tmp_path: Path) -> None:

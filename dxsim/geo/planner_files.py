@@ -522,8 +522,13 @@ def province_codes_named(items: Sequence[str], country: Country, field: str) -> 
         if code is None and (merged := country.former_province(item)) is not None:
             code = merged[1]
         if code is None:
-            # the nearest 2025 name (ASCII folded, as a planner types it: "Tuyen Quan" -> Tuyên Quang; GIS trial)
-            folded = {name_ascii(n).casefold(): n for n in country.provinces["name34"].to_list()}
+            # the nearest name (ASCII folded, as a planner types it: "Tuyen Quan" -> Tuyên Quang; GIS trial), a
+            # pre-2025 one too, which is read as its 2025 province: "Hà Giangg" was offered An Giang, not Hà Giang
+            # (provincial planner trial)
+            folded = {
+                name_ascii(n).casefold(): n
+                for n in [*country.province_mapping["name63"].to_list(), *country.provinces["name34"].to_list()]
+            }
             near = difflib.get_close_matches(name_ascii(item).casefold(), list(folded), n=1, cutoff=0.8)
             hint = "; " + _("did you mean {name}?").format(name=repr(folded[near[0]])) if near else ""
             raise DxsimInputError(
