@@ -7,6 +7,8 @@ the last of them 427 days (provincial planner trial). Counted here by hand from 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
 from dxsim.results.villages import province_held_line
@@ -41,3 +43,30 @@ def test_the_causes_are_counted_per_village_most_first_and_the_budget_explained(
     assert province_held_line(_table([("08", None)]), "08", "Tuyên Quang") == (
         "Tuyên Quang: nothing held its 1 villages back (replication 0)"
     )
+
+
+def test_the_map_popup_says_what_held_each_village_longest(cli_baseline: Path) -> None:
+    """The map's village popups had dates but not what held a late village (provincial planner trial): each popup of
+    the map `dxsim run` wrote has the cause and days of its village's row in villages.parquet."""
+    import json
+    import re
+
+    from dxsim.results.bottlenecks import CAUSE_NOUN
+
+    page = (cli_baseline / "map.html").read_text(encoding="utf-8")
+    m = re.search(r"^var DX_VILLAGES = (.*);$", page, re.M)
+    assert m is not None
+    pops = [r["p"] for r in json.loads(m.group(1))]
+    v = pl.read_parquet(cli_baseline / "villages.parquet")
+    assert len(pops) == v.height
+    held = v.filter(pl.col("held_longest_by").fill_null("") != "")
+    assert held.height > 0
+    texts = []
+    for p in pops:
+        cell = re.search(r"<td>held longest by</td><td>([^<]*)</td>", p)
+        assert cell is not None, p[:300]
+        texts.append(cell.group(1))
+    for r in held.iter_rows(named=True):
+        want = f"{CAUSE_NOUN[r['held_longest_by']]}, {r['held_longest_days']:,.0f} days"
+        assert want in texts, want
+    assert texts.count("–") == v.height - held.height

@@ -27,6 +27,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.maps.assets import esc, js_json
 from dxsim.maps.data import GRID_SERVED_5G, SERVED_5G_METRICS, RunOutputs, coverage_dates
+from dxsim.results.bottlenecks import CAUSE_NOUN
 from dxsim.results.value_labels import BACKHAUL
 from dxsim.results.value_labels import VILLAGE_STATUS as VILLAGE_STATUS_LABEL
 
@@ -743,6 +744,8 @@ def _village_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
                 # a capacity-short village has signal and no connected date (dxsim.results.villages)
                 *([(_("signal on"), _date(r.get("signal_date")))] if "signal_date" in r else []),
                 (_("connected"), conn),
+                # what a planner asks of a late village (provincial planner trial: the popup had dates, not this)
+                *([(_("held longest by"), _held_text(r))] if "held_longest_by" in r else []),
                 (_("cost"), _num(cost, 2, _("bn VND"))),
                 (_("reason"), esc(r.get("reason") or "–")),
                 (_("synthetic"), _village_synthetic_text(r)),
@@ -844,6 +847,18 @@ def _dc_radius(mw: float) -> float:
 
 def _gpu_radius(n: float) -> float:
     return round(3.0 + math.sqrt(max(n, 0.0)) / 5.0, 1)
+
+
+def _held_text(r: dict[str, Any]) -> str:
+    """ "permits, 734 days": the cause that held the village longest over the horizon and how long (replication 0's
+    villages table), "–" when nothing held it."""
+    cause = r.get("held_longest_by") or ""
+    if not cause:
+        return "–"
+    days = r.get("held_longest_days")
+    name = _(CAUSE_NOUN[cause]) if cause in CAUSE_NOUN else cause.replace("_", " ")
+    text = name if days is None else _("{cause}, {days} days").format(cause=name, days=_num(days))
+    return esc(text)
 
 
 def _dc_popup(r: dict[str, Any], extra: str = "") -> str:
