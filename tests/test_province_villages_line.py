@@ -7,6 +7,7 @@ the last of them 427 days (provincial planner trial). Counted here by hand from 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -48,7 +49,6 @@ def test_the_causes_are_counted_per_village_most_first_and_the_budget_explained(
 def test_the_map_popup_says_what_held_each_village_longest(cli_baseline: Path) -> None:
     """The map's village popups had dates but not what held a late village (provincial planner trial): each popup of
     the map `dxsim run` wrote has the cause and days of its village's row in villages.parquet."""
-    import json
     import re
 
     from dxsim.results.bottlenecks import CAUSE_NOUN
@@ -70,3 +70,51 @@ def test_the_map_popup_says_what_held_each_village_longest(cli_baseline: Path) -
         want = f"{CAUSE_NOUN[r['held_longest_by']]}, {r['held_longest_days']:,.0f} days"
         assert want in texts, want
     assert texts.count("–") == v.height - held.height
+
+
+def test_the_last_village_and_what_held_it_longest() -> None:
+    """The village the 'last village connected' KPI dates, and its cause; a feasible village never connected comes
+    first (the KPI is then 'not reached'); an infeasible one is not the programme's last."""
+    import datetime as dt
+
+    from dxsim.results.villages import last_village_line
+
+    t = pl.DataFrame(
+        {
+            "village_id": ["A", "B", "C", "D"],
+            "province": ["Tuyên Quang", "Lai Châu", "Điện Biên", "Lai Châu"],
+            "feasible": [True, True, True, False],
+            "connected_date": [dt.date(2027, 3, 1), dt.date(2028, 5, 9), dt.date(2026, 1, 2), None],
+            "held_longest_by": ["budget", "permits", None, None],
+            "held_longest_days": [427.0, 734.4, None, None],
+        }
+    )
+    assert last_village_line(t) == (
+        "villages: the last connected, B (Lai Châu) in 2028-05, was held longest by permits (734 days) (replication 0)"
+    )
+    late = t.with_columns(
+        pl.when(pl.col("village_id") == "A")
+        .then(None)
+        .otherwise(pl.col("connected_date"))
+        .alias("connected_date")
+    )
+    assert last_village_line(late) == (
+        "villages: 1 feasible not connected within the horizon, e.g. A (Tuyên Quang) was held longest by budget "
+        "(427 days) (replication 0)"
+    )
+    calm = t.filter(pl.col("village_id") == "C")
+    assert last_village_line(calm) == (
+        "villages: the last connected, C (Điện Biên) in 2026-01, was never held back (replication 0)"
+    )
+    assert last_village_line(t.filter(pl.col("village_id") == "D")) is None  # no feasible village
+
+
+def test_run_prints_the_last_village_line_of_the_table_it_wrote(cli_baseline: Path) -> None:
+    """`dxsim run`'s output holds the line for the villages.parquet it wrote (replication 0)."""
+    from dxsim.results.villages import last_village_line
+
+    v = pl.read_parquet(cli_baseline / "villages.parquet")
+    line = last_village_line(v)
+    assert line is not None
+    said = (cli_baseline.parent / "stdout.txt").read_text(encoding="utf-8")
+    assert line in said.splitlines()

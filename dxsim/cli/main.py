@@ -1061,6 +1061,7 @@ def run(
             from dxsim.results.villages import (
                 funded_in_works_lines,
                 infeasible_villages_line,
+                last_village_line,
                 programme_villages_line,
             )
             from dxsim.scenario.horizon_notes import campaigns_past_horizon
@@ -1086,7 +1087,11 @@ def run(
                     funded = [c.name for c in res.scenario.villages.campaigns if c.funded_by_programme_budget]
                     table = pl.read_parquet(res.out_dir / "villages.parquet")
                     lines = funded_in_works_lines(table, funded) + bridged_villages_lines(table)
-                    said = [programme_villages_line(table), infeasible_villages_line(table)]
+                    said = [
+                        programme_villages_line(table),
+                        infeasible_villages_line(table),
+                        last_village_line(table),
+                    ]
                     for line in [*lines, *(s for s in said if s)]:
                         out.print(line, highlight=False, markup=False, soft_wrap=True)
             scan = pl.scan_parquet(res.out_dir / "metrics.parquet")

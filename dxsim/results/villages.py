@@ -394,3 +394,42 @@ def province_held_line(villages: pl.DataFrame, code: str, name: str) -> str | No
             "(villages.programme.budget_vnd_bn)"
         )
     return line
+
+
+def last_village_line(villages: pl.DataFrame) -> str | None:
+    """'villages: the last connected, W0173 (Tuyên Quang) in 2028-03, was held longest by permits (734 days)
+    (replication 0)', or the feasible villages not connected within the horizon and what held the first of them; None
+    without a villages table, or when no feasible village waited.
+
+    Why: doubling the village budget moved the last village's date by 0 months and compare named only the national
+    binding cause; the village that finished last had waited 734 days for permits (provincial planner trial). The date
+    that KPI reports is that village's; what held it is what a lever on the last date has to move."""
+    need = {"feasible", "connected_date", "held_longest_by", "held_longest_days", "village_id", "province"}
+    if villages.height == 0 or not need <= set(villages.columns):
+        return None
+    feasible = villages.filter(pl.col("feasible").fill_null(False))
+    if feasible.height == 0:
+        return None
+    late = feasible.filter(pl.col("connected_date").is_null())
+    if late.height:
+        first = late.sort("village_id").row(0, named=True)
+        head = _(
+            "villages: {n} feasible not connected within the horizon, e.g. {village} ({province})"
+        ).format(n=F.number(late.height, 0), village=first["village_id"], province=first["province"])
+        row = first
+    else:
+        row = feasible.sort(["connected_date", "village_id"]).row(-1, named=True)
+        head = _("villages: the last connected, {village} ({province}) in {month},").format(
+            village=row["village_id"], province=row["province"], month=F.month(row["connected_date"])
+        )
+    cause = row["held_longest_by"] or ""
+    if not cause:
+        return head + " " + _("was never held back (replication 0)")
+    return (
+        head
+        + " "
+        + _("was held longest by {cause} ({days} days) (replication 0)").format(
+            cause=_(CAUSE_NOUN[cause]) if cause in CAUSE_NOUN else cause.replace("_", " "),
+            days=F.number(row["held_longest_days"], 0),
+        )
+    )
