@@ -712,17 +712,17 @@ def test_sweep_in_vietnamese(tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert (
-        "Đợt quét s: lhs, 4 lần chạy x 1 lần lặp; yếu tố tác động đến từng chỉ tiêu (rho, ± khoảng tin cậy 95%)"
+        "Đợt quét s: lhs, 4 lần chạy x 1 lần lặp; yếu tố tác động đến từng chỉ tiêu (rho, khoảng tin cậy 95%)"
         in r.stdout
     )
     assert "┃ Chỉ tiêu" in r.stdout and "supply.deliveries_per_month" in r.stdout  # identifiers stay English
     assert "không xác định ở 4 trong 4 lần chạy" in r.stdout and "KPI" not in r.stdout
     md = (out / "drivers.md").read_text(encoding="utf-8")
     assert md.startswith("# Đợt quét s: yếu tố tác động đến từng chỉ tiêu\n")
-    assert "| Chỉ tiêu | tham số | rho |" in md and "khoảng tin cậy 95% (100 lần lấy mẫu lại bootstrap)" in md
+    assert "| Chỉ tiêu | tham số | rho |" in md and "khoảng phân vị 95% (100 lần lấy mẫu lại bootstrap)" in md
     r = dxsim_cmd("sweep", str(f), "--workers", "0", "--out", str(out), env={"COLUMNS": "200"})
     assert r.returncode == 0 and "0 runs executed, 4 reused" in r.stdout, r.stderr
-    assert "what moves each KPI (rho, ± 95% CI)" in r.stdout
+    assert "what moves each KPI (rho, 95% CI)" in r.stdout
     md = (out / "drivers.md").read_text(encoding="utf-8")
     assert md.startswith("# Sweep s: what moves each KPI\n") and "| KPI | parameter | rho |" in md
     # the 99% date: coverage still rises at the horizon's end, so the note gives a lower bound on the years its pace

@@ -341,7 +341,8 @@ def test_analysis_names_the_driver(tmp_path, base, method, index):
 
 def test_an_exact_zero_confidence_half_width_is_shown_as_0_not_round_off(tmp_path, base):
     """A KPI strictly increasing in one parameter: every bootstrap resample has rho = 1, so the half-width is 0;
-    drivers.md showed its round-off ("rho 1.00 ± 1.11e-16") where the terminal showed "± 0"."""
+    drivers.md showed its round-off ("rho 1.00 ± 1.11e-16") where the terminal showed "± 0"; rho's interval is now
+    given by its ends (interval_text), each shown without round-off."""
     spec, des, _ = plan_sweep(
         sweep_file(tmp_path, base, method="lhs", samples=8, kpis='["capex_total_vnd_bn"]')
     )
@@ -349,7 +350,7 @@ def test_an_exact_zero_confidence_half_width_is_shown_as_0_not_round_off(tmp_pat
     an = analyse(spec, des.X, {"capex_total_vnd_bn": y})
     md = drivers_markdown(spec, an, len(y))
     line = next(ln for ln in md.splitlines() if ln.startswith("- **capex_total_vnd_bn**"))
-    assert "`supply.deliveries_per_month` (rho 1.00 ± 0)" in line
+    assert "`supply.deliveries_per_month` (rho 1.00 [1.00 to 1.00])" in line
     assert "e-1" not in md
 
 
@@ -386,13 +387,15 @@ def test_the_spread_is_a_share_of_the_runs_mean_not_of_the_midpoint_of_their_ran
     con.print(drivers_table(res))
     shown = con.export_text()
     assert f"{by_hand:.2f}% of the mean" in shown
-    # the terminal shows each index as drivers.md does ("1e+05 ± 2e+04" there beside "100,450 ± 20,363"; trial)
+    # the terminal shows each index as drivers.md does ("1e+05 ± 2e+04" there beside "100,450 ± 20,363"; trial), and
+    # rho with its percentile interval's ends, which need not be symmetric about it (provincial planner trial)
     from dxsim.sweep.analysis import index_text
 
     for r in an.drivers.iter_rows(named=True):
-        text = index_text(r["value"]) + ("" if r["conf"] is None else f" ± {index_text(r['conf'])}")
+        assert r["index"] == "rho" and r["ci_low"] <= r["value"] <= r["ci_high"]
+        text = f"{index_text(r['value'])} [{index_text(r['ci_low'])} to {index_text(r['ci_high'])}]"
         assert text in shown and text in md, (text, shown)
-        assert "e+" not in text
+        assert "e+" not in text and "±" not in shown
 
 
 def test_a_kpi_equal_but_for_rounding_is_constant_and_a_narrow_one_shows_its_spread(tmp_path, base):

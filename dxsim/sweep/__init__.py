@@ -59,6 +59,7 @@ from dxsim.sweep.analysis import (
     analyse,
     drivers_markdown,
     index_text,
+    interval_text,
     reach_advice,
     spread_text,
 )
@@ -258,7 +259,7 @@ def drivers_table(result: SweepResult) -> Any:
     main = MAIN_INDEX[spec.method]
     t = Table(
         title=_(
-            "Sweep {name}: {method}, {runs} runs x {reps} rep(s); what moves each KPI ({index}, ± {conf} CI)"
+            "Sweep {name}: {method}, {runs} runs x {reps} rep(s); what moves each KPI ({index}, {conf} CI)"
         ).format(
             name=spec.name,
             method=spec.method,
@@ -280,8 +281,8 @@ def drivers_table(result: SweepResult) -> Any:
         for r in sub.iter_rows(named=True):
             v, c = _tidy(r["value"]), None if r["conf"] is None else _tidy(r["conf"])
             # as drivers.md shows it: "1e+05 ± 2e+04" here beside "100,450 ± 20,363" there (analyst trial)
-            txt = f"{r['parameter']}\n{main} {index_text(v)}" + (
-                f" ± {index_text(c)}" if c is not None else ""
+            txt = f"{r['parameter']}\n{main} {index_text(v)}" + interval_text(
+                main, c, r["ci_low"], r["ci_high"]
             )
             cells.append(txt + ("" if r["distinct_from_zero"] and v != 0 else " " + _("(n.s.)")))
         # how much there is to explain: a large index on a KPI that moves by 0.0007 points explains nothing

@@ -80,6 +80,8 @@ DRIVER_SCHEMA = {
     "index": pl.Utf8,
     "value": pl.Float64,
     "conf": pl.Float64,
+    "ci_low": pl.Float64,  # the interval of the index (rho: percentile bootstrap, not symmetric; else value ± conf)
+    "ci_high": pl.Float64,
     "distinct_from_zero": pl.Boolean,
     "note": pl.Utf8,
 }
@@ -107,6 +109,8 @@ class DriverRow(TypedDict):
     index: str
     value: float | None
     conf: float | None
+    ci_low: float | None
+    ci_high: float | None
     distinct_from_zero: bool | None
     note: str
 
@@ -406,6 +410,8 @@ def analyse(
                     "index": main,
                     "value": None,
                     "conf": None,
+                    "ci_low": None,
+                    "ci_high": None,
                     "distinct_from_zero": None,
                     "note": notes[kpi],
                 }
@@ -425,6 +431,8 @@ def analyse(
                     "index": main,
                     "value": None,
                     "conf": None,
+                    "ci_low": None,
+                    "ci_high": None,
                     "distinct_from_zero": None,
                     "note": notes[kpi],
                 }
@@ -456,6 +464,8 @@ def analyse(
                     "index": main,
                     "value": r["value"],
                     "conf": r["conf"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
                     "distinct_from_zero": distinct,
                     "note": "",
                 }
@@ -502,13 +512,25 @@ def inert_parameters(spec: SweepSpec, Y: dict[str, np.ndarray]) -> list[str]:
     return out
 
 
+def interval_text(index: str, conf: float | None, low: float | None, high: float | None) -> str:
+    """The uncertainty after an index: " [-0.965 to 0]" for rho, whose percentile bootstrap interval is not symmetric
+    about it, " ± 0.12" for the others (SALib's half-widths); "" when there is none.
+
+    Why: a rho of -0.48 read "± 0.483" where its interval ran from -0.965 to 0 (provincial planner trial)."""
+    if index == "rho":
+        if low is None or high is None:
+            return ""
+        return " [" + _("{low} to {high}").format(low=index_text(low), high=index_text(high)) + "]"
+    return f" ± {index_text(conf)}" if conf is not None else ""
+
+
 def index_text(v: float | None) -> str:
     """An index as drivers.md shows it, with the language's marks (English as f"{v:,.0f}" / f"{v:.3g}" / f"{v:,.2f}")."""
     if v is None:
         return "-"
-    v = (
-        0.0 if abs(v) < FLOAT_NOISE else v
-    )  # round-off of an exact 0 (a CI of 1.11e-16), shown as the terminal does
+    # round-off of an exact 0 (a CI of 1.11e-16) shown as 0, and of an exact 1 (a rho interval's 0.9999999999999998)
+    # as 1.00 beside its rho of 1.00, not "1"
+    v = 0.0 if abs(v) < FLOAT_NOISE else round(v, 12)
     a = abs(v)
     if language() == "en":
         return f"{v:,.0f}" if a >= 1000 else (f"{v:.3g}" if a < 1 else f"{v:,.2f}")
@@ -560,8 +582,9 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
         (
             _(
                 "{method}, N = {samples}, {runs} runs x {reps} replication(s), seed {seed}; base `{base}`. Ranked by "
-                "{what}; ± is the {conf} confidence half-width ({bootstrap} bootstrap resamples). A driver whose "
-                "rho a permutation test cannot tell from 0 at that level (exact up to 7 runs) is marked (n.s.)."
+                "{what}; [low to high] is the {conf} percentile interval ({bootstrap} bootstrap resamples), not "
+                "symmetric about rho. A driver whose rho a permutation test cannot tell from 0 at that level (exact up "
+                "to 7 runs) is marked (n.s.)."
             )
             if main == "rho"
             else _(
@@ -602,7 +625,8 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
             lines.append(f"- **{kpi}**: {an.notes[kpi]}")
             continue
         parts = [
-            f"`{r['parameter']}` ({main} {index_text(r['value'])} ± {index_text(r['conf'])}"
+            f"`{r['parameter']}` ({main} {index_text(r['value'])}"
+            + interval_text(main, r["conf"], r["ci_low"], r["ci_high"])
             + ("" if r["distinct_from_zero"] else ", " + _("n.s."))
             + ")"
             for r in sub.iter_rows(named=True)
@@ -631,7 +655,9 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
                 if r.height == 0:
                     cells.append("")
                     continue
-                v, c = r["value"][0], r["conf"][0]
-                cells.append(index_text(v) + (f" ± {index_text(c)}" if c is not None else ""))
+                cells.append(
+                    index_text(r["value"][0])
+                    + interval_text(ix, r["conf"][0], r["ci_low"][0], r["ci_high"][0])
+                )
             lines.append(f"| {kpi} | `{p.path}` | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
