@@ -533,6 +533,19 @@ def test_outputs(tmp_path, base):
     reps = pl.read_parquet(out / "replications.parquet")
     assert set(reps["replication"].to_list()) == {0}
     assert "year_5g_pop_99pct" in res.notes  # never reached by 2026: no indices, said so
+    # a date KPI also as its month (2028.2377 read as nothing to a provincial planner): empty where never reached, and
+    # a reached one by hand: 2028 has 366 days, 0.2377049 x 366 = 87 days after 1 January = 28 March
+    assert (
+        runs["year_5g_pop_99pct_month"].null_count() == runs.height == runs["year_5g_pop_99pct"].null_count()
+    )
+    assert "capex_total_vnd_bn_month" not in runs.columns
+    from dxsim.sweep import _month_of
+
+    assert (
+        _month_of(2028.2377049180327) == "2028-03"
+        and _month_of(2027.999) == "2027-12"
+        and _month_of(None) is None
+    )
     md = (out / "drivers.md").read_text()
     assert "pop_covered_5g_pct_2026_12" in md and "supply.deliveries_per_month" in md
     # rho is of the values the runs used (crews' teams are whole), recomputed here from runs.csv with scipy: from

@@ -20,7 +20,8 @@ Output directory (default ``outputs/sweeps/<name>/``):
   changed by hand) is not reused: that run is executed again and its file replaced, with a
   warning naming the file. (The hash catches accidents and hand edits, not forgery.)
 - ``runs.csv`` / ``runs.parquet``: one row per run, in design order: run, run_id, one column per
-  parameter path (the value used), one column per KPI (mean over the run's replications).
+  parameter path (the value used), one column per KPI (mean over the run's replications), and for each date KPI
+  (a decimal year) the month it falls in, ``<kpi>_month`` ("2028-03"; empty when not reached).
 - ``replications.parquet``: run, run_id, replication, kpi, value (every replication of every run).
 - ``indices.csv``: kpi, parameter, index, value, conf, ci_low, ci_high, p_value (rho: the permutation test of
   rho = 0 that decides "n.s.").
@@ -51,6 +52,8 @@ from dxsim.errors import DxsimInputError
 from dxsim.execution import ExecStats, RunTask, SweepInterrupted, run_tasks, year_end_tags
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
+from dxsim.results.kpi_labels import is_year_kpi
+from dxsim.results.summary import decimal_year_to_date
 from dxsim.results.writer import atomic_file, atomic_files, claim_output_dir
 from dxsim.sweep.analysis import (
     INERT_NOTE,
@@ -296,6 +299,17 @@ def drivers_table(result: SweepResult) -> Any:
     return t
 
 
+def month_column(kpi: str) -> str:
+    """runs.csv's month column of a date KPI: `year_last_village_connected` -> `year_last_village_connected_month`."""
+    return f"{kpi}_month"
+
+
+def _month_of(v: float | None) -> str | None:
+    """A decimal year (summary.json's dates) as its month "YYYY-MM"; None for a date never reached."""
+    d = decimal_year_to_date(v)
+    return None if d is None else f"{d:%Y-%m}"
+
+
 def run_sweep(
     path: str | os.PathLike[str],
     *,
@@ -415,6 +429,12 @@ def run_sweep(
                 **{p.path: (pl.Int64 if p.integer else pl.Float64) for p in spec.parameters},
                 **dict.fromkeys(spec.kpis, pl.Float64),
             },
+        ).with_columns(
+            # a date KPI (decimal year, as summary.json) also as its month: 2028.2377 read as nothing to a planner
+            # (provincial planner trial); the mean of the run's replications, so a month no replication need share
+            pl.Series(month_column(k), [_month_of(v) for v in cols[k]], dtype=pl.Utf8)
+            for k in spec.kpis
+            if is_year_kpi(k)
         )
         rep_rows = [
             {"run": r["run"], "run_id": r["run_id"], "replication": int(rep), "kpi": k, "value": d.get(k)}
