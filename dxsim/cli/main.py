@@ -1910,7 +1910,10 @@ def compare(
 
 
 @app.command(
-    help=N_("Sensitivity sweep (Latin hypercube, Morris or Sobol via SALib); resumable: re-run to continue.")
+    help=N_(
+        "Sensitivity sweep (Latin hypercube, Morris or Sobol via SALib) or a grid of chosen values; resumable: re-run "
+        "to continue."
+    )
 )
 def sweep(
     sweep_file: Path = typer.Argument(

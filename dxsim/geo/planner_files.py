@@ -527,7 +527,10 @@ def province_codes_named(items: Sequence[str], country: Country, field: str) -> 
             # (provincial planner trial)
             folded = {
                 name_ascii(n).casefold(): n
-                for n in [*country.province_mapping["name63"].to_list(), *country.provinces["name34"].to_list()]
+                for n in [
+                    *country.province_mapping["name63"].to_list(),
+                    *country.provinces["name34"].to_list(),
+                ]
             }
             near = difflib.get_close_matches(name_ascii(item).casefold(), list(folded), n=1, cutoff=0.8)
             hint = "; " + _("did you mean {name}?").format(name=repr(folded[near[0]])) if near else ""

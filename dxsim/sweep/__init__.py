@@ -455,7 +455,9 @@ def run_sweep(
         say(_("computing the sensitivity indices of the {n} runs").format(n=F.number(total)))
         # an LHS's indices read the values the runs used (crews' teams rounded: rho 0.0643 from the sampled values
         # against 0.0685 from runs.csv, search audit); Sobol's and Morris's read the design they were built from
-        an = analyse(spec, des.used(spec) if spec.method == "lhs" else des.X, Y, _reach_advice(spec, recs, Y))
+        an = analyse(
+            spec, des.used(spec) if spec.method in ("lhs", "grid") else des.X, Y, _reach_advice(spec, recs, Y)
+        )
         busy = sum(float(r["timing"]["task_s"]) for r in recs)
         meta = {
             "sweep_file": str(spec.file),

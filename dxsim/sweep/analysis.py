@@ -39,7 +39,7 @@ from dxsim.results.kpi_labels import is_year_kpi
 from dxsim.scenario.constants import END_DATE_LATEST
 from dxsim.sweep.spec import SweepSpec, delay_cautions, shown_g
 
-MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "lhs": "rho"}
+MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "lhs": "rho", "grid": "rho"}
 INERT_NOTE = N_(
     "Moved no KPI in any run (each run that changed one of them alone equals its base run): {parameters}. Within "
     "the sweep's ranges they do not bind, or nothing in this scenario reads them."
@@ -265,7 +265,7 @@ def indices_for(spec: SweepSpec, kpi: str, X: np.ndarray, Y: np.ndarray) -> list
                 + _rows(kpi, names, "sigma", si["sigma"], None)
             )
         rows = _spearman_rows(spec, kpi, X, Y)
-        if Y.size >= RBD_FAST_MIN_RUNS:
+        if spec.method == "lhs" and Y.size >= RBD_FAST_MIN_RUNS:
             from SALib.analyze import rbd_fast
 
             try:
@@ -574,7 +574,9 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
         "mu_star": _("Morris mu* (mean absolute elementary effect over the range, in the KPI's unit)"),
         "rho": _(
             "|Spearman rank correlation| rho (sign: direction of the effect); S1 = RBD-FAST first-order index"
-        ),
+        )
+        if spec.method == "lhs"
+        else _("|Spearman rank correlation| rho (sign: direction of the effect)"),
     }[main]
     lines = [
         "# " + _("Sweep {name}: what moves each KPI").format(name=spec.name),

@@ -6,6 +6,8 @@
   N x (D + 1) runs; analysed by `SALib.analyze.morris`.
 - ``lhs``: N Latin-hypercube points (`SALib.sample.latin`); analysed by RBD-FAST first-order
   indices (`SALib.analyze.rbd_fast`) and Spearman rank correlations.
+- ``grid``: every combination of the values each parameter lists (full factorial, in file order, the last
+  parameter fastest); analysed by Spearman rank correlations (RBD-FAST needs a space-filling sample).
 
 The design (the unrounded points, what SALib analyses) is a function of the spec alone (method,
 N, parameters, seed), so a re-run rebuilds exactly the same runs and finds their files.
@@ -14,6 +16,7 @@ N, parameters, seed), so a re-run rebuilds exactly the same runs and finds their
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import warnings
 from collections.abc import Callable
@@ -58,6 +61,8 @@ def sample(spec: SweepSpec) -> np.ndarray:
 
             points = morris.sample(problem, spec.samples, num_levels=spec.morris_levels, seed=spec.seed)
             return points
+        if spec.method == "grid":  # every combination, the last parameter's values varying fastest
+            return np.array(list(itertools.product(*(p.values for p in spec.parameters))), dtype=float)
         from SALib.sample import latin
 
         points = latin.sample(problem, spec.samples, seed=spec.seed)

@@ -5,8 +5,8 @@ Format (paths relative to the sweep file)::
     base = "../baseline.toml"        # the scenario every run starts from (may itself `extends`)
     name = "supply-and-crews"        # optional; default: the file's stem; outputs go to outputs/sweeps/<name>/
                                      # (a folder name: letters, digits, '_', '.', '-', at most 64, see NAME_PATTERN)
-    method = "sobol"                 # "sobol" | "morris" | "lhs"
-    samples = 16                     # N (see below for the number of runs)
+    method = "sobol"                 # "sobol" | "morris" | "lhs" | "grid"
+    samples = 16                     # N (see below for the number of runs; not for grid)
     seed = 20251031                  # sampling, bootstrap AND simulation seed of every run (common random numbers)
     reps_per_run = 1                 # replications per run (KPI of a run = mean over its replications)
     kpis = ["pop_covered_5g_pct_2027_12", "year_last_village_connected", "dc_it_capacity_mw_end"]
@@ -24,8 +24,15 @@ Format (paths relative to the sweep file)::
     high = 20000                           #   named tables by its name: supports.rural_new.per_site_vnd_bn,
                                            #   villages.campaigns.no_power_2025_11.mobilisation.p50_days)
 
+    # method = "grid": each parameter lists the values to run instead of low/high, and every combination runs
+    # [[parameters]]
+    # path = "villages.programme.budget_vnd_bn.2026"
+    # values = [250, 500, 1000]
+
 Runs: sobol N x (D + 2) (N x (2D + 2) with second_order; N a power of 2 is best), morris N
-trajectories x (D + 1), lhs N (D = number of parameters). Size limits, checked before anything is
+trajectories x (D + 1), lhs N (D = number of parameters), grid the product of the parameters' numbers of values
+(analysed by Spearman's rho and its permutation test, as lhs; a planner asking "what if the budget were 250, 500
+or 1,000 bn" got Latin-hypercube budgets such as 809.6476857296142, provincial planner trial). Size limits, checked before anything is
 sampled: at most :data:`MAX_RUNS` (20,000) runs (planning holds every run's validated scenario,
 ~50 KB each); above :data:`CONFIRM_REPLICATIONS` (5,000) runs x reps_per_run replications (~40 min
 of compute at ~0.5 s each on one core) a sweep starts only when confirmed (`dxsim sweep --yes`,
@@ -47,6 +54,7 @@ checked for every run before anything is simulated. Integer fields take the roun
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import math
 import os
@@ -73,7 +81,7 @@ from dxsim.scenario.sections.uncertainty import concrete_ranges
 from dxsim.scenario.unit_slips import check_value
 from dxsim.runner_budget import BUDGET_SECONDS, SECONDS_PER_WORLD
 
-METHODS = ("sobol", "morris", "lhs")
+METHODS = ("sobol", "morris", "lhs", "grid")
 TOP_KEYS = (
     "base",
     "name",
@@ -90,6 +98,8 @@ TOP_KEYS = (
     "top",
 )
 PARAM_KEYS = ("path", "low", "high")
+GRID_PARAM_KEYS = ("path", "values")  # method = "grid": the values a planner chose, every combination run
+MAX_GRID_VALUES = 1000  # values of one parameter of a grid
 RESERVED_PATHS = {"seed": N_("the sweep's own `seed` sets it"), "replications": N_("use `reps_per_run`")}
 MAX_SAMPLES = 1_000_000
 MAX_RUNS = 20_000  # runs of one sweep, whatever --yes says (~50 KB of validated scenario each while planning)
@@ -118,6 +128,9 @@ class Parameter:
     parts: tuple[str, ...]
     unit: str | None = None
     keys: tuple[str | int, ...] = ()
+    values: tuple[
+        float, ...
+    ] = ()  # method = "grid": the chosen values, in the file's order (low, high: their ends)
 
     @property
     def address(self) -> tuple[str | int, ...]:
@@ -445,8 +458,18 @@ def _range_text(leaf: Any) -> str:
     return allowed_text(leaf) or _("within the field's range")
 
 
-def _check_range(file: Path, key: str, path: str, low: float, high: float, leaf: Any) -> None:
+def _outside(leaf: Any, v: float) -> bool:
+    """Whether v is outside the schema field's own range."""
     s = leaf.shape
+    return (
+        (s.ge is not None and v < s.ge)
+        or (s.gt is not None and v <= s.gt)
+        or (s.le is not None and v > s.le)
+        or (s.lt is not None and v >= s.lt)
+    )
+
+
+def _check_range(file: Path, key: str, path: str, low: float, high: float, leaf: Any) -> None:
     if low >= high:
         raise _err(
             file,
@@ -456,13 +479,7 @@ def _check_range(file: Path, key: str, path: str, low: float, high: float, leaf:
             "low < high",
         )
     for name, v in (("low", low), ("high", high)):
-        bad = (
-            (s.ge is not None and v < s.ge)
-            or (s.gt is not None and v <= s.gt)
-            or (s.le is not None and v > s.le)
-            or (s.lt is not None and v >= s.lt)
-        )
-        if bad:
+        if _outside(leaf, v):
             raise _err(
                 file,
                 _("{name} = {value} is outside the field's range").format(name=name, value=_num(v)),
@@ -470,6 +487,46 @@ def _check_range(file: Path, key: str, path: str, low: float, high: float, leaf:
                 path,
                 _range_text(leaf),
             )
+
+
+def _grid_values(file: Path, key: str, path: str, raw: Any, leaf: Any, integer: bool) -> tuple[float, ...]:
+    """A grid parameter's `values`: at least two distinct numbers inside the field's range, whole for a whole
+    field; one line naming the first that is not."""
+    field = f"{key}.values"
+    if not isinstance(raw, list) or len(raw) < 2:
+        raise _err(
+            file,
+            _("not a list of at least two numbers"),
+            field,
+            raw,
+            _("e.g. values = [250, 500, 1000]: every combination of the parameters' values runs"),
+        )
+    if len(raw) > MAX_GRID_VALUES:
+        raise _err(
+            file,
+            _("{n} values").format(n=F.number(len(raw))),
+            field,
+            allowed=_('at most {n} values; use method = "lhs" for a range').format(
+                n=F.number(MAX_GRID_VALUES)
+            ),
+        )
+    out: list[float] = []
+    for i, v in enumerate(raw):
+        x = _number(file, v, item_field(field, i))
+        if integer and not float(x).is_integer():
+            raise _err(
+                file,
+                _("not a whole number"),
+                item_field(field, i),
+                v,
+                _("whole numbers: {path} is counted in units").format(path=path),
+            )
+        if _outside(leaf, x):
+            raise _err(file, _("out of range"), item_field(field, i), v, _range_text(leaf))
+        if x in out:
+            raise _err(file, _("listed twice"), item_field(field, i), v, _("each value once"))
+        out.append(float(x))
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- loading
@@ -736,7 +793,15 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
             )
         )
         raise _err(file, what, "name", shown, _(NAME_ALLOWED))
-    samples = _int(file, raw, "samples", None, 1, MAX_SAMPLES)
+    if method == "grid" and "samples" in raw:  # the values are the design: a sample count would do nothing
+        raise _err(
+            file,
+            _("applies to method = sobol, morris or lhs only, and this sweep's method is 'grid'"),
+            "samples",
+            raw["samples"],
+            _("remove it: a grid runs every combination of its parameters' values"),
+        )
+    samples = _int(file, raw, "samples", None, 1, MAX_SAMPLES) if method != "grid" else 0
     seed = _int(file, raw, "seed", 20251031, *field_bounds("seed"))
     reps = _int(file, raw, "reps_per_run", 1, *field_bounds("replications"))
     levels = _int(file, raw, "morris_levels", 4, 2, 100)
@@ -823,21 +888,38 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
         key = item_field("parameters", i)
         if not isinstance(p, dict):
             raise _err(file, _("not a table"), key, allowed="{ path = ..., low = ..., high = ... }")
+        keys = GRID_PARAM_KEYS if method == "grid" else PARAM_KEYS
         for k in p:
-            if k not in PARAM_KEYS:
+            if k not in keys:
                 raise _err(
                     file,
-                    _("unknown key {key}").format(key=repr(k)),
+                    _("unknown key {key}").format(key=repr(k))
+                    + (
+                        "; " + _("method = 'grid' takes the values to run, not a range")
+                        if method == "grid" and k in ("low", "high")
+                        else "; " + _("values = [...] is for method = 'grid'")
+                        if k == "values"
+                        else ""
+                    ),
                     f"{key}.{k}",
-                    allowed=", ".join(PARAM_KEYS),
+                    allowed=", ".join(keys),
                 )
-        for k in PARAM_KEYS:
+        for k in keys:
             if k not in p:
-                raise _err(file, _("field required"), f"{key}.{k}", allowed=_("path, low and high"))
+                raise _err(
+                    file,
+                    _("field required"),
+                    f"{key}.{k}",
+                    allowed=_("path and values") if method == "grid" else _("path, low and high"),
+                )
         at = resolve_path(file, f"{key}.path", p["path"], base_sc)
-        low, high = _number(file, p["low"], f"{key}.low"), _number(file, p["high"], f"{key}.high")
-        _check_range(file, key, p["path"], low, high, at.leaf)
-        param = at.parameter(low, high)
+        if method == "grid":
+            values = _grid_values(file, key, p["path"], p["values"], at.leaf, at.integer)
+            param = dataclasses.replace(at.parameter(min(values), max(values)), values=values)
+        else:
+            low, high = _number(file, p["low"], f"{key}.low"), _number(file, p["high"], f"{key}.high")
+            _check_range(file, key, p["path"], low, high, at.leaf)
+            param = at.parameter(low, high)
         if any(q.path == param.path for q in params):
             raise _err(
                 file, _("the same path is swept twice"), f"{key}.path", param.path, _("each path once")
@@ -849,7 +931,9 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
         base=base,
         name=name,
         method=method,
-        samples=samples,
+        samples=samples
+        if method != "grid"
+        else math.prod(len(p.values) for p in params),  # grid: combinations
         seed=seed,
         reps_per_run=reps,
         kpis=list(kpis),
@@ -1030,6 +1114,8 @@ def n_runs(spec: SweepSpec) -> int:
         return spec.samples * ((2 * d + 2) if spec.second_order else (d + 2))
     if spec.method == "morris":
         return spec.samples * (d + 1)
+    if spec.method == "grid":
+        return math.prod(len(p.values) for p in spec.parameters)
     return spec.samples
 
 
@@ -1043,6 +1129,7 @@ def check_size(spec: SweepSpec, *, yes: bool = False, workers: int | None = None
     d = len(spec.parameters)
     per = {
         "lhs": _("{method}: {samples} samples"),
+        "grid": _("{method}: every combination of the parameters' values"),
         "morris": _("{method}: {samples} samples x ({d} parameters + 1)"),
         "sobol": _("{method}: {samples} samples x (2 x {d} parameters + 2)")
         if spec.second_order
@@ -1055,9 +1142,13 @@ def check_size(spec: SweepSpec, *, yes: bool = False, workers: int | None = None
             _("{estimate}: too many runs for one sweep ({what})").format(
                 estimate=estimate_text(spec, runs, workers), what=what
             ),
-            "samples",
-            spec.samples,
-            _("at most {n} runs; lower samples or split the parameters").format(n=F.number(MAX_RUNS)),
+            "parameters" if spec.method == "grid" else "samples",
+            None if spec.method == "grid" else spec.samples,
+            (
+                _("at most {n} runs; fewer values or fewer parameters")
+                if spec.method == "grid"
+                else _("at most {n} runs; lower samples or split the parameters")
+            ).format(n=F.number(MAX_RUNS)),
         )
     if not yes and runs * spec.reps_per_run > CONFIRM_REPLICATIONS:
         raise _err(
