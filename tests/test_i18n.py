@@ -38,6 +38,19 @@ def english_after() -> None:  # type: ignore[misc]
     set_language(None)
 
 
+def test_a_phrase_the_code_swaps_is_translated_alike_in_every_message() -> None:
+    """bottlenecks._over_runs swaps "P50 over replications" for "one replication" inside a finished line, by the
+    phrase's own translation; one message translated it "P50 qua các lần chạy", so a one-replication run said "P50"
+    in Vietnamese only (re-trial). Every message holding the phrase holds its translation."""
+    with open(catalog_path("vi"), "rb") as f:
+        cat = read_po(f, locale="vi")
+    vi = {m.id: m.string for m in cat if isinstance(m.id, str) and m.id}
+    for phrase in ("P50 over replications",):
+        said = vi[phrase]
+        bad = [i for i, text in vi.items() if phrase in i and i != phrase and said not in text]
+        assert not bad, (phrase, said, bad)
+
+
 def test_every_message_has_both_languages() -> None:
     with open(catalog_path("vi"), "rb") as f:
         cat = read_po(f, locale="vi")

@@ -37,6 +37,9 @@ def test_the_causes_are_counted_per_village_most_first_and_the_budget_explained(
         < line.index("permits 1")
     )
     assert "budget: not started while the year's village programme budget was used up" in line
+    assert (
+        "the start year's is pro rata to the months left" in line
+    )  # 2025's 300 bn was 49 bn from 2025-10-31
     # another province: its own villages only, no budget clause without a budget-held village
     other = province_held_line(t, "11", "Điện Biên")
     assert other is not None and "its 1 villages" in other and "permits 1" in other and "budget" not in other
@@ -73,38 +76,45 @@ def test_the_map_popup_says_what_held_each_village_longest(cli_baseline: Path) -
 
 
 def test_the_last_village_and_what_held_it_longest() -> None:
-    """The village the 'last village connected' KPI dates, and its cause; a feasible village never connected comes
-    first (the KPI is then 'not reached'); an infeasible one is not the programme's last."""
+    """The village the 'last village connected' KPI dates, and its cause (a synthetic one says so); feasible villages
+    never connected are counted by cause (the lowest id of 33 said "permits" where 21 waited for the budget,
+    re-trial); an infeasible one is not the programme's last."""
     import datetime as dt
 
     from dxsim.results.villages import last_village_line
 
     t = pl.DataFrame(
         {
-            "village_id": ["A", "B", "C", "D"],
-            "province": ["Tuyên Quang", "Lai Châu", "Điện Biên", "Lai Châu"],
-            "feasible": [True, True, True, False],
-            "connected_date": [dt.date(2027, 3, 1), dt.date(2028, 5, 9), dt.date(2026, 1, 2), None],
-            "held_longest_by": ["budget", "permits", None, None],
-            "held_longest_days": [427.0, 734.4, None, None],
+            "village_id": ["A", "B", "C", "D", "E"],
+            "province": ["Tuyên Quang", "Lai Châu", "Điện Biên", "Lai Châu", "Tuyên Quang"],
+            "synthetic": [True, False, True, False, True],
+            "feasible": [True, True, True, False, True],
+            "connected_date": [
+                dt.date(2027, 3, 1),
+                dt.date(2028, 5, 9),
+                dt.date(2026, 1, 2),
+                None,
+                dt.date(2026, 5, 1),
+            ],
+            "held_longest_by": ["budget", "permits", None, None, "budget"],
+            "held_longest_days": [427.0, 734.4, None, None, 62.0],
         }
     )
     assert last_village_line(t) == (
         "villages: the last connected, B (Lai Châu) in 2028-05, was held longest by permits (734 days) (replication 0)"
     )
     late = t.with_columns(
-        pl.when(pl.col("village_id") == "A")
+        pl.when(pl.col("village_id").is_in(["A", "B", "E"]))
         .then(None)
         .otherwise(pl.col("connected_date"))
         .alias("connected_date")
     )
     assert last_village_line(late) == (
-        "villages: 1 feasible not connected within the horizon, e.g. A (Tuyên Quang) was held longest by budget "
-        "(427 days) (replication 0)"
+        "villages: 3 feasible not connected within the horizon (replication 0), held longest by budget 2, permits 1"
     )
     calm = t.filter(pl.col("village_id") == "C")
     assert last_village_line(calm) == (
-        "villages: the last connected, C (Điện Biên) in 2026-01, was never held back (replication 0)"
+        "villages: the last connected, C (Điện Biên, synthetic) in 2026-01, was never held back (replication 0)"
     )
     assert last_village_line(t.filter(pl.col("village_id") == "D")) is None  # no feasible village
 
