@@ -846,7 +846,7 @@ def provinces_section(run: RunData) -> str:
             _(
                 "4G-or-better served falls in {n} provinces: busy-hour demand grows and the people on 4G (no 5G "
                 "device, or outside their own operator's 5G) share a 4G layer the model holds as at the start (no 4G "
-                "carriers or sites are added)."
+                "carriers are added, and no 4G sites but the remote villages' own)."
             ).format(n=num(len(mbb_falls)))
         )
 

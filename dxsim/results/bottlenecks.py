@@ -986,7 +986,8 @@ SHORT_LOAD_HELD = N_(
 SHORT_LOAD_HELD_MBB = N_(
     "{layer}: {short}% of people capacity-short at the end (P50 over replications), {main}% of them where the "
     "busy-hour load exceeds the cells' capacity: they are on 4G (no 5G device, or outside their own operator's 5G), "
-    "which the model holds as at the start (no 4G carriers or sites are added); more 5G sites relieve only the 5G "
+    "which the model holds as at the start (no 4G carriers are added, and no 4G sites but the remote villages' own); "
+    "more 5G sites relieve only the 5G "
     "device users among them, a faster 5G device uptake moves more of them"
 )
 

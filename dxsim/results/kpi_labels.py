@@ -421,7 +421,7 @@ def mbb_falls_note(first: float | None, last: float | None) -> str | None:
     return _(
         "4G-or-better served falls from {first}% to {last}% here: busy-hour demand grows and the people on 4G (no 5G "
         "device, or outside their own operator's 5G) share a 4G layer the model holds as at the start (no 4G carriers "
-        "or sites are added)."
+        "are added, and no 4G sites but the remote villages' own)."
     ).format(first=F.number(first, 1), last=F.number(last, 1))
 
 
