@@ -75,7 +75,8 @@ def test_a_grid_sweep_runs_the_chosen_values_and_ranks_them_by_rho(tmp_path: Pat
         x, y = runs[p].to_numpy(), runs[kpi].to_numpy()
         want = spearmanr(x, y).statistic if np.ptp(y) > 0 else None
         assert (got is None and want is None) or got == pytest.approx(want, abs=1e-12), (p, got, want)
-    assert "grid, N = 6, 6 runs" in (tmp_path / "o" / "drivers.md").read_text(encoding="utf-8")
+    md = (tmp_path / "o" / "drivers.md").read_text(encoding="utf-8")
+    assert "grid, N = 6, 6 runs" in md and "S1 = RBD-FAST" not in md  # no S1 defined where none is given
     assert res.runs.height == 6
 
 

@@ -575,7 +575,7 @@ def drivers_markdown(spec: SweepSpec, an: Analysis, n_runs: int) -> str:
         "rho": _(
             "|Spearman rank correlation| rho (sign: direction of the effect); S1 = RBD-FAST first-order index"
         )
-        if spec.method == "lhs"
+        if (an.indices["index"] == "S1").any()  # RBD-FAST needs an LHS of RBD_FAST_MIN_RUNS runs or more
         else _("|Spearman rank correlation| rho (sign: direction of the effect)"),
     }[main]
     lines = [
