@@ -27,7 +27,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.maps.assets import esc, js_json
 from dxsim.maps.data import GRID_SERVED_5G, SERVED_5G_METRICS, RunOutputs, coverage_dates
-from dxsim.results.bottlenecks import CAUSE_NOUN
+from dxsim.results.bottlenecks import cause_noun
 from dxsim.results.value_labels import BACKHAUL
 from dxsim.results.value_labels import VILLAGE_STATUS as VILLAGE_STATUS_LABEL
 
@@ -856,7 +856,7 @@ def _held_text(r: dict[str, Any]) -> str:
     if not cause:
         return "–"
     days = r.get("held_longest_days")
-    name = _(CAUSE_NOUN[cause]) if cause in CAUSE_NOUN else cause.replace("_", " ")
+    name = cause_noun(cause)
     text = name if days is None else _("{cause}, {days} days").format(cause=name, days=_num(days))
     return esc(text)
 

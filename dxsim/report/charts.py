@@ -33,10 +33,10 @@ from dxsim.report.fmt import fmt_date, num
 from dxsim.report.load import RunData, Series
 from dxsim.rounding import largest_remainder
 from dxsim.results.bottlenecks import (
-    CAUSE_NOUN,
     NATIONAL,
     PROGRAMMES,
     REGION_LABEL,
+    cause_noun,
     cause_order,
     mean_shares_by_date,
     region_summary,
@@ -512,11 +512,6 @@ HELD_CHARTS = {
 }
 
 
-def _cause_label(cause: str) -> str:
-    """A cause's name in the legend, as the summary lines name it (dxsim.results.bottlenecks.CAUSE_NOUN)."""
-    return _(CAUSE_NOUN[cause]) if cause in CAUSE_NOUN else cause.replace("_", " ")
-
-
 def _held_chart(programme: str, stacked: pl.DataFrame, lines: list[str]) -> Chart:
     """Stacked shares (%) of held-back work by cause over time: one panel per region of the programme."""
     prog = PROGRAMMES[programme]
@@ -549,7 +544,7 @@ def _held_chart(programme: str, stacked: pl.DataFrame, lines: list[str]) -> Char
                     color=colors[cause],
                     alpha=0.85,
                     linewidth=0,
-                    label=_cause_label(cause),
+                    label=cause_noun(cause),
                 )
                 base = top
             ax.set_ylim(0, 100)
@@ -568,7 +563,7 @@ def _held_chart(programme: str, stacked: pl.DataFrame, lines: list[str]) -> Char
         "was held back that month; no colour = nothing held back). Over the horizon: {why}."
     ).format(unit=unit, why=why)
     alt = _("{title}: stacked shares (%) of {unit} by cause ({causes}) by month end. {why}.").format(
-        title=title, unit=unit, causes=", ".join(_cause_label(c) for c in causes), why=why
+        title=title, unit=unit, causes=", ".join(cause_noun(c) for c in causes), why=why
     )
     return Chart(key, section, title, alt, caption, png)
 

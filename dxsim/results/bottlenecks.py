@@ -149,6 +149,12 @@ CAUSE_NOUN = {  # a cause named second ("then kit lead time (40%)")
 }
 
 
+def cause_noun(cause: str) -> str:
+    """A cause's name as the summary lines name it (CAUSE_NOUN, in the language in use); another cause's key with its
+    underscores as spaces. One function for the report's legends, the village lines and the map's popups."""
+    return _(CAUSE_NOUN[cause]) if cause in CAUSE_NOUN else cause.replace("_", " ")
+
+
 def parse_metric(metric: str) -> tuple[str, str, str] | None:
     """(programme, region, cause) of a held-back metric name, None for any other metric.
 

@@ -19,7 +19,7 @@ import polars as pl
 
 from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
-from dxsim.results.bottlenecks import CAUSE_NOUN
+from dxsim.results.bottlenecks import cause_noun
 from dxsim.results.metrics import VILLAGE_HELD_CAUSES
 from dxsim.results.summary import _decimal_year
 from dxsim.results.writer import atomic_file
@@ -396,10 +396,7 @@ def _cause_counts(villages: pl.DataFrame) -> str:
         .agg(pl.len().alias("n"))
         .sort(["n", "held_longest_by"], descending=[True, False])
     )
-    return ", ".join(
-        f"{_(CAUSE_NOUN[c]) if c in CAUSE_NOUN else c.replace('_', ' ')} {F.number(n, 0)}"
-        for c, n in held.iter_rows()
-    )
+    return ", ".join(f"{cause_noun(c)} {F.number(n, 0)}" for c, n in held.iter_rows())
 
 
 def last_village_line(villages: pl.DataFrame) -> str | None:
@@ -440,7 +437,7 @@ def last_village_line(villages: pl.DataFrame) -> str | None:
         head
         + " "
         + _("was held longest by {cause} ({days} days) (replication 0)").format(
-            cause=_(CAUSE_NOUN[cause]) if cause in CAUSE_NOUN else cause.replace("_", " "),
+            cause=cause_noun(cause),
             days=F.number(row["held_longest_days"], 0),
         )
     )
