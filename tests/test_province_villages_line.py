@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dxsim.results.villages import province_held_line
+from dxsim.results.village_lines import province_held_line
 
 
 def _table(rows: list[tuple[str, str | None]]) -> pl.DataFrame:
@@ -81,7 +81,7 @@ def test_the_last_village_and_what_held_it_longest() -> None:
     re-trial); an infeasible one is not the programme's last."""
     import datetime as dt
 
-    from dxsim.results.villages import last_village_line
+    from dxsim.results.village_lines import last_village_line
 
     t = pl.DataFrame(
         {
@@ -121,7 +121,7 @@ def test_the_last_village_and_what_held_it_longest() -> None:
 
 def test_run_prints_the_last_village_line_of_the_table_it_wrote(cli_baseline: Path) -> None:
     """`dxsim run`'s output holds the line for the villages.parquet it wrote (replication 0)."""
-    from dxsim.results.villages import last_village_line
+    from dxsim.results.village_lines import last_village_line
 
     v = pl.read_parquet(cli_baseline / "villages.parquet")
     line = last_village_line(v)

@@ -1036,7 +1036,7 @@ def run(
 
             if areas:
                 from dxsim.results.run_files import province_year_table, province_years, scan_metrics
-                from dxsim.results.villages import province_held_line
+                from dxsim.results.village_lines import province_held_line
 
                 assert res.out_dir is not None
                 years = province_year_table(scan_metrics(res.out_dir))
@@ -1057,11 +1057,11 @@ def run(
                         )
             from dxsim.results.bottlenecks import bottleneck_filter, operator_order_bound_pct, summary_lines
             from dxsim.results.synthetic import synthetic_line
+            from dxsim.results.village_lines import last_village_line
             from dxsim.results.village_bridges import bridged_villages_lines
             from dxsim.results.villages import (
                 funded_in_works_lines,
                 infeasible_villages_line,
-                last_village_line,
                 programme_villages_line,
             )
             from dxsim.scenario.horizon_notes import campaigns_past_horizon

@@ -51,7 +51,7 @@ from dxsim.results.value_labels import (
 from dxsim.results.decisions import support_outcome_lines
 from dxsim.results.village_bridges import bridged_villages_lines
 from dxsim.results.synthetic import synthetic_counts
-from dxsim.results.villages import province_held_line
+from dxsim.results.village_lines import province_held_line
 from dxsim.results.run_files import (
     NATIONAL_NAME,
     province_former,
