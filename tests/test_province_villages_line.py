@@ -7,6 +7,7 @@ the last of them 427 days (provincial planner trial). Counted here by hand from 
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -128,3 +129,28 @@ def test_run_prints_the_last_village_line_of_the_table_it_wrote(cli_baseline: Pa
     assert line is not None
     said = (cli_baseline.parent / "stdout.txt").read_text(encoding="utf-8")
     assert line in said.splitlines()
+
+
+def test_the_map_popup_says_when_the_bridge_gave_power_before_the_grid_line(cli_baseline: Path) -> None:
+    """N001 read "power on 2025-12-12" beside "connected 2027-02-05", its grid line energised on 2027-02-14 (re-trial):
+    a village powered first by the utility's generator bridge says so, with its grid line's date."""
+    import re
+
+    page = (cli_baseline / "map.html").read_text(encoding="utf-8")
+    m = re.search(r"^var DX_VILLAGES = (.*);$", page, re.M)
+    assert m is not None
+    powers = [
+        re.search(r"<td>power on</td><td>([^<]*)</td>", r["p"]).group(1)  # type: ignore[union-attr]
+        for r in json.loads(m.group(1))
+    ]
+    v = pl.read_parquet(cli_baseline / "villages.parquet")
+    bridged = v.filter(
+        pl.col("power_bridge_date").is_not_null() & (pl.col("power_date") == pl.col("power_bridge_date"))
+    )
+    assert bridged.height > 0  # the premise: the baseline's no-power campaign bridges villages
+    for r in bridged.iter_rows(named=True):
+        grid = f"; grid line {r['grid_date']:%Y-%m-%d}" if r["grid_date"] is not None else ""
+        bridge = html.escape("the utility's generator bridge")
+        want = f"{r['power_date']:%Y-%m-%d} ({bridge}{grid})"
+        assert want in powers, (r["village_id"], want)
+    assert sum("generator bridge" in p for p in powers) == bridged.height

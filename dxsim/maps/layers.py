@@ -740,7 +740,7 @@ def _village_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
                     f'<b style="color:{VILLAGE_STATUS.get(status, "#333")}">{_status_text(status or "–")}</b>',
                 ),
                 *served_row,
-                (_("power on"), _date(r.get("power_date"))),
+                (_("power on"), _power_text(r)),
                 # a capacity-short village has signal and no connected date (dxsim.results.villages)
                 *([(_("signal on"), _date(r.get("signal_date")))] if "signal_date" in r else []),
                 (_("connected"), conn),
@@ -847,6 +847,22 @@ def _dc_radius(mw: float) -> float:
 
 def _gpu_radius(n: float) -> float:
     return round(3.0 + math.sqrt(max(n, 0.0)) / 5.0, 1)
+
+
+def _power_text(r: dict[str, Any]) -> str:
+    """The day power came, and by what when the utility's generator bridge came before the grid line: "2025-12-12 (the
+    utility's generator bridge; grid line 2027-02-14)". Why: a village connected on 2027-02-05 read "power on
+    2025-12-12" with no word that the line was energised after it (re-trial)."""
+    power, bridge = r.get("power_date"), r.get("power_bridge_date")
+    if power is None or bridge is None or power != bridge:
+        return _date(power)
+    grid = r.get("grid_date")
+    said = (
+        _("the utility's generator bridge; grid line {date}").format(date=_date(grid))
+        if grid is not None
+        else _("the utility's generator bridge")
+    )
+    return f"{_date(power)} ({esc(said)})"
 
 
 def _held_text(r: dict[str, Any]) -> str:
