@@ -128,9 +128,8 @@ class Parameter:
     parts: tuple[str, ...]
     unit: str | None = None
     keys: tuple[str | int, ...] = ()
-    values: tuple[
-        float, ...
-    ] = ()  # method = "grid": the chosen values, in the file's order (low, high: their ends)
+    # method = "grid": the chosen values, in the file's order (low, high: their ends)
+    values: tuple[float, ...] = ()
 
     @property
     def address(self) -> tuple[str | int, ...]:
@@ -926,14 +925,14 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
             )
         params.append(param)
 
+    if method == "grid":  # its N is its number of combinations (drivers.md's "N = 6, 6 runs")
+        samples = math.prod(len(p.values) for p in params)
     spec = SweepSpec(
         file=file,
         base=base,
         name=name,
         method=method,
-        samples=samples
-        if method != "grid"
-        else math.prod(len(p.values) for p in params),  # grid: combinations
+        samples=samples,
         seed=seed,
         reps_per_run=reps,
         kpis=list(kpis),
