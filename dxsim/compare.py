@@ -224,6 +224,16 @@ PROVINCE_YEAR_END_ROWS = (
     ("pop_5g_served_pct", N_("{province}: population where 5G serves, {when} end"), "%"),
     ("pop_mbb_served_pct", N_("{province}: population served by 4G or better, {when} end"), "%"),
     ("villages_connected", N_("{province}: villages connected (served), {when} end"), "villages"),
+    # a budget lever moves only these: Lai Châu's 29 are campaigns' villages, paid outside the budget, and compare
+    # showed its rows unmoved by a doubled budget without a word why (provincial planner trial)
+    (
+        "villages_started_by_programme",
+        N_(
+            "{province}: villages started from the village programme's budget by {when} end (the others: campaigns "
+            "paid outside it)"
+        ),
+        "villages",
+    ),
 )
 PROVINCE_TOTAL_ROWS = (
     (
@@ -232,15 +242,6 @@ PROVINCE_TOTAL_ROWS = (
         "villages",
     ),
     ("villages_synthetic", N_("{province}: of them synthetic (a seeded draw, not a list)"), "villages"),
-    # a budget lever moves only these: Lai Châu's 29 are campaigns' villages, paid outside the budget, and compare
-    # showed its rows unmoved by a doubled budget without a word why (provincial planner trial)
-    (
-        "villages_started_by_programme",
-        N_(
-            "{province}: of them started from the village programme's budget by the end (the others: campaigns paid outside it)"
-        ),
-        "villages",
-    ),
     ("capex_total_vnd_bn", N_("{province}: 5G capex over the horizon"), "VND bn"),
     ("village_capex_total_vnd_bn", N_("{province}: village capex over the horizon, all payers"), "VND bn"),
     ("village_person_months_connected", N_("{province}: person-months of village service"), "person-months"),

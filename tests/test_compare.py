@@ -1730,7 +1730,7 @@ def test_province_rows_add_up_to_the_national_rows(files) -> None:
     assert value["villages_synthetic_11"] == value["villages_in_layer_11"] > 0  # Điện Biên's are all drawn
     # the villages the programme's budget started: only those in no campaign, Tuyên Quang's surveyed ones (both
     # default campaigns are paid outside the budget), so a budget lever can move no other province's rows
-    started = {c: value[f"villages_started_by_programme_{c}"] for c in codes}
+    started = {c: value[f"villages_started_by_programme_{c}_{tags[-1]}"] for c in codes}
     assert 0 < started["08"] <= 255 and all(v == 0 for c, v in started.items() if c != "08"), started
     labels = dict(zip(res.table["kpi"].to_list(), res.table["label"].to_list(), strict=True))
     assert labels["stations_5g_11_2027_12"].startswith("Điện Biên (11): 5G stations on air, 2027-12")

@@ -217,13 +217,12 @@ PROVINCE_YEAR_END_METRICS = (
     "pop_5g_served_pct",
     "pop_mbb_served_pct",
     "villages_connected",
+    "villages_started_by_programme",
 )
 PROVINCE_SUMMED = {
     "capex_total_vnd_bn": "capex_vnd_bn",
     "village_capex_total_vnd_bn": "village_capex_vnd_bn",
     "village_person_months_connected": "village_pop_connected",
-    # recorded at the last month end only, so its sum is its end value: what the village budget can move there
-    "villages_started_by_programme": "villages_started_by_programme",
 }
 
 

@@ -97,6 +97,7 @@ PROVINCE_LABELS = {
         "Villages on the utility's generator bridge, their own power not yet come"
     ),
     "villages_without_signal": N_("Coverage-hole villages still without signal"),
+    "villages_started_by_programme": N_("Villages started from the village programme's budget so far"),
     "village_pop_connected": N_("People in connected villages"),
     "village_pop_capacity_short": N_("People in capacity-short villages"),
     "village_capex_vnd_bn": N_("Village capex in the year (VND bn)"),

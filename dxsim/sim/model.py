@@ -463,16 +463,12 @@ class Monitor:
         for name, values in provinces.items():
             self.rec.by_province(date, name, values)
         self.rec.national(date, national)
-        if (
-            day >= self.clock.horizon_days
-        ):  # whose budget started each village: what the programme's budget can move
-            assert self.w.villages is not None  # vp runs on the world's villages
-            paid = np.array([o == VILLAGES for o in vp.paid_by], dtype=bool)
-            by_prov = np.bincount(
-                self.w.villages.province_idx[paid], minlength=len(self.w.province_codes)
-            ).astype(float)
-            self.rec.by_province(date, "villages_started_by_programme", by_prov)
-            self.rec.national(date, {"villages_started_by_programme": float(paid.sum())})
+        # whose budget started each village so far: what the programme's budget can move (compare --province)
+        assert self.w.villages is not None  # vp runs on the world's villages
+        paid = np.fromiter((o == VILLAGES for o in vp.paid_by), dtype=bool, count=len(vp.paid_by))
+        by_prov = np.bincount(self.w.villages.province_idx[paid], minlength=len(self.w.province_codes))
+        self.rec.by_province(date, "villages_started_by_programme", by_prov.astype(float))
+        self.rec.national(date, {"villages_started_by_programme": float(paid.sum())})
 
     def record_compute(self, date: dt.date, day: float, cr: ComputeRun) -> None:
         """Data-centre capacity, GPUs and AI demand at the month end."""
