@@ -622,6 +622,46 @@ def test_a_site_relieves_at_most_the_people_it_can_serve_at_the_served_rate_by_h
     assert sv.short_sites_first(np.array([0, 1, 2])).tolist() == [2, 1, 0]
     cap5.rate_p5_mbps[0] = 10.0001
     assert sv.short_sites_first(np.array([0, 1, 2])).tolist() == [2, 1]
+    # ... and that site is the one passed by as too thin: its cell has 1,500 short people, it relieves
+    # (1 - 10/10.0001) x 69.5 / 0.03 = 0.02 of one; the others relieve 13.3 and 1,500
+    assert (1 - 10 / 10.0001) * 69.5 / 0.03 < 1.0
+    assert sv.too_thin(np.array([0, 1, 2])).tolist() == [0]
+    # a site standing in no populated cell, or in a cell with no one short, is never "too thin"
+    sv2, cw2 = _plan_sites_service(cap5, [1, 1, 5])
+    assert cw2.plan_cell is not None and cw2.plan_cell.tolist() == [1, 1, -1]
+    assert sv2.too_thin(np.array([2])).tolist() == []
+
+
+def test_the_replanning_line_gives_the_p50_of_each_replication_s_sums() -> None:
+    """thin_sites_line: per replication the sites brought forward and passed by, summed over the month ends; the
+    line gives their P50s (3 replications: the middle one), and nothing when no site was passed by."""
+    import datetime as dt
+
+    import polars as pl
+
+    from dxsim.results.bottlenecks import thin_sites_line
+
+    rows = []
+    for rep, (moved, thin) in enumerate([((10, 20), (0, 5)), ((30, 0), (7, 0)), ((1, 1), (2, 2))]):
+        for month, (m, t) in enumerate(zip(moved, thin, strict=True)):
+            d = dt.date(2026, 1 + month, 28)
+            rows += [
+                (d, rep, "VN", "sites_brought_forward_for_capacity", float(m)),
+                (d, rep, "VN", "sites_too_thin_for_capacity", float(t)),
+            ]
+    metrics = pl.DataFrame(rows, schema=["date", "replication", "area", "metric", "value"], orient="row")
+    line = thin_sites_line(metrics)
+    # sums: moved 30, 30, 2 -> P50 30; passed by 5, 7, 4 -> P50 5
+    assert line.startswith(
+        "5G capacity replanning: 30 plan sites brought forward into capacity-short cells, 5 more"
+    )
+    none = metrics.with_columns(
+        pl.when(pl.col("metric") == "sites_too_thin_for_capacity")
+        .then(0.0)
+        .otherwise(pl.col("value"))
+        .alias("value")
+    )
+    assert thin_sites_line(none) == ""
 
 
 def test_a_cell_whose_edge_rate_carries_less_than_one_person_is_edge_held_by_hand() -> None:

@@ -50,7 +50,7 @@ from dxsim.i18n import formats as F
 from dxsim.i18n import gettext as _
 from dxsim.results.kpi_labels import OPERATOR_NAMES
 from dxsim.results.metrics import PROGRAMME_COMMITTED_METRIC
-from dxsim.results.summary import final_year_mean_by_replication, kpi_quantiles
+from dxsim.results.summary import final_year_mean_by_replication, kpi_quantiles, sum_by_replication
 
 ROLLOUT_REGIONS = ("north", "central", "south")
 ROLLOUT_CAUSES = ("targets", "business_case", "budget", "permits", "equipment", "deliveries", "crews", "plan")
@@ -229,6 +229,7 @@ def bottleneck_filter() -> pl.Expr:
             SHORT_VILLAGES_METRIC,
             *(m for pair in SHORT_LAYERS.values() for m in pair),
             *EDGE_METRICS,
+            *REPLAN_METRICS,
         ]
     )
     named = named | (
@@ -1017,6 +1018,39 @@ def edge_numbers(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> s
     )
 
 
+# the yearly capacity replanning (dxsim.sim.model.Monitor.plan_for_capacity): sites brought forward, sites passed by
+REPLAN_METRICS = ("sites_brought_forward_for_capacity", "sites_too_thin_for_capacity")
+THIN_SAID_FROM_SITES = 1.0  # fewer passed-by sites (P50 over replications) get no line
+
+
+def thin_sites_line(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> str:
+    """ "5G capacity replanning: 30,014 plan sites brought forward into capacity-short cells, 22,262 more passed by
+    there: ..." (P50s of each replication's sum over the period), or "" when no site was passed by.
+
+    Why: under rural-700mhz 22,000 sites stood in capacity-short cells and were never brought forward, since a 700 MHz
+    site carries ~0.11 Mbps at a 10 Mbps served rate, less than one person's busy-hour demand; a faster demand moved
+    the brought-forward count and nothing said why those were left (operator capacity trial)."""
+    nat = _period(
+        metrics.filter((pl.col("area") == "VN") & pl.col("metric").is_in(list(REPLAN_METRICS))), start, end
+    )
+    if nat.height == 0:
+        return ""
+    per = {m: sum_by_replication(nat, m) for m in REPLAN_METRICS}
+    p50 = kpi_quantiles(per, nat["replication"].n_unique())
+    moved, thin = p50.get(REPLAN_METRICS[0]), p50.get(REPLAN_METRICS[1])
+    if thin is None or thin < THIN_SAID_FROM_SITES:
+        return ""
+    return _over_runs(
+        _(
+            "5G capacity replanning: {moved} plan sites brought forward into capacity-short cells, {thin} more passed by "
+            "there (P50 over replications): each could carry less than one more person's busy-hour demand at the "
+            "served rate (capacity.served_rate_mbps), their edge rate not above it or too close to it; a faster band "
+            "there or a lower served rate would make them count"
+        ).format(moved=F.number(moved or 0.0, 0), thin=F.number(thin, 0)),
+        metrics,
+    )
+
+
 def service_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> list[str]:
     """Per layer, what holds its capacity-short people at the end ("5G served: 20.6% of people capacity-short at the
     end (P50 over replications), 97% of them where the cells' edge rate is not above the served rate ..."), or
@@ -1048,7 +1082,8 @@ def service_lines(metrics: pl.DataFrame, start: Any = None, end: Any = None) -> 
                 )
             )
         out.append(_over_runs(text, metrics))
-    return out
+    thin = thin_sites_line(metrics, start, end)
+    return [*out, thin] if thin else out
 
 
 def orders_line(bound_pct: dict[str, float], by_operator: dict[str, dict[str, float]] | None = None) -> str:

@@ -48,6 +48,7 @@ METRICS: dict[str, str] = {
     "busy_hour_demand_mbps_per_person": "busy-hour demand per person of the population in the year (Mbps; VN)",
     "device_5g_share_pct": "share of data users with a 5G device in the year (%; VN)",
     "sites_brought_forward_for_capacity": "5G plan sites the operators moved to the head of their plans for the first time at the year's demand step because they stand in capacity-short cells; summed over the years each site counts once, built by the end or not (sites; VN; 0 in other months)",
+    "sites_too_thin_for_capacity": "5G plan sites the operators passed by for the first time at the year's demand step although they stand in capacity-short cells, because each could carry less than one more person's busy-hour demand at the served rate (its edge rate too close to capacity.served_rate_mbps); summed over the years each site counts once (sites; VN; 0 in other months)",
     "stations_5g_built_for_capacity": "5G stations on air that the operators had brought forward for capacity before ordering them (sites_brought_forward_for_capacity): the densification where cells are short, cumulative (stations; VN)",
     "capex_vnd_bn": "5G capex recognised when sites come on air, in the month (VND bn; VN and province)",
     "capex_cum_vnd_bn": "cumulative 5G capex since the start (VND bn; VN)",

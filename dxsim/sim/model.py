@@ -199,6 +199,8 @@ class Monitor:
         self.applied = np.zeros(world.plan.n, dtype=bool)
         # plan sites moved to the head of their operator's queue for capacity, ever (each is counted once)
         self.brought_forward = np.zeros(world.plan.n, dtype=bool)
+        # ... and passed by as too thin to relieve one more person there (CellService.too_thin), ever
+        self.too_thin = np.zeros(world.plan.n, dtype=bool)
         self.applied[: rollout.n_start] = True
         # sites a crew has taken (Rollout.taken_log) whose on-air day had not come at the last month end, and how
         # much of the log has been read: the month's new sites come from these, not from a scan of the whole plan
@@ -357,12 +359,13 @@ class Monitor:
         """Served / capacity-short / uncovered people (dxsim.sim.capacity), nationally and by province."""
         new_year = sv.year != date.year
         sv.update(date.year)
-        moved = self.plan_for_capacity(sv) if new_year else 0
+        moved, thin = self.plan_for_capacity(sv) if new_year else (0, 0)
         self.rec.national(
             date,
             {
                 **sv.national(),
                 "sites_brought_forward_for_capacity": float(moved),
+                "sites_too_thin_for_capacity": float(thin),
                 "stations_5g_built_for_capacity": float(
                     np.count_nonzero(self.brought_forward & self.applied)
                 ),
@@ -373,12 +376,13 @@ class Monitor:
         for name, values in sv.by_group(self.w.province_pop, self.cov5.covered_pop_group).items():
             self.rec.by_province(date, name, values)
 
-    def plan_for_capacity(self, sv: CellService) -> int:
+    def plan_for_capacity(self, sv: CellService) -> tuple[int, int]:
         """Each year, when demand steps up, each operator brings forward the sites of its next year's orders that stand
         in capacity-short cells (most short people first): densification where traffic outgrows the cells. Returns
-        the sites moved for the first time: a site not yet ordered a year later is moved again, and counting every
-        move summed to 227,046 in a run that built 88,056 stations."""
-        first = 0
+        the sites moved for the first time (a site not yet ordered a year later is moved again, and counting every
+        move summed to 227,046 in a run that built 88,056 stations), and the sites passed by for the first time
+        because each could carry less than one more person's demand there (`CellService.too_thin`)."""
+        first = thin = 0
         for k in range(len(OPERATORS)):
             window = self.r.remaining(k, CAPACITY_REPLAN_WINDOW_SITES)
             pick = sv.short_sites_first(window)  # most short people first, ties in queue order
@@ -386,7 +390,10 @@ class Monitor:
                 moved = self.r.bring_forward(k, pick)
                 first += int(np.count_nonzero(~self.brought_forward[moved]))
                 self.brought_forward[moved] = True
-        return first
+            passed = sv.too_thin(window)
+            thin += int(np.count_nonzero(~self.too_thin[passed]))
+            self.too_thin[passed] = True
+        return first, thin
 
     def held_metrics(self, day: float) -> dict[str, float]:
         """Shares (%) of the month's held-back site-days by cause, per region (they add up to 100), and the share
