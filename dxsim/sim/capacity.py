@@ -337,8 +337,11 @@ class CellService:
         """Capacity-short people (5G and 4G-or-better) in the cell each 5G plan site stands in, at most as many as the
         site can serve at the served rate this year (`service_kernel.short_people`); 0 for a site whose edge rate is
         not above the served rate (it could not serve them)."""
-        sites = np.asarray(sites, dtype=np.int64)
-        out = np.empty(sites.size)
+        return self._relief(np.asarray(sites, dtype=np.int64))[0]
+
+    def _relief(self, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the people each site relieves, as short_people_at; the short people of its cell, uncapped)."""
+        out, short = np.empty(sites.size), np.empty(sites.size)
         assert self.cw.plan_cell is not None, "prepare_capacity sets plan_cell"
         short_people(
             sites,
@@ -349,33 +352,33 @@ class CellService:
             self.u,
             self.state,
             out,
+            short,
         )  # short5 + (mbb_cov - mbb_served) of each site's cell, capped by what the site serves
-        return out
+        return out, short
 
-    def short_sites_first(self, sites: np.ndarray) -> np.ndarray:
-        """The given 5G plan sites standing in a cell with at least one capacity-short person (short_people_at), most
-        short people first, ties in the given order."""
+    def replan_sites(self, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the given 5G plan sites standing in a cell with at least one capacity-short person they relieve, most
+        relieved first, ties in the given order; those standing in such a cell yet relieving less than one person).
+
+        The second are the sites the replanning passes by: under rural-700mhz a 700 MHz site's ~0.11 Mbps at the
+        served rate is less than one person's busy-hour demand, so a faster demand moved the brought-forward count
+        and no line said why the others were left (operator capacity trial). One pass of the kernel for both."""
         sites = np.asarray(sites, dtype=np.int64)
-        relief = self.short_people_at(sites)
+        relief, short = self._relief(sites)
         need = relief >= 1.0
         key = -relief[need]
-        return sites[need][
+        pick = sites[need][
             stabilise_ties(key, np.argsort(key))
         ]  # = np.argsort(key, kind="stable"), ~5x faster
+        return pick, sites[(short >= 1.0) & ~need]
+
+    def short_sites_first(self, sites: np.ndarray) -> np.ndarray:
+        """The sites `replan_sites` brings forward, most relieved first."""
+        return self.replan_sites(sites)[0]
 
     def too_thin(self, sites: np.ndarray) -> np.ndarray:
-        """The given 5G plan sites that stand in a cell with at least one capacity-short person yet could carry less
-        than one more person's busy-hour demand at the served rate (short_people_at < 1): `short_sites_first` passes
-        them by. Why: under rural-700mhz a faster demand brought fewer sites forward, since a 700 MHz site's ~0.11
-        Mbps at the served rate falls below one person's demand, and no line said so (operator capacity trial)."""
-        sites = np.asarray(sites, dtype=np.int64)
-        assert self.cw.plan_cell is not None, "prepare_capacity sets plan_cell"
-        cell = self.cw.plan_cell[sites]
-        inside = sites[cell >= 0]
-        st = self.state[self.cw.plan_cell[inside]]
-        short = st[:, 1] + st[:, 2] - st[:, 3]  # short5 + (mbb_cov - mbb_served), as short_people reads them
-        out: np.ndarray = inside[(short >= 1.0) & (self.short_people_at(inside) < 1.0)]
-        return out
+        """The sites `replan_sites` passes by: in a cell with a capacity-short person, relieving less than one."""
+        return self.replan_sites(sites)[1]
 
     # ------------------------------------------------------------------ evaluation
     def update(self, year: int) -> None:

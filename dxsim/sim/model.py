@@ -385,12 +385,11 @@ class Monitor:
         first = thin = 0
         for k in range(len(OPERATORS)):
             window = self.r.remaining(k, CAPACITY_REPLAN_WINDOW_SITES)
-            pick = sv.short_sites_first(window)  # most short people first, ties in queue order
+            pick, passed = sv.replan_sites(window)  # most short people first, ties in queue order; too thin
             if pick.size:
                 moved = self.r.bring_forward(k, pick)
                 first += int(np.count_nonzero(~self.brought_forward[moved]))
                 self.brought_forward[moved] = True
-            passed = sv.too_thin(window)
             thin += int(np.count_nonzero(~self.too_thin[passed]))
             self.too_thin[passed] = True
         return first, thin

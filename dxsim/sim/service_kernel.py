@@ -376,11 +376,13 @@ def short_people(
     person_mbps: float,
     state: F64,
     out: F64,
+    short_out: F64,
 ) -> None:
     """out[i] = the capacity-short people (short5 + mbb_cov - mbb_served, at least 0) in the cell site sites[i] stands
     in, at most as many as the site itself can serve at the served rate: the load its edge rate allows
     (1 - served_rate / rate_p5, `_layer`) x its capacity, over one person's busy-hour demand `person_mbps`. 0 where it
-    stands in no populated cell (-1) or its edge rate is not above the served rate.
+    stands in no populated cell (-1) or its edge rate is not above the served rate. short_out[i] = those people
+    uncapped (0 outside a populated cell): a site short_out >= 1 and out < 1 is one the replanning passes by.
 
     Why the cap: a 700 MHz site whose edge rate (10.016 Mbps) sat 0.16% above a 10 Mbps served rate can carry
     0.11 Mbps at that rate, about one person's 2030 demand, yet counted every short person of its cell, and ~10,000
@@ -400,11 +402,16 @@ def short_people(
                 prefetch(state, ahead)
         s = sites[i]
         c = plan_cell[s]
-        if c < 0 or not rate_p5[s] > served_rate:
+        if c < 0:
             out[i] = 0.0
+            short_out[i] = 0.0
             continue
         short = state[c, 1] + state[c, 2] - state[c, 3]
         short = short if (short >= 0.0 or short != short) else 0.0
+        short_out[i] = short
+        if not rate_p5[s] > served_rate:
+            out[i] = 0.0
+            continue
         out[i] = (
             min(short, (1.0 - served_rate / rate_p5[s]) * capacity[s] / person_mbps)
             if person_mbps > 0.0
